@@ -1,0 +1,34 @@
+"""One exception family. Every message says what is wrong, where, and how to fix it."""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Base of every error the library raises on purpose; the CLI prints it without a traceback."""
+
+
+class ConfigError(DigestError):
+    """The configuration file is missing or invalid."""
+
+
+class ProfileError(DigestError):
+    """A reader profile is missing or invalid."""
+
+
+class DumpError(DigestError):
+    """A listing dump cannot be read. Nothing of it was stored."""
+
+
+class StoreError(DigestError):
+    """The database cannot be used (wrong version, locked, corrupt)."""
+
+
+class DeliveryError(DigestError):
+    """Mail could not be handed to the server."""
+
+
+def collect(problems: list[str], header: str, exc: type[DigestError]) -> None:
+    """Raise ``exc`` listing every problem at once, if there are any."""
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise exc(f"{header}:\n{lines}")
