@@ -1,0 +1,230 @@
+"""The configuration file: typed, validated in one place, with errors a user can act on.
+
+Paths in the file are relative to the file itself. Secrets never live in YAML: the SMTP
+password is read from the environment variable that ``smtp.password_env`` names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from digest.errors import ConfigError, collect
+
+DEFAULT_CONFIG = Path("config.yaml")
+SECURITY_MODES = ("none", "starttls", "ssl")
+_ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"  # none | starttls | ssl
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "Research digest <digest@localhost>"  # the `from` key
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        """The password from the environment, or None when no login is configured."""
+        if not self.username:
+            return None
+        if not self.password_env:
+            raise ConfigError(
+                "smtp.username is set but smtp.password_env is not: name the environment "
+                "variable that holds the SMTP password (e.g. password_env: DIGEST_SMTP_PASSWORD)"
+            )
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise ConfigError(
+                f"smtp.password_env names ${self.password_env}, but that environment variable "
+                "is not set: export it before sending"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    database: Path
+    inbox: Path
+    profiles: Path
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    timezone: str = "UTC"  # default for profiles that name none
+    send_at: dt.time = dt.time(7, 0)
+    max_papers: int = 10
+    templates: Path | None = None  # a folder whose templates override the built-in ones
+    base_url: str | None = None  # where `digest serve` is reachable, for links in emails
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """--config, else $DIGEST_CONFIG, else ./config.yaml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("DIGEST_CONFIG")
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such configuration file. Copy config.example.yaml to {path} and edit "
+            "it, pass --config PATH, or set DIGEST_CONFIG (or try `digest demo`)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the configuration file: {e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: Any, path: Path) -> Config:
+    """Validate the raw mapping; every problem is reported together."""
+    where = str(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the configuration must be a mapping of keys to values")
+    problems: list[str] = []
+    base = path.parent
+    known = {
+        "database", "inbox", "profiles", "smtp", "timezone", "send_at",
+        "max_papers", "templates", "base_url",
+    }
+    _unknown_keys(data, known, "", problems)
+
+    def req_path(key: str) -> Path:
+        value = data.get(key)
+        if value is None:
+            problems.append(f"{key}: required (a path, relative to the config file)")
+            return base / key
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{key}: must be a path, got {value!r}")
+            return base / key
+        return base / Path(value).expanduser()
+
+    database, inbox, profiles = req_path("database"), req_path("inbox"), req_path("profiles")
+    templates = None
+    if data.get("templates") is not None:
+        templates = req_path("templates")
+    smtp = _parse_smtp(data.get("smtp"), problems)
+    timezone = data.get("timezone", "UTC")
+    if not valid_timezone(timezone):
+        problems.append(f"timezone: {timezone!r} is not a known IANA time zone (e.g. Europe/Paris)")
+    send_at = parse_clock(data.get("send_at", "07:00"), "send_at", problems)
+    max_papers = data.get("max_papers", 10)
+    if not _positive_int(max_papers):
+        problems.append(f"max_papers: must be a whole number of at least 1, got {max_papers!r}")
+    base_url = data.get("base_url")
+    if base_url is not None and not (
+        isinstance(base_url, str) and re.match(r"^https?://[^\s/]+", base_url)
+    ):
+        problems.append(f"base_url: must be an http(s) URL, got {base_url!r}")
+    collect(problems, f"{where}: invalid configuration", ConfigError)
+    return Config(
+        path=path, database=database, inbox=inbox, profiles=profiles, smtp=smtp,
+        timezone=timezone, send_at=send_at, max_papers=max_papers, templates=templates,
+        base_url=base_url.rstrip("/") if base_url else None,
+    )
+
+
+def _parse_smtp(raw: Any, problems: list[str]) -> SmtpConfig:
+    if raw is None:
+        problems.append("smtp: required (at least smtp.host and smtp.from)")
+        return SmtpConfig()
+    if not isinstance(raw, dict):
+        problems.append("smtp: must be a mapping (host, port, security, username, ...)")
+        return SmtpConfig()
+    _unknown_keys(
+        raw, {"host", "port", "security", "username", "password_env", "from", "timeout",
+              "password"}, "smtp.", problems,
+    )
+    if "password" in raw:
+        problems.append(
+            "smtp.password: passwords are never read from YAML; put it in an environment "
+            "variable and name that variable in smtp.password_env"
+        )
+    host = raw.get("host", "localhost")
+    if not isinstance(host, str) or not host.strip():
+        problems.append(f"smtp.host: must be a host name, got {host!r}")
+    security = raw.get("security", "none")
+    if security not in SECURITY_MODES:
+        problems.append(f"smtp.security: {security!r} is not one of {', '.join(SECURITY_MODES)}")
+    default_port = {"ssl": 465, "starttls": 587}.get(security, 25)
+    port = raw.get("port", default_port)
+    if not (isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536):
+        problems.append(f"smtp.port: {port!r} is not a valid port (1-65535)")
+    sender = raw.get("from")
+    if sender is None:
+        problems.append("smtp.from: required, e.g. 'Research digest <digest@example.org>'")
+        sender = SmtpConfig.sender
+    elif not isinstance(sender, str) or not _ADDRESS.match(sender.strip()):
+        problems.append(f"smtp.from: {sender!r} is not an email address")
+    username = raw.get("username")
+    password_env = raw.get("password_env")
+    if username is not None and not isinstance(username, str):
+        problems.append(f"smtp.username: must be text, got {username!r}")
+    if password_env is not None and not (
+        isinstance(password_env, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env)
+    ):
+        problems.append(f"smtp.password_env: {password_env!r} is not an environment variable name")
+    if username and not password_env:
+        problems.append("smtp.password_env: required when smtp.username is set")
+    timeout = raw.get("timeout", 30)
+    if not (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0):
+        problems.append(f"smtp.timeout: must be a positive number of seconds, got {timeout!r}")
+    return SmtpConfig(
+        host=str(host), port=port if isinstance(port, int) else 25,
+        security=str(security), username=username, password_env=password_env,
+        sender=str(sender).strip(), timeout=float(timeout) if _number(timeout) else 30.0,
+    )
+
+
+def _unknown_keys(data: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:
+    for key in data:
+        if key not in known:
+            hint = difflib.get_close_matches(str(key), sorted(known), n=1)
+            tip = f" (did you mean {prefix}{hint[0]}?)" if hint else ""
+            problems.append(f"{prefix}{key}: unknown key{tip}")
+
+
+def valid_timezone(name: Any) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_clock(value: Any, key: str, problems: list[str]) -> dt.time:
+    """'07:30' -> time(7, 30). YAML 1.1 reads an unquoted 07:30 as 450 minutes: accept that too."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return dt.time(value // 60, value % 60)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if m and int(m[1]) < 24 and int(m[2]) < 60:
+            return dt.time(int(m[1]), int(m[2]))
+    problems.append(f"{key}: {value!r} is not a time of day like \"07:30\"")
+    return dt.time(7, 0)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,137 @@
+"""The only place Jinja is set up: a digest becomes a subject, an HTML body (CSS inlined) and text.
+
+Templates are looked up in the user's folder first (``templates:`` in the config), then in
+the built-in ones, so a user can override a single template (as Pelican does).
+Everything that comes from a dump is escaped; highlighting is built from escaped pieces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote_plus
+
+import premailer
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from digest.models import Digest, Hit, Match
+
+log = logging.getLogger(__name__)
+
+ABSTRACT_CHARS = 480  # abstracts longer than this are trimmed at a word, with a link to read on
+
+
+def builtin_templates() -> Path:
+    """Inside an installed wheel: digest/templates; in a source checkout: ./templates."""
+    packaged = Path(__file__).with_name("templates")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+class Renderer:
+    def __init__(self, user_templates: Path | None = None) -> None:
+        loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
+        loaders.append(FileSystemLoader(str(builtin_templates())))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(["html", "html.j2"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["day"] = format_day
+
+    def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
+        context = {
+            "profile": digest.profile,
+            "name": digest.profile.display_name,
+            "day": digest.day,
+            "count": len(digest.matches),
+            "papers": [paper_view(m) for m in digest.matches],
+            "links": links or {},
+        }
+        subject = self.subject(digest)
+        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
+        text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
+        return Rendered(subject=subject, html=inline_css(html), text=text)
+
+    @staticmethod
+    def subject(digest: Digest) -> str:
+        n = len(digest.matches)
+        when = f" for {format_day(digest.day)}" if digest.day else ""
+        return f"Your research digest{when}: {n} paper{'s' if n != 1 else ''}"
+
+
+def inline_css(html: str) -> str:
+    """Move the <style> rules onto the elements (mail clients drop <style>); media queries stay."""
+    return premailer.transform(
+        html, keep_style_tags=False, strip_important=False, disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL, allow_network=False,
+    )
+
+
+def format_day(day: dt.date | None) -> str:
+    return f"{day:%b} {day.day}, {day.year}" if day else ""
+
+
+def arxiv_search(title: str) -> str:
+    return "https://arxiv.org/search/?searchtype=title&query=" + quote_plus(title)
+
+
+def paper_view(match: Match) -> dict[str, object]:
+    paper = match.paper
+    title_hits = [h for h in match.hits if h.field == "title"]
+    abstract_hits = [h for h in match.hits if h.field == "abstract"]
+    cut = trim_point(paper.abstract, ABSTRACT_CHARS)
+    return {
+        "title": paper.title,
+        "title_html": highlight(paper.title, title_hits),
+        "abstract_html": highlight(paper.abstract, abstract_hits, end=cut),
+        "abstract_text": paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
+        "trimmed": cut < len(paper.abstract),
+        "keywords": list(match.keywords),
+        "score": match.score,
+        "url": arxiv_search(paper.title),
+        "first_seen": paper.first_seen,
+    }
+
+
+def trim_point(text: str, limit: int) -> int:
+    """Where to cut ``text`` to at most ``limit`` characters, at a word boundary."""
+    if len(text) <= limit:
+        return len(text)
+    space = text.rfind(" ", 0, limit)
+    return space if space > limit // 2 else limit
+
+
+def highlight(text: str, hits: list[Hit], end: int | None = None) -> Markup:
+    """Escape ``text[:end]`` and wrap the hit spans in <mark>; overlapping spans are merged."""
+    end = len(text) if end is None else end
+    spans = sorted((max(h.start, 0), min(h.end, end)) for h in hits if h.start < end and h.end > h.start)
+    merged: list[list[int]] = []
+    for start, stop in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    out, pos = [], 0
+    for start, stop in merged:
+        out.append(escape(text[pos:start]))
+        out.append(Markup('<mark class="hit">') + escape(text[start:stop]) + Markup("</mark>"))
+        pos = stop
+    out.append(escape(text[pos:end]))
+    if end < len(text):
+        out.append(Markup(" …"))
+    return Markup("").join(out)

@@ -1,0 +1,83 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives: for the demo and tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (aiosmtpd cannot bind port 0 itself)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class Mailbox:
+    """aiosmtpd handler: accepts every message and appends it to ``messages``."""
+
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+
+class LocalSmtpServer:
+    """``with LocalSmtpServer() as server:`` runs aiosmtpd on 127.0.0.1:<free port>."""
+
+    def __init__(self, handler: Any | None = None, host: str = "127.0.0.1") -> None:
+        self.handler = handler if handler is not None else Mailbox()
+        self.host = host
+        self.port = 0
+        self.controller: Controller | None = None
+
+    def start(self) -> LocalSmtpServer:
+        last: Exception | None = None
+        for _ in range(5):  # the free port may be taken between the probe and the bind
+            self.port = free_port(self.host)
+            controller = Controller(self.handler, hostname=self.host, port=self.port)
+            try:
+                controller.start()
+            except (OSError, RuntimeError) as e:
+                last = e
+                continue
+            self.controller = controller
+            return self
+        raise RuntimeError(f"could not start the local SMTP server: {last}")
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def __enter__(self) -> LocalSmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.handler.messages

@@ -1,0 +1,265 @@
+"""The database (SQLite): papers, the listings they appeared in, and what each reader was sent.
+
+The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` takes a database
+from version n to n + 1, so later releases can migrate existing files in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import StoreError
+from digest.models import Listing, Paper
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the first schema
+    """
+    CREATE TABLE papers (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT NOT NULL UNIQUE,      -- normalized title
+        title       TEXT NOT NULL,
+        abstract    TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,             -- day of the first listing (ISO date)
+        added_at    TEXT NOT NULL              -- when it reached the store (UTC, ISO)
+    );
+    CREATE TABLE listings (
+        id          INTEGER PRIMARY KEY,
+        sha256      TEXT NOT NULL UNIQUE,
+        day         TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        entries     INTEGER NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE listing_papers (
+        listing_id  INTEGER NOT NULL REFERENCES listings(id),
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        position    INTEGER NOT NULL,
+        PRIMARY KEY (listing_id, paper_id)
+    );
+    CREATE INDEX listing_papers_paper ON listing_papers(paper_id);
+    CREATE TABLE deliveries (
+        id          INTEGER PRIMARY KEY,
+        user        TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        papers      INTEGER NOT NULL,
+        sent_at     TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_user ON deliveries(user, sent_at);
+    CREATE TABLE sent_papers (
+        user        TEXT NOT NULL,
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+        PRIMARY KEY (user, paper_id)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def title_key(title: str) -> str:
+    """Normalize a title for deduplication: Unicode form, case, punctuation and whitespace."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source: Path
+    day: dt.date
+    already_ingested: bool
+    entries: int
+    new_papers: int
+    known_papers: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    user: str
+    message_id: str
+    recipient: str
+    papers: int
+    sent_at: dt.datetime
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if str(path) != ":memory:":
+                self.db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot open the database: {e}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any exception."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the database has schema version {version}, newer than this "
+                f"digest understands ({SCHEMA_VERSION}); upgrade digest"
+            )
+        for v in range(version, SCHEMA_VERSION):
+            with self.transaction() as db:
+                for statement in MIGRATIONS[v].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {v + 1}")
+            log.info("database %s migrated to schema version %d", self.path, v + 1)
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- listings and papers -------------------------------------------------------------
+
+    def add_listing(self, listing: Listing, now: dt.datetime) -> IngestResult:
+        """Store a listing and its papers in one transaction; a listing seen before adds nothing."""
+        stamp = _iso(now)
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
+                return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
+            listing_id = db.execute(
+                "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
+                (listing.sha256, listing.day.isoformat(), str(listing.source),
+                 len(listing.entries), stamp),
+            ).lastrowid
+            new = known = 0
+            for position, entry in enumerate(listing.entries):
+                key = title_key(entry.title)
+                row = db.execute("SELECT id, first_seen FROM papers WHERE key = ?", (key,)).fetchone()
+                if row is None:
+                    paper_id = db.execute(
+                        "INSERT INTO papers (key, title, abstract, first_seen, added_at) "
+                        "VALUES (?,?,?,?,?)",
+                        (key, entry.title, entry.abstract, listing.day.isoformat(), stamp),
+                    ).lastrowid
+                    new += 1
+                else:
+                    paper_id = row[0]
+                    if listing.day.isoformat() < row[1]:  # an older listing arrived late
+                        db.execute("UPDATE papers SET first_seen = ? WHERE id = ?",
+                                   (listing.day.isoformat(), paper_id))
+                    known += 1
+                db.execute(
+                    "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) "
+                    "VALUES (?,?,?)", (listing_id, paper_id, position),
+                )
+        return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
+
+    def papers(self, ids: Iterable[int] | None = None) -> list[Paper]:
+        sql = "SELECT id, title, abstract, first_seen FROM papers"
+        if ids is None:
+            rows = self.db.execute(sql + " ORDER BY id").fetchall()
+        else:
+            ids = list(ids)
+            marks = ",".join("?" * len(ids))
+            rows = self.db.execute(sql + f" WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
+        return [_paper(r) for r in rows]
+
+    def unsent_papers(self, user: str) -> list[Paper]:
+        rows = self.db.execute(
+            "SELECT id, title, abstract, first_seen FROM papers WHERE id NOT IN "
+            "(SELECT paper_id FROM sent_papers WHERE user = ?) ORDER BY id", (user,),
+        ).fetchall()
+        return [_paper(r) for r in rows]
+
+    def paper_days(self, paper_id: int) -> list[dt.date]:
+        """The days of every listing the paper appeared in, oldest first."""
+        rows = self.db.execute(
+            "SELECT DISTINCT l.day FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
+            "WHERE lp.paper_id = ? ORDER BY l.day", (paper_id,),
+        ).fetchall()
+        return [dt.date.fromisoformat(r[0]) for r in rows]
+
+    def latest_day(self, paper_ids: Iterable[int]) -> dt.date | None:
+        ids = list(paper_ids)
+        if not ids:
+            return None
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
+            f"WHERE lp.paper_id IN ({marks})", ids,
+        ).fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "papers": one("SELECT COUNT(*) FROM papers").fetchone()[0],
+            "listings": one("SELECT COUNT(*) FROM listings").fetchone()[0],
+            "entries": one("SELECT COALESCE(SUM(entries), 0) FROM listings").fetchone()[0],
+            "deliveries": one("SELECT COUNT(*) FROM deliveries").fetchone()[0],
+        }
+
+    # -- deliveries ----------------------------------------------------------------------
+
+    def record_delivery(self, user: str, message_id: str, recipient: str,
+                        paper_ids: Iterable[int], now: dt.datetime) -> None:
+        """Mark papers sent to ``user``: call only after the server accepted the message."""
+        ids = list(paper_ids)
+        with self.transaction() as db:
+            delivery_id = db.execute(
+                "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) "
+                "VALUES (?,?,?,?,?)", (user, message_id, recipient, len(ids), _iso(now)),
+            ).lastrowid
+            db.executemany(
+                "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",
+                [(user, pid, delivery_id) for pid in ids],
+            )
+
+    def sent_paper_ids(self, user: str) -> set[int]:
+        rows = self.db.execute("SELECT paper_id FROM sent_papers WHERE user = ?", (user,))
+        return {r[0] for r in rows}
+
+    def deliveries(self, user: str | None = None) -> list[Delivery]:
+        sql = "SELECT user, message_id, recipient, papers, sent_at FROM deliveries"
+        args: tuple[str, ...] = ()
+        if user is not None:
+            sql, args = sql + " WHERE user = ?", (user,)
+        rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+        return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
+
+
+def _paper(row: tuple[int, str, str, str]) -> Paper:
+    return Paper(id=row[0], title=row[1], abstract=row[2], first_seen=dt.date.fromisoformat(row[3]))
+
+
+def _iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("store timestamps must be timezone-aware")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
