@@ -54,17 +54,25 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as e:  # noqa: BLE001 - the last guard before a user sees a traceback
             if os.environ.get("DIGEST_DEBUG"):
                 raise
-            click.secho(f"internal error: {type(e).__name__}: {e}\n"
-                        "(set DIGEST_DEBUG=1 to see the traceback, and please report it)",
-                        fg="red", err=True)
+            click.secho(
+                f"internal error: {type(e).__name__}: {e}\n"
+                "(set DIGEST_DEBUG=1 to see the traceback, and please report it)",
+                fg="red",
+                err=True,
+            )
             sys.exit(2)
 
     return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="PATH", envvar="DIGEST_CONFIG",
-              help="Configuration file (default: $DIGEST_CONFIG, else ./config.yaml).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="DIGEST_CONFIG",
+    help="Configuration file (default: $DIGEST_CONFIG, else ./config.yaml).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, one line per event.")
 @click.version_option(__version__, prog_name="digest")
 @click.pass_context
@@ -77,8 +85,10 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     Then, with your own config.yaml (see config.example.yaml):
       digest ingest && digest send
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     ctx.obj = Context(config_path)
 
 
@@ -111,8 +121,10 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
         if r.already_ingested:
             click.echo(f"{r.source}: {r.day} already ingested, nothing new")
         else:
-            click.echo(f"{r.source}: {r.day}, {r.entries} entries: "
-                       f"{r.new_papers} new papers, {r.known_papers} already known")
+            click.echo(
+                f"{r.source}: {r.day}, {r.entries} entries: "
+                f"{r.new_papers} new papers, {r.known_papers} already known"
+            )
     for f in report.failures:
         click.secho(f"rejected: {f.error}", fg="red", err=True)
     click.echo(f"The database holds {totals['papers']} papers from {totals['listings']} listings.")
@@ -123,8 +135,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 @main.command()
 @click.argument("user")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many papers to show.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many papers to show."
+)
 @click.pass_obj
 @handle_errors
 def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
@@ -144,12 +157,19 @@ def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
     with Store(config.database) as store:
         matches = rank_all(store, profile, limit)
     if as_json:
-        rows = [{
-            "id": m.paper.id, "title": m.paper.title, "score": m.score,
-            "matches": list(m.keywords), "first_seen": m.paper.first_seen.isoformat(),
-            "hits": [{"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end}
-                     for h in m.hits],
-        } for m in matches]
+        rows = [
+            {
+                "id": m.paper.id,
+                "title": m.paper.title,
+                "score": m.score,
+                "matches": list(m.keywords),
+                "first_seen": m.paper.first_seen.isoformat(),
+                "hits": [
+                    {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end} for h in m.hits
+                ],
+            }
+            for m in matches
+        ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not matches:
@@ -162,8 +182,11 @@ def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
 
 @main.command()
 @click.argument("user")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the HTML (default: preview-USER.html).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the HTML (default: preview-USER.html).",
+)
 @click.pass_obj
 @handle_errors
 def preview(obj: Context, user: str, out: Path | None) -> None:
@@ -189,8 +212,13 @@ def preview(obj: Context, user: str, out: Path | None) -> None:
 
 
 @main.command()
-@click.option("--user", "users", multiple=True, metavar="USER",
-              help="Only this reader (repeatable). Default: every reader.")
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="USER",
+    help="Only this reader (repeatable). Default: every reader.",
+)
 @click.option("--dry-run", is_flag=True, help="Build and list the digests; send and mark nothing.")
 @click.pass_obj
 @handle_errors
@@ -235,8 +263,14 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool) -> None:
 
 
 @main.command()
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("digest-demo"), show_default=True, help="Where to put the demo.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("digest-demo"),
+    show_default=True,
+    help="Where to put the demo.",
+)
 @handle_errors
 def demo(folder: Path) -> None:
     """Run the whole pipeline on sample data with a built-in mail server: no setup needed.
@@ -251,8 +285,9 @@ def demo(folder: Path) -> None:
     result = run_demo(folder, now_utc())
     click.echo(f"Demo folder: {result.folder}")
     for r in result.ingest.results:
-        click.echo(f"  ingested {r.source.name}: {r.day}, {r.new_papers} new papers, "
-                   f"{r.known_papers} already known")
+        click.echo(
+            f"  ingested {r.source.name}: {r.day}, {r.new_papers} new papers, {r.known_papers} already known"
+        )
     click.echo("")
     click.echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
     for o in result.outcomes:

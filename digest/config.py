@@ -100,8 +100,15 @@ def parse_config(data: Any, path: Path) -> Config:
     problems: list[str] = []
     base = path.parent
     known = {
-        "database", "inbox", "profiles", "smtp", "timezone", "send_at",
-        "max_papers", "templates", "base_url",
+        "database",
+        "inbox",
+        "profiles",
+        "smtp",
+        "timezone",
+        "send_at",
+        "max_papers",
+        "templates",
+        "base_url",
     }
     _unknown_keys(data, known, "", problems)
 
@@ -128,14 +135,19 @@ def parse_config(data: Any, path: Path) -> Config:
     if not _positive_int(max_papers):
         problems.append(f"max_papers: must be a whole number of at least 1, got {max_papers!r}")
     base_url = data.get("base_url")
-    if base_url is not None and not (
-        isinstance(base_url, str) and re.match(r"^https?://[^\s/]+", base_url)
-    ):
+    if base_url is not None and not (isinstance(base_url, str) and re.match(r"^https?://[^\s/]+", base_url)):
         problems.append(f"base_url: must be an http(s) URL, got {base_url!r}")
     collect(problems, f"{where}: invalid configuration", ConfigError)
     return Config(
-        path=path, database=database, inbox=inbox, profiles=profiles, smtp=smtp,
-        timezone=timezone, send_at=send_at, max_papers=max_papers, templates=templates,
+        path=path,
+        database=database,
+        inbox=inbox,
+        profiles=profiles,
+        smtp=smtp,
+        timezone=timezone,
+        send_at=send_at,
+        max_papers=max_papers,
+        templates=templates,
         base_url=base_url.rstrip("/") if base_url else None,
     )
 
@@ -148,8 +160,10 @@ def _parse_smtp(raw: Any, problems: list[str]) -> SmtpConfig:
         problems.append("smtp: must be a mapping (host, port, security, username, ...)")
         return SmtpConfig()
     _unknown_keys(
-        raw, {"host", "port", "security", "username", "password_env", "from", "timeout",
-              "password"}, "smtp.", problems,
+        raw,
+        {"host", "port", "security", "username", "password_env", "from", "timeout", "password"},
+        "smtp.",
+        problems,
     )
     if "password" in raw:
         problems.append(
@@ -186,9 +200,13 @@ def _parse_smtp(raw: Any, problems: list[str]) -> SmtpConfig:
     if not (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0):
         problems.append(f"smtp.timeout: must be a positive number of seconds, got {timeout!r}")
     return SmtpConfig(
-        host=str(host), port=port if isinstance(port, int) else 25,
-        security=str(security), username=username, password_env=password_env,
-        sender=str(sender).strip(), timeout=float(timeout) if _number(timeout) else 30.0,
+        host=str(host),
+        port=port if isinstance(port, int) else 25,
+        security=str(security),
+        username=username,
+        password_env=password_env,
+        sender=str(sender).strip(),
+        timeout=float(timeout) if _number(timeout) else 30.0,
     )
 
 
@@ -218,7 +236,7 @@ def parse_clock(value: Any, key: str, problems: list[str]) -> dt.time:
         m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
         if m and int(m[1]) < 24 and int(m[2]) < 60:
             return dt.time(int(m[1]), int(m[2]))
-    problems.append(f"{key}: {value!r} is not a time of day like \"07:30\"")
+    problems.append(f'{key}: {value!r} is not a time of day like "07:30"')
     return dt.time(7, 0)
 
 

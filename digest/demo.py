@@ -16,7 +16,14 @@ from pathlib import Path
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.mail import SmtpSender
-from digest.pipeline import IngestReport, SendOutcome, build_digests, inbox_files, ingest, send_digests
+from digest.pipeline import (
+    IngestReport,
+    SendOutcome,
+    build_digests,
+    inbox_files,
+    ingest,
+    send_digests,
+)
 from digest.profiles import load_profiles
 from digest.smtp_server import LocalSmtpServer
 from digest.store import Store
@@ -39,9 +46,7 @@ def lay_out(folder: Path, port: int) -> Path:
     """Create the demo folder with sample dumps and profiles; return its config path."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
-            raise DigestError(
-                f"{folder}: exists and is not a demo folder; pass --dir to choose another one"
-            )
+            raise DigestError(f"{folder}: exists and is not a demo folder; pass --dir to choose another one")
         shutil.rmtree(folder)  # a previous demo run: ours to replace
     for sub in ("inbox", "profiles", "mailbox"):
         (folder / sub).mkdir(parents=True, exist_ok=True)

@@ -41,8 +41,9 @@ def unsubscribe_links(profile: Profile, sender: str, base_url: str | None) -> di
     return links
 
 
-def build_message(rendered: Rendered, profile: Profile, sender: str, msg_id: str,
-                  now: dt.datetime, links: dict[str, str]) -> EmailMessage:
+def build_message(
+    rendered: Rendered, profile: Profile, sender: str, msg_id: str, now: dt.datetime, links: dict[str, str]
+) -> EmailMessage:
     """multipart/alternative: the text part first, the HTML part last (the preferred one)."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -86,7 +87,8 @@ class SmtpSender:
         try:
             if c.security == "ssl":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    c.host, c.port, timeout=c.timeout, context=ssl.create_default_context())
+                    c.host, c.port, timeout=c.timeout, context=ssl.create_default_context()
+                )
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                 if c.security == "starttls":

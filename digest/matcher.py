@@ -41,8 +41,9 @@ class PaperIndex:
             per_paper = []
             for i, p in enumerate(self.papers):
                 hits = [Hit(interest.phrase, "title", m.start(), m.end()) for m in pat.finditer(p.title)]
-                hits += [Hit(interest.phrase, "abstract", m.start(), m.end())
-                         for m in pat.finditer(p.abstract)]
+                hits += [
+                    Hit(interest.phrase, "abstract", m.start(), m.end()) for m in pat.finditer(p.abstract)
+                ]
                 if hits:
                     per_paper.append((i, hits))
             if not per_paper:

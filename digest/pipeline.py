@@ -45,7 +45,8 @@ def inbox_files(inbox: Path) -> list[Path]:
     if not inbox.is_dir():
         raise DigestError(f"{inbox}: the inbox folder does not exist; create it or fix `inbox:`")
     return sorted(
-        p for p in inbox.iterdir()
+        p
+        for p in inbox.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in DUMP_SUFFIXES
     )
 
@@ -61,8 +62,14 @@ def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestRepor
             failures.append(IngestFailure(Path(path), str(e)))
             continue
         result = store.add_listing(listing, now)
-        log.info("dump %s (%s): %d new papers, %d known%s", path, listing.day, result.new_papers,
-                 result.known_papers, ", already ingested" if result.already_ingested else "")
+        log.info(
+            "dump %s (%s): %d new papers, %d known%s",
+            path,
+            listing.day,
+            result.new_papers,
+            result.known_papers,
+            ", already ingested" if result.already_ingested else "",
+        )
         results.append(result)
     return IngestReport(tuple(results), tuple(failures))
 
@@ -115,8 +122,14 @@ def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime
     return Outgoing(digest, rendered, msg_id, msg)
 
 
-def send_digests(config: Config, store: Store, digests: Sequence[Digest], sender: Sender,
-                 now: dt.datetime, renderer: Renderer | None = None) -> list[SendOutcome]:
+def send_digests(
+    config: Config,
+    store: Store,
+    digests: Sequence[Digest],
+    sender: Sender,
+    now: dt.datetime,
+    renderer: Renderer | None = None,
+) -> list[SendOutcome]:
     """Send each non-empty digest; its papers count as sent only once the server accepted it."""
     renderer = renderer or Renderer(config.templates)
     outcomes = []
@@ -128,10 +141,12 @@ def send_digests(config: Config, store: Store, digests: Sequence[Digest], sender
         profile = digest.profile
         if result.ok:
             store.record_delivery(profile.user, out.message_id, profile.email, digest.paper_ids, now)
-            log.info("digest sent to %s <%s>: %d papers", profile.user, profile.email,
-                     len(digest.matches))
+            log.info("digest sent to %s <%s>: %d papers", profile.user, profile.email, len(digest.matches))
         else:
             log.error("digest to %s <%s> failed: %s", profile.user, profile.email, result.reply)
-        outcomes.append(SendOutcome(profile.user, profile.email, len(digest.matches),
-                                    out.message_id, result.ok, result.reply))
+        outcomes.append(
+            SendOutcome(
+                profile.user, profile.email, len(digest.matches), out.message_id, result.ok, result.reply
+            )
+        )
     return outcomes

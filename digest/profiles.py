@@ -16,8 +16,7 @@ from digest.models import Interest, Profile
 
 log = logging.getLogger(__name__)
 
-KNOWN_KEYS = ("name", "email", "timezone", "send_at", "max_papers", "interests", "exclude",
-              "min_score")
+KNOWN_KEYS = ("name", "email", "timezone", "send_at", "max_papers", "interests", "exclude", "min_score")
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -106,8 +105,15 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
     exclude = _parse_terms(data.get("exclude", []), "exclude", problems)
     collect(problems, f"{path}: invalid profile", ProfileError)
     return Profile(
-        user=user, email=email.strip(), name=name, interests=interests, exclude=exclude,
-        timezone=timezone, send_at=send_at, max_papers=max_papers, min_score=float(min_score),
+        user=user,
+        email=email.strip(),
+        name=name,
+        interests=interests,
+        exclude=exclude,
+        timezone=timezone,
+        send_at=send_at,
+        max_papers=max_papers,
+        min_score=float(min_score),
         source=path,
     )
 

@@ -77,8 +77,12 @@ class Renderer:
 def inline_css(html: str) -> str:
     """Move the <style> rules onto the elements (mail clients drop <style>); media queries stay."""
     return premailer.transform(
-        html, keep_style_tags=False, strip_important=False, disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL, allow_network=False,
+        html,
+        keep_style_tags=False,
+        strip_important=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+        allow_network=False,
     )
 
 

@@ -155,8 +155,7 @@ class Store:
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
             listing_id = db.execute(
                 "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
-                (listing.sha256, listing.day.isoformat(), str(listing.source),
-                 len(listing.entries), stamp),
+                (listing.sha256, listing.day.isoformat(), str(listing.source), len(listing.entries), stamp),
             ).lastrowid
             new = known = 0
             for position, entry in enumerate(listing.entries):
@@ -164,20 +163,21 @@ class Store:
                 row = db.execute("SELECT id, first_seen FROM papers WHERE key = ?", (key,)).fetchone()
                 if row is None:
                     paper_id = db.execute(
-                        "INSERT INTO papers (key, title, abstract, first_seen, added_at) "
-                        "VALUES (?,?,?,?,?)",
+                        "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?)",
                         (key, entry.title, entry.abstract, listing.day.isoformat(), stamp),
                     ).lastrowid
                     new += 1
                 else:
                     paper_id = row[0]
                     if listing.day.isoformat() < row[1]:  # an older listing arrived late
-                        db.execute("UPDATE papers SET first_seen = ? WHERE id = ?",
-                                   (listing.day.isoformat(), paper_id))
+                        db.execute(
+                            "UPDATE papers SET first_seen = ? WHERE id = ?",
+                            (listing.day.isoformat(), paper_id),
+                        )
                     known += 1
                 db.execute(
-                    "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) "
-                    "VALUES (?,?,?)", (listing_id, paper_id, position),
+                    "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) VALUES (?,?,?)",
+                    (listing_id, paper_id, position),
                 )
         return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
 
@@ -194,7 +194,8 @@ class Store:
     def unsent_papers(self, user: str) -> list[Paper]:
         rows = self.db.execute(
             "SELECT id, title, abstract, first_seen FROM papers WHERE id NOT IN "
-            "(SELECT paper_id FROM sent_papers WHERE user = ?) ORDER BY id", (user,),
+            "(SELECT paper_id FROM sent_papers WHERE user = ?) ORDER BY id",
+            (user,),
         ).fetchall()
         return [_paper(r) for r in rows]
 
@@ -202,7 +203,8 @@ class Store:
         """The days of every listing the paper appeared in, oldest first."""
         rows = self.db.execute(
             "SELECT DISTINCT l.day FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-            "WHERE lp.paper_id = ? ORDER BY l.day", (paper_id,),
+            "WHERE lp.paper_id = ? ORDER BY l.day",
+            (paper_id,),
         ).fetchall()
         return [dt.date.fromisoformat(r[0]) for r in rows]
 
@@ -213,7 +215,8 @@ class Store:
         marks = ",".join("?" * len(ids))
         row = self.db.execute(
             "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-            f"WHERE lp.paper_id IN ({marks})", ids,
+            f"WHERE lp.paper_id IN ({marks})",
+            ids,
         ).fetchone()
         return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
@@ -228,14 +231,15 @@ class Store:
 
     # -- deliveries ----------------------------------------------------------------------
 
-    def record_delivery(self, user: str, message_id: str, recipient: str,
-                        paper_ids: Iterable[int], now: dt.datetime) -> None:
+    def record_delivery(
+        self, user: str, message_id: str, recipient: str, paper_ids: Iterable[int], now: dt.datetime
+    ) -> None:
         """Mark papers sent to ``user``: call only after the server accepted the message."""
         ids = list(paper_ids)
         with self.transaction() as db:
             delivery_id = db.execute(
-                "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) "
-                "VALUES (?,?,?,?,?)", (user, message_id, recipient, len(ids), _iso(now)),
+                "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
+                (user, message_id, recipient, len(ids), _iso(now)),
             ).lastrowid
             db.executemany(
                 "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",

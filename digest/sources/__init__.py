@@ -40,5 +40,5 @@ def parse_dump(raw: bytes, path: Path, mtime: dt.datetime) -> Listing:
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
     raise DumpError(
         f"{path}:{first}: not a listing dump this tool can read: expected the header of a "
-        "trending-papers page (\"new\", ..., then a day such as \"Mar 14\")"
+        'trending-papers page ("new", ..., then a day such as "Mar 14")'
     )

@@ -41,8 +41,7 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         line = paras[i].line if i < len(paras) else len(lines)
         found = f" but found {_clip(paras[i].text)!r}" if i < len(paras) else ""
         raise DumpError(
-            f"{path}:{line}: no day line: expected the listing's day (e.g. \"Mar 14\") "
-            f"after the header{found}"
+            f'{path}:{line}: no day line: expected the listing\'s day (e.g. "Mar 14") after the header{found}'
         )
     month, day = _day(paras[i].text)  # type: ignore[misc]
     day_line = paras[i].line
@@ -54,15 +53,13 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
     for k in range(0, len(body), 2):
         title = body[k]
         if len(title.text) > MAX_TITLE:
-            prev = f" (the title at line {body[k - 2].line} may be missing its abstract)" if k else ""
             raise DumpError(
                 f"{path}:{title.line}: expected a paper title but found a "
-                f"{len(title.text)}-character paragraph{prev}"
+                f"{len(title.text)}-character paragraph; a title or an abstract before it "
+                "is missing (titles and abstracts must alternate)"
             )
         if k + 1 == len(body):
-            raise DumpError(
-                f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it"
-            )
+            raise DumpError(f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it")
         entries.append(Entry(title=title.text, abstract=body[k + 1].text, line=title.line))
     canon = "\n".join([f"{MONTHS[month - 1]} {day}"] + [f"{e.title}\n{e.abstract}" for e in entries])
     digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()

@@ -1,0 +1,86 @@
+"""Small fixtures: a real SMTP server on a free loopback port, a temporary config, the shared dumps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.config import Config, load_config
+from digest.smtp_server import LocalSmtpServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
+NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[LocalSmtpServer]:
+    with LocalSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def shared_dumps() -> list[Path]:
+    folder = SHARED / "dumps"
+    if not folder.is_dir():
+        pytest.skip(f"the shared dumps are not at {folder}")
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+class Workspace:
+    """A temporary digest setup: config.yaml, inbox/, profiles/."""
+
+    def __init__(self, root: Path, smtp_port: int = 2525) -> None:
+        self.root = root
+        (root / "inbox").mkdir()
+        (root / "profiles").mkdir()
+        self.config_path = root / "config.yaml"
+        self.config_path.write_text(
+            "database: digest.db\ninbox: inbox\nprofiles: profiles\n"
+            f"smtp:\n  host: 127.0.0.1\n  port: {smtp_port}\n"
+            "  from: Research digest <digest@example.org>\n  timeout: 5\n"
+        )
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def profile(self, user: str, text: str) -> Path:
+        path = self.root / "profiles" / f"{user}.yaml"
+        path.write_text(text)
+        return path
+
+    def dump(self, name: str, text: str | bytes, where: str = "inbox") -> Path:
+        path = self.root / where / name
+        path.parent.mkdir(exist_ok=True)
+        if isinstance(text, str):
+            text = text.encode()
+        path.write_bytes(text)
+        return path
+
+    def cli(self, *args: str) -> object:
+        return CliRunner().invoke(main, ["--config", str(self.config_path), *args])
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+@pytest.fixture
+def mail_workspace(tmp_path: Path, smtp_server: LocalSmtpServer) -> Workspace:
+    return Workspace(tmp_path, smtp_server.port)
+
+
+HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
+
+
+def make_dump(day: str, papers: list[tuple[str, str]]) -> str:
+    """A dump in the trending-papers format, from papers written in the test."""
+    return HEADER + f"{day}\n\n" + "\n\n".join(f"{t}\n\n{a}" for t, a in papers) + "\n"

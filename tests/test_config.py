@@ -1,0 +1,92 @@
+"""The configuration: validated in one place, every problem reported with its key."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.config import find_config_path, load_config
+from digest.errors import ConfigError
+
+GOOD = (
+    "database: data/digest.db\ninbox: inbox\nprofiles: profiles\n"
+    "smtp:\n  host: mail.example.org\n  security: starttls\n  username: me\n"
+    "  password_env: MY_SMTP_PASSWORD\n  from: Digest <digest@example.org>\n"
+)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_paths_are_relative_to_the_config_file_and_ports_follow_security(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.database == tmp_path / "data" / "digest.db"
+    assert config.inbox == tmp_path / "inbox"
+    assert config.smtp.port == 587
+    assert config.timezone == "UTC" and config.max_papers == 10
+
+
+def test_every_problem_is_reported_at_once_with_its_key(tmp_path):
+    path = write(
+        tmp_path,
+        (
+            "database: d.db\ninbox: inbox\ntimezone: Mars/Olympus\nmax_papers: 0\nsend_at: '25:00'\n"
+            "smtp:\n  host: x\n  port: 99999\n  security: tls\n  from: nobody\n  pasword_env: X\n"
+        ),
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    for expected in (
+        f"{path}: invalid configuration",
+        "profiles: required",
+        "timezone: 'Mars/Olympus' is not a known IANA time zone",
+        "max_papers: must be a whole number of at least 1",
+        "send_at: '25:00' is not a time of day",
+        "smtp.port: 99999 is not a valid port",
+        "smtp.security: 'tls' is not one of none, starttls, ssl",
+        "smtp.from: 'nobody' is not an email address",
+        "smtp.pasword_env: unknown key (did you mean smtp.password_env?)",
+    ):
+        assert expected in message
+
+
+def test_a_password_in_yaml_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="passwords are never read from YAML"):
+        load_config(write(tmp_path, GOOD + "  password: hunter2\n"))
+
+
+def test_the_password_comes_from_the_named_environment_variable(tmp_path, monkeypatch):
+    smtp = load_config(write(tmp_path, GOOD)).smtp
+    monkeypatch.delenv("MY_SMTP_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match=r"\$MY_SMTP_PASSWORD, but that environment variable"):
+        smtp.password()
+    monkeypatch.setenv("MY_SMTP_PASSWORD", "s3cret")
+    assert smtp.password() == "s3cret"
+
+
+def test_a_missing_file_says_how_to_get_one(tmp_path):
+    with pytest.raises(ConfigError, match="Copy config.example.yaml"):
+        load_config(tmp_path / "config.yaml")
+
+
+def test_bad_yaml_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write(tmp_path, "database: [unclosed\n"))
+
+
+def test_the_config_path_comes_from_the_flag_then_the_environment_then_the_default(monkeypatch):
+    monkeypatch.setenv("DIGEST_CONFIG", "/etc/digest.yaml")
+    assert str(find_config_path("mine.yaml")) == "mine.yaml"
+    assert str(find_config_path(None)) == "/etc/digest.yaml"
+    monkeypatch.delenv("DIGEST_CONFIG")
+    assert str(find_config_path(None)) == "config.yaml"
+
+
+def test_the_example_config_is_valid(tmp_path):
+    from conftest import ROOT
+
+    config = load_config(ROOT / "config.example.yaml")
+    assert config.smtp.security == "starttls"

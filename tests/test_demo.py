@@ -1,0 +1,37 @@
+"""`digest demo`: no config, no setup; real mail arrives and is saved as .eml and .html."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from click.testing import CliRunner
+
+from digest.cli import main
+
+
+def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    mailbox = tmp_path / "digest-demo" / "mailbox"
+    emls = sorted(p.name for p in mailbox.glob("*.eml"))
+    assert emls == ["ada.eml", "grace.eml", "kurt.eml"]
+    for eml in mailbox.glob("*.eml"):
+        msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        assert msg.get_content_type() == "multipart/alternative"
+        assert (mailbox / f"{eml.stem}.html").read_text().startswith("<!DOCTYPE html>")
+    assert "reader" in result.output and "delivered" in result.output
+    assert "ada.html" in result.output
+    ada = (mailbox / "ada.html").read_text()
+    assert "Spiking" in ada and "Medical" not in ada  # ada excludes medical papers
+
+    again = CliRunner().invoke(main, ["demo"])  # a second run starts afresh
+    assert again.exit_code == 0 and "delivered" in again.output
+
+
+def test_the_demo_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "mine")])
+    assert result.exit_code == 1 and "is not a demo folder" in result.output
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"

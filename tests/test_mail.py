@@ -1,0 +1,183 @@
+"""Mail through a real SMTP server (aiosmtpd on loopback), read back with the email package."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from digest.mail import SmtpSender
+from digest.pipeline import build_digests, ingest, send_digests
+from digest.profiles import load_profiles
+from digest.smtp_server import LocalSmtpServer, Received
+from digest.store import Store
+
+from conftest import NOW, Workspace, make_dump
+
+PAPERS = [
+    (
+        "Spiking Neural Networks on a <Budget> & Beyond",
+        'We train spiking neural networks with <b>bold</b> claims & "quotes"; '
+        "<script>alert('x')</script> stays text. " + "Filler sentence about neurons. " * 30,
+    ),
+    ("Neuromorphic Chips for Keyword Spotting", "An event-driven neuromorphic processor."),
+    ("A Paper Nobody Wants", "Cooking recipes and gardening."),
+    ("Medical Spiking Networks", "Spiking neural networks for medical imaging."),
+]
+
+
+def seed(ws: Workspace, papers=PAPERS, day="Mar 14", name="day.txt") -> None:
+    ws.dump(name, make_dump(day, papers))
+    ws.profile(
+        "ada",
+        (
+            "name: Ada Lovelace\nemail: ada@example.org\ninterests:\n"
+            "  spiking neural networks: 3\n  neuromorphic: 2\nexclude: [medical]\n"
+        ),
+    )
+    ws.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\n")
+
+
+def send_all(ws: Workspace):
+    config = ws.config
+    with Store(config.database) as store:
+        ingest(store, sorted(config.inbox.iterdir()), NOW)
+        digests = build_digests(store, load_profiles(config))
+        with SmtpSender(config.smtp) as sender:
+            return send_digests(config, store, digests, sender, NOW)
+
+
+def by_user(server: LocalSmtpServer) -> dict[str, Received]:
+    return {m.message["X-Digest-User"]: m for m in server.messages}
+
+
+def test_each_reader_gets_one_multipart_message_text_first_html_last(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    outcomes = send_all(mail_workspace)
+    assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True), ("bob", 1, True)]
+    ada = by_user(smtp_server)["ada"]
+    assert ada.rcpt_tos == ["ada@example.org"]
+    msg = ada.message
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    assert msg["From"] == "Research digest <digest@example.org>"
+    assert msg["To"] == "Ada Lovelace <ada@example.org>"
+    assert msg["Subject"] == "Your research digest for Mar 14, 2026: 2 papers"
+    assert msg["Date"] and re.fullmatch(r"<digest\.[0-9a-f]{20}@example\.org>", msg["Message-ID"])
+    assert msg["List-Unsubscribe"] == "<mailto:digest@example.org?subject=unsubscribe%20ada>"
+
+
+def test_everything_from_a_dump_is_escaped_in_html_and_plain_in_text(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    send_all(mail_workspace)
+    msg = by_user(smtp_server)["ada"].message
+    html = msg.get_body(("html",)).get_content()
+    text = msg.get_body(("plain",)).get_content()
+    assert "<script>" not in html and "<b>bold</b>" not in html and "<Budget>" not in html
+    assert "&lt;Budget&gt; &amp; Beyond" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "Spiking Neural Networks on a <Budget> & Beyond" in text
+    assert "Medical" not in html  # excluded
+    assert "A Paper Nobody Wants" not in html
+
+
+def test_styles_are_inlined_and_only_media_queries_stay_in_a_style_block(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    send_all(mail_workspace)
+    html = by_user(smtp_server)["ada"].message.get_body(("html",)).get_content()
+    assert re.search(r'<td class="paper" style="[^"]*padding:22px 32px', html)
+    assert re.search(r'<mark class="hit" style="[^"]*background-color:#fef3c7', html)
+    (style,) = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    assert style.strip().startswith("@media")
+
+
+def test_matched_keywords_are_highlighted_and_the_title_links_to_an_arxiv_search(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    send_all(mail_workspace)
+    html = by_user(smtp_server)["ada"].message.get_body(("html",)).get_content()
+    assert re.search(r"<mark[^>]*>Spiking Neural Networks</mark> on a &lt;Budget&gt;", html)
+    assert "https://arxiv.org/search/?searchtype=title&amp;query=Spiking+Neural+Networks+on+a" in html
+    assert "Read more" in html  # the long abstract is trimmed, with a link to the rest
+
+
+def test_sending_twice_never_sends_a_paper_twice(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    send_all(mail_workspace)
+    assert len(smtp_server.messages) == 2
+    assert send_all(mail_workspace) == []  # nothing new
+    seed(
+        mail_workspace,
+        [("Neuromorphic Chips for Keyword Spotting", "again"), ("Fresh Neuromorphic Result", "new")],
+        day="Mar 15",
+        name="day2.txt",
+    )
+    outcomes = send_all(mail_workspace)
+    assert [(o.user, o.papers) for o in outcomes] == [("ada", 1), ("bob", 1)]
+    titles = [m.message["Subject"] for m in smtp_server.messages]
+    assert len(titles) == 4
+    bob_text = by_user(smtp_server)["bob"].message.get_body(("plain",)).get_content()
+    assert "Fresh Neuromorphic Result" in bob_text and "Keyword Spotting" not in bob_text
+
+
+@dataclass
+class RefusingMailbox:
+    """A real SMTP server that refuses one recipient for good."""
+
+    refuse: str
+    messages: list[Received] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def test_a_refused_message_is_reported_and_its_papers_stay_unsent(tmp_path):
+    with LocalSmtpServer(RefusingMailbox(refuse="bob@example.org")) as server:
+        ws = Workspace(tmp_path, server.port)
+        seed(ws)
+        outcomes = send_all(ws)
+        assert [(o.user, o.ok) for o in outcomes] == [("ada", True), ("bob", False)]
+        assert outcomes[1].reply.startswith("550 5.1.1 mailbox unavailable")
+        with Store(ws.config.database) as store:
+            assert store.sent_paper_ids("bob") == set()
+            assert len(store.sent_paper_ids("ada")) == 2
+    with LocalSmtpServer() as good:  # the server is fixed: bob gets his digest, ada nothing again
+        ws.config_path.write_text(ws.config_path.read_text().replace(str(server.port), str(good.port)))
+        outcomes = send_all(ws)
+        assert [(o.user, o.ok) for o in outcomes] == [("bob", True)]
+
+
+def test_one_connection_is_reused_for_the_batch(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    sessions = set()
+    original = SmtpSender.connect
+
+    def counting(self):
+        original(self)
+        sessions.add(id(self.conn))
+
+    SmtpSender.connect = counting
+    try:
+        send_all(mail_workspace)
+    finally:
+        SmtpSender.connect = original
+    assert len(sessions) == 1 and len(smtp_server.messages) == 2
+
+
+def test_an_unreachable_server_is_a_clear_error(workspace):
+    from digest.errors import DeliveryError
+
+    seed(workspace)
+    port = __import__("digest.smtp_server", fromlist=["free_port"]).free_port()
+    workspace.config_path.write_text(workspace.config_path.read_text().replace("2525", str(port)))
+    with pytest.raises(DeliveryError, match=rf"cannot connect to the SMTP server 127.0.0.1:{port}"):
+        send_all(workspace)

@@ -1,0 +1,82 @@
+"""Reader profiles: one YAML file per reader; every problem in every file reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.errors import ProfileError
+from digest.models import Interest
+from digest.profiles import load_profile, load_profiles
+
+
+def test_a_full_profile(workspace):
+    workspace.profile(
+        "ada",
+        (
+            "name: Ada Lovelace\nemail: ada@example.org\ntimezone: Europe/London\n"
+            'send_at: "07:30"\nmax_papers: 5\ninterests:\n  spiking neural networks: 3\n'
+            "  neuromorphic: 2\n  event cameras:\nexclude: [medical]\n"
+        ),
+    )
+    p = load_profile(workspace.config, "ada")
+    assert p.user == "ada" and p.display_name == "Ada Lovelace"
+    assert p.interests == (
+        Interest("spiking neural networks", 3.0),
+        Interest("neuromorphic", 2.0),
+        Interest("event cameras", 1.0),
+    )
+    assert p.exclude == ("medical",)
+    assert p.send_at == dt.time(7, 30) and p.max_papers == 5 and p.timezone == "Europe/London"
+
+
+def test_a_list_of_interests_weighs_one_each_and_defaults_come_from_the_config(workspace):
+    workspace.profile("kurt", "email: kurt@example.org\ninterests: [grokking, loss landscape]\n")
+    p = load_profile(workspace.config, "kurt")
+    assert p.interests == (Interest("grokking"), Interest("loss landscape"))
+    assert p.timezone == "UTC" and p.max_papers == 10 and p.name is None
+
+
+def test_an_unquoted_send_time_is_understood(workspace):
+    workspace.profile("kurt", "email: kurt@example.org\ninterests: [x]\nsend_at: 07:30\n")
+    assert load_profile(workspace.config, "kurt").send_at == dt.time(7, 30)
+
+
+def test_every_problem_of_every_file_is_reported_at_once(workspace):
+    bad = workspace.profile(
+        "bad",
+        (
+            "email: not-an-address\ntimezone: Europe/Londn\ninterests:\n  good: 2\n  zero: 0\n"
+            "  text: lots\nsend_at: noon\nmax_paper: 3\n"
+        ),
+    )
+    worse = workspace.profile("worse", "name: No Email\n")
+    with pytest.raises(ProfileError) as info:
+        load_profiles(workspace.config)
+    message = str(info.value)
+    for expected in (
+        f"{bad}: invalid profile",
+        "email: 'not-an-address' is not a valid email address",
+        "timezone: 'Europe/Londn' is not a known IANA time zone",
+        "interests.zero: weight 0 is not a positive number",
+        "interests.text: weight 'lots' is not a positive number",
+        "send_at: 'noon' is not a time of day",
+        "max_paper: unknown key (did you mean max_papers?)",
+        f"{worse}: invalid profile",
+        "email: required",
+        "interests: required",
+    ):
+        assert expected in message
+
+
+def test_an_unknown_user_is_named_with_a_suggestion(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    with pytest.raises(ProfileError, match="no profile for user 'adda'. Did you mean 'ada'"):
+        load_profile(workspace.config, "adda")
+
+
+def test_a_profile_that_is_not_a_mapping_is_refused(workspace):
+    workspace.profile("ada", "- just\n- a list\n")
+    with pytest.raises(ProfileError, match="a profile must be a mapping"):
+        load_profile(workspace.config, "ada")

@@ -1,0 +1,98 @@
+"""Rendering: escape-safe highlighting, trimmed abstracts, user template overrides, a golden email."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from digest.config import load_config
+from digest.demo import SAMPLE
+from digest.mail import build_message, message_id, unsubscribe_links
+from digest.matcher import PaperIndex
+from digest.models import Digest, Hit, Paper
+from digest.profiles import load_profile_file
+from digest.render import Renderer, highlight, trim_point
+from digest.sources import read_dump
+
+from conftest import NOW
+
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def test_highlighting_escapes_everything_and_marks_only_the_spans():
+    text = "SNNs <b>&</b> spiking"
+    html = highlight(text, [Hit("spiking", "abstract", 14, 21), Hit("snn", "abstract", 0, 4)])
+    assert str(html) == (
+        '<mark class="hit">SNNs</mark> &lt;b&gt;&amp;&lt;/b&gt; <mark class="hit">spiking</mark>'
+    )
+
+
+def test_overlapping_spans_merge_and_spans_past_the_cut_are_dropped():
+    text = "event-driven spiking networks"
+    hits = [Hit("a", "title", 0, 12), Hit("b", "title", 6, 20), Hit("c", "title", 21, 29)]
+    assert str(highlight(text, hits, end=20)) == '<mark class="hit">event-driven spiking</mark> …'
+
+
+def test_abstracts_are_trimmed_at_a_word():
+    text = "word " * 200
+    cut = trim_point(text, 480)
+    assert cut <= 480 and text[cut] == " "
+    assert trim_point("short", 480) == 5
+
+
+def test_a_template_in_the_users_folder_overrides_the_built_in_one(tmp_path):
+    (tmp_path / "digest.txt.j2").write_text("Custom: {{ count }} for {{ name }}\n")
+    digest = Digest(profile=_profile("kurt"), matches=(), day=None)
+    rendered = Renderer(tmp_path).render(digest)
+    assert rendered.text == "Custom: 0 for kurt\n"
+    assert "<html" in rendered.html  # the other templates are still the built-in ones
+
+
+def _profile(user: str):
+    config = load_config_for_samples()
+    return load_profile_file(SAMPLE / "profiles" / f"{user}.yaml", config)
+
+
+def load_config_for_samples():
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "config.yaml").write_text(
+        "database: d.db\ninbox: i\nprofiles: p\nsmtp:\n  from: Research digest <digest@localhost>\n"
+    )
+    return load_config(folder / "config.yaml")
+
+
+def normalize(raw: bytes) -> str:
+    """Volatile headers (Date, Message-ID, MIME boundary) replaced by placeholders."""
+    text = raw.decode()
+    text = re.sub(r"^Date: .*$", "Date: <DATE>", text, flags=re.M)
+    text = re.sub(r"^Message-ID: .*$", "Message-ID: <MESSAGE-ID>", text, flags=re.M)
+    for boundary in set(re.findall(r'boundary="([^"]+)"', text)):
+        text = text.replace(boundary, "<BOUNDARY>")
+    return text
+
+
+def test_the_sample_digest_matches_the_golden_email():
+    """If a template change is intended: DIGEST_UPDATE_GOLDEN=1 pytest tests/test_render.py."""
+    papers, seen = [], set()
+    for dump in sorted((SAMPLE / "dumps").iterdir()):
+        listing = read_dump(dump, mtime=dt.datetime(2026, 3, 20))
+        for e in listing.entries:
+            if e.title not in seen:
+                seen.add(e.title)
+                papers.append(Paper(len(papers) + 1, e.title, e.abstract, listing.day))
+    profile = _profile("ada")
+    matches = tuple(PaperIndex.build(papers).rank(profile, profile.max_papers))
+    digest = Digest(profile=profile, matches=matches, day=dt.date(2026, 3, 3))
+    sender = "Research digest <digest@localhost>"
+    links = unsubscribe_links(profile, sender, "https://digest.example.org")
+    rendered = Renderer().render(digest, links=links)
+    msg = build_message(rendered, profile, sender, message_id("ada", digest.paper_ids, sender), NOW, links)
+    actual = normalize(msg.as_bytes())
+    golden = GOLDEN / "ada.eml"
+    if os.environ.get("DIGEST_UPDATE_GOLDEN"):
+        golden.write_text(actual)
+    assert actual == golden.read_text()

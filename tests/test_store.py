@@ -1,0 +1,108 @@
+"""The store: papers deduplicated across dumps, each dump stored whole or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digest.errors import StoreError
+from digest.pipeline import ingest
+from digest.sources import read_dump
+from digest.store import SCHEMA_VERSION, Store, title_key
+
+from conftest import NOW, make_dump
+
+
+def test_the_five_shared_dumps_yield_286_distinct_papers_from_402_entries(tmp_path, shared_dumps):
+    with Store(tmp_path / "d.db") as store:
+        report = ingest(store, shared_dumps, NOW)
+        assert not report.failures
+        assert sum(r.entries for r in report.results) == 402
+        assert sum(r.new_papers for r in report.results) == 286
+        assert store.counts()["papers"] == 286
+
+        again = ingest(store, shared_dumps, NOW)
+        assert all(r.already_ingested for r in again.results)
+        assert sum(r.new_papers for r in again.results) == 0
+        assert store.counts() == {"papers": 286, "listings": 5, "entries": 402, "deliveries": 0}
+
+
+def test_a_paper_remembers_every_listing_it_appeared_in(tmp_path, shared_dumps):
+    with Store(tmp_path / "d.db") as store:
+        ingest(store, shared_dumps, NOW)
+        days = {p.title: store.paper_days(p.id) for p in store.papers()}
+    assert max(len(d) for d in days.values()) > 1
+    for paper_days in days.values():
+        assert paper_days == sorted(paper_days)
+
+
+def test_titles_are_deduplicated_ignoring_case_whitespace_and_punctuation():
+    assert title_key("Attention Is All  You Need!") == title_key("attention is all you need")
+    assert title_key("Event-Driven SNNs: a survey") == title_key("event driven snns  a survey")
+    assert title_key("Graph A") != title_key("Graph B")
+
+
+def test_first_seen_is_the_earliest_listing_day_even_when_dumps_arrive_out_of_order(tmp_path):
+    later = tmp_path / "later.txt"
+    later.write_text(make_dump("Mar 14", [("Same Paper", "abstract")]))
+    earlier = tmp_path / "earlier.txt"
+    earlier.write_text(make_dump("Mar 12", [("Same paper.", "abstract")]))
+    with Store(tmp_path / "d.db") as store:
+        ingest(store, [later, earlier], NOW)
+        (paper,) = store.papers()
+    assert paper.first_seen.day == 12
+
+
+def test_a_failure_in_the_middle_of_a_dump_stores_nothing_of_it(tmp_path):
+    dump = tmp_path / "day.txt"
+    dump.write_text(make_dump("Mar 14", [("Fine", "a"), ("Breaks the disk", "b"), ("Never", "c")]))
+    with Store(tmp_path / "d.db") as store:
+        # a real SQLite failure half-way through the dump's transaction
+        store.db.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON papers WHEN NEW.title = 'Breaks the disk' "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            store.add_listing(read_dump(dump), NOW)
+        assert store.counts() == {"papers": 0, "listings": 0, "entries": 0, "deliveries": 0}
+
+
+def test_deliveries_mark_papers_sent_for_that_reader_only(tmp_path):
+    dump = tmp_path / "day.txt"
+    dump.write_text(make_dump("Mar 14", [("One", "a"), ("Two", "b")]))
+    with Store(tmp_path / "d.db") as store:
+        ingest(store, [dump], NOW)
+        one, two = store.papers()
+        store.record_delivery("ada", "<m1@x>", "ada@example.org", [one.id], NOW)
+        assert [p.id for p in store.unsent_papers("ada")] == [two.id]
+        assert len(store.unsent_papers("kurt")) == 2
+        assert store.deliveries("ada")[0].message_id == "<m1@x>"
+
+
+def test_the_schema_carries_a_version_and_a_newer_one_is_refused(tmp_path):
+    path = tmp_path / "d.db"
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer than this digest understands"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path):
+    path = tmp_path / "d.db"
+    path.write_text("not sqlite " * 200)
+    with pytest.raises(StoreError, match=r"d\.db: cannot open the database"):
+        Store(path)
+
+
+def test_timestamps_must_be_timezone_aware(tmp_path):
+    dump = tmp_path / "day.txt"
+    dump.write_text(make_dump("Mar 14", [("One", "a")]))
+    with Store(tmp_path / "d.db") as store, pytest.raises(ValueError):
+        store.add_listing(read_dump(dump), dt.datetime(2026, 3, 14))
+    assert Path(tmp_path / "d.db").exists()
