@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
+import os
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable
+import uuid
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,11 +24,14 @@ from digest.render import Rendered
 log = logging.getLogger(__name__)
 
 
-def message_id(user: str, paper_ids: Iterable[int], sender: str) -> str:
-    """The same digest (reader + papers) always gets the same Message-ID, so a re-send folds."""
+def message_id(user: str, now: dt.datetime, sender: str) -> str:
+    """A new, unique Message-ID; the outbox keeps it, so a re-send of the same message reuses it."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    token = hashlib.sha256(f"{user}:{','.join(map(str, paper_ids))}".encode()).hexdigest()[:20]
-    return f"<digest.{token}@{domain}>"
+    return f"<digest.{now:%Y%m%d%H%M%S}.{uuid.uuid4().hex[:16]}.{_safe(user)}@{domain}>"
+
+
+def _safe(user: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in user)
 
 
 def unsubscribe_links(profile: Profile, sender: str, base_url: str | None) -> dict[str, str]:
@@ -63,9 +66,21 @@ def build_message(
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """What a sender needs: the exact bytes and who they go to."""
+
+    message_id: str
+    user: str
+    sender: str  # the From header's address (envelope sender)
+    recipient: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class SendResult:
     ok: bool
     reply: str  # the server's reply, or why the message could not be handed over
+    permanent: bool = False  # a 5xx refusal: trying again will not help
 
 
 class SmtpSender:
@@ -111,7 +126,7 @@ class SmtpSender:
                 self.conn.close()
             self.conn = None
 
-    def send(self, msg: EmailMessage) -> SendResult:
+    def send(self, mail: Envelope) -> SendResult:
         for attempt in (1, 2):
             if self.conn is None:
                 try:
@@ -120,7 +135,7 @@ class SmtpSender:
                     return SendResult(False, str(e))
             assert self.conn is not None
             try:
-                refused = self.conn.send_message(msg)
+                refused = self.conn.sendmail(parseaddr(mail.sender)[1], [mail.recipient], mail.data)
             except smtplib.SMTPServerDisconnected as e:
                 self.conn = None
                 if attempt == 2:
@@ -128,17 +143,21 @@ class SmtpSender:
                 continue
             except smtplib.SMTPRecipientsRefused as e:
                 code, text = next(iter(e.recipients.values()))
-                return SendResult(False, f"{code} {_text(text)}")
+                return _refusal(code, text)
             except smtplib.SMTPResponseException as e:
-                return SendResult(False, f"{e.smtp_code} {_text(e.smtp_error)}")
+                return _refusal(e.smtp_code, e.smtp_error)
             except (OSError, smtplib.SMTPException) as e:
                 self.conn = None
                 return SendResult(False, _why(e))
             if refused:
                 code, text = next(iter(refused.values()))
-                return SendResult(False, f"{code} {_text(text)}")
+                return _refusal(code, text)
             return SendResult(True, "250 accepted")
         return SendResult(False, "unreachable")
+
+
+def _refusal(code: int, text: bytes | str) -> SendResult:
+    return SendResult(False, f"{code} {_text(text)}", permanent=500 <= code < 600)
 
 
 class FileSender:
@@ -154,11 +173,14 @@ class FileSender:
     def __exit__(self, *exc: object) -> None:
         pass
 
-    def send(self, msg: EmailMessage) -> SendResult:
-        user = msg["X-Digest-User"] or "message"
-        path = self.folder / f"{user}.eml"
+    def send(self, mail: Envelope) -> SendResult:
+        token = mail.message_id.strip("<>").partition("@")[0]
+        path = self.folder / f"{token}.eml"
         tmp = path.with_suffix(".eml.tmp")
-        tmp.write_bytes(msg.as_bytes())
+        with open(tmp, "wb") as f:
+            f.write(mail.data)
+            f.flush()
+            os.fsync(f.fileno())
         tmp.replace(path)
         return SendResult(True, f"written to {path}")
 

@@ -57,6 +57,10 @@ class Profile:
     send_at: dt.time = dt.time(7, 0)
     max_papers: int = 10
     min_score: float = 0.0
+    frequency: str = "daily"  # daily | weekdays | weekly
+    weekday: int = 0  # for weekly digests: 0 = Monday ... 6 = Sunday
+    paused: bool = False  # a paused reader gets nothing until unpaused
+    send_empty: bool = False  # on a day with nothing to send: a short "nothing today" note
     source: Path | None = None
 
     @property

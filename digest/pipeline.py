@@ -11,14 +11,16 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 from digest.config import Config
 from digest.errors import DigestError, DumpError
-from digest.mail import SendResult, build_message, message_id, unsubscribe_links
+from digest.mail import Envelope, SendResult, build_message, message_id, unsubscribe_links
 from digest.matcher import PaperIndex
 from digest.models import Digest, Match, Profile
+from digest.outbox import Outbox
 from digest.render import Rendered, Renderer
 from digest.sources import read_dump
 from digest.store import IngestResult, Store
@@ -79,27 +81,31 @@ def rank_all(store: Store, profile: Profile, limit: int | None = None) -> list[M
 
 
 def build_digests(store: Store, profiles: Sequence[Profile]) -> list[Digest]:
-    """For every reader: the best papers they have not been sent, at most max_papers."""
+    """For every reader: the best papers they have not been sent (nor have queued), at most max_papers."""
     index = PaperIndex.build(store.papers())
+    outbox = Outbox(store)
     digests = []
     for profile in profiles:
-        sent = store.sent_paper_ids(profile.user)
-        matches = [m for m in index.rank(profile) if m.paper.id not in sent][: profile.max_papers]
+        taken = outbox.reserved_paper_ids(profile.user)
+        matches = [m for m in index.rank(profile) if m.paper.id not in taken][: profile.max_papers]
         day = store.latest_day(m.paper.id for m in matches)
         digests.append(Digest(profile=profile, matches=tuple(matches), day=day))
     return digests
 
 
 class Sender(Protocol):
-    def send(self, msg: object) -> SendResult: ...
+    def send(self, mail: Envelope) -> SendResult: ...
 
 
 @dataclass(frozen=True)
 class Outgoing:
     digest: Digest
     rendered: Rendered
-    message_id: str
-    message: object  # EmailMessage
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,19 @@ class SendOutcome:
     message_id: str
     ok: bool
     reply: str
+    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Passing failures are retried after first_seconds, doubling, until for_hours have passed."""
+
+    first_seconds: float = 60.0
+    for_hours: float = 24.0
+
+    def next_attempt(self, attempts: int, created: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+        at = now + dt.timedelta(seconds=self.first_seconds * 2 ** max(attempts - 1, 0))
+        return at if at <= created + dt.timedelta(hours=self.for_hours) else None
 
 
 def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime) -> Outgoing:
@@ -117,9 +136,77 @@ def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime
     profile = digest.profile
     links = unsubscribe_links(profile, config.smtp.sender, config.base_url)
     rendered = renderer.render(digest, links=links)
-    msg_id = message_id(profile.user, digest.paper_ids, config.smtp.sender)
+    msg_id = message_id(profile.user, now, config.smtp.sender)
     msg = build_message(rendered, profile, config.smtp.sender, msg_id, now, links)
-    return Outgoing(digest, rendered, msg_id, msg)
+    return Outgoing(digest, rendered, msg)
+
+
+def queue_digests(
+    config: Config,
+    store: Store,
+    digests: Sequence[Digest],
+    now: dt.datetime,
+    renderer: Renderer | None = None,
+) -> list[str]:
+    """Render each non-empty digest and store it in the outbox; returns the Message-IDs."""
+    renderer = renderer or Renderer(config.templates)
+    outbox = Outbox(store)
+    queued = []
+    for digest in digests:
+        if not digest.matches:
+            continue
+        out = prepare(config, digest, renderer, now)
+        with store.transaction():
+            outbox.enqueue(
+                user=digest.profile.user,
+                recipient=digest.profile.email,
+                message_id=out.message_id,
+                subject=out.rendered.subject,
+                mime=out.message.as_bytes(policy=out.message.policy.clone(linesep="\r\n")),
+                paper_ids=digest.paper_ids,
+                now=now,
+            )
+        queued.append(out.message_id)
+    return queued
+
+
+def deliver_due(
+    config: Config,
+    store: Store,
+    sender: Sender,
+    now: dt.datetime,
+    users: Sequence[str] | None = None,
+    policy: RetryPolicy | None = None,
+) -> list[SendOutcome]:
+    """Hand every due outbox message to the sender; record each result as it comes."""
+    policy = policy or RetryPolicy()
+    outbox = Outbox(store)
+    outcomes = []
+    for msg in outbox.due(now, users):
+        result = sender.send(Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime))
+        papers = len(msg.paper_ids)
+        retry_at = None
+        if result.ok:
+            outbox.mark_sent(msg, result.reply, now)
+            log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
+        elif not result.permanent and (
+            retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, now)
+        ):
+            outbox.mark_retry(msg, result.reply, now, retry_at)
+            log.warning(
+                "digest to %s <%s> deferred until %s: %s",
+                msg.user,
+                msg.recipient,
+                retry_at.isoformat(timespec="seconds"),
+                result.reply,
+            )
+        else:
+            outbox.mark_failed(msg, result.reply, now)
+            log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, result.reply)
+        outcomes.append(
+            SendOutcome(msg.user, msg.recipient, papers, msg.message_id, result.ok, result.reply, retry_at)
+        )
+    return outcomes
 
 
 def send_digests(
@@ -130,23 +217,6 @@ def send_digests(
     now: dt.datetime,
     renderer: Renderer | None = None,
 ) -> list[SendOutcome]:
-    """Send each non-empty digest; its papers count as sent only once the server accepted it."""
-    renderer = renderer or Renderer(config.templates)
-    outcomes = []
-    for digest in digests:
-        if not digest.matches:
-            continue
-        out = prepare(config, digest, renderer, now)
-        result = sender.send(out.message)
-        profile = digest.profile
-        if result.ok:
-            store.record_delivery(profile.user, out.message_id, profile.email, digest.paper_ids, now)
-            log.info("digest sent to %s <%s>: %d papers", profile.user, profile.email, len(digest.matches))
-        else:
-            log.error("digest to %s <%s> failed: %s", profile.user, profile.email, result.reply)
-        outcomes.append(
-            SendOutcome(
-                profile.user, profile.email, len(digest.matches), out.message_id, result.ok, result.reply
-            )
-        )
-    return outcomes
+    """Queue the digests, then deliver whatever is due for their readers (older retries too)."""
+    queue_digests(config, store, digests, now, renderer)
+    return deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])

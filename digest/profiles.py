@@ -16,7 +16,22 @@ from digest.models import Interest, Profile
 
 log = logging.getLogger(__name__)
 
-KNOWN_KEYS = ("name", "email", "timezone", "send_at", "max_papers", "interests", "exclude", "min_score")
+KNOWN_KEYS = (
+    "name",
+    "email",
+    "timezone",
+    "send_at",
+    "max_papers",
+    "interests",
+    "exclude",
+    "min_score",
+    "frequency",
+    "weekday",
+    "paused",
+    "send_empty",
+)
+FREQUENCIES = ("daily", "weekdays", "weekly")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -101,6 +116,17 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
     min_score = data.get("min_score", 0.0)
     if not (isinstance(min_score, int | float) and not isinstance(min_score, bool) and min_score >= 0):
         problems.append(f"min_score: must be a number of at least 0, got {min_score!r}")
+    frequency = data.get("frequency", "daily")
+    if frequency not in FREQUENCIES:
+        problems.append(f"frequency: {frequency!r} is not one of {', '.join(FREQUENCIES)}")
+    weekday = _parse_weekday(data.get("weekday", "monday"), problems)
+    if "weekday" in data and frequency != "weekly":
+        problems.append("weekday: only used with frequency: weekly")
+    flags = {}
+    for key in ("paused", "send_empty"):
+        flags[key] = data.get(key, False)
+        if not isinstance(flags[key], bool):
+            problems.append(f"{key}: must be true or false, got {flags[key]!r}")
     interests = _parse_interests(data.get("interests"), problems)
     exclude = _parse_terms(data.get("exclude", []), "exclude", problems)
     collect(problems, f"{path}: invalid profile", ProfileError)
@@ -114,8 +140,25 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
         send_at=send_at,
         max_papers=max_papers,
         min_score=float(min_score),
+        frequency=frequency,
+        weekday=weekday,
+        paused=flags["paused"] is True,
+        send_empty=flags["send_empty"] is True,
         source=path,
     )
+
+
+def _parse_weekday(raw: Any, problems: list[str]) -> int:
+    """'monday', 'Mon' -> 0 ... 'sunday' -> 6."""
+    prefixes = [d[:3] for d in WEEKDAYS]
+    if (
+        isinstance(raw, str)
+        and raw.strip().lower()[:3] in prefixes
+        and (WEEKDAYS[prefixes.index(raw.strip().lower()[:3])].startswith(raw.strip().lower()))
+    ):
+        return prefixes.index(raw.strip().lower()[:3])
+    problems.append(f"weekday: {raw!r} is not a day of the week (e.g. monday)")
+    return 0
 
 
 def _parse_interests(raw: Any, problems: list[str]) -> tuple[Interest, ...]:

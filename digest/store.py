@@ -63,6 +63,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user, paper_id)
     );
     """,
+    # 1 -> 2: the outbox (a message is stored before any attempt), attempts, schedule state
+    """
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        message_id      TEXT NOT NULL UNIQUE,
+        user            TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        period          TEXT,                  -- the schedule period it is for; NULL if sent by hand
+        subject         TEXT NOT NULL,
+        mime            BLOB NOT NULL,         -- the exact bytes handed to the server
+        paper_ids       TEXT NOT NULL,         -- JSON array
+        status          TEXT NOT NULL,         -- queued | sending | sent | failed
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE INDEX outbox_user ON outbox(user, status);
+    CREATE TABLE attempts (
+        id          INTEGER PRIMARY KEY,
+        outbox_id   INTEGER NOT NULL REFERENCES outbox(id),
+        at          TEXT NOT NULL,
+        ok          INTEGER NOT NULL,
+        reply       TEXT NOT NULL
+    );
+    CREATE TABLE schedule_state (
+        user        TEXT PRIMARY KEY,
+        last_period TEXT NOT NULL,             -- the last period a digest was made for
+        last_run_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -135,9 +168,8 @@ class Store:
             )
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
-                for statement in MIGRATIONS[v].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(MIGRATIONS[v]):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {v + 1}")
             log.info("database %s migrated to schema version %d", self.path, v + 1)
 
@@ -232,19 +264,29 @@ class Store:
     # -- deliveries ----------------------------------------------------------------------
 
     def record_delivery(
-        self, user: str, message_id: str, recipient: str, paper_ids: Iterable[int], now: dt.datetime
+        self,
+        user: str,
+        message_id: str,
+        recipient: str,
+        paper_ids: Iterable[int],
+        now: dt.datetime,
+        *,
+        in_transaction: bool = False,
     ) -> None:
         """Mark papers sent to ``user``: call only after the server accepted the message."""
+        if not in_transaction:
+            with self.transaction():
+                self.record_delivery(user, message_id, recipient, paper_ids, now, in_transaction=True)
+            return
         ids = list(paper_ids)
-        with self.transaction() as db:
-            delivery_id = db.execute(
-                "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
-                (user, message_id, recipient, len(ids), _iso(now)),
-            ).lastrowid
-            db.executemany(
-                "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",
-                [(user, pid, delivery_id) for pid in ids],
-            )
+        delivery_id = self.db.execute(
+            "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
+            (user, message_id, recipient, len(ids), _iso(now)),
+        ).lastrowid
+        self.db.executemany(
+            "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",
+            [(user, pid, delivery_id) for pid in ids],
+        )
 
     def sent_paper_ids(self, user: str) -> set[int]:
         rows = self.db.execute("SELECT paper_id FROM sent_papers WHERE user = ?", (user,))
@@ -257,6 +299,17 @@ class Store:
             sql, args = sql + " WHERE user = ?", (user,)
         rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
         return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (semicolons inside comments are fine)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf)
+            buf = ""
+    return out
 
 
 def _paper(row: tuple[int, str, str, str]) -> Paper:

@@ -66,7 +66,9 @@ def test_each_reader_gets_one_multipart_message_text_first_html_last(mail_worksp
     assert msg["From"] == "Research digest <digest@example.org>"
     assert msg["To"] == "Ada Lovelace <ada@example.org>"
     assert msg["Subject"] == "Your research digest for Mar 14, 2026: 2 papers"
-    assert msg["Date"] and re.fullmatch(r"<digest\.[0-9a-f]{20}@example\.org>", msg["Message-ID"])
+    assert msg["Date"] and re.fullmatch(
+        r"<digest\.20260320120000\.[0-9a-f]{16}\.ada@example\.org>", msg["Message-ID"]
+    )
     assert msg["List-Unsubscribe"] == "<mailto:digest@example.org?subject=unsubscribe%20ada>"
 
 

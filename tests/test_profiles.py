@@ -80,3 +80,20 @@ def test_a_profile_that_is_not_a_mapping_is_refused(workspace):
     workspace.profile("ada", "- just\n- a list\n")
     with pytest.raises(ProfileError, match="a profile must be a mapping"):
         load_profile(workspace.config, "ada")
+
+
+def test_frequency_weekday_pause_and_empty_digests(workspace):
+    workspace.profile(
+        "ada",
+        "email: ada@example.org\ninterests: [x]\nfrequency: weekly\nweekday: Fri\npaused: true\n"
+        "send_empty: true\n",
+    )
+    p = load_profile(workspace.config, "ada")
+    assert (p.frequency, p.weekday, p.paused, p.send_empty) == ("weekly", 4, True, True)
+    workspace.profile(
+        "bob", "email: bob@example.org\ninterests: [x]\nfrequency: hourly\npaused: yes please\n"
+    )
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "bob")
+    assert "frequency: 'hourly' is not one of daily, weekdays, weekly" in str(info.value)
+    assert "paused: must be true or false" in str(info.value)

@@ -1,0 +1,165 @@
+"""The outbox: every digest is stored as its exact MIME bytes before any attempt to send it.
+
+A message is ``queued`` until the server accepts it (``sent``, and its papers are recorded as
+sent to the reader in the same transaction) or refuses it for good (``failed``, and its papers
+are free to go out in a later digest). A crash at any point loses nothing: what was queued is
+sent on the next run, with the same Message-ID, so at most the one message that was in flight
+at that instant can arrive twice, and mail clients fold the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from digest.store import Store, _iso
+
+log = logging.getLogger(__name__)
+
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+_COLUMNS = (
+    "id, message_id, user, recipient, period, subject, mime, paper_ids, status, attempts, "
+    "next_attempt_at, last_error, created_at, sent_at"
+)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    message_id: str
+    user: str
+    recipient: str
+    period: str | None
+    subject: str
+    mime: bytes
+    paper_ids: tuple[int, ...]
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def enqueue(
+        self,
+        *,
+        user: str,
+        recipient: str,
+        message_id: str,
+        subject: str,
+        mime: bytes,
+        paper_ids: Sequence[int],
+        now: dt.datetime,
+        period: str | None = None,
+    ) -> int:
+        """Store a built message. Call inside ``store.transaction()`` to tie it to other state."""
+        return self.db.execute(
+            "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, "
+            "status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                message_id,
+                user,
+                recipient,
+                period,
+                subject,
+                mime,
+                json.dumps(list(paper_ids)),
+                QUEUED,
+                _iso(now),
+                _iso(now),
+            ),
+        ).lastrowid
+
+    def due(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[OutboxMessage]:
+        """Queued messages whose (next) attempt is due, oldest first."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id",
+            (QUEUED, _iso(now)),
+        ).fetchall()
+        wanted = set(users) if users is not None else None
+        return [_message(r) for r in rows if wanted is None or r[2] in wanted]
+
+    def messages(self, status: str | None = None, user: str | None = None) -> list[OutboxMessage]:
+        sql, args = f"SELECT {_COLUMNS} FROM outbox WHERE 1=1", []
+        if status is not None:
+            sql, args = sql + " AND status = ?", [*args, status]
+        if user is not None:
+            sql, args = sql + " AND user = ?", [*args, user]
+        return [_message(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def reserved_paper_ids(self, user: str) -> set[int]:
+        """Papers the reader was sent, or that wait in a queued message to them."""
+        ids = self.store.sent_paper_ids(user)
+        for (raw,) in self.db.execute(
+            "SELECT paper_ids FROM outbox WHERE user = ? AND status = ?", (user, QUEUED)
+        ):
+            ids.update(json.loads(raw))
+        return ids
+
+    def mark_sent(self, msg: OutboxMessage, reply: str, now: dt.datetime) -> None:
+        """The server accepted it: the message and its papers are recorded as sent, together."""
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
+                "WHERE id = ?",
+                (SENT, _iso(now), msg.id),
+            )
+            self._attempt(msg, now, True, reply)
+            self.store.record_delivery(
+                msg.user, msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
+            )
+
+    def mark_retry(self, msg: OutboxMessage, reply: str, now: dt.datetime, at: dt.datetime) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                (_iso(at), reply, msg.id),
+            )
+            self._attempt(msg, now, False, reply)
+
+    def mark_failed(self, msg: OutboxMessage, reply: str, now: dt.datetime) -> None:
+        """Refused for good: kept with the server's reply; its papers are free again."""
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (FAILED, reply, msg.id),
+            )
+            self._attempt(msg, now, False, reply)
+
+    def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
+        self.db.execute(
+            "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
+            (msg.id, _iso(now), int(ok), reply),
+        )
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _message(r: tuple) -> OutboxMessage:
+    return OutboxMessage(
+        id=r[0],
+        message_id=r[1],
+        user=r[2],
+        recipient=r[3],
+        period=r[4],
+        subject=r[5],
+        mime=bytes(r[6]),
+        paper_ids=tuple(json.loads(r[7])),
+        status=r[8],
+        attempts=r[9],
+        next_attempt_at=dt.datetime.fromisoformat(r[10]),
+        last_error=r[11],
+        created_at=dt.datetime.fromisoformat(r[12]),
+        sent_at=_time(r[13]),
+    )

@@ -1,0 +1,79 @@
+"""The outbox: a digest is stored before any attempt, and recorded sent only once accepted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.mail import SmtpSender
+from digest.outbox import FAILED, QUEUED, SENT, Outbox
+from digest.pipeline import build_digests, deliver_due, ingest, queue_digests
+from digest.profiles import load_profiles
+from digest.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+from conftest import NOW, Workspace, make_dump
+
+
+class Flaky:
+    """A real SMTP server whose answer to DATA the test sets: '451 ...', '554 ...' or accept."""
+
+    def __init__(self) -> None:
+        self.reply = "451 4.3.0 try again later"
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply.startswith("250"):
+            self.messages.append(envelope.content)
+        return self.reply
+
+
+def setup(ws: Workspace) -> None:
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "Event-driven hardware.")]))
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+
+
+def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_message_id(tmp_path):
+    handler = Flaky()
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port)
+        setup(ws)
+        config = ws.config
+        with Store(config.database) as store:
+            ingest(store, [config.inbox / "day.txt"], NOW)
+            (queued_id,) = queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+            outbox = Outbox(store)
+            assert [m.status for m in outbox.messages()] == [QUEUED]  # stored before any attempt
+            with SmtpSender(config.smtp) as sender:
+                (first,) = deliver_due(config, store, sender, NOW)
+            assert not first.ok and first.retry_at == NOW + dt.timedelta(seconds=60)
+            assert first.reply.startswith("451")
+            # the papers are reserved: a new digest does not repeat them
+            assert build_digests(store, load_profiles(config))[0].matches == ()
+            with SmtpSender(config.smtp) as sender:
+                assert deliver_due(config, store, sender, NOW + dt.timedelta(seconds=30)) == []
+                handler.reply = "250 OK"
+                (second,) = deliver_due(config, store, sender, NOW + dt.timedelta(seconds=61))
+            assert second.ok and second.message_id == queued_id
+            (msg,) = outbox.messages()
+            assert msg.status == SENT and msg.attempts == 2
+            assert store.sent_paper_ids("ada") == set(msg.paper_ids)
+    assert len(handler.messages) == 1 and f"Message-ID: {queued_id}".encode() in handler.messages[0]
+
+
+def test_a_permanent_refusal_fails_the_message_and_frees_its_papers(tmp_path):
+    handler = Flaky()
+    handler.reply = "554 5.7.1 rejected"
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port)
+        setup(ws)
+        config = ws.config
+        with Store(config.database) as store:
+            ingest(store, [config.inbox / "day.txt"], NOW)
+            queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+            with SmtpSender(config.smtp) as sender:
+                (outcome,) = deliver_due(config, store, sender, NOW)
+            assert not outcome.ok and outcome.retry_at is None
+            (msg,) = Outbox(store).messages()
+            assert msg.status == FAILED and msg.last_error == "554 5.7.1 rejected"
+            assert store.sent_paper_ids("ada") == set()
+            assert len(build_digests(store, load_profiles(config))[0].matches) == 1
