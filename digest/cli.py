@@ -99,24 +99,30 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     """Read listing dumps into the database (default: every dump in the inbox).
 
-    A dump is stored whole or not at all; a dump seen before adds nothing.
+    A dump is stored whole or not at all; a dump seen before adds nothing. Dumps taken from
+    the inbox move to inbox/processed/, unreadable ones to inbox/failed/ with the reason in
+    NAME.error.txt beside them; dumps named on the command line stay where they are.
 
     \b
     Example:
-      digest ingest inbox/2026-03-14.txt
+      digest ingest
+      digest ingest ~/Downloads/2026-03-14.txt
     """
-    from digest.pipeline import inbox_files
+    import datetime as dt
+
     from digest.pipeline import ingest as run_ingest
+    from digest.pipeline import ingest_inbox
     from digest.store import Store
 
     config = obj.config
-    files = list(paths) or inbox_files(config.inbox)
-    if not files:
-        click.echo(f"No dumps in {config.inbox}.")
-        return
     with Store(config.database) as store:
-        report = run_ingest(store, files, now_utc())
+        if paths:
+            report = run_ingest(store, list(paths), now_utc())
+        else:
+            report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0))
         totals = store.counts()
+    if not report.results and not report.failures:
+        click.echo(f"No dumps in {config.inbox}.")
     for r in report.results:
         if r.already_ingested:
             click.echo(f"{r.source}: {r.day} already ingested, nothing new")
@@ -260,6 +266,50 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool) -> None:
             click.echo(f"{d.profile.user:<16} {d.profile.email:<32}   0 papers  nothing new")
     if any(not o.ok for o in outcomes):
         sys.exit(1)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Do one pass of the work and exit (for cron or timers).")
+@click.pass_obj
+@handle_errors
+def run(obj: Context, once: bool) -> None:
+    """Run the daemon: pick up new dumps and send each reader's digest at their local time.
+
+    Every scheduler.poll_seconds it ingests the settled dumps in the inbox, queues the digest
+    of every reader whose send time has come, and delivers what is due. One daemon per
+    database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit.
+
+    \b
+    Example:
+      digest run
+      digest run --once        # from cron: */5 * * * * digest --config /etc/digest.yaml run --once
+    """
+    from digest.scheduler import Daemon
+
+    logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
+    daemon = Daemon(obj.config, clock=now_utc)
+    if once:
+        report = daemon.run_once()
+        click.echo(daemon.describe(report))
+    else:
+        click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
+        daemon.serve()
+        click.echo("digest daemon stopped", err=True)
+
+
+@main.command()
+@click.pass_obj
+@handle_errors
+def status(obj: Context) -> None:
+    """Show the last ingest, each reader's last and next digest, and what failed or waits.
+
+    \b
+    Example:
+      digest status
+    """
+    from digest.status import collect_status, format_status
+
+    click.echo(format_status(collect_status(obj.config, now_utc())))
 
 
 @main.command()

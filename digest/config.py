@@ -53,6 +53,21 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class SchedulerConfig:
+    poll_seconds: float = 60.0  # how often the inbox is checked and due digests are sent
+    grace_minutes: float = 240.0  # how late a missed digest may still go out
+    settle_seconds: float = 5.0  # a dump must be unchanged this long before it is read
+
+    @property
+    def grace(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.grace_minutes)
+
+    @property
+    def settle(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settle_seconds)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: Path
@@ -64,6 +79,7 @@ class Config:
     max_papers: int = 10
     templates: Path | None = None  # a folder whose templates override the built-in ones
     base_url: str | None = None  # where `digest serve` is reachable, for links in emails
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -109,6 +125,7 @@ def parse_config(data: Any, path: Path) -> Config:
         "max_papers",
         "templates",
         "base_url",
+        "scheduler",
     }
     _unknown_keys(data, known, "", problems)
 
@@ -137,6 +154,7 @@ def parse_config(data: Any, path: Path) -> Config:
     base_url = data.get("base_url")
     if base_url is not None and not (isinstance(base_url, str) and re.match(r"^https?://[^\s/]+", base_url)):
         problems.append(f"base_url: must be an http(s) URL, got {base_url!r}")
+    scheduler = _parse_scheduler(data.get("scheduler"), problems)
     collect(problems, f"{where}: invalid configuration", ConfigError)
     return Config(
         path=path,
@@ -149,6 +167,7 @@ def parse_config(data: Any, path: Path) -> Config:
         max_papers=max_papers,
         templates=templates,
         base_url=base_url.rstrip("/") if base_url else None,
+        scheduler=scheduler,
     )
 
 
@@ -208,6 +227,23 @@ def _parse_smtp(raw: Any, problems: list[str]) -> SmtpConfig:
         sender=str(sender).strip(),
         timeout=float(timeout) if _number(timeout) else 30.0,
     )
+
+
+def _parse_scheduler(raw: Any, problems: list[str]) -> SchedulerConfig:
+    if raw is None:
+        return SchedulerConfig()
+    if not isinstance(raw, dict):
+        problems.append("scheduler: must be a mapping (poll_seconds, grace_minutes, settle_seconds)")
+        return SchedulerConfig()
+    _unknown_keys(raw, {"poll_seconds", "grace_minutes", "settle_seconds"}, "scheduler.", problems)
+    values = {}
+    for key, minimum in (("poll_seconds", 1), ("grace_minutes", 0), ("settle_seconds", 0)):
+        value = raw.get(key, getattr(SchedulerConfig, key))
+        if not _number(value) or value < minimum:
+            problems.append(f"scheduler.{key}: must be a number of at least {minimum}, got {value!r}")
+            value = getattr(SchedulerConfig, key)
+        values[key] = float(value)
+    return SchedulerConfig(**values)
 
 
 def _unknown_keys(data: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:

@@ -9,25 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from digest import inbox as inbox_folder
 from digest.config import Config
-from digest.errors import DigestError, DumpError
+from digest.errors import DumpError
 from digest.mail import Envelope, SendResult, build_message, message_id, unsubscribe_links
 from digest.matcher import PaperIndex
 from digest.models import Digest, Match, Profile
 from digest.outbox import Outbox
 from digest.render import Rendered, Renderer
+from digest.schedule import Slot, due_slot
 from digest.sources import read_dump
 from digest.store import IngestResult, Store
 
 log = logging.getLogger(__name__)
-
-DUMP_SUFFIXES = {".txt", ".text", ""}
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,8 @@ class IngestReport:
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Dump files waiting in the inbox (top level only; hidden and temporary files skipped)."""
-    if not inbox.is_dir():
-        raise DigestError(f"{inbox}: the inbox folder does not exist; create it or fix `inbox:`")
-    return sorted(
-        p
-        for p in inbox.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in DUMP_SUFFIXES
-    )
+    """Dump files waiting in the inbox (top level; hidden and in-progress files skipped)."""
+    return inbox_folder.candidates(inbox)
 
 
 def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestReport:
@@ -157,17 +152,23 @@ def queue_digests(
             continue
         out = prepare(config, digest, renderer, now)
         with store.transaction():
-            outbox.enqueue(
-                user=digest.profile.user,
-                recipient=digest.profile.email,
-                message_id=out.message_id,
-                subject=out.rendered.subject,
-                mime=out.message.as_bytes(policy=out.message.policy.clone(linesep="\r\n")),
-                paper_ids=digest.paper_ids,
-                now=now,
-            )
+            enqueue(outbox, out, now)
         queued.append(out.message_id)
     return queued
+
+
+def enqueue(outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None = None) -> int:
+    """Store a prepared message in the outbox (as the CRLF bytes SMTP will carry)."""
+    return outbox.enqueue(
+        user=out.digest.profile.user,
+        recipient=out.digest.profile.email,
+        message_id=out.message_id,
+        subject=out.rendered.subject,
+        mime=out.message.as_bytes(policy=out.message.policy.clone(linesep="\r\n")),
+        paper_ids=out.digest.paper_ids,
+        now=now,
+        period=period,
+    )
 
 
 def deliver_due(
@@ -177,12 +178,19 @@ def deliver_due(
     now: dt.datetime,
     users: Sequence[str] | None = None,
     policy: RetryPolicy | None = None,
+    stop: threading.Event | None = None,
 ) -> list[SendOutcome]:
-    """Hand every due outbox message to the sender; record each result as it comes."""
+    """Hand every due outbox message to the sender; record each result as it comes.
+
+    ``stop`` (set by a signal handler) is checked between messages: the one in flight is
+    finished and recorded, the rest wait in the outbox for the next run.
+    """
     policy = policy or RetryPolicy()
     outbox = Outbox(store)
     outcomes = []
     for msg in outbox.due(now, users):
+        if stop is not None and stop.is_set():
+            break
         result = sender.send(Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime))
         papers = len(msg.paper_ids)
         retry_at = None
@@ -220,3 +228,103 @@ def send_digests(
     """Queue the digests, then deliver whatever is due for their readers (older retries too)."""
     queue_digests(config, store, digests, now, renderer)
     return deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])
+
+
+# -- the scheduled digest --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    user: str
+    period: str
+    papers: int
+    message_id: str | None  # None: nothing worth sending, and the reader wants no empty note
+
+
+def scheduled_digest(store: Store, index: PaperIndex, profile: Profile) -> Digest:
+    """Papers listed since the reader's previous digest (a new reader: the latest listing),
+    not sent nor queued to them, best first, at most max_papers."""
+    state = store.schedule_state(profile.user)
+    fresh = store.papers_listed_since(state[1]) if state else store.latest_listing_papers()
+    allowed = {p.id for p in fresh} - Outbox(store).reserved_paper_ids(profile.user)
+    matches = [m for m in index.rank(profile) if m.paper.id in allowed][: profile.max_papers]
+    day = store.latest_day(m.paper.id for m in matches) or store.latest_day(p.id for p in fresh)
+    return Digest(profile=profile, matches=tuple(matches), day=day)
+
+
+def send_due(
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    renderer: Renderer | None = None,
+    stop: threading.Event | None = None,
+) -> list[Scheduled]:
+    """Queue the digest of every reader whose slot has come (within the grace period).
+
+    Queuing a reader's message and marking their period done happen in one transaction, so
+    a crash can neither lose the period's digest nor make two of them.
+    """
+    renderer = renderer or Renderer(config.templates)
+    index: PaperIndex | None = None
+    outbox = Outbox(store)
+    done = []
+    for profile in profiles:
+        if stop is not None and stop.is_set():
+            break
+        state = store.schedule_state(profile.user)
+        slot: Slot | None = due_slot(profile, now, state[0] if state else None, config.scheduler.grace)
+        if slot is None:
+            continue
+        index = index or PaperIndex.build(store.papers())
+        digest = scheduled_digest(store, index, profile)
+        out = prepare(config, digest, renderer, now) if digest.matches or profile.send_empty else None
+        with store.transaction():
+            if out is not None:
+                enqueue(outbox, out, now, period=slot.period)
+            store.set_schedule_state(profile.user, slot.period, now)
+        log.info(
+            "digest for %s (%s) %s: %d papers",
+            profile.user,
+            slot.period,
+            "queued" if out else "skipped, nothing new",
+            len(digest.matches),
+        )
+        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out and out.message_id))
+    return done
+
+
+@dataclass(frozen=True)
+class TickReport:
+    ingested: IngestReport
+    waiting: tuple[Path, ...]  # dumps still being written
+    scheduled: tuple[Scheduled, ...]
+    delivered: tuple[SendOutcome, ...]
+
+
+def ingest_inbox(
+    store: Store, inbox: Path, now: dt.datetime, settle: dt.timedelta
+) -> tuple[IngestReport, list[Path]]:
+    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why)."""
+    ready, waiting = inbox_folder.split_ready(inbox, now, settle)
+    report = ingest(store, ready, now)
+    for result in report.results:
+        inbox_folder.move_processed(result.source, inbox)
+    for failure in report.failures:
+        inbox_folder.move_failed(failure.source, inbox, failure.error)
+    return report, [w.path for w in waiting]
+
+
+def run_once(
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    sender: Sender,
+    now: dt.datetime,
+    stop: threading.Event | None = None,
+) -> TickReport:
+    """One pass of the daemon's work: new dumps in, due digests queued, due messages out."""
+    report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
+    scheduled = send_due(config, store, profiles, now, stop=stop)
+    delivered = deliver_due(config, store, sender, now, stop=stop)
+    return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered))

@@ -60,6 +60,22 @@ def load_profiles(config: Config) -> list[Profile]:
     return profiles
 
 
+def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
+    """Every valid profile, and the problems of the invalid ones (the daemon keeps going)."""
+    try:
+        return load_profiles(config), []
+    except ProfileError as e:
+        if not config.profiles.is_dir():
+            return [], [str(e)]
+    profiles, problems = [], []
+    for path in sorted(config.profiles.glob("*.yaml")) + sorted(config.profiles.glob("*.yml")):
+        try:
+            profiles.append(load_profile_file(path, config))
+        except ProfileError as e:
+            problems.append(str(e))
+    return profiles, problems
+
+
 def load_profile(config: Config, user: str) -> Profile:
     path = profile_path(config, user)
     if not path.exists() and (alt := path.with_suffix(".yml")).exists():

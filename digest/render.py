@@ -71,6 +71,8 @@ class Renderer:
     def subject(digest: Digest) -> str:
         n = len(digest.matches)
         when = f" for {format_day(digest.day)}" if digest.day else ""
+        if n == 0:
+            return f"Your research digest{when}: nothing new today"
         return f"Your research digest{when}: {n} paper{'s' if n != 1 else ''}"
 
 

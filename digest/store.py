@@ -261,6 +261,54 @@ class Store:
             "deliveries": one("SELECT COUNT(*) FROM deliveries").fetchone()[0],
         }
 
+    def papers_listed_since(self, moment: dt.datetime) -> list[Paper]:
+        """Papers in any listing ingested after ``moment`` (new papers and ones listed again)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT p.id, p.title, p.abstract, p.first_seen FROM papers p "
+            "JOIN listing_papers lp ON lp.paper_id = p.id JOIN listings l ON l.id = lp.listing_id "
+            "WHERE l.ingested_at > ? ORDER BY p.id",
+            (_iso(moment),),
+        ).fetchall()
+        return [_paper(r) for r in rows]
+
+    def latest_listing_papers(self) -> list[Paper]:
+        """Papers of the latest listing (the latest day; of those, the last ingested)."""
+        row = self.db.execute("SELECT id FROM listings ORDER BY day DESC, id DESC LIMIT 1").fetchone()
+        if row is None:
+            return []
+        rows = self.db.execute(
+            "SELECT p.id, p.title, p.abstract, p.first_seen FROM papers p "
+            "JOIN listing_papers lp ON lp.paper_id = p.id WHERE lp.listing_id = ? ORDER BY p.id",
+            (row[0],),
+        ).fetchall()
+        return [_paper(r) for r in rows]
+
+    def last_ingest(self) -> tuple[str, dt.date, dt.datetime] | None:
+        row = self.db.execute(
+            "SELECT source, day, ingested_at FROM listings ORDER BY ingested_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], dt.date.fromisoformat(row[1]), dt.datetime.fromisoformat(row[2])
+
+    # -- schedule ------------------------------------------------------------------------
+
+    def schedule_state(self, user: str) -> tuple[str, dt.datetime] | None:
+        """(last period a digest was made for, when) or None for a reader never scheduled."""
+        row = self.db.execute(
+            "SELECT last_period, last_run_at FROM schedule_state WHERE user = ?", (user,)
+        ).fetchone()
+        return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
+
+    def set_schedule_state(self, user: str, period: str, now: dt.datetime) -> None:
+        """Record that ``period`` is done; call inside the transaction that queues its digest."""
+        self.db.execute(
+            "INSERT INTO schedule_state (user, last_period, last_run_at) VALUES (?,?,?) "
+            "ON CONFLICT(user) DO UPDATE SET last_period = excluded.last_period, "
+            "last_run_at = excluded.last_run_at",
+            (user, period, _iso(now)),
+        )
+
     # -- deliveries ----------------------------------------------------------------------
 
     def record_delivery(

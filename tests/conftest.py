@@ -56,12 +56,17 @@ class Workspace:
         path.write_text(text)
         return path
 
-    def dump(self, name: str, text: str | bytes, where: str = "inbox") -> Path:
+    def dump(
+        self, name: str, text: str | bytes, where: str = "inbox", mtime: dt.datetime | None = None
+    ) -> Path:
+        """Write a dump; ``mtime`` dates it (it anchors the listing's year and the settle time)."""
         path = self.root / where / name
         path.parent.mkdir(exist_ok=True)
         if isinstance(text, str):
             text = text.encode()
         path.write_bytes(text)
+        if mtime is not None:
+            os.utime(path, (mtime.timestamp(), mtime.timestamp()))
         return path
 
     def cli(self, *args: str) -> object:

@@ -47,9 +47,13 @@ def test_ingest_says_what_was_new_and_what_was_known(workspace):
     first = workspace.cli("ingest")
     assert first.exit_code == 0, first.output
     assert "3 entries: 3 new papers, 0 already known" in first.output
-    again = workspace.cli("ingest")
+    moved = workspace.root / "inbox" / "processed" / "day.txt"
+    assert moved.exists() and not (workspace.root / "inbox" / "day.txt").exists()
+    assert "No dumps in" in workspace.cli("ingest").output
+    again = workspace.cli("ingest", str(moved))
     assert "already ingested, nothing new" in again.output
     assert "The database holds 3 papers from 1 listings." in again.output
+    assert moved.exists()  # dumps named on the command line stay where they are
 
 
 def test_a_bad_dump_is_rejected_with_its_name_and_line_and_nothing_stored(workspace):

@@ -1,0 +1,79 @@
+"""When each reader's digest is due: pure functions of a profile, a moment and the last period.
+
+A *period* is the reader's local calendar day of a scheduled send (``2026-03-14``): daily
+readers have one every day, ``weekdays`` readers Monday to Friday, ``weekly`` readers on their
+chosen day. The send instant is ``send_at`` on that local day in the reader's time zone. A
+reader gets at most one digest per period, whatever the clock does:
+
+- Spring forward: a ``send_at`` inside the skipped hour (02:30 when clocks jump 02:00 -> 03:00)
+  is read with the offset before the jump, so it happens once, an hour later on the wall.
+- Fall back: a ``send_at`` inside the repeated hour means its first occurrence; the second
+  one belongs to the same period, which is already done.
+- Downtime: a slot missed by less than the grace period is still sent (late); a slot missed
+  by more is skipped, and the reader waits for the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from digest.models import Profile
+
+LOOKAROUND_DAYS = 8  # every schedule has a slot within a week
+
+
+@dataclass(frozen=True)
+class Slot:
+    period: str  # the local day, ISO
+    at: dt.datetime  # the send instant, UTC
+
+
+def sends_on(profile: Profile, day: dt.date) -> bool:
+    if profile.frequency == "weekdays":
+        return day.weekday() < 5
+    if profile.frequency == "weekly":
+        return day.weekday() == profile.weekday
+    return True
+
+
+def slot_on(profile: Profile, day: dt.date) -> Slot | None:
+    if not sends_on(profile, day):
+        return None
+    local = dt.datetime.combine(day, profile.send_at, tzinfo=ZoneInfo(profile.timezone))  # fold=0
+    return Slot(day.isoformat(), local.astimezone(dt.UTC))
+
+
+def latest_slot(profile: Profile, now: dt.datetime) -> Slot | None:
+    """The most recent scheduled slot at or before ``now``."""
+    today = now.astimezone(ZoneInfo(profile.timezone)).date()
+    for back in range(-1, LOOKAROUND_DAYS):
+        slot = slot_on(profile, today - dt.timedelta(days=back))
+        if slot is not None and slot.at <= now:
+            return slot
+    return None
+
+
+def next_slot(profile: Profile, now: dt.datetime, after_period: str | None = None) -> Slot | None:
+    """The first slot after ``now`` (or, if its period is done already, the one after)."""
+    today = now.astimezone(ZoneInfo(profile.timezone)).date()
+    for ahead in range(-1, LOOKAROUND_DAYS + 1):
+        slot = slot_on(profile, today + dt.timedelta(days=ahead))
+        if slot is None or (after_period is not None and slot.period <= after_period):
+            continue
+        if slot.at > now:
+            return slot
+    return None
+
+
+def due_slot(profile: Profile, now: dt.datetime, last_period: str | None, grace: dt.timedelta) -> Slot | None:
+    """The slot to send now, if any: the latest one, not yet done, missed by at most ``grace``."""
+    if profile.paused:
+        return None
+    slot = latest_slot(profile, now)
+    if slot is None or (last_period is not None and slot.period <= last_period):
+        return None
+    if now - slot.at > grace:
+        return None
+    return slot

@@ -1,0 +1,119 @@
+"""When digests go out: an injected clock walks through time zones, DST changes and downtime."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.models import Interest, Profile
+from digest.schedule import due_slot, next_slot
+
+UTC = dt.UTC
+GRACE = dt.timedelta(hours=4)
+
+
+def reader(tz="UTC", at=(7, 30), frequency="daily", weekday=0, **kw) -> Profile:
+    return Profile(
+        user="r",
+        email="r@example.org",
+        interests=(Interest("x"),),
+        timezone=tz,
+        send_at=dt.time(*at),
+        frequency=frequency,
+        weekday=weekday,
+        **kw,
+    )
+
+
+def simulate(profile, start, end, step=dt.timedelta(minutes=5), down=(), grace=GRACE, last=None):
+    """Tick every ``step`` from start to end (skipping ``down`` intervals); return the sends."""
+    sent, now = [], start
+    while now < end:
+        if not any(a <= now < b for a, b in down):
+            slot = due_slot(profile, now, last, grace)
+            if slot:
+                sent.append((slot.period, now))
+                last = slot.period
+        now += step
+    return sent
+
+
+def utc(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+def test_a_daily_reader_west_of_utc_gets_one_digest_a_day_at_local_time():
+    sent = simulate(reader("America/New_York", (7, 30)), utc(2026, 1, 5), utc(2026, 1, 8))
+    assert sent == [
+        ("2026-01-05", utc(2026, 1, 5, 12, 30)),
+        ("2026-01-06", utc(2026, 1, 6, 12, 30)),
+        ("2026-01-07", utc(2026, 1, 7, 12, 30)),
+    ]
+
+
+def test_a_reader_east_of_utc_gets_the_digest_of_their_local_day_the_utc_evening_before():
+    sent = simulate(reader("Asia/Tokyo", (6, 45)), utc(2026, 1, 4, 12), utc(2026, 1, 6, 12))
+    assert sent == [("2026-01-05", utc(2026, 1, 4, 21, 45)), ("2026-01-06", utc(2026, 1, 5, 21, 45))]
+
+
+def test_spring_forward_neither_skips_nor_doubles_even_inside_the_missing_hour():
+    # Europe/London jumps from 01:00 to 02:00 on 2026-03-29; 01:30 does not exist that day
+    sent = simulate(reader("Europe/London", (1, 30)), utc(2026, 3, 27, 12), utc(2026, 3, 30, 12))
+    assert [p for p, _ in sent] == ["2026-03-28", "2026-03-29", "2026-03-30"]
+    # 01:30 GMT, then the missing 01:30 read as GMT (02:30 BST on the wall), then 01:30 BST
+    assert [t.time() for _, t in sent] == [dt.time(1, 30), dt.time(1, 30), dt.time(0, 30)]
+    # New York jumps 02:00 -> 03:00 on 2026-03-08; a 07:30 reader moves from 12:30 to 11:30 UTC
+    ny = simulate(reader("America/New_York", (7, 30)), utc(2026, 3, 7), utc(2026, 3, 10))
+    assert [t for _, t in ny] == [utc(2026, 3, 7, 12, 30), utc(2026, 3, 8, 11, 30), utc(2026, 3, 9, 11, 30)]
+
+
+def test_fall_back_sends_once_although_the_hour_happens_twice():
+    # Europe/London repeats 01:00-02:00 on 2026-10-25
+    sent = simulate(reader("Europe/London", (1, 30)), utc(2026, 10, 24, 12), utc(2026, 10, 27, 12))
+    assert [p for p, _ in sent] == ["2026-10-25", "2026-10-26", "2026-10-27"]
+    assert sent[0][1] == utc(2026, 10, 25, 0, 30)  # the first 01:30 (BST)
+    # New York repeats 01:00-02:00 on 2026-11-01
+    ny = simulate(reader("America/New_York", (1, 15)), utc(2026, 10, 31), utc(2026, 11, 3))
+    assert [p for p, _ in ny] == ["2026-10-31", "2026-11-01", "2026-11-02"]
+
+
+def test_weekdays_readers_get_nothing_on_saturday_and_sunday():
+    sent = simulate(reader("Europe/Berlin", (8, 0), "weekdays"), utc(2026, 3, 13), utc(2026, 3, 17))
+    assert [p for p, _ in sent] == ["2026-03-13", "2026-03-16"]  # Friday, then Monday
+
+
+def test_weekly_readers_get_one_digest_on_their_day():
+    sent = simulate(reader("UTC", (9, 0), "weekly", weekday=2), utc(2026, 3, 1), utc(2026, 3, 22))
+    assert [p for p, _ in sent] == ["2026-03-04", "2026-03-11", "2026-03-18"]  # Wednesdays
+
+
+def test_downtime_within_the_grace_period_sends_late_and_past_it_waits_for_the_next_day():
+    down_short = [(utc(2026, 1, 5, 7), utc(2026, 1, 5, 9))]  # down at 07:30, up by 09:00
+    sent = simulate(reader(at=(7, 30)), utc(2026, 1, 5), utc(2026, 1, 6), down=down_short)
+    assert sent == [("2026-01-05", utc(2026, 1, 5, 9))]
+    down_long = [(utc(2026, 1, 5, 7), utc(2026, 1, 5, 12))]  # back 4.5 hours late
+    sent = simulate(reader(at=(7, 30)), utc(2026, 1, 5), utc(2026, 1, 6, 12), down=down_long)
+    assert sent == [("2026-01-06", utc(2026, 1, 6, 7, 30))]
+
+
+def test_a_reader_added_mid_day_gets_today_only_if_within_the_grace_period():
+    within = simulate(reader(at=(7, 30)), utc(2026, 1, 5, 10), utc(2026, 1, 6, 8))
+    assert [p for p, _ in within] == ["2026-01-05", "2026-01-06"]
+    assert within[0][1] == utc(2026, 1, 5, 10)
+    past = simulate(reader(at=(7, 30)), utc(2026, 1, 5, 14), utc(2026, 1, 6, 8))
+    assert past == [("2026-01-06", utc(2026, 1, 6, 7, 30))]
+
+
+def test_a_paused_reader_is_never_due():
+    assert simulate(reader(paused=True), utc(2026, 1, 5), utc(2026, 1, 9)) == []
+
+
+def test_a_period_already_done_is_not_due_again_even_if_the_clock_goes_back():
+    profile = reader(at=(7, 30))
+    assert due_slot(profile, utc(2026, 1, 5, 8), "2026-01-05", GRACE) is None
+    assert due_slot(profile, utc(2026, 1, 5, 8), "2026-01-06", GRACE) is None
+
+
+def test_the_next_slot_skips_a_period_already_done():
+    profile = reader("America/New_York", (7, 30))
+    assert next_slot(profile, utc(2026, 1, 5, 12)).at == utc(2026, 1, 5, 12, 30)
+    assert next_slot(profile, utc(2026, 1, 5, 12), "2026-01-05").at == utc(2026, 1, 6, 12, 30)

@@ -1,0 +1,134 @@
+"""The scheduled digest with a real store and a real SMTP server, driven by an injected clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.lock import AlreadyRunning, RunLock
+from digest.mail import SmtpSender
+from digest.outbox import Outbox
+from digest.pipeline import run_once
+from digest.profiles import load_profiles
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+EARLIER = MON_0700 - dt.timedelta(hours=6)
+PAPERS_1 = [("Neuromorphic Day One", "Spikes."), ("Unrelated One", "Soup.")]
+PAPERS_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
+
+
+def tick(ws: Workspace, now: dt.datetime):
+    config = ws.config
+    with Store(config.database) as store, SmtpSender(config.smtp) as sender:
+        return run_once(config, store, load_profiles(config), sender, now)
+
+
+def subjects(server) -> list[tuple[str, str]]:
+    return [(m.message["X-Digest-User"], m.message["Subject"]) for m in server.messages]
+
+
+def titles(received) -> list[str]:
+    text = received.message.get_body(("plain",)).get_content()
+    return [line.split(". ", 1)[1] for line in text.splitlines() if line[:1].isdigit() and ". " in line]
+
+
+def test_a_digest_holds_what_arrived_since_the_previous_one_and_goes_out_once(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    report = tick(ws, MON_0700)  # ingested, but 07:30 has not come
+    assert [r.new_papers for r in report.ingested.results] == [2] and report.scheduled == ()
+    assert (ws.root / "inbox" / "processed" / "d1.txt").exists()
+
+    tick(ws, MON_0700 + dt.timedelta(minutes=31))
+    tick(ws, MON_0700 + dt.timedelta(minutes=45))  # the same period: nothing more
+    assert len(smtp_server.messages) == 1
+    assert titles(smtp_server.messages[0]) == ["Neuromorphic Day One"]
+
+    ws.dump("d2.txt", make_dump("Mar 16", PAPERS_2), mtime=MON_0700 + dt.timedelta(hours=1))
+    tick(ws, MON_0700 + dt.timedelta(hours=2))
+    tick(ws, MON_0700 + dt.timedelta(days=1, minutes=31))
+    assert len(smtp_server.messages) == 2
+    assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]  # not Day One again
+
+
+def test_a_new_reader_starts_with_the_latest_listing(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.dump("d1.txt", make_dump("Mar 14", [("Neuromorphic Old", "x")]), mtime=EARLIER)
+    ws.dump("d2.txt", make_dump("Mar 15", [("Neuromorphic New", "y")]), mtime=EARLIER)
+    tick(ws, MON_0700)
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    tick(ws, MON_0700 + dt.timedelta(minutes=30))
+    assert titles(smtp_server.messages[0]) == ["Neuromorphic New"]
+
+
+def test_a_day_with_nothing_sends_nothing_unless_the_reader_asks_for_a_note(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.dump("d1.txt", make_dump("Mar 15", [("Cooking", "Soup.")]), mtime=EARLIER)
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.profile(
+        "bob", 'email: bob@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\nsend_empty: true\n'
+    )
+    report = tick(ws, MON_0700 + dt.timedelta(minutes=30))
+    assert {(s.user, s.message_id is None) for s in report.scheduled} == {("ada", True), ("bob", False)}
+    assert subjects(smtp_server) == [("bob", "Your research digest for Mar 15, 2026: nothing new today")]
+    assert (
+        "Nothing new matched your interests today"
+        in smtp_server.messages[0].message.get_body(("plain",)).get_content()
+    )
+
+
+def test_queueing_and_marking_the_period_done_are_one_transaction(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    config = ws.config
+    with Store(config.database) as store:
+        store.db.execute(  # the disk fails as the period is recorded
+            "CREATE TRIGGER boom BEFORE INSERT ON schedule_state BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+        with pytest.raises(Exception, match="disk full"), SmtpSender(config.smtp) as sender:
+            run_once(config, store, load_profiles(config), sender, MON_0700 + dt.timedelta(minutes=30))
+        assert Outbox(store).messages() == []  # no message without its period, and vice versa
+        store.db.execute("DROP TRIGGER boom")
+    tick(ws, MON_0700 + dt.timedelta(minutes=35))
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_dump_still_being_written_waits_and_an_unreadable_one_moves_to_failed(mail_workspace):
+    ws = mail_workspace
+    fresh = ws.dump("fresh.txt", make_dump("Mar 15", PAPERS_1))
+    ws.dump(".hidden.txt", "partial")
+    ws.dump("upload.txt.part", "partial")
+    bad = ws.dump("bad.txt", b"\xff\xfe not utf-8")
+    mtime = fresh.stat().st_mtime
+    now = dt.datetime.fromtimestamp(mtime, dt.UTC) + dt.timedelta(seconds=1)  # settle is 5 s
+    report = tick(ws, now)
+    assert [p.name for p in report.waiting] == ["bad.txt", "fresh.txt"]  # both just written
+    assert report.ingested.results == () and report.ingested.failures == ()
+    report = tick(ws, now + dt.timedelta(seconds=10))
+    assert [r.source.name for r in report.ingested.results] == ["fresh.txt"]
+    failed = ws.root / "inbox" / "failed"
+    assert (failed / "bad.txt").read_bytes() == b"\xff\xfe not utf-8"  # kept, not deleted
+    assert "not UTF-8 text" in (failed / "bad.txt.error.txt").read_text()
+    assert sorted(p.name for p in (ws.root / "inbox").iterdir()) == [
+        ".hidden.txt",
+        "failed",
+        "processed",
+        "upload.txt.part",
+    ]
+    del bad
+
+
+def test_only_one_run_at_a_time_per_database(workspace):
+    db = workspace.config.database
+    with (
+        RunLock(db).acquire("digest run"),
+        pytest.raises(AlreadyRunning, match=r"in use by digest run \(pid \d+\)"),
+    ):
+        RunLock(db).acquire()
+    RunLock(db).acquire().release()  # free again once released
