@@ -237,7 +237,7 @@ def _parse_scheduler(raw: Any, problems: list[str]) -> SchedulerConfig:
         return SchedulerConfig()
     _unknown_keys(raw, {"poll_seconds", "grace_minutes", "settle_seconds"}, "scheduler.", problems)
     values = {}
-    for key, minimum in (("poll_seconds", 1), ("grace_minutes", 0), ("settle_seconds", 0)):
+    for key, minimum in (("poll_seconds", 0.1), ("grace_minutes", 0), ("settle_seconds", 0)):
         value = raw.get(key, getattr(SchedulerConfig, key))
         if not _number(value) or value < minimum:
             problems.append(f"scheduler.{key}: must be a number of at least {minimum}, got {value!r}")

@@ -238,7 +238,7 @@ class Scheduled:
     user: str
     period: str
     papers: int
-    message_id: str | None  # None: nothing worth sending, and the reader wants no empty note
+    message_id: str | None  # None: nothing worth sending yet (the reader stays due until grace ends)
 
 
 def scheduled_digest(store: Store, index: PaperIndex, profile: Profile) -> Digest:
@@ -263,7 +263,10 @@ def send_due(
     """Queue the digest of every reader whose slot has come (within the grace period).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
-    a crash can neither lose the period's digest nor make two of them.
+    a crash can neither lose the period's digest nor make two of them. A reader with nothing
+    worth sending stays due until the grace period ends, so a dump that arrives a little
+    after their send time still reaches them today (unless they asked for the "nothing
+    today" note, which goes out at the send time and closes the period).
     """
     renderer = renderer or Renderer(config.templates)
     index: PaperIndex | None = None
@@ -278,19 +281,16 @@ def send_due(
             continue
         index = index or PaperIndex.build(store.papers())
         digest = scheduled_digest(store, index, profile)
-        out = prepare(config, digest, renderer, now) if digest.matches or profile.send_empty else None
+        if not digest.matches and not profile.send_empty:
+            log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
+            done.append(Scheduled(profile.user, slot.period, 0, None))
+            continue
+        out = prepare(config, digest, renderer, now)
         with store.transaction():
-            if out is not None:
-                enqueue(outbox, out, now, period=slot.period)
+            enqueue(outbox, out, now, period=slot.period)
             store.set_schedule_state(profile.user, slot.period, now)
-        log.info(
-            "digest for %s (%s) %s: %d papers",
-            profile.user,
-            slot.period,
-            "queued" if out else "skipped, nothing new",
-            len(digest.matches),
-        )
-        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out and out.message_id))
+        log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
+        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
     return done
 
 

@@ -135,7 +135,7 @@ class Daemon:
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")
         for s in report.scheduled:
-            what = f"{s.papers} papers queued" if s.message_id else "nothing new, skipped"
+            what = f"{s.papers} papers queued" if s.message_id else "nothing new yet"
             lines.append(f"digest for {s.user} ({s.period}): {what}")
         for o in report.delivered:
             if o.ok:

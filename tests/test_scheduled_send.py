@@ -82,6 +82,19 @@ def test_a_day_with_nothing_sends_nothing_unless_the_reader_asks_for_a_note(mail
     )
 
 
+def test_a_dump_arriving_after_the_send_time_but_within_the_grace_period_still_goes_out_today(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    tick(ws, MON_0700 + dt.timedelta(minutes=30))  # 07:30: nothing in the store yet
+    assert smtp_server.messages == []
+    ws.dump("late.txt", make_dump("Mar 16", PAPERS_1), mtime=MON_0700 + dt.timedelta(hours=1))
+    tick(ws, MON_0700 + dt.timedelta(hours=2))  # 09:00, within the 4-hour grace
+    tick(ws, MON_0700 + dt.timedelta(hours=3))
+    assert subjects(smtp_server) == [("ada", "Your research digest for Mar 16, 2026: 1 paper")]
+
+
 def test_queueing_and_marking_the_period_done_are_one_transaction(mail_workspace, smtp_server):
     ws = mail_workspace
     ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)

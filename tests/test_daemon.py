@@ -1,0 +1,195 @@
+"""`digest run` as a real process against a real SMTP server: dumps written slowly, SIGKILL in
+the middle of a batch of 200 readers, a restart, SIGTERM, and a second daemon refused."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from digest.smtp_server import LocalSmtpServer, Received
+
+from conftest import Workspace, make_dump
+
+PAPERS = [(f"Learning Paper {i}", f"An abstract about learning, number {i}.") for i in range(15)]
+
+
+class SlowMailbox:
+    """Accepts every message after a short pause, so a batch takes a while to go out."""
+
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.01)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def setup(root: Path, port: int, readers: int) -> Workspace:
+    ws = Workspace(root, port)
+    text = ws.config_path.read_text()
+    ws.config_path.write_text(text + "scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n")
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+    for i in range(readers):
+        ws.profile(f"r{i:03d}", f'email: r{i:03d}@example.org\ninterests: [learning]\nsend_at: "{send_at}"\n')
+    return ws
+
+
+def start(ws: Workspace) -> subprocess.Popen:
+    log = open(ws.root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.01)
+    log = (ws.root / "daemon.log").read_text(errors="replace")
+    raise AssertionError(f"timed out waiting for {what}\n--- daemon log ---\n{log[-4000:]}")
+
+
+def stop(proc: subprocess.Popen, ws: Workspace) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(timeout=10) == 0
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("the daemon did not stop within 10 s of SIGTERM") from None
+
+
+def outbox_count(ws: Workspace) -> int:
+    try:
+        db = sqlite3.connect(ws.root / "digest.db", timeout=1)
+        try:
+            return db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def received_by(messages: list[Received]) -> dict[str, list[str]]:
+    ids = collections.defaultdict(list)
+    for m in messages:
+        ids[m.rcpt_tos[0]].append(m.message["Message-ID"])
+    return ids
+
+
+def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest(tmp_path):
+    mailbox = SlowMailbox()
+    with LocalSmtpServer(mailbox) as server:
+        ws = setup(tmp_path, server.port, readers=5)
+        proc = start(ws)
+        try:
+            text = make_dump("Mar 14", PAPERS).encode()
+            path = ws.root / "inbox" / "day.txt"
+            with open(path, "wb") as f:  # written in pieces, 0.3 s apart
+                for i in range(0, len(text), len(text) // 5 + 1):
+                    f.write(text[i : i + len(text) // 5 + 1])
+                    f.flush()
+                    time.sleep(0.3)
+            wait_until(lambda: len(mailbox.messages) >= 5, 30, "5 digests", ws)
+            time.sleep(1.5)  # a few more polls: nobody gets a second one
+        finally:
+            stop(proc, ws)
+    assert sorted(received_by(mailbox.messages)) == [f"r{i:03d}@example.org" for i in range(5)]
+    assert all(len(ids) == 1 for ids in received_by(mailbox.messages).values())
+    assert (ws.root / "inbox" / "processed" / "day.txt").read_bytes() == text
+    assert not (ws.root / "inbox" / "failed").exists()
+    log = (ws.root / "daemon.log").read_text()
+    assert "(2026-03-14): 15 new papers" in log  # the whole dump, not the first pieces
+    assert log.count("digest sent to") == 5
+
+
+@pytest.mark.parametrize("kill_after", ["queueing", 1, 100, 199])
+def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(tmp_path, kill_after):
+    readers = 200
+    mailbox = SlowMailbox()
+    with LocalSmtpServer(mailbox) as server:
+        ws = setup(tmp_path, server.port, readers=readers)
+        ws.dump(
+            "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        )
+        proc = start(ws)
+        try:
+            if kill_after == "queueing":
+                wait_until(lambda: outbox_count(ws) >= 50, 60, "50 queued digests", ws)
+                assert len(mailbox.messages) == 0
+            else:
+                wait_until(lambda: len(mailbox.messages) >= kill_after, 60, f"{kill_after} sent", ws)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            killed_at = len(mailbox.messages)
+            assert killed_at < readers, "the batch finished before the kill"
+
+            proc = start(ws)  # the restart: the lock died with the process
+            wait_until(lambda: len(received_by(mailbox.messages)) >= readers, 90, "every digest", ws)
+            time.sleep(1.0)
+        finally:
+            stop(proc, ws)
+    by = received_by(mailbox.messages)
+    assert sorted(by) == [f"r{i:03d}@example.org" for i in range(readers)]
+    doubles = {who: ids for who, ids in by.items() if len(ids) > 1}
+    assert len(doubles) <= 1, doubles
+    for ids in doubles.values():
+        assert len(ids) == 2 and ids[0] == ids[1]  # the re-send folds: same Message-ID
+    print(f"killed after {killed_at} of {readers} sent; readers with two copies: {len(doubles)}")
+
+
+def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_seconds(tmp_path):
+    mailbox = SlowMailbox()
+    with LocalSmtpServer(mailbox) as server:
+        ws = setup(tmp_path, server.port, readers=200)
+        ws.dump(
+            "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        )
+        proc = start(ws)
+        wait_until(lambda: len(mailbox.messages) >= 50, 60, "50 sent", ws)
+        asked = time.monotonic()
+        stop(proc, ws)
+        took = time.monotonic() - asked
+        received = len(mailbox.messages)
+    db = sqlite3.connect(ws.root / "digest.db")
+    sent = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
+    waiting = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").fetchone()[0]
+    db.close()
+    assert took < 5
+    assert sent == received < 200  # every accepted message recorded; the rest wait, not lost
+    assert sent + waiting == 200
+    assert "received SIGTERM" in (ws.root / "daemon.log").read_text()
+
+
+def test_a_second_daemon_on_the_same_database_refuses_to_start(tmp_path):
+    with LocalSmtpServer() as server:
+        ws = setup(tmp_path, server.port, readers=1)
+        proc = start(ws)
+        try:
+            wait_until(lambda: (ws.root / "digest.db.lock").exists(), 20, "the lock", ws)
+            time.sleep(0.5)
+            second = subprocess.run(
+                [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert second.returncode == 1
+            assert "the database is in use by digest run (pid" in second.stderr
+            assert "Traceback" not in second.stderr
+        finally:
+            stop(proc, ws)
