@@ -114,12 +114,15 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     from digest.pipeline import ingest_inbox
     from digest.store import Store
 
+    from digest.lock import RunLock
+
     config = obj.config
     with Store(config.database) as store:
         if paths:
             report = run_ingest(store, list(paths), now_utc())
-        else:
-            report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0))
+        else:  # the inbox is the daemon's: not while it runs
+            with RunLock(config.database).acquire("digest ingest"):
+                report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0))
         totals = store.counts()
     if not report.results and not report.failures:
         click.echo(f"No dumps in {config.inbox}.")
@@ -244,9 +247,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool) -> None:
     from digest.profiles import load_profile, load_profiles
     from digest.store import Store
 
+    from digest.lock import RunLock
+
     config = obj.config
     profiles = [load_profile(config, u) for u in users] if users else load_profiles(config)
-    with Store(config.database) as store:
+    with RunLock(config.database).acquire("digest send"), Store(config.database) as store:
         digests = build_digests(store, profiles)
         if dry_run:
             for d in digests:
