@@ -145,3 +145,39 @@ def test_only_one_run_at_a_time_per_database(workspace):
     ):
         RunLock(db).acquire()
     RunLock(db).acquire().release()  # free again once released
+
+
+def test_status_shows_the_last_ingest_each_readers_last_and_next_digest_and_what_failed(
+    mail_workspace, smtp_server
+):
+    from digest.status import collect_status, format_status
+
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.profile("bob", "email: bob@example.org\ninterests: [x]\nfrequency: weekly\nweekday: friday\n")
+    ws.profile("broken", "email: nope\n")
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    ws.dump("bad.txt", "garbage\n", mtime=EARLIER)
+    config = ws.config
+    with Store(config.database) as store, SmtpSender(config.smtp) as sender:
+        from digest.profiles import load_profiles_lenient
+
+        run_once(config, store, load_profiles_lenient(config)[0], sender, MON_0700 + dt.timedelta(minutes=30))
+    text = format_status(collect_status(config, MON_0700 + dt.timedelta(hours=1)))
+    assert "Last ingest: d1.txt (listing of 2026-03-15) at 2026-03-16 07:30 UTC" in text
+    assert "ada            daily 07:30 UTC" in text
+    assert "2026-03-17 07:30 UTC" in text  # ada's next digest, after today's was sent
+    assert "bob            weekly (Fri) 07:00 UTC" in text and "2026-03-20 07:00 UTC" in text
+    assert "Profiles with errors (skipped):" in text and "broken.yaml" in text
+    assert "Dumps that failed:" in text and "bad.txt: " in text
+
+
+def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '00:00'\n")
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    result = ws.cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    assert "ingested d1.txt: 2 new papers" in result.output
+    status = ws.cli("status")
+    assert status.exit_code == 0 and "ada" in status.output
