@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from digest import __version__
+from digest.atomic import write_atomic
 from digest.config import Config, find_config_path, load_config
 from digest.errors import DigestError
 
@@ -110,11 +111,10 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     """
     import datetime as dt
 
+    from digest.lock import RunLock
     from digest.pipeline import ingest as run_ingest
     from digest.pipeline import ingest_inbox
     from digest.store import Store
-
-    from digest.lock import RunLock
 
     config = obj.config
     with Store(config.database) as store:
@@ -194,30 +194,49 @@ def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the HTML (default: preview-USER.html).",
+    help="Where to write the HTML (default: preview-USER.html, unless --text or --open alone).",
+)
+@click.option("--open", "open_it", is_flag=True, help="Open the HTML in the default browser.")
+@click.option("--text", "as_text", is_flag=True, help="Print the plain-text part to the terminal.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DAY",
+    help="As of a past listing day (YYYY-MM-DD): only papers listed on or before DAY.",
 )
 @click.pass_obj
 @handle_errors
-def preview(obj: Context, user: str, out: Path | None) -> None:
-    """Write the HTML digest USER would get now, without sending or marking anything.
+def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: bool, day: Any) -> None:
+    """Show the digest USER would get now, without sending or marking anything.
+
+    Same papers, templates and CSS inlining as `digest send`. With --date, only papers
+    listed on or before that day count; papers the reader was already sent are left out,
+    as for `digest send`.
 
     \b
     Example:
       digest preview ada --out ada.html
+      digest preview ada --text --date 2026-03-14
+      digest preview ada --open
     """
-    from digest.pipeline import build_digests, prepare
-    from digest.profiles import load_profile
-    from digest.render import Renderer
-    from digest.store import Store
+    from digest.preview import open_in_browser
+    from digest.preview import preview as build_preview
 
     config = obj.config
-    profile = load_profile(config, user)
-    with Store(config.database) as store:
-        (digest,) = build_digests(store, [profile])
-    outgoing = prepare(config, digest, Renderer(config.templates), now_utc())
-    out = out or Path(f"preview-{user}.html")
-    write_atomic(out, outgoing.rendered.html)
-    click.echo(f"{outgoing.rendered.subject}\nWrote {out}")
+    outgoing = build_preview(config, user, now_utc(), up_to=day.date() if day else None)
+    if outgoing.digest.profile.paused:
+        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+    if as_text:
+        click.echo(outgoing.rendered.text, nl=False)
+    if out is None and (open_it or not as_text):
+        out = Path(tempfile.gettempdir()) / f"digest-preview-{user}.html" if open_it else None
+        out = out or Path(f"preview-{user}.html")
+    if out is not None:
+        write_atomic(out, outgoing.rendered.html)
+        click.echo(f"{outgoing.rendered.subject}\nWrote {out}", err=as_text)
+    if open_it and out is not None and not open_in_browser(out):
+        click.echo(f"No browser found: open {out} yourself.", err=True)
 
 
 @main.command()
@@ -242,12 +261,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool) -> None:
       digest send --dry-run
       digest send --user ada
     """
+    from digest.lock import RunLock
     from digest.mail import SmtpSender
     from digest.pipeline import build_digests, send_digests
     from digest.profiles import load_profile, load_profiles
     from digest.store import Store
-
-    from digest.lock import RunLock
 
     config = obj.config
     profiles = [load_profile(config, u) for u in users] if users else load_profiles(config)
@@ -354,18 +372,258 @@ def demo(folder: Path) -> None:
     click.echo(f"Then try: digest --config {result.folder / 'config.yaml'} rank ada")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+@main.group()
+def profile() -> None:
+    """Create, show and change reader profiles (comments and layout of the file are kept).
+
+    Every change is validated like a hand edit and written atomically; an invalid change is
+    refused and the file stays as it was.
+
+    \b
+    Example:
+      digest profile new ada --email ada@example.org --interest "spiking neural networks"
+      digest profile add ada neuromorphic --weight 2
+      digest profile show ada
+    """
+
+
+def _saved(edited: Any, what: str) -> None:
+    where = edited.profile.source
+    click.echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
+
+
+@profile.command("new")
+@click.argument("user")
+@click.option("--email", required=True, metavar="ADDR", help="Where the digests go.")
+@click.option(
+    "--interest",
+    "-i",
+    "interests",
+    multiple=True,
+    required=True,
+    metavar="KEYWORD",
+    help="A keyword or phrase (repeatable; at least one).",
+)
+@click.option("--name", help="The reader's name, for the greeting.")
+@click.pass_obj
+@handle_errors
+def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...], name: str | None) -> None:
+    """Create profiles/USER.yaml, with commented defaults to fill in.
+
+    \b
+    Example:
+      digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
+    """
+    from digest.profile_edit import create_profile
+
+    created = create_profile(obj.config, user, email, interests, name)
+    click.echo(f"Created {created.source}")
+
+
+@profile.command("show")
+@click.argument("user")
+@click.pass_obj
+@handle_errors
+def profile_show(obj: Context, user: str) -> None:
+    """Show USER's profile as a readable table (defaults from the config filled in).
+
+    \b
+    Example:
+      digest profile show ada
+    """
+    from digest.profiles import WEEKDAYS, load_profile
+
+    p = load_profile(obj.config, user)
+    when = {"daily": "every day", "weekdays": "Monday to Friday"}.get(p.frequency)
+    when = when or f"every {WEEKDAYS[p.weekday].capitalize()}"
+    rows = [
+        ("user", p.user),
+        ("name", p.name or "-"),
+        ("email", p.email),
+        ("schedule", f"{p.send_at:%H:%M} {p.timezone}, {when}"),
+        ("max_papers", str(p.max_papers)),
+        ("min_score", f"{p.min_score:g}"),
+        ("paused", "yes (nothing is sent)" if p.paused else "no"),
+        ("send_empty", "yes" if p.send_empty else "no"),
+        ("exclude", ", ".join(p.exclude) or "-"),
+    ]
+    click.echo(f"{p.source}")
+    for key, value in rows:
+        click.echo(f"  {key:<11} {value}")
+    width = max([len(i.phrase) for i in p.interests] + [8])
+    click.echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
+    for i in p.interests:
+        click.echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
+
+
+@profile.command("add")
+@click.argument("user")
+@click.argument("keyword")
+@click.option("--weight", type=float, help="How much it counts (default 1); changes the weight if present.")
+@click.pass_obj
+@handle_errors
+def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> None:
+    """Add KEYWORD to USER's interests, or change its weight with --weight.
+
+    A list of keywords stays a list while every weight is 1; a weight other than 1 turns it
+    into a mapping keyword -> weight (the other keywords get weight 1).
+
+    \b
+    Example:
+      digest profile add ada "event cameras" --weight 2
+    """
+    from digest.profile_edit import add_interest, apply_edit
+
+    edited = apply_edit(obj.config, user, lambda data, path: add_interest(data, keyword, weight, path))
+    _saved(edited, f"{keyword!r} is in {user}'s interests" + (f" with weight {weight:g}" if weight else ""))
+
+
+@profile.command("remove")
+@click.argument("user")
+@click.argument("keyword")
+@click.pass_obj
+@handle_errors
+def profile_remove(obj: Context, user: str, keyword: str) -> None:
+    """Remove KEYWORD from USER's interests (case and spacing do not matter).
+
+    \b
+    Example:
+      digest profile remove ada neuromorphic
+    """
+    from digest.profile_edit import apply_edit, remove_interest
+
+    edited = apply_edit(obj.config, user, lambda data, path: remove_interest(data, keyword, path))
+    _saved(edited, f"Removed {keyword!r} from {user}'s interests")
+
+
+@profile.command("exclude")
+@click.argument("user")
+@click.argument("term")
+@click.option("--remove", is_flag=True, help="Stop excluding TERM.")
+@click.pass_obj
+@handle_errors
+def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
+    """Leave out papers that mention TERM (or, with --remove, stop leaving them out).
+
+    \b
+    Example:
+      digest profile exclude ada medical
+      digest profile exclude ada medical --remove
+    """
+    from digest.profile_edit import add_exclude, apply_edit, remove_exclude
+
+    change = remove_exclude if remove else add_exclude
+    edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path))
+    _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
+
+
+@profile.command("set")
+@click.argument("user")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+@handle_errors
+def profile_set(obj: Context, user: str, key: str, value: str) -> None:
+    """Set KEY to VALUE in USER's profile: name, email, timezone, send_at, max_papers,
+    min_score, frequency, weekday, paused, send_empty.
+
+    \b
+    Example:
+      digest profile set ada send_at 07:30
+      digest profile set ada timezone Europe/Paris
+      digest profile set ada frequency weekly && digest profile set ada weekday friday
+    """
+    from digest.profile_edit import apply_edit, set_key
+
+    notes: list[str] = []
+    edited = apply_edit(obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)))
+    for note in notes:
+        click.echo(note)
+    _saved(edited, f"{key} is {value!r} for {user}")
+
+
+@profile.command("edit")
+@click.argument("user")
+@click.pass_obj
+@handle_errors
+def profile_edit(obj: Context, user: str) -> None:
+    """Open USER's profile in $VISUAL or $EDITOR; save only if it is valid (like `crontab -e`).
+
+    You edit a copy. If it is invalid, the problems are shown and you can re-open it; the
+    real file is replaced only by a valid version.
+
+    \b
+    Example:
+      EDITOR=nano digest profile edit ada
+    """
+    from digest.profile_edit import edit_in_editor, run_editor
+
+    def ask(errors: str) -> bool:
+        click.secho(errors, fg="red", err=True)
+        return click.confirm("Re-open the editor?", default=True, err=True)
+
+    edited = edit_in_editor(obj.config, user, run_editor, ask)
+    click.echo(f"Saved {edited.source}" if edited else "No change.")
+
+
+@profile.command("url")
+@click.argument("user")
+@click.pass_obj
+@handle_errors
+def profile_url(obj: Context, user: str) -> None:
+    """Print USER's signed preferences link (the one in their emails).
+
+    Needs base_url and web.secret_env in the config.
+
+    \b
+    Example:
+      digest profile url ada
+    """
+    from digest.web import reader_url
+
+    click.echo(reader_url(obj.config, user))
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: web.host, else 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: web.port, else 8025).")
+@click.pass_obj
+@handle_errors
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the preferences pages, one-click unsubscribe and live previews (Flask).
+
+    Listens on loopback unless told otherwise. Without web.secret_env, a random secret
+    signs the links for this run only (fine for local previews; emails need the real one).
+
+    \b
+    Example:
+      digest serve
+      DIGEST_SECRET=$(openssl rand -hex 32) digest serve --host 0.0.0.0 --port 8080
+    """
+    from digest.profiles import load_profiles
+    from digest.tokens import Signer
+    from digest.web import create_app
+
+    config = obj.config
+    host = host or config.web.host
+    port = port or config.web.port
+    signer = Signer.from_config(config)
+    if signer is None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            from digest.errors import ConfigError
+
+            raise ConfigError(
+                "web.secret_env is not set: serving beyond loopback needs a signing secret "
+                "(set web.secret_env: DIGEST_SECRET in the config and export DIGEST_SECRET)"
+            )
+        signer = Signer.ephemeral()
+        click.secho("note: no web.secret_env: links are signed with a random secret for this run.", err=True)
+    app = create_app(config, signer, now_utc)
+    local = f"http://{'[::1]' if host == '::1' else host}:{port}"
+    click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
+    for p in load_profiles(config):
+        click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user)}")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
 if __name__ == "__main__":

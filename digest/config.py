@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -21,6 +22,8 @@ from digest.errors import ConfigError, collect
 
 DEFAULT_CONFIG = Path("config.yaml")
 SECURITY_MODES = ("none", "starttls", "ssl")
+MIN_SECRET_CHARS = 16
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
@@ -68,6 +71,33 @@ class SchedulerConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """`digest serve` and the signed links in emails. The signing secret lives in the environment."""
+
+    secret_env: str | None = None  # the environment variable that holds the HMAC secret
+    host: str = "127.0.0.1"  # where `digest serve` listens (loopback unless told otherwise)
+    port: int = 8025
+
+    def secret(self) -> bytes | None:
+        """The signing secret, or None when no ``web.secret_env`` is configured."""
+        if not self.secret_env:
+            return None
+        value = os.environ.get(self.secret_env)
+        if value is None:
+            raise ConfigError(
+                f"web.secret_env names ${self.secret_env}, but that environment variable is not set: "
+                f"export it (e.g. `export {self.secret_env}=$(openssl rand -hex 32)`) before sending or "
+                "serving; the links in emails are signed with it"
+            )
+        if len(value) < MIN_SECRET_CHARS:
+            raise ConfigError(
+                f"${self.secret_env} is too short ({len(value)} characters): use at least "
+                f"{MIN_SECRET_CHARS} random characters (e.g. `openssl rand -hex 32`)"
+            )
+        return value.encode("utf-8")
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: Path
@@ -80,6 +110,7 @@ class Config:
     templates: Path | None = None  # a folder whose templates override the built-in ones
     base_url: str | None = None  # where `digest serve` is reachable, for links in emails
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -126,6 +157,7 @@ def parse_config(data: Any, path: Path) -> Config:
         "templates",
         "base_url",
         "scheduler",
+        "web",
     }
     _unknown_keys(data, known, "", problems)
 
@@ -154,6 +186,12 @@ def parse_config(data: Any, path: Path) -> Config:
     base_url = data.get("base_url")
     if base_url is not None and not (isinstance(base_url, str) and re.match(r"^https?://[^\s/]+", base_url)):
         problems.append(f"base_url: must be an http(s) URL, got {base_url!r}")
+    elif base_url is not None and not base_url.startswith("https://") and not _is_loopback_url(base_url):
+        problems.append(
+            f"base_url: {base_url!r} must use https (mail clients only offer one-click unsubscribe over "
+            "https, RFC 8058); plain http is accepted for localhost only"
+        )
+    web = _parse_web(data.get("web"), problems)
     scheduler = _parse_scheduler(data.get("scheduler"), problems)
     collect(problems, f"{where}: invalid configuration", ConfigError)
     return Config(
@@ -166,9 +204,46 @@ def parse_config(data: Any, path: Path) -> Config:
         send_at=send_at,
         max_papers=max_papers,
         templates=templates,
-        base_url=base_url.rstrip("/") if base_url else None,
+        base_url=base_url.rstrip("/") if isinstance(base_url, str) else None,
+        web=web,
         scheduler=scheduler,
     )
+
+
+def _is_loopback_url(url: str) -> bool:
+    try:
+        return urlsplit(url).hostname in LOOPBACK_HOSTS
+    except ValueError:
+        return False
+
+
+def _parse_web(raw: Any, problems: list[str]) -> WebConfig:
+    if raw is None:
+        return WebConfig()
+    if not isinstance(raw, dict):
+        problems.append("web: must be a mapping (secret_env, host, port)")
+        return WebConfig()
+    _unknown_keys(raw, {"secret_env", "host", "port", "secret"}, "web.", problems)
+    if "secret" in raw:
+        problems.append(
+            "web.secret: secrets are never read from YAML; put it in an environment variable "
+            "and name that variable in web.secret_env (e.g. secret_env: DIGEST_SECRET)"
+        )
+    secret_env = raw.get("secret_env")
+    if secret_env is not None and not (
+        isinstance(secret_env, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", secret_env)
+    ):
+        problems.append(f"web.secret_env: {secret_env!r} is not an environment variable name")
+        secret_env = None
+    host = raw.get("host", WebConfig.host)
+    if not isinstance(host, str) or not host.strip():
+        problems.append(f"web.host: must be a host name or address, got {host!r}")
+        host = WebConfig.host
+    port = raw.get("port", WebConfig.port)
+    if not (isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536):
+        problems.append(f"web.port: {port!r} is not a valid port (1-65535)")
+        port = WebConfig.port
+    return WebConfig(secret_env=secret_env, host=host.strip(), port=port)
 
 
 def _parse_smtp(raw: Any, problems: list[str]) -> SmtpConfig:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -12,14 +13,17 @@ import uuid
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from digest.config import SmtpConfig
 from digest.errors import DeliveryError
 from digest.models import Profile
 from digest.render import Rendered
+from digest.tokens import Signer
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +38,42 @@ def _safe(user: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in user)
 
 
-def unsubscribe_links(profile: Profile, sender: str, base_url: str | None) -> dict[str, str]:
+def unsubscribe_links(
+    profile: Profile, sender: str, base_url: str | None, signer: Signer | None = None
+) -> dict[str, str]:
+    """The mailto fallback always; with a base_url and a signing secret, the reader's signed pages."""
     address = parseaddr(sender)[1]
     mailto = f"mailto:{address}?subject={quote('unsubscribe ' + profile.user)}"
     links = {"unsubscribe_mailto": mailto, "unsubscribe": mailto}
-    if base_url:
-        links["unsubscribe"] = f"{base_url}/u/{quote(profile.user)}/unsubscribe"
-        links["preferences"] = f"{base_url}/u/{quote(profile.user)}"
+    if base_url and signer is not None:
+        page = f"{base_url}/u/{signer.token(profile.user)}"
+        links["preferences"] = page
+        links["unsubscribe"] = f"{page}/unsubscribe"
     return links
+
+
+class _MailPolicy(EmailPolicy):
+    """The default policy, except that List-Unsubscribe is folded only between its URLs.
+
+    The default would turn a URL longer than a line into RFC 2047 encoded words, which no mail
+    client reads as a link (RFC 2369 says to fold at whitespace; lines may reach 998 octets).
+    """
+
+    def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
+        if name.lower() == "list-unsubscribe":
+            urls = re.split(r",\s*(?=<)", " ".join(str(value).split()))
+            return f"{name}: " + f",{self.linesep} ".join(urls) + self.linesep
+        return super()._fold(name, value, refold_binary)  # type: ignore[misc]
+
+
+MAIL_POLICY = _MailPolicy()
 
 
 def build_message(
     rendered: Rendered, profile: Profile, sender: str, msg_id: str, now: dt.datetime, links: dict[str, str]
 ) -> EmailMessage:
     """multipart/alternative: the text part first, the HTML part last (the preferred one)."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = sender
     msg["To"] = Address(display_name=profile.name or "", addr_spec=profile.email)
     msg["Subject"] = rendered.subject
@@ -58,6 +83,8 @@ def build_message(
     if links.get("unsubscribe", "").startswith("http"):
         unsubscribe.insert(0, f"<{links['unsubscribe']}>")
     msg["List-Unsubscribe"] = ", ".join(unsubscribe)
+    if len(unsubscribe) > 1:
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: POST to the URL
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Digest-User"] = profile.user
     msg.set_content(rendered.text, charset="utf-8")

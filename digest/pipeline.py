@@ -27,6 +27,7 @@ from digest.render import Rendered, Renderer
 from digest.schedule import Slot, due_slot
 from digest.sources import read_dump
 from digest.store import IngestResult, Store
+from digest.tokens import Signer
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +76,18 @@ def rank_all(store: Store, profile: Profile, limit: int | None = None) -> list[M
     return PaperIndex.build(store.papers()).rank(profile, limit)
 
 
-def build_digests(store: Store, profiles: Sequence[Profile]) -> list[Digest]:
-    """For every reader: the best papers they have not been sent (nor have queued), at most max_papers."""
-    index = PaperIndex.build(store.papers())
+def build_digests(store: Store, profiles: Sequence[Profile], up_to: dt.date | None = None) -> list[Digest]:
+    """For every reader: the best papers they have not been sent (nor have queued), at most max_papers.
+
+    ``up_to``: as of that listing day: only papers listed on or before it (for previews).
+    """
+    index = PaperIndex.build(store.papers(up_to=up_to))
     outbox = Outbox(store)
     digests = []
     for profile in profiles:
         taken = outbox.reserved_paper_ids(profile.user)
         matches = [m for m in index.rank(profile) if m.paper.id not in taken][: profile.max_papers]
-        day = store.latest_day(m.paper.id for m in matches)
+        day = store.latest_day((m.paper.id for m in matches), up_to)
         digests.append(Digest(profile=profile, matches=tuple(matches), day=day))
     return digests
 
@@ -129,7 +133,7 @@ class RetryPolicy:
 def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime) -> Outgoing:
     """Render a digest and wrap it into the message that would be sent."""
     profile = digest.profile
-    links = unsubscribe_links(profile, config.smtp.sender, config.base_url)
+    links = unsubscribe_links(profile, config.smtp.sender, config.base_url, Signer.from_config(config))
     rendered = renderer.render(digest, links=links)
     msg_id = message_id(profile.user, now, config.smtp.sender)
     msg = build_message(rendered, profile, config.smtp.sender, msg_id, now, links)
@@ -148,7 +152,7 @@ def queue_digests(
     outbox = Outbox(store)
     queued = []
     for digest in digests:
-        if not digest.matches:
+        if not digest.matches or digest.profile.paused:  # paused: unsubscribed, gets nothing
             continue
         out = prepare(config, digest, renderer, now)
         with store.transaction():

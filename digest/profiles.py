@@ -40,6 +40,11 @@ def profile_path(config: Config, user: str) -> Path:
     return config.profiles / f"{user}.yaml"
 
 
+def check_user_id(user: str) -> None:
+    if not _USER_ID.match(user):
+        raise ProfileError(f"{user!r} is not a usable user id (letters, digits, '.', '_' or '-')")
+
+
 def load_profiles(config: Config) -> list[Profile]:
     """Every profile in the folder, sorted by user id; all problems of all files reported at once."""
     folder = config.profiles
@@ -77,6 +82,12 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
 
 
 def load_profile(config: Config, user: str) -> Profile:
+    return load_profile_file(find_profile_file(config, user), config)
+
+
+def find_profile_file(config: Config, user: str) -> Path:
+    """The existing file of ``user`` (.yaml or .yml), or an error naming the closest user id."""
+    check_user_id(user)
     path = profile_path(config, user)
     if not path.exists() and (alt := path.with_suffix(".yml")).exists():
         path = alt
@@ -85,7 +96,7 @@ def load_profile(config: Config, user: str) -> Profile:
         hint = difflib.get_close_matches(user, known, n=1)
         tip = f" Did you mean {hint[0]!r}?" if hint else (f" Known: {', '.join(known)}." if known else "")
         raise ProfileError(f"{path}: no profile for user {user!r}.{tip}")
-    return load_profile_file(path, config)
+    return path
 
 
 def load_profile_file(path: Path, config: Config) -> Profile:
@@ -93,6 +104,11 @@ def load_profile_file(path: Path, config: Config) -> Profile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ProfileError(f"{path}: cannot read the profile: {e}") from None
+    return parse_profile_text(text, path, config)
+
+
+def parse_profile_text(text: str, path: Path, config: Config) -> Profile:
+    """Validate a profile's YAML text as if it were the file at ``path`` (CLI, web, editor share this)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:

@@ -67,6 +67,10 @@ class Renderer:
         text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
         return Rendered(subject=subject, html=inline_css(html), text=text)
 
+    def page(self, name: str, **context: object) -> str:
+        """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""
+        return self.env.get_template(f"web/{name}").render(**context)
+
     @staticmethod
     def subject(digest: Digest) -> str:
         n = len(digest.matches)

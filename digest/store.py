@@ -213,8 +213,12 @@ class Store:
                 )
         return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
 
-    def papers(self, ids: Iterable[int] | None = None) -> list[Paper]:
+    def papers(self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None) -> list[Paper]:
+        """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day."""
         sql = "SELECT id, title, abstract, first_seen FROM papers"
+        if up_to is not None:
+            rows = self.db.execute(sql + " WHERE first_seen <= ? ORDER BY id", (up_to.isoformat(),))
+            return [_paper(r) for r in rows.fetchall()]
         if ids is None:
             rows = self.db.execute(sql + " ORDER BY id").fetchall()
         else:
@@ -240,17 +244,26 @@ class Store:
         ).fetchall()
         return [dt.date.fromisoformat(r[0]) for r in rows]
 
-    def latest_day(self, paper_ids: Iterable[int]) -> dt.date | None:
+    def latest_day(self, paper_ids: Iterable[int], up_to: dt.date | None = None) -> dt.date | None:
         ids = list(paper_ids)
         if not ids:
             return None
         marks = ",".join("?" * len(ids))
         row = self.db.execute(
             "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-            f"WHERE lp.paper_id IN ({marks})",
-            ids,
+            f"WHERE lp.paper_id IN ({marks}) AND l.day <= ?",
+            [*ids, (up_to or dt.date.max).isoformat()],
         ).fetchone()
         return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+    def version(self) -> str:
+        """Changes whenever papers, listings, deliveries or the outbox change: for live previews."""
+        row = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM papers), (SELECT MAX(ingested_at) FROM listings), "
+            "(SELECT COUNT(*) FROM listings), (SELECT COUNT(*) FROM sent_papers), "
+            "(SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM outbox)"
+        ).fetchone()
+        return "|".join(str(v) for v in row)
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute

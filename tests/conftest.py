@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +91,44 @@ HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK a
 def make_dump(day: str, papers: list[tuple[str, str]]) -> str:
     """A dump in the trending-papers format, from papers written in the test."""
     return HEADER + f"{day}\n\n" + "\n\n".join(f"{t}\n\n{a}" for t, a in papers) + "\n"
+
+
+SECRET = "test-secret-0123456789abcdef0123"
+
+
+class WebWorkspace(Workspace):
+    """A workspace whose config has base_url (a free loopback port) and web.secret_env."""
+
+    def __init__(self, root: Path, smtp_port: int) -> None:
+        from digest.smtp_server import free_port
+
+        super().__init__(root, smtp_port)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        with self.config_path.open("a") as f:
+            f.write(f"base_url: {self.base_url}\nweb:\n  secret_env: DIGEST_TEST_SECRET\n")
+
+    @contextlib.contextmanager
+    def serve(self, now: dt.datetime = NOW) -> Iterator[str]:
+        """`digest serve`'s app on a thread, as a real HTTP server."""
+        from werkzeug.serving import make_server
+
+        from digest.tokens import Signer
+        from digest.web import create_app
+
+        config = self.config
+        app = create_app(config, Signer.from_config(config), lambda: now)
+        server = make_server("127.0.0.1", self.port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self.base_url
+        finally:
+            server.shutdown()
+            thread.join(5)
+
+
+@pytest.fixture
+def web_workspace(tmp_path: Path, smtp_server: LocalSmtpServer, monkeypatch) -> WebWorkspace:
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    return WebWorkspace(tmp_path, smtp_server.port)

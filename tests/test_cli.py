@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -16,15 +17,28 @@ from conftest import SHARED, make_dump
 COMMANDS = sorted(main.commands)
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(command):
-    result = CliRunner().invoke(main, [command, "--help"])
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and every subcommand of every group, as the words that invoke it."""
+    out = []
+    for name, command in sorted(group.commands.items()):
+        out.append((*prefix, name))
+        if isinstance(command, click.Group):
+            out.extend(_all_commands(command, (*prefix, name)))
+    return out
+
+
+@pytest.mark.parametrize("words", _all_commands(main), ids=" ".join)
+def test_every_command_has_help_with_an_example(words):
+    result = CliRunner().invoke(main, [*words, "--help"])
     assert result.exit_code == 0
-    assert "Example:" in result.output and f"digest {command}" in result.output
+    assert "Example:" in result.output and f"digest {' '.join(words)}" in result.output
 
 
 def test_the_contract_commands_exist():
-    assert {"ingest", "rank", "preview", "send", "demo"} <= set(COMMANDS)
+    assert {"ingest", "rank", "preview", "send", "demo", "serve", "profile"} <= set(COMMANDS)
+    assert {"new", "show", "add", "remove", "exclude", "set", "edit"} <= set(
+        main.commands["profile"].commands
+    )
 
 
 def seed(ws):
@@ -135,3 +149,20 @@ def test_the_shared_evaluation_runs_against_the_cli():
     )
     mean = float(result.stdout.strip().splitlines()[-1].split("=")[1])
     assert mean >= 0.80  # plain BM25 over the keywords scores 0.805
+
+
+def test_preview_text_prints_the_plain_part_and_date_limits_the_listings(workspace):
+    seed(workspace)
+    workspace.dump(
+        "later.txt", make_dump("Mar 16", [("Neuromorphic Audio", "A neuromorphic cochlea for audio.")])
+    )
+    workspace.cli("ingest")
+    now = workspace.cli("preview", "ada", "--text")
+    assert now.exit_code == 0, now.output
+    assert "Your research digest for Mar 16" in now.output and "Neuromorphic Audio" in now.output
+    assert "Matched: spiking neural networks" in now.output
+    past = workspace.cli("preview", "ada", "--text", "--date", "2026-03-15")
+    assert "Your research digest for Mar 14" in past.output and "Neuromorphic Audio" not in past.output
+    assert not list(workspace.root.glob("preview-*.html"))  # --text alone writes no file
+    bad = workspace.cli("preview", "ada", "--date", "14 March")
+    assert bad.exit_code == 2 and "'14 March'" in bad.output

@@ -15,6 +15,7 @@ from digest.models import Digest, Hit, Paper
 from digest.profiles import load_profile_file
 from digest.render import Renderer, highlight, trim_point
 from digest.sources import read_dump
+from digest.tokens import Signer
 
 from conftest import NOW
 
@@ -88,7 +89,8 @@ def test_the_sample_digest_matches_the_golden_email():
     matches = tuple(PaperIndex.build(papers).rank(profile, profile.max_papers))
     digest = Digest(profile=profile, matches=matches, day=dt.date(2026, 3, 3))
     sender = "Research digest <digest@localhost>"
-    links = unsubscribe_links(profile, sender, "https://digest.example.org")
+    signer = Signer(b"golden-secret-0123456789abcdef")
+    links = unsubscribe_links(profile, sender, "https://digest.example.org", signer)
     rendered = Renderer().render(digest, links=links)
     msg = build_message(rendered, profile, sender, message_id("ada", NOW, sender), NOW, links)
     actual = normalize(msg.as_bytes())

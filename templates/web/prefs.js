@@ -1,0 +1,102 @@
+// The preferences page: live preview of the edited profile, add/remove rows, follow outside changes.
+(() => {
+  "use strict";
+  const form = document.getElementById("prefs");
+  if (!form) return;
+  const token = document.body.dataset.token;
+  const frame = document.getElementById("preview");
+  const summary = document.getElementById("summary");
+  const errorsBox = document.getElementById("preview-errors");
+  const status = document.getElementById("status");
+  const list = document.getElementById("interests");
+  const template = document.getElementById("row-template");
+  const newKw = document.getElementById("new-kw");
+  const newWeight = document.getElementById("new-weight");
+  let dirty = false;
+  let timer = null;
+  let seq = 0;
+  let versions = null;
+
+  function fit() {
+    try {
+      const doc = frame.contentDocument;
+      if (doc && doc.documentElement) frame.style.height = doc.documentElement.scrollHeight + 4 + "px";
+    } catch (e) { /* not readable: keep the default height */ }
+  }
+  frame.addEventListener("load", fit);
+
+  async function refresh() {
+    const mine = ++seq;
+    let data;
+    try {
+      const response = await fetch(`/u/${token}/preview`, { method: "POST", body: new FormData(form) });
+      data = await response.json();
+    } catch (e) {
+      status.textContent = "Preview unavailable: is the server running?";
+      return;
+    }
+    if (mine !== seq) return;  // an older answer arriving late
+    if (!data.ok) {
+      errorsBox.textContent = data.errors;
+      errorsBox.hidden = false;
+      summary.textContent = "";
+      return;
+    }
+    errorsBox.hidden = true;
+    const n = data.count;
+    summary.textContent = `${n} paper${n === 1 ? "" : "s"}` + (data.paused ? " · paused: nothing is sent" : "");
+    summary.dataset.count = String(n);
+    frame.srcdoc = data.html;
+  }
+
+  function changed() {
+    dirty = true;
+    status.textContent = "Unsaved changes";
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+
+  function addRow() {
+    const keyword = newKw.value.trim();
+    if (!keyword) { newKw.focus(); return; }
+    const row = template.content.firstElementChild.cloneNode(true);
+    row.querySelector("[name=kw]").value = keyword;
+    row.querySelector("[name=weight]").value = newWeight.value || "1";
+    row.querySelector("button.remove").setAttribute("aria-label", `Remove ${keyword}`);
+    list.appendChild(row);
+    newKw.value = "";
+    newWeight.value = "";
+    changed();
+    newKw.focus();
+  }
+  document.getElementById("add").addEventListener("click", addRow);
+  newKw.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addRow(); } });
+  list.addEventListener("click", (e) => {
+    const button = e.target.closest("button.remove");
+    if (button) { button.closest(".row").remove(); changed(); }
+  });
+
+  const frequency = document.getElementById("frequency");
+  const weekday = document.getElementById("weekday-field");
+  const toggle = () => { weekday.hidden = frequency.value !== "weekly"; };
+  frequency.addEventListener("change", toggle);
+  toggle();
+  form.addEventListener("submit", () => { dirty = false; status.textContent = "Saving…"; });
+
+  async function poll() {
+    try {
+      const v = await (await fetch(`/u/${token}/version`)).json();
+      if (versions && v.profile !== versions.profile) {
+        if (!dirty) { location.reload(); return; }
+        status.textContent = "Your profile was changed elsewhere: reload to see it (your edits here are not saved yet).";
+      } else if (versions && v.content !== versions.content) {
+        if (dirty) refresh(); else frame.src = frame.src;
+      }
+      versions = v;
+    } catch (e) { /* the server is away: try again later */ }
+    setTimeout(poll, 1500);
+  }
+  poll();
+})();

@@ -1,0 +1,140 @@
+"""The preferences page in a real browser (Debian's Chromium driven by Playwright), reached from
+a real email: sent through aiosmtpd, parsed, its link followed."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digest.mail import SmtpSender
+from digest.pipeline import build_digests, ingest, send_digests
+from digest.profiles import load_profiles
+from digest.store import Store
+
+from conftest import NOW, make_dump
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PROFILE = """\
+# Ada's profile: hand-written, comments must survive the web page.
+name: Ada Lovelace
+email: ada@example.org
+interests:
+  spiking neural networks: 3   # the main topic
+  neuromorphic: 2
+exclude: [medical]
+"""
+PAPERS = [
+    ("Spiking Neural Networks at Scale", "We scale spiking neural networks to a billion neurons."),
+    ("Neuromorphic Vision", "Event cameras on neuromorphic chips."),
+    ("Quantum Error Correction with Surface Codes", "A quantum memory with low overhead."),
+    ("Gardening Robots", "Robots that water plants."),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not at /usr/bin/chromium (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def send_everything(ws, smtp_server):
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    ws.profile("ada", PROFILE)
+    config = ws.config
+    with Store(config.database) as store:
+        ingest(store, sorted(config.inbox.iterdir()), NOW)
+        digests = build_digests(store, load_profiles(config))
+        with SmtpSender(config.smtp) as sender:
+            outcomes = send_digests(config, store, digests, sender, NOW)
+    assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
+    (received,) = smtp_server.messages
+    return received.message
+
+
+def test_from_the_email_link_add_a_keyword_see_the_preview_change_and_save(
+    web_workspace, smtp_server, browser
+):
+    msg = send_everything(web_workspace, smtp_server)
+    html = msg.get_body(("html",)).get_content()
+    url = re.search(r'<a href="([^"]+)"[^>]*>Change your interests</a>', html)[1]
+    assert url.startswith(web_workspace.base_url + "/u/")
+    path = web_workspace.root / "profiles" / "ada.yaml"
+    with web_workspace.serve():
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        frame = page.frame_locator("#preview")
+        # Everything that matched was just sent: the next digest is empty until a new keyword.
+        frame.locator("h1").filter(has_text="Nothing new today, Ada Lovelace").wait_for()
+        page.fill("#new-kw", "quantum")
+        page.fill("#new-weight", "2")
+        page.click("#add")
+        frame.get_by_text("Quantum Error Correction with Surface Codes").wait_for()
+        assert page.locator("#summary").inner_text() == "1 paper"
+        assert page.locator("#interests [name=kw]").evaluate_all("els => els.map(e => e.value)") == [
+            "spiking neural networks",
+            "neuromorphic",
+            "quantum",
+        ]
+        assert path.read_text() == PROFILE  # nothing saved yet
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        text = path.read_text()
+        assert yaml.safe_load(text)["interests"] == {
+            "spiking neural networks": 3,
+            "neuromorphic": 2,
+            "quantum": 2,
+        }
+        assert "  spiking neural networks: 3   # the main topic\n" in text
+        assert text.startswith("# Ada's profile: hand-written")
+        page.close()
+
+
+def test_one_click_unsubscribe_from_the_header_then_undo(web_workspace, smtp_server, browser):
+    msg = send_everything(web_workspace, smtp_server)
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.match(r"<(http[^>]+)>", msg["List-Unsubscribe"])[1]
+    path = web_workspace.root / "profiles" / "ada.yaml"
+    with web_workspace.serve():
+        # What a mail provider does (RFC 8058): a POST with this body, no cookie, no form token.
+        request = urllib.request.Request(link, data=b"List-Unsubscribe=One-Click", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert yaml.safe_load(path.read_text())["paused"] is True
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(link)
+        assert "You are unsubscribed" in page.locator("h1").inner_text()
+        page.get_by_role("button", name="Undo: send my digests again").click()
+        page.locator(".notice").filter(has_text="Welcome back").wait_for()
+        assert yaml.safe_load(path.read_text())["paused"] is False
+        page.close()
+
+
+def test_a_tampered_token_gets_403_and_reveals_nothing(web_workspace, smtp_server, browser):
+    msg = send_everything(web_workspace, smtp_server)
+    html = msg.get_body(("html",)).get_content()
+    url = re.search(r'<a href="([^"]+)"[^>]*>Change your interests</a>', html)[1]
+    tampered = url[:-1] + ("A" if url[-1] != "A" else "B")
+    with web_workspace.serve():
+        page = browser.new_page()
+        response = page.goto(tampered)
+        assert response.status == 403
+        body = page.content()
+        assert "ada" not in body.lower() and "example.org" not in body
+        page.close()

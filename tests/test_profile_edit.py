@@ -1,0 +1,203 @@
+"""Editing profiles from the command line: comments kept, invalid edits refused, no lost edits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.profiles import load_profile
+
+from conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_cli_edits_keep_comments_order_and_layout(workspace):
+    path = workspace.profile("ada", (GOLDEN / "profile-before.yaml").read_text())
+    steps = [
+        ("add", "ada", "surrogate gradients"),
+        ("add", "ada", "neuromorphic", "--weight", "2.5"),
+        ("add", "ada", "yes", "--weight", "2"),  # PyYAML would read a bare yes as true
+        ("remove", "ada", "Event  Cameras"),  # case and spacing do not matter
+        ("exclude", "ada", "robotics"),
+        ("set", "ada", "timezone", "Europe/Paris"),
+        ("set", "ada", "send_at", "08:15"),
+        ("set", "ada", "max_papers", "7"),
+        ("set", "ada", "paused", "true"),
+    ]
+    for step in steps:
+        result = workspace.cli("profile", *step)
+        assert result.exit_code == 0, (step, result.output)
+        assert "saved" in result.output
+    after = path.read_text()
+    golden = GOLDEN / "profile-after.yaml"
+    if os.environ.get("DIGEST_UPDATE_GOLDEN"):
+        golden.write_text(after)
+    assert after == golden.read_text()
+    data = yaml.safe_load(after)  # still plain YAML for PyYAML
+    assert data["interests"] == {
+        "spiking neural networks": 3,
+        "neuromorphic": 2.5,
+        "surrogate gradients": 1,
+        "yes": 2,
+    }
+    assert data["send_at"] == "08:15" and data["paused"] is True
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_a_weight_turns_a_keyword_list_into_a_mapping_and_keeps_comments(workspace):
+    path = workspace.profile(
+        "bob",
+        "email: bob@example.org\ninterests:   # mine\n  - robotics   # since 2020\n  - control\n",
+    )
+    assert workspace.cli("profile", "add", "bob", "planning").exit_code == 0
+    assert path.read_text().endswith("  - control\n  - planning\n")  # weight 1: still a list
+    result = workspace.cli("profile", "add", "bob", "control", "--weight", "3")
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == (
+        "email: bob@example.org\ninterests:   # mine\n"
+        "  robotics: 1  # since 2020\n  control: 3\n  planning: 1\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("set", "ada", "max_papers", "0"), "max_papers: must be a whole number of at least 1, got 0"),
+        (("set", "ada", "timezone", "Mars/Base"), "timezone: 'Mars/Base' is not a known IANA time zone"),
+        (("set", "ada", "send_at", "25:00"), "send_at: '25:00' is not a time of day like \"07:30\""),
+        (("set", "ada", "colour", "blue"), "colour: not a profile key"),
+        (("add", "ada", "neuromorphic", "--weight", "-1"), "interests.neuromorphic: weight -1"),
+        (("add", "ada", "neuromorphic"), "'neuromorphic' is already there"),
+        (("remove", "ada", "quantum"), "no keyword 'quantum' to remove"),
+        (("set", "ada", "weekday", "friday"), "weekday: only used with frequency: weekly"),
+    ],
+)
+def test_an_invalid_edit_is_refused_and_the_file_is_unchanged(workspace, args, message):
+    path = workspace.profile("ada", (GOLDEN / "profile-before.yaml").read_text())
+    before = path.read_bytes()
+    result = workspace.cli("profile", *args)
+    assert result.exit_code == 1
+    assert message in result.output and str(path) in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+def test_removing_the_last_keyword_is_refused(workspace):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    result = workspace.cli("profile", "remove", "ada", "robotics")
+    assert result.exit_code == 1 and "interests: empty; add at least one keyword" in result.output
+    assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
+
+
+def test_weekly_needs_frequency_first_and_daily_drops_the_weekday(workspace):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    assert workspace.cli("profile", "set", "ada", "frequency", "weekly").exit_code == 0
+    assert workspace.cli("profile", "set", "ada", "weekday", "friday").exit_code == 0
+    assert load_profile(workspace.config, "ada").weekday == 4
+    result = workspace.cli("profile", "set", "ada", "frequency", "daily")
+    assert "weekday removed" in result.output
+    assert "weekday" not in path.read_text()
+
+
+def test_two_processes_editing_at_once_lose_nothing(workspace):
+    workspace.profile("ada", "# many hands\nemail: ada@example.org\ninterests:\n  base: 1\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile"]
+    procs = [
+        subprocess.Popen([*cmd, "add", "ada", f"topic {i}", "--weight", str(i + 1)], env=env)
+        for i in range(8)
+    ]
+    procs.append(subprocess.Popen([*cmd, "exclude", "ada", "medical"], env=env))
+    assert [p.wait(timeout=60) for p in procs] == [0] * 9
+    profile = load_profile(workspace.config, "ada")
+    assert {i.phrase: i.weight for i in profile.interests} == {
+        "base": 1.0,
+        **{f"topic {i}": float(i + 1) for i in range(8)},
+    }
+    assert profile.exclude == ("medical",)
+    assert (workspace.root / "profiles" / "ada.yaml").read_text().startswith("# many hands\n")
+
+
+def test_profile_new_then_show(workspace):
+    result = workspace.cli(
+        "profile",
+        "new",
+        "ada",
+        "--email",
+        "ada@example.org",
+        "-i",
+        "spiking neural networks",
+        "--name",
+        "Ada",
+    )
+    assert result.exit_code == 0, result.output
+    again = workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "x")
+    assert again.exit_code == 1 and "already has a profile" in again.output
+    bad = workspace.cli("profile", "new", "../evil", "--email", "e@example.org", "-i", "x")
+    assert bad.exit_code == 1 and "not a usable user id" in bad.output
+    shown = workspace.cli("profile", "show", "ada")
+    assert shown.exit_code == 0
+    assert "email       ada@example.org" in shown.output
+    assert "spiking neural networks  1" in shown.output
+    assert "07:00 UTC, every day" in shown.output
+
+
+def editor_script(tmp_path: Path, versions: list[str]) -> str:
+    """An $EDITOR that writes the next of ``versions`` into the file it is given."""
+    script = tmp_path / "editor.py"
+    state = tmp_path / "editor-count"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys, pathlib
+            versions = {versions!r}
+            state = pathlib.Path({str(state)!r})
+            n = int(state.read_text()) if state.exists() else 0
+            state.write_text(str(n + 1))
+            pathlib.Path(sys.argv[1]).write_text(versions[min(n, len(versions) - 1)])
+            """
+        )
+    )
+    return f"{sys.executable} {script}"
+
+
+def test_edit_shows_the_errors_and_reopens_until_valid(workspace, tmp_path):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    editor = editor_script(
+        tmp_path, ["email: nope\ninterests: [robotics]\n", "email: a@b.org\ninterests: [x]\n"]
+    )
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(workspace.config_path), "profile", "edit", "ada"],
+        input="y\n",
+        env={"EDITOR": editor, "VISUAL": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert "email: 'nope' is not a valid email address" in result.output
+    assert "Re-open the editor?" in result.output
+    assert path.read_text() == "email: a@b.org\ninterests: [x]\n"
+
+
+def test_edit_declined_leaves_the_file_and_keeps_the_draft(workspace, tmp_path):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    editor = editor_script(tmp_path, ["email: ada@example.org\ninterests: {robotics: -2}\n"])
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(workspace.config_path), "profile", "edit", "ada"],
+        input="n\n",
+        env={"EDITOR": editor, "VISUAL": ""},
+    )
+    assert result.exit_code == 1
+    assert "interests.robotics: weight -2 is not a positive number" in result.output
+    assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
+    draft = Path(result.output.rsplit("your draft is kept at ", 1)[1].split()[0])
+    assert draft.read_text() == "email: ada@example.org\ninterests: {robotics: -2}\n"

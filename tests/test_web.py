@@ -1,0 +1,131 @@
+"""`digest serve` through Flask's test client: signed links, form tokens, origins, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.config import ConfigError, load_config
+from digest.tokens import Signer
+from digest.web import create_app
+
+from conftest import NOW, make_dump
+
+PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2   # mine\n"
+
+
+@pytest.fixture
+def site(web_workspace):
+    web_workspace.profile("ada", PROFILE)
+    web_workspace.profile("bob", "email: bob@example.org\ninterests: [control]\n")
+    web_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert web_workspace.cli("ingest").exit_code == 0
+    config = web_workspace.config
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: NOW).test_client()
+    return web_workspace, signer, client
+
+
+def form(signer, token, **fields):
+    data = {"csrf": signer.form_token(token), "kw": ["robotics"], "weight": ["2"], "send_at": "07:00"}
+    data.update(fields)
+    return data
+
+
+def test_forged_altered_foreign_and_unknown_tokens_all_get_the_same_403(site):
+    ws, signer, client = site
+    ada, bob = signer.token("ada"), signer.token("bob")
+    other = Signer(b"another-secret-0123456789").token("ada")
+    swapped = bob.split(".")[0] + "." + ada.split(".")[1]  # bob's name with ada's signature
+    ghost = signer.token("nobody")  # validly signed, no such profile
+    bodies = set()
+    for token in ("ada", other, ada[:-2], swapped, ghost, "x.y", ""):
+        r = client.get(f"/u/{token}")
+        assert r.status_code in (403, 404), token
+        if r.status_code == 403:
+            bodies.add(r.data)
+    assert len(bodies) == 1 and b"ada" not in next(iter(bodies))
+    assert client.get(f"/u/{ada}").status_code == 200
+    assert client.get(f"/u/{bob}/version").status_code == 200
+
+
+def test_posts_need_the_form_token_and_a_same_origin(site):
+    ws, signer, client = site
+    ada, bob = signer.token("ada"), signer.token("bob")
+    path = ws.root / "profiles" / "ada.yaml"
+    assert client.post(f"/u/{ada}", data={**form(signer, ada), "csrf": ""}).status_code == 403
+    assert client.post(f"/u/{ada}", data=form(signer, bob)).status_code == 403  # bob's form token
+    cross = client.post(f"/u/{ada}", data=form(signer, ada), headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    assert path.read_text() == PROFILE
+    ok = client.post(f"/u/{ada}", data=form(signer, ada, new_kw="planning"), headers={"Origin": ws.base_url})
+    assert ok.status_code == 303
+    assert path.read_text() == PROFILE + "  planning: 1\n"
+
+
+def test_an_invalid_save_shows_the_cli_errors_keeps_the_input_and_the_file(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    path = ws.root / "profiles" / "ada.yaml"
+    r = client.post(f"/u/{ada}", data=form(signer, ada, timezone="Mars/Base", new_kw="planning"))
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "timezone: &#39;Mars/Base&#39; is not a known IANA time zone" in page
+    assert str(ws.root) not in page  # the file's name only, not the server's path
+    assert 'value="planning"' in page and 'value="Mars/Base"' in page  # nothing the reader typed is lost
+    assert path.read_text() == PROFILE
+
+
+def test_a_save_based_on_an_old_version_is_refused(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    path = ws.root / "profiles" / "ada.yaml"
+    r = client.post(f"/u/{ada}", data=form(signer, ada, base_version="0123456789abcdef", new_kw="x"))
+    assert r.status_code == 409 and "changed since you opened it" in r.get_data(as_text=True)
+    assert path.read_text() == PROFILE
+
+
+def test_preview_of_an_unsaved_edit_and_the_version_changes(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    before = client.get(f"/u/{ada}/version").json
+    r = client.post(f"/u/{ada}/preview", data=form(signer, ada, kw=["quantum"], weight=["1"]))
+    assert r.json["ok"] and r.json["count"] == 0
+    r = client.post(f"/u/{ada}/preview", data=form(signer, ada))
+    assert r.json["count"] == 1 and "Robotics</mark> Today" in r.json["html"]
+    bad = client.post(f"/u/{ada}/preview", data=form(signer, ada, weight=["heavy"]))
+    assert bad.json == {"ok": False, "errors": bad.json["errors"]}
+    assert "interests.robotics: weight 'heavy' is not a positive number" in bad.json["errors"]
+    assert client.get(f"/u/{ada}/version").json == before
+    ws.dump("day2.txt", make_dump("Mar 15", [("More Robotics", "Robots again.")]))
+    ws.cli("ingest")
+    after = client.get(f"/u/{ada}/version").json
+    assert after["content"] != before["content"] and after["profile"] == before["profile"]
+    ws.cli("profile", "add", "ada", "planning")
+    assert client.get(f"/u/{ada}/version").json["profile"] != before["profile"]
+
+
+def test_the_pages_do_not_leak_the_token(site):
+    ws, signer, client = site
+    r = client.get(f"/u/{signer.token('ada')}")
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_the_secret_comes_from_the_environment_only(workspace, monkeypatch):
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text + "web:\n  secret: hunter2\n")
+    with pytest.raises(ConfigError, match="web.secret: secrets are never read from YAML"):
+        load_config(workspace.config_path)
+    workspace.config_path.write_text(text + "base_url: http://digest.example.org\n")
+    with pytest.raises(ConfigError, match="base_url: .* must use https"):
+        load_config(workspace.config_path)
+    workspace.config_path.write_text(text + "web:\n  secret_env: DIGEST_NOT_SET\n")
+    monkeypatch.delenv("DIGEST_NOT_SET", raising=False)
+    with pytest.raises(
+        ConfigError, match=r"names \$DIGEST_NOT_SET, but that environment variable is not set"
+    ):
+        Signer.from_config(workspace.config)
+    monkeypatch.setenv("DIGEST_NOT_SET", "short")
+    with pytest.raises(ConfigError, match="too short"):
+        Signer.from_config(workspace.config)
