@@ -248,45 +248,76 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
     help="Only this reader (repeatable). Default: every reader.",
 )
 @click.option("--dry-run", is_flag=True, help="Build and list the digests; send and mark nothing.")
+@click.option(
+    "--to-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each message as DIR/<id>.eml instead of sending it by SMTP. With --dry-run the "
+    "files are written and nothing is recorded; without it, writing the file counts as delivery.",
+)
 @click.pass_obj
 @handle_errors
-def send(obj: Context, users: tuple[str, ...], dry_run: bool) -> None:
-    """Build every reader's digest and send it now by SMTP.
+def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | None) -> None:
+    """Build every reader's digest, queue it in the outbox, and deliver what is due.
 
     A paper counts as sent only once the server accepted the message, so nobody gets the
-    same paper twice and a failed message is retried next time.
+    same paper twice. Passing failures (4xx, a server that is down or hangs up) are retried
+    later with growing waits; each run also retries the messages whose time has come.
+    A 5xx refusal is final: the message is marked failed with the server's reply.
 
     \b
     Example:
       digest send --dry-run
       digest send --user ada
+      digest send --dry-run --to-dir preview-mail   # look at the .eml files, record nothing
     """
+    from digest.delivery import sender_factory
+    from digest.errors import DeliveryError
     from digest.lock import RunLock
-    from digest.mail import SmtpSender
-    from digest.pipeline import build_digests, send_digests
+    from digest.mail import Envelope, FileSender
+    from digest.pipeline import build_digests, prepare, send_digests
     from digest.profiles import load_profile, load_profiles
+    from digest.render import Renderer
     from digest.store import Store
 
     config = obj.config
     profiles = [load_profile(config, u) for u in users] if users else load_profiles(config)
+    now = now_utc()
     with RunLock(config.database).acquire("digest send"), Store(config.database) as store:
         digests = build_digests(store, profiles)
         if dry_run:
+            renderer = Renderer(config.templates) if to_dir else None
             for d in digests:
-                click.echo(f"{d.profile.user:<16} {d.profile.email:<32} {len(d.matches):>3} papers")
+                line = f"{d.profile.user:<16} {d.profile.email:<32} {len(d.matches):>3} papers"
+                if to_dir and renderer and d.matches:
+                    out = prepare(config, d, renderer, now)
+                    data = out.message.as_bytes(policy=out.message.policy.clone(linesep="\r\n"))
+                    env = Envelope(out.message_id, d.profile.user, config.smtp.sender, d.profile.email, data)
+                    line += f"  {FileSender(to_dir).send(env).reply}"
+                click.echo(line)
             click.echo("Dry run: nothing was sent.")
             return
-        if not any(d.matches for d in digests):
-            click.echo("Nothing new to send.")
-            return
-        with SmtpSender(config.smtp) as sender:
-            outcomes = send_digests(config, store, digests, sender, now_utc())
+        outcomes = send_digests(config, store, digests, sender_factory(config, to_dir), now)
+    if not outcomes and not any(d.matches for d in digests):
+        click.echo("Nothing new to send.")
+        return
     for o in outcomes:
-        status = "sent" if o.ok else f"FAILED: {o.reply}"
+        if o.ok:
+            status = "sent"
+        elif o.retry_at:
+            status = f"deferred until {o.retry_at:%Y-%m-%d %H:%M} UTC: {o.reply}"
+        else:
+            status = f"FAILED: {o.reply}"
         click.echo(f"{o.user:<16} {o.email:<32} {o.papers:>3} papers  {status}")
     for d in digests:
         if not d.matches:
             click.echo(f"{d.profile.user:<16} {d.profile.email:<32}   0 papers  nothing new")
+    if outcomes and all(o.unreachable for o in outcomes):
+        first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
+        when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""
+        raise DeliveryError(
+            f"{outcomes[0].reply.removeprefix('not tried: ')}; {len(outcomes)} digest(s) wait in the "
+            f"outbox and are retried{when} by the next `digest send` or scheduler tick"
+        )
     if any(not o.ok for o in outcomes):
         sys.exit(1)
 

@@ -24,6 +24,7 @@ DEFAULT_CONFIG = Path("config.yaml")
 SECURITY_MODES = ("none", "starttls", "ssl")
 MIN_SECRET_CHARS = 16
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+TRANSPORTS = ("smtp", "file")
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
@@ -98,6 +99,20 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    """How messages leave the outbox: by SMTP or as .eml files, how fast, how long to retry."""
+
+    transport: str = "smtp"  # smtp | file
+    dir: Path | None = None  # the folder of .eml files, for transport: file
+    connections: int = 1  # concurrent SMTP connections, each reused for many messages
+    # (a crash can repeat at most one message per connection: 1 keeps that to one message)
+    max_per_second: float | None = None  # None: no limit (max_per_minute is turned into this)
+    retry_first_seconds: float = 60.0  # the first wait after a passing failure; later ones double
+    retry_max_seconds: float = 3600.0  # no single wait is longer than this
+    retry_for_hours: float = 24.0  # after this long since it was queued, a message is given up
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: Path
@@ -111,6 +126,7 @@ class Config:
     base_url: str | None = None  # where `digest serve` is reachable, for links in emails
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -158,6 +174,7 @@ def parse_config(data: Any, path: Path) -> Config:
         "base_url",
         "scheduler",
         "web",
+        "delivery",
     }
     _unknown_keys(data, known, "", problems)
 
@@ -176,6 +193,7 @@ def parse_config(data: Any, path: Path) -> Config:
     if data.get("templates") is not None:
         templates = req_path("templates")
     smtp = _parse_smtp(data.get("smtp"), problems)
+    delivery = _parse_delivery(data.get("delivery"), base, problems)
     timezone = data.get("timezone", "UTC")
     if not valid_timezone(timezone):
         problems.append(f"timezone: {timezone!r} is not a known IANA time zone (e.g. Europe/Paris)")
@@ -207,6 +225,7 @@ def parse_config(data: Any, path: Path) -> Config:
         base_url=base_url.rstrip("/") if isinstance(base_url, str) else None,
         web=web,
         scheduler=scheduler,
+        delivery=delivery,
     )
 
 
@@ -319,6 +338,71 @@ def _parse_scheduler(raw: Any, problems: list[str]) -> SchedulerConfig:
             value = getattr(SchedulerConfig, key)
         values[key] = float(value)
     return SchedulerConfig(**values)
+
+
+def _parse_delivery(raw: Any, base: Path, problems: list[str]) -> DeliveryConfig:
+    if raw is None:
+        return DeliveryConfig()
+    if not isinstance(raw, dict):
+        problems.append("delivery: must be a mapping (transport, connections, max_per_second, ...)")
+        return DeliveryConfig()
+    keys = {
+        "transport",
+        "dir",
+        "connections",
+        "max_per_second",
+        "max_per_minute",
+        "retry_first_seconds",
+        "retry_max_seconds",
+        "retry_for_hours",
+    }
+    _unknown_keys(raw, keys, "delivery.", problems)
+    d = DeliveryConfig()
+    transport = raw.get("transport", d.transport)
+    if transport not in TRANSPORTS:
+        problems.append(f"delivery.transport: {transport!r} is not one of {', '.join(TRANSPORTS)}")
+    folder = raw.get("dir")
+    if folder is not None and not (isinstance(folder, str) and folder.strip()):
+        problems.append(f"delivery.dir: must be a folder path, got {folder!r}")
+        folder = None
+    if folder is None and transport == "file":
+        folder = "outbox-files"
+    connections = raw.get("connections", d.connections)
+    if not (_positive_int(connections) and connections <= 100):
+        problems.append(f"delivery.connections: must be a whole number from 1 to 100, got {connections!r}")
+        connections = d.connections
+
+    def positive(key: str, default: float | None) -> float | None:
+        value = raw.get(key, default)
+        if value is None:
+            return None
+        if not (_number(value) and value > 0):
+            problems.append(f"delivery.{key}: must be a positive number, got {value!r}")
+            return default
+        return float(value)
+
+    per_second = positive("max_per_second", None)
+    per_minute = positive("max_per_minute", None)
+    if per_second is not None and per_minute is not None:
+        problems.append("delivery.max_per_minute: set either max_per_second or max_per_minute, not both")
+    elif per_minute is not None:
+        per_second = per_minute / 60.0
+    first = positive("retry_first_seconds", d.retry_first_seconds) or d.retry_first_seconds
+    longest = positive("retry_max_seconds", d.retry_max_seconds) or d.retry_max_seconds
+    if longest < first:
+        problems.append(
+            f"delivery.retry_max_seconds: {longest:g} is shorter than retry_first_seconds ({first:g})"
+        )
+    hours = positive("retry_for_hours", d.retry_for_hours) or d.retry_for_hours
+    return DeliveryConfig(
+        transport=str(transport),
+        dir=base / Path(folder).expanduser() if folder else None,
+        connections=connections,
+        max_per_second=per_second,
+        retry_first_seconds=first,
+        retry_max_seconds=longest,
+        retry_for_hours=hours,
+    )
 
 
 def _unknown_keys(data: dict[str, Any], known: set[str], prefix: str, problems: list[str]) -> None:

@@ -108,10 +108,33 @@ class SendResult:
     ok: bool
     reply: str  # the server's reply, or why the message could not be handed over
     permanent: bool = False  # a 5xx refusal: trying again will not help
+    throttled: bool = False  # the server asked us to slow down (421, or 451/452 "too many ...")
+    unreachable: bool = False  # no connection could be made: the server is down or never answered
+
+
+# 451/452 replies that mean "you are going too fast" rather than "this message, later".
+THROTTLE_TEXT = re.compile(r"too many|rate|throttl|limit|slow down|exceed|busy", re.IGNORECASE)
+
+
+def classify(code: int, text: bytes | str) -> SendResult:
+    """A refusal: 5xx is permanent; 4xx passes (retried later); 421 and "too many" throttle."""
+    reply = f"{code} {_text(text)}".strip()
+    throttled = code == 421 or (code in (451, 452) and bool(THROTTLE_TEXT.search(reply)))
+    return SendResult(False, reply, permanent=500 <= code < 600, throttled=throttled)
+
+
+class _Stale(Exception):
+    """A reused connection turned out closed before this message's transaction began."""
 
 
 class SmtpSender:
-    """One SMTP connection reused for a batch; reconnects once if the server hangs up."""
+    """One SMTP connection reused for many messages, one message (one recipient) at a time.
+
+    The connection opens on the first message. A reused connection found closed before the
+    message's transaction starts is reopened once at once (nothing of the message was sent).
+    Any passing failure (4xx, hang-up, timeout) closes the connection, so the next message,
+    and the retry, start on a fresh one. A 5xx refusal resets the session and keeps it.
+    """
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
@@ -138,6 +161,7 @@ class SmtpSender:
             password = c.password()
             if c.username and password is not None:
                 conn.login(c.username, password)
+            conn.ehlo_or_helo_if_needed()
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryError(
                 f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_why(e)}; "
@@ -153,38 +177,61 @@ class SmtpSender:
                 self.conn.close()
             self.conn = None
 
+    def drop(self) -> None:
+        """Forget the connection without the courtesy of QUIT (it failed, or the server is gone)."""
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
     def send(self, mail: Envelope) -> SendResult:
-        for attempt in (1, 2):
-            if self.conn is None:
+        for _ in (1, 2):
+            reused = self.conn is not None
+            if not reused:
                 try:
                     self.connect()
                 except DeliveryError as e:
-                    return SendResult(False, str(e))
-            assert self.conn is not None
+                    return SendResult(False, str(e), unreachable=True)
             try:
-                refused = self.conn.sendmail(parseaddr(mail.sender)[1], [mail.recipient], mail.data)
-            except smtplib.SMTPServerDisconnected as e:
-                self.conn = None
-                if attempt == 2:
-                    return SendResult(False, f"the server hung up: {_why(e)}")
-                continue
-            except smtplib.SMTPRecipientsRefused as e:
-                code, text = next(iter(e.recipients.values()))
-                return _refusal(code, text)
-            except smtplib.SMTPResponseException as e:
-                return _refusal(e.smtp_code, e.smtp_error)
-            except (OSError, smtplib.SMTPException) as e:
-                self.conn = None
-                return SendResult(False, _why(e))
-            if refused:
-                code, text = next(iter(refused.values()))
-                return _refusal(code, text)
-            return SendResult(True, "250 accepted")
-        return SendResult(False, "unreachable")
+                return self._transaction(mail, reused)
+            except _Stale:
+                self.drop()
+        return SendResult(False, "the server hung up twice before the message could be sent")
 
-
-def _refusal(code: int, text: bytes | str) -> SendResult:
-    return SendResult(False, f"{code} {_text(text)}", permanent=500 <= code < 600)
+    def _transaction(self, mail: Envelope, reused: bool) -> SendResult:
+        conn = self.conn
+        assert conn is not None
+        stage = "MAIL"
+        try:
+            code, text = conn.mail(parseaddr(mail.sender)[1])
+            if code == 250:
+                stage = "RCPT"
+                code, text = conn.rcpt(mail.recipient)
+            if code in (250, 251):
+                stage = "DATA"
+                code, text = conn.data(mail.data)
+        except smtplib.SMTPServerDisconnected as e:
+            if reused and stage == "MAIL":
+                raise _Stale from e
+            self.drop()
+            return SendResult(False, f"the server hung up during {stage}: {_why(e)}")
+        except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
+            code, text = e.smtp_code, e.smtp_error
+        except (OSError, smtplib.SMTPException) as e:
+            self.drop()
+            return SendResult(False, f"{_why(e)} during {stage}")
+        if code == 250:
+            return SendResult(True, f"{code} {_text(text)}".strip())
+        result = classify(code, text)
+        if result.permanent:
+            try:
+                conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self.drop()
+        else:
+            self.drop()
+        return result
 
 
 class FileSender:
@@ -201,6 +248,7 @@ class FileSender:
         pass
 
     def send(self, mail: Envelope) -> SendResult:
+        self.folder.mkdir(parents=True, exist_ok=True)
         token = mail.message_id.strip("<>").partition("@")[0]
         path = self.folder / f"{token}.eml"
         tmp = path.with_suffix(".eml.tmp")

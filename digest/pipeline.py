@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
 
 from digest import inbox as inbox_folder
 from digest.config import Config
+from digest.delivery import RetryPolicy, Sender, SenderFactory, SendOutcome, deliver_due
 from digest.errors import DumpError
 from digest.mail import Envelope, SendResult, build_message, message_id, unsubscribe_links
 from digest.matcher import PaperIndex
@@ -30,6 +30,9 @@ from digest.store import IngestResult, Store
 from digest.tokens import Signer
 
 log = logging.getLogger(__name__)
+
+# Delivery lives in digest.delivery; these names stay importable from here.
+__all__ = ["Envelope", "RetryPolicy", "SendOutcome", "SendResult", "Sender", "deliver_due"]
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,6 @@ def build_digests(store: Store, profiles: Sequence[Profile], up_to: dt.date | No
     return digests
 
 
-class Sender(Protocol):
-    def send(self, mail: Envelope) -> SendResult: ...
-
-
 @dataclass(frozen=True)
 class Outgoing:
     digest: Digest
@@ -105,29 +104,6 @@ class Outgoing:
     @property
     def message_id(self) -> str:
         return str(self.message["Message-ID"])
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    user: str
-    email: str
-    papers: int
-    message_id: str
-    ok: bool
-    reply: str
-    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Passing failures are retried after first_seconds, doubling, until for_hours have passed."""
-
-    first_seconds: float = 60.0
-    for_hours: float = 24.0
-
-    def next_attempt(self, attempts: int, created: dt.datetime, now: dt.datetime) -> dt.datetime | None:
-        at = now + dt.timedelta(seconds=self.first_seconds * 2 ** max(attempts - 1, 0))
-        return at if at <= created + dt.timedelta(hours=self.for_hours) else None
 
 
 def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime) -> Outgoing:
@@ -140,6 +116,9 @@ def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime
     return Outgoing(digest, rendered, msg)
 
 
+QUEUE_BATCH = 100  # messages stored per transaction
+
+
 def queue_digests(
     config: Config,
     store: Store,
@@ -150,14 +129,24 @@ def queue_digests(
     """Render each non-empty digest and store it in the outbox; returns the Message-IDs."""
     renderer = renderer or Renderer(config.templates)
     outbox = Outbox(store)
-    queued = []
+    queued: list[str] = []
+    batch: list[Outgoing] = []
+
+    def flush() -> None:
+        with store.transaction():  # nothing is sent before this commits: a crash loses nothing
+            for out in batch:
+                enqueue(outbox, out, now)
+        queued.extend(out.message_id for out in batch)
+        batch.clear()
+
     for digest in digests:
         if not digest.matches or digest.profile.paused:  # paused: unsubscribed, gets nothing
             continue
-        out = prepare(config, digest, renderer, now)
-        with store.transaction():
-            enqueue(outbox, out, now)
-        queued.append(out.message_id)
+        batch.append(prepare(config, digest, renderer, now))
+        if len(batch) >= QUEUE_BATCH:
+            flush()
+    if batch:
+        flush()
     return queued
 
 
@@ -175,61 +164,18 @@ def enqueue(outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None 
     )
 
 
-def deliver_due(
-    config: Config,
-    store: Store,
-    sender: Sender,
-    now: dt.datetime,
-    users: Sequence[str] | None = None,
-    policy: RetryPolicy | None = None,
-    stop: threading.Event | None = None,
-) -> list[SendOutcome]:
-    """Hand every due outbox message to the sender; record each result as it comes.
-
-    ``stop`` (set by a signal handler) is checked between messages: the one in flight is
-    finished and recorded, the rest wait in the outbox for the next run.
-    """
-    policy = policy or RetryPolicy()
-    outbox = Outbox(store)
-    outcomes = []
-    for msg in outbox.due(now, users):
-        if stop is not None and stop.is_set():
-            break
-        result = sender.send(Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime))
-        papers = len(msg.paper_ids)
-        retry_at = None
-        if result.ok:
-            outbox.mark_sent(msg, result.reply, now)
-            log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
-        elif not result.permanent and (
-            retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, now)
-        ):
-            outbox.mark_retry(msg, result.reply, now, retry_at)
-            log.warning(
-                "digest to %s <%s> deferred until %s: %s",
-                msg.user,
-                msg.recipient,
-                retry_at.isoformat(timespec="seconds"),
-                result.reply,
-            )
-        else:
-            outbox.mark_failed(msg, result.reply, now)
-            log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, result.reply)
-        outcomes.append(
-            SendOutcome(msg.user, msg.recipient, papers, msg.message_id, result.ok, result.reply, retry_at)
-        )
-    return outcomes
-
-
 def send_digests(
     config: Config,
     store: Store,
     digests: Sequence[Digest],
-    sender: Sender,
+    sender: Sender | SenderFactory | None,
     now: dt.datetime,
     renderer: Renderer | None = None,
 ) -> list[SendOutcome]:
-    """Queue the digests, then deliver whatever is due for their readers (older retries too)."""
+    """Queue the digests, then deliver whatever is due for their readers (older retries too).
+
+    ``sender``: a sender, a factory of senders (one per connection), or None for the
+    configured transport (see digest.delivery.deliver_due)."""
     queue_digests(config, store, digests, now, renderer)
     return deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])
 
@@ -323,7 +269,7 @@ def run_once(
     config: Config,
     store: Store,
     profiles: Sequence[Profile],
-    sender: Sender,
+    sender: Sender | SenderFactory | None,
     now: dt.datetime,
     stop: threading.Event | None = None,
 ) -> TickReport:

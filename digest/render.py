@@ -8,15 +8,18 @@ Everything that comes from a dump is escaped; highlighting is built from escaped
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus
 
-import premailer
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.filters import do_wordwrap
 from markupsafe import Markup, escape
 
+from digest.inline import CssInliner, premailer_inline
 from digest.models import Digest, Hit, Match
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,11 @@ class Rendered:
 
 
 class Renderer:
-    def __init__(self, user_templates: Path | None = None) -> None:
+    """Jinja set up once. ``fast=True`` (the default) inlines CSS with :class:`CssInliner` and
+    memoizes word-wrapping per abstract; ``fast=False`` is the plain pipeline (premailer on every
+    message), kept as the reference the fast one is tested and benchmarked against."""
+
+    def __init__(self, user_templates: Path | None = None, *, fast: bool = True) -> None:
         loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
         loaders.append(FileSystemLoader(str(builtin_templates())))
         self.env = Environment(
@@ -52,6 +59,10 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["day"] = format_day
+        self.inline: Callable[[str], str] = premailer_inline
+        if fast:
+            self.inline = CssInliner()
+            self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         context = {
@@ -65,7 +76,7 @@ class Renderer:
         subject = self.subject(digest)
         html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
         text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
-        return Rendered(subject=subject, html=inline_css(html), text=text)
+        return Rendered(subject=subject, html=self.inline(html), text=text)
 
     def page(self, name: str, **context: object) -> str:
         """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""
@@ -82,14 +93,23 @@ class Renderer:
 
 def inline_css(html: str) -> str:
     """Move the <style> rules onto the elements (mail clients drop <style>); media queries stay."""
-    return premailer.transform(
-        html,
-        keep_style_tags=False,
-        strip_important=False,
-        disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL,
-        allow_network=False,
-    )
+    return premailer_inline(html)
+
+
+def _cached_wordwrap(env: Environment) -> Callable[..., str]:
+    """Jinja's own wordwrap, remembered per text: an abstract is wrapped once, not once per reader."""
+
+    @functools.lru_cache(maxsize=8192)
+    def wordwrap(
+        s: str,
+        width: int = 79,
+        break_long_words: bool = True,
+        wrapstring: str | None = None,
+        break_on_hyphens: bool = True,
+    ) -> str:
+        return do_wordwrap(env, s, width, break_long_words, wrapstring, break_on_hyphens)
+
+    return wordwrap
 
 
 def format_day(day: dt.date | None) -> str:
@@ -136,12 +156,12 @@ def highlight(text: str, hits: list[Hit], end: int | None = None) -> Markup:
             merged[-1][1] = max(merged[-1][1], stop)
         else:
             merged.append([start, stop])
-    out, pos = [], 0
+    out: list[str] = []
+    pos = 0
     for start, stop in merged:
-        out.append(escape(text[pos:start]))
-        out.append(Markup('<mark class="hit">') + escape(text[start:stop]) + Markup("</mark>"))
+        out += (escape(text[pos:start]), '<mark class="hit">', escape(text[start:stop]), "</mark>")
         pos = stop
     out.append(escape(text[pos:end]))
     if end < len(text):
-        out.append(Markup(" …"))
-    return Markup("").join(out)
+        out.append(" …")
+    return Markup("".join(out))

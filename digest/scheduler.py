@@ -19,8 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config
 from digest.lock import RunLock
-from digest.mail import SmtpSender
-from digest.pipeline import Sender, TickReport, run_once
+from digest.pipeline import TickReport, run_once
 from digest.profiles import load_profiles_lenient
 from digest.store import Store
 
@@ -38,7 +37,7 @@ class Daemon:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.sender_factory = sender_factory or (lambda c: SmtpSender(c.smtp))
+        self.sender_factory = sender_factory  # None: the configured transport (delivery:)
         self.stop = threading.Event()
         self._busy = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
@@ -54,14 +53,13 @@ class Daemon:
         profiles, problems = load_profiles_lenient(self.config)
         for problem in problems:
             log.error("profile skipped: %s", problem)
-        sender: Sender = self.sender_factory(self.config)
+        sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
                 report = run_once(self.config, store, profiles, sender, self.clock(), stop=self.stop)
         finally:
-            close = getattr(sender, "close", None)
-            if close:
-                close()
+            if sender is not None and hasattr(sender, "close"):
+                sender.close()
         self._log(report)
         return report
 

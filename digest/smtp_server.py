@@ -48,16 +48,17 @@ class Mailbox:
 class LocalSmtpServer:
     """``with LocalSmtpServer() as server:`` runs aiosmtpd on 127.0.0.1:<free port>."""
 
-    def __init__(self, handler: Any | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, handler: Any | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.handler = handler if handler is not None else Mailbox()
         self.host = host
-        self.port = 0
+        self.port = port  # 0: pick a free one
         self.controller: Controller | None = None
 
     def start(self) -> LocalSmtpServer:
         last: Exception | None = None
+        fixed = self.port
         for _ in range(5):  # the free port may be taken between the probe and the bind
-            self.port = free_port(self.host)
+            self.port = fixed or free_port(self.host)
             controller = Controller(self.handler, hostname=self.host, port=self.port)
             try:
                 controller.start()

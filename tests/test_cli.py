@@ -166,3 +166,18 @@ def test_preview_text_prints_the_plain_part_and_date_limits_the_listings(workspa
     assert not list(workspace.root.glob("preview-*.html"))  # --text alone writes no file
     bad = workspace.cli("preview", "ada", "--date", "14 March")
     assert bad.exit_code == 2 and "'14 March'" in bad.output
+
+
+def test_send_to_dir_writes_eml_files_and_a_dry_run_records_nothing(workspace, tmp_path):
+    seed(workspace)
+    workspace.cli("ingest")
+    dry = workspace.cli("send", "--dry-run", "--to-dir", str(tmp_path / "dry"))
+    assert dry.exit_code == 0, dry.output
+    assert len(list((tmp_path / "dry").glob("*.eml"))) >= 1 and "nothing was sent" in dry.output
+    real = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
+    assert real.exit_code == 0, real.output
+    files = sorted((tmp_path / "mail").glob("*.eml"))
+    assert files and "sent" in real.output
+    assert b"Content-Type: multipart/alternative" in files[0].read_bytes()
+    again = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
+    assert "Nothing new to send." in again.output  # writing the file counted as delivery

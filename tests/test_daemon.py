@@ -65,6 +65,8 @@ def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
 
 
 def stop(proc: subprocess.Popen, ws: Workspace) -> None:
+    if proc.poll() is not None:  # already gone (a failed test killed it): nothing to stop
+        return
     proc.send_signal(signal.SIGTERM)
     try:
         assert proc.wait(timeout=10) == 0
@@ -117,7 +119,7 @@ def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest
     assert log.count("digest sent to") == 5
 
 
-@pytest.mark.parametrize("kill_after", ["queueing", 1, 100, 199])
+@pytest.mark.parametrize("kill_after", ["queueing", 1, 100, 180])
 def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(tmp_path, kill_after):
     readers = 200
     mailbox = SlowMailbox()

@@ -45,7 +45,9 @@ def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_mes
             assert [m.status for m in outbox.messages()] == [QUEUED]  # stored before any attempt
             with SmtpSender(config.smtp) as sender:
                 (first,) = deliver_due(config, store, sender, NOW)
-            assert not first.ok and first.retry_at == NOW + dt.timedelta(seconds=60)
+            assert not first.ok and first.retry_at is not None
+            # the first wait is retry_first_seconds (60), shortened by up to 20% of jitter
+            assert NOW + dt.timedelta(seconds=48) <= first.retry_at <= NOW + dt.timedelta(seconds=60)
             assert first.reply.startswith("451")
             # the papers are reserved: a new digest does not repeat them
             assert build_digests(store, load_profiles(config))[0].matches == ()

@@ -1,0 +1,147 @@
+"""Send digests to N generated readers through aiosmtpd on loopback; print the figures.
+
+    python benchmarks/bench_delivery.py                  # 10,000 readers
+    python benchmarks/bench_delivery.py --readers 500 --connections 8
+
+Prints: matching, rendering (the fast renderer and the plain premailer-per-message one, side by
+side on the same digests, with their outputs compared byte for byte), queueing, SMTP delivery
+(messages per second), and the peak memory (max RSS) of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from digest.config import parse_config  # noqa: E402
+from digest.delivery import deliver_due, sender_factory  # noqa: E402
+from digest.mail import unsubscribe_links  # noqa: E402
+from digest.models import Interest, Profile  # noqa: E402
+from digest.pipeline import build_digests, ingest, queue_digests  # noqa: E402
+from digest.render import Renderer  # noqa: E402
+from digest.smtp_server import LocalSmtpServer  # noqa: E402
+from digest.store import Store  # noqa: E402
+
+NOW = dt.datetime(2026, 3, 20, 7, 0, tzinfo=dt.UTC)
+VOCABULARY = [
+    "language model", "diffusion", "agent", "reinforcement learning", "vision", "video", "reasoning",
+    "benchmark", "multimodal", "retrieval", "robot", "speech", "3d", "image", "transformer",
+    "fine-tuning", "alignment", "dataset", "generation", "graph", "attention", "token", "efficient",
+]  # fmt: skip
+
+
+class Counting:
+    """An aiosmtpd handler that counts what it accepts (and keeps no bytes)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            self.bytes += len(envelope.content)
+        return "250 2.0.0 queued"
+
+
+def readers(n: int, rng: random.Random) -> list[Profile]:
+    return [
+        Profile(
+            user=f"reader{i:05d}",
+            email=f"reader{i:05d}@example.org",
+            interests=tuple(Interest(w, rng.choice([1.0, 2.0, 3.0])) for w in rng.sample(VOCABULARY, 5)),
+            name=f"Reader {i}",
+            max_papers=rng.randint(10, 20),
+        )
+        for i in range(n)
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--readers", type=int, default=10_000)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--compare", type=int, default=1000, help="digests rendered both ways (default 1000)")
+    ap.add_argument("--dumps", type=Path, default=ROOT.parent / "shared" / "dumps")
+    args = ap.parse_args()
+    rng = random.Random(2026)
+    work = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    handler = Counting()
+    with LocalSmtpServer(handler) as server:
+        config = parse_config(
+            {
+                "database": "digest.db",
+                "inbox": "inbox",
+                "profiles": "profiles",
+                "smtp": {"host": "127.0.0.1", "port": server.port, "from": "Digest <d@example.org>"},
+                "delivery": {"connections": args.connections},
+            },
+            work / "config.yaml",
+        )
+        store = Store(config.database)
+        dumps = sorted(p for p in args.dumps.iterdir() if p.is_file())
+        ingest(store, dumps, NOW)
+        print(
+            f"{len(store.papers())} papers from {len(dumps)} dumps; {args.readers} readers; work dir {work}"
+        )
+
+        t0 = time.perf_counter()
+        digests = build_digests(store, readers(args.readers, rng))
+        t_match = time.perf_counter() - t0
+        sizes = [len(d.matches) for d in digests]
+        print(f"matching   {t_match:8.2f} s   {args.readers / t_match:8.0f} readers/s   "
+              f"papers per digest {min(sizes)}-{max(sizes)}, mean {sum(sizes) / len(sizes):.1f}")  # fmt: skip
+
+        sample = digests[: min(args.compare, len(digests))]
+        links = [unsubscribe_links(d.profile, config.smtp.sender, None) for d in sample]
+        fast, plain = Renderer(), Renderer(fast=False)
+        timings = {}
+        outputs = {}
+        for name, renderer in (("plain", plain), ("fast", fast)):
+            t0 = time.perf_counter()
+            outputs[name] = [renderer.render(d, links=ln) for d, ln in zip(sample, links, strict=True)]
+            timings[name] = time.perf_counter() - t0
+        same = outputs["plain"] == outputs["fast"]
+        for name in ("plain", "fast"):
+            print(f"render {name:5} {timings[name]:8.2f} s   {len(sample) / timings[name]:8.0f} digests/s   "
+                  f"{timings[name] / len(sample) * 1000:6.2f} ms each  ({len(sample)} digests)")  # fmt: skip
+        print(f"render speed-up x{timings['plain'] / timings['fast']:.1f}; "
+              f"outputs identical byte for byte: {same}")  # fmt: skip
+        del outputs
+
+        t0 = time.perf_counter()
+        queued = queue_digests(config, store, digests, NOW, renderer=fast)
+        t_queue = time.perf_counter() - t0
+        print(f"render+build+store (all) {t_queue:8.2f} s   {len(queued) / t_queue:8.0f} messages/s")
+
+        t0 = time.perf_counter()
+        outcomes = deliver_due(config, store, sender_factory(config), NOW)
+        t_smtp = time.perf_counter() - t0
+        ok = sum(o.ok for o in outcomes)
+        rate = ok / t_smtp
+        print(f"smtp       {t_smtp:8.2f} s   {rate:8.0f} messages/s   {ok} accepted of {len(outcomes)}, "
+              f"{args.connections} connections, server received {handler.count} "
+              f"({handler.bytes / 1e6:.0f} MB)")  # fmt: skip
+        total = t_match + t_queue + t_smtp
+        print(
+            f"end to end {total:8.2f} s   {ok / total:8.0f} messages/s   split: matching "
+            f"{t_match / total:.0%}, render+build+store {t_queue / total:.0%}, smtp {t_smtp / total:.0%}"
+        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory (max RSS) {peak:.0f} MB")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
