@@ -49,6 +49,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DigestError as e:
             click.secho(f"error: {e}", fg="red", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # `digest ... | head`: the reader left; nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)

@@ -20,8 +20,7 @@ from digest.pipeline import (
     IngestReport,
     SendOutcome,
     build_digests,
-    inbox_files,
-    ingest,
+    ingest_inbox,
     send_digests,
 )
 from digest.profiles import load_profiles
@@ -71,7 +70,7 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
     with LocalSmtpServer() as server:
         config = load_config(lay_out(folder, server.port))
         with Store(config.database) as store:
-            report = ingest(store, inbox_files(config.inbox), now)
+            report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0))
             digests = build_digests(store, load_profiles(config))
             with SmtpSender(config.smtp) as sender:
                 outcomes = send_digests(config, store, digests, sender, now)

@@ -51,7 +51,7 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
         except FileNotFoundError:
             continue  # renamed away meanwhile
         mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
-        if now - mtime >= settle:
+        if settle <= dt.timedelta(0) or now - mtime >= settle:
             ready.append(path)
         else:
             waiting.append(Waiting(path, st.st_size, mtime))

@@ -21,6 +21,8 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
         assert msg.get_content_type() == "multipart/alternative"
         assert (mailbox / f"{eml.stem}.html").read_text().startswith("<!DOCTYPE html>")
     assert "reader" in result.output and "delivered" in result.output
+    processed = tmp_path / "digest-demo" / "inbox" / "processed"
+    assert sorted(p.name for p in processed.iterdir()) == ["2026-03-02.txt", "2026-03-03.txt"]
     assert "ada.html" in result.output
     ada = (mailbox / "ada.html").read_text()
     assert "Spiking" in ada and "Medical" not in ada  # ada excludes medical papers
