@@ -48,16 +48,16 @@ TITLE, ABSTRACT = 0, 1
 
 TITLE_WEIGHT = 3.0  # a title hit counts as much as this many abstract hits
 K1 = 1.2  # BM25 saturation
-B = (0.3, 0.75)  # length normalization per field
+B = (0.3, 0.9)  # length normalization per field
 TYPICAL_LENGTH = (10.0, 170.0)  # fixed typical field lengths in words (not the listing's)
-STEM_CREDIT = 0.6  # a related form ("optimizer" for "optimization")
-NEAR_CREDIT = 0.6  # all words of a phrase within NEAR_WINDOW words, not as the phrase
-APART_CREDIT = 0.1  # all words of a phrase in the field, far apart
+STEM_CREDIT = 0.5  # a related form ("optimizer" for "optimization")
+NEAR_CREDIT = 0.3  # all words of a phrase within NEAR_WINDOW words, not as the phrase
+APART_CREDIT = 0.05  # all words of a phrase in the field, far apart
 NEAR_WINDOW = 6
 RATE_PRIOR_STRENGTH = 100.0  # how many papers the background rate counts for
 REFERENCE_RATE = 0.01  # a word in 1% of papers or fewer is fully specific
-SPECIFICITY_POWER = 1.5  # sharpen the idf: specific words dominate common ones
-COVERAGE_BONUS = 0.1  # per extra distinct interest matched
+SPECIFICITY_POWER = 2.0  # sharpen the idf: specific words dominate common ones
+COVERAGE_BONUS = 0.2  # per extra distinct interest matched
 COVERAGE_MIN = 0.3  # an interest counts for coverage from this score on
 
 
@@ -134,15 +134,17 @@ class PaperIndex:
     # -- specificity --------------------------------------------------------------------
 
     def specificity(self, norm: str) -> float:
-        """How specific a word is, in (0, 1]: an idf against a fixed background.
-
-        The rate of papers that contain the word is estimated from the built-in background
-        table, updated with this listing as if the table were RATE_PRIOR_STRENGTH papers.
-        """
+        """How specific a word is, in (0, 1]: an idf against a fixed background."""
         df = len(self._norms.get(norm, ())) + len(self._pairs.get(norm, ()))
-        rate = (df + RATE_PRIOR_STRENGTH * background_rate(norm)) / (
-            len(self.papers) + RATE_PRIOR_STRENGTH
-        )
+        return self._specificity(df, background_rate(norm))
+
+    def _specificity(self, df: int, prior_rate: float) -> float:
+        """The idf of a rate estimated from the background, updated with this listing.
+
+        The background counts as RATE_PRIOR_STRENGTH papers, so the estimate barely moves
+        with the size of the listing; the idf is scaled so that REFERENCE_RATE gives 1.
+        """
+        rate = (df + RATE_PRIOR_STRENGTH * prior_rate) / (len(self.papers) + RATE_PRIOR_STRENGTH)
         idf = math.log(1.0 / max(rate, 1e-9)) / math.log(1.0 / REFERENCE_RATE)
         return min(1.0, max(idf, 0.02)) ** SPECIFICITY_POWER
 
@@ -177,12 +179,6 @@ class PaperIndex:
         terms = [_QueryTerm(t.norm, t.stem, self.specificity(t.norm)) for t in tokens]
         n = len(terms)
         joined = join_norm([t.surface for t in tokens]) if n > 1 else None
-        spec = 1.0
-        for t in terms:
-            spec *= 1.0 - t.specificity
-        spec = 1.0 - spec  # a phrase of two common words is more specific than each
-        if joined is not None:
-            spec = max(spec, self.specificity(joined))
         candidates: set[int] = set()
         for t in terms:
             candidates.update(self._norms.get(t.norm, ()))
@@ -205,10 +201,15 @@ class PaperIndex:
                 doc_hits.extend((f, s, e) for s, e in spans)
             if exact:
                 exact_docs.add(d)
-            score = spec * self._field_score(tf, self._docs[d]) / full
+            score = self._field_score(tf, self._docs[d]) / full
             if score > 0.0:
                 scores[d] = score
                 hits[d] = tuple(sorted(set(doc_hits)))
+        if n == 1:
+            scores *= terms[0].specificity
+        else:  # the phrase's own rate: the background's words as if independent
+            prior = math.prod(background_rate(t.norm) for t in terms)
+            scores *= self._specificity(len(exact_docs), prior)
         return _PhraseResult(self._store_row(scores), hits, frozenset(exact_docs))
 
     def _field_evidence(

@@ -62,12 +62,12 @@ def singular(word: str) -> str:
 
 # Suffixes stripped by ``stem``, longest first; (suffix, replacement).
 _SUFFIXES = (
-    ("izations", ""), ("isations", ""), ("ization", ""), ("isation", ""),
+    ("izations", "iz"), ("isations", "iz"), ("ization", "iz"), ("isation", "iz"),
     ("ational", "ate"), ("ations", ""), ("ation", ""), ("ency", "ent"), ("ancy", "ant"),
-    ("izers", ""), ("izer", ""), ("izing", ""), ("ising", ""), ("ized", ""), ("ised", ""),
-    ("izes", ""), ("ize", ""), ("ise", ""), ("ically", "ic"), ("ality", "al"),
-    ("ivity", "ive"), ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"),
-    ("ments", ""), ("ment", ""), ("ness", ""), ("ities", ""), ("ity", ""),
+    ("izers", "iz"), ("izer", "iz"), ("izing", "iz"), ("ising", "iz"), ("ized", "iz"),
+    ("ised", "iz"), ("izes", "iz"), ("ize", "iz"), ("ise", "iz"), ("ically", "ic"),
+    ("ality", "al"), ("ivity", "ive"), ("iveness", "ive"), ("fulness", "ful"),
+    ("ousness", "ous"), ("ments", ""), ("ment", ""), ("ness", ""), ("ities", ""), ("ity", ""),
     ("ings", ""), ("ing", ""), ("ions", ""), ("ion", ""), ("ers", ""), ("er", ""),
     ("ously", ""), ("ous", ""), ("ed", ""), ("ly", ""), ("ive", ""), ("ics", ""),
     ("ic", ""), ("al", ""), ("y", ""),
