@@ -46,10 +46,11 @@ log = logging.getLogger(__name__)
 FIELDS = ("title", "abstract")
 TITLE, ABSTRACT = 0, 1
 
-TITLE_WEIGHT = 3.0  # a title hit counts as much as this many abstract hits
+TITLE_WEIGHT = 4.0  # a title hit counts as much as this many abstract hits
 K1 = 1.2  # BM25 saturation
 B = (0.3, 0.9)  # length normalization per field
-TYPICAL_LENGTH = (10.0, 170.0)  # fixed typical field lengths in words (not the listing's)
+TYPICAL_LENGTH = (10.0, 200.0)  # fixed typical field lengths in words (not the listing's)
+MIN_LENGTH_NORM = 0.5  # a short field can at most double its evidence
 STEM_CREDIT = 0.5  # a related form ("optimizer" for "optimization")
 NEAR_CREDIT = 0.3  # all words of a phrase within NEAR_WINDOW words, not as the phrase
 APART_CREDIT = 0.05  # all words of a phrase in the field, far apart
@@ -142,9 +143,13 @@ class PaperIndex:
         """The idf of a rate estimated from the background, updated with this listing.
 
         The background counts as RATE_PRIOR_STRENGTH papers, so the estimate barely moves
-        with the size of the listing; the idf is scaled so that REFERENCE_RATE gives 1.
+        with the size of the listing. The paper being scored is left out of the count (a
+        word is not common because the one paper that has it is in the listing), which
+        keeps a small listing from making rare words look common. The idf is scaled so
+        that REFERENCE_RATE gives 1.
         """
-        rate = (df + RATE_PRIOR_STRENGTH * prior_rate) / (len(self.papers) + RATE_PRIOR_STRENGTH)
+        others = max(len(self.papers) - 1, 0)
+        rate = (max(df - 1, 0) + RATE_PRIOR_STRENGTH * prior_rate) / (others + RATE_PRIOR_STRENGTH)
         idf = math.log(1.0 / max(rate, 1e-9)) / math.log(1.0 / REFERENCE_RATE)
         return min(1.0, max(idf, 0.02)) ** SPECIFICITY_POWER
 
@@ -256,7 +261,7 @@ class PaperIndex:
         for f, weight in ((TITLE, TITLE_WEIGHT), (ABSTRACT, 1.0)):
             if tf[f]:
                 length = len(doc.fields[f]) / TYPICAL_LENGTH[f]
-                x += weight * tf[f] / (1.0 - B[f] + B[f] * length)
+                x += weight * tf[f] / max(1.0 - B[f] + B[f] * length, MIN_LENGTH_NORM)
         return _saturate(x)
 
     # -- ranking ------------------------------------------------------------------------
@@ -282,9 +287,7 @@ class PaperIndex:
         order = _top(total, self._ids, max(profile.min_score, 0.0), limit)
         return [self._explain(int(d), float(total[d]), used, per_interest[:, d]) for d in order]
 
-    def _explain(
-        self, d: int, score: float, used: list, contributions: np.ndarray
-    ) -> Match:
+    def _explain(self, d: int, score: float, used: list, contributions: np.ndarray) -> Match:
         ranked = sorted(
             (i for i in range(len(used)) if contributions[i] > 0.0),
             key=lambda i: (-contributions[i], i),
@@ -296,9 +299,7 @@ class PaperIndex:
             if interest.phrase in keywords:
                 continue
             keywords.append(interest.phrase)
-            hits.extend(
-                Hit(interest.phrase, FIELDS[f], s, e) for f, s, e in result.hits.get(d, ())
-            )
+            hits.extend(Hit(interest.phrase, FIELDS[f], s, e) for f, s, e in result.hits.get(d, ()))
         hits.sort(key=lambda h: (h.field != "title", h.start, h.end, h.keyword))
         return Match(self.papers[d], score, tuple(keywords), tuple(hits))
 

@@ -26,15 +26,16 @@ _WORD = re.compile(r"[^\W_]+")
 _JOINER = re.compile(r"[\s\-\u2010-\u2015/]{1,3}")
 
 # Words whose final "s" is not a plural ending (kept as they are).
-_NOT_PLURAL = frozenset(
+_NOT_PLURAL_WORDS = (
     "bias gas lens news series species physics mathematics analysis basis thesis hypothesis "
     "synthesis diagnosis axis chaos ethics robotics economics dynamics statistics genomics "
     "linguistics kinematics optics graphics semantics logistics always perhaps whereas "
     "various previous famous numerous continuous autonomous ambiguous simultaneous "
     "heterogeneous homogeneous anomalous this thus plus across towards is was has does "
     "its us yes less unless versus via consensus corpus status bonus virus focus campus "
-    "radius nucleus stimulus apparatus calculus modulus locus".split()
+    "radius nucleus stimulus apparatus calculus modulus locus"
 )
+_NOT_PLURAL = frozenset(_NOT_PLURAL_WORDS.split())
 
 
 @lru_cache(maxsize=200_000)
@@ -49,9 +50,7 @@ def singular(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "xes", "ches", "shes", "zzes")):
         return word[:-2]
-    if n > 5 and word.endswith("uses"):  # "biases"? no: "buses", "statuses"
-        return word[:-2]
-    if word.endswith("ases") and word[:-2] in _NOT_PLURAL:  # "biases" -> "bias"
+    if word.endswith("es") and word[:-2] in _NOT_PLURAL:  # "biases" -> "bias"
         return word[:-2]
     if word.endswith("ses") and word[:-2] in ("analys", "bas", "thes", "hypothes", "synthes"):
         return word[:-2] + "is"  # "analyses" -> "analysis", "hypotheses" -> "hypothesis"
@@ -62,15 +61,50 @@ def singular(word: str) -> str:
 
 # Suffixes stripped by ``stem``, longest first; (suffix, replacement).
 _SUFFIXES = (
-    ("izations", "iz"), ("isations", "iz"), ("ization", "iz"), ("isation", "iz"),
-    ("ational", "ate"), ("ations", ""), ("ation", ""), ("ency", "ent"), ("ancy", "ant"),
-    ("izers", "iz"), ("izer", "iz"), ("izing", "iz"), ("ising", "iz"), ("ized", "iz"),
-    ("ised", "iz"), ("izes", "iz"), ("ize", "iz"), ("ise", "iz"), ("ically", "ic"),
-    ("ality", "al"), ("ivity", "ive"), ("iveness", "ive"), ("fulness", "ful"),
-    ("ousness", "ous"), ("ments", ""), ("ment", ""), ("ness", ""), ("ities", ""), ("ity", ""),
-    ("ings", ""), ("ing", ""), ("ions", ""), ("ion", ""), ("ers", ""), ("er", ""),
-    ("ously", ""), ("ous", ""), ("ed", ""), ("ly", ""), ("ive", ""), ("ics", ""),
-    ("ic", ""), ("al", ""), ("y", ""),
+    ("izations", "iz"),
+    ("isations", "iz"),
+    ("ization", "iz"),
+    ("isation", "iz"),
+    ("ational", "ate"),
+    ("ations", ""),
+    ("ation", ""),
+    ("ency", "ent"),
+    ("ancy", "ant"),
+    ("izers", "iz"),
+    ("izer", "iz"),
+    ("izing", "iz"),
+    ("ising", "iz"),
+    ("ized", "iz"),
+    ("ised", "iz"),
+    ("izes", "iz"),
+    ("ize", "iz"),
+    ("ise", "iz"),
+    ("ically", "ic"),
+    ("ality", "al"),
+    ("ivity", "ive"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ness", ""),
+    ("ities", ""),
+    ("ity", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ions", ""),
+    ("ion", ""),
+    ("ers", ""),
+    ("er", ""),
+    ("ously", ""),
+    ("ous", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("ive", ""),
+    ("ics", ""),
+    ("ic", ""),
+    ("al", ""),
+    ("y", ""),
 )
 _MIN_STEM = 4
 
