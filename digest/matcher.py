@@ -31,20 +31,19 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from digest.background import background_rate
 from digest.models import Hit, Match, Paper, Profile
-from digest.text import Token, join_norm, tokenize
+from digest.postings import FIELDS, Postings, Term
+from digest.text import join_norm, tokenize
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("title", "abstract")
-TITLE, ABSTRACT = 0, 1
+_MISSING = object()
 
 TITLE_WEIGHT = 4.0  # a title hit counts as much as this many abstract hits
 K1 = 1.2  # BM25 saturation
@@ -52,9 +51,8 @@ B = (0.3, 0.9)  # length normalization per field
 TYPICAL_LENGTH = (10.0, 200.0)  # fixed typical field lengths in words (not the listing's)
 MIN_LENGTH_NORM = 0.5  # a short field can at most double its evidence
 STEM_CREDIT = 0.5  # a related form ("optimizer" for "optimization")
-NEAR_CREDIT = 0.3  # all words of a phrase within NEAR_WINDOW words, not as the phrase
-APART_CREDIT = 0.05  # all words of a phrase in the field, far apart
-NEAR_WINDOW = 6
+NEAR_CREDIT = 0.3  # all words of a phrase within a few words, not as the phrase
+APART_CREDIT = 0.05  # words of a phrase in the field, far apart
 RATE_PRIOR_STRENGTH = 100.0  # how many papers the background rate counts for
 REFERENCE_RATE = 0.01  # a word in 1% of papers or fewer is fully specific
 SPECIFICITY_POWER = 2.0  # sharpen the idf: specific words dominate common ones
@@ -62,36 +60,20 @@ COVERAGE_BONUS = 0.2  # per extra distinct interest matched
 COVERAGE_MIN = 0.3  # an interest counts for coverage from this score on
 
 
-@dataclass(frozen=True, slots=True)
-class _Doc:
-    """A paper's two fields, tokenized."""
-
-    fields: tuple[list[Token], list[Token]]
-
-
-@dataclass(frozen=True, slots=True)
-class _QueryTerm:
-    norm: str
-    stem: str
-    specificity: float
-
-
 @dataclass(slots=True)
-class _PhraseResult:
-    """One interest phrase matched against every paper of the index."""
+class _Phrase:
+    """One interest phrase matched against every paper of the index (cached)."""
 
+    terms: tuple[Term, ...]
+    joined: str | None  # the one-word spelling of a multi-word phrase
     row: int  # row of its scores in the index's score matrix
-    hits: dict[int, tuple[tuple[int, int, int], ...]]  # doc -> (field, start, end)
-    exact_docs: frozenset[int]  # docs with the phrase itself (used by exclusions)
+    exact_docs: np.ndarray  # papers with the phrase itself (what an exclusion removes)
+    spans: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # found so far
+    hits: dict[tuple[str, int], tuple[Hit, ...]] = field(default_factory=dict)
 
 
-def _saturate(x: float) -> float:
+def _saturate(x: np.ndarray | float) -> np.ndarray | float:
     return x * (K1 + 1.0) / (x + K1)
-
-
-def _full() -> float:
-    """The evidence that scores 1.0: once in the title and once in the abstract."""
-    return _saturate(TITLE_WEIGHT + 1.0)
 
 
 class PaperIndex:
@@ -100,29 +82,21 @@ class PaperIndex:
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers: tuple[Paper, ...] = tuple(papers)
         self._ids = np.array([p.id for p in self.papers], dtype=np.int64)
-        self._docs: list[_Doc] = []
-        # norm / stem / joined pair -> {doc: [(field, position)]}
-        self._norms: dict[str, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
-        self._stems: dict[str, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
-        self._pairs: dict[str, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
-        for d, paper in enumerate(self.papers):
-            doc = _Doc((tokenize(paper.title), tokenize(paper.abstract)))
-            self._docs.append(doc)
-            for f, tokens in enumerate(doc.fields):
-                for pos, tok in enumerate(tokens):
-                    self._norms[tok.norm].setdefault(d, []).append((f, pos))
-                    self._stems[tok.stem].setdefault(d, []).append((f, pos))
-                    if tok.joined:
-                        pair = join_norm([tokens[pos - 1].surface, tok.surface])
-                        self._pairs[pair].setdefault(d, []).append((f, pos - 1))
-        self._norms = dict(self._norms)
-        self._stems = dict(self._stems)
-        self._pairs = dict(self._pairs)
-        self._phrases: dict[str, _PhraseResult | None] = {}
-        self._by_key: dict[tuple[str, ...], _PhraseResult | None] = {}
-        self._matrix = np.zeros((16, len(self.papers)), dtype=np.float64)
+        self._position = {id(p): d for d, p in enumerate(self.papers)}
+        self._postings = Postings([(p.title, p.abstract) for p in self.papers])
+        self._length_norm = np.stack(
+            [
+                np.maximum(
+                    1.0 - B[f] + B[f] * self._postings.lengths[f] / TYPICAL_LENGTH[f],
+                    MIN_LENGTH_NORM,
+                )
+                for f in (0, 1)
+            ]
+        ).reshape(2, len(self.papers))
+        self._phrases: dict[str, _Phrase | None] = {}
+        self._by_key: dict[tuple[str, ...], _Phrase | None] = {}
+        self._matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self._rows = 0
-        log.debug("indexed %d papers, %d distinct words", len(self.papers), len(self._norms))
 
     @classmethod
     def build(cls, papers: Sequence[Paper]) -> PaperIndex:
@@ -136,8 +110,7 @@ class PaperIndex:
 
     def specificity(self, norm: str) -> float:
         """How specific a word is, in (0, 1]: an idf against a fixed background."""
-        df = len(self._norms.get(norm, ())) + len(self._pairs.get(norm, ()))
-        return self._specificity(df, background_rate(norm))
+        return self._specificity(self._postings.df(norm), background_rate(norm))
 
     def _specificity(self, df: int, prior_rate: float) -> float:
         """The idf of a rate estimated from the background, updated with this listing.
@@ -155,8 +128,8 @@ class PaperIndex:
 
     # -- matching one phrase ------------------------------------------------------------
 
-    def _phrase(self, phrase: str) -> _PhraseResult | None:
-        """Match one interest phrase against every paper (cached)."""
+    def _phrase(self, phrase: str) -> _Phrase | None:
+        """Match one interest phrase against every paper (cached per index)."""
         try:
             return self._phrases[phrase]
         except KeyError:
@@ -166,10 +139,65 @@ class PaperIndex:
         if key in self._by_key:
             result = self._by_key[key]
         else:
-            result = self._match_phrase(tokens) if tokens else None
+            result = self._match(tokens) if tokens else None
             self._by_key[key] = result
         self._phrases[phrase] = result
         return result
+
+    def _match(self, tokens: list) -> _Phrase:
+        terms = tuple(Term(t.norm, t.stem) for t in tokens)
+        if len(terms) == 1:
+            return self._match_word(terms[0])
+        return self._match_words(terms, join_norm([t.surface for t in tokens]))
+
+    def _match_word(self, term: Term) -> _Phrase:
+        exact = self._postings.word_counts(term.norm)
+        tf = exact + STEM_CREDIT * self._postings.related_counts(term)
+        scores = self._bm25f(tf) * self.specificity(term.norm)
+        exact_docs = np.flatnonzero(exact.sum(axis=0))
+        return _Phrase((term,), None, self._store_row(scores), exact_docs)
+
+    def _match_words(self, terms: tuple[Term, ...], joined: str) -> _Phrase:
+        """A phrase: as such, as related forms, or (partial credit) its words apart."""
+        postings = self._postings
+        spec = [self.specificity(t.norm) for t in terms]
+        # Words apart, for every paper at once: the share of the phrase's specificity
+        # present in the field (related forms count STEM_CREDIT), squared so that the
+        # phrase's most specific word matters most.
+        present = np.zeros((2, len(self.papers)), dtype=np.float64)
+        for t, s in zip(terms, spec, strict=True):
+            level = np.where(postings.word_counts(t.norm) > 0, 1.0, 0.0)
+            related = (postings.related_counts(t) > 0) & (level == 0.0)
+            present += s * (level + STEM_CREDIT * related)
+        cover = present / max(sum(spec), 1e-9)
+        tf = APART_CREDIT * cover * cover
+        # The phrase itself, or its words near each other: only where all words are.
+        candidates = set.intersection(*(postings.docs_with(t) for t in terms))
+        candidates |= postings.docs_with(Term(joined, joined))
+        exact_docs = []
+        spans: dict[int, list[tuple[int, int, int]]] = {}
+        for d in sorted(candidates):
+            has_exact = False
+            for f in (0, 1):
+                ev = postings.evidence(terms, joined, d, f)
+                spans.setdefault(d, []).extend((f, start, end) for start, end in ev.spans)
+                if ev.exact or ev.related:
+                    has_exact = has_exact or ev.exact > 0
+                    tf[f, d] = ev.exact + STEM_CREDIT * ev.related
+                elif ev.near:
+                    tf[f, d] = NEAR_CREDIT * cover[f, d] ** 2
+            if has_exact:
+                exact_docs.append(d)
+        # The phrase's own rate: the background's rates of its words as if independent.
+        prior = math.prod(background_rate(t.norm) for t in terms)
+        scores = self._bm25f(tf) * self._specificity(len(exact_docs), prior)
+        row = self._store_row(scores)
+        return _Phrase(terms, joined, row, np.array(exact_docs, dtype=int), spans)
+
+    def _bm25f(self, tf: np.ndarray) -> np.ndarray:
+        """Field-weighted, length-normalized, saturated evidence; 1.0 = title + abstract."""
+        x = TITLE_WEIGHT * tf[0] / self._length_norm[0] + tf[1] / self._length_norm[1]
+        return _saturate(x) / _saturate(TITLE_WEIGHT + 1.0)
 
     def _store_row(self, scores: np.ndarray) -> int:
         if self._rows == len(self._matrix):
@@ -180,128 +208,83 @@ class PaperIndex:
         self._rows += 1
         return self._rows - 1
 
-    def _match_phrase(self, tokens: list[Token]) -> _PhraseResult:
-        terms = [_QueryTerm(t.norm, t.stem, self.specificity(t.norm)) for t in tokens]
-        n = len(terms)
-        joined = join_norm([t.surface for t in tokens]) if n > 1 else None
-        candidates: set[int] = set()
-        for t in terms:
-            candidates.update(self._norms.get(t.norm, ()))
-            candidates.update(self._stems.get(t.stem, ()))
-        if n == 1:
-            candidates.update(self._pairs.get(terms[0].norm, ()))
-        if joined is not None:
-            candidates.update(self._norms.get(joined, ()))
-        full = _full()
-        scores = np.zeros(len(self.papers), dtype=np.float64)
-        hits: dict[int, tuple[tuple[int, int, int], ...]] = {}
-        exact_docs: set[int] = set()
-        for d in candidates:
-            tf = [0.0, 0.0]
-            doc_hits: list[tuple[int, int, int]] = []
-            exact = False
-            for f, field_tokens in enumerate(self._docs[d].fields):
-                tf[f], exact_f, spans = self._field_evidence(terms, joined, field_tokens, d, f)
-                exact = exact or exact_f
-                doc_hits.extend((f, s, e) for s, e in spans)
-            if exact:
-                exact_docs.add(d)
-            score = self._field_score(tf, self._docs[d]) / full
-            if score > 0.0:
-                scores[d] = score
-                hits[d] = tuple(sorted(set(doc_hits)))
-        if n == 1:
-            scores *= terms[0].specificity
-        else:  # the phrase's own rate: the background's words as if independent
-            prior = math.prod(background_rate(t.norm) for t in terms)
-            scores *= self._specificity(len(exact_docs), prior)
-        return _PhraseResult(self._store_row(scores), hits, frozenset(exact_docs))
-
-    def _field_evidence(
-        self,
-        terms: list[_QueryTerm],
-        joined: str | None,
-        tokens: list[Token],
-        d: int,
-        f: int,
-    ) -> tuple[float, bool, list[tuple[int, int]]]:
-        """Evidence of one phrase in one field: (term frequency, exact?, spans)."""
-        n = len(terms)
-        exact = related = 0
-        spans: list[tuple[int, int]] = []
-        for i in range(len(tokens) - n + 1):
-            window = tokens[i : i + n]
-            if any(not tok.joined for tok in window[1:]):
-                continue
-            if all(tok.norm == t.norm for tok, t in zip(window, terms, strict=True)):
-                exact += 1
-            elif all(_related(tok, t) for tok, t in zip(window, terms, strict=True)):
-                related += 1
-            else:
-                continue
-            spans.append((window[0].start, window[-1].end))
-        for tok in tokens:  # "eventdriven" for "event driven"
-            if joined is not None and tok.norm == joined:
-                exact += 1
-                spans.append((tok.start, tok.end))
-        if n == 1:  # "event-driven" for "eventdriven"
-            for i in range(1, len(tokens)):
-                tok = tokens[i]
-                if tok.joined and join_norm([tokens[i - 1].surface, tok.surface]) == terms[0].norm:
-                    exact += 1
-                    spans.append((tokens[i - 1].start, tok.end))
-        tf = exact + STEM_CREDIT * related
-        if tf == 0.0 and n > 1:
-            tf, spans = _partial_evidence(terms, tokens)
-        return tf, exact > 0, spans
-
-    @staticmethod
-    def _field_score(tf: list[float], doc: _Doc) -> float:
-        x = 0.0
-        for f, weight in ((TITLE, TITLE_WEIGHT), (ABSTRACT, 1.0)):
-            if tf[f]:
-                length = len(doc.fields[f]) / TYPICAL_LENGTH[f]
-                x += weight * tf[f] / max(1.0 - B[f] + B[f] * length, MIN_LENGTH_NORM)
-        return _saturate(x)
+    def _hits(self, phrase: str, result: _Phrase, paper: Paper) -> tuple[Hit, ...]:
+        """Exact spans of one interest in one paper, computed when first asked for."""
+        key = (phrase, id(paper))
+        hits = result.hits.get(key)
+        if hits is None:
+            d = self._position[id(paper)]
+            spans = result.spans.get(d)
+            if spans is None and len(result.terms) == 1:
+                spans = self._postings.word_spans(result.terms[0], d)
+            elif spans is None:  # the words of a phrase, far apart
+                spans = sorted({s for t in result.terms for s in self._postings.word_spans(t, d)})
+            hits = tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
+            result.hits[key] = hits
+        return hits
 
     # -- ranking ------------------------------------------------------------------------
 
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
-        """The papers that match ``profile``, best first (ties by paper id)."""
-        if not self.papers or not profile.interests or (limit is not None and limit <= 0):
+        """The papers that match ``profile``, best first (ties by paper id).
+
+        Only papers with a score above 0 and at least ``profile.min_score`` that match
+        none of ``profile.exclude`` are returned, at most ``limit`` of them.
+        """
+        if not self.papers or (limit is not None and limit <= 0):
             return []
-        results = [self._phrase(i.phrase) for i in profile.interests]
-        used = [(i, r) for i, r in zip(profile.interests, results, strict=True) if r is not None]
+        used = []
+        rows = []
+        weights = []
+        for interest in profile.interests:
+            result = self._phrases.get(interest.phrase, _MISSING)
+            if result is _MISSING:
+                result = self._phrase(interest.phrase)
+            if result is not None:
+                used.append((interest, result))
+                rows.append(result.row)
+                weights.append(interest.weight)
         if not used:
             return []
-        rows = [r.row for _, r in used]
-        weights = np.array([i.weight for i, _ in used], dtype=np.float64)
-        per_interest = self._matrix[rows] * weights[:, None]
-        total = per_interest.sum(axis=0)
-        covered = (self._matrix[rows] >= COVERAGE_MIN).sum(axis=0)
-        total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
+        scores = self._matrix[rows]
+        w = np.array(weights, dtype=np.float64)
+        total = w @ scores
+        if len(used) > 1:
+            covered = np.count_nonzero(scores >= COVERAGE_MIN, axis=0)
+            total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
         for phrase in profile.exclude:
             excluded = self._phrase(phrase)
-            if excluded is not None and excluded.exact_docs:
-                total[list(excluded.exact_docs)] = 0.0
-        order = _top(total, self._ids, max(profile.min_score, 0.0), limit)
-        return [self._explain(int(d), float(total[d]), used, per_interest[:, d]) for d in order]
+            if excluded is not None and len(excluded.exact_docs):
+                total[excluded.exact_docs] = 0.0
+        order = _top(total, self._ids, profile.min_score, limit)
+        contributions = (scores[:, order] * w[:, None]).T.tolist()
+        papers = self.papers
+        return [
+            self._explain(papers[d], score, used, c)
+            for d, score, c in zip(
+                order.tolist(), total[order].tolist(), contributions, strict=True
+            )
+        ]
 
-    def _explain(self, d: int, score: float, used: list, contributions: np.ndarray) -> Match:
+    def _explain(self, paper: Paper, score: float, used: list, contributions: list[float]) -> Match:
+        """The match with its keywords (largest contribution first) and their hits.
+
+        Hits are grouped by keyword in that order; within a keyword, title first, then
+        by position.
+        """
         ranked = sorted(
-            (i for i in range(len(used)) if contributions[i] > 0.0),
-            key=lambda i: (-contributions[i], i),
+            [i for i, c in enumerate(contributions) if c > 0.0],
+            key=contributions.__getitem__,
+            reverse=True,  # stable: equal contributions keep the profile's order
         )
         keywords: list[str] = []
-        hits: list[Hit] = []
+        hits: tuple[Hit, ...] = ()
         for i in ranked:
             interest, result = used[i]
-            if interest.phrase in keywords:
-                continue
-            keywords.append(interest.phrase)
-            hits.extend(Hit(interest.phrase, FIELDS[f], s, e) for f, s, e in result.hits.get(d, ()))
-        hits.sort(key=lambda h: (h.field != "title", h.start, h.end, h.keyword))
-        return Match(self.papers[d], score, tuple(keywords), tuple(hits))
+            if interest.phrase not in keywords:
+                keywords.append(interest.phrase)
+                hits += self._hits(interest.phrase, result, paper)
+        return Match(paper, score, tuple(keywords), hits)
 
     def keyword_matches(self, phrase: str) -> list[Match]:
         """Every paper one keyword matches, best first: for ``digest profile test``."""
@@ -309,77 +292,25 @@ class PaperIndex:
         if result is None:
             return []
         scores = self._matrix[result.row]
-        order = _top(scores, self._ids, 0.0, None)
         return [
             Match(
                 self.papers[d],
                 float(scores[d]),
                 (phrase,),
-                tuple(Hit(phrase, FIELDS[f], s, e) for f, s, e in result.hits.get(int(d), ())),
+                self._hits(phrase, result, self.papers[d]),
             )
-            for d in order
+            for d in _top(scores, self._ids, 0.0, None).tolist()
         ]
-
-
-def _related(tok: Token, term: _QueryTerm) -> bool:
-    return tok.norm == term.norm or tok.stem == term.stem
-
-
-def _partial_evidence(
-    terms: list[_QueryTerm], tokens: list[Token]
-) -> tuple[float, list[tuple[int, int]]]:
-    """Credit for a phrase whose words appear in the field but not together."""
-    positions: list[list[int]] = []
-    credit = total = 0.0
-    for t in terms:
-        exact = [p for p, tok in enumerate(tokens) if tok.norm == t.norm]
-        near = exact or [p for p, tok in enumerate(tokens) if _related(tok, t)]
-        positions.append(near)
-        total += t.specificity
-        if exact:
-            credit += t.specificity
-        elif near:
-            credit += STEM_CREDIT * t.specificity
-    if credit == 0.0:
-        return 0.0, []
-    cover = credit / total
-    found = [p for p in positions if p]
-    if len(found) == len(terms) and _within(found, NEAR_WINDOW):
-        factor = NEAR_CREDIT
-    else:
-        factor = APART_CREDIT
-    spans = [(tokens[p].start, tokens[p].end) for ps in found for p in ps]
-    return factor * cover * cover, spans
-
-
-def _within(positions: list[list[int]], window: int) -> bool:
-    """Whether one occurrence of every word fits in ``window`` consecutive words."""
-    events = sorted((p, i) for i, ps in enumerate(positions) for p in ps)
-    need = len(positions)
-    count: dict[int, int] = defaultdict(int)
-    have = lo = 0
-    for p, i in events:
-        count[i] += 1
-        if count[i] == 1:
-            have += 1
-        while have == need:
-            if p - events[lo][0] < window:
-                return True
-            j = events[lo][1]
-            count[j] -= 1
-            if count[j] == 0:
-                have -= 1
-            lo += 1
-    return False
 
 
 def _top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:
     """Indices of the positive scores >= min_score, best first, ties by paper id."""
-    candidates = np.flatnonzero((scores > 0.0) & (scores >= min_score))
-    if limit is not None and len(candidates) > limit:
-        values = scores[candidates]
-        kth = np.partition(values, len(values) - limit)[len(values) - limit]
-        candidates = candidates[values >= kth]  # keeps every tie at the boundary
+    floor = scores >= min_score if min_score > 0.0 else scores > 0.0
+    if limit is not None and limit < len(scores):
+        kth = -np.partition(-scores, limit - 1)[limit - 1]
+        if kth > 0.0:
+            floor &= scores >= kth  # the best `limit`, and every tie at the boundary
+    candidates = np.flatnonzero(floor)
     order = candidates[np.lexsort((ids[candidates], -scores[candidates]))]
     return order if limit is None else order[:limit]
 

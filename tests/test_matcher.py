@@ -250,6 +250,7 @@ def test_match_names_contributing_keywords_most_important_first():
     [m] = rank(papers, profile("pruning", "grokking", "quantum"))
     assert m.keywords == ("grokking", "pruning")
     assert {h.keyword for h in m.hits} == {"grokking", "pruning"}
+    assert [h.keyword for h in m.hits] == ["grokking", "pruning"]
     assert m.hits[0].field == "title"
 
 
