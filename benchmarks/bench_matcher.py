@@ -54,7 +54,18 @@ ALPHA = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 
 def generated_papers(n: int, rng: random.Random, start: int = 1) -> list[Paper]:
     words = [w.strip() for w in READER_KEYWORDS.replace("\n", "").split("|")]
-    filler = "we propose a method that improves results on standard benchmarks".split()
+    filler = [
+        "we",
+        "propose",
+        "a",
+        "method",
+        "that",
+        "improves",
+        "results",
+        "on",
+        "standard",
+        "benchmarks",
+    ]
     papers = []
     for i in range(n):
         title = " ".join(rng.choice(words) for _ in range(rng.randint(4, 9))).capitalize()

@@ -17,10 +17,12 @@ How a score is made (the full story, with the numbers, is in ``docs/scoring.md``
 4. The interests' scores are summed, and a paper that matches several different interests
    gets a coverage bonus of ``COVERAGE_BONUS`` per extra interest.
 
-Scale: **1.0 is one specific interest of weight 1 clearly present in a paper: once in the
-title and once in the abstract.** A single abstract mention of it scores about 0.4; common
-words score less; several interests add up. The same paper gets the same score whatever
-else is in the listing, up to the gentle smoothing of the specificity.
+Scale: **1.0 is one specific interest (in at most 1% of papers) of weight 1 clearly present
+in a paper: once in the title and once in the abstract.** A single abstract mention of it
+scores about 0.6, a title mention about 0.95; common words score much less (``agents``,
+in ~15% of papers, about a fifth of that); several interests add up. The same paper gets
+the same score whatever else is in the listing, up to the gentle smoothing of the
+specificity with the listing's own counts.
 
 Matching runs on an inverted index built once per set of papers (:class:`PaperIndex`);
 the score of every paper for one interest phrase is computed once and cached in the index,
@@ -69,7 +71,15 @@ class _Phrase:
     row: int  # row of its scores in the index's score matrix
     exact_docs: np.ndarray  # papers with the phrase itself (what an exclusion removes)
     spans: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # found so far
-    hits: dict[tuple[str, int], tuple[Hit, ...]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Keyword:
+    """An interest phrase as a reader wrote it, its match, and its hits so far."""
+
+    phrase: str
+    match: _Phrase
+    hits: dict[int, tuple[Hit, ...]] = field(default_factory=dict)
 
 
 def _saturate(x: np.ndarray | float) -> np.ndarray | float:
@@ -82,7 +92,6 @@ class PaperIndex:
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers: tuple[Paper, ...] = tuple(papers)
         self._ids = np.array([p.id for p in self.papers], dtype=np.int64)
-        self._position = {id(p): d for d, p in enumerate(self.papers)}
         self._postings = Postings([(p.title, p.abstract) for p in self.papers])
         self._length_norm = np.stack(
             [
@@ -93,7 +102,7 @@ class PaperIndex:
                 for f in (0, 1)
             ]
         ).reshape(2, len(self.papers))
-        self._phrases: dict[str, _Phrase | None] = {}
+        self._keywords: dict[str, _Keyword | None] = {}
         self._by_key: dict[tuple[str, ...], _Phrase | None] = {}
         self._matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self._rows = 0
@@ -128,21 +137,19 @@ class PaperIndex:
 
     # -- matching one phrase ------------------------------------------------------------
 
-    def _phrase(self, phrase: str) -> _Phrase | None:
+    def _keyword(self, phrase: str) -> _Keyword | None:
         """Match one interest phrase against every paper (cached per index)."""
-        try:
-            return self._phrases[phrase]
-        except KeyError:
-            pass
+        keyword = self._keywords.get(phrase, _MISSING)
+        if keyword is not _MISSING:
+            return keyword
         tokens = tokenize(phrase)
         key = tuple(t.norm for t in tokens)
-        if key in self._by_key:
-            result = self._by_key[key]
-        else:
-            result = self._match(tokens) if tokens else None
-            self._by_key[key] = result
-        self._phrases[phrase] = result
-        return result
+        if key not in self._by_key:  # "Event-driven" and "event driven" share one match
+            self._by_key[key] = self._match(tokens) if tokens else None
+        match = self._by_key[key]
+        keyword = None if match is None else _Keyword(phrase, match)
+        self._keywords[phrase] = keyword
+        return keyword
 
     def _match(self, tokens: list) -> _Phrase:
         terms = tuple(Term(t.norm, t.stem) for t in tokens)
@@ -208,19 +215,16 @@ class PaperIndex:
         self._rows += 1
         return self._rows - 1
 
-    def _hits(self, phrase: str, result: _Phrase, paper: Paper) -> tuple[Hit, ...]:
-        """Exact spans of one interest in one paper, computed when first asked for."""
-        key = (phrase, id(paper))
-        hits = result.hits.get(key)
-        if hits is None:
-            d = self._position[id(paper)]
-            spans = result.spans.get(d)
-            if spans is None and len(result.terms) == 1:
-                spans = self._postings.word_spans(result.terms[0], d)
-            elif spans is None:  # the words of a phrase, far apart
-                spans = sorted({s for t in result.terms for s in self._postings.word_spans(t, d)})
-            hits = tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
-            result.hits[key] = hits
+    def _hits(self, keyword: _Keyword, d: int) -> tuple[Hit, ...]:
+        """Exact spans of one interest in paper ``d``, computed when first asked for."""
+        match = keyword.match
+        spans = match.spans.get(d)
+        if spans is None and len(match.terms) == 1:
+            spans = self._postings.word_spans(match.terms[0], d)
+        elif spans is None:  # the words of a phrase, far apart
+            spans = sorted({s for t in match.terms for s in self._postings.word_spans(t, d)})
+        hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
+        keyword.hits[d] = hits
         return hits
 
     # -- ranking ------------------------------------------------------------------------
@@ -229,88 +233,86 @@ class PaperIndex:
         """The papers that match ``profile``, best first (ties by paper id).
 
         Only papers with a score above 0 and at least ``profile.min_score`` that match
-        none of ``profile.exclude`` are returned, at most ``limit`` of them.
+        none of ``profile.exclude`` are returned, at most ``limit`` of them. An interest
+        listed twice counts once, with the sum of its weights.
         """
         if not self.papers or (limit is not None and limit <= 0):
             return []
-        used = []
-        rows = []
-        weights = []
+        weights: dict[str, float] = {}
         for interest in profile.interests:
-            result = self._phrases.get(interest.phrase, _MISSING)
-            if result is _MISSING:
-                result = self._phrase(interest.phrase)
-            if result is not None:
-                used.append((interest, result))
-                rows.append(result.row)
-                weights.append(interest.weight)
+            weights[interest.phrase] = weights.get(interest.phrase, 0.0) + interest.weight
+        used: list[_Keyword] = []
+        rows = []
+        w = []
+        for phrase, weight in weights.items():
+            keyword = self._keywords.get(phrase, _MISSING)
+            if keyword is _MISSING:
+                keyword = self._keyword(phrase)
+            if keyword is not None:
+                used.append(keyword)
+                rows.append(keyword.match.row)
+                w.append(weight)
         if not used:
             return []
         scores = self._matrix[rows]
-        w = np.array(weights, dtype=np.float64)
-        total = w @ scores
+        wv = np.array(w, dtype=np.float64)
+        total = wv @ scores
         if len(used) > 1:
             covered = np.count_nonzero(scores >= COVERAGE_MIN, axis=0)
             total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
         for phrase in profile.exclude:
-            excluded = self._phrase(phrase)
-            if excluded is not None and len(excluded.exact_docs):
-                total[excluded.exact_docs] = 0.0
+            excluded = self._keyword(phrase)
+            if excluded is not None and len(excluded.match.exact_docs):
+                total[excluded.match.exact_docs] = 0.0
         order = _top(total, self._ids, profile.min_score, limit)
-        contributions = (scores[:, order] * w[:, None]).T.tolist()
-        papers = self.papers
+        contributions = (scores[:, order] * wv[:, None]).T.tolist()
         return [
-            self._explain(papers[d], score, used, c)
+            self._explain(d, score, used, c)
             for d, score, c in zip(
                 order.tolist(), total[order].tolist(), contributions, strict=True
             )
         ]
 
-    def _explain(self, paper: Paper, score: float, used: list, contributions: list[float]) -> Match:
+    def _explain(
+        self, d: int, score: float, used: list[_Keyword], contributions: list[float]
+    ) -> Match:
         """The match with its keywords (largest contribution first) and their hits.
 
         Hits are grouped by keyword in that order; within a keyword, title first, then
         by position.
         """
-        ranked = sorted(
-            [i for i, c in enumerate(contributions) if c > 0.0],
-            key=contributions.__getitem__,
-            reverse=True,  # stable: equal contributions keep the profile's order
-        )
-        keywords: list[str] = []
+        # sorted() is stable, also reversed: equal contributions keep the profile's order
+        ranked = sorted(range(len(used)), key=contributions.__getitem__, reverse=True)
+        keywords = []
         hits: tuple[Hit, ...] = ()
         for i in ranked:
-            interest, result = used[i]
-            if interest.phrase not in keywords:
-                keywords.append(interest.phrase)
-                hits += self._hits(interest.phrase, result, paper)
-        return Match(paper, score, tuple(keywords), hits)
+            if contributions[i] <= 0.0:
+                break
+            keyword = used[i]
+            keywords.append(keyword.phrase)
+            found = keyword.hits.get(d)
+            hits += found if found is not None else self._hits(keyword, d)
+        return Match(self.papers[d], score, tuple(keywords), hits)
 
     def keyword_matches(self, phrase: str) -> list[Match]:
         """Every paper one keyword matches, best first: for ``digest profile test``."""
-        result = self._phrase(phrase)
-        if result is None:
+        keyword = self._keyword(phrase)
+        if keyword is None:
             return []
-        scores = self._matrix[result.row]
+        scores = self._matrix[keyword.match.row]
         return [
-            Match(
-                self.papers[d],
-                float(scores[d]),
-                (phrase,),
-                self._hits(phrase, result, self.papers[d]),
-            )
+            Match(self.papers[d], float(scores[d]), (phrase,), self._hits(keyword, d))
             for d in _top(scores, self._ids, 0.0, None).tolist()
         ]
 
 
 def _top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:
     """Indices of the positive scores >= min_score, best first, ties by paper id."""
-    floor = scores >= min_score if min_score > 0.0 else scores > 0.0
+    floor = min_score if min_score > 0.0 else np.nextafter(0.0, 1.0)
     if limit is not None and limit < len(scores):
-        kth = -np.partition(-scores, limit - 1)[limit - 1]
-        if kth > 0.0:
-            floor &= scores >= kth  # the best `limit`, and every tie at the boundary
-    candidates = np.flatnonzero(floor)
+        kth = scores[np.argpartition(scores, -limit)[-limit:]].min()
+        floor = max(floor, kth)  # the best `limit`, and every tie at the boundary
+    candidates = np.flatnonzero(scores >= floor)
     order = candidates[np.lexsort((ids[candidates], -scores[candidates]))]
     return order if limit is None else order[:limit]
 

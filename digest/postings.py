@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,8 +26,7 @@ NEAR_WINDOW = 6  # words of a phrase this close count as "near each other"
 Positions = dict[int, tuple[list[int], list[int]]]
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """One word of an interest phrase."""
 
     norm: str
@@ -51,16 +51,26 @@ class Postings:
         self._norms: dict[str, Positions] = defaultdict(dict)
         self._pairs: dict[str, Positions] = defaultdict(dict)  # "event-driven" as "eventdriven"
         self._stem_norms: dict[str, set[str]] = defaultdict(set)
+        # per paper: norm -> [(field, start, end)], the spans to highlight
+        self._doc_spans: list[dict[str, list[tuple[int, int, int]]]] = []
+        self._doc_pair_spans: list[dict[str, list[tuple[int, int, int]]]] = []
         for d, (title, abstract) in enumerate(texts):
             fields = (tokenize(title), tokenize(abstract))
             self.fields.append(fields)
+            spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+            pair_spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
             for f, tokens in enumerate(fields):
                 for pos, tok in enumerate(tokens):
                     self._norms[tok.norm].setdefault(d, ([], []))[f].append(pos)
                     self._stem_norms[tok.stem].add(tok.norm)
+                    spans[tok.norm].append((f, tok.start, tok.end))
                     if tok.joined:
-                        pair = join_norm([tokens[pos - 1].surface, tok.surface])
+                        prev = tokens[pos - 1]
+                        pair = join_norm([prev.surface, tok.surface])
                         self._pairs[pair].setdefault(d, ([], []))[f].append(pos - 1)
+                        pair_spans[pair].append((f, prev.start, tok.end))
+            self._doc_spans.append(dict(spans))
+            self._doc_pair_spans.append(dict(pair_spans))
         self._norms = dict(self._norms)
         self._pairs = dict(self._pairs)
         self._stem_norms = dict(self._stem_norms)
@@ -125,19 +135,18 @@ class Postings:
         key = (term, d)
         spans = self._spans.get(key)
         if spans is None:
-            spans = self._spans[key] = self._word_spans(term, d)
-        return spans
-
-    def _word_spans(self, term: Term, d: int) -> list[tuple[int, int, int]]:
-        fields = self.fields[d]
-        spans = []
-        norms = self._stem_norms.get(term.stem, set()) | {term.norm}
-        for table, width, keys in ((self._norms, 0, norms), (self._pairs, 1, (term.norm,))):
-            for key in keys:
-                for f, positions in enumerate(table.get(key, {}).get(d, ((), ()))):
-                    tokens = fields[f]
-                    spans.extend((f, tokens[p].start, tokens[p + width].end) for p in positions)
-        spans.sort()
+            spans = []
+            by_norm = self._doc_spans[d]
+            for norm in self._stem_norms.get(term.stem, ()):
+                if norm in by_norm:
+                    spans += by_norm[norm]
+            if term.norm in by_norm and term.norm not in self._stem_norms.get(term.stem, ()):
+                spans += by_norm[term.norm]
+            pairs = self._doc_pair_spans[d].get(term.norm)
+            if pairs:
+                spans += pairs
+            spans.sort()
+            self._spans[key] = spans
         return spans
 
     def evidence(self, terms: Sequence[Term], joined: str | None, d: int, f: int) -> FieldEvidence:

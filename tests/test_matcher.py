@@ -295,3 +295,13 @@ def test_keyword_matches_lists_what_one_keyword_would_match():
     assert all(m.keywords == ("pruning",) for m in got)
     assert surface(got[1], got[1].hits[0]) == "Pruned"
     assert keyword_matches(PaperIndex.build(papers), "quantum") == []
+
+
+def test_documented_scale_for_title_only_and_abstract_only():
+    papers = [
+        paper(1, "Grokking in small transformers"),
+        paper(2, "Small transformers", "We study grokking. " + FILLER),
+    ]
+    got = scores(papers, "grokking")
+    assert got[1] == pytest.approx(0.95, abs=0.1)
+    assert got[2] == pytest.approx(0.6, abs=0.15)
