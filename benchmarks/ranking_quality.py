@@ -52,10 +52,9 @@ def main(argv: list[str] | None = None) -> float:
     users = json.loads(a.relevance.read_text())
     papers = read_dumps(a.dumps)
     if a.semantic:
-        from digest.semantic import SemanticRanker
+        from digest.semantic import SemanticIndex
 
-        ranker = SemanticRanker.load(papers)
-        rank = ranker.rank
+        rank = SemanticIndex.build(papers).rank
     else:
         rank = PaperIndex.build(papers).rank
     scores, precision = [], []

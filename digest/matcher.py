@@ -86,6 +86,17 @@ def _saturate(x: np.ndarray | float) -> np.ndarray | float:
     return x * (K1 + 1.0) / (x + K1)
 
 
+@dataclass(slots=True)
+class ProfileScores:
+    """One profile scored against every paper of an index (positions as in the index)."""
+
+    used: list[_Keyword]  # the profile's interests that can match anything
+    rows: np.ndarray  # unweighted score of each interest for each paper
+    weights: np.ndarray  # weight of each interest
+    total: np.ndarray  # the paper's score (0 when excluded)
+    excluded: np.ndarray  # bool: the paper matches one of the profile's exclusions
+
+
 class PaperIndex:
     """An inverted index over a set of papers; build once, rank many profiles."""
 
@@ -236,8 +247,16 @@ class PaperIndex:
         none of ``profile.exclude`` are returned, at most ``limit`` of them. An interest
         listed twice counts once, with the sum of its weights.
         """
-        if not self.papers or (limit is not None and limit <= 0):
+        if limit is not None and limit <= 0:
             return []
+        scored = self.score(profile)
+        if scored is None:
+            return []
+        order = top(scored.total, self._ids, profile.min_score, limit)
+        return self.explain(scored, order, scored.total)
+
+    def score(self, profile: Profile) -> ProfileScores | None:
+        """Every paper's keyword score for ``profile`` (0 for excluded papers)."""
         weights: dict[str, float] = {}
         for interest in profile.interests:
             weights[interest.phrase] = weights.get(interest.phrase, 0.0) + interest.weight
@@ -252,26 +271,36 @@ class PaperIndex:
                 used.append(keyword)
                 rows.append(keyword.match.row)
                 w.append(weight)
-        if not used:
-            return []
+        if not used or not self.papers:
+            return None
         scores = self._matrix[rows]
         wv = np.array(w, dtype=np.float64)
         total = wv @ scores
         if len(used) > 1:
             covered = np.count_nonzero(scores >= COVERAGE_MIN, axis=0)
             total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
+        excluded = np.zeros(len(self.papers), dtype=bool)
         for phrase in profile.exclude:
-            excluded = self._keyword(phrase)
-            if excluded is not None and len(excluded.match.exact_docs):
-                total[excluded.match.exact_docs] = 0.0
-        order = _top(total, self._ids, profile.min_score, limit)
-        contributions = (scores[:, order] * wv[:, None]).T.tolist()
+            keyword = self._keyword(phrase)
+            if keyword is not None and len(keyword.match.exact_docs):
+                excluded[keyword.match.exact_docs] = True
+        total[excluded] = 0.0
+        return ProfileScores(used, scores, wv, total, excluded)
+
+    def explain(self, scored: ProfileScores, order: np.ndarray, total: np.ndarray) -> list[Match]:
+        """Matches for the papers at positions ``order``, scored ``total``, with hits."""
+        contributions = (scored.rows[:, order] * scored.weights[:, None]).T.tolist()
         return [
-            self._explain(d, score, used, c)
+            self._explain(d, score, scored.used, c)
             for d, score, c in zip(
                 order.tolist(), total[order].tolist(), contributions, strict=True
             )
         ]
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Paper ids, by position in the index."""
+        return self._ids
 
     def _explain(
         self, d: int, score: float, used: list[_Keyword], contributions: list[float]
@@ -302,11 +331,11 @@ class PaperIndex:
         scores = self._matrix[keyword.match.row]
         return [
             Match(self.papers[d], float(scores[d]), (phrase,), self._hits(keyword, d))
-            for d in _top(scores, self._ids, 0.0, None).tolist()
+            for d in top(scores, self._ids, 0.0, None).tolist()
         ]
 
 
-def _top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:
+def top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:
     """Indices of the positive scores >= min_score, best first, ties by paper id."""
     floor = min_score if min_score > 0.0 else np.nextafter(0.0, 1.0)
     if limit is not None and limit < len(scores):
