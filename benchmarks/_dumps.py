@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import _path  # noqa: F401  (puts the project on sys.path)
+
 from digest.models import Paper
 
 HEADER = 5  # "new", "Get trending papers...", "Subscribe", "byAK and the...", "Mar 14"

@@ -16,19 +16,15 @@ import datetime as dt
 import random
 import re
 import resource
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _path  # noqa: F401  (puts the project on sys.path)
+from _dumps import DEFAULT_DUMPS, read_dumps
 
-from _dumps import DEFAULT_DUMPS, read_dumps  # noqa: E402
-
-from digest.background import background_rate  # noqa: E402
-from digest.matcher import PaperIndex  # noqa: E402
-from digest.models import Interest, Paper, Profile  # noqa: E402
-from digest.text import normalize_word  # noqa: E402
+from digest.background import background_rate
+from digest.matcher import PaperIndex
+from digest.models import Interest, Paper, Profile
+from digest.text import normalize_word
 
 # Keywords a reader might write (hand-written), plus words and word pairs drawn from the
 # papers at run time, so that the vocabulary has thousands of distinct keywords.
@@ -128,15 +124,15 @@ def naive_rank(papers: list[Paper], profile: Profile, limit: int) -> list[tuple[
     scored = []
     for paper in papers:
         if any(
-            re.search(rf"\b{re.escape(x)}", paper.title + " " + paper.abstract, re.I)
+            re.search(rf"\b{re.escape(x)}", paper.title + " " + paper.abstract, re.IGNORECASE)
             for x in profile.exclude
         ):
             continue
         score = 0.0
         for interest in profile.interests:
             pattern = rf"\b{re.escape(interest.phrase)}"
-            t = len(re.findall(pattern, paper.title, re.I))
-            a = len(re.findall(pattern, paper.abstract, re.I))
+            t = len(re.findall(pattern, paper.title, re.IGNORECASE))
+            a = len(re.findall(pattern, paper.abstract, re.IGNORECASE))
             score += interest.weight * (3 * t + a)
         if score > 0:
             scored.append((-score, paper.id))

@@ -12,16 +12,13 @@ import argparse
 import json
 import math
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _path  # noqa: F401  (puts the project on sys.path)
+from _dumps import DEFAULT_DUMPS, read_dumps
 
-from _dumps import DEFAULT_DUMPS, read_dumps  # noqa: E402
-
-from digest.matcher import PaperIndex  # noqa: E402
-from digest.models import Interest, Profile  # noqa: E402
+from digest.matcher import PaperIndex
+from digest.models import Interest, Profile
 
 DEFAULT_RELEVANCE = Path("/work/shared/eval/dev_relevance.json")
 

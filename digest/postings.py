@@ -57,18 +57,29 @@ class Postings:
         for d, (title, abstract) in enumerate(texts):
             fields = (tokenize(title), tokenize(abstract))
             self.fields.append(fields)
+            positions: dict[str, tuple[list[int], list[int]]] = {}
+            pair_positions: dict[str, tuple[list[int], list[int]]] = {}
             spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
             pair_spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
             for f, tokens in enumerate(fields):
+                prev = None
                 for pos, tok in enumerate(tokens):
-                    self._norms[tok.norm].setdefault(d, ([], []))[f].append(pos)
-                    self._stem_norms[tok.stem].add(tok.norm)
-                    spans[tok.norm].append((f, tok.start, tok.end))
-                    if tok.joined:
-                        prev = tokens[pos - 1]
+                    norm = tok.norm
+                    entry = positions.get(norm)
+                    if entry is None:
+                        entry = positions[norm] = ([], [])
+                        self._stem_norms[tok.stem].add(norm)
+                    entry[f].append(pos)
+                    spans[norm].append((f, tok.start, tok.end))
+                    if tok.joined and prev is not None:
                         pair = join_norm([prev.surface, tok.surface])
-                        self._pairs[pair].setdefault(d, ([], []))[f].append(pos - 1)
+                        pair_positions.setdefault(pair, ([], []))[f].append(pos - 1)
                         pair_spans[pair].append((f, prev.start, tok.end))
+                    prev = tok
+            for norm, entry in positions.items():
+                self._norms[norm][d] = entry
+            for pair, entry in pair_positions.items():
+                self._pairs[pair][d] = entry
             self._doc_spans.append(dict(spans))
             self._doc_pair_spans.append(dict(pair_spans))
         self._norms = dict(self._norms)

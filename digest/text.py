@@ -17,8 +17,8 @@ highlighted on the text as the reader sees it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _WORD = re.compile(r"[^\W_]+")
 # Characters that may stand between two words of one phrase ("event driven",
@@ -126,8 +126,7 @@ def stem(norm: str) -> str:
     return word
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One word of a text, with its exact span and its two normal forms."""
 
     start: int
@@ -140,7 +139,7 @@ class Token:
 
 def is_acronym(surface: str) -> bool:
     """``CT``, ``SNN``, ``LLMs``, ``NeRF``: at least two capitals, so match it precisely."""
-    body = surface[:-1] if surface.endswith("s") else surface
+    body = surface.removesuffix("s")
     return sum(c.isupper() for c in body) >= 2 or (len(body) >= 2 and body.isupper())
 
 
