@@ -145,7 +145,7 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
     max_papers = data.get("max_papers", config.max_papers)
     if not (isinstance(max_papers, int) and not isinstance(max_papers, bool) and max_papers >= 1):
         problems.append(f"max_papers: must be a whole number of at least 1, got {max_papers!r}")
-    min_score = data.get("min_score", 0.0)
+    min_score = data.get("min_score", config.min_score)
     if not (isinstance(min_score, int | float) and not isinstance(min_score, bool) and min_score >= 0):
         problems.append(f"min_score: must be a number of at least 0, got {min_score!r}")
     frequency = data.get("frequency", "daily")

@@ -1,0 +1,114 @@
+"""Semantic matching: the blend, with a tiny stand-in model, and the packaged model if present."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+import zlib
+
+import numpy as np
+import pytest
+
+from digest.errors import ConfigError
+from digest.models import Interest, Paper, Profile
+from digest.semantic import Embedder, SemanticIndex, available, load_model
+
+DAY = dt.date(2024, 3, 14)
+FILLER = "We consider a problem and propose a method that improves over baselines. " * 4
+# Words the stand-in model takes as synonyms of each other.
+TOPICS = {"spiking": "neuro", "neuromorphic": "neuro", "snn": "neuro", "brain": "neuro"}
+
+
+class BagOfWordsModel:
+    """A deterministic stand-in for a sentence-transformers model."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, sentences, **kwargs):
+        self.calls += len(sentences)
+        out = np.zeros((len(sentences), 64), dtype=np.float32)
+        for i, text in enumerate(sentences):
+            for word in re.findall(r"\w+", text.lower()):
+                if word in TOPICS:
+                    out[i, zlib.crc32(TOPICS[word].encode()) % 64] += 3.0
+            out[i, 63] += 0.1
+        return out
+
+
+def paper(pid: int, title: str, abstract: str = FILLER) -> Paper:
+    return Paper(pid, title, abstract, DAY)
+
+
+def profile(*phrases: str, exclude=(), min_score=0.0) -> Profile:
+    return Profile(
+        "ada",
+        "ada@example.org",
+        tuple(Interest(p) for p in phrases),
+        exclude=tuple(exclude),
+        min_score=min_score,
+    )
+
+
+PAPERS = [
+    paper(1, "Spiking networks for audio"),
+    paper(2, "Neuromorphic chips", "Event cameras on neuromorphic hardware. " + FILLER),
+    paper(3, "Tabular data with trees"),
+]
+
+
+def test_semantic_match_without_keyword_names_the_closest_interest():
+    index = SemanticIndex.build(PAPERS, Embedder(BagOfWordsModel()))
+    ranked = index.rank(profile("spiking", "tabular"))
+    by_id = {m.paper.id: m for m in ranked}
+    assert by_id[2].hits == ()
+    assert by_id[2].keywords == ("spiking",)
+    assert by_id[1].keywords[0] == "spiking"
+    assert any(h.keyword == "spiking" for h in by_id[1].hits)
+
+
+def test_keyword_and_semantic_evidence_add_up():
+    index = SemanticIndex.build(PAPERS, Embedder(BagOfWordsModel()))
+    scores = {m.paper.id: m.score for m in index.rank(profile("spiking"))}
+    keyword_only = {m.paper.id: m.score for m in index.index.rank(profile("spiking"))}
+    assert scores[1] > keyword_only[1]
+    assert scores[1] > scores[2] > 0
+    assert 3 not in scores
+
+
+def test_exclusions_and_min_score_apply_to_the_blend():
+    index = SemanticIndex.build(PAPERS, Embedder(BagOfWordsModel()))
+    assert 2 not in {m.paper.id for m in index.rank(profile("spiking", exclude=("event",)))}
+    best = index.rank(profile("spiking"))[0].score
+    assert [m.paper.id for m in index.rank(profile("spiking", min_score=best))] == [1]
+
+
+def test_precomputed_vectors_are_used_and_embed_papers_gives_them():
+    model = BagOfWordsModel()
+    vectors = Embedder(model).embed_papers(PAPERS)
+    assert set(vectors) == {1, 2, 3}
+    before = model.calls
+    index = SemanticIndex.build(PAPERS, Embedder(model), vectors=vectors)
+    assert model.calls == before  # no paper embedded again
+    assert index.rank(profile("spiking"))[0].paper.id == 1
+
+
+def test_module_imports_and_explains_itself_without_the_extra():
+    if importlib.util.find_spec("sentence_transformers") is not None:
+        pytest.skip("the semantic extra is installed")
+    assert not available()
+    with pytest.raises(ConfigError, match=r"digest\[semantic\]"):
+        load_model()
+
+
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_packaged_model_ranks_a_paraphrase_above_an_unrelated_paper():
+    papers = [
+        paper(1, "Cooking pasta at home", "Recipes for Italian dinners and sauces."),
+        paper(2, "Networks of spiking neurons", "Brain-inspired computation with spikes."),
+    ]
+    index = SemanticIndex.build(papers, Embedder(load_model()))
+    ranked = index.rank(profile("neuromorphic computing"))
+    assert ranked[0].paper.id == 2
+    assert ranked[0].keywords == ("neuromorphic computing",)
