@@ -600,6 +600,51 @@ def profile_edit(obj: Context, user: str) -> None:
     click.echo(f"Saved {edited.source}" if edited else "No change.")
 
 
+@profile.command("test")
+@click.argument("user")
+@click.argument("keyword")
+@click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back.")
+@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True, help="Papers to list.")
+@click.pass_obj
+@handle_errors
+def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int, show: int) -> None:
+    """Try KEYWORD before keeping it: which recent papers it matches, and how USER's digest changes.
+
+    Nothing is saved; `digest profile add` keeps it.
+
+    \b
+    Example:
+      digest profile test ada "event cameras"
+      digest profile test ada SNN --weight 2 --days 7
+    """
+    from digest.explore import try_keyword
+    from digest.profiles import load_profile
+    from digest.store import Store
+
+    config = obj.config
+    profile = load_profile(config, user)
+    with Store(config.database) as store:
+        trial = try_keyword(store, profile, keyword, weight, days)
+    when = f"since {trial.since:%b} {trial.since.day}" if trial.since else "(no papers stored yet)"
+    click.echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
+    for i, m in enumerate(trial.matches[:show], 1):
+        click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
+    if len(trial.matches) > show:
+        click.echo(f"      ... and {len(trial.matches) - show} more")
+    click.echo(f"\n{user}'s digest from these papers with {keyword!r} (weight {weight:g}):")
+    position = {m.paper.id: i for i, m in enumerate(trial.after, 1)}
+    for m in trial.added:
+        click.echo(f"  + #{position[m.paper.id]:<2} {m.paper.title}")
+    for m in trial.dropped:
+        click.echo(f"  -     {m.paper.title}  (drops out)")
+    if not trial.added and not trial.dropped:
+        click.echo("  no change: the same papers as now")
+    else:
+        kept = len(trial.after) - len(trial.added)
+        click.echo(f"  {kept} papers stay; {len(trial.after)} in all (at most {profile.max_papers})")
+
+
 @profile.command("url")
 @click.argument("user")
 @click.pass_obj

@@ -1,0 +1,48 @@
+"""Trying a keyword before keeping it (`digest profile test`)."""
+
+from __future__ import annotations
+
+from conftest import make_dump
+
+PAPERS = [
+    ("Event Cameras for Drones", "Event cameras see fast motion."),
+    ("Spiking Networks on Chips", "Neuromorphic hardware runs spiking networks."),
+    ("Soup Recipes", "Cooking."),
+]
+
+
+def seed(ws) -> None:
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    ws.cli("ingest")
+
+
+def test_a_keyword_shows_what_it_matches_and_how_the_digest_changes(workspace):
+    seed(workspace)
+    result = workspace.cli("profile", "test", "ada", "event cameras")
+    assert result.exit_code == 0, result.output
+    assert "'event cameras' matches 1 of 3 papers since Feb 13:" in result.output
+    assert "Event Cameras for Drones" in result.output
+    assert "+ #1  Event Cameras for Drones" in result.output  # it outranks the one match now
+    assert "1 papers stay; 2 in all (at most 10)" in result.output
+    assert "event cameras" not in (workspace.root / "profiles" / "ada.yaml").read_text()  # not saved
+
+
+def test_a_keyword_that_matches_nothing_changes_nothing(workspace):
+    seed(workspace)
+    result = workspace.cli("profile", "test", "ada", "quantum chromodynamics")
+    assert "matches 0 of 3 papers" in result.output and "no change" in result.output
+
+
+def test_a_heavier_weight_can_reorder_the_digest(workspace):
+    from digest.explore import try_keyword
+    from digest.profiles import load_profile
+    from digest.store import Store
+
+    seed(workspace)
+    config = workspace.config
+    with Store(config.database) as store:
+        trial = try_keyword(store, load_profile(config, "ada"), "drones", weight=5)
+    assert [m.paper.title for m in trial.before] == ["Spiking Networks on Chips"]
+    assert [m.paper.title for m in trial.after] == ["Event Cameras for Drones", "Spiking Networks on Chips"]
+    assert [m.paper.title for m in trial.added] == ["Event Cameras for Drones"] and trial.dropped == []
