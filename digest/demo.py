@@ -71,7 +71,7 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
         config = load_config(lay_out(folder, server.port))
         with Store(config.database) as store:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0))
-            digests = build_digests(store, load_profiles(config))
+            digests = build_digests(store, load_profiles(config), config=config)
             with SmtpSender(config.smtp) as sender:
                 outcomes = send_digests(config, store, digests, sender, now)
         received = list(server.messages)

@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from digest.matcher import PaperIndex
+from digest.config import Config
 from digest.models import Interest, Match, Profile
 from digest.outbox import Outbox
+from digest.ranking import build_index, keyword_index
 from digest.store import Store
 
 
@@ -41,7 +42,12 @@ def with_keyword(profile: Profile, phrase: str, weight: float) -> Profile:
 
 
 def try_keyword(
-    store: Store, profile: Profile, phrase: str, weight: float = 1.0, days: int = 30
+    store: Store,
+    profile: Profile,
+    phrase: str,
+    weight: float = 1.0,
+    days: int = 30,
+    config: Config | None = None,
 ) -> KeywordTrial:
     """Score ``phrase`` against the papers of the last ``days`` days (counted back from the
     latest listing), and compare the reader's digest from those papers with and without it."""
@@ -50,14 +56,16 @@ def try_keyword(
     since = latest - dt.timedelta(days=days - 1) if latest else None
     recent = {p.id for p in papers if since is not None and p.first_seen >= since}
     taken = Outbox(store).reserved_paper_ids(profile.user)
-    index = PaperIndex.build(papers)  # scores as in a real digest: same index, same scale
+    index = build_index(store, papers, config)  # scores as in a real digest: same index, same scale
 
     def digest(p: Profile) -> tuple[Match, ...]:
         ranked = (m for m in index.rank(p) if m.paper.id in recent and m.paper.id not in taken)
         return tuple(ranked)[: p.max_papers]
 
     alone = tuple(
-        m for m in index.keyword_matches(phrase) if m.paper.id in recent and m.score >= profile.min_score
+        m
+        for m in keyword_index(index).keyword_matches(phrase)
+        if m.paper.id in recent and m.score >= profile.min_score
     )
     return KeywordTrial(
         phrase=phrase,

@@ -20,9 +20,9 @@ from digest.config import Config
 from digest.delivery import RetryPolicy, Sender, SenderFactory, SendOutcome, deliver_due
 from digest.errors import DumpError
 from digest.mail import Envelope, SendResult, build_message, message_id, unsubscribe_links
-from digest.matcher import PaperIndex
 from digest.models import Digest, Match, Profile
 from digest.outbox import Outbox
+from digest.ranking import Ranker, build_index
 from digest.render import Rendered, Renderer
 from digest.schedule import Slot, due_slot
 from digest.sources import read_dump
@@ -75,16 +75,22 @@ def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestRepor
     return IngestReport(tuple(results), tuple(failures))
 
 
-def rank_all(store: Store, profile: Profile, limit: int | None = None) -> list[Match]:
-    return PaperIndex.build(store.papers()).rank(profile, limit)
+def rank_all(
+    store: Store, profile: Profile, limit: int | None = None, config: Config | None = None
+) -> list[Match]:
+    """Every stored paper ranked for ``profile`` (semantic matching too, if ``config`` has it on)."""
+    return build_index(store, store.papers(), config).rank(profile, limit)
 
 
-def build_digests(store: Store, profiles: Sequence[Profile], up_to: dt.date | None = None) -> list[Digest]:
+def build_digests(
+    store: Store, profiles: Sequence[Profile], up_to: dt.date | None = None, config: Config | None = None
+) -> list[Digest]:
     """For every reader: the best papers they have not been sent (nor have queued), at most max_papers.
 
     ``up_to``: as of that listing day: only papers listed on or before it (for previews).
+    ``config``: turns on semantic matching when it says so (keywords only without it).
     """
-    index = PaperIndex.build(store.papers(up_to=up_to))
+    index = build_index(store, store.papers(up_to=up_to), config)
     outbox = Outbox(store)
     digests = []
     for profile in profiles:
@@ -191,7 +197,7 @@ class Scheduled:
     message_id: str | None  # None: nothing worth sending yet (the reader stays due until grace ends)
 
 
-def scheduled_digest(store: Store, index: PaperIndex, profile: Profile) -> Digest:
+def scheduled_digest(store: Store, index: Ranker, profile: Profile) -> Digest:
     """Papers listed since the reader's previous digest (a new reader: the latest listing),
     not sent nor queued to them, best first, at most max_papers."""
     state = store.schedule_state(profile.user)
@@ -219,7 +225,7 @@ def send_due(
     today" note, which goes out at the send time and closes the period).
     """
     renderer = renderer or Renderer(config.templates)
-    index: PaperIndex | None = None
+    index: Ranker | None = None
     outbox = Outbox(store)
     done = []
     for profile in profiles:
@@ -229,7 +235,7 @@ def send_due(
         slot: Slot | None = due_slot(profile, now, state[0] if state else None, config.scheduler.grace)
         if slot is None:
             continue
-        index = index or PaperIndex.build(store.papers())
+        index = index or build_index(store, store.papers(), config)
         digest = scheduled_digest(store, index, profile)
         if not digest.matches and not profile.send_empty:
             log.debug("nothing new for %s (%s) yet", profile.user, slot.period)

@@ -33,7 +33,7 @@ def preview(
     """
     profile = profile or load_profile(config, user)
     with Store(config.database) as store:
-        (digest,) = build_digests(store, [profile], up_to=up_to)
+        (digest,) = build_digests(store, [profile], up_to=up_to, config=config)
     return prepare(config, digest, renderer or Renderer(config.templates), now)
 
 

@@ -77,6 +77,8 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
             "or give the path of a sentence-transformers model folder"
         )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in our output
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     log.info("loading embedding model from %s", folder)
     return SentenceTransformer(str(folder), device="cpu")
 
@@ -102,7 +104,9 @@ class Embedder:
         """Embeddings of ``texts``, one unit-length row each (float32)."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = np.asarray(self.model.encode(list(texts), batch_size=32), dtype=np.float32)
+        vectors = np.asarray(
+            self.model.encode(list(texts), batch_size=32, show_progress_bar=False), dtype=np.float32
+        )
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 

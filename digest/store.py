@@ -96,6 +96,16 @@ MIGRATIONS: tuple[str, ...] = (
         last_run_at TEXT NOT NULL
     );
     """,
+    # 2 -> 3: paper embeddings for semantic matching, computed once per model
+    """
+    CREATE TABLE embeddings (
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        model       TEXT NOT NULL,
+        dims        INTEGER NOT NULL,
+        vector      BLOB NOT NULL,             -- float32, little-endian, unit length
+        PRIMARY KEY (paper_id, model)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -303,6 +313,22 @@ class Store:
         if row is None:
             return None
         return row[0], dt.date.fromisoformat(row[1]), dt.datetime.fromisoformat(row[2])
+
+    # -- embeddings ----------------------------------------------------------------------
+
+    def embeddings(self, model: str, ids: Iterable[int]) -> dict[int, bytes]:
+        """Stored embeddings (raw float32 bytes) of these papers for ``model``."""
+        wanted = set(ids)
+        rows = self.db.execute("SELECT paper_id, vector FROM embeddings WHERE model = ?", (model,))
+        return {pid: bytes(vec) for pid, vec in rows if pid in wanted}
+
+    def save_embeddings(self, model: str, vectors: dict[int, tuple[int, bytes]]) -> None:
+        """Keep embeddings ``{paper_id: (dims, float32 bytes)}``; one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings (paper_id, model, dims, vector) VALUES (?,?,?,?)",
+                [(pid, model, dims, blob) for pid, (dims, blob) in vectors.items()],
+            )
 
     # -- schedule ------------------------------------------------------------------------
 

@@ -112,3 +112,77 @@ def test_packaged_model_ranks_a_paraphrase_above_an_unrelated_paper():
     ranked = index.rank(profile("neuromorphic computing"))
     assert ranked[0].paper.id == 2
     assert ranked[0].keywords == ("neuromorphic computing",)
+
+
+# -- in the pipeline: the config turns it on, the store keeps the paper embeddings -----------
+
+
+def test_paper_embeddings_are_computed_once_and_kept_in_the_store(tmp_path):
+    from digest.ranking import build_index
+    from digest.store import Store
+
+    model = BagOfWordsModel()
+    with Store(tmp_path / "d.db") as store:
+        with store.transaction() as db:  # three stored papers
+            for p in PAPERS:
+                db.execute(
+                    "INSERT INTO papers (id, key, title, abstract, first_seen, added_at) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (
+                        p.id,
+                        p.title.lower(),
+                        p.title,
+                        p.abstract,
+                        DAY.isoformat(),
+                        "2024-03-14T00:00:00+00:00",
+                    ),
+                )
+        first = build_index(store, store.papers(), embedder=Embedder(model))
+        assert model.calls == 3
+        again = build_index(store, store.papers(), embedder=Embedder(model))
+        assert model.calls == 3  # the papers' vectors come from the store
+        assert [m.paper.id for m in again.rank(profile("spiking"))] == [
+            m.paper.id for m in first.rank(profile("spiking"))
+        ]
+        assert store.db.execute("SELECT COUNT(*), MIN(dims) FROM embeddings").fetchone() == (3, 64)
+
+
+def test_the_config_turns_semantic_matching_on_with_a_model_name_or_folder(tmp_path):
+    from digest.config import load_config
+    from digest.errors import ConfigError
+
+    base = "database: d.db\ninbox: i\nprofiles: p\nsmtp:\n  from: d@example.org\n"
+    path = tmp_path / "config.yaml"
+    path.write_text(base)
+    assert load_config(path).semantic is None
+    path.write_text(base + "semantic: true\n")
+    assert load_config(path).semantic.key == "packaged:all-MiniLM-L6-v2"
+    path.write_text(base + "semantic:\n  model: sentence-transformers/all-mpnet-base-v2\n")
+    assert load_config(path).semantic.model == "sentence-transformers/all-mpnet-base-v2"
+    (tmp_path / "my-model").mkdir()
+    path.write_text(base + "semantic:\n  model: ./my-model\n")
+    assert load_config(path).semantic.model == str(tmp_path / "my-model")
+    path.write_text(base + "semantic:\n  model: ./missing\n")
+    with pytest.raises(ConfigError, match="is not a folder holding a sentence-transformers model"):
+        load_config(path)
+
+
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_digest_rank_with_semantic_on_reaches_a_reader_through_meaning(workspace):
+    from conftest import make_dump
+
+    workspace.dump("day.txt", make_dump("Mar 14", [
+        ("Networks of spiking neurons for audio", "Brain-inspired computation with spikes for sound."),
+        ("Cooking pasta at home", "Recipes for Italian dinners and sauces."),
+    ]))  # fmt: skip
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    workspace.cli("ingest")
+    plain = workspace.cli("rank", "ada", "--json")
+    assert plain.exit_code == 0 and plain.output.strip() == "[]"  # no keyword in either paper
+    semantic = workspace.cli("--semantic", "rank", "ada", "--json")
+    import json
+
+    assert semantic.exit_code == 0, semantic.output
+    rows = json.loads(semantic.stdout)
+    assert rows[0]["title"] == "Networks of spiking neurons for audio"
+    assert rows[0]["matches"] == ["neuromorphic"] and rows[0]["hits"] == []
