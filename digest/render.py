@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from digest.inline import CssInliner, premailer_inline
 from digest.models import Digest, Hit, Match
+from digest.prerender import Fallback, PreInlined, Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ class Rendered:
 
 
 class Renderer:
-    """Jinja set up once. ``fast=True`` (the default) inlines CSS with :class:`CssInliner` and
-    memoizes word-wrapping per abstract; ``fast=False`` is the plain pipeline (premailer on every
+    """Jinja set up once. ``fast=True`` (the default) renders the HTML template with its CSS
+    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to
+    :class:`CssInliner` for a template or a value it cannot vouch for, and memoizes the per-paper
+    work (highlighting, word-wrapping); ``fast=False`` is the plain pipeline (premailer on every
     message), kept as the reference the fast one is tested and benchmarked against."""
 
     def __init__(self, user_templates: Path | None = None, *, fast: bool = True) -> None:
@@ -60,9 +63,17 @@ class Renderer:
         )
         self.env.filters["day"] = format_day
         self.inline: Callable[[str], str] = premailer_inline
+        self.view: Callable[[Match], dict[str, object]] = paper_view
+        self.preinlined: PreInlined | None = None
+        self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         if fast:
             self.inline = CssInliner()
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
+            self.view = functools.lru_cache(maxsize=8192)(paper_view)
+            try:
+                self.preinlined = PreInlined(self.env, "digest.html.j2")
+            except Unsupported as e:
+                log.info("digest.html.j2 cannot be pre-inlined (%s): CSS is inlined per message", e)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         context = {
@@ -70,12 +81,18 @@ class Renderer:
             "name": digest.profile.display_name,
             "day": digest.day,
             "count": len(digest.matches),
-            "papers": [paper_view(m) for m in digest.matches],
+            "papers": [self.view(m) for m in digest.matches],
             "links": links or {},
         }
         subject = self.subject(digest)
-        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
         text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
+        if self.preinlined is not None:
+            try:
+                return Rendered(subject, self.preinlined.render(subject=subject, **context), text)
+            except Fallback as e:
+                self.fallbacks += 1
+                log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
+        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
         return Rendered(subject=subject, html=self.inline(html), text=text)
 
     def page(self, name: str, **context: object) -> str:
