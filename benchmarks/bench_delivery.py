@@ -3,9 +3,11 @@
     python benchmarks/bench_delivery.py                  # 10,000 readers
     python benchmarks/bench_delivery.py --readers 500 --connections 8
 
-Prints: matching, rendering (the fast renderer and the plain premailer-per-message one, side by
-side on the same digests, with their outputs compared byte for byte), queueing, SMTP delivery
-(messages per second), and the peak memory (max RSS) of the process.
+Prints: matching, rendering alone (the fast renderer and the plain premailer-per-message one, side
+by side on the same digests, with their outputs compared byte for byte, and the speed ratio),
+message building (the email package: MIME parts and bytes), queueing (render + build + store, with
+the time of each), SMTP delivery (messages per second), the end-to-end split and the peak memory
+(max RSS) of the process. ``--no-smtp`` stops after queueing (for quick iterations).
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ import sys
 import tempfile
 import threading
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import digest.pipeline  # noqa: E402
 from digest.config import parse_config  # noqa: E402
 from digest.delivery import deliver_due, sender_factory  # noqa: E402
-from digest.mail import unsubscribe_links  # noqa: E402
+from digest.mail import build_message, message_id, unsubscribe_links  # noqa: E402
 from digest.models import Interest, Profile  # noqa: E402
 from digest.pipeline import build_digests, ingest, queue_digests  # noqa: E402
 from digest.render import Renderer  # noqa: E402
@@ -68,12 +72,27 @@ def readers(n: int, rng: random.Random) -> list[Profile]:
     ]
 
 
+def timed(renderer: Renderer, key: str, spent: dict[str, float]) -> None:
+    """Count the time spent in ``renderer.render`` into ``spent[key]``."""
+    render = renderer.render
+
+    def wrapper(*a, **k):
+        t = time.perf_counter()
+        try:
+            return render(*a, **k)
+        finally:
+            spent[key] += time.perf_counter() - t
+
+    renderer.render = wrapper  # type: ignore[method-assign]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--readers", type=int, default=10_000)
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--compare", type=int, default=1000, help="digests rendered both ways (default 1000)")
     ap.add_argument("--dumps", type=Path, default=ROOT.parent / "shared" / "dumps")
+    ap.add_argument("--no-smtp", action="store_true", help="stop after queueing (no delivery)")
     args = ap.parse_args()
     rng = random.Random(2026)
     work = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
@@ -116,14 +135,59 @@ def main() -> None:
         for name in ("plain", "fast"):
             print(f"render {name:5} {timings[name]:8.2f} s   {len(sample) / timings[name]:8.0f} digests/s   "
                   f"{timings[name] / len(sample) * 1000:6.2f} ms each  ({len(sample)} digests)")  # fmt: skip
-        print(f"render speed-up x{timings['plain'] / timings['fast']:.1f}; "
-              f"outputs identical byte for byte: {same}")  # fmt: skip
-        del outputs
+        print(f"rendering alone: fast is x{timings['plain'] / timings['fast']:.1f} the plain pipeline "
+              f"(premailer per message); outputs identical byte for byte: {same}; "
+              f"fallbacks {fast.fallbacks}, pre-inlined template: {fast.preinlined is not None}")  # fmt: skip
 
         t0 = time.perf_counter()
-        queued = queue_digests(config, store, digests, NOW, renderer=fast)
+        for d, ln, out in zip(sample, links, outputs["fast"], strict=True):
+            msg = build_message(
+                out, d.profile, config.smtp.sender, message_id(d.profile.user, NOW, "d"), NOW, ln
+            )
+            msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        t_build = time.perf_counter() - t0
+        print(f"message building (email package: MIME + bytes) {t_build / len(sample) * 1000:6.2f} ms each  "
+              f"({len(sample)} messages)")  # fmt: skip
+        del outputs
+
+        spent = {"render": 0.0, "build": 0.0}
+        renderer = Renderer()
+        timed(renderer, "render", spent)
+        original_build, original_bytes = digest.pipeline.build_message, EmailMessage.as_bytes
+
+        def build(*a, **k):
+            t = time.perf_counter()
+            try:
+                return original_build(*a, **k)
+            finally:
+                spent["build"] += time.perf_counter() - t
+
+        def as_bytes(self, *a, **k):
+            t = time.perf_counter()
+            try:
+                return original_bytes(self, *a, **k)
+            finally:
+                spent["build"] += time.perf_counter() - t
+
+        digest.pipeline.build_message, EmailMessage.as_bytes = build, as_bytes
+        t0 = time.perf_counter()
+        queued = queue_digests(config, store, digests, NOW, renderer=renderer)
         t_queue = time.perf_counter() - t0
-        print(f"render+build+store (all) {t_queue:8.2f} s   {len(queued) / t_queue:8.0f} messages/s")
+        digest.pipeline.build_message, EmailMessage.as_bytes = original_build, original_bytes
+        t_render, t_build = spent["render"], spent["build"]
+        t_store = t_queue - t_render - t_build
+        print(f"queueing   {t_queue:8.2f} s   {len(queued) / t_queue:8.0f} messages/s   "
+              f"render {t_render:.2f} s ({t_render / len(queued) * 1000:.2f} ms each), "
+              f"build {t_build:.2f} s ({t_build / len(queued) * 1000:.2f} ms each), "
+              f"store {t_store:.2f} s; fallbacks {renderer.fallbacks}")  # fmt: skip
+        if args.no_smtp:
+            total = t_match + t_queue
+            print(f"end to end (no smtp) {total:8.2f} s   {len(queued) / total:8.0f} messages/s   "
+                  f"split: matching "
+                  f"{t_match / total:.0%}, rendering {t_render / total:.0%}, building {t_build / total:.0%}, "
+                  f"storing {t_store / total:.0%}")  # fmt: skip
+            print(f"peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            return
 
         t0 = time.perf_counter()
         outcomes = deliver_due(config, store, sender_factory(config), NOW)
@@ -134,10 +198,11 @@ def main() -> None:
               f"{args.connections} connections, server received {handler.count} "
               f"({handler.bytes / 1e6:.0f} MB)")  # fmt: skip
         total = t_match + t_queue + t_smtp
-        print(
-            f"end to end {total:8.2f} s   {ok / total:8.0f} messages/s   split: matching "
-            f"{t_match / total:.0%}, render+build+store {t_queue / total:.0%}, smtp {t_smtp / total:.0%}"
-        )
+        print(f"end to end {total:8.2f} s   {ok / total:8.0f} messages/s   split: matching "
+              f"{t_match / total:.0%}, rendering {t_render / total:.0%}, building {t_build / total:.0%}, "
+              f"storing {t_store / total:.0%}, smtp {t_smtp / total:.0%}")  # fmt: skip
+        rest = t_queue + t_smtp
+        print(f"without matching {rest:8.2f} s   {ok / rest:8.0f} messages/s (render + build + store + smtp)")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (max RSS) {peak:.0f} MB")
         store.close()

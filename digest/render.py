@@ -20,7 +20,8 @@ from jinja2.filters import do_wordwrap
 from markupsafe import Markup, escape
 
 from digest.inline import CssInliner, premailer_inline
-from digest.models import Digest, Hit, Match
+from digest.models import Digest, Hit, Match, Paper
+from digest.prerender import Fallback, PreInlined, Unsupported
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ class Rendered:
 
 
 class Renderer:
-    """Jinja set up once. ``fast=True`` (the default) inlines CSS with :class:`CssInliner` and
-    memoizes word-wrapping per abstract; ``fast=False`` is the plain pipeline (premailer on every
+    """Jinja set up once. ``fast=True`` (the default) renders the HTML template with its CSS
+    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to
+    :class:`CssInliner` for a template or a value it cannot vouch for, and memoizes the per-paper
+    work (highlighting, word-wrapping); ``fast=False`` is the plain pipeline (premailer on every
     message), kept as the reference the fast one is tested and benchmarked against."""
 
     def __init__(self, user_templates: Path | None = None, *, fast: bool = True) -> None:
@@ -60,9 +63,17 @@ class Renderer:
         )
         self.env.filters["day"] = format_day
         self.inline: Callable[[str], str] = premailer_inline
+        self.view: Callable[[Match], dict[str, object]] = paper_view
+        self.preinlined: PreInlined | None = None
+        self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         if fast:
             self.inline = CssInliner()
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
+            self.view = cached_paper_view
+            try:
+                self.preinlined = PreInlined(self.env, "digest.html.j2")
+            except Unsupported as e:
+                log.info("digest.html.j2 cannot be pre-inlined (%s): CSS is inlined per message", e)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         context = {
@@ -70,12 +81,18 @@ class Renderer:
             "name": digest.profile.display_name,
             "day": digest.day,
             "count": len(digest.matches),
-            "papers": [paper_view(m) for m in digest.matches],
+            "papers": [self.view(m) for m in digest.matches],
             "links": links or {},
         }
         subject = self.subject(digest)
-        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
         text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
+        if self.preinlined is not None:
+            try:
+                return Rendered(subject, self.preinlined.render(subject=subject, **context), text)
+            except Fallback as e:
+                self.fallbacks += 1
+                log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
+        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
         return Rendered(subject=subject, html=self.inline(html), text=text)
 
     def page(self, name: str, **context: object) -> str:
@@ -122,20 +139,41 @@ def arxiv_search(title: str) -> str:
 
 def paper_view(match: Match) -> dict[str, object]:
     paper = match.paper
-    title_hits = [h for h in match.hits if h.field == "title"]
-    abstract_hits = [h for h in match.hits if h.field == "abstract"]
+    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
+    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
+    return {**_paper_parts(paper, title_hits, abstract_hits), **_match_parts(match)}
+
+
+def cached_paper_view(match: Match) -> dict[str, object]:
+    """paper_view, with the per-paper work (highlighting, trimming, the URL) done once per paper
+    and hit spans, not once per reader."""
+    paper = match.paper
+    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
+    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
+    return {**_cached_paper_parts(paper, title_hits, abstract_hits), **_match_parts(match)}
+
+
+Spans = tuple[tuple[int, int], ...]
+
+
+def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> dict[str, object]:
     cut = trim_point(paper.abstract, ABSTRACT_CHARS)
     return {
         "title": paper.title,
-        "title_html": highlight(paper.title, title_hits),
-        "abstract_html": highlight(paper.abstract, abstract_hits, end=cut),
+        "title_html": highlight_spans(paper.title, title_hits),
+        "abstract_html": highlight_spans(paper.abstract, abstract_hits, end=cut),
         "abstract_text": paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
         "trimmed": cut < len(paper.abstract),
-        "keywords": list(match.keywords),
-        "score": match.score,
         "url": arxiv_search(paper.title),
         "first_seen": paper.first_seen,
     }
+
+
+_cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
+
+
+def _match_parts(match: Match) -> dict[str, object]:
+    return {"keywords": list(match.keywords), "score": match.score}
 
 
 def trim_point(text: str, limit: int) -> int:
@@ -148,8 +186,13 @@ def trim_point(text: str, limit: int) -> int:
 
 def highlight(text: str, hits: list[Hit], end: int | None = None) -> Markup:
     """Escape ``text[:end]`` and wrap the hit spans in <mark>; overlapping spans are merged."""
+    return highlight_spans(text, tuple((h.start, h.end) for h in hits), end)
+
+
+def highlight_spans(text: str, hits: Spans, end: int | None = None) -> Markup:
+    """highlight() with the hits as (start, end) pairs."""
     end = len(text) if end is None else end
-    spans = sorted((max(h.start, 0), min(h.end, end)) for h in hits if h.start < end and h.end > h.start)
+    spans = sorted((max(a, 0), min(b, end)) for a, b in hits if a < end and b > a)
     merged: list[list[int]] = []
     for start, stop in spans:
         if merged and start <= merged[-1][1]:

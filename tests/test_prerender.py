@@ -1,0 +1,159 @@
+"""The pre-inlined template gives premailer's bytes: random hostile values, other templates, fallbacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from markupsafe import escape
+
+from digest.models import Digest, Hit, Interest, Match, Paper, Profile
+from digest.prerender import Fallback, PreInlined, Unsupported, _attribute, _text
+from digest.render import Renderer, builtin_templates
+
+PIECES = [
+    *["a", "b", "word", "Spiking", "x" * 30, " ", " ", "  ", "-", ".", ",", "%", "%20", "+", "/", "?", "="],
+    *["&", "<", ">", '"', "'", "&amp;", "&#39;", "&lt;b&gt;", "<b>", "</mark>", '<mark class="hit">'],
+    *["\u00a0", "é", "数据", "😀", "—", "…", "\u2028", "\ufeff", "\t", "\n", "\r", "\x0c", "\x01", "\x85"],
+    *["zq8v1Z", "zq8b0Z", "{{", "}}", "{%", "<!--", "-->", "]]>", "&nbsp;", "&#x41;", "\\"],
+]
+CALM = [p for p in PIECES if p not in {"\r", "\x0c", "\x01", "\x85", "\ufeff"}]
+NOT_IN_URLS = {'"', "<", ">", "&lt;b&gt;", "<b>", "</mark>", '<mark class="hit">', "<!--", "-->", "]]>"}
+URL = [p for p in CALM if p not in NOT_IN_URLS | {" ", "  ", "\t", "\n"}]
+
+
+def hostile(rng: random.Random, n: int, pieces: list[str] = PIECES) -> str:
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(0, n)))
+
+
+def test_the_escapes_are_what_lxml_writes_back_or_they_give_up():
+    """Each fast escape against lxml's own parse + serialize of the markupsafe-escaped value."""
+    rng = random.Random(1)
+    fast = given_up = 0
+    for i in range(3000):
+        raw = hostile(rng, 12, CALM if i % 2 else PIECES)
+        value = str(escape(raw))
+        doc = f'<html><body><p title="{value}"><a href="{value}">{value}</a></p></body></html>'
+        tree = etree.fromstring(doc, etree.HTMLParser()).getroottree()
+        out = etree.tostring(tree, method="html", encoding="utf-8").decode()
+        for build in (
+            lambda v: f'<p title="{_attribute(v, uri=False)}">',
+            lambda v: f'<a href="{_attribute(v, uri=True)}">',
+            lambda v: f">{_text(v)}</a>",
+        ):
+            try:
+                expected = build(value)
+            except Fallback:
+                given_up += 1
+                continue
+            fast += 1
+            assert expected in out, (raw, expected, out)
+    assert fast > 4000 and given_up > 1000  # both sides are exercised
+
+
+def _paper(rng: random.Random, i: int) -> Paper:
+    title = hostile(rng, 12, CALM if i % 4 else PIECES)
+    abstract = hostile(rng, 200, CALM if i % 4 else PIECES)
+    return Paper(i, title, abstract, dt.date(2026, 3, 1 + i % 20))
+
+
+def _hits(rng: random.Random, field: str, text: str) -> list[Hit]:
+    hits = []
+    for _ in range(rng.randint(0, 5)):
+        start = rng.randint(0, max(len(text) - 1, 0))
+        hits.append(Hit("k", field, start, min(len(text), start + rng.randint(0, 15))))
+    return hits
+
+
+def random_digests(count: int, seed: int = 3) -> list[tuple[Digest, dict[str, str]]]:
+    rng = random.Random(seed)
+    papers = [_paper(rng, i) for i in range(1, 80)]
+    calm_papers = [p for p in papers if p.id % 4]
+    out = []
+    for i in range(count):
+        calm = i % 3 != 0
+        pieces = CALM if calm else PIECES
+        matches = []
+        for paper in rng.sample(calm_papers if calm else papers, rng.randint(0, 20)):
+            hits = _hits(rng, "title", paper.title) + _hits(rng, "abstract", paper.abstract)
+            keywords = tuple(hostile(rng, 4, pieces) for _ in range(rng.randint(0, 3)))
+            matches.append(Match(paper, rng.random(), keywords, tuple(hits)))
+        profile = Profile(
+            user=f"u{i}",
+            email=hostile(rng, 5, pieces) + "@example.org",
+            interests=tuple(Interest(hostile(rng, 6, pieces)) for _ in range(rng.randint(1, 4))),
+            name=rng.choice([None, hostile(rng, 6, pieces)]),
+        )
+        url = URL if calm else PIECES
+        links = {"unsubscribe_mailto": "mailto:d@example.org?subject=" + hostile(rng, 6, url)}
+        links["unsubscribe"] = links["unsubscribe_mailto"]
+        if rng.random() < 0.5:
+            links["preferences"] = "https://digest.example.org/u/" + hostile(rng, 6, url)
+            links["unsubscribe"] = links["preferences"] + "/unsubscribe"
+        day = rng.choice([None, dt.date(2026, 3, 1 + i % 28)])
+        out.append((Digest(profile, tuple(matches), day), links))
+    return out
+
+
+def test_hostile_digests_render_to_premailers_bytes():
+    fast, plain = Renderer(), Renderer(fast=False)
+    assert fast.preinlined is not None
+    cases = random_digests(300)
+    for digest, links in cases:
+        a, b = fast.render(digest, links=links), plain.render(digest, links=links)
+        assert a == b, digest.profile.user
+    # the calm two thirds take the fast path; hostile control characters are handed back
+    assert 0 < fast.fallbacks < len(cases) / 2
+
+
+def _override(tmp_path: Path, old: str, new: str) -> Path:
+    html = (builtin_templates() / "digest.html.j2").read_text()
+    assert old in html
+    (tmp_path / "digest.html.j2").write_text(html.replace(old, new))
+    return tmp_path
+
+
+OVERRIDES = {
+    "another stylesheet": (
+        '{% include "digest.css" %}',
+        ".paper-title a { color: red } em mark { margin: 0 }",
+    ),
+    "highlights in other places": (
+        '<p class="why">',
+        '<p class="why"><em>{{ paper.title_html }}</em>'
+        '<b title="{{ paper.title }}">{{ "<i>x</i>" | safe }}</b>',
+    ),
+    "a set and a for-else": ("{% for paper in papers %}", "{% set n = 3 %}{% for paper in papers %}"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERRIDES))
+def test_a_users_template_is_pre_inlined_too(tmp_path: Path, name: str):
+    folder = _override(tmp_path, *OVERRIDES[name])
+    fast, plain = Renderer(folder), Renderer(folder, fast=False)
+    assert fast.preinlined is not None
+    for digest, links in random_digests(40, seed=5):
+        assert fast.render(digest, links=links) == plain.render(digest, links=links)
+
+
+UNSUPPORTED = {
+    "sibling selectors": ('{% include "digest.css" %}', ".paper + .paper { color: red }"),
+    "an expression in a class": ('<tr><td class="paper">', '<tr><td class="paper {{ paper.title }}">'),
+    "an unbalanced branch": ('<p class="rank">', '{% if count %}<div>{% endif %}<p class="rank">'),
+    "a macro": ("<body>", "<body>{% macro m() %}x{% endmacro %}{{ m() }}"),
+    "an expression in the style": ("<style>", "<style>p { color: {{ 'red' }} }"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
+def test_a_template_that_cannot_be_pre_inlined_is_inlined_per_message(tmp_path: Path, name: str):
+    folder = _override(tmp_path, *UNSUPPORTED[name])
+    fast, plain = Renderer(folder), Renderer(folder, fast=False)
+    with pytest.raises(Unsupported):
+        PreInlined(fast.env, "digest.html.j2")
+    assert fast.preinlined is None
+    for digest, links in random_digests(10, seed=6):
+        assert fast.render(digest, links=links) == plain.render(digest, links=links)
