@@ -20,7 +20,9 @@ from digest.smtp_server import LocalSmtpServer, Received
 
 from conftest import Workspace, make_dump
 
-PAPERS = [(f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)]
+PAPERS = [
+    (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
+]
 
 
 class SlowMailbox:
@@ -41,7 +43,9 @@ def setup(root: Path, port: int, readers: int) -> Workspace:
     ws.config_path.write_text(text + "scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n")
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     for i in range(readers):
-        ws.profile(f"r{i:03d}", f'email: r{i:03d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n')
+        ws.profile(
+            f"r{i:03d}", f'email: r{i:03d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
+        )
     return ws
 
 
