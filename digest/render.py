@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,7 +174,38 @@ _cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
 
 
 def _match_parts(match: Match) -> dict[str, object]:
-    return {"keywords": list(match.keywords), "score": match.score}
+    """The keywords behind a match, in three groups a reader can tell apart: found as written
+    (``keywords``), found only in part (some words of a phrase, a related form: ``partly``),
+    and found by meaning alone, with no hit (``similar``, semantic matching)."""
+    full, partly, similar = [], [], []
+    for keyword in match.keywords:
+        hits = [h for h in match.hits if h.keyword == keyword]
+        if not hits:
+            similar.append(keyword)
+        elif any(_same_words(_hit_text(match, h), keyword) for h in hits):
+            full.append(keyword)
+        else:
+            partly.append(keyword)
+    groups = [("Matched", full), ("partly", partly), ("close to", similar)]
+    why = "; ".join(f"{label}: {', '.join(words)}" for label, words in groups if words)
+    return {
+        "keywords": full,
+        "partly": partly,
+        "similar": similar,
+        "why_text": why[:1].upper() + why[1:],
+        "score": match.score,
+    }
+
+
+def _hit_text(match: Match, hit: Hit) -> str:
+    text = match.paper.title if hit.field == "title" else match.paper.abstract
+    return text[hit.start : hit.end]
+
+
+def _same_words(found: str, keyword: str) -> bool:
+    """``found`` is ``keyword`` up to case, punctuation, spacing and a plural s."""
+    a, b = (re.sub(r"[^0-9a-z]", "", x.casefold()) for x in (found, keyword))
+    return a == b or a.rstrip("s") == b.rstrip("s")
 
 
 def trim_point(text: str, limit: int) -> int:
