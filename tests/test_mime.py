@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from email.contentmanager import _encode_text
+from email.generator import NLCRE
 
 import pytest
 from test_render import _profile, normalize
 
 from digest import mime
-from digest.mail import build_message, message_id, unsubscribe_links
+from digest.mail import MAIL_POLICY, build_message, message_id, unsubscribe_links
 from digest.mime import CRLF_POLICY, message_bytes
 from digest.models import Digest, Interest, Match, Paper, Profile
 from digest.render import Rendered, Renderer
@@ -293,3 +295,20 @@ def test_the_golden_email_written_directly():
     golden = (Path(__file__).with_name("golden") / "ada.eml").read_text()
     assert normalize(data).replace("\r\n", "\n") == golden
     assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF throughout
+
+
+def test_encode_text_is_the_email_packages_encoding_written_as_the_generator_writes_it():
+    """Fuzz: "=" and whitespace at every place around the soft line breaks, every byte value."""
+    rng = random.Random(2045)
+    pieces = ["=", " ", "\t", "a", "é", "€", "\x00", "\x7f", "\x0c", "\r", "\n", "\r\n", "丁", "x" * 70]
+    for _ in range(3000):
+        n = rng.choice([1, 5, 40, 120, 400])
+        text = "".join(rng.choice(pieces) if rng.random() < 0.5 else chr(rng.randrange(256)) for _ in " " * n)
+        if rng.random() < 0.5:  # mostly ASCII, long lines: quoted-printable, breaks near "=" and spaces
+            text = "\n".join(
+                "b" * rng.randint(60, 160) + rng.choice(["", " ", "\t", "=", "é", "==", " x", "=" * 5])
+                for _ in range(rng.choice([1, 3, 12]))
+            )
+        cte, payload = _encode_text(text, "utf-8", None, MAIL_POLICY)
+        expected = NLCRE.sub("\r\n", payload).encode("ascii", "surrogateescape")
+        assert mime.encode_text(text) == (cte, expected), text
