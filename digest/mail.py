@@ -35,7 +35,8 @@ def message_id(user: str, now: dt.datetime, sender: str) -> str:
 
 
 def _safe(user: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in user)
+    """ASCII only: a Message-ID with "josé" in it cannot be written at all (UnicodeEncodeError)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in user)
 
 
 def unsubscribe_links(

@@ -312,3 +312,10 @@ def test_encode_text_is_the_email_packages_encoding_written_as_the_generator_wri
         cte, payload = _encode_text(text, "utf-8", None, MAIL_POLICY)
         expected = NLCRE.sub("\r\n", payload).encode("ascii", "surrogateescape")
         assert mime.encode_text(text) == (cte, expected), text
+
+
+def test_a_reader_with_a_non_ascii_name_gets_an_ascii_message_id():
+    profile = Profile(user="josé", email="jose@example.org", interests=(), name="José")
+    msg_id = message_id(profile.user, NOW, SENDER)
+    assert msg_id.isascii() and ".jos-@example.org>" in msg_id
+    assert_same(Rendered("s", "<p>x</p>", "x\n"), profile, msg_id=msg_id)
