@@ -3,10 +3,11 @@
 :func:`digest.mail.build_message` builds an ``EmailMessage`` and the generator flattens it:
 some 20 header parses and refolds, and a tree walk, per message. :func:`message_bytes` writes
 the same multipart/alternative message straight to bytes, with the standard library's own
-pieces where they decide something: ``email.contentmanager._encode_text`` picks the
-transfer encoding (7bit, 8bit, quoted-printable or base64) and encodes the body exactly as
-``set_content`` does; the boundary has the generator's format; the headers and part headers
-that are the same in every message are folded once by the email package and kept.
+pieces where they decide something: :func:`encode_text` takes ``email.contentmanager.
+_encode_text``'s steps one by one (the same choice of 7bit, 8bit, quoted-printable or base64;
+its base64 encoder; quoprimime's table and line breaking, with a faster quoting: that was half
+the time); the boundary has the generator's format; the headers and part headers that are the
+same in every message are folded once by the email package and kept.
 
 A header is written directly only when that is certainly what the email package would write:
 printable ASCII, no encoded-word marker (``=?``), on one line (``len("Name: value") <=
@@ -25,6 +26,7 @@ import functools
 import re
 from collections import Counter
 from email import quoprimime
+from email._header_value_parser import SPECIALS  # a display name with one is quoted (Address)
 from email.contentmanager import _encode_base64  # type: ignore[attr-defined]
 from email.generator import Generator
 from email.headerregistry import Address
@@ -47,7 +49,6 @@ _ADDR_SPEC = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
 _MSG_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
 _DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} [1-9]\d{3} \d\d:\d\d:\d\d [+-]\d{4}")
 _BOUNDARY = re.compile(r"={15}\d{19}==(?:\.\d+)?")  # email.generator's own format
-_SPECIALS = set('()<>@,:;."[]\\')  # a display name with one of these is quoted (Address.__str__)
 
 
 def message_bytes(
@@ -207,7 +208,7 @@ def _address(value: Address) -> str | None:
         return addr
     if not _PLAIN.fullmatch(name) or "=?" in name or "  " in name:
         return None
-    if not _SPECIALS.isdisjoint(name):
+    if not SPECIALS.isdisjoint(name):
         name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return f"{name} <{addr}>"
 
