@@ -5,7 +5,8 @@
 
 Prints: matching, rendering alone (the fast renderer and the plain premailer-per-message one, side
 by side on the same digests, with their outputs compared byte for byte, and the speed ratio),
-message building (the email package: MIME parts and bytes), queueing (render + build + store, with
+message building (the email package's EmailMessage + as_bytes, and digest.mime writing the same
+bytes directly, compared byte for byte with the same boundary), queueing (render + build + store, with
 the time of each), SMTP delivery (messages per second), the end-to-end split and the peak memory
 (max RSS) of the process. ``--no-smtp`` stops after queueing (for quick iterations).
 """
@@ -20,16 +21,18 @@ import sys
 import tempfile
 import threading
 import time
-from email.message import EmailMessage
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import digest.pipeline  # noqa: E402
+from digest import mime  # noqa: E402
 from digest.config import parse_config  # noqa: E402
 from digest.delivery import deliver_due, sender_factory  # noqa: E402
 from digest.mail import build_message, message_id, unsubscribe_links  # noqa: E402
+from digest.mime import CRLF_POLICY, message_bytes  # noqa: E402
 from digest.models import Interest, Profile  # noqa: E402
 from digest.pipeline import build_digests, ingest, queue_digests  # noqa: E402
 from digest.render import Renderer  # noqa: E402
@@ -139,21 +142,36 @@ def main() -> None:
               f"(premailer per message); outputs identical byte for byte: {same}; "
               f"fallbacks {fast.fallbacks}, pre-inlined template: {fast.preinlined is not None}")  # fmt: skip
 
+        ids = [message_id(d.profile.user, NOW, "d") for d in sample]
+        jobs = [(out, d.profile, config.smtp.sender, i, NOW, ln)
+                for d, ln, out, i in zip(sample, links, outputs["fast"], ids, strict=True)]  # fmt: skip
         t0 = time.perf_counter()
-        for d, ln, out in zip(sample, links, outputs["fast"], strict=True):
-            msg = build_message(
-                out, d.profile, config.smtp.sender, message_id(d.profile.user, NOW, "d"), NOW, ln
-            )
-            msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-        t_build = time.perf_counter() - t0
-        print(f"message building (email package: MIME + bytes) {t_build / len(sample) * 1000:6.2f} ms each  "
-              f"({len(sample)} messages)")  # fmt: skip
+        packaged = []
+        for job in jobs:
+            msg = build_message(*job)
+            packaged.append((msg.as_bytes(policy=CRLF_POLICY), msg.get_boundary()))
+        t_package = time.perf_counter() - t0
+        fallbacks = Counter(mime.FALLBACKS)
+        t0 = time.perf_counter()
+        for job in jobs:
+            message_bytes(*job)
+        t_direct = time.perf_counter() - t0
+        fallbacks = dict(Counter(mime.FALLBACKS) - fallbacks)
+        identical = all(
+            message_bytes(*job, boundary=b) == data for job, (data, b) in zip(jobs, packaged, strict=True)
+        )
+        size = sum(len(data) for data, _ in packaged) / len(packaged) / 1024
+        print(f"message building: email package {t_package / len(jobs) * 1000:.2f} ms, "
+              f"direct {t_direct / len(jobs) * 1000:.2f} ms, identical: {identical}  "
+              f"(x{t_package / t_direct:.1f}; {len(jobs)} messages, {size:.0f} KB each on average; "
+              f"headers folded by the email package: {fallbacks or 'none'})")  # fmt: skip
+        del packaged, jobs
         del outputs
 
         spent = {"render": 0.0, "build": 0.0}
         renderer = Renderer()
         timed(renderer, "render", spent)
-        original_build, original_bytes = digest.pipeline.build_message, EmailMessage.as_bytes
+        original_build = digest.pipeline.message_bytes
 
         def build(*a, **k):
             t = time.perf_counter()
@@ -162,18 +180,11 @@ def main() -> None:
             finally:
                 spent["build"] += time.perf_counter() - t
 
-        def as_bytes(self, *a, **k):
-            t = time.perf_counter()
-            try:
-                return original_bytes(self, *a, **k)
-            finally:
-                spent["build"] += time.perf_counter() - t
-
-        digest.pipeline.build_message, EmailMessage.as_bytes = build, as_bytes
+        digest.pipeline.message_bytes = build
         t0 = time.perf_counter()
         queued = queue_digests(config, store, digests, NOW, renderer=renderer)
         t_queue = time.perf_counter() - t0
-        digest.pipeline.build_message, EmailMessage.as_bytes = original_build, original_bytes
+        digest.pipeline.message_bytes = original_build
         t_render, t_build = spent["render"], spent["build"]
         t_store = t_queue - t_render - t_build
         print(f"queueing   {t_queue:8.2f} s   {len(queued) / t_queue:8.0f} messages/s   "

@@ -304,8 +304,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
                 line = f"{d.profile.user:<16} {d.profile.email:<32} {len(d.matches):>3} papers"
                 if to_dir and renderer and d.matches:
                     out = prepare(config, d, renderer, now)
-                    data = out.message.as_bytes(policy=out.message.policy.clone(linesep="\r\n"))
-                    env = Envelope(out.message_id, d.profile.user, config.smtp.sender, d.profile.email, data)
+                    profile = d.profile
+                    env = Envelope(out.message_id, profile.user, config.smtp.sender, profile.email, out.data)
                     line += f"  {FileSender(to_dir).send(env).reply}"
                 click.echo(line)
             click.echo("Dry run: nothing was sent.")

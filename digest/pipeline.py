@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 
 from digest import inbox as inbox_folder
@@ -20,6 +21,7 @@ from digest.config import Config
 from digest.delivery import RetryPolicy, Sender, SenderFactory, SendOutcome, deliver_due
 from digest.errors import DumpError
 from digest.mail import Envelope, SendResult, build_message, message_id, unsubscribe_links
+from digest.mime import message_bytes
 from digest.models import Digest, Match, Profile
 from digest.outbox import Outbox
 from digest.ranking import Ranker, build_index
@@ -103,23 +105,36 @@ def build_digests(
 
 @dataclass(frozen=True)
 class Outgoing:
+    """A rendered digest and what its message needs; the message itself is built when asked for."""
+
     digest: Digest
     rendered: Rendered
-    message: EmailMessage
+    sender: str
+    message_id: str
+    now: dt.datetime
+    links: dict[str, str]
 
-    @property
-    def message_id(self) -> str:
-        return str(self.message["Message-ID"])
+    @cached_property
+    def data(self) -> bytes:
+        """The message as SMTP carries it (CRLF): what the outbox stores and senders send."""
+        return message_bytes(*self._parts())
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        """The same message as an EmailMessage (its own boundary), for previews and tests."""
+        return build_message(*self._parts())
+
+    def _parts(self) -> tuple[Rendered, Profile, str, str, dt.datetime, dict[str, str]]:
+        return self.rendered, self.digest.profile, self.sender, self.message_id, self.now, self.links
 
 
 def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime) -> Outgoing:
-    """Render a digest and wrap it into the message that would be sent."""
+    """Render a digest and get ready to wrap it into the message that would be sent."""
     profile = digest.profile
     links = unsubscribe_links(profile, config.smtp.sender, config.base_url, Signer.from_config(config))
     rendered = renderer.render(digest, links=links)
     msg_id = message_id(profile.user, now, config.smtp.sender)
-    msg = build_message(rendered, profile, config.smtp.sender, msg_id, now, links)
-    return Outgoing(digest, rendered, msg)
+    return Outgoing(digest, rendered, config.smtp.sender, msg_id, now, links)
 
 
 QUEUE_BATCH = 100  # messages stored per transaction
@@ -163,7 +178,7 @@ def enqueue(outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None 
         recipient=out.digest.profile.email,
         message_id=out.message_id,
         subject=out.rendered.subject,
-        mime=out.message.as_bytes(policy=out.message.policy.clone(linesep="\r\n")),
+        mime=out.data,
         paper_ids=out.digest.paper_ids,
         now=now,
         period=period,
