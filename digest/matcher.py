@@ -257,25 +257,12 @@ class PaperIndex:
 
     def score(self, profile: Profile) -> ProfileScores | None:
         """Every paper's keyword score for ``profile`` (0 for excluded papers)."""
-        weights: dict[str, float] = {}
-        for interest in profile.interests:
-            weights[interest.phrase] = weights.get(interest.phrase, 0.0) + interest.weight
-        used: list[_Keyword] = []
-        rows = []
-        w = []
-        for phrase, weight in weights.items():
-            keyword = self._keywords.get(phrase, _MISSING)
-            if keyword is _MISSING:
-                keyword = self._keyword(phrase)
-            if keyword is not None:
-                used.append(keyword)
-                rows.append(keyword.match.row)
-                w.append(weight)
+        used, w = self._interests(profile)
         if not used or not self.papers:
             return None
-        scores = self._matrix[rows]
+        scores = self._matrix[[keyword.match.row for keyword in used]]
         wv = np.array(w, dtype=np.float64)
-        total = wv @ scores
+        total = weighted_sum(scores, wv)
         if len(used) > 1:
             covered = np.count_nonzero(scores >= COVERAGE_MIN, axis=0)
             total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
@@ -286,6 +273,26 @@ class PaperIndex:
                 excluded[keyword.match.exact_docs] = True
         total[excluded] = 0.0
         return ProfileScores(used, scores, wv, total, excluded)
+
+    def _interests(self, profile: Profile) -> tuple[list[_Keyword], list[float]]:
+        """The profile's interests that can match, in the profile's order, with their weights.
+
+        An interest listed twice counts once (where it first appears), with the sum of its
+        weights.
+        """
+        weights: dict[str, float] = {}
+        for interest in profile.interests:
+            weights[interest.phrase] = weights.get(interest.phrase, 0.0) + interest.weight
+        used: list[_Keyword] = []
+        w: list[float] = []
+        for phrase, weight in weights.items():
+            keyword = self._keywords.get(phrase, _MISSING)
+            if keyword is _MISSING:
+                keyword = self._keyword(phrase)
+            if keyword is not None:
+                used.append(keyword)
+                w.append(weight)
+        return used, w
 
     def explain(self, scored: ProfileScores, order: np.ndarray, total: np.ndarray) -> list[Match]:
         """Matches for the papers at positions ``order``, scored ``total``, with hits."""
@@ -329,6 +336,19 @@ class PaperIndex:
             Match(self.papers[d], float(scores[d]), (phrase,), self._hits(keyword, d))
             for d in top(scores, self._ids, 0.0, None).tolist()
         ]
+
+
+def weighted_sum(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``weights @ scores``, summed interest after interest (in the profile's order).
+
+    Not BLAS: its summation order (and so the last bit of a score) depends on the CPU and
+    the library build. This order is the one the batch ranking (:mod:`digest.batch`) uses
+    too, so the two give the very same floats.
+    """
+    total = scores[0] * weights[0]
+    for j in range(1, len(weights)):
+        total += scores[j] * weights[j]
+    return total
 
 
 def top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:
