@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,11 +75,11 @@ class _Phrase:
 
 @dataclass(slots=True)
 class _Keyword:
-    """An interest phrase as a reader wrote it, its match, and its hits so far."""
+    """An interest phrase as a reader wrote it and its match."""
 
     phrase: str
     match: _Phrase
-    hits: dict[int, tuple[Hit, ...]] = field(default_factory=dict)
+    id: int  # its row in the index's table of hits (and position in its list of keywords)
 
 
 def _saturate(x: np.ndarray | float) -> np.ndarray | float:
@@ -114,6 +114,9 @@ class PaperIndex:
             ]
         ).reshape(2, len(self.papers))
         self._keywords: dict[str, _Keyword | None] = {}
+        self._keyword_list: list[_Keyword] = []
+        # hits of keyword k in paper d (a tuple, or None until asked for)
+        self._hit_table = np.empty((64, len(self.papers)), dtype=object)
         self._by_key: dict[tuple[str, ...], _Phrase | None] = {}
         self._matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self._rows = 0
@@ -158,7 +161,14 @@ class PaperIndex:
         if key not in self._by_key:  # "Event-driven" and "event driven" share one match
             self._by_key[key] = self._match(tokens) if tokens else None
         match = self._by_key[key]
-        keyword = None if match is None else _Keyword(phrase, match)
+        keyword = None
+        if match is not None:
+            keyword = _Keyword(phrase, match, len(self._keyword_list))
+            self._keyword_list.append(keyword)
+            if keyword.id == len(self._hit_table):
+                grown = np.empty((2 * len(self._hit_table), len(self.papers)), dtype=object)
+                grown[: keyword.id] = self._hit_table
+                self._hit_table = grown
         self._keywords[phrase] = keyword
         return keyword
 
@@ -228,6 +238,9 @@ class PaperIndex:
 
     def _hits(self, keyword: _Keyword, d: int) -> tuple[Hit, ...]:
         """Exact spans of one interest in paper ``d``, computed when first asked for."""
+        hits = self._hit_table[keyword.id, d]
+        if hits is not None:
+            return hits
         match = keyword.match
         spans = match.spans.get(d)
         if spans is None and len(match.terms) == 1:
@@ -235,7 +248,7 @@ class PaperIndex:
         elif spans is None:  # the words of a phrase, far apart
             spans = sorted({s for t in match.terms for s in self._postings.word_spans(t, d)})
         hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
-        keyword.hits[d] = hits
+        self._hit_table[keyword.id, d] = hits
         return hits
 
     # -- ranking ------------------------------------------------------------------------
@@ -254,6 +267,23 @@ class PaperIndex:
             return []
         order = top(scored.total, self._ids, profile.min_score, limit)
         return self.explain(scored, order, scored.total)
+
+    def rank_many(
+        self,
+        profiles: Sequence[Profile],
+        limit: int | None | Sequence[int | None] = None,
+        skip: Sequence[Collection[int]] | None = None,
+    ) -> list[list[Match]]:
+        """``[self.rank(p, limit) for p in profiles]``, computed for many profiles at once.
+
+        ``limit``: one for all profiles, or one per profile. ``skip``: per profile, ids of
+        papers to leave out (as if filtered out of a longer ranking: the next best take
+        their place). The matches are the very same as :meth:`rank` gives, to the last bit
+        of every score; see :mod:`digest.batch`.
+        """
+        from digest.batch import rank_many
+
+        return rank_many(self, profiles, limit, skip)
 
     def score(self, profile: Profile) -> ProfileScores | None:
         """Every paper's keyword score for ``profile`` (0 for excluded papers)."""
@@ -280,18 +310,26 @@ class PaperIndex:
         An interest listed twice counts once (where it first appears), with the sum of its
         weights.
         """
-        weights: dict[str, float] = {}
-        for interest in profile.interests:
-            weights[interest.phrase] = weights.get(interest.phrase, 0.0) + interest.weight
+        keywords = self._keywords
         used: list[_Keyword] = []
         w: list[float] = []
-        for phrase, weight in weights.items():
-            keyword = self._keywords.get(phrase, _MISSING)
+        seen: dict[str, int] = {}
+        for interest in profile.interests:
+            phrase = interest.phrase
+            at = seen.get(phrase)
+            if at is not None:
+                if at >= 0:
+                    w[at] += interest.weight
+                continue
+            keyword = keywords.get(phrase, _MISSING)
             if keyword is _MISSING:
                 keyword = self._keyword(phrase)
-            if keyword is not None:
+            if keyword is None:
+                seen[phrase] = -1
+            else:
+                seen[phrase] = len(used)
                 used.append(keyword)
-                w.append(weight)
+                w.append(interest.weight)
         return used, w
 
     def explain(self, scored: ProfileScores, order: np.ndarray, total: np.ndarray) -> list[Match]:
@@ -322,8 +360,7 @@ class PaperIndex:
                 break
             keyword = used[i]
             keywords.append(keyword.phrase)
-            found = keyword.hits.get(d)
-            hits += found if found is not None else self._hits(keyword, d)
+            hits += self._hits(keyword, d)
         return Match(self.papers[d], score, tuple(keywords), hits)
 
     def keyword_matches(self, phrase: str) -> list[Match]:

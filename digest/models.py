@@ -68,7 +68,7 @@ class Profile:
         return self.name or self.user
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a digest run makes millions
 class Hit:
     """Where one interest matched: field and exact character span in that field's text."""
 
@@ -78,7 +78,7 @@ class Hit:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a digest run makes millions
 class Match:
     """A paper scored for one reader, with the explanation of its score."""
 
