@@ -16,36 +16,18 @@ from the same cache. ``tests/test_batch.py`` checks it on many generated profile
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from digest.gcpause import long_lived
 from digest.models import Match, Profile
 
 if TYPE_CHECKING:
     from digest.matcher import PaperIndex
 
 STACK = 2048  # profiles scored together: a stack of scores is STACK x papers floats
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch makes its millions of small objects.
-
-    None of them is part of a cycle, but each burst of allocations would trigger
-    collections, and every few of those walks the whole heap (with 100,000 profiles
-    loaded, over a million objects): about half the run's time, measured.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def rank_many(
@@ -59,7 +41,7 @@ def rank_many(
     limits = list(limit) if isinstance(limit, Sequence) else [limit] * n
     if len(limits) != n or (skip is not None and len(skip) != n):
         raise ValueError("rank_many: one limit and one skip set per profile")
-    with _gc_paused():
+    with long_lived():  # the matches and the hits cached in the index
         results: list[list[Match]] = [[] for _ in range(n)]
         if index.papers:
             _rank_into(results, index, profiles, limits, skip)

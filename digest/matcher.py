@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from digest.background import background_rate
+from digest.gcpause import long_lived
 from digest.models import Hit, Match, Paper, Profile
 from digest.postings import FIELDS, Postings, Term
 from digest.text import join_norm, tokenize
@@ -103,7 +104,8 @@ class PaperIndex:
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers: tuple[Paper, ...] = tuple(papers)
         self._ids = np.array([p.id for p in self.papers], dtype=np.int64)
-        self._postings = Postings([(p.title, p.abstract) for p in self.papers])
+        with long_lived():  # every word of every paper, with its positions and spans
+            self._postings = Postings([(p.title, p.abstract) for p in self.papers])
         self._length_norm = np.stack(
             [
                 np.maximum(
