@@ -26,7 +26,8 @@ specificity with the listing's own counts.
 
 Matching runs on an inverted index built once per set of papers (:class:`PaperIndex`);
 the score of every paper for one interest phrase is computed once and cached in the index,
-so ranking many profiles against one listing costs a few vector operations per profile.
+so ranking a profile costs a few vector operations; :meth:`PaperIndex.rank_many` ranks
+many profiles at once, with the very same results (:mod:`digest.batch`).
 """
 
 from __future__ import annotations
