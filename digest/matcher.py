@@ -26,19 +26,21 @@ specificity with the listing's own counts.
 
 Matching runs on an inverted index built once per set of papers (:class:`PaperIndex`);
 the score of every paper for one interest phrase is computed once and cached in the index,
-so ranking many profiles against one listing costs a few vector operations per profile.
+so ranking a profile costs a few vector operations; :meth:`PaperIndex.rank_many` ranks
+many profiles at once, with the very same results (:mod:`digest.batch`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from digest.background import background_rate
+from digest.gcpause import long_lived
 from digest.models import Hit, Match, Paper, Profile
 from digest.postings import FIELDS, Postings, Term
 from digest.text import join_norm, tokenize
@@ -75,11 +77,11 @@ class _Phrase:
 
 @dataclass(slots=True)
 class _Keyword:
-    """An interest phrase as a reader wrote it, its match, and its hits so far."""
+    """An interest phrase as a reader wrote it and its match."""
 
     phrase: str
     match: _Phrase
-    hits: dict[int, tuple[Hit, ...]] = field(default_factory=dict)
+    id: int  # its row in the index's table of hits (and position in its list of keywords)
 
 
 def _saturate(x: np.ndarray | float) -> np.ndarray | float:
@@ -103,7 +105,8 @@ class PaperIndex:
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers: tuple[Paper, ...] = tuple(papers)
         self._ids = np.array([p.id for p in self.papers], dtype=np.int64)
-        self._postings = Postings([(p.title, p.abstract) for p in self.papers])
+        with long_lived():  # every word of every paper, with its positions and spans
+            self._postings = Postings([(p.title, p.abstract) for p in self.papers])
         self._length_norm = np.stack(
             [
                 np.maximum(
@@ -114,6 +117,9 @@ class PaperIndex:
             ]
         ).reshape(2, len(self.papers))
         self._keywords: dict[str, _Keyword | None] = {}
+        self._keyword_list: list[_Keyword] = []
+        # hits of keyword k in paper d (a tuple, or None until asked for)
+        self._hit_table = np.empty((64, len(self.papers)), dtype=object)
         self._by_key: dict[tuple[str, ...], _Phrase | None] = {}
         self._matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self._rows = 0
@@ -158,7 +164,14 @@ class PaperIndex:
         if key not in self._by_key:  # "Event-driven" and "event driven" share one match
             self._by_key[key] = self._match(tokens) if tokens else None
         match = self._by_key[key]
-        keyword = None if match is None else _Keyword(phrase, match)
+        keyword = None
+        if match is not None:
+            keyword = _Keyword(phrase, match, len(self._keyword_list))
+            self._keyword_list.append(keyword)
+            if keyword.id == len(self._hit_table):
+                grown = np.empty((2 * len(self._hit_table), len(self.papers)), dtype=object)
+                grown[: keyword.id] = self._hit_table
+                self._hit_table = grown
         self._keywords[phrase] = keyword
         return keyword
 
@@ -228,6 +241,9 @@ class PaperIndex:
 
     def _hits(self, keyword: _Keyword, d: int) -> tuple[Hit, ...]:
         """Exact spans of one interest in paper ``d``, computed when first asked for."""
+        hits = self._hit_table[keyword.id, d]
+        if hits is not None:
+            return hits
         match = keyword.match
         spans = match.spans.get(d)
         if spans is None and len(match.terms) == 1:
@@ -235,7 +251,7 @@ class PaperIndex:
         elif spans is None:  # the words of a phrase, far apart
             spans = sorted({s for t in match.terms for s in self._postings.word_spans(t, d)})
         hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
-        keyword.hits[d] = hits
+        self._hit_table[keyword.id, d] = hits
         return hits
 
     # -- ranking ------------------------------------------------------------------------
@@ -255,27 +271,31 @@ class PaperIndex:
         order = top(scored.total, self._ids, profile.min_score, limit)
         return self.explain(scored, order, scored.total)
 
+    def rank_many(
+        self,
+        profiles: Sequence[Profile],
+        limit: int | None | Sequence[int | None] = None,
+        skip: Sequence[Collection[int]] | None = None,
+    ) -> list[list[Match]]:
+        """``[self.rank(p, limit) for p in profiles]``, computed for many profiles at once.
+
+        ``limit``: one for all profiles, or one per profile. ``skip``: per profile, ids of
+        papers to leave out (as if filtered out of a longer ranking: the next best take
+        their place). The matches are the very same as :meth:`rank` gives, to the last bit
+        of every score; see :mod:`digest.batch`.
+        """
+        from digest.batch import rank_many
+
+        return rank_many(self, profiles, limit, skip)
+
     def score(self, profile: Profile) -> ProfileScores | None:
         """Every paper's keyword score for ``profile`` (0 for excluded papers)."""
-        weights: dict[str, float] = {}
-        for interest in profile.interests:
-            weights[interest.phrase] = weights.get(interest.phrase, 0.0) + interest.weight
-        used: list[_Keyword] = []
-        rows = []
-        w = []
-        for phrase, weight in weights.items():
-            keyword = self._keywords.get(phrase, _MISSING)
-            if keyword is _MISSING:
-                keyword = self._keyword(phrase)
-            if keyword is not None:
-                used.append(keyword)
-                rows.append(keyword.match.row)
-                w.append(weight)
+        used, w = self._interests(profile)
         if not used or not self.papers:
             return None
-        scores = self._matrix[rows]
+        scores = self._matrix[[keyword.match.row for keyword in used]]
         wv = np.array(w, dtype=np.float64)
-        total = wv @ scores
+        total = weighted_sum(scores, wv)
         if len(used) > 1:
             covered = np.count_nonzero(scores >= COVERAGE_MIN, axis=0)
             total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
@@ -286,6 +306,34 @@ class PaperIndex:
                 excluded[keyword.match.exact_docs] = True
         total[excluded] = 0.0
         return ProfileScores(used, scores, wv, total, excluded)
+
+    def _interests(self, profile: Profile) -> tuple[list[_Keyword], list[float]]:
+        """The profile's interests that can match, in the profile's order, with their weights.
+
+        An interest listed twice counts once (where it first appears), with the sum of its
+        weights.
+        """
+        keywords = self._keywords
+        used: list[_Keyword] = []
+        w: list[float] = []
+        seen: dict[str, int] = {}
+        for interest in profile.interests:
+            phrase = interest.phrase
+            at = seen.get(phrase)
+            if at is not None:
+                if at >= 0:
+                    w[at] += interest.weight
+                continue
+            keyword = keywords.get(phrase, _MISSING)
+            if keyword is _MISSING:
+                keyword = self._keyword(phrase)
+            if keyword is None:
+                seen[phrase] = -1
+            else:
+                seen[phrase] = len(used)
+                used.append(keyword)
+                w.append(interest.weight)
+        return used, w
 
     def explain(self, scored: ProfileScores, order: np.ndarray, total: np.ndarray) -> list[Match]:
         """Matches for the papers at positions ``order``, scored ``total``, with hits."""
@@ -315,8 +363,7 @@ class PaperIndex:
                 break
             keyword = used[i]
             keywords.append(keyword.phrase)
-            found = keyword.hits.get(d)
-            hits += found if found is not None else self._hits(keyword, d)
+            hits += self._hits(keyword, d)
         return Match(self.papers[d], score, tuple(keywords), hits)
 
     def keyword_matches(self, phrase: str) -> list[Match]:
@@ -329,6 +376,19 @@ class PaperIndex:
             Match(self.papers[d], float(scores[d]), (phrase,), self._hits(keyword, d))
             for d in top(scores, self._ids, 0.0, None).tolist()
         ]
+
+
+def weighted_sum(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``weights @ scores``, summed interest after interest (in the profile's order).
+
+    Not BLAS: its summation order (and so the last bit of a score) depends on the CPU and
+    the library build. This order is the one the batch ranking (:mod:`digest.batch`) uses
+    too, so the two give the very same floats.
+    """
+    total = scores[0] * weights[0]
+    for j in range(1, len(weights)):
+        total += scores[j] * weights[j]
+    return total
 
 
 def top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:

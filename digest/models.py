@@ -1,4 +1,8 @@
-"""The typed data that flows between the steps of the pipeline."""
+"""The typed data that flows between the steps of the pipeline.
+
+The classes made by the hundred thousand in a run (papers, profiles, interests, matches,
+hits) have slots: less memory, and fewer objects for the garbage collector to walk.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class Listing:
     sha256: str  # of the raw bytes: the same dump ingested twice is recognised
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     """A paper in the store, deduplicated across listings by its normalized title."""
 
@@ -36,7 +40,7 @@ class Paper:
     first_seen: dt.date  # day of the first listing it appeared in
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interest:
     """A keyword or phrase a reader cares about, with its weight (default 1)."""
 
@@ -44,7 +48,7 @@ class Interest:
     weight: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A reader: who they are, what they want, when they want it."""
 
@@ -68,7 +72,7 @@ class Profile:
         return self.name or self.user
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """Where one interest matched: field and exact character span in that field's text."""
 
@@ -78,7 +82,7 @@ class Hit:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A paper scored for one reader, with the explanation of its score."""
 

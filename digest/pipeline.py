@@ -94,10 +94,11 @@ def build_digests(
     """
     index = build_index(store, store.papers(up_to=up_to), config)
     outbox = Outbox(store)
+    taken = [outbox.reserved_paper_ids(profile.user) for profile in profiles]
+    # The best max_papers that are not taken: what filtering a full ranking would keep.
+    ranked = index.rank_many(profiles, limit=[p.max_papers for p in profiles], skip=taken)
     digests = []
-    for profile in profiles:
-        taken = outbox.reserved_paper_ids(profile.user)
-        matches = [m for m in index.rank(profile) if m.paper.id not in taken][: profile.max_papers]
+    for profile, matches in zip(profiles, ranked, strict=True):
         day = store.latest_day((m.paper.id for m in matches), up_to)
         digests.append(Digest(profile=profile, matches=tuple(matches), day=day))
     return digests

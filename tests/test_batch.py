@@ -1,0 +1,82 @@
+"""PaperIndex.rank_many gives exactly what PaperIndex.rank gives, profile by profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from digest.matcher import PaperIndex
+from digest.models import Interest, Paper, Profile
+
+_WORDS = (
+    "pruning sparse distillation quantization early exit lottery ticket grokking optimization "
+    "optimizer generalization loss landscape spiking neural networks SNN SNNs event-driven "
+    "event driven diffusion models transformer attention graph neural network GNN CT MRI "
+    "reinforcement learning robot control policy agents reasoning code generation quantum PDE"
+)
+WORDS = _WORDS.split()
+_FILLER = "we propose a method that improves results on standard benchmarks and"
+FILLER = _FILLER.split()
+
+
+def papers(n: int, rng: random.Random) -> list[Paper]:
+    out = []
+    for i in range(n):
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8)))
+        abstract = " ".join(rng.choice(WORDS if rng.random() < 0.2 else FILLER) for _ in range(60))
+        out.append(Paper(1000 - 7 * i, title.capitalize(), abstract, dt.date(2024, 1, 1)))
+    # exact ties: the same paper under three ids
+    out += [Paper(5000 + j, out[0].title, out[0].abstract, dt.date(2024, 1, 1)) for j in (3, 1, 2)]
+    return out
+
+
+def profiles(n: int, rng: random.Random) -> list[Profile]:
+    vocab = WORDS + [f"{a} {b}" for a, b in zip(WORDS, WORDS[1:], strict=False)] + ["--", "zyzzyva"]
+    out = []
+    for u in range(n):
+        interests = tuple(
+            Interest(rng.choice(vocab), rng.choice((1.0, 0.5, 2.0, 1.5)))
+            for _ in range(rng.randint(0, 15))  # repeats and unmatched phrases included
+        )
+        exclude = tuple(rng.sample(vocab, rng.choice((0, 0, 0, 1, 2))))
+        min_score = rng.choice((0.0, 0.0, 0.0, 0.3, 1.0))
+        out.append(Profile(f"u{u}", f"u{u}@example.org", interests, exclude=exclude, min_score=min_score))
+    return out
+
+
+@pytest.mark.parametrize("limit", [None, 10, 3, 1])
+def test_rank_many_equals_rank_for_every_profile(limit):
+    rng = random.Random(limit or 0)
+    index = PaperIndex.build(papers(120, rng))
+    many = profiles(3000, rng)
+    expected = [index.rank(p, limit) for p in many]  # the one-profile-at-a-time path first
+    got = PaperIndex.build(index.papers).rank_many(many, limit)  # a fresh index: no shared cache
+    assert sum(len(m) for m in expected) > 1000
+    for profile, want, have in zip(many, expected, got, strict=True):
+        # Match equality compares paper, score (as floats: bit for bit), keywords and hits
+        assert have == want, profile
+
+
+def test_rank_many_with_per_profile_limits_and_skipped_papers():
+    rng = random.Random(7)
+    index = PaperIndex.build(papers(80, rng))
+    many = profiles(500, rng)
+    limits = [rng.choice((None, 0, 1, 5, 10)) for _ in many]
+    ids = [p.id for p in index.papers]
+    skip = [set(rng.sample(ids, rng.randint(0, 20))) | {999_999} for _ in many]
+    got = index.rank_many(many, limits, skip)
+    for profile, limit, gone, have in zip(many, limits, skip, got, strict=True):
+        full = [m for m in index.rank(profile) if m.paper.id not in gone]
+        want = full if limit is None else full[:limit]
+        assert have == want
+
+
+def test_rank_many_edge_cases():
+    rng = random.Random(3)
+    index = PaperIndex.build(papers(10, rng))
+    assert index.rank_many([]) == []
+    assert PaperIndex.build([]).rank_many(profiles(3, rng)) == [[], [], []]
+    with pytest.raises(ValueError):
+        index.rank_many(profiles(2, rng), limit=[1])
