@@ -21,6 +21,7 @@ from digest.config import Config
 from digest.delivery import RetryPolicy, Sender, SenderFactory, SendOutcome, deliver_due
 from digest.errors import DumpError
 from digest.mail import Envelope, SendResult, build_message, message_id, unsubscribe_links
+from digest.matcher import PaperIndex
 from digest.mime import message_bytes
 from digest.models import Digest, Match, Profile
 from digest.outbox import Outbox
@@ -96,7 +97,13 @@ def build_digests(
     outbox = Outbox(store)
     taken = [outbox.reserved_paper_ids(profile.user) for profile in profiles]
     # The best max_papers that are not taken: what filtering a full ranking would keep.
-    ranked = index.rank_many(profiles, limit=[p.max_papers for p in profiles], skip=taken)
+    if isinstance(index, PaperIndex):  # keywords only: all readers at once
+        ranked = index.rank_many(profiles, limit=[p.max_papers for p in profiles], skip=taken)
+    else:  # the semantic blend ranks one reader at a time
+        ranked = [
+            [m for m in index.rank(p) if m.paper.id not in skip][: p.max_papers]
+            for p, skip in zip(profiles, taken, strict=True)
+        ]
     digests = []
     for profile, matches in zip(profiles, ranked, strict=True):
         day = store.latest_day((m.paper.id for m in matches), up_to)
