@@ -1,0 +1,67 @@
+"""What every command shares: the lazily loaded config, the wall clock, error handling."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from digest.config import Config, SemanticConfig, find_config_path, load_config
+from digest.errors import DigestError
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Context:
+    def __init__(self, config_path: str | None, semantic: bool | None = None) -> None:
+        self.config_path = config_path
+        self.semantic = semantic  # --semantic / --no-semantic override the config
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            config = load_config(find_config_path(self.config_path))
+            if self.semantic is not None:
+                semantic = (config.semantic or SemanticConfig()) if self.semantic else None
+                config = dataclasses.replace(config, semantic=semantic)
+            self._config = config
+        return self._config
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """DigestError -> one clear message and exit 1; anything else -> a short note, exit 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DigestError as e:
+            click.secho(f"error: {e}", fg="red", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # `digest ... | head`: the reader left; nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:  # noqa: BLE001 - the last guard before a user sees a traceback
+            if os.environ.get("DIGEST_DEBUG"):
+                raise
+            click.secho(
+                f"internal error: {type(e).__name__}: {e}\n"
+                "(set DIGEST_DEBUG=1 to see the traceback, and please report it)",
+                fg="red",
+                err=True,
+            )
+            sys.exit(2)
+
+    return wrapper
