@@ -9,7 +9,7 @@ from email.contentmanager import _encode_text
 from email.generator import NLCRE
 
 import pytest
-from test_render import _profile, normalize
+from test_render import normalize
 
 from digest import mime
 from digest.mail import MAIL_POLICY, build_message, message_id, unsubscribe_links
@@ -273,23 +273,11 @@ def test_the_golden_email_written_directly():
     """tests/golden/ada.eml, the email package's LF bytes, is also what message_bytes writes (in CRLF)."""
     from pathlib import Path
 
+    from test_render import GOLDEN_SENDER, golden_digest
     from test_render import NOW as GOLDEN_NOW
-    from test_render import SAMPLE, PaperIndex, read_dump
 
-    papers, seen = [], set()
-    for dump in sorted((SAMPLE / "dumps").iterdir()):
-        listing = read_dump(dump, mtime=dt.datetime(2026, 3, 20))
-        for e in listing.entries:
-            if e.title not in seen:
-                seen.add(e.title)
-                papers.append(Paper(len(papers) + 1, e.title, e.abstract, listing.day))
-    profile = _profile("ada")
-    matches = tuple(PaperIndex.build(papers).rank(profile, profile.max_papers))
-    digest = Digest(profile=profile, matches=matches, day=dt.date(2026, 3, 3))
-    sender = "Research digest <digest@localhost>"
-    links = unsubscribe_links(
-        profile, sender, "https://digest.example.org", Signer(b"golden-secret-0123456789abcdef")
-    )
+    digest, links = golden_digest()
+    profile, sender = digest.profile, GOLDEN_SENDER
     rendered = Renderer().render(digest, links=links)
     data = message_bytes(rendered, profile, sender, message_id("ada", GOLDEN_NOW, sender), GOLDEN_NOW, links)
     golden = (Path(__file__).with_name("golden") / "ada.eml").read_text()

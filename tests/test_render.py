@@ -76,8 +76,11 @@ def normalize(raw: bytes) -> str:
     return text
 
 
-def test_the_sample_digest_matches_the_golden_email():
-    """If a template change is intended: DIGEST_UPDATE_GOLDEN=1 pytest tests/test_render.py."""
+GOLDEN_SENDER = "Research digest <digest@localhost>"
+
+
+def golden_digest() -> tuple[Digest, dict[str, str]]:
+    """Ada's digest from the sample dumps, and its signed links: what tests/golden/ada.eml holds."""
     papers, seen = [], set()
     for dump in sorted((SAMPLE / "dumps").iterdir()):
         listing = read_dump(dump, mtime=dt.datetime(2026, 3, 20))
@@ -88,9 +91,14 @@ def test_the_sample_digest_matches_the_golden_email():
     profile = _profile("ada")
     matches = tuple(PaperIndex.build(papers).rank(profile, profile.max_papers))
     digest = Digest(profile=profile, matches=matches, day=dt.date(2026, 3, 3))
-    sender = "Research digest <digest@localhost>"
     signer = Signer(b"golden-secret-0123456789abcdef")
-    links = unsubscribe_links(profile, sender, "https://digest.example.org", signer)
+    return digest, unsubscribe_links(profile, GOLDEN_SENDER, "https://digest.example.org", signer)
+
+
+def test_the_sample_digest_matches_the_golden_email():
+    """If a template change is intended: DIGEST_UPDATE_GOLDEN=1 pytest tests/test_render.py."""
+    digest, links = golden_digest()
+    profile, sender = digest.profile, GOLDEN_SENDER
     rendered = Renderer().render(digest, links=links)
     msg = build_message(rendered, profile, sender, message_id("ada", NOW, sender), NOW, links)
     actual = normalize(msg.as_bytes())
