@@ -27,16 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import digest.pipeline  # noqa: E402
-from digest import mime  # noqa: E402
+import digest.daemon.tick  # noqa: E402
+from digest.compose import mime  # noqa: E402
+from digest.compose.message import build_message, message_id, unsubscribe_links  # noqa: E402
+from digest.compose.mime import CRLF_POLICY, message_bytes  # noqa: E402
+from digest.compose.render import Renderer  # noqa: E402
 from digest.config import parse_config  # noqa: E402
-from digest.delivery import deliver_due, sender_factory  # noqa: E402
-from digest.mail import build_message, message_id, unsubscribe_links  # noqa: E402
-from digest.mime import CRLF_POLICY, message_bytes  # noqa: E402
+from digest.deliver.delivery import deliver_due, sender_factory  # noqa: E402
+from digest.deliver.queue import queue_digests  # noqa: E402
+from digest.demo.smtp_server import LocalSmtpServer  # noqa: E402
+from digest.ingest.dumps import ingest  # noqa: E402
 from digest.models import Interest, Profile  # noqa: E402
-from digest.pipeline import build_digests, ingest, queue_digests  # noqa: E402
-from digest.render import Renderer  # noqa: E402
-from digest.smtp_server import LocalSmtpServer  # noqa: E402
+from digest.select.digests import build_digests  # noqa: E402
 from digest.store import Store  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 20, 7, 0, tzinfo=dt.UTC)
@@ -171,7 +173,7 @@ def main() -> None:
         spent = {"render": 0.0, "build": 0.0}
         renderer = Renderer()
         timed(renderer, "render", spent)
-        original_build = digest.pipeline.message_bytes
+        original_build = digest.compose.outgoing.message_bytes
 
         def build(*a, **k):
             t = time.perf_counter()
@@ -180,11 +182,11 @@ def main() -> None:
             finally:
                 spent["build"] += time.perf_counter() - t
 
-        digest.pipeline.message_bytes = build
+        digest.compose.outgoing.message_bytes = build
         t0 = time.perf_counter()
         queued = queue_digests(config, store, digests, NOW, renderer=renderer)
         t_queue = time.perf_counter() - t0
-        digest.pipeline.message_bytes = original_build
+        digest.compose.outgoing.message_bytes = original_build
         t_render, t_build = spent["render"], spent["build"]
         t_store = t_queue - t_render - t_build
         print(f"queueing   {t_queue:8.2f} s   {len(queued) / t_queue:8.0f} messages/s   "

@@ -30,10 +30,11 @@ import _onecore  # noqa: F401  (one BLAS thread; before numpy)
 import _path  # noqa: F401  (puts the project on sys.path)
 from _dumps import DEFAULT_DUMPS, read_dumps
 
-from digest.background import background_rate
-from digest.matcher import PaperIndex
 from digest.models import Interest, Match, Paper, Profile
-from digest.text import normalize_word
+from digest.select.background import background_rate
+from digest.select.batch import rank_many
+from digest.select.matcher import PaperIndex
+from digest.select.text import normalize_word
 
 # Keywords a reader might write (hand-written), plus words and word pairs drawn from the
 # papers at run time, so that the vocabulary has thousands of distinct keywords.
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     first: list[list[Match]] = []
     for start in range(0, len(profiles), a.batch):
         batch = profiles[start : start + a.batch]
-        ranked = index.rank_many(batch, limit=[p.max_papers for p in batch])
+        ranked = rank_many(index, batch, limit=[p.max_papers for p in batch])
         returned += sum(len(r) for r in ranked)
         with_hits += sum(1 for r in ranked for m in r if m.hits)
         first = first or ranked

@@ -17,8 +17,8 @@ from pathlib import Path
 import _path  # noqa: F401  (puts the project on sys.path)
 from _dumps import DEFAULT_DUMPS, read_dumps
 
-from digest.matcher import PaperIndex
 from digest.models import Interest, Profile
+from digest.select.matcher import PaperIndex
 
 DEFAULT_RELEVANCE = Path("/work/shared/eval/dev_relevance.json")
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> float:
     users = json.loads(a.relevance.read_text())
     papers = read_dumps(a.dumps)
     if a.semantic:
-        from digest.semantic import SemanticIndex
+        from digest.select.semantic import SemanticIndex
 
         rank = SemanticIndex.build(papers).rank
     else:

@@ -7,6 +7,7 @@ from version n to n + 1, so later releases can migrate existing files in place.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import sqlite3
@@ -109,6 +110,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+
 
 def title_key(title: str) -> str:
     """Normalize a title for deduplication: Unicode form, case, punctuation and whitespace."""
@@ -191,7 +195,7 @@ class Store:
 
     def add_listing(self, listing: Listing, now: dt.datetime) -> IngestResult:
         """Store a listing and its papers in one transaction; a listing seen before adds nothing."""
-        stamp = _iso(now)
+        stamp = iso(now)
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
@@ -237,23 +241,6 @@ class Store:
             rows = self.db.execute(sql + f" WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
         return [_paper(r) for r in rows]
 
-    def unsent_papers(self, user: str) -> list[Paper]:
-        rows = self.db.execute(
-            "SELECT id, title, abstract, first_seen FROM papers WHERE id NOT IN "
-            "(SELECT paper_id FROM sent_papers WHERE user = ?) ORDER BY id",
-            (user,),
-        ).fetchall()
-        return [_paper(r) for r in rows]
-
-    def paper_days(self, paper_id: int) -> list[dt.date]:
-        """The days of every listing the paper appeared in, oldest first."""
-        rows = self.db.execute(
-            "SELECT DISTINCT l.day FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-            "WHERE lp.paper_id = ? ORDER BY l.day",
-            (paper_id,),
-        ).fetchall()
-        return [dt.date.fromisoformat(r[0]) for r in rows]
-
     def latest_day(self, paper_ids: Iterable[int], up_to: dt.date | None = None) -> dt.date | None:
         ids = list(paper_ids)
         if not ids:
@@ -290,7 +277,7 @@ class Store:
             "SELECT DISTINCT p.id, p.title, p.abstract, p.first_seen FROM papers p "
             "JOIN listing_papers lp ON lp.paper_id = p.id JOIN listings l ON l.id = lp.listing_id "
             "WHERE l.ingested_at > ? ORDER BY p.id",
-            (_iso(moment),),
+            (iso(moment),),
         ).fetchall()
         return [_paper(r) for r in rows]
 
@@ -345,7 +332,7 @@ class Store:
             "INSERT INTO schedule_state (user, last_period, last_run_at) VALUES (?,?,?) "
             "ON CONFLICT(user) DO UPDATE SET last_period = excluded.last_period, "
             "last_run_at = excluded.last_run_at",
-            (user, period, _iso(now)),
+            (user, period, iso(now)),
         )
 
     # -- deliveries ----------------------------------------------------------------------
@@ -368,7 +355,7 @@ class Store:
         ids = list(paper_ids)
         delivery_id = self.db.execute(
             "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
-            (user, message_id, recipient, len(ids), _iso(now)),
+            (user, message_id, recipient, len(ids), iso(now)),
         ).lastrowid
         self.db.executemany(
             "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",
@@ -378,6 +365,15 @@ class Store:
     def sent_paper_ids(self, user: str) -> set[int]:
         rows = self.db.execute("SELECT paper_id FROM sent_papers WHERE user = ?", (user,))
         return {r[0] for r in rows}
+
+    def reserved_paper_ids(self, user: str) -> set[int]:
+        """Papers the reader was sent, or that wait in a queued message to them."""
+        ids = self.sent_paper_ids(user)
+        for (raw,) in self.db.execute(
+            "SELECT paper_ids FROM outbox WHERE user = ? AND status = ?", (user, QUEUED)
+        ):
+            ids.update(json.loads(raw))
+        return ids
 
     def deliveries(self, user: str | None = None) -> list[Delivery]:
         sql = "SELECT user, message_id, recipient, papers, sent_at FROM deliveries"
@@ -403,7 +399,7 @@ def _paper(row: tuple[int, str, str, str]) -> Paper:
     return Paper(id=row[0], title=row[1], abstract=row[2], first_seen=dt.date.fromisoformat(row[3]))
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("store timestamps must be timezone-aware")
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")

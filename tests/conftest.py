@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.config import Config, load_config
-from digest.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
@@ -100,7 +100,7 @@ class WebWorkspace(Workspace):
     """A workspace whose config has base_url (a free loopback port) and web.secret_env."""
 
     def __init__(self, root: Path, smtp_port: int) -> None:
-        from digest.smtp_server import free_port
+        from digest.demo.smtp_server import free_port
 
         super().__init__(root, smtp_port)
         self.port = free_port()
@@ -113,8 +113,8 @@ class WebWorkspace(Workspace):
         """`digest serve`'s app on a thread, as a real HTTP server."""
         from werkzeug.serving import make_server
 
-        from digest.tokens import Signer
-        from digest.web import create_app
+        from digest.signing import Signer
+        from digest.web.app import create_app
 
         config = self.config
         app = create_app(config, Signer.from_config(config), lambda: now)

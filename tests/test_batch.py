@@ -7,8 +7,9 @@ import random
 
 import pytest
 
-from digest.matcher import PaperIndex
 from digest.models import Interest, Paper, Profile
+from digest.select.batch import rank_many
+from digest.select.matcher import PaperIndex
 
 _WORDS = (
     "pruning sparse distillation quantization early exit lottery ticket grokking optimization "
@@ -52,7 +53,7 @@ def test_rank_many_equals_rank_for_every_profile(limit):
     index = PaperIndex.build(papers(120, rng))
     many = profiles(3000, rng)
     expected = [index.rank(p, limit) for p in many]  # the one-profile-at-a-time path first
-    got = PaperIndex.build(index.papers).rank_many(many, limit)  # a fresh index: no shared cache
+    got = rank_many(PaperIndex.build(index.papers), many, limit)  # a fresh index: no shared cache
     assert sum(len(m) for m in expected) > 1000
     for profile, want, have in zip(many, expected, got, strict=True):
         # Match equality compares paper, score (as floats: bit for bit), keywords and hits
@@ -66,7 +67,7 @@ def test_rank_many_with_per_profile_limits_and_skipped_papers():
     limits = [rng.choice((None, 0, 1, 5, 10)) for _ in many]
     ids = [p.id for p in index.papers]
     skip = [set(rng.sample(ids, rng.randint(0, 20))) | {999_999} for _ in many]
-    got = index.rank_many(many, limits, skip)
+    got = rank_many(index, many, limits, skip)
     for profile, limit, gone, have in zip(many, limits, skip, got, strict=True):
         full = [m for m in index.rank(profile) if m.paper.id not in gone]
         want = full if limit is None else full[:limit]
@@ -76,7 +77,7 @@ def test_rank_many_with_per_profile_limits_and_skipped_papers():
 def test_rank_many_edge_cases():
     rng = random.Random(3)
     index = PaperIndex.build(papers(10, rng))
-    assert index.rank_many([]) == []
-    assert PaperIndex.build([]).rank_many(profiles(3, rng)) == [[], [], []]
+    assert rank_many(index, []) == []
+    assert rank_many(PaperIndex.build([]), profiles(3, rng)) == [[], [], []]
     with pytest.raises(ValueError):
-        index.rank_many(profiles(2, rng), limit=[1])
+        rank_many(index, profiles(2, rng), limit=[1])

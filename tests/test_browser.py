@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digest.mail import SmtpSender
-from digest.pipeline import build_digests, ingest, send_digests
-from digest.profiles import load_profiles
+from digest.deliver.queue import send_digests
+from digest.deliver.transports import SmtpSender
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.select.digests import build_digests
 from digest.store import Store
 
 from conftest import NOW, make_dump

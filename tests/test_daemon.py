@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.smtp_server import LocalSmtpServer, Received
+from digest.demo.smtp_server import LocalSmtpServer, Received
 
 from conftest import Workspace, make_dump
 

@@ -13,12 +13,14 @@ from collections import Counter
 import pytest
 
 from digest.config import load_config
-from digest.delivery import RateLimiter, RetryPolicy, deliver_due
+from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
+from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
+from digest.deliver.queue import queue_digests
+from digest.demo.smtp_server import LocalSmtpServer, free_port
 from digest.errors import ConfigError
-from digest.outbox import FAILED, QUEUED, SENT, Outbox
-from digest.pipeline import build_digests, ingest, queue_digests
-from digest.profiles import load_profiles
-from digest.smtp_server import LocalSmtpServer, free_port
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.select.digests import build_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump

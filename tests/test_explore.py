@@ -35,8 +35,8 @@ def test_a_keyword_that_matches_nothing_changes_nothing(workspace):
 
 
 def test_a_heavier_weight_can_reorder_the_digest(workspace):
-    from digest.explore import try_keyword
-    from digest.profiles import load_profile
+    from digest.profiles.load import load_profile
+    from digest.select.explore import try_keyword
     from digest.store import Store
 
     seed(workspace)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from digest.inline import CssInliner, premailer_inline
-from digest.matcher import PaperIndex
+from digest.compose.inline import CssInliner, premailer_inline
+from digest.compose.render import Renderer, builtin_templates
+from digest.ingest.sources import read_dump
 from digest.models import Digest, Interest, Paper, Profile
-from digest.render import Renderer, builtin_templates
-from digest.sources import read_dump
+from digest.select.matcher import PaperIndex
 
 from conftest import SHARED
 

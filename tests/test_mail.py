@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from digest.mail import SmtpSender
-from digest.pipeline import build_digests, ingest, send_digests
-from digest.profiles import load_profiles
-from digest.smtp_server import LocalSmtpServer, Received
+from digest.deliver.queue import send_digests
+from digest.deliver.transports import SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer, Received
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.select.digests import build_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
@@ -179,7 +181,7 @@ def test_an_unreachable_server_is_a_clear_error(workspace):
     from digest.errors import DeliveryError
 
     seed(workspace)
-    port = __import__("digest.smtp_server", fromlist=["free_port"]).free_port()
+    port = __import__("digest.demo.smtp_server", fromlist=["free_port"]).free_port()
     workspace.config_path.write_text(workspace.config_path.read_text().replace("2525", str(port)))
     with pytest.raises(DeliveryError, match=rf"cannot connect to the SMTP server 127.0.0.1:{port}"):
         send_all(workspace)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from digest.matcher import PaperIndex, keyword_matches, rank
 from digest.models import Interest, Match, Paper, Profile
+from digest.select.matcher import PaperIndex, keyword_matches, rank
 
 DAY = dt.date(2024, 3, 14)
 

@@ -11,12 +11,12 @@ from email.generator import NLCRE
 import pytest
 from test_render import normalize
 
-from digest import mime
-from digest.mail import MAIL_POLICY, build_message, message_id, unsubscribe_links
-from digest.mime import CRLF_POLICY, message_bytes
+from digest.compose import mime
+from digest.compose.message import MAIL_POLICY, build_message, message_id, unsubscribe_links
+from digest.compose.mime import CRLF_POLICY, message_bytes
+from digest.compose.render import Rendered, Renderer
 from digest.models import Digest, Interest, Match, Paper, Profile
-from digest.render import Rendered, Renderer
-from digest.tokens import Signer
+from digest.signing import Signer
 
 from conftest import NOW
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.mail import SmtpSender
-from digest.outbox import FAILED, QUEUED, SENT, Outbox
-from digest.pipeline import build_digests, deliver_due, ingest, queue_digests
-from digest.profiles import load_profiles
-from digest.smtp_server import LocalSmtpServer
+from digest.deliver.delivery import deliver_due
+from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
+from digest.deliver.queue import queue_digests
+from digest.deliver.transports import SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.select.digests import build_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump

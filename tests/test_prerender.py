@@ -10,9 +10,9 @@ import pytest
 from lxml import etree
 from markupsafe import escape
 
+from digest.compose.preinline import Fallback, PreInlined, Unsupported, _attribute, _text
+from digest.compose.render import Renderer, builtin_templates
 from digest.models import Digest, Hit, Interest, Match, Paper, Profile
-from digest.prerender import Fallback, PreInlined, Unsupported, _attribute, _text
-from digest.render import Renderer, builtin_templates
 
 PIECES = [
     *["a", "b", "word", "Spiking", "x" * 30, " ", " ", "  ", "-", ".", ",", "%", "%20", "+", "/", "?", "="],

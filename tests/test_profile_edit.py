@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from digest.cli import main
-from digest.profiles import load_profile
+from digest.profiles.load import load_profile
 
 from conftest import ROOT
 

@@ -8,7 +8,7 @@ import pytest
 
 from digest.errors import ProfileError
 from digest.models import Interest
-from digest.profiles import load_profile, load_profiles
+from digest.profiles.load import load_profile, load_profiles
 
 
 def test_a_full_profile(workspace):

@@ -7,15 +7,15 @@ import os
 import re
 from pathlib import Path
 
+from digest.compose.message import build_message, message_id, unsubscribe_links
+from digest.compose.render import Renderer, highlight, trim_point
 from digest.config import load_config
 from digest.demo import SAMPLE
-from digest.mail import build_message, message_id, unsubscribe_links
-from digest.matcher import PaperIndex
+from digest.ingest.sources import read_dump
 from digest.models import Digest, Hit, Paper
-from digest.profiles import load_profile_file
-from digest.render import Renderer, highlight, trim_point
-from digest.sources import read_dump
-from digest.tokens import Signer
+from digest.profiles.load import load_profile_file
+from digest.select.matcher import PaperIndex
+from digest.signing import Signer
 
 from conftest import NOW
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from digest.daemon.slots import due_slot, next_slot
 from digest.models import Interest, Profile
-from digest.schedule import due_slot, next_slot
 
 UTC = dt.UTC
 GRACE = dt.timedelta(hours=4)

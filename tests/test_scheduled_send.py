@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from digest.lock import AlreadyRunning, RunLock
-from digest.mail import SmtpSender
-from digest.outbox import Outbox
-from digest.pipeline import run_once
-from digest.profiles import load_profiles
+from digest.daemon.lock import AlreadyRunning, RunLock
+from digest.daemon.tick import run_once
+from digest.deliver.outbox import Outbox
+from digest.deliver.transports import SmtpSender
+from digest.profiles.load import load_profiles
 from digest.store import Store
 
 from conftest import Workspace, make_dump
@@ -150,7 +150,7 @@ def test_only_one_run_at_a_time_per_database(workspace):
 def test_status_shows_the_last_ingest_each_readers_last_and_next_digest_and_what_failed(
     mail_workspace, smtp_server
 ):
-    from digest.status import collect_status, format_status
+    from digest.daemon.status import collect_status, format_status
 
     ws = mail_workspace
     ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
@@ -160,7 +160,7 @@ def test_status_shows_the_last_ingest_each_readers_last_and_next_digest_and_what
     ws.dump("bad.txt", "garbage\n", mtime=EARLIER)
     config = ws.config
     with Store(config.database) as store, SmtpSender(config.smtp) as sender:
-        from digest.profiles import load_profiles_lenient
+        from digest.profiles.load import load_profiles_lenient
 
         run_once(config, store, load_profiles_lenient(config)[0], sender, MON_0700 + dt.timedelta(minutes=30))
     text = format_status(collect_status(config, MON_0700 + dt.timedelta(hours=1)))

@@ -12,7 +12,7 @@ import pytest
 
 from digest.errors import ConfigError
 from digest.models import Interest, Paper, Profile
-from digest.semantic import Embedder, SemanticIndex, available, load_model
+from digest.select.semantic import Embedder, SemanticIndex, available, load_model
 
 DAY = dt.date(2024, 3, 14)
 FILLER = "We consider a problem and propose a method that improves over baselines. " * 4
@@ -118,7 +118,7 @@ def test_packaged_model_ranks_a_paraphrase_above_an_unrelated_paper():
 
 
 def test_paper_embeddings_are_computed_once_and_kept_in_the_store(tmp_path):
-    from digest.ranking import build_index
+    from digest.select.ranking import build_index
     from digest.store import Store
 
     model = BagOfWordsModel()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import DumpError
-from digest.sources import parse_dump, read_dump
+from digest.ingest.sources import parse_dump, read_dump
 
 from conftest import make_dump
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from digest.config import ConfigError, load_config
-from digest.tokens import Signer
-from digest.web import create_app
+from digest.signing import Signer
+from digest.web.app import create_app
 
 from conftest import NOW, make_dump
 

@@ -1,0 +1,63 @@
+"""The command line: parse, call the library, print. No logic lives here.
+
+One module per group of commands; this one holds the top-level group and wires them in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from digest import __version__
+from digest.cli import daily, extras, papers
+from digest.cli.common import Context
+from digest.cli.profile import profile
+
+log = logging.getLogger("digest")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="DIGEST_CONFIG",
+    help="Configuration file (default: $DIGEST_CONFIG, else ./config.yaml).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, one line per event.")
+@click.option(
+    "--semantic/--no-semantic",
+    default=None,
+    help="Blend in semantic matching (needs digest[semantic]), or not; default: as the config says.",
+)
+@click.version_option(__version__, prog_name="digest")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: bool, semantic: bool | None) -> None:
+    """Personalized email digests from daily listings of trending research papers.
+
+    \b
+    Try it with no setup at all:
+      digest demo
+    Then, with your own config.yaml (see config.example.yaml):
+      digest ingest && digest send
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Context(config_path, semantic)
+
+
+for command in (
+    papers.ingest,
+    papers.rank,
+    papers.preview,
+    daily.send,
+    daily.run,
+    daily.status,
+    extras.demo,
+    extras.serve,
+    profile,
+):
+    main.add_command(command)

@@ -1,0 +1,91 @@
+"""`digest demo` and `digest serve`: the whole loop on sample data, and the preferences pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from digest.cli.common import Context, handle_errors, now_utc
+
+log = logging.getLogger("digest")
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("digest-demo"),
+    show_default=True,
+    help="Where to put the demo.",
+)
+@handle_errors
+def demo(folder: Path) -> None:
+    """Run the whole pipeline on sample data with a built-in mail server: no setup needed.
+
+    \b
+    Example:
+      digest demo
+      digest demo --dir /tmp/try-digest
+    """
+    from digest.demo import run_demo
+
+    result = run_demo(folder, now_utc())
+    click.echo(f"Demo folder: {result.folder}")
+    for r in result.ingest.results:
+        click.echo(
+            f"  ingested {r.source.name}: {r.day}, {r.new_papers} new papers, {r.known_papers} already known"
+        )
+    click.echo("")
+    click.echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
+    for o in result.outcomes:
+        click.echo(f"  {o.user:<10} {o.email:<22} {o.papers:>6}  {'delivered' if o.ok else o.reply}")
+    click.echo("")
+    click.echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
+    for _recipient, eml, html in result.saved:
+        click.echo(f"  {html}   ({eml.name})")
+    click.echo(f"Then try: digest --config {result.folder / 'config.yaml'} rank ada")
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default: web.host, else 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: web.port, else 8025).")
+@click.pass_obj
+@handle_errors
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the preferences pages, one-click unsubscribe and live previews (Flask).
+
+    Listens on loopback unless told otherwise. Without web.secret_env, a random secret
+    signs the links for this run only (fine for local previews; emails need the real one).
+
+    \b
+    Example:
+      digest serve
+      DIGEST_SECRET=$(openssl rand -hex 32) digest serve --host 0.0.0.0 --port 8080
+    """
+    from digest.profiles.load import load_profiles
+    from digest.signing import Signer
+    from digest.web.app import create_app
+
+    config = obj.config
+    host = host or config.web.host
+    port = port or config.web.port
+    signer = Signer.from_config(config)
+    if signer is None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            from digest.errors import ConfigError
+
+            raise ConfigError(
+                "web.secret_env is not set: serving beyond loopback needs a signing secret "
+                "(set web.secret_env: DIGEST_SECRET in the config and export DIGEST_SECRET)"
+            )
+        signer = Signer.ephemeral()
+        click.secho("note: no web.secret_env: links are signed with a random secret for this run.", err=True)
+    app = create_app(config, signer, now_utc)
+    local = f"http://{'[::1]' if host == '::1' else host}:{port}"
+    click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
+    for p in load_profiles(config):
+        click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user)}")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)

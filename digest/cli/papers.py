@@ -1,0 +1,163 @@
+"""`digest ingest`, `rank` and `preview`: dumps in, and what a reader would get."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from digest.cli.common import Context, handle_errors, now_utc
+from digest.files import write_atomic
+
+log = logging.getLogger("digest")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+@handle_errors
+def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
+    """Read listing dumps into the database (default: every dump in the inbox).
+
+    A dump is stored whole or not at all; a dump seen before adds nothing. Dumps taken from
+    the inbox move to inbox/processed/, unreadable ones to inbox/failed/ with the reason in
+    NAME.error.txt beside them; dumps named on the command line stay where they are.
+
+    \b
+    Example:
+      digest ingest
+      digest ingest ~/Downloads/2026-03-14.txt
+    """
+
+    from digest.daemon.lock import RunLock
+    from digest.ingest.dumps import ingest as run_ingest
+    from digest.ingest.dumps import ingest_inbox
+    from digest.store import Store
+
+    config = obj.config
+    with Store(config.database) as store:
+        if paths:
+            report = run_ingest(store, list(paths), now_utc())
+        else:  # the inbox is the daemon's: not while it runs
+            with RunLock(config.database).acquire("digest ingest"):
+                report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0))
+        totals = store.counts()
+    if not report.results and not report.failures:
+        click.echo(f"No dumps in {config.inbox}.")
+    for r in report.results:
+        if r.already_ingested:
+            click.echo(f"{r.source}: {r.day} already ingested, nothing new")
+        else:
+            click.echo(
+                f"{r.source}: {r.day}, {r.entries} entries: "
+                f"{r.new_papers} new papers, {r.known_papers} already known"
+            )
+    for f in report.failures:
+        click.secho(f"rejected: {f.error}", fg="red", err=True)
+    click.echo(f"The database holds {totals['papers']} papers from {totals['listings']} listings.")
+    if report.failures:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("user")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many papers to show."
+)
+@click.pass_obj
+@handle_errors
+def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
+    """Rank every stored paper for USER, with the keywords behind each score.
+
+    \b
+    Example:
+      digest rank ada --limit 5
+      digest rank ada --json | jq '.[0]'
+    """
+    from digest.profiles.load import load_profile
+    from digest.select.digests import rank_all
+    from digest.store import Store
+
+    config = obj.config
+    profile = load_profile(config, user)
+    with Store(config.database) as store:
+        matches = rank_all(store, profile, limit, config)
+    if as_json:
+        rows = [
+            {
+                "id": m.paper.id,
+                "title": m.paper.title,
+                "score": m.score,
+                "matches": list(m.keywords),
+                "first_seen": m.paper.first_seen.isoformat(),
+                "hits": [
+                    {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end} for h in m.hits
+                ],
+            }
+            for m in matches
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo(f"No stored paper matches {user}'s interests.")
+        return
+    for i, m in enumerate(matches, 1):
+        click.echo(f"{i:>3}. {m.score:7.3f}  {m.paper.title}")
+        click.echo(f"              matched: {', '.join(m.keywords)}")
+
+
+@click.command()
+@click.argument("user")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the HTML (default: preview-USER.html, unless --text or --open alone).",
+)
+@click.option("--open", "open_it", is_flag=True, help="Open the HTML in the default browser.")
+@click.option("--text", "as_text", is_flag=True, help="Print the plain-text part to the terminal.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DAY",
+    help="As of a past listing day (YYYY-MM-DD): only papers listed on or before DAY.",
+)
+@click.pass_obj
+@handle_errors
+def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: bool, day: Any) -> None:
+    """Show the digest USER would get now, without sending or marking anything.
+
+    Same papers, templates and CSS inlining as `digest send`. With --date, only papers
+    listed on or before that day count; papers the reader was already sent are left out,
+    as for `digest send`.
+
+    \b
+    Example:
+      digest preview ada --out ada.html
+      digest preview ada --text --date 2026-03-14
+      digest preview ada --open
+    """
+    from digest.compose.preview import open_in_browser
+    from digest.compose.preview import preview as build_preview
+
+    config = obj.config
+    outgoing = build_preview(config, user, now_utc(), up_to=day.date() if day else None)
+    if outgoing.digest.profile.paused:
+        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+    if as_text:
+        click.echo(outgoing.rendered.text, nl=False)
+    if out is None and (open_it or not as_text):
+        out = Path(tempfile.gettempdir()) / f"digest-preview-{user}.html" if open_it else None
+        out = out or Path(f"preview-{user}.html")
+    if out is not None:
+        write_atomic(out, outgoing.rendered.html)
+        click.echo(f"{outgoing.rendered.subject}\nWrote {out}", err=as_text)
+    if open_it and out is not None and not open_in_browser(out):
+        click.echo(f"No browser found: open {out} yourself.", err=True)

@@ -1,0 +1,266 @@
+"""`digest profile ...`: create, show, change and try out reader profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from digest.cli.common import Context, handle_errors
+
+
+@click.group()
+def profile() -> None:
+    """Create, show and change reader profiles (comments and layout of the file are kept).
+
+    Every change is validated like a hand edit and written atomically; an invalid change is
+    refused and the file stays as it was.
+
+    \b
+    Example:
+      digest profile new ada --email ada@example.org --interest "spiking neural networks"
+      digest profile add ada neuromorphic --weight 2
+      digest profile show ada
+    """
+
+
+def _saved(edited: Any, what: str) -> None:
+    where = edited.profile.source
+    click.echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
+
+
+@profile.command("new")
+@click.argument("user")
+@click.option("--email", required=True, metavar="ADDR", help="Where the digests go.")
+@click.option(
+    "--interest",
+    "-i",
+    "interests",
+    multiple=True,
+    required=True,
+    metavar="KEYWORD",
+    help="A keyword or phrase (repeatable; at least one).",
+)
+@click.option("--name", help="The reader's name, for the greeting.")
+@click.pass_obj
+@handle_errors
+def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...], name: str | None) -> None:
+    """Create profiles/USER.yaml, with commented defaults to fill in.
+
+    \b
+    Example:
+      digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
+    """
+    from digest.profiles.edit import create_profile
+
+    created = create_profile(obj.config, user, email, interests, name)
+    click.echo(f"Created {created.source}")
+
+
+@profile.command("show")
+@click.argument("user")
+@click.pass_obj
+@handle_errors
+def profile_show(obj: Context, user: str) -> None:
+    """Show USER's profile as a readable table (defaults from the config filled in).
+
+    \b
+    Example:
+      digest profile show ada
+    """
+    from digest.profiles.load import WEEKDAYS, load_profile
+
+    p = load_profile(obj.config, user)
+    when = {"daily": "every day", "weekdays": "Monday to Friday"}.get(p.frequency)
+    when = when or f"every {WEEKDAYS[p.weekday].capitalize()}"
+    rows = [
+        ("user", p.user),
+        ("name", p.name or "-"),
+        ("email", p.email),
+        ("schedule", f"{p.send_at:%H:%M} {p.timezone}, {when}"),
+        ("max_papers", str(p.max_papers)),
+        ("min_score", f"{p.min_score:g}"),
+        ("paused", "yes (nothing is sent)" if p.paused else "no"),
+        ("send_empty", "yes" if p.send_empty else "no"),
+        ("exclude", ", ".join(p.exclude) or "-"),
+    ]
+    click.echo(f"{p.source}")
+    for key, value in rows:
+        click.echo(f"  {key:<11} {value}")
+    width = max([len(i.phrase) for i in p.interests] + [8])
+    click.echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
+    for i in p.interests:
+        click.echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
+
+
+@profile.command("add")
+@click.argument("user")
+@click.argument("keyword")
+@click.option("--weight", type=float, help="How much it counts (default 1); changes the weight if present.")
+@click.pass_obj
+@handle_errors
+def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> None:
+    """Add KEYWORD to USER's interests, or change its weight with --weight.
+
+    A list of keywords stays a list while every weight is 1; a weight other than 1 turns it
+    into a mapping keyword -> weight (the other keywords get weight 1).
+
+    \b
+    Example:
+      digest profile add ada "event cameras" --weight 2
+    """
+    from digest.profiles.edit import add_interest, apply_edit
+
+    edited = apply_edit(obj.config, user, lambda data, path: add_interest(data, keyword, weight, path))
+    _saved(edited, f"{keyword!r} is in {user}'s interests" + (f" with weight {weight:g}" if weight else ""))
+
+
+@profile.command("remove")
+@click.argument("user")
+@click.argument("keyword")
+@click.pass_obj
+@handle_errors
+def profile_remove(obj: Context, user: str, keyword: str) -> None:
+    """Remove KEYWORD from USER's interests (case and spacing do not matter).
+
+    \b
+    Example:
+      digest profile remove ada neuromorphic
+    """
+    from digest.profiles.edit import apply_edit, remove_interest
+
+    edited = apply_edit(obj.config, user, lambda data, path: remove_interest(data, keyword, path))
+    _saved(edited, f"Removed {keyword!r} from {user}'s interests")
+
+
+@profile.command("exclude")
+@click.argument("user")
+@click.argument("term")
+@click.option("--remove", is_flag=True, help="Stop excluding TERM.")
+@click.pass_obj
+@handle_errors
+def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
+    """Leave out papers that mention TERM (or, with --remove, stop leaving them out).
+
+    \b
+    Example:
+      digest profile exclude ada medical
+      digest profile exclude ada medical --remove
+    """
+    from digest.profiles.edit import add_exclude, apply_edit, remove_exclude
+
+    change = remove_exclude if remove else add_exclude
+    edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path))
+    _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
+
+
+@profile.command("set")
+@click.argument("user")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+@handle_errors
+def profile_set(obj: Context, user: str, key: str, value: str) -> None:
+    """Set KEY to VALUE in USER's profile: name, email, timezone, send_at, max_papers,
+    min_score, frequency, weekday, paused, send_empty.
+
+    \b
+    Example:
+      digest profile set ada send_at 07:30
+      digest profile set ada timezone Europe/Paris
+      digest profile set ada frequency weekly && digest profile set ada weekday friday
+    """
+    from digest.profiles.edit import apply_edit, set_key
+
+    notes: list[str] = []
+    edited = apply_edit(obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)))
+    for note in notes:
+        click.echo(note)
+    _saved(edited, f"{key} is {value!r} for {user}")
+
+
+@profile.command("edit")
+@click.argument("user")
+@click.pass_obj
+@handle_errors
+def profile_edit(obj: Context, user: str) -> None:
+    """Open USER's profile in $VISUAL or $EDITOR; save only if it is valid (like `crontab -e`).
+
+    You edit a copy. If it is invalid, the problems are shown and you can re-open it; the
+    real file is replaced only by a valid version.
+
+    \b
+    Example:
+      EDITOR=nano digest profile edit ada
+    """
+    from digest.profiles.edit import edit_in_editor, run_editor
+
+    def ask(errors: str) -> bool:
+        click.secho(errors, fg="red", err=True)
+        return click.confirm("Re-open the editor?", default=True, err=True)
+
+    edited = edit_in_editor(obj.config, user, run_editor, ask)
+    click.echo(f"Saved {edited.source}" if edited else "No change.")
+
+
+@profile.command("test")
+@click.argument("user")
+@click.argument("keyword")
+@click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back.")
+@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True, help="Papers to list.")
+@click.pass_obj
+@handle_errors
+def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int, show: int) -> None:
+    """Try KEYWORD before keeping it: which recent papers it matches, and how USER's digest changes.
+
+    Nothing is saved; `digest profile add` keeps it.
+
+    \b
+    Example:
+      digest profile test ada "event cameras"
+      digest profile test ada SNN --weight 2 --days 7
+    """
+    from digest.profiles.load import load_profile
+    from digest.select.explore import try_keyword
+    from digest.store import Store
+
+    config = obj.config
+    profile = load_profile(config, user)
+    with Store(config.database) as store:
+        trial = try_keyword(store, profile, keyword, weight, days, config)
+    when = f"since {trial.since:%b} {trial.since.day}" if trial.since else "(no papers stored yet)"
+    click.echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
+    for i, m in enumerate(trial.matches[:show], 1):
+        click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
+    if len(trial.matches) > show:
+        click.echo(f"      ... and {len(trial.matches) - show} more")
+    click.echo(f"\n{user}'s digest from these papers with {keyword!r} (weight {weight:g}):")
+    position = {m.paper.id: i for i, m in enumerate(trial.after, 1)}
+    for m in trial.added:
+        click.echo(f"  + #{position[m.paper.id]:<2} {m.paper.title}")
+    for m in trial.dropped:
+        click.echo(f"  -     {m.paper.title}  (drops out)")
+    if not trial.added and not trial.dropped:
+        click.echo("  no change: the same papers as now")
+    else:
+        kept = len(trial.after) - len(trial.added)
+        click.echo(f"  {kept} papers stay; {len(trial.after)} in all (at most {profile.max_papers})")
+
+
+@profile.command("url")
+@click.argument("user")
+@click.pass_obj
+@handle_errors
+def profile_url(obj: Context, user: str) -> None:
+    """Print USER's signed preferences link (the one in their emails).
+
+    Needs base_url and web.secret_env in the config.
+
+    \b
+    Example:
+      digest profile url ada
+    """
+    from digest.web.app import reader_url
+
+    click.echo(reader_url(obj.config, user))

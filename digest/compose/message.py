@@ -1,0 +1,96 @@
+"""A digest's message: its Message-ID, its unsubscribe links, its headers, the EmailMessage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime, parseaddr
+from typing import Any
+from urllib.parse import quote
+
+from digest.compose.render import Rendered
+from digest.models import Profile
+from digest.signing import Signer
+
+
+def message_id(user: str, now: dt.datetime, sender: str) -> str:
+    """A new, unique Message-ID; the outbox keeps it, so a re-send of the same message reuses it."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<digest.{now:%Y%m%d%H%M%S}.{uuid.uuid4().hex[:16]}.{_safe(user)}@{domain}>"
+
+
+def _safe(user: str) -> str:
+    """ASCII only: a Message-ID with "josé" in it cannot be written at all (UnicodeEncodeError)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in user)
+
+
+def unsubscribe_links(
+    profile: Profile, sender: str, base_url: str | None, signer: Signer | None = None
+) -> dict[str, str]:
+    """The mailto fallback always; with a base_url and a signing secret, the reader's signed pages."""
+    address = parseaddr(sender)[1]
+    mailto = f"mailto:{address}?subject={quote('unsubscribe ' + profile.user)}"
+    links = {"unsubscribe_mailto": mailto, "unsubscribe": mailto}
+    if base_url and signer is not None:
+        page = f"{base_url}/u/{signer.token(profile.user)}"
+        links["preferences"] = page
+        links["unsubscribe"] = f"{page}/unsubscribe"
+    return links
+
+
+class _MailPolicy(EmailPolicy):
+    """The default policy, except that List-Unsubscribe is folded only between its URLs.
+
+    The default would turn a URL longer than a line into RFC 2047 encoded words, which no mail
+    client reads as a link (RFC 2369 says to fold at whitespace; lines may reach 998 octets).
+    """
+
+    def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
+        if name.lower() == "list-unsubscribe":
+            urls = re.split(r",\s*(?=<)", " ".join(str(value).split()))
+            return f"{name}: " + f",{self.linesep} ".join(urls) + self.linesep
+        return super()._fold(name, value, refold_binary)  # type: ignore[misc]
+
+
+MAIL_POLICY = _MailPolicy()
+
+
+def message_headers(
+    rendered: Rendered, profile: Profile, sender: str, msg_id: str, now: dt.datetime, links: dict[str, str]
+) -> list[tuple[str, Any]]:
+    """The top-level headers of a digest, in order (the MIME ones come with the content).
+
+    Shared by :func:`build_message` and :func:`digest.mime.message_bytes`, so the two cannot drift."""
+    unsubscribe = [f"<{links['unsubscribe_mailto']}>"]
+    if links.get("unsubscribe", "").startswith("http"):
+        unsubscribe.insert(0, f"<{links['unsubscribe']}>")
+    headers: list[tuple[str, Any]] = [
+        ("From", sender),
+        ("To", Address(display_name=profile.name or "", addr_spec=profile.email)),
+        ("Subject", rendered.subject),
+        ("Date", format_datetime(now)),
+        ("Message-ID", msg_id),
+        ("List-Unsubscribe", ", ".join(unsubscribe)),
+    ]
+    if len(unsubscribe) > 1:
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))  # RFC 8058: POST to the URL
+    headers += [("Auto-Submitted", "auto-generated"), ("X-Digest-User", profile.user)]
+    return headers
+
+
+def build_message(
+    rendered: Rendered, profile: Profile, sender: str, msg_id: str, now: dt.datetime, links: dict[str, str]
+) -> EmailMessage:
+    """multipart/alternative: the text part first, the HTML part last (the preferred one).
+
+    For the bytes to send, :func:`digest.mime.message_bytes` writes the same bytes ~5x faster."""
+    msg = EmailMessage(policy=MAIL_POLICY)
+    for name, value in message_headers(rendered, profile, sender, msg_id, now, links):
+        msg[name] = value
+    msg.set_content(rendered.text, charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    return msg

@@ -1,0 +1,321 @@
+"""An email template with its CSS inlined once, when it is loaded: premailer's bytes from Jinja alone.
+
+premailer gives an element its style from the element's tag and classes and those of its
+ancestors; in a template those are static. So, once per template:
+
+1. the template's Jinja AST is flattened into a *marker document*: its static HTML, every
+   ``{{ expression }}`` replaced by a marker, every ``{% if %}``/``{% for %}`` branch wrapped in
+   marker comments (all branches side by side: each must be balanced HTML, which is checked);
+2. premailer runs on that document, as it would on a rendered digest;
+3. premailer's output is cut at the markers and the pieces become the template's static text,
+   and each expression is wrapped in a filter that writes its value the way lxml's parse and
+   serialization would have (``&``, ``<``, ``>`` as entities, quotes as characters, URLs in
+   ``href`` percent-encoded...).
+
+At render time the digest is produced by Jinja alone, no lxml. ``<mark>`` and other phrasing
+tags inside a value (highlighting) get the start tag premailer gives them *in that place*,
+computed once per place by running premailer on the marker document with the tag in it.
+
+A value the fast escape cannot vouch for (control characters, an unknown entity or tag in
+markup, a quote in an attribute...) raises :class:`Fallback` and the caller renders that
+message the plain way; a template this cannot handle (extends, macros, selectors that depend
+on siblings, an expression inside a tag or a style...) raises :class:`Unsupported` at load.
+``tests/test_prerender.py`` checks the bytes against premailer over random hostile values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, Template, nodes
+from lxml import etree
+from markupsafe import Markup, escape
+
+from digest.compose.inline import CssInliner, premailer_inline
+
+MARK = "zq8"  # markers: zq8v<n>Z (an expression), zq8b<n>Z / zq8e<n>Z (a branch begins / ends)
+_MARKER = re.compile(MARK + r"([vbe])(\d+)Z")
+_SPLIT = re.compile("<!--" + MARK + r"([be])(\d+)Z-->|" + MARK + r"(v)(\d+)Z")
+# Characters lxml's parser changes or drops (controls, CR, noncharacters, lone surrogates):
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")  # after &#34; and &#39; are turned into quotes
+_TAG = re.compile(r'<(/?)([a-z]+)((?: [a-z-]+="[^"<>&]*")*)>')
+_PHRASING = frozenset(
+    ["abbr", "b", "bdi", "bdo", "cite", "code", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp"]
+    + ["small", "span", "strong", "sub", "sup", "u", "var"]
+)
+_URI_SAFE = "".join(chr(c) for c in range(33, 127))  # lxml leaves printable ASCII in URLs alone
+_ATTRS = frozenset({"href", "src", "alt", "title", "name", "lang", "dir", "action", "value"})
+_RAW = frozenset({"style", "script", "textarea", "pre", "listing", "xmp", "plaintext", "title"})
+_CACHE_LIMIT = 50_000
+
+
+class Unsupported(Exception):
+    """The template cannot be pre-inlined; render it the plain way."""
+
+
+class Fallback(Exception):
+    """A value the fast escape cannot vouch for; render this message the plain way."""
+
+
+@dataclass(frozen=True)
+class _Slot:
+    kind: str  # "text", "title" (inside <title>: no tags), "attr" or "uri" (href, src...)
+
+
+class PreInlined:
+    """``render(**context)`` equals ``premailer_inline(template.render(**context))`` or raises Fallback."""
+
+    def __init__(self, env: Environment, name: str) -> None:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        if MARK in source:
+            raise Unsupported(f"{name} contains {MARK!r}")
+        self._env, self._name = env, name
+        ast = env.parse(source, name, filename)
+        ast.body = self._splice(ast.body)
+        self._datas: list[list[nodes.TemplateData]] = [[]]  # static text between two markers
+        self._markers: list[str] = []
+        self._exprs: list[tuple[nodes.Output, int]] = []
+        self._branches = 0
+        self._body(ast.body)
+        doc = self._document()
+        self.doc = doc
+        checker = CssInliner()
+        checker(doc)
+        if checker.fallbacks or not all(sheet.structural for sheet in checker._sheets.values()):
+            raise Unsupported("the stylesheet has selectors that do not follow from the ancestors alone")
+        inlined = premailer_inline(doc)
+        self._slots = self._locate(inlined)
+        pieces = _SPLIT.split(inlined)
+        groups = zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5], strict=True)
+        found = [f"{MARK}{a or c}{b or d}Z" for a, b, c, d in groups]
+        if found != self._markers:
+            raise Unsupported("premailer moved parts of the template around")
+        for datas, text in zip(self._datas, pieces[::5], strict=True):
+            if not datas:
+                if text:
+                    raise Unsupported("premailer added text where the template has none")
+                continue
+            datas[0].data = text
+            for extra in datas[1:]:
+                extra.data = ""
+        self._filter = f"_preinlined_{id(self)}"
+        env.filters[self._filter] = self._convert
+        for k, (output, index) in enumerate(self._exprs):
+            expr = output.nodes[index]
+            output.nodes[index] = nodes.Filter(
+                expr, self._filter, [nodes.Const(k)], [], None, None, lineno=expr.lineno
+            )
+        code = env.compile(ast, name, filename)
+        self.template: Template = env.template_class.from_code(env, code, env.make_globals(None), None)
+        self._cache: dict[tuple[int, str], Markup] = {}
+        self._tags: dict[tuple[int, tuple[str, ...]], str] = {}
+
+    def render(self, **context: Any) -> str:
+        return self.template.render(**context)
+
+    # -- once per template ---------------------------------------------------------------
+
+    def _body(self, body: list[nodes.Node]) -> None:
+        for node in body:
+            if isinstance(node, nodes.Output):
+                for index, child in enumerate(node.nodes):
+                    if isinstance(child, nodes.TemplateData):
+                        self._datas[-1].append(child)
+                    else:
+                        self._mark("v", len(self._exprs))
+                        self._exprs.append((node, index))
+            elif isinstance(node, nodes.If):
+                self._branch(node.body)
+                for elif_ in node.elif_:
+                    self._branch(elif_.body)
+                self._branch(node.else_)
+            elif isinstance(node, nodes.For) and not node.recursive:
+                self._branch(node.body)
+                self._branch(node.else_)
+            elif isinstance(node, nodes.Assign):
+                continue
+            else:
+                raise Unsupported(f"{type(node).__name__} at line {node.lineno}")
+
+    def _splice(self, body: list[nodes.Node]) -> list[nodes.Node]:
+        """Static includes (a constant name, only output inside) are replaced by what they hold."""
+        out: list[nodes.Node] = []
+        for node in body:
+            if isinstance(node, nodes.Include):
+                name = node.template.value if isinstance(node.template, nodes.Const) else None
+                if not isinstance(name, str):
+                    raise Unsupported(f"include of a computed name at line {node.lineno}")
+                source, filename, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+                included = self._env.parse(source, name, filename).body
+                if MARK in source or not all(isinstance(n, nodes.Output) for n in included):
+                    raise Unsupported(f"include of {name} with statements at line {node.lineno}")
+                out.extend(included)
+                continue
+            for attr in ("body", "else_"):
+                if isinstance(getattr(node, attr, None), list):
+                    setattr(node, attr, self._splice(getattr(node, attr)))
+            if isinstance(node, nodes.If):
+                node.elif_ = self._splice(node.elif_)  # type: ignore[assignment]
+            out.append(node)
+        return out
+
+    def _branch(self, body: list[nodes.Node]) -> None:
+        if not body:
+            return
+        n = self._branches
+        self._branches += 1
+        self._mark("b", n)
+        self._body(body)
+        self._mark("e", n)
+
+    def _mark(self, kind: str, n: int) -> None:
+        self._markers.append(f"{MARK}{kind}{n}Z")
+        self._datas.append([])
+
+    def _document(self) -> str:
+        out = []
+        for datas, marker in zip(self._datas, [*self._markers, ""], strict=True):
+            out.extend(d.data for d in datas)
+            if marker[len(MARK) : len(MARK) + 1] in ("b", "e"):
+                out.append(f"<!--{marker}-->")
+            else:
+                out.append(marker)
+        return "".join(out)
+
+    def _locate(self, inlined: str) -> list[_Slot]:
+        """Where each expression landed: in text (and inside which element) or in an attribute."""
+        tree = etree.fromstring(inlined, etree.HTMLParser())
+        body = tree.find("body")
+        slots: dict[int, _Slot] = {}
+        comments: dict[int, list[Any]] = {}
+
+        def note(text: str | None, slot: _Slot | None) -> None:
+            for kind, n in _MARKER.findall(text or ""):
+                if kind != "v" or int(n) in slots or slot is None:
+                    raise Unsupported(f"expression {n} lands in an unexpected place")
+                slots[int(n)] = slot
+
+        def context(parent: Any) -> _Slot | None:
+            if parent is None or body is None or not (parent is body or body in parent.iterancestors()):
+                return None
+            return None if parent.tag in _RAW else _Slot("text")
+
+        for element in tree.iter():
+            tail = context(element.getparent())
+            if not isinstance(element.tag, str):
+                m = _MARKER.fullmatch(element.text or "")
+                if element.tag is not etree.Comment or not m or m.group(1) == "v":
+                    raise Unsupported("comments or processing instructions in the template")
+                comments.setdefault(int(m.group(2)), []).append(element)
+            elif element.tag == "title":
+                note(element.text, _Slot("title"))
+            else:
+                note(element.text, context(element))
+            note(element.tail, tail)
+            for name, value in element.attrib.items() if isinstance(element.tag, str) else ():
+                if not _MARKER.search(value):
+                    continue
+                if name not in _ATTRS or '"' in value:
+                    raise Unsupported(f"expression in the {name} attribute of <{element.tag}>")
+                uri = name in ("href", "src", "action") or (name == "name" and element.tag == "a")
+                note(value, _Slot("uri" if uri else "attr"))
+        for n in range(self._branches):
+            pair = comments.get(n, [])
+            if len(pair) != 2 or pair[0].getparent() is not pair[1].getparent():
+                raise Unsupported(f"branch {n} is not balanced HTML")
+        if sorted(slots) != list(range(len(self._exprs))):
+            raise Unsupported("an expression is lost in the inlined document")
+        return [slots[k] for k in range(len(self._exprs))]
+
+    # -- per value -----------------------------------------------------------------------
+
+    def _convert(self, value: Any, k: int) -> Markup:
+        html = str(escape(value))  # a plain str: Markup.replace would escape its arguments
+        key = (k, html)
+        done = self._cache.get(key)
+        if done is None:
+            kind = self._slots[k].kind
+            if kind in ("text", "title"):
+                done = Markup(self._text(html, k) if "<" in html and kind == "text" else _text(html))
+            else:
+                done = Markup(_attribute(html, uri=kind == "uri"))
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = done
+        return done
+
+    def _text(self, html: str, k: int) -> str:
+        """Markup with phrasing tags in it: each start tag as premailer writes it in this place."""
+        out: list[str] = []
+        stack: list[str] = []
+        pos = 0
+        for m in _TAG.finditer(html):
+            out.append(_text(html[pos : m.start()]))
+            pos = m.end()
+            closing, name = m.group(1), m.group(2)
+            if name not in _PHRASING:
+                raise Fallback(f"<{name}> in a value")
+            if closing:
+                if not stack or not stack[-1].startswith(f"<{name}"):
+                    raise Fallback(f"unbalanced </{name}> in a value")
+                stack.pop()
+                out.append(f"</{name}>")
+            else:
+                stack.append(m.group(0))
+                out.append(self._start_tag(k, tuple(stack)))
+        if stack:
+            raise Fallback("unclosed tag in a value")
+        out.append(_text(html[pos:]))
+        return "".join(out)
+
+    def _start_tag(self, k: int, stack: tuple[str, ...]) -> str:
+        """premailer's start tag for ``stack[-1]`` inside ``stack[:-1]`` at expression k (run once)."""
+        key = (k, stack)
+        tag = self._tags.get(key)
+        if tag is None:
+            closes = "".join(f"</{_TAG.match(t).group(2)}>" for t in reversed(stack))  # type: ignore[union-attr]
+            probe = self.doc.replace(f"{MARK}v{k}Z", f"{MARK}pZ{''.join(stack)}{MARK}qZx{closes}")
+            out = premailer_inline(probe)
+            chain = out[out.index(f"{MARK}pZ") + len(MARK) + 2 : out.index(f"{MARK}qZ")]
+            parent = self._start_tags(k, stack[:-1])
+            if not chain.startswith(parent):
+                raise Fallback("a tag in a value changed its parent's style")
+            tag = self._tags[key] = chain[len(parent) :]
+        return tag
+
+    def _start_tags(self, k: int, stack: tuple[str, ...]) -> str:
+        return "".join(self._start_tag(k, stack[: i + 1]) for i in range(len(stack)))
+
+
+def _text(html: str) -> str:
+    """Escaped text as lxml writes it back: &amp; &lt; &gt; stay, quotes become characters."""
+    if "<" in html or _UNSAFE.search(html):
+        raise Fallback("markup or a control character in a value")
+    if "&#" in html:
+        html = html.replace("&#34;", '"').replace("&#39;", "'")
+    if "&" in html and _ENTITY.search(html):
+        raise Fallback("an unusual entity in a value")
+    if ">" in html:
+        html = html.replace(">", "&gt;")
+    return html
+
+
+def _attribute(html: str, *, uri: bool) -> str:
+    """An attribute value as lxml writes it back (inside double quotes)."""
+    if "<" in html or _UNSAFE.search(html):
+        raise Fallback("markup or a control character in an attribute")
+    raw = html.replace("&#34;", '"').replace("&#39;", "'")
+    if '"' in raw or ("&" in raw and _ENTITY.search(raw)):
+        raise Fallback("a quote or an unusual entity in an attribute")
+    if "&lt;" in raw or "&gt;" in raw:
+        raise Fallback("< or > in an attribute")  # lxml keeps them raw in some places (<!-- -->)
+    raw = raw.replace("&amp;", "&")
+    if uri and not (raw.isascii() and raw.isprintable() and " " not in raw):
+        if raw != raw.strip(" \t\n\x0c\r"):
+            raise Fallback("blanks around a URL")  # lxml drops the leading ones
+        raw = quote(raw, safe=_URI_SAFE)
+    return raw.replace("&", "&amp;")

@@ -1,0 +1,238 @@
+"""The only place Jinja is set up: a digest becomes a subject, an HTML body (CSS inlined) and text.
+
+Templates are looked up in the user's folder first (``templates:`` in the config), then in
+the built-in ones, so a user can override a single template (as Pelican does).
+Everything that comes from a dump is escaped; highlighting is built from escaped pieces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote_plus
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.filters import do_wordwrap
+from markupsafe import Markup, escape
+
+from digest.compose.inline import CssInliner, premailer_inline
+from digest.compose.preinline import Fallback, PreInlined, Unsupported
+from digest.models import Digest, Hit, Match, Paper
+
+log = logging.getLogger(__name__)
+
+ABSTRACT_CHARS = 480  # abstracts longer than this are trimmed at a word, with a link to read on
+
+
+def builtin_templates() -> Path:
+    """Inside an installed wheel: digest/templates; in a source checkout: ./templates."""
+    package = Path(__file__).resolve().parent.parent  # digest/
+    packaged = package / "templates"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+class Renderer:
+    """Jinja set up once. ``fast=True`` (the default) renders the HTML template with its CSS
+    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to
+    :class:`CssInliner` for a template or a value it cannot vouch for, and memoizes the per-paper
+    work (highlighting, word-wrapping); ``fast=False`` is the plain pipeline (premailer on every
+    message), kept as the reference the fast one is tested and benchmarked against."""
+
+    def __init__(self, user_templates: Path | None = None, *, fast: bool = True) -> None:
+        loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
+        loaders.append(FileSystemLoader(str(builtin_templates())))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(["html", "html.j2"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["day"] = format_day
+        self.inline: Callable[[str], str] = premailer_inline
+        self.view: Callable[[Match], dict[str, object]] = paper_view
+        self.preinlined: PreInlined | None = None
+        self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
+        if fast:
+            self.inline = CssInliner()
+            self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
+            self.view = cached_paper_view
+            try:
+                self.preinlined = PreInlined(self.env, "digest.html.j2")
+            except Unsupported as e:
+                log.info("digest.html.j2 cannot be pre-inlined (%s): CSS is inlined per message", e)
+
+    def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
+        context = {
+            "profile": digest.profile,
+            "name": digest.profile.display_name,
+            "day": digest.day,
+            "count": len(digest.matches),
+            "papers": [self.view(m) for m in digest.matches],
+            "links": links or {},
+        }
+        subject = self.subject(digest)
+        text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
+        if self.preinlined is not None:
+            try:
+                return Rendered(subject, self.preinlined.render(subject=subject, **context), text)
+            except Fallback as e:
+                self.fallbacks += 1
+                log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
+        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
+        return Rendered(subject=subject, html=self.inline(html), text=text)
+
+    def page(self, name: str, **context: object) -> str:
+        """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""
+        return self.env.get_template(f"web/{name}").render(**context)
+
+    @staticmethod
+    def subject(digest: Digest) -> str:
+        n = len(digest.matches)
+        when = f" for {format_day(digest.day)}" if digest.day else ""
+        if n == 0:
+            return f"Your research digest{when}: nothing new today"
+        return f"Your research digest{when}: {n} paper{'s' if n != 1 else ''}"
+
+
+def _cached_wordwrap(env: Environment) -> Callable[..., str]:
+    """Jinja's own wordwrap, remembered per text: an abstract is wrapped once, not once per reader."""
+
+    @functools.lru_cache(maxsize=8192)
+    def wordwrap(
+        s: str,
+        width: int = 79,
+        break_long_words: bool = True,
+        wrapstring: str | None = None,
+        break_on_hyphens: bool = True,
+    ) -> str:
+        return do_wordwrap(env, s, width, break_long_words, wrapstring, break_on_hyphens)
+
+    return wordwrap
+
+
+def format_day(day: dt.date | None) -> str:
+    return f"{day:%b} {day.day}, {day.year}" if day else ""
+
+
+def arxiv_search(title: str) -> str:
+    return "https://arxiv.org/search/?searchtype=title&query=" + quote_plus(title)
+
+
+def paper_view(match: Match) -> dict[str, object]:
+    paper = match.paper
+    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
+    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
+    return {**_paper_parts(paper, title_hits, abstract_hits), **_match_parts(match)}
+
+
+def cached_paper_view(match: Match) -> dict[str, object]:
+    """paper_view, with the per-paper work (highlighting, trimming, the URL) done once per paper
+    and hit spans, not once per reader."""
+    paper = match.paper
+    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
+    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
+    return {**_cached_paper_parts(paper, title_hits, abstract_hits), **_match_parts(match)}
+
+
+Spans = tuple[tuple[int, int], ...]
+
+
+def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> dict[str, object]:
+    cut = trim_point(paper.abstract, ABSTRACT_CHARS)
+    return {
+        "title": paper.title,
+        "title_html": highlight_spans(paper.title, title_hits),
+        "abstract_html": highlight_spans(paper.abstract, abstract_hits, end=cut),
+        "abstract_text": paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
+        "trimmed": cut < len(paper.abstract),
+        "url": arxiv_search(paper.title),
+        "first_seen": paper.first_seen,
+    }
+
+
+_cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
+
+
+def _match_parts(match: Match) -> dict[str, object]:
+    """The keywords behind a match, in three groups a reader can tell apart: found as written
+    (``keywords``), found only in part (some words of a phrase, a related form: ``partly``),
+    and found by meaning alone, with no hit (``similar``, semantic matching)."""
+    full, partly, similar = [], [], []
+    for keyword in match.keywords:
+        hits = [h for h in match.hits if h.keyword == keyword]
+        if not hits:
+            similar.append(keyword)
+        elif any(_same_words(_hit_text(match, h), keyword) for h in hits):
+            full.append(keyword)
+        else:
+            partly.append(keyword)
+    groups = [("Matched", full), ("partly", partly), ("close to", similar)]
+    why = "; ".join(f"{label}: {', '.join(words)}" for label, words in groups if words)
+    return {
+        "keywords": full,
+        "partly": partly,
+        "similar": similar,
+        "why_text": why[:1].upper() + why[1:],
+        "score": match.score,
+    }
+
+
+def _hit_text(match: Match, hit: Hit) -> str:
+    text = match.paper.title if hit.field == "title" else match.paper.abstract
+    return text[hit.start : hit.end]
+
+
+def _same_words(found: str, keyword: str) -> bool:
+    """``found`` is ``keyword`` up to case, punctuation, spacing and a plural s."""
+    a, b = (re.sub(r"[^0-9a-z]", "", x.casefold()) for x in (found, keyword))
+    return a == b or a.rstrip("s") == b.rstrip("s")
+
+
+def trim_point(text: str, limit: int) -> int:
+    """Where to cut ``text`` to at most ``limit`` characters, at a word boundary."""
+    if len(text) <= limit:
+        return len(text)
+    space = text.rfind(" ", 0, limit)
+    return space if space > limit // 2 else limit
+
+
+def highlight(text: str, hits: list[Hit], end: int | None = None) -> Markup:
+    """Escape ``text[:end]`` and wrap the hit spans in <mark>; overlapping spans are merged."""
+    return highlight_spans(text, tuple((h.start, h.end) for h in hits), end)
+
+
+def highlight_spans(text: str, hits: Spans, end: int | None = None) -> Markup:
+    """highlight() with the hits as (start, end) pairs."""
+    end = len(text) if end is None else end
+    spans = sorted((max(a, 0), min(b, end)) for a, b in hits if a < end and b > a)
+    merged: list[list[int]] = []
+    for start, stop in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    out: list[str] = []
+    pos = 0
+    for start, stop in merged:
+        out += (escape(text[pos:start]), '<mark class="hit">', escape(text[start:stop]), "</mark>")
+        pos = stop
+    out.append(escape(text[pos:end]))
+    if end < len(text):
+        out.append(" …")
+    return Markup("".join(out))

@@ -1,0 +1,145 @@
+"""APScheduler wiring only: the daemon ticks call the same library functions as the CLI.
+
+``Daemon.serve()`` holds the database's run lock for its whole life, runs ``tick`` every
+``scheduler.poll_seconds`` (and once more as soon as a dump that was still being written has
+settled), and stops on SIGTERM or SIGINT after the message in flight is recorded.
+All state lives in the database, so a restart (or a crash) picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from digest.config import Config
+from digest.daemon.lock import RunLock
+from digest.daemon.tick import TickReport, run_once
+from digest.profiles.load import load_profiles_lenient
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock,
+        sender_factory: Callable[[Config], Any] | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.sender_factory = sender_factory  # None: the configured transport (delivery:)
+        self.stop = threading.Event()
+        self._busy = threading.Lock()
+        self._scheduler: BackgroundScheduler | None = None
+
+    # -- one pass ------------------------------------------------------------------------
+
+    def run_once(self) -> TickReport:
+        """One pass under the run lock (what `digest run --once` does)."""
+        with RunLock(self.config.database).acquire("digest run --once"):
+            return self._pass()
+
+    def _pass(self) -> TickReport:
+        profiles, problems = load_profiles_lenient(self.config)
+        for problem in problems:
+            log.error("profile skipped: %s", problem)
+        sender = self.sender_factory(self.config) if self.sender_factory else None
+        try:
+            with Store(self.config.database) as store:
+                report = run_once(self.config, store, profiles, sender, self.clock(), stop=self.stop)
+        finally:
+            if sender is not None and hasattr(sender, "close"):
+                sender.close()
+        self._log(report)
+        return report
+
+    def tick(self) -> None:
+        """The scheduled job: never raises (a failed tick is logged and the next one retries)."""
+        if self.stop.is_set() or not self._busy.acquire(blocking=False):
+            return
+        try:
+            report = self._pass()
+            if report.waiting and self._scheduler is not None:
+                soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
+                self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)
+        except Exception:  # noqa: BLE001 - the daemon outlives a bad tick
+            log.exception("tick failed; retrying at the next poll")
+        finally:
+            self._busy.release()
+
+    # -- the daemon ----------------------------------------------------------------------
+
+    def serve(self) -> None:
+        lock = RunLock(self.config.database).acquire("digest run")
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        scheduler = BackgroundScheduler(timezone=dt.UTC)
+        self._scheduler = scheduler
+        try:
+            scheduler.add_job(
+                self.tick,
+                "interval",
+                seconds=self.config.scheduler.poll_seconds,
+                next_run_time=self.clock(),
+                id="tick",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+            scheduler.start()
+            log.info(
+                "daemon started: inbox %s, polling every %gs",
+                self.config.inbox,
+                self.config.scheduler.poll_seconds,
+            )
+            while not self.stop.wait(0.2):
+                pass
+            log.info("stopping: finishing the message in flight")
+        finally:
+            scheduler.shutdown(wait=True)
+            self._scheduler = None
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            lock.release()
+            log.info("daemon stopped")
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        self.stop.set()
+
+    # -- reporting -----------------------------------------------------------------------
+
+    @staticmethod
+    def _log(report: TickReport) -> None:
+        for path in report.waiting:
+            log.info("dump %s is still being written; waiting", path)
+
+    @staticmethod
+    def describe(report: TickReport) -> str:
+        lines = []
+        for r in report.ingested.results:
+            lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
+        for f in report.ingested.failures:
+            lines.append(f"rejected {f.source.name}: {f.error}")
+        for path in report.waiting:
+            lines.append(f"waiting for {path.name} to finish being written")
+        for s in report.scheduled:
+            what = f"{s.papers} papers queued" if s.message_id else "nothing new yet"
+            lines.append(f"digest for {s.user} ({s.period}): {what}")
+        for o in report.delivered:
+            if o.ok:
+                lines.append(f"sent to {o.user} <{o.email}>: {o.papers} papers")
+            elif o.retry_at:
+                lines.append(f"deferred {o.user}: {o.reply} (retry at {o.retry_at:%Y-%m-%d %H:%M} UTC)")
+            else:
+                lines.append(f"FAILED {o.user}: {o.reply}")
+        return "\n".join(lines) or "nothing to do"

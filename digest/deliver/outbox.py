@@ -1,0 +1,235 @@
+"""The outbox: every digest is stored as its exact MIME bytes before any attempt to send it.
+
+A message is ``queued`` until the server accepts it (``sent``, and its papers are recorded as
+sent to the reader in the same transaction) or refuses it for good (``failed``, and its papers
+are free to go out in a later digest). A crash at any point loses nothing: what was queued is
+sent on the next run, with the same Message-ID, so at most the one message that was in flight
+at that instant can arrive twice, and mail clients fold the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+
+from digest.store import FAILED, QUEUED, SENT, Store, iso
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "id, message_id, user, recipient, period, subject, mime, paper_ids, status, attempts, "
+    "next_attempt_at, last_error, created_at, sent_at"
+)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    message_id: str
+    user: str
+    recipient: str
+    period: str | None
+    subject: str
+    mime: bytes
+    paper_ids: tuple[int, ...]
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A message's state without its bytes: what `digest status` shows."""
+
+    id: int
+    message_id: str
+    user: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+
+    def enqueue(
+        self,
+        *,
+        user: str,
+        recipient: str,
+        message_id: str,
+        subject: str,
+        mime: bytes,
+        paper_ids: Sequence[int],
+        now: dt.datetime,
+        period: str | None = None,
+    ) -> int:
+        """Store a built message. Call inside ``store.transaction()`` to tie it to other state."""
+        return self.db.execute(
+            "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, "
+            "status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                message_id,
+                user,
+                recipient,
+                period,
+                subject,
+                mime,
+                json.dumps(list(paper_ids)),
+                QUEUED,
+                iso(now),
+                iso(now),
+            ),
+        ).lastrowid
+
+    def due_ids(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[int]:
+        """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded)."""
+        rows = self.db.execute(
+            "SELECT id, user FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id",
+            (QUEUED, iso(now)),
+        ).fetchall()
+        wanted = set(users) if users is not None else None
+        return [r[0] for r in rows if wanted is None or r[1] in wanted]
+
+    def get(self, outbox_id: int) -> OutboxMessage:
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        if row is None:
+            raise KeyError(outbox_id)
+        return _message(row)
+
+    def entries(
+        self, status: str | Sequence[str] | None = None, user: str | None = None
+    ) -> list[OutboxEntry]:
+        """Like messages() without the MIME bytes. ``status`` may be one status or several."""
+        cols = (
+            "id, message_id, user, recipient, subject, status, attempts, next_attempt_at, "
+            "last_error, created_at, sent_at"
+        )
+        sql, args = f"SELECT {cols} FROM outbox WHERE 1=1", []
+        if status is not None:
+            wanted = [status] if isinstance(status, str) else list(status)
+            sql += f" AND status IN ({','.join('?' * len(wanted))})"
+            args += wanted
+        if user is not None:
+            sql, args = sql + " AND user = ?", [*args, user]
+        return [
+            OutboxEntry(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                dt.datetime.fromisoformat(r[7]), r[8], dt.datetime.fromisoformat(r[9]), _time(r[10]),
+            )
+            for r in self.db.execute(sql + " ORDER BY id", args)
+        ]  # fmt: skip
+
+    def problems(self) -> list[OutboxEntry]:
+        """For `digest status`: messages refused for good, and queued ones waiting for a retry,
+        each with the server's last reply (``last_error``) and, if waiting, ``next_attempt_at``."""
+        return [e for e in self.entries((FAILED, QUEUED)) if e.status == FAILED or e.attempts > 0]
+
+    def counts(self) -> dict[str, int]:
+        """How many messages are queued, sent and failed."""
+        counts = {QUEUED: 0, SENT: 0, FAILED: 0}
+        for status, n in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+            counts[status] = n
+        return counts
+
+    def messages(self, status: str | None = None, user: str | None = None) -> list[OutboxMessage]:
+        sql, args = f"SELECT {_COLUMNS} FROM outbox WHERE 1=1", []
+        if status is not None:
+            sql, args = sql + " AND status = ?", [*args, status]
+        if user is not None:
+            sql, args = sql + " AND user = ?", [*args, user]
+        return [_message(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    @contextmanager
+    def _tx(self, in_transaction: bool) -> Iterator[object]:
+        with nullcontext() if in_transaction else self.store.transaction():
+            yield self.db
+
+    def mark_sent(
+        self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
+    ) -> None:
+        """The server accepted it: the message and its papers are recorded as sent, together."""
+        with self._tx(in_transaction):
+            db = self.db
+            db.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
+                "WHERE id = ?",
+                (SENT, iso(now), msg.id),
+            )
+            self._attempt(msg, now, True, reply)
+            self.store.record_delivery(
+                msg.user, msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
+            )
+
+    def mark_retry(
+        self,
+        msg: OutboxMessage,
+        reply: str,
+        now: dt.datetime,
+        at: dt.datetime,
+        *,
+        in_transaction: bool = False,
+    ) -> None:
+        """A passing failure: tried again at ``at``."""
+        with self._tx(in_transaction):
+            db = self.db
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                (iso(at), reply, msg.id),
+            )
+            self._attempt(msg, now, False, reply)
+
+    def mark_failed(
+        self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
+    ) -> None:
+        """Refused for good (or given up): kept with the server's reply; its papers are free again."""
+        with self._tx(in_transaction):
+            db = self.db
+            db.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+                (FAILED, reply, msg.id),
+            )
+            self._attempt(msg, now, False, reply)
+
+    def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
+        self.db.execute(
+            "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
+            (msg.id, iso(now), int(ok), reply),
+        )
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _message(r: tuple) -> OutboxMessage:
+    return OutboxMessage(
+        id=r[0],
+        message_id=r[1],
+        user=r[2],
+        recipient=r[3],
+        period=r[4],
+        subject=r[5],
+        mime=bytes(r[6]),
+        paper_ids=tuple(json.loads(r[7])),
+        status=r[8],
+        attempts=r[9],
+        next_attempt_at=dt.datetime.fromisoformat(r[10]),
+        last_error=r[11],
+        created_at=dt.datetime.fromisoformat(r[12]),
+        sent_at=_time(r[13]),
+    )

@@ -1,0 +1,190 @@
+"""Handing a message's bytes to a server (SMTP) or to a folder (one .eml file each)."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+from digest.config import SmtpConfig
+from digest.errors import DeliveryError
+from digest.files import write_atomic
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a sender needs: the exact bytes and who they go to."""
+
+    message_id: str
+    user: str
+    sender: str  # the From header's address (envelope sender)
+    recipient: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    reply: str  # the server's reply, or why the message could not be handed over
+    permanent: bool = False  # a 5xx refusal: trying again will not help
+    throttled: bool = False  # the server asked us to slow down (421, or 451/452 "too many ...")
+    unreachable: bool = False  # no connection could be made: the server is down or never answered
+
+
+# 451/452 replies that mean "you are going too fast" rather than "this message, later".
+THROTTLE_TEXT = re.compile(r"too many|rate|throttl|limit|slow down|exceed|busy", re.IGNORECASE)
+
+
+def classify(code: int, text: bytes | str) -> SendResult:
+    """A refusal: 5xx is permanent; 4xx passes (retried later); 421 and "too many" throttle."""
+    reply = f"{code} {_text(text)}".strip()
+    throttled = code == 421 or (code in (451, 452) and bool(THROTTLE_TEXT.search(reply)))
+    return SendResult(False, reply, permanent=500 <= code < 600, throttled=throttled)
+
+
+class _Stale(Exception):
+    """A reused connection turned out closed before this message's transaction began."""
+
+
+class SmtpSender:
+    """One SMTP connection reused for many messages, one message (one recipient) at a time.
+
+    The connection opens on the first message. A reused connection found closed before the
+    message's transaction starts is reopened once at once (nothing of the message was sent).
+    Any passing failure (4xx, hang-up, timeout) closes the connection, so the next message,
+    and the retry, start on a fresh one. A 5xx refusal resets the session and keeps it.
+    """
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self.conn: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpSender:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        c = self.config
+        try:
+            if c.security == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout, context=ssl.create_default_context()
+                )
+            else:
+                conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+                if c.security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+            password = c.password()
+            if c.username and password is not None:
+                conn.login(c.username, password)
+            conn.ehlo_or_helo_if_needed()
+        except (OSError, smtplib.SMTPException) as e:
+            raise DeliveryError(
+                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_why(e)}; "
+                "check smtp.host, smtp.port and smtp.security in the config"
+            ) from None
+        self.conn = conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (OSError, smtplib.SMTPException):
+                self.conn.close()
+            self.conn = None
+
+    def drop(self) -> None:
+        """Forget the connection without the courtesy of QUIT (it failed, or the server is gone)."""
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+    def send(self, mail: Envelope) -> SendResult:
+        for _ in (1, 2):
+            reused = self.conn is not None
+            if not reused:
+                try:
+                    self.connect()
+                except DeliveryError as e:
+                    return SendResult(False, str(e), unreachable=True)
+            try:
+                return self._transaction(mail, reused)
+            except _Stale:
+                self.drop()
+        return SendResult(False, "the server hung up twice before the message could be sent")
+
+    def _transaction(self, mail: Envelope, reused: bool) -> SendResult:
+        conn = self.conn
+        assert conn is not None
+        stage = "MAIL"
+        try:
+            code, text = conn.mail(parseaddr(mail.sender)[1])
+            if code == 250:
+                stage = "RCPT"
+                code, text = conn.rcpt(mail.recipient)
+            if code in (250, 251):
+                stage = "DATA"
+                code, text = conn.data(mail.data)
+        except smtplib.SMTPServerDisconnected as e:
+            if reused and stage == "MAIL":
+                raise _Stale from e
+            self.drop()
+            return SendResult(False, f"the server hung up during {stage}: {_why(e)}")
+        except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
+            code, text = e.smtp_code, e.smtp_error
+        except (OSError, smtplib.SMTPException) as e:
+            self.drop()
+            return SendResult(False, f"{_why(e)} during {stage}")
+        if code == 250:
+            return SendResult(True, f"{code} {_text(text)}".strip())
+        result = classify(code, text)
+        if result.permanent:
+            try:
+                conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self.drop()
+        else:
+            self.drop()
+        return result
+
+
+class FileSender:
+    """Writes each message as an .eml file: for dry runs and for users with no SMTP server."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __enter__(self) -> FileSender:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def send(self, mail: Envelope) -> SendResult:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        token = mail.message_id.strip("<>").partition("@")[0]
+        path = self.folder / f"{token}.eml"
+        write_atomic(path, mail.data)
+        return SendResult(True, f"written to {path}")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _why(e: BaseException) -> str:
+    if isinstance(e, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(e, smtplib.SMTPResponseException):
+        return f"{e.smtp_code} {_text(e.smtp_error)}"
+    return str(e) or type(e).__name__

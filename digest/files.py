@@ -1,0 +1,91 @@
+"""Files the project writes or locks: atomic replacement and exclusive locks.
+
+``write_atomic``: readers see the old content or the new one, never half of either.
+``FileLock``: an exclusive ``flock`` on a sidecar file, held through the open file, so the
+kernel releases it when the process ends, however it ends (even ``kill -9``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Temp file in the same folder, fsync, rename over the target (then fsync the folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode("utf-8") if isinstance(content, str) else content)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+class FileLock:
+    """An exclusive lock on ``path`` (created if missing). ``wait=False``: fail at once if held.
+
+    Use as a context manager (waits), or ``acquire(wait=False)``, which returns False when
+    another process holds it. ``note`` writes a line into the lock file saying who holds it.
+    """
+
+    def __init__(self, path: Path, mode: int = 0o644) -> None:
+        self.path = path
+        self.mode = mode
+        self.fd: int | None = None
+
+    def acquire(self, wait: bool = True) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+    def holder(self) -> str:
+        """What the holder wrote with :meth:`note` (empty if nothing)."""
+        try:
+            with open(self.path, "rb") as f:
+                return f.read(200).decode(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def note(self, text: str) -> None:
+        assert self.fd is not None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, text.encode(), 0)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> FileLock:
+        if self.fd is None:
+            self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,68 @@
+"""Dumps into the store: each read whole, then stored in one transaction; the inbox emptied as it goes.
+
+ingest()        dump files -> Listing (digest.ingest.sources) -> store
+ingest_inbox()  the settled files of the inbox -> ingest() -> processed/ or failed/ (with why)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import DumpError
+from digest.ingest import inbox as inbox_folder
+from digest.ingest.sources import read_dump
+from digest.store import IngestResult, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    source: Path
+    error: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    results: tuple[IngestResult, ...]
+    failures: tuple[IngestFailure, ...]
+
+
+def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestReport:
+    """Each dump is read whole, then stored in one transaction; a bad dump stores nothing."""
+    results, failures = [], []
+    for path in paths:
+        try:
+            listing = read_dump(path)
+        except DumpError as e:
+            log.warning("dump rejected: %s", e)
+            failures.append(IngestFailure(Path(path), str(e)))
+            continue
+        result = store.add_listing(listing, now)
+        log.info(
+            "dump %s (%s): %d new papers, %d known%s",
+            path,
+            listing.day,
+            result.new_papers,
+            result.known_papers,
+            ", already ingested" if result.already_ingested else "",
+        )
+        results.append(result)
+    return IngestReport(tuple(results), tuple(failures))
+
+
+def ingest_inbox(
+    store: Store, inbox: Path, now: dt.datetime, settle: dt.timedelta
+) -> tuple[IngestReport, list[Path]]:
+    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why)."""
+    ready, waiting = inbox_folder.split_ready(inbox, now, settle)
+    report = ingest(store, ready, now)
+    for result in report.results:
+        inbox_folder.move_processed(result.source, inbox)
+    for failure in report.failures:
+        inbox_folder.move_failed(failure.source, inbox, failure.error)
+    return report, [w.path for w in waiting]

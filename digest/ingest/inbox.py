@@ -1,0 +1,92 @@
+"""The inbox folder: which dumps are ready to read, and where they go once read.
+
+A file is *ready* once it has not changed (size and modification time) for ``settle``
+seconds, so a dump still being written is never read half-way. Files whose names mark them as
+in progress (hidden ``.name``, ``*.tmp``, ``*.part``, ``*.partial``, ``*~``) are left alone:
+writers that follow the write-then-rename convention are picked up the moment they rename.
+Read dumps move to ``processed/``; unreadable ones to ``failed/`` with ``NAME.error.txt``
+beside them saying why. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import DigestError
+from digest.files import write_atomic
+
+log = logging.getLogger(__name__)
+
+IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", "~", ".swp")
+PROCESSED, FAILED = "processed", "failed"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    path: Path
+    size: int
+    mtime: dt.datetime
+
+
+def candidates(inbox: Path) -> list[Path]:
+    """Top-level files that could be dumps (not in progress, not our own sub-folders)."""
+    if not inbox.is_dir():
+        raise DigestError(f"{inbox}: the inbox folder does not exist; create it or fix `inbox:`")
+    return sorted(
+        p
+        for p in inbox.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IN_PROGRESS_SUFFIXES)
+    )
+
+
+def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[list[Path], list[Waiting]]:
+    """(ready, still settling): ready files have not changed for ``settle``."""
+    ready, waiting = [], []
+    for path in candidates(inbox):
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue  # renamed away meanwhile
+        mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
+        if settle <= dt.timedelta(0) or now - mtime >= settle:
+            ready.append(path)
+        else:
+            waiting.append(Waiting(path, st.st_size, mtime))
+    return ready, waiting
+
+
+def move_processed(path: Path, inbox: Path) -> Path:
+    return _move(path, inbox / PROCESSED)
+
+
+def move_failed(path: Path, inbox: Path, reason: str) -> Path:
+    target = _move(path, inbox / FAILED)
+    note = target.with_name(target.name + ".error.txt")
+    write_atomic(note, reason.rstrip() + "\n")
+    return target
+
+
+def failed_dumps(inbox: Path) -> list[tuple[Path, str]]:
+    folder = inbox / FAILED
+    if not folder.is_dir():
+        return []
+    out = []
+    for note in sorted(folder.glob("*.error.txt")):
+        out.append((note.with_name(note.name[: -len(".error.txt")]), note.read_text().strip()))
+    return out
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():  # never overwrite an earlier dump of the same name
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    os.replace(path, target)
+    log.info("moved %s to %s", path, target)
+    return target

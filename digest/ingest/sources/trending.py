@@ -1,0 +1,89 @@
+"""The trending-papers page dump: a short header, the day (``Mar 14``), then paragraphs that
+alternate title and abstract.
+
+The day carries no year: it is taken as the most recent such day not after the file's
+modification time (a dump of ``Dec 31`` modified on 2 January belongs to the previous year).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+from digest.errors import DumpError
+from digest.ingest.sources.decode import paragraphs
+from digest.models import Entry, Listing
+
+HEADER = (
+    "new",
+    "get trending papers in your email inbox!",
+    "subscribe",
+    "byak and the research community",
+)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
+MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
+
+
+def sniff(lines: list[str]) -> bool:
+    first = next((line.strip() for line in lines if line.strip()), "")
+    return first.casefold() in HEADER or _day(first) is not None
+
+
+def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
+    paras = paragraphs(lines)
+    i = 0
+    while i < len(paras) and paras[i].text.casefold() in HEADER:
+        i += 1
+    if i == len(paras) or _day(paras[i].text) is None:
+        line = paras[i].line if i < len(paras) else len(lines)
+        found = f" but found {_clip(paras[i].text)!r}" if i < len(paras) else ""
+        raise DumpError(
+            f'{path}:{line}: no day line: expected the listing\'s day (e.g. "Mar 14") after the header{found}'
+        )
+    month, day = _day(paras[i].text)  # type: ignore[misc]
+    day_line = paras[i].line
+    listing_day = _resolve_year(month, day, mtime.date(), path, day_line)
+    body = paras[i + 1 :]
+    if not body:
+        raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
+    entries: list[Entry] = []
+    for k in range(0, len(body), 2):
+        title = body[k]
+        if len(title.text) > MAX_TITLE:
+            raise DumpError(
+                f"{path}:{title.line}: expected a paper title but found a "
+                f"{len(title.text)}-character paragraph; a title or an abstract before it "
+                "is missing (titles and abstracts must alternate)"
+            )
+        if k + 1 == len(body):
+            raise DumpError(f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it")
+        entries.append(Entry(title=title.text, abstract=body[k + 1].text, line=title.line))
+    canon = "\n".join([f"{MONTHS[month - 1]} {day}"] + [f"{e.title}\n{e.abstract}" for e in entries])
+    digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
+    return Listing(source=path, day=listing_day, entries=tuple(entries), sha256=digest)
+
+
+def _day(text: str) -> tuple[int, int] | None:
+    m = DAY_LINE.match(text.strip())
+    if not m or m["month"].casefold() not in MONTHS:
+        return None
+    return MONTHS.index(m["month"].casefold()) + 1, int(m["day"])
+
+
+def _resolve_year(month: int, day: int, anchor: dt.date, path: Path, line: int) -> dt.date:
+    """The most recent (month, day) not after ``anchor``."""
+    for year in range(anchor.year, anchor.year - 9, -1):
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue  # Feb 29 in a common year, or Apr 31
+        if candidate <= anchor:
+            return candidate
+    raise DumpError(f"{path}:{line}: {MONTHS[month - 1].title()} {day} is not a day of the year")
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

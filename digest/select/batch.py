@@ -1,0 +1,223 @@
+"""Ranking many profiles against one index at once: what a digest run does.
+
+:meth:`PaperIndex.rank <digest.matcher.PaperIndex.rank>` ranks one profile with a few
+numpy calls and builds its matches one keyword at a time; with 100,000 readers the fixed
+cost of those calls and of the Python loops dominates. Here the profiles with the same
+number of interests are stacked, a few thousand at a time, and each step runs once per
+stack: the weighted sums, the coverage bonus, the top ``limit`` of every row, the order
+of the keywords in every explanation, and even the keyword tuples and hit tuples of the
+matches (numpy object arrays, concatenated element-wise).
+
+The result is exactly what ``[index.rank(p, limit) for p in profiles]`` returns, down to
+the last bit of every score: the sums are taken in the same order
+(:func:`digest.matcher.weighted_sum`), ties are broken the same way, and the hits come
+from the same cache. ``tests/test_batch.py`` checks it on many generated profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from digest.models import Match, Profile
+from digest.select.gcpause import long_lived
+
+if TYPE_CHECKING:
+    from digest.select.matcher import PaperIndex
+
+STACK = 2048  # profiles scored together: a stack of scores is STACK x papers floats
+
+
+def rank_many(
+    index: PaperIndex,
+    profiles: Sequence[Profile],
+    limit: int | None | Sequence[int | None] = None,
+    skip: Sequence[Collection[int]] | None = None,
+) -> list[list[Match]]:
+    """See :meth:`PaperIndex.rank_many`."""
+    n = len(profiles)
+    limits = list(limit) if isinstance(limit, Sequence) else [limit] * n
+    if len(limits) != n or (skip is not None and len(skip) != n):
+        raise ValueError("rank_many: one limit and one skip set per profile")
+    with long_lived():  # the matches and the hits cached in the index
+        results: list[list[Match]] = [[] for _ in range(n)]
+        if index.papers:
+            _rank_into(results, index, profiles, limits, skip)
+    return results
+
+
+def _rank_into(
+    results: list[list[Match]],
+    index: PaperIndex,
+    profiles: Sequence[Profile],
+    limits: list[int | None],
+    skip: Sequence[Collection[int]] | None,
+) -> None:
+    from digest.select.matcher import COVERAGE_BONUS, COVERAGE_MIN
+
+    # Every profile's interests first (matching a new phrase adds a row to the matrix),
+    # gathered by their number: keyword ids and weights, flat, profile after profile.
+    members: dict[int, list[int]] = {}
+    flat_ids: dict[int, list[int]] = {}
+    flat_weights: dict[int, list[float]] = {}
+    for i, profile in enumerate(profiles):
+        if limits[i] is not None and limits[i] <= 0:
+            continue
+        used, weights = index.interests(profile)
+        size = len(used)
+        if size:
+            if size not in members:
+                members[size], flat_ids[size], flat_weights[size] = [], [], []
+            members[size].append(i)
+            flat_ids[size] += [k.id for k in used]
+            flat_weights[size] += weights
+    scores = index.matrix[: index.rows]
+    covers = scores >= COVERAGE_MIN
+    keyword_rows = np.array([k.match.row for k in index.keyword_list], dtype=np.intp)
+    tables = _Tables(index)
+    n_papers = len(index.papers)
+    # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
+    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(members, default=1) + 1) - 1, 0)
+    position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
+    for size in sorted(members):
+        all_ids = np.array(flat_ids[size], dtype=np.intp).reshape(-1, size)
+        all_weights = np.array(flat_weights[size], dtype=np.float64).reshape(-1, size)
+        for start in range(0, len(members[size]), STACK):
+            stack = members[size][start : start + STACK]
+            kids = all_ids[start : start + STACK]
+            weights = all_weights[start : start + STACK]
+            rows = keyword_rows[kids]
+            total = _weighted_sums(scores, rows, weights)
+            if size > 1:
+                covered = covers[rows[:, 0]].astype(np.intp)
+                for j in range(1, size):
+                    covered += covers[rows[:, j]]
+                total *= factor[covered]
+            for r, i in enumerate(stack):
+                for phrase in profiles[i].exclude:
+                    keyword = index.keyword(phrase)
+                    if keyword is not None and len(keyword.match.exact_docs):
+                        total[r, keyword.match.exact_docs] = 0.0
+                if skip is not None and skip[i]:
+                    total[r, [position[pid] for pid in skip[i] if pid in position]] = 0.0
+            floors = np.array([profiles[i].min_score for i in stack], dtype=np.float64)
+            floors = np.maximum(floors, np.nextafter(0.0, 1.0))
+            stack_limits = [n_papers if limits[i] is None else limits[i] for i in stack]
+            sel_rows, sel_docs = _top_rows(total, index.ids, floors, stack_limits)
+            matches = _explain(
+                tables,
+                kids,
+                weights,
+                scores[rows[sel_rows], sel_docs[:, None]],
+                total[sel_rows, sel_docs],
+                sel_rows,
+                sel_docs,
+            )
+            ends = np.cumsum(np.bincount(sel_rows, minlength=len(stack))).tolist()
+            begin = 0
+            for i, end in zip(stack, ends, strict=True):
+                results[i] = matches[begin:end]
+                begin = end
+
+
+def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding."""
+    total = np.take(scores, rows[:, 0], axis=0)
+    total *= weights[:, :1]
+    term = np.empty_like(total)
+    for j in range(1, rows.shape[1]):
+        np.take(scores, rows[:, j], axis=0, out=term)
+        term *= weights[:, j : j + 1]
+        total += term
+    return total
+
+
+def _top_rows(
+    total: np.ndarray, ids: np.ndarray, floors: np.ndarray, limits: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, paper position) of every row's top, as :func:`digest.matcher.top` picks them.
+
+    Per row: the scores >= the row's floor, at most ``limit`` of them, best first, ties
+    by paper id; the pairs come row after row.
+    """
+    n_papers = total.shape[1]
+    floors = floors.copy()
+    limit_of = np.array(limits, dtype=np.intp)
+    for limit in set(limits):
+        if limit < n_papers:  # the best `limit`, and every tie at the boundary
+            members = np.flatnonzero(limit_of == limit)
+            kth = np.partition(total[members], n_papers - limit, axis=1)[:, n_papers - limit]
+            floors[members] = np.maximum(floors[members], kth)
+    rows, docs = np.nonzero(total >= floors[:, None])
+    values = total[rows, docs]
+    order = np.lexsort((ids[docs], -values, rows))
+    rows, docs = rows[order], docs[order]
+    rank_in_row = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    keep = rank_in_row < limit_of[rows]
+    return rows[keep], docs[keep]
+
+
+class _Tables:
+    """The index's papers, phrases and hits as numpy object arrays, for gathering."""
+
+    def __init__(self, index: PaperIndex) -> None:
+        self.index = index
+        self.papers = np.empty(len(index.papers), dtype=object)
+        self.papers[:] = index.papers
+        self.phrases = np.array([k.phrase for k in index.keyword_list] or [""], dtype=object)
+
+    def hits(self, kids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Hits of keyword ``kids[m, j]`` in paper ``docs[m]``, computed where missing."""
+        index = self.index
+        found = index.hit_table[kids, docs[:, None]]
+        missing = np.equal(found, None)
+        if missing.any():
+            keywords = index.keyword_list
+            where = np.broadcast_to(docs[:, None], kids.shape)[missing]
+            for k, d in set(zip(kids[missing].tolist(), where.tolist(), strict=True)):
+                index.hits(keywords[k], d)
+            found = index.hit_table[kids, docs[:, None]]
+        return found
+
+
+def _explain(
+    tables: _Tables,
+    kids: np.ndarray,
+    weights: np.ndarray,
+    row_scores: np.ndarray,
+    totals: np.ndarray,
+    sel_rows: np.ndarray,
+    sel_docs: np.ndarray,
+) -> list[Match]:
+    """The matches for the selected (row, paper) pairs, as ``PaperIndex.explain`` makes them.
+
+    ``kids``/``weights``: each row's keyword ids and weights; ``row_scores[m, j]``: the
+    unweighted score of keyword j of the row of match m in its paper; ``totals``: the
+    matches' scores. The keywords of a match are ordered by contribution, largest first,
+    ties in the profile's order (a stable sort, as ``sorted(..., reverse=True)``), and
+    stop at the first one that contributes nothing; its hits follow the same order.
+    """
+    contributions = row_scores * weights[sel_rows]
+    ranked = np.argsort(-contributions, axis=1, kind="stable")
+    ordered = np.take_along_axis(kids[sel_rows], ranked, axis=1)
+    n_keywords = np.count_nonzero(contributions > 0.0, axis=1)
+    matches = np.empty(len(sel_rows), dtype=object)
+    for n in np.unique(n_keywords).tolist():
+        group = np.flatnonzero(n_keywords == n)
+        docs = sel_docs[group]
+        kw = ordered[group, :n]
+        if n == 0:  # only with weights <= 0; rank() makes such a match too
+            keywords, hits = [()] * len(group), [()] * len(group)
+        else:
+            found = tables.hits(kw, docs)
+            joined = found[:, 0]
+            for j in range(1, n):
+                joined = joined + found[:, j]  # element-wise tuple concatenation
+            hits = joined.tolist()
+            keywords = list(map(tuple, tables.phrases[kw].tolist()))
+        matches[group] = list(
+            map(Match, tables.papers[docs].tolist(), totals[group].tolist(), keywords, hits)
+        )
+    return matches.tolist()

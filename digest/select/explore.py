@@ -1,0 +1,77 @@
+"""Trying a keyword before keeping it: what it would match, and how a digest would change."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from digest.config import Config
+from digest.models import Interest, Match, Profile
+from digest.select.ranking import build_index, keyword_index
+from digest.store import Store
+
+
+@dataclass(frozen=True)
+class KeywordTrial:
+    phrase: str
+    weight: float
+    since: dt.date | None  # the recent papers are those first listed on or after this day
+    candidates: int  # how many recent papers there are
+    matches: tuple[Match, ...]  # what the keyword alone matches (at the reader's min_score)
+    before: tuple[Match, ...]  # the reader's digest from the recent papers now
+    after: tuple[Match, ...]  # the same with the keyword added
+
+    @property
+    def added(self) -> list[Match]:
+        kept = {m.paper.id for m in self.before}
+        return [m for m in self.after if m.paper.id not in kept]
+
+    @property
+    def dropped(self) -> list[Match]:
+        kept = {m.paper.id for m in self.after}
+        return [m for m in self.before if m.paper.id not in kept]
+
+
+def with_keyword(profile: Profile, phrase: str, weight: float) -> Profile:
+    """The profile with ``phrase`` added (or re-weighted, if it is there already)."""
+    key = " ".join(phrase.split()).casefold()
+    others = tuple(i for i in profile.interests if i.phrase.casefold() != key)
+    return dataclasses.replace(profile, interests=(*others, Interest(" ".join(phrase.split()), weight)))
+
+
+def try_keyword(
+    store: Store,
+    profile: Profile,
+    phrase: str,
+    weight: float = 1.0,
+    days: int = 30,
+    config: Config | None = None,
+) -> KeywordTrial:
+    """Score ``phrase`` against the papers of the last ``days`` days (counted back from the
+    latest listing), and compare the reader's digest from those papers with and without it."""
+    papers = store.papers()
+    latest = max((p.first_seen for p in papers), default=None)
+    since = latest - dt.timedelta(days=days - 1) if latest else None
+    recent = {p.id for p in papers if since is not None and p.first_seen >= since}
+    taken = store.reserved_paper_ids(profile.user)
+    index = build_index(store, papers, config)  # scores as in a real digest: same index, same scale
+
+    def digest(p: Profile) -> tuple[Match, ...]:
+        ranked = (m for m in index.rank(p) if m.paper.id in recent and m.paper.id not in taken)
+        return tuple(ranked)[: p.max_papers]
+
+    alone = tuple(
+        m
+        for m in keyword_index(index).keyword_matches(phrase)
+        if m.paper.id in recent and m.score >= profile.min_score
+    )
+    return KeywordTrial(
+        phrase=phrase,
+        weight=weight,
+        since=since,
+        candidates=len(recent),
+        matches=alone,
+        before=digest(profile),
+        after=digest(with_keyword(profile, phrase, weight)),
+    )

@@ -1,0 +1,63 @@
+"""Which ranker a run uses: the keyword index, or the keyword index blended with embeddings
+when ``semantic:`` is on. Paper embeddings are computed once per model and kept in the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from digest.config import Config, SemanticConfig
+from digest.models import Match, Paper, Profile
+from digest.select.matcher import PaperIndex
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+_EMBEDDERS: dict[str, object] = {}  # one loaded model per process and model
+
+
+class Ranker(Protocol):
+    def rank(self, profile: Profile, limit: int | None = None) -> list[Match]: ...
+
+
+def embedder_for(semantic: SemanticConfig):  # -> digest.semantic.Embedder
+    from digest.select.semantic import Embedder, load_model
+
+    if semantic.key not in _EMBEDDERS:
+        _EMBEDDERS[semantic.key] = Embedder(load_model(semantic.model))
+    return _EMBEDDERS[semantic.key]
+
+
+def build_index(
+    store: Store, papers: Sequence[Paper], config: Config | None = None, embedder: object | None = None
+) -> PaperIndex | Ranker:
+    """A keyword index of ``papers``; with semantic matching on, blended with their embeddings
+    (stored ones reused, missing ones computed now and stored)."""
+    semantic = config.semantic if config is not None else None
+    if semantic is None and embedder is None:
+        return PaperIndex.build(papers)
+    from digest.select.semantic import SemanticIndex
+
+    key = semantic.key if semantic is not None else "injected"
+    embedder = embedder or embedder_for(semantic)  # type: ignore[arg-type]
+    stored = {
+        pid: np.frombuffer(blob, dtype="<f4")
+        for pid, blob in store.embeddings(key, (p.id for p in papers)).items()
+    }
+    missing = [p for p in papers if p.id not in stored]
+    if missing:
+        log.info("embedding %d new papers with %s", len(missing), key)
+        fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
+        store.save_embeddings(
+            key, {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()}
+        )
+        stored.update(fresh)
+    return SemanticIndex(PaperIndex.build(papers), embedder, stored)  # type: ignore[arg-type]
+
+
+def keyword_index(index: PaperIndex | Ranker) -> PaperIndex:
+    """The keyword part of a ranker (for single-keyword trials)."""
+    return index if isinstance(index, PaperIndex) else index.index  # type: ignore[attr-defined]

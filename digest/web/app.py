@@ -1,0 +1,361 @@
+"""`digest serve`: a reader's preferences page, live preview and one-click unsubscribe (Flask).
+
+Every reader URL is ``/u/<token>/...`` with a token signed by :mod:`digest.tokens`. A token
+that does not verify gets the same bare 403 whether or not the user exists. Forms carry a
+form token derived from the reader token and are refused from another origin; the one-click
+unsubscribe POST (RFC 8058) needs only the signed URL, as mail providers send no form token.
+Saving goes through :func:`digest.profile_edit.apply_edit`: the same validation, lock and
+atomic write as the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from flask import Flask, Response, abort, g, redirect, request
+from markupsafe import Markup
+from ruamel.yaml.comments import CommentedMap
+from werkzeug.datastructures import MultiDict
+
+from digest.compose.preview import preview
+from digest.compose.render import Renderer, builtin_templates
+from digest.config import Config, ConfigError
+from digest.errors import ProfileError
+from digest.models import Profile
+from digest.profiles.edit import (
+    ProfileConflict,
+    apply_edit,
+    convert_value,
+    set_exclude,
+    set_interests,
+    text_version,
+)
+from digest.profiles.load import WEEKDAYS, find_profile_file, load_profile
+from digest.signing import Signer
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
+POLL_SCRIPT = Markup('<script src="/assets/live.js" defer></script>')
+
+
+def reader_url(config: Config, user: str) -> str:
+    """The signed preferences link of ``user``, as it appears in their emails."""
+    signer = Signer.from_config(config)
+    if not config.base_url or signer is None:
+        raise ConfigError(
+            "the preferences links need base_url and web.secret_env in the config "
+            "(e.g. base_url: https://digest.example.org and web: {secret_env: DIGEST_SECRET})"
+        )
+    find_profile_file(config, user)
+    return f"{config.base_url}/u/{signer.token(user)}"
+
+
+@dataclass(frozen=True)
+class FormEdit:
+    """What the preferences form asks for, as submitted (nothing validated yet)."""
+
+    interests: tuple[tuple[str, Any], ...]
+    exclude: tuple[str, ...]
+    scalars: dict[str, str]
+    paused: bool
+
+    @classmethod
+    def parse(cls, form: MultiDict[str, str]) -> FormEdit:
+        rows = list(zip(form.getlist("kw"), form.getlist("weight"), strict=False))
+        rows.append((form.get("new_kw", ""), form.get("new_weight", "")))
+        interests = []
+        for keyword, raw in rows:
+            if not keyword.strip():
+                continue  # an emptied row is a removed keyword
+            raw = raw.strip()
+            try:
+                weight: Any = float(raw) if raw else 1.0
+            except ValueError:
+                weight = raw  # written as typed: the validation explains what is wrong
+            interests.append((" ".join(keyword.split()), weight))
+        exclude = tuple(t.strip() for t in form.get("exclude", "").replace("\n", ",").split(",") if t.strip())
+        keys = ("send_at", "timezone", "frequency", "weekday", "max_papers")
+        scalars = {k: form.get(k, "").strip() for k in keys if form.get(k, "").strip()}
+        return cls(tuple(interests), exclude, scalars, form.get("paused") == "on")
+
+    def change(self, current: Profile) -> Callable[[CommentedMap, Path], None]:
+        """The edit to the YAML document: only what differs from ``current`` is written."""
+        effective = {
+            "send_at": f"{current.send_at:%H:%M}",
+            "timezone": current.timezone,
+            "frequency": current.frequency,
+            "weekday": WEEKDAYS[current.weekday],
+            "max_papers": str(current.max_papers),
+        }
+
+        def apply(data: CommentedMap, path: Path) -> None:
+            set_interests(data, self.interests, path)
+            set_exclude(data, self.exclude, path)
+            for key, value in self.scalars.items():
+                if key == "weekday" and self.scalars.get("frequency", current.frequency) != "weekly":
+                    continue
+                if value != effective[key]:
+                    data[key] = convert_value(key, value, path)
+            if self.scalars.get("frequency", current.frequency) != "weekly" and "weekday" in data:
+                del data["weekday"]
+            if self.paused != current.paused:
+                data["paused"] = self.paused
+
+        return apply
+
+
+def _public(error: Exception, path: Path) -> str:
+    """An error for the web page: the file's name instead of the server's path to it."""
+    return str(error).replace(str(path), path.name)
+
+
+def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    renderer = Renderer(config.templates)
+    timezones = sorted(available_timezones())
+    base_origin = _origin(config.base_url) if config.base_url else None
+
+    def page(name: str, status: int = 200, **context: Any) -> Response:
+        html = renderer.page(name, **context)
+        return Response(html, status=status, mimetype="text/html")
+
+    def reader(token: str) -> tuple[str, Path]:
+        """The user the token was made for and their file; 403 for anything else."""
+        user = signer.user(token)
+        if user is None:
+            abort(403)
+        try:
+            path = find_profile_file(config, user)
+        except ProfileError:
+            abort(403)  # a removed reader: same answer as a forged token
+        g.form_token = signer.form_token(token)
+        return user, path
+
+    def check_post(token: str, need_form_token: bool = True) -> None:
+        origin = request.headers.get("Origin")
+        if origin and origin != "null" and origin not in (_origin(request.host_url), base_origin):
+            abort(403)
+        if need_form_token and not signer.check_form_token(token, request.form.get("csrf")):
+            abort(403)
+
+    def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
+        text = path.read_text(encoding="utf-8")
+        profile = extra.pop("profile", None)
+        if profile is None:
+            try:
+                profile = load_profile(config, user)
+            except ProfileError as e:
+                return page("broken.html.j2", 500, error=_public(e, path))
+        context = {
+            "token": token,
+            "csrf": g.form_token,
+            "profile": profile,
+            "interests": [(i.phrase, f"{i.weight:g}") for i in profile.interests],
+            "exclude": ", ".join(profile.exclude),
+            "values": {
+                "send_at": f"{profile.send_at:%H:%M}",
+                "timezone": profile.timezone,
+                "frequency": profile.frequency,
+                "weekday": WEEKDAYS[profile.weekday],
+                "max_papers": str(profile.max_papers),
+            },
+            "paused": profile.paused,
+            "weekdays": WEEKDAYS,
+            "timezones": timezones,
+            "base_version": text_version(text),
+            "errors": None,
+            "notice": None,
+        }
+        context.update(extra)
+        return page("prefs.html.j2", status, **context)
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
+            "img-src 'self' data: https:; connect-src 'self'; frame-src 'self'; "
+            "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
+        )
+        return response
+
+    @app.errorhandler(403)
+    def forbidden(_: Exception) -> Response:
+        return Response(FORBIDDEN, status=403, mimetype="text/plain")
+
+    @app.get("/")
+    def index() -> Response:
+        return Response("digest: open the link in your digest email.\n", mimetype="text/plain")
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status=204)
+
+    @app.get("/assets/<name>")
+    def asset(name: str) -> Response:
+        if name not in ("prefs.js", "live.js"):
+            abort(404)
+        js = (builtin_templates() / "web" / name).read_text(encoding="utf-8")
+        return Response(js, mimetype="text/javascript")
+
+    @app.get("/u/<token>")
+    def preferences(token: str) -> Response:
+        user, path = reader(token)
+        notice = {"saved": "Saved.", "resubscribed": "Welcome back: your digests are on again."}
+        return prefs_page(token, user, path, notice=notice.get(request.args.get("done", "")))
+
+    @app.post("/u/<token>")
+    def save(token: str) -> Response:
+        user, path = reader(token)
+        check_post(token)
+        edit = FormEdit.parse(request.form)
+        try:
+            current = load_profile(config, user)
+            apply_edit(config, user, edit.change(current), expect_version=request.form.get("base_version"))
+        except ProfileConflict as e:
+            return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
+        except ProfileError as e:
+            return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
+        return redirect(f"/u/{token}?done=saved", code=303)
+
+    def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
+        """The page again with what the reader typed (nothing lost), and why it was not saved."""
+        form = request.form
+        values = {k: form.get(k, "") for k in ("send_at", "timezone", "frequency", "weekday", "max_papers")}
+        interests = [(k, str(w) if not isinstance(w, float) else f"{w:g}") for k, w in edit.interests]
+        base = request.form.get("base_version") if status == 422 else None
+        extra = {"interests": interests, "exclude": ", ".join(edit.exclude), "values": values, **extra}
+        extra["paused"] = edit.paused
+        if base:
+            extra["base_version"] = base
+        return prefs_page(token, user, path, status, **extra)
+
+    @app.post("/u/<token>/preview")
+    def preview_form(token: str) -> Response:
+        user, path = reader(token)
+        check_post(token)
+        edit = FormEdit.parse(request.form)
+        try:
+            candidate = apply_edit(config, user, edit.change(load_profile(config, user)), dry_run=True)
+            out = preview(config, user, now(), profile=candidate.profile, renderer=renderer)
+        except ProfileError as e:
+            return _json({"ok": False, "errors": _public(e, path)})
+        return _json(
+            {
+                "ok": True,
+                "subject": out.rendered.subject,
+                "count": len(out.digest.matches),
+                "paused": candidate.profile.paused,
+                "html": out.rendered.html,
+            }
+        )
+
+    @app.get("/u/<token>/digest")
+    def digest_page(token: str) -> Response:
+        """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
+        user, path = reader(token)
+        try:
+            out = preview(config, user, now(), renderer=renderer)
+        except ProfileError as e:
+            return page("broken.html.j2", 500, error=_public(e, path))
+        html = out.rendered.html
+        if request.args.get("live"):
+            html = html.replace("</body>", f"{POLL_SCRIPT}</body>", 1)
+        return Response(html, mimetype="text/html")
+
+    @app.get("/u/<token>/version")
+    def version(token: str) -> Response:
+        _, path = reader(token)
+        return _json({"profile": _file_version(path), "content": content_version(config)})
+
+    @app.get("/u/<token>/unsubscribe")
+    def unsubscribe_page(token: str) -> Response:
+        user, path = reader(token)
+        try:
+            profile = load_profile(config, user)
+        except ProfileError as e:
+            return page("broken.html.j2", 500, error=_public(e, path))
+        return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=profile, done=False)
+
+    @app.post("/u/<token>/unsubscribe")
+    def unsubscribe(token: str) -> Response:
+        """RFC 8058 one-click: the signed URL is the authorization; pause at once."""
+        user, path = reader(token)
+        check_post(token, need_form_token=False)
+        try:
+            edited = apply_edit(config, user, _set_paused(True))
+        except ProfileError as e:
+            log.error("unsubscribe of %s failed: %s", user, e)
+            return page("broken.html.j2", 500, error=_public(e, path))
+        log.info("unsubscribed %s", user)
+        return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=edited.profile, done=True)
+
+    @app.post("/u/<token>/resubscribe")
+    def resubscribe(token: str) -> Response:
+        user, path = reader(token)
+        check_post(token)
+        try:
+            apply_edit(config, user, _set_paused(False))
+        except ProfileError as e:
+            return page("broken.html.j2", 500, error=_public(e, path))
+        return redirect(f"/u/{token}?done=resubscribed", code=303)
+
+    return app
+
+
+_CONFLICT = (
+    " The form below still shows your edits: saving again replaces the other change, "
+    "or reload the page to start from the current profile."
+)
+
+
+def _set_paused(value: bool) -> Callable[[CommentedMap, Path], None]:
+    def apply(data: CommentedMap, path: Path) -> None:
+        data["paused"] = value
+
+    return apply
+
+
+def _json(data: dict[str, Any]) -> Response:
+    return Response(json.dumps(data), mimetype="application/json")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _file_version(path: Path) -> str:
+    try:
+        st = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "missing"
+    return f"{st.st_mtime_ns}:{st.st_size}:{digest}"
+
+
+def content_version(config: Config) -> str:
+    """Changes when a template or the stored papers change: the preview must be rebuilt."""
+    h = hashlib.sha256()
+    for folder in (config.templates, builtin_templates()):
+        if folder and folder.is_dir():
+            for f in sorted(folder.glob("digest*")):
+                st = f.stat()
+                h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
+    with Store(config.database) as store:
+        h.update(store.version().encode())
+    return h.hexdigest()[:16]
