@@ -19,7 +19,7 @@ the same parse and serialization premailer does. When a stylesheet uses selector
 match does not follow from the ancestor chain alone (``+``, ``~``, pseudo-classes), the
 signature cache is skipped and the selectors run on every document, as premailer does.
 Anything else premailer would treat specially (``data-premailer``, a ``<style media=print>``)
-sends the document to premailer itself. ``tests/test_inline.py`` renders many varied digests
+sends the document to premailer itself. ``tests/compose/test_inline.py`` renders many varied digests
 both ways and compares them byte for byte.
 """
 

@@ -15,7 +15,7 @@ max_line_length``). Anything else (a non-ASCII or long subject or name, a displa
 needs quoting, a long Message-ID, an odd List-Unsubscribe) is folded by the email package,
 header by header, exactly as the generator would fold it (``policy.fold_binary`` of the
 header that ``policy.header_store_parse`` makes), and counted in :data:`FALLBACKS`.
-tests/test_mime.py compares the two byte for byte on many hostile messages.
+tests/compose/test_mime.py compares the two byte for byte on many hostile messages.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def message_bytes(
 def encode_text(text: str) -> tuple[str, bytes]:
     """The transfer encoding and the body bytes of ``set_content(text, charset="utf-8")``, as the
     generator writes them (CRLF): ``email.contentmanager._encode_text`` step for step, with a
-    faster quoted-printable quoting (the same output: tests/test_mime.py checks it against it)."""
+    faster quoted-printable quoting (the same output: tests/compose/test_mime.py checks it against it)."""
     lines = text.encode("utf-8").splitlines()  # bytes: only CR, LF and CRLF break lines
     if max((len(x) for x in lines), default=0) <= MAX:
         body = b"\n".join(lines) + b"\n"

@@ -20,7 +20,7 @@ A value the fast escape cannot vouch for (control characters, an unknown entity 
 markup, a quote in an attribute...) raises :class:`Fallback` and the caller renders that
 message the plain way; a template this cannot handle (extends, macros, selectors that depend
 on siblings, an expression inside a tag or a style...) raises :class:`Unsupported` at load.
-``tests/test_prerender.py`` checks the bytes against premailer over random hostile values.
+``tests/compose/test_preinline.py`` checks the bytes against premailer over random hostile values.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ matches (numpy object arrays, concatenated element-wise).
 The result is exactly what ``[index.rank(p, limit) for p in profiles]`` returns, down to
 the last bit of every score: the sums are taken in the same order
 (:func:`digest.matcher.weighted_sum`), ties are broken the same way, and the hits come
-from the same cache. ``tests/test_batch.py`` checks it on many generated profiles.
+from the same cache. ``tests/select/test_batch.py`` checks it on many generated profiles.
 """
 
 from __future__ import annotations

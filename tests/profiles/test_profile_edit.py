@@ -17,7 +17,7 @@ from digest.profiles.load import load_profile
 
 from conftest import ROOT
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parent.parent / "golden"
 
 
 def test_cli_edits_keep_comments_order_and_layout(workspace):

@@ -19,7 +19,7 @@ from digest.signing import Signer
 
 from conftest import NOW
 
-GOLDEN = Path(__file__).with_name("golden")
+GOLDEN = Path(__file__).parent.parent / "golden"
 
 
 def test_highlighting_escapes_everything_and_marks_only_the_spans():
@@ -96,7 +96,7 @@ def golden_digest() -> tuple[Digest, dict[str, str]]:
 
 
 def test_the_sample_digest_matches_the_golden_email():
-    """If a template change is intended: DIGEST_UPDATE_GOLDEN=1 pytest tests/test_render.py."""
+    """If a template change is intended: DIGEST_UPDATE_GOLDEN=1 pytest tests/compose/test_render.py."""
     digest, links = golden_digest()
     profile, sender = digest.profile, GOLDEN_SENDER
     rendered = Renderer().render(digest, links=links)

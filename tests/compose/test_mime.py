@@ -280,7 +280,7 @@ def test_the_golden_email_written_directly():
     profile, sender = digest.profile, GOLDEN_SENDER
     rendered = Renderer().render(digest, links=links)
     data = message_bytes(rendered, profile, sender, message_id("ada", GOLDEN_NOW, sender), GOLDEN_NOW, links)
-    golden = (Path(__file__).with_name("golden") / "ada.eml").read_text()
+    golden = (Path(__file__).parent.parent / "golden" / "ada.eml").read_text()
     assert normalize(data).replace("\r\n", "\n") == golden
     assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF throughout
 
