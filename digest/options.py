@@ -129,6 +129,19 @@ def known_keys(cls: type) -> list[str]:
     return keys
 
 
+def dotted_keys(cls: type, prefix: str = "") -> list[str]:
+    """Every key of ``cls`` and of its sections, dotted ('smtp.port'), aliases included."""
+    out = []
+    for key, opt in declared(cls).items():
+        out.append(prefix + key)
+        if opt.alias:
+            out.append(prefix + opt.alias[0])
+        section = getattr(opt.check, "section", None)
+        if section is not None:
+            out.extend(dotted_keys(section, f"{prefix}{key}."))
+    return out
+
+
 def did_you_mean(key: Any, keys: list[str], prefix: str = "") -> str:
     hint = difflib.get_close_matches(str(key), keys, n=1)
     return f" (did you mean {prefix}{hint[0]}?)" if hint else ""
