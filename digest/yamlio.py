@@ -49,9 +49,12 @@ class Mapping(dict):
         return getattr(self, "lines", {}).get(key)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader; base-60 numbers are text; mappings remember their lines;
-    alias expansion is bounded."""
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if built
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader (on libyaml when PyYAML has it); base-60 numbers are text; mappings
+    remember their lines; alias expansion is bounded."""
 
     def get_single_node(self) -> yaml.Node | None:
         node = super().get_single_node()
@@ -134,7 +137,10 @@ def describe(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None) or getattr(error, "mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     if isinstance(error, yaml.MarkedYAMLError):
-        what = ": ".join(p for p in (error.context, error.problem) if p)
+        context, start = error.context, error.context_mark
+        if context and start is not None and (start.line, start.column) != (mark.line, mark.column):
+            context += f" (from line {start.line + 1}, column {start.column + 1})"
+        what = ": ".join(p for p in (context, error.problem) if p)
         return where + (what or str(error))
     return where + str(error)
 
