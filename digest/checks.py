@@ -122,6 +122,9 @@ class Bool(Check):
             return word in ("true", "yes", "on")
         return text
 
+    def to_text(self, value: Any) -> str:
+        return "true" if value else "false"
+
 
 class Choice(Check):
     """One of a fixed list (``{value: label}``: the labels are the web form's)."""

@@ -138,7 +138,12 @@ def describe(error: yaml.YAMLError) -> str:
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     if isinstance(error, yaml.MarkedYAMLError):
         context, start = error.context, error.context_mark
-        if context and start is not None and (start.line, start.column) != (mark.line, mark.column):
+        if (
+            context
+            and start is not None
+            and mark is not None
+            and (start.line, start.column) != (mark.line, mark.column)
+        ):
             context += f" (from line {start.line + 1}, column {start.column + 1})"
         what = ": ".join(p for p in (context, error.problem) if p)
         return where + (what or str(error))
@@ -174,8 +179,14 @@ def scalar(value: Any) -> Any:
     return value if plain else DoubleQuotedScalarString(value)
 
 
-def inline(value: str) -> str:
-    """``value`` as it appears in a YAML text written by hand (quoted if needed)."""
+def inline(value: Any) -> str:
+    """``value`` as it appears in a YAML text written by hand (a string quoted if needed)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _float_text(value)
+    if not isinstance(value, str):
+        return str(value)
     quoted = scalar(value)
     if isinstance(quoted, DoubleQuotedScalarString):
         return '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -186,17 +197,18 @@ class _Representer(RoundTripRepresenter):
     """Floats as both YAML versions read them: 1.0e-05, not 1e-05 (text in YAML 1.1)."""
 
 
-def _represent_float(representer: _Representer, value: float) -> Any:
+def _float_text(value: float) -> str:
     if math.isnan(value):
-        text = ".nan"
-    elif math.isinf(value):
-        text = ".inf" if value > 0 else "-.inf"
-    else:
-        text = repr(value)
-        mantissa, e, exponent = text.partition("e")
-        if e:
-            text = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}"
-    return representer.represent_scalar("tag:yaml.org,2002:float", text)
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}" if e else text
+
+
+def _represent_float(representer: _Representer, value: float) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:float", _float_text(value))
 
 
 _Representer.add_representer(float, _represent_float)

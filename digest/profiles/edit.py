@@ -273,13 +273,25 @@ def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
 NEW_PROFILE = """\
 # Reader profile for {user}. Edit with `digest profile edit {user}` or by hand.
 {name}email: {email}
-# timezone: Europe/London       # IANA name; default from the config
-# send_at: "07:30"              # local time of the digest
-# max_papers: 10
+{defaults}
 interests:                      # keyword or phrase -> weight (default 1)
 {interests}
 # exclude: [medical]            # papers matching any of these are left out
 """
+
+
+def commented_defaults(config: Config) -> str:
+    """A commented line for each settable option a new profile leaves out: its key, the value a
+    reader gets without it (the config's, for the inherited ones) and its help."""
+    lines = []
+    for key, opt in declared(Profile).items():
+        if not opt.settable or opt.required or key == "name":
+            continue
+        default = getattr(config, opt.inherit) if opt.inherit else opt.default
+        value = opt.check.from_text(opt.check.to_text(default))  # as `digest profile set` writes it
+        entry = f"# {key}: {yamlio.inline(value)}"
+        lines.append(f"{entry:<31} # {opt.help}")
+    return "\n".join(lines)
 
 
 def create_profile(
@@ -300,6 +312,7 @@ def create_profile(
             user=user,
             name=f"name: {yamlio.inline(name)}\n" if name else "",
             email=yamlio.inline(email),
+            defaults=commented_defaults(config),
             interests="\n".join(lines),
         )
         profile = parse_profile_text(text, path, config)

@@ -253,3 +253,21 @@ def test_set_help_lists_every_settable_key_with_its_help(workspace):
     result = workspace.cli("profile", "set", "--help")
     for key, opt in declared(Profile).items():
         assert (f"{key:<10}  {opt.help}" in result.output) == opt.settable
+
+
+def test_a_new_profile_shows_every_setting_commented_with_the_value_it_gets(workspace):
+    assert workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "x").exit_code == 0
+    path = workspace.root / "profiles" / "ada.yaml"
+    text = path.read_text()
+    for key, opt in declared(Profile).items():
+        if opt.settable and not opt.required and key != "name":
+            assert f"\n# {key}: " in text, key
+    before = load_profile(workspace.config, "ada")
+    uncommented = "".join(
+        line[2:]
+        if line.startswith("# ") and ": " in line and not line.startswith(("# exclude", "# weekday"))
+        else line
+        for line in text.splitlines(keepends=True)
+    )
+    path.write_text(uncommented)
+    assert load_profile(workspace.config, "ada") == before
