@@ -216,9 +216,10 @@ class Config:
     inbox: Path = option(FilePath(), required=True, help="where new listing dumps are dropped")
     profiles: Path = option(FilePath(), required=True, help="one <user>.yaml per reader")
     smtp: SmtpConfig = option(Section(SmtpConfig), factory=SmtpConfig, required=True, help="the mail server")
-    timezone: str = like(Profile, "timezone", default="UTC", help="for profiles that name none")
-    send_at: dt.time = like(Profile, "send_at", default=dt.time(7, 0), help="for profiles that name none")
-    max_papers: int = like(Profile, "max_papers", default=10, help="for profiles that name none")
+    # Defaults for the profiles that do not set their own: the profile's options (digest.models).
+    timezone: str = like(Profile, "timezone", help="for profiles that name none")
+    send_at: dt.time = like(Profile, "send_at", help="for profiles that name none")
+    max_papers: int = like(Profile, "max_papers", help="for profiles that name none")
     min_score: float = like(Profile, "min_score", default=0.1, help="for profiles that name none")
     templates: Path | None = option(
         FilePath(), default=None, help="a folder whose templates override the built-in ones"

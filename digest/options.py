@@ -88,14 +88,14 @@ def option(
 
 
 def like(cls: type, name: str, *, help: str | None = None, **kw: Any) -> Any:
-    """The option ``name`` of ``cls`` again (same check and help) with another default: the
+    """The option ``name`` of ``cls`` again (same check, default and help unless given): the
     config's defaults for profiles are the profile's own options."""
     base = declared(cls)[name]
-    changes = {k: v for k, v in kw.items() if k != "default"}
-    changes.setdefault("inherit", None)
-    changes.setdefault("label", None)
-    opt = dataclasses.replace(base, help=help or base.help, name="", default=None, **changes)
-    return dataclasses.field(default=kw.get("default"), metadata={OPTION: opt})
+    default = kw.pop("default", base.default)
+    kw.setdefault("inherit", None)
+    kw.setdefault("label", None)
+    opt = dataclasses.replace(base, help=help or base.help, name="", default=None, **kw)
+    return dataclasses.field(default=default, metadata={OPTION: opt})
 
 
 def declared(cls: type) -> dict[str, Option]:
