@@ -191,11 +191,13 @@ def _value(opt: Option, data: Mapping[Any, Any], reading: Reading, prefix: str, 
     given = key in data and not (raw is None and (opt.required or fallback is None))
     if opt.alias and opt.alias[0] in data and data[opt.alias[0]] is not None:
         other, divisor = opt.alias
-        if given:
-            reading.report(f"{prefix}{other}", f"set either {key} or {other}, not both", data, other)
-            return fallback
+        main = _checked(opt, raw, reading, f"{prefix}{key}", data, key, None) if given else None
         value = _checked(opt, data[other], reading, f"{prefix}{other}", data, other, None)
-        return value / divisor if value is not None else fallback
+        if main is not None and value is not None:
+            reading.report(f"{prefix}{other}", f"set either {key} or {other}, not both", data, other)
+        if main is not None or value is None:
+            return fallback if main is None else main
+        return value / divisor
     if not given:
         if opt.required:
             example = f", e.g. {opt.example}" if opt.example else ""

@@ -237,7 +237,10 @@ class Document:
     :meth:`dump`."""
 
     def __init__(self, text: str, where: str | Path, error: type[DigestError]) -> None:
-        load(text, where, error)  # the loader's verdict first: same errors, no alias bombs
+        try:
+            load(text, where, error)  # the loader's verdict first: same errors, no alias bombs
+        except error as e:
+            raise error(f"{e}; fix it by hand first") from None
         self.where, self.error = where, error
         self._yaml = YAML()  # round trip
         self._yaml.Representer = _Representer

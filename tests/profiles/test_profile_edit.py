@@ -271,3 +271,11 @@ def test_a_new_profile_shows_every_setting_commented_with_the_value_it_gets(work
     )
     path.write_text(uncommented)
     assert load_profile(workspace.config, "ada") == before
+
+
+def test_a_broken_file_is_not_edited_and_the_error_names_the_line(workspace):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [x\n")
+    result = workspace.cli("profile", "set", "ada", "max_papers", "3")
+    assert result.exit_code == 1
+    assert "not valid YAML, line 3, column 1" in result.output and "fix it by hand first" in result.output
+    assert path.read_text() == "email: ada@example.org\ninterests: [x\n"
