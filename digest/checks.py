@@ -140,9 +140,6 @@ class Choice(Check):
             raise Invalid(f"{value!r} is not {self.what}")
         return value
 
-    def from_text(self, text: str) -> Any:
-        return text.strip()
-
     def choices(self) -> list[tuple[str, str]]:
         return list(self.options.items())
 
@@ -159,9 +156,6 @@ class Weekday(Check):
             if len(word) >= 3 and day.startswith(word):
                 return i
         raise Invalid(f"{value!r} is not a day of the week (e.g. monday)")
-
-    def from_text(self, text: str) -> Any:
-        return text.strip()
 
     def to_text(self, value: Any) -> str:
         return WEEKDAYS[value]
@@ -181,9 +175,6 @@ class Clock(Check):
         if m and int(m[1]) < 24 and int(m[2]) < 60:
             return dt.time(int(m[1]), int(m[2]))
         raise Invalid(f"{value!r} is not {self.what}")
-
-    def from_text(self, text: str) -> Any:
-        return text.strip()
 
     def to_text(self, value: Any) -> str:
         return f"{value:%H:%M}"
@@ -208,9 +199,6 @@ class TimeZone(Check):
             raise Invalid(f"{value!r} is not a known IANA time zone (e.g. Europe/London)")
         return value
 
-    def from_text(self, text: str) -> Any:
-        return text.strip()
-
 
 class Email(Check):
     """A bare address (``named``: a display name is allowed, 'Digest <d@example.org>')."""
@@ -226,9 +214,6 @@ class Email(Check):
         if not isinstance(value, str) or not pattern.match(value.strip()):
             raise Invalid(f"{value!r} {message}")
         return value.strip()
-
-    def from_text(self, text: str) -> Any:
-        return text.strip()
 
 
 class EnvName(Check):

@@ -43,7 +43,7 @@ class Check:
     def from_text(self, text: str) -> Any:
         """Command-line text as the YAML value (left as text when it does not fit: the check then
         says what is wrong, in the same words as for a hand edit)."""
-        return text
+        return text.strip()
 
     def to_text(self, value: Any) -> str:
         """A checked value as the text of a form field."""

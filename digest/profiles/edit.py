@@ -99,7 +99,7 @@ def _number(value: float) -> int | float:
 def _weight(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
         return _number(value)
-    return value
+    return yamlio.scalar(value)  # written as typed (quoted if need be): the validation says why not
 
 
 def _norm(phrase: str) -> str:

@@ -150,3 +150,11 @@ def test_the_form_asks_for_every_labelled_profile_option_and_saves_it(site):
     assert r.status_code == 303
     text = (ws.root / "profiles" / "ada.yaml").read_text()
     assert "weekday" not in text and "frequency: daily" in text and "paused: false" in text
+
+
+def test_a_typed_weight_is_refused_as_typed_even_when_yaml_1_1_would_read_a_boolean(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    for typed in ("heavy", "yes", "off"):
+        r = client.post(f"/u/{ada}/preview", data=form(signer, ada, weight=[typed]))
+        assert f"interests.robotics: weight '{typed}' is not a positive number" in r.json["errors"]
