@@ -9,8 +9,10 @@ charset="utf-8")`` makes (7bit, 8bit, quoted-printable or base64, the shorter of
 on the first ten lines) and writes the body the way the email package does (base64 lines of
 57 bytes; quoted-printable per RFC 2045 with soft breaks at the policy's line length, each
 distinct byte quoted with one ``str.replace``: that was half the time); :func:`new_boundary`
-draws a boundary in the shape the generator gives its own; the headers and part headers that
-are the same in every message are folded once by the email package and kept.
+draws a boundary in the shape the generator gives its own; List-Unsubscribe is folded by
+:func:`~digest.compose.message.fold_list_unsubscribe`, as MAIL_POLICY's header class folds it;
+the headers and part headers that are the same in every message are folded once by the email
+package and kept.
 
 A header is written directly only when that is certainly what the email package would write:
 printable ASCII, no encoded-word marker (``=?``), on one line (``len("Name: value") <=
@@ -203,7 +205,7 @@ def _header(name: str, value: Any) -> bytes:
     if line is not None and len(name) + 2 + len(line) <= MAX:
         return f"{name}: {line}\r\n".encode("ascii")
     FALLBACKS[name] += 1
-    return _fold(name, value)
+    return _folded(name, value)
 
 
 def _address(value: Address) -> str | None:
@@ -217,7 +219,7 @@ def _address(value: Address) -> str | None:
     return str(value)
 
 
-def _fold(name: str, value: Any) -> bytes:
+def _folded(name: str, value: Any) -> bytes:
     """The email package: the header ``msg[name] = value`` stores, folded as the generator folds it."""
     return CRLF_POLICY.fold_binary(*MAIL_POLICY.header_store_parse(name, value))
 
@@ -225,7 +227,7 @@ def _fold(name: str, value: Any) -> bytes:
 @functools.lru_cache(maxsize=64)
 def _constant(name: str, value: str) -> bytes:
     """A header that is the same in every message (or every run): folded once."""
-    return _fold(name, value)
+    return _folded(name, value)
 
 
 def _multipart(boundary: str) -> bytes:
@@ -233,7 +235,7 @@ def _multipart(boundary: str) -> bytes:
     if _BOUNDARY.fullmatch(boundary):
         return f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'.encode("ascii")
     FALLBACKS["Content-Type"] += 1
-    return _fold("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    return _folded("Content-Type", f'multipart/alternative; boundary="{boundary}"')
 
 
 @functools.lru_cache(maxsize=32)
