@@ -4,6 +4,7 @@ the program's value or raises :class:`Invalid` with a message that says what is 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,6 +19,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
+
+
+MAX_WEIGHT = 100.0  # an interest's weight: 0.5 = half as interesting, 3 = three times
 
 
 def is_number(value: Any) -> bool:
@@ -72,19 +76,37 @@ class Int(Check):
 
 
 class Number(Check):
-    """A number (int or float), at least ``minimum`` (or above it, if ``above``); a float."""
+    """A finite number (int or float), at least ``minimum`` (or above it, if ``above``) and at
+    most ``maximum``; a float. NaN and infinities are never a setting: NaN compares false with
+    everything (a NaN weight silently sends nothing) and an infinite timeout never ends."""
 
     widget = "number"
     step = "any"
 
-    def __init__(self, minimum: float = 0, above: bool = False, what: str | None = None) -> None:
-        self.minimum, self.above = minimum, above
-        self.what = what or (
-            "a positive number" if above and minimum == 0 else f"a number of at least {minimum:g}"
-        )
+    def __init__(
+        self, minimum: float = 0, above: bool = False, what: str | None = None, maximum: float | None = None
+    ) -> None:
+        self.minimum, self.above, self.maximum = minimum, above, maximum
+        if what is None:
+            what = "a positive number" if above and minimum == 0 else f"a number of at least {minimum:g}"
+            if maximum is not None:
+                what = (
+                    f"a positive number up to {maximum:g}"
+                    if above and minimum == 0
+                    else f"a number from {minimum:g} to {maximum:g}"
+                )
+        elif maximum is not None:
+            what = f"{what} up to {maximum:g}"
+        self.what = what
 
     def __call__(self, value: Any, reading: Reading) -> float:
-        if not is_number(value) or value < self.minimum or (self.above and value == self.minimum):
+        if (
+            not is_number(value)
+            or not math.isfinite(value)
+            or value < self.minimum
+            or (self.above and value == self.minimum)
+            or (self.maximum is not None and value > self.maximum)
+        ):
             raise self.fail(value)
         return float(value)
 
@@ -309,8 +331,8 @@ class Weights(Check):
                 continue
             phrase = " ".join(phrase.split())
             weight = 1 if weight is None else weight
-            if not is_number(weight) or weight <= 0:
-                problems.append((phrase, f"weight {weight!r} is not a positive number"))
+            if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
+                problems.append((phrase, f"weight {weight!r} is not a positive number up to {MAX_WEIGHT:g}"))
             elif phrase.casefold() in seen:
                 problems.append((phrase, "listed twice"))
             else:

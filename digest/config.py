@@ -73,7 +73,9 @@ class SmtpConfig:
         help="the From of every digest",
     )
     timeout: float = option(
-        Number(0, above=True, what="a positive number of seconds"), default=30.0, help="seconds to wait"
+        Number(0, above=True, what="a positive number of seconds", maximum=3600),
+        default=30.0,
+        help="seconds to wait",
     )
 
     @staticmethod
@@ -102,11 +104,17 @@ class SmtpConfig:
 @dataclass(frozen=True)
 class SchedulerConfig:
     poll_seconds: float = option(
-        Number(0.1), default=60.0, help="how often the inbox is checked and due digests are sent"
+        Number(0.1, maximum=86400),
+        default=60.0,
+        help="how often the inbox is checked and due digests are sent",
     )
-    grace_minutes: float = option(Number(0), default=240.0, help="how late a missed digest may still go out")
+    grace_minutes: float = option(
+        Number(0, maximum=10080),
+        default=240.0,
+        help="how late a missed digest may still go out (a week at most)",
+    )
     settle_seconds: float = option(
-        Number(0), default=5.0, help="a dump must be unchanged this long before it is read"
+        Number(0, maximum=3600), default=5.0, help="a dump must be unchanged this long before it is read"
     )
 
     @property
@@ -174,17 +182,23 @@ class DeliveryConfig:
         help="concurrent SMTP connections; a crash can repeat at most one message per connection",
     )
     max_per_second: float | None = option(
-        Number(0, above=True),
+        Number(0, above=True, maximum=10000),
         default=None,
         alias=("max_per_minute", 60),
         help="your provider's limit (or max_per_minute); default: none",
     )
     retry_first_seconds: float = option(
-        Number(0, above=True), default=60.0, help="the first wait after a passing failure; later ones double"
+        Number(0, above=True, maximum=86400),
+        default=60.0,
+        help="the first wait after a passing failure; later ones double",
     )
-    retry_max_seconds: float = option(Number(0, above=True), default=3600.0, help="the longest wait")
+    retry_max_seconds: float = option(
+        Number(0, above=True, maximum=7 * 86400), default=3600.0, help="the longest wait"
+    )
     retry_for_hours: float = option(
-        Number(0, above=True), default=24.0, help="after this long since it was queued, a message fails"
+        Number(0, above=True, maximum=720),
+        default=24.0,
+        help="after this long since it was queued, a message fails",
     )
 
     @staticmethod

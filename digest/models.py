@@ -96,10 +96,14 @@ class Profile:
         TimeZone(), default="UTC", inherit="timezone", label="Time zone", help="IANA time zone name"
     )
     max_papers: int = option(
-        Int(1), default=10, inherit="max_papers", label="Papers at most", help="at most this many papers"
+        Int(1, 1000),
+        default=10,
+        inherit="max_papers",
+        label="Papers at most",
+        help="at most this many papers",
     )
     min_score: float = option(
-        Number(0), default=0.0, inherit="min_score", help="leave out papers scoring below this"
+        Number(0, maximum=1000), default=0.0, inherit="min_score", help="leave out papers scoring below this"
     )
     paused: bool = option(
         Bool(),

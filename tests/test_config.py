@@ -47,7 +47,7 @@ def test_every_problem_is_reported_at_once_with_its_key(tmp_path):
         f"{path}: invalid configuration",
         "profiles: required",
         "timezone: 'Mars/Olympus' is not a known IANA time zone",
-        "max_papers: must be a whole number of at least 1",
+        "max_papers: must be a whole number from 1 to 1000",
         "send_at: '25:00' is not a time of day",
         "smtp.port: 99999 is not a valid port",
         "smtp.security: 'tls' is not one of none, starttls, ssl",
@@ -129,7 +129,7 @@ def test_problems_name_the_line_of_their_key(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     message = str(info.value)
-    assert "line 10: max_papers: must be a whole number of at least 1, got 0" in message
+    assert "line 10: max_papers: must be a whole number from 1 to 1000, got 0" in message
     assert "line 12: scheduler.poll_secnds: unknown key (did you mean scheduler.poll_seconds?)" in message
 
 
@@ -146,3 +146,28 @@ def test_the_rate_limit_per_minute_sets_the_rate_per_second_but_not_both(tmp_pat
     both = GOOD + "delivery:\n  max_per_minute: 600\n  max_per_second: 10\n"
     with pytest.raises(ConfigError, match="set either max_per_second or max_per_minute, not both"):
         load_config(write(tmp_path, both))
+
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("smtp", "timeout", ".inf"),
+        ("scheduler", "poll_seconds", "1.0e+308"),
+        ("scheduler", "grace_minutes", "1.0e+300"),
+        ("scheduler", "settle_seconds", ".nan"),
+        ("delivery", "max_per_second", ".nan"),
+        ("delivery", "retry_for_hours", ".inf"),
+    ],
+)
+def test_infinite_nan_and_absurdly_large_numbers_are_refused_with_their_key(tmp_path, section, key, value):
+    text = GOOD if section == "smtp" else GOOD + f"{section}:\n"
+    text = text.replace("  from: Digest", f"  {key}: {value}\n  from: Digest") if section == "smtp" else text
+    if section != "smtp":
+        text += f"  {key}: {value}\n"
+    with pytest.raises(
+        ConfigError,
+        match=rf"{section}\.{key}: must be a (positive )?number (of seconds )?"
+        r"(up to|from [0-9.]+ to) [0-9]+, got",
+    ) as e:
+        load_config(write(tmp_path, text))
+    assert "line " in str(e.value)

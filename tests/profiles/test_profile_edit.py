@@ -74,7 +74,7 @@ def test_a_weight_turns_a_keyword_list_into_a_mapping_and_keeps_comments(workspa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("set", "ada", "max_papers", "0"), "max_papers: must be a whole number of at least 1, got 0"),
+        (("set", "ada", "max_papers", "0"), "max_papers: must be a whole number from 1 to 1000, got 0"),
         (("set", "ada", "timezone", "Mars/Base"), "timezone: 'Mars/Base' is not a known IANA time zone"),
         (("set", "ada", "send_at", "25:00"), "send_at: '25:00' is not a time of day like \"07:30\""),
         (("set", "ada", "colour", "blue"), "colour: not a profile key"),
