@@ -3,7 +3,9 @@
 ``read_dump(path)`` is the single entry point: it decodes the file (UTF-8, BOM allowed,
 any line ending), asks each reader whether it recognises the text, and returns a
 :class:`~digest.models.Listing` or raises :class:`~digest.errors.DumpError` naming the
-file and line.
+file and line. The formats: the plain-text trending page (``trending``), the Hugging Face
+daily papers JSON (``hf_daily``), arXiv's Atom (``atom``: query API and listing feeds) and the
+RSS 2.0 listing feeds (``rss``). Each reader's docstring lists the fields it keeps and ignores.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import os
 from pathlib import Path
 
 from digest.errors import DumpError
-from digest.ingest.sources import trending
+from digest.ingest.sources import atom, hf_daily, rss, trending
 from digest.ingest.sources.decode import decode
 from digest.models import Listing
 
-READERS = (trending,)
+STRUCTURED = (hf_daily, atom, rss)  # read the whole text; the trending page reads lines
 
 
 def read_dump(path: str | os.PathLike[str], *, mtime: dt.datetime | None = None) -> Listing:
@@ -34,11 +36,15 @@ def read_dump(path: str | os.PathLike[str], *, mtime: dt.datetime | None = None)
 
 def parse_dump(raw: bytes, path: Path, mtime: dt.datetime) -> Listing:
     lines = decode(raw, path)
-    for reader in READERS:
-        if reader.sniff(lines):
-            return reader.parse(lines, path, mtime)
+    if trending.sniff(lines):
+        return trending.parse(lines, path, mtime)
+    text = "\n".join(lines)
+    for reader in STRUCTURED:
+        if reader.sniff(text):
+            return reader.parse(text, path, mtime)
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
     raise DumpError(
         f"{path}:{first}: not a listing dump this tool can read: expected the header of a "
-        'trending-papers page ("new", ..., then a day such as "Mar 14")'
+        'trending-papers page ("new", ..., then a day such as "Mar 14"), the Hugging Face daily '
+        "papers JSON (an array), or an arXiv Atom or RSS feed"
     )
