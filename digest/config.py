@@ -124,6 +124,126 @@ class SemanticConfig:
         return self.model or "packaged:all-MiniLM-L6-v2"
 
 
+SOURCE_KINDS = ("hf_daily", "arxiv_listing", "url")
+ARXIV_FEEDS = ("rss", "atom")
+_CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One thing `digest fetch` and the daemon fetch: what (kind, url), and when.
+
+    ``url`` may hold ``{date}`` (the day fetched, YYYY-MM-DD) and ``{categories}`` (``cs.CL+cs.LG``);
+    for hf_daily and arxiv_listing it defaults to the real service. ``when``: times of day
+    (in the config's timezone); empty: ``before_minutes`` before each reader's send time.
+    """
+
+    name: str
+    kind: str  # hf_daily | arxiv_listing | url
+    url: str
+    categories: tuple[str, ...] = ()
+    when: tuple[dt.time, ...] = ()
+    before_minutes: float = 60.0
+    day: str = "yesterday"  # hf_daily: the day whose papers are fetched (yesterday's are complete)
+    timeout_seconds: float = 30.0
+    retries: int = 3
+
+    def resolved_url(self, day: dt.date) -> str:
+        return self.url.replace("{date}", day.isoformat()).replace("{categories}", "+".join(self.categories))
+
+
+def _parse_sources(raw: Any, problems: list[str]) -> tuple[SourceConfig, ...]:
+    """``sources:``: a list of mappings, each with ``kind`` and what that kind needs."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append("sources: must be a list of sources (each a mapping with `kind`)")
+        return ()
+    keys = {
+        "name",
+        "kind",
+        "url",
+        "categories",
+        "feed",
+        "when",
+        "before_minutes",
+        "day",
+        "timeout",
+        "retries",
+    }
+    out: list[SourceConfig] = []
+    for i, item in enumerate(raw):
+        where = f"sources[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be a mapping with `kind` ({', '.join(SOURCE_KINDS)})")
+            continue
+        _unknown_keys(item, keys, f"{where}.", problems)
+        kind = item.get("kind")
+        if kind not in SOURCE_KINDS:
+            problems.append(f"{where}.kind: {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+            continue
+        categories: tuple[str, ...] = ()
+        raw_cats = item.get("categories", [])
+        if isinstance(raw_cats, str):
+            raw_cats = [raw_cats]
+        if not isinstance(raw_cats, list) or not all(
+            isinstance(c, str) and _CATEGORY.match(c) for c in raw_cats
+        ):
+            problems.append(
+                f"{where}.categories: must be arXiv categories like [cs.CL, cs.LG], got {raw_cats!r}"
+            )
+        else:
+            categories = tuple(raw_cats)
+        feed = item.get("feed", "rss")
+        if feed not in ARXIV_FEEDS:
+            problems.append(f"{where}.feed: {feed!r} is not one of {', '.join(ARXIV_FEEDS)}")
+        url = item.get("url")
+        if kind == "arxiv_listing" and not categories:
+            problems.append(
+                f"{where}.categories: an arxiv_listing needs at least one category (e.g. [cs.LG])"
+            )
+        if url is None:
+            url = {
+                "hf_daily": "https://huggingface.co/api/daily_papers?date={date}",
+                "arxiv_listing": f"https://rss.arxiv.org/{feed}/{{categories}}",
+            }.get(kind)
+        if not (isinstance(url, str) and re.match(r"^https?://[^\s/]+", url)):
+            problems.append(
+                f"{where}.url: {'required for kind url' if url is None else 'must be an http(s) URL'}"
+            )
+            continue
+        raw_when = item.get("when", [])
+        raw_when = raw_when if isinstance(raw_when, list) else [raw_when]
+        when = tuple(parse_clock(t, f"{where}.when", problems) for t in raw_when)
+        before = item.get("before_minutes", SourceConfig.before_minutes)
+        if not (_number(before) and before >= 0):
+            problems.append(f"{where}.before_minutes: must be a number of at least 0, got {before!r}")
+            before = SourceConfig.before_minutes
+        day = item.get("day", "yesterday")
+        if day not in ("today", "yesterday"):
+            problems.append(f"{where}.day: must be today or yesterday, got {day!r}")
+            day = "yesterday"
+        timeout = item.get("timeout", SourceConfig.timeout_seconds)
+        if not (_number(timeout) and timeout > 0):
+            problems.append(f"{where}.timeout: must be a positive number of seconds, got {timeout!r}")
+            timeout = SourceConfig.timeout_seconds
+        retries = item.get("retries", SourceConfig.retries)
+        if not (isinstance(retries, int) and not isinstance(retries, bool) and 0 <= retries <= 10):
+            problems.append(f"{where}.retries: must be a whole number from 0 to 10, got {retries!r}")
+            retries = SourceConfig.retries
+        default_name = kind if kind != "arxiv_listing" else "arxiv-" + "+".join(categories)
+        name = item.get("name", default_name if kind != "url" else f"url{i + 1}")
+        if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", name)):
+            problems.append(f"{where}.name: {name!r} must be letters, digits, '.', '_', '+' or '-'")
+            continue
+        if any(s.name == name for s in out):
+            problems.append(f"{where}.name: {name!r} is used by another source; give each a distinct name")
+        out.append(
+            SourceConfig(name, kind, url, categories, when, float(before), day, float(timeout), retries)
+        )
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path | None
@@ -141,6 +261,7 @@ class Config:
     semantic: SemanticConfig | None = None  # None: keyword matching only
     web: WebConfig = field(default_factory=WebConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    sources: tuple[SourceConfig, ...] = ()  # what `digest fetch` and the daemon fetch
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -191,6 +312,7 @@ def parse_config(data: Any, path: Path) -> Config:
         "scheduler",
         "web",
         "delivery",
+        "sources",
     }
     _unknown_keys(data, known, "", problems)
 
@@ -232,6 +354,7 @@ def parse_config(data: Any, path: Path) -> Config:
     web = _parse_web(data.get("web"), problems)
     scheduler = _parse_scheduler(data.get("scheduler"), problems)
     semantic = _parse_semantic(data.get("semantic", False), base, problems)
+    sources = _parse_sources(data.get("sources"), problems)
     collect(problems, f"{where}: invalid configuration", ConfigError)
     return Config(
         path=path,
@@ -249,6 +372,7 @@ def parse_config(data: Any, path: Path) -> Config:
         scheduler=scheduler,
         semantic=semantic,
         delivery=delivery,
+        sources=sources,
     )
 
 
