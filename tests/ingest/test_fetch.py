@@ -173,3 +173,27 @@ def test_retry_after_may_be_an_http_date():
     assert retry_after_seconds("Mon, 30 Nov 2026 06:00:30 GMT", now) == 30.0
     assert retry_after_seconds("120", now) == 120.0
     assert retry_after_seconds("soon", now) is None
+
+
+def test_digest_fetch_fetches_every_source_and_says_what_each_brought(workspace):
+    routes = {
+        "/api/daily_papers": Route(fixture("hf_daily.json")),
+        "/rss/cs.LG": Route(fixture("arxiv_weekend.rss")),
+    }
+    with LocalHttpServer(routes) as server:
+        configure(workspace, server, HF, RSS)
+        result = workspace.cli("fetch")
+        assert result.exit_code == 0, result.output
+        assert "hf_daily: listing: 3 papers of 2026-11-27: 3 new, 0 known" in result.output
+        assert "arxiv-cs.LG: empty: no papers" in result.output
+        only = workspace.cli("fetch", "--source", "nope")
+    assert only.exit_code != 0 and "no source named nope" in only.output
+
+
+def test_digest_fetch_exits_non_zero_when_a_fetch_failed(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("malformed.json"))}) as server:
+        configure(workspace, server, HF)
+        result = workspace.cli("fetch")
+    assert (
+        result.exit_code == 1 and "hf_daily: failed:" in result.output and "not valid JSON" in result.output
+    )
