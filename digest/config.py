@@ -147,6 +147,7 @@ class SourceConfig:
     day: str = "yesterday"  # hf_daily: the day whose papers are fetched (yesterday's are complete)
     timeout_seconds: float = 30.0
     retries: int = 3
+    replacements: bool = False  # arXiv feeds: keep replaced papers (new versions) too
 
     def resolved_url(self, day: dt.date) -> str:
         return self.url.replace("{date}", day.isoformat()).replace("{categories}", "+".join(self.categories))
@@ -231,6 +232,10 @@ def _parse_sources(raw: Any, problems: list[str]) -> tuple[SourceConfig, ...]:
         if not (isinstance(retries, int) and not isinstance(retries, bool) and 0 <= retries <= 10):
             problems.append(f"{where}.retries: must be a whole number from 0 to 10, got {retries!r}")
             retries = SourceConfig.retries
+        replacements = item.get("replacements", False)
+        if not isinstance(replacements, bool):
+            problems.append(f"{where}.replacements: must be true or false, got {replacements!r}")
+            replacements = False
         default_name = kind if kind != "arxiv_listing" else "arxiv-" + "+".join(categories)
         name = item.get("name", default_name if kind != "url" else f"url{i + 1}")
         if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", name)):
@@ -239,7 +244,9 @@ def _parse_sources(raw: Any, problems: list[str]) -> tuple[SourceConfig, ...]:
         if any(s.name == name for s in out):
             problems.append(f"{where}.name: {name!r} is used by another source; give each a distinct name")
         out.append(
-            SourceConfig(name, kind, url, categories, when, float(before), day, float(timeout), retries)
+            SourceConfig(
+                name, kind, url, categories, when, float(before), day, float(timeout), retries, replacements
+            )
         )
     return tuple(out)
 

@@ -80,7 +80,8 @@ def fetch_source(
     path = config.inbox / _file_name(source, day, now, answer.content_type, answer.body)
     write_atomic(path, answer.body)
     try:
-        listing = read_dump(path, mtime=now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None))
+        local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
+        listing = read_dump(path, mtime=local, replacements=source.replacements)
     except DumpError as e:
         reason = f"fetched from {source.name} ({url}): {e}"
         saved = inbox_folder.move_failed(path, config.inbox, reason)

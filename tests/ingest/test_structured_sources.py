@@ -132,3 +132,13 @@ def test_unknown_xml_is_named():
 )
 def test_arxiv_ids_lose_their_version_wherever_they_come_from(text, expected):
     assert arxiv_id(text) == expected
+
+
+def test_replacements_are_kept_when_asked_for():
+    raw = (FIXTURES / "arxiv_listing.rss").read_bytes()
+    listing = parse_dump(raw, Path("f.rss"), MTIME, replacements=True)
+    assert "2609.00500" in [e.arxiv_id for e in listing.entries]
+    atom = parse_dump(
+        (FIXTURES / "arxiv_listing.atom").read_bytes(), Path("f.atom"), MTIME, replacements=True
+    )
+    assert len(atom.entries) == 3

@@ -19,11 +19,12 @@ from digest.ingest.sources import atom, hf_daily, rss, trending
 from digest.ingest.sources.decode import decode
 from digest.models import Listing
 
-STRUCTURED = (hf_daily, atom, rss)  # read the whole text; the trending page reads lines
 
-
-def read_dump(path: str | os.PathLike[str], *, mtime: dt.datetime | None = None) -> Listing:
-    """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day."""
+def read_dump(
+    path: str | os.PathLike[str], *, mtime: dt.datetime | None = None, replacements: bool = False
+) -> Listing:
+    """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day;
+    ``replacements``: keep the arXiv feeds' replaced papers (skipped by default)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -31,17 +32,19 @@ def read_dump(path: str | os.PathLike[str], *, mtime: dt.datetime | None = None)
             mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
     except OSError as e:
         raise DumpError(f"{path}: cannot read the file: {e.strerror or e}") from None
-    return parse_dump(raw, path, mtime)
+    return parse_dump(raw, path, mtime, replacements=replacements)
 
 
-def parse_dump(raw: bytes, path: Path, mtime: dt.datetime) -> Listing:
+def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
     lines = decode(raw, path)
     if trending.sniff(lines):
         return trending.parse(lines, path, mtime)
     text = "\n".join(lines)
-    for reader in STRUCTURED:
-        if reader.sniff(text):
-            return reader.parse(text, path, mtime)
+    if hf_daily.sniff(text):
+        return hf_daily.parse(text, path, mtime)
+    for feed in (atom, rss):
+        if feed.sniff(text):
+            return feed.parse(text, path, mtime, replacements=replacements)
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
     raise DumpError(
         f"{path}:{first}: not a listing dump this tool can read: expected the header of a "

@@ -4,8 +4,9 @@
 Per entry: ``id`` (``http://arxiv.org/abs/2403.01234v2`` or ``oai:arXiv.org:2403.01234v2``: the
 version is dropped), ``title``, ``summary`` (the listing feeds' "arXiv:... Announce Type: new
 Abstract:" prefix removed), ``author/name``, ``arxiv:primary_category`` then ``category@term``,
-``arxiv:announce_type``. Replacements (``replace``, ``replace-cross``) are skipped: a digest is
-for new work. The listing's day is the feed's ``updated`` day (the file's day without one).
+``arxiv:announce_type``. Replacements (``replace``, ``replace-cross``) are skipped unless asked for
+(``replacements: true`` on the source): a digest is for new work. The listing's day is the
+feed's ``updated`` day (the file's day without one).
 Kept: arXiv id, title, abstract, authors, categories. Ignored: ``published``/``updated`` of
 entries (the store keeps the day it first saw a paper), links (the abstract page and PDF are
 made from the id), affiliations, ``arxiv:comment``, ``arxiv:journal_ref``, ``arxiv:doi``, rights.
@@ -32,20 +33,20 @@ def sniff(text: str) -> bool:
     return head.startswith("<") and _ROOT.search(head) is not None
 
 
-def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
+def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
     root = parse_xml(text, path)
     if root.tag != f"{ATOM}feed":
         raise DumpError(f"{path}:1: expected an Atom <feed> (xmlns {ATOM[1:-1]}), found <{root.tag}>")
     entries = []
     for n, node in enumerate(root.findall(f"{ATOM}entry"), 1):
-        entry = _entry(node, n, path)
+        entry = _entry(node, n, path, replacements)
         if entry is not None:
             entries.append(entry)
     day = iso_day(root.findtext(f"{ATOM}updated")) or mtime.date()
     return Listing(path, day, tuple(entries), content_sha(text), FORMAT)
 
 
-def _entry(node: ET.Element, n: int, path: Path) -> Entry | None:
+def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | None:
     where = f"{path}: entry {n}"
     raw_id = node.findtext(f"{ATOM}id") or ""
     if "/api/errors" in raw_id:  # the query API reports a bad query as an entry
@@ -53,7 +54,7 @@ def _entry(node: ET.Element, n: int, path: Path) -> Entry | None:
     title = clean(node.findtext(f"{ATOM}title"))
     announce, abstract = split_abstract(clean(node.findtext(f"{ATOM}summary")))
     announce = clean(node.findtext(f"{ARXIV}announce_type")).lower() or announce
-    if announce in REPLACEMENTS:
+    if announce in REPLACEMENTS and not replacements:
         return None
     if not title:
         raise DumpError(f"{where}: <title> is missing or empty")

@@ -3,7 +3,7 @@
 Per item: ``title``, ``link`` (the abstract page), ``guid`` (``oai:arXiv.org:2403.01234v1``),
 ``description`` ("arXiv:2403.01234v1 Announce Type: new Abstract: ..."), ``category`` (one per
 category), ``dc:creator`` (every author in one string), ``arxiv:announce_type``. Replacements
-are skipped. The listing's day is the channel's ``pubDate`` (else ``lastBuildDate``, else the
+are skipped unless asked for. The listing's day is the channel's ``pubDate`` (else ``lastBuildDate``, else the
 file's day); a weekend feed has a channel and no items: an empty listing, not an error.
 Kept: arXiv id, title, abstract, authors, categories. Ignored: ``pubDate`` of items,
 ``dc:rights``, the channel's title, description and ``skipDays``.
@@ -30,14 +30,14 @@ def sniff(text: str) -> bool:
     return head.startswith("<") and _ROOT.search(head) is not None
 
 
-def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
+def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
     root = parse_xml(text, path)
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise DumpError(f"{path}:1: expected RSS 2.0 (<rss><channel>...), found <{root.tag}>")
     entries = []
     for n, node in enumerate(channel.findall("item"), 1):
-        entry = _entry(node, n, path)
+        entry = _entry(node, n, path, replacements)
         if entry is not None:
             entries.append(entry)
     day = (
@@ -48,12 +48,12 @@ def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
     return Listing(path, day, tuple(entries), content_sha(text), FORMAT)
 
 
-def _entry(node: ET.Element, n: int, path: Path) -> Entry | None:
+def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | None:
     where = f"{path}: item {n}"
     title = clean(node.findtext("title"))
     announce, abstract = split_abstract(clean(node.findtext("description")))
     announce = clean(node.findtext(f"{ARXIV}announce_type")).lower() or announce
-    if announce in REPLACEMENTS:
+    if announce in REPLACEMENTS and not replacements:
         return None
     if not title:
         raise DumpError(f"{where}: <title> is missing or empty")
