@@ -24,6 +24,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
       digest fetch
       digest fetch --source hf_daily
     """
+    from digest.daemon.lock import RunLock
     from digest.errors import ConfigError
     from digest.ingest.fetch import FAILED, fetch_all
     from digest.ingest.http import Http
@@ -36,7 +37,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     if unknown:
         known = ", ".join(s.name for s in config.sources)
         raise ConfigError(f"no source named {', '.join(unknown)} in {config.path} (sources: {known})")
-    with Store(config.database) as store, Http() as http:
+    lock = RunLock(config.database).acquire("digest fetch")  # the inbox is the daemon's: not while it runs
+    with lock, Store(config.database) as store, Http() as http:
         outcomes = fetch_all(config, store, http, now_utc(), names)
     for o in outcomes:
         click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}")
