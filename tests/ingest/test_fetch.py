@@ -106,9 +106,9 @@ def test_a_404_is_not_retried(workspace):
 
 
 def test_a_slow_server_times_out_and_is_retried(workspace):
-    answers = [Route(fixture("hf_daily.json"), delay=1.5), Route(fixture("hf_daily.json"))]
+    answers = [Route(fixture("hf_daily.json"), delay=3.0), Route(fixture("hf_daily.json"))]
     with LocalHttpServer({"/api/daily_papers": answers}) as server:
-        config = configure(workspace, server, HF + "    timeout: 0.5\n")
+        config = configure(workspace, server, HF + "    timeout: 1.0\n")  # generous: a busy machine
         (outcome,), papers, _ = run(config)
     assert outcome.outcome == LISTING and len(papers) == 3
 
