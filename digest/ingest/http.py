@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"digest/{__version__} (research-paper email digest; python-httpx/{httpx.__version__})"
 ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
 
 
 class FetchError(DigestError):
@@ -56,13 +57,14 @@ class Http:
         backoff: float = 2.0,
         max_wait: float = 120.0,
         min_interval: float = 3.0,
+        max_bytes: int = MAX_BYTES,
         slow_hosts: frozenset[str] = ARXIV_HOSTS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.timeout, self.retries, self.backoff, self.max_wait = timeout, retries, backoff, max_wait
-        self.min_interval, self.slow_hosts = min_interval, slow_hosts
+        self.min_interval, self.slow_hosts, self.max_bytes = min_interval, slow_hosts, max_bytes
         self.clock, self.sleep, self.wall = clock, sleep, wall
         self._last: dict[str, float] = {}
         self.client = httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
@@ -96,7 +98,7 @@ class Http:
             self._pace(url)
             last = attempt == retries
             try:
-                r = self.client.get(url, headers=headers, timeout=timeout or self.timeout)
+                r, body = self._fetch(url, headers, timeout or self.timeout)
             except httpx.TimeoutException:
                 problem, retry_after = f"no answer within {timeout or self.timeout:g} s (timed out)", None
             except httpx.TransportError as e:
@@ -105,7 +107,7 @@ class Http:
                 if r.status_code in (200, 304):
                     return Answer(
                         r.status_code,
-                        r.content if r.status_code == 200 else b"",
+                        body if r.status_code == 200 else b"",
                         r.headers.get("ETag"),
                         r.headers.get("Last-Modified"),
                         r.headers.get("Content-Type", ""),
@@ -125,6 +127,17 @@ class Http:
             self.sleep(delay)
             wait *= 2
         raise FetchError(f"{url}: {problem} (after {retries + 1} attempts)")
+
+    def _fetch(self, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
+        """The answer and its body, read up to ``max_bytes`` (a larger one is refused)."""
+        with self.client.stream("GET", url, headers=headers, timeout=timeout) as r:
+            chunks, size = [], 0
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
+                chunks.append(chunk)
+            return r, b"".join(chunks)
 
     def _pace(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()

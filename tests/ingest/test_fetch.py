@@ -11,7 +11,7 @@ import pytest
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED, fetch_all, last_fetches
-from digest.ingest.http import USER_AGENT, Http, retry_after_seconds
+from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
 from digest.store import Store
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -197,3 +197,12 @@ def test_digest_fetch_exits_non_zero_when_a_fetch_failed(workspace):
     assert (
         result.exit_code == 1 and "hf_daily: failed:" in result.output and "not valid JSON" in result.output
     )
+
+
+def test_a_document_larger_than_the_limit_is_refused(workspace):
+    with (
+        LocalHttpServer({"/big": Route(b"[" + b" " * 5000 + b"]")}) as server,
+        Http(max_bytes=1000) as client,
+        pytest.raises(FetchError, match="larger than 1,000 bytes"),
+    ):
+        client.get(server.url("/big"))
