@@ -206,3 +206,14 @@ def test_a_document_larger_than_the_limit_is_refused(workspace):
         pytest.raises(FetchError, match="larger than 1,000 bytes"),
     ):
         client.get(server.url("/big"))
+
+
+def test_last_modified_is_sent_back_as_if_modified_since(workspace):
+    stamp = "Fri, 27 Nov 2026 05:00:10 GMT"
+    route = Route(fixture("arxiv_listing.rss"), headers={"Last-Modified": stamp})
+    with LocalHttpServer({"/rss/cs.LG": route}) as server:
+        config = configure(workspace, server, RSS)
+        run(config)
+        (again,), _, _ = run(config)
+        assert server.requests[1].headers["If-Modified-Since"] == stamp
+    assert again.outcome == LISTING and "(already ingested)" in again.detail
