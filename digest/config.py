@@ -33,8 +33,17 @@ from digest.checks import Email as Address
 from digest.errors import ConfigError, collect
 from digest.models import Profile
 from digest.options import Reading, like, option, read
+from digest.sources_config import SourceConfig, Sources
 
-__all__ = ["Config", "ConfigError", "load_config", "parse_config", "find_config_path", "valid_timezone"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "SourceConfig",
+    "load_config",
+    "parse_config",
+    "find_config_path",
+    "valid_timezone",
+]
 
 DEFAULT_CONFIG = Path("config.yaml")
 MIN_SECRET_CHARS = 16
@@ -248,6 +257,9 @@ class Config:
     web: WebConfig = option(Section(WebConfig), factory=WebConfig, help="`digest serve` and signed links")
     delivery: DeliveryConfig = option(
         Section(DeliveryConfig), factory=DeliveryConfig, help="how digests leave the outbox"
+    )
+    sources: tuple[SourceConfig, ...] = option(
+        Sources(), default=(), help="what `digest fetch` and the daemon fetch (digest.sources_config)"
     )
     path: Path | None = None  # the file it was read from
 

@@ -16,11 +16,17 @@ from digest.options import option
 
 @dataclass(frozen=True)
 class Entry:
-    """One paper as it stands in a listing dump."""
+    """One paper as it stands in a listing dump: what its format tells (the rest stays empty)."""
 
     title: str
     abstract: str
-    line: int  # line of the title in the dump (1-based), for error messages
+    line: int  # line of the title in the dump (1-based; the item's number in a JSON array)
+    arxiv_id: str | None = None  # without version, e.g. "2403.01234" or "hep-th/9901001"
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # arXiv categories, the primary one first
+    code_url: str | None = None
+    project_url: str | None = None
+    upvotes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,18 +35,26 @@ class Listing:
 
     source: Path
     day: dt.date
-    entries: tuple[Entry, ...]
-    sha256: str  # of the raw bytes: the same dump ingested twice is recognised
+    entries: tuple[Entry, ...]  # may be empty: a weekend or holiday feed with no announcements
+    sha256: str  # of the content: the same dump ingested twice is recognised
+    format: str = "trending"  # the reader that read it: trending | hf_daily | arxiv_atom | arxiv_rss
 
 
 @dataclass(frozen=True, slots=True)
 class Paper:
-    """A paper in the store, deduplicated across listings by its normalized title."""
+    """A paper in the store: one per arXiv id where a source gives one, else per normalized title,
+    with the union of what every source told about it."""
 
     id: int
     title: str
     abstract: str
     first_seen: dt.date  # day of the first listing it appeared in
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    code_url: str | None = None
+    project_url: str | None = None
+    upvotes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

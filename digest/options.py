@@ -244,6 +244,11 @@ class _Nested(Reading):
         self.key = key
 
 
+def nested(reading: Reading, key: str) -> Reading:
+    """The reading of a part of a value (``sources[2]``): its problems are reported under ``key``."""
+    return _Nested(reading, key)
+
+
 def read_section(cls: type, value: Any, reading: Reading) -> Any:
     """A nested mapping as an instance of ``cls`` (its problems reported under its key)."""
     key = getattr(reading, "key", "")

@@ -18,97 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import StoreError
-from digest.models import Listing, Paper
+from digest.models import Entry, Listing, Paper
+from digest.schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[str, ...] = (
-    # 0 -> 1: the first schema
-    """
-    CREATE TABLE papers (
-        id          INTEGER PRIMARY KEY,
-        key         TEXT NOT NULL UNIQUE,      -- normalized title
-        title       TEXT NOT NULL,
-        abstract    TEXT NOT NULL,
-        first_seen  TEXT NOT NULL,             -- day of the first listing (ISO date)
-        added_at    TEXT NOT NULL              -- when it reached the store (UTC, ISO)
-    );
-    CREATE TABLE listings (
-        id          INTEGER PRIMARY KEY,
-        sha256      TEXT NOT NULL UNIQUE,
-        day         TEXT NOT NULL,
-        source      TEXT NOT NULL,
-        entries     INTEGER NOT NULL,
-        ingested_at TEXT NOT NULL
-    );
-    CREATE TABLE listing_papers (
-        listing_id  INTEGER NOT NULL REFERENCES listings(id),
-        paper_id    INTEGER NOT NULL REFERENCES papers(id),
-        position    INTEGER NOT NULL,
-        PRIMARY KEY (listing_id, paper_id)
-    );
-    CREATE INDEX listing_papers_paper ON listing_papers(paper_id);
-    CREATE TABLE deliveries (
-        id          INTEGER PRIMARY KEY,
-        user        TEXT NOT NULL,
-        message_id  TEXT NOT NULL,
-        recipient   TEXT NOT NULL,
-        papers      INTEGER NOT NULL,
-        sent_at     TEXT NOT NULL
-    );
-    CREATE INDEX deliveries_user ON deliveries(user, sent_at);
-    CREATE TABLE sent_papers (
-        user        TEXT NOT NULL,
-        paper_id    INTEGER NOT NULL REFERENCES papers(id),
-        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
-        PRIMARY KEY (user, paper_id)
-    );
-    """,
-    # 1 -> 2: the outbox (a message is stored before any attempt), attempts, schedule state
-    """
-    CREATE TABLE outbox (
-        id              INTEGER PRIMARY KEY,
-        message_id      TEXT NOT NULL UNIQUE,
-        user            TEXT NOT NULL,
-        recipient       TEXT NOT NULL,
-        period          TEXT,                  -- the schedule period it is for; NULL if sent by hand
-        subject         TEXT NOT NULL,
-        mime            BLOB NOT NULL,         -- the exact bytes handed to the server
-        paper_ids       TEXT NOT NULL,         -- JSON array
-        status          TEXT NOT NULL,         -- queued | sending | sent | failed
-        attempts        INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at TEXT NOT NULL,
-        last_error      TEXT,
-        created_at      TEXT NOT NULL,
-        sent_at         TEXT
-    );
-    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
-    CREATE INDEX outbox_user ON outbox(user, status);
-    CREATE TABLE attempts (
-        id          INTEGER PRIMARY KEY,
-        outbox_id   INTEGER NOT NULL REFERENCES outbox(id),
-        at          TEXT NOT NULL,
-        ok          INTEGER NOT NULL,
-        reply       TEXT NOT NULL
-    );
-    CREATE TABLE schedule_state (
-        user        TEXT PRIMARY KEY,
-        last_period TEXT NOT NULL,             -- the last period a digest was made for
-        last_run_at TEXT NOT NULL
-    );
-    """,
-    # 2 -> 3: paper embeddings for semantic matching, computed once per model
-    """
-    CREATE TABLE embeddings (
-        paper_id    INTEGER NOT NULL REFERENCES papers(id),
-        model       TEXT NOT NULL,
-        dims        INTEGER NOT NULL,
-        vector      BLOB NOT NULL,             -- float32, little-endian, unit length
-        PRIMARY KEY (paper_id, model)
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 # An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
@@ -182,7 +96,7 @@ class Store:
             )
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
-                for statement in _statements(MIGRATIONS[v]):
+                for statement in sql_statements(MIGRATIONS[v]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {v + 1}")
             log.info("database %s migrated to schema version %d", self.path, v + 1)
@@ -194,42 +108,89 @@ class Store:
     # -- listings and papers -------------------------------------------------------------
 
     def add_listing(self, listing: Listing, now: dt.datetime) -> IngestResult:
-        """Store a listing and its papers in one transaction; a listing seen before adds nothing."""
+        """Store a listing and its papers in one transaction; a listing seen before adds nothing,
+        nor does one with no papers (a weekend feed). A paper is found by its arXiv id, else by its
+        normalized title, and gains what this listing knows that the store did not."""
         stamp = iso(now)
+        if not listing.entries:
+            return IngestResult(listing.source, listing.day, False, 0, 0, 0)
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
             listing_id = db.execute(
-                "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
-                (listing.sha256, listing.day.isoformat(), str(listing.source), len(listing.entries), stamp),
+                "INSERT INTO listings (sha256, day, source, entries, ingested_at, format) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    listing.sha256,
+                    listing.day.isoformat(),
+                    str(listing.source),
+                    len(listing.entries),
+                    stamp,
+                    listing.format,
+                ),
             ).lastrowid
             new = known = 0
             for position, entry in enumerate(listing.entries):
-                key = title_key(entry.title)
-                row = db.execute("SELECT id, first_seen FROM papers WHERE key = ?", (key,)).fetchone()
-                if row is None:
-                    paper_id = db.execute(
-                        "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?)",
-                        (key, entry.title, entry.abstract, listing.day.isoformat(), stamp),
-                    ).lastrowid
-                    new += 1
-                else:
-                    paper_id = row[0]
-                    if listing.day.isoformat() < row[1]:  # an older listing arrived late
-                        db.execute(
-                            "UPDATE papers SET first_seen = ? WHERE id = ?",
-                            (listing.day.isoformat(), paper_id),
-                        )
-                    known += 1
+                paper_id, added = self._upsert_paper(entry, listing.day, stamp)
+                new, known = new + added, known + (not added)
                 db.execute(
                     "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) VALUES (?,?,?)",
                     (listing_id, paper_id, position),
                 )
         return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
 
+    def _upsert_paper(self, entry: Entry, day: dt.date, stamp: str) -> tuple[int, bool]:
+        """(paper id, whether it is new). Inside add_listing's transaction."""
+        db, key = self.db, title_key(entry.title)
+        row = None
+        if entry.arxiv_id:
+            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE arxiv_id = ?", (entry.arxiv_id,)).fetchone()
+        if row is None:
+            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE key = ?", (key,)).fetchone()
+            if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
+                row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
+        if row is None:
+            paper_id = db.execute(
+                "INSERT INTO papers (key, title, abstract, first_seen, added_at, arxiv_id, authors, "
+                "categories, code_url, project_url, upvotes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key,
+                    entry.title,
+                    entry.abstract,
+                    day.isoformat(),
+                    stamp,
+                    entry.arxiv_id,
+                    json.dumps(list(entry.authors)),
+                    json.dumps(list(entry.categories)),
+                    entry.code_url,
+                    entry.project_url,
+                    entry.upvotes,
+                ),
+            ).lastrowid
+            return paper_id, True
+        paper_id, known_id, first_seen, abstract, authors, categories, code, project, upvotes = row
+        merged_categories = list(dict.fromkeys(json.loads(categories) + list(entry.categories)))
+        votes = [v for v in (upvotes, entry.upvotes) if v is not None]
+        db.execute(
+            "UPDATE papers SET first_seen = ?, abstract = ?, arxiv_id = ?, authors = ?, categories = ?, "
+            "code_url = ?, project_url = ?, upvotes = ? WHERE id = ?",
+            (
+                min(first_seen, day.isoformat()),  # an older listing may arrive late
+                abstract or entry.abstract,
+                known_id or entry.arxiv_id,
+                authors if json.loads(authors) else json.dumps(list(entry.authors)),
+                json.dumps(merged_categories),
+                code or entry.code_url,
+                project or entry.project_url,
+                max(votes) if votes else None,
+                paper_id,
+            ),
+        )
+        return paper_id, False
+
     def papers(self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None) -> list[Paper]:
         """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day."""
-        sql = "SELECT id, title, abstract, first_seen FROM papers"
+        sql = f"SELECT {_PAPER} FROM papers"
         if up_to is not None:
             rows = self.db.execute(sql + " WHERE first_seen <= ? ORDER BY id", (up_to.isoformat(),))
             return [_paper(r) for r in rows.fetchall()]
@@ -274,7 +235,7 @@ class Store:
     def papers_listed_since(self, moment: dt.datetime) -> list[Paper]:
         """Papers in any listing ingested after ``moment`` (new papers and ones listed again)."""
         rows = self.db.execute(
-            "SELECT DISTINCT p.id, p.title, p.abstract, p.first_seen FROM papers p "
+            f"SELECT DISTINCT {_PAPER_P} FROM papers p "
             "JOIN listing_papers lp ON lp.paper_id = p.id JOIN listings l ON l.id = lp.listing_id "
             "WHERE l.ingested_at > ? ORDER BY p.id",
             (iso(moment),),
@@ -287,7 +248,7 @@ class Store:
         if row is None:
             return []
         rows = self.db.execute(
-            "SELECT p.id, p.title, p.abstract, p.first_seen FROM papers p "
+            f"SELECT {_PAPER_P} FROM papers p "
             "JOIN listing_papers lp ON lp.paper_id = p.id WHERE lp.listing_id = ? ORDER BY p.id",
             (row[0],),
         ).fetchall()
@@ -384,7 +345,7 @@ class Store:
         return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
 
 
-def _statements(script: str) -> list[str]:
+def sql_statements(script: str) -> list[str]:
     """Split a migration into statements (semicolons inside comments are fine)."""
     out, buf = [], ""
     for line in script.splitlines(keepends=True):
@@ -395,8 +356,24 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-def _paper(row: tuple[int, str, str, str]) -> Paper:
-    return Paper(id=row[0], title=row[1], abstract=row[2], first_seen=dt.date.fromisoformat(row[3]))
+_PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
+_PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
+_MERGE = "id, arxiv_id, first_seen, abstract, authors, categories, code_url, project_url, upvotes"
+
+
+def _paper(row: tuple) -> Paper:
+    return Paper(
+        id=row[0],
+        title=row[1],
+        abstract=row[2],
+        first_seen=dt.date.fromisoformat(row[3]),
+        arxiv_id=row[4],
+        authors=tuple(json.loads(row[5])),
+        categories=tuple(json.loads(row[6])),
+        code_url=row[7],
+        project_url=row[8],
+        upvotes=row[9],
+    )
 
 
 def iso(moment: dt.datetime) -> str:

@@ -171,3 +171,42 @@ def test_infinite_nan_and_absurdly_large_numbers_are_refused_with_their_key(tmp_
     ) as e:
         load_config(write(tmp_path, text))
     assert "line " in str(e.value)
+
+
+def test_sources_are_read_with_defaults_for_the_real_services(tmp_path):
+    from digest.config import parse_config
+
+    base = {"database": "d.db", "inbox": "in", "profiles": "p", "smtp": {"from": "a@b.org"}}
+    config = parse_config(
+        {
+            **base,
+            "sources": [
+                {"kind": "hf_daily"},
+                {"kind": "arxiv_listing", "categories": ["cs.CL", "cs.LG"], "when": ["05:30"]},
+                {"kind": "url", "name": "mine", "url": "https://example.org/feed.xml"},
+            ],
+        },
+        tmp_path / "c.yaml",
+    )
+    hf, arxiv, mine = config.sources
+    assert hf.name == "hf_daily" and hf.resolved_url(dt.date(2026, 11, 27)).endswith(
+        "daily_papers?date=2026-11-27"
+    )
+    assert arxiv.name == "arxiv-cs.CL+cs.LG"
+    assert arxiv.resolved_url(dt.date(2026, 11, 27)) == "https://rss.arxiv.org/rss/cs.CL+cs.LG"
+    assert arxiv.when == (dt.time(5, 30),)
+    assert mine.url == "https://example.org/feed.xml"
+
+
+def test_bad_sources_are_all_named(tmp_path):
+    from digest.config import parse_config
+
+    base = {"database": "d.db", "inbox": "in", "profiles": "p", "smtp": {"from": "a@b.org"}}
+    bad = [{"kind": "rss"}, {"kind": "arxiv_listing"}, {"kind": "url"}, {"kind": "hf_daily", "retries": -1}]
+    with pytest.raises(ConfigError) as err:
+        parse_config({**base, "sources": bad}, tmp_path / "c.yaml")
+    message = str(err.value)
+    assert "sources[0].kind: 'rss' is not one of hf_daily, arxiv_listing, url" in message
+    assert "sources[1].categories: an arxiv_listing needs at least one category" in message
+    assert "sources[2].url: required for kind url" in message
+    assert "sources[3].retries: must be a whole number from 0 to 10" in message

@@ -27,6 +27,7 @@ from digest.models import Digest, Hit, Match, Paper
 log = logging.getLogger(__name__)
 
 ABSTRACT_CHARS = 480  # abstracts longer than this are trimmed at a word, with a link to read on
+MAX_AUTHORS = 3  # more authors than this are shortened to the first three and "et al."
 
 
 def builtin_templates() -> Path:
@@ -132,6 +133,25 @@ def arxiv_search(title: str) -> str:
     return "https://arxiv.org/search/?searchtype=title&query=" + quote_plus(title)
 
 
+def short_authors(authors: tuple[str, ...], limit: int = MAX_AUTHORS) -> str:
+    """ "A, B, C et al." past ``limit`` authors; all of them otherwise."""
+    if len(authors) > limit:
+        return ", ".join(authors[:limit]) + " et al."
+    return ", ".join(authors)
+
+
+def paper_links(paper: Paper) -> dict[str, str | None]:
+    """The abstract page and PDF (from the arXiv id), the code and the project page, where known."""
+    abs_url = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+    return {
+        "url": abs_url or arxiv_search(paper.title),  # the title's link: the abstract, else a search
+        "abs_url": abs_url,
+        "pdf_url": f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None,
+        "code_url": paper.code_url,
+        "project_url": paper.project_url,
+    }
+
+
 def paper_view(match: Match) -> dict[str, object]:
     paper = match.paper
     title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
@@ -159,8 +179,10 @@ def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> dict[
         "abstract_html": highlight_spans(paper.abstract, abstract_hits, end=cut),
         "abstract_text": paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
         "trimmed": cut < len(paper.abstract),
-        "url": arxiv_search(paper.title),
         "first_seen": paper.first_seen,
+        "authors": short_authors(paper.authors),
+        "upvotes": paper.upvotes,
+        **paper_links(paper),
     }
 
 
@@ -228,7 +250,7 @@ def highlight_spans(text: str, hits: Spans, end: int | None = None) -> Markup:
     out: list[str] = []
     pos = 0
     for start, stop in merged:
-        out += (escape(text[pos:start]), '<mark class="hit">', escape(text[start:stop]), "</mark>")
+        out += (escape(text[pos:start]), "<mark>", escape(text[start:stop]), "</mark>")
         pos = stop
     out.append(escape(text[pos:end]))
     if end < len(text):

@@ -10,6 +10,8 @@ from digest.config import Config
 from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.ingest import inbox as inbox_folder
+from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
+from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.profiles.load import load_profiles_lenient
 from digest.store import Store
 
@@ -35,6 +37,22 @@ class Status:
     failed_dumps: tuple[tuple[Path, str], ...]
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
+    sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
+
+
+def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
+    """Why a due reader has had nothing yet: the fetches tell "no listing today" from "fetch
+    failed"; when the sources did bring papers, nothing matched (yet)."""
+    recent = [f for f in fetches if f is not None and f.attempted_at.date().isoformat() >= today]
+    if recent and all(f.outcome == FETCH_FAILED for f in recent):
+        return "waiting: fetch failed (" + "; ".join(f"{f.source}: {f.detail}" for f in recent)[:200] + ")"
+    if (
+        recent
+        and all(f.outcome in (EMPTY, NOT_MODIFIED) for f in recent)
+        and any(f.outcome == EMPTY for f in recent)
+    ):
+        return "no listing today (weekend or holiday): nothing new"
+    return "due: nothing matched yet"
 
 
 def collect_status(config: Config, now: dt.datetime) -> Status:
@@ -42,6 +60,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
     with Store(config.database) as store:
         outbox = Outbox(store)
+        fetches = last_fetches(store)
+        sources = tuple((src.name, fetches.get(src.name)) for src in config.sources)
         readers = []
         for p in profiles:
             state = store.schedule_state(p.user)
@@ -51,6 +71,9 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             due = due_slot(p, now, period, config.scheduler.grace)
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
+            poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
+            if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
+                note = waiting_note([f for _, f in sources], due.at.date().isoformat())
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )
@@ -74,6 +97,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(outbox.messages(FAILED)),
+            sources=sources,
         )
 
 
@@ -89,6 +113,19 @@ def format_status(s: Status) -> str:
     else:
         lines.append("Last ingest: none yet")
     lines.append(f"Papers stored: {s.papers}")
+    for name, f in s.sources:
+        if f is None:
+            lines.append(f"Source {name}: never fetched")
+            continue
+        what = {EMPTY: "no listing (nothing new)", NOT_MODIFIED: "not modified", FETCH_FAILED: "FETCH FAILED"}
+        lines.append(
+            f"Source {name}: {what.get(f.outcome, 'fetched')} at {_when(f.attempted_at)}: {f.detail}"
+            + (
+                f" (last success {_when(f.succeeded_at)})"
+                if f.outcome == FETCH_FAILED and f.succeeded_at
+                else ""
+            )
+        )
     lines.append("")
     lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<21} note")
     for r in s.readers:

@@ -1,0 +1,119 @@
+"""The database schema, as the migrations that build it.
+
+The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` takes a database
+from version n to n + 1, so later releases migrate existing files in place (never by copy).
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the first schema
+    """
+    CREATE TABLE papers (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT NOT NULL UNIQUE,      -- normalized title
+        title       TEXT NOT NULL,
+        abstract    TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,             -- day of the first listing (ISO date)
+        added_at    TEXT NOT NULL              -- when it reached the store (UTC, ISO)
+    );
+    CREATE TABLE listings (
+        id          INTEGER PRIMARY KEY,
+        sha256      TEXT NOT NULL UNIQUE,
+        day         TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        entries     INTEGER NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE listing_papers (
+        listing_id  INTEGER NOT NULL REFERENCES listings(id),
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        position    INTEGER NOT NULL,
+        PRIMARY KEY (listing_id, paper_id)
+    );
+    CREATE INDEX listing_papers_paper ON listing_papers(paper_id);
+    CREATE TABLE deliveries (
+        id          INTEGER PRIMARY KEY,
+        user        TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        papers      INTEGER NOT NULL,
+        sent_at     TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_user ON deliveries(user, sent_at);
+    CREATE TABLE sent_papers (
+        user        TEXT NOT NULL,
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+        PRIMARY KEY (user, paper_id)
+    );
+    """,
+    # 1 -> 2: the outbox (a message is stored before any attempt), attempts, schedule state
+    """
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        message_id      TEXT NOT NULL UNIQUE,
+        user            TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        period          TEXT,                  -- the schedule period it is for; NULL if sent by hand
+        subject         TEXT NOT NULL,
+        mime            BLOB NOT NULL,         -- the exact bytes handed to the server
+        paper_ids       TEXT NOT NULL,         -- JSON array
+        status          TEXT NOT NULL,         -- queued | sending | sent | failed
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE INDEX outbox_user ON outbox(user, status);
+    CREATE TABLE attempts (
+        id          INTEGER PRIMARY KEY,
+        outbox_id   INTEGER NOT NULL REFERENCES outbox(id),
+        at          TEXT NOT NULL,
+        ok          INTEGER NOT NULL,
+        reply       TEXT NOT NULL
+    );
+    CREATE TABLE schedule_state (
+        user        TEXT PRIMARY KEY,
+        last_period TEXT NOT NULL,             -- the last period a digest was made for
+        last_run_at TEXT NOT NULL
+    );
+    """,
+    # 2 -> 3: paper embeddings for semantic matching, computed once per model
+    """
+    CREATE TABLE embeddings (
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        model       TEXT NOT NULL,
+        dims        INTEGER NOT NULL,
+        vector      BLOB NOT NULL,             -- float32, little-endian, unit length
+        PRIMARY KEY (paper_id, model)
+    );
+    """,
+    # 3 -> 4: papers known by their arXiv id across sources, with authors, categories, links and
+    # upvotes; each listing's format; what was fetched from where (for conditional requests and
+    # `digest status`). Existing rows keep every value; the new columns start empty.
+    """
+    ALTER TABLE papers ADD COLUMN arxiv_id TEXT;         -- without version; NULL if no source gave one
+    ALTER TABLE papers ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';     -- JSON array of names
+    ALTER TABLE papers ADD COLUMN categories TEXT NOT NULL DEFAULT '[]';  -- JSON, primary first
+    ALTER TABLE papers ADD COLUMN code_url TEXT;
+    ALTER TABLE papers ADD COLUMN project_url TEXT;
+    ALTER TABLE papers ADD COLUMN upvotes INTEGER;
+    CREATE UNIQUE INDEX papers_arxiv_id ON papers(arxiv_id) WHERE arxiv_id IS NOT NULL;
+    ALTER TABLE listings ADD COLUMN format TEXT NOT NULL DEFAULT 'trending';
+    CREATE TABLE fetches (
+        url           TEXT PRIMARY KEY,
+        source        TEXT NOT NULL,             -- the source's name in the config
+        etag          TEXT,                      -- validators for the next conditional request
+        last_modified TEXT,
+        attempted_at  TEXT NOT NULL,
+        outcome       TEXT NOT NULL,             -- listing | empty | not_modified | failed
+        detail        TEXT NOT NULL DEFAULT '',  -- what was stored, or why it failed
+        succeeded_at  TEXT                       -- the last attempt that was not a failure
+    );
+    CREATE INDEX fetches_source ON fetches(source, attempted_at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
