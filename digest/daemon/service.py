@@ -20,6 +20,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from digest.config import Config
 from digest.daemon.lock import RunLock
 from digest.daemon.tick import TickReport, run_once
+from digest.deliver.unrecorded import Unrecorded
+from digest.errors import DigestError
 from digest.profiles.load import load_profiles_lenient
 from digest.store import Store
 
@@ -41,6 +43,7 @@ class Daemon:
         self.stop = threading.Event()
         self._busy = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
+        self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -56,7 +59,9 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
-                report = run_once(self.config, store, profiles, sender, self.clock(), stop=self.stop)
+                report = run_once(
+                    self.config, store, profiles, sender, self.clock(), self.stop, self.unrecorded
+                )
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
@@ -72,6 +77,8 @@ class Daemon:
             if report.waiting and self._scheduler is not None:
                 soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
                 self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)
+        except DigestError as e:
+            log.error("tick failed; retrying at the next poll: %s", e)
         except Exception:  # noqa: BLE001 - the daemon outlives a bad tick
             log.exception("tick failed; retrying at the next poll")
         finally:

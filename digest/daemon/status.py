@@ -9,6 +9,7 @@ from pathlib import Path
 from digest.config import Config
 from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.ingest import inbox as inbox_folder
 from digest.profiles.load import load_profiles_lenient
 from digest.store import Store
@@ -35,6 +36,7 @@ class Status:
     failed_dumps: tuple[tuple[Path, str], ...]
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
+    unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
 
 
 def collect_status(config: Config, now: dt.datetime) -> Status:
@@ -74,6 +76,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(outbox.messages(FAILED)),
+            unrecorded=tuple(Unrecorded(config.database).entries()),
         )
 
 
@@ -114,6 +117,15 @@ def format_status(s: Status) -> str:
             [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
         ),
     ]
+    if s.unrecorded:
+        sections.insert(
+            0,
+            (
+                "DELIVERY STOPPED: the server accepted these digests but recording them failed "
+                "(disk full or read-only?); nothing is sent until they are recorded",
+                [f"{a.user} <{a.recipient}> at {_when(a.at)}: {a.reply}" for a in s.unrecorded],
+            ),
+        )
     for title, items in sections:
         if items:
             lines += ["", f"{title}:"] + [f"  {item}" for item in items]

@@ -16,6 +16,7 @@ from digest.daemon.slots import Slot, due_slot
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
+from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.models import Profile
 from digest.select.digests import scheduled_digest
@@ -90,9 +91,10 @@ def run_once(
     sender: Sender | SenderFactory | None,
     now: dt.datetime,
     stop: threading.Event | None = None,
+    unrecorded: Unrecorded | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: new dumps in, due digests queued, due messages out."""
     report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
     scheduled = send_due(config, store, profiles, now, stop=stop)
-    delivered = deliver_due(config, store, sender, now, stop=stop)
+    delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered))

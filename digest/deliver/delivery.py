@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import queue
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,8 +29,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
-from digest.deliver.outbox import Outbox, OutboxMessage
+from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import Envelope, FileSender, SendResult, SmtpSender
+from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
+from digest.errors import StoreError
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -178,6 +181,7 @@ def deliver_due(
     limiter: RateLimiter | None = None,
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
+    unrecorded: Unrecorded | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -189,10 +193,17 @@ def deliver_due(
     so a crash at any instant leaves at most one accepted-but-unrecorded message per
     connection (re-sent later with the same Message-ID). ``stop`` (set on SIGTERM) lets each
     worker finish the message in flight; messages not tried yet stay queued, due as before.
+
+    If the result of a message the server accepted cannot be recorded (the disk is full), the
+    pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:
+    ``unrecorded`` (default: the note beside the database) remembers it, and every later pass
+    records it first, refusing to send anything until that works.
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
     outbox = Outbox(store)
+    unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
+    _record_accepted(outbox, unrecorded)
     ids = outbox.due_ids(now, users)
     if not ids:
         return []
@@ -270,12 +281,15 @@ def deliver_due(
                 except queue.Empty:
                     break
             in_flight -= len(batch)
-            with store.transaction():
-                outcomes += [
-                    _record(outbox, policy, msg, result, now, rng)
-                    for msg, result, _ in batch
-                    if result is not None
-                ]
+            try:
+                with store.transaction():
+                    outcomes += [
+                        _record(outbox, policy, msg, result, now, rng)
+                        for msg, result, _ in batch
+                        if result is not None
+                    ]
+            except sqlite3.Error as e:
+                _halt(store, unrecorded, batch, now, e)
             for _, _, recorded in batch:
                 if recorded is not None:
                     recorded.set()
@@ -286,6 +300,59 @@ def deliver_due(
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
     return outcomes
+
+
+def _halt(
+    store: Store,
+    unrecorded: Unrecorded,
+    batch: list[tuple[OutboxMessage, SendResult | None, threading.Event | None]],
+    now: dt.datetime,
+    error: sqlite3.Error,
+) -> None:
+    """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
+    accepted = [
+        Accepted(msg.id, msg.user, msg.recipient, result.reply, now)
+        for msg, result, _ in batch
+        if result is not None and result.ok
+    ]
+    if not accepted:
+        raise StoreError(f"{store.path}: cannot record the delivery results: {error}") from None
+    noted = unrecorded.add(accepted)
+    who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
+    message = (
+        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
+        "delivery is stopped so that it will not be sent again"
+        + (f" (noted in {unrecorded.path})" if noted else f" (and {unrecorded.path} cannot be written)")
+        + ". Free space (or make the database writable): the next pass records it as sent and resumes."
+    )
+    log.critical(message)
+    raise DeliveryHalted(message) from None
+
+
+def _record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
+    """Record as sent what the server accepted in an earlier pass; refuse to go on until that works."""
+    pending = unrecorded.entries()
+    if not pending:
+        return
+    try:
+        with outbox.store.transaction():
+            for a in pending:
+                try:
+                    msg = outbox.get(a.outbox_id)
+                except KeyError:
+                    continue
+                if msg.status == QUEUED:
+                    outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
+    except sqlite3.Error as e:
+        who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
+        message = (
+            f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "
+            f"({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is sent until then."
+        )
+        log.critical(message)
+        raise DeliveryHalted(message) from None
+    log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
+    unrecorded.clear()
 
 
 def _record(

@@ -1,0 +1,85 @@
+"""Messages the server accepted whose delivery could not be written to the database.
+
+When recording fails (the disk is full, the database is read-only), the message is still
+``queued`` in the outbox, so the next pass would send it again, and again at every pass. So
+instead delivery stops: what the server accepted is noted here, in a small file beside the
+database (``digest.db.unrecorded``) and in memory (for when not even that file can be written),
+and every later pass first records those messages as sent. Until that works, nothing is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import DeliveryError
+from digest.files import write_atomic
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryHalted(DeliveryError):
+    """The server accepted messages whose delivery cannot be recorded: delivery is stopped."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    outbox_id: int
+    user: str
+    recipient: str
+    reply: str
+    at: dt.datetime
+
+
+class Unrecorded:
+    """The note of accepted-but-unrecorded messages: a file beside the database, and memory."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = Path(str(database) + ".unrecorded")
+        self.memory: dict[int, Accepted] = {}
+
+    def entries(self) -> list[Accepted]:
+        found = dict(self.memory)
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raw = []
+        except (OSError, ValueError) as e:
+            log.error("%s: cannot read the note of unrecorded messages: %s", self.path, e)
+            raw = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                a = Accepted(
+                    int(item["outbox_id"]), str(item["user"]), str(item["recipient"]), str(item["reply"]),
+                    dt.datetime.fromisoformat(item["at"]),
+                )  # fmt: skip
+            except (KeyError, TypeError, ValueError):
+                continue
+            found.setdefault(a.outbox_id, a)
+        return [found[k] for k in sorted(found)]
+
+    def add(self, accepted: list[Accepted]) -> bool:
+        """Remember them; False if the file could not be written (memory only, for this process)."""
+        for a in accepted:
+            self.memory[a.outbox_id] = a
+        items = [
+            {"outbox_id": a.outbox_id, "user": a.user, "recipient": a.recipient, "reply": a.reply,
+             "at": a.at.isoformat()}
+            for a in self.entries()
+        ]  # fmt: skip
+        try:
+            write_atomic(self.path, json.dumps(items, indent=1) + "\n")
+        except OSError as e:
+            log.critical("%s: cannot write the note of unrecorded messages either: %s", self.path, e)
+            return False
+        return True
+
+    def clear(self) -> None:
+        self.memory.clear()
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as e:
+            log.error("%s: cannot remove: %s", self.path, e)
