@@ -52,12 +52,18 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     from digest.deliver.queue import send_digests
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
-    from digest.profiles.load import load_profile, load_profiles
+    from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.select.digests import build_digests
     from digest.store import Store
 
     config = obj.config
-    profiles = [load_profile(config, u) for u in users] if users else load_profiles(config)
+    problems: list[str] = []
+    if users:
+        profiles = [load_profile(config, u) for u in users]
+    else:  # a broken profile file is that reader's problem: everybody else is served
+        profiles, problems = load_profiles_lenient(config)
+        for problem in problems:
+            click.secho(f"profile skipped: {problem}", fg="red", err=True)
     now = now_utc()
     with RunLock(config.database).acquire("digest send"), Store(config.database) as store:
         digests = build_digests(store, profiles, config=config)
@@ -76,6 +82,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
         outcomes = send_digests(config, store, digests, sender_factory(config, to_dir), now)
     if not outcomes and not any(d.matches for d in digests):
         click.echo("Nothing new to send.")
+        if problems:
+            sys.exit(1)
         return
     for o in outcomes:
         if o.ok:
@@ -95,7 +103,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
             f"{outcomes[0].reply.removeprefix('not tried: ')}; {len(outcomes)} digest(s) wait in the "
             f"outbox and are retried{when} by the next `digest send` or scheduler tick"
         )
-    if any(not o.ok for o in outcomes):
+    if problems or any(not o.ok for o in outcomes):
         sys.exit(1)
 
 
@@ -122,6 +130,8 @@ def run(obj: Context, once: bool) -> None:
     if once:
         report = daemon.run_once()
         click.echo(daemon.describe(report))
+        if report.failed_readers:
+            sys.exit(1)  # the others were served; say that not everybody was
     else:
         click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
         daemon.serve()

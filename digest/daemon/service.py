@@ -8,6 +8,7 @@ All state lives in the database, so a restart (or a crash) picks up where it sto
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import signal
@@ -19,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config
 from digest.daemon.lock import RunLock
+from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError
@@ -65,6 +67,9 @@ class Daemon:
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
+        report = dataclasses.replace(report, profile_problems=tuple(problems))
+        failures = {s.user: s.error for s in report.scheduled if s.error}
+        write_reader_failures(self.config.database, failures, self.clock())
         self._log(report)
         return report
 
@@ -132,7 +137,7 @@ class Daemon:
 
     @staticmethod
     def describe(report: TickReport) -> str:
-        lines = []
+        lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for r in report.ingested.results:
             lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
         for f in report.ingested.failures:
@@ -140,7 +145,7 @@ class Daemon:
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")
         for s in report.scheduled:
-            what = f"{s.papers} papers queued" if s.message_id else "nothing new yet"
+            what = f"{s.papers} papers queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")
         for o in report.delivered:
             if o.ok:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Config
+from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.unrecorded import Accepted, Unrecorded
@@ -36,6 +37,7 @@ class Status:
     failed_dumps: tuple[tuple[Path, str], ...]
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
+    reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
 
 
@@ -76,6 +78,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(outbox.messages(FAILED)),
+            reader_failures=tuple(read_reader_failures(config.database)[1].items()),
             unrecorded=tuple(Unrecorded(config.database).entries()),
         )
 
@@ -102,6 +105,7 @@ def format_status(s: Status) -> str:
         lines.append("(no readers)")
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
+        ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         ("Dumps that failed", [f"{p}: {why}" for p, why in s.failed_dumps]),
         (

@@ -32,6 +32,7 @@ class Scheduled:
     period: str
     papers: int
     message_id: str | None  # None: nothing worth sending yet (the reader stays due until grace ends)
+    error: str | None = None  # this reader's digest could not be made (they stay due; others go on)
 
 
 def send_due(
@@ -67,7 +68,14 @@ def send_due(
             log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
             done.append(Scheduled(profile.user, slot.period, 0, None))
             continue
-        out = prepare(config, digest, renderer, now)
+        try:
+            out = prepare(config, digest, renderer, now)
+            out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
+        except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+            error = f"cannot build the message: {type(e).__name__}: {e}"
+            log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
+            done.append(Scheduled(profile.user, slot.period, 0, None, error))
+            continue
         with store.transaction():
             enqueue(outbox, out, now, period=slot.period)
             store.set_schedule_state(profile.user, slot.period, now)
@@ -82,6 +90,12 @@ class TickReport:
     waiting: tuple[Path, ...]  # dumps still being written
     scheduled: tuple[Scheduled, ...]
     delivered: tuple[SendOutcome, ...]
+    profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
+
+    @property
+    def failed_readers(self) -> bool:
+        """Did some reader get nothing because of their profile or their message?"""
+        return bool(self.profile_problems) or any(s.error for s in self.scheduled)
 
 
 def run_once(

@@ -32,7 +32,12 @@ KNOWN_KEYS = (
 )
 FREQUENCIES = ("daily", "weekdays", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+# The local part: an RFC 5322 dot-atom in ASCII (what every server takes without SMTPUTF8); no
+# quoted strings, no comments ("eve(comment)@..."), no NUL or spaces. The domain: ASCII labels.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+# Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -134,10 +139,12 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
     if email is None:
         problems.append("email: required")
     elif not isinstance(email, str) or not _EMAIL.match(email.strip()):
-        problems.append(f"email: {email!r} is not a valid email address")
+        problems.append(f"email: {email!r} is not a valid email address{_email_hint(email)}")
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         problems.append(f"name: must be text, got {name!r}")
+    elif name is not None and _UNSAFE.search(name):
+        problems.append(f"name: must not contain control characters (line breaks, tabs, ...), got {name!r}")
     timezone = data.get("timezone", config.timezone)
     if not valid_timezone(timezone):
         problems.append(f"timezone: {timezone!r} is not a known IANA time zone (e.g. Europe/London)")
@@ -178,6 +185,12 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
         send_empty=flags["send_empty"] is True,
         source=path,
     )
+
+
+def _email_hint(email: object) -> str:
+    if isinstance(email, str) and not email.partition("@")[0].isascii():
+        return " (the part before @ must be ASCII: not every mail server accepts others)"
+    return ""
 
 
 def _parse_weekday(raw: Any, problems: list[str]) -> int:
