@@ -147,23 +147,29 @@ def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
 
 
 class _Circuit:
-    """Once every connection has failed to reach the server, stop knocking for this pass."""
+    """Stop knocking for this pass once every connection has failed to reach the server, or
+    once the server has timed out mid-transaction ``timeouts`` times in a row (a server that
+    hangs after DATA would otherwise cost a timeout per message: hours for a thousand readers)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, timeouts: int) -> None:
         self.limit, self.failures, self.reply = limit, 0, ""
+        self.timeouts_limit, self.timeouts = timeouts, 0
         self.lock = threading.Lock()
 
     @property
     def open(self) -> bool:
-        return self.failures >= self.limit
+        return self.failures >= self.limit or self.timeouts >= self.timeouts_limit
 
     def record(self, result: SendResult) -> None:
         with self.lock:
             if result.unreachable:
                 self.failures += 1
                 self.reply = result.reply
+            elif result.timed_out:
+                self.timeouts += 1
+                self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
             else:
-                self.failures = 0
+                self.failures = self.timeouts = 0
 
 
 _DONE = object()
@@ -182,6 +188,7 @@ def deliver_due(
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
     unrecorded: Unrecorded | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -198,6 +205,9 @@ def deliver_due(
     pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:
     ``unrecorded`` (default: the note beside the database) remembers it, and every later pass
     records it first, refusing to send anything until that works.
+
+    Each result is recorded at its own time (``clock``; default: ``now`` plus the time the
+    pass has taken), so a retry waits its full delay after the failure, however long the pass.
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
@@ -219,8 +229,16 @@ def deliver_due(
         factories = [factory] * max(1, min(wanted, len(ids)))
         owned = True
     work: queue.Queue[Any] = queue.Queue()
-    results: queue.Queue[tuple[OutboxMessage, SendResult | None, threading.Event | None]] = queue.Queue()
-    circuit = _Circuit(len(factories))
+    results: queue.Queue[tuple[OutboxMessage, SendResult | None, threading.Event | None, dt.datetime]] = (
+        queue.Queue()
+    )
+    circuit = _Circuit(len(factories), timeouts=max(2, len(factories)))
+    if clock is None:  # the pass's own time: `now`, moved on by the time the pass has taken
+        started = time.monotonic()
+
+        def clock() -> dt.datetime:
+            return now + dt.timedelta(seconds=time.monotonic() - started)
+
     halt = threading.Event()
     outside = stop or threading.Event()
 
@@ -232,12 +250,11 @@ def deliver_due(
                 if msg is _DONE:
                     return
                 if halt.is_set() or outside.is_set():
-                    results.put((msg, None, None))  # not tried: stays queued as it was
+                    results.put((msg, None, None, now))  # not tried: stays queued as it was
                     continue
                 if circuit.open:
-                    results.put(
-                        (msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), None)
-                    )
+                    not_tried = SendResult(False, f"not tried: {circuit.reply}", unreachable=True)
+                    results.put((msg, not_tried, None, clock()))
                     continue
                 limiter.wait()
                 envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
@@ -252,7 +269,7 @@ def deliver_due(
                 elif result.throttled:
                     limiter.throttled()
                 recorded = threading.Event()
-                results.put((msg, result, recorded))
+                results.put((msg, result, recorded, clock()))
                 while not recorded.wait(0.5):  # the next message waits until this one is on disk
                     if halt.is_set():
                         return
@@ -284,13 +301,13 @@ def deliver_due(
             try:
                 with store.transaction():
                     outcomes += [
-                        _record(outbox, policy, msg, result, now, rng)
-                        for msg, result, _ in batch
+                        _record(outbox, policy, msg, result, at, rng)
+                        for msg, result, _, at in batch
                         if result is not None
                     ]
             except sqlite3.Error as e:
-                _halt(store, unrecorded, batch, now, e)
-            for _, _, recorded in batch:
+                _halt(store, unrecorded, batch, e)
+            for _, _, recorded, _ in batch:
                 if recorded is not None:
                     recorded.set()
     finally:
@@ -305,14 +322,13 @@ def deliver_due(
 def _halt(
     store: Store,
     unrecorded: Unrecorded,
-    batch: list[tuple[OutboxMessage, SendResult | None, threading.Event | None]],
-    now: dt.datetime,
+    batch: list[tuple[OutboxMessage, SendResult | None, threading.Event | None, dt.datetime]],
     error: sqlite3.Error,
 ) -> None:
     """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
     accepted = [
-        Accepted(msg.id, msg.user, msg.recipient, result.reply, now)
-        for msg, result, _ in batch
+        Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
+        for msg, result, _, at in batch
         if result is not None and result.ok
     ]
     if not accepted:

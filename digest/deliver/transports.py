@@ -33,6 +33,7 @@ class SendResult:
     permanent: bool = False  # a 5xx refusal: trying again will not help
     throttled: bool = False  # the server asked us to slow down (421, or 451/452 "too many ...")
     unreachable: bool = False  # no connection could be made: the server is down or never answered
+    timed_out: bool = False  # connected, but the server stopped answering mid-transaction
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
@@ -138,12 +139,14 @@ class SmtpSender:
             if reused and stage == "MAIL":
                 raise _Stale from e
             self.drop()
+            if isinstance(e.__context__, TimeoutError):  # smtplib reports a timeout as a hang-up
+                return SendResult(False, f"the server timed out during {stage}", timed_out=True)
             return SendResult(False, f"the server hung up during {stage}: {_why(e)}")
         except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
             code, text = e.smtp_code, e.smtp_error
         except (OSError, smtplib.SMTPException) as e:
             self.drop()
-            return SendResult(False, f"{_why(e)} during {stage}")
+            return SendResult(False, f"{_why(e)} during {stage}", timed_out=isinstance(e, TimeoutError))
         if code == 250:
             return SendResult(True, f"{code} {_text(text)}".strip())
         result = classify(code, text)
