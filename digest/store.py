@@ -212,7 +212,9 @@ class Store:
             new = known = 0
             for position, entry in enumerate(listing.entries):
                 key = title_key(entry.title)
-                row = db.execute("SELECT id, first_seen FROM papers WHERE key = ?", (key,)).fetchone()
+                row = db.execute(
+                    "SELECT id, first_seen, abstract FROM papers WHERE key = ?", (key,)
+                ).fetchone()
                 if row is None:
                     paper_id = db.execute(
                         "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?)",
@@ -226,6 +228,11 @@ class Store:
                             "UPDATE papers SET first_seen = ? WHERE id = ?",
                             (listing.day.isoformat(), paper_id),
                         )
+                    if len(entry.abstract) > len(row[2]) and entry.abstract.startswith(row[2]):
+                        # stored cut short (an interrupted copy): the fuller text completes it
+                        db.execute("UPDATE papers SET abstract = ? WHERE id = ?", (entry.abstract, paper_id))
+                        db.execute("DELETE FROM embeddings WHERE paper_id = ?", (paper_id,))
+                        log.info("paper %d: abstract completed from %s", paper_id, listing.source)
                     known += 1
                 db.execute(
                     "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) VALUES (?,?,?)",

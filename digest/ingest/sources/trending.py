@@ -24,6 +24,8 @@ HEADER = (
 )
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
+# How a complete abstract ends: a sentence's last mark, perhaps inside quotes or brackets.
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
 
 
@@ -61,6 +63,12 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         if k + 1 == len(body):
             raise DumpError(f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it")
         entries.append(Entry(title=title.text, abstract=body[k + 1].text, line=title.line))
+    if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
+        raise DumpError(
+            f"{path}:{len(lines)}: the file ends in the middle of a sentence "
+            f"({_clip(entries[-1].abstract[-60:])!r}) without a final newline: an interrupted "
+            "copy? Copy the whole dump again"
+        )
     canon = "\n".join([f"{MONTHS[month - 1]} {day}"] + [f"{e.title}\n{e.abstract}" for e in entries])
     digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
     return Listing(source=path, day=listing_day, entries=tuple(entries), sha256=digest)
