@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sqlite3
 import unicodedata
@@ -139,19 +140,58 @@ class Delivery:
     sent_at: dt.datetime
 
 
+def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
+    """What an SQLite error means for the user, naming the file and what to do (None: a bug)."""
+    if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return None  # our own constraints and misuse: bugs, not the disk's doing
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
+        why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
+        fix = "make it writable, or use a reading command (status, rank)"
+    elif "locked" in text or "busy" in text:
+        why = "the database stayed locked by another process for too long"
+        fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
+    elif "full" in text:
+        why = "the disk is full (nothing of this step was stored)"
+        fix = "free some space and try again"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why = "the database file is corrupt"
+        fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
+    elif "unable to open" in text or "disk i/o" in text:
+        why = "the database file cannot be opened or written"
+        fix = "check that its folder exists and is writable, and that the disk is healthy"
+    else:
+        return None
+    return StoreError(f"{path}: {why}; {fix} ({error})")
+
+
+def _read_only_folder(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY) or not os.access(path.parent, os.W_OK)
+    except OSError:
+        return False
+
+
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
+        """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk."""
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            if str(path) != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
+            if readonly:
+                self.db = _open_readonly(self.path, timeout)
+            else:
+                if str(path) != ":memory:":
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
+                self.db.execute("PRAGMA foreign_keys = ON")
+                if str(path) != ":memory:":
+                    self.db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: cannot open the database: {e}") from None
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot create the database's folder: {e}") from None
+        except sqlite3.Error as e:
+            raise explain(e, self.path) or StoreError(f"{self.path}: cannot open the database: {e}") from None
 
     def close(self) -> None:
         self.db.close()
@@ -165,22 +205,32 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any exception."""
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise explain(e, self.path) or e from e
         try:
             yield self.db
             self.db.execute("COMMIT")
-        except BaseException:
+        except BaseException as e:
             # SQLite may have rolled back already (a full disk does): a second ROLLBACK would
             # hide the real error behind "cannot rollback - no transaction is active".
             if self.db.in_transaction:
                 try:
                     self.db.execute("ROLLBACK")
-                except sqlite3.Error as e:
-                    log.error("%s: rollback failed: %s", self.path, e)
+                except sqlite3.Error as again:
+                    log.error("%s: rollback failed: %s", self.path, again)
+            if isinstance(e, sqlite3.Error) and (clear := explain(e, self.path)):
+                raise clear from e
             raise
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if self.readonly and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the database has schema version {version} and is opened read-only; "
+                "run a command that writes (e.g. `digest ingest`) once to upgrade it"
+            )
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: the database has schema version {version}, newer than this "
@@ -395,6 +445,22 @@ class Store:
             sql, args = sql + " WHERE user = ?", (user,)
         rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
         return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
+
+
+def _open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
+    immutable (nobody can be writing it there)."""
+    if not path.exists():
+        raise StoreError(f"{path}: no database yet; ingest a dump first (digest ingest)")
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+        db.execute("PRAGMA user_version").fetchone()
+        return db
+    except sqlite3.OperationalError as e:
+        if "unable to open" not in str(e) and "readonly" not in str(e):
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)
 
 
 def _statements(script: str) -> list[str]:

@@ -44,7 +44,7 @@ class Status:
 def collect_status(config: Config, now: dt.datetime) -> Status:
     profiles, problems = load_profiles_lenient(config)
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
-    with Store(config.database) as store:
+    with Store(config.database, readonly=True) as store:
         outbox = Outbox(store)
         readers = []
         for p in profiles:

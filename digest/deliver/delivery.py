@@ -305,7 +305,7 @@ def deliver_due(
                         for msg, result, _, at in batch
                         if result is not None
                     ]
-            except sqlite3.Error as e:
+            except (sqlite3.Error, StoreError) as e:
                 _halt(store, unrecorded, batch, e)
             for _, _, recorded, _ in batch:
                 if recorded is not None:
@@ -323,7 +323,7 @@ def _halt(
     store: Store,
     unrecorded: Unrecorded,
     batch: list[tuple[OutboxMessage, SendResult | None, threading.Event | None, dt.datetime]],
-    error: sqlite3.Error,
+    error: sqlite3.Error | StoreError,
 ) -> None:
     """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
     accepted = [
@@ -332,7 +332,7 @@ def _halt(
         if result is not None and result.ok
     ]
     if not accepted:
-        raise StoreError(f"{store.path}: cannot record the delivery results: {error}") from None
+        raise StoreError(f"cannot record the delivery results: {error}") from None
     noted = unrecorded.add(accepted)
     who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
     message = (
@@ -359,7 +359,7 @@ def _record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
                     continue
                 if msg.status == QUEUED:
                     outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
-    except sqlite3.Error as e:
+    except (sqlite3.Error, StoreError) as e:
         who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
         message = (
             f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "
