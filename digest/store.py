@@ -178,7 +178,10 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         try:
-            if readonly:
+            if readonly and not self.path.exists():  # nothing stored yet: an empty database to read
+                self.readonly = False
+                self.db = sqlite3.connect(":memory:", isolation_level=None)
+            elif readonly:
                 self.db = _open_readonly(self.path, timeout)
             else:
                 if str(path) != ":memory:":
@@ -450,8 +453,6 @@ class Store:
 def _open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
     """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
     immutable (nobody can be writing it there)."""
-    if not path.exists():
-        raise StoreError(f"{path}: no database yet; ingest a dump first (digest ingest)")
     uri = path.resolve().as_uri()
     try:
         db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)

@@ -113,7 +113,8 @@ def test_a_database_in_a_folder_that_cannot_be_created_is_named(workspace, tmp_p
     (tmp_path / "blocker").write_text("a file, not a folder")
     text = workspace.config_path.read_text().replace("database: digest.db", "database: blocker/digest.db")
     workspace.config_path.write_text(text)
-    result = workspace.cli("status")
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    result = workspace.cli("ingest", str(workspace.root / "inbox" / "day.txt"))
     assert result.exit_code == 1 and "internal error" not in result.output
     assert "blocker" in result.output
 

@@ -122,3 +122,22 @@ def test_status_names_the_reader_whose_message_the_daemon_could_not_build(mail_w
     result = mail_workspace.cli("status")
     assert "Readers whose digest could not be made" in result.output
     assert "r1: cannot build the message: X" in result.output
+
+
+def test_a_profile_that_is_a_symlink_to_a_file_outside_the_folder_is_refused_unread(workspace, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:$6$hash-of-the-root-password:19000:0:99999:7:::\n")
+    (workspace.root / "profiles" / "eve.yaml").symlink_to(secret)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    with pytest.raises(ProfileError, match="symbolic link to a file outside the profiles folder") as info:
+        load_profile(workspace.config, "eve")
+    assert "hash-of-the-root" not in str(info.value)
+    result = workspace.cli("status")
+    assert "eve.yaml" in result.output and "hash-of-the-root" not in result.output
+    assert workspace.cli("profile", "show", "eve").output.count("hash-of-the-root") == 0
+
+
+def test_a_symlink_inside_the_profiles_folder_is_fine(workspace):
+    target = workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    (workspace.root / "profiles" / "lovelace.yaml").symlink_to(target)
+    assert load_profile(workspace.config, "lovelace").email == "ada@example.org"
