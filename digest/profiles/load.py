@@ -30,6 +30,8 @@ KNOWN_KEYS = (
     "paused",
     "send_empty",
 )
+MAX_KEYWORD = 100  # characters in one keyword or excluded term
+MAX_INTERESTS = 100  # keywords per reader (and as many excluded terms)
 FREQUENCIES = ("daily", "weekdays", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The local part: an RFC 5322 dot-atom in ASCII (what every server takes without SMTPUTF8); no
@@ -205,6 +207,10 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
     )
 
 
+def _too_long(key: str, phrase: str) -> str:
+    return f"{key}: a keyword of {len(phrase)} characters ({phrase[:30]!r}...); at most {MAX_KEYWORD}"
+
+
 def _email_hint(email: object) -> str:
     if isinstance(email, str) and not email.partition("@")[0].isascii():
         return " (the part before @ must be ASCII: not every mail server accepts others)"
@@ -236,6 +242,9 @@ def _parse_interests(raw: Any, problems: list[str]) -> tuple[Interest, ...]:
     else:
         problems.append("interests: must be a list of keywords or a mapping keyword -> weight")
         return ()
+    if len(items) > MAX_INTERESTS:
+        problems.append(f"interests: {len(items)} keywords, over the limit of {MAX_INTERESTS}")
+        return ()
     out: list[Interest] = []
     seen: set[str] = set()
     for phrase, weight in items:
@@ -243,6 +252,9 @@ def _parse_interests(raw: Any, problems: list[str]) -> tuple[Interest, ...]:
             problems.append(f"interests: {phrase!r} is not a keyword (text expected)")
             continue
         phrase = " ".join(phrase.split())
+        if len(phrase) > MAX_KEYWORD:
+            problems.append(_too_long("interests", phrase))
+            continue
         if weight is None:
             weight = 1
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
@@ -266,10 +278,15 @@ def _parse_terms(raw: Any, key: str, problems: list[str]) -> tuple[str, ...]:
     if not isinstance(raw, list):
         problems.append(f"{key}: must be a list of keywords")
         return ()
+    if len(raw) > MAX_INTERESTS:
+        problems.append(f"{key}: {len(raw)} terms, over the limit of {MAX_INTERESTS}")
+        return ()
     terms = []
     for term in raw:
         if not isinstance(term, str) or not term.strip():
             problems.append(f"{key}: {term!r} is not a keyword (text expected)")
+        elif len(" ".join(term.split())) > MAX_KEYWORD:
+            problems.append(_too_long(key, " ".join(term.split())))
         else:
             terms.append(" ".join(term.split()))
     return tuple(terms)

@@ -19,11 +19,24 @@ from digest.models import Listing
 
 READERS = (trending,)
 
+# Limits (README, "Listing dumps"): far above any real dump (the largest seen: 185 KB, 108
+# papers, 1,920-character abstracts), low enough that one bad file cannot make every later
+# `rank` and `send` take minutes and gigabytes. A dump over one is refused whole.
+MAX_DUMP_BYTES = 10 * 1024 * 1024
+MAX_ENTRIES = trending.MAX_ENTRIES
+MAX_PARAGRAPH = trending.MAX_PARAGRAPH
+
 
 def read_dump(path: str | os.PathLike[str], *, mtime: dt.datetime | None = None) -> Listing:
     """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_DUMP_BYTES:
+            raise DumpError(
+                f"{path}: the file is {size / 2**20:.1f} MB, over the limit of {MAX_DUMP_BYTES // 2**20} MB "
+                "for a dump; nothing of it was read"
+            )
         raw = path.read_bytes()
         if mtime is None:
             mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
@@ -33,6 +46,9 @@ def read_dump(path: str | os.PathLike[str], *, mtime: dt.datetime | None = None)
 
 
 def parse_dump(raw: bytes, path: Path, mtime: dt.datetime) -> Listing:
+    if len(raw) > MAX_DUMP_BYTES:
+        limit = MAX_DUMP_BYTES // 2**20
+        raise DumpError(f"{path}: {len(raw):,} bytes, over the limit of {limit} MB for a dump")
     lines = decode(raw, path)
     for reader in READERS:
         if reader.sniff(lines):

@@ -27,6 +27,8 @@ DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
 # How a complete abstract ends: a sentence's last mark, perhaps inside quotes or brackets.
 SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
+MAX_PARAGRAPH = 20_000  # characters: ten times the longest abstract seen
+MAX_ENTRIES = 5_000  # papers in one dump
 
 
 def sniff(lines: list[str]) -> bool:
@@ -51,6 +53,14 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
     body = paras[i + 1 :]
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
+    if len(body) > 2 * MAX_ENTRIES:
+        raise DumpError(f"{path}: more than {MAX_ENTRIES:,} papers in one dump; refused whole")
+    for para in body:
+        if len(para.text) > MAX_PARAGRAPH:
+            raise DumpError(
+                f"{path}:{para.line}: a paragraph longer than {MAX_PARAGRAPH:,} characters "
+                f"({len(para.text):,}); not a listing's title or abstract. The dump is refused whole"
+            )
     entries: list[Entry] = []
     for k in range(0, len(body), 2):
         title = body[k]
