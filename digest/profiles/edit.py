@@ -33,6 +33,7 @@ from digest.files import FileLock, write_atomic
 from digest.models import Profile
 from digest.profiles.load import (
     KNOWN_KEYS,
+    MAX_INTERESTS,
     check_user_id,
     find_profile_file,
     parse_profile_text,
@@ -155,7 +156,7 @@ def _scalar(value: str) -> str:
     """A string that PyYAML (YAML 1.1) would read back as the same string, quoted if needed."""
     try:
         plain_ok = yaml.safe_load(f"k: {value}") == {"k": value}
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a number of thousands of digits
         plain_ok = False
     return value if plain_ok and value == value.strip() else DoubleQuotedScalarString(value)
 
@@ -293,7 +294,7 @@ def convert_value(key: str, value: str, path: Path) -> Any:
             f"{path}: {key}: not a profile key; the keys are: {', '.join(k for k in KNOWN_KEYS)}"
         )
     text = value.strip()
-    if kind == "int" and re.fullmatch(r"[+-]?\d+", text):
+    if kind == "int" and re.fullmatch(r"[+-]?\d{1,9}", text):  # longer: left as text, refused
         return int(text)
     if kind == "number" and re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
         return _number(float(text))
@@ -317,6 +318,8 @@ def set_key(data: CommentedMap, key: str, value: str, path: Path) -> list[str]:
 def set_interests(data: CommentedMap, wanted: Sequence[tuple[str, Any]], path: Path) -> None:
     """Make the interests exactly ``wanted`` (in that order for new ones), editing in place so
     that kept keywords keep their comments; a list stays a list while every weight is 1."""
+    if len(wanted) > MAX_INTERESTS:  # refused before the (quadratic) merge
+        raise ProfileError(f"{path}: interests: {len(wanted)} keywords, over the limit of {MAX_INTERESTS}")
     interests = data.get("interests")
     keys = list(interests) if isinstance(interests, list | dict) else []
     for old in keys:
@@ -335,6 +338,8 @@ def set_interests(data: CommentedMap, wanted: Sequence[tuple[str, Any]], path: P
 
 
 def set_exclude(data: CommentedMap, terms: Sequence[str], path: Path) -> None:
+    if len(terms) > MAX_INTERESTS:  # refused before the (quadratic) merge
+        raise ProfileError(f"{path}: exclude: {len(terms)} terms, over the limit of {MAX_INTERESTS}")
     exclude = data.get("exclude")
     keys = list(exclude) if isinstance(exclude, list) else ([exclude] if isinstance(exclude, str) else [])
     for old in keys:

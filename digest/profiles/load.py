@@ -138,6 +138,8 @@ def parse_profile_text(text: str, path: Path, config: Config) -> Profile:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ProfileError(f"{path}: not valid YAML: {e}") from None
+    except ValueError as e:  # a number of thousands of digits: Python refuses to convert it
+        raise ProfileError(f"{path}: invalid profile: a number too long to read ({str(e)[:60]}...)") from None
     return parse_profile(data, path, config)
 
 
