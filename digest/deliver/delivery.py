@@ -338,7 +338,7 @@ def _halt(
     message = (
         f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
         "delivery is stopped so that it will not be sent again"
-        + (f" (noted in {unrecorded.path})" if noted else f" (and {unrecorded.path} cannot be written)")
+        + ("" if noted else " (and no note of it can be written: restart only once there is space)")
         + ". Free space (or make the database writable): the next pass records it as sent and resumes."
     )
     log.critical(message)

@@ -10,8 +10,10 @@ and every later pass first records those messages as sent. Until that works, not
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,18 +41,23 @@ class Unrecorded:
 
     def __init__(self, database: Path) -> None:
         self.path = Path(str(database) + ".unrecorded")
+        name = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
+        self.fallback = Path(tempfile.gettempdir()) / f"digest-{name}.unrecorded"
         self.memory: dict[int, Accepted] = {}
 
     def entries(self) -> list[Accepted]:
         found = dict(self.memory)
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raw = []
-        except (OSError, ValueError) as e:
-            log.error("%s: cannot read the note of unrecorded messages: %s", self.path, e)
-            raw = []
-        for item in raw if isinstance(raw, list) else []:
+        raw: list = []
+        for path in (self.path, self.fallback):
+            try:
+                items = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError) as e:
+                log.error("%s: cannot read the note of unrecorded messages: %s", path, e)
+                continue
+            raw += items if isinstance(items, list) else []
+        for item in raw:
             try:
                 a = Accepted(
                     int(item["outbox_id"]), str(item["user"]), str(item["recipient"]), str(item["reply"]),
@@ -70,16 +77,19 @@ class Unrecorded:
              "at": a.at.isoformat()}
             for a in self.entries()
         ]  # fmt: skip
-        try:
-            write_atomic(self.path, json.dumps(items, indent=1) + "\n")
-        except OSError as e:
-            log.critical("%s: cannot write the note of unrecorded messages either: %s", self.path, e)
-            return False
-        return True
+        text = json.dumps(items, indent=1) + "\n"
+        for path in (self.path, self.fallback):
+            try:
+                write_atomic(path, text)
+                return True
+            except OSError as e:
+                log.critical("%s: cannot write the note of unrecorded messages: %s", path, e)
+        return False
 
     def clear(self) -> None:
         self.memory.clear()
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as e:
-            log.error("%s: cannot remove: %s", self.path, e)
+        for path in (self.path, self.fallback):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                log.error("%s: cannot remove: %s", path, e)

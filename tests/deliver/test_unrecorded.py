@@ -75,7 +75,8 @@ def test_when_even_the_note_cannot_be_written_the_same_process_still_does_not_se
         ws, store = setup(tmp_path, server.port, readers=2)
         config = ws.config
         journal = Unrecorded(config.database)
-        journal.path = tmp_path / "no-such-folder" / "x"  # the note's folder is gone: memory only
+        journal.path = tmp_path / "no-such-folder" / "x"  # no file can be written: memory only
+        journal.fallback = tmp_path / "no-such-folder" / "y"
         fill(store)
         with pytest.raises(DeliveryHalted):
             deliver_due(config, store, None, NOW, limiter=RateLimiter(None), unrecorded=journal)
