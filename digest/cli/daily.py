@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -65,7 +66,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
         for problem in problems:
             click.secho(f"profile skipped: {problem}", fg="red", err=True)
     now = now_utc()
-    with RunLock(config.database).acquire("digest send"), Store(config.database) as store:
+    # a dry run records nothing: it needs no lock, and runs beside the daemon
+    lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
+    with lock, Store(config.database, readonly=dry_run) as store:
         digests = build_digests(store, profiles, config=config)
         if dry_run:
             renderer = Renderer(config.templates) if to_dir else None
@@ -133,8 +136,9 @@ def run(obj: Context, once: bool) -> None:
         if report.failed_readers:
             sys.exit(1)  # the others were served; say that not everybody was
     else:
-        click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
-        daemon.serve()
+        daemon.serve(  # said once the run lock is held: a second daemon says only why it cannot
+            started=lambda: click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
+        )
         click.echo("digest daemon stopped", err=True)
 
 

@@ -91,8 +91,11 @@ class Daemon:
 
     # -- the daemon ----------------------------------------------------------------------
 
-    def serve(self) -> None:
+    def serve(self, started: Callable[[], None] | None = None) -> None:
+        """Run until SIGTERM/SIGINT; ``started`` is called once the run lock is held."""
         lock = RunLock(self.config.database).acquire("digest run")
+        if started is not None:
+            started()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         scheduler = BackgroundScheduler(timezone=dt.UTC)
         self._scheduler = scheduler
