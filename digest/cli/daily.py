@@ -49,7 +49,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     from digest.compose.outgoing import prepare
     from digest.compose.render import Renderer
     from digest.daemon.lock import RunLock
-    from digest.deliver.delivery import sender_factory
+    from digest.deliver.delivery import check_transport, sender_factory
     from digest.deliver.queue import send_digests
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
@@ -58,6 +58,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     from digest.store import Store
 
     config = obj.config
+    if not dry_run and to_dir is None:
+        check_transport(config)  # an unset password variable: said before anything is queued
     problems: list[str] = []
     if users:
         profiles = [load_profile(config, u) for u in users]

@@ -22,6 +22,8 @@ from digest.config import Config
 from digest.daemon.lock import RunLock
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
+from digest.deliver.delivery import check_transport
+from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError
 from digest.profiles.load import load_profiles_lenient
@@ -46,11 +48,14 @@ class Daemon:
         self._busy = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
+        self.login_refused: str | None = None  # the server refused our login: no more tries
 
     # -- one pass ------------------------------------------------------------------------
 
     def run_once(self) -> TickReport:
         """One pass under the run lock (what `digest run --once` does)."""
+        if self.sender_factory is None:
+            check_transport(self.config)
         with RunLock(self.config.database).acquire("digest run --once"):
             return self._pass()
 
@@ -61,8 +66,13 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
+                deliver = self.login_refused is None
+                if not deliver:
+                    log.error(
+                        "not delivering: %s; restart the daemon once the login is fixed", self.login_refused
+                    )
                 report = run_once(
-                    self.config, store, profiles, sender, self.clock(), self.stop, self.unrecorded
+                    self.config, store, profiles, sender, self.clock(), self.stop, self.unrecorded, deliver
                 )
         finally:
             if sender is not None and hasattr(sender, "close"):
@@ -82,6 +92,9 @@ class Daemon:
             if report.waiting and self._scheduler is not None:
                 soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
                 self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)
+        except LoginRefused as e:  # retrying with the same credentials only locks the account
+            self.login_refused = str(e)
+            log.error("%s", e)
         except DigestError as e:
             log.error("tick failed; retrying at the next poll: %s", e)
         except Exception:  # noqa: BLE001 - the daemon outlives a bad tick
@@ -93,6 +106,8 @@ class Daemon:
 
     def serve(self, started: Callable[[], None] | None = None) -> None:
         """Run until SIGTERM/SIGINT; ``started`` is called once the run lock is held."""
+        if self.sender_factory is None:
+            check_transport(self.config)  # like the web secret: found at start, not after queueing
         lock = RunLock(self.config.database).acquire("digest run")
         if started is not None:
             started()

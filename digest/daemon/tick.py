@@ -106,9 +106,11 @@ def run_once(
     now: dt.datetime,
     stop: threading.Event | None = None,
     unrecorded: Unrecorded | None = None,
+    deliver: bool = True,
 ) -> TickReport:
-    """One pass of the daemon's work: new dumps in, due digests queued, due messages out."""
+    """One pass of the daemon's work: new dumps in, due digests queued, due messages out
+    (``deliver=False``: not out; the daemon after the server refused its login)."""
     report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
     scheduled = send_due(config, store, profiles, now, stop=stop)
-    delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded)
+    delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered))

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
-from digest.deliver.transports import Envelope, FileSender, SendResult, SmtpSender
+from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.errors import StoreError
 from digest.store import Store
@@ -154,15 +154,18 @@ class _Circuit:
     def __init__(self, limit: int, timeouts: int) -> None:
         self.limit, self.failures, self.reply = limit, 0, ""
         self.timeouts_limit, self.timeouts = timeouts, 0
+        self.refused = False
         self.lock = threading.Lock()
 
     @property
     def open(self) -> bool:
-        return self.failures >= self.limit or self.timeouts >= self.timeouts_limit
+        return self.failures >= self.limit or self.timeouts >= self.timeouts_limit or self.refused
 
     def record(self, result: SendResult) -> None:
         with self.lock:
-            if result.unreachable:
+            if result.login_refused:  # no other connection will fare better: stop at once
+                self.refused, self.reply = True, result.reply
+            elif result.unreachable:
                 self.failures += 1
                 self.reply = result.reply
             elif result.timed_out:
@@ -252,6 +255,9 @@ def deliver_due(
                 if halt.is_set() or outside.is_set():
                     results.put((msg, None, None, now))  # not tried: stays queued as it was
                     continue
+                if circuit.refused:
+                    results.put((msg, None, None, now))  # not tried: stays queued as it was
+                    continue
                 if circuit.open:
                     not_tried = SendResult(False, f"not tried: {circuit.reply}", unreachable=True)
                     results.put((msg, not_tried, None, clock()))
@@ -316,7 +322,16 @@ def deliver_due(
             work.put(_DONE)
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
+    if circuit.refused:
+        log.error("%s", circuit.reply)
+        raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")
     return outcomes
+
+
+def check_transport(config: Config) -> None:
+    """Raise now (ConfigError) what sending would find only after queueing: an unset password."""
+    if config.delivery.transport != "file":
+        config.smtp.password()
 
 
 def _halt(

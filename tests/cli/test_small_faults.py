@@ -90,3 +90,84 @@ def test_control_characters_and_bidi_overrides_in_titles_are_dropped_at_ingest(w
     assert paper.abstract == "About]0;pwned robots."
     workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
     assert "\x1b" not in workspace.cli("rank", "ada").output
+
+
+def login_config(workspace, port: int) -> None:
+    text = workspace.config_path.read_text().replace("port: 2525", f"port: {port}")
+    text = text.replace(
+        "  timeout: 5\n", "  timeout: 5\n  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n"
+    )
+    workspace.config_path.write_text(text)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+    workspace.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+    assert workspace.cli("ingest").exit_code == 0
+
+
+def test_an_unset_smtp_password_variable_is_found_before_anything_is_queued(workspace, monkeypatch):
+    from digest.deliver.outbox import Outbox
+    from digest.store import Store
+
+    monkeypatch.delenv("DIGEST_TEST_SMTP_PW", raising=False)
+    login_config(workspace, 2525)
+    for args in (("send",), ("run", "--once")):
+        result = workspace.cli(*args)
+        assert result.exit_code == 1, result.output
+        assert "$DIGEST_TEST_SMTP_PW" in result.output and "not set" in result.output
+        assert "Traceback" not in result.output
+    with Store(workspace.config.database) as store:
+        assert Outbox(store).counts()["queued"] == 0
+
+
+class RefusesLogin:
+    """A raw SMTP server on loopback that offers AUTH PLAIN and answers every login with 535."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.logins = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as lines:
+                conn.sendall(b"220 test ESMTP\r\n")
+                for line in lines:
+                    verb = line[:4].upper()
+                    if verb == b"EHLO":
+                        conn.sendall(b"250-test\r\n250 AUTH PLAIN\r\n")
+                    elif verb == b"AUTH":
+                        self.logins += 1
+                        conn.sendall(b"535 5.7.8 Authentication credentials invalid\r\n")
+                    elif verb == b"QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        break
+                    else:
+                        conn.sendall(b"503 no\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_refused_login_is_named_as_such_and_not_retried_message_after_message(workspace, monkeypatch):
+    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "wrong")
+    server = RefusesLogin()
+    try:
+        login_config(workspace, server.port)
+        for i in range(3):
+            workspace.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [robots]\n")
+        result = workspace.cli("send")
+    finally:
+        server.close()
+    assert result.exit_code == 1, result.output
+    assert "authentication failed" in result.output and "535" in result.output
+    assert "smtp.username" in result.output and "check smtp.host" not in result.output
+    assert server.logins == 1  # one refused login stops the pass: not one per message
