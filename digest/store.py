@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import sqlite3
 import unicodedata
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.dbfaults import explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Listing, Paper
 
@@ -140,38 +140,6 @@ class Delivery:
     sent_at: dt.datetime
 
 
-def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
-    """What an SQLite error means for the user, naming the file and what to do (None: a bug)."""
-    if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
-        return None  # our own constraints and misuse: bugs, not the disk's doing
-    text = str(error).lower()
-    if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
-        why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
-        fix = "make it writable, or use a reading command (status, rank)"
-    elif "locked" in text or "busy" in text:
-        why = "the database stayed locked by another process for too long"
-        fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
-    elif "full" in text:
-        why = "the disk is full (nothing of this step was stored)"
-        fix = "free some space and try again"
-    elif "malformed" in text or "not a database" in text or "corrupt" in text:
-        why = "the database file is corrupt"
-        fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
-    elif "unable to open" in text or "disk i/o" in text:
-        why = "the database file cannot be opened or written"
-        fix = "check that its folder exists and is writable, and that the disk is healthy"
-    else:
-        return None
-    return StoreError(f"{path}: {why}; {fix} ({error})")
-
-
-def _read_only_folder(path: Path) -> bool:
-    try:
-        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY) or not os.access(path.parent, os.W_OK)
-    except OSError:
-        return False
-
-
 class Store:
     def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk."""
@@ -182,7 +150,7 @@ class Store:
                 self.readonly = False
                 self.db = sqlite3.connect(":memory:", isolation_level=None)
             elif readonly:
-                self.db = _open_readonly(self.path, timeout)
+                self.db = open_readonly(self.path, timeout)
             else:
                 if str(path) != ":memory:":
                     self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -448,20 +416,6 @@ class Store:
             sql, args = sql + " WHERE user = ?", (user,)
         rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
         return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
-
-
-def _open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
-    """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
-    immutable (nobody can be writing it there)."""
-    uri = path.resolve().as_uri()
-    try:
-        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
-        db.execute("PRAGMA user_version").fetchone()
-        return db
-    except sqlite3.OperationalError as e:
-        if "unable to open" not in str(e) and "readonly" not in str(e):
-            raise
-    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)
 
 
 def _statements(script: str) -> list[str]:

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from digest.config import Config, SemanticConfig, find_config_path, load_config
+from digest.dbfaults import explain
 from digest.errors import DigestError
-from digest.store import explain
 
 
 def now_utc() -> dt.datetime:

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
-from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
+from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
-from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
+from digest.deliver.unrecorded import Unrecorded, record_accepted, stop_delivery
 from digest.errors import StoreError
 from digest.store import Store
 
@@ -216,7 +216,7 @@ def deliver_due(
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
     outbox = Outbox(store)
     unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
-    _record_accepted(outbox, unrecorded)
+    record_accepted(outbox, unrecorded)
     ids = outbox.due_ids(now, users)
     if not ids:
         return []
@@ -312,7 +312,7 @@ def deliver_due(
                         if result is not None
                     ]
             except (sqlite3.Error, StoreError) as e:
-                _halt(store, unrecorded, batch, e)
+                stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in batch], e)
             for _, _, recorded, _ in batch:
                 if recorded is not None:
                     recorded.set()
@@ -332,58 +332,6 @@ def check_transport(config: Config) -> None:
     """Raise now (ConfigError) what sending would find only after queueing: an unset password."""
     if config.delivery.transport != "file":
         config.smtp.password()
-
-
-def _halt(
-    store: Store,
-    unrecorded: Unrecorded,
-    batch: list[tuple[OutboxMessage, SendResult | None, threading.Event | None, dt.datetime]],
-    error: sqlite3.Error | StoreError,
-) -> None:
-    """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
-    accepted = [
-        Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
-        for msg, result, _, at in batch
-        if result is not None and result.ok
-    ]
-    if not accepted:
-        raise StoreError(f"cannot record the delivery results: {error}") from None
-    noted = unrecorded.add(accepted)
-    who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
-    message = (
-        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
-        "delivery is stopped so that it will not be sent again"
-        + ("" if noted else " (and no note of it can be written: restart only once there is space)")
-        + ". Free space (or make the database writable): the next pass records it as sent and resumes."
-    )
-    log.critical(message)
-    raise DeliveryHalted(message) from None
-
-
-def _record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
-    """Record as sent what the server accepted in an earlier pass; refuse to go on until that works."""
-    pending = unrecorded.entries()
-    if not pending:
-        return
-    try:
-        with outbox.store.transaction():
-            for a in pending:
-                try:
-                    msg = outbox.get(a.outbox_id)
-                except KeyError:
-                    continue
-                if msg.status == QUEUED:
-                    outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
-    except (sqlite3.Error, StoreError) as e:
-        who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
-        message = (
-            f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "
-            f"({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is sent until then."
-        )
-        log.critical(message)
-        raise DeliveryHalted(message) from None
-    log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
-    unrecorded.clear()
 
 
 def _record(

@@ -13,12 +13,16 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import DeliveryError
+from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
+from digest.deliver.transports import SendResult
+from digest.errors import DeliveryError, StoreError
 from digest.files import write_atomic
+from digest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +97,55 @@ class Unrecorded:
                 path.unlink(missing_ok=True)
             except OSError as e:
                 log.error("%s: cannot remove: %s", path, e)
+
+
+def stop_delivery(
+    store: Store,
+    unrecorded: Unrecorded,
+    batch: list[tuple[OutboxMessage, SendResult | None, dt.datetime]],
+    error: sqlite3.Error | StoreError,
+) -> None:
+    """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
+    accepted = [
+        Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
+        for msg, result, at in batch
+        if result is not None and result.ok
+    ]
+    if not accepted:
+        raise StoreError(f"cannot record the delivery results: {error}") from None
+    noted = unrecorded.add(accepted)
+    who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
+    message = (
+        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
+        "delivery is stopped so that it will not be sent again"
+        + ("" if noted else " (and no note of it can be written: restart only once there is space)")
+        + ". Free space (or make the database writable): the next pass records it as sent and resumes."
+    )
+    log.critical(message)
+    raise DeliveryHalted(message) from None
+
+
+def record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
+    """Record as sent what the server accepted in an earlier pass; refuse to go on until that works."""
+    pending = unrecorded.entries()
+    if not pending:
+        return
+    try:
+        with outbox.store.transaction():
+            for a in pending:
+                try:
+                    msg = outbox.get(a.outbox_id)
+                except KeyError:
+                    continue
+                if msg.status == QUEUED:
+                    outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
+    except (sqlite3.Error, StoreError) as e:
+        who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
+        message = (
+            f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "
+            f"({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is sent until then."
+        )
+        log.critical(message)
+        raise DeliveryHalted(message) from None
+    log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
+    unrecorded.clear()
