@@ -20,7 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from jinja2.filters import do_wordwrap
 from markupsafe import Markup, escape
 
-from digest.compose.inline import CssInliner, premailer_inline
+from digest.compose.inline import premailer_inline
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.models import Digest, Hit, Match, Paper
 
@@ -47,8 +47,8 @@ class Rendered:
 
 class Renderer:
     """Jinja set up once. ``fast=True`` (the default) renders the HTML template with its CSS
-    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to
-    :class:`CssInliner` for a template or a value it cannot vouch for, and memoizes the per-paper
+    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to premailer
+    on the message for a template or a value it cannot vouch for, and memoizes the per-paper
     work (highlighting, word-wrapping); ``fast=False`` is the plain pipeline (premailer on every
     message), kept as the reference the fast one is tested and benchmarked against."""
 
@@ -64,18 +64,16 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["day"] = format_day
-        self.inline: Callable[[str], str] = premailer_inline
         self.view: Callable[[Match], dict[str, object]] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         if fast:
-            self.inline = CssInliner()
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
             self.view = cached_paper_view
             try:
                 self.preinlined = PreInlined(self.env, "digest.html.j2")
             except Unsupported as e:
-                log.info("digest.html.j2 cannot be pre-inlined (%s): CSS is inlined per message", e)
+                log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         context = {
@@ -95,7 +93,7 @@ class Renderer:
                 self.fallbacks += 1
                 log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
         html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
-        return Rendered(subject=subject, html=self.inline(html), text=text)
+        return Rendered(subject=subject, html=premailer_inline(html), text=text)
 
     def page(self, name: str, **context: object) -> str:
         """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""

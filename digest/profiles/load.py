@@ -8,38 +8,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from digest.config import Config, parse_clock, valid_timezone
+from digest import yamlio
+from digest.checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, for the editors
+from digest.checks import MAX_KEYWORD as MAX_KEYWORD
+from digest.config import Config
 from digest.errors import ProfileError, collect
-from digest.models import Interest, Profile
+from digest.models import Profile
+from digest.options import Reading, declared, read
 
 log = logging.getLogger(__name__)
 
-KNOWN_KEYS = (
-    "name",
-    "email",
-    "timezone",
-    "send_at",
-    "max_papers",
-    "interests",
-    "exclude",
-    "min_score",
-    "frequency",
-    "weekday",
-    "paused",
-    "send_empty",
-)
-MAX_KEYWORD = 100  # characters in one keyword or excluded term
-MAX_INTERESTS = 100  # keywords per reader (and as many excluded terms)
-FREQUENCIES = ("daily", "weekdays", "weekly")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# The local part: an RFC 5322 dot-atom in ASCII (what every server takes without SMTPUTF8); no
-# quoted strings, no comments ("eve(comment)@..."), no NUL or spaces. The domain: ASCII labels.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
-# Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -134,161 +112,21 @@ def load_profile_file(path: Path, config: Config) -> Profile:
 
 def parse_profile_text(text: str, path: Path, config: Config) -> Profile:
     """Validate a profile's YAML text as if it were the file at ``path`` (CLI, web, editor share this)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ProfileError(f"{path}: not valid YAML: {e}") from None
-    except ValueError as e:  # a number of thousands of digits: Python refuses to convert it
-        raise ProfileError(f"{path}: invalid profile: a number too long to read ({str(e)[:60]}...)") from None
-    return parse_profile(data, path, config)
+    return parse_profile(yamlio.load(text, path, ProfileError), path, config)
 
 
-def parse_profile(data: Any, path: Path, config: Config) -> Profile:
-    """Validate one profile's mapping; every problem in the file is listed together."""
+def parse_profile(data: Any, path: Path, config: Config, *, lines: bool = True) -> Profile:
+    """Validate one profile's mapping; every problem in the file is listed together (with the
+    line of its key unless ``lines`` is false: an edited text that is not on disk yet)."""
     user = path.stem
-    problems: list[str] = []
+    reading = Reading(base=path.parent, defaults=config, lines=lines)
     if not _USER_ID.match(user):
-        problems.append(
+        reading.problems.append(
             f"file name: {path.name!r} is not a usable user id (letters, digits, '.', '_' or '-')"
         )
     if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a profile must be a mapping with at least 'email' and 'interests'")
-    for key in data:
-        if key not in KNOWN_KEYS:
-            hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
-            problems.append(f"{key}: unknown key" + (f" (did you mean {hint[0]}?)" if hint else ""))
-    email = data.get("email")
-    if email is None:
-        problems.append("email: required")
-    elif not isinstance(email, str) or not _EMAIL.match(email.strip()):
-        problems.append(f"email: {email!r} is not a valid email address{_email_hint(email)}")
-    name = data.get("name")
-    if name is not None and not isinstance(name, str):
-        problems.append(f"name: must be text, got {name!r}")
-    elif name is not None and _UNSAFE.search(name):
-        problems.append(f"name: must not contain control characters (line breaks, tabs, ...), got {name!r}")
-    timezone = data.get("timezone", config.timezone)
-    if not valid_timezone(timezone):
-        problems.append(f"timezone: {timezone!r} is not a known IANA time zone (e.g. Europe/London)")
-    send_at = parse_clock(data.get("send_at", config.send_at.strftime("%H:%M")), "send_at", problems)
-    max_papers = data.get("max_papers", config.max_papers)
-    if not (isinstance(max_papers, int) and not isinstance(max_papers, bool) and max_papers >= 1):
-        problems.append(f"max_papers: must be a whole number of at least 1, got {max_papers!r}")
-    min_score = data.get("min_score", config.min_score)
-    if not (isinstance(min_score, int | float) and not isinstance(min_score, bool) and min_score >= 0):
-        problems.append(f"min_score: must be a number of at least 0, got {min_score!r}")
-    frequency = data.get("frequency", "daily")
-    if frequency not in FREQUENCIES:
-        problems.append(f"frequency: {frequency!r} is not one of {', '.join(FREQUENCIES)}")
-    weekday = _parse_weekday(data.get("weekday", "monday"), problems)
-    if "weekday" in data and frequency != "weekly":
-        problems.append("weekday: only used with frequency: weekly")
-    flags = {}
-    for key in ("paused", "send_empty"):
-        flags[key] = data.get(key, False)
-        if not isinstance(flags[key], bool):
-            problems.append(f"{key}: must be true or false, got {flags[key]!r}")
-    interests = _parse_interests(data.get("interests"), problems)
-    exclude = _parse_terms(data.get("exclude", []), "exclude", problems)
-    collect(problems, f"{path}: invalid profile", ProfileError)
-    return Profile(
-        user=user,
-        email=email.strip(),
-        name=name,
-        interests=interests,
-        exclude=exclude,
-        timezone=timezone,
-        send_at=send_at,
-        max_papers=max_papers,
-        min_score=float(min_score),
-        frequency=frequency,
-        weekday=weekday,
-        paused=flags["paused"] is True,
-        send_empty=flags["send_empty"] is True,
-        source=path,
-    )
-
-
-def _too_long(key: str, phrase: str) -> str:
-    return f"{key}: a keyword of {len(phrase)} characters ({phrase[:30]!r}...); at most {MAX_KEYWORD}"
-
-
-def _email_hint(email: object) -> str:
-    if isinstance(email, str) and not email.partition("@")[0].isascii():
-        return " (the part before @ must be ASCII: not every mail server accepts others)"
-    return ""
-
-
-def _parse_weekday(raw: Any, problems: list[str]) -> int:
-    """'monday', 'Mon' -> 0 ... 'sunday' -> 6."""
-    prefixes = [d[:3] for d in WEEKDAYS]
-    if (
-        isinstance(raw, str)
-        and raw.strip().lower()[:3] in prefixes
-        and (WEEKDAYS[prefixes.index(raw.strip().lower()[:3])].startswith(raw.strip().lower()))
-    ):
-        return prefixes.index(raw.strip().lower()[:3])
-    problems.append(f"weekday: {raw!r} is not a day of the week (e.g. monday)")
-    return 0
-
-
-def _parse_interests(raw: Any, problems: list[str]) -> tuple[Interest, ...]:
-    if raw is None:
-        problems.append("interests: required (a list of keywords, or a mapping keyword -> weight)")
-        return ()
-    items: list[tuple[Any, Any]]
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(k, 1) for k in raw]
-    else:
-        problems.append("interests: must be a list of keywords or a mapping keyword -> weight")
-        return ()
-    if len(items) > MAX_INTERESTS:
-        problems.append(f"interests: {len(items)} keywords, over the limit of {MAX_INTERESTS}")
-        return ()
-    out: list[Interest] = []
-    seen: set[str] = set()
-    for phrase, weight in items:
-        if not isinstance(phrase, str) or not phrase.strip():
-            problems.append(f"interests: {phrase!r} is not a keyword (text expected)")
-            continue
-        phrase = " ".join(phrase.split())
-        if len(phrase) > MAX_KEYWORD:
-            problems.append(_too_long("interests", phrase))
-            continue
-        if weight is None:
-            weight = 1
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-            problems.append(f"interests.{phrase}: weight {weight!r} is not a positive number")
-            continue
-        if phrase.casefold() in seen:
-            problems.append(f"interests.{phrase}: listed twice")
-            continue
-        seen.add(phrase.casefold())
-        out.append(Interest(phrase, float(weight)))
-    if not out and not problems:
-        problems.append("interests: empty; add at least one keyword")
-    return tuple(out)
-
-
-def _parse_terms(raw: Any, key: str, problems: list[str]) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list):
-        problems.append(f"{key}: must be a list of keywords")
-        return ()
-    if len(raw) > MAX_INTERESTS:
-        problems.append(f"{key}: {len(raw)} terms, over the limit of {MAX_INTERESTS}")
-        return ()
-    terms = []
-    for term in raw:
-        if not isinstance(term, str) or not term.strip():
-            problems.append(f"{key}: {term!r} is not a keyword (text expected)")
-        elif len(" ".join(term.split())) > MAX_KEYWORD:
-            problems.append(_too_long(key, " ".join(term.split())))
-        else:
-            terms.append(" ".join(term.split()))
-    return tuple(terms)
+        required = " and ".join(repr(k) for k, o in declared(Profile).items() if o.required)
+        raise ProfileError(f"{path}: a profile must be a mapping with at least {required}")
+    values = read(Profile, data, reading)
+    collect(reading.problems, f"{path}: invalid profile", ProfileError)
+    return Profile(user=user, source=path, **values)

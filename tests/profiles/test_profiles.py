@@ -97,3 +97,11 @@ def test_frequency_weekday_pause_and_empty_digests(workspace):
         load_profile(workspace.config, "bob")
     assert "frequency: 'hourly' is not one of daily, weekdays, weekly" in str(info.value)
     assert "paused: must be true or false" in str(info.value)
+
+
+def test_a_problem_names_the_line_of_its_key(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  x: 1\n  y: -1\nweekday: fri\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert "line 4: interests.y: weight -1 is not a positive number" in str(info.value)
+    assert "line 5: weekday: only used with frequency: weekly" in str(info.value)
