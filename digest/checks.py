@@ -17,7 +17,14 @@ from digest.options import Check, Invalid, Reading, read_section
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+# The local part: an RFC 5322 dot-atom in ASCII (what every server takes without SMTPUTF8); no
+# quoted strings, no comments ("eve(comment)@..."), no NUL or spaces. The domain: ASCII labels.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+# Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_KEYWORD = 100  # characters in one keyword or excluded term
+MAX_INTERESTS = 100  # keywords per reader (and as many excluded terms)
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
@@ -33,12 +40,16 @@ def is_int(value: Any) -> bool:
 
 
 class Text(Check):
-    def __init__(self, what: str = "text", blank: bool = True) -> None:
-        self.what, self.blank = what, blank
+    """Text; ``header``: it goes into a mail header, so no control characters or bidi overrides."""
+
+    def __init__(self, what: str = "text", blank: bool = True, header: bool = False) -> None:
+        self.what, self.blank, self.header = what, blank, header
 
     def __call__(self, value: Any, reading: Reading) -> str:
         if not isinstance(value, str) or (not self.blank and not value.strip()):
             raise self.fail(value)
+        if self.header and _UNSAFE.search(value):
+            raise Invalid(f"must not contain control characters (line breaks, tabs, ...), got {value!r}")
         return value if self.blank else value.strip()
 
 
@@ -72,7 +83,7 @@ class Int(Check):
         return value
 
     def from_text(self, text: str) -> Any:
-        return int(text) if re.fullmatch(r"\s*[+-]?\d+\s*", text) else text
+        return int(text) if re.fullmatch(r"\s*[+-]?\d{1,9}\s*", text) else text  # longer: refused as text
 
 
 class Number(Check):
@@ -234,7 +245,10 @@ class Email(Check):
         pattern = _ADDRESS if self.named else _EMAIL
         message = "is not an email address" if self.named else "is not a valid email address"
         if not isinstance(value, str) or not pattern.match(value.strip()):
-            raise Invalid(f"{value!r} {message}")
+            hint = ""
+            if not self.named and isinstance(value, str) and not value.partition("@")[0].isascii():
+                hint = " (the part before @ must be ASCII: not every mail server accepts others)"
+            raise Invalid(f"{value!r} {message}{hint}")
         return value.strip()
 
 
@@ -324,12 +338,17 @@ class Weights(Check):
             items = [(k, 1) for k in value]
         else:
             raise Invalid("must be a list of keywords or a mapping keyword -> weight")
+        if len(items) > MAX_INTERESTS:
+            raise Invalid(f"{len(items)} keywords, over the limit of {MAX_INTERESTS}")
         out, seen, problems = [], set(), []
         for phrase, weight in items:
             if not isinstance(phrase, str) or not phrase.strip():
                 problems.append(f"{phrase!r} is not a keyword (text expected)")
                 continue
             phrase = " ".join(phrase.split())
+            if len(phrase) > MAX_KEYWORD:
+                problems.append(_too_long(phrase))
+                continue
             weight = 1 if weight is None else weight
             if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
                 problems.append((phrase, f"weight {weight!r} is not a positive number up to {MAX_WEIGHT:g}"))
@@ -357,9 +376,20 @@ class Terms(Check):
             value = [value]
         if not isinstance(value, list):
             raise Invalid("must be a list of keywords")
+        if len(value) > MAX_INTERESTS:
+            raise Invalid(f"{len(value)} terms, over the limit of {MAX_INTERESTS}")
         bad = [
             f"{t!r} is not a keyword (text expected)" for t in value if not (isinstance(t, str) and t.strip())
+        ]
+        bad += [
+            _too_long(" ".join(t.split()))
+            for t in value
+            if isinstance(t, str) and len(" ".join(t.split())) > MAX_KEYWORD
         ]
         if bad:
             raise Invalid(*bad)
         return tuple(" ".join(t.split()) for t in value)
+
+
+def _too_long(phrase: str) -> str:
+    return f"a keyword of {len(phrase)} characters ({phrase[:30]!r}...); at most {MAX_KEYWORD}"

@@ -13,6 +13,12 @@ import tempfile
 from pathlib import Path
 
 
+def printable(text: object) -> str:
+    """``text`` with every control or bidi character escaped (a newline as ``\\n``): for log
+    lines and terminals, so a file named "x\\nINFO forged" cannot forge a line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Temp file in the same folder, fsync, rename over the target (then fsync the folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)

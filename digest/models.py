@@ -89,7 +89,7 @@ class Profile:
         set_by="`digest profile exclude` for exclusions",
         help="papers matching any of these are left out",
     )
-    name: str | None = option(Text(), default=None, help="the reader's name, for the greeting")
+    name: str | None = option(Text(header=True), default=None, help="the reader's name, for the greeting")
     frequency: str = option(
         Choice({"daily": "Every day", "weekdays": "Monday to Friday", "weekly": "Once a week"}),
         default="daily",

@@ -26,6 +26,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (a forgery: simply not equal)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("ascii"))
+
+
 @dataclass(frozen=True)
 class Signer:
     secret: bytes
@@ -56,7 +61,7 @@ class Signer:
             user = _unb64(head).decode("utf-8")
         except (binascii.Error, ValueError):
             return None
-        if not hmac.compare_digest(mac, self._mac("reader", user)):
+        if not _same(mac, self._mac("reader", user)):
             return None
         return user
 
@@ -64,4 +69,4 @@ class Signer:
         return self._mac("form", token)
 
     def check_form_token(self, token: str, value: str | None) -> bool:
-        return bool(value) and hmac.compare_digest(str(value), self.form_token(token))
+        return bool(value) and _same(str(value), self.form_token(token))

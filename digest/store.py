@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.dbfaults import explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Entry, Listing, Paper
 from digest.schema import MIGRATIONS, SCHEMA_VERSION
@@ -54,18 +55,28 @@ class Delivery:
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
+        """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk."""
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            if str(path) != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
+            if readonly and not self.path.exists():  # nothing stored yet: an empty database to read
+                self.readonly = False
+                self.db = sqlite3.connect(":memory:", isolation_level=None)
+            elif readonly:
+                self.db = open_readonly(self.path, timeout)
+            else:
+                if str(path) != ":memory:":
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
+                self.db.execute("PRAGMA foreign_keys = ON")
+                if str(path) != ":memory:":
+                    self.db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: cannot open the database: {e}") from None
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot create the database's folder: {e}") from None
+        except sqlite3.Error as e:
+            raise explain(e, self.path) or StoreError(f"{self.path}: cannot open the database: {e}") from None
 
     def close(self) -> None:
         self.db.close()
@@ -79,16 +90,32 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any exception."""
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise explain(e, self.path) or e from e
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as e:
+            # SQLite may have rolled back already (a full disk does): a second ROLLBACK would
+            # hide the real error behind "cannot rollback - no transaction is active".
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error as again:
+                    log.error("%s: rollback failed: %s", self.path, again)
+            if isinstance(e, sqlite3.Error) and (clear := explain(e, self.path)):
+                raise clear from e
             raise
-        self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if self.readonly and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: the database has schema version {version} and is opened read-only; "
+                "run a command that writes (e.g. `digest ingest`) once to upgrade it"
+            )
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: the database has schema version {version}, newer than this "
@@ -170,6 +197,11 @@ class Store:
             return paper_id, True
         paper_id, known_id, first_seen, abstract, authors, categories, code, project, upvotes = row
         merged_categories = list(dict.fromkeys(json.loads(categories) + list(entry.categories)))
+        if abstract and len(entry.abstract) > len(abstract) and entry.abstract.startswith(abstract):
+            # stored cut short (an interrupted copy): the fuller text completes it
+            abstract = entry.abstract
+            db.execute("DELETE FROM embeddings WHERE paper_id = ?", (paper_id,))
+            log.info("paper %d: abstract completed from a fuller copy", paper_id)
         votes = [v for v in (upvotes, entry.upvotes) if v is not None]
         db.execute(
             "UPDATE papers SET first_seen = ?, abstract = ?, arxiv_id = ?, authors = ?, categories = ?, "

@@ -156,13 +156,15 @@ def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
         raise error(f"{where}: not valid YAML, {describe(e)}") from None
+    except ValueError as e:  # a number of thousands of digits: Python refuses to convert it
+        raise error(f"{where}: a number too long to read ({str(e)[:60]}...)") from None
 
 
 def reads_as(text: str) -> Any:
     """What the loader makes of ``text`` as a value (``_MISSING`` if it is not a single value)."""
     try:
         data = yaml.load(f"k: {text}", Loader=_Loader)  # noqa: S506
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a number of thousands of digits
         return _MISSING
     return data.get("k", _MISSING) if isinstance(data, dict) and len(data) == 1 else _MISSING
 

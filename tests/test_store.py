@@ -103,7 +103,7 @@ def test_the_schema_carries_a_version_and_a_newer_one_is_refused(tmp_path):
 def test_a_file_that_is_not_a_database_is_named(tmp_path):
     path = tmp_path / "d.db"
     path.write_text("not sqlite " * 200)
-    with pytest.raises(StoreError, match=r"d\.db: cannot open the database"):
+    with pytest.raises(StoreError, match=r"d\.db: the database file is corrupt"):
         Store(path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -48,18 +49,28 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     from digest.compose.outgoing import prepare
     from digest.compose.render import Renderer
     from digest.daemon.lock import RunLock
-    from digest.deliver.delivery import sender_factory
+    from digest.deliver.delivery import check_transport, sender_factory
     from digest.deliver.queue import send_digests
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
-    from digest.profiles.load import load_profile, load_profiles
+    from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.select.digests import build_digests
     from digest.store import Store
 
     config = obj.config
-    profiles = [load_profile(config, u) for u in users] if users else load_profiles(config)
+    if not dry_run and to_dir is None:
+        check_transport(config)  # an unset password variable: said before anything is queued
+    problems: list[str] = []
+    if users:
+        profiles = [load_profile(config, u) for u in users]
+    else:  # a broken profile file is that reader's problem: everybody else is served
+        profiles, problems = load_profiles_lenient(config)
+        for problem in problems:
+            click.secho(f"profile skipped: {problem}", fg="red", err=True)
     now = now_utc()
-    with RunLock(config.database).acquire("digest send"), Store(config.database) as store:
+    # a dry run records nothing: it needs no lock, and runs beside the daemon
+    lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
+    with lock, Store(config.database, readonly=dry_run) as store:
         digests = build_digests(store, profiles, config=config)
         if dry_run:
             renderer = Renderer(config.templates) if to_dir else None
@@ -76,6 +87,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
         outcomes = send_digests(config, store, digests, sender_factory(config, to_dir), now)
     if not outcomes and not any(d.matches for d in digests):
         click.echo("Nothing new to send.")
+        if problems:
+            sys.exit(1)
         return
     for o in outcomes:
         if o.ok:
@@ -95,7 +108,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
             f"{outcomes[0].reply.removeprefix('not tried: ')}; {len(outcomes)} digest(s) wait in the "
             f"outbox and are retried{when} by the next `digest send` or scheduler tick"
         )
-    if any(not o.ok for o in outcomes):
+    if problems or any(not o.ok for o in outcomes):
         sys.exit(1)
 
 
@@ -123,9 +136,12 @@ def run(obj: Context, once: bool) -> None:
     if once:
         report = daemon.run_once()
         click.echo(daemon.describe(report))
+        if report.failed_readers:
+            sys.exit(1)  # the others were served; say that not everybody was
     else:
-        click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
-        daemon.serve()
+        daemon.serve(  # said once the run lock is held: a second daemon says only why it cannot
+            started=lambda: click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
+        )
         click.echo("digest daemon stopped", err=True)
 
 

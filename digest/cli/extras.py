@@ -61,7 +61,8 @@ def demo(folder: Path) -> None:
 @click.pass_obj
 @handle_errors
 def serve(obj: Context, host: str | None, port: int | None) -> None:
-    """Serve the preferences pages, one-click unsubscribe and live previews (Flask).
+    """Serve the preferences pages, one-click unsubscribe and live previews (Flask app on
+    the waitress WSGI server).
 
     Listens on loopback unless told otherwise. Without web.secret_env, a random secret
     signs the links for this run only (fine for local previews; emails need the real one).
@@ -71,7 +72,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
       digest serve
       DIGEST_SECRET=$(openssl rand -hex 32) digest serve --host 0.0.0.0 --port 8080
     """
-    from digest.profiles.load import load_profiles
+    import waitress
+
+    from digest.profiles.load import load_profiles_lenient
     from digest.signing import Signer
     from digest.web.app import create_app
 
@@ -90,8 +93,22 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         signer = Signer.ephemeral()
         click.secho("note: no web.secret_env: links are signed with a random secret for this run.", err=True)
     app = create_app(config, signer, now_utc)
+    try:  # binds now: a port in use is said before any link is printed
+        server = waitress.create_server(app, host=host, port=port, ident="digest", threads=8)
+    except OSError as e:
+        from digest.errors import DigestError
+
+        why = e.strerror or str(e)
+        hint = "is another `digest serve` running?"
+        raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
     local = f"http://{'[::1]' if host == '::1' else host}:{port}"
     click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
-    for p in load_profiles(config):
+    profiles, problems = load_profiles_lenient(config)
+    for problem in problems:
+        click.secho(f"profile skipped: {problem}", fg="red", err=True)
+    for p in profiles:
         click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user)}")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    try:
+        server.run()
+    finally:
+        server.close()

@@ -87,7 +87,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
 
     config = obj.config
     profile = load_profile(config, user)
-    with Store(config.database) as store:
+    with Store(config.database, readonly=True) as store:
         matches = rank_all(store, profile, limit, config)
     if as_json:
         rows = [

@@ -214,7 +214,11 @@ def profile_edit(obj: Context, user: str) -> None:
 
     def ask(errors: str) -> bool:
         click.secho(errors, fg="red", err=True)
-        return click.confirm("Re-open the editor?", default=True, err=True)
+        try:
+            return click.confirm("Re-open the editor?", default=True, err=True)
+        except click.Abort:  # no terminal to answer from (stdin closed): keep the file as it was
+            click.echo("", err=True)
+            return False
 
     edited = edit_in_editor(obj.config, user, run_editor, ask)
     click.echo(f"Saved {edited.source}" if edited else "No change.")

@@ -8,6 +8,7 @@ All state lives in the database, so a restart (or a crash) picks up where it sto
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import signal
@@ -19,7 +20,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config
 from digest.daemon.lock import RunLock
+from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
+from digest.deliver.delivery import check_transport
+from digest.deliver.transports import LoginRefused
+from digest.deliver.unrecorded import Unrecorded
+from digest.errors import DigestError
 from digest.profiles.load import load_profiles_lenient
 from digest.store import Store
 
@@ -41,11 +47,15 @@ class Daemon:
         self.stop = threading.Event()
         self._busy = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
+        self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
+        self.login_refused: str | None = None  # the server refused our login: no more tries
 
     # -- one pass ------------------------------------------------------------------------
 
     def run_once(self) -> TickReport:
         """One pass under the run lock (what `digest run --once` does)."""
+        if self.sender_factory is None:
+            check_transport(self.config)
         with RunLock(self.config.database).acquire("digest run --once"):
             return self._pass()
 
@@ -56,10 +66,20 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
-                report = run_once(self.config, store, profiles, sender, self.clock(), stop=self.stop)
+                deliver = self.login_refused is None
+                if not deliver:
+                    log.error(
+                        "not delivering: %s; restart the daemon once the login is fixed", self.login_refused
+                    )
+                report = run_once(
+                    self.config, store, profiles, sender, self.clock(), self.stop, self.unrecorded, deliver
+                )
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
+        report = dataclasses.replace(report, profile_problems=tuple(problems))
+        failures = {s.user: s.error for s in report.scheduled if s.error}
+        write_reader_failures(self.config.database, failures, self.clock())
         self._log(report)
         return report
 
@@ -72,6 +92,11 @@ class Daemon:
             if report.waiting and self._scheduler is not None:
                 soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
                 self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)
+        except LoginRefused as e:  # retrying with the same credentials only locks the account
+            self.login_refused = str(e)
+            log.error("%s", e)
+        except DigestError as e:
+            log.error("tick failed; retrying at the next poll: %s", e)
         except Exception:  # noqa: BLE001 - the daemon outlives a bad tick
             log.exception("tick failed; retrying at the next poll")
         finally:
@@ -79,8 +104,13 @@ class Daemon:
 
     # -- the daemon ----------------------------------------------------------------------
 
-    def serve(self) -> None:
+    def serve(self, started: Callable[[], None] | None = None) -> None:
+        """Run until SIGTERM/SIGINT; ``started`` is called once the run lock is held."""
+        if self.sender_factory is None:
+            check_transport(self.config)  # like the web secret: found at start, not after queueing
         lock = RunLock(self.config.database).acquire("digest run")
+        if started is not None:
+            started()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         scheduler = BackgroundScheduler(timezone=dt.UTC)
         self._scheduler = scheduler
@@ -125,7 +155,7 @@ class Daemon:
 
     @staticmethod
     def describe(report: TickReport) -> str:
-        lines = []
+        lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for f in report.fetched:
             lines.append(f"fetched {f.source}: {f.outcome.replace('_', ' ')}: {f.detail}")
         for r in report.ingested.results:
@@ -135,7 +165,7 @@ class Daemon:
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")
         for s in report.scheduled:
-            what = f"{s.papers} papers queued" if s.message_id else "nothing new yet"
+            what = f"{s.papers} papers queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")
         for o in report.delivered:
             if o.ok:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Config
+from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -38,6 +40,8 @@ class Status:
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
+    reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
+    unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
 
 
 def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
@@ -58,7 +62,7 @@ def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
 def collect_status(config: Config, now: dt.datetime) -> Status:
     profiles, problems = load_profiles_lenient(config)
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
-    with Store(config.database) as store:
+    with Store(config.database, readonly=True) as store:
         outbox = Outbox(store)
         fetches = last_fetches(store)
         sources = tuple((src.name, fetches.get(src.name)) for src in config.sources)
@@ -98,6 +102,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(outbox.messages(FAILED)),
             sources=sources,
+            reader_failures=tuple(read_reader_failures(config.database)[1].items()),
+            unrecorded=tuple(Unrecorded(config.database).entries()),
         )
 
 
@@ -136,6 +142,7 @@ def format_status(s: Status) -> str:
         lines.append("(no readers)")
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
+        ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         ("Dumps that failed", [f"{p}: {why}" for p, why in s.failed_dumps]),
         (
@@ -151,6 +158,15 @@ def format_status(s: Status) -> str:
             [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
         ),
     ]
+    if s.unrecorded:
+        sections.insert(
+            0,
+            (
+                "DELIVERY STOPPED: the server accepted these digests but recording them failed "
+                "(disk full or read-only?); nothing is sent until they are recorded",
+                [f"{a.user} <{a.recipient}> at {_when(a.at)}: {a.reply}" for a in s.unrecorded],
+            ),
+        )
     for title, items in sections:
         if items:
             lines += ["", f"{title}:"] + [f"  {item}" for item in items]

@@ -17,6 +17,7 @@ from digest.daemon.slots import Slot, due_slot
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
+from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
@@ -34,6 +35,7 @@ class Scheduled:
     period: str
     papers: int
     message_id: str | None  # None: nothing worth sending yet (the reader stays due until grace ends)
+    error: str | None = None  # this reader's digest could not be made (they stay due; others go on)
 
 
 def send_due(
@@ -69,7 +71,14 @@ def send_due(
             log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
             done.append(Scheduled(profile.user, slot.period, 0, None))
             continue
-        out = prepare(config, digest, renderer, now)
+        try:
+            out = prepare(config, digest, renderer, now)
+            out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
+        except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+            error = f"cannot build the message: {type(e).__name__}: {e}"
+            log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
+            done.append(Scheduled(profile.user, slot.period, 0, None, error))
+            continue
         with store.transaction():
             enqueue(outbox, out, now, period=slot.period)
             store.set_schedule_state(profile.user, slot.period, now)
@@ -85,6 +94,12 @@ class TickReport:
     scheduled: tuple[Scheduled, ...]
     delivered: tuple[SendOutcome, ...]
     fetched: tuple[FetchOutcome, ...] = ()
+    profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
+
+    @property
+    def failed_readers(self) -> bool:
+        """Did some reader get nothing because of their profile or their message?"""
+        return bool(self.profile_problems) or any(s.error for s in self.scheduled)
 
 
 def run_once(
@@ -95,11 +110,13 @@ def run_once(
     now: dt.datetime,
     stop: threading.Event | None = None,
     http: Http | None = None,
+    unrecorded: Unrecorded | None = None,
+    deliver: bool = True,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
-    due messages out."""
+    due messages out (``deliver=False``: not out; the daemon after the server refused its login)."""
     fetched = fetch_due(config, store, profiles, now, http)
     report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
     scheduled = send_due(config, store, profiles, now, stop=stop)
-    delivered = deliver_due(config, store, sender, now, stop=stop)
+    delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

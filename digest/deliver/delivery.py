@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import queue
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,9 @@ from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
 from digest.deliver.outbox import Outbox, OutboxMessage
-from digest.deliver.transports import Envelope, FileSender, SendResult, SmtpSender
+from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
+from digest.deliver.unrecorded import Unrecorded, record_accepted, stop_delivery
+from digest.errors import StoreError
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -144,23 +147,32 @@ def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
 
 
 class _Circuit:
-    """Once every connection has failed to reach the server, stop knocking for this pass."""
+    """Stop knocking for this pass once every connection has failed to reach the server, or
+    once the server has timed out mid-transaction ``timeouts`` times in a row (a server that
+    hangs after DATA would otherwise cost a timeout per message: hours for a thousand readers)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, timeouts: int) -> None:
         self.limit, self.failures, self.reply = limit, 0, ""
+        self.timeouts_limit, self.timeouts = timeouts, 0
+        self.refused = False
         self.lock = threading.Lock()
 
     @property
     def open(self) -> bool:
-        return self.failures >= self.limit
+        return self.failures >= self.limit or self.timeouts >= self.timeouts_limit or self.refused
 
     def record(self, result: SendResult) -> None:
         with self.lock:
-            if result.unreachable:
+            if result.login_refused:  # no other connection will fare better: stop at once
+                self.refused, self.reply = True, result.reply
+            elif result.unreachable:
                 self.failures += 1
                 self.reply = result.reply
+            elif result.timed_out:
+                self.timeouts += 1
+                self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
             else:
-                self.failures = 0
+                self.failures = self.timeouts = 0
 
 
 _DONE = object()
@@ -178,6 +190,8 @@ def deliver_due(
     limiter: RateLimiter | None = None,
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
+    unrecorded: Unrecorded | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -189,10 +203,20 @@ def deliver_due(
     so a crash at any instant leaves at most one accepted-but-unrecorded message per
     connection (re-sent later with the same Message-ID). ``stop`` (set on SIGTERM) lets each
     worker finish the message in flight; messages not tried yet stay queued, due as before.
+
+    If the result of a message the server accepted cannot be recorded (the disk is full), the
+    pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:
+    ``unrecorded`` (default: the note beside the database) remembers it, and every later pass
+    records it first, refusing to send anything until that works.
+
+    Each result is recorded at its own time (``clock``; default: ``now`` plus the time the
+    pass has taken), so a retry waits its full delay after the failure, however long the pass.
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
     outbox = Outbox(store)
+    unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
+    record_accepted(outbox, unrecorded)
     ids = outbox.due_ids(now, users)
     if not ids:
         return []
@@ -208,8 +232,16 @@ def deliver_due(
         factories = [factory] * max(1, min(wanted, len(ids)))
         owned = True
     work: queue.Queue[Any] = queue.Queue()
-    results: queue.Queue[tuple[OutboxMessage, SendResult | None, threading.Event | None]] = queue.Queue()
-    circuit = _Circuit(len(factories))
+    results: queue.Queue[tuple[OutboxMessage, SendResult | None, threading.Event | None, dt.datetime]] = (
+        queue.Queue()
+    )
+    circuit = _Circuit(len(factories), timeouts=max(2, len(factories)))
+    if clock is None:  # the pass's own time: `now`, moved on by the time the pass has taken
+        started = time.monotonic()
+
+        def clock() -> dt.datetime:
+            return now + dt.timedelta(seconds=time.monotonic() - started)
+
     halt = threading.Event()
     outside = stop or threading.Event()
 
@@ -221,12 +253,14 @@ def deliver_due(
                 if msg is _DONE:
                     return
                 if halt.is_set() or outside.is_set():
-                    results.put((msg, None, None))  # not tried: stays queued as it was
+                    results.put((msg, None, None, now))  # not tried: stays queued as it was
+                    continue
+                if circuit.refused:
+                    results.put((msg, None, None, now))  # not tried: stays queued as it was
                     continue
                 if circuit.open:
-                    results.put(
-                        (msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), None)
-                    )
+                    not_tried = SendResult(False, f"not tried: {circuit.reply}", unreachable=True)
+                    results.put((msg, not_tried, None, clock()))
                     continue
                 limiter.wait()
                 envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
@@ -241,7 +275,7 @@ def deliver_due(
                 elif result.throttled:
                     limiter.throttled()
                 recorded = threading.Event()
-                results.put((msg, result, recorded))
+                results.put((msg, result, recorded, clock()))
                 while not recorded.wait(0.5):  # the next message waits until this one is on disk
                     if halt.is_set():
                         return
@@ -270,13 +304,16 @@ def deliver_due(
                 except queue.Empty:
                     break
             in_flight -= len(batch)
-            with store.transaction():
-                outcomes += [
-                    _record(outbox, policy, msg, result, now, rng)
-                    for msg, result, _ in batch
-                    if result is not None
-                ]
-            for _, _, recorded in batch:
+            try:
+                with store.transaction():
+                    outcomes += [
+                        _record(outbox, policy, msg, result, at, rng)
+                        for msg, result, _, at in batch
+                        if result is not None
+                    ]
+            except (sqlite3.Error, StoreError) as e:
+                stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in batch], e)
+            for _, _, recorded, _ in batch:
                 if recorded is not None:
                     recorded.set()
     finally:
@@ -285,7 +322,16 @@ def deliver_due(
             work.put(_DONE)
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
+    if circuit.refused:
+        log.error("%s", circuit.reply)
+        raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")
     return outcomes
+
+
+def check_transport(config: Config) -> None:
+    """Raise now (ConfigError) what sending would find only after queueing: an unset password."""
+    if config.delivery.transport != "file":
+        config.smtp.password()
 
 
 def _record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
 from digest.compose.outgoing import Outgoing, prepare
@@ -13,6 +14,8 @@ from digest.deliver.outbox import Outbox
 from digest.models import Digest
 from digest.store import Store
 
+log = logging.getLogger(__name__)
+
 QUEUE_BATCH = 100  # messages stored per transaction
 
 
@@ -22,8 +25,12 @@ def queue_digests(
     digests: Sequence[Digest],
     now: dt.datetime,
     renderer: Renderer | None = None,
+    failures: list[SendOutcome] | None = None,
 ) -> list[str]:
-    """Render each non-empty digest and store it in the outbox; returns the Message-IDs."""
+    """Render each non-empty digest and store it in the outbox; returns the Message-IDs.
+
+    A digest whose message cannot be built is left out (logged, and listed in ``failures``
+    if given): one reader's failure, everybody else is queued."""
     renderer = renderer or Renderer(config.templates)
     outbox = Outbox(store)
     queued: list[str] = []
@@ -39,7 +46,18 @@ def queue_digests(
     for digest in digests:
         if not digest.matches or digest.profile.paused:  # paused: unsubscribed, gets nothing
             continue
-        batch.append(prepare(config, digest, renderer, now))
+        try:
+            out = prepare(config, digest, renderer, now)
+            out.data  # noqa: B018 - built now: a message that cannot be built is this reader's failure
+        except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+            profile = digest.profile
+            error = f"cannot build the message: {type(e).__name__}: {e}"
+            log.error("digest for %s not queued: %s", profile.user, error)
+            if failures is not None:
+                papers = len(digest.matches)
+                failures.append(SendOutcome(profile.user, profile.email, papers, "", False, error))
+            continue
+        batch.append(out)
         if len(batch) >= QUEUE_BATCH:
             flush()
     if batch:
@@ -73,5 +91,6 @@ def send_digests(
 
     ``sender``: a sender, a factory of senders (one per connection), or None for the
     configured transport (see digest.delivery.deliver_due)."""
-    queue_digests(config, store, digests, now, renderer)
-    return deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])
+    failures: list[SendOutcome] = []
+    queue_digests(config, store, digests, now, renderer, failures)
+    return failures + deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])

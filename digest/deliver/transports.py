@@ -33,6 +33,8 @@ class SendResult:
     permanent: bool = False  # a 5xx refusal: trying again will not help
     throttled: bool = False  # the server asked us to slow down (421, or 451/452 "too many ...")
     unreachable: bool = False  # no connection could be made: the server is down or never answered
+    timed_out: bool = False  # connected, but the server stopped answering mid-transaction
+    login_refused: bool = False  # the server refused our login: no message can go until the config is fixed
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
@@ -44,6 +46,10 @@ def classify(code: int, text: bytes | str) -> SendResult:
     reply = f"{code} {_text(text)}".strip()
     throttled = code == 421 or (code in (451, 452) and bool(THROTTLE_TEXT.search(reply)))
     return SendResult(False, reply, permanent=500 <= code < 600, throttled=throttled)
+
+
+class LoginRefused(DeliveryError):
+    """The server refused the login (535): a configuration problem, not a passing one."""
 
 
 class _Stale(Exception):
@@ -83,7 +89,14 @@ class SmtpSender:
                     conn.starttls(context=ssl.create_default_context())
             password = c.password()
             if c.username and password is not None:
-                conn.login(c.username, password)
+                try:
+                    conn.login(c.username, password)
+                except smtplib.SMTPAuthenticationError as e:
+                    conn.close()
+                    raise LoginRefused(
+                        f"authentication failed at the SMTP server {c.host}:{c.port}: {_why(e)}; "
+                        f"check smtp.username ({c.username!r}) and the password in ${c.password_env}"
+                    ) from None
             conn.ehlo_or_helo_if_needed()
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryError(
@@ -114,6 +127,8 @@ class SmtpSender:
             if not reused:
                 try:
                     self.connect()
+                except LoginRefused as e:
+                    return SendResult(False, str(e), unreachable=True, login_refused=True)
                 except DeliveryError as e:
                     return SendResult(False, str(e), unreachable=True)
             try:
@@ -138,12 +153,14 @@ class SmtpSender:
             if reused and stage == "MAIL":
                 raise _Stale from e
             self.drop()
+            if isinstance(e.__context__, TimeoutError):  # smtplib reports a timeout as a hang-up
+                return SendResult(False, f"the server timed out during {stage}", timed_out=True)
             return SendResult(False, f"the server hung up during {stage}: {_why(e)}")
         except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
             code, text = e.smtp_code, e.smtp_error
         except (OSError, smtplib.SMTPException) as e:
             self.drop()
-            return SendResult(False, f"{_why(e)} during {stage}")
+            return SendResult(False, f"{_why(e)} during {stage}", timed_out=isinstance(e, TimeoutError))
         if code == 250:
             return SendResult(True, f"{code} {_text(text)}".strip())
         result = classify(code, text)

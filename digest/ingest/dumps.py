@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import DumpError
+from digest.files import printable
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.sources import read_dump
 from digest.store import IngestResult, Store
@@ -39,13 +40,13 @@ def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestRepor
         try:
             listing = read_dump(path)
         except DumpError as e:
-            log.warning("dump rejected: %s", e)
+            log.warning("dump rejected: %s", printable(e))
             failures.append(IngestFailure(Path(path), str(e)))
             continue
         result = store.add_listing(listing, now)
         log.info(
             "dump %s (%s): %d new papers, %d known%s",
-            path,
+            printable(path),
             listing.day,
             result.new_papers,
             result.known_papers,
@@ -61,7 +62,7 @@ def ingest_inbox(
     """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why)."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
     report = ingest(store, ready, now)
-    for result in report.results:
+    for result in report.results:  # stored: a dump renamed away meanwhile is only noted
         inbox_folder.move_processed(result.source, inbox)
     for failure in report.failures:
         inbox_folder.move_failed(failure.source, inbox, failure.error)

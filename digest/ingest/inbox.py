@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import DigestError
-from digest.files import write_atomic
+from digest.files import printable, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,14 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
     return ready, waiting
 
 
-def move_processed(path: Path, inbox: Path) -> Path:
+def move_processed(path: Path, inbox: Path) -> Path | None:
     return _move(path, inbox / PROCESSED)
 
 
-def move_failed(path: Path, inbox: Path, reason: str) -> Path:
+def move_failed(path: Path, inbox: Path, reason: str) -> Path | None:
     target = _move(path, inbox / FAILED)
+    if target is None:
+        return None
     note = target.with_name(target.name + ".error.txt")
     write_atomic(note, reason.rstrip() + "\n")
     return target
@@ -80,13 +82,18 @@ def failed_dumps(inbox: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _move(path: Path, folder: Path) -> Path:
+def _move(path: Path, folder: Path) -> Path | None:
+    """Move ``path`` into ``folder`` (never over another file); None if it is gone meanwhile."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
     n = 1
     while target.exists():  # never overwrite an earlier dump of the same name
         target = folder / f"{path.stem}.{n}{path.suffix}"
         n += 1
-    os.replace(path, target)
-    log.info("moved %s to %s", path, target)
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:
+        log.warning("dump %s was renamed or removed while being read; nothing to move", printable(path))
+        return None
+    log.info("moved %s to %s", printable(path), printable(target))
     return target

@@ -26,6 +26,7 @@ from digest.files import FileLock, write_atomic
 from digest.models import Profile
 from digest.options import declared, did_you_mean
 from digest.profiles.load import (
+    MAX_INTERESTS,
     check_user_id,
     find_profile_file,
     parse_profile,
@@ -239,6 +240,8 @@ def drop_unused(data: Data, changed: str, value: Any) -> list[str]:
 def set_interests(data: Data, wanted: Sequence[tuple[str, Any]], path: Path) -> None:
     """Make the interests exactly ``wanted`` (in that order for new ones), editing in place so
     that kept keywords keep their comments; a list stays a list while every weight is 1."""
+    if len(wanted) > MAX_INTERESTS:  # refused before the (quadratic) merge
+        raise ProfileError(f"{path}: interests: {len(wanted)} keywords, over the limit of {MAX_INTERESTS}")
     interests = data.get("interests")
     keys = list(interests) if isinstance(interests, list | dict) else []
     for old in keys:
@@ -257,6 +260,8 @@ def set_interests(data: Data, wanted: Sequence[tuple[str, Any]], path: Path) -> 
 
 
 def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
+    if len(terms) > MAX_INTERESTS:  # refused before the (quadratic) merge
+        raise ProfileError(f"{path}: exclude: {len(terms)} terms, over the limit of {MAX_INTERESTS}")
     exclude = data.get("exclude")
     keys = list(exclude) if isinstance(exclude, list) else ([exclude] if isinstance(exclude, str) else [])
     for old in keys:

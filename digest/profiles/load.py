@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from digest import yamlio
+from digest.checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, for the editors
+from digest.checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.config import Config
 from digest.errors import ProfileError, collect
 from digest.models import Profile
@@ -79,10 +81,28 @@ def find_profile_file(config: Config, user: str) -> Path:
         hint = difflib.get_close_matches(user, known, n=1)
         tip = f" Did you mean {hint[0]!r}?" if hint else (f" Known: {', '.join(known)}." if known else "")
         raise ProfileError(f"{path}: no profile for user {user!r}.{tip}")
+    check_inside(path, config)
     return path
 
 
+def check_inside(path: Path, config: Config) -> None:
+    """Refuse a profile that is a symbolic link to a file outside the profiles folder: it is
+    never read, so nothing of it (say /etc/shadow) can be echoed in an error message."""
+    if not path.is_symlink():
+        return
+    try:
+        inside = path.resolve(strict=True).is_relative_to(config.profiles.resolve())
+    except (OSError, RuntimeError):  # a dangling or looping link
+        inside = False
+    if not inside:
+        raise ProfileError(
+            f"{path}: is a symbolic link to a file outside the profiles folder; refused (not read). "
+            "Copy the profile into the folder instead"
+        )
+
+
 def load_profile_file(path: Path, config: Config) -> Profile:
+    check_inside(path, config)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:

@@ -19,6 +19,13 @@ from digest.ingest.sources import atom, hf_daily, rss, trending
 from digest.ingest.sources.decode import decode
 from digest.models import Listing
 
+# Limits (README, "Listing dumps"): far above any real dump (the largest seen: 185 KB, 108
+# papers, 1,920-character abstracts), low enough that one bad file cannot make every later
+# `rank` and `send` take minutes and gigabytes. A dump over one is refused whole.
+MAX_DUMP_BYTES = 10 * 1024 * 1024
+MAX_ENTRIES = trending.MAX_ENTRIES
+MAX_PARAGRAPH = trending.MAX_PARAGRAPH
+
 
 def read_dump(
     path: str | os.PathLike[str], *, mtime: dt.datetime | None = None, replacements: bool = False
@@ -27,6 +34,12 @@ def read_dump(
     ``replacements``: keep the arXiv feeds' replaced papers (skipped by default)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_DUMP_BYTES:
+            raise DumpError(
+                f"{path}: the file is {size / 2**20:.1f} MB, over the limit of {MAX_DUMP_BYTES // 2**20} MB "
+                "for a dump; nothing of it was read"
+            )
         raw = path.read_bytes()
         if mtime is None:
             mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
@@ -36,6 +49,9 @@ def read_dump(
 
 
 def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
+    if len(raw) > MAX_DUMP_BYTES:
+        limit = MAX_DUMP_BYTES // 2**20
+        raise DumpError(f"{path}: {len(raw):,} bytes, over the limit of {limit} MB for a dump")
     lines = decode(raw, path)
     if trending.sniff(lines):
         return trending.parse(lines, path, mtime)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import DumpError
+
+# Control characters (but tab and newline) and the bidi embedding/override/isolate marks.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ def decode(raw: bytes, path: Path) -> list[str]:
         line = text[: text.index("\x00")].count("\n") + 1
         raise DumpError(f"{path}:{line}: contains a NUL byte; this is not a text listing")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = CONTROL.sub("", text)  # terminal escapes and bidi overrides never reach a screen or an email
     return [line.rstrip() for line in text.split("\n")]
 
 

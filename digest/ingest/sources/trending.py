@@ -24,7 +24,11 @@ HEADER = (
 )
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
+# How a complete abstract ends: a sentence's last mark, perhaps inside quotes or brackets.
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
+MAX_PARAGRAPH = 20_000  # characters: ten times the longest abstract seen
+MAX_ENTRIES = 5_000  # papers in one dump
 
 
 def sniff(lines: list[str]) -> bool:
@@ -49,6 +53,14 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
     body = paras[i + 1 :]
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
+    if len(body) > 2 * MAX_ENTRIES:
+        raise DumpError(f"{path}: more than {MAX_ENTRIES:,} papers in one dump; refused whole")
+    for para in body:
+        if len(para.text) > MAX_PARAGRAPH:
+            raise DumpError(
+                f"{path}:{para.line}: a paragraph longer than {MAX_PARAGRAPH:,} characters "
+                f"({len(para.text):,}); not a listing's title or abstract. The dump is refused whole"
+            )
     entries: list[Entry] = []
     for k in range(0, len(body), 2):
         title = body[k]
@@ -61,6 +73,12 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         if k + 1 == len(body):
             raise DumpError(f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it")
         entries.append(Entry(title=title.text, abstract=body[k + 1].text, line=title.line))
+    if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
+        raise DumpError(
+            f"{path}:{len(lines)}: the file ends in the middle of a sentence "
+            f"({_clip(entries[-1].abstract[-60:])!r}) without a final newline: an interrupted "
+            "copy? Copy the whole dump again"
+        )
     canon = "\n".join([f"{MONTHS[month - 1]} {day}"] + [f"{e.title}\n{e.abstract}" for e in entries])
     digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
     return Listing(source=path, day=listing_day, entries=tuple(entries), sha256=digest)

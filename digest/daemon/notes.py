@@ -1,0 +1,36 @@
+"""What the last pass could not do for some readers, for `digest status`: a small JSON file
+beside the database (``digest.db.readers``), rewritten after every pass, best effort."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+from digest.files import write_atomic
+
+log = logging.getLogger(__name__)
+
+
+def _path(database: Path) -> Path:
+    return Path(str(database) + ".readers")
+
+
+def write_reader_failures(database: Path, failures: dict[str, str], now: dt.datetime) -> None:
+    path = _path(database)
+    try:
+        if failures:
+            write_atomic(path, json.dumps({"at": now.isoformat(), "readers": failures}, indent=1) + "\n")
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as e:
+        log.error("%s: cannot note the readers the pass failed: %s", path, e)
+
+
+def read_reader_failures(database: Path) -> tuple[dt.datetime | None, dict[str, str]]:
+    try:
+        raw = json.loads(_path(database).read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(raw["at"]), {str(k): str(v) for k, v in raw["readers"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, {}

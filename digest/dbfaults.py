@@ -1,0 +1,56 @@
+"""What SQLite's errors mean for the user (the file, the cause, what to do), and opening a
+database read-only, as on a read-only disk."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from digest.errors import StoreError
+
+
+def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
+    """What an SQLite error means for the user, naming the file and what to do (None: a bug)."""
+    if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return None  # our own constraints and misuse: bugs, not the disk's doing
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
+        why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
+        fix = "make it writable, or use a reading command (status, rank)"
+    elif "locked" in text or "busy" in text:
+        why = "the database stayed locked by another process for too long"
+        fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
+    elif "full" in text:
+        why = "the disk is full (nothing of this step was stored)"
+        fix = "free some space and try again"
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why = "the database file is corrupt"
+        fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
+    elif "unable to open" in text or "disk i/o" in text:
+        why = "the database file cannot be opened or written"
+        fix = "check that its folder exists and is writable, and that the disk is healthy"
+    else:
+        return None
+    return StoreError(f"{path}: {why}; {fix} ({error})")
+
+
+def _read_only_folder(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY) or not os.access(path.parent, os.W_OK)
+    except OSError:
+        return False
+
+
+def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
+    immutable (nobody can be writing it there)."""
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+        db.execute("PRAGMA user_version").fetchone()
+        return db
+    except sqlite3.OperationalError as e:
+        if "unable to open" not in str(e) and "readonly" not in str(e):
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)

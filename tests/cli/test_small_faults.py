@@ -1,0 +1,173 @@
+"""The smaller faults of issue 10, each as the user meets it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.daemon.lock import RunLock
+
+from conftest import make_dump
+
+
+def test_a_second_daemon_says_only_why_it_cannot_start(workspace):
+    lock = RunLock(workspace.config.database).acquire("digest run")
+    try:
+        result = workspace.cli("run")
+    finally:
+        lock.release()
+    assert result.exit_code == 1
+    assert "the database is in use" in result.output and "started" not in result.output
+
+
+def test_send_dry_run_works_while_the_daemon_holds_the_lock(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+    workspace.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    lock = RunLock(workspace.config.database).acquire("digest run")
+    try:
+        result = workspace.cli("send", "--dry-run")
+    finally:
+        lock.release()
+    assert result.exit_code == 0, result.output
+    assert "ada" in result.output and "Dry run: nothing was sent." in result.output
+
+
+def test_profile_edit_without_a_terminal_keeps_the_file_and_says_why(workspace, tmp_path):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    script = tmp_path / "ed.py"
+    script.write_text("import sys\nopen(sys.argv[1], 'w').write('email: nope\\ninterests: [x]\\n')\n")
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(workspace.config_path), "profile", "edit", "ada"],
+        input="",  # stdin at its end, as under cron or a pipe
+        env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""},
+    )
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output and "Abort" not in result.output
+    assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
+
+
+def test_a_dump_renamed_away_after_it_was_read_is_kept_in_the_store_and_nothing_crashes(workspace):
+    from digest.ingest import inbox
+
+    path = workspace.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+    path.rename(path.with_name("day.txt.moved"))  # renamed between the read and the move
+    assert inbox.move_processed(path, workspace.root / "inbox") is None
+    assert inbox.move_failed(path, workspace.root / "inbox", "why") is None
+
+
+def test_a_file_name_with_a_newline_cannot_forge_a_log_line(workspace, caplog):
+    import logging
+
+    from digest.ingest.dumps import ingest_inbox
+    from digest.store import Store
+
+    from conftest import NOW
+
+    workspace.dump("x\n2026-03-20 INFO digest sent to everyone.txt", make_dump("Mar 14", [("R", "About.")]))
+    workspace.dump("bad\nERROR forged.txt", "not a dump at all\n")
+    caplog.set_level(logging.INFO, logger="digest")
+    with Store(workspace.config.database) as store:
+        ingest_inbox(store, workspace.root / "inbox", NOW, dt.timedelta(0))
+    assert caplog.records
+    assert all("\n" not in r.getMessage() for r in caplog.records)
+    assert any("\\n2026-03-20 INFO" in r.getMessage() for r in caplog.records)
+
+
+def test_control_characters_and_bidi_overrides_in_titles_are_dropped_at_ingest(workspace):
+    from digest.store import Store
+
+    title = "Robots\x1b[2J\x07 that \u202eesrever\u202c read"
+    workspace.dump("day.txt", make_dump("Mar 14", [(title, "About\x1b]0;pwned\x07 robots.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    with Store(workspace.config.database) as store:
+        (paper,) = store.papers()
+    assert paper.title == "Robots[2J that esrever read"
+    assert paper.abstract == "About]0;pwned robots."
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+    assert "\x1b" not in workspace.cli("rank", "ada").output
+
+
+def login_config(workspace, port: int) -> None:
+    text = workspace.config_path.read_text().replace("port: 2525", f"port: {port}")
+    text = text.replace(
+        "  timeout: 5\n", "  timeout: 5\n  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n"
+    )
+    workspace.config_path.write_text(text)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+    workspace.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+    assert workspace.cli("ingest").exit_code == 0
+
+
+def test_an_unset_smtp_password_variable_is_found_before_anything_is_queued(workspace, monkeypatch):
+    from digest.deliver.outbox import Outbox
+    from digest.store import Store
+
+    monkeypatch.delenv("DIGEST_TEST_SMTP_PW", raising=False)
+    login_config(workspace, 2525)
+    for args in (("send",), ("run", "--once")):
+        result = workspace.cli(*args)
+        assert result.exit_code == 1, result.output
+        assert "$DIGEST_TEST_SMTP_PW" in result.output and "not set" in result.output
+        assert "Traceback" not in result.output
+    with Store(workspace.config.database) as store:
+        assert Outbox(store).counts()["queued"] == 0
+
+
+class RefusesLogin:
+    """A raw SMTP server on loopback that offers AUTH PLAIN and answers every login with 535."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.logins = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as lines:
+                conn.sendall(b"220 test ESMTP\r\n")
+                for line in lines:
+                    verb = line[:4].upper()
+                    if verb == b"EHLO":
+                        conn.sendall(b"250-test\r\n250 AUTH PLAIN\r\n")
+                    elif verb == b"AUTH":
+                        self.logins += 1
+                        conn.sendall(b"535 5.7.8 Authentication credentials invalid\r\n")
+                    elif verb == b"QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        break
+                    else:
+                        conn.sendall(b"503 no\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_refused_login_is_named_as_such_and_not_retried_message_after_message(workspace, monkeypatch):
+    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "wrong")
+    server = RefusesLogin()
+    try:
+        login_config(workspace, server.port)
+        for i in range(3):
+            workspace.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [robots]\n")
+        result = workspace.cli("send")
+    finally:
+        server.close()
+    assert result.exit_code == 1, result.output
+    assert "authentication failed" in result.output and "535" in result.output
+    assert "smtp.username" in result.output and "check smtp.host" not in result.output
+    assert server.logins == 1  # one refused login stops the pass: not one per message

@@ -1,0 +1,99 @@
+"""A server that takes the message and then never answers DATA: the pass stops after a couple
+of timeouts instead of costing readers x timeout, and each retry time counts from its failure."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+
+from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
+from digest.deliver.outbox import QUEUED, Outbox
+from digest.deliver.queue import queue_digests
+from digest.demo.smtp_server import LocalSmtpServer, Received
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.select.digests import build_digests
+from digest.store import Store
+
+from conftest import NOW, Workspace, make_dump
+
+PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
+
+
+def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
+    ws = Workspace(tmp_path, port)
+    text = ws.config_path.read_text().replace("timeout: 5", "timeout: 1")
+    ws.config_path.write_text(text + "delivery:\n  connections: 3\n" + extra)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    for i in range(readers):
+        ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [neuromorphic]\n")
+    return ws
+
+
+def queue_all(ws: Workspace, store: Store) -> None:
+    config = ws.config
+    ingest(store, [config.inbox / "day.txt"], NOW)
+    queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+
+
+class HangsAfterData:
+    """Reads the whole message, then says nothing until ``release`` is set (then accepts)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+        self.data_seen = 0
+        self.hang = True
+
+    async def handle_DATA(self, server, session, envelope):
+        self.data_seen += 1
+        while self.hang:
+            await asyncio.sleep(0.05)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 OK"
+
+
+def test_a_server_that_hangs_after_data_stops_the_pass_after_a_few_timeouts(tmp_path):
+    handler = HangsAfterData()
+    with LocalSmtpServer(handler) as server:
+        ws = workspace(tmp_path, server.port, readers=10, extra="  retry_first_seconds: 60\n")
+        config = ws.config  # timeout 1 s, 3 connections
+        with Store(config.database) as store:
+            queue_all(ws, store)
+            policy = RetryPolicy(first_seconds=60, jitter=0)
+            outcomes = deliver_due(config, store, None, NOW, policy=policy, limiter=RateLimiter(None))
+            assert len(outcomes) == 10 and not any(o.ok for o in outcomes)
+            assert handler.data_seen <= 4  # not 10 timeouts: the pass stopped on the hanging server
+            assert sum(o.reply.startswith("not tried: ") for o in outcomes) >= 6
+            timed_out = [o for o in outcomes if not o.reply.startswith("not tried")]
+            assert all("timed out" in o.reply for o in timed_out)
+            # the retry counts from the failure (about 1 s into the pass), not from the pass's start
+            assert all(o.retry_at >= NOW + dt.timedelta(seconds=60.9) for o in timed_out)
+            assert Outbox(store).counts()[QUEUED] == 10
+            handler.hang = False
+            later = deliver_due(config, store, None, NOW + dt.timedelta(minutes=2), limiter=RateLimiter(None))
+            assert [o.ok for o in later] == [True] * 10
+
+
+def test_retry_times_follow_the_clock_through_a_long_pass(tmp_path):
+    handler = HangsAfterData()
+    with LocalSmtpServer(handler) as server:
+        ws = workspace(tmp_path, server.port, readers=2)
+        config = ws.config
+        with Store(config.database) as store:
+            queue_all(ws, store)
+            ticks = iter([NOW + dt.timedelta(minutes=m) for m in range(5, 100)])
+            lock = threading.Lock()
+
+            def clock() -> dt.datetime:
+                with lock:
+                    return next(ticks)
+
+            policy = RetryPolicy(first_seconds=60, jitter=0)
+            outcomes = deliver_due(
+                config, store, None, NOW, policy=policy, limiter=RateLimiter(None), connections=1, clock=clock
+            )
+            retry = sorted(o.retry_at for o in outcomes)
+            # the pass "took" 5 minutes before the first failure: its retry is a minute after that
+            assert retry[0] >= NOW + dt.timedelta(minutes=6)
+            handler.hang = False

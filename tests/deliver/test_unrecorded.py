@@ -1,0 +1,98 @@
+"""A full disk after the server accepted a message: delivery stops instead of sending it again.
+
+The disk is a real SQLite size limit (``PRAGMA max_page_count``): recording the accepted
+message needs new pages, which the database may not take."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.deliver.delivery import RateLimiter, deliver_due
+from digest.deliver.outbox import QUEUED, SENT, Outbox
+from digest.deliver.unrecorded import DeliveryHalted, Unrecorded
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.ingest.dumps import ingest
+from digest.store import Store
+
+from conftest import NOW, Workspace, make_dump
+
+PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(600)]
+MIME = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: digest\r\n\r\nhello\r\n"
+
+
+def setup(tmp_path, port: int, readers: int) -> tuple[Workspace, Store]:
+    ws = Workspace(tmp_path, port)
+    store = Store(ws.config.database)
+    ingest(store, [ws.dump("day.txt", make_dump("Mar 14", PAPERS))], NOW)
+    ids = [p.id for p in store.papers()]
+    outbox = Outbox(store)
+    with store.transaction():
+        for i in range(readers):  # every message carries all the papers: recording needs pages
+            outbox.enqueue(
+                user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@example.org>",
+                subject="digest", mime=MIME, paper_ids=ids, now=NOW,
+            )  # fmt: skip
+    return ws, store
+
+
+def fill(store: Store) -> None:
+    """The disk is full: the database may not grow past the pages it has now."""
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_an_accepted_message_that_cannot_be_recorded_stops_delivery_and_is_never_sent_again(tmp_path):
+    with LocalSmtpServer() as server:
+        ws, store = setup(tmp_path, server.port, readers=3)
+        config = ws.config
+        fill(store)
+        with pytest.raises(DeliveryHalted, match="database or disk is full") as err:
+            deliver_due(config, store, None, NOW, limiter=RateLimiter(None), connections=1)
+        assert "r0@example.org" in str(err.value) and "not be sent again" in str(err.value)
+        assert len(server.messages) == 1  # the first one went out; then delivery stopped
+        later = NOW
+        for _ in range(5):  # the disk stays full: every pass refuses, nothing is re-sent
+            later += dt.timedelta(minutes=5)
+            with pytest.raises(DeliveryHalted, match="still not recorded"):
+                deliver_due(config, store, None, later, limiter=RateLimiter(None), connections=1)
+        assert len(server.messages) == 1
+        assert Unrecorded(config.database).entries()  # what status shows
+
+        store.db.execute("PRAGMA max_page_count = 1073741823")  # space again
+        deliver_due(config, store, None, later, limiter=RateLimiter(None), connections=1)
+        outbox = Outbox(store)
+        assert outbox.counts()[SENT] == 3 and outbox.counts()[QUEUED] == 0
+        assert sorted(m.rcpt_tos[0] for m in server.messages) == [f"r{i}@example.org" for i in range(3)]
+        assert store.sent_paper_ids("r0") == {p.id for p in store.papers()}
+        assert not Unrecorded(config.database).entries()
+        store.close()
+
+
+def test_when_even_the_note_cannot_be_written_the_same_process_still_does_not_send_again(tmp_path):
+    with LocalSmtpServer() as server:
+        ws, store = setup(tmp_path, server.port, readers=2)
+        config = ws.config
+        journal = Unrecorded(config.database)
+        journal.path = tmp_path / "no-such-folder" / "x"  # no file can be written: memory only
+        journal.fallback = tmp_path / "no-such-folder" / "y"
+        fill(store)
+        with pytest.raises(DeliveryHalted):
+            deliver_due(config, store, None, NOW, limiter=RateLimiter(None), unrecorded=journal)
+        with pytest.raises(DeliveryHalted):
+            deliver_due(config, store, None, NOW, limiter=RateLimiter(None), unrecorded=journal)
+        assert len(server.messages) == 1
+        store.close()
+
+
+def test_status_says_delivery_is_stopped_and_names_the_accepted_digest(tmp_path):
+    with LocalSmtpServer() as server:
+        ws, store = setup(tmp_path, server.port, readers=2)
+        fill(store)
+        with pytest.raises(DeliveryHalted):
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=1)
+        store.close()
+        result = ws.cli("status")
+        assert result.exit_code == 0, result.output
+        assert "DELIVERY STOPPED" in result.output and "r0 <r0@example.org>" in result.output

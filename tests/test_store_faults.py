@@ -1,0 +1,129 @@
+"""What the database's troubles look like to the user: a clear error naming the file and what
+to do, never `internal error: OperationalError`; reading commands work on a read-only disk."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+
+import pytest
+
+from digest.errors import StoreError
+from digest.store import Store
+
+from conftest import make_dump
+
+PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
+
+
+def filled(ws) -> None:
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    assert ws.cli("ingest", str(ws.root / "inbox" / "day.txt")).exit_code == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real tmpfs mounted in tmp_path/disk (needs root: skipped otherwise)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)]
+    if subprocess.run(mount, capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (not root?)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def on_disk(ws, disk) -> None:
+    text = ws.config_path.read_text().replace("database: digest.db", f"database: {disk}/digest.db")
+    ws.config_path.write_text(text)
+
+
+def test_on_a_read_only_disk_status_and_rank_work_and_ingest_says_read_only(workspace, small_disk):
+    on_disk(workspace, small_disk)
+    filled(workspace)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    status = workspace.cli("status")
+    assert status.exit_code == 0, status.output
+    assert "Papers stored: 3" in status.output
+    rank = workspace.cli("rank", "ada")
+    assert rank.exit_code == 0, rank.output
+    assert "Neuromorphic Result" in rank.output
+    workspace.dump("day2.txt", make_dump("Mar 15", [("Another", "An abstract.")]))
+    ingest = workspace.cli("ingest", str(workspace.root / "inbox" / "day2.txt"))
+    assert ingest.exit_code == 1, ingest.output
+    assert "internal error" not in ingest.output
+    assert "read-only" in ingest.output and "digest.db" in ingest.output
+
+
+def test_a_full_disk_during_ingest_says_so_and_stores_nothing(workspace, small_disk):
+    on_disk(workspace, small_disk)
+    filled(workspace)
+    with open(small_disk / "filler", "wb") as f:  # fill the disk
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError:
+            pass
+    big = [(f"Paper {i}", "An abstract about neuromorphic chips. " * 40) for i in range(400)]
+    workspace.dump("day2.txt", make_dump("Mar 15", big))
+    result = workspace.cli("ingest", str(workspace.root / "inbox" / "day2.txt"))
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output and "cannot rollback" not in result.output
+    assert "full" in result.output and "digest.db" in result.output
+    (small_disk / "filler").unlink()
+    assert "Papers stored: 3" in workspace.cli("status").output  # one transaction: nothing half-stored
+
+
+def test_a_database_locked_for_long_is_named(workspace):
+    filled(workspace)
+    other = sqlite3.connect(workspace.config.database)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with (
+            Store(workspace.config.database, timeout=0.2) as store,
+            pytest.raises(StoreError, match="locked") as info,
+            store.transaction(),
+        ):
+            pass
+        assert "digest.db" in str(info.value) and "another" in str(info.value)
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_a_corrupt_database_is_named_with_what_to_do(workspace):
+    filled(workspace)
+    path = workspace.config.database
+    raw = bytearray(path.read_bytes())
+    for wal in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        wal.unlink(missing_ok=True)
+    raw[4096:] = b"\x5a" * (len(raw) - 4096)  # the header survives; every page after it is garbage
+    path.write_bytes(bytes(raw))
+    for args in (("status",), ("rank", "ada"), ("ingest", str(workspace.root / "inbox" / "day.txt"))):
+        result = workspace.cli(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "internal error" not in result.output
+        assert "corrupt" in result.output and "digest.db" in result.output
+
+
+def test_a_database_in_a_folder_that_cannot_be_created_is_named(workspace, tmp_path):
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    text = workspace.config_path.read_text().replace("database: digest.db", "database: blocker/digest.db")
+    workspace.config_path.write_text(text)
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    result = workspace.cli("ingest", str(workspace.root / "inbox" / "day.txt"))
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert "blocker" in result.output
+
+
+def test_store_transaction_keeps_the_real_error_when_sqlite_rolled_back_itself(tmp_path):
+    with Store(tmp_path / "d.db") as store:
+        with pytest.raises(ZeroDivisionError), store.transaction() as db:
+            db.execute("ROLLBACK")  # as SQLite does on its own after a full disk
+            raise ZeroDivisionError
+        # the store is still usable
+        with store.transaction():
+            pass

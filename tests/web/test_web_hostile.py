@@ -1,0 +1,90 @@
+"""Hostile requests to the preferences page get a 4xx, cheaply; `digest serve` runs on waitress."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from digest.profiles.load import MAX_INTERESTS, MAX_KEYWORD
+from digest.signing import Signer
+from digest.web.app import create_app
+
+from conftest import NOW, SECRET, make_dump
+
+PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
+
+
+@pytest.fixture
+def site(web_workspace):
+    web_workspace.profile("ada", PROFILE)
+    web_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert web_workspace.cli("ingest").exit_code == 0
+    config = web_workspace.config
+    signer = Signer.from_config(config)
+    return web_workspace, signer, create_app(config, signer, lambda: NOW).test_client()
+
+
+def test_a_non_ascii_mac_or_form_token_is_a_403_not_a_500(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    head = ada.split(".")[0]
+    assert client.get(f"/u/{head}.é{'x' * 40}").status_code == 403
+    r = client.post(f"/u/{ada}", data={"csrf": "é" * 43, "kw": ["robotics"], "weight": ["2"]})
+    assert r.status_code == 403
+    assert (ws.root / "profiles" / "ada.yaml").read_text() == PROFILE
+
+
+def test_a_max_papers_of_5000_digits_is_a_clear_422(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    data = {"csrf": signer.form_token(ada), "kw": ["robotics"], "weight": ["2"], "max_papers": "9" * 5000}
+    r = client.post(f"/u/{ada}", data=data)
+    assert r.status_code == 422
+    assert b"max_papers: must be a whole number" in r.data
+    assert (ws.root / "profiles" / "ada.yaml").read_text() == PROFILE
+
+
+def test_too_many_or_too_long_keywords_are_refused_with_the_limit(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    many = {"csrf": signer.form_token(ada), "kw": [f"k{i}" for i in range(8000)], "weight": ["1"] * 8000}
+    r = client.post(f"/u/{ada}/preview", data=many)  # refused at once: not quadratic in 8,000
+    assert r.status_code == 200 and not r.json["ok"]
+    assert f"over the limit of {MAX_INTERESTS}" in r.json["errors"]
+    long = {"csrf": signer.form_token(ada), "kw": ["x" * 420_000], "weight": ["1"]}
+    r = client.post(f"/u/{ada}", data=long)
+    assert r.status_code == 422 and f"at most {MAX_KEYWORD}".encode() in r.data
+
+
+def test_digest_serve_runs_on_waitress_and_refuses_a_taken_port_before_printing_links(web_workspace):
+    web_workspace.profile("ada", PROFILE)
+    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+    config = str(web_workspace.config_path)
+    cmd = [sys.executable, "-m", "digest", "--config", config, "serve", "--port", str(web_workspace.port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"{web_workspace.base_url}/"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    server = r.headers.get("Server", "")
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        assert "werkzeug" not in server.lower()
+        second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=20)
+        assert second.returncode == 1
+        assert "/u/" not in second.stdout  # no reader links printed before the error
+        assert "already in use" in second.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
