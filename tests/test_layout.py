@@ -14,7 +14,7 @@ MAX_LINES = 400
 
 # Modules known to be longer than MAX_LINES, each with the reason it is allowed for now.
 KNOWN_LONG = {
-    "digest/store.py": "issue 14: 405 lines, found by this test; not assigned yet",
+    "digest/select/matcher.py": "issue 14: 405 lines since the ties commit (38443ba); not assigned yet",
 }
 
 
