@@ -9,8 +9,10 @@ from pathlib import Path
 from digest.config import Config
 from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.suppressions import Suppression, Suppressions
 from digest.ingest import inbox as inbox_folder
 from digest.profiles.load import load_profiles_lenient
+from digest.select.digests import Windows, next_digests
 from digest.store import Store
 
 
@@ -22,6 +24,7 @@ class ReaderStatus:
     last_sent: dt.datetime | None
     next_due: dt.datetime | None
     note: str
+    next_papers: int | None = None  # how many papers the next digest holds as of now
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Status:
     failed_dumps: tuple[tuple[Path, str], ...]
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
+    suppressed: tuple[Suppression, ...] = ()
 
 
 def collect_status(config: Config, now: dt.datetime) -> Status:
@@ -42,6 +46,14 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
     with Store(config.database) as store:
         outbox = Outbox(store)
+        suppressions = Suppressions(store)
+        blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
+        active = [p for p in profiles if not p.paused and p.user not in blocked]
+        windows = Windows(store, config)
+        upcoming = {
+            d.profile.user: len(d.matches)
+            for d in next_digests(store, active, now, config=config, windows=windows)
+        }
         readers = []
         for p in profiles:
             state = store.schedule_state(p.user)
@@ -51,6 +63,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             due = due_slot(p, now, period, config.scheduler.grace)
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
+            if p.user in blocked:
+                note = "suppressed (hard bounce)"
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )
@@ -60,8 +74,9 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                     p.email,
                     f"{when} {p.send_at:%H:%M} {p.timezone}",
                     last,
-                    None if p.paused else nxt,
+                    None if p.paused or p.user in blocked else nxt,
                     note,
+                    upcoming.get(p.user),
                 )
             )
         return Status(
@@ -74,7 +89,16 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(outbox.messages(FAILED)),
+            suppressed=tuple(blocked.values()),
         )
+
+
+def _next(r: ReaderStatus) -> str:
+    """'7 papers at 2026-03-16 07:00 UTC': the next digest as it stands now."""
+    if r.next_due is None:
+        return "-"
+    count = "" if r.next_papers is None else f"{r.next_papers} papers at "
+    return count + _when(r.next_due)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -90,11 +114,9 @@ def format_status(s: Status) -> str:
         lines.append("Last ingest: none yet")
     lines.append(f"Papers stored: {s.papers}")
     lines.append("")
-    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<21} note")
+    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<33} note")
     for r in s.readers:
-        lines.append(
-            f"{r.user:<14} {r.schedule:<34} {_when(r.last_sent):<21} {_when(r.next_due):<21} {r.note}"
-        )
+        lines.append(f"{r.user:<14} {r.schedule:<34} {_when(r.last_sent):<21} {_next(r):<33} {r.note}")
     if not s.readers:
         lines.append("(no readers)")
     sections = [
@@ -112,6 +134,10 @@ def format_status(s: Status) -> str:
         (
             "Messages that failed for good",
             [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
+        ),
+        (
+            "Suppressed readers (hard bounce; `digest suppressed --release USER`)",
+            [f"{x.user} {x.describe()}" for x in s.suppressed],
         ),
     ]
     for title, items in sections:

@@ -14,7 +14,7 @@ from digest.deliver.queue import send_digests
 from digest.deliver.transports import SmtpSender
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
+from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, make_dump
@@ -62,7 +62,7 @@ def send_everything(ws, smtp_server):
     config = ws.config
     with Store(config.database) as store:
         ingest(store, sorted(config.inbox.iterdir()), NOW)
-        digests = build_digests(store, load_profiles(config))
+        digests = next_digests(store, load_profiles(config), NOW)
         with SmtpSender(config.smtp) as sender:
             outcomes = send_digests(config, store, digests, sender, NOW)
     assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
