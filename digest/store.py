@@ -120,6 +120,22 @@ MIGRATIONS: tuple[str, ...] = (
         at          TEXT NOT NULL
     );
     """,
+    # 4 -> 5: the archive's word and phrase counts, kept incrementally (select.collection)
+    """
+    CREATE VIRTUAL TABLE paper_terms USING fts5(
+        words, pairs, content='', detail=none, tokenize='ascii'
+    );
+    CREATE TABLE term_stats (
+        key         TEXT PRIMARY KEY,          -- "w:" word, or "p:" phrase words "|" joined
+        df          INTEGER NOT NULL,          -- papers that have it, among those up to `through`
+        through     INTEGER NOT NULL
+    );
+    CREATE TABLE collection_state (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        through     INTEGER NOT NULL,          -- the last paper indexed in paper_terms
+        papers      INTEGER NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -324,9 +340,17 @@ class Store:
 
     def embeddings(self, model: str, ids: Iterable[int]) -> dict[int, bytes]:
         """Stored embeddings (raw float32 bytes) of these papers for ``model``."""
-        wanted = set(ids)
-        rows = self.db.execute("SELECT paper_id, vector FROM embeddings WHERE model = ?", (model,))
-        return {pid: bytes(vec) for pid, vec in rows if pid in wanted}
+        wanted = list(ids)
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                "SELECT paper_id, vector FROM embeddings WHERE model = ? "
+                f"AND paper_id IN ({','.join('?' * len(chunk))})",
+                (model, *chunk),
+            )
+            found.update((pid, bytes(vec)) for pid, vec in rows)
+        return found
 
     def save_embeddings(self, model: str, vectors: dict[int, tuple[int, bytes]]) -> None:
         """Keep embeddings ``{paper_id: (dims, float32 bytes)}``; one transaction."""

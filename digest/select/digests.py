@@ -13,6 +13,7 @@ not the archive; the collection statistics the scores need come from the store
 archive.
 
 rank_all()      every stored paper, ranked (the explorer's view: `digest rank`)
+rank_next()     the next digest's window, ranked (`digest rank --next`)
 next_digest()   one reader's next digest
 next_digests()  many readers' next digests (readers sharing a window share one index)
 """
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from digest.config import Config
 from digest.models import Digest, Match, Paper, Profile
 from digest.select.batch import rank_many
+from digest.select.collection import CollectionStats
 from digest.select.matcher import PaperIndex
 from digest.select.ranking import Ranker, build_index
 from digest.store import Store
@@ -35,6 +37,25 @@ def rank_all(
 ) -> list[Match]:
     """Every stored paper ranked for ``profile`` (semantic matching too, if ``config`` has it on)."""
     return build_index(store, store.papers(), config).rank(profile, limit)
+
+
+def rank_next(
+    store: Store,
+    profile: Profile,
+    now: dt.datetime,
+    limit: int | None = None,
+    config: Config | None = None,
+) -> list[Match]:
+    """The next digest's window ranked for ``profile`` (`digest rank --next`): its first
+    ``max_papers`` are :func:`next_digest`'s papers."""
+    windows = Windows(store, config)
+    papers = windows.papers(profile.user)
+    if not papers:
+        return []
+    taken = store.reserved_paper_ids(profile.user)
+    ranked = [m for m in windows.ranker(papers).rank(profile) if m.paper.id not in taken]
+    windows.stats.save()
+    return ranked[:limit] if limit is not None else ranked
 
 
 def window(store: Store, previous: int | None, through: int, up_to: dt.date | None = None) -> list[Paper]:
@@ -56,7 +77,9 @@ class Windows:
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
         self.store, self.config = store, config
-        self.through = store.max_paper_id()  # papers stored later wait for the next run
+        self.stats = CollectionStats(store)  # the archive's counts, brought up to date
+        self.stats.refresh()
+        self.through = self.stats.through  # papers stored later wait for the next run
         self._windows: dict[tuple[int | None, dt.date | None], list[Paper]] = {}
         self._rankers: dict[tuple[int, ...], Ranker] = {}
         self._days: dict[tuple[tuple[int, ...], dt.date | None], dt.date | None] = {}
@@ -77,7 +100,7 @@ class Windows:
     def ranker(self, papers: Sequence[Paper]) -> Ranker:
         key = tuple(p.id for p in papers)
         if key not in self._rankers:
-            self._rankers[key] = build_index(self.store, papers, self.config)
+            self._rankers[key] = build_index(self.store, papers, self.config, counts=self.stats)
         return self._rankers[key]
 
 
@@ -139,4 +162,5 @@ def next_digests(
         papers = windows.papers(profile.user, up_to)
         day = store.latest_day((m.paper.id for m in matches), up_to) or windows.latest_day(papers, up_to)
         digests.append(Digest(profile=profile, matches=tuple(matches), day=day, through=windows.through))
+    windows.stats.save()
     return digests
