@@ -195,3 +195,19 @@ def test_preview_after_a_digest_shows_only_what_came_since(mail_workspace, smtp_
     tick(ws, at)
     assert normalize(smtp_server.messages[1].data) == normalize(shown.data)
     assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
+
+
+def test_rank_next_ranks_the_next_digests_window_and_status_counts_it(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))
+    add_dump(
+        ws, "d0.txt", "Mar 1", [("Neuromorphic in March", "old spikes")], MON_0700 - dt.timedelta(days=15)
+    )
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    everything = ws.cli("rank", "ada")
+    assert "Neuromorphic in March" in everything.output
+    window = ws.cli("rank", "ada", "--next")
+    assert window.exit_code == 0, window.output
+    assert "Neuromorphic in March" not in window.output and "Neuromorphic Day One" in window.output
+    status = format_status(collect_status(ws.config, MON_0700))
+    assert "2 papers at 2026-03-16 07:30 UTC" in status

@@ -1,0 +1,120 @@
+"""The database schema, as the migrations that build it: ``MIGRATIONS[n]`` takes a database
+from version n to n + 1 (``PRAGMA user_version``); digest.store applies them in order."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: the first schema
+    """
+    CREATE TABLE papers (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT NOT NULL UNIQUE,      -- normalized title
+        title       TEXT NOT NULL,
+        abstract    TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,             -- day of the first listing (ISO date)
+        added_at    TEXT NOT NULL              -- when it reached the store (UTC, ISO)
+    );
+    CREATE TABLE listings (
+        id          INTEGER PRIMARY KEY,
+        sha256      TEXT NOT NULL UNIQUE,
+        day         TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        entries     INTEGER NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE listing_papers (
+        listing_id  INTEGER NOT NULL REFERENCES listings(id),
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        position    INTEGER NOT NULL,
+        PRIMARY KEY (listing_id, paper_id)
+    );
+    CREATE INDEX listing_papers_paper ON listing_papers(paper_id);
+    CREATE TABLE deliveries (
+        id          INTEGER PRIMARY KEY,
+        user        TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        papers      INTEGER NOT NULL,
+        sent_at     TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_user ON deliveries(user, sent_at);
+    CREATE TABLE sent_papers (
+        user        TEXT NOT NULL,
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+        PRIMARY KEY (user, paper_id)
+    );
+    """,
+    # 1 -> 2: the outbox (a message is stored before any attempt), attempts, schedule state
+    """
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        message_id      TEXT NOT NULL UNIQUE,
+        user            TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        period          TEXT,                  -- the schedule period it is for; NULL if sent by hand
+        subject         TEXT NOT NULL,
+        mime            BLOB NOT NULL,         -- the exact bytes handed to the server
+        paper_ids       TEXT NOT NULL,         -- JSON array
+        status          TEXT NOT NULL,         -- queued | sending | sent | failed
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE INDEX outbox_user ON outbox(user, status);
+    CREATE TABLE attempts (
+        id          INTEGER PRIMARY KEY,
+        outbox_id   INTEGER NOT NULL REFERENCES outbox(id),
+        at          TEXT NOT NULL,
+        ok          INTEGER NOT NULL,
+        reply       TEXT NOT NULL
+    );
+    CREATE TABLE schedule_state (
+        user        TEXT PRIMARY KEY,
+        last_period TEXT NOT NULL,             -- the last period a digest was made for
+        last_run_at TEXT NOT NULL
+    );
+    """,
+    # 2 -> 3: paper embeddings for semantic matching, computed once per model
+    """
+    CREATE TABLE embeddings (
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        model       TEXT NOT NULL,
+        dims        INTEGER NOT NULL,
+        vector      BLOB NOT NULL,             -- float32, little-endian, unit length
+        PRIMARY KEY (paper_id, model)
+    );
+    """,
+    # 3 -> 4: a reader's window (papers added since their previous digest) by index; bounces
+    """
+    CREATE INDEX papers_added ON papers(added_at);
+    -- the newest paper when the message's digest was chosen: the next one starts after it
+    ALTER TABLE outbox ADD COLUMN through_paper INTEGER;
+    -- hard bounces: no more digests to this reader's address (digest.deliver.suppressions)
+    CREATE TABLE suppressions (
+        user        TEXT PRIMARY KEY,
+        recipient   TEXT NOT NULL,             -- the refused address
+        reply       TEXT NOT NULL,             -- the server's refusal
+        at          TEXT NOT NULL
+    );
+    """,
+    # 4 -> 5: the archive's word and phrase counts, kept incrementally (select.collection)
+    """
+    CREATE VIRTUAL TABLE paper_terms USING fts5(
+        words, pairs, content='', detail=none, tokenize='ascii'
+    );
+    CREATE TABLE term_stats (
+        key         TEXT PRIMARY KEY,          -- "w:" word, or "p:" phrase words "|" joined
+        df          INTEGER NOT NULL,          -- papers that have it, among those up to `through`
+        through     INTEGER NOT NULL
+    );
+    CREATE TABLE collection_state (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        through     INTEGER NOT NULL,          -- the last paper indexed in paper_terms
+        papers      INTEGER NOT NULL
+    );
+    """,
+)
