@@ -109,24 +109,24 @@ class Runner:
     def __init__(self, source: Path) -> None:
         self.env = {**os.environ, "PYTHONPATH": str(source), "OMP_NUM_THREADS": "1"}
 
-    def run(self, config: Path, args: list[str], label: str | None = None) -> tuple[float, float]:
-        """Run ``digest ARGS`` (or python -c with ``args[0] == '-c'``); (seconds, peak MB)."""
+    def run(self, config: Path, args: list[str], label: str | None = None) -> tuple[float, float, float]:
+        """Run ``digest ARGS`` (or python -c with ``args[0] == '-c'``); (seconds, CPU seconds,
+        peak MB). CPU seconds (user + system) tell more than the wall clock on a busy machine."""
         cmd = (
             [sys.executable, *args]
             if args[0] == "-c"
             else [sys.executable, "-m", "digest", "--config", str(config), *args]
         )
-        timed = ["/usr/bin/time", "-f", "TIME %e %M", *cmd]
+        timed = ["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd]
         done = subprocess.run(timed, env=self.env, capture_output=True, text=True, cwd=config.parent)
         if done.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         last = [line for line in done.stderr.splitlines() if line.startswith("TIME ")][-1].split()
-        seconds, mb = float(last[1]), int(last[2]) / 1024
+        seconds, cpu, mb = float(last[1]), float(last[2]) + float(last[3]), int(last[4]) / 1024
         if label:
-            print(
-                f"  {label:<16} {seconds:8.2f} s  {mb:8.0f} MB   {done.stdout.strip().splitlines()[-1][:70]}"
-            )
-        return seconds, mb
+            out = done.stdout.strip().splitlines()[-1][:60]
+            print(f"  {label:<16} {seconds:8.2f} s {cpu:8.2f} s CPU {mb:6.0f} MB   {out}")
+        return seconds, cpu, mb
 
 
 def main() -> None:
@@ -178,11 +178,16 @@ def main() -> None:
             "daemon tick": runner.run(config, ["-c", TICK, str(config), tomorrow.isoformat()], "daemon tick"),
         }
     print(
-        f"\n{'command':<16} {'archive':>20} {'last listing':>20} {'ratio':>7}   load {os.getloadavg()[0]:.2f}"
+        f"\n{'':<16} {'archive':^30} {'last listing':^30} {'ratio':^15}   load {os.getloadavg()[0]:.2f}\n"
+        f"{'command':<16} {'wall':>8} {'CPU':>10} {'peak':>9}  {'wall':>8} {'CPU':>10} {'peak':>9}  "
+        f"{'wall':>6} {'CPU':>6}"
     )
     for what in figures["archive"]:
-        (ta, ma), (tl, ml) = figures["archive"][what], figures["last listing"][what]
-        print(f"{what:<16} {ta:8.2f} s {ma:6.0f} MB {tl:8.2f} s {ml:6.0f} MB {ta / tl:6.2f}x")
+        (ta, ca, ma), (tl, cl, ml) = figures["archive"][what], figures["last listing"][what]
+        print(
+            f"{what:<16} {ta:6.2f} s {ca:6.2f} s {ma:6.0f} MB  {tl:6.2f} s {cl:6.2f} s {ml:6.0f} MB  "
+            f"{ta / tl:5.2f}x {ca / max(cl, 1e-9):5.2f}x"
+        )
     if args.keep:
         print(f"work folder: {work}")
     else:
