@@ -39,7 +39,7 @@ from digest.deliver.queue import queue_digests  # noqa: E402
 from digest.demo.smtp_server import LocalSmtpServer  # noqa: E402
 from digest.ingest.dumps import ingest  # noqa: E402
 from digest.models import Interest, Profile  # noqa: E402
-from digest.select.digests import build_digests  # noqa: E402
+from digest.select.digests import next_digests  # noqa: E402
 from digest.store import Store  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 20, 7, 0, tzinfo=dt.UTC)
@@ -122,7 +122,7 @@ def main() -> None:
         )
 
         t0 = time.perf_counter()
-        digests = build_digests(store, readers(args.readers, rng))
+        digests = next_digests(store, readers(args.readers, rng), NOW)
         t_match = time.perf_counter() - t0
         sizes = [len(d.matches) for d in digests]
         print(f"matching   {t_match:8.2f} s   {args.readers / t_match:8.0f} readers/s   "

@@ -162,6 +162,8 @@ class Digest:
     profile: Profile
     matches: tuple[Match, ...]
     day: dt.date | None  # latest listing day among the papers
+    through: int | None = None  # the newest paper id in the store when it was chosen: the
+    # reader's next digest is chosen from the papers after it
 
     @property
     def paper_ids(self) -> tuple[int, ...]:

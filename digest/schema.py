@@ -115,5 +115,34 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX fetches_source ON fetches(source, attempted_at);
     """,
+    # 4 -> 5: a reader's window (papers added since their previous digest) by index; bounces
+    """
+    CREATE INDEX papers_added ON papers(added_at);
+    -- the newest paper when the message's digest was chosen: the next one starts after it
+    ALTER TABLE outbox ADD COLUMN through_paper INTEGER;
+    -- hard bounces: no more digests to this reader's address (digest.deliver.suppressions)
+    CREATE TABLE suppressions (
+        user        TEXT PRIMARY KEY,
+        recipient   TEXT NOT NULL,             -- the refused address
+        reply       TEXT NOT NULL,             -- the server's refusal
+        at          TEXT NOT NULL
+    );
+    """,
+    # 5 -> 6: the archive's word and phrase counts, kept incrementally (select.collection)
+    """
+    CREATE VIRTUAL TABLE paper_terms USING fts5(
+        words, pairs, content='', detail=none, tokenize='ascii'
+    );
+    CREATE TABLE term_stats (
+        key         TEXT PRIMARY KEY,          -- "w:" word, or "p:" phrase words "|" joined
+        df          INTEGER NOT NULL,          -- papers that have it, among those up to `through`
+        through     INTEGER NOT NULL
+    );
+    CREATE TABLE collection_state (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        through     INTEGER NOT NULL,          -- the last paper indexed in paper_terms
+        papers      INTEGER NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,7 +1,7 @@
 """The database (SQLite): papers, the listings they appeared in, and what each reader was sent.
 
-The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` takes a database
-from version n to n + 1, so later releases can migrate existing files in place.
+The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` (digest/schema.py)
+takes a database from version n to n + 1, so later releases can migrate existing files in place.
 """
 
 from __future__ import annotations
@@ -235,16 +235,20 @@ class Store:
         return [_paper(r) for r in rows]
 
     def latest_day(self, paper_ids: Iterable[int], up_to: dt.date | None = None) -> dt.date | None:
+        """The latest listing day (on or before ``up_to``) in which any of these papers stood."""
         ids = list(paper_ids)
-        if not ids:
-            return None
-        marks = ",".join("?" * len(ids))
-        row = self.db.execute(
-            "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-            f"WHERE lp.paper_id IN ({marks}) AND l.day <= ?",
-            [*ids, (up_to or dt.date.max).isoformat()],
-        ).fetchone()
-        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+        days = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            row = self.db.execute(
+                "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ?",
+                [*chunk, (up_to or dt.date.max).isoformat()],
+            ).fetchone()
+            if row and row[0]:
+                days.append(row[0])
+        return dt.date.fromisoformat(max(days)) if days else None
 
     def version(self) -> str:
         """Changes whenever papers, listings, deliveries or the outbox change: for live previews."""
@@ -264,19 +268,21 @@ class Store:
             "deliveries": one("SELECT COUNT(*) FROM deliveries").fetchone()[0],
         }
 
-    def papers_listed_since(self, moment: dt.datetime) -> list[Paper]:
-        """Papers in any listing ingested after ``moment`` (new papers and ones listed again)."""
+    def papers_after(self, paper_id: int, through: int | None = None) -> list[Paper]:
+        """Papers stored after paper ``paper_id`` (and up to ``through``), oldest first."""
         rows = self.db.execute(
-            f"SELECT DISTINCT {_PAPER_P} FROM papers p "
-            "JOIN listing_papers lp ON lp.paper_id = p.id JOIN listings l ON l.id = lp.listing_id "
-            "WHERE l.ingested_at > ? ORDER BY p.id",
-            (iso(moment),),
+            f"SELECT {_PAPER} FROM papers WHERE id > ? AND id <= ? ORDER BY id",
+            (paper_id, through if through is not None else 2**62),
         ).fetchall()
         return [_paper(r) for r in rows]
 
-    def latest_listing_papers(self) -> list[Paper]:
-        """Papers of the latest listing (the latest day; of those, the last ingested)."""
-        row = self.db.execute("SELECT id FROM listings ORDER BY day DESC, id DESC LIMIT 1").fetchone()
+    def latest_listing_papers(self, up_to: dt.date | None = None) -> list[Paper]:
+        """Papers of the latest listing (the latest day, on or before ``up_to``; of those, the
+        last ingested)."""
+        row = self.db.execute(
+            "SELECT id FROM listings WHERE day <= ? ORDER BY day DESC, id DESC LIMIT 1",
+            ((up_to or dt.date.max).isoformat(),),
+        ).fetchone()
         if row is None:
             return []
         rows = self.db.execute(
@@ -298,9 +304,17 @@ class Store:
 
     def embeddings(self, model: str, ids: Iterable[int]) -> dict[int, bytes]:
         """Stored embeddings (raw float32 bytes) of these papers for ``model``."""
-        wanted = set(ids)
-        rows = self.db.execute("SELECT paper_id, vector FROM embeddings WHERE model = ?", (model,))
-        return {pid: bytes(vec) for pid, vec in rows if pid in wanted}
+        wanted = list(ids)
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                "SELECT paper_id, vector FROM embeddings WHERE model = ? "
+                f"AND paper_id IN ({','.join('?' * len(chunk))})",
+                (model, *chunk),
+            )
+            found.update((pid, bytes(vec)) for pid, vec in rows)
+        return found
 
     def save_embeddings(self, model: str, vectors: dict[int, tuple[int, bytes]]) -> None:
         """Keep embeddings ``{paper_id: (dims, float32 bytes)}``; one transaction."""
@@ -318,6 +332,43 @@ class Store:
             "SELECT last_period, last_run_at FROM schedule_state WHERE user = ?", (user,)
         ).fetchone()
         return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
+
+    def previous_digest_at(self, user: str) -> dt.datetime | None:
+        """When the reader's previous digest was made, or None: they never had one.
+
+        A digest refused for good does not count; deliveries older than the outbox do.
+        """
+        row = self.db.execute(
+            "SELECT MAX(at) FROM (SELECT last_run_at AS at FROM schedule_state WHERE user = ? "
+            "UNION ALL SELECT MAX(created_at) FROM outbox WHERE user = ? AND status != ? "
+            "UNION ALL SELECT MAX(sent_at) FROM deliveries d WHERE user = ? "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = d.message_id))",
+            (user, user, FAILED, user),
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def previous_digest_through(self, user: str) -> int | None:
+        """The newest paper when the reader's previous digest was chosen (their next one is
+        chosen from the papers after it), or None: they never had a digest.
+
+        A digest refused for good does not count (its papers are free again). For digests
+        made before the outbox kept this, the papers stored by the time of the digest.
+        """
+        kept, any_kept = self.db.execute(
+            "SELECT MAX(CASE WHEN status != ? THEN through_paper END), MAX(through_paper) "
+            "FROM outbox WHERE user = ?",
+            (FAILED, user),
+        ).fetchone()
+        if any_kept is not None:  # digests chosen by this version: the last one not refused
+            return None if kept is None else int(kept)
+        at = self.previous_digest_at(user)
+        if at is None:
+            return None
+        row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (iso(at),))
+        return int(row.fetchone()[0])
+
+    def max_paper_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers").fetchone()[0])
 
     def set_schedule_state(self, user: str, period: str, now: dt.datetime) -> None:
         """Record that ``period`` is done; call inside the transaction that queues its digest."""

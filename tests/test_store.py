@@ -113,3 +113,32 @@ def test_timestamps_must_be_timezone_aware(tmp_path):
     with Store(tmp_path / "d.db") as store, pytest.raises(ValueError):
         store.add_listing(read_dump(dump), dt.datetime(2026, 3, 14))
     assert Path(tmp_path / "d.db").exists()
+
+
+def test_a_version_3_database_migrates_and_its_readers_windows_start_after_their_last_digest(tmp_path):
+    import sqlite3
+
+    from digest.schema import MIGRATIONS
+    from digest.store import _statements
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for v in range(3):  # a database made by the release before the next-digest one
+        for statement in _statements(MIGRATIONS[v]):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES "
+        "('a', 'A', 'x', '2026-03-14', '2026-03-14T06:00:00+00:00'), "
+        "('b', 'B', 'y', '2026-03-15', '2026-03-15T06:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) "
+        "VALUES ('ada', '<m1@x>', 'ada@example.org', 1, '2026-03-14T07:00:00+00:00')"
+    )
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.previous_digest_through("ada") == 1  # paper A was stored by then
+        assert [p.title for p in store.papers_after(1)] == ["B"]
+        assert store.previous_digest_through("bob") is None  # never had one: the latest listing

@@ -58,6 +58,7 @@ for command in (
     daily.send,
     daily.run,
     daily.status,
+    daily.suppressed,
     extras.demo,
     extras.serve,
     profile,

@@ -25,6 +25,11 @@ log = logging.getLogger("digest")
 )
 @click.option("--dry-run", is_flag=True, help="Build and list the digests; send and mark nothing.")
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Send a new digest of what is new since the previous one, even if this period has one.",
+)
+@click.option(
     "--to-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write each message as DIR/<id>.eml instead of sending it by SMTP. With --dry-run the "
@@ -32,29 +37,34 @@ log = logging.getLogger("digest")
 )
 @click.pass_obj
 @handle_errors
-def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | None) -> None:
-    """Build every reader's digest, queue it in the outbox, and deliver what is due.
+def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_dir: Path | None) -> None:
+    """Send every reader's digest for today (their current period) now, and deliver what waits.
 
-    A paper counts as sent only once the server accepted the message, so nobody gets the
-    same paper twice. Passing failures (4xx, a server that is down or hangs up) are retried
-    later with growing waits; each run also retries the messages whose time has come.
-    A 5xx refusal is final: the message is marked failed with the server's reply.
+    The digest holds the papers listed since the reader's previous digest (a new reader: the
+    latest listing), exactly what `digest preview` shows. It counts as the period's digest:
+    the daemon sends no second one, and a second `send` the same day queues nothing new,
+    retries what waits and says what happened ("already sent today at 07:02"); --force sends
+    a new digest of whatever is new since the previous one.
+
+    A paper counts as sent only once the server accepted the message. Passing failures
+    (4xx, a server that is down) are retried, never queued again. A 5xx refusal is final;
+    a 5xx refusal of the address also stops all mail to it (see `digest suppressed`).
 
     \b
     Example:
       digest send --dry-run
       digest send --user ada
+      digest send --user ada --force   # a second digest today, of what is new since the first
       digest send --dry-run --to-dir preview-mail   # look at the .eml files, record nothing
     """
     from digest.compose.outgoing import prepare
     from digest.compose.render import Renderer
     from digest.daemon.lock import RunLock
+    from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
     from digest.deliver.delivery import check_transport, sender_factory
-    from digest.deliver.queue import send_digests
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
     from digest.profiles.load import load_profile, load_profiles_lenient
-    from digest.select.digests import build_digests
     from digest.store import Store
 
     config = obj.config
@@ -70,26 +80,25 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     now = now_utc()
     # a dry run records nothing: it needs no lock, and runs beside the daemon
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
-    with lock, Store(config.database, readonly=dry_run) as store:
-        digests = build_digests(store, profiles, config=config)
+    with lock, Store(config.database) as store:
         if dry_run:
             renderer = Renderer(config.templates) if to_dir else None
-            for d in digests:
-                line = f"{d.profile.user:<16} {d.profile.email:<32} {len(d.matches):>3} papers"
-                if to_dir and renderer and d.matches:
-                    out = prepare(config, d, renderer, now)
-                    profile = d.profile
-                    env = Envelope(out.message_id, profile.user, config.smtp.sender, profile.email, out.data)
+            for plan in plan_send(config, store, profiles, now, force=force):
+                p = plan.profile
+                line = f"{p.user:<16} {p.email:<32} {plan.papers:>3} papers"
+                if plan.action == NOTHING:
+                    line += "  nothing new"
+                elif plan.action != NEW:
+                    line += f"  {plan.note}"
+                elif to_dir and renderer and plan.digest is not None:
+                    out = prepare(config, plan.digest, renderer, now)
+                    env = Envelope(out.message_id, p.user, config.smtp.sender, p.email, out.data)
                     line += f"  {FileSender(to_dir).send(env).reply}"
                 click.echo(line)
             click.echo("Dry run: nothing was sent.")
             return
-        outcomes = send_digests(config, store, digests, sender_factory(config, to_dir), now)
-    if not outcomes and not any(d.matches for d in digests):
-        click.echo("Nothing new to send.")
-        if problems:
-            sys.exit(1)
-        return
+        report = send_now(config, store, profiles, sender_factory(config, to_dir), now, force=force)
+    outcomes = report.delivered
     for o in outcomes:
         if o.ok:
             status = "sent"
@@ -98,9 +107,13 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
         else:
             status = f"FAILED: {o.reply}"
         click.echo(f"{o.user:<16} {o.email:<32} {o.papers:>3} papers  {status}")
-    for d in digests:
-        if not d.matches:
-            click.echo(f"{d.profile.user:<16} {d.profile.email:<32}   0 papers  nothing new")
+    tried = {o.user for o in outcomes}
+    for plan in report.planned:
+        p = plan.profile
+        if plan.action == NOTHING:
+            click.echo(f"{p.user:<16} {p.email:<32}   0 papers  nothing new")
+        elif plan.action != NEW and p.user not in tried:
+            click.echo(f"{p.user:<16} {p.email:<32} {plan.note}")
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""
@@ -110,6 +123,40 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
         )
     if problems or any(not o.ok for o in outcomes):
         sys.exit(1)
+
+
+@click.command()
+@click.option("--release", "release", multiple=True, metavar="USER", help="Lift USER's suppression.")
+@click.pass_obj
+@handle_errors
+def suppressed(obj: Context, release: tuple[str, ...]) -> None:
+    """List the readers whose address was refused for good (5xx): they get no digests.
+
+    A suppression lasts until the address in the profile changes, or until it is released
+    here or with `digest profile set USER paused false`.
+
+    \b
+    Example:
+      digest suppressed
+      digest suppressed --release ada
+    """
+    from digest.deliver.suppressions import Suppressions
+    from digest.errors import DigestError
+    from digest.store import Store
+
+    with Store(obj.config.database) as store:
+        suppressions = Suppressions(store)
+        for user in release:
+            if not suppressions.release(user):
+                raise DigestError(f"{user} is not suppressed; `digest suppressed` lists who is")
+            click.echo(f"{user}: released; the next digest goes to their address again")
+        if release:
+            return
+        found = suppressions.all()
+    if not found:
+        click.echo("No suppressed readers.")
+    for s in found:
+        click.echo(f"{s.user:<16} {s.describe()}")
 
 
 @click.command()

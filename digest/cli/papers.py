@@ -71,24 +71,38 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 @click.option(
     "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many papers to show."
 )
+@click.option(
+    "--next",
+    "next_only",
+    is_flag=True,
+    help="Only the papers the next digest is chosen from (new since the previous one, not sent).",
+)
 @click.pass_obj
 @handle_errors
-def rank(obj: Context, user: str, as_json: bool, limit: int) -> None:
+def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) -> None:
     """Rank every stored paper for USER, with the keywords behind each score.
+
+    With --next, only the next digest's window: the papers listed since USER's previous
+    digest (a new reader: the latest listing) that were not sent to them; the first
+    max_papers of it above min_score are the next digest.
 
     \b
     Example:
       digest rank ada --limit 5
+      digest rank ada --next
       digest rank ada --json | jq '.[0]'
     """
     from digest.profiles.load import load_profile
-    from digest.select.digests import rank_all
+    from digest.select.digests import rank_all, rank_next
     from digest.store import Store
 
     config = obj.config
     profile = load_profile(config, user)
-    with Store(config.database, readonly=True) as store:
-        matches = rank_all(store, profile, limit, config)
+    with Store(config.database) as store:
+        if next_only:
+            matches = rank_next(store, profile, now_utc(), limit, config)
+        else:
+            matches = rank_all(store, profile, limit, config)
     if as_json:
         rows = [
             {

@@ -183,6 +183,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada send_at 07:30
       digest profile set ada timezone Europe/Paris
       digest profile set ada frequency weekly && digest profile set ada weekday friday
+      digest profile set ada paused false   # also lifts a suppression after a hard bounce
     """
     from digest.profiles.edit import apply_edit, set_key
 
@@ -191,6 +192,13 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     for note in notes:
         click.echo(note)
     _saved(edited, f"{key} is {value!r} for {user}")
+    if key == "paused" and not edited.profile.paused:  # unpausing also lifts a hard bounce
+        from digest.deliver.suppressions import Suppressions
+        from digest.store import Store
+
+        with Store(obj.config.database) as store:
+            if Suppressions(store).release(user):
+                click.echo(f"{user}'s address is no longer suppressed: digests go to it again")
 
 
 profile_set.help = (profile_set.help or "").replace("{keys}", _settable_keys())

@@ -12,7 +12,7 @@ from digest.compose.render import Renderer
 from digest.config import Config
 from digest.models import Profile
 from digest.profiles.load import load_profile
-from digest.select.digests import build_digests
+from digest.select.digests import next_digest
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,14 @@ def preview(
     profile: Profile | None = None,
     renderer: Renderer | None = None,
 ) -> Outgoing:
-    """The message for ``user`` (or for ``profile``, e.g. an unsaved edit) as `send` would build it.
+    """The message for ``user`` (or for ``profile``, e.g. an unsaved edit) as `send` and the
+    daemon would build it at ``now``: the reader's next digest (select.digests.next_digest).
 
-    ``up_to``: as of that listing day: only papers listed on or before it count, and papers
-    the reader was already sent (or has queued) are left out, exactly as for `send`.
+    ``up_to``: as of that listing day: only papers listed on or before it count.
     """
     profile = profile or load_profile(config, user)
     with Store(config.database) as store:
-        (digest,) = build_digests(store, [profile], up_to=up_to, config=config)
+        digest = next_digest(store, profile, now, config=config, up_to=up_to)
     return prepare(config, digest, renderer or Renderer(config.templates), now)
 
 

@@ -67,6 +67,16 @@ def next_slot(profile: Profile, now: dt.datetime, after_period: str | None = Non
     return None
 
 
+def current_period(profile: Profile, now: dt.datetime) -> str:
+    """The period ``now`` falls in, for `digest send`: the reader's local day if it is one of
+    their send days (before its send time too), else the period of their latest slot."""
+    today = now.astimezone(ZoneInfo(profile.timezone)).date()
+    if sends_on(profile, today):
+        return today.isoformat()
+    slot = latest_slot(profile, now)
+    return slot.period if slot is not None else today.isoformat()
+
+
 def due_slot(profile: Profile, now: dt.datetime, last_period: str | None, grace: dt.timedelta) -> Slot | None:
     """The slot to send now, if any: the latest one, not yet done, missed by at most ``grace``."""
     if profile.paused:

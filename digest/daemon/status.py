@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,12 +12,17 @@ from digest.config import Config
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.suppressions import Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
+from digest.errors import StoreError
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.profiles.load import load_profiles_lenient
+from digest.select.digests import Windows, next_digests
 from digest.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class ReaderStatus:
     last_sent: dt.datetime | None
     next_due: dt.datetime | None
     note: str
+    next_papers: int | None = None  # how many papers the next digest holds as of now
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class Status:
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
+    suppressed: tuple[Suppression, ...] = ()
 
 
 def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
@@ -66,6 +75,18 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
         outbox = Outbox(store)
         fetches = last_fetches(store)
         sources = tuple((src.name, fetches.get(src.name)) for src in config.sources)
+        suppressions = Suppressions(store)
+        blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
+        active = [p for p in profiles if not p.paused and p.user not in blocked]
+        try:
+            windows = Windows(store, config)
+            upcoming = {
+                d.profile.user: len(d.matches)
+                for d in next_digests(store, active, now, config=config, windows=windows)
+            }
+        except (sqlite3.Error, StoreError) as e:  # a read-only disk with papers not yet indexed
+            log.warning("next digests not counted: %s", e)
+            upcoming = {}
         readers = []
         for p in profiles:
             state = store.schedule_state(p.user)
@@ -78,6 +99,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
             if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
                 note = waiting_note([f for _, f in sources], due.at.date().isoformat())
+            elif p.user in blocked:
+                note = "suppressed (hard bounce)"
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )
@@ -87,8 +110,9 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                     p.email,
                     f"{when} {p.send_at:%H:%M} {p.timezone}",
                     last,
-                    None if p.paused else nxt,
+                    None if p.paused or p.user in blocked else nxt,
                     note,
+                    upcoming.get(p.user),
                 )
             )
         return Status(
@@ -104,7 +128,16 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             sources=sources,
             reader_failures=tuple(read_reader_failures(config.database)[1].items()),
             unrecorded=tuple(Unrecorded(config.database).entries()),
+            suppressed=tuple(blocked.values()),
         )
+
+
+def _next(r: ReaderStatus) -> str:
+    """'7 papers at 2026-03-16 07:00 UTC': the next digest as it stands now."""
+    if r.next_due is None:
+        return "-"
+    count = "" if r.next_papers is None else f"{r.next_papers} papers at "
+    return count + _when(r.next_due)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -133,11 +166,9 @@ def format_status(s: Status) -> str:
             )
         )
     lines.append("")
-    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<21} note")
+    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<33} note")
     for r in s.readers:
-        lines.append(
-            f"{r.user:<14} {r.schedule:<34} {_when(r.last_sent):<21} {_when(r.next_due):<21} {r.note}"
-        )
+        lines.append(f"{r.user:<14} {r.schedule:<34} {_when(r.last_sent):<21} {_next(r):<33} {r.note}")
     if not s.readers:
         lines.append("(no readers)")
     sections = [
@@ -156,6 +187,10 @@ def format_status(s: Status) -> str:
         (
             "Messages that failed for good",
             [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
+        ),
+        (
+            "Suppressed readers (hard bounce; `digest suppressed --release USER`)",
+            [f"{x.user} {x.describe()}" for x in s.suppressed],
         ),
     ]
     if s.unrecorded:

@@ -9,21 +9,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.compose.outgoing import prepare
+from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
-from digest.deliver.queue import enqueue
+from digest.deliver.queue import QUEUE_BATCH, enqueue
+from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
 from digest.models import Profile
-from digest.select.digests import scheduled_digest
-from digest.select.ranking import Ranker, build_index
+from digest.select.digests import Windows, next_digests
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,36 +55,48 @@ def send_due(
     today" note, which goes out at the send time and closes the period).
     """
     renderer = renderer or Renderer(config.templates)
-    index: Ranker | None = None
     outbox = Outbox(store)
-    done = []
+    suppressions = Suppressions(store)
+    due: list[tuple[Profile, Slot]] = []
     for profile in profiles:
-        if stop is not None and stop.is_set():
-            break
+        if suppressions.blocking(profile) is not None:  # a hard bounce: nothing more to it
+            continue
         state = store.schedule_state(profile.user)
         slot: Slot | None = due_slot(profile, now, state[0] if state else None, config.scheduler.grace)
-        if slot is None:
-            continue
-        index = index or build_index(store, store.papers(), config)
-        digest = scheduled_digest(store, index, profile)
-        if not digest.matches and not profile.send_empty:
-            log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
-            done.append(Scheduled(profile.user, slot.period, 0, None))
-            continue
-        try:
-            out = prepare(config, digest, renderer, now)
-            out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
-        except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
-            error = f"cannot build the message: {type(e).__name__}: {e}"
-            log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
-            done.append(Scheduled(profile.user, slot.period, 0, None, error))
-            continue
-        with store.transaction():
-            enqueue(outbox, out, now, period=slot.period)
-            store.set_schedule_state(profile.user, slot.period, now)
-        log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
-        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
+        if slot is not None:
+            due.append((profile, slot))
+    done = []
+    windows = Windows(store, config)
+    for start in range(0, len(due), QUEUE_BATCH):
+        batch = due[start : start + QUEUE_BATCH]
+        digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
+        for (profile, slot), digest in zip(batch, digests, strict=True):
+            if stop is not None and stop.is_set():
+                return done
+            if not digest.matches and not profile.send_empty:
+                log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
+                done.append(Scheduled(profile.user, slot.period, 0, None))
+                continue
+            try:
+                out = prepare(config, digest, renderer, now)
+                out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
+            except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+                error = f"cannot build the message: {type(e).__name__}: {e}"
+                log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
+                done.append(Scheduled(profile.user, slot.period, 0, None, error))
+                continue
+            queue_for_period(store, outbox, out, slot.period, now)
+            log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
+            done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
     return done
+
+
+def queue_for_period(store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime) -> None:
+    """Queue a reader's digest and mark ``period`` done, in one transaction: a crash can
+    neither lose the period's digest nor make two of them."""
+    with store.transaction():
+        enqueue(outbox, out, now, period=period)
+        store.set_schedule_state(out.digest.profile.user, period, now)
 
 
 @dataclass(frozen=True)

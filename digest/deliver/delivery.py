@@ -13,6 +13,8 @@ What a result means for the message:
   no connection               retry_first_seconds (with jitter, capped at retry_max_seconds),
                               until retry_for_hours after it was queued; then failed
   5xx                         failed for good with the server's reply; its papers are free again
+  5xx for the address         the same, and the address is suppressed: no more digests to it,
+                              and what else waits for it is not attempted (deliver.suppressions)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
 from digest.deliver.outbox import Outbox, OutboxMessage
+from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted, stop_delivery
 from digest.errors import StoreError
@@ -287,13 +290,18 @@ def deliver_due(
     for t in threads:
         t.start()
     outcomes: list[SendOutcome] = []
+    suppressions = Suppressions(store)
     pending = iter(ids)
     in_flight = 0
     cap = 4 * len(threads)  # messages loaded ahead of the workers: memory stays flat
     try:
         while True:
             while in_flight < cap and not outside.is_set() and (next_id := next(pending, None)) is not None:
-                work.put(outbox.get(next_id))
+                msg = outbox.get(next_id)
+                if (blocked := suppressions.blocks(msg.user, msg.recipient)) is not None:
+                    outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
+                    continue
+                work.put(msg)
                 in_flight += 1
             if not in_flight:
                 break
@@ -307,7 +315,7 @@ def deliver_due(
             try:
                 with store.transaction():
                     outcomes += [
-                        _record(outbox, policy, msg, result, at, rng)
+                        _record(outbox, suppressions, policy, msg, result, at, rng)
                         for msg, result, _, at in batch
                         if result is not None
                     ]
@@ -334,8 +342,18 @@ def check_transport(config: Config) -> None:
         config.smtp.password()
 
 
+def _suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
+    """A message to a suppressed address: failed without an attempt."""
+    reply = f"not tried: address suppressed: {why}"
+    with outbox.store.transaction():
+        outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
+    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
+    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
+
+
 def _record(
     outbox: Outbox,
+    suppressions: Suppressions,
     policy: RetryPolicy,
     msg: OutboxMessage,
     result: SendResult,
@@ -364,6 +382,9 @@ def _record(
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
         outbox.mark_failed(msg, reply, now, in_transaction=True)
         log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
+        if result.bounce:
+            suppressions.add(msg.user, msg.recipient, reply, now)
+            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
     return SendOutcome(
         msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
     )

@@ -77,11 +77,15 @@ class Outbox:
         paper_ids: Sequence[int],
         now: dt.datetime,
         period: str | None = None,
+        through: int | None = None,
     ) -> int:
-        """Store a built message. Call inside ``store.transaction()`` to tie it to other state."""
+        """Store a built message. Call inside ``store.transaction()`` to tie it to other state.
+
+        ``through``: the newest paper when its digest was chosen (the next digest starts after).
+        """
         return self.db.execute(
             "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, "
-            "status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "status, next_attempt_at, created_at, through_paper) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message_id,
                 user,
@@ -93,6 +97,7 @@ class Outbox:
                 QUEUED,
                 iso(now),
                 iso(now),
+                through,
             ),
         ).lastrowid
 
@@ -104,6 +109,18 @@ class Outbox:
         ).fetchall()
         wanted = set(users) if users is not None else None
         return [r[0] for r in rows if wanted is None or r[1] in wanted]
+
+    def retry_now(self, users: Iterable[str], now: dt.datetime) -> None:
+        """Make the queued messages of ``users`` due now (someone asked to send them now)."""
+        users = list(users)
+        with self.store.transaction():
+            for start in range(0, len(users), 500):
+                chunk = users[start : start + 500]
+                self.db.execute(
+                    "UPDATE outbox SET next_attempt_at = ? WHERE status = ? AND next_attempt_at > ? "
+                    f"AND user IN ({','.join('?' * len(chunk))})",
+                    (iso(now), QUEUED, iso(now), *chunk),
+                )
 
     def get(self, outbox_id: int) -> OutboxMessage:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
@@ -194,16 +211,24 @@ class Outbox:
             self._attempt(msg, now, False, reply)
 
     def mark_failed(
-        self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
+        self,
+        msg: OutboxMessage,
+        reply: str,
+        now: dt.datetime,
+        *,
+        in_transaction: bool = False,
+        attempted: bool = True,
     ) -> None:
-        """Refused for good (or given up): kept with the server's reply; its papers are free again."""
+        """Refused for good (or given up, or never ``attempted``): kept with the reply; its
+        papers are free again."""
         with self._tx(in_transaction):
             db = self.db
             db.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-                (FAILED, reply, msg.id),
+                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
+                (FAILED, int(attempted), reply, msg.id),
             )
-            self._attempt(msg, now, False, reply)
+            if attempted:
+                self._attempt(msg, now, False, reply)
 
     def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
         self.db.execute(

@@ -11,6 +11,7 @@ from digest.compose.render import Renderer
 from digest.config import Config
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
+from digest.deliver.suppressions import Suppressions
 from digest.models import Digest
 from digest.store import Store
 
@@ -43,8 +44,11 @@ def queue_digests(
         queued.extend(out.message_id for out in batch)
         batch.clear()
 
+    suppressions = Suppressions(store)
     for digest in digests:
         if not digest.matches or digest.profile.paused:  # paused: unsubscribed, gets nothing
+            continue
+        if suppressions.blocking(digest.profile) is not None:  # a hard bounce: no more mail
             continue
         try:
             out = prepare(config, digest, renderer, now)
@@ -76,6 +80,7 @@ def enqueue(outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None 
         paper_ids=out.digest.paper_ids,
         now=now,
         period=period,
+        through=out.digest.through,
     )
 
 

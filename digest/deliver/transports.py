@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import smtplib
 import socket
@@ -35,6 +36,11 @@ class SendResult:
     unreachable: bool = False  # no connection could be made: the server is down or never answered
     timed_out: bool = False  # connected, but the server stopped answering mid-transaction
     login_refused: bool = False  # the server refused our login: no message can go until the config is fixed
+    bounce: bool = False  # a 5xx refusal of the recipient's address: mail it no more
+
+
+# A bad-mailbox enhanced status code (RFC 3463: 5.1.x, "bad destination mailbox address").
+BAD_MAILBOX = re.compile(r"\b5\.1\.\d+\b")
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
@@ -164,6 +170,8 @@ class SmtpSender:
         if code == 250:
             return SendResult(True, f"{code} {_text(text)}".strip())
         result = classify(code, text)
+        if result.permanent and (stage == "RCPT" or (stage == "DATA" and BAD_MAILBOX.search(result.reply))):
+            result = dataclasses.replace(result, bounce=True)
         if result.permanent:
             try:
                 conn.rset()

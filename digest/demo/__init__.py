@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import load_config
+from digest.daemon.sendnow import send_now
 from digest.deliver.delivery import SendOutcome
-from digest.deliver.queue import send_digests
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.demo.smtp_server import LocalSmtpServer
@@ -25,7 +25,6 @@ from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome, fetch_all
 from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -82,9 +81,8 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0))
             with Http() as http:
                 fetched = fetch_all(config, store, http, now)
-            digests = build_digests(store, load_profiles(config), config=config)
             with SmtpSender(config.smtp) as sender:
-                outcomes = send_digests(config, store, digests, sender, now)
+                outcomes = send_now(config, store, load_profiles(config), sender, now).delivered
         received = list(server.messages)
     saved = []
     for item in received:

@@ -1,8 +1,21 @@
-"""What a reader gets: the stored papers ranked for them, less what they were sent or have queued.
+"""What a reader gets next: the one definition every command asks.
 
-rank_all()          every stored paper, ranked (the explorer's view: `digest rank`)
-build_digests()     every reader's best unsent papers at once (`digest send`, `preview`)
-scheduled_digest()  the papers listed since the reader's previous digest (the daemon)
+A reader's next digest, as of a moment: the papers first listed after their previous
+digest (a reader who never had one: the latest listing), not sent nor queued to them, best
+first, at most ``max_papers``, at least ``min_score``. `send`, `send --dry-run`,
+`preview`, the preferences page's preview, the daemon (`run`, `run --once`) and `status`
+all call :func:`next_digest` (or :func:`next_digests` for many readers at once, with the
+very same result per reader).
+
+Only the papers of a reader's window are ranked, so the cost follows the day's listing,
+not the archive; the collection statistics the scores need come from the store
+(:mod:`digest.select.collection`), so a paper scores the same in a window as in the
+archive.
+
+rank_all()      every stored paper, ranked (the explorer's view: `digest rank`)
+rank_next()     the next digest's window, ranked (`digest rank --next`)
+next_digest()   one reader's next digest
+next_digests()  many readers' next digests (readers sharing a window share one index)
 """
 
 from __future__ import annotations
@@ -11,8 +24,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from digest.config import Config
-from digest.models import Digest, Match, Profile
+from digest.models import Digest, Match, Paper, Profile
 from digest.select.batch import rank_many
+from digest.select.collection import CollectionStats
 from digest.select.matcher import PaperIndex
 from digest.select.ranking import Ranker, build_index
 from digest.store import Store
@@ -25,37 +39,128 @@ def rank_all(
     return build_index(store, store.papers(), config).rank(profile, limit)
 
 
-def build_digests(
-    store: Store, profiles: Sequence[Profile], up_to: dt.date | None = None, config: Config | None = None
-) -> list[Digest]:
-    """For every reader: the best papers they have not been sent (nor have queued), at most max_papers.
+def rank_next(
+    store: Store,
+    profile: Profile,
+    now: dt.datetime,
+    limit: int | None = None,
+    config: Config | None = None,
+) -> list[Match]:
+    """The next digest's window ranked for ``profile`` (`digest rank --next`): its first
+    ``max_papers`` are :func:`next_digest`'s papers."""
+    windows = Windows(store, config)
+    papers = windows.papers(profile.user)
+    if not papers:
+        return []
+    taken = store.reserved_paper_ids(profile.user)
+    ranked = [m for m in windows.ranker(papers).rank(profile) if m.paper.id not in taken]
+    windows.stats.save()
+    return ranked[:limit] if limit is not None else ranked
 
-    ``up_to``: as of that listing day: only papers listed on or before it (for previews).
-    ``config``: turns on semantic matching when it says so (keywords only without it).
+
+def window(store: Store, previous: int | None, through: int, up_to: dt.date | None = None) -> list[Paper]:
+    """The papers a reader's next digest is chosen from: those first listed after their
+    previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
+    or, for a reader who never had one (None), the latest listing; none after ``through``.
+
+    ``up_to``: only papers listed on or before that day (a preview as of a past day).
     """
-    index = build_index(store, store.papers(up_to=up_to), config)
-    taken = [store.reserved_paper_ids(profile.user) for profile in profiles]
-    # The best max_papers that are not taken: what filtering a full ranking would keep.
-    if isinstance(index, PaperIndex):  # keywords only: all readers at once
-        ranked = rank_many(index, profiles, limit=[p.max_papers for p in profiles], skip=taken)
-    else:  # the semantic blend ranks one reader at a time
-        ranked = [
-            [m for m in index.rank(p) if m.paper.id not in skip][: p.max_papers]
-            for p, skip in zip(profiles, taken, strict=True)
-        ]
+    if previous is None:
+        papers = [p for p in store.latest_listing_papers(up_to) if p.id <= through]
+    else:
+        papers = store.papers_after(previous, through)
+    return [p for p in papers if up_to is None or p.first_seen <= up_to]
+
+
+class Windows:
+    """The rankers of one run, one per distinct window (most readers share the day's one)."""
+
+    def __init__(self, store: Store, config: Config | None = None) -> None:
+        self.store, self.config = store, config
+        self.stats = CollectionStats(store)  # the archive's counts, brought up to date
+        self.stats.refresh()
+        self.through = self.stats.through  # papers stored later wait for the next run
+        self._windows: dict[tuple[int | None, dt.date | None], list[Paper]] = {}
+        self._rankers: dict[tuple[int, ...], Ranker] = {}
+        self._days: dict[tuple[tuple[int, ...], dt.date | None], dt.date | None] = {}
+
+    def papers(self, user: str, up_to: dt.date | None = None) -> list[Paper]:
+        key = (self.store.previous_digest_through(user), up_to)
+        if key not in self._windows:
+            self._windows[key] = window(self.store, key[0], self.through, up_to)
+        return self._windows[key]
+
+    def latest_day(self, papers: Sequence[Paper], up_to: dt.date | None) -> dt.date | None:
+        """The latest listing day of a window (what an empty digest is dated)."""
+        key = (tuple(p.id for p in papers), up_to)
+        if key not in self._days:
+            self._days[key] = self.store.latest_day((p.id for p in papers), up_to)
+        return self._days[key]
+
+    def ranker(self, papers: Sequence[Paper]) -> Ranker:
+        key = tuple(p.id for p in papers)
+        if key not in self._rankers:
+            self._rankers[key] = build_index(self.store, papers, self.config, counts=self.stats)
+        return self._rankers[key]
+
+
+def next_digest(
+    store: Store,
+    profile: Profile,
+    now: dt.datetime,
+    *,
+    config: Config | None = None,
+    up_to: dt.date | None = None,
+    windows: Windows | None = None,
+) -> Digest:
+    """``profile``'s next digest as of ``now`` (see the module's docstring).
+
+    ``config`` turns on semantic matching when it says so (keywords only without it);
+    ``windows`` shares indexes between calls of one run.
+    """
+    (digest,) = next_digests(store, [profile], now, config=config, up_to=up_to, windows=windows)
+    return digest
+
+
+def next_digests(
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    *,
+    config: Config | None = None,
+    up_to: dt.date | None = None,
+    windows: Windows | None = None,
+) -> list[Digest]:
+    """:func:`next_digest` for every profile, readers with the same window ranked together."""
+    windows = windows or Windows(store, config)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    papers_of: dict[tuple[int, ...], list[Paper]] = {}
+    for i, profile in enumerate(profiles):
+        papers = windows.papers(profile.user, up_to)
+        key = tuple(p.id for p in papers)
+        groups.setdefault(key, []).append(i)
+        papers_of[key] = papers
+    ranked: list[list[Match]] = [[] for _ in profiles]
+    for key, members in groups.items():
+        if not key:
+            continue
+        index = windows.ranker(papers_of[key])
+        inside = set(key)
+        group = [profiles[i] for i in members]
+        taken = [store.reserved_paper_ids(p.user) & inside for p in group]
+        if isinstance(index, PaperIndex):  # keywords only: the whole group at once
+            results = rank_many(index, group, limit=[p.max_papers for p in group], skip=taken)
+        else:  # the semantic blend ranks one reader at a time
+            results = [
+                [m for m in index.rank(p) if m.paper.id not in skip][: p.max_papers]
+                for p, skip in zip(group, taken, strict=True)
+            ]
+        for i, matches in zip(members, results, strict=True):
+            ranked[i] = matches
     digests = []
     for profile, matches in zip(profiles, ranked, strict=True):
-        day = store.latest_day((m.paper.id for m in matches), up_to)
-        digests.append(Digest(profile=profile, matches=tuple(matches), day=day))
+        papers = windows.papers(profile.user, up_to)
+        day = store.latest_day((m.paper.id for m in matches), up_to) or windows.latest_day(papers, up_to)
+        digests.append(Digest(profile=profile, matches=tuple(matches), day=day, through=windows.through))
+    windows.stats.save()
     return digests
-
-
-def scheduled_digest(store: Store, index: Ranker, profile: Profile) -> Digest:
-    """Papers listed since the reader's previous digest (a new reader: the latest listing),
-    not sent nor queued to them, best first, at most max_papers."""
-    state = store.schedule_state(profile.user)
-    fresh = store.papers_listed_since(state[1]) if state else store.latest_listing_papers()
-    allowed = {p.id for p in fresh} - store.reserved_paper_ids(profile.user)
-    matches = [m for m in index.rank(profile) if m.paper.id in allowed][: profile.max_papers]
-    day = store.latest_day(m.paper.id for m in matches) or store.latest_day(p.id for p in fresh)
-    return Digest(profile=profile, matches=tuple(matches), day=day)

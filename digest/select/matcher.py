@@ -36,6 +36,7 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -99,11 +100,26 @@ class ProfileScores:
     excluded: np.ndarray  # bool: the paper matches one of the profile's exclusions
 
 
-class PaperIndex:
-    """An inverted index over a set of papers; build once, rank many profiles."""
+class CollectionCounts(Protocol):
+    """The collection a score's specificity is estimated from, when it is not the index's own
+    papers (a window of the archive ranked with the archive's counts: select.collection)."""
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
+    n: int
+
+    def df(self, norm: str) -> int: ...
+
+    def phrase_df(self, terms: Sequence[Term], joined: str) -> int: ...
+
+
+class PaperIndex:
+    """An inverted index over a set of papers; build once, rank many profiles.
+
+    ``counts``: the collection the specificities come from (default: these papers).
+    """
+
+    def __init__(self, papers: Sequence[Paper], counts: CollectionCounts | None = None) -> None:
         self.papers: tuple[Paper, ...] = tuple(papers)
+        self._counts = counts
         self._ids = np.array([p.id for p in self.papers], dtype=np.int64)
         # equal scores: more upvotes first (the daily papers' count), then the lower paper id
         votes = np.array([p.upvotes or 0 for p in self.papers], dtype=np.int64)
@@ -129,9 +145,9 @@ class PaperIndex:
         self.rows = 0
 
     @classmethod
-    def build(cls, papers: Sequence[Paper]) -> PaperIndex:
+    def build(cls, papers: Sequence[Paper], counts: CollectionCounts | None = None) -> PaperIndex:
         """Index ``papers`` (a listing, or every unsent paper) for ranking."""
-        return cls(papers)
+        return cls(papers, counts)
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -140,7 +156,17 @@ class PaperIndex:
 
     def specificity(self, norm: str) -> float:
         """How specific a word is, in (0, 1]: an idf against a fixed background."""
-        return self._specificity(self._postings.df(norm), background_rate(norm))
+        return self._specificity(self._df(norm), background_rate(norm))
+
+    # The collection's counts: these papers', or the archive's when ranking a window of it.
+    def _df(self, norm: str) -> int:
+        return self._postings.df(norm) if self._counts is None else self._counts.df(norm)
+
+    def _phrase_df(self, terms: tuple[Term, ...], joined: str, exact_docs: list[int]) -> int:
+        return len(exact_docs) if self._counts is None else self._counts.phrase_df(terms, joined)
+
+    def _collection_size(self) -> int:
+        return len(self.papers) if self._counts is None else self._counts.n
 
     def _specificity(self, df: int, prior_rate: float) -> float:
         """The idf of a rate estimated from the background, updated with this listing.
@@ -151,7 +177,7 @@ class PaperIndex:
         keeps a small listing from making rare words look common. The idf is scaled so
         that REFERENCE_RATE gives 1.
         """
-        others = max(len(self.papers) - 1, 0)
+        others = max(self._collection_size() - 1, 0)
         rate = (max(df - 1, 0) + RATE_PRIOR_STRENGTH * prior_rate) / (others + RATE_PRIOR_STRENGTH)
         idf = math.log(1.0 / max(rate, 1e-9)) / math.log(1.0 / REFERENCE_RATE)
         return min(1.0, max(idf, 0.02)) ** SPECIFICITY_POWER
@@ -225,7 +251,7 @@ class PaperIndex:
                 exact_docs.append(d)
         # The phrase's own rate: the background's rates of its words as if independent.
         prior = math.prod(background_rate(t.norm) for t in terms)
-        scores = self._bm25f(tf) * self._specificity(len(exact_docs), prior)
+        scores = self._bm25f(tf) * self._specificity(self._phrase_df(terms, joined, exact_docs), prior)
         row = self._store_row(scores)
         return _Phrase(terms, joined, row, np.array(exact_docs, dtype=int), spans)
 

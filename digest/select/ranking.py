@@ -11,7 +11,7 @@ import numpy as np
 
 from digest.config import Config, SemanticConfig
 from digest.models import Match, Paper, Profile
-from digest.select.matcher import PaperIndex
+from digest.select.matcher import CollectionCounts, PaperIndex
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,21 @@ def embedder_for(semantic: SemanticConfig):  # -> digest.semantic.Embedder
 
 
 def build_index(
-    store: Store, papers: Sequence[Paper], config: Config | None = None, embedder: object | None = None
+    store: Store,
+    papers: Sequence[Paper],
+    config: Config | None = None,
+    embedder: object | None = None,
+    counts: CollectionCounts | None = None,
 ) -> PaperIndex | Ranker:
     """A keyword index of ``papers``; with semantic matching on, blended with their embeddings
-    (stored ones reused, missing ones computed now and stored)."""
+    (stored ones reused, missing ones computed now and stored).
+
+    ``counts``: the collection the specificities come from (select.collection.CollectionStats
+    for a window of the archive); default: ``papers`` themselves.
+    """
     semantic = config.semantic if config is not None else None
     if semantic is None and embedder is None:
-        return PaperIndex.build(papers)
+        return PaperIndex.build(papers, counts)
     from digest.select.semantic import SemanticIndex
 
     key = semantic.key if semantic is not None else "injected"
@@ -55,7 +63,7 @@ def build_index(
             key, {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()}
         )
         stored.update(fresh)
-    return SemanticIndex(PaperIndex.build(papers), embedder, stored)  # type: ignore[arg-type]
+    return SemanticIndex(PaperIndex.build(papers, counts), embedder, stored)  # type: ignore[arg-type]
 
 
 def keyword_index(index: PaperIndex | Ranker) -> PaperIndex:

@@ -28,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 from digest.compose.preview import preview
 from digest.compose.render import Renderer, builtin_templates
 from digest.config import Config, ConfigError
+from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError
 from digest.models import Profile
 from digest.options import Option, declared
@@ -328,6 +329,8 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             apply_edit(config, user, _set_paused(False))
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
+        with Store(config.database) as store:  # resubscribing also lifts a hard bounce
+            Suppressions(store).release(user)
         return redirect(f"/u/{token}?done=resubscribed", code=303)
 
     return app

@@ -160,9 +160,11 @@ def test_preview_text_prints_the_plain_part_and_date_limits_the_listings(workspa
     now = workspace.cli("preview", "ada", "--text")
     assert now.exit_code == 0, now.output
     assert "Your research digest for Mar 16" in now.output and "Neuromorphic Audio" in now.output
-    assert "Matched: spiking neural networks" in now.output
+    # a reader who never had a digest starts with the latest listing, not the archive
+    assert "Matched: spiking neural networks" not in now.output
     past = workspace.cli("preview", "ada", "--text", "--date", "2026-03-15")
     assert "Your research digest for Mar 14" in past.output and "Neuromorphic Audio" not in past.output
+    assert "Matched: spiking neural networks" in past.output
     assert not list(workspace.root.glob("preview-*.html"))  # --text alone writes no file
     bad = workspace.cli("preview", "ada", "--date", "14 March")
     assert bad.exit_code == 2 and "'14 March'" in bad.output
@@ -180,4 +182,5 @@ def test_send_to_dir_writes_eml_files_and_a_dry_run_records_nothing(workspace, t
     assert files and "sent" in real.output
     assert b"Content-Type: multipart/alternative" in files[0].read_bytes()
     again = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
-    assert "Nothing new to send." in again.output  # writing the file counted as delivery
+    assert "already sent today at" in again.output  # writing the file counted as delivery
+    assert sorted((tmp_path / "mail").glob("*.eml")) == files

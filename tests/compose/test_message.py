@@ -13,12 +13,13 @@ from digest.compose.message import build_message, unsubscribe_links
 from digest.compose.mime import message_bytes
 from digest.compose.render import Rendered
 from digest.deliver.queue import send_digests
+from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.ingest.dumps import ingest
 from digest.models import Profile
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
+from digest.select.digests import next_digests
 from digest.signing import Signer
 from digest.store import Store
 
@@ -52,7 +53,7 @@ def send_all(ws: Workspace):
     config = ws.config
     with Store(config.database) as store:
         ingest(store, sorted(config.inbox.iterdir()), NOW)
-        digests = build_digests(store, load_profiles(config))
+        digests = next_digests(store, load_profiles(config), NOW)
         with SmtpSender(config.smtp) as sender:
             return send_digests(config, store, digests, sender, NOW)
 
@@ -151,7 +152,7 @@ class RefusingMailbox:
         return "250 OK"
 
 
-def test_a_refused_message_is_reported_and_its_papers_stay_unsent(tmp_path):
+def test_a_refused_address_is_reported_suppressed_and_its_papers_stay_unsent(tmp_path):
     with LocalSmtpServer(RefusingMailbox(refuse="bob@example.org")) as server:
         ws = Workspace(tmp_path, server.port)
         seed(ws)
@@ -161,9 +162,12 @@ def test_a_refused_message_is_reported_and_its_papers_stay_unsent(tmp_path):
         with Store(ws.config.database) as store:
             assert store.sent_paper_ids("bob") == set()
             assert len(store.sent_paper_ids("ada")) == 2
-    with LocalSmtpServer() as good:  # the server is fixed: bob gets his digest, ada nothing again
+    with LocalSmtpServer() as good:  # a 5xx for the address: bob gets nothing until released
         ws.config_path.write_text(ws.config_path.read_text().replace(str(server.port), str(good.port)))
-        outcomes = send_all(ws)
+        assert send_all(ws) == []
+        with Store(ws.config.database) as store:
+            assert Suppressions(store).release("bob")
+        outcomes = send_all(ws)  # released: his digest goes out, ada gets nothing again
         assert [(o.user, o.ok) for o in outcomes] == [("bob", True)]
 
 

@@ -20,7 +20,7 @@ from digest.demo.smtp_server import LocalSmtpServer, free_port
 from digest.errors import ConfigError
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
+from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
@@ -82,7 +82,7 @@ def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
 def queue_all(ws: Workspace, store: Store) -> None:
     config = ws.config
     ingest(store, [config.inbox / "day.txt"], NOW)
-    queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+    queue_digests(config, store, next_digests(store, load_profiles(config), NOW), NOW)
 
 
 def drain(config, store, start=NOW, step=dt.timedelta(minutes=30), passes=60):

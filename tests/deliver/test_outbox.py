@@ -11,7 +11,7 @@ from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
+from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
@@ -43,7 +43,7 @@ def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_mes
         config = ws.config
         with Store(config.database) as store:
             ingest(store, [config.inbox / "day.txt"], NOW)
-            (queued_id,) = queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+            (queued_id,) = queue_digests(config, store, next_digests(store, load_profiles(config), NOW), NOW)
             outbox = Outbox(store)
             assert [m.status for m in outbox.messages()] == [QUEUED]  # stored before any attempt
             with SmtpSender(config.smtp) as sender:
@@ -53,7 +53,7 @@ def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_mes
             assert NOW + dt.timedelta(seconds=48) <= first.retry_at <= NOW + dt.timedelta(seconds=60)
             assert first.reply.startswith("451")
             # the papers are reserved: a new digest does not repeat them
-            assert build_digests(store, load_profiles(config))[0].matches == ()
+            assert next_digests(store, load_profiles(config), NOW)[0].matches == ()
             with SmtpSender(config.smtp) as sender:
                 assert deliver_due(config, store, sender, NOW + dt.timedelta(seconds=30)) == []
                 handler.reply = "250 OK"
@@ -74,11 +74,11 @@ def test_a_permanent_refusal_fails_the_message_and_frees_its_papers(tmp_path):
         config = ws.config
         with Store(config.database) as store:
             ingest(store, [config.inbox / "day.txt"], NOW)
-            queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+            queue_digests(config, store, next_digests(store, load_profiles(config), NOW), NOW)
             with SmtpSender(config.smtp) as sender:
                 (outcome,) = deliver_due(config, store, sender, NOW)
             assert not outcome.ok and outcome.retry_at is None
             (msg,) = Outbox(store).messages()
             assert msg.status == FAILED and msg.last_error == "554 5.7.1 rejected"
             assert store.sent_paper_ids("ada") == set()
-            assert len(build_digests(store, load_profiles(config))[0].matches) == 1
+            assert len(next_digests(store, load_profiles(config), NOW)[0].matches) == 1

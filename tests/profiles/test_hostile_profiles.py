@@ -98,9 +98,8 @@ def test_run_once_serves_the_others_and_reports_a_broken_profile_file(mail_works
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"r{i}@example.org" for i in range(3)]
 
 
-def test_send_digests_queues_everybody_else_and_reports_the_reader_whose_message_fails(mail_workspace):
-    from digest.deliver.queue import send_digests
-    from digest.select.digests import build_digests
+def test_send_queues_everybody_else_and_reports_the_reader_whose_message_fails(mail_workspace):
+    from digest.daemon.sendnow import send_now
 
     readers(mail_workspace, now=NOW)
     config = mail_workspace.config
@@ -108,7 +107,7 @@ def test_send_digests_queues_everybody_else_and_reports_the_reader_whose_message
         ingest(store, [config.inbox / "day.txt"], NOW)
         profiles = load_profiles(config)
         profiles[0] = dataclasses.replace(profiles[0], email="eve\0@example.org")
-        outcomes = send_digests(config, store, build_digests(store, profiles), None, NOW)
+        outcomes = send_now(config, store, profiles, None, NOW).delivered
     by_user = {o.user: o for o in outcomes}
     assert not by_user["r0"].ok and "cannot build the message" in by_user["r0"].reply
     assert by_user["r1"].ok and by_user["r2"].ok

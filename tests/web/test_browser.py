@@ -14,7 +14,7 @@ from digest.deliver.queue import send_digests
 from digest.deliver.transports import SmtpSender
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
+from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, make_dump
@@ -41,8 +41,11 @@ exclude: [medical]
 PAPERS = [
     ("Spiking Neural Networks at Scale", "We scale spiking neural networks to a billion neurons."),
     ("Neuromorphic Vision", "Event cameras on neuromorphic chips."),
-    ("Quantum Error Correction with Surface Codes", "A quantum memory with low overhead."),
     ("Gardening Robots", "Robots that water plants."),
+]
+NEXT_DAY = [
+    ("Quantum Error Correction with Surface Codes", "A quantum memory with low overhead."),
+    ("Neuromorphic Vision", "Event cameras on neuromorphic chips."),  # listed again: sent already
 ]
 
 
@@ -62,7 +65,7 @@ def send_everything(ws, smtp_server):
     config = ws.config
     with Store(config.database) as store:
         ingest(store, sorted(config.inbox.iterdir()), NOW)
-        digests = build_digests(store, load_profiles(config))
+        digests = next_digests(store, load_profiles(config), NOW)
         with SmtpSender(config.smtp) as sender:
             outcomes = send_digests(config, store, digests, sender, NOW)
     assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
@@ -78,11 +81,15 @@ def test_from_the_email_link_add_a_keyword_see_the_preview_change_and_save(
     url = re.search(r'<a href="([^"]+)"[^>]*>Change your interests</a>', html)[1]
     assert url.startswith(web_workspace.base_url + "/u/")
     path = web_workspace.root / "profiles" / "ada.yaml"
+    # The next listing arrives: the next digest is chosen from it.
+    with Store(web_workspace.config.database) as store:
+        day2 = web_workspace.dump("day2.txt", make_dump("Mar 15", NEXT_DAY), where="later")
+        ingest(store, [day2], NOW)
     with web_workspace.serve():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url)
         frame = page.frame_locator("#preview")
-        # Everything that matched was just sent: the next digest is empty until a new keyword.
+        # What matched in the new listing was sent already: empty until a new keyword.
         frame.locator("h1").filter(has_text="Nothing new today, Ada Lovelace").wait_for()
         page.fill("#new-kw", "quantum")
         page.fill("#new-weight", "2")

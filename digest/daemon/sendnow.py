@@ -1,0 +1,142 @@
+"""`digest send`: each reader's digest for the current period, now, instead of at their time.
+
+A digest sent by hand counts as the period's digest for the daemon (the same transaction
+queues it and marks the period done), so `send` then `run` mails a reader once. A second
+`send` in the same period queues nothing new: it retries what waits for that reader and
+says what happened to the period's digest. ``force`` makes a new digest of whatever is new
+since the previous one, for people who want it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from digest.compose.outgoing import Outgoing, prepare
+from digest.compose.render import Renderer
+from digest.config import Config
+from digest.daemon.slots import current_period
+from digest.daemon.tick import queue_for_period
+from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
+from digest.deliver.outbox import Outbox, OutboxEntry
+from digest.deliver.suppressions import Suppressions
+from digest.models import Digest, Profile
+from digest.select.digests import Windows, next_digests
+from digest.store import FAILED, QUEUED, SENT, Store
+
+log = logging.getLogger(__name__)
+
+# What `send` does for a reader
+NEW, ALREADY, NOTHING, PAUSED, SUPPRESSED = "new", "already", "nothing", "paused", "suppressed"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What `send` does for one reader in the current period."""
+
+    profile: Profile
+    period: str
+    action: str  # NEW | ALREADY | NOTHING | PAUSED | SUPPRESSED
+    digest: Digest | None  # the new digest (NEW, NOTHING)
+    note: str  # for ALREADY / SUPPRESSED: what happened to the period's digest
+
+    @property
+    def papers(self) -> int:
+        return len(self.digest.matches) if self.digest else 0
+
+
+@dataclass(frozen=True)
+class SendReport:
+    planned: tuple[Planned, ...]
+    queued: tuple[Outgoing, ...]
+    delivered: tuple[SendOutcome, ...]
+
+
+def plan_send(
+    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime, *, force: bool = False
+) -> list[Planned]:
+    """What `send` would do for every reader now (nothing is written): `send --dry-run`."""
+    suppressions = Suppressions(store)
+    plans: list[Planned | None] = [None] * len(profiles)
+    wanted: list[int] = []
+    for i, p in enumerate(profiles):
+        period = current_period(p, now)
+        state = store.schedule_state(p.user)
+        blocked = suppressions.blocking(p)
+        if p.paused:
+            plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
+        elif blocked is not None:
+            plans[i] = Planned(p, period, SUPPRESSED, None, f"suppressed: {blocked.describe()}")
+        elif state is not None and state[0] >= period and not force:
+            plans[i] = Planned(p, period, ALREADY, None, already_note(store, p, state[1], now))
+        else:
+            wanted.append(i)
+    windows = Windows(store, config)
+    for start in range(0, len(wanted), 100):
+        chunk = wanted[start : start + 100]
+        digests = next_digests(store, [profiles[i] for i in chunk], now, config=config, windows=windows)
+        for i, digest in zip(chunk, digests, strict=True):
+            action = NEW if digest.matches or profiles[i].send_empty else NOTHING
+            plans[i] = Planned(profiles[i], current_period(profiles[i], now), action, digest, "")
+    return [p for p in plans if p is not None]
+
+
+def send_now(
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    sender: Sender | SenderFactory | None,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    renderer: Renderer | None = None,
+) -> SendReport:
+    """Queue each reader's digest for the current period (unless the period has one), then
+    deliver what is due for these readers, retrying at once what waits for them."""
+    renderer = renderer or Renderer(config.templates)
+    outbox = Outbox(store)
+    planned = plan_send(config, store, profiles, now, force=force)
+    queued = []
+    unbuilt: list[SendOutcome] = []
+    for plan in planned:
+        if plan.action == NEW and plan.digest is not None:
+            try:
+                out = prepare(config, plan.digest, renderer, now)
+                out.data  # noqa: B018 - built now: a message that cannot be built is this reader's failure
+            except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+                p = plan.profile
+                error = f"cannot build the message: {type(e).__name__}: {e}"
+                log.error("digest for %s not queued: %s", p.user, error)
+                unbuilt.append(SendOutcome(p.user, p.email, len(plan.digest.matches), "", False, error))
+                continue
+            queue_for_period(store, outbox, out, plan.period, now)
+            queued.append(out)
+    users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
+    outbox.retry_now(users, now)
+    delivered = deliver_due(config, store, sender, now, users=users)
+    return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
+
+
+def already_note(store: Store, profile: Profile, made_at: dt.datetime, now: dt.datetime) -> str:
+    """'already sent today at 07:02', in the reader's time zone, from the period's message."""
+    entries = Outbox(store).entries(user=profile.user)
+    entry: OutboxEntry | None = entries[-1] if entries and entries[-1].created_at >= made_at else None
+    if entry is None:
+        return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
+    if entry.status == SENT and entry.sent_at is not None:
+        return f"already sent {_day_at(profile, entry.sent_at, now)}"
+    if entry.status == QUEUED:
+        return f"already queued {_day_at(profile, entry.created_at, now)}; waiting, retried now"
+    if entry.status == FAILED:
+        return f"already attempted {_day_at(profile, entry.created_at, now)}: {entry.last_error}"
+    return f"already done {_day_at(profile, made_at, now)}"
+
+
+def _day_at(profile: Profile, moment: dt.datetime, now: dt.datetime) -> str:
+    zone = ZoneInfo(profile.timezone)
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    day = "today" if local.date() == today else f"on {local:%a %Y-%m-%d}"
+    return f"{day} at {local:%H:%M}"

@@ -1,0 +1,166 @@
+"""Collection statistics kept in the database, incrementally: what the scores need to know
+about the whole archive (how many papers, how many have a word, how many have a phrase),
+so that a digest ranks only its window and a paper scores the same in any index.
+
+The matcher's specificity of a word is an idf smoothed with the collection's own counts
+(docs/scoring.md). Ranking a reader's window (the day's listing) with the window's counts
+would make a paper's score depend on which other papers happen to be in the index; these
+counts are the archive's, the very numbers a :class:`PaperIndex` of every stored paper
+computes from its own postings (tests/select/test_collection.py checks that).
+
+Kept in three tables (schema version 5):
+
+- ``paper_terms``: an FTS5 index (document ids only) of the words and the joined two-word
+  spellings ("event-driven" as "eventdriven") of every paper, each word written as the hex
+  of its normalized form, so that SQLite's tokenizer never splits or folds it;
+- ``term_stats``: the document frequency of each word or phrase asked for so far, with the
+  last paper it counts; a later run counts only the papers after it;
+- ``collection_state``: the last paper indexed, and how many there are.
+
+:meth:`CollectionStats.refresh` indexes the papers stored since the last call (the daemon
+calls it after each ingest; everything that ranks a window calls it before ranking).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from digest.select.postings import Postings, Term
+from digest.select.text import join_norm, tokenize
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # papers indexed per transaction
+
+
+def _hex(norm: str) -> str:
+    return norm.encode("utf-8").hex()
+
+
+def _quoted(norm: str) -> str:
+    return f'"{_hex(norm)}"'
+
+
+def paper_terms(title: str, abstract: str) -> tuple[set[str], set[str]]:
+    """(the paper's word norms, its joined two-word spellings), as the matcher's postings see them."""
+    words: set[str] = set()
+    pairs: set[str] = set()
+    for text in (title, abstract):
+        prev = None
+        for tok in tokenize(text):
+            words.add(tok.norm)
+            if tok.joined and prev is not None:
+                pairs.add(join_norm([prev.surface, tok.surface]))
+            prev = tok
+    return words, pairs
+
+
+class CollectionStats:
+    """The archive's counts for the matcher's specificity, read from (and kept in) the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+        self._df: dict[str, int] = {}
+        self._pending: dict[str, tuple[int, int]] = {}  # key -> (df, through), to be written
+        self.through, self.n = self._state()
+
+    def _state(self) -> tuple[int, int]:
+        row = self.db.execute("SELECT through, papers FROM collection_state WHERE id = 1").fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    # -- keeping up with the store -------------------------------------------------------
+
+    def refresh(self) -> int:
+        """Index the papers stored since the last refresh; returns how many."""
+        added = 0
+        while True:
+            with self.store.transaction() as db:
+                through, n = self._state()
+                rows = db.execute(
+                    "SELECT id, title, abstract FROM papers WHERE id > ? ORDER BY id LIMIT ?",
+                    (through, CHUNK),
+                ).fetchall()
+                if not rows:
+                    break
+                for pid, title, abstract in rows:
+                    words, pairs = paper_terms(title, abstract)
+                    db.execute(
+                        "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?,?,?)",
+                        (pid, " ".join(map(_hex, words)), " ".join(map(_hex, pairs))),
+                    )
+                db.execute(
+                    "INSERT INTO collection_state (id, through, papers) VALUES (1, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET through = excluded.through, papers = excluded.papers",
+                    (rows[-1][0], n + len(rows)),
+                )
+                added += len(rows)
+        if added:
+            log.info("collection statistics: %d new papers indexed", added)
+        self.through, self.n = self._state()
+        return added
+
+    # -- the counts ----------------------------------------------------------------------
+
+    def df(self, norm: str) -> int:
+        """How many stored papers have the word (or its joined two-word spelling)."""
+        key = "w:" + norm
+        if key not in self._df:
+            self._df[key] = self._count(key, _quoted(norm), None)
+        return self._df[key]
+
+    def phrase_df(self, terms: Sequence[Term], joined: str) -> int:
+        """How many stored papers have the phrase itself (in any of its spellings)."""
+        key = "p:" + " ".join(t.norm for t in terms) + "|" + joined
+        if key not in self._df:
+            every = " AND ".join(_quoted(t.norm) for t in terms)
+            self._df[key] = self._count(key, f"({every}) OR {_quoted(joined)}", (tuple(terms), joined))
+        return self._df[key]
+
+    def _count(self, key: str, query: str, phrase: tuple[tuple[Term, ...], str] | None) -> int:
+        row = self.db.execute("SELECT df, through FROM term_stats WHERE key = ?", (key,)).fetchone()
+        df, start = (row[0], row[1]) if row else (0, 0)
+        if start >= self.through:
+            return df
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT rowid FROM paper_terms WHERE paper_terms MATCH ? AND rowid > ? AND rowid <= ?",
+                (query, start, self.through),
+            )
+        ]
+        df += len(ids) if phrase is None else self._with_phrase(ids, *phrase)
+        self._pending[key] = (df, self.through)
+        return df
+
+    def _with_phrase(self, ids: list[int], terms: tuple[Term, ...], joined: str) -> int:
+        """How many of these papers have the phrase itself (as the matcher decides it)."""
+        found = 0
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            texts = self.db.execute(
+                f"SELECT title, abstract FROM papers WHERE id IN ({marks}) ORDER BY id", chunk
+            ).fetchall()
+            postings = Postings([(t, a) for t, a in texts])
+            found += sum(
+                1
+                for d in range(len(texts))
+                if any(postings.evidence(terms, joined, d, f).exact for f in (0, 1))
+            )
+        return found
+
+    def save(self) -> None:
+        """Keep the counts computed since the last save (one transaction)."""
+        if not self._pending:
+            return
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT INTO term_stats (key, df, through) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE "
+                "SET df = excluded.df, through = excluded.through "
+                "WHERE excluded.through > term_stats.through",
+                [(key, df, through) for key, (df, through) in self._pending.items()],
+            )
+        self._pending.clear()

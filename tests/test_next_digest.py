@@ -1,0 +1,213 @@
+"""A reader's next digest, end to end with a real SMTP server: whatever mix of `send`, the
+daemon's ticks, failures and bounces, a reader gets at most one digest per period, and
+`preview` shows exactly what is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from digest.compose.preview import preview
+from digest.daemon.sendnow import ALREADY, send_now
+from digest.daemon.status import collect_status, format_status
+from digest.daemon.tick import run_once
+from digest.deliver.outbox import Outbox
+from digest.deliver.suppressions import Suppressions
+from digest.demo.smtp_server import LocalSmtpServer, Received, free_port
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+DAY_1 = [("Neuromorphic Day One", "Spikes."), ("Neuromorphic Leftover", "spikes"), ("Soup", "Soup.")]
+DAY_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
+ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\nmax_papers: 1\n'
+
+
+def add_dump(ws: Workspace, name: str, day: str, papers, now: dt.datetime) -> None:
+    path = ws.dump(name, make_dump(day, papers), where="dumps", mtime=now)
+    with Store(ws.config.database) as store:
+        ingest(store, [path], now)
+
+
+def send(ws: Workspace, now: dt.datetime, force: bool = False):
+    config = ws.config
+    with Store(config.database) as store:  # the configured transport: SMTP
+        return send_now(config, store, load_profiles(config), None, now, force=force)
+
+
+def tick(ws: Workspace, now: dt.datetime):
+    config = ws.config
+    with Store(config.database) as store:
+        return run_once(config, store, load_profiles(config), None, now)
+
+
+def titles(received: Received) -> list[str]:
+    text = received.message.get_body(("plain",)).get_content()
+    return [line.split(". ", 1)[1] for line in text.splitlines() if line[:1].isdigit() and ". " in line]
+
+
+def test_send_then_the_daemon_at_the_send_time_mails_the_reader_once(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    report = send(ws, MON_0700)
+    assert [o.ok for o in report.delivered] == [True]
+    status = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(minutes=1)))
+    assert "due now" not in status and "0 papers at 2026-03-17 07:30 UTC" in status
+    for minutes in (30, 31, 45, 200):  # the daemon's ticks through the send time and grace
+        assert tick(ws, MON_0700 + dt.timedelta(minutes=minutes)).scheduled == ()
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_second_send_in_the_period_queues_nothing_and_says_so_and_force_sends_whats_new(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    send(ws, MON_0700 + dt.timedelta(minutes=2))
+    again = send(ws, MON_0700 + dt.timedelta(minutes=10))
+    (plan,) = again.planned
+    assert plan.action == ALREADY and plan.note == "already sent today at 07:02"
+    assert again.queued == () and len(smtp_server.messages) == 1  # not the leftover paper
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, MON_0700 + dt.timedelta(minutes=20))
+    forced = send(ws, MON_0700 + dt.timedelta(minutes=30), force=True)
+    assert [o.ok for o in forced.delivered] == [True]
+    assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]  # new since the first
+
+
+def test_failed_sends_queue_one_digest_for_the_period_that_goes_out_when_the_server_is_back(tmp_path):
+    with LocalSmtpServer() as server:
+        dead = free_port()
+        ws = Workspace(tmp_path, dead)  # nobody listens there: the server is down
+        ws.profile("ada", ADA)
+        add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+        for minutes in (0, 5, 10):
+            report = send(ws, MON_0700 + dt.timedelta(minutes=minutes))
+            assert [o.unreachable for o in report.delivered] == [True]
+        tick(ws, MON_0700 + dt.timedelta(minutes=31))
+        with Store(ws.config.database) as store:
+            assert len(Outbox(store).messages()) == 1  # retried, never queued again
+        ws.config_path.write_text(ws.config_path.read_text().replace(str(dead), str(server.port)))
+        report = send(ws, MON_0700 + dt.timedelta(minutes=40))  # retried at once, not queued anew
+        assert [(o.ok, o.papers) for o in report.delivered] == [(True, 1)]
+        tick(ws, MON_0700 + dt.timedelta(minutes=50))
+        assert len(server.messages) == 1
+
+
+@dataclass
+class RefusingMailbox:
+    """A real SMTP server that refuses one address for good and counts the attempts."""
+
+    refuse: str
+    messages: list[Received] = field(default_factory=list)
+    refused: int = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            self.refused += 1
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def test_a_550_address_is_attempted_once_until_the_reader_is_released(tmp_path):
+    handler = RefusingMailbox(refuse="ada@example.org")
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port)
+        ws.profile("ada", ADA)
+        add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+        assert [o.reply for o in send(ws, MON_0700).delivered] == ["550 5.1.1 mailbox unavailable"]
+        add_dump(ws, "d2.txt", "Mar 16", DAY_2, MON_0700 + dt.timedelta(hours=20))
+        send(ws, MON_0700 + dt.timedelta(days=1))
+        send(ws, MON_0700 + dt.timedelta(days=1), force=True)
+        tick(ws, MON_0700 + dt.timedelta(days=2, minutes=30))
+        assert handler.refused == 1
+        status = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(days=2)))
+        assert "Suppressed readers" in status and "550 5.1.1 mailbox unavailable" in status
+        assert "suppressed (hard bounce)" in status
+        released = ws.cli("suppressed", "--release", "ada")
+        assert released.exit_code == 0, released.output
+        send(ws, MON_0700 + dt.timedelta(days=2, hours=1))
+        assert handler.refused == 2  # tried again once released
+
+
+def test_a_new_address_in_the_profile_lifts_the_suppression(tmp_path):
+    handler = RefusingMailbox(refuse="ada@example.org")
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port)
+        ws.profile("ada", ADA)
+        add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+        send(ws, MON_0700)
+        ws.profile("ada", ADA.replace("ada@example.org", "ada@example.net"))
+        with Store(ws.config.database) as store:
+            (profile,) = load_profiles(ws.config)
+            assert Suppressions(store).blocking(profile) is None
+        tick(ws, MON_0700 + dt.timedelta(days=1, minutes=30))
+        assert [m.rcpt_tos for m in server.messages] == [["ada@example.net"]]
+
+
+def normalize(raw: bytes) -> bytes:
+    """The message less what differs between two builds of it: Message-ID and MIME boundary."""
+    text = raw.decode()
+    text = re.sub(r"^Message-ID: .*$", "Message-ID: <MESSAGE-ID>", text, flags=re.M)
+    for boundary in set(re.findall(r'boundary="([^"]+)"', text)):
+        text = text.replace(boundary, "<BOUNDARY>")
+    return text.encode()
+
+
+def test_preview_is_byte_for_byte_what_the_daemon_sends_a_new_reader(mail_workspace, smtp_server):
+    ws = mail_workspace
+    add_dump(
+        ws, "d0.txt", "Mar 1", [("Neuromorphic in March", "old spikes")], MON_0700 - dt.timedelta(days=15)
+    )
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))
+    at = MON_0700 + dt.timedelta(minutes=30)
+    shown = preview(ws.config, "ada", at)
+    assert sorted(m.paper.title for m in shown.digest.matches) == [
+        "Neuromorphic Day One",
+        "Neuromorphic Leftover",
+    ]
+    tick(ws, at)
+    (received,) = smtp_server.messages
+    assert normalize(received.data) == normalize(shown.data)
+    assert received.message["Date"] == shown.message["Date"]
+
+
+def test_preview_after_a_digest_shows_only_what_came_since(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    tick(ws, MON_0700 + dt.timedelta(minutes=30))
+    assert preview(ws.config, "ada", MON_0700 + dt.timedelta(hours=1)).digest.matches == ()
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, MON_0700 + dt.timedelta(hours=20))
+    at = MON_0700 + dt.timedelta(days=1, minutes=30)
+    shown = preview(ws.config, "ada", at)
+    tick(ws, at)
+    assert normalize(smtp_server.messages[1].data) == normalize(shown.data)
+    assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
+
+
+def test_rank_next_ranks_the_next_digests_window_and_status_counts_it(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))
+    add_dump(
+        ws, "d0.txt", "Mar 1", [("Neuromorphic in March", "old spikes")], MON_0700 - dt.timedelta(days=15)
+    )
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    everything = ws.cli("rank", "ada")
+    assert "Neuromorphic in March" in everything.output
+    window = ws.cli("rank", "ada", "--next")
+    assert window.exit_code == 0, window.output
+    assert "Neuromorphic in March" not in window.output and "Neuromorphic Day One" in window.output
+    status = format_status(collect_status(ws.config, MON_0700))
+    assert "2 papers at 2026-03-16 07:30 UTC" in status
