@@ -13,7 +13,7 @@ from digest.deliver.queue import queue_digests
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import build_digests
+from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
@@ -34,7 +34,7 @@ def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
 def queue_all(ws: Workspace, store: Store) -> None:
     config = ws.config
     ingest(store, [config.inbox / "day.txt"], NOW)
-    queue_digests(config, store, build_digests(store, load_profiles(config)), NOW)
+    queue_digests(config, store, next_digests(store, load_profiles(config), NOW, config=config), NOW)
 
 
 class HangsAfterData:
