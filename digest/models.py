@@ -10,14 +10,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.checks import Bool, Choice, Clock, Email, Int, Number, Terms, Text, TimeZone, Weekday, Weights
+from digest.options import option
+
 
 @dataclass(frozen=True)
 class Entry:
-    """One paper as it stands in a listing dump."""
+    """One paper as it stands in a listing dump: what its format tells (the rest stays empty)."""
 
     title: str
     abstract: str
-    line: int  # line of the title in the dump (1-based), for error messages
+    line: int  # line of the title in the dump (1-based; the item's number in a JSON array)
+    arxiv_id: str | None = None  # without version, e.g. "2403.01234" or "hep-th/9901001"
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # arXiv categories, the primary one first
+    code_url: str | None = None
+    project_url: str | None = None
+    upvotes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -26,18 +35,26 @@ class Listing:
 
     source: Path
     day: dt.date
-    entries: tuple[Entry, ...]
-    sha256: str  # of the raw bytes: the same dump ingested twice is recognised
+    entries: tuple[Entry, ...]  # may be empty: a weekend or holiday feed with no announcements
+    sha256: str  # of the content: the same dump ingested twice is recognised
+    format: str = "trending"  # the reader that read it: trending | hf_daily | arxiv_atom | arxiv_rss
 
 
 @dataclass(frozen=True, slots=True)
 class Paper:
-    """A paper in the store, deduplicated across listings by its normalized title."""
+    """A paper in the store: one per arXiv id where a source gives one, else per normalized title,
+    with the union of what every source told about it."""
 
     id: int
     title: str
     abstract: str
     first_seen: dt.date  # day of the first listing it appeared in
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    code_url: str | None = None
+    project_url: str | None = None
+    upvotes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +67,67 @@ class Interest:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """A reader: who they are, what they want, when they want it."""
+    """A reader: who they are, what they want, when they want it.
+
+    Each field read from the profile file is declared here once, as an option: its check, its
+    help, whether `digest profile set` changes it and how the web form asks for it. The
+    defaults for a loaded profile come from the config (``inherit``); the ones below are for
+    code that makes a Profile itself.
+    """
 
     user: str  # the profile file's stem
-    email: str
-    interests: tuple[Interest, ...]
-    exclude: tuple[str, ...] = ()
-    name: str | None = None
-    timezone: str = "UTC"
-    send_at: dt.time = dt.time(7, 0)
-    max_papers: int = 10
-    min_score: float = 0.0
-    frequency: str = "daily"  # daily | weekdays | weekly
-    weekday: int = 0  # for weekly digests: 0 = Monday ... 6 = Sunday
-    paused: bool = False  # a paused reader gets nothing until unpaused
-    send_empty: bool = False  # on a day with nothing to send: a short "nothing today" note
+    email: str = option(Email(), required=True, help="where the digests go")
+    interests: tuple[Interest, ...] = option(
+        Weights(Interest),
+        required=True,
+        set_by="`digest profile add/remove` for interests",
+        help="keyword or phrase -> weight (default 1)",
+    )
+    exclude: tuple[str, ...] = option(
+        Terms(),
+        default=(),
+        set_by="`digest profile exclude` for exclusions",
+        help="papers matching any of these are left out",
+    )
+    name: str | None = option(Text(), default=None, help="the reader's name, for the greeting")
+    frequency: str = option(
+        Choice({"daily": "Every day", "weekdays": "Monday to Friday", "weekly": "Once a week"}),
+        default="daily",
+        label="How often",
+        help="daily | weekdays | weekly",
+    )
+    weekday: int = option(  # 0 = Monday ... 6 = Sunday
+        Weekday(),
+        default=0,
+        only_with=("frequency", "weekly"),
+        label="On",
+        help="the day of a weekly digest (monday ... sunday)",
+    )
+    send_at: dt.time = option(
+        Clock(), default=dt.time(7, 0), inherit="send_at", label="At", help="local time of the digest"
+    )
+    timezone: str = option(
+        TimeZone(), default="UTC", inherit="timezone", label="Time zone", help="IANA time zone name"
+    )
+    max_papers: int = option(
+        Int(1, 1000),
+        default=10,
+        inherit="max_papers",
+        label="Papers at most",
+        help="at most this many papers",
+    )
+    min_score: float = option(
+        Number(0, maximum=1000), default=0.0, inherit="min_score", help="leave out papers scoring below this"
+    )
+    paused: bool = option(
+        Bool(),
+        default=False,
+        label="Pause my digest (nothing is sent until you untick this)",
+        help="a paused reader gets nothing until unpaused",
+    )
+    send_empty: bool = option(
+        Bool(), default=False, help='on a day with nothing to send: a short "nothing today" note'
+    )
     source: Path | None = None
 
     @property

@@ -1,5 +1,8 @@
-"""The database schema, as the migrations that build it: ``MIGRATIONS[n]`` takes a database
-from version n to n + 1 (``PRAGMA user_version``); digest.store applies them in order."""
+"""The database schema, as the migrations that build it.
+
+The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` takes a database
+from version n to n + 1, so later releases migrate existing files in place (never by copy).
+"""
 
 from __future__ import annotations
 
@@ -88,7 +91,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (paper_id, model)
     );
     """,
-    # 3 -> 4: a reader's window (papers added since their previous digest) by index; bounces
+    # 3 -> 4: papers known by their arXiv id across sources, with authors, categories, links and
+    # upvotes; each listing's format; what was fetched from where (for conditional requests and
+    # `digest status`). Existing rows keep every value; the new columns start empty.
+    """
+    ALTER TABLE papers ADD COLUMN arxiv_id TEXT;         -- without version; NULL if no source gave one
+    ALTER TABLE papers ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';     -- JSON array of names
+    ALTER TABLE papers ADD COLUMN categories TEXT NOT NULL DEFAULT '[]';  -- JSON, primary first
+    ALTER TABLE papers ADD COLUMN code_url TEXT;
+    ALTER TABLE papers ADD COLUMN project_url TEXT;
+    ALTER TABLE papers ADD COLUMN upvotes INTEGER;
+    CREATE UNIQUE INDEX papers_arxiv_id ON papers(arxiv_id) WHERE arxiv_id IS NOT NULL;
+    ALTER TABLE listings ADD COLUMN format TEXT NOT NULL DEFAULT 'trending';
+    CREATE TABLE fetches (
+        url           TEXT PRIMARY KEY,
+        source        TEXT NOT NULL,             -- the source's name in the config
+        etag          TEXT,                      -- validators for the next conditional request
+        last_modified TEXT,
+        attempted_at  TEXT NOT NULL,
+        outcome       TEXT NOT NULL,             -- listing | empty | not_modified | failed
+        detail        TEXT NOT NULL DEFAULT '',  -- what was stored, or why it failed
+        succeeded_at  TEXT                       -- the last attempt that was not a failure
+    );
+    CREATE INDEX fetches_source ON fetches(source, attempted_at);
+    """,
+    # 4 -> 5: a reader's window (papers added since their previous digest) by index; bounces
     """
     CREATE INDEX papers_added ON papers(added_at);
     -- the newest paper when the message's digest was chosen: the next one starts after it
@@ -101,7 +128,7 @@ MIGRATIONS: tuple[str, ...] = (
         at          TEXT NOT NULL
     );
     """,
-    # 4 -> 5: the archive's word and phrase counts, kept incrementally (select.collection)
+    # 5 -> 6: the archive's word and phrase counts, kept incrementally (select.collection)
     """
     CREATE VIRTUAL TABLE paper_terms USING fts5(
         words, pairs, content='', detail=none, tokenize='ascii'
@@ -118,3 +145,4 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import StoreError
-from digest.models import Listing, Paper
-from digest.schema import MIGRATIONS
+from digest.models import Entry, Listing, Paper
+from digest.schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = len(MIGRATIONS)
 
 # An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
@@ -97,7 +96,7 @@ class Store:
             )
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
-                for statement in _statements(MIGRATIONS[v]):
+                for statement in sql_statements(MIGRATIONS[v]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {v + 1}")
             log.info("database %s migrated to schema version %d", self.path, v + 1)
@@ -109,42 +108,89 @@ class Store:
     # -- listings and papers -------------------------------------------------------------
 
     def add_listing(self, listing: Listing, now: dt.datetime) -> IngestResult:
-        """Store a listing and its papers in one transaction; a listing seen before adds nothing."""
+        """Store a listing and its papers in one transaction; a listing seen before adds nothing,
+        nor does one with no papers (a weekend feed). A paper is found by its arXiv id, else by its
+        normalized title, and gains what this listing knows that the store did not."""
         stamp = iso(now)
+        if not listing.entries:
+            return IngestResult(listing.source, listing.day, False, 0, 0, 0)
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
             listing_id = db.execute(
-                "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
-                (listing.sha256, listing.day.isoformat(), str(listing.source), len(listing.entries), stamp),
+                "INSERT INTO listings (sha256, day, source, entries, ingested_at, format) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    listing.sha256,
+                    listing.day.isoformat(),
+                    str(listing.source),
+                    len(listing.entries),
+                    stamp,
+                    listing.format,
+                ),
             ).lastrowid
             new = known = 0
             for position, entry in enumerate(listing.entries):
-                key = title_key(entry.title)
-                row = db.execute("SELECT id, first_seen FROM papers WHERE key = ?", (key,)).fetchone()
-                if row is None:
-                    paper_id = db.execute(
-                        "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?)",
-                        (key, entry.title, entry.abstract, listing.day.isoformat(), stamp),
-                    ).lastrowid
-                    new += 1
-                else:
-                    paper_id = row[0]
-                    if listing.day.isoformat() < row[1]:  # an older listing arrived late
-                        db.execute(
-                            "UPDATE papers SET first_seen = ? WHERE id = ?",
-                            (listing.day.isoformat(), paper_id),
-                        )
-                    known += 1
+                paper_id, added = self._upsert_paper(entry, listing.day, stamp)
+                new, known = new + added, known + (not added)
                 db.execute(
                     "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) VALUES (?,?,?)",
                     (listing_id, paper_id, position),
                 )
         return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
 
+    def _upsert_paper(self, entry: Entry, day: dt.date, stamp: str) -> tuple[int, bool]:
+        """(paper id, whether it is new). Inside add_listing's transaction."""
+        db, key = self.db, title_key(entry.title)
+        row = None
+        if entry.arxiv_id:
+            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE arxiv_id = ?", (entry.arxiv_id,)).fetchone()
+        if row is None:
+            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE key = ?", (key,)).fetchone()
+            if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
+                row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
+        if row is None:
+            paper_id = db.execute(
+                "INSERT INTO papers (key, title, abstract, first_seen, added_at, arxiv_id, authors, "
+                "categories, code_url, project_url, upvotes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key,
+                    entry.title,
+                    entry.abstract,
+                    day.isoformat(),
+                    stamp,
+                    entry.arxiv_id,
+                    json.dumps(list(entry.authors)),
+                    json.dumps(list(entry.categories)),
+                    entry.code_url,
+                    entry.project_url,
+                    entry.upvotes,
+                ),
+            ).lastrowid
+            return paper_id, True
+        paper_id, known_id, first_seen, abstract, authors, categories, code, project, upvotes = row
+        merged_categories = list(dict.fromkeys(json.loads(categories) + list(entry.categories)))
+        votes = [v for v in (upvotes, entry.upvotes) if v is not None]
+        db.execute(
+            "UPDATE papers SET first_seen = ?, abstract = ?, arxiv_id = ?, authors = ?, categories = ?, "
+            "code_url = ?, project_url = ?, upvotes = ? WHERE id = ?",
+            (
+                min(first_seen, day.isoformat()),  # an older listing may arrive late
+                abstract or entry.abstract,
+                known_id or entry.arxiv_id,
+                authors if json.loads(authors) else json.dumps(list(entry.authors)),
+                json.dumps(merged_categories),
+                code or entry.code_url,
+                project or entry.project_url,
+                max(votes) if votes else None,
+                paper_id,
+            ),
+        )
+        return paper_id, False
+
     def papers(self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None) -> list[Paper]:
         """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day."""
-        sql = "SELECT id, title, abstract, first_seen FROM papers"
+        sql = f"SELECT {_PAPER} FROM papers"
         if up_to is not None:
             rows = self.db.execute(sql + " WHERE first_seen <= ? ORDER BY id", (up_to.isoformat(),))
             return [_paper(r) for r in rows.fetchall()]
@@ -193,7 +239,7 @@ class Store:
     def papers_after(self, paper_id: int, through: int | None = None) -> list[Paper]:
         """Papers stored after paper ``paper_id`` (and up to ``through``), oldest first."""
         rows = self.db.execute(
-            "SELECT id, title, abstract, first_seen FROM papers WHERE id > ? AND id <= ? ORDER BY id",
+            f"SELECT {_PAPER} FROM papers WHERE id > ? AND id <= ? ORDER BY id",
             (paper_id, through if through is not None else 2**62),
         ).fetchall()
         return [_paper(r) for r in rows]
@@ -208,7 +254,7 @@ class Store:
         if row is None:
             return []
         rows = self.db.execute(
-            "SELECT p.id, p.title, p.abstract, p.first_seen FROM papers p "
+            f"SELECT {_PAPER_P} FROM papers p "
             "JOIN listing_papers lp ON lp.paper_id = p.id WHERE lp.listing_id = ? ORDER BY p.id",
             (row[0],),
         ).fetchall()
@@ -350,7 +396,7 @@ class Store:
         return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
 
 
-def _statements(script: str) -> list[str]:
+def sql_statements(script: str) -> list[str]:
     """Split a migration into statements (semicolons inside comments are fine)."""
     out, buf = [], ""
     for line in script.splitlines(keepends=True):
@@ -361,8 +407,24 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-def _paper(row: tuple[int, str, str, str]) -> Paper:
-    return Paper(id=row[0], title=row[1], abstract=row[2], first_seen=dt.date.fromisoformat(row[3]))
+_PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
+_PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
+_MERGE = "id, arxiv_id, first_seen, abstract, authors, categories, code_url, project_url, upvotes"
+
+
+def _paper(row: tuple) -> Paper:
+    return Paper(
+        id=row[0],
+        title=row[1],
+        abstract=row[2],
+        first_seen=dt.date.fromisoformat(row[3]),
+        arxiv_id=row[4],
+        authors=tuple(json.loads(row[5])),
+        categories=tuple(json.loads(row[6])),
+        code_url=row[7],
+        project_url=row[8],
+        upvotes=row[9],
+    )
 
 
 def iso(moment: dt.datetime) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 
-from digest.config import find_config_path, load_config
+from digest.config import Config, find_config_path, load_config
 from digest.errors import ConfigError
+from digest.options import dotted_keys
 
 GOOD = (
     "database: data/digest.db\ninbox: inbox\nprofiles: profiles\n"
@@ -43,7 +47,7 @@ def test_every_problem_is_reported_at_once_with_its_key(tmp_path):
         f"{path}: invalid configuration",
         "profiles: required",
         "timezone: 'Mars/Olympus' is not a known IANA time zone",
-        "max_papers: must be a whole number of at least 1",
+        "max_papers: must be a whole number from 1 to 1000",
         "send_at: '25:00' is not a time of day",
         "smtp.port: 99999 is not a valid port",
         "smtp.security: 'tls' is not one of none, starttls, ssl",
@@ -90,3 +94,119 @@ def test_the_example_config_is_valid(tmp_path):
 
     config = load_config(ROOT / "config.example.yaml")
     assert config.smtp.security == "starttls"
+
+
+def keys_in(text: str) -> set[str]:
+    """Every key of a YAML example, dotted, the commented-out ones too ('# web:', '#   port: 80')."""
+    keys, stack = set(), []
+    for line in text.splitlines():
+        if "#" in line and not line[: line.index("#")].strip():
+            hash_at = line.index("#")
+            rest = line[hash_at + 1 :]
+            line = line[:hash_at] + (rest[1:] if rest.startswith(" ") else rest)
+        m = re.match(r"^( *)([a-z_]+):(?:\s|$)", line)
+        if not m:
+            continue
+        indent = len(m[1])
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, m[2]))
+        keys.add(".".join(k for _, k in stack))
+    return keys
+
+
+def test_every_declared_option_is_in_the_example_config_which_loads():
+    from conftest import ROOT
+
+    text = (ROOT / "config.example.yaml").read_text()
+    missing = [key for key in dotted_keys(Config) if key not in keys_in(text)]
+    assert not missing, f"config.example.yaml does not show: {', '.join(missing)}"
+    assert load_config(ROOT / "config.example.yaml").smtp.host == "smtp.example.org"
+
+
+def test_problems_name_the_line_of_their_key(tmp_path):
+    path = write(tmp_path, GOOD + "max_papers: 0\nscheduler:\n  poll_secnds: 5\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "line 10: max_papers: must be a whole number from 1 to 1000, got 0" in message
+    assert "line 12: scheduler.poll_secnds: unknown key (did you mean scheduler.poll_seconds?)" in message
+
+
+def test_an_unquoted_time_is_a_time_not_a_number_in_base_60(tmp_path):
+    # YAML 1.1 reads a plain 17:30 as 1050 (base 60); digest.yamlio reads it as the text it is.
+    assert load_config(write(tmp_path, GOOD + "send_at: 17:30\n")).send_at == dt.time(17, 30)
+    with pytest.raises(ConfigError, match="send_at: 1050 is not a time of day"):
+        load_config(write(tmp_path, GOOD + "send_at: 1050\n"))
+
+
+def test_the_rate_limit_per_minute_sets_the_rate_per_second_but_not_both(tmp_path):
+    config = load_config(write(tmp_path, GOOD + "delivery:\n  max_per_minute: 600\n"))
+    assert config.delivery.max_per_second == 10.0
+    both = GOOD + "delivery:\n  max_per_minute: 600\n  max_per_second: 10\n"
+    with pytest.raises(ConfigError, match="set either max_per_second or max_per_minute, not both"):
+        load_config(write(tmp_path, both))
+
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("smtp", "timeout", ".inf"),
+        ("scheduler", "poll_seconds", "1.0e+308"),
+        ("scheduler", "grace_minutes", "1.0e+300"),
+        ("scheduler", "settle_seconds", ".nan"),
+        ("delivery", "max_per_second", ".nan"),
+        ("delivery", "retry_for_hours", ".inf"),
+    ],
+)
+def test_infinite_nan_and_absurdly_large_numbers_are_refused_with_their_key(tmp_path, section, key, value):
+    text = GOOD if section == "smtp" else GOOD + f"{section}:\n"
+    text = text.replace("  from: Digest", f"  {key}: {value}\n  from: Digest") if section == "smtp" else text
+    if section != "smtp":
+        text += f"  {key}: {value}\n"
+    with pytest.raises(
+        ConfigError,
+        match=rf"{section}\.{key}: must be a (positive )?number (of seconds )?"
+        r"(up to|from [0-9.]+ to) [0-9]+, got",
+    ) as e:
+        load_config(write(tmp_path, text))
+    assert "line " in str(e.value)
+
+
+def test_sources_are_read_with_defaults_for_the_real_services(tmp_path):
+    from digest.config import parse_config
+
+    base = {"database": "d.db", "inbox": "in", "profiles": "p", "smtp": {"from": "a@b.org"}}
+    config = parse_config(
+        {
+            **base,
+            "sources": [
+                {"kind": "hf_daily"},
+                {"kind": "arxiv_listing", "categories": ["cs.CL", "cs.LG"], "when": ["05:30"]},
+                {"kind": "url", "name": "mine", "url": "https://example.org/feed.xml"},
+            ],
+        },
+        tmp_path / "c.yaml",
+    )
+    hf, arxiv, mine = config.sources
+    assert hf.name == "hf_daily" and hf.resolved_url(dt.date(2026, 11, 27)).endswith(
+        "daily_papers?date=2026-11-27"
+    )
+    assert arxiv.name == "arxiv-cs.CL+cs.LG"
+    assert arxiv.resolved_url(dt.date(2026, 11, 27)) == "https://rss.arxiv.org/rss/cs.CL+cs.LG"
+    assert arxiv.when == (dt.time(5, 30),)
+    assert mine.url == "https://example.org/feed.xml"
+
+
+def test_bad_sources_are_all_named(tmp_path):
+    from digest.config import parse_config
+
+    base = {"database": "d.db", "inbox": "in", "profiles": "p", "smtp": {"from": "a@b.org"}}
+    bad = [{"kind": "rss"}, {"kind": "arxiv_listing"}, {"kind": "url"}, {"kind": "hf_daily", "retries": -1}]
+    with pytest.raises(ConfigError) as err:
+        parse_config({**base, "sources": bad}, tmp_path / "c.yaml")
+    message = str(err.value)
+    assert "sources[0].kind: 'rss' is not one of hf_daily, arxiv_listing, url" in message
+    assert "sources[1].categories: an arxiv_listing needs at least one category" in message
+    assert "sources[2].url: required for kind url" in message
+    assert "sources[3].retries: must be a whole number from 0 to 10" in message

@@ -22,10 +22,19 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
         assert (mailbox / f"{eml.stem}.html").read_text().startswith("<!DOCTYPE html>")
     assert "reader" in result.output and "delivered" in result.output
     processed = tmp_path / "digest-demo" / "inbox" / "processed"
-    assert sorted(p.name for p in processed.iterdir()) == ["2026-03-02.txt", "2026-03-03.txt"]
+    names = sorted(p.name for p in processed.iterdir())
+    assert names[:2] == ["2026-03-02.txt", "2026-03-03.txt"]
+    assert len(names) == 3 and names[2].startswith("fetch-hf_daily-") and names[2].endswith(".json")
+    assert "fetched hf_daily from http://127.0.0.1:" in result.output and "3 new, 1 known" in result.output
     assert "ada.html" in result.output
     ada = (mailbox / "ada.html").read_text()
     assert "Spiking" in ada and "Medical" not in ada  # ada excludes medical papers
+    # the paper of the sample dump gained the authors and links the fetched JSON knows
+    assert "Mara Lindqvist, Ezra Bello, Chen Wei et al." in ada
+    assert (
+        'href="https://arxiv.org/pdf/2603.01001"' in ada
+        and "https://github.com/example/sparse-event-snn" in ada
+    )
 
     again = CliRunner().invoke(main, ["demo"])  # a second run starts afresh
     assert again.exit_code == 0 and "delivered" in again.output

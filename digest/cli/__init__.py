@@ -12,6 +12,7 @@ import click
 from digest import __version__
 from digest.cli import daily, extras, papers
 from digest.cli.common import Context
+from digest.cli.fetch import fetch
 from digest.cli.profile import profile
 
 log = logging.getLogger("digest")
@@ -51,6 +52,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool, semantic: b
 
 for command in (
     papers.ingest,
+    fetch,
     papers.rank,
     papers.preview,
     daily.send,

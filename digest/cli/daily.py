@@ -155,7 +155,8 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
 def run(obj: Context, once: bool) -> None:
     """Run the daemon: pick up new dumps and send each reader's digest at their local time.
 
-    Every scheduler.poll_seconds it ingests the settled dumps in the inbox, queues the digest
+    Every scheduler.poll_seconds it fetches the `sources:` that are due (by default an hour
+    before the readers' send times), ingests the settled dumps in the inbox, queues the digest
     of every reader whose send time has come, and delivers what is due. One daemon per
     database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit.
 

@@ -25,6 +25,10 @@ log = logging.getLogger("digest")
 def demo(folder: Path) -> None:
     """Run the whole pipeline on sample data with a built-in mail server: no setup needed.
 
+    Sample dumps are ingested from the inbox, the sample daily papers JSON is fetched from a
+    local HTTP server (papers known from a dump gain their authors and links), and every
+    reader's digest goes through a local SMTP server. Nothing leaves this machine.
+
     \b
     Example:
       digest demo
@@ -38,6 +42,8 @@ def demo(folder: Path) -> None:
         click.echo(
             f"  ingested {r.source.name}: {r.day}, {r.new_papers} new papers, {r.known_papers} already known"
         )
+    for f in result.fetched:
+        click.echo(f"  fetched {f.source} from {f.url}: {f.detail}")
     click.echo("")
     click.echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
     for o in result.outcomes:

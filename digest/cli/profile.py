@@ -68,7 +68,8 @@ def profile_show(obj: Context, user: str) -> None:
     Example:
       digest profile show ada
     """
-    from digest.profiles.load import WEEKDAYS, load_profile
+    from digest.checks import WEEKDAYS
+    from digest.profiles.load import load_profile
 
     p = load_profile(obj.config, user)
     when = {"daily": "every day", "weekdays": "Monday to Friday"}.get(p.frequency)
@@ -154,6 +155,16 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
     _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
 
 
+def _settable_keys() -> str:
+    """The keys `digest profile set` takes, with their help (from digest.models.Profile)."""
+    from digest.models import Profile
+    from digest.options import declared
+
+    settable = [opt for opt in declared(Profile).values() if opt.settable]
+    width = max(len(opt.key) for opt in settable)
+    return "\n    ".join(f"  {opt.key:<{width}}  {opt.help}" for opt in settable)  # docstring indent
+
+
 @profile.command("set")
 @click.argument("user")
 @click.argument("key")
@@ -161,8 +172,11 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
 @click.pass_obj
 @handle_errors
 def profile_set(obj: Context, user: str, key: str, value: str) -> None:
-    """Set KEY to VALUE in USER's profile: name, email, timezone, send_at, max_papers,
-    min_score, frequency, weekday, paused, send_empty.
+    """Set KEY to VALUE in USER's profile (checked like a hand edit of the file).
+
+    \b
+    KEY is one of:
+    {keys}
 
     \b
     Example:
@@ -185,6 +199,9 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
         with Store(obj.config.database) as store:
             if Suppressions(store).release(user):
                 click.echo(f"{user}'s address is no longer suppressed: digests go to it again")
+
+
+profile_set.help = (profile_set.help or "").replace("{keys}", _settable_keys())
 
 
 @profile.command("edit")

@@ -2,12 +2,17 @@
 
 :func:`digest.compose.message.build_message` builds an ``EmailMessage`` and the generator flattens it:
 some 20 header parses and refolds, and a tree walk, per message. :func:`message_bytes` writes
-the same multipart/alternative message straight to bytes, with the standard library's own
-pieces where they decide something: :func:`encode_text` takes ``email.contentmanager.
-_encode_text``'s steps one by one (the same choice of 7bit, 8bit, quoted-printable or base64;
-its base64 encoder; quoprimime's table and line breaking, with a faster quoting: that was half
-the time); the boundary has the generator's format; the headers and part headers that are the
-same in every message are folded once by the email package and kept.
+the same multipart/alternative message straight to bytes. It is our own writer, built on
+public functions only (``binascii``, ``str(Address)``, the policy's ``header_store_parse`` and
+``fold_binary``): :func:`encode_text` makes the choice ``EmailMessage.set_content(text,
+charset="utf-8")`` makes (7bit, 8bit, quoted-printable or base64, the shorter of the last two
+on the first ten lines) and writes the body the way the email package does (base64 lines of
+57 bytes; quoted-printable per RFC 2045 with soft breaks at the policy's line length, each
+distinct byte quoted with one ``str.replace``: that was half the time); :func:`new_boundary`
+draws a boundary in the shape the generator gives its own; List-Unsubscribe is folded by
+:func:`~digest.compose.message.fold_list_unsubscribe`, as MAIL_POLICY's header class folds it;
+the headers and part headers that are the same in every message are folded once by the email
+package and kept.
 
 A header is written directly only when that is certainly what the email package would write:
 printable ASCII, no encoded-word marker (``=?``), on one line (``len("Name: value") <=
@@ -24,16 +29,13 @@ import binascii
 import datetime as dt
 import functools
 import re
+import secrets
 from collections import Counter
-from email import quoprimime
-from email._header_value_parser import SPECIALS  # a display name with one is quoted (Address)
-from email.contentmanager import _encode_base64  # type: ignore[attr-defined]
-from email.generator import Generator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-from digest.compose.message import MAIL_POLICY, message_headers
+from digest.compose.message import MAIL_POLICY, fold_list_unsubscribe, message_headers
 from digest.compose.render import Rendered
 from digest.models import Profile
 
@@ -48,7 +50,7 @@ _DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
 _ADDR_SPEC = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
 _MSG_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
 _DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} [1-9]\d{3} \d\d:\d\d:\d\d [+-]\d{4}")
-_BOUNDARY = re.compile(r"={15}\d{19}==(?:\.\d+)?")  # email.generator's own format
+_BOUNDARY = re.compile(r"={15}\d{19}==(?:\.\d+)?")  # the shape email.generator gives its own
 
 
 def message_bytes(
@@ -63,16 +65,16 @@ def message_bytes(
     """``build_message(...).as_bytes(policy=CRLF_POLICY)``, byte for byte, without the tree.
 
     ``boundary``: the multipart boundary, as ``EmailMessage.set_boundary`` would set it (for
-    comparisons); by default a new one in the generator's format, drawn again while it occurs
-    in a body (the generator's own check looks for it on LF lines, which CRLF output never has).
+    comparisons); by default a new one (:func:`new_boundary`), drawn again while it occurs in a
+    body (the generator's own check looks for it on LF lines, which CRLF output never has).
     """
     text_cte, text = encode_text(rendered.text)
     html_cte, html = encode_text(rendered.html)
     bodies = (text, html)
     if boundary is None:
-        boundary = Generator._make_boundary()
+        boundary = new_boundary()
         while any(boundary.encode("ascii") in b for b in bodies):
-            boundary = Generator._make_boundary()
+            boundary = new_boundary()
     elif any(f"--{boundary}".encode("ascii", "surrogateescape") in b for b in bodies):
         raise ValueError(f"the boundary {boundary!r} occurs in the message")
     head = [_header(n, v) for n, v in message_headers(rendered, profile, sender, msg_id, now, links)]
@@ -101,10 +103,15 @@ def message_bytes(
     )
 
 
+def new_boundary() -> str:
+    """A random multipart boundary, in the shape the email package's generator gives its own:
+    15 "=", 19 digits, "==" (so a message looks the same whichever way it was written)."""
+    return f"{'=' * 15}{secrets.randbelow(10**19):019d}=="
+
+
 def encode_text(text: str) -> tuple[str, bytes]:
     """The transfer encoding and the body bytes of ``set_content(text, charset="utf-8")``, as the
-    generator writes them (CRLF): ``email.contentmanager._encode_text`` step for step, with a
-    faster quoted-printable quoting (the same output: tests/compose/test_mime.py checks it against it)."""
+    generator writes them (CRLF). tests/compose/test_mime.py checks them against the email package."""
     lines = text.encode("utf-8").splitlines()  # bytes: only CR, LF and CRLF break lines
     if max((len(x) for x in lines), default=0) <= MAX:
         body = b"\n".join(lines) + b"\n"
@@ -112,67 +119,69 @@ def encode_text(text: str) -> tuple[str, bytes]:
             return "7bit", body.replace(b"\n", b"\r\n")
         if MAIL_POLICY.cte_type == "8bit":
             return "8bit", body.replace(b"\n", b"\r\n")
-    sniff = b"\n".join(lines[:10]) + b"\n"  # the policy's linesep is LF
+    # Neither: the shorter of quoted-printable and base64 on the first ten lines (LF) wins.
+    sniff = b"\n".join(lines[:10]) + b"\n"
     sniff_qp = _qp_encode(sniff)
     if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
-        data = _encode_base64(b"\n".join(lines) + b"\n", MAX)
-        return "base64", data.encode("ascii").replace(b"\n", b"\r\n")
+        return "base64", _base64(b"\n".join(lines) + b"\n")
     data = sniff_qp if len(lines) <= 10 else _qp_encode(b"\n".join(lines) + b"\n")
     return "quoted-printable", data.encode("ascii").replace(b"\n", b"\r\n")
 
 
-_QP_MAP = quoprimime._QUOPRI_BODY_ENCODE_MAP  # type: ignore[attr-defined]
-_QP_KEPT = bytes(c for c in range(256) if _QP_MAP[c] == chr(c))  # written as they are
+def _base64(data: bytes) -> bytes:
+    """Base64 in CRLF lines of at most MAX characters (57 bytes a line when MAX is 76 to 79)."""
+    step = MAX // 4 * 3
+    lines = (binascii.b2a_base64(data[i : i + step], newline=False) for i in range(0, len(data), step))
+    return b"".join(line + b"\r\n" for line in lines)
+
+
+# RFC 2045 6.7: printable ASCII but "=" stands for itself, and so do space and tab (except at the
+# end of a line, see _qp_lines); CR and LF are line breaks. Every other byte is written "=XX".
+_QP_KEPT = bytes([9, 10, 13, *range(32, 61), *range(62, 127)])
 
 
 def _qp_quote(data: bytes) -> str:
-    """``data.decode("latin-1").translate(quoprimime._QUOPRI_BODY_ENCODE_MAP)``, with one fast
-    ``str.replace`` per distinct quoted byte instead of a lookup per character ("=" first: the
-    "=XX" that the others become must stay as they are)."""
+    """Every byte that does not stand for itself as "=XX", with one ``str.replace`` per distinct
+    byte rather than a lookup per character ("=" first: the "=XX" the others become stay)."""
     body = data.decode("latin-1").replace("=", "=3D")
     for byte in set(data.translate(None, _QP_KEPT)) - {0x3D}:
-        body = body.replace(chr(byte), _QP_MAP[byte])
+        body = body.replace(chr(byte), f"={byte:02X}")
     return body
 
 
-def _qp_encode(data: bytes, maxlinelen: int = MAX) -> str:
-    """``quoprimime.body_encode(data.decode("latin-1"), maxlinelen)`` (eol LF), line for line,
-    with :func:`_qp_quote`."""
+def _qp_encode(data: bytes, width: int = MAX) -> str:
+    """Quoted-printable, LF line ends, lines of at most ``width`` characters: the email package's
+    quoted-printable body (``set_content``) line for line."""
     if not data:
         return ""
     body = _qp_quote(data)
-    soft_break = "=\n"
-    maxlinelen1 = maxlinelen - 1
-    encoded_body: list[str] = []
-    append = encoded_body.append
+    out: list[str] = []
     for line in body.splitlines():
-        start = 0
-        laststart = len(line) - 1 - maxlinelen
-        while start <= laststart:
-            stop = start + maxlinelen1
-            if line[stop - 2] == "=":  # never break an escape sequence
-                append(line[start : stop - 1])
-                start = stop - 2
-            elif line[stop - 1] == "=":
-                append(line[start:stop])
-                start = stop - 1
-            else:
-                append(line[start:stop] + "=")
-                start = stop
-        if line and line[-1] in " \t":  # whitespace at the end of a line is quoted
-            room = start - laststart
-            if room >= 3:
-                q = quoprimime.quote(line[-1])
-            elif room == 2:
-                q = line[-1] + soft_break
-            else:
-                q = soft_break + quoprimime.quote(line[-1])
-            append(line[start:-1] + q)
-        else:
-            append(line[start:])
+        _qp_lines(line, width, out)
     if body[-1] in "\r\n":
-        append("")
-    return "\n".join(encoded_body)
+        out.append("")
+    return "\n".join(out)
+
+
+def _qp_lines(line: str, width: int, out: list[str]) -> None:
+    """One quoted line as output lines: cut with a soft break ("=" at the end) after ``width`` - 1
+    characters, or before an "=XX" escape that would straddle the cut; a space or tab that ends
+    the line is quoted, or followed by a soft break when quoting it would overflow the line."""
+    while len(line) > width:
+        cut = width - 1
+        escape = line.find("=", cut - 2, cut)
+        if escape >= 0:
+            cut = escape
+        out.append(line[:cut] + "=")
+        line = line[cut:]
+    if not line or line[-1] not in " \t":
+        out.append(line)
+    elif len(line) <= width - 2:
+        out.append(f"{line[:-1]}={ord(line[-1]):02X}")
+    elif len(line) == width - 1:
+        out += (line + "=", "")
+    else:
+        out += (line[:-1] + "=", f"={ord(line[-1]):02X}")
 
 
 def _header(name: str, value: Any) -> bytes:
@@ -185,7 +194,7 @@ def _header(name: str, value: Any) -> bytes:
         line = value if _MSG_ID.fullmatch(value) and "=?" not in value else None
     elif name == "List-Unsubscribe":  # MAIL_POLICY folds it between its URLs, whatever the length
         if isinstance(value, str) and _PLAIN.fullmatch(value) and "=?" not in value:
-            return CRLF_POLICY.fold_binary(name, value)  # the header's str is the value itself
+            return fold_list_unsubscribe(name, value, "\r\n").encode("ascii")  # its str is the value
         line = None
     elif name == "From":
         return _constant(name, value)  # the configured sender: the same in every message
@@ -196,24 +205,21 @@ def _header(name: str, value: Any) -> bytes:
     if line is not None and len(name) + 2 + len(line) <= MAX:
         return f"{name}: {line}\r\n".encode("ascii")
     FALLBACKS[name] += 1
-    return _fold(name, value)
+    return _folded(name, value)
 
 
 def _address(value: Address) -> str | None:
-    """``str(Address)`` for a plain ASCII name and address; None for anything else."""
+    """``str(Address)`` (the display name quoted if it needs to be) for a plain ASCII name and
+    address, which the generator writes as it is; None for anything else."""
     addr, name = value.addr_spec, value.display_name
     if not _ADDR_SPEC.fullmatch(addr) or "=?" in addr:
         return None
-    if not name:
-        return addr
-    if not _PLAIN.fullmatch(name) or "=?" in name or "  " in name:
+    if name and (not _PLAIN.fullmatch(name) or "=?" in name or "  " in name):
         return None
-    if not SPECIALS.isdisjoint(name):
-        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return f"{name} <{addr}>"
+    return str(value)
 
 
-def _fold(name: str, value: Any) -> bytes:
+def _folded(name: str, value: Any) -> bytes:
     """The email package: the header ``msg[name] = value`` stores, folded as the generator folds it."""
     return CRLF_POLICY.fold_binary(*MAIL_POLICY.header_store_parse(name, value))
 
@@ -221,7 +227,7 @@ def _fold(name: str, value: Any) -> bytes:
 @functools.lru_cache(maxsize=64)
 def _constant(name: str, value: str) -> bytes:
     """A header that is the same in every message (or every run): folded once."""
-    return _fold(name, value)
+    return _folded(name, value)
 
 
 def _multipart(boundary: str) -> bytes:
@@ -229,7 +235,7 @@ def _multipart(boundary: str) -> bytes:
     if _BOUNDARY.fullmatch(boundary):
         return f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'.encode("ascii")
     FALLBACKS["Content-Type"] += 1
-    return _fold("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    return _folded("Content-Type", f'multipart/alternative; boundary="{boundary}"')
 
 
 @functools.lru_cache(maxsize=32)

@@ -1,7 +1,9 @@
 """An email template with its CSS inlined once, when it is loaded: premailer's bytes from Jinja alone.
 
 premailer gives an element its style from the element's tag and classes and those of its
-ancestors; in a template those are static. So, once per template:
+ancestors (when the stylesheet's selectors look at nothing else: checked with
+:func:`digest.compose.inline.ancestral_attributes`); in a template those are static. So, once
+per template:
 
 1. the template's Jinja AST is flattened into a *marker document*: its static HTML, every
    ``{{ expression }}`` replaced by a marker, every ``{% if %}``/``{% for %}`` branch wrapped in
@@ -16,10 +18,12 @@ At render time the digest is produced by Jinja alone, no lxml. ``<mark>`` and ot
 tags inside a value (highlighting) get the start tag premailer gives them *in that place*,
 computed once per place by running premailer on the marker document with the tag in it.
 
-A value the fast escape cannot vouch for (control characters, an unknown entity or tag in
-markup, a quote in an attribute...) raises :class:`Fallback` and the caller renders that
-message the plain way; a template this cannot handle (extends, macros, selectors that depend
-on siblings, an expression inside a tag or a style...) raises :class:`Unsupported` at load.
+Only premailer's public ``transform`` is used, on our own template. A value the fast escape
+cannot vouch for (control characters, an unknown entity or tag in markup, a quote in an
+attribute...) raises :class:`Fallback` and the caller renders that message the plain way
+(premailer on the message); a template this cannot handle (extends, macros, selectors that
+depend on siblings or on an attribute an expression fills, a ``<style>`` inside a branch, an
+expression inside a tag or a style...) raises :class:`Unsupported` at load.
 ``tests/compose/test_preinline.py`` checks the bytes against premailer over random hostile values.
 """
 
@@ -34,7 +38,7 @@ from jinja2 import Environment, Template, nodes
 from lxml import etree
 from markupsafe import Markup, escape
 
-from digest.compose.inline import CssInliner, premailer_inline
+from digest.compose.inline import ancestral_attributes, premailer_inline, style_selectors
 
 MARK = "zq8"  # markers: zq8v<n>Z (an expression), zq8b<n>Z / zq8e<n>Z (a branch begins / ends)
 _MARKER = re.compile(MARK + r"([vbe])(\d+)Z")
@@ -83,10 +87,7 @@ class PreInlined:
         self._body(ast.body)
         doc = self._document()
         self.doc = doc
-        checker = CssInliner()
-        checker(doc)
-        if checker.fallbacks or not all(sheet.structural for sheet in checker._sheets.values()):
-            raise Unsupported("the stylesheet has selectors that do not follow from the ancestors alone")
+        _check_stylesheets(doc)
         inlined = premailer_inline(doc)
         self._slots = self._locate(inlined)
         pieces = _SPLIT.split(inlined)
@@ -240,9 +241,9 @@ class PreInlined:
         if done is None:
             kind = self._slots[k].kind
             if kind in ("text", "title"):
-                done = Markup(self._text(html, k) if "<" in html and kind == "text" else _text(html))
+                done = Markup(self._text(html, k) if "<" in html and kind == "text" else lxml_text(html))
             else:
-                done = Markup(_attribute(html, uri=kind == "uri"))
+                done = Markup(lxml_attribute(html, uri=kind == "uri"))
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = done
@@ -254,7 +255,7 @@ class PreInlined:
         stack: list[str] = []
         pos = 0
         for m in _TAG.finditer(html):
-            out.append(_text(html[pos : m.start()]))
+            out.append(lxml_text(html[pos : m.start()]))
             pos = m.end()
             closing, name = m.group(1), m.group(2)
             if name not in _PHRASING:
@@ -269,7 +270,7 @@ class PreInlined:
                 out.append(self._start_tag(k, tuple(stack)))
         if stack:
             raise Fallback("unclosed tag in a value")
-        out.append(_text(html[pos:]))
+        out.append(lxml_text(html[pos:]))
         return "".join(out)
 
     def _start_tag(self, k: int, stack: tuple[str, ...]) -> str:
@@ -291,7 +292,24 @@ class PreInlined:
         return "".join(self._start_tag(k, stack[: i + 1]) for i in range(len(stack)))
 
 
-def _text(html: str) -> str:
+def _check_stylesheets(doc: str) -> None:
+    """Raise Unsupported unless every element's style follows from the template alone: no
+    ``<style>`` inside a branch, and only selectors that look at the ancestors' tags, classes
+    and ids, and at no attribute an expression can fill."""
+    depth = 0
+    for node in etree.fromstring(doc, etree.HTMLParser()).iter():
+        if node.tag is etree.Comment:
+            m = _MARKER.fullmatch(node.text or "")
+            depth += {"b": 1, "e": -1}.get(m.group(1), 0) if m else 0
+        elif node.tag == "style" and depth:
+            raise Unsupported("a <style> inside an if or a for")
+    for selector in style_selectors(doc):
+        names = ancestral_attributes(selector)
+        if names is None or names & _ATTRS:
+            raise Unsupported(f"the selector {selector!r} depends on more than the ancestors' classes")
+
+
+def lxml_text(html: str) -> str:
     """Escaped text as lxml writes it back: &amp; &lt; &gt; stay, quotes become characters."""
     if "<" in html or _UNSAFE.search(html):
         raise Fallback("markup or a control character in a value")
@@ -304,7 +322,7 @@ def _text(html: str) -> str:
     return html
 
 
-def _attribute(html: str, *, uri: bool) -> str:
+def lxml_attribute(html: str, *, uri: bool) -> str:
     """An attribute value as lxml writes it back (inside double quotes)."""
     if "<" in html or _UNSAFE.search(html):
         raise Fallback("markup or a control character in an attribute")

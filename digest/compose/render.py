@@ -20,13 +20,14 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from jinja2.filters import do_wordwrap
 from markupsafe import Markup, escape
 
-from digest.compose.inline import CssInliner, premailer_inline
+from digest.compose.inline import premailer_inline
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.models import Digest, Hit, Match, Paper
 
 log = logging.getLogger(__name__)
 
 ABSTRACT_CHARS = 480  # abstracts longer than this are trimmed at a word, with a link to read on
+MAX_AUTHORS = 3  # more authors than this are shortened to the first three and "et al."
 
 
 def builtin_templates() -> Path:
@@ -47,8 +48,8 @@ class Rendered:
 
 class Renderer:
     """Jinja set up once. ``fast=True`` (the default) renders the HTML template with its CSS
-    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to
-    :class:`CssInliner` for a template or a value it cannot vouch for, and memoizes the per-paper
+    inlined once at load (:class:`PreInlined`: no lxml per message), falling back to premailer
+    on the message for a template or a value it cannot vouch for, and memoizes the per-paper
     work (highlighting, word-wrapping); ``fast=False`` is the plain pipeline (premailer on every
     message), kept as the reference the fast one is tested and benchmarked against."""
 
@@ -64,18 +65,16 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["day"] = format_day
-        self.inline: Callable[[str], str] = premailer_inline
         self.view: Callable[[Match], dict[str, object]] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         if fast:
-            self.inline = CssInliner()
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
             self.view = cached_paper_view
             try:
                 self.preinlined = PreInlined(self.env, "digest.html.j2")
             except Unsupported as e:
-                log.info("digest.html.j2 cannot be pre-inlined (%s): CSS is inlined per message", e)
+                log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         context = {
@@ -95,7 +94,7 @@ class Renderer:
                 self.fallbacks += 1
                 log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
         html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
-        return Rendered(subject=subject, html=self.inline(html), text=text)
+        return Rendered(subject=subject, html=premailer_inline(html), text=text)
 
     def page(self, name: str, **context: object) -> str:
         """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""
@@ -134,6 +133,25 @@ def arxiv_search(title: str) -> str:
     return "https://arxiv.org/search/?searchtype=title&query=" + quote_plus(title)
 
 
+def short_authors(authors: tuple[str, ...], limit: int = MAX_AUTHORS) -> str:
+    """ "A, B, C et al." past ``limit`` authors; all of them otherwise."""
+    if len(authors) > limit:
+        return ", ".join(authors[:limit]) + " et al."
+    return ", ".join(authors)
+
+
+def paper_links(paper: Paper) -> dict[str, str | None]:
+    """The abstract page and PDF (from the arXiv id), the code and the project page, where known."""
+    abs_url = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+    return {
+        "url": abs_url or arxiv_search(paper.title),  # the title's link: the abstract, else a search
+        "abs_url": abs_url,
+        "pdf_url": f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None,
+        "code_url": paper.code_url,
+        "project_url": paper.project_url,
+    }
+
+
 def paper_view(match: Match) -> dict[str, object]:
     paper = match.paper
     title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
@@ -161,8 +179,10 @@ def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> dict[
         "abstract_html": highlight_spans(paper.abstract, abstract_hits, end=cut),
         "abstract_text": paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
         "trimmed": cut < len(paper.abstract),
-        "url": arxiv_search(paper.title),
         "first_seen": paper.first_seen,
+        "authors": short_authors(paper.authors),
+        "upvotes": paper.upvotes,
+        **paper_links(paper),
     }
 
 
@@ -230,7 +250,7 @@ def highlight_spans(text: str, hits: Spans, end: int | None = None) -> Markup:
     out: list[str] = []
     pos = 0
     for start, stop in merged:
-        out += (escape(text[pos:start]), '<mark class="hit">', escape(text[start:stop]), "</mark>")
+        out += (escape(text[pos:start]), "<mark>", escape(text[start:stop]), "</mark>")
         pos = stop
     out.append(escape(text[pos:end]))
     if end < len(text):

@@ -126,6 +126,8 @@ class Daemon:
     @staticmethod
     def describe(report: TickReport) -> str:
         lines = []
+        for f in report.fetched:
+            lines.append(f"fetched {f.source}: {f.outcome.replace('_', ' ')}: {f.detail}")
         for r in report.ingested.results:
             lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
         for f in report.ingested.failures:

@@ -11,6 +11,8 @@ from digest.daemon.slots import due_slot, next_slot
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.suppressions import Suppression, Suppressions
 from digest.ingest import inbox as inbox_folder
+from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
+from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.profiles.load import load_profiles_lenient
 from digest.select.digests import Windows, next_digests
 from digest.store import Store
@@ -39,6 +41,22 @@ class Status:
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
     suppressed: tuple[Suppression, ...] = ()
+    sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
+
+
+def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
+    """Why a due reader has had nothing yet: the fetches tell "no listing today" from "fetch
+    failed"; when the sources did bring papers, nothing matched (yet)."""
+    recent = [f for f in fetches if f is not None and f.attempted_at.date().isoformat() >= today]
+    if recent and all(f.outcome == FETCH_FAILED for f in recent):
+        return "waiting: fetch failed (" + "; ".join(f"{f.source}: {f.detail}" for f in recent)[:200] + ")"
+    if (
+        recent
+        and all(f.outcome in (EMPTY, NOT_MODIFIED) for f in recent)
+        and any(f.outcome == EMPTY for f in recent)
+    ):
+        return "no listing today (weekend or holiday): nothing new"
+    return "due: nothing matched yet"
 
 
 def collect_status(config: Config, now: dt.datetime) -> Status:
@@ -54,6 +72,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             d.profile.user: len(d.matches)
             for d in next_digests(store, active, now, config=config, windows=windows)
         }
+        fetches = last_fetches(store)
+        sources = tuple((src.name, fetches.get(src.name)) for src in config.sources)
         readers = []
         for p in profiles:
             state = store.schedule_state(p.user)
@@ -63,6 +83,9 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             due = due_slot(p, now, period, config.scheduler.grace)
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
+            poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
+            if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
+                note = waiting_note([f for _, f in sources], due.at.date().isoformat())
             if p.user in blocked:
                 note = "suppressed (hard bounce)"
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
@@ -90,6 +113,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(outbox.messages(FAILED)),
             suppressed=tuple(blocked.values()),
+            sources=sources,
         )
 
 
@@ -113,6 +137,19 @@ def format_status(s: Status) -> str:
     else:
         lines.append("Last ingest: none yet")
     lines.append(f"Papers stored: {s.papers}")
+    for name, f in s.sources:
+        if f is None:
+            lines.append(f"Source {name}: never fetched")
+            continue
+        what = {EMPTY: "no listing (nothing new)", NOT_MODIFIED: "not modified", FETCH_FAILED: "FETCH FAILED"}
+        lines.append(
+            f"Source {name}: {what.get(f.outcome, 'fetched')} at {_when(f.attempted_at)}: {f.detail}"
+            + (
+                f" (last success {_when(f.succeeded_at)})"
+                if f.outcome == FETCH_FAILED and f.succeeded_at
+                else ""
+            )
+        )
     lines.append("")
     lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<33} note")
     for r in s.readers:

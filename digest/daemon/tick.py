@@ -1,4 +1,4 @@
-"""One pass of the daemon: new dumps in, the digests of due readers queued, due messages out."""
+"""One pass of the daemon: due sources fetched, new dumps in, due digests queued, due messages out."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from pathlib import Path
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
+from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import QUEUE_BATCH, enqueue
 from digest.deliver.suppressions import Suppressions
 from digest.ingest.dumps import IngestReport, ingest_inbox
+from digest.ingest.fetch import FetchOutcome
+from digest.ingest.http import Http
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.store import Store
@@ -93,6 +96,7 @@ class TickReport:
     waiting: tuple[Path, ...]  # dumps still being written
     scheduled: tuple[Scheduled, ...]
     delivered: tuple[SendOutcome, ...]
+    fetched: tuple[FetchOutcome, ...] = ()
 
 
 def run_once(
@@ -102,9 +106,12 @@ def run_once(
     sender: Sender | SenderFactory | None,
     now: dt.datetime,
     stop: threading.Event | None = None,
+    http: Http | None = None,
 ) -> TickReport:
-    """One pass of the daemon's work: new dumps in, due digests queued, due messages out."""
+    """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
+    due messages out."""
+    fetched = fetch_due(config, store, profiles, now, http)
     report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
     scheduled = send_due(config, store, profiles, now, stop=stop)
     delivered = deliver_due(config, store, sender, now, stop=stop)
-    return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered))
+    return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

@@ -1,8 +1,9 @@
 """`digest demo`: the whole pipeline on the project's own sample data, with a real SMTP server.
 
 It lays out a working folder (config, inbox, profiles, database), starts aiosmtpd on
-loopback, ingests the sample dumps, sends every reader's digest through SMTP, and saves each
-received message as .eml and .html under ``mailbox/``.
+loopback, ingests the sample dumps, fetches the sample daily papers JSON from a local HTTP
+server (the way `digest fetch` reads the real one), sends every reader's digest through SMTP,
+and saves each received message as .eml and .html under ``mailbox/``.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ from digest.config import load_config
 from digest.daemon.sendnow import send_now
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.errors import DigestError
 from digest.ingest.dumps import IngestReport, ingest_inbox
+from digest.ingest.fetch import FetchOutcome, fetch_all
+from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
 log = logging.getLogger(__name__)
 
 SAMPLE = Path(__file__).with_name("sample")
+SAMPLE_JSON = SAMPLE / "fetch" / "daily_papers.json"  # invented papers in the Hugging Face format
 MARKER = ".digest-demo"
 
 
@@ -33,11 +38,14 @@ MARKER = ".digest-demo"
 class DemoResult:
     folder: Path
     ingest: IngestReport
+    fetched: tuple[FetchOutcome, ...]
     outcomes: tuple[SendOutcome, ...]
     saved: tuple[tuple[str, Path, Path], ...]  # (recipient, .eml, .html)
 
 
-def lay_out(folder: Path, port: int) -> Path:
+def lay_out(
+    folder: Path, port: int, papers_url: str = "https://huggingface.co/api/daily_papers?date={date}"
+) -> Path:
     """Create the demo folder with sample dumps and profiles; return its config path."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
@@ -55,7 +63,10 @@ def lay_out(folder: Path, port: int) -> Path:
         "# Written by `digest demo`. See config.example.yaml for every key.\n"
         "database: digest.db\ninbox: inbox\nprofiles: profiles\n"
         f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n"
-        "  from: Research digest <digest@localhost>\n",
+        "  from: Research digest <digest@localhost>\n"
+        "# The demo served the daily papers JSON from a local server that is gone now; remove\n"
+        "# `url:` to fetch the real Hugging Face daily papers with `digest fetch`.\n"
+        f"sources:\n  - kind: hf_daily\n    url: {papers_url}\n",
         encoding="utf-8",
     )
     return config
@@ -63,10 +74,13 @@ def lay_out(folder: Path, port: int) -> Path:
 
 def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
     folder = folder.resolve()
-    with LocalSmtpServer() as server:
-        config = load_config(lay_out(folder, server.port))
+    routes = {"/api/daily_papers": Route(SAMPLE_JSON.read_bytes(), etag='"demo"')}
+    with LocalSmtpServer() as server, LocalHttpServer(routes) as web:
+        config = load_config(lay_out(folder, server.port, web.url("/api/daily_papers?date={date}")))
         with Store(config.database) as store:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0))
+            with Http() as http:
+                fetched = fetch_all(config, store, http, now)
             with SmtpSender(config.smtp) as sender:
                 outcomes = send_now(config, store, load_profiles(config), sender, now).delivered
         received = list(server.messages)
@@ -80,4 +94,4 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
         part = msg.get_body(preferencelist=("html",))
         html.write_text(part.get_content() if part else "", encoding="utf-8")
         saved.append((item.rcpt_tos[0], eml, html))
-    return DemoResult(folder, report, tuple(outcomes), tuple(saved))
+    return DemoResult(folder, report, tuple(fetched), tuple(outcomes), tuple(saved))

@@ -9,48 +9,32 @@ A change that does not validate raises :class:`ProfileError` and leaves the file
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
+from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import FileLock, write_atomic
 from digest.models import Profile
+from digest.options import declared, did_you_mean
 from digest.profiles.load import (
-    KNOWN_KEYS,
     check_user_id,
     find_profile_file,
+    parse_profile,
     parse_profile_text,
     profile_path,
 )
 
-SETTABLE = {
-    "name": "text",
-    "email": "text",
-    "timezone": "text",
-    "send_at": "clock",
-    "max_papers": "int",
-    "min_score": "number",
-    "frequency": "text",
-    "weekday": "text",
-    "paused": "bool",
-    "send_empty": "bool",
-}
+Data = MutableMapping[Any, Any]  # the profile document being edited (ruamel.yaml, comments kept)
+Change = Callable[[Data, Path], None]
 
 
 class ProfileConflict(ProfileError):
@@ -76,55 +60,10 @@ def profile_lock(path: Path) -> FileLock:
     return FileLock(path.with_name(f".{path.name}.lock"), mode=0o600)
 
 
-def _guess_indent(text: str) -> tuple[int, int, int]:
-    """(mapping indent, sequence indent, dash offset) as the file already uses them."""
-    mapping, sequence, offset = 2, 4, 2
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    for prev, line in zip(lines, lines[1:], strict=False):
-        if not prev.rstrip().endswith(":"):
-            continue
-        parent = len(prev) - len(prev.lstrip(" "))
-        child = len(line) - len(line.lstrip(" "))
-        if line.lstrip().startswith("- "):
-            offset = max(child - parent, 0)
-            sequence = offset + 2
-        elif child > parent:
-            mapping = child - parent
-    return mapping, sequence, offset
-
-
-def _yaml(text: str) -> YAML:
-    y = YAML()  # round trip
-    y.preserve_quotes = True
-    y.width = 4096  # never re-wrap a long line
-    mapping, sequence, offset = _guess_indent(text)
-    y.indent(mapping=mapping, sequence=sequence, offset=offset)
-    return y
-
-
-def load_roundtrip(text: str, path: Path) -> tuple[CommentedMap, YAML]:
-    y = _yaml(text)
-    try:
-        data = y.load(text)
-    except YAMLError as e:
-        raise ProfileError(f"{path}: not valid YAML, fix it by hand first: {e}") from None
-    if data is None:
-        data = CommentedMap()
-    if not isinstance(data, CommentedMap):
-        raise ProfileError(f"{path}: a profile must be a mapping with at least 'email' and 'interests'")
-    return data, y
-
-
-def dump_roundtrip(data: CommentedMap, y: YAML) -> str:
-    out = io.StringIO()
-    y.dump(data, out)
-    return out.getvalue()
-
-
 def apply_edit(
     config: Config,
     user: str,
-    change: Callable[[CommentedMap, Path], None],
+    change: Change,
     expect_version: str | None = None,
     *,
     dry_run: bool = False,
@@ -139,25 +78,18 @@ def apply_edit(
                 f"{path}: the profile changed since you opened it (another edit was saved first); "
                 "reload to see the current version, then make your change again"
             )
-        data, y = load_roundtrip(text, path)
-        change(data, path)
-        new = dump_roundtrip(data, y)
-        profile = parse_profile_text(new, path, config)  # raises: the file stays as it was
+        doc = yamlio.Document(text, path, ProfileError)
+        if not isinstance(doc.data, dict):
+            parse_profile(doc.data, path, config)  # raises: not a mapping
+        change(doc.data, path)
+        new, reread = doc.dump()  # what PyYAML reads from the new text, before it is written
+        profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
         if new != text and not dry_run:
             write_atomic(path, new)
     return Edited(profile, new, new != text)
 
 
 # -- values ------------------------------------------------------------------------------
-
-
-def _scalar(value: str) -> str:
-    """A string that PyYAML (YAML 1.1) would read back as the same string, quoted if needed."""
-    try:
-        plain_ok = yaml.safe_load(f"k: {value}") == {"k": value}
-    except yaml.YAMLError:
-        plain_ok = False
-    return value if plain_ok and value == value.strip() else DoubleQuotedScalarString(value)
 
 
 def _number(value: float) -> int | float:
@@ -167,7 +99,7 @@ def _number(value: float) -> int | float:
 def _weight(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
         return _number(value)
-    return value
+    return yamlio.scalar(value)  # written as typed (quoted if need be): the validation says why not
 
 
 def _norm(phrase: str) -> str:
@@ -181,17 +113,6 @@ def _find(keys: Sequence[Any], phrase: str) -> Any | None:
     return None
 
 
-def _as_mapping(seq: CommentedSeq) -> CommentedMap:
-    """A list of keywords as a mapping keyword -> 1, keeping each item's end-of-line comment."""
-    out = CommentedMap()
-    for i, item in enumerate(seq):
-        out[item] = 1
-        comment = seq.ca.items.get(i)
-        if comment and comment[0] is not None:
-            out.ca.items[item] = [None, None, comment[0], None]
-    return out
-
-
 def _clean_keyword(keyword: str, what: str) -> str:
     keyword = " ".join(keyword.split())
     if not keyword:
@@ -199,7 +120,7 @@ def _clean_keyword(keyword: str, what: str) -> str:
     return keyword
 
 
-def add_interest(data: CommentedMap, keyword: str, weight: Any, path: Path) -> None:
+def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
     """Add a keyword (or re-weight one already there).
 
     A list stays a list while every weight is 1; a weight other than 1 turns the list into a
@@ -211,9 +132,9 @@ def add_interest(data: CommentedMap, keyword: str, weight: Any, path: Path) -> N
     interests = data.get("interests")
     if interests is None:
         if weight is None or weight == 1:
-            data["interests"] = CommentedSeq([_scalar(keyword)])
+            data["interests"] = yamlio.new_list([keyword])
         else:
-            data["interests"] = CommentedMap([(_scalar(keyword), _weight(weight))])
+            data["interests"] = yamlio.new_map([(keyword, _weight(weight))])
         return
     if isinstance(interests, list):
         existing = _find(interests, keyword)
@@ -223,9 +144,9 @@ def add_interest(data: CommentedMap, keyword: str, weight: Any, path: Path) -> N
             )
         if weight is None or weight == 1:
             if existing is None:
-                interests.append(_scalar(keyword))
+                interests.append(yamlio.scalar(keyword))
             return
-        interests = data["interests"] = _as_mapping(interests)
+        interests = data["interests"] = yamlio.list_as_map(interests, 1)
     if not isinstance(interests, dict):
         raise ProfileError(f"{path}: interests: must be a list or a mapping; fix it by hand first")
     existing = _find(list(interests), keyword)
@@ -237,10 +158,10 @@ def add_interest(data: CommentedMap, keyword: str, weight: Any, path: Path) -> N
             )
         interests[existing] = _weight(weight)
     else:
-        interests[_scalar(keyword)] = _weight(1 if weight is None else weight)
+        interests[yamlio.scalar(keyword)] = _weight(1 if weight is None else weight)
 
 
-def remove_interest(data: CommentedMap, keyword: str, path: Path) -> None:
+def remove_interest(data: Data, keyword: str, path: Path) -> None:
     interests = data.get("interests")
     keys = list(interests) if isinstance(interests, list | dict) else []
     existing = _find(keys, keyword)
@@ -253,24 +174,24 @@ def remove_interest(data: CommentedMap, keyword: str, path: Path) -> None:
         del interests[existing]
 
 
-def add_exclude(data: CommentedMap, term: str, path: Path) -> None:
+def add_exclude(data: Data, term: str, path: Path) -> None:
     term = _clean_keyword(term, "exclude")
     exclude = data.get("exclude")
     if exclude is None:
-        data["exclude"] = CommentedSeq([_scalar(term)])
+        data["exclude"] = yamlio.new_list([term])
         return
     if isinstance(exclude, str):
-        exclude = data["exclude"] = CommentedSeq([exclude])
+        exclude = data["exclude"] = yamlio.new_list([exclude])
     if not isinstance(exclude, list):
         raise ProfileError(f"{path}: exclude: must be a list; fix it by hand first")
     if _find(exclude, term) is None:
-        exclude.append(_scalar(term))
+        exclude.append(yamlio.scalar(term))
 
 
-def remove_exclude(data: CommentedMap, term: str, path: Path) -> None:
+def remove_exclude(data: Data, term: str, path: Path) -> None:
     exclude = data.get("exclude")
     if isinstance(exclude, str):
-        exclude = data["exclude"] = CommentedSeq([exclude])
+        exclude = data["exclude"] = yamlio.new_list([exclude])
     keys = list(exclude) if isinstance(exclude, list) else []
     existing = _find(keys, term)
     if existing is None:
@@ -279,42 +200,43 @@ def remove_exclude(data: CommentedMap, term: str, path: Path) -> None:
     exclude.pop(keys.index(existing))
 
 
+SETTABLE = {key: opt for key, opt in declared(Profile).items() if opt.settable}
+
+
 def convert_value(key: str, value: str, path: Path) -> Any:
-    """A command-line VALUE as the YAML value for KEY (left as text when it does not fit:
-    the validation then says what is wrong, in the same words as for a hand edit)."""
-    kind = SETTABLE.get(key)
-    if kind is None:
-        if key in ("interests", "exclude"):
-            raise ProfileError(
-                f"{path}: {key}: not set as one value; use `digest profile add/remove` for interests "
-                "and `digest profile exclude` for exclusions"
-            )
+    """A command-line VALUE as the YAML value for KEY, by KEY's declared check (left as text
+    when it does not fit: the validation then says what is wrong, as for a hand edit)."""
+    opt = declared(Profile).get(key)
+    if opt is None:
         raise ProfileError(
-            f"{path}: {key}: not a profile key; the keys are: {', '.join(k for k in KNOWN_KEYS)}"
+            f"{path}: {key}: not a profile key{did_you_mean(key, list(SETTABLE))}; "
+            f"`digest profile set` sets: {', '.join(SETTABLE)}"
         )
-    text = value.strip()
-    if kind == "int" and re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    if kind == "number" and re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-        return _number(float(text))
-    if kind == "bool" and text.lower() in ("true", "yes", "on", "false", "no", "off"):
-        return text.lower() in ("true", "yes", "on")
-    if kind == "clock":
-        return DoubleQuotedScalarString(text)  # unquoted, PyYAML would read 07:30 as 450
-    return _scalar(text)
+    if not opt.settable:
+        raise ProfileError(f"{path}: {key}: not set as one value; use {opt.set_by}")
+    return yamlio.scalar(opt.check.from_text(value))
 
 
-def set_key(data: CommentedMap, key: str, value: str, path: Path) -> list[str]:
+def set_key(data: Data, key: str, value: str, path: Path) -> list[str]:
     """Set one key from command-line text; returns notes on what else had to change."""
     data[key] = convert_value(key, value, path)
+    return drop_unused(data, key, data[key])
+
+
+def drop_unused(data: Data, changed: str, value: Any) -> list[str]:
+    """Remove the keys that ``changed`` set to ``value`` makes unusable (``only_with``), with a
+    note for each: the validation would refuse the file otherwise."""
     notes = []
-    if key == "frequency" and data[key] != "weekly" and "weekday" in data:
-        del data["weekday"]  # only valid with weekly; the validation would refuse the file
-        notes.append("weekday removed: it only applies to frequency: weekly")
+    for key, opt in declared(Profile).items():
+        if opt.only_with and opt.only_with[0] == changed and key in data:
+            other, wanted = opt.only_with
+            if value != wanted:
+                del data[key]
+                notes.append(f"{key} removed: it only applies to {other}: {wanted}")
     return notes
 
 
-def set_interests(data: CommentedMap, wanted: Sequence[tuple[str, Any]], path: Path) -> None:
+def set_interests(data: Data, wanted: Sequence[tuple[str, Any]], path: Path) -> None:
     """Make the interests exactly ``wanted`` (in that order for new ones), editing in place so
     that kept keywords keep their comments; a list stays a list while every weight is 1."""
     interests = data.get("interests")
@@ -331,10 +253,10 @@ def set_interests(data: CommentedMap, wanted: Sequence[tuple[str, Any]], path: P
         else:
             add_interest(data, keyword, weight, path)
     if not wanted:
-        data["interests"] = CommentedSeq()
+        data["interests"] = yamlio.new_list()
 
 
-def set_exclude(data: CommentedMap, terms: Sequence[str], path: Path) -> None:
+def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
     exclude = data.get("exclude")
     keys = list(exclude) if isinstance(exclude, list) else ([exclude] if isinstance(exclude, str) else [])
     for old in keys:
@@ -351,13 +273,25 @@ def set_exclude(data: CommentedMap, terms: Sequence[str], path: Path) -> None:
 NEW_PROFILE = """\
 # Reader profile for {user}. Edit with `digest profile edit {user}` or by hand.
 {name}email: {email}
-# timezone: Europe/London       # IANA name; default from the config
-# send_at: "07:30"              # local time of the digest
-# max_papers: 10
+{defaults}
 interests:                      # keyword or phrase -> weight (default 1)
 {interests}
 # exclude: [medical]            # papers matching any of these are left out
 """
+
+
+def commented_defaults(config: Config) -> str:
+    """A commented line for each settable option a new profile leaves out: its key, the value a
+    reader gets without it (the config's, for the inherited ones) and its help."""
+    lines = []
+    for key, opt in declared(Profile).items():
+        if not opt.settable or opt.required or key == "name":
+            continue
+        default = getattr(config, opt.inherit) if opt.inherit else opt.default
+        value = opt.check.from_text(opt.check.to_text(default))  # as `digest profile set` writes it
+        entry = f"# {key}: {yamlio.inline(value)}"
+        lines.append(f"{entry:<31} # {opt.help}")
+    return "\n".join(lines)
 
 
 def create_profile(
@@ -373,25 +307,17 @@ def create_profile(
                 f"{path}: {user!r} already has a profile; change it with `digest profile set/add` "
                 f"or `digest profile edit {user}`"
             )
-        lines = [f"  {_dump_key(_clean_keyword(k, 'interests'))}: 1" for k in interests]
+        lines = [f"  {yamlio.inline(_clean_keyword(k, 'interests'))}: 1" for k in interests]
         text = NEW_PROFILE.format(
             user=user,
-            name=f"name: {_dump_key(name)}\n" if name else "",
-            email=_dump_key(email),
+            name=f"name: {yamlio.inline(name)}\n" if name else "",
+            email=yamlio.inline(email),
+            defaults=commented_defaults(config),
             interests="\n".join(lines),
         )
         profile = parse_profile_text(text, path, config)
         write_atomic(path, text)
     return profile
-
-
-def _dump_key(value: str) -> str:
-    scalar = _scalar(value)
-    return f'"{_escape(scalar)}"' if isinstance(scalar, DoubleQuotedScalarString) else scalar
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 # -- $EDITOR, like `crontab -e` -----------------------------------------------------------

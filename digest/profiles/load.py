@@ -8,31 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from digest.config import Config, parse_clock, valid_timezone
+from digest import yamlio
+from digest.config import Config
 from digest.errors import ProfileError, collect
-from digest.models import Interest, Profile
+from digest.models import Profile
+from digest.options import Reading, declared, read
 
 log = logging.getLogger(__name__)
 
-KNOWN_KEYS = (
-    "name",
-    "email",
-    "timezone",
-    "send_at",
-    "max_papers",
-    "interests",
-    "exclude",
-    "min_score",
-    "frequency",
-    "weekday",
-    "paused",
-    "send_empty",
-)
-FREQUENCIES = ("daily", "weekdays", "weekly")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -109,136 +92,21 @@ def load_profile_file(path: Path, config: Config) -> Profile:
 
 def parse_profile_text(text: str, path: Path, config: Config) -> Profile:
     """Validate a profile's YAML text as if it were the file at ``path`` (CLI, web, editor share this)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ProfileError(f"{path}: not valid YAML: {e}") from None
-    return parse_profile(data, path, config)
+    return parse_profile(yamlio.load(text, path, ProfileError), path, config)
 
 
-def parse_profile(data: Any, path: Path, config: Config) -> Profile:
-    """Validate one profile's mapping; every problem in the file is listed together."""
+def parse_profile(data: Any, path: Path, config: Config, *, lines: bool = True) -> Profile:
+    """Validate one profile's mapping; every problem in the file is listed together (with the
+    line of its key unless ``lines`` is false: an edited text that is not on disk yet)."""
     user = path.stem
-    problems: list[str] = []
+    reading = Reading(base=path.parent, defaults=config, lines=lines)
     if not _USER_ID.match(user):
-        problems.append(
+        reading.problems.append(
             f"file name: {path.name!r} is not a usable user id (letters, digits, '.', '_' or '-')"
         )
     if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a profile must be a mapping with at least 'email' and 'interests'")
-    for key in data:
-        if key not in KNOWN_KEYS:
-            hint = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
-            problems.append(f"{key}: unknown key" + (f" (did you mean {hint[0]}?)" if hint else ""))
-    email = data.get("email")
-    if email is None:
-        problems.append("email: required")
-    elif not isinstance(email, str) or not _EMAIL.match(email.strip()):
-        problems.append(f"email: {email!r} is not a valid email address")
-    name = data.get("name")
-    if name is not None and not isinstance(name, str):
-        problems.append(f"name: must be text, got {name!r}")
-    timezone = data.get("timezone", config.timezone)
-    if not valid_timezone(timezone):
-        problems.append(f"timezone: {timezone!r} is not a known IANA time zone (e.g. Europe/London)")
-    send_at = parse_clock(data.get("send_at", config.send_at.strftime("%H:%M")), "send_at", problems)
-    max_papers = data.get("max_papers", config.max_papers)
-    if not (isinstance(max_papers, int) and not isinstance(max_papers, bool) and max_papers >= 1):
-        problems.append(f"max_papers: must be a whole number of at least 1, got {max_papers!r}")
-    min_score = data.get("min_score", config.min_score)
-    if not (isinstance(min_score, int | float) and not isinstance(min_score, bool) and min_score >= 0):
-        problems.append(f"min_score: must be a number of at least 0, got {min_score!r}")
-    frequency = data.get("frequency", "daily")
-    if frequency not in FREQUENCIES:
-        problems.append(f"frequency: {frequency!r} is not one of {', '.join(FREQUENCIES)}")
-    weekday = _parse_weekday(data.get("weekday", "monday"), problems)
-    if "weekday" in data and frequency != "weekly":
-        problems.append("weekday: only used with frequency: weekly")
-    flags = {}
-    for key in ("paused", "send_empty"):
-        flags[key] = data.get(key, False)
-        if not isinstance(flags[key], bool):
-            problems.append(f"{key}: must be true or false, got {flags[key]!r}")
-    interests = _parse_interests(data.get("interests"), problems)
-    exclude = _parse_terms(data.get("exclude", []), "exclude", problems)
-    collect(problems, f"{path}: invalid profile", ProfileError)
-    return Profile(
-        user=user,
-        email=email.strip(),
-        name=name,
-        interests=interests,
-        exclude=exclude,
-        timezone=timezone,
-        send_at=send_at,
-        max_papers=max_papers,
-        min_score=float(min_score),
-        frequency=frequency,
-        weekday=weekday,
-        paused=flags["paused"] is True,
-        send_empty=flags["send_empty"] is True,
-        source=path,
-    )
-
-
-def _parse_weekday(raw: Any, problems: list[str]) -> int:
-    """'monday', 'Mon' -> 0 ... 'sunday' -> 6."""
-    prefixes = [d[:3] for d in WEEKDAYS]
-    if (
-        isinstance(raw, str)
-        and raw.strip().lower()[:3] in prefixes
-        and (WEEKDAYS[prefixes.index(raw.strip().lower()[:3])].startswith(raw.strip().lower()))
-    ):
-        return prefixes.index(raw.strip().lower()[:3])
-    problems.append(f"weekday: {raw!r} is not a day of the week (e.g. monday)")
-    return 0
-
-
-def _parse_interests(raw: Any, problems: list[str]) -> tuple[Interest, ...]:
-    if raw is None:
-        problems.append("interests: required (a list of keywords, or a mapping keyword -> weight)")
-        return ()
-    items: list[tuple[Any, Any]]
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(k, 1) for k in raw]
-    else:
-        problems.append("interests: must be a list of keywords or a mapping keyword -> weight")
-        return ()
-    out: list[Interest] = []
-    seen: set[str] = set()
-    for phrase, weight in items:
-        if not isinstance(phrase, str) or not phrase.strip():
-            problems.append(f"interests: {phrase!r} is not a keyword (text expected)")
-            continue
-        phrase = " ".join(phrase.split())
-        if weight is None:
-            weight = 1
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-            problems.append(f"interests.{phrase}: weight {weight!r} is not a positive number")
-            continue
-        if phrase.casefold() in seen:
-            problems.append(f"interests.{phrase}: listed twice")
-            continue
-        seen.add(phrase.casefold())
-        out.append(Interest(phrase, float(weight)))
-    if not out and not problems:
-        problems.append("interests: empty; add at least one keyword")
-    return tuple(out)
-
-
-def _parse_terms(raw: Any, key: str, problems: list[str]) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list):
-        problems.append(f"{key}: must be a list of keywords")
-        return ()
-    terms = []
-    for term in raw:
-        if not isinstance(term, str) or not term.strip():
-            problems.append(f"{key}: {term!r} is not a keyword (text expected)")
-        else:
-            terms.append(" ".join(term.split()))
-    return tuple(terms)
+        required = " and ".join(repr(k) for k, o in declared(Profile).items() if o.required)
+        raise ProfileError(f"{path}: a profile must be a mapping with at least {required}")
+    values = read(Profile, data, reading)
+    collect(reading.problems, f"{path}: invalid profile", ProfileError)
+    return Profile(user=user, source=path, **values)

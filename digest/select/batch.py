@@ -105,7 +105,7 @@ def _rank_into(
             floors = np.array([profiles[i].min_score for i in stack], dtype=np.float64)
             floors = np.maximum(floors, np.nextafter(0.0, 1.0))
             stack_limits = [n_papers if limits[i] is None else limits[i] for i in stack]
-            sel_rows, sel_docs = _top_rows(total, index.ids, floors, stack_limits)
+            sel_rows, sel_docs = _top_rows(total, index.ties, floors, stack_limits)
             matches = _explain(
                 tables,
                 kids,
@@ -140,7 +140,7 @@ def _top_rows(
     """(row, paper position) of every row's top, as :func:`digest.matcher.top` picks them.
 
     Per row: the scores >= the row's floor, at most ``limit`` of them, best first, ties
-    by paper id; the pairs come row after row.
+    by ``ties`` (upvotes, then paper id); the pairs come row after row.
     """
     n_papers = total.shape[1]
     floors = floors.copy()

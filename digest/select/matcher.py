@@ -121,6 +121,10 @@ class PaperIndex:
         self.papers: tuple[Paper, ...] = tuple(papers)
         self._counts = counts
         self._ids = np.array([p.id for p in self.papers], dtype=np.int64)
+        # equal scores: more upvotes first (the daily papers' count), then the lower paper id
+        votes = np.array([p.upvotes or 0 for p in self.papers], dtype=np.int64)
+        self._ties = np.empty(len(self.papers), dtype=np.int64)
+        self._ties[np.lexsort((self._ids, -votes))] = np.arange(len(self.papers))
         with long_lived():  # every word of every paper, with its positions and spans
             self._postings = Postings([(p.title, p.abstract) for p in self.papers])
         self._length_norm = np.stack(
@@ -283,7 +287,7 @@ class PaperIndex:
     # -- ranking ------------------------------------------------------------------------
 
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
-        """The papers that match ``profile``, best first (ties by paper id).
+        """The papers that match ``profile``, best first (ties: more upvotes, then lower paper id).
 
         Only papers with a score above 0 and at least ``profile.min_score`` that match
         none of ``profile.exclude`` are returned, at most ``limit`` of them. An interest
@@ -294,7 +298,7 @@ class PaperIndex:
         scored = self.score(profile)
         if scored is None:
             return []
-        order = top(scored.total, self._ids, profile.min_score, limit)
+        order = top(scored.total, self._ties, profile.min_score, limit)
         return self.explain(scored, order, scored.total)
 
     def score(self, profile: Profile) -> ProfileScores | None:
@@ -357,6 +361,11 @@ class PaperIndex:
         """Paper ids, by position in the index."""
         return self._ids
 
+    @property
+    def ties(self) -> np.ndarray:
+        """Where each paper goes among papers of equal score: more upvotes first, then lower id."""
+        return self._ties
+
     def _explain(self, d: int, score: float, used: list[_Keyword], contributions: list[float]) -> Match:
         """The match with its keywords (largest contribution first) and their hits.
 
@@ -383,7 +392,7 @@ class PaperIndex:
         scores = self.matrix[keyword.match.row]
         return [
             Match(self.papers[d], float(scores[d]), (phrase,), self.hits(keyword, d))
-            for d in top(scores, self._ids, 0.0, None).tolist()
+            for d in top(scores, self._ties, 0.0, None).tolist()
         ]
 
 
@@ -401,7 +410,7 @@ def weighted_sum(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def top(scores: np.ndarray, ids: np.ndarray, min_score: float, limit: int | None) -> np.ndarray:
-    """Indices of the positive scores >= min_score, best first, ties by paper id."""
+    """Indices of the positive scores >= min_score, best first, ties by ``ties`` (smaller first)."""
     floor = min_score if min_score > 0.0 else np.nextafter(0.0, 1.0)
     if limit is not None and limit < len(scores):
         kth = scores[np.argpartition(scores, -limit)[-limit:]].min()

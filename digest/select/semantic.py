@@ -168,7 +168,7 @@ class SemanticIndex:
         semantic = self.similarity(profile)
         semantic[scored.excluded] = 0.0
         total = scored.total + SEMANTIC_WEIGHT * semantic
-        order = top(total, self.index.ids, profile.min_score, limit)
+        order = top(total, self.index.ties, profile.min_score, limit)
         matches = self.index.explain(scored, order, total)
         return [self._name_closest(m, profile, d) for m, d in zip(matches, order.tolist(), strict=True)]
 

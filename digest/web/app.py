@@ -23,7 +23,6 @@ from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
 from markupsafe import Markup
-from ruamel.yaml.comments import CommentedMap
 from werkzeug.datastructures import MultiDict
 
 from digest.compose.preview import preview
@@ -32,15 +31,19 @@ from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError
 from digest.models import Profile
+from digest.options import Option, declared
 from digest.profiles.edit import (
+    Change,
+    Data,
     ProfileConflict,
     apply_edit,
     convert_value,
+    drop_unused,
     set_exclude,
     set_interests,
     text_version,
 )
-from digest.profiles.load import WEEKDAYS, find_profile_file, load_profile
+from digest.profiles.load import find_profile_file, load_profile
 from digest.signing import Signer
 from digest.store import Store
 
@@ -62,6 +65,27 @@ def reader_url(config: Config, user: str) -> str:
     return f"{config.base_url}/u/{signer.token(user)}"
 
 
+# The form asks for every profile option declared with a label (digest.models.Profile), in
+# declaration order: checkboxes for true/false options, a field for each of the others.
+OPTIONS = {key: opt for key, opt in declared(Profile).items() if opt.label}
+FIELDS = [key for key, opt in OPTIONS.items() if opt.check.widget != "checkbox"]
+SWITCHES = [key for key, opt in OPTIONS.items() if opt.check.widget == "checkbox"]
+
+
+def form_field(opt: Option) -> dict[str, Any]:
+    """What the template needs to draw the field of ``opt``."""
+    field: dict[str, Any] = {"key": opt.key, "label": opt.label, "widget": opt.check.widget}
+    field["choices"] = opt.check.choices()
+    field["min"] = getattr(opt.check, "minimum", None)
+    field["step"] = getattr(opt.check, "step", "any")
+    field["only_with"], field["only_value"] = opt.only_with or (None, None)
+    return field
+
+
+def form_values(profile: Profile) -> dict[str, str]:
+    return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
+
+
 @dataclass(frozen=True)
 class FormEdit:
     """What the preferences form asks for, as submitted (nothing validated yet)."""
@@ -69,7 +93,7 @@ class FormEdit:
     interests: tuple[tuple[str, Any], ...]
     exclude: tuple[str, ...]
     scalars: dict[str, str]
-    paused: bool
+    switches: dict[str, bool]
 
     @classmethod
     def parse(cls, form: MultiDict[str, str]) -> FormEdit:
@@ -86,32 +110,29 @@ class FormEdit:
                 weight = raw  # written as typed: the validation explains what is wrong
             interests.append((" ".join(keyword.split()), weight))
         exclude = tuple(t.strip() for t in form.get("exclude", "").replace("\n", ",").split(",") if t.strip())
-        keys = ("send_at", "timezone", "frequency", "weekday", "max_papers")
-        scalars = {k: form.get(k, "").strip() for k in keys if form.get(k, "").strip()}
-        return cls(tuple(interests), exclude, scalars, form.get("paused") == "on")
+        scalars = {k: form.get(k, "").strip() for k in FIELDS if form.get(k, "").strip()}
+        switches = {k: form.get(k) == "on" for k in SWITCHES}
+        return cls(tuple(interests), exclude, scalars, switches)
 
-    def change(self, current: Profile) -> Callable[[CommentedMap, Path], None]:
+    def change(self, current: Profile) -> Change:
         """The edit to the YAML document: only what differs from ``current`` is written."""
-        effective = {
-            "send_at": f"{current.send_at:%H:%M}",
-            "timezone": current.timezone,
-            "frequency": current.frequency,
-            "weekday": WEEKDAYS[current.weekday],
-            "max_papers": str(current.max_papers),
-        }
+        effective = form_values(current)
+        wanted = {**effective, **self.scalars}
 
-        def apply(data: CommentedMap, path: Path) -> None:
+        def apply(data: Data, path: Path) -> None:
             set_interests(data, self.interests, path)
             set_exclude(data, self.exclude, path)
             for key, value in self.scalars.items():
-                if key == "weekday" and self.scalars.get("frequency", current.frequency) != "weekly":
+                only_with = OPTIONS[key].only_with
+                if only_with and wanted[only_with[0]] != only_with[1]:
                     continue
                 if value != effective[key]:
                     data[key] = convert_value(key, value, path)
-            if self.scalars.get("frequency", current.frequency) != "weekly" and "weekday" in data:
-                del data["weekday"]
-            if self.paused != current.paused:
-                data["paused"] = self.paused
+            for key in FIELDS:
+                drop_unused(data, key, wanted[key])
+            for key, on in self.switches.items():
+                if on != getattr(current, OPTIONS[key].name):
+                    data[key] = on
 
         return apply
 
@@ -164,15 +185,10 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             "profile": profile,
             "interests": [(i.phrase, f"{i.weight:g}") for i in profile.interests],
             "exclude": ", ".join(profile.exclude),
-            "values": {
-                "send_at": f"{profile.send_at:%H:%M}",
-                "timezone": profile.timezone,
-                "frequency": profile.frequency,
-                "weekday": WEEKDAYS[profile.weekday],
-                "max_papers": str(profile.max_papers),
-            },
-            "paused": profile.paused,
-            "weekdays": WEEKDAYS,
+            "values": form_values(profile),
+            "switches": {key: getattr(profile, OPTIONS[key].name) for key in SWITCHES},
+            "fields": [form_field(OPTIONS[key]) for key in FIELDS],
+            "checkboxes": [form_field(OPTIONS[key]) for key in SWITCHES],
             "timezones": timezones,
             "base_version": text_version(text),
             "errors": None,
@@ -236,11 +252,11 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
         """The page again with what the reader typed (nothing lost), and why it was not saved."""
         form = request.form
-        values = {k: form.get(k, "") for k in ("send_at", "timezone", "frequency", "weekday", "max_papers")}
+        values = {k: form.get(k, "") for k in FIELDS}
         interests = [(k, str(w) if not isinstance(w, float) else f"{w:g}") for k, w in edit.interests]
         base = request.form.get("base_version") if status == 422 else None
         extra = {"interests": interests, "exclude": ", ".join(edit.exclude), "values": values, **extra}
-        extra["paused"] = edit.paused
+        extra["switches"] = edit.switches
         if base:
             extra["base_version"] = base
         return prefs_page(token, user, path, status, **extra)
@@ -326,8 +342,8 @@ _CONFLICT = (
 )
 
 
-def _set_paused(value: bool) -> Callable[[CommentedMap, Path], None]:
-    def apply(data: CommentedMap, path: Path) -> None:
+def _set_paused(value: bool) -> Change:
+    def apply(data: Data, path: Path) -> None:
         data["paused"] = value
 
     return apply

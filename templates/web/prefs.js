@@ -78,11 +78,13 @@
     if (button) { button.closest(".row").remove(); changed(); }
   });
 
-  const frequency = document.getElementById("frequency");
-  const weekday = document.getElementById("weekday-field");
-  const toggle = () => { weekday.hidden = frequency.value !== "weekly"; };
-  frequency.addEventListener("change", toggle);
-  toggle();
+  // A field used only with a value of another one (weekday: frequency weekly) hides otherwise.
+  for (const field of form.querySelectorAll("[data-only-with]")) {
+    const other = document.getElementById(field.dataset.onlyWith);
+    const toggle = () => { field.hidden = other.value !== field.dataset.onlyValue; };
+    other.addEventListener("change", toggle);
+    toggle();
+  }
   form.addEventListener("submit", () => { dirty = false; status.textContent = "Saving…"; });
 
   async function poll() {

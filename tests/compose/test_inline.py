@@ -1,4 +1,4 @@
-"""The fast renderer gives premailer's bytes exactly, over many varied digests and stylesheets."""
+"""The fast renderer gives premailer's bytes exactly; which selectors let a template be inlined once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.compose.inline import CssInliner, premailer_inline
+from digest.compose.inline import ancestral_attributes, style_selectors
 from digest.compose.render import Renderer, builtin_templates
 from digest.ingest.sources import read_dump
 from digest.models import Digest, Interest, Paper, Profile
@@ -73,44 +73,57 @@ def test_the_fast_renderer_is_byte_for_byte_the_premailer_pipeline():
         a, b = fast.render(digest, links=links), plain.render(digest, links=links)
         assert a.html == b.html, digest.profile.user
         assert a.text == b.text and a.subject == b.subject
-    assert fast.inline.fallbacks == 0
+    assert fast.preinlined is not None and fast.fallbacks == 0
 
 
-STYLESHEETS = {
-    "structural": "p.a { color: red } div > p { margin: 0 } [data-x=y] em { font-weight: bold }"
-    " td { width: 10px; background-color: #abc; text-align: center }",
-    "siblings and pseudo-classes": "p + p { color: blue } li:first-child { margin: 0 } a:hover { color: red }"
-    " p:nth-child(2) { padding: 1px } .a ~ .b { border: 0 }",
-    "important and media": ".a { color: red !important } .a { color: blue }"
-    " @media (max-width: 600px) { .a { color: green } }",
-    "unset and existing style": ".a { color: unset; padding: 2px } .b { margin: 1px }",
+SELECTORS = {
+    # the element's own tag, classes, id and attributes, and its ancestors': follows from the template
+    "p": set(),
+    ".paper-title a": set(),
+    "td.paper > a.more": set(),
+    "div>p": set(),
+    "#main .why mark.hit": set(),
+    "*": set(),
+    "[data-x=y] em": {"data-x"},
+    'a[href^="https"]': {"href"},
+    "a:hover": set(),  # a dynamic pseudo-class: premailer keeps the rule in <style>
+    # siblings, position, negation, pseudo-elements, escapes: can change from one message to another
+    "p + p": None,
+    ".a ~ .b": None,
+    "li:first-child": None,
+    "p:nth-child(2)": None,
+    "p:not(.a)": None,
+    "a:hover span": None,
+    "p::before": None,
+    ":root": None,
+    r".a\:b": None,
 }
 
 
-@pytest.mark.parametrize("name", sorted(STYLESHEETS))
-def test_other_stylesheets_give_premailers_bytes_too(name):
-    css = STYLESHEETS[name]
-    rng = random.Random(name)
-    inliner = CssInliner()
-    extras = ["", 'style="margin: 3px"', 'data-x="y"']
-    for _ in range(40):
-        items = "".join(
-            f'<p class="{rng.choice(["a", "b", "a b", ""])}" {rng.choice(extras)}>'
-            f"<em>{rng.choice(['x', '&amp; é', '<i>y</i>'])}</em></p>"
-            for _ in range(rng.randint(1, 6))
-        )
-        html = (
-            f"<!DOCTYPE html><html><head><style>{css}</style></head><body>"
-            f"<div>{items}</div><ul><li>1</li><li>2</li></ul><table><tr><td>t</td></tr></table>"
-            f'<img src="x.png" style="float: left"></body></html>'
-        )
-        assert inliner(html) == premailer_inline(html)
+@pytest.mark.parametrize("selector", sorted(SELECTORS))
+def test_a_selector_follows_from_the_ancestors_or_is_said_not_to(selector):
+    expected = SELECTORS[selector]
+    assert ancestral_attributes(selector) == (None if expected is None else frozenset(expected))
 
 
-def test_a_users_template_with_its_own_stylesheet_is_inlined_the_same_way(tmp_path: Path):
+def test_the_selectors_of_a_document_are_those_premailer_would_inline():
+    html = (
+        "<html><head><style>p, .a > b { color: red } @media (max-width: 600px) { .m { x: 1 } }"
+        " @font-face { font-family: f }</style><style media=print>.print { y: 2 }</style></head>"
+        "<body><p>x</p><style>em { z: 3 }</style></body></html>"
+    )
+    assert style_selectors(html) == ["p", ".a > b", ".print", "em"]  # @media stays in <style> as it is
+    css = (builtin_templates() / "digest.css").read_text()
+    selectors = style_selectors(f"<style>{css}</style>")
+    assert ".paper-title mark.hit" in selectors
+    assert all(ancestral_attributes(s) == frozenset() for s in selectors)
+
+
+def test_a_users_template_with_sibling_selectors_is_inlined_by_premailer_per_message(tmp_path: Path):
     html = (builtin_templates() / "digest.html.j2").read_text()
     css = ".paper + .paper { color: red }\n.title { color: blue }"
     (tmp_path / "digest.html.j2").write_text(html.replace('{% include "digest.css" %}', css))
     fast, plain = Renderer(tmp_path), Renderer(tmp_path, fast=False)
+    assert fast.preinlined is None
     for digest, links in digests(10):
         assert fast.render(digest, links=links).html == plain.render(digest, links=links).html

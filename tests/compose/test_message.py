@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import email
 import re
 from dataclasses import dataclass, field
+from email import policy
 
 import pytest
 
+from digest.compose.message import build_message, unsubscribe_links
+from digest.compose.mime import message_bytes
+from digest.compose.render import Rendered
 from digest.deliver.queue import send_digests
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.ingest.dumps import ingest
+from digest.models import Profile
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
+from digest.signing import Signer
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
@@ -93,8 +100,8 @@ def test_styles_are_inlined_and_only_media_queries_stay_in_a_style_block(mail_wo
     seed(mail_workspace)
     send_all(mail_workspace)
     html = by_user(smtp_server)["ada"].message.get_body(("html",)).get_content()
-    assert re.search(r'<td class="paper" style="[^"]*padding:22px 32px', html)
-    assert re.search(r'<mark class="hit" style="[^"]*background-color:#fef3c7', html)
+    assert re.search(r"<td class=.paper. style=.[^>]*padding:22px 32px", html)
+    assert re.search(r'<mark style="[^"]*background-color:#fef3c7', html)
     (style,) = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
     assert style.strip().startswith("@media")
 
@@ -189,3 +196,19 @@ def test_an_unreachable_server_is_a_clear_error(workspace):
     workspace.config_path.write_text(workspace.config_path.read_text().replace("2525", str(port)))
     with pytest.raises(DeliveryError, match=rf"cannot connect to the SMTP server 127.0.0.1:{port}"):
         send_all(workspace)
+
+
+def test_a_long_unsubscribe_url_is_folded_only_between_the_urls_never_into_encoded_words():
+    """RFC 2369: a client must find each <URL> whole; RFC 2047 encoded words are not links."""
+    profile = Profile(user="ada", email="ada@example.org", interests=(), name="Ada")
+    sender = "digest@example.org"
+    base_url = "https://" + "long" * 30 + ".example.org"
+    links = unsubscribe_links(profile, sender, base_url, Signer(b"test-secret-0123456789abcdef"))
+    args = (Rendered("s", "<p>x</p>", "x\n"), profile, sender, "<a@b>", NOW, links)
+    urls = [f"<{links['unsubscribe']}>", f"<{links['unsubscribe_mailto']}>"]
+    assert len(urls[0]) > 200
+    for data in (build_message(*args).as_bytes(policy=policy.SMTP), message_bytes(*args)):
+        assert f"List-Unsubscribe: {urls[0]},\r\n {urls[1]}\r\n".encode() in data
+        assert b"=?" not in data
+        parsed = email.message_from_bytes(data, policy=policy.default)
+        assert parsed["List-Unsubscribe"] == ", ".join(urls)

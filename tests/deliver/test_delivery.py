@@ -292,9 +292,9 @@ def test_delivery_settings_are_validated_together(tmp_path):
     for expected in (
         "delivery.transport: 'pigeon' is not one of smtp, file",
         "delivery.connections: must be a whole number from 1 to 100, got 0",
-        "delivery.max_per_second: must be a positive number, got -1",
+        "delivery.max_per_second: must be a positive number up to 10000, got -1",
         "delivery.retry_max_seconds: 60 is shorter than retry_first_seconds (600)",
-        "delivery.retry_for_hours: must be a positive number, got 'soon'",
+        "delivery.retry_for_hours: must be a positive number up to 720, got 'soon'",
         "delivery.conections: unknown key (did you mean delivery.connections?)",
     ):
         assert expected in text

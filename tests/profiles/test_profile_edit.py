@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.models import Profile
+from digest.options import declared
 from digest.profiles.load import load_profile
 
 from conftest import ROOT
@@ -71,7 +74,7 @@ def test_a_weight_turns_a_keyword_list_into_a_mapping_and_keeps_comments(workspa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("set", "ada", "max_papers", "0"), "max_papers: must be a whole number of at least 1, got 0"),
+        (("set", "ada", "max_papers", "0"), "max_papers: must be a whole number from 1 to 1000, got 0"),
         (("set", "ada", "timezone", "Mars/Base"), "timezone: 'Mars/Base' is not a known IANA time zone"),
         (("set", "ada", "send_at", "25:00"), "send_at: '25:00' is not a time of day like \"07:30\""),
         (("set", "ada", "colour", "blue"), "colour: not a profile key"),
@@ -201,3 +204,78 @@ def test_edit_declined_leaves_the_file_and_keeps_the_draft(workspace, tmp_path):
     assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
     draft = Path(result.output.rsplit("your draft is kept at ", 1)[1].split()[0])
     assert draft.read_text() == "email: ada@example.org\ninterests: {robotics: -2}\n"
+
+
+VALUES = {
+    "name": ("Ada L.", "Ada L."),
+    "email": ("ada@example.net", "ada@example.net"),
+    "frequency": ("weekdays", "weekdays"),
+    "weekday": ("fri", 4),
+    "send_at": ("17:30", dt.time(17, 30)),
+    "timezone": ("Europe/Paris", "Europe/Paris"),
+    "max_papers": ("3", 3),
+    "min_score": ("0.00001", 1e-05),
+    "paused": ("yes", True),
+    "send_empty": ("on", True),
+}
+
+
+def test_set_takes_exactly_the_settable_declared_keys():
+    assert set(VALUES) == {k for k, opt in declared(Profile).items() if opt.settable}
+    assert {"interests", "exclude"} <= set(declared(Profile)) - set(VALUES)
+
+
+@pytest.mark.parametrize("key", list(VALUES))
+def test_set_writes_a_value_that_reads_back_as_given(workspace, key):
+    text, value = VALUES[key]
+    path = workspace.profile("ada", "email: ada@example.org\nfrequency: weekly\ninterests: [x]  # mine\n")
+    result = workspace.cli("profile", "set", "ada", key, text)
+    assert result.exit_code == 0, result.output
+    assert getattr(load_profile(workspace.config, "ada"), key) == value
+    assert "interests: [x]  # mine\n" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("interests", "interests: not set as one value; use `digest profile add/remove`"),
+        ("exclude", "exclude: not set as one value; use `digest profile exclude`"),
+        ("max_paper", "max_paper: not a profile key (did you mean max_papers?)"),
+    ],
+)
+def test_set_refuses_other_keys_and_says_what_to_do(workspace, key, message):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    result = workspace.cli("profile", "set", "ada", key, "1")
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_set_help_lists_every_settable_key_with_its_help(workspace):
+    result = workspace.cli("profile", "set", "--help")
+    for key, opt in declared(Profile).items():
+        assert (f"{key:<10}  {opt.help}" in result.output) == opt.settable
+
+
+def test_a_new_profile_shows_every_setting_commented_with_the_value_it_gets(workspace):
+    assert workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "x").exit_code == 0
+    path = workspace.root / "profiles" / "ada.yaml"
+    text = path.read_text()
+    for key, opt in declared(Profile).items():
+        if opt.settable and not opt.required and key != "name":
+            assert f"\n# {key}: " in text, key
+    before = load_profile(workspace.config, "ada")
+    uncommented = "".join(
+        line[2:]
+        if line.startswith("# ") and ": " in line and not line.startswith(("# exclude", "# weekday"))
+        else line
+        for line in text.splitlines(keepends=True)
+    )
+    path.write_text(uncommented)
+    assert load_profile(workspace.config, "ada") == before
+
+
+def test_a_broken_file_is_not_edited_and_the_error_names_the_line(workspace):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [x\n")
+    result = workspace.cli("profile", "set", "ada", "max_papers", "3")
+    assert result.exit_code == 1
+    assert "not valid YAML, line 3, column 1" in result.output and "fix it by hand first" in result.output
+    assert path.read_text() == "email: ada@example.org\ninterests: [x\n"

@@ -97,3 +97,27 @@ def test_frequency_weekday_pause_and_empty_digests(workspace):
         load_profile(workspace.config, "bob")
     assert "frequency: 'hourly' is not one of daily, weekdays, weekly" in str(info.value)
     assert "paused: must be true or false" in str(info.value)
+
+
+def test_a_problem_names_the_line_of_its_key(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  x: 1\n  y: -1\nweekday: fri\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert "line 4: interests.y: weight -1 is not a positive number" in str(info.value)
+    assert "line 5: weekday: only used with frequency: weekly" in str(info.value)
+
+
+@pytest.mark.parametrize("weight", [".nan", ".inf", "-.inf", "1.0e+300"])
+def test_a_weight_that_is_not_a_finite_positive_number_is_refused(workspace, weight):
+    # NaN compares false with everything: a NaN weight would silently send nothing.
+    workspace.profile("ada", f"email: ada@example.org\ninterests:\n  spiking: {weight}\n")
+    with pytest.raises(
+        ProfileError, match=r"interests\.spiking: weight .* is not a positive number up to 100"
+    ):
+        load_profile(workspace.config, "ada")
+
+
+def test_a_nan_min_score_is_refused(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking]\nmin_score: .nan\n")
+    with pytest.raises(ProfileError, match=r"min_score: must be a number from 0 to 1000, got nan"):
+        load_profile(workspace.config, "ada")

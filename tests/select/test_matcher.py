@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from digest.models import Interest, Match, Paper, Profile
+from digest.select.batch import rank_many
 from digest.select.matcher import PaperIndex, keyword_matches, rank
 
 DAY = dt.date(2024, 3, 14)
@@ -301,3 +303,18 @@ def test_documented_scale_for_title_only_and_abstract_only():
     got = scores(papers, "grokking")
     assert got[1] == pytest.approx(0.95, abs=0.1)
     assert got[2] == pytest.approx(0.6, abs=0.15)
+
+
+def test_equal_scores_are_broken_by_upvotes_then_by_paper_id():
+    papers = [
+        paper(1, "Spiking networks"),
+        dataclasses.replace(paper(2, "Spiking networks!"), upvotes=5),
+        dataclasses.replace(paper(3, "Spiking networks?"), upvotes=40),
+        paper(4, "Spiking networks."),
+    ]
+    index = PaperIndex.build(papers)
+    reader = profile("spiking networks")
+    ranked = index.rank(reader)
+    assert len({m.score for m in ranked}) == 1
+    assert [m.paper.id for m in ranked] == [3, 2, 1, 4]
+    assert [m.paper.id for m in rank_many(index, [reader])[0]] == [3, 2, 1, 4]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from digest.config import ConfigError, load_config
+from digest.models import Profile
+from digest.options import declared
+from digest.profiles.load import load_profile
 from digest.signing import Signer
 from digest.web.app import create_app
 
@@ -129,3 +132,29 @@ def test_the_secret_comes_from_the_environment_only(workspace, monkeypatch):
     monkeypatch.setenv("DIGEST_NOT_SET", "short")
     with pytest.raises(ConfigError, match="too short"):
         Signer.from_config(workspace.config)
+
+
+def test_the_form_asks_for_every_labelled_profile_option_and_saves_it(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    page = client.get(f"/u/{ada}").get_data(as_text=True)
+    for key, opt in declared(Profile).items():  # interests and exclude have their own sections
+        if opt.settable:
+            assert (f'name="{key}"' in page) == (opt.label is not None), key
+    assert 'data-only-with="frequency" data-only-value="weekly"' in page  # weekday: weekly only
+    r = client.post(f"/u/{ada}", data=form(signer, ada, frequency="weekly", weekday="friday", paused="on"))
+    assert r.status_code == 303
+    profile = load_profile(ws.config, "ada")
+    assert (profile.frequency, profile.weekday, profile.paused) == ("weekly", 4, True)
+    r = client.post(f"/u/{ada}", data=form(signer, ada, frequency="daily", weekday="friday"))
+    assert r.status_code == 303
+    text = (ws.root / "profiles" / "ada.yaml").read_text()
+    assert "weekday" not in text and "frequency: daily" in text and "paused: false" in text
+
+
+def test_a_typed_weight_is_refused_as_typed_even_when_yaml_1_1_would_read_a_boolean(site):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    for typed in ("heavy", "yes", "off"):
+        r = client.post(f"/u/{ada}/preview", data=form(signer, ada, weight=[typed]))
+        assert f"interests.robotics: weight '{typed}' is not a positive number" in r.json["errors"]

@@ -1,0 +1,365 @@
+"""The checks options are declared with (:mod:`digest.options`): each turns a YAML value into
+the program's value or raises :class:`Invalid` with a message that says what is expected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest.options import Check, Invalid, Reading, read_section
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
+
+
+MAX_WEIGHT = 100.0  # an interest's weight: 0.5 = half as interesting, 3 = three times
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class Text(Check):
+    def __init__(self, what: str = "text", blank: bool = True) -> None:
+        self.what, self.blank = what, blank
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not isinstance(value, str) or (not self.blank and not value.strip()):
+            raise self.fail(value)
+        return value if self.blank else value.strip()
+
+
+class FilePath(Check):
+    """A path relative to the file it is written in (``~`` expanded)."""
+
+    def __init__(self, what: str = "a path, relative to the config file") -> None:
+        self.what = what
+
+    def __call__(self, value: Any, reading: Reading) -> Path:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(value)
+        return reading.base / Path(value).expanduser()
+
+
+class Int(Check):
+    widget = "number"
+    step = "1"
+
+    def __init__(self, minimum: int = 1, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+        self.what = (
+            f"a whole number from {minimum} to {maximum}"
+            if maximum is not None
+            else f"a whole number of at least {minimum}"
+        )
+
+    def __call__(self, value: Any, reading: Reading) -> int:
+        if not (is_int(value) and value >= self.minimum and (self.maximum is None or value <= self.maximum)):
+            raise self.fail(value)
+        return value
+
+    def from_text(self, text: str) -> Any:
+        return int(text) if re.fullmatch(r"\s*[+-]?\d+\s*", text) else text
+
+
+class Number(Check):
+    """A finite number (int or float), at least ``minimum`` (or above it, if ``above``) and at
+    most ``maximum``; a float. NaN and infinities are never a setting: NaN compares false with
+    everything (a NaN weight silently sends nothing) and an infinite timeout never ends."""
+
+    widget = "number"
+    step = "any"
+
+    def __init__(
+        self, minimum: float = 0, above: bool = False, what: str | None = None, maximum: float | None = None
+    ) -> None:
+        self.minimum, self.above, self.maximum = minimum, above, maximum
+        if what is None:
+            what = "a positive number" if above and minimum == 0 else f"a number of at least {minimum:g}"
+            if maximum is not None:
+                what = (
+                    f"a positive number up to {maximum:g}"
+                    if above and minimum == 0
+                    else f"a number from {minimum:g} to {maximum:g}"
+                )
+        elif maximum is not None:
+            what = f"{what} up to {maximum:g}"
+        self.what = what
+
+    def __call__(self, value: Any, reading: Reading) -> float:
+        if (
+            not is_number(value)
+            or not math.isfinite(value)
+            or value < self.minimum
+            or (self.above and value == self.minimum)
+            or (self.maximum is not None and value > self.maximum)
+        ):
+            raise self.fail(value)
+        return float(value)
+
+    def from_text(self, text: str) -> Any:
+        if re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*", text):
+            number = float(text)
+            return int(number) if number.is_integer() else number
+        return text
+
+    def to_text(self, value: Any) -> str:
+        return f"{value:g}"
+
+
+class Port(Check):
+    widget = "number"
+
+    def __call__(self, value: Any, reading: Reading) -> int:
+        if not (is_int(value) and 0 < value < 65536):
+            raise Invalid(f"{value!r} is not a valid port (1-65535)")
+        return value
+
+
+class Bool(Check):
+    what = "true or false"
+    widget = "checkbox"
+
+    def __call__(self, value: Any, reading: Reading) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(value)
+        return value
+
+    def from_text(self, text: str) -> Any:
+        word = text.strip().lower()
+        if word in ("true", "yes", "on", "false", "no", "off"):
+            return word in ("true", "yes", "on")
+        return text
+
+    def to_text(self, value: Any) -> str:
+        return "true" if value else "false"
+
+
+class Choice(Check):
+    """One of a fixed list (``{value: label}``: the labels are the web form's)."""
+
+    widget = "select"
+
+    def __init__(self, choices: Mapping[str, str]) -> None:
+        self.options = dict(choices)
+        self.what = "one of " + ", ".join(self.options)
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not isinstance(value, str) or value not in self.options:
+            raise Invalid(f"{value!r} is not {self.what}")
+        return value
+
+    def choices(self) -> list[tuple[str, str]]:
+        return list(self.options.items())
+
+
+class Weekday(Check):
+    """'monday', 'Mon', 'fri' -> 0 ... 6."""
+
+    what = "a day of the week"
+    widget = "select"
+
+    def __call__(self, value: Any, reading: Reading) -> int:
+        word = value.strip().lower() if isinstance(value, str) else ""
+        for i, day in enumerate(WEEKDAYS):
+            if len(word) >= 3 and day.startswith(word):
+                return i
+        raise Invalid(f"{value!r} is not a day of the week (e.g. monday)")
+
+    def to_text(self, value: Any) -> str:
+        return WEEKDAYS[value]
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(d, d.capitalize()) for d in WEEKDAYS]
+
+
+class Clock(Check):
+    """'07:30' -> time(7, 30). (An unquoted 17:30 is text too: digest.yamlio reads no base 60.)"""
+
+    what = 'a time of day like "07:30"'
+    widget = "time"
+
+    def __call__(self, value: Any, reading: Reading) -> dt.time:
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value) if isinstance(value, str) else None
+        if m and int(m[1]) < 24 and int(m[2]) < 60:
+            return dt.time(int(m[1]), int(m[2]))
+        raise Invalid(f"{value!r} is not {self.what}")
+
+    def to_text(self, value: Any) -> str:
+        return f"{value:%H:%M}"
+
+
+def valid_timezone(name: Any) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class TimeZone(Check):
+    what = "an IANA time zone name (e.g. Europe/London)"
+    widget = "timezone"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not valid_timezone(value):
+            raise Invalid(f"{value!r} is not a known IANA time zone (e.g. Europe/London)")
+        return value
+
+
+class Email(Check):
+    """A bare address (``named``: a display name is allowed, 'Digest <d@example.org>')."""
+
+    what = "an email address"
+
+    def __init__(self, named: bool = False) -> None:
+        self.named = named
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        pattern = _ADDRESS if self.named else _EMAIL
+        message = "is not an email address" if self.named else "is not a valid email address"
+        if not isinstance(value, str) or not pattern.match(value.strip()):
+            raise Invalid(f"{value!r} {message}")
+        return value.strip()
+
+
+class EnvName(Check):
+    what = "an environment variable name"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not (isinstance(value, str) and _ENV_NAME.fullmatch(value)):
+            raise Invalid(f"{value!r} is not an environment variable name")
+        return value
+
+
+class PublicUrl(Check):
+    """An http(s) URL without a trailing slash; https except on this machine (RFC 8058)."""
+
+    what = "an http(s) URL"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not (isinstance(value, str) and re.match(r"^https?://[^\s/]+", value)):
+            raise self.fail(value)
+        if not value.startswith("https://") and not _is_loopback_url(value):
+            raise Invalid(
+                f"{value!r} must use https (mail clients only offer one-click unsubscribe over "
+                "https, RFC 8058); plain http is accepted for localhost only"
+            )
+        return value.rstrip("/")
+
+
+def _is_loopback_url(url: str) -> bool:
+    try:
+        return urlsplit(url).hostname in LOOPBACK_HOSTS
+    except ValueError:
+        return False
+
+
+class Section(Check):
+    """A nested mapping read into the dataclass ``section`` (absent or empty: its defaults)."""
+
+    def __init__(self, section: type) -> None:
+        self.section = section
+        self.what = "a mapping"
+
+    def __call__(self, value: Any, reading: Reading) -> Any:
+        return self.section() if value is None else read_section(self.section, value, reading)
+
+
+class Switch(Section):
+    """``true`` (the section's defaults), ``false`` (None: off), or the section's mapping."""
+
+    def __call__(self, value: Any, reading: Reading) -> Any:
+        if value is True:
+            return self.section()
+        if value is False or value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise Invalid("must be true, false, or a mapping with `model`")
+        return read_section(self.section, value, reading)
+
+
+class ModelName(Check):
+    """A sentence-transformers model name, or a local folder (relative to the config file)."""
+
+    what = "a model name or a folder"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(value)
+        local = (reading.base / value).expanduser()
+        looks_local = value.startswith((".", "/", "~")) or local.is_dir()
+        if looks_local and not local.is_dir():
+            raise Invalid(f"{local} is not a folder holding a sentence-transformers model")
+        return str(local) if looks_local else value
+
+
+class Weights(Check):
+    """Keywords: a list (weight 1 each) or a mapping keyword -> positive weight, made with ``make``."""
+
+    what = "a list of keywords, or a mapping keyword -> weight"
+
+    def __init__(self, make: Callable[[str, float], Any]) -> None:
+        self.make = make
+
+    def __call__(self, value: Any, reading: Reading) -> tuple[Any, ...]:
+        if isinstance(value, Mapping):
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = [(k, 1) for k in value]
+        else:
+            raise Invalid("must be a list of keywords or a mapping keyword -> weight")
+        out, seen, problems = [], set(), []
+        for phrase, weight in items:
+            if not isinstance(phrase, str) or not phrase.strip():
+                problems.append(f"{phrase!r} is not a keyword (text expected)")
+                continue
+            phrase = " ".join(phrase.split())
+            weight = 1 if weight is None else weight
+            if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
+                problems.append((phrase, f"weight {weight!r} is not a positive number up to {MAX_WEIGHT:g}"))
+            elif phrase.casefold() in seen:
+                problems.append((phrase, "listed twice"))
+            else:
+                seen.add(phrase.casefold())
+                out.append(self.make(phrase, float(weight)))
+        if not out and not problems:
+            problems.append("empty; add at least one keyword")
+        if problems:
+            raise Invalid(*problems)
+        return tuple(out)
+
+
+class Terms(Check):
+    """A keyword or a list of keywords (spacing normalized)."""
+
+    what = "a list of keywords"
+
+    def __call__(self, value: Any, reading: Reading) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise Invalid("must be a list of keywords")
+        bad = [
+            f"{t!r} is not a keyword (text expected)" for t in value if not (isinstance(t, str) and t.strip())
+        ]
+        if bad:
+            raise Invalid(*bad)
+        return tuple(" ".join(t.split()) for t in value)

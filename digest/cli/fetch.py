@@ -1,0 +1,46 @@
+"""`digest fetch`: fetch the configured sources now."""
+
+from __future__ import annotations
+
+import click
+
+from digest.cli.common import Context, handle_errors, now_utc
+
+
+@click.command()
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.pass_obj
+@handle_errors
+def fetch(obj: Context, names: tuple[str, ...]) -> None:
+    """Fetch the sources listed under `sources:` in the config now, and ingest what they hold.
+
+    Each document is saved in the inbox and read from there like a dropped dump: one that
+    cannot be read lands in inbox/failed/ with the reason. A day with no announcements
+    (a weekend) is "nothing new", not an error. The daemon (`digest run`) fetches on its own
+    before the readers' send times.
+
+    \b
+    Example:
+      digest fetch
+      digest fetch --source hf_daily
+    """
+    from digest.daemon.lock import RunLock
+    from digest.errors import ConfigError
+    from digest.ingest.fetch import FAILED, fetch_all
+    from digest.ingest.http import Http
+    from digest.store import Store
+
+    config = obj.config
+    if not config.sources:
+        raise ConfigError(f"{config.path}: no `sources:` to fetch; see config.example.yaml for examples")
+    unknown = sorted(set(names) - {s.name for s in config.sources})
+    if unknown:
+        known = ", ".join(s.name for s in config.sources)
+        raise ConfigError(f"no source named {', '.join(unknown)} in {config.path} (sources: {known})")
+    lock = RunLock(config.database).acquire("digest fetch")  # the inbox is the daemon's: not while it runs
+    with lock, Store(config.database) as store, Http() as http:
+        outcomes = fetch_all(config, store, http, now_utc(), names)
+    for o in outcomes:
+        click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}")
+    if any(o.outcome == FAILED for o in outcomes):
+        raise SystemExit(1)

@@ -1,0 +1,162 @@
+"""Fetching the configured sources: each document is saved in the inbox, then ingested from there.
+
+A fetched document takes the path of a dropped dump: written atomically into the inbox,
+read by the same readers, moved to ``processed/`` (or to ``failed/`` with the reason, the
+source named), so nothing fetched is lost and nothing half-read is stored. Every attempt is
+recorded (``fetches`` table): the validators for the next conditional request, and what
+happened, for `digest status`:
+
+* ``listing``      papers stored (some may have been known);
+* ``empty``        a valid document with no papers (a weekend or a holiday): nothing new;
+* ``not_modified`` the server answered 304: nothing new since the last fetch;
+* ``failed``       no document (HTTP error, timeout) or one the readers refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from digest.config import Config, SourceConfig
+from digest.errors import DumpError
+from digest.files import write_atomic
+from digest.ingest import inbox as inbox_folder
+from digest.ingest.http import FetchError, Http
+from digest.ingest.sources import read_dump
+from digest.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+LISTING, EMPTY, NOT_MODIFIED, FAILED = "listing", "empty", "not_modified", "failed"
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    source: str
+    url: str
+    outcome: str  # listing | empty | not_modified | failed
+    detail: str  # what was stored, or why it failed
+    saved: Path | None = None  # where the document ended up (processed/ or failed/)
+    new_papers: int = 0
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    source: str
+    url: str
+    attempted_at: dt.datetime
+    outcome: str
+    detail: str
+    succeeded_at: dt.datetime | None
+
+
+def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date:
+    """The day a source is fetched for: today (in the config's zone), or yesterday for hf_daily."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    return today - dt.timedelta(days=1) if source.kind == "hf_daily" and source.day == "yesterday" else today
+
+
+def fetch_source(
+    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime
+) -> FetchOutcome:
+    """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer."""
+    day = source_day(source, now, config.timezone)
+    url = source.resolved_url(day)
+    etag, modified = validators(store, url)
+    try:
+        answer = http.get(
+            url, etag=etag, last_modified=modified, timeout=source.timeout_seconds, retries=source.retries
+        )
+    except FetchError as e:
+        return _record(store, source, url, now, FAILED, str(e), etag, modified)
+    if answer.status == 304:
+        return _record(
+            store, source, url, now, NOT_MODIFIED, "not modified since the last fetch", etag, modified
+        )
+    path = config.inbox / _file_name(source, day, now, answer.content_type, answer.body)
+    write_atomic(path, answer.body)
+    try:
+        local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
+        listing = read_dump(path, mtime=local, replacements=source.replacements)
+    except DumpError as e:
+        reason = f"fetched from {source.name} ({url}): {e}"
+        saved = inbox_folder.move_failed(path, config.inbox, reason)
+        log.warning("%s", reason)
+        # the validators are not kept: the next fetch downloads the document again
+        return _record(store, source, url, now, FAILED, str(e), None, None, saved)
+    result = store.add_listing(listing, now)
+    saved = inbox_folder.move_processed(path, config.inbox)
+    if not listing.entries:
+        detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?)"
+        return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
+    detail = (
+        f"{result.entries} papers of {listing.day}: {result.new_papers} new, {result.known_papers} known"
+        + (" (already ingested)" if result.already_ingested else "")
+    )
+    out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
+    return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
+
+
+def fetch_all(
+    config: Config, store: Store, http: Http, now: dt.datetime, names: tuple[str, ...] = ()
+) -> list[FetchOutcome]:
+    """Fetch every configured source (or those named), one after the other."""
+    chosen = [s for s in config.sources if not names or s.name in names]
+    return [fetch_source(config, store, http, s, now) for s in chosen]
+
+
+def validators(store: Store, url: str) -> tuple[str | None, str | None]:
+    row = store.db.execute("SELECT etag, last_modified FROM fetches WHERE url = ?", (url,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def last_fetches(store: Store) -> dict[str, FetchRecord]:
+    """The latest attempt of each source, by source name."""
+    rows = store.db.execute(
+        "SELECT source, url, attempted_at, outcome, detail, succeeded_at FROM fetches ORDER BY attempted_at"
+    ).fetchall()
+    out = {}
+    for source, url, at, outcome, detail, ok_at in rows:
+        prev = out.get(source)
+        succeeded = dt.datetime.fromisoformat(ok_at) if ok_at else None
+        if prev is not None and prev.succeeded_at and (succeeded is None or prev.succeeded_at > succeeded):
+            succeeded = prev.succeeded_at  # another day's URL of the same source succeeded later
+        out[source] = FetchRecord(source, url, dt.datetime.fromisoformat(at), outcome, detail, succeeded)
+    return out
+
+
+def _record(
+    store: Store,
+    source: SourceConfig,
+    url: str,
+    now: dt.datetime,
+    outcome: str,
+    detail: str,
+    etag: str | None,
+    modified: str | None,
+    saved: Path | None = None,
+) -> FetchOutcome:
+    ok = None if outcome == FAILED else iso(now)
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO fetches (url, source, etag, last_modified, attempted_at, outcome, detail, "
+            "succeeded_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET "
+            "source = excluded.source, etag = excluded.etag, last_modified = excluded.last_modified, "
+            "attempted_at = excluded.attempted_at, outcome = excluded.outcome, detail = excluded.detail, "
+            "succeeded_at = COALESCE(excluded.succeeded_at, fetches.succeeded_at)",
+            (url, source.name, etag, modified, iso(now), outcome, detail, ok),
+        )
+    log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
+    return FetchOutcome(source.name, url, outcome, detail, saved)
+
+
+def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:
+    head = body.lstrip()[:1]
+    ext = ".json" if head in (b"[", b"{") or "json" in content_type else ".xml" if head == b"<" else ".txt"
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    safe = re.sub(r"[^A-Za-z0-9._+-]", "_", source.name)
+    return f"fetch-{safe}-{day.isoformat()}-{stamp}{ext}"

@@ -1,0 +1,167 @@
+"""HTTP for fetching listings: timeouts, retries with backoff, conditional requests, politeness.
+
+* Every request names the project in its User-Agent and has a timeout.
+* 429 and 5xx answers, timeouts and dropped connections are retried with doubling waits;
+  a ``Retry-After`` (seconds or an HTTP date) is honoured, up to ``max_wait`` seconds.
+* ``If-None-Match`` / ``If-Modified-Since`` come from the last answer's validators: an
+  unchanged document costs a 304 and nothing is downloaded.
+* At most one request per ``min_interval`` (3 s) to arXiv's hosts, as arXiv asks of robots.
+
+The clock and sleep come in as arguments, so tests can record the waits instead of taking them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from digest import __version__
+from digest.errors import DigestError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"digest/{__version__} (research-paper email digest; python-httpx/{httpx.__version__})"
+ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
+
+
+class FetchError(DigestError):
+    """A document could not be fetched (after the retries)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int  # 200, or 304 (not modified)
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    content_type: str
+
+
+class Http:
+    """One client for a run of fetches (connections reused, the arXiv pace kept across them)."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 2.0,
+        max_wait: float = 120.0,
+        min_interval: float = 3.0,
+        max_bytes: int = MAX_BYTES,
+        slow_hosts: frozenset[str] = ARXIV_HOSTS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.timeout, self.retries, self.backoff, self.max_wait = timeout, retries, backoff, max_wait
+        self.min_interval, self.slow_hosts, self.max_bytes = min_interval, slow_hosts, max_bytes
+        self.clock, self.sleep, self.wall = clock, sleep, wall
+        self._last: dict[str, float] = {}
+        self.client = httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+    ) -> Answer:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        retries = self.retries if retries is None else retries
+        wait = self.backoff
+        for attempt in range(retries + 1):
+            self._pace(url)
+            last = attempt == retries
+            try:
+                r, body = self._fetch(url, headers, timeout or self.timeout)
+            except httpx.TimeoutException:
+                problem, retry_after = f"no answer within {timeout or self.timeout:g} s (timed out)", None
+            except httpx.TransportError as e:
+                problem, retry_after = f"cannot connect: {e}", None
+            else:
+                if r.status_code in (200, 304):
+                    return Answer(
+                        r.status_code,
+                        body if r.status_code == 200 else b"",
+                        r.headers.get("ETag"),
+                        r.headers.get("Last-Modified"),
+                        r.headers.get("Content-Type", ""),
+                    )
+                problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip()
+                if r.status_code not in RETRY_STATUS:
+                    raise FetchError(f"{url}: {problem}")
+                retry_after = retry_after_seconds(r.headers.get("Retry-After"), self.wall())
+            if last:
+                break
+            delay = wait if retry_after is None else retry_after
+            if delay > self.max_wait:
+                raise FetchError(
+                    f"{url}: {problem}; the server asks to wait {delay:g} s, longer than we wait"
+                )
+            log.info("%s: %s; retrying in %g s", url, problem, delay)
+            self.sleep(delay)
+            wait *= 2
+        raise FetchError(f"{url}: {problem} (after {retries + 1} attempts)")
+
+    def _fetch(self, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
+        """The answer and its body, read up to ``max_bytes`` (a larger one is refused)."""
+        with self.client.stream("GET", url, headers=headers, timeout=timeout) as r:
+            chunks, size = [], 0
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
+                chunks.append(chunk)
+            return r, b"".join(chunks)
+
+    def _pace(self, url: str) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self.slow_hosts:
+            return
+        last = self._last.get(host)
+        if last is not None:
+            gap = self.min_interval - (self.clock() - last)
+            if gap > 0:
+                self.sleep(gap)
+        self._last[host] = self.clock()
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """``Retry-After``: delay-seconds or an HTTP date (RFC 9110); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,45 @@
+"""What arXiv's Atom and RSS listings share: the announce type, the abstract's prefix, the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+
+# The listing feeds start each abstract with "arXiv:2403.01234v1 Announce Type: new Abstract: ..."
+_PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s*", re.IGNORECASE)
+REPLACEMENTS = frozenset({"replace", "replace-cross"})
+
+
+def split_abstract(text: str) -> tuple[str | None, str]:
+    """(announce type or None, the abstract without the listing's prefix)."""
+    m = _PREFIX.match(text)
+    if not m:
+        return None, text
+    return m["type"].lower(), text[m.end() :]
+
+
+def iso_day(value: str | None) -> dt.date | None:
+    """The day of an Atom date (``2024-03-04T00:00:00-05:00``), as written (not moved to UTC)."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def rfc822_day(value: str | None) -> dt.date | None:
+    """The day of an RSS date (``Mon, 04 Mar 2024 00:00:00 -0500``), as written."""
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value.strip()).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def split_authors(text: str) -> list[str]:
+    """``dc:creator`` holds every name in one string: "A. One, B. Two and C. Three"."""
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
+    return [p.strip() for p in parts if p.strip()]

@@ -1,0 +1,100 @@
+"""The Hugging Face daily papers JSON: the array ``/api/daily_papers?date=YYYY-MM-DD`` returns.
+
+Each item holds ``paper`` (``id``: the arXiv id, ``title``, ``summary``, ``authors[].name``,
+``publishedAt``, ``upvotes``, optional ``githubRepo``, ``projectPage``, ``ai_keywords``) and its
+own ``publishedAt``: the moment it was listed. The listing's day is the most common of those
+days (the file's modification day for an empty array: a day with no papers is nothing new).
+Kept: arXiv id, title, abstract, authors, upvotes, code and project links. Ignored: the
+paper's ``publishedAt`` (the arXiv day), ``ai_keywords``/``ai_summary`` (machine-written),
+thumbnails, comments, who submitted it, the media and organization fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from digest.errors import DumpError
+from digest.ingest.sources.fields import arxiv_id, clean, content_sha, most_common, unique
+from digest.models import Entry, Listing
+
+FORMAT = "hf_daily"
+
+
+def sniff(text: str) -> bool:
+    return text.lstrip()[:1] in ("[", "{")
+
+
+def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DumpError(f"{path}:{e.lineno}: not valid JSON (column {e.colno}): {e.msg}") from None
+    if isinstance(data, dict):
+        why = data.get("error") or data.get("message")
+        hint = f": the server said {str(why)[:200]!r}" if why else ""
+        raise DumpError(f"{path}:1: expected the array of daily papers but found an object{hint}")
+    if not isinstance(data, list):
+        raise DumpError(f"{path}:1: expected the array of daily papers, found {type(data).__name__}")
+    entries = [_entry(item, n, path) for n, item in enumerate(data, 1)]
+    days = [_day(item.get("publishedAt")) for item in data]
+    day = most_common(days) or mtime.date()
+    return Listing(path, day, tuple(entries), content_sha(text), FORMAT)  # type: ignore[arg-type]
+
+
+def _entry(item: Any, n: int, path: Path) -> Entry:
+    where = f"{path}: item {n}"
+    if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
+        raise DumpError(f"{where}: expected an object with a `paper` object")
+    paper = item["paper"]
+    title = clean(_text(paper, "title", where) or _text(item, "title", where))
+    abstract = clean(_text(paper, "summary", where) or _text(item, "summary", where))
+    if not title:
+        raise DumpError(f"{where}: paper.title is missing or empty")
+    if not abstract:
+        raise DumpError(f"{where}: paper.summary (the abstract of {title[:60]!r}) is missing or empty")
+    authors = paper.get("authors") or []
+    if not isinstance(authors, list):
+        raise DumpError(f"{where}: paper.authors must be an array of {{name: ...}}")
+    names = unique(
+        clean(a.get("name")) for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)
+    )
+    upvotes = paper.get("upvotes")
+    return Entry(
+        title=title,
+        abstract=abstract,
+        line=n,
+        arxiv_id=arxiv_id(paper.get("id")) if isinstance(paper.get("id"), str) else None,
+        authors=names,
+        code_url=_url(paper.get("githubRepo")),
+        project_url=_url(paper.get("projectPage")),
+        upvotes=upvotes
+        if isinstance(upvotes, int) and not isinstance(upvotes, bool) and upvotes >= 0
+        else None,
+    )
+
+
+def _text(obj: dict[str, Any], key: str, where: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DumpError(f"{where}: {key} must be text, got {type(value).__name__}")
+    return value
+
+
+def _url(value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and " " not in value:
+        return value
+    return None
+
+
+def _day(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None

@@ -1,0 +1,65 @@
+"""The RSS 2.0 form of arXiv's listing feeds (``rss.arxiv.org/rss/cs.CL``).
+
+Per item: ``title``, ``link`` (the abstract page), ``guid`` (``oai:arXiv.org:2403.01234v1``),
+``description`` ("arXiv:2403.01234v1 Announce Type: new Abstract: ..."), ``category`` (one per
+category), ``dc:creator`` (every author in one string), ``arxiv:announce_type``. Replacements
+are skipped unless asked for. The listing's day is the channel's ``pubDate`` (else ``lastBuildDate``, else the
+file's day); a weekend feed has a channel and no items: an empty listing, not an error.
+Kept: arXiv id, title, abstract, authors, categories. Ignored: ``pubDate`` of items,
+``dc:rights``, the channel's title, description and ``skipDays``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from digest.errors import DumpError
+from digest.ingest.sources.arxiv_feed import REPLACEMENTS, rfc822_day, split_abstract, split_authors
+from digest.ingest.sources.fields import ARXIV, DC, arxiv_id, clean, content_sha, parse_xml, unique
+from digest.models import Entry, Listing
+
+FORMAT = "arxiv_rss"
+_ROOT = re.compile(r"<rss[\s>]")
+
+
+def sniff(text: str) -> bool:
+    head = text.lstrip()[:4096]
+    return head.startswith("<") and _ROOT.search(head) is not None
+
+
+def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
+    root = parse_xml(text, path)
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise DumpError(f"{path}:1: expected RSS 2.0 (<rss><channel>...), found <{root.tag}>")
+    entries = []
+    for n, node in enumerate(channel.findall("item"), 1):
+        entry = _entry(node, n, path, replacements)
+        if entry is not None:
+            entries.append(entry)
+    day = (
+        rfc822_day(channel.findtext("pubDate"))
+        or rfc822_day(channel.findtext("lastBuildDate"))
+        or mtime.date()
+    )
+    return Listing(path, day, tuple(entries), content_sha(text), FORMAT)
+
+
+def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | None:
+    where = f"{path}: item {n}"
+    title = clean(node.findtext("title"))
+    announce, abstract = split_abstract(clean(node.findtext("description")))
+    announce = clean(node.findtext(f"{ARXIV}announce_type")).lower() or announce
+    if announce in REPLACEMENTS and not replacements:
+        return None
+    if not title:
+        raise DumpError(f"{where}: <title> is missing or empty")
+    if not abstract:
+        raise DumpError(f"{where}: <description> (the abstract of {title[:60]!r}) is missing or empty")
+    paper_id = arxiv_id(node.findtext("guid")) or arxiv_id(node.findtext("link"))
+    authors = unique(name for c in node.findall(f"{DC}creator") for name in split_authors(clean(c.text)))
+    categories = unique(clean(c.text) for c in node.findall("category"))
+    return Entry(title, abstract, n, arxiv_id=paper_id, authors=authors, categories=categories)

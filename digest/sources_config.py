@@ -1,0 +1,163 @@
+"""``sources:``: what `digest fetch` and the daemon fetch, each option declared once.
+
+A list of mappings, each with ``kind`` (``hf_daily``, ``arxiv_listing`` or ``url``) and what
+that kind needs. ``url`` may hold ``{date}`` (the day fetched, YYYY-MM-DD) and
+``{categories}`` (``cs.CL+cs.LG``); for hf_daily and arxiv_listing it defaults to the real
+service. ``when``: times of day (in the config's timezone); empty: ``before_minutes`` before
+each reader's send time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from digest.checks import Bool, Choice, Clock, Int, Number
+from digest.options import Check, Invalid, Reading, declared, nested, option, read_section
+
+SOURCE_KINDS = ("hf_daily", "arxiv_listing", "url")
+DEFAULT_URLS = {
+    "hf_daily": "https://huggingface.co/api/daily_papers?date={date}",
+    "arxiv_listing": "https://rss.arxiv.org/{feed}/{categories}",
+}
+_CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+class OneOrMore(Check):
+    """One value or a list of them, each checked by ``item``; a tuple."""
+
+    def __init__(self, item: Check, what: str) -> None:
+        self.item, self.what = item, what
+
+    def __call__(self, value: Any, reading: Reading) -> tuple[Any, ...]:
+        values = value if isinstance(value, list) else [value]
+        out = []
+        for v in values:
+            try:
+                out.append(self.item(v, reading))
+            except Invalid:
+                raise self.fail(value) from None
+        return tuple(out)
+
+
+class Category(Check):
+    what = "arXiv categories like [cs.CL, cs.LG]"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not (isinstance(value, str) and _CATEGORY.match(value)):
+            raise self.fail(value)
+        return value
+
+
+class HttpUrl(Check):
+    what = "an http(s) URL"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not (isinstance(value, str) and re.match(r"^https?://[^\s/]+", value)):
+            raise self.fail(value)
+        return value
+
+
+class Name(Check):
+    what = "letters, digits, '.', '_', '+' or '-'"
+
+    def __call__(self, value: Any, reading: Reading) -> str:
+        if not (isinstance(value, str) and _NAME.fullmatch(value)):
+            raise Invalid(f"{value!r} must be {self.what}")
+        return value
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One thing `digest fetch` and the daemon fetch: what (kind, url), and when."""
+
+    name: str = option(Name(), default="", help="how status and the inbox name it (default: from kind)")
+    kind: str = option(
+        Choice({k: k for k in SOURCE_KINDS}), default="url", required=True, help="what is fetched"
+    )
+    url: str = option(HttpUrl(), default="", help="default: the real service for hf_daily and arxiv_listing")
+    categories: tuple[str, ...] = option(
+        OneOrMore(Category(), "arXiv categories like [cs.CL, cs.LG]"), default=(), help="arxiv_listing"
+    )
+    feed: str = option(Choice({"rss": "rss", "atom": "atom"}), default="rss", help="arxiv_listing's form")
+    when: tuple[dt.time, ...] = option(
+        OneOrMore(Clock(), 'times of day like ["05:30"]'), default=(), help="fixed times to fetch"
+    )
+    before_minutes: float = option(
+        Number(0, maximum=1440), default=60.0, help="without `when`: this long before each send time"
+    )
+    day: str = option(
+        Choice({"yesterday": "yesterday", "today": "today"}),
+        default="yesterday",
+        help="hf_daily: whose papers (yesterday's are complete by morning)",
+    )
+    timeout_seconds: float = option(
+        Number(0, above=True, what="a positive number of seconds", maximum=600),
+        key="timeout",
+        default=30.0,
+        help="seconds to wait for an answer",
+    )
+    retries: int = option(Int(0, 10), default=3, help="tries again after 429/5xx, with backoff")
+    replacements: bool = option(Bool(), default=False, help="arXiv feeds: keep replaced papers too")
+
+    def resolved_url(self, day: dt.date) -> str:
+        return self.url.replace("{date}", day.isoformat()).replace("{categories}", "+".join(self.categories))
+
+    @staticmethod
+    def cross_check(values: dict[str, Any], report: Callable[[str, str], None], reading: Reading) -> None:
+        kind = values["kind"]
+        if kind == "arxiv_listing" and not values["categories"]:
+            report("categories", "an arxiv_listing needs at least one category (e.g. [cs.LG])")
+        if not values["url"]:
+            if kind == "url":
+                report("url", "required for kind url")
+            else:
+                values["url"] = DEFAULT_URLS[kind].replace("{feed}", values["feed"])
+        if not values["name"]:
+            values["name"] = "arxiv-" + "+".join(values["categories"]) if kind == "arxiv_listing" else kind
+
+
+class Sources(Check):
+    """A list of source mappings, each read as a :class:`SourceConfig`; names are distinct."""
+
+    what = "a list of sources (each a mapping with `kind`)"
+    section = None  # not a mapping: its keys are listed per item
+
+    def __call__(self, value: Any, reading: Reading) -> tuple[SourceConfig, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(value)
+        key = getattr(reading, "key", "sources")
+        out: list[SourceConfig] = []
+        for i, item in enumerate(value):
+            where = nested(reading, f"{key}[{i}]")
+            if not isinstance(item, Mapping):
+                where.report(where.key, f"must be a mapping with `kind` ({', '.join(SOURCE_KINDS)})")
+                continue
+            if item.get("kind") is not None and item.get("kind") not in SOURCE_KINDS:
+                where.report(f"{where.key}.kind", f"{item['kind']!r} is not one of {', '.join(SOURCE_KINDS)}")
+                continue
+            before = len(reading.problems)
+            source = read_section(SourceConfig, item, where)
+            if item.get("kind") == "url" and "name" not in item:
+                source = dataclasses.replace(source, name=f"url{i + 1}")
+            if len(reading.problems) > before:
+                continue
+            if any(s.name == source.name for s in out):
+                where.report(
+                    f"{where.key}.name",
+                    f"{source.name!r} is used by another source; give each a distinct name",
+                )
+            out.append(source)
+        return tuple(out)
+
+
+def source_keys() -> list[str]:
+    """The keys of one source (for config.example.yaml's check)."""
+    return list(declared(SourceConfig))

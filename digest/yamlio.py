@@ -1,0 +1,281 @@
+"""YAML in one place: PyYAML reads (YAML 1.1, safe), ruamel.yaml writes round-trip edits.
+
+Every file the program reads (the configuration, the profiles) goes through :func:`load`; every
+edit of a file goes through :class:`Document`. The differences between YAML 1.1 (PyYAML) and
+YAML 1.2 (ruamel.yaml) are handled here and nowhere else:
+
+- Reading: a plain scalar like ``17:30`` is text, not a number in base 60 (YAML 1.1 would read
+  1050). Everything else is PyYAML's YAML 1.1 (``yes``/``no``/``on``/``off`` are booleans,
+  ``010`` is octal 8, ``0o10`` and ``1e-05`` are text).
+- Writing: an edit writes its values through :func:`scalar`, which quotes a string wherever the
+  loader would read it as something else (``yes``, ``0o10``, ``1e-05``, a time of day), and
+  floats are written in a form both versions read as the same float (``1.0e-05``).
+- A document is re-read by :func:`load` before an edit returns it: what is written is what
+  every reader of the file will see.
+
+Mappings come back as :class:`Mapping` (a dict) that remembers the line of each key, so that
+errors can name it; aliases may not expand to more than :data:`MAX_VALUES` values (a
+"billion laughs" document is refused, not expanded).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RoundTripYAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from digest.errors import DigestError
+
+MAX_VALUES = 100_000  # values a document may expand to through aliases
+_BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+
+
+class Mapping(dict):
+    """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``)."""
+
+    lines: dict[Any, int]
+
+    def line(self, key: Any) -> int | None:
+        return getattr(self, "lines", {}).get(key)
+
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if built
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader (on libyaml when PyYAML has it); base-60 numbers are text; mappings
+    remember their lines; alias expansion is bounded."""
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            _check_size(node)
+        return node
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
+    data = Mapping()
+    yield data
+    data.update(loader.construct_mapping(node))  # flattens merge keys (<<) into node.value
+    lines: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        lines.setdefault(key, key_node.start_mark.line + 1)
+    data.lines = lines
+
+
+def _construct_number(kind: str):
+    def construct(loader: _Loader, node: yaml.ScalarNode) -> Any:
+        if isinstance(node.value, str) and _BASE_60.fullmatch(node.value):
+            return loader.construct_scalar(node)  # 17:30 stays "17:30" (YAML 1.1: 1050)
+        return loader.construct_yaml_int(node) if kind == "int" else loader.construct_yaml_float(node)
+
+    return construct
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_number("int"))
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_number("float"))
+
+
+class TooLarge(yaml.YAMLError):
+    """Aliases that would expand without end, or to more than MAX_VALUES values."""
+
+    def __init__(self, mark: yaml.Mark | None, recursive: bool = False) -> None:
+        super().__init__()
+        self.mark, self.recursive = mark, recursive
+
+    def __str__(self) -> str:
+        how = f"to more than {MAX_VALUES:,} values (a 'billion laughs' document?)"
+        if self.recursive:
+            how = "without end (an alias inside its own anchor)"
+        return f"its aliases expand {how}; write the values out instead of repeating them through aliases"
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Count the values the node graph expands to (an alias counts its whole target again)."""
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in pending:  # a recursive alias expands without end
+            raise TooLarge(node.start_mark, recursive=True)
+        pending.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children: Iterable[yaml.Node] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = (n for pair in node.value for n in pair)
+        else:
+            children = ()
+        for child in children:
+            total += size(child)
+            if total > MAX_VALUES:
+                raise TooLarge(child.start_mark)
+        pending.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def describe(error: yaml.YAMLError) -> str:
+    """A PyYAML error as 'line L, column C: what is wrong'."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    if isinstance(error, yaml.MarkedYAMLError):
+        context, start = error.context, error.context_mark
+        if (
+            context
+            and start is not None
+            and mark is not None
+            and (start.line, start.column) != (mark.line, mark.column)
+        ):
+            context += f" (from line {start.line + 1}, column {start.column + 1})"
+        what = ": ".join(p for p in (context, error.problem) if p)
+        return where + (what or str(error))
+    return where + str(error)
+
+
+def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
+    """The data of a YAML text; ``error(f"{where}: not valid YAML, line L, column C: ...")`` if not."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as e:
+        raise error(f"{where}: not valid YAML, {describe(e)}") from None
+
+
+def reads_as(text: str) -> Any:
+    """What the loader makes of ``text`` as a value (``_MISSING`` if it is not a single value)."""
+    try:
+        data = yaml.load(f"k: {text}", Loader=_Loader)  # noqa: S506
+    except yaml.YAMLError:
+        return _MISSING
+    return data.get("k", _MISSING) if isinstance(data, dict) and len(data) == 1 else _MISSING
+
+
+_MISSING = object()
+
+
+def scalar(value: Any) -> Any:
+    """``value`` as an edit writes it: a string is quoted where the loader would read it as
+    anything but itself (``yes``, ``0o10``, ``1e-05``, ``07:30``, leading spaces, ``#``...)."""
+    if not isinstance(value, str) or isinstance(value, DoubleQuotedScalarString):
+        return value
+    plain = value == value.strip() and not _BASE_60.fullmatch(value) and reads_as(value) == value
+    return value if plain else DoubleQuotedScalarString(value)
+
+
+def inline(value: Any) -> str:
+    """``value`` as it appears in a YAML text written by hand (a string quoted if needed)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _float_text(value)
+    if not isinstance(value, str):
+        return str(value)
+    quoted = scalar(value)
+    if isinstance(quoted, DoubleQuotedScalarString):
+        return '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quoted
+
+
+class _Representer(RoundTripRepresenter):
+    """Floats as both YAML versions read them: 1.0e-05, not 1e-05 (text in YAML 1.1)."""
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}" if e else text
+
+
+def _represent_float(representer: _Representer, value: float) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:float", _float_text(value))
+
+
+_Representer.add_representer(float, _represent_float)
+
+
+def _guess_indent(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) as the file already uses them."""
+    mapping, sequence, offset = 2, 4, 2
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for prev, line in zip(lines, lines[1:], strict=False):
+        if not prev.rstrip().endswith(":"):
+            continue
+        parent = len(prev) - len(prev.lstrip(" "))
+        child = len(line) - len(line.lstrip(" "))
+        if line.lstrip().startswith("- "):
+            offset = max(child - parent, 0)
+            sequence = offset + 2
+        elif child > parent:
+            mapping = child - parent
+    return mapping, sequence, offset
+
+
+class Document:
+    """A YAML mapping document opened for a round-trip edit: comments, key order, quoting and
+    indentation are kept. Change :attr:`data` (writing values through :func:`scalar`), then
+    :meth:`dump`."""
+
+    def __init__(self, text: str, where: str | Path, error: type[DigestError]) -> None:
+        try:
+            load(text, where, error)  # the loader's verdict first: same errors, no alias bombs
+        except error as e:
+            raise error(f"{e}; fix it by hand first") from None
+        self.where, self.error = where, error
+        self._yaml = YAML()  # round trip
+        self._yaml.Representer = _Representer
+        self._yaml.preserve_quotes = True
+        self._yaml.width = 4096  # never re-wrap a long line
+        mapping, sequence, offset = _guess_indent(text)
+        self._yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+        try:
+            data = self._yaml.load(text)
+        except RoundTripYAMLError as e:
+            raise error(f"{where}: not valid YAML, fix it by hand first: {e}") from None
+        self.data: CommentedMap = CommentedMap() if data is None else data
+
+    def dump(self) -> tuple[str, Any]:
+        """The new text and what the loader reads from it (checked before anything is written)."""
+        out = io.StringIO()
+        self._yaml.dump(self.data, out)
+        text = out.getvalue()
+        return text, load(text, self.where, self.error)
+
+
+def new_list(items: Iterable[Any] = ()) -> CommentedSeq:
+    return CommentedSeq([scalar(i) for i in items])
+
+
+def new_map(pairs: Iterable[tuple[Any, Any]] = ()) -> CommentedMap:
+    return CommentedMap([(scalar(k), scalar(v)) for k, v in pairs])
+
+
+def list_as_map(seq: CommentedSeq, value: Any) -> CommentedMap:
+    """A list as a mapping item -> ``value``, keeping each item's end-of-line comment."""
+    out = CommentedMap()
+    for i, item in enumerate(seq):
+        out[item] = value
+        comment = seq.ca.items.get(i)
+        if comment and comment[0] is not None:
+            out.ca.items[item] = [None, None, comment[0], None]
+    return out

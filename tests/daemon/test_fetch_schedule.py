@@ -1,0 +1,124 @@
+"""The daemon fetches its sources before the readers' send times, then sends what matched,
+each paper once however many sources brought it; `status` tells why a reader got nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from digest.config import SourceConfig
+from digest.daemon.fetching import latest_fetch_moment
+from digest.daemon.status import collect_status, format_status
+from digest.daemon.tick import run_once
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.http import Http
+from digest.models import Profile
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
+FRI = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
+HF = "  - kind: hf_daily\n    day: today\n    url: {base}/api/daily_papers?date={date}\n"
+RSS = "  - kind: arxiv_listing\n    categories: [cs.LG]\n    url: {base}/rss/{categories}\n"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def setup(ws, server: LocalHttpServer, *sources: str) -> None:
+    text = ws.config_path.read_text() + "sources:\n" + "".join(sources)
+    ws.config_path.write_text(text.replace("{base}", server.url("")))
+    ws.profile("ada", 'email: ada@example.org\ninterests: [curriculum, adapters]\nsend_at: "07:30"\n')
+
+
+def tick(ws, now: dt.datetime):
+    config = ws.config
+    with (
+        Store(config.database) as store,
+        SmtpSender(config.smtp) as sender,
+        Http(sleep=lambda s: None) as http,
+    ):
+        return run_once(config, store, load_profiles(config), sender, now, http=http)
+
+
+def reader(user: str = "ada", send_at: dt.time = dt.time(7, 30), tz: str = "Europe/London") -> Profile:
+    return Profile(user=user, email=f"{user}@example.org", interests=(), send_at=send_at, timezone=tz)
+
+
+def test_sources_are_fetched_an_hour_before_the_first_send_time_by_default():
+    source = SourceConfig("hf", "hf_daily", "https://example.org/")
+    readers = [reader(), reader("kurt", dt.time(6, 45), "Asia/Tokyo")]
+    at = latest_fetch_moment(source, readers, "UTC", FRI.replace(hour=6, minute=40))
+    assert at == FRI.replace(hour=6, minute=30)  # 07:30 in London, less an hour
+    # Tokyo's 06:45 is 21:45 UTC the day before: its fetch came at 20:45
+    at = latest_fetch_moment(source, readers, "UTC", FRI.replace(hour=0))
+    assert at == FRI.replace(hour=0) - dt.timedelta(hours=3, minutes=15)
+
+
+def test_when_times_are_read_in_the_configs_time_zone():
+    source = SourceConfig("hf", "hf_daily", "https://example.org/", when=(dt.time(5, 0),))
+    at = latest_fetch_moment(source, [], "America/New_York", FRI.replace(hour=12))
+    assert at == FRI.replace(hour=10)  # 05:00 in New York
+
+
+def test_the_daemon_fetches_before_the_send_time_and_sends_a_paper_from_two_sources_once(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    routes = {
+        "/api/daily_papers": Route(fixture("hf_daily.json")),
+        "/rss/cs.LG": Route(fixture("arxiv_listing.rss")),
+    }
+    with LocalHttpServer(routes) as server:
+        setup(ws, server, HF, RSS)
+        first = tick(ws, FRI.replace(hour=6, minute=10))  # a first start catches up at once
+        assert [(f.source, f.outcome) for f in first.fetched] == [
+            ("hf_daily", "listing"),
+            ("arxiv-cs.LG", "listing"),
+        ]
+        assert server.requests[0].path == "/api/daily_papers?date=2026-11-27"
+        assert tick(ws, FRI.replace(hour=6, minute=20)).fetched == ()  # 06:30 has not come
+        assert len(tick(ws, FRI.replace(hour=6, minute=35)).fetched) == 2  # an hour before 07:30
+        assert tick(ws, FRI.replace(hour=6, minute=50)).fetched == ()  # done for this send time
+        assert len(server.requests) == 4
+        tick(ws, FRI.replace(hour=7, minute=31))
+    (mail,) = smtp_server.messages
+    text = mail.message.get_body(("plain",)).get_content()
+    assert text.count("Gradient Noise as a Compass for Curriculum Design") == 1
+    assert "Quiet Channels: Low-Rank Adapters That Forget Gracefully" in text
+    assert "https://arxiv.org/abs/2611.01002" in text
+
+
+def test_a_failed_fetch_is_retried_after_a_while_and_status_says_it_failed(mail_workspace):
+    ws = mail_workspace
+    with LocalHttpServer({"/api/daily_papers": Route(b"down", status=503)}) as server:
+        setup(ws, server, HF.replace("day: today", "retries: 0"))
+        tick(ws, FRI.replace(hour=6, minute=35))
+        assert tick(ws, FRI.replace(hour=6, minute=40)).fetched == ()  # not hammered every poll
+        assert len(tick(ws, FRI.replace(hour=6, minute=51)).fetched) == 1  # 15 minutes later
+        text = format_status(collect_status(ws.config, FRI.replace(hour=7, minute=40)))
+    assert "Source hf_daily: FETCH FAILED" in text and "HTTP 503" in text
+    assert "waiting: fetch failed" in text
+
+
+def test_status_tells_no_listing_today_from_nothing_matched(mail_workspace):
+    ws = mail_workspace
+    with LocalHttpServer({"/rss/cs.LG": Route(fixture("arxiv_weekend.rss"))}) as server:
+        setup(ws, server, RSS)
+        tick(ws, FRI.replace(hour=6, minute=35))
+        text = format_status(collect_status(ws.config, FRI.replace(hour=7, minute=40)))
+    assert "Source arxiv-cs.LG: no listing (nothing new)" in text
+    assert "no listing today (weekend or holiday)" in text
+
+    ws2_routes = {"/rss/cs.LG": Route(fixture("arxiv_listing.rss"))}
+    with LocalHttpServer(ws2_routes) as server:
+        ws.config_path.write_text(ws.config_path.read_text().split("sources:")[0])
+        (ws.root / "digest.db").unlink()
+        setup(ws, server, RSS)
+        ws.profile("ada", 'email: ada@example.org\ninterests: [volcanology]\nsend_at: "07:30"\n')
+        tick(ws, FRI.replace(hour=6, minute=35))
+        tick(ws, FRI.replace(hour=7, minute=31))
+        text = format_status(collect_status(ws.config, FRI.replace(hour=7, minute=40)))
+    assert "Source arxiv-cs.LG: fetched" in text and "due: nothing matched yet" in text

@@ -1,0 +1,219 @@
+"""Fetching from a real HTTP server on loopback: what a flaky, slow or unchanged server does,
+what a malformed answer does, and that a paper fetched from two sources is stored once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED, fetch_all, last_fetches
+from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
+from digest.store import Store
+
+FIXTURES = Path(__file__).with_name("fixtures")
+NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+class Waits:
+    """The sleep handed to Http: records each wait instead of taking it."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def configure(workspace, server: LocalHttpServer, *sources: str):
+    text = workspace.config_path.read_text() + "sources:\n" + "".join(sources)
+    workspace.config_path.write_text(text.replace("{base}", server.url("")))
+    return load_config(workspace.config_path)
+
+
+HF = "  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"
+RSS = "  - kind: arxiv_listing\n    categories: [cs.LG]\n    url: {base}/rss/{categories}\n"
+
+
+def run(config, waits: Waits | None = None, **http):
+    with Store(config.database) as store, Http(sleep=waits or Waits(), backoff=0.5, **http) as client:
+        outcomes = fetch_all(config, store, client, NOW)
+        return outcomes, store.papers(), last_fetches(store)
+
+
+def test_the_daily_papers_of_yesterday_are_fetched_saved_and_ingested(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
+        config = configure(workspace, server, HF)
+        (outcome,), papers, _ = run(config)
+        assert server.requests[0].path == "/api/daily_papers?date=2026-11-29"
+        assert server.requests[0].headers["User-Agent"] == USER_AGENT
+    assert outcome.outcome == LISTING and outcome.new_papers == 3
+    assert outcome.saved.parent == config.inbox / "processed"
+    assert outcome.saved.read_bytes() == fixture("hf_daily.json")  # the document as it came
+    assert {p.arxiv_id for p in papers} == {"2611.01001", "2611.01002", "2611.01003"}
+
+
+def test_the_same_paper_from_the_json_and_the_feed_is_stored_once(workspace):
+    routes = {
+        "/api/daily_papers": Route(fixture("hf_daily.json")),
+        "/rss/cs.LG": Route(fixture("arxiv_listing.rss")),
+    }
+    with LocalHttpServer(routes) as server:
+        config = configure(workspace, server, HF, RSS)
+        outcomes, papers, _ = run(config)
+    assert [o.new_papers for o in outcomes] == [3, 2]
+    assert [p.arxiv_id for p in papers].count("2611.01002") == 1 and len(papers) == 5
+
+
+def test_429_and_500_are_retried_honouring_retry_after(workspace):
+    answers = [
+        Route(b"slow down", status=429, headers={"Retry-After": "7"}),
+        Route(b"oops", status=500),
+        Route(fixture("hf_daily.json")),
+    ]
+    waits = Waits()
+    with LocalHttpServer({"/api/daily_papers": answers}) as server:
+        config = configure(workspace, server, HF)
+        (outcome,), papers, _ = run(config, waits)
+        assert len(server.requests) == 3
+    assert outcome.outcome == LISTING and len(papers) == 3
+    assert waits.waits == [7.0, 1.0]  # Retry-After, then the doubled backoff
+
+
+def test_a_server_that_keeps_failing_is_a_failed_fetch_that_stores_nothing(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(b"down", status=503)}) as server:
+        config = configure(workspace, server, HF)
+        (outcome,), papers, fetches = run(config)
+        assert len(server.requests) == 4  # one try and three retries
+    assert outcome.outcome == FAILED and "HTTP 503" in outcome.detail and "after 4 attempts" in outcome.detail
+    assert papers == [] and list(config.inbox.iterdir()) == []
+    assert fetches["hf_daily"].outcome == FAILED and fetches["hf_daily"].succeeded_at is None
+
+
+def test_a_404_is_not_retried(workspace):
+    with LocalHttpServer({}) as server:
+        config = configure(workspace, server, HF)
+        (outcome,), _, _ = run(config)
+        assert len(server.requests) == 1
+    assert outcome.outcome == FAILED and "HTTP 404" in outcome.detail
+
+
+def test_a_slow_server_times_out_and_is_retried(workspace):
+    answers = [Route(fixture("hf_daily.json"), delay=3.0), Route(fixture("hf_daily.json"))]
+    with LocalHttpServer({"/api/daily_papers": answers}) as server:
+        config = configure(workspace, server, HF + "    timeout: 1.0\n")  # generous: a busy machine
+        (outcome,), papers, _ = run(config)
+    assert outcome.outcome == LISTING and len(papers) == 3
+
+
+def test_a_server_too_slow_every_time_is_a_timeout_failure(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(b"[]", delay=1.0)}) as server:
+        config = configure(workspace, server, HF + "    timeout: 0.3\n    retries: 0\n")
+        (outcome,), _, _ = run(config)
+    assert outcome.outcome == FAILED and "timed out" in outcome.detail
+
+
+def test_an_unchanged_document_costs_a_304_and_nothing_is_read_again(workspace):
+    route = Route(fixture("arxiv_listing.rss"), content_type="application/rss+xml", etag='"v1"')
+    with LocalHttpServer({"/rss/cs.LG": route}) as server:
+        config = configure(workspace, server, RSS)
+        (first,), _, _ = run(config)
+        (second,), papers, fetches = run(config)
+        assert "If-None-Match" not in server.requests[0].headers
+        assert server.requests[1].headers["If-None-Match"] == '"v1"'
+    assert first.outcome == LISTING and second.outcome == NOT_MODIFIED
+    assert len(list((config.inbox / "processed").iterdir())) == 1 and len(papers) == 3
+    assert fetches["arxiv-cs.LG"].succeeded_at == NOW
+
+
+@pytest.mark.parametrize("name", ["malformed.json", "malformed.xml", "bomb.xml"])
+def test_a_malformed_document_lands_in_failed_with_the_source_named_and_stores_nothing(workspace, name):
+    with LocalHttpServer({"/api/daily_papers": Route(fixture(name))}) as server:
+        config = configure(workspace, server, HF)
+        (outcome,), papers, _ = run(config)
+    assert outcome.outcome == FAILED and papers == []
+    assert outcome.saved.parent == config.inbox / "failed"
+    reason = outcome.saved.with_name(outcome.saved.name + ".error.txt").read_text()
+    assert reason.startswith(f"fetched from hf_daily ({server.url('/api/daily_papers?date=2026-11-29')}): ")
+    assert outcome.saved.read_bytes() == fixture(name)  # kept as it came, to look at
+
+
+def test_an_empty_weekend_feed_is_nothing_new_not_an_error(workspace):
+    route = Route(fixture("arxiv_weekend.rss"), content_type="application/rss+xml")
+    with LocalHttpServer({"/rss/cs.LG": route}) as server:
+        config = configure(workspace, server, RSS)
+        (outcome,), papers, fetches = run(config)
+    assert outcome.outcome == EMPTY and "no papers" in outcome.detail and papers == []
+    assert fetches["arxiv-cs.LG"].outcome == EMPTY
+
+
+def test_arxiv_hosts_get_at_most_one_request_per_three_seconds(workspace):
+    clock = [100.0]
+    waits = Waits()
+    routes = {"/rss/cs.LG": Route(fixture("arxiv_weekend.rss"))}
+    with (
+        LocalHttpServer(routes) as server,
+        Http(sleep=waits, clock=lambda: clock[0], slow_hosts=frozenset({"127.0.0.1"})) as client,
+    ):
+        client.get(server.url("/rss/cs.LG"))
+        clock[0] += 1.0
+        client.get(server.url("/rss/cs.LG"))
+    assert waits.waits == [pytest.approx(2.0)]
+
+
+def test_retry_after_may_be_an_http_date():
+    now = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+    assert retry_after_seconds("Mon, 30 Nov 2026 06:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("120", now) == 120.0
+    assert retry_after_seconds("soon", now) is None
+
+
+def test_digest_fetch_fetches_every_source_and_says_what_each_brought(workspace):
+    routes = {
+        "/api/daily_papers": Route(fixture("hf_daily.json")),
+        "/rss/cs.LG": Route(fixture("arxiv_weekend.rss")),
+    }
+    with LocalHttpServer(routes) as server:
+        configure(workspace, server, HF, RSS)
+        result = workspace.cli("fetch")
+        assert result.exit_code == 0, result.output
+        assert "hf_daily: listing: 3 papers of 2026-11-27: 3 new, 0 known" in result.output
+        assert "arxiv-cs.LG: empty: no papers" in result.output
+        only = workspace.cli("fetch", "--source", "nope")
+    assert only.exit_code != 0 and "no source named nope" in only.output
+
+
+def test_digest_fetch_exits_non_zero_when_a_fetch_failed(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("malformed.json"))}) as server:
+        configure(workspace, server, HF)
+        result = workspace.cli("fetch")
+    assert (
+        result.exit_code == 1 and "hf_daily: failed:" in result.output and "not valid JSON" in result.output
+    )
+
+
+def test_a_document_larger_than_the_limit_is_refused(workspace):
+    with (
+        LocalHttpServer({"/big": Route(b"[" + b" " * 5000 + b"]")}) as server,
+        Http(max_bytes=1000) as client,
+        pytest.raises(FetchError, match="larger than 1,000 bytes"),
+    ):
+        client.get(server.url("/big"))
+
+
+def test_last_modified_is_sent_back_as_if_modified_since(workspace):
+    stamp = "Fri, 27 Nov 2026 05:00:10 GMT"
+    route = Route(fixture("arxiv_listing.rss"), headers={"Last-Modified": stamp})
+    with LocalHttpServer({"/rss/cs.LG": route}) as server:
+        config = configure(workspace, server, RSS)
+        run(config)
+        (again,), _, _ = run(config)
+        assert server.requests[1].headers["If-Modified-Since"] == stamp
+    assert again.outcome == LISTING and "(already ingested)" in again.detail

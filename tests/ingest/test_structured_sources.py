@@ -1,0 +1,144 @@
+"""The structured formats: Hugging Face daily papers JSON, arXiv Atom (query API and listing
+feeds) and arXiv RSS. Each is recognised by its content, whatever the file is called."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from digest.errors import DumpError
+from digest.ingest.sources import parse_dump
+from digest.ingest.sources.fields import arxiv_id
+
+FIXTURES = Path(__file__).with_name("fixtures")
+MTIME = dt.datetime(2026, 11, 30, 9, 0)
+
+
+def read(name: str, as_name: str = "fetched.dump"):
+    return parse_dump((FIXTURES / name).read_bytes(), Path(as_name), MTIME)
+
+
+def test_the_daily_papers_json_gives_ids_authors_upvotes_and_links():
+    listing = read("hf_daily.json")
+    assert listing.format == "hf_daily"
+    assert listing.day == dt.date(2026, 11, 27)  # the day the items were listed, not the arXiv day
+    first = listing.entries[0]
+    assert first.arxiv_id == "2611.01001"
+    assert first.title == "Tidal Memory Layers for Long-Context Language Models"  # whitespace folded
+    assert first.authors == ("Lena Marsh", "Oskar Vell", "Priya Ranganathan", "Jun Takeda", "Amara Osei")
+    assert first.upvotes == 42
+    assert first.code_url == "https://github.com/example/tidal-memory"
+    assert first.project_url == "https://example.org/tidal"
+    assert listing.entries[1].code_url is None and listing.entries[1].project_url is None
+    assert [e.line for e in listing.entries] == [1, 2, 3]  # the item's number, for messages
+
+
+def test_an_empty_daily_papers_array_is_an_empty_listing_of_the_files_day():
+    listing = parse_dump(b"[]\n", Path("weekend.json"), MTIME)
+    assert listing.entries == () and listing.day == MTIME.date()
+
+
+def test_the_rss_listing_keeps_new_and_cross_lists_and_skips_replacements():
+    listing = read("arxiv_listing.rss")
+    assert listing.format == "arxiv_rss"
+    assert listing.day == dt.date(2026, 11, 27)
+    assert [e.arxiv_id for e in listing.entries] == ["2611.01002", "2611.01010", "2611.01011"]
+    cross = listing.entries[1]
+    assert cross.authors == ("Hana Sato", "Elias Brandt", "Noor Haddad", "Pablo Ruiz")
+    assert cross.categories == ("q-bio.BM", "cs.LG")
+    assert cross.abstract.startswith("Folding patterns")  # the "arXiv:... Announce Type" prefix is gone
+    assert "<10 residues & more" in cross.abstract
+    assert listing.entries[2].title == "Quiet Channels: Low-Rank Adapters That Forget Gracefully"
+
+
+def test_the_atom_listing_reads_like_the_rss_one():
+    atom, rss = read("arxiv_listing.atom"), read("arxiv_listing.rss")
+    assert atom.format == "arxiv_atom" and atom.day == rss.day
+    assert [(e.arxiv_id, e.title, e.abstract) for e in atom.entries] == [
+        (e.arxiv_id, e.title, e.abstract) for e in rss.entries if e.arxiv_id != "2611.01010"
+    ]
+    assert atom.entries[0].authors == ("Mira Okafor", "Tomasz Wren")
+
+
+def test_the_query_api_atom_gives_versionless_ids_and_the_primary_category_first():
+    listing = read("arxiv_query.atom")
+    spiking, old = listing.entries
+    assert spiking.arxiv_id == "2611.01003" and old.arxiv_id == "hep-th/9901001"
+    assert spiking.title == "Spiking Attention Without Softmax"
+    assert spiking.categories == ("cs.NE", "cs.LG")
+    assert spiking.authors == ("Iris Abernathy", "Kofi Mensah", "Sun Li")
+    assert listing.day == dt.date(2026, 11, 28)
+
+
+def test_a_weekend_feed_with_no_items_is_an_empty_listing_not_an_error():
+    listing = read("arxiv_weekend.rss")
+    assert listing.entries == () and listing.day == dt.date(2026, 11, 28)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("malformed.json", "fetched.dump:3: not valid JSON"),
+        ("malformed.xml", "fetched.dump:4: not well-formed XML"),
+        ("bomb.xml", "fetched.dump: refused: the XML declares entities"),
+    ],
+)
+def test_malformed_json_and_xml_and_xml_bombs_are_refused_with_the_file_named(name, message):
+    with pytest.raises(DumpError) as err:
+        read(name)
+    assert str(err.value).startswith(message)
+
+
+def test_a_json_error_object_is_refused_with_what_the_server_said():
+    with pytest.raises(DumpError, match="found an object: the server said 'Invalid date'"):
+        parse_dump(b'{"error": "Invalid date"}', Path("x.json"), MTIME)
+
+
+def test_an_item_without_a_title_is_named_by_its_number():
+    raw = b'[{"paper": {"id": "2611.00001", "summary": "text"}}]'
+    with pytest.raises(DumpError, match=r"x.json: item 1: paper.title is missing"):
+        parse_dump(raw, Path("x.json"), MTIME)
+
+
+def test_the_arxiv_query_api_error_entry_is_an_error():
+    raw = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/api/errors#bad</id>'
+        b"<title>Error</title><summary>incorrect id format</summary></entry></feed>"
+    )
+    with pytest.raises(DumpError, match="the arXiv API reported an error: incorrect id format"):
+        parse_dump(raw, Path("q.atom"), MTIME)
+
+
+def test_unknown_xml_is_named():
+    with pytest.raises(DumpError, match="not a listing dump this tool can read"):
+        parse_dump(b"<html><body>Rate limited</body></html>", Path("x.html"), MTIME)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2403.01234", "2403.01234"),
+        ("2403.01234v3", "2403.01234"),
+        ("http://arxiv.org/abs/2403.01234v2", "2403.01234"),
+        ("https://arxiv.org/pdf/2403.01234v2.pdf", "2403.01234"),
+        ("oai:arXiv.org:2403.01234v1", "2403.01234"),
+        ("arXiv:0704.0001", "0704.0001"),
+        ("math.GT/0309136v1", "math.GT/0309136"),
+        ("not an id", None),
+        ("", None),
+    ],
+)
+def test_arxiv_ids_lose_their_version_wherever_they_come_from(text, expected):
+    assert arxiv_id(text) == expected
+
+
+def test_replacements_are_kept_when_asked_for():
+    raw = (FIXTURES / "arxiv_listing.rss").read_bytes()
+    listing = parse_dump(raw, Path("f.rss"), MTIME, replacements=True)
+    assert "2609.00500" in [e.arxiv_id for e in listing.entries]
+    atom = parse_dump(
+        (FIXTURES / "arxiv_listing.atom").read_bytes(), Path("f.atom"), MTIME, replacements=True
+    )
+    assert len(atom.entries) == 3

@@ -1,0 +1,69 @@
+"""YAML in one place: PyYAML reads (safe, bounded, with lines), ruamel.yaml writes round-trip edits
+that PyYAML reads back as written."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from digest import yamlio
+from digest.errors import ConfigError
+
+
+def test_a_billion_laughs_document_is_refused_not_expanded():
+    levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 9):
+        name, prev = chr(ord("a") + i), chr(ord("a") + i - 1)
+        levels.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
+    with pytest.raises(ConfigError, match="aliases expand to more than 100,000 values"):
+        yamlio.load("\n".join(levels) + "\n", "bomb.yaml", ConfigError)
+
+
+def test_a_recursive_alias_is_refused_and_a_few_aliases_are_fine():
+    with pytest.raises(ConfigError, match="without end"):
+        yamlio.load("a: &a [1, *a]\n", "loop.yaml", ConfigError)
+    assert yamlio.load("a: &x [1, 2]\nb: *x\n", "ok.yaml", ConfigError) == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_syntax_errors_name_the_file_line_and_column():
+    with pytest.raises(ConfigError, match=r"^c.yaml: not valid YAML, line 2, column 1: while parsing"):
+        yamlio.load("database: [unclosed\n", "c.yaml", ConfigError)
+
+
+def test_mappings_remember_the_line_of_each_key():
+    data = yamlio.load("# top\na: 1\nb:\n  c: 2\n", "x.yaml", ConfigError)
+    assert (data.line("a"), data.line("b"), data["b"].line("c"), data.line("zz")) == (2, 3, 4, None)
+
+
+def test_times_are_text_and_the_rest_is_yaml_1_1():
+    data = yamlio.load("a: 17:30\nb: 07:30\nc: yes\nd: 010\ne: 0o10\nf: 1e-05\ng: 1.5\n", "x", ConfigError)
+    assert data == {"a": "17:30", "b": "07:30", "c": True, "d": 8, "e": "0o10", "f": "1e-05", "g": 1.5}
+
+
+@pytest.mark.parametrize(
+    "text", ["yes", "No", "on", "off", "0o10", "010", "1e-05", "17:30", "08:15", " x", "#x", "~"]
+)
+def test_an_edit_quotes_the_strings_yaml_1_1_would_read_otherwise(text):
+    doc = yamlio.Document("k: 1\n", "p.yaml", ConfigError)
+    doc.data["v"] = yamlio.scalar(text)
+    new, reread = doc.dump()
+    assert reread["v"] == text and yaml.safe_load(new)["v"] == text
+    assert new.split("v: ")[1][0] in "'\"", new  # quoted (by scalar(), or by ruamel for YAML 1.2)
+
+
+def test_plain_strings_stay_plain_and_floats_are_written_as_yaml_1_1_floats():
+    doc = yamlio.Document("# keep me\nk: 1   # and me\n", "p.yaml", ConfigError)
+    doc.data["name"] = yamlio.scalar("Europe/Paris")
+    doc.data["small"] = 1e-05
+    doc.data["weight"] = 2.5
+    new, reread = doc.dump()
+    assert new == "# keep me\nk: 1   # and me\nname: Europe/Paris\nsmall: 1.0e-05\nweight: 2.5\n"
+    assert reread["small"] == 1e-05 and yaml.safe_load(new)["small"] == 1e-05
+
+
+def test_an_edit_of_an_alias_bomb_is_refused_before_anything_is_changed():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+    )
+    with pytest.raises(ConfigError, match="aliases expand"):
+        yamlio.Document(bomb, "p.yaml", ConfigError)
