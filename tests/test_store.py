@@ -119,12 +119,12 @@ def test_a_version_3_database_migrates_and_its_readers_windows_start_after_their
     import sqlite3
 
     from digest.schema import MIGRATIONS
-    from digest.store import _statements
+    from digest.store import sql_statements
 
     path = tmp_path / "old.db"
     db = sqlite3.connect(path, isolation_level=None)
     for v in range(3):  # a database made by the release before the next-digest one
-        for statement in _statements(MIGRATIONS[v]):
+        for statement in sql_statements(MIGRATIONS[v]):
             db.execute(statement)
     db.execute("PRAGMA user_version = 3")
     db.execute(
