@@ -66,6 +66,7 @@ class Profile:
     paused: bool = False  # a paused reader gets nothing until unpaused
     send_empty: bool = False  # on a day with nothing to send: a short "nothing today" note
     source: Path | None = None
+    likes: tuple[str, ...] = ()  # titles of papers the reader already likes (a cold start)
 
     @property
     def display_name(self) -> str:

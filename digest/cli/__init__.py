@@ -53,6 +53,7 @@ for command in (
     papers.ingest,
     papers.rank,
     papers.preview,
+    papers.feedback,
     daily.send,
     daily.run,
     daily.status,

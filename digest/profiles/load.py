@@ -25,6 +25,7 @@ KNOWN_KEYS = (
     "interests",
     "exclude",
     "min_score",
+    "like",
     "frequency",
     "weekday",
     "paused",
@@ -161,6 +162,7 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
             problems.append(f"{key}: must be true or false, got {flags[key]!r}")
     interests = _parse_interests(data.get("interests"), problems)
     exclude = _parse_terms(data.get("exclude", []), "exclude", problems)
+    likes = _parse_terms(data.get("like", []), "like", problems)
     collect(problems, f"{path}: invalid profile", ProfileError)
     return Profile(
         user=user,
@@ -177,6 +179,7 @@ def parse_profile(data: Any, path: Path, config: Config) -> Profile:
         paused=flags["paused"] is True,
         send_empty=flags["send_empty"] is True,
         source=path,
+        likes=likes,
     )
 
 
