@@ -1,13 +1,13 @@
 """Learning from a reader's ratings: a per-reader linear model next to the keyword score.
 
 Each reader's ratings ("more like this" = 1, "less like this" = -1, kept in the store) and
-the papers their profile says they like (``like:``, by title) train a logistic regression
-(scikit-learn) on tf-idf features of title + abstract, arxiv-sanity style: the papers the
-reader liked are the positives, every other paper of the index a negative (the ones they
-rated down among them). Its probability, times FEEDBACK_WEIGHT, is added to the keyword
-score, so a paper no keyword reaches can enter through what the reader liked; ``min_score``
-applies to the sum. Papers rated down are left out. A reader with nothing liked gets the
-keyword ranking unchanged.
+the papers their profile says they like (``like:``, by title) train a linear SVM
+(scikit-learn's LinearSVC) on tf-idf features of title + abstract, arxiv-sanity style: the
+papers the reader liked are the positives, every other paper of the index a negative (the
+ones they rated down among them). Its margin, scaled to [0, FEEDBACK_WEIGHT] over the
+index, is added to the keyword score, so a paper no keyword reaches can enter through what
+the reader liked; ``min_score`` applies to the sum. Papers rated down are left out. A reader
+with nothing liked gets the keyword ranking unchanged.
 
 The tf-idf matrix is built once per index; fitting one reader's model takes a few
 milliseconds for a few thousand papers, so it is refitted on demand: a rating shows in the
@@ -26,9 +26,9 @@ from digest.select.matcher import PaperIndex, top
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_WEIGHT = 4.0  # a paper the model is sure of counts as much as this many clear interests
+FEEDBACK_WEIGHT = 4.0  # the paper most like the liked ones counts as much as this many clear interests
 LIKED = "close to papers you liked"  # the explanation shown beside the keywords
-C = 1.0  # the logistic regression's inverse regularization
+C = 0.1  # the SVM's inverse regularization
 
 
 class FeedbackRanker:
@@ -67,20 +67,21 @@ class FeedbackRanker:
         return up, down
 
     def affinity(self, profile: Profile) -> tuple[np.ndarray | None, list[int]]:
-        """The model's score of every paper (FEEDBACK_WEIGHT x probability), or None; and the
-        positions rated down."""
+        """The model's score of every paper (its margin scaled to [0, FEEDBACK_WEIGHT]), or None;
+        and the positions rated down."""
         up, down = self.preferences(profile)
         n = len(self.index.papers)
         if not up or len(up) == n:
             return None, down
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
 
         y = np.zeros(n, dtype=np.int8)
         y[up] = 1
-        model = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
         features = self.features()
-        model.fit(features, y)
-        return FEEDBACK_WEIGHT * model.predict_proba(features)[:, 1], down
+        model = LinearSVC(C=C, class_weight="balanced")
+        margin = model.fit(features, y).decision_function(features)
+        low, high = float(margin.min()), float(margin.max())
+        return FEEDBACK_WEIGHT * (margin - low) / max(high - low, 1e-12), down
 
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
         """Like :meth:`PaperIndex.rank`, with the reader's model added to the keyword score."""
