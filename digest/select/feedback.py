@@ -56,6 +56,7 @@ class FeedbackRanker:
         self.index = index
         self._ratings = ratings
         self._features = None
+        self._transposed = None
         self._position = {pid: d for d, pid in enumerate(index.ids.tolist())}
         self._models: dict[str, ReaderModel | None] = {}
         n = len(index.papers)
@@ -74,13 +75,14 @@ class FeedbackRanker:
             texts = [f"{p.title}. {p.abstract}" for p in self.index.papers]
             vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2))
             self._features = vectorizer.fit_transform(texts).tocsr()
+            self._transposed = self._features.T.tocsr()
         return self._features
 
     def _kernel(self, rows: np.ndarray) -> np.ndarray:
         """Similarities of the papers at ``rows`` to every paper (dense, rows x papers)."""
         if self._negative_kernel is None:
             x = self.features()
-            self._negative_kernel = (x[self._negatives] @ x.T).toarray()
+            self._negative_kernel = (x[self._negatives] @ self._transposed).toarray()
         where = {int(d): i for i, d in enumerate(self._negatives.tolist())}
         out = np.empty((len(rows), len(self.index.papers)))
         others = [i for i, d in enumerate(rows.tolist()) if d not in where]
@@ -89,7 +91,7 @@ class FeedbackRanker:
                 out[i] = self._negative_kernel[where[d]]
         if others:
             x = self.features()
-            out[others] = (x[rows[others]] @ x.T).toarray()
+            out[others] = (x[rows[others]] @ self._transposed).toarray()
         return out
 
     def preferences(self, profile: Profile) -> tuple[list[int], list[int]]:
