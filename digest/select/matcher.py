@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from digest.models import Hit, Match, Paper, Profile
+from digest.select.acronyms import alternatives, defined_in
 from digest.select.background import background_rate
 from digest.select.gcpause import long_lived
 from digest.select.postings import FIELDS, Postings, Term
@@ -127,6 +128,7 @@ class PaperIndex:
         self.matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self.rows = 0
         self._words: dict[tuple[int, tuple[Term, ...]], _Keyword] = {}
+        self._defined: dict | None = None  # acronyms the papers define
         self._word_rows: dict[Term, tuple[np.ndarray, float]] = {}
 
     @classmethod
@@ -167,11 +169,36 @@ class PaperIndex:
         tokens = tokenize(phrase)
         key = tuple(t.norm for t in tokens)
         if key not in self._by_key:  # "Event-driven" and "event driven" share one match
-            self._by_key[key] = self._match(tokens) if tokens else None
+            self._by_key[key] = self._with_alternatives(phrase, self._match(tokens)) if tokens else None
         match = self._by_key[key]
         keyword = None if match is None else self._add_keyword(phrase, match)
         self._keywords[phrase] = keyword
         return keyword
+
+    def _with_alternatives(self, phrase: str, match: _Phrase) -> _Phrase:
+        """The match, or the best of it and its acronym's or expansion's ("LLM" <-> "large
+        language models"; see :mod:`digest.select.acronyms`) in every paper."""
+        if self._defined is None:
+            self._defined = defined_in(f"{p.title}\n{p.abstract}" for p in self.papers)
+        others = [self._match(tokenize(a)) for a in alternatives(phrase, self._defined)]
+        if not others:
+            return match
+        rows = [self.matrix[m.row] for m in (match, *others)]
+        best = np.maximum.reduce(rows)
+        spans = {
+            d: sorted({s for m in (match, *others) for s in self._spans_of(m, d)})
+            for d in np.flatnonzero(best).tolist()
+        }
+        exact = np.union1d(match.exact_docs, np.concatenate([m.exact_docs for m in others]))
+        return _Phrase(match.terms, match.joined, self._store_row(best), exact, spans, match.presence)
+
+    def _spans_of(self, match: _Phrase, d: int) -> list[tuple[int, int, int]]:
+        """(field, start, end) of one match's evidence in paper ``d``."""
+        if self.matrix[match.row, d] <= 0.0:
+            return []
+        if len(match.terms) == 1 and d not in match.spans:
+            return self._postings.word_spans(match.terms[0], d)
+        return match.spans.get(d, [])
 
     def _add_keyword(self, phrase: str, match: _Phrase, parent: _Keyword | None = None) -> _Keyword:
         keyword = _Keyword(phrase, match, len(self.keyword_list), parent)

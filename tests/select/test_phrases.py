@@ -79,3 +79,18 @@ def test_a_paper_with_some_words_of_an_interest_is_highlighted_only_on_those_wor
     (m,) = index.rank(profile("uncertainty quantification"))
     assert {w.casefold() for w in highlighted(m, p)} == {"uncertainty"}
     assert m.keywords == ("uncertainty quantification",)
+
+
+def test_an_acronym_reaches_its_expansion_and_back():
+    expanded = paper(1, "Scaling large language models", "Large language models follow instructions.")
+    short = paper(2, "Aligning LLMs with feedback", "We align LLMs.")
+    other = paper(3, "Sorting networks", "Comparators.")
+    assert {m.paper.id for m in rank([expanded, short, other], profile("LLM"))} == {1, 2}
+    assert {m.paper.id for m in rank([expanded, short, other], profile("large language models"))} == {1, 2}
+
+
+def test_an_acronym_a_paper_defines_links_it_to_its_expansion():
+    defines = paper(1, "Quokka nets", "We study quokka transfer networks (QTNs) for marsupials.")
+    uses = paper(2, "Faster QTNs", "QTNs run fast.")
+    (m,) = [m for m in rank([defines, uses], profile("quokka transfer networks")) if m.paper.id == 2]
+    assert highlighted(m, uses) == ["QTNs", "QTNs"]
