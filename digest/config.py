@@ -134,7 +134,7 @@ class Config:
     timezone: str = "UTC"  # default for profiles that name none
     send_at: dt.time = dt.time(7, 0)
     max_papers: int = 10
-    min_score: float = 0.05  # default for profiles: weaker matches are left out of digests
+    min_score: float = 0.1  # default for profiles: weaker matches are left out of digests
     templates: Path | None = None  # a folder whose templates override the built-in ones
     base_url: str | None = None  # where `digest serve` is reachable, for links in emails
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
@@ -217,10 +217,10 @@ def parse_config(data: Any, path: Path) -> Config:
     max_papers = data.get("max_papers", 10)
     if not _positive_int(max_papers):
         problems.append(f"max_papers: must be a whole number of at least 1, got {max_papers!r}")
-    min_score = data.get("min_score", 0.05)
+    min_score = data.get("min_score", 0.1)
     if not (_number(min_score) and min_score >= 0):
         problems.append(f"min_score: must be a number of at least 0, got {min_score!r}")
-        min_score = 0.05
+        min_score = 0.1
     base_url = data.get("base_url")
     if base_url is not None and not (isinstance(base_url, str) and re.match(r"^https?://[^\s/]+", base_url)):
         problems.append(f"base_url: must be an http(s) URL, got {base_url!r}")
