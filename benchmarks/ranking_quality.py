@@ -1,7 +1,8 @@
 """Ranking quality of the matcher on a relevance set: nDCG@10 per reader and mean.
 
-Mirrors /work/shared/eval/evaluate.py (weight-1 interests, limit 1000, same nDCG) but calls
-the matcher directly instead of the command line.
+Mirrors /work/shared/eval/evaluate.py (weight-1 interests, the default min_score, limit 1000,
+same nDCG; the dumps ingested by the project's own reader into a temporary store) but calls
+the ranker directly instead of the command line.
 
     python benchmarks/ranking_quality.py [RELEVANCE_JSON] [--dumps DIR] [--semantic]
 """
@@ -9,18 +10,23 @@ the matcher directly instead of the command line.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import re
+import tempfile
 from pathlib import Path
 
 import _path  # noqa: F401  (puts the project on sys.path)
-from _dumps import DEFAULT_DUMPS, read_dumps
+from _dumps import DEFAULT_DUMPS
 
-from digest.models import Interest, Profile
+from digest.config import Config
+from digest.ingest.dumps import ingest
+from digest.models import Interest, Paper, Profile
 from digest.select.matcher import PaperIndex
+from digest.store import Store
 
-DEFAULT_RELEVANCE = Path("/work/shared/eval/dev_relevance.json")
+DEFAULT_RELEVANCE = Path("/work/shared/eval/dev_relevance_14.json")
 
 
 def norm(title: str) -> str:
@@ -36,7 +42,19 @@ def ndcg(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
 
 def profile_for(user: dict) -> Profile:
     interests = tuple(Interest(k, 1.0) for k in user["keywords"])
-    return Profile(user=user["user"], email=f"{user['user']}@example.org", interests=interests)
+    return Profile(
+        user=user["user"],
+        email=f"{user['user']}@example.org",
+        interests=interests,
+        min_score=Config.__dataclass_fields__["min_score"].default,
+    )
+
+
+def stored_papers(folder: Path) -> list[Paper]:
+    """The dumps as `digest ingest` stores them (the project's reader and deduplication)."""
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "digest.db") as store:
+        ingest(store, sorted(p for p in folder.iterdir() if p.is_file()), dt.datetime.now(dt.UTC))
+        return store.papers()
 
 
 def main(argv: list[str] | None = None) -> float:
@@ -47,7 +65,7 @@ def main(argv: list[str] | None = None) -> float:
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     users = json.loads(a.relevance.read_text())
-    papers = read_dumps(a.dumps)
+    papers = stored_papers(a.dumps)
     if a.semantic:
         from digest.select.semantic import SemanticIndex
 

@@ -393,3 +393,19 @@ class Terms(Check):
 
 def _too_long(phrase: str) -> str:
     return f"a keyword of {len(phrase)} characters ({phrase[:30]!r}...); at most {MAX_KEYWORD}"
+
+
+class Titles(Check):
+    """A paper title or a list of them (spacing normalized)."""
+
+    what = "a list of paper titles"
+
+    def __call__(self, value: Any, reading: Reading) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(t, str) and t.strip() for t in values):
+            raise self.fail(value)
+        if len(values) > MAX_INTERESTS:
+            raise Invalid(f"{len(values)} titles, over the limit of {MAX_INTERESTS}")
+        return tuple(" ".join(t.split()) for t in values)

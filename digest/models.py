@@ -10,7 +10,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.checks import Bool, Choice, Clock, Email, Int, Number, Terms, Text, TimeZone, Weekday, Weights
+from digest.checks import (
+    Bool,
+    Choice,
+    Clock,
+    Email,
+    Int,
+    Number,
+    Terms,
+    Text,
+    TimeZone,
+    Titles,
+    Weekday,
+    Weights,
+)
 from digest.options import option
 
 
@@ -127,6 +140,13 @@ class Profile:
     )
     send_empty: bool = option(
         Bool(), default=False, help='on a day with nothing to send: a short "nothing today" note'
+    )
+    likes: tuple[str, ...] = option(
+        Titles(),
+        key="like",
+        default=(),
+        set_by="editing the profile (`digest profile edit`) for liked titles",
+        help="titles of papers you already like: a cold start for learning what you like",
     )
     source: Path | None = None
 

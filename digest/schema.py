@@ -144,5 +144,15 @@ MIGRATIONS: tuple[str, ...] = (
         papers      INTEGER NOT NULL
     );
     """,
+    # 6 -> 7: readers' ratings of papers ("more like this" = 1, "less like this" = -1)
+    """
+    CREATE TABLE ratings (
+        user        TEXT NOT NULL,
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        rating      INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+        rated_at    TEXT NOT NULL,
+        PRIMARY KEY (user, paper_id)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

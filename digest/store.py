@@ -419,6 +419,32 @@ class Store:
             ids.update(json.loads(raw))
         return ids
 
+    # -- ratings -------------------------------------------------------------------------
+
+    def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> None:
+        """Record a reader's rating of a paper (1 up, -1 down), or clear it (None)."""
+        with self.transaction() as db:
+            if not db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
+                raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
+            if rating is None:
+                db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
+            else:
+                db.execute(
+                    "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, "
+                    "rated_at = excluded.rated_at",
+                    (user, paper_id, rating, iso(now)),
+                )
+
+    def has_preferences(self) -> bool:
+        """Whether any reader has rated any paper."""
+        return self.db.execute("SELECT 1 FROM ratings LIMIT 1").fetchone() is not None
+
+    def ratings(self, user: str) -> dict[int, int]:
+        """The reader's ratings: paper id -> 1 (more like this) or -1 (less like this)."""
+        rows = self.db.execute("SELECT paper_id, rating FROM ratings WHERE user = ?", (user,))
+        return dict(rows.fetchall())
+
     def deliveries(self, user: str | None = None) -> list[Delivery]:
         sql = "SELECT user, message_id, recipient, papers, sent_at FROM deliveries"
         args: tuple[str, ...] = ()

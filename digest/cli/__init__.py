@@ -55,6 +55,7 @@ for command in (
     fetch,
     papers.rank,
     papers.preview,
+    papers.feedback,
     daily.send,
     daily.run,
     daily.status,

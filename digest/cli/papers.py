@@ -175,3 +175,30 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
         click.echo(f"{outgoing.rendered.subject}\nWrote {out}", err=as_text)
     if open_it and out is not None and not open_in_browser(out):
         click.echo(f"No browser found: open {out} yourself.", err=True)
+
+
+@click.command()
+@click.argument("user")
+@click.argument("paper_id", type=int)
+@click.argument("rating", type=click.Choice(["up", "down", "clear"]))
+@click.pass_obj
+@handle_errors
+def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
+    """Rate a paper for USER: up (more like this), down (less like this) or clear.
+
+    PAPER_ID is the "id" that `digest rank USER --json` prints. The next rank, preview and
+    digest learn from it at once.
+
+    \b
+    Example:
+      digest feedback ada 42 up
+      digest feedback ada 17 clear
+    """
+    from digest.profiles.load import load_profile
+    from digest.store import Store
+
+    load_profile(obj.config, user)  # the reader must exist
+    value = {"up": 1, "down": -1, "clear": None}[rating]
+    with Store(obj.config.database) as store:
+        store.rate(user, paper_id, value, now_utc())
+    click.echo(f"{user}: paper {paper_id} {'cleared' if value is None else 'rated ' + rating}.")

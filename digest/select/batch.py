@@ -75,6 +75,7 @@ def _rank_into(
             flat_weights[size] += weights
     scores = index.matrix[: index.rows]
     covers = scores >= COVERAGE_MIN
+    covers[[k.match.row for k in index.keyword_list if k.parent is not None]] = False  # words: no coverage
     keyword_rows = np.array([k.match.row for k in index.keyword_list], dtype=np.intp)
     tables = _Tables(index)
     n_papers = len(index.papers)
@@ -216,7 +217,7 @@ def _explain(
             for j in range(1, n):
                 joined = joined + found[:, j]  # element-wise tuple concatenation
             hits = joined.tolist()
-            keywords = list(map(tuple, tables.phrases[kw].tolist()))
+            keywords = [tuple(dict.fromkeys(row)) for row in tables.phrases[kw].tolist()]
         matches[group] = list(
             map(Match, tables.papers[docs].tolist(), totals[group].tolist(), keywords, hits)
         )

@@ -41,10 +41,11 @@ from typing import Protocol
 import numpy as np
 
 from digest.models import Hit, Match, Paper, Profile
+from digest.select.acronyms import alternatives, defined_in
 from digest.select.background import background_rate
 from digest.select.gcpause import long_lived
 from digest.select.postings import FIELDS, Postings, Term
-from digest.select.text import join_norm, tokenize
+from digest.select.text import is_stop_word, join_norm, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ REFERENCE_RATE = 0.01  # a word in 1% of papers or fewer is fully specific
 SPECIFICITY_POWER = 2.0  # sharpen the idf: specific words dominate common ones
 COVERAGE_BONUS = 0.2  # per extra distinct interest matched
 COVERAGE_MIN = 0.3  # an interest counts for coverage from this score on
+WORDS_WEIGHT = 2.0  # the profile's words as one BM25 query, next to its phrases (docs/scoring.md)
 
 
 @dataclass(slots=True)
@@ -74,6 +76,7 @@ class _Phrase:
     row: int  # row of its scores in the index's score matrix
     exact_docs: np.ndarray  # papers with the phrase itself (what an exclusion removes)
     spans: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)  # found so far
+    presence: np.ndarray | None = None  # BM25F evidence of the phrase itself (several words only)
 
 
 @dataclass(slots=True)
@@ -83,6 +86,7 @@ class _Keyword:
     phrase: str
     match: _Phrase
     id: int  # its row in the index's table of hits (and position in its list of keywords)
+    parent: _Keyword | None = None  # for the words of an interest: the interest's phrase
 
 
 def _saturate(x: np.ndarray | float) -> np.ndarray | float:
@@ -143,6 +147,9 @@ class PaperIndex:
         self._by_key: dict[tuple[str, ...], _Phrase | None] = {}
         self.matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self.rows = 0
+        self._words: dict[tuple[int, tuple[Term, ...]], _Keyword] = {}
+        self._defined: dict | None = None  # acronyms the papers define
+        self._word_rows: dict[Term, tuple[np.ndarray, float]] = {}
 
     @classmethod
     def build(cls, papers: Sequence[Paper], counts: CollectionCounts | None = None) -> PaperIndex:
@@ -192,18 +199,103 @@ class PaperIndex:
         tokens = tokenize(phrase)
         key = tuple(t.norm for t in tokens)
         if key not in self._by_key:  # "Event-driven" and "event driven" share one match
-            self._by_key[key] = self._match(tokens) if tokens else None
+            self._by_key[key] = self._with_alternatives(phrase, self._match(tokens)) if tokens else None
         match = self._by_key[key]
-        keyword = None
-        if match is not None:
-            keyword = _Keyword(phrase, match, len(self.keyword_list))
-            self.keyword_list.append(keyword)
-            if keyword.id == len(self.hit_table):
-                grown = np.empty((2 * len(self.hit_table), len(self.papers)), dtype=object)
-                grown[: keyword.id] = self.hit_table
-                self.hit_table = grown
+        keyword = None if match is None else self._add_keyword(phrase, match)
         self._keywords[phrase] = keyword
         return keyword
+
+    def _with_alternatives(self, phrase: str, match: _Phrase) -> _Phrase:
+        """The match, or the best of it and its acronym's or expansion's ("LLM" <-> "large
+        language models"; see :mod:`digest.select.acronyms`) in every paper."""
+        if self._defined is None:
+            self._defined = defined_in(f"{p.title}\n{p.abstract}" for p in self.papers)
+        others = [self._match(tokenize(a)) for a in alternatives(phrase, self._defined)]
+        if not others:
+            return match
+        rows = [self.matrix[m.row] for m in (match, *others)]
+        best = np.maximum.reduce(rows)
+        spans = {
+            d: sorted({s for m in (match, *others) for s in self._spans_of(m, d)})
+            for d in np.flatnonzero(best).tolist()
+        }
+        exact = np.union1d(match.exact_docs, np.concatenate([m.exact_docs for m in others]))
+        return _Phrase(match.terms, match.joined, self._store_row(best), exact, spans, match.presence)
+
+    def _spans_of(self, match: _Phrase, d: int) -> list[tuple[int, int, int]]:
+        """(field, start, end) of one match's evidence in paper ``d``."""
+        if self.matrix[match.row, d] <= 0.0:
+            return []
+        if len(match.terms) == 1 and d not in match.spans:
+            return self._postings.word_spans(match.terms[0], d)
+        return match.spans.get(d, [])
+
+    def _add_keyword(self, phrase: str, match: _Phrase, parent: _Keyword | None = None) -> _Keyword:
+        keyword = _Keyword(phrase, match, len(self.keyword_list), parent)
+        self.keyword_list.append(keyword)
+        if keyword.id == len(self.hit_table):
+            grown = np.empty((2 * len(self.hit_table), len(self.papers)), dtype=object)
+            grown[: keyword.id] = self.hit_table
+            self.hit_table = grown
+        return keyword
+
+    # -- the profile's words as one query ------------------------------------------------
+
+    def _word(self, term: Term) -> tuple[np.ndarray, float]:
+        """(BM25F evidence of one word in every paper, its idf): Robertson's idf on the listing."""
+        found = self._word_rows.get(term)
+        if found is None:
+            n, df = len(self.papers), self._postings.df(term.norm)
+            idf = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+            tf = self._postings.word_counts(term.norm) + STEM_CREDIT * self._postings.related_counts(term)
+            found = self._word_rows[term] = (self._bm25f(tf), idf)
+        return found
+
+    def _words_of(self, parent: _Keyword, terms: tuple[Term, ...]) -> _Keyword:
+        """The content words of an interest as a keyword of their own: their idf-weighted sum.
+
+        Where the interest's phrase occurs (in any spelling: "eventdriven" for "event
+        driven"), each of its words counts as present that often.
+        """
+        key = (parent.id, terms)
+        keyword = self._words.get(key)
+        if keyword is None:
+            phrase = parent.match.presence
+            row = np.zeros(len(self.papers), dtype=np.float64)
+            for t in terms:
+                evidence, idf = self._word(t)
+                row += idf * (evidence if phrase is None else np.maximum(evidence, phrase))
+            match = _Phrase(terms, None, self._store_row(row), np.zeros(0, dtype=int))
+            keyword = self._words[key] = self._add_keyword(parent.phrase, match, parent)
+        return keyword
+
+    def _with_words(self, used: list[_Keyword], w: list[float]) -> tuple[list[_Keyword], list[float]]:
+        """``used`` and, after them, the words of each (each distinct content word once).
+
+        All the words together make one BM25 query whose score, divided by the sum of their
+        idfs (so in [0, ~1.15]), is added with WORDS_WEIGHT: partial credit for a phrase
+        whose words appear apart, by how specific each word is, and counted once when
+        several interests share a word.
+        """
+        seen: set[str] = set()
+        groups: list[tuple[_Keyword, float, tuple[Term, ...]]] = []
+        for keyword, weight in zip(used, w, strict=True):
+            words = []
+            for term in keyword.match.terms:
+                if not is_stop_word(term.norm) and term.norm not in seen:
+                    seen.add(term.norm)
+                    words.append(term)
+            if words:
+                groups.append((keyword, weight, tuple(words)))
+        total_idf = sum(self._word(t)[1] for _, _, words in groups for t in words)
+        if total_idf <= 0.0:
+            return used, w
+        share = 1.0 / (1.0 + WORDS_WEIGHT)  # keeps the scale: 1.0 = one interest clearly present
+        scale = WORDS_WEIGHT * share / total_idf
+        return (
+            used + [self._words_of(k, words) for k, _, words in groups],
+            [weight * share for weight in w] + [weight * scale for _, weight, _ in groups],
+        )
 
     def _match(self, tokens: list) -> _Phrase:
         terms = tuple(Term(t.norm, t.stem) for t in tokens)
@@ -219,41 +311,41 @@ class PaperIndex:
         return _Phrase((term,), None, self._store_row(scores), exact_docs)
 
     def _match_words(self, terms: tuple[Term, ...], joined: str) -> _Phrase:
-        """A phrase: as such, as related forms, or (partial credit) its words apart."""
+        """A phrase: as such, as related forms, or (partial credit) its content words apart.
+
+        Partial credit needs every content word of the phrase in the field ("masked image
+        modeling" gets nothing from "masked language modeling"); function words ("of" in
+        "chain-of-thought") only count inside the phrase itself.
+        """
         postings = self._postings
-        spec = [self.specificity(t.norm) for t in terms]
-        # Words apart, for every paper at once: the share of the phrase's specificity
-        # present in the field (related forms count STEM_CREDIT), squared so that the
-        # phrase's most specific word matters most.
-        present = np.zeros((2, len(self.papers)), dtype=np.float64)
-        for t, s in zip(terms, spec, strict=True):
-            level = np.where(postings.word_counts(t.norm) > 0, 1.0, 0.0)
-            related = (postings.related_counts(t) > 0) & (level == 0.0)
-            present += s * (level + STEM_CREDIT * related)
-        cover = present / max(sum(spec), 1e-9)
-        tf = APART_CREDIT * cover * cover
-        # The phrase itself, or its words near each other: only where all words are.
-        candidates = set.intersection(*(postings.docs_with(t) for t in terms))
+        tf = np.zeros((2, len(self.papers)), dtype=np.float64)
+        itself = np.zeros((2, len(self.papers)), dtype=np.float64)  # the phrase as such
+        content = [t for t in terms if not is_stop_word(t.norm)] or list(terms)
+        candidates = set.intersection(*(postings.docs_with(t) for t in content))
         candidates |= postings.docs_with(Term(joined, joined))
         exact_docs = []
         spans: dict[int, list[tuple[int, int, int]]] = {}
         for d in sorted(candidates):
             has_exact = False
             for f in (0, 1):
-                ev = postings.evidence(terms, joined, d, f)
-                spans.setdefault(d, []).extend((f, start, end) for start, end in ev.spans)
+                ev = postings.evidence(terms, joined, d, f, STEM_CREDIT)
                 if ev.exact or ev.related:
                     has_exact = has_exact or ev.exact > 0
-                    tf[f, d] = ev.exact + STEM_CREDIT * ev.related
+                    tf[f, d] = itself[f, d] = ev.exact + STEM_CREDIT * ev.related
                 elif ev.near:
-                    tf[f, d] = NEAR_CREDIT * cover[f, d] ** 2
+                    tf[f, d] = NEAR_CREDIT * ev.apart
+                elif ev.apart:
+                    tf[f, d] = APART_CREDIT * ev.apart
+                else:
+                    continue
+                spans.setdefault(d, []).extend((f, start, end) for start, end in ev.spans)
             if has_exact:
                 exact_docs.append(d)
         # The phrase's own rate: the background's rates of its words as if independent.
         prior = math.prod(background_rate(t.norm) for t in terms)
         scores = self._bm25f(tf) * self._specificity(self._phrase_df(terms, joined, exact_docs), prior)
         row = self._store_row(scores)
-        return _Phrase(terms, joined, row, np.array(exact_docs, dtype=int), spans)
+        return _Phrase(terms, joined, row, np.array(exact_docs, dtype=int), spans, self._bm25f(itself))
 
     def _bm25f(self, tf: np.ndarray) -> np.ndarray:
         """Field-weighted, length-normalized, saturated evidence; 1.0 = title + abstract."""
@@ -276,10 +368,14 @@ class PaperIndex:
             return hits
         match = keyword.match
         spans = match.spans.get(d)
+        if keyword.parent is not None:  # words of an interest: highlighted where its phrase is not
+            phrase_found = self.matrix[keyword.parent.match.row, d] > 0.0
+            words = () if phrase_found else match.terms
+            spans = sorted({s for t in words for s in self._postings.word_spans(t, d)})
         if spans is None and len(match.terms) == 1:
             spans = self._postings.word_spans(match.terms[0], d)
-        elif spans is None:  # the words of a phrase, far apart
-            spans = sorted({s for t in match.terms for s in self._postings.word_spans(t, d)})
+        elif spans is None:  # a phrase with no evidence in this paper: nothing to highlight
+            spans = []
         hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
         self.hit_table[keyword.id, d] = hits
         return hits
@@ -309,8 +405,9 @@ class PaperIndex:
         scores = self.matrix[[keyword.match.row for keyword in used]]
         wv = np.array(w, dtype=np.float64)
         total = weighted_sum(scores, wv)
-        if len(used) > 1:
-            covered = np.count_nonzero(scores >= COVERAGE_MIN, axis=0)
+        phrases = sum(1 for keyword in used if keyword.parent is None)
+        if phrases > 1:
+            covered = np.count_nonzero(scores[:phrases] >= COVERAGE_MIN, axis=0)
             total *= 1.0 + COVERAGE_BONUS * np.maximum(covered - 1, 0)
         excluded = np.zeros(len(self.papers), dtype=bool)
         for phrase in profile.exclude:
@@ -346,7 +443,7 @@ class PaperIndex:
                 seen[phrase] = len(used)
                 used.append(keyword)
                 w.append(interest.weight)
-        return used, w
+        return self._with_words(used, w)
 
     def explain(self, scored: ProfileScores, order: np.ndarray, total: np.ndarray) -> list[Match]:
         """Matches for the papers at positions ``order``, scored ``total``, with hits."""
@@ -380,7 +477,8 @@ class PaperIndex:
             if contributions[i] <= 0.0:
                 break
             keyword = used[i]
-            keywords.append(keyword.phrase)
+            if keyword.phrase not in keywords:
+                keywords.append(keyword.phrase)
             hits += self.hits(keyword, d)
         return Match(self.papers[d], score, tuple(keywords), hits)
 

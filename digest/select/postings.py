@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from digest.select.text import Token, join_norm, tokenize
+from digest.select.text import Token, is_stop_word, join_norm, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class FieldEvidence:
 
     exact: int = 0  # occurrences of the phrase itself (any spelling of it)
     related: int = 0  # occurrences made of related word forms
-    near: bool = False  # phrase not found, but all its words stand within NEAR_WINDOW words
+    near: bool = False  # phrase not found, but all its content words stand within NEAR_WINDOW words
+    apart: float = 0.0  # phrase not found, all its content words in the field: 1, less for related forms
     spans: tuple[tuple[int, int], ...] = ()
 
 
@@ -54,6 +55,12 @@ class Postings:
         # per paper: norm -> [(field, start, end)], the spans to highlight
         self._doc_spans: list[dict[str, list[tuple[int, int, int]]]] = []
         self._doc_pair_spans: list[dict[str, list[tuple[int, int, int]]]] = []
+        # Words inside hyphenated compounds ("rank" in "low-rank") match only as themselves,
+        # never as a related form of another word ("ranking"): per norm, their counts, and
+        # per paper, their (field, position) and (field, start).
+        self._compound_norms: dict[str, dict[int, list[int]]] = defaultdict(dict)
+        self._compound_at: list[set[tuple[int, int]]] = []
+        self._compound_starts: list[set[tuple[int, int]]] = []
         for d, (title, abstract) in enumerate(texts):
             fields = (tokenize(title), tokenize(abstract))
             self.fields.append(fields)
@@ -61,10 +68,16 @@ class Postings:
             pair_positions: dict[str, tuple[list[int], list[int]]] = {}
             spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
             pair_spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+            compound_at: set[tuple[int, int]] = set()
+            compound_starts: set[tuple[int, int]] = set()
             for f, tokens in enumerate(fields):
                 prev = None
                 for pos, tok in enumerate(tokens):
                     norm = tok.norm
+                    if tok.compound:
+                        compound_at.add((f, pos))
+                        compound_starts.add((f, tok.start))
+                        self._compound_norms[norm].setdefault(d, [0, 0])[f] += 1
                     entry = positions.get(norm)
                     if entry is None:
                         entry = positions[norm] = ([], [])
@@ -82,9 +95,12 @@ class Postings:
                 self._pairs[pair][d] = entry
             self._doc_spans.append(dict(spans))
             self._doc_pair_spans.append(dict(pair_spans))
+            self._compound_at.append(compound_at)
+            self._compound_starts.append(compound_starts)
         self._norms = dict(self._norms)
         self._pairs = dict(self._pairs)
         self._stem_norms = dict(self._stem_norms)
+        self._compound_norms = dict(self._compound_norms)
         self.n_docs = len(self.fields)
         self.lengths = np.array(
             [[len(fs[0]) for fs in self.fields], [len(fs[1]) for fs in self.fields]],
@@ -120,7 +136,10 @@ class Postings:
         for norm in self._stem_norms.get(term.stem, ()):
             if norm != term.norm:
                 counts += self.word_counts(norm)
-        return counts
+                for d, (title, abstract) in self._compound_norms.get(norm, {}).items():
+                    counts[0, d] -= title
+                    counts[1, d] -= abstract
+        return np.maximum(counts, 0.0)
 
     def docs_with(self, term: Term) -> set[int]:
         """Papers that have the word in any form."""
@@ -132,13 +151,19 @@ class Postings:
 
     # -- one paper, one field ------------------------------------------------------------
 
-    def _positions(self, term: Term, d: int, f: int) -> tuple[set[int], set[int]]:
-        """(positions of the word itself, positions of it or a related form)."""
+    def _positions(self, term: Term, d: int, f: int, free_only: bool = True) -> tuple[set[int], set[int]]:
+        """(positions of the word itself, positions of it or a related form).
+
+        ``free_only``: related forms inside hyphenated compounds are left out (they still
+        count inside the phrase itself: "early-exiting" for "early exit").
+        """
         exact = set(self._norms.get(term.norm, {}).get(d, ((), ()))[f])
         related = set(exact)
+        compound = self._compound_at[d]
         for norm in self._stem_norms.get(term.stem, ()):
             if norm != term.norm:
-                related.update(self._norms.get(norm, {}).get(d, ((), ()))[f])
+                found = self._norms.get(norm, {}).get(d, ((), ()))[f]
+                related.update(p for p in found if not free_only or (f, p) not in compound)
         return exact, related
 
     def word_spans(self, term: Term, d: int) -> list[tuple[int, int, int]]:
@@ -148,9 +173,12 @@ class Postings:
         if spans is None:
             spans = []
             by_norm = self._doc_spans[d]
+            compound = self._compound_starts[d]
             for norm in self._stem_norms.get(term.stem, ()):
-                if norm in by_norm:
-                    spans += by_norm[norm]
+                if norm == term.norm:
+                    spans += by_norm.get(norm, ())
+                elif norm in by_norm:
+                    spans += [s for s in by_norm[norm] if (s[0], s[1]) not in compound]
             if term.norm in by_norm and term.norm not in self._stem_norms.get(term.stem, ()):
                 spans += by_norm[term.norm]
             pairs = self._doc_pair_spans[d].get(term.norm)
@@ -160,11 +188,19 @@ class Postings:
             self._spans[key] = spans
         return spans
 
-    def evidence(self, terms: Sequence[Term], joined: str | None, d: int, f: int) -> FieldEvidence:
-        """Where and how one phrase occurs in field ``f`` of paper ``d``."""
+    def evidence(
+        self, terms: Sequence[Term], joined: str | None, d: int, f: int, related_credit: float = 0.5
+    ) -> FieldEvidence:
+        """Where and how one phrase occurs in field ``f`` of paper ``d``.
+
+        The phrase itself (word after word, any spelling) counts, as ``exact`` or, made of
+        related forms, as ``related``. Failing that, its content words (function words such
+        as "of" left out) near each other (``near``) or anywhere in the field: only when
+        every content word is there, and only those words are highlighted.
+        """
         tokens = self.fields[d][f]
         n = len(terms)
-        positions = [self._positions(t, d, f) for t in terms]
+        positions = [self._positions(t, d, f, free_only=False) for t in terms]
         ev = FieldEvidence()
         spans: list[tuple[int, int]] = []
         for p in sorted(positions[0][1]):  # the phrase, word after word
@@ -185,10 +221,18 @@ class Postings:
             for p in self._pairs.get(terms[0].norm, {}).get(d, ((), ()))[f]:
                 ev.exact += 1
                 spans.append((tokens[p].start, tokens[p + 1].end))
-        if not spans and n > 1:  # the words apart
-            found = [sorted(exact or related) for exact, related in positions]
-            ev.near = all(found) and _within(found, NEAR_WINDOW)
-            spans = [(tokens[p].start, tokens[p].end) for ps in found for p in ps]
+        content = [t for t in terms if not is_stop_word(t.norm)]
+        if not spans and len(content) > 1:  # the content words apart
+            found = []
+            level = 1.0
+            for t in content:
+                exact, related = self._positions(t, d, f)
+                found.append(sorted(exact or related))
+                level *= 1.0 if exact else related_credit
+            if all(found):
+                ev.apart = level
+                ev.near = _within(found, NEAR_WINDOW)
+                spans = [(tokens[p].start, tokens[p].end) for ps in found for p in ps]
         ev.spans = tuple(sorted(set(spans)))
         return ev
 

@@ -46,7 +46,12 @@ def build_index(
     """
     semantic = config.semantic if config is not None else None
     if semantic is None and embedder is None:
-        return PaperIndex.build(papers, counts)
+        index = PaperIndex.build(papers, counts)
+        if store.has_preferences():  # some reader rated papers: learn from them
+            from digest.select.feedback import FeedbackRanker
+
+            return FeedbackRanker(index, store.ratings)
+        return index
     from digest.select.semantic import SemanticIndex
 
     key = semantic.key if semantic is not None else "injected"

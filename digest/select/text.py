@@ -37,6 +37,16 @@ _NOT_PLURAL_WORDS = (
 )
 _NOT_PLURAL = frozenset(_NOT_PLURAL_WORDS.split())
 
+# Function words: inside a phrase they must stand where the phrase puts them
+# ("chain-of-thought"), but on their own they carry no match and are never highlighted.
+_STOP_WORDS = (
+    "a an the of to in on for from with without by at as into onto via vs versus and or "
+    "nor but is are be its it this that than"
+)
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+# What joins the words of a compound ("low-rank", "sim-to-real"): a hyphen or a dash.
+_HYPHEN = re.compile(r"[\-\u2010-\u2015]")
+
 
 @lru_cache(maxsize=200_000)
 def singular(word: str) -> str:
@@ -135,6 +145,7 @@ class Token(NamedTuple):
     norm: str
     stem: str
     joined: bool  # True if it continues a phrase with the previous token
+    compound: bool = False  # part of a hyphenated compound ("rank" in "low-rank")
 
 
 def is_acronym(surface: str) -> bool:
@@ -163,12 +174,19 @@ def tokenize(text: str) -> list[Token]:
     for m in _WORD.finditer(text):
         surface = m.group()
         norm, st = normalize_word(surface)
-        joined = prev_end >= 0 and (
-            m.start() == prev_end or _JOINER.fullmatch(text, prev_end, m.start()) is not None
-        )
-        tokens.append(Token(m.start(), m.end(), surface, norm, st, joined))
+        gap = text[prev_end : m.start()] if prev_end >= 0 else ""
+        joined = prev_end >= 0 and (m.start() == prev_end or _JOINER.fullmatch(gap) is not None)
+        hyphen = joined and _HYPHEN.search(gap) is not None and not gap.isspace()
+        if hyphen and not tokens[-1].compound:
+            tokens[-1] = tokens[-1]._replace(compound=True)
+        tokens.append(Token(m.start(), m.end(), surface, norm, st, joined, hyphen))
         prev_end = m.end()
     return tokens
+
+
+def is_stop_word(norm: str) -> bool:
+    """A function word ("of", "to", "the"): part of a phrase, never a match by itself."""
+    return norm in STOP_WORDS
 
 
 def join_norm(surfaces: list[str]) -> str:
