@@ -138,6 +138,13 @@ MIGRATIONS: tuple[str, ...] = (
         df          INTEGER NOT NULL,          -- papers that have it, among those up to `through`
         through     INTEGER NOT NULL
     );
+    -- acronyms the papers define ("large language models (LLMs)"), counted per expansion
+    CREATE TABLE acronyms (
+        acronym     TEXT NOT NULL,
+        expansion   TEXT NOT NULL,             -- the expansion's word norms, space separated
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (acronym, expansion)
+    );
     CREATE TABLE collection_state (
         id          INTEGER PRIMARY KEY CHECK (id = 1),
         through     INTEGER NOT NULL,          -- the last paper indexed in paper_terms

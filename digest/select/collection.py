@@ -24,8 +24,10 @@ calls it after each ingest; everything that ranks a window calls it before ranki
 from __future__ import annotations
 
 import logging
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from digest.select.acronyms import defined_in
 from digest.select.postings import Postings, Term
 from digest.select.text import join_norm, tokenize
 from digest.store import Store
@@ -91,6 +93,12 @@ class CollectionStats:
                         "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?,?,?)",
                         (pid, " ".join(map(_hex, words)), " ".join(map(_hex, pairs))),
                     )
+                defined = defined_in(f"{title}\n{abstract}" for _, title, abstract in rows)
+                db.executemany(
+                    "INSERT INTO acronyms (acronym, expansion, n) VALUES (?,?,?) "
+                    "ON CONFLICT(acronym, expansion) DO UPDATE SET n = n + excluded.n",
+                    [(a, " ".join(e), n) for a, found in defined.items() for e, n in found.items()],
+                )
                 db.execute(
                     "INSERT INTO collection_state (id, through, papers) VALUES (1, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET through = excluded.through, papers = excluded.papers",
@@ -103,6 +111,13 @@ class CollectionStats:
         return added
 
     # -- the counts ----------------------------------------------------------------------
+
+    def defined(self) -> dict[str, Counter[tuple[str, ...]]]:
+        """The acronyms the stored papers define (what :func:`defined_in` finds in all of them)."""
+        found: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+        for acronym, expansion, n in self.db.execute("SELECT acronym, expansion, n FROM acronyms WHERE 1"):
+            found[acronym][tuple(expansion.split(" "))] = n
+        return found
 
     def df(self, norm: str) -> int:
         """How many stored papers have the word (or its joined two-word spelling)."""

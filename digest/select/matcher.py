@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -113,6 +114,8 @@ class CollectionCounts(Protocol):
     def df(self, norm: str) -> int: ...
 
     def phrase_df(self, terms: Sequence[Term], joined: str) -> int: ...
+
+    def defined(self) -> dict[str, Counter[tuple[str, ...]]]: ...
 
 
 class PaperIndex:
@@ -209,7 +212,8 @@ class PaperIndex:
         """The match, or the best of it and its acronym's or expansion's ("LLM" <-> "large
         language models"; see :mod:`digest.select.acronyms`) in every paper."""
         if self._defined is None:
-            self._defined = defined_in(f"{p.title}\n{p.abstract}" for p in self.papers)
+            texts = (f"{p.title}\n{p.abstract}" for p in self.papers)
+            self._defined = defined_in(texts) if self._counts is None else self._counts.defined()
         others = [self._match(tokenize(a)) for a in alternatives(phrase, self._defined)]
         if not others:
             return match
@@ -245,7 +249,7 @@ class PaperIndex:
         """(BM25F evidence of one word in every paper, its idf): Robertson's idf on the listing."""
         found = self._word_rows.get(term)
         if found is None:
-            n, df = len(self.papers), self._postings.df(term.norm)
+            n, df = self._collection_size(), self._df(term.norm)  # the archive's, in a window too
             idf = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
             tf = self._postings.word_counts(term.norm) + STEM_CREDIT * self._postings.related_counts(term)
             found = self._word_rows[term] = (self._bm25f(tf), idf)

@@ -55,8 +55,9 @@ def test_the_stored_counts_are_the_counts_of_an_index_of_every_paper(archive):
     assert [stats.df(w) for w in words] == [index._postings.df(w) for w in words]
     for profile in relevance_profiles():
         for interest in profile.interests:
-            keyword = index.keyword(interest.phrase)
-            match = keyword.match if keyword else None
+            # the phrase's own match (a keyword's match may add its acronym's: "RL")
+            tokens = tokenize(interest.phrase)
+            match = index._match(tokens) if tokens else None
             if match is not None and match.joined is not None:
                 assert stats.phrase_df(match.terms, match.joined) == len(match.exact_docs), interest.phrase
 
@@ -80,7 +81,7 @@ def test_counts_are_kept_incrementally_and_agree_with_counting_afresh(tmp_path, 
         ingest(store, shared_dumps[:2], NOW)
         early = CollectionStats(store)
         early.refresh()
-        phrases = [(k.match.terms, k.match.joined) for k in _phrases(PaperIndex.build(store.papers()))]
+        phrases = [(m.terms, m.joined) for _, m in _phrases(PaperIndex.build(store.papers()))]
         for terms, joined in phrases:
             early.phrase_df(terms, joined)
         early.df("learning")
@@ -90,15 +91,16 @@ def test_counts_are_kept_incrementally_and_agree_with_counting_afresh(tmp_path, 
         assert later.refresh() > 0 and later.refresh() == 0
         index = PaperIndex.build(store.papers())
         assert later.df("learning") == index._postings.df("learning")
-        fresh = {k.phrase: len(k.match.exact_docs) for k in _phrases(index)}
-        kept = {k.phrase: later.phrase_df(k.match.terms, k.match.joined) for k in _phrases(index)}
+        fresh = {phrase: len(m.exact_docs) for phrase, m in _phrases(index)}
+        kept = {phrase: later.phrase_df(m.terms, m.joined) for phrase, m in _phrases(index)}
         assert kept == fresh
 
 
 def _phrases(index: PaperIndex):
+    """The phrases' own matches (a keyword's match may add its acronym's papers: "LLM")."""
     found = []
     for phrase in ("loss landscape", "training dynamics", "event driven", "large language model"):
-        keyword = index.keyword(phrase)
-        if keyword is not None and keyword.match.joined is not None:
-            found.append(keyword)
+        match = index._match(tokenize(phrase))
+        if match is not None and match.joined is not None:
+            found.append((phrase, match))
     return found
