@@ -72,7 +72,14 @@ class Daemon:
                         "not delivering: %s; restart the daemon once the login is fixed", self.login_refused
                     )
                 report = run_once(
-                    self.config, store, profiles, sender, self.clock(), self.stop, self.unrecorded, deliver
+                    self.config,
+                    store,
+                    profiles,
+                    sender,
+                    self.clock(),
+                    stop=self.stop,
+                    unrecorded=self.unrecorded,
+                    deliver=deliver,
                 )
         finally:
             if sender is not None and hasattr(sender, "close"):
