@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,12 +23,7 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 # Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-MAX_KEYWORD = 100  # characters in one keyword or excluded term
-MAX_INTERESTS = 100  # keywords per reader (and as many excluded terms)
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
-
-
-MAX_WEIGHT = 100.0  # an interest's weight: 0.5 = half as interesting, 3 = three times
 
 
 def is_number(value: Any) -> bool:
@@ -321,91 +316,3 @@ class ModelName(Check):
         if looks_local and not local.is_dir():
             raise Invalid(f"{local} is not a folder holding a sentence-transformers model")
         return str(local) if looks_local else value
-
-
-class Weights(Check):
-    """Keywords: a list (weight 1 each) or a mapping keyword -> positive weight, made with ``make``."""
-
-    what = "a list of keywords, or a mapping keyword -> weight"
-
-    def __init__(self, make: Callable[[str, float], Any]) -> None:
-        self.make = make
-
-    def __call__(self, value: Any, reading: Reading) -> tuple[Any, ...]:
-        if isinstance(value, Mapping):
-            items = list(value.items())
-        elif isinstance(value, list):
-            items = [(k, 1) for k in value]
-        else:
-            raise Invalid("must be a list of keywords or a mapping keyword -> weight")
-        if len(items) > MAX_INTERESTS:
-            raise Invalid(f"{len(items)} keywords, over the limit of {MAX_INTERESTS}")
-        out, seen, problems = [], set(), []
-        for phrase, weight in items:
-            if not isinstance(phrase, str) or not phrase.strip():
-                problems.append(f"{phrase!r} is not a keyword (text expected)")
-                continue
-            phrase = " ".join(phrase.split())
-            if len(phrase) > MAX_KEYWORD:
-                problems.append(_too_long(phrase))
-                continue
-            weight = 1 if weight is None else weight
-            if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
-                problems.append((phrase, f"weight {weight!r} is not a positive number up to {MAX_WEIGHT:g}"))
-            elif phrase.casefold() in seen:
-                problems.append((phrase, "listed twice"))
-            else:
-                seen.add(phrase.casefold())
-                out.append(self.make(phrase, float(weight)))
-        if not out and not problems:
-            problems.append("empty; add at least one keyword")
-        if problems:
-            raise Invalid(*problems)
-        return tuple(out)
-
-
-class Terms(Check):
-    """A keyword or a list of keywords (spacing normalized)."""
-
-    what = "a list of keywords"
-
-    def __call__(self, value: Any, reading: Reading) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            raise Invalid("must be a list of keywords")
-        if len(value) > MAX_INTERESTS:
-            raise Invalid(f"{len(value)} terms, over the limit of {MAX_INTERESTS}")
-        bad = [
-            f"{t!r} is not a keyword (text expected)" for t in value if not (isinstance(t, str) and t.strip())
-        ]
-        bad += [
-            _too_long(" ".join(t.split()))
-            for t in value
-            if isinstance(t, str) and len(" ".join(t.split())) > MAX_KEYWORD
-        ]
-        if bad:
-            raise Invalid(*bad)
-        return tuple(" ".join(t.split()) for t in value)
-
-
-def _too_long(phrase: str) -> str:
-    return f"a keyword of {len(phrase)} characters ({phrase[:30]!r}...); at most {MAX_KEYWORD}"
-
-
-class Titles(Check):
-    """A paper title or a list of them (spacing normalized)."""
-
-    what = "a list of paper titles"
-
-    def __call__(self, value: Any, reading: Reading) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list) or not all(isinstance(t, str) and t.strip() for t in values):
-            raise self.fail(value)
-        if len(values) > MAX_INTERESTS:
-            raise Invalid(f"{len(values)} titles, over the limit of {MAX_INTERESTS}")
-        return tuple(" ".join(t.split()) for t in values)

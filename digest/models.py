@@ -17,13 +17,11 @@ from digest.checks import (
     Email,
     Int,
     Number,
-    Terms,
     Text,
     TimeZone,
-    Titles,
     Weekday,
-    Weights,
 )
+from digest.keyword_checks import Terms, Titles, Weights
 from digest.options import option
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from digest import yamlio
-from digest.checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, for the editors
-from digest.checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.config import Config
 from digest.errors import ProfileError, collect
+from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, for the editors
+from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
 from digest.options import Reading, declared, read
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from digest.models import Match, Profile
 from digest.select.gcpause import long_lived
+from digest.select.phrases import COVERAGE_BONUS, COVERAGE_MIN
 
 if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
@@ -55,7 +56,6 @@ def _rank_into(
     limits: list[int | None],
     skip: Sequence[Collection[int]] | None,
 ) -> None:
-    from digest.select.matcher import COVERAGE_BONUS, COVERAGE_MIN
 
     # Every profile's interests first (matching a new phrase adds a row to the matrix),
     # gathered by their number: keyword ids and weights, flat, profile after profile.

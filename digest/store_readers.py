@@ -1,0 +1,172 @@
+"""What the store keeps per reader: schedule state, deliveries and sent papers, ratings.
+
+A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns
+one thing: papers and listings there, readers' records here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from digest.errors import StoreError
+
+# An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+
+
+def iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("store timestamps must be timezone-aware")
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    user: str
+    message_id: str
+    recipient: str
+    papers: int
+    sent_at: dt.datetime
+
+
+class ReaderRecords:
+    """Per-reader tables; the database connection and transactions are the Store's."""
+
+    db: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    # -- schedule ------------------------------------------------------------------------
+
+    def schedule_state(self, user: str) -> tuple[str, dt.datetime] | None:
+        """(last period a digest was made for, when) or None for a reader never scheduled."""
+        row = self.db.execute(
+            "SELECT last_period, last_run_at FROM schedule_state WHERE user = ?", (user,)
+        ).fetchone()
+        return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
+
+    def previous_digest_at(self, user: str) -> dt.datetime | None:
+        """When the reader's previous digest was made, or None: they never had one.
+
+        A digest refused for good does not count; deliveries older than the outbox do.
+        """
+        row = self.db.execute(
+            "SELECT MAX(at) FROM (SELECT last_run_at AS at FROM schedule_state WHERE user = ? "
+            "UNION ALL SELECT MAX(created_at) FROM outbox WHERE user = ? AND status != ? "
+            "UNION ALL SELECT MAX(sent_at) FROM deliveries d WHERE user = ? "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = d.message_id))",
+            (user, user, FAILED, user),
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def previous_digest_through(self, user: str) -> int | None:
+        """The newest paper when the reader's previous digest was chosen (their next one is
+        chosen from the papers after it), or None: they never had a digest.
+
+        A digest refused for good does not count (its papers are free again). For digests
+        made before the outbox kept this, the papers stored by the time of the digest.
+        """
+        kept, any_kept = self.db.execute(
+            "SELECT MAX(CASE WHEN status != ? THEN through_paper END), MAX(through_paper) "
+            "FROM outbox WHERE user = ?",
+            (FAILED, user),
+        ).fetchone()
+        if any_kept is not None:  # digests chosen by this version: the last one not refused
+            return None if kept is None else int(kept)
+        at = self.previous_digest_at(user)
+        if at is None:
+            return None
+        row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (iso(at),))
+        return int(row.fetchone()[0])
+
+    def max_paper_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers").fetchone()[0])
+
+    def set_schedule_state(self, user: str, period: str, now: dt.datetime) -> None:
+        """Record that ``period`` is done; call inside the transaction that queues its digest."""
+        self.db.execute(
+            "INSERT INTO schedule_state (user, last_period, last_run_at) VALUES (?,?,?) "
+            "ON CONFLICT(user) DO UPDATE SET last_period = excluded.last_period, "
+            "last_run_at = excluded.last_run_at",
+            (user, period, iso(now)),
+        )
+
+    # -- deliveries ----------------------------------------------------------------------
+
+    def record_delivery(
+        self,
+        user: str,
+        message_id: str,
+        recipient: str,
+        paper_ids: Iterable[int],
+        now: dt.datetime,
+        *,
+        in_transaction: bool = False,
+    ) -> None:
+        """Mark papers sent to ``user``: call only after the server accepted the message."""
+        if not in_transaction:
+            with self.transaction():
+                self.record_delivery(user, message_id, recipient, paper_ids, now, in_transaction=True)
+            return
+        ids = list(paper_ids)
+        delivery_id = self.db.execute(
+            "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
+            (user, message_id, recipient, len(ids), iso(now)),
+        ).lastrowid
+        self.db.executemany(
+            "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",
+            [(user, pid, delivery_id) for pid in ids],
+        )
+
+    def sent_paper_ids(self, user: str) -> set[int]:
+        rows = self.db.execute("SELECT paper_id FROM sent_papers WHERE user = ?", (user,))
+        return {r[0] for r in rows}
+
+    def reserved_paper_ids(self, user: str) -> set[int]:
+        """Papers the reader was sent, or that wait in a queued message to them."""
+        ids = self.sent_paper_ids(user)
+        for (raw,) in self.db.execute(
+            "SELECT paper_ids FROM outbox WHERE user = ? AND status = ?", (user, QUEUED)
+        ):
+            ids.update(json.loads(raw))
+        return ids
+
+    # -- ratings -------------------------------------------------------------------------
+
+    def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> None:
+        """Record a reader's rating of a paper (1 up, -1 down), or clear it (None)."""
+        with self.transaction() as db:
+            if not db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
+                raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
+            if rating is None:
+                db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
+            else:
+                db.execute(
+                    "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, "
+                    "rated_at = excluded.rated_at",
+                    (user, paper_id, rating, iso(now)),
+                )
+
+    def has_preferences(self) -> bool:
+        """Whether any reader has rated any paper."""
+        return self.db.execute("SELECT 1 FROM ratings LIMIT 1").fetchone() is not None
+
+    def ratings(self, user: str) -> dict[int, int]:
+        """The reader's ratings: paper id -> 1 (more like this) or -1 (less like this)."""
+        rows = self.db.execute("SELECT paper_id, rating FROM ratings WHERE user = ?", (user,))
+        return dict(rows.fetchall())
+
+    def deliveries(self, user: str | None = None) -> list[Delivery]:
+        sql = "SELECT user, message_id, recipient, papers, sent_at FROM deliveries"
+        args: tuple[str, ...] = ()
+        if user is not None:
+            sql, args = sql + " WHERE user = ?", (user,)
+        rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+        return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
