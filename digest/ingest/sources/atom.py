@@ -21,7 +21,16 @@ from pathlib import Path
 
 from digest.errors import DumpError
 from digest.ingest.sources.arxiv_feed import REPLACEMENTS, iso_day, split_abstract
-from digest.ingest.sources.fields import ARXIV, ATOM, arxiv_id, clean, content_sha, parse_xml, unique
+from digest.ingest.sources.fields import (
+    ARXIV,
+    ATOM,
+    arxiv_id,
+    clean,
+    content_sha,
+    parse_xml,
+    starts_with_root,
+    unique,
+)
 from digest.models import Entry, Listing
 
 FORMAT = "arxiv_atom"
@@ -29,8 +38,7 @@ _ROOT = re.compile(r"<(?:\w+:)?feed[\s>]")
 
 
 def sniff(text: str) -> bool:
-    head = text.lstrip()[:4096]
-    return head.startswith("<") and _ROOT.search(head) is not None
+    return starts_with_root(text, _ROOT)
 
 
 def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:

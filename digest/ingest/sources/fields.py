@@ -64,3 +64,9 @@ def most_common(values: Iterable[object]) -> object | None:
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
+
+
+def starts_with_root(text: str, root: re.Pattern[str]) -> bool:
+    """Does the document look like XML whose root element ``root`` matches (the first 4 KB)?"""
+    head = text.lstrip()[:4096]
+    return head.startswith("<") and root.search(head) is not None

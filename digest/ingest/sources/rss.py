@@ -18,7 +18,16 @@ from pathlib import Path
 
 from digest.errors import DumpError
 from digest.ingest.sources.arxiv_feed import REPLACEMENTS, rfc822_day, split_abstract, split_authors
-from digest.ingest.sources.fields import ARXIV, DC, arxiv_id, clean, content_sha, parse_xml, unique
+from digest.ingest.sources.fields import (
+    ARXIV,
+    DC,
+    arxiv_id,
+    clean,
+    content_sha,
+    parse_xml,
+    starts_with_root,
+    unique,
+)
 from digest.models import Entry, Listing
 
 FORMAT = "arxiv_rss"
@@ -26,8 +35,7 @@ _ROOT = re.compile(r"<rss[\s>]")
 
 
 def sniff(text: str) -> bool:
-    head = text.lstrip()[:4096]
-    return head.startswith("<") and _ROOT.search(head) is not None
+    return starts_with_root(text, _ROOT)
 
 
 def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
