@@ -98,7 +98,9 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
 
     config = obj.config
     profile = load_profile(config, user)
-    with Store(config.database) as store:
+    # the archive's keyword ranking only reads (it works on a read-only disk); --next keeps
+    # the collection's counts up to date and semantic matching keeps embeddings: they write
+    with Store(config.database, readonly=not next_only and config.semantic is None) as store:
         if next_only:
             matches = rank_next(store, profile, now_utc(), limit, config)
         else:
