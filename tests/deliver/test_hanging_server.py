@@ -63,8 +63,10 @@ def test_a_server_that_hangs_after_data_stops_the_pass_after_a_few_timeouts(tmp_
             policy = RetryPolicy(first_seconds=60, jitter=0)
             outcomes = deliver_due(config, store, None, NOW, policy=policy, limiter=RateLimiter(None))
             assert len(outcomes) == 10 and not any(o.ok for o in outcomes)
-            assert handler.data_seen <= 4  # not 10 timeouts: the pass stopped on the hanging server
-            assert sum(o.reply.startswith("not tried: ") for o in outcomes) >= 6
+            # not 10 timeouts: the pass stops after 3 in a row (one per connection); by then each
+            # of the 3 connections may have handed over one more message (3 + 3 at most)
+            assert handler.data_seen <= 6
+            assert sum(o.reply.startswith("not tried: ") for o in outcomes) >= 4
             timed_out = [o for o in outcomes if not o.reply.startswith("not tried")]
             assert all("timed out" in o.reply for o in timed_out)
             # the retry counts from the failure (about 1 s into the pass), not from the pass's start
