@@ -85,11 +85,15 @@
     other.addEventListener("change", toggle);
     toggle();
   }
-  form.addEventListener("submit", () => { dirty = false; status.textContent = "Saving…"; });
+  // Saving: this page is about to be replaced by the server's answer; the change the save makes
+  // to the profile must not make the watcher below reload this page over that answer.
+  let saving = false;
+  form.addEventListener("submit", () => { dirty = false; saving = true; status.textContent = "Saving…"; });
 
   async function poll() {
     try {
       const v = await (await fetch(`/u/${token}/version`)).json();
+      if (saving) return;
       if (versions && v.profile !== versions.profile) {
         if (!dirty) { location.reload(); return; }
         status.textContent = "Your profile was changed elsewhere: reload to see it (your edits here are not saved yet).";
