@@ -11,7 +11,7 @@ import pytest
 from digest.errors import StoreError
 from digest.store import Store
 
-from conftest import make_dump
+from conftest import make_dump, tmpfs
 
 PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
 
@@ -24,16 +24,8 @@ def filled(ws) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real tmpfs mounted in tmp_path/disk (needs root: skipped otherwise)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)]
-    if subprocess.run(mount, capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (not root?)")
-    try:
+    with tmpfs(tmp_path, "4m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def on_disk(ws, disk) -> None:

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from digest.cli import main
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, make_dump, tmpfs
 
 PAPERS = [
     (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
@@ -131,15 +131,8 @@ ALL = [f"r{i:02d}@example.org" for i in range(READERS)]
 
 @pytest.fixture
 def small_disk(tmp_path):
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)]
-    if subprocess.run(mount, capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (not root?)")
-    try:
+    with tmpfs(tmp_path, "16m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def fill(disk: Path, leave: int) -> None:
