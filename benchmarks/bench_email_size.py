@@ -2,7 +2,7 @@
 
 Prints the HTML and text sizes of a 20-paper digest built from the shared dumps (real
 abstracts, keyword hits), every paper given eight authors, an arXiv id, code and project links
-and upvotes: the largest a digest gets with today's template.
+upvotes and the signed rating links: the largest a digest gets with today's template.
 
     .venv/bin/python benchmarks/bench_email_size.py [N_PAPERS]
 """
@@ -55,9 +55,12 @@ def digest_of(n: int) -> Digest:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     digest = digest_of(n)
+    page = "https://digest.example.org/u/" + "t" * 60
     links = {
-        "preferences": "https://digest.example.org/u/" + "t" * 60,
+        "preferences": page,
         "unsubscribe": "https://x/" + "u" * 80,
+        "more": page + "/more/",
+        "less": page + "/less/",
     }
     rendered = Renderer().render(digest, links=links)
     html, text = rendered.html.encode(), rendered.text.encode()

@@ -21,11 +21,11 @@ from digest.dbfaults import explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Entry, Listing, Paper
 from digest.schema import MIGRATIONS, SCHEMA_VERSION
-from digest.store_readers import FAILED, QUEUED, SENT, Delivery, ReaderRecords, iso
+from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Store", "iso", "title_key"]
+__all__ = ["FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "title_key"]
 
 
 def title_key(title: str) -> str:

@@ -34,6 +34,16 @@ class Delivery:
     sent_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class Rating:
+    """A reader's rating of a paper: 1 (more like this) or -1 (less like this), and when."""
+
+    paper_id: int
+    title: str
+    rating: int
+    rated_at: dt.datetime
+
+
 class ReaderRecords:
     """Per-reader tables; the database connection and transactions are the Store's."""
 
@@ -162,6 +172,15 @@ class ReaderRecords:
         """The reader's ratings: paper id -> 1 (more like this) or -1 (less like this)."""
         rows = self.db.execute("SELECT paper_id, rating FROM ratings WHERE user = ?", (user,))
         return dict(rows.fetchall())
+
+    def rated_papers(self, user: str) -> list[Rating]:
+        """The reader's ratings with the papers' titles, the latest first."""
+        rows = self.db.execute(
+            "SELECT r.paper_id, p.title, r.rating, r.rated_at FROM ratings r "
+            "JOIN papers p ON p.id = r.paper_id WHERE r.user = ? ORDER BY r.rated_at DESC, r.paper_id DESC",
+            (user,),
+        )
+        return [Rating(pid, title, rating, dt.datetime.fromisoformat(at)) for pid, title, rating, at in rows]
 
     def deliveries(self, user: str | None = None) -> list[Delivery]:
         sql = "SELECT user, message_id, recipient, papers, sent_at FROM deliveries"

@@ -31,7 +31,10 @@ def _safe(user: str) -> str:
 def unsubscribe_links(
     profile: Profile, sender: str, base_url: str | None, signer: Signer | None = None
 ) -> dict[str, str]:
-    """The mailto fallback always; with a base_url and a signing secret, the reader's signed pages."""
+    """The mailto fallback always; with a base_url and a signing secret, the reader's signed pages.
+
+    ``more`` and ``less`` are the starts of each paper's rating links (the paper's id follows):
+    they open a page with a button (digest.web.ratings); following them changes nothing."""
     address = parseaddr(sender)[1]
     mailto = f"mailto:{address}?subject={quote('unsubscribe ' + profile.user)}"
     links = {"unsubscribe_mailto": mailto, "unsubscribe": mailto}
@@ -39,6 +42,8 @@ def unsubscribe_links(
         page = f"{base_url}/u/{signer.token(profile.user)}"
         links["preferences"] = page
         links["unsubscribe"] = f"{page}/unsubscribe"
+        links["more"] = f"{page}/more/"
+        links["less"] = f"{page}/less/"
     return links
 
 

@@ -174,6 +174,7 @@ Spans = tuple[tuple[int, int], ...]
 def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> dict[str, object]:
     cut = trim_point(paper.abstract, ABSTRACT_CHARS)
     return {
+        "id": paper.id,
         "title": paper.title,
         "title_html": highlight_spans(paper.title, title_hits),
         "abstract_html": highlight_spans(paper.abstract, abstract_hits, end=cut),

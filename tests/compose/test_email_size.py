@@ -1,9 +1,10 @@
 """Gmail clips an HTML part past 102 KB and hides what follows (the unsubscribe link): a full
-20-paper digest, with authors, links, upvotes and highlighted keywords, stays well under it."""
+20-paper digest, with authors, links, rating links, upvotes and highlighted keywords, stays well under it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from digest.compose.render import Renderer
 from digest.models import Digest, Interest, Paper, Profile
@@ -41,9 +42,12 @@ def test_a_20_paper_digest_with_authors_and_links_stays_under_gmails_clipping_si
     )
     matches = tuple(PaperIndex.build(papers).rank(profile, 20))
     assert len(matches) == 20
+    page = "https://digest.example.org/u/" + "t" * 64
     links = {
-        "preferences": "https://digest.example.org/u/" + "t" * 64,
-        "unsubscribe": "https://digest.example.org/u/" + "t" * 64 + "/unsubscribe",
+        "preferences": page,
+        "unsubscribe": page + "/unsubscribe",
+        "more": page + "/more/",
+        "less": page + "/less/",
     }
     html = Renderer().render(Digest(profile, matches, dt.date(2026, 11, 27)), links=links).html
     size = len(html.encode("utf-8"))
@@ -52,4 +56,17 @@ def test_a_20_paper_digest_with_authors_and_links_stays_under_gmails_clipping_si
     )
     assert 'href="https://arxiv.org/pdf/2611.00001"' in html and ">Code</a>" in html
     assert html.count("<mark") > 20 * 6  # the hits are there, each with its inlined style
-    assert size < GMAIL_CLIP - 8 * 1024, f"the HTML part is {size / 1024:.1f} KB"  # room for rating links
+    assert html.count(">More like this</a>") == html.count(">Less like this</a>") == 20
+    assert size < GMAIL_CLIP - 8 * 1024, (
+        f"the HTML part is {size / 1024:.1f} KB"
+    )  # room for a longer base_url
+
+
+def test_bgcolor_is_written_where_html_reads_it_only():
+    """body and the two tables carry bgcolor (Outlook); the highlights and chips only their style."""
+    profile = Profile(user="ada", email="ada@example.org", interests=(Interest("agents"),))
+    matches = tuple(PaperIndex.build([heavy_paper(1)]).rank(profile, 1))
+    html = Renderer().render(Digest(profile, matches, dt.date(2026, 11, 27))).html
+    tags = re.findall(r"<([a-z0-9]+)\b[^>]*\bbgcolor=", html)
+    assert sorted(tags) == ["body", "table", "table"]
+    assert re.search(r'<mark style="background-color:#fef3c7[^"]*">', html)

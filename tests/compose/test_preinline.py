@@ -150,7 +150,10 @@ UNSUPPORTED = {
     "sibling selectors": ('{% include "digest.css" %}', ".paper + .paper { color: red }"),
     "an expression in a class": ('<tr><td class="paper">', '<tr><td class="paper {{ count }}">'),
     "an unbalanced branch": ('<p class="rank">', '{% if count %}<div>{% endif %}<p class="rank">'),
-    "a macro": ("<body>", "<body>{% macro m() %}x{% endmacro %}{{ m() }}"),
+    "a macro": (
+        '<body bgcolor="#f3f4f6">',
+        '<body bgcolor="#f3f4f6">{% macro m() %}x{% endmacro %}{{ m() }}',
+    ),
     "an expression in the style": ("<style>", "<style>p { color: {{ 'red' }} }"),
     "a position pseudo-class": ('{% include "digest.css" %}', ".paper:first-child { color: red }"),
     "a selector on an attribute an expression fills": ('{% include "digest.css" %}', 'a[href^="h"] { x: y }'),

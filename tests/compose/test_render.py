@@ -125,3 +125,28 @@ def test_the_sample_digest_matches_the_golden_email():
     if os.environ.get("DIGEST_UPDATE_GOLDEN"):
         golden.write_text(actual)
     assert actual == golden.read_text()
+
+
+def test_every_paper_has_signed_more_and_less_like_this_links_in_html_and_text():
+    digest, links = golden_digest()
+    token = Signer(b"golden-secret-0123456789abcdef").token("ada")
+    rendered = Renderer().render(digest, links=links)
+    for match in digest.matches:
+        pid = match.paper.id
+        for kind in ("more", "less"):
+            url = f"https://digest.example.org/u/{token}/{kind}/{pid}"
+            assert f'<a href="{url}"' in rendered.html
+            assert f"{kind.capitalize()} like this: {url}\n" in rendered.text
+    assert rendered.html.count(">More like this</a>") == len(digest.matches) > 0
+
+
+def test_without_a_base_url_or_secret_there_are_no_rating_links():
+    digest, _ = golden_digest()
+    links = unsubscribe_links(digest.profile, GOLDEN_SENDER, None, None)
+    rendered = Renderer().render(digest, links=links)
+    assert "like this" not in rendered.html and "like this" not in rendered.text
+
+
+def test_the_fast_and_the_plain_renderer_write_the_same_rating_links():
+    digest, links = golden_digest()
+    assert Renderer().render(digest, links=links) == Renderer(fast=False).render(digest, links=links)
