@@ -46,6 +46,7 @@ from digest.profiles.edit import (
 from digest.profiles.load import find_profile_file, load_profile
 from digest.signing import Signer
 from digest.store import Store
+from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             "checkboxes": [form_field(OPTIONS[key]) for key in SWITCHES],
             "timezones": timezones,
             "base_version": text_version(text),
+            "ratings": rated_papers(config, user),
             "errors": None,
             "notice": None,
         }
@@ -233,6 +235,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     def preferences(token: str) -> Response:
         user, path = reader(token)
         notice = {"saved": "Saved.", "resubscribed": "Welcome back: your digests are on again."}
+        notice["rating-clear"] = "Rating removed."
         return prefs_page(token, user, path, notice=notice.get(request.args.get("done", "")))
 
     @app.post("/u/<token>")
@@ -333,6 +336,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             Suppressions(store).release(user)
         return redirect(f"/u/{token}?done=resubscribed", code=303)
 
+    add_rating_routes(app, config, WebParts(reader, check_post, page, now))
     return app
 
 

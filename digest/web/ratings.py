@@ -1,0 +1,111 @@
+"""Rating papers from the email: "More like this" / "Less like this", and undoing a rating.
+
+Each paper in a digest links to ``/u/<token>/more/<paper id>`` and ``/u/<token>/less/<paper
+id>`` (digest.compose.message.unsubscribe_links). A GET of those changes nothing (mail
+scanners and link previews fetch every URL in a message): it shows the paper's title and one
+button, a POST form with the reader's form token. The POST to ``/u/<token>/rate/<paper id>``
+records the rating with :meth:`digest.store.Store.rate`, the call `digest feedback` makes,
+and answers with what happened and an undo (a POST that puts the previous rating back). The
+preferences page lists the reader's ratings (:func:`rated_papers`) with a button to clear each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, abort, g, redirect, request
+
+from digest.config import Config
+from digest.errors import StoreError
+from digest.models import Paper
+from digest.store import Rating, Store
+
+log = logging.getLogger(__name__)
+
+# The form's values and the store's: 1 more like this, -1 less like this, None no rating.
+VALUES: dict[str, int | None] = {"up": 1, "down": -1, "clear": None}
+NAMES = {value: name for name, value in VALUES.items()}
+DONE = {
+    1: "Noted: you will see more papers like this one.",
+    -1: "Noted: you will see fewer papers like this one.",
+    None: "Your rating of this paper is removed.",
+}
+
+
+@dataclass(frozen=True)
+class WebParts:
+    """What the rating routes take from :func:`digest.web.app.create_app`."""
+
+    reader: Callable[[str], tuple[str, Path]]  # token -> (user, profile file), or 403
+    check_post: Callable[[str], None]  # same origin and the form token, or 403
+    page: Callable[..., Response]  # a templates/web page
+    now: Callable[[], dt.datetime]
+
+
+def rated_papers(config: Config, user: str) -> list[Rating]:
+    """The reader's ratings, the latest first, for the preferences page."""
+    with Store(config.database) as store:
+        return store.rated_papers(user)
+
+
+def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
+    """Register the rating pages on ``app``."""
+
+    def find(paper_id: int) -> Paper:
+        with Store(config.database) as store:
+            found = store.papers([paper_id])
+        if not found:
+            abort(404)
+        return found[0]
+
+    def current(user: str, paper_id: int) -> int | None:
+        with Store(config.database) as store:
+            return store.ratings(user).get(paper_id)
+
+    def ask(token: str, paper_id: int, wanted: str) -> Response:
+        user, _ = parts.reader(token)
+        paper = find(paper_id)
+        context: dict[str, Any] = {"token": token, "csrf": g.form_token, "paper": paper, "wanted": wanted}
+        return parts.page("rate.html.j2", rating=NAMES[current(user, paper_id)], done=None, **context)
+
+    @app.get("/u/<token>/more/<int:paper_id>")
+    def more_like_this(token: str, paper_id: int) -> Response:
+        return ask(token, paper_id, "up")
+
+    @app.get("/u/<token>/less/<int:paper_id>")
+    def less_like_this(token: str, paper_id: int) -> Response:
+        return ask(token, paper_id, "down")
+
+    @app.post("/u/<token>/rate/<int:paper_id>")
+    def rate(token: str, paper_id: int) -> Response:
+        user, _ = parts.reader(token)
+        parts.check_post(token)
+        name = request.form.get("rating", "")
+        if name not in VALUES:
+            abort(400)
+        paper = find(paper_id)
+        value = VALUES[name]
+        try:
+            with Store(config.database) as store:
+                previous = store.ratings(user).get(paper_id)
+                store.rate(user, paper_id, value, parts.now())
+        except StoreError:
+            abort(404)  # the paper went away between the two queries
+        log.info("%s rated paper %d: %s", user, paper_id, name)
+        if request.form.get("back") == "preferences":
+            return redirect(f"/u/{token}?done=rating-{name}#ratings", code=303)
+        return parts.page(
+            "rate.html.j2",
+            token=token,
+            csrf=g.form_token,
+            paper=paper,
+            wanted=name,
+            rating=name,
+            done=DONE[value],
+            undo=NAMES[previous] if previous != value else None,
+        )
