@@ -15,12 +15,13 @@ benchmarks/bench_feedback.py), so a rating shows in the next `rank`, `preview` o
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from digest.models import Match, Profile
+from digest.models import Match, Paper, Profile
 from digest.select.matcher import PaperIndex, top
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ class ReaderModel:
     support: np.ndarray  # index positions of the support papers
     coefs: np.ndarray  # their dual coefficients
     intercept: float
+    outside: tuple[tuple[int, int], ...] = ()  # ratings of papers not in the index (id, rating)
+    outside_x: Any = None  # tf-idf rows of those among the support papers, or None
+    outside_coefs: np.ndarray | None = None  # their dual coefficients
 
 
 class FeedbackRanker:
@@ -52,9 +56,18 @@ class FeedbackRanker:
     per reader until their ratings change.
     """
 
-    def __init__(self, index: PaperIndex, ratings: Callable[[str], dict[int, int]]) -> None:
+    def __init__(
+        self,
+        index: PaperIndex,
+        ratings: Callable[[str], dict[int, int]],
+        lookup: Callable[[Iterable[int]], list[Paper]] | None = None,
+    ) -> None:
+        """``lookup`` (e.g. Store.papers) finds rated papers outside the index: a reader rates
+        the papers of a digest already sent, and the next digest is ranked from newer ones."""
         self.index = index
         self._ratings = ratings
+        self._lookup = lookup
+        self._vectorizer: Any = None
         self._features = None
         self._transposed = None
         self._position = {pid: d for d, pid in enumerate(index.ids.tolist())}
@@ -75,6 +88,7 @@ class FeedbackRanker:
             texts = [f"{p.title}. {p.abstract}" for p in self.index.papers]
             vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2))
             self._features = vectorizer.fit_transform(texts).tocsr()
+            self._vectorizer = vectorizer
             self._transposed = self._features.T.tocsr()
         return self._features
 
@@ -106,28 +120,50 @@ class FeedbackRanker:
             up += [d for d, p in enumerate(self.index.papers) if title_key(p.title) in wanted and d not in up]
         return sorted(up), sorted(down)
 
+    def outside(self, profile: Profile) -> tuple[tuple[int, int], ...]:
+        """The reader's ratings of papers not in the index, as (paper id, rating), when the
+        ranker can look them up."""
+        if self._lookup is None:
+            return ()
+        ratings = self._ratings(profile.user).items()
+        return tuple(sorted((p, r) for p, r in ratings if p not in self._position))
+
     def fit(self, profile: Profile) -> ReaderModel | None:
         """The reader's model (refitted only when their ratings or likes changed), or None."""
         up, down = self.preferences(profile)
         key = tuple((d, 1) for d in up) + tuple((d, -1) for d in down)
+        outside = self.outside(profile)
         cached = self._models.get(profile.user)
-        if cached is not None and cached.key == key:
+        if cached is not None and cached.key == key and cached.outside == outside:
             return cached
-        if not up:
+        if not up and not any(r > 0 for _, r in outside):
             self._models.pop(profile.user, None)
             return None
+        from scipy.sparse import vstack
         from sklearn.svm import SVC
 
         rated = set(up) | set(down)
         negatives = [d for d in self._negatives.tolist() if d not in rated]
         rows = np.array(up + down + negatives, dtype=np.intp)
-        labels = np.array([1] * len(up) + [0] * (len(rows) - len(up)))
+        x = self.features()[rows]
+        papers = {p.id: p for p in self._lookup(p for p, _ in outside)} if outside and self._lookup else {}
+        outside = tuple((p, r) for p, r in outside if p in papers)  # a paper gone: not counted
+        labels = np.array([1] * len(up) + [0] * (len(rows) - len(up)) + [int(r > 0) for _, r in outside])
         if len(set(labels.tolist())) < 2:
             return None
-        x = self.features()[rows]
+        if outside:
+            texts = [f"{papers[p].title}. {papers[p].abstract}" for p, _ in outside]
+            x_out = self._vectorizer.transform(texts).tocsr()
+            x = vstack([x, x_out]).tocsr()
         gram = (x @ x.T).toarray()
         svm = SVC(kernel="precomputed", C=C, class_weight="balanced").fit(gram, labels)
-        model = ReaderModel(key, rows[svm.support_], svm.dual_coef_.ravel(), float(svm.intercept_[0]))
+        coefs, support = svm.dual_coef_.ravel(), svm.support_
+        inside = support < len(rows)
+        extra: tuple[Any, np.ndarray | None] = (None, None)
+        if not inside.all():  # support papers outside the index: their rows are kept
+            extra = (x_out[support[~inside] - len(rows)], coefs[~inside])
+        intercept = float(svm.intercept_[0])
+        model = ReaderModel(key, rows[support[inside]], coefs[inside], intercept, outside, *extra)
         self._models[profile.user] = model
         return model
 
@@ -140,6 +176,8 @@ class FeedbackRanker:
             down = self.preferences(profile)[1]
             return None, down
         margin = model.coefs @ self._kernel(model.support) + model.intercept
+        if model.outside_x is not None:  # support papers outside the index
+            margin += model.outside_coefs @ (model.outside_x @ self._transposed).toarray()
         low, high = float(margin.min()), float(margin.max())
         return FEEDBACK_WEIGHT * (margin - low) / max(high - low, 1e-12), down
 

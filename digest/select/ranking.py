@@ -50,7 +50,7 @@ def build_index(
         if store.has_preferences():  # some reader rated papers: learn from them
             from digest.select.feedback import FeedbackRanker
 
-            return FeedbackRanker(index, store.ratings)
+            return FeedbackRanker(index, store.ratings, store.papers)  # papers rated in earlier digests too
         return index
     from digest.select.semantic import SemanticIndex
 

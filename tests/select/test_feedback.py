@@ -52,6 +52,21 @@ def test_a_paper_no_keyword_reaches_enters_through_what_the_reader_liked():
     assert LIKED in liked.keywords
 
 
+def test_a_rating_of_a_paper_outside_the_ranked_ones_teaches_the_model_too():
+    """A reader rates a paper of a digest already sent; the next digest is ranked from newer papers."""
+    older, newer = PAPERS[1], PAPERS[2:]  # the liked protein paper was in an earlier window
+    profile = reader("graph neural networks")
+    lookup = {p.id: p for p in PAPERS}
+    ranker = FeedbackRanker(
+        PaperIndex.build(newer), lambda user: {older.id: 1}, lambda ids: [lookup[i] for i in ids]
+    )
+    ids = [m.paper.id for m in ranker.rank(profile)]
+    assert ids[0] == 3  # docking by equivariant message passing: like the protein paper
+    assert older.id not in ids
+    blind = FeedbackRanker(PaperIndex.build(newer), lambda user: {older.id: 1})  # cannot look it up
+    assert blind.rank(profile) == PaperIndex.build(newer).rank(profile)
+
+
 def test_a_paper_rated_down_is_left_out():
     profile = reader("graph neural networks")
     assert 1 not in [m.paper.id for m in ranker({1: -1}).rank(profile)]
