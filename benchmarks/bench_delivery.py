@@ -9,13 +9,15 @@ the fast renderer with a template that cannot be pre-inlined, which hands each m
 message building (the email package's EmailMessage + as_bytes, and digest.mime writing the same
 bytes directly, compared byte for byte with the same boundary), queueing (render + build + store, with
 the time of each), SMTP delivery (messages per second), the end-to-end split and the peak memory
-(max RSS) of the process. ``--no-smtp`` stops after queueing (for quick iterations).
+(max RSS) of the process. ``--no-smtp`` stops after queueing (for quick iterations); ``--signed``
+puts the signed preferences, unsubscribe and rating links in every message (base_url and a secret).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import resource
 import sys
@@ -40,6 +42,7 @@ from digest.demo.smtp_server import LocalSmtpServer  # noqa: E402
 from digest.ingest.dumps import ingest  # noqa: E402
 from digest.models import Interest, Profile  # noqa: E402
 from digest.select.digests import next_digests  # noqa: E402
+from digest.signing import Signer  # noqa: E402
 from digest.store import Store  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 20, 7, 0, tzinfo=dt.UTC)
@@ -99,7 +102,14 @@ def main() -> None:
     ap.add_argument("--compare", type=int, default=1000, help="digests rendered both ways (default 1000)")
     ap.add_argument("--dumps", type=Path, default=ROOT.parent / "shared" / "dumps")
     ap.add_argument("--no-smtp", action="store_true", help="stop after queueing (no delivery)")
+    ap.add_argument(
+        "--signed",
+        action="store_true",
+        help="with base_url and a secret: signed preferences, unsubscribe and rating links in every message",
+    )
     args = ap.parse_args()
+    if args.signed:
+        os.environ["DIGEST_BENCH_SECRET"] = "bench-secret-0123456789abcdef0123"
     rng = random.Random(2026)
     work = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     handler = Counting()
@@ -111,6 +121,11 @@ def main() -> None:
                 "profiles": "profiles",
                 "smtp": {"host": "127.0.0.1", "port": server.port, "from": "Digest <d@example.org>"},
                 "delivery": {"connections": args.connections},
+                **(
+                    {"base_url": "https://digest.example.org", "web": {"secret_env": "DIGEST_BENCH_SECRET"}}
+                    if args.signed
+                    else {}
+                ),  # fmt: skip
             },
             work / "config.yaml",
         )
@@ -129,7 +144,8 @@ def main() -> None:
               f"papers per digest {min(sizes)}-{max(sizes)}, mean {sum(sizes) / len(sizes):.1f}")  # fmt: skip
 
         sample = digests[: min(args.compare, len(digests))]
-        links = [unsubscribe_links(d.profile, config.smtp.sender, None) for d in sample]
+        signer = Signer.from_config(config)
+        links = [unsubscribe_links(d.profile, config.smtp.sender, config.base_url, signer) for d in sample]
         fast, plain = Renderer(), Renderer(fast=False)
         timings = {}
         outputs = {}
