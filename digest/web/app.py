@@ -5,7 +5,8 @@ that does not verify gets the same bare 403 whether or not the user exists. Form
 form token derived from the reader token and are refused from another origin; the one-click
 unsubscribe POST (RFC 8058) needs only the signed URL, as mail providers send no form token.
 Saving goes through :func:`digest.profile_edit.apply_edit`: the same validation, lock and
-atomic write as the command line.
+atomic write as the command line. The rating pages (each paper's "More like this" / "Less like
+this" links) are in :mod:`digest.web.ratings`, registered on the app here.
 """
 
 from __future__ import annotations
