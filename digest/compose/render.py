@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from digest.compose.inline import premailer_inline
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.models import Digest, Hit, Match, Paper
+from digest.select.feedback import LIKED
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +194,12 @@ _cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
 def _match_parts(match: Match) -> dict[str, object]:
     """The keywords behind a match, in three groups a reader can tell apart: found as written
     (``keywords``), found only in part (some words of a phrase, a related form: ``partly``),
-    and found by meaning alone, with no hit (``similar``, semantic matching)."""
+    and found by meaning alone, with no hit (``similar``, semantic matching); and ``liked`` when
+    the reader's ratings gave most of the score (select.feedback.LIKED)."""
     full, partly, similar = [], [], []
     for keyword in match.keywords:
+        if keyword == LIKED:  # the reader's ratings, not a keyword: said in words after them
+            continue
         hits = [h for h in match.hits if h.keyword == keyword]
         if not hits:
             similar.append(keyword)
@@ -205,10 +209,14 @@ def _match_parts(match: Match) -> dict[str, object]:
             partly.append(keyword)
     groups = [("Matched", full), ("partly", partly), ("close to", similar)]
     why = "; ".join(f"{label}: {', '.join(words)}" for label, words in groups if words)
+    liked = LIKED in match.keywords
+    if liked:
+        why = f"{why}; {LIKED}" if why else LIKED
     return {
         "keywords": full,
         "partly": partly,
         "similar": similar,
+        "liked": liked,
         "why_text": why[:1].upper() + why[1:],
         "score": match.score,
     }

@@ -13,7 +13,7 @@ from digest.compose.render import Renderer, highlight, trim_point
 from digest.config import load_config
 from digest.demo import SAMPLE
 from digest.ingest.sources import read_dump
-from digest.models import Digest, Hit, Paper
+from digest.models import Digest, Hit, Match, Paper
 from digest.profiles.load import load_profile_file
 from digest.select.matcher import PaperIndex
 from digest.signing import Signer
@@ -150,3 +150,17 @@ def test_without_a_base_url_or_secret_there_are_no_rating_links():
 def test_the_fast_and_the_plain_renderer_write_the_same_rating_links():
     digest, links = golden_digest()
     assert Renderer().render(digest, links=links) == Renderer(fast=False).render(digest, links=links)
+
+
+def test_a_paper_that_came_through_the_readers_ratings_says_so_once():
+    paper = Paper(1, "Docking by message passing", "Proteins and ligands.", dt.date(2026, 3, 3))
+    digest, _ = golden_digest()
+    liked = Match(paper, 3.0, ("close to papers you liked",), ())
+    both = Match(paper, 3.0, ("docking", "close to papers you liked"), (Hit("docking", "title", 0, 7),))
+    expected = ((liked, "Close to papers you liked"), (both, "Matched: docking; close to papers you liked"))
+    for match, why in expected:
+        for renderer in (Renderer(), Renderer(fast=False)):
+            rendered = renderer.render(dataclasses.replace(digest, matches=(match,)))
+            assert f"   {why}\n" in rendered.text
+            assert rendered.html.count("to papers you liked") == 1
+            assert "close to papers you liked</span>" not in rendered.html  # not a keyword chip

@@ -117,7 +117,7 @@ def test_more_like_this_from_the_received_email_raises_the_papers_neighbours_in_
         assert set(after[:2]) == NEIGHBOURS, after  # the neighbours rose to the top
         for title in NEIGHBOURS:
             assert after.index(title) < before.index(title)
-        assert "close to papers you liked" in page.content()
+        assert "close to papers you liked" in page.content().lower()  # the reason, in the email
 
         page.goto(reader_url + "#ratings")  # listed on the preferences page, undone from there
         ratings = page.locator("#ratings li")
