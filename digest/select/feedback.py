@@ -68,6 +68,7 @@ class FeedbackRanker:
         self._ratings = ratings
         self._lookup = lookup
         self._vectorizer: Any = None
+        self._outside_rows: dict[int, Any] = {}  # tf-idf rows of rated papers outside the index
         self._features = None
         self._transposed = None
         self._position = {pid: d for d, pid in enumerate(index.ids.tolist())}
@@ -128,6 +129,18 @@ class FeedbackRanker:
         ratings = self._ratings(profile.user).items()
         return tuple(sorted((p, r) for p, r in ratings if p not in self._position))
 
+    def _vectorize_outside(self, ids: list[int]) -> None:
+        """The tf-idf rows of these papers outside the index, looked up and computed once per
+        ranker (readers rate the same papers of the same digests)."""
+        missing = [p for p in ids if p not in self._outside_rows]
+        if not missing or self._lookup is None:
+            return
+        papers = self._lookup(missing)
+        if papers:
+            rows = self._vectorizer.transform([f"{p.title}. {p.abstract}" for p in papers]).tocsr()
+            for i, paper in enumerate(papers):
+                self._outside_rows[paper.id] = rows[i]
+
     def fit(self, profile: Profile) -> ReaderModel | None:
         """The reader's model (refitted only when their ratings or likes changed), or None."""
         up, down = self.preferences(profile)
@@ -146,14 +159,13 @@ class FeedbackRanker:
         negatives = [d for d in self._negatives.tolist() if d not in rated]
         rows = np.array(up + down + negatives, dtype=np.intp)
         x = self.features()[rows]
-        papers = {p.id: p for p in self._lookup(p for p, _ in outside)} if outside and self._lookup else {}
-        outside = tuple((p, r) for p, r in outside if p in papers)  # a paper gone: not counted
+        self._vectorize_outside([p for p, _ in outside])
+        outside = tuple((p, r) for p, r in outside if p in self._outside_rows)  # a paper gone: not counted
         labels = np.array([1] * len(up) + [0] * (len(rows) - len(up)) + [int(r > 0) for _, r in outside])
         if len(set(labels.tolist())) < 2:
             return None
         if outside:
-            texts = [f"{papers[p].title}. {papers[p].abstract}" for p, _ in outside]
-            x_out = self._vectorizer.transform(texts).tocsr()
+            x_out = vstack([self._outside_rows[p] for p, _ in outside]).tocsr()
             x = vstack([x, x_out]).tocsr()
         gram = (x @ x.T).toarray()
         svm = SVC(kernel="precomputed", C=C, class_weight="balanced").fit(gram, labels)
