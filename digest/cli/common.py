@@ -21,8 +21,9 @@ def now_utc() -> dt.datetime:
 
 
 class Context:
-    def __init__(self, config_path: str | None, semantic: bool | None = None) -> None:
+    def __init__(self, config_path: str | None, semantic: bool | None = None, quiet: bool = False) -> None:
         self.config_path = config_path
+        self.quiet = quiet  # -q: only errors, no progress bar
         self.semantic = semantic  # --semantic / --no-semantic override the config
         self._config: Config | None = None
 
