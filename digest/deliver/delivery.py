@@ -17,19 +17,21 @@ What a result means for the message:
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
-from digest.deliver.outbox import Outbox, OutboxMessage
+from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.transports import Envelope, FileSender, SendResult, SmtpSender
+from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -164,6 +166,7 @@ class _Circuit:
 
 
 _DONE = object()
+_PREPARED, _RESULT, _END, _ERROR = "prepared", "result", "end", "error"
 
 
 def deliver_due(
@@ -178,6 +181,9 @@ def deliver_due(
     limiter: RateLimiter | None = None,
     rng: random.Random | None = None,
     stop: threading.Event | None = None,
+    fresh: Iterable[NewMessage] | None = None,
+    fresh_count: int = 0,
+    progress: Progress | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -185,16 +191,22 @@ def deliver_due(
     worker, ``connections`` workers, default ``delivery.connections``), or None for the
     configured transport.
 
+    ``fresh``: messages still to be queued (``fresh_count`` of them), made in a producer thread
+    while the workers talk to the server. Each is stored (committed) before it is handed to a
+    worker, straight from memory; it goes after the messages that were already due.
+
     A worker starts its next message only once the result of its previous one is committed,
     so a crash at any instant leaves at most one accepted-but-unrecorded message per
-    connection (re-sent later with the same Message-ID). ``stop`` (set on SIGTERM) lets each
-    worker finish the message in flight; messages not tried yet stay queued, due as before.
+    connection (re-sent later with the same Message-ID). Results that arrive together, and
+    fresh messages ready by then, are written in one transaction. ``stop`` (set on SIGTERM)
+    lets each worker finish the message in flight; messages not tried yet stay queued.
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
+    progress = progress or NO_PROGRESS
     outbox = Outbox(store)
     ids = outbox.due_ids(now, users)
-    if not ids:
+    if not ids and fresh is None:
         return []
     if sender is None:
         sender = sender_factory(config)
@@ -205,13 +217,15 @@ def deliver_due(
     else:
         factory: Any = sender
         wanted = connections or (1 if config.delivery.transport == "file" else config.delivery.connections)
-        factories = [factory] * max(1, min(wanted, len(ids)))
+        factories = [factory] * max(1, min(wanted, len(ids) + (fresh_count if fresh is not None else 1)))
         owned = True
     work: queue.Queue[Any] = queue.Queue()
-    results: queue.Queue[tuple[OutboxMessage, SendResult | None, threading.Event | None]] = queue.Queue()
+    events: queue.Queue[tuple[Any, ...]] = queue.Queue()
     circuit = _Circuit(len(factories))
     halt = threading.Event()
     outside = stop or threading.Event()
+    cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
+    room = threading.Semaphore(2 * cap + 32)  # fresh messages made ahead of being stored
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
@@ -221,12 +235,11 @@ def deliver_due(
                 if msg is _DONE:
                     return
                 if halt.is_set() or outside.is_set():
-                    results.put((msg, None, None))  # not tried: stays queued as it was
+                    events.put((_RESULT, msg, None, None))  # not tried: stays queued as it was
                     continue
                 if circuit.open:
-                    results.put(
-                        (msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), None)
-                    )
+                    result = SendResult(False, f"not tried: {circuit.reply}", unreachable=True)
+                    events.put((_RESULT, msg, result, None))
                     continue
                 limiter.wait()
                 envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
@@ -241,7 +254,7 @@ def deliver_due(
                 elif result.throttled:
                     limiter.throttled()
                 recorded = threading.Event()
-                results.put((msg, result, recorded))
+                events.put((_RESULT, msg, result, recorded))
                 while not recorded.wait(0.5):  # the next message waits until this one is on disk
                     if halt.is_set():
                         return
@@ -249,42 +262,84 @@ def deliver_due(
             if owned and hasattr(own, "close"):
                 own.close()
 
+    def producer(items: Iterable[NewMessage]) -> None:
+        try:
+            for item in items:
+                while not room.acquire(timeout=0.5):
+                    if halt.is_set():
+                        return
+                if halt.is_set() or outside.is_set():
+                    break
+                events.put((_PREPARED, item))
+        except BaseException as e:  # noqa: BLE001 - handed to the calling thread, which raises it
+            events.put((_ERROR, e))
+            return
+        events.put((_END,))
+
     threads = [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
+    if fresh is not None:
+        threads.append(threading.Thread(target=producer, args=(fresh,), daemon=True))
     for t in threads:
         t.start()
     outcomes: list[SendOutcome] = []
     pending = iter(ids)
+    ready: collections.deque[OutboxMessage] = collections.deque()  # stored, not handed out yet
+    made: list[NewMessage] = []  # prepared, not stored yet
+    producing = fresh is not None
     in_flight = 0
-    cap = 4 * len(threads)  # messages loaded ahead of the workers: memory stays flat
+    progress.start("sending", len(ids) + fresh_count)
     try:
         while True:
-            while in_flight < cap and not outside.is_set() and (next_id := next(pending, None)) is not None:
-                work.put(outbox.get(next_id))
+            while in_flight < cap and not outside.is_set():
+                if ready:
+                    msg = ready.popleft()
+                elif (next_id := next(pending, None)) is not None:
+                    msg = outbox.get(next_id)
+                else:
+                    break
+                work.put(msg)
                 in_flight += 1
-            if not in_flight:
+            if not in_flight and not producing and not made:
                 break
-            batch = [results.get()]
+            batch = [events.get()] if in_flight or producing else []
             while True:
                 try:
-                    batch.append(results.get_nowait())
+                    batch.append(events.get_nowait())
                 except queue.Empty:
                     break
-            in_flight -= len(batch)
+            results = [e[1:] for e in batch if e[0] == _RESULT]
+            made += [e[1] for e in batch if e[0] == _PREPARED]
+            for e in batch:
+                if e[0] == _ERROR:
+                    raise e[1]
+                if e[0] == _END:
+                    producing = False
+            if outside.is_set():
+                made.clear()  # not stored: made again by the next run
+            in_flight -= len(results)
+            if not results and not made:
+                continue
             with store.transaction():
                 outcomes += [
                     _record(outbox, policy, msg, result, now, rng)
-                    for msg, result, _ in batch
+                    for msg, result, _ in results
                     if result is not None
                 ]
-            for _, _, recorded in batch:
+                ready.extend(outbox.add(m, now) for m in made)
+            for _ in made:
+                room.release()
+            made.clear()
+            for _, _, recorded in results:
                 if recorded is not None:
                     recorded.set()
+            progress.advance(sum(r is not None for _, r, _ in results))
     finally:
         halt.set()
         for _ in threads:
             work.put(_DONE)
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
+        progress.finish()
     return outcomes
 
 

@@ -45,6 +45,19 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True)
+class NewMessage:
+    """A message made by this process, not stored yet: what :meth:`Outbox.add` stores."""
+
+    user: str
+    recipient: str
+    message_id: str
+    subject: str
+    mime: bytes
+    paper_ids: tuple[int, ...]
+    period: str | None = None
+
+
+@dataclass(frozen=True)
 class OutboxEntry:
     """A message's state without its bytes: what `digest status` shows."""
 
@@ -95,6 +108,24 @@ class Outbox:
                 iso(now),
             ),
         ).lastrowid
+
+    def add(self, new: NewMessage, now: dt.datetime) -> OutboxMessage:
+        """Store a new message (inside a transaction); the stored message, from memory."""
+        row_id = self.enqueue(
+            user=new.user,
+            recipient=new.recipient,
+            message_id=new.message_id,
+            subject=new.subject,
+            mime=new.mime,
+            paper_ids=new.paper_ids,
+            now=now,
+            period=new.period,
+        )
+        stamp = dt.datetime.fromisoformat(iso(now))
+        return OutboxMessage(
+            row_id, new.message_id, new.user, new.recipient, new.period, new.subject, new.mime,
+            tuple(new.paper_ids), QUEUED, 0, stamp, None, stamp, None,
+        )  # fmt: skip
 
     def due_ids(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[int]:
         """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded)."""

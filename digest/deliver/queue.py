@@ -9,8 +9,9 @@ from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
-from digest.deliver.outbox import Outbox
+from digest.deliver.outbox import NewMessage, Outbox
 from digest.models import Digest
+from digest.progress import Progress
 from digest.store import Store
 
 QUEUE_BATCH = 100  # messages stored per transaction
@@ -68,10 +69,31 @@ def send_digests(
     sender: Sender | SenderFactory | None,
     now: dt.datetime,
     renderer: Renderer | None = None,
+    progress: Progress | None = None,
 ) -> list[SendOutcome]:
-    """Queue the digests, then deliver whatever is due for their readers (older retries too).
+    """Queue the digests and deliver them, with whatever else is due for their readers (older
+    retries first). Each message is made while earlier ones are with the server, stored before
+    it is handed over, and handed over from memory.
 
     ``sender``: a sender, a factory of senders (one per connection), or None for the
-    configured transport (see digest.delivery.deliver_due)."""
-    queue_digests(config, store, digests, now, renderer)
-    return deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])
+    configured transport (see digest.deliver.delivery.deliver_due)."""
+    renderer = renderer or Renderer(config.templates)
+    todo = [d for d in digests if d.matches and not d.profile.paused]  # paused: gets nothing
+    fresh = (new_message(prepare(config, d, renderer, now)) for d in todo)
+    users = [d.profile.user for d in digests]
+    return deliver_due(
+        config, store, sender, now, users=users, fresh=fresh, fresh_count=len(todo), progress=progress
+    )
+
+
+def new_message(out: Outgoing, period: str | None = None) -> NewMessage:
+    """A prepared digest as the outbox stores it (its bytes built here, in the caller's thread)."""
+    return NewMessage(
+        user=out.digest.profile.user,
+        recipient=out.digest.profile.email,
+        message_id=out.message_id,
+        subject=out.rendered.subject,
+        mime=out.data,
+        paper_ids=tuple(out.digest.paper_ids),
+        period=period,
+    )

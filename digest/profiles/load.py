@@ -13,6 +13,7 @@ import yaml
 from digest.config import Config, parse_clock, valid_timezone
 from digest.errors import ProfileError, collect
 from digest.models import Interest, Profile
+from digest.profiles.cache import ProfileCache
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,13 @@ def load_profiles(config: Config) -> list[Profile]:
         )
     profiles: list[Profile] = []
     problems: list[str] = []
+    cache = ProfileCache.for_config(config, __file__)
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         try:
-            profiles.append(load_profile_file(path, config))
+            profiles.append(cache.load(path, lambda p: load_profile_file(p, config)))
         except ProfileError as e:
             problems.append(str(e))
+    cache.save()
     if problems:
         raise ProfileError("\n".join(problems))
     return profiles
@@ -73,11 +76,13 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
         if not config.profiles.is_dir():
             return [], [str(e)]
     profiles, problems = [], []
+    cache = ProfileCache.for_config(config, __file__)
     for path in sorted(config.profiles.glob("*.yaml")) + sorted(config.profiles.glob("*.yml")):
         try:
-            profiles.append(load_profile_file(path, config))
+            profiles.append(cache.load(path, lambda p: load_profile_file(p, config)))
         except ProfileError as e:
             problems.append(str(e))
+    cache.save()
     return profiles, problems
 
 
