@@ -110,6 +110,7 @@ class DeliveryConfig:
     retry_first_seconds: float = 60.0  # the first wait after a passing failure; later ones double
     retry_max_seconds: float = 3600.0  # no single wait is longer than this
     retry_for_hours: float = 24.0  # after this long since it was queued, a message is given up
+    keep_days: float = 7.0  # a sent or failed message's bytes are dropped after this many days
 
 
 @dataclass(frozen=True)
@@ -401,6 +402,7 @@ def _parse_delivery(raw: Any, base: Path, problems: list[str]) -> DeliveryConfig
         "retry_first_seconds",
         "retry_max_seconds",
         "retry_for_hours",
+        "keep_days",
     }
     _unknown_keys(raw, keys, "delivery.", problems)
     d = DeliveryConfig()
@@ -440,6 +442,10 @@ def _parse_delivery(raw: Any, base: Path, problems: list[str]) -> DeliveryConfig
             f"delivery.retry_max_seconds: {longest:g} is shorter than retry_first_seconds ({first:g})"
         )
     hours = positive("retry_for_hours", d.retry_for_hours) or d.retry_for_hours
+    keep_days = raw.get("keep_days", d.keep_days)
+    if not (_number(keep_days) and keep_days >= 0):
+        problems.append(f"delivery.keep_days: must be a number of days, 0 or more, got {keep_days!r}")
+        keep_days = d.keep_days
     return DeliveryConfig(
         transport=str(transport),
         dir=base / Path(folder).expanduser() if folder else None,
@@ -448,6 +454,7 @@ def _parse_delivery(raw: Any, base: Path, problems: list[str]) -> DeliveryConfig
         retry_first_seconds=first,
         retry_max_seconds=longest,
         retry_for_hours=hours,
+        keep_days=float(keep_days),
     )
 
 

@@ -107,6 +107,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (paper_id, model)
     );
     """,
+    # 3 -> 4: retention finds the messages that still hold their bytes without a full scan
+    """
+    CREATE INDEX outbox_with_bytes ON outbox(status, created_at) WHERE length(mime) > 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

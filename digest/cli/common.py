@@ -14,6 +14,7 @@ import click
 
 from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.errors import DigestError
+from digest.progress import Progress
 
 
 def now_utc() -> dt.datetime:
@@ -66,3 +67,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def progress_for(obj: Context) -> Progress | None:
+    """A bar when stderr is a terminal (not with -q); None in a pipe, where logging says it all."""
+    if obj.quiet or not sys.stderr.isatty():
+        return None
+    from digest.cli.bar import BarProgress  # rich loads only when there is a bar to show
+
+    return BarProgress()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
+from digest.cli.common import Context, handle_errors, now_utc, progress_for
 
 log = logging.getLogger("digest")
 
@@ -50,6 +50,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
     from digest.daemon.lock import RunLock
     from digest.deliver.delivery import sender_factory
     from digest.deliver.queue import send_digests
+    from digest.deliver.retention import prune
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
     from digest.profiles.load import load_profile, load_profiles
@@ -73,7 +74,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, to_dir: Path | Non
                 click.echo(line)
             click.echo("Dry run: nothing was sent.")
             return
-        outcomes = send_digests(config, store, digests, sender_factory(config, to_dir), now)
+        sender = sender_factory(config, to_dir)
+        outcomes = send_digests(config, store, digests, sender, now, progress=progress_for(obj))
+        prune(store, now, config.delivery.keep_days)
     if not outcomes and not any(d.matches for d in digests):
         click.echo("Nothing new to send.")
         return

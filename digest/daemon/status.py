@@ -8,7 +8,8 @@ from pathlib import Path
 
 from digest.config import Config
 from digest.daemon.slots import due_slot, next_slot
-from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxEntry
+from digest.deliver.retention import database_size
 from digest.ingest import inbox as inbox_folder
 from digest.profiles.load import load_profiles_lenient
 from digest.store import Store
@@ -33,8 +34,9 @@ class Status:
     profile_problems: tuple[str, ...]
     waiting_dumps: tuple[Path, ...]
     failed_dumps: tuple[tuple[Path, str], ...]
-    queued: tuple[OutboxMessage, ...]
-    failed: tuple[OutboxMessage, ...]
+    queued: tuple[OutboxEntry, ...]
+    failed: tuple[OutboxEntry, ...]
+    database_bytes: int = 0
 
 
 def collect_status(config: Config, now: dt.datetime) -> Status:
@@ -72,8 +74,9 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             profile_problems=tuple(problems),
             waiting_dumps=waiting,
             failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
-            queued=tuple(outbox.messages(QUEUED)),
-            failed=tuple(outbox.messages(FAILED)),
+            queued=tuple(outbox.entries(QUEUED)),
+            failed=tuple(outbox.entries(FAILED)),
+            database_bytes=database_size(store),
         )
 
 
@@ -89,6 +92,7 @@ def format_status(s: Status) -> str:
     else:
         lines.append("Last ingest: none yet")
     lines.append(f"Papers stored: {s.papers}")
+    lines.append(f"Database: {s.database_bytes / 1e6:.1f} MB")
     lines.append("")
     lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<21} note")
     for r in s.readers:

@@ -16,6 +16,7 @@ from digest.daemon.slots import Slot, due_slot
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
+from digest.deliver.retention import prune
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.models import Profile
 from digest.select.digests import scheduled_digest
@@ -95,4 +96,5 @@ def run_once(
     report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
     scheduled = send_due(config, store, profiles, now, stop=stop)
     delivered = deliver_due(config, store, sender, now, stop=stop)
+    prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered))

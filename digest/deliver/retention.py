@@ -1,0 +1,78 @@
+"""Retention: a message's bytes are kept for ``delivery.keep_days``, its record for good.
+
+After keep_days (counted from when it was queued), a sent message keeps its row (to whom,
+when, subject, Message-ID, papers) and its attempts, but not its MIME bytes; a message that
+failed for good is deleted with its attempts (`digest status` lists failures until then).
+Queued messages are never touched. When that frees a good part of the file, the database is
+compacted (VACUUM), so that the file itself stops growing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from digest.store import FAILED, SENT, Store, iso
+
+log = logging.getLogger(__name__)
+
+VACUUM_SHARE = 0.25  # compact when free pages are at least this share of the file ...
+VACUUM_MIN_BYTES = 8 * 1024 * 1024  # ... and at least this many bytes
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    emptied: int  # sent messages whose bytes were dropped
+    deleted: int  # failed messages deleted
+    size_before: int  # bytes on disk (with the write-ahead log)
+    size_after: int
+    vacuumed: bool
+
+    def __str__(self) -> str:
+        return (
+            f"{self.emptied} sent message(s) emptied, {self.deleted} failed one(s) deleted; "
+            f"database {self.size_before / 1e6:.1f} MB -> {self.size_after / 1e6:.1f} MB"
+            + (" (compacted)" if self.vacuumed else "")
+        )
+
+
+def database_size(store: Store) -> int:
+    """The database's size on disk in bytes (with its write-ahead log)."""
+    if str(store.path) == ":memory:":
+        return 0
+    files = (store.path, store.path.with_name(store.path.name + "-wal"))
+    return sum(f.stat().st_size for f in files if f.exists())
+
+
+def prune(
+    store: Store, now: dt.datetime, keep_days: float, vacuum_min_bytes: int = VACUUM_MIN_BYTES
+) -> PruneReport:
+    """Drop what is older than ``keep_days``; compact the file if much was freed."""
+    before = database_size(store)
+    cutoff = iso(now - dt.timedelta(days=keep_days))
+    db = store.db
+    with store.transaction():
+        emptied = db.execute(
+            "UPDATE outbox SET mime = X'' WHERE status = ? AND created_at < ? AND length(mime) > 0",
+            (SENT, cutoff),
+        ).rowcount
+        old_failed = "SELECT id FROM outbox WHERE status = ? AND created_at < ?"
+        db.execute(f"DELETE FROM attempts WHERE outbox_id IN ({old_failed})", (FAILED, cutoff))
+        deleted = db.execute(
+            "DELETE FROM outbox WHERE status = ? AND created_at < ?", (FAILED, cutoff)
+        ).rowcount
+    vacuumed = False
+    if emptied or deleted:
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        free = db.execute("PRAGMA freelist_count").fetchone()[0] * page
+        total = db.execute("PRAGMA page_count").fetchone()[0] * page
+        if free >= vacuum_min_bytes and free >= VACUUM_SHARE * total:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            vacuumed = True
+    report = PruneReport(emptied, deleted, before, database_size(store), vacuumed)
+    if emptied or deleted:
+        log.info("retention (keep %g days): %s", keep_days, report)
+    return report
