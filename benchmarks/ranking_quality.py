@@ -1,6 +1,6 @@
 """Ranking quality of the matcher on a relevance set: nDCG@10 per reader and mean.
 
-Mirrors /work/shared/eval/evaluate.py (weight-1 interests, limit 1000, same nDCG) but calls
+Mirrors ../shared/eval/evaluate.py (weight-1 interests, limit 1000, same nDCG) but calls
 the matcher directly instead of the command line.
 
     python benchmarks/ranking_quality.py [RELEVANCE_JSON] [--dumps DIR] [--semantic]
@@ -20,7 +20,7 @@ from _dumps import DEFAULT_DUMPS, read_dumps
 from digest.models import Interest, Profile
 from digest.select.matcher import PaperIndex
 
-DEFAULT_RELEVANCE = Path("/work/shared/eval/dev_relevance.json")
+DEFAULT_RELEVANCE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_relevance.json"
 
 
 def norm(title: str) -> str:
