@@ -51,6 +51,7 @@ class Run:
     cpu: float
     rss_mb: float
     received: int
+    server_cpu: float = 0.0  # the sink's CPU time over the same run
 
 
 def digest_cmd() -> str:
@@ -116,9 +117,12 @@ class Sink:
             self.stop()
 
     def stop(self) -> int:
+        """How many messages the sink got; its own CPU time goes into ``self.cpu``."""
         self.proc.stdin.close()
         line = self.proc.stdout.readline()
-        self.proc.wait(timeout=30)
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.cpu = usage.ru_utime + usage.ru_stime
         return int(line.split()[1])
 
 
@@ -129,14 +133,16 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
         write_config(work, 25, connections, transport)
         wall, cpu, rss, code = timed(["sh", "-c", shell], work, work / "send.log")
         received = len(list((work / "outbox-files").glob("*.eml")))
+        server = 0.0
     else:
         with Sink() as sink:
             write_config(work, sink.port, connections)
             wall, cpu, rss, code = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
+            server = sink.cpu
     if code != 0:
         raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
-    return Run(wall, cpu, rss, received)
+    return Run(wall, cpu, rss, received, server)
 
 
 def run_loop(work: Path, connections: int) -> Run:
@@ -146,7 +152,7 @@ def run_loop(work: Path, connections: int) -> Run:
         received = sink.stop()
     if code != 0:
         raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
-    return Run(wall, cpu, rss, received)
+    return Run(wall, cpu, rss, received, sink.cpu)
 
 
 def db_mb(work: Path) -> float:
@@ -175,7 +181,8 @@ def load() -> str:
 
 def show(label: str, r: Run) -> None:
     print(
-        f"  {label:<28} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s  peak RSS {r.rss_mb:6.0f} MB  "
+        f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s (server {r.server_cpu:6.2f} s)  "
+        f"peak RSS {r.rss_mb:5.0f} MB  "
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
         flush=True,
     )
