@@ -286,11 +286,12 @@ def deliver_due(
     ready: collections.deque[OutboxMessage] = collections.deque()  # stored, not handed out yet
     made: list[NewMessage] = []  # prepared, not stored yet
     producing = fresh is not None
+    failure: BaseException | None = None  # the producer's, if making a message failed
     in_flight = 0
     progress.start("sending", len(ids) + fresh_count)
     try:
         while True:
-            while in_flight < cap and not outside.is_set():
+            while in_flight < cap and not outside.is_set() and failure is None:
                 if ready:
                     msg = ready.popleft()
                 elif (next_id := next(pending, None)) is not None:
@@ -300,6 +301,8 @@ def deliver_due(
                 work.put(msg)
                 in_flight += 1
             if not in_flight and not producing and not made:
+                if failure is not None:
+                    raise failure
                 break
             batch = [events.get()] if in_flight or producing else []
             while True:
@@ -310,8 +313,8 @@ def deliver_due(
             results = [e[1:] for e in batch if e[0] == _RESULT]
             made += [e[1] for e in batch if e[0] == _PREPARED]
             for e in batch:
-                if e[0] == _ERROR:
-                    raise e[1]
+                if e[0] == _ERROR:  # raised once the messages with the server are recorded
+                    failure, producing = e[1], False
                 if e[0] == _END:
                     producing = False
             if outside.is_set():
