@@ -79,7 +79,7 @@ def send_digests(
     configured transport (see digest.deliver.delivery.deliver_due)."""
     renderer = renderer or Renderer(config.templates)
     todo = [d for d in digests if d.matches and not d.profile.paused]  # paused: gets nothing
-    fresh = (new_message(prepare(config, d, renderer, now)) for d in todo)
+    fresh = (new_message(prepare(config, d, renderer, now)) for d in todo) if todo else None
     users = [d.profile.user for d in digests]
     return deliver_due(
         config, store, sender, now, users=users, fresh=fresh, fresh_count=len(todo), progress=progress
