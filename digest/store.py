@@ -107,9 +107,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (paper_id, model)
     );
     """,
-    # 3 -> 4: retention finds the messages that still hold their bytes without a full scan
+    # 3 -> 4: a message's bytes in a table of their own: recording a result rewrites a small
+    # row, not 40 KB, and retention drops the bytes by deleting rows (outbox.mime stays empty)
     """
-    CREATE INDEX outbox_with_bytes ON outbox(status, created_at) WHERE length(mime) > 0;
+    CREATE TABLE outbox_mime (
+        outbox_id   INTEGER PRIMARY KEY REFERENCES outbox(id),
+        mime        BLOB NOT NULL              -- the exact bytes handed to the server
+    );
+    INSERT INTO outbox_mime (outbox_id, mime) SELECT id, mime FROM outbox WHERE length(mime) > 0;
+    UPDATE outbox SET mime = X'' WHERE length(mime) > 0;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

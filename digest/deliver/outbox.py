@@ -1,5 +1,8 @@
 """The outbox: every digest is stored as its exact MIME bytes before any attempt to send it.
 
+The bytes live in their own table (``outbox_mime``), so that recording a result rewrites a
+small row, and retention (digest.deliver.retention) drops them after ``delivery.keep_days``.
+
 A message is ``queued`` until the server accepts it (``sent``, and its papers are recorded as
 sent to the reader in the same transaction) or refuses it for good (``failed``, and its papers
 are free to go out in a later digest). A crash at any point loses nothing: what was queued is
@@ -21,8 +24,9 @@ from digest.store import FAILED, QUEUED, SENT, Store, iso
 log = logging.getLogger(__name__)
 
 _COLUMNS = (
-    "id, message_id, user, recipient, period, subject, mime, paper_ids, status, attempts, "
-    "next_attempt_at, last_error, created_at, sent_at"
+    "id, message_id, user, recipient, period, subject, "
+    "COALESCE((SELECT b.mime FROM outbox_mime b WHERE b.outbox_id = outbox.id), X''), "
+    "paper_ids, status, attempts, next_attempt_at, last_error, created_at, sent_at"
 )
 
 
@@ -92,22 +96,23 @@ class Outbox:
         period: str | None = None,
     ) -> int:
         """Store a built message. Call inside ``store.transaction()`` to tie it to other state."""
-        return self.db.execute(
+        row_id = self.db.execute(
             "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, "
-            "status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "status, next_attempt_at, created_at) VALUES (?,?,?,?,?,X'',?,?,?,?)",
             (
                 message_id,
                 user,
                 recipient,
                 period,
                 subject,
-                mime,
                 json.dumps(list(paper_ids)),
                 QUEUED,
                 iso(now),
                 iso(now),
             ),
         ).lastrowid
+        self.db.execute("INSERT INTO outbox_mime (outbox_id, mime) VALUES (?, ?)", (row_id, mime))
+        return row_id
 
     def add(self, new: NewMessage, now: dt.datetime) -> OutboxMessage:
         """Store a new message (inside a transaction); the stored message, from memory."""

@@ -53,11 +53,13 @@ def prune(
     cutoff = iso(now - dt.timedelta(days=keep_days))
     db = store.db
     with store.transaction():
-        emptied = db.execute(
-            "UPDATE outbox SET mime = X'' WHERE status = ? AND created_at < ? AND length(mime) > 0",
+        emptied = db.execute(  # only the messages still holding bytes are looked at
+            "DELETE FROM outbox_mime WHERE outbox_id IN (SELECT o.id FROM outbox_mime b "
+            "JOIN outbox o ON o.id = b.outbox_id WHERE o.status = ? AND o.created_at < ?)",
             (SENT, cutoff),
         ).rowcount
         old_failed = "SELECT id FROM outbox WHERE status = ? AND created_at < ?"
+        db.execute(f"DELETE FROM outbox_mime WHERE outbox_id IN ({old_failed})", (FAILED, cutoff))
         db.execute(f"DELETE FROM attempts WHERE outbox_id IN ({old_failed})", (FAILED, cutoff))
         deleted = db.execute(
             "DELETE FROM outbox WHERE status = ? AND created_at < ?", (FAILED, cutoff)

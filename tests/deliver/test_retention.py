@@ -98,3 +98,27 @@ def test_keep_days_must_be_a_number_of_days(workspace):
         f.write("delivery:\n  keep_days: soon\n")
     with pytest.raises(ConfigError, match="delivery.keep_days"):
         load_config(workspace.config_path)
+
+
+def test_a_version_3_database_keeps_its_queued_messages_bytes_through_the_migration(tmp_path):
+    import sqlite3
+
+    from digest.store import MIGRATIONS, _statements
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for v in range(3):
+        for statement in _statements(MIGRATIONS[v]):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO outbox (message_id, user, recipient, subject, mime, paper_ids, status, "
+        "next_attempt_at, created_at) VALUES ('<a@x>', 'ada', 'ada@example.org', 'S', ?, '[]', "
+        "'queued', '2026-03-20T12:00:00+00:00', '2026-03-20T12:00:00+00:00')",
+        (BIG,),
+    )
+    db.close()
+    with Store(path) as store:
+        (msg,) = Outbox(store).messages()
+        assert msg.mime == BIG and msg.status == QUEUED
+        assert store.db.execute("SELECT length(mime) FROM outbox").fetchone() == (0,)
