@@ -225,7 +225,7 @@ def deliver_due(
     halt = threading.Event()
     outside = stop or threading.Event()
     cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
-    room = threading.Semaphore(2 * cap + 32)  # fresh messages made ahead of being stored
+    room = threading.Semaphore(2 * cap + 32)  # fresh messages made but not handed out yet
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
@@ -294,6 +294,7 @@ def deliver_due(
             while in_flight < cap and not outside.is_set() and failure is None:
                 if ready:
                     msg = ready.popleft()
+                    room.release()  # the producer may make one more
                 elif (next_id := next(pending, None)) is not None:
                     msg = outbox.get(next_id)
                 else:
@@ -329,8 +330,6 @@ def deliver_due(
                     if result is not None
                 ]
                 ready.extend(outbox.add(m, now) for m in made)
-            for _ in made:
-                room.release()
             made.clear()
             for _, _, recorded in results:
                 if recorded is not None:

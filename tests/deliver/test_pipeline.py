@@ -6,8 +6,10 @@ import pytest
 from jinja2 import UndefinedError
 
 from digest.compose.render import Renderer, builtin_templates
-from digest.deliver.outbox import QUEUED, SENT, Outbox
+from digest.deliver.delivery import deliver_due
+from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
+from digest.deliver.transports import FileSender
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import build_digests
@@ -64,3 +66,24 @@ def test_a_digest_that_cannot_be_made_stops_the_send_and_the_next_run_sends_the_
         assert users == [f"r{i:02d}" for i in range(READERS)]
     recipients = [r.rcpt_tos[0] for r in smtp_server.handler.messages]
     assert sorted(recipients) == sorted(set(recipients))  # nobody got two
+
+
+def test_the_messages_made_ahead_of_the_server_stay_few(workspace, tmp_path):
+    """Memory stays flat: the producer waits once a few dozen messages wait for the server."""
+    config = workspace.config
+    made, ahead = [0], []
+
+    def fresh():
+        for i in range(300):
+            made[0] += 1
+            yield NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", b"x" * 1000, ())
+
+    class Watching(FileSender):
+        def send(self, mail):
+            ahead.append(made[0] - len(ahead))
+            return super().send(mail)
+
+    with Store(config.database) as store:
+        outcomes = deliver_due(config, store, Watching(tmp_path / "eml"), NOW, fresh=fresh(), fresh_count=300)
+    assert len(outcomes) == 300 and all(o.ok for o in outcomes)
+    assert max(ahead) <= 64
