@@ -196,6 +196,9 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=SHARED, help="default: ../shared beside the checkout")
     ap.add_argument("--file-transport", action="store_true", help="only the whole run, to .eml files")
     ap.add_argument("--work", type=Path, help="work folder (default: a new temporary one)")
+    ap.add_argument(
+        "--keep-reference", action="store_true", help="reuse the .eml files of an earlier run in --work"
+    )
     args = ap.parse_args()
     dumps = sorted(p for p in (args.shared / "dumps").iterdir() if p.is_file())
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-send-"))
@@ -215,9 +218,10 @@ def main() -> None:
 
     write_config(work, 25, 1)
     fresh_state(work, dumps)
-    shutil.rmtree(work / "eml", ignore_errors=True)
-    dry = f"{digest_cmd()} -q ingest && {digest_cmd()} send --dry-run --to-dir eml"
-    subprocess.run(["sh", "-c", dry], cwd=work, check=True, stdout=subprocess.DEVNULL)
+    if not (args.keep_reference and any((work / "eml").glob("*.eml"))):
+        shutil.rmtree(work / "eml", ignore_errors=True)
+        dry = f"{digest_cmd()} -q ingest && {digest_cmd()} send --dry-run --to-dir eml"
+        subprocess.run(["sh", "-c", dry], cwd=work, check=True, stdout=subprocess.DEVNULL)
     messages = len(list((work / "eml").glob("*.eml")))
     size = sum(p.stat().st_size for p in (work / "eml").glob("*.eml")) / messages / 1024
     setup = time.perf_counter() - t0
