@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 from dataclasses import dataclass
 
 from digest.store import FAILED, SENT, Store, iso
@@ -70,10 +71,13 @@ def prune(
         free = db.execute("PRAGMA freelist_count").fetchone()[0] * page
         total = db.execute("PRAGMA page_count").fetchone()[0] * page
         if free >= vacuum_min_bytes and free >= VACUUM_SHARE * total:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            db.execute("VACUUM")
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            vacuumed = True
+            try:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                db.execute("VACUUM")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                vacuumed = True
+            except sqlite3.OperationalError as e:  # another process is reading: next pass
+                log.info("database not compacted this time: %s", e)
     report = PruneReport(emptied, deleted, before, database_size(store), vacuumed)
     if emptied or deleted:
         log.info("retention (keep %g days): %s", keep_days, report)
