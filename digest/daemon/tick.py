@@ -17,6 +17,7 @@ from digest.daemon.slots import Slot, due_slot
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import QUEUE_BATCH, enqueue
+from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -131,4 +132,5 @@ def run_once(
     report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
     scheduled = send_due(config, store, profiles, now, stop=stop)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
+    prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))
