@@ -29,7 +29,7 @@ import numpy as np
 
 from digest.errors import ConfigError
 from digest.models import Match, Paper, Profile
-from digest.select.matcher import PaperIndex, top
+from digest.select.matcher import PaperIndex, ProfileScores, top
 
 log = logging.getLogger(__name__)
 
@@ -158,17 +158,31 @@ class SemanticIndex:
         cosine = self.vectors @ query
         return np.clip((cosine - SIMILARITY_FLOOR) / SIMILARITY_SPAN, 0.0, 1.0)
 
-    def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
-        """Like :meth:`PaperIndex.rank`, with the semantic share added to every score."""
-        if self.vectors is None or not profile.interests or (limit is not None and limit <= 0):
-            return []
+    def blend(self, profile: Profile) -> tuple[ProfileScores | None, np.ndarray | None]:
+        """The keyword scores and every paper's blended score (0 for excluded papers)."""
+        if self.vectors is None or not profile.interests:
+            return None, None
         scored = self.index.score(profile)
         if scored is None:
-            return []
+            return None, None
         semantic = self.similarity(profile)
         semantic[scored.excluded] = 0.0
-        total = scored.total + SEMANTIC_WEIGHT * semantic
+        return scored, scored.total + SEMANTIC_WEIGHT * semantic
+
+    def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
+        """Like :meth:`PaperIndex.rank`, with the semantic share added to every score."""
+        if limit is not None and limit <= 0:
+            return []
+        scored, total = self.blend(profile)
+        if scored is None or total is None:
+            return []
         order = top(total, self.index.ties, profile.min_score, limit)
+        return self.explain(profile, scored, order, total)
+
+    def explain(
+        self, profile: Profile, scored: ProfileScores, order: np.ndarray, total: np.ndarray
+    ) -> list[Match]:
+        """The matches at positions ``order``, naming the interest closest to each paper."""
         matches = self.index.explain(scored, order, total)
         return [self._name_closest(m, profile, d) for m, d in zip(matches, order.tolist(), strict=True)]
 
