@@ -40,11 +40,12 @@ import numpy as np
 from digest.models import Match, Paper, Profile
 from digest.select.features import EmbeddingFeatures, TextFeatures, interests_text
 from digest.select.matcher import PaperIndex, top
+from digest.select.semantic import SEMANTIC_WEIGHT
 
 log = logging.getLogger(__name__)
 
 FEEDBACK_WEIGHT = 2.0  # keyword ranking: the most liked-like papers add two clear interests
-SEMANTIC_FEEDBACK_WEIGHT = 1.0  # semantic ranking: as much as the semantic share (SEMANTIC_WEIGHT)
+SEMANTIC_FEEDBACK_WEIGHT = SEMANTIC_WEIGHT  # semantic ranking: as much as the semantic share
 LIKED = "close to papers you liked"  # the explanation shown beside the keywords
 C = 0.1  # the SVM's inverse regularization
 PROFILE_WEIGHT = 3.0  # the interests, as one liked text, count as this many liked papers

@@ -188,5 +188,6 @@ def test_with_semantic_matching_the_model_learns_from_the_embeddings():
         lambda t: embedder.embed_phrases([t])[0],
     )
     ranker = FeedbackRanker(base, lambda user: {5: 1}, features=features)
-    ranked = ranker.rank(reader("graph neural networks"))
-    assert ranked[0].paper.id == 5 and LIKED in ranked[0].keywords
+    ranked = {m.paper.id: m for m in ranker.rank(reader("graph neural networks"))}
+    assert LIKED in ranked[5].keywords  # music, from the embeddings alone
+    assert ranked[5].score > max(ranked[d].score for d in (4, 6) if d in ranked)
