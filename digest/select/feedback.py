@@ -17,7 +17,7 @@ scores the same in any listing), and a paper ``Z_FULL`` deviations above the med
 typical paper) adds the full ``weight`` to the keyword (and semantic) score, the typical
 paper nothing:
 ``score + weight * clip(z / Z_FULL, 0, 1)``. The weight is a rule, not a per-reader fit:
-FEEDBACK_WEIGHT keyword units for the keyword ranking (two clear interests), and with
+FEEDBACK_WEIGHT keyword units for the keyword ranking (one clear interest), and with
 semantic matching on SEMANTIC_FEEDBACK_WEIGHT (the semantic share's own weight).
 ``min_score`` applies to the sum, papers rated down are left out, and a paper that owes at
 least half of its score to the model says "close to papers you liked". A reader with no
@@ -44,7 +44,7 @@ from digest.select.semantic import SEMANTIC_WEIGHT
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_WEIGHT = 2.0  # keyword ranking: the most liked-like papers add two clear interests
+FEEDBACK_WEIGHT = 1.0  # keyword ranking: the papers most like the liked ones add one clear interest
 SEMANTIC_FEEDBACK_WEIGHT = SEMANTIC_WEIGHT  # semantic ranking: as much as the semantic share
 LIKED = "close to papers you liked"  # the explanation shown beside the keywords
 C = 0.1  # the SVM's inverse regularization
