@@ -48,4 +48,4 @@ def test_semantic_ranking_reaches_the_bar_on_the_14_dev_readers():
 
 def test_semantic_ranking_learns_from_ratings_too():
     semantic_extra()
-    assert quality("--semantic", "--feedback") >= 0.50  # not measured before (ratings were ignored)
+    assert quality("--semantic", "--feedback") >= 0.52  # not measured before (ratings were ignored); 0.521
