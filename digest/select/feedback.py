@@ -258,7 +258,11 @@ class FeedbackRanker:
 
         results = rank_many(self.index, profiles, limits, skip, extra=extra)
         for i, matches in enumerate(results):
-            if i in affinities:
+            if models[i] is not None and i not in affinities and (limits[i] is None or limits[i] > 0):
+                # no interest of theirs matches anything here: the model alone
+                ranked = [m for m in self.rank(profiles[i]) if m.paper.id not in skip[i]]
+                results[i] = ranked[: limits[i]]
+            elif i in affinities:
                 position, affinity = self._position, affinities[i]
                 results[i] = [_liked(m, float(affinity[position[m.paper.id]])) for m in matches]
         return results

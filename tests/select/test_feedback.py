@@ -191,3 +191,10 @@ def test_with_semantic_matching_the_model_learns_from_the_embeddings():
     ranked = {m.paper.id: m for m in ranker.rank(reader("graph neural networks"))}
     assert LIKED in ranked[5].keywords  # music, from the embeddings alone
     assert ranked[5].score > max(ranked[d].score for d in (4, 6) if d in ranked)
+
+
+def test_a_reader_whose_interests_match_nothing_here_still_gets_what_their_model_finds():
+    profile = reader("quantum error correction")
+    ranker = FeedbackRanker(PaperIndex.build(PAPERS), lambda user: {2: 1})
+    alone = ranker.rank(profile)
+    assert alone and ranker.rank_many([profile], None) == [alone]
