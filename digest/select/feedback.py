@@ -11,7 +11,7 @@ is on):
 * negatives: the papers rated down, and every other paper of the index (unrated papers are
   mostly not for the reader); the two classes are balanced by weight.
 
-How it is added (docs/scoring.md): the model's margin is standardized by its median and
+How it is added (README, "Learning from ratings"): the model's margin is standardized by its median and
 standard deviation over the papers it was fitted with (kept with the model, so a paper
 scores the same in any listing), and a paper ``Z_FULL`` deviations above the median (the
 typical paper) adds the full ``weight`` to the keyword (and semantic) score, the typical
