@@ -1,19 +1,16 @@
-"""Speed of learning from ratings: fitting readers' models, ranking with them, refitting one.
+"""Speed of learning from ratings: fitting readers' models, the daily ranking with them,
+refitting one.
 
-An index of the shared dumps' papers (topped up with generated ones): the older papers are
-the ones readers rated, the last ``--new`` (300) are the day's new papers. ``--readers``
-(10,000) generated profiles, each with ``--ratings`` (50) ratings of older papers (a fifth
-of them up). Prints:
+An archive of the shared dumps' papers (topped up with generated ones) that readers rated,
+and the day's ``--new`` (300) papers after it. ``--readers`` (10,000) generated profiles,
+each with ``--ratings`` (50) ratings of archive papers (a fifth of them up). Prints:
 
-* fitting every reader's model (what the first ranking after a restart does);
-* the daily ranking: every reader's top ``max_papers``, models fitted (``FeedbackRanker.rank``
-  per reader with a limit; the index holds the rated papers too, so the top is taken over
-  all of them, not the new ones alone);
+* fitting every reader's model on the archive (what the first ranking after a restart does);
+* the daily ranking of the new papers, models fitted: every reader's top ``max_papers``
+  with ``FeedbackRanker.rank_many`` (the keyword ranking of all readers at once, and the
+  models applied as one matrix product per stack of readers), and beside it, in the same
+  run, the keyword ranking alone (``rank_many``) of the same readers;
 * refitting one reader's model after one more rating (mean and worst, on a sample).
-
-``--window``: the index holds the ``--new`` papers alone, as when the next digest is ranked
-from the papers listed since the previous one; the rated papers are outside it, looked up and
-vectorized with the index's tf-idf (once per paper) when a reader's model is fitted.
 
 Wall-clock and CPU time are both printed: on a busy machine the CPU time is the steadier
 figure.
@@ -24,6 +21,7 @@ figure.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 
@@ -31,68 +29,74 @@ import _onecore  # noqa: F401  (one BLAS thread; before numpy)
 import _path  # noqa: F401  (puts the project on sys.path)
 from bench_matcher import load_papers, make_profiles, vocabulary
 
+from digest.select.batch import rank_many
+from digest.select.features import TextFeatures
 from digest.select.feedback import FeedbackRanker
 from digest.select.matcher import PaperIndex
 
 
-def timed(label: str, fn, count: int) -> None:
+def timed(label: str, fn, count: int):
     wall, cpu = time.perf_counter(), time.process_time()
-    fn()
+    result = fn()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{label}: {wall:.2f} s (CPU {cpu:.2f} s), {1000 * wall / count:.2f} ms per reader")
+    print(f"{label}: {wall:.2f} s (CPU {cpu:.2f} s), {1000 * wall / count:.3f} ms per reader")
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--readers", type=int, default=10_000)
     ap.add_argument("--ratings", type=int, default=50)
-    ap.add_argument("--papers", type=int, default=1500, help="papers in the index, new ones included")
+    ap.add_argument("--papers", type=int, default=1500, help="archive + new papers")
     ap.add_argument("--new", type=int, default=300)
     ap.add_argument("--refit-sample", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument(
-        "--window",
-        action="store_true",
-        help="the index holds the new papers only, the rated ones are looked up (the next digest's case)",
-    )
     a = ap.parse_args(argv)
+    print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     rng = random.Random(a.seed)
     papers, origin = load_papers(a.papers, rng)
-    by_id = {p.id: p for p in papers}
-    index = PaperIndex.build(papers[len(papers) - a.new :] if a.window else papers)
+    archive, new = papers[: len(papers) - a.new], papers[len(papers) - a.new :]
     profiles = make_profiles(a.readers, vocabulary(papers, rng), rng)
-    old = [p.id for p in papers[: len(papers) - a.new]]
+    old = [p.id for p in archive]
     ratings = {
         p.user: {pid: (1 if rng.random() < 0.2 else -1) for pid in rng.sample(old, a.ratings)}
         for p in profiles
     }
-    lookup = (lambda ids: [by_id[i] for i in ids]) if a.window else None
-    ranker = FeedbackRanker(index, lambda user: ratings[user], lookup)
-    print(f"papers: {len(papers)} ({origin}), {a.new} of them new")
-    if a.window:
-        print("the index holds the new papers only; the rated ones are looked up and vectorized")
+    print(f"papers: {len(papers)} ({origin}): an archive of {len(archive)}, {len(new)} new")
     print(f"readers: {a.readers:,}, {a.ratings} ratings each")
-    timed("tf-idf and the shared negatives' kernel", lambda: ranker._kernel(ranker._negatives[:1]), 1)
-    timed("fitting every reader's model", lambda: [ranker.fit(p) for p in profiles], a.readers)
-    picked = {}
+    features = timed("tf-idf of the archive", lambda: TextFeatures(archive), 1)
+    print(f"  {features.dimension:,} features")
+    fitter = FeedbackRanker(PaperIndex.build(archive), lambda user: ratings[user], features=features)
+    timed("fitting every reader's model on the archive", lambda: [fitter.fit(p) for p in profiles], a.readers)
 
-    def daily() -> None:
-        for p in profiles:
-            picked[p.user] = ranker.rank(p, p.max_papers)
+    limits = [p.max_papers for p in profiles]
+    index = PaperIndex.build(new)
+    ranker = FeedbackRanker(index, lambda user: ratings[user], features=features, models=fitter.models)
+    picked = timed(
+        "daily ranking of the new papers with the models (FeedbackRanker.rank_many)",
+        lambda: ranker.rank_many(profiles, limits),
+        a.readers,
+    )
+    liked = sum(1 for r in picked for m in r if "close to papers you liked" in m.keywords)
+    print(f"  {sum(len(r) for r in picked):,} papers picked, {liked:,} of them close to papers liked")
+    label = "the same readers, keyword ranking alone (rank_many)"
+    keywords = timed(label, lambda: rank_many(index, profiles, limits), a.readers)
+    ids = [[m.paper.id for m in r] for r in picked]
+    changed = sum(1 for x, y in zip(ids, keywords, strict=True) if x != [m.paper.id for m in y])
+    print(f"  the models changed {changed:,} of {a.readers:,} readers' picks")
 
-    timed("daily ranking of the new papers, models fitted", daily, a.readers)
-    print(f"  {sum(len(v) for v in picked.values()):,} papers picked")
-    times = []
+    times, cpu = [], 0.0
     for p in rng.sample(profiles, min(a.refit_sample, len(profiles))):
         ratings[p.user][rng.choice(old)] = 1
-        start = time.perf_counter()
-        ranker.fit(p)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fitter.fit(p)
         times.append(time.perf_counter() - start)
+        cpu += time.process_time() - start_cpu
     times.sort()
     print(
-        f"refitting one reader's model after a rating: mean {1000 * sum(times) / len(times):.1f} ms, "
-        f"median {1000 * times[len(times) // 2]:.1f} ms, worst {1000 * times[-1]:.1f} ms "
-        f"(on {len(times)} readers)"
+        f"refitting one reader's model after a rating: mean {1000 * sum(times) / len(times):.1f} ms "
+        f"(CPU {1000 * cpu / len(times):.1f} ms), median {1000 * times[len(times) // 2]:.1f} ms, "
+        f"worst {1000 * times[-1]:.1f} ms (on {len(times)} readers)"
     )
 
 

@@ -4,7 +4,13 @@ Mirrors ../shared/eval/evaluate.py (weight-1 interests, the default min_score, l
 same nDCG; the dumps ingested by the project's own reader into a temporary store) but calls
 the ranker directly instead of the command line.
 
-    python benchmarks/ranking_quality.py [RELEVANCE_JSON] [--dumps DIR] [--semantic]
+``--feedback``: the residual-collection protocol of evaluate.py --feedback: the reader rates
+the ten papers of the first ranking (up if judged, down if not), the ranking is asked for
+again (:class:`digest.select.feedback.FeedbackRanker`), and both rankings are scored without
+those ten papers; the last line is the mean residual nDCG@10 with feedback.
+``--readers d1,d2,...``: only these readers (for leave-readers-out checks).
+
+    python benchmarks/ranking_quality.py [RELEVANCE_JSON] [--dumps DIR] [--semantic] [--feedback]
 """
 
 from __future__ import annotations
@@ -62,28 +68,70 @@ def main(argv: list[str] | None = None) -> float:
     ap.add_argument("relevance", nargs="?", type=Path, default=DEFAULT_RELEVANCE)
     ap.add_argument("--dumps", type=Path, default=DEFAULT_DUMPS)
     ap.add_argument("--semantic", action="store_true", help="blend in embedding similarity")
+    ap.add_argument("--feedback", action="store_true", help="score relevance feedback (see above)")
+    ap.add_argument("--readers", help="only these readers, comma-separated")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     users = json.loads(a.relevance.read_text())
+    if a.readers:
+        wanted = a.readers.split(",")
+        users = [u for u in users if u["user"] in wanted]
     papers = stored_papers(a.dumps)
     if a.semantic:
         from digest.select.semantic import SemanticIndex
 
-        rank = SemanticIndex.build(papers).rank
+        base = SemanticIndex.build(papers)
     else:
-        rank = PaperIndex.build(papers).rank
-    scores, precision = [], []
+        base = PaperIndex.build(papers)
+    scores, precision, before, after = [], [], [], []
     for u in users:
-        ranked = [norm(m.paper.title) for m in rank(profile_for(u), limit=1000)]
+        profile = profile_for(u)
+        first = base.rank(profile, limit=1000)
+        ranked = [norm(m.paper.title) for m in first]
         grades = {norm(t): g for t, g in u["judgments"].items()}
         scores.append(ndcg(ranked, grades))
         precision.append(sum(1 for t in ranked[:10] if grades.get(t, 0) >= 1) / 10)
+        line = f"{u['user']:>6}  nDCG@10={scores[-1]:.3f}  P@10={precision[-1]:.2f}"
+        if a.feedback:
+            shown = first[:10]
+            ratings = {m.paper.id: 1 if grades.get(norm(m.paper.title), 0) >= 1 else -1 for m in shown}
+            seen = {norm(m.paper.title) for m in shown}
+            residual = {t: g for t, g in grades.items() if t not in seen}
+            if ndcg(list(residual), residual) == 0.0:
+                print(line + "  (nothing relevant left after the first ten)")
+                continue
+            again = [norm(m.paper.title) for m in learner(base, ratings).rank(profile, limit=1000)]
+            before.append(ndcg([t for t in ranked if t not in seen], residual))
+            after.append(ndcg([t for t in again if t not in seen], residual))
+            line += f"  residual nDCG@10: {before[-1]:.3f} -> {after[-1]:.3f} with feedback"
         if not a.quiet:
-            print(f"{u['user']:>6}  nDCG@10={scores[-1]:.3f}  P@10={precision[-1]:.2f}")
+            print(line)
     mean = sum(scores) / len(scores)
     print(f"mean P@10={sum(precision) / len(precision):.3f}")
     print(f"mean nDCG@10={mean:.3f}")
+    if a.feedback:
+        print(f"mean residual nDCG@10 without feedback={sum(before) / len(before):.3f}")
+        mean = sum(after) / len(after)
+        print(f"mean residual nDCG@10 with feedback={mean:.3f}")
     return mean
+
+
+def learner(base, ratings: dict[int, int]):
+    """The ranker with the reader's ratings, as build_index makes it."""
+    from digest.select.feedback import FeedbackRanker
+
+    if isinstance(base, PaperIndex):
+        return FeedbackRanker(base, lambda user: ratings)
+    from digest.select.features import EmbeddingFeatures
+
+    def lookup(papers):
+        raise AssertionError("the evaluation rates only papers of the index")
+
+    def embed_text(text):
+        return base.embedder.embed_phrases([text])[0]
+
+    features = EmbeddingFeatures(base.index.papers, base.vectors, lookup, embed_text)
+    return FeedbackRanker(base, lambda user: ratings, features=features)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from the same cache. ``tests/select/test_batch.py`` checks it on many generated 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,8 +36,14 @@ def rank_many(
     profiles: Sequence[Profile],
     limit: int | None | Sequence[int | None] = None,
     skip: Sequence[Collection[int]] | None = None,
+    extra: Callable[[list[int]], np.ndarray | None] | None = None,
 ) -> list[list[Match]]:
-    """See :meth:`PaperIndex.rank_many`."""
+    """``[index.rank(p, limit) for p in profiles]``, without the papers in ``skip``.
+
+    ``extra(stack)``: scores to add for the profiles at these positions (a row per profile,
+    a column per paper, or None), before exclusions and the top are taken: what the
+    readers' models add (:meth:`digest.select.feedback.FeedbackRanker.rank_many`).
+    """
     n = len(profiles)
     limits = list(limit) if isinstance(limit, Sequence) else [limit] * n
     if len(limits) != n or (skip is not None and len(skip) != n):
@@ -45,7 +51,7 @@ def rank_many(
     with long_lived():  # the matches and the hits cached in the index
         results: list[list[Match]] = [[] for _ in range(n)]
         if index.papers:
-            _rank_into(results, index, profiles, limits, skip)
+            _rank_into(results, index, profiles, limits, skip, extra)
     return results
 
 
@@ -55,6 +61,7 @@ def _rank_into(
     profiles: Sequence[Profile],
     limits: list[int | None],
     skip: Sequence[Collection[int]] | None,
+    extra: Callable[[list[int]], np.ndarray | None] | None = None,
 ) -> None:
 
     # Every profile's interests first (matching a new phrase adds a row to the matrix),
@@ -96,6 +103,9 @@ def _rank_into(
                 for j in range(1, size):
                     covered += covers[rows[:, j]]
                 total *= factor[covered]
+            added = extra(stack) if extra is not None else None
+            if added is not None:
+                total += added
             for r, i in enumerate(stack):
                 for phrase in profiles[i].exclude:
                     keyword = index.keyword(phrase)

@@ -27,6 +27,7 @@ from digest.config import Config
 from digest.models import Digest, Match, Paper, Profile
 from digest.select.batch import rank_many
 from digest.select.collection import CollectionStats
+from digest.select.feedback import FeedbackRanker
 from digest.select.matcher import PaperIndex
 from digest.select.ranking import Ranker, build_index
 from digest.store import Store
@@ -148,8 +149,11 @@ def next_digests(
         inside = set(key)
         group = [profiles[i] for i in members]
         taken = [store.reserved_paper_ids(p.user) & inside for p in group]
+        limits = [p.max_papers for p in group]
         if isinstance(index, PaperIndex):  # keywords only: the whole group at once
-            results = rank_many(index, group, limit=[p.max_papers for p in group], skip=taken)
+            results = rank_many(index, group, limit=limits, skip=taken)
+        elif isinstance(index, FeedbackRanker):  # with the readers' models: at once too
+            results = index.rank_many(group, limit=limits, skip=taken)
         else:  # the semantic blend ranks one reader at a time
             results = [
                 [m for m in index.rank(p) if m.paper.id not in skip][: p.max_papers]

@@ -1,226 +1,299 @@
 """Learning from a reader's ratings: a per-reader linear model next to the keyword score.
 
 Each reader's ratings ("more like this" = 1, "less like this" = -1, kept in the store) and
-the papers their profile says they like (``like:``, by title) train a linear SVM on tf-idf
-features of title + abstract (arxiv-sanity style; see :class:`FeedbackRanker`). Its margin,
-scaled to [0, FEEDBACK_WEIGHT] over the index, is added to the keyword score, so a paper no
-keyword reaches can enter through what the reader liked; ``min_score`` applies to the sum,
-and the explanation says "close to papers you liked". Papers rated down are left out. A
-reader with nothing liked gets the keyword ranking unchanged.
+the papers their profile says they like (``like:``, by title) train a linear SVM
+(scikit-learn's ``LinearSVC``, arxiv-sanity style) on the papers' features
+(:mod:`digest.select.features`: tf-idf, or the sentence embeddings when semantic matching
+is on):
 
-The model is refitted on demand when the reader's ratings change (milliseconds: see
-benchmarks/bench_feedback.py), so a rating shows in the next `rank`, `preview` or digest.
+* positives: the papers liked, and the reader's interests as one more liked text (counted
+  PROFILE_WEIGHT times), so what the reader wrote keeps counting next to what they rated;
+* negatives: the papers rated down, and every other paper of the index (unrated papers are
+  mostly not for the reader); the two classes are balanced by weight.
+
+How it is added (README, "Learning from ratings"): the model's margin is standardized by its median and
+standard deviation over the papers it was fitted with (kept with the model, so a paper
+scores the same in any listing), and a paper ``Z_FULL`` deviations above the median (the
+typical paper) adds the full ``weight`` to the keyword (and semantic) score, the typical
+paper nothing:
+``score + weight * clip(z / Z_FULL, 0, 1)``. The weight is a rule, not a per-reader fit:
+FEEDBACK_WEIGHT keyword units for the keyword ranking (one clear interest), and with
+semantic matching on SEMANTIC_FEEDBACK_WEIGHT (the semantic share's own weight).
+``min_score`` applies to the sum, papers rated down are left out, and a paper that owes at
+least half of its score to the model says "close to papers you liked". A reader with no
+paper liked gets the ranking without the model.
+
+The model is primal (a weight vector per reader), so many readers are scored with one
+matrix product (:meth:`FeedbackRanker.rank_many`); it is refitted only when the reader's
+ratings, likes or interests change (milliseconds: benchmarks/bench_feedback.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from digest.models import Match, Paper, Profile
+from digest.select.features import EmbeddingFeatures, TextFeatures, interests_text
 from digest.select.matcher import PaperIndex, top
+from digest.select.semantic import SEMANTIC_WEIGHT
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_WEIGHT = 4.0  # the paper most like the liked ones counts as much as this many clear interests
+FEEDBACK_WEIGHT = 1.0  # keyword ranking: the papers most like the liked ones add one clear interest
+SEMANTIC_FEEDBACK_WEIGHT = SEMANTIC_WEIGHT  # semantic ranking: as much as the semantic share
 LIKED = "close to papers you liked"  # the explanation shown beside the keywords
 C = 0.1  # the SVM's inverse regularization
-NEGATIVES = 200  # papers of the index every reader's model takes as negatives
+PROFILE_WEIGHT = 3.0  # the interests, as one liked text, count as this many liked papers
+Z_FULL = 2.0  # standard deviations above the mean margin at which the full weight is added
+STACK = 1024  # readers whose model is applied in one matrix product
+
+Features = TextFeatures | EmbeddingFeatures
 
 
 @dataclass(frozen=True)
 class ReaderModel:
-    """A reader's fitted model, in dual form: paper positions in the index, their weights."""
+    """A reader's fitted model: a weight per feature, and the margin's standardization."""
 
-    key: tuple[tuple[int, int], ...]  # the ratings and likes it was fitted on
-    support: np.ndarray  # index positions of the support papers
-    coefs: np.ndarray  # their dual coefficients
+    key: tuple  # the likes, dislikes and interests it was fitted on
+    weights: np.ndarray  # float32, one per feature
     intercept: float
-    outside: tuple[tuple[int, int], ...] = ()  # ratings of papers not in the index (id, rating)
-    outside_x: Any = None  # tf-idf rows of those among the support papers, or None
-    outside_coefs: np.ndarray | None = None  # their dual coefficients
+    center: float  # the median margin over the papers it was fitted with (the typical paper)
+    scale: float  # Z_FULL standard deviations of those margins
 
 
 class FeedbackRanker:
-    """The keyword index, plus each reader's model from their ratings and likes.
+    """A ranker (keywords, or keywords + semantic) plus each reader's model.
 
-    The model is a linear SVM on tf-idf features of title + abstract, fitted in dual form on
-    a precomputed kernel (scikit-learn's SVC): the papers the reader liked are the positives;
-    the negatives are the papers they rated down and a fixed sample of NEGATIVES papers of
-    the index (the same for every reader, so their similarities to every paper are computed
-    once). Fitting is a few hundred dot products and a tiny SVM; the fitted model is kept
-    per reader until their ratings change.
+    ``base``: a :class:`PaperIndex`, or a :class:`digest.select.semantic.SemanticIndex`.
+    ``ratings(user)``: paper id -> 1 or -1. ``papers_of(ids)``: the stored papers with
+    these ids (rated papers outside the index, e.g. those of earlier digests).
+    ``features``: default tf-idf of the index's papers; ``models``: fitted models to start
+    from (shared between rankers over the same features).
     """
 
     def __init__(
         self,
-        index: PaperIndex,
+        base,
         ratings: Callable[[str], dict[int, int]],
-        lookup: Callable[[Iterable[int]], list[Paper]] | None = None,
+        *,
+        features: Features | None = None,
+        papers_of: Callable[[Sequence[int]], list[Paper]] | None = None,
+        weight: float | None = None,
+        models: dict[str, ReaderModel | None] | None = None,
     ) -> None:
-        """``lookup`` (e.g. Store.papers) finds rated papers outside the index: a reader rates
-        the papers of a digest already sent, and the next digest is ranked from newer ones."""
-        self.index = index
+        self.base = base
+        self.index: PaperIndex = base if isinstance(base, PaperIndex) else base.index
         self._ratings = ratings
-        self._lookup = lookup
-        self._vectorizer: Any = None
-        self._outside_rows: dict[int, Any] = {}  # tf-idf rows of rated papers outside the index
-        self._features = None
-        self._transposed = None
-        self._position = {pid: d for d, pid in enumerate(index.ids.tolist())}
-        self._models: dict[str, ReaderModel | None] = {}
-        n = len(index.papers)
-        self._negatives = np.arange(0, n, max(n // NEGATIVES, 1))[:NEGATIVES]
-        self._negative_kernel: np.ndarray | None = None  # negatives x every paper
+        self.features = features if features is not None else TextFeatures(self.index.papers)
+        self._rows = _rows_for(self.features, self.index.papers)
+        self._papers_of = papers_of or (lambda ids: [])
+        if weight is None:
+            weight = FEEDBACK_WEIGHT if isinstance(base, PaperIndex) else SEMANTIC_FEEDBACK_WEIGHT
+        self.weight = weight
+        self.models: dict[str, ReaderModel | None] = {} if models is None else models
+        self._position = {pid: d for d, pid in enumerate(self.index.ids.tolist())}
 
     @property
     def papers(self):
         return self.index.papers
 
-    def features(self):
-        """tf-idf of every paper's title and abstract (rows in index order), built once."""
-        if self._features is None:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            texts = [f"{p.title}. {p.abstract}" for p in self.index.papers]
-            vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2))
-            self._features = vectorizer.fit_transform(texts).tocsr()
-            self._vectorizer = vectorizer
-            self._transposed = self._features.T.tocsr()
-        return self._features
-
-    def _kernel(self, rows: np.ndarray) -> np.ndarray:
-        """Similarities of the papers at ``rows`` to every paper (dense, rows x papers)."""
-        if self._negative_kernel is None:
-            x = self.features()
-            self._negative_kernel = (x[self._negatives] @ self._transposed).toarray()
-        where = {int(d): i for i, d in enumerate(self._negatives.tolist())}
-        out = np.empty((len(rows), len(self.index.papers)))
-        others = [i for i, d in enumerate(rows.tolist()) if d not in where]
-        for i, d in enumerate(rows.tolist()):
-            if d in where:
-                out[i] = self._negative_kernel[where[d]]
-        if others:
-            x = self.features()
-            out[others] = (x[rows[others]] @ self._transposed).toarray()
-        return out
-
     def preferences(self, profile: Profile) -> tuple[list[int], list[int]]:
-        """(positions liked, positions rated down): ratings, then the profile's liked titles."""
+        """(paper ids liked, paper ids rated down): ratings, then the profile's liked titles."""
         from digest.store import title_key
 
         ratings = self._ratings(profile.user)
-        up = [self._position[pid] for pid, r in ratings.items() if r > 0 and pid in self._position]
-        down = [self._position[pid] for pid, r in ratings.items() if r < 0 and pid in self._position]
+        up = sorted(pid for pid, r in ratings.items() if r > 0)
+        down = sorted(pid for pid, r in ratings.items() if r < 0)
         if profile.likes:
             wanted = {title_key(t) for t in profile.likes}
-            up += [d for d, p in enumerate(self.index.papers) if title_key(p.title) in wanted and d not in up]
-        return sorted(up), sorted(down)
-
-    def outside(self, profile: Profile) -> tuple[tuple[int, int], ...]:
-        """The reader's ratings of papers not in the index, as (paper id, rating), when the
-        ranker can look them up."""
-        if self._lookup is None:
-            return ()
-        ratings = self._ratings(profile.user).items()
-        return tuple(sorted((p, r) for p, r in ratings if p not in self._position))
-
-    def _vectorize_outside(self, ids: list[int]) -> None:
-        """The tf-idf rows of these papers outside the index, looked up and computed once per
-        ranker (readers rate the same papers of the same digests)."""
-        missing = [p for p in ids if p not in self._outside_rows]
-        if not missing or self._lookup is None:
-            return
-        papers = self._lookup(missing)
-        if papers:
-            rows = self._vectorizer.transform([f"{p.title}. {p.abstract}" for p in papers]).tocsr()
-            for i, paper in enumerate(papers):
-                self._outside_rows[paper.id] = rows[i]
+            up += [p.id for p in self.index.papers if title_key(p.title) in wanted and p.id not in ratings]
+        return up, down
 
     def fit(self, profile: Profile) -> ReaderModel | None:
-        """The reader's model (refitted only when their ratings or likes changed), or None."""
+        """The reader's model (refitted only when their ratings, likes or interests
+        changed), or None when they like nothing."""
         up, down = self.preferences(profile)
-        key = tuple((d, 1) for d in up) + tuple((d, -1) for d in down)
-        outside = self.outside(profile)
-        cached = self._models.get(profile.user)
-        if cached is not None and cached.key == key and cached.outside == outside:
+        key = (tuple(up), tuple(down), interests_text(profile))
+        cached = self.models.get(profile.user)
+        if cached is not None and cached.key == key:
             return cached
-        if not up and not any(r > 0 for _, r in outside):
-            self._models.pop(profile.user, None)
-            return None
-        from scipy.sparse import vstack
-        from sklearn.svm import SVC
-
-        rated = set(up) | set(down)
-        negatives = [d for d in self._negatives.tolist() if d not in rated]
-        rows = np.array(up + down + negatives, dtype=np.intp)
-        x = self.features()[rows]
-        self._vectorize_outside([p for p, _ in outside])
-        outside = tuple((p, r) for p, r in outside if p in self._outside_rows)  # a paper gone: not counted
-        labels = np.array([1] * len(up) + [0] * (len(rows) - len(up)) + [int(r > 0) for _, r in outside])
-        if len(set(labels.tolist())) < 2:
-            return None
-        if outside:
-            x_out = vstack([self._outside_rows[p] for p, _ in outside]).tocsr()
-            x = vstack([x, x_out]).tocsr()
-        gram = (x @ x.T).toarray()
-        svm = SVC(kernel="precomputed", C=C, class_weight="balanced").fit(gram, labels)
-        coefs, support = svm.dual_coef_.ravel(), svm.support_
-        inside = support < len(rows)
-        extra: tuple[Any, np.ndarray | None] = (None, None)
-        if not inside.all():  # support papers outside the index: their rows are kept
-            extra = (x_out[support[~inside] - len(rows)], coefs[~inside])
-        intercept = float(svm.intercept_[0])
-        model = ReaderModel(key, rows[support[inside]], coefs[inside], intercept, outside, *extra)
-        self._models[profile.user] = model
+        model = self._fit(key, up, down, profile) if up else None
+        self.models[profile.user] = model
         return model
 
-    def affinity(self, profile: Profile) -> tuple[np.ndarray | None, list[int]]:
-        """The model's score of every paper (its margin scaled to [0, FEEDBACK_WEIGHT]), or None;
-        and the positions rated down."""
+    def _fit(self, key: tuple, up: list[int], down: list[int], profile: Profile) -> ReaderModel | None:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.svm import LinearSVC
+
+        rated = set(up) | set(down)
+        negatives = [d for d, pid in enumerate(self.index.ids.tolist()) if pid not in rated]
+        liked, disliked = self._features_of(up), self._features_of(down)
+        parts = [liked, self.features.profile(profile), disliked, self._rows[negatives]]
+        y = np.array([1] * (liked.shape[0] + 1) + [0] * (disliked.shape[0] + len(negatives)))
+        if y.all():
+            return None  # nothing to tell the liked papers from
+        w = np.ones(len(y))
+        w[liked.shape[0]] = PROFILE_WEIGHT
+        positive = y == 1
+        w[positive] /= w[positive].sum()  # balanced classes
+        w[~positive] /= w[~positive].sum()
+        w *= len(y) / 2
+        svm = LinearSVC(C=C, loss="hinge", dual=True, max_iter=5000, random_state=0)
+        with warnings.catch_warnings():  # a few iterations short of the optimum rank the same
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svm.fit(_stack(parts), y, sample_weight=w)
+        weights = svm.coef_.ravel().astype(np.float32)
+        intercept = float(svm.intercept_[0])
+        margins = _dot(self._rows, weights) + intercept
+        std = float(margins.std()) or 1.0
+        return ReaderModel(key, weights, intercept, float(np.median(margins)), Z_FULL * std)
+
+    def _features_of(self, ids: list[int]):
+        inside = [self._position[pid] for pid in ids if pid in self._position]
+        outside = [pid for pid in ids if pid not in self._position]
+        rows = self._rows[inside]
+        if outside:
+            found = self._papers_of(outside)
+            if found:
+                rows = _stack([rows, self.features.of(found)])
+        return rows
+
+    def affinity(self, profile: Profile) -> np.ndarray | None:
+        """What the reader's model adds to every paper of the index (0..weight), or None."""
         model = self.fit(profile)
-        down = [d for d, r in (model.key if model else ()) if r < 0]
         if model is None:
-            down = self.preferences(profile)[1]
-            return None, down
-        margin = model.coefs @ self._kernel(model.support) + model.intercept
-        if model.outside_x is not None:  # support papers outside the index
-            margin += model.outside_coefs @ (model.outside_x @ self._transposed).toarray()
-        low, high = float(margin.min()), float(margin.max())
-        return FEEDBACK_WEIGHT * (margin - low) / max(high - low, 1e-12), down
+            return None
+        return self._scale(_dot(self._rows, model.weights), model)
+
+    def _scale(self, margins: np.ndarray, model: ReaderModel) -> np.ndarray:
+        z = (margins + (model.intercept - model.center)) / model.scale
+        return self.weight * np.clip(z, 0.0, 1.0)
+
+    def _down_positions(self, profile: Profile) -> list[int]:
+        model = self.fit(profile)
+        down = model.key[1] if model is not None else self.preferences(profile)[1]
+        return [self._position[pid] for pid in down if pid in self._position]
 
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
-        """Like :meth:`PaperIndex.rank`, with the reader's model added to the keyword score."""
+        """Like :meth:`PaperIndex.rank`, with the reader's model added to the score."""
         if limit is not None and limit <= 0:
             return []
-        affinity, down = self.affinity(profile)
+        affinity = self.affinity(profile)
+        down = self._down_positions(profile)
         if affinity is None and not down:
-            return self.index.rank(profile, limit)
-        scored = self.index.score(profile)
+            return self.base.rank(profile, limit)
+        scored, total = self._base_scores(profile)
         if scored is None and affinity is None:
             return []
-        total = np.zeros(len(self.index.papers)) if scored is None else scored.total.copy()
+        total = np.zeros(len(self.index.papers)) if total is None else total.copy()
         if affinity is not None:
             keep = np.ones(len(total), dtype=bool) if scored is None else ~scored.excluded
             total[keep] += affinity[keep]
         total[down] = 0.0
-        order = top(total, self.index.ids, profile.min_score, limit)
+        order = top(total, self.index.ties, profile.min_score, limit)
         if scored is None:
             matches = [Match(self.index.papers[d], float(total[d]), ()) for d in order.tolist()]
         else:
-            matches = self.index.explain(scored, order, total)
+            matches = self._explain(profile, scored, order, total)
         if affinity is None:
             return matches
         return [_liked(m, float(affinity[d])) for m, d in zip(matches, order.tolist(), strict=True)]
+
+    def _base_scores(self, profile: Profile):
+        if isinstance(self.base, PaperIndex):
+            scored = self.index.score(profile)
+            return scored, None if scored is None else scored.total
+        return self.base.blend(profile)
+
+    def _explain(self, profile: Profile, scored, order: np.ndarray, total: np.ndarray) -> list[Match]:
+        if isinstance(self.base, PaperIndex):
+            return self.index.explain(scored, order, total)
+        return self.base.explain(profile, scored, order, total)
+
+    def rank_many(
+        self,
+        profiles: Sequence[Profile],
+        limit: int | None | Sequence[int | None] = None,
+        skip: Sequence[Collection[int]] | None = None,
+    ) -> list[list[Match]]:
+        """``[self.rank(p, limit) for p in profiles]`` minus the papers in ``skip``, with the
+        keyword ranking of all readers at once (:func:`digest.select.batch.rank_many`) and
+        every model applied as one matrix product per stack of readers."""
+        n = len(profiles)
+        limits = list(limit) if isinstance(limit, Sequence) else [limit] * n
+        skip = [set(s) for s in skip] if skip is not None else [set() for _ in range(n)]
+        if not isinstance(self.base, PaperIndex):  # the semantic blend ranks one reader at a time
+            return [
+                [m for m in self.rank(p) if m.paper.id not in s][:k] if k is None or k > 0 else []
+                for p, k, s in zip(profiles, limits, skip, strict=True)
+            ]
+        from digest.select.batch import rank_many
+
+        models = [self.fit(p) for p in profiles]
+        for i, p in enumerate(profiles):
+            skip[i] |= set(models[i].key[1] if models[i] is not None else self.preferences(p)[1])
+        affinities: dict[int, np.ndarray] = {}
+
+        def extra(stack: list[int]) -> np.ndarray | None:
+            fitted = [(r, i) for r, i in enumerate(stack) if models[i] is not None]
+            if not fitted:
+                return None
+            out = np.zeros((len(stack), len(self.index.papers)))
+            for start in range(0, len(fitted), STACK):
+                part = fitted[start : start + STACK]
+                weights = np.stack([models[i].weights for _, i in part])  # readers x features
+                margins = _dot(self._rows, weights.T).T  # readers x papers: one product
+                shift = np.array([[models[i].intercept - models[i].center] for _, i in part])
+                scale = np.array([[models[i].scale] for _, i in part])
+                rows = [r for r, _ in part]
+                out[rows] = self.weight * np.clip((margins + shift) / scale, 0.0, 1.0)
+            for r, i in fitted:
+                affinities[i] = out[r]
+            return out
+
+        results = rank_many(self.index, profiles, limits, skip, extra=extra)
+        for i, matches in enumerate(results):
+            if models[i] is not None and i not in affinities and (limits[i] is None or limits[i] > 0):
+                # no interest of theirs matches anything here: the model alone
+                ranked = [m for m in self.rank(profiles[i]) if m.paper.id not in skip[i]]
+                results[i] = ranked[: limits[i]]
+            elif i in affinities:
+                position, affinity = self._position, affinities[i]
+                results[i] = [_liked(m, float(affinity[position[m.paper.id]])) for m in matches]
+        return results
+
+
+def _rows_for(features: Features, papers: Sequence[Paper]):
+    """The features' rows for the index's papers (the features may be of more papers)."""
+    if features.ids == [p.id for p in papers]:
+        return features.matrix
+    where = {pid: r for r, pid in enumerate(features.ids)}
+    if all(p.id in where for p in papers):
+        return features.matrix[[where[p.id] for p in papers]]
+    return features.of(papers)
+
+
+def _stack(parts: list):
+    from scipy.sparse import issparse, vstack
+
+    if any(issparse(p) for p in parts):
+        return vstack(parts).tocsr()
+    return np.vstack(parts)
+
+
+def _dot(rows, weights: np.ndarray) -> np.ndarray:
+    """rows @ weights as a dense array (rows sparse or dense)."""
+    return np.asarray(rows @ weights, dtype=np.float64)
 
 
 def _liked(match: Match, affinity: float) -> Match:
     """The match, with "close to papers you liked" among its reasons when the model gave at
     least half of its score."""
-    if affinity < 0.5 * match.score:  # the keywords explain most of it
+    if affinity < 0.5 * match.score or LIKED in match.keywords:
         return match
     return Match(match.paper, match.score, (*match.keywords, LIKED), match.hits)

@@ -45,17 +45,38 @@ def build_index(
     for a window of the archive); default: ``papers`` themselves.
     """
     semantic = config.semantic if config is not None else None
+    learn = store.has_preferences()  # some reader rated papers: learn from them
     if semantic is None and embedder is None:
         index = PaperIndex.build(papers, counts)
-        if store.has_preferences():  # some reader rated papers: learn from them
+        if learn:
             from digest.select.feedback import FeedbackRanker
 
-            return FeedbackRanker(index, store.ratings, store.papers)  # papers rated in earlier digests too
+            return FeedbackRanker(index, store.ratings, papers_of=store.papers)
         return index
     from digest.select.semantic import SemanticIndex
 
     key = semantic.key if semantic is not None else "injected"
     embedder = embedder or embedder_for(semantic)  # type: ignore[arg-type]
+    stored = _embeddings(store, key, papers, embedder)
+    blended = SemanticIndex(PaperIndex.build(papers, counts), embedder, stored)  # type: ignore[arg-type]
+    if not learn:
+        return blended
+    from digest.select.features import EmbeddingFeatures
+    from digest.select.feedback import FeedbackRanker
+
+    def lookup(others: Sequence[Paper]) -> np.ndarray:
+        found = _embeddings(store, key, others, embedder)
+        return np.stack([found[p.id] for p in others])
+
+    def embed_text(text: str) -> np.ndarray:
+        return embedder.embed_phrases([text])[0]  # type: ignore[attr-defined]
+
+    features = EmbeddingFeatures(papers, blended.vectors, lookup, embed_text)
+    return FeedbackRanker(blended, store.ratings, features=features, papers_of=store.papers)
+
+
+def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: object) -> dict[int, np.ndarray]:
+    """The papers' embeddings: stored ones reused, missing ones computed now and stored."""
     stored = {
         pid: np.frombuffer(blob, dtype="<f4")
         for pid, blob in store.embeddings(key, (p.id for p in papers)).items()
@@ -64,11 +85,12 @@ def build_index(
     if missing:
         log.info("embedding %d new papers with %s", len(missing), key)
         fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
-        store.save_embeddings(
-            key, {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()}
-        )
+        if not store.readonly:
+            store.save_embeddings(
+                key, {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()}
+            )
         stored.update(fresh)
-    return SemanticIndex(PaperIndex.build(papers, counts), embedder, stored)  # type: ignore[arg-type]
+    return stored
 
 
 def keyword_index(index: PaperIndex | Ranker) -> PaperIndex:

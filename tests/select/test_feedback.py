@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pytest
 
 from digest.errors import StoreError
@@ -24,6 +25,21 @@ PAPERS = [
     Paper(5, "Music generation with diffusion", "Audio diffusion models compose music.", DAY),
     Paper(6, "Sorting algorithms revisited", "Quicksort and mergesort on modern caches.", DAY),
 ]
+# The rest of a listing: papers on other subjects (a model tells what a reader likes from
+# what a listing mostly is, so a listing of six papers would be no test of it).
+OTHER_SUBJECTS = [
+    ("Cache-oblivious B-trees", "Search trees that adapt to the memory hierarchy."),
+    ("Consensus in asynchronous networks", "Byzantine agreement with authenticated messages."),
+    ("Register allocation by graph coloring", "A compiler pass that spills fewer variables."),
+    ("Query optimization for column stores", "Join ordering with cardinality estimates."),
+    ("Garbage collection pauses", "A concurrent collector for large heaps."),
+    ("Lock-free hash tables", "Open addressing with atomic compare-and-swap."),
+    ("Type inference for dynamic languages", "Gradual types recovered from execution traces."),
+    ("Energy-aware scheduling on phones", "Batching background work saves battery."),
+    ("Erasure codes for cold storage", "Reed-Solomon stripes across data centers."),
+    ("Formal verification of file systems", "Crash consistency proved in a proof assistant."),
+]
+PAPERS += [Paper(7 + i, t, a, DAY) for i, (t, a) in enumerate(OTHER_SUBJECTS)]
 
 
 def reader(*phrases: str, likes: tuple[str, ...] = ()) -> Profile:
@@ -50,21 +66,6 @@ def test_a_paper_no_keyword_reaches_enters_through_what_the_reader_liked():
     assert 3 in ids
     liked = next(m for m in after if m.paper.id == 3)
     assert LIKED in liked.keywords
-
-
-def test_a_rating_of_a_paper_outside_the_ranked_ones_teaches_the_model_too():
-    """A reader rates a paper of a digest already sent; the next digest is ranked from newer papers."""
-    older, newer = PAPERS[1], PAPERS[2:]  # the liked protein paper was in an earlier window
-    profile = reader("graph neural networks")
-    lookup = {p.id: p for p in PAPERS}
-    ranker = FeedbackRanker(
-        PaperIndex.build(newer), lambda user: {older.id: 1}, lambda ids: [lookup[i] for i in ids]
-    )
-    ids = [m.paper.id for m in ranker.rank(profile)]
-    assert ids[0] == 3  # docking by equivariant message passing: like the protein paper
-    assert older.id not in ids
-    blind = FeedbackRanker(PaperIndex.build(newer), lambda user: {older.id: 1})  # cannot look it up
-    assert blind.rank(profile) == PaperIndex.build(newer).rank(profile)
 
 
 def test_a_paper_rated_down_is_left_out():
@@ -123,3 +124,77 @@ def test_feedback_on_an_unknown_paper_is_a_clean_error(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests:\n  - graph neural networks\n")
     result = workspace.cli("feedback", "ada", "12345", "up")
     assert result.exit_code != 0 and "no paper with id 12345" in result.output
+
+
+def test_a_rating_of_a_paper_outside_the_listing_still_teaches_the_model():
+    # The day's digest ranks the day's papers; the papers rated were in earlier digests.
+    earlier, today = PAPERS[1:2], [p for p in PAPERS if p.id != 2]
+    ranker = FeedbackRanker(
+        PaperIndex.build(today),
+        lambda user: {2: 1},
+        papers_of=lambda ids: [p for p in earlier if p.id in ids],
+    )
+    ids = [m.paper.id for m in ranker.rank(reader("graph neural networks"))]
+    assert 3 in ids  # docking, close to the protein paper liked yesterday
+
+
+def test_many_readers_at_once_rank_as_one_reader_at_a_time():
+    ratings = {"ada": {2: 1, 4: -1}, "bob": {5: 1}, "cy": {}, "dee": {6: -1}}
+    profiles = [
+        Profile(user="ada", email="a@b", interests=(Interest("graph neural networks"),)),
+        Profile(user="bob", email="b@b", interests=(Interest("speech"), Interest("audio", 2.0))),
+        Profile(user="cy", email="c@b", interests=(Interest("sorting"),)),
+        Profile(user="dee", email="d@b", interests=(Interest("sorting"), Interest("caches")), max_papers=1),
+    ]
+    ranker = FeedbackRanker(PaperIndex.build(PAPERS), lambda user: ratings[user])
+    one_by_one = [ranker.rank(p, limit) for p, limit in zip(profiles, [3, None, 2, 1], strict=True)]
+    assert ranker.rank_many(profiles, [3, None, 2, 1]) == one_by_one
+    skipped = ranker.rank_many(profiles, None, [{1}, set(), set(), set()])
+    assert skipped[0] == [m for m in ranker.rank(profiles[0]) if m.paper.id != 1]
+
+
+def test_a_model_is_refitted_only_when_the_ratings_change():
+    ratings = {2: 1}
+    ranker = FeedbackRanker(PaperIndex.build(PAPERS), lambda user: dict(ratings))
+    profile = reader("graph neural networks")
+    first = ranker.fit(profile)
+    assert ranker.fit(profile) is first
+    ratings[4] = -1
+    assert ranker.fit(profile) is not first
+
+
+def test_with_semantic_matching_the_model_learns_from_the_embeddings():
+    from digest.select.features import EmbeddingFeatures
+    from digest.select.semantic import Embedder, SemanticIndex
+
+    class Topics:
+        """A stand-in embedding model: one dimension per topic word."""
+
+        words = ("molecul", "protein", "docking", "speech", "music", "sort")
+
+        def encode(self, sentences, **kwargs):
+            out = np.full((len(sentences), len(self.words) + 1), 0.05, dtype=np.float32)
+            for i, text in enumerate(sentences):
+                for j, word in enumerate(self.words):
+                    out[i, j] += text.lower().count(word)
+            return out
+
+    embedder = Embedder(Topics())
+    base = SemanticIndex.build(PAPERS, embedder)
+    features = EmbeddingFeatures(
+        PAPERS,
+        base.vectors,
+        lambda papers: embedder.embed_papers(papers),
+        lambda t: embedder.embed_phrases([t])[0],
+    )
+    ranker = FeedbackRanker(base, lambda user: {5: 1}, features=features)
+    ranked = {m.paper.id: m for m in ranker.rank(reader("graph neural networks"))}
+    assert LIKED in ranked[5].keywords  # music, from the embeddings alone
+    assert ranked[5].score > max(ranked[d].score for d in (4, 6) if d in ranked)
+
+
+def test_a_reader_whose_interests_match_nothing_here_still_gets_what_their_model_finds():
+    profile = reader("quantum error correction")
+    ranker = FeedbackRanker(PaperIndex.build(PAPERS), lambda user: {2: 1})
+    alone = ranker.rank(profile)
+    assert alone and ranker.rank_many([profile], None) == [alone]

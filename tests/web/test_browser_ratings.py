@@ -33,20 +33,18 @@ FIRST_DAY = [
     ),
     ("Robotics Grasping from Tactile Feedback", "A gripper learns to grasp soft objects from touch sensors."),
 ]
-# The next listing: two robotics papers with the keyword in the title, and two about spiking
-# neurons on neuromorphic chips (the liked paper's neighbours) that name robotics only in passing.
+# The next listing: two robotics papers, and two about spiking neurons on neuromorphic chips
+# (the liked paper's neighbours) that no keyword of the reader reaches.
 NEXT_DAY = [
     ("Robotics Arm Calibration Made Simple", "We calibrate industrial robotics arms with a phone camera."),
     ("Warehouse Robotics at Scale", "Fleets of robotics carts move parcels through large warehouses."),
     (
         "Event Cameras Feed Spiking Neural Networks on Neuromorphic Chips",
-        "Spiking neural networks read spikes from event cameras on a neuromorphic chip, "
-        "a building block for robotics at low energy.",
+        "Spiking neural networks read spikes from event cameras on a neuromorphic chip, at low energy.",
     ),
     (
         "Training Spiking Neural Networks with Surrogate Gradients",
-        "Surrogate gradients train deep spiking neural networks for neuromorphic chips, "
-        "with a walking robot among the robotics demonstrations.",
+        "Surrogate gradients train deep spiking neural networks for neuromorphic chips.",
     ),
 ]
 NEIGHBOURS = {NEXT_DAY[2][0], NEXT_DAY[3][0]}
@@ -54,8 +52,8 @@ OTHERS = {NEXT_DAY[0][0], NEXT_DAY[1][0]}
 
 
 def background(shared_dumps) -> list[tuple[str, str]]:
-    """Real papers of the shared dumps on other topics: the collection a reader's model learns
-    against (with a handful of papers, every other paper is a negative example)."""
+    """Real papers of the shared dumps on other topics, half for each day: the listing a reader's
+    model learns against (with a handful of papers, every other paper is a negative example)."""
     papers = []
     for dump in shared_dumps:
         for e in read_dump(dump).entries:
@@ -65,7 +63,8 @@ def background(shared_dumps) -> list[tuple[str, str]]:
 
 
 def send_first_digest(ws, smtp_server, shared_dumps) -> EmailMessage:
-    ws.dump("day1.txt", make_dump("Mar 14", FIRST_DAY + background(shared_dumps)))
+    others = background(shared_dumps)
+    ws.dump("day1.txt", make_dump("Mar 14", FIRST_DAY + others[:150]))
     ws.profile("ada", PROFILE)
     config = ws.config
     with Store(config.database) as store:
@@ -74,7 +73,7 @@ def send_first_digest(ws, smtp_server, shared_dumps) -> EmailMessage:
         with SmtpSender(config.smtp) as sender:
             outcomes = send_digests(config, store, digests, sender, NOW)
         assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
-        day2 = ws.dump("day2.txt", make_dump("Mar 15", NEXT_DAY), where="later")
+        day2 = ws.dump("day2.txt", make_dump("Mar 15", NEXT_DAY + others[150:]), where="later")
         ingest(store, [day2], NOW)
     (received,) = smtp_server.messages
     return received.message
@@ -103,8 +102,7 @@ def test_more_like_this_from_the_received_email_raises_the_papers_neighbours_in_
     with web_workspace.serve():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         before = preview_titles(page, web_workspace.base_url, reader_url)
-        assert set(before) >= NEIGHBOURS | OTHERS
-        assert max(before.index(t) for t in OTHERS) < min(before.index(t) for t in NEIGHBOURS)
+        assert set(before[:2]) == OTHERS and not NEIGHBOURS & set(before)  # no keyword reaches them
 
         page.goto(link)
         assert page.locator("h1").inner_text() == liked
@@ -114,9 +112,8 @@ def test_more_like_this_from_the_received_email_raises_the_papers_neighbours_in_
             assert list(store.ratings("ada").values()) == [1]
 
         after = preview_titles(page, web_workspace.base_url, reader_url)
-        assert set(after[:2]) == NEIGHBOURS, after  # the neighbours rose to the top
-        for title in NEIGHBOURS:
-            assert after.index(title) < before.index(title)
+        assert set(after[:2]) == OTHERS, after  # the keyword matches stay first
+        assert set(after[2:4]) == NEIGHBOURS, after  # the neighbours rose into the digest, next
         assert "close to papers you liked" in page.content().lower()  # the reason, in the email
 
         page.goto(reader_url + "#ratings")  # listed on the preferences page, undone from there
