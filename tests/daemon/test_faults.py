@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import errno
 import os
 import signal
 import subprocess
@@ -137,11 +138,18 @@ def small_disk(tmp_path):
 
 def fill(disk: Path, leave: int) -> None:
     """Fill the disk but for ``leave`` bytes, at once (fallocate): the server's reply must not wait."""
-    st = os.statvfs(disk)
-    free = st.f_bavail * st.f_frsize
     fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
     try:
-        os.posix_fallocate(fd, 0, max(4096, free - leave))
+        for _ in range(20):  # the daemon writes meanwhile: what was free a moment ago may not be
+            st = os.statvfs(disk)
+            free = st.f_bavail * st.f_frsize + os.fstat(fd).st_size
+            try:
+                os.posix_fallocate(fd, 0, max(4096, free - leave))
+                return
+            except OSError as e:
+                if e.errno != errno.ENOSPC:
+                    raise
+        raise AssertionError(f"could not fill {disk}")
     finally:
         os.close(fd)
 
