@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from digest import yamlio
 from digest.checks import (
     Choice,
+    DatabaseRef,
     EnvName,
     FilePath,
     Int,
@@ -30,6 +31,7 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
+from digest.db import DatabaseUrl
 from digest.errors import ConfigError, collect
 from digest.models import Profile
 from digest.options import Reading, like, option, read
@@ -235,7 +237,11 @@ class SemanticConfig:
 
 @dataclass(frozen=True)
 class Config:
-    database: Path = option(FilePath(), required=True, help="the SQLite database")
+    database: Path | DatabaseUrl = option(
+        DatabaseRef(),
+        required=True,
+        help="an SQLite file, or a postgresql:// URL (PG* variables fill the rest)",
+    )
     inbox: Path = option(FilePath(), required=True, help="where new listing dumps are dropped")
     profiles: Path = option(FilePath(), required=True, help="one <user>.yaml per reader")
     smtp: SmtpConfig = option(Section(SmtpConfig), factory=SmtpConfig, required=True, help="the mail server")

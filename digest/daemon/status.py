@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Config
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
+from digest.db import DB_ERRORS
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.suppressions import Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
@@ -84,7 +84,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                 d.profile.user: len(d.matches)
                 for d in next_digests(store, active, now, config=config, windows=windows)
             }
-        except (sqlite3.Error, StoreError) as e:  # a read-only disk with papers not yet indexed
+        except (*DB_ERRORS, StoreError) as e:  # a read-only disk with papers not yet indexed
             log.warning("next digests not counted: %s", e)
             upcoming = {}
         readers = []

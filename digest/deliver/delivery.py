@@ -23,7 +23,6 @@ import datetime as dt
 import logging
 import queue
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
+from digest.db import DB_ERRORS
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
@@ -319,7 +319,7 @@ def deliver_due(
                         for msg, result, _, at in batch
                         if result is not None
                     ]
-            except (sqlite3.Error, StoreError) as e:
+            except (*DB_ERRORS, StoreError) as e:
                 stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in batch], e)
             for _, _, recorded, _ in batch:
                 if recorded is not None:
