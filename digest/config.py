@@ -198,6 +198,11 @@ class DeliveryConfig:
         alias=("max_per_minute", 60),
         help="your provider's limit (or max_per_minute); default: none",
     )
+    lease_seconds: float = option(
+        Number(1, maximum=86400),
+        default=120.0,
+        help="how long a worker holds the messages it claimed; a killed worker's return after it",
+    )
     retry_first_seconds: float = option(
         Number(0, above=True, maximum=86400),
         default=60.0,

@@ -22,8 +22,11 @@ the one dependency PostgreSQL needs anyway.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import os
 import re
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,6 +58,16 @@ class DatabaseUrl(str):
         self = super().__new__(cls, url)
         self.local = local if local is not None else Path.cwd()
         return self
+
+
+def lock_key(name: str) -> int:
+    """A PostgreSQL advisory lock's key for a named duty (a signed 64-bit number)."""
+    return int.from_bytes(hashlib.sha256(f"digest:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def worker_id() -> str:
+    """This process, as the database's claims and the workers table name it: host:pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def is_postgres(database: object) -> bool:

@@ -174,6 +174,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user, paper_id)
     );
     """,
+    # 7 -> 8: several workers on one database (digest.daemon.workers): a message claimed by one
+    # worker for a while (its lease), a reader claimed likewise while their digest is made, the
+    # period each scheduled digest is for (unique: the backstop against a second one), and the
+    # workers seen, with what each holds
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;      -- the worker sending it (digest.daemon.workers)
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;   -- its lease: after it, any worker may
+    CREATE TABLE reader_claims (
+        user          TEXT PRIMARY KEY,
+        claimed_by    TEXT,                    -- the worker making the reader's digest
+        claimed_until TEXT                     -- its lease
+    );
+    CREATE TABLE period_digests (
+        user        TEXT NOT NULL,
+        period      TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        PRIMARY KEY (user, period)
+    );
+    CREATE TABLE workers (
+        id          TEXT PRIMARY KEY,          -- host:pid
+        started_at  TEXT NOT NULL,
+        seen_at     TEXT NOT NULL,
+        holds       TEXT NOT NULL DEFAULT ''   -- what it was doing at seen_at
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from digest.db import POSTGRESQL, SQLITE, connect_postgres, is_postgres, shown
+from digest.db import POSTGRESQL, SQLITE, connect_postgres, is_postgres, lock_key, shown
 from digest.dbfaults import explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Entry, Listing, Paper
@@ -127,6 +127,12 @@ class Store(ReaderRecords):
             if isinstance(e, sqlite3.Error) and (clear := explain(e, self.path)):
                 raise clear from e
             raise
+
+    def serialize(self, name: str) -> None:
+        """Inside a transaction: wait for any other one that serialized on ``name`` to end (on
+        PostgreSQL, an advisory transaction lock; SQLite's BEGIN IMMEDIATE already did)."""
+        if self.dialect == POSTGRESQL:
+            self.db.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]

@@ -112,7 +112,7 @@ def send_now(
                 log.error("digest for %s not queued: %s", p.user, error)
                 unbuilt.append(SendOutcome(p.user, p.email, len(plan.digest.matches), "", False, error))
                 continue
-            queue_for_period(store, outbox, out, plan.period, now)
+            queue_for_period(store, outbox, out, plan.period, now, backstop=not force)
             queued.append(out)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     outbox.retry_now(users, now)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Config
+from digest.daemon.claims import Worker, workers
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import DB_ERRORS
@@ -23,6 +24,8 @@ from digest.select.digests import Windows, next_digests
 from digest.store import Store
 
 log = logging.getLogger(__name__)
+
+WORKERS_SEEN = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Status:
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
     suppressed: tuple[Suppression, ...] = ()
+    workers: tuple[Worker, ...] = ()  # the daemons seen in the last 10 minutes, with what each holds
 
 
 def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
@@ -129,6 +133,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             reader_failures=tuple(read_reader_failures(config.database)[1].items()),
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
+            workers=tuple(workers(store, now, WORKERS_SEEN)),
         )
 
 
@@ -174,6 +179,14 @@ def format_status(s: Status) -> str:
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
         ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
+        (
+            "Workers seen in the last 10 minutes",
+            [
+                f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
+                f"{w.messages} messages"
+                for w in s.workers
+            ],
+        ),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         ("Dumps that failed", [f"{p}: {why}" for p, why in s.failed_dumps]),
         (

@@ -19,6 +19,7 @@ What a result means for the message:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import queue
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config, DeliveryConfig
-from digest.db import DB_ERRORS
+from digest.db import DB_ERRORS, worker_id
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
@@ -223,6 +224,7 @@ def deliver_due(
     ids = outbox.due_ids(now, users)
     if not ids:
         return []
+    me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
     if sender is None:
         sender = sender_factory(config)
     if hasattr(sender, "send"):
@@ -291,7 +293,8 @@ def deliver_due(
         t.start()
     outcomes: list[SendOutcome] = []
     suppressions = Suppressions(store)
-    pending = iter(ids)
+    pending = outbox.claiming(ids, me, clock, lease, batch=4 * len(threads))
+    renewed = time.monotonic()
     in_flight = 0
     cap = 4 * len(threads)  # messages loaded ahead of the workers: memory stays flat
     try:
@@ -324,12 +327,17 @@ def deliver_due(
             for _, _, recorded, _ in batch:
                 if recorded is not None:
                     recorded.set()
+            if time.monotonic() - renewed > lease.total_seconds() / 4:  # still at it: keep the lease
+                outbox.renew(me, clock() + lease)
+                renewed = time.monotonic()
     finally:
         halt.set()
         for _ in threads:
             work.put(_DONE)
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
+        with contextlib.suppress(*DB_ERRORS, StoreError):  # else the lease runs out
+            outbox.release(me)
     if circuit.refused:
         log.error("%s", circuit.reply)
         raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")

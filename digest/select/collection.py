@@ -81,6 +81,7 @@ class CollectionStats:
         added = 0
         while True:
             with self.store.transaction() as db:
+                self.store.serialize("collection")  # one worker indexes a paper, once
                 through, n = self._state()
                 rows = db.execute(
                     "SELECT id, title, abstract FROM papers WHERE id > ? ORDER BY id LIMIT ?",
