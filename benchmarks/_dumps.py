@@ -11,7 +11,7 @@ import _path  # noqa: F401  (puts the project on sys.path)
 from digest.models import Paper
 
 HEADER = 5  # "new", "Get trending papers...", "Subscribe", "byAK and the...", "Mar 14"
-DEFAULT_DUMPS = Path("/work/shared/dumps")
+DEFAULT_DUMPS = Path(_path.ROOT).parent / "shared" / "dumps"  # ../shared beside the checkout
 
 
 def dedupe_key(title: str) -> str:

@@ -1,4 +1,6 @@
-"""Send digests to N generated readers through aiosmtpd on loopback; print the figures.
+"""Where a send's time goes, step by step, for N generated readers (aiosmtpd in this process).
+
+For the whole `digest send` as a user runs it, against a bare smtplib loop, see bench_send.py.
 
     python benchmarks/bench_delivery.py                  # 10,000 readers
     python benchmarks/bench_delivery.py --readers 500 --connections 8
@@ -72,7 +74,6 @@ def readers(n: int, rng: random.Random) -> list[Profile]:
             email=f"reader{i:05d}@example.org",
             interests=tuple(Interest(w, rng.choice([1.0, 2.0, 3.0])) for w in rng.sample(VOCABULARY, 5)),
             name=f"Reader {i}",
-            max_papers=rng.randint(10, 20),
         )
         for i in range(n)
     ]
@@ -95,7 +96,7 @@ def timed(renderer: Renderer, key: str, spent: dict[str, float]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--readers", type=int, default=10_000)
-    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--connections", type=int, default=1)
     ap.add_argument("--compare", type=int, default=1000, help="digests rendered both ways (default 1000)")
     ap.add_argument("--dumps", type=Path, default=ROOT.parent / "shared" / "dumps")
     ap.add_argument("--no-smtp", action="store_true", help="stop after queueing (no delivery)")

@@ -1,6 +1,6 @@
 """Ranking quality of the matcher on a relevance set: nDCG@10 per reader and mean.
 
-Mirrors /work/shared/eval/evaluate.py (weight-1 interests, the default min_score, limit 1000,
+Mirrors ../shared/eval/evaluate.py (weight-1 interests, the default min_score, limit 1000,
 same nDCG; the dumps ingested by the project's own reader into a temporary store) but calls
 the ranker directly instead of the command line.
 
@@ -26,7 +26,7 @@ from digest.models import Interest, Paper, Profile
 from digest.select.matcher import PaperIndex
 from digest.store import Store
 
-DEFAULT_RELEVANCE = Path("/work/shared/eval/dev_relevance_14.json")
+DEFAULT_RELEVANCE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_relevance_14.json"
 
 
 def norm(title: str) -> str:

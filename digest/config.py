@@ -216,6 +216,11 @@ class DeliveryConfig:
         default=24.0,
         help="after this long since it was queued, a message fails",
     )
+    keep_days: float = option(
+        Number(0, maximum=3650),
+        default=7.0,
+        help="a sent or failed message's bytes are dropped after this many days (what was sent stays)",
+    )
 
     @staticmethod
     def cross_check(values: dict[str, Any], report: Report, reading: Reading) -> None:

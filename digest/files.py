@@ -19,21 +19,27 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Temp file in the same folder, fsync, rename over the target (then fsync the folder)."""
+def write_atomic(path: Path, content: str | bytes, *, sync: bool = True) -> None:
+    """Temp file in the same folder, fsync, rename over the target (then fsync the folder).
+
+    ``sync=False`` skips both fsyncs: still all-or-nothing against a killed process, but a
+    power loss may lose the file (for many small files whose loss is recoverable)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode("utf-8") if isinstance(content, str) else content)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if not sync:
+        return
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)
     except OSError:

@@ -72,7 +72,11 @@ class Store(ReaderRecords):
                 self.db = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
                 self.db.execute("PRAGMA foreign_keys = ON")
                 if str(path) != ":memory:":
+                    # WAL with synchronous=NORMAL: a commit is safe against a killed process
+                    # (what the outbox's at-most-one-repeat guarantee needs) without waiting for
+                    # the disk; a power loss may lose the last commits (see the README).
                     self.db.execute("PRAGMA journal_mode = WAL")
+                    self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except OSError as e:
             raise StoreError(f"{self.path}: cannot create the database's folder: {e}") from None

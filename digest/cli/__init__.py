@@ -27,6 +27,7 @@ log = logging.getLogger("digest")
     help="Configuration file (default: $DIGEST_CONFIG, else ./config.yaml).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, one line per event.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no progress bar, no warnings.")
 @click.option(
     "--semantic/--no-semantic",
     default=None,
@@ -34,7 +35,9 @@ log = logging.getLogger("digest")
 )
 @click.version_option(__version__, prog_name="digest")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, verbose: bool, semantic: bool | None) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, semantic: bool | None
+) -> None:
     """Personalized email digests from daily listings of trending research papers.
 
     \b
@@ -44,10 +47,10 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool, semantic: b
       digest ingest && digest send
     """
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = Context(config_path, semantic)
+    ctx.obj = Context(config_path, semantic, quiet=quiet)
 
 
 for command in (

@@ -18,6 +18,7 @@ from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.db import DB_ERRORS, shown
 from digest.dbfaults import explain
 from digest.errors import DigestError
+from digest.progress import Progress
 
 
 def now_utc() -> dt.datetime:
@@ -25,8 +26,9 @@ def now_utc() -> dt.datetime:
 
 
 class Context:
-    def __init__(self, config_path: str | None, semantic: bool | None = None) -> None:
+    def __init__(self, config_path: str | None, semantic: bool | None = None, quiet: bool = False) -> None:
         self.config_path = config_path
+        self.quiet = quiet  # -q: only errors, no progress bar
         self.semantic = semantic  # --semantic / --no-semantic override the config
         self._config: Config | None = None
 
@@ -77,3 +79,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def progress_for(obj: Context) -> Progress | None:
+    """A bar when stderr is a terminal (not with -q); None in a pipe, where logging says it all."""
+    if obj.quiet or not sys.stderr.isatty():
+        return None
+    from digest.cli.bar import BarProgress  # rich loads only when there is a bar to show
+
+    return BarProgress()

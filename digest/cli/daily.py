@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
+from digest.cli.common import Context, handle_errors, now_utc, progress_for
 
 log = logging.getLogger("digest")
 
@@ -62,6 +62,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
     from digest.deliver.delivery import check_transport, sender_factory
+    from digest.deliver.retention import prune
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
     from digest.profiles.load import load_profile, load_profiles_lenient
@@ -97,7 +98,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 click.echo(line)
             click.echo("Dry run: nothing was sent.")
             return
-        report = send_now(config, store, profiles, sender_factory(config, to_dir), now, force=force)
+        sender = sender_factory(config, to_dir)
+        report = send_now(config, store, profiles, sender, now, force=force, progress=progress_for(obj))
+        prune(store, now, config.delivery.keep_days)
     outcomes = report.delivered
     for o in outcomes:
         if o.ok:

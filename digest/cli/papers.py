@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
+from digest.cli.common import Context, handle_errors, now_utc, progress_for
 from digest.files import write_atomic
 
 log = logging.getLogger("digest")
@@ -43,10 +43,10 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     config = obj.config
     with Store(config.database) as store:
         if paths:
-            report = run_ingest(store, list(paths), now_utc())
+            report = run_ingest(store, list(paths), now_utc(), progress_for(obj))
         else:  # the inbox is the daemon's: not while it runs
             with RunLock(config.database).acquire("digest ingest"):
-                report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0))
+                report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0), progress_for(obj))
         totals = store.counts()
     if not report.results and not report.failures:
         click.echo(f"No dumps in {config.inbox}.")

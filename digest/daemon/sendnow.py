@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.slots import current_period
-from digest.daemon.tick import queue_for_period
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
-from digest.deliver.outbox import Outbox, OutboxEntry
+from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
+from digest.deliver.queue import made_ahead
 from digest.deliver.suppressions import Suppressions
 from digest.models import Digest, Profile
+from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
 from digest.store import FAILED, QUEUED, SENT, Store
 
@@ -51,7 +51,7 @@ class Planned:
 @dataclass(frozen=True)
 class SendReport:
     planned: tuple[Planned, ...]
-    queued: tuple[Outgoing, ...]
+    queued: tuple[str, ...]  # the Message-IDs of the new digests made
     delivered: tuple[SendOutcome, ...]
 
 
@@ -93,31 +93,38 @@ def send_now(
     *,
     force: bool = False,
     renderer: Renderer | None = None,
+    progress: Progress | None = None,
 ) -> SendReport:
-    """Queue each reader's digest for the current period (unless the period has one), then
-    deliver what is due for these readers, retrying at once what waits for them."""
+    """Queue each reader's digest for the current period (unless the period has one), and
+    deliver it with what else is due for these readers, retrying at once what waits for them.
+
+    Each message is made while earlier ones are with the server, stored (its period marked
+    done in the same transaction) before it is handed over, and handed over from memory."""
     renderer = renderer or Renderer(config.templates)
     outbox = Outbox(store)
     planned = plan_send(config, store, profiles, now, force=force)
-    queued = []
-    unbuilt: list[SendOutcome] = []
-    for plan in planned:
-        if plan.action == NEW and plan.digest is not None:
-            try:
-                out = prepare(config, plan.digest, renderer, now)
-                out.data  # noqa: B018 - built now: a message that cannot be built is this reader's failure
-            except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
-                p = plan.profile
-                error = f"cannot build the message: {type(e).__name__}: {e}"
-                log.error("digest for %s not queued: %s", p.user, error)
-                unbuilt.append(SendOutcome(p.user, p.email, len(plan.digest.matches), "", False, error))
-                continue
-            queue_for_period(store, outbox, out, plan.period, now, backstop=not force)
-            queued.append(out)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     outbox.retry_now(users, now)
-    delivered = deliver_due(config, store, sender, now, users=users)
+    todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
+    unbuilt: list[SendOutcome] = []
+    queued: list[str] = []
+    delivered = deliver_due(
+        config,
+        store,
+        sender,
+        now,
+        users=users,
+        fresh=_noted(made_ahead(config, todo, renderer, now, unbuilt), queued) if todo else None,
+        fresh_count=len(todo),
+        progress=progress,
+    )
     return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
+
+
+def _noted(messages: Iterator[NewMessage], made: list[str]) -> Iterator[NewMessage]:
+    for message in messages:
+        made.append(message.message_id)
+        yield message
 
 
 def already_note(store: Store, profile: Profile, made_at: dt.datetime, now: dt.datetime) -> str:

@@ -13,6 +13,7 @@ from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import DB_ERRORS
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.retention import database_size
 from digest.deliver.suppressions import Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.errors import StoreError
@@ -54,6 +55,7 @@ class Status:
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
     suppressed: tuple[Suppression, ...] = ()
+    database_bytes: int = 0
     workers: tuple[Worker, ...] = ()  # the daemons seen in the last 10 minutes, with what each holds
 
 
@@ -119,6 +121,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                     upcoming.get(p.user),
                 )
             )
+        listed_since = now - dt.timedelta(days=config.delivery.keep_days)  # failures, until retention
         return Status(
             now=now,
             last_ingest=store.last_ingest(),
@@ -128,11 +131,12 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             waiting_dumps=waiting,
             failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
             queued=tuple(outbox.messages(QUEUED)),
-            failed=tuple(outbox.messages(FAILED)),
+            failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
             sources=sources,
             reader_failures=tuple(read_reader_failures(config.database)[1].items()),
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
+            database_bytes=database_size(store),
             workers=tuple(workers(store, now, WORKERS_SEEN)),
         )
 
@@ -157,6 +161,7 @@ def format_status(s: Status) -> str:
     else:
         lines.append("Last ingest: none yet")
     lines.append(f"Papers stored: {s.papers}")
+    lines.append(f"Database: {s.database_bytes / 1e6:.1f} MB")
     for name, f in s.sources:
         if f is None:
             lines.append(f"Source {name}: never fetched")

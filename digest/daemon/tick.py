@@ -19,6 +19,7 @@ from digest.db import worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
+from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -171,4 +172,5 @@ def run_once(
         )
     scheduled = send_due(config, store, profiles, now, stop=stop)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
+    prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

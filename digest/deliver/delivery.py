@@ -19,6 +19,7 @@ What a result means for the message:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import logging
@@ -26,20 +27,24 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from digest.config import Config, DeliveryConfig
+from digest.config import Config
 from digest.db import DB_ERRORS, worker_id
-from digest.deliver.outbox import Outbox, OutboxMessage
+from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
+from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted, stop_delivery
 from digest.errors import StoreError
+from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
 log = logging.getLogger(__name__)
+
+__all__ = ["RateLimiter", "RetryPolicy", "SendOutcome", "Sender", "SenderFactory", "deliver_due"]
 
 
 class Sender(Protocol):
@@ -61,87 +66,6 @@ class SendOutcome:
     unreachable: bool = False  # the server could not be reached at all
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Passing failures wait first_seconds, doubling (capped at max_seconds), each wait scaled by a
-    random factor in [1 - jitter, 1]; a message queued more than for_hours ago is given up."""
-
-    first_seconds: float = 60.0
-    for_hours: float = 24.0
-    max_seconds: float = 3600.0
-    jitter: float = 0.0
-
-    @classmethod
-    def from_config(cls, delivery: DeliveryConfig, jitter: float = 0.2) -> RetryPolicy:
-        return cls(delivery.retry_first_seconds, delivery.retry_for_hours, delivery.retry_max_seconds, jitter)
-
-    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
-        base = min(self.first_seconds * 2 ** max(attempts - 1, 0), self.max_seconds)
-        if self.jitter:
-            base *= 1 - self.jitter * (rng or random).random()
-        return base
-
-    def next_attempt(
-        self, attempts: int, created: dt.datetime, now: dt.datetime, rng: random.Random | None = None
-    ) -> dt.datetime | None:
-        """When to try again after ``attempts`` failed attempts, or None: give up."""
-        at = now + dt.timedelta(seconds=self.delay(attempts, rng))
-        return at if at <= created + dt.timedelta(hours=self.for_hours) else None
-
-
-class RateLimiter:
-    """Paces sends across all workers: at most ``per_second`` (None: no limit).
-
-    A throttling reply halves the pace (with no limit set: half the pace achieved so far);
-    every accepted message wins back 2%, up to the configured limit. ``clock`` and ``sleep``
-    come in as arguments, so tests run it on a fake clock.
-    """
-
-    def __init__(
-        self,
-        per_second: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        floor: float = 0.5,
-    ) -> None:
-        self.limit = per_second
-        self.rate = per_second
-        self.clock, self.sleep, self.floor = clock, sleep, floor
-        self.lock = threading.Lock()
-        self.next_slot = clock()
-        self.started = clock()
-        self.accepted = 0
-        self.slowdowns = 0
-
-    def wait(self) -> None:
-        with self.lock:
-            if self.rate is None:
-                return
-            now = self.clock()
-            at = max(now, self.next_slot)
-            self.next_slot = at + 1.0 / self.rate
-        if at > now:
-            self.sleep(at - now)
-
-    def succeeded(self) -> None:
-        with self.lock:
-            self.accepted += 1
-            if self.rate is not None and self.slowdowns:
-                self.rate = self.rate * 1.02 if self.limit is None else min(self.limit, self.rate * 1.02)
-
-    def throttled(self) -> None:
-        with self.lock:
-            if self.rate is None:
-                elapsed = max(self.clock() - self.started, 1e-3)
-                current = self.accepted / elapsed
-            else:
-                current = self.rate
-            self.rate = max(self.floor, current / 2)
-            self.slowdowns += 1
-            self.next_slot = max(self.next_slot, self.clock() + 1.0 / self.rate)
-        log.warning("the server asks us to slow down: now at most %.1f messages per second", self.rate)
-
-
 def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
     """The configured transport: SMTP, or .eml files in ``to_dir`` / ``delivery.dir``."""
     if to_dir is not None or config.delivery.transport == "file":
@@ -150,36 +74,8 @@ def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
     return lambda: SmtpSender(config.smtp)
 
 
-class _Circuit:
-    """Stop knocking for this pass once every connection has failed to reach the server, or
-    once the server has timed out mid-transaction ``timeouts`` times in a row (a server that
-    hangs after DATA would otherwise cost a timeout per message: hours for a thousand readers)."""
-
-    def __init__(self, limit: int, timeouts: int) -> None:
-        self.limit, self.failures, self.reply = limit, 0, ""
-        self.timeouts_limit, self.timeouts = timeouts, 0
-        self.refused = False
-        self.lock = threading.Lock()
-
-    @property
-    def open(self) -> bool:
-        return self.failures >= self.limit or self.timeouts >= self.timeouts_limit or self.refused
-
-    def record(self, result: SendResult) -> None:
-        with self.lock:
-            if result.login_refused:  # no other connection will fare better: stop at once
-                self.refused, self.reply = True, result.reply
-            elif result.unreachable:
-                self.failures += 1
-                self.reply = result.reply
-            elif result.timed_out:
-                self.timeouts += 1
-                self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
-            else:
-                self.failures = self.timeouts = 0
-
-
 _DONE = object()
+_PREPARED, _RESULT, _END, _ERROR = "prepared", "result", "end", "error"
 
 
 def deliver_due(
@@ -196,12 +92,21 @@ def deliver_due(
     stop: threading.Event | None = None,
     unrecorded: Unrecorded | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    fresh: Iterable[NewMessage] | None = None,
+    fresh_count: int = 0,
+    progress: Progress | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
     ``sender``: one sender (used by one worker, not closed here), a factory (one sender per
     worker, ``connections`` workers, default ``delivery.connections``), or None for the
     configured transport.
+
+    ``fresh``: messages still to be queued (``fresh_count`` of them), made in a producer thread
+    while the workers talk to the server (so making one must not touch the database). Each is
+    stored (committed) before it is handed to a worker, straight from memory, after the
+    messages that were already due. Results that arrive together, and the fresh messages
+    ready by then, are written in one transaction.
 
     A worker starts its next message only once the result of its previous one is committed,
     so a crash at any instant leaves at most one accepted-but-unrecorded message per
@@ -218,11 +123,12 @@ def deliver_due(
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
+    progress = progress or NO_PROGRESS
     outbox = Outbox(store)
     unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
     record_accepted(outbox, unrecorded)
     ids = outbox.due_ids(now, users)
-    if not ids:
+    if not ids and fresh is None:
         return []
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
     if sender is None:
@@ -234,13 +140,11 @@ def deliver_due(
     else:
         factory: Any = sender
         wanted = connections or (1 if config.delivery.transport == "file" else config.delivery.connections)
-        factories = [factory] * max(1, min(wanted, len(ids)))
+        factories = [factory] * max(1, min(wanted, len(ids) + (fresh_count if fresh is not None else 0)))
         owned = True
     work: queue.Queue[Any] = queue.Queue()
-    results: queue.Queue[tuple[OutboxMessage, SendResult | None, threading.Event | None, dt.datetime]] = (
-        queue.Queue()
-    )
-    circuit = _Circuit(len(factories), timeouts=max(2, len(factories)))
+    events: queue.Queue[tuple[Any, ...]] = queue.Queue()  # results, and fresh messages made
+    circuit = Circuit(len(factories), timeouts=max(2, len(factories)))
     if clock is None:  # the pass's own time: `now`, moved on by the time the pass has taken
         started = time.monotonic()
 
@@ -258,14 +162,14 @@ def deliver_due(
                 if msg is _DONE:
                     return
                 if halt.is_set() or outside.is_set():
-                    results.put((msg, None, None, now))  # not tried: stays queued as it was
+                    events.put((_RESULT, msg, None, None, now))  # not tried: stays queued as it was
                     continue
                 if circuit.refused:
-                    results.put((msg, None, None, now))  # not tried: stays queued as it was
+                    events.put((_RESULT, msg, None, None, now))  # not tried: stays queued as it was
                     continue
                 if circuit.open:
                     not_tried = SendResult(False, f"not tried: {circuit.reply}", unreachable=True)
-                    results.put((msg, not_tried, None, clock()))
+                    events.put((_RESULT, msg, not_tried, None, clock()))
                     continue
                 limiter.wait()
                 envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
@@ -280,7 +184,7 @@ def deliver_due(
                 elif result.throttled:
                     limiter.throttled()
                 recorded = threading.Event()
-                results.put((msg, result, recorded, clock()))
+                events.put((_RESULT, msg, result, recorded, clock()))
                 while not recorded.wait(0.5):  # the next message waits until this one is on disk
                     if halt.is_set():
                         return
@@ -288,45 +192,94 @@ def deliver_due(
             if owned and hasattr(own, "close"):
                 own.close()
 
+    cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
+    room = threading.Semaphore(2 * cap + 32)  # fresh messages made but not handed out yet
+
+    def producer(items: Iterable[NewMessage]) -> None:
+        try:
+            for item in items:
+                while not room.acquire(timeout=0.5):
+                    if halt.is_set() or outside.is_set():
+                        events.put((_END,))
+                        return
+                if halt.is_set() or outside.is_set():
+                    break
+                events.put((_PREPARED, item))
+        except BaseException as e:  # noqa: BLE001 - handed to the calling thread, which raises it
+            events.put((_ERROR, e))
+            return
+        events.put((_END,))
+
     threads = [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
+    if fresh is not None:
+        threads.append(threading.Thread(target=producer, args=(fresh,), daemon=True))
     for t in threads:
         t.start()
     outcomes: list[SendOutcome] = []
     suppressions = Suppressions(store)
-    pending = outbox.claiming(ids, me, clock, lease, batch=4 * len(threads))
+    pending = outbox.claiming(ids, me, clock, lease, batch=cap)
     renewed = time.monotonic()
+    ready: collections.deque[OutboxMessage] = collections.deque()  # stored, not handed out yet
+    made: list[NewMessage] = []  # made, not stored yet
+    producing = fresh is not None
+    failure: BaseException | None = None  # the producer's, raised once the results are recorded
     in_flight = 0
-    cap = 4 * len(threads)  # messages loaded ahead of the workers: memory stays flat
+    progress.start("sending", len(ids) + fresh_count)
     try:
         while True:
-            while in_flight < cap and not outside.is_set() and (next_id := next(pending, None)) is not None:
-                msg = outbox.get(next_id)
+            while in_flight < cap and not outside.is_set() and failure is None:
+                if ready:
+                    msg = ready.popleft()
+                    room.release()  # the producer may make one more
+                elif (next_id := next(pending, None)) is not None:
+                    msg = outbox.get(next_id)
+                else:
+                    break
                 if (blocked := suppressions.blocks(msg.user, msg.recipient)) is not None:
                     outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
+                    progress.advance()
                     continue
                 work.put(msg)
                 in_flight += 1
-            if not in_flight:
+            if not in_flight and not producing and not made:
+                if failure is not None:
+                    raise failure
                 break
-            batch = [results.get()]
+            batch = [events.get()] if in_flight or producing else []
             while True:
                 try:
-                    batch.append(results.get_nowait())
+                    batch.append(events.get_nowait())
                 except queue.Empty:
                     break
-            in_flight -= len(batch)
+            results = [e[1:] for e in batch if e[0] == _RESULT]
+            made += [e[1] for e in batch if e[0] == _PREPARED]
+            for e in batch:
+                if e[0] == _ERROR:
+                    failure, producing = e[1], False
+                elif e[0] == _END:
+                    producing = False
+            if outside.is_set():
+                made.clear()  # not stored: made again by the next run
+            in_flight -= len(results)
+            if not results and not made:
+                continue
             try:
                 with store.transaction():
                     outcomes += [
                         _record(outbox, suppressions, policy, msg, result, at, rng)
-                        for msg, result, _, at in batch
+                        for msg, result, _, at in results
                         if result is not None
                     ]
+                    stored = [outbox.add(m, now) for m in made]
+                    outbox.hold([m.id for m in stored], me, clock() + lease)  # made here: sent from here
             except (*DB_ERRORS, StoreError) as e:
-                stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in batch], e)
-            for _, _, recorded, _ in batch:
+                stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
+            ready.extend(stored)
+            made.clear()
+            for _, _, recorded, _ in results:
                 if recorded is not None:
                     recorded.set()
+            progress.advance(sum(r is not None for _, r, _, _ in results))
             if time.monotonic() - renewed > lease.total_seconds() / 4:  # still at it: keep the lease
                 outbox.renew(me, clock() + lease)
                 renewed = time.monotonic()
@@ -336,6 +289,7 @@ def deliver_due(
             work.put(_DONE)
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
+        progress.finish()
         with contextlib.suppress(*DB_ERRORS, StoreError):  # else the lease runs out
             outbox.release(me)
     if circuit.refused:

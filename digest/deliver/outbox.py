@@ -1,5 +1,8 @@
 """The outbox: every digest is stored as its exact MIME bytes before any attempt to send it.
 
+The bytes live in their own table (``outbox_mime``), so that recording a result rewrites a
+small row, and retention (digest.deliver.retention) drops them after ``delivery.keep_days``.
+
 A message is ``queued`` until the server accepts it (``sent``, and its papers are recorded as
 sent to the reader in the same transaction) or refuses it for good (``failed``, and its papers
 are free to go out in a later digest). A crash at any point loses nothing: what was queued is
@@ -21,8 +24,9 @@ from digest.store import FAILED, QUEUED, SENT, Store, iso
 log = logging.getLogger(__name__)
 
 _COLUMNS = (
-    "id, message_id, user, recipient, period, subject, mime, paper_ids, status, attempts, "
-    "next_attempt_at, last_error, created_at, sent_at"
+    "id, message_id, user, recipient, period, subject, "
+    "(SELECT b.mime FROM outbox_mime b WHERE b.outbox_id = outbox.id), "
+    "paper_ids, status, attempts, next_attempt_at, last_error, created_at, sent_at"
 )
 
 
@@ -42,6 +46,20 @@ class OutboxMessage:
     last_error: str | None
     created_at: dt.datetime
     sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message made by this process, not stored yet: what :meth:`Outbox.add` stores."""
+
+    user: str
+    recipient: str
+    message_id: str
+    subject: str
+    mime: bytes
+    paper_ids: tuple[int, ...]
+    period: str | None = None  # the schedule period it is for: stored with it, marked done
+    through: int | None = None  # the newest paper when its digest was chosen
 
 
 @dataclass(frozen=True)
@@ -82,8 +100,9 @@ class Outbox:
         """Store a built message. Call inside ``store.transaction()`` to tie it to other state.
 
         ``through``: the newest paper when its digest was chosen (the next digest starts after).
+        The bytes go to ``outbox_mime``; ``outbox.mime`` stays empty.
         """
-        return self.db.execute(
+        row_id = self.db.execute(
             "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, "
             "status, next_attempt_at, created_at, through_paper) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -92,7 +111,7 @@ class Outbox:
                 recipient,
                 period,
                 subject,
-                mime,
+                b"",
                 json.dumps(list(paper_ids)),
                 QUEUED,
                 iso(now),
@@ -100,6 +119,32 @@ class Outbox:
                 through,
             ),
         ).lastrowid
+        self.db.execute("INSERT INTO outbox_mime (outbox_id, mime) VALUES (?, ?)", (row_id, mime))
+        return row_id
+
+    def add(self, new: NewMessage, now: dt.datetime) -> OutboxMessage:
+        """Store a new message (inside a transaction); the stored message, from memory.
+
+        A message for a schedule ``period`` marks that period done for its reader in the same
+        transaction: a crash can neither lose the period's digest nor make two of them."""
+        row_id = self.enqueue(
+            user=new.user,
+            recipient=new.recipient,
+            message_id=new.message_id,
+            subject=new.subject,
+            mime=new.mime,
+            paper_ids=new.paper_ids,
+            now=now,
+            period=new.period,
+            through=new.through,
+        )
+        if new.period is not None:
+            self.store.set_schedule_state(new.user, new.period, now)
+        stamp = dt.datetime.fromisoformat(iso(now))
+        return OutboxMessage(
+            row_id, new.message_id, new.user, new.recipient, new.period, new.subject, new.mime,
+            tuple(new.paper_ids), QUEUED, 0, stamp, None, stamp, None,
+        )  # fmt: skip
 
     def due_ids(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[int]:
         """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded)."""
@@ -152,6 +197,16 @@ class Outbox:
         """The messages ``worker`` claims, ``batch`` at a time (others take the rest meanwhile)."""
         for start in range(0, len(ids), batch):
             yield from self.claim(ids[start : start + batch], worker, clock(), lease)
+
+    def hold(self, ids: Sequence[int], worker: str, until: dt.datetime) -> None:
+        """Inside the transaction that stores them: messages made by ``worker``, held by it."""
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(
+                f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+                (worker, iso(until), *chunk),
+            )
 
     def renew(self, worker: str, until: dt.datetime) -> None:
         """Extend the lease of the queued messages ``worker`` holds."""
@@ -310,7 +365,7 @@ def _message(r: tuple) -> OutboxMessage:
         recipient=r[3],
         period=r[4],
         subject=r[5],
-        mime=bytes(r[6]),
+        mime=bytes(r[6] or b""),  # no bytes: dropped by retention
         paper_ids=tuple(json.loads(r[7])),
         status=r[8],
         attempts=r[9],

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
-from digest.deliver.outbox import Outbox
+from digest.deliver.outbox import NewMessage, Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.models import Digest
+from digest.progress import Progress
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,10 @@ def queue_digests(
             out = prepare(config, digest, renderer, now)
             out.data  # noqa: B018 - built now: a message that cannot be built is this reader's failure
         except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
-            profile = digest.profile
-            error = f"cannot build the message: {type(e).__name__}: {e}"
-            log.error("digest for %s not queued: %s", profile.user, error)
             if failures is not None:
-                papers = len(digest.matches)
-                failures.append(SendOutcome(profile.user, profile.email, papers, "", False, error))
+                failures.append(unbuilt(digest, e))
+            else:
+                unbuilt(digest, e)
             continue
         batch.append(out)
         if len(batch) >= QUEUE_BATCH:
@@ -91,11 +90,67 @@ def send_digests(
     sender: Sender | SenderFactory | None,
     now: dt.datetime,
     renderer: Renderer | None = None,
+    progress: Progress | None = None,
 ) -> list[SendOutcome]:
-    """Queue the digests, then deliver whatever is due for their readers (older retries too).
+    """Queue the digests and deliver them, with whatever else is due for their readers (older
+    retries first). Each message is made while earlier ones are with the server, stored before
+    it is handed over, and handed over from memory.
 
     ``sender``: a sender, a factory of senders (one per connection), or None for the
-    configured transport (see digest.delivery.deliver_due)."""
+    configured transport (see digest.deliver.delivery.deliver_due)."""
+    renderer = renderer or Renderer(config.templates)
+    suppressions = Suppressions(store)
+    todo = [
+        (d, None)
+        for d in digests
+        if d.matches and not d.profile.paused and suppressions.blocking(d.profile) is None
+    ]  # paused: unsubscribed, gets nothing; suppressed (a hard bounce): no more mail
     failures: list[SendOutcome] = []
-    queue_digests(config, store, digests, now, renderer, failures)
-    return failures + deliver_due(config, store, sender, now, users=[d.profile.user for d in digests])
+    fresh = made_ahead(config, todo, renderer, now, failures) if todo else None
+    users = [d.profile.user for d in digests]
+    delivered = deliver_due(
+        config, store, sender, now, users=users, fresh=fresh, fresh_count=len(todo), progress=progress
+    )
+    return failures + delivered
+
+
+def made_ahead(
+    config: Config,
+    todo: Sequence[tuple[Digest, str | None]],
+    renderer: Renderer,
+    now: dt.datetime,
+    failures: list[SendOutcome],
+) -> Iterator[NewMessage]:
+    """Each digest's message (with the schedule period it is for), made when asked for: by the
+    delivery's producer thread, while earlier messages are with the server. Nothing here
+    touches the database. A digest whose message cannot be built is left out, logged and
+    listed in ``failures``: one reader's failure, everybody else gets theirs."""
+    for digest, period in todo:
+        try:
+            message = new_message(prepare(config, digest, renderer, now), period)
+        except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+            failures.append(unbuilt(digest, e))
+            continue
+        yield message
+
+
+def unbuilt(digest: Digest, error: Exception) -> SendOutcome:
+    """The failed outcome of a digest whose message cannot be built (logged)."""
+    profile = digest.profile
+    reply = f"cannot build the message: {type(error).__name__}: {error}"
+    log.error("digest for %s not queued: %s", profile.user, reply)
+    return SendOutcome(profile.user, profile.email, len(digest.matches), "", False, reply)
+
+
+def new_message(out: Outgoing, period: str | None = None) -> NewMessage:
+    """A prepared digest as the outbox stores it (its bytes built here, in the caller's thread)."""
+    return NewMessage(
+        user=out.digest.profile.user,
+        recipient=out.digest.profile.email,
+        message_id=out.message_id,
+        subject=out.rendered.subject,
+        mime=out.data,
+        paper_ids=tuple(out.digest.paper_ids),
+        period=period,
+        through=out.digest.through,
+    )

@@ -183,7 +183,10 @@ class SmtpSender:
 
 
 class FileSender:
-    """Writes each message as an .eml file: for dry runs and for users with no SMTP server."""
+    """Writes each message as an .eml file: for dry runs and for users with no SMTP server.
+
+    Each file is written whole or not at all, without waiting for the disk (like the outbox's
+    commits): a killed process loses nothing, a power loss may lose the last files."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -199,7 +202,7 @@ class FileSender:
         self.folder.mkdir(parents=True, exist_ok=True)
         token = mail.message_id.strip("<>").partition("@")[0]
         path = self.folder / f"{token}.eml"
-        write_atomic(path, mail.data)
+        write_atomic(path, mail.data, sync=False)
         return SendResult(True, f"written to {path}")
 
 

@@ -16,6 +16,7 @@ from digest.errors import DumpError
 from digest.files import printable
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.sources import read_dump
+from digest.progress import NO_PROGRESS, Progress
 from digest.store import IngestResult, Store
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,21 @@ class IngestReport:
     failures: tuple[IngestFailure, ...]
 
 
-def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestReport:
+def ingest(
+    store: Store, paths: Iterable[Path], now: dt.datetime, progress: Progress | None = None
+) -> IngestReport:
     """Each dump is read whole, then stored in one transaction; a bad dump stores nothing."""
     results, failures = [], []
+    paths = list(paths)
+    progress = progress or NO_PROGRESS
+    progress.start("ingesting", len(paths))
     for path in paths:
         try:
             listing = read_dump(path)
         except DumpError as e:
             log.warning("dump rejected: %s", printable(e))
             failures.append(IngestFailure(Path(path), str(e)))
+            progress.advance()
             continue
         result = store.add_listing(listing, now)
         log.info(
@@ -53,15 +60,17 @@ def ingest(store: Store, paths: Iterable[Path], now: dt.datetime) -> IngestRepor
             ", already ingested" if result.already_ingested else "",
         )
         results.append(result)
+        progress.advance()
+    progress.finish()
     return IngestReport(tuple(results), tuple(failures))
 
 
 def ingest_inbox(
-    store: Store, inbox: Path, now: dt.datetime, settle: dt.timedelta
+    store: Store, inbox: Path, now: dt.datetime, settle: dt.timedelta, progress: Progress | None = None
 ) -> tuple[IngestReport, list[Path]]:
     """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why)."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
-    report = ingest(store, ready, now)
+    report = ingest(store, ready, now, progress)
     for result in report.results:  # stored: a dump renamed away meanwhile is only noted
         inbox_folder.move_processed(result.source, inbox)
     for failure in report.failures:

@@ -15,6 +15,7 @@ from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, 
 from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
 from digest.options import Reading, declared, read
+from digest.profiles.cache import ProfileCache
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,13 @@ def load_profiles(config: Config) -> list[Profile]:
         )
     profiles: list[Profile] = []
     problems: list[str] = []
+    cache = ProfileCache.for_config(config, __file__)
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         try:
-            profiles.append(load_profile_file(path, config))
+            profiles.append(cache.load(path, lambda p: load_profile_file(p, config)))
         except ProfileError as e:
             problems.append(str(e))
+    cache.save()
     if problems:
         raise ProfileError("\n".join(problems))
     return profiles
@@ -58,11 +61,13 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
         if not config.profiles.is_dir():
             return [], [str(e)]
     profiles, problems = [], []
+    cache = ProfileCache.for_config(config, __file__)
     for path in sorted(config.profiles.glob("*.yaml")) + sorted(config.profiles.glob("*.yml")):
         try:
-            profiles.append(load_profile_file(path, config))
+            profiles.append(cache.load(path, lambda p: load_profile_file(p, config)))
         except ProfileError as e:
             problems.append(str(e))
+    cache.save()
     return profiles, problems
 
 

@@ -1,0 +1,258 @@
+"""The whole `digest send`, as a user runs it, against a bare smtplib loop: paired, same run.
+
+    python benchmarks/bench_send.py                      # 10,000 readers, 1 then 4 connections
+    python benchmarks/bench_send.py --readers 1000 --connections 1 --rounds 1
+    python benchmarks/bench_send.py --readers 100000 --file-transport
+
+Set-up (not timed): N generated readers' profiles on disk (defaults: max_papers 10), the
+shared dumps (../shared/dumps beside the checkout) copied into the inbox, and the reference
+messages written once by `digest send --dry-run --to-dir`.
+
+Each round, for each number of connections, runs in turn (A B A B ...):
+  A  `digest ingest && digest send` in a fresh database: one child process (process start,
+     ingest, profiles, ranking, rendering, queueing, sending over C connections);
+  B  benchmarks/smtp_loop.py: one process, C threads each with one reused smtplib
+     connection, sending the same .eml files to the same kind of server.
+The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afresh for
+each run, and it counts what it got. For each run: wall time, CPU time (user + system of the
+child and its children, from os.wait4) and peak RSS; then A/B ratios per pair. After the
+last A: the database size, and after the retention pass (as of keep_days + 1 later).
+
+--file-transport: only A, with `delivery.transport: file` (no server, no reference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = ROOT.parent / "shared"
+VOCABULARY = [
+    "language model", "diffusion", "agent", "reinforcement learning", "vision", "video", "reasoning",
+    "benchmark", "multimodal", "retrieval", "robot", "speech", "3d", "image", "transformer",
+    "fine-tuning", "alignment", "dataset", "generation", "graph", "attention", "token", "efficient",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    received: int
+    server_cpu: float = 0.0  # the sink's CPU time over the same run
+
+
+def digest_cmd() -> str:
+    exe = Path(sys.executable).with_name("digest")
+    return str(exe) if exe.exists() else f"{sys.executable} -m digest.cli"
+
+
+def make_profiles(folder: Path, n: int, rng: random.Random) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        words = rng.sample(VOCABULARY, 5)
+        lines = [f"name: Reader {i}", f"email: reader{i:06d}@example.org", "interests:"]
+        lines += [f"  {w}: {rng.choice([1, 2, 3])}" for w in words]
+        (folder / f"reader{i:06d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_config(work: Path, port: int, connections: int, transport: str = "smtp") -> Path:
+    path = work / "config.yaml"
+    path.write_text(
+        "database: data/digest.db\ninbox: inbox\nprofiles: profiles\n"
+        f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  from: Digest <digest@example.org>\n"
+        f"delivery:\n  transport: {transport}\n  dir: outbox-files\n  connections: {connections}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def fresh_state(work: Path, dumps: list[Path]) -> None:
+    """A new database and a full inbox (the profiles and their parse cache stay)."""
+    for name in ("data/digest.db", "data/digest.db-wal", "data/digest.db-shm"):
+        (work / name).unlink(missing_ok=True)
+    for name in ("inbox", "outbox-files"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    (work / "inbox").mkdir()
+    for p in dumps:
+        shutil.copy(p, work / "inbox" / p.name)
+
+
+def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, int]:
+    """(wall s, cpu s, peak RSS MB, exit code) of one child process and what it waited for."""
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode
+
+
+class Sink:
+    def __enter__(self) -> Sink:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "smtp_sink.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.port = int(self.proc.stdout.readline().split()[1])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.stop()
+
+    def stop(self) -> int:
+        """How many messages the sink got; its own CPU time goes into ``self.cpu``."""
+        self.proc.stdin.close()
+        line = self.proc.stdout.readline()
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.cpu = usage.ru_utime + usage.ru_stime
+        return int(line.split()[1])
+
+
+def run_digest(work: Path, dumps: list[Path], connections: int, transport: str = "smtp") -> Run:
+    fresh_state(work, dumps)
+    shell = f"{digest_cmd()} -q ingest && {digest_cmd()} -q send"
+    if transport == "file":
+        write_config(work, 25, connections, transport)
+        wall, cpu, rss, code = timed(["sh", "-c", shell], work, work / "send.log")
+        received = len(list((work / "outbox-files").glob("*.eml")))
+        server = 0.0
+    else:
+        with Sink() as sink:
+            write_config(work, sink.port, connections)
+            wall, cpu, rss, code = timed(["sh", "-c", shell], work, work / "send.log")
+            received = sink.stop()
+            server = sink.cpu
+    if code != 0:
+        raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
+    return Run(wall, cpu, rss, received, server)
+
+
+def run_loop(work: Path, connections: int) -> Run:
+    with Sink() as sink:
+        cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
+        wall, cpu, rss, code = timed([*cmd, "--connections", str(connections)], work, work / "loop.log")
+        received = sink.stop()
+    if code != 0:
+        raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
+    return Run(wall, cpu, rss, received, sink.cpu)
+
+
+def db_mb(work: Path) -> float:
+    files = [work / "data" / n for n in ("digest.db", "digest.db-wal")]
+    return sum(f.stat().st_size for f in files if f.exists()) / 1e6
+
+
+def retention_pass(work: Path) -> str:
+    """The retention pass as of keep_days + 1 days after the send (a child process)."""
+    code = (
+        "import datetime as dt, sys; from digest.config import load_config; "
+        "from digest.store import Store; from digest.deliver.retention import prune; "
+        "c = load_config(sys.argv[1]); s = Store(c.database); "
+        "r = prune(s, dt.datetime.now(dt.UTC) + dt.timedelta(days=c.delivery.keep_days + 1), "
+        "c.delivery.keep_days); s.close(); print(r)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(work / "config.yaml")], cwd=work, capture_output=True, text=True
+    )
+    return (out.stdout or out.stderr).strip()
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def show(label: str, r: Run) -> None:
+    print(
+        f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s (server {r.server_cpu:6.2f} s)  "
+        f"peak RSS {r.rss_mb:5.0f} MB  "
+        f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--readers", type=int, default=10_000)
+    ap.add_argument("--connections", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--rounds", type=int, default=2, help="A B pairs per number of connections")
+    ap.add_argument("--shared", type=Path, default=SHARED, help="default: ../shared beside the checkout")
+    ap.add_argument("--file-transport", action="store_true", help="only the whole run, to .eml files")
+    ap.add_argument("--work", type=Path, help="work folder (default: a new temporary one)")
+    ap.add_argument(
+        "--keep-reference", action="store_true", help="reuse the .eml files of an earlier run in --work"
+    )
+    args = ap.parse_args()
+    dumps = sorted(p for p in (args.shared / "dumps").iterdir() if p.is_file())
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-send-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    if not (work / "profiles").is_dir():
+        make_profiles(work / "profiles", args.readers, random.Random(2026))
+    print(f"{args.readers} readers, {len(dumps)} dumps from {args.shared / 'dumps'}; work dir {work}")
+
+    if args.file_transport:
+        for k in range(args.rounds):
+            r = run_digest(work, dumps, 1, "file")
+            show(f"A{k + 1} digest send (file)", r)
+        print(f"database after the send: {db_mb(work):.1f} MB; retention: {retention_pass(work)}; "
+              f"after it: {db_mb(work):.1f} MB")  # fmt: skip
+        return
+
+    write_config(work, 25, 1)
+    fresh_state(work, dumps)
+    if not (args.keep_reference and any((work / "eml").glob("*.eml"))):
+        shutil.rmtree(work / "eml", ignore_errors=True)
+        dry = f"{digest_cmd()} -q ingest && {digest_cmd()} send --dry-run --to-dir eml"
+        subprocess.run(["sh", "-c", dry], cwd=work, check=True, stdout=subprocess.DEVNULL)
+    messages = len(list((work / "eml").glob("*.eml")))
+    size = sum(p.stat().st_size for p in (work / "eml").glob("*.eml")) / messages / 1024
+    setup = time.perf_counter() - t0
+    print(f"reference: {messages} messages ({size:.0f} KB on average); set-up {setup:.0f} s")
+
+    for connections in args.connections:
+        print(f"{connections} connection(s):", flush=True)
+        ratios, cpu_ratios = [], []
+        for k in range(args.rounds):
+            a = run_digest(work, dumps, connections)
+            show(f"A{k + 1} digest send", a)
+            b = run_loop(work, connections)
+            show(f"B{k + 1} bare smtplib loop", b)
+            if a.received != messages or b.received != messages:
+                raise SystemExit(f"the server got {a.received} / {b.received} of {messages} messages")
+            ratios.append(a.wall / b.wall)
+            cpu_ratios.append(a.cpu / b.cpu)
+        print(
+            f"  paired wall ratio A/B: {', '.join(f'{r:.2f}' for r in ratios)}  "
+            f"(median {statistics.median(ratios):.2f}); cpu ratio: "
+            f"{', '.join(f'{r:.2f}' for r in cpu_ratios)}",
+            flush=True,
+        )
+    before = db_mb(work)
+    print(f"database after the send: {before:.1f} MB", flush=True)
+    try:
+        outcome = retention_pass(work)
+        print(f"retention pass (keep_days + 1 later): {outcome}; database now {db_mb(work):.1f} MB")
+    except Exception as e:  # noqa: BLE001 - a figure is missing, the others stand
+        print(f"retention pass failed: {e}")
+
+
+if __name__ == "__main__":
+    main()

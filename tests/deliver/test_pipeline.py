@@ -1,0 +1,99 @@
+"""`send`: digests are made while earlier ones are with the server; each is stored before it goes."""
+
+from __future__ import annotations
+
+from digest.compose.render import Renderer, builtin_templates
+from digest.daemon.sendnow import send_now
+from digest.deliver.delivery import deliver_due
+from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
+from digest.deliver.queue import send_digests
+from digest.deliver.transports import FileSender
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.select.digests import next_digests
+from digest.store import Store
+
+from conftest import NOW, make_dump
+
+READERS = 12
+
+
+def setup(ws) -> None:
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "Event-driven hardware.")]))
+    for i in range(READERS):
+        ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [neuromorphic]\n")
+
+
+def test_every_reader_gets_one_message_each_recorded_with_its_papers(mail_workspace, smtp_server):
+    setup(mail_workspace)
+    config = mail_workspace.config
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        report = send_now(config, store, load_profiles(config), None, NOW)
+        assert sorted(o.user for o in report.delivered if o.ok) == [f"r{i:02d}" for i in range(READERS)]
+        stored = Outbox(store).messages()
+        assert [m.status for m in stored] == [SENT] * READERS
+        assert all(m.period for m in stored)  # each marks its reader's period done
+        assert all(store.schedule_state(m.user)[0] == m.period for m in stored)
+        received = {r.data for r in smtp_server.handler.messages}
+        assert received == {m.mime for m in stored}  # what went out is what was stored
+        assert all(store.sent_paper_ids(f"r{i:02d}") for i in range(READERS))
+
+
+def test_a_digest_that_cannot_be_made_fails_for_its_reader_alone_and_nobody_gets_two(
+    mail_workspace, smtp_server, tmp_path
+):
+    setup(mail_workspace)
+    config = mail_workspace.config
+    broken = tmp_path / "templates"
+    broken.mkdir()
+    text = (builtin_templates() / "digest.txt.j2").read_text()
+    trap = "{% if profile.user == 'r07' %}{{ no_such_value }}{% endif %}"
+    (broken / "digest.txt.j2").write_text(trap + text)
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        report = send_now(config, store, load_profiles(config), None, NOW, renderer=Renderer(broken))
+        failed = [o for o in report.delivered if not o.ok]
+        assert [o.user for o in failed] == ["r07"] and "cannot build the message" in failed[0].reply
+        made = Outbox(store).messages()
+        assert sorted(m.user for m in made) == [f"r{i:02d}" for i in range(READERS) if i != 7]
+        assert all(m.status in (SENT, QUEUED) for m in made)
+
+        again = send_now(config, store, load_profiles(config), None, NOW)  # the fixed templates
+        assert [o.user for o in again.delivered] == ["r07"]
+        users = sorted(m.user for m in Outbox(store).messages() if m.status == SENT)
+        assert users == [f"r{i:02d}" for i in range(READERS)]
+    recipients = [r.rcpt_tos[0] for r in smtp_server.handler.messages]
+    assert sorted(recipients) == sorted(set(recipients))  # nobody got two
+
+
+def test_send_digests_makes_the_messages_while_it_sends(mail_workspace, smtp_server):
+    setup(mail_workspace)
+    config = mail_workspace.config
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        digests = next_digests(store, load_profiles(config), NOW, config=config)
+        outcomes = send_digests(config, store, digests, None, NOW)
+        assert len(outcomes) == READERS and all(o.ok for o in outcomes)
+        assert [m.period for m in Outbox(store).messages()] == [None] * READERS  # by hand: no period
+
+
+def test_the_messages_made_ahead_of_the_server_stay_few(workspace, tmp_path):
+    """Memory stays flat: the producer waits once a few dozen messages wait for the server."""
+    config = workspace.config
+    made, ahead = [0], []
+
+    def fresh():
+        for i in range(300):
+            made[0] += 1
+            yield NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", b"x" * 1000, ())
+
+    class Watching(FileSender):
+        def send(self, mail):
+            ahead.append(made[0] - len(ahead))
+            return super().send(mail)
+
+    with Store(config.database) as store:
+        outcomes = deliver_due(config, store, Watching(tmp_path / "eml"), NOW, fresh=fresh(), fresh_count=300)
+    assert len(outcomes) == 300 and all(o.ok for o in outcomes)
+    assert max(ahead) <= 64

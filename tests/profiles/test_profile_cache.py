@@ -1,0 +1,89 @@
+"""Parsed profiles are kept between runs, and a profile file is parsed again only when it changed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from digest.errors import ProfileError
+from digest.profiles import cache as cache_module
+from digest.profiles.cache import ProfileCache, cache_path
+from digest.profiles.load import load_profiles
+
+ADA = "email: ada@example.org\ninterests: [spiking neural networks]\n"
+BOB = "email: bob@example.org\ninterests: [diffusion]\n"
+
+
+def parsed_from_files(monkeypatch, config) -> tuple[list, int]:
+    """Load the profiles, counting how many files were parsed rather than taken from the cache."""
+    counts = []
+    save = ProfileCache.save
+
+    def counting_save(self):
+        counts.append(self.misses)
+        save(self)
+
+    monkeypatch.setattr(ProfileCache, "save", counting_save)
+    profiles = load_profiles(config)
+    return profiles, counts[-1]
+
+
+def test_a_second_run_parses_no_unchanged_file_and_gets_the_same_profiles(workspace, monkeypatch):
+    workspace.profile("ada", ADA)
+    workspace.profile("bob", BOB)
+    first, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 2 and cache_path(workspace.config).exists()
+    again, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 0
+    assert again == first
+
+
+def test_an_edited_profile_is_parsed_again(workspace, monkeypatch):
+    workspace.profile("ada", ADA)
+    path = workspace.profile("bob", BOB)
+    parsed_from_files(monkeypatch, workspace.config)
+    st = path.stat()
+    path.write_text(BOB.replace("diffusion", "robots"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    profiles, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 1
+    assert [i.phrase for i in profiles[1].interests] == ["robots"]
+
+
+def test_a_removed_profile_is_gone_and_a_broken_one_is_still_reported(workspace, monkeypatch):
+    workspace.profile("ada", ADA)
+    bob = workspace.profile("bob", BOB)
+    parsed_from_files(monkeypatch, workspace.config)
+    bob.unlink()
+    assert [p.user for p in load_profiles(workspace.config)] == ["ada"]
+    workspace.profile("cy", "email: not-an-address\ninterests: [x]\n")
+    with pytest.raises(ProfileError, match="cy.yaml"):
+        load_profiles(workspace.config)
+    with pytest.raises(ProfileError, match="cy.yaml"):  # errors are never cached
+        load_profiles(workspace.config)
+
+
+def test_a_damaged_cache_file_is_ignored(workspace, monkeypatch):
+    workspace.profile("ada", ADA)
+    cache_path(workspace.config).write_bytes(b"not a cache")
+    profiles, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 1 and profiles[0].email == "ada@example.org"
+
+
+def test_other_config_defaults_make_the_cache_stale(workspace, monkeypatch):
+    workspace.profile("ada", ADA)
+    first, _ = parsed_from_files(monkeypatch, workspace.config)
+    with workspace.config_path.open("a") as f:
+        f.write("max_papers: 3\n")
+    profiles, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 1 and profiles[0].max_papers == 3 != first[0].max_papers
+
+
+def test_a_change_to_the_parsing_code_makes_the_cache_stale(workspace, monkeypatch):
+    workspace.profile("ada", ADA)
+    parsed_from_files(monkeypatch, workspace.config)
+    real = cache_module.fingerprint
+    monkeypatch.setattr(cache_module, "fingerprint", lambda c, f: real(c, f) + "changed")
+    _, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 1
