@@ -201,7 +201,7 @@ class DeliveryConfig:
     lease_seconds: float = option(
         Number(1, maximum=86400),
         default=120.0,
-        help="how long a worker holds the messages it claimed; a killed worker's return after it",
+        help="how long a worker holds the readers and messages it claimed (a killed worker's: then free)",
     )
     retry_first_seconds: float = option(
         Number(0, above=True, maximum=86400),

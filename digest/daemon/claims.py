@@ -23,16 +23,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from digest.db import POSTGRESQL, lock_key
+from digest.deliver.outbox import free_for
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
 
 READER_BATCH = 25  # readers claimed at a time: small, so the others share the day's work
-READER_LEASE = dt.timedelta(minutes=10)  # a killed worker's readers go back to the others after it
 
 
-def claim_readers(store: Store, users: Sequence[str], worker: str, now: dt.datetime) -> list[str]:
-    """Of these (due) readers, those this worker now holds (until its lease ends), in order."""
+def claim_readers(
+    store: Store, users: Sequence[str], worker: str, now: dt.datetime, lease: dt.timedelta
+) -> list[str]:
+    """Of these (due) readers, those this worker now holds (until ``now + lease``: a killed
+    worker's readers go back to the others then), in order."""
     if not users:
         return []
     store.db.executemany(
@@ -47,9 +50,9 @@ def claim_readers(store: Store, users: Sequence[str], worker: str, now: dt.datet
             rows = db.execute(
                 "UPDATE reader_claims SET claimed_by = ?, claimed_until = ? WHERE user IN ("
                 f"SELECT user FROM reader_claims WHERE user IN ({marks}) "
-                f"AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?){skip_locked}) "
+                f"AND {free_for(store)}{skip_locked}) "
                 "RETURNING user",
-                (worker, iso(now + READER_LEASE), *chunk, worker, iso(now)),
+                (worker, iso(now + lease), *chunk, worker, iso(now)),
             ).fetchall()
         got.update(r[0] for r in rows)
     return [u for u in users if u in got]
@@ -72,6 +75,11 @@ def mark_period(store: Store, user: str, period: str, message_id: str) -> None:
     store.db.execute(
         "INSERT INTO period_digests (user, period, message_id) VALUES (?,?,?)", (user, period, message_id)
     )
+
+
+def period_queued(store: Store, user: str, period: str) -> bool:
+    row = store.db.execute("SELECT 1 FROM period_digests WHERE user = ? AND period = ?", (user, period))
+    return row.fetchone() is not None
 
 
 @contextmanager

@@ -12,10 +12,17 @@ from pathlib import Path
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
-from digest.daemon.claims import READER_BATCH, claim_readers, mark_period, release_readers, singleton
+from digest.daemon.claims import (
+    READER_BATCH,
+    claim_readers,
+    mark_period,
+    period_queued,
+    release_readers,
+    singleton,
+)
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
-from digest.db import worker_id
+from digest.db import DB_ERRORS, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
@@ -70,12 +77,13 @@ def send_due(
             due.append((profile, slot))
     done: list[Scheduled] = []
     windows = Windows(store, config)
-    me = worker_id()
+    me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
     for start in range(0, len(due), READER_BATCH):
         if stop is not None and stop.is_set():
             return done
         listed = due[start : start + READER_BATCH]
-        mine = set(claim_readers(store, [p.user for p, _ in listed], me, now))  # others do the rest
+        users = [p.user for p, _ in listed]
+        mine = set(claim_readers(store, users, me, now, lease))  # the others take the rest
         try:
             done += _queue_batch(
                 config, store, outbox, renderer, windows, [x for x in listed if x[0].user in mine], now, stop
@@ -115,7 +123,13 @@ def _queue_batch(
             log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
             done.append(Scheduled(profile.user, slot.period, 0, None, error))
             continue
-        queue_for_period(store, outbox, out, slot.period, now)
+        try:
+            queue_for_period(store, outbox, out, slot.period, now)
+        except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
+            if not period_queued(store, profile.user, slot.period):
+                raise
+            log.warning("digest for %s (%s) was queued by another worker: %s", profile.user, slot.period, e)
+            continue
         log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
         done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
     return done

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+from digest.db import POSTGRESQL
 from digest.store import FAILED, QUEUED, SENT, Store, iso
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ class Outbox:
                 rows = self.db.execute(
                     "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
                     f"AND id IN ({','.join('?' * len(chunk))}) "
-                    "AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?) RETURNING id",
+                    f"AND {free_for(self.store)} RETURNING id",
                     (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now)),
                 ).fetchall()
             got += sorted(r[0] for r in rows)
@@ -351,6 +352,15 @@ class Outbox:
             "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
             (msg.id, iso(now), int(ok), reply),
         )
+
+
+def free_for(store: Store) -> str:
+    """The condition of a row (outbox, reader_claims) this worker may claim, with parameters
+    (worker, now): on PostgreSQL, one that no other worker holds or whose lease ran out; on
+    SQLite any (the file lock lets one worker in: a claim left is a dead process's)."""
+    if store.dialect != POSTGRESQL:
+        return "(? IS NOT NULL AND ? IS NOT NULL)"
+    return "(claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?)"
 
 
 def _time(value: str | None) -> dt.datetime | None:

@@ -44,6 +44,9 @@ def setup(root: Path, port: int, readers: int, database: str = "digest.db") -> W
     ws = Workspace(root, port, database=database)
     text = ws.config_path.read_text()
     ws.config_path.write_text(text + "scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n")
+    if database.startswith("postgresql://"):  # a killed worker's claims return after the lease
+        with ws.config_path.open("a") as f:
+            f.write("delivery:\n  lease_seconds: 3\n")
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     for i in range(readers):
         ws.profile(
