@@ -51,6 +51,10 @@ class ReaderRecords:
         ).fetchone()
         return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
 
+    def last_periods(self) -> dict[str, str]:
+        """Every scheduled reader's last period done, in one query (a tick's view of them all)."""
+        return dict(self.db.execute("SELECT user, last_period FROM schedule_state").fetchall())
+
     def previous_digest_at(self, user: str) -> dt.datetime | None:
         """When the reader's previous digest was made, or None: they never had one.
 

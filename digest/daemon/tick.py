@@ -68,12 +68,10 @@ def send_due(
     outbox = Outbox(store)
     suppressions = Suppressions(store)
     due: list[tuple[Profile, Slot]] = []
+    periods = store.last_periods()  # one query for every reader: a tick reads no row per reader
     for profile in profiles:
-        if suppressions.blocking(profile) is not None:  # a hard bounce: nothing more to it
-            continue
-        state = store.schedule_state(profile.user)
-        slot: Slot | None = due_slot(profile, now, state[0] if state else None, config.scheduler.grace)
-        if slot is not None:
+        slot: Slot | None = due_slot(profile, now, periods.get(profile.user), config.scheduler.grace)
+        if slot is not None and suppressions.blocking(profile) is None:  # a hard bounce: no more
             due.append((profile, slot))
     done: list[Scheduled] = []
     windows = Windows(store, config)
