@@ -21,6 +21,7 @@ the one dependency PostgreSQL needs anyway.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -63,6 +64,13 @@ class DatabaseUrl(str):
 def lock_key(name: str) -> int:
     """A PostgreSQL advisory lock's key for a named duty (a signed 64-bit number)."""
     return int.from_bytes(hashlib.sha256(f"digest:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def wall_clock() -> dt.datetime:
+    """The time leases between workers run on. Not a pass's ``now`` (the time it was given, or
+    started): workers on several machines compare each other's lease ends, so each must write
+    the real time, however long its pass has taken (NTP keeps the machines' clocks together)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def worker_id() -> str:

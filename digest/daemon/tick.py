@@ -22,7 +22,7 @@ from digest.daemon.claims import (
 )
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
-from digest.db import DB_ERRORS, worker_id
+from digest.db import DB_ERRORS, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
@@ -81,7 +81,7 @@ def send_due(
             return done
         listed = due[start : start + READER_BATCH]
         users = [p.user for p, _ in listed]
-        mine = set(claim_readers(store, users, me, now, lease))  # the others take the rest
+        mine = set(claim_readers(store, users, me, wall_clock(), lease))  # the others take the rest
         try:
             done += _queue_batch(
                 config, store, outbox, renderer, windows, [x for x in listed if x[0].user in mine], now, stop

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config
-from digest.db import DB_ERRORS, worker_id
+from digest.db import DB_ERRORS, wall_clock, worker_id
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
@@ -217,7 +217,7 @@ def deliver_due(
         t.start()
     outcomes: list[SendOutcome] = []
     suppressions = Suppressions(store)
-    pending = outbox.claiming(ids, me, clock, lease, batch=cap)
+    pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
     renewed = time.monotonic()
     ready: collections.deque[OutboxMessage] = collections.deque()  # stored, not handed out yet
     made: list[NewMessage] = []  # made, not stored yet
@@ -271,7 +271,7 @@ def deliver_due(
                         if result is not None
                     ]
                     stored = [outbox.add(m, now) for m in made]
-                    outbox.hold([m.id for m in stored], me, clock() + lease)  # made here: sent from here
+                    outbox.hold([m.id for m in stored], me, wall_clock() + lease)  # made here: sent here
             except (*DB_ERRORS, StoreError) as e:
                 stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
             ready.extend(stored)
@@ -281,7 +281,7 @@ def deliver_due(
                     recorded.set()
             progress.advance(sum(r is not None for _, r, _, _ in results))
             if time.monotonic() - renewed > lease.total_seconds() / 4:  # still at it: keep the lease
-                outbox.renew(me, clock() + lease)
+                outbox.renew(me, wall_clock() + lease)
                 renewed = time.monotonic()
     finally:
         halt.set()

@@ -23,7 +23,7 @@ from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
 
-READERS, WORKERS, LEASE = 2000, 4, 10
+READERS, WORKERS, LEASE = 2000, 4, 30
 PAPERS = [
     (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
 ]
