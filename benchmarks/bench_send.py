@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,15 +91,56 @@ def fresh_state(work: Path, dumps: list[Path]) -> None:
         shutil.copy(p, work / "inbox" / p.name)
 
 
+def tree_rss(root: int) -> int:
+    """The resident bytes of ``root`` and all its descendants now, summed (pages a fork shares
+    are counted in each process: an upper bound)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
 def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, int]:
-    """(wall s, cpu s, peak RSS MB, exit code) of one child process and what it waited for."""
+    """(wall s, cpu s, peak RSS MB, exit code) of one child process and what it waited for.
+    The peak is the largest sum over the process tree (sampled every 0.2 s), or the largest
+    single process (getrusage), whichever is larger."""
+    peak = [0]
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                peak[0] = max(peak[0], tree_rss(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - t0
+        done.set()
+        sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode
+    rss = max(usage.ru_maxrss / 1024, peak[0] / 2**20)
+    return wall, usage.ru_utime + usage.ru_stime, rss, child.returncode
 
 
 class Sink:
@@ -182,7 +224,7 @@ def load() -> str:
 def show(label: str, r: Run) -> None:
     print(
         f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s (server {r.server_cpu:6.2f} s)  "
-        f"peak RSS {r.rss_mb:5.0f} MB  "
+        f"peak RSS {r.rss_mb:5.0f} MiB  "
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
         flush=True,
     )

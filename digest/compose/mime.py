@@ -28,8 +28,9 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import functools
+import os
+import random
 import re
-import secrets
 from collections import Counter
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -103,10 +104,14 @@ def message_bytes(
     )
 
 
+_BOUNDARIES = random.Random()  # seeded from os.urandom, and afresh in a forked child
+os.register_at_fork(after_in_child=_BOUNDARIES.seed)
+
+
 def new_boundary() -> str:
     """A random multipart boundary, in the shape the email package's generator gives its own:
     15 "=", 19 digits, "==" (so a message looks the same whichever way it was written)."""
-    return f"{'=' * 15}{secrets.randbelow(10**19):019d}=="
+    return f"{'=' * 15}{_BOUNDARIES.randrange(10**19):019d}=="
 
 
 def encode_text(text: str) -> tuple[str, bytes]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.slots import current_period
+from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
@@ -98,7 +99,8 @@ def send_now(
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
 
-    Each message is made while earlier ones are with the server, stored (its period marked
+    Each message is made (in a child process: digest.deliver.ahead) while earlier ones are
+    with the server, stored (its period marked
     done in the same transaction) before it is handed over, and handed over from memory."""
     renderer = renderer or Renderer(config.templates)
     outbox = Outbox(store)
@@ -108,13 +110,18 @@ def send_now(
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
     unbuilt: list[SendOutcome] = []
     queued: list[str] = []
+
+    def make(failures: list[SendOutcome]) -> Iterator[NewMessage]:
+        return made_ahead(config, todo, renderer, now, failures)
+
+    made = Forked(make, unbuilt) if todo else None  # a child process, while earlier ones are sent
     delivered = deliver_due(
         config,
         store,
         sender,
         now,
         users=users,
-        fresh=_noted(made_ahead(config, todo, renderer, now, unbuilt), queued) if todo else None,
+        fresh=_noted(iter(made), queued) if made is not None else None,
         fresh_count=len(todo),
         progress=progress,
     )

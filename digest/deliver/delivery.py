@@ -224,6 +224,7 @@ def deliver_due(
     producing = fresh is not None
     failure: BaseException | None = None  # the producer's, raised once the results are recorded
     in_flight = 0
+    bounced = False  # has a hard bounce suppressed an address during this pass?
     progress.start("sending", len(ids) + fresh_count)
     try:
         while True:
@@ -231,11 +232,12 @@ def deliver_due(
                 if ready:
                     msg = ready.popleft()
                     room.release()  # the producer may make one more
+                    checked = not bounced  # its reader was checked just before: only a bounce since counts
                 elif (next_id := next(pending, None)) is not None:
-                    msg = outbox.get(next_id)
+                    msg, checked = outbox.get(next_id), False
                 else:
                     break
-                if (blocked := suppressions.blocks(msg.user, msg.recipient)) is not None:
+                if not checked and (blocked := suppressions.blocks(msg.user, msg.recipient)) is not None:
                     outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
                     progress.advance()
                     continue
@@ -275,6 +277,7 @@ def deliver_due(
             except (*DB_ERRORS, StoreError) as e:
                 stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
             ready.extend(stored)
+            bounced = bounced or any(r is not None and r.bounce for _, r, _, _ in results)
             made.clear()
             for _, _, recorded, _ in results:
                 if recorded is not None:

@@ -20,6 +20,7 @@ from digest.config import Config
 from digest.db import sidecar
 from digest.files import write_atomic
 from digest.models import Profile
+from digest.options import declared
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,14 @@ def cache_path(config: Config) -> Path:
 
 
 def fingerprint(config: Config, parser_file: str) -> str:
-    """What a parsed profile depends on besides its own file: the whole configuration (its
-    defaults fill a profile's gaps) and the code of the package (checks, options, models)."""
+    """What a parsed profile depends on besides its own file: the config's values a profile
+    inherits (send_at, timezone, ...), the profiles folder, and the package's code."""
     package = Path(models.__file__).parent
     code = sorted([Path(parser_file), *package.rglob("*.py")])
     stamps = [(str(p), p.stat().st_mtime_ns) for p in code if p.exists()]
-    return repr((FORMAT, __version__, stamps, repr(config)))
+    options = declared(Profile).values()
+    inherited = [(o.inherit, repr(getattr(config, o.inherit))) for o in options if o.inherit]
+    return repr((FORMAT, __version__, stamps, str(config.profiles), inherited))
 
 
 class ProfileCache:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
+import pytest
+
 from digest.compose.render import Renderer, builtin_templates
 from digest.daemon.sendnow import send_now
+from digest.deliver.ahead import can_fork
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
@@ -97,3 +102,22 @@ def test_the_messages_made_ahead_of_the_server_stay_few(workspace, tmp_path):
         outcomes = deliver_due(config, store, Watching(tmp_path / "eml"), NOW, fresh=fresh(), fresh_count=300)
     assert len(outcomes) == 300 and all(o.ok for o in outcomes)
     assert max(ahead) <= 64
+
+
+def test_with_no_other_thread_the_messages_are_made_in_a_child_and_each_is_stored_then_sent(
+    workspace, tmp_path
+):
+    setup(workspace)
+    config = workspace.config
+    folder = tmp_path / "eml"
+    if not can_fork():  # a thread left running by an earlier test: send would make them here
+        pytest.skip("another thread runs in this process: nothing is forked")
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        report = send_now(config, store, load_profiles(config), lambda: FileSender(folder), NOW)
+        assert sorted(o.user for o in report.delivered if o.ok) == [f"r{i:02d}" for i in range(READERS)]
+        stored = {m.message_id: m for m in Outbox(store).messages()}
+        assert set(report.queued) == set(stored) and all(m.status == SENT for m in stored.values())
+    files = {p.read_bytes() for p in folder.glob("*.eml")}
+    assert files == {m.mime for m in stored.values()}
+    assert not multiprocessing.active_children()  # the maker is gone

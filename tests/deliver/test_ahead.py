@@ -1,0 +1,74 @@
+"""Messages made ahead in a forked child: what the child makes arrives in order, its failures too."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from digest.deliver.ahead import Forked, can_fork
+from digest.deliver.delivery import SendOutcome
+from digest.deliver.outbox import NewMessage
+from digest.errors import DeliveryError
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+def mine() -> bytes:
+    return str(os.getpid()).encode() * 5000
+
+
+def maker(n: int, broken: frozenset[int] = frozenset(), crash_at: int | None = None):
+    def make(failures: list[SendOutcome]):
+        for i in range(n):
+            if i == crash_at:
+                raise RuntimeError("the template engine fell over")
+            if i in broken:
+                failures.append(SendOutcome(f"r{i}", f"r{i}@example.org", 1, "", False, "cannot build"))
+                continue
+            pid = str(os.getpid()).encode()
+            yield NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", pid * 5000, (i,))
+
+    return make
+
+
+def test_the_child_makes_the_messages_and_they_arrive_in_order_with_the_failures():
+    failures: list[SendOutcome] = []
+    made = Forked(maker(50, broken=frozenset({7, 30})), failures, fork=True)
+    messages = list(made)
+    assert [m.user for m in messages] == [f"r{i}" for i in range(50) if i not in (7, 30)]
+    assert all(m.mime != mine() for m in messages)  # made in another process
+    assert [f.user for f in failures] == ["r7", "r30"]
+    assert not made.proc.is_alive()
+
+
+def test_an_error_in_the_child_is_raised_in_the_reader_after_what_was_made():
+    made = Forked(maker(10, crash_at=4), [], fork=True)
+    seen = []
+    with pytest.raises(DeliveryError, match="RuntimeError: the template engine fell over"):
+        for m in made:
+            seen.append(m.user)
+    assert seen == ["r0", "r1", "r2", "r3"]
+
+
+def test_a_reader_that_stops_early_stops_the_child():
+    made = Forked(maker(10_000), [], fork=True)
+    stream = iter(made)
+    assert next(stream).user == "r0"
+    stream.close()
+    assert not made.proc.is_alive()
+
+
+def test_with_another_thread_running_nothing_is_forked_and_the_reader_makes_them():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not can_fork()
+        made = Forked(maker(3), [])
+        assert made.proc is None
+        assert [m.mime for m in made] == [mine()] * 3
+    finally:
+        stop.set()
+        other.join()
