@@ -1,7 +1,7 @@
 """The whole daily run on PostgreSQL with 1, 2 and 4 `digest run` workers (file transport).
 
-    pg_virtualenv python benchmarks/bench_workers.py                      # 100,000 readers
-    pg_virtualenv python benchmarks/bench_workers.py --readers 10000 --workers 1,2
+    pg_virtualenv -t python benchmarks/bench_workers.py                      # 100,000 readers
+    pg_virtualenv -t python benchmarks/bench_workers.py --readers 10000 --workers 1,2
 
 Needs a PostgreSQL server (the PG* variables; `pg_virtualenv` starts a throwaway one). Builds
 once: the readers' profile files (each with three interests drawn from a vocabulary, all
