@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest.db import DatabaseUrl
 from digest.options import Check, Invalid, Reading, read_section
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -58,6 +59,39 @@ class FilePath(Check):
         if not isinstance(value, str) or not value.strip():
             raise self.fail(value)
         return reading.base / Path(value).expanduser()
+
+
+class DatabaseRef(Check):
+    """An SQLite file (a path, relative to the config file) or a ``postgresql://`` URL whose
+    omitted parts (host, port, user, password, database) come from libpq's PG* variables."""
+
+    what = "a path to an SQLite file, or a postgresql:// URL"
+
+    def __call__(self, value: Any, reading: Reading) -> Path | DatabaseUrl:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(value)
+        text = value.strip()
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", text)
+        if scheme is None:
+            return FilePath()(value, reading)
+        if scheme.group(1).lower() not in ("postgresql", "postgres"):
+            raise Invalid(
+                f"must be a path to an SQLite file or a postgresql:// URL, got a {scheme.group(1)}:// URL "
+                f"({text!r})"
+            )
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError as e:
+            raise Invalid(f"is not a valid postgresql:// URL ({e}): {text!r}") from None
+        if parts.password:
+            raise Invalid(
+                "must not hold a password (the config file is not a secret): leave it out of the URL "
+                "and set PGPASSWORD in the environment (or use ~/.pgpass)"
+            )
+        if re.search(r"\s", text):
+            raise Invalid(f"must not contain spaces, got {text!r}")
+        return DatabaseUrl(text, reading.base)
 
 
 class Int(Check):

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from digest import yamlio
 from digest.checks import (
     Choice,
+    DatabaseRef,
     EnvName,
     FilePath,
     Int,
@@ -30,6 +31,7 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
+from digest.db import DatabaseUrl
 from digest.errors import ConfigError, collect
 from digest.models import Profile
 from digest.options import Reading, like, option, read
@@ -196,6 +198,11 @@ class DeliveryConfig:
         alias=("max_per_minute", 60),
         help="your provider's limit (or max_per_minute); default: none",
     )
+    lease_seconds: float = option(
+        Number(1, maximum=86400),
+        default=120.0,
+        help="how long a worker holds the readers and messages it claimed (a killed worker's: then free)",
+    )
     retry_first_seconds: float = option(
         Number(0, above=True, maximum=86400),
         default=60.0,
@@ -240,7 +247,11 @@ class SemanticConfig:
 
 @dataclass(frozen=True)
 class Config:
-    database: Path = option(FilePath(), required=True, help="the SQLite database")
+    database: Path | DatabaseUrl = option(
+        DatabaseRef(),
+        required=True,
+        help="an SQLite file, or a postgresql:// URL (PG* variables fill the rest)",
+    )
     inbox: Path = option(FilePath(), required=True, help="where new listing dumps are dropped")
     profiles: Path = option(FilePath(), required=True, help="one <user>.yaml per reader")
     smtp: SmtpConfig = option(Section(SmtpConfig), factory=SmtpConfig, required=True, help="the mail server")

@@ -1,10 +1,23 @@
 """The database schema, as the migrations that build it.
 
-The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` takes a database
-from version n to n + 1, so later releases migrate existing files in place (never by copy).
+The schema carries a version (``PRAGMA user_version``; on PostgreSQL, the table
+``schema_version``); ``MIGRATIONS[n]`` takes a database from version n to n + 1, so later
+releases migrate existing files in place (never by copy). The same migrations build both
+databases (:func:`pg_migration` gives PostgreSQL's types); the one SQLite-only table, the
+FTS5 index ``paper_terms``, is on PostgreSQL a table of one ``tsvector`` per paper (see
+:data:`PG_PAPER_TERMS` and digest.select.collection).
 """
 
 from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from digest.db import pg_ddl
+from digest.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1: the first schema
@@ -172,5 +185,97 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO outbox_mime (outbox_id, mime) SELECT id, mime FROM outbox WHERE length(mime) > 0;
     UPDATE outbox SET mime = substr(mime, 1, 0) WHERE length(mime) > 0;
     """,
+    # 8 -> 9: several workers on one database (digest.daemon.workers): a message claimed by one
+    # worker for a while (its lease), a reader claimed likewise while their digest is made, the
+    # period each scheduled digest is for (unique: the backstop against a second one), and the
+    # workers seen, with what each holds
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;      -- the worker sending it (digest.daemon.workers)
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;   -- its lease: after it, any worker may
+    CREATE TABLE reader_claims (
+        user          TEXT PRIMARY KEY,
+        claimed_by    TEXT,                    -- the worker making the reader's digest
+        claimed_until TEXT                     -- its lease
+    );
+    CREATE TABLE period_digests (
+        user        TEXT NOT NULL,
+        period      TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        PRIMARY KEY (user, period)
+    );
+    CREATE TABLE workers (
+        id          TEXT PRIMARY KEY,          -- host:pid
+        started_at  TEXT NOT NULL,
+        seen_at     TEXT NOT NULL,
+        holds       TEXT NOT NULL DEFAULT ''   -- what it was doing at seen_at
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# PostgreSQL's form of migration 5 -> 6's FTS5 table: each paper's words and joined pairs (the
+# hex of their norms) as the lexemes of one tsvector, made with array_to_tsvector (taken as
+# they are, never parsed or stemmed), found through a GIN index: the same "which papers have
+# all these terms, or this one" that FTS5 answered, so the counts (and the ranking) are the same.
+PG_PAPER_TERMS = """
+CREATE TABLE paper_terms (
+    paper_id    BIGINT PRIMARY KEY,
+    terms       TSVECTOR NOT NULL
+);
+CREATE INDEX paper_terms_terms ON paper_terms USING GIN (terms);
+"""
+
+
+def sql_statements(script: str) -> list[str]:
+    """Split a migration into statements (semicolons inside comments are fine)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf)
+            buf = ""
+    return out
+
+
+def pg_migration(version: int) -> list[str]:
+    """The statements of ``MIGRATIONS[version]`` for PostgreSQL."""
+    out = []
+    for statement in sql_statements(MIGRATIONS[version]):
+        if "CREATE VIRTUAL TABLE paper_terms" in statement:
+            out.extend(sql_statements(PG_PAPER_TERMS))
+        else:
+            out.append(pg_ddl(statement))
+    return out
+
+
+_MIGRATION_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key: one worker migrates at a time
+
+
+def pg_version(db: Any) -> int:
+    if db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        return 0
+    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+
+
+def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
+    """Bring a PostgreSQL database to :data:`SCHEMA_VERSION`, in one transaction, under an
+    advisory lock, so that workers starting together migrate it once."""
+    if pg_version(db) == SCHEMA_VERSION:
+        return
+    with db.transaction():
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        version = pg_version(db)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{name}: the database has schema version {version}, newer than this "
+                f"digest understands ({SCHEMA_VERSION}); upgrade digest"
+            )
+        for v in range(version, SCHEMA_VERSION):
+            for statement in pg_migration(v):
+                db.execute(statement)
+        db.execute("DELETE FROM schema_version")
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    if version < SCHEMA_VERSION:
+        log.info("database %s migrated to schema version %d", name, SCHEMA_VERSION)

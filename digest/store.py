@@ -17,15 +17,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
+from digest.db import POSTGRESQL, SQLITE, connect_postgres, is_postgres, lock_key, shown
 from digest.dbfaults import explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Entry, Listing, Paper
-from digest.schema import MIGRATIONS, SCHEMA_VERSION
+from digest.schema import MIGRATIONS, SCHEMA_VERSION, migrate_postgres, pg_version, sql_statements
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "title_key"]
+__all__ = [
+    "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements", "title_key"
+]  # fmt: skip
 
 
 def title_key(title: str) -> str:
@@ -46,9 +51,15 @@ class IngestResult:
 
 class Store(ReaderRecords):
     def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
-        """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk."""
-        self.path = Path(path)
+        """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
+
+        ``path``: an SQLite file, or a ``postgresql://`` URL (digest.db)."""
+        self.dialect = POSTGRESQL if is_postgres(path) else SQLITE
+        self.path = path if self.dialect == POSTGRESQL else Path(path)
         self.readonly = readonly
+        if self.dialect == POSTGRESQL:
+            self._open_postgres(str(path), timeout)
+            return
         try:
             if readonly and not self.path.exists():  # nothing stored yet: an empty database to read
                 self.readonly = False
@@ -72,6 +83,20 @@ class Store(ReaderRecords):
         except sqlite3.Error as e:
             raise explain(e, self.path) or StoreError(f"{self.path}: cannot open the database: {e}") from None
 
+    def _open_postgres(self, url: str, timeout: float) -> None:
+        try:
+            self.db = connect_postgres(url, timeout)
+        except psycopg.Error as e:
+            raise StoreError(
+                f"{shown(url)}: cannot connect to PostgreSQL: {str(e).strip()}; check the URL and the "
+                "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
+            ) from None
+        try:
+            migrate_postgres(self.db, shown(url), self.readonly)
+        except BaseException:
+            self.db.close()
+            raise
+
     def close(self) -> None:
         self.db.close()
 
@@ -84,6 +109,10 @@ class Store(ReaderRecords):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any exception."""
+        if self.dialect == POSTGRESQL:
+            with self.db.transaction() as db:
+                yield db
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
@@ -102,6 +131,12 @@ class Store(ReaderRecords):
             if isinstance(e, sqlite3.Error) and (clear := explain(e, self.path)):
                 raise clear from e
             raise
+
+    def serialize(self, name: str) -> None:
+        """Inside a transaction: wait for any other one that serialized on ``name`` to end (on
+        PostgreSQL, an advisory transaction lock; SQLite's BEGIN IMMEDIATE already did)."""
+        if self.dialect == POSTGRESQL:
+            self.db.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -124,6 +159,8 @@ class Store(ReaderRecords):
 
     @property
     def schema_version(self) -> int:
+        if self.dialect == POSTGRESQL:
+            return pg_version(self.db)
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     # -- listings and papers -------------------------------------------------------------
@@ -258,7 +295,7 @@ class Store(ReaderRecords):
         return {
             "papers": one("SELECT COUNT(*) FROM papers").fetchone()[0],
             "listings": one("SELECT COUNT(*) FROM listings").fetchone()[0],
-            "entries": one("SELECT COALESCE(SUM(entries), 0) FROM listings").fetchone()[0],
+            "entries": int(one("SELECT COALESCE(SUM(entries), 0) FROM listings").fetchone()[0]),
             "deliveries": one("SELECT COUNT(*) FROM deliveries").fetchone()[0],
         }
 
@@ -314,20 +351,10 @@ class Store(ReaderRecords):
         """Keep embeddings ``{paper_id: (dims, float32 bytes)}``; one transaction."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO embeddings (paper_id, model, dims, vector) VALUES (?,?,?,?)",
+                "INSERT INTO embeddings (paper_id, model, dims, vector) VALUES (?,?,?,?) "
+                "ON CONFLICT (paper_id, model) DO UPDATE SET dims = excluded.dims, vector = excluded.vector",
                 [(pid, model, dims, blob) for pid, (dims, blob) in vectors.items()],
             )
-
-
-def sql_statements(script: str) -> list[str]:
-    """Split a migration into statements (semicolons inside comments are fine)."""
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf)
-            buf = ""
-    return out
 
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"

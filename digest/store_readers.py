@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from digest.errors import StoreError
 
@@ -47,9 +47,9 @@ class Rating:
 class ReaderRecords:
     """Per-reader tables; the database connection and transactions are the Store's."""
 
-    db: sqlite3.Connection
+    db: Any  # sqlite3.Connection, or digest.db.PgConnection that speaks like one
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
     # -- schedule ------------------------------------------------------------------------
@@ -61,6 +61,10 @@ class ReaderRecords:
         ).fetchone()
         return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
 
+    def last_periods(self) -> dict[str, str]:
+        """Every scheduled reader's last period done, in one query (a tick's view of them all)."""
+        return dict(self.db.execute("SELECT user, last_period FROM schedule_state").fetchall())
+
     def previous_digest_at(self, user: str) -> dt.datetime | None:
         """When the reader's previous digest was made, or None: they never had one.
 
@@ -70,7 +74,7 @@ class ReaderRecords:
             "SELECT MAX(at) FROM (SELECT last_run_at AS at FROM schedule_state WHERE user = ? "
             "UNION ALL SELECT MAX(created_at) FROM outbox WHERE user = ? AND status != ? "
             "UNION ALL SELECT MAX(sent_at) FROM deliveries d WHERE user = ? "
-            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = d.message_id))",
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = d.message_id)) AS t",
             (user, user, FAILED, user),
         ).fetchone()
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None

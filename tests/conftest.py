@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,13 +40,13 @@ def shared_dumps() -> list[Path]:
 class Workspace:
     """A temporary digest setup: config.yaml, inbox/, profiles/."""
 
-    def __init__(self, root: Path, smtp_port: int = 2525) -> None:
+    def __init__(self, root: Path, smtp_port: int = 2525, database: str = "digest.db") -> None:
         self.root = root
         (root / "inbox").mkdir()
         (root / "profiles").mkdir()
         self.config_path = root / "config.yaml"
         self.config_path.write_text(
-            "database: digest.db\ninbox: inbox\nprofiles: profiles\n"
+            f"database: {database}\ninbox: inbox\nprofiles: profiles\n"
             f"smtp:\n  host: 127.0.0.1\n  port: {smtp_port}\n"
             "  from: Research digest <digest@example.org>\n  timeout: 5\n"
         )
@@ -76,14 +77,78 @@ class Workspace:
         return CliRunner().invoke(main, ["--config", str(self.config_path), *args])
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path)
+# -- the database: SQLite, or a fresh PostgreSQL database per test -----------------------
+
+BACKENDS = ("sqlite", "postgresql")
+PG_ENV = ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``backends`` (a module's ``pytestmark``) run once on each database."""
+    marked = metafunc.definition.get_closest_marker
+    if "database" in metafunc.fixturenames and marked("backends") and not marked("sqlite_only"):
+        metafunc.parametrize("database", BACKENDS, indirect=True)
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty database on the server the PG* variables name (`pg_virtualenv` sets
+    them); its URL leaves host, port, user and password to those variables. Dropped after."""
+    if not any(os.environ.get(v) for v in PG_ENV):
+        pytest.skip("no PostgreSQL server: set PGHOST/PGPORT/PGUSER/PGPASSWORD (or run under pg_virtualenv)")
+    import psycopg
+
+    name = f"digest_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql:///{name}"
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
-def mail_workspace(tmp_path: Path, smtp_server: LocalSmtpServer) -> Workspace:
-    return Workspace(tmp_path, smtp_server.port)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """What the workspace's ``database:`` says: an SQLite file (relative to the config, in
+    tmp_path), or (tests marked ``backends``, their second run) a fresh PostgreSQL database's URL."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        yield "digest.db"
+
+
+@pytest.fixture
+def db_at(tmp_path: Path, database: str) -> Path | str:
+    """The database to open with ``Store(db_at)``: tmp_path/digest.db, or the PostgreSQL URL."""
+    return database if database.startswith("postgresql://") else tmp_path / database
+
+
+@contextlib.contextmanager
+def failing_inserts(store, table: str, error: str) -> Iterator[None]:
+    """Every INSERT into ``table`` fails with ``error`` (a real database error, from a trigger)."""
+    if store.dialect == "postgresql":
+        store.db.raw.execute(
+            f"CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{error}'; "
+            f"END $$; CREATE TRIGGER boom BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION boom()"
+        )
+    else:
+        store.db.execute(
+            f"CREATE TRIGGER boom BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, '{error}'); END"
+        )
+    yield
+    store.db.execute("DROP TRIGGER boom" + (f" ON {table}" if store.dialect == "postgresql" else ""))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, database: str) -> Workspace:
+    return Workspace(tmp_path, database=database)
+
+
+@pytest.fixture
+def mail_workspace(tmp_path: Path, smtp_server: LocalSmtpServer, database: str) -> Workspace:
+    return Workspace(tmp_path, smtp_server.port, database=database)
 
 
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"

@@ -210,3 +210,17 @@ def test_bad_sources_are_all_named(tmp_path):
     assert "sources[1].categories: an arxiv_listing needs at least one category" in message
     assert "sources[2].url: required for kind url" in message
     assert "sources[3].retries: must be a whole number from 0 to 10" in message
+
+
+def test_the_database_is_a_path_or_a_postgresql_url_without_a_password(tmp_path):
+    url = load_config(write(tmp_path, GOOD.replace("data/digest.db", "postgresql://db.example.org/digest")))
+    assert url.database == "postgresql://db.example.org/digest"
+    assert url.database.local == tmp_path  # the worker's own files (caches, notes): beside the config
+    for value, says in [
+        ("postgresql://me:secret@db/digest", "must not hold a password"),
+        ("mysql://db/digest", "got a mysql:// URL"),
+        ("postgresql://db:port/digest", "is not a valid postgresql:// URL"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(says)) as info:
+            load_config(write(tmp_path, GOOD.replace("data/digest.db", value)))
+        assert "database:" in str(info.value)

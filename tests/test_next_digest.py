@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import pytest
+
 from digest.compose.preview import preview
 from digest.daemon.sendnow import ALREADY, send_now
 from digest.daemon.status import collect_status, format_status
@@ -20,6 +22,8 @@ from digest.profiles.load import load_profiles
 from digest.store import Store
 
 from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
 MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 DAY_1 = [("Neuromorphic Day One", "Spikes."), ("Neuromorphic Leftover", "spikes"), ("Soup", "Soup.")]
@@ -80,10 +84,12 @@ def test_a_second_send_in_the_period_queues_nothing_and_says_so_and_force_sends_
     assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]  # new since the first
 
 
-def test_failed_sends_queue_one_digest_for_the_period_that_goes_out_when_the_server_is_back(tmp_path):
+def test_failed_sends_queue_one_digest_for_the_period_that_goes_out_when_the_server_is_back(
+    database, tmp_path
+):
     with LocalSmtpServer() as server:
         dead = free_port()
-        ws = Workspace(tmp_path, dead)  # nobody listens there: the server is down
+        ws = Workspace(tmp_path, dead, database=database)  # nobody listens there: the server is down
         ws.profile("ada", ADA)
         add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
         for minutes in (0, 5, 10):
@@ -119,10 +125,10 @@ class RefusingMailbox:
         return "250 OK"
 
 
-def test_a_550_address_is_attempted_once_until_the_reader_is_released(tmp_path):
+def test_a_550_address_is_attempted_once_until_the_reader_is_released(database, tmp_path):
     handler = RefusingMailbox(refuse="ada@example.org")
     with LocalSmtpServer(handler) as server:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("ada", ADA)
         add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
         assert [o.reply for o in send(ws, MON_0700).delivered] == ["550 5.1.1 mailbox unavailable"]
@@ -140,10 +146,10 @@ def test_a_550_address_is_attempted_once_until_the_reader_is_released(tmp_path):
         assert handler.refused == 2  # tried again once released
 
 
-def test_a_new_address_in_the_profile_lifts_the_suppression(tmp_path):
+def test_a_new_address_in_the_profile_lifts_the_suppression(database, tmp_path):
     handler = RefusingMailbox(refuse="ada@example.org")
     with LocalSmtpServer(handler) as server:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("ada", ADA)
         add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
         send(ws, MON_0700)

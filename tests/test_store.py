@@ -15,9 +15,11 @@ from digest.store import SCHEMA_VERSION, Store, title_key
 
 from conftest import NOW, make_dump
 
+pytestmark = pytest.mark.backends  # tests that take `db_at` run on SQLite and PostgreSQL
 
-def test_the_five_shared_dumps_yield_286_distinct_papers_from_402_entries(tmp_path, shared_dumps):
-    with Store(tmp_path / "d.db") as store:
+
+def test_the_five_shared_dumps_yield_286_distinct_papers_from_402_entries(db_at, tmp_path, shared_dumps):
+    with Store(db_at) as store:
         report = ingest(store, shared_dumps, NOW)
         assert not report.failures
         assert sum(r.entries for r in report.results) == 402
@@ -30,8 +32,8 @@ def test_the_five_shared_dumps_yield_286_distinct_papers_from_402_entries(tmp_pa
         assert store.counts() == {"papers": 286, "listings": 5, "entries": 402, "deliveries": 0}
 
 
-def test_a_paper_remembers_every_listing_it_appeared_in(tmp_path, shared_dumps):
-    with Store(tmp_path / "d.db") as store:
+def test_a_paper_remembers_every_listing_it_appeared_in(db_at, tmp_path, shared_dumps):
+    with Store(db_at) as store:
         ingest(store, shared_dumps, NOW)
         rows = store.db.execute(
             "SELECT lp.paper_id, l.day FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
@@ -52,12 +54,12 @@ def test_titles_are_deduplicated_ignoring_case_whitespace_and_punctuation():
     assert title_key("Graph A") != title_key("Graph B")
 
 
-def test_first_seen_is_the_earliest_listing_day_even_when_dumps_arrive_out_of_order(tmp_path):
+def test_first_seen_is_the_earliest_listing_day_even_when_dumps_arrive_out_of_order(db_at, tmp_path):
     later = tmp_path / "later.txt"
     later.write_text(make_dump("Mar 14", [("Same Paper", "abstract")]))
     earlier = tmp_path / "earlier.txt"
     earlier.write_text(make_dump("Mar 12", [("Same paper.", "abstract")]))
-    with Store(tmp_path / "d.db") as store:
+    with Store(db_at) as store:
         ingest(store, [later, earlier], NOW)
         (paper,) = store.papers()
     assert paper.first_seen.day == 12
@@ -77,10 +79,10 @@ def test_a_failure_in_the_middle_of_a_dump_stores_nothing_of_it(tmp_path):
         assert store.counts() == {"papers": 0, "listings": 0, "entries": 0, "deliveries": 0}
 
 
-def test_deliveries_mark_papers_sent_for_that_reader_only(tmp_path):
+def test_deliveries_mark_papers_sent_for_that_reader_only(db_at, tmp_path):
     dump = tmp_path / "day.txt"
     dump.write_text(make_dump("Mar 14", [("One", "a"), ("Two", "b")]))
-    with Store(tmp_path / "d.db") as store:
+    with Store(db_at) as store:
         ingest(store, [dump], NOW)
         one, two = store.papers()
         store.record_delivery("ada", "<m1@x>", "ada@example.org", [one.id], NOW)

@@ -53,7 +53,9 @@ def test_on_a_read_only_disk_status_and_rank_work_and_ingest_says_read_only(work
 def test_a_full_disk_during_ingest_says_so_and_stores_nothing(workspace, small_disk):
     on_disk(workspace, small_disk)
     filled(workspace)
-    with open(small_disk / "filler", "wb") as f:  # fill the disk
+    with open(
+        small_disk / "filler", "wb", buffering=0
+    ) as f:  # fill the disk (unbuffered: close has nothing left to write)
         try:
             while True:
                 f.write(b"\0" * 65536)

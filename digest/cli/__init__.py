@@ -12,6 +12,7 @@ import click
 from digest import __version__
 from digest.cli import daily, extras, papers
 from digest.cli.common import Context
+from digest.cli.db import db
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
 
@@ -65,6 +66,7 @@ for command in (
     daily.suppressed,
     extras.demo,
     extras.serve,
+    db,
     profile,
 ):
     main.add_command(command)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from digest.config import Config, SemanticConfig, find_config_path, load_config
+from digest.db import DB_ERRORS, shown
 from digest.dbfaults import explain
 from digest.errors import DigestError
 from digest.progress import Progress
@@ -52,13 +53,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DigestError as e:
             click.secho(f"error: {e}", fg="red", err=True)
             sys.exit(1)
-        except sqlite3.Error as e:  # a read outside a transaction: say what it means for the user
+        except DB_ERRORS as e:  # a read outside a transaction: say what it means for the user
             config = getattr(args[0], "_config", None) if args else None
             path = config.database if config is not None else Path("database")
-            clear = explain(e, path)
+            clear = explain(e, path) if isinstance(e, sqlite3.Error) else None
             if clear is None and os.environ.get("DIGEST_DEBUG"):
                 raise
-            click.secho(f"error: {clear or f'{path}: {e}'}", fg="red", err=True)
+            click.secho(f"error: {clear or f'{shown(path)}: {e}'}", fg="red", err=True)
             sys.exit(1)
         except BrokenPipeError:  # `digest ... | head`: the reader left; nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

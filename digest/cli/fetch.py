@@ -24,7 +24,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
       digest fetch
       digest fetch --source hf_daily
     """
-    from digest.daemon.lock import RunLock
+    from digest.daemon.claims import singleton
+    from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.errors import ConfigError
     from digest.ingest.fetch import FAILED, fetch_all
     from digest.ingest.http import Http
@@ -38,7 +39,9 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
         known = ", ".join(s.name for s in config.sources)
         raise ConfigError(f"no source named {', '.join(unknown)} in {config.path} (sources: {known})")
     lock = RunLock(config.database).acquire("digest fetch")  # the inbox is the daemon's: not while it runs
-    with lock, Store(config.database) as store, Http() as http:
+    with lock, Store(config.database) as store, Http() as http, singleton(store, "fetch") as mine:
+        if not mine:  # PostgreSQL: a worker is fetching right now
+            raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
         outcomes = fetch_all(config, store, http, now_utc(), names)
     for o in outcomes:
         click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}")

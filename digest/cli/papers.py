@@ -35,7 +35,8 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
       digest ingest ~/Downloads/2026-03-14.txt
     """
 
-    from digest.daemon.lock import RunLock
+    from digest.daemon.claims import singleton
+    from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.ingest.dumps import ingest as run_ingest
     from digest.ingest.dumps import ingest_inbox
     from digest.store import Store
@@ -45,7 +46,11 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
         if paths:
             report = run_ingest(store, list(paths), now_utc(), progress_for(obj))
         else:  # the inbox is the daemon's: not while it runs
-            with RunLock(config.database).acquire("digest ingest"):
+            with RunLock(config.database).acquire("digest ingest"), singleton(store, "ingest") as mine:
+                if not mine:  # PostgreSQL: a worker is ingesting right now
+                    raise AlreadyRunning(
+                        "a digest worker is ingesting the inbox right now; try again shortly"
+                    )
                 report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0), progress_for(obj))
         totals = store.counts()
     if not report.results and not report.failures:

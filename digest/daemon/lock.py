@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from digest.db import is_postgres, sidecar
 from digest.errors import DigestError
 from digest.files import FileLock
 
@@ -17,11 +18,17 @@ class AlreadyRunning(DigestError):
 
 
 class RunLock:
-    def __init__(self, database: Path) -> None:
-        self.lock = FileLock(database.with_name(database.name + ".lock"))
+    """On SQLite, the file lock; on PostgreSQL nothing: any number of workers share the
+    database, and what must run once is claimed in the database (digest.daemon.claims)."""
+
+    def __init__(self, database: Path | str) -> None:
+        self.shared = is_postgres(database)
+        self.lock = FileLock(sidecar(database, ".lock"))
         self.path = self.lock.path
 
     def acquire(self, what: str = "digest") -> RunLock:
+        if self.shared:
+            return self
         if not self.lock.acquire(wait=False):
             holder = self.lock.holder() or "another process"
             raise AlreadyRunning(
@@ -37,7 +44,7 @@ class RunLock:
         self.lock.release()
 
     def __enter__(self) -> RunLock:
-        return self if self.lock.fd is not None else self.acquire()
+        return self if self.lock.fd is not None or self.shared else self.acquire()
 
     def __exit__(self, *exc: object) -> None:
         self.release()

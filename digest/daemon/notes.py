@@ -8,13 +8,14 @@ import json
 import logging
 from pathlib import Path
 
+from digest.db import sidecar
 from digest.files import write_atomic
 
 log = logging.getLogger(__name__)
 
 
 def _path(database: Path) -> Path:
-    return Path(str(database) + ".readers")
+    return sidecar(database, ".readers")
 
 
 def write_reader_failures(database: Path, failures: dict[str, str], now: dt.datetime) -> None:

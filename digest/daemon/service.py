@@ -19,9 +19,11 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config
+from digest.daemon.claims import heartbeat
 from digest.daemon.lock import RunLock
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
+from digest.db import worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
@@ -49,6 +51,7 @@ class Daemon:
         self._scheduler: BackgroundScheduler | None = None
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
         self.login_refused: str | None = None  # the server refused our login: no more tries
+        self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -66,6 +69,7 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
+                heartbeat(store, self.worker, self.started, self.clock(), "in a pass")
                 deliver = self.login_refused is None
                 if not deliver:
                     log.error(
@@ -81,6 +85,7 @@ class Daemon:
                     unrecorded=self.unrecorded,
                     deliver=deliver,
                 )
+                heartbeat(store, self.worker, self.started, self.clock(), "")
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.config import Config
+from digest.daemon.claims import Worker, workers
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
+from digest.db import DB_ERRORS
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import Suppression, Suppressions
@@ -24,6 +25,8 @@ from digest.select.digests import Windows, next_digests
 from digest.store import Store
 
 log = logging.getLogger(__name__)
+
+WORKERS_SEEN = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Status:
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
     suppressed: tuple[Suppression, ...] = ()
     database_bytes: int = 0
+    workers: tuple[Worker, ...] = ()  # the daemons seen in the last 10 minutes, with what each holds
 
 
 def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
@@ -86,7 +90,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                 d.profile.user: len(d.matches)
                 for d in next_digests(store, active, now, config=config, windows=windows)
             }
-        except (sqlite3.Error, StoreError) as e:  # a read-only disk with papers not yet indexed
+        except (*DB_ERRORS, StoreError) as e:  # a read-only disk with papers not yet indexed
             log.warning("next digests not counted: %s", e)
             upcoming = {}
         readers = []
@@ -133,6 +137,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
+            workers=tuple(workers(store, now, WORKERS_SEEN)),
         )
 
 
@@ -179,6 +184,14 @@ def format_status(s: Status) -> str:
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
         ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
+        (
+            "Workers seen in the last 10 minutes",
+            [
+                f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
+                f"{w.messages} messages"
+                for w in s.workers
+            ],
+        ),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         ("Dumps that failed", [f"{p}: {why}" for p, why in s.failed_dumps]),
         (

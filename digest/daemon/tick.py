@@ -12,11 +12,20 @@ from pathlib import Path
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
+from digest.daemon.claims import (
+    READER_BATCH,
+    claim_readers,
+    mark_period,
+    period_queued,
+    release_readers,
+    singleton,
+)
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
+from digest.db import DB_ERRORS, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
-from digest.deliver.queue import QUEUE_BATCH, enqueue
+from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
@@ -59,45 +68,82 @@ def send_due(
     outbox = Outbox(store)
     suppressions = Suppressions(store)
     due: list[tuple[Profile, Slot]] = []
+    periods = store.last_periods()  # one query for every reader: a tick reads no row per reader
     for profile in profiles:
-        if suppressions.blocking(profile) is not None:  # a hard bounce: nothing more to it
-            continue
-        state = store.schedule_state(profile.user)
-        slot: Slot | None = due_slot(profile, now, state[0] if state else None, config.scheduler.grace)
-        if slot is not None:
+        slot: Slot | None = due_slot(profile, now, periods.get(profile.user), config.scheduler.grace)
+        if slot is not None and suppressions.blocking(profile) is None:  # a hard bounce: no more
             due.append((profile, slot))
-    done = []
+    done: list[Scheduled] = []
     windows = Windows(store, config)
-    for start in range(0, len(due), QUEUE_BATCH):
-        batch = due[start : start + QUEUE_BATCH]
-        digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
-        for (profile, slot), digest in zip(batch, digests, strict=True):
-            if stop is not None and stop.is_set():
-                return done
-            if not digest.matches and not profile.send_empty:
-                log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
-                done.append(Scheduled(profile.user, slot.period, 0, None))
-                continue
-            try:
-                out = prepare(config, digest, renderer, now)
-                out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
-            except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
-                error = f"cannot build the message: {type(e).__name__}: {e}"
-                log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
-                done.append(Scheduled(profile.user, slot.period, 0, None, error))
-                continue
-            queue_for_period(store, outbox, out, slot.period, now)
-            log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
-            done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
+    me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
+    for start in range(0, len(due), READER_BATCH):
+        if stop is not None and stop.is_set():
+            return done
+        listed = due[start : start + READER_BATCH]
+        users = [p.user for p, _ in listed]
+        mine = set(claim_readers(store, users, me, wall_clock(), lease))  # the others take the rest
+        try:
+            done += _queue_batch(
+                config, store, outbox, renderer, windows, [x for x in listed if x[0].user in mine], now, stop
+            )
+        finally:
+            release_readers(store, sorted(mine), me)
     return done
 
 
-def queue_for_period(store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime) -> None:
+def _queue_batch(
+    config: Config,
+    store: Store,
+    outbox: Outbox,
+    renderer: Renderer,
+    windows: Windows,
+    batch: list[tuple[Profile, Slot]],
+    now: dt.datetime,
+    stop: threading.Event | None,
+) -> list[Scheduled]:
+    """The digests of readers this worker holds; each queued with its period marked, together."""
+    done = []
+    # another worker may have queued one of them since the list was made: read their state again
+    batch = [(p, s) for p, s in batch if (st := store.schedule_state(p.user)) is None or st[0] < s.period]
+    digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
+    for (profile, slot), digest in zip(batch, digests, strict=True):
+        if stop is not None and stop.is_set():
+            return done
+        if not digest.matches and not profile.send_empty:
+            log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
+            done.append(Scheduled(profile.user, slot.period, 0, None))
+            continue
+        try:
+            out = prepare(config, digest, renderer, now)
+            out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
+        except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
+            error = f"cannot build the message: {type(e).__name__}: {e}"
+            log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
+            done.append(Scheduled(profile.user, slot.period, 0, None, error))
+            continue
+        try:
+            queue_for_period(store, outbox, out, slot.period, now)
+        except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
+            if not period_queued(store, profile.user, slot.period):
+                raise
+            log.warning("digest for %s (%s) was queued by another worker: %s", profile.user, slot.period, e)
+            continue
+        log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
+        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
+    return done
+
+
+def queue_for_period(
+    store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime, *, backstop: bool = True
+) -> None:
     """Queue a reader's digest and mark ``period`` done, in one transaction: a crash can
-    neither lose the period's digest nor make two of them."""
+    neither lose the period's digest nor make two of them (``backstop``: and the (reader,
+    period) key refuses a second one; off for `send --force`, which makes one on purpose)."""
     with store.transaction():
         enqueue(outbox, out, now, period=period)
         store.set_schedule_state(out.digest.profile.user, period, now)
+        if backstop:
+            mark_period(store, out.digest.profile.user, period, out.message_id)
 
 
 @dataclass(frozen=True)
@@ -128,8 +174,14 @@ def run_once(
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login)."""
-    fetched = fetch_due(config, store, profiles, now, http)
-    report, waiting = ingest_inbox(store, config.inbox, now, config.scheduler.settle)
+    with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
+        fetched = fetch_due(config, store, profiles, now, http) if mine else []
+    with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
+        report, waiting = (
+            ingest_inbox(store, config.inbox, now, config.scheduler.settle)
+            if mine
+            else (IngestReport((), ()), [])
+        )
     scheduled = send_due(config, store, profiles, now, stop=stop)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)

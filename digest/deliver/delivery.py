@@ -20,11 +20,11 @@ What a result means for the message:
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import logging
 import queue
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config
+from digest.db import DB_ERRORS, wall_clock, worker_id
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
@@ -129,6 +130,7 @@ def deliver_due(
     ids = outbox.due_ids(now, users)
     if not ids and fresh is None:
         return []
+    me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
     if sender is None:
         sender = sender_factory(config)
     if hasattr(sender, "send"):
@@ -215,7 +217,8 @@ def deliver_due(
         t.start()
     outcomes: list[SendOutcome] = []
     suppressions = Suppressions(store)
-    pending = iter(ids)
+    pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
+    renewed = time.monotonic()
     ready: collections.deque[OutboxMessage] = collections.deque()  # stored, not handed out yet
     made: list[NewMessage] = []  # made, not stored yet
     producing = fresh is not None
@@ -270,7 +273,8 @@ def deliver_due(
                         if result is not None
                     ]
                     stored = [outbox.add(m, now) for m in made]
-            except (sqlite3.Error, StoreError) as e:
+                    outbox.hold([m.id for m in stored], me, wall_clock() + lease)  # made here: sent here
+            except (*DB_ERRORS, StoreError) as e:
                 stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
             ready.extend(stored)
             bounced = bounced or any(r is not None and r.bounce for _, r, _, _ in results)
@@ -279,6 +283,9 @@ def deliver_due(
                 if recorded is not None:
                     recorded.set()
             progress.advance(sum(r is not None for _, r, _, _ in results))
+            if time.monotonic() - renewed > lease.total_seconds() / 4:  # still at it: keep the lease
+                outbox.renew(me, wall_clock() + lease)
+                renewed = time.monotonic()
     finally:
         halt.set()
         for _ in threads:
@@ -286,6 +293,8 @@ def deliver_due(
         for t in threads:
             t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
         progress.finish()
+        with contextlib.suppress(*DB_ERRORS, StoreError):  # else the lease runs out
+            outbox.release(me)
     if circuit.refused:
         log.error("%s", circuit.reply)
         raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")

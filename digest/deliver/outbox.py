@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+from digest.db import POSTGRESQL
 from digest.store import FAILED, QUEUED, SENT, Store, iso
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,73 @@ class Outbox:
                     (iso(now), QUEUED, iso(now), *chunk),
                 )
 
+    # -- claims: several workers on one database ----------------------------------------
+
+    def claim(self, ids: Sequence[int], worker: str, now: dt.datetime, lease: dt.timedelta) -> list[int]:
+        """Take these queued messages for ``worker`` until ``now + lease``: those no other worker
+        holds (or whose lease ran out: a worker killed mid-send gives them back). One
+        conditional UPDATE per chunk: two workers never both take a message."""
+        got: list[int] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            with self.store.transaction():
+                rows = self.db.execute(
+                    "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
+                    f"AND id IN ({','.join('?' * len(chunk))}) "
+                    f"AND {free_for(self.store)} RETURNING id",
+                    (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now)),
+                ).fetchall()
+            got += sorted(r[0] for r in rows)
+        return got
+
+    def claiming(
+        self,
+        ids: Sequence[int],
+        worker: str,
+        clock: Callable[[], dt.datetime],
+        lease: dt.timedelta,
+        batch: int,
+    ) -> Iterator[int]:
+        """The messages ``worker`` claims, ``batch`` at a time (others take the rest meanwhile)."""
+        for start in range(0, len(ids), batch):
+            yield from self.claim(ids[start : start + batch], worker, clock(), lease)
+
+    def hold(self, ids: Sequence[int], worker: str, until: dt.datetime) -> None:
+        """Inside the transaction that stores them: messages made by ``worker``, held by it."""
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(
+                f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+                (worker, iso(until), *chunk),
+            )
+
+    def renew(self, worker: str, until: dt.datetime) -> None:
+        """Extend the lease of the queued messages ``worker`` holds."""
+        with self.store.transaction():
+            self.db.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE claimed_by = ? AND status = ?",
+                (iso(until), worker, QUEUED),
+            )
+
+    def release(self, worker: str) -> None:
+        """Give back what ``worker`` holds and has not sent (the end of its pass)."""
+        with self.store.transaction():
+            self.db.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                "WHERE claimed_by = ? AND status = ?",
+                (worker, QUEUED),
+            )
+
+    def claimed(self) -> dict[str, int]:
+        """How many queued messages each worker holds (for `digest status`)."""
+        rows = self.db.execute(
+            "SELECT claimed_by, COUNT(*) FROM outbox WHERE claimed_by IS NOT NULL AND status = ? "
+            "GROUP BY claimed_by",
+            (QUEUED,),
+        )
+        return dict(rows.fetchall())
+
     def get(self, outbox_id: int) -> OutboxMessage:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
         if row is None:
@@ -224,14 +292,17 @@ class Outbox:
     def mark_sent(
         self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
     ) -> None:
-        """The server accepted it: the message and its papers are recorded as sent, together."""
+        """The server accepted it: the message and its papers are recorded as sent, together
+        (once: if another worker recorded it already, after this one's lease ran out, nothing)."""
         with self._tx(in_transaction):
             db = self.db
-            db.execute(
+            if not db.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                "WHERE id = ?",
-                (SENT, iso(now), msg.id),
-            )
+                "WHERE id = ? AND status != ?",
+                (SENT, iso(now), msg.id, SENT),
+            ).rowcount:
+                log.warning("%s was recorded as sent by another worker already", msg.message_id)
+                return
             self._attempt(msg, now, True, reply)
             self.store.record_delivery(
                 msg.user, msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
@@ -250,7 +321,8 @@ class Outbox:
         with self._tx(in_transaction):
             db = self.db
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+                "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
                 (iso(at), reply, msg.id),
             )
             self._attempt(msg, now, False, reply)
@@ -280,6 +352,15 @@ class Outbox:
             "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
             (msg.id, iso(now), int(ok), reply),
         )
+
+
+def free_for(store: Store) -> str:
+    """The condition of a row (outbox, reader_claims) this worker may claim, with parameters
+    (worker, now): on PostgreSQL, one that no other worker holds or whose lease ran out; on
+    SQLite any (the file lock lets one worker in: a claim left is a dead process's)."""
+    if store.dialect != POSTGRESQL:
+        return "(? IS NOT NULL AND ? IS NOT NULL)"
+    return "(claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?)"
 
 
 def _time(value: str | None) -> dt.datetime | None:

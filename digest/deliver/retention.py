@@ -5,7 +5,8 @@ whom, when, subject, Message-ID, papers, the server's last reply) and its attemp
 its MIME bytes (`digest status` lists failures until then). The rows are small (a few hundred
 bytes) and the next digest is chosen from them, so they stay. Queued messages are never
 touched. When that frees a good part of the file, the database is
-compacted (VACUUM), so that the file itself stops growing.
+compacted (VACUUM), so that the file itself stops growing (on PostgreSQL, autovacuum
+reuses the space).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
+from digest.db import POSTGRESQL
 from digest.store import FAILED, SENT, Store, iso
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class PruneReport:
 
 def database_size(store: Store) -> int:
     """The database's size on disk in bytes (with its write-ahead log)."""
+    if store.dialect == POSTGRESQL:
+        return int(store.db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
     if str(store.path) == ":memory:":
         return 0
     files = (store.path, store.path.with_name(store.path.name + "-wal"))
@@ -60,7 +64,7 @@ def prune(
             (SENT, FAILED, cutoff),
         ).rowcount
     vacuumed = False
-    if emptied:
+    if emptied and store.dialect != POSTGRESQL:  # PostgreSQL: autovacuum reuses the space
         page = db.execute("PRAGMA page_size").fetchone()[0]
         free = db.execute("PRAGMA freelist_count").fetchone()[0] * page
         total = db.execute("PRAGMA page_count").fetchone()[0] * page

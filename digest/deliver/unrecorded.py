@@ -13,11 +13,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.db import DB_ERRORS, sidecar
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
@@ -44,8 +44,8 @@ class Unrecorded:
     """The note of accepted-but-unrecorded messages: a file beside the database, and memory."""
 
     def __init__(self, database: Path) -> None:
-        self.path = Path(str(database) + ".unrecorded")
-        name = hashlib.sha256(str(Path(database).resolve()).encode()).hexdigest()[:16]
+        self.path = sidecar(database, ".unrecorded")
+        name = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
         self.fallback = Path(tempfile.gettempdir()) / f"digest-{name}.unrecorded"
         self.memory: dict[int, Accepted] = {}
 
@@ -103,7 +103,7 @@ def stop_delivery(
     store: Store,
     unrecorded: Unrecorded,
     batch: list[tuple[OutboxMessage, SendResult | None, dt.datetime]],
-    error: sqlite3.Error | StoreError,
+    error: Exception,
 ) -> None:
     """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
     accepted = [
@@ -139,7 +139,7 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
                     continue
                 if msg.status == QUEUED:
                     outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
-    except (sqlite3.Error, StoreError) as e:
+    except (*DB_ERRORS, StoreError) as e:
         who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
         message = (
             f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "

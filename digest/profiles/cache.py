@@ -17,6 +17,7 @@ from typing import Any
 
 from digest import __version__, models
 from digest.config import Config
+from digest.db import sidecar
 from digest.files import write_atomic
 from digest.models import Profile
 from digest.options import declared
@@ -27,7 +28,7 @@ FORMAT = 1
 
 
 def cache_path(config: Config) -> Path:
-    return config.database.with_name(config.database.name + ".profiles.cache")
+    return sidecar(config.database, ".profiles.cache")  # PostgreSQL: in the config's folder
 
 
 def fingerprint(config: Config, parser_file: str) -> str:

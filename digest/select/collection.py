@@ -27,6 +27,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from digest.db import POSTGRESQL
 from digest.select.acronyms import defined_in
 from digest.select.postings import Postings, Term
 from digest.select.text import join_norm, tokenize
@@ -80,6 +81,7 @@ class CollectionStats:
         added = 0
         while True:
             with self.store.transaction() as db:
+                self.store.serialize("collection")  # one worker indexes a paper, once
                 through, n = self._state()
                 rows = db.execute(
                     "SELECT id, title, abstract FROM papers WHERE id > ? ORDER BY id LIMIT ?",
@@ -89,14 +91,11 @@ class CollectionStats:
                     break
                 for pid, title, abstract in rows:
                     words, pairs = paper_terms(title, abstract)
-                    db.execute(
-                        "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?,?,?)",
-                        (pid, " ".join(map(_hex, words)), " ".join(map(_hex, pairs))),
-                    )
+                    self._index(pid, words, pairs)
                 defined = defined_in(f"{title}\n{abstract}" for _, title, abstract in rows)
                 db.executemany(
                     "INSERT INTO acronyms (acronym, expansion, n) VALUES (?,?,?) "
-                    "ON CONFLICT(acronym, expansion) DO UPDATE SET n = n + excluded.n",
+                    "ON CONFLICT(acronym, expansion) DO UPDATE SET n = acronyms.n + excluded.n",
                     [(a, " ".join(e), n) for a, found in defined.items() for e, n in found.items()],
                 )
                 db.execute(
@@ -115,7 +114,7 @@ class CollectionStats:
     def defined(self) -> dict[str, Counter[tuple[str, ...]]]:
         """The acronyms the stored papers define (what :func:`defined_in` finds in all of them)."""
         found: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
-        for acronym, expansion, n in self.db.execute("SELECT acronym, expansion, n FROM acronyms WHERE 1"):
+        for acronym, expansion, n in self.db.execute("SELECT acronym, expansion, n FROM acronyms"):
             found[acronym][tuple(expansion.split(" "))] = n
         return found
 
@@ -139,16 +138,36 @@ class CollectionStats:
         df, start = (row[0], row[1]) if row else (0, 0)
         if start >= self.through:
             return df
-        ids = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT rowid FROM paper_terms WHERE paper_terms MATCH ? AND rowid > ? AND rowid <= ?",
-                (query, start, self.through),
-            )
-        ]
+        ids = self._matching(query, start)
         df += len(ids) if phrase is None else self._with_phrase(ids, *phrase)
         self._pending[key] = (df, self.through)
         return df
+
+    def _index(self, pid: int, words: set[str], pairs: set[str]) -> None:
+        if self.store.dialect == POSTGRESQL:  # one tsvector of both (FTS5 matched either column)
+            terms = sorted({*map(_hex, words), *map(_hex, pairs)})
+            self.db.execute(
+                "INSERT INTO paper_terms (paper_id, terms) VALUES (?, array_to_tsvector(?::text[]))",
+                (pid, terms),
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?,?,?)",
+                (pid, " ".join(map(_hex, words)), " ".join(map(_hex, pairs))),
+            )
+
+    def _matching(self, query: str, start: int) -> list[int]:
+        """The papers after ``start`` (through the last indexed) that match an FTS5 ``query``
+        of quoted hex terms, AND and OR (on PostgreSQL, the same query as a tsquery)."""
+        if self.store.dialect == POSTGRESQL:
+            tsquery = query.replace('"', "'").replace(" AND ", " & ").replace(" OR ", " | ")
+            sql = (
+                "SELECT paper_id FROM paper_terms WHERE terms @@ ?::tsquery "
+                "AND paper_id > ? AND paper_id <= ? ORDER BY paper_id"
+            )
+            return [r[0] for r in self.db.execute(sql, (tsquery, start, self.through))]
+        sql = "SELECT rowid FROM paper_terms WHERE paper_terms MATCH ? AND rowid > ? AND rowid <= ?"
+        return [r[0] for r in self.db.execute(sql, (query, start, self.through))]
 
     def _with_phrase(self, ids: list[int], terms: tuple[Term, ...], joined: str) -> int:
         """How many of these papers have the phrase itself (as the matcher decides it)."""

@@ -14,11 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
 from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
 PAPERS = [
     (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
@@ -37,10 +40,13 @@ class SlowMailbox:
         return "250 OK"
 
 
-def setup(root: Path, port: int, readers: int) -> Workspace:
-    ws = Workspace(root, port)
+def setup(root: Path, port: int, readers: int, database: str = "digest.db") -> Workspace:
+    ws = Workspace(root, port, database=database)
     text = ws.config_path.read_text()
     ws.config_path.write_text(text + "scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n")
+    if database.startswith("postgresql://"):  # a killed worker's claims return after the lease
+        with ws.config_path.open("a") as f:
+            f.write("delivery:\n  lease_seconds: 3\n")
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     for i in range(readers):
         ws.profile(
@@ -79,15 +85,25 @@ def stop(proc: subprocess.Popen, ws: Workspace) -> None:
         raise AssertionError("the daemon did not stop within 10 s of SIGTERM") from None
 
 
-def outbox_count(ws: Workspace) -> int:
+def count(ws: Workspace, where: str = "") -> int:
+    """Outbox rows (``where``: a condition), read as another process would; 0 before the table exists."""
+    sql = "SELECT COUNT(*) FROM outbox" + (f" WHERE {where}" if where else "")
+    database = ws.config.database
     try:
-        db = sqlite3.connect(ws.root / "digest.db", timeout=1)
+        if isinstance(database, str):
+            with psycopg.connect(str(database), connect_timeout=5) as db:
+                return db.execute(sql).fetchone()[0]
+        db = sqlite3.connect(database, timeout=1)
         try:
-            return db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+            return db.execute(sql).fetchone()[0]
         finally:
             db.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, psycopg.Error):
         return 0
+
+
+def outbox_count(ws: Workspace) -> int:
+    return count(ws)
 
 
 def received_by(messages: list[Received]) -> dict[str, list[str]]:
@@ -97,10 +113,10 @@ def received_by(messages: list[Received]) -> dict[str, list[str]]:
     return ids
 
 
-def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest(tmp_path):
+def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest(database, tmp_path):
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
-        ws = setup(tmp_path, server.port, readers=5)
+        ws = setup(tmp_path, server.port, readers=5, database=database)
         proc = start(ws)
         try:
             text = make_dump("Mar 14", PAPERS).encode()
@@ -124,11 +140,13 @@ def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest
 
 
 @pytest.mark.parametrize("kill_after", ["queueing", 1, 100, 180])
-def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(tmp_path, kill_after):
+def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(
+    database, tmp_path, kill_after
+):
     readers = 200
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
-        ws = setup(tmp_path, server.port, readers=readers)
+        ws = setup(tmp_path, server.port, readers=readers, database=database)
         ws.dump(
             "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         )
@@ -158,10 +176,10 @@ def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flig
     print(f"killed after {killed_at} of {readers} sent; readers with two copies: {len(doubles)}")
 
 
-def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_seconds(tmp_path):
+def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_seconds(database, tmp_path):
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
-        ws = setup(tmp_path, server.port, readers=200)
+        ws = setup(tmp_path, server.port, readers=200, database=database)
         ws.dump(
             "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         )
@@ -171,19 +189,17 @@ def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_second
         stop(proc, ws)
         took = time.monotonic() - asked
         received = len(mailbox.messages)
-    db = sqlite3.connect(ws.root / "digest.db")
-    sent = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
-    waiting = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").fetchone()[0]
-    db.close()
+    sent, waiting = count(ws, "status = 'sent'"), count(ws, "status = 'queued'")
     assert took < 5
     assert sent == received < 200  # every accepted message recorded; the rest wait, not lost
     assert sent + waiting == 200
     assert "received SIGTERM" in (ws.root / "daemon.log").read_text()
 
 
-def test_a_second_daemon_on_the_same_database_refuses_to_start(tmp_path):
+@pytest.mark.sqlite_only  # the file lock; PostgreSQL takes many workers
+def test_a_second_daemon_on_the_same_database_refuses_to_start(database, tmp_path):
     with LocalSmtpServer() as server:
-        ws = setup(tmp_path, server.port, readers=1)
+        ws = setup(tmp_path, server.port, readers=1, database=database)
         proc = start(ws)
         try:
             wait_until(lambda: (ws.root / "digest.db.lock").exists(), 20, "the lock", ws)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from digest.config import SourceConfig
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.status import collect_status, format_status
@@ -16,6 +18,8 @@ from digest.ingest.http import Http
 from digest.models import Profile
 from digest.profiles.load import load_profiles
 from digest.store import Store
+
+pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLite and PostgreSQL
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
 FRI = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
@@ -103,6 +107,7 @@ def test_a_failed_fetch_is_retried_after_a_while_and_status_says_it_failed(mail_
     assert "waiting: fetch failed" in text
 
 
+@pytest.mark.sqlite_only  # starts again by deleting the database file
 def test_status_tells_no_listing_today_from_nothing_matched(mail_workspace):
     ws = mail_workspace
     with LocalHttpServer({"/rss/cs.LG": Route(fixture("arxiv_weekend.rss"))}) as server:

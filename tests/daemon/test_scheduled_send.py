@@ -13,7 +13,9 @@ from digest.deliver.transports import SmtpSender
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, failing_inserts, make_dump
+
+pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
 MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 EARLIER = MON_0700 - dt.timedelta(hours=6)
@@ -100,14 +102,12 @@ def test_queueing_and_marking_the_period_done_are_one_transaction(mail_workspace
     ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
     ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
     config = ws.config
-    with Store(config.database) as store:
-        store.db.execute(  # the disk fails as the period is recorded
-            "CREATE TRIGGER boom BEFORE INSERT ON schedule_state BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-        )
-        with pytest.raises(Exception, match="disk full"), SmtpSender(config.smtp) as sender:
+    store = Store(config.database)
+    with failing_inserts(store, "schedule_state", "disk full"), SmtpSender(config.smtp) as sender:
+        with pytest.raises(Exception, match="disk full"):  # as the period is recorded
             run_once(config, store, load_profiles(config), sender, MON_0700 + dt.timedelta(minutes=30))
         assert Outbox(store).messages() == []  # no message without its period, and vice versa
-        store.db.execute("DROP TRIGGER boom")
+    store.close()
     tick(ws, MON_0700 + dt.timedelta(minutes=35))
     assert len(smtp_server.messages) == 1
 
@@ -137,6 +137,7 @@ def test_a_dump_still_being_written_waits_and_an_unreadable_one_moves_to_failed(
     del bad
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: any number of workers (tests/daemon/test_workers.py)
 def test_only_one_run_at_a_time_per_database(workspace):
     db = workspace.config.database
     with (

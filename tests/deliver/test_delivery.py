@@ -25,6 +25,8 @@ from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
 
+pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLite and PostgreSQL
+
 PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.deliver.queue import queue_digests
@@ -15,6 +17,8 @@ from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
+
+pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
 
 class Flaky:
@@ -35,10 +39,10 @@ def setup(ws: Workspace) -> None:
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
 
 
-def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_message_id(tmp_path):
+def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_message_id(database, tmp_path):
     handler = Flaky()
     with LocalSmtpServer(handler) as server:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         setup(ws)
         config = ws.config
         with Store(config.database) as store:
@@ -65,11 +69,11 @@ def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_mes
     assert len(handler.messages) == 1 and f"Message-ID: {queued_id}".encode() in handler.messages[0]
 
 
-def test_a_permanent_refusal_fails_the_message_and_frees_its_papers(tmp_path):
+def test_a_permanent_refusal_fails_the_message_and_frees_its_papers(database, tmp_path):
     handler = Flaky()
     handler.reply = "554 5.7.1 rejected"
     with LocalSmtpServer(handler) as server:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         setup(ws)
         config = ws.config
         with Store(config.database) as store:

@@ -20,6 +20,8 @@ from digest.store import Store
 
 from conftest import NOW, make_dump
 
+pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLite and PostgreSQL
+
 READERS = 12
 
 

@@ -3,8 +3,10 @@ so a paper scores the same whether the index holds its window or the whole archi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,20 +17,27 @@ from digest.select.matcher import PaperIndex
 from digest.select.text import tokenize
 from digest.store import Store
 
-from conftest import SHARED
+from conftest import BACKENDS, SHARED, postgres_database
+
+pytestmark = pytest.mark.backends  # the counts are the same on SQLite and PostgreSQL
 
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Store:
+@pytest.fixture(scope="module", params=BACKENDS)
+def archive(request, tmp_path_factory) -> Iterator[Store]:
+    """The shared dumps in a store: SQLite (paper_terms an FTS5 table), then PostgreSQL (tsvectors)."""
     dumps = sorted((SHARED / "dumps").glob("*")) if (SHARED / "dumps").is_dir() else []
     if not dumps:
         pytest.skip(f"the shared dumps are not at {SHARED / 'dumps'}")
-    store = Store(tmp_path_factory.mktemp("archive") / "digest.db")
-    ingest(store, dumps, NOW)
-    yield store
-    store.close()
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgresql":
+            where = stack.enter_context(postgres_database())
+        else:
+            where = tmp_path_factory.mktemp("archive") / "digest.db"
+        store = stack.enter_context(Store(where))
+        ingest(store, dumps, NOW)
+        yield store
 
 
 def relevance_profiles() -> list[Profile]:
@@ -76,8 +85,8 @@ def test_a_paper_scores_the_same_in_its_window_as_in_the_archive(archive):
         assert window_scores == archive_scores, profile.user
 
 
-def test_counts_are_kept_incrementally_and_agree_with_counting_afresh(tmp_path, shared_dumps):
-    with Store(tmp_path / "digest.db") as store:
+def test_counts_are_kept_incrementally_and_agree_with_counting_afresh(db_at, shared_dumps):
+    with Store(db_at) as store:
         ingest(store, shared_dumps[:2], NOW)
         early = CollectionStats(store)
         early.refresh()

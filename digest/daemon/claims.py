@@ -1,0 +1,155 @@
+"""What keeps several workers on one database from doing the same work twice.
+
+- Readers: a worker claims a small batch of due readers (``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL: a row another worker is claiming is passed over, not waited for) with a lease,
+  makes their digests, and queues each one and marks its period done in one transaction;
+  ``period_digests``' primary key (reader, period) is the backstop.
+- Messages: claimed with a lease too (digest.deliver.outbox.Outbox.claim).
+- Singleton duties (ingesting the inbox, fetching sources): under a PostgreSQL advisory lock;
+  a worker that cannot take it at once skips the duty (another one is doing it).
+- Workers: each one notes itself in ``workers`` at every pass, with what it holds, for
+  `digest status`.
+
+On SQLite the daemon's file lock (digest.daemon.lock) already allows one worker, and the
+same statements run without the PostgreSQL clauses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from digest.db import POSTGRESQL, lock_key
+from digest.deliver.outbox import free_for
+from digest.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+READER_BATCH = 25  # readers claimed at a time: small, so the others share the day's work
+
+
+def claim_readers(
+    store: Store, users: Sequence[str], worker: str, now: dt.datetime, lease: dt.timedelta
+) -> list[str]:
+    """Of these (due) readers, those this worker now holds (until ``now + lease``: a killed
+    worker's readers go back to the others then), in order."""
+    if not users:
+        return []
+    store.db.executemany(
+        "INSERT OR IGNORE INTO reader_claims (user) VALUES (?)", [(u,) for u in users]
+    )  # one row per reader to claim (never removed: the next day reuses it)
+    skip_locked = " FOR UPDATE SKIP LOCKED" if store.dialect == POSTGRESQL else ""
+    got: set[str] = set()
+    for start in range(0, len(users), 500):
+        chunk = list(users[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        with store.transaction() as db:
+            rows = db.execute(
+                "UPDATE reader_claims SET claimed_by = ?, claimed_until = ? WHERE user IN ("
+                f"SELECT user FROM reader_claims WHERE user IN ({marks}) "
+                f"AND {free_for(store)}{skip_locked}) "
+                "RETURNING user",
+                (worker, iso(now + lease), *chunk, worker, iso(now)),
+            ).fetchall()
+        got.update(r[0] for r in rows)
+    return [u for u in users if u in got]
+
+
+def release_readers(store: Store, users: Sequence[str], worker: str) -> None:
+    for start in range(0, len(users), 500):
+        chunk = list(users[start : start + 500])
+        with store.transaction() as db:
+            db.execute(
+                "UPDATE reader_claims SET claimed_by = NULL, claimed_until = NULL "
+                f"WHERE claimed_by = ? AND user IN ({','.join('?' * len(chunk))})",
+                (worker, *chunk),
+            )
+
+
+def mark_period(store: Store, user: str, period: str, message_id: str) -> None:
+    """Inside the transaction that queues the period's digest: the (reader, period) backstop
+    (a second scheduled digest for the period fails here, and its transaction with it)."""
+    store.db.execute(
+        "INSERT INTO period_digests (user, period, message_id) VALUES (?,?,?)", (user, period, message_id)
+    )
+
+
+def period_queued(store: Store, user: str, period: str) -> bool:
+    row = store.db.execute("SELECT 1 FROM period_digests WHERE user = ? AND period = ?", (user, period))
+    return row.fetchone() is not None
+
+
+@contextmanager
+def singleton(store: Store, duty: str) -> Iterator[bool]:
+    """Whether this worker does ``duty`` now: on PostgreSQL, if it got the duty's advisory lock
+    at once (held until the block ends); on SQLite always (the file lock made it the only one)."""
+    if store.dialect != POSTGRESQL:
+        yield True
+        return
+    key = lock_key(duty)
+    got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+    if not got:
+        log.debug("%s: another worker is at it; skipped", duty)
+    try:
+        yield got
+    finally:
+        if got:
+            store.db.execute("SELECT pg_advisory_unlock(?)", (key,))
+
+
+# -- the workers table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worker:
+    id: str
+    started_at: dt.datetime
+    seen_at: dt.datetime
+    holds: str  # what it was doing when last seen
+    messages: int  # queued messages it holds (claimed, lease running)
+    readers: int  # readers it holds
+
+
+def heartbeat(store: Store, worker: str, started: dt.datetime, now: dt.datetime, holds: str = "") -> None:
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO workers (id, started_at, seen_at, holds) VALUES (?,?,?,?) ON CONFLICT (id) "
+            "DO UPDATE SET seen_at = excluded.seen_at, holds = excluded.holds",
+            (worker, iso(started), iso(now), holds),
+        )
+
+
+def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker]:
+    """The workers seen since ``now - within``, with what each holds now."""
+    rows = store.db.execute(
+        "SELECT id, started_at, seen_at, holds FROM workers WHERE seen_at >= ? ORDER BY id",
+        (iso(now - within),),
+    ).fetchall()
+    messages = dict(
+        store.db.execute(
+            "SELECT claimed_by, COUNT(*) FROM outbox WHERE claimed_by IS NOT NULL AND status = 'queued' "
+            "AND claimed_until >= ? GROUP BY claimed_by",
+            (iso(now),),
+        ).fetchall()
+    )
+    readers = dict(
+        store.db.execute(
+            "SELECT claimed_by, COUNT(*) FROM reader_claims WHERE claimed_by IS NOT NULL "
+            "AND claimed_until >= ? GROUP BY claimed_by",
+            (iso(now),),
+        ).fetchall()
+    )
+    return [
+        Worker(
+            r[0],
+            dt.datetime.fromisoformat(r[1]),
+            dt.datetime.fromisoformat(r[2]),
+            r[3],
+            int(messages.get(r[0], 0)),
+            int(readers.get(r[0], 0)),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,217 @@
+"""The two databases the store speaks: SQLite (a file, the embedded default) and PostgreSQL
+(a ``postgresql://`` URL, for several workers on several machines).
+
+The store's SQL is written once, for SQLite, in the portable subset both understand
+(``ON CONFLICT ... DO UPDATE``, ``RETURNING``, ISO dates as text). On PostgreSQL it goes
+through :class:`PgConnection`, a thin wrapper over psycopg 3 that gives the store the
+``sqlite3.Connection`` calls it uses (``execute``, ``executemany``, ``lastrowid``,
+``rowcount``, ``in_transaction``) and translates the few differences of dialect:
+
+- ``?`` placeholders become ``%s`` (and a literal ``%`` becomes ``%%``);
+- the column ``user``, a reserved word in PostgreSQL, is quoted;
+- ``INSERT OR IGNORE`` becomes ``INSERT ... ON CONFLICT DO NOTHING``;
+- an ``INSERT`` into a table with an ``id`` gets ``RETURNING id``, so ``lastrowid`` works;
+- in migrations: ``INTEGER PRIMARY KEY`` is an identity column, ``INTEGER`` is ``BIGINT``,
+  ``BLOB`` is ``BYTEA`` (see :func:`pg_ddl`).
+
+Why not SQLAlchemy: the store is a few dozen hand-written statements tuned for SQLite; a
+thin translation keeps every one of them readable and identical on both, and psycopg 3 is
+the one dependency PostgreSQL needs anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import os
+import re
+import socket
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import pq
+
+log = logging.getLogger(__name__)
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+# What a database call can raise, on either backend (the library's callers catch these).
+DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, psycopg.Error)
+
+# Tables whose rows have an ``id`` that the store reads back after an INSERT.
+_ID_TABLES = frozenset({"papers", "listings", "deliveries", "outbox", "attempts"})
+
+
+class DatabaseUrl(str):
+    """A ``postgresql://`` URL from the config. ``local``: a folder on this machine for the few
+    files a worker keeps beside its database (readers' failures, unrecorded sends)."""
+
+    local: Path
+
+    def __new__(cls, url: str, local: Path | None = None) -> DatabaseUrl:
+        self = super().__new__(cls, url)
+        self.local = local if local is not None else Path.cwd()
+        return self
+
+
+def lock_key(name: str) -> int:
+    """A PostgreSQL advisory lock's key for a named duty (a signed 64-bit number)."""
+    return int.from_bytes(hashlib.sha256(f"digest:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def wall_clock() -> dt.datetime:
+    """The time leases between workers run on. Not a pass's ``now`` (the time it was given, or
+    started): workers on several machines compare each other's lease ends, so each must write
+    the real time, however long its pass has taken (NTP keeps the machines' clocks together)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def worker_id() -> str:
+    """This process, as the database's claims and the workers table name it: host:pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_postgres(database: object) -> bool:
+    return isinstance(database, str) and str(database).startswith(("postgresql://", "postgres://"))
+
+
+def shown(database: Path | str) -> str:
+    """The database as messages name it: a path, or the URL without its password."""
+    if not is_postgres(database):
+        return str(database)
+    parts = urlsplit(str(database))
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return str(database)
+
+
+def sidecar(database: Path | str, suffix: str) -> Path:
+    """A file kept beside the database: ``digest.db<suffix>`` for SQLite; for PostgreSQL, in
+    the config's folder, named after the database."""
+    if is_postgres(database):
+        name = urlsplit(str(database)).path.strip("/") or "postgres"
+        local = getattr(database, "local", Path.cwd())
+        return local / f"{re.sub(r'[^A-Za-z0-9._-]', '_', name)}.pg{suffix}"
+    path = Path(database)
+    return path.with_name(path.name + suffix)
+
+
+# -- translation -------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\?|%|\buser\b|[^'\"?%u-]+|.", re.S)
+_INSERT = re.compile(r"^\s*INSERT\s+(OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)", re.I)
+
+
+@functools.lru_cache(maxsize=1024)
+def pg_sql(sql: str, want_id: bool = False) -> str:
+    """The statement in PostgreSQL's dialect (see the module's docstring)."""
+    out = []
+    for token in _TOKENS.findall(sql):
+        if token == "?":
+            out.append("%s")
+        elif token == "%":
+            out.append("%%")
+        elif token == "user":
+            out.append('"user"')
+        else:
+            out.append(token)
+    text = "".join(out)
+    insert = _INSERT.match(text)
+    if insert:
+        if insert.group(2):
+            if insert.group(2).upper() == "REPLACE":
+                raise ValueError("INSERT OR REPLACE has no PostgreSQL form: use ON CONFLICT DO UPDATE")
+            text = text[: insert.start(1)] + text[insert.end(1) :]
+            text = text.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
+        if want_id and insert.group(3) in _ID_TABLES and "RETURNING" not in text.upper():
+            text = text.rstrip().rstrip(";") + " RETURNING id"
+    return text
+
+
+def pg_ddl(statement: str) -> str:
+    """A migration statement in PostgreSQL's types."""
+    text = re.sub(
+        r"\bINTEGER PRIMARY KEY\b", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", statement
+    )
+    text = re.sub(r"\bINTEGER\b", "BIGINT", text)
+    text = re.sub(r"\bBLOB\b", "BYTEA", text)
+    return pg_sql(text)
+
+
+# -- the PostgreSQL connection -----------------------------------------------------------
+
+
+class PgCursor:
+    """The part of ``sqlite3.Cursor`` the store uses."""
+
+    def __init__(self, cursor: psycopg.Cursor, returns_id: bool) -> None:
+        self.cursor = cursor
+        self._id: int | None = None
+        self._returns_id = returns_id
+        if returns_id:
+            row = cursor.fetchone()
+            self._id = row[0] if row else None
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._id
+
+    @property
+    def rowcount(self) -> int:
+        return self.cursor.rowcount
+
+    def fetchone(self) -> tuple | None:
+        return None if self._returns_id or self.cursor.description is None else self.cursor.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return [] if self._returns_id or self.cursor.description is None else self.cursor.fetchall()
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.fetchall())
+
+
+class PgConnection:
+    """A psycopg 3 connection (autocommit; :meth:`transaction` for BEGIN ... COMMIT) speaking the
+    store's SQLite dialect."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:
+        self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=max(1, int(connect_timeout)))
+
+    def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
+        want_id = bool(_INSERT.match(sql))
+        text = pg_sql(sql, want_id)
+        cur = self.raw.cursor()
+        cur.execute(text, tuple(params) if not isinstance(params, dict) else params)
+        return PgCursor(cur, want_id and text.endswith("RETURNING id"))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        cur = self.raw.cursor()
+        cur.executemany(pg_sql(sql), [tuple(r) for r in rows])
+        return PgCursor(cur, False)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        with self.raw.transaction():
+            yield self
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def connect_postgres(url: str, timeout: float) -> PgConnection:
+    return PgConnection(url, connect_timeout=timeout)

@@ -1,0 +1,96 @@
+"""`digest db migrate`: an SQLite database copied into an empty PostgreSQL one, without loss.
+
+Both are brought to the current schema first (the same migrations), then every table is
+copied, row for row, in one PostgreSQL transaction (all or nothing), with COPY; the identity
+sequences continue after the highest ids; and the row counts of every table are compared.
+The archive's word index is not copied but rebuilt: SQLite's FTS5 index keeps no text to read
+back (``content=''``), and PostgreSQL's is a table of tsvectors; rebuilding it from the papers
+(with the acronyms counted along) gives the very counts the ranking reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.db import is_postgres, shown
+from digest.errors import StoreError
+from digest.select.collection import CollectionStats
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+# Parents before children (foreign keys); tables not named here follow, in name order.
+ORDER = (
+    "papers", "listings", "listing_papers", "deliveries", "sent_papers", "outbox", "outbox_mime",
+    "attempts", "embeddings", "ratings", "schedule_state", "fetches", "suppressions", "term_stats",
+)  # fmt: skip
+# Rebuilt on the target, not copied (see the module's docstring); and the workers seen (not data).
+REBUILT = frozenset({"paper_terms", "collection_state", "acronyms", "workers", "reader_claims"})
+DATA = ("papers", "listings", "outbox", "deliveries")  # any row here: the target is not empty
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    source: str
+    target: str
+    tables: tuple[tuple[str, int, int], ...]  # (table, rows in the source, rows in the target)
+    indexed: int  # papers indexed again for the ranking's counts
+
+    @property
+    def ok(self) -> bool:
+        return all(a == b for _, a, b in self.tables)
+
+
+def sqlite_tables(store: Store) -> list[str]:
+    rows = store.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'paper_terms%'"
+    ).fetchall()
+    names = {r[0] for r in rows} - REBUILT
+    return [t for t in ORDER if t in names] + sorted(names - set(ORDER))
+
+
+def copy_to_postgres(source: Path, target: str, *, batch: int = 5000) -> CopyReport:
+    """Copy the SQLite database ``source`` into the empty PostgreSQL database ``target``."""
+    if is_postgres(source) or not is_postgres(target):
+        raise StoreError(
+            f"migrate copies an SQLite file into a postgresql:// database, not {source} -> {target}"
+        )
+    if not Path(source).exists():
+        raise StoreError(f"{source}: no such database file")
+    with Store(source) as src, Store(target) as dst:
+        for table in DATA:
+            if dst.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                raise StoreError(
+                    f"{shown(target)}: the database already holds {table}; migrate into an empty "
+                    "database (createdb a new one), so that nothing is mixed or overwritten"
+                )
+        tables = sqlite_tables(src)
+        raw = dst.db.raw
+        with raw.transaction():
+            for table in tables:
+                columns = [r[1] for r in src.db.execute(f"PRAGMA table_info({table})").fetchall()]
+                names = ", ".join(f'"{c}"' for c in columns)
+                rows = src.db.execute(f"SELECT {names} FROM {table}")
+                with raw.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    while chunk := rows.fetchmany(batch):
+                        for row in chunk:
+                            copy.write_row(row)
+                if "id" in columns:
+                    raw.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table} "
+                        "HAVING MAX(id) IS NOT NULL"
+                    )
+                log.info("copied %s", table)
+        indexed = CollectionStats(dst).refresh()
+        counts = tuple(
+            (
+                t,
+                src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0],
+                dst.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0],
+            )
+            for t in tables
+        )
+    return CopyReport(str(source), shown(target), counts, indexed)

@@ -1,0 +1,82 @@
+"""Claims between workers on one database: readers and messages taken by one worker at a time,
+given back when its lease runs out; singleton duties under an advisory lock; the workers table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.daemon.claims import claim_readers, heartbeat, release_readers, singleton, workers
+from digest.deliver.outbox import Outbox
+from digest.store import Store
+
+from conftest import NOW
+
+pytestmark = pytest.mark.backends
+
+LEASE = dt.timedelta(seconds=60)
+
+
+def queue(store: Store, n: int) -> list[int]:
+    outbox = Outbox(store)
+    with store.transaction():
+        return [
+            outbox.enqueue(
+                user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@x>", subject="s",
+                mime=b"bytes", paper_ids=[], now=NOW,
+            )
+            for i in range(n)
+        ]  # fmt: skip
+
+
+def test_two_workers_never_hold_the_same_reader_and_a_dead_ones_come_back_after_its_lease(db_at):
+    with Store(db_at) as a, Store(db_at) as b:
+        users = [f"r{i}" for i in range(10)]
+        first = claim_readers(a, users[:6], "host:1", NOW, LEASE)
+        second = claim_readers(b, users, "host:2", NOW, LEASE)
+        assert first == users[:6]
+        if a.dialect == "postgresql":
+            assert second == users[6:]  # the others' are passed over
+            assert claim_readers(b, users, "host:2", NOW + LEASE + dt.timedelta(seconds=1), LEASE) == users
+        else:
+            assert second == users  # SQLite: one worker at a time (the file lock); a claim left is stale
+        release_readers(b, users, "host:2")
+        assert claim_readers(a, users, "host:1", NOW, LEASE) == users
+
+
+def test_a_message_is_claimed_by_one_worker_and_returns_when_its_lease_ends(db_at):
+    with Store(db_at) as a, Store(db_at) as b:
+        ids = queue(a, 8)
+        mine = Outbox(a).claim(ids[:5], "host:1", NOW, LEASE)
+        theirs = Outbox(b).claim(ids, "host:2", NOW, LEASE)
+        assert mine == ids[:5]
+        if a.dialect == "postgresql":
+            assert theirs == ids[5:]
+            later = NOW + LEASE + dt.timedelta(seconds=1)  # host:1 was killed: its claims return
+            assert Outbox(b).claim(ids, "host:2", later, LEASE) == ids
+            assert Outbox(b).claimed() == {"host:2": 8}
+        Outbox(b).release("host:2")
+        assert Outbox(b).claimed().get("host:2") is None
+
+
+def test_a_singleton_duty_is_done_by_one_worker_and_skipped_by_the_others(db_at):
+    with Store(db_at) as a, Store(db_at) as b:
+        with singleton(a, "ingest") as first, singleton(b, "ingest") as second:
+            assert first
+            assert second is (a.dialect != "postgresql")  # PostgreSQL: the advisory lock is taken
+            with singleton(b, "fetch") as other:
+                assert other  # another duty is free
+        with singleton(b, "ingest") as after:
+            assert after  # released with the block
+
+
+def test_status_lists_the_workers_seen_and_what_each_holds(db_at):
+    with Store(db_at) as store:
+        ids = queue(store, 3)
+        heartbeat(store, "a:1", NOW, NOW, "in a pass")
+        heartbeat(store, "b:2", NOW - dt.timedelta(hours=2), NOW - dt.timedelta(hours=1), "")
+        Outbox(store).claim(ids[:2], "a:1", NOW, LEASE)
+        claim_readers(store, ["ada"], "a:1", NOW, LEASE)
+        seen = workers(store, NOW, dt.timedelta(minutes=10))
+    assert [(w.id, w.holds, w.messages, w.readers) for w in seen] == [("a:1", "in a pass", 2, 1)]

@@ -1,0 +1,159 @@
+"""Several `digest run` workers on one PostgreSQL database, as real processes against a real SMTP
+server: 2,000 due readers shared out, one worker killed with SIGKILL in the middle of its
+batch, and still every reader gets exactly one digest (apart from at most the one message in
+flight on each of the killed worker's connections, re-sent with the same Message-ID)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from digest.demo.smtp_server import LocalSmtpServer, Received
+from digest.store import Store
+
+from conftest import Workspace, make_dump, postgres_database
+
+READERS, WORKERS, LEASE = 2000, 4, 30
+PAPERS = [
+    (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
+]
+
+
+class SlowMailbox:
+    """Accepts every message after a short pause, so the day's batch takes a while to go out."""
+
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.005)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def received_by(messages: list[Received]) -> dict[str, list[str]]:
+    ids = collections.defaultdict(list)
+    for m in list(messages):
+        ids[m.rcpt_tos[0]].append(m.message["Message-ID"])
+    return ids
+
+
+def start(ws: Workspace, n: int) -> subprocess.Popen:
+    log = open(ws.root / f"worker{n}.log", "ab")  # noqa: SIM115 - the process owns it
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def logs(ws: Workspace) -> str:
+    return "\n".join(
+        f"--- {p.name} ---\n{p.read_text(errors='replace')[-3000:]}"
+        for p in sorted(ws.root.glob("worker*.log"))
+    )
+
+
+def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}\n{logs(ws)}")
+
+
+def holders(url: str) -> dict[str, int]:
+    """Queued messages each worker holds now (host:pid -> how many)."""
+    with psycopg.connect(url, connect_timeout=5) as db:
+        rows = db.execute(
+            "SELECT claimed_by, COUNT(*) FROM outbox WHERE status = 'queued' AND claimed_by IS NOT NULL "
+            "GROUP BY claimed_by"
+        ).fetchall()
+    return dict(rows)
+
+
+def setup(root: Path, port: int, url: str) -> Workspace:
+    ws = Workspace(root, port, database=url)
+    with ws.config_path.open("a") as f:
+        f.write(
+            f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\ndelivery:\n  lease_seconds: {LEASE}\n"
+        )
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+    for i in range(READERS):
+        ws.profile(
+            f"r{i:04d}", f'email: r{i:04d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
+        )
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    with Store(url):  # migrated once, before the workers start (they would wait for each other)
+        pass
+    return ws
+
+
+def test_four_workers_one_killed_mid_batch_every_reader_gets_one_digest(tmp_path):
+    mailbox = SlowMailbox()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws = setup(tmp_path, server.port, url)
+        procs = [start(ws, n) for n in range(WORKERS)]
+        try:
+            wait_until(lambda: len(mailbox.messages) >= 300, 240, "300 digests sent", ws)
+            pids = {p.pid: p for p in procs}
+            # the victim: a worker holding messages it has not sent yet (mid-batch)
+            victim = None
+            deadline = time.monotonic() + 30
+            while victim is None and time.monotonic() < deadline:
+                held = {int(w.rsplit(":", 1)[1]): n for w, n in holders(url).items()}
+                victim = next((pid for pid, n in held.items() if pid in pids and n > 0), None)
+            assert victim is not None, "no worker held a batch"
+            held_then = held[victim]
+            os.kill(victim, signal.SIGKILL)
+            pids[victim].wait(timeout=10)
+            sent_at_kill = len(mailbox.messages)
+            assert sent_at_kill < READERS, "the day's digests were all out before the kill"
+            wait_until(
+                lambda: len(received_by(mailbox.messages)) >= READERS, 300, "every reader's digest", ws
+            )
+            time.sleep(2 * LEASE / 5 + 1.0)  # a few more polls: nobody gets a second one
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        by = received_by(mailbox.messages)
+        assert sorted(by) == [f"r{i:04d}@example.org" for i in range(READERS)]
+        doubles = {who: ids for who, ids in by.items() if len(ids) > 1}
+        assert len(doubles) <= 1, doubles  # delivery.connections is 1: one message in flight
+        for ids in doubles.values():
+            assert len(ids) == 2 and ids[0] == ids[1]  # the re-send folds: same Message-ID
+        with psycopg.connect(url) as db:
+            sent, queued = db.execute(
+                "SELECT COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE status = 'queued') "
+                "FROM outbox"
+            ).fetchone()
+            periods = db.execute("SELECT COUNT(*) FROM period_digests").fetchone()[0]
+            senders = dict(
+                db.execute("SELECT claimed_by, COUNT(*) FROM outbox GROUP BY claimed_by").fetchall()
+            )
+        assert (sent, queued, periods) == (READERS, 0, READERS)
+        print(
+            f"{WORKERS} workers, {READERS} readers: killed pid {victim} holding {held_then} messages after "
+            f"{sent_at_kill} sent; readers with two copies: {len(doubles)}; messages by worker: {senders}"
+        )
+
+
+if not any(os.environ.get(v) for v in ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE")):
+    pytestmark = pytest.mark.skip(reason="no PostgreSQL server: set PG* (or run under pg_virtualenv)")
