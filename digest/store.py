@@ -29,7 +29,8 @@ from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderR
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements", "title_key"
+    "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements",
+    "title_key",
 ]  # fmt: skip
 
 
