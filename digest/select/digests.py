@@ -37,7 +37,7 @@ def rank_all(
     store: Store, profile: Profile, limit: int | None = None, config: Config | None = None
 ) -> list[Match]:
     """Every stored paper ranked for ``profile`` (semantic matching too, if ``config`` has it on)."""
-    return build_index(store, store.papers(), config).rank(profile, limit)
+    return build_index(store, store.papers(), config, likes=bool(profile.likes)).rank(profile, limit)
 
 
 def rank_next(
@@ -54,7 +54,8 @@ def rank_next(
     if not papers:
         return []
     taken = store.reserved_paper_ids(profile.user)
-    ranked = [m for m in windows.ranker(papers).rank(profile) if m.paper.id not in taken]
+    ranker = windows.ranker(papers, likes=bool(profile.likes))
+    ranked = [m for m in ranker.rank(profile) if m.paper.id not in taken]
     windows.stats.save()
     return ranked[:limit] if limit is not None else ranked
 
@@ -82,7 +83,7 @@ class Windows:
         self.stats.refresh()
         self.through = self.stats.through  # papers stored later wait for the next run
         self._windows: dict[tuple[int | None, dt.date | None], list[Paper]] = {}
-        self._rankers: dict[tuple[int, ...], Ranker] = {}
+        self._rankers: dict[tuple[tuple[int, ...], bool], Ranker] = {}
         self._days: dict[tuple[tuple[int, ...], dt.date | None], dt.date | None] = {}
 
     def papers(self, user: str, up_to: dt.date | None = None) -> list[Paper]:
@@ -98,10 +99,11 @@ class Windows:
             self._days[key] = self.store.latest_day((p.id for p in papers), up_to)
         return self._days[key]
 
-    def ranker(self, papers: Sequence[Paper]) -> Ranker:
-        key = tuple(p.id for p in papers)
+    def ranker(self, papers: Sequence[Paper], likes: bool = False) -> Ranker:
+        """``likes``: some reader it ranks for lists titles they like (see build_index)."""
+        key = (tuple(p.id for p in papers), likes)
         if key not in self._rankers:
-            self._rankers[key] = build_index(self.store, papers, self.config, counts=self.stats)
+            self._rankers[key] = build_index(self.store, papers, self.config, counts=self.stats, likes=likes)
         return self._rankers[key]
 
 
@@ -145,9 +147,9 @@ def next_digests(
     for key, members in groups.items():
         if not key:
             continue
-        index = windows.ranker(papers_of[key])
-        inside = set(key)
         group = [profiles[i] for i in members]
+        index = windows.ranker(papers_of[key], likes=any(p.likes for p in group))
+        inside = set(key)
         taken = [store.reserved_paper_ids(p.user) & inside for p in group]
         limits = [p.max_papers for p in group]
         if isinstance(index, PaperIndex):  # keywords only: the whole group at once

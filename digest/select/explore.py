@@ -55,7 +55,7 @@ def try_keyword(
     since = latest - dt.timedelta(days=days - 1) if latest else None
     recent = {p.id for p in papers if since is not None and p.first_seen >= since}
     taken = store.reserved_paper_ids(profile.user)
-    index = build_index(store, papers, config)  # scores as in a real digest: same index, same scale
+    index = build_index(store, papers, config, likes=bool(profile.likes))  # scores as in a real digest
 
     def digest(p: Profile) -> tuple[Match, ...]:
         ranked = (m for m in index.rank(p) if m.paper.id in recent and m.paper.id not in taken)

@@ -37,15 +37,17 @@ def build_index(
     config: Config | None = None,
     embedder: object | None = None,
     counts: CollectionCounts | None = None,
+    likes: bool = False,
 ) -> PaperIndex | Ranker:
     """A keyword index of ``papers``; with semantic matching on, blended with their embeddings
     (stored ones reused, missing ones computed now and stored).
 
     ``counts``: the collection the specificities come from (select.collection.CollectionStats
-    for a window of the archive); default: ``papers`` themselves.
+    for a window of the archive); default: ``papers`` themselves. ``likes``: some reader to be
+    ranked lists titles they like (``like:``), so readers' models are wanted before any rating.
     """
     semantic = config.semantic if config is not None else None
-    learn = store.has_preferences()  # some reader rated papers: learn from them
+    learn = likes or store.has_preferences()  # some reader liked or rated papers: learn from them
     if semantic is None and embedder is None:
         index = PaperIndex.build(papers, counts)
         if learn:

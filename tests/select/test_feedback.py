@@ -120,6 +120,22 @@ def test_digest_feedback_changes_the_next_rank_at_once(workspace):
     assert [r["title"] for r in json.loads(workspace.cli("rank", "ada", "--json").output)] == titles
 
 
+@pytest.mark.parametrize("command", [("rank", "ada", "--json"), ("rank", "ada", "--next", "--json")])
+def test_titles_a_profile_likes_count_before_anyone_has_rated_anything(workspace, command):
+    workspace.dump("day.txt", make_dump("Mar 14", [(p.title, p.abstract) for p in PAPERS]))
+    workspace.profile(
+        "ada",
+        "email: ada@example.org\ninterests:\n  - graph neural networks\n"
+        "like:\n  - Music generation with diffusion\n",
+    )
+    workspace.cli("ingest")
+    rows = json.loads(workspace.cli(*command).output)
+    through_likes = [r["title"] for r in rows if LIKED in r["matches"]]
+    assert "Music generation with diffusion" in through_likes  # no keyword reaches it
+    with Store(workspace.config.database) as store:
+        assert not store.has_preferences()  # no rating in the database: the profile's like: alone
+
+
 def test_feedback_on_an_unknown_paper_is_a_clean_error(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests:\n  - graph neural networks\n")
     result = workspace.cli("feedback", "ada", "12345", "up")
