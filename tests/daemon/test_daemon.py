@@ -3,7 +3,6 @@ the middle of a batch of 200 readers, a restart, SIGTERM, and a second daemon re
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import datetime as dt
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from daemon_processes import SlowMailbox, start, wait_until
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
@@ -26,18 +26,6 @@ pytestmark = pytest.mark.backends  # each test that takes a database runs on SQL
 PAPERS = [
     (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
 ]
-
-
-class SlowMailbox:
-    """Accepts every message after a short pause, so a batch takes a while to go out."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.01)
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
 
 
 def setup(root: Path, port: int, readers: int, database: str = "digest.db") -> Workspace:
@@ -53,25 +41,6 @@ def setup(root: Path, port: int, readers: int, database: str = "digest.db") -> W
             f"r{i:03d}", f'email: r{i:03d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
         )
     return ws
-
-
-def start(ws: Workspace) -> subprocess.Popen:
-    log = open(ws.root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
-    return subprocess.Popen(
-        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.01)
-    log = (ws.root / "daemon.log").read_text(errors="replace")
-    raise AssertionError(f"timed out waiting for {what}\n--- daemon log ---\n{log[-4000:]}")
 
 
 def stop(proc: subprocess.Popen, ws: Workspace) -> None:

@@ -15,13 +15,13 @@ import errno
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from daemon_processes import start, wait_until
 
 from digest.cli import main
 from digest.demo.smtp_server import LocalSmtpServer, Received
@@ -76,15 +76,6 @@ def setup(root: Path, port: int, extra: str = "") -> Workspace:
     return ws
 
 
-def start(ws: Workspace) -> subprocess.Popen:
-    log = open(ws.root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
-    return subprocess.Popen(
-        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -93,16 +84,6 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             raise
-
-
-def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    log = (ws.root / "daemon.log").read_text(errors="replace")
-    raise AssertionError(f"timed out waiting for {what}\n--- daemon log ---\n{log[-4000:]}")
 
 
 def status(ws: Workspace) -> str:

@@ -5,18 +5,17 @@ flight on each of the killed worker's connections, re-sent with the same Message
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
+from daemon_processes import SlowMailbox, start, wait_until
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.store import Store
@@ -29,48 +28,11 @@ PAPERS = [
 ]
 
 
-class SlowMailbox:
-    """Accepts every message after a short pause, so the day's batch takes a while to go out."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(0.005)
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
 def received_by(messages: list[Received]) -> dict[str, list[str]]:
     ids = collections.defaultdict(list)
     for m in list(messages):
         ids[m.rcpt_tos[0]].append(m.message["Message-ID"])
     return ids
-
-
-def start(ws: Workspace, n: int) -> subprocess.Popen:
-    log = open(ws.root / f"worker{n}.log", "ab")  # noqa: SIM115 - the process owns it
-    return subprocess.Popen(
-        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def logs(ws: Workspace) -> str:
-    return "\n".join(
-        f"--- {p.name} ---\n{p.read_text(errors='replace')[-3000:]}"
-        for p in sorted(ws.root.glob("worker*.log"))
-    )
-
-
-def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}\n{logs(ws)}")
 
 
 def holders(url: str) -> dict[str, int]:
@@ -101,10 +63,10 @@ def setup(root: Path, port: int, url: str) -> Workspace:
 
 
 def test_four_workers_one_killed_mid_batch_every_reader_gets_one_digest(tmp_path):
-    mailbox = SlowMailbox()
+    mailbox = SlowMailbox(delay=0.005)
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         ws = setup(tmp_path, server.port, url)
-        procs = [start(ws, n) for n in range(WORKERS)]
+        procs = [start(ws, f"worker{n}.log") for n in range(WORKERS)]
         try:
             wait_until(lambda: len(mailbox.messages) >= 300, 240, "300 digests sent", ws)
             pids = {p.pid: p for p in procs}

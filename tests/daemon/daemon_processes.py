@@ -1,0 +1,52 @@
+"""`digest run` as real processes in the daemon tests: starting one, waiting on what it does
+(with its log in the failure), and a mailbox that accepts slowly so a batch takes a while."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+from digest.demo.smtp_server import Received
+
+from conftest import Workspace
+
+
+class SlowMailbox:
+    """Accepts every message after ``delay`` seconds, so a batch takes a while to go out."""
+
+    def __init__(self, delay: float = 0.01) -> None:
+        self.delay = delay
+        self.messages: list[Received] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def start(ws: Workspace, log: str = "daemon.log") -> subprocess.Popen:
+    """`digest run` on the workspace's config, its output appended to ``log`` in the workspace."""
+    out = open(ws.root / log, "ab")  # noqa: SIM115 - the process owns it
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run"],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def logs(ws: Workspace) -> str:
+    """The end of every daemon's log in the workspace."""
+    return "\n".join(
+        f"--- {p.name} ---\n{p.read_text(errors='replace')[-4000:]}" for p in sorted(ws.root.glob("*.log"))
+    )
+
+
+def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}\n{logs(ws)}")
