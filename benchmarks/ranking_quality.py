@@ -122,7 +122,7 @@ def learner(base, ratings: dict[int, int]):
 
     if isinstance(base, PaperIndex):
         return FeedbackRanker(base, lambda user: ratings)
-    from digest.select.features import EmbeddingFeatures
+    from digest.select.features import CombinedFeatures, EmbeddingFeatures, TextFeatures
 
     def lookup(papers):
         raise AssertionError("the evaluation rates only papers of the index")
@@ -130,7 +130,8 @@ def learner(base, ratings: dict[int, int]):
     def embed_text(text):
         return base.embedder.embed_phrases([text])[0]
 
-    features = EmbeddingFeatures(base.index.papers, base.vectors, lookup, embed_text)
+    embeddings = EmbeddingFeatures(base.index.papers, base.vectors, lookup, embed_text)
+    features = CombinedFeatures(TextFeatures(base.index.papers), embeddings)
     return FeedbackRanker(base, lambda user: ratings, features=features)
 
 

@@ -6,8 +6,10 @@ Two feature spaces, one per ranking mode:
   (scikit-learn's ``TfidfVectorizer``: sublinear tf, English stop words left out). The
   vocabulary and idf come from the papers the ranker is built on; other papers (rated
   in earlier digests, or the day's new ones) are put in the same space.
-* :class:`EmbeddingFeatures` (semantic matching on): the papers' unit-length sentence
-  embeddings, the same ones the semantic blend uses.
+* :class:`CombinedFeatures` (semantic matching on): the tf-idf row and the paper's
+  unit-length sentence embedding (:class:`EmbeddingFeatures`, the ones the semantic blend
+  uses) side by side, both of length 1: the model learns from the words a reader's papers
+  share and from what they are about, in whatever words.
 
 Both put the reader's interests in the same space (:meth:`profile`), as one text: the
 model takes them as one more liked "paper", so what the reader wrote still counts.
@@ -103,3 +105,30 @@ def _empty(rows: int):
     from scipy.sparse import csr_matrix
 
     return csr_matrix((rows, 1), dtype=np.float32)
+
+
+class CombinedFeatures:
+    """Several feature spaces side by side (tf-idf and embeddings): one sparse row per paper."""
+
+    def __init__(self, *parts: TextFeatures | EmbeddingFeatures) -> None:
+        from scipy.sparse import csr_matrix, hstack
+
+        self.parts = parts
+        self.ids = parts[0].ids
+        if any(part.ids != self.ids for part in parts):
+            raise ValueError("CombinedFeatures: the parts must be of the same papers")
+        self.matrix = hstack([csr_matrix(part.matrix) for part in parts]).tocsr()
+
+    @property
+    def dimension(self) -> int:
+        return self.matrix.shape[1]
+
+    def of(self, papers: Sequence[Paper]):
+        from scipy.sparse import csr_matrix, hstack
+
+        return hstack([csr_matrix(part.of(papers)) for part in self.parts]).tocsr()
+
+    def profile(self, profile: Profile):
+        from scipy.sparse import csr_matrix, hstack
+
+        return hstack([csr_matrix(part.profile(profile)) for part in self.parts]).tocsr()

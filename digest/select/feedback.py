@@ -3,25 +3,25 @@
 Each reader's ratings ("more like this" = 1, "less like this" = -1, kept in the store) and
 the papers their profile says they like (``like:``, by title) train a linear SVM
 (scikit-learn's ``LinearSVC``, arxiv-sanity style) on the papers' features
-(:mod:`digest.select.features`: tf-idf, or the sentence embeddings when semantic matching
-is on):
+(:mod:`digest.select.features`: tf-idf, and with semantic matching on, tf-idf and the
+sentence embeddings side by side):
 
 * positives: the papers liked, and the reader's interests as one more liked text (counted
   PROFILE_WEIGHT times), so what the reader wrote keeps counting next to what they rated;
 * negatives: the papers rated down, and every other paper of the index (unrated papers are
   mostly not for the reader); the two classes are balanced by weight.
 
-How it is added (README, "Learning from ratings"): the model's margin is standardized by its median and
-standard deviation over the papers it was fitted with (kept with the model, so a paper
-scores the same in any listing), and a paper ``Z_FULL`` deviations above the median (the
-typical paper) adds the full ``weight`` to the keyword (and semantic) score, the typical
-paper nothing:
-``score + weight * clip(z / Z_FULL, 0, 1)``. The weight is a rule, not a per-reader fit:
-FEEDBACK_WEIGHT keyword units for the keyword ranking (one clear interest), and with
-semantic matching on SEMANTIC_FEEDBACK_WEIGHT (the semantic share's own weight).
-``min_score`` applies to the sum, papers rated down are left out, and a paper that owes at
-least half of its score to the model says "close to papers you liked". A reader with no
-paper liked gets the ranking without the model.
+How it is added (docs/scoring.md, "Learning from ratings"): the model's margin is
+standardized by its median and standard deviation over the papers it was fitted with (kept
+with the model, so a paper scores the same in any listing), ``z``, and
+``score + weight * clip(z / Z_FULL, -1, 1)``: a paper Z_FULL deviations above the typical
+paper gains the full weight, one as far below loses it (the neighbours of papers rated down
+sink). The weight is a rule, not a per-reader fit: it grows with the reader's ratings,
+``FEEDBACK_WEIGHT * n / (n + HALF_RATINGS)`` for ``n`` papers rated or liked, so the first
+ratings nudge the keyword (and semantic) ranking and many ratings give the model as much
+say as one clear interest. ``min_score`` applies to the sum, papers rated down are left
+out, and a paper that owes at least half of its score to the model says "close to papers
+you liked". A reader with no paper liked gets the ranking without the model.
 
 The model is primal (a weight vector per reader), so many readers are scored with one
 matrix product (:meth:`FeedbackRanker.rank_many`); it is refitted only when the reader's
@@ -38,21 +38,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from digest.models import Match, Paper, Profile
-from digest.select.features import EmbeddingFeatures, TextFeatures, interests_text
+from digest.select.features import CombinedFeatures, EmbeddingFeatures, TextFeatures, interests_text
 from digest.select.matcher import PaperIndex, top
-from digest.select.semantic import SEMANTIC_WEIGHT
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_WEIGHT = 1.0  # keyword ranking: the papers most like the liked ones add one clear interest
-SEMANTIC_FEEDBACK_WEIGHT = SEMANTIC_WEIGHT  # semantic ranking: as much as the semantic share
+FEEDBACK_WEIGHT = 1.0  # the model's full say, in keyword units (one clear interest)
+HALF_RATINGS = 5  # papers rated or liked at which the model has half its full say
 LIKED = "close to papers you liked"  # the explanation shown beside the keywords
 C = 0.1  # the SVM's inverse regularization
-PROFILE_WEIGHT = 3.0  # the interests, as one liked text, count as this many liked papers
-Z_FULL = 2.0  # standard deviations above the mean margin at which the full weight is added
+PROFILE_WEIGHT = 1.0  # the interests, as one liked text, count as this many liked papers
+Z_FULL = 2.0  # standard deviations from the typical margin at which the full weight is added
 STACK = 1024  # readers whose model is applied in one matrix product
 
-Features = TextFeatures | EmbeddingFeatures
+Features = TextFeatures | EmbeddingFeatures | CombinedFeatures
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,7 @@ class ReaderModel:
     intercept: float
     center: float  # the median margin over the papers it was fitted with (the typical paper)
     scale: float  # Z_FULL standard deviations of those margins
+    weight: float  # the model's say: grows with the number of papers rated or liked
 
 
 class FeedbackRanker:
@@ -73,7 +73,8 @@ class FeedbackRanker:
     ``ratings(user)``: paper id -> 1 or -1. ``papers_of(ids)``: the stored papers with
     these ids (rated papers outside the index, e.g. those of earlier digests).
     ``features``: default tf-idf of the index's papers; ``models``: fitted models to start
-    from (shared between rankers over the same features).
+    from (shared between rankers over the same features). ``weight``: the model's full say
+    (default FEEDBACK_WEIGHT), reached gradually as ratings accumulate.
     """
 
     def __init__(
@@ -92,9 +93,7 @@ class FeedbackRanker:
         self.features = features if features is not None else TextFeatures(self.index.papers)
         self._rows = _rows_for(self.features, self.index.papers)
         self._papers_of = papers_of or (lambda ids: [])
-        if weight is None:
-            weight = FEEDBACK_WEIGHT if isinstance(base, PaperIndex) else SEMANTIC_FEEDBACK_WEIGHT
-        self.weight = weight
+        self.weight = FEEDBACK_WEIGHT if weight is None else weight
         self.models: dict[str, ReaderModel | None] = {} if models is None else models
         self._position = {pid: d for d, pid in enumerate(self.index.ids.tolist())}
 
@@ -151,7 +150,8 @@ class FeedbackRanker:
         intercept = float(svm.intercept_[0])
         margins = _dot(self._rows, weights) + intercept
         std = float(margins.std()) or 1.0
-        return ReaderModel(key, weights, intercept, float(np.median(margins)), Z_FULL * std)
+        say = self.weight * say_of(len(up) + len(down))
+        return ReaderModel(key, weights, intercept, float(np.median(margins)), Z_FULL * std, say)
 
     def _features_of(self, ids: list[int]):
         inside = [self._position[pid] for pid in ids if pid in self._position]
@@ -172,7 +172,7 @@ class FeedbackRanker:
 
     def _scale(self, margins: np.ndarray, model: ReaderModel) -> np.ndarray:
         z = (margins + (model.intercept - model.center)) / model.scale
-        return self.weight * np.clip(z, 0.0, 1.0)
+        return model.weight * np.clip(z, -1.0, 1.0)
 
     def _down_positions(self, profile: Profile) -> list[int]:
         model = self.fit(profile)
@@ -250,8 +250,9 @@ class FeedbackRanker:
                 margins = _dot(self._rows, weights.T).T  # readers x papers: one product
                 shift = np.array([[models[i].intercept - models[i].center] for _, i in part])
                 scale = np.array([[models[i].scale] for _, i in part])
+                say = np.array([[models[i].weight] for _, i in part])
                 rows = [r for r, _ in part]
-                out[rows] = self.weight * np.clip((margins + shift) / scale, 0.0, 1.0)
+                out[rows] = say * np.clip((margins + shift) / scale, -1.0, 1.0)
             for r, i in fitted:
                 affinities[i] = out[r]
             return out
@@ -266,6 +267,12 @@ class FeedbackRanker:
                 position, affinity = self._position, affinities[i]
                 results[i] = [_liked(m, float(affinity[position[m.paper.id]])) for m in matches]
         return results
+
+
+def say_of(rated: int) -> float:
+    """The share of its full weight a model fitted on ``rated`` papers (rated or liked) gets:
+    1/2 at HALF_RATINGS, 2/3 at twice that, approaching 1."""
+    return rated / (rated + HALF_RATINGS)
 
 
 def _rows_for(features: Features, papers: Sequence[Paper]):

@@ -37,6 +37,7 @@ SPECIFICITY_POWER = 2.0  # sharpen the idf: specific words dominate common ones
 COVERAGE_BONUS = 0.2  # per extra distinct interest matched
 COVERAGE_MIN = 0.3  # an interest counts for coverage from this score on
 WORDS_WEIGHT = 2.0  # the profile's words as one BM25 query, next to its phrases (docs/scoring.md)
+BAG_WEIGHT = 1.0  # what every word of the interests, all present, adds on top: the ranking's tail
 
 
 @dataclass(slots=True)
@@ -211,9 +212,15 @@ class PhraseMatching:
             return used, w
         share = 1.0 / (1.0 + WORDS_WEIGHT)  # keeps the scale: 1.0 = one interest clearly present
         scale = WORDS_WEIGHT * share / total_idf
+        bag = BAG_WEIGHT / total_idf
+
+        def words_weight(keyword: Keyword, weight: float) -> float:
+            # a one-word interest is its own word already: the bag adds nothing to it
+            return weight * (scale + (bag if len(keyword.match.terms) > 1 else 0.0))
+
         return (
             used + [self._words_of(k, words) for k, _, words in groups],
-            [weight * share for weight in w] + [weight * scale for _, weight, _ in groups],
+            [weight * share for weight in w] + [words_weight(k, weight) for k, weight, _ in groups],
         )
 
     def _match(self, tokens: list) -> Phrase:

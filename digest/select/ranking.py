@@ -63,7 +63,7 @@ def build_index(
     blended = SemanticIndex(PaperIndex.build(papers, counts), embedder, stored)  # type: ignore[arg-type]
     if not learn:
         return blended
-    from digest.select.features import EmbeddingFeatures
+    from digest.select.features import CombinedFeatures, EmbeddingFeatures, TextFeatures
     from digest.select.feedback import FeedbackRanker
 
     def lookup(others: Sequence[Paper]) -> np.ndarray:
@@ -73,7 +73,8 @@ def build_index(
     def embed_text(text: str) -> np.ndarray:
         return embedder.embed_phrases([text])[0]  # type: ignore[attr-defined]
 
-    features = EmbeddingFeatures(papers, blended.vectors, lookup, embed_text)
+    embeddings = EmbeddingFeatures(papers, blended.vectors, lookup, embed_text)
+    features = CombinedFeatures(TextFeatures(papers), embeddings)
     return FeedbackRanker(blended, store.ratings, features=features, papers_of=store.papers)
 
 

@@ -111,12 +111,18 @@ def test_digest_feedback_changes_the_next_rank_at_once(workspace):
     titles = [r["title"] for r in rows]
     assert "Molecular docking by equivariant message passing" not in titles
     ids = {r["title"]: r["id"] for r in rows}
-    result = workspace.cli("feedback", "ada", str(ids["Graph neural networks for molecules"]), "up")
+    liked = [ids["Graph neural networks for molecules"], ids["Protein folding with equivariant networks"]]
+    before = {r["title"]: r["score"] for r in rows}
+    first = workspace.cli("feedback", "ada", str(liked[0]), "up")
+    assert first.exit_code == 0, first.output
+    once = {r["title"]: r["score"] for r in json.loads(workspace.cli("rank", "ada", "--json").output)}
+    assert once != before  # one rating already moves the ranking (the model's say grows with more)
+    result = workspace.cli("feedback", "ada", str(liked[1]), "up")
     assert result.exit_code == 0, result.output
     again = [r["title"] for r in json.loads(workspace.cli("rank", "ada", "--json").output)]
     assert "Molecular docking by equivariant message passing" in again
-    cleared = workspace.cli("feedback", "ada", str(ids["Graph neural networks for molecules"]), "clear")
-    assert cleared.exit_code == 0
+    for paper in liked:
+        assert workspace.cli("feedback", "ada", str(paper), "clear").exit_code == 0
     assert [r["title"] for r in json.loads(workspace.cli("rank", "ada", "--json").output)] == titles
 
 
@@ -203,7 +209,8 @@ def test_with_semantic_matching_the_model_learns_from_the_embeddings():
         lambda papers: embedder.embed_papers(papers),
         lambda t: embedder.embed_phrases([t])[0],
     )
-    ranker = FeedbackRanker(base, lambda user: {5: 1}, features=features)
+    # music liked; molecules and sorting not (the model's say grows with the ratings)
+    ranker = FeedbackRanker(base, lambda user: {5: 1, 1: -1, 6: -1}, features=features)
     ranked = {m.paper.id: m for m in ranker.rank(reader("graph neural networks"))}
     assert LIKED in ranked[5].keywords  # music, from the embeddings alone
     assert ranked[5].score > max(ranked[d].score for d in (4, 6) if d in ranked)
@@ -214,3 +221,34 @@ def test_a_reader_whose_interests_match_nothing_here_still_gets_what_their_model
     ranker = FeedbackRanker(PaperIndex.build(PAPERS), lambda user: {2: 1})
     alone = ranker.rank(profile)
     assert alone and ranker.rank_many([profile], None) == [alone]
+
+
+def test_the_model_has_more_say_as_ratings_accumulate():
+    from digest.select.feedback import FEEDBACK_WEIGHT, HALF_RATINGS, say_of
+
+    profile = reader("graph neural networks")
+    one = ranker({2: 1}).fit(profile)
+    many = ranker({2: 1, 3: 1, 4: -1, 5: -1, 6: -1}).fit(profile)
+    assert one.weight == pytest.approx(FEEDBACK_WEIGHT / (1 + HALF_RATINGS))
+    assert one.weight < many.weight < FEEDBACK_WEIGHT
+    assert say_of(HALF_RATINGS) == pytest.approx(0.5)
+
+
+def test_papers_unlike_the_liked_ones_lose_a_little_and_the_one_rated_down_is_left_out():
+    profile = reader("message passing")
+    affinity = ranker({1: 1, 2: -1}).affinity(profile)
+    position = {p.id: d for d, p in enumerate(PAPERS)}
+    assert affinity[position[4]] < 0.0 < affinity[position[3]]  # speech loses, docking gains
+    assert 2 not in [m.paper.id for m in ranker({1: 1, 2: -1}).rank(profile)]
+
+
+def test_with_semantic_matching_the_model_sees_words_and_embeddings_side_by_side():
+    from digest.select.features import CombinedFeatures, EmbeddingFeatures, TextFeatures
+
+    vectors = np.eye(len(PAPERS), 4, dtype=np.float32)
+    embeddings = EmbeddingFeatures(PAPERS, vectors, lambda ps: vectors[: len(ps)], lambda t: vectors[0])
+    text = TextFeatures(PAPERS)
+    both = CombinedFeatures(text, embeddings)
+    assert both.matrix.shape == (len(PAPERS), text.dimension + 4)
+    assert both.profile(reader("graph neural networks")).shape == (1, text.dimension + 4)
+    assert both.of(PAPERS[:2]).shape == (2, text.dimension + 4)

@@ -94,3 +94,18 @@ def test_an_acronym_a_paper_defines_links_it_to_its_expansion():
     uses = paper(2, "Faster QTNs", "QTNs run fast.")
     (m,) = [m for m in rank([defines, uses], profile("quokka transfer networks")) if m.paper.id == 2]
     assert highlighted(m, uses) == ["QTNs", "QTNs"]
+
+
+def test_the_words_of_a_phrase_apart_reach_past_the_default_min_score_as_the_ranking_s_tail():
+    # the interests' words as one bag-of-words query (BAG_WEIGHT): a paper with the words
+    # of a phrase but not the phrase is found, below one that has the phrase
+    day = dt.date(2024, 3, 14)
+    papers = [
+        Paper(1, "Privacy-preserving federated analytics", "Clients compute statistics together.", day),
+        Paper(2, "Federated hospitals", "Analytics on records, preserving the privacy of patients.", day),
+        Paper(3, "Sorting networks", "Comparators in parallel.", day),
+    ] + [Paper(10 + i, f"Unrelated paper {i}", "About compilers and caches.", day) for i in range(20)]
+    profile = Profile(user="a", email="a@b", interests=(Interest("privacy-preserving federated analytics"),))
+    scores = {m.paper.id: m.score for m in PaperIndex.build(papers).rank(profile)}
+    assert scores[1] > scores[2] >= 0.1
+    assert 3 not in scores

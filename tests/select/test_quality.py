@@ -34,18 +34,20 @@ def semantic_extra() -> None:
 
 
 def test_keyword_ranking_reaches_the_bar_on_the_14_dev_readers():
-    assert quality() >= 0.77  # plain BM25 0.729; main before issue 11 0.722; now 0.773
+    assert quality() >= 0.77  # plain BM25 0.729; main before issue 11 0.722; 0.773; now 0.775
 
 
 def test_rating_the_first_ten_papers_lifts_the_rest_of_the_ranking():
-    assert quality("--feedback") >= 0.49  # residual: 0.201 without feedback; 0.426 before; now 0.498
+    # residual: 0.343 without feedback (0.201 before the interests' words as a bag); 0.498 before
+    assert quality("--feedback") >= 0.56  # now 0.568
 
 
 def test_semantic_ranking_reaches_the_bar_on_the_14_dev_readers():
     semantic_extra()
-    assert quality("--semantic") >= 0.80  # BM25+MiniLM 0.771; 0.775 before; now 0.804
+    assert quality("--semantic") >= 0.80  # BM25+MiniLM 0.771; 0.775 before; 0.804; now 0.805
 
 
 def test_semantic_ranking_learns_from_ratings_too():
     semantic_extra()
-    assert quality("--semantic", "--feedback") >= 0.52  # not measured before (ratings were ignored); 0.521
+    # embeddings alone 0.521; tf-idf and embeddings side by side, say growing with ratings:
+    assert quality("--semantic", "--feedback") >= 0.56  # now 0.566
