@@ -37,7 +37,7 @@ SPECIFICITY_POWER = 2.0  # sharpen the idf: specific words dominate common ones
 COVERAGE_BONUS = 0.2  # per extra distinct interest matched
 COVERAGE_MIN = 0.3  # an interest counts for coverage from this score on
 WORDS_WEIGHT = 2.0  # the profile's words as one BM25 query, next to its phrases (docs/scoring.md)
-BAG_WEIGHT = 1.0  # what every word of the interests, all present, adds on top: the ranking's tail
+BAG_WEIGHT = 1.0  # the multi-word interests' words again, on top: the ranking's tail (docs/scoring.md)
 
 
 @dataclass(slots=True)
