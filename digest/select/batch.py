@@ -72,7 +72,7 @@ def _rank_into(
     for i, profile in enumerate(profiles):
         if limits[i] is not None and limits[i] <= 0:
             continue
-        used, weights = index.interests(profile)
+        used, weights = index.quick_interests(profile)
         size = len(used)
         if size:
             if size not in members:
