@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
 
 STACK = 2048  # profiles scored together: a stack of scores is STACK x papers floats
+BLOCK = 256  # profiles whose weighted sums are taken together (in the CPU's cache)
 
 
 def rank_many(
@@ -72,13 +73,13 @@ def _rank_into(
     for i, profile in enumerate(profiles):
         if limits[i] is not None and limits[i] <= 0:
             continue
-        used, weights = index.quick_interests(profile)
-        size = len(used)
+        ids, weights = index.quick_interests(profile)
+        size = len(ids)
         if size:
             if size not in members:
                 members[size], flat_ids[size], flat_weights[size] = [], [], []
             members[size].append(i)
-            flat_ids[size] += [k.id for k in used]
+            flat_ids[size] += ids
             flat_weights[size] += weights
     scores = index.matrix[: index.rows]
     covers = scores >= COVERAGE_MIN
@@ -107,10 +108,11 @@ def _rank_into(
             if added is not None:
                 total += added
             for r, i in enumerate(stack):
-                for phrase in profiles[i].exclude:
-                    keyword = index.keyword(phrase)
-                    if keyword is not None and len(keyword.match.exact_docs):
-                        total[r, keyword.match.exact_docs] = 0.0
+                if profiles[i].exclude:
+                    for phrase in profiles[i].exclude:
+                        keyword = index.keyword(phrase)
+                        if keyword is not None and len(keyword.match.exact_docs):
+                            total[r, keyword.match.exact_docs] = 0.0
                 if skip is not None and skip[i]:
                     total[r, [position[pid] for pid in skip[i] if pid in position]] = 0.0
             floors = np.array([profiles[i].min_score for i in stack], dtype=np.float64)
@@ -134,14 +136,21 @@ def _rank_into(
 
 
 def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding."""
-    total = np.take(scores, rows[:, 0], axis=0)
-    total *= weights[:, :1]
-    term = np.empty_like(total)
-    for j in range(1, rows.shape[1]):
-        np.take(scores, rows[:, j], axis=0, out=term)
-        term *= weights[:, j : j + 1]
-        total += term
+    """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding.
+
+    Taken BLOCK rows at a time, so that the sums and the terms stay in the CPU's cache.
+    """
+    total = np.empty((len(rows), scores.shape[1]), dtype=np.float64)
+    term = np.empty((min(BLOCK, len(rows)), scores.shape[1]), dtype=np.float64)
+    for start in range(0, len(rows), BLOCK):
+        block, w = rows[start : start + BLOCK], weights[start : start + BLOCK]
+        out, temp = total[start : start + BLOCK], term[: len(block)]
+        np.take(scores, block[:, 0], axis=0, out=out)
+        out *= w[:, :1]
+        for j in range(1, rows.shape[1]):
+            np.take(scores, block[:, j], axis=0, out=temp)
+            temp *= w[:, j : j + 1]
+            out += temp
     return total
 
 

@@ -109,7 +109,7 @@ class PaperIndex(PhraseMatching):
         self._words: dict[tuple[int, tuple[Term, ...]], Keyword] = {}
         self._defined: dict | None = None  # acronyms the papers define
         self._word_rows: dict[Term, tuple[np.ndarray, float]] = {}
-        self._content: dict[int, ContentWords] = {}
+        self._content: dict[str, ContentWords | None] = {}
 
     @classmethod
     def build(cls, papers: Sequence[Paper], counts: CollectionCounts | None = None) -> PaperIndex:
@@ -194,10 +194,6 @@ class PaperIndex(PhraseMatching):
         weights.
         """
         return self._with_words(*self._phrases(profile))
-
-    def quick_interests(self, profile: Profile) -> tuple[list[Keyword], list[float]]:
-        """What :meth:`interests` returns, made faster for ranking many profiles (batch)."""
-        return self._with_words_quick(*self._phrases(profile))
 
     def _phrases(self, profile: Profile) -> tuple[list[Keyword], list[float]]:
         keywords = self._keywords

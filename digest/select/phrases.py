@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from digest.models import Hit, Paper
+from digest.models import Hit, Paper, Profile
 from digest.select.acronyms import alternatives, defined_in
 from digest.select.background import background_rate
 from digest.select.postings import FIELDS, Postings, Term
@@ -64,12 +64,13 @@ class Keyword:
 
 @dataclass(slots=True)
 class ContentWords:
-    """The content words of one interest, for the profile's word query (cached per keyword)."""
+    """An interest and its content words, for the profile's word query (cached per phrase)."""
 
+    keyword: Keyword
     terms: tuple[Term, ...]  # each once, in the phrase's order, function words left out
     norms: tuple[str, ...]
     idfs: tuple[float, ...]
-    keyword: Keyword | None = None  # all of them as a keyword of their own (made when used)
+    words: int = 0  # the id of the keyword of all of them (0 until made: never a word keyword)
 
 
 def saturate(x: np.ndarray | float) -> np.ndarray | float:
@@ -105,7 +106,7 @@ class PhraseMatching:
     _words: dict[tuple[int, tuple[Term, ...]], Keyword]
     _defined: dict | None
     _word_rows: dict[Term, tuple[np.ndarray, float]]
-    _content: dict[int, ContentWords]
+    _content: dict[str, ContentWords | None]
 
     def _df(self, norm: str) -> int:
         raise NotImplementedError
@@ -228,45 +229,69 @@ class PhraseMatching:
             [weight * share for weight in w] + [weight * scale for _, weight, _ in groups],
         )
 
-    def _with_words_quick(self, used: list[Keyword], w: list[float]) -> tuple[list[Keyword], list[float]]:
-        """What :meth:`_with_words` returns, with each interest's words looked up once per
-        index rather than term by term for every profile: for ranking many profiles.
+    def quick_interests(self, profile: Profile) -> tuple[list[int], list[float]]:
+        """What :meth:`PaperIndex.interests` returns (keyword ids for keywords), with each
+        interest's content words looked up once per index rather than term by term for
+        every profile: for ranking many profiles.
 
         When no two interests of the profile share a content word (most profiles), the
         words of each interest are all its content words, and their keyword is cached.
-        Otherwise :meth:`_with_words` sorts out which interest keeps which word. The idfs
-        are summed in the same order, so the weights are the very same floats.
+        Otherwise :meth:`_with_words` sorts out which interest keeps which word. The
+        weights are added and the idfs summed in the same order, so they are the very
+        same floats.
         """
         content = self._content
-        found = [content.get(k.id) or self._content_words(k) for k in used]
+        found: list[ContentWords] = []
+        w: list[float] = []
+        seen: dict[str, int] = {}
+        for interest in profile.interests:  # as PaperIndex.interests: repeats add up
+            phrase = interest.phrase
+            at = seen.get(phrase)
+            if at is not None:
+                if at >= 0:
+                    w[at] += interest.weight
+                continue
+            words = content.get(phrase, MISSING)
+            if words is MISSING:
+                words = self._content_words(phrase)
+            if words is None:
+                seen[phrase] = -1
+            else:
+                seen[phrase] = len(found)
+                found.append(words)
+                w.append(interest.weight)
         norms = [norm for words in found for norm in words.norms]
         if len(set(norms)) < len(norms):
-            return self._with_words(used, w)
+            used, weights = self._with_words([words.keyword for words in found], w)
+            return [k.id for k in used], weights
+        ids = [words.keyword.id for words in found]
         total_idf = sum(chain.from_iterable(words.idfs for words in found))
         if total_idf <= 0.0:
-            return used, w
+            return ids, w
         share = 1.0 / (1.0 + WORDS_WEIGHT)
         scale = WORDS_WEIGHT * share / total_idf
-        groups = [(k, weight, words) for k, weight, words in zip(used, w, found, strict=True) if words.terms]
+        groups = [(weight, words) for weight, words in zip(w, found, strict=True) if words.terms]
         return (
-            used + [words.keyword or self._all_words_of(k, words) for k, _, words in groups],
-            [weight * share for weight in w] + [weight * scale for _, weight, _ in groups],
+            ids + [words.words or self._all_words_of(words) for _, words in groups],
+            [weight * share for weight in w] + [weight * scale for weight, _ in groups],
         )
 
-    def _content_words(self, keyword: Keyword) -> ContentWords:
-        terms: dict[str, Term] = {}
-        for term in keyword.match.terms:
-            if not is_stop_word(term.norm):
-                terms.setdefault(term.norm, term)
-        words = ContentWords(
-            tuple(terms.values()), tuple(terms), tuple(self._word(t)[1] for t in terms.values())
-        )
-        self._content[keyword.id] = words
+    def _content_words(self, phrase: str) -> ContentWords | None:
+        keyword = self.keyword(phrase)
+        words = None
+        if keyword is not None:
+            terms: dict[str, Term] = {}
+            for term in keyword.match.terms:
+                if not is_stop_word(term.norm):
+                    terms.setdefault(term.norm, term)
+            idfs = tuple(self._word(t)[1] for t in terms.values())
+            words = ContentWords(keyword, tuple(terms.values()), tuple(terms), idfs)
+        self._content[phrase] = words
         return words
 
-    def _all_words_of(self, keyword: Keyword, words: ContentWords) -> Keyword:
-        words.keyword = self._words_of(keyword, words.terms)
-        return words.keyword
+    def _all_words_of(self, words: ContentWords) -> int:
+        words.words = self._words_of(words.keyword, words.terms).id
+        return words.words
 
     def _match(self, tokens: list) -> Phrase:
         terms = tuple(Term(t.norm, t.stem) for t in tokens)
