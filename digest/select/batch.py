@@ -186,20 +186,40 @@ class _Tables:
         self.index = index
         self.papers = np.empty(len(index.papers), dtype=object)
         self.papers[:] = index.papers
-        self.phrases = np.array([k.phrase for k in index.keyword_list] or [""], dtype=object)
+        keywords = index.keyword_list
+        self.phrases = np.array([k.phrase for k in keywords] or [""], dtype=object)
+        # the keyword whose phrase each keyword has: itself, or the interest of its words
+        self.phrase_of = np.array([(k.parent or k).id for k in keywords] or [0], dtype=np.intp)
 
     def hits(self, kids: np.ndarray, docs: np.ndarray) -> np.ndarray:
         """Hits of keyword ``kids[m, j]`` in paper ``docs[m]``, computed where missing."""
         index = self.index
         found = index.hit_table[kids, docs[:, None]]
-        missing = np.equal(found, None)
+        missing = ~index.hit_known[kids, docs[:, None]]
         if missing.any():
             keywords = index.keyword_list
             where = np.broadcast_to(docs[:, None], kids.shape)[missing]
-            for k, d in set(zip(kids[missing].tolist(), where.tolist(), strict=True)):
+            which = kids[missing]
+            for k, d in set(zip(which.tolist(), where.tolist(), strict=True)):
                 index.hits(keywords[k], d)
-            found = index.hit_table[kids, docs[:, None]]
+            found[missing] = index.hit_table[which, where]
         return found
+
+    def keywords(self, kids: np.ndarray) -> list[tuple[str, ...]]:
+        """Each row's phrases, each once (where it first appears): ``tuple(dict.fromkeys(row))``."""
+        rows, n = kids.shape
+        same = self.phrase_of[kids]
+        first = np.ones(kids.shape, dtype=bool)
+        for j in range(1, n):
+            first[:, j] = ~(same[:, :j] == same[:, j : j + 1]).any(axis=1)
+        phrases = self.phrases[kids]
+        out = np.empty(rows, dtype=object)
+        distinct = first.sum(axis=1)
+        for u in np.unique(distinct).tolist():
+            group = np.flatnonzero(distinct == u)
+            names = phrases[group] if u == n else phrases[group][first[group]].reshape(len(group), u)
+            out[group] = list(map(tuple, names.tolist()))
+        return out.tolist()
 
 
 def _explain(
@@ -236,7 +256,7 @@ def _explain(
             for j in range(1, n):
                 joined = joined + found[:, j]  # element-wise tuple concatenation
             hits = joined.tolist()
-            keywords = [tuple(dict.fromkeys(row)) for row in tables.phrases[kw].tolist()]
+            keywords = tables.keywords(kw)
         matches[group] = list(
             map(Match, tables.papers[docs].tolist(), totals[group].tolist(), keywords, hits)
         )

@@ -103,6 +103,7 @@ class PaperIndex(PhraseMatching):
         self.keyword_list: list[Keyword] = []
         # hits of keyword k in paper d (a tuple, or None until asked for)
         self.hit_table = np.empty((64, len(self.papers)), dtype=object)
+        self.hit_known = np.zeros((64, len(self.papers)), dtype=bool)  # where hit_table is set
         self._by_key: dict[tuple[str, ...], Phrase | None] = {}
         self.matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self.rows = 0

@@ -11,7 +11,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -97,6 +96,7 @@ class PhraseMatching:
     matrix: np.ndarray
     rows: int
     hit_table: np.ndarray
+    hit_known: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
     _length_norm: np.ndarray
@@ -169,6 +169,9 @@ class PhraseMatching:
             grown = np.empty((2 * len(self.hit_table), len(self.papers)), dtype=object)
             grown[: keyword.id] = self.hit_table
             self.hit_table = grown
+            known = np.zeros(grown.shape, dtype=bool)
+            known[: keyword.id] = self.hit_known
+            self.hit_known = known
         return keyword
 
     # -- the profile's words as one query ------------------------------------------------
@@ -234,11 +237,9 @@ class PhraseMatching:
         interest's content words looked up once per index rather than term by term for
         every profile: for ranking many profiles.
 
-        When no two interests of the profile share a content word (most profiles), the
-        words of each interest are all its content words, and their keyword is cached.
-        Otherwise :meth:`_with_words` sorts out which interest keeps which word. The
-        weights are added and the idfs summed in the same order, so they are the very
-        same floats.
+        An interest's words are its content words that no interest before it has: all of
+        them for most interests, whose keyword is then cached with them. The weights are
+        added and the idfs summed in the same order, so they are the very same floats.
         """
         content = self._content
         found: list[ContentWords] = []
@@ -260,21 +261,34 @@ class PhraseMatching:
                 seen[phrase] = len(found)
                 found.append(words)
                 w.append(interest.weight)
-        norms = [norm for words in found for norm in words.norms]
-        if len(set(norms)) < len(norms):
-            used, weights = self._with_words([words.keyword for words in found], w)
-            return [k.id for k in used], weights
+        seen: set[str] = set()
+        idfs: list[float] = []
+        groups: list[tuple[float, ContentWords, tuple[Term, ...] | None]] = []
+        for weight, words in zip(w, found, strict=True):
+            norms = words.norms
+            if not norms:
+                continue
+            if seen.isdisjoint(norms):  # all its words (most interests)
+                idfs += words.idfs
+                groups.append((weight, words, None))
+            else:  # only the words no interest before it has
+                keep = [j for j, norm in enumerate(norms) if norm not in seen]
+                if keep:
+                    idfs += [words.idfs[j] for j in keep]
+                    groups.append((weight, words, tuple(words.terms[j] for j in keep)))
+            seen.update(norms)
         ids = [words.keyword.id for words in found]
-        total_idf = sum(chain.from_iterable(words.idfs for words in found))
+        total_idf = sum(idfs)
         if total_idf <= 0.0:
             return ids, w
         share = 1.0 / (1.0 + WORDS_WEIGHT)
         scale = WORDS_WEIGHT * share / total_idf
-        groups = [(weight, words) for weight, words in zip(w, found, strict=True) if words.terms]
-        return (
-            ids + [words.words or self._all_words_of(words) for _, words in groups],
-            [weight * share for weight in w] + [weight * scale for weight, _ in groups],
-        )
+        for _, words, terms in groups:
+            if terms is not None:
+                ids.append(self._words_of(words.keyword, terms).id)
+            else:
+                ids.append(words.words or self._all_words_of(words))
+        return ids, [weight * share for weight in w] + [weight * scale for weight, _, _ in groups]
 
     def _content_words(self, phrase: str) -> ContentWords | None:
         keyword = self.keyword(phrase)
@@ -374,4 +388,5 @@ class PhraseMatching:
             spans = []
         hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
         self.hit_table[keyword.id, d] = hits
+        self.hit_known[keyword.id, d] = True
         return hits
