@@ -24,6 +24,7 @@ import numpy as np
 from digest.models import Match, Profile
 from digest.select.gcpause import long_lived
 from digest.select.phrases import COVERAGE_BONUS, COVERAGE_MIN
+from digest.select.queries import gather
 
 if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
@@ -65,22 +66,10 @@ def _rank_into(
     extra: Callable[[list[int]], np.ndarray | None] | None = None,
 ) -> None:
 
-    # Every profile's interests first (matching a new phrase adds a row to the matrix),
-    # gathered by their number: keyword ids and weights, flat, profile after profile.
-    members: dict[int, list[int]] = {}
-    flat_ids: dict[int, list[int]] = {}
-    flat_weights: dict[int, list[float]] = {}
-    for i, profile in enumerate(profiles):
-        if limits[i] is not None and limits[i] <= 0:
-            continue
-        ids, weights = index.quick_interests(profile)
-        size = len(ids)
-        if size:
-            if size not in members:
-                members[size], flat_ids[size], flat_weights[size] = [], [], []
-            members[size].append(i)
-            flat_ids[size] += ids
-            flat_weights[size] += weights
+    # Every profile's query first (matching a new phrase adds a row to the matrix),
+    # gathered by its number of keywords: keyword ids and weights, a row per profile.
+    wanted = [i for i, limit in enumerate(limits) if limit is None or limit > 0]
+    queries = gather(index, profiles, wanted)
     scores = index.matrix[: index.rows]
     covers = scores >= COVERAGE_MIN
     covers[[k.match.row for k in index.keyword_list if k.parent is not None]] = False  # words: no coverage
@@ -88,15 +77,14 @@ def _rank_into(
     tables = _Tables(index)
     n_papers = len(index.papers)
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
-    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(members, default=1) + 1) - 1, 0)
+    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(queries, default=1) + 1) - 1, 0)
     position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
-    for size in sorted(members):
-        all_ids = np.array(flat_ids[size], dtype=np.intp).reshape(-1, size)
-        all_weights = np.array(flat_weights[size], dtype=np.float64).reshape(-1, size)
-        for start in range(0, len(members[size]), STACK):
-            stack = members[size][start : start + STACK]
-            kids = all_ids[start : start + STACK]
-            weights = all_weights[start : start + STACK]
+    for size in sorted(queries):
+        query = queries[size]
+        for start in range(0, len(query.members), STACK):
+            stack = query.members[start : start + STACK].tolist()
+            kids = query.ids[start : start + STACK]
+            weights = query.weights[start : start + STACK]
             rows = keyword_rows[kids]
             total = _weighted_sums(scores, rows, weights)
             if size > 1:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from digest.models import Hit, Paper, Profile
+from digest.models import Hit, Paper
 from digest.select.acronyms import alternatives, defined_in
 from digest.select.background import background_rate
 from digest.select.postings import FIELDS, Postings, Term
@@ -232,70 +232,18 @@ class PhraseMatching:
             [weight * share for weight in w] + [weight * scale for _, weight, _ in groups],
         )
 
-    def quick_interests(self, profile: Profile) -> tuple[list[int], list[float]]:
-        """What :meth:`PaperIndex.interests` returns (keyword ids for keywords), with each
-        interest's content words looked up once per index rather than term by term for
-        every profile: for ranking many profiles.
-
-        An interest's words are its content words that no interest before it has: all of
-        them for most interests, whose keyword is then cached with them. The weights are
-        added and the idfs summed in the same order, so they are the very same floats.
-        """
-        content = self._content
-        found: list[ContentWords] = []
-        w: list[float] = []
-        seen: dict[str, int] = {}
-        for interest in profile.interests:  # as PaperIndex.interests: repeats add up
-            phrase = interest.phrase
-            at = seen.get(phrase)
-            if at is not None:
-                if at >= 0:
-                    w[at] += interest.weight
-                continue
-            words = content.get(phrase, MISSING)
-            if words is MISSING:
-                words = self._content_words(phrase)
-            if words is None:
-                seen[phrase] = -1
-            else:
-                seen[phrase] = len(found)
-                found.append(words)
-                w.append(interest.weight)
-        seen: set[str] = set()
-        idfs: list[float] = []
-        groups: list[tuple[float, ContentWords, tuple[Term, ...] | None]] = []
-        for weight, words in zip(w, found, strict=True):
-            norms = words.norms
-            if not norms:
-                continue
-            if seen.isdisjoint(norms):  # all its words (most interests)
-                idfs += words.idfs
-                groups.append((weight, words, None))
-            else:  # only the words no interest before it has
-                keep = [j for j, norm in enumerate(norms) if norm not in seen]
-                if keep:
-                    idfs += [words.idfs[j] for j in keep]
-                    groups.append((weight, words, tuple(words.terms[j] for j in keep)))
-            seen.update(norms)
-        ids = [words.keyword.id for words in found]
-        total_idf = sum(idfs)
-        if total_idf <= 0.0:
-            return ids, w
-        share = 1.0 / (1.0 + WORDS_WEIGHT)
-        scale = WORDS_WEIGHT * share / total_idf
-        for _, words, terms in groups:
-            if terms is not None:
-                ids.append(self._words_of(words.keyword, terms).id)
-            else:
-                ids.append(words.words or self._all_words_of(words))
-        return ids, [weight * share for weight in w] + [weight * scale for weight, _, _ in groups]
-
-    def _content_words(self, phrase: str) -> ContentWords | None:
+    def content_words(self, phrase: str) -> ContentWords | None:
+        """The interest ``phrase`` with its content words and their idfs (None if it can
+        match nothing), cached: what the profiles' word queries are made of, many at once
+        (:mod:`digest.select.queries`)."""
+        words = self._content.get(phrase, MISSING)
+        if words is not MISSING:
+            return words
         keyword = self.keyword(phrase)
         words = None
         if keyword is not None:
             terms: dict[str, Term] = {}
-            for term in keyword.match.terms:
+            for term in keyword.match.terms:  # each content word once, as _with_words keeps them
                 if not is_stop_word(term.norm):
                     terms.setdefault(term.norm, term)
             idfs = tuple(self._word(t)[1] for t in terms.values())
@@ -303,8 +251,12 @@ class PhraseMatching:
         self._content[phrase] = words
         return words
 
-    def _all_words_of(self, words: ContentWords) -> int:
-        words.words = self._words_of(words.keyword, words.terms).id
+    def words_keyword(self, words: ContentWords, terms: tuple[Term, ...] | None = None) -> int:
+        """The id of the keyword of some of an interest's words (``terms``; default: all)."""
+        if terms is not None:
+            return self._words_of(words.keyword, terms).id
+        if not words.words:
+            words.words = self._words_of(words.keyword, words.terms).id
         return words.words
 
     def _match(self, tokens: list) -> Phrase:
