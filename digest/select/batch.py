@@ -178,6 +178,9 @@ class _Tables:
         self.phrases = np.array([k.phrase for k in keywords] or [""], dtype=object)
         # the keyword whose phrase each keyword has: itself, or the interest of its words
         self.phrase_of = np.array([(k.parent or k).id for k in keywords] or [0], dtype=np.intp)
+        # for the words of an interest: the row of the interest's scores (-1: an interest)
+        rows = [-1 if k.parent is None else k.parent.match.row for k in keywords]
+        self.parent_row = np.array(rows or [-1], dtype=np.intp)
 
     def hits(self, kids: np.ndarray, docs: np.ndarray) -> np.ndarray:
         """Hits of keyword ``kids[m, j]`` in paper ``docs[m]``, computed where missing."""
@@ -188,7 +191,16 @@ class _Tables:
             keywords = index.keyword_list
             where = np.broadcast_to(docs[:, None], kids.shape)[missing]
             which = kids[missing]
-            for k, d in set(zip(which.tolist(), where.tolist(), strict=True)):
+            # The words of an interest are highlighted only where its phrase is not found
+            # (PhraseMatching.hits): nothing to look up where it is.
+            parent = self.parent_row[which]
+            nothing = (parent >= 0) & (index.matrix[parent, where] > 0.0)
+            none = np.empty(np.count_nonzero(nothing), dtype=object)
+            none.fill(())
+            index.hit_table[which[nothing], where[nothing]] = none
+            index.hit_known[which[nothing], where[nothing]] = True
+            look = ~nothing
+            for k, d in set(zip(which[look].tolist(), where[look].tolist(), strict=True)):
                 index.hits(keywords[k], d)
             found[missing] = index.hit_table[which, where]
         return found
