@@ -79,10 +79,14 @@ def _rank_into(
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
     factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(queries, default=1) + 1) - 1, 0)
     position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
+    special = np.array(  # the profiles with exclusions or papers to skip
+        [bool(p.exclude) or (skip is not None and bool(skip[i])) for i, p in enumerate(profiles)], dtype=bool
+    )
     for size in sorted(queries):
         query = queries[size]
         for start in range(0, len(query.members), STACK):
-            stack = query.members[start : start + STACK].tolist()
+            members = query.members[start : start + STACK]
+            stack = members.tolist()
             kids = query.ids[start : start + STACK]
             weights = query.weights[start : start + STACK]
             rows = keyword_rows[kids]
@@ -95,12 +99,12 @@ def _rank_into(
             added = extra(stack) if extra is not None else None
             if added is not None:
                 total += added
-            for r, i in enumerate(stack):
-                if profiles[i].exclude:
-                    for phrase in profiles[i].exclude:
-                        keyword = index.keyword(phrase)
-                        if keyword is not None and len(keyword.match.exact_docs):
-                            total[r, keyword.match.exact_docs] = 0.0
+            for r in np.flatnonzero(special[members]).tolist():
+                i = stack[r]
+                for phrase in profiles[i].exclude:
+                    keyword = index.keyword(phrase)
+                    if keyword is not None and len(keyword.match.exact_docs):
+                        total[r, keyword.match.exact_docs] = 0.0
                 if skip is not None and skip[i]:
                     total[r, [position[pid] for pid in skip[i] if pid in position]] = 0.0
             floors = np.array([profiles[i].min_score for i in stack], dtype=np.float64)
