@@ -15,6 +15,7 @@ from digest.ingest.sources import read_dump
 from digest.models import Interest, Paper, Profile
 from digest.select.batch import rank_many
 from digest.select.matcher import PaperIndex
+from digest.select.queries import gather
 
 from conftest import SHARED
 
@@ -106,3 +107,37 @@ def test_the_fast_path_gives_the_same_when_the_index_was_warmed_by_the_straightf
     expected = [index.rank(r, r.max_papers) for r in readers]
     assert rank_many(index, readers, [r.max_papers for r in readers]) == expected
     assert [index.rank(r, r.max_papers) for r in readers] == expected
+
+
+def test_every_readers_query_is_the_one_the_straightforward_path_makes(dump_papers):
+    """Keyword ids and weights, interest by interest: repeats added up, unmatched phrases
+    left out, each word counted for the first interest that has it, the same floats."""
+    rng = random.Random(4)
+    readers = generated_readers(dump_papers, 1500, rng)
+    readers += [
+        Profile(
+            "shared", "s@example.org", tuple(map(Interest, ["neural networks", "graph neural networks"]))
+        ),
+        Profile(
+            "repeat", "r@example.org", (Interest("agents", 0.5), Interest("zyzzyva"), Interest("agents", 2.0))
+        ),
+        Profile("nothing", "n@example.org", (Interest("zyzzyva"),)),
+        Profile("none", "z@example.org", ()),
+    ]
+    index = PaperIndex.build(dump_papers)
+    queries = gather(index, readers, range(len(readers)))
+    got = {
+        int(i): (ids.tolist(), weights.tolist())
+        for q in queries.values()
+        for i, ids, weights in zip(q.members, q.ids, q.weights, strict=True)
+    }
+    partial = 0
+    for i, reader in enumerate(readers):
+        used, weights = index.interests(reader)
+        want = ([k.id for k in used], weights)
+        assert got.get(i, ([], [])) == want, reader
+        partial += sum(
+            1 for k in used if k.parent is not None and k.match.terms != index.content_words(k.phrase).terms
+        )
+    assert partial > 50  # readers whose interests share words were among them
+    assert len(got[len(readers) - 4][0]) == 4  # two interests, their words: "graph" alone the second
