@@ -24,11 +24,13 @@ import numpy as np
 from digest.models import Match, Profile
 from digest.select.gcpause import long_lived
 from digest.select.phrases import COVERAGE_BONUS, COVERAGE_MIN
+from digest.select.queries import gather
 
 if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
 
 STACK = 2048  # profiles scored together: a stack of scores is STACK x papers floats
+BLOCK = 256  # profiles whose weighted sums are taken together (in the CPU's cache)
 
 
 def rank_many(
@@ -64,22 +66,10 @@ def _rank_into(
     extra: Callable[[list[int]], np.ndarray | None] | None = None,
 ) -> None:
 
-    # Every profile's interests first (matching a new phrase adds a row to the matrix),
-    # gathered by their number: keyword ids and weights, flat, profile after profile.
-    members: dict[int, list[int]] = {}
-    flat_ids: dict[int, list[int]] = {}
-    flat_weights: dict[int, list[float]] = {}
-    for i, profile in enumerate(profiles):
-        if limits[i] is not None and limits[i] <= 0:
-            continue
-        used, weights = index.interests(profile)
-        size = len(used)
-        if size:
-            if size not in members:
-                members[size], flat_ids[size], flat_weights[size] = [], [], []
-            members[size].append(i)
-            flat_ids[size] += [k.id for k in used]
-            flat_weights[size] += weights
+    # Every profile's query first (matching a new phrase adds a row to the matrix),
+    # gathered by its number of keywords: keyword ids and weights, a row per profile.
+    wanted = [i for i, limit in enumerate(limits) if limit is None or limit > 0]
+    queries = gather(index, profiles, wanted)
     scores = index.matrix[: index.rows]
     covers = scores >= COVERAGE_MIN
     covers[[k.match.row for k in index.keyword_list if k.parent is not None]] = False  # words: no coverage
@@ -87,15 +77,18 @@ def _rank_into(
     tables = _Tables(index)
     n_papers = len(index.papers)
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
-    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(members, default=1) + 1) - 1, 0)
+    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(queries, default=1) + 1) - 1, 0)
     position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
-    for size in sorted(members):
-        all_ids = np.array(flat_ids[size], dtype=np.intp).reshape(-1, size)
-        all_weights = np.array(flat_weights[size], dtype=np.float64).reshape(-1, size)
-        for start in range(0, len(members[size]), STACK):
-            stack = members[size][start : start + STACK]
-            kids = all_ids[start : start + STACK]
-            weights = all_weights[start : start + STACK]
+    special = np.array(  # the profiles with exclusions or papers to skip
+        [bool(p.exclude) or (skip is not None and bool(skip[i])) for i, p in enumerate(profiles)], dtype=bool
+    )
+    for size in sorted(queries):
+        query = queries[size]
+        for start in range(0, len(query.members), STACK):
+            members = query.members[start : start + STACK]
+            stack = members.tolist()
+            kids = query.ids[start : start + STACK]
+            weights = query.weights[start : start + STACK]
             rows = keyword_rows[kids]
             total = _weighted_sums(scores, rows, weights)
             if size > 1:
@@ -106,7 +99,8 @@ def _rank_into(
             added = extra(stack) if extra is not None else None
             if added is not None:
                 total += added
-            for r, i in enumerate(stack):
+            for r in np.flatnonzero(special[members]).tolist():
+                i = stack[r]
                 for phrase in profiles[i].exclude:
                     keyword = index.keyword(phrase)
                     if keyword is not None and len(keyword.match.exact_docs):
@@ -134,14 +128,21 @@ def _rank_into(
 
 
 def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding."""
-    total = np.take(scores, rows[:, 0], axis=0)
-    total *= weights[:, :1]
-    term = np.empty_like(total)
-    for j in range(1, rows.shape[1]):
-        np.take(scores, rows[:, j], axis=0, out=term)
-        term *= weights[:, j : j + 1]
-        total += term
+    """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding.
+
+    Taken BLOCK rows at a time, so that the sums and the terms stay in the CPU's cache.
+    """
+    total = np.empty((len(rows), scores.shape[1]), dtype=np.float64)
+    term = np.empty((min(BLOCK, len(rows)), scores.shape[1]), dtype=np.float64)
+    for start in range(0, len(rows), BLOCK):
+        block, w = rows[start : start + BLOCK], weights[start : start + BLOCK]
+        out, temp = total[start : start + BLOCK], term[: len(block)]
+        np.take(scores, block[:, 0], axis=0, out=out)
+        out *= w[:, :1]
+        for j in range(1, rows.shape[1]):
+            np.take(scores, block[:, j], axis=0, out=temp)
+            temp *= w[:, j : j + 1]
+            out += temp
     return total
 
 
@@ -177,20 +178,52 @@ class _Tables:
         self.index = index
         self.papers = np.empty(len(index.papers), dtype=object)
         self.papers[:] = index.papers
-        self.phrases = np.array([k.phrase for k in index.keyword_list] or [""], dtype=object)
+        keywords = index.keyword_list
+        self.phrases = np.array([k.phrase for k in keywords] or [""], dtype=object)
+        # the keyword whose phrase each keyword has: itself, or the interest of its words
+        self.phrase_of = np.array([(k.parent or k).id for k in keywords] or [0], dtype=np.intp)
+        # for the words of an interest: the row of the interest's scores (-1: an interest)
+        rows = [-1 if k.parent is None else k.parent.match.row for k in keywords]
+        self.parent_row = np.array(rows or [-1], dtype=np.intp)
 
     def hits(self, kids: np.ndarray, docs: np.ndarray) -> np.ndarray:
         """Hits of keyword ``kids[m, j]`` in paper ``docs[m]``, computed where missing."""
         index = self.index
         found = index.hit_table[kids, docs[:, None]]
-        missing = np.equal(found, None)
+        missing = ~index.hit_known[kids, docs[:, None]]
         if missing.any():
             keywords = index.keyword_list
             where = np.broadcast_to(docs[:, None], kids.shape)[missing]
-            for k, d in set(zip(kids[missing].tolist(), where.tolist(), strict=True)):
+            which = kids[missing]
+            # The words of an interest are highlighted only where its phrase is not found
+            # (PhraseMatching.hits): nothing to look up where it is.
+            parent = self.parent_row[which]
+            nothing = (parent >= 0) & (index.matrix[parent, where] > 0.0)
+            none = np.empty(np.count_nonzero(nothing), dtype=object)
+            none.fill(())
+            index.hit_table[which[nothing], where[nothing]] = none
+            index.hit_known[which[nothing], where[nothing]] = True
+            look = ~nothing
+            for k, d in set(zip(which[look].tolist(), where[look].tolist(), strict=True)):
                 index.hits(keywords[k], d)
-            found = index.hit_table[kids, docs[:, None]]
+            found[missing] = index.hit_table[which, where]
         return found
+
+    def keywords(self, kids: np.ndarray) -> list[tuple[str, ...]]:
+        """Each row's phrases, each once (where it first appears): ``tuple(dict.fromkeys(row))``."""
+        rows, n = kids.shape
+        same = self.phrase_of[kids]
+        first = np.ones(kids.shape, dtype=bool)
+        for j in range(1, n):
+            first[:, j] = ~(same[:, :j] == same[:, j : j + 1]).any(axis=1)
+        phrases = self.phrases[kids]
+        out = np.empty(rows, dtype=object)
+        distinct = first.sum(axis=1)
+        for u in np.unique(distinct).tolist():
+            group = np.flatnonzero(distinct == u)
+            names = phrases[group] if u == n else phrases[group][first[group]].reshape(len(group), u)
+            out[group] = list(map(tuple, names.tolist()))
+        return out.tolist()
 
 
 def _explain(
@@ -227,7 +260,7 @@ def _explain(
             for j in range(1, n):
                 joined = joined + found[:, j]  # element-wise tuple concatenation
             hits = joined.tolist()
-            keywords = [tuple(dict.fromkeys(row)) for row in tables.phrases[kw].tolist()]
+            keywords = tables.keywords(kw)
         matches[group] = list(
             map(Match, tables.papers[docs].tolist(), totals[group].tolist(), keywords, hits)
         )

@@ -53,6 +53,7 @@ from digest.select.phrases import (
     TYPICAL_LENGTH,
     B,
     CollectionCounts,
+    ContentWords,
     Keyword,
     Phrase,
     PhraseMatching,
@@ -102,12 +103,14 @@ class PaperIndex(PhraseMatching):
         self.keyword_list: list[Keyword] = []
         # hits of keyword k in paper d (a tuple, or None until asked for)
         self.hit_table = np.empty((64, len(self.papers)), dtype=object)
+        self.hit_known = np.zeros((64, len(self.papers)), dtype=bool)  # where hit_table is set
         self._by_key: dict[tuple[str, ...], Phrase | None] = {}
         self.matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self.rows = 0
         self._words: dict[tuple[int, tuple[Term, ...]], Keyword] = {}
         self._defined: dict | None = None  # acronyms the papers define
         self._word_rows: dict[Term, tuple[np.ndarray, float]] = {}
+        self._content: dict[str, ContentWords | None] = {}
 
     @classmethod
     def build(cls, papers: Sequence[Paper], counts: CollectionCounts | None = None) -> PaperIndex:
@@ -185,11 +188,15 @@ class PaperIndex(PhraseMatching):
         return ProfileScores(used, scores, wv, total, excluded)
 
     def interests(self, profile: Profile) -> tuple[list[Keyword], list[float]]:
-        """The profile's interests that can match, in the profile's order, with their weights.
+        """The profile's interests that can match, in the profile's order, with their weights,
+        then the keywords of their words (the profile's word query) with theirs.
 
         An interest listed twice counts once (where it first appears), with the sum of its
         weights.
         """
+        return self._with_words(*self._phrases(profile))
+
+    def _phrases(self, profile: Profile) -> tuple[list[Keyword], list[float]]:
         keywords = self._keywords
         used: list[Keyword] = []
         w: list[float] = []
@@ -210,7 +217,7 @@ class PaperIndex(PhraseMatching):
                 seen[phrase] = len(used)
                 used.append(keyword)
                 w.append(interest.weight)
-        return self._with_words(used, w)
+        return used, w
 
     def explain(self, scored: ProfileScores, order: np.ndarray, total: np.ndarray) -> list[Match]:
         """Matches for the papers at positions ``order``, scored ``total``, with hits."""

@@ -62,6 +62,17 @@ class Keyword:
     parent: Keyword | None = None  # for the words of an interest: the interest's phrase
 
 
+@dataclass(slots=True)
+class ContentWords:
+    """An interest and its content words, for the profile's word query (cached per phrase)."""
+
+    keyword: Keyword
+    terms: tuple[Term, ...]  # each once, in the phrase's order, function words left out
+    norms: tuple[str, ...]
+    idfs: tuple[float, ...]
+    words: int = 0  # the id of the keyword of all of them (0 until made: never a word keyword)
+
+
 def saturate(x: np.ndarray | float) -> np.ndarray | float:
     return x * (K1 + 1.0) / (x + K1)
 
@@ -86,6 +97,7 @@ class PhraseMatching:
     matrix: np.ndarray
     rows: int
     hit_table: np.ndarray
+    hit_known: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
     _length_norm: np.ndarray
@@ -95,6 +107,7 @@ class PhraseMatching:
     _words: dict[tuple[int, tuple[Term, ...]], Keyword]
     _defined: dict | None
     _word_rows: dict[Term, tuple[np.ndarray, float]]
+    _content: dict[str, ContentWords | None]
 
     def _df(self, norm: str) -> int:
         raise NotImplementedError
@@ -157,6 +170,9 @@ class PhraseMatching:
             grown = np.empty((2 * len(self.hit_table), len(self.papers)), dtype=object)
             grown[: keyword.id] = self.hit_table
             self.hit_table = grown
+            known = np.zeros(grown.shape, dtype=bool)
+            known[: keyword.id] = self.hit_known
+            self.hit_known = known
         return keyword
 
     # -- the profile's words as one query ------------------------------------------------
@@ -222,6 +238,33 @@ class PhraseMatching:
             used + [self._words_of(k, words) for k, _, words in groups],
             [weight * share for weight in w] + [words_weight(k, weight) for k, weight, _ in groups],
         )
+
+    def content_words(self, phrase: str) -> ContentWords | None:
+        """The interest ``phrase`` with its content words and their idfs (None if it can
+        match nothing), cached: what the profiles' word queries are made of, many at once
+        (:mod:`digest.select.queries`)."""
+        words = self._content.get(phrase, MISSING)
+        if words is not MISSING:
+            return words
+        keyword = self.keyword(phrase)
+        words = None
+        if keyword is not None:
+            terms: dict[str, Term] = {}
+            for term in keyword.match.terms:  # each content word once, as _with_words keeps them
+                if not is_stop_word(term.norm):
+                    terms.setdefault(term.norm, term)
+            idfs = tuple(self._word(t)[1] for t in terms.values())
+            words = ContentWords(keyword, tuple(terms.values()), tuple(terms), idfs)
+        self._content[phrase] = words
+        return words
+
+    def words_keyword(self, words: ContentWords, terms: tuple[Term, ...] | None = None) -> int:
+        """The id of the keyword of some of an interest's words (``terms``; default: all)."""
+        if terms is not None:
+            return self._words_of(words.keyword, terms).id
+        if not words.words:
+            words.words = self._words_of(words.keyword, words.terms).id
+        return words.words
 
     def _match(self, tokens: list) -> Phrase:
         terms = tuple(Term(t.norm, t.stem) for t in tokens)
@@ -304,4 +347,5 @@ class PhraseMatching:
             spans = []
         hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
         self.hit_table[keyword.id, d] = hits
+        self.hit_known[keyword.id, d] = True
         return hits
