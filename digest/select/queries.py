@@ -8,7 +8,8 @@ What a profile's query is (the rules live in ``PaperIndex.interests`` and
 order, an interest listed twice once (where it first appears) with the sum of its weights;
 then the keyword of each interest's content words that no interest before it has (one BM25
 query over all the profile's words); the interests weighted ``share`` of their weight, the
-words ``weight * WORDS_WEIGHT * share / (sum of the words' idfs)``. Here the phrases are
+words ``weight * (WORDS_WEIGHT * share + BAG_WEIGHT) / (sum of the words' idfs)`` (without
+``BAG_WEIGHT`` for a one-word interest). Here the phrases are
 looked up once per distinct phrase (:meth:`content_words`), and what is per profile is done on
 flat arrays: the words kept are each profile's first occurrences of each word, and the sums
 are taken in the same order as the one-profile path takes them, so the weights are the very
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from digest.models import Profile
-from digest.select.phrases import WORDS_WEIGHT, ContentWords
+from digest.select.phrases import BAG_WEIGHT, WORDS_WEIGHT, ContentWords
 
 if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
@@ -77,7 +78,11 @@ def gather(index: PaperIndex, profiles: Sequence[Profile], wanted: Sequence[int]
     has_words = total_idf[owner] > 0.0
     phrase_weight = np.where(has_words, weight * share, weight)
     grouped = np.flatnonzero((kept_per_entry > 0) & has_words)
-    group_weight = weight[grouped] * scale[owner[grouped]]
+    # a multi-word interest's words count again, in the bag (one-word interests are their own word)
+    bag = BAG_WEIGHT / np.where(total_idf > 0.0, total_idf, 1.0)
+    multi_word = np.array([w is not None and len(w.keyword.match.terms) > 1 for w in found], dtype=bool)
+    in_bag = np.where(multi_word[code[grouped]], bag[owner[grouped]], 0.0)
+    group_weight = weight[grouped] * (scale[owner[grouped]] + in_bag)
 
     # The keywords of their words: all of them (cached per phrase), or those no interest
     # before it has (a few profiles).
