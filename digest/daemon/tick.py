@@ -16,6 +16,7 @@ from digest.daemon.claims import (
     READER_BATCH,
     claim_readers,
     mark_period,
+    mark_periods,
     period_queued,
     release_readers,
     singleton,
@@ -104,11 +105,13 @@ def _queue_batch(
     """The digests of readers this worker holds; each queued with its period marked, together."""
     done = []
     # another worker may have queued one of them since the list was made: read their state again
-    batch = [(p, s) for p, s in batch if (st := store.schedule_state(p.user)) is None or st[0] < s.period]
+    states = store.schedule_states([p.user for p, _ in batch])
+    batch = [(p, s) for p, s in batch if (st := states.get(p.user)) is None or st[0] < s.period]
     digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
+    ready: list[tuple[Outgoing, str]] = []
     for (profile, slot), digest in zip(batch, digests, strict=True):
         if stop is not None and stop.is_set():
-            return done
+            break  # what is built is still stored: it is quick
         if not digest.matches and not profile.send_empty:
             log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
             done.append(Scheduled(profile.user, slot.period, 0, None))
@@ -121,16 +124,31 @@ def _queue_batch(
             log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
             done.append(Scheduled(profile.user, slot.period, 0, None, error))
             continue
-        try:
-            queue_for_period(store, outbox, out, slot.period, now)
-        except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
-            if not period_queued(store, profile.user, slot.period):
-                raise
-            log.warning("digest for %s (%s) was queued by another worker: %s", profile.user, slot.period, e)
-            continue
-        log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
-        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
+        ready.append((out, slot.period))
+    try:
+        queue_for_periods(store, outbox, ready, now)  # one transaction for the batch
+        stored = ready
+    except DB_ERRORS as e:  # one of them was queued by another worker: each on its own, then
+        log.info("queueing %d digests together failed (%s); one at a time", len(ready), e)
+        stored = [(out, period) for out, period in ready if _queue_one(store, outbox, out, period, now)]
+    for out, period in stored:
+        papers = len(out.digest.matches)
+        log.info("digest for %s (%s) queued: %d papers", out.digest.profile.user, period, papers)
+        done.append(Scheduled(out.digest.profile.user, period, papers, out.message_id))
     return done
+
+
+def _queue_one(store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime) -> bool:
+    """Queue one reader's digest for ``period``; False if another worker had queued one."""
+    user = out.digest.profile.user
+    try:
+        queue_for_period(store, outbox, out, period, now)
+    except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
+        if not period_queued(store, user, period):
+            raise
+        log.warning("digest for %s (%s) was queued by another worker: %s", user, period, e)
+        return False
+    return True
 
 
 def queue_for_period(
@@ -144,6 +162,20 @@ def queue_for_period(
         store.set_schedule_state(out.digest.profile.user, period, now)
         if backstop:
             mark_period(store, out.digest.profile.user, period, out.message_id)
+
+
+def queue_for_periods(
+    store: Store, outbox: Outbox, items: Sequence[tuple[Outgoing, str]], now: dt.datetime
+) -> None:
+    """:func:`queue_for_period` for several readers in one transaction: all of them or none
+    (a second digest for one reader's period fails the whole transaction)."""
+    if not items:
+        return
+    with store.transaction():
+        for out, period in items:
+            enqueue(outbox, out, now, period=period)
+        store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
+        mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
 
 
 @dataclass(frozen=True)
