@@ -21,6 +21,7 @@ from digest.daemon.claims import (
     release_readers,
     singleton,
 )
+from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
 from digest.db import DB_ERRORS, wall_clock, worker_id
@@ -56,6 +57,7 @@ def send_due(
     now: dt.datetime,
     renderer: Renderer | None = None,
     stop: threading.Event | None = None,
+    due_index: DueIndex | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period).
 
@@ -69,11 +71,19 @@ def send_due(
     outbox = Outbox(store)
     suppressions = Suppressions(store)
     due: list[tuple[Profile, Slot]] = []
-    periods = store.last_periods()  # one query for every reader: a tick reads no row per reader
-    for profile in profiles:
-        slot: Slot | None = due_slot(profile, now, periods.get(profile.user), config.scheduler.grace)
+    if due_index is None:  # every reader looked at; their last periods in one query
+        candidates, periods = list(profiles), store.last_periods()
+    else:  # those the index says may be due (``profiles`` synced into it), their periods read
+        candidates = due_index.candidates(now)
+        states = store.schedule_states([p.user for p in candidates])
+        periods = {user: state[0] for user, state in states.items()}
+    for profile in candidates:
+        last = periods.get(profile.user)
+        slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace)
         if slot is not None and suppressions.blocking(profile) is None:  # a hard bounce: no more
             due.append((profile, slot))
+        elif due_index is not None:
+            due_index.not_due(profile, last if slot is None else slot.period, now)
     done: list[Scheduled] = []
     windows = Windows(store, config)
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
@@ -203,9 +213,11 @@ def run_once(
     http: Http | None = None,
     unrecorded: Unrecorded | None = None,
     deliver: bool = True,
+    due_index: DueIndex | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
-    due messages out (``deliver=False``: not out; the daemon after the server refused its login)."""
+    due messages out (``deliver=False``: not out; the daemon after the server refused its login;
+    ``due_index``: only the readers it names are looked at, see digest.daemon.due)."""
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = fetch_due(config, store, profiles, now, http) if mine else []
     with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
@@ -214,7 +226,7 @@ def run_once(
             if mine
             else (IngestReport((), ()), [])
         )
-    scheduled = send_due(config, store, profiles, now, stop=stop)
+    scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))
