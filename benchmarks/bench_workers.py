@@ -119,6 +119,7 @@ def run(folder: Path, base: str, name: str, workers: int, readers: int, timeout:
     ]
     peaks = dict.fromkeys((p.pid for p in procs), 0)
     sent = 0
+    report_at = started + 300
     with psycopg.connect(url, autocommit=True) as db:
         while time.monotonic() - started < timeout:
             time.sleep(0.5)
@@ -127,6 +128,16 @@ def run(folder: Path, base: str, name: str, workers: int, readers: int, timeout:
             sent = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
             if sent >= readers:
                 break
+            if time.monotonic() >= report_at:  # a run stopped early still tells its pace
+                report_at += 300
+                queued = db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+                elapsed = time.monotonic() - started
+                print(
+                    f"  ... {workers} worker(s), {elapsed:.0f} s: {queued:,} queued, {sent:,} sent; "
+                    f"peak memory (MB) {[round(k / 1024) for k in peaks.values()]}; "
+                    f"load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
         wall = time.monotonic() - started
         shares = dict(db.execute("SELECT claimed_by, COUNT(*) FROM outbox GROUP BY claimed_by").fetchall())
         size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
