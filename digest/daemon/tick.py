@@ -29,7 +29,7 @@ from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
-from digest.deliver.suppressions import Suppressions
+from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
@@ -77,11 +77,13 @@ def send_due(
         candidates = due_index.candidates(now)
         states = store.schedule_states([p.user for p in candidates])
         periods = {user: state[0] for user, state in states.items()}
+    suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
     for profile in candidates:
         last = periods.get(profile.user)
         slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace)
-        if slot is not None and suppressions.blocking(profile) is None:  # a hard bounce: no more
-            due.append((profile, slot))
+        bounced = suppressed.get(profile.user)
+        if slot is not None and (bounced is None or not same_address(bounced.recipient, profile.email)):
+            due.append((profile, slot))  # (a hard bounce of their address: no more digests)
         elif due_index is not None:
             due_index.not_due(profile, last if slot is None else slot.period, now)
     done: list[Scheduled] = []
