@@ -299,6 +299,7 @@ class Store(ReaderRecords):
             days.update((int(r[0]), dt.date.fromisoformat(r[1])) for r in rows if r[1])
         return days
 
+    def version(self) -> str:
         """Changes whenever papers, listings, deliveries or the outbox change: for live previews."""
         row = self.db.execute(
             "SELECT (SELECT COUNT(*) FROM papers), (SELECT MAX(ingested_at) FROM listings), "
