@@ -34,6 +34,7 @@ import psycopg  # noqa: E402
 
 from digest.config import load_config  # noqa: E402
 from digest.ingest.dumps import ingest  # noqa: E402
+from digest.profiles.cache import cache_path  # noqa: E402
 from digest.profiles.load import load_profiles_lenient  # noqa: E402
 from digest.select.collection import CollectionStats  # noqa: E402
 from digest.store import Store  # noqa: E402
@@ -49,6 +50,10 @@ VOCABULARY = [
 def admin(sql: str) -> None:
     with psycopg.connect(autocommit=True) as db:
         db.execute(sql)
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def peak_kb(pid: int) -> int:
@@ -95,7 +100,12 @@ def run(folder: Path, base: str, name: str, workers: int, readers: int, timeout:
     config = folder / f"config-{name}.yaml"
     text = (folder / "config.yaml").read_text().replace(f"postgresql:///{base}", f"postgresql:///{name}")
     config.write_text(text)
-    # the profile cache of this config (its name follows the database's): filled as on any later day
+    # the profile cache of this config (its name follows the database's): filled as on any later
+    # day, from the previous run's when there is one (the same profiles: parsed once)
+    cache = cache_path(load_config(config))
+    earlier = sorted(folder.glob("*.profiles.cache"))
+    if earlier and not cache.exists():
+        shutil.copyfile(earlier[0], cache)
     load_profiles_lenient(load_config(config))
     url = f"postgresql:///{name}"
     started = time.monotonic()
@@ -109,6 +119,7 @@ def run(folder: Path, base: str, name: str, workers: int, readers: int, timeout:
     ]
     peaks = dict.fromkeys((p.pid for p in procs), 0)
     sent = 0
+    report_at = started + 300
     with psycopg.connect(url, autocommit=True) as db:
         while time.monotonic() - started < timeout:
             time.sleep(0.5)
@@ -117,6 +128,16 @@ def run(folder: Path, base: str, name: str, workers: int, readers: int, timeout:
             sent = db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
             if sent >= readers:
                 break
+            if time.monotonic() >= report_at:  # a run stopped early still tells its pace
+                report_at += 300
+                queued = db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+                elapsed = time.monotonic() - started
+                print(
+                    f"  ... {workers} worker(s), {elapsed:.0f} s: {queued:,} queued, {sent:,} sent; "
+                    f"peak memory (MB) {[round(k / 1024) for k in peaks.values()]}; "
+                    f"load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
         wall = time.monotonic() - started
         shares = dict(db.execute("SELECT claimed_by, COUNT(*) FROM outbox GROUP BY claimed_by").fetchall())
         size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
@@ -150,6 +171,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-workers-"))
     base = "bench_workers_base"
     print(f"{args.readers:,} readers; preparing in {folder} ...", flush=True)
+    print("  uptime:", uptime(), flush=True)
     t = time.monotonic()
     prepare(folder, args.readers, base)
     print(f"  profiles written and dumps ingested in {time.monotonic() - t:.0f} s", flush=True)
@@ -163,6 +185,9 @@ def main() -> None:
             f"load {r['load'][0]:.1f} {r['load'][1]:.1f} {r['load'][2]:.1f}",
             flush=True,
         )
+        print("  uptime:", uptime(), flush=True)
+        if not args.keep:  # its bytes are counted: the space goes back before the next run
+            admin(f"DROP DATABASE IF EXISTS bench_workers_{n} WITH (FORCE)")
     if not args.keep:
         for n in [int(x) for x in args.workers.split(",")]:
             admin(f"DROP DATABASE IF EXISTS bench_workers_{n} WITH (FORCE)")

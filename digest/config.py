@@ -127,6 +127,11 @@ class SchedulerConfig:
     settle_seconds: float = option(
         Number(0, maximum=3600), default=5.0, help="a dump must be unchanged this long before it is read"
     )
+    profiles_rescan_seconds: float = option(
+        Number(1, maximum=86400),
+        default=300.0,
+        help="the profiles folder is read at least this often (an edit in place leaves it unchanged)",
+    )
 
     @property
     def grace(self) -> dt.timedelta:
@@ -135,6 +140,10 @@ class SchedulerConfig:
     @property
     def settle(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.settle_seconds)
+
+    @property
+    def profiles_rescan(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.profiles_rescan_seconds)
 
 
 @dataclass(frozen=True)

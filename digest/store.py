@@ -282,6 +282,23 @@ class Store(ReaderRecords):
                 days.append(row[0])
         return dt.date.fromisoformat(max(days)) if days else None
 
+    def listing_days(self, paper_ids: Iterable[int], up_to: dt.date | None = None) -> dict[int, dt.date]:
+        """Each paper's latest listing day (on or before ``up_to``): :meth:`latest_day` of many
+        sets of papers from one query (the day of a set is the latest of its papers')."""
+        ids = sorted(set(paper_ids))
+        days: dict[int, dt.date] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT lp.paper_id, MAX(l.day) FROM listings l "
+                "JOIN listing_papers lp ON lp.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? GROUP BY lp.paper_id",
+                [*chunk, (up_to or dt.date.max).isoformat()],
+            ).fetchall()
+            days.update((int(r[0]), dt.date.fromisoformat(r[1])) for r in rows if r[1])
+        return days
+
     def version(self) -> str:
         """Changes whenever papers, listings, deliveries or the outbox change: for live previews."""
         row = self.db.execute(

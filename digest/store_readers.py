@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +99,60 @@ class ReaderRecords:
         row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (iso(at),))
         return int(row.fetchone()[0])
 
+    # -- the same, for a batch of readers at once (a tick's batch: one query, not one per reader)
+
+    def schedule_states(self, users: Sequence[str]) -> dict[str, tuple[str, dt.datetime]]:
+        """:meth:`schedule_state` of each of ``users`` that was ever scheduled."""
+        sql = "SELECT user, last_period, last_run_at FROM schedule_state WHERE user IN"
+        rows = self._in_chunks(sql, users)
+        return {r[0]: (r[1], dt.datetime.fromisoformat(r[2])) for r in rows}
+
+    def previous_digests_through(self, users: Sequence[str]) -> dict[str, int | None]:
+        """:meth:`previous_digest_through` of each of ``users`` (the same answers)."""
+        kept = {
+            r[0]: r[1]
+            for r in self._in_chunks(
+                "SELECT user, MAX(CASE WHEN status != ? THEN through_paper END) FROM outbox "
+                "WHERE through_paper IS NOT NULL AND user IN",
+                users,
+                (FAILED,),
+                " GROUP BY user",
+            )
+        }
+        rest = [u for u in users if u not in kept]
+        known = {  # readers with any record at all (the others never had a digest)
+            r[0]
+            for table in ("schedule_state", "outbox", "deliveries")
+            for r in self._in_chunks(f"SELECT DISTINCT user FROM {table} WHERE user IN", rest)
+        }
+        through = {u: (None if v is None else int(v)) for u, v in kept.items()}
+        for user in rest:
+            through[user] = self.previous_digest_through(user) if user in known else None
+        return through
+
+    def reserved_paper_ids_of(self, users: Sequence[str]) -> dict[str, set[int]]:
+        """:meth:`reserved_paper_ids` of each of ``users``."""
+        ids: dict[str, set[int]] = {u: set() for u in users}
+        for user, paper_id in self._in_chunks("SELECT user, paper_id FROM sent_papers WHERE user IN", users):
+            ids[user].add(paper_id)
+        sql = "SELECT user, paper_ids FROM outbox WHERE status = ? AND user IN"
+        queued = self._in_chunks(sql, users, (QUEUED,))
+        for user, raw in queued:
+            ids[user].update(json.loads(raw))
+        return ids
+
+    def _in_chunks(
+        self, sql: str, users: Sequence[str], before: Sequence[Any] = (), after: str = ""
+    ) -> list[tuple]:
+        """``sql`` ending in ``... user IN`` run for ``users`` 500 at a time; all the rows."""
+        rows: list[tuple] = []
+        users = list(dict.fromkeys(users))
+        for start in range(0, len(users), 500):
+            chunk = users[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self.db.execute(f"{sql} ({marks}){after}", (*before, *chunk)).fetchall()
+        return rows
+
     def max_paper_id(self) -> int:
         return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers").fetchone()[0])
 
@@ -109,6 +163,15 @@ class ReaderRecords:
             "ON CONFLICT(user) DO UPDATE SET last_period = excluded.last_period, "
             "last_run_at = excluded.last_run_at",
             (user, period, iso(now)),
+        )
+
+    def set_schedule_states(self, done: Sequence[tuple[str, str]], now: dt.datetime) -> None:
+        """:meth:`set_schedule_state` for many (reader, period) at once."""
+        self.db.executemany(
+            "INSERT INTO schedule_state (user, last_period, last_run_at) VALUES (?,?,?) "
+            "ON CONFLICT(user) DO UPDATE SET last_period = excluded.last_period, "
+            "last_run_at = excluded.last_run_at",
+            [(user, period, iso(now)) for user, period in done],
         )
 
     # -- deliveries ----------------------------------------------------------------------

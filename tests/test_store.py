@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.deliver.outbox import Outbox
 from digest.errors import StoreError
 from digest.ingest.dumps import ingest
 from digest.ingest.sources import read_dump
@@ -89,6 +90,37 @@ def test_deliveries_mark_papers_sent_for_that_reader_only(db_at, tmp_path):
         assert store.reserved_paper_ids("ada") == {one.id}
         assert store.reserved_paper_ids("kurt") == set()
         assert store.deliveries("ada")[0].message_id == "<m1@x>"
+
+
+def test_a_batch_of_readers_is_answered_as_each_reader_alone(db_at, tmp_path):
+    """What a tick asks about 25 readers at once equals what it would ask one by one."""
+    dump = tmp_path / "day.txt"
+    dump.write_text(make_dump("Mar 14", [("One", "a"), ("Two", "b"), ("Three", "c")]))
+    with Store(db_at) as store:
+        ingest(store, [dump], NOW)
+        one, two, three = store.papers()
+        outbox = Outbox(store)
+        with store.transaction():
+            outbox.enqueue(
+                user="ada", recipient="ada@example.org", message_id="<q@x>", subject="s", mime=b"m",
+                paper_ids=[two.id], now=NOW, through=two.id,
+            )  # fmt: skip
+            outbox.enqueue(
+                user="cy", recipient="cy@example.org", message_id="<f@x>", subject="s", mime=b"m",
+                paper_ids=[one.id], now=NOW, through=one.id,
+            )  # fmt: skip
+            store.db.execute("UPDATE outbox SET status = 'failed' WHERE message_id = '<f@x>'")
+            store.set_schedule_states([("ada", "2026-03-14"), ("bob", "2026-03-13")], NOW)
+        store.record_delivery("bob", "<old@x>", "bob@example.org", [one.id], NOW)  # before the outbox
+        users = ["ada", "bob", "cy", "kurt"]
+        assert store.previous_digests_through(users) == {u: store.previous_digest_through(u) for u in users}
+        assert store.previous_digests_through(users)["kurt"] is None
+        assert store.reserved_paper_ids_of(users) == {u: store.reserved_paper_ids(u) for u in users}
+        assert store.schedule_states(users) == {
+            u: state for u in users if (state := store.schedule_state(u)) is not None
+        }
+        days = store.listing_days([one.id, two.id, three.id])
+        assert max(days.values()) == store.latest_day([one.id, two.id, three.id])
 
 
 def test_the_schema_carries_a_version_and_a_newer_one_is_refused(tmp_path):

@@ -77,6 +77,11 @@ def mark_period(store: Store, user: str, period: str, message_id: str) -> None:
     )
 
 
+def mark_periods(store: Store, rows: Sequence[tuple[str, str, str]]) -> None:
+    """:func:`mark_period` for many (reader, period, message id) at once."""
+    store.db.executemany("INSERT INTO period_digests (user, period, message_id) VALUES (?,?,?)", rows)
+
+
 def period_queued(store: Store, user: str, period: str) -> bool:
     row = store.db.execute("SELECT 1 FROM period_digests WHERE user = ? AND period = ?", (user, period))
     return row.fetchone() is not None

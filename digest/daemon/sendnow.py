@@ -112,7 +112,7 @@ def send_now(
     queued: list[str] = []
 
     def make(failures: list[SendOutcome]) -> Iterator[NewMessage]:
-        return made_ahead(config, todo, renderer, now, failures)
+        return made_ahead(config, todo, renderer, now, failures, backstop=not force)
 
     made = Forked(make, unbuilt) if todo else None  # a child process, while earlier ones are sent
     delivered = deliver_due(

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config
 from digest.daemon.claims import heartbeat
+from digest.daemon.due import DueIndex
 from digest.daemon.lock import RunLock
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
@@ -28,7 +29,7 @@ from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError
-from digest.profiles.load import load_profiles_lenient
+from digest.profiles.watch import ProfileFolder
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Daemon:
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
         self.login_refused: str | None = None  # the server refused our login: no more tries
         self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
+        self.profiles = ProfileFolder(config)  # kept between ticks (see digest.profiles.watch)
+        self.due, self._synced = DueIndex(), -1  # who may be due (see digest.daemon.due)
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -63,7 +66,11 @@ class Daemon:
             return self._pass()
 
     def _pass(self) -> TickReport:
-        profiles, problems = load_profiles_lenient(self.config)
+        scan = self.profiles.current(self.clock())  # the folder read only if it changed
+        if scan.version != self._synced:
+            self.due.sync(scan.profiles)
+            self._synced = scan.version
+        profiles, problems = scan.profiles, scan.problems
         for problem in problems:
             log.error("profile skipped: %s", problem)
         sender = self.sender_factory(self.config) if self.sender_factory else None
@@ -84,6 +91,7 @@ class Daemon:
                     stop=self.stop,
                     unrecorded=self.unrecorded,
                     deliver=deliver,
+                    due_index=self.due,
                 )
                 heartbeat(store, self.worker, self.started, self.clock(), "")
         finally:

@@ -16,10 +16,12 @@ from digest.daemon.claims import (
     READER_BATCH,
     claim_readers,
     mark_period,
+    mark_periods,
     period_queued,
     release_readers,
     singleton,
 )
+from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
 from digest.db import DB_ERRORS, wall_clock, worker_id
@@ -27,7 +29,7 @@ from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
-from digest.deliver.suppressions import Suppressions
+from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.unrecorded import Unrecorded
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
@@ -55,6 +57,7 @@ def send_due(
     now: dt.datetime,
     renderer: Renderer | None = None,
     stop: threading.Event | None = None,
+    due_index: DueIndex | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period).
 
@@ -68,11 +71,21 @@ def send_due(
     outbox = Outbox(store)
     suppressions = Suppressions(store)
     due: list[tuple[Profile, Slot]] = []
-    periods = store.last_periods()  # one query for every reader: a tick reads no row per reader
-    for profile in profiles:
-        slot: Slot | None = due_slot(profile, now, periods.get(profile.user), config.scheduler.grace)
-        if slot is not None and suppressions.blocking(profile) is None:  # a hard bounce: no more
-            due.append((profile, slot))
+    if due_index is None:  # every reader looked at; their last periods in one query
+        candidates, periods = list(profiles), store.last_periods()
+    else:  # those the index says may be due (``profiles`` synced into it), their periods read
+        candidates = due_index.candidates(now)
+        states = store.schedule_states([p.user for p in candidates])
+        periods = {user: state[0] for user, state in states.items()}
+    suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
+    for profile in candidates:
+        last = periods.get(profile.user)
+        slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace)
+        bounced = suppressed.get(profile.user)
+        if slot is not None and (bounced is None or not same_address(bounced.recipient, profile.email)):
+            due.append((profile, slot))  # (a hard bounce of their address: no more digests)
+        elif due_index is not None:
+            due_index.not_due(profile, last if slot is None else slot.period, now)
     done: list[Scheduled] = []
     windows = Windows(store, config)
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
@@ -104,11 +117,13 @@ def _queue_batch(
     """The digests of readers this worker holds; each queued with its period marked, together."""
     done = []
     # another worker may have queued one of them since the list was made: read their state again
-    batch = [(p, s) for p, s in batch if (st := store.schedule_state(p.user)) is None or st[0] < s.period]
+    states = store.schedule_states([p.user for p, _ in batch])
+    batch = [(p, s) for p, s in batch if (st := states.get(p.user)) is None or st[0] < s.period]
     digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
+    ready: list[tuple[Outgoing, str]] = []
     for (profile, slot), digest in zip(batch, digests, strict=True):
         if stop is not None and stop.is_set():
-            return done
+            break  # what is built is still stored: it is quick
         if not digest.matches and not profile.send_empty:
             log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
             done.append(Scheduled(profile.user, slot.period, 0, None))
@@ -121,16 +136,31 @@ def _queue_batch(
             log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
             done.append(Scheduled(profile.user, slot.period, 0, None, error))
             continue
-        try:
-            queue_for_period(store, outbox, out, slot.period, now)
-        except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
-            if not period_queued(store, profile.user, slot.period):
-                raise
-            log.warning("digest for %s (%s) was queued by another worker: %s", profile.user, slot.period, e)
-            continue
-        log.info("digest for %s (%s) queued: %d papers", profile.user, slot.period, len(digest.matches))
-        done.append(Scheduled(profile.user, slot.period, len(digest.matches), out.message_id))
+        ready.append((out, slot.period))
+    try:
+        queue_for_periods(store, outbox, ready, now)  # one transaction for the batch
+        stored = ready
+    except DB_ERRORS as e:  # one of them was queued by another worker: each on its own, then
+        log.info("queueing %d digests together failed (%s); one at a time", len(ready), e)
+        stored = [(out, period) for out, period in ready if _queue_one(store, outbox, out, period, now)]
+    for out, period in stored:
+        papers = len(out.digest.matches)
+        log.info("digest for %s (%s) queued: %d papers", out.digest.profile.user, period, papers)
+        done.append(Scheduled(out.digest.profile.user, period, papers, out.message_id))
     return done
+
+
+def _queue_one(store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime) -> bool:
+    """Queue one reader's digest for ``period``; False if another worker had queued one."""
+    user = out.digest.profile.user
+    try:
+        queue_for_period(store, outbox, out, period, now)
+    except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
+        if not period_queued(store, user, period):
+            raise
+        log.warning("digest for %s (%s) was queued by another worker: %s", user, period, e)
+        return False
+    return True
 
 
 def queue_for_period(
@@ -144,6 +174,20 @@ def queue_for_period(
         store.set_schedule_state(out.digest.profile.user, period, now)
         if backstop:
             mark_period(store, out.digest.profile.user, period, out.message_id)
+
+
+def queue_for_periods(
+    store: Store, outbox: Outbox, items: Sequence[tuple[Outgoing, str]], now: dt.datetime
+) -> None:
+    """:func:`queue_for_period` for several readers in one transaction: all of them or none
+    (a second digest for one reader's period fails the whole transaction)."""
+    if not items:
+        return
+    with store.transaction():
+        for out, period in items:
+            enqueue(outbox, out, now, period=period)
+        store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
+        mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
 
 
 @dataclass(frozen=True)
@@ -171,9 +215,11 @@ def run_once(
     http: Http | None = None,
     unrecorded: Unrecorded | None = None,
     deliver: bool = True,
+    due_index: DueIndex | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
-    due messages out (``deliver=False``: not out; the daemon after the server refused its login)."""
+    due messages out (``deliver=False``: not out; the daemon after the server refused its login;
+    ``due_index``: only the readers it names are looked at, see digest.daemon.due)."""
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = fetch_due(config, store, profiles, now, http) if mine else []
     with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
@@ -182,7 +228,7 @@ def run_once(
             if mine
             else (IngestReport((), ()), [])
         )
-    scheduled = send_due(config, store, profiles, now, stop=stop)
+    scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

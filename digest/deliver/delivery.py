@@ -272,11 +272,14 @@ def deliver_due(
                         for msg, result, _, at in results
                         if result is not None
                     ]
-                    stored = [outbox.add(m, now) for m in made]
+                    stored = [s for m in made if (s := outbox.add(m, now)) is not None]
                     outbox.hold([m.id for m in stored], me, wall_clock() + lease)  # made here: sent here
             except (*DB_ERRORS, StoreError) as e:
                 stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
             ready.extend(stored)
+            for _ in range(len(made) - len(stored)):  # not stored (its period has a digest): not sent
+                room.release()
+                progress.advance()
             bounced = bounced or any(r is not None and r.bounce for _, r, _, _ in results)
             made.clear()
             for _, _, recorded, _ in results:

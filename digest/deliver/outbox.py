@@ -61,6 +61,7 @@ class NewMessage:
     paper_ids: tuple[int, ...]
     period: str | None = None  # the schedule period it is for: stored with it, marked done
     through: int | None = None  # the newest paper when its digest was chosen
+    backstop: bool = True  # the period's one digest: not stored if it has one (False: `send --force`)
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,22 @@ class Outbox:
         self.db.execute("INSERT INTO outbox_mime (outbox_id, mime) VALUES (?, ?)", (row_id, mime))
         return row_id
 
-    def add(self, new: NewMessage, now: dt.datetime) -> OutboxMessage:
+    def add(self, new: NewMessage, now: dt.datetime) -> OutboxMessage | None:
         """Store a new message (inside a transaction); the stored message, from memory.
 
         A message for a schedule ``period`` marks that period done for its reader in the same
-        transaction: a crash can neither lose the period's digest nor make two of them."""
+        transaction: a crash can neither lose the period's digest nor make two of them. With
+        ``backstop``, its (reader, period) goes into ``period_digests`` too; if a digest for
+        the period is there already (a worker's, queued since the message was planned), the
+        message is not stored: None."""
+        if new.period is not None and new.backstop:
+            taken = self.db.execute(
+                "INSERT OR IGNORE INTO period_digests (user, period, message_id) VALUES (?,?,?)",
+                (new.user, new.period, new.message_id),
+            )
+            if taken.rowcount == 0:  # PostgreSQL: waits for a worker's open transaction first
+                log.warning("digest for %s (%s) not queued: the period has one already", new.user, new.period)
+                return None
         row_id = self.enqueue(
             user=new.user,
             recipient=new.recipient,

@@ -120,14 +120,17 @@ def made_ahead(
     renderer: Renderer,
     now: dt.datetime,
     failures: list[SendOutcome],
+    *,
+    backstop: bool = True,
 ) -> Iterator[NewMessage]:
     """Each digest's message (with the schedule period it is for), made when asked for: by the
     delivery's producer thread, while earlier messages are with the server. Nothing here
     touches the database. A digest whose message cannot be built is left out, logged and
-    listed in ``failures``: one reader's failure, everybody else gets theirs."""
+    listed in ``failures``: one reader's failure, everybody else gets theirs. ``backstop``: each
+    message is its period's one digest (see NewMessage; off for `send --force`)."""
     for digest, period in todo:
         try:
-            message = new_message(prepare(config, digest, renderer, now), period)
+            message = new_message(prepare(config, digest, renderer, now), period, backstop=backstop)
         except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
             failures.append(unbuilt(digest, e))
             continue
@@ -142,7 +145,7 @@ def unbuilt(digest: Digest, error: Exception) -> SendOutcome:
     return SendOutcome(profile.user, profile.email, len(digest.matches), "", False, reply)
 
 
-def new_message(out: Outgoing, period: str | None = None) -> NewMessage:
+def new_message(out: Outgoing, period: str | None = None, *, backstop: bool = True) -> NewMessage:
     """A prepared digest as the outbox stores it (its bytes built here, in the caller's thread)."""
     return NewMessage(
         user=out.digest.profile.user,
@@ -153,4 +156,5 @@ def new_message(out: Outgoing, period: str | None = None) -> NewMessage:
         paper_ids=tuple(out.digest.paper_ids),
         period=period,
         through=out.digest.through,
+        backstop=backstop,
     )

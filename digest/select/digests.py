@@ -85,9 +85,17 @@ class Windows:
         self._windows: dict[tuple[int | None, dt.date | None], list[Paper]] = {}
         self._rankers: dict[tuple[tuple[int, ...], bool], Ranker] = {}
         self._days: dict[tuple[tuple[int, ...], dt.date | None], dt.date | None] = {}
+        self._through: dict[str, int | None] = {}
+
+    def prefetch(self, users: Sequence[str]) -> None:
+        """Where each of these readers' windows starts, asked of the store at once."""
+        missing = [u for u in users if u not in self._through]
+        self._through.update(self.store.previous_digests_through(missing))
 
     def papers(self, user: str, up_to: dt.date | None = None) -> list[Paper]:
-        key = (self.store.previous_digest_through(user), up_to)
+        if user not in self._through:
+            self._through[user] = self.store.previous_digest_through(user)
+        key = (self._through[user], up_to)
         if key not in self._windows:
             self._windows[key] = window(self.store, key[0], self.through, up_to)
         return self._windows[key]
@@ -136,6 +144,7 @@ def next_digests(
 ) -> list[Digest]:
     """:func:`next_digest` for every profile, readers with the same window ranked together."""
     windows = windows or Windows(store, config)
+    windows.prefetch([p.user for p in profiles])
     groups: dict[tuple[int, ...], list[int]] = {}
     papers_of: dict[tuple[int, ...], list[Paper]] = {}
     for i, profile in enumerate(profiles):
@@ -150,7 +159,10 @@ def next_digests(
         group = [profiles[i] for i in members]
         index = windows.ranker(papers_of[key], likes=any(p.likes for p in group))
         inside = set(key)
-        taken = [store.reserved_paper_ids(p.user) & inside for p in group]
+        taken = []
+        for start in range(0, len(group), 500):  # asked 500 readers at a time; only the window's kept
+            reserved = store.reserved_paper_ids_of([p.user for p in group[start : start + 500]])
+            taken += [reserved[p.user] & inside for p in group[start : start + 500]]
         limits = [p.max_papers for p in group]
         if isinstance(index, PaperIndex):  # keywords only: the whole group at once
             results = rank_many(index, group, limit=limits, skip=taken)
@@ -163,10 +175,12 @@ def next_digests(
             ]
         for i, matches in zip(members, results, strict=True):
             ranked[i] = matches
+    days = store.listing_days({m.paper.id for matches in ranked for m in matches}, up_to)
     digests = []
     for profile, matches in zip(profiles, ranked, strict=True):
         papers = windows.papers(profile.user, up_to)
-        day = store.latest_day((m.paper.id for m in matches), up_to) or windows.latest_day(papers, up_to)
+        day = max((days[m.paper.id] for m in matches if m.paper.id in days), default=None)
+        day = day or windows.latest_day(papers, up_to)
         digests.append(Digest(profile=profile, matches=tuple(matches), day=day, through=windows.through))
     windows.stats.save()
     return digests

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from digest.daemon.claims import mark_period
 from digest.daemon.lock import AlreadyRunning, RunLock
 from digest.daemon.tick import run_once
 from digest.deliver.outbox import Outbox
@@ -110,6 +111,22 @@ def test_queueing_and_marking_the_period_done_are_one_transaction(mail_workspace
     store.close()
     tick(ws, MON_0700 + dt.timedelta(minutes=35))
     assert len(smtp_server.messages) == 1
+
+
+def test_readers_are_queued_together_and_one_another_worker_queued_first_does_not_hold_up_the_others(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    for user in ("ada", "bob", "carl"):
+        ws.profile(user, f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    with Store(ws.config.database) as store:  # another worker committed bob's digest for the day
+        mark_period(store, "bob", "2026-03-16", "<bob-elsewhere@example.org>")
+    report = tick(ws, MON_0700 + dt.timedelta(minutes=30))
+    assert sorted(s.user for s in report.scheduled) == ["ada", "carl"]
+    assert sorted(user for user, _ in subjects(smtp_server)) == ["ada", "carl"]
+    tick(ws, MON_0700 + dt.timedelta(minutes=40))
+    assert len(smtp_server.messages) == 2
 
 
 def test_a_dump_still_being_written_waits_and_an_unreadable_one_moves_to_failed(mail_workspace):

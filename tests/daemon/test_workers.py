@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,14 +46,14 @@ def holders(url: str) -> dict[str, int]:
     return dict(rows)
 
 
-def setup(root: Path, port: int, url: str) -> Workspace:
+def setup(root: Path, port: int, url: str, readers: int = READERS) -> Workspace:
     ws = Workspace(root, port, database=url)
     with ws.config_path.open("a") as f:
         f.write(
             f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\ndelivery:\n  lease_seconds: {LEASE}\n"
         )
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
-    for i in range(READERS):
+    for i in range(readers):
         ws.profile(
             f"r{i:04d}", f'email: r{i:04d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
         )
@@ -115,6 +116,43 @@ def test_four_workers_one_killed_mid_batch_every_reader_gets_one_digest(tmp_path
             f"{WORKERS} workers, {READERS} readers: killed pid {victim} holding {held_then} messages after "
             f"{sent_at_kill} sent; readers with two copies: {len(doubles)}; messages by worker: {senders}"
         )
+
+
+def test_send_while_a_worker_runs_and_the_worker_after_it_give_each_reader_one_digest(tmp_path):
+    mailbox = SlowMailbox(delay=0.002)
+    readers = 300
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws = setup(tmp_path, server.port, url, readers)
+        worker = start(ws, "worker.log")  # its first tick and `send` race for the same readers
+        try:
+            send = subprocess.run(
+                [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert send.returncode == 0, send.stderr
+            everyone = lambda: len(received_by(mailbox.messages)) >= readers  # noqa: E731
+            wait_until(everyone, 120, "every reader's digest", ws)
+            late = start(ws, "late-worker.log")  # `run` after `send`, the same day: nothing more
+            time.sleep(5)
+        finally:
+            for p in (worker, late) if "late" in locals() else (worker,):
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        by = received_by(mailbox.messages)
+        assert sorted(by) == [f"r{i:04d}@example.org" for i in range(readers)]
+        assert all(len(ids) == 1 for ids in by.values()), {w: i for w, i in by.items() if len(i) > 1}
+        with psycopg.connect(url) as db:
+            rows, periods = db.execute(
+                "SELECT (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM period_digests)"
+            ).fetchone()
+            makers = db.execute("SELECT claimed_by, COUNT(*) FROM outbox GROUP BY claimed_by").fetchall()
+        assert (rows, periods) == (readers, readers)
+        print(f"`send` beside a worker, {readers} readers: messages by maker {dict(makers)}")
 
 
 if not any(os.environ.get(v) for v in ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE")):

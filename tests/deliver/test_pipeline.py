@@ -7,7 +7,9 @@ import multiprocessing
 import pytest
 
 from digest.compose.render import Renderer, builtin_templates
+from digest.daemon.claims import mark_period
 from digest.daemon.sendnow import send_now
+from digest.daemon.slots import current_period
 from digest.deliver.ahead import can_fork
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
@@ -25,9 +27,9 @@ pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLi
 READERS = 12
 
 
-def setup(ws) -> None:
+def setup(ws, readers: int = READERS) -> None:
     ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "Event-driven hardware.")]))
-    for i in range(READERS):
+    for i in range(readers):
         ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [neuromorphic]\n")
 
 
@@ -45,6 +47,35 @@ def test_every_reader_gets_one_message_each_recorded_with_its_papers(mail_worksp
         received = {r.data for r in smtp_server.handler.messages}
         assert received == {m.mime for m in stored}  # what went out is what was stored
         assert all(store.sent_paper_ids(f"r{i:02d}") for i in range(READERS))
+
+
+def test_send_stores_no_second_digest_for_a_period_a_worker_queued_while_it_planned(
+    mail_workspace, smtp_server
+):
+    setup(mail_workspace)
+    config = mail_workspace.config
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        profiles = load_profiles(config)
+        # a worker's transaction committed r00's digest for the period after `send` read its state
+        mark_period(store, "r00", current_period(profiles[0], NOW), "<r00-worker@example.org>")
+        report = send_now(config, store, profiles, None, NOW)
+        assert sorted(o.user for o in report.delivered if o.ok) == [f"r{i:02d}" for i in range(1, READERS)]
+        assert "r00" not in {m.user for m in Outbox(store).messages()}
+        assert len(smtp_server.handler.messages) == READERS - 1
+
+
+def test_send_goes_on_past_many_digests_a_worker_queued_first(mail_workspace, smtp_server):
+    """More refused digests than the messages `send` makes ahead of the server: none holds it up."""
+    setup(mail_workspace, readers=80)
+    config = mail_workspace.config
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        profiles = load_profiles(config)
+        for p in profiles[:75]:
+            mark_period(store, p.user, current_period(p, NOW), f"<{p.user}-worker@example.org>")
+        report = send_now(config, store, profiles, None, NOW)
+        assert sorted(o.user for o in report.delivered if o.ok) == [f"r{i:02d}" for i in range(75, 80)]
 
 
 def test_a_digest_that_cannot_be_made_fails_for_its_reader_alone_and_nobody_gets_two(

@@ -1,0 +1,126 @@
+"""A daemon's tick finds the due readers without reading every profile file: the folder is read
+again only when it changed (or every scheduler.profiles_rescan_seconds), and each reader's next
+due instant is kept between ticks. Edits, new and removed profiles still take effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.files import write_atomic
+from digest.profiles.watch import ProfileFolder
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
+
+MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+PAPERS = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
+
+
+def profile_text(user: str, send_at: str) -> str:
+    return f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def daemon(ws: Workspace, clock: Clock) -> Daemon:
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS), mtime=MON_0700 - dt.timedelta(hours=6))
+    return Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+
+
+def at(d: Daemon, clock: Clock, minutes: float):
+    clock.now = MON_0700 + dt.timedelta(minutes=minutes)
+    return d.run_once()
+
+
+def received(server) -> list[str]:
+    return [m.message["X-Digest-User"] for m in server.messages]
+
+
+def test_a_tick_reads_the_folder_only_when_it_changed_or_the_rescan_interval_passed(workspace):
+    ws = workspace
+    ws.profile("ada", profile_text("ada", "07:30"))
+    folder = ProfileFolder(ws.config, rescan=dt.timedelta(minutes=5))
+    first = folder.current(MON_0700)
+    folder.current(MON_0700 + dt.timedelta(seconds=1))  # right after a change: read once more
+    quiet = folder.current(MON_0700 + dt.timedelta(seconds=2))
+    assert folder.current(MON_0700 + dt.timedelta(seconds=3)).version == quiet.version  # not read
+    assert [p.send_at.strftime("%H:%M") for p in first.profiles] == ["07:30"]
+
+    path = ws.root / "profiles" / "ada.yaml"
+    with path.open("w") as f:  # an edit in place: the folder's time stays as it was
+        f.write(profile_text("ada", "08:00"))
+    assert folder.current(MON_0700 + dt.timedelta(minutes=4)).version == quiet.version
+    later = folder.current(MON_0700 + dt.timedelta(minutes=5, seconds=2))  # the interval passed
+    assert later.version > quiet.version
+    assert [p.send_at.strftime("%H:%M") for p in later.profiles] == ["08:00"]
+
+    write_atomic(path, profile_text("ada", "09:00"))  # as `digest profile` and the web page save
+    saved = folder.current(MON_0700 + dt.timedelta(minutes=6))
+    assert [p.send_at.strftime("%H:%M") for p in saved.profiles] == ["09:00"]
+
+
+def test_an_edited_send_time_is_honoured(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("ada", profile_text("ada", "09:00"))
+    d = daemon(ws, clock)
+    at(d, clock, 0)
+    assert [p.user for p in d.due.candidates(clock.now)] == []  # next looked at 09:00
+    write_atomic(ws.root / "profiles" / "ada.yaml", profile_text("ada", "07:20"))
+    at(d, clock, 25)
+    assert received(smtp_server) == ["ada"]
+    at(d, clock, 30)
+    at(d, clock, 2 * 60 + 5)  # the old 09:00 brings nothing more
+    assert received(smtp_server) == ["ada"]
+    assert d.due.candidates(clock.now) == []  # until tomorrow's 07:20
+
+
+def test_a_new_profile_is_picked_up_and_a_removed_one_stops(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("ada", profile_text("ada", "07:30"))
+    ws.profile("bob", profile_text("bob", "07:30"))
+    d = daemon(ws, clock)
+    at(d, clock, 0)
+    at(d, clock, 1)
+    (ws.root / "profiles" / "bob.yaml").unlink()
+    ws.profile("cy", profile_text("cy", "07:30"))
+    at(d, clock, 31)
+    assert sorted(received(smtp_server)) == ["ada", "cy"]
+
+
+def test_a_bad_profile_only_affects_its_reader_and_counts_once_fixed(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("ada", profile_text("ada", "07:30"))
+    ws.profile("bob", "email: bob@example.org\ninterests: neuromorphic: [\n")
+    d = daemon(ws, clock)
+    report = at(d, clock, 31)
+    assert received(smtp_server) == ["ada"]
+    assert len(report.profile_problems) == 1 and "bob.yaml" in report.profile_problems[0]
+    write_atomic(ws.root / "profiles" / "bob.yaml", profile_text("bob", "07:30"))
+    report = at(d, clock, 40)
+    assert report.profile_problems == ()
+    assert sorted(received(smtp_server)) == ["ada", "bob"]
+
+
+def test_a_reader_served_by_someone_else_costs_one_look_not_a_second_digest(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("ada", profile_text("ada", "07:30"))
+    first, second = daemon(ws, clock), Daemon(ws.config, clock, lambda config: SmtpSender(config.smtp))
+    at(first, clock, 0)
+    at(second, clock, 0)  # both have ada due at 07:30
+    at(first, clock, 31)
+    assert [p.user for p in second.due.candidates(clock.now)] == ["ada"]
+    report = at(second, clock, 32)  # looks at her once: her period is done
+    assert report.scheduled == ()
+    assert second.due.candidates(clock.now) == []
+    assert received(smtp_server) == ["ada"]
