@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,18 @@ def start(ws: Workspace, log: str = "daemon.log") -> subprocess.Popen:
         stdout=out,
         stderr=subprocess.STDOUT,
     )
+
+
+def stop_all(procs, timeout: float = 20) -> None:
+    """SIGTERM to each that still runs, then wait for each (killed after ``timeout`` seconds)."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def logs(ws: Workspace) -> str:

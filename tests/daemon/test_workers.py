@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from daemon_processes import SlowMailbox, start, wait_until
+from daemon_processes import SlowMailbox, start, stop_all, wait_until
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.store import Store
@@ -88,14 +88,7 @@ def test_four_workers_one_killed_mid_batch_every_reader_gets_one_digest(tmp_path
             )
             time.sleep(2 * LEASE / 5 + 1.0)  # a few more polls: nobody gets a second one
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
         by = received_by(mailbox.messages)
         assert sorted(by) == [f"r{i:04d}@example.org" for i in range(READERS)]
         doubles = {who: ids for who, ids in by.items() if len(ids) > 1}
@@ -137,12 +130,7 @@ def test_send_while_a_worker_runs_and_the_worker_after_it_give_each_reader_one_d
             late = start(ws, "late-worker.log")  # `run` after `send`, the same day: nothing more
             time.sleep(5)
         finally:
-            for p in (worker, late) if "late" in locals() else (worker,):
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all((worker, late) if "late" in locals() else (worker,))
         by = received_by(mailbox.messages)
         assert sorted(by) == [f"r{i:04d}@example.org" for i in range(readers)]
         assert all(len(ids) == 1 for ids in by.values()), {w: i for w, i in by.items() if len(i) > 1}
