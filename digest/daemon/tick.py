@@ -169,11 +169,11 @@ def queue_for_period(
     """Queue a reader's digest and mark ``period`` done, in one transaction: a crash can
     neither lose the period's digest nor make two of them (``backstop``: and the (reader,
     period) key refuses a second one; off for `send --force`, which makes one on purpose)."""
-    with store.transaction():
-        enqueue(outbox, out, now, period=period)
-        store.set_schedule_state(out.digest.profile.user, period, now)
+    with store.transaction():  # the backstop first: the order `send` takes its rows in (no deadlock)
         if backstop:
             mark_period(store, out.digest.profile.user, period, out.message_id)
+        enqueue(outbox, out, now, period=period)
+        store.set_schedule_state(out.digest.profile.user, period, now)
 
 
 def queue_for_periods(
@@ -184,10 +184,12 @@ def queue_for_periods(
     if not items:
         return
     with store.transaction():
+        # (reader, period) rows first, then the outbox, then schedule_state: the order in which
+        # `send` (Outbox.store) takes them, so that the two never wait on each other in a cycle
+        mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
         for out, period in items:
             enqueue(outbox, out, now, period=period)
         store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
-        mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
 
 
 @dataclass(frozen=True)

@@ -211,8 +211,14 @@ def test_a_server_that_hangs_after_data_costs_a_few_timeouts_and_everyone_gets_o
         proc = start(ws)
         try:
             wait_until(lambda: len(hung) >= 2, 60, "the server to hang", ws)
-            time.sleep(2.5)
-            during = status(ws)
+            seen: list[str] = []  # status while a timed-out message waits for its retry (about 1 s)
+
+            def shows_the_timeout() -> bool:
+                seen.append(status(ws))
+                return "timed out during DATA" in seen[-1]
+
+            wait_until(shows_the_timeout, 20, "`digest status` to show a timed-out message", ws)
+            during = seen[-1]
             server.release.set()
             wait_until(lambda: len(copies(server)) == READERS, 60, "every digest", ws)
             time.sleep(1.5)
