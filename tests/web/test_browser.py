@@ -59,16 +59,21 @@ def browser():
         b.close()
 
 
+def ingest_and_send(config, store: Store) -> None:
+    """Ingest the inbox and send the readers' digests through the real SMTP server: Ada's, of 2 papers."""
+    ingest(store, sorted(config.inbox.iterdir()), NOW)
+    digests = next_digests(store, load_profiles(config), NOW)
+    with SmtpSender(config.smtp) as sender:
+        outcomes = send_digests(config, store, digests, sender, NOW)
+    assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
+
+
 def send_everything(ws, smtp_server):
     ws.dump("day.txt", make_dump("Mar 14", PAPERS))
     ws.profile("ada", PROFILE)
     config = ws.config
     with Store(config.database) as store:
-        ingest(store, sorted(config.inbox.iterdir()), NOW)
-        digests = next_digests(store, load_profiles(config), NOW)
-        with SmtpSender(config.smtp) as sender:
-            outcomes = send_digests(config, store, digests, sender, NOW)
-    assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
+        ingest_and_send(config, store)
     (received,) = smtp_server.messages
     return received.message
 

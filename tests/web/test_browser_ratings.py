@@ -11,15 +11,11 @@ import urllib.request
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
+from test_browser import browser, ingest_and_send  # noqa: F401  (browser: the Chromium fixture)
 
-from digest.deliver.queue import send_digests
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import SmtpSender
 from digest.ingest.dumps import ingest
 from digest.ingest.sources import read_dump
-from digest.profiles.load import load_profiles
-from digest.select.digests import next_digests
 from digest.store import Store
 
 from conftest import NOW, make_dump
@@ -68,11 +64,7 @@ def send_first_digest(ws, smtp_server, shared_dumps) -> EmailMessage:
     ws.profile("ada", PROFILE)
     config = ws.config
     with Store(config.database) as store:
-        ingest(store, sorted(config.inbox.iterdir()), NOW)
-        digests = next_digests(store, load_profiles(config), NOW)
-        with SmtpSender(config.smtp) as sender:
-            outcomes = send_digests(config, store, digests, sender, NOW)
-        assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
+        ingest_and_send(config, store)
         day2 = ws.dump("day2.txt", make_dump("Mar 15", NEXT_DAY + others[150:]), where="later")
         ingest(store, [day2], NOW)
     (received,) = smtp_server.messages
