@@ -50,6 +50,7 @@ LIKED = "close to papers you liked"  # the explanation shown beside the keywords
 C = 0.1  # the SVM's inverse regularization
 PROFILE_WEIGHT = 1.0  # the interests, as one liked text, count as this many liked papers
 Z_FULL = 2.0  # standard deviations from the typical margin at which the full weight is added
+Z_SMOOTH = 3.0  # with semantic matching: weight * tanh(z / Z_SMOOTH), no plateau (see _scale)
 STACK = 1024  # readers whose model is applied in one matrix product
 
 Features = TextFeatures | EmbeddingFeatures | CombinedFeatures
@@ -63,7 +64,7 @@ class ReaderModel:
     weights: np.ndarray  # float32, one per feature
     intercept: float
     center: float  # the median margin over the papers it was fitted with (the typical paper)
-    scale: float  # Z_FULL standard deviations of those margins
+    scale: float  # the standard deviation of those margins
     weight: float  # the model's say: grows with the number of papers rated or liked
 
 
@@ -97,6 +98,7 @@ class FeedbackRanker:
         self.weight = FEEDBACK_WEIGHT if weight is None else weight
         self.models: dict[str, ReaderModel | None] = {} if models is None else models
         self._position = {pid: d for d, pid in enumerate(self.index.ids.tolist())}
+        self.smooth = self.index is not base  # semantic matching on: a smooth saturation
 
     @property
     def papers(self):
@@ -152,7 +154,7 @@ class FeedbackRanker:
         margins = _dot(self._rows, weights) + intercept
         std = float(margins.std()) or 1.0
         say = self.weight * say_of(len(up) + len(down))
-        return ReaderModel(key, weights, intercept, float(np.median(margins)), Z_FULL * std, say)
+        return ReaderModel(key, weights, intercept, float(np.median(margins)), std, say)
 
     def _features_of(self, ids: list[int]):
         inside = [self._position[pid] for pid in ids if pid in self._position]
@@ -173,7 +175,7 @@ class FeedbackRanker:
 
     def _scale(self, margins: np.ndarray, model: ReaderModel) -> np.ndarray:
         z = (margins + (model.intercept - model.center)) / model.scale
-        return model.weight * np.clip(z, -1.0, 1.0)
+        return model.weight * saturate(z, smooth=self.smooth)
 
     def _down_positions(self, profile: Profile) -> list[int]:
         model = self.fit(profile)
@@ -253,7 +255,7 @@ class FeedbackRanker:
                 scale = np.array([[models[i].scale] for _, i in part])
                 say = np.array([[models[i].weight] for _, i in part])
                 rows = [r for r, _ in part]
-                out[rows] = say * np.clip((margins + shift) / scale, -1.0, 1.0)
+                out[rows] = say * saturate((margins + shift) / scale, smooth=False)
             for r, i in fitted:
                 affinities[i] = out[r]
             return out
@@ -274,6 +276,19 @@ def say_of(rated: int) -> float:
     """The share of its full weight a model fitted on ``rated`` papers (rated or liked) gets:
     1/2 at HALF_RATINGS, 2/3 at twice that, approaching 1."""
     return rated / (rated + HALF_RATINGS)
+
+
+def saturate(z: np.ndarray, *, smooth: bool) -> np.ndarray:
+    """The model's standardized margin ``z`` as a share of its say, in [-1, 1].
+
+    Keywords only: ``clip(z / Z_FULL, -1, 1)``, every paper Z_FULL deviations above the
+    typical one gains the full say. With semantic matching: ``tanh(z / Z_SMOOTH)``, no
+    plateau, so the model still orders the papers it likes most (the embeddings tell them
+    apart where tf-idf alone does not); chosen leaving readers out (docs/scoring.md).
+    """
+    if smooth:
+        return np.tanh(z / Z_SMOOTH)
+    return np.clip(z / Z_FULL, -1.0, 1.0)
 
 
 def _rows_for(features: Features, papers: Sequence[Paper]):

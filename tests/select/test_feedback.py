@@ -252,3 +252,24 @@ def test_with_semantic_matching_the_model_sees_words_and_embeddings_side_by_side
     assert both.matrix.shape == (len(PAPERS), text.dimension + 4)
     assert both.profile(reader("graph neural networks")).shape == (1, text.dimension + 4)
     assert both.of(PAPERS[:2]).shape == (2, text.dimension + 4)
+
+
+def test_keywords_only_the_model_saturates_and_with_semantic_matching_it_keeps_ordering():
+    from digest.select.feedback import Z_FULL, saturate
+
+    z = np.array([-9.0, -Z_FULL, 0.0, Z_FULL, 2 * Z_FULL, 9.0])
+    clipped, smooth = saturate(z, smooth=False), saturate(z, smooth=True)
+    assert clipped.tolist() == [-1.0, -1.0, 0.0, 1.0, 1.0, 1.0]  # far above typical: all tied
+    assert np.all(np.diff(smooth) > 0) and np.all(np.abs(smooth) < 1.0)  # no plateau, no tie
+    assert smooth[2] == 0.0  # the typical paper gains nothing in either mode
+
+
+def test_the_semantic_ranker_uses_the_smooth_saturation_and_the_keyword_ranker_the_clip():
+    from digest.select.semantic import Embedder, SemanticIndex
+
+    class Flat:
+        def encode(self, sentences, **kwargs):
+            return np.ones((len(sentences), 3), dtype=np.float32)
+
+    assert not ranker({}).smooth
+    assert FeedbackRanker(SemanticIndex.build(PAPERS, Embedder(Flat())), lambda user: {}).smooth

@@ -50,4 +50,5 @@ def test_semantic_ranking_reaches_the_bar_on_the_14_dev_readers():
 def test_semantic_ranking_learns_from_ratings_too():
     semantic_extra()
     # embeddings alone 0.521; tf-idf and embeddings side by side, say growing with ratings:
-    assert quality("--semantic", "--feedback") >= 0.56  # now 0.566
+    # 0.566 (clipped at 2 standard deviations); smooth saturation, tanh(z / 3):
+    assert quality("--semantic", "--feedback") >= 0.575  # now 0.581
