@@ -16,7 +16,8 @@ standardized by its median and standard deviation over the papers it was fitted 
 with the model, so a paper scores the same in any listing), ``z``, and
 ``score + weight * clip(z / Z_FULL, -1, 1)``: a paper Z_FULL deviations above the typical
 paper gains the full weight, one as far below loses it (papers unlike the liked ones sink a
-little; a paper rated down is one negative among the unrated ones). The weight is a rule,
+little; a paper rated down is one negative among the unrated ones). With semantic matching
+the saturation is smooth, ``weight * tanh(z / Z_SMOOTH)`` (:func:`saturate`). The weight is a rule,
 not a per-reader fit: it grows with the reader's ratings,
 ``FEEDBACK_WEIGHT * n / (n + HALF_RATINGS)`` for ``n`` papers rated or liked, so the first
 ratings nudge the keyword (and semantic) ranking and many ratings give the model as much
