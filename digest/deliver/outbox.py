@@ -30,6 +30,11 @@ _COLUMNS = (
     "paper_ids, status, attempts, next_attempt_at, last_error, created_at, sent_at"
 )
 
+_ENTRY = (
+    "id, message_id, user, recipient, subject, status, attempts, next_attempt_at, "
+    "last_error, created_at, sent_at"
+)
+
 
 @dataclass(frozen=True)
 class OutboxMessage:
@@ -253,28 +258,32 @@ class Outbox:
             raise KeyError(outbox_id)
         return _message(row)
 
+    def latest_entries(self, users: Sequence[str]) -> dict[str, OutboxEntry]:
+        """Each reader's newest message (without its bytes), for those of ``users`` that have one."""
+        found: dict[str, OutboxEntry] = {}
+        users = list(dict.fromkeys(users))
+        for start in range(0, len(users), 500):
+            chunk = users[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT {_ENTRY} FROM outbox WHERE id IN "
+                f"(SELECT MAX(id) FROM outbox WHERE user IN ({marks}) GROUP BY user)"
+            )
+            found.update((e.user, e) for e in map(_entry, self.db.execute(sql, chunk)))
+        return found
+
     def entries(
         self, status: str | Sequence[str] | None = None, user: str | None = None
     ) -> list[OutboxEntry]:
         """Like messages() without the MIME bytes. ``status`` may be one status or several."""
-        cols = (
-            "id, message_id, user, recipient, subject, status, attempts, next_attempt_at, "
-            "last_error, created_at, sent_at"
-        )
-        sql, args = f"SELECT {cols} FROM outbox WHERE 1=1", []
+        sql, args = f"SELECT {_ENTRY} FROM outbox WHERE 1=1", []
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             sql += f" AND status IN ({','.join('?' * len(wanted))})"
             args += wanted
         if user is not None:
             sql, args = sql + " AND user = ?", [*args, user]
-        return [
-            OutboxEntry(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                dt.datetime.fromisoformat(r[7]), r[8], dt.datetime.fromisoformat(r[9]), _time(r[10]),
-            )
-            for r in self.db.execute(sql + " ORDER BY id", args)
-        ]  # fmt: skip
+        return [_entry(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
     def problems(self) -> list[OutboxEntry]:
         """For `digest status`: messages refused for good, and queued ones waiting for a retry,
@@ -377,6 +386,13 @@ def free_for(store: Store) -> str:
 
 def _time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
+
+
+def _entry(r: tuple) -> OutboxEntry:
+    return OutboxEntry(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+        dt.datetime.fromisoformat(r[7]), r[8], dt.datetime.fromisoformat(r[9]), _time(r[10]),
+    )  # fmt: skip
 
 
 def _message(r: tuple) -> OutboxMessage:
