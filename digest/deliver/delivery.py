@@ -263,8 +263,8 @@ def deliver_due(
             if outside.is_set():
                 made.clear()  # not stored: made again by the next run
             in_flight -= len(results)
-            if not results and not made:
-                continue
+            if not results and (not made or in_flight >= cap):
+                continue  # the workers are busy: what was made is stored with the next result (one commit)
             try:
                 with store.transaction():
                     outcomes += [
