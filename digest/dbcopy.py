@@ -16,6 +16,7 @@ from pathlib import Path
 
 from digest.db import is_postgres, shown
 from digest.errors import StoreError
+from digest.progress import NO_PROGRESS, Progress
 from digest.select.collection import CollectionStats
 from digest.store import Store
 
@@ -52,8 +53,14 @@ def sqlite_tables(store: Store) -> list[str]:
     return [t for t in ORDER if t in names] + sorted(names - set(ORDER))
 
 
-def copy_to_postgres(source: Path, target: str, *, batch: int = 5000) -> CopyReport:
-    """Copy the SQLite database ``source`` into the empty PostgreSQL database ``target``."""
+def copy_to_postgres(
+    source: Path, target: str, *, batch: int = 5000, progress: Progress | None = None
+) -> CopyReport:
+    """Copy the SQLite database ``source`` into the empty PostgreSQL database ``target``.
+
+    ``progress`` is told of the rows copied (then of the papers indexed again); each table
+    copied is also logged, one line each."""
+    progress = progress or NO_PROGRESS
     if is_postgres(source) or not is_postgres(target):
         raise StoreError(
             f"migrate copies an SQLite file into a postgresql:// database, not {source} -> {target}"
@@ -69,6 +76,8 @@ def copy_to_postgres(source: Path, target: str, *, batch: int = 5000) -> CopyRep
                 )
         tables = sqlite_tables(src)
         raw = dst.db.raw
+        total = sum(src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
+        progress.start("copying", total)
         with raw.transaction():
             for table in tables:
                 columns = [r[1] for r in src.db.execute(f"PRAGMA table_info({table})").fetchall()]
@@ -78,13 +87,15 @@ def copy_to_postgres(source: Path, target: str, *, batch: int = 5000) -> CopyRep
                     while chunk := rows.fetchmany(batch):
                         for row in chunk:
                             copy.write_row(row)
+                        progress.advance(len(chunk))
                 if "id" in columns:
                     raw.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table} "
                         "HAVING MAX(id) IS NOT NULL"
                     )
                 log.info("copied %s", table)
-        indexed = CollectionStats(dst).refresh()
+        progress.finish()
+        indexed = CollectionStats(dst).refresh(progress)
         counts = tuple(
             (
                 t,

@@ -7,6 +7,7 @@ one thing: papers and listings there, readers' records here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -19,6 +20,7 @@ from digest.errors import StoreError
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 
 
+@functools.lru_cache(maxsize=256)  # a pass stamps many rows with the same few moments
 def iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("store timestamps must be timezone-aware")

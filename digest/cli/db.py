@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, handle_errors
+from digest.cli.common import Context, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres
 from digest.errors import ConfigError
@@ -49,7 +49,7 @@ def migrate(obj: Context, target: str) -> None:
     if not is_postgres(target):
         raise ConfigError(f"--to must be a postgresql:// URL, got {target!r}")
     with RunLock(config.database).acquire("digest db migrate"):
-        report = copy_to_postgres(config.database, target)
+        report = copy_to_postgres(config.database, target, progress=progress_for(obj))
     width = max(len(t) for t, _, _ in report.tables)
     for table, source, copied in report.tables:
         mark = "" if source == copied else "   MISMATCH"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
+from digest.cli.common import Context, handle_errors, now_utc, progress_for
 
 
 @click.command()
@@ -42,7 +42,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     with lock, Store(config.database) as store, Http() as http, singleton(store, "fetch") as mine:
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
-        outcomes = fetch_all(config, store, http, now_utc(), names)
+        outcomes = fetch_all(config, store, http, now_utc(), names, progress_for(obj))
     for o in outcomes:
         click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}")
     if any(o.outcome == FAILED for o in outcomes):

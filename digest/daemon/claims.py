@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from digest.db import POSTGRESQL, lock_key
-from digest.deliver.outbox import free_for
+from digest.deliver.claims import free_for
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)

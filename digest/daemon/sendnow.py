@@ -22,7 +22,7 @@ from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
-from digest.deliver.suppressions import Suppressions
+from digest.deliver.suppressions import Suppressions, same_address
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # What `send` does for a reader
 NEW, ALREADY, NOTHING, PAUSED, SUPPRESSED = "new", "already", "nothing", "paused", "suppressed"
+PLAN_BATCH = 500  # readers ranked together (their store look-ups batched alike)
 
 
 @dataclass(frozen=True)
@@ -59,25 +60,36 @@ class SendReport:
 def plan_send(
     config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime, *, force: bool = False
 ) -> list[Planned]:
-    """What `send` would do for every reader now (nothing is written): `send --dry-run`."""
-    suppressions = Suppressions(store)
+    """What `send` would do for every reader now (nothing is written): `send --dry-run`.
+
+    The store is asked about the readers in batches (their schedule states, their
+    suppressions, their latest messages), never once per reader."""
+    users = [p.user for p in profiles]
+    states = store.schedule_states(users)
+    suppressed = {s.user: s for s in Suppressions(store).all()}  # few rows: one query
     plans: list[Planned | None] = [None] * len(profiles)
     wanted: list[int] = []
+    already: list[int] = []
     for i, p in enumerate(profiles):
         period = current_period(p, now)
-        state = store.schedule_state(p.user)
-        blocked = suppressions.blocking(p)
+        state = states.get(p.user)
+        blocked = suppressed.get(p.user)
         if p.paused:
             plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
-        elif blocked is not None:
+        elif blocked is not None and same_address(blocked.recipient, p.email):
             plans[i] = Planned(p, period, SUPPRESSED, None, f"suppressed: {blocked.describe()}")
         elif state is not None and state[0] >= period and not force:
-            plans[i] = Planned(p, period, ALREADY, None, already_note(store, p, state[1], now))
+            already.append(i)
         else:
             wanted.append(i)
+    latest = Outbox(store).latest_entries([profiles[i].user for i in already])
+    for i in already:
+        p = profiles[i]
+        note = describe_already(p, latest.get(p.user), states[p.user][1], now)
+        plans[i] = Planned(p, current_period(p, now), ALREADY, None, note)
     windows = Windows(store, config)
-    for start in range(0, len(wanted), 100):
-        chunk = wanted[start : start + 100]
+    for start in range(0, len(wanted), PLAN_BATCH):
+        chunk = wanted[start : start + PLAN_BATCH]
         digests = next_digests(store, [profiles[i] for i in chunk], now, config=config, windows=windows)
         for i, digest in zip(chunk, digests, strict=True):
             action = NEW if digest.matches or profiles[i].send_empty else NOTHING
@@ -134,10 +146,12 @@ def _noted(messages: Iterator[NewMessage], made: list[str]) -> Iterator[NewMessa
         yield message
 
 
-def already_note(store: Store, profile: Profile, made_at: dt.datetime, now: dt.datetime) -> str:
-    """'already sent today at 07:02', in the reader's time zone, from the period's message."""
-    entries = Outbox(store).entries(user=profile.user)
-    entry: OutboxEntry | None = entries[-1] if entries and entries[-1].created_at >= made_at else None
+def describe_already(
+    profile: Profile, latest: OutboxEntry | None, made_at: dt.datetime, now: dt.datetime
+) -> str:
+    """'already sent today at 07:02', in the reader's time zone, from the reader's latest
+    outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after)."""
+    entry = latest if latest is not None and latest.created_at >= made_at else None
     if entry is None:
         return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:

@@ -263,8 +263,8 @@ def deliver_due(
             if outside.is_set():
                 made.clear()  # not stored: made again by the next run
             in_flight -= len(results)
-            if not results and not made:
-                continue
+            if not results and (not made or in_flight >= cap):
+                continue  # the workers are busy: what was made is stored with the next result (one commit)
             try:
                 with store.transaction():
                     outcomes += [
@@ -272,8 +272,8 @@ def deliver_due(
                         for msg, result, _, at in results
                         if result is not None
                     ]
-                    stored = [s for m in made if (s := outbox.add(m, now)) is not None]
-                    outbox.hold([m.id for m in stored], me, wall_clock() + lease)  # made here: sent here
+                    held = (me, wall_clock() + lease)  # made here: sent here
+                    stored = [s for m in made if (s := outbox.add(m, now, held)) is not None]
             except (*DB_ERRORS, StoreError) as e:
                 stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
             ready.extend(stored)

@@ -10,7 +10,7 @@ from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
-from digest.deliver.outbox import NewMessage, Outbox
+from digest.deliver.outbox import NewMessage, Outbox, pack
 from digest.deliver.suppressions import Suppressions
 from digest.models import Digest
 from digest.progress import Progress
@@ -146,15 +146,18 @@ def unbuilt(digest: Digest, error: Exception) -> SendOutcome:
 
 
 def new_message(out: Outgoing, period: str | None = None, *, backstop: bool = True) -> NewMessage:
-    """A prepared digest as the outbox stores it (its bytes built here, in the caller's thread)."""
+    """A prepared digest as the outbox stores it (its bytes built here, in the caller's thread,
+    and compressed for the outbox here too: in the maker's process, beside the sending)."""
+    data = out.data
     return NewMessage(
         user=out.digest.profile.user,
         recipient=out.digest.profile.email,
         message_id=out.message_id,
         subject=out.rendered.subject,
-        mime=out.data,
+        mime=data,
         paper_ids=tuple(out.digest.paper_ids),
         period=period,
         through=out.digest.through,
         backstop=backstop,
+        packed=pack(data),
     )

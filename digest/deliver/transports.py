@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import re
 import smtplib
 import socket
@@ -13,7 +15,6 @@ from pathlib import Path
 
 from digest.config import SmtpConfig
 from digest.errors import DeliveryError
-from digest.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,13 @@ class FileSender:
     """Writes each message as an .eml file: for dry runs and for users with no SMTP server.
 
     Each file is written whole or not at all, without waiting for the disk (like the outbox's
-    commits): a killed process loses nothing, a power loss may lose the last files."""
+    commits): a killed process loses nothing, a power loss may lose the last files. The file
+    is written beside its final name (``.<name>.tmp``: a message is written by one worker at
+    a time, and a left-over from a killed run is simply overwritten), then renamed."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.made = False
 
     def __enter__(self) -> FileSender:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -199,10 +203,25 @@ class FileSender:
         pass
 
     def send(self, mail: Envelope) -> SendResult:
-        self.folder.mkdir(parents=True, exist_ok=True)
         token = mail.message_id.strip("<>").partition("@")[0]
-        path = self.folder / f"{token}.eml"
-        write_atomic(path, mail.data, sync=False)
+        path = os.path.join(self.folder, f"{token}.eml")
+        tmp = os.path.join(self.folder, f".{token}.eml.tmp")
+        try:
+            if not self.made:
+                Path(self.folder).mkdir(parents=True, exist_ok=True)
+                self.made = True
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                view = memoryview(mail.data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return SendResult(False, f"cannot write {path}: {e}")
         return SendResult(True, f"written to {path}")
 
 

@@ -27,6 +27,7 @@ from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.http import FetchError, Http
 from digest.ingest.sources import read_dump
+from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,26 @@ def fetch_source(
 
 
 def fetch_all(
-    config: Config, store: Store, http: Http, now: dt.datetime, names: tuple[str, ...] = ()
+    config: Config,
+    store: Store,
+    http: Http,
+    now: dt.datetime,
+    names: tuple[str, ...] = (),
+    progress: Progress | None = None,
 ) -> list[FetchOutcome]:
-    """Fetch every configured source (or those named), one after the other."""
+    """Fetch every configured source (or those named), one after the other; ``progress`` is
+    told of each (each is also logged: one line per source)."""
     chosen = [s for s in config.sources if not names or s.name in names]
-    return [fetch_source(config, store, http, s, now) for s in chosen]
+    progress = progress or NO_PROGRESS
+    progress.start("fetching", len(chosen))
+    outcomes = []
+    try:
+        for source in chosen:
+            outcomes.append(fetch_source(config, store, http, source, now))
+            progress.advance()
+    finally:
+        progress.finish()
+    return outcomes
 
 
 def validators(store: Store, url: str) -> tuple[str | None, str | None]:

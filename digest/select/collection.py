@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from digest.db import POSTGRESQL
+from digest.progress import Progress
 from digest.select.acronyms import defined_in
 from digest.select.postings import Postings, Term
 from digest.select.text import join_norm, tokenize
@@ -76,9 +77,15 @@ class CollectionStats:
 
     # -- keeping up with the store -------------------------------------------------------
 
-    def refresh(self) -> int:
-        """Index the papers stored since the last refresh; returns how many."""
+    def refresh(self, progress: Progress | None = None) -> int:
+        """Index the papers stored since the last refresh; returns how many. ``progress`` is
+        told of the papers indexed (worth it for a whole archive: `digest db migrate`)."""
         added = 0
+        if progress is not None:
+            (waiting,) = self.db.execute(
+                "SELECT COUNT(*) FROM papers WHERE id > ?", (self._state()[0],)
+            ).fetchone()
+            progress.start("indexing", waiting)
         while True:
             with self.store.transaction() as db:
                 self.store.serialize("collection")  # one worker indexes a paper, once
@@ -104,6 +111,10 @@ class CollectionStats:
                     (rows[-1][0], n + len(rows)),
                 )
                 added += len(rows)
+            if progress is not None:
+                progress.advance(len(rows))
+        if progress is not None:
+            progress.finish()
         if added:
             log.info("collection statistics: %d new papers indexed", added)
         self.through, self.n = self._state()

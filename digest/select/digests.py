@@ -82,7 +82,7 @@ class Windows:
         self.stats = CollectionStats(store)  # the archive's counts, brought up to date
         self.stats.refresh()
         self.through = self.stats.through  # papers stored later wait for the next run
-        self._windows: dict[tuple[int | None, dt.date | None], list[Paper]] = {}
+        self._windows: dict[tuple[int | None, dt.date | None], tuple[list[Paper], tuple[int, ...]]] = {}
         self._rankers: dict[tuple[tuple[int, ...], bool], Ranker] = {}
         self._days: dict[tuple[tuple[int, ...], dt.date | None], dt.date | None] = {}
         self._through: dict[str, int | None] = {}
@@ -93,11 +93,16 @@ class Windows:
         self._through.update(self.store.previous_digests_through(missing))
 
     def papers(self, user: str, up_to: dt.date | None = None) -> list[Paper]:
+        return self.window_of(user, up_to)[0]
+
+    def window_of(self, user: str, up_to: dt.date | None = None) -> tuple[list[Paper], tuple[int, ...]]:
+        """The reader's window: its papers and their ids (made once per window, not per reader)."""
         if user not in self._through:
             self._through[user] = self.store.previous_digest_through(user)
         key = (self._through[user], up_to)
         if key not in self._windows:
-            self._windows[key] = window(self.store, key[0], self.through, up_to)
+            papers = window(self.store, key[0], self.through, up_to)
+            self._windows[key] = (papers, tuple(p.id for p in papers))
         return self._windows[key]
 
     def latest_day(self, papers: Sequence[Paper], up_to: dt.date | None) -> dt.date | None:
@@ -148,8 +153,7 @@ def next_digests(
     groups: dict[tuple[int, ...], list[int]] = {}
     papers_of: dict[tuple[int, ...], list[Paper]] = {}
     for i, profile in enumerate(profiles):
-        papers = windows.papers(profile.user, up_to)
-        key = tuple(p.id for p in papers)
+        papers, key = windows.window_of(profile.user, up_to)
         groups.setdefault(key, []).append(i)
         papers_of[key] = papers
     ranked: list[list[Match]] = [[] for _ in profiles]

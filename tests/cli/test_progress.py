@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pty
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import Workspace, make_dump
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.dumps import ingest
+from digest.store import Store
+
+from conftest import Workspace, make_dump, postgres_database
+
+FIXTURES = Path(__file__).parent.parent / "ingest" / "fixtures"
 
 READERS = 25
 BAR = "━"  # what rich draws the bar with
@@ -69,3 +77,72 @@ def test_send_in_a_pipe_logs_one_line_per_message_and_draws_nothing(mail_workspa
     sent_lines = [line for line in result.stderr.splitlines() if "digest sent to" in line]
     assert len(sent_lines) == READERS
     assert len(smtp_server.handler.messages) == READERS
+
+
+def with_sources(ws: Workspace, server: LocalHttpServer) -> None:
+    base = server.url("")
+    ws.config_path.write_text(
+        ws.config_path.read_text()
+        + "sources:\n"
+        + f"  - kind: hf_daily\n    url: {base}/api/daily_papers?date={{date}}\n"
+        + f"  - kind: arxiv_listing\n    categories: [cs.LG]\n    url: {base}/rss/{{categories}}\n"
+    )
+
+
+def listing_server() -> LocalHttpServer:
+    return LocalHttpServer(
+        {
+            "/api/daily_papers": Route((FIXTURES / "hf_daily.json").read_bytes()),
+            "/rss/cs.LG": Route(
+                (FIXTURES / "arxiv_weekend.rss").read_bytes(), content_type="application/rss+xml"
+            ),
+        }
+    )
+
+
+def test_fetch_in_a_terminal_shows_a_bar_of_the_sources(workspace):
+    with listing_server() as server:
+        with_sources(workspace, server)
+        out = in_a_terminal(digest(workspace, "fetch"))
+    assert BAR in out and "fetching" in out and "2/2" in out
+    assert "hf_daily: listing: 3 papers" in out
+
+
+def test_fetch_in_a_pipe_logs_one_line_per_source_and_draws_nothing(workspace):
+    with listing_server() as server:
+        with_sources(workspace, server)
+        result = subprocess.run(digest(workspace, "-v", "fetch"), capture_output=True, text=True)
+        quiet = in_a_terminal(digest(workspace, "-q", "fetch"))
+    assert result.returncode == 0, result.stderr
+    assert BAR not in result.stderr + result.stdout and "\r" not in result.stderr
+    assert (
+        len([line for line in result.stderr.splitlines() if "INFO digest.ingest.fetch: fetch " in line]) == 2
+    )
+    assert BAR not in quiet and "fetching" not in quiet  # -q in a terminal: no bar either
+
+
+def migrated_workspace(ws: Workspace, shared_dumps: list[Path]) -> None:
+    with Store(ws.config.database) as store:
+        ingest(store, shared_dumps[:2], dt.datetime(2026, 3, 15, tzinfo=dt.UTC))
+
+
+def test_migrate_in_a_terminal_shows_a_bar_of_the_rows_copied_then_of_the_papers_indexed(
+    workspace, shared_dumps
+):
+    migrated_workspace(workspace, shared_dumps)
+    with postgres_database() as url:
+        out = in_a_terminal(digest(workspace, "db", "migrate", "--to", url))
+    assert BAR in out and "copying" in out and "indexing" in out
+    assert "every table's rows are there" in out
+
+
+def test_migrate_in_a_pipe_logs_one_line_per_table_and_draws_nothing(workspace, shared_dumps):
+    migrated_workspace(workspace, shared_dumps)
+    with postgres_database() as url:
+        result = subprocess.run(
+            digest(workspace, "-v", "db", "migrate", "--to", url), capture_output=True, text=True
+        )
+    assert result.returncode == 0, result.stderr
+    assert BAR not in result.stderr + result.stdout and "\r" not in result.stderr
+    copied = [line for line in result.stderr.splitlines() if "INFO digest.dbcopy: copied " in line]
+    assert "copied papers" in " ".join(copied) and len(copied) >= 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -15,7 +16,8 @@ from digest.store import Store
 
 from conftest import NOW
 
-BIG = bytes(range(256)) * 800  # a message's bytes (200 KB), big enough for compaction to show
+BIG = random.Random(7).randbytes(200 * 1024)  # a message's bytes (200 KB; kept compressed, so
+# incompressible here), big enough for compaction to show
 
 
 def queue(store: Store, n: int, when: dt.datetime, tag: str) -> list[int]:

@@ -1,0 +1,85 @@
+"""Claims on outbox messages: several workers on one database, each message sent by one.
+
+A part of :class:`digest.deliver.outbox.Outbox` (its base class), kept apart so that each
+module owns one thing: storing and reading messages there, who holds which one here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from digest.db import POSTGRESQL
+from digest.store import QUEUED, Store, iso
+
+
+class OutboxClaims:
+    """Which worker holds which queued message, until when (its lease)."""
+
+    store: Store
+    db: Any
+
+    def claim(self, ids: Sequence[int], worker: str, now: dt.datetime, lease: dt.timedelta) -> list[int]:
+        """Take these queued messages for ``worker`` until ``now + lease``: those no other worker
+        holds (or whose lease ran out: a worker killed mid-send gives them back). One
+        conditional UPDATE per chunk: two workers never both take a message."""
+        got: list[int] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            with self.store.transaction():
+                rows = self.db.execute(
+                    "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
+                    f"AND id IN ({','.join('?' * len(chunk))}) "
+                    f"AND {free_for(self.store)} RETURNING id",
+                    (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now)),
+                ).fetchall()
+            got += sorted(r[0] for r in rows)
+        return got
+
+    def claiming(
+        self,
+        ids: Sequence[int],
+        worker: str,
+        clock: Callable[[], dt.datetime],
+        lease: dt.timedelta,
+        batch: int,
+    ) -> Iterator[int]:
+        """The messages ``worker`` claims, ``batch`` at a time (others take the rest meanwhile)."""
+        for start in range(0, len(ids), batch):
+            yield from self.claim(ids[start : start + batch], worker, clock(), lease)
+
+    def renew(self, worker: str, until: dt.datetime) -> None:
+        """Extend the lease of the queued messages ``worker`` holds."""
+        with self.store.transaction():
+            self.db.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE claimed_by = ? AND status = ?",
+                (iso(until), worker, QUEUED),
+            )
+
+    def release(self, worker: str) -> None:
+        """Give back what ``worker`` holds and has not sent (the end of its pass)."""
+        with self.store.transaction():
+            self.db.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                "WHERE claimed_by = ? AND status = ?",
+                (worker, QUEUED),
+            )
+
+    def claimed(self) -> dict[str, int]:
+        """How many queued messages each worker holds (for `digest status`)."""
+        rows = self.db.execute(
+            "SELECT claimed_by, COUNT(*) FROM outbox WHERE claimed_by IS NOT NULL AND status = ? "
+            "GROUP BY claimed_by",
+            (QUEUED,),
+        )
+        return dict(rows.fetchall())
+
+
+def free_for(store: Store) -> str:
+    """The condition of a row (outbox, reader_claims) this worker may claim, with parameters
+    (worker, now): on PostgreSQL, one that no other worker holds or whose lease ran out; on
+    SQLite any (the file lock lets one worker in: a claim left is a dead process's)."""
+    if store.dialect != POSTGRESQL:
+        return "(? IS NOT NULL AND ? IS NOT NULL)"
+    return "(claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?)"
