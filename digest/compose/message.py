@@ -13,6 +13,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import quote
 
+from digest.compose.ascii_html import ascii_html
 from digest.compose.render import Rendered
 from digest.models import Profile
 from digest.signing import Signer
@@ -108,12 +109,17 @@ def message_headers(
 def build_message(
     rendered: Rendered, profile: Profile, sender: str, msg_id: str, now: dt.datetime, links: dict[str, str]
 ) -> EmailMessage:
-    """multipart/alternative: the text part first, the HTML part last (the preferred one).
+    """multipart/alternative: the text part first, the HTML part last (the preferred one), 7bit
+    when :func:`~digest.compose.ascii_html.ascii_html` can write it so.
 
     For the bytes to send, :func:`digest.compose.mime.message_bytes` writes the same bytes ~5x faster."""
     msg = EmailMessage(policy=MAIL_POLICY)
     for name, value in message_headers(rendered, profile, sender, msg_id, now, links):
         msg[name] = value
     msg.set_content(rendered.text, charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    ascii = ascii_html(rendered.html)  # 7bit: the same document in ASCII (digest.compose.ascii_html)
+    if ascii is None:
+        msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    else:
+        msg.add_alternative(ascii, subtype="html", charset="utf-8", cte="7bit")
     return msg

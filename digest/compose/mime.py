@@ -36,6 +36,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
+from digest.compose.ascii_html import ascii_html
 from digest.compose.message import MAIL_POLICY, fold_list_unsubscribe, message_headers
 from digest.compose.render import Rendered
 from digest.models import Profile
@@ -70,7 +71,7 @@ def message_bytes(
     body (the generator's own check looks for it on LF lines, which CRLF output never has).
     """
     text_cte, text = encode_text(rendered.text)
-    html_cte, html = encode_text(rendered.html)
+    html_cte, html = encode_html(rendered.html)
     bodies = (text, html)
     if boundary is None:
         boundary = new_boundary()
@@ -131,6 +132,16 @@ def encode_text(text: str) -> tuple[str, bytes]:
         return "base64", _base64(b"\n".join(lines) + b"\n")
     data = sniff_qp if len(lines) <= 10 else _qp_encode(b"\n".join(lines) + b"\n")
     return "quoted-printable", data.encode("ascii").replace(b"\n", b"\r\n")
+
+
+def encode_html(html: str) -> tuple[str, bytes]:
+    """An HTML body: 7bit as :func:`~digest.compose.ascii_html.ascii_html` writes it (the same
+    document in ASCII, short enough lines), else as :func:`encode_text` encodes any text."""
+    ascii = ascii_html(html)
+    if ascii is None:
+        return encode_text(html)
+    body = ascii if ascii.endswith("\n") else ascii + "\n"  # set_content(cte="7bit")'s last line end
+    return "7bit", body.encode("ascii").replace(b"\n", b"\r\n")
 
 
 def _base64(data: bytes) -> bytes:
