@@ -119,7 +119,7 @@ def encode_text(text: str) -> tuple[str, bytes]:
     """The transfer encoding and the body bytes of ``set_content(text, charset="utf-8")``, as the
     generator writes them (CRLF). tests/compose/test_mime.py checks them against the email package."""
     lines = text.encode("utf-8").splitlines()  # bytes: only CR, LF and CRLF break lines
-    if max((len(x) for x in lines), default=0) <= MAX:
+    if max(map(len, lines), default=0) <= MAX:
         body = b"\n".join(lines) + b"\n"
         if body.isascii():
             return "7bit", body.replace(b"\n", b"\r\n")
@@ -165,18 +165,19 @@ def _qp_quote(data: bytes) -> str:
     return body
 
 
-def _qp_encode(data: bytes, width: int = MAX) -> str:
-    """Quoted-printable, LF line ends, lines of at most ``width`` characters: the email package's
-    quoted-printable body (``set_content``) line for line."""
+def _qp_encode(data: bytes) -> str:
+    """Quoted-printable of LF-separated lines (no CR), LF line ends, lines of at most MAX
+    characters: the email package's quoted-printable body (``set_content``) line for line. Only
+    the lines too long or ending in a blank change (:func:`_qp_lines`)."""
     if not data:
         return ""
-    body = _qp_quote(data)
-    out: list[str] = []
-    for line in body.splitlines():
-        _qp_lines(line, width, out)
-    if body[-1] in "\r\n":
-        out.append("")
-    return "\n".join(out)
+    lines = _qp_quote(data).split("\n")
+    for i, line in enumerate(lines):
+        if len(line) > MAX or (line and line[-1] in " \t"):
+            out: list[str] = []
+            _qp_lines(line, MAX, out)
+            lines[i] = "\n".join(out)
+    return "\n".join(lines)
 
 
 def _qp_lines(line: str, width: int, out: list[str]) -> None:

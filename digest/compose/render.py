@@ -66,7 +66,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["day"] = format_day
-        self.view: Callable[[Match], dict[str, object]] = paper_view
+        self.view: Callable[[Match], PaperView] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         if fast:
@@ -183,19 +183,30 @@ class PaperView:
 
 
 def paper_view(match: Match) -> PaperView:
-    paper = match.paper
-    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
-    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
-    return PaperView(*_paper_parts(paper, title_hits, abstract_hits), *_match_parts(match))
+    return PaperView(*_parts(match.paper, match.hits, match.keywords, _paper_parts), match.score)
 
 
 def cached_paper_view(match: Match) -> PaperView:
-    """paper_view, with the per-paper work (highlighting, trimming, the URL) done once per paper
-    and hit spans, not once per reader."""
-    paper = match.paper
-    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
-    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
-    return PaperView(*_cached_paper_parts(paper, title_hits, abstract_hits), *_match_parts(match))
+    """paper_view, with the work done once per paper, hits and keywords (highlighting, trimming,
+    the URLs, the why-text), not once per reader: readers who share interests share it."""
+    return PaperView(*_cached_parts(match.paper, match.hits, match.keywords), match.score)
+
+
+def _parts(
+    paper: Paper,
+    hits: tuple[Hit, ...],
+    keywords: tuple[str, ...],
+    paper_parts: Callable[..., tuple[object, ...]],
+) -> tuple[object, ...]:
+    """PaperView's fields but the score, in order."""
+    title_hits = tuple((h.start, h.end) for h in hits if h.field == "title")
+    abstract_hits = tuple((h.start, h.end) for h in hits if h.field == "abstract")
+    return (*paper_parts(paper, title_hits, abstract_hits), *_match_parts(paper, hits, keywords))
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...]) -> tuple[object, ...]:
+    return _parts(paper, hits, keywords, _cached_paper_parts)
 
 
 Spans = tuple[tuple[int, int], ...]
@@ -226,33 +237,33 @@ def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> tuple
 _cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
 
 
-def _match_parts(match: Match) -> tuple[object, ...]:
+def _match_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...]) -> tuple[object, ...]:
     """PaperView's last fields, in order: the keywords behind a match, in three groups a reader
     can tell apart: found as written (``keywords``), found only in part (some words of a phrase,
     a related form: ``partly``), and found by meaning alone, with no hit (``similar``, semantic
     matching); ``liked`` when the reader's ratings gave most of the score (select.feedback.LIKED);
-    the why-text; the score."""
+    the why-text."""
     full, partly, similar = [], [], []
-    for keyword in match.keywords:
+    for keyword in keywords:
         if keyword == LIKED:  # the reader's ratings, not a keyword: said in words after them
             continue
-        hits = [h for h in match.hits if h.keyword == keyword]
-        if not hits:
+        found = [h for h in hits if h.keyword == keyword]
+        if not found:
             similar.append(keyword)
-        elif any(_same_words(_hit_text(match, h), keyword) for h in hits):
+        elif any(_same_words(_hit_text(paper, h), keyword) for h in found):
             full.append(keyword)
         else:
             partly.append(keyword)
     groups = [("Matched", full), ("partly", partly), ("close to", similar)]
     why = "; ".join(f"{label}: {', '.join(words)}" for label, words in groups if words)
-    liked = LIKED in match.keywords
+    liked = LIKED in keywords
     if liked:
         why = f"{why}; {LIKED}" if why else LIKED
-    return (tuple(full), tuple(partly), tuple(similar), liked, why[:1].upper() + why[1:], match.score)
+    return (tuple(full), tuple(partly), tuple(similar), liked, why[:1].upper() + why[1:])
 
 
-def _hit_text(match: Match, hit: Hit) -> str:
-    text = match.paper.title if hit.field == "title" else match.paper.abstract
+def _hit_text(paper: Paper, hit: Hit) -> str:
+    text = paper.title if hit.field == "title" else paper.abstract
     return text[hit.start : hit.end]
 
 
