@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 import re
@@ -13,6 +14,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import quote
 
+from digest.compose.ascii_html import ascii_html
 from digest.compose.render import Rendered
 from digest.models import Profile
 from digest.signing import Signer
@@ -25,8 +27,14 @@ os.register_at_fork(after_in_child=_IDS.seed)
 
 def message_id(user: str, now: dt.datetime, sender: str) -> str:
     """A new, unique Message-ID; the outbox keeps it, so a re-send of the same message reuses it."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = _address_of(sender).rpartition("@")[2] or "localhost"
     return f"<digest.{now:%Y%m%d%H%M%S}.{_IDS.getrandbits(64):016x}.{_safe(user)}@{domain}>"
+
+
+@functools.lru_cache(maxsize=64)
+def _address_of(sender: str) -> str:
+    """The address in a From value (the configured sender: parsed once)."""
+    return parseaddr(sender)[1]
 
 
 def _safe(user: str) -> str:
@@ -41,7 +49,7 @@ def unsubscribe_links(
 
     ``more`` and ``less`` are the starts of each paper's rating links (the paper's id follows):
     they open a page with a button (digest.web.ratings); following them changes nothing."""
-    address = parseaddr(sender)[1]
+    address = _address_of(sender)
     mailto = f"mailto:{address}?subject={quote('unsubscribe ' + profile.user)}"
     links = {"unsubscribe_mailto": mailto, "unsubscribe": mailto}
     if base_url and signer is not None:
@@ -93,9 +101,9 @@ def message_headers(
         unsubscribe.insert(0, f"<{links['unsubscribe']}>")
     headers: list[tuple[str, Any]] = [
         ("From", sender),
-        ("To", Address(display_name=profile.name or "", addr_spec=profile.email)),
+        ("To", _to(profile.name or "", profile.email)),
         ("Subject", rendered.subject),
-        ("Date", format_datetime(now)),
+        ("Date", _date(now)),
         ("Message-ID", msg_id),
         ("List-Unsubscribe", ", ".join(unsubscribe)),
     ]
@@ -105,15 +113,38 @@ def message_headers(
     return headers
 
 
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+def _to(name: str, email: str) -> Address:
+    """``Address(display_name=name, addr_spec=email)``; a plain dot-atom address is split at its
+    "@" here, which is what the email package's parse of it gives, without the parse."""
+    local, at, domain = email.rpartition("@")
+    if at and _DOT_ATOM.fullmatch(local) and _DOT_ATOM.fullmatch(domain) and "=?" not in email:
+        return Address(display_name=name, username=local, domain=domain)
+    return Address(display_name=name, addr_spec=email)
+
+
+@functools.lru_cache(maxsize=64)
+def _date(now: dt.datetime) -> str:
+    """The Date header of the messages made at ``now`` (a run makes them all at one ``now``)."""
+    return format_datetime(now)
+
+
 def build_message(
     rendered: Rendered, profile: Profile, sender: str, msg_id: str, now: dt.datetime, links: dict[str, str]
 ) -> EmailMessage:
-    """multipart/alternative: the text part first, the HTML part last (the preferred one).
+    """multipart/alternative: the text part first, the HTML part last (the preferred one), 7bit
+    when :func:`~digest.compose.ascii_html.ascii_html` can write it so.
 
     For the bytes to send, :func:`digest.compose.mime.message_bytes` writes the same bytes ~5x faster."""
     msg = EmailMessage(policy=MAIL_POLICY)
     for name, value in message_headers(rendered, profile, sender, msg_id, now, links):
         msg[name] = value
     msg.set_content(rendered.text, charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    ascii = ascii_html(rendered.html)  # 7bit: the same document in ASCII (digest.compose.ascii_html)
+    if ascii is None:
+        msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    else:
+        msg.add_alternative(ascii, subtype="html", charset="utf-8", cte="7bit")
     return msg

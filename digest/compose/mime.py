@@ -36,6 +36,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
+from digest.compose.ascii_html import ascii_html
 from digest.compose.message import MAIL_POLICY, fold_list_unsubscribe, message_headers
 from digest.compose.render import Rendered
 from digest.models import Profile
@@ -70,7 +71,7 @@ def message_bytes(
     body (the generator's own check looks for it on LF lines, which CRLF output never has).
     """
     text_cte, text = encode_text(rendered.text)
-    html_cte, html = encode_text(rendered.html)
+    html_cte, html = encode_html(rendered.html)
     bodies = (text, html)
     if boundary is None:
         boundary = new_boundary()
@@ -118,7 +119,7 @@ def encode_text(text: str) -> tuple[str, bytes]:
     """The transfer encoding and the body bytes of ``set_content(text, charset="utf-8")``, as the
     generator writes them (CRLF). tests/compose/test_mime.py checks them against the email package."""
     lines = text.encode("utf-8").splitlines()  # bytes: only CR, LF and CRLF break lines
-    if max((len(x) for x in lines), default=0) <= MAX:
+    if max(map(len, lines), default=0) <= MAX:
         body = b"\n".join(lines) + b"\n"
         if body.isascii():
             return "7bit", body.replace(b"\n", b"\r\n")
@@ -131,6 +132,16 @@ def encode_text(text: str) -> tuple[str, bytes]:
         return "base64", _base64(b"\n".join(lines) + b"\n")
     data = sniff_qp if len(lines) <= 10 else _qp_encode(b"\n".join(lines) + b"\n")
     return "quoted-printable", data.encode("ascii").replace(b"\n", b"\r\n")
+
+
+def encode_html(html: str) -> tuple[str, bytes]:
+    """An HTML body: 7bit as :func:`~digest.compose.ascii_html.ascii_html` writes it (the same
+    document in ASCII, short enough lines), else as :func:`encode_text` encodes any text."""
+    ascii = ascii_html(html)
+    if ascii is None:
+        return encode_text(html)
+    body = ascii if ascii.endswith("\n") else ascii + "\n"  # set_content(cte="7bit")'s last line end
+    return "7bit", body.encode("ascii").replace(b"\n", b"\r\n")
 
 
 def _base64(data: bytes) -> bytes:
@@ -154,18 +165,19 @@ def _qp_quote(data: bytes) -> str:
     return body
 
 
-def _qp_encode(data: bytes, width: int = MAX) -> str:
-    """Quoted-printable, LF line ends, lines of at most ``width`` characters: the email package's
-    quoted-printable body (``set_content``) line for line."""
+def _qp_encode(data: bytes) -> str:
+    """Quoted-printable of LF-separated lines (no CR), LF line ends, lines of at most MAX
+    characters: the email package's quoted-printable body (``set_content``) line for line. Only
+    the lines too long or ending in a blank change (:func:`_qp_lines`)."""
     if not data:
         return ""
-    body = _qp_quote(data)
-    out: list[str] = []
-    for line in body.splitlines():
-        _qp_lines(line, width, out)
-    if body[-1] in "\r\n":
-        out.append("")
-    return "\n".join(out)
+    lines = _qp_quote(data).split("\n")
+    for i, line in enumerate(lines):
+        if len(line) > MAX or (line and line[-1] in " \t"):
+            out: list[str] = []
+            _qp_lines(line, MAX, out)
+            lines[i] = "\n".join(out)
+    return "\n".join(lines)
 
 
 def _qp_lines(line: str, width: int, out: list[str]) -> None:

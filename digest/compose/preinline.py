@@ -39,6 +39,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from digest.compose.inline import ancestral_attributes, premailer_inline, style_selectors
+from digest.compose.plain_outputs import plain_outputs
 
 MARK = "zq8"  # markers: zq8v<n>Z (an expression), zq8b<n>Z / zq8e<n>Z (a branch begins / ends)
 _MARKER = re.compile(MARK + r"([vbe])(\d+)Z")
@@ -110,9 +111,13 @@ class PreInlined:
             output.nodes[index] = nodes.Filter(
                 expr, self._filter, [nodes.Const(k)], [], None, None, lineno=expr.lineno
             )
+        autoescape = env.autoescape(name) if callable(env.autoescape) else env.autoescape
+        if autoescape:  # the filter escapes: no second escape of simple outputs
+            ast.body = plain_outputs(ast.body, self._filter)
         code = env.compile(ast, name, filename)
         self.template: Template = env.template_class.from_code(env, code, env.make_globals(None), None)
-        self._cache: dict[tuple[int, str], Markup] = {}
+        self._cache: dict[tuple[int, str], Markup] = {}  # by the escaped value
+        self._seen: dict[tuple[Any, ...], Markup] = {}  # by (k, type, value)
         self._tags: dict[tuple[int, tuple[str, ...]], str] = {}
 
     def render(self, **context: Any) -> str:
@@ -235,6 +240,20 @@ class PreInlined:
     # -- per value -----------------------------------------------------------------------
 
     def _convert(self, value: Any, k: int) -> Markup:
+        try:  # by the value itself first: the same title or abstract comes back reader after reader
+            seen: tuple[Any, ...] | None = (k, type(value), value)
+            done = self._seen.get(seen)
+        except TypeError:  # unhashable
+            seen = done = None
+        if done is None:
+            done = self._escaped(value, k)
+            if seen is not None:
+                if len(self._seen) >= _CACHE_LIMIT:
+                    self._seen.clear()
+                self._seen[seen] = done
+        return done
+
+    def _escaped(self, value: Any, k: int) -> Markup:
         html = str(escape(value))  # a plain str: Markup.replace would escape its arguments
         key = (k, html)
         done = self._cache.get(key)

@@ -66,7 +66,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters["day"] = format_day
-        self.view: Callable[[Match], dict[str, object]] = paper_view
+        self.view: Callable[[Match], PaperView] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         if fast:
@@ -126,6 +126,7 @@ def _cached_wordwrap(env: Environment) -> Callable[..., str]:
     return wordwrap
 
 
+@functools.lru_cache(maxsize=4096)
 def format_day(day: dt.date | None) -> str:
     return f"{day:%b} {day.day}, {day.year}" if day else ""
 
@@ -153,80 +154,120 @@ def paper_links(paper: Paper) -> dict[str, str | None]:
     }
 
 
-def paper_view(match: Match) -> dict[str, object]:
-    paper = match.paper
-    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
-    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
-    return {**_paper_parts(paper, title_hits, abstract_hits), **_match_parts(match)}
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """What the templates know of a paper in a digest (``paper.title_html``...): its parts (the
+    same for every reader with the same hits) and why this reader got it. Attributes, not a
+    dict: Jinja looks an attribute up first, and a dict made it fail once per lookup."""
+
+    id: int
+    title: str
+    title_html: Markup  # escaped, the hits in <mark>
+    abstract_html: Markup  # trimmed at ABSTRACT_CHARS, escaped, the hits in <mark>
+    abstract_text: str
+    trimmed: bool
+    first_seen: dt.date | None
+    authors: str  # "A, B, C et al."
+    upvotes: int | None
+    url: str  # the title's link: the abstract page, else a title search
+    abs_url: str | None
+    pdf_url: str | None
+    code_url: str | None
+    project_url: str | None
+    keywords: tuple[str, ...]  # found as written
+    partly: tuple[str, ...]  # found in part (some words of a phrase, a related form)
+    similar: tuple[str, ...]  # found by meaning alone (semantic matching)
+    liked: bool  # the reader's ratings gave most of the score
+    why_text: str  # the three groups and "liked", in words (the text part)
+    score: float
 
 
-def cached_paper_view(match: Match) -> dict[str, object]:
-    """paper_view, with the per-paper work (highlighting, trimming, the URL) done once per paper
-    and hit spans, not once per reader."""
-    paper = match.paper
-    title_hits = tuple((h.start, h.end) for h in match.hits if h.field == "title")
-    abstract_hits = tuple((h.start, h.end) for h in match.hits if h.field == "abstract")
-    return {**_cached_paper_parts(paper, title_hits, abstract_hits), **_match_parts(match)}
+def paper_view(match: Match) -> PaperView:
+    return PaperView(*_parts(match.paper, match.hits, match.keywords, _paper_parts), match.score)
+
+
+def cached_paper_view(match: Match) -> PaperView:
+    """paper_view, with the work done once per paper, hits and keywords (highlighting, trimming,
+    the URLs, the why-text), not once per reader: readers who share interests share it."""
+    return PaperView(*_cached_parts(match.paper, match.hits, match.keywords), match.score)
+
+
+def _parts(
+    paper: Paper,
+    hits: tuple[Hit, ...],
+    keywords: tuple[str, ...],
+    paper_parts: Callable[..., tuple[object, ...]],
+) -> tuple[object, ...]:
+    """PaperView's fields but the score, in order."""
+    title_hits = tuple((h.start, h.end) for h in hits if h.field == "title")
+    abstract_hits = tuple((h.start, h.end) for h in hits if h.field == "abstract")
+    return (*paper_parts(paper, title_hits, abstract_hits), *_match_parts(paper, hits, keywords))
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...]) -> tuple[object, ...]:
+    return _parts(paper, hits, keywords, _cached_paper_parts)
 
 
 Spans = tuple[tuple[int, int], ...]
 
 
-def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> dict[str, object]:
+def _paper_parts(paper: Paper, title_hits: Spans, abstract_hits: Spans) -> tuple[object, ...]:
+    """PaperView's first fields, in order."""
     cut = trim_point(paper.abstract, ABSTRACT_CHARS)
-    return {
-        "id": paper.id,
-        "title": paper.title,
-        "title_html": highlight_spans(paper.title, title_hits),
-        "abstract_html": highlight_spans(paper.abstract, abstract_hits, end=cut),
-        "abstract_text": paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
-        "trimmed": cut < len(paper.abstract),
-        "first_seen": paper.first_seen,
-        "authors": short_authors(paper.authors),
-        "upvotes": paper.upvotes,
-        **paper_links(paper),
-    }
+    links = paper_links(paper)
+    return (
+        paper.id,
+        paper.title,
+        highlight_spans(paper.title, title_hits),
+        highlight_spans(paper.abstract, abstract_hits, end=cut),
+        paper.abstract[:cut].rstrip() + (" …" if cut < len(paper.abstract) else ""),
+        cut < len(paper.abstract),
+        paper.first_seen,
+        short_authors(paper.authors),
+        paper.upvotes,
+        links["url"],
+        links["abs_url"],
+        links["pdf_url"],
+        links["code_url"],
+        links["project_url"],
+    )
 
 
 _cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
 
 
-def _match_parts(match: Match) -> dict[str, object]:
-    """The keywords behind a match, in three groups a reader can tell apart: found as written
-    (``keywords``), found only in part (some words of a phrase, a related form: ``partly``),
-    and found by meaning alone, with no hit (``similar``, semantic matching); and ``liked`` when
-    the reader's ratings gave most of the score (select.feedback.LIKED)."""
+def _match_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...]) -> tuple[object, ...]:
+    """PaperView's last fields, in order: the keywords behind a match, in three groups a reader
+    can tell apart: found as written (``keywords``), found only in part (some words of a phrase,
+    a related form: ``partly``), and found by meaning alone, with no hit (``similar``, semantic
+    matching); ``liked`` when the reader's ratings gave most of the score (select.feedback.LIKED);
+    the why-text."""
     full, partly, similar = [], [], []
-    for keyword in match.keywords:
+    for keyword in keywords:
         if keyword == LIKED:  # the reader's ratings, not a keyword: said in words after them
             continue
-        hits = [h for h in match.hits if h.keyword == keyword]
-        if not hits:
+        found = [h for h in hits if h.keyword == keyword]
+        if not found:
             similar.append(keyword)
-        elif any(_same_words(_hit_text(match, h), keyword) for h in hits):
+        elif any(_same_words(_hit_text(paper, h), keyword) for h in found):
             full.append(keyword)
         else:
             partly.append(keyword)
     groups = [("Matched", full), ("partly", partly), ("close to", similar)]
     why = "; ".join(f"{label}: {', '.join(words)}" for label, words in groups if words)
-    liked = LIKED in match.keywords
+    liked = LIKED in keywords
     if liked:
         why = f"{why}; {LIKED}" if why else LIKED
-    return {
-        "keywords": full,
-        "partly": partly,
-        "similar": similar,
-        "liked": liked,
-        "why_text": why[:1].upper() + why[1:],
-        "score": match.score,
-    }
+    return (tuple(full), tuple(partly), tuple(similar), liked, why[:1].upper() + why[1:])
 
 
-def _hit_text(match: Match, hit: Hit) -> str:
-    text = match.paper.title if hit.field == "title" else match.paper.abstract
+def _hit_text(paper: Paper, hit: Hit) -> str:
+    text = paper.title if hit.field == "title" else paper.abstract
     return text[hit.start : hit.end]
 
 
+@functools.lru_cache(maxsize=65536)
 def _same_words(found: str, keyword: str) -> bool:
     """``found`` is ``keyword`` up to case, punctuation, spacing and a plural s."""
     a, b = (re.sub(r"[^0-9a-z]", "", x.casefold()) for x in (found, keyword))

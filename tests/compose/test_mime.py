@@ -1,10 +1,13 @@
-"""The directly written message bytes are the email package's bytes, byte for byte."""
+"""The directly written message bytes are the email package's bytes, byte for byte (the HTML part
+made 7bit the same way on both sides: digest.compose.ascii_html)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import email
 import random
 import re
+from email import policy
 from email.message import EmailMessage
 
 import pytest
@@ -192,12 +195,33 @@ def test_header_values_with_line_breaks_are_refused_as_the_email_package_refuses
         ("\n".join(["é" * 50] * 12), "base64"),
     ],
 )
-def test_every_transfer_encoding(text, cte):
+def test_every_transfer_encoding_of_the_text_part(text, cte):
     profile = Profile(user="ada", email="ada@example.org", interests=(), name="Ada")
     assert_same(Rendered("s", text, text), profile)
     links = unsubscribe_links(profile, SENDER, None)
-    data = message_bytes(Rendered("s", text, text), profile, SENDER, "<a@b>", NOW, links)
-    assert data.count(f"Content-Transfer-Encoding: {cte}\r\n".encode()) == 2
+    data = message_bytes(Rendered("s", "<p>x</p>", text), profile, SENDER, "<a@b>", NOW, links)
+    text_part, html_part = email.message_from_bytes(data, policy=policy.default).iter_parts()
+    assert (text_part["Content-Transfer-Encoding"], html_part["Content-Transfer-Encoding"]) == (cte, "7bit")
+
+
+@pytest.mark.parametrize(
+    ("html", "cte"),
+    [
+        ("<p>ascii</p>\n", "7bit"),
+        ("<p>é · → …</p>\n", "7bit"),  # as character references
+        ('<p style="color:red">' + "word " * 150 + "<b>x</b>" + "word " * 150 + "</p>\n", "7bit"),
+        ("<p>" + "word " * 300 + "</p>\n", "quoted-printable"),  # no tag to break at in 998 octets
+        ("<style>p::after { content: '→' }</style><p>x</p>", "8bit"),  # no reference in CSS: as before
+    ],
+)
+def test_the_html_part_is_7bit_where_the_same_document_can_be_written_in_ascii(html, cte):
+    profile = Profile(user="ada", email="ada@example.org", interests=(), name="Ada")
+    assert_same(Rendered("s", html, "x\n"), profile)
+    links = unsubscribe_links(profile, SENDER, None)
+    data = message_bytes(Rendered("s", html, "x\n"), profile, SENDER, "<a@b>", NOW, links)
+    _, html_part = email.message_from_bytes(data, policy=policy.default).iter_parts()
+    assert html_part["Content-Transfer-Encoding"] == cte
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998 and (data.isascii() or cte == "8bit")
 
 
 def test_real_digests_with_0_to_20_papers_and_signed_links():

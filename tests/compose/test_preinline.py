@@ -7,9 +7,11 @@ import random
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment, nodes
 from lxml import etree
-from markupsafe import escape
+from markupsafe import Markup, escape
 
+from digest.compose.plain_outputs import plain_outputs
 from digest.compose.preinline import Fallback, PreInlined, Unsupported, lxml_attribute, lxml_text
 from digest.compose.render import Renderer, builtin_templates
 from digest.models import Digest, Hit, Interest, Match, Paper, Profile
@@ -126,6 +128,11 @@ OVERRIDES = {
         '<p class="why"><em>{{ paper.title_html }}</em>'
         '<b title="{{ paper.title }}">{{ "<i>x</i>" | safe }}</b>',
     ),
+    "values that depend on autoescape (join, ~, format: left to Jinja's escape)": (
+        '<p class="why">',
+        '<p class="why">{{ [paper.title_html, paper.title] | join(" / ") }} {{ paper.title ~ "<&>" }}'
+        ' {{ "%s<" | format(paper.title) }} {{ paper["title"] }} {{ links["unsubscribe"] }}',
+    ),
     "a set and a for-else": ("{% for paper in papers %}", "{% set n = 3 %}{% for paper in papers %}"),
     "important, media, unset, attributes and hover": (
         '{% include "digest.css" %}',
@@ -170,3 +177,19 @@ def test_a_template_that_cannot_be_pre_inlined_is_inlined_by_premailer_per_messa
     assert fast.preinlined is None
     for digest, links in random_digests(10, seed=6):
         assert fast.render(digest, links=links) == plain.render(digest, links=links)
+
+
+def test_only_outputs_of_names_attributes_and_constants_skip_jinjas_second_escape():
+    env = Environment(autoescape=True)
+    env.filters["f"] = lambda value, k: Markup(escape(value))
+    source = (
+        "{{ a.b | f(1) }}|{{ a['b'] | f(2) }}|{{ a.c | join(',') | f(3) }}|{{ ('<' ~ a.b) | f(4) }}|{{ a.b }}"
+    )
+    ast = env.parse(source)
+    ast.body = plain_outputs(ast.body, "f")
+    switches = [n.options[0].value.value for n in ast.find_all(nodes.EvalContextModifier)]
+    assert switches == [False, True, False, True]  # around the first two outputs only
+    template = env.from_string(ast)
+    assert template.render(a={"b": "<i>", "c": ["<", Markup("<b>")]}) == (
+        "&lt;i&gt;|&lt;i&gt;|&lt;,<b>|&lt;&lt;i&gt;|&lt;i&gt;"
+    )
