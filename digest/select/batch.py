@@ -17,7 +17,6 @@ from the same cache. ``tests/select/test_batch.py`` checks it on many generated 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -192,18 +191,10 @@ class _Tables:
         found = index.hit_table[kids, docs[:, None]]
         missing = ~index.hit_known[kids, docs[:, None]]
         if missing.any():
-            keywords = index.keyword_list
             where = np.broadcast_to(docs[:, None], kids.shape)[missing]
             which = kids[missing]
-            # nothing to look up where the highlight rule hides an interest's words
-            nothing = index.words_hidden(which, where)
-            none = np.empty(np.count_nonzero(nothing), dtype=object)
-            none.fill(())
-            index.hit_table[which[nothing], where[nothing]] = none
-            index.hit_known[which[nothing], where[nothing]] = True
-            look = ~nothing
-            for k, d in set(zip(which[look].tolist(), where[look].tolist(), strict=True)):
-                index.hits(keywords[k], d)
+            pairs = np.unique(which * len(index.papers) + where)  # each missing pair once
+            index.fill_hits(pairs // len(index.papers), pairs % len(index.papers))
             found[missing] = index.hit_table[which, where]
         return found
 
@@ -244,8 +235,11 @@ def _explain(
         if n == 0:  # only with weights <= 0; rank() makes such a match too
             keywords, hits = [()] * len(group), [()] * len(group)
         else:
-            # each match's hits: its keywords' hits, one after the other
-            hits = list(map(tuple, map(chain.from_iterable, tables.hits(kw, docs).tolist())))
+            found = tables.hits(kw, docs)
+            joined = found[:, 0]
+            for j in range(1, n):
+                joined = joined + found[:, j]  # element-wise tuple concatenation
+            hits = joined.tolist()
             keywords = tables.keywords(kw)
         matches[group] = list(
             map(Match, tables.papers[docs].tolist(), totals[group].tolist(), keywords, hits)

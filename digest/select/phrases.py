@@ -340,25 +340,41 @@ class PhraseMatching:
         """Exact spans of one interest in paper ``d``, computed when first asked for."""
         hits = self.hit_table[keyword.id, d]
         if hits is None:
-            hits = self._make_hits(keyword, d)
+            self.fill_hits(np.array([keyword.id]), np.array([d]))
+            hits = self.hit_table[keyword.id, d]
         return hits
 
     def words_hidden(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
         """The highlight rule for the words of an interest: they are highlighted only where
         the interest's phrase itself is not found. True where keyword ``keyword_ids[i]`` is
         the words of an interest whose phrase scores in paper ``docs[i]`` (nothing to
-        highlight there); element-wise, for arrays or single ids."""
+        highlight there)."""
         parent = self.parent_rows[keyword_ids]
         return (parent >= 0) & (self.matrix[parent, docs] > 0.0)
 
+    def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
+        """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
+        ``i`` (pairs not known yet, each once) and keep them in ``hit_table``."""
+        hidden = self.words_hidden(keyword_ids, docs)
+        keywords = self.keyword_list
+        made = np.fromiter(
+            (
+                () if h else self._make_hits(keywords[k], d)
+                for k, d, h in zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
+            ),
+            dtype=object,
+            count=len(keyword_ids),
+        )
+        self.hit_table[keyword_ids, docs] = made
+        self.hit_known[keyword_ids, docs] = True
+
     def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
+        """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""
         match = keyword.match
         postings = self._postings
         spans: list[tuple[int, int, int]] | None
-        if keyword.parent is not None:  # words of an interest
-            if self.words_hidden(keyword.id, d):
-                spans = []
-            elif len(match.terms) == 1:  # sorted, each span once
+        if keyword.parent is not None:  # the words of an interest
+            if len(match.terms) == 1:  # sorted, each span once
                 spans = postings.word_spans(match.terms[0], d)
             else:
                 spans = sorted({s for t in match.terms for s in postings.word_spans(t, d)})
@@ -367,7 +383,4 @@ class PhraseMatching:
             if spans is None:  # one word, or a phrase with no evidence here (nothing to highlight)
                 spans = postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
         phrase = keyword.phrase
-        hits = tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
-        self.hit_table[keyword.id, d] = hits
-        self.hit_known[keyword.id, d] = True
-        return hits
+        return tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
