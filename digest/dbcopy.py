@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 # Parents before children (foreign keys); tables not named here follow, in name order.
 ORDER = (
     "papers", "listings", "listing_papers", "deliveries", "sent_papers", "outbox", "outbox_mime",
-    "attempts", "embeddings", "ratings", "schedule_state", "fetches", "suppressions", "term_stats",
+    "attempts", "embeddings", "text_embeddings", "ratings", "schedule_state", "fetches", "suppressions",
+    "term_stats",
 )  # fmt: skip
 # Rebuilt on the target, not copied (see the module's docstring); and the workers seen (not data).
 REBUILT = frozenset({"paper_terms", "collection_state", "acronyms", "workers", "reader_claims"})

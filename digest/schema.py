@@ -216,6 +216,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox_mime ADD COLUMN packed INTEGER NOT NULL DEFAULT 0;  -- 1: mime is zlib's
     """,
+    # 10 -> 11: embeddings of readers' texts (their interests as one text, each interest, the
+    # titles they like) per model, so that ranking with unchanged profiles loads no model
+    """
+    CREATE TABLE text_embeddings (
+        model       TEXT NOT NULL,
+        sha256      TEXT NOT NULL,             -- of the text (UTF-8): a key of any text's length
+        text        TEXT NOT NULL,             -- the text itself, compared on every lookup
+        dims        INTEGER NOT NULL,
+        vector      BLOB NOT NULL,             -- float32, little-endian, unit length
+        PRIMARY KEY (model, sha256)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,5 @@
-"""What the store keeps per reader: schedule state, deliveries and sent papers, ratings.
+"""What the store keeps per reader: schedule state, deliveries and sent papers, ratings, the
+embeddings of their texts.
 
 A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns
 one thing: papers and listings there, readers' records here.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -258,3 +260,26 @@ class ReaderRecords:
             sql, args = sql + " WHERE user = ?", (user,)
         rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
         return [Delivery(r[0], r[1], r[2], r[3], dt.datetime.fromisoformat(r[4])) for r in rows]
+
+    # -- embeddings of readers' texts (interests, titles they like) -----------------------
+
+    def text_embeddings(self, model: str, texts: Iterable[str]) -> dict[str, bytes]:
+        """Stored embeddings (raw float32 bytes) of these texts for ``model``."""
+        by_key = {_text_key(t): t for t in texts}
+        sql = "SELECT sha256, text, vector FROM text_embeddings WHERE model = ? AND sha256 IN"
+        rows = self._in_chunks(sql, list(by_key), (model,))
+        return {text: bytes(vec) for key, text, vec in rows if by_key.get(key) == text}
+
+    def save_text_embeddings(self, model: str, vectors: dict[str, tuple[int, bytes]]) -> None:
+        """Keep embeddings ``{text: (dims, float32 bytes)}``; one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO text_embeddings (model, sha256, text, dims, vector) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (model, sha256) DO UPDATE SET text = excluded.text, dims = excluded.dims, "
+                "vector = excluded.vector",
+                [(model, _text_key(text), text, dims, blob) for text, (dims, blob) in vectors.items()],
+            )
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -176,3 +176,15 @@ def test_a_version_3_database_migrates_and_its_readers_windows_start_after_their
         assert store.previous_digest_through("ada") == 1  # paper A was stored by then
         assert [p.title for p in store.papers_after(1)] == ["B"]
         assert store.previous_digest_through("bob") is None  # never had one: the latest listing
+
+
+def test_embeddings_of_readers_texts_are_kept_per_model_and_found_by_their_exact_text(db_at):
+    long_text = ", ".join(f"interest number {i}" for i in range(400))  # longer than any index key
+    vectors = {"spiking networks": (2, b"\x00\x00\x80?\x00\x00\x00\x00"), long_text: (1, b"\x00\x00\x80?")}
+    with Store(db_at) as store:
+        store.save_text_embeddings("model-a", vectors)
+        store.save_text_embeddings("model-a", {"spiking networks": (1, b"\x00\x00\x00@")})  # replaced
+    with Store(db_at) as store:
+        found = store.text_embeddings("model-a", ["spiking networks", long_text, "not stored"])
+        assert found == {"spiking networks": b"\x00\x00\x00@", long_text: b"\x00\x00\x80?"}
+        assert store.text_embeddings("model-b", ["spiking networks"]) == {}  # another model: not these

@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.sparse import csr_array
 
 from digest.models import Match, Profile
 from digest.select.gcpause import long_lived
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
 
 STACK = 2048  # profiles scored together: a stack of scores is STACK x papers floats
-BLOCK = 256  # profiles whose weighted sums are taken together (in the CPU's cache)
 
 
 def rank_many(
@@ -71,8 +71,8 @@ def _rank_into(
     wanted = [i for i, limit in enumerate(limits) if limit is None or limit > 0]
     queries = gather(index, profiles, wanted)
     scores = index.matrix[: index.rows]
-    covers = scores >= COVERAGE_MIN
-    covers[[k.match.row for k in index.keyword_list if k.parent is not None]] = False  # words: no coverage
+    covers = (scores >= COVERAGE_MIN).astype(np.float64)  # 1.0: counts for coverage
+    phrase_rows = np.array([k.parent is None for k in index.keyword_list], dtype=bool)  # words: no coverage
     keyword_rows = np.array([k.match.row for k in index.keyword_list], dtype=np.intp)
     tables = _Tables(index)
     n_papers = len(index.papers)
@@ -92,10 +92,7 @@ def _rank_into(
             rows = keyword_rows[kids]
             total = _weighted_sums(scores, rows, weights)
             if size > 1:
-                covered = covers[rows[:, 0]].astype(np.intp)
-                for j in range(1, size):
-                    covered += covers[rows[:, j]]
-                total *= factor[covered]
+                total *= factor[_coverage(covers, rows, phrase_rows[kids])]
             added = extra(stack) if extra is not None else None
             if added is not None:
                 total += added
@@ -130,20 +127,28 @@ def _rank_into(
 def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding.
 
-    Taken BLOCK rows at a time, so that the sums and the terms stay in the CPU's cache.
+    One sparse (profiles x score rows) matrix of the weights times the dense scores: scipy's
+    CSR product adds ``weight * scores[row]`` to a row of zeros entry after entry, in the
+    order the entries are stored, here the profile's order (the indices are left unsorted,
+    and a row listed twice stays twice): the very additions of ``weighted_sum``, done in
+    compiled code (``tests/select/test_batch_dumps.py`` checks it bit for bit).
     """
-    total = np.empty((len(rows), scores.shape[1]), dtype=np.float64)
-    term = np.empty((min(BLOCK, len(rows)), scores.shape[1]), dtype=np.float64)
-    for start in range(0, len(rows), BLOCK):
-        block, w = rows[start : start + BLOCK], weights[start : start + BLOCK]
-        out, temp = total[start : start + BLOCK], term[: len(block)]
-        np.take(scores, block[:, 0], axis=0, out=out)
-        out *= w[:, :1]
-        for j in range(1, rows.shape[1]):
-            np.take(scores, block[:, j], axis=0, out=temp)
-            temp *= w[:, j : j + 1]
-            out += temp
-    return total
+    n, size = rows.shape
+    weighted = csr_array(
+        (weights.ravel(), rows.ravel(), np.arange(0, n * size + 1, size)), shape=(n, len(scores))
+    )
+    return weighted @ scores
+
+
+def _coverage(covers: np.ndarray, rows: np.ndarray, counted: np.ndarray) -> np.ndarray:
+    """Per profile: how many of its score rows ``rows[r]`` where ``counted`` (its interests,
+    not their words) are 1.0 in ``covers``, for every paper (small whole numbers, exact)."""
+    ends = np.cumsum(np.count_nonzero(counted, axis=1))
+    ones = csr_array(
+        (np.ones(int(ends[-1])), rows[counted], np.concatenate(([0], ends))),
+        shape=(len(rows), len(covers)),
+    )
+    return (ones @ covers).astype(np.intp)
 
 
 def _top_rows(
@@ -178,13 +183,7 @@ class _Tables:
         self.index = index
         self.papers = np.empty(len(index.papers), dtype=object)
         self.papers[:] = index.papers
-        keywords = index.keyword_list
-        self.phrases = np.array([k.phrase for k in keywords] or [""], dtype=object)
-        # the keyword whose phrase each keyword has: itself, or the interest of its words
-        self.phrase_of = np.array([(k.parent or k).id for k in keywords] or [0], dtype=np.intp)
-        # for the words of an interest: the row of the interest's scores (-1: an interest)
-        rows = [-1 if k.parent is None else k.parent.match.row for k in keywords]
-        self.parent_row = np.array(rows or [-1], dtype=np.intp)
+        self.phrases = np.array([k.phrase for k in index.keyword_list] or [""], dtype=object)
 
     def hits(self, kids: np.ndarray, docs: np.ndarray) -> np.ndarray:
         """Hits of keyword ``kids[m, j]`` in paper ``docs[m]``, computed where missing."""
@@ -192,38 +191,19 @@ class _Tables:
         found = index.hit_table[kids, docs[:, None]]
         missing = ~index.hit_known[kids, docs[:, None]]
         if missing.any():
-            keywords = index.keyword_list
             where = np.broadcast_to(docs[:, None], kids.shape)[missing]
             which = kids[missing]
-            # The words of an interest are highlighted only where its phrase is not found
-            # (PhraseMatching.hits): nothing to look up where it is.
-            parent = self.parent_row[which]
-            nothing = (parent >= 0) & (index.matrix[parent, where] > 0.0)
-            none = np.empty(np.count_nonzero(nothing), dtype=object)
-            none.fill(())
-            index.hit_table[which[nothing], where[nothing]] = none
-            index.hit_known[which[nothing], where[nothing]] = True
-            look = ~nothing
-            for k, d in set(zip(which[look].tolist(), where[look].tolist(), strict=True)):
-                index.hits(keywords[k], d)
+            pairs = np.unique(which * len(index.papers) + where)  # each missing pair once
+            index.fill_hits(pairs // len(index.papers), pairs % len(index.papers))
             found[missing] = index.hit_table[which, where]
         return found
 
     def keywords(self, kids: np.ndarray) -> list[tuple[str, ...]]:
-        """Each row's phrases, each once (where it first appears): ``tuple(dict.fromkeys(row))``."""
-        rows, n = kids.shape
-        same = self.phrase_of[kids]
-        first = np.ones(kids.shape, dtype=bool)
-        for j in range(1, n):
-            first[:, j] = ~(same[:, :j] == same[:, j : j + 1]).any(axis=1)
-        phrases = self.phrases[kids]
-        out = np.empty(rows, dtype=object)
-        distinct = first.sum(axis=1)
-        for u in np.unique(distinct).tolist():
-            group = np.flatnonzero(distinct == u)
-            names = phrases[group] if u == n else phrases[group][first[group]].reshape(len(group), u)
-            out[group] = list(map(tuple, names.tolist()))
-        return out.tolist()
+        """Each row's phrases, each once (where it first appears): ``tuple(dict.fromkeys(row))``.
+
+        (The words of an interest have its phrase: one phrase, one keyword per index.)
+        """
+        return list(map(tuple, map(dict.fromkeys, self.phrases[kids].tolist())))
 
 
 def _explain(

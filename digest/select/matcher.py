@@ -104,6 +104,8 @@ class PaperIndex(PhraseMatching):
         # hits of keyword k in paper d (a tuple, or None until asked for)
         self.hit_table = np.empty((64, len(self.papers)), dtype=object)
         self.hit_known = np.zeros((64, len(self.papers)), dtype=bool)  # where hit_table is set
+        # for the words of an interest: the row of the interest's scores (-1: an interest)
+        self.parent_rows = np.full(64, -1, dtype=np.intp)
         self._by_key: dict[tuple[str, ...], Phrase | None] = {}
         self.matrix = np.zeros((64, len(self.papers)), dtype=np.float64)
         self.rows = 0

@@ -98,6 +98,7 @@ class PhraseMatching:
     rows: int
     hit_table: np.ndarray
     hit_known: np.ndarray
+    parent_rows: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
     _length_norm: np.ndarray
@@ -173,6 +174,11 @@ class PhraseMatching:
             known = np.zeros(grown.shape, dtype=bool)
             known[: keyword.id] = self.hit_known
             self.hit_known = known
+            parents = np.full(len(grown), -1, dtype=np.intp)
+            parents[: keyword.id] = self.parent_rows
+            self.parent_rows = parents
+        if parent is not None:
+            self.parent_rows[keyword.id] = parent.match.row
         return keyword
 
     # -- the profile's words as one query ------------------------------------------------
@@ -333,19 +339,48 @@ class PhraseMatching:
     def hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
         """Exact spans of one interest in paper ``d``, computed when first asked for."""
         hits = self.hit_table[keyword.id, d]
-        if hits is not None:
-            return hits
-        match = keyword.match
-        spans = match.spans.get(d)
-        if keyword.parent is not None:  # words of an interest: highlighted where its phrase is not
-            phrase_found = self.matrix[keyword.parent.match.row, d] > 0.0
-            words = () if phrase_found else match.terms
-            spans = sorted({s for t in words for s in self._postings.word_spans(t, d)})
-        if spans is None and len(match.terms) == 1:
-            spans = self._postings.word_spans(match.terms[0], d)
-        elif spans is None:  # a phrase with no evidence in this paper: nothing to highlight
-            spans = []
-        hits = tuple(Hit(keyword.phrase, FIELDS[f], start, end) for f, start, end in spans)
-        self.hit_table[keyword.id, d] = hits
-        self.hit_known[keyword.id, d] = True
+        if hits is None:
+            self.fill_hits(np.array([keyword.id]), np.array([d]))
+            hits = self.hit_table[keyword.id, d]
         return hits
+
+    def words_hidden(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """The highlight rule for the words of an interest: they are highlighted only where
+        the interest's phrase itself is not found. True where keyword ``keyword_ids[i]`` is
+        the words of an interest whose phrase scores in paper ``docs[i]`` (nothing to
+        highlight there)."""
+        parent = self.parent_rows[keyword_ids]
+        return (parent >= 0) & (self.matrix[parent, docs] > 0.0)
+
+    def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
+        """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
+        ``i`` (pairs not known yet, each once) and keep them in ``hit_table``."""
+        hidden = self.words_hidden(keyword_ids, docs)
+        keywords = self.keyword_list
+        made = np.fromiter(
+            (
+                () if h else self._make_hits(keywords[k], d)
+                for k, d, h in zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
+            ),
+            dtype=object,
+            count=len(keyword_ids),
+        )
+        self.hit_table[keyword_ids, docs] = made
+        self.hit_known[keyword_ids, docs] = True
+
+    def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
+        """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""
+        match = keyword.match
+        postings = self._postings
+        spans: list[tuple[int, int, int]] | None
+        if keyword.parent is not None:  # the words of an interest
+            if len(match.terms) == 1:  # sorted, each span once
+                spans = postings.word_spans(match.terms[0], d)
+            else:
+                spans = sorted({s for t in match.terms for s in postings.word_spans(t, d)})
+        else:
+            spans = match.spans.get(d)
+            if spans is None:  # one word, or a phrase with no evidence here (nothing to highlight)
+                spans = postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
+        phrase = keyword.phrase
+        return tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)

@@ -148,11 +148,13 @@ def _first_occurrences(owner: np.ndarray, norm: np.ndarray) -> np.ndarray:
 
 def _ordered_sums(owner: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per owner (ascending in ``owner``), ``sum()`` of its values in their order: the same
-    additions, left to right, as Python's ``sum`` (3.11) of the same floats."""
+    additions, left to right, as Python's ``sum`` (3.11) of the same floats (laid out a row
+    per owner, padded with zeros: adding 0.0 changes no sum)."""
     counts = np.bincount(owner, minlength=n)
     rank = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    laid = np.zeros((int(counts.max(initial=0)), n), dtype=np.float64)
+    laid[rank, owner] = values
     total = np.zeros(n, dtype=np.float64)
-    for j in range(int(counts.max(initial=0))):
-        at = rank == j
-        total[owner[at]] += values[at]
+    for column in laid:
+        total += column
     return total

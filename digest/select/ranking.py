@@ -4,7 +4,7 @@ when ``semantic:`` is on. Paper embeddings are computed once per model and kept 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -16,19 +16,43 @@ from digest.store import Store
 
 log = logging.getLogger(__name__)
 
-_EMBEDDERS: dict[str, object] = {}  # one loaded model per process and model
+_MODELS: dict[str, object] = {}  # one loaded model per process and model
 
 
 class Ranker(Protocol):
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]: ...
 
 
-def embedder_for(semantic: SemanticConfig):  # -> digest.semantic.Embedder
+def embedder_for(semantic: SemanticConfig, store: Store | None = None):  # -> digest.semantic.Embedder
+    """An embedder for ``semantic``'s model, which loads it (once per process) only when some
+    paper or text has no stored embedding; with ``store``, the embeddings of readers' texts are
+    looked up there first and kept there."""
     from digest.select.semantic import Embedder, load_model
 
-    if semantic.key not in _EMBEDDERS:
-        _EMBEDDERS[semantic.key] = Embedder(load_model(semantic.model))
-    return _EMBEDDERS[semantic.key]
+    def model():  # -> SentenceModel
+        if semantic.key not in _MODELS:
+            _MODELS[semantic.key] = load_model(semantic.model)
+        return _MODELS[semantic.key]
+
+    cache = StoredTexts(store, semantic.key) if store is not None else None
+    return Embedder(_MODELS.get(semantic.key), loader=model, cache=cache)  # type: ignore[arg-type]
+
+
+class StoredTexts:
+    """Embeddings of readers' texts kept in the store, per model (semantic.TextCache)."""
+
+    def __init__(self, store: Store, key: str) -> None:
+        self.store = store
+        self.key = key
+
+    def load(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        found = self.store.text_embeddings(self.key, texts)
+        return {text: np.frombuffer(blob, dtype="<f4") for text, blob in found.items()}
+
+    def save(self, vectors: Mapping[str, np.ndarray]) -> None:
+        if not self.store.readonly:
+            blobs = {t: (len(v), np.asarray(v, dtype="<f4").tobytes()) for t, v in vectors.items()}
+            self.store.save_text_embeddings(self.key, blobs)
 
 
 def build_index(
@@ -58,7 +82,7 @@ def build_index(
     from digest.select.semantic import SemanticIndex
 
     key = semantic.key if semantic is not None else "injected"
-    embedder = embedder or embedder_for(semantic)  # type: ignore[arg-type]
+    embedder = embedder or embedder_for(semantic, store)  # type: ignore[arg-type]
     stored = _embeddings(store, key, papers, embedder)
     blended = SemanticIndex(PaperIndex.build(papers, counts), embedder, stored)  # type: ignore[arg-type]
     if not learn:

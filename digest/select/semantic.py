@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -95,12 +95,45 @@ def profile_text(profile: Profile) -> str:
     return ", ".join(i.phrase for i in ordered)
 
 
-class Embedder:
-    """Unit-length embeddings of papers and interests; interests are cached."""
+class TextCache(Protocol):
+    """Where embeddings of short texts are kept between runs (the store: ranking.StoredTexts)."""
 
-    def __init__(self, model: SentenceModel | None = None) -> None:
-        self.model = model if model is not None else load_model()
+    def load(self, texts: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def save(self, vectors: Mapping[str, np.ndarray]) -> None: ...
+
+
+class Embedder:
+    """Unit-length embeddings of papers and interests; interests are cached.
+
+    ``model``: the model, or None to load it with ``loader`` (default :func:`load_model`) when
+    some text must be embedded, and not before: with every paper's and every text's embedding
+    stored, ranking never loads it. ``cache``: where the embeddings of interests and other short
+    texts are looked up before the model is asked, and kept after.
+    """
+
+    def __init__(
+        self,
+        model: SentenceModel | None = None,
+        loader: Callable[[], SentenceModel] | None = None,
+        cache: TextCache | None = None,
+    ) -> None:
+        self._model = model
+        self._loader = loader or load_model
+        self.cache = cache
         self._texts: dict[str, np.ndarray] = {}
+
+    @property
+    def model(self) -> SentenceModel:
+        """The model, loaded on first use."""
+        if self._model is None:
+            self._model = self._loader()
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is loaded (or was given)."""
+        return self._model is not None
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of ``texts``, one unit-length row each (float32)."""
@@ -118,10 +151,16 @@ class Embedder:
         return {p.id: v for p, v in zip(papers, vectors, strict=True)}
 
     def embed_phrases(self, phrases: Sequence[str]) -> np.ndarray:
-        """Embeddings of short texts (interests, profiles), cached."""
+        """Embeddings of short texts (interests, profiles), cached (in ``cache`` too)."""
         missing = [p for p in dict.fromkeys(phrases) if p not in self._texts]
+        if missing and self.cache is not None:
+            self._texts.update(self.cache.load(missing))
+            missing = [p for p in missing if p not in self._texts]
         if missing:
-            self._texts.update(zip(missing, self.embed_texts(missing), strict=True))
+            fresh = dict(zip(missing, self.embed_texts(missing), strict=True))
+            self._texts.update(fresh)
+            if self.cache is not None:
+                self.cache.save(fresh)
         return np.stack([self._texts[p] for p in phrases])
 
 

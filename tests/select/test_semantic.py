@@ -147,6 +147,55 @@ def test_paper_embeddings_are_computed_once_and_kept_in_the_store(tmp_path):
         assert store.db.execute("SELECT COUNT(*), MIN(dims) FROM embeddings").fetchone() == (3, 64)
 
 
+def stored_papers(store) -> None:
+    with store.transaction() as db:
+        for p in PAPERS:
+            db.execute(
+                "INSERT INTO papers (id, key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?,?)",
+                (p.id, p.title.lower(), p.title, p.abstract, DAY.isoformat(), "2024-03-14T00:00:00+00:00"),
+            )
+
+
+def test_readers_texts_are_embedded_once_and_later_rankings_load_no_model(tmp_path):
+    from digest.select.ranking import StoredTexts, build_index
+    from digest.store import Store
+
+    loaded = []
+
+    def loader(model: BagOfWordsModel | None = None) -> BagOfWordsModel:
+        if model is None:
+            raise AssertionError("the model was loaded although every embedding is stored")
+        loaded.append(model)
+        return model
+
+    reader = profile("spiking", "tabular")
+    with Store(tmp_path / "d.db") as store:
+        stored_papers(store)
+        cache = StoredTexts(store, "injected")  # the key build_index files injected models under
+        first = build_index(
+            store, store.papers(), embedder=Embedder(loader=lambda: loader(BagOfWordsModel()), cache=cache)
+        )
+        ranked = first.rank(reader)
+        assert len(loaded) == 1  # for the papers and the reader's texts
+        texts = store.db.execute("SELECT text FROM text_embeddings ORDER BY text").fetchall()
+        assert [t for (t,) in texts] == ["spiking", "spiking, tabular", "tabular"]  # all, and each
+
+        # a new process (a fresh embedder), every embedding stored: no model, the same matches
+        # (Match equality: the scores bit for bit)
+        again = build_index(
+            store, store.papers(), embedder=Embedder(loader=loader, cache=StoredTexts(store, "injected"))
+        )
+        assert again.rank(reader) == ranked
+        assert len(loaded) == 1
+
+        model = BagOfWordsModel()  # a new interest: the model is loaded for its texts alone
+        later = build_index(
+            store, store.papers(), embedder=Embedder(loader=lambda: loader(model), cache=cache)
+        )
+        later.rank(profile("spiking", "tabular", "brain"))
+        assert len(loaded) == 2 and model.calls == 2  # "spiking, tabular, brain" and "brain"
+
+
 def test_the_config_turns_semantic_matching_on_with_a_model_name_or_folder(tmp_path):
     from digest.config import load_config
     from digest.errors import ConfigError
@@ -186,3 +235,38 @@ def test_digest_rank_with_semantic_on_reaches_a_reader_through_meaning(workspace
     rows = json.loads(semantic.stdout)
     assert rows[0]["title"] == "Networks of spiking neurons for audio"
     assert rows[0]["matches"] == ["neuromorphic"] and rows[0]["hits"] == []
+
+
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_a_repeated_semantic_rank_with_unchanged_profiles_never_imports_torch(workspace):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import make_dump
+
+    workspace.dump("day.txt", make_dump("Mar 14", [
+        ("Networks of spiking neurons for audio", "Brain-inspired computation with spikes for sound."),
+        ("Cooking pasta at home", "Recipes for Italian dinners and sauces."),
+    ]))  # fmt: skip
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic, audio]\n")
+    assert workspace.cli("ingest").exit_code == 0
+    # `digest --semantic rank ada --json` in a process of its own, which says whether it imported torch
+    run = (
+        "import sys\nfrom digest.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+        "print('torch' in sys.modules, file=sys.stderr)"
+    )
+    args = ["--config", str(workspace.config_path), "--semantic", "rank", "ada", "--json"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    first, again = (
+        subprocess.run(
+            [sys.executable, "-c", run, *args], capture_output=True, text=True, env=env, check=True
+        )
+        for _ in range(2)
+    )
+    assert first.stderr.split()[-1] == "True"  # the papers and the reader's texts: the model
+    assert again.stderr.split()[-1] == "False"
+    assert again.stdout == first.stdout  # the same ranking, the same scores to the last digit
+    assert json.loads(again.stdout)[0]["title"] == "Networks of spiking neurons for audio"
