@@ -19,13 +19,19 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
 
 
-def write_atomic(path: Path, content: str | bytes, *, sync: bool = True) -> None:
+def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Path | None = None) -> None:
     """Temp file in the same folder, fsync, rename over the target (then fsync the folder).
 
     ``sync=False`` skips both fsyncs: still all-or-nothing against a killed process, but a
-    power loss may lose the file (for many small files whose loss is recoverable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    power loss may lose the file (for many small files whose loss is recoverable).
+    ``tmp``: a temporary name in the (existing) folder that only this caller writes, taken
+    over if a killed run left it; it spares the search for a free name and the folder check
+    per file (the file transport writes one file per message)."""
+    if tmp is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    else:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode("utf-8") if isinstance(content, str) else content)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import re
 import smtplib
 import socket
@@ -15,6 +13,7 @@ from pathlib import Path
 
 from digest.config import SmtpConfig
 from digest.errors import DeliveryError
+from digest.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ class FileSender:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.made = False
+        self.made = False  # the folder, made on the first message (send works without `with`)
 
     def __enter__(self) -> FileSender:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -204,23 +203,13 @@ class FileSender:
 
     def send(self, mail: Envelope) -> SendResult:
         token = mail.message_id.strip("<>").partition("@")[0]
-        path = os.path.join(self.folder, f"{token}.eml")
-        tmp = os.path.join(self.folder, f".{token}.eml.tmp")
+        path = self.folder / f"{token}.eml"
         try:
             if not self.made:
-                Path(self.folder).mkdir(parents=True, exist_ok=True)
+                self.folder.mkdir(parents=True, exist_ok=True)
                 self.made = True
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                view = memoryview(mail.data)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
+            write_atomic(path, mail.data, sync=False, tmp=self.folder / f".{token}.eml.tmp")
         except OSError as e:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
             return SendResult(False, f"cannot write {path}: {e}")
         return SendResult(True, f"written to {path}")
 
