@@ -1,14 +1,16 @@
 """The typed data that flows between the steps of the pipeline.
 
-The classes made by the hundred thousand in a run (papers, profiles, interests, matches,
-hits) have slots: less memory, and fewer objects for the garbage collector to walk.
+The classes made by the hundred thousand in a run (papers, profiles, interests) have slots:
+less memory, and fewer objects for the garbage collector to walk; those made by the million
+(matches, hits) are typed named tuples (see :class:`Match`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from digest.checks import (
     Bool,
@@ -153,8 +155,7 @@ class Profile:
         return self.name or self.user
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """Where one interest matched: field and exact character span in that field's text."""
 
     keyword: str  # the interest phrase as the reader wrote it
@@ -163,14 +164,20 @@ class Hit:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A paper scored for one reader, with the explanation of its score."""
+class Match(NamedTuple):
+    """A paper scored for one reader, with the explanation of its score.
+
+    Hits and matches are made by the million in a daily run (100,000 readers, ten papers
+    each): they are typed named tuples, immutable like the frozen dataclasses around them,
+    with the same attributes, but built, hashed and compared in C (a frozen dataclass sets
+    each field through ``object.__setattr__`` in Python). Being tuples, two of them are
+    equal when their fields are; nothing compares them with other tuples.
+    """
 
     paper: Paper
     score: float
     keywords: tuple[str, ...]  # interests that contributed, most important first
-    hits: tuple[Hit, ...] = field(default=())
+    hits: tuple[Hit, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from the same cache. ``tests/select/test_batch.py`` checks it on many generated 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_array
 
-from digest.models import Match, Profile
+from digest.models import Hit, Match, Profile
 from digest.select.gcpause import long_lived
 from digest.select.phrases import COVERAGE_BONUS, COVERAGE_MIN
 from digest.select.queries import gather
@@ -177,33 +178,62 @@ def _top_rows(
 
 
 class _Tables:
-    """The index's papers, phrases and hits as numpy object arrays, for gathering."""
+    """The index's papers, phrases and hits as numpy arrays, for gathering."""
 
     def __init__(self, index: PaperIndex) -> None:
         self.index = index
         self.papers = np.empty(len(index.papers), dtype=object)
         self.papers[:] = index.papers
-        self.phrases = np.array([k.phrase for k in index.keyword_list] or [""], dtype=object)
+        keywords = index.keyword_list
+        self.phrases = np.array([k.phrase for k in keywords] or [""], dtype=object)
+        # the interest a keyword speaks for (its own id, or its parent's for its words): two
+        # keywords have the same phrase exactly when they have the same root
+        roots = [k.id if k.parent is None else k.parent.id for k in keywords]
+        self.roots = np.array(roots or [0], dtype=np.intp)
 
-    def hits(self, kids: np.ndarray, docs: np.ndarray) -> np.ndarray:
-        """Hits of keyword ``kids[m, j]`` in paper ``docs[m]``, computed where missing."""
+    def hits(self, kids: np.ndarray, docs: np.ndarray, per_row: np.ndarray) -> list[tuple[Hit, ...]]:
+        """Per row: the hits of its keywords ``kids`` in its paper, one keyword after the
+        other; ``kids`` and ``docs`` are flat, the row's ``per_row`` pairs after the previous
+        row's. The missing pairs are computed first (each once)."""
         index = self.index
-        found = index.hit_table[kids, docs[:, None]]
-        missing = ~index.hit_known[kids, docs[:, None]]
+        missing = ~index.hit_known[kids, docs]
         if missing.any():
-            where = np.broadcast_to(docs[:, None], kids.shape)[missing]
-            which = kids[missing]
-            pairs = np.unique(which * len(index.papers) + where)  # each missing pair once
+            pairs = np.unique(kids[missing] * len(index.papers) + docs[missing])
             index.fill_hits(pairs // len(index.papers), pairs % len(index.papers))
-            found[missing] = index.hit_table[which, where]
-        return found
+        counts = index.hit_count[kids, docs]
+        # every pair's run of hit_pool, pair after pair
+        ends = np.cumsum(counts)
+        at = np.repeat(index.hit_start[kids, docs] - (ends - counts), counts) + np.arange(
+            ends[-1] if len(ends) else 0
+        )
+        pair_ends = np.concatenate(([0], ends))
+        row_ends = pair_ends[np.cumsum(per_row)]
+        return _split(tuple(index.hit_pool[at].tolist()), row_ends)
 
-    def keywords(self, kids: np.ndarray) -> list[tuple[str, ...]]:
-        """Each row's phrases, each once (where it first appears): ``tuple(dict.fromkeys(row))``.
+    def keywords(self, kids: np.ndarray, n_keywords: np.ndarray) -> list[tuple[str, ...]]:
+        """Each row's phrases of its first ``n_keywords`` keywords, each once (where it first
+        appears): ``tuple(dict.fromkeys(row))``.
 
-        (The words of an interest have its phrase: one phrase, one keyword per index.)
+        (The words of an interest have its phrase: one phrase, one root per index.) The
+        repeats are found on the roots, a column at a time, on the rows long enough (the
+        rows by length, longest first: a prefix of them).
         """
-        return list(map(tuple, map(dict.fromkeys, self.phrases[kids].tolist())))
+        order = np.argsort(-n_keywords, kind="stable")
+        longest = n_keywords[order]
+        roots = self.roots[kids[order]]
+        first = np.arange(kids.shape[1]) < longest[:, None]
+        for j in range(1, int(longest[0]) if len(longest) else 0):
+            p = int(np.count_nonzero(longest > j))
+            first[:p, j] = (roots[:p, :j] != roots[:p, j : j + 1]).all(axis=1)
+        kept = np.empty_like(first)
+        kept[order] = first
+        return _split(tuple(self.phrases[kids[kept]].tolist()), np.cumsum(np.count_nonzero(kept, axis=1)))
+
+
+def _split(flat: tuple, ends: np.ndarray) -> list[tuple]:
+    """``flat`` cut into consecutive tuples ending at ``ends``."""
+    ends_list = ends.tolist()
+    return list(map(flat.__getitem__, map(slice, [0, *ends_list[:-1]], ends_list)))
 
 
 def _explain(
@@ -222,26 +252,18 @@ def _explain(
     matches' scores. The keywords of a match are ordered by contribution, largest first,
     ties in the profile's order (a stable sort, as ``sorted(..., reverse=True)``), and
     stop at the first one that contributes nothing; its hits follow the same order.
+
+    Every match's keywords and hits are laid out flat, match after match, gathered with
+    a few numpy calls for all of them, and cut into tuples (slices of one tuple); the
+    matches are made in C: ``tuple.__new__(Match, fields)`` is what ``Match(*fields)``
+    does, less the Python call.
     """
     contributions = row_scores * weights[sel_rows]
     ranked = np.argsort(-contributions, axis=1, kind="stable")
     ordered = np.take_along_axis(kids[sel_rows], ranked, axis=1)
-    n_keywords = np.count_nonzero(contributions > 0.0, axis=1)
-    matches = np.empty(len(sel_rows), dtype=object)
-    for n in np.unique(n_keywords).tolist():
-        group = np.flatnonzero(n_keywords == n)
-        docs = sel_docs[group]
-        kw = ordered[group, :n]
-        if n == 0:  # only with weights <= 0; rank() makes such a match too
-            keywords, hits = [()] * len(group), [()] * len(group)
-        else:
-            found = tables.hits(kw, docs)
-            joined = found[:, 0]
-            for j in range(1, n):
-                joined = joined + found[:, j]  # element-wise tuple concatenation
-            hits = joined.tolist()
-            keywords = tables.keywords(kw)
-        matches[group] = list(
-            map(Match, tables.papers[docs].tolist(), totals[group].tolist(), keywords, hits)
-        )
-    return matches.tolist()
+    n_keywords = np.count_nonzero(contributions > 0.0, axis=1)  # 0 only with weights <= 0
+    valid = np.arange(ordered.shape[1]) < n_keywords[:, None]
+    keywords = tables.keywords(ordered, n_keywords)
+    hits = tables.hits(ordered[valid], np.repeat(sel_docs, n_keywords), n_keywords)
+    fields = zip(tables.papers[sel_docs].tolist(), totals.tolist(), keywords, hits, strict=True)
+    return list(map(tuple.__new__, repeat(Match), fields))

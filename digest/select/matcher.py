@@ -104,6 +104,11 @@ class PaperIndex(PhraseMatching):
         # hits of keyword k in paper d (a tuple, or None until asked for)
         self.hit_table = np.empty((64, len(self.papers)), dtype=object)
         self.hit_known = np.zeros((64, len(self.papers)), dtype=bool)  # where hit_table is set
+        # the same hits, one pair after the other in hit_pool: hit_count[k, d] from hit_start[k, d]
+        self.hit_start = np.zeros((64, len(self.papers)), dtype=np.intp)
+        self.hit_count = np.zeros((64, len(self.papers)), dtype=np.intp)
+        self.hit_pool = np.empty(1024, dtype=object)
+        self.pooled = 0  # how many of hit_pool are set
         # for the words of an interest: the row of the interest's scores (-1: an interest)
         self.parent_rows = np.full(64, -1, dtype=np.intp)
         self._by_key: dict[tuple[str, ...], Phrase | None] = {}

@@ -11,6 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -98,6 +99,10 @@ class PhraseMatching:
     rows: int
     hit_table: np.ndarray
     hit_known: np.ndarray
+    hit_start: np.ndarray
+    hit_count: np.ndarray
+    hit_pool: np.ndarray
+    pooled: int
     parent_rows: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
@@ -168,15 +173,11 @@ class PhraseMatching:
         keyword = Keyword(phrase, match, len(self.keyword_list), parent)
         self.keyword_list.append(keyword)
         if keyword.id == len(self.hit_table):
-            grown = np.empty((2 * len(self.hit_table), len(self.papers)), dtype=object)
-            grown[: keyword.id] = self.hit_table
-            self.hit_table = grown
-            known = np.zeros(grown.shape, dtype=bool)
-            known[: keyword.id] = self.hit_known
-            self.hit_known = known
-            parents = np.full(len(grown), -1, dtype=np.intp)
-            parents[: keyword.id] = self.parent_rows
-            self.parent_rows = parents
+            self.hit_table = _grown(self.hit_table, None)
+            self.hit_known = _grown(self.hit_known, False)
+            self.hit_start = _grown(self.hit_start, 0)
+            self.hit_count = _grown(self.hit_count, 0)
+            self.parent_rows = _grown(self.parent_rows, -1)
         if parent is not None:
             self.parent_rows[keyword.id] = parent.match.row
         return keyword
@@ -354,7 +355,9 @@ class PhraseMatching:
 
     def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
         """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
-        ``i`` (pairs not known yet, each once) and keep them in ``hit_table``."""
+        ``i`` (pairs not known yet, each once) and keep them: as a tuple in ``hit_table``,
+        and one after the other in ``hit_pool`` (from ``hit_start``, ``hit_count`` of them),
+        where many matches' hits are gathered at once (:func:`digest.select.batch.rank_many`)."""
         hidden = self.words_hidden(keyword_ids, docs)
         keywords = self.keyword_list
         made = np.fromiter(
@@ -367,6 +370,16 @@ class PhraseMatching:
         )
         self.hit_table[keyword_ids, docs] = made
         self.hit_known[keyword_ids, docs] = True
+        counts = np.fromiter(map(len, made.tolist()), dtype=np.intp, count=len(made))
+        self.hit_count[keyword_ids, docs] = counts
+        self.hit_start[keyword_ids, docs] = self.pooled + np.cumsum(counts) - counts
+        end = self.pooled + int(counts.sum())
+        while end > len(self.hit_pool):
+            self.hit_pool = np.concatenate((self.hit_pool, np.empty(len(self.hit_pool), dtype=object)))
+        self.hit_pool[self.pooled : end] = np.fromiter(
+            chain.from_iterable(made.tolist()), dtype=object, count=end - self.pooled
+        )
+        self.pooled = end
 
     def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
         """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""
@@ -384,3 +397,10 @@ class PhraseMatching:
                 spans = postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
         phrase = keyword.phrase
         return tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
+
+
+def _grown(table: np.ndarray, fill: object) -> np.ndarray:
+    """``table`` with twice the rows, the new ones ``fill``."""
+    grown = np.full((2 * len(table), *table.shape[1:]), fill, dtype=table.dtype)
+    grown[: len(table)] = table
+    return grown
