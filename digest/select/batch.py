@@ -113,7 +113,7 @@ def _rank_into(
                 tables,
                 kids,
                 weights,
-                scores[rows[sel_rows], sel_docs[:, None]],
+                np.take(scores, rows[sel_rows] * n_papers + sel_docs[:, None]),  # scores[row, doc]
                 total[sel_rows, sel_docs],
                 sel_rows,
                 sel_docs,

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -43,13 +45,14 @@ class Queries:
 def gather(index: PaperIndex, profiles: Sequence[Profile], wanted: Sequence[int]) -> dict[int, Queries]:
     """The queries of ``profiles[i]`` for ``i`` in ``wanted`` (ascending), by their size;
     profiles whose interests match nothing are left out."""
-    counts = np.fromiter((len(profiles[i].interests) for i in wanted), dtype=np.intp, count=len(wanted))
-    phrases = [interest.phrase for i in wanted for interest in profiles[i].interests]
-    weight = np.array(
-        [interest.weight for i in wanted for interest in profiles[i].interests], dtype=np.float64
-    )
-    codes: dict[str, int] = {}
-    code = np.fromiter((codes.setdefault(p, len(codes)) for p in phrases), dtype=np.intp, count=len(phrases))
+    lists = [profiles[i].interests for i in wanted]
+    counts = np.fromiter(map(len, lists), dtype=np.intp, count=len(wanted))
+    interests = list(chain.from_iterable(lists))
+    phrases = list(map(attrgetter("phrase"), interests))
+    weight = np.fromiter(map(attrgetter("weight"), interests), dtype=np.float64, count=len(interests))
+    # each distinct phrase's code: where it first appears among the distinct ones
+    codes = {p: c for c, p in enumerate(dict.fromkeys(phrases))}
+    code = np.fromiter(map(codes.__getitem__, phrases), dtype=np.intp, count=len(phrases))
     found = [index.content_words(p) for p in codes]  # matches the phrases not seen before
     keyword_id = np.array([-1 if w is None else w.keyword.id for w in found], dtype=np.intp)
     owner = np.repeat(np.arange(len(wanted)), counts)
