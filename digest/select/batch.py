@@ -196,16 +196,17 @@ class _Tables:
         other; ``kids`` and ``docs`` are flat, the row's ``per_row`` pairs after the previous
         row's. The missing pairs are computed first (each once)."""
         index = self.index
-        missing = ~index.hit_known[kids, docs]
+        n_papers = len(index.papers)
+        pairs = kids * n_papers + docs  # flat positions in the index's tables
+        missing = ~np.take(index.hit_known, pairs)
         if missing.any():
-            pairs = np.unique(kids[missing] * len(index.papers) + docs[missing])
-            index.fill_hits(pairs // len(index.papers), pairs % len(index.papers))
-        counts = index.hit_count[kids, docs]
+            unknown = np.unique(pairs[missing])  # each missing pair once
+            index.fill_hits(unknown // n_papers, unknown % n_papers)
+        counts = np.take(index.hit_count, pairs)
         # every pair's run of hit_pool, pair after pair
         ends = np.cumsum(counts)
-        at = np.repeat(index.hit_start[kids, docs] - (ends - counts), counts) + np.arange(
-            ends[-1] if len(ends) else 0
-        )
+        at = np.repeat(np.take(index.hit_start, pairs) - (ends - counts), counts)
+        at += np.arange(len(at))
         pair_ends = np.concatenate(([0], ends))
         row_ends = pair_ends[np.cumsum(per_row)]
         return _split(tuple(index.hit_pool[at].tolist()), row_ends)
