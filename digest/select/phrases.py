@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -355,55 +355,48 @@ class PhraseMatching:
 
     def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
         """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
-        ``i`` (pairs not known yet, each once) and keep them: one pair after the other in
-        ``hit_pool`` (from ``hit_start``, ``hit_count`` of them), where many matches' hits
-        are gathered at once (:func:`digest.select.batch.rank_many`), and as a tuple in
-        ``hit_table``. The spans come pair by pair, the hits are made all at once."""
-        hidden = self.words_hidden(keyword_ids, docs).tolist()
+        ``i`` (pairs not known yet, each once) and keep them: as a tuple in ``hit_table``,
+        and one pair after the other in ``hit_pool`` (``hit_count[k, d]`` of them from
+        ``hit_start[k, d]``), where many matches' hits are gathered at once
+        (:func:`digest.select.batch.rank_many`)."""
+        hidden = self.words_hidden(keyword_ids, docs)
         keywords = self.keyword_list
-        spans = [
-            [] if h else self._spans(keywords[k], d)
-            for k, d, h in zip(keyword_ids.tolist(), docs.tolist(), hidden, strict=True)
-        ]
-        counts = np.fromiter(map(len, spans), dtype=np.intp, count=len(spans))
-        phrases = chain.from_iterable(
-            map(repeat, [keywords[k].phrase for k in keyword_ids.tolist()], counts.tolist())
+        made = np.fromiter(
+            (
+                () if h else self._make_hits(keywords[k], d)
+                for k, d, h in zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
+            ),
+            dtype=object,
+            count=len(keyword_ids),
         )
-        field_of, start, end = zip(*chain.from_iterable(spans), strict=True) if counts.any() else ((), (), ())
-        made = tuple(
-            map(
-                tuple.__new__,
-                repeat(Hit),
-                zip(phrases, map(FIELDS.__getitem__, field_of), start, end, strict=True),
-            )
-        )
-        ends = np.cumsum(counts)
-        pooled = self.pooled + len(made)
-        while pooled > len(self.hit_pool):
-            self.hit_pool = np.concatenate((self.hit_pool, np.empty(len(self.hit_pool), dtype=object)))
-        self.hit_pool[self.pooled : pooled] = np.fromiter(made, dtype=object, count=len(made))
-        self.hit_start[keyword_ids, docs] = self.pooled + ends - counts
-        self.hit_count[keyword_ids, docs] = counts
-        self.pooled = pooled
-        ends_list = ends.tolist()
-        self.hit_table[keyword_ids, docs] = np.fromiter(
-            map(made.__getitem__, map(slice, [0, *ends_list[:-1]], ends_list)), dtype=object, count=len(spans)
-        )
+        self.hit_table[keyword_ids, docs] = made
         self.hit_known[keyword_ids, docs] = True
+        counts = np.fromiter(map(len, made.tolist()), dtype=np.intp, count=len(made))
+        self.hit_count[keyword_ids, docs] = counts
+        self.hit_start[keyword_ids, docs] = self.pooled + np.cumsum(counts) - counts
+        end = self.pooled + int(counts.sum())
+        while end > len(self.hit_pool):
+            self.hit_pool = _grown(self.hit_pool, None)
+        hits = chain.from_iterable(made.tolist())
+        self.hit_pool[self.pooled : end] = np.fromiter(hits, dtype=object, count=end - self.pooled)
+        self.pooled = end
 
-    def _spans(self, keyword: Keyword, d: int) -> list[tuple[int, int, int]]:
-        """(field, start, end) of one keyword's hits in paper ``d`` (where the highlight rule
-        does not hide them), sorted, each once: not to be changed (cached lists)."""
+    def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
+        """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""
         match = keyword.match
         postings = self._postings
+        spans: list[tuple[int, int, int]] | None
         if keyword.parent is not None:  # the words of an interest
-            if len(match.terms) == 1:
-                return postings.word_spans(match.terms[0], d)
-            return sorted(set(chain.from_iterable(map(postings.word_spans, match.terms, repeat(d)))))
-        spans = match.spans.get(d)
-        if spans is None:  # one word, or a phrase with no evidence here (nothing to highlight)
-            return postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
-        return spans
+            if len(match.terms) == 1:  # sorted, each span once
+                spans = postings.word_spans(match.terms[0], d)
+            else:
+                spans = sorted({s for t in match.terms for s in postings.word_spans(t, d)})
+        else:
+            spans = match.spans.get(d)
+            if spans is None:  # one word, or a phrase with no evidence here (nothing to highlight)
+                spans = postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
+        phrase = keyword.phrase
+        return tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
 
 
 def _grown(table: np.ndarray, fill: object) -> np.ndarray:
