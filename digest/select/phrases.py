@@ -361,23 +361,17 @@ class PhraseMatching:
         (:func:`digest.select.batch.rank_many`)."""
         hidden = self.words_hidden(keyword_ids, docs)
         keywords = self.keyword_list
-        made = np.fromiter(
-            (
-                () if h else self._make_hits(keywords[k], d)
-                for k, d, h in zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
-            ),
-            dtype=object,
-            count=len(keyword_ids),
-        )
-        self.hit_table[keyword_ids, docs] = made
+        pairs = zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
+        made = [() if h else self._make_hits(keywords[k], d) for k, d, h in pairs]
+        self.hit_table[keyword_ids, docs] = np.fromiter(made, dtype=object, count=len(made))
         self.hit_known[keyword_ids, docs] = True
-        counts = np.fromiter(map(len, made.tolist()), dtype=np.intp, count=len(made))
+        counts = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
         self.hit_count[keyword_ids, docs] = counts
         self.hit_start[keyword_ids, docs] = self.pooled + np.cumsum(counts) - counts
         end = self.pooled + int(counts.sum())
         while end > len(self.hit_pool):
             self.hit_pool = _grown(self.hit_pool, None)
-        hits = chain.from_iterable(made.tolist())
+        hits = chain.from_iterable(made)
         self.hit_pool[self.pooled : end] = np.fromiter(hits, dtype=object, count=end - self.pooled)
         self.pooled = end
 
