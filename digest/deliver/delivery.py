@@ -316,7 +316,7 @@ def _feed(
                 return
 
 
-FEED_BATCH = 32  # fresh messages stored in one transaction, at most
+FEED_BATCH = 8  # fresh messages stored in one transaction, at most (a worker waits for it to record)
 
 
 def check_transport(config: Config) -> None:
