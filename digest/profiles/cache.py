@@ -32,11 +32,12 @@ FORMAT = 2  # 2: profiles and interests pickled as their fields' values (see _Pi
 Identity = tuple[int, int, int]  # inode, size, modification time in ns
 
 
-def profile_files(folder: Path) -> Iterator[tuple[Path, Identity | None]]:
+def profile_files(folder: Path) -> Iterator[tuple[str, Identity | None]]:
     """Each profile file in ``folder`` (the *.yaml files by name, then the *.yml ones), with its
     identity on disk; None for a symbolic link (parsed each time: the check of where it points
     stays in force) or a file that cannot be looked at (parsing says what is wrong with it).
-    One directory scan and one ``lstat`` per file."""
+    One directory scan and one ``lstat`` per file; the paths as strings (a Path is made only
+    for a file to parse: 100,000 of them would cost a second)."""
     found: dict[str, list[tuple[str, Identity | None]]] = {".yaml": [], ".yml": []}
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -51,9 +52,10 @@ def profile_files(folder: Path) -> Iterator[tuple[Path, Identity | None]]:
             except OSError:
                 identity = None
             kind.append((entry.name, identity))
+    base = os.path.join(str(folder), "")
     for suffix in (".yaml", ".yml"):
         for name, identity in sorted(found[suffix]):
-            yield folder / name, identity
+            yield base + name, identity
 
 
 def cache_path(config: Config) -> Path:
@@ -97,18 +99,20 @@ class ProfileCache:
             return {}
         return entries if key == self.key and isinstance(entries, dict) else {}
 
-    def load(self, path: Path, parse: Callable[[Path], Profile], identity: Identity | None = None) -> Profile:
+    def load(
+        self, path: Path | str, parse: Callable[[Path], Profile], identity: Identity | None = None
+    ) -> Profile:
         """``identity``: the file's, if known (:func:`profile_files`); None: not to be cached."""
         name = str(path)
         if identity is None:
-            return parse(path)
+            return parse(Path(path))
         entry = self.entries.get(name)
         if entry is not None and entry[0] == identity:
             self.hits += 1
             profile = entry[1]
         else:
             self.misses += 1
-            profile = parse(path)
+            profile = parse(Path(path))
         self.seen[name] = (identity, profile)
         return profile
 

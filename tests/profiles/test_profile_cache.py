@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -94,8 +95,8 @@ def test_profile_files_lists_yaml_then_yml_by_name_and_leaves_links_uncached(tmp
         (tmp_path / name).write_text(ADA)
     (tmp_path / "link.yaml").symlink_to(tmp_path / "a.yaml")
     found = list(cache_module.profile_files(tmp_path))
-    assert [p.name for p, _ in found] == ["a.yaml", "b.yaml", "link.yaml", "c.yml"]
-    identities = {p.name: identity for p, identity in found}
+    assert [p for p, _ in found] == [str(tmp_path / n) for n in ("a.yaml", "b.yaml", "link.yaml", "c.yml")]
+    identities = {Path(p).name: identity for p, identity in found}
     assert identities["link.yaml"] is None  # parsed each time: where it points is checked each time
     st = (tmp_path / "a.yaml").stat()
     assert identities["a.yaml"] == (st.st_ino, st.st_size, st.st_mtime_ns)
