@@ -15,7 +15,9 @@ Each round, for each number of connections, runs in turn (A B A B ...):
      connection, sending the same .eml files to the same kind of server.
 The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afresh for
 each run, and it counts what it got. For each run: wall time, CPU time (user + system of the
-child and its children, from os.wait4) and peak RSS; then A/B ratios per pair. After the
+child and its children, from os.wait4), peak RSS and peak PSS (summed over the process tree:
+RSS counts the pages the forked maker shares with its parent twice, PSS once); then A/B
+ratios per pair. After the
 last A: the database size, and after the retention pass (as of keep_days + 1 later).
 
 --file-transport: only A, with `delivery.transport: file` (no server, no reference).
@@ -53,6 +55,7 @@ class Run:
     rss_mb: float
     received: int
     server_cpu: float = 0.0  # the sink's CPU time over the same run
+    pss_mb: float = 0.0  # peak proportional set size summed over the process tree
 
 
 def digest_cmd() -> str:
@@ -91,9 +94,10 @@ def fresh_state(work: Path, dumps: list[Path]) -> None:
         shutil.copy(p, work / "inbox" / p.name)
 
 
-def tree_rss(root: int) -> int:
-    """The resident bytes of ``root`` and all its descendants now, summed (pages a fork shares
-    are counted in each process: an upper bound)."""
+def tree_memory(root: int) -> tuple[int, int]:
+    """(RSS, PSS) bytes of ``root`` and all its descendants now, each summed over them. RSS
+    counts the pages a fork shares in each process (an upper bound); PSS divides each shared
+    page among the processes sharing it (/proc/PID/smaps_rollup): their real joint use."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -106,23 +110,26 @@ def tree_rss(root: int) -> int:
         more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
         tree |= more
         grew = bool(more)
-    total = 0
+    rss = pss = 0
     for pid in tree:
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except (OSError, ValueError, IndexError):
+            rss += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            pss += next(int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:"))
+        except (OSError, ValueError, IndexError, StopIteration):
             continue
-    return total
+    return rss, pss
 
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, int]:
-    """(wall s, cpu s, peak RSS MB, exit code) of one child process and what it waited for.
-    The peak is the largest sum over the process tree (sampled every 0.2 s), or the largest
-    single process (getrusage), whichever is larger."""
-    peak = [0]
+def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, float, int]:
+    """(wall s, cpu s, peak RSS MiB, peak PSS MiB, exit code) of one child process and what it
+    waited for. The RSS peak is the largest sum over the process tree (sampled every 0.2 s),
+    or the largest single process (getrusage), whichever is larger; the PSS peak is the
+    largest sum over the tree (sampled alike)."""
+    peak = [0, 0]
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
@@ -130,7 +137,8 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, in
 
         def sample() -> None:
             while not done.wait(0.2):
-                peak[0] = max(peak[0], tree_rss(child.pid))
+                rss, pss = tree_memory(child.pid)
+                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -140,7 +148,7 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, in
         sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     rss = max(usage.ru_maxrss / 1024, peak[0] / 2**20)
-    return wall, usage.ru_utime + usage.ru_stime, rss, child.returncode
+    return wall, usage.ru_utime + usage.ru_stime, rss, peak[1] / 2**20, child.returncode
 
 
 class Sink:
@@ -173,28 +181,28 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
     shell = f"{digest_cmd()} -q ingest && {digest_cmd()} -q send"
     if transport == "file":
         write_config(work, 25, connections, transport)
-        wall, cpu, rss, code = timed(["sh", "-c", shell], work, work / "send.log")
+        wall, cpu, rss, pss, code = timed(["sh", "-c", shell], work, work / "send.log")
         received = len(list((work / "outbox-files").glob("*.eml")))
         server = 0.0
     else:
         with Sink() as sink:
             write_config(work, sink.port, connections)
-            wall, cpu, rss, code = timed(["sh", "-c", shell], work, work / "send.log")
+            wall, cpu, rss, pss, code = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
             server = sink.cpu
     if code != 0:
         raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
-    return Run(wall, cpu, rss, received, server)
+    return Run(wall, cpu, rss, received, server, pss)
 
 
 def run_loop(work: Path, connections: int) -> Run:
     with Sink() as sink:
         cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
-        wall, cpu, rss, code = timed([*cmd, "--connections", str(connections)], work, work / "loop.log")
+        wall, cpu, rss, pss, code = timed([*cmd, "--connections", str(connections)], work, work / "loop.log")
         received = sink.stop()
     if code != 0:
         raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
-    return Run(wall, cpu, rss, received, sink.cpu)
+    return Run(wall, cpu, rss, received, sink.cpu, pss)
 
 
 def db_mb(work: Path) -> float:
@@ -224,7 +232,7 @@ def load() -> str:
 def show(label: str, r: Run) -> None:
     print(
         f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s (server {r.server_cpu:6.2f} s)  "
-        f"peak RSS {r.rss_mb:5.0f} MiB  "
+        f"peak RSS {r.rss_mb:5.0f} MiB (PSS {r.pss_mb:5.0f})  "
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
         flush=True,
     )

@@ -29,21 +29,28 @@ import os
 import re
 import socket
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import pq
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
-# What a database call can raise, on either backend (the library's callers catch these).
-DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, psycopg.Error)
+
+def db_errors() -> tuple[type[BaseException], ...]:
+    """What a database call can raise, on either backend (the library's callers catch these):
+    ``except db_errors():``. psycopg is imported only for a PostgreSQL database (it costs a
+    third of a second at start-up): until then, none of its errors can be raised."""
+    pg = sys.modules.get("psycopg")
+    return (sqlite3.Error, pg.Error) if pg is not None else (sqlite3.Error,)
+
 
 # Tables whose rows have an ``id`` that the store reads back after an INSERT.
 _ID_TABLES = frozenset({"papers", "listings", "deliveries", "outbox", "attempts"})
@@ -186,6 +193,8 @@ class PgConnection:
     dialect = POSTGRESQL
 
     def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:
+        import psycopg  # here: only a PostgreSQL database needs it
+
         self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=max(1, int(connect_timeout)))
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
@@ -202,6 +211,8 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
+        from psycopg import pq
+
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     @contextmanager

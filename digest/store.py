@@ -17,9 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
-from digest.db import POSTGRESQL, SQLITE, connect_postgres, is_postgres, lock_key, shown
+from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgres, lock_key, shown
 from digest.dbfaults import explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Entry, Listing, Paper
@@ -64,13 +62,16 @@ class Store(ReaderRecords):
         try:
             if readonly and not self.path.exists():  # nothing stored yet: an empty database to read
                 self.readonly = False
-                self.db = sqlite3.connect(":memory:", isolation_level=None)
+                self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             elif readonly:
                 self.db = open_readonly(self.path, timeout)
             else:
                 if str(path) != ":memory:":
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
+                # shared by the delivery's threads, which take turns (digest.deliver.delivery)
+                self.db = sqlite3.connect(
+                    str(path), isolation_level=None, timeout=timeout, check_same_thread=False
+                )
                 self.db.execute("PRAGMA foreign_keys = ON")
                 if str(path) != ":memory:":
                     # WAL with synchronous=NORMAL: a commit is safe against a killed process
@@ -87,7 +88,7 @@ class Store(ReaderRecords):
     def _open_postgres(self, url: str, timeout: float) -> None:
         try:
             self.db = connect_postgres(url, timeout)
-        except psycopg.Error as e:
+        except db_errors() as e:  # psycopg's: imported by the connection
             raise StoreError(
                 f"{shown(url)}: cannot connect to PostgreSQL: {str(e).strip()}; check the URL and the "
                 "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"

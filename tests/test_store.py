@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,3 +190,13 @@ def test_embeddings_of_readers_texts_are_kept_per_model_and_found_by_their_exact
         found = store.text_embeddings("model-a", ["spiking networks", long_text, "not stored"])
         assert found == {"spiking networks": b"\x00\x00\x00@", long_text: b"\x00\x00\x80?"}
         assert store.text_embeddings("model-b", ["spiking networks"]) == {}  # another model: not these
+
+
+def test_an_sqlite_database_never_imports_psycopg(tmp_path):
+    """psycopg costs a third of a second at start-up: only a postgresql:// URL loads it."""
+    code = (
+        "import sys; import digest.cli; from digest.store import Store; "
+        f"Store({str(tmp_path / 'x.db')!r}).close(); print('psycopg' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

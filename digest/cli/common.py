@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from digest.config import Config, SemanticConfig, find_config_path, load_config
-from digest.db import DB_ERRORS, shown
+from digest.db import db_errors, shown
 from digest.dbfaults import explain
 from digest.errors import DigestError
 from digest.progress import Progress
@@ -53,7 +53,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DigestError as e:
             click.secho(f"error: {e}", fg="red", err=True)
             sys.exit(1)
-        except DB_ERRORS as e:  # a read outside a transaction: say what it means for the user
+        except db_errors() as e:  # a read outside a transaction: say what it means for the user
             config = getattr(args[0], "_config", None) if args else None
             path = config.database if config is not None else Path("database")
             clear = explain(e, path) if isinstance(e, sqlite3.Error) else None

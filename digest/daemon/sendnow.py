@@ -133,17 +133,26 @@ def send_now(
         sender,
         now,
         users=users,
-        fresh=_noted(iter(made), queued) if made is not None else None,
+        fresh=_Noted(made, queued) if made is not None else None,
         fresh_count=len(todo),
         progress=progress,
     )
     return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
 
 
-def _noted(messages: Iterator[NewMessage], made: list[str]) -> Iterator[NewMessage]:
-    for message in messages:
-        made.append(message.message_id)
-        yield message
+class _Noted:
+    """The messages of ``made``, each Message-ID noted in ``ids`` as it is taken."""
+
+    def __init__(self, made: Forked, ids: list[str]) -> None:
+        self.made, self.ids = made, ids
+
+    def poll(self) -> bool:
+        return self.made.poll()
+
+    def __iter__(self) -> Iterator[NewMessage]:
+        for message in self.made:
+            self.ids.append(message.message_id)
+            yield message
 
 
 def describe_already(

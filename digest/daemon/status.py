@@ -11,7 +11,7 @@ from digest.config import Config
 from digest.daemon.claims import Worker, workers
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
-from digest.db import DB_ERRORS
+from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import Suppression, Suppressions
@@ -90,7 +90,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                 d.profile.user: len(d.matches)
                 for d in next_digests(store, active, now, config=config, windows=windows)
             }
-        except (*DB_ERRORS, StoreError) as e:  # a read-only disk with papers not yet indexed
+        except (*db_errors(), StoreError) as e:  # a read-only disk with papers not yet indexed
             log.warning("next digests not counted: %s", e)
             upcoming = {}
         readers = []

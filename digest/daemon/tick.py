@@ -24,7 +24,7 @@ from digest.daemon.claims import (
 from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
 from digest.daemon.slots import Slot, due_slot
-from digest.db import DB_ERRORS, wall_clock, worker_id
+from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
@@ -140,7 +140,7 @@ def _queue_batch(
     try:
         queue_for_periods(store, outbox, ready, now)  # one transaction for the batch
         stored = ready
-    except DB_ERRORS as e:  # one of them was queued by another worker: each on its own, then
+    except db_errors() as e:  # one of them was queued by another worker: each on its own, then
         log.info("queueing %d digests together failed (%s); one at a time", len(ready), e)
         stored = [(out, period) for out, period in ready if _queue_one(store, outbox, out, period, now)]
     for out, period in stored:
@@ -155,7 +155,7 @@ def _queue_one(store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt
     user = out.digest.profile.user
     try:
         queue_for_period(store, outbox, out, period, now)
-    except DB_ERRORS as e:  # the (reader, period) backstop: another worker was quicker
+    except db_errors() as e:  # the (reader, period) backstop: another worker was quicker
         if not period_queued(store, user, period):
             raise
         log.warning("digest for %s (%s) was queued by another worker: %s", user, period, e)

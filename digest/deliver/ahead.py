@@ -57,6 +57,10 @@ class Forked:
             self.proc.start()
             writer.close()  # the child holds the only writing end: its exit ends the stream
 
+    def poll(self) -> bool:
+        """Is something from the child ready to be read now (so reading it will not wait)?"""
+        return self.proc is not None and not self.reader.closed and self.reader.poll()
+
     def __iter__(self) -> Iterator[NewMessage]:
         if self.proc is None:
             yield from self.make(self.failures)

@@ -1,10 +1,10 @@
 """Draining the outbox: reused connections, a bounded rate, failures classified and retried.
 
 deliver_due() loads the due messages one at a time and hands them to ``connections`` worker
-threads; each worker owns one sender (one SMTP connection, reused for many messages). The
-workers only talk SMTP: every result comes back to the calling thread, which alone writes
-the database, recording each result as it arrives (what has arrived together is written in
-one transaction). A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and
+threads; each worker owns one sender (one SMTP connection, reused for many messages) and
+records each of its results (one transaction; the threads take the store in turn) before it
+takes its next message. The calling thread stores the new messages and keeps the workers'
+queue a few messages deep. A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and
 halves it when the server answers with a throttling reply.
 
 What a result means for the message:
@@ -19,7 +19,6 @@ What a result means for the message:
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
 import logging
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config
-from digest.db import DB_ERRORS, wall_clock, worker_id
+from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
@@ -75,7 +74,6 @@ def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
 
 
 _DONE = object()
-_PREPARED, _RESULT, _END, _ERROR = "prepared", "result", "end", "error"
 
 
 def deliver_due(
@@ -102,16 +100,18 @@ def deliver_due(
     worker, ``connections`` workers, default ``delivery.connections``), or None for the
     configured transport.
 
-    ``fresh``: messages still to be queued (``fresh_count`` of them), made in a producer thread
-    while the workers talk to the server (so making one must not touch the database). Each is
-    stored (committed) before it is handed to a worker, straight from memory, after the
-    messages that were already due. Results that arrive together, and the fresh messages
-    ready by then, are written in one transaction.
+    ``fresh``: messages still to be queued (``fresh_count`` of them), taken by the calling
+    thread while the workers talk to the server (so making one must not touch the database;
+    if ``fresh`` has a ``poll()`` saying another one is ready, those ready together are stored
+    in one transaction). Each is stored (committed) before it is handed to a worker, straight
+    from memory, after the messages that were already due.
 
-    A worker starts its next message only once the result of its previous one is committed,
-    so a crash at any instant leaves at most one accepted-but-unrecorded message per
-    connection (re-sent later with the same Message-ID). ``stop`` (set on SIGTERM) lets each
-    worker finish the message in flight; messages not tried yet stay queued, due as before.
+    Each worker records the result of its message itself (one transaction, the store taken
+    by one thread at a time) before it takes its next message, so a crash at any instant
+    leaves at most one accepted-but-unrecorded message per connection (re-sent later with the
+    same Message-ID), and no thread waits for another between two messages. ``stop`` (set on
+    SIGTERM) lets each worker finish the message in flight; messages not tried yet stay
+    queued, due as before.
 
     If the result of a message the server accepted cannot be recorded (the disk is full), the
     pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:
@@ -142,8 +142,6 @@ def deliver_due(
         wanted = connections or (1 if config.delivery.transport == "file" else config.delivery.connections)
         factories = [factory] * max(1, min(wanted, len(ids) + (fresh_count if fresh is not None else 0)))
         owned = True
-    work: queue.Queue[Any] = queue.Queue()
-    events: queue.Queue[tuple[Any, ...]] = queue.Queue()  # results, and fresh messages made
     circuit = Circuit(len(factories), timeouts=max(2, len(factories)))
     if clock is None:  # the pass's own time: `now`, moved on by the time the pass has taken
         started = time.monotonic()
@@ -151,25 +149,42 @@ def deliver_due(
         def clock() -> dt.datetime:
             return now + dt.timedelta(seconds=time.monotonic() - started)
 
-    halt = threading.Event()
+    halt = threading.Event()  # a worker failed (the database): nothing more is tried
     outside = stop or threading.Event()
+    guard = threading.Lock()  # the store: one thread at a time (each transaction whole)
+    work: queue.Queue[Any] = queue.Queue()  # stored messages, in the order they are to go
+    cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
+    hungry = threading.Event()  # set by a worker when few messages are left in ``work``
+    outcomes: list[SendOutcome] = []
+    failures: list[BaseException] = []  # the workers'; raised by the calling thread
+    suppressions = Suppressions(store)
+    bounced = threading.Event()  # has a hard bounce suppressed an address during this pass?
+
+    def record(msg: OutboxMessage, result: SendResult, at: dt.datetime) -> None:
+        try:
+            with guard, store.transaction():
+                outcome = _record(outbox, suppressions, policy, msg, result, at, rng)
+        except (*db_errors(), StoreError) as e:
+            stop_delivery(store, unrecorded, [(msg, result, at)], e)  # raises
+            raise
+        outcomes.append(outcome)
+        if result.bounce:
+            bounced.set()
+        progress.advance()
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
         try:
             while True:
                 msg = work.get()
+                if work.qsize() <= cap // 2:
+                    hungry.set()
                 if msg is _DONE:
                     return
-                if halt.is_set() or outside.is_set():
-                    events.put((_RESULT, msg, None, None, now))  # not tried: stays queued as it was
-                    continue
-                if circuit.refused:
-                    events.put((_RESULT, msg, None, None, now))  # not tried: stays queued as it was
-                    continue
+                if halt.is_set() or outside.is_set() or circuit.refused:
+                    continue  # not tried: stays queued as it was
                 if circuit.open:
-                    not_tried = SendResult(False, f"not tried: {circuit.reply}", unreachable=True)
-                    events.put((_RESULT, msg, not_tried, None, clock()))
+                    record(msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), clock())
                     continue
                 limiter.wait()
                 envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
@@ -183,125 +198,125 @@ def deliver_due(
                     limiter.succeeded()
                 elif result.throttled:
                     limiter.throttled()
-                recorded = threading.Event()
-                events.put((_RESULT, msg, result, recorded, clock()))
-                while not recorded.wait(0.5):  # the next message waits until this one is on disk
-                    if halt.is_set():
-                        return
+                record(msg, result, clock())  # before the next message: at most one to repeat
+        except BaseException as e:  # noqa: BLE001 - raised by the calling thread
+            failures.append(e)
+            halt.set()
+            hungry.set()
         finally:
             if owned and hasattr(own, "close"):
                 own.close()
 
-    cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
-    room = threading.Semaphore(2 * cap + 32)  # fresh messages made but not handed out yet
-
-    def producer(items: Iterable[NewMessage]) -> None:
-        try:
-            for item in items:
-                while not room.acquire(timeout=0.5):
-                    if halt.is_set() or outside.is_set():
-                        events.put((_END,))
-                        return
-                if halt.is_set() or outside.is_set():
-                    break
-                events.put((_PREPARED, item))
-        except BaseException as e:  # noqa: BLE001 - handed to the calling thread, which raises it
-            events.put((_ERROR, e))
-            return
-        events.put((_END,))
-
     threads = [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
-    if fresh is not None:
-        threads.append(threading.Thread(target=producer, args=(fresh,), daemon=True))
     for t in threads:
         t.start()
-    outcomes: list[SendOutcome] = []
-    suppressions = Suppressions(store)
-    pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
-    renewed = time.monotonic()
-    ready: collections.deque[OutboxMessage] = collections.deque()  # stored, not handed out yet
-    made: list[NewMessage] = []  # made, not stored yet
-    producing = fresh is not None
-    failure: BaseException | None = None  # the producer's, raised once the results are recorded
-    in_flight = 0
-    bounced = False  # has a hard bounce suppressed an address during this pass?
-    progress.start("sending", len(ids) + fresh_count)
-    try:
-        while True:
-            while in_flight < cap and not outside.is_set() and failure is None:
-                if ready:
-                    msg = ready.popleft()
-                    room.release()  # the producer may make one more
-                    checked = not bounced  # its reader was checked just before: only a bounce since counts
-                elif (next_id := next(pending, None)) is not None:
-                    msg, checked = outbox.get(next_id), False
-                else:
-                    break
-                if not checked and (blocked := suppressions.blocks(msg.user, msg.recipient)) is not None:
-                    outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
-                    progress.advance()
-                    continue
-                work.put(msg)
-                in_flight += 1
-            if not in_flight and not producing and not made:
-                if failure is not None:
-                    raise failure
-                break
-            batch = [events.get()] if in_flight or producing else []
-            while True:
-                try:
-                    batch.append(events.get_nowait())
-                except queue.Empty:
-                    break
-            results = [e[1:] for e in batch if e[0] == _RESULT]
-            made += [e[1] for e in batch if e[0] == _PREPARED]
-            for e in batch:
-                if e[0] == _ERROR:
-                    failure, producing = e[1], False
-                elif e[0] == _END:
-                    producing = False
-            if outside.is_set():
-                made.clear()  # not stored: made again by the next run
-            in_flight -= len(results)
-            if not results and (not made or in_flight >= cap):
-                continue  # the workers are busy: what was made is stored with the next result (one commit)
-            try:
-                with store.transaction():
-                    outcomes += [
-                        _record(outbox, suppressions, policy, msg, result, at, rng)
-                        for msg, result, _, at in results
-                        if result is not None
-                    ]
-                    held = (me, wall_clock() + lease)  # made here: sent here
-                    stored = [s for m in made if (s := outbox.add(m, now, held)) is not None]
-            except (*DB_ERRORS, StoreError) as e:
-                stop_delivery(store, unrecorded, [(m, r, at) for m, r, _, at in results], e)
-            ready.extend(stored)
-            for _ in range(len(made) - len(stored)):  # not stored (its period has a digest): not sent
-                room.release()
-                progress.advance()
-            bounced = bounced or any(r is not None and r.bounce for _, r, _, _ in results)
-            made.clear()
-            for _, _, recorded, _ in results:
-                if recorded is not None:
-                    recorded.set()
-            progress.advance(sum(r is not None for _, r, _, _ in results))
-            if time.monotonic() - renewed > lease.total_seconds() / 4:  # still at it: keep the lease
+    renewed = [time.monotonic()]
+
+    def keep_lease() -> None:
+        if time.monotonic() - renewed[0] > lease.total_seconds() / 4:  # still at it: keep the lease
+            with guard:
                 outbox.renew(me, wall_clock() + lease)
-                renewed = time.monotonic()
+            renewed[0] = time.monotonic()
+
+    def hand(msg: OutboxMessage) -> bool:
+        """Queue ``msg`` for the workers once they are short of work; False: the pass stops."""
+        while True:
+            if halt.is_set() or outside.is_set():
+                return False
+            hungry.clear()
+            if work.qsize() < cap:
+                work.put(msg)
+                return True
+            hungry.wait(0.5)
+            keep_lease()
+
+    def usable(msg: OutboxMessage, checked: bool) -> bool:
+        if checked:  # its reader was checked just before: only a bounce since counts
+            return True
+        with guard:
+            blocked = suppressions.blocks(msg.user, msg.recipient)
+            if blocked is not None:
+                outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
+        if blocked is not None:
+            progress.advance()
+        return blocked is None
+
+    progress.start("sending", len(ids) + fresh_count)
+    ended = False
+    try:
+        pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
+        while True:
+            with guard:
+                next_id = next(pending, None)
+                msg = outbox.get(next_id) if next_id is not None else None
+            if msg is None or (usable(msg, False) and not hand(msg)):
+                break
+            keep_lease()
+        if fresh is not None and not (halt.is_set() or outside.is_set()):
+            _feed(fresh, store, outbox, guard, me, lease, now, unrecorded, progress, bounced, usable, hand)
+        ended = True
     finally:
-        halt.set()
+        if not ended:
+            halt.set()  # an error here (the producer's, Ctrl-C): the workers stop too
         for _ in threads:
             work.put(_DONE)
         for t in threads:
-            t.join(timeout=max(config.smtp.timeout, 1.0) * 2)
+            while t.is_alive():
+                t.join(timeout=0.5 if ended else max(config.smtp.timeout, 1.0) * 2)
+                if not ended:
+                    break
+                keep_lease()
         progress.finish()
-        with contextlib.suppress(*DB_ERRORS, StoreError):  # else the lease runs out
+        with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
             outbox.release(me)
+    if failures:
+        raise failures[0]
     if circuit.refused:
         log.error("%s", circuit.reply)
         raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")
     return outcomes
+
+
+def _feed(
+    fresh: Iterable[NewMessage],
+    store: Store,
+    outbox: Outbox,
+    guard: threading.Lock,
+    me: str,
+    lease: dt.timedelta,
+    now: dt.datetime,
+    unrecorded: Unrecorded,
+    progress: Progress,
+    bounced: threading.Event,
+    usable: Callable[[OutboxMessage, bool], bool],
+    hand: Callable[[OutboxMessage], bool],
+) -> None:
+    """Store the fresh messages (those ready together in one transaction) and hand them out."""
+    poll: Callable[[], bool] = getattr(fresh, "poll", lambda: False)
+    items = iter(fresh)
+    while True:
+        made = [m for m in [next(items, None)] if m is not None]
+        while made and len(made) < FEED_BATCH and poll():
+            if (more := next(items, None)) is None:
+                break
+            made.append(more)
+        if not made:
+            return
+        try:
+            with guard, store.transaction():
+                held = (me, wall_clock() + lease)  # made here: sent here
+                stored = [s for m in made if (s := outbox.add(m, now, held)) is not None]
+        except (*db_errors(), StoreError) as e:
+            stop_delivery(store, unrecorded, [], e)  # raises
+            raise
+        if len(made) > len(stored):  # not stored (its period has a digest): not sent
+            progress.advance(len(made) - len(stored))
+        for msg in stored:
+            if usable(msg, not bounced.is_set()) and not hand(msg):
+                return
+
+
+FEED_BATCH = 8  # fresh messages stored in one transaction, at most (a worker waits for it to record)
 
 
 def check_transport(config: Config) -> None:

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.db import DB_ERRORS, sidecar
+from digest.db import db_errors, sidecar
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
@@ -139,7 +139,7 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
                     continue
                 if msg.status == QUEUED:
                     outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
-    except (*DB_ERRORS, StoreError) as e:
+    except (*db_errors(), StoreError) as e:
         who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
         message = (
             f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "

@@ -9,9 +9,14 @@ shortcut: a missing, unreadable or stale cache means parsing the files, as witho
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
+import io
 import logging
+import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +24,40 @@ from digest import __version__, models
 from digest.config import Config
 from digest.db import sidecar
 from digest.files import write_atomic
-from digest.models import Profile
+from digest.models import Interest, Profile
 from digest.options import declared
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: profiles and interests pickled as their fields' values (see _Pickler)
+
+Identity = tuple[int, int, int]  # inode, size, modification time in ns
+
+
+def profile_files(folder: Path) -> Iterator[tuple[str, Identity | None]]:
+    """Each profile file in ``folder`` (the *.yaml files by name, then the *.yml ones), with its
+    identity on disk; None for a symbolic link (parsed each time: the check of where it points
+    stays in force) or a file that cannot be looked at (parsing says what is wrong with it).
+    One directory scan and one ``lstat`` per file; the paths as strings (a Path is made only
+    for a file to parse: 100,000 of them would cost a second)."""
+    found: dict[str, list[tuple[str, Identity | None]]] = {".yaml": [], ".yml": []}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            kind = found.get(os.path.splitext(entry.name)[1])
+            if kind is None:
+                continue
+            identity: Identity | None = None
+            try:
+                if not entry.is_symlink():
+                    st = entry.stat(follow_symlinks=False)
+                    identity = (st.st_ino, st.st_size, st.st_mtime_ns)
+            except OSError:
+                identity = None
+            kind.append((entry.name, identity))
+    base = os.path.join(str(folder), "")
+    for suffix in (".yaml", ".yml"):
+        for name, identity in sorted(found[suffix]):
+            yield base + name, identity
 
 
 def cache_path(config: Config) -> Path:
@@ -61,29 +94,27 @@ class ProfileCache:
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:
-            with open(path, "rb") as f:
-                key, entries = pickle.load(f)
+            with open(path, "rb") as f, _no_collection():
+                key, entries = pickle.load(f)  # noqa: S301 - our own file, beside the database
         except Exception as e:  # noqa: BLE001 - any damage means: parse the files again
             log.info("%s: profile cache not used (%s)", path, e)
             return {}
         return entries if key == self.key and isinstance(entries, dict) else {}
 
-    def load(self, path: Path, parse: Callable[[Path], Profile]) -> Profile:
+    def load(
+        self, path: Path | str, parse: Callable[[Path], Profile], identity: Identity | None = None
+    ) -> Profile:
+        """``identity``: the file's, if known (:func:`profile_files`); None: not to be cached."""
         name = str(path)
-        if path.is_symlink():  # parsed each time: the check of where it points stays in force
-            return parse(path)
-        try:
-            st = path.stat()
-            identity = (st.st_ino, st.st_size, st.st_mtime_ns)
-        except OSError:
-            return parse(path)  # parse says what is wrong with it
+        if identity is None:
+            return parse(Path(path))
         entry = self.entries.get(name)
         if entry is not None and entry[0] == identity:
             self.hits += 1
             profile = entry[1]
         else:
             self.misses += 1
-            profile = parse(path)
+            profile = parse(Path(path))
         self.seen[name] = (identity, profile)
         return profile
 
@@ -92,7 +123,37 @@ class ProfileCache:
         if self.path is None or (not self.misses and len(self.seen) == len(self.entries)):
             return
         try:
-            write_atomic(self.path, pickle.dumps((self.key, self.seen), protocol=pickle.HIGHEST_PROTOCOL))
+            buffer = io.BytesIO()
+            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((self.key, self.seen))
+            write_atomic(self.path, buffer.getvalue())
         except OSError as e:
             log.info("%s: profile cache not written (%s)", self.path, e)
         log.debug("profiles: %d parsed, %d from the cache", self.misses, self.hits)
+
+
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (Profile, Interest)}
+
+
+class _Pickler(pickle.Pickler):
+    """Profiles and interests pickled as ``cls(*values)``: read back 2.5 times faster than
+    through their dataclass state (10,000 profiles: 0.31 s instead of 0.79 s of CPU)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        names = _FIELDS.get(type(obj))
+        if names is None:
+            return NotImplemented
+        return type(obj), tuple([getattr(obj, n) for n in names])
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """No garbage collection while the cache is read: it makes only new objects, and the
+    collector walking them again and again took more than half the time (100,000 profiles:
+    4.9 s of CPU with it, 2.0 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

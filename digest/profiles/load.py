@@ -15,7 +15,7 @@ from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, 
 from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
 from digest.options import Reading, declared, read
-from digest.profiles.cache import ProfileCache
+from digest.profiles.cache import ProfileCache, profile_files
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ def load_profiles(config: Config) -> list[Profile]:
     profiles: list[Profile] = []
     problems: list[str] = []
     cache = ProfileCache.for_config(config, __file__)
-    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+    for path, identity in profile_files(folder):
         try:
-            profiles.append(cache.load(path, lambda p: load_profile_file(p, config)))
+            profiles.append(cache.load(path, lambda p: load_profile_file(p, config), identity))
         except ProfileError as e:
             problems.append(str(e))
     cache.save()
@@ -62,9 +62,9 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
             return [], [str(e)]
     profiles, problems = [], []
     cache = ProfileCache.for_config(config, __file__)
-    for path in sorted(config.profiles.glob("*.yaml")) + sorted(config.profiles.glob("*.yml")):
+    for path, identity in profile_files(config.profiles):
         try:
-            profiles.append(cache.load(path, lambda p: load_profile_file(p, config)))
+            profiles.append(cache.load(path, lambda p: load_profile_file(p, config), identity))
         except ProfileError as e:
             problems.append(str(e))
     cache.save()

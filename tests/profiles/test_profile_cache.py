@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,24 @@ def test_a_change_to_the_parsing_code_makes_the_cache_stale(workspace, monkeypat
     monkeypatch.setattr(cache_module, "fingerprint", lambda c, f: real(c, f) + "changed")
     _, parsed = parsed_from_files(monkeypatch, workspace.config)
     assert parsed == 1
+
+
+def test_profile_files_lists_yaml_then_yml_by_name_and_leaves_links_uncached(tmp_path):
+    for name in ("b.yaml", "a.yaml", "c.yml", "notes.txt"):
+        (tmp_path / name).write_text(ADA)
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "a.yaml")
+    found = list(cache_module.profile_files(tmp_path))
+    assert [p for p, _ in found] == [str(tmp_path / n) for n in ("a.yaml", "b.yaml", "link.yaml", "c.yml")]
+    identities = {Path(p).name: identity for p, identity in found}
+    assert identities["link.yaml"] is None  # parsed each time: where it points is checked each time
+    st = (tmp_path / "a.yaml").stat()
+    assert identities["a.yaml"] == (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def test_profiles_read_back_from_the_cache_equal_the_parsed_ones_field_for_field(workspace, monkeypatch):
+    workspace.profile("ada", ADA + "name: Ada\nexclude: [survey]\nsend_at: '08:30'\n")
+    first, _ = parsed_from_files(monkeypatch, workspace.config)
+    again, parsed = parsed_from_files(monkeypatch, workspace.config)
+    assert parsed == 0
+    assert again == first and again[0].interests == first[0].interests
+    assert type(again[0].interests[0]) is type(first[0].interests[0])
