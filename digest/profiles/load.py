@@ -33,6 +33,23 @@ def check_user_id(user: str) -> None:
 
 def load_profiles(config: Config) -> list[Profile]:
     """Every profile in the folder, sorted by user id; all problems of all files reported at once."""
+    profiles, problems = _read_all(config)
+    if problems:
+        raise ProfileError("\n".join(problems))
+    return profiles
+
+
+def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
+    """Every valid profile, and the problems of the invalid ones (the daemon keeps going)."""
+    try:
+        return _read_all(config)
+    except ProfileError as e:  # no profiles folder
+        return [], [str(e)]
+
+
+def _read_all(config: Config) -> tuple[list[Profile], list[str]]:
+    """The valid profiles and the problems of the others, each file read once (through the
+    cache); a missing folder raises ProfileError."""
     folder = config.profiles
     if not folder.is_dir():
         raise ProfileError(
@@ -43,26 +60,6 @@ def load_profiles(config: Config) -> list[Profile]:
     problems: list[str] = []
     cache = ProfileCache.for_config(config, __file__)
     for path, identity in profile_files(folder):
-        try:
-            profiles.append(cache.load(path, lambda p: load_profile_file(p, config), identity))
-        except ProfileError as e:
-            problems.append(str(e))
-    cache.save()
-    if problems:
-        raise ProfileError("\n".join(problems))
-    return profiles
-
-
-def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
-    """Every valid profile, and the problems of the invalid ones (the daemon keeps going)."""
-    try:
-        return load_profiles(config), []
-    except ProfileError as e:
-        if not config.profiles.is_dir():
-            return [], [str(e)]
-    profiles, problems = [], []
-    cache = ProfileCache.for_config(config, __file__)
-    for path, identity in profile_files(config.profiles):
         try:
             profiles.append(cache.load(path, lambda p: load_profile_file(p, config), identity))
         except ProfileError as e:
