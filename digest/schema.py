@@ -212,7 +212,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 9 -> 10: a message's bytes kept compressed (zlib): 4-5 times smaller, so a big send
     # writes (and its write-ahead log copies) a fifth of the bytes; rows stored before stay
-    # as they are (packed = 0)
+    # as they are (packed = 0). Since, packed = 1 holds an LZ4 frame or (written before) a zlib
+    # stream: digest.deliver.outbox.unpack tells them apart by their first bytes
     """
     ALTER TABLE outbox_mime ADD COLUMN packed INTEGER NOT NULL DEFAULT 0;  -- 1: mime is zlib's
     """,
