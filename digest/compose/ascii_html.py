@@ -19,6 +19,14 @@ tag to break in (or only tags inside such an element or a comment), a carriage r
 NUL (7bit allows neither), a lone surrogate (not UTF-8 at all). Tag and attribute *names*
 are assumed ASCII (a character reference is not decoded in a name): lxml, which serializes
 every digest, writes no other.
+
+:func:`mail_html` writes a rendered digest that way in the first place, so that ascii_html
+finds nothing to do: the same character references, and the ``style`` attribute of every start
+tag (premailer writes them long) on a line of its own, the blank before it a line break (as
+many bytes), so a digest's lines stay below the limit without a search for places to break.
+It works tag by tag and character by character, so :class:`digest.compose.preinline.PreInlined`
+applies it to a template's pieces once and to each value once, and the digest is what
+``mail_html`` makes of the whole.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ _RAW_START = re.compile(
 )
 _RCDATA = ("textarea", "title")
 _SURROGATE_REF = re.compile(r"&#(5[5-7]\d\d\d);")  # 55296-57343: U+D800-U+DFFF
+_ATTRIBUTE = re.compile(r"""\s+([^\s"'>/=]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
 def ascii_html(html: str) -> str | None:
@@ -120,3 +129,34 @@ def _last_break(line: str, start: int, raw: list[tuple[int, int]], offset: int) 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     i = bisect.bisect_right(spans, (pos, pos)) - 1
     return i >= 0 and spans[i][0] < pos < spans[i][1]
+
+
+def mail_html(html: str) -> str:
+    """``html`` as mail should carry it, the same document: each non-ASCII character a character
+    reference (but inside ``<style>``, ``<script>`` and the like, where it is left as it is), and
+    in each start tag with a ``style`` attribute (outside those and comments) a line break for
+    the blank before that attribute (no longer: blanks between attributes are all alike). ascii_html
+    of the result is the result itself, unless a value made a line longer than LIMIT or a raw
+    text element holds a non-ASCII character."""
+    out: list[str] = []
+    pos = 0
+    for start, end, opaque in [*_raw_spans(html), (len(html), len(html), False)]:
+        out.append(_TAG.sub(_styled_tag_broken, _references(html[pos:start])))
+        out.append(html[start:end] if opaque else _references(html[start:end]))
+        pos = end
+    return "".join(out)
+
+
+def _references(text: str) -> str:
+    return text if text.isascii() else text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _styled_tag_broken(m: re.Match[str]) -> str:
+    """A start tag with its ``style`` attribute on a new line (the blank before it a line break)."""
+    tag = m.group(0)
+    if tag[1] == "/":
+        return tag
+    for a in _ATTRIBUTE.finditer(tag):
+        if a.group(1).lower() == "style":
+            return tag[: a.start()] + "\n" + tag[a.start(1) :]
+    return tag

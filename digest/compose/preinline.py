@@ -1,4 +1,5 @@
-"""An email template with its CSS inlined once, when it is loaded: premailer's bytes from Jinja alone.
+"""An email template with its CSS inlined once, when it is loaded: premailer's bytes (written for
+mail by :func:`~digest.compose.ascii_html.mail_html`) from Jinja alone.
 
 premailer gives an element its style from the element's tag and classes and those of its
 ancestors (when the stylesheet's selectors look at nothing else: checked with
@@ -9,10 +10,11 @@ per template:
    ``{{ expression }}`` replaced by a marker, every ``{% if %}``/``{% for %}`` branch wrapped in
    marker comments (all branches side by side: each must be balanced HTML, which is checked);
 2. premailer runs on that document, as it would on a rendered digest;
-3. premailer's output is cut at the markers and the pieces become the template's static text,
-   and each expression is wrapped in a filter that writes its value the way lxml's parse and
+3. premailer's output is written for mail (``mail_html``: ASCII, each ``style`` attribute on a
+   line of its own), cut at the markers, and the pieces become the template's static text;
+   each expression is wrapped in a filter that writes its value the way lxml's parse and
    serialization would have (``&``, ``<``, ``>`` as entities, quotes as characters, URLs in
-   ``href`` percent-encoded...).
+   ``href`` percent-encoded...), then as mail_html would (character references).
 
 At render time the digest is produced by Jinja alone, no lxml. ``<mark>`` and other phrasing
 tags inside a value (highlighting) get the start tag premailer gives them *in that place*,
@@ -38,6 +40,7 @@ from jinja2 import Environment, Template, nodes
 from lxml import etree
 from markupsafe import Markup, escape
 
+from digest.compose.ascii_html import mail_html
 from digest.compose.inline import ancestral_attributes, premailer_inline, style_selectors
 from digest.compose.plain_outputs import plain_outputs
 
@@ -72,7 +75,9 @@ class _Slot:
 
 
 class PreInlined:
-    """``render(**context)`` equals ``premailer_inline(template.render(**context))`` or raises Fallback."""
+    """``render(**context)`` equals ``mail_html(premailer_inline(template.render(**context)))`` or
+    raises Fallback: premailer's document, written for mail (:func:`~digest.compose.ascii_html.mail_html`:
+    ASCII, no long lines), made for the template's pieces once and for each value once."""
 
     def __init__(self, env: Environment, name: str) -> None:
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
@@ -91,7 +96,7 @@ class PreInlined:
         _check_stylesheets(doc)
         inlined = premailer_inline(doc)
         self._slots = self._locate(inlined)
-        pieces = _SPLIT.split(inlined)
+        pieces = _SPLIT.split(mail_html(inlined))
         groups = zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5], strict=True)
         found = [f"{MARK}{a or c}{b or d}Z" for a, b, c, d in groups]
         if found != self._markers:
@@ -263,6 +268,8 @@ class PreInlined:
                 done = Markup(self._text(html, k) if "<" in html and kind == "text" else lxml_text(html))
             else:
                 done = Markup(lxml_attribute(html, uri=kind == "uri"))
+            if not done.isascii():  # as mail_html writes it (no value is inside <style> or <script>)
+                done = Markup(done.encode("ascii", "xmlcharrefreplace").decode("ascii"))
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = done
@@ -300,7 +307,7 @@ class PreInlined:
             closes = "".join(f"</{_TAG.match(t).group(2)}>" for t in reversed(stack))  # type: ignore[union-attr]
             probe = self.doc.replace(f"{MARK}v{k}Z", f"{MARK}pZ{''.join(stack)}{MARK}qZx{closes}")
             out = premailer_inline(probe)
-            chain = out[out.index(f"{MARK}pZ") + len(MARK) + 2 : out.index(f"{MARK}qZ")]
+            chain = mail_html(out[out.index(f"{MARK}pZ") + len(MARK) + 2 : out.index(f"{MARK}qZ")])
             parent = self._start_tags(k, stack[:-1])
             if not chain.startswith(parent):
                 raise Fallback("a tag in a value changed its parent's style")

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from jinja2.filters import do_wordwrap
 from markupsafe import Markup, escape
 
+from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.models import Digest, Hit, Match, Paper
@@ -69,6 +70,7 @@ class Renderer:
         self.view: Callable[[Match], PaperView] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
+        self._templates: dict[str, Template] = {}
         if fast:
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
             self.view = cached_paper_view
@@ -78,24 +80,41 @@ class Renderer:
                 log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
-        context = {
-            "profile": digest.profile,
-            "name": digest.profile.display_name,
+        """The subject, the HTML as mail carries it (CSS inlined, then
+        :func:`~digest.compose.ascii_html.mail_html`) and the text of a digest."""
+        context = self.context(digest, links)
+        subject = context["subject"]
+        text = self._template("digest.txt.j2").render(context)
+        if self.preinlined is not None:
+            try:
+                return Rendered(subject, self.preinlined.render(**context), text)
+            except Fallback as e:
+                self.fallbacks += 1
+                log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
+        html = self._template("digest.html.j2").render(context)
+        return Rendered(subject=subject, html=mail_html(premailer_inline(html)), text=text)
+
+    def context(self, digest: Digest, links: dict[str, str] | None = None) -> dict[str, object]:
+        """What the email templates are given (``interests_text``: the reader's interests, joined)."""
+        profile = digest.profile
+        return {
+            "subject": self.subject(digest),
+            "profile": profile,
+            "name": profile.display_name,
+            "interests_text": ", ".join([i.phrase for i in profile.interests]),
             "day": digest.day,
             "count": len(digest.matches),
             "papers": [self.view(m) for m in digest.matches],
             "links": links or {},
         }
-        subject = self.subject(digest)
-        text = self.env.get_template("digest.txt.j2").render(subject=subject, **context)
-        if self.preinlined is not None:
-            try:
-                return Rendered(subject, self.preinlined.render(subject=subject, **context), text)
-            except Fallback as e:
-                self.fallbacks += 1
-                log.debug("digest for %s rendered the plain way: %s", digest.profile.user, e)
-        html = self.env.get_template("digest.html.j2").render(subject=subject, **context)
-        return Rendered(subject=subject, html=premailer_inline(html), text=text)
+
+    def _template(self, name: str) -> Template:
+        """An email template, looked up (and its file's time checked) once per Renderer, not
+        once per message: a run, or a daemon's tick, makes a Renderer of its own."""
+        template = self._templates.get(name)
+        if template is None:
+            template = self._templates[name] = self.env.get_template(name)
+        return template
 
     def page(self, name: str, **context: object) -> str:
         """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""
