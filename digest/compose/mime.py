@@ -7,8 +7,9 @@ public functions only (``binascii``, ``str(Address)``, the policy's ``header_sto
 ``fold_binary``): :func:`encode_text` makes the choice ``EmailMessage.set_content(text,
 charset="utf-8")`` makes (7bit, 8bit, quoted-printable or base64, the shorter of the last two
 on the first ten lines) and writes the body the way the email package does (base64 lines of
-57 bytes; quoted-printable per RFC 2045 with soft breaks at the policy's line length, each
-distinct byte quoted with one ``str.replace``: that was half the time); :func:`new_boundary`
+57 bytes; quoted-printable per RFC 2045 with soft breaks at the policy's line length, line by
+line, each line quoted once per process: a digest's lines come back reader after reader, and
+quoting them was a tenth of a message's time); :func:`new_boundary`
 draws a boundary in the shape the generator gives its own; List-Unsubscribe is folded by
 :func:`~digest.compose.message.fold_list_unsubscribe`, as MAIL_POLICY's header class folds it;
 the headers and part headers that are the same in every message are folded once by the email
@@ -126,12 +127,11 @@ def encode_text(text: str) -> tuple[str, bytes]:
         if MAIL_POLICY.cte_type == "8bit":
             return "8bit", body.replace(b"\n", b"\r\n")
     # Neither: the shorter of quoted-printable and base64 on the first ten lines (LF) wins.
-    sniff = b"\n".join(lines[:10]) + b"\n"
-    sniff_qp = _qp_encode(sniff)
-    if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
+    quoted = _qp_cached(lines)
+    sniffed = sum(map(len, lines[:10])) + len(lines[:10])  # bytes in the first ten lines, LF ends
+    if sum(map(len, quoted[:10])) + len(quoted[:10]) > 4 * ((sniffed + 2) // 3) + 1:  # b2a_base64's
         return "base64", _base64(b"\n".join(lines) + b"\n")
-    data = sniff_qp if len(lines) <= 10 else _qp_encode(b"\n".join(lines) + b"\n")
-    return "quoted-printable", data.encode("ascii").replace(b"\n", b"\r\n")
+    return "quoted-printable", (b"\n".join(quoted) + b"\n").replace(b"\n", b"\r\n")
 
 
 def encode_html(html: str) -> tuple[str, bytes]:
@@ -165,19 +165,42 @@ def _qp_quote(data: bytes) -> str:
     return body
 
 
-def _qp_encode(data: bytes) -> str:
-    """Quoted-printable of LF-separated lines (no CR), LF line ends, lines of at most MAX
-    characters: the email package's quoted-printable body (``set_content``) line for line. Only
-    the lines too long or ending in a blank change (:func:`_qp_lines`)."""
-    if not data:
-        return ""
-    lines = _qp_quote(data).split("\n")
-    for i, line in enumerate(lines):
-        if len(line) > MAX or (line and line[-1] in " \t"):
-            out: list[str] = []
-            _qp_lines(line, MAX, out)
-            lines[i] = "\n".join(out)
-    return "\n".join(lines)
+# A line (bytes) -> its quoted-printable lines (LF between them). A line quotes the same way
+# wherever it is (RFC 2045 6.7 looks at nothing across a line end), and most of a digest's lines
+# come back reader after reader: an abstract's, a paper's links, "Matched: ...".
+_QP_CACHE: dict[bytes, bytes] = {}
+_QP_CACHE_LIMIT = 50_000
+# Printable ASCII, tabs and spaces, no "=", not ending in a blank: stands for itself.
+_QP_PLAIN = re.compile(rb"(?:[\t\x20-\x3c\x3e-\x7e]*[\x21-\x3c\x3e-\x7e])?")
+
+
+def _qp_cached(lines: list[bytes]) -> list[bytes]:
+    """Each line quoted (:func:`_qp_line`), from :data:`_QP_CACHE` where it was quoted before."""
+    cache = _QP_CACHE
+    quoted = [cache.get(line) for line in lines]
+    if None in quoted:
+        if len(cache) + len(lines) > _QP_CACHE_LIMIT:
+            cache.clear()
+        for i, done in enumerate(quoted):
+            if done is None:
+                quoted[i] = cache[lines[i]] = _qp_line(lines[i])
+    return quoted  # type: ignore[return-value]
+
+
+def _qp_line(line: bytes) -> bytes:
+    """One line (no line end) as quoted-printable: "=XX" for every byte that does not stand for
+    itself; cut into lines of at most MAX (:func:`_qp_lines`) when too long or ending in a blank."""
+    if _QP_PLAIN.fullmatch(line):
+        if len(line) <= MAX:
+            return line
+        quoted = line.decode("ascii")
+    else:
+        quoted = _qp_quote(line)
+        if len(quoted) <= MAX and not (quoted and quoted[-1] in " \t"):
+            return quoted.encode("ascii")
+    out: list[str] = []
+    _qp_lines(quoted, MAX, out)
+    return "\n".join(out).encode("ascii")
 
 
 def _qp_lines(line: str, width: int, out: list[str]) -> None:

@@ -361,3 +361,17 @@ def test_quoted_printable_lines_are_cut_as_the_email_package_cuts_them(end):
             line = "c" * n
             text = f"{long_line}\n{line[:at]}={line[at:]}{end}"
             assert mime.encode_text(text) == email_package_body(text), (n, at, end)
+
+
+def test_quoted_lines_are_remembered_per_line_and_give_the_same_bytes_again(monkeypatch):
+    monkeypatch.setattr(mime, "_QP_CACHE_LIMIT", 8)
+    mime._QP_CACHE.clear()
+    lines = ["Your digest", "=" * 40, "", "   " + "word " * 20 + "…", "   https://example.org/" + "x" * 80]
+    text = "\n".join(lines) + "\n"
+    first = mime.encode_text(text)
+    assert first[0] == "quoted-printable" and first == email_package_body(text)
+    assert set(mime._QP_CACHE) == {line.encode() for line in lines}
+    assert mime.encode_text(text) == first  # from the cache
+    other = "\n".join(["ab " * 30 + str(i) for i in range(6)])
+    assert mime.encode_text(other) == email_package_body(other)  # past the limit: the cache starts over
+    assert len(mime._QP_CACHE) == 6
