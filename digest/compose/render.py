@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from jinja2.filters import do_wordwrap
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
@@ -264,14 +264,17 @@ def _match_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...])
     a related form: ``partly``), and found by meaning alone, with no hit (``similar``, semantic
     matching); ``liked`` when the reader's ratings gave most of the score (select.feedback.LIKED);
     the why-text."""
+    found: dict[str, set[str]] = {}  # keyword -> the distinct texts its hits cover
+    for h in hits:
+        found.setdefault(h.keyword, set()).add(_hit_text(paper, h))
     full, partly, similar = [], [], []
     for keyword in keywords:
         if keyword == LIKED:  # the reader's ratings, not a keyword: said in words after them
             continue
-        found = [h for h in hits if h.keyword == keyword]
-        if not found:
+        texts = found.get(keyword)
+        if not texts:
             similar.append(keyword)
-        elif any(_same_words(_hit_text(paper, h), keyword) for h in found):
+        elif any(_same_words(text, keyword) for text in texts):
             full.append(keyword)
         else:
             partly.append(keyword)
@@ -321,9 +324,24 @@ def highlight_spans(text: str, hits: Spans, end: int | None = None) -> Markup:
     out: list[str] = []
     pos = 0
     for start, stop in merged:
-        out += (escape(text[pos:start]), "<mark>", escape(text[start:stop]), "</mark>")
+        out += (escape_text(text[pos:start]), "<mark>", escape_text(text[start:stop]), "</mark>")
         pos = stop
-    out.append(escape(text[pos:end]))
+    out.append(escape_text(text[pos:end]))
     if end < len(text):
         out.append(" …")
     return Markup("".join(out))
+
+
+def escape_text(text: str) -> str:
+    """markupsafe's ``escape`` of a str, as a str (no Markup made for each piece)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&#34;")
+    if "'" in text:
+        text = text.replace("'", "&#39;")
+    return text

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import random
 import re
 from pathlib import Path
 
+from markupsafe import escape
+
 from digest.compose.message import build_message, message_id, unsubscribe_links
-from digest.compose.render import Renderer, highlight, trim_point
+from digest.compose.render import Renderer, escape_text, highlight, highlight_spans, trim_point
 from digest.config import load_config
 from digest.demo import SAMPLE
 from digest.ingest.sources import read_dump
@@ -27,6 +30,20 @@ def test_highlighting_escapes_everything_and_marks_only_the_spans():
     text = "SNNs <b>&</b> spiking"
     html = highlight(text, [Hit("spiking", "abstract", 14, 21), Hit("snn", "abstract", 0, 4)])
     assert str(html) == ("<mark>SNNs</mark> &lt;b&gt;&amp;&lt;/b&gt; <mark>spiking</mark>")
+
+
+def test_highlighting_escapes_text_as_markupsafe_does():
+    rng = random.Random(5)
+    pieces = ["a", " ", "&", "<", ">", '"', "'", "&amp;", "é", "…", "\n", "<b>"]
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert escape_text(text) == str(escape(text))
+        cut = rng.randint(0, len(text))
+        spans = tuple(sorted((rng.randint(0, cut), rng.randint(0, cut)) for _ in range(rng.randint(0, 3))))
+        marked = str(highlight_spans(text, spans, end=cut))
+        assert marked.replace("<mark>", "").replace("</mark>", "") == str(escape(text[:cut])) + (
+            " …" if cut < len(text) else ""
+        )
 
 
 def test_overlapping_spans_merge_and_spans_past_the_cut_are_dropped():
