@@ -17,8 +17,9 @@ Each round runs, in turn (A B A B ...), one fresh process per run:
 Timed, per message, what the forked maker (digest.deliver.ahead) does: render the digest
 (prepare), build its bytes (new_message), and pickle it as the pipe to the sending process
 does. Printed per run: CPU time per message (process_time) and wall time, each phase's
-share, and the load average; then the paired B/A CPU ratios. Both revisions' messages are
-also checked to decode to the same text and the same HTML document (``--no-check`` to skip).
+share, a message's size and what the outbox stores of it (compressed), and the load average;
+then the paired B/A CPU ratios. Both revisions' messages are also checked to decode to the
+same text and the same HTML document (``--no-check`` to skip).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def worker(root: Path, work: Path, sample: Path | None) -> None:
     gc.freeze()  # as digest.deliver.ahead does before it forks the maker
 
     render = build = pipe = 0.0
-    size = 0
+    size = stored = 0
     kept: list[bytes] = []
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for n, digest in enumerate(digests):
@@ -119,6 +120,7 @@ def worker(root: Path, work: Path, sample: Path | None) -> None:
         t3 = time.perf_counter()
         render, build, pipe = render + t1 - t0, build + t2 - t1, pipe + t3 - t2
         size += len(message.mime)
+        stored += len(message.packed or b"")
         if sample is not None and n % 50 == 0:
             kept.append(message.mime)
         del blob
@@ -136,6 +138,7 @@ def worker(root: Path, work: Path, sample: Path | None) -> None:
                 "bytes_ms": 1000 * build / n,
                 "pickle_ms": 1000 * pipe / n,
                 "kb": size / n / 1024,
+                "stored_kb": stored / n / 1024,
                 "papers": sum(len(d.matches) for d in digests) / n,
             }
         )
@@ -174,7 +177,8 @@ def show(label: str, r: dict[str, float]) -> None:
     print(
         f"  {label:<10} cpu {r['cpu_ms']:6.3f} ms/msg  wall {r['wall_ms']:6.3f} ms/msg  "
         f"(render {r['render_ms']:.3f}, bytes {r['bytes_ms']:.3f}, pickle {r['pickle_ms']:.3f} ms)  "
-        f"{int(r['messages'])} msgs, {r['papers']:.1f} papers, {r['kb']:.1f} KB   [{load()}]",
+        f"{int(r['messages'])} msgs, {r['papers']:.1f} papers, {r['kb']:.1f} KB "
+        f"(stored {r.get('stored_kb', 0):.1f} KB)   [{load()}]",
         flush=True,
     )
 
