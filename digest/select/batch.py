@@ -167,8 +167,14 @@ def _top_rows(
     n_papers = total.shape[1]
     floors = floors.copy()
     limit_of = np.array(limits, dtype=np.intp)
-    for limit in set(limits):
-        if limit < n_papers:  # the best `limit`, and every tie at the boundary
+    distinct = set(limits)
+    for limit in distinct:
+        if limit >= n_papers:
+            continue
+        # the best `limit`, and every tie at the boundary (all rows: no copy of them first)
+        if len(distinct) == 1:
+            np.maximum(floors, np.partition(total, n_papers - limit, axis=1)[:, n_papers - limit], out=floors)
+        else:
             members = np.flatnonzero(limit_of == limit)
             kth = np.partition(total[members], n_papers - limit, axis=1)[:, n_papers - limit]
             floors[members] = np.maximum(floors[members], kth)
