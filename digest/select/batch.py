@@ -72,11 +72,12 @@ def _rank_into(
     wanted = [i for i, limit in enumerate(limits) if limit is None or limit > 0]
     queries = gather(index, profiles, wanted)
     scores = index.matrix[: index.rows]
-    covers = (scores >= COVERAGE_MIN).astype(np.float64)  # 1.0: counts for coverage
+    n_papers = len(index.papers)
+    covers = np.zeros((len(scores) + 1, n_papers), dtype=np.uint8)
+    covers[:-1] = scores >= COVERAGE_MIN  # 1: counts for coverage; the last row: none
     phrase_rows = np.array([k.parent is None for k in index.keyword_list], dtype=bool)  # words: no coverage
     keyword_rows = np.array([k.match.row for k in index.keyword_list], dtype=np.intp)
     tables = _Tables(index)
-    n_papers = len(index.papers)
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
     factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(queries, default=1) + 1) - 1, 0)
     position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
@@ -143,13 +144,16 @@ def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) ->
 
 def _coverage(covers: np.ndarray, rows: np.ndarray, counted: np.ndarray) -> np.ndarray:
     """Per profile: how many of its score rows ``rows[r]`` where ``counted`` (its interests,
-    not their words) are 1.0 in ``covers``, for every paper (small whole numbers, exact)."""
-    ends = np.cumsum(np.count_nonzero(counted, axis=1))
-    ones = csr_array(
-        (np.ones(int(ends[-1])), rows[counted], np.concatenate(([0], ends))),
-        shape=(len(rows), len(covers)),
-    )
-    return (ones @ covers).astype(np.intp)
+    not their words) are 1 in ``covers`` (uint8, its last row all 0), for every paper.
+
+    Added up a column of ``rows`` at a time in uint8 (wider for 256 interests or more):
+    an eighth of the memory of float64 sums, and exact.
+    """
+    at = np.where(counted, rows, len(covers) - 1)  # the words: the row of zeros
+    total = covers[at[:, 0]].astype(np.uint8 if at.shape[1] < 256 else np.intp, copy=False)
+    for j in range(1, at.shape[1]):
+        total += covers[at[:, j]]
+    return total
 
 
 def _top_rows(
@@ -163,8 +167,14 @@ def _top_rows(
     n_papers = total.shape[1]
     floors = floors.copy()
     limit_of = np.array(limits, dtype=np.intp)
-    for limit in set(limits):
-        if limit < n_papers:  # the best `limit`, and every tie at the boundary
+    distinct = set(limits)
+    for limit in distinct:
+        if limit >= n_papers:
+            continue
+        # the best `limit`, and every tie at the boundary (all rows: no copy of them first)
+        if len(distinct) == 1:
+            np.maximum(floors, np.partition(total, n_papers - limit, axis=1)[:, n_papers - limit], out=floors)
+        else:
             members = np.flatnonzero(limit_of == limit)
             kth = np.partition(total[members], n_papers - limit, axis=1)[:, n_papers - limit]
             floors[members] = np.maximum(floors[members], kth)

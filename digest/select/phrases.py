@@ -11,15 +11,14 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Protocol
 
 import numpy as np
 
-from digest.models import Hit, Paper
 from digest.select.acronyms import alternatives, defined_in
 from digest.select.background import background_rate
-from digest.select.postings import FIELDS, Postings, Term
+from digest.select.highlights import Highlighting, grown
+from digest.select.postings import Term
 from digest.select.text import is_stop_word, join_norm, tokenize
 
 MISSING = object()
@@ -91,21 +90,10 @@ class CollectionCounts(Protocol):
     def defined(self) -> dict[str, Counter[tuple[str, ...]]]: ...
 
 
-class PhraseMatching:
-    """The phrase-matching half of :class:`PaperIndex` (which sets these attributes)."""
+class PhraseMatching(Highlighting):
+    """The phrase-matching half of :class:`PaperIndex` (which sets these attributes); the
+    highlighting half is :class:`digest.select.highlights.Highlighting`."""
 
-    papers: tuple[Paper, ...]
-    matrix: np.ndarray
-    rows: int
-    hit_table: np.ndarray
-    hit_known: np.ndarray
-    hit_start: np.ndarray
-    hit_count: np.ndarray
-    hit_pool: np.ndarray
-    pooled: int
-    parent_rows: np.ndarray
-    keyword_list: list[Keyword]
-    _postings: Postings
     _length_norm: np.ndarray
     _counts: CollectionCounts | None
     _keywords: dict[str, Keyword | None]
@@ -173,11 +161,11 @@ class PhraseMatching:
         keyword = Keyword(phrase, match, len(self.keyword_list), parent)
         self.keyword_list.append(keyword)
         if keyword.id == len(self.hit_table):
-            self.hit_table = _grown(self.hit_table, None)
-            self.hit_known = _grown(self.hit_known, False)
-            self.hit_start = _grown(self.hit_start, 0)
-            self.hit_count = _grown(self.hit_count, 0)
-            self.parent_rows = _grown(self.parent_rows, -1)
+            self.hit_table = grown(self.hit_table, None)
+            self.hit_known = grown(self.hit_known, False)
+            self.hit_start = grown(self.hit_start, 0)
+            self.hit_count = grown(self.hit_count, 0)
+            self.parent_rows = grown(self.parent_rows, -1)
         if parent is not None:
             self.parent_rows[keyword.id] = parent.match.row
         return keyword
@@ -336,65 +324,3 @@ class PhraseMatching:
         self.matrix[self.rows] = scores
         self.rows += 1
         return self.rows - 1
-
-    def hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
-        """Exact spans of one interest in paper ``d``, computed when first asked for."""
-        hits = self.hit_table[keyword.id, d]
-        if hits is None:
-            self.fill_hits(np.array([keyword.id]), np.array([d]))
-            hits = self.hit_table[keyword.id, d]
-        return hits
-
-    def words_hidden(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
-        """The highlight rule for the words of an interest: they are highlighted only where
-        the interest's phrase itself is not found. True where keyword ``keyword_ids[i]`` is
-        the words of an interest whose phrase scores in paper ``docs[i]`` (nothing to
-        highlight there)."""
-        parent = self.parent_rows[keyword_ids]
-        return (parent >= 0) & (self.matrix[parent, docs] > 0.0)
-
-    def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
-        """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
-        ``i`` (pairs not known yet, each once) and keep them: as a tuple in ``hit_table``,
-        and one pair after the other in ``hit_pool`` (``hit_count[k, d]`` of them from
-        ``hit_start[k, d]``), where many matches' hits are gathered at once
-        (:func:`digest.select.batch.rank_many`)."""
-        hidden = self.words_hidden(keyword_ids, docs)
-        keywords = self.keyword_list
-        pairs = zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
-        made = [() if h else self._make_hits(keywords[k], d) for k, d, h in pairs]
-        self.hit_table[keyword_ids, docs] = np.fromiter(made, dtype=object, count=len(made))
-        self.hit_known[keyword_ids, docs] = True
-        counts = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
-        self.hit_count[keyword_ids, docs] = counts
-        self.hit_start[keyword_ids, docs] = self.pooled + np.cumsum(counts) - counts
-        end = self.pooled + int(counts.sum())
-        while end > len(self.hit_pool):
-            self.hit_pool = _grown(self.hit_pool, None)
-        hits = chain.from_iterable(made)
-        self.hit_pool[self.pooled : end] = np.fromiter(hits, dtype=object, count=end - self.pooled)
-        self.pooled = end
-
-    def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
-        """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""
-        match = keyword.match
-        postings = self._postings
-        spans: list[tuple[int, int, int]] | None
-        if keyword.parent is not None:  # the words of an interest
-            if len(match.terms) == 1:  # sorted, each span once
-                spans = postings.word_spans(match.terms[0], d)
-            else:
-                spans = sorted({s for t in match.terms for s in postings.word_spans(t, d)})
-        else:
-            spans = match.spans.get(d)
-            if spans is None:  # one word, or a phrase with no evidence here (nothing to highlight)
-                spans = postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
-        phrase = keyword.phrase
-        return tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
-
-
-def _grown(table: np.ndarray, fill: object) -> np.ndarray:
-    """``table`` with twice the rows, the new ones ``fill``."""
-    grown = np.full((2 * len(table), *table.shape[1:]), fill, dtype=table.dtype)
-    grown[: len(table)] = table
-    return grown

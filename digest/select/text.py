@@ -154,6 +154,7 @@ def is_acronym(surface: str) -> bool:
     return sum(c.isupper() for c in body) >= 2 or (len(body) >= 2 and body.isupper())
 
 
+@lru_cache(maxsize=200_000)
 def normalize_word(surface: str) -> tuple[str, str]:
     """The ``(norm, stem)`` pair of one word."""
     if is_acronym(surface):

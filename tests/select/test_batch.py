@@ -81,3 +81,14 @@ def test_rank_many_edge_cases():
     assert rank_many(PaperIndex.build([]), profiles(3, rng)) == [[], [], []]
     with pytest.raises(ValueError):
         rank_many(index, profiles(2, rng), limit=[1])
+
+
+def test_rank_many_equals_rank_for_a_profile_with_hundreds_of_interests():
+    # more interests than a byte can count: the coverage count is kept wider for them
+    rng = random.Random(11)
+    index = PaperIndex.build(papers(60, rng))
+    phrases = list(dict.fromkeys(f"{a} {b}" for a in WORDS for b in WORDS if a != b))[:300]
+    many = [Profile("wide", "wide@example.org", tuple(Interest(p) for p in phrases)), *profiles(20, rng)]
+    got = rank_many(PaperIndex.build(index.papers), many, 10)
+    assert len(got[0]) == 10
+    assert got == [index.rank(p, 10) for p in many]
