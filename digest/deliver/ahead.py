@@ -4,9 +4,8 @@ Python runs one thread at a time. A thread rendering digests makes the thread th
 wait for its turn after each reply of the server (up to the interpreter's switch interval),
 and a message takes four replies. :class:`Forked` runs the making in a forked child process
 instead: the child shares the parent's digests, renderer and configuration without copying
-them, and sends each message back through a pipe as soon as it is made. The pipe's buffer
-(widened to 1 MiB where the system allows) keeps the child a few dozen messages at most ahead
-of the reader: memory stays flat, and a short pause of the reader does not stop the child.
+them, and sends each message back through a pipe as soon as it is made. The pipe's small
+buffer keeps the child only a few messages ahead of the reader: memory stays flat.
 
 The child never touches the database: it only makes bytes. Where forking is not safe (another
 thread is running, whose locks a fork would copy in whatever state they are) or not
@@ -15,7 +14,6 @@ available, the messages are made in the reading thread, as before.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import multiprocessing
@@ -24,11 +22,6 @@ import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
-
-try:
-    import fcntl
-except ImportError:  # not on this system (Windows): the pipe keeps its size
-    fcntl = None  # type: ignore[assignment]
 
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.outbox import NewMessage
@@ -60,7 +53,6 @@ class Forked:
             gc.freeze()
             context = multiprocessing.get_context("fork")
             self.reader, writer = context.Pipe(duplex=False)
-            _widen(writer)
             self.proc = context.Process(target=_child, args=(make, writer), name="digest-maker", daemon=True)
             self.proc.start()
             writer.close()  # the child holds the only writing end: its exit ends the stream
@@ -103,18 +95,6 @@ class Forked:
             self.proc.terminate()
             self.proc.join()
         gc.unfreeze()
-
-
-PIPE_BYTES = 1 << 20  # the pipe's buffer: some 20 messages, so a pause of the reader (a slow
-# disk, a commit) does not stop the maker at once; Linux's default maximum for a pipe
-
-
-def _widen(writer: Connection) -> None:
-    """Give the pipe a larger buffer where the system allows it (Linux); else keep its own."""
-    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if setsize is not None:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(writer.fileno(), setsize, PIPE_BYTES)
 
 
 def _child(make: Make, writer: Connection) -> None:

@@ -4,8 +4,11 @@ deliver_due() loads the due messages one at a time and hands them to ``connectio
 threads; each worker owns one sender (one SMTP connection, reused for many messages) and
 records each of its results (one transaction; the threads take the store in turn) before it
 takes its next message. The calling thread stores the new messages and keeps the workers'
-queue a few messages deep. A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and
-halves it when the server answers with a throttling reply.
+queue a few messages deep. One connection whose sender never waits for a server (files:
+``waits = False``) needs no thread: the calling thread sends each message itself and records
+its result in the transaction that stores the next messages (or alone, before the next
+message goes): no hand-off, no lock taken in turn. A shared :class:`RateLimiter` keeps the
+pace under ``max_per_second`` and halves it when the server answers with a throttling reply.
 
 What a result means for the message:
   250                         sent; its papers are recorded as sent, in the same transaction
