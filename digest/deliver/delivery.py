@@ -22,6 +22,7 @@ What a result means for the message:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import functools
@@ -332,26 +333,39 @@ def _feed(
     write: Callable[[Callable[[], Any]], Any],
 ) -> None:
     """Store the fresh messages (those ready together in one transaction, through ``write``,
-    which records a result waiting to be recorded in the same one) and hand them out."""
+    which records a result waiting to be recorded in the same one) and hand them out. What
+    the maker has ready is read ahead (up to READ_AHEAD) before each hand-over, so the maker,
+    whose pipe holds about one message, is not kept waiting while one is sent."""
     poll: Callable[[], bool] = getattr(fresh, "poll", lambda: False)
     items = iter(fresh)
+    ready: collections.deque[NewMessage] = collections.deque()
+    more = [True]
+
+    def read_ahead() -> None:
+        while more[0] and len(ready) < READ_AHEAD and poll():
+            if (item := next(items, None)) is None:
+                more[0] = False
+            else:
+                ready.append(item)
+
     while True:
-        made = [m for m in [next(items, None)] if m is not None]
-        while made and len(made) < FEED_BATCH and poll():
-            if (more := next(items, None)) is None:
-                break
-            made.append(more)
+        read_ahead()
+        if not ready and more[0] and (item := next(items, None)) is not None:
+            ready.append(item)
+        made = [ready.popleft() for _ in range(min(FEED_BATCH, len(ready)))]
         if not made:
             return
         stored = write(functools.partial(_store, outbox, made, me, lease, now))
         if len(made) > len(stored):  # not stored (its period has a digest): not sent
             progress.advance(len(made) - len(stored))
         for msg in stored:
+            read_ahead()
             if usable(msg, not bounced.is_set()) and not hand(msg):
                 return
 
 
 FEED_BATCH = 8  # fresh messages stored in one transaction, at most (a worker waits for it to record)
+READ_AHEAD = 32  # fresh messages read from the maker and held, not stored yet, at most
 
 
 def _store(
