@@ -4,11 +4,8 @@ deliver_due() loads the due messages one at a time and hands them to ``connectio
 threads; each worker owns one sender (one SMTP connection, reused for many messages) and
 records each of its results (one transaction; the threads take the store in turn) before it
 takes its next message. The calling thread stores the new messages and keeps the workers'
-queue a few messages deep. One connection whose sender never waits for a server (files:
-``waits = False``) needs no thread: the calling thread sends each message itself and records
-its result in the transaction that stores the next messages (or alone, before the next
-message goes): no hand-off, no lock taken in turn. A shared :class:`RateLimiter` keeps the
-pace under ``max_per_second`` and halves it when the server answers with a throttling reply.
+queue a few messages deep. A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and
+halves it when the server answers with a throttling reply.
 
 What a result means for the message:
   250                         sent; its papers are recorded as sent, in the same transaction
@@ -22,23 +19,21 @@ What a result means for the message:
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
-import functools
 import logging
 import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
-from digest.deliver.results import SendOutcome, record_result, suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted, stop_delivery
@@ -58,6 +53,18 @@ class Sender(Protocol):
 SenderFactory = Callable[[], Sender]
 
 
+@dataclass(frozen=True)
+class SendOutcome:
+    user: str
+    email: str
+    papers: int
+    message_id: str
+    ok: bool
+    reply: str
+    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
+    unreachable: bool = False  # the server could not be reached at all
+
+
 def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
     """The configured transport: SMTP, or .eml files in ``to_dir`` / ``delivery.dir``."""
     if to_dir is not None or config.delivery.transport == "file":
@@ -67,7 +74,6 @@ def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
 
 
 _DONE = object()
-Sent = tuple[OutboxMessage, SendResult, dt.datetime]  # a message tried, its result, when
 
 
 def deliver_due(
@@ -136,14 +142,7 @@ def deliver_due(
         wanted = connections or (1 if config.delivery.transport == "file" else config.delivery.connections)
         factories = [factory] * max(1, min(wanted, len(ids) + (fresh_count if fresh is not None else 0)))
         owned = True
-    inline: Any = None  # one connection that never waits (files): sent and recorded here, no thread
-    if len(factories) == 1:
-        first = factories[0]()
-        if getattr(first, "waits", True):
-            factories = [lambda: first]
-        else:
-            inline, factories = first, []
-    circuit = Circuit(max(1, len(factories)), timeouts=max(2, len(factories)))
+    circuit = Circuit(len(factories), timeouts=max(2, len(factories)))
     if clock is None:  # the pass's own time: `now`, moved on by the time the pass has taken
         started = time.monotonic()
 
@@ -154,57 +153,24 @@ def deliver_due(
     outside = stop or threading.Event()
     guard = threading.Lock()  # the store: one thread at a time (each transaction whole)
     work: queue.Queue[Any] = queue.Queue()  # stored messages, in the order they are to go
-    cap = 4 * max(1, len(factories))  # messages handed out ahead of the workers: memory stays flat
+    cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
     hungry = threading.Event()  # set by a worker when few messages are left in ``work``
     outcomes: list[SendOutcome] = []
     failures: list[BaseException] = []  # the workers'; raised by the calling thread
     suppressions = Suppressions(store)
     bounced = threading.Event()  # has a hard bounce suppressed an address during this pass?
-    pending: list[Sent] = []  # inline: the result of the last message, recorded with the next write
 
-    def take() -> list[Sent]:
-        taken = pending[:]
-        pending.clear()
-        return taken
-
-    def record(results: list[Sent], also: Callable[[], Any] | None = None) -> Any:
-        """Record ``results`` in one transaction (with what ``also`` writes); ``also``'s value."""
+    def record(msg: OutboxMessage, result: SendResult, at: dt.datetime) -> None:
         try:
             with guard, store.transaction():
-                done = [
-                    record_result(outbox, suppressions, policy, msg, result, at, rng)
-                    for msg, result, at in results
-                ]
-                value = also() if also is not None else None
+                outcome = _record(outbox, suppressions, policy, msg, result, at, rng)
         except (*db_errors(), StoreError) as e:
-            stop_delivery(store, unrecorded, list(results), e)  # raises
+            stop_delivery(store, unrecorded, [(msg, result, at)], e)  # raises
             raise
-        if results:
-            outcomes.extend(done)
-            if any(result.bounce for _, result, _ in results):
-                bounced.set()
-            progress.advance(len(results))
-        return value
-
-    def attempt(own: Any, msg: OutboxMessage) -> Sent | None:
-        """Send ``msg`` (None: not tried, it stays queued as it was)."""
-        if halt.is_set() or outside.is_set() or circuit.refused:
-            return None
-        if circuit.open:
-            return msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), clock()
-        limiter.wait()
-        envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
-        try:
-            result = own.send(envelope)
-        except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
-            log.exception("sending %s failed unexpectedly", msg.message_id)
-            result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
-        circuit.record(result)
-        if result.ok:
-            limiter.succeeded()
-        elif result.throttled:
-            limiter.throttled()
-        return msg, result, clock()
+        outcomes.append(outcome)
+        if result.bounce:
+            bounced.set()
+        progress.advance()
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
@@ -215,8 +181,24 @@ def deliver_due(
                     hungry.set()
                 if msg is _DONE:
                     return
-                if (sent := attempt(own, msg)) is not None:
-                    record([sent])  # before the next message: at most one to repeat
+                if halt.is_set() or outside.is_set() or circuit.refused:
+                    continue  # not tried: stays queued as it was
+                if circuit.open:
+                    record(msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), clock())
+                    continue
+                limiter.wait()
+                envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
+                try:
+                    result = own.send(envelope)
+                except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
+                    log.exception("sending %s failed unexpectedly", msg.message_id)
+                    result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
+                circuit.record(result)
+                if result.ok:
+                    limiter.succeeded()
+                elif result.throttled:
+                    limiter.throttled()
+                record(msg, result, clock())  # before the next message: at most one to repeat
         except BaseException as e:  # noqa: BLE001 - raised by the calling thread
             failures.append(e)
             halt.set()
@@ -238,15 +220,6 @@ def deliver_due(
 
     def hand(msg: OutboxMessage) -> bool:
         """Queue ``msg`` for the workers once they are short of work; False: the pass stops."""
-        if inline is not None:  # sent here, once the previous result is committed
-            if pending:
-                record(take())  # before the next message: at most one to repeat
-            sent = attempt(inline, msg)
-            if sent is None:
-                return False
-            pending.append(sent)  # recorded with the next write (the next message's storing)
-            keep_lease()
-            return True
         while True:
             if halt.is_set() or outside.is_set():
                 return False
@@ -263,7 +236,7 @@ def deliver_due(
         with guard:
             blocked = suppressions.blocks(msg.user, msg.recipient)
             if blocked is not None:
-                outcomes.append(suppressed(outbox, msg, blocked.describe(), now))
+                outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
         if blocked is not None:
             progress.advance()
         return blocked is None
@@ -271,34 +244,18 @@ def deliver_due(
     progress.start("sending", len(ids) + fresh_count)
     ended = False
     try:
-        claimed = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
+        pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
         while True:
             with guard:
-                next_id = next(claimed, None)
+                next_id = next(pending, None)
                 msg = outbox.get(next_id) if next_id is not None else None
             if msg is None or (usable(msg, False) and not hand(msg)):
                 break
             keep_lease()
         if fresh is not None and not (halt.is_set() or outside.is_set()):
-            _feed(
-                fresh,
-                outbox,
-                me,
-                lease,
-                now,
-                progress,
-                bounced,
-                usable,
-                hand,
-                lambda also: record(take(), also),
-            )
+            _feed(fresh, store, outbox, guard, me, lease, now, unrecorded, progress, bounced, usable, hand)
         ended = True
     finally:
-        try:
-            if pending:
-                record(take())
-        finally:
-            _end(inline if owned else None)
         if not ended:
             halt.set()  # an error here (the producer's, Ctrl-C): the workers stop too
         for _ in threads:
@@ -322,65 +279,95 @@ def deliver_due(
 
 def _feed(
     fresh: Iterable[NewMessage],
+    store: Store,
     outbox: Outbox,
+    guard: threading.Lock,
     me: str,
     lease: dt.timedelta,
     now: dt.datetime,
+    unrecorded: Unrecorded,
     progress: Progress,
     bounced: threading.Event,
     usable: Callable[[OutboxMessage, bool], bool],
     hand: Callable[[OutboxMessage], bool],
-    write: Callable[[Callable[[], Any]], Any],
 ) -> None:
-    """Store the fresh messages (those ready together in one transaction, through ``write``,
-    which records a result waiting to be recorded in the same one) and hand them out. What
-    the maker has ready is read ahead (up to READ_AHEAD) before each hand-over, so the maker,
-    whose pipe holds about one message, is not kept waiting while one is sent."""
+    """Store the fresh messages (those ready together in one transaction) and hand them out."""
     poll: Callable[[], bool] = getattr(fresh, "poll", lambda: False)
     items = iter(fresh)
-    ready: collections.deque[NewMessage] = collections.deque()
-    more = [True]
-
-    def read_ahead() -> None:
-        while more[0] and len(ready) < READ_AHEAD and poll():
-            if (item := next(items, None)) is None:
-                more[0] = False
-            else:
-                ready.append(item)
-
     while True:
-        read_ahead()
-        if not ready and more[0] and (item := next(items, None)) is not None:
-            ready.append(item)
-        made = [ready.popleft() for _ in range(min(FEED_BATCH, len(ready)))]
+        made = [m for m in [next(items, None)] if m is not None]
+        while made and len(made) < FEED_BATCH and poll():
+            if (more := next(items, None)) is None:
+                break
+            made.append(more)
         if not made:
             return
-        stored = write(functools.partial(_store, outbox, made, me, lease, now))
+        try:
+            with guard, store.transaction():
+                held = (me, wall_clock() + lease)  # made here: sent here
+                stored = [s for m in made if (s := outbox.add(m, now, held)) is not None]
+        except (*db_errors(), StoreError) as e:
+            stop_delivery(store, unrecorded, [], e)  # raises
+            raise
         if len(made) > len(stored):  # not stored (its period has a digest): not sent
             progress.advance(len(made) - len(stored))
         for msg in stored:
-            read_ahead()
             if usable(msg, not bounced.is_set()) and not hand(msg):
                 return
 
 
 FEED_BATCH = 8  # fresh messages stored in one transaction, at most (a worker waits for it to record)
-READ_AHEAD = 32  # fresh messages read from the maker and held, not stored yet, at most
-
-
-def _store(
-    outbox: Outbox, made: list[NewMessage], me: str, lease: dt.timedelta, now: dt.datetime
-) -> list[OutboxMessage]:
-    held = (me, wall_clock() + lease)  # made here: sent here
-    return [s for m in made if (s := outbox.add(m, now, held)) is not None]
-
-
-def _end(sender: Any) -> None:
-    if sender is not None and hasattr(sender, "close"):
-        sender.close()
 
 
 def check_transport(config: Config) -> None:
     """Raise now (ConfigError) what sending would find only after queueing: an unset password."""
     if config.delivery.transport != "file":
         config.smtp.password()
+
+
+def _suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
+    """A message to a suppressed address: failed without an attempt."""
+    reply = f"not tried: address suppressed: {why}"
+    with outbox.store.transaction():
+        outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
+    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
+    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
+
+
+def _record(
+    outbox: Outbox,
+    suppressions: Suppressions,
+    policy: RetryPolicy,
+    msg: OutboxMessage,
+    result: SendResult,
+    now: dt.datetime,
+    rng: random.Random | None,
+) -> SendOutcome:
+    papers = len(msg.paper_ids)
+    retry_at = None
+    reply = result.reply
+    if result.ok:
+        outbox.mark_sent(msg, reply, now, in_transaction=True)
+        log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
+    elif not result.permanent and (
+        retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, now, rng)
+    ):
+        outbox.mark_retry(msg, reply, now, retry_at, in_transaction=True)
+        log.warning(
+            "digest to %s <%s> deferred until %s: %s",
+            msg.user,
+            msg.recipient,
+            retry_at.isoformat(timespec="seconds"),
+            reply,
+        )
+    else:
+        if not result.permanent:
+            reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
+        outbox.mark_failed(msg, reply, now, in_transaction=True)
+        log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
+        if result.bounce:
+            suppressions.add(msg.user, msg.recipient, reply, now)
+            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
+    return SendOutcome(
+        msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
+    )

@@ -190,8 +190,6 @@ class FileSender:
     is written beside its final name (``.<name>.tmp``: a message is written by one worker at
     a time, and a left-over from a killed run is simply overwritten), then renamed."""
 
-    waits = False  # never waits for a server: delivery sends and records in one thread
-
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.made = False  # the folder, made on the first message (send works without `with`)
