@@ -137,6 +137,37 @@ def test_the_messages_made_ahead_of_the_server_stay_few(workspace, tmp_path):
     assert max(ahead) <= 64
 
 
+def test_to_files_each_message_is_written_only_after_the_previous_result_is_committed(workspace, tmp_path):
+    """At most one message to repeat after a crash, with a sender that never waits (files):
+    when a file is written, every earlier one is recorded as sent (seen from another
+    connection to the database) and its own message is stored."""
+    config = workspace.config
+    seen: list[tuple[int, int, bool]] = []  # (files written before, sent then, this one stored)
+    fresh = [
+        NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", b"x" * 1000, ())
+        for i in range(40)
+    ]
+
+    with Store(config.database) as store, Store(config.database) as other:
+
+        class Watching(FileSender):
+            def send(self, mail):
+                sent = other.db.execute("SELECT COUNT(*) FROM outbox WHERE status = ?", (SENT,)).fetchone()[0]
+                mine = other.db.execute(
+                    "SELECT COUNT(*) FROM outbox WHERE message_id = ?", (mail.message_id,)
+                )
+                seen.append((len(seen), sent, mine.fetchone()[0] == 1))
+                return super().send(mail)
+
+        outcomes = deliver_due(
+            config, store, Watching(tmp_path / "eml"), NOW, fresh=iter(fresh), fresh_count=40
+        )
+        assert len(outcomes) == 40 and all(o.ok for o in outcomes)
+        assert Outbox(store).counts()[SENT] == 40
+    assert seen == [(i, i, True) for i in range(40)]
+    assert len(list((tmp_path / "eml").glob("*.eml"))) == 40
+
+
 def test_with_no_other_thread_the_messages_are_made_in_a_child_and_each_is_stored_then_sent(
     workspace, tmp_path
 ):
