@@ -10,8 +10,8 @@ per template:
    ``{{ expression }}`` replaced by a marker, every ``{% if %}``/``{% for %}`` branch wrapped in
    marker comments (all branches side by side: each must be balanced HTML, which is checked);
 2. premailer runs on that document, as it would on a rendered digest;
-3. premailer's output is written for mail (``mail_html``: ASCII, each ``style`` attribute on a
-   line of its own), cut at the markers, and the pieces become the template's static text;
+3. premailer's output is written for mail (``mail_html``: character references, ASCII), cut at
+   the markers, and the pieces become the template's static text;
    each expression is wrapped in a filter that writes its value the way lxml's parse and
    serialization would have (``&``, ``<``, ``>`` as entities, quotes as characters, URLs in
    ``href`` percent-encoded...), then as mail_html would (character references).
@@ -77,7 +77,7 @@ class _Slot:
 class PreInlined:
     """``render(**context)`` equals ``mail_html(premailer_inline(template.render(**context)))`` or
     raises Fallback: premailer's document, written for mail (:func:`~digest.compose.ascii_html.mail_html`:
-    ASCII, no long lines), made for the template's pieces once and for each value once."""
+    ASCII), made for the template's pieces once and for each value once."""
 
     def __init__(self, env: Environment, name: str) -> None:
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
