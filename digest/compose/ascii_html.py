@@ -58,7 +58,7 @@ def ascii_html(html: str) -> str | None:
     """``html`` as ASCII with lines of at most LIMIT octets, the same document; or None."""
     spans: list[tuple[int, int, bool]] | None = None
     if not html.isascii():
-        html = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+        html = references(html)
         spans = _raw_spans(html)
         if any(opaque and "&#" in html[a:b] for a, b, opaque in spans):  # (or was there: left alone)
             FALLBACKS["non-ASCII in a raw text element"] += 1
@@ -138,11 +138,12 @@ def mail_html(html: str) -> str:
     out: list[str] = []
     pos = 0
     for start, end, opaque in [*_raw_spans(html), (len(html), len(html), False)]:
-        out.append(_references(html[pos:start]))
-        out.append(html[start:end] if opaque else _references(html[start:end]))
+        out.append(references(html[pos:start]))
+        out.append(html[start:end] if opaque else references(html[start:end]))
         pos = end
     return "".join(out)
 
 
-def _references(text: str) -> str:
+def references(text: str) -> str:
+    """Each non-ASCII character of ``text`` as a numeric character reference (``&#183;``)."""
     return text if text.isascii() else text.encode("ascii", "xmlcharrefreplace").decode("ascii")

@@ -40,7 +40,7 @@ from jinja2 import Environment, Template, nodes
 from lxml import etree
 from markupsafe import Markup, escape
 
-from digest.compose.ascii_html import mail_html
+from digest.compose.ascii_html import mail_html, references
 from digest.compose.inline import ancestral_attributes, premailer_inline, style_selectors
 from digest.compose.plain_outputs import plain_outputs
 
@@ -269,7 +269,7 @@ class PreInlined:
             else:
                 done = Markup(lxml_attribute(html, uri=kind == "uri"))
             if not done.isascii():  # as mail_html writes it (no value is inside <style> or <script>)
-                done = Markup(done.encode("ascii", "xmlcharrefreplace").decode("ascii"))
+                done = Markup(references(done))
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = done
