@@ -8,7 +8,10 @@ the ranker directly instead of the command line.
 the ten papers of the first ranking (up if judged, down if not), the ranking is asked for
 again (:class:`digest.select.feedback.FeedbackRanker`), and both rankings are scored without
 those ten papers; the last line is the mean residual nDCG@10 with feedback.
-``--readers d1,d2,...``: only these readers (for leave-readers-out checks).
+``--readers d1,d2,...``: only these readers (for leave-readers-out checks). Every run also
+prints the means of the first and the second half of the readers (in the file's order: d1-d7
+and d8-d14 on the 14 dev readers), so a change can be tuned on one half and checked on the
+other.
 
     python benchmarks/ranking_quality.py [RELEVANCE_JSON] [--dumps DIR] [--semantic] [--feedback]
 """
@@ -84,12 +87,15 @@ def main(argv: list[str] | None = None) -> float:
     else:
         base = PaperIndex.build(papers)
     scores, precision, before, after = [], [], [], []
-    for u in users:
+    halves: list[list[float]] = [[], [], [], []]  # first ranking, residual with feedback; per half
+    for position, u in enumerate(users):
+        half = 2 * position // len(users)
         profile = profile_for(u)
         first = base.rank(profile, limit=1000)
         ranked = [norm(m.paper.title) for m in first]
         grades = {norm(t): g for t, g in u["judgments"].items()}
         scores.append(ndcg(ranked, grades))
+        halves[half].append(scores[-1])
         precision.append(sum(1 for t in ranked[:10] if grades.get(t, 0) >= 1) / 10)
         line = f"{u['user']:>6}  nDCG@10={scores[-1]:.3f}  P@10={precision[-1]:.2f}"
         if a.feedback:
@@ -103,17 +109,24 @@ def main(argv: list[str] | None = None) -> float:
             again = [norm(m.paper.title) for m in learner(base, ratings).rank(profile, limit=1000)]
             before.append(ndcg([t for t in ranked if t not in seen], residual))
             after.append(ndcg([t for t in again if t not in seen], residual))
+            halves[2 + half].append(after[-1])
             line += f"  residual nDCG@10: {before[-1]:.3f} -> {after[-1]:.3f} with feedback"
         if not a.quiet:
             print(line)
     mean = sum(scores) / len(scores)
     print(f"mean P@10={sum(precision) / len(precision):.3f}")
     print(f"mean nDCG@10={mean:.3f}")
+    print(f"halves (first / second half of the readers): nDCG@10={_means(halves[0], halves[1])}")
     if a.feedback:
         print(f"mean residual nDCG@10 without feedback={sum(before) / len(before):.3f}")
+        print(f"halves: residual nDCG@10 with feedback={_means(halves[2], halves[3])}")
         mean = sum(after) / len(after)
         print(f"mean residual nDCG@10 with feedback={mean:.3f}")
     return mean
+
+
+def _means(first: list[float], second: list[float]) -> str:
+    return " / ".join(f"{sum(h) / len(h):.3f}" if h else "-" for h in (first, second))
 
 
 def learner(base, ratings: dict[int, int]):
