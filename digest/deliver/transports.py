@@ -214,6 +214,16 @@ class FileSender:
         return SendResult(True, f"written to {path}")
 
 
+class FileSenders:
+    """A factory of :class:`FileSender` into one folder (the file transport)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __call__(self) -> FileSender:
+        return FileSender(self.folder)
+
+
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
