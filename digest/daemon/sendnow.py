@@ -9,7 +9,6 @@ since the previous one, for people who want it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
@@ -43,19 +42,12 @@ class Planned:
     profile: Profile
     period: str
     action: str  # NEW | ALREADY | NOTHING | PAUSED | SUPPRESSED
-    digest: Digest | None  # the new digest (NEW, NOTHING); None again once handed to the maker
+    digest: Digest | None  # the new digest (NEW, NOTHING)
     note: str  # for ALREADY / SUPPRESSED: what happened to the period's digest
-    matched: int | None = None  # how many papers the digest held, once it is let go
 
     @property
     def papers(self) -> int:
-        if self.matched is not None:
-            return self.matched
         return len(self.digest.matches) if self.digest else 0
-
-    def without_digest(self) -> Planned:
-        """The same plan with only the size of its digest (the report needs no more)."""
-        return dataclasses.replace(self, digest=None, matched=self.papers)
 
 
 @dataclass(frozen=True)
@@ -134,14 +126,7 @@ def send_now(
     def make(failures: list[SendOutcome]) -> Iterator[NewMessage]:
         return made_ahead(config, todo, renderer, now, failures, backstop=not force)
 
-    count = len(todo)
     made = Forked(make, unbuilt) if todo else None  # a child process, while earlier ones are sent
-    if made is not None and made.proc is not None:
-        # The maker has its own copy of the digests: this process lets go of its own now. With
-        # 100,000 readers they are some hundreds of MB, which the maker's reading would otherwise
-        # make two copies of (each page it touches copied, this process keeping the original).
-        planned = [p.without_digest() for p in planned]
-        todo.clear()
     delivered = deliver_due(
         config,
         store,
@@ -149,7 +134,7 @@ def send_now(
         now,
         users=users,
         fresh=_Noted(made, queued) if made is not None else None,
-        fresh_count=count,
+        fresh_count=len(todo),
         progress=progress,
     )
     return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
