@@ -1,11 +1,13 @@
 """Draining the outbox: reused connections, a bounded rate, failures classified and retried.
 
 deliver_due() loads the due messages one at a time and hands them to ``connections`` worker
-threads; each worker owns one sender (one SMTP connection, reused for many messages) and
-records each of its results (one transaction; the threads take the store in turn) before it
-takes its next message. The calling thread stores the new messages and keeps the workers'
-queue a few messages deep. A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and
-halves it when the server answers with a throttling reply.
+threads; each worker owns one sender (one SMTP connection, reused for many messages), stores
+each new message it is handed and records the result of its previous one in one transaction
+(the threads take the store in turn) before it sends that message (digest.deliver.lines).
+The calling thread keeps the workers' queue a few messages deep; with a sender that never
+waits (the file transport, one connection) it sends itself. A shared :class:`RateLimiter`
+keeps the pace under ``max_per_second`` and halves it when the server answers with a
+throttling reply.
 
 What a result means for the message:
   250                         sent; its papers are recorded as sent, in the same transaction
@@ -27,16 +29,16 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.config import Config
 from digest.db import db_errors, wall_clock, worker_id
+from digest.deliver.lines import Line, Pass, SendOutcome, lease_holder, suppressed
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import Envelope, FileSender, LoginRefused, SendResult, SmtpSender
-from digest.deliver.unrecorded import Unrecorded, record_accepted, stop_delivery
+from digest.deliver.transports import Envelope, FileSender, FileSenders, LoginRefused, SendResult, SmtpSender
+from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
@@ -53,23 +55,11 @@ class Sender(Protocol):
 SenderFactory = Callable[[], Sender]
 
 
-@dataclass(frozen=True)
-class SendOutcome:
-    user: str
-    email: str
-    papers: int
-    message_id: str
-    ok: bool
-    reply: str
-    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
-    unreachable: bool = False  # the server could not be reached at all
-
-
 def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
     """The configured transport: SMTP, or .eml files in ``to_dir`` / ``delivery.dir``."""
     if to_dir is not None or config.delivery.transport == "file":
         folder = to_dir if to_dir is not None else config.delivery.dir
-        return lambda: FileSender(folder)
+        return FileSenders(folder)
     return lambda: SmtpSender(config.smtp)
 
 
@@ -101,15 +91,15 @@ def deliver_due(
     configured transport.
 
     ``fresh``: messages still to be queued (``fresh_count`` of them), taken by the calling
-    thread while the workers talk to the server (so making one must not touch the database;
-    if ``fresh`` has a ``poll()`` saying another one is ready, those ready together are stored
-    in one transaction). Each is stored (committed) before it is handed to a worker, straight
-    from memory, after the messages that were already due.
+    thread while the workers talk to the server (so making one must not touch the database),
+    after the messages that were already due. Each is stored (committed) by the worker that
+    sends it, before it sends it, straight from memory.
 
-    Each worker records the result of its message itself (one transaction, the store taken
-    by one thread at a time) before it takes its next message, so a crash at any instant
-    leaves at most one accepted-but-unrecorded message per connection (re-sent later with the
-    same Message-ID), and no thread waits for another between two messages. ``stop`` (set on
+    Each worker records the result of its message itself (the store taken by one thread at a
+    time) before it sends its next message, in the transaction that stores that message (one
+    commit per message), so a crash at any instant leaves at most one accepted-but-unrecorded
+    message per connection (re-sent later with the same Message-ID), and no thread waits for
+    another between two messages. A worker with nothing to send next records at once. ``stop`` (set on
     SIGTERM) lets each worker finish the message in flight; messages not tried yet stay
     queued, due as before.
 
@@ -149,65 +139,44 @@ def deliver_due(
         def clock() -> dt.datetime:
             return now + dt.timedelta(seconds=time.monotonic() - started)
 
-    halt = threading.Event()  # a worker failed (the database): nothing more is tried
-    outside = stop or threading.Event()
-    guard = threading.Lock()  # the store: one thread at a time (each transaction whole)
-    work: queue.Queue[Any] = queue.Queue()  # stored messages, in the order they are to go
+    run = Pass(
+        config, outbox, policy, limiter, circuit, Suppressions(store), unrecorded, progress, now, clock,
+        lease_holder(me, lease), rng, stop=stop or threading.Event(),
+    )  # fmt: skip
+    guard = run.guard  # the store: one thread at a time (each transaction whole)
+    work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go
     cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
     hungry = threading.Event()  # set by a worker when few messages are left in ``work``
-    outcomes: list[SendOutcome] = []
     failures: list[BaseException] = []  # the workers'; raised by the calling thread
-    suppressions = Suppressions(store)
-    bounced = threading.Event()  # has a hard bounce suppressed an address during this pass?
-
-    def record(msg: OutboxMessage, result: SendResult, at: dt.datetime) -> None:
-        try:
-            with guard, store.transaction():
-                outcome = _record(outbox, suppressions, policy, msg, result, at, rng)
-        except (*db_errors(), StoreError) as e:
-            stop_delivery(store, unrecorded, [(msg, result, at)], e)  # raises
-            raise
-        outcomes.append(outcome)
-        if result.bounce:
-            bounced.set()
-        progress.advance()
+    # A sender that never waits for a server (files), alone: the calling thread sends itself,
+    # with no thread to hand each message to.
+    inline = Line(run, factories[0]()) if len(factories) == 1 and _local(sender) else None
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
+        line = Line(run, own)
         try:
             while True:
-                msg = work.get()
+                try:
+                    msg = work.get(timeout=IDLE_RECORD)
+                except queue.Empty:
+                    line.flush()  # nothing to send next: the result is recorded on its own
+                    msg = work.get()
                 if work.qsize() <= cap // 2:
                     hungry.set()
                 if msg is _DONE:
-                    return
-                if halt.is_set() or outside.is_set() or circuit.refused:
-                    continue  # not tried: stays queued as it was
-                if circuit.open:
-                    record(msg, SendResult(False, f"not tried: {circuit.reply}", unreachable=True), clock())
-                    continue
-                limiter.wait()
-                envelope = Envelope(msg.message_id, msg.user, config.smtp.sender, msg.recipient, msg.mime)
-                try:
-                    result = own.send(envelope)
-                except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
-                    log.exception("sending %s failed unexpectedly", msg.message_id)
-                    result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
-                circuit.record(result)
-                if result.ok:
-                    limiter.succeeded()
-                elif result.throttled:
-                    limiter.throttled()
-                record(msg, result, clock())  # before the next message: at most one to repeat
+                    break
+                line.take(msg)
+            line.flush()
         except BaseException as e:  # noqa: BLE001 - raised by the calling thread
             failures.append(e)
-            halt.set()
+            run.halt.set()
             hungry.set()
         finally:
             if owned and hasattr(own, "close"):
                 own.close()
 
-    threads = [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
+    threads = [] if inline else [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
     for t in threads:
         t.start()
     renewed = [time.monotonic()]
@@ -218,10 +187,15 @@ def deliver_due(
                 outbox.renew(me, wall_clock() + lease)
             renewed[0] = time.monotonic()
 
-    def hand(msg: OutboxMessage) -> bool:
-        """Queue ``msg`` for the workers once they are short of work; False: the pass stops."""
+    def hand(msg: OutboxMessage | NewMessage) -> bool:
+        """Queue ``msg`` for the workers once they are short of work (or send it here, inline);
+        False: the pass stops."""
+        if inline is not None:
+            inline.take(msg)
+            keep_lease()
+            return not run.stopping
         while True:
-            if halt.is_set() or outside.is_set():
+            if run.stopping:
                 return False
             hungry.clear()
             if work.qsize() < cap:
@@ -230,13 +204,12 @@ def deliver_due(
             hungry.wait(0.5)
             keep_lease()
 
-    def usable(msg: OutboxMessage, checked: bool) -> bool:
-        if checked:  # its reader was checked just before: only a bounce since counts
-            return True
+    def usable(msg: OutboxMessage) -> bool:
         with guard:
-            blocked = suppressions.blocks(msg.user, msg.recipient)
+            blocked = run.suppressions.blocks(msg.user, msg.recipient)
             if blocked is not None:
-                outcomes.append(_suppressed(outbox, msg, blocked.describe(), now))
+                with store.transaction():
+                    run.outcomes.append(suppressed(outbox, msg, blocked.describe(), now))
         if blocked is not None:
             progress.advance()
         return blocked is None
@@ -249,15 +222,19 @@ def deliver_due(
             with guard:
                 next_id = next(pending, None)
                 msg = outbox.get(next_id) if next_id is not None else None
-            if msg is None or (usable(msg, False) and not hand(msg)):
+            if msg is None or (usable(msg) and not hand(msg)):
                 break
             keep_lease()
-        if fresh is not None and not (halt.is_set() or outside.is_set()):
-            _feed(fresh, store, outbox, guard, me, lease, now, unrecorded, progress, bounced, usable, hand)
+        if fresh is not None and not run.stopping:
+            for new in fresh:  # each stored by the connection that sends it
+                if not hand(new):
+                    break
         ended = True
     finally:
         if not ended:
-            halt.set()  # an error here (the producer's, Ctrl-C): the workers stop too
+            run.halt.set()  # an error here (the producer's, Ctrl-C): the workers stop too
+        if inline is not None:
+            _finish(inline, ended, owned)
         for _ in threads:
             work.put(_DONE)
         for t in threads:
@@ -274,100 +251,31 @@ def deliver_due(
     if circuit.refused:
         log.error("%s", circuit.reply)
         raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")
-    return outcomes
+    return run.outcomes
 
 
-def _feed(
-    fresh: Iterable[NewMessage],
-    store: Store,
-    outbox: Outbox,
-    guard: threading.Lock,
-    me: str,
-    lease: dt.timedelta,
-    now: dt.datetime,
-    unrecorded: Unrecorded,
-    progress: Progress,
-    bounced: threading.Event,
-    usable: Callable[[OutboxMessage, bool], bool],
-    hand: Callable[[OutboxMessage], bool],
-) -> None:
-    """Store the fresh messages (those ready together in one transaction) and hand them out."""
-    poll: Callable[[], bool] = getattr(fresh, "poll", lambda: False)
-    items = iter(fresh)
-    while True:
-        made = [m for m in [next(items, None)] if m is not None]
-        while made and len(made) < FEED_BATCH and poll():
-            if (more := next(items, None)) is None:
-                break
-            made.append(more)
-        if not made:
-            return
-        try:
-            with guard, store.transaction():
-                held = (me, wall_clock() + lease)  # made here: sent here
-                stored = [s for m in made if (s := outbox.add(m, now, held)) is not None]
-        except (*db_errors(), StoreError) as e:
-            stop_delivery(store, unrecorded, [], e)  # raises
-            raise
-        if len(made) > len(stored):  # not stored (its period has a digest): not sent
-            progress.advance(len(made) - len(stored))
-        for msg in stored:
-            if usable(msg, not bounced.is_set()) and not hand(msg):
-                return
+IDLE_RECORD = 0.05  # s: a connection with no next message in that time records its result alone
 
 
-FEED_BATCH = 8  # fresh messages stored in one transaction, at most (a worker waits for it to record)
+def _local(sender: Any) -> bool:
+    """Does this sender (or factory of senders) never wait for a server (it writes files)?"""
+    return isinstance(sender, FileSender | FileSenders)
+
+
+def _finish(line: Line, ended: bool, owned: bool) -> None:
+    """The inline connection's last result recorded, its sender closed."""
+    try:
+        if ended:
+            line.flush()
+        else:  # already failing: record what can be, the first error is the one raised
+            with contextlib.suppress(Exception):
+                line.flush()
+    finally:
+        if owned and hasattr(line.sender, "close"):
+            line.sender.close()
 
 
 def check_transport(config: Config) -> None:
     """Raise now (ConfigError) what sending would find only after queueing: an unset password."""
     if config.delivery.transport != "file":
         config.smtp.password()
-
-
-def _suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
-    """A message to a suppressed address: failed without an attempt."""
-    reply = f"not tried: address suppressed: {why}"
-    with outbox.store.transaction():
-        outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
-    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
-    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
-
-
-def _record(
-    outbox: Outbox,
-    suppressions: Suppressions,
-    policy: RetryPolicy,
-    msg: OutboxMessage,
-    result: SendResult,
-    now: dt.datetime,
-    rng: random.Random | None,
-) -> SendOutcome:
-    papers = len(msg.paper_ids)
-    retry_at = None
-    reply = result.reply
-    if result.ok:
-        outbox.mark_sent(msg, reply, now, in_transaction=True)
-        log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
-    elif not result.permanent and (
-        retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, now, rng)
-    ):
-        outbox.mark_retry(msg, reply, now, retry_at, in_transaction=True)
-        log.warning(
-            "digest to %s <%s> deferred until %s: %s",
-            msg.user,
-            msg.recipient,
-            retry_at.isoformat(timespec="seconds"),
-            reply,
-        )
-    else:
-        if not result.permanent:
-            reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
-        outbox.mark_failed(msg, reply, now, in_transaction=True)
-        log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
-        if result.bounce:
-            suppressions.add(msg.user, msg.recipient, reply, now)
-            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
-    return SendOutcome(
-        msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
-    )

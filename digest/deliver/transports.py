@@ -154,7 +154,7 @@ class SmtpSender:
                 code, text = conn.rcpt(mail.recipient)
             if code in (250, 251):
                 stage = "DATA"
-                code, text = conn.data(mail.data)
+                code, text = data(conn, mail.data)
         except smtplib.SMTPServerDisconnected as e:
             if reused and stage == "MAIL":
                 raise _Stale from e
@@ -180,6 +180,24 @@ class SmtpSender:
         else:
             self.drop()
         return result
+
+
+def data(conn: smtplib.SMTP, message: bytes) -> tuple[int, bytes]:
+    """SMTP DATA with ``message`` (bytes, carried as they are): what ``conn.data(message)``
+    does, without its per-message regular expression where there is nothing to quote.
+
+    smtplib doubles a period that starts a line (RFC 5321 4.5.2) with a regular expression
+    run over the whole message (about a tenth of the CPU a 33 KB digest costs the sending
+    process). A digest rarely has such a line: one search tells, and only then does smtplib
+    quote it."""
+    if message.startswith(b".") or b"\n." in message:
+        return conn.data(message)
+    conn.putcmd("data")
+    code, reply = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    conn.send(message + (b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"))
+    return conn.getreply()
 
 
 class FileSender:
@@ -212,6 +230,16 @@ class FileSender:
         except OSError as e:
             return SendResult(False, f"cannot write {path}: {e}")
         return SendResult(True, f"written to {path}")
+
+
+class FileSenders:
+    """A factory of :class:`FileSender` into one folder (the file transport)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __call__(self) -> FileSender:
+        return FileSender(self.folder)
 
 
 def _text(value: bytes | str) -> str:

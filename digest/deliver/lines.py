@@ -1,0 +1,190 @@
+"""One connection of a delivery pass: its messages stored (if new) and sent, one at a time, each
+result recorded in the transaction that stores (or takes up) the connection's next message.
+
+A message the server has accepted is recorded before the connection's next message is sent,
+so a crash at any instant repeats at most one message per connection; the record and the
+storing of the next message share one commit (one commit per message, not two). A result
+also gets its own commit when its connection has nothing more to send (the pass ends, stops,
+or the connection waits for work), so it does not stay unrecorded for long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from digest.config import Config
+from digest.db import db_errors, wall_clock
+from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
+from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
+from digest.deliver.suppressions import Suppressions
+from digest.deliver.transports import Envelope, SendResult
+from digest.deliver.unrecorded import Unrecorded, stop_delivery
+from digest.errors import StoreError
+from digest.progress import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    user: str
+    email: str
+    papers: int
+    message_id: str
+    ok: bool
+    reply: str
+    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
+    unreachable: bool = False  # the server could not be reached at all
+
+
+Held = tuple[OutboxMessage, SendResult, dt.datetime]  # a result not recorded yet, and its time
+
+
+@dataclass
+class Pass:
+    """What the connections of one delivery pass share (the store taken by one at a time: ``guard``)."""
+
+    config: Config
+    outbox: Outbox
+    policy: RetryPolicy
+    limiter: RateLimiter
+    circuit: Circuit
+    suppressions: Suppressions
+    unrecorded: Unrecorded
+    progress: Progress
+    now: dt.datetime
+    clock: Callable[[], dt.datetime]
+    holder: Callable[[], tuple[str, dt.datetime]]  # (worker, lease end) for a message stored now
+    rng: random.Random | None = None
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    halt: threading.Event = field(default_factory=threading.Event)  # a connection failed: stop
+    stop: threading.Event = field(default_factory=threading.Event)  # asked to stop (SIGTERM)
+    bounced: threading.Event = field(default_factory=threading.Event)  # an address was suppressed
+    outcomes: list[SendOutcome] = field(default_factory=list)  # in the order recorded
+
+    @property
+    def stopping(self) -> bool:
+        return self.halt.is_set() or self.stop.is_set()
+
+
+class Line:
+    """One connection (one sender) and the result of its last message, until it is recorded."""
+
+    def __init__(self, run: Pass, sender: Any) -> None:
+        self.run, self.sender = run, sender
+        self.held: Held | None = None
+
+    def take(self, item: OutboxMessage | NewMessage) -> None:
+        """Send ``item`` (a stored message, or a new one: stored first), after recording the
+        previous result of this connection in the same transaction. Nothing is sent once the
+        pass stops; a new message is then not stored either."""
+        run = self.run
+        if run.stopping or run.circuit.refused:
+            self.flush()
+            return
+        msg = self._commit(item) if isinstance(item, NewMessage) or self.held is not None else item
+        if msg is None:  # not stored (its period has a digest) or its address is suppressed
+            return
+        if run.circuit.open:
+            refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
+            self.held = (msg, refused, run.clock())
+            return
+        run.limiter.wait()
+        envelope = Envelope(msg.message_id, msg.user, run.config.smtp.sender, msg.recipient, msg.mime)
+        try:
+            result = self.sender.send(envelope)
+        except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
+            log.exception("sending %s failed unexpectedly", msg.message_id)
+            result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
+        run.circuit.record(result)
+        if result.ok:
+            run.limiter.succeeded()
+        elif result.throttled:
+            run.limiter.throttled()
+        self.held = (msg, result, run.clock())
+
+    def flush(self) -> None:
+        """Record the held result now, in a transaction of its own (if there is one)."""
+        if self.held is not None:
+            self._commit(None)
+
+    def _commit(self, item: OutboxMessage | NewMessage | None) -> OutboxMessage | None:
+        """One transaction: the held result recorded, ``item`` stored if it is new. Returns the
+        message to send (None: not to be sent)."""
+        run, held = self.run, self.held
+        outcomes: list[SendOutcome] = []
+        skipped = False  # a new message not stored: its period has a digest already
+        msg = item if isinstance(item, OutboxMessage) else None
+        try:
+            with run.guard, run.outbox.store.transaction():
+                if held is not None:
+                    outcomes.append(record(run, *held))
+                if isinstance(item, NewMessage):
+                    msg = run.outbox.add(item, run.now, run.holder())
+                    skipped = msg is None
+                    bounce = run.bounced.is_set() or (held is not None and held[1].bounce)
+                    if msg is not None and bounce:  # a hard bounce in this pass: is it this reader's?
+                        blocked = run.suppressions.blocks(msg.user, msg.recipient)
+                        if blocked is not None:
+                            outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
+                            msg = None
+        except (*db_errors(), StoreError) as e:
+            stop_delivery(run.outbox.store, run.unrecorded, [held] if held is not None else [], e)  # raises
+            raise
+        self.held = None
+        if held is not None and held[1].bounce:
+            run.bounced.set()
+        run.outcomes.extend(outcomes)
+        run.progress.advance(len(outcomes) + skipped)
+        return msg
+
+
+def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:
+    """A result written (inside a transaction); its SendOutcome."""
+    outbox, policy = run.outbox, run.policy
+    papers = len(msg.paper_ids)
+    retry_at = None
+    reply = result.reply
+    if result.ok:
+        outbox.mark_sent(msg, reply, at, in_transaction=True)
+        log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
+    elif not result.permanent and (
+        retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)
+    ):
+        outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
+        log.warning(
+            "digest to %s <%s> deferred until %s: %s",
+            msg.user,
+            msg.recipient,
+            retry_at.isoformat(timespec="seconds"),
+            reply,
+        )
+    else:
+        if not result.permanent:
+            reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
+        outbox.mark_failed(msg, reply, at, in_transaction=True)
+        log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
+        if result.bounce:
+            run.suppressions.add(msg.user, msg.recipient, reply, at)
+            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
+    return SendOutcome(
+        msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
+    )
+
+
+def suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
+    """A message to a suppressed address (inside a transaction): failed without an attempt."""
+    reply = f"not tried: address suppressed: {why}"
+    outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
+    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
+    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
+
+
+def lease_holder(me: str, lease: dt.timedelta) -> Callable[[], tuple[str, dt.datetime]]:
+    return lambda: (me, wall_clock() + lease)
