@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -164,6 +165,9 @@ class Hit(NamedTuple):
     end: int
 
 
+HitGroups = tuple[tuple[Hit, ...], ...]  # a match's hits: a tuple of hits per keyword with hits
+
+
 class Match(NamedTuple):
     """A paper scored for one reader, with the explanation of its score.
 
@@ -172,12 +176,22 @@ class Match(NamedTuple):
     with the same attributes, but built, hashed and compared in C (a frozen dataclass sets
     each field through ``object.__setattr__`` in Python). Being tuples, two of them are
     equal when their fields are; nothing compares them with other tuples.
+
+    ``hits`` is grouped: one tuple of hits per keyword that has hits in the paper, in the
+    order of the keywords' contributions (largest first). Each group is the very tuple the
+    index keeps for that (keyword, paper) pair, shared by every match of that pair: a match
+    holds a few references, not a copy of each hit. :attr:`all_hits` is the flat sequence.
     """
 
     paper: Paper
     score: float
     keywords: tuple[str, ...]  # interests that contributed, most important first
-    hits: tuple[Hit, ...] = ()
+    hits: HitGroups = ()  # a group per keyword with hits, in the keywords' order
+
+    @property
+    def all_hits(self) -> tuple[Hit, ...]:
+        """The hits one after the other: keyword after keyword (title first, then by position)."""
+        return tuple(chain.from_iterable(self.hits))
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,9 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
                 "score": m.score,
                 "matches": list(m.keywords),
                 "first_seen": m.paper.first_seen.isoformat(),
-                "hits": [
-                    {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end} for h in m.hits
+                "hits": [  # flat, keyword after keyword
+                    {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end}
+                    for h in m.all_hits
                 ],
             }
             for m in matches

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote_plus
@@ -24,7 +25,7 @@ from markupsafe import Markup
 from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
-from digest.models import Digest, Hit, Match, Paper
+from digest.models import Digest, Hit, HitGroups, Match, Paper
 from digest.select.feedback import LIKED
 
 log = logging.getLogger(__name__)
@@ -215,18 +216,19 @@ def cached_paper_view(match: Match) -> PaperView:
 
 def _parts(
     paper: Paper,
-    hits: tuple[Hit, ...],
+    groups: HitGroups,
     keywords: tuple[str, ...],
     paper_parts: Callable[..., tuple[object, ...]],
 ) -> tuple[object, ...]:
-    """PaperView's fields but the score, in order."""
+    """PaperView's fields but the score, in order (``groups``: :attr:`Match.hits`)."""
+    hits = tuple(chain.from_iterable(groups))
     title_hits = tuple((h.start, h.end) for h in hits if h.field == "title")
     abstract_hits = tuple((h.start, h.end) for h in hits if h.field == "abstract")
     return (*paper_parts(paper, title_hits, abstract_hits), *_match_parts(paper, hits, keywords))
 
 
 @functools.lru_cache(maxsize=16384)
-def _cached_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...]) -> tuple[object, ...]:
+def _cached_parts(paper: Paper, hits: HitGroups, keywords: tuple[str, ...]) -> tuple[object, ...]:
     return _parts(paper, hits, keywords, _cached_paper_parts)
 
 

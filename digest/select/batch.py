@@ -5,8 +5,9 @@ numpy calls and builds its matches one keyword at a time; with 100,000 readers t
 cost of those calls and of the Python loops dominates. Here the profiles with the same
 number of interests are stacked, a few thousand at a time, and each step runs once per
 stack: the weighted sums, the coverage bonus, the top ``limit`` of every row, the order
-of the keywords in every explanation, and even the keyword tuples and hit tuples of the
-matches (numpy object arrays, concatenated element-wise).
+of the keywords in every explanation, and even the keyword tuples and hit groups of the
+matches (numpy object arrays, gathered element-wise: a match's hits are the index's own
+tuples, one per keyword with hits, shared by every match of that keyword and paper).
 
 The result is exactly what ``[index.rank(p, limit) for p in profiles]`` returns, down to
 the last bit of every score: the sums are taken in the same order
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.sparse import csr_array
 
-from digest.models import Hit, Match, Profile
+from digest.models import HitGroups, Match, Profile
 from digest.select.gcpause import long_lived
 from digest.select.phrases import COVERAGE_BONUS, COVERAGE_MIN
 from digest.select.queries import gather
@@ -201,8 +202,9 @@ class _Tables:
         roots = [k.id if k.parent is None else k.parent.id for k in keywords]
         self.roots = np.array(roots or [0], dtype=np.intp)
 
-    def hits(self, kids: np.ndarray, docs: np.ndarray, per_row: np.ndarray) -> list[tuple[Hit, ...]]:
-        """Per row: the hits of its keywords ``kids`` in its paper, one keyword after the
+    def hits(self, kids: np.ndarray, docs: np.ndarray, per_row: np.ndarray) -> list[HitGroups]:
+        """Per row: the hits of its keywords ``kids`` in its paper, a group per keyword with
+        hits (the index's own tuple for the pair, shared: not copied), one keyword after the
         other; ``kids`` and ``docs`` are flat, the row's ``per_row`` pairs after the previous
         row's. The missing pairs are computed first (each once)."""
         index = self.index
@@ -212,14 +214,10 @@ class _Tables:
         if missing.any():
             unknown = np.unique(pairs[missing])  # each missing pair once
             index.fill_hits(unknown // n_papers, unknown % n_papers)
-        counts = np.take(index.hit_count, pairs)
-        # every pair's run of hit_pool, pair after pair
-        ends = np.cumsum(counts)
-        at = np.repeat(np.take(index.hit_start, pairs) - (ends - counts), counts)
-        at += np.arange(len(at))
-        pair_ends = np.concatenate(([0], ends))
-        row_ends = pair_ends[np.cumsum(per_row)]
-        return _split(tuple(index.hit_pool[at].tolist()), row_ends)
+        found = np.take(index.hit_count, pairs) > 0  # the pairs with hits: a group each
+        groups = np.take(index.hit_table, pairs[found])
+        row_ends = np.concatenate(([0], np.cumsum(found)))[np.cumsum(per_row)]
+        return _split(tuple(groups.tolist()), row_ends)
 
     def keywords(self, kids: np.ndarray, n_keywords: np.ndarray) -> list[tuple[str, ...]]:
         """Each row's phrases of its first ``n_keywords`` keywords, each once (where it first
@@ -264,8 +262,8 @@ def _explain(
     ties in the profile's order (a stable sort, as ``sorted(..., reverse=True)``), and
     stop at the first one that contributes nothing; its hits follow the same order.
 
-    Every match's keywords and hits are laid out flat, match after match, gathered with
-    a few numpy calls for all of them, and cut into tuples (slices of one tuple); the
+    Every match's keywords and hit groups are laid out flat, match after match, gathered
+    with a few numpy calls for all of them, and cut into tuples (slices of one tuple); the
     matches are made in C: ``tuple.__new__(Match, fields)`` is what ``Match(*fields)``
     does, less the Python call.
     """

@@ -6,7 +6,6 @@ class of :class:`digest.select.phrases.PhraseMatching`).
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,10 +25,7 @@ class Highlighting:
     rows: int
     hit_table: np.ndarray
     hit_known: np.ndarray
-    hit_start: np.ndarray
     hit_count: np.ndarray
-    hit_pool: np.ndarray
-    pooled: int
     parent_rows: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
@@ -52,25 +48,16 @@ class Highlighting:
 
     def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
         """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
-        ``i`` (pairs not known yet, each once) and keep them: as a tuple in ``hit_table``,
-        and one pair after the other in ``hit_pool`` (``hit_count[k, d]`` of them from
-        ``hit_start[k, d]``), where many matches' hits are gathered at once
-        (:func:`digest.select.batch.rank_many`)."""
+        ``i`` (pairs not known yet, each once) and keep them: a tuple per pair in
+        ``hit_table`` (its length in ``hit_count``), which every match of that pair shares
+        (:func:`digest.select.batch.rank_many` gathers them for many matches at once)."""
         hidden = self.words_hidden(keyword_ids, docs)
         keywords = self.keyword_list
         pairs = zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
         made = [() if h else self._make_hits(keywords[k], d) for k, d, h in pairs]
         self.hit_table[keyword_ids, docs] = np.fromiter(made, dtype=object, count=len(made))
         self.hit_known[keyword_ids, docs] = True
-        counts = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
-        self.hit_count[keyword_ids, docs] = counts
-        self.hit_start[keyword_ids, docs] = self.pooled + np.cumsum(counts) - counts
-        end = self.pooled + int(counts.sum())
-        while end > len(self.hit_pool):
-            self.hit_pool = grown(self.hit_pool, None)
-        hits = chain.from_iterable(made)
-        self.hit_pool[self.pooled : end] = np.fromiter(hits, dtype=object, count=end - self.pooled)
-        self.pooled = end
+        self.hit_count[keyword_ids, docs] = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
 
     def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
         """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""

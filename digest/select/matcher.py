@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digest.models import Hit, Match, Paper, Profile
+from digest.models import Hit, HitGroups, Match, Paper, Profile
 from digest.select.background import background_rate
 from digest.select.gcpause import long_lived
 from digest.select.phrases import (
@@ -104,11 +104,7 @@ class PaperIndex(PhraseMatching):
         # hits of keyword k in paper d (a tuple, or None until asked for)
         self.hit_table = np.empty((64, len(self.papers)), dtype=object)
         self.hit_known = np.zeros((64, len(self.papers)), dtype=bool)  # where hit_table is set
-        # the same hits, one pair after the other in hit_pool: hit_count[k, d] from hit_start[k, d]
-        self.hit_start = np.zeros((64, len(self.papers)), dtype=np.intp)
-        self.hit_count = np.zeros((64, len(self.papers)), dtype=np.intp)
-        self.hit_pool = np.empty(1024, dtype=object)
-        self.pooled = 0  # how many of hit_pool are set
+        self.hit_count = np.zeros((64, len(self.papers)), dtype=np.intp)  # len(hit_table[k, d])
         # for the words of an interest: the row of the interest's scores (-1: an interest)
         self.parent_rows = np.full(64, -1, dtype=np.intp)
         self._by_key: dict[tuple[str, ...], Phrase | None] = {}
@@ -247,21 +243,23 @@ class PaperIndex(PhraseMatching):
     def _explain(self, d: int, score: float, used: list[Keyword], contributions: list[float]) -> Match:
         """The match with its keywords (largest contribution first) and their hits.
 
-        Hits are grouped by keyword in that order; within a keyword, title first, then
-        by position.
+        Hits are grouped by keyword in that order (a group per keyword with hits: the
+        index's own tuple); within a keyword, title first, then by position.
         """
         # sorted() is stable, also reversed: equal contributions keep the profile's order
         ranked = sorted(range(len(used)), key=contributions.__getitem__, reverse=True)
         keywords = []
-        hits: tuple[Hit, ...] = ()
+        hits: list[tuple[Hit, ...]] = []  # the index's tuple per keyword (shared, not copied)
         for i in ranked:
             if contributions[i] <= 0.0:
                 break
             keyword = used[i]
             if keyword.phrase not in keywords:
                 keywords.append(keyword.phrase)
-            hits += self.hits(keyword, d)
-        return Match(self.papers[d], score, tuple(keywords), hits)
+            found = self.hits(keyword, d)
+            if found:
+                hits.append(found)
+        return Match(self.papers[d], score, tuple(keywords), tuple(hits))
 
     def keyword_matches(self, phrase: str) -> list[Match]:
         """Every paper one keyword matches, best first: for ``digest profile test``."""
@@ -270,9 +268,14 @@ class PaperIndex(PhraseMatching):
             return []
         scores = self.matrix[keyword.match.row]
         return [
-            Match(self.papers[d], float(scores[d]), (phrase,), self.hits(keyword, d))
+            Match(self.papers[d], float(scores[d]), (phrase,), _groups(self.hits(keyword, d)))
             for d in top(scores, self._ties, 0.0, None).tolist()
         ]
+
+
+def _groups(hits: tuple[Hit, ...]) -> HitGroups:
+    """One keyword's hits as :attr:`Match.hits` holds them: one group, or none."""
+    return (hits,) if hits else ()
 
 
 def weighted_sum(scores: np.ndarray, weights: np.ndarray) -> np.ndarray:

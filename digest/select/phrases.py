@@ -163,7 +163,6 @@ class PhraseMatching(Highlighting):
         if keyword.id == len(self.hit_table):
             self.hit_table = grown(self.hit_table, None)
             self.hit_known = grown(self.hit_known, False)
-            self.hit_start = grown(self.hit_start, 0)
             self.hit_count = grown(self.hit_count, 0)
             self.parent_rows = grown(self.parent_rows, -1)
         if parent is not None:

@@ -82,7 +82,7 @@ def random_digests(count: int, seed: int = 3) -> list[tuple[Digest, dict[str, st
         for paper in rng.sample(calm_papers if calm else papers, rng.randint(0, 20)):
             hits = _hits(rng, "title", paper.title) + _hits(rng, "abstract", paper.abstract)
             keywords = tuple(hostile(rng, 4, pieces) for _ in range(rng.randint(0, 3)))
-            matches.append(Match(paper, rng.random(), keywords, tuple(hits)))
+            matches.append(Match(paper, rng.random(), keywords, (tuple(hits),) if hits else ()))
         profile = Profile(
             user=f"u{i}",
             email=hostile(rng, 5, pieces) + "@example.org",

@@ -173,7 +173,7 @@ def test_a_paper_that_came_through_the_readers_ratings_says_so_once():
     paper = Paper(1, "Docking by message passing", "Proteins and ligands.", dt.date(2026, 3, 3))
     digest, _ = golden_digest()
     liked = Match(paper, 3.0, ("close to papers you liked",), ())
-    both = Match(paper, 3.0, ("docking", "close to papers you liked"), (Hit("docking", "title", 0, 7),))
+    both = Match(paper, 3.0, ("docking", "close to papers you liked"), ((Hit("docking", "title", 0, 7),),))
     expected = ((liked, "Close to papers you liked"), (both, "Matched: docking; close to papers you liked"))
     for match, why in expected:
         for renderer in (Renderer(), Renderer(fast=False)):

@@ -92,3 +92,16 @@ def test_rank_many_equals_rank_for_a_profile_with_hundreds_of_interests():
     got = rank_many(PaperIndex.build(index.papers), many, 10)
     assert len(got[0]) == 10
     assert got == [index.rank(p, 10) for p in many]
+
+
+def test_a_matchs_hits_are_the_indexs_own_tuples_one_per_keyword_with_hits():
+    rng = random.Random(11)
+    index = PaperIndex.build(papers(60, rng))
+    many = profiles(300, rng)
+    for ranked in (rank_many(index, many, 10), [index.rank(p, 10) for p in many]):
+        for match in (m for matches in ranked for m in matches):
+            kept = index.hit_table[:, index.papers.index(match.paper)]  # per keyword, this paper
+            for group in match.hits:
+                assert group  # no empty groups: a keyword without hits has none
+                assert any(group is pair for pair in kept)  # the index's tuple: shared, not copied
+            assert match.all_hits == tuple(h for group in match.hits for h in group)

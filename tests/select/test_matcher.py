@@ -234,7 +234,7 @@ def test_hits_are_exact_spans_of_the_original_text():
         ),
     ]
     [m] = rank(papers, profile("SNN", "eventdriven", "loss landscape"))
-    seen = {(h.keyword, h.field, surface(m, h)) for h in m.hits}
+    seen = {(h.keyword, h.field, surface(m, h)) for h in m.all_hits}
     assert ("SNN", "title", "SNNs") in seen
     assert ("SNN", "abstract", "SNNs") in seen
     assert ("eventdriven", "title", "Event-Driven") in seen
@@ -247,9 +247,9 @@ def test_match_names_contributing_keywords_most_important_first():
     papers = [paper(1, "Grokking in transformers", "We also use some pruning. " + FILLER)]
     [m] = rank(papers, profile("pruning", "grokking", "quantum"))
     assert m.keywords == ("grokking", "pruning")
-    assert {h.keyword for h in m.hits} == {"grokking", "pruning"}
-    assert [h.keyword for h in m.hits] == ["grokking", "pruning"]
-    assert m.hits[0].field == "title"
+    assert {h.keyword for h in m.all_hits} == {"grokking", "pruning"}
+    assert [h.keyword for h in m.all_hits] == ["grokking", "pruning"]
+    assert m.all_hits[0].field == "title"
 
 
 # -- ranking mechanics ----------------------------------------------------------------------
@@ -291,7 +291,7 @@ def test_keyword_matches_lists_what_one_keyword_would_match():
     got = keyword_matches(papers, "pruning")
     assert [m.paper.id for m in got] == [2, 1]
     assert all(m.keywords == ("pruning",) for m in got)
-    assert surface(got[1], got[1].hits[0]) == "Pruned"
+    assert surface(got[1], got[1].all_hits[0]) == "Pruned"
     assert keyword_matches(PaperIndex.build(papers), "quantum") == []
 
 

@@ -26,7 +26,7 @@ def profile(*phrases: str) -> Profile:
 
 def highlighted(match, paper_: Paper) -> list[str]:
     text = {"title": paper_.title, "abstract": paper_.abstract}
-    return [text[h.field][h.start : h.end] for h in match.hits]
+    return [text[h.field][h.start : h.end] for h in match.all_hits]
 
 
 def test_a_function_word_inside_a_phrase_is_never_highlighted_on_its_own():

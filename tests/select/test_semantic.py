@@ -65,7 +65,7 @@ def test_semantic_match_without_keyword_names_the_closest_interest():
     assert by_id[2].hits == ()
     assert by_id[2].keywords == ("spiking",)
     assert by_id[1].keywords[0] == "spiking"
-    assert any(h.keyword == "spiking" for h in by_id[1].hits)
+    assert any(h.keyword == "spiking" for h in by_id[1].all_hits)
 
 
 def test_keyword_and_semantic_evidence_add_up():
