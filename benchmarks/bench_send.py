@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from smtp_sink import gaps
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SHARED = ROOT.parent / "shared"
@@ -56,6 +58,7 @@ class Run:
     received: int
     server_cpu: float = 0.0  # the sink's CPU time over the same run
     pss_mb: float = 0.0  # peak proportional set size summed over the process tree
+    gaps: tuple[tuple[str, float], ...] = ()  # the sink's timeline: where each message's time went
 
 
 def digest_cmd() -> str:
@@ -152,9 +155,13 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, fl
 
 
 class Sink:
+    def __init__(self, timeline: Path) -> None:
+        self.timeline = timeline
+
     def __enter__(self) -> Sink:
+        self.timeline.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "smtp_sink.py")],
+            [sys.executable, str(HERE / "smtp_sink.py"), "--timeline", str(self.timeline)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -173,6 +180,7 @@ class Sink:
         _, status, usage = os.wait4(self.proc.pid, 0)
         self.proc.returncode = os.waitstatus_to_exitcode(status)
         self.cpu = usage.ru_utime + usage.ru_stime
+        self.gaps = tuple(gaps(self.timeline).items())
         return int(line.split()[1])
 
 
@@ -185,24 +193,24 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
         received = len(list((work / "outbox-files").glob("*.eml")))
         server = 0.0
     else:
-        with Sink() as sink:
+        with Sink(work / "timeline-send.txt") as sink:
             write_config(work, sink.port, connections)
             wall, cpu, rss, pss, code = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
             server = sink.cpu
     if code != 0:
         raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
-    return Run(wall, cpu, rss, received, server, pss)
+    return Run(wall, cpu, rss, received, server, pss, sink.gaps if transport != "file" else ())
 
 
 def run_loop(work: Path, connections: int) -> Run:
-    with Sink() as sink:
+    with Sink(work / "timeline-loop.txt") as sink:
         cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
         wall, cpu, rss, pss, code = timed([*cmd, "--connections", str(connections)], work, work / "loop.log")
         received = sink.stop()
     if code != 0:
         raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
-    return Run(wall, cpu, rss, received, sink.cpu, pss)
+    return Run(wall, cpu, rss, received, sink.cpu, pss, sink.gaps)
 
 
 def db_mb(work: Path) -> float:
@@ -236,6 +244,10 @@ def show(label: str, r: Run) -> None:
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
         flush=True,
     )
+    if r.gaps:
+        print("    per message (sink's timeline, ms, means): "
+              + ", ".join(f"{k} {v:.1f} s" if k == "span" else f"{k} {v:.3f}" for k, v in r.gaps)
+              + f"; outside the span {r.wall - dict(r.gaps)['span']:.1f} s", flush=True)  # fmt: skip
 
 
 def main() -> None:
