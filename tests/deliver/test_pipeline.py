@@ -15,6 +15,7 @@ from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
 from digest.deliver.transports import FileSender
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
@@ -166,6 +167,57 @@ def test_to_files_each_message_is_written_only_after_the_previous_result_is_comm
         assert Outbox(store).counts()[SENT] == 40
     assert seen == [(i, i, True) for i in range(40)]
     assert len(list((tmp_path / "eml").glob("*.eml"))) == 40
+
+
+@pytest.mark.parametrize("connections", [1, 3])
+def test_over_smtp_each_message_arrives_only_after_its_connections_previous_result_is_committed(
+    workspace, connections
+):
+    """The guarantee over SMTP, where a connection records its previous result while the
+    server reads the next MAIL FROM: when a message's data has arrived, every earlier message
+    on its connection is recorded as sent (seen from another connection to the database) and
+    the message itself is stored."""
+    config = workspace.config
+    fresh = [
+        NewMessage(
+            f"r{i}",
+            f"r{i}@example.org",
+            f"<m{i}@example.org>",
+            "S",
+            f"X-Id: <m{i}@example.org>\r\n\r\nx\r\n".encode(),
+            (),
+        )
+        for i in range(30)
+    ]
+    with Store(config.database) as store, Store(config.database) as other:
+
+        class Checking:
+            def __init__(self) -> None:
+                self.before: dict[int, list[str]] = {}  # per connection: the Message-IDs it got
+                self.wrong: list[str] = []
+
+            async def handle_DATA(self, server, session, envelope):  # noqa: ANN001 - aiosmtpd's hook
+                mine = self.before.setdefault(id(session), [])
+                message_id = envelope.content.decode().split()[1]  # X-Id: <...>
+                statuses = dict(other.db.execute("SELECT message_id, status FROM outbox").fetchall())
+                if any(statuses.get(m) != SENT for m in mine) or message_id not in statuses:
+                    self.wrong.append(message_id)
+                mine.append(message_id)
+                return "250 queued"
+
+        handler = Checking()
+        with LocalSmtpServer(handler) as server:
+            workspace.config_path.write_text(
+                workspace.config_path.read_text().replace("port: 2525", f"port: {server.port}")
+            )
+            outcomes = deliver_due(
+                workspace.config, store, None, NOW, fresh=iter(fresh), fresh_count=30, connections=connections
+            )
+        assert len(outcomes) == 30 and all(o.ok for o in outcomes)
+        assert Outbox(store).counts()[SENT] == 30
+    assert handler.wrong == []
+    assert sum(len(ids) for ids in handler.before.values()) == 30
+    assert len(handler.before) == connections
 
 
 def test_with_no_other_thread_the_messages_are_made_in_a_child_and_each_is_stored_then_sent(
