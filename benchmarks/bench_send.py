@@ -17,7 +17,10 @@ The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afr
 each run, and it counts what it got. For each run: wall time, CPU time (user + system of the
 child and its children, from os.wait4), peak RSS and peak PSS (summed over the process tree:
 RSS counts the pages the forked maker shares with its parent twice, PSS once); then A/B
-ratios per pair. After the
+ratios per pair; and from the sink's timeline (smtp_sink.py --timeline), where each message's
+time went at the server's end: the mean ms from one message's end to the next MAIL (the
+client's work between two messages), MAIL to RCPT, RCPT to the data's end, and the seconds
+outside the sending span (start-up, ingest, ranking, before the first MAIL). After the
 last A: the database size, and after the retention pass (as of keep_days + 1 later).
 
 --file-transport: only A, with `delivery.transport: file` (no server, no reference).
@@ -239,7 +242,8 @@ def load() -> str:
 
 def show(label: str, r: Run) -> None:
     print(
-        f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s (server {r.server_cpu:6.2f} s)  "
+        f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s "
+        f"({1000 * r.cpu / max(r.received, 1):.2f} ms/msg; server {r.server_cpu:6.2f} s)  "
         f"peak RSS {r.rss_mb:5.0f} MiB (PSS {r.pss_mb:5.0f})  "
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
         flush=True,

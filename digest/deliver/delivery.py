@@ -3,8 +3,7 @@
 deliver_due() loads the due messages one at a time and hands them to ``connections`` worker
 threads; each worker owns one sender (one SMTP connection, reused for many messages), stores
 each new message it is handed and records the result of its previous one in one transaction
-(the threads take the store in turn) before it sends that message's data (over SMTP, while
-the server reads its MAIL FROM: digest.deliver.lines).
+(the threads take the store in turn) before it sends that message (digest.deliver.lines).
 The calling thread keeps the workers' queue a few messages deep; with a sender that never
 waits (the file transport, one connection) it sends itself. A shared :class:`RateLimiter`
 keeps the pace under ``max_per_second`` and halves it when the server answers with a
@@ -50,9 +49,6 @@ __all__ = ["RateLimiter", "RetryPolicy", "SendOutcome", "Sender", "SenderFactory
 
 
 class Sender(Protocol):
-    """A transport. One that has ``overlaps = True`` also takes ``send(mail, meanwhile)``
-    (see :meth:`SmtpSender.send`)."""
-
     def send(self, mail: Envelope) -> SendResult: ...
 
 

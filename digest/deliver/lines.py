@@ -1,14 +1,11 @@
 """One connection of a delivery pass: its messages stored (if new) and sent, one at a time, each
 result recorded in the transaction that stores (or takes up) the connection's next message.
 
-A message the server has accepted is recorded before the connection's next message can be
-accepted (before any of its data is sent: a server accepts a message at the end of its data),
+A message the server has accepted is recorded before the connection's next message is sent,
 so a crash at any instant repeats at most one message per connection; the record and the
-storing of the next message share one commit (one commit per message, not two). Over SMTP
-that commit runs while the server reads the next message's MAIL FROM: the server's
-turn-around and the commit overlap instead of adding up. A result also gets its own commit
-when its connection has nothing more to send (the pass ends, stops, or the connection waits
-for work), so it does not stay unrecorded for long.
+storing of the next message share one commit (one commit per message, not two). A result
+also gets its own commit when its connection has nothing more to send (the pass ends, stops,
+or the connection waits for work), so it does not stay unrecorded for long.
 """
 
 from __future__ import annotations
@@ -86,68 +83,25 @@ class Line:
     def take(self, item: OutboxMessage | NewMessage) -> None:
         """Send ``item`` (a stored message, or a new one: stored first), after recording the
         previous result of this connection in the same transaction. Nothing is sent once the
-        pass stops; a new message is then not stored either.
-
-        With a sender that can (SMTP), that transaction runs while the server reads the
-        message's MAIL FROM, so the server's turn-around and the commit overlap: the result is
-        still committed before the message can be accepted (at the end of its data, sent only
-        after the commit)."""
+        pass stops; a new message is then not stored either."""
         run = self.run
         if run.stopping or run.circuit.refused:
             self.flush()
             return
-        if isinstance(item, NewMessage) or self.held is not None:
-            if getattr(self.sender, "overlaps", False) and not run.circuit.open:
-                self._overlapped(item)
-                return
-            msg = self._commit(item)
-            if msg is None:  # not stored (its period has a digest) or its address is suppressed
-                return
-        else:
-            msg = item
+        msg = self._commit(item) if isinstance(item, NewMessage) or self.held is not None else item
+        if msg is None:  # not stored (its period has a digest) or its address is suppressed
+            return
         if run.circuit.open:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
             self.held = (msg, refused, run.clock())
             return
         run.limiter.wait()
-        self._done(msg, self._send(msg))
-
-    def _overlapped(self, item: OutboxMessage | NewMessage) -> None:
-        """take(): the transaction of :meth:`_commit` done while the server reads MAIL FROM."""
-        stored: list[OutboxMessage | None] = []
-        failed: list[BaseException] = []
-
-        def meanwhile() -> bool:
-            try:
-                stored.append(self._commit(item))
-            except BaseException as e:  # noqa: BLE001 - raised below, once the server forgot the message
-                failed.append(e)
-                return False
-            return stored[0] is not None
-
-        self.run.limiter.wait()
-        result = self._send(item, meanwhile)
-        if failed:
-            raise failed[0]
-        msg = stored[0] if stored else None
-        if msg is not None:  # stored, so sent (or tried)
-            self._done(msg, result)
-
-    def _send(
-        self, msg: OutboxMessage | NewMessage, meanwhile: Callable[[], bool] | None = None
-    ) -> SendResult | None:
-        run = self.run
         envelope = Envelope(msg.message_id, msg.user, run.config.smtp.sender, msg.recipient, msg.mime)
         try:
-            return self.sender.send(envelope, meanwhile) if meanwhile else self.sender.send(envelope)
+            result = self.sender.send(envelope)
         except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
             log.exception("sending %s failed unexpectedly", msg.message_id)
-            return SendResult(False, f"internal error: {type(e).__name__}: {e}")
-
-    def _done(self, msg: OutboxMessage, result: SendResult | None) -> None:
-        """The result held, to be recorded with the next message (or alone)."""
-        run = self.run
-        assert result is not None  # None only when ``meanwhile`` said no
+            result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
         run.circuit.record(result)
         if result.ok:
             run.limiter.succeeded()

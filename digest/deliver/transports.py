@@ -7,7 +7,6 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -72,8 +71,6 @@ class SmtpSender:
     and the retry, start on a fresh one. A 5xx refusal resets the session and keeps it.
     """
 
-    overlaps = True  # send() takes ``meanwhile``: work done while the server reads MAIL FROM
-
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self.conn: smtplib.SMTP | None = None
@@ -130,50 +127,28 @@ class SmtpSender:
             finally:
                 self.conn = None
 
-    def send(self, mail: Envelope, meanwhile: Callable[[], bool] | None = None) -> SendResult | None:
-        """Hand ``mail`` to the server; what it answered (or why it could not be handed over).
-
-        ``meanwhile``: called once, while the server reads the message's MAIL FROM (or before
-        the message is tried at all, when there is no connection to send it on): the caller's
-        work that must be done before the message can be accepted, done while the server is
-        busy anyway. A server accepts a message only at the end of its data, and none of the
-        data is sent before ``meanwhile`` returns. When it returns False, the message is not
-        sent (the server is told to forget it, RSET) and ``send`` returns None."""
-        pending = [meanwhile] if meanwhile is not None else []
-
-        def go_ahead() -> bool:
-            return pending.pop()() if pending else True
-
+    def send(self, mail: Envelope) -> SendResult:
         for _ in (1, 2):
             reused = self.conn is not None
             if not reused:
                 try:
                     self.connect()
                 except LoginRefused as e:
-                    return (
-                        SendResult(False, str(e), unreachable=True, login_refused=True)
-                        if go_ahead()
-                        else None
-                    )
+                    return SendResult(False, str(e), unreachable=True, login_refused=True)
                 except DeliveryError as e:
-                    return SendResult(False, str(e), unreachable=True) if go_ahead() else None
+                    return SendResult(False, str(e), unreachable=True)
             try:
-                return self._transaction(mail, reused, go_ahead)
+                return self._transaction(mail, reused)
             except _Stale:
                 self.drop()
-        failed = SendResult(False, "the server hung up twice before the message could be sent")
-        return failed if go_ahead() else None
+        return SendResult(False, "the server hung up twice before the message could be sent")
 
-    def _transaction(self, mail: Envelope, reused: bool, go_ahead: Callable[[], bool]) -> SendResult | None:
+    def _transaction(self, mail: Envelope, reused: bool) -> SendResult:
         conn = self.conn
         assert conn is not None
         stage = "MAIL"
         try:
-            conn.putcmd("mail", f"FROM:{smtplib.quoteaddr(parseaddr(mail.sender)[1])}")  # as conn.mail() does
-            if not go_ahead():  # nothing of the message sent: the server forgets it
-                self._reset(reply_first=True)
-                return None
-            code, text = conn.getreply()
+            code, text = conn.mail(parseaddr(mail.sender)[1])
             if code == 250:
                 stage = "RCPT"
                 code, text = conn.rcpt(mail.recipient)
@@ -198,21 +173,13 @@ class SmtpSender:
         if result.permanent and (stage == "RCPT" or (stage == "DATA" and BAD_MAILBOX.search(result.reply))):
             result = dataclasses.replace(result, bounce=True)
         if result.permanent:
-            self._reset()
+            try:
+                conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self.drop()
         else:
             self.drop()
         return result
-
-    def _reset(self, reply_first: bool = False) -> None:
-        """RSET: the server forgets the message begun (the connection is dropped if that fails).
-        ``reply_first``: the reply to the last command is read first."""
-        try:
-            assert self.conn is not None
-            if reply_first:
-                self.conn.getreply()
-            self.conn.rset()
-        except (OSError, smtplib.SMTPException):
-            self.drop()
 
 
 def data(conn: smtplib.SMTP, message: bytes) -> tuple[int, bytes]:

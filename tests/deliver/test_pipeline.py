@@ -173,10 +173,9 @@ def test_to_files_each_message_is_written_only_after_the_previous_result_is_comm
 def test_over_smtp_each_message_arrives_only_after_its_connections_previous_result_is_committed(
     workspace, connections
 ):
-    """The guarantee over SMTP, where a connection records its previous result while the
-    server reads the next MAIL FROM: when a message's data has arrived, every earlier message
-    on its connection is recorded as sent (seen from another connection to the database) and
-    the message itself is stored."""
+    """The guarantee over SMTP: when a message's data has arrived, every earlier message on
+    its connection is recorded as sent (seen from another connection to the database) and the
+    message itself is stored."""
     config = workspace.config
     fresh = [
         NewMessage(
