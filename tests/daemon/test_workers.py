@@ -52,7 +52,10 @@ def setup(root: Path, port: int, url: str, readers: int = READERS) -> Workspace:
         f.write(
             f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\ndelivery:\n  lease_seconds: {LEASE}\n"
         )
-    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+    # ten minutes ago, but today: just after midnight, "ten minutes ago" is yesterday's slot,
+    # which a worker sends for yesterday's period while `send` makes today's (two digests)
+    now = dt.datetime.now(dt.UTC)
+    send_at = max(now - dt.timedelta(minutes=10), now.replace(hour=0, minute=0)).strftime("%H:%M")
     for i in range(readers):
         ws.profile(
             f"r{i:04d}", f'email: r{i:04d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
