@@ -4,8 +4,10 @@ Python runs one thread at a time. A thread rendering digests makes the thread th
 wait for its turn after each reply of the server (up to the interpreter's switch interval),
 and a message takes four replies. :class:`Forked` runs the making in a forked child process
 instead: the child shares the parent's digests, renderer and configuration without copying
-them, and sends each message back through a pipe as soon as it is made. The pipe's small
-buffer keeps the child only a few messages ahead of the reader: memory stays flat.
+them, and sends the messages back through a pipe as plain bytes, a few to a write
+(digest.deliver.frames). The pipe's buffer (enlarged to :data:`PIPE_BYTES` where the system
+allows) keeps the child a bounded number of messages ahead of the reader: memory stays flat,
+and neither process waits for the other after each message.
 
 The child never touches the database: it only makes bytes. Where forking is not safe (another
 thread is running, whose locks a fork would copy in whatever state they are) or not
@@ -14,6 +16,8 @@ available, the messages are made in the reading thread, as before.
 
 from __future__ import annotations
 
+import collections
+import fcntl
 import gc
 import logging
 import multiprocessing
@@ -23,7 +27,9 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from digest.deliver import frames
 from digest.deliver.delivery import SendOutcome
+from digest.deliver.frames import ERROR, FAILED, MESSAGE, Frame
 from digest.deliver.outbox import NewMessage
 from digest.errors import DeliveryError
 
@@ -31,7 +37,7 @@ log = logging.getLogger(__name__)
 
 Make = Callable[[list[SendOutcome]], Iterator[NewMessage]]  # appends the digests it cannot make
 
-_MESSAGE, _FAILED, _ERROR, _END = "message", "failed", "error", "end"
+PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux: F_SETPIPE_SZ; 64 KiB otherwise): ~20 messages
 
 
 def can_fork() -> bool:
@@ -47,19 +53,24 @@ class Forked:
     def __init__(self, make: Make, failures: list[SendOutcome], *, fork: bool | None = None) -> None:
         self.make, self.failures = make, failures
         self.proc: Any = None
+        self.ready: collections.deque[tuple[int, Any]] = collections.deque()  # read, not yet taken
+        self.buffer = bytearray(2 * frames.FRAME_BYTES)  # each frame is read into it
         if fork if fork is not None else can_fork():
             # What exists now is shared with the child, not copied: frozen, the collector
             # neither walks it (seconds, with 100,000 digests) nor writes to its pages.
             gc.freeze()
             context = multiprocessing.get_context("fork")
             self.reader, writer = context.Pipe(duplex=False)
+            _enlarge(writer)
             self.proc = context.Process(target=_child, args=(make, writer), name="digest-maker", daemon=True)
             self.proc.start()
             writer.close()  # the child holds the only writing end: its exit ends the stream
 
     def poll(self) -> bool:
         """Is something from the child ready to be read now (so reading it will not wait)?"""
-        return self.proc is not None and not self.reader.closed and self.reader.poll()
+        if self.proc is None or self.reader.closed:
+            return False
+        return bool(self.ready) or self.reader.poll()
 
     def __iter__(self) -> Iterator[NewMessage]:
         if self.proc is None:
@@ -67,23 +78,35 @@ class Forked:
             return
         try:
             while True:
-                try:
-                    kind, item = self.reader.recv()
-                except EOFError:
-                    self.proc.join(timeout=5)
-                    raise DeliveryError(
-                        f"the process making the messages stopped (exit code {self.proc.exitcode})"
-                    ) from None
-                if kind == _MESSAGE:
+                if not self.ready:
+                    self._read()
+                kind, item = self.ready.popleft()
+                if kind == MESSAGE:
                     yield item
-                elif kind == _FAILED:
+                elif kind == FAILED:
                     self.failures.append(item)
-                elif kind == _ERROR:
+                elif kind == ERROR:
                     raise DeliveryError(f"making the messages failed: {item}")
                 else:
                     return
         finally:
             self.close()
+
+    def _read(self) -> None:
+        """The records of the child's next frame, into :attr:`ready` (waits for it)."""
+        try:
+            n = self.reader.recv_bytes_into(self.buffer)
+            data: Any = memoryview(self.buffer)[:n]
+        except multiprocessing.BufferTooShort as e:  # a message larger than the buffer: it is in e
+            data = e.args[0]
+            self.buffer = bytearray(2 * len(data))
+        except EOFError:
+            self.proc.join(timeout=5)
+            raise DeliveryError(
+                f"the process making the messages stopped (exit code {self.proc.exitcode})"
+            ) from None
+        with data if isinstance(data, memoryview) else memoryview(data) as view:
+            self.ready.extend(frames.records(view))
 
     def close(self) -> None:
         """Stop the child (if it still runs) and wait for it."""
@@ -100,20 +123,36 @@ class Forked:
 def _child(make: Make, writer: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipe, this ends
     failures: list[SendOutcome] = []
+    frame = Frame()
     try:
-        for message in make(failures):
-            _send_failures(writer, failures)
-            writer.send((_MESSAGE, message))
-        _send_failures(writer, failures)
-        writer.send((_END, None))
+        try:
+            for message in make(failures):
+                _add_failures(frame, failures)
+                frame.message(message)
+                if frame.full:
+                    writer.send_bytes(frame.take())
+            _add_failures(frame, failures)
+            frame.end()
+        except (BrokenPipeError, ConnectionResetError):
+            raise
+        except Exception as e:  # noqa: BLE001 - told to the parent (after what was made), which raises it
+            log.exception("making the messages failed")
+            _add_failures(frame, failures)
+            frame.error(f"{type(e).__name__}: {e}")
+        writer.send_bytes(frame.take())
     except (BrokenPipeError, ConnectionResetError):  # the reader stopped: nothing more is wanted
         return
-    except Exception as e:  # noqa: BLE001 - told to the parent, which raises it
-        log.exception("making the messages failed")
-        writer.send((_ERROR, f"{type(e).__name__}: {e}"))
 
 
-def _send_failures(writer: Connection, failures: list[SendOutcome]) -> None:
+def _add_failures(frame: Frame, failures: list[SendOutcome]) -> None:
     for failure in failures:
-        writer.send((_FAILED, failure))
+        frame.failed(failure)
     failures.clear()
+
+
+def _enlarge(writer: Connection) -> None:
+    """Give the pipe a buffer of :data:`PIPE_BYTES` (Linux; elsewhere, or if refused, as it is)."""
+    try:
+        fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError) as e:
+        log.debug("the maker's pipe keeps its buffer: %s", e)

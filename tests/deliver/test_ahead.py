@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 
 import pytest
 
-from digest.deliver.ahead import Forked, can_fork
+from digest.deliver.ahead import PIPE_BYTES, Forked, can_fork
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.outbox import NewMessage
 from digest.errors import DeliveryError
@@ -72,3 +73,22 @@ def test_with_another_thread_running_nothing_is_forked_and_the_reader_makes_them
     finally:
         stop.set()
         other.join()
+
+
+def test_a_message_larger_than_the_readers_buffer_arrives_whole_and_so_do_the_next():
+    def make(failures: list[SendOutcome]):
+        yield NewMessage("big", "big@example.org", "<big@x>", "S", b"B" * 2_000_000, (1,), packed=b"P" * 10)
+        yield NewMessage("small", "small@example.org", "<small@x>", "S", b"s", (2,), period="2026-11-30")
+
+    big, small = list(Forked(make, [], fork=True))
+    assert big.mime == b"B" * 2_000_000 and big.packed == b"P" * 10
+    assert (small.mime, small.period, small.packed) == (b"s", "2026-11-30", None)
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="Linux pipes only")
+def test_the_pipe_holds_many_messages_so_the_child_runs_ahead_of_a_busy_reader():
+    made = Forked(maker(3), [], fork=True)
+    try:
+        assert fcntl.fcntl(made.reader.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES  # ~20 messages of 50 KB
+    finally:
+        list(made)
