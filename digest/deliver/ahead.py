@@ -17,11 +17,15 @@ available, the messages are made in the reading thread, as before.
 from __future__ import annotations
 
 import collections
+import contextlib
 import fcntl
+import functools
 import gc
 import logging
 import multiprocessing
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -36,6 +40,11 @@ from digest.errors import DeliveryError
 log = logging.getLogger(__name__)
 
 Make = Callable[[list[SendOutcome]], Iterator[NewMessage]]  # appends the digests it cannot make
+# ``make(failures, part)``: the messages of the digests ``todo[part]`` only (see Forked's ``count``)
+MakePart = Callable[[list[SendOutcome], slice], Iterator[NewMessage]]
+
+PART = 4096  # digests made by one short-lived process (see Forked)
+_DONE, _FAILED_PART, _STOPPED = 0, 1, 3  # how a part's process ends (its exit code)
 
 PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux: F_SETPIPE_SZ; 64 KiB otherwise): ~20 messages
 
@@ -48,10 +57,25 @@ def can_fork() -> bool:
 class Forked:
     """``iter(Forked(make, failures))``: the messages of ``make(...)``, made in a child process
     started here (before the caller starts its threads); the digests the child could not make
-    are appended to ``failures`` as they are reported."""
+    are appended to ``failures`` as they are reported.
 
-    def __init__(self, make: Make, failures: list[SendOutcome], *, fork: bool | None = None) -> None:
-        self.make, self.failures = make, failures
+    With ``count`` (the number of digests), ``make`` takes a part too (:data:`MakePart`), and
+    the child makes the digests :data:`PART` at a time, each part in a process of its own
+    that it forks and waits for, one after the other (the order stays the digests' order).
+    A process that touches a shared page gets its own copy of it: a single maker would end up
+    with a copy of every page holding a digest (the parent's memory, nearly twice over, with
+    100,000 readers); a part's copies go when it ends, so memory stays flat."""
+
+    def __init__(
+        self,
+        make: Make | MakePart,
+        failures: list[SendOutcome],
+        *,
+        fork: bool | None = None,
+        count: int | None = None,
+        part: int = PART,
+    ) -> None:
+        self.make, self.failures, self.count = make, failures, count
         self.proc: Any = None
         self.ready: collections.deque[tuple[int, Any]] = collections.deque()  # read, not yet taken
         self.buffer = bytearray(2 * frames.FRAME_BYTES)  # each frame is read into it
@@ -62,7 +86,9 @@ class Forked:
             context = multiprocessing.get_context("fork")
             self.reader, writer = context.Pipe(duplex=False)
             _enlarge(writer)
-            self.proc = context.Process(target=_child, args=(make, writer), name="digest-maker", daemon=True)
+            self.proc = context.Process(
+                target=_child, args=(make, writer, self.reader, count, part), name="digest-maker", daemon=True
+            )
             self.proc.start()
             writer.close()  # the child holds the only writing end: its exit ends the stream
 
@@ -74,7 +100,8 @@ class Forked:
 
     def __iter__(self) -> Iterator[NewMessage]:
         if self.proc is None:
-            yield from self.make(self.failures)
+            whole: Any = self.make
+            yield from whole(self.failures) if self.count is None else whole(self.failures, part=slice(None))
             return
         try:
             while True:
@@ -120,10 +147,39 @@ class Forked:
         gc.unfreeze()
 
 
-def _child(make: Make, writer: Connection) -> None:
+def _child(
+    make: Make | MakePart, writer: Connection, reader: Connection, count: int | None, part: int
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipe, this ends
+    reader.close()  # the parent's end: once the parent closes it, a write here fails (and this ends)
+    if count is None:
+        _make_into(writer, make, end=True)  # type: ignore[arg-type]
+        return
+    for start in range(0, count, part):
+        pid = os.fork()  # this process runs no other thread: safe
+        if pid == 0:  # the part's process: it must never return into the code that forked it
+            code = _FAILED_PART
+            try:
+                code = _make_into(writer, functools.partial(make, part=slice(start, start + part)), end=False)
+            finally:
+                os._exit(code)
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        if code != _DONE:  # told to the parent already, or the parent stopped reading
+            # (else the part died: the stream ends here, and the parent says the maker stopped)
+            sys.exit(0 if code in (_FAILED_PART, _STOPPED) else 1)
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        end = Frame()
+        end.end()
+        writer.send_bytes(end.take())
+
+
+def _make_into(writer: Connection, make: Make, *, end: bool) -> int:
+    """Send the messages of ``make(...)`` (and its failures) through ``writer``, several to a
+    frame; then the end of the stream if ``end``. Returns how it went (_DONE, _FAILED_PART,
+    _STOPPED)."""
     failures: list[SendOutcome] = []
     frame = Frame()
+    code = _DONE
     try:
         try:
             for message in make(failures):
@@ -132,16 +188,20 @@ def _child(make: Make, writer: Connection) -> None:
                 if frame.full:
                     writer.send_bytes(frame.take())
             _add_failures(frame, failures)
-            frame.end()
+            if end:
+                frame.end()
         except (BrokenPipeError, ConnectionResetError):
             raise
         except Exception as e:  # noqa: BLE001 - told to the parent (after what was made), which raises it
             log.exception("making the messages failed")
             _add_failures(frame, failures)
             frame.error(f"{type(e).__name__}: {e}")
-        writer.send_bytes(frame.take())
+            code = _FAILED_PART
+        if frame.size:
+            writer.send_bytes(frame.take())
     except (BrokenPipeError, ConnectionResetError):  # the reader stopped: nothing more is wanted
-        return
+        return _STOPPED
+    return code
 
 
 def _add_failures(frame: Frame, failures: list[SendOutcome]) -> None:
