@@ -123,10 +123,11 @@ def send_now(
     unbuilt: list[SendOutcome] = []
     queued: list[str] = []
 
-    def make(failures: list[SendOutcome]) -> Iterator[NewMessage]:
-        return made_ahead(config, todo, renderer, now, failures, backstop=not force)
+    def make(failures: list[SendOutcome], part: slice) -> Iterator[NewMessage]:
+        return made_ahead(config, todo[part], renderer, now, failures, backstop=not force)
 
-    made = Forked(make, unbuilt) if todo else None  # a child process, while earlier ones are sent
+    # made in child processes (a part of the readers each), while earlier ones are sent
+    made = Forked(make, unbuilt, count=len(todo)) if todo else None
     delivered = deliver_due(
         config,
         store,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 
 import pytest
 
-from digest.deliver.ahead import Forked, can_fork
+from digest.deliver.ahead import PIPE_BYTES, Forked, can_fork
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.outbox import NewMessage
 from digest.errors import DeliveryError
@@ -72,3 +73,71 @@ def test_with_another_thread_running_nothing_is_forked_and_the_reader_makes_them
     finally:
         stop.set()
         other.join()
+
+
+def test_a_message_larger_than_the_readers_buffer_arrives_whole_and_so_do_the_next():
+    def make(failures: list[SendOutcome]):
+        yield NewMessage("big", "big@example.org", "<big@x>", "S", b"B" * 2_000_000, (1,), packed=b"P" * 10)
+        yield NewMessage("small", "small@example.org", "<small@x>", "S", b"s", (2,), period="2026-11-30")
+
+    big, small = list(Forked(make, [], fork=True))
+    assert big.mime == b"B" * 2_000_000 and big.packed == b"P" * 10
+    assert (small.mime, small.period, small.packed) == (b"s", "2026-11-30", None)
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="Linux pipes only")
+def test_the_pipe_holds_many_messages_so_the_child_runs_ahead_of_a_busy_reader():
+    made = Forked(maker(3), [], fork=True)
+    try:
+        assert fcntl.fcntl(made.reader.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES  # ~20 messages of 50 KB
+    finally:
+        list(made)
+
+
+def parts_maker(n: int, broken: frozenset[int] = frozenset(), crash_at: int | None = None):
+    def make(failures: list[SendOutcome], part: slice):
+        for i in range(n)[part]:
+            if i == crash_at:
+                raise RuntimeError("the template engine fell over")
+            if i in broken:
+                failures.append(SendOutcome(f"r{i}", f"r{i}@example.org", 1, "", False, "cannot build"))
+                continue
+            pid = str(os.getpid()).encode()
+            yield NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}.{pid.decode()}@x>", "S", pid * 5000, (i,))
+
+    return make
+
+
+def test_made_in_parts_each_by_a_process_of_its_own_the_messages_keep_their_order():
+    failures: list[SendOutcome] = []
+    made = Forked(parts_maker(50, broken=frozenset({7, 30})), failures, count=50, part=8, fork=True)
+    messages = list(made)
+    assert [m.user for m in messages] == [f"r{i}" for i in range(50) if i not in (7, 30)]
+    assert [f.user for f in failures] == ["r7", "r30"]
+    makers = {m.mime[:8] for m in messages}
+    assert len(makers) == 7 and mine()[:8] not in makers  # 7 parts of 8: 7 processes, none of them this one
+    assert len({m.message_id for m in messages}) == len(messages)
+    assert made.proc.exitcode == 0
+
+
+def test_an_error_in_a_part_is_raised_after_what_was_made_and_no_later_part_runs():
+    made = Forked(parts_maker(50, crash_at=20), [], count=50, part=8, fork=True)
+    seen = []
+    with pytest.raises(DeliveryError, match="RuntimeError: the template engine fell over"):
+        for m in made:
+            seen.append(m.user)
+    assert seen == [f"r{i}" for i in range(20)]  # the third part (16-23) failed at 20
+    assert made.proc.exitcode == 0
+
+
+def test_a_reader_that_stops_early_stops_the_parts_too():
+    made = Forked(parts_maker(100_000), [], count=100_000, part=4096, fork=True)
+    stream = iter(made)
+    assert next(stream).user == "r0"
+    stream.close()
+    assert not made.proc.is_alive()
+
+
+def test_without_a_fork_the_reader_makes_the_whole_in_one_part():
+    made = Forked(parts_maker(5), [], count=5, part=2, fork=False)
+    assert [m.user for m in made] == [f"r{i}" for i in range(5)]
