@@ -6,6 +6,7 @@ class of :class:`digest.select.phrases.PhraseMatching`).
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,13 +69,20 @@ class Highlighting:
             if len(match.terms) == 1:  # sorted, each span once
                 spans = postings.word_spans(match.terms[0], d)
             else:
-                spans = sorted({s for t in match.terms for s in postings.word_spans(t, d)})
+                spans = [s for t in match.terms for s in postings.word_spans(t, d)]
+                if len(spans) > 1:
+                    spans = sorted(set(spans))
         else:
             spans = match.spans.get(d)
             if spans is None:  # one word, or a phrase with no evidence here (nothing to highlight)
                 spans = postings.word_spans(match.terms[0], d) if len(match.terms) == 1 else []
+        if not spans:
+            return ()
         phrase = keyword.phrase
-        return tuple(Hit(phrase, FIELDS[f], start, end) for f, start, end in spans)
+        # Hit(...) without its Python-level __new__: the tuple made in C
+        return tuple(
+            map(tuple.__new__, repeat(Hit), [(phrase, FIELDS[f], start, end) for f, start, end in spans])
+        )
 
 
 def grown(table: np.ndarray, fill: object) -> np.ndarray:

@@ -108,6 +108,7 @@ class Postings:
         ).reshape(2, self.n_docs)
         self._counts: dict[str, np.ndarray] = {}
         self._spans: dict[tuple[Term, int], list[tuple[int, int, int]]] = {}
+        self._docs: dict[Term, set[int]] = {}  # docs_with, per term asked for spans
         log.debug("indexed %d papers, %d distinct words", self.n_docs, len(self._norms))
 
     # -- whole-listing questions, vectorized -------------------------------------------
@@ -168,6 +169,11 @@ class Postings:
 
     def word_spans(self, term: Term, d: int) -> list[tuple[int, int, int]]:
         """(field, start, end) of a single word in paper ``d``, in any of its forms."""
+        docs = self._docs.get(term)
+        if docs is None:
+            docs = self._docs[term] = self.docs_with(term)
+        if d not in docs:  # most words of an interest are not in a given paper
+            return []
         key = (term, d)
         spans = self._spans.get(key)
         if spans is None:
