@@ -157,12 +157,14 @@ def _child(
         return
     for start in range(0, count, part):
         pid = os.fork()  # this process runs no other thread: safe
-        if pid == 0:  # the part's process: it must never return into the code that forked it
+        if pid == 0:  # the part's process: it must never go on with the loop that forked it
             code = _FAILED_PART
             try:
                 code = _make_into(writer, functools.partial(make, part=slice(start, start + part)), end=False)
             finally:
-                os._exit(code)
+                # Out of this function, into multiprocessing's start of this (maker) process,
+                # which ends the process with this code as it ends the maker's.
+                raise SystemExit(code)
         code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         if code != _DONE:  # told to the parent already, or the parent stopped reading
             # (else the part died: the stream ends here, and the parent says the maker stopped)
