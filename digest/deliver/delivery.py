@@ -99,7 +99,9 @@ def deliver_due(
     time) before it sends its next message, in the transaction that stores that message (one
     commit per message), so a crash at any instant leaves at most one accepted-but-unrecorded
     message per connection (re-sent later with the same Message-ID), and no thread waits for
-    another between two messages. A worker with nothing to send next records at once. ``stop`` (set on
+    another between two messages. The file transport, whose re-send of a message overwrites
+    its file, stores and records :data:`FILE_BATCH` messages per commit instead (see Line).
+    A worker with nothing to send next records at once. ``stop`` (set on
     SIGTERM) lets each worker finish the message in flight; messages not tried yet stay
     queued, due as before.
 
@@ -150,7 +152,8 @@ def deliver_due(
     failures: list[BaseException] = []  # the workers'; raised by the calling thread
     # A sender that never waits for a server (files), alone: the calling thread sends itself,
     # with no thread to hand each message to.
-    inline = Line(run, factories[0]()) if len(factories) == 1 and _local(sender) else None
+    # Its re-send of a message overwrites the same file: it stores and records a batch at a time.
+    inline = Line(run, factories[0](), batch=FILE_BATCH) if len(factories) == 1 and _local(sender) else None
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
@@ -255,6 +258,7 @@ def deliver_due(
 
 
 IDLE_RECORD = 0.05  # s: a connection with no next message in that time records its result alone
+FILE_BATCH = 64  # messages stored (and recorded) per commit by the file transport (see Line)
 
 
 def _local(sender: Any) -> bool:

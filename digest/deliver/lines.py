@@ -6,6 +6,13 @@ so a crash at any instant repeats at most one message per connection; the record
 storing of the next message share one commit (one commit per message, not two). A result
 also gets its own commit when its connection has nothing more to send (the pass ends, stops,
 or the connection waits for work), so it does not stay unrecorded for long.
+
+A sender for which a second send of the same stored message is the same message (the file
+transport: a message is the file named after its Message-ID, which a re-send overwrites with
+the same bytes) takes its messages in batches instead (``batch``): one transaction records
+the results of the last batch and stores the next, whose messages are then sent. A crash
+leaves the batch's messages stored and unrecorded, and they are written again, over
+themselves: nothing is delivered twice, with one commit per batch rather than per message.
 """
 
 from __future__ import annotations
@@ -74,26 +81,58 @@ class Pass:
 
 
 class Line:
-    """One connection (one sender) and the result of its last message, until it is recorded."""
+    """One connection (one sender) and the results of its last messages, until they are recorded.
 
-    def __init__(self, run: Pass, sender: Any) -> None:
-        self.run, self.sender = run, sender
-        self.held: Held | None = None
+    ``batch``: messages taken before they are stored and sent (1, unless a re-send of a message
+    cannot deliver it twice: see the module's docstring)."""
+
+    def __init__(self, run: Pass, sender: Any, batch: int = 1) -> None:
+        self.run, self.sender, self.batch = run, sender, batch
+        self.held: list[Held] = []  # results not recorded yet (at most one, unless batched)
+        self.taken: list[OutboxMessage | NewMessage] = []  # batched: not stored or sent yet
 
     def take(self, item: OutboxMessage | NewMessage) -> None:
         """Send ``item`` (a stored message, or a new one: stored first), after recording the
-        previous result of this connection in the same transaction. Nothing is sent once the
-        pass stops; a new message is then not stored either."""
-        run = self.run
-        if run.stopping or run.circuit.refused:
+        previous result of this connection in the same transaction (batched: once ``batch``
+        messages are taken). Nothing is sent once the pass stops; a new message is then not
+        stored either."""
+        if self.run.stopping or self.run.circuit.refused:
             self.flush()
             return
-        msg = self._commit(item) if isinstance(item, NewMessage) or self.held is not None else item
-        if msg is None:  # not stored (its period has a digest) or its address is suppressed
+        if self.batch > 1:
+            self.taken.append(item)
+            if len(self.taken) >= self.batch:
+                self._send_taken()
             return
+        if isinstance(item, NewMessage) or self.held:
+            for msg in self._commit([item]):
+                self._send(msg)
+        else:
+            self._send(item)
+
+    def flush(self) -> None:
+        """Send what was taken (unless the pass stops), then record the held results now, in a
+        transaction of their own (if there are any)."""
+        if self.taken and not (self.run.stopping or self.run.circuit.refused):
+            self._send_taken()
+        self.taken.clear()
+        if self.held:
+            self._commit([])
+
+    def _send_taken(self) -> None:
+        items, self.taken = self.taken, []
+        stored = any(isinstance(i, NewMessage) for i in items) or self.held
+        for msg in self._commit(items) if stored else items:
+            if self.run.stopping or self.run.circuit.refused:
+                break  # stored, not tried: it stays queued, due as before
+            self._send(msg)  # type: ignore[arg-type]
+
+    def _send(self, msg: OutboxMessage) -> None:
+        """Send one stored message; its result is held until the next commit."""
+        run = self.run
         if run.circuit.open:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
-            self.held = (msg, refused, run.clock())
+            self.held.append((msg, refused, run.clock()))
             return
         run.limiter.wait()
         envelope = Envelope(msg.message_id, msg.user, run.config.smtp.sender, msg.recipient, msg.mime)
@@ -107,42 +146,44 @@ class Line:
             run.limiter.succeeded()
         elif result.throttled:
             run.limiter.throttled()
-        self.held = (msg, result, run.clock())
+        self.held.append((msg, result, run.clock()))
 
-    def flush(self) -> None:
-        """Record the held result now, in a transaction of its own (if there is one)."""
-        if self.held is not None:
-            self._commit(None)
-
-    def _commit(self, item: OutboxMessage | NewMessage | None) -> OutboxMessage | None:
-        """One transaction: the held result recorded, ``item`` stored if it is new. Returns the
-        message to send (None: not to be sent)."""
+    def _commit(self, items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
+        """One transaction: the held results recorded, the new ones of ``items`` stored.
+        Returns the messages to send (not: a new message whose period has a digest already,
+        or to a suppressed address)."""
         run, held = self.run, self.held
         outcomes: list[SendOutcome] = []
-        skipped = False  # a new message not stored: its period has a digest already
-        msg = item if isinstance(item, OutboxMessage) else None
+        skipped = 0  # new messages not stored: their period has a digest already
+        send: list[OutboxMessage] = []
         try:
             with run.guard, run.outbox.store.transaction():
-                if held is not None:
-                    outcomes.append(record(run, *held))
-                if isinstance(item, NewMessage):
+                for one in held:
+                    outcomes.append(record(run, *one))
+                bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
+                for item in items:
+                    if not isinstance(item, NewMessage):
+                        send.append(item)
+                        continue
                     msg = run.outbox.add(item, run.now, run.holder())
-                    skipped = msg is None
-                    bounce = run.bounced.is_set() or (held is not None and held[1].bounce)
-                    if msg is not None and bounce:  # a hard bounce in this pass: is it this reader's?
+                    if msg is None:
+                        skipped += 1
+                        continue
+                    if bounce:  # a hard bounce in this pass: is it this reader's?
                         blocked = run.suppressions.blocks(msg.user, msg.recipient)
                         if blocked is not None:
                             outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
-                            msg = None
+                            continue
+                    send.append(msg)
         except (*db_errors(), StoreError) as e:
-            stop_delivery(run.outbox.store, run.unrecorded, [held] if held is not None else [], e)  # raises
+            stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
             raise
-        self.held = None
-        if held is not None and held[1].bounce:
+        self.held = []
+        if any(one[1].bounce for one in held):
             run.bounced.set()
         run.outcomes.extend(outcomes)
         run.progress.advance(len(outcomes) + skipped)
-        return msg
+        return send
 
 
 def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:

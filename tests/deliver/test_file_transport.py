@@ -1,8 +1,21 @@
-"""The file transport: one .eml file per message, written whole or not at all."""
+"""The file transport: one .eml file per message, written whole or not at all, and written once
+per reader even when a send is killed in the middle."""
 
 from __future__ import annotations
 
+import collections
+import email
+import email.policy
+import signal
+import subprocess
+import sys
+import time
+
+from digest.deliver.outbox import QUEUED, SENT, Outbox
 from digest.deliver.transports import Envelope, FileSender
+from digest.store import Store
+
+from conftest import Workspace, make_dump
 
 
 def envelope(token: str, data: bytes) -> Envelope:
@@ -28,3 +41,59 @@ def test_a_folder_that_cannot_be_written_is_a_passing_failure_not_a_crash(tmp_pa
     (tmp_path / "mail").write_text("a file where the folder should be")
     result = FileSender(tmp_path / "mail").send(envelope("m1", b"data"))
     assert not result.ok and not result.permanent and "cannot write" in result.reply
+
+
+# -- a whole `digest send` to files, killed with SIGKILL in the middle, then run again ---------
+
+READERS = 1500
+
+
+def test_a_send_to_files_killed_mid_batch_and_run_again_writes_each_readers_digest_once(tmp_path):
+    """The file transport stores and records its messages a batch at a time (one commit per
+    batch); a message sent but not recorded when the process is killed is written again
+    under its own Message-ID, over its own file: every reader ends with one file."""
+    ws = Workspace(tmp_path)
+    with ws.config_path.open("a") as f:
+        f.write("delivery:\n  transport: file\n  dir: out\n  lease_seconds: 1\n")
+    for i in range(READERS):
+        ws.profile(f"r{i:04d}", f"email: r{i:04d}@example.org\ninterests: [neuromorphic]\n")
+    papers = [
+        (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(9)
+    ]
+    ws.dump("day.txt", make_dump("Mar 14", papers))
+    assert ws.cli("ingest").exit_code == 0
+    out = tmp_path / "out"
+    send = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+
+    first = subprocess.Popen(send, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while first.poll() is None and time.monotonic() < deadline and written(out) < READERS // 3:
+        time.sleep(0.002)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    at_kill = written(out)
+    assert first.returncode == -signal.SIGKILL and 0 < at_kill < READERS, (first.returncode, at_kill)
+    with Store(ws.config.database) as store:
+        recorded_at_kill = Outbox(store).counts().get(SENT, 0)
+    assert recorded_at_kill <= at_kill  # a file is written after its message is stored, never before
+
+    time.sleep(1.5)  # the killed run's lease on its stored, unrecorded messages runs out
+    again = subprocess.run(send, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+
+    files = sorted(out.glob("*.eml"))
+    recipients = collections.Counter(
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"].addresses[0].addr_spec
+        for p in files
+    )
+    assert len(files) == READERS and set(recipients.values()) == {1}
+    assert not list(out.glob(".*.tmp"))
+    with Store(ws.config.database) as store:
+        counts = Outbox(store).counts()
+        periods = store.db.execute("SELECT COUNT(*) FROM period_digests").fetchone()[0]
+    assert counts.get(SENT) == READERS and not counts.get(QUEUED) and periods == READERS
+    print(f"killed after {at_kill} files ({recorded_at_kill} recorded); after the second run: {len(files)}")
+
+
+def written(folder) -> int:
+    return sum(1 for _ in folder.glob("*.eml")) if folder.is_dir() else 0

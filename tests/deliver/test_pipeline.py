@@ -11,7 +11,7 @@ from digest.daemon.claims import mark_period
 from digest.daemon.sendnow import send_now
 from digest.daemon.slots import current_period
 from digest.deliver.ahead import can_fork
-from digest.deliver.delivery import deliver_due
+from digest.deliver.delivery import FILE_BATCH, deliver_due
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
 from digest.deliver.transports import FileSender
@@ -138,15 +138,19 @@ def test_the_messages_made_ahead_of_the_server_stay_few(workspace, tmp_path):
     assert max(ahead) <= 64
 
 
-def test_to_files_each_message_is_written_only_after_the_previous_result_is_committed(workspace, tmp_path):
-    """At most one message to repeat after a crash, with a sender that never waits (files):
-    when a file is written, every earlier one is recorded as sent (seen from another
-    connection to the database) and its own message is stored."""
+def test_to_files_each_message_is_stored_before_it_is_written_and_recorded_with_the_next_batch(
+    workspace, tmp_path
+):
+    """Nothing to repeat after a crash, with a sender whose re-send overwrites the same file:
+    when a file is written, its own message is stored (so a re-send keeps its Message-ID,
+    and its file name), and every message of the earlier batches is recorded as sent (seen
+    from another connection to the database): one commit per batch, not per message."""
     config = workspace.config
     seen: list[tuple[int, int, bool]] = []  # (files written before, sent then, this one stored)
+    count = 2 * FILE_BATCH + 40
     fresh = [
         NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", b"x" * 1000, ())
-        for i in range(40)
+        for i in range(count)
     ]
 
     with Store(config.database) as store, Store(config.database) as other:
@@ -161,12 +165,12 @@ def test_to_files_each_message_is_written_only_after_the_previous_result_is_comm
                 return super().send(mail)
 
         outcomes = deliver_due(
-            config, store, Watching(tmp_path / "eml"), NOW, fresh=iter(fresh), fresh_count=40
+            config, store, Watching(tmp_path / "eml"), NOW, fresh=iter(fresh), fresh_count=count
         )
-        assert len(outcomes) == 40 and all(o.ok for o in outcomes)
-        assert Outbox(store).counts()[SENT] == 40
-    assert seen == [(i, i, True) for i in range(40)]
-    assert len(list((tmp_path / "eml").glob("*.eml"))) == 40
+        assert len(outcomes) == count and all(o.ok for o in outcomes)
+        assert Outbox(store).counts()[SENT] == count
+    assert seen == [(i, i // FILE_BATCH * FILE_BATCH, True) for i in range(count)]
+    assert len(list((tmp_path / "eml").glob("*.eml"))) == count
 
 
 @pytest.mark.parametrize("connections", [1, 3])
