@@ -44,6 +44,7 @@ Make = Callable[[list[SendOutcome]], Iterator[NewMessage]]  # appends the digest
 MakePart = Callable[[list[SendOutcome], slice], Iterator[NewMessage]]
 
 PART = 4096  # digests made by one short-lived process (see Forked)
+CHUNK = 16  # with several makers: the digests one of them makes in a row (~800 KB of messages)
 _DONE, _FAILED_PART, _STOPPED = 0, 1, 3  # how a part's process ends (its exit code)
 
 PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux: F_SETPIPE_SZ; 64 KiB otherwise): ~20 messages
@@ -64,7 +65,12 @@ class Forked:
     that it forks and waits for, one after the other (the order stays the digests' order).
     A process that touches a shared page gets its own copy of it: a single maker would end up
     with a copy of every page holding a digest (the parent's memory, nearly twice over, with
-    100,000 readers); a part's copies go when it ends, so memory stays flat."""
+    100,000 readers); a part's copies go when it ends, so memory stays flat.
+
+    With ``makers`` > 1 (and ``count``), that many processes make each part side by side,
+    :data:`CHUNK` digests at a time in turn (chunk ``c`` by maker ``c % makers``), each into
+    a pipe of its own; the reader takes the chunks in order, so the order stays the digests'.
+    For a reader that is faster than one maker and has a core to spare (the file transport)."""
 
     def __init__(
         self,
@@ -74,29 +80,47 @@ class Forked:
         fork: bool | None = None,
         count: int | None = None,
         part: int = PART,
+        makers: int = 1,
+        chunk: int = CHUNK,
     ) -> None:
         self.make, self.failures, self.count = make, failures, count
+        self.makers = max(1, makers) if count else 1
+        self.chunk = max(1, min(chunk, part))
         self.proc: Any = None
-        self.ready: collections.deque[tuple[int, Any]] = collections.deque()  # read, not yet taken
+        self.readers: list[Connection] = []
+        self.ready: list[collections.deque[tuple[int, Any]]] = []  # per pipe: read, not yet taken
+        self.turn = 0  # the pipe the next records come from
         self.buffer = bytearray(2 * frames.FRAME_BYTES)  # each frame is read into it
         if fork if fork is not None else can_fork():
             # What exists now is shared with the child, not copied: frozen, the collector
             # neither walks it (seconds, with 100,000 digests) nor writes to its pages.
             gc.freeze()
             context = multiprocessing.get_context("fork")
-            self.reader, writer = context.Pipe(duplex=False)
-            _enlarge(writer)
-            self.proc = context.Process(
-                target=_child, args=(make, writer, self.reader, count, part), name="digest-maker", daemon=True
-            )
+            pipes = [context.Pipe(duplex=False) for _ in range(self.makers)]
+            self.readers = [r for r, _ in pipes]
+            writers = [w for _, w in pipes]
+            self.ready = [collections.deque() for _ in pipes]
+            for writer in writers:
+                _enlarge(writer)
+            if self.makers == 1:
+                target, args = _child, (make, writers[0], self.readers[0], count, part)
+            else:  # parts aligned on chunks
+                part = max(self.chunk, part // self.chunk * self.chunk)
+                target, args = _striped, (make, writers, self.readers, count, part, self.chunk)
+            self.proc = context.Process(target=target, args=args, name="digest-maker", daemon=True)
             self.proc.start()
-            writer.close()  # the child holds the only writing end: its exit ends the stream
+            for writer in writers:
+                writer.close()  # the children hold the only writing ends: their exit ends the stream
+
+    @property
+    def reader(self) -> Connection:
+        return self.readers[self.turn]
 
     def poll(self) -> bool:
         """Is something from the child ready to be read now (so reading it will not wait)?"""
         if self.proc is None or self.reader.closed:
             return False
-        return bool(self.ready) or self.reader.poll()
+        return bool(self.ready[self.turn]) or self.reader.poll()
 
     def __iter__(self) -> Iterator[NewMessage]:
         if self.proc is None:
@@ -104,20 +128,32 @@ class Forked:
             yield from whole(self.failures) if self.count is None else whole(self.failures, part=slice(None))
             return
         try:
-            while True:
-                if not self.ready:
-                    self._read()
-                kind, item = self.ready.popleft()
-                if kind == MESSAGE:
-                    yield item
-                elif kind == FAILED:
-                    self.failures.append(item)
-                elif kind == ERROR:
-                    raise DeliveryError(f"making the messages failed: {item}")
-                else:
-                    return
+            for turn in self._turns():
+                self.turn = turn
+                ready = self.ready[turn]
+                while True:
+                    if not ready:
+                        self._read()
+                    kind, item = ready.popleft()
+                    if kind == MESSAGE:
+                        yield item
+                    elif kind == FAILED:
+                        self.failures.append(item)
+                    elif kind == ERROR:
+                        raise DeliveryError(f"making the messages failed: {item}")
+                    else:
+                        break
         finally:
             self.close()
+
+    def _turns(self) -> Iterator[int]:
+        """The pipe of each run of records that an END closes, in order: the one pipe (its
+        END ends the stream), or chunk ``c``'s (``c % makers``)."""
+        if self.makers == 1:
+            yield 0
+            return
+        for c in range(-(-(self.count or 0) // self.chunk)):
+            yield c % self.makers
 
     def _read(self) -> None:
         """The records of the child's next frame, into :attr:`ready` (waits for it)."""
@@ -133,13 +169,14 @@ class Forked:
                 f"the process making the messages stopped (exit code {self.proc.exitcode})"
             ) from None
         with data if isinstance(data, memoryview) else memoryview(data) as view:
-            self.ready.extend(frames.records(view))
+            self.ready[self.turn].extend(frames.records(view))
 
     def close(self) -> None:
         """Stop the child (if it still runs) and wait for it."""
         if self.proc is None:
             return
-        self.reader.close()  # a child still writing gets a broken pipe and ends
+        for reader in self.readers:
+            reader.close()  # a child still writing gets a broken pipe and ends
         self.proc.join(timeout=5)
         if self.proc.is_alive():
             self.proc.terminate()
@@ -173,6 +210,57 @@ def _child(
         end = Frame()
         end.end()
         writer.send_bytes(end.take())
+
+
+def _striped(
+    make: MakePart, writers: list[Connection], readers: list[Connection], count: int, part: int, chunk: int
+) -> None:
+    """The maker of several makers: for each part, one process per maker (``writers[j]``:
+    maker j's pipe), side by side, chunk ``c`` made by maker ``c % makers``, each chunk closed
+    by an END; then the next part, once they all ended."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipes, this ends
+    for reader in readers:
+        reader.close()
+    makers = len(writers)
+    for start in range(0, count, part):
+        stop = min(start + part, count)
+        running: set[int] = set()
+        for j in range(makers):
+            pid = os.fork()  # this process runs no other thread: safe
+            if pid == 0:  # maker j: it must never go on with the loop that forked it
+                code = _FAILED_PART
+                try:
+                    for other in writers[:j] + writers[j + 1 :]:
+                        other.close()  # a pipe's reader sees its end once its own maker is gone
+                    mine = range(start // chunk + j, -(-stop // chunk), makers)
+                    code = _make_chunks(writers[j], make, mine, chunk, stop)
+                finally:
+                    raise SystemExit(code)  # as in _child
+            running.add(pid)
+        codes = []
+        while running:
+            pid, status = os.wait()
+            running.discard(pid)
+            codes.append(os.waitstatus_to_exitcode(status))
+            if codes[-1] not in (_DONE, _FAILED_PART, _STOPPED):
+                # Died without telling the parent, which may be waiting on its pipe: the other
+                # makers go too, and the pipes' ends with them (the parent says the maker stopped).
+                for other in running:
+                    os.kill(other, signal.SIGKILL)
+                sys.exit(1)
+        if any(code != _DONE for code in codes):  # told to the parent already, or it stopped reading
+            sys.exit(0)
+
+
+def _make_chunks(writer: Connection, make: MakePart, chunks: range, chunk: int, stop: int) -> int:
+    """One maker's chunks (each closed by an END); how it went, as _make_into says."""
+    for c in chunks:
+        code = _make_into(
+            writer, functools.partial(make, part=slice(c * chunk, min((c + 1) * chunk, stop))), end=True
+        )
+        if code != _DONE:
+            return code
+    return _DONE
 
 
 def _make_into(writer: Connection, make: Make, *, end: bool) -> int:

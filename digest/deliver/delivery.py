@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 import queue
 import random
 import threading
@@ -264,6 +265,15 @@ FILE_BATCH = 64  # messages stored (and recorded) per commit by the file transpo
 def _local(sender: Any) -> bool:
     """Does this sender (or factory of senders) never wait for a server (it writes files)?"""
     return isinstance(sender, FileSender | FileSenders)
+
+
+def makers_for(config: Config, sender: Sender | SenderFactory | None) -> int:
+    """How many processes make the messages side by side (digest.deliver.ahead): two for the
+    file transport on a machine with two cores or more (writing a file takes less than making
+    its message, so one maker would hold up the writing); one for SMTP, where the server's
+    replies set the pace and a second maker would only take a core from the rest."""
+    files = _local(sender) if sender is not None else config.delivery.transport == "file"
+    return 2 if files and (os.cpu_count() or 1) >= 2 else 1
 
 
 def _finish(line: Line, ended: bool, owned: bool) -> None:

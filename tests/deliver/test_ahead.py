@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import threading
 
 import pytest
@@ -94,11 +95,15 @@ def test_the_pipe_holds_many_messages_so_the_child_runs_ahead_of_a_busy_reader()
         list(made)
 
 
-def parts_maker(n: int, broken: frozenset[int] = frozenset(), crash_at: int | None = None):
+def parts_maker(
+    n: int, broken: frozenset[int] = frozenset(), crash_at: int | None = None, killed_at: int | None = None
+):
     def make(failures: list[SendOutcome], part: slice):
         for i in range(n)[part]:
             if i == crash_at:
                 raise RuntimeError("the template engine fell over")
+            if i == killed_at:
+                os.kill(os.getpid(), signal.SIGKILL)  # the OOM killer, say
             if i in broken:
                 failures.append(SendOutcome(f"r{i}", f"r{i}@example.org", 1, "", False, "cannot build"))
                 continue
@@ -141,3 +146,57 @@ def test_a_reader_that_stops_early_stops_the_parts_too():
 def test_without_a_fork_the_reader_makes_the_whole_in_one_part():
     made = Forked(parts_maker(5), [], count=5, part=2, fork=False)
     assert [m.user for m in made] == [f"r{i}" for i in range(5)]
+
+
+# -- several makers side by side (the file transport: a reader faster than one maker) ----------
+
+
+def test_two_makers_take_the_chunks_of_each_part_in_turn_and_the_messages_keep_their_order():
+    failures: list[SendOutcome] = []
+    made = Forked(
+        parts_maker(96, broken=frozenset({7, 30})),
+        failures,
+        count=100,
+        part=32,
+        makers=2,
+        chunk=4,
+        fork=True,
+    )
+    messages = list(made)
+    assert [m.user for m in messages] == [f"r{i}" for i in range(96) if i not in (7, 30)]
+    assert [f.user for f in failures] == ["r7", "r30"]
+    by = {m.paper_ids[0]: m.mime[:8] for m in messages}
+    assert len(set(by.values())) == 6 and mine()[:8] not in by.values()  # 3 parts, 2 makers each
+    first, second = by[0], by[4]
+    assert first != second
+    assert {by[i] for i in (0, 1, 2, 3, 8, 9, 10, 11, 24)} == {first}  # chunks 0, 2, 4, 6: the first maker
+    assert {by[i] for i in (4, 5, 6, 12, 28, 31)} == {second}  # chunks 1, 3, 5, 7: the second
+    assert made.proc.exitcode == 0
+
+
+def test_with_two_makers_an_error_is_raised_after_what_was_made_before_it():
+    made = Forked(parts_maker(100, crash_at=21), [], count=100, part=32, makers=2, chunk=4, fork=True)
+    seen = []
+    with pytest.raises(DeliveryError, match="RuntimeError: the template engine fell over"):
+        for m in made:
+            seen.append(m.user)
+    assert seen == [f"r{i}" for i in range(21)]  # chunk 5 (20-23), the second maker's, failed at 21
+    assert made.proc.exitcode == 0
+
+
+def test_a_maker_that_is_killed_stops_the_stream_instead_of_hanging_it():
+    made = Forked(parts_maker(100, killed_at=45), [], count=100, part=32, makers=2, chunk=4, fork=True)
+    seen = []
+    with pytest.raises(DeliveryError, match="the process making the messages stopped"):
+        for m in made:
+            seen.append(m.user)
+    assert seen == [f"r{i}" for i in range(len(seen))] and 32 <= len(seen) <= 44
+    assert made.proc.exitcode == 1
+
+
+def test_a_reader_that_stops_early_stops_the_makers_too():
+    made = Forked(parts_maker(100_000), [], count=100_000, part=4096, makers=2, fork=True)
+    stream = iter(made)
+    assert [next(stream).user for _ in range(40)] == [f"r{i}" for i in range(40)]
+    stream.close()
+    assert not made.proc.is_alive()
