@@ -21,6 +21,15 @@ def mine() -> bytes:
     return str(os.getpid()).encode() * 5000
 
 
+def users_until_raised(made: Forked, error: str) -> list[str]:
+    """The users of the messages taken from ``made`` until it raised DeliveryError(``error``)."""
+    seen = []
+    with pytest.raises(DeliveryError, match=error):
+        for m in made:
+            seen.append(m.user)
+    return seen
+
+
 def maker(n: int, broken: frozenset[int] = frozenset(), crash_at: int | None = None):
     def make(failures: list[SendOutcome]):
         for i in range(n):
@@ -47,10 +56,7 @@ def test_the_child_makes_the_messages_and_they_arrive_in_order_with_the_failures
 
 def test_an_error_in_the_child_is_raised_in_the_reader_after_what_was_made():
     made = Forked(maker(10, crash_at=4), [], fork=True)
-    seen = []
-    with pytest.raises(DeliveryError, match="RuntimeError: the template engine fell over"):
-        for m in made:
-            seen.append(m.user)
+    seen = users_until_raised(made, "RuntimeError: the template engine fell over")
     assert seen == ["r0", "r1", "r2", "r3"]
 
 
@@ -127,10 +133,7 @@ def test_made_in_parts_each_by_a_process_of_its_own_the_messages_keep_their_orde
 
 def test_an_error_in_a_part_is_raised_after_what_was_made_and_no_later_part_runs():
     made = Forked(parts_maker(50, crash_at=20), [], count=50, part=8, fork=True)
-    seen = []
-    with pytest.raises(DeliveryError, match="RuntimeError: the template engine fell over"):
-        for m in made:
-            seen.append(m.user)
+    seen = users_until_raised(made, "RuntimeError: the template engine fell over")
     assert seen == [f"r{i}" for i in range(20)]  # the third part (16-23) failed at 20
     assert made.proc.exitcode == 0
 
@@ -176,20 +179,14 @@ def test_two_makers_take_the_chunks_of_each_part_in_turn_and_the_messages_keep_t
 
 def test_with_two_makers_an_error_is_raised_after_what_was_made_before_it():
     made = Forked(parts_maker(100, crash_at=21), [], count=100, part=32, makers=2, chunk=4, fork=True)
-    seen = []
-    with pytest.raises(DeliveryError, match="RuntimeError: the template engine fell over"):
-        for m in made:
-            seen.append(m.user)
+    seen = users_until_raised(made, "RuntimeError: the template engine fell over")
     assert seen == [f"r{i}" for i in range(21)]  # chunk 5 (20-23), the second maker's, failed at 21
     assert made.proc.exitcode == 0
 
 
 def test_a_maker_that_is_killed_stops_the_stream_instead_of_hanging_it():
     made = Forked(parts_maker(100, killed_at=45), [], count=100, part=32, makers=2, chunk=4, fork=True)
-    seen = []
-    with pytest.raises(DeliveryError, match="the process making the messages stopped"):
-        for m in made:
-            seen.append(m.user)
+    seen = users_until_raised(made, "the process making the messages stopped")
     assert seen == [f"r{i}" for i in range(len(seen))] and 32 <= len(seen) <= 44
     assert made.proc.exitcode == 1
 
