@@ -272,7 +272,7 @@ def makers_for(config: Config, sender: Sender | SenderFactory | None) -> int:
     file transport on a machine with two cores or more (writing a file takes less than making
     its message, so one maker would hold up the writing); one for SMTP, where the server's
     replies set the pace and a second maker would only take a core from the rest."""
-    files = _local(sender) if sender is not None else config.delivery.transport == "file"
+    files = _local(sender if sender is not None else sender_factory(config))
     return 2 if files and (os.cpu_count() or 1) >= 2 else 1
 
 

@@ -89,7 +89,7 @@ class Line:
     def __init__(self, run: Pass, sender: Any, batch: int = 1) -> None:
         self.run, self.sender, self.batch = run, sender, batch
         self.held: list[Held] = []  # results not recorded yet (at most one, unless batched)
-        self.taken: list[OutboxMessage | NewMessage] = []  # batched: not stored or sent yet
+        self.taken: list[OutboxMessage | NewMessage] = []  # not stored or sent yet (fewer than batch)
 
     def take(self, item: OutboxMessage | NewMessage) -> None:
         """Send ``item`` (a stored message, or a new one: stored first), after recording the
@@ -99,16 +99,9 @@ class Line:
         if self.run.stopping or self.run.circuit.refused:
             self.flush()
             return
-        if self.batch > 1:
-            self.taken.append(item)
-            if len(self.taken) >= self.batch:
-                self._send_taken()
-            return
-        if isinstance(item, NewMessage) or self.held:
-            for msg in self._commit([item]):
-                self._send(msg)
-        else:
-            self._send(item)
+        self.taken.append(item)
+        if len(self.taken) >= self.batch:
+            self._send_taken()
 
     def flush(self) -> None:
         """Send what was taken (unless the pass stops), then record the held results now, in a
