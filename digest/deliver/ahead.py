@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -36,6 +35,7 @@ from digest.deliver.delivery import SendOutcome
 from digest.deliver.frames import ERROR, FAILED, MESSAGE, Frame
 from digest.deliver.outbox import NewMessage
 from digest.errors import DeliveryError
+from digest.forking import can_fork, release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,6 @@ CHUNK = 16  # with several makers: the digests one of them makes in a row (~800 
 _DONE, _FAILED_PART, _STOPPED = 0, 1, 3  # how a part's process ends (its exit code)
 
 PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux: F_SETPIPE_SZ; 64 KiB otherwise): ~20 messages
-
-
-def can_fork() -> bool:
-    """Fork only a process with a single thread, on a system that has fork."""
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 class Forked:
@@ -95,6 +90,11 @@ class Forked:
             # What exists now is shared with the child, not copied: frozen, the collector
             # neither walks it (seconds, with 100,000 digests) nor writes to its pages.
             gc.freeze()
+            # The free memory between the objects goes back to the system first: else the
+            # parent's new objects, made there while it sends, would leave the child holding
+            # the old copy of each such page (100,000 readers after parsing their profiles:
+            # 150 MiB).
+            release_free_memory()
             context = multiprocessing.get_context("fork")
             pipes = [context.Pipe(duplex=False) for _ in range(self.makers)]
             self.readers = [r for r, _ in pipes]

@@ -101,6 +101,21 @@ class ProfileCache:
             return {}
         return entries if key == self.key and isinstance(entries, dict) else {}
 
+    def stale(self, files: list[tuple[str, Identity | None]]) -> list[str]:
+        """The paths among ``files`` (:func:`profile_files`) that :meth:`load` would parse."""
+        entries = self.entries
+        return [
+            name
+            for name, identity in files
+            if identity is None or (entry := entries.get(name)) is None or entry[0] != identity
+        ]
+
+    def dumps(self, value: Any) -> bytes:
+        """``value`` pickled as the cache pickles profiles (read back with pickle.loads)."""
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        return buffer.getvalue()
+
     def load(
         self, path: Path | str, parse: Callable[[Path], Profile], identity: Identity | None = None
     ) -> Profile:
@@ -123,9 +138,7 @@ class ProfileCache:
         if self.path is None or (not self.misses and len(self.seen) == len(self.entries)):
             return
         try:
-            buffer = io.BytesIO()
-            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((self.key, self.seen))
-            write_atomic(self.path, buffer.getvalue())
+            write_atomic(self.path, self.dumps((self.key, self.seen)))
         except OSError as e:
             log.info("%s: profile cache not written (%s)", self.path, e)
         log.debug("profiles: %d parsed, %d from the cache", self.misses, self.hits)

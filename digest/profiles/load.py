@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError, collect
+from digest.forking import cores, split_map
 from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, for the editors
 from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
@@ -20,6 +23,7 @@ from digest.profiles.cache import ProfileCache, profile_files
 log = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+PARALLEL_FROM = 2000  # files to parse from which the parsing is spread over the cores
 
 
 def profile_path(config: Config, user: str) -> Path:
@@ -59,13 +63,36 @@ def _read_all(config: Config) -> tuple[list[Profile], list[str]]:
     profiles: list[Profile] = []
     problems: list[str] = []
     cache = ProfileCache.for_config(config, __file__)
-    for path, identity in profile_files(folder):
+    files = list(profile_files(folder))
+    stale = cache.stale(files)
+    processes = cores() if len(stale) >= PARALLEL_FROM else 1
+    parse = functools.partial(_parse_files, config=config)
+    parsed = dict(zip(stale, split_map(parse, stale, processes=processes, dumps=cache.dumps), strict=True))
+    for path, identity in files:
         try:
-            profiles.append(cache.load(path, lambda p: load_profile_file(p, config), identity))
+            profiles.append(cache.load(path, functools.partial(_parsed, parsed, path), identity))
         except ProfileError as e:
             problems.append(str(e))
     cache.save()
     return profiles, problems
+
+
+def _parse_files(paths: Sequence[str], config: Config) -> list[Profile | ProfileError]:
+    """Each file's profile, or the error that says what is wrong with it."""
+    parsed: list[Profile | ProfileError] = []
+    for path in paths:
+        try:
+            parsed.append(load_profile_file(Path(path), config))
+        except ProfileError as e:
+            parsed.append(e)
+    return parsed
+
+
+def _parsed(parsed: dict[str, Profile | ProfileError], path: str, _: Path) -> Profile:
+    result = parsed[path]
+    if isinstance(result, ProfileError):
+        raise result
+    return result
 
 
 def load_profile(config: Config, user: str) -> Profile:

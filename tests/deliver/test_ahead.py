@@ -9,10 +9,11 @@ import threading
 
 import pytest
 
-from digest.deliver.ahead import PIPE_BYTES, Forked, can_fork
+from digest.deliver.ahead import PIPE_BYTES, Forked
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.outbox import NewMessage
 from digest.errors import DeliveryError
+from digest.forking import can_fork
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

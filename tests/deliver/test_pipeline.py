@@ -10,12 +10,12 @@ from digest.compose.render import Renderer, builtin_templates
 from digest.daemon.claims import mark_period
 from digest.daemon.sendnow import send_now
 from digest.daemon.slots import current_period
-from digest.deliver.ahead import can_fork
 from digest.deliver.delivery import FILE_BATCH, deliver_due
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
 from digest.deliver.transports import FileSender
 from digest.demo.smtp_server import LocalSmtpServer
+from digest.forking import can_fork
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests

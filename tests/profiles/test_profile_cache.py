@@ -9,6 +9,7 @@ import pytest
 
 from digest.errors import ProfileError
 from digest.profiles import cache as cache_module
+from digest.profiles import load as load_module
 from digest.profiles.cache import ProfileCache, cache_path
 from digest.profiles.load import load_profiles
 
@@ -109,3 +110,29 @@ def test_profiles_read_back_from_the_cache_equal_the_parsed_ones_field_for_field
     assert parsed == 0
     assert again == first and again[0].interests == first[0].interests
     assert type(again[0].interests[0]) is type(first[0].interests[0])
+
+
+def test_many_files_to_parse_are_parsed_side_by_side_with_the_same_profiles_and_problems(
+    workspace, monkeypatch
+):
+    for i in range(40):
+        workspace.profile(f"r{i:02d}", ADA.replace("ada@", f"r{i}@"))
+    workspace.profile("r07", "email: not-an-address\ninterests: [x]\n")
+    workspace.profile("r31", "interests: [x]\n")
+    monkeypatch.setattr(load_module, "cores", lambda: 3)
+    monkeypatch.setattr(load_module, "PARALLEL_FROM", 1_000_000)
+    alone, alone_problems = load_module.load_profiles_lenient(workspace.config)
+    cache_path(workspace.config).unlink()
+    monkeypatch.setattr(load_module, "PARALLEL_FROM", 10)
+    pids = []
+    parse = load_module.load_profile_file
+    monkeypatch.setattr(
+        load_module, "load_profile_file", lambda p, c: (pids.append(os.getpid()), parse(p, c))[1]
+    )
+    spread, spread_problems = load_module.load_profiles_lenient(workspace.config)
+    assert pids == [os.getpid()] * 13  # the first part here, the other two in forked processes
+    assert spread == alone and len(spread) == 38
+    assert spread_problems == alone_problems and len(spread_problems) == 2
+    assert "r07.yaml" in spread_problems[0] and "r31.yaml" in spread_problems[1]
+    cached = ProfileCache.for_config(workspace.config, load_module.__file__).entries
+    assert len(cached) == 38  # what the children parsed is cached too
