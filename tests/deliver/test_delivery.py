@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import random
@@ -145,7 +146,8 @@ class Silent:
         self.sock.listen(50)
         self.port = self.sock.getsockname()[1]
         self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
 
     def _accept(self) -> None:
         while True:
@@ -156,7 +158,12 @@ class Silent:
             self.held.append(conn)
 
     def close(self) -> None:
+        # shutdown wakes the blocked accept() (close alone does not): no thread is left running
+        # (a running thread keeps later tests from forking)
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self.thread.join(timeout=5)
         for c in self.held:
             c.close()
 
