@@ -6,12 +6,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from digest.forking import can_fork, split_map
 
-pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork and a single thread")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    """Nothing is forked while another thread runs: one left running by an earlier test is named."""
+    assert can_fork(), f"another thread runs (left by an earlier test?): {threading.enumerate()}"
 
 
 def squares_with_pids(items):

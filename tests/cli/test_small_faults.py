@@ -130,7 +130,8 @@ class RefusesLogin:
         self.sock.listen(8)
         self.port = self.sock.getsockname()[1]
         self.logins = 0
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
 
     def serve(self) -> None:
         while True:
@@ -154,7 +155,15 @@ class RefusesLogin:
                         conn.sendall(b"503 no\r\n")
 
     def close(self) -> None:
+        import contextlib
+        import socket
+
+        # shutdown wakes the blocked accept() (close alone does not): no thread is left running
+        # (a running thread keeps later tests from forking)
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self.thread.join(timeout=5)
 
 
 def test_a_refused_login_is_named_as_such_and_not_retried_message_after_message(workspace, monkeypatch):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from digest.errors import ProfileError
+from digest.forking import can_fork
 from digest.profiles import cache as cache_module
 from digest.profiles import load as load_module
 from digest.profiles.cache import ProfileCache, cache_path
@@ -119,6 +121,7 @@ def test_many_files_to_parse_are_parsed_side_by_side_with_the_same_profiles_and_
         workspace.profile(f"r{i:02d}", ADA.replace("ada@", f"r{i}@"))
     workspace.profile("r07", "email: not-an-address\ninterests: [x]\n")
     workspace.profile("r31", "interests: [x]\n")
+    assert can_fork(), f"another thread runs (left by an earlier test?): {threading.enumerate()}"
     monkeypatch.setattr(load_module, "cores", lambda: 3)
     monkeypatch.setattr(load_module, "PARALLEL_FROM", 1_000_000)
     alone, alone_problems = load_module.load_profiles_lenient(workspace.config)
