@@ -4,10 +4,10 @@ deliver_due() loads the due messages one at a time and hands them to ``connectio
 threads; each worker owns one sender (one SMTP connection, reused for many messages), stores
 each new message it is handed and records the result of its previous one in one transaction
 (the threads take the store in turn) before it sends that message (digest.deliver.lines).
-The calling thread keeps the workers' queue a few messages deep; with a sender that never
-waits (the file transport, one connection) it sends itself. A shared :class:`RateLimiter`
-keeps the pace under ``max_per_second`` and halves it when the server answers with a
-throttling reply.
+The calling thread keeps the workers' queue a few messages deep; with one connection it
+sends itself (no worker thread, no hand-off: the messages are made ahead in another
+process). A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and halves
+it when the server answers with a throttling reply.
 
 What a result means for the message:
   250                         sent; its papers are recorded as sent, in the same transaction
@@ -147,14 +147,18 @@ def deliver_due(
         lease_holder(me, lease), rng, stop=stop or threading.Event(),
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
+    bulk = contextlib.ExitStack()  # checkpoints spaced out while the pass commits (restored at its end)
+    bulk.enter_context(store.bulk_writes())
     work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go
     cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
     hungry = threading.Event()  # set by a worker when few messages are left in ``work``
     failures: list[BaseException] = []  # the workers'; raised by the calling thread
-    # A sender that never waits for a server (files), alone: the calling thread sends itself,
-    # with no thread to hand each message to.
-    # Its re-send of a message overwrites the same file: it stores and records a batch at a time.
-    inline = Line(run, factories[0](), batch=FILE_BATCH) if len(factories) == 1 and _local(sender) else None
+    # One connection: the calling thread sends itself, with no thread to hand each message to
+    # (the messages are made ahead in another process). A sender that never waits for a server
+    # (files) re-sends a message over the same file: it stores and records a batch at a time.
+    inline = (
+        Line(run, factories[0](), batch=FILE_BATCH if _local(sender) else 1) if len(factories) == 1 else None
+    )
 
     def worker(make: Callable[[], Any]) -> None:
         own = make()
@@ -250,6 +254,8 @@ def deliver_due(
         progress.finish()
         with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
             outbox.release(me)
+        with contextlib.suppress(*db_errors(), StoreError), guard:
+            bulk.close()
     if failures:
         raise failures[0]
     if circuit.refused:

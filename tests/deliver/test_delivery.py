@@ -14,15 +14,17 @@ from collections import Counter
 import pytest
 
 from digest.config import load_config
+from digest.db import SQLITE
 from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.deliver.queue import queue_digests
+from digest.deliver.transports import SendResult
 from digest.demo.smtp_server import LocalSmtpServer, free_port
 from digest.errors import ConfigError
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
-from digest.store import Store
+from digest.store import BULK_CHECKPOINT_PAGES, Store
 
 from conftest import NOW, Workspace, make_dump
 
@@ -314,3 +316,28 @@ def test_delivery_settings_are_validated_together(tmp_path):
     delivery = load_config(path).delivery
     assert delivery.dir == tmp_path / "outbox-files" and delivery.max_per_second == 2.0
     assert delivery.connections == 1 and delivery.retry_for_hours == 24 and delivery.retry_first_seconds == 60
+
+
+class NotingCheckpoints:
+    """A sender (one connection) that accepts each message and notes how often the database
+    checkpoints its write-ahead log while the message goes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.seen = store, []
+
+    def send(self, mail):
+        self.seen.append(self.store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        return SendResult(True, "250 kept")
+
+
+def test_a_delivery_pass_checkpoints_the_log_a_tenth_as_often_and_restores_the_setting(tmp_path):
+    ws = workspace(tmp_path, 25, readers=3)  # no server: the sender keeps the messages
+    with Store(ws.config.database) as store:
+        if store.dialect != SQLITE:
+            pytest.skip("SQLite's write-ahead log")
+        queue_all(ws, store)
+        sender = NotingCheckpoints(store)
+        outcomes = deliver_due(ws.config, store, sender, NOW)
+        assert [o.ok for o in outcomes] == [True] * 3
+        assert sender.seen == [BULK_CHECKPOINT_PAGES] * 3 == [10_000] * 3
+        assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # SQLite's default
