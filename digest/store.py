@@ -26,8 +26,6 @@ from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderR
 
 log = logging.getLogger(__name__)
 
-BULK_CHECKPOINT_PAGES = 10_000  # see Store.bulk_writes: 40 MB of write-ahead log between checkpoints
-
 __all__ = [
     "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements",
     "title_key",
@@ -109,22 +107,6 @@ class Store(ReaderRecords):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def bulk_writes(self) -> Iterator[None]:
-        """Many commits in a row (a delivery pass: one per message): SQLite checkpoints the
-        write-ahead log every :data:`BULK_CHECKPOINT_PAGES` pages instead of its default 1,000
-        (4 MB), so the disk is synced (twice per checkpoint) a tenth as often; the data written
-        is the same. Nothing changes on PostgreSQL."""
-        if self.dialect != SQLITE or self.readonly:
-            yield
-            return
-        before = self.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        self.db.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
-        try:
-            yield
-        finally:
-            self.db.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from digest.config import Config
-from digest.db import db_errors, wall_clock, worker_id
+from digest.db import SQLITE, db_errors, spaced_checkpoints, wall_clock, worker_id
 from digest.deliver.lines import Line, Pass, SendOutcome, lease_holder, suppressed
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
@@ -148,7 +148,9 @@ def deliver_due(
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
     bulk = contextlib.ExitStack()  # checkpoints spaced out while the pass commits (restored at its end)
-    bulk.enter_context(store.bulk_writes())
+    bulk.enter_context(
+        spaced_checkpoints(store.db if store.dialect == SQLITE and not store.readonly else None)
+    )
     work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go
     cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
     hungry = threading.Event()  # set by a worker when few messages are left in ``work``

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from digest.config import load_config
-from digest.db import SQLITE
+from digest.db import BULK_CHECKPOINT_PAGES, SQLITE
 from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.deliver.queue import queue_digests
@@ -24,7 +24,7 @@ from digest.errors import ConfigError
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
-from digest.store import BULK_CHECKPOINT_PAGES, Store
+from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
 
