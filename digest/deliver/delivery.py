@@ -147,10 +147,6 @@ def deliver_due(
         lease_holder(me, lease), rng, stop=stop or threading.Event(),
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
-    bulk = contextlib.ExitStack()  # checkpoints spaced out while the pass commits (restored at its end)
-    bulk.enter_context(
-        spaced_checkpoints(store.db if store.dialect == SQLITE and not store.readonly else None)
-    )
     work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go
     cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
     hungry = threading.Event()  # set by a worker when few messages are left in ``work``
@@ -226,7 +222,12 @@ def deliver_due(
 
     progress.start("sending", len(ids) + fresh_count)
     ended = False
+    bulk = contextlib.ExitStack()  # checkpoints spaced out while the pass commits (restored at its end)
     try:
+        with guard:  # the workers have started
+            bulk.enter_context(
+                spaced_checkpoints(store.db if store.dialect == SQLITE and not store.readonly else None)
+            )
         pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
         while True:
             with guard:
