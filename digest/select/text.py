@@ -168,6 +168,14 @@ def normalize_word(surface: str) -> tuple[str, str]:
     return norm, stem(norm)
 
 
+@lru_cache(maxsize=4096)
+def _gap(gap: str) -> tuple[bool, bool]:
+    """What stands between two words, as tokenize sees it: (the second continues a phrase,
+    they form a hyphenated compound). Asked once per distinct gap (mostly a space), not per word."""
+    joined = gap == "" or _JOINER.fullmatch(gap) is not None
+    return joined, joined and _HYPHEN.search(gap) is not None and not gap.isspace()
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into words, keeping their exact character spans."""
     tokens: list[Token] = []
@@ -175,9 +183,7 @@ def tokenize(text: str) -> list[Token]:
     for m in _WORD.finditer(text):
         surface = m.group()
         norm, st = normalize_word(surface)
-        gap = text[prev_end : m.start()] if prev_end >= 0 else ""
-        joined = prev_end >= 0 and (m.start() == prev_end or _JOINER.fullmatch(gap) is not None)
-        hyphen = joined and _HYPHEN.search(gap) is not None and not gap.isspace()
+        joined, hyphen = _gap(text[prev_end : m.start()]) if prev_end >= 0 else (False, False)
         if hyphen and not tokens[-1].compound:
             tokens[-1] = tokens[-1]._replace(compound=True)
         tokens.append(Token(m.start(), m.end(), surface, norm, st, joined, hyphen))

@@ -242,7 +242,9 @@ def test_real_digests_are_rendered_ready_for_7bit_and_keep_premailers_document(s
         assert dom(new_html) == dom(lf(old[1].get_content())) and shown(new_html) == shown(premailers)
         assert len(shown(new_html)[1]) >= 2 * len(digest.matches) + 1  # rating links and more
         broken += new_html.count("\n>")
-    assert broken > 0 and long_lines > 0
+    # The template breaks the line of a trimmed abstract before its "Read more" link: no line of
+    # a real digest is left for ascii_html to break (the breaking is tested on made-up HTML above).
+    assert broken == 0 and long_lines == 0
 
 
 def test_a_real_digest_through_an_smtp_server_reads_back_the_same(shared_dumps, smtp_server):
