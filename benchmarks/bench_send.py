@@ -17,7 +17,10 @@ Each round, for each number of connections, runs in turn (A B A B ...):
 The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afresh for
 each run, and it counts what it got. For each run: wall time, CPU time (user + system of the
 child and its children, from os.wait4), peak RSS and peak PSS (summed over the process tree:
-RSS counts the pages the forked maker shares with its parent twice, PSS once); then A/B
+RSS counts the pages the forked maker shares with its parent twice, PSS once), the load
+average and the steal (on a virtual machine: the share of its CPU time the host gave to
+others during the run, from /proc/stat; a pair where A and B lost very different shares
+compares two machines, not two commands); then A/B
 ratios per pair; and from the sink's timeline (smtp_sink.py --timeline), where each message's
 time went at the server's end: the mean ms from one message's end to the next MAIL (the
 client's work between two messages), MAIL to RCPT, RCPT to the data's end, and the seconds
@@ -65,6 +68,7 @@ class Run:
     received: int
     server_cpu: float = 0.0  # the sink's CPU time over the same run
     pss_mb: float = 0.0  # peak proportional set size summed over the process tree
+    steal: float = 0.0  # share of the machine's CPU time its host took for others during the run
     gaps: tuple[tuple[str, float], ...] = ()  # the sink's timeline: where each message's time went
 
 
@@ -141,12 +145,24 @@ def tree_memory(root: int) -> tuple[int, int]:
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, float, int]:
-    """(wall s, cpu s, peak RSS MiB, peak PSS MiB, exit code) of one child process and what it
-    waited for. The RSS peak is the largest sum over the process tree (sampled every 0.2 s),
+def cpu_times() -> tuple[int, int]:
+    """(steal, all) of the machine's CPU time so far, in ticks (/proc/stat; (0, 0) elsewhere).
+    Steal is the time a virtual machine's host gave its CPUs to others: a run that lost much
+    to it is slower for a reason outside both commands."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
+
+
+def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, float, int, float]:
+    """(wall s, cpu s, peak RSS MiB, peak PSS MiB, exit code, steal share) of one child process
+    and what it waited for. The RSS peak is the largest sum over the process tree (sampled every 0.2 s),
     or the largest single process (getrusage), whichever is larger; the PSS peak is the
     largest sum over the tree (sampled alike)."""
     peak = [0, 0]
+    stolen = cpu_times()
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
@@ -165,7 +181,9 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, fl
         sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     rss = max(usage.ru_maxrss / 1024, peak[0] / 2**20)
-    return wall, usage.ru_utime + usage.ru_stime, rss, peak[1] / 2**20, child.returncode
+    steal, ticks = (b - a for a, b in zip(stolen, cpu_times(), strict=True))
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, rss, peak[1] / 2**20, child.returncode, steal / max(ticks, 1)
 
 
 class Sink:
@@ -203,28 +221,29 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
     shell = f"{digest_cmd()} -q ingest && {digest_cmd()} -q send"
     if transport == "file":
         write_config(work, 25, connections, transport)
-        wall, cpu, rss, pss, code = timed(["sh", "-c", shell], work, work / "send.log")
+        wall, cpu, rss, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
         received = len(list((work / "outbox-files").glob("*.eml")))
         server = 0.0
     else:
         with Sink(work / "timeline-send.txt") as sink:
             write_config(work, sink.port, connections)
-            wall, cpu, rss, pss, code = timed(["sh", "-c", shell], work, work / "send.log")
+            wall, cpu, rss, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
             server = sink.cpu
     if code != 0:
         raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
-    return Run(wall, cpu, rss, received, server, pss, sink.gaps if transport != "file" else ())
+    return Run(wall, cpu, rss, received, server, pss, sink.gaps if transport != "file" else (), steal)
 
 
 def run_loop(work: Path, connections: int) -> Run:
     with Sink(work / "timeline-loop.txt") as sink:
         cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
-        wall, cpu, rss, pss, code = timed([*cmd, "--connections", str(connections)], work, work / "loop.log")
+        cmd += ["--connections", str(connections)]
+        wall, cpu, rss, pss, code, steal = timed(cmd, work, work / "loop.log")
         received = sink.stop()
     if code != 0:
         raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
-    return Run(wall, cpu, rss, received, sink.cpu, pss, sink.gaps)
+    return Run(wall, cpu, rss, received, sink.cpu, pss, sink.gaps, steal)
 
 
 def db_mb(work: Path) -> float:
@@ -256,7 +275,7 @@ def show(label: str, r: Run) -> None:
         f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s "
         f"({1000 * r.cpu / max(r.received, 1):.2f} ms/msg; server {r.server_cpu:6.2f} s)  "
         f"peak RSS {r.rss_mb:5.0f} MiB (PSS {r.pss_mb:5.0f})  "
-        f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}]",
+        f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}; steal {r.steal:.0%}]",
         flush=True,
     )
     if r.gaps:
