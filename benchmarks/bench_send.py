@@ -68,8 +68,8 @@ class Run:
     received: int
     server_cpu: float = 0.0  # the sink's CPU time over the same run
     pss_mb: float = 0.0  # peak proportional set size summed over the process tree
-    steal: float = 0.0  # share of the machine's CPU time its host took for others during the run
     gaps: tuple[tuple[str, float], ...] = ()  # the sink's timeline: where each message's time went
+    steal: float = 0.0  # share of the machine's CPU time its host took for others during the run
 
 
 def digest_cmd() -> str:
