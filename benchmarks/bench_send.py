@@ -46,6 +46,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import _path  # noqa: F401  (puts the project on sys.path)
 from smtp_sink import gaps
 
 import digest
