@@ -19,7 +19,7 @@ from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.slots import current_period
 from digest.deliver.ahead import Forked
-from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, makers_for
+from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
 from digest.deliver.suppressions import Suppressions, same_address
@@ -127,7 +127,10 @@ def send_now(
         return made_ahead(config, todo[part], renderer, now, failures, backstop=not force)
 
     # made in child processes (a part of the readers each), while earlier ones are sent
-    made = Forked(make, unbuilt, count=len(todo), makers=makers_for(config, sender)) if todo else None
+    made: Forked | None = None
+    if todo:
+        makers, nice = makers_for(config, sender), maker_nice(config, sender)
+        made = Forked(make, unbuilt, count=len(todo), makers=makers, nice=nice)
     delivered = deliver_due(
         config,
         store,

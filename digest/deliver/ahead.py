@@ -9,6 +9,11 @@ them, and sends the messages back through a pipe as plain bytes, a few to a writ
 allows) keeps the child a bounded number of messages ahead of the reader: memory stays flat,
 and neither process waits for the other after each message.
 
+The child runs at a lower priority (``nice``; for SMTP:
+:func:`digest.deliver.delivery.maker_nice`): its lead in the
+pipe covers a late turn, while a sending thread that waits for its turn after a reply keeps
+the server waiting too (the server may share this machine's cores: a local MTA).
+
 The child never touches the database: it only makes bytes. Where forking is not safe (another
 thread is running, whose locks a fork would copy in whatever state they are) or not
 available, the messages are made in the reading thread, as before.
@@ -65,7 +70,9 @@ class Forked:
     With ``makers`` > 1 (and ``count``), that many processes make each part side by side,
     :data:`CHUNK` digests at a time in turn (chunk ``c`` by maker ``c % makers``), each into
     a pipe of its own; the reader takes the chunks in order, so the order stays the digests'.
-    For a reader that is faster than one maker and has a core to spare (the file transport)."""
+    For a reader that is faster than one maker and has a core to spare (the file transport).
+
+    ``nice``: how much the child (and so each maker) lowers its priority (os.nice)."""
 
     def __init__(
         self,
@@ -77,6 +84,7 @@ class Forked:
         part: int = PART,
         makers: int = 1,
         chunk: int = CHUNK,
+        nice: int = 0,
     ) -> None:
         self.make, self.failures, self.count = make, failures, count
         self.makers = max(1, makers) if count else 1
@@ -103,10 +111,10 @@ class Forked:
             for writer in writers:
                 _enlarge(writer)
             if self.makers == 1:
-                target, args = _child, (make, writers[0], self.readers[0], count, part)
+                target, args = _child, (make, writers[0], self.readers[0], count, part, nice)
             else:  # parts aligned on chunks
                 part = max(self.chunk, part // self.chunk * self.chunk)
-                target, args = _striped, (make, writers, self.readers, count, part, self.chunk)
+                target, args = _striped, (make, writers, self.readers, count, part, self.chunk, nice)
             self.proc = context.Process(target=target, args=args, name="digest-maker", daemon=True)
             self.proc.start()
             for writer in writers:
@@ -185,9 +193,10 @@ class Forked:
 
 
 def _child(
-    make: Make | MakePart, writer: Connection, reader: Connection, count: int | None, part: int
+    make: Make | MakePart, writer: Connection, reader: Connection, count: int | None, part: int, nice: int = 0
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipe, this ends
+    _lower_priority(nice)
     reader.close()  # the parent's end: once the parent closes it, a write here fails (and this ends)
     if count is None:
         _make_into(writer, make, end=True)  # type: ignore[arg-type]
@@ -213,12 +222,19 @@ def _child(
 
 
 def _striped(
-    make: MakePart, writers: list[Connection], readers: list[Connection], count: int, part: int, chunk: int
+    make: MakePart,
+    writers: list[Connection],
+    readers: list[Connection],
+    count: int,
+    part: int,
+    chunk: int,
+    nice: int = 0,
 ) -> None:
     """The maker of several makers: for each part, one process per maker (``writers[j]``:
     maker j's pipe), side by side, chunk ``c`` made by maker ``c % makers``, each chunk closed
     by an END; then the next part, once they all ended."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipes, this ends
+    _lower_priority(nice)
     for reader in readers:
         reader.close()
     makers = len(writers)
@@ -298,6 +314,15 @@ def _add_failures(frame: Frame, failures: list[SendOutcome]) -> None:
     for failure in failures:
         frame.failed(failure)
     failures.clear()
+
+
+def _lower_priority(nice: int) -> None:
+    """This process (and the ones it forks) at ``nice`` steps lower a priority (if allowed)."""
+    if nice > 0:
+        try:
+            os.nice(nice)
+        except OSError as e:
+            log.debug("the maker keeps its priority: %s", e)
 
 
 def _enlarge(writer: Connection) -> None:

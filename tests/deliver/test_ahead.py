@@ -10,10 +10,12 @@ import threading
 import pytest
 
 from digest.deliver.ahead import PIPE_BYTES, Forked
-from digest.deliver.delivery import SendOutcome
+from digest.deliver.delivery import MAKER_NICE, SendOutcome, maker_nice
 from digest.deliver.outbox import NewMessage
 from digest.errors import DeliveryError
 from digest.forking import can_fork
+
+from conftest import Workspace
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
@@ -198,3 +200,39 @@ def test_a_reader_that_stops_early_stops_the_makers_too():
     assert [next(stream).user for _ in range(40)] == [f"r{i}" for i in range(40)]
     stream.close()
     assert not made.proc.is_alive()
+
+
+# -- the makers' priority ------------------------------------------------------------------
+
+
+def niceness_maker(n: int):
+    """Each message says the priority (niceness) of the process that made it."""
+
+    def make(failures: list[SendOutcome], part: slice):
+        for i in range(n)[part]:
+            nice = str(os.getpriority(os.PRIO_PROCESS, 0)).encode()
+            yield NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@x>", "S", nice, (i,))
+
+    return make
+
+
+@pytest.mark.parametrize("makers", [1, 2])
+def test_with_nice_every_maker_runs_at_a_lower_priority_and_the_reader_keeps_its_own(makers):
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    made = Forked(niceness_maker(40), [], count=40, part=16, makers=makers, chunk=4, nice=5, fork=True)
+    assert {m.mime for m in made} == {str(min(ours + 5, 19)).encode()}  # every part, every maker
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ours
+
+
+def test_without_nice_the_makers_keep_the_readers_priority():
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    made = Forked(niceness_maker(10), [], count=10, part=4, fork=True)
+    assert {m.mime for m in made} == {str(ours).encode()}
+
+
+def test_the_makers_yield_to_the_sending_threads_with_smtp_but_not_with_files(tmp_path):
+    ws = Workspace(tmp_path)
+    assert maker_nice(ws.config, None) == MAKER_NICE > 0  # SMTP: the server's replies set the pace
+    with ws.config_path.open("a") as f:
+        f.write("delivery:\n  transport: file\n  dir: out\n")
+    assert maker_nice(ws.config, None) == 0  # files: the makers set the pace
