@@ -282,8 +282,7 @@ def makers_for(config: Config, sender: Sender | SenderFactory | None) -> int:
     file transport on a machine with two cores or more (writing a file takes less than making
     its message, so one maker would hold up the writing); one for SMTP, where the server's
     replies set the pace and a second maker would only take a core from the rest."""
-    files = _local(sender if sender is not None else sender_factory(config))
-    return 2 if files and (os.cpu_count() or 1) >= 2 else 1
+    return 2 if _to_files(config, sender) and (os.cpu_count() or 1) >= 2 else 1
 
 
 def maker_nice(config: Config, sender: Sender | SenderFactory | None) -> int:
@@ -294,8 +293,12 @@ def maker_nice(config: Config, sender: Sender | SenderFactory | None) -> int:
     benchmarks/bench_send.py (4 connections, 10,000 readers, paired in the same round): 25-40 s
     against 31-52 s at the same priority. With files nothing waits for a reply: the makers set
     the pace and keep theirs."""
-    files = _local(sender if sender is not None else sender_factory(config))
-    return 0 if files else MAKER_NICE
+    return 0 if _to_files(config, sender) else MAKER_NICE
+
+
+def _to_files(config: Config, sender: Sender | SenderFactory | None) -> bool:
+    """Does this send (``sender``, else the configured transport) write files, with no server?"""
+    return _local(sender if sender is not None else sender_factory(config))
 
 
 def _finish(line: Line, ended: bool, owned: bool) -> None:
