@@ -3,7 +3,8 @@
 deliver_due() loads the due messages one at a time and hands them to ``connections`` worker
 threads; each worker owns one sender (one SMTP connection, reused for many messages), stores
 each new message it is handed and records the result of its previous one in one transaction
-(the threads take the store in turn) before it sends that message (digest.deliver.lines).
+(the threads take the store in turn) before the server can accept that message: while the
+server takes its data, before the data's end (digest.deliver.lines).
 The calling thread keeps the workers' queue a few messages deep; with one connection it
 sends itself (no worker thread, no hand-off: the messages are made ahead in another
 process). A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and halves
@@ -97,8 +98,8 @@ def deliver_due(
     sends it, before it sends it, straight from memory.
 
     Each worker records the result of its message itself (the store taken by one thread at a
-    time) before it sends its next message, in the transaction that stores that message (one
-    commit per message), so a crash at any instant leaves at most one accepted-but-unrecorded
+    time) before its next message can be accepted, in the transaction that stores that message
+    (one commit per message), so a crash at any instant leaves at most one accepted-but-unrecorded
     message per connection (re-sent later with the same Message-ID), and no thread waits for
     another between two messages. The file transport, whose re-send of a message overwrites
     its file, stores and records :data:`FILE_BATCH` messages per commit instead (see Line).

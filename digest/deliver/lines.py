@@ -1,11 +1,14 @@
 """One connection of a delivery pass: its messages stored (if new) and sent, one at a time, each
 result recorded in the transaction that stores (or takes up) the connection's next message.
 
-A message the server has accepted is recorded before the connection's next message is sent,
-so a crash at any instant repeats at most one message per connection; the record and the
-storing of the next message share one commit (one commit per message, not two). A result
-also gets its own commit when its connection has nothing more to send (the pass ends, stops,
-or the connection waits for work), so it does not stay unrecorded for long.
+A message the server has accepted is recorded before the connection's next message can be
+accepted, so a crash at any instant repeats at most one message per connection; the record
+and the storing of the next message share one commit (one commit per message, not two). Over
+SMTP that commit is made while the server takes the next message's data, before the data's
+end (the last moment before the server can accept it), so the writing overlaps the server's
+work instead of holding up the connection. A result also gets its own commit when its
+connection has nothing more to send (the pass ends, stops, or the connection waits for
+work), so it does not stay unrecorded for long.
 
 A sender for which a second send of the same stored message is the same message (the file
 transport: a message is the file named after its Message-ID, which a re-send overwrites with
@@ -30,7 +33,7 @@ from digest.db import db_errors, wall_clock
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import Envelope, SendResult
+from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, stop_delivery
 from digest.errors import StoreError
 from digest.progress import Progress
@@ -115,10 +118,45 @@ class Line:
     def _send_taken(self) -> None:
         items, self.taken = self.taken, []
         stored = any(isinstance(i, NewMessage) for i in items) or self.held
+        if stored and len(items) == 1 and isinstance(self.sender, SmtpSender) and not self.run.circuit.open:
+            self._send_overlapped(items[0])
+            return
         for msg in self._commit(items) if stored else items:
             if self.run.stopping or self.run.circuit.refused:
                 break  # stored, not tried: it stays queued, due as before
             self._send(msg)  # type: ignore[arg-type]
+
+    def _send_overlapped(self, item: OutboxMessage | NewMessage) -> None:
+        """Send one message, its commit (this one stored, the previous result recorded) made
+        while the server takes its data: before the data's end, so the previous message is
+        still recorded before this one can be accepted."""
+        run = self.run
+        committed: list[OutboxMessage] | None = None
+        failed: list[BaseException] = []
+
+        def ready() -> bool:
+            nonlocal committed
+            try:
+                committed = self._commit([item])
+            except BaseException as e:
+                failed.append(e)
+                raise
+            return bool(committed) and not (run.stopping or run.circuit.refused)
+
+        run.limiter.wait()
+        envelope = Envelope(item.message_id, item.user, run.config.smtp.sender, item.recipient, item.mime)
+        try:
+            result = self.sender.send(envelope, ready=ready)
+        except Exception as e:
+            if failed:
+                raise  # the commit's error: the pass stops
+            log.exception("sending %s failed unexpectedly", item.message_id)
+            result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
+        if committed is None:  # the transaction ended before the data's end: stored now
+            committed = self._commit([item])
+        if not committed or result is WITHDRAWN:
+            return  # not stored (the period has a digest, the address is suppressed), or the pass stops
+        self._result(committed[0], result)
 
     def _send(self, msg: OutboxMessage) -> None:
         """Send one stored message; its result is held until the next commit."""
@@ -134,6 +172,11 @@ class Line:
         except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
             log.exception("sending %s failed unexpectedly", msg.message_id)
             result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
+        self._result(msg, result)
+
+    def _result(self, msg: OutboxMessage, result: SendResult) -> None:
+        """A sent message's result, held until the next commit."""
+        run = self.run
         run.circuit.record(result)
         if result.ok:
             run.limiter.succeeded()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -109,6 +111,8 @@ class SmtpSender:
                 f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_why(e)}; "
                 "check smtp.host, smtp.port and smtp.security in the config"
             ) from None
+        with contextlib.suppress(OSError):  # the end of a message's data goes at once (see send)
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = conn
 
     def close(self) -> None:
@@ -127,7 +131,13 @@ class SmtpSender:
             finally:
                 self.conn = None
 
-    def send(self, mail: Envelope) -> SendResult:
+    def send(self, mail: Envelope, ready: Callable[[], bool] | None = None) -> SendResult:
+        """Send ``mail``. ``ready``, if given, is called once the message's data is with the
+        server but for its end, the last moment before the server can accept it: the caller's
+        work meanwhile (storing the message) overlaps the server's. If it returns False, or
+        raises, the transaction is abandoned (the connection closed before the end of the
+        data: the server delivers nothing) and :data:`WITHDRAWN` is returned, or the error
+        raised. A transaction that fails before then never calls it."""
         for _ in (1, 2):
             reused = self.conn is not None
             if not reused:
@@ -138,15 +148,16 @@ class SmtpSender:
                 except DeliveryError as e:
                     return SendResult(False, str(e), unreachable=True)
             try:
-                return self._transaction(mail, reused)
+                return self._transaction(mail, reused, ready)
             except _Stale:
                 self.drop()
         return SendResult(False, "the server hung up twice before the message could be sent")
 
-    def _transaction(self, mail: Envelope, reused: bool) -> SendResult:
+    def _transaction(self, mail: Envelope, reused: bool, ready: Callable[[], bool] | None) -> SendResult:
         conn = self.conn
         assert conn is not None
         stage = "MAIL"
+        gate = None if ready is None else _Gate(ready)
         try:
             code, text = conn.mail(parseaddr(mail.sender)[1])
             if code == 250:
@@ -154,7 +165,12 @@ class SmtpSender:
                 code, text = conn.rcpt(mail.recipient)
             if code in (250, 251):
                 stage = "DATA"
-                code, text = data(conn, mail.data)
+                code, text = data(conn, mail.data, gate)
+        except _Withdrawn as e:
+            self.drop()  # before the end of the data: the server drops the message
+            if e.__cause__ is not None:
+                raise e.__cause__ from None
+            return WITHDRAWN
         except smtplib.SMTPServerDisconnected as e:
             if reused and stage == "MAIL":
                 raise _Stale from e
@@ -182,22 +198,52 @@ class SmtpSender:
         return result
 
 
-def data(conn: smtplib.SMTP, message: bytes) -> tuple[int, bytes]:
+def data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple[int, bytes]:
     """SMTP DATA with ``message`` (bytes, carried as they are): what ``conn.data(message)``
-    does, without its per-message regular expression where there is nothing to quote.
+    does, without its per-message regular expression where there is nothing to quote; with a
+    ``gate``, passed between the data and its end.
 
     smtplib doubles a period that starts a line (RFC 5321 4.5.2) with a regular expression
     run over the whole message (about a tenth of the CPU a 33 KB digest costs the sending
-    process). A digest rarely has such a line: one search tells, and only then does smtplib
-    quote it."""
-    if message.startswith(b".") or b"\n." in message:
-        return conn.data(message)
+    process). A digest rarely has such a line: one search tells, and only then is it quoted."""
     conn.putcmd("data")
     code, reply = conn.getreply()
     if code != 354:
         raise smtplib.SMTPDataError(code, reply)
-    conn.send(message + (b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"))
+    if message.startswith(b".") or b"\n." in message:
+        message = _LEADING_PERIOD.sub(b"..", message)
+    end = b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"
+    if gate is None:
+        conn.send(message + end)
+    else:
+        conn.send(message)
+        gate.pass_()
+        conn.send(end)
     return conn.getreply()
+
+
+_LEADING_PERIOD = re.compile(rb"(?m)^\.")  # smtplib's own quoting (RFC 5321 4.5.2)
+# What SmtpSender.send returns for a transaction its ``ready`` withdrew (nothing was delivered).
+WITHDRAWN = SendResult(False, "withdrawn before the end of its data: not delivered")
+
+
+class _Withdrawn(Exception):
+    """``ready`` said no (or raised: the error is the cause) before the end of the data."""
+
+
+class _Gate:
+    """``ready`` called once, between a message's data and its end."""
+
+    def __init__(self, ready: Callable[[], bool]) -> None:
+        self.ready = ready
+
+    def pass_(self) -> None:
+        try:
+            go = self.ready()
+        except BaseException as e:
+            raise _Withdrawn from e
+        if not go:
+            raise _Withdrawn
 
 
 class FileSender:

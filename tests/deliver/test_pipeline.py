@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
 import pytest
 
@@ -14,7 +15,7 @@ from digest.deliver.delivery import FILE_BATCH, deliver_due
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
 from digest.deliver.transports import FileSender
-from digest.demo.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.forking import can_fork
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
@@ -240,3 +241,38 @@ def test_with_no_other_thread_the_messages_are_made_in_a_child_and_each_is_store
     files = {p.read_bytes() for p in folder.glob("*.eml")}
     assert files == {m.mime for m in stored.values()}
     assert not multiprocessing.active_children()  # the maker is gone
+
+
+def test_a_stop_asked_while_a_message_is_on_its_way_leaves_it_stored_and_undelivered(workspace):
+    """SIGTERM while the server takes a message: the message is stored (with the previous
+    result) before its data ends, and then not finished: the server never accepts it, and it
+    waits, queued, for the next pass. Nothing after it is stored."""
+    config = workspace.config
+    stop = threading.Event()
+    fresh = [
+        NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ())
+        for i in range(10)
+    ]
+
+    class StopAtTheFourth(Mailbox):
+        rcpts = 0
+
+        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+            self.rcpts += 1
+            if self.rcpts == 4:
+                stop.set()  # as the daemon's SIGTERM handler does
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    handler = StopAtTheFourth()
+    with LocalSmtpServer(handler) as server, Store(config.database) as store:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text().replace("port: 2525", f"port: {server.port}")
+        )
+        outcomes = deliver_due(
+            workspace.config, store, None, NOW, fresh=iter(fresh), fresh_count=10, connections=1, stop=stop
+        )
+        statuses = {m.user: m.status for m in Outbox(store).messages()}
+    assert [r.rcpt_tos[0] for r in handler.messages] == ["r0@example.org", "r1@example.org", "r2@example.org"]
+    assert [o.user for o in outcomes if o.ok] == ["r0", "r1", "r2"]
+    assert statuses == {"r0": SENT, "r1": SENT, "r2": SENT, "r3": QUEUED}

@@ -7,7 +7,7 @@ import smtplib
 import pytest
 
 from digest.config import load_config
-from digest.deliver.transports import Envelope, SmtpSender, data
+from digest.deliver.transports import WITHDRAWN, Envelope, SmtpSender, data
 from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace
@@ -48,3 +48,64 @@ def test_data_refused_before_the_message_raises_as_smtplib_does(tmp_path):
         with pytest.raises(smtplib.SMTPDataError) as refused:
             data(conn, b"Subject: x\r\n\r\nno MAIL FROM was given\r\n")
     assert refused.value.smtp_code == 503
+
+
+MESSAGE = b"Subject: staged\r\n\r\nbody\r\n.a line that starts with a period\r\n"
+
+
+def envelope(config, body: bytes = MESSAGE) -> Envelope:
+    return Envelope("<m@example.org>", "r", config.smtp.sender, "r@example.org", body)
+
+
+def test_ready_is_asked_once_with_the_data_sent_and_the_message_not_yet_accepted(tmp_path, smtp_server):
+    config = load_config(Workspace(tmp_path, smtp_server.port).config_path)
+    asked: list[int] = []
+
+    def ready() -> bool:
+        asked.append(len(smtp_server.messages))  # what the server had accepted by then
+        return True
+
+    with SmtpSender(config.smtp) as sender:
+        result = sender.send(envelope(config), ready=ready)
+    assert result.ok, result.reply
+    assert asked == [0]
+    assert [m.data for m in smtp_server.messages] == [MESSAGE]
+
+
+def test_a_message_withdrawn_by_ready_is_not_delivered_and_the_sender_goes_on(tmp_path, smtp_server):
+    config = load_config(Workspace(tmp_path, smtp_server.port).config_path)
+    with SmtpSender(config.smtp) as sender:
+        withdrawn = sender.send(envelope(config), ready=lambda: False)
+        assert withdrawn is WITHDRAWN and not withdrawn.ok
+        assert smtp_server.messages == []  # the connection closed before the data's end
+        later = sender.send(envelope(config, b"Subject: next\r\n\r\nthe next one\r\n"))
+    assert later.ok, later.reply
+    assert [m.data for m in smtp_server.messages] == [b"Subject: next\r\n\r\nthe next one\r\n"]
+
+
+def test_an_error_in_ready_is_raised_and_nothing_is_delivered(tmp_path, smtp_server):
+    config = load_config(Workspace(tmp_path, smtp_server.port).config_path)
+
+    def ready() -> bool:
+        raise OSError("disk full")  # an OSError too: not taken for the server's
+
+    with SmtpSender(config.smtp) as sender:
+        with pytest.raises(OSError, match="disk full"):
+            sender.send(envelope(config), ready=ready)
+        assert smtp_server.messages == []
+        assert sender.send(envelope(config)).ok
+    assert len(smtp_server.messages) == 1
+
+
+def test_ready_is_not_asked_when_the_server_refuses_the_recipient(tmp_path):
+    class NoSuchMailbox:
+        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+            return "550 5.1.1 no such mailbox"
+
+    asked: list[bool] = []
+    with LocalSmtpServer(NoSuchMailbox()) as server:
+        config = load_config(Workspace(tmp_path, server.port).config_path)
+        with SmtpSender(config.smtp) as sender:
+            result = sender.send(envelope(config), ready=lambda: asked.append(True) or True)
+    assert result.permanent and result.reply.startswith("550")
+    assert asked == []
