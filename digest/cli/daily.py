@@ -83,7 +83,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
     with lock, Store(config.database) as store:
         if dry_run:
-            renderer = Renderer(config.templates) if to_dir else None
+            renderer = Renderer.for_config(config) if to_dir else None
             for plan in plan_send(config, store, profiles, now, force=force):
                 p = plan.profile
                 line = f"{p.user:<16} {p.email:<32} {plan.papers:>3} papers"

@@ -17,10 +17,6 @@ import logging
 import re
 from typing import Any
 
-import cssutils
-import premailer
-from lxml import etree
-
 log = logging.getLogger(__name__)
 
 # The premailer options digest uses.
@@ -38,7 +34,11 @@ PREMAILER_OPTIONS: dict[str, Any] = {
 
 
 def premailer_inline(html: str) -> str:
-    """premailer on the whole document: the reference, and the way for what cannot be pre-inlined."""
+    """premailer on the whole document: the reference, and the way for what cannot be pre-inlined.
+    (premailer, cssutils and lxml are loaded when first needed: a run whose template is
+    pre-inlined from the cache never loads them; see digest.compose.inline_memo.)"""
+    import premailer
+
     return premailer.transform(html, **PREMAILER_OPTIONS)
 
 
@@ -48,6 +48,9 @@ def style_selectors(html: str) -> list[str]:
     Rules inside ``@media`` are left out: premailer keeps them in a ``<style>`` block, as they
     are. Every other block counts, even one premailer would skip (``media="print"``): a caller
     that needs all applied selectors to be simple stays on the safe side."""
+    import cssutils
+    from lxml import etree
+
     parser = cssutils.CSSParser(loglevel=logging.CRITICAL, validate=False)
     tree = etree.fromstring(html, etree.HTMLParser())
     selectors: list[str] = []

@@ -37,11 +37,11 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, Template, nodes
-from lxml import etree
 from markupsafe import Markup, escape
 
 from digest.compose.ascii_html import mail_html, references
 from digest.compose.inline import ancestral_attributes, premailer_inline, style_selectors
+from digest.compose.inline_memo import InlineMemo
 from digest.compose.plain_outputs import plain_outputs
 
 MARK = "zq8"  # markers: zq8v<n>Z (an expression), zq8b<n>Z / zq8e<n>Z (a branch begins / ends)
@@ -79,7 +79,9 @@ class PreInlined:
     raises Fallback: premailer's document, written for mail (:func:`~digest.compose.ascii_html.mail_html`:
     ASCII), made for the template's pieces once and for each value once."""
 
-    def __init__(self, env: Environment, name: str) -> None:
+    def __init__(self, env: Environment, name: str, memo: InlineMemo | None = None) -> None:
+        """``memo``: premailer's answers kept from earlier runs (see digest.compose.inline_memo)."""
+        self.memo = memo if memo is not None else InlineMemo(None)
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         if MARK in source:
             raise Unsupported(f"{name} contains {MARK!r}")
@@ -93,9 +95,13 @@ class PreInlined:
         self._body(ast.body)
         doc = self._document()
         self.doc = doc
-        _check_stylesheets(doc)
-        inlined = premailer_inline(doc)
-        self._slots = self._locate(inlined)
+        problem = self.memo.ask("stylesheets", doc, _stylesheet_problem)
+        if problem is not None:
+            raise Unsupported(problem)
+        inlined, slots = self.memo.ask("inlined", doc, self._inline)
+        if isinstance(slots, str):
+            raise Unsupported(slots)
+        self._slots = [_Slot(kind) for kind in slots]
         pieces = _SPLIT.split(mail_html(inlined))
         groups = zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5], strict=True)
         found = [f"{MARK}{a or c}{b or d}Z" for a, b, c, d in groups]
@@ -197,8 +203,19 @@ class PreInlined:
                 out.append(marker)
         return "".join(out)
 
+    def _inline(self, doc: str) -> tuple[str, list[str] | str]:
+        """The marker document inlined by premailer, and where each expression landed (the kind of
+        each slot), or why the template cannot be pre-inlined."""
+        inlined = premailer_inline(doc)
+        try:
+            return inlined, [slot.kind for slot in self._locate(inlined)]
+        except Unsupported as e:
+            return inlined, str(e)
+
     def _locate(self, inlined: str) -> list[_Slot]:
         """Where each expression landed: in text (and inside which element) or in an attribute."""
+        from lxml import etree
+
         tree = etree.fromstring(inlined, etree.HTMLParser())
         body = tree.find("body")
         slots: dict[int, _Slot] = {}
@@ -306,8 +323,7 @@ class PreInlined:
         if tag is None:
             closes = "".join(f"</{_TAG.match(t).group(2)}>" for t in reversed(stack))  # type: ignore[union-attr]
             probe = self.doc.replace(f"{MARK}v{k}Z", f"{MARK}pZ{''.join(stack)}{MARK}qZx{closes}")
-            out = premailer_inline(probe)
-            chain = mail_html(out[out.index(f"{MARK}pZ") + len(MARK) + 2 : out.index(f"{MARK}qZ")])
+            chain = self.memo.ask("start tags", probe, _start_tags_in)
             parent = self._start_tags(k, stack[:-1])
             if not chain.startswith(parent):
                 raise Fallback("a tag in a value changed its parent's style")
@@ -318,10 +334,27 @@ class PreInlined:
         return "".join(self._start_tag(k, stack[: i + 1]) for i in range(len(stack)))
 
 
+def _start_tags_in(probe: str) -> str:
+    """The start tags premailer writes between the probe's markers, as mail carries them."""
+    out = premailer_inline(probe)
+    return mail_html(out[out.index(f"{MARK}pZ") + len(MARK) + 2 : out.index(f"{MARK}qZ")])
+
+
+def _stylesheet_problem(doc: str) -> str | None:
+    """Why the template cannot be pre-inlined for its stylesheets (:func:`_check_stylesheets`), or None."""
+    try:
+        _check_stylesheets(doc)
+    except Unsupported as e:
+        return str(e)
+    return None
+
+
 def _check_stylesheets(doc: str) -> None:
     """Raise Unsupported unless every element's style follows from the template alone: no
     ``<style>`` inside a branch, and only selectors that look at the ancestors' tags, classes
     and ids, and at no attribute an expression can fill."""
+    from lxml import etree
+
     depth = 0
     for node in etree.fromstring(doc, etree.HTMLParser()).iter():
         if node.tag is etree.Comment:

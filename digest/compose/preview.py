@@ -35,7 +35,7 @@ def preview(
     profile = profile or load_profile(config, user)
     with Store(config.database) as store:
         digest = next_digest(store, profile, now, config=config, up_to=up_to)
-    return prepare(config, digest, renderer or Renderer(config.templates), now)
+    return prepare(config, digest, renderer or Renderer.for_config(config), now)
 
 
 def open_in_browser(path: Path) -> bool:

@@ -24,7 +24,10 @@ from markupsafe import Markup
 
 from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
+from digest.compose.inline_memo import InlineMemo
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
+from digest.config import Config
+from digest.db import sidecar
 from digest.models import Digest, Hit, HitGroups, Match, Paper
 from digest.select.feedback import LIKED
 
@@ -57,7 +60,11 @@ class Renderer:
     work (highlighting, word-wrapping); ``fast=False`` is the plain pipeline (premailer on every
     message), kept as the reference the fast one is tested and benchmarked against."""
 
-    def __init__(self, user_templates: Path | None = None, *, fast: bool = True) -> None:
+    def __init__(
+        self, user_templates: Path | None = None, *, fast: bool = True, cache: Path | None = None
+    ) -> None:
+        """``cache``: the file that keeps premailer's answers about the templates between runs
+        (:mod:`digest.compose.inline_memo`; :meth:`for_config` puts it beside the database)."""
         loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
         loaders.append(FileSystemLoader(str(builtin_templates())))
         self.env = Environment(
@@ -77,9 +84,15 @@ class Renderer:
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
             self.view = cached_paper_view
             try:
-                self.preinlined = PreInlined(self.env, "digest.html.j2")
+                self.preinlined = PreInlined(self.env, "digest.html.j2", InlineMemo(cache))
             except Unsupported as e:
                 log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
+
+    @classmethod
+    def for_config(cls, config: Config) -> Renderer:
+        """The renderer of a run: the config's templates, premailer's answers kept beside the database."""
+        memory = str(config.database) == ":memory:"
+        return cls(config.templates, cache=None if memory else sidecar(config.database, ".inline.cache"))
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         """The subject, the HTML as mail carries it (CSS inlined, then

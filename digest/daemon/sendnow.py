@@ -114,7 +114,7 @@ def send_now(
     Each message is made (in a child process: digest.deliver.ahead) while earlier ones are
     with the server, stored (its period marked
     done in the same transaction) before it is handed over, and handed over from memory."""
-    renderer = renderer or Renderer(config.templates)
+    renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]

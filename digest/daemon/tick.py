@@ -67,7 +67,7 @@ def send_due(
     after their send time still reaches them today (unless they asked for the "nothing
     today" note, which goes out at the send time and closes the period).
     """
-    renderer = renderer or Renderer(config.templates)
+    renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     suppressions = Suppressions(store)
     due: list[tuple[Profile, Slot]] = []

@@ -33,7 +33,7 @@ def queue_digests(
 
     A digest whose message cannot be built is left out (logged, and listed in ``failures``
     if given): one reader's failure, everybody else is queued."""
-    renderer = renderer or Renderer(config.templates)
+    renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     queued: list[str] = []
     batch: list[Outgoing] = []
@@ -98,7 +98,7 @@ def send_digests(
 
     ``sender``: a sender, a factory of senders (one per connection), or None for the
     configured transport (see digest.deliver.delivery.deliver_due)."""
-    renderer = renderer or Renderer(config.templates)
+    renderer = renderer or Renderer.for_config(config)
     suppressions = Suppressions(store)
     todo = [
         (d, None)

@@ -146,7 +146,7 @@ def _public(error: Exception, path: Path) -> str:
 
 def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -> Flask:
     app = Flask(__name__, static_folder=None)
-    renderer = Renderer(config.templates)
+    renderer = Renderer.for_config(config)
     timezones = sorted(available_timezones())
     base_origin = _origin(config.base_url) if config.base_url else None
 

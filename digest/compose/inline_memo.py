@@ -1,0 +1,98 @@
+"""premailer's answers about a template, kept between runs: no premailer at start-up.
+
+Pre-inlining a template (:mod:`digest.compose.preinline`) asks questions of premailer,
+cssutils and lxml, each about a document made from the template alone: may its stylesheets
+be applied once, what is the inlined document and where does each expression land in it, and
+which start tag does premailer give a tag that a value carries (``<mark>``) in its place.
+Loading those libraries and asking took some 0.3 s at every start of `digest send`,
+`preview` or a daemon's tick, for answers that change only with the template.
+
+The answers are kept in one file beside the database (``<database>.inline.cache``): JSON, a
+mapping from a hash of the question (what is asked, about which document) to the answer,
+under a stamp of what the answers depend on: the installed premailer, cssutils and lxml,
+and digest's own inlining code. It is only ever a shortcut: a missing, unreadable or stale
+file means asking again, as without it, and writing the answers back (whole or not at all).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from digest.files import write_atomic
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+LIBRARIES = ("premailer", "cssutils", "lxml.etree")  # whose answers these are
+CODE = ("inline.py", "preinline.py", "ascii_html.py")  # digest's own, beside this module
+
+
+def stamp() -> str:
+    """What the answers depend on: each library's file as installed (path, size, modification
+    time: an upgrade rewrites it) and the hash of digest's inlining code. Found without
+    importing the libraries."""
+    parts: list[Any] = [FORMAT]
+    for name in LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin is None or not os.path.exists(origin):
+            parts.append((name, None))
+            continue
+        st = os.stat(origin)
+        parts.append((name, origin, st.st_size, st.st_mtime_ns))
+    here = Path(__file__).parent
+    code = hashlib.sha256(b"".join((here / name).read_bytes() for name in CODE)).hexdigest()
+    parts.append(code)
+    return repr(parts)
+
+
+class InlineMemo:
+    """``memo.ask(kind, document, answer)``: ``answer(document)`` (JSON-able), from the file if
+    it was asked before. Without a path it remembers nothing beyond this process."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.stamp = stamp() if path is not None else ""
+        self.answers: dict[str, Any] = self._read() if path is not None else {}
+        self.asked = 0  # questions answered by the libraries in this process
+
+    def _read(self) -> dict[str, Any]:
+        assert self.path is not None
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                kept = json.load(f)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as e:
+            log.info("%s: inlining cache not used (%s)", self.path, e)
+            return {}
+        if not isinstance(kept, dict) or kept.get("stamp") != self.stamp:
+            return {}
+        answers = kept.get("answers")
+        return answers if isinstance(answers, dict) else {}
+
+    def ask(self, kind: str, document: str, answer: Callable[[str], Any]) -> Any:
+        key = hashlib.sha256(f"{kind}\0{document}".encode("utf-8", "surrogatepass")).hexdigest()
+        if key in self.answers:
+            return self.answers[key]
+        value = answer(document)
+        self.answers[key] = value
+        self.asked += 1
+        self._save()
+        return value
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            text = json.dumps({"stamp": self.stamp, "answers": self.answers}, sort_keys=True)
+            write_atomic(self.path, text, sync=False)
+        except OSError as e:
+            log.info("%s: inlining cache not written (%s)", self.path, e)
