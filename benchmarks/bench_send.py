@@ -75,7 +75,7 @@ class Run:
 
 def digest_cmd() -> str:
     exe = Path(sys.executable).with_name("digest")
-    return str(exe) if exe.exists() else f"{sys.executable} -m digest.cli"
+    return str(exe) if exe.exists() else f"{sys.executable} -m digest"
 
 
 def compiled() -> None:

@@ -184,3 +184,22 @@ def test_send_to_dir_writes_eml_files_and_a_dry_run_records_nothing(workspace, t
     again = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
     assert "already sent today at" in again.output  # writing the file counted as delivery
     assert sorted((tmp_path / "mail").glob("*.eml")) == files
+
+
+def test_the_program_leaves_its_objects_to_the_system_at_exit_and_keeps_its_exit_status(tmp_path):
+    """`digest` (digest.cli.run) freezes the collector once the command is done, so the
+    interpreter does not walk the run's objects again on the way out; the command's status
+    and output are kept."""
+    script = (
+        "import atexit, gc, sys\n"
+        "from digest.cli import run\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, file=sys.stderr))\n"
+        "run()\n"
+    )
+    ok = subprocess.run([sys.executable, "-c", script, "--version"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "digest" in ok.stdout and "frozen True" in ok.stderr
+    missing = tmp_path / "no-such-config.yaml"
+    failed = subprocess.run(
+        [sys.executable, "-c", script, "--config", str(missing), "status"], capture_output=True, text=True
+    )
+    assert failed.returncode != 0 and "frozen True" in failed.stderr
