@@ -9,8 +9,8 @@ Loading those libraries and asking took some 0.3 s at every start of `digest sen
 
 The answers are kept in one file beside the database (``<database>.inline.cache``): JSON, a
 mapping from a hash of the question (what is asked, about which document) to the answer,
-under a stamp of what the answers depend on: the installed premailer, cssutils and lxml,
-and digest's own inlining code. It is only ever a shortcut: a missing, unreadable or stale
+under a stamp of what the answers depend on: the installed premailer, cssutils, cssselect and
+lxml, and digest's own inlining code. It is only ever a shortcut: a missing, unreadable or stale
 file means asking again, as without it, and writing the answers back (whole or not at all).
 """
 
@@ -30,27 +30,33 @@ from digest.files import write_atomic
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-LIBRARIES = ("premailer", "cssutils", "lxml.etree")  # whose answers these are
+# Whose answers these are: premailer, its CSS parser and selector matcher, and lxml (with the
+# libxml2 its wheels carry inside).
+LIBRARIES = ("premailer", "cssutils", "cssselect", "lxml")
 CODE = ("inline.py", "preinline.py", "ascii_html.py")  # digest's own, beside this module
 
 
 def stamp() -> str:
-    """What the answers depend on: each library's file as installed (path, size, modification
-    time: an upgrade rewrites it) and the hash of digest's inlining code. Found without
-    importing the libraries."""
+    """What the answers depend on: every file of each library's package folder as installed
+    (name, size, modification time: an upgrade or a patch rewrites some) and the hash of
+    digest's inlining code. Found without importing the libraries (some 200 files looked at)."""
     parts: list[Any] = [FORMAT]
     for name in LIBRARIES:
         spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None else None
-        if origin is None or not os.path.exists(origin):
-            parts.append((name, None))
-            continue
-        st = os.stat(origin)
-        parts.append((name, origin, st.st_size, st.st_mtime_ns))
+        folders = list(spec.submodule_search_locations or []) if spec is not None else []
+        files = []
+        for folder in folders:
+            for root, _, names in os.walk(folder):
+                for file in names:
+                    if file.endswith((".py", ".so", ".pyd")):
+                        path = os.path.join(root, file)
+                        st = os.stat(path)
+                        files.append((os.path.relpath(path, folder), st.st_size, st.st_mtime_ns))
+        parts.append((name, folders, sorted(files)))
     here = Path(__file__).parent
     code = hashlib.sha256(b"".join((here / name).read_bytes() for name in CODE)).hexdigest()
     parts.append(code)
-    return repr(parts)
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class InlineMemo:
@@ -58,9 +64,15 @@ class InlineMemo:
     it was asked before. Without a path it remembers nothing beyond this process."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.stamp = stamp() if path is not None else ""
-        self.answers: dict[str, Any] = self._read() if path is not None else {}
+        self.path, self.stamp = path, ""
+        if path is not None:
+            try:
+                self.stamp = stamp()
+            except OSError as e:  # digest or a library without its files: no cache, no harm
+                log.info("%s: inlining cache not used (%s)", path, e)
+                self.path = None
+        self.answers: dict[str, Any] = self._read() if self.path is not None else {}
+        self.used: set[str] = set()  # the answers of this process: what the file keeps
         self.asked = 0  # questions answered by the libraries in this process
 
     def _read(self) -> dict[str, Any]:
@@ -80,6 +92,7 @@ class InlineMemo:
 
     def ask(self, kind: str, document: str, answer: Callable[[str], Any]) -> Any:
         key = hashlib.sha256(f"{kind}\0{document}".encode("utf-8", "surrogatepass")).hexdigest()
+        self.used.add(key)
         if key in self.answers:
             return self.answers[key]
         value = answer(document)
@@ -89,10 +102,13 @@ class InlineMemo:
         return value
 
     def _save(self) -> None:
+        """The answers this process used, written whole (those of a template changed since are
+        dropped: the file does not grow with every edit)."""
         if self.path is None:
             return
         try:
-            text = json.dumps({"stamp": self.stamp, "answers": self.answers}, sort_keys=True)
+            kept = {key: self.answers[key] for key in self.used}
+            text = json.dumps({"stamp": self.stamp, "answers": kept}, sort_keys=True)
             write_atomic(self.path, text, sync=False)
         except OSError as e:
             log.info("%s: inlining cache not written (%s)", self.path, e)

@@ -104,8 +104,9 @@ def deliver_due(
     another between two messages. The file transport, whose re-send of a message overwrites
     its file, stores and records :data:`FILE_BATCH` messages per commit instead (see Line).
     A worker with nothing to send next records at once. ``stop`` (set on
-    SIGTERM) lets each worker finish the message in flight; messages not tried yet stay
-    queued, due as before.
+    SIGTERM) lets each worker finish the message whose data has ended; one still on its way
+    is withdrawn before its end (the connection closed: the server drops it), and it and the
+    messages not tried yet stay queued, due as before.
 
     If the result of a message the server accepted cannot be recorded (the disk is full), the
     pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:

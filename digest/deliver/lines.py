@@ -118,13 +118,22 @@ class Line:
     def _send_taken(self) -> None:
         items, self.taken = self.taken, []
         stored = any(isinstance(i, NewMessage) for i in items) or self.held
-        if stored and len(items) == 1 and isinstance(self.sender, SmtpSender) and not self.run.circuit.open:
+        if stored and len(items) == 1 and isinstance(self.sender, SmtpSender) and self._may_overlap():
             self._send_overlapped(items[0])
             return
         for msg in self._commit(items) if stored else items:
             if self.run.stopping or self.run.circuit.refused:
                 break  # stored, not tried: it stays queued, due as before
             self._send(msg)  # type: ignore[arg-type]
+
+    def _may_overlap(self) -> bool:
+        """May the next message go out before its commit tells whether it is to be sent? Not
+        when that commit may say no for a known reason: the circuit is open, or an address
+        bounced in this pass (the commit then checks the suppressions: a suppressed address
+        must not even see RCPT again). A period served meanwhile by another worker, or a stop,
+        is told by the commit alone: the message is then withdrawn before its data's end."""
+        run = self.run
+        return not (run.circuit.open or run.bounced.is_set() or any(one[1].bounce for one in self.held))
 
     def _send_overlapped(self, item: OutboxMessage | NewMessage) -> None:
         """Send one message, its commit (this one stored, the previous result recorded) made

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from test_preinline import random_digests
 
+from digest.compose import inline_memo
 from digest.compose.inline_memo import InlineMemo
 from digest.compose.render import Renderer
 from digest.config import load_config
@@ -76,3 +77,34 @@ def test_without_a_file_the_answers_last_the_process(tmp_path: Path):
     assert memo.ask("kind", "doc", lambda d: calls.append(d) or len(d)) == 3
     assert memo.ask("other kind", "doc", lambda d: calls.append(d) or 0) == 0
     assert calls == ["doc", "doc"] and list(tmp_path.iterdir()) == []
+
+
+def test_a_change_anywhere_in_a_librarys_package_makes_the_answers_stale(tmp_path: Path, monkeypatch):
+    package = tmp_path / "libs" / "fakepremailer"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "engine.py").write_text("RULES = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "libs"))
+    monkeypatch.setattr(inline_memo, "LIBRARIES", ("fakepremailer",))
+    before = inline_memo.stamp()
+    assert inline_memo.stamp() == before
+    (package / "sub" / "engine.py").write_text("RULES = 22\n")  # a patched submodule, __init__ untouched
+    assert inline_memo.stamp() != before
+
+
+def test_the_file_keeps_only_the_answers_a_run_used(tmp_path: Path):
+    cache = tmp_path / "digest.db.inline.cache"
+    first = InlineMemo(cache)
+    first.ask("inlined", "<p>old template</p>", str.upper)
+    second = InlineMemo(cache)
+    assert second.ask("inlined", "<p>old template</p>", str.lower) == "<P>OLD TEMPLATE</P>"  # kept
+    third = InlineMemo(cache)
+    third.ask("inlined", "<p>edited template</p>", str.upper)
+    assert list(InlineMemo(cache).answers.values()) == ["<P>EDITED TEMPLATE</P>"]
+
+
+def test_without_digests_own_sources_there_is_no_cache_and_no_error(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(inline_memo, "CODE", ("inline.py", "no-such-module.py"))
+    memo = InlineMemo(tmp_path / "digest.db.inline.cache")
+    assert memo.path is None and memo.ask("kind", "doc", len) == 3
+    assert list(tmp_path.iterdir()) == []

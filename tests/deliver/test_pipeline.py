@@ -276,3 +276,37 @@ def test_a_stop_asked_while_a_message_is_on_its_way_leaves_it_stored_and_undeliv
     assert [r.rcpt_tos[0] for r in handler.messages] == ["r0@example.org", "r1@example.org", "r2@example.org"]
     assert [o.user for o in outcomes if o.ok] == ["r0", "r1", "r2"]
     assert statuses == {"r0": SENT, "r1": SENT, "r2": SENT, "r3": QUEUED}
+
+
+def test_after_a_hard_bounce_in_the_pass_the_bounced_address_never_sees_another_rcpt(workspace):
+    """A reader's address refused for good (5.1.1) is suppressed in the same pass: a second
+    message to it is checked before anything of it goes to the server, not withdrawn after."""
+    config = workspace.config
+
+    def message(user: str, address: str, n: int) -> NewMessage:
+        return NewMessage(user, address, f"<m{n}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ())
+
+    fresh = [message("rb", "bad@example.org", 0), message("r1", "ok@example.org", 1)]
+    fresh += [message("rb", "bad@example.org", 2), message("r2", "ok2@example.org", 3)]
+
+    class BadMailbox(Mailbox):
+        rcpts: list[str] = []
+
+        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+            self.rcpts.append(address)
+            if address == "bad@example.org":
+                return "550 5.1.1 <bad@example.org>: mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    handler = BadMailbox()
+    with LocalSmtpServer(handler) as server, Store(config.database) as store:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text().replace("port: 2525", f"port: {server.port}")
+        )
+        outcomes = deliver_due(
+            workspace.config, store, None, NOW, fresh=iter(fresh), fresh_count=4, connections=1
+        )
+    assert handler.rcpts == ["bad@example.org", "ok@example.org", "ok2@example.org"]
+    assert [(o.user, o.ok) for o in outcomes] == [("rb", False), ("r1", True), ("rb", False), ("r2", True)]
+    assert "suppressed" in outcomes[2].reply
