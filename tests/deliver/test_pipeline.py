@@ -243,36 +243,55 @@ def test_with_no_other_thread_the_messages_are_made_in_a_child_and_each_is_store
     assert not multiprocessing.active_children()  # the maker is gone
 
 
-def test_a_stop_asked_while_a_message_is_on_its_way_leaves_it_stored_and_undelivered(workspace):
-    """SIGTERM while the server takes a message: the message is stored (with the previous
-    result) before its data ends, and then not finished: the server never accepts it, and it
-    waits, queued, for the next pass. Nothing after it is stored."""
-    config = workspace.config
-    stop = threading.Event()
-    fresh = [
-        NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ())
-        for i in range(10)
-    ]
+def plain(user: str, address: str, n: int) -> NewMessage:
+    return NewMessage(user, address, f"<m{n}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ())
 
-    class StopAtTheFourth(Mailbox):
-        rcpts = 0
 
-        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
-            self.rcpts += 1
-            if self.rcpts == 4:
-                stop.set()  # as the daemon's SIGTERM handler does
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-    handler = StopAtTheFourth()
-    with LocalSmtpServer(handler) as server, Store(config.database) as store:
+def deliver_through(workspace, handler, fresh: list[NewMessage], **options):
+    """``fresh`` delivered over one connection to a server run by ``handler``: the outcomes and
+    each stored message's status by reader."""
+    with LocalSmtpServer(handler) as server, Store(workspace.config.database) as store:
         workspace.config_path.write_text(
             workspace.config_path.read_text().replace("port: 2525", f"port: {server.port}")
         )
         outcomes = deliver_due(
-            workspace.config, store, None, NOW, fresh=iter(fresh), fresh_count=10, connections=1, stop=stop
+            workspace.config,
+            store,
+            None,
+            NOW,
+            fresh=iter(fresh),
+            fresh_count=len(fresh),
+            connections=1,
+            **options,
         )
-        statuses = {m.user: m.status for m in Outbox(store).messages()}
+        return outcomes, {m.user: m.status for m in Outbox(store).messages()}
+
+
+class Recipients(Mailbox):
+    """Accepts every message; notes each RCPT, refuses bad@ for good and calls ``on_rcpt``."""
+
+    def __init__(self, on_rcpt=lambda n: None) -> None:
+        super().__init__()
+        self.rcpts: list[str] = []
+        self.on_rcpt = on_rcpt
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        self.rcpts.append(address)
+        self.on_rcpt(len(self.rcpts))
+        if address == "bad@example.org":
+            return "550 5.1.1 <bad@example.org>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_stop_asked_while_a_message_is_on_its_way_leaves_it_stored_and_undelivered(workspace):
+    """SIGTERM while the server takes a message: the message is stored (with the previous
+    result) before its data ends, and then not finished: the server never accepts it, and it
+    waits, queued, for the next pass. Nothing after it is stored."""
+    stop = threading.Event()
+    handler = Recipients(on_rcpt=lambda n: n == 4 and stop.set())  # as the SIGTERM handler does
+    fresh = [plain(f"r{i}", f"r{i}@example.org", i) for i in range(10)]
+    outcomes, statuses = deliver_through(workspace, handler, fresh, stop=stop)
     assert [r.rcpt_tos[0] for r in handler.messages] == ["r0@example.org", "r1@example.org", "r2@example.org"]
     assert [o.user for o in outcomes if o.ok] == ["r0", "r1", "r2"]
     assert statuses == {"r0": SENT, "r1": SENT, "r2": SENT, "r3": QUEUED}
@@ -281,32 +300,10 @@ def test_a_stop_asked_while_a_message_is_on_its_way_leaves_it_stored_and_undeliv
 def test_after_a_hard_bounce_in_the_pass_the_bounced_address_never_sees_another_rcpt(workspace):
     """A reader's address refused for good (5.1.1) is suppressed in the same pass: a second
     message to it is checked before anything of it goes to the server, not withdrawn after."""
-    config = workspace.config
-
-    def message(user: str, address: str, n: int) -> NewMessage:
-        return NewMessage(user, address, f"<m{n}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ())
-
-    fresh = [message("rb", "bad@example.org", 0), message("r1", "ok@example.org", 1)]
-    fresh += [message("rb", "bad@example.org", 2), message("r2", "ok2@example.org", 3)]
-
-    class BadMailbox(Mailbox):
-        rcpts: list[str] = []
-
-        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
-            self.rcpts.append(address)
-            if address == "bad@example.org":
-                return "550 5.1.1 <bad@example.org>: mailbox unavailable"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-    handler = BadMailbox()
-    with LocalSmtpServer(handler) as server, Store(config.database) as store:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text().replace("port: 2525", f"port: {server.port}")
-        )
-        outcomes = deliver_due(
-            workspace.config, store, None, NOW, fresh=iter(fresh), fresh_count=4, connections=1
-        )
+    handler = Recipients()
+    fresh = [plain("rb", "bad@example.org", 0), plain("r1", "ok@example.org", 1)]
+    fresh += [plain("rb", "bad@example.org", 2), plain("r2", "ok2@example.org", 3)]
+    outcomes, _ = deliver_through(workspace, handler, fresh)
     assert handler.rcpts == ["bad@example.org", "ok@example.org", "ok2@example.org"]
     assert [(o.user, o.ok) for o in outcomes] == [("rb", False), ("r1", True), ("rb", False), ("r2", True)]
     assert "suppressed" in outcomes[2].reply
