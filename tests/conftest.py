@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,12 @@ from digest.demo.smtp_server import LocalSmtpServer
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def drafts_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A draft kept by a failed `digest profile edit` goes to the test's folder, not /tmp."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 @pytest.fixture

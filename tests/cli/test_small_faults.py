@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
 from digest.daemon.lock import RunLock
 
 from conftest import make_dump
+
+pytestmark = pytest.mark.usefixtures("drafts_in_tmp")  # a kept draft: in the test's folder
 
 
 def test_a_second_daemon_says_only_why_it_cannot_start(workspace):

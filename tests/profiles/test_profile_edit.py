@@ -21,6 +21,7 @@ from digest.profiles.load import load_profile
 from conftest import ROOT
 
 GOLDEN = Path(__file__).parent.parent / "golden"
+pytestmark = pytest.mark.usefixtures("drafts_in_tmp")  # a kept draft: in the test's folder
 
 
 def test_cli_edits_keep_comments_order_and_layout(workspace):
