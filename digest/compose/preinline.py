@@ -341,18 +341,9 @@ def _start_tags_in(probe: str) -> str:
 
 
 def _stylesheet_problem(doc: str) -> str | None:
-    """Why the template cannot be pre-inlined for its stylesheets (:func:`_check_stylesheets`), or None."""
-    try:
-        _check_stylesheets(doc)
-    except Unsupported as e:
-        return str(e)
-    return None
-
-
-def _check_stylesheets(doc: str) -> None:
-    """Raise Unsupported unless every element's style follows from the template alone: no
-    ``<style>`` inside a branch, and only selectors that look at the ancestors' tags, classes
-    and ids, and at no attribute an expression can fill."""
+    """Why the template cannot be pre-inlined for its stylesheets, or None if every element's
+    style follows from the template alone: no ``<style>`` inside a branch, and only selectors
+    that look at the ancestors' tags, classes and ids, and at no attribute an expression can fill."""
     from lxml import etree
 
     depth = 0
@@ -361,11 +352,12 @@ def _check_stylesheets(doc: str) -> None:
             m = _MARKER.fullmatch(node.text or "")
             depth += {"b": 1, "e": -1}.get(m.group(1), 0) if m else 0
         elif node.tag == "style" and depth:
-            raise Unsupported("a <style> inside an if or a for")
+            return "a <style> inside an if or a for"
     for selector in style_selectors(doc):
         names = ancestral_attributes(selector)
         if names is None or names & _ATTRS:
-            raise Unsupported(f"the selector {selector!r} depends on more than the ancestors' classes")
+            return f"the selector {selector!r} depends on more than the ancestors' classes"
+    return None
 
 
 def lxml_text(html: str) -> str:

@@ -152,15 +152,7 @@ class Line:
                 raise
             return bool(committed) and not (run.stopping or run.circuit.refused)
 
-        run.limiter.wait()
-        envelope = Envelope(item.message_id, item.user, run.config.smtp.sender, item.recipient, item.mime)
-        try:
-            result = self.sender.send(envelope, ready=ready)
-        except Exception as e:
-            if failed:
-                raise  # the commit's error: the pass stops
-            log.exception("sending %s failed unexpectedly", item.message_id)
-            result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
+        result = self._hand_over(item, ready, failed)
         if committed is None:  # the transaction ended before the data's end: stored now
             committed = self._commit([item])
         if not committed or result is WITHDRAWN:
@@ -174,14 +166,28 @@ class Line:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
             self.held.append((msg, refused, run.clock()))
             return
-        run.limiter.wait()
-        envelope = Envelope(msg.message_id, msg.user, run.config.smtp.sender, msg.recipient, msg.mime)
+        self._result(msg, self._hand_over(msg))
+
+    def _hand_over(
+        self,
+        item: OutboxMessage | NewMessage,
+        ready: Callable[[], bool] | None = None,
+        failed: list[BaseException] | None = None,
+    ) -> SendResult:
+        """``item`` to the sender, at the limiter's pace (``ready``: see SmtpSender.send). A bug
+        in one send must not lose the others: it becomes the message's result, unless it is the
+        commit's own error (in ``failed``), which stops the pass."""
+        self.run.limiter.wait()
+        sender = self.run.config.smtp.sender
+        envelope = Envelope(item.message_id, item.user, sender, item.recipient, item.mime)
         try:
-            result = self.sender.send(envelope)
-        except Exception as e:  # noqa: BLE001 - a bug in one send must not lose the others
-            log.exception("sending %s failed unexpectedly", msg.message_id)
-            result = SendResult(False, f"internal error: {type(e).__name__}: {e}")
-        self._result(msg, result)
+            # only an SmtpSender takes ``ready``; other senders (files) are called as before
+            return self.sender.send(envelope) if ready is None else self.sender.send(envelope, ready=ready)
+        except Exception as e:  # noqa: BLE001 - see above
+            if failed:
+                raise
+            log.exception("sending %s failed unexpectedly", item.message_id)
+            return SendResult(False, f"internal error: {type(e).__name__}: {e}")
 
     def _result(self, msg: OutboxMessage, result: SendResult) -> None:
         """A sent message's result, held until the next commit."""
