@@ -7,7 +7,7 @@ import smtplib
 import pytest
 
 from digest.config import load_config
-from digest.deliver.transports import WITHDRAWN, Envelope, SmtpSender, data
+from digest.deliver.transports import WITHDRAWN, Envelope, SmtpSender, data, forward_path
 from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace
@@ -32,6 +32,24 @@ def test_a_message_arrives_byte_for_byte_with_or_without_a_line_that_starts_with
     (got,) = smtp_server.messages
     expected = body if body.endswith(b"\r\n") else body + b"\r\n"
     assert got.data == expected
+
+
+@pytest.mark.parametrize(
+    "recipient", ["ada@example.org", "o'brien+digest@mail.example.ie", "Ada Lovelace <ada@example.org>"]
+)
+def test_the_envelope_is_the_senders_address_and_the_recipients_as_smtplib_gives_them(
+    recipient, tmp_path, smtp_server
+):
+    config = load_config(Workspace(tmp_path, smtp_server.port).config_path)
+    assert config.smtp.sender == "Research digest <digest@example.org>"
+    with SmtpSender(config.smtp) as sender:
+        for _ in range(2):  # the second message: the sender's address as the first one had it
+            result = sender.send(Envelope("<m@example.org>", "r", config.smtp.sender, recipient, MESSAGE))
+            assert result.ok, result.reply
+    assert [(m.mail_from, m.rcpt_tos) for m in smtp_server.messages] == [
+        ("digest@example.org", [recipient.rpartition("<")[2].rstrip(">")])
+    ] * 2
+    assert forward_path(recipient) == smtplib.quoteaddr(recipient)
 
 
 def test_data_refused_before_the_message_raises_as_smtplib_does(tmp_path):
