@@ -36,8 +36,26 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
         and "https://github.com/example/sparse-event-snn" in ada
     )
 
-    again = CliRunner().invoke(main, ["demo"])  # a second run starts afresh
+    assert "replaced" not in result.output
+    again = CliRunner().invoke(main, ["demo"])  # a second run starts afresh, and says so
     assert again.exit_code == 0 and "delivered" in again.output
+    assert "the previous demo there was replaced" in again.output
+
+
+def test_the_demo_names_the_command_that_runs_digest_again(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("digest")
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the virtual environment is not on the PATH
+    if script.exists():  # installed: the console script, by the path it was run with
+        done = subprocess.run([str(script), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert f"Then try: {script} --config " in done.stdout, done.stdout + done.stderr
+    done = subprocess.run([sys.executable, "-m", "digest", "demo", "--dir", "d2"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert f"Then try: {sys.executable} -m digest --config " in done.stdout, done.stdout + done.stderr
 
 
 def test_the_demo_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path):

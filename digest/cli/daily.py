@@ -97,6 +97,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     line += f"  {FileSender(to_dir).send(env).reply}"
                 click.echo(line)
             click.echo("Dry run: nothing was sent.")
+            if problems:  # as `send` would: a pre-flight check that names the broken profiles fails
+                click.secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
+                sys.exit(1)
             return
         sender = sender_factory(config, to_dir)
         report = send_now(config, store, profiles, sender, now, force=force, progress=progress_for(obj))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -38,6 +40,8 @@ def demo(folder: Path) -> None:
 
     result = run_demo(folder, now_utc())
     click.echo(f"Demo folder: {result.folder}")
+    if result.replaced:
+        click.echo("  (the previous demo there was replaced: the demo starts over each time; --dir keeps it)")
     for r in result.ingest.results:
         click.echo(
             f"  ingested {r.source.name}: {r.day}, {r.new_papers} new papers, {r.known_papers} already known"
@@ -52,7 +56,27 @@ def demo(folder: Path) -> None:
     click.echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
     for _recipient, eml, html in result.saved:
         click.echo(f"  {html}   ({eml.name})")
-    click.echo(f"Then try: digest --config {result.folder / 'config.yaml'} rank ada")
+    click.echo(f"Then try: {invocation()} --config {result.folder / 'config.yaml'} rank ada")
+
+
+def invocation() -> str:
+    """How to run digest again as it was run now: ``digest`` if that is the command on the
+    PATH, else the path it was run by (``.venv/bin/digest`` after the README's install)."""
+    script = Path(sys.argv[0])
+    if script.name == "__main__.py":  # python -m digest
+        return f"{_near(Path(sys.executable))} -m digest"
+    found = shutil.which("digest")
+    if found and script.exists() and Path(found).resolve() == script.resolve():
+        return "digest"
+    return _near(script) if script.exists() else "digest"
+
+
+def _near(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @click.command()

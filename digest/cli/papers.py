@@ -8,12 +8,15 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from digest.cli.common import Context, handle_errors, now_utc, progress_for
 from digest.files import write_atomic
+
+if TYPE_CHECKING:
+    from digest.models import Match
 
 log = logging.getLogger("digest")
 
@@ -99,6 +102,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     """
     from digest.profiles.load import load_profile
     from digest.select.digests import rank_all, rank_next
+    from digest.select.explain import why
     from digest.store import Store
 
     config = obj.config
@@ -117,6 +121,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
                 "title": m.paper.title,
                 "score": m.score,
                 "matches": list(m.keywords),
+                **_groups(m),
                 "first_seen": m.paper.first_seen.isoformat(),
                 "hits": [  # flat, keyword after keyword
                     {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end}
@@ -132,7 +137,16 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
         return
     for i, m in enumerate(matches, 1):
         click.echo(f"{i:>3}. {m.score:7.3f}  {m.paper.title}")
-        click.echo(f"              matched: {', '.join(m.keywords)}")
+        click.echo(f"              {why(m.paper, m.all_hits, m.keywords).text}")
+
+
+def _groups(match: Match) -> dict[str, object]:
+    """The keywords of a match by how they were found, as the email tells them (--json)."""
+    from digest.select.explain import why
+
+    w = why(match.paper, match.all_hits, match.keywords)
+    groups = {"matched": w.matched, "partly": w.partly, "close_to": w.similar}
+    return {**{k: list(v) for k, v in groups.items()}, "liked": w.liked}
 
 
 @click.command()

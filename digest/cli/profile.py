@@ -258,7 +258,11 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int
     profile = load_profile(config, user)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)
-    when = f"since {trial.since:%b} {trial.since.day}" if trial.since else "(no papers stored yet)"
+    if trial.since is None:
+        when = "(no papers stored yet)"
+    else:
+        year = f", {trial.since.year}" if trial.latest and trial.since.year != trial.latest.year else ""
+        when = f"listed since {trial.since:%b} {trial.since.day}{year}"
     click.echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
     for i, m in enumerate(trial.matches[:show], 1):
         click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
@@ -29,7 +28,7 @@ from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.config import Config
 from digest.db import sidecar
 from digest.models import Digest, Hit, HitGroups, Match, Paper
-from digest.select.feedback import LIKED
+from digest.select.explain import why
 
 log = logging.getLogger(__name__)
 
@@ -274,43 +273,10 @@ _cached_paper_parts = functools.lru_cache(maxsize=16384)(_paper_parts)
 
 
 def _match_parts(paper: Paper, hits: tuple[Hit, ...], keywords: tuple[str, ...]) -> tuple[object, ...]:
-    """PaperView's last fields, in order: the keywords behind a match, in three groups a reader
-    can tell apart: found as written (``keywords``), found only in part (some words of a phrase,
-    a related form: ``partly``), and found by meaning alone, with no hit (``similar``, semantic
-    matching); ``liked`` when the reader's ratings gave most of the score (select.feedback.LIKED);
-    the why-text."""
-    found: dict[str, set[str]] = {}  # keyword -> the distinct texts its hits cover
-    for h in hits:
-        found.setdefault(h.keyword, set()).add(_hit_text(paper, h))
-    full, partly, similar = [], [], []
-    for keyword in keywords:
-        if keyword == LIKED:  # the reader's ratings, not a keyword: said in words after them
-            continue
-        texts = found.get(keyword)
-        if not texts:
-            similar.append(keyword)
-        elif any(_same_words(text, keyword) for text in texts):
-            full.append(keyword)
-        else:
-            partly.append(keyword)
-    groups = [("Matched", full), ("partly", partly), ("close to", similar)]
-    why = "; ".join(f"{label}: {', '.join(words)}" for label, words in groups if words)
-    liked = LIKED in keywords
-    if liked:
-        why = f"{why}; {LIKED}" if why else LIKED
-    return (tuple(full), tuple(partly), tuple(similar), liked, why[:1].upper() + why[1:])
-
-
-def _hit_text(paper: Paper, hit: Hit) -> str:
-    text = paper.title if hit.field == "title" else paper.abstract
-    return text[hit.start : hit.end]
-
-
-@functools.lru_cache(maxsize=65536)
-def _same_words(found: str, keyword: str) -> bool:
-    """``found`` is ``keyword`` up to case, punctuation, spacing and a plural s."""
-    a, b = (re.sub(r"[^0-9a-z]", "", x.casefold()) for x in (found, keyword))
-    return a == b or a.rstrip("s") == b.rstrip("s")
+    """PaperView's last fields, in order: the keywords behind a match in the groups a reader can
+    tell apart, "liked", and the why-text (digest.select.explain)."""
+    w = why(paper, hits, keywords)
+    return (w.matched, w.partly, w.similar, w.liked, w.text)
 
 
 def trim_point(text: str, limit: int) -> int:

@@ -41,6 +41,7 @@ class DemoResult:
     fetched: tuple[FetchOutcome, ...]
     outcomes: tuple[SendOutcome, ...]
     saved: tuple[tuple[str, Path, Path], ...]  # (recipient, .eml, .html)
+    replaced: bool = False  # a previous demo's folder was there, and was made again
 
 
 def lay_out(
@@ -74,6 +75,7 @@ def lay_out(
 
 def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
     folder = folder.resolve()
+    replaced = (folder / MARKER).exists()
     routes = {"/api/daily_papers": Route(SAMPLE_JSON.read_bytes(), etag='"demo"')}
     with LocalSmtpServer() as server, LocalHttpServer(routes) as web:
         config = load_config(lay_out(folder, server.port, web.url("/api/daily_papers?date={date}")))
@@ -94,4 +96,4 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
         part = msg.get_body(preferencelist=("html",))
         html.write_text(part.get_content() if part else "", encoding="utf-8")
         saved.append((item.rcpt_tos[0], eml, html))
-    return DemoResult(folder, report, tuple(fetched), tuple(outcomes), tuple(saved))
+    return DemoResult(folder, report, tuple(fetched), tuple(outcomes), tuple(saved), replaced)

@@ -16,6 +16,7 @@ from digest.errors import DumpError
 from digest.files import printable
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.sources import read_dump
+from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import IngestResult, Store
 
@@ -44,9 +45,9 @@ def ingest(
     progress.start("ingesting", len(paths))
     for path in paths:
         try:
-            listing = read_dump(path)
+            listing = _read(Path(path))
         except DumpError as e:
-            log.warning("dump rejected: %s", printable(e))
+            log.info("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
             failures.append(IngestFailure(Path(path), str(e)))
             progress.advance()
             continue
@@ -63,6 +64,19 @@ def ingest(
         progress.advance()
     progress.finish()
     return IngestReport(tuple(results), tuple(failures))
+
+
+def _read(path: Path) -> Listing:
+    """``read_dump(path)``; a reader that fails on this file in a way it did not foresee fails
+    for this file alone (reading writes nothing): the dump is rejected with what went wrong,
+    and the other dumps, and everybody's mail, go on."""
+    try:
+        return read_dump(path)
+    except (DumpError, MemoryError):
+        raise
+    except Exception as e:  # noqa: BLE001 - one unreadable file must not stop the others
+        log.info("reading %s failed", printable(path), exc_info=True)  # -v: where, for a report
+        raise DumpError(f"{path}: cannot be read as a dump: {type(e).__name__}: {e}") from None
 
 
 def ingest_inbox(

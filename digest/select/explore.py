@@ -16,7 +16,8 @@ from digest.store import Store
 class KeywordTrial:
     phrase: str
     weight: float
-    since: dt.date | None  # the recent papers are those first listed on or after this day
+    since: dt.date | None  # the recent papers are those listed on or after this day
+    latest: dt.date | None  # the latest listing's day
     candidates: int  # how many recent papers there are
     matches: tuple[Match, ...]  # what the keyword alone matches (at the reader's min_score)
     before: tuple[Match, ...]  # the reader's digest from the recent papers now
@@ -48,12 +49,17 @@ def try_keyword(
     days: int = 30,
     config: Config | None = None,
 ) -> KeywordTrial:
-    """Score ``phrase`` against the papers of the last ``days`` days (counted back from the
-    latest listing), and compare the reader's digest from those papers with and without it."""
+    """Score ``phrase`` against the papers listed in the last ``days`` days (counted back from
+    the latest listing), and compare the reader's digest from those papers with and without it.
+
+    A paper counts by the latest day a listing had it, not the first: listings repeat the
+    papers that keep trending, and a digest offers them again (see digest.select.digests)."""
     papers = store.papers()
-    latest = max((p.first_seen for p in papers), default=None)
+    listed = store.listing_days(p.id for p in papers)
+    day = {p.id: listed.get(p.id, p.first_seen) for p in papers}
+    latest = max(day.values(), default=None)
     since = latest - dt.timedelta(days=days - 1) if latest else None
-    recent = {p.id for p in papers if since is not None and p.first_seen >= since}
+    recent = {pid for pid, d in day.items() if since is not None and d >= since}
     taken = store.reserved_paper_ids(profile.user)
     index = build_index(store, papers, config, likes=bool(profile.likes))  # scores as in a real digest
 
@@ -70,6 +76,7 @@ def try_keyword(
         phrase=phrase,
         weight=weight,
         since=since,
+        latest=latest,
         candidates=len(recent),
         matches=alone,
         before=digest(profile),

@@ -80,6 +80,48 @@ def test_a_bad_dump_is_rejected_with_its_name_and_line_and_nothing_stored(worksp
     assert "Traceback" not in result.output
 
 
+def test_a_dump_no_reader_foresaw_fails_alone_and_the_others_are_ingested(workspace, monkeypatch):
+    # a reader's bug cannot be written on purpose: one is stood in for, for the JSON reader only
+    from digest.ingest.sources import hf_daily
+
+    def broken(text, path, mtime):
+        raise ValueError("a bug in the reader")
+
+    monkeypatch.setattr(hf_daily, "parse", broken)
+    seed(workspace)  # day.txt, a good dump
+    workspace.dump("a-first.json", "[]")
+    result = workspace.cli("ingest")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "a-first.json: cannot be read as a dump: ValueError: a bug in the reader" in result.output
+    assert "3 entries: 3 new papers" in result.output  # the good dump after it, ingested
+    failed = workspace.root / "inbox" / "failed"
+    assert (failed / "a-first.json").exists() and "a bug in the reader" in (
+        failed / "a-first.json.error.txt"
+    ).read_text()
+
+
+def test_json_nested_too_deeply_in_the_inbox_is_put_aside_and_the_rest_ingested(workspace):
+    seed(workspace)
+    workspace.dump("deep.json", "[" * 5000 + "]" * 5000)
+    result = workspace.cli("ingest")
+    assert result.exit_code == 1 and "nested too deeply" in result.output
+    assert "3 entries: 3 new papers" in result.output
+    assert (workspace.root / "inbox" / "failed" / "deep.json").exists()
+
+
+def test_a_rejected_dump_is_told_once_and_its_log_line_waits_for_verbose(workspace):
+    bad = workspace.dump("bad.txt", make_dump("Mar 15", [("T", "A")]).rsplit("\n\n", 1)[0])
+    command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
+
+    def ingest(*flags: str) -> str:
+        done = subprocess.run([*command, *flags, "ingest", str(bad)], capture_output=True, text=True)
+        assert done.returncode == 1, done.stderr
+        return done.stderr
+
+    assert ingest().count("has no abstract after it") == 1
+    assert ingest("-v").count("has no abstract after it") == 2  # the log says what happens too
+
+
 def test_rank_json_lists_title_score_and_matches_best_first(workspace):
     seed(workspace)
     workspace.cli("ingest")
@@ -95,7 +137,26 @@ def test_rank_prints_a_readable_list(workspace):
     seed(workspace)
     workspace.cli("ingest")
     result = workspace.cli("rank", "ada")
-    assert "1." in result.output and "matched: spiking neural networks" in result.output
+    assert "1." in result.output and "Matched: spiking neural networks" in result.output
+
+
+def test_rank_tells_a_keyword_found_only_in_part_as_the_email_does(workspace):
+    papers = [
+        ("Masked Image Modeling at Scale", "We pretrain vision models."),
+        ("A Language Model for Images", "Masked tokens help; the image encoder is frozen while modeling."),
+    ]
+    workspace.dump("day.txt", make_dump("Mar 14", papers))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [masked image modeling]\n")
+    workspace.cli("ingest")
+    text = workspace.cli("rank", "ada").output
+    assert "Masked Image Modeling at Scale\n              Matched: masked image modeling\n" in text
+    assert "A Language Model for Images\n              Partly: masked image modeling\n" in text
+    rows = {r["title"]: r for r in json.loads(workspace.cli("rank", "ada", "--json").output)}
+    full, part = rows[papers[0][0]], rows[papers[1][0]]
+    assert (full["matched"], full["partly"]) == (["masked image modeling"], [])
+    assert (part["matched"], part["partly"]) == ([], ["masked image modeling"])
+    assert part["close_to"] == [] and part["liked"] is False
+    assert full["matches"] == part["matches"] == ["masked image modeling"]  # every keyword, as before
 
 
 def test_preview_writes_the_html_without_marking_anything_sent(workspace, tmp_path):

@@ -91,6 +91,17 @@ def test_malformed_json_and_xml_and_xml_bombs_are_refused_with_the_file_named(na
     assert str(err.value).startswith(message)
 
 
+def test_json_nested_too_deeply_is_refused_as_a_dump_not_a_crash():
+    with pytest.raises(DumpError, match=r"deep.json:1: not a daily papers JSON: .* nested too deeply"):
+        parse_dump(b"[" * 5000 + b"]" * 5000, Path("deep.json"), MTIME)
+
+
+def test_an_upvote_count_no_database_integer_holds_is_dropped_with_the_paper_kept():
+    item = '{"paper": {"id": "2611.00001", "title": "T", "summary": "S", "upvotes": %d}}'
+    listing = parse_dump(f"[{item % 2**63}, {item % 7}]".encode(), Path("x.json"), MTIME)
+    assert [e.upvotes for e in listing.entries] == [None, 7]
+
+
 def test_a_json_error_object_is_refused_with_what_the_server_said():
     with pytest.raises(DumpError, match="found an object: the server said 'Invalid date'"):
         parse_dump(b'{"error": "Invalid date"}', Path("x.json"), MTIME)

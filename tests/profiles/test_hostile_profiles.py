@@ -89,6 +89,32 @@ def test_send_serves_the_others_and_reports_a_broken_profile_file(mail_workspace
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"r{i}@example.org" for i in range(3)]
 
 
+def test_a_dry_run_lists_the_others_and_fails_on_a_broken_profile_file_as_send_would(
+    mail_workspace, smtp_server
+):
+    readers(mail_workspace)
+    mail_workspace.profile("broken", "email: [unclosed\n")
+    mail_workspace.cli("ingest", str(mail_workspace.root / "inbox" / "day.txt"))
+    result = mail_workspace.cli("send", "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert "broken.yaml" in result.output and "1 profile(s) skipped" in result.output
+    assert all(f"r{i}@example.org" in result.output for i in range(3))
+    assert "Dry run: nothing was sent." in result.output and smtp_server.messages == []
+
+
+def test_a_profile_that_sets_a_key_twice_is_reported_and_the_others_are_served(mail_workspace, smtp_server):
+    readers(mail_workspace)
+    mail_workspace.profile("twice", "email: one@example.org\ninterests: [x]\nemail: two@example.org\n")
+    mail_workspace.cli("ingest", str(mail_workspace.root / "inbox" / "day.txt"))
+    result = mail_workspace.cli("send")
+    assert result.exit_code == 1, result.output
+    assert (
+        "twice.yaml: not valid YAML, line 3, column 1: 'email' is given twice (first on line 1)"
+        in result.output
+    )
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [f"r{i}@example.org" for i in range(3)]
+
+
 def test_run_once_serves_the_others_and_reports_a_broken_profile_file(mail_workspace, smtp_server):
     readers(mail_workspace)
     mail_workspace.profile("broken", "email: eve@example.org\ninterests: [x\n")

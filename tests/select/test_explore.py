@@ -21,7 +21,7 @@ def test_a_keyword_shows_what_it_matches_and_how_the_digest_changes(workspace):
     seed(workspace)
     result = workspace.cli("profile", "test", "ada", "event cameras")
     assert result.exit_code == 0, result.output
-    assert "'event cameras' matches 1 of 3 papers since Feb 13:" in result.output
+    assert "'event cameras' matches 1 of 3 papers listed since Feb 13:" in result.output
     assert "Event Cameras for Drones" in result.output
     assert "+ #1  Event Cameras for Drones" in result.output  # it outranks the one match now
     assert "1 papers stay; 2 in all (at most 10)" in result.output
@@ -46,3 +46,24 @@ def test_a_heavier_weight_can_reorder_the_digest(workspace):
     assert [m.paper.title for m in trial.before] == ["Spiking Networks on Chips"]
     assert [m.paper.title for m in trial.after] == ["Event Cameras for Drones", "Spiking Networks on Chips"]
     assert [m.paper.title for m in trial.added] == ["Event Cameras for Drones"] and trial.dropped == []
+
+
+def test_a_paper_listed_again_lately_counts_as_recent_as_the_next_digest_offers_it(workspace):
+    # first listed in March, listed again in May with a new paper: both are in May's listing,
+    # which is the next digest's window, so both are among the last 30 days' papers
+    workspace.dump("march.txt", make_dump("Mar 14", PAPERS[:1]))
+    workspace.dump("may.txt", make_dump("May 22", [*PAPERS[:1], ("Protein Folding", "Proteins fold.")]))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [proteins]\n")
+    workspace.cli("ingest")
+    result = workspace.cli("profile", "test", "ada", "event cameras")
+    assert result.exit_code == 0, result.output
+    assert "'event cameras' matches 1 of 2 papers listed since Apr 23:" in result.output
+    assert "+ #1  Event Cameras for Drones" in result.output
+    digest = workspace.cli("rank", "ada", "--next")
+    assert "Protein Folding" in digest.output
+
+
+def test_a_window_that_reaches_into_the_previous_year_says_which(workspace):
+    seed(workspace)
+    result = workspace.cli("profile", "test", "ada", "event cameras", "--days", "365")
+    assert "papers listed since Mar 15, 2025:" in result.output

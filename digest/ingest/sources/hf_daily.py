@@ -21,6 +21,7 @@ from digest.ingest.sources.fields import arxiv_id, clean, content_sha, most_comm
 from digest.models import Entry, Listing
 
 FORMAT = "hf_daily"
+MAX_UPVOTES = 2**31 - 1  # a larger count is no real one (and would not fit the database's integer)
 
 
 def sniff(text: str) -> bool:
@@ -32,6 +33,8 @@ def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise DumpError(f"{path}:{e.lineno}: not valid JSON (column {e.colno}): {e.msg}") from None
+    except RecursionError:  # "[[[[...": no daily papers JSON nests more than a few levels
+        raise DumpError(f"{path}:1: not a daily papers JSON: arrays or objects nested too deeply") from None
     if isinstance(data, dict):
         why = data.get("error") or data.get("message")
         hint = f": the server said {str(why)[:200]!r}" if why else ""
@@ -71,7 +74,7 @@ def _entry(item: Any, n: int, path: Path) -> Entry:
         code_url=_url(paper.get("githubRepo")),
         project_url=_url(paper.get("projectPage")),
         upvotes=upvotes
-        if isinstance(upvotes, int) and not isinstance(upvotes, bool) and upvotes >= 0
+        if isinstance(upvotes, int) and not isinstance(upvotes, bool) and 0 <= upvotes <= MAX_UPVOTES
         else None,
     )
 
