@@ -112,6 +112,7 @@ def fresh_state(work: Path, dumps: list[Path]) -> None:
     for name in ("inbox", "outbox-files"):
         shutil.rmtree(work / name, ignore_errors=True)
     (work / "inbox").mkdir()
+    (work / "data").mkdir(exist_ok=True)
     for p in dumps:
         shutil.copy(p, work / "inbox" / p.name)
 

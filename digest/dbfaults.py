@@ -1,5 +1,5 @@
-"""What SQLite's errors mean for the user (the file, the cause, what to do), and opening a
-database read-only, as on a read-only disk."""
+"""What SQLite's errors mean for the user (the file, the cause, what to do), opening a
+database read-only, as on a read-only disk, and the check that its folder exists."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from digest.db import is_postgres
 from digest.errors import StoreError
 
 
@@ -54,3 +55,19 @@ def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
         if "unable to open" not in str(e) and "readonly" not in str(e):
             raise
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)
+
+
+def check_folder(database: Path | str) -> None:
+    """An SQLite database's folder must exist: a new database is never made in a new folder.
+    A mistyped path, or a disk that is not mounted, would otherwise start an empty database
+    that has forgotten what was sent, and send it again. (The inbox and the profiles folder
+    must exist too.) Raises StoreError naming the file and what to do."""
+    if is_postgres(database) or str(database) == ":memory:":
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        what = "is a file, not a folder" if path.parent.exists() else "does not exist"
+        raise StoreError(
+            f"{path}: the database's folder {path.parent} {what}; fix `database:` in the config, "
+            "or make the folder (mkdir -p) for a new database"
+        )

@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from digest.errors import DigestError
+
 
 def printable(text: object) -> str:
     """``text`` with every control or bidi character escaped (a newline as ``\\n``): for log
@@ -71,8 +73,13 @@ class FileLock:
         self.fd: int | None = None
 
     def acquire(self, wait: bool = True) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+        except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
+            raise DigestError(
+                f"{self.path}: cannot make the lock file that keeps two runs apart: "
+                f"{e.strerror or e}; the folder must be writable for this command"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgres, lock_key, shown
-from digest.dbfaults import explain, open_readonly
+from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError
 from digest.models import Entry, Listing, Paper
 from digest.schema import MIGRATIONS, SCHEMA_VERSION, migrate_postgres, pg_version, sql_statements
@@ -59,6 +59,7 @@ class Store(ReaderRecords):
         if self.dialect == POSTGRESQL:
             self._open_postgres(str(path), timeout)
             return
+        check_folder(self.path)
         try:
             if readonly and not self.path.exists():  # nothing stored yet: an empty database to read
                 self.readonly = False
@@ -66,8 +67,6 @@ class Store(ReaderRecords):
             elif readonly:
                 self.db = open_readonly(self.path, timeout)
             else:
-                if str(path) != ":memory:":
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
                 # shared by the delivery's threads, which take turns (digest.deliver.delivery)
                 self.db = sqlite3.connect(
                     str(path), isolation_level=None, timeout=timeout, check_same_thread=False
@@ -81,7 +80,7 @@ class Store(ReaderRecords):
                     self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except OSError as e:
-            raise StoreError(f"{self.path}: cannot create the database's folder: {e}") from None
+            raise StoreError(f"{self.path}: cannot open the database: {e}") from None
         except sqlite3.Error as e:
             raise explain(e, self.path) or StoreError(f"{self.path}: cannot open the database: {e}") from None
 

@@ -66,12 +66,28 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     data = Mapping()
     yield data
+    _refuse_repeated_keys(loader, node)
     data.update(loader.construct_mapping(node))  # flattens merge keys (<<) into node.value
     lines: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         lines.setdefault(key, key_node.start_mark.line + 1)
     data.lines = lines
+
+
+def _refuse_repeated_keys(loader: _Loader, node: yaml.MappingNode) -> None:
+    """A key written twice in one mapping is an error, not "the last one wins" (PyYAML's way):
+    two ``send_at:`` lines are a mistake, and which one counts must not be a guess. (A key
+    given here and by a merge key, ``<<``, is an override, as YAML means it.)"""
+    first: dict[Any, yaml.Mark] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)
+        if key in first:
+            twice = f"{key!r} is given twice (first on line {first[key].line + 1})"
+            raise yaml.constructor.ConstructorError(None, None, twice, key_node.start_mark)
+        first[key] = key_node.start_mark
 
 
 def _construct_number(kind: str):

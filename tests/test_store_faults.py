@@ -50,6 +50,43 @@ def test_on_a_read_only_disk_status_and_rank_work_and_ingest_says_read_only(work
     assert "read-only" in ingest.output and "digest.db" in ingest.output
 
 
+def test_status_right_after_an_ingest_counts_each_readers_next_digest(workspace, caplog):
+    filled(workspace)  # ingested, and nothing ranked since: the new papers are not indexed yet
+    status = workspace.cli("status")
+    assert status.exit_code == 0, status.output
+    assert "3 papers at " in status.output  # ada's next digest
+    assert "not counted" not in status.output + caplog.text
+
+
+def test_on_a_read_only_disk_with_papers_not_yet_indexed_status_works_without_the_counts(
+    workspace, small_disk, caplog
+):
+    on_disk(workspace, small_disk)
+    filled(workspace)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    status = workspace.cli("status")
+    assert status.exit_code == 0, status.output
+    assert "Papers stored: 3" in status.output and "papers at " not in status.output
+    assert "next digests not counted" in caplog.text and "read-only" in caplog.text
+
+
+def test_on_a_read_only_disk_send_and_a_profile_edit_say_what_is_read_only(workspace, small_disk):
+    on_disk(workspace, small_disk)
+    filled(workspace)
+    (small_disk / "profiles").mkdir()
+    (small_disk / "profiles" / "ada.yaml").write_text("email: ada@example.org\ninterests: [neuromorphic]\n")
+    workspace.config_path.write_text(
+        workspace.config_path.read_text().replace("profiles: profiles", f"profiles: {small_disk}/profiles")
+    )
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for command in (["send"], ["run", "--once"], ["profile", "add", "ada", "event cameras"]):
+        result = workspace.cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "internal error" not in result.output, command
+        assert "cannot make the lock file" in result.output and "Read-only file system" in result.output
+    assert "event cameras" not in (small_disk / "profiles" / "ada.yaml").read_text()
+
+
 def test_a_full_disk_during_ingest_says_so_and_stores_nothing(workspace, small_disk):
     on_disk(workspace, small_disk)
     filled(workspace)
@@ -111,6 +148,20 @@ def test_a_database_in_a_folder_that_cannot_be_created_is_named(workspace, tmp_p
     result = workspace.cli("ingest", str(workspace.root / "inbox" / "day.txt"))
     assert result.exit_code == 1 and "internal error" not in result.output
     assert "blocker" in result.output
+
+
+def test_a_database_whose_folder_is_missing_is_an_error_not_a_new_empty_database(workspace):
+    # a mistyped path, or a disk that is not mounted: a new database there would forget what was
+    # sent (and send it again); the folder must exist, as the inbox and the profiles folder must
+    filled(workspace)
+    text = workspace.config_path.read_text().replace("database: digest.db", "database: nodir/digest.db")
+    workspace.config_path.write_text(text)
+    for command in (["status"], ["send"], ["rank", "ada"], ["ingest"]):
+        result = workspace.cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "nodir: the database's folder" not in result.output  # the message names the file first
+        assert "digest.db: the database's folder" in result.output and "does not exist" in result.output
+    assert not (workspace.root / "nodir").exists()
 
 
 def test_store_transaction_keeps_the_real_error_when_sqlite_rolled_back_itself(tmp_path):

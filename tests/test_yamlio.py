@@ -30,6 +30,19 @@ def test_syntax_errors_name_the_file_line_and_column():
         yamlio.load("database: [unclosed\n", "c.yaml", ConfigError)
 
 
+def test_a_key_given_twice_is_refused_with_both_lines_and_a_merge_key_still_overrides():
+    text = 'email: a@x.org\nsend_at: "07:00"\ninterests: [x]\nsend_at: "19:00"\n'
+    with pytest.raises(
+        ConfigError, match=r"^p.yaml: .* line 4, column 1: 'send_at' is given twice \(first on line 2\)"
+    ):
+        yamlio.load(text, "p.yaml", ConfigError)
+    with pytest.raises(ConfigError, match=r"line 2, column 11: 'c' is given twice"):
+        yamlio.load("a: 1\nb: {c: 1, c: 2}\n", "p.yaml", ConfigError)
+    merged = yamlio.load("base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  x: 2\n", "m.yaml", ConfigError)
+    assert merged["d"] == {"x": 2, "y": 1}
+    assert yamlio.load("a: 1\nA: 2\n", "case.yaml", ConfigError) == {"a": 1, "A": 2}
+
+
 def test_mappings_remember_the_line_of_each_key():
     data = yamlio.load("# top\na: 1\nb:\n  c: 2\n", "x.yaml", ConfigError)
     assert (data.line("a"), data.line("b"), data["b"].line("c"), data.line("zz")) == (2, 3, 4, None)

@@ -104,7 +104,7 @@ class InlineMemo:
     def _save(self) -> None:
         """The answers this process used, written whole (those of a template changed since are
         dropped: the file does not grow with every edit)."""
-        if self.path is None:
+        if self.path is None or not self.path.parent.is_dir():  # never makes the database's folder
             return
         try:
             kept = {key: self.answers[key] for key in self.used}

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from digest.db import is_postgres, sidecar
+from digest.dbfaults import check_folder
 from digest.errors import DigestError
 from digest.files import FileLock
 
@@ -22,18 +23,20 @@ class RunLock:
     database, and what must run once is claimed in the database (digest.daemon.claims)."""
 
     def __init__(self, database: Path | str) -> None:
-        self.shared = is_postgres(database)
+        self.shared, self.database = is_postgres(database), database
         self.lock = FileLock(sidecar(database, ".lock"))
         self.path = self.lock.path
 
     def acquire(self, what: str = "digest") -> RunLock:
         if self.shared:
             return self
+        check_folder(self.database)  # the lock file is never what makes the database's folder
         if not self.lock.acquire(wait=False):
             holder = self.lock.holder() or "another process"
             raise AlreadyRunning(
-                f"{self.path}: the database is in use by {holder}; only one digest daemon or "
-                "send may run on it at a time. Stop the other one first (or wait for it)."
+                f"{self.path}: the database is in use by {holder}; on SQLite one command that writes "
+                f"(`digest run`, `send`, `ingest`, `fetch`) runs at a time, so {what} did not start. "
+                "Wait for the other one to finish (or stop it)."
             )
         self.lock.note(f"{what} (pid {os.getpid()})\n")
         return self

@@ -20,7 +20,9 @@ from digest.errors import StoreError
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
 from digest.ingest.fetch import FAILED as FETCH_FAILED
+from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
+from digest.select.collection import CollectionStats
 from digest.select.digests import Windows, next_digests
 from digest.store import Store
 
@@ -74,6 +76,40 @@ def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
     return "due: nothing matched yet"
 
 
+def _upcoming(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
+    """How many papers each reader's next digest would hold now."""
+    digests = next_digests(store, active, now, config=config, windows=Windows(store, config))
+    return {d.profile.user: len(d.matches) for d in digests}
+
+
+def _index_new_papers(config: Config) -> bool:
+    """The collection statistics brought up to date (what ranking a window needs, and what a
+    read-only look at the database cannot write), through a connection that may write: after
+    `digest ingest`, before anything ranked. False on a disk that takes no writes."""
+    try:
+        with Store(config.database) as store:
+            CollectionStats(store).refresh()
+    except (*db_errors(), StoreError, OSError):
+        return False
+    return True
+
+
+def _counted(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
+    """:func:`_upcoming`; papers stored since anything last ranked (`digest ingest` does not
+    index them) are indexed first, unless the disk takes no writes: then nothing is counted."""
+    try:
+        return _upcoming(store, config, active, now)
+    except (*db_errors(), StoreError) as e:
+        why: Exception = e
+    if _index_new_papers(config):
+        try:
+            return _upcoming(store, config, active, now)
+        except (*db_errors(), StoreError) as e:
+            why = e
+    log.warning("next digests not counted: %s", why)
+    return {}
+
+
 def collect_status(config: Config, now: dt.datetime) -> Status:
     profiles, problems = load_profiles_lenient(config)
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
@@ -84,15 +120,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]
-        try:
-            windows = Windows(store, config)
-            upcoming = {
-                d.profile.user: len(d.matches)
-                for d in next_digests(store, active, now, config=config, windows=windows)
-            }
-        except (*db_errors(), StoreError) as e:  # a read-only disk with papers not yet indexed
-            log.warning("next digests not counted: %s", e)
-            upcoming = {}
+        upcoming = _counted(store, config, active, now)
         readers = []
         for p in profiles:
             state = store.schedule_state(p.user)

@@ -137,6 +137,8 @@ class ProfileCache:
         """Keep what this pass saw (files gone since are dropped); nothing to write if unchanged."""
         if self.path is None or (not self.misses and len(self.seen) == len(self.entries)):
             return
+        if not self.path.parent.is_dir():  # the database's folder: never made for a cache
+            return
         try:
             write_atomic(self.path, self.dumps((self.key, self.seen)))
         except OSError as e:

@@ -86,7 +86,7 @@ class CollectionStats:
                 "SELECT COUNT(*) FROM papers WHERE id > ?", (self._state()[0],)
             ).fetchone()
             progress.start("indexing", waiting)
-        while True:
+        while self._behind():  # asked first without a write lock: a read-only look needs none
             with self.store.transaction() as db:
                 self.store.serialize("collection")  # one worker indexes a paper, once
                 through, n = self._state()
@@ -119,6 +119,11 @@ class CollectionStats:
             log.info("collection statistics: %d new papers indexed", added)
         self.through, self.n = self._state()
         return added
+
+    def _behind(self) -> bool:
+        """Are papers stored that the statistics do not count yet?"""
+        through = self._state()[0]
+        return self.db.execute("SELECT 1 FROM papers WHERE id > ? LIMIT 1", (through,)).fetchone() is not None
 
     # -- the counts ----------------------------------------------------------------------
 
@@ -198,8 +203,9 @@ class CollectionStats:
         return found
 
     def save(self) -> None:
-        """Keep the counts computed since the last save (one transaction)."""
-        if not self._pending:
+        """Keep the counts computed since the last save (one transaction); a read-only look at
+        the database keeps them for itself."""
+        if not self._pending or self.store.readonly:
             return
         with self.store.transaction() as db:
             db.executemany(
