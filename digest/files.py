@@ -7,6 +7,7 @@ kernel releases it when the process ends, however it ends (even ``kill -9``).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import tempfile
@@ -60,6 +61,9 @@ def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Pa
         os.close(dir_fd)
 
 
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 class FileLock:
     """An exclusive lock on ``path`` (created if missing). ``wait=False``: fail at once if held.
 
@@ -76,9 +80,9 @@ class FileLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
+            hint = "; the folder must be writable for this command" if e.errno in _NOT_WRITABLE else ""
             raise DigestError(
-                f"{self.path}: cannot make the lock file that keeps two runs apart: "
-                f"{e.strerror or e}; the folder must be writable for this command"
+                f"{self.path}: cannot make the lock file that keeps two runs apart: {e.strerror or e}{hint}"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

@@ -60,13 +60,13 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
         node = super().get_single_node()
         if node is not None:
             _check_size(node)
+            _refuse_repeated_keys(node)
         return node
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     data = Mapping()
     yield data
-    _refuse_repeated_keys(loader, node)
     data.update(loader.construct_mapping(node))  # flattens merge keys (<<) into node.value
     lines: dict[Any, int] = {}
     for key_node, _ in node.value:
@@ -75,19 +75,31 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     data.lines = lines
 
 
-def _refuse_repeated_keys(loader: _Loader, node: yaml.MappingNode) -> None:
+def _refuse_repeated_keys(root: yaml.Node) -> None:
     """A key written twice in one mapping is an error, not "the last one wins" (PyYAML's way):
-    two ``send_at:`` lines are a mistake, and which one counts must not be a guess. (A key
-    given here and by a merge key, ``<<``, is an override, as YAML means it.)"""
-    first: dict[Any, yaml.Mark] = {}
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+    two ``send_at:`` lines are a mistake, and which one counts must not be a guess. Checked on
+    the document as written, before anything is built (building a merge key, ``<<``, folds the
+    merged keys into the mapping, where a key given beside it overrides them, as YAML means)."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:  # an alias: its anchor's node, checked once
             continue
-        key = loader.construct_object(key_node)
-        if key in first:
-            twice = f"{key!r} is given twice (first on line {first[key].line + 1})"
-            raise yaml.constructor.ConstructorError(None, None, twice, key_node.start_mark)
-        first[key] = key_node.start_mark
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], yaml.Mark] = {}
+            for key_node, value_node in node.value:
+                pending += [key_node, value_node]
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in first:
+                    twice = f"{key_node.value!r} is given twice (first on line {first[key].line + 1})"
+                    raise yaml.constructor.ConstructorError(None, None, twice, key_node.start_mark)
+                first[key] = key_node.start_mark
 
 
 def _construct_number(kind: str):

@@ -41,6 +41,8 @@ def test_a_key_given_twice_is_refused_with_both_lines_and_a_merge_key_still_over
     merged = yamlio.load("base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  x: 2\n", "m.yaml", ConfigError)
     assert merged["d"] == {"x": 2, "y": 1}
     assert yamlio.load("a: 1\nA: 2\n", "case.yaml", ConfigError) == {"a": 1, "A": 2}
+    chain = "defaults: {c: &c {x: 1}, b: &b {<<: *c, x: 2}}\nd: {<<: *b}\ne: {<<: *b}\n"
+    assert set(yamlio.load(chain, "chain.yaml", ConfigError)) == {"defaults", "d", "e"}  # merges of merges
 
 
 def test_mappings_remember_the_line_of_each_key():

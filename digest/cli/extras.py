@@ -74,9 +74,10 @@ def invocation() -> str:
 def _near(path: Path) -> str:
     """``path`` relative to the current folder when it is inside it."""
     try:
-        return str(path.absolute().relative_to(Path.cwd()))
+        near = str(path.absolute().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+    return near if "/" in near else f"./{near}"  # a bare name would be looked up on the PATH
 
 
 @click.command()

@@ -29,6 +29,7 @@ from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError
+from digest.files import printable
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
 
@@ -170,6 +171,8 @@ class Daemon:
 
     @staticmethod
     def _log(report: TickReport) -> None:
+        for f in report.ingested.failures:  # put aside in the inbox's failed/ with the reason
+            log.warning("dump rejected: %s", printable(f.error))
         for path in report.waiting:
             log.info("dump %s is still being written; waiting", path)
 

@@ -47,7 +47,7 @@ def ingest(
         try:
             listing = _read(Path(path))
         except DumpError as e:
-            log.info("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
+            log.debug("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
             failures.append(IngestFailure(Path(path), str(e)))
             progress.advance()
             continue

@@ -53,7 +53,8 @@ def try_keyword(
     the latest listing), and compare the reader's digest from those papers with and without it.
 
     A paper counts by the latest day a listing had it, not the first: listings repeat the
-    papers that keep trending, and a digest offers them again (see digest.select.digests)."""
+    papers that keep trending, and a reader's first digest is the latest listing, repeats and
+    all (digest.select.digests; later digests take the papers stored since the previous one)."""
     papers = store.papers()
     listed = store.listing_days(p.id for p in papers)
     day = {p.id: listed.get(p.id, p.first_seen) for p in papers}

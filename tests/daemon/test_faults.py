@@ -184,6 +184,7 @@ def test_a_reader_whose_message_cannot_be_built_is_reported_and_the_others_serve
         send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
         eve = 'name: "Eve\\r\\nBcc: all@example.org"\nemail: eve@example.org\ninterests: [neuromorphic]\n'
         ws.profile("eve", eve + f'send_at: "{send_at}"\n')
+        ws.dump("bad.json", "[" * 5000 + "]" * 5000, mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
         proc = start(ws)
         try:
             wait_until(lambda: len(server.messages) >= READERS, 60, "every other digest", ws)
@@ -193,7 +194,9 @@ def test_a_reader_whose_message_cannot_be_built_is_reported_and_the_others_serve
             stop(proc)
     assert not assert_each_reader_once_but_the_one_in_flight(server, ALL)
     assert "Profiles with errors (skipped)" in out and "eve.yaml" in out and "control characters" in out
-    assert "profile skipped" in (ws.root / "daemon.log").read_text()
+    log = (ws.root / "daemon.log").read_text()
+    assert "profile skipped" in log
+    assert log.count("nested too deeply") == 1 and "WARNING digest.daemon.service: dump rejected" in log
 
 
 def test_a_server_that_hangs_after_data_costs_a_few_timeouts_and_everyone_gets_one_digest(tmp_path):

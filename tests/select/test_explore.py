@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from conftest import make_dump
 
 PAPERS = [
@@ -51,8 +53,11 @@ def test_a_heavier_weight_can_reorder_the_digest(workspace):
 def test_a_paper_listed_again_lately_counts_as_recent_as_the_next_digest_offers_it(workspace):
     # first listed in March, listed again in May with a new paper: both are in May's listing,
     # which is the next digest's window, so both are among the last 30 days' papers
-    workspace.dump("march.txt", make_dump("Mar 14", PAPERS[:1]))
-    workspace.dump("may.txt", make_dump("May 22", [*PAPERS[:1], ("Protein Folding", "Proteins fold.")]))
+    june = dt.datetime(2026, 6, 1)  # the files' dates: what year "Mar 14" and "May 22" are in
+    workspace.dump("march.txt", make_dump("Mar 14", PAPERS[:1]), mtime=june)
+    workspace.dump(
+        "may.txt", make_dump("May 22", [*PAPERS[:1], ("Protein Folding", "Proteins fold.")]), mtime=june
+    )
     workspace.profile("ada", "email: ada@example.org\ninterests: [proteins]\n")
     workspace.cli("ingest")
     result = workspace.cli("profile", "test", "ada", "event cameras")
@@ -64,6 +69,8 @@ def test_a_paper_listed_again_lately_counts_as_recent_as_the_next_digest_offers_
 
 
 def test_a_window_that_reaches_into_the_previous_year_says_which(workspace):
-    seed(workspace)
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime(2026, 3, 20))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    workspace.cli("ingest")
     result = workspace.cli("profile", "test", "ada", "event cameras", "--days", "365")
     assert "papers listed since Mar 15, 2025:" in result.output
