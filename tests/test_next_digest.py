@@ -76,7 +76,7 @@ def test_a_second_send_in_the_period_queues_nothing_and_says_so_and_force_sends_
     send(ws, MON_0700 + dt.timedelta(minutes=2))
     again = send(ws, MON_0700 + dt.timedelta(minutes=10))
     (plan,) = again.planned
-    assert plan.action == ALREADY and plan.note == "already sent today at 07:02"
+    assert plan.action == ALREADY and plan.note == "already sent today at 07:02 UTC"
     assert again.queued == () and len(smtp_server.messages) == 1  # not the leftover paper
     add_dump(ws, "d2.txt", "Mar 16", DAY_2, MON_0700 + dt.timedelta(minutes=20))
     forced = send(ws, MON_0700 + dt.timedelta(minutes=30), force=True)

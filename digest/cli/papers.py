@@ -133,7 +133,10 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not matches:
-        click.echo(f"No stored paper matches {user}'s interests.")
+        if next_only:  # the window is what came since the reader's last digest
+            click.echo(f"Nothing for {user}'s next digest yet: no paper since the last one matches.")
+        else:
+            click.echo(f"No stored paper matches {user}'s interests.")
         return
     for i, m in enumerate(matches, 1):
         click.echo(f"{i:>3}. {m.score:7.3f}  {m.paper.title}")

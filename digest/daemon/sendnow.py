@@ -180,4 +180,4 @@ def _day_at(profile: Profile, moment: dt.datetime, now: dt.datetime) -> str:
     zone = ZoneInfo(profile.timezone)
     local, today = moment.astimezone(zone), now.astimezone(zone).date()
     day = "today" if local.date() == today else f"on {local:%a %Y-%m-%d}"
-    return f"{day} at {local:%H:%M}"
+    return f"{day} at {local:%H:%M} {local:%Z}"  # the reader's time: "today at 02:32 JST"

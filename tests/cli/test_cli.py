@@ -140,6 +140,15 @@ def test_rank_prints_a_readable_list(workspace):
     assert "1." in result.output and "Matched: spiking neural networks" in result.output
 
 
+def test_rank_next_with_nothing_new_since_the_last_digest_says_so(mail_workspace, smtp_server):
+    seed(mail_workspace)
+    mail_workspace.cli("ingest")
+    assert mail_workspace.cli("send").exit_code == 0
+    result = mail_workspace.cli("rank", "ada", "--next")
+    assert result.output == "Nothing for ada's next digest yet: no paper since the last one matches.\n"
+    assert "Spiking Neural Networks at Scale" in mail_workspace.cli("rank", "ada").output  # the archive
+
+
 def test_rank_tells_a_keyword_found_only_in_part_as_the_email_does(workspace):
     papers = [
         ("Masked Image Modeling at Scale", "We pretrain vision models."),
