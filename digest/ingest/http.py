@@ -31,6 +31,7 @@ USER_AGENT = f"digest/{__version__} (research-paper email digest; python-httpx/{
 ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
+DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is per read)
 
 
 class FetchError(DigestError):
@@ -101,8 +102,14 @@ class Http:
                 r, body = self._fetch(url, headers, timeout or self.timeout)
             except httpx.TimeoutException:
                 problem, retry_after = f"no answer within {timeout or self.timeout:g} s (timed out)", None
+            except httpx.UnsupportedProtocol as e:  # redirected to file:// or the like: never fetched
+                raise FetchError(f"{url}: {e}") from None
             except httpx.TransportError as e:
                 problem, retry_after = f"cannot connect: {e}", None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable
+                raise FetchError(f"{url}: {type(e).__name__}: {e}") from None
             else:
                 if r.status_code in (200, 304):
                     return Answer(
@@ -129,13 +136,23 @@ class Http:
         raise FetchError(f"{url}: {problem} (after {retries + 1} attempts)")
 
     def _fetch(self, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
-        """The answer and its body, read up to ``max_bytes`` (a larger one is refused)."""
+        """The answer and its body, read up to ``max_bytes`` and within ``DEADLINE`` x ``timeout``
+        seconds (a larger or slower one is refused: a server that sends a byte a second never
+        times out a read). A body encoded more than once ("gzip, gzip") is refused before it is
+        read: each layer multiplies what a few kilobytes unpack to, past any check of the size."""
+        deadline = self.clock() + DEADLINE * timeout
         with self.client.stream("GET", url, headers=headers, timeout=timeout) as r:
+            coding = r.headers.get("Content-Encoding", "")
+            if "," in coding:
+                raise FetchError(f"{url}: the answer is encoded more than once ({coding}); refused")
             chunks, size = [], 0
             for chunk in r.iter_bytes():
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
+                if self.clock() > deadline:
+                    late = DEADLINE * timeout
+                    raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused")
                 chunks.append(chunk)
             return r, b"".join(chunks)
 

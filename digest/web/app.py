@@ -144,8 +144,12 @@ def _public(error: Exception, path: Path) -> str:
     return str(error).replace(str(path), path.name)
 
 
+MAX_FORM_BYTES = 1024 * 1024  # a preferences form with every keyword allowed is a few KB
+
+
 def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -> Flask:
     app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES  # a larger body: 413 before it is read
     renderer = Renderer.for_config(config)
     timezones = sorted(available_timezones())
     base_origin = _origin(config.base_url) if config.base_url else None

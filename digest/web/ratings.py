@@ -53,10 +53,15 @@ def rated_papers(config: Config, user: str) -> list[Rating]:
         return store.rated_papers(user)
 
 
+MAX_PAPER_ID = 2**63 - 1  # the largest id a database integer holds
+
+
 def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
     """Register the rating pages on ``app``."""
 
     def find(paper_id: int) -> Paper:
+        if paper_id > MAX_PAPER_ID:  # no database integer holds it: no such paper
+            abort(404)
         with Store(config.database) as store:
             found = store.papers([paper_id])
         if not found:

@@ -208,6 +208,77 @@ def test_a_document_larger_than_the_limit_is_refused(workspace):
         client.get(server.url("/big"))
 
 
+BROKEN = ("/loop", "/bad-gzip", "/away")  # the sources that cannot work, in the config's order
+
+
+def test_a_redirect_loop_or_a_body_that_cannot_be_decoded_fails_that_source_alone(workspace):
+    routes = {
+        "/loop": Route(status=302, headers={"Location": "/loop"}),
+        "/bad-gzip": Route(b"not gzip at all", headers={"Content-Encoding": "gzip"}),
+        "/away": Route(status=302, headers={"Location": "file:///etc/passwd"}),
+        "/rss/cs.LG": Route(fixture("arxiv_listing.rss"), content_type="application/rss+xml"),
+    }
+    with LocalHttpServer(routes) as server:
+        broken = [
+            f"  - kind: url\n    name: s{i}\n    url: {{base}}{path}\n" for i, path in enumerate(BROKEN)
+        ]
+        config = configure(workspace, server, *broken, RSS)
+        outcomes, papers, _ = run(config)
+        tries = [r.path for r in server.requests]
+    loop, bad, away, rss = outcomes
+    assert (loop.outcome, bad.outcome, away.outcome) == (FAILED, FAILED, FAILED)
+    assert "too many redirects" in loop.detail and "/loop" in loop.detail
+    assert "DecodingError" in bad.detail and "/bad-gzip" in bad.detail
+    assert "file" in away.detail and tries.count("/away") == 1  # never retried: it cannot work
+    assert rss.outcome == LISTING and papers  # the next source was fetched
+
+
+def test_a_body_encoded_twice_is_refused_before_it_is_unpacked(workspace):
+    import gzip
+
+    body = gzip.compress(gzip.compress(b"[" + b" " * 1_000_000 + b"]"))
+    route = Route(body, headers={"Content-Encoding": "gzip, gzip"})
+    with (
+        LocalHttpServer({"/twice": route}) as server,
+        Http() as client,
+        pytest.raises(FetchError, match=r"encoded more than once \(gzip, gzip\); refused"),
+    ):
+        client.get(server.url("/twice"))
+
+
+def test_a_body_that_trickles_in_is_cut_off_at_the_deadline(workspace):
+    import socket
+    import threading
+    import time
+
+    from digest.demo.smtp_server import free_port
+    from digest.ingest.http import DEADLINE
+
+    port, stop = free_port(), threading.Event()
+    listener = socket.create_server(("127.0.0.1", port))
+
+    def trickle() -> None:  # a server that sends a byte every 0.05 s, for ever
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[")
+            while not stop.wait(0.05):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with Http() as client, pytest.raises(FetchError, match="still arriving after"):
+            client.get(f"http://127.0.0.1:{port}/drip", timeout=0.5, retries=0)  # each read: 0.05 s
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < DEADLINE * 0.5 + 5
+
+
 def test_last_modified_is_sent_back_as_if_modified_since(workspace):
     stamp = "Fri, 27 Nov 2026 05:00:10 GMT"
     route = Route(fixture("arxiv_listing.rss"), headers={"Last-Modified": stamp})

@@ -116,6 +116,8 @@ def test_an_unknown_paper_is_404_and_an_unknown_rating_400(site):
     ws, signer, client, ids = site
     ada = signer.token("ada")
     assert client.get(f"/u/{ada}/more/99999").status_code == 404
+    assert client.get(f"/u/{ada}/less/{10**23}").status_code == 404  # beyond any database integer
+    assert rate(client, signer, ada, 10**23, "up").status_code == 404
     assert rate(client, signer, ada, 99999, "up").status_code == 404
     assert rate(client, signer, ada, ids["Robotics Today"], "sideways").status_code == 400
     assert ratings(ws) == {}

@@ -62,6 +62,21 @@ def test_too_many_or_too_long_keywords_are_refused_with_the_limit(site):
     assert r.status_code == 422 and f"at most {MAX_KEYWORD}".encode() in r.data
 
 
+def test_a_form_body_over_the_limit_is_413_before_it_is_read(site):
+    from digest.web.app import MAX_FORM_BYTES
+
+    ws, signer, client = site
+    ada = signer.token("ada")
+    huge = {
+        "csrf": signer.form_token(ada),
+        "kw": ["robotics"],
+        "weight": ["2"],
+        "new_kw": "x" * MAX_FORM_BYTES,
+    }
+    assert client.post(f"/u/{ada}", data=huge).status_code == 413
+    assert (ws.root / "profiles" / "ada.yaml").read_text() == PROFILE
+
+
 def test_digest_serve_runs_on_waitress_and_refuses_a_taken_port_before_printing_links(web_workspace):
     web_workspace.profile("ada", PROFILE)
     env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
