@@ -6,7 +6,8 @@ chosen day. The send instant is ``send_at`` on that local day in the reader's ti
 reader gets at most one digest per period, whatever the clock does:
 
 - Spring forward: a ``send_at`` inside the skipped hour (02:30 when clocks jump 02:00 -> 03:00)
-  is read with the offset before the jump, so it happens once, an hour later on the wall.
+  is read with the offset before the jump, so it happens once, later on the wall by the jump
+  (an hour; 30 minutes on Lord Howe Island).
 - Fall back: a ``send_at`` inside the repeated hour means its first occurrence; the second
   one belongs to the same period, which is already done.
 - Downtime: a slot missed by less than the grace period is still sent (late); a slot missed

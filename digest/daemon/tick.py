@@ -84,8 +84,10 @@ def send_due(
         bounced = suppressed.get(profile.user)
         if slot is not None and (bounced is None or not same_address(bounced.recipient, profile.email)):
             due.append((profile, slot))  # (a hard bounce of their address: no more digests)
-        elif due_index is not None:
-            due_index.not_due(profile, last if slot is None else slot.period, now)
+        elif slot is None and due_index is not None:
+            due_index.not_due(profile, last, now)
+        # a due reader whose address bounced stays a candidate while the slot's grace lasts:
+        # `digest suppressed --release` writes only the database, and the next tick serves them
     done: list[Scheduled] = []
     windows = Windows(store, config)
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)

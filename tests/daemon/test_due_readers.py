@@ -85,6 +85,27 @@ def test_an_edited_send_time_is_honoured(mail_workspace, smtp_server):
     assert d.due.candidates(clock.now) == []  # until tomorrow's 07:20
 
 
+def test_a_reader_released_from_suppression_is_served_by_the_running_daemon_within_grace(
+    mail_workspace, smtp_server
+):
+    from digest.deliver.suppressions import Suppressions
+    from digest.store import Store
+
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("ada", profile_text("ada", "07:00"))
+    with Store(ws.config.database) as store, store.transaction():
+        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", MON_0700)
+    d = daemon(ws, clock)
+    at(d, clock, 5)
+    assert received(smtp_server) == []  # suppressed at 07:00
+    with Store(ws.config.database) as store:
+        Suppressions(store).release("ada")  # what `digest suppressed --release ada` does
+    at(d, clock, 30)  # the same daemon, its profile files unchanged
+    assert received(smtp_server) == ["ada"]
+    at(d, clock, 60)
+    assert received(smtp_server) == ["ada"]
+
+
 def test_a_new_profile_is_picked_up_and_a_removed_one_stops(mail_workspace, smtp_server):
     ws, clock = mail_workspace, Clock(MON_0700)
     ws.profile("ada", profile_text("ada", "07:30"))
