@@ -94,9 +94,10 @@ def fetch_source(
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?)"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
-    detail = (
-        f"{result.entries} papers of {listing.day}: {result.new_papers} new, {result.known_papers} known"
-        + (" (already ingested)" if result.already_ingested else "")
+    detail = f"{result.entries} papers of {listing.day}: " + (
+        "already ingested, nothing new"
+        if result.already_ingested
+        else f"{result.new_papers} new, {result.known_papers} known"
     )
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)

@@ -287,4 +287,4 @@ def test_last_modified_is_sent_back_as_if_modified_since(workspace):
         run(config)
         (again,), _, _ = run(config)
         assert server.requests[1].headers["If-Modified-Since"] == stamp
-    assert again.outcome == LISTING and "(already ingested)" in again.detail
+    assert again.outcome == LISTING and again.detail.endswith(": already ingested, nothing new")
