@@ -27,6 +27,11 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
+def is_bare_email(value: str) -> bool:
+    """Is ``value`` an address as a profile's ``email`` takes it (ASCII dot-atom, no name)?"""
+    return _EMAIL.fullmatch(value) is not None
+
+
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
