@@ -58,8 +58,12 @@ def main() -> None:
 
             def every_profile() -> int:
                 profiles, _ = load_profiles_lenient(config)
-                periods = store.last_periods()
-                return sum(due_slot(p, now, periods.get(p.user), grace) is not None for p in profiles)
+                states = store.all_schedule_states()
+                due = 0
+                for p in profiles:
+                    last, last_at = states.get(p.user, (None, None))
+                    due += due_slot(p, now, last, grace, last_at) is not None
+                return due
 
             folder, index, synced = ProfileFolder(config), DueIndex(), [-1]
 
@@ -72,7 +76,7 @@ def main() -> None:
                 states = store.schedule_states([p.user for p in candidates])
                 due = 0
                 for p in candidates:
-                    slot = due_slot(p, now, states[p.user][0], grace)
+                    slot = due_slot(p, now, states[p.user][0], grace, states[p.user][1])
                     index.not_due(p, states[p.user][0], now) if slot is None else None
                     due += slot is not None
                 return due

@@ -65,9 +65,10 @@ class ReaderRecords:
         ).fetchone()
         return (row[0], dt.datetime.fromisoformat(row[1])) if row else None
 
-    def last_periods(self) -> dict[str, str]:
-        """Every scheduled reader's last period done, in one query (a tick's view of them all)."""
-        return dict(self.db.execute("SELECT user, last_period FROM schedule_state").fetchall())
+    def all_schedule_states(self) -> dict[str, tuple[str, dt.datetime]]:
+        """Every scheduled reader's :meth:`schedule_state`, in one query (a tick's view of them all)."""
+        rows = self.db.execute("SELECT user, last_period, last_run_at FROM schedule_state").fetchall()
+        return {r[0]: (r[1], dt.datetime.fromisoformat(r[2])) for r in rows}
 
     def previous_digest_at(self, user: str) -> dt.datetime | None:
         """When the reader's previous digest was made, or None: they never had one.

@@ -217,3 +217,28 @@ def test_rank_next_ranks_the_next_digests_window_and_status_counts_it(mail_works
     assert "Neuromorphic in March" not in window.output and "Neuromorphic Day One" in window.output
     status = format_status(collect_status(ws.config, MON_0700))
     assert "2 papers at 2026-03-16 07:30 UTC" in status
+
+
+def test_a_reader_who_moves_to_a_zone_where_it_is_already_tomorrow_gets_no_second_digest_that_day(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    pago = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\n'
+    pago += "timezone: Pacific/Pago_Pago\n"
+    ws.profile("ada", pago)
+    sent_at = dt.datetime(2026, 3, 16, 19, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Pago Pago (UTC-11)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
+    assert [o.ok for o in send(ws, sent_at).delivered] == [True]
+    # the reader moves to Kiritimati (UTC+14): it is 09:30 on Mar 17 there, past its 08:00
+    ws.profile("ada", pago.replace("Pago_Pago", "Kiritimati"))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    later = sent_at + dt.timedelta(minutes=30)
+    assert tick(ws, later).scheduled == ()
+    (plan,) = send(ws, later).planned
+    assert plan.action == ALREADY and plan.note == "already sent today at 09:00 +14"
+    status = format_status(collect_status(ws.config, later))
+    assert "due now" not in status and "1 papers at 2026-03-17 18:00 UTC" in status  # 08:00 on Mar 18
+    assert len(smtp_server.messages) == 1
+    next_morning = dt.datetime(2026, 3, 17, 18, 1, tzinfo=dt.UTC)  # 08:01 on Mar 18 in Kiritimati
+    assert [s.papers for s in tick(ws, next_morning).scheduled] == [1]
+    assert len(smtp_server.messages) == 2 and titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from digest.compose.render import Renderer
 from digest.config import Config
-from digest.daemon.slots import current_period
+from digest.daemon.slots import current_period, period_done
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
@@ -78,7 +78,7 @@ def plan_send(
             plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
         elif blocked is not None and same_address(blocked.recipient, p.email):
             plans[i] = Planned(p, period, SUPPRESSED, None, f"suppressed: {blocked.describe()}")
-        elif state is not None and state[0] >= period and not force:
+        elif state is not None and period_done(p, period, *state) and not force:
             already.append(i)
         else:
             wanted.append(i)

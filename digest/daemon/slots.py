@@ -12,6 +12,12 @@ reader gets at most one digest per period, whatever the clock does:
   one belongs to the same period, which is already done.
 - Downtime: a slot missed by less than the grace period is still sent (late); a slot missed
   by more is skipped, and the reader waits for the next one.
+- A new time zone: a period is done if its digest was made (its own period marked), or if the
+  reader's last digest was made at or after the period's send instant. A reader who moves
+  east across the date line, just after a digest, is not sent a second one on the same local
+  day of their new zone. (Moving west can leave out the next day's digest: the new zone's day
+  is the date of the digest already made, and a period never gets two. The papers wait for
+  the next digest, which is chosen from everything since the last one.)
 """
 
 from __future__ import annotations
@@ -78,13 +84,40 @@ def current_period(profile: Profile, now: dt.datetime) -> str:
     return slot.period if slot is not None else today.isoformat()
 
 
-def due_slot(profile: Profile, now: dt.datetime, last_period: str | None, grace: dt.timedelta) -> Slot | None:
-    """The slot to send now, if any: the latest one, not yet done, missed by at most ``grace``."""
+def due_slot(
+    profile: Profile,
+    now: dt.datetime,
+    last_period: str | None,
+    grace: dt.timedelta,
+    last_at: dt.datetime | None = None,
+) -> Slot | None:
+    """The slot to send now, if any: the latest one, not yet done, missed by at most ``grace``.
+
+    ``last_period`` and ``last_at``: the reader's last period done and when its digest was made
+    (their schedule state), None if they never had one."""
     if profile.paused:
         return None
     slot = latest_slot(profile, now)
-    if slot is None or (last_period is not None and slot.period <= last_period):
+    if slot is None or slot_done(slot, last_period, last_at):
         return None
     if now - slot.at > grace:
         return None
     return slot
+
+
+def slot_done(slot: Slot, last_period: str | None, last_at: dt.datetime | None) -> bool:
+    """Whether ``slot``'s period had its digest: it was marked done (a later period was), or
+    the last digest was made at or after the slot's send instant (a reader now in another
+    time zone got it on this local day already)."""
+    if last_period is not None and slot.period <= last_period:
+        return True
+    return last_at is not None and slot.at <= last_at
+
+
+def period_done(profile: Profile, period: str, last_period: str | None, last_at: dt.datetime | None) -> bool:
+    """:func:`slot_done` for `digest send`'s current period (its slot's send instant; a day
+    the reader has no slot on is done only if marked)."""
+    slot = slot_on(profile, dt.date.fromisoformat(period))
+    if slot is None:
+        return last_period is not None and period <= last_period
+    return slot_done(slot, last_period, last_at)

@@ -126,8 +126,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             state = store.schedule_state(p.user)
             deliveries = store.deliveries(p.user)
             last = deliveries[-1].sent_at if deliveries else None
-            period = state[0] if state else None
-            due = due_slot(p, now, period, config.scheduler.grace)
+            period, last_at = state if state else (None, None)
+            due = due_slot(p, now, period, config.scheduler.grace, last_at)
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)

@@ -23,7 +23,7 @@ from digest.daemon.claims import (
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
-from digest.daemon.slots import Slot, due_slot
+from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
@@ -71,16 +71,15 @@ def send_due(
     outbox = Outbox(store)
     suppressions = Suppressions(store)
     due: list[tuple[Profile, Slot]] = []
-    if due_index is None:  # every reader looked at; their last periods in one query
-        candidates, periods = list(profiles), store.last_periods()
-    else:  # those the index says may be due (``profiles`` synced into it), their periods read
+    if due_index is None:  # every reader looked at; their schedule states in one query
+        candidates, states = list(profiles), store.all_schedule_states()
+    else:  # those the index says may be due (``profiles`` synced into it), their states read
         candidates = due_index.candidates(now)
         states = store.schedule_states([p.user for p in candidates])
-        periods = {user: state[0] for user, state in states.items()}
     suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
     for profile in candidates:
-        last = periods.get(profile.user)
-        slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace)
+        last, last_at = states.get(profile.user, (None, None))
+        slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace, last_at)
         bounced = suppressed.get(profile.user)
         if slot is not None and (bounced is None or not same_address(bounced.recipient, profile.email)):
             due.append((profile, slot))  # (a hard bounce of their address: no more digests)
@@ -120,7 +119,7 @@ def _queue_batch(
     done = []
     # another worker may have queued one of them since the list was made: read their state again
     states = store.schedule_states([p.user for p, _ in batch])
-    batch = [(p, s) for p, s in batch if (st := states.get(p.user)) is None or st[0] < s.period]
+    batch = [(p, s) for p, s in batch if (st := states.get(p.user)) is None or not slot_done(s, *st)]
     digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
     ready: list[tuple[Outgoing, str]] = []
     for (profile, slot), digest in zip(batch, digests, strict=True):

@@ -24,15 +24,18 @@ def reader(tz="UTC", at=(7, 30), frequency="daily", weekday=0, **kw) -> Profile:
     )
 
 
-def simulate(profile, start, end, step=dt.timedelta(minutes=5), down=(), grace=GRACE, last=None):
-    """Tick every ``step`` from start to end (skipping ``down`` intervals); return the sends."""
+def simulate(
+    profile, start, end, step=dt.timedelta(minutes=5), down=(), grace=GRACE, last=None, last_at=None
+):  # noqa: E501
+    """Tick every ``step`` from start to end (skipping ``down`` intervals); return the sends.
+    ``last``, ``last_at``: the schedule state before ``start`` (the last period and when)."""
     sent, now = [], start
     while now < end:
         if not any(a <= now < b for a, b in down):
-            slot = due_slot(profile, now, last, grace)
+            slot = due_slot(profile, now, last, grace, last_at)
             if slot:
                 sent.append((slot.period, now))
-                last = slot.period
+                last, last_at = slot.period, now
         now += step
     return sent
 
@@ -117,3 +120,22 @@ def test_the_next_slot_skips_a_period_already_done():
     profile = reader("America/New_York", (7, 30))
     assert next_slot(profile, utc(2026, 1, 5, 12)).at == utc(2026, 1, 5, 12, 30)
     assert next_slot(profile, utc(2026, 1, 5, 12), "2026-01-05").at == utc(2026, 1, 6, 12, 30)
+
+
+def test_a_reader_who_moves_east_across_the_date_line_after_a_digest_gets_no_second_one_that_day():
+    # 08:00 in Pago Pago (UTC-11) on Mar 16 is 19:00 UTC: already 09:00 on Mar 17 in Kiritimati
+    # (UTC+14), whose 08:00 slot of Mar 17 (18:00 UTC) is an hour before it
+    (first,) = simulate(reader("Pacific/Pago_Pago", (8, 0)), utc(2026, 3, 16, 18), utc(2026, 3, 16, 20))
+    assert first == ("2026-03-16", utc(2026, 3, 16, 19))
+    moved = reader("Pacific/Kiritimati", (8, 0))
+    sent = simulate(moved, utc(2026, 3, 16, 19, 30), utc(2026, 3, 19), last=first[0], last_at=first[1])
+    assert sent == [("2026-03-18", utc(2026, 3, 17, 18)), ("2026-03-19", utc(2026, 3, 18, 18))]
+
+
+def test_a_reader_who_moves_west_gets_the_next_digest_on_the_day_after_the_one_already_sent():
+    # 08:00 in Tokyo on Mar 16 is 23:00 UTC on Mar 15, still Mar 15 in London: London's Mar 16
+    # counts as the day of that digest (a period never gets two), so the next is Mar 17's
+    moved = reader("Europe/London", (8, 0))
+    end = utc(2026, 3, 18, 12)
+    sent = simulate(moved, utc(2026, 3, 15, 23, 30), end, last="2026-03-16", last_at=utc(2026, 3, 15, 23))
+    assert sent == [("2026-03-17", utc(2026, 3, 17, 8)), ("2026-03-18", utc(2026, 3, 18, 8))]
