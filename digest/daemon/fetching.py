@@ -1,5 +1,9 @@
 """When the daemon fetches each source: at its ``when`` times, or ``before_minutes`` before the
 readers' send times; a failed fetch is tried again after ``RETRY_FAILED`` until one succeeds.
+A listing with no papers is asked for again after ``RETRY_EMPTY`` while the scheduler's grace
+period after its moment lasts: on a weekend that costs a few conditional requests (304), and a
+listing that was not out yet (a feed updated late, ``day: today`` asked early) still reaches
+the readers it was fetched for, whom the grace period keeps waiting for it.
 
 ``latest_fetch_moment`` is pure (profiles, a moment); ``fetch_due`` reads the last attempts from
 the store and fetches what is due, through the same ``fetch_source`` as `digest fetch`.
@@ -14,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.daemon.slots import latest_slot
-from digest.ingest.fetch import FetchOutcome, FetchRecord, fetch_source, last_fetches
+from digest.ingest.fetch import EMPTY, FetchOutcome, FetchRecord, fetch_source, last_fetches
 from digest.ingest.http import Http
 from digest.models import Profile
 from digest.store import Store
@@ -22,6 +26,7 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 RETRY_FAILED = dt.timedelta(minutes=15)
+RETRY_EMPTY = dt.timedelta(minutes=30)
 
 
 def latest_fetch_moment(
@@ -45,11 +50,15 @@ def latest_fetch_moment(
     return max(moments) if moments else None
 
 
-def is_due(moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime) -> bool:
+def is_due(
+    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, grace: dt.timedelta
+) -> bool:
     if moment is None:
         return False
     if last is None:
         return True
+    if last.outcome == EMPTY and last.attempted_at >= moment:  # nothing listed yet: ask again, slower
+        return now - moment <= grace and now - last.attempted_at >= RETRY_EMPTY
     if last.succeeded_at is not None and last.succeeded_at >= moment:
         return False
     return last.attempted_at < moment or now - last.attempted_at >= RETRY_FAILED
@@ -61,11 +70,11 @@ def fetch_due(
     """Fetch every source whose moment has come and that has not been fetched since."""
     if not config.sources:
         return []
-    last = last_fetches(store)
+    last, grace = last_fetches(store), config.scheduler.grace
     due = [
         s
         for s in config.sources
-        if is_due(latest_fetch_moment(s, profiles, config.timezone, now), last.get(s.name), now)
+        if is_due(latest_fetch_moment(s, profiles, config.timezone, now), last.get(s.name), now, grace)
     ]
     if not due:
         return []

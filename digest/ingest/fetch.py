@@ -7,7 +7,9 @@ recorded (``fetches`` table): the validators for the next conditional request, a
 happened, for `digest status`:
 
 * ``listing``      papers stored (some may have been known);
-* ``empty``        a valid document with no papers (a weekend or a holiday): nothing new;
+* ``empty``        a valid document with no papers (a weekend or a holiday, or a listing not
+                   out yet: the daemon asks again for a while, digest.daemon.fetching), also
+                   when the server answers 304 to a document that had none;
 * ``not_modified`` the server answered 304: nothing new since the last fetch;
 * ``failed``       no document (HTTP error, timeout) or one the readers refused.
 """
@@ -67,13 +69,16 @@ def fetch_source(
     """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer."""
     day = source_day(source, now, config.timezone)
     url = source.resolved_url(day)
-    etag, modified = validators(store, url)
+    etag, modified, before = validators(store, url)
     try:
         answer = http.get(
             url, etag=etag, last_modified=modified, timeout=source.timeout_seconds, retries=source.retries
         )
     except FetchError as e:
         return _record(store, source, url, now, FAILED, str(e), etag, modified)
+    if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
+        detail = "still no papers: not modified since the last fetch"
+        return _record(store, source, url, now, EMPTY, detail, etag, modified)
     if answer.status == 304:
         return _record(
             store, source, url, now, NOT_MODIFIED, "not modified since the last fetch", etag, modified
@@ -126,9 +131,11 @@ def fetch_all(
     return outcomes
 
 
-def validators(store: Store, url: str) -> tuple[str | None, str | None]:
-    row = store.db.execute("SELECT etag, last_modified FROM fetches WHERE url = ?", (url,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+def validators(store: Store, url: str) -> tuple[str | None, str | None, str | None]:
+    """The ETag and Last-Modified kept for ``url``, and the outcome of its last fetch."""
+    sql = "SELECT etag, last_modified, outcome FROM fetches WHERE url = ?"
+    row = store.db.execute(sql, (url,)).fetchone()
+    return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
 def last_fetches(store: Store) -> dict[str, FetchRecord]:

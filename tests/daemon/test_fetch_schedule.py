@@ -107,6 +107,40 @@ def test_a_failed_fetch_is_retried_after_a_while_and_status_says_it_failed(mail_
     assert "waiting: fetch failed" in text
 
 
+def test_a_listing_not_out_yet_is_asked_for_again_and_reaches_the_readers_that_morning(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    empty = Route(b"[]", etag='"empty"')  # asked too early: nothing listed yet (then 304s)
+    later = Route(fixture("hf_daily.json"), etag='"full"')
+    with LocalHttpServer({"/api/daily_papers": [empty, empty, empty, later]}) as server:
+        setup(ws, server, HF)
+        assert [f.outcome for f in tick(ws, FRI.replace(hour=6, minute=30)).fetched] == ["empty"]
+        assert tick(ws, FRI.replace(hour=6, minute=45)).fetched == ()  # not asked at every poll
+        (again,) = tick(ws, FRI.replace(hour=7, minute=0)).fetched  # half an hour later
+        assert again.outcome == "empty"
+        assert again.detail == "still no papers: not modified since the last fetch"
+        assert server.requests[-1].headers.get("If-None-Match") == '"empty"'  # a conditional request
+        assert len(tick(ws, FRI.replace(hour=7, minute=31)).fetched) == 1  # still nothing at the send time
+        assert smtp_server.messages == []  # the reader waits (the grace period)
+        (found,) = tick(ws, FRI.replace(hour=8, minute=1)).fetched
+        assert found.outcome == "listing" and found.new_papers > 0
+        tick(ws, FRI.replace(hour=8, minute=2))
+        assert len(smtp_server.messages) == 1  # within the grace period, that morning
+        assert tick(ws, FRI.replace(hour=8, minute=40)).fetched == ()  # fetched: done for the day
+    text = smtp_server.messages[0].message.get_body(("plain",)).get_content()
+    assert "Gradient Noise as a Compass for Curriculum Design" in text
+
+
+def test_an_empty_listing_is_asked_for_again_only_within_the_grace_period(mail_workspace):
+    ws = mail_workspace
+    with LocalHttpServer({"/api/daily_papers": Route(b"[]", etag='"empty"')}) as server:
+        setup(ws, server, HF)  # the grace period: 4 hours after 06:30, the fetch's moment
+        start = FRI.replace(hour=6, minute=30)
+        asked = [len(tick(ws, start + dt.timedelta(minutes=m)).fetched) for m in range(0, 300, 10)]
+    assert sum(asked) == 9 and asked[:4] == [1, 0, 0, 1]  # 06:30, then every 30 minutes to 10:30
+
+
 @pytest.mark.sqlite_only  # starts again by deleting the database file
 def test_status_tells_no_listing_today_from_nothing_matched(mail_workspace):
     ws = mail_workspace
