@@ -263,7 +263,9 @@ class Config:
     )
     inbox: Path = option(FilePath(), required=True, help="where new listing dumps are dropped")
     profiles: Path = option(FilePath(), required=True, help="one <user>.yaml per reader")
-    smtp: SmtpConfig = option(Section(SmtpConfig), factory=SmtpConfig, required=True, help="the mail server")
+    smtp: SmtpConfig = option(
+        Section(SmtpConfig), factory=SmtpConfig, help="the mail server: needed to send by SMTP, not to rank"
+    )
     # Defaults for the profiles that do not set their own: the profile's options (digest.models).
     timezone: str = like(Profile, "timezone", help="for profiles that name none")
     send_at: dt.time = like(Profile, "send_at", help="for profiles that name none")
@@ -287,6 +289,7 @@ class Config:
         Sources(), default=(), help="what `digest fetch` and the daemon fetch (digest.sources_config)"
     )
     path: Path | None = None  # the file it was read from
+    smtp_given: bool = True  # False: no smtp section (digest.deliver.delivery.check_transport)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -318,4 +321,4 @@ def parse_config(data: Any, path: Path) -> Config:
     reading = Reading(base=path.parent)
     values = read(Config, data, reading)
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
-    return Config(path=path, **values)
+    return Config(path=path, smtp_given=data.get("smtp") is not None, **values)

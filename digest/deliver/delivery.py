@@ -41,7 +41,7 @@ from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, FileSenders, LoginRefused, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted
-from digest.errors import StoreError
+from digest.errors import ConfigError, StoreError
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
@@ -317,6 +317,14 @@ def _finish(line: Line, ended: bool, owned: bool) -> None:
 
 
 def check_transport(config: Config) -> None:
-    """Raise now (ConfigError) what sending would find only after queueing: an unset password."""
-    if config.delivery.transport != "file":
-        config.smtp.password()
+    """Raise now (ConfigError) what sending would find only after queueing: no mail server
+    configured, an unset password."""
+    if config.delivery.transport == "file":
+        return
+    if not config.smtp_given:
+        raise ConfigError(
+            f"{config.path}: smtp: required to send by SMTP (a mapping with at least smtp.from, "
+            "e.g. from: 'Research digest <digest@example.org>'; see config.example.yaml), "
+            "or write .eml files instead: delivery.transport: file, or `digest send --to-dir DIR`"
+        )
+    config.smtp.password()

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.deliver.outbox import Outbox
+from digest.store import Store
 
 from conftest import SHARED, make_dump
 
@@ -273,3 +275,22 @@ def test_the_program_leaves_its_objects_to_the_system_at_exit_and_keeps_its_exit
         [sys.executable, "-c", script, "--config", str(missing), "status"], capture_output=True, text=True
     )
     assert failed.returncode != 0 and "frozen True" in failed.stderr
+
+
+def test_without_an_smtp_section_everything_but_sending_by_smtp_works(workspace, tmp_path):
+    seed(workspace)
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text[: text.index("smtp:")])  # the smtp section is the last one
+    assert workspace.cli("ingest").exit_code == 0
+    assert "Spiking Neural Networks at Scale" in workspace.cli("rank", "ada").output
+    assert "Spiking Neural Networks at Scale" in workspace.cli("preview", "ada", "--text").output
+    refused = workspace.cli("send")
+    assert refused.exit_code == 1
+    assert "smtp: required to send by SMTP (a mapping with at least smtp.from" in refused.output
+    assert "delivery.transport: file" in refused.output
+    with Store(workspace.config.database, readonly=True) as store:
+        assert Outbox(store).messages() == [] and store.schedule_state("ada") is None  # nothing queued
+    written = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
+    assert written.exit_code == 0, written.output
+    (eml,) = (tmp_path / "mail").glob("*.eml")
+    assert b"From: Research digest <digest@localhost>" in eml.read_bytes()
