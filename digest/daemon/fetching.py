@@ -1,9 +1,9 @@
 """When the daemon fetches each source: at its ``when`` times, or ``before_minutes`` before the
 readers' send times; a failed fetch is tried again after ``RETRY_FAILED`` until one succeeds.
-A listing with no papers is asked for again after ``RETRY_EMPTY`` while the scheduler's grace
-period after its moment lasts: on a weekend that costs a few conditional requests (304), and a
-listing that was not out yet (a feed updated late, ``day: today`` asked early) still reaches
-the readers it was fetched for, whom the grace period keeps waiting for it.
+A listing with no papers is asked for again after ``RETRY_EMPTY`` while the readers it was
+fetched for may wait for it (:func:`empty_window`): on a weekend that costs a few conditional
+requests (304), and a listing that was not out yet (a feed updated late, ``day: today`` asked
+early) still reaches them.
 
 ``latest_fetch_moment`` is pure (profiles, a moment); ``fetch_due`` reads the last attempts from
 the store and fetches what is due, through the same ``fetch_source`` as `digest fetch`.
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.daemon.slots import latest_slot
-from digest.ingest.fetch import EMPTY, FetchOutcome, FetchRecord, fetch_source, last_fetches
+from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, FetchRecord, fetch_source, last_fetches
 from digest.ingest.http import Http
 from digest.models import Profile
 from digest.store import Store
@@ -50,18 +50,27 @@ def latest_fetch_moment(
     return max(moments) if moments else None
 
 
+def empty_window(source: SourceConfig, grace: dt.timedelta) -> dt.timedelta:
+    """How long after its moment an empty listing is asked for again: the readers' grace
+    period, from their send time (``before_minutes`` after the moment) for a source fetched
+    before it; from the moment itself for one fetched at its ``when`` times."""
+    return grace if source.when else grace + dt.timedelta(minutes=source.before_minutes)
+
+
 def is_due(
-    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, grace: dt.timedelta
+    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, window: dt.timedelta
 ) -> bool:
     if moment is None:
         return False
     if last is None:
         return True
-    if last.outcome == EMPTY and last.attempted_at >= moment:  # nothing listed yet: ask again, slower
-        return now - moment <= grace and now - last.attempted_at >= RETRY_EMPTY
-    if last.succeeded_at is not None and last.succeeded_at >= moment:
-        return False
-    return last.attempted_at < moment or now - last.attempted_at >= RETRY_FAILED
+    if last.attempted_at < moment:
+        return True
+    if last.outcome == EMPTY:  # nothing listed yet: ask again, slower, while readers wait for it
+        return now - moment <= window and now - last.attempted_at >= RETRY_EMPTY
+    if last.outcome == FAILED:  # (even after an empty answer since the moment)
+        return now - last.attempted_at >= RETRY_FAILED
+    return False  # papers (or a 304 to them) since the moment
 
 
 def fetch_due(
@@ -71,11 +80,11 @@ def fetch_due(
     if not config.sources:
         return []
     last, grace = last_fetches(store), config.scheduler.grace
-    due = [
-        s
-        for s in config.sources
-        if is_due(latest_fetch_moment(s, profiles, config.timezone, now), last.get(s.name), now, grace)
-    ]
+    due = []
+    for s in config.sources:
+        moment = latest_fetch_moment(s, profiles, config.timezone, now)
+        if is_due(moment, last.get(s.name), now, empty_window(s, grace)):
+            due.append(s)
     if not due:
         return []
     own = http is None

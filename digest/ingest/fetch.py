@@ -75,6 +75,8 @@ def fetch_source(
             url, etag=etag, last_modified=modified, timeout=source.timeout_seconds, retries=source.retries
         )
     except FetchError as e:
+        if before == EMPTY:  # the validators stand for a document without papers; once the last
+            etag = modified = None  # outcome says "failed", a 304 to them could not tell: ask afresh
         return _record(store, source, url, now, FAILED, str(e), etag, modified)
     if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
         detail = "still no papers: not modified since the last fetch"

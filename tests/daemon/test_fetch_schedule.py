@@ -132,13 +132,29 @@ def test_a_listing_not_out_yet_is_asked_for_again_and_reaches_the_readers_that_m
     assert "Gradient Noise as a Compass for Curriculum Design" in text
 
 
+def test_a_failure_between_two_empty_answers_neither_stops_the_retries_nor_hides_the_emptiness(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    empty, down = Route(b"[]", etag='"empty"'), Route(b"down", status=503)
+    full = Route(fixture("hf_daily.json"), etag='"full"')
+    with LocalHttpServer({"/api/daily_papers": [empty, down, empty, full]}) as server:
+        setup(ws, server, HF.replace("day: today", "day: today\n    retries: 0"))
+        outcomes = []
+        for hour, minute in ((6, 30), (7, 0), (7, 15), (7, 31), (8, 1), (8, 31)):
+            outcomes += [f.outcome for f in tick(ws, FRI.replace(hour=hour, minute=minute)).fetched]
+        assert outcomes == ["empty", "failed", "empty", "listing"]  # 15 min after the failure, then 30
+        assert "If-None-Match" not in server.requests[2].headers  # asked afresh after the failure
+    assert len(smtp_server.messages) == 1  # the listing reached the reader that morning
+
+
 def test_an_empty_listing_is_asked_for_again_only_within_the_grace_period(mail_workspace):
     ws = mail_workspace
     with LocalHttpServer({"/api/daily_papers": Route(b"[]", etag='"empty"')}) as server:
-        setup(ws, server, HF)  # the grace period: 4 hours after 06:30, the fetch's moment
+        setup(ws, server, HF)  # fetched at 06:30 for a reader's 07:30, who may wait 4 hours
         start = FRI.replace(hour=6, minute=30)
-        asked = [len(tick(ws, start + dt.timedelta(minutes=m)).fetched) for m in range(0, 300, 10)]
-    assert sum(asked) == 9 and asked[:4] == [1, 0, 0, 1]  # 06:30, then every 30 minutes to 10:30
+        asked = [len(tick(ws, start + dt.timedelta(minutes=m)).fetched) for m in range(0, 360, 10)]
+    assert sum(asked) == 11 and asked[:4] == [1, 0, 0, 1]  # 06:30, then every 30 minutes to 11:30
 
 
 @pytest.mark.sqlite_only  # starts again by deleting the database file
