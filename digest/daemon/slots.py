@@ -14,10 +14,11 @@ reader gets at most one digest per period, whatever the clock does:
   by more is skipped, and the reader waits for the next one.
 - A new time zone: a period is done if its digest was made (its own period marked), or if the
   reader's last digest was made at or after the period's send instant. A reader who moves
-  east across the date line, just after a digest, is not sent a second one on the same local
-  day of their new zone. (Moving west can leave out the next day's digest: the new zone's day
-  is the date of the digest already made, and a period never gets two. The papers wait for
-  the next digest, which is chosen from everything since the last one.)
+  east across the date line just after a digest is not sent a second one at once, on a local
+  day of the new zone whose send time had passed when the digest was made. (A digest made
+  before that day's send time leaves the day's own due. Moving west can leave out the next
+  day's digest: the new zone's day is the date of the digest already made, and a period never
+  gets two. The papers wait for the next digest, chosen from everything since the last one.)
 """
 
 from __future__ import annotations
