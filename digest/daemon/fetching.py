@@ -1,9 +1,9 @@
 """When the daemon fetches each source: at its ``when`` times, or ``before_minutes`` before the
-readers' send times; a failed fetch is tried again after ``RETRY_FAILED`` until one succeeds.
-A listing with no papers is asked for again after ``RETRY_EMPTY`` while the readers it was
-fetched for may wait for it (:func:`empty_window`): on a weekend that costs a few conditional
-requests (304), and a listing that was not out yet (a feed updated late, ``day: today`` asked
-early) still reaches them.
+readers' send times. While the readers it was fetched for may wait for it (:func:`window`), a
+failed fetch is tried again after ``RETRY_FAILED``, and a listing with no papers is asked for
+again after ``RETRY_EMPTY``: on a weekend that costs a few conditional requests (304), and a
+listing that was not out yet (a feed updated late, ``day: today`` asked early) or a source
+that was down still reaches them. After that, the source waits for its next moment.
 
 ``latest_fetch_moment`` is pure (profiles, a moment); ``fetch_due`` reads the last attempts from
 the store and fetches what is due, through the same ``fetch_source`` as `digest fetch`.
@@ -50,15 +50,15 @@ def latest_fetch_moment(
     return max(moments) if moments else None
 
 
-def empty_window(source: SourceConfig, grace: dt.timedelta) -> dt.timedelta:
-    """How long after its moment an empty listing is asked for again: the readers' grace
+def window(source: SourceConfig, grace: dt.timedelta) -> dt.timedelta:
+    """How long after its moment a failed or empty fetch is tried again: the readers' grace
     period, from their send time (``before_minutes`` after the moment) for a source fetched
     before it; from the moment itself for one fetched at its ``when`` times."""
     return grace if source.when else grace + dt.timedelta(minutes=source.before_minutes)
 
 
 def is_due(
-    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, window: dt.timedelta
+    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, retries_for: dt.timedelta
 ) -> bool:
     if moment is None:
         return False
@@ -67,9 +67,9 @@ def is_due(
     if last.attempted_at < moment:
         return True
     if last.outcome == EMPTY:  # nothing listed yet: ask again, slower, while readers wait for it
-        return now - moment <= window and now - last.attempted_at >= RETRY_EMPTY
+        return now - moment <= retries_for and now - last.attempted_at >= RETRY_EMPTY
     if last.outcome == FAILED:  # (even after an empty answer since the moment)
-        return now - last.attempted_at >= RETRY_FAILED
+        return now - moment <= retries_for and now - last.attempted_at >= RETRY_FAILED
     return False  # papers (or a 304 to them) since the moment
 
 
@@ -83,7 +83,7 @@ def fetch_due(
     due = []
     for s in config.sources:
         moment = latest_fetch_moment(s, profiles, config.timezone, now)
-        if is_due(moment, last.get(s.name), now, empty_window(s, grace)):
+        if is_due(moment, last.get(s.name), now, window(s, grace)):
             due.append(s)
     if not due:
         return []

@@ -89,13 +89,22 @@ def fetch_source(
     write_atomic(path, answer.body)
     try:
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
-        listing = read_dump(path, mtime=local, replacements=source.replacements)
+        # the day asked for stands in for a document that names none (an empty JSON array)
+        asked = dt.datetime.combine(day, local.time())
+        listing = read_dump(path, mtime=asked, replacements=source.replacements)
     except DumpError as e:
         reason = f"fetched from {source.name} ({url}): {e}"
-        saved = inbox_folder.move_failed(path, config.inbox, reason)
-        log.warning("%s", reason)
+        kept = _kept_already(config.inbox, source, answer.body)
+        if kept is not None:  # the same bad document as last time: kept once, not at every retry
+            path.unlink()
+            saved: Path | None = kept
+            reason += f" (the same document as {kept.name}, already in failed/)"
+        else:
+            saved = inbox_folder.move_failed(path, config.inbox, reason)
+        detail = str(e) if saved is None else str(e).replace(str(path), str(saved))  # where it is now
+        log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
-        return _record(store, source, url, now, FAILED, str(e), None, None, saved)
+        return _record(store, source, url, now, FAILED, detail, None, None, saved)
     result = store.add_listing(listing, now)
     saved = inbox_folder.move_processed(path, config.inbox)
     if not listing.entries:
@@ -180,9 +189,30 @@ def _record(
     return FetchOutcome(source.name, url, outcome, detail, saved)
 
 
+def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None:
+    """The copy in ``failed/`` of the same document from ``source``, if the latest one put
+    aside is it (a source that keeps serving one bad document fills the folder with nothing)."""
+    folder = inbox / inbox_folder.FAILED
+    if not folder.is_dir():
+        return None
+    prefix = f"fetch-{_safe(source.name)}-"
+    earlier = [p for p in folder.glob(prefix + "*") if not p.name.endswith(".error.txt") and p.is_file()]
+    if not earlier:
+        return None
+    latest = max(earlier, key=lambda p: p.stat().st_mtime_ns)
+    try:
+        same = latest.stat().st_size == len(body) and latest.read_bytes() == body
+    except OSError:
+        return None
+    return latest if same else None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", name)
+
+
 def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:
     head = body.lstrip()[:1]
     ext = ".json" if head in (b"[", b"{") or "json" in content_type else ".xml" if head == b"<" else ".txt"
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    safe = re.sub(r"[^A-Za-z0-9._+-]", "_", source.name)
-    return f"fetch-{safe}-{day.isoformat()}-{stamp}{ext}"
+    return f"fetch-{_safe(source.name)}-{day.isoformat()}-{stamp}{ext}"

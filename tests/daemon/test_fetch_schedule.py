@@ -157,6 +157,23 @@ def test_an_empty_listing_is_asked_for_again_only_within_the_grace_period(mail_w
     assert sum(asked) == 11 and asked[:4] == [1, 0, 0, 1]  # 06:30, then every 30 minutes to 11:30
 
 
+def test_a_source_serving_a_bad_document_is_retried_while_readers_wait_and_the_document_kept_once(
+    mail_workspace,
+):
+    ws = mail_workspace
+    with LocalHttpServer({"/api/daily_papers": Route(b"{not json")}) as server:
+        setup(ws, server, HF)  # fetched at 06:30 for a reader's 07:30, who may wait 4 hours
+        start, outcomes = FRI.replace(hour=6, minute=30), []
+        for minutes in range(0, 7 * 60, 15):
+            outcomes += tick(ws, start + dt.timedelta(minutes=minutes)).fetched
+    assert len(outcomes) == 21  # 06:30, then every 15 minutes to 11:30, then no more that day
+    failed = ws.root / "inbox" / "failed"
+    (kept,) = [p for p in failed.iterdir() if not p.name.endswith(".error.txt")]
+    assert kept.read_bytes() == b"{not json"
+    assert all(str(kept) in o.detail and o.saved == kept for o in outcomes)  # where it is now
+    assert "(the same document as" not in (failed / f"{kept.name}.error.txt").read_text()
+
+
 @pytest.mark.sqlite_only  # starts again by deleting the database file
 def test_status_tells_no_listing_today_from_nothing_matched(mail_workspace):
     ws = mail_workspace

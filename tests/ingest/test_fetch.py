@@ -154,6 +154,14 @@ def test_an_empty_weekend_feed_is_nothing_new_not_an_error(workspace):
     assert fetches["arxiv-cs.LG"].outcome == EMPTY
 
 
+def test_an_empty_daily_papers_answer_is_the_listing_of_the_day_asked_for(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(b"[]")}) as server:
+        config = configure(workspace, server, HF)  # day: yesterday, the default
+        (outcome,), _, _ = run(config)
+    assert outcome.outcome == EMPTY
+    assert outcome.detail == "no papers in the hf_daily listing of 2026-11-29 (weekend or holiday?)"
+
+
 def test_arxiv_hosts_get_at_most_one_request_per_three_seconds(workspace):
     clock = [100.0]
     waits = Waits()
