@@ -78,10 +78,8 @@ class SmtpConfig:
     sender: str = option(
         Address(named=True),
         key="from",
-        required=True,
-        example="'Research digest <digest@example.org>'",
         default="Research digest <digest@localhost>",
-        help="the From of every digest",
+        help="the From of every digest: required to send by SMTP (deliver.check_transport)",
     )
     timeout: float = option(
         Number(0, above=True, what="a positive number of seconds", maximum=3600),
@@ -289,7 +287,7 @@ class Config:
         Sources(), default=(), help="what `digest fetch` and the daemon fetch (digest.sources_config)"
     )
     path: Path | None = None  # the file it was read from
-    smtp_given: bool = True  # False: no smtp section (digest.deliver.delivery.check_transport)
+    smtp_given: bool = True  # False: no smtp.from (digest.deliver.delivery.check_transport)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -321,4 +319,5 @@ def parse_config(data: Any, path: Path) -> Config:
     reading = Reading(base=path.parent)
     values = read(Config, data, reading)
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
-    return Config(path=path, smtp_given=data.get("smtp") is not None, **values)
+    smtp = data.get("smtp")
+    return Config(path=path, smtp_given=isinstance(smtp, dict) and smtp.get("from") is not None, **values)

@@ -105,9 +105,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         report = send_now(config, store, profiles, sender, now, force=force, progress=progress_for(obj))
         prune(store, now, config.delivery.keep_days)
     outcomes = report.delivered
+    to_files = to_dir is not None or config.delivery.transport == "file"
     for o in outcomes:
         if o.ok:
-            status = "sent"
+            status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
         elif o.retry_at:
             status = f"deferred until {o.retry_at:%Y-%m-%d %H:%M} UTC: {o.reply}"
         else:

@@ -109,9 +109,11 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     profile = load_profile(config, user)
     # the archive's keyword ranking only reads (it works on a read-only disk); --next keeps
     # the collection's counts up to date and semantic matching keeps embeddings: they write
+    first = False  # --next for a reader who never had a digest
     with Store(config.database, readonly=not next_only and config.semantic is None) as store:
         if next_only:
             matches = rank_next(store, profile, now_utc(), limit, config)
+            first = store.previous_digest_at(profile.user) is None  # a new reader: the latest listing
         else:
             matches = rank_all(store, profile, limit, config)
     if as_json:
@@ -133,7 +135,9 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not matches:
-        if next_only:  # the window is what came since the reader's last digest
+        if next_only and first:  # a new reader's first digest is the latest listing
+            click.echo(f"Nothing for {user}'s first digest yet: no paper of the latest listing matches.")
+        elif next_only:  # the window is what came since the reader's last digest
             click.echo(f"Nothing for {user}'s next digest yet: no paper since the last one matches.")
         else:
             click.echo(f"No stored paper matches {user}'s interests.")

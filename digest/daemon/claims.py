@@ -127,6 +127,13 @@ def heartbeat(store: Store, worker: str, started: dt.datetime, now: dt.datetime,
         )
 
 
+def farewell(store: Store, worker: str) -> None:
+    """A worker that ends (`run --once` done, the daemon stopped) is no longer one to show; a
+    killed one stays until it is not seen for a while, with what it held."""
+    with store.transaction() as db:
+        db.execute("DELETE FROM workers WHERE id = ?", (worker,))
+
+
 def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker]:
     """The workers seen since ``now - within``, with what each holds now."""
     rows = store.db.execute(

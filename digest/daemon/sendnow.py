@@ -170,7 +170,7 @@ def describe_already(
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
     if entry.status == QUEUED:
-        return f"already queued {_day_at(profile, entry.created_at, now)}; waiting, retried now"
+        return f"already queued {_day_at(profile, entry.created_at, now)}; waiting (`digest send` retries it)"
     if entry.status == FAILED:
         return f"already attempted {_day_at(profile, entry.created_at, now)}: {entry.last_error}"
     return f"already done {_day_at(profile, made_at, now)}"

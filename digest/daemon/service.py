@@ -19,12 +19,12 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config
-from digest.daemon.claims import heartbeat
+from digest.daemon.claims import farewell, heartbeat
 from digest.daemon.due import DueIndex
 from digest.daemon.lock import RunLock
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
-from digest.db import worker_id
+from digest.db import db_errors, worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
@@ -64,7 +64,17 @@ class Daemon:
         if self.sender_factory is None:
             check_transport(self.config)
         with RunLock(self.config.database).acquire("digest run --once"):
-            return self._pass()
+            try:
+                return self._pass()
+            finally:
+                self._farewell()
+
+    def _farewell(self) -> None:
+        try:
+            with Store(self.config.database) as store:
+                farewell(store, self.worker)
+        except (DigestError, *db_errors()) as e:  # a database failing here failed the pass too
+            log.debug("could not remove this worker from the workers seen: %s", e)
 
     def _pass(self) -> TickReport:
         scan = self.profiles.current(self.clock())  # the folder read only if it changed
@@ -160,6 +170,7 @@ class Daemon:
             self._scheduler = None
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            self._farewell()
             lock.release()
             log.info("daemon stopped")
 
@@ -182,7 +193,10 @@ class Daemon:
         for f in report.fetched:
             lines.append(f"fetched {f.source}: {f.outcome.replace('_', ' ')}: {f.detail}")
         for r in report.ingested.results:
-            lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
+            if r.already_ingested:  # the same document read before (as `digest ingest` says it)
+                lines.append(f"ingested {r.source.name}: {r.day} already ingested, nothing new")
+            else:
+                lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
         for f in report.ingested.failures:
             lines.append(f"rejected {f.source.name}: {f.error}")
         for path in report.waiting:

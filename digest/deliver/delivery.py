@@ -323,8 +323,9 @@ def check_transport(config: Config) -> None:
         return
     if not config.smtp_given:
         raise ConfigError(
-            f"{config.path}: smtp: required to send by SMTP (a mapping with at least smtp.from, "
-            "e.g. from: 'Research digest <digest@example.org>'; see config.example.yaml), "
-            "or write .eml files instead: delivery.transport: file, or `digest send --to-dir DIR`"
+            f"{config.path}: smtp.from: required to send by SMTP (the From of every digest, in an "
+            "smtp: section with the server: e.g. from: 'Research digest <digest@example.org>'; "
+            "see config.example.yaml), or write .eml files instead: delivery.transport: file, "
+            "or `digest send --to-dir DIR`"
         )
     config.smtp.password()

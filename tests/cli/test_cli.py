@@ -142,6 +142,14 @@ def test_rank_prints_a_readable_list(workspace):
     assert "1." in result.output and "Matched: spiking neural networks" in result.output
 
 
+def test_rank_next_for_a_new_reader_with_nothing_matching_says_it_is_the_first_digest(workspace):
+    seed(workspace)
+    workspace.profile("eve", "email: eve@example.org\ninterests: [volcanology]\n")
+    workspace.cli("ingest")
+    result = workspace.cli("rank", "eve", "--next")
+    assert result.output == "Nothing for eve's first digest yet: no paper of the latest listing matches.\n"
+
+
 def test_rank_next_with_nothing_new_since_the_last_digest_says_so(mail_workspace, smtp_server):
     seed(mail_workspace)
     mail_workspace.cli("ingest")
@@ -251,7 +259,7 @@ def test_send_to_dir_writes_eml_files_and_a_dry_run_records_nothing(workspace, t
     real = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
     assert real.exit_code == 0, real.output
     files = sorted((tmp_path / "mail").glob("*.eml"))
-    assert files and "sent" in real.output
+    assert files and f"written to {files[0]}" in real.output
     assert b"Content-Type: multipart/alternative" in files[0].read_bytes()
     again = workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
     assert "already sent today at" in again.output  # writing the file counted as delivery
@@ -277,16 +285,17 @@ def test_the_program_leaves_its_objects_to_the_system_at_exit_and_keeps_its_exit
     assert failed.returncode != 0 and "frozen True" in failed.stderr
 
 
-def test_without_an_smtp_section_everything_but_sending_by_smtp_works(workspace, tmp_path):
+@pytest.mark.parametrize("smtp", ["", "smtp:\n  host: 127.0.0.1\n  port: 2525\n"], ids=["none", "no from"])
+def test_without_smtp_from_everything_but_sending_by_smtp_works(workspace, tmp_path, smtp):
     seed(workspace)
     text = workspace.config_path.read_text()
-    workspace.config_path.write_text(text[: text.index("smtp:")])  # the smtp section is the last one
+    workspace.config_path.write_text(text[: text.index("smtp:")] + smtp)  # the smtp section is the last one
     assert workspace.cli("ingest").exit_code == 0
     assert "Spiking Neural Networks at Scale" in workspace.cli("rank", "ada").output
     assert "Spiking Neural Networks at Scale" in workspace.cli("preview", "ada", "--text").output
     refused = workspace.cli("send")
     assert refused.exit_code == 1
-    assert "smtp: required to send by SMTP (a mapping with at least smtp.from" in refused.output
+    assert "smtp.from: required to send by SMTP (the From of every digest" in refused.output
     assert "delivery.transport: file" in refused.output
     with Store(workspace.config.database, readonly=True) as store:
         assert Outbox(store).messages() == [] and store.schedule_state("ada") is None  # nothing queued
