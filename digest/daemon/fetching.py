@@ -50,15 +50,16 @@ def latest_fetch_moment(
     return max(moments) if moments else None
 
 
-def window(source: SourceConfig, grace: dt.timedelta) -> dt.timedelta:
-    """How long after its moment a failed or empty fetch is tried again: the readers' grace
-    period, from their send time (``before_minutes`` after the moment) for a source fetched
-    before it; from the moment itself for one fetched at its ``when`` times."""
-    return grace if source.when else grace + dt.timedelta(minutes=source.before_minutes)
+def window(source: SourceConfig, grace: dt.timedelta) -> dt.timedelta | None:
+    """How long after its moment a failed or empty fetch is tried again: for a source fetched
+    ``before_minutes`` before the readers' send time, until that send time's grace period ends;
+    for one fetched at its ``when`` times (not tied to any send time), until the next of them
+    (None)."""
+    return None if source.when else grace + dt.timedelta(minutes=source.before_minutes)
 
 
 def is_due(
-    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, retries_for: dt.timedelta
+    moment: dt.datetime | None, last: FetchRecord | None, now: dt.datetime, retries_for: dt.timedelta | None
 ) -> bool:
     if moment is None:
         return False
@@ -66,10 +67,12 @@ def is_due(
         return True
     if last.attempted_at < moment:
         return True
+    if retries_for is not None and now - moment > retries_for:
+        return False  # the readers it was fetched for are served: wait for the next moment
     if last.outcome == EMPTY:  # nothing listed yet: ask again, slower, while readers wait for it
-        return now - moment <= retries_for and now - last.attempted_at >= RETRY_EMPTY
+        return now - last.attempted_at >= RETRY_EMPTY
     if last.outcome == FAILED:  # (even after an empty answer since the moment)
-        return now - moment <= retries_for and now - last.attempted_at >= RETRY_FAILED
+        return now - last.attempted_at >= RETRY_FAILED
     return False  # papers (or a 304 to them) since the moment
 
 

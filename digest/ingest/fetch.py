@@ -16,6 +16,7 @@ happened, for `digest status`:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -85,7 +86,8 @@ def fetch_source(
         return _record(
             store, source, url, now, NOT_MODIFIED, "not modified since the last fetch", etag, modified
         )
-    path = config.inbox / _file_name(source, day, now, answer.content_type, answer.body)
+    name = _file_name(source, day, now, answer.content_type, answer.body)
+    path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
     write_atomic(path, answer.body)
     try:
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
@@ -93,20 +95,19 @@ def fetch_source(
         asked = dt.datetime.combine(day, local.time())
         listing = read_dump(path, mtime=asked, replacements=source.replacements)
     except DumpError as e:
-        reason = f"fetched from {source.name} ({url}): {e}"
         kept = _kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
-            path.unlink()
+            path.unlink(missing_ok=True)
             saved: Path | None = kept
-            reason += f" (the same document as {kept.name}, already in failed/)"
         else:
-            saved = inbox_folder.move_failed(path, config.inbox, reason)
+            reason = f"fetched from {source.name} ({url}): {e}"
+            saved = inbox_folder.move_failed(path, config.inbox, reason, name)
         detail = str(e) if saved is None else str(e).replace(str(path), str(saved))  # where it is now
         log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
         return _record(store, source, url, now, FAILED, detail, None, None, saved)
-    result = store.add_listing(listing, now)
-    saved = inbox_folder.move_processed(path, config.inbox)
+    result = store.add_listing(dataclasses.replace(listing, source=config.inbox / name), now)
+    saved = inbox_folder.move_processed(path, config.inbox, name)
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?)"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
@@ -193,18 +194,19 @@ def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None
     """The copy in ``failed/`` of the same document from ``source``, if the latest one put
     aside is it (a source that keeps serving one bad document fills the folder with nothing)."""
     folder = inbox / inbox_folder.FAILED
-    if not folder.is_dir():
-        return None
-    prefix = f"fetch-{_safe(source.name)}-"
-    earlier = [p for p in folder.glob(prefix + "*") if not p.name.endswith(".error.txt") and p.is_file()]
-    if not earlier:
-        return None
-    latest = max(earlier, key=lambda p: p.stat().st_mtime_ns)
+    stamp = r"\d{4}-\d\d-\d\d-\d{8}T\d{6}(\.\d+)?\.(json|xml|txt)"  # _file_name's, numbered in failed/
+    own = re.compile(re.escape(f"fetch-{_safe(source.name)}-") + stamp)
     try:
-        same = latest.stat().st_size == len(body) and latest.read_bytes() == body
-    except OSError:
+        earlier = [(p.stat().st_mtime_ns, p) for p in folder.iterdir() if own.fullmatch(p.name)]
+        if not earlier:
+            return None
+        latest = max(earlier)[1]
+        note = latest.with_name(latest.name + ".error.txt").read_text(encoding="utf-8", errors="replace")
+        if not note.startswith(f"fetched from {source.name} (") or latest.read_bytes() != body:
+            return None
+    except OSError:  # no failed/ yet, or a file gone meanwhile: nothing to compare with
         return None
-    return latest if same else None
+    return latest
 
 
 def _safe(name: str) -> str:

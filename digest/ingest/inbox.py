@@ -59,12 +59,14 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
     return ready, waiting
 
 
-def move_processed(path: Path, inbox: Path) -> Path | None:
-    return _move(path, inbox / PROCESSED)
+def move_processed(path: Path, inbox: Path, name: str | None = None) -> Path | None:
+    """Move ``path`` into ``processed/`` (as ``name``, default its own)."""
+    return _move(path, inbox / PROCESSED, name)
 
 
-def move_failed(path: Path, inbox: Path, reason: str) -> Path | None:
-    target = _move(path, inbox / FAILED)
+def move_failed(path: Path, inbox: Path, reason: str, name: str | None = None) -> Path | None:
+    """Move ``path`` into ``failed/`` (as ``name``), with ``reason`` in NAME.error.txt beside it."""
+    target = _move(path, inbox / FAILED, name)
     if target is None:
         return None
     note = target.with_name(target.name + ".error.txt")
@@ -82,13 +84,15 @@ def failed_dumps(inbox: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _move(path: Path, folder: Path) -> Path | None:
-    """Move ``path`` into ``folder`` (never over another file); None if it is gone meanwhile."""
+def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:
+    """Move ``path`` into ``folder`` as ``name`` (never over another file); None if it is
+    gone meanwhile."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
+    target = folder / (name or path.name)
+    stem, suffix = target.stem, target.suffix
     n = 1
     while target.exists():  # never overwrite an earlier dump of the same name
-        target = folder / f"{path.stem}.{n}{path.suffix}"
+        target = folder / f"{stem}.{n}{suffix}"
         n += 1
     try:
         os.replace(path, target)

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from digest.config import SourceConfig
-from digest.daemon.fetching import latest_fetch_moment
+from digest.daemon.fetching import is_due, latest_fetch_moment
+from digest.daemon.fetching import window as fetch_window
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.fetch import FAILED as FETCH_FAILED
+from digest.ingest.fetch import FetchRecord
 from digest.ingest.http import Http
 from digest.models import Profile
 from digest.profiles.load import load_profiles
@@ -65,6 +68,15 @@ def test_when_times_are_read_in_the_configs_time_zone():
     source = SourceConfig("hf", "hf_daily", "https://example.org/", when=(dt.time(5, 0),))
     at = latest_fetch_moment(source, [], "America/New_York", FRI.replace(hour=12))
     assert at == FRI.replace(hour=10)  # 05:00 in New York
+
+
+def test_a_failed_fetch_at_a_when_time_is_retried_until_the_next_one():
+    source = SourceConfig("hf", "hf_daily", "https://example.org/", when=(dt.time(6, 0),))
+    failed = FetchRecord("hf", "https://example.org/", FRI.replace(hour=6), FETCH_FAILED, "503", None)
+    moment = latest_fetch_moment(source, [], "UTC", FRI.replace(hour=12))
+    window = fetch_window(source, dt.timedelta(minutes=10))  # whatever the readers' grace
+    times = [FRI.replace(hour=6, minute=10), FRI.replace(hour=6, minute=15), FRI.replace(hour=23)]
+    assert [is_due(moment, failed, t, window) for t in times] == [False, True, True]
 
 
 def test_the_daemon_fetches_before_the_send_time_and_sends_a_paper_from_two_sources_once(

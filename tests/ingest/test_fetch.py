@@ -145,6 +145,44 @@ def test_a_malformed_document_lands_in_failed_with_the_source_named_and_stores_n
     assert outcome.saved.read_bytes() == fixture(name)  # kept as it came, to look at
 
 
+def test_two_sources_serving_the_same_bad_document_each_keep_their_own_copy(workspace):
+    routes = {"/q": Route(b"<html>503</html>"), "/q2": Route(b"<html>503</html>")}
+    with LocalHttpServer(routes) as server:
+        sources = (
+            "  - {kind: url, name: q-2, url: '{base}/q2'}\n",
+            "  - {kind: url, name: q, url: '{base}/q'}\n",
+        )
+        config = configure(workspace, server, *sources)
+        outcomes, _, _ = run(config)
+    assert [o.outcome for o in outcomes] == [FAILED, FAILED]
+    for outcome, name in zip(outcomes, ("q-2", "q"), strict=True):
+        assert outcome.saved.name.startswith(f"fetch-{name}-2026-11-30-")
+        note = outcome.saved.with_name(outcome.saved.name + ".error.txt").read_text()
+        assert note.startswith(f"fetched from {name} (")
+
+
+def test_a_document_being_read_is_hidden_from_digest_ingest_and_keeps_its_name(workspace, monkeypatch):
+    import digest.ingest.fetch as fetching
+    from digest.ingest import inbox
+
+    seen = []
+
+    def read_dump(path, **kw):  # the real reader, noting what `digest ingest` would pick meanwhile
+        seen.append(inbox.candidates(path.parent))
+        return original(path, **kw)
+
+    original = fetching.read_dump
+    monkeypatch.setattr(fetching, "read_dump", read_dump)
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
+        config = configure(workspace, server, HF)
+        (outcome,), _, _ = run(config)
+        with Store(config.database) as store:
+            (source,) = [row[0] for row in store.db.execute("SELECT source FROM listings")]
+    assert seen == [[]]  # the inbox looked empty to an ingest while the fetch read the document
+    assert outcome.saved.name.startswith("fetch-hf_daily-2026-11-29-")
+    assert Path(source).name == outcome.saved.name  # as `status` shows the last ingest
+
+
 def test_an_empty_weekend_feed_is_nothing_new_not_an_error(workspace):
     route = Route(fixture("arxiv_weekend.rss"), content_type="application/rss+xml")
     with LocalHttpServer({"/rss/cs.LG": route}) as server:
