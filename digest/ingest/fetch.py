@@ -19,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +30,7 @@ from digest.config import Config, SourceConfig
 from digest.errors import DumpError
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
-from digest.ingest.http import FetchError, Http
+from digest.ingest.http import Answer, FetchError, Http
 from digest.ingest.sources import read_dump
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
@@ -88,7 +90,28 @@ def fetch_source(
         )
     name = _file_name(source, day, now, answer.content_type, answer.body)
     path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
+    reveal_stranded(config.inbox)
     write_atomic(path, answer.body)
+    try:
+        return _take(config, store, source, url, now, day, path, name, answer)
+    except BaseException:  # interrupted (a database error, Ctrl-C): the inbox's ingest takes it over
+        _reveal(path, config.inbox / name)
+        raise
+
+
+def _take(
+    config: Config,
+    store: Store,
+    source: SourceConfig,
+    url: str,
+    now: dt.datetime,
+    day: dt.date,
+    path: Path,
+    name: str,
+    answer: Answer,
+) -> FetchOutcome:
+    """Read the fetched document at ``path`` (hidden), store it, move it to processed/ (or to
+    failed/) as ``name``, and record the outcome."""
     try:
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
         # the day asked for stands in for a document that names none (an empty JSON array)
@@ -188,6 +211,31 @@ def _record(
         )
     log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
     return FetchOutcome(source.name, url, outcome, detail, saved)
+
+
+STRANDED_AFTER = 600  # seconds: a hidden fetched document this old was left by a killed fetch
+
+
+def reveal_stranded(inbox: Path) -> None:
+    """Give the inbox's ingest the documents a killed fetch left hidden (``.fetch-*``)."""
+    try:
+        stranded = [p for p in inbox.glob(".fetch-*") if time.time() - p.stat().st_mtime > STRANDED_AFTER]
+    except OSError:
+        return
+    for path in stranded:
+        if not path.name.endswith(".tmp"):
+            _reveal(path, inbox / path.name[1:])
+
+
+def _reveal(hidden: Path, visible: Path) -> None:
+    try:
+        os.replace(hidden, visible)
+    except FileNotFoundError:
+        return  # moved to processed/ or failed/ already
+    except OSError as e:
+        log.error("cannot rename %s to %s: %s", hidden, visible.name, e)
+        return
+    log.warning("fetched document %s left unread; the inbox's ingest takes it", visible.name)
 
 
 def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None:

@@ -65,12 +65,13 @@ def move_processed(path: Path, inbox: Path, name: str | None = None) -> Path | N
 
 
 def move_failed(path: Path, inbox: Path, reason: str, name: str | None = None) -> Path | None:
-    """Move ``path`` into ``failed/`` (as ``name``), with ``reason`` in NAME.error.txt beside it."""
+    """Move ``path`` into ``failed/`` (as ``name``), with ``reason`` in NAME.error.txt beside it
+    (naming the file where it now is)."""
     target = _move(path, inbox / FAILED, name)
     if target is None:
         return None
     note = target.with_name(target.name + ".error.txt")
-    write_atomic(note, reason.rstrip() + "\n")
+    write_atomic(note, reason.replace(str(path), str(target)).rstrip() + "\n")
     return target
 
 

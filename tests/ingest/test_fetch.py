@@ -4,12 +4,14 @@ what a malformed answer does, and that a paper fetched from two sources is store
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest import inbox
 from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED, fetch_all, last_fetches
 from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
 from digest.store import Store
@@ -142,6 +144,7 @@ def test_a_malformed_document_lands_in_failed_with_the_source_named_and_stores_n
     assert outcome.saved.parent == config.inbox / "failed"
     reason = outcome.saved.with_name(outcome.saved.name + ".error.txt").read_text()
     assert reason.startswith(f"fetched from hf_daily ({server.url('/api/daily_papers?date=2026-11-29')}): ")
+    assert str(outcome.saved) in reason and "/.fetch-" not in reason  # named where it is now
     assert outcome.saved.read_bytes() == fixture(name)  # kept as it came, to look at
 
 
@@ -181,6 +184,31 @@ def test_a_document_being_read_is_hidden_from_digest_ingest_and_keeps_its_name(w
     assert seen == [[]]  # the inbox looked empty to an ingest while the fetch read the document
     assert outcome.saved.name.startswith("fetch-hf_daily-2026-11-29-")
     assert Path(source).name == outcome.saved.name  # as `status` shows the last ingest
+
+
+def test_a_fetch_interrupted_before_its_document_is_stored_leaves_it_to_the_inbox(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
+        config = configure(workspace, server, HF)
+        with Store(config.database):  # the database made, then opened read-only: storing fails
+            pass
+        with (
+            Store(config.database, readonly=True) as store,
+            Http(sleep=Waits()) as client,
+            pytest.raises(Exception),  # noqa: B017 - whatever the database raises
+        ):
+            fetch_all(config, store, client, NOW)
+    (left,) = inbox.candidates(config.inbox)  # visible: the next `digest ingest` reads it
+    assert left.name.startswith("fetch-hf_daily-") and left.read_bytes() == fixture("hf_daily.json")
+
+
+def test_a_document_a_killed_fetch_left_hidden_is_handed_to_the_inbox(workspace):
+    with LocalHttpServer({"/api/daily_papers": Route(b"[]")}) as server:
+        config = configure(workspace, server, HF)
+        stranded = config.inbox / ".fetch-hf_daily-2026-11-28-20261128T060000.json"
+        stranded.write_bytes(fixture("hf_daily.json"))
+        os.utime(stranded, (NOW.timestamp() - 3600,) * 2)  # an hour old: its fetch is long gone
+        run(config)
+    assert [p.name for p in inbox.candidates(config.inbox)] == [stranded.name[1:]]
 
 
 def test_an_empty_weekend_feed_is_nothing_new_not_an_error(workspace):
