@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -90,12 +89,15 @@ def fetch_source(
         )
     name = _file_name(source, day, now, answer.content_type, answer.body)
     path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
-    reveal_stranded(config.inbox)
+    put_aside_stranded(config.inbox)
     write_atomic(path, answer.body)
     try:
         return _take(config, store, source, url, now, day, path, name, answer)
-    except BaseException:  # interrupted (a database error, Ctrl-C): the inbox's ingest takes it over
-        _reveal(path, config.inbox / name)
+    except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
+        why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        _put_aside(
+            path, config.inbox, name, f"fetched from {source.name} ({url}), but the fetch stopped ({why})"
+        )
         raise
 
 
@@ -216,26 +218,31 @@ def _record(
 STRANDED_AFTER = 600  # seconds: a hidden fetched document this old was left by a killed fetch
 
 
-def reveal_stranded(inbox: Path) -> None:
-    """Give the inbox's ingest the documents a killed fetch left hidden (``.fetch-*``)."""
+def put_aside_stranded(inbox: Path) -> None:
+    """Put in failed/ the documents a killed fetch left hidden (``.fetch-*``): kept to look at,
+    not read by the inbox's ingest (which would not know the source's settings); the attempt
+    was never recorded, so the source is asked again."""
     try:
         stranded = [p for p in inbox.glob(".fetch-*") if time.time() - p.stat().st_mtime > STRANDED_AFTER]
     except OSError:
         return
     for path in stranded:
         if not path.name.endswith(".tmp"):
-            _reveal(path, inbox / path.name[1:])
+            _put_aside(path, inbox, path.name[1:], "left in the inbox by a fetch that was stopped")
 
 
-def _reveal(hidden: Path, visible: Path) -> None:
-    try:
-        os.replace(hidden, visible)
-    except FileNotFoundError:
+def _put_aside(path: Path, inbox: Path, name: str, why: str) -> None:
+    """``path`` (a fetched document not stored) to failed/, saying so; the next fetch asks again."""
+    if not path.exists():
         return  # moved to processed/ or failed/ already
+    reason = f"not stored: {why}; the source is fetched again"
+    try:
+        saved = inbox_folder.move_failed(path, inbox, reason, name)
     except OSError as e:
-        log.error("cannot rename %s to %s: %s", hidden, visible.name, e)
+        log.error("cannot move %s to failed/: %s", path, e)
         return
-    log.warning("fetched document %s left unread; the inbox's ingest takes it", visible.name)
+    if saved is not None:
+        log.warning("fetched document %s put aside in failed/: %s", saved.name, reason)
 
 
 def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None:

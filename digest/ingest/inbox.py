@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def move_failed(path: Path, inbox: Path, reason: str, name: str | None = None) -
     if target is None:
         return None
     note = target.with_name(target.name + ".error.txt")
-    write_atomic(note, reason.replace(str(path), str(target)).rstrip() + "\n")
+    here = re.sub(rf"(?<![\w./-]){re.escape(str(path))}(?=:)", str(target), reason)  # "path:line: ..."
+    write_atomic(note, here.rstrip() + "\n")
     return target
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -183,3 +184,15 @@ def test_a_refused_login_is_named_as_such_and_not_retried_message_after_message(
     assert "authentication failed" in result.output and "535" in result.output
     assert "smtp.username" in result.output and "check smtp.host" not in result.output
     assert server.logins == 1  # one refused login stops the pass: not one per message
+
+
+def test_a_rejected_dumps_note_names_it_in_failed_and_leaves_the_rest_of_the_reason_alone(
+    tmp_path, monkeypatch
+):
+    from digest.ingest import inbox
+
+    monkeypatch.chdir(tmp_path)  # `inbox: .`: the dump's path is its bare name, "a"
+    Path("a").write_text("not a dump\n")
+    kept = inbox.move_failed(Path("a"), Path("."), "a:1: not a listing dump this tool can read")
+    note = kept.with_name("a.error.txt").read_text()
+    assert note == f"{kept}:1: not a listing dump this tool can read\n"

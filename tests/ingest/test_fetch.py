@@ -186,7 +186,7 @@ def test_a_document_being_read_is_hidden_from_digest_ingest_and_keeps_its_name(w
     assert Path(source).name == outcome.saved.name  # as `status` shows the last ingest
 
 
-def test_a_fetch_interrupted_before_its_document_is_stored_leaves_it_to_the_inbox(workspace):
+def test_a_fetch_interrupted_before_its_document_is_stored_keeps_it_aside_and_asks_again(workspace):
     with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
         config = configure(workspace, server, HF)
         with Store(config.database):  # the database made, then opened read-only: storing fails
@@ -197,18 +197,24 @@ def test_a_fetch_interrupted_before_its_document_is_stored_leaves_it_to_the_inbo
             pytest.raises(Exception),  # noqa: B017 - whatever the database raises
         ):
             fetch_all(config, store, client, NOW)
-    (left,) = inbox.candidates(config.inbox)  # visible: the next `digest ingest` reads it
-    assert left.name.startswith("fetch-hf_daily-") and left.read_bytes() == fixture("hf_daily.json")
+        assert inbox.candidates(config.inbox) == []  # not read without the source's settings
+        ((kept, why),) = inbox.failed_dumps(config.inbox)
+        assert kept.read_bytes() == fixture("hf_daily.json")
+        assert why.startswith("not stored: fetched from hf_daily (") and "but the fetch stopped (" in why
+        (again,), papers, _ = run(config)  # the attempt was not recorded: the next one stores it
+    assert again.outcome == LISTING and len(papers) == 3
 
 
-def test_a_document_a_killed_fetch_left_hidden_is_handed_to_the_inbox(workspace):
+def test_a_document_a_killed_fetch_left_hidden_is_put_aside_by_the_next_fetch(workspace):
     with LocalHttpServer({"/api/daily_papers": Route(b"[]")}) as server:
         config = configure(workspace, server, HF)
         stranded = config.inbox / ".fetch-hf_daily-2026-11-28-20261128T060000.json"
         stranded.write_bytes(fixture("hf_daily.json"))
         os.utime(stranded, (NOW.timestamp() - 3600,) * 2)  # an hour old: its fetch is long gone
         run(config)
-    assert [p.name for p in inbox.candidates(config.inbox)] == [stranded.name[1:]]
+    ((kept, why),) = inbox.failed_dumps(config.inbox)
+    assert kept.name == stranded.name[1:] and kept.read_bytes() == fixture("hf_daily.json")
+    assert why == "not stored: left in the inbox by a fetch that was stopped; the source is fetched again"
 
 
 def test_an_empty_weekend_feed_is_nothing_new_not_an_error(workspace):
