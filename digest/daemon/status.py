@@ -29,6 +29,7 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 WORKERS_SEEN = dt.timedelta(minutes=10)
+FAILED_SHOWN = 10  # the newest dumps put aside that `status` lists (the rest are counted)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Status:
     readers: tuple[ReaderStatus, ...]
     profile_problems: tuple[str, ...]
     waiting_dumps: tuple[Path, ...]
-    failed_dumps: tuple[tuple[Path, str], ...]
+    failed_dumps: tuple[tuple[Path, str], ...]  # the newest FAILED_SHOWN, newest first
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
@@ -59,6 +60,8 @@ class Status:
     suppressed: tuple[Suppression, ...] = ()
     database_bytes: int = 0
     workers: tuple[Worker, ...] = ()  # the daemons seen in the last 10 minutes, with what each holds
+    failed_dumps_total: int = 0  # all of failed/ (only the newest FAILED_SHOWN are listed)
+    failed_folder: Path | None = None
 
 
 def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
@@ -157,7 +160,9 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             readers=tuple(readers),
             profile_problems=tuple(problems),
             waiting_dumps=waiting,
-            failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox)),
+            failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox, FAILED_SHOWN)),
+            failed_dumps_total=inbox_folder.failed_count(config.inbox),
+            failed_folder=config.inbox / inbox_folder.FAILED,
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
             sources=sources,
@@ -221,7 +226,15 @@ def format_status(s: Status) -> str:
             ],
         ),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
-        ("Dumps that failed", [f"{p}: {why}" for p, why in s.failed_dumps]),
+        (
+            "Dumps that failed (newest first)",
+            [f"{p}: {why}" for p, why in s.failed_dumps]
+            + (
+                [f"... and {s.failed_dumps_total - len(s.failed_dumps)} older, in {s.failed_folder}"]
+                if s.failed_dumps_total > len(s.failed_dumps)
+                else []
+            ),
+        ),
         (
             "Messages waiting to be sent",
             [

@@ -77,14 +77,31 @@ def move_failed(path: Path, inbox: Path, reason: str, name: str | None = None) -
     return target
 
 
-def failed_dumps(inbox: Path) -> list[tuple[Path, str]]:
+def failed_dumps(inbox: Path, newest: int | None = None) -> list[tuple[Path, str]]:
+    """The dumps put aside in failed/ with their reasons, newest first (``newest``: at most so many)."""
     folder = inbox / FAILED
     if not folder.is_dir():
         return []
+    notes = []
+    for note in folder.glob("*.error.txt"):
+        try:
+            notes.append((note.stat().st_mtime_ns, note.name, note))
+        except FileNotFoundError:
+            continue  # taken away meanwhile
+    notes.sort(reverse=True)
     out = []
-    for note in sorted(folder.glob("*.error.txt")):
-        out.append((note.with_name(note.name[: -len(".error.txt")]), note.read_text().strip()))
+    for _, _, note in notes[:newest]:
+        try:
+            why = note.read_text(encoding="utf-8", errors="replace").strip()
+        except FileNotFoundError:
+            continue
+        out.append((note.with_name(note.name[: -len(".error.txt")]), why))
     return out
+
+
+def failed_count(inbox: Path) -> int:
+    folder = inbox / FAILED
+    return sum(1 for _ in folder.glob("*.error.txt")) if folder.is_dir() else 0
 
 
 def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:

@@ -196,3 +196,13 @@ def test_a_rejected_dumps_note_names_it_in_failed_and_leaves_the_rest_of_the_rea
     kept = inbox.move_failed(Path("a"), Path("."), "a:1: not a listing dump this tool can read")
     note = kept.with_name("a.error.txt").read_text()
     assert note == f"{kept}:1: not a listing dump this tool can read\n"
+
+
+def test_status_lists_the_newest_dumps_put_aside_and_counts_the_rest(workspace):
+    for i in range(12):
+        workspace.dump(f"bad{i:02}.txt", "garbage\n")
+        assert workspace.cli("ingest").exit_code == 1  # each rejected, in its turn
+    text = workspace.cli("status").output
+    listed = [line.split("failed/")[1].split(":")[0] for line in text.splitlines() if ".txt: " in line]
+    assert listed == [f"bad{i:02}.txt" for i in range(11, 1, -1)]  # the newest ten, newest first
+    assert "... and 2 older, in " in text

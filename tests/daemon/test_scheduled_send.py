@@ -187,7 +187,7 @@ def test_status_shows_the_last_ingest_each_readers_last_and_next_digest_and_what
     assert "2026-03-17 07:30 UTC" in text  # ada's next digest, after today's was sent
     assert "bob            weekly (Fri) 07:00 UTC" in text and "2026-03-20 07:00 UTC" in text
     assert "Profiles with errors (skipped):" in text and "broken.yaml" in text
-    assert "Dumps that failed:" in text and "bad.txt: " in text
+    assert "Dumps that failed (newest first):" in text and "bad.txt: " in text
 
 
 def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_server):
