@@ -127,7 +127,7 @@ def _take(
         else:
             reason = f"fetched from {source.name} ({url}): {e}"
             saved = inbox_folder.move_failed(path, config.inbox, reason, name)
-        detail = str(e) if saved is None else str(e).replace(str(path), str(saved))  # where it is now
+        detail = str(e) if saved is None else inbox_folder.moved_in(str(e), path, saved)
         log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
         return _record(store, source, url, now, FAILED, detail, None, None, saved)

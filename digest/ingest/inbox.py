@@ -72,9 +72,14 @@ def move_failed(path: Path, inbox: Path, reason: str, name: str | None = None) -
     if target is None:
         return None
     note = target.with_name(target.name + ".error.txt")
-    here = re.sub(rf"(?<![\w./-]){re.escape(str(path))}(?=:)", str(target), reason)  # "path:line: ..."
-    write_atomic(note, here.rstrip() + "\n")
+    write_atomic(note, moved_in(reason, path, target).rstrip() + "\n")
     return target
+
+
+def moved_in(reason: str, path: Path, target: Path) -> str:
+    """``reason`` (a reader's "path:line: ...") naming the dump where it now is, ``target``;
+    the rest of the text as it was."""
+    return re.sub(rf"(?<![\w./-]){re.escape(str(path))}(?=:)", str(target), reason)
 
 
 def failed_dumps(inbox: Path, newest: int | None = None) -> list[tuple[Path, str]]:
