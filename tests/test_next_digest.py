@@ -242,3 +242,42 @@ def test_a_reader_who_moves_to_a_zone_where_it_is_already_tomorrow_gets_no_secon
     next_morning = dt.datetime(2026, 3, 17, 18, 1, tzinfo=dt.UTC)  # 08:01 on Mar 18 in Kiritimati
     assert [s.papers for s in tick(ws, next_morning).scheduled] == [1]
     assert len(smtp_server.messages) == 2 and titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
+
+
+def test_a_reader_who_moves_west_gets_the_new_zones_day_of_the_same_date(mail_workspace, smtp_server):
+    ws = mail_workspace
+    tokyo = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\ntimezone: Asia/Tokyo\n'
+    ws.profile("ada", tokyo)
+    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Tokyo
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
+    assert [o.ok for o in send(ws, sent_at).delivered] == [True]
+    # the reader moves to London, where it is 23:30 on Mar 15: their Mar 16 is still to come
+    ws.profile("ada", tokyo.replace("Asia/Tokyo", "Europe/London"))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    later = sent_at + dt.timedelta(minutes=30)
+    assert tick(ws, later).scheduled == ()
+    status = format_status(collect_status(ws.config, later))
+    assert "1 papers at 2026-03-16 08:00 UTC" in status  # not Mar 17's
+    morning = dt.datetime(2026, 3, 16, 8, 1, tzinfo=dt.UTC)
+    assert [s.papers for s in tick(ws, morning).scheduled] == [1]
+    assert len(smtp_server.messages) == 2 and titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
+    assert tick(ws, morning + dt.timedelta(hours=2)).scheduled == ()  # one for London's Mar 16
+
+
+def test_send_after_moving_west_makes_the_new_zones_day_of_the_same_date(mail_workspace, smtp_server):
+    ws = mail_workspace
+    tokyo = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\ntimezone: Asia/Tokyo\n'
+    ws.profile("ada", tokyo)
+    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Tokyo
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
+    assert [o.ok for o in send(ws, sent_at).delivered] == [True]
+    ws.profile("ada", tokyo.replace("Asia/Tokyo", "Europe/London"))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    (plan,) = send(ws, sent_at + dt.timedelta(minutes=30)).planned  # 23:30 on Mar 15 in London
+    assert plan.action == ALREADY  # London's Mar 15 had it
+    morning = dt.datetime(2026, 3, 16, 9, 0, tzinfo=dt.UTC)
+    report = send(ws, morning)
+    assert [p.period for p in report.planned] == ["2026-03-16"] and [o.ok for o in report.delivered] == [True]
+    assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
+    assert send(ws, morning + dt.timedelta(hours=1)).planned[0].action == ALREADY
+    assert tick(ws, morning + dt.timedelta(hours=1)).scheduled == ()

@@ -82,6 +82,19 @@ def mark_periods(store: Store, rows: Sequence[tuple[str, str, str]]) -> None:
     store.db.executemany("INSERT INTO period_digests (user, period, message_id) VALUES (?,?,?)", rows)
 
 
+def clear_stale_periods(store: Store, rows: Sequence[tuple[str, str, dt.datetime]]) -> None:
+    """Inside a transaction: for each (reader, period, the instant that day began in the
+    reader's time zone now), the period's backstop row is dropped if its digest was made
+    before that day began: the date was another zone's day (a reader who moved west: Tokyo's
+    Mar 16 at 08:00 is Mar 15 in London), and it must not keep this zone's day of that date
+    from its digest. A row whose message is not in the outbox stays."""
+    store.db.executemany(
+        "DELETE FROM period_digests WHERE user = ? AND period = ? AND message_id IN "
+        "(SELECT message_id FROM outbox WHERE user = ? AND created_at < ?)",
+        [(user, period, user, iso(begins)) for user, period, begins in rows],
+    )
+
+
 def period_queued(store: Store, user: str, period: str) -> bool:
     row = store.db.execute("SELECT 1 FROM period_digests WHERE user = ? AND period = ?", (user, period))
     return row.fetchone() is not None

@@ -43,8 +43,11 @@ class DueIndex:
         """The readers a tick at ``now`` should look at, by user id."""
         return [self._profiles[u] for u in sorted(u for u, at in self._next.items() if at <= now)]
 
-    def not_due(self, profile: Profile, last_period: str | None, now: dt.datetime) -> None:
-        """Nothing to send ``profile`` now: look again at their next slot (after ``last_period``)."""
+    def not_due(
+        self, profile: Profile, last_period: str | None, now: dt.datetime, last_at: dt.datetime | None = None
+    ) -> None:
+        """Nothing to send ``profile`` now: look again at their next slot not done (their
+        schedule state: ``last_period``, made at ``last_at``)."""
         if profile.user in self._next:
-            slot = next_slot(profile, now, after_period=last_period)
+            slot = next_slot(profile, now, last_period, last_at)
             self._next[profile.user] = slot.at if slot is not None else now + IDLE

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from digest.compose.render import Renderer
 from digest.config import Config
-from digest.daemon.slots import current_period, period_done
+from digest.daemon.claims import clear_stale_periods
+from digest.daemon.slots import current_period, day_begins, period_done
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
@@ -120,6 +121,8 @@ def send_now(
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     outbox.retry_now(users, now)
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
+    if not force:
+        _clear_stale(store, [p for p in planned if p.action == NEW])
     unbuilt: list[SendOutcome] = []
     queued: list[str] = []
 
@@ -142,6 +145,20 @@ def send_now(
         progress=progress,
     )
     return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
+
+
+def _clear_stale(store: Store, new: Sequence[Planned]) -> None:
+    """The backstop rows that would keep a reader who moved west from their digest (see
+    claims.clear_stale_periods): their period's date was marked done in an earlier zone."""
+    states = store.schedule_states([p.profile.user for p in new])
+    stale = [
+        (p.profile.user, p.period, day_begins(p.profile, dt.date.fromisoformat(p.period)))
+        for p in new
+        if (st := states.get(p.profile.user)) and st[0] >= p.period
+    ]
+    if stale:
+        with store.transaction():
+            clear_stale_periods(store, stale)
 
 
 class _Noted:

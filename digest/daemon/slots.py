@@ -12,13 +12,15 @@ reader gets at most one digest per period, whatever the clock does:
   one belongs to the same period, which is already done.
 - Downtime: a slot missed by less than the grace period is still sent (late); a slot missed
   by more is skipped, and the reader waits for the next one.
-- A new time zone: a period is done if its digest was made (its own period marked), or if the
-  reader's last digest was made at or after the period's send instant. A reader who moves
-  east across the date line just after a digest is not sent a second one at once, on a local
-  day of the new zone whose send time had passed when the digest was made. (A digest made
-  before that day's send time leaves the day's own due. Moving west can leave out the next
-  day's digest: the new zone's day is the date of the digest already made, and a period never
-  gets two. The papers wait for the next digest, chosen from everything since the last one.)
+- A new time zone: a period is done if the reader's last digest was made at or after the
+  period's send instant, or if its date was marked done by a digest made on or after that
+  local day began (in the zone the reader is in now). A reader who moves east across the
+  date line just after a digest is not sent a second one at once, on a local day of the new
+  zone whose send time had passed when the digest was made. A reader who moves west gets
+  the new zone's next day, even when its date is the one the last digest was made for: that
+  digest was made before the new zone's day began (Tokyo's Mar 16 at 08:00 is still Mar 15
+  in London). (A digest made before a day's send time leaves the day's own due: moving east,
+  that day may have two.)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ LOOKAROUND_DAYS = 8  # every schedule has a slot within a week
 class Slot:
     period: str  # the local day, ISO
     at: dt.datetime  # the send instant, UTC
+    begins: dt.datetime  # the instant the local day begins (its first moment), UTC
 
 
 def sends_on(profile: Profile, day: dt.date) -> bool:
@@ -50,7 +53,13 @@ def slot_on(profile: Profile, day: dt.date) -> Slot | None:
     if not sends_on(profile, day):
         return None
     local = dt.datetime.combine(day, profile.send_at, tzinfo=ZoneInfo(profile.timezone))  # fold=0
-    return Slot(day.isoformat(), local.astimezone(dt.UTC))
+    return Slot(day.isoformat(), local.astimezone(dt.UTC), day_begins(profile, day))
+
+
+def day_begins(profile: Profile, day: dt.date) -> dt.datetime:
+    """The instant (UTC) the reader's local ``day`` begins. fold=0: where a zone skips its
+    midnight (clocks jump from 00:00 to 01:00), the day begins at the jump."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(profile.timezone)).astimezone(dt.UTC)
 
 
 def latest_slot(profile: Profile, now: dt.datetime) -> Slot | None:
@@ -63,12 +72,15 @@ def latest_slot(profile: Profile, now: dt.datetime) -> Slot | None:
     return None
 
 
-def next_slot(profile: Profile, now: dt.datetime, after_period: str | None = None) -> Slot | None:
-    """The first slot after ``now`` (or, if its period is done already, the one after)."""
+def next_slot(
+    profile: Profile, now: dt.datetime, after_period: str | None = None, last_at: dt.datetime | None = None
+) -> Slot | None:
+    """The first slot after ``now`` (or, if its period is done already, the one after).
+    ``after_period``, ``last_at``: the reader's schedule state (see :func:`slot_done`)."""
     today = now.astimezone(ZoneInfo(profile.timezone)).date()
     for ahead in range(-1, LOOKAROUND_DAYS + 1):
         slot = slot_on(profile, today + dt.timedelta(days=ahead))
-        if slot is None or (after_period is not None and slot.period <= after_period):
+        if slot is None or slot_done(slot, after_period, last_at):
             continue
         if slot.at > now:
             return slot
@@ -107,12 +119,17 @@ def due_slot(
 
 
 def slot_done(slot: Slot, last_period: str | None, last_at: dt.datetime | None) -> bool:
-    """Whether ``slot``'s period had its digest: it was marked done (a later period was), or
-    the last digest was made at or after the slot's send instant (a reader now in another
-    time zone got it on this local day already)."""
-    if last_period is not None and slot.period <= last_period:
+    """Whether ``slot``'s period had its digest: the last digest was made at or after the
+    slot's send instant (a reader now in another time zone got it on this local day already),
+    or the period was marked done (it or a later one) by a digest made on or after the slot's
+    local day began. In one time zone a period is always marked on or after its day began
+    (`digest send` marks today, or a day before); a mark made earlier is a date of a zone east
+    of this one, whose day ran ahead: this zone's day of that date is still to be served."""
+    if last_at is not None and slot.at <= last_at:
         return True
-    return last_at is not None and slot.at <= last_at
+    if last_period is None or slot.period > last_period:
+        return False
+    return last_at is None or slot.begins <= last_at
 
 
 def period_done(profile: Profile, period: str, last_period: str | None, last_at: dt.datetime | None) -> bool:

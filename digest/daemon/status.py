@@ -131,7 +131,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             last = deliveries[-1].sent_at if deliveries else None
             period, last_at = state if state else (None, None)
             due = due_slot(p, now, period, config.scheduler.grace, last_at)
-            nxt = due.at if due else (s.at if (s := next_slot(p, now, period)) else None)
+            nxt = due.at if due else (s.at if (s := next_slot(p, now, period, last_at)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
             if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?

@@ -15,6 +15,7 @@ from digest.config import Config
 from digest.daemon.claims import (
     READER_BATCH,
     claim_readers,
+    clear_stale_periods,
     mark_period,
     mark_periods,
     period_queued,
@@ -84,7 +85,7 @@ def send_due(
         if slot is not None and (bounced is None or not same_address(bounced.recipient, profile.email)):
             due.append((profile, slot))  # (a hard bounce of their address: no more digests)
         elif slot is None and due_index is not None:
-            due_index.not_due(profile, last, now)
+            due_index.not_due(profile, last, now, last_at)
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
     done: list[Scheduled] = []
@@ -120,6 +121,13 @@ def _queue_batch(
     # another worker may have queued one of them since the list was made: read their state again
     states = store.schedule_states([p.user for p, _ in batch])
     batch = [(p, s) for p, s in batch if (st := states.get(p.user)) is None or not slot_done(s, *st)]
+    # a reader who moved west: their period's date was marked by a digest made before the day began here
+    stale = [
+        (p.user, s.period, s.begins) for p, s in batch if (st := states.get(p.user)) and st[0] >= s.period
+    ]
+    if stale:
+        with store.transaction():
+            clear_stale_periods(store, stale)
     digests = next_digests(store, [p for p, _ in batch], now, config=config, windows=windows)
     ready: list[tuple[Outgoing, str]] = []
     for (profile, slot), digest in zip(batch, digests, strict=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.daemon.slots import due_slot, next_slot
+from digest.daemon.slots import due_slot, next_slot, slot_on
 from digest.models import Interest, Profile
 
 UTC = dt.UTC
@@ -132,10 +132,43 @@ def test_a_reader_who_moves_east_across_the_date_line_after_a_digest_gets_no_sec
     assert sent == [("2026-03-18", utc(2026, 3, 17, 18)), ("2026-03-19", utc(2026, 3, 18, 18))]
 
 
-def test_a_reader_who_moves_west_gets_the_next_digest_on_the_day_after_the_one_already_sent():
-    # 08:00 in Tokyo on Mar 16 is 23:00 UTC on Mar 15, still Mar 15 in London: London's Mar 16
-    # counts as the day of that digest (a period never gets two), so the next is Mar 17's
+def test_a_reader_who_moves_west_gets_the_new_zones_next_day_even_of_the_same_date():
+    # 08:00 in Tokyo on Mar 16 is 23:00 UTC on Mar 15, still Mar 15 in London: that digest was
+    # London's Mar 15's (made after its 08:00), and London's Mar 16 is still to be served
     moved = reader("Europe/London", (8, 0))
     end = utc(2026, 3, 18, 12)
     sent = simulate(moved, utc(2026, 3, 15, 23, 30), end, last="2026-03-16", last_at=utc(2026, 3, 15, 23))
-    assert sent == [("2026-03-17", utc(2026, 3, 17, 8)), ("2026-03-18", utc(2026, 3, 18, 8))]
+    assert sent == [
+        ("2026-03-16", utc(2026, 3, 16, 8)),
+        ("2026-03-17", utc(2026, 3, 17, 8)),
+        ("2026-03-18", utc(2026, 3, 18, 8)),
+    ]
+    # what the daemon's due index and `digest status` look at next
+    assert next_slot(moved, utc(2026, 3, 15, 23, 30), "2026-03-16", utc(2026, 3, 15, 23)).at == utc(
+        2026, 3, 16, 8
+    )
+
+
+def test_a_reader_who_moves_far_west_gets_no_second_digest_on_a_local_day_that_had_one():
+    # 08:00 in Kiritimati (UTC+14) on Mar 17 is 18:00 UTC on Mar 16: 06:00 on Mar 16 on Baker
+    # Island (UTC-12). Baker's Mar 16 had that digest (made after it began), its Mar 17 is next
+    moved = reader("Etc/GMT+12", (8, 0))
+    sent = simulate(
+        moved, utc(2026, 3, 16, 18, 30), utc(2026, 3, 18, 21), last="2026-03-17", last_at=utc(2026, 3, 16, 18)
+    )
+    assert sent == [("2026-03-17", utc(2026, 3, 17, 20)), ("2026-03-18", utc(2026, 3, 18, 20))]
+
+
+def test_a_period_marked_before_its_send_time_in_the_same_zone_stays_done():
+    # `digest send` at 06:00 on Mar 16 (send time 07:30): Mar 16 is done, Mar 17 is next
+    profile = reader("America/New_York", (7, 30))
+    early = utc(2026, 3, 16, 10)  # 06:00 in New York
+    sent = simulate(profile, early, utc(2026, 3, 17, 14), last="2026-03-16", last_at=early)
+    assert sent == [("2026-03-17", utc(2026, 3, 17, 11, 30))]
+    assert next_slot(profile, early, "2026-03-16", early).period == "2026-03-17"
+
+
+def test_a_day_whose_midnight_is_skipped_begins_at_the_jump():
+    # Santiago springs forward at 24:00 on Sep 5, 2026: Sep 6 begins at 01:00 (04:00 UTC)
+    slot = slot_on(reader("America/Santiago", (8, 0)), dt.date(2026, 9, 6))
+    assert slot.begins == utc(2026, 9, 6, 4) and slot.at == utc(2026, 9, 6, 11)
