@@ -77,7 +77,7 @@ def main() -> None:
                 due = 0
                 for p in candidates:
                     slot = due_slot(p, now, states[p.user][0], grace, states[p.user][1])
-                    index.not_due(p, states[p.user][0], now) if slot is None else None
+                    index.not_due(p, states[p.user][0], now, states[p.user][1]) if slot is None else None
                     due += slot is not None
                 return due
 

@@ -281,3 +281,47 @@ def test_send_after_moving_west_makes_the_new_zones_day_of_the_same_date(mail_wo
     assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
     assert send(ws, morning + dt.timedelta(hours=1)).planned[0].action == ALREADY
     assert tick(ws, morning + dt.timedelta(hours=1)).scheduled == ()
+
+
+DAY_3 = [("Neuromorphic Day Three", "Even more spikes.")]
+
+
+def test_a_far_west_move_serves_both_new_days_whose_dates_the_old_zone_had_used(mail_workspace, smtp_server):
+    # Kiritimati (UTC+14) at 00:30: Mar 17's digest is made at 10:30 UTC on Mar 16, 22:30 on
+    # Mar 15 on Baker Island (UTC-12). Baker's Mar 16 then puts the last period back a day,
+    # and Baker's Mar 17 must still get its digest despite the mark Kiritimati left on that date
+    ws = mail_workspace
+    kiri = (
+        'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:30"\ntimezone: Pacific/Kiritimati\n'
+    )
+    ws.profile("ada", kiri)
+    made = dt.datetime(2026, 3, 16, 10, 30, tzinfo=dt.UTC)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, made - dt.timedelta(hours=6))
+    assert [s.period for s in tick(ws, made).scheduled] == ["2026-03-17"]
+    ws.profile("ada", kiri.replace("Pacific/Kiritimati", "Etc/GMT+12"))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, made + dt.timedelta(minutes=20))
+    assert [s.period for s in tick(ws, dt.datetime(2026, 3, 16, 12, 31, tzinfo=dt.UTC)).scheduled] == [
+        "2026-03-16"
+    ]
+    add_dump(ws, "d3.txt", "Mar 17", DAY_3, made + dt.timedelta(hours=4))
+    (day,) = tick(ws, dt.datetime(2026, 3, 17, 12, 31, tzinfo=dt.UTC)).scheduled
+    assert (day.period, day.papers) == ("2026-03-17", 1) and day.message_id is not None
+    assert len(smtp_server.messages) == 3 and titles(smtp_server.messages[2]) == ["Neuromorphic Day Three"]
+
+
+def test_send_force_after_moving_west_does_not_keep_the_new_zones_day_from_its_digest(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    tokyo = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\ntimezone: Asia/Tokyo\n'
+    ws.profile("ada", tokyo)
+    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Tokyo
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
+    send(ws, sent_at)
+    ws.profile("ada", tokyo.replace("Asia/Tokyo", "Europe/London"))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    send(ws, sent_at + dt.timedelta(minutes=30), force=True)  # 23:30 on Mar 15 in London: its period
+    add_dump(ws, "d3.txt", "Mar 17", DAY_3, sent_at + dt.timedelta(hours=2))
+    (day,) = tick(ws, dt.datetime(2026, 3, 16, 8, 1, tzinfo=dt.UTC)).scheduled
+    assert day.period == "2026-03-16" and day.message_id is not None
+    assert len(smtp_server.messages) == 3 and titles(smtp_server.messages[2]) == ["Neuromorphic Day Three"]

@@ -149,12 +149,14 @@ def send_now(
 
 def _clear_stale(store: Store, new: Sequence[Planned]) -> None:
     """The backstop rows that would keep a reader who moved west from their digest (see
-    claims.clear_stale_periods): their period's date was marked done in an earlier zone."""
+    claims.clear_stale_periods): their period's date was marked done in an earlier zone,
+    whatever their last period is now (a later move, or `send --force`, may have put it back).
+    A reader never scheduled has no such mark."""
     states = store.schedule_states([p.profile.user for p in new])
     stale = [
         (p.profile.user, p.period, day_begins(p.profile, dt.date.fromisoformat(p.period)))
         for p in new
-        if (st := states.get(p.profile.user)) and st[0] >= p.period
+        if p.profile.user in states
     ]
     if stale:
         with store.transaction():

@@ -121,10 +121,10 @@ def _queue_batch(
     # another worker may have queued one of them since the list was made: read their state again
     states = store.schedule_states([p.user for p, _ in batch])
     batch = [(p, s) for p, s in batch if (st := states.get(p.user)) is None or not slot_done(s, *st)]
-    # a reader who moved west: their period's date was marked by a digest made before the day began here
-    stale = [
-        (p.user, s.period, s.begins) for p, s in batch if (st := states.get(p.user)) and st[0] >= s.period
-    ]
+    # a reader who moved west: their period's date may have been marked by a digest made before
+    # the day began here (whatever their last period is now: a later move, or `send --force`,
+    # may have put it back); a reader never scheduled has no such mark
+    stale = [(p.user, s.period, s.begins) for p, s in batch if p.user in states]
     if stale:
         with store.transaction():
             clear_stale_periods(store, stale)
