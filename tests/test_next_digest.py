@@ -244,16 +244,21 @@ def test_a_reader_who_moves_to_a_zone_where_it_is_already_tomorrow_gets_no_secon
     assert len(smtp_server.messages) == 2 and titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
 
 
-def test_a_reader_who_moves_west_gets_the_new_zones_day_of_the_same_date(mail_workspace, smtp_server):
-    ws = mail_workspace
+def moved_west(ws: Workspace) -> dt.datetime:
+    """ada's digest sent at 08:00 on Mar 16 in Tokyo (23:00 UTC on Mar 15, the instant returned),
+    then her profile moved to London, where it is still Mar 15; a listing for Mar 16 comes in."""
     tokyo = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\ntimezone: Asia/Tokyo\n'
     ws.profile("ada", tokyo)
-    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Tokyo
+    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)
     add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
     assert [o.ok for o in send(ws, sent_at).delivered] == [True]
-    # the reader moves to London, where it is 23:30 on Mar 15: their Mar 16 is still to come
     ws.profile("ada", tokyo.replace("Asia/Tokyo", "Europe/London"))
     add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    return sent_at
+
+
+def test_a_reader_who_moves_west_gets_the_new_zones_day_of_the_same_date(mail_workspace, smtp_server):
+    ws, sent_at = mail_workspace, moved_west(mail_workspace)
     later = sent_at + dt.timedelta(minutes=30)
     assert tick(ws, later).scheduled == ()
     status = format_status(collect_status(ws.config, later))
@@ -265,14 +270,7 @@ def test_a_reader_who_moves_west_gets_the_new_zones_day_of_the_same_date(mail_wo
 
 
 def test_send_after_moving_west_makes_the_new_zones_day_of_the_same_date(mail_workspace, smtp_server):
-    ws = mail_workspace
-    tokyo = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\ntimezone: Asia/Tokyo\n'
-    ws.profile("ada", tokyo)
-    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Tokyo
-    add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
-    assert [o.ok for o in send(ws, sent_at).delivered] == [True]
-    ws.profile("ada", tokyo.replace("Asia/Tokyo", "Europe/London"))
-    add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    ws, sent_at = mail_workspace, moved_west(mail_workspace)
     (plan,) = send(ws, sent_at + dt.timedelta(minutes=30)).planned  # 23:30 on Mar 15 in London
     assert plan.action == ALREADY  # London's Mar 15 had it
     morning = dt.datetime(2026, 3, 16, 9, 0, tzinfo=dt.UTC)
@@ -312,14 +310,7 @@ def test_a_far_west_move_serves_both_new_days_whose_dates_the_old_zone_had_used(
 def test_send_force_after_moving_west_does_not_keep_the_new_zones_day_from_its_digest(
     mail_workspace, smtp_server
 ):
-    ws = mail_workspace
-    tokyo = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\ntimezone: Asia/Tokyo\n'
-    ws.profile("ada", tokyo)
-    sent_at = dt.datetime(2026, 3, 15, 23, 0, tzinfo=dt.UTC)  # 08:00 on Mar 16 in Tokyo
-    add_dump(ws, "d1.txt", "Mar 15", DAY_1, sent_at - dt.timedelta(hours=6))
-    send(ws, sent_at)
-    ws.profile("ada", tokyo.replace("Asia/Tokyo", "Europe/London"))
-    add_dump(ws, "d2.txt", "Mar 16", DAY_2, sent_at + dt.timedelta(minutes=10))
+    ws, sent_at = mail_workspace, moved_west(mail_workspace)
     send(ws, sent_at + dt.timedelta(minutes=30), force=True)  # 23:30 on Mar 15 in London: its period
     add_dump(ws, "d3.txt", "Mar 17", DAY_3, sent_at + dt.timedelta(hours=2))
     (day,) = tick(ws, dt.datetime(2026, 3, 16, 8, 1, tzinfo=dt.UTC)).scheduled
