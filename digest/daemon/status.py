@@ -153,6 +153,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                 )
             )
         listed_since = now - dt.timedelta(days=config.delivery.keep_days)  # failures, until retention
+        failed, failed_total = inbox_folder.failed_dumps(config.inbox, FAILED_SHOWN)
         return Status(
             now=now,
             last_ingest=store.last_ingest(),
@@ -160,8 +161,8 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             readers=tuple(readers),
             profile_problems=tuple(problems),
             waiting_dumps=waiting,
-            failed_dumps=tuple(inbox_folder.failed_dumps(config.inbox, FAILED_SHOWN)),
-            failed_dumps_total=inbox_folder.failed_count(config.inbox),
+            failed_dumps=tuple(failed),
+            failed_dumps_total=failed_total,
             failed_folder=config.inbox / inbox_folder.FAILED,
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),

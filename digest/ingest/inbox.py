@@ -82,11 +82,12 @@ def moved_in(reason: str, path: Path, target: Path) -> str:
     return re.sub(rf"(?<![\w./-]){re.escape(str(path))}(?=:)", str(target), reason)
 
 
-def failed_dumps(inbox: Path, newest: int | None = None) -> list[tuple[Path, str]]:
-    """The dumps put aside in failed/ with their reasons, newest first (``newest``: at most so many)."""
+def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Path, str]], int]:
+    """The dumps put aside in failed/ with their reasons, newest first (``newest``: at most so
+    many), and how many there are in all (one look at the folder for both)."""
     folder = inbox / FAILED
     if not folder.is_dir():
-        return []
+        return [], 0
     notes = []
     for note in folder.glob("*.error.txt"):
         try:
@@ -101,12 +102,7 @@ def failed_dumps(inbox: Path, newest: int | None = None) -> list[tuple[Path, str
         except FileNotFoundError:
             continue
         out.append((note.with_name(note.name[: -len(".error.txt")]), why))
-    return out
-
-
-def failed_count(inbox: Path) -> int:
-    folder = inbox / FAILED
-    return sum(1 for _ in folder.glob("*.error.txt")) if folder.is_dir() else 0
+    return out, len(notes)
 
 
 def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:

@@ -198,7 +198,7 @@ def test_a_fetch_interrupted_before_its_document_is_stored_keeps_it_aside_and_as
         ):
             fetch_all(config, store, client, NOW)
         assert inbox.candidates(config.inbox) == []  # not read without the source's settings
-        ((kept, why),) = inbox.failed_dumps(config.inbox)
+        ((kept, why),), _ = inbox.failed_dumps(config.inbox)
         assert kept.read_bytes() == fixture("hf_daily.json")
         assert why.startswith("not stored: fetched from hf_daily (") and "but the fetch stopped (" in why
         (again,), papers, _ = run(config)  # the attempt was not recorded: the next one stores it
@@ -212,7 +212,7 @@ def test_a_document_a_killed_fetch_left_hidden_is_put_aside_by_the_next_fetch(wo
         stranded.write_bytes(fixture("hf_daily.json"))
         os.utime(stranded, (NOW.timestamp() - 3600,) * 2)  # an hour old: its fetch is long gone
         run(config)
-    ((kept, why),) = inbox.failed_dumps(config.inbox)
+    ((kept, why),), _ = inbox.failed_dumps(config.inbox)
     assert kept.name == stranded.name[1:] and kept.read_bytes() == fixture("hf_daily.json")
     assert why == "not stored: left in the inbox by a fetch that was stopped; the source is fetched again"
 
