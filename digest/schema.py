@@ -229,6 +229,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (model, sha256)
     );
     """,
+    # 11 -> 12: where each reader's next window starts (the newest paper of their last digest
+    # not refused) found in one index look-up, not by reading every digest they ever had
+    """
+    CREATE INDEX outbox_through ON outbox(user, through_paper);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

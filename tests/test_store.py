@@ -114,10 +114,22 @@ def test_a_batch_of_readers_is_answered_as_each_reader_alone(db_at, tmp_path):
             store.db.execute("UPDATE outbox SET status = 'failed' WHERE message_id = '<f@x>'")
             store.set_schedule_states([("ada", "2026-03-14"), ("bob", "2026-03-13")], NOW)
         store.record_delivery("bob", "<old@x>", "bob@example.org", [one.id], NOW)  # before the outbox
+        later = NOW + dt.timedelta(days=1, minutes=5)
+        store.record_delivery("bob", "<new@x>", "bob@example.org", [three.id], later)
+        store.record_delivery("cy", "<c@x>", "cy@example.org", [two.id], NOW)
         users = ["ada", "bob", "cy", "kurt"]
+        assert (
+            store.last_delivered(users)
+            == {u: store.deliveries(u)[-1].sent_at for u in users if store.deliveries(u)}
+            == {"bob": later, "cy": NOW}
+        )
         assert store.previous_digests_through(users) == {u: store.previous_digest_through(u) for u in users}
         assert store.previous_digests_through(users)["kurt"] is None
         assert store.reserved_paper_ids_of(users) == {u: store.reserved_paper_ids(u) for u in users}
+        assert store.reserved_paper_ids_of(users, since=two.id) == {  # a window from paper two on
+            u: {i for i in store.reserved_paper_ids(u) if i >= two.id} for u in users
+        }
+        assert store.reserved_paper_ids_of(["bob"], since=two.id) == {"bob": {three.id}}
         assert store.schedule_states(users) == {
             u: state for u in users if (state := store.schedule_state(u)) is not None
         }

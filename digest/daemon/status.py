@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.daemon.claims import Worker, workers
@@ -41,6 +42,7 @@ class ReaderStatus:
     next_due: dt.datetime | None
     note: str
     next_papers: int | None = None  # how many papers the next digest holds as of now
+    timezone: str = "UTC"  # the reader's: their last and next digest are shown in it
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,11 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
         active = [p for p in profiles if not p.paused and p.user not in blocked]
         upcoming = _counted(store, config, active, now)
         readers = []
+        users = [p.user for p in profiles]
+        states, delivered = store.schedule_states(users), store.last_delivered(users)
         for p in profiles:
-            state = store.schedule_state(p.user)
-            deliveries = store.deliveries(p.user)
-            last = deliveries[-1].sent_at if deliveries else None
+            state = states.get(p.user)
+            last = delivered.get(p.user)
             period, last_at = state if state else (None, None)
             due = due_slot(p, now, period, config.scheduler.grace, last_at)
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period, last_at)) else None)
@@ -150,6 +153,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                     None if p.paused or p.user in blocked else nxt,
                     note,
                     upcoming.get(p.user),
+                    p.timezone,
                 )
             )
         listed_since = now - dt.timedelta(days=config.delivery.keep_days)  # failures, until retention
@@ -176,15 +180,22 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
 
 
 def _next(r: ReaderStatus) -> str:
-    """'7 papers at 2026-03-16 07:00 UTC': the next digest as it stands now."""
+    """'7 papers at 2026-03-16 08:00 CET': the next digest as it stands now, in the reader's zone."""
     if r.next_due is None:
         return "-"
-    count = "" if r.next_papers is None else f"{r.next_papers} papers at "
-    return count + _when(r.next_due)
+    n = r.next_papers
+    count = "" if n is None else f"{n} paper{'' if n == 1 else 's'} at "
+    return count + _when(r.next_due, r.timezone)
 
 
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
+    """'2026-03-16 07:00 UTC', or in a reader's zone with its abbreviation ('08:00 CET'; a
+    zone without one shows its offset: '+14')."""
+    if moment is None:
+        return "-"
+    if zone == "UTC":
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def format_status(s: Status) -> str:
@@ -210,9 +221,10 @@ def format_status(s: Status) -> str:
             )
         )
     lines.append("")
-    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<21} {'next digest':<33} note")
+    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<22} {'next digest':<36} note")
     for r in s.readers:
-        lines.append(f"{r.user:<14} {r.schedule:<34} {_when(r.last_sent):<21} {_next(r):<33} {r.note}")
+        last = _when(r.last_sent, r.timezone)
+        lines.append(f"{r.user:<14} {r.schedule:<34} {last:<22} {_next(r):<36} {r.note}".rstrip())
     if not s.readers:
         lines.append("(no readers)")
     sections = [

@@ -165,7 +165,7 @@ def next_digests(
         inside = set(key)
         taken = []
         for start in range(0, len(group), 500):  # asked 500 readers at a time; only the window's kept
-            reserved = store.reserved_paper_ids_of([p.user for p in group[start : start + 500]])
+            reserved = store.reserved_paper_ids_of([p.user for p in group[start : start + 500]], min(key))
             taken += [reserved[p.user] & inside for p in group[start : start + 500]]
         limits = [p.max_papers for p in group]
         if isinstance(index, PaperIndex):  # keywords only: the whole group at once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -188,6 +189,29 @@ def test_status_shows_the_last_ingest_each_readers_last_and_next_digest_and_what
     assert "bob            weekly (Fri) 07:00 UTC" in text and "2026-03-20 07:00 UTC" in text
     assert "Profiles with errors (skipped):" in text and "broken.yaml" in text
     assert "Dumps that failed (newest first):" in text and "bad.txt: " in text
+
+
+def test_status_shows_a_readers_last_and_next_digest_in_the_readers_own_zone(mail_workspace, smtp_server):
+    from digest.daemon.status import collect_status, format_status
+
+    ws = mail_workspace
+    la = 'email: lee@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n'
+    ws.profile("lee", la + "timezone: America/Los_Angeles\nmax_papers: 1\n")
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    assert ws.cli("ingest").exit_code == 0
+    text = format_status(collect_status(ws.config, MON_0700))  # midnight in Los Angeles (PDT)
+    assert "lee            daily 07:30 America/Los_Angeles" in text
+    assert "1 paper at 2026-03-16 07:30 PDT" in text  # one paper: not "1 papers"
+    pass_at = dt.datetime(2026, 3, 16, 14, 31, tzinfo=dt.UTC)  # 07:31 in Los Angeles
+    with Store(ws.config.database) as store, SmtpSender(ws.config.smtp) as sender:
+        run_once(ws.config, store, load_profiles(ws.config), sender, pass_at)
+        (delivery,) = store.deliveries("lee")
+    text = format_status(collect_status(ws.config, pass_at + dt.timedelta(minutes=5)))
+    local = delivery.sent_at.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert f"{local:%Y-%m-%d %H:%M} PDT" in text  # the last digest, at the reader's time
+    assert "0 papers at 2026-03-17 07:30 PDT" in text  # the next one
+    assert "Last ingest: d1.txt (listing of 2026-03-15) at " in text
+    assert text.count(" UTC") == 1  # the ingest's time: the system's, in UTC
 
 
 def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_server):
