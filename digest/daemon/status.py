@@ -221,10 +221,10 @@ def format_status(s: Status) -> str:
             )
         )
     lines.append("")
-    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<22} {'next digest':<36} note")
+    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<22} {'next digest':<37} note")
     for r in s.readers:
         last = _when(r.last_sent, r.timezone)
-        lines.append(f"{r.user:<14} {r.schedule:<34} {last:<22} {_next(r):<36} {r.note}".rstrip())
+        lines.append(f"{r.user:<14} {r.schedule:<34} {last:<22} {_next(r):<37} {r.note}".rstrip())
     if not s.readers:
         lines.append("(no readers)")
     sections = [
