@@ -54,7 +54,7 @@ def setup(work: Path, readers: int, days: int, sent_days: int) -> None:
         shutil.copy(dump, work / "inbox" / dump.name)
     # the schema, as the code under test makes it; the filler papers first (the smallest ids)
     made = f"from digest.store import Store\nStore({str(work / 'data' / 'digest.db')!r}).close()\n"
-    subprocess.run([sys.executable, "-c", made], check=True, env=os.environ)
+    subprocess.run([sys.executable, "-c", made], check=True, cwd=work, env=os.environ)  # not "" = here
     db = sqlite3.connect(work / "data" / "digest.db")
     with db:
         db.executemany(
