@@ -108,8 +108,8 @@ def digest(work: Path, *args: str) -> tuple[float, float]:
     )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: `send --dry-run` names a skipped profile
-        raise SystemExit(f"digest {' '.join(args)} failed")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"digest {' '.join(args)} failed (see its message above)")
     return wall, usage.ru_maxrss / 1024
 
 
