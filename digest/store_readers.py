@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +27,13 @@ def iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("store timestamps must be timezone-aware")
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _batches(users: Sequence[str], size: int = 500) -> Iterator[list[str]]:
+    """``users`` once each, ``size`` at a time: the readers of one query (its parameters)."""
+    unique = list(dict.fromkeys(users))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -152,9 +159,7 @@ class ReaderRecords:
     ) -> list[tuple]:
         """``sql`` ending in ``... user IN`` run for ``users`` 500 at a time; all the rows."""
         rows: list[tuple] = []
-        users = list(dict.fromkeys(users))
-        for start in range(0, len(users), 500):
-            chunk = users[start : start + 500]
+        for chunk in _batches(users):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(f"{sql} ({marks}){after}", (*before, *chunk)).fetchall()
         return rows
@@ -164,9 +169,7 @@ class ReaderRecords:
         the reader as ``asked.name``, each an index look-up for that reader, where a GROUP BY
         over ``user IN (...)`` reads every row of every reader (a year of digests)."""
         rows: list[tuple] = []
-        users = list(dict.fromkeys(users))
-        for start in range(0, len(users), 500):
-            chunk = users[start : start + 500]
+        for chunk in _batches(users):
             values = ",".join(["(?)"] * len(chunk))
             sql = f"WITH asked(name) AS (VALUES {values}) SELECT name, {select} FROM asked"
             rows += self.db.execute(sql, (*chunk, *params)).fetchall()

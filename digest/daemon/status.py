@@ -191,11 +191,7 @@ def _next(r: ReaderStatus) -> str:
 def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
     """'2026-03-16 07:00 UTC', or in a reader's zone with its abbreviation ('08:00 CET'; a
     zone without one shows its offset: '+14')."""
-    if moment is None:
-        return "-"
-    if zone == "UTC":
-        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
 
 def format_status(s: Status) -> str:
