@@ -20,12 +20,14 @@ child and its children, from os.wait4), peak RSS and peak PSS (summed over the p
 RSS counts the pages the forked maker shares with its parent twice, PSS once), the load
 average and the steal (on a virtual machine: the share of its CPU time the host gave to
 others during the run, from /proc/stat; a pair where A and B lost very different shares
-compares two machines, not two commands); then A/B
-ratios per pair; and from the sink's timeline (smtp_sink.py --timeline), where each message's
-time went at the server's end: the mean ms from one message's end to the next MAIL (the
-client's work between two messages), MAIL to RCPT, RCPT to the data's end, and the seconds
-outside the sending span (start-up, ingest, ranking, before the first MAIL). After the
-last A: the database size, and after the retention pass (as of keep_days + 1 later).
+compares two machines, not two commands); how busy the machine's cores were with the command
+and the server together (their CPU times over cores x wall: near 100 %, the run is bound by
+the CPU time, and only less of it makes it faster); then A/B ratios per pair; and from the
+sink's timeline (smtp_sink.py --timeline), where each message's time went at the server's
+end: the mean ms from one message's end to the next MAIL (the client's work between two
+messages), MAIL to RCPT, RCPT to the data's end, and the seconds outside the sending span
+(start-up, ingest, ranking, before the first MAIL). After the last A: the database size,
+and after the retention pass (as of keep_days + 1 later).
 
 --file-transport: only A, with `delivery.transport: file` (no server, no reference).
 """
@@ -145,6 +147,7 @@ def tree_memory(root: int) -> tuple[int, int]:
 
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def cpu_times() -> tuple[int, int]:
@@ -280,6 +283,9 @@ def show(label: str, r: Run) -> None:
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}; steal {r.steal:.0%}]",
         flush=True,
     )
+    busy = r.cpu + r.server_cpu  # this command's and the server's: they share the machine's cores
+    print(f"    cores busy: {busy / (CORES * r.wall):.0%} of {CORES} (this command and the server); "
+          f"their CPU time alone needs {busy / CORES:.2f} s of wall time", flush=True)  # fmt: skip
     if r.gaps:
         print("    per message (sink's timeline, ms, means): "
               + ", ".join(f"{k} {v:.1f} s" if k == "span" else f"{k} {v:.3f}" for k, v in r.gaps)
