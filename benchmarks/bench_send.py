@@ -52,6 +52,7 @@ import _path  # noqa: F401  (puts the project on sys.path)
 from smtp_sink import gaps
 
 import digest
+from digest.forking import cores
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -147,7 +148,7 @@ def tree_memory(root: int) -> tuple[int, int]:
 
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CORES = cores()  # the cores the runs may use
 
 
 def cpu_times() -> tuple[int, int]:
@@ -191,6 +192,15 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, fl
     return wall, cpu, rss, peak[1] / 2**20, child.returncode, steal / max(ticks, 1)
 
 
+def own_cpu(pid: int) -> float:
+    """The CPU time (user + system) process ``pid`` has used so far (/proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class Sink:
     def __init__(self, timeline: Path) -> None:
         self.timeline = timeline
@@ -204,6 +214,7 @@ class Sink:
             text=True,
         )
         self.port = int(self.proc.stdout.readline().split()[1])
+        self.started_cpu = own_cpu(self.proc.pid)  # its start-up (imports) is not the run's
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -211,12 +222,12 @@ class Sink:
             self.stop()
 
     def stop(self) -> int:
-        """How many messages the sink got; its own CPU time goes into ``self.cpu``."""
+        """How many messages the sink got; its CPU time since it was ready goes into ``self.cpu``."""
         self.proc.stdin.close()
         line = self.proc.stdout.readline()
         _, status, usage = os.wait4(self.proc.pid, 0)
         self.proc.returncode = os.waitstatus_to_exitcode(status)
-        self.cpu = usage.ru_utime + usage.ru_stime
+        self.cpu = usage.ru_utime + usage.ru_stime - self.started_cpu
         self.gaps = tuple(gaps(self.timeline).items())
         return int(line.split()[1])
 
@@ -284,7 +295,8 @@ def show(label: str, r: Run) -> None:
         flush=True,
     )
     busy = r.cpu + r.server_cpu  # this command's and the server's: they share the machine's cores
-    print(f"    cores busy: {busy / (CORES * r.wall):.0%} of {CORES} (this command and the server); "
+    who = "this command and the server" if r.server_cpu else "this command"
+    print(f"    cores busy: {busy / (CORES * r.wall):.0%} of {CORES} ({who}); "
           f"their CPU time alone needs {busy / CORES:.2f} s of wall time", flush=True)  # fmt: skip
     if r.gaps:
         print("    per message (sink's timeline, ms, means): "
