@@ -35,7 +35,8 @@ from typing import Any, Protocol
 
 from digest.config import Config
 from digest.db import SQLITE, db_errors, spaced_checkpoints, wall_clock, worker_id
-from digest.deliver.lines import Line, Pass, SendOutcome, lease_holder, suppressed
+from digest.deliver.journal import Journal, replay
+from digest.deliver.lines import Line, Pass, SendOutcome, commit, lease_holder, suppressed, take_noted
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
@@ -108,6 +109,12 @@ def deliver_due(
     is withdrawn before its end (the connection closed: the server drops it), and it and the
     messages not tried yet stay queued, due as before.
 
+    With several connections on SQLite, a message the server accepted is noted in the pass's
+    journal (digest.deliver.journal) instead, before its connection takes the next, and the
+    calling thread records those results in batches, in the transaction that stores the next
+    new messages (:data:`STORE_BATCH` at most, stored as soon as a connection may want one). A
+    journal left by a pass that ended without recording it is recorded first (:func:`replay`).
+
     If the result of a message the server accepted cannot be recorded (the disk is full), the
     pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:
     ``unrecorded`` (default: the note beside the database) remembers it, and every later pass
@@ -122,6 +129,7 @@ def deliver_due(
     outbox = Outbox(store)
     unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
     record_accepted(outbox, unrecorded)
+    replay(outbox)
     ids = outbox.due_ids(now, users)
     if not ids and fresh is None:
         return []
@@ -184,6 +192,8 @@ def deliver_due(
             if owned and hasattr(own, "close"):
                 own.close()
 
+    if inline is None and not _local(sender):
+        run.journal = Journal.open(store)  # what the server accepts: noted there, recorded in batches
     threads = [] if inline else [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
     for t in threads:
         t.start()
@@ -212,6 +222,16 @@ def deliver_due(
             hungry.wait(0.5)
             keep_lease()
 
+    def stored(batch: list[NewMessage]) -> list[OutboxMessage]:
+        """With the journal: one transaction records what the connections noted there and
+        stores ``batch`` (the messages to send)."""
+        return commit(run, take_noted(run), batch)
+
+    def hand_all(batch: list[NewMessage]) -> bool:
+        """Store ``batch`` and hand its messages over; False: the pass stops (the rest of the
+        batch stays queued, due as before)."""
+        return not run.stopping and all(hand(msg) for msg in stored(batch))
+
     def usable(msg: OutboxMessage) -> bool:
         with guard:
             blocked = run.suppressions.blocks(msg.user, msg.recipient)
@@ -237,11 +257,25 @@ def deliver_due(
                 msg = outbox.get(next_id) if next_id is not None else None
             if msg is None or (usable(msg) and not hand(msg)):
                 break
+            if len(run.noted) >= STORE_BATCH:
+                stored([])
             keep_lease()
         if fresh is not None and not run.stopping:
-            for new in fresh:  # each stored by the connection that sends it
-                if not hand(new):
-                    break
+            batch: list[NewMessage] = []
+            ready = getattr(fresh, "poll", lambda: True)
+            for new in fresh:
+                if run.journal is None:  # each stored by the connection that sends it
+                    if not hand(new):
+                        break
+                    continue
+                batch.append(new)  # stored a batch at a time, as soon as a connection may want one
+                if len(batch) >= STORE_BATCH or work.qsize() == 0 or not ready():
+                    full, batch = batch, []
+                    if not hand_all(full):
+                        break
+            else:
+                if batch:
+                    hand_all(batch)
         ended = True
     finally:
         if not ended:
@@ -256,6 +290,8 @@ def deliver_due(
                 if not ended:
                     break
                 keep_lease()
+        if run.journal is not None:
+            _record_noted(run, done=not any(t.is_alive() for t in threads))
         progress.finish()
         with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
             outbox.release(me)
@@ -269,9 +305,27 @@ def deliver_due(
     return run.outcomes
 
 
+def _record_noted(run: Pass, *, done: bool) -> None:
+    """The pass's end, with a journal: what is noted there recorded, then the journal removed
+    (kept if that failed: the next pass records it first; delivery is stopped). ``done``: no
+    connection is still running (one that is, after an error, may still note a message: the
+    journal then stays open until the process ends, and the next pass records it)."""
+    journal = run.journal
+    assert journal is not None
+    recorded = False
+    try:
+        commit(run, take_noted(run), [])
+        recorded = True
+    finally:
+        if done:
+            journal.close(remove=recorded)
+            run.journal = None
+
+
 IDLE_RECORD = 0.05  # s: a connection with no next message in that time records its result alone
 MAKER_NICE = 10  # see maker_nice
 FILE_BATCH = 64  # messages stored (and recorded) per commit by the file transport (see Line)
+STORE_BATCH = 32  # with the journal: new messages stored (and results recorded) per commit, at most
 
 
 def _local(sender: Any) -> bool:

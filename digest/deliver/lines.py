@@ -16,6 +16,12 @@ the same bytes) takes its messages in batches instead (``batch``): one transacti
 the results of the last batch and stores the next, whose messages are then sent. A crash
 leaves the batch's messages stored and unrecorded, and they are written again, over
 themselves: nothing is delivered twice, with one commit per batch rather than per message.
+
+With the pass's journal (several SMTP connections on SQLite: digest.deliver.journal), a
+connection commits nothing for a message the server accepted: it appends it to the journal
+before it takes its next message (:meth:`Line._send_noted`), and the calling thread records
+those results in batches (:func:`commit`, :func:`take_noted`). Any other result (a deferral,
+a refusal, a bounce) is still recorded at once.
 """
 
 from __future__ import annotations
@@ -30,11 +36,12 @@ from typing import Any
 
 from digest.config import Config
 from digest.db import db_errors, wall_clock
+from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
-from digest.deliver.unrecorded import Unrecorded, stop_delivery
+from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
 from digest.errors import StoreError
 from digest.progress import Progress
 
@@ -73,6 +80,9 @@ class Pass:
     holder: Callable[[], tuple[str, dt.datetime]]  # (worker, lease end) for a message stored now
     rng: random.Random | None = None
     guard: threading.Lock = field(default_factory=threading.Lock)
+    journal: Journal | None = None  # noted there: what the server accepted (see _send_noted)
+    noted: list[Held] = field(default_factory=list)  # noted in the journal, not recorded yet
+    noted_lock: threading.Lock = field(default_factory=threading.Lock)
     halt: threading.Event = field(default_factory=threading.Event)  # a connection failed: stop
     stop: threading.Event = field(default_factory=threading.Event)  # asked to stop (SIGTERM)
     bounced: threading.Event = field(default_factory=threading.Event)  # an address was suppressed
@@ -101,6 +111,9 @@ class Line:
         stored either."""
         if self.run.stopping or self.run.circuit.refused:
             self.flush()
+            return
+        if self.run.journal is not None and isinstance(item, OutboxMessage):
+            self._send_noted(item)
             return
         self.taken.append(item)
         if len(self.taken) >= self.batch:
@@ -200,41 +213,90 @@ class Line:
         self.held.append((msg, result, run.clock()))
 
     def _commit(self, items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
-        """One transaction: the held results recorded, the new ones of ``items`` stored.
-        Returns the messages to send (not: a new message whose period has a digest already,
-        or to a suppressed address)."""
-        run, held = self.run, self.held
-        outcomes: list[SendOutcome] = []
-        skipped = 0  # new messages not stored: their period has a digest already
-        send: list[OutboxMessage] = []
-        try:
-            with run.guard, run.outbox.store.transaction():
-                for one in held:
-                    outcomes.append(record(run, *one))
-                bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
-                for item in items:
-                    if not isinstance(item, NewMessage):
-                        send.append(item)
-                        continue
-                    msg = run.outbox.add(item, run.now, run.holder())
-                    if msg is None:
-                        skipped += 1
-                        continue
-                    if bounce:  # a hard bounce in this pass: is it this reader's?
-                        blocked = run.suppressions.blocks(msg.user, msg.recipient)
-                        if blocked is not None:
-                            outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
-                            continue
-                    send.append(msg)
-        except (*db_errors(), StoreError) as e:
-            stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
-            raise
+        """One transaction: the held results recorded, the new ones of ``items`` stored
+        (:func:`commit`). Returns the messages to send."""
+        send = commit(self.run, self.held, items)
         self.held = []
-        if any(one[1].bounce for one in held):
-            run.bounced.set()
-        run.outcomes.extend(outcomes)
-        run.progress.advance(len(outcomes) + skipped)
         return send
+
+    def _send_noted(self, msg: OutboxMessage) -> None:
+        """Send one stored message, with the pass's journal (digest.deliver.journal): if the
+        server accepts it, it is noted there before this connection takes its next message,
+        and recorded later in a batch (:attr:`Pass.noted`); any other result is recorded now.
+        After a bounce in this pass, a message to a suppressed address is not tried."""
+        run = self.run
+        if run.bounced.is_set() and self._suppressed(msg):
+            return
+        self._send(msg)
+        accepted = [one for one in self.held if one[1].ok]
+        try:
+            for m, result, at in accepted:
+                run.journal.note(Accepted(m.id, m.user, m.recipient, result.reply, at))  # type: ignore[union-attr]
+        except OSError as e:
+            stop_delivery(run.outbox.store, run.unrecorded, list(self.held), e)  # raises
+        self.held = [one for one in self.held if not one[1].ok]
+        if accepted:
+            with run.noted_lock:
+                run.noted.extend(accepted)
+        if self.held:
+            self._commit([])
+
+    def _suppressed(self, msg: OutboxMessage) -> bool:
+        """Is ``msg`` to an address suppressed in this pass? (Then it is recorded as such.)"""
+        run = self.run
+        with run.guard:
+            blocked = run.suppressions.blocks(msg.user, msg.recipient)
+            if blocked is None:
+                return False
+            with run.outbox.store.transaction():
+                outcome = suppressed(run.outbox, msg, blocked.describe(), run.now)
+        run.outcomes.append(outcome)
+        run.progress.advance()
+        return True
+
+
+def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
+    """One transaction (the store taken by this thread): the ``held`` results recorded, the new
+    messages of ``items`` stored. Returns the messages to send (not: a new message whose period
+    has a digest already, or to a suppressed address). If it cannot be written, delivery stops
+    (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
+    outcomes: list[SendOutcome] = []
+    skipped = 0  # new messages not stored: their period has a digest already
+    send: list[OutboxMessage] = []
+    try:
+        with run.guard, run.outbox.store.transaction():
+            for one in held:
+                outcomes.append(record(run, *one))
+            bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
+            for item in items:
+                if not isinstance(item, NewMessage):
+                    send.append(item)
+                    continue
+                msg = run.outbox.add(item, run.now, run.holder())
+                if msg is None:
+                    skipped += 1
+                    continue
+                if bounce:  # a hard bounce in this pass: is it this reader's?
+                    blocked = run.suppressions.blocks(msg.user, msg.recipient)
+                    if blocked is not None:
+                        outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
+                        continue
+                send.append(msg)
+    except (*db_errors(), StoreError) as e:
+        stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
+        raise
+    if any(one[1].bounce for one in held):
+        run.bounced.set()
+    run.outcomes.extend(outcomes)
+    run.progress.advance(len(outcomes) + skipped)
+    return send
+
+
+def take_noted(run: Pass) -> list[Held]:
+    """The results noted in the journal and not recorded yet (they are the caller's now)."""
+    with run.noted_lock:
+        noted, run.noted = run.noted, []
+    return noted
 
 
 def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:

@@ -28,13 +28,16 @@ PAPERS = [
 ]
 
 
-def setup(root: Path, port: int, readers: int, database: str = "digest.db") -> Workspace:
+def setup(
+    root: Path, port: int, readers: int, database: str = "digest.db", connections: int = 1
+) -> Workspace:
     ws = Workspace(root, port, database=database)
     text = ws.config_path.read_text()
     ws.config_path.write_text(text + "scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n")
-    if database.startswith("postgresql://"):  # a killed worker's claims return after the lease
-        with ws.config_path.open("a") as f:
-            f.write("delivery:\n  lease_seconds: 3\n")
+    with ws.config_path.open("a") as f:
+        f.write(f"delivery:\n  connections: {connections}\n")
+        if database.startswith("postgresql://"):  # a killed worker's claims return after the lease
+            f.write("  lease_seconds: 3\n")
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     for i in range(readers):
         ws.profile(
@@ -108,14 +111,19 @@ def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest
     assert log.count("digest sent to") == 5
 
 
-@pytest.mark.parametrize("kill_after", ["queueing", 1, 100, 180])
+@pytest.mark.parametrize(
+    ("kill_after", "connections"), [("queueing", 1), (1, 1), (100, 1), (180, 1), (1, 3), (100, 3), (180, 3)]
+)
 def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(
-    database, tmp_path, kill_after
+    database, tmp_path, kill_after, connections
 ):
+    """At most one repeat per connection. With several connections on SQLite, what the server
+    accepted is noted in the pass's journal and recorded in batches: the restart records it
+    from the journal before it sends anything."""
     readers = 200
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
-        ws = setup(tmp_path, server.port, readers=readers, database=database)
+        ws = setup(tmp_path, server.port, readers=readers, database=database, connections=connections)
         ws.dump(
             "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         )
@@ -139,16 +147,21 @@ def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flig
     by = received_by(mailbox.messages)
     assert sorted(by) == [f"r{i:03d}@example.org" for i in range(readers)]
     doubles = {who: ids for who, ids in by.items() if len(ids) > 1}
-    assert len(doubles) <= 1, doubles
+    assert len(doubles) <= connections, doubles
     for ids in doubles.values():
         assert len(ids) == 2 and ids[0] == ids[1]  # the re-send folds: same Message-ID
     print(f"killed after {killed_at} of {readers} sent; readers with two copies: {len(doubles)}")
+    if not database.startswith("postgresql://"):
+        assert not [p for p in tmp_path.iterdir() if ".sent-" in p.name]  # every journal recorded, removed
 
 
-def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_seconds(database, tmp_path):
+@pytest.mark.parametrize("connections", [1, 3])
+def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_seconds(
+    database, tmp_path, connections
+):
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
-        ws = setup(tmp_path, server.port, readers=200, database=database)
+        ws = setup(tmp_path, server.port, readers=200, database=database, connections=connections)
         ws.dump(
             "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         )

@@ -1,0 +1,150 @@
+"""The journal of accepted messages: with several connections on SQLite, what the server accepts
+is noted in a file beside the database and recorded in batches; a pass that ends without
+recording leaves the file, and the next pass records it before it sends anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+
+import pytest
+
+from digest.deliver.delivery import RateLimiter, deliver_due
+from digest.deliver.journal import Journal, journals, read, replay
+from digest.deliver.outbox import QUEUED, SENT, Outbox
+from digest.deliver.unrecorded import Accepted, DeliveryHalted
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.ingest.dumps import ingest
+from digest.store import Store
+
+from conftest import NOW, Workspace, make_dump
+
+MIME = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: digest\r\n\r\nhello\r\n"
+
+
+PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(600)]
+
+
+def queued(store: Store, readers: int) -> list[int]:
+    """``readers`` queued messages, each with 600 papers: recording one needs new pages (see fill)."""
+    dump = store.path.parent / "day.txt"
+    dump.write_text(make_dump("Mar 14", PAPERS))
+    ingest(store, [dump], NOW)
+    papers = [p.id for p in store.papers()]
+    outbox = Outbox(store)
+    with store.transaction():
+        return [
+            outbox.enqueue(
+                user=f"r{i}",
+                recipient=f"r{i}@example.org",
+                message_id=f"<m{i}@example.org>",
+                subject="digest",
+                mime=MIME,
+                paper_ids=papers,
+                now=NOW,
+            )
+            for i in range(readers)
+        ]
+
+
+def fill(store: Store) -> None:
+    """The disk is full: the database may not grow past the pages it has now."""
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def accepted(row_id: int, i: int) -> Accepted:
+    return Accepted(row_id, f"r{i}", f"r{i}@example.org", "250 OK", NOW + dt.timedelta(seconds=i))
+
+
+def test_a_journal_left_by_a_killed_pass_is_recorded_by_the_next_and_removed(tmp_path):
+    store = Store(tmp_path / "digest.db")
+    ids = queued(store, 3)
+    journal = Journal.open(store)
+    assert journal is not None and journal.path.name.startswith("digest.db.sent-")
+    journal.note(accepted(ids[0], 0))
+    journal.note(accepted(ids[1], 1))
+    os.close(journal.fd)  # the process died: its lock went with it, the file stays
+    assert [a.outbox_id for a in read(journal.path)] == ids[:2]
+
+    assert replay(Outbox(store)) == 2
+    statuses = [Outbox(store).get(i).status for i in ids]
+    assert statuses == [SENT, SENT, QUEUED]
+    assert Outbox(store).get(ids[1]).sent_at == NOW + dt.timedelta(seconds=1)  # the time it was accepted
+    assert journals(store.path) == []
+    assert replay(Outbox(store)) == 0  # nothing twice
+
+
+def test_the_journal_of_a_running_pass_is_left_to_it(tmp_path):
+    store = Store(tmp_path / "digest.db")
+    ids = queued(store, 1)
+    journal = Journal.open(store)
+    journal.note(accepted(ids[0], 0))
+    assert replay(Outbox(store)) == 0  # locked: its pass records it itself
+    assert Outbox(store).get(ids[0]).status == QUEUED
+    assert journals(store.path) == [journal.path]
+    journal.close(remove=False)
+    assert replay(Outbox(store)) == 1
+
+
+def test_a_line_cut_by_a_crash_is_left_out_and_the_rest_recorded(tmp_path, caplog):
+    store = Store(tmp_path / "digest.db")
+    ids = queued(store, 2)
+    journal = Journal.open(store)
+    journal.note(accepted(ids[0], 0))
+    os.write(journal.fd, b'{"outbox_id": %d, "user": "r1", "rec' % ids[1])  # the write a kill cut
+    os.close(journal.fd)
+    assert replay(Outbox(store)) == 1
+    assert [Outbox(store).get(i).status for i in ids] == [SENT, QUEUED]  # the cut one: sent again
+    assert "line 2: not a whole entry" in caplog.text
+
+
+def test_a_journal_that_cannot_be_recorded_stops_delivery_and_is_kept(tmp_path):
+    store = Store(tmp_path / "digest.db")
+    ids = queued(store, 1)
+    journal = Journal.open(store)
+    journal.note(accepted(ids[0], 0))
+    os.close(journal.fd)
+    fill(store)
+    with pytest.raises(DeliveryHalted, match="nothing is sent until then") as err:
+        replay(Outbox(store))
+    assert "r0 <r0@example.org>" in str(err.value) and journal.path.name in str(err.value)
+    assert journals(store.path) == [journal.path]
+    store.db.execute("PRAGMA max_page_count = 1000000")
+    assert replay(Outbox(store)) == 1
+
+
+def test_several_connections_note_what_is_accepted_and_record_it_in_batches(tmp_path):
+    with LocalSmtpServer() as server:
+        ws = Workspace(tmp_path, server.port)
+        store = Store(ws.config.database)
+        ids = queued(store, 40)
+        outcomes = deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=3)
+        assert len(server.messages) == 40 and all(o.ok for o in outcomes)
+    assert {Outbox(store).get(i).status for i in ids} == {SENT}
+    assert journals(store.path) == []  # everything recorded: the journal is gone
+
+
+def test_a_pass_that_halts_keeps_its_journal_and_the_next_records_it_without_resending(tmp_path):
+    with LocalSmtpServer() as server:
+        ws = Workspace(tmp_path, server.port)
+        store = Store(ws.config.database)
+        ids = queued(store, 6)
+        fill(store)  # before any result is recorded
+        with pytest.raises(DeliveryHalted):
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=2)
+        sent = len(server.messages)
+        assert sent >= 1
+        [kept] = journals(store.path)
+        assert {a.outbox_id for a in read(kept)} <= set(ids)
+        with open(kept) as f:  # nobody holds it any more
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        store.db.execute("PRAGMA max_page_count = 1000000")  # space again
+        later = NOW + dt.timedelta(minutes=5)
+        deliver_due(ws.config, store, None, later, limiter=RateLimiter(None), connections=2)
+        got = [m.rcpt_tos[0] for m in server.messages]
+    assert sorted(set(got)) == sorted(f"r{i}@example.org" for i in range(6))
+    assert len(got) == 6  # none sent twice: the accepted ones were recorded first
+    assert {Outbox(store).get(i).status for i in ids} == {SENT}
+    assert journals(store.path) == []
