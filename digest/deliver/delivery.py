@@ -129,6 +129,7 @@ def deliver_due(
     outbox = Outbox(store)
     unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
     record_accepted(outbox, unrecorded)
+    _close_left()
     replay(outbox)
     ids = outbox.due_ids(now, users)
     if not ids and fresh is None:
@@ -225,12 +226,18 @@ def deliver_due(
     def stored(batch: list[NewMessage]) -> list[OutboxMessage]:
         """With the journal: one transaction records what the connections noted there and
         stores ``batch`` (the messages to send)."""
-        return commit(run, take_noted(run), batch)
+        noted = take_noted(run)
+        try:
+            return commit(run, noted, batch)
+        except BaseException:
+            with run.noted_lock:  # not recorded: the pass's end tries again, or keeps the journal
+                run.noted[:0] = noted
+            raise
 
     def hand_all(batch: list[NewMessage]) -> bool:
         """Store ``batch`` and hand its messages over; False: the pass stops (the rest of the
         batch stays queued, due as before)."""
-        return not run.stopping and all(hand(msg) for msg in stored(batch))
+        return not (run.stopping or run.circuit.refused) and all(hand(msg) for msg in stored(batch))
 
     def usable(msg: OutboxMessage) -> bool:
         with guard:
@@ -290,13 +297,15 @@ def deliver_due(
                 if not ended:
                     break
                 keep_lease()
-        if run.journal is not None:
-            _record_noted(run, done=not any(t.is_alive() for t in threads))
-        progress.finish()
-        with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
-            outbox.release(me)
-        with contextlib.suppress(*db_errors(), StoreError), guard:
-            bulk.close()
+        try:
+            if run.journal is not None:
+                _record_noted(run, threads)
+        finally:
+            progress.finish()
+            with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
+                outbox.release(me)
+            with contextlib.suppress(*db_errors(), StoreError), guard:
+                bulk.close()
     if failures:
         raise failures[0]
     if circuit.refused:
@@ -305,11 +314,11 @@ def deliver_due(
     return run.outcomes
 
 
-def _record_noted(run: Pass, *, done: bool) -> None:
+def _record_noted(run: Pass, threads: list[threading.Thread]) -> None:
     """The pass's end, with a journal: what is noted there recorded, then the journal removed
-    (kept if that failed: the next pass records it first; delivery is stopped). ``done``: no
-    connection is still running (one that is, after an error, may still note a message: the
-    journal then stays open until the process ends, and the next pass records it)."""
+    (kept if that failed: the next pass records it first; delivery is stopped). A connection
+    still running (after an error) may still note a message: its journal then stays open
+    until it ends (:func:`_close_left`), and the next pass records it."""
     journal = run.journal
     assert journal is not None
     recorded = False
@@ -317,9 +326,24 @@ def _record_noted(run: Pass, *, done: bool) -> None:
         commit(run, take_noted(run), [])
         recorded = True
     finally:
-        if done:
+        run.journal = None
+        if any(t.is_alive() for t in threads):
+            _LEFT.append((journal, threads))
+        else:
             journal.close(remove=recorded)
-            run.journal = None
+
+
+_LEFT: list[tuple[Journal, list[threading.Thread]]] = []  # journals of connections still running
+
+
+def _close_left() -> None:
+    """Close the journals whose connections have ended since (their lock with them), so that
+    :func:`replay` records them."""
+    for left in list(_LEFT):
+        journal, threads = left
+        if not any(t.is_alive() for t in threads):
+            journal.close(remove=False)
+            _LEFT.remove(left)
 
 
 IDLE_RECORD = 0.05  # s: a connection with no next message in that time records its result alone

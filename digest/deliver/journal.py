@@ -76,7 +76,7 @@ class Journal:
              "reply": accepted.reply, "at": accepted.at.isoformat()},
             ensure_ascii=True,
         )  # fmt: skip
-        data = (line + "\n").encode("ascii")
+        data = ("\n" + line).encode("ascii")  # a line cut by a failed write ends where the next begins
         if os.write(self.fd, data) != len(data):
             raise OSError(f"{self.path}: short write")
 
@@ -94,6 +94,8 @@ def read(path: Path) -> list[Accepted]:
     """A journal's entries; a line that is not whole (the write a crash cut) is left out."""
     found = []
     for number, line in enumerate(path.read_text(encoding="ascii", errors="replace").splitlines(), 1):
+        if not line:
+            continue
         try:
             item = json.loads(line)
             found.append(
@@ -141,7 +143,10 @@ def replay(outbox: Outbox) -> int:
             except BlockingIOError:
                 continue  # its pass is running, and records it itself
             recorded += _record(outbox, path)
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:  # recorded: reading it again later records nothing twice
+                log.error("%s: cannot remove: %s", path, e)
         finally:
             os.close(fd)
     return recorded

@@ -227,7 +227,13 @@ class Line:
         run = self.run
         if run.bounced.is_set() and self._suppressed(msg):
             return
-        self._send(msg)
+        if run.circuit.open or not isinstance(self.sender, SmtpSender):
+            self._send(msg)
+        else:  # asked to stop before the data's end: withdrawn (it stays queued, due as before)
+            result = self._hand_over(msg, lambda: not (run.stopping or run.circuit.refused))
+            if result is WITHDRAWN:
+                return
+            self._result(msg, result)
         accepted = [one for one in self.held if one[1].ok]
         try:
             for m, result, at in accepted:

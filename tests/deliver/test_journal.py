@@ -13,7 +13,7 @@ import pytest
 from digest.deliver.delivery import RateLimiter, deliver_due
 from digest.deliver.journal import Journal, journals, read, replay
 from digest.deliver.outbox import QUEUED, SENT, Outbox
-from digest.deliver.unrecorded import Accepted, DeliveryHalted
+from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.ingest.dumps import ingest
 from digest.store import Store
@@ -88,16 +88,17 @@ def test_the_journal_of_a_running_pass_is_left_to_it(tmp_path):
     assert replay(Outbox(store)) == 1
 
 
-def test_a_line_cut_by_a_crash_is_left_out_and_the_rest_recorded(tmp_path, caplog):
+def test_a_line_cut_by_a_failed_write_is_left_out_and_the_rest_recorded(tmp_path, caplog):
     store = Store(tmp_path / "digest.db")
-    ids = queued(store, 2)
+    ids = queued(store, 3)
     journal = Journal.open(store)
     journal.note(accepted(ids[0], 0))
-    os.write(journal.fd, b'{"outbox_id": %d, "user": "r1", "rec' % ids[1])  # the write a kill cut
+    os.write(journal.fd, b'\n{"outbox_id": %d, "user": "r1", "rec' % ids[1])  # a write cut short (full disk)
+    journal.note(accepted(ids[2], 2))  # another connection's note, after it
     os.close(journal.fd)
-    assert replay(Outbox(store)) == 1
-    assert [Outbox(store).get(i).status for i in ids] == [SENT, QUEUED]  # the cut one: sent again
-    assert "line 2: not a whole entry" in caplog.text
+    assert replay(Outbox(store)) == 2
+    assert [Outbox(store).get(i).status for i in ids] == [SENT, QUEUED, SENT]  # the cut one: sent again
+    assert "line 3: not a whole entry" in caplog.text
 
 
 def test_a_journal_that_cannot_be_recorded_stops_delivery_and_is_kept(tmp_path):
@@ -116,12 +117,26 @@ def test_a_journal_that_cannot_be_recorded_stops_delivery_and_is_kept(tmp_path):
 
 
 def test_several_connections_note_what_is_accepted_and_record_it_in_batches(tmp_path):
-    with LocalSmtpServer() as server:
+    class Watching:  # at each message's data: what the journal and the database say
+        def __init__(self) -> None:
+            self.seen: list[tuple[int, int]] = []  # (journal entries, recorded as sent)
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001 - aiosmtpd's hook
+            noted = sum(len(read(p)) for p in journals(store.path))
+            with Store(store.path) as other:
+                sent = other.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
+            self.seen.append((noted, sent))
+            return "250 OK"
+
+    handler = Watching()
+    with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port)
         store = Store(ws.config.database)
         ids = queued(store, 40)
         outcomes = deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=3)
-        assert len(server.messages) == 40 and all(o.ok for o in outcomes)
+    assert len(handler.seen) == 40 and all(o.ok for o in outcomes)
+    assert max(noted - sent for noted, sent in handler.seen) >= 2  # noted, not yet recorded: batches
+    assert all(noted >= sent for noted, sent in handler.seen)  # nothing recorded before it is noted
     assert {Outbox(store).get(i).status for i in ids} == {SENT}
     assert journals(store.path) == []  # everything recorded: the journal is gone
 
@@ -137,9 +152,11 @@ def test_a_pass_that_halts_keeps_its_journal_and_the_next_records_it_without_res
         sent = len(server.messages)
         assert sent >= 1
         [kept] = journals(store.path)
-        assert {a.outbox_id for a in read(kept)} <= set(ids)
+        noted = {a.outbox_id for a in read(kept)}
+        assert len(noted) == sent and noted <= set(ids)
         with open(kept) as f:  # nobody holds it any more
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        Unrecorded(store.path).clear()  # the note of stop_delivery could not be written: the journal alone
         store.db.execute("PRAGMA max_page_count = 1000000")  # space again
         later = NOW + dt.timedelta(minutes=5)
         deliver_due(ws.config, store, None, later, limiter=RateLimiter(None), connections=2)
