@@ -30,11 +30,10 @@ import os
 import secrets
 from pathlib import Path
 
-from digest.db import SQLITE, db_errors, is_postgres, sidecar
+from digest.db import SQLITE, is_postgres, sidecar
 from digest.deliver.outbox import Outbox
-from digest.deliver.unrecorded import Accepted, DeliveryHalted
-from digest.errors import StoreError
-from digest.store import QUEUED, Store
+from digest.deliver.unrecorded import Accepted, mark_accepted
+from digest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +126,8 @@ def journals(database: Path | str) -> list[Path]:
 def replay(outbox: Outbox) -> int:
     """Record as sent what the journals of passes that ended without recording it say the
     server accepted (those still queued), and remove those journals; the number recorded.
-    Raises DeliveryHalted when that cannot be written: nothing may be sent until it is."""
+    Raises DeliveryHalted (digest.deliver.unrecorded) when that cannot be written: nothing may
+    be sent until it is."""
     store = outbox.store
     if store.dialect != SQLITE or store.readonly:
         return 0
@@ -153,27 +153,7 @@ def replay(outbox: Outbox) -> int:
 
 
 def _record(outbox: Outbox, path: Path) -> int:
-    entries = read(path)
-    recorded = 0
-    try:
-        with outbox.store.transaction():
-            for a in entries:
-                try:
-                    msg = outbox.get(a.outbox_id)
-                except KeyError:
-                    continue
-                if msg.status == QUEUED:
-                    outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
-                    recorded += 1
-    except (*db_errors(), StoreError) as e:
-        who = ", ".join(f"{a.user} <{a.recipient}>" for a in entries)
-        message = (
-            f"delivery is stopped: {len(entries)} digest(s) the server accepted, noted in {path}, are not "
-            f"recorded yet ({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is "
-            "sent until then."
-        )
-        log.critical(message)
-        raise DeliveryHalted(message) from None
+    recorded = mark_accepted(outbox, read(path), f" (noted in {path})")
     if recorded:
         log.warning("recorded %d digest(s) the server accepted before a pass ended (%s)", recorded, path.name)
     return recorded

@@ -130,22 +130,32 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
     pending = unrecorded.entries()
     if not pending:
         return
+    mark_accepted(outbox, pending)
+    log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
+    unrecorded.clear()
+
+
+def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> int:
+    """Record as sent, in one transaction, those of ``accepted`` still queued; how many. If that
+    cannot be written, delivery stays stopped: DeliveryHalted (``noted``: where they are noted)."""
+    recorded = 0
     try:
         with outbox.store.transaction():
-            for a in pending:
+            for a in accepted:
                 try:
                     msg = outbox.get(a.outbox_id)
                 except KeyError:
                     continue
                 if msg.status == QUEUED:
                     outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
+                    recorded += 1
     except (*db_errors(), StoreError) as e:
-        who = ", ".join(f"{a.user} <{a.recipient}>" for a in pending)
+        who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
         message = (
-            f"delivery is stopped: {len(pending)} digest(s) the server accepted are still not recorded "
-            f"({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is sent until then."
+            f"delivery is stopped: {len(accepted)} digest(s) the server accepted are still not recorded"
+            f"{noted} ({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is sent "
+            "until then."
         )
         log.critical(message)
         raise DeliveryHalted(message) from None
-    log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
-    unrecorded.clear()
+    return recorded
