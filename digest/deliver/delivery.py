@@ -326,10 +326,10 @@ def _record_noted(run: Pass, threads: list[threading.Thread]) -> None:
         commit(run, take_noted(run), [])
         recorded = True
     finally:
-        run.journal = None
-        if any(t.is_alive() for t in threads):
+        if any(t.is_alive() for t in threads):  # it keeps noting in the journal it has
             _LEFT.append((journal, threads))
         else:
+            run.journal = None
             journal.close(remove=recorded)
 
 
