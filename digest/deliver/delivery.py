@@ -36,7 +36,17 @@ from typing import Any, Protocol
 from digest.config import Config
 from digest.db import SQLITE, db_errors, spaced_checkpoints, wall_clock, worker_id
 from digest.deliver.journal import Journal, replay
-from digest.deliver.lines import Line, Pass, SendOutcome, commit, lease_holder, suppressed, take_noted
+from digest.deliver.lines import (
+    Line,
+    Pass,
+    SendOutcome,
+    close_left,
+    commit,
+    lease_holder,
+    record_noted,
+    suppressed,
+    take_noted,
+)
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
@@ -129,7 +139,7 @@ def deliver_due(
     outbox = Outbox(store)
     unrecorded = unrecorded if unrecorded is not None else Unrecorded(store.path)
     record_accepted(outbox, unrecorded)
-    _close_left()
+    close_left()
     replay(outbox)
     ids = outbox.due_ids(now, users)
     if not ids and fresh is None:
@@ -299,7 +309,7 @@ def deliver_due(
                 keep_lease()
         try:
             if run.journal is not None:
-                _record_noted(run, threads)
+                record_noted(run, threads)
         finally:
             progress.finish()
             with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
@@ -312,38 +322,6 @@ def deliver_due(
         log.error("%s", circuit.reply)
         raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")
     return run.outcomes
-
-
-def _record_noted(run: Pass, threads: list[threading.Thread]) -> None:
-    """The pass's end, with a journal: what is noted there recorded, then the journal removed
-    (kept if that failed: the next pass records it first; delivery is stopped). A connection
-    still running (after an error) may still note a message: its journal then stays open
-    until it ends (:func:`_close_left`), and the next pass records it."""
-    journal = run.journal
-    assert journal is not None
-    recorded = False
-    try:
-        commit(run, take_noted(run), [])
-        recorded = True
-    finally:
-        if any(t.is_alive() for t in threads):  # it keeps noting in the journal it has
-            _LEFT.append((journal, threads))
-        else:
-            run.journal = None
-            journal.close(remove=recorded)
-
-
-_LEFT: list[tuple[Journal, list[threading.Thread]]] = []  # journals of connections still running
-
-
-def _close_left() -> None:
-    """Close the journals whose connections have ended since (their lock with them), so that
-    :func:`replay` records them."""
-    for left in list(_LEFT):
-        journal, threads = left
-        if not any(t.is_alive() for t in threads):
-            journal.close(remove=False)
-            _LEFT.remove(left)
 
 
 IDLE_RECORD = 0.05  # s: a connection with no next message in that time records its result alone

@@ -305,6 +305,38 @@ def take_noted(run: Pass) -> list[Held]:
     return noted
 
 
+def record_noted(run: Pass, threads: list[threading.Thread]) -> None:
+    """The pass's end, with a journal: what is noted there recorded, then the journal removed
+    (kept if that failed: the next pass records it first; delivery is stopped). A connection
+    still running (after an error) may still note a message: its journal then stays open
+    until it ends (:func:`close_left`), and the next pass records it."""
+    journal = run.journal
+    assert journal is not None
+    recorded = False
+    try:
+        commit(run, take_noted(run), [])
+        recorded = True
+    finally:
+        if any(t.is_alive() for t in threads):  # it keeps noting in the journal it has
+            _LEFT.append((journal, threads))
+        else:
+            run.journal = None
+            journal.close(remove=recorded)
+
+
+_LEFT: list[tuple[Journal, list[threading.Thread]]] = []  # journals of connections still running
+
+
+def close_left() -> None:
+    """Close the journals whose connections have ended since (their lock with them), so that
+    :func:`replay` records them."""
+    for left in list(_LEFT):
+        journal, threads = left
+        if not any(t.is_alive() for t in threads):
+            journal.close(remove=False)
+            _LEFT.remove(left)
+
+
 def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:
     """A result written (inside a transaction); its SendOutcome."""
     outbox, policy = run.outbox, run.policy
