@@ -44,7 +44,7 @@ from digest.deliver.lines import (
     commit,
     lease_holder,
     record_noted,
-    suppressed,
+    skip_suppressed,
     take_noted,
 )
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
@@ -249,16 +249,6 @@ def deliver_due(
         batch stays queued, due as before)."""
         return not (run.stopping or run.circuit.refused) and all(hand(msg) for msg in stored(batch))
 
-    def usable(msg: OutboxMessage) -> bool:
-        with guard:
-            blocked = run.suppressions.blocks(msg.user, msg.recipient)
-            if blocked is not None:
-                with store.transaction():
-                    run.outcomes.append(suppressed(outbox, msg, blocked.describe(), now))
-        if blocked is not None:
-            progress.advance()
-        return blocked is None
-
     progress.start("sending", len(ids) + fresh_count)
     ended = False
     bulk = contextlib.ExitStack()  # checkpoints spaced out while the pass commits (restored at its end)
@@ -272,7 +262,7 @@ def deliver_due(
             with guard:
                 next_id = next(pending, None)
                 msg = outbox.get(next_id) if next_id is not None else None
-            if msg is None or (usable(msg) and not hand(msg)):
+            if msg is None or (not skip_suppressed(run, msg) and not hand(msg)):
                 break
             if len(run.noted) >= STORE_BATCH:
                 stored([])

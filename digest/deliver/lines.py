@@ -172,14 +172,17 @@ class Line:
             return  # not stored (the period has a digest, the address is suppressed), or the pass stops
         self._result(committed[0], result)
 
-    def _send(self, msg: OutboxMessage) -> None:
-        """Send one stored message; its result is held until the next commit."""
+    def _send(self, msg: OutboxMessage, ready: Callable[[], bool] | None = None) -> None:
+        """Send one stored message; its result is held until the next commit (none if
+        ``ready`` withdrew it: see SmtpSender.send)."""
         run = self.run
         if run.circuit.open:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
             self.held.append((msg, refused, run.clock()))
             return
-        self._result(msg, self._hand_over(msg))
+        result = self._hand_over(msg, ready)
+        if result is not WITHDRAWN:
+            self._result(msg, result)
 
     def _hand_over(
         self,
@@ -225,15 +228,13 @@ class Line:
         and recorded later in a batch (:attr:`Pass.noted`); any other result is recorded now.
         After a bounce in this pass, a message to a suppressed address is not tried."""
         run = self.run
-        if run.bounced.is_set() and self._suppressed(msg):
+        if run.bounced.is_set() and skip_suppressed(run, msg):
             return
-        if run.circuit.open or not isinstance(self.sender, SmtpSender):
-            self._send(msg)
-        else:  # asked to stop before the data's end: withdrawn (it stays queued, due as before)
-            result = self._hand_over(msg, lambda: not (run.stopping or run.circuit.refused))
-            if result is WITHDRAWN:
-                return
-            self._result(msg, result)
+
+        def ready() -> bool:  # asked to stop before the data's end: withdrawn (it stays queued)
+            return not (run.stopping or run.circuit.refused)
+
+        self._send(msg, ready if isinstance(self.sender, SmtpSender) else None)
         accepted = [one for one in self.held if one[1].ok]
         try:
             for m, result, at in accepted:
@@ -246,19 +247,6 @@ class Line:
                 run.noted.extend(accepted)
         if self.held:
             self._commit([])
-
-    def _suppressed(self, msg: OutboxMessage) -> bool:
-        """Is ``msg`` to an address suppressed in this pass? (Then it is recorded as such.)"""
-        run = self.run
-        with run.guard:
-            blocked = run.suppressions.blocks(msg.user, msg.recipient)
-            if blocked is None:
-                return False
-            with run.outbox.store.transaction():
-                outcome = suppressed(run.outbox, msg, blocked.describe(), run.now)
-        run.outcomes.append(outcome)
-        run.progress.advance()
-        return True
 
 
 def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
@@ -296,6 +284,19 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     run.outcomes.extend(outcomes)
     run.progress.advance(len(outcomes) + skipped)
     return send
+
+
+def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
+    """Is ``msg`` (stored) to a suppressed address? Then it is recorded as failed, not tried."""
+    with run.guard:
+        blocked = run.suppressions.blocks(msg.user, msg.recipient)
+        if blocked is None:
+            return False
+        with run.outbox.store.transaction():
+            outcome = suppressed(run.outbox, msg, blocked.describe(), run.now)
+    run.outcomes.append(outcome)
+    run.progress.advance()
+    return True
 
 
 def take_noted(run: Pass) -> list[Held]:
