@@ -22,7 +22,6 @@ from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_array
 
 from digest.models import HitGroups, Match, Profile
 from digest.select.gcpause import long_lived
@@ -130,17 +129,15 @@ def _rank_into(
 def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding.
 
-    One sparse (profiles x score rows) matrix of the weights times the dense scores: scipy's
-    CSR product adds ``weight * scores[row]`` to a row of zeros entry after entry, in the
-    order the entries are stored, here the profile's order (the indices are left unsorted,
-    and a row listed twice stays twice): the very additions of ``weighted_sum``, done in
-    compiled code (``tests/select/test_batch_dumps.py`` checks it bit for bit).
+    A column of ``rows`` at a time, for the whole stack: the product of each profile's
+    ``j``-th score row and weight, added to the sum so far. These are the very operations of
+    ``weighted_sum``, in its order (its interests one after the other), so every float is the
+    same to the last bit (``tests/select/test_batch_dumps.py`` checks it).
     """
-    n, size = rows.shape
-    weighted = csr_array(
-        (weights.ravel(), rows.ravel(), np.arange(0, n * size + 1, size)), shape=(n, len(scores))
-    )
-    return weighted @ scores
+    total = scores[rows[:, 0]] * weights[:, :1]
+    for j in range(1, rows.shape[1]):
+        total += scores[rows[:, j]] * weights[:, j : j + 1]
+    return total
 
 
 def _coverage(covers: np.ndarray, rows: np.ndarray, counted: np.ndarray) -> np.ndarray:

@@ -30,8 +30,9 @@ from collections.abc import Sequence
 from digest.db import POSTGRESQL
 from digest.progress import Progress
 from digest.select.acronyms import defined_in
+from digest.select.gcpause import long_lived
 from digest.select.postings import Postings, Term
-from digest.select.text import join_norm, tokenize
+from digest.select.text import join_pair, tokenize
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def paper_terms(title: str, abstract: str) -> tuple[set[str], set[str]]:
         for tok in tokenize(text):
             words.add(tok.norm)
             if tok.joined and prev is not None:
-                pairs.add(join_norm([prev.surface, tok.surface]))
+                pairs.add(join_pair(prev.surface, tok.surface))
             prev = tok
     return words, pairs
 
@@ -96,9 +97,10 @@ class CollectionStats:
                 ).fetchall()
                 if not rows:
                     break
-                for pid, title, abstract in rows:
-                    words, pairs = paper_terms(title, abstract)
-                    self._index(pid, words, pairs)
+                with long_lived():  # their tokens stay cached (text.tokenize) for the ranking
+                    for pid, title, abstract in rows:
+                        words, pairs = paper_terms(title, abstract)
+                        self._index(pid, words, pairs)
                 defined = defined_in(f"{title}\n{abstract}" for _, title, abstract in rows)
                 db.executemany(
                     "INSERT INTO acronyms (acronym, expansion, n) VALUES (?,?,?) "

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from digest.select.text import Token, is_stop_word, join_norm, tokenize
+from digest.select.text import Token, is_stop_word, join_pair, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Postings:
     """Words of every paper's title and abstract, with positions and exact spans."""
 
     def __init__(self, texts: Sequence[tuple[str, str]]) -> None:
-        self.fields: list[tuple[list[Token], list[Token]]] = []
+        self.fields: list[tuple[tuple[Token, ...], tuple[Token, ...]]] = []
         self._norms: dict[str, Positions] = defaultdict(dict)
         self._pairs: dict[str, Positions] = defaultdict(dict)  # "event-driven" as "eventdriven"
         self._stem_norms: dict[str, set[str]] = defaultdict(set)
@@ -85,7 +85,7 @@ class Postings:
                     entry[f].append(pos)
                     spans[norm].append((f, tok.start, tok.end))
                     if tok.joined and prev is not None:
-                        pair = join_norm([prev.surface, tok.surface])
+                        pair = join_pair(prev.surface, tok.surface)
                         pair_positions.setdefault(pair, ([], []))[f].append(pos - 1)
                         pair_spans[pair].append((f, prev.start, tok.end))
                     prev = tok

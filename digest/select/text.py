@@ -176,8 +176,12 @@ def _gap(gap: str) -> tuple[bool, bool]:
     return joined, joined and _HYPHEN.search(gap) is not None and not gap.isspace()
 
 
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into words, keeping their exact character spans."""
+@lru_cache(maxsize=1024)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Split ``text`` into words, keeping their exact character spans.
+
+    Cached: a run reads a paper's title and abstract several times (indexing its terms, the
+    window's postings, the papers that might hold a phrase); the tokens are immutable."""
     tokens: list[Token] = []
     prev_end = -1
     for m in _WORD.finditer(text):
@@ -188,7 +192,7 @@ def tokenize(text: str) -> list[Token]:
             tokens[-1] = tokens[-1]._replace(compound=True)
         tokens.append(Token(m.start(), m.end(), surface, norm, st, joined, hyphen))
         prev_end = m.end()
-    return tokens
+    return tuple(tokens)
 
 
 def is_stop_word(norm: str) -> bool:
@@ -199,3 +203,9 @@ def is_stop_word(norm: str) -> bool:
 def join_norm(surfaces: list[str]) -> str:
     """The one-word form of a phrase: ``event driven`` -> ``eventdriven``."""
     return singular("".join(surfaces).casefold())
+
+
+def join_pair(first: str, second: str) -> str:
+    """:func:`join_norm` of two words (``event``, ``driven``): asked for every pair of joined
+    words in every paper."""
+    return singular((first + second).casefold())
