@@ -48,7 +48,7 @@ Make = Callable[[list[SendOutcome]], Iterator[NewMessage]]  # appends the digest
 # ``make(failures, part)``: the messages of the digests ``todo[part]`` only (see Forked's ``count``)
 MakePart = Callable[[list[SendOutcome], slice], Iterator[NewMessage]]
 
-PART = 4096  # digests made by one short-lived process (see Forked)
+PART = 8192  # at most, the digests made by one short-lived process (see Forked)
 CHUNK = 16  # with several makers: the digests one of them makes in a row (~800 KB of messages)
 _DONE, _FAILED_PART, _STOPPED = 0, 1, 3  # how a part's process ends (its exit code)
 
@@ -61,11 +61,14 @@ class Forked:
     are appended to ``failures`` as they are reported.
 
     With ``count`` (the number of digests), ``make`` takes a part too (:data:`MakePart`), and
-    the child makes the digests :data:`PART` at a time, each part in a process of its own
-    that it forks and waits for, one after the other (the order stays the digests' order).
+    the child makes the digests in parts of at most :data:`PART`, each part in a process of
+    its own that it forks and waits for, one after the other (the order stays the digests').
     A process that touches a shared page gets its own copy of it: a single maker would end up
     with a copy of every page holding a digest (the parent's memory, nearly twice over, with
-    100,000 readers); a part's copies go when it ends, so memory stays flat.
+    100,000 readers); a part's copies go when it ends, so memory stays flat. The parts are
+    as even as that allows (10,000 digests: two of 5,000, not 8,192 and 1,808): each part
+    starts with the rendering's caches empty (the papers' views, their escaped and encoded
+    text), so a part's first messages cost more than its later ones.
 
     With ``makers`` > 1 (and ``count``), that many processes make each part side by side,
     :data:`CHUNK` digests at a time in turn (chunk ``c`` by maker ``c % makers``), each into
@@ -201,6 +204,7 @@ def _child(
     if count is None:
         _make_into(writer, make, end=True)  # type: ignore[arg-type]
         return
+    part = -(-count // -(-count // part)) if count else part  # as even as parts of <= part allow
     for start in range(0, count, part):
         pid = os.fork()  # this process runs no other thread: safe
         if pid == 0:  # the part's process: it must never go on with the loop that forked it

@@ -134,6 +134,12 @@ def test_made_in_parts_each_by_a_process_of_its_own_the_messages_keep_their_orde
     assert made.proc.exitcode == 0
 
 
+def test_the_parts_are_as_even_as_their_largest_size_allows():
+    made = Forked(parts_maker(10), [], count=10, part=8, fork=True)
+    by = [m.mime[:8] for m in made]
+    assert by[:5] == [by[0]] * 5 and by[5:] == [by[5]] * 5 and by[0] != by[5]  # 5 and 5, not 8 and 2
+
+
 def test_an_error_in_a_part_is_raised_after_what_was_made_and_no_later_part_runs():
     made = Forked(parts_maker(50, crash_at=20), [], count=50, part=8, fork=True)
     seen = users_until_raised(made, "RuntimeError: the template engine fell over")
