@@ -6,13 +6,15 @@ and a message takes four replies. :class:`Forked` runs the making in a forked ch
 instead: the child shares the parent's digests, renderer and configuration without copying
 them, and sends the messages back through a pipe as plain bytes, a few to a write
 (digest.deliver.frames). The pipe's buffer (enlarged to :data:`PIPE_BYTES` where the system
-allows) keeps the child a bounded number of messages ahead of the reader: memory stays flat,
-and neither process waits for the other after each message.
+allows) and, with one maker, a thread that takes each frame as soon as it is written, up to
+:data:`~digest.deliver.readahead.AHEAD_BYTES` (digest.deliver.readahead), keep the child a
+bounded number of messages ahead of the reader: memory stays flat, and neither process waits
+for the other after each message.
 
 The child runs at a lower priority (``nice``; for SMTP:
-:func:`digest.deliver.delivery.maker_nice`): its lead in the
-pipe covers a late turn, while a sending thread that waits for its turn after a reply keeps
-the server waiting too (the server may share this machine's cores: a local MTA).
+:func:`digest.deliver.delivery.maker_nice`): its lead covers a late turn, while a sending
+thread that waits for its turn after a reply keeps the server waiting too (the server may
+share this machine's cores: a local MTA).
 
 The child never touches the database: it only makes bytes. Where forking is not safe (another
 thread is running, whose locks a fork would copy in whatever state they are) or not
@@ -39,6 +41,7 @@ from digest.deliver import frames
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.frames import ERROR, FAILED, MESSAGE, Frame
 from digest.deliver.outbox import NewMessage
+from digest.deliver.readahead import AHEAD_BYTES, ReadAhead
 from digest.errors import DeliveryError
 from digest.forking import can_fork, release_free_memory
 
@@ -75,7 +78,9 @@ class Forked:
     a pipe of its own; the reader takes the chunks in order, so the order stays the digests'.
     For a reader that is faster than one maker and has a core to spare (the file transport).
 
-    ``nice``: how much the child (and so each maker) lowers its priority (os.nice)."""
+    ``nice``: how much the child (and so each maker) lowers its priority (os.nice). ``ahead``:
+    with one maker, how many bytes of its frames a thread reads ahead of the caller
+    (:class:`~digest.deliver.readahead.ReadAhead`)."""
 
     def __init__(
         self,
@@ -88,6 +93,7 @@ class Forked:
         makers: int = 1,
         chunk: int = CHUNK,
         nice: int = 0,
+        ahead: int = AHEAD_BYTES,
     ) -> None:
         self.make, self.failures, self.count = make, failures, count
         self.makers = max(1, makers) if count else 1
@@ -96,7 +102,8 @@ class Forked:
         self.readers: list[Connection] = []
         self.ready: list[collections.deque[tuple[int, Any]]] = []  # per pipe: read, not yet taken
         self.turn = 0  # the pipe the next records come from
-        self.buffer = bytearray(2 * frames.FRAME_BYTES)  # each frame is read into it
+        self.buffer = bytearray(2 * frames.FRAME_BYTES)  # each frame is read into it (several makers)
+        self.ahead: ReadAhead | None = None
         if fork if fork is not None else can_fork():
             # What exists now is shared with the child, not copied: frozen, the collector
             # neither walks it (seconds, with 100,000 digests) nor writes to its pages.
@@ -122,6 +129,8 @@ class Forked:
             self.proc.start()
             for writer in writers:
                 writer.close()  # the children hold the only writing ends: their exit ends the stream
+            if self.makers == 1:  # its frames taken as soon as they are written (see ReadAhead)
+                self.ahead = ReadAhead(self.readers[0], ahead)
 
     @property
     def reader(self) -> Connection:
@@ -131,6 +140,8 @@ class Forked:
         """Is something from the child ready to be read now (so reading it will not wait)?"""
         if self.proc is None or self.reader.closed:
             return False
+        if self.ahead is not None:
+            return bool(self.ready[self.turn]) or self.ahead.ready()
         return bool(self.ready[self.turn]) or self.reader.poll()
 
     def __iter__(self) -> Iterator[NewMessage]:
@@ -169,8 +180,11 @@ class Forked:
     def _read(self) -> None:
         """The records of the child's next frame, into :attr:`ready` (waits for it)."""
         try:
-            n = self.reader.recv_bytes_into(self.buffer)
-            data: Any = memoryview(self.buffer)[:n]
+            if self.ahead is not None:
+                data: Any = self.ahead.take()
+            else:
+                n = self.reader.recv_bytes_into(self.buffer)
+                data = memoryview(self.buffer)[:n]
         except multiprocessing.BufferTooShort as e:  # a message larger than the buffer: it is in e
             data = e.args[0]
             self.buffer = bytearray(2 * len(data))
@@ -186,8 +200,9 @@ class Forked:
         """Stop the child (if it still runs) and wait for it."""
         if self.proc is None:
             return
-        for reader in self.readers:
-            reader.close()  # a child still writing gets a broken pipe and ends
+        if self.ahead is None or self.ahead.close():  # else its thread still reads the pipe
+            for reader in self.readers:
+                reader.close()  # a child still writing gets a broken pipe and ends
         self.proc.join(timeout=5)
         if self.proc.is_alive():
             self.proc.terminate()

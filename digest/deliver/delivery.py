@@ -169,7 +169,7 @@ def deliver_due(
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
     work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go
-    cap = 4 * len(factories)  # messages handed out ahead of the workers: memory stays flat
+    cap = QUEUED_PER_CONNECTION * len(factories)  # messages handed out ahead of the workers
     hungry = threading.Event()  # set by a worker when few messages are left in ``work``
     failures: list[BaseException] = []  # the workers'; raised by the calling thread
     # One connection: the calling thread sends itself, with no thread to hand each message to
@@ -318,6 +318,13 @@ IDLE_RECORD = 0.05  # s: a connection with no next message in that time records 
 MAKER_NICE = 10  # see maker_nice
 FILE_BATCH = 64  # messages stored (and recorded) per commit by the file transport (see Line)
 STORE_BATCH = 32  # with the journal: new messages stored (and results recorded) per commit, at most
+# Messages handed out ahead of each connection, at most (each ~50 KB: memory stays flat). The
+# calling thread hands out nothing while it commits, and a commit now and then checkpoints the
+# write-ahead log (~45 ms for 40 MB, see digest.db.spaced_checkpoints): the messages handed out
+# carry the connections through it. With 4 per connection they ran dry at each checkpoint, and
+# waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with
+# 24, 0.16 s.
+QUEUED_PER_CONNECTION = 24
 
 
 def _local(sender: Any) -> bool:

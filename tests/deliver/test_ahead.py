@@ -104,6 +104,27 @@ def test_the_pipe_holds_many_messages_so_the_child_runs_ahead_of_a_busy_reader()
         list(made)
 
 
+def test_the_child_runs_ahead_of_a_reader_that_takes_nothing_yet_far_past_the_pipes_buffer():
+    made = Forked(maker(300), [], fork=True)  # ~10 MB of messages: ten times the pipe's buffer
+    made.proc.join(timeout=60)
+    assert made.proc.exitcode == 0  # all made and written, though nothing was taken
+    assert [m.user for m in made] == [f"r{i}" for i in range(300)]
+
+
+def test_a_child_that_runs_ahead_is_held_at_the_bytes_allowed():
+    made = Forked(maker(300), [], fork=True, ahead=1 << 20)  # 1 MiB taken ahead, 1 MiB in the pipe
+    made.proc.join(timeout=1)
+    assert made.proc.is_alive()  # waits to write: ~2 MiB of ~10 MB are out of its hands
+    assert [m.user for m in made] == [f"r{i}" for i in range(300)]
+    assert made.proc.exitcode == 0
+
+
+def test_a_single_maker_that_is_killed_stops_the_stream_instead_of_hanging_it():
+    made = Forked(parts_maker(100, killed_at=45), [], count=100, part=32, fork=True)
+    seen = users_until_raised(made, "the process making the messages stopped")
+    assert seen == [f"r{i}" for i in range(len(seen))] and 25 <= len(seen) <= 45  # parts of 25
+
+
 def parts_maker(
     n: int, broken: frozenset[int] = frozenset(), crash_at: int | None = None, killed_at: int | None = None
 ):
