@@ -134,16 +134,20 @@ def send_now(
     if todo:
         makers, nice = makers_for(config, sender), maker_nice(config, sender)
         made = Forked(make, unbuilt, count=len(todo), makers=makers, nice=nice)
-    delivered = deliver_due(
-        config,
-        store,
-        sender,
-        now,
-        users=users,
-        fresh=_Noted(made, queued) if made is not None else None,
-        fresh_count=len(todo),
-        progress=progress,
-    )
+    try:
+        delivered = deliver_due(
+            config,
+            store,
+            sender,
+            now,
+            users=users,
+            fresh=_Noted(made, queued) if made is not None else None,
+            fresh_count=len(todo),
+            progress=progress,
+        )
+    finally:
+        if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
+            made.close()
     return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
 
 

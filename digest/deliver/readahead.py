@@ -5,7 +5,7 @@ would otherwise have over the connections, and it is too short. The maker runs a
 priority, and each of its parts starts with cold caches (digest.deliver.ahead), so it gets
 its turns in bursts: it waits on a full pipe while the cores are free, then falls behind
 while they are busy. Measured in `benchmarks/bench_send.py`'s set-up (10,000 readers, 4
-connections), the maker waited on a full pipe for 2-2.7 s of the send, and the calling thread
+connections), the maker waited on a full pipe for 2.1-2.5 s of the send, and the calling thread
 waited on an empty one for 0.8-2 s.
 
 :class:`ReadAhead` banks those bursts. A thread takes each frame as soon as it is written, up

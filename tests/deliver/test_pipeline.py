@@ -248,6 +248,25 @@ def test_with_no_other_thread_the_messages_are_made_in_a_child_and_each_is_store
     assert not multiprocessing.active_children()  # the maker is gone
 
 
+class BrokenProgress:
+    def start(self, what: str, total: int) -> None:
+        raise RuntimeError("the terminal went away")
+
+
+def test_a_send_that_fails_before_its_first_message_leaves_no_maker_and_no_thread_behind(workspace, tmp_path):
+    setup(workspace)
+    config = workspace.config
+    if not can_fork():
+        pytest.skip("another thread runs in this process: nothing is forked")
+    with Store(config.database) as store:
+        ingest(store, [config.inbox / "day.txt"], NOW)
+        sender = lambda: FileSender(tmp_path / "eml")  # noqa: E731 - a factory: made in a child, read ahead
+        with pytest.raises(RuntimeError, match="the terminal went away"):
+            send_now(config, store, load_profiles(config), sender, NOW, progress=BrokenProgress())
+    assert not multiprocessing.active_children()  # the maker was stopped
+    assert threading.active_count() == 1 and can_fork()  # and what read ahead of it too
+
+
 def plain(user: str, address: str, n: int) -> NewMessage:
     return NewMessage(user, address, f"<m{n}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ())
 
