@@ -22,8 +22,9 @@ average and the steal (on a virtual machine: the share of its CPU time the host 
 others during the run, from /proc/stat; a pair where A and B lost very different shares
 compares two machines, not two commands); how busy the machine's cores were with the command
 and the server together (their CPU times over cores x wall: near 100 %, the run is bound by
-the CPU time, and only less of it makes it faster); then A/B ratios per pair; and from the
-sink's timeline (smtp_sink.py --timeline), where each message's time went at the server's
+the CPU time, and only less of it makes it faster); then A/B ratios per pair and their
+median (5 pairs by default: one pair's ratio moves by ±0.05 between runs on 2 cores); and
+from the sink's timeline (smtp_sink.py --timeline), where each message's time went at the server's
 end: the mean ms from one message's end to the next MAIL (the client's work between two
 messages), MAIL to RCPT, RCPT to the data's end, and the seconds outside the sending span
 (start-up, ingest, ranking, before the first MAIL). After the last A: the database size,
@@ -308,7 +309,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--readers", type=int, default=10_000)
     ap.add_argument("--connections", type=int, nargs="+", default=[1, 4])
-    ap.add_argument("--rounds", type=int, default=2, help="A B pairs per number of connections")
+    ap.add_argument("--rounds", type=int, default=5, help="A B pairs per connection count (median printed)")
     ap.add_argument("--shared", type=Path, default=SHARED, help="default: ../shared beside the checkout")
     ap.add_argument("--file-transport", action="store_true", help="only the whole run, to .eml files")
     ap.add_argument("--work", type=Path, help="work folder (default: a new temporary one)")

@@ -106,6 +106,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         prune(store, now, config.delivery.keep_days)
     outcomes = report.delivered
     to_files = to_dir is not None or config.delivery.transport == "file"
+    lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)
     for o in outcomes:
         if o.ok:
             status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
@@ -113,14 +114,16 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             status = f"deferred until {o.retry_at:%Y-%m-%d %H:%M} UTC: {o.reply}"
         else:
             status = f"FAILED: {o.reply}"
-        click.echo(f"{o.user:<16} {o.email:<32} {o.papers:>3} papers  {status}")
+        lines.append(f"{o.user:<16} {o.email:<32} {o.papers:>3} papers  {status}")
     tried = {o.user for o in outcomes}
     for plan in report.planned:
         p = plan.profile
         if plan.action == NOTHING:
-            click.echo(f"{p.user:<16} {p.email:<32}   0 papers  nothing new")
+            lines.append(f"{p.user:<16} {p.email:<32}   0 papers  nothing new")
         elif plan.action != NEW and p.user not in tried:
-            click.echo(f"{p.user:<16} {p.email:<32} {plan.note}")
+            lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
+    if lines:
+        click.echo("\n".join(lines))
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""

@@ -69,10 +69,11 @@ def plan_send(
     states = store.schedule_states(users)
     suppressed = {s.user: s for s in Suppressions(store).all()}  # few rows: one query
     plans: list[Planned | None] = [None] * len(profiles)
+    periods = [current_period(p, now) for p in profiles]  # asked once per reader
     wanted: list[int] = []
     already: list[int] = []
     for i, p in enumerate(profiles):
-        period = current_period(p, now)
+        period = periods[i]
         state = states.get(p.user)
         blocked = suppressed.get(p.user)
         if p.paused:
@@ -87,14 +88,14 @@ def plan_send(
     for i in already:
         p = profiles[i]
         note = describe_already(p, latest.get(p.user), states[p.user][1], now)
-        plans[i] = Planned(p, current_period(p, now), ALREADY, None, note)
+        plans[i] = Planned(p, periods[i], ALREADY, None, note)
     windows = Windows(store, config)
     for start in range(0, len(wanted), PLAN_BATCH):
         chunk = wanted[start : start + PLAN_BATCH]
         digests = next_digests(store, [profiles[i] for i in chunk], now, config=config, windows=windows)
         for i, digest in zip(chunk, digests, strict=True):
             action = NEW if digest.matches or profiles[i].send_empty else NOTHING
-            plans[i] = Planned(profiles[i], current_period(profiles[i], now), action, digest, "")
+            plans[i] = Planned(profiles[i], periods[i], action, digest, "")
     return [p for p in plans if p is not None]
 
 
