@@ -16,8 +16,10 @@ Each round, for each number of connections, runs in turn (A B A B ...):
      connection, sending the same .eml files to the same kind of server.
 The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afresh for
 each run, and it counts what it got. For each run: wall time, CPU time (user + system of the
-child and its children, from os.wait4), peak RSS and peak PSS (summed over the process tree:
-RSS counts the pages the forked maker shares with its parent twice, PSS once), the load
+child and its children, from os.wait4), the peak memory: PSS summed over the process tree
+(a page shared by n processes counts 1/n in each: their joint use), beside the peak RSS of
+the largest process and the RSS summed over the tree (which counts a page the forked makers
+share with their parent once in each process), the load
 average and the steal (on a virtual machine: the share of its CPU time the host gave to
 others during the run, from /proc/stat; a pair where A and B lost very different shares
 compares two machines, not two commands); how busy the machine's cores were with the command
@@ -69,12 +71,13 @@ VOCABULARY = [
 class Run:
     wall: float
     cpu: float
-    rss_mb: float
+    rss_mb: float  # peak RSS summed over the process tree (a page shared by n processes counts n times)
     received: int
     server_cpu: float = 0.0  # the sink's CPU time over the same run
     pss_mb: float = 0.0  # peak proportional set size summed over the process tree
     gaps: tuple[tuple[str, float], ...] = ()  # the sink's timeline: where each message's time went
     steal: float = 0.0  # share of the machine's CPU time its host took for others during the run
+    largest_mb: float = 0.0  # peak RSS of the largest single process of the tree
 
 
 def digest_cmd() -> str:
@@ -189,10 +192,11 @@ def cpu_times() -> tuple[int, int]:
     return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
 
 
-def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, float, int, float]:
-    """(wall s, cpu s, peak RSS MiB, peak PSS MiB, exit code, steal share) of one child process
-    and what it waited for. The RSS peak is the largest sum over the process tree (sampled every 0.2 s),
-    or the largest single process (getrusage), whichever is larger; the PSS peak is the
+def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, float, float, int, float]:
+    """(wall s, cpu s, peak RSS MiB, largest process's peak RSS MiB, peak PSS MiB, exit code,
+    steal share) of one child process and what it waited for. The RSS peak is the largest sum
+    over the process tree (sampled every 0.2 s), or the largest single process (getrusage),
+    whichever is larger; the PSS peak is the
     largest sum over the tree, sampled every second (each sample costs CPU time that a run
     bound by the CPU would lose: five a second took some 2 % of a core)."""
     peak = [0, 0]
@@ -216,10 +220,11 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, fl
         done.set()
         sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
-    rss = max(usage.ru_maxrss / 1024, peak[0] / 2**20)
+    largest = usage.ru_maxrss / 1024  # the child's or a descendant's it waited for, whichever is larger
+    rss = max(largest, peak[0] / 2**20)
     steal, ticks = (b - a for a, b in zip(stolen, cpu_times(), strict=True))
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, rss, peak[1] / 2**20, child.returncode, steal / max(ticks, 1)
+    return wall, cpu, rss, largest, peak[1] / 2**20, child.returncode, steal / max(ticks, 1)
 
 
 def own_cpu(pid: int) -> float:
@@ -267,29 +272,30 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
     shell = f"{digest_cmd()} -q ingest && {digest_cmd()} -q send"
     if transport == "file":
         write_config(work, 25, connections, transport)
-        wall, cpu, rss, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
+        wall, cpu, rss, largest, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
         received = len(list((work / "outbox-files").glob("*.eml")))
         server = 0.0
     else:
         with Sink(work / "timeline-send.txt") as sink:
             write_config(work, sink.port, connections)
-            wall, cpu, rss, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
+            wall, cpu, rss, largest, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
             server = sink.cpu
     if code != 0:
         raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
-    return Run(wall, cpu, rss, received, server, pss, sink.gaps if transport != "file" else (), steal)
+    gaps = sink.gaps if transport != "file" else ()
+    return Run(wall, cpu, rss, received, server, pss, gaps, steal, largest)
 
 
 def run_loop(work: Path, connections: int) -> Run:
     with Sink(work / "timeline-loop.txt") as sink:
         cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
         cmd += ["--connections", str(connections)]
-        wall, cpu, rss, pss, code, steal = timed(cmd, work, work / "loop.log")
+        wall, cpu, rss, largest, pss, code, steal = timed(cmd, work, work / "loop.log")
         received = sink.stop()
     if code != 0:
         raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
-    return Run(wall, cpu, rss, received, sink.cpu, pss, sink.gaps, steal)
+    return Run(wall, cpu, rss, received, sink.cpu, pss, sink.gaps, steal, largest)
 
 
 def db_mb(work: Path) -> float:
@@ -320,7 +326,8 @@ def show(label: str, r: Run) -> None:
     print(
         f"  {label:<24} wall {r.wall:7.2f} s  cpu {r.cpu:7.2f} s "
         f"({1000 * r.cpu / max(r.received, 1):.2f} ms/msg; server {r.server_cpu:6.2f} s)  "
-        f"peak RSS {r.rss_mb:5.0f} MiB (PSS {r.pss_mb:5.0f})  "
+        f"peak memory {r.pss_mb:5.0f} MiB PSS "
+        f"(RSS {r.largest_mb:4.0f} the largest process, {r.rss_mb:4.0f} summed)  "
         f"received {r.received}  ({r.received / r.wall:5.0f} msg/s)   [{load()}; steal {r.steal:.0%}]",
         flush=True,
     )
