@@ -14,23 +14,23 @@ Each round, for each number of connections, runs in turn (A B A B ...):
      ingest, profiles, ranking, rendering, queueing, sending over C connections);
   B  benchmarks/smtp_loop.py: one process, C threads each with one reused smtplib
      connection, sending the same .eml files to the same kind of server.
-The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afresh for
-each run, and it counts what it got. For each run: wall time, CPU time (user + system of the
-child and its children, from os.wait4), the peak memory: PSS summed over the process tree
-(a page shared by n processes counts 1/n in each: their joint use), beside the peak RSS of
-the largest process and the RSS summed over the tree (which counts a page the forked makers
-share with their parent once in each process), the load
-average and the steal (on a virtual machine: the share of its CPU time the host gave to
-others during the run, from /proc/stat; a pair where A and B lost very different shares
-compares two machines, not two commands); how busy the machine's cores were with the command
-and the server together (their CPU times over cores x wall: near 100 %, the run is bound by
-the CPU time, and only less of it makes it faster); then A/B ratios per pair and their
-median (5 pairs by default: one pair's ratio moves by ±0.05 between runs on 2 cores); and
-from the sink's timeline (smtp_sink.py --timeline), where each message's time went at the server's
-end: the mean ms from one message's end to the next MAIL (the client's work between two
-messages), MAIL to RCPT, RCPT to the data's end, and the seconds outside the sending span
-(start-up, ingest, ranking, before the first MAIL). After the last A: the database size,
-and after the retention pass (as of keep_days + 1 later).
+The server is benchmarks/smtp_sink.py (aiosmtpd) in its own process, started afresh for each
+run, and it counts what it got. For each run: wall time, CPU time (user + system of the
+child and its children, from os.wait4), the peak memory: PSS summed over the process tree (a
+page shared by n processes counts 1/n in each: their joint use), beside the peak RSS of the
+largest process and the RSS summed over the tree (which counts a page the forked makers
+share with their parent once in each process), the load average and the steal (on a virtual
+machine: the share of its CPU time the host gave to others during the run, from /proc/stat;
+a pair where A and B lost very different shares compares two machines, not two commands);
+how busy the machine's cores were with the command and the server together (their CPU times
+over cores x wall: near 100 %, the run is bound by the CPU time, and only less of it makes
+it faster); then A/B ratios per pair and their median (5 pairs by default: one pair's ratio
+moves by ±0.05 between runs on 2 cores); and from the sink's timeline (smtp_sink.py
+--timeline), where each message's time went at the server's end: the mean ms from one
+message's end to the next MAIL (the client's work between two messages), MAIL to RCPT, RCPT
+to the data's end, and the seconds outside the sending span (start-up, ingest, ranking,
+before the first MAIL). After the last A: the database size, and after the retention pass
+(as of keep_days + 1 later).
 
 --file-transport: only A, with `delivery.transport: file` (no server, no reference).
 """
@@ -196,9 +196,9 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, fl
     """(wall s, cpu s, peak RSS MiB, largest process's peak RSS MiB, peak PSS MiB, exit code,
     steal share) of one child process and what it waited for. The RSS peak is the largest sum
     over the process tree (sampled every 0.2 s), or the largest single process (getrusage),
-    whichever is larger; the PSS peak is the
-    largest sum over the tree, sampled every second (each sample costs CPU time that a run
-    bound by the CPU would lose: five a second took some 2 % of a core)."""
+    whichever is larger; the PSS peak is the largest sum over the tree, sampled every second
+    (each sample costs CPU time that a run bound by the CPU would lose: five a second took
+    some 2 % of a core)."""
     peak = [0, 0]
     stolen = cpu_times()
     with open(log, "wb") as out:
