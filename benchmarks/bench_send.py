@@ -132,7 +132,11 @@ def descendants(root: int) -> set[int]:
     try:
         while todo:
             pid = todo.pop()
-            for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except FileNotFoundError:  # the process ended meanwhile
+                continue
+            for task in tasks:
                 try:
                     kids = {int(k) for k in (task / "children").read_text().split()} - tree
                 except FileNotFoundError:
