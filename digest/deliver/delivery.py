@@ -4,7 +4,9 @@ deliver_due() loads the due messages one at a time and hands them to ``connectio
 threads; each worker owns one sender (one SMTP connection, reused for many messages), stores
 each new message it is handed and records the result of its previous one in one transaction
 (the threads take the store in turn) before the server can accept that message: while the
-server takes its data, before the data's end (digest.deliver.lines).
+server takes its data, before the data's end (digest.deliver.lines). On SQLite a connection
+notes what the server accepted in the pass's journal instead, and the results are recorded a
+batch at a time (digest.deliver.journal; see deliver_due).
 The calling thread keeps the workers' queue a few messages deep; with one connection it
 sends itself (no worker thread, no hand-off: the messages are made ahead in another
 process). A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and halves
@@ -105,8 +107,9 @@ def deliver_due(
 
     ``fresh``: messages still to be queued (``fresh_count`` of them), taken by the calling
     thread while the workers talk to the server (so making one must not touch the database),
-    after the messages that were already due. Each is stored (committed) by the worker that
-    sends it, before it sends it, straight from memory.
+    after the messages that were already due. Each is stored (committed) before it is sent, and
+    sent straight from memory: stored by the worker that sends it, or (with the journal, below)
+    a batch at a time by the calling thread.
 
     Each worker records the result of its message itself (the store taken by one thread at a
     time) before its next message can be accepted, in the transaction that stores that message
@@ -119,11 +122,13 @@ def deliver_due(
     is withdrawn before its end (the connection closed: the server drops it), and it and the
     messages not tried yet stay queued, due as before.
 
-    With several connections on SQLite, a message the server accepted is noted in the pass's
-    journal (digest.deliver.journal) instead, before its connection takes the next, and the
-    calling thread records those results in batches, in the transaction that stores the next
-    new messages (:data:`STORE_BATCH` at most, stored as soon as a connection may want one). A
-    journal left by a pass that ended without recording it is recorded first (:func:`replay`).
+    On SQLite (SMTP, one connection or several), a message the server accepted is noted in the
+    pass's journal (digest.deliver.journal) instead, before its connection takes the next, and
+    the calling thread records those results in batches, in the transaction that stores the
+    next new messages (:data:`STORE_BATCH` at most, stored as soon as a connection may want
+    one; with one connection, as many as the maker has ready). A journal left by a pass that
+    ended without recording it is recorded first (:func:`replay`). The per-message commit above
+    is PostgreSQL's (and a pass's whose journal cannot be made).
 
     If the result of a message the server accepted cannot be recorded (the disk is full), the
     pass stops with :class:`DeliveryHalted` rather than leave it queued to be sent again:
@@ -203,7 +208,7 @@ def deliver_due(
             if owned and hasattr(own, "close"):
                 own.close()
 
-    if inline is None and not _local(sender):
+    if not _local(sender):
         run.journal = Journal.open(store)  # what the server accepts: noted there, recorded in batches
     threads = [] if inline else [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
     for t in threads:
@@ -275,8 +280,10 @@ def deliver_due(
                     if not hand(new):
                         break
                     continue
-                batch.append(new)  # stored a batch at a time, as soon as a connection may want one
-                if len(batch) >= STORE_BATCH or work.qsize() == 0 or not ready():
+                # stored a batch at a time: as soon as a connection may want one (several), or
+                # of what the maker has ready (one connection, which sends them itself)
+                batch.append(new)
+                if len(batch) >= STORE_BATCH or (inline is None and work.qsize() == 0) or not ready():
                     full, batch = batch, []
                     if not hand_all(full):
                         break

@@ -1,7 +1,7 @@
 """The messages a server accepted, noted in a file beside the database before they are recorded in it.
 
-With several connections to an SMTP server and an SQLite database, a delivery pass does not
-commit once per message: each connection appends one line to this pass's journal
+With an SMTP server and an SQLite database (over one connection or several), a delivery pass
+does not commit once per message: each connection appends one line to this pass's journal
 (``digest.db.sent-<pid>-<token>``) for each message the server accepted, before it takes its
 next message, and the calling thread records the results in the database in batches, in the
 transactions that store the next messages (digest.deliver.delivery). An appended line is in
@@ -17,7 +17,7 @@ locked journal alone (its pass is running and records it itself) and removes eac
 recorded. A pass that recorded everything removes its own journal at its end.
 
 Not with PostgreSQL: its workers may run on other machines, which could not read this file
-(each of them commits per message, as a single connection does).
+(each of them commits per message: digest.deliver.lines).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ the results of the last batch and stores the next, whose messages are then sent.
 leaves the batch's messages stored and unrecorded, and they are written again, over
 themselves: nothing is delivered twice, with one commit per batch rather than per message.
 
-With the pass's journal (several SMTP connections on SQLite: digest.deliver.journal), a
+With the pass's journal (SMTP on SQLite, one connection or several: digest.deliver.journal), a
 connection commits nothing for a message the server accepted: it appends it to the journal
 before it takes its next message (:meth:`Line._send_noted`), and the calling thread records
 those results in batches (:func:`commit`, :func:`take_noted`). Any other result (a deferral,

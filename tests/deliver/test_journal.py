@@ -1,5 +1,5 @@
-"""The journal of accepted messages: with several connections on SQLite, what the server accepts
-is noted in a file beside the database and recorded in batches; a pass that ends without
+"""The journal of accepted messages: on SQLite, over one connection or several, what the server
+accepts is noted in a file beside the database and recorded in batches; a pass that ends without
 recording leaves the file, and the next pass records it before it sends anything."""
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ def test_a_journal_that_cannot_be_recorded_stops_delivery_and_is_kept(tmp_path):
     assert replay(Outbox(store)) == 1
 
 
-def test_several_connections_note_what_is_accepted_and_record_it_in_batches(tmp_path):
+@pytest.mark.parametrize("connections", [1, 3])
+def test_the_connections_note_what_is_accepted_and_record_it_in_batches(tmp_path, connections):
     class Watching:  # at each message's data: what the journal and the database say
         def __init__(self) -> None:
             self.seen: list[tuple[int, int]] = []  # (journal entries, recorded as sent)
@@ -133,7 +134,8 @@ def test_several_connections_note_what_is_accepted_and_record_it_in_batches(tmp_
         ws = Workspace(tmp_path, server.port)
         store = Store(ws.config.database)
         ids = queued(store, 40)
-        outcomes = deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=3)
+        limiter = RateLimiter(None)
+        outcomes = deliver_due(ws.config, store, None, NOW, limiter=limiter, connections=connections)
     assert len(handler.seen) == 40 and all(o.ok for o in outcomes)
     assert max(noted - sent for noted, sent in handler.seen) >= 2  # noted, not yet recorded: batches
     assert all(noted >= sent for noted, sent in handler.seen)  # nothing recorded before it is noted
@@ -141,14 +143,15 @@ def test_several_connections_note_what_is_accepted_and_record_it_in_batches(tmp_
     assert journals(store.path) == []  # everything recorded: the journal is gone
 
 
-def test_a_pass_that_halts_keeps_its_journal_and_the_next_records_it_without_resending(tmp_path):
+@pytest.mark.parametrize("connections", [1, 2])
+def test_a_pass_that_halts_keeps_its_journal_and_the_next_records_it_without_resending(tmp_path, connections):
     with LocalSmtpServer() as server:
         ws = Workspace(tmp_path, server.port)
         store = Store(ws.config.database)
         ids = queued(store, 6)
         fill(store)  # before any result is recorded
         with pytest.raises(DeliveryHalted):
-            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=2)
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=connections)
         sent = len(server.messages)
         assert sent >= 1
         [kept] = journals(store.path)
@@ -159,7 +162,7 @@ def test_a_pass_that_halts_keeps_its_journal_and_the_next_records_it_without_res
         Unrecorded(store.path).clear()  # the note of stop_delivery could not be written: the journal alone
         store.db.execute("PRAGMA max_page_count = 1000000")  # space again
         later = NOW + dt.timedelta(minutes=5)
-        deliver_due(ws.config, store, None, later, limiter=RateLimiter(None), connections=2)
+        deliver_due(ws.config, store, None, later, limiter=RateLimiter(None), connections=connections)
         got = [m.rcpt_tos[0] for m in server.messages]
     assert sorted(set(got)) == sorted(f"r{i}@example.org" for i in range(6))
     assert len(got) == 6  # none sent twice: the accepted ones were recorded first
