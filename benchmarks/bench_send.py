@@ -196,9 +196,22 @@ def cpu_times() -> tuple[int, int]:
     return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
 
 
-def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, float, float, int, float]:
-    """(wall s, cpu s, peak RSS MiB, largest process's peak RSS MiB, peak PSS MiB, exit code,
-    steal share) of one child process and what it waited for. The RSS peak is the largest sum
+@dataclass(frozen=True)
+class Measured:
+    """What :func:`timed` measured of one child process and what it waited for."""
+
+    wall: float  # seconds
+    cpu: float  # seconds, user + system
+    rss_mb: float  # peak RSS summed over the process tree (MiB)
+    largest_mb: float  # peak RSS of the largest single process (MiB)
+    pss_mb: float  # peak PSS summed over the process tree (MiB)
+    code: int  # exit code
+    steal: float  # share of the machine's CPU time its host took for others
+
+
+def timed(cmd: list[str], cwd: Path, log: Path) -> Measured:
+    """Wall and CPU time, memory, exit code and steal share of one child process and what it
+    waited for (:class:`Measured`). The RSS peak is the largest sum
     over the process tree (sampled every 0.2 s), or the largest single process (getrusage),
     whichever is larger; the PSS peak is the largest sum over the tree, sampled every second
     (each sample costs CPU time that a run bound by the CPU would lose: five a second took
@@ -228,7 +241,7 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[float, float, float, fl
     rss = max(largest, peak[0] / 2**20)
     steal, ticks = (b - a for a, b in zip(stolen, cpu_times(), strict=True))
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, rss, largest, peak[1] / 2**20, child.returncode, steal / max(ticks, 1)
+    return Measured(wall, cpu, rss, largest, peak[1] / 2**20, child.returncode, steal / max(ticks, 1))
 
 
 def own_cpu(pid: int) -> float:
@@ -276,30 +289,35 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
     shell = f"{digest_cmd()} -q ingest && {digest_cmd()} -q send"
     if transport == "file":
         write_config(work, 25, connections, transport)
-        wall, cpu, rss, largest, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
+        m = timed(["sh", "-c", shell], work, work / "send.log")
         received = len(list((work / "outbox-files").glob("*.eml")))
         server = 0.0
     else:
         with Sink(work / "timeline-send.txt") as sink:
             write_config(work, sink.port, connections)
-            wall, cpu, rss, largest, pss, code, steal = timed(["sh", "-c", shell], work, work / "send.log")
+            m = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
             server = sink.cpu
-    if code != 0:
-        raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
+    if m.code != 0:
+        raise SystemExit(f"digest send exited {m.code}; see {work / 'send.log'}")
     gaps = sink.gaps if transport != "file" else ()
-    return Run(wall, cpu, rss, received, server, pss, gaps, steal, largest)
+    return of(m, received, server, gaps)
 
 
 def run_loop(work: Path, connections: int) -> Run:
     with Sink(work / "timeline-loop.txt") as sink:
         cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
         cmd += ["--connections", str(connections)]
-        wall, cpu, rss, largest, pss, code, steal = timed(cmd, work, work / "loop.log")
+        m = timed(cmd, work, work / "loop.log")
         received = sink.stop()
-    if code != 0:
-        raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
-    return Run(wall, cpu, rss, received, sink.cpu, pss, sink.gaps, steal, largest)
+    if m.code != 0:
+        raise SystemExit(f"the smtplib loop exited {m.code}; see {work / 'loop.log'}")
+    return of(m, received, sink.cpu, sink.gaps)
+
+
+def of(m: Measured, received: int, server_cpu: float, gaps: tuple[tuple[str, float], ...]) -> Run:
+    """The run's figures: what :func:`timed` measured and what the sink saw."""
+    return Run(m.wall, m.cpu, m.rss_mb, received, server_cpu, m.pss_mb, gaps, m.steal, m.largest_mb)
 
 
 def db_mb(work: Path) -> float:

@@ -316,3 +316,26 @@ def test_send_force_after_moving_west_does_not_keep_the_new_zones_day_from_its_d
     (day,) = tick(ws, dt.datetime(2026, 3, 16, 8, 1, tzinfo=dt.UTC)).scheduled
     assert day.period == "2026-03-16" and day.message_id is not None
     assert len(smtp_server.messages) == 3 and titles(smtp_server.messages[2]) == ["Neuromorphic Day Three"]
+
+
+def test_send_plans_its_readers_in_batches_and_the_batch_size_changes_no_digest(workspace, monkeypatch):
+    from digest.daemon import sendnow
+
+    ws = workspace
+    interests = ["neuromorphic", "spikes", "soup", "neuromorphic, spikes", "day two, leftover, soup"]
+    for i, listed in enumerate(interests * 2):
+        ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [{listed}]\nmax_papers: {1 + i % 3}\n")
+    ws.profile("ex", "email: ex@example.org\ninterests: [neuromorphic]\nexclude: [leftover]\n")
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=30))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, MON_0700 - dt.timedelta(hours=6))
+
+    def plans(batch: int):
+        monkeypatch.setattr(sendnow, "PLAN_BATCH", batch)
+        with Store(ws.config.database) as store:
+            planned = sendnow.plan_send(ws.config, store, load_profiles(ws.config), MON_0700)
+        return [(p.profile.user, p.action, p.digest) for p in planned]
+
+    whole = plans(sendnow.PLAN_BATCH)
+    assert sorted(user for user, _, _ in whole) == sorted(["ex", *(f"r{i}" for i in range(10))])
+    assert sum(len(digest.matches) for _, _, digest in whole) > len(whole)
+    assert plans(1) == plans(4) == whole

@@ -73,11 +73,8 @@ def _rank_into(
     queries = gather(index, profiles, wanted)
     scores = index.matrix[: index.rows]
     n_papers = len(index.papers)
-    covers = np.zeros((len(scores) + 1, n_papers), dtype=np.uint8)
-    covers[:-1] = scores >= COVERAGE_MIN  # 1: counts for coverage; the last row: none
-    phrase_rows = np.array([k.parent is None for k in index.keyword_list], dtype=bool)  # words: no coverage
-    keyword_rows = np.array([k.match.row for k in index.keyword_list], dtype=np.intp)
-    tables = _Tables(index)
+    tables = _Tables.of(index)
+    covers, phrase_rows, keyword_rows = tables.covers, tables.phrase_rows, tables.keyword_rows
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
     factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(queries, default=1) + 1) - 1, 0)
     position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
@@ -186,18 +183,59 @@ def _top_rows(
 
 
 class _Tables:
-    """The index's papers, phrases and hits as numpy arrays, for gathering."""
+    """The index's papers, keywords, coverage and hits as numpy arrays, for gathering.
+
+    Made once per index and kept with it (``index.batch_tables``): a call that ranks a few
+    readers (the daemon claims 25 at a time) does not go over the whole index again. The
+    index only ever appends keywords and score rows (matching a new phrase), so
+    :meth:`of` extends the arrays by what is new since the last call.
+    """
 
     def __init__(self, index: PaperIndex) -> None:
         self.index = index
         self.papers = np.empty(len(index.papers), dtype=object)
         self.papers[:] = index.papers
-        keywords = index.keyword_list
-        self.phrases = np.array([k.phrase for k in keywords] or [""], dtype=object)
+        self.phrases = np.empty(0, dtype=object)  # per keyword: its phrase
         # the interest a keyword speaks for (its own id, or its parent's for its words): two
         # keywords have the same phrase exactly when they have the same root
-        roots = [k.id if k.parent is None else k.parent.id for k in keywords]
-        self.roots = np.array(roots or [0], dtype=np.intp)
+        self.roots = np.empty(0, dtype=np.intp)
+        self.phrase_rows = np.empty(0, dtype=bool)  # an interest (its words: no coverage)
+        self.keyword_rows = np.empty(0, dtype=np.intp)  # its row of scores
+        self._covers = np.zeros((64, len(index.papers)), dtype=np.uint8)  # score >= COVERAGE_MIN
+        self._rows = 0  # the rows of _covers made
+
+    @classmethod
+    def of(cls, index: PaperIndex) -> _Tables:
+        """The index's tables, brought up to date."""
+        tables = index.batch_tables
+        if not isinstance(tables, cls):
+            tables = index.batch_tables = cls(index)
+        tables._update()
+        return tables
+
+    @property
+    def covers(self) -> np.ndarray:
+        """1 where a score counts for coverage, a row per score row; the last row: all 0."""
+        return self._covers[: self._rows + 1]
+
+    def _update(self) -> None:
+        index = self.index
+        new = index.keyword_list[len(self.phrases) :]
+        if new:
+            roots = [k.id if k.parent is None else k.parent.id for k in new]
+            self.phrases = np.concatenate((self.phrases, np.array([k.phrase for k in new], dtype=object)))
+            self.roots = np.concatenate((self.roots, np.array(roots, dtype=np.intp)))
+            parents = np.array([k.parent is None for k in new], dtype=bool)
+            self.phrase_rows = np.concatenate((self.phrase_rows, parents))
+            rows = np.array([k.match.row for k in new], dtype=np.intp)
+            self.keyword_rows = np.concatenate((self.keyword_rows, rows))
+        if index.rows > self._rows:
+            if index.rows + 1 > len(self._covers):  # room for the rows and a row of zeros after
+                grown = np.zeros((2 * (index.rows + 1), self._covers.shape[1]), dtype=np.uint8)
+                grown[: self._rows] = self._covers[: self._rows]
+                self._covers = grown
+            self._covers[self._rows : index.rows] = index.matrix[self._rows : index.rows] >= COVERAGE_MIN
+            self._rows = index.rows
 
     def hits(self, kids: np.ndarray, docs: np.ndarray, per_row: np.ndarray) -> list[HitGroups]:
         """Per row: the hits of its keywords ``kids`` in its paper, a group per keyword with

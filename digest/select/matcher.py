@@ -114,6 +114,7 @@ class PaperIndex(PhraseMatching):
         self._defined: dict | None = None  # acronyms the papers define
         self._word_rows: dict[Term, tuple[np.ndarray, float]] = {}
         self._content: dict[str, ContentWords | None] = {}
+        self.batch_tables: object | None = None  # digest.select.batch's arrays of this index, kept
 
     @classmethod
     def build(cls, papers: Sequence[Paper], counts: CollectionCounts | None = None) -> PaperIndex:

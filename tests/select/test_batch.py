@@ -60,6 +60,20 @@ def test_rank_many_equals_rank_for_every_profile(limit):
         assert have == want, profile
 
 
+@pytest.mark.parametrize("batch", [1, 7, 25])
+def test_rank_many_in_small_batches_on_one_index_equals_rank(batch):
+    # as the daemon ranks the readers it claims: each call may match phrases the index has not
+    # seen, and the arrays kept with the index grow with them (more rows than at first)
+    rng = random.Random(batch)
+    index = PaperIndex.build(papers(90, rng))
+    many = profiles(600, rng)
+    calls = [many[start : start + batch] for start in range(0, len(many), batch)]
+    got = [matches for call in calls for matches in rank_many(index, call, 5)]
+    fresh = PaperIndex.build(index.papers)
+    assert index.rows > 64  # past the first size of the kept arrays
+    assert got == [fresh.rank(p, 5) for p in many]
+
+
 def test_rank_many_with_per_profile_limits_and_skipped_papers():
     rng = random.Random(7)
     index = PaperIndex.build(papers(80, rng))
