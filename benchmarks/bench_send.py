@@ -48,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import _path  # noqa: F401  (puts the project on sys.path)
@@ -196,23 +196,10 @@ def cpu_times() -> tuple[int, int]:
     return (ticks[7] if len(ticks) > 7 else 0), sum(ticks[:8])
 
 
-@dataclass(frozen=True)
-class Measured:
-    """What :func:`timed` measured of one child process and what it waited for."""
-
-    wall: float  # seconds
-    cpu: float  # seconds, user + system
-    rss_mb: float  # peak RSS summed over the process tree (MiB)
-    largest_mb: float  # peak RSS of the largest single process (MiB)
-    pss_mb: float  # peak PSS summed over the process tree (MiB)
-    code: int  # exit code
-    steal: float  # share of the machine's CPU time its host took for others
-
-
-def timed(cmd: list[str], cwd: Path, log: Path) -> Measured:
-    """Wall and CPU time, memory, exit code and steal share of one child process and what it
-    waited for (:class:`Measured`). The RSS peak is the largest sum
-    over the process tree (sampled every 0.2 s), or the largest single process (getrusage),
+def timed(cmd: list[str], cwd: Path, log: Path) -> tuple[Run, int]:
+    """The :class:`Run` of one child process and what it waited for (wall and CPU time, memory,
+    steal share; the caller adds what the server saw), and its exit code. The RSS peak is the
+    largest sum over the process tree (sampled every 0.2 s), or the largest single process (getrusage),
     whichever is larger; the PSS peak is the largest sum over the tree, sampled every second
     (each sample costs CPU time that a run bound by the CPU would lose: five a second took
     some 2 % of a core)."""
@@ -241,7 +228,8 @@ def timed(cmd: list[str], cwd: Path, log: Path) -> Measured:
     rss = max(largest, peak[0] / 2**20)
     steal, ticks = (b - a for a, b in zip(stolen, cpu_times(), strict=True))
     cpu = usage.ru_utime + usage.ru_stime
-    return Measured(wall, cpu, rss, largest, peak[1] / 2**20, child.returncode, steal / max(ticks, 1))
+    run = Run(wall, cpu, rss, 0, pss_mb=peak[1] / 2**20, steal=steal / max(ticks, 1), largest_mb=largest)
+    return run, child.returncode
 
 
 def own_cpu(pid: int) -> float:
@@ -289,35 +277,30 @@ def run_digest(work: Path, dumps: list[Path], connections: int, transport: str =
     shell = f"{digest_cmd()} -q ingest && {digest_cmd()} -q send"
     if transport == "file":
         write_config(work, 25, connections, transport)
-        m = timed(["sh", "-c", shell], work, work / "send.log")
+        run, code = timed(["sh", "-c", shell], work, work / "send.log")
         received = len(list((work / "outbox-files").glob("*.eml")))
         server = 0.0
     else:
         with Sink(work / "timeline-send.txt") as sink:
             write_config(work, sink.port, connections)
-            m = timed(["sh", "-c", shell], work, work / "send.log")
+            run, code = timed(["sh", "-c", shell], work, work / "send.log")
             received = sink.stop()
             server = sink.cpu
-    if m.code != 0:
-        raise SystemExit(f"digest send exited {m.code}; see {work / 'send.log'}")
+    if code != 0:
+        raise SystemExit(f"digest send exited {code}; see {work / 'send.log'}")
     gaps = sink.gaps if transport != "file" else ()
-    return of(m, received, server, gaps)
+    return replace(run, received=received, server_cpu=server, gaps=gaps)
 
 
 def run_loop(work: Path, connections: int) -> Run:
     with Sink(work / "timeline-loop.txt") as sink:
         cmd = [sys.executable, str(HERE / "smtp_loop.py"), str(work / "eml"), "--port", str(sink.port)]
         cmd += ["--connections", str(connections)]
-        m = timed(cmd, work, work / "loop.log")
+        run, code = timed(cmd, work, work / "loop.log")
         received = sink.stop()
-    if m.code != 0:
-        raise SystemExit(f"the smtplib loop exited {m.code}; see {work / 'loop.log'}")
-    return of(m, received, sink.cpu, sink.gaps)
-
-
-def of(m: Measured, received: int, server_cpu: float, gaps: tuple[tuple[str, float], ...]) -> Run:
-    """The run's figures: what :func:`timed` measured and what the sink saw."""
-    return Run(m.wall, m.cpu, m.rss_mb, received, server_cpu, m.pss_mb, gaps, m.steal, m.largest_mb)
+    if code != 0:
+        raise SystemExit(f"the smtplib loop exited {code}; see {work / 'loop.log'}")
+    return replace(run, received=received, server_cpu=sink.cpu, gaps=sink.gaps)
 
 
 def db_mb(work: Path) -> float:
