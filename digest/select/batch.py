@@ -7,7 +7,11 @@ number of interests are stacked, a few thousand at a time, and each step runs on
 stack: the weighted sums, the coverage bonus, the top ``limit`` of every row, the order
 of the keywords in every explanation, and even the keyword tuples and hit groups of the
 matches (numpy object arrays, gathered element-wise: a match's hits are the index's own
-tuples, one per keyword with hits, shared by every match of that keyword and paper).
+tuples, one per keyword with hits, shared by every match of that keyword and paper). The
+scores are taken a block of a few hundred profiles at a time (``SCORE_BLOCK`` floats):
+small enough to stay in the processor's cache while every interest is added to them (over
+a whole stack the sums went to memory and back for every interest, and took half as long
+again).
 
 The result is exactly what ``[index.rank(p, limit) for p in profiles]`` returns, down to
 the last bit of every score: the sums are taken in the same order
@@ -31,7 +35,9 @@ from digest.select.queries import gather
 if TYPE_CHECKING:
     from digest.select.matcher import PaperIndex
 
-STACK = 2048  # profiles scored together: a stack of scores is STACK x papers floats
+STACK = 2048  # profiles explained together (their matches made with a few numpy calls)
+FEW = 64  # sizes of query with fewer profiles are ranked together (padded: see queries.gather)
+SCORE_BLOCK = 1 << 16  # scores (float64) taken together: 512 KiB, in the processor's cache
 
 
 def rank_many(
@@ -70,49 +76,60 @@ def _rank_into(
     # Every profile's query first (matching a new phrase adds a row to the matrix),
     # gathered by its number of keywords: keyword ids and weights, a row per profile.
     wanted = [i for i, limit in enumerate(limits) if limit is None or limit > 0]
-    queries = gather(index, profiles, wanted)
+    queries = gather(index, profiles, wanted, FEW)
     scores = index.matrix[: index.rows]
     n_papers = len(index.papers)
     tables = _Tables.of(index)
     covers, phrase_rows, keyword_rows = tables.covers, tables.phrase_rows, tables.keyword_rows
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
-    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(max(queries, default=1) + 1) - 1, 0)
+    longest = max((query.ids.shape[1] for query in queries), default=1)
+    factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(longest + 1) - 1, 0)
     position = {pid: d for d, pid in enumerate(index.ids.tolist())} if skip is not None else {}
+    step = max(1, SCORE_BLOCK // n_papers)  # profiles scored together
     special = np.array(  # the profiles with exclusions or papers to skip
         [bool(p.exclude) or (skip is not None and bool(skip[i])) for i, p in enumerate(profiles)], dtype=bool
     )
-    for size in sorted(queries):
-        query = queries[size]
+    for query in queries:
+        size = query.ids.shape[1]
         for start in range(0, len(query.members), STACK):
             members = query.members[start : start + STACK]
             stack = members.tolist()
             kids = query.ids[start : start + STACK]
             weights = query.weights[start : start + STACK]
             rows = keyword_rows[kids]
-            total = _weighted_sums(scores, rows, weights)
-            if size > 1:
-                total *= factor[_coverage(covers, rows, phrase_rows[kids])]
+            counted = phrase_rows[kids]  # the interests (coverage), not their words nor the padding
+            if query.own is not None:
+                counted &= query.own[start : start + STACK]
             added = extra(stack) if extra is not None else None
-            if added is not None:
-                total += added
-            for r in np.flatnonzero(special[members]).tolist():
-                i = stack[r]
-                for phrase in profiles[i].exclude:
-                    keyword = index.keyword(phrase)
-                    if keyword is not None and len(keyword.match.exact_docs):
-                        total[r, keyword.match.exact_docs] = 0.0
-                if skip is not None and skip[i]:
-                    total[r, [position[pid] for pid in skip[i] if pid in position]] = 0.0
             floors = np.array([profiles[i].min_score for i in stack], dtype=np.float64)
             floors = np.maximum(floors, np.nextafter(0.0, 1.0))
             stack_limits = [n_papers if limits[i] is None else limits[i] for i in stack]
-            sel_rows, sel_docs = _top_rows(total, index.ties, floors, stack_limits)
+            # scored and their tops taken a block at a time, the block's scores in the cache
+            picked = []
+            for b in range(0, len(stack), step):
+                block = slice(b, b + step)
+                total = _weighted_sums(scores, rows[block], weights[block])
+                if size > 1:
+                    total *= factor[_coverage(covers, rows[block], counted[block])]
+                if added is not None:
+                    total += added[block]
+                for r in np.flatnonzero(special[members[block]]).tolist():
+                    i = stack[b + r]
+                    for phrase in profiles[i].exclude:
+                        keyword = index.keyword(phrase)
+                        if keyword is not None and len(keyword.match.exact_docs):
+                            total[r, keyword.match.exact_docs] = 0.0
+                    if skip is not None and skip[i]:
+                        total[r, [position[pid] for pid in skip[i] if pid in position]] = 0.0
+                top_rows, top_docs = _top_rows(total, index.ties, floors[block], stack_limits[block])
+                picked.append((top_rows + b, top_docs, total[top_rows, top_docs]))
+            sel_rows, sel_docs, sel_totals = (np.concatenate(part) for part in zip(*picked, strict=True))
             matches = _explain(
                 tables,
                 kids,
                 weights,
                 np.take(scores, rows[sel_rows] * n_papers + sel_docs[:, None]),  # scores[row, doc]
-                total[sel_rows, sel_docs],
+                sel_totals,
                 sel_rows,
                 sel_docs,
             )
@@ -126,7 +143,7 @@ def _rank_into(
 def _weighted_sums(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Row ``r``: ``weighted_sum(scores[rows[r]], weights[r])``, with the same rounding.
 
-    A column of ``rows`` at a time, for the whole stack: the product of each profile's
+    A column of ``rows`` at a time, for a block of profiles: the product of each profile's
     ``j``-th score row and weight, added to the sum so far. These are the very operations of
     ``weighted_sum``, in its order (its interests one after the other), so every float is the
     same to the last bit (``tests/select/test_batch_dumps.py`` checks it).

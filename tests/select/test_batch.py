@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import numpy as np
 import pytest
 
 from digest.models import Interest, Paper, Profile
+from digest.select import batch
 from digest.select.batch import rank_many
 from digest.select.matcher import PaperIndex
 
@@ -86,6 +88,31 @@ def test_rank_many_with_per_profile_limits_and_skipped_papers():
         full = [m for m in index.rank(profile) if m.paper.id not in gone]
         want = full if limit is None else full[:limit]
         assert have == want
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_scoring_in_small_blocks_changes_no_ranking(monkeypatch, block):
+    # the scores are taken a cache-sized block of profiles at a time: blocks of 1, 7 and 64
+    # profiles, with exclusions, skipped papers, per-profile limits and added scores (what the
+    # readers' models add), rank as the default block does, and as rank() does without them
+    rng = random.Random(block)
+    index = PaperIndex.build(papers(80, rng))
+    many = profiles(700, rng)
+    limits = [rng.choice((None, 1, 5, 10)) for _ in many]
+    ids = [p.id for p in index.papers]
+    skip = [set(rng.sample(ids, rng.randint(0, 10))) for _ in many]
+    bonus = np.random.default_rng(block).random((len(many), len(index.papers)))
+
+    def extra(stack: list[int]) -> np.ndarray:
+        return bonus[stack]
+
+    expected = rank_many(index, many, limits, skip, extra)
+    monkeypatch.setattr(batch, "SCORE_BLOCK", block * len(index.papers))
+    assert rank_many(index, many, limits, skip, extra) == expected
+    assert rank_many(index, many, limits, skip) == [
+        [m for m in index.rank(p) if m.paper.id not in gone][:limit]
+        for p, gone, limit in zip(many, skip, limits, strict=True)
+    ]
 
 
 def test_rank_many_edge_cases():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 
+import numpy as np
 import pytest
 
 from digest.ingest.sources import read_dump
@@ -109,9 +110,12 @@ def test_the_fast_path_gives_the_same_when_the_index_was_warmed_by_the_straightf
     assert [index.rank(r, r.max_papers) for r in readers] == expected
 
 
-def test_every_readers_query_is_the_one_the_straightforward_path_makes(dump_papers):
+@pytest.mark.parametrize("few", [0, 10_000])
+def test_every_readers_query_is_the_one_the_straightforward_path_makes(dump_papers, few):
     """Keyword ids and weights, interest by interest: repeats added up, unmatched phrases
-    left out, each word counted for the first interest that has it, the same floats."""
+    left out, each word counted for the first interest that has it, the same floats; and
+    the same once padded (``few``: every size has fewer readers, all are ranked together),
+    the padding weighing nothing."""
     rng = random.Random(4)
     readers = generated_readers(dump_papers, 1500, rng)
     readers += [
@@ -125,11 +129,14 @@ def test_every_readers_query_is_the_one_the_straightforward_path_makes(dump_pape
         Profile("none", "z@example.org", ()),
     ]
     index = PaperIndex.build(dump_papers)
-    queries = gather(index, readers, range(len(readers)))
+    queries = gather(index, readers, range(len(readers)), few)
+    assert len(queries) > 1 if few == 0 else len(queries) == 1
+    own = [np.ones(q.ids.shape, dtype=bool) if q.own is None else q.own for q in queries]
+    assert all(not q.weights[~mine].any() for q, mine in zip(queries, own, strict=True))
     got = {
-        int(i): (ids.tolist(), weights.tolist())
-        for q in queries.values()
-        for i, ids, weights in zip(q.members, q.ids, q.weights, strict=True)
+        int(i): (ids[mine].tolist(), weights[mine].tolist())
+        for q, row_own in zip(queries, own, strict=True)
+        for i, ids, weights, mine in zip(q.members, q.ids, q.weights, row_own, strict=True)
     }
     partial = 0
     for i, reader in enumerate(readers):
