@@ -80,7 +80,7 @@ def _rank_into(
     scores = index.matrix[: index.rows]
     n_papers = len(index.papers)
     tables = _Tables.of(index)
-    covers, phrase_rows, keyword_rows = tables.covers, tables.phrase_rows, tables.keyword_rows
+    covers, keyword_rows = tables.covers, tables.keyword_rows
     # factor[m]: the coverage bonus for m interests at COVERAGE_MIN, as rank() computes it
     longest = max((query.ids.shape[1] for query in queries), default=1)
     factor = 1.0 + COVERAGE_BONUS * np.maximum(np.arange(longest + 1) - 1, 0)
@@ -97,7 +97,7 @@ def _rank_into(
             kids = query.ids[start : start + STACK]
             weights = query.weights[start : start + STACK]
             rows = keyword_rows[kids]
-            counted = phrase_rows[kids]  # the interests (coverage), not their words nor the padding
+            counted = index.parent_rows[kids] < 0  # the interests (coverage), not their words nor the padding
             if query.own is not None:
                 counted &= query.own[start : start + STACK]
             added = extra(stack) if extra is not None else None
@@ -216,7 +216,6 @@ class _Tables:
         # the interest a keyword speaks for (its own id, or its parent's for its words): two
         # keywords have the same phrase exactly when they have the same root
         self.roots = np.empty(0, dtype=np.intp)
-        self.phrase_rows = np.empty(0, dtype=bool)  # an interest (its words: no coverage)
         self.keyword_rows = np.empty(0, dtype=np.intp)  # its row of scores
         self._covers = np.zeros((64, len(index.papers)), dtype=np.uint8)  # score >= COVERAGE_MIN
         self._rows = 0  # the rows of _covers made
@@ -242,8 +241,6 @@ class _Tables:
             roots = [k.id if k.parent is None else k.parent.id for k in new]
             self.phrases = np.concatenate((self.phrases, np.array([k.phrase for k in new], dtype=object)))
             self.roots = np.concatenate((self.roots, np.array(roots, dtype=np.intp)))
-            parents = np.array([k.parent is None for k in new], dtype=bool)
-            self.phrase_rows = np.concatenate((self.phrase_rows, parents))
             rows = np.array([k.match.row for k in new], dtype=np.intp)
             self.keyword_rows = np.concatenate((self.keyword_rows, rows))
         if index.rows > self._rows:
