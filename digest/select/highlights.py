@@ -6,16 +6,19 @@ class of :class:`digest.select.phrases.PhraseMatching`).
 
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from digest.models import Hit, Paper
-from digest.select.postings import FIELDS, Postings
+from digest.select.postings import FIELDS, Postings, Term
 
 if TYPE_CHECKING:
     from digest.select.phrases import Keyword
+
+MANY_PAIRS = 256  # pairs asked for at once from which the words' spans are gathered with numpy
+_FIELD_NAMES = np.array(FIELDS, dtype=object)
 
 
 class Highlighting:
@@ -30,6 +33,7 @@ class Highlighting:
     parent_rows: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
+    _word_spans: WordSpans | None
 
     def hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
         """Exact spans of one interest in paper ``d``, computed when first asked for."""
@@ -54,8 +58,27 @@ class Highlighting:
         (:func:`digest.select.batch.rank_many` gathers them for many matches at once)."""
         hidden = self.words_hidden(keyword_ids, docs)
         keywords = self.keyword_list
-        pairs = zip(keyword_ids.tolist(), docs.tolist(), hidden.tolist(), strict=True)
-        made = [() if h else self._make_hits(keywords[k], d) for k, d, h in pairs]
+        made: list[tuple[Hit, ...]] = [()] * len(keyword_ids)  # hidden: nothing to highlight
+        rest = ~hidden
+        if len(keyword_ids) >= MANY_PAIRS:  # the pairs whose hits are words' spans, at once
+            pairs = zip(map(keywords.__getitem__, keyword_ids.tolist()), docs.tolist(), strict=True)
+            of_words = np.fromiter(  # as _make_hits tells them apart
+                (
+                    k.parent is not None or (len(k.match.terms) == 1 and d not in k.match.spans)
+                    for k, d in pairs
+                ),
+                dtype=bool,
+                count=len(keyword_ids),
+            )
+            at = np.flatnonzero(rest & of_words)
+            if self._word_spans is None:
+                self._word_spans = WordSpans(self._postings)
+            found = self._word_spans.hits(keywords, keyword_ids[at], docs[at])
+            for i, hits in zip(at.tolist(), found, strict=True):
+                made[i] = hits
+            rest &= ~of_words
+        for i in np.flatnonzero(rest).tolist():  # one by one: a few, or a phrase's own spans
+            made[i] = self._make_hits(keywords[int(keyword_ids[i])], int(docs[i]))
         self.hit_table[keyword_ids, docs] = np.fromiter(made, dtype=object, count=len(made))
         self.hit_known[keyword_ids, docs] = True
         self.hit_count[keyword_ids, docs] = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
@@ -83,6 +106,83 @@ class Highlighting:
         return tuple(
             map(tuple.__new__, repeat(Hit), [(phrase, FIELDS[f], start, end) for f, start, end in spans])
         )
+
+
+class WordSpans:
+    """The spans of single words in every paper as arrays, to make the hits of many
+    (keyword, paper) pairs with a few numpy calls: the words of an interest, and a one-word
+    interest, are highlighted where any form of their words stands
+    (:meth:`Postings.word_spans`), which :meth:`Highlighting._make_hits` asks for pair by pair.
+
+    A word gets an id when first asked for and its spans in every paper are appended:
+    ``spans`` (field, start, end), in the order of ``keys`` (id * papers + paper).
+    """
+
+    def __init__(self, postings: Postings) -> None:
+        self._postings = postings
+        self._ids: dict[Term, int] = {}
+        self._keys = np.zeros(1024, dtype=np.intp)
+        self._spans = np.zeros((1024, 3), dtype=np.intp)
+        self._size = 0  # rows of _keys and _spans used
+        self._terms: dict[int, list[int]] = {}  # keyword id -> its words' ids
+
+    def hits(
+        self, keywords: list[Keyword], keyword_ids: np.ndarray, docs: np.ndarray
+    ) -> list[tuple[Hit, ...]]:
+        """What ``_make_hits`` gives each pair (keyword ``keyword_ids[i]``, paper ``docs[i]``)
+        whose hits are its words' spans: those of all its words in the paper, sorted, each
+        once."""
+        unique, inverse = np.unique(keyword_ids, return_inverse=True)
+        term_lists = [self._terms_of(keywords[k]) for k in unique.tolist()]
+        n_terms = np.fromiter(map(len, term_lists), dtype=np.intp, count=len(term_lists))
+        flat_terms = np.fromiter(chain.from_iterable(term_lists), dtype=np.intp, count=int(n_terms.sum()))
+        # one entry per pair and word: where the word's spans in the pair's paper are
+        per_pair = n_terms[inverse]
+        entry_pair = np.repeat(np.arange(len(keyword_ids)), per_pair)
+        term = flat_terms[np.repeat((np.cumsum(n_terms) - n_terms)[inverse], per_pair) + _ranks(per_pair)]
+        key = term * self._postings.n_docs + docs[entry_pair]
+        keys = self._keys[: self._size]
+        lo = np.searchsorted(keys, key, side="left")
+        per_entry = np.searchsorted(keys, key, side="right") - lo
+        span_pair = np.repeat(entry_pair, per_entry)
+        field, start, end = self._spans[np.repeat(lo, per_entry) + _ranks(per_entry)].T
+        order = np.lexsort((end, start, field, span_pair))
+        span_pair, field, start, end = span_pair[order], field[order], start[order], end[order]
+        keep = np.ones(len(order), dtype=bool)  # each span once per pair
+        keep[1:] = (np.diff(span_pair) != 0) | (np.diff(field) != 0) | (np.diff(start) != 0)
+        keep[1:] |= np.diff(end) != 0
+        span_pair, field, start, end = span_pair[keep], field[keep], start[keep], end[keep]
+        phrases = np.array([k.phrase for k in map(keywords.__getitem__, unique.tolist())], dtype=object)
+        columns = (phrases[inverse[span_pair]], _FIELD_NAMES[field], start, end)
+        made = tuple(map(tuple.__new__, repeat(Hit), zip(*(c.tolist() for c in columns), strict=True)))
+        ends = np.cumsum(np.bincount(span_pair, minlength=len(keyword_ids))).tolist()
+        return list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+
+    def _terms_of(self, keyword: Keyword) -> list[int]:
+        """The ids of a keyword's words (a one-word interest: its word)."""
+        ids = self._terms.get(keyword.id)
+        if ids is None:
+            terms = keyword.match.terms if keyword.parent is not None else keyword.match.terms[:1]
+            ids = self._terms[keyword.id] = [self._id(t) for t in terms]
+        return ids
+
+    def _id(self, term: Term) -> int:
+        """The word's id, its spans in every paper appended when first asked for."""
+        t = self._ids.get(term)
+        if t is None:
+            t = self._ids[term] = len(self._ids)
+            found = np.array(self._postings.word_spans_everywhere(term), dtype=np.intp).reshape(-1, 4)
+            while self._size + len(found) > len(self._keys):
+                self._keys, self._spans = grown(self._keys, 0), grown(self._spans, 0)
+            self._keys[self._size : self._size + len(found)] = t * self._postings.n_docs + found[:, 0]
+            self._spans[self._size : self._size + len(found)] = found[:, 1:]
+            self._size += len(found)
+        return t
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., counts[0] - 1, 0, 1, ..., counts[1] - 1, ...: each item's place in its run."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def grown(table: np.ndarray, fill: object) -> np.ndarray:

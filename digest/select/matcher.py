@@ -42,6 +42,7 @@ import numpy as np
 from digest.models import Hit, HitGroups, Match, Paper, Profile
 from digest.select.background import background_rate
 from digest.select.gcpause import long_lived
+from digest.select.highlights import WordSpans
 from digest.select.phrases import (
     COVERAGE_BONUS,
     COVERAGE_MIN,
@@ -114,6 +115,7 @@ class PaperIndex(PhraseMatching):
         self._defined: dict | None = None  # acronyms the papers define
         self._word_rows: dict[Term, tuple[np.ndarray, float]] = {}
         self._content: dict[str, ContentWords | None] = {}
+        self._word_spans: WordSpans | None = None  # the words' spans as arrays, for many hits at once
         self.batch_tables: object | None = None  # digest.select.batch's arrays of this index, kept
 
     @classmethod

@@ -194,6 +194,28 @@ class Postings:
             self._spans[key] = spans
         return spans
 
+    def word_spans_everywhere(self, term: Term) -> list[tuple[int, int, int, int]]:
+        """(doc, field, start, end) of a single word in every paper, sorted: what
+        :meth:`word_spans` finds in each paper, for all of them at once (the words' spans for
+        many hits at once, :class:`digest.select.highlights.WordSpans`)."""
+        found: list[tuple[int, int, int, int]] = []
+        for norm in {term.norm, *self._stem_norms.get(term.stem, ())}:
+            related = norm != term.norm  # a related form: not inside a compound
+            for d, by_field in self._norms.get(norm, {}).items():
+                for f, positions in enumerate(by_field):
+                    tokens = self.fields[d][f]
+                    found += [
+                        (d, f, tokens[p].start, tokens[p].end)
+                        for p in positions
+                        if not (related and tokens[p].compound)
+                    ]
+        for d, by_field in self._pairs.get(term.norm, {}).items():  # its joined two-word spelling
+            for f, positions in enumerate(by_field):
+                tokens = self.fields[d][f]
+                found += [(d, f, tokens[p].start, tokens[p + 1].end) for p in positions]
+        found.sort()
+        return found
+
     def evidence(
         self, terms: Sequence[Term], joined: str | None, d: int, f: int, related_credit: float = 0.5
     ) -> FieldEvidence:

@@ -148,3 +148,33 @@ def test_every_readers_query_is_the_one_the_straightforward_path_makes(dump_pape
         )
     assert partial > 50  # readers whose interests share words were among them
     assert len(got[len(readers) - 4][0]) == 4  # two interests, their words: "graph" alone the second
+
+
+def test_highlights_made_for_many_pairs_at_once_are_those_made_one_pair_at_a_time(dump_papers):
+    """rank_many asks for the hits of thousands of (keyword, paper) pairs at once, and the
+    words' spans are then gathered with numpy (highlights.WordSpans); one pair at a time
+    they are looked up word by word. Every keyword the readers make, in every paper: the
+    same hits, in the same order (related forms, words inside hyphenated compounds, joined
+    spellings, the words of an interest hidden where the phrase itself is found)."""
+    readers = generated_readers(dump_papers, 1500, random.Random(5))
+    # interests whose words are forms of one another: each span once
+    related = ["optimization optimizer", "training trained models", "learning learned", "robust robustness"]
+    readers += [Profile(f"r{i}", f"r{i}@example.org", (Interest(p),)) for i, p in enumerate(related)]
+    many = PaperIndex.build(dump_papers)
+    rank_many(many, readers, [r.max_papers for r in readers])
+    n_keywords, n_papers = len(many.keyword_list), len(dump_papers)
+    pairs = np.flatnonzero(~many.hit_known[:n_keywords].ravel())  # the rest of every pair, at once
+    many.fill_hits(pairs // n_papers, pairs % n_papers)
+
+    one = PaperIndex.build(dump_papers)
+    for reader in readers:
+        one.interests(reader)  # the same keywords (their ids may differ)
+    same = {(k.phrase, k.match.terms, k.parent is None): k for k in one.keyword_list}
+    assert len(same) == n_keywords > 500
+    words_hits = 0
+    for k in many.keyword_list:
+        twin = same[(k.phrase, k.match.terms, k.parent is None)]
+        for d in range(n_papers):
+            assert many.hit_table[k.id, d] == one.hits(twin, d), (k.phrase, d)
+            words_hits += k.parent is not None and len(many.hit_table[k.id, d]) > 1
+    assert words_hits > 1000
