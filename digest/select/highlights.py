@@ -17,7 +17,10 @@ from digest.select.postings import FIELDS, Postings, Term
 if TYPE_CHECKING:
     from digest.select.phrases import Keyword
 
-MANY_PAIRS = 256  # pairs asked for at once from which the words' spans are gathered with numpy
+# pairs asked for at once from which the words' spans are gathered with numpy: a call of 100,000
+# readers asks for thousands per stack; one of 25 (the daemon's claims), for 250-1,300, where
+# laying out every paper's spans of each new word costs what it saves
+MANY_PAIRS = 2048
 _FIELD_NAMES = np.array(FIELDS, dtype=object)
 
 
@@ -115,7 +118,7 @@ class WordSpans:
     (:meth:`Postings.word_spans`), which :meth:`Highlighting._make_hits` asks for pair by pair.
 
     A word gets an id when first asked for and its spans in every paper are appended:
-    ``spans`` (field, start, end), in the order of ``keys`` (id * papers + paper).
+    ``_spans`` (field, start, end), in the order of ``_keys`` (id * papers + paper).
     """
 
     def __init__(self, postings: Postings) -> None:

@@ -1,0 +1,83 @@
+"""Highlights made for many (keyword, paper) pairs at once (what rank_many asks for) are the
+ones made pair by pair, word by word, on papers written to trip them up: hyphenated
+compounds, joined and split spellings, plurals, related forms, acronyms and function words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+
+from digest.models import Interest, Paper, Profile
+from digest.select import highlights
+from digest.select.matcher import PaperIndex
+from digest.select.postings import Postings, Term
+from digest.select.text import tokenize
+
+# fmt: off
+WORDS = [
+    "event", "driven", "event-driven", "eventdriven", "Event-Driven", "rank", "ranking", "ranks",
+    "low-rank", "lowrank", "optimization", "optimizer", "optimized", "training", "trained",
+    "Training", "TRAINING", "model", "models", "modeling", "LLM", "LLMs", "large", "language",
+    "network", "networks", "neural", "graph", "graphs", "robust", "robustness", "learning",
+    "learned", "fine-tuning", "finetuning", "fine", "tuning", "chain-of-thought", "chain", "of",
+    "thought", "sim-to-real", "multi-agent", "multiagent", "agents", "self-supervised", "supervised",
+]
+FILLER = ["we", "propose", "a", "study", "of", "the", "method", "and", "show", "results", "on", "it"]
+# fmt: on
+
+
+def _text(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) if rng.random() < 0.7 else rng.choice(FILLER) for _ in range(n)]
+    return "".join(w + rng.choice((" ", " ", " ", "-", ", ", "/")) for w in words)
+
+
+def _papers(seed: int, n: int = 90) -> list[Paper]:
+    rng = random.Random(seed)
+    day = dt.date(2026, 12, 1)
+    texts = [(_text(rng, rng.randint(1, 8)), _text(rng, rng.randint(0, 50))) for _ in range(n)]
+    return [Paper(i + 1, title, abstract, day) for i, (title, abstract) in enumerate(texts)]
+
+
+def _readers(seed: int, n: int = 60) -> list[Profile]:
+    rng = random.Random(seed)
+    phrases = list(dict.fromkeys(WORDS)) + [" ".join(rng.sample(WORDS, rng.randint(2, 3))) for _ in range(80)]
+    # interests whose words are forms of one another (each span once), and the plain ones
+    phrases += ["optimization optimizer", "training trained models", "learning learned", "event driven"]
+    return [
+        Profile(f"u{u}", f"u{u}@example.org", tuple(map(Interest, rng.sample(phrases, rng.randint(1, 10)))))
+        for u in range(n)
+    ]
+
+
+def test_a_words_spans_in_every_paper_are_its_spans_in_each_paper():
+    papers = _papers(1)
+    postings = Postings([(p.title, p.abstract) for p in papers])
+    terms = {Term(t.norm, t.stem) for p in papers for t in tokenize(f"{p.title} {p.abstract}")}
+    terms |= {Term(t.norm, t.stem) for t in tokenize("eventdriven lowrank finetuning multiagent zyzzyva")}
+    for term in terms:
+        one_by_one = [(d, *span) for d in range(len(papers)) for span in postings.word_spans(term, d)]
+        assert postings.word_spans_everywhere(term) == one_by_one, term
+
+
+def test_hits_made_for_many_pairs_at_once_are_those_made_pair_by_pair():
+    for seed in (1, 2, 3):
+        papers, readers = _papers(seed), _readers(seed)
+        many, one = PaperIndex.build(papers), PaperIndex.build(papers)
+        for reader in readers:  # the same keywords, in the same order, in both indexes
+            many.interests(reader)
+            one.interests(reader)
+        n_keywords, n_papers = len(many.keyword_list), len(papers)
+        # every pair, in shuffled calls large enough for the arrays (the words laid out call by call)
+        pairs = np.random.default_rng(seed).permutation(n_keywords * n_papers)
+        calls = np.array_split(pairs, 3)
+        assert min(map(len, calls)) >= highlights.MANY_PAIRS
+        for call in calls:
+            many.fill_hits(call // n_papers, call % n_papers)
+        words_hits = 0
+        for k, twin in zip(many.keyword_list, one.keyword_list, strict=True):
+            for d in range(n_papers):
+                assert many.hit_table[k.id, d] == one.hits(twin, d), (k.phrase, d)
+                words_hits += k.parent is not None and len(many.hit_table[k.id, d]) > 1
+        assert words_hits > 100
