@@ -238,11 +238,15 @@ class ReaderRecords:
 
     # -- ratings -------------------------------------------------------------------------
 
-    def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> None:
-        """Record a reader's rating of a paper (1 up, -1 down), or clear it (None)."""
+    def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
+        """Record a reader's rating of a paper (1 up, -1 down), or clear it (None); returns
+        the rating it had before (None: none), read in the same transaction."""
         with self.transaction() as db:
             if not db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
                 raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
+            row = db.execute(
+                "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
+            ).fetchone()
             if rating is None:
                 db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
             else:
@@ -252,6 +256,7 @@ class ReaderRecords:
                     "rated_at = excluded.rated_at",
                     (user, paper_id, rating, iso(now)),
                 )
+        return None if row is None else int(row[0])
 
     def has_preferences(self) -> bool:
         """Whether any reader has rated any paper."""

@@ -229,5 +229,16 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
     load_profile(obj.config, user)  # the reader must exist
     value = {"up": 1, "down": -1, "clear": None}[rating]
     with Store(obj.config.database) as store:
-        store.rate(user, paper_id, value, now_utc())
-    click.echo(f"{user}: paper {paper_id} {'cleared' if value is None else 'rated ' + rating}.")
+        previous = store.rate(user, paper_id, value, now_utc())
+    click.echo(f"{user}: paper {paper_id} {_rated(rating, previous)}.")
+
+
+def _rated(rating: str, previous: int | None) -> str:
+    """What a rating did, given the one it replaced: "rated up (was down)", "cleared (was
+    up)", "had no rating to clear", "already rated up"."""
+    before = {1: "up", -1: "down", None: None}[previous]
+    if rating == "clear":
+        return "had no rating to clear" if before is None else f"cleared (was {before})"
+    if before == rating:
+        return f"already rated {rating}"
+    return f"rated {rating}" + (f" (was {before})" if before else "")

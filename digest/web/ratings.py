@@ -97,8 +97,7 @@ def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
         value = VALUES[name]
         try:
             with Store(config.database) as store:
-                previous = store.ratings(user).get(paper_id)
-                store.rate(user, paper_id, value, parts.now())
+                previous = store.rate(user, paper_id, value, parts.now())
         except StoreError:
             abort(404)  # the paper went away between the two queries
         log.info("%s rated paper %d: %s", user, paper_id, name)

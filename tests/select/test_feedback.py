@@ -142,6 +142,24 @@ def test_titles_a_profile_likes_count_before_anyone_has_rated_anything(workspace
         assert not store.has_preferences()  # no rating in the database: the profile's like: alone
 
 
+def test_digest_feedback_says_what_each_rating_replaced(workspace):
+    workspace.dump("day.txt", make_dump("Mar 14", [(p.title, p.abstract) for p in PAPERS]))
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  - graph neural networks\n")
+    workspace.cli("ingest")
+    paper = str(json.loads(workspace.cli("rank", "ada", "--json").output)[0]["id"])
+    ratings = ("clear", "up", "up", "down", "clear")
+    said = [workspace.cli("feedback", "ada", paper, r).output.strip() for r in ratings]
+    assert said == [
+        f"ada: paper {paper} had no rating to clear.",
+        f"ada: paper {paper} rated up.",
+        f"ada: paper {paper} already rated up.",
+        f"ada: paper {paper} rated down (was up).",
+        f"ada: paper {paper} cleared (was down).",
+    ]
+    with Store(workspace.config.database) as store:
+        assert store.ratings("ada") == {}
+
+
 def test_feedback_on_an_unknown_paper_is_a_clean_error(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests:\n  - graph neural networks\n")
     result = workspace.cli("feedback", "ada", "12345", "up")
