@@ -142,6 +142,7 @@ def test_titles_a_profile_likes_count_before_anyone_has_rated_anything(workspace
         assert not store.has_preferences()  # no rating in the database: the profile's like: alone
 
 
+@pytest.mark.backends  # the previous rating is read on SQLite and PostgreSQL alike
 def test_digest_feedback_says_what_each_rating_replaced(workspace):
     workspace.dump("day.txt", make_dump("Mar 14", [(p.title, p.abstract) for p in PAPERS]))
     workspace.profile("ada", "email: ada@example.org\ninterests:\n  - graph neural networks\n")
