@@ -45,6 +45,11 @@ class Delivery:
     sent_at: dt.datetime
 
 
+# a rating's name (the command line's and the web page's) and the value the ratings table holds
+RATING_VALUES: dict[str, int | None] = {"up": 1, "down": -1, "clear": None}
+RATING_NAMES = {value: name for name, value in RATING_VALUES.items()}
+
+
 @dataclass(frozen=True)
 class Rating:
     """A reader's rating of a paper: 1 (more like this) or -1 (less like this), and when."""

@@ -225,20 +225,19 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
     """
     from digest.profiles.load import load_profile
     from digest.store import Store
+    from digest.store_readers import RATING_NAMES, RATING_VALUES
 
     load_profile(obj.config, user)  # the reader must exist
-    value = {"up": 1, "down": -1, "clear": None}[rating]
     with Store(obj.config.database) as store:
-        previous = store.rate(user, paper_id, value, now_utc())
-    click.echo(f"{user}: paper {paper_id} {_rated(rating, previous)}.")
+        previous = store.rate(user, paper_id, RATING_VALUES[rating], now_utc())
+    click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
 
 
-def _rated(rating: str, previous: int | None) -> str:
-    """What a rating did, given the one it replaced: "rated up (was down)", "cleared (was
-    up)", "had no rating to clear", "already rated up"."""
-    before = {1: "up", -1: "down", None: None}[previous]
-    if rating == "clear":
-        return "had no rating to clear" if before is None else f"cleared (was {before})"
+def _rated(rating: str, before: str) -> str:
+    """What a rating did, given the one it replaced ("clear": none): "rated up (was down)",
+    "cleared (was up)", "had no rating to clear", "already rated up"."""
     if before == rating:
-        return f"already rated {rating}"
-    return f"rated {rating}" + (f" (was {before})" if before else "")
+        return "had no rating to clear" if rating == "clear" else f"already rated {rating}"
+    if rating == "clear":
+        return f"cleared (was {before})"
+    return f"rated {rating}" + ("" if before == "clear" else f" (was {before})")

@@ -24,12 +24,12 @@ from digest.config import Config
 from digest.errors import StoreError
 from digest.models import Paper
 from digest.store import Rating, Store
+from digest.store_readers import RATING_NAMES as NAMES
+from digest.store_readers import RATING_VALUES as VALUES
 
 log = logging.getLogger(__name__)
 
-# The form's values and the store's: 1 more like this, -1 less like this, None no rating.
-VALUES: dict[str, int | None] = {"up": 1, "down": -1, "clear": None}
-NAMES = {value: name for name, value in VALUES.items()}
+# The form's values are the store's rating names (VALUES): 1 more, -1 less like this, None none.
 DONE = {
     1: "Noted: you will see more papers like this one.",
     -1: "Noted: you will see fewer papers like this one.",
