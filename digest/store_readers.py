@@ -116,6 +116,17 @@ class ReaderRecords:
         row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (iso(at),))
         return int(row.fetchone()[0])
 
+    def newest_day_when(self, paper_id: int) -> dt.date | None:
+        """The newest listing day stored by the time paper ``paper_id`` was (the listings
+        ingested up to the one that brought it): what a reader's previous digest, chosen up to
+        that paper, could draw on."""
+        row = self.db.execute(
+            "SELECT MAX(day) FROM listings WHERE id <= "
+            "(SELECT MIN(listing_id) FROM listing_papers WHERE paper_id = ?)",
+            (paper_id,),
+        ).fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
     # -- the same, for a batch of readers at once (a tick's batch: one query, not one per reader)
 
     def schedule_states(self, users: Sequence[str]) -> dict[str, tuple[str, dt.datetime]]:

@@ -30,9 +30,11 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from digest.errors import DigestError
 
@@ -290,6 +292,58 @@ class Document:
         self._yaml.dump(self.data, out)
         text = out.getvalue()
         return text, load(text, self.where, self.error)
+
+
+def remove(parent: CommentedMap, name: Any, item: Any) -> None:
+    """Remove ``item`` (an index of a list, a key of a mapping) from ``parent[name]`` as
+    :func:`drop` does. A list or mapping left empty is written on its key's line (``exclude: []
+    # comment``), not on a line of its own below the comment, which would not parse."""
+    container = parent[name]
+    tail = drop(container, item)
+    if not container:
+        parent[name] = type(container)()  # flow style, on the key's line
+        if tail:
+            _append_after(parent, name, tail)
+
+
+def drop(container: CommentedMap | CommentedSeq, item: Any) -> str:
+    """Remove ``item`` (an index, a key), keeping what the round-trip loader attaches to it but
+    belongs to what follows: the comment lines and blank lines after it. They go after the item
+    before it, or before the new first item; left empty, the container returns them."""
+    slot = 0 if isinstance(container, CommentedSeq) else 2  # where ruamel keeps an item's comment
+    keys = list(range(len(container))) if slot == 0 else list(container)
+    position = keys.index(item)
+    attached = container.ca.items.get(item)
+    tail = attached[slot].value.partition("\n")[2] if attached and attached[slot] else ""
+    del container[item]  # a list's later comments move up with their items
+    if not tail or not container:
+        return tail
+    if position > 0:
+        _append_after(container, position - 1 if slot == 0 else keys[position - 1], tail)
+    elif container.ca.comment and container.ca.comment[0]:  # after the key's own comment
+        container.ca.comment[0].value += tail
+    else:  # among the comment lines before the first item (a document's first lines)
+        before = container.ca.comment = container.ca.comment or [None, None]
+        before[1] = [*(before[1] or []), _comment(tail)]
+    return ""
+
+
+def _append_after(container: CommentedMap | CommentedSeq, item: Any, lines: str) -> None:
+    """Comment lines after ``item``: after its last line (inside its value, if a block)."""
+    value = container[item]
+    if isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
+        _append_after(value, len(value) - 1 if isinstance(value, CommentedSeq) else list(value)[-1], lines)
+        return
+    slot = 0 if isinstance(container, CommentedSeq) else 2
+    entry = container.ca.items.setdefault(item, [None, None, None, None])
+    if entry[slot]:
+        entry[slot].value += lines
+    else:
+        entry[slot] = _comment("\n" + lines)
+
+
+def _comment(text: str) -> CommentToken:
+    return CommentToken(text, CommentMark(0), None)
 
 
 def new_list(items: Iterable[Any] = ()) -> CommentedSeq:

@@ -203,6 +203,28 @@ def test_preview_after_a_digest_shows_only_what_came_since(mail_workspace, smtp_
     assert titles(smtp_server.messages[1]) == ["Neuromorphic Day Two"]
 
 
+def test_an_old_listing_ingested_late_fills_the_archive_not_the_next_digest(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    tick(ws, MON_0700 + dt.timedelta(minutes=30))
+    later = MON_0700 + dt.timedelta(hours=20)
+    january = [("Neuromorphic in January", "old spikes"), ("Neuromorphic Again", "listed twice")]
+    add_dump(ws, "backfill.txt", "Jan 10", january, later)  # an archive dropped in the inbox
+    add_dump(ws, "late.txt", "Mar 12", [("Neuromorphic Three Days Late", "spikes")], later)
+    add_dump(ws, "d2.txt", "Mar 16", [("Neuromorphic Again", "listed twice")], later)
+    at = MON_0700 + dt.timedelta(days=1, minutes=30)
+    shown = preview(ws.config, "ada", at)
+    assert sorted(m.paper.title for m in shown.digest.matches) == [
+        "Neuromorphic Again",  # in an old listing, but in today's too
+        "Neuromorphic Three Days Late",
+    ]
+    assert shown.digest.day == dt.date(2026, 3, 16)
+    tick(ws, at)
+    assert sorted(titles(smtp_server.messages[1])) == ["Neuromorphic Again", "Neuromorphic Three Days Late"]
+    assert "Neuromorphic in January" in ws.cli("rank", "ada").output  # kept in the archive
+
+
 def test_rank_next_ranks_the_next_digests_window_and_status_counts_it(mail_workspace, smtp_server):
     ws = mail_workspace
     ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))

@@ -82,3 +82,44 @@ def test_an_edit_of_an_alias_bomb_is_refused_before_anything_is_changed():
     )
     with pytest.raises(ConfigError, match="aliases expand"):
         yamlio.Document(bomb, "p.yaml", ConfigError)
+
+
+@pytest.mark.parametrize(
+    ("before", "name", "item", "after"),
+    [
+        # the last item: the empty list or mapping goes on its key's line, with the key's comment
+        ("e: 1\nexclude:   # mine\n  - survey\nz: 1\n", "exclude", 0, "e: 1\nexclude: [] # mine\nz: 1\n"),
+        ("e: 1\ni:   # kw\n  a: 2\n# about z\nz: 1\n", "i", "a", "e: 1\ni: {} # kw\n# about z\nz: 1\n"),
+        ("e: 1\ni: [a]\nx: 1\n", "i", 0, "e: 1\ni: []\nx: 1\n"),
+        # the comment lines and blank lines after an item stay where they were
+        ("i:\n  - a  # a\n  - b  # b\n# about z\n\nz: 1\n", "i", 1, "i:\n  - a  # a\n# about z\n\nz: 1\n"),
+        ("i:\n  a: 1  # a\n  b: 2  # b\n# about z\nz: 1\n", "i", "b", "i:\n  a: 1  # a\n# about z\nz: 1\n"),
+        ("i:  # kw\n  - a\n  # about b\n  - b\n", "i", 0, "i:  # kw\n  # about b\n  - b\n"),
+        ("i:\n  a: 1\n  # about b\n  b: 2\n", "i", "a", "i:\n  # about b\n  b: 2\n"),
+        # an item's own comment goes with it; the others keep theirs
+        ("i:\n  - a  # a\n  - b  # b\n  - c  # c\n", "i", 1, "i:\n  - a  # a\n  - c  # c\n"),
+    ],
+)
+def test_removing_an_item_keeps_every_other_line_and_the_file_parses(before, name, item, after):
+    doc = yamlio.Document(before, "p.yaml", ConfigError)
+    yamlio.remove(doc.data, name, item)
+    new, reread = doc.dump()  # dump() re-reads it: a file that does not parse would raise here
+    assert new == after
+
+
+@pytest.mark.parametrize(
+    ("before", "key", "after"),
+    [
+        ("e: 1\nweekday: fri  # x\n# about z\nz: 1\n", "weekday", "e: 1\n# about z\nz: 1\n"),
+        ("# head\nweekday: fri\n# about e\ne: 1\n", "weekday", "# head\n# about e\ne: 1\n"),
+        (
+            "i:\n  - a\n  - b\nweekday: fri\n# about z\nz: 1\n",
+            "weekday",
+            "i:\n  - a\n  - b\n# about z\nz: 1\n",
+        ),
+    ],
+)
+def test_removing_a_key_keeps_the_comment_lines_after_it(before, key, after):
+    doc = yamlio.Document(before, "p.yaml", ConfigError)
+    yamlio.drop(doc.data, key)
+    assert doc.dump()[0] == after

@@ -18,6 +18,7 @@ from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.db import db_errors, shown
 from digest.dbfaults import explain
 from digest.errors import DigestError
+from digest.files import write_atomic
 from digest.progress import Progress
 
 
@@ -79,6 +80,19 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def write_output(path: Path, text: str) -> None:
+    """A file named on the command line (``--out``), written atomically. A folder that does not
+    exist is an error, not made: a mistyped path should not leave folders behind."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DigestError(f"cannot write {path}: the folder {folder} {what}")
+    try:
+        write_atomic(path, text)
+    except OSError as e:
+        raise DigestError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def progress_for(obj: Context) -> Progress | None:

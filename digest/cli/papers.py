@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc, progress_for
-from digest.files import write_atomic
+from digest.cli.common import Context, handle_errors, now_utc, progress_for, write_output
 
 if TYPE_CHECKING:
     from digest.models import Match
@@ -200,7 +199,7 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
         out = Path(tempfile.gettempdir()) / f"digest-preview-{user}.html" if open_it else None
         out = out or Path(f"preview-{user}.html")
     if out is not None:
-        write_atomic(out, outgoing.rendered.html)
+        write_output(out, outgoing.rendered.html)
         click.echo(f"{outgoing.rendered.subject}\nWrote {out}", err=as_text)
     if open_it and out is not None and not open_in_browser(out):
         click.echo(f"No browser found: open {out} yourself.", err=True)

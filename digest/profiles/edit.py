@@ -169,10 +169,7 @@ def remove_interest(data: Data, keyword: str, path: Path) -> None:
     if existing is None:
         have = ", ".join(repr(str(k)) for k in keys) or "none"
         raise ProfileError(f"{path}: interests: no keyword {keyword!r} to remove (the profile has: {have})")
-    if isinstance(interests, list):
-        interests.pop(keys.index(existing))
-    else:
-        del interests[existing]
+    yamlio.remove(data, "interests", keys.index(existing) if isinstance(interests, list) else existing)
 
 
 def add_exclude(data: Data, term: str, path: Path) -> None:
@@ -198,7 +195,7 @@ def remove_exclude(data: Data, term: str, path: Path) -> None:
     if existing is None:
         have = ", ".join(repr(str(k)) for k in keys) or "none"
         raise ProfileError(f"{path}: exclude: no term {term!r} to remove (the profile excludes: {have})")
-    exclude.pop(keys.index(existing))
+    yamlio.remove(data, "exclude", keys.index(existing))
 
 
 SETTABLE = {key: opt for key, opt in declared(Profile).items() if opt.settable}
@@ -232,7 +229,7 @@ def drop_unused(data: Data, changed: str, value: Any) -> list[str]:
         if opt.only_with and opt.only_with[0] == changed and key in data:
             other, wanted = opt.only_with
             if value != wanted:
-                del data[key]
+                yamlio.drop(data, key)
                 notes.append(f"{key} removed: it only applies to {other}: {wanted}")
     return notes
 
@@ -270,7 +267,7 @@ def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
     for term in terms:
         add_exclude(data, term, path)
     if not terms and "exclude" in data:
-        del data["exclude"]
+        yamlio.drop(data, "exclude")
 
 
 # -- a new profile ---------------------------------------------------------------------

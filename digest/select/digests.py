@@ -32,6 +32,8 @@ from digest.select.matcher import PaperIndex
 from digest.select.ranking import Ranker, build_index
 from digest.store import Store
 
+LATE_DAYS = 7  # a listing this many days older than the previous digest's newest still counts
+
 
 def rank_all(
     store: Store, profile: Profile, limit: int | None = None, config: Config | None = None
@@ -65,12 +67,22 @@ def window(store: Store, previous: int | None, through: int, up_to: dt.date | No
     previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
     or, for a reader who never had one (None), the latest listing; none after ``through``.
 
+    A paper stored since, whose listings are all more than :data:`LATE_DAYS` older than the
+    newest listing of the previous digest's time, is left out: an old dump dropped in the
+    inbox fills the archive (`digest rank`), not the next email. A listing that comes a few
+    days late (a source fetched late, a dump dropped late) still counts.
+
     ``up_to``: only papers listed on or before that day (a preview as of a past day).
     """
     if previous is None:
         papers = [p for p in store.latest_listing_papers(up_to) if p.id <= through]
     else:
         papers = store.papers_after(previous, through)
+        newest = store.newest_day_when(previous)
+        if newest is not None and papers:
+            days = store.listing_days((p.id for p in papers), up_to)
+            oldest = newest - dt.timedelta(days=LATE_DAYS)
+            papers = [p for p in papers if days.get(p.id, p.first_seen) >= oldest]
     return [p for p in papers if up_to is None or p.first_seen <= up_to]
 
 

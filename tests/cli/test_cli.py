@@ -189,6 +189,21 @@ def test_preview_writes_the_html_without_marking_anything_sent(workspace, tmp_pa
     assert "ada" in dry.output and "2 papers" in dry.output and "nothing was sent" in dry.output
 
 
+def test_preview_to_a_path_it_cannot_write_says_why_and_makes_no_folder(workspace, tmp_path):
+    seed(workspace)
+    workspace.cli("ingest")
+    (tmp_path / "a-file").write_text("mine\n")
+    cases = {
+        tmp_path / "a-file" / "ada.html": "the folder {} is not a folder",
+        tmp_path / "typo" / "ada.html": "the folder {} does not exist",
+    }
+    for out, reason in cases.items():
+        result = workspace.cli("preview", "ada", "--out", str(out))
+        assert result.exit_code == 1 and "internal error" not in result.output
+        assert f"error: cannot write {out}: {reason.format(out.parent)}" in result.output
+    assert not (tmp_path / "typo").exists() and (tmp_path / "a-file").read_text() == "mine\n"
+
+
 def test_errors_are_one_clean_message_and_a_non_zero_exit(workspace, tmp_path):
     missing = CliRunner().invoke(main, ["--config", str(tmp_path / "none.yaml"), "ingest"])
     assert missing.exit_code == 1

@@ -41,6 +41,9 @@ def test_the_year_is_the_most_recent_such_day_not_after_the_file_time():
     text = make_dump("Dec 31", PAPERS)
     assert parse(text, dt.datetime(2027, 1, 2)).day == dt.date(2026, 12, 31)
     assert parse(text, dt.datetime(2026, 12, 31, 0, 5)).day == dt.date(2026, 12, 31)
+    # a day ahead of the file's clock is today's listing in a zone east of it, not last year's
+    assert parse(text, dt.datetime(2026, 12, 30, 23, 10)).day == dt.date(2026, 12, 31)
+    assert parse(text, dt.datetime(2026, 12, 29, 23, 10)).day == dt.date(2025, 12, 31)
     leap = make_dump("Feb 29", PAPERS)
     assert parse(leap, dt.datetime(2026, 3, 1)).day == dt.date(2024, 2, 29)
 

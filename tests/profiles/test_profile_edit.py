@@ -102,6 +102,32 @@ def test_removing_the_last_keyword_is_refused(workspace):
     assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
 
 
+def test_removing_the_last_keyword_of_a_new_profile_says_what_is_missing(workspace):
+    assert (
+        workspace.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "robotics").exit_code == 0
+    )
+    path = workspace.root / "profiles" / "eve.yaml"
+    before = path.read_text()
+    result = workspace.cli("profile", "remove", "eve", "robotics")
+    assert result.exit_code == 1 and "interests: empty; add at least one keyword" in result.output
+    assert "not valid YAML" not in result.output and path.read_text() == before
+
+
+def test_removing_the_last_exclusion_keeps_the_comment_and_what_follows(workspace):
+    path = workspace.profile(
+        "ada",
+        "email: ada@example.org\ninterests: [robotics]\nexclude:   # not for me\n  - survey\n"
+        "# sent on Mondays\nfrequency: weekly\nweekday: monday\n",
+    )
+    result = workspace.cli("profile", "exclude", "ada", "survey", "--remove")
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == (
+        "email: ada@example.org\ninterests: [robotics]\nexclude: [] # not for me\n"
+        "# sent on Mondays\nfrequency: weekly\nweekday: monday\n"
+    )
+    assert load_profile(workspace.config, "ada").exclude == ()
+
+
 def test_weekly_needs_frequency_first_and_daily_drops_the_weekday(workspace):
     path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
     assert workspace.cli("profile", "set", "ada", "frequency", "weekly").exit_code == 0

@@ -1,8 +1,11 @@
 """The trending-papers page dump: a short header, the day (``Mar 14``), then paragraphs that
 alternate title and abstract.
 
-The day carries no year: it is taken as the most recent such day not after the file's
-modification time (a dump of ``Dec 31`` modified on 2 January belongs to the previous year).
+The day carries no year: it is taken as the most recent such day not after the day after
+the file's modification time (a dump of ``Dec 31`` modified on 2 January belongs to the
+previous year). The day after: the listing's own day may be ahead of the clock that dated
+the file (a listing of Mar 16 saved at 23:10 on Mar 15 UTC, when it is already morning in
+Tokyo), and that is today's listing, not last year's.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         )
     month, day = _day(paras[i].text)  # type: ignore[misc]
     day_line = paras[i].line
-    listing_day = _resolve_year(month, day, mtime.date(), path, day_line)
+    listing_day = _resolve_year(month, day, mtime.date() + dt.timedelta(days=1), path, day_line)
     body = paras[i + 1 :]
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
