@@ -193,8 +193,8 @@ def run(obj: Context, once: bool) -> None:
     if once:
         report = daemon.run_once()
         click.echo(daemon.describe(report))
-        if report.failed_readers:
-            sys.exit(1)  # the others were served; say that not everybody was
+        if report.failed_readers or report.ingested.problems:
+            sys.exit(1)  # the others were served; say that not everybody was, or the inbox is stuck
     else:
         daemon.serve(  # said once the run lock is held: a second daemon says only why it cannot
             started=lambda: click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)

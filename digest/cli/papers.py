@@ -67,8 +67,10 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
             )
     for f in report.failures:
         click.secho(f"rejected: {f.error}", fg="red", err=True)
+    for problem in report.problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
     click.echo(f"The database holds {totals['papers']} papers from {totals['listings']} listings.")
-    if report.failures:
+    if report.failures or report.problems:
         sys.exit(1)
 
 

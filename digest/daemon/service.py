@@ -199,6 +199,7 @@ class Daemon:
                 lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
         for f in report.ingested.failures:
             lines.append(f"rejected {f.source.name}: {f.error}")
+        lines += [f"inbox problem: {p}" for p in report.ingested.problems]
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")
         for s in report.scheduled:

@@ -32,9 +32,11 @@ from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.unrecorded import Unrecorded
+from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
+from digest.ingest.inbox import InboxError
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.store import Store
@@ -216,6 +218,19 @@ class TickReport:
         return bool(self.profile_problems) or any(s.error for s in self.scheduled)
 
 
+def _ingest(config: Config, store: Store, now: dt.datetime) -> tuple[IngestReport, list[Path]]:
+    """The inbox's settled dumps in; an inbox that cannot be read at all (not mounted, no
+    permission) is a problem to report, not a reason to stop the readers' mail."""
+    try:
+        return ingest_inbox(store, config.inbox, now, config.scheduler.settle)
+    except (InboxError, OSError) as e:
+        if isinstance(e, db_errors()):
+            raise
+        problem = f"{config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
+        log.error("inbox not read: %s; the digests of what is stored go on", printable(problem))
+        return IngestReport((), (), (problem,)), []
+
+
 def run_once(
     config: Config,
     store: Store,
@@ -234,11 +249,7 @@ def run_once(
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = fetch_due(config, store, profiles, now, http) if mine else []
     with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
-        report, waiting = (
-            ingest_inbox(store, config.inbox, now, config.scheduler.settle)
-            if mine
-            else (IngestReport((), ()), [])
-        )
+        report, waiting = _ingest(config, store, now) if mine else (IngestReport((), ()), [])
     scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)

@@ -6,6 +6,7 @@ ingest_inbox()  the settled files of the inbox -> ingest() -> processed/ or fail
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ class IngestFailure:
 class IngestReport:
     results: tuple[IngestResult, ...]
     failures: tuple[IngestFailure, ...]
+    problems: tuple[str, ...] = ()  # the inbox's: a dump not moved out of it, the folder gone
 
 
 def ingest(
@@ -82,11 +84,18 @@ def _read(path: Path) -> Listing:
 def ingest_inbox(
     store: Store, inbox: Path, now: dt.datetime, settle: dt.timedelta, progress: Progress | None = None
 ) -> tuple[IngestReport, list[Path]]:
-    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why)."""
+    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why).
+    A dump the disk will not let go of is left in the inbox and said in ``problems``: what was
+    read is stored, and the rest of the run (the readers' mail) goes on."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
     report = ingest(store, ready, now, progress)
-    for result in report.results:  # stored: a dump renamed away meanwhile is only noted
-        inbox_folder.move_processed(result.source, inbox)
-    for failure in report.failures:
-        inbox_folder.move_failed(failure.source, inbox, failure.error)
-    return report, [w.path for w in waiting]
+    problems = []
+    moves = [(inbox_folder.move_processed, r.source, ()) for r in report.results]
+    moves += [(inbox_folder.move_failed, f.source, (f.error,)) for f in report.failures]
+    for move, source, why in moves:  # stored: a dump renamed away meanwhile is only noted
+        try:
+            move(source, inbox, *why)
+        except inbox_folder.MoveError as e:
+            log.warning("%s", printable(e))
+            problems.append(str(e))
+    return dataclasses.replace(report, problems=tuple(problems)), [w.path for w in waiting]

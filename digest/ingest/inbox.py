@@ -36,7 +36,7 @@ class Waiting:
 def candidates(inbox: Path) -> list[Path]:
     """Top-level files that could be dumps (not in progress, not our own sub-folders)."""
     if not inbox.is_dir():
-        raise DigestError(f"{inbox}: the inbox folder does not exist; create it or fix `inbox:`")
+        raise InboxError(f"{inbox}: the inbox folder does not exist; create it or fix `inbox:`")
     return sorted(
         p
         for p in inbox.iterdir()
@@ -60,6 +60,16 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
     return ready, waiting
 
 
+class InboxError(DigestError):
+    """The inbox folder cannot be used (gone, not a folder)."""
+
+
+class MoveError(InboxError):
+    """A dump that was read could not be moved out of the inbox (or its reason not written):
+    a read-only or full disk. It stays where it is and is read again next time, which stores
+    nothing twice; the caller reports it and goes on."""
+
+
 def move_processed(path: Path, inbox: Path, name: str | None = None) -> Path | None:
     """Move ``path`` into ``processed/`` (as ``name``, default its own)."""
     return _move(path, inbox / PROCESSED, name)
@@ -72,7 +82,10 @@ def move_failed(path: Path, inbox: Path, reason: str, name: str | None = None) -
     if target is None:
         return None
     note = target.with_name(target.name + ".error.txt")
-    write_atomic(note, moved_in(reason, path, target).rstrip() + "\n")
+    try:
+        write_atomic(note, moved_in(reason, path, target).rstrip() + "\n")
+    except OSError as e:
+        raise MoveError(f"{note}: cannot write why {target} was put aside: {e.strerror or e}") from None
     return target
 
 
@@ -107,18 +120,23 @@ def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Pat
 
 def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:
     """Move ``path`` into ``folder`` as ``name`` (never over another file); None if it is
-    gone meanwhile."""
-    folder.mkdir(parents=True, exist_ok=True)
+    gone meanwhile; :class:`MoveError` if the disk refuses."""
     target = folder / (name or path.name)
     stem, suffix = target.stem, target.suffix
     n = 1
-    while target.exists():  # never overwrite an earlier dump of the same name
-        target = folder / f"{stem}.{n}{suffix}"
-        n += 1
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        while target.exists():  # never overwrite an earlier dump of the same name
+            target = folder / f"{stem}.{n}{suffix}"
+            n += 1
         os.replace(path, target)
     except FileNotFoundError:
         log.warning("dump %s was renamed or removed while being read; nothing to move", printable(path))
         return None
+    except OSError as e:
+        raise MoveError(
+            f"{path}: cannot move it to {folder}: {e.strerror or e}; it stays in the inbox and is "
+            "read again next time (nothing is stored twice)"
+        ) from None
     log.info("moved %s to %s", printable(path), printable(target))
     return target

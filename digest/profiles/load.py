@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import logging
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,7 +69,15 @@ def _read_all(config: Config) -> tuple[list[Profile], list[str]]:
     processes = cores() if len(stale) >= PARALLEL_FROM else 1
     parse = functools.partial(_parse_files, config=config)
     parsed = dict(zip(stale, split_map(parse, stale, processes=processes, dumps=cache.dumps), strict=True))
+    users: dict[str, str] = {}  # user id -> its file (the .yaml ones come first)
     for path, identity in files:
+        user = os.path.splitext(os.path.basename(path))[0]  # no Path per file: see profile_files
+        if (other := users.setdefault(user, path)) != path:
+            problems.append(
+                f"{path}: ignored: {other} is already the profile of {user!r} (every command "
+                "reads that one); rename this file to give another reader a profile, or delete it"
+            )
+            continue
         try:
             profiles.append(cache.load(path, functools.partial(_parsed, parsed, path), identity))
         except ProfileError as e:

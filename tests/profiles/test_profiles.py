@@ -8,7 +8,7 @@ import pytest
 
 from digest.errors import ProfileError
 from digest.models import Interest
-from digest.profiles.load import load_profile, load_profiles
+from digest.profiles.load import load_profile, load_profiles, load_profiles_lenient
 
 
 def test_a_full_profile(workspace):
@@ -121,3 +121,19 @@ def test_a_nan_min_score_is_refused(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests: [spiking]\nmin_score: .nan\n")
     with pytest.raises(ProfileError, match=r"min_score: must be a number from 0 to 1000, got nan"):
         load_profile(workspace.config, "ada")
+
+
+def test_a_yml_file_beside_the_same_users_yaml_is_reported_and_the_yaml_one_is_the_reader(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    shadow = workspace.root / "profiles" / "ada.yml"
+    shadow.write_text("email: someone-else@example.org\ninterests: [y]\n")
+    workspace.profile("bob", "email: bob@example.org\ninterests: [x]\n")
+    profiles, problems = load_profiles_lenient(workspace.config)
+    assert [(p.user, p.email) for p in profiles] == [("ada", "ada@example.org"), ("bob", "bob@example.org")]
+    assert problems == [
+        f"{shadow}: ignored: {workspace.root / 'profiles' / 'ada.yaml'} is already the profile of 'ada' "
+        "(every command reads that one); rename this file to give another reader a profile, or delete it"
+    ]
+    assert load_profile(workspace.config, "ada").email == "ada@example.org"  # what `digest profile` edits
+    with pytest.raises(ProfileError, match="ada.yml: ignored"):
+        load_profiles(workspace.config)

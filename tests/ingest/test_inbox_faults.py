@@ -1,0 +1,84 @@
+"""An inbox the disk will not let go of: what was read is stored, the problem is named, nothing is
+lost, and the readers' mail goes on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+
+from digest.daemon.tick import run_once
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+from conftest import Workspace, make_dump, tmpfs
+
+NOW = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+PAPERS = [("Neuromorphic Chips", "Spikes on silicon."), ("Event Cameras", "Microsecond pixels.")]
+ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "06:30"\n'
+
+
+def test_a_dump_that_cannot_be_moved_out_of_the_inbox_is_stored_named_and_moved_next_time(workspace):
+    dump = workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    (workspace.root / "inbox" / "processed").symlink_to("/nowhere")  # a disk that is not mounted
+    first = workspace.cli("ingest")
+    assert first.exit_code == 1 and "internal error" not in first.output
+    assert f"error: {dump}: cannot move it to {dump.parent / 'processed'}: File exists" in first.output
+    assert "it stays in the inbox and is read again next time (nothing is stored twice)" in first.output
+    assert "2 new papers" in first.output and dump.exists()
+    (workspace.root / "inbox" / "processed").unlink()  # the disk fixed
+    again = workspace.cli("ingest")
+    assert again.exit_code == 0 and "already ingested, nothing new" in again.output
+    assert not dump.exists() and (dump.parent / "processed" / "day.txt").exists()
+
+
+def test_a_rejected_dump_whose_reason_cannot_be_written_still_says_why(workspace):
+    workspace.dump("bad.txt", "not a listing at all\n")
+    failed = workspace.root / "inbox" / "failed"
+    (failed / "bad.txt.error.txt").mkdir(parents=True)  # the note's place is taken: writing it fails
+    result = workspace.cli("ingest")
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert "rejected: " in result.output and "bad.txt:1:" in result.output  # the reason, on stderr
+    assert f"error: {failed / 'bad.txt.error.txt'}: cannot write why {failed / 'bad.txt'}" in result.output
+    assert (failed / "bad.txt").read_text() == "not a listing at all\n"  # kept, not lost
+
+
+def tick(ws, at):
+    config = ws.config
+    with Store(config.database) as store:
+        return run_once(config, store, load_profiles(config), None, at)
+
+
+def test_a_missing_inbox_stops_no_ones_mail(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 15", PAPERS), mtime=NOW - dt.timedelta(hours=6))
+    assert tick(ws, NOW - dt.timedelta(hours=2)).ingested.results  # stored before 06:30
+    (ws.root / "inbox" / "processed" / "day.txt").unlink()
+    for folder in ("processed", ""):
+        (ws.root / "inbox" / folder).rmdir()  # the inbox's disk not mounted
+    report = tick(ws, NOW)
+    assert report.ingested.problems == (
+        f"{ws.root / 'inbox'}: the inbox folder does not exist; create it or fix `inbox:`",
+    )
+    assert [s.papers for s in report.scheduled] == [1] and [o.ok for o in report.delivered] == [True]
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_read_only_inbox_is_read_named_and_stops_no_ones_mail(tmp_path, smtp_server):
+    with tmpfs(tmp_path, "1m") as disk:
+        (tmp_path / "ws").mkdir()
+        ws = Workspace(tmp_path / "ws", smtp_server.port)
+        config = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
+        ws.config_path.write_text(config)
+        ws.profile("ada", ADA)
+        dump = disk / "day.txt"
+        dump.write_text(make_dump("Mar 15", PAPERS))
+        os.utime(dump, ((NOW - dt.timedelta(hours=1)).timestamp(),) * 2)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        report = tick(ws, NOW)
+        (problem,) = report.ingested.problems
+        assert problem.startswith(f"{dump}: cannot move it to {disk / 'processed'}: Read-only file system")
+        assert [r.new_papers for r in report.ingested.results] == [2]  # read and stored all the same
+        assert [o.ok for o in report.delivered] == [True] and len(smtp_server.messages) == 1
+        assert dump.exists()
