@@ -70,14 +70,16 @@ class Workspace:
     def dump(
         self, name: str, text: str | bytes, where: str = "inbox", mtime: dt.datetime | None = None
     ) -> Path:
-        """Write a dump; ``mtime`` dates it (it anchors the listing's year and the settle time)."""
+        """Write a dump; ``mtime`` dates it (it anchors the listing's year and the settle time).
+        By default a minute ago: a dump dropped a while ago, that `digest ingest` need not wait
+        for (see the tests of a dump still being written)."""
         path = self.root / where / name
         path.parent.mkdir(exist_ok=True)
         if isinstance(text, str):
             text = text.encode()
         path.write_bytes(text)
-        if mtime is not None:
-            os.utime(path, (mtime.timestamp(), mtime.timestamp()))
+        mtime = mtime or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        os.utime(path, (mtime.timestamp(), mtime.timestamp()))
         return path
 
     def cli(self, *args: str) -> object:

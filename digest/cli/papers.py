@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("digest")
 
 
+WAIT_AT_MOST = dt.timedelta(seconds=60)  # `digest ingest` waits this long at most for a dump still written
+
+
+def _say_waiting(w: Any) -> None:
+    click.echo(f"waiting for {w.path} to finish being written (settle_seconds)...", err=True)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
@@ -29,7 +36,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 
     A dump is stored whole or not at all; a dump seen before adds nothing. Dumps taken from
     the inbox move to inbox/processed/, unreadable ones to inbox/failed/ with the reason in
-    NAME.error.txt beside them; dumps named on the command line stay where they are.
+    NAME.error.txt beside them; dumps named on the command line stay where they are. A dump
+    of the inbox that changed within the last settle_seconds is still being written: ingest
+    waits for it (a minute at most), as the daemon does.
 
     \b
     Example:
@@ -41,9 +50,11 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.ingest.dumps import ingest as run_ingest
     from digest.ingest.dumps import ingest_inbox
+    from digest.ingest.inbox import wait_settled
     from digest.store import Store
 
     config = obj.config
+    waiting: list[Path] = []
     with Store(config.database) as store:
         if paths:
             report = run_ingest(store, list(paths), now_utc(), progress_for(obj))
@@ -53,9 +64,11 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                     raise AlreadyRunning(
                         "a digest worker is ingesting the inbox right now; try again shortly"
                     )
-                report, _ = ingest_inbox(store, config.inbox, now_utc(), dt.timedelta(0), progress_for(obj))
+                settle = config.scheduler.settle
+                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting)
+                report, waiting = ingest_inbox(store, config.inbox, now_utc(), settle, progress_for(obj))
         totals = store.counts()
-    if not report.results and not report.failures:
+    if not report.results and not report.failures and not waiting:
         click.echo(f"No dumps in {config.inbox}.")
     for r in report.results:
         if r.already_ingested:
@@ -69,6 +82,13 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
         click.secho(f"rejected: {f.error}", fg="red", err=True)
     for problem in report.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
+    for path in waiting:
+        click.secho(
+            f"{path}: still being written (it changed within the last settle_seconds, "
+            f"{config.scheduler.settle_seconds:g} s); left in the inbox: run `digest ingest` again",
+            fg="yellow",
+            err=True,
+        )
     click.echo(f"The database holds {totals['papers']} papers from {totals['listings']} listings.")
     if report.failures or report.problems:
         sys.exit(1)

@@ -14,6 +14,8 @@ import datetime as dt
 import logging
 import os
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +60,33 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
         else:
             waiting.append(Waiting(path, st.st_size, mtime))
     return ready, waiting
+
+
+def wait_settled(
+    inbox: Path,
+    settle: dt.timedelta,
+    most: dt.timedelta,
+    clock: Callable[[], dt.datetime],
+    sleep: Callable[[float], None] = time.sleep,
+    waiting_for: Callable[[Waiting], None] = lambda w: None,
+) -> None:
+    """Wait until every dump of the inbox has been unchanged for ``settle``, or as long as
+    ``most``: `digest ingest` run while a dump is still being copied in then reads it whole, as
+    the daemon does, not half-way. ``waiting_for`` hears of each file once, when the wait for
+    it begins; a file still changing at the end is left to :func:`split_ready`'s caller."""
+    deadline = clock() + most
+    heard: set[Path] = set()
+    while True:
+        now = clock()
+        _, waiting = split_ready(inbox, now, settle)
+        ready_at = min((w.mtime + settle for w in waiting), default=None)
+        if ready_at is None or ready_at > deadline:
+            return
+        for w in waiting:
+            if w.path not in heard:
+                heard.add(w.path)
+                waiting_for(w)
+        sleep(max((ready_at - now).total_seconds(), 0.05))
 
 
 class InboxError(DigestError):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import threading
+import time
 
 from digest.daemon.tick import run_once
 from digest.profiles.load import load_profiles
@@ -82,3 +84,58 @@ def test_a_read_only_inbox_is_read_named_and_stops_no_ones_mail(tmp_path, smtp_s
         assert [r.new_papers for r in report.ingested.results] == [2]  # read and stored all the same
         assert [o.ok for o in report.delivered] == [True] and len(smtp_server.messages) == 1
         assert dump.exists()
+
+
+def write_slowly(path, papers, pause: float) -> threading.Thread:
+    """A writer that copies a dump in a paper at a time (whole paragraphs: each piece alone
+    would read as a complete, shorter listing)."""
+    pieces = [make_dump("Mar 14", papers[:1])] + [f"\n{t}\n\n{a}\n" for t, a in papers[1:]]
+
+    def write() -> None:
+        with path.open("w") as f:
+            for piece in pieces:
+                f.write(piece)
+                f.flush()
+                time.sleep(pause)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread
+
+
+def settle_in(workspace, seconds: float) -> None:
+    workspace.config_path.write_text(
+        workspace.config_path.read_text() + f"scheduler:\n  settle_seconds: {seconds}\n"
+    )
+
+
+def test_ingest_waits_for_a_dump_still_being_written_and_reads_it_whole(workspace):
+    settle_in(workspace, 1)
+    papers = [(f"Paper {i}", f"Abstract number {i}.") for i in range(6)]
+    writer = write_slowly(workspace.root / "inbox" / "slow.txt", papers, pause=0.4)
+    time.sleep(0.5)  # two papers written of six
+    result = workspace.cli("ingest")
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert "waiting for " in result.output and "slow.txt to finish being written" in result.output
+    assert "6 entries: 6 new papers" in result.output
+    assert (workspace.root / "inbox" / "processed" / "slow.txt").read_text().count("Abstract number") == 6
+
+
+def test_a_dump_still_written_after_the_wait_is_left_in_the_inbox_and_said(workspace, monkeypatch):
+    from digest.cli import papers
+
+    monkeypatch.setattr(papers, "WAIT_AT_MOST", dt.timedelta(seconds=0.5))  # a minute, in the product
+    settle_in(workspace, 1)
+    workspace.dump("done.txt", make_dump("Mar 13", PAPERS))
+    papers_ = [(f"Paper {i}", f"Abstract number {i}.") for i in range(8)]
+    writer = write_slowly(workspace.root / "inbox" / "slow.txt", papers_, pause=0.3)
+    time.sleep(0.1)
+    result = workspace.cli("ingest")
+    writer.join()
+    assert "done.txt: 2026-03-13" in result.output  # the settled one is read
+    assert "slow.txt: still being written" in result.output and "left in the inbox" in result.output
+    assert (workspace.root / "inbox" / "slow.txt").exists()
+    monkeypatch.undo()
+    again = workspace.cli("ingest")  # waits the second it still needs
+    assert again.exit_code == 0 and "8 entries: 8 new papers" in again.output
