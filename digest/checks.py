@@ -194,7 +194,7 @@ class Bool(Check):
 
 
 class Choice(Check):
-    """One of a fixed list (``{value: label}``: the labels are the web form's)."""
+    """One of a fixed list (``{value: label}``: the labels are the web form's), in any case."""
 
     widget = "select"
 
@@ -203,9 +203,10 @@ class Choice(Check):
         self.what = "one of " + ", ".join(self.options)
 
     def __call__(self, value: Any, reading: Reading) -> str:
-        if not isinstance(value, str) or value not in self.options:
+        word = value.strip().lower() if isinstance(value, str) else None  # "Weekly" is weekly
+        if word not in self.options:
             raise Invalid(f"{value!r} is not {self.what}")
-        return value
+        return word
 
     def choices(self) -> list[tuple[str, str]]:
         return list(self.options.items())

@@ -16,6 +16,11 @@ from pathlib import Path
 from digest.errors import DigestError
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 paper``, ``2 papers``: a count as the messages say it."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
 def printable(text: object) -> str:
     """``text`` with every control or bidi character escaped (a newline as ``\\n``): for log
     lines and terminals, so a file named "x\\nINFO forged" cannot forge a line."""

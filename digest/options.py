@@ -174,10 +174,14 @@ def read(cls: type, data: Mapping[Any, Any], reading: Reading, prefix: str = "")
         elif key not in keys:
             reading.report(f"{prefix}{key}", "unknown key" + did_you_mean(key, keys, prefix), data, key)
     values: dict[str, Any] = {}
-    for opt in opts.values():
-        values[opt.name] = _value(opt, data, reading, prefix, values)
+    wrong = set()  # keys whose value was refused
     for key, opt in opts.items():
-        if opt.only_with and key in data:
+        before = len(reading.problems)
+        values[opt.name] = _value(opt, data, reading, prefix, values)
+        if len(reading.problems) > before:
+            wrong.add(key)
+    for key, opt in opts.items():
+        if opt.only_with and key in data and opt.only_with[0] not in wrong:  # one mistake, one message
             other, wanted = opt.only_with
             if values[opts[other].name] != wanted:
                 reading.report(f"{prefix}{key}", f"only used with {other}: {wanted}", data, key)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from digest.cli.common import Context, handle_errors, now_utc, progress_for
+from digest.files import counted
 
 log = logging.getLogger("digest")
 
@@ -32,7 +33,7 @@ log = logging.getLogger("digest")
 @click.option(
     "--to-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write each message as DIR/<id>.eml instead of sending it by SMTP. With --dry-run the "
+    help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
     "files are written and nothing is recorded; without it, writing the file counts as delivery.",
 )
 @click.pass_obj
@@ -86,7 +87,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             renderer = Renderer.for_config(config) if to_dir else None
             for plan in plan_send(config, store, profiles, now, force=force):
                 p = plan.profile
-                line = f"{p.user:<16} {p.email:<32} {plan.papers:>3} papers"
+                line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:
                     line += "  nothing new"
                 elif plan.action != NEW:
@@ -114,7 +115,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             status = f"deferred until {o.retry_at:%Y-%m-%d %H:%M} UTC: {o.reply}"
         else:
             status = f"FAILED: {o.reply}"
-        lines.append(f"{o.user:<16} {o.email:<32} {o.papers:>3} papers  {status}")
+        lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
     tried = {o.user for o in outcomes}
     for plan in report.planned:
         p = plan.profile

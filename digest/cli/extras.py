@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from digest.cli.common import Context, handle_errors, now_utc
+from digest.files import counted
 
 log = logging.getLogger("digest")
 
@@ -44,7 +45,8 @@ def demo(folder: Path) -> None:
         click.echo("  (the previous demo there was replaced: the demo starts over each time; --dir keeps it)")
     for r in result.ingest.results:
         click.echo(
-            f"  ingested {r.source.name}: {r.day}, {r.new_papers} new papers, {r.known_papers} already known"
+            f"  ingested {r.source.name}: {r.day}, {counted(r.new_papers, 'new paper')}, "
+            f"{r.known_papers} already known"
         )
     for f in result.fetched:
         click.echo(f"  fetched {f.source} from {f.url}: {f.detail}")

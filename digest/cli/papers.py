@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from digest.cli.common import Context, handle_errors, now_utc, progress_for, write_output
+from digest.files import counted
 
 if TYPE_CHECKING:
     from digest.models import Match
@@ -75,8 +76,8 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
             click.echo(f"{r.source}: {r.day} already ingested, nothing new")
         else:
             click.echo(
-                f"{r.source}: {r.day}, {r.entries} entries: "
-                f"{r.new_papers} new papers, {r.known_papers} already known"
+                f"{r.source}: {r.day}, {counted(r.entries, 'entry', 'entries')}: "
+                f"{counted(r.new_papers, 'new paper')}, {r.known_papers} already known"
             )
     for f in report.failures:
         click.secho(f"rejected: {f.error}", fg="red", err=True)
@@ -89,7 +90,10 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
             fg="yellow",
             err=True,
         )
-    click.echo(f"The database holds {totals['papers']} papers from {totals['listings']} listings.")
+    click.echo(
+        f"The database holds {counted(totals['papers'], 'paper')} "
+        f"from {counted(totals['listings'], 'listing')}."
+    )
     if report.failures or report.problems:
         sys.exit(1)
 
@@ -137,6 +141,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
             first = store.previous_digest_at(profile.user) is None  # a new reader: the latest listing
         else:
             matches = rank_all(store, profile, limit, config)
+        stored = bool(matches) or store.counts()["papers"] > 0
     if as_json:
         rows = [
             {
@@ -156,7 +161,9 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not matches:
-        if next_only and first:  # a new reader's first digest is the latest listing
+        if not stored:
+            click.echo(f"No papers stored yet: put listing dumps in {config.inbox} and run `digest ingest`.")
+        elif next_only and first:  # a new reader's first digest is the latest listing
             click.echo(f"Nothing for {user}'s first digest yet: no paper of the latest listing matches.")
         elif next_only:  # the window is what came since the reader's last digest
             click.echo(f"Nothing for {user}'s next digest yet: no paper since the last one matches.")

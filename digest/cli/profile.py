@@ -278,7 +278,10 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int
         click.echo("  no change: the same papers as now")
     else:
         kept = len(trial.after) - len(trial.added)
-        click.echo(f"  {kept} papers stay; {len(trial.after)} in all (at most {profile.max_papers})")
+        click.echo(
+            f"  {'1 paper stays' if kept == 1 else f'{kept} papers stay'}; {len(trial.after)} in all "
+            f"(at most {profile.max_papers})"
+        )
 
 
 @profile.command("url")

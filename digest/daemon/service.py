@@ -29,7 +29,7 @@ from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError
-from digest.files import printable
+from digest.files import counted, printable
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
 
@@ -196,18 +196,20 @@ class Daemon:
             if r.already_ingested:  # the same document read before (as `digest ingest` says it)
                 lines.append(f"ingested {r.source.name}: {r.day} already ingested, nothing new")
             else:
-                lines.append(f"ingested {r.source.name}: {r.new_papers} new papers, {r.known_papers} known")
+                lines.append(
+                    f"ingested {r.source.name}: {counted(r.new_papers, 'new paper')}, {r.known_papers} known"
+                )
         for f in report.ingested.failures:
             lines.append(f"rejected {f.source.name}: {f.error}")
         lines += [f"inbox problem: {p}" for p in report.ingested.problems]
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")
         for s in report.scheduled:
-            what = f"{s.papers} papers queued" if s.message_id else (s.error or "nothing new yet")
+            what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")
         for o in report.delivered:
             if o.ok:
-                lines.append(f"sent to {o.user} <{o.email}>: {o.papers} papers")
+                lines.append(f"sent to {o.user} <{o.email}>: {counted(o.papers, 'paper')}")
             elif o.retry_at:
                 lines.append(f"deferred {o.user}: {o.reply} (retry at {o.retry_at:%Y-%m-%d %H:%M} UTC)")
             else:

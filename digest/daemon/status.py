@@ -237,7 +237,7 @@ def format_status(s: Status) -> str:
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         (
             "Dumps that failed (newest first)",
-            [f"{p}: {why}" for p, why in s.failed_dumps]
+            [why if why.startswith(f"{p}:") else f"{p}: {why}" for p, why in s.failed_dumps]  # named once
             + (
                 [f"... and {s.failed_dumps_total - len(s.failed_dumps)} older, in {s.failed_folder}"]
                 if s.failed_dumps_total > len(s.failed_dumps)

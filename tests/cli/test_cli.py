@@ -68,7 +68,7 @@ def test_ingest_says_what_was_new_and_what_was_known(workspace):
     assert "No dumps in" in workspace.cli("ingest").output
     again = workspace.cli("ingest", str(moved))
     assert "already ingested, nothing new" in again.output
-    assert "The database holds 3 papers from 1 listings." in again.output
+    assert "The database holds 3 papers from 1 listing." in again.output
     assert moved.exists()  # dumps named on the command line stay where they are
 
 
@@ -148,6 +148,17 @@ def test_rank_next_for_a_new_reader_with_nothing_matching_says_it_is_the_first_d
     workspace.cli("ingest")
     result = workspace.cli("rank", "eve", "--next")
     assert result.output == "Nothing for eve's first digest yet: no paper of the latest listing matches.\n"
+
+
+def test_rank_before_anything_was_ingested_says_what_to_do(workspace):
+    workspace.profile("eve", "email: eve@example.org\ninterests: [volcanology]\n")
+    for args in (("rank", "eve"), ("rank", "eve", "--next")):
+        result = workspace.cli(*args)
+        assert result.exit_code == 0
+        inbox = workspace.root / "inbox"
+        assert (
+            result.output == f"No papers stored yet: put listing dumps in {inbox} and run `digest ingest`.\n"
+        )
 
 
 def test_rank_next_with_nothing_new_since_the_last_digest_says_so(mail_workspace, smtp_server):

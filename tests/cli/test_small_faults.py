@@ -203,6 +203,6 @@ def test_status_lists_the_newest_dumps_put_aside_and_counts_the_rest(workspace):
         workspace.dump(f"bad{i:02}.txt", "garbage\n")
         assert workspace.cli("ingest").exit_code == 1  # each rejected, in its turn
     text = workspace.cli("status").output
-    listed = [line.split("failed/")[1].split(":")[0] for line in text.splitlines() if ".txt: " in line]
+    listed = [line.split("failed/")[1].split(":")[0] for line in text.splitlines() if "failed/bad" in line]
     assert listed == [f"bad{i:02}.txt" for i in range(11, 1, -1)]  # the newest ten, newest first
     assert "... and 2 older, in " in text

@@ -188,7 +188,7 @@ def test_status_shows_the_last_ingest_each_readers_last_and_next_digest_and_what
     assert "2026-03-17 07:30 UTC" in text  # ada's next digest, after today's was sent
     assert "bob            weekly (Fri) 07:00 UTC" in text and "2026-03-20 07:00 UTC" in text
     assert "Profiles with errors (skipped):" in text and "broken.yaml" in text
-    assert "Dumps that failed (newest first):" in text and "bad.txt: " in text
+    assert "Dumps that failed (newest first):" in text and "failed/bad.txt:1: not a listing dump" in text
 
 
 def test_status_shows_a_readers_last_and_next_digest_in_the_readers_own_zone(mail_workspace, smtp_server):

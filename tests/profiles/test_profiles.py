@@ -137,3 +137,14 @@ def test_a_yml_file_beside_the_same_users_yaml_is_reported_and_the_yaml_one_is_t
     assert load_profile(workspace.config, "ada").email == "ada@example.org"  # what `digest profile` edits
     with pytest.raises(ProfileError, match="ada.yml: ignored"):
         load_profiles(workspace.config)
+
+
+def test_a_choice_is_read_in_any_case_and_one_wrong_value_gives_one_message(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\nfrequency: Weekly\nweekday: Friday\n")
+    profile = load_profile(workspace.config, "ada")
+    assert (profile.frequency, profile.weekday) == ("weekly", 4)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\nfrequency: Weakly\nweekday: Friday\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert "line 3: frequency: 'Weakly' is not one of daily, weekdays, weekly" in str(info.value)
+    assert "only used with" not in str(info.value)  # not also "weekday: only used with frequency: weekly"

@@ -26,7 +26,7 @@ def test_a_keyword_shows_what_it_matches_and_how_the_digest_changes(workspace):
     assert "'event cameras' matches 1 of 3 papers listed since Feb 13:" in result.output
     assert "Event Cameras for Drones" in result.output
     assert "+ #1  Event Cameras for Drones" in result.output  # it outranks the one match now
-    assert "1 papers stay; 2 in all (at most 10)" in result.output
+    assert "1 paper stays; 2 in all (at most 10)" in result.output
     assert "event cameras" not in (workspace.root / "profiles" / "ada.yaml").read_text()  # not saved
 
 
