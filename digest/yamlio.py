@@ -286,12 +286,38 @@ class Document:
             raise error(f"{where}: not valid YAML, fix it by hand first: {e}") from None
         self.data: CommentedMap = CommentedMap() if data is None else data
 
-    def dump(self) -> tuple[str, Any]:
-        """The new text and what the loader reads from it (checked before anything is written)."""
+    def dump(self, uncomment: Iterable[str] = ()) -> tuple[str, Any]:
+        """The new text and what the loader reads from it (checked before anything is written).
+        ``uncomment``: top-level keys this edit added, each written in place of the commented
+        line that shows it (``# frequency: daily   # help``), if the file has one."""
         out = io.StringIO()
         self._yaml.dump(self.data, out)
         text = out.getvalue()
+        for key in uncomment:
+            text = _in_place_of_comment(text, key)
         return text, load(text, self.where, self.error)
+
+
+def _in_place_of_comment(text: str, key: str) -> str:
+    """``text`` with the top-level ``key`` (its line and its block, if any) moved to the one
+    comment line ``# key: ...``, whose help comment stays, at the same column (a value with a
+    comment of its own keeps that one); unchanged unless both are found once."""
+    lines = text.splitlines(keepends=True)
+    mine = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
+    shown = [i for i, line in enumerate(lines) if re.match(rf"#\s?{re.escape(key)}:", line)]
+    if len(mine) != 1 or len(shown) != 1:
+        return text
+    i, j = mine[0], shown[0]
+    end = i + 1
+    while end < len(lines) and lines[end][:1] in (" ", "-"):  # its block
+        end += 1
+    head, help_at = lines[i].rstrip("\n"), lines[j].find("#", 1)
+    if help_at > 0 and "#" not in head:
+        head = head.ljust(help_at - 1) + " " + lines[j][help_at:].rstrip("\n")
+    moved = [head + "\n", *lines[i + 1 : end]]
+    rest = lines[:i] + lines[end:]
+    at = j if j < i else j - (end - i)
+    return "".join(rest[:at] + moved + rest[at + 1 :])
 
 
 def remove(parent: CommentedMap, name: Any, item: Any) -> None:

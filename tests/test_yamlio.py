@@ -123,3 +123,18 @@ def test_removing_a_key_keeps_the_comment_lines_after_it(before, key, after):
     doc = yamlio.Document(before, "p.yaml", ConfigError)
     yamlio.drop(doc.data, key)
     assert doc.dump()[0] == after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("a: 1\n# k: 2   # help\nb: 2\n", "a: 1\nk: 5     # help\nb: 2\n"),
+        ("a: 1\n#k: 2\nb: 2\n", "a: 1\nk: 5\nb: 2\n"),
+        ("a: 1\n# k: 2  # one\n# k: 3  # two\n", "a: 1\n# k: 2  # one\n# k: 3  # two\nk: 5\n"),  # which one?
+        ("a: 1\n", "a: 1\nk: 5\n"),  # nothing to replace
+    ],
+)
+def test_a_key_an_edit_adds_takes_the_place_of_the_comment_line_that_shows_it(before, after):
+    doc = yamlio.Document(before, "p.yaml", ConfigError)
+    doc.data["k"] = 5
+    assert doc.dump(uncomment=["k"])[0] == after

@@ -6,7 +6,9 @@ from typing import Any
 
 import click
 
+from digest import yamlio
 from digest.cli.common import Context, handle_errors
+from digest.errors import ProfileError
 
 
 @click.group()
@@ -191,7 +193,8 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     edited = apply_edit(obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)))
     for note in notes:
         click.echo(note)
-    _saved(edited, f"{key} is {value!r} for {user}")
+    written = yamlio.load(edited.text, user, ProfileError).get(key, value)  # `yes` is written true
+    _saved(edited, f"{key} is {yamlio.inline(written)} for {user}")
     if key == "paused" and not edited.profile.paused:  # unpausing also lifts a hard bounce
         from digest.deliver.suppressions import Suppressions
         from digest.store import Store

@@ -82,8 +82,10 @@ def apply_edit(
         doc = yamlio.Document(text, path, ProfileError)
         if not isinstance(doc.data, dict):
             parse_profile(doc.data, path, config)  # raises: not a mapping
+        before = set(doc.data)
         change(doc.data, path)
-        new, reread = doc.dump()  # what PyYAML reads from the new text, before it is written
+        added = [k for k in doc.data if k not in before and isinstance(k, str)]
+        new, reread = doc.dump(uncomment=added)  # what PyYAML reads from the new text, before it is written
         profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
         if new != text and not dry_run:
             write_atomic(path, new)

@@ -128,6 +128,31 @@ def test_removing_the_last_exclusion_keeps_the_comment_and_what_follows(workspac
     assert load_profile(workspace.config, "ada").exclude == ()
 
 
+def test_a_setting_made_on_a_new_profile_takes_the_place_of_its_commented_line(workspace):
+    assert (
+        workspace.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "robotics").exit_code == 0
+    )
+    for step in (("set", "eve", "frequency", "weekly"), ("set", "eve", "weekday", "friday")):
+        assert workspace.cli("profile", *step).exit_code == 0
+    assert workspace.cli("profile", "exclude", "eve", "survey").exit_code == 0
+    said = workspace.cli("profile", "set", "eve", "paused", "yes").output
+    assert said.startswith("paused is true for eve; saved ")  # what was written, not what was typed
+    lines = (workspace.root / "profiles" / "eve.yaml").read_text().splitlines()
+    assert lines[2:5] == [
+        "frequency: weekly               # daily | weekdays | weekly",
+        "weekday: friday                 # the day of a weekly digest (monday ... sunday)",
+        '# send_at: "07:00"              # local time of the digest',
+    ]
+    assert "paused: true                    # a paused reader gets nothing until unpaused" in lines
+    assert lines[-2:] == [
+        "exclude:                        # papers matching any of these are left out",
+        "  - survey",
+    ]
+    assert not [
+        line for line in lines if line.startswith(("# frequency", "# weekday", "# paused", "# exclude"))
+    ]
+
+
 def test_weekly_needs_frequency_first_and_daily_drops_the_weekday(workspace):
     path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
     assert workspace.cli("profile", "set", "ada", "frequency", "weekly").exit_code == 0
