@@ -21,9 +21,11 @@ from digest.daemon.claims import clear_stale_periods
 from digest.daemon.slots import current_period, day_begins, period_done
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
+from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
 from digest.deliver.suppressions import Suppressions, same_address
+from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -122,6 +124,8 @@ def send_now(
     done in the same transaction) before it is handed over, and handed over from memory."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
+    record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
+    replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     outbox.retry_now(users, now)

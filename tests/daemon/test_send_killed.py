@@ -54,6 +54,9 @@ def test_a_send_killed_mid_way_and_run_again_repeats_at_most_one_message_per_con
         time.sleep(LEASE + 1.5)  # the killed pass's claims run out (stored to the second)
         again = subprocess.run(send, capture_output=True, text=True, timeout=300)
         assert again.returncode == 0, again.stderr
+        # what the killed pass had handed over is recorded before the readers are planned: each
+        # line says sent (now or before), none "waiting" for a message the server already has
+        assert "waiting" not in again.stdout, again.stdout[-3000:]
 
     by = collections.defaultdict(list)
     for m in mailbox.messages:
