@@ -23,7 +23,7 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
         why = "the database stayed locked by another process for too long"
         fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
     elif "full" in text:
-        why = "the disk is full (nothing of this step was stored)"
+        why = "the disk is full (what was being written then was not stored; what was before is kept)"
         fix = "free some space and try again"
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         why = "the database file is corrupt"

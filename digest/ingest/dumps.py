@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +38,14 @@ class IngestReport:
 
 
 def ingest(
-    store: Store, paths: Iterable[Path], now: dt.datetime, progress: Progress | None = None
+    store: Store,
+    paths: Iterable[Path],
+    now: dt.datetime,
+    progress: Progress | None = None,
+    done: Callable[[IngestResult | IngestFailure], None] = lambda outcome: None,
 ) -> IngestReport:
-    """Each dump is read whole, then stored in one transaction; a bad dump stores nothing."""
+    """Each dump is read whole, then stored in one transaction; a bad dump stores nothing.
+    ``done`` hears of each dump as soon as it is stored or refused."""
     results, failures = [], []
     paths = list(paths)
     progress = progress or NO_PROGRESS
@@ -51,6 +56,7 @@ def ingest(
         except DumpError as e:
             log.debug("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
             failures.append(IngestFailure(Path(path), str(e)))
+            done(failures[-1])
             progress.advance()
             continue
         result = store.add_listing(listing, now)
@@ -63,6 +69,7 @@ def ingest(
             ", already ingested" if result.already_ingested else "",
         )
         results.append(result)
+        done(result)
         progress.advance()
     progress.finish()
     return IngestReport(tuple(results), tuple(failures))
@@ -88,14 +95,17 @@ def ingest_inbox(
     A dump the disk will not let go of is left in the inbox and said in ``problems``: what was
     read is stored, and the rest of the run (the readers' mail) goes on."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
-    report = ingest(store, ready, now, progress)
     problems = []
-    moves = [(inbox_folder.move_processed, r.source, ()) for r in report.results]
-    moves += [(inbox_folder.move_failed, f.source, (f.error,)) for f in report.failures]
-    for move, source, why in moves:  # stored: a dump renamed away meanwhile is only noted
+
+    def move(outcome: IngestResult | IngestFailure) -> None:  # at once: a later failure keeps it
         try:
-            move(source, inbox, *why)
+            if isinstance(outcome, IngestFailure):
+                inbox_folder.move_failed(outcome.source, inbox, outcome.error)
+            else:  # stored: a dump renamed away meanwhile is only noted
+                inbox_folder.move_processed(outcome.source, inbox)
         except inbox_folder.MoveError as e:
             log.warning("%s", printable(e))
             problems.append(str(e))
+
+    report = ingest(store, ready, now, progress, done=move)
     return dataclasses.replace(report, problems=tuple(problems)), [w.path for w in waiting]

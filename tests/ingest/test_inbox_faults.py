@@ -139,3 +139,19 @@ def test_a_dump_still_written_after_the_wait_is_left_in_the_inbox_and_said(works
     monkeypatch.undo()
     again = workspace.cli("ingest")  # waits the second it still needs
     assert again.exit_code == 0 and "8 entries: 8 new papers" in again.output
+
+
+def test_a_database_disk_that_fills_mid_ingest_keeps_the_dumps_stored_before_it_moved(tmp_path):
+    with tmpfs(tmp_path, "450k") as disk:
+        (tmp_path / "ws").mkdir()
+        ws = Workspace(tmp_path / "ws", database=f"{disk}/digest.db")
+        ws.dump("a-small.txt", make_dump("Mar 13", PAPERS))
+        big = [(f"Paper {i}", f"Words about paper {i}. " * 300) for i in range(60)]  # 0.4 MB of abstracts
+        ws.dump("b-big.txt", make_dump("Mar 14", big))
+        result = ws.cli("ingest")
+        assert result.exit_code == 1 and "the disk is full" in result.output
+        assert "what was being written then was not stored; what was before is kept" in result.output
+        inbox = ws.root / "inbox"
+        assert (inbox / "processed" / "a-small.txt").exists()  # stored, and moved at once
+        assert (inbox / "b-big.txt").exists()  # not stored: still in the inbox, for the next run
+        assert not (inbox / "failed").exists()
