@@ -86,8 +86,9 @@ class FileLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
             hint = "; the folder must be writable for this command" if e.errno in _NOT_WRITABLE else ""
+            what = "open" if self.path.exists() else "make"  # on a read-only disk it may well exist
             raise DigestError(
-                f"{self.path}: cannot make the lock file that keeps two runs apart: {e.strerror or e}{hint}"
+                f"{self.path}: cannot {what} the lock file that keeps two runs apart: {e.strerror or e}{hint}"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
