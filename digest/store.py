@@ -156,7 +156,9 @@ class Store(ReaderRecords):
                 for statement in sql_statements(MIGRATIONS[v]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {v + 1}")
-            log.info("database %s migrated to schema version %d", self.path, v + 1)
+        if version < SCHEMA_VERSION:  # one line, not one per step (a new database takes them all)
+            what = "created" if version == 0 else f"migrated from schema version {version}"
+            log.info("database %s %s at schema version %d", self.path, what, SCHEMA_VERSION)
 
     @property
     def schema_version(self) -> int:
