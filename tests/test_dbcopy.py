@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.ingest.dumps import ingest
+from digest.ingest.sources import read_dump
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
 from digest.store import Store
@@ -17,11 +18,12 @@ def test_migrate_copies_every_row_and_the_next_digests_are_the_same(mail_workspa
     ws.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks, diffusion]\n")
     ws.profile("kurt", "email: kurt@example.org\ninterests: [large language models]\n")
     config = ws.config
+    dumps = sorted(shared_dumps, key=lambda p: read_dump(p).day)  # as they came, day after day
     with Store(config.database) as store:
-        ingest(store, shared_dumps[:3], NOW)
+        ingest(store, dumps[:3], NOW)
         assert ws.cli("send").exit_code == 0  # deliveries, outbox, its bytes, schedule state
         store.rate("ada", store.papers()[0].id, 1, NOW)
-        ingest(store, shared_dumps[3:], NOW + dt.timedelta(days=1))
+        ingest(store, dumps[3:], NOW + dt.timedelta(days=1))
         before = [(d.profile.user, d.paper_ids) for d in next_digests(store, load_profiles(config), NOW)]
         assert before and all(ids for _, ids in before)
     with postgres_database() as url:
