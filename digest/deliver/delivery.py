@@ -20,6 +20,8 @@ What a result means for the message:
   5xx                         failed for good with the server's reply; its papers are free again
   5xx for the address         the same, and the address is suppressed: no more digests to it,
                               and what else waits for it is not attempted (deliver.suppressions)
+  5xx of us (sender, relay)   deferred, nobody suppressed; at MAIL FROM, or alike for 3
+                              recipients in a row, the pass stops (deliver.refusals)
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ from digest.deliver.lines import (
 )
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
+from digest.deliver.refusals import stopped
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import Envelope, FileSender, FileSenders, LoginRefused, SendResult, SmtpSender
+from digest.deliver.transports import Envelope, FileSender, FileSenders, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.errors import ConfigError, StoreError
 from digest.progress import NO_PROGRESS, Progress
@@ -315,9 +318,8 @@ def deliver_due(
                 bulk.close()
     if failures:
         raise failures[0]
-    if circuit.refused:
-        log.error("%s", circuit.reply)
-        raise LoginRefused(f"{circuit.reply}; the digests wait in the outbox until the login works")
+    if circuit.refused:  # our login, our sender or relaying: every other message would be refused alike
+        raise stopped(run)
     return run.outcomes
 
 

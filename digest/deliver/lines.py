@@ -208,7 +208,7 @@ class Line:
     def _result(self, msg: OutboxMessage, result: SendResult) -> None:
         """A sent message's result, held until the next commit."""
         run = self.run
-        run.circuit.record(result)
+        run.circuit.record(result, msg.recipient, msg.id)
         if result.ok:
             run.limiter.succeeded()
         elif result.throttled:
@@ -347,7 +347,7 @@ def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
         log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
-    elif not result.permanent and (
+    elif not result.final and (
         retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)
     ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
@@ -359,7 +359,7 @@ def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -
             reply,
         )
     else:
-        if not result.permanent:
+        if not result.final:  # a passing failure, or a refusal of us (see SendResult.ours)
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
         outbox.mark_failed(msg, reply, at, in_transaction=True)
         log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)

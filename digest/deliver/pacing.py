@@ -100,22 +100,33 @@ class RateLimiter:
 class Circuit:
     """Stop knocking for this pass once every connection has failed to reach the server, or
     once the server has timed out mid-transaction ``timeouts`` times in a row (a server that
-    hangs after DATA would otherwise cost a timeout per message: hours for a thousand readers)."""
+    hangs after DATA would otherwise cost a timeout per message: hours for a thousand readers).
+
+    Stop at once when the server refuses us rather than a reader: our login (535), our sender
+    (a 5xx at MAIL FROM), or relaying: the same refusal at RCPT (a 5.7.x, or the same reply) of
+    :data:`BLANKET` different recipients in a row (``relayed``: the messages, in ``streak``, go
+    back to the queue: digest.deliver.refusals). Every other message would be refused alike."""
 
     def __init__(self, limit: int, timeouts: int) -> None:
         self.limit, self.failures, self.reply = limit, 0, ""
         self.timeouts_limit, self.timeouts = timeouts, 0
         self.refused = False
+        self.login = False  # refused: our login (else our sender, or relaying)
+        self.relayed = False  # refused: the same refusal of BLANKET recipients in a row
+        self.blanket: str | None = None  # what the refusals of the streak have in common
+        self.streak: list[tuple[str, int | None]] = []  # (recipient, outbox id) refused alike, in a row
         self.lock = threading.Lock()
 
     @property
     def open(self) -> bool:
         return self.failures >= self.limit or self.timeouts >= self.timeouts_limit or self.refused
 
-    def record(self, result: SendResult) -> None:
+    def record(self, result: SendResult, recipient: str = "", message: int | None = None) -> None:
         with self.lock:
-            if result.login_refused:  # no other connection will fare better: stop at once
-                self.refused, self.reply = True, result.reply
+            self._streak(result.blanket(), recipient, message, result.reply)
+            if result.login_refused or result.sender_refused:  # no other connection will fare better
+                if not self.refused:
+                    self.refused, self.login, self.reply = True, result.login_refused, result.reply
             elif result.unreachable:
                 self.failures += 1
                 self.reply = result.reply
@@ -124,3 +135,23 @@ class Circuit:
                 self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
             else:
                 self.failures = self.timeouts = 0
+
+    def _streak(self, blanket: str | None, recipient: str, message: int | None, reply: str) -> None:
+        if self.relayed:  # tripped: what is refused alike still joins the streak, put back in the queue
+            if blanket is not None and blanket == self.blanket:
+                self.streak.append((recipient, message))
+            return
+        if blanket is None or blanket != self.blanket:
+            self.blanket, self.streak = blanket, []
+        if blanket is None:
+            return
+        self.streak.append((recipient, message))
+        if len({r for r, _ in self.streak}) >= BLANKET and not self.refused:
+            self.refused, self.relayed, self.reply = True, True, reply
+
+
+# Different recipients refused alike at RCPT, in a row, that stop a pass: a refusal of us (the
+# relay's) rather than of their addresses. Three bad addresses in a row, each refused with the
+# very same words and no enhanced code to tell, are rare; should it happen, the pass stops
+# there, they wait (retried later, not suppressed) and the next pass goes on with the others.
+BLANKET = 3

@@ -39,11 +39,63 @@ class SendResult:
     unreachable: bool = False  # no connection could be made: the server is down or never answered
     timed_out: bool = False  # connected, but the server stopped answering mid-transaction
     login_refused: bool = False  # the server refused our login: no message can go until the config is fixed
+    sender_refused: bool = False  # a 5xx at MAIL FROM: our sender refused, so every message alike
     bounce: bool = False  # a 5xx refusal of the recipient's address: mail it no more
+    ours: bool = False  # a 5xx refusal of us (sender, relaying), not of the recipient: it waits, retried
+    stage: str = ""  # where a refusal came: MAIL, RCPT or DATA
+
+    @property
+    def final(self) -> bool:
+        """Refused for good: the message fails (a refusal of us waits for the fix instead)."""
+        return self.permanent and not self.ours
+
+    def blanket(self) -> str | None:
+        """What this refusal at RCPT has in common with the same refusal of other recipients,
+        if it may be a refusal of us by the relay rather than of the address: "us" for one that
+        says so (see :func:`about_us`), else its reply (a relay's "550 Access denied" may carry
+        no enhanced code, nor words that tell). None for anything else (a 5.1.x names the address)."""
+        if self.stage != "RCPT" or not self.permanent:
+            return None
+        if self.ours:
+            return "us"
+        return None if about_address(int(self.reply[:3]), self.reply, coded_only=True) else self.reply
 
 
-# A bad-mailbox enhanced status code (RFC 3463: 5.1.x, "bad destination mailbox address").
-BAD_MAILBOX = re.compile(r"\b5\.1\.\d+\b")
+# An enhanced status code (RFC 3463: class.subject.detail), at the start of the reply's text
+# (RFC 2034) or further on (qmail's "(#5.7.1)"); not inside an IP address (no digit or dot around).
+ENHANCED = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+# With no enhanced code: the refusals RFC 5321 gives a bad mailbox (unavailable, not local, name
+# not allowed), unless their words are about us (relaying, the sender, a login).
+MAILBOX_CODES = (550, 551, 553)
+ABOUT_US_TEXT = re.compile(r"\brelay|\bsender\b|authenticat", re.IGNORECASE)
+
+
+def enhanced(reply: str) -> tuple[int, int] | None:
+    """The (subject, detail) of the reply's enhanced status code, if it has one."""
+    found = ENHANCED.search(reply, 4)  # after the basic code and its space
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def about_address(code: int, reply: str, coded_only: bool = False) -> bool:
+    """Does a 5xx refusal say the recipient's mailbox itself is bad? RFC 3463's X.1.X (addressing
+    status: 5.1.1 no such user, 5.1.0, 5.1.2 bad domain, 5.1.10 null MX ...) but X.1.7 and X.1.8
+    (the sender's address), and X.2.1 (mailbox disabled); with no enhanced code (unless
+    ``coded_only``), a 550, 551 or 553 whose words are not about us."""
+    status = enhanced(reply)
+    if status is not None:
+        subject, detail = status
+        return (subject == 1 and detail not in (7, 8)) or status == (2, 1)
+    return not coded_only and code in MAILBOX_CODES and not about_us(code, reply)
+
+
+def about_us(code: int, reply: str) -> bool:
+    """Is a 5xx refusal about us (the sender, the relay) rather than the recipient? RFC 3463's
+    X.7.X (security or policy: relaying denied, not authorized) and X.1.7, X.1.8 (the sender's
+    address); with no enhanced code, a 530 (log in first) or words of relaying, the sender or a login."""
+    status = enhanced(reply)
+    if status is not None:
+        return status[0] == 7 or status in ((1, 7), (1, 8))
+    return code == 530 or bool(ABOUT_US_TEXT.search(reply, 4))
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
@@ -57,7 +109,12 @@ def classify(code: int, text: bytes | str) -> SendResult:
     return SendResult(False, reply, permanent=500 <= code < 600, throttled=throttled)
 
 
-class LoginRefused(DeliveryError):
+class Refused(DeliveryError):
+    """The server refuses us, not a reader (our login, our sender address, relaying): no message
+    can go until the configuration (ours, or the server's) is fixed."""
+
+
+class LoginRefused(Refused):
     """The server refused the login (535): a configuration problem, not a passing one."""
 
 
@@ -192,9 +249,7 @@ class SmtpSender:
             return SendResult(False, f"{_why(e)} during {stage}", timed_out=isinstance(e, TimeoutError))
         if code == 250:
             return SendResult(True, f"{code} {_text(text)}".strip())
-        result = classify(code, text)
-        if result.permanent and (stage == "RCPT" or (stage == "DATA" and BAD_MAILBOX.search(result.reply))):
-            result = dataclasses.replace(result, bounce=True)
+        result = refusal(self.config, mail, stage, code, text)
         if result.permanent:
             try:
                 conn.rset()
@@ -203,6 +258,27 @@ class SmtpSender:
         else:
             self.drop()
         return result
+
+
+def refusal(config: SmtpConfig, mail: Envelope, stage: str, code: int, text: bytes) -> SendResult:
+    """A refusal at ``stage`` (MAIL, RCPT or DATA) classified: whose fault a 5xx is. At MAIL
+    FROM, ours (the sender is refused: every message would be); at RCPT, the address's (a
+    bounce: :func:`about_address`), ours (:func:`about_us`: nobody is suppressed, the message
+    waits) or neither (the message fails); at DATA, a bounce only with an enhanced code."""
+    result = dataclasses.replace(classify(code, text), stage=stage)
+    if not result.permanent:
+        return result
+    if stage == "MAIL":
+        sender = parseaddr(mail.sender)[1]
+        why = (
+            f"the SMTP server {config.host}:{config.port} refused the sender <{sender}> at MAIL FROM: "
+            f"{result.reply}; check smtp.from (and smtp.username: many servers take only the address "
+            "they log you in as)"
+        )
+        return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
+    if stage == "RCPT" and about_us(code, result.reply):
+        return dataclasses.replace(result, ours=True)
+    return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
 
 
 def forward_path(address: str) -> str:

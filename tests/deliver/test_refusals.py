@@ -1,0 +1,207 @@
+"""Whose fault a refusal is: a reader's address, or us (our sender, our relaying). Real aiosmtpd
+servers on loopback that refuse what a misconfigured relay refuses, and `digest send` as the
+operator meets it: a refusal of us stops the pass, suppresses nobody and fails nobody; once the
+server is fixed, the next `send` delivers every digest once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+
+from digest.config import load_config
+from digest.deliver.outbox import Outbox
+from digest.deliver.suppressions import Suppressions
+from digest.deliver.transports import Envelope, SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.store import FAILED, QUEUED, SENT, Store
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends  # the tests that take a database run on SQLite and PostgreSQL
+
+READERS = [f"r{i}" for i in range(6)]
+
+
+class Relay(Mailbox):
+    """A relay that, while ``refusing``, answers every RCPT TO with ``rcpt`` (``{}``: the
+    address) or every MAIL FROM with ``mail``; it counts both commands and keeps what it accepts."""
+
+    def __init__(self, rcpt: str | None = None, mail: str | None = None) -> None:
+        super().__init__()
+        self.rcpt, self.mail, self.refusing = rcpt, mail, True
+        self.mails = self.rcpts = 0
+        self.count = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001
+        with self.count:
+            self.mails += 1
+        if self.refusing and self.mail is not None:
+            return self.mail
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        with self.count:
+            self.rcpts += 1
+        if self.refusing and self.rcpt is not None:
+            return self.rcpt.format(address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def received(self) -> Counter[str]:
+        return Counter(r for m in self.messages for r in m.rcpt_tos)
+
+
+def readers(tmp_path, server: LocalSmtpServer, database: str, connections: int = 1) -> Workspace:
+    ws = Workspace(tmp_path, server.port, database=database)
+    ws.config_path.write_text(ws.config_path.read_text() + f"delivery:\n  connections: {connections}\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    for user in READERS:
+        ws.profile(user, f"email: {user}@example.org\ninterests: [robots]\n")
+    return ws
+
+
+def nobody_suppressed_or_failed(ws: Workspace) -> None:
+    assert ws.cli("suppressed").output == "No suppressed readers.\n"
+    with Store(ws.config.database) as store:
+        assert Suppressions(store).all() == []
+        assert Outbox(store).counts()[FAILED] == 0
+
+
+def fixed_then_sent_once(ws: Workspace, handler: Relay) -> None:
+    """The server fixed: the next `send` delivers every reader's digest, once, and says so."""
+    handler.refusing = False
+    result = ws.cli("send")
+    assert result.exit_code == 0, result.output
+    assert handler.received() == Counter({f"{u}@example.org": 1 for u in READERS})
+    with Store(ws.config.database) as store:
+        assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS), FAILED: 0}
+    assert ws.cli("send").exit_code == 0  # and a third `send` sends nothing again
+    assert sum(handler.received().values()) == len(READERS)
+
+
+def test_relaying_denied_to_every_recipient_stops_the_pass_and_suppresses_nobody(tmp_path, database):
+    handler = Relay(rcpt="550 5.7.1 <{}>: Relaying denied")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1
+        assert "refused 3 recipients in a row alike at RCPT TO" in result.output
+        assert "Relaying denied" in result.output and "smtp.username" in result.output
+        assert "nobody was suppressed" in result.output and "Traceback" not in result.output
+        assert handler.rcpts == 3  # not one refused RCPT per reader
+        nobody_suppressed_or_failed(ws)
+        status = ws.cli("send", "--dry-run").output  # what `send` would now do: retry, not "attempted"
+        assert "already attempted" not in status and "suppressed" not in status
+        fixed_then_sent_once(ws, handler)
+
+
+def test_a_sender_refused_at_mail_from_stops_the_pass_like_a_refused_login(tmp_path, database):
+    handler = Relay(mail="550 5.7.1 <digest@example.org>: Sender address rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1
+        assert "refused the sender <digest@example.org> at MAIL FROM" in result.output
+        assert "Sender address rejected" in result.output and "check smtp.from" in result.output
+        assert handler.mails == 1 and handler.rcpts == 0  # the first refusal stops the pass
+        nobody_suppressed_or_failed(ws)
+        fixed_then_sent_once(ws, handler)
+
+
+def test_the_same_refusal_of_every_recipient_without_an_enhanced_code_is_undone_not_a_bounce(
+    tmp_path, database
+):
+    """'550 Access denied' reads like a bad mailbox: the first ones were recorded as bounces
+    before the third showed it for the relay's refusal. They are queued again, their readers
+    released. Three connections: the streak is counted across them."""
+    handler = Relay(rcpt="550 Access denied")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database, connections=3)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and "(the last: 550 Access denied)" in result.output
+        assert 3 <= handler.rcpts < len(READERS) + 3
+        nobody_suppressed_or_failed(ws)
+        fixed_then_sent_once(ws, handler)
+
+
+class OneRefused(Mailbox):
+    """Accepts every recipient but ``refused``, answered with ``reply``."""
+
+    def __init__(self, refused: str, reply: str) -> None:
+        super().__init__()
+        self.refused, self.reply = refused, reply
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        if address == self.refused:
+            return self.reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_one_policy_refusal_among_accepted_recipients_waits_and_the_others_go(tmp_path, database):
+    handler = OneRefused("r2@example.org", "550 5.7.1 <r2@example.org>: not authorized")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1  # not everybody was served
+        assert "r2@example.org" in result.output and "deferred until" in result.output
+        assert sorted(r for m in handler.messages for r in m.rcpt_tos) == [
+            f"{u}@example.org" for u in READERS if u != "r2"
+        ]
+        nobody_suppressed_or_failed(ws)
+        with Store(ws.config.database) as store:
+            (waiting,) = Outbox(store).messages(status=QUEUED)
+        assert waiting.user == "r2" and waiting.attempts == 1
+
+
+def test_a_bad_mailbox_among_accepted_recipients_is_still_failed_and_suppressed(tmp_path, database):
+    handler = OneRefused("r2@example.org", "550 5.1.1 <r2@example.org>: user unknown")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        assert "FAILED: 550 5.1.1" in ws.cli("send").output
+        assert len(handler.messages) == len(READERS) - 1
+        with Store(ws.config.database) as store:
+            assert [s.user for s in Suppressions(store).all()] == ["r2"]
+            assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS) - 1, FAILED: 1}
+
+
+# Each reply at RCPT TO, and what it says: the address is bad (a bounce: failed, suppressed), we
+# are refused (waits, retried: nobody suppressed), or neither (this message fails, nobody suppressed).
+BOUNCE, OURS, NEITHER = "bounce", "ours", "neither"
+AT_RCPT = {
+    "550 5.1.1 <r@example.org>: Recipient address rejected: User unknown": BOUNCE,
+    "550 5.1.0 Address rejected": BOUNCE,
+    "550 5.1.2 Host unknown": BOUNCE,
+    "556 5.1.10 Recipient address has null MX": BOUNCE,
+    "550 5.2.1 The email account that you tried to reach is disabled": BOUNCE,
+    "550 No such user here": BOUNCE,  # no enhanced code: 550, 551, 553 as before
+    "551 User not local": BOUNCE,
+    "553 Requested action not taken: mailbox name not allowed": BOUNCE,
+    "550 5.7.1 <r@example.org>: Relaying denied": OURS,
+    "554 5.7.1 <r@example.org>: Relay access denied": OURS,
+    "550 5.7.54 Unable to relay recipient in non-accepted domain": OURS,
+    "553 5.1.8 <digest@example.org>: Sender address rejected: Domain not found": OURS,
+    "530 5.7.0 Authentication required": OURS,
+    "550 relay not permitted": OURS,  # no enhanced code, but words of relaying
+    "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)": OURS,
+    "552 5.2.2 Mailbox full": NEITHER,
+    "554 Transaction failed": NEITHER,
+    "550 Host 10.5.1.1 unreachable": BOUNCE,  # an IP address is no enhanced code: a plain 550
+}
+
+
+@pytest.mark.parametrize("reply", AT_RCPT)
+def test_a_refusal_at_rcpt_is_the_addresss_fault_only_when_it_says_so(reply, tmp_path):
+    with LocalSmtpServer(OneRefused("r@example.org", reply)) as server:
+        config = load_config(Workspace(tmp_path, server.port).config_path)
+        mail = Envelope("<m@example.org>", "r", config.smtp.sender, "r@example.org", b"Subject: s\r\n\r\n")
+        with SmtpSender(config.smtp) as sender:
+            result = sender.send(mail)
+    assert result.reply == reply and result.permanent and result.stage == "RCPT"
+    found = BOUNCE if result.bounce else OURS if result.ours else NEITHER
+    assert found == AT_RCPT[reply]
+    assert result.final == (found != OURS)  # a refusal of us is not the message's end
