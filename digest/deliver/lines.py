@@ -208,7 +208,7 @@ class Line:
     def _result(self, msg: OutboxMessage, result: SendResult) -> None:
         """A sent message's result, held until the next commit."""
         run = self.run
-        run.circuit.record(result, msg.recipient, msg.id)
+        run.circuit.record(result, msg.recipient)
         if result.ok:
             run.limiter.succeeded()
         elif result.throttled:

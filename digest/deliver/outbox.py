@@ -341,22 +341,6 @@ class Outbox(OutboxClaims):
             if attempted:
                 self._attempt(msg, now, False, reply)
 
-    def requeue(self, outbox_id: int, reply: str, at: dt.datetime) -> str | None:
-        """A message failed with ``reply`` queued again, tried at ``at`` (inside a transaction): the
-        refusal was of us, not of it (digest.deliver.refusals). Its reader; None if not so failed."""
-        row = self.db.execute(
-            "SELECT user FROM outbox WHERE id = ? AND status = ? AND last_error = ?",
-            (outbox_id, FAILED, reply),
-        ).fetchone()
-        if row is None:
-            return None
-        self.db.execute(
-            "UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL "
-            "WHERE id = ?",
-            (QUEUED, iso(at), outbox_id),
-        )
-        return row[0]
-
     def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
         self.db.execute(
             "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",

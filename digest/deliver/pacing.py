@@ -103,27 +103,36 @@ class Circuit:
     hangs after DATA would otherwise cost a timeout per message: hours for a thousand readers).
 
     Stop at once when the server refuses us rather than a reader: our login (535), our sender
-    (a 5xx at MAIL FROM), or relaying: the same refusal at RCPT (a 5.7.x, or the same reply) of
-    :data:`BLANKET` different recipients in a row (``relayed``: the messages, in ``streak``, go
-    back to the queue: digest.deliver.refusals). Every other message would be refused alike."""
+    (a 5xx at MAIL FROM), or relaying: :data:`BLANKET` different recipients in a row refused at
+    RCPT as a refusal of us (a 5.7.x: "Relaying denied"), before the server has taken any
+    message of this pass (``relayed``). Each of those waits anyway (deferred, nobody
+    suppressed); stopping spares the server a thousand more refusals. A server that has taken
+    one message of the pass relays for us: its refusals of us are then of single recipients
+    (a policy of theirs), and the pass goes on to the others."""
 
     def __init__(self, limit: int, timeouts: int) -> None:
         self.limit, self.failures, self.reply = limit, 0, ""
         self.timeouts_limit, self.timeouts = timeouts, 0
         self.refused = False
         self.login = False  # refused: our login (else our sender, or relaying)
-        self.relayed = False  # refused: the same refusal of BLANKET recipients in a row
-        self.blanket: str | None = None  # what the refusals of the streak have in common
-        self.streak: list[tuple[str, int | None]] = []  # (recipient, outbox id) refused alike, in a row
+        self.relayed = False  # refused: relaying, BLANKET recipients in a row before any was taken
+        self.taken = False  # the server took a message in this pass: it relays for us
+        self.streak: set[str] = set()  # the recipients refused as a refusal of us, in a row
         self.lock = threading.Lock()
 
     @property
     def open(self) -> bool:
         return self.failures >= self.limit or self.timeouts >= self.timeouts_limit or self.refused
 
-    def record(self, result: SendResult, recipient: str = "", message: int | None = None) -> None:
+    def record(self, result: SendResult, recipient: str = "") -> None:
         with self.lock:
-            self._streak(result.blanket(), recipient, message, result.reply)
+            self.taken = self.taken or result.ok
+            if result.relay_refused and not self.taken:
+                self.streak.add(recipient)
+                if len(self.streak) >= BLANKET and not self.refused:
+                    self.refused, self.relayed, self.reply = True, True, result.reply
+            elif not result.relay_refused:
+                self.streak.clear()
             if result.login_refused or result.sender_refused:  # no other connection will fare better
                 if not self.refused:
                     self.refused, self.login, self.reply = True, result.login_refused, result.reply
@@ -136,22 +145,7 @@ class Circuit:
             else:
                 self.failures = self.timeouts = 0
 
-    def _streak(self, blanket: str | None, recipient: str, message: int | None, reply: str) -> None:
-        if self.relayed:  # tripped: what is refused alike still joins the streak, put back in the queue
-            if blanket is not None and blanket == self.blanket:
-                self.streak.append((recipient, message))
-            return
-        if blanket is None or blanket != self.blanket:
-            self.blanket, self.streak = blanket, []
-        if blanket is None:
-            return
-        self.streak.append((recipient, message))
-        if len({r for r, _ in self.streak}) >= BLANKET and not self.refused:
-            self.refused, self.relayed, self.reply = True, True, reply
 
-
-# Different recipients refused alike at RCPT, in a row, that stop a pass: a refusal of us (the
-# relay's) rather than of their addresses. Three bad addresses in a row, each refused with the
-# very same words and no enhanced code to tell, are rare; should it happen, the pass stops
-# there, they wait (retried later, not suppressed) and the next pass goes on with the others.
+# Different recipients refused as a refusal of us (5.7.x) at RCPT, in a row, before the server
+# took any message of the pass, that stop it: the relay refuses us, not them.
 BLANKET = 3

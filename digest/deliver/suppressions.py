@@ -1,12 +1,12 @@
 """Hard bounces: an address the server refused for good (5xx) gets no more digests.
 
 Mailbox providers penalize senders who keep mailing addresses that bounce, so the first
-5xx refusal that says the reader's address is bad (a "5.1.x" or "5.2.1" reply; at RCPT, a
-550, 551 or 553 with no enhanced code too: digest.deliver.transports.about_address)
-suppresses it: no digest is queued for it and nothing queued is attempted. A refusal of us
-(a "5.7.x" relaying or policy refusal, our sender refused) suppresses nobody. The suppression holds until the
-address in the reader's profile changes, or the reader is released (`digest suppressed
---release USER`, or `digest profile set USER paused false`).
+5xx refusal of the reader's address (at RCPT; after DATA, one that says the address is bad,
+"5.1.x" or "5.2.1": digest.deliver.transports.refusal) suppresses it: no digest is queued for
+it and nothing queued is attempted. A refusal of us (a "5.7.x" relaying or policy refusal at
+RCPT, our sender refused) suppresses nobody. The suppression holds until the address in the
+reader's profile changes, or the reader is released (`digest suppressed --release USER`, or
+`digest profile set USER paused false`).
 """
 
 from __future__ import annotations
@@ -65,14 +65,6 @@ class Suppressions:
     def all(self) -> list[Suppression]:
         rows = self.db.execute("SELECT user, recipient, reply, at FROM suppressions ORDER BY user")
         return [_suppression(r) for r in rows]
-
-    def lift(self, user: str, recipient: str, reply: str) -> None:
-        """Lift the reader's suppression if it is of ``recipient`` for ``reply`` (inside a
-        transaction): that refusal turned out to be of us, not of the address."""
-        self.db.execute(
-            "DELETE FROM suppressions WHERE user = ? AND recipient = ? AND reply = ?",
-            (user, recipient, reply),
-        )
 
     def release(self, user: str) -> bool:
         """Lift the reader's suppression; False if there was none."""

@@ -49,24 +49,16 @@ class SendResult:
         """Refused for good: the message fails (a refusal of us waits for the fix instead)."""
         return self.permanent and not self.ours
 
-    def blanket(self) -> str | None:
-        """What this refusal at RCPT has in common with the same refusal of other recipients,
-        if it may be a refusal of us by the relay rather than of the address: "us" for one that
-        says so (see :func:`about_us`), else its reply (a relay's "550 Access denied" may carry
-        no enhanced code, nor words that tell). None for anything else (a 5.1.x names the address)."""
-        if self.stage != "RCPT" or not self.permanent:
-            return None
-        if self.ours:
-            return "us"
-        return None if about_address(int(self.reply[:3]), self.reply, coded_only=True) else self.reply
+    @property
+    def relay_refused(self) -> bool:
+        """A refusal of us at RCPT (relaying denied, not authorized): see pacing.Circuit."""
+        return self.stage == "RCPT" and self.permanent and self.ours
 
 
 # An enhanced status code (RFC 3463: class.subject.detail), at the start of the reply's text
 # (RFC 2034) or further on (qmail's "(#5.7.1)"); not inside an IP address (no digit or dot around).
 ENHANCED = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-# With no enhanced code: the refusals RFC 5321 gives a bad mailbox (unavailable, not local, name
-# not allowed), unless their words are about us (relaying, the sender, a login).
-MAILBOX_CODES = (550, 551, 553)
+# With no enhanced code: the words of a refusal of us (relaying, the sender, a login).
 ABOUT_US_TEXT = re.compile(r"\brelay|\bsender\b|authenticat", re.IGNORECASE)
 
 
@@ -76,16 +68,15 @@ def enhanced(reply: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
-def about_address(code: int, reply: str, coded_only: bool = False) -> bool:
-    """Does a 5xx refusal say the recipient's mailbox itself is bad? RFC 3463's X.1.X (addressing
-    status: 5.1.1 no such user, 5.1.0, 5.1.2 bad domain, 5.1.10 null MX ...) but X.1.7 and X.1.8
-    (the sender's address), and X.2.1 (mailbox disabled); with no enhanced code (unless
-    ``coded_only``), a 550, 551 or 553 whose words are not about us."""
+def about_address(reply: str) -> bool:
+    """Does a 5xx refusal after DATA say the recipient's mailbox itself is bad? RFC 3463's X.1.X
+    (addressing status: 5.1.1 no such user, 5.1.0, 5.1.2 bad domain, 5.1.10 null MX ...) but
+    X.1.7 and X.1.8 (the sender's address), and X.2.1 (mailbox disabled)."""
     status = enhanced(reply)
-    if status is not None:
-        subject, detail = status
-        return (subject == 1 and detail not in (7, 8)) or status == (2, 1)
-    return not coded_only and code in MAILBOX_CODES and not about_us(code, reply)
+    if status is None:
+        return False
+    subject, detail = status
+    return (subject == 1 and detail not in (7, 8)) or status == (2, 1)
 
 
 def about_us(code: int, reply: str) -> bool:
@@ -262,9 +253,11 @@ class SmtpSender:
 
 def refusal(config: SmtpConfig, mail: Envelope, stage: str, code: int, text: bytes) -> SendResult:
     """A refusal at ``stage`` (MAIL, RCPT or DATA) classified: whose fault a 5xx is. At MAIL
-    FROM, ours (the sender is refused: every message would be); at RCPT, the address's (a
-    bounce: :func:`about_address`), ours (:func:`about_us`: nobody is suppressed, the message
-    waits) or neither (the message fails); at DATA, a bounce only with an enhanced code."""
+    FROM, ours (the sender is refused: every message would be); at RCPT, ours if it says so
+    (:func:`about_us`: nobody is suppressed, the message waits), else the address's (a bounce,
+    as every other 5xx at RCPT: "550 5.4.1 Recipient address rejected", "550 Unrouteable
+    address", "554 no such account" all name dead addresses); after DATA, a bounce only with
+    an address's enhanced code (:func:`about_address`), else the message fails alone."""
     result = dataclasses.replace(classify(code, text), stage=stage)
     if not result.permanent:
         return result
@@ -278,7 +271,7 @@ def refusal(config: SmtpConfig, mail: Envelope, stage: str, code: int, text: byt
         return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
     if stage == "RCPT" and about_us(code, result.reply):
         return dataclasses.replace(result, ours=True)
-    return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
+    return dataclasses.replace(result, bounce=stage == "RCPT" or about_address(result.reply))
 
 
 def forward_path(address: str) -> str:

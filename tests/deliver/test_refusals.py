@@ -83,13 +83,27 @@ def fixed_then_sent_once(ws: Workspace, handler: Relay) -> None:
     assert sum(handler.received().values()) == len(READERS)
 
 
+class Refusing(Mailbox):
+    """Accepts every recipient but those of ``refused``, each answered with ``reply``."""
+
+    def __init__(self, refused: set[str], reply: str) -> None:
+        super().__init__()
+        self.refused, self.reply = refused, reply
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        if address in self.refused:
+            return self.reply.format(address)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 def test_relaying_denied_to_every_recipient_stops_the_pass_and_suppresses_nobody(tmp_path, database):
     handler = Relay(rcpt="550 5.7.1 <{}>: Relaying denied")
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         result = ws.cli("send")
         assert result.exit_code == 1
-        assert "refused 3 recipients in a row alike at RCPT TO" in result.output
+        assert "refused 3 recipients in a row at RCPT TO as a refusal of us" in result.output
         assert "Relaying denied" in result.output and "smtp.username" in result.output
         assert "nobody was suppressed" in result.output and "Traceback" not in result.output
         assert handler.rcpts == 3  # not one refused RCPT per reader
@@ -112,38 +126,8 @@ def test_a_sender_refused_at_mail_from_stops_the_pass_like_a_refused_login(tmp_p
         fixed_then_sent_once(ws, handler)
 
 
-def test_the_same_refusal_of_every_recipient_without_an_enhanced_code_is_undone_not_a_bounce(
-    tmp_path, database
-):
-    """'550 Access denied' reads like a bad mailbox: the first ones were recorded as bounces
-    before the third showed it for the relay's refusal. They are queued again, their readers
-    released. Three connections: the streak is counted across them."""
-    handler = Relay(rcpt="550 Access denied")
-    with LocalSmtpServer(handler) as server:
-        ws = readers(tmp_path, server, database, connections=3)
-        result = ws.cli("send")
-        assert result.exit_code == 1 and "(the last: 550 Access denied)" in result.output
-        assert 3 <= handler.rcpts < len(READERS) + 3
-        nobody_suppressed_or_failed(ws)
-        fixed_then_sent_once(ws, handler)
-
-
-class OneRefused(Mailbox):
-    """Accepts every recipient but ``refused``, answered with ``reply``."""
-
-    def __init__(self, refused: str, reply: str) -> None:
-        super().__init__()
-        self.refused, self.reply = refused, reply
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
-        if address == self.refused:
-            return self.reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
 def test_one_policy_refusal_among_accepted_recipients_waits_and_the_others_go(tmp_path, database):
-    handler = OneRefused("r2@example.org", "550 5.7.1 <r2@example.org>: not authorized")
+    handler = Refusing({"r2@example.org"}, "550 5.7.1 <r2@example.org>: not authorized")
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         result = ws.cli("send")
@@ -159,7 +143,7 @@ def test_one_policy_refusal_among_accepted_recipients_waits_and_the_others_go(tm
 
 
 def test_a_bad_mailbox_among_accepted_recipients_is_still_failed_and_suppressed(tmp_path, database):
-    handler = OneRefused("r2@example.org", "550 5.1.1 <r2@example.org>: user unknown")
+    handler = Refusing({"r2@example.org"}, "550 5.1.1 <r2@example.org>: user unknown")
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         assert "FAILED: 550 5.1.1" in ws.cli("send").output
@@ -169,8 +153,41 @@ def test_a_bad_mailbox_among_accepted_recipients_is_still_failed_and_suppressed(
             assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS) - 1, FAILED: 1}
 
 
-# Each reply at RCPT TO, and what it says: the address is bad (a bounce: failed, suppressed), we
-# are refused (waits, retried: nobody suppressed), or neither (this message fails, nobody suppressed).
+def test_three_dead_mailboxes_in_a_row_are_three_bounces_and_stop_no_one_elses_mail(tmp_path, database):
+    """The same plain reply for three readers in a row is three dead addresses, not the relay."""
+    dead = {f"r{i}@example.org" for i in (1, 2, 3)}
+    handler = Refusing(dead, "550 Unrouteable address")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        assert ws.cli("send").exit_code == 1  # not everybody was served
+        assert Counter(r for m in handler.messages for r in m.rcpt_tos) == Counter(
+            {f"r{i}@example.org": 1 for i in (0, 4, 5)}
+        )
+        with Store(ws.config.database) as store:
+            assert sorted(s.user for s in Suppressions(store).all()) == ["r1", "r2", "r3"]
+            assert Outbox(store).counts() == {QUEUED: 0, SENT: 3, FAILED: 3}
+
+
+def test_policy_refusals_after_the_server_took_a_message_are_of_those_readers_alone(tmp_path, database):
+    """5.7.1 for three readers in a row, after the server took r0's digest: it relays for us,
+    so the pass goes on to r4 and r5; the three wait, nobody suppressed."""
+    refused = {f"r{i}@example.org" for i in (1, 2, 3)}
+    handler = Refusing(refused, "550 5.7.1 <{}>: Recipient not authorized")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and "refused 3 recipients in a row" not in result.output
+        assert Counter(r for m in handler.messages for r in m.rcpt_tos) == Counter(
+            {f"r{i}@example.org": 1 for i in (0, 4, 5)}
+        )
+        nobody_suppressed_or_failed(ws)
+        with Store(ws.config.database) as store:
+            waiting = Outbox(store).messages(status=QUEUED)
+        assert sorted(m.user for m in waiting) == ["r1", "r2", "r3"]
+
+
+# Each reply at RCPT TO, and whose fault it is: the address's (a bounce: failed, suppressed, as
+# every 5xx at RCPT that does not say otherwise) or ours (waits, retried: nobody suppressed).
 BOUNCE, OURS, NEITHER = "bounce", "ours", "neither"
 AT_RCPT = {
     "550 5.1.1 <r@example.org>: Recipient address rejected: User unknown": BOUNCE,
@@ -188,15 +205,17 @@ AT_RCPT = {
     "530 5.7.0 Authentication required": OURS,
     "550 relay not permitted": OURS,  # no enhanced code, but words of relaying
     "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)": OURS,
-    "552 5.2.2 Mailbox full": NEITHER,
-    "554 Transaction failed": NEITHER,
+    "552 5.2.2 Mailbox full": BOUNCE,
+    "554 Transaction failed": BOUNCE,
+    "550 5.4.1 Recipient address rejected: Access denied": BOUNCE,  # Microsoft 365: no such user
+    "550 5.0.0 User unknown": BOUNCE,
     "550 Host 10.5.1.1 unreachable": BOUNCE,  # an IP address is no enhanced code: a plain 550
 }
 
 
 @pytest.mark.parametrize("reply", AT_RCPT)
-def test_a_refusal_at_rcpt_is_the_addresss_fault_only_when_it_says_so(reply, tmp_path):
-    with LocalSmtpServer(OneRefused("r@example.org", reply)) as server:
+def test_a_refusal_at_rcpt_is_the_addresss_fault_unless_it_says_it_is_ours(reply, tmp_path):
+    with LocalSmtpServer(Refusing({"r@example.org"}, reply)) as server:
         config = load_config(Workspace(tmp_path, server.port).config_path)
         mail = Envelope("<m@example.org>", "r", config.smtp.sender, "r@example.org", b"Subject: s\r\n\r\n")
         with SmtpSender(config.smtp) as sender:
