@@ -208,6 +208,10 @@ class Choice(Check):
             raise Invalid(f"{value!r} is not {self.what}")
         return word
 
+    def from_text(self, text: str) -> Any:
+        word = text.strip().lower()
+        return word if word in self.options else text  # written as read: "Weekly" as weekly
+
     def choices(self) -> list[tuple[str, str]]:
         return list(self.options.items())
 

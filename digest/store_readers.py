@@ -119,13 +119,18 @@ class ReaderRecords:
     def newest_day_when(self, paper_id: int) -> dt.date | None:
         """The newest listing day stored by the time paper ``paper_id`` was (the listings
         ingested up to the one that brought it): what a reader's previous digest, chosen up to
-        that paper, could draw on."""
-        row = self.db.execute(
-            "SELECT MAX(day) FROM listings WHERE id <= "
+        that paper, could draw on. A listing's day counts as at most the day after it was
+        ingested: one dated in the future (a wrong clock) holds no later listing back."""
+        rows = self.db.execute(
+            "SELECT day, ingested_at FROM listings WHERE id <= "
             "(SELECT MIN(listing_id) FROM listing_papers WHERE paper_id = ?)",
             (paper_id,),
-        ).fetchone()
-        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+        ).fetchall()
+        days = (
+            min(dt.date.fromisoformat(day), dt.datetime.fromisoformat(at).date() + dt.timedelta(days=1))
+            for day, at in rows
+        )
+        return max(days, default=None)
 
     # -- the same, for a batch of readers at once (a tick's batch: one query, not one per reader)
 

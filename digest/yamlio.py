@@ -300,24 +300,37 @@ class Document:
 
 def _in_place_of_comment(text: str, key: str) -> str:
     """``text`` with the top-level ``key`` (its line and its block, if any) moved to the one
-    comment line ``# key: ...``, whose help comment stays, at the same column (a value with a
-    comment of its own keeps that one); unchanged unless both are found once."""
+    comment line that shows it as ``profile new`` writes them, ``# key: value   # help``: the
+    help stays, at its column. Unchanged unless both are found once, the comment has such a
+    help part (a comment in prose is not a setting's place), and the moved text reads as the
+    same document (a comment line inside another key's block is no place for a key)."""
     lines = text.splitlines(keepends=True)
     mine = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
     shown = [i for i, line in enumerate(lines) if re.match(rf"#\s?{re.escape(key)}:", line)]
     if len(mine) != 1 or len(shown) != 1:
         return text
     i, j = mine[0], shown[0]
+    help_part = _HELP.search(lines[j].rstrip("\n"), 2 + len(key))
+    if help_part is None:
+        return text
     end = i + 1
     while end < len(lines) and lines[end][:1] in (" ", "-"):  # its block
         end += 1
-    head, help_at = lines[i].rstrip("\n"), lines[j].find("#", 1)
-    if help_at > 0 and "#" not in head:
-        head = head.ljust(help_at - 1) + " " + lines[j][help_at:].rstrip("\n")
+    head = lines[i].rstrip("\n")
+    if "#" not in head:  # a value with a comment of its own keeps that one
+        head = head.ljust(help_part.start(1) - 1) + " " + help_part[1]
     moved = [head + "\n", *lines[i + 1 : end]]
     rest = lines[:i] + lines[end:]
     at = j if j < i else j - (end - i)
-    return "".join(rest[:at] + moved + rest[at + 1 :])
+    result = "".join(rest[:at] + moved + rest[at + 1 :])
+    try:
+        same = yaml.safe_load(result) == yaml.safe_load(text)
+    except yaml.YAMLError:
+        same = False
+    return result if same else text
+
+
+_HELP = re.compile(r"\s{2,}(#\s.*)$")  # the help part of a commented setting: "   # help"
 
 
 def remove(parent: CommentedMap, name: Any, item: Any) -> None:
@@ -335,7 +348,9 @@ def remove(parent: CommentedMap, name: Any, item: Any) -> None:
 def drop(container: CommentedMap | CommentedSeq, item: Any) -> str:
     """Remove ``item`` (an index, a key), keeping what the round-trip loader attaches to it but
     belongs to what follows: the comment lines and blank lines after it. They go after the item
-    before it, or before the new first item; left empty, the container returns them."""
+    before it, or before the new first item; left empty, the container returns them. (An item
+    whose value is a non-empty block list or mapping: ruamel keeps those lines with the value's
+    last item, and they go with it. The edits drop only scalars and emptied lists.)"""
     slot = 0 if isinstance(container, CommentedSeq) else 2  # where ruamel keeps an item's comment
     keys = list(range(len(container))) if slot == 0 else list(container)
     position = keys.index(item)

@@ -225,6 +225,22 @@ def test_an_old_listing_ingested_late_fills_the_archive_not_the_next_digest(mail
     assert "Neuromorphic in January" in ws.cli("rank", "ada").output  # kept in the archive
 
 
+def test_a_listing_dated_in_the_future_holds_no_later_listing_back(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    wrong_clock = [("Neuromorphic From The Future", "A clock far ahead.")]
+    path = ws.dump(
+        "future.txt", make_dump("Dec 20", wrong_clock), where="dumps", mtime=dt.datetime(2026, 12, 19)
+    )
+    with Store(ws.config.database) as store:
+        ingest(store, [path], MON_0700 - dt.timedelta(hours=5))  # read as 2026-12-20, in March
+    tick(ws, MON_0700 + dt.timedelta(minutes=30))
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, MON_0700 + dt.timedelta(hours=20))
+    shown = preview(ws.config, "ada", MON_0700 + dt.timedelta(days=1, minutes=30))
+    assert [m.paper.title for m in shown.digest.matches] == ["Neuromorphic Day Two"]
+
+
 def test_rank_next_ranks_the_next_digests_window_and_status_counts_it(mail_workspace, smtp_server):
     ws = mail_workspace
     ws.profile("ada", ADA.replace("max_papers: 1", "max_papers: 5"))

@@ -129,7 +129,12 @@ def test_removing_a_key_keeps_the_comment_lines_after_it(before, key, after):
     ("before", "after"),
     [
         ("a: 1\n# k: 2   # help\nb: 2\n", "a: 1\nk: 5     # help\nb: 2\n"),
-        ("a: 1\n#k: 2\nb: 2\n", "a: 1\nk: 5\nb: 2\n"),
+        ('a: 1\n# k: ["C#"]      # help\n', "a: 1\nk: 5             # help\n"),  # a # in the value
+        ("a: 1\n# k: set it on holiday\nb: 2\n", "a: 1\n# k: set it on holiday\nb: 2\nk: 5\n"),  # prose
+        (
+            "a:\n  x: 1\n# k: 2   # help\n  y: 2\n",
+            "a:\n  x: 1\n# k: 2   # help\n  y: 2\nk: 5\n",
+        ),  # in a block
         ("a: 1\n# k: 2  # one\n# k: 3  # two\n", "a: 1\n# k: 2  # one\n# k: 3  # two\nk: 5\n"),  # which one?
         ("a: 1\n", "a: 1\nk: 5\n"),  # nothing to replace
     ],

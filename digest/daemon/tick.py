@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
@@ -218,17 +220,19 @@ class TickReport:
         return bool(self.profile_problems) or any(s.error for s in self.scheduled)
 
 
-def _ingest(config: Config, store: Store, now: dt.datetime) -> tuple[IngestReport, list[Path]]:
-    """The inbox's settled dumps in; an inbox that cannot be read at all (not mounted, no
-    permission) is a problem to report, not a reason to stop the readers' mail."""
+def _inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *args: Any) -> Any:
+    """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
+    (not mounted, not writable, no permission) is a problem to report in ``problems``, not a
+    reason to stop the readers' mail: None then."""
     try:
-        return ingest_inbox(store, config.inbox, now, config.scheduler.settle)
+        return step(*args)
     except (InboxError, OSError) as e:
         if isinstance(e, db_errors()):
             raise
         problem = f"{config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
-        log.error("inbox not read: %s; the digests of what is stored go on", printable(problem))
-        return IngestReport((), (), (problem,)), []
+        log.error("inbox not used: %s; the digests of what is stored go on", printable(problem))
+        problems.append(problem)
+        return None
 
 
 def run_once(
@@ -246,10 +250,16 @@ def run_once(
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
     ``due_index``: only the readers it names are looked at, see digest.daemon.due)."""
+    problems: list[str] = []
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
-        fetched = fetch_due(config, store, profiles, now, http) if mine else []
+        fetched = (
+            _inbox_step(config, problems, fetch_due, config, store, profiles, now, http) if mine else []
+        ) or []
     with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
-        report, waiting = _ingest(config, store, now) if mine else (IngestReport((), ()), [])
+        settle = config.scheduler.settle
+        read = _inbox_step(config, problems, ingest_inbox, store, config.inbox, now, settle) if mine else None
+        report, waiting = read or (IngestReport((), ()), [])
+        report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)

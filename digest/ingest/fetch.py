@@ -238,7 +238,7 @@ def _put_aside(path: Path, inbox: Path, name: str, why: str) -> None:
     reason = f"not stored: {why}; the source is fetched again"
     try:
         saved = inbox_folder.move_failed(path, inbox, reason, name)
-    except OSError as e:
+    except (OSError, inbox_folder.MoveError) as e:
         log.error("cannot move %s to failed/: %s", path, e)
         return
     if saved is not None:

@@ -24,8 +24,19 @@ from digest.files import printable, write_atomic
 
 log = logging.getLogger(__name__)
 
+FUTURE_SLACK = dt.timedelta(seconds=2)  # a modification time further ahead of now is not a writer's
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", "~", ".swp")
 PROCESSED, FAILED = "processed", "failed"
+
+
+class InboxError(DigestError):
+    """The inbox folder cannot be used (gone, not a folder)."""
+
+
+class MoveError(InboxError):
+    """A dump that was read could not be moved out of the inbox (or its reason not written):
+    a read-only or full disk. It stays where it is and is read again next time, which stores
+    nothing twice; the caller reports it and goes on."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,8 @@ class Waiting:
 def candidates(inbox: Path) -> list[Path]:
     """Top-level files that could be dumps (not in progress, not our own sub-folders)."""
     if not inbox.is_dir():
-        raise InboxError(f"{inbox}: the inbox folder does not exist; create it or fix `inbox:`")
+        what = "is not a folder" if inbox.exists() else "does not exist"
+        raise InboxError(f"{inbox}: the inbox folder {what}; create it or fix `inbox:`")
     return sorted(
         p
         for p in inbox.iterdir()
@@ -55,7 +67,9 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
         except FileNotFoundError:
             continue  # renamed away meanwhile
         mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
-        if settle <= dt.timedelta(0) or now - mtime >= settle:
+        # a time ahead of the clock is a copy's (unzip, cp -p from a machine ahead): a file being
+        # written has the time of now, not of later
+        if settle <= dt.timedelta(0) or now - mtime >= settle or mtime > now + FUTURE_SLACK:
             ready.append(path)
         else:
             waiting.append(Waiting(path, st.st_size, mtime))
@@ -87,16 +101,6 @@ def wait_settled(
                 heard.add(w.path)
                 waiting_for(w)
         sleep(max((ready_at - now).total_seconds(), 0.05))
-
-
-class InboxError(DigestError):
-    """The inbox folder cannot be used (gone, not a folder)."""
-
-
-class MoveError(InboxError):
-    """A dump that was read could not be moved out of the inbox (or its reason not written):
-    a read-only or full disk. It stays where it is and is read again next time, which stores
-    nothing twice; the caller reports it and goes on."""
 
 
 def move_processed(path: Path, inbox: Path, name: str | None = None) -> Path | None:

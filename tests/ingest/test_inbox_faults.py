@@ -10,6 +10,8 @@ import threading
 import time
 
 from digest.daemon.tick import run_once
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
@@ -155,3 +157,30 @@ def test_a_database_disk_that_fills_mid_ingest_keeps_the_dumps_stored_before_it_
         assert (inbox / "processed" / "a-small.txt").exists()  # stored, and moved at once
         assert (inbox / "b-big.txt").exists()  # not stored: still in the inbox, for the next run
         assert not (inbox / "failed").exists()
+
+
+def test_a_dump_whose_time_is_ahead_of_the_clock_is_read_at_once(workspace):
+    """Unzipped or copied with its times from a machine whose clock is ahead: no writer is at
+    work on it (a writer's file has the time of now), so there is nothing to wait for."""
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+    workspace.dump("ahead.txt", make_dump("Mar 14", PAPERS), mtime=ahead)
+    result = workspace.cli("ingest")
+    assert result.exit_code == 0 and "waiting" not in result.output and "2 new papers" in result.output
+
+
+def test_a_source_due_while_the_inbox_is_unusable_stops_no_ones_mail(mail_workspace, smtp_server):
+    """The fetch writes into the inbox: with the inbox a plain file (a disk not mounted under
+    it), fetching fails as reading does, each said once per tick, and the digests go out."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 15", PAPERS), mtime=NOW - dt.timedelta(hours=6))
+    assert tick(ws, NOW - dt.timedelta(hours=2)).ingested.results
+    listing = make_dump("Mar 16", [("Neuromorphic Again", "Spikes.")]).encode()
+    with LocalHttpServer({"/listing.txt": Route(listing)}) as web:
+        text = ws.config_path.read_text() + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n"
+        ws.config_path.write_text(text.replace("inbox: inbox", "inbox: not-a-folder"))
+        (ws.root / "not-a-folder").write_text("a file where the inbox should be\n")
+        with Store(ws.config.database) as store, Http(sleep=lambda s: None) as http:
+            report = run_once(ws.config, store, load_profiles(ws.config), None, NOW, http=http)
+    assert report.ingested.problems and all("not-a-folder" in p for p in report.ingested.problems)
+    assert [o.ok for o in report.delivered] == [True] and len(smtp_server.messages) == 1

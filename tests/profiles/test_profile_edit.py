@@ -158,6 +158,9 @@ def test_weekly_needs_frequency_first_and_daily_drops_the_weekday(workspace):
     assert workspace.cli("profile", "set", "ada", "frequency", "weekly").exit_code == 0
     assert workspace.cli("profile", "set", "ada", "weekday", "friday").exit_code == 0
     assert load_profile(workspace.config, "ada").weekday == 4
+    same = workspace.cli("profile", "set", "ada", "frequency", "Weekly")  # any case: still weekly
+    assert "weekday removed" not in same.output and "frequency: weekly\n" in path.read_text()
+    assert load_profile(workspace.config, "ada").weekday == 4
     result = workspace.cli("profile", "set", "ada", "frequency", "daily")
     assert "weekday removed" in result.output
     assert "weekday" not in path.read_text()
