@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from digest import yamlio
+from digest import yaml_comments, yamlio
 from digest.errors import ConfigError
 
 
@@ -102,7 +102,7 @@ def test_an_edit_of_an_alias_bomb_is_refused_before_anything_is_changed():
 )
 def test_removing_an_item_keeps_every_other_line_and_the_file_parses(before, name, item, after):
     doc = yamlio.Document(before, "p.yaml", ConfigError)
-    yamlio.remove(doc.data, name, item)
+    yaml_comments.remove(doc.data, name, item)
     new, reread = doc.dump()  # dump() re-reads it: a file that does not parse would raise here
     assert new == after
 
@@ -121,7 +121,7 @@ def test_removing_an_item_keeps_every_other_line_and_the_file_parses(before, nam
 )
 def test_removing_a_key_keeps_the_comment_lines_after_it(before, key, after):
     doc = yamlio.Document(before, "p.yaml", ConfigError)
-    yamlio.drop(doc.data, key)
+    yaml_comments.drop(doc.data, key)
     assert doc.dump()[0] == after
 
 

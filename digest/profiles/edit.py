@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest import yamlio
+from digest import yaml_comments, yamlio
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import FileLock, write_atomic
@@ -171,7 +171,7 @@ def remove_interest(data: Data, keyword: str, path: Path) -> None:
     if existing is None:
         have = ", ".join(repr(str(k)) for k in keys) or "none"
         raise ProfileError(f"{path}: interests: no keyword {keyword!r} to remove (the profile has: {have})")
-    yamlio.remove(data, "interests", keys.index(existing) if isinstance(interests, list) else existing)
+    yaml_comments.remove(data, "interests", keys.index(existing) if isinstance(interests, list) else existing)
 
 
 def add_exclude(data: Data, term: str, path: Path) -> None:
@@ -197,7 +197,7 @@ def remove_exclude(data: Data, term: str, path: Path) -> None:
     if existing is None:
         have = ", ".join(repr(str(k)) for k in keys) or "none"
         raise ProfileError(f"{path}: exclude: no term {term!r} to remove (the profile excludes: {have})")
-    yamlio.remove(data, "exclude", keys.index(existing))
+    yaml_comments.remove(data, "exclude", keys.index(existing))
 
 
 SETTABLE = {key: opt for key, opt in declared(Profile).items() if opt.settable}
@@ -231,7 +231,7 @@ def drop_unused(data: Data, changed: str, value: Any) -> list[str]:
         if opt.only_with and opt.only_with[0] == changed and key in data:
             other, wanted = opt.only_with
             if value != wanted:
-                yamlio.drop(data, key)
+                yaml_comments.drop(data, key)
                 notes.append(f"{key} removed: it only applies to {other}: {wanted}")
     return notes
 
@@ -269,7 +269,7 @@ def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
     for term in terms:
         add_exclude(data, term, path)
     if not terms and "exclude" in data:
-        yamlio.drop(data, "exclude")
+        yaml_comments.drop(data, "exclude")
 
 
 # -- a new profile ---------------------------------------------------------------------
