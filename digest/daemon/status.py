@@ -64,6 +64,7 @@ class Status:
     workers: tuple[Worker, ...] = ()  # the daemons seen in the last 10 minutes, with what each holds
     failed_dumps_total: int = 0  # all of failed/ (only the newest FAILED_SHOWN are listed)
     failed_folder: Path | None = None
+    inbox_problem: str | None = None  # the inbox gone, or read-only
 
 
 def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
@@ -168,6 +169,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             failed_dumps=tuple(failed),
             failed_dumps_total=failed_total,
             failed_folder=config.inbox / inbox_folder.FAILED,
+            inbox_problem=inbox_folder.problem(config.inbox),
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
             sources=sources,
@@ -234,6 +236,7 @@ def format_status(s: Status) -> str:
                 for w in s.workers
             ],
         ),
+        ("Inbox problem", [s.inbox_problem] if s.inbox_problem else []),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         (
             "Dumps that failed (newest first)",

@@ -49,13 +49,27 @@ class Waiting:
 def candidates(inbox: Path) -> list[Path]:
     """Top-level files that could be dumps (not in progress, not our own sub-folders)."""
     if not inbox.is_dir():
-        what = "is not a folder" if inbox.exists() else "does not exist"
-        raise InboxError(f"{inbox}: the inbox folder {what}; create it or fix `inbox:`")
+        raise InboxError(str(problem(inbox)))
     return sorted(
         p
         for p in inbox.iterdir()
         if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IN_PROGRESS_SUFFIXES)
     )
+
+
+def problem(inbox: Path) -> str | None:
+    """What keeps the inbox from working, said for `digest status`: gone, not a folder, or on a
+    read-only disk (its dumps are read but cannot move out, so they are read at every pass)."""
+    if not inbox.is_dir():
+        what = "is not a folder" if inbox.exists() else "does not exist"
+        return f"{inbox}: the inbox folder {what}; create it or fix `inbox:`"
+    try:
+        read_only = bool(os.statvfs(inbox).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    if read_only or not os.access(inbox, os.W_OK | os.X_OK):
+        return f"{inbox}: read-only: the dumps read cannot move out of it to processed/ or failed/"
+    return None
 
 
 def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[list[Path], list[Waiting]]:

@@ -67,6 +67,8 @@ def test_a_missing_inbox_stops_no_ones_mail(mail_workspace, smtp_server):
     )
     assert [s.papers for s in report.scheduled] == [1] and [o.ok for o in report.delivered] == [True]
     assert len(smtp_server.messages) == 1
+    status = ws.cli("status").output
+    assert f"Inbox problem:\n  {ws.root / 'inbox'}: the inbox folder does not exist" in status
 
 
 def test_a_read_only_inbox_is_read_named_and_stops_no_ones_mail(tmp_path, smtp_server):
@@ -86,6 +88,8 @@ def test_a_read_only_inbox_is_read_named_and_stops_no_ones_mail(tmp_path, smtp_s
         assert [r.new_papers for r in report.ingested.results] == [2]  # read and stored all the same
         assert [o.ok for o in report.delivered] == [True] and len(smtp_server.messages) == 1
         assert dump.exists()
+        status = ws.cli("status").output
+        assert f"Inbox problem:\n  {disk}: read-only: the dumps read cannot move out of it" in status
 
 
 def write_slowly(path, papers, pause: float) -> threading.Thread:
