@@ -29,7 +29,7 @@ def in_place_of_comment(text: str, key: str) -> str:
     if len(mine) != 1 or len(shown) != 1:
         return text
     i, j = mine[0], shown[0]
-    help_part = _HELP.search(lines[j].rstrip("\n"), 2 + len(key))
+    help_part = _HELP.match(lines[j].rstrip("\n"), 2 + len(key))
     if help_part is None:
         return text
     end = i + 1
@@ -49,7 +49,8 @@ def in_place_of_comment(text: str, key: str) -> str:
     return result if same else text
 
 
-_HELP = re.compile(r"\s{2,}(#\s.*)$")  # the help part of a commented setting: "   # help"
+# The help part of a commented setting, "   # help": the last such (a value may hold "  # ").
+_HELP = re.compile(r".*(?:\s{2,}|\t)(#\s.*)$")
 
 
 def remove(parent: CommentedMap, name: Any, item: Any) -> None:

@@ -143,3 +143,12 @@ def test_a_key_an_edit_adds_takes_the_place_of_the_comment_line_that_shows_it(be
     doc = yamlio.Document(before, "p.yaml", ConfigError)
     doc.data["k"] = 5
     assert doc.dump(uncomment=["k"])[0] == after
+
+
+def test_the_help_of_a_commented_setting_is_the_last_comment_on_its_line():
+    doc = yamlio.Document('a: 1\n# k: "x  # y"   # help\n', "p.yaml", ConfigError)
+    doc.data["k"] = 5
+    assert doc.dump(uncomment=["k"])[0] == "a: 1\nk: 5" + " " * 12 + "# help\n"  # at the help's column
+    tabbed = yamlio.Document("a: 1\n# k: 2\t# help\n", "p.yaml", ConfigError)
+    tabbed.data["k"] = 5
+    assert tabbed.dump(uncomment=["k"])[0] == "a: 1\nk: 5   # help\n"

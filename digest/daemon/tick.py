@@ -229,7 +229,7 @@ def _inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *
     except (InboxError, OSError) as e:
         if isinstance(e, db_errors()):
             raise
-        problem = f"{config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
+        problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
         log.error("inbox not used: %s; the digests of what is stored go on", printable(problem))
         problems.append(problem)
         return None

@@ -131,17 +131,18 @@ class Circuit:
                 self.streak.add(recipient)
                 if len(self.streak) >= BLANKET and not self.refused:
                     self.refused, self.relayed, self.reply = True, True, result.reply
-            elif not result.relay_refused:
+            elif result.ok or (result.permanent and not result.relay_refused):  # a 4xx keeps the streak
                 self.streak.clear()
             if result.login_refused or result.sender_refused:  # no other connection will fare better
                 if not self.refused:
                     self.refused, self.login, self.reply = True, result.login_refused, result.reply
             elif result.unreachable:
                 self.failures += 1
-                self.reply = result.reply
+                self.reply = self.reply if self.refused else result.reply  # the refusal is the news
             elif result.timed_out:
                 self.timeouts += 1
-                self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
+                if not self.refused:
+                    self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
             else:
                 self.failures = self.timeouts = 0
 

@@ -60,6 +60,12 @@ class SendResult:
 ENHANCED = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 # With no enhanced code: the words of a refusal of us (relaying, the sender, a login).
 ABOUT_US_TEXT = re.compile(r"\brelay|\bsender\b|authenticat", re.IGNORECASE)
+# With no enhanced code, or the undefined X.0.0: the words of a dead address.
+ADDRESS_TEXT = re.compile(
+    r"unknown|no such|not exist|doesn'?t have|does not have|not found|invalid (?:recipient|address|mailbox)"
+    r"|mailbox unavailable|disabled",
+    re.IGNORECASE,
+)
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:
@@ -68,24 +74,32 @@ def enhanced(reply: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
-def about_address(reply: str) -> bool:
-    """Does a 5xx refusal after DATA say the recipient's mailbox itself is bad? RFC 3463's X.1.X
-    (addressing status: 5.1.1 no such user, 5.1.0, 5.1.2 bad domain, 5.1.10 null MX ...) but
-    X.1.7 and X.1.8 (the sender's address), and X.2.1 (mailbox disabled)."""
+def about_address(code: int, reply: str, coded_only: bool = False) -> bool:
+    """Does a 5xx refusal say the recipient's address itself is dead? RFC 3463's X.1.X
+    (addressing status: 5.1.1 no such user, 5.1.2 bad domain, 5.1.10 null MX ...) but X.1.7 and
+    X.1.8 (the sender's address), X.2.1 (mailbox disabled) and X.4.1 (Microsoft's "Recipient
+    address rejected"). With no enhanced code or the undefined X.0.0 (unless ``coded_only``):
+    a 550, 551 or 553 (RFC 5321's mailbox refusals), or words of a dead address. Any other
+    refusal (5.5.x protocol, 5.3.x mail system, 5.2.2 mailbox full, a plain 554) says nothing of
+    the address: that message fails alone, and a server that answers it to everyone suppresses
+    no one."""
     status = enhanced(reply)
-    if status is None:
+    if status is not None and status != (0, 0):
+        subject, detail = status
+        return (subject == 1 and detail not in (7, 8)) or status in ((2, 1), (4, 1))
+    if coded_only:
         return False
-    subject, detail = status
-    return (subject == 1 and detail not in (7, 8)) or status == (2, 1)
+    return code in (550, 551, 553) or bool(ADDRESS_TEXT.search(reply, 4))
 
 
 def about_us(code: int, reply: str) -> bool:
     """Is a 5xx refusal about us (the sender, the relay) rather than the recipient? RFC 3463's
-    X.7.X (security or policy: relaying denied, not authorized) and X.1.7, X.1.8 (the sender's
-    address); with no enhanced code, a 530 (log in first) or words of relaying, the sender or a login."""
+    X.7.X (security or policy: relaying denied, not authorized), X.1.7, X.1.8 (the sender's
+    address) and X.4.5 (our sending quota); with no enhanced code, a 530 (log in first) or words
+    of relaying, the sender or a login."""
     status = enhanced(reply)
     if status is not None:
-        return status[0] == 7 or status in ((1, 7), (1, 8))
+        return status[0] == 7 or status in ((1, 7), (1, 8), (4, 5))
     return code == 530 or bool(ABOUT_US_TEXT.search(reply, 4))
 
 
@@ -254,10 +268,9 @@ class SmtpSender:
 def refusal(config: SmtpConfig, mail: Envelope, stage: str, code: int, text: bytes) -> SendResult:
     """A refusal at ``stage`` (MAIL, RCPT or DATA) classified: whose fault a 5xx is. At MAIL
     FROM, ours (the sender is refused: every message would be); at RCPT, ours if it says so
-    (:func:`about_us`: nobody is suppressed, the message waits), else the address's (a bounce,
-    as every other 5xx at RCPT: "550 5.4.1 Recipient address rejected", "550 Unrouteable
-    address", "554 no such account" all name dead addresses); after DATA, a bounce only with
-    an address's enhanced code (:func:`about_address`), else the message fails alone."""
+    (:func:`about_us`: nobody is suppressed, the message waits), the address's if it says so
+    (:func:`about_address`: a bounce, suppressed), else that message fails alone; after DATA, a
+    bounce only with an address's enhanced code."""
     result = dataclasses.replace(classify(code, text), stage=stage)
     if not result.permanent:
         return result
@@ -271,7 +284,7 @@ def refusal(config: SmtpConfig, mail: Envelope, stage: str, code: int, text: byt
         return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
     if stage == "RCPT" and about_us(code, result.reply):
         return dataclasses.replace(result, ours=True)
-    return dataclasses.replace(result, bounce=stage == "RCPT" or about_address(result.reply))
+    return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
 
 
 def forward_path(address: str) -> str:

@@ -24,7 +24,10 @@ from digest.files import printable, write_atomic
 
 log = logging.getLogger(__name__)
 
-FUTURE_SLACK = dt.timedelta(seconds=2)  # a modification time further ahead of now is not a writer's
+# A modification time further ahead of the wall clock than this is a copy's, not a writer's (a
+# zip's local times from a zone east of here, a machine whose clock is ahead); within it, a file
+# server's clock a little ahead, and a writer at work, are waited for as usual.
+FUTURE_SLACK = dt.timedelta(minutes=10)
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", "~", ".swp")
 PROCESSED, FAILED = "processed", "failed"
 
@@ -81,9 +84,8 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
         except FileNotFoundError:
             continue  # renamed away meanwhile
         mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
-        # a time ahead of the clock is a copy's (unzip, cp -p from a machine ahead): a file being
-        # written has the time of now, not of later
-        if settle <= dt.timedelta(0) or now - mtime >= settle or mtime > now + FUTURE_SLACK:
+        ahead = st.st_mtime - time.time() > FUTURE_SLACK.total_seconds()  # the wall clock: ``now`` may be old
+        if settle <= dt.timedelta(0) or now - mtime >= settle or ahead:
             ready.append(path)
         else:
             waiting.append(Waiting(path, st.st_size, mtime))

@@ -186,8 +186,9 @@ def test_policy_refusals_after_the_server_took_a_message_are_of_those_readers_al
         assert sorted(m.user for m in waiting) == ["r1", "r2", "r3"]
 
 
-# Each reply at RCPT TO, and whose fault it is: the address's (a bounce: failed, suppressed, as
-# every 5xx at RCPT that does not say otherwise) or ours (waits, retried: nobody suppressed).
+# Each reply at RCPT TO, and whose fault it is: the address's (a bounce: failed, suppressed), ours
+# (waits, retried: nobody suppressed), or neither (that message fails, nobody suppressed: a
+# server that answers it to every recipient must not suppress the whole list).
 BOUNCE, OURS, NEITHER = "bounce", "ours", "neither"
 AT_RCPT = {
     "550 5.1.1 <r@example.org>: Recipient address rejected: User unknown": BOUNCE,
@@ -205,16 +206,21 @@ AT_RCPT = {
     "530 5.7.0 Authentication required": OURS,
     "550 relay not permitted": OURS,  # no enhanced code, but words of relaying
     "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)": OURS,
-    "552 5.2.2 Mailbox full": BOUNCE,
-    "554 Transaction failed": BOUNCE,
+    "552 5.2.2 Mailbox full": NEITHER,
+    "554 Transaction failed": NEITHER,
+    "503 5.5.1 Error: need MAIL command": NEITHER,
+    "554 5.3.0 mail system error": NEITHER,
+    "550 5.4.5 Daily user sending quota exceeded": OURS,
     "550 5.4.1 Recipient address rejected: Access denied": BOUNCE,  # Microsoft 365: no such user
-    "550 5.0.0 User unknown": BOUNCE,
+    "550 5.0.0 User unknown": BOUNCE,  # the undefined X.0.0: the words tell
+    "554 delivery error: This user doesn't have a yahoo.com account": BOUNCE,
+    "550 Unrouteable address": BOUNCE,
     "550 Host 10.5.1.1 unreachable": BOUNCE,  # an IP address is no enhanced code: a plain 550
 }
 
 
 @pytest.mark.parametrize("reply", AT_RCPT)
-def test_a_refusal_at_rcpt_is_the_addresss_fault_unless_it_says_it_is_ours(reply, tmp_path):
+def test_a_refusal_at_rcpt_is_the_addresss_fault_only_when_it_says_so(reply, tmp_path):
     with LocalSmtpServer(Refusing({"r@example.org"}, reply)) as server:
         config = load_config(Workspace(tmp_path, server.port).config_path)
         mail = Envelope("<m@example.org>", "r", config.smtp.sender, "r@example.org", b"Subject: s\r\n\r\n")
@@ -224,3 +230,28 @@ def test_a_refusal_at_rcpt_is_the_addresss_fault_unless_it_says_it_is_ours(reply
     found = BOUNCE if result.bounce else OURS if result.ours else NEITHER
     assert found == AT_RCPT[reply]
     assert result.final == (found != OURS)  # a refusal of us is not the message's end
+
+
+def test_the_relay_guard_counts_through_a_4xx_and_keeps_the_refusal_as_its_reply():
+    from digest.deliver.pacing import Circuit
+    from digest.deliver.transports import SendResult
+
+    def relay(n: int) -> SendResult:
+        return SendResult(
+            False, f"550 5.7.1 <r{n}@x.org>: Relaying denied", permanent=True, ours=True, stage="RCPT"
+        )
+
+    circuit = Circuit(limit=2, timeouts=2)
+    circuit.record(relay(1), "r1@x.org")
+    circuit.record(SendResult(False, "451 4.7.1 try later"), "r2@x.org")  # a 4xx: the streak goes on
+    circuit.record(relay(3), "r3@x.org")
+    assert not circuit.refused
+    circuit.record(relay(4), "r4@x.org")
+    assert circuit.refused and circuit.relayed
+    circuit.record(SendResult(False, "timed out during DATA", timed_out=True), "r5@x.org")  # another line's
+    assert circuit.reply == "550 5.7.1 <r4@x.org>: Relaying denied"
+    fresh = Circuit(limit=2, timeouts=2)
+    fresh.record(SendResult(True, "250 OK"), "r0@x.org")  # the server relays for us
+    for n in (1, 2, 3):
+        fresh.record(relay(n), f"r{n}@x.org")
+    assert not fresh.refused

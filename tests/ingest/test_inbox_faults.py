@@ -188,3 +188,12 @@ def test_a_source_due_while_the_inbox_is_unusable_stops_no_ones_mail(mail_worksp
             report = run_once(ws.config, store, load_profiles(ws.config), None, NOW, http=http)
     assert report.ingested.problems and all("not-a-folder" in p for p in report.ingested.problems)
     assert [o.ok for o in report.delivered] == [True] and len(smtp_server.messages) == 1
+
+
+def test_a_dump_written_after_a_pass_began_is_waited_for_not_taken_for_a_copy_from_ahead(tmp_path):
+    from digest.ingest.inbox import split_ready
+
+    began = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30)  # a pass whose fetching took a while
+    (tmp_path / "new.txt").write_text(make_dump("Mar 14", PAPERS))  # written now: after `began`
+    ready, waiting = split_ready(tmp_path, began, dt.timedelta(seconds=5))
+    assert ready == [] and [w.path.name for w in waiting] == ["new.txt"]
