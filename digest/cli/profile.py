@@ -8,7 +8,6 @@ import click
 
 from digest import yamlio
 from digest.cli.common import Context, handle_errors
-from digest.errors import ProfileError
 
 
 @click.group()
@@ -193,7 +192,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     edited = apply_edit(obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)))
     for note in notes:
         click.echo(note)
-    written = yamlio.load(edited.text, user, ProfileError).get(key, value)  # `yes` is written true
+    written = edited.data.get(key, value)  # `yes` is written true
     _saved(edited, f"{key} is {yamlio.inline(written)} for {user}")
     if key == "paused" and not edited.profile.paused:  # unpausing also lifts a hard bounce
         from digest.deliver.suppressions import Suppressions

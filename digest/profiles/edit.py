@@ -47,6 +47,7 @@ class Edited:
     profile: Profile
     text: str
     changed: bool
+    data: Any = None  # what the loader reads from ``text`` (a `yes` typed is true written)
 
 
 def text_version(text: str) -> str:
@@ -89,7 +90,7 @@ def apply_edit(
         profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
         if new != text and not dry_run:
             write_atomic(path, new)
-    return Edited(profile, new, new != text)
+    return Edited(profile, new, new != text, reread)
 
 
 # -- values ------------------------------------------------------------------------------
