@@ -52,6 +52,10 @@ def main(
         level=logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # APScheduler logs each run of the daemon's tick at INFO, and at WARNING each poll that
+    # falls while a long tick still runs (one tick at a time is the design): -v shows digest's
+    # own events, and a tick that raised still comes through (ERROR).
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     ctx.obj = Context(config_path, semantic, quiet=quiet)
 
 

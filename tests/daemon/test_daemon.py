@@ -1,5 +1,5 @@
 """`digest run` as a real process against a real SMTP server: dumps written slowly, SIGKILL in
-the middle of a batch of 200 readers, a restart, SIGTERM, and a second daemon refused."""
+the middle of a batch of 200 readers, a restart, SIGTERM, a second daemon refused, and what -v logs."""
 
 from __future__ import annotations
 
@@ -197,3 +197,24 @@ def test_a_second_daemon_on_the_same_database_refuses_to_start(database, tmp_pat
             assert "Traceback" not in second.stderr
         finally:
             stop(proc, ws)
+
+
+def test_verbose_logs_the_daemons_own_events_not_the_schedulers_line_per_poll(tmp_path):
+    with LocalSmtpServer(SlowMailbox(delay=0.4)) as server:  # sending takes polls of 0.5 s
+        ws = setup(tmp_path, server.port, readers=6)
+        (ws.root / "inbox" / "day.txt").write_text(make_dump("Mar 14", PAPERS))
+        out = open(ws.root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "digest", "-v", "--config", str(ws.config_path), "run"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until(lambda: len(server.handler.messages) == 6, 30, "6 digests", ws)
+            time.sleep(1.5)  # three more polls
+        finally:
+            stop(proc, ws)
+    log = (ws.root / "daemon.log").read_text()
+    assert "digest.daemon.service: daemon started" in log
+    assert log.count("digest sent to") == 6
+    assert "apscheduler" not in log  # neither "Running job" each poll nor "skipped" while sending
