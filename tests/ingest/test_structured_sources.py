@@ -4,6 +4,7 @@ feeds) and arXiv RSS. Each is recognised by its content, whatever the file is ca
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,36 @@ def test_replacements_are_kept_when_asked_for():
         (FIXTURES / "arxiv_listing.atom").read_bytes(), Path("f.atom"), MTIME, replacements=True
     )
     assert len(atom.entries) == 3
+
+
+def test_control_characters_and_bidi_overrides_written_as_escapes_are_dropped_like_raw_ones():
+    # JSON's \u escapes and XML's character references are decoded after the file's own
+    # control characters were dropped: what they make is dropped from every text field too.
+    item = {
+        "paper": {
+            "id": "2611.00001",
+            "title": "Robots\u001b[2J\u0007 that \u202eesrever\u202c read\u0000 on",
+            "summary": "About\u001b]0;pwned\u0007 robots.",
+            "authors": [{"name": "Eve\u202e evE"}],
+            "githubRepo": "https://github.com/x/y\n\n   Unsubscribe: https://evil.example",
+            "projectPage": "https://example.org/p\u001b[2J",
+        }
+    }
+    (paper,) = parse_dump(json.dumps([item]).encode(), Path("x.json"), MTIME).entries
+    assert paper.title == "Robots[2J that esrever read on"
+    assert paper.abstract == "About]0;pwned robots."
+    assert paper.authors == ("Eve evE",)
+    assert paper.code_url is None and paper.project_url is None  # not a URL: no link at all
+    rss = (
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        "<pubDate>Fri, 27 Nov 2026 00:00:00 -0500</pubDate><item>"
+        "<title>Robots &#x202E;esrever&#x202C; read</title><link>https://arxiv.org/abs/2611.00002</link>"
+        "<description>About &#x2066;isolated&#x2069; robots.</description>"
+        "<dc:creator>Eve &#x202E;evE</dc:creator></item></channel></rss>"
+    )
+    (item,) = parse_dump(rss.encode(), Path("x.rss"), MTIME).entries
+    assert (item.title, item.abstract, item.authors) == (
+        "Robots esrever read",
+        "About isolated robots.",
+        ("Eve evE",),
+    )

@@ -13,6 +13,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from digest.errors import DumpError
+from digest.ingest.sources.decode import CONTROL
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -28,8 +29,10 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean(text: str | None) -> str:
-    """Runs of whitespace (arXiv wraps titles and abstracts over lines) become one space."""
-    return _SPACE.sub(" ", text or "").strip()
+    """Runs of whitespace (arXiv wraps titles and abstracts over lines) become one space; NUL,
+    control characters and bidi overrides are dropped, as :func:`~.decode.decode` drops them from
+    the file: here they come from escapes (JSON's ``\\u001b``, XML's ``&#x202E;``) decoded after it."""
+    return _SPACE.sub(" ", CONTROL.sub("", (text or "").replace("\x00", ""))).strip()
 
 
 def arxiv_id(text: str | None) -> str | None:
