@@ -84,6 +84,13 @@ def form_field(opt: Option) -> dict[str, Any]:
     return field
 
 
+def weight_text(weight: float) -> str:
+    """A weight as the form shows it: every digit it has (1.2345678, not 1.23457), so saving the
+    form unchanged writes it back unchanged; "2", not "2.0"."""
+    text = repr(float(weight))
+    return text.removesuffix(".0")
+
+
 def form_values(profile: Profile) -> dict[str, str]:
     return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
 
@@ -189,7 +196,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             "token": token,
             "csrf": g.form_token,
             "profile": profile,
-            "interests": [(i.phrase, f"{i.weight:g}") for i in profile.interests],
+            "interests": [(i.phrase, weight_text(i.weight)) for i in profile.interests],
             "exclude": ", ".join(profile.exclude),
             "values": form_values(profile),
             "switches": {key: getattr(profile, OPTIONS[key].name) for key in SWITCHES},
@@ -261,7 +268,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
         """The page again with what the reader typed (nothing lost), and why it was not saved."""
         form = request.form
         values = {k: form.get(k, "") for k in FIELDS}
-        interests = [(k, str(w) if not isinstance(w, float) else f"{w:g}") for k, w in edit.interests]
+        interests = [(k, weight_text(w) if isinstance(w, float) else str(w)) for k, w in edit.interests]
         base = request.form.get("base_version") if status == 422 else None
         extra = {"interests": interests, "exclude": ", ".join(edit.exclude), "values": values, **extra}
         extra["switches"] = edit.switches

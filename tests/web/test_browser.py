@@ -15,6 +15,7 @@ from digest.deliver.transports import SmtpSender
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
+from digest.signing import Signer
 from digest.store import Store
 
 from conftest import NOW, make_dump
@@ -152,3 +153,25 @@ def test_a_tampered_token_gets_403_and_reveals_nothing(web_workspace, smtp_serve
         body = page.content()
         assert "ada" not in body.lower() and "example.org" not in body
         page.close()
+
+
+def test_weights_off_the_spinner_grid_are_shown_whole_and_do_not_stop_the_form_from_saving(
+    web_workspace, browser
+):
+    # Weights set on the command line (0.05, 1.2345678) are off the form's old 0.1 grid, which
+    # made the browser refuse the whole form, and were shown (and saved) as 1.23457.
+    text = PROFILE.replace("spiking neural networks: 3 ", "spiking neural networks: 1.2345678 ")
+    text = text.replace("neuromorphic: 2", "neuromorphic: 0.05")
+    path = web_workspace.profile("ada", text)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada')}")
+        assert page.locator("[name=weight]").evaluate_all("els => els.map(e => e.value)") == [
+            "1.2345678",
+            "0.05",
+        ]
+        page.fill("#send_at", "08:15")
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        page.close()
+    assert path.read_text() == text + 'send_at: "08:15"\n'
