@@ -87,12 +87,16 @@ def form_field(opt: Option) -> dict[str, Any]:
 def weight_text(weight: float) -> str:
     """A weight as the form shows it: every digit it has (1.2345678, not 1.23457), so saving the
     form unchanged writes it back unchanged; "2", not "2.0"."""
-    text = repr(float(weight))
-    return text.removesuffix(".0")
+    return repr(float(weight)).removesuffix(".0")
 
 
 def form_values(profile: Profile) -> dict[str, str]:
     return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
+
+
+def split_terms(text: str) -> tuple[str, ...]:
+    """The excluded terms of the form's one field: separated by commas (or lines)."""
+    return tuple(t.strip() for t in text.replace("\n", ",").split(",") if t.strip())
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class FormEdit:
             except ValueError:
                 weight = raw  # written as typed: the validation explains what is wrong
             interests.append((" ".join(keyword.split()), weight))
-        exclude = tuple(t.strip() for t in form.get("exclude", "").replace("\n", ",").split(",") if t.strip())
+        exclude = split_terms(form.get("exclude", ""))
         scalars = {k: form.get(k, "").strip() for k in FIELDS if form.get(k, "").strip()}
         switches = {k: form.get(k) == "on" for k in SWITCHES}
         return cls(tuple(interests), exclude, scalars, switches)
@@ -130,7 +134,8 @@ class FormEdit:
 
         def apply(data: Data, path: Path) -> None:
             set_interests(data, self.interests, path)
-            set_exclude(data, self.exclude, path)
+            if self.exclude != split_terms(", ".join(current.exclude)):  # as shown: "a, b" is one term
+                set_exclude(data, self.exclude, path)
             for key, value in self.scalars.items():
                 only_with = OPTIONS[key].only_with
                 if only_with and wanted[only_with[0]] != only_with[1]:
@@ -352,10 +357,8 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     return app
 
 
-_CONFLICT = (
-    " The form below still shows your edits: saving again replaces the other change, "
-    "or reload the page to start from the current profile."
-)
+_CONFLICT = " The form below still shows your edits: saving again replaces the other change, "
+_CONFLICT += "or reload the page to start from the current profile."
 
 
 def _set_paused(value: bool) -> Change:

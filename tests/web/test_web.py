@@ -158,3 +158,18 @@ def test_a_typed_weight_is_refused_as_typed_even_when_yaml_1_1_would_read_a_bool
     for typed in ("heavy", "yes", "off"):
         r = client.post(f"/u/{ada}/preview", data=form(signer, ada, weight=[typed]))
         assert f"interests.robotics: weight '{typed}' is not a positive number" in r.json["errors"]
+
+
+def test_an_excluded_phrase_with_a_comma_survives_a_save_that_did_not_touch_the_exclusions(site):
+    ws, signer, client = site
+    path = ws.profile("ada", PROFILE + 'exclude: ["medical, dental", legal]   # one phrase\n')
+    ada = signer.token("ada")
+    page = client.get(f"/u/{ada}").get_data(as_text=True)
+    assert 'value="medical, dental, legal"' in page  # the field as shown, sent back as it is
+    r = client.post(f"/u/{ada}", data=form(signer, ada, exclude="medical, dental, legal", send_at="08:15"))
+    assert r.status_code == 303
+    assert load_profile(ws.config, "ada").exclude == ("medical, dental", "legal")
+    assert 'exclude: ["medical, dental", legal]   # one phrase\n' in path.read_text()
+    # Edited, the field's terms are its comma-separated parts.
+    client.post(f"/u/{ada}", data=form(signer, ada, exclude="medical, dental"))
+    assert load_profile(ws.config, "ada").exclude == ("medical", "dental")
