@@ -61,6 +61,8 @@ class Signer:
             user = _unb64(head).decode("utf-8")
         except (binascii.Error, ValueError):
             return None
+        if _b64(user.encode()) != head:  # "YW!Rh", "YWRh==": base64 decoding skips what it does not read
+            return None
         if not _same(mac, self._mac("reader", user)):
             return None
         return user
