@@ -1,12 +1,9 @@
 """`digest serve`: a reader's preferences page, live preview and one-click unsubscribe (Flask).
 
-Every reader URL is ``/u/<token>/...`` with a token signed by :mod:`digest.tokens`. A token
-that does not verify gets the same bare 403 whether or not the user exists. Forms carry a
-form token derived from the reader token and are refused from another origin; the one-click
-unsubscribe POST (RFC 8058) needs only the signed URL, as mail providers send no form token.
-Saving goes through :func:`digest.profile_edit.apply_edit`: the same validation, lock and
-atomic write as the command line. The rating pages (each paper's "More like this" / "Less like
-this" links) are in :mod:`digest.web.ratings`, registered on the app here.
+Reader URLs are ``/u/<token>/...``, signed by :mod:`digest.signing` (anything else: the same bare
+403); forms carry a form token and are refused from another origin, but for the one-click
+unsubscribe POST (RFC 8058). Saving goes through :func:`digest.profiles.edit.apply_edit`, as the
+command line does; the rating pages are in :mod:`digest.web.ratings`.
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ from digest.compose.preview import preview
 from digest.compose.render import Renderer, builtin_templates
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
-from digest.errors import ProfileError
+from digest.errors import ProfileError, StoreError
 from digest.models import Profile
 from digest.options import Option, declared
 from digest.profiles.edit import (
@@ -85,8 +82,7 @@ def form_field(opt: Option) -> dict[str, Any]:
 
 
 def weight_text(weight: float) -> str:
-    """A weight as the form shows it: every digit it has (1.2345678, not 1.23457), so saving the
-    form unchanged writes it back unchanged; "2", not "2.0"."""
+    """A weight as the form shows it, every digit kept (1.2345678, not 1.23457); 2, not 2.0."""
     return repr(float(weight)).removesuffix(".0")
 
 
@@ -232,6 +228,11 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     @app.errorhandler(403)
     def forbidden(_: Exception) -> Response:
         return Response(FORBIDDEN, status=403, mimetype="text/plain")
+
+    @app.errorhandler(StoreError)
+    def unavailable(e: StoreError) -> Response:  # the database locked, full, read-only, ...
+        log.error("%s %s: %s", request.method, request.path, e)
+        return page("unavailable.html.j2", 503)
 
     @app.get("/")
     def index() -> Response:

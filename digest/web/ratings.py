@@ -99,7 +99,8 @@ def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
             with Store(config.database) as store:
                 previous = store.rate(user, paper_id, value, parts.now())
         except StoreError:
-            abort(404)  # the paper went away between the two queries
+            find(paper_id)  # 404 if the paper went away between the two queries
+            raise  # else the database's trouble (locked, full): the app's 503 page
         log.info("%s rated paper %d: %s", user, paper_id, name)
         if request.form.get("back") == "preferences":
             return redirect(f"/u/{token}?done=rating-{name}#ratings", code=303)

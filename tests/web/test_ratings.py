@@ -3,6 +3,7 @@ the form token rates (the store call `digest feedback` makes), undo puts the pre
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from digest.signing import Signer
 from digest.store import Store
 from digest.web.app import create_app
 
-from conftest import NOW, make_dump
+from conftest import NOW, make_dump, tmpfs
 
 PAPERS = [("Robotics Today", "Robots that grasp."), ("Planning for Robots", "Planning grasps.")]
 
@@ -141,3 +142,31 @@ def test_the_preferences_page_lists_the_ratings_and_undoes_any(site):
     assert ratings(ws) == {ids["Planning for Robots"]: -1}
     after = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Rating removed." in after and "Robotics Today</span>" not in after
+
+
+def test_a_rating_the_database_cannot_store_is_a_503_that_says_so_not_a_404(web_workspace, tmp_path):
+    # A full disk (or a database locked past the timeout) is no missing paper: the reader is
+    # told the rating was not recorded and to try again, not that the link is dead.
+    ws = web_workspace
+    with tmpfs(tmp_path, "2m") as disk:
+        text = ws.config_path.read_text().replace("database: digest.db", f"database: {disk}/digest.db")
+        ws.config_path.write_text(text)
+        ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+        ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+        assert ws.cli("ingest").exit_code == 0
+        config = ws.config
+        signer = Signer.from_config(config)
+        client = create_app(config, signer, lambda: NOW).test_client()
+        with Store(config.database) as store:
+            pid = store.papers()[0].id
+        filler = disk / "filler"
+        with filler.open("wb", buffering=0) as f, contextlib.suppress(OSError):
+            while True:
+                f.write(b"\0" * 4096)
+        r = rate(client, signer, signer.token("ada"), pid, "up")
+        assert r.status_code == 503
+        assert "Nothing was changed. Please try again" in r.get_data(as_text=True)
+        filler.unlink()
+        assert ratings(ws) == {}
+        assert rate(client, signer, signer.token("ada"), pid, "up").status_code == 200  # and again, it is
+        assert ratings(ws) == {pid: 1}
