@@ -181,3 +181,15 @@ def test_a_paper_that_came_through_the_readers_ratings_says_so_once():
             assert f"   {why}\n" in rendered.text
             assert rendered.html.count("to papers you liked") == 1
             assert "close to papers you liked</span>" not in rendered.html  # not a keyword chip
+
+
+def test_a_link_in_an_abstract_stays_whole_on_its_line_in_the_text_part():
+    # Cut at the line's width or at a hyphen, a plain-text mail client links only its first part.
+    url = "https://github.com/Pongpisit-Thanasutives/Variations-of-SFANet-for-Crowd-Counting"
+    abstract = f"We count crowds in dense scenes with state-of-the-art accuracy. Code: {url}. More follows."
+    paper = Paper(1, "Crowd counting", abstract, dt.date(2026, 3, 3))
+    digest, _ = golden_digest()
+    match = Match(paper, 1.0, ("crowd",), ((Hit("crowd", "title", 0, 5),),))
+    text = Renderer().render(dataclasses.replace(digest, matches=(match,))).text
+    assert f"\n   {url}.\n" in text
+    assert "state-of-the-art" in text  # nor is a hyphenated word cut at its hyphens
