@@ -358,7 +358,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     return app
 
 
-_CONFLICT = " The form below still shows your edits: saving again replaces the other change, "
+_CONFLICT = ". The form below still shows your edits: saving again replaces the other change, "
 _CONFLICT += "or reload the page to start from the current profile."
 
 
