@@ -23,7 +23,7 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 # Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
@@ -49,7 +49,7 @@ class Text(Check):
     def __call__(self, value: Any, reading: Reading) -> str:
         if not isinstance(value, str) or (not self.blank and not value.strip()):
             raise self.fail(value)
-        if self.header and _UNSAFE.search(value):
+        if self.header and UNSAFE.search(value):
             raise Invalid(f"must not contain control characters (line breaks, tabs, ...), got {value!r}")
         return value if self.blank else value.strip()
 

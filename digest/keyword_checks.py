@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from digest.checks import is_number
+from digest.checks import UNSAFE, is_number
 from digest.options import Check, Invalid, Reading
 
 MAX_KEYWORD = 100  # characters in one keyword or excluded term
@@ -40,6 +40,9 @@ class Weights(Check):
             phrase = " ".join(phrase.split())
             if len(phrase) > MAX_KEYWORD:
                 problems.append(_too_long(phrase))
+                continue
+            if UNSAFE.search(phrase):  # it reaches emails and the terminal of whoever runs digest
+                problems.append(_unsafe(phrase))
                 continue
             weight = 1 if weight is None else weight
             if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
@@ -78,9 +81,14 @@ class Terms(Check):
             for t in value
             if isinstance(t, str) and len(" ".join(t.split())) > MAX_KEYWORD
         ]
+        bad += [_unsafe(t) for t in value if isinstance(t, str) and UNSAFE.search(" ".join(t.split()))]
         if bad:
             raise Invalid(*bad)
         return tuple(" ".join(t.split()) for t in value)
+
+
+def _unsafe(phrase: str) -> str:
+    return f"{phrase!r} holds a control character or a bidi override (an escape, NUL, U+202E, ...)"
 
 
 def _too_long(phrase: str) -> str:
@@ -100,4 +108,6 @@ class Titles(Check):
             raise self.fail(value)
         if len(values) > MAX_INTERESTS:
             raise Invalid(f"{len(values)} titles, over the limit of {MAX_INTERESTS}")
+        if bad := [_unsafe(t) for t in values if UNSAFE.search(" ".join(t.split()))]:
+            raise Invalid(*bad)
         return tuple(" ".join(t.split()) for t in values)

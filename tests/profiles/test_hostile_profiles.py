@@ -40,6 +40,25 @@ def test_a_name_or_address_that_cannot_go_in_a_header_is_refused_with_its_key(wo
     assert why in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        'interests: ["robots\\e]0;pwned\\a"]',
+        'interests: {"x\\u202ey": 2}',
+        'exclude: ["medical\\0"]',
+        'like: ["A title\\e[2J"]',
+    ],
+)
+def test_a_keyword_term_or_title_with_a_control_character_is_refused(workspace, line):
+    # A reader can type one into the preferences page; it would reach their emails and, through
+    # `digest profile show` or `status`, the terminal of whoever runs digest.
+    key = line.partition(":")[0]
+    text = "email: eve@example.org\n" + ("" if key == "interests" else "interests: [x]\n") + line + "\n"
+    workspace.profile("eve", text)
+    with pytest.raises(ProfileError, match="holds a control character or a bidi override"):
+        load_profile(workspace.config, "eve")
+
+
 def test_ordinary_names_and_addresses_still_pass(workspace):
     workspace.profile("o", "name: Zoë O'Brien-Łukasz\nemail: o'brien+news@mail.example.org\ninterests: [x]\n")
     p = load_profile(workspace.config, "o")
