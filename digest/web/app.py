@@ -346,12 +346,12 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     def resubscribe(token: str) -> Response:
         user, path = reader(token)
         check_post(token)
+        with Store(config.database) as store:  # resubscribing also lifts a hard bounce; first, so
+            Suppressions(store).release(user)  # that a database error leaves the reader paused
         try:
             apply_edit(config, user, _set_paused(False))
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
-        with Store(config.database) as store:  # resubscribing also lifts a hard bounce
-            Suppressions(store).release(user)
         return redirect(f"/u/{token}?done=resubscribed", code=303)
 
     add_rating_routes(app, config, WebParts(reader, check_post, page, now))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ from digest.profiles.load import MAX_INTERESTS, MAX_KEYWORD
 from digest.signing import Signer
 from digest.web.app import create_app
 
-from conftest import NOW, SECRET, make_dump
+from conftest import NOW, SECRET, make_dump, tmpfs
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 
@@ -114,3 +115,26 @@ def test_a_token_whose_name_part_is_altered_but_decodes_to_the_same_reader_is_re
     eve = signer.token("eve1")  # its last character has bits that decoding drops: "MQ" and "MR" decode alike
     assert signer.user(eve) == "eve1"
     assert signer.user(eve.replace("MQ.", "MR.")) is None
+
+
+def test_a_resubscribe_the_database_cannot_complete_leaves_the_reader_paused(web_workspace, tmp_path):
+    ws = web_workspace
+    with tmpfs(tmp_path, "2m") as disk:
+        text = ws.config_path.read_text().replace("database: digest.db", f"database: {disk}/digest.db")
+        ws.config_path.write_text(text)
+        path = ws.profile("ada", PROFILE + "paused: true\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+        assert ws.cli("ingest").exit_code == 0
+        signer = Signer.from_config(ws.config)
+        client = create_app(ws.config, signer, lambda: NOW).test_client()
+        ada = signer.token("ada")
+        filler = disk / "filler"
+        with filler.open("wb", buffering=0) as f, contextlib.suppress(OSError):
+            while True:
+                f.write(b"\0" * 4096)
+        r = client.post(f"/u/{ada}/resubscribe", data={"csrf": signer.form_token(ada)})
+        assert r.status_code == 503 and b"Please try again in a few minutes" in r.data
+        assert path.read_text() == PROFILE + "paused: true\n"  # not half done: still paused
+        filler.unlink()
+        assert client.post(f"/u/{ada}/resubscribe", data={"csrf": signer.form_token(ada)}).status_code == 303
+        assert path.read_text() == PROFILE + "paused: false\n"
