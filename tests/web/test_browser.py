@@ -175,3 +175,21 @@ def test_weights_off_the_spinner_grid_are_shown_whole_and_do_not_stop_the_form_f
         page.locator(".notice").filter(has_text="Saved.").wait_for()
         page.close()
     assert path.read_text() == text + 'send_at: "08:15"\n'
+
+
+def test_a_long_unbroken_link_wraps_in_the_email_and_the_pages_on_a_phone(web_workspace, browser):
+    url = "https://huggingface.co/datasets/AVeryLongOrganizationName/AnEvenLongerDatasetNameWithoutAnyBreaks"
+    web_workspace.profile("ada", PROFILE)
+    web_workspace.dump(
+        "day.txt", make_dump("Mar 14", [(f"Spiking data at {url}", f"Spiking data at {url}.")])
+    )
+    assert web_workspace.cli("ingest").exit_code == 0
+    email = web_workspace.root / "ada.html"
+    assert web_workspace.cli("preview", "ada", "--out", str(email)).exit_code == 0
+    token = Signer.from_config(web_workspace.config).token("ada")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    with web_workspace.serve() as base:
+        for address in (email.as_uri(), f"{base}/u/{token}/more/1", f"{base}/u/{token}/digest"):
+            page.goto(address)
+            assert page.evaluate("document.documentElement.scrollWidth") == 390, address
+    page.close()
