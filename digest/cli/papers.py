@@ -222,6 +222,13 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
     outgoing = build_preview(config, user, now_utc(), up_to=day.date() if day else None)
     if outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+    elif not outgoing.digest.matches and not outgoing.digest.profile.send_empty:
+        click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
+            f"note: nothing matches {user}'s interests yet: no email is sent for this "
+            "(`send_empty: true` would send this note).",
+            fg="yellow",
+            err=True,
+        )
     if as_text:
         click.echo(outgoing.rendered.text, nl=False)
     if out is None and (open_it or not as_text):

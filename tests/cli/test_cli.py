@@ -200,6 +200,21 @@ def test_preview_writes_the_html_without_marking_anything_sent(workspace, tmp_pa
     assert "ada" in dry.output and "2 papers" in dry.output and "nothing was sent" in dry.output
 
 
+def test_preview_of_a_digest_with_nothing_says_no_email_goes_unless_the_reader_asked_for_the_note(workspace):
+    seed(workspace)
+    workspace.cli("ingest")
+    workspace.profile("bo", "email: bo@example.org\ninterests: [zebrafish cardiology]\n")
+    nothing = workspace.cli("preview", "bo", "--text")
+    assert nothing.exit_code == 0, nothing.output
+    assert "nothing new today" in nothing.output  # the message `send_empty: true` would send...
+    assert "no email is sent for this" in nothing.output  # ...and that without it none goes
+    dry = workspace.cli("send", "--dry-run")
+    assert "bo@example.org" in dry.output and "nothing was sent" in dry.output
+    workspace.profile("bo", "email: bo@example.org\ninterests: [zebrafish cardiology]\nsend_empty: true\n")
+    assert "no email is sent" not in workspace.cli("preview", "bo", "--text").output
+    assert "no email is sent" not in workspace.cli("preview", "ada", "--text").output  # ada has papers
+
+
 def test_preview_to_a_path_it_cannot_write_says_why_and_makes_no_folder(workspace, tmp_path):
     seed(workspace)
     workspace.cli("ingest")
