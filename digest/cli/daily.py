@@ -190,7 +190,10 @@ def run(obj: Context, once: bool) -> None:
     from digest.daemon.service import Daemon
 
     logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
-    daemon = Daemon(obj.config, clock=now_utc)
+    # config.yaml read again by the daemon when it changes, with this command line's --semantic
+    daemon = Daemon(
+        obj.config, clock=now_utc, reload=lambda: Context(str(obj.config.path), obj.semantic).config
+    )
     if once:
         report = daemon.run_once()
         click.echo(daemon.describe(report))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from digest.config import Config
+from digest.config import Config, load_config
 from digest.daemon.claims import farewell, heartbeat
 from digest.daemon.due import DueIndex
 from digest.daemon.lock import RunLock
@@ -44,8 +45,13 @@ class Daemon:
         config: Config,
         clock: Clock,
         sender_factory: Callable[[Config], Any] | None = None,
+        reload: Callable[[], Config] | None = None,
     ) -> None:
         self.config = config
+        # config.yaml edited while the daemon runs is read again (see _config_changed); ``reload``
+        # reads it as the command line does (its --semantic), by default load_config(its path)
+        self.reload = reload or (lambda: load_config(config.path) if config.path else config)
+        self._config_stamp = _stamp(config.path)
         self.clock = clock
         self.sender_factory = sender_factory  # None: the configured transport (delivery:)
         self.stop = threading.Event()
@@ -76,7 +82,39 @@ class Daemon:
         except (DigestError, *db_errors()) as e:  # a database failing here failed the pass too
             log.debug("could not remove this worker from the workers seen: %s", e)
 
+    def _config_changed(self) -> None:
+        """config.yaml was edited: its new settings take effect now, as `digest status`,
+        `preview` and `send` (new processes) already show them. The defaults readers inherit
+        (send_at, timezone, max_papers...) move their schedules: the profiles are read again
+        with them. A config that does not load, or names another database (this daemon holds
+        its lock), is said and the daemon goes on with the one it has."""
+        stamp = _stamp(self.config.path)
+        if stamp == self._config_stamp:
+            return
+        self._config_stamp = stamp
+        try:
+            config = self.reload()
+            if self.sender_factory is None:
+                check_transport(config)
+        except DigestError as e:
+            log.error("configuration not read again: %s; going on with the one read before", e)
+            return
+        if config.database != self.config.database:
+            log.error(
+                "%s names another database (%s): restart the daemon to use it; going on with %s",
+                config.path,
+                config.database,
+                self.config.database,
+            )
+            return
+        poll = config.scheduler.poll_seconds != self.config.scheduler.poll_seconds
+        self.config, self.profiles, self._synced = config, ProfileFolder(config), -1
+        if poll and self._scheduler is not None:
+            self._scheduler.reschedule_job("tick", trigger="interval", seconds=config.scheduler.poll_seconds)
+        log.info("configuration %s read again: its changes take effect now", config.path)
+
     def _pass(self) -> TickReport:
+        self._config_changed()
         scan = self.profiles.current(self.clock())  # the folder read only if it changed
         if scan.version != self._synced:
             self.due.sync(scan.profiles)
@@ -215,3 +253,12 @@ class Daemon:
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
         return "\n".join(lines) or "nothing to do"
+
+
+def _stamp(path: Any) -> tuple[int, int, int] | None:
+    """The config file's identity on disk (inode, size, modification time), None if unreadable."""
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns) if st is not None else None

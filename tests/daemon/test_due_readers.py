@@ -145,3 +145,24 @@ def test_a_reader_served_by_someone_else_costs_one_look_not_a_second_digest(mail
     assert report.scheduled == ()
     assert second.due.candidates(clock.now) == []
     assert received(smtp_server) == ["ada"]
+
+
+def test_a_send_time_changed_in_the_config_moves_the_readers_who_inherit_it_without_a_restart(
+    mail_workspace, smtp_server
+):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")  # the config's send_at
+    ws.profile("bob", profile_text("bob", "09:00"))  # a send_at of his own
+    settings = ws.config_path.read_text()
+    write_atomic(ws.config_path, settings + 'send_at: "08:00"\n')
+    d = daemon(ws, clock)
+    at(d, clock, 0)
+    write_atomic(ws.config_path, settings + 'send_at: "07:10"\n')  # as `digest status` now says
+    at(d, clock, 15)
+    assert received(smtp_server) == ["ada"]  # at 07:10, not at the 08:00 read at start
+    at(d, clock, 65)
+    assert received(smtp_server) == ["ada"]  # 08:00 brings nothing more
+
+    write_atomic(ws.config_path, settings + "send_at: 25:00\n")  # a config that does not load
+    at(d, clock, 2 * 60 + 5)  # the daemon goes on with the one it has: bob at his 09:00
+    assert received(smtp_server) == ["ada", "bob"]
