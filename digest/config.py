@@ -133,7 +133,9 @@ class SchedulerConfig:
 
     @property
     def grace(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.grace_minutes)
+        """grace_minutes, and at least one poll: a send time between two passes is late by up to
+        a poll without the daemon being down (with 0 and passes at hh:mm:37, none would go)."""
+        return max(dt.timedelta(minutes=self.grace_minutes), dt.timedelta(seconds=self.poll_seconds))
 
     @property
     def settle(self) -> dt.timedelta:

@@ -166,3 +166,20 @@ def test_a_send_time_changed_in_the_config_moves_the_readers_who_inherit_it_with
     write_atomic(ws.config_path, settings + "send_at: 25:00\n")  # a config that does not load
     at(d, clock, 2 * 60 + 5)  # the daemon goes on with the one it has: bob at his 09:00
     assert received(smtp_server) == ["ada", "bob"]
+
+
+def test_a_grace_of_zero_still_sends_at_the_first_pass_after_the_send_time_but_not_after_downtime(
+    mail_workspace, smtp_server
+):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    settings = ws.config_path.read_text()
+    write_atomic(ws.config_path, settings + "scheduler:\n  poll_seconds: 60\n  grace_minutes: 0\n")
+    ws.profile("ada", profile_text("ada", "07:00"))
+    ws.profile("bob", profile_text("bob", "07:01"))
+    d = daemon(ws, clock)
+    at(d, clock, -0.5)  # the daemon's passes fall at hh:mm:30
+    at(d, clock, 0.5)  # 30 s after ada's 07:00: "never late" is not "never"
+    assert received(smtp_server) == ["ada"]
+    clock.now = MON_0700 + dt.timedelta(minutes=4, seconds=30)  # down from 07:00:30 to 07:04:30
+    d.run_once()
+    assert received(smtp_server) == ["ada"]  # bob's 07:01 was missed by more than a poll
