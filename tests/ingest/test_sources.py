@@ -65,6 +65,14 @@ def test_a_paragraph_wrapped_over_lines_is_joined():
     assert listing.entries[0].abstract == "line one line two"
 
 
+def test_unicode_line_and_paragraph_separators_are_spaces():
+    # Left in a title, U+2028 broke it over two lines in the text part and the terminal; the
+    # structured formats fold them with the other whitespace.
+    listing = parse(make_dump("Mar 14", [("Wrapped\u2028title", "line one\u2029line two")]))
+    assert listing.entries[0].title == "Wrapped title"
+    assert listing.entries[0].abstract == "line one line two"
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [

@@ -35,7 +35,7 @@ def decode(raw: bytes, path: Path) -> list[str]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise DumpError(f"{path}:{line}: contains a NUL byte; this is not a text listing")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", " ").replace("\u2029", " ")
     text = CONTROL.sub("", text)  # terminal escapes and bidi overrides never reach a screen or an email
     return [line.rstrip() for line in text.split("\n")]
 
