@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from digest.config import Config
-from digest.db import db_errors, wall_clock
+from digest.db import POSTGRESQL, db_errors, wall_clock
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
@@ -130,7 +130,10 @@ class Line:
 
     def _send_taken(self) -> None:
         items, self.taken = self.taken, []
-        stored = any(isinstance(i, NewMessage) for i in items) or self.held
+        # a stored message is checked (still this worker's?) in the commit before it goes, on
+        # PostgreSQL, where another worker may have taken it over (Outbox.hold)
+        claims = self.run.outbox.store.dialect == POSTGRESQL
+        stored = any(isinstance(i, NewMessage) for i in items) or self.held or claims
         if stored and len(items) == 1 and isinstance(self.sender, SmtpSender) and self._may_overlap():
             self._send_overlapped(items[0])
             return
@@ -252,10 +255,11 @@ class Line:
 def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
     """One transaction (the store taken by this thread): the ``held`` results recorded, the new
     messages of ``items`` stored. Returns the messages to send (not: a new message whose period
-    has a digest already, or to a suppressed address). If it cannot be written, delivery stops
+    has a digest already, a stored one another worker took over, or one to a suppressed
+    address). If it cannot be written, delivery stops
     (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
     outcomes: list[SendOutcome] = []
-    skipped = 0  # new messages not stored: their period has a digest already
+    skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
     send: list[OutboxMessage] = []
     try:
         with run.guard, run.outbox.store.transaction():
@@ -264,6 +268,10 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
             bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
             for item in items:
                 if not isinstance(item, NewMessage):
+                    if not run.outbox.hold(item.id, *run.holder()):  # taken over: the other sends it
+                        log.warning("%s not sent here: another worker took it over", item.message_id)
+                        skipped += 1
+                        continue
                     send.append(item)
                     continue
                 msg = run.outbox.add(item, run.now, run.holder())

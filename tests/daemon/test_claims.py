@@ -8,10 +8,13 @@ import datetime as dt
 import pytest
 
 from digest.daemon.claims import claim_readers, heartbeat, release_readers, singleton, workers
+from digest.db import wall_clock
+from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import Outbox
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
-from conftest import NOW
+from conftest import NOW, Workspace
 
 pytestmark = pytest.mark.backends
 
@@ -80,3 +83,37 @@ def test_status_lists_the_workers_seen_and_what_each_holds(db_at):
         claim_readers(store, ["ada"], "a:1", NOW, LEASE)
         seen = workers(store, NOW, dt.timedelta(minutes=10))
     assert [(w.id, w.holds, w.messages, w.readers) for w in seen] == [("a:1", "in a pass", 2, 1)]
+
+
+class TakenOverMeanwhile(Mailbox):
+    """Accepts every message; while it takes the first, the worker sending it stalls past its
+    lease (SIGSTOP, a frozen machine) and another worker, host:2, takes over what it still holds."""
+
+    def __init__(self, db_at) -> None:
+        super().__init__()
+        self.db_at = db_at
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.messages:
+            with Store(self.db_at) as other:
+                outbox = Outbox(other)
+                held = outbox.due_ids(NOW)
+                later = wall_clock() + dt.timedelta(seconds=121)  # the first worker's lease is over
+                outbox.claim(held, "host:2", later, LEASE)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_worker_stalled_past_its_lease_sends_nothing_another_worker_took_over(tmp_path, database, db_at):
+    handler = TakenOverMeanwhile(db_at)
+    with LocalSmtpServer(handler) as server, Store(db_at) as store:
+        config = Workspace(tmp_path, server.port, database=database).config  # lease_seconds: 120
+        queue(store, 4)
+        outcomes = deliver_due(config, store, None, NOW)
+        queued = Outbox(store).claimed()
+    sent = [m.rcpt_tos[0] for m in handler.messages]
+    if store.dialect == "postgresql":
+        assert sent == ["r0@example.org"]  # the three others are host:2's to send, not a second time
+        assert [o.user for o in outcomes] == ["r0"]
+        assert queued == {"host:2": 3}
+    else:
+        assert len(sent) == 4  # SQLite: one worker at a time (the file lock); a claim left is stale
