@@ -27,6 +27,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import socket
 import sqlite3
 import sys
@@ -80,9 +81,20 @@ def wall_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_TOKEN: tuple[int, str] = (0, "")  # (the pid it was drawn in, a random token): see worker_id
+
+
 def worker_id() -> str:
-    """This process, as the database's claims and the workers table name it: host:pid."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process, as the database's claims and the workers table name it: host:pid:token.
+    Host and pid alone do not tell two workers apart: containers on one host's network share
+    its name, and each has a pid namespace of its own (both are pid 1), so each would take the
+    other's claims for its own and send what the other sends. The token is drawn once per
+    process (again in a forked child)."""
+    global _TOKEN
+    pid = os.getpid()
+    if _TOKEN[0] != pid:
+        _TOKEN = (pid, secrets.token_hex(4))
+    return f"{socket.gethostname()}:{pid}:{_TOKEN[1]}"
 
 
 def is_postgres(database: object) -> bool:

@@ -4,11 +4,15 @@ given back when its lease runs out; singleton duties under an advisory lock; the
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
 
 import pytest
 
 from digest.daemon.claims import claim_readers, heartbeat, release_readers, singleton, workers
-from digest.db import wall_clock
+from digest.db import wall_clock, worker_id
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import Outbox
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
@@ -117,3 +121,19 @@ def test_a_worker_stalled_past_its_lease_sends_nothing_another_worker_took_over(
         assert queued == {"host:2": 3}
     else:
         assert len(sent) == 4  # SQLite: one worker at a time (the file lock); a claim left is stale
+
+
+def test_two_workers_on_one_host_name_with_one_pid_are_two_workers():
+    """Containers on one host's network share its name, and each has a pid namespace of its own
+    (both workers are pid 1): still two workers, or each would send what the other claimed."""
+    who = [sys.executable, "-c", "from digest.db import worker_id; print(worker_id(), worker_id())"]
+    in_namespace = ["unshare", "--pid", "--fork", "--mount-proc", *who]
+    first = subprocess.run(in_namespace, capture_output=True, text=True)
+    if first.returncode:
+        pytest.skip(f"cannot make a pid namespace here (not root?): {first.stderr.strip()}")
+    second = subprocess.run(in_namespace, capture_output=True, text=True)
+    (a, a_again), (b, _) = first.stdout.split(), second.stdout.split()
+    assert a.split(":")[:2] == b.split(":")[:2] == [socket.gethostname(), "1"]
+    assert a != b
+    assert a == a_again  # one process, one worker
+    assert worker_id().split(":")[:2] == [socket.gethostname(), str(os.getpid())]

@@ -37,7 +37,7 @@ def received_by(messages: list[Received]) -> dict[str, list[str]]:
 
 
 def holders(url: str) -> dict[str, int]:
-    """Queued messages each worker holds now (host:pid -> how many)."""
+    """Queued messages each worker holds now (host:pid:token -> how many)."""
     with psycopg.connect(url, connect_timeout=5) as db:
         rows = db.execute(
             "SELECT claimed_by, COUNT(*) FROM outbox WHERE status = 'queued' AND claimed_by IS NOT NULL "
@@ -78,7 +78,7 @@ def test_four_workers_one_killed_mid_batch_every_reader_gets_one_digest(tmp_path
             victim = None
             deadline = time.monotonic() + 30
             while victim is None and time.monotonic() < deadline:
-                held = {int(w.rsplit(":", 1)[1]): n for w, n in holders(url).items()}
+                held = {int(w.split(":")[1]): n for w, n in holders(url).items()}
                 victim = next((pid for pid, n in held.items() if pid in pids and n > 0), None)
             assert victim is not None, "no worker held a batch"
             held_then = held[victim]
