@@ -25,7 +25,7 @@ from digest.daemon.due import DueIndex
 from digest.daemon.lock import RunLock
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
-from digest.db import db_errors, worker_id
+from digest.db import db_errors, shown, worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
@@ -166,6 +166,9 @@ class Daemon:
             log.error("%s", e)
         except DigestError as e:
             log.error("tick failed; retrying at the next poll: %s", e)
+        except db_errors() as e:  # the connection lost mid-pass, a statement timeout: what, not where
+            where = shown(self.config.database)
+            log.error("tick failed; retrying at the next poll: %s: %s", where, printable(str(e).strip()))
         except Exception:  # noqa: BLE001 - the daemon outlives a bad tick
             log.exception("tick failed; retrying at the next poll")
         finally:
