@@ -54,6 +54,21 @@ def sqlite_tables(store: Store) -> list[str]:
     return [t for t in ORDER if t in names] + sorted(names - set(ORDER))
 
 
+def accepted_unrecorded(src: Store) -> None:
+    """What the server accepted and the SQLite file does not say yet, recorded there first, as
+    the next pass on it would: a killed pass's journal, the note of a pass that could not record
+    (digest.deliver.journal, digest.deliver.unrecorded). Both are files beside the SQLite file
+    that the workers on PostgreSQL never read: copied without them, those messages would still
+    be queued, and be sent a second time."""
+    from digest.deliver.journal import replay
+    from digest.deliver.outbox import Outbox
+    from digest.deliver.unrecorded import Unrecorded, record_accepted
+
+    outbox = Outbox(src)
+    record_accepted(outbox, Unrecorded(src.path))
+    replay(outbox)
+
+
 def copy_to_postgres(
     source: Path, target: str, *, batch: int = 5000, progress: Progress | None = None
 ) -> CopyReport:
@@ -69,6 +84,7 @@ def copy_to_postgres(
     if not Path(source).exists():
         raise StoreError(f"{source}: no such database file")
     with Store(source) as src, Store(target) as dst:
+        accepted_unrecorded(src)
         for table in DATA:
             if dst.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
                 raise StoreError(
@@ -95,6 +111,10 @@ def copy_to_postgres(
                         "HAVING MAX(id) IS NOT NULL"
                     )
                 log.info("copied %s", table)
+            # a claim names an SQLite process (the file lock's), no worker: nothing to wait for
+            raw.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL"
+            )
         progress.finish()
         indexed = CollectionStats(dst).refresh(progress)
         counts = tuple(

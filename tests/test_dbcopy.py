@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
+from digest.deliver.delivery import deliver_due
+from digest.deliver.journal import Journal
+from digest.deliver.outbox import Outbox
+from digest.deliver.unrecorded import Accepted
 from digest.ingest.dumps import ingest
 from digest.ingest.sources import read_dump
 from digest.profiles.load import load_profiles
@@ -63,6 +68,33 @@ def test_migrate_wants_a_postgresql_url(workspace):
 
 
 def _outbox(store: Store):
-    from digest.deliver.outbox import Outbox
-
     return Outbox(store).messages()
+
+
+def test_what_a_killed_pass_noted_as_accepted_is_not_sent_again_from_postgresql(mail_workspace, smtp_server):
+    """`digest send` on SQLite killed mid-pass leaves a journal beside the file (what the server
+    accepted, not recorded yet); the copy records it first, as the next pass would have: the
+    workers on PostgreSQL never read that file."""
+    config = mail_workspace.config
+    with Store(config.database) as store:
+        outbox = Outbox(store)
+        with store.transaction():
+            ids = [
+                outbox.enqueue(
+                    user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@x>", subject="s",
+                    mime=b"Subject: s\r\n\r\nbody\r\n", paper_ids=[], now=NOW,
+                    holder=("vm:4242", NOW + dt.timedelta(minutes=2)),
+                )
+                for i in range(3)
+            ]  # fmt: skip
+        journal = Journal.open(store)
+        for n in range(2):  # the server took two; the process was killed before recording them
+            journal.note(Accepted(ids[n], f"r{n}", f"r{n}@example.org", "250 OK", NOW))
+        os.close(journal.fd)
+    with postgres_database() as url:
+        assert mail_workspace.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(url) as pg:
+            assert [m.status for m in _outbox(pg)] == ["sent", "sent", "queued"]
+            deliver_due(config, pg, None, NOW)  # no SQLite process's claim to wait out
+            assert [m.status for m in _outbox(pg)] == ["sent", "sent", "sent"]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["r2@example.org"]]
