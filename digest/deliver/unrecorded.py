@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.db import db_errors, sidecar
+from digest.db import SQLITE, db_errors, sidecar
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
@@ -119,7 +119,11 @@ def stop_delivery(
         f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
         "delivery is stopped so that it will not be sent again"
         + ("" if noted else " (and no note of it can be written: restart only once there is space)")
-        + ". Free space (or make the database writable): the next pass records it as sent and resumes."
+        + (
+            ". Free space (or make the database writable): the next pass records it as sent and resumes."
+            if store.dialect == SQLITE  # else a lost connection, a timeout: nothing for the disk
+            else ". The next pass records it as sent, once the database answers again, and resumes."
+        )
     )
     log.critical(message)
     raise DeliveryHalted(message) from None

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pytest
 
 from digest.deliver.delivery import RateLimiter, deliver_due
 from digest.deliver.outbox import QUEUED, SENT, Outbox
 from digest.deliver.unrecorded import DeliveryHalted, Unrecorded
-from digest.demo.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.ingest.dumps import ingest
 from digest.store import Store
 
-from conftest import NOW, Workspace, make_dump
+from conftest import NOW, Workspace, make_dump, postgres_database
 
 PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(600)]
 MIME = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: digest\r\n\r\nhello\r\n"
@@ -100,3 +101,40 @@ def test_status_says_delivery_is_stopped_and_names_the_accepted_digest(tmp_path)
         result = ws.cli("status")
         assert result.exit_code == 0, result.output
         assert "DELIVERY STOPPED" in result.output and "r0 <r0@example.org>" in result.output
+
+
+class ConnectionLostMeanwhile(Mailbox):
+    """Accepts every message; while it takes the first, the worker's PostgreSQL connection is
+    ended (a restart of the server, a failover): the worker cannot record what was accepted."""
+
+    backend: int = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.messages:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (self.backend,))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_connection_lost_after_the_server_accepted_says_so_and_the_next_pass_records_it(tmp_path, caplog):
+    handler = ConnectionLostMeanwhile()
+    with postgres_database() as url, LocalSmtpServer(handler) as server:
+        config = Workspace(tmp_path, server.port, database=url).config
+        with Store(config.database) as store:
+            outbox = Outbox(store)
+            with store.transaction():
+                for i in range(3):
+                    outbox.enqueue(
+                        user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@example.org>",
+                        subject="digest", mime=MIME, paper_ids=[], now=NOW,
+                    )  # fmt: skip
+            handler.backend = store.db.raw.info.backend_pid
+            with pytest.raises((DeliveryHalted, psycopg.Error)):  # whichever statement comes first
+                deliver_due(config, store, None, NOW)
+        (said,) = [r.getMessage() for r in caplog.records if r.levelname == "CRITICAL"]
+        assert "r0@example.org" in said and "not be sent again" in said
+        assert "Free space" not in said and "once the database answers again" in said
+        with Store(config.database) as store:  # the next pass, the database back: recorded, then the others
+            deliver_due(config, store, None, NOW)
+            assert Outbox(store).counts()[SENT] == 3
+    assert sorted(m.rcpt_tos[0] for m in handler.messages) == [f"r{i}@example.org" for i in range(3)]
