@@ -24,6 +24,7 @@ import httpx
 
 from digest import __version__
 from digest.errors import DigestError
+from digest.ingest.deadline import Deadline, Late, Transport
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,10 @@ class Http:
         self.min_interval, self.slow_hosts, self.max_bytes = min_interval, slow_hosts, max_bytes
         self.clock, self.sleep, self.wall = clock, sleep, wall
         self._last: dict[str, float] = {}
-        self.client = httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+        self.deadline = Deadline(clock)  # the whole answer's, headers too (a read's timeout is not)
+        self.client = httpx.Client(
+            headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Transport(self.deadline)
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -100,6 +104,9 @@ class Http:
             last = attempt == retries
             try:
                 r, body = self._fetch(url, headers, timeout or self.timeout)
+            except Late:
+                late = DEADLINE * (timeout or self.timeout)
+                raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused") from None
             except httpx.TimeoutException:
                 problem, retry_after = f"no answer within {timeout or self.timeout:g} s (timed out)", None
             except httpx.UnsupportedProtocol as e:  # redirected to file:// or the like: never fetched
@@ -140,7 +147,7 @@ class Http:
         seconds (a larger or slower one is refused: a server that sends a byte a second never
         times out a read). A body encoded more than once ("gzip, gzip") is refused before it is
         read: each layer multiplies what a few kilobytes unpack to, past any check of the size."""
-        deadline = self.clock() + DEADLINE * timeout
+        deadline = self.deadline.at = self.clock() + DEADLINE * timeout
         with self.client.stream("GET", url, headers=headers, timeout=timeout) as r:
             coding = r.headers.get("Content-Encoding", "")
             if "," in coding:

@@ -1,0 +1,146 @@
+"""An httpx transport whose every read and write ends by one deadline for the whole answer.
+
+httpx's timeouts are per read: a server that sends its status line, headers or body a byte
+at a time never times out a read, and a fetch would wait for hours (the daemon with it). The
+network under the transport (an httpcore backend) gives each read and write at most the time
+left until ``deadline.at``; past it, :class:`Late` is raised. Built from httpcore's public
+API: a connection pool with our network backend, its answers turned into httpx's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpcore
+import httpx
+
+
+class Late(Exception):
+    """The answer, headers or body, was not in by the deadline."""
+
+
+class Deadline(httpcore.NetworkBackend):
+    """httpcore's network, each read and write given at most the time left until ``at``."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.inner, self.clock, self.at = httpcore.SyncBackend(), clock, math.inf
+
+    def left(self, timeout: float | None) -> tuple[float | None, bool]:
+        """(the timeout to use, whether it is the deadline's rather than ``timeout``)."""
+        left = self.at - self.clock()
+        if left <= 0:
+            raise Late
+        return (left, True) if timeout is None or left < timeout else (timeout, False)
+
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, **kw: Any
+    ) -> httpcore.NetworkStream:
+        return _Stream(self.inner.connect_tcp(host, port, self.left(timeout)[0], **kw), self)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, **kw: Any
+    ) -> httpcore.NetworkStream:
+        return _Stream(self.inner.connect_unix_socket(path, self.left(timeout)[0], **kw), self)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self.inner, self.deadline = inner, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        timeout, capped = self.deadline.left(timeout)
+        try:
+            return self.inner.read(max_bytes, timeout)
+        except httpcore.ReadTimeout:
+            if capped:
+                raise Late from None
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self.deadline.left(timeout)[0])
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        timeout = self.deadline.left(timeout)[0]
+        return _Stream(self.inner.start_tls(ssl_context, server_hostname, timeout), self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+@contextlib.contextmanager
+def _as_httpx() -> Iterator[None]:
+    """httpcore's errors as httpx's of the same name (ReadTimeout, ConnectError, ...)."""
+    try:
+        yield
+    except httpcore.TimeoutException as e:
+        raise getattr(httpx, type(e).__name__, httpx.TimeoutException)(str(e)) from e
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as e:
+        raise getattr(httpx, type(e).__name__, httpx.TransportError)(str(e)) from e
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx():
+            yield from self.stream
+
+    def close(self) -> None:
+        with _as_httpx():
+            self.stream.close()
+
+
+class Transport(httpx.BaseTransport):
+    """httpx's HTTP/1.1 transport over ``deadline``'s network, through the proxy the
+    environment names for the scheme (``HTTPS_PROXY``, ``NO_PROXY``: as httpx would without a
+    transport of ours)."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        ssl = httpx.create_ssl_context()
+        self.pool = httpcore.ConnectionPool(ssl_context=ssl, network_backend=deadline)
+        self.proxies: dict[str, httpcore.ConnectionPool] = {}
+        for scheme, proxy in urllib.request.getproxies().items():
+            if scheme in ("http", "https") and proxy.startswith(("http://", "https://")):
+                at = httpx.URL(proxy)
+                auth = (at.username, at.password) if at.username else None
+                self.proxies[scheme] = httpcore.HTTPProxy(
+                    str(at.copy_with(username=None, password=None)),
+                    proxy_auth=auth,
+                    ssl_context=ssl,
+                    network_backend=deadline,
+                )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        pool = self.proxies.get(url.scheme, self.pool)
+        if pool is not self.pool and urllib.request.proxy_bypass(url.host):
+            pool = self.pool
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx():
+            answer = pool.handle_request(core)
+        return httpx.Response(
+            answer.status, headers=answer.headers, stream=_Body(answer.stream), extensions=answer.extensions
+        )
+
+    def close(self) -> None:
+        for pool in (self.pool, *self.proxies.values()):
+            pool.close()

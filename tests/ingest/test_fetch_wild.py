@@ -1,0 +1,87 @@
+"""Fetching from servers met in the wild, on loopback: what a stalling or misbehaving server
+does to a fetch, and that a fetch always ends."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from digest.ingest.http import DEADLINE, FetchError, Http
+
+
+@contextmanager
+def raw_server(answer: bytes, every: float) -> Iterator[tuple[str, list[int]]]:
+    """A server on loopback that sends ``answer`` one byte every ``every`` seconds, then goes
+    quiet; yields its URL and a list that counts the connections it took."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop, connections = threading.Event(), []
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(4096)
+            for byte in answer:
+                if stop.wait(every):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+            stop.wait()
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            connections.append(1)
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/daily", connections
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_a_server_that_drips_its_headers_is_cut_off_at_the_deadline_and_not_asked_again():
+    headers = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"a" * 10_000
+    with raw_server(headers, every=0.02) as (url, connections):
+        started = time.monotonic()
+        with Http(sleep=lambda s: None) as client, pytest.raises(FetchError) as err:
+            client.get(url, timeout=0.5, retries=3)  # each byte comes well within a read's timeout
+        took = time.monotonic() - started
+    assert str(err.value) == f"{url}: the answer was still arriving after {DEADLINE * 0.5:g} s; refused"
+    assert took < DEADLINE * 0.5 + 2 and len(connections) == 1  # 10,000 bytes would take 200 s
+
+
+def test_a_server_that_answers_nothing_times_out_each_try_and_is_retried():
+    with (
+        raw_server(b"", every=0) as (url, connections),
+        Http(sleep=lambda s: None) as client,
+        pytest.raises(FetchError) as err,
+    ):
+        client.get(url, timeout=0.3, retries=1)
+    assert "no answer within 0.3 s (timed out) (after 2 attempts)" in str(err.value)
+    assert len(connections) == 2
+
+
+def test_the_proxy_the_environment_names_is_used_unless_no_proxy_lists_the_host(monkeypatch):
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    with LocalHttpServer({"/daily": Route(b"[]")}) as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url("").replace("://", "://ann:secret@"))
+        monkeypatch.setenv("no_proxy", "direct.invalid")
+        with Http(sleep=lambda s: None) as client:
+            assert client.get("http://papers.invalid/daily").body == b"[]"
+            with pytest.raises(FetchError, match="cannot connect"):
+                client.get("http://direct.invalid/daily", retries=0)  # not through the proxy
+    (request,) = proxy.requests
+    assert request.path == "http://papers.invalid/daily"
+    assert request.headers["Proxy-Authorization"] == "Basic YW5uOnNlY3JldA=="
