@@ -234,6 +234,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX outbox_through ON outbox(user, through_paper);
     """,
+    # 12 -> 13: the other titles a paper was listed under with its arXiv id (a title changed
+    # between versions), so that a listing naming it by one of them without an id (the
+    # trending page) finds it instead of storing it again
+    """
+    CREATE TABLE paper_titles (
+        key         TEXT PRIMARY KEY,          -- normalized title, as papers.key
+        paper_id    INTEGER NOT NULL REFERENCES papers(id)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +18,9 @@ from pathlib import Path
 from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgres, lock_key, shown
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError
-from digest.models import Entry, Listing, Paper
+from digest.models import Listing, Paper
 from digest.schema import MIGRATIONS, SCHEMA_VERSION, migrate_postgres, pg_version, sql_statements
+from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
 
 log = logging.getLogger(__name__)
@@ -30,12 +29,6 @@ __all__ = [
     "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements",
     "title_key",
 ]  # fmt: skip
-
-
-def title_key(title: str) -> str:
-    """Normalize a title for deduplication: Unicode form, case, punctuation and whitespace."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -192,67 +185,13 @@ class Store(ReaderRecords):
             ).lastrowid
             new = known = 0
             for position, entry in enumerate(listing.entries):
-                paper_id, added = self._upsert_paper(entry, listing.day, stamp)
+                paper_id, added = upsert_paper(db, entry, listing.day, stamp)
                 new, known = new + added, known + (not added)
                 db.execute(
                     "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) VALUES (?,?,?)",
                     (listing_id, paper_id, position),
                 )
         return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
-
-    def _upsert_paper(self, entry: Entry, day: dt.date, stamp: str) -> tuple[int, bool]:
-        """(paper id, whether it is new). Inside add_listing's transaction."""
-        db, key = self.db, title_key(entry.title)
-        row = None
-        if entry.arxiv_id:
-            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE arxiv_id = ?", (entry.arxiv_id,)).fetchone()
-        if row is None:
-            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE key = ?", (key,)).fetchone()
-            if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
-                row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
-        if row is None:
-            paper_id = db.execute(
-                "INSERT INTO papers (key, title, abstract, first_seen, added_at, arxiv_id, authors, "
-                "categories, code_url, project_url, upvotes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    key,
-                    entry.title,
-                    entry.abstract,
-                    day.isoformat(),
-                    stamp,
-                    entry.arxiv_id,
-                    json.dumps(list(entry.authors)),
-                    json.dumps(list(entry.categories)),
-                    entry.code_url,
-                    entry.project_url,
-                    entry.upvotes,
-                ),
-            ).lastrowid
-            return paper_id, True
-        paper_id, known_id, first_seen, abstract, authors, categories, code, project, upvotes = row
-        merged_categories = list(dict.fromkeys(json.loads(categories) + list(entry.categories)))
-        if abstract and len(entry.abstract) > len(abstract) and entry.abstract.startswith(abstract):
-            # stored cut short (an interrupted copy): the fuller text completes it
-            abstract = entry.abstract
-            db.execute("DELETE FROM embeddings WHERE paper_id = ?", (paper_id,))
-            log.info("paper %d: abstract completed from a fuller copy", paper_id)
-        votes = [v for v in (upvotes, entry.upvotes) if v is not None]
-        db.execute(
-            "UPDATE papers SET first_seen = ?, abstract = ?, arxiv_id = ?, authors = ?, categories = ?, "
-            "code_url = ?, project_url = ?, upvotes = ? WHERE id = ?",
-            (
-                min(first_seen, day.isoformat()),  # an older listing may arrive late
-                abstract or entry.abstract,
-                known_id or entry.arxiv_id,
-                authors if json.loads(authors) else json.dumps(list(entry.authors)),
-                json.dumps(merged_categories),
-                code or entry.code_url,
-                project or entry.project_url,
-                max(votes) if votes else None,
-                paper_id,
-            ),
-        )
-        return paper_id, False
 
     def papers(self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None) -> list[Paper]:
         """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day."""
@@ -379,7 +318,6 @@ class Store(ReaderRecords):
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
 _PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
-_MERGE = "id, arxiv_id, first_seen, abstract, authors, categories, code_url, project_url, upvotes"
 
 
 def _paper(row: tuple) -> Paper:
