@@ -243,6 +243,11 @@ MIGRATIONS: tuple[str, ...] = (
         paper_id    INTEGER NOT NULL REFERENCES papers(id)
     );
     """,
+    # 13 -> 14: a failed fetch's server asked for a wait longer than a fetch waits (Retry-After):
+    # the daemon asks that URL again only after it, not every 15 minutes
+    """
+    ALTER TABLE fetches ADD COLUMN retry_at TEXT;  -- UTC, ISO; NULL: the server asked nothing
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -65,6 +65,8 @@ def is_due(
         return False
     if last is None:
         return True
+    if last.outcome == FAILED and last.retry_at is not None and now < last.retry_at:
+        return False  # the server asked us to wait (Retry-After) longer than a fetch waits
     if last.attempted_at < moment:
         return True
     if retries_for is not None and now - moment > retries_for:

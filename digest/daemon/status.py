@@ -217,6 +217,7 @@ def format_status(s: Status) -> str:
                 if f.outcome == FETCH_FAILED and f.succeeded_at
                 else ""
             )
+            + (f"; the server asked not to be asked before {_when(f.retry_at)}" if f.retry_at else "")
         )
     lines.append("")
     lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<22} {'next digest':<37} note")

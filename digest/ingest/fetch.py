@@ -57,6 +57,7 @@ class FetchRecord:
     outcome: str
     detail: str
     succeeded_at: dt.datetime | None
+    retry_at: dt.datetime | None = None  # a failed fetch's server asked not to be asked before
 
 
 def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date:
@@ -79,7 +80,8 @@ def fetch_source(
     except FetchError as e:
         if before == EMPTY:  # the validators stand for a document without papers; once the last
             etag = modified = None  # outcome says "failed", a 304 to them could not tell: ask afresh
-        return _record(store, source, url, now, FAILED, str(e), etag, modified)
+        wait = None if e.retry_after is None else now + dt.timedelta(seconds=min(e.retry_after, 86400.0))
+        return _record(store, source, url, now, FAILED, str(e), etag, modified, retry_at=wait)
     if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
         detail = "still no papers: not modified since the last fetch"
         return _record(store, source, url, now, EMPTY, detail, etag, modified)
@@ -178,15 +180,19 @@ def validators(store: Store, url: str) -> tuple[str | None, str | None, str | No
 def last_fetches(store: Store) -> dict[str, FetchRecord]:
     """The latest attempt of each source, by source name."""
     rows = store.db.execute(
-        "SELECT source, url, attempted_at, outcome, detail, succeeded_at FROM fetches ORDER BY attempted_at"
+        "SELECT source, url, attempted_at, outcome, detail, succeeded_at, retry_at FROM fetches "
+        "ORDER BY attempted_at"
     ).fetchall()
     out = {}
-    for source, url, at, outcome, detail, ok_at in rows:
+    for source, url, at, outcome, detail, ok_at, retry_at in rows:
         prev = out.get(source)
         succeeded = dt.datetime.fromisoformat(ok_at) if ok_at else None
         if prev is not None and prev.succeeded_at and (succeeded is None or prev.succeeded_at > succeeded):
             succeeded = prev.succeeded_at  # another day's URL of the same source succeeded later
-        out[source] = FetchRecord(source, url, dt.datetime.fromisoformat(at), outcome, detail, succeeded)
+        wait = dt.datetime.fromisoformat(retry_at) if retry_at else None
+        out[source] = FetchRecord(
+            source, url, dt.datetime.fromisoformat(at), outcome, detail, succeeded, wait
+        )
     return out
 
 
@@ -200,16 +206,19 @@ def _record(
     etag: str | None,
     modified: str | None,
     saved: Path | None = None,
+    retry_at: dt.datetime | None = None,
 ) -> FetchOutcome:
     ok = None if outcome == FAILED else iso(now)
+    wait = None if retry_at is None else iso(retry_at)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO fetches (url, source, etag, last_modified, attempted_at, outcome, detail, "
-            "succeeded_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET "
+            "succeeded_at, retry_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET "
             "source = excluded.source, etag = excluded.etag, last_modified = excluded.last_modified, "
             "attempted_at = excluded.attempted_at, outcome = excluded.outcome, detail = excluded.detail, "
-            "succeeded_at = COALESCE(excluded.succeeded_at, fetches.succeeded_at)",
-            (url, source.name, etag, modified, iso(now), outcome, detail, ok),
+            "succeeded_at = COALESCE(excluded.succeeded_at, fetches.succeeded_at), "
+            "retry_at = excluded.retry_at",
+            (url, source.name, etag, modified, iso(now), outcome, detail, ok, wait),
         )
     log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
     return FetchOutcome(source.name, url, outcome, detail, saved)

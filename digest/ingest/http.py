@@ -36,7 +36,12 @@ DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is p
 
 
 class FetchError(DigestError):
-    """A document could not be fetched (after the retries)."""
+    """A document could not be fetched (after the retries); ``retry_after``: the seconds the
+    server asked us to wait before asking again (``Retry-After``), when longer than we wait."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,8 @@ class Http:
             delay = wait if retry_after is None else retry_after
             if delay > self.max_wait:
                 raise FetchError(
-                    f"{url}: {problem}; the server asks to wait {delay:g} s, longer than we wait"
+                    f"{url}: {problem}; the server asks to wait {delay:g} s, longer than we wait",
+                    retry_after,
                 )
             log.info("%s: %s; retrying in %g s", url, problem, delay)
             self.sleep(delay)

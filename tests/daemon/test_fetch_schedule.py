@@ -206,3 +206,17 @@ def test_status_tells_no_listing_today_from_nothing_matched(mail_workspace):
         tick(ws, FRI.replace(hour=7, minute=31))
         text = format_status(collect_status(ws.config, FRI.replace(hour=7, minute=40)))
     assert "Source arxiv-cs.LG: fetched" in text and "due: nothing matched yet" in text
+
+
+def test_a_server_asking_for_a_longer_wait_than_a_fetch_takes_is_asked_again_only_after_it(mail_workspace):
+    ws = mail_workspace
+    busy = Route(b"slow down", status=429, headers={"Retry-After": "3600"})
+    with LocalHttpServer({"/api/daily_papers": busy}) as server:
+        setup(ws, server, HF)
+        asked = [FRI.replace(hour=6, minute=30) + dt.timedelta(minutes=m) for m in range(0, 150, 5)]
+        fetched = [t for t in asked if tick(ws, t).fetched]
+        text = format_status(collect_status(ws.config, FRI.replace(hour=8, minute=40)))
+    assert fetched == [FRI.replace(hour=h, minute=30) for h in (6, 7, 8)]  # hourly, not every 15 minutes
+    assert len(server.requests) == 3  # and no retry within a fetch: an hour is longer than a fetch waits
+    assert "the server asks to wait 3600 s" in text
+    assert "the server asked not to be asked before 2026-11-27 09:30 UTC" in text
