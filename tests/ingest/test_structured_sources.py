@@ -187,3 +187,17 @@ def test_control_characters_and_bidi_overrides_written_as_escapes_are_dropped_li
         "About isolated robots.",
         ("Eve evE",),
     )
+
+
+def test_a_feed_whose_declaration_names_another_encoding_than_its_utf8_bytes_keeps_its_accents():
+    raw = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        "<entry><id>http://arxiv.org/abs/2611.00007v1</id><title>Café Networks — a naïve view</title>"
+        "<summary>Ölçü and señal.</summary><author><name>Zoë Ångström</name></author></entry></feed>"
+    ).encode()
+    (entry,) = parse_dump(raw, Path("q.atom"), MTIME).entries
+    assert (entry.title, entry.abstract, entry.authors) == (
+        "Café Networks — a naïve view",
+        "Ölçü and señal.",
+        ("Zoë Ångström",),
+    )

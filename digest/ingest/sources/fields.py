@@ -44,9 +44,11 @@ def arxiv_id(text: str | None) -> str | None:
 
 
 def parse_xml(text: str, path: Path) -> ET.Element:
-    """Parse with entity expansion and external references refused (XML bombs, XXE)."""
+    """Parse with entity expansion and external references refused (XML bombs, XXE). The text
+    is parsed as the text it is (decoded from UTF-8 already): an ``encoding=`` in its XML
+    declaration is not applied a second time (UTF-8 read as ISO-8859-1: "CafÃ©")."""
     try:
-        return fromstring(text.encode("utf-8"))
+        return fromstring(text)
     except DefusedXmlException as e:
         raise DumpError(
             f"{path}: refused: the XML declares entities or a DTD ({e}); not a feed we read"
