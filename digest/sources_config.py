@@ -26,6 +26,7 @@ DEFAULT_URLS = {
 }
 _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 
 
 class OneOrMore(Check):
@@ -58,7 +59,7 @@ class HttpUrl(Check):
     what = "an http(s) URL"
 
     def __call__(self, value: Any, reading: Reading) -> str:
-        if not (isinstance(value, str) and re.match(r"^https?://[^\s/]+", value)):
+        if not (isinstance(value, str) and re.fullmatch(r"https?://[^\s/]+\S*", value)):
             raise self.fail(value)
         return value
 
@@ -113,6 +114,11 @@ class SourceConfig:
         kind = values["kind"]
         if kind == "arxiv_listing" and not values["categories"]:
             report("categories", "an arxiv_listing needs at least one category (e.g. [cs.LG])")
+        unknown = sorted(set(_PLACEHOLDER.findall(values["url"])) - {"{date}", "{categories}"})
+        if unknown:
+            report(
+                "url", f"unknown placeholder {', '.join(unknown)}: a url may hold {{date}} and {{categories}}"
+            )
         if not values["url"]:
             if kind == "url":
                 report("url", "required for kind url")

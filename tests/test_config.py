@@ -212,6 +212,21 @@ def test_bad_sources_are_all_named(tmp_path):
     assert "sources[3].retries: must be a whole number from 0 to 10" in message
 
 
+def test_a_source_url_with_a_mistyped_placeholder_or_a_space_is_named(tmp_path):
+    from digest.config import parse_config
+
+    base = {"database": "d.db", "inbox": "in", "profiles": "p", "smtp": {"from": "a@b.org"}}
+    bad = [
+        {"kind": "url", "url": "https://example.org/papers?date={data}"},
+        {"kind": "url", "url": "https://example.org/my papers.json"},
+    ]
+    with pytest.raises(ConfigError) as err:
+        parse_config({**base, "sources": bad}, tmp_path / "c.yaml")
+    message = str(err.value)
+    assert "sources[0].url: unknown placeholder {data}: a url may hold {date} and {categories}" in message
+    assert "sources[1].url: must be an http(s) URL, got 'https://example.org/my papers.json'" in message
+
+
 def test_the_database_is_a_path_or_a_postgresql_url_without_a_password(tmp_path):
     url = load_config(write(tmp_path, GOOD.replace("data/digest.db", "postgresql://db.example.org/digest")))
     assert url.database == "postgresql://db.example.org/digest"
