@@ -123,6 +123,8 @@ class Http:
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable
                 raise FetchError(f"{url}: {type(e).__name__}: {e}") from None
             else:
+                if r.status_code == 304 and not headers:  # "not modified" since nothing: no document
+                    raise FetchError(f"{url}: HTTP 304 Not Modified, but nothing was asked to compare with")
                 if r.status_code in (200, 304):
                     return Answer(
                         r.status_code,

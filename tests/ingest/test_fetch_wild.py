@@ -3,6 +3,7 @@ does to a fetch, and that a fetch always ends."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -85,3 +86,22 @@ def test_the_proxy_the_environment_names_is_used_unless_no_proxy_lists_the_host(
     (request,) = proxy.requests
     assert request.path == "http://papers.invalid/daily"
     assert request.headers["Proxy-Authorization"] == "Basic YW5uOnNlY3JldA=="
+
+
+def test_a_304_to_a_request_that_compared_nothing_is_a_failed_fetch_not_nothing_new(workspace):
+    from digest.config import load_config
+    from digest.demo.http_server import LocalHttpServer, Route
+    from digest.ingest.fetch import FAILED, fetch_all
+    from digest.store import Store
+
+    with LocalHttpServer({"/daily": Route(status=304)}) as server:
+        text = (
+            workspace.config_path.read_text()
+            + f"sources:\n  - {{kind: url, url: '{server.url('/daily')}'}}\n"
+        )
+        workspace.config_path.write_text(text)
+        config = load_config(workspace.config_path)
+        with Store(config.database) as store, Http(sleep=lambda s: None) as http:
+            (outcome,) = fetch_all(config, store, http, dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC))
+    assert outcome.outcome == FAILED  # the daemon asks again; `status` says why
+    assert outcome.detail.endswith("/daily: HTTP 304 Not Modified, but nothing was asked to compare with")
