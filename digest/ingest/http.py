@@ -117,7 +117,8 @@ class Http:
             except httpx.UnsupportedProtocol as e:  # redirected to file:// or the like: never fetched
                 raise FetchError(f"{url}: {e}") from None
             except httpx.TransportError as e:
-                problem, retry_after = f"cannot connect: {e}", None
+                what = "cannot connect" if isinstance(e, httpx.ConnectError) else "the connection broke"
+                problem, retry_after = f"{what}: {e}{_redirected(url, e)}", None
             except httpx.TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable
@@ -133,7 +134,7 @@ class Http:
                         r.headers.get("Last-Modified"),
                         r.headers.get("Content-Type", ""),
                     )
-                problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip()
+                problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip() + _redirected(url, r)
                 if r.status_code not in RETRY_STATUS:
                     raise FetchError(f"{url}: {problem}")
                 retry_after = retry_after_seconds(r.headers.get("Retry-After"), self.wall())
@@ -181,6 +182,15 @@ class Http:
             if gap > 0:
                 self.sleep(gap)
         self._last[host] = self.clock()
+
+
+def _redirected(url: str, answer: httpx.Response | httpx.TransportError) -> str:
+    """' (from URL, redirected there)' when the answer or error came from another URL than ``url``."""
+    try:
+        at = str(answer.request.url)
+    except RuntimeError:  # an error before any request was made
+        return ""
+    return "" if at == url else f" (from {at}, redirected there)"
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:

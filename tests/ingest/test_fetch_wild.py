@@ -16,9 +16,10 @@ from digest.ingest.http import DEADLINE, FetchError, Http
 
 
 @contextmanager
-def raw_server(answer: bytes, every: float) -> Iterator[tuple[str, list[int]]]:
+def raw_server(answer: bytes, every: float, hang: bool = True) -> Iterator[tuple[str, list[int]]]:
     """A server on loopback that sends ``answer`` one byte every ``every`` seconds, then goes
-    quiet; yields its URL and a list that counts the connections it took."""
+    quiet (or, not ``hang``, closes the connection); yields its URL and a list that counts the
+    connections it took."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop, connections = threading.Event(), []
 
@@ -32,7 +33,8 @@ def raw_server(answer: bytes, every: float) -> Iterator[tuple[str, list[int]]]:
                     conn.sendall(bytes([byte]))
                 except OSError:
                     return
-            stop.wait()
+            if hang:
+                stop.wait()
 
     def accept() -> None:
         while True:
@@ -105,3 +107,20 @@ def test_a_304_to_a_request_that_compared_nothing_is_a_failed_fetch_not_nothing_
             (outcome,) = fetch_all(config, store, http, dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC))
     assert outcome.outcome == FAILED  # the daemon asks again; `status` says why
     assert outcome.detail.endswith("/daily: HTTP 304 Not Modified, but nothing was asked to compare with")
+
+
+def test_a_connection_reset_mid_body_is_a_broken_connection_retried_and_a_redirect_names_where_it_led():
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n[{"  # then the server goes away
+    with raw_server(cut, every=0, hang=False) as (dead, connections):
+        moved = Route(status=301, headers={"Location": dead})
+        with (
+            LocalHttpServer({"/moved": moved}) as server,
+            Http(sleep=lambda s: None) as client,
+            pytest.raises(FetchError) as err,
+        ):
+            client.get(server.url("/moved"), timeout=0.5, retries=1)
+    assert str(err.value).startswith(f"{server.url('/moved')}: the connection broke: ")
+    assert str(err.value).endswith(f" (from {dead}, redirected there) (after 2 attempts)")
+    assert len(connections) == 2
