@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,27 @@ def test_a_keyword_too_long_or_too_many_interests_are_refused_with_the_key(works
     workspace.profile("eve", f"email: eve@example.org\ninterests: [{many}]\n")
     with pytest.raises(ProfileError, match=f"interests: {MAX_INTERESTS + 1} keywords, over the limit"):
         load_profile(workspace.config, "eve")
+
+
+@pytest.mark.parametrize("fmt", ["json", "atom"])
+def test_the_limits_hold_for_the_daily_papers_json_and_the_feeds_too(fmt):
+    def document(papers: list[tuple[str, str]]) -> bytes:
+        if fmt == "json":
+            items = [
+                {"paper": {"id": f"2611.{i:05d}", "title": t, "summary": a}}
+                for i, (t, a) in enumerate(papers)
+            ]
+            return json.dumps(items).encode()
+        entries = "".join(
+            f"<entry><id>http://arxiv.org/abs/2611.{i:05d}v1</id><title>{t}</title><summary>{a}</summary></entry>"
+            for i, (t, a) in enumerate(papers)
+        )
+        return f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
+
+    many = [(f"Title {i}", "An abstract.") for i in range(MAX_ENTRIES + 1)]
+    with pytest.raises(DumpError, match=f"more than {MAX_ENTRIES:,} papers in one dump; refused whole"):
+        parse_dump(document(many), Path("day"), MTIME)
+    long = [("Fine", "An abstract."), ("Huge", "word " * (MAX_PARAGRAPH // 5) + "end.")]
+    with pytest.raises(DumpError, match=f"item 2: an abstract longer than {MAX_PARAGRAPH:,} characters"):
+        parse_dump(document(long), Path("day"), MTIME)
+    assert len(parse_dump(document(many[:MAX_ENTRIES]), Path("day"), MTIME).entries) == MAX_ENTRIES

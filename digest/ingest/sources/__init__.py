@@ -57,13 +57,28 @@ def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool
         return trending.parse(lines, path, mtime)
     text = "\n".join(lines)
     if hf_daily.sniff(text):
-        return hf_daily.parse(text, path, mtime)
+        return _within_limits(hf_daily.parse(text, path, mtime))
     for feed in (atom, rss):
         if feed.sniff(text):
-            return feed.parse(text, path, mtime, replacements=replacements)
+            return _within_limits(feed.parse(text, path, mtime, replacements=replacements))
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
     raise DumpError(
         f"{path}:{first}: not a listing dump this tool can read: expected the header of a "
         'trending-papers page ("new", ..., then a day such as "Mar 14"), the Hugging Face daily '
         "papers JSON (an array), or an arXiv Atom or RSS feed"
     )
+
+
+def _within_limits(listing: Listing) -> Listing:
+    """The trending page's limits, for the structured formats too: refused whole when over one."""
+    where = listing.source
+    if len(listing.entries) > MAX_ENTRIES:
+        raise DumpError(f"{where}: more than {MAX_ENTRIES:,} papers in one dump; refused whole")
+    for e in listing.entries:
+        for what, text in (("a title", e.title), ("an abstract", e.abstract)):
+            if len(text) > MAX_PARAGRAPH:
+                raise DumpError(
+                    f"{where}: item {e.line}: {what} longer than {MAX_PARAGRAPH:,} characters "
+                    f"({len(text):,}); the dump is refused whole"
+                )
+    return listing
