@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -79,9 +80,15 @@ def is_due(
 
 
 def fetch_due(
-    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime, http: Http | None = None
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    http: Http | None = None,
+    stop: threading.Event | None = None,
 ) -> list[FetchOutcome]:
-    """Fetch every source whose moment has come and that has not been fetched since."""
+    """Fetch every source whose moment has come and that has not been fetched since; once
+    ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts."""
     if not config.sources:
         return []
     last, grace = last_fetches(store), config.scheduler.grace
@@ -93,9 +100,9 @@ def fetch_due(
     if not due:
         return []
     own = http is None
-    client = http or Http()
+    client = http or Http(stop=stop)
     try:
-        return [fetch_source(config, store, client, s, now) for s in due]
+        return [fetch_source(config, store, client, s, now) for s in due if stop is None or not stop.is_set()]
     finally:
         if own:
             client.close()

@@ -253,7 +253,7 @@ def run_once(
     problems: list[str] = []
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (
-            _inbox_step(config, problems, fetch_due, config, store, profiles, now, http) if mine else []
+            _inbox_step(config, problems, fetch_due, config, store, profiles, now, http, stop) if mine else []
         ) or []
     with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,14 +24,23 @@ class Late(Exception):
     """The answer, headers or body, was not in by the deadline."""
 
 
+class Stopped(Exception):
+    """The daemon is stopping (its ``stop`` event is set): the answer is not waited for."""
+
+
+SLICE = 1.0  # seconds: with a stop event, a read waits at most this long before looking at it
+
+
 class Deadline(httpcore.NetworkBackend):
     """httpcore's network, each read and write given at most the time left until ``at``."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.inner, self.clock, self.at = httpcore.SyncBackend(), clock, math.inf
+    def __init__(self, clock: Callable[[], float], stop: threading.Event | None = None) -> None:
+        self.inner, self.clock, self.at, self.stop = httpcore.SyncBackend(), clock, math.inf, stop
 
     def left(self, timeout: float | None) -> tuple[float | None, bool]:
         """(the timeout to use, whether it is the deadline's rather than ``timeout``)."""
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped
         left = self.at - self.clock()
         if left <= 0:
             raise Late
@@ -55,13 +65,20 @@ class _Stream(httpcore.NetworkStream):
         self.inner, self.deadline = inner, deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        timeout, capped = self.deadline.left(timeout)
-        try:
-            return self.inner.read(max_bytes, timeout)
-        except httpcore.ReadTimeout:
-            if capped:
-                raise Late from None
-            raise
+        while True:
+            wait, capped = self.deadline.left(timeout)
+            step = wait if self.deadline.stop is None else min(SLICE, math.inf if wait is None else wait)
+            try:
+                return self.inner.read(max_bytes, step)
+            except httpcore.ReadTimeout:
+                if wait is None or step < wait:  # a slice: the stop looked at again, then read on
+                    timeout = None if timeout is None else timeout - step
+                    if timeout is None or timeout > 0:
+                        continue
+                    raise
+                if capped:
+                    raise Late from None
+                raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self.inner.write(buffer, self.deadline.left(timeout)[0])

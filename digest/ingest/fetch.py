@@ -29,7 +29,7 @@ from digest.config import Config, SourceConfig
 from digest.errors import DumpError
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
-from digest.ingest.http import Answer, FetchError, Http
+from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.sources import read_dump
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
@@ -77,6 +77,9 @@ def fetch_source(
         answer = http.get(
             url, etag=etag, last_modified=modified, timeout=source.timeout_seconds, retries=source.retries
         )
+    except FetchStopped as e:  # not an attempt: not recorded, so the source is due again at the start
+        log.info("fetch %s: %s", source.name, e)
+        return FetchOutcome(source.name, url, FAILED, f"{e}; fetched again at the next start")
     except FetchError as e:
         if before == EMPTY:  # the validators stand for a document without papers; once the last
             etag = modified = None  # outcome says "failed", a 304 to them could not tell: ask afresh

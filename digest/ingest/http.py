@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import httpx
 
 from digest import __version__
 from digest.errors import DigestError
-from digest.ingest.deadline import Deadline, Late, Transport
+from digest.ingest.deadline import Deadline, Late, Stopped, Transport
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ class FetchError(DigestError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class FetchStopped(FetchError):
+    """The daemon is stopping: the fetch was given up before its answer (nothing of it kept)."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,18 @@ class Http:
         max_bytes: int = MAX_BYTES,
         slow_hosts: frozenset[str] = ARXIV_HOSTS,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        stop: threading.Event | None = None,
     ) -> None:
+        """``stop`` (the daemon's): once set, a fetch under way gives up within a second or so,
+        waits between tries end, and no fetch starts (FetchStopped)."""
         self.timeout, self.retries, self.backoff, self.max_wait = timeout, retries, backoff, max_wait
         self.min_interval, self.slow_hosts, self.max_bytes = min_interval, slow_hosts, max_bytes
-        self.clock, self.sleep, self.wall = clock, sleep, wall
+        self.clock, self.wall, self.stop = clock, wall, stop
+        self.sleep = sleep or (stop.wait if stop is not None else time.sleep)
         self._last: dict[str, float] = {}
-        self.deadline = Deadline(clock)  # the whole answer's, headers too (a read's timeout is not)
+        self.deadline = Deadline(clock, stop)  # the whole answer's, headers too (a read's timeout is not)
         self.client = httpx.Client(
             headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Transport(self.deadline)
         )
@@ -108,7 +117,11 @@ class Http:
             self._pace(url)
             last = attempt == retries
             try:
+                if self.stop is not None and self.stop.is_set():
+                    raise Stopped
                 r, body = self._fetch(url, headers, timeout or self.timeout)
+            except Stopped:
+                raise FetchStopped(f"{url}: not fetched: stopping") from None
             except Late:
                 late = DEADLINE * (timeout or self.timeout)
                 raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused") from None

@@ -124,3 +124,34 @@ def test_a_connection_reset_mid_body_is_a_broken_connection_retried_and_a_redire
     assert str(err.value).startswith(f"{server.url('/moved')}: the connection broke: ")
     assert str(err.value).endswith(f" (from {dead}, redirected there) (after 2 attempts)")
     assert len(connections) == 2
+
+
+def test_a_stop_during_a_fetch_gives_it_up_within_a_second_and_records_no_attempt(workspace):
+    from digest.config import load_config
+    from digest.ingest.fetch import fetch_all, last_fetches
+    from digest.store import Store
+
+    stop = threading.Event()
+    with raw_server(b"", every=0) as (url, _):
+        text = workspace.config_path.read_text() + f"sources:\n  - {{kind: url, name: slow, url: '{url}'}}\n"
+        workspace.config_path.write_text(text)
+        config = load_config(workspace.config_path)
+        with Store(config.database) as store, Http(stop=stop) as http:
+            threading.Timer(0.5, stop.set).start()  # SIGTERM, as the daemon takes it
+            started = time.monotonic()
+            (outcome,) = fetch_all(config, store, http, dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC))
+            took = time.monotonic() - started
+            assert last_fetches(store) == {}  # not an attempt: the source is due at the next start
+    assert took < 2.5  # the timeout is 30 s, the whole answer's deadline 120 s
+    assert outcome.detail == f"{url}: not fetched: stopping; fetched again at the next start"
+
+
+def test_a_fetch_that_can_be_stopped_keeps_its_timeout():
+    with (
+        raw_server(b"", every=0) as (url, _),
+        Http(stop=threading.Event()) as client,
+        pytest.raises(FetchError, match=r"no answer within 2.5 s \(timed out\)"),
+    ):
+        started = time.monotonic()
+        client.get(url, timeout=2.5, retries=0)  # read a second at a time, to look at the stop
+    assert time.monotonic() - started >= 2.4
