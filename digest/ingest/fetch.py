@@ -94,8 +94,13 @@ def fetch_source(
         )
     name = _file_name(source, day, now, answer.content_type, answer.body)
     path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
-    put_aside_stranded(config.inbox)
-    write_atomic(path, answer.body)
+    try:
+        put_aside_stranded(config.inbox)
+        write_atomic(path, answer.body)
+    except OSError as e:  # an attempt all the same: asked again in 15 minutes, not at every poll
+        why = f"fetched, but not saved in the inbox: {e.strerror or e}"
+        _record(store, source, url, now, FAILED, why, None, None)
+        raise
     try:
         return _take(config, store, source, url, now, day, path, name, answer)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again

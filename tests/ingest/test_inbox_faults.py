@@ -197,3 +197,24 @@ def test_a_dump_written_after_a_pass_began_is_waited_for_not_taken_for_a_copy_fr
     (tmp_path / "new.txt").write_text(make_dump("Mar 14", PAPERS))  # written now: after `began`
     ready, waiting = split_ready(tmp_path, began, dt.timedelta(seconds=5))
     assert ready == [] and [w.path.name for w in waiting] == ["new.txt"]
+
+
+def test_a_source_fetched_into_a_full_inbox_is_asked_again_in_15_minutes_not_at_every_poll(tmp_path):
+    document = b"[" + b" " * 30_000 + b"]"  # more than the disk has left
+    with tmpfs(tmp_path, "64k") as disk, LocalHttpServer({"/listing.txt": Route(document)}) as web:
+        (disk / "filler").write_bytes(b"x" * 60_000)  # the disk all but full
+        (tmp_path / "ws").mkdir()
+        ws = Workspace(tmp_path / "ws")
+        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
+        source = f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n    when: ['07:00']\n"
+        ws.config_path.write_text(text + source)
+        reports = []
+        for minute in range(16):  # a poll a minute
+            with Store(ws.config.database) as store, Http(sleep=lambda s: None) as http:
+                at = NOW + dt.timedelta(minutes=minute)
+                reports.append(run_once(ws.config, store, [], None, at, http=http, deliver=False))
+        asked = len(web.requests)
+        status = ws.cli("status").output
+    assert asked == 2  # at 07:00 and 07:15, not at each of the 16 polls
+    assert reports[0].ingested.problems == (f"{disk}: No space left on device",)
+    assert "Source url1: FETCH FAILED at 2026-03-16 07:15 UTC: fetched, but not saved in the inbox" in status
