@@ -125,7 +125,16 @@ def test_the_arxiv_query_api_error_entry_is_an_error():
 
 def test_unknown_xml_is_named():
     with pytest.raises(DumpError, match="not a listing dump this tool can read"):
-        parse_dump(b"<html><body>Rate limited</body></html>", Path("x.html"), MTIME)
+        parse_dump(b"<rdf:RDF><item>not ours</item></rdf:RDF>", Path("x.rdf"), MTIME)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [b"<html><body>Rate limited</body></html>", b"\n<!DOCTYPE html>\n<html lang=en><title>503</title>"],
+)
+def test_an_html_page_served_in_place_of_a_listing_is_named_as_one(page):
+    with pytest.raises(DumpError, match=r"x:\d: an HTML page, not a listing \(a server's error, sign-in"):
+        parse_dump(page, Path("x"), MTIME)
 
 
 @pytest.mark.parametrize(

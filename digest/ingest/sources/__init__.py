@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from digest.errors import DumpError
@@ -23,6 +24,7 @@ from digest.models import Listing
 # papers, 1,920-character abstracts), low enough that one bad file cannot make every later
 # `rank` and `send` take minutes and gigabytes. A dump over one is refused whole.
 MAX_DUMP_BYTES = 10 * 1024 * 1024
+_HTML = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE | re.DOTALL)
 MAX_ENTRIES = trending.MAX_ENTRIES
 MAX_PARAGRAPH = trending.MAX_PARAGRAPH
 
@@ -62,6 +64,10 @@ def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool
         if feed.sniff(text):
             return _within_limits(feed.parse(text, path, mtime, replacements=replacements))
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
+    if _HTML.match(text):
+        raise DumpError(
+            f"{path}:{first}: an HTML page, not a listing (a server's error, sign-in or consent page?)"
+        )
     raise DumpError(
         f"{path}:{first}: not a listing dump this tool can read: expected the header of a "
         'trending-papers page ("new", ..., then a day such as "Mar 14"), the Hugging Face daily '
