@@ -36,20 +36,30 @@ def raw_server(answer: bytes, every: float, hang: bool = True) -> Iterator[tuple
             if hang:
                 stop.wait()
 
+    threads: list[threading.Thread] = []
+
     def accept() -> None:
-        while True:
+        listener.settimeout(0.1)  # to see the stop: closing the socket does not end an accept()
+        while not stop.is_set():
             try:
                 conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            conn.settimeout(None)
             connections.append(1)
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            threads.append(threading.Thread(target=serve, args=(conn,), daemon=True))
+            threads[-1].start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    threads.append(threading.Thread(target=accept, daemon=True))
+    threads[0].start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}/daily", connections
     finally:
         stop.set()
+        for thread in list(threads):  # none left running to stop a later test's fork
+            thread.join(timeout=5)
         listener.close()
 
 
