@@ -122,15 +122,17 @@ class _Body(httpx.SyncByteStream):
 
 class Transport(httpx.BaseTransport):
     """httpx's HTTP/1.1 transport over ``deadline``'s network, through the proxy the
-    environment names for the scheme (``HTTPS_PROXY``, ``NO_PROXY``: as httpx would without a
-    transport of ours)."""
+    environment names for the scheme (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``: as httpx
+    would without a transport of ours; an HTTP proxy, not SOCKS)."""
 
     def __init__(self, deadline: Deadline) -> None:
         ssl = httpx.create_ssl_context()
         self.pool = httpcore.ConnectionPool(ssl_context=ssl, network_backend=deadline)
         self.proxies: dict[str, httpcore.ConnectionPool] = {}
-        for scheme, proxy in urllib.request.getproxies().items():
-            if scheme in ("http", "https") and proxy.startswith(("http://", "https://")):
+        found = urllib.request.getproxies()
+        for scheme in ("http", "https"):
+            proxy = found.get(scheme) or found.get("all", "")  # ALL_PROXY: either scheme's
+            if proxy.startswith(("http://", "https://")):
                 at = httpx.URL(proxy)
                 auth = (at.username, at.password) if at.username else None
                 self.proxies[scheme] = httpcore.HTTPProxy(

@@ -85,11 +85,14 @@ def test_a_server_that_answers_nothing_times_out_each_try_and_is_retried():
     assert len(connections) == 2
 
 
-def test_the_proxy_the_environment_names_is_used_unless_no_proxy_lists_the_host(monkeypatch):
+@pytest.mark.parametrize("variable", ["http_proxy", "ALL_PROXY"])
+def test_the_proxy_the_environment_names_is_used_unless_no_proxy_lists_the_host(monkeypatch, variable):
     from digest.demo.http_server import LocalHttpServer, Route
 
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "REQUEST_METHOD"):
+        monkeypatch.delenv(name, raising=False)
     with LocalHttpServer({"/daily": Route(b"[]")}) as proxy:
-        monkeypatch.setenv("http_proxy", proxy.url("").replace("://", "://ann:secret@"))
+        monkeypatch.setenv(variable, proxy.url("").replace("://", "://ann:secret@"))
         monkeypatch.setenv("no_proxy", "direct.invalid")
         with Http(sleep=lambda s: None) as client:
             assert client.get("http://papers.invalid/daily").body == b"[]"
