@@ -57,19 +57,20 @@ class OutboxClaims:
                 (iso(until), worker, QUEUED),
             )
 
-    def hold(self, outbox_id: int, worker: str, until: dt.datetime) -> bool:
-        """Inside a transaction, just before a claimed message goes: is it still ``worker``'s
+    def hold(self, ids: Sequence[int], worker: str, until: dt.datetime) -> set[int]:
+        """Inside a transaction, just before claimed messages go: those still ``worker``'s
         (queued, and not taken by another worker since its lease ran out: a worker paused, by
-        SIGSTOP or a stalled machine, longer than its lease)? If so its lease runs to ``until``.
-        On PostgreSQL only (on SQLite the file lock lets one worker in: always True)."""
-        if self.store.dialect != POSTGRESQL:
-            return True
-        return bool(
-            self.db.execute(
-                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = ?",
-                (iso(until), outbox_id, worker, QUEUED),
-            ).rowcount
-        )
+        SIGSTOP or a stalled machine, longer than its lease), their lease now running to
+        ``until``; one UPDATE for them all. On PostgreSQL only (on SQLite the file lock lets one
+        worker in: all of them)."""
+        if self.store.dialect != POSTGRESQL or not ids:
+            return set(ids)
+        rows = self.db.execute(
+            f"UPDATE outbox SET claimed_until = ? WHERE id IN ({','.join('?' * len(ids))}) "
+            "AND claimed_by = ? AND status = ? RETURNING id",
+            (iso(until), *ids, worker, QUEUED),
+        ).fetchall()
+        return {r[0] for r in rows}
 
     def release(self, worker: str) -> None:
         """Give back what ``worker`` holds and has not sent (the end of its pass)."""

@@ -266,9 +266,10 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
             for one in held:
                 outcomes.append(record(run, *one))
             bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
+            ours = run.outbox.hold([i.id for i in items if not isinstance(i, NewMessage)], *run.holder())
             for item in items:
                 if not isinstance(item, NewMessage):
-                    if not run.outbox.hold(item.id, *run.holder()):  # taken over: the other sends it
+                    if item.id not in ours:  # taken over: the other worker sends it
                         log.warning("%s not sent here: another worker took it over", item.message_id)
                         skipped += 1
                         continue
