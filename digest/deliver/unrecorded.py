@@ -122,7 +122,9 @@ def stop_delivery(
         + (
             ". Free space (or make the database writable): the next pass records it as sent and resumes."
             if store.dialect == SQLITE  # else a lost connection, a timeout: nothing for the disk
-            else ". The next pass records it as sent, once the database answers again, and resumes."
+            else ". This worker's next pass records it as sent, once the database answers again, and "
+            "resumes (if the database stays away longer than delivery.lease_seconds, another worker "
+            "may send it once more)"
         )
     )
     log.critical(message)
@@ -157,8 +159,12 @@ def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> 
         who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
         message = (
             f"delivery is stopped: {len(accepted)} digest(s) the server accepted are still not recorded"
-            f"{noted} ({who}): {e}. Free space (or make {outbox.store.path} writable); nothing is sent "
-            "until then."
+            f"{noted} ({who}): {e}. "
+            + (
+                f"Free space (or make {outbox.store.path} writable); nothing is sent until then."
+                if outbox.store.dialect == SQLITE
+                else "Nothing is sent from here until the database answers again."
+            )
         )
         log.critical(message)
         raise DeliveryHalted(message) from None
