@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from digest.db import wall_clock
 from digest.deliver.delivery import deliver_due
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import Outbox
@@ -83,7 +84,7 @@ def test_what_a_killed_pass_noted_as_accepted_is_not_sent_again_from_postgresql(
                 outbox.enqueue(
                     user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@x>", subject="s",
                     mime=b"Subject: s\r\n\r\nbody\r\n", paper_ids=[], now=NOW,
-                    holder=("vm:4242", NOW + dt.timedelta(minutes=2)),
+                    holder=("vm:4242", wall_clock() + dt.timedelta(minutes=2)),  # leases: the wall clock
                 )
                 for i in range(3)
             ]  # fmt: skip
