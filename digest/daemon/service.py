@@ -108,6 +108,8 @@ class Daemon:
             )
             return
         poll = config.scheduler.poll_seconds != self.config.scheduler.poll_seconds
+        if self.login_refused and config.smtp != self.config.smtp:  # a login corrected: try it
+            self.login_refused = None
         self.config, self.profiles, self._synced = config, ProfileFolder(config), -1
         if poll and self._scheduler is not None:
             self._scheduler.reschedule_job("tick", trigger="interval", seconds=config.scheduler.poll_seconds)
@@ -129,7 +131,9 @@ class Daemon:
                 deliver = self.login_refused is None
                 if not deliver:
                     log.error(
-                        "not delivering: %s; restart the daemon once the login is fixed", self.login_refused
+                        "not delivering: %s; correct smtp in the config (or the password's variable, "
+                        "then restart the daemon)",
+                        self.login_refused,
                     )
                 report = run_once(
                     self.config,
