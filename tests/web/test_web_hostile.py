@@ -138,3 +138,14 @@ def test_a_resubscribe_the_database_cannot_complete_leaves_the_reader_paused(web
         filler.unlink()
         assert client.post(f"/u/{ada}/resubscribe", data={"csrf": signer.form_token(ada)}).status_code == 303
         assert path.read_text() == PROFILE + "paused: false\n"
+
+
+def test_the_preferences_page_opens_while_the_database_cannot_be_read(site):
+    # The page edits the profile file; only its list of ratings needs the database. A save that
+    # succeeded is followed by this page: a 503 then would read as a failed save.
+    ws, signer, client = site
+    ws.root.joinpath("digest.db").write_bytes(b"not a database " * 512)
+    r = client.get(f"/u/{signer.token('ada')}")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert "Your ratings cannot be shown right now" in page and 'value="robotics"' in page
