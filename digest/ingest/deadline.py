@@ -105,6 +105,8 @@ def _as_httpx() -> Iterator[None]:
         raise getattr(httpx, type(e).__name__, httpx.TimeoutException)(str(e)) from e
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as e:
         raise getattr(httpx, type(e).__name__, httpx.TransportError)(str(e)) from e
+    except httpcore.ProxyError as e:  # the proxy refused the tunnel (407, 403): as httpx says it
+        raise httpx.ProxyError(str(e)) from e
 
 
 class _Body(httpx.SyncByteStream):
@@ -129,10 +131,15 @@ class Transport(httpx.BaseTransport):
         ssl = httpx.create_ssl_context()
         self.pool = httpcore.ConnectionPool(ssl_context=ssl, network_backend=deadline)
         self.proxies: dict[str, httpcore.ConnectionPool] = {}
+        self.refused: dict[str, str] = {}  # scheme -> a proxy we cannot use (SOCKS): never direct
         found = urllib.request.getproxies()
         for scheme in ("http", "https"):
             proxy = found.get(scheme) or found.get("all", "")  # ALL_PROXY: either scheme's
-            if proxy.startswith(("http://", "https://")):
+            if proxy and "://" not in proxy:
+                proxy = "http://" + proxy  # proxy.corp:3128, as httpx reads it
+            if proxy and not proxy.startswith(("http://", "https://")):
+                self.refused[scheme] = proxy.split("://")[0]
+            elif proxy:
                 at = httpx.URL(proxy)
                 auth = (at.username, at.password) if at.username else None
                 self.proxies[scheme] = httpcore.HTTPProxy(
@@ -144,6 +151,11 @@ class Transport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
+        if url.scheme in self.refused and not urllib.request.proxy_bypass(url.host):
+            raise httpx.ProxyError(  # going direct instead would bypass a proxy set on purpose
+                f"the environment names a {self.refused[url.scheme]} proxy for {url.scheme}; "
+                "only HTTP proxies are supported (set HTTPS_PROXY / HTTP_PROXY to an http:// one)"
+            )
         pool = self.proxies.get(url.scheme, self.pool)
         if pool is not self.pool and urllib.request.proxy_bypass(url.host):
             pool = self.pool

@@ -130,7 +130,13 @@ class Http:
             except httpx.UnsupportedProtocol as e:  # redirected to file:// or the like: never fetched
                 raise FetchError(f"{url}: {e}") from None
             except httpx.TransportError as e:
-                what = "cannot connect" if isinstance(e, httpx.ConnectError) else "the connection broke"
+                what = (
+                    "cannot connect"
+                    if isinstance(e, httpx.ConnectError)
+                    else "the proxy refused"
+                    if isinstance(e, httpx.ProxyError)
+                    else "the connection broke"
+                )
                 problem, retry_after = f"{what}: {e}{_redirected(url, e)}", None
             except httpx.TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
@@ -162,7 +168,8 @@ class Http:
             log.info("%s: %s; retrying in %g s", url, problem, delay)
             self.sleep(delay)
             wait *= 2
-        raise FetchError(f"{url}: {problem} (after {retries + 1} attempts)")
+        long_wait = retry_after if retry_after is not None and retry_after > self.max_wait else None
+        raise FetchError(f"{url}: {problem} (after {retries + 1} attempts)", long_wait)
 
     def _fetch(self, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
         """The answer and its body, read up to ``max_bytes`` and within ``DEADLINE`` x ``timeout``

@@ -168,3 +168,58 @@ def test_a_fetch_that_can_be_stopped_keeps_its_timeout():
         started = time.monotonic()
         client.get(url, timeout=2.5, retries=0)  # read a second at a time, to look at the stop
     assert time.monotonic() - started >= 2.4
+
+
+def test_a_proxy_named_without_scheme_is_used_and_a_socks_one_is_refused_never_bypassed(monkeypatch):
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with LocalHttpServer({"/daily": Route(b"[]")}) as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url("").removeprefix("http://"))  # 127.0.0.1:PORT
+        with Http(sleep=lambda s: None) as client:
+            assert client.get("http://papers.invalid/daily").body == b"[]"
+        monkeypatch.delenv("http_proxy")
+        monkeypatch.setenv("ALL_PROXY", proxy.url("").replace("http://", "socks5h://"))
+        with Http(sleep=lambda s: None) as client, pytest.raises(FetchError) as err:
+            client.get(proxy.url("/daily"), retries=0)  # reachable directly: still not fetched so
+    assert "the proxy refused: the environment names a socks5h proxy" in str(err.value)
+    assert [r.path for r in proxy.requests] == ["http://papers.invalid/daily"]
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_a_failed_fetch_that_says_so(monkeypatch):
+    import socket
+    import threading
+
+    refusing = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        conn, _ = refusing.accept()
+        with conn:
+            conn.recv(65536)  # CONNECT papers.invalid:443
+            conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{refusing.getsockname()[1]}")
+    try:
+        with Http(sleep=lambda s: None) as client, pytest.raises(FetchError) as err:
+            client.get("https://papers.invalid/daily", retries=0)
+    finally:
+        refusing.close()
+    assert "the proxy refused: 407 Proxy Authentication Required" in str(err.value)
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_a_long_retry_after_is_kept_with_the_failure_whichever_attempt_gets_it(retries):
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    route = Route(b"busy", status=429, headers={"Retry-After": "3600"})
+    with (
+        LocalHttpServer({"/daily": route}) as server,
+        Http(sleep=lambda s: None) as client,
+        pytest.raises(FetchError) as err,
+    ):
+        client.get(server.url("/daily"), retries=retries)
+    assert err.value.retry_after == 3600  # the daemon asks again in an hour, not in 15 minutes
