@@ -10,7 +10,14 @@ import pytest
 
 from digest.errors import DumpError, ProfileError
 from digest.ingest.dumps import ingest
-from digest.ingest.sources import MAX_DUMP_BYTES, MAX_ENTRIES, MAX_PARAGRAPH, parse_dump, read_dump
+from digest.ingest.sources import (
+    MAX_DUMP_BYTES,
+    MAX_ENTRIES,
+    MAX_FEED_ENTRIES,
+    MAX_PARAGRAPH,
+    parse_dump,
+    read_dump,
+)
 from digest.profiles.load import MAX_INTERESTS, MAX_KEYWORD, load_profile
 from digest.store import Store
 
@@ -73,10 +80,12 @@ def test_the_limits_hold_for_the_daily_papers_json_and_the_feeds_too(fmt):
         )
         return f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
 
-    many = [(f"Title {i}", "An abstract.") for i in range(MAX_ENTRIES + 1)]
-    with pytest.raises(DumpError, match=f"more than {MAX_ENTRIES:,} papers in one dump; refused whole"):
+    many = [(f"Title {i}", "An abstract.") for i in range(MAX_FEED_ENTRIES + 1)]
+    with pytest.raises(
+        DumpError, match=f"more than {MAX_FEED_ENTRIES:,} papers in one document; refused whole"
+    ):
         parse_dump(document(many), Path("day"), MTIME)
     long = [("Fine", "An abstract."), ("Huge", "word " * (MAX_PARAGRAPH // 5) + "end.")]
     with pytest.raises(DumpError, match=f"item 2: an abstract longer than {MAX_PARAGRAPH:,} characters"):
         parse_dump(document(long), Path("day"), MTIME)
-    assert len(parse_dump(document(many[:MAX_ENTRIES]), Path("day"), MTIME).entries) == MAX_ENTRIES
+    assert len(parse_dump(document(many[:MAX_FEED_ENTRIES]), Path("day"), MTIME).entries) == MAX_FEED_ENTRIES
