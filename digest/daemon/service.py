@@ -264,8 +264,10 @@ class Daemon:
 
 def _stamp(path: Any) -> tuple[int, int, int] | None:
     """The config file's identity on disk (inode, size, modification time), None if unreadable."""
+    if path is None:
+        return None
     try:
-        st = os.stat(path) if path is not None else None
+        st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns) if st is not None else None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

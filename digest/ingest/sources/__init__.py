@@ -79,7 +79,8 @@ def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool
 
 
 def _within_limits(listing: Listing) -> Listing:
-    """The trending page's limits, for the structured formats too: refused whole when over one."""
+    """The limits of a JSON, Atom or RSS document (MAX_FEED_ENTRIES papers; a title or abstract
+    of MAX_PARAGRAPH characters, as on the trending page): refused whole when over one."""
     where = listing.source
     if len(listing.entries) > MAX_FEED_ENTRIES:
         raise DumpError(f"{where}: more than {MAX_FEED_ENTRIES:,} papers in one document; refused whole")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from digest.ingest.sources.fields import arxiv_id, clean, content_sha, most_comm
 from digest.models import Entry, Listing
 
 FORMAT = "hf_daily"
-_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_UPVOTES = 2**31 - 1  # a larger count is no real one (and would not fit the database's integer)
 
 
@@ -92,7 +90,12 @@ def _text(obj: dict[str, Any], key: str, where: str) -> str:
 
 def _url(value: Any) -> str | None:
     """An http(s) URL with no space, line break or other control character (a link, not text)."""
-    if isinstance(value, str) and value.startswith(("https://", "http://")) and not _NOT_IN_URL.search(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(("https://", "http://"))
+        and " " not in value
+        and clean(value) == value  # what clean() would drop or fold: a space, a control character
+    ):
         return value
     return None
 
