@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,29 +20,17 @@ from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 
 from digest.compose.preview import preview
 from digest.compose.render import Renderer, builtin_templates
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError
-from digest.models import Profile
-from digest.options import Option, declared
-from digest.profiles.edit import (
-    Change,
-    Data,
-    ProfileConflict,
-    apply_edit,
-    convert_value,
-    drop_unused,
-    set_exclude,
-    set_interests,
-    text_version,
-)
+from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file, load_profile
 from digest.signing import Signer
 from digest.store import Store
+from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 
 log = logging.getLogger(__name__)
@@ -62,89 +49,6 @@ def reader_url(config: Config, user: str) -> str:
         )
     find_profile_file(config, user)
     return f"{config.base_url}/u/{signer.token(user)}"
-
-
-# The form asks for every profile option declared with a label (digest.models.Profile), in
-# declaration order: checkboxes for true/false options, a field for each of the others.
-OPTIONS = {key: opt for key, opt in declared(Profile).items() if opt.label}
-FIELDS = [key for key, opt in OPTIONS.items() if opt.check.widget != "checkbox"]
-SWITCHES = [key for key, opt in OPTIONS.items() if opt.check.widget == "checkbox"]
-
-
-def form_field(opt: Option) -> dict[str, Any]:
-    """What the template needs to draw the field of ``opt``."""
-    field: dict[str, Any] = {"key": opt.key, "label": opt.label, "widget": opt.check.widget}
-    field["choices"] = opt.check.choices()
-    field["min"] = getattr(opt.check, "minimum", None)
-    field["step"] = getattr(opt.check, "step", "any")
-    field["only_with"], field["only_value"] = opt.only_with or (None, None)
-    return field
-
-
-def weight_text(weight: float) -> str:
-    """A weight as the form shows it, every digit kept (1.2345678, not 1.23457); 2, not 2.0."""
-    return repr(float(weight)).removesuffix(".0")
-
-
-def form_values(profile: Profile) -> dict[str, str]:
-    return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
-
-
-def split_terms(text: str) -> tuple[str, ...]:
-    """The excluded terms of the form's one field: separated by commas (or lines)."""
-    return tuple(t.strip() for t in text.replace("\n", ",").split(",") if t.strip())
-
-
-@dataclass(frozen=True)
-class FormEdit:
-    """What the preferences form asks for, as submitted (nothing validated yet)."""
-
-    interests: tuple[tuple[str, Any], ...]
-    exclude: tuple[str, ...]
-    scalars: dict[str, str]
-    switches: dict[str, bool]
-
-    @classmethod
-    def parse(cls, form: MultiDict[str, str]) -> FormEdit:
-        rows = list(zip(form.getlist("kw"), form.getlist("weight"), strict=False))
-        rows.append((form.get("new_kw", ""), form.get("new_weight", "")))
-        interests = []
-        for keyword, raw in rows:
-            if not keyword.strip():
-                continue  # an emptied row is a removed keyword
-            raw = raw.strip()
-            try:
-                weight: Any = float(raw) if raw else 1.0
-            except ValueError:
-                weight = raw  # written as typed: the validation explains what is wrong
-            interests.append((" ".join(keyword.split()), weight))
-        exclude = split_terms(form.get("exclude", ""))
-        scalars = {k: form.get(k, "").strip() for k in FIELDS if form.get(k, "").strip()}
-        switches = {k: form.get(k) == "on" for k in SWITCHES}
-        return cls(tuple(interests), exclude, scalars, switches)
-
-    def change(self, current: Profile) -> Change:
-        """The edit to the YAML document: only what differs from ``current`` is written."""
-        effective = form_values(current)
-        wanted = {**effective, **self.scalars}
-
-        def apply(data: Data, path: Path) -> None:
-            set_interests(data, self.interests, path)
-            if self.exclude != split_terms(", ".join(current.exclude)):  # as shown: "a, b" is one term
-                set_exclude(data, self.exclude, path)
-            for key, value in self.scalars.items():
-                only_with = OPTIONS[key].only_with
-                if only_with and wanted[only_with[0]] != only_with[1]:
-                    continue
-                if value != effective[key]:
-                    data[key] = convert_value(key, value, path)
-            for key in FIELDS:
-                drop_unused(data, key, wanted[key])
-            for key, on in self.switches.items():
-                if on != getattr(current, OPTIONS[key].name):
-                    data[key] = on
-
-        return apply
 
 
 def _public(error: Exception, path: Path) -> str:

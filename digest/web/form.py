@@ -1,0 +1,97 @@
+"""The preferences form: the profile options it shows (every option declared with a label in
+:class:`digest.models.Profile`), their values as the form shows them, and what a submitted form
+asks to change in the YAML file (:class:`FormEdit`, applied by :func:`digest.profiles.edit.apply_edit`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from digest.models import Profile
+from digest.options import Option, declared
+from digest.profiles.edit import Change, Data, convert_value, drop_unused, set_exclude, set_interests
+
+# The form asks for every profile option declared with a label (digest.models.Profile), in
+# declaration order: checkboxes for true/false options, a field for each of the others.
+OPTIONS = {key: opt for key, opt in declared(Profile).items() if opt.label}
+FIELDS = [key for key, opt in OPTIONS.items() if opt.check.widget != "checkbox"]
+SWITCHES = [key for key, opt in OPTIONS.items() if opt.check.widget == "checkbox"]
+
+
+def form_field(opt: Option) -> dict[str, Any]:
+    """What the template needs to draw the field of ``opt``."""
+    field: dict[str, Any] = {"key": opt.key, "label": opt.label, "widget": opt.check.widget}
+    field["choices"] = opt.check.choices()
+    field["min"] = getattr(opt.check, "minimum", None)
+    field["step"] = getattr(opt.check, "step", "any")
+    field["only_with"], field["only_value"] = opt.only_with or (None, None)
+    return field
+
+
+def weight_text(weight: float) -> str:
+    """A weight as the form shows it, every digit kept (1.2345678, not 1.23457); 2, not 2.0."""
+    return repr(float(weight)).removesuffix(".0")
+
+
+def form_values(profile: Profile) -> dict[str, str]:
+    return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
+
+
+def split_terms(text: str) -> tuple[str, ...]:
+    """The excluded terms of the form's one field: separated by commas (or lines)."""
+    return tuple(t.strip() for t in text.replace("\n", ",").split(",") if t.strip())
+
+
+@dataclass(frozen=True)
+class FormEdit:
+    """What the preferences form asks for, as submitted (nothing validated yet)."""
+
+    interests: tuple[tuple[str, Any], ...]
+    exclude: tuple[str, ...]
+    scalars: dict[str, str]
+    switches: dict[str, bool]
+
+    @classmethod
+    def parse(cls, form: MultiDict[str, str]) -> FormEdit:
+        rows = list(zip(form.getlist("kw"), form.getlist("weight"), strict=False))
+        rows.append((form.get("new_kw", ""), form.get("new_weight", "")))
+        interests = []
+        for keyword, raw in rows:
+            if not keyword.strip():
+                continue  # an emptied row is a removed keyword
+            raw = raw.strip()
+            try:
+                weight: Any = float(raw) if raw else 1.0
+            except ValueError:
+                weight = raw  # written as typed: the validation explains what is wrong
+            interests.append((" ".join(keyword.split()), weight))
+        exclude = split_terms(form.get("exclude", ""))
+        scalars = {k: form.get(k, "").strip() for k in FIELDS if form.get(k, "").strip()}
+        switches = {k: form.get(k) == "on" for k in SWITCHES}
+        return cls(tuple(interests), exclude, scalars, switches)
+
+    def change(self, current: Profile) -> Change:
+        """The edit to the YAML document: only what differs from ``current`` is written."""
+        effective = form_values(current)
+        wanted = {**effective, **self.scalars}
+
+        def apply(data: Data, path: Path) -> None:
+            set_interests(data, self.interests, path)
+            if self.exclude != split_terms(", ".join(current.exclude)):  # as shown: "a, b" is one term
+                set_exclude(data, self.exclude, path)
+            for key, value in self.scalars.items():
+                only_with = OPTIONS[key].only_with
+                if only_with and wanted[only_with[0]] != only_with[1]:
+                    continue
+                if value != effective[key]:
+                    data[key] = convert_value(key, value, path)
+            for key in FIELDS:
+                drop_unused(data, key, wanted[key])
+            for key, on in self.switches.items():
+                if on != getattr(current, OPTIONS[key].name):
+                    data[key] = on
+
+        return apply
