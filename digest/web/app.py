@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from digest.compose.preview import preview
 from digest.compose.render import Renderer, builtin_templates
@@ -27,7 +29,7 @@ from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError
 from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
-from digest.profiles.load import find_profile_file, load_profile
+from digest.profiles.load import find_profile_file, load_profile, profile_path
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
@@ -77,8 +79,11 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             abort(403)
         try:
             path = find_profile_file(config, user)
-        except ProfileError:
-            abort(403)  # a removed reader: same answer as a forged token
+        except ProfileError as e:
+            if removed(config, user):  # a signed link, so a real reader's: tell them plainly
+                raise ReaderGone() from None
+            log.error("%s %s: %s", request.method, request.path, e)
+            abort(403)  # a profile that is a link outside the folder: never read
         g.form_token = signer.form_token(token)
         return user, path
 
@@ -132,6 +137,10 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     @app.errorhandler(403)
     def forbidden(_: Exception) -> Response:
         return Response(FORBIDDEN, status=403, mimetype="text/plain")
+
+    @app.errorhandler(ReaderGone)
+    def gone(_: Exception) -> Response:
+        return page("gone.html.j2", 410)
 
     @app.errorhandler(StoreError)
     def unavailable(e: StoreError) -> Response:  # the database locked, full, read-only, ...
@@ -236,7 +245,10 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     @app.post("/u/<token>/unsubscribe")
     def unsubscribe(token: str) -> Response:
         """RFC 8058 one-click: the signed URL is the authorization; pause at once."""
-        user, path = reader(token)
+        try:
+            user, path = reader(token)
+        except ReaderGone:  # what was asked is so: no digest goes to a removed reader
+            return page("gone.html.j2")
         check_post(token, need_form_token=False)
         try:
             edited = apply_edit(config, user, _set_paused(True))
@@ -260,6 +272,22 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
 
     add_rating_routes(app, config, WebParts(reader, check_post, page, now))
     return app
+
+
+class ReaderGone(HTTPException):
+    """A link signed for a reader whose profile was removed (410, a page saying so)."""
+
+    code = 410
+
+
+def removed(config: Config, user: str) -> bool:
+    """No profile file of ``user`` (.yaml or .yml) in a profiles folder that can be read: the
+    reader was removed, not lost to a folder that is missing or unreadable (an operator's trouble)."""
+    folder = config.profiles
+    if not (folder.is_dir() and os.access(folder, os.R_OK | os.X_OK)):
+        return False
+    path = profile_path(config, user)
+    return not any(p.exists() or p.is_symlink() for p in (path, path.with_suffix(".yml")))
 
 
 _CONFLICT = ". The form below still shows your edits: saving again replaces the other change, "

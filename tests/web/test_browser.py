@@ -193,3 +193,19 @@ def test_a_long_unbroken_link_wraps_in_the_email_and_the_pages_on_a_phone(web_wo
             page.goto(address)
             assert page.evaluate("document.documentElement.scrollWidth") == 390, address
     page.close()
+
+
+def test_a_removed_reader_following_an_old_email_is_told_no_more_digests_come(
+    web_workspace, smtp_server, browser
+):
+    msg = send_everything(web_workspace, smtp_server)
+    html = msg.get_body(("html",)).get_content()
+    unsubscribe = re.search(r'<a href="([^"]+)"[^>]*>Unsubscribe</a>', html)[1]
+    (web_workspace.root / "profiles" / "ada.yaml").unlink()  # ada was removed since
+    with web_workspace.serve():
+        page = browser.new_page()
+        response = page.goto(unsubscribe)
+        assert response.status == 410
+        assert page.locator("h1").inner_text() == "This address no longer receives digests"
+        assert "not valid" not in page.content()
+        page.close()
