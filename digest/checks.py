@@ -313,6 +313,8 @@ class PublicUrl(Check):
                 f"{value!r} must use https (mail clients only offer one-click unsubscribe over "
                 "https, RFC 8058); plain http is accepted for localhost only"
             )
+        if "?" in value or "#" in value:
+            raise Invalid(f"{value!r} has a query or fragment: the links add their path to it; remove it")
         return value.rstrip("/")
 
 

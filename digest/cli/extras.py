@@ -104,6 +104,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from digest.profiles.load import load_profiles_lenient
     from digest.signing import Signer
     from digest.web.app import create_app
+    from digest.web.prefix import url_path
 
     config = obj.config
     host = host or config.web.host
@@ -128,7 +129,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         why = e.strerror or str(e)
         hint = "is another `digest serve` running?"
         raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
-    local = f"http://{'[::1]' if host == '::1' else host}:{port}"
+    local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url)}"
     click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:

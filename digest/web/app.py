@@ -33,12 +33,12 @@ from digest.profiles.load import find_profile_file, load_profile, profile_path
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
+from digest.web.prefix import PathPrefix, url_path
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 
 log = logging.getLogger(__name__)
 
 FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
-POLL_SCRIPT = Markup('<script src="/assets/live.js" defer></script>')
 
 
 def reader_url(config: Config, user: str) -> str:
@@ -69,7 +69,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     base_origin = _origin(config.base_url) if config.base_url else None
 
     def page(name: str, status: int = 200, **context: Any) -> Response:
-        html = renderer.page(name, **context)
+        html = renderer.page(name, root=request.script_root, **context)
         return Response(html, status=status, mimetype="text/html")
 
     def reader(token: str) -> tuple[str, Path]:
@@ -181,7 +181,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
-        return redirect(f"/u/{token}?done=saved", code=303)
+        return redirect(f"{request.script_root}/u/{token}?done=saved", code=303)
 
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
         """The page again with what the reader typed (nothing lost), and why it was not saved."""
@@ -225,7 +225,8 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             return page("broken.html.j2", 500, error=_public(e, path))
         html = out.rendered.html
         if request.args.get("live"):
-            html = html.replace("</body>", f"{POLL_SCRIPT}</body>", 1)
+            script = Markup('<script src="%s/assets/live.js" defer></script>') % request.script_root
+            html = html.replace("</body>", f"{script}</body>", 1)
         return Response(html, mimetype="text/html")
 
     @app.get("/u/<token>/version")
@@ -268,9 +269,11 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             apply_edit(config, user, _set_paused(False))
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
-        return redirect(f"/u/{token}?done=resubscribed", code=303)
+        return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
     add_rating_routes(app, config, WebParts(reader, check_post, page, now))
+    if prefix := url_path(config.base_url):  # served at base_url's path (digest.web.prefix)
+        app.wsgi_app = PathPrefix(app.wsgi_app, prefix)  # type: ignore[method-assign]
     return app
 
 

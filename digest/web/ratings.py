@@ -108,7 +108,7 @@ def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
             raise  # else the database's trouble (locked, full): the app's 503 page
         log.info("%s rated paper %d: %s", user, paper_id, name)
         if request.form.get("back") == "preferences":
-            return redirect(f"/u/{token}?done=rating-{name}#ratings", code=303)
+            return redirect(f"{request.script_root}/u/{token}?done=rating-{name}#ratings", code=303)
         return parts.page(
             "rate.html.j2",
             token=token,

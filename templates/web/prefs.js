@@ -4,6 +4,7 @@
   const form = document.getElementById("prefs");
   if (!form) return;
   const token = document.body.dataset.token;
+  const pages = `${document.body.dataset.root || ""}/u/${token}`;  // under base_url's path, if any
   const frame = document.getElementById("preview");
   const summary = document.getElementById("summary");
   const errorsBox = document.getElementById("preview-errors");
@@ -29,7 +30,7 @@
     const mine = ++seq;
     let data;
     try {
-      const response = await fetch(`/u/${token}/preview`, { method: "POST", body: new FormData(form) });
+      const response = await fetch(`${pages}/preview`, { method: "POST", body: new FormData(form) });
       data = await response.json();
     } catch (e) {
       status.textContent = "Preview unavailable: is the server running?";
@@ -92,7 +93,7 @@
 
   async function poll() {
     try {
-      const v = await (await fetch(`/u/${token}/version`)).json();
+      const v = await (await fetch(`${pages}/version`)).json();
       if (saving) return;
       if (versions && v.profile !== versions.profile) {
         if (!dirty) { location.reload(); return; }

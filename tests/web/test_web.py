@@ -153,6 +153,11 @@ def test_the_secret_comes_from_the_environment_only(workspace, monkeypatch):
     workspace.config_path.write_text(text + "base_url: http://digest.example.org\n")
     with pytest.raises(ConfigError, match="base_url: .* must use https"):
         load_config(workspace.config_path)
+    workspace.config_path.write_text(text + "base_url: https://example.org/digest?from=mail\n")
+    with pytest.raises(ConfigError, match="base_url: .* has a query or fragment"):
+        load_config(workspace.config_path)
+    workspace.config_path.write_text(text + "base_url: https://example.org/digest/\n")
+    assert load_config(workspace.config_path).base_url == "https://example.org/digest"
     workspace.config_path.write_text(text + "web:\n  secret_env: DIGEST_NOT_SET\n")
     monkeypatch.delenv("DIGEST_NOT_SET", raising=False)
     with pytest.raises(
