@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from digest.db import is_postgres
-from digest.errors import StoreError
+from digest.errors import StoreError, StoreUnusable
 
 
 def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
@@ -16,24 +16,26 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
         return None  # our own constraints and misuse: bugs, not the disk's doing
     text = str(error).lower()
+    lasting = True  # unusable until fixed (StoreUnusable); False: it may pass (locked, full, I/O)
     if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
         why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
         fix = "make it writable, or use a reading command (status, rank)"
     elif "locked" in text or "busy" in text:
-        why = "the database stayed locked by another process for too long"
+        why, lasting = "the database stayed locked by another process for too long", False
         fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
     elif "full" in text:
         why = "the disk is full (what was being written then was not stored; what was before is kept)"
+        lasting = False  # space may be freed by others (a rotated log, a cleaned temp folder)
         fix = "free some space and try again"
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         why = "the database file is corrupt"
         fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
     elif "unable to open" in text or "disk i/o" in text:
-        why = "the database file cannot be opened or written"
+        why, lasting = "the database file cannot be opened or written", False
         fix = "check that its folder exists and is writable, and that the disk is healthy"
     else:
         return None
-    return StoreError(f"{path}: {why}; {fix} ({error})")
+    return (StoreUnusable if lasting else StoreError)(f"{path}: {why}; {fix} ({error})")
 
 
 def _read_only_folder(path: Path) -> bool:
@@ -67,7 +69,7 @@ def check_folder(database: Path | str) -> None:
     path = Path(database)
     if not path.parent.is_dir():
         what = "is a file, not a folder" if path.parent.exists() else "does not exist"
-        raise StoreError(
+        raise StoreUnusable(
             f"{path}: the database's folder {path.parent} {what}; fix `database:` in the config, "
             "or make the folder (mkdir -p) for a new database"
         )

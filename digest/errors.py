@@ -23,6 +23,11 @@ class StoreError(DigestError):
     """The database cannot be used (wrong version, locked, corrupt)."""
 
 
+class StoreUnusable(StoreError):
+    """The database cannot be used until someone fixes something; waiting does not help: its
+    folder is missing, its schema is newer than this version, the file is corrupt or read-only."""
+
+
 class DeliveryError(DigestError):
     """Mail could not be handed to the server."""
 

@@ -15,7 +15,7 @@ import sqlite3
 from typing import Any
 
 from digest.db import pg_ddl
-from digest.errors import StoreError
+from digest.errors import StoreUnusable
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         version = pg_version(db)
         if version > SCHEMA_VERSION:
-            raise StoreError(
+            raise StoreUnusable(
                 f"{name}: the database has schema version {version}, newer than this "
                 f"digest understands ({SCHEMA_VERSION}); upgrade digest"
             )

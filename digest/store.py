@@ -17,7 +17,7 @@ from pathlib import Path
 
 from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgres, lock_key, shown
 from digest.dbfaults import check_folder, explain, open_readonly
-from digest.errors import StoreError
+from digest.errors import StoreError, StoreUnusable
 from digest.models import Listing, Paper
 from digest.schema import MIGRATIONS, SCHEMA_VERSION, migrate_postgres, pg_version, sql_statements
 from digest.store_papers import title_key, upsert_paper
@@ -135,12 +135,12 @@ class Store(ReaderRecords):
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.readonly and version < SCHEMA_VERSION:
-            raise StoreError(
+            raise StoreUnusable(
                 f"{self.path}: the database has schema version {version} and is opened read-only; "
                 "run a command that writes (e.g. `digest ingest`) once to upgrade it"
             )
         if version > SCHEMA_VERSION:
-            raise StoreError(
+            raise StoreUnusable(
                 f"{self.path}: the database has schema version {version}, newer than this "
                 f"digest understands ({SCHEMA_VERSION}); upgrade digest"
             )

@@ -129,6 +129,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         why = e.strerror or str(e)
         hint = "is another `digest serve` running?"
         raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
+    _check_store(config.database)
     local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url)}"
     click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
     profiles, problems = load_profiles_lenient(config)
@@ -140,3 +141,18 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         server.run()
     finally:
         server.close()
+
+
+def _check_store(database: Path | str) -> None:
+    """Say at the start a database the pages cannot use until it is fixed (its folder gone, a
+    newer schema, corrupt, read-only): they would answer 503 until then. A passing trouble (a
+    lock) is not waited for."""
+    from digest.errors import StoreError, StoreUnusable
+    from digest.store import Store
+
+    try:
+        Store(database, timeout=1).close()
+    except StoreUnusable as e:
+        click.secho(f"warning: {e} (the pages that need it answer 503 until then)", fg="red", err=True)
+    except StoreError:
+        pass

@@ -27,7 +27,7 @@ from digest.compose.preview import preview
 from digest.compose.render import Renderer, builtin_templates
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
-from digest.errors import ProfileError, StoreError
+from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file, load_profile, profile_path
 from digest.signing import Signer
@@ -37,6 +37,8 @@ from digest.web.prefix import PathPrefix, url_path
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 
 log = logging.getLogger(__name__)
+
+NEEDS_FIX = " (the pages that need it answer 503 until this is fixed: waiting will not help)"
 
 FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
 
@@ -83,6 +85,9 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             if removed(config, user):  # a signed link, so a real reader's: tell them plainly
                 raise ReaderGone() from None
             log.error("%s %s: %s", request.method, request.path, e)
+            if not config.profiles.is_dir():  # unmounted, moved: nobody's profile can be read
+                log.error("the profiles folder %s is gone%s", config.profiles, NEEDS_FIX)
+                raise NeedsFixing() from None
             abort(403)  # a profile that is a link outside the folder: never read
         g.form_token = signer.form_token(token)
         return user, path
@@ -96,6 +101,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
 
     def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
         text = path.read_text(encoding="utf-8")
+        ratings = rated_papers(config, user)
         profile = extra.pop("profile", None)
         if profile is None:
             try:
@@ -114,7 +120,8 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             "checkboxes": [form_field(OPTIONS[key]) for key in SWITCHES],
             "timezones": timezones,
             "base_version": text_version(text),
-            "ratings": rated_papers(config, user),
+            "ratings": ratings if isinstance(ratings, list) else None,
+            "ratings_lasting": isinstance(ratings, StoreUnusable),
             "errors": None,
             "notice": None,
         }
@@ -143,9 +150,22 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
         return page("gone.html.j2", 410)
 
     @app.errorhandler(StoreError)
-    def unavailable(e: StoreError) -> Response:  # the database locked, full, read-only, ...
-        log.error("%s %s: %s", request.method, request.path, e)
-        return page("unavailable.html.j2", 503)
+    def unavailable(e: StoreError) -> Response:
+        """503. The database locked or the disk full may pass: the reader is asked to come back;
+        a database unusable until fixed (StoreUnusable: its folder missing, a newer schema,
+        corrupt, read-only) is said to need the operator. The detail, with the fix, goes to the
+        server's log only: the page names no path and no version."""
+        lasting = isinstance(e, StoreUnusable)
+        log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX if lasting else "")
+        if lasting:
+            return page("unavailable.html.j2", 503, lasting=True)
+        response = page("unavailable.html.j2", 503, lasting=False)
+        response.headers["Retry-After"] = "120"
+        return response
+
+    @app.errorhandler(NeedsFixing)
+    def needs_fixing(_: Exception) -> Response:  # said in the log where it was raised
+        return page("unavailable.html.j2", 503, lasting=True)
 
     @app.get("/")
     def index() -> Response:
@@ -281,6 +301,12 @@ class ReaderGone(HTTPException):
     """A link signed for a reader whose profile was removed (410, a page saying so)."""
 
     code = 410
+
+
+class NeedsFixing(HTTPException):
+    """The server cannot serve a reader until its operator fixes something (a 503 that says so)."""
+
+    code = 503
 
 
 def removed(config: Config, user: str) -> bool:

@@ -47,15 +47,15 @@ class WebParts:
     now: Callable[[], dt.datetime]
 
 
-def rated_papers(config: Config, user: str) -> list[Rating] | None:
-    """The reader's ratings, the latest first, for the preferences page; None while the database
+def rated_papers(config: Config, user: str) -> list[Rating] | StoreError:
+    """The reader's ratings, the latest first, for the preferences page; or why the database
     cannot be read (locked, gone): the page, which edits the profile file, still opens."""
     try:
         with Store(config.database) as store:
             return store.rated_papers(user)
     except StoreError as e:
         log.warning("ratings of %s not shown: %s", user, e)
-        return None
+        return e
 
 
 MAX_PAPER_ID = 2**63 - 1  # the largest id a database integer holds

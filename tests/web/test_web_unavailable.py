@@ -1,0 +1,102 @@
+"""The web's 503 tells a passing trouble (the database locked, the disk full: "try again in a few
+minutes") from one that lasts until the operator fixes it (the database's folder gone, a schema
+newer than this version, a corrupt file, the profiles folder gone): the page says so, names no
+path or version, and the server's log has the detail and the fix."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from digest.signing import Signer
+from digest.web.app import create_app
+
+from conftest import NOW, make_dump
+
+PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
+LASTING = "This will not pass by itself: the person who runs your digest needs to fix it"
+
+
+@pytest.fixture
+def site(web_workspace):
+    web_workspace.profile("ada", PROFILE)
+    web_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    text = web_workspace.config_path.read_text().replace("database: digest.db", "database: data/digest.db")
+    web_workspace.config_path.write_text(text)
+    (web_workspace.root / "data").mkdir()
+    assert web_workspace.cli("ingest").exit_code == 0
+    config = web_workspace.config
+    signer = Signer.from_config(config)
+    return web_workspace, signer, create_app(config, signer, lambda: NOW).test_client()
+
+
+def newer_schema(ws) -> None:
+    db = sqlite3.connect(ws.root / "data" / "digest.db")
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+
+
+@pytest.mark.parametrize(
+    "break_it, logged",
+    [
+        (lambda ws: shutil.rmtree(ws.root / "data"), "the database's folder"),  # a disk not mounted
+        (newer_schema, "newer than this digest understands ("),
+    ],
+    ids=["database-folder-gone", "newer-schema"],
+)
+def test_a_database_unusable_until_fixed_says_the_operator_must_fix_it(site, caplog, break_it, logged):
+    ws, signer, client = site
+    ada = signer.token("ada")
+    break_it(ws)
+    caplog.set_level(logging.ERROR, logger="digest.web.app")
+    for r in (client.get(f"/u/{ada}/more/1"), client.get(f"/u/{ada}/digest")):
+        page = r.get_data(as_text=True)
+        assert r.status_code == 503 and "Retry-After" not in r.headers
+        assert LASTING in page and "try again in a few minutes" not in page
+        assert str(ws.root) not in page and "digest.db" not in page and "999" not in page
+    assert logged in caplog.text and str(ws.root / "data" / "digest.db") in caplog.text
+    assert "waiting will not help" in caplog.text
+    page = client.get(f"/u/{ada}").get_data(as_text=True)  # the page of the profile file still opens
+    assert "Your ratings cannot be shown until the person who runs your digest repairs" in page
+
+
+def test_a_profiles_folder_gone_is_a_lasting_503_not_a_removed_reader(site, caplog):
+    ws, signer, client = site
+    shutil.rmtree(ws.root / "profiles")  # unmounted: ada was not removed
+    caplog.set_level(logging.ERROR, logger="digest.web.app")
+    r = client.get(f"/u/{signer.token('ada')}")
+    assert r.status_code == 503 and LASTING in r.get_data(as_text=True)
+    assert "no longer receives digests" not in r.get_data(as_text=True)
+    assert f"the profiles folder {ws.root / 'profiles'} is gone" in caplog.text
+
+
+# A passing trouble (a full disk, on a real small tmpfs): tests/web/test_ratings.py and
+# test_web_hostile.py, "Please try again in a few minutes" with a Retry-After.
+
+
+def test_digest_serve_says_at_the_start_that_the_database_needs_fixing(site):
+    ws, _, _ = site
+    newer_schema(ws)
+    command = [
+        sys.executable,
+        "-m",
+        "digest",
+        "--config",
+        str(ws.config_path),
+        "serve",
+        "--port",
+        str(ws.port),
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().startswith("Serving on")  # it serves: the profile pages work
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=10)
+    assert "warning: " in err and "newer than this digest understands" in err
+    assert "the pages that need it answer 503 until then" in err
