@@ -323,3 +323,15 @@ def parse_config(data: Any, path: Path) -> Config:
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
     smtp = data.get("smtp")
     return Config(path=path, smtp_given=isinstance(smtp, dict) and smtp.get("from") is not None, **values)
+
+
+def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | None:
+    """The config file's identity on disk (inode, size, modification time), None if unreadable:
+    `digest run` and `digest serve` read the config again when it changes."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -120,7 +120,8 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
             )
         signer = Signer.ephemeral()
         click.secho("note: no web.secret_env: links are signed with a random secret for this run.", err=True)
-    app = create_app(config, signer, now_utc)
+    # config.yaml read again when it changes (digest.web.site), with this command line's --semantic
+    app = create_app(config, signer, now_utc, reload=lambda: Context(str(config.path), obj.semantic).config)
     try:  # binds now: a port in use is said before any link is printed
         server = waitress.create_server(app, host=host, port=port, ident="digest", threads=8)
     except OSError as e:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from digest.config import Config, load_config
+from digest.config import Config, file_stamp, load_config
 from digest.daemon.claims import farewell, heartbeat
 from digest.daemon.due import DueIndex
 from digest.daemon.lock import RunLock
@@ -51,7 +50,7 @@ class Daemon:
         # config.yaml edited while the daemon runs is read again (see _config_changed); ``reload``
         # reads it as the command line does (its --semantic), by default load_config(its path)
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
-        self._config_stamp = _stamp(config.path)
+        self._config_stamp = file_stamp(config.path)
         self.clock = clock
         self.sender_factory = sender_factory  # None: the configured transport (delivery:)
         self.stop = threading.Event()
@@ -88,7 +87,7 @@ class Daemon:
         (send_at, timezone, max_papers...) move their schedules: the profiles are read again
         with them. A config that does not load, or names another database (this daemon holds
         its lock), is said and the daemon goes on with the one it has."""
-        stamp = _stamp(self.config.path)
+        stamp = file_stamp(self.config.path)
         if stamp == self._config_stamp:
             return
         self._config_stamp = stamp
@@ -260,14 +259,3 @@ class Daemon:
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
         return "\n".join(lines) or "nothing to do"
-
-
-def _stamp(path: Any) -> tuple[int, int, int] | None:
-    """The config file's identity on disk (inode, size, modification time), None if unreadable."""
-    if path is None:
-        return None
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from digest.compose.preview import preview
-from digest.compose.render import Renderer, builtin_templates
+from digest.compose.render import builtin_templates
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
@@ -33,8 +33,8 @@ from digest.profiles.load import find_profile_file, load_profile, profile_path
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
-from digest.web.prefix import PathPrefix, url_path
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
+from digest.web.site import LiveSite, Site, site_of
 
 log = logging.getLogger(__name__)
 
@@ -63,49 +63,60 @@ def _public(error: Exception, path: Path) -> str:
 MAX_FORM_BYTES = 1024 * 1024  # a preferences form with every keyword allowed is a few KB
 
 
-def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -> Flask:
+def create_app(
+    config: Config,
+    signer: Signer,
+    now: Callable[[], dt.datetime],
+    reload: Callable[[], Config] | None = None,
+) -> Flask:
+    """The app; ``reload`` reads the config again when its file changes (by default from its
+    path): see :mod:`digest.web.site`."""
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES  # a larger body: 413 before it is read
-    renderer = Renderer.for_config(config)
     timezones = sorted(available_timezones())
-    base_origin = _origin(config.base_url) if config.base_url else None
+
+    def site() -> Site:
+        return site_of(request.environ)
+
+    def cfg() -> Config:
+        return site().config
 
     def page(name: str, status: int = 200, **context: Any) -> Response:
-        html = renderer.page(name, root=request.script_root, **context)
+        html = site().renderer.page(name, root=request.script_root, **context)
         return Response(html, status=status, mimetype="text/html")
 
     def reader(token: str) -> tuple[str, Path]:
         """The user the token was made for and their file; 403 for anything else."""
-        user = signer.user(token)
+        user = site().signer.user(token)
         if user is None:
             abort(403)
         try:
-            path = find_profile_file(config, user)
+            path = find_profile_file(cfg(), user)
         except ProfileError as e:
-            if removed(config, user):  # a signed link, so a real reader's: tell them plainly
+            if removed(cfg(), user):  # a signed link, so a real reader's: tell them plainly
                 raise ReaderGone() from None
             log.error("%s %s: %s", request.method, request.path, e)
-            if not config.profiles.is_dir():  # unmounted, moved: nobody's profile can be read
-                log.error("the profiles folder %s is gone%s", config.profiles, NEEDS_FIX)
+            if not cfg().profiles.is_dir():  # unmounted, moved: nobody's profile can be read
+                log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
                 raise NeedsFixing() from None
             abort(403)  # a profile that is a link outside the folder: never read
-        g.form_token = signer.form_token(token)
+        g.form_token = site().signer.form_token(token)
         return user, path
 
     def check_post(token: str, need_form_token: bool = True) -> None:
         origin = request.headers.get("Origin")
-        if origin and origin != "null" and origin not in (_origin(request.host_url), base_origin):
+        if origin and origin != "null" and origin not in (_origin(request.host_url), site().base_origin):
             abort(403)
-        if need_form_token and not signer.check_form_token(token, request.form.get("csrf")):
+        if need_form_token and not site().signer.check_form_token(token, request.form.get("csrf")):
             abort(403)
 
     def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
         text = path.read_text(encoding="utf-8")
-        ratings = rated_papers(config, user)
+        ratings = rated_papers(cfg(), user)
         profile = extra.pop("profile", None)
         if profile is None:
             try:
-                profile = load_profile(config, user)
+                profile = load_profile(cfg(), user)
             except ProfileError as e:
                 return page("broken.html.j2", 500, error=_public(e, path))
         context = {
@@ -195,8 +206,8 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
         check_post(token)
         edit = FormEdit.parse(request.form)
         try:
-            current = load_profile(config, user)
-            apply_edit(config, user, edit.change(current), expect_version=request.form.get("base_version"))
+            current = load_profile(cfg(), user)
+            apply_edit(cfg(), user, edit.change(current), expect_version=request.form.get("base_version"))
         except ProfileConflict as e:
             return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
         except ProfileError as e:
@@ -221,8 +232,8 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
         check_post(token)
         edit = FormEdit.parse(request.form)
         try:
-            candidate = apply_edit(config, user, edit.change(load_profile(config, user)), dry_run=True)
-            out = preview(config, user, now(), profile=candidate.profile, renderer=renderer)
+            candidate = apply_edit(cfg(), user, edit.change(load_profile(cfg(), user)), dry_run=True)
+            out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
         except ProfileError as e:
             return _json({"ok": False, "errors": _public(e, path)})
         return _json(
@@ -240,7 +251,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
         user, path = reader(token)
         try:
-            out = preview(config, user, now(), renderer=renderer)
+            out = preview(cfg(), user, now(), renderer=site().renderer)
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
         html = out.rendered.html
@@ -252,13 +263,13 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         _, path = reader(token)
-        return _json({"profile": _file_version(path), "content": content_version(config)})
+        return _json({"profile": _file_version(path), "content": content_version(cfg())})
 
     @app.get("/u/<token>/unsubscribe")
     def unsubscribe_page(token: str) -> Response:
         user, path = reader(token)
         try:
-            profile = load_profile(config, user)
+            profile = load_profile(cfg(), user)
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
         return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=profile, done=False)
@@ -272,7 +283,7 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
             return page("gone.html.j2")
         check_post(token, need_form_token=False)
         try:
-            edited = apply_edit(config, user, _set_paused(True))
+            edited = apply_edit(cfg(), user, _set_paused(True))
         except ProfileError as e:
             log.error("unsubscribe of %s failed: %s", user, e)
             return page("broken.html.j2", 500, error=_public(e, path))
@@ -283,17 +294,16 @@ def create_app(config: Config, signer: Signer, now: Callable[[], dt.datetime]) -
     def resubscribe(token: str) -> Response:
         user, path = reader(token)
         check_post(token)
-        with Store(config.database) as store:  # resubscribing also lifts a hard bounce; first, so
+        with Store(cfg().database) as store:  # resubscribing also lifts a hard bounce; first, so
             Suppressions(store).release(user)  # that a database error leaves the reader paused
         try:
-            apply_edit(config, user, _set_paused(False))
+            apply_edit(cfg(), user, _set_paused(False))
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
-    add_rating_routes(app, config, WebParts(reader, check_post, page, now))
-    if prefix := url_path(config.base_url):  # served at base_url's path (digest.web.prefix)
-        app.wsgi_app = PathPrefix(app.wsgi_app, prefix)  # type: ignore[method-assign]
+    add_rating_routes(app, WebParts(cfg, reader, check_post, page, now))
+    app.wsgi_app = LiveSite(config, signer, reload).middleware(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -3,8 +3,9 @@
 The emails' links carry the path, and the pages' own links (forms, redirects, scripts) are
 written under it (Flask's ``request.script_root``). The proxy may pass the path on as it is
 (nginx ``proxy_pass http://127.0.0.1:8025;``) or strip it (``proxy_pass
-http://127.0.0.1:8025/;``): :class:`PathPrefix` takes a request either way, so the one
-config works behind both, and on loopback without a proxy.
+http://127.0.0.1:8025/;``): a request is taken either way, so the one
+config works behind both, and on loopback without a proxy (:func:`mount`, called for each
+request by :class:`digest.web.site.LiveSite`).
 """
 
 from __future__ import annotations
@@ -23,19 +24,15 @@ def url_path(base_url: str | None) -> str:
     return unquote(urlsplit(base_url).path).rstrip("/")
 
 
-class PathPrefix:
-    """WSGI middleware: a request is answered as if the app were mounted at ``prefix``."""
-
-    def __init__(self, app: WsgiApp, prefix: str) -> None:
-        self.app = app
-        self.prefix = prefix
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == self.prefix or path.startswith(self.prefix + "/"):
-            path = path[len(self.prefix) :]  # passed on as it is
-        environ["PATH_INFO"] = path or "/"
-        script = environ.get("SCRIPT_NAME", "").rstrip("/")
-        if not script.endswith(self.prefix):  # a server mounted there already says so itself
-            environ["SCRIPT_NAME"] = script + self.prefix
-        return self.app(environ, start_response)
+def mount(environ: dict[str, Any], prefix: str) -> None:
+    """Answer the request as if the app were mounted at ``prefix``: the path passed on as it
+    is, or stripped by the proxy; the pages' links are written under it either way."""
+    if not prefix:
+        return
+    path = environ.get("PATH_INFO", "")
+    if path == prefix or path.startswith(prefix + "/"):
+        path = path[len(prefix) :]  # passed on as it is
+    environ["PATH_INFO"] = path or "/"
+    script = environ.get("SCRIPT_NAME", "").rstrip("/")
+    if not script.endswith(prefix):  # a server mounted there already says so itself
+        environ["SCRIPT_NAME"] = script + prefix

@@ -41,6 +41,7 @@ DONE = {
 class WebParts:
     """What the rating routes take from :func:`digest.web.app.create_app`."""
 
+    config: Callable[[], Config]  # the config of the request (read again when its file changes)
     reader: Callable[[str], tuple[str, Path]]  # token -> (user, profile file), or 403
     check_post: Callable[[str], None]  # same origin and the form token, or 403
     page: Callable[..., Response]  # a templates/web page
@@ -61,20 +62,20 @@ def rated_papers(config: Config, user: str) -> list[Rating] | StoreError:
 MAX_PAPER_ID = 2**63 - 1  # the largest id a database integer holds
 
 
-def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
+def add_rating_routes(app: Flask, parts: WebParts) -> None:
     """Register the rating pages on ``app``."""
 
     def find(paper_id: int) -> Paper:
         if paper_id > MAX_PAPER_ID:  # no database integer holds it: no such paper
             abort(404)
-        with Store(config.database) as store:
+        with Store(parts.config().database) as store:
             found = store.papers([paper_id])
         if not found:
             abort(404)
         return found[0]
 
     def current(user: str, paper_id: int) -> int | None:
-        with Store(config.database) as store:
+        with Store(parts.config().database) as store:
             return store.ratings(user).get(paper_id)
 
     def ask(token: str, paper_id: int, wanted: str) -> Response:
@@ -101,7 +102,7 @@ def add_rating_routes(app: Flask, config: Config, parts: WebParts) -> None:
         paper = find(paper_id)
         value = VALUES[name]
         try:
-            with Store(config.database) as store:
+            with Store(parts.config().database) as store:
                 previous = store.rate(user, paper_id, value, parts.now())
         except StoreError:
             find(paper_id)  # 404 if the paper went away between the two queries

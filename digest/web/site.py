@@ -1,0 +1,95 @@
+"""What `digest serve` serves with (the config, its signer, templates and base_url), read again
+when config.yaml changes, as `digest run` does.
+
+Each request takes the current :class:`Site` once, before anything else (:class:`LiveSite` as
+WSGI middleware), so it is served with one config from start to end, and under base_url's
+path (:mod:`digest.web.prefix`). A config that no longer loads is logged, and the one before
+is kept; so is the listening address (web.host, web.port), which takes a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from digest.compose.render import Renderer
+from digest.config import Config, file_stamp, load_config
+from digest.errors import DigestError
+from digest.signing import Signer
+from digest.web.prefix import WsgiApp, mount, url_path
+
+log = logging.getLogger(__name__)
+
+ENVIRON_KEY = "digest.site"
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    signer: Signer
+    renderer: Renderer
+    base_origin: str | None  # base_url's scheme://host[:port]: forms from there are ours
+    prefix: str  # base_url's path ('' for none)
+
+    @classmethod
+    def of(cls, config: Config, signer: Signer) -> Site:
+        origin = None
+        if config.base_url:
+            parts = urlsplit(config.base_url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+        return cls(config, signer, Renderer.for_config(config), origin, url_path(config.base_url))
+
+
+class LiveSite:
+    """The current :class:`Site`, made again when the config file's stamp changes."""
+
+    def __init__(self, config: Config, signer: Signer, reload: Callable[[], Config] | None = None) -> None:
+        self.reload = reload or (lambda: load_config(config.path) if config.path else config)
+        self._site = Site.of(config, signer)
+        self._stamp = file_stamp(config.path)
+        self._lock = threading.Lock()
+
+    def current(self) -> Site:
+        stamp = file_stamp(self._site.config.path)
+        if stamp == self._stamp:
+            return self._site
+        with self._lock:  # one thread reads it again; the others wait for the result
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._site = self._read_again(self._site)
+            return self._site
+
+    def _read_again(self, old: Site) -> Site:
+        try:
+            config = self.reload()
+            secret = Signer.from_config(config)  # None: no secret_env, keep this run's random one
+        except DigestError as e:
+            log.error("configuration not read again: %s; going on with the one read before", e)
+            return old
+        signer = secret or old.signer
+        if signer != old.signer:
+            log.warning("the signing secret changed: the links signed before no longer open")
+        if (config.web.host, config.web.port) != (old.config.web.host, old.config.web.port):
+            log.warning("web.host or web.port changed in %s: restart `digest serve` to use them", config.path)
+        log.info("configuration %s read again: its changes take effect now", config.path)
+        return Site.of(config, signer)
+
+    def middleware(self, app: WsgiApp) -> WsgiApp:
+        """``app`` with the current site in its environ (:func:`site_of`), under its path."""
+
+        def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            site = self.current()
+            environ[ENVIRON_KEY] = site
+            mount(environ, site.prefix)
+            return app(environ, start_response)
+
+        return serve
+
+
+def site_of(environ: dict[str, Any]) -> Site:
+    """The site a request is served with (taken once, at its start)."""
+    return environ[ENVIRON_KEY]  # type: ignore[no-any-return]
