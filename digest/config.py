@@ -158,6 +158,9 @@ class WebConfig:
     secret_env: str | None = option(
         EnvName(), default=None, help="the environment variable that holds the HMAC secret"
     )
+    secret_file: Path | None = option(
+        FilePath(), default=None, help="or a file that holds it (readable by the service's user only)"
+    )
     host: str = option(
         Text("a host name or address", blank=False),
         default="127.0.0.1",
@@ -166,7 +169,14 @@ class WebConfig:
     port: int = option(Port(), default=8025, help="the port of `digest serve`")
 
     def secret(self) -> bytes | None:
-        """The signing secret, or None when no ``web.secret_env`` is configured."""
+        """The signing secret, or None when neither ``web.secret_env`` nor ``web.secret_file``
+        is configured."""
+        if self.secret_env and self.secret_file:
+            raise ConfigError(
+                "web.secret_env and web.secret_file both name the signing secret: keep one of them"
+            )
+        if self.secret_file:
+            return self._secret_from_file(self.secret_file)
         if not self.secret_env:
             return None
         value = os.environ.get(self.secret_env)
@@ -180,6 +190,23 @@ class WebConfig:
             raise ConfigError(
                 f"${self.secret_env} is too short ({len(value)} characters): use at least "
                 f"{MIN_SECRET_CHARS} random characters (e.g. `openssl rand -hex 32`)"
+            )
+        return value.encode("utf-8")
+
+    @staticmethod
+    def _secret_from_file(path: Path) -> bytes:
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise ConfigError(
+                f"web.secret_file: cannot read {path}: {why}; write a random secret there "
+                f"(e.g. `openssl rand -hex 32 > {path}; chmod 600 {path}`)"
+            ) from None
+        if len(value) < MIN_SECRET_CHARS:
+            raise ConfigError(
+                f"web.secret_file: the secret in {path} is too short ({len(value)} characters): use at "
+                f"least {MIN_SECRET_CHARS} random characters (e.g. `openssl rand -hex 32 > {path}`)"
             )
         return value.encode("utf-8")
 

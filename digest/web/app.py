@@ -48,7 +48,7 @@ def reader_url(config: Config, user: str) -> str:
     signer = Signer.from_config(config)
     if not config.base_url or signer is None:
         raise ConfigError(
-            "the preferences links need base_url and web.secret_env in the config "
+            "the preferences links need base_url and web.secret_env (or web.secret_file) in the config "
             "(e.g. base_url: https://digest.example.org and web: {secret_env: DIGEST_SECRET})"
         )
     find_profile_file(config, user)

@@ -169,6 +169,22 @@ def test_the_secret_comes_from_the_environment_only(workspace, monkeypatch):
         Signer.from_config(workspace.config)
 
 
+def test_the_secret_may_be_in_a_file_named_by_the_config(workspace, monkeypatch):
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text + "web:\n  secret_file: secret.txt\n")
+    with pytest.raises(ConfigError, match=r"web.secret_file: cannot read .*secret.txt: No such file"):
+        Signer.from_config(workspace.config)
+    (workspace.root / "secret.txt").write_text("short\n")
+    with pytest.raises(ConfigError, match="the secret in .*secret.txt is too short"):
+        Signer.from_config(workspace.config)
+    (workspace.root / "secret.txt").write_text("0123456789abcdef0123456789abcdef\n")  # its newline not in it
+    assert Signer.from_config(workspace.config) == Signer(b"0123456789abcdef0123456789abcdef")
+    workspace.config_path.write_text(text + "web:\n  secret_file: secret.txt\n  secret_env: DIGEST_SECRET\n")
+    monkeypatch.setenv("DIGEST_SECRET", "0123456789abcdef0123456789abcdef")
+    with pytest.raises(ConfigError, match="web.secret_env and web.secret_file both name the signing secret"):
+        Signer.from_config(workspace.config)
+
+
 def test_the_form_asks_for_every_labelled_profile_option_and_saves_it(site):
     ws, signer, client = site
     ada = signer.token("ada")
