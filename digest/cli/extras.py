@@ -58,7 +58,12 @@ def demo(folder: Path) -> None:
     click.echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
     for _recipient, eml, html in result.saved:
         click.echo(f"  {html}   ({eml.name})")
-    click.echo(f"Then try: {invocation()} --config {result.folder / 'config.yaml'} rank ada")
+    config = result.folder / "config.yaml"
+    click.echo(f"Then try: {invocation()} --config {config} rank ada")
+    click.echo("")
+    click.echo("The messages' links (More like this, Less like this, preferences, unsubscribe) open")
+    click.echo(f"the readers' pages at {result.base_url}: serve them with (Ctrl-C to stop)")
+    click.echo(f"  {invocation()} --config {config} serve")
 
 
 def invocation() -> str:
@@ -91,8 +96,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     """Serve the preferences pages, one-click unsubscribe and live previews (Flask app on
     the waitress WSGI server).
 
-    Listens on loopback unless told otherwise. Without web.secret_env, a random secret
-    signs the links for this run only (fine for local previews; emails need the real one).
+    Listens on loopback unless told otherwise. Without web.secret_env (or secret_file), a
+    random secret signs the links for this run only (fine for local previews; emails need
+    the real one). config.yaml is read again when it changes.
 
     \b
     Example:
@@ -115,11 +121,15 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
             from digest.errors import ConfigError
 
             raise ConfigError(
-                "web.secret_env is not set: serving beyond loopback needs a signing secret "
+                "web.secret_env (or web.secret_file) is not set: serving beyond loopback needs a "
+                "signing secret "
                 "(set web.secret_env: DIGEST_SECRET in the config and export DIGEST_SECRET)"
             )
         signer = Signer.ephemeral()
-        click.secho("note: no web.secret_env: links are signed with a random secret for this run.", err=True)
+        click.secho(
+            "note: no web.secret_env or secret_file: links are signed with a random secret for this run.",
+            err=True,
+        )
     # config.yaml read again when it changes (digest.web.site), with this command line's --semantic
     app = create_app(config, signer, now_utc, reload=lambda: Context(str(config.path), obj.semantic).config)
     try:  # binds now: a port in use is said before any link is printed

@@ -4,13 +4,22 @@ It lays out a working folder (config, inbox, profiles, database), starts aiosmtp
 loopback, ingests the sample dumps, fetches the sample daily papers JSON from a local HTTP
 server (the way `digest fetch` reads the real one), sends every reader's digest through SMTP,
 and saves each received message as .eml and .html under ``mailbox/``.
+
+The emails are what a real digest is, with the links to the reader's pages ("More like this",
+"Less like this", preferences, unsubscribe): the demo's config has a ``base_url`` on loopback
+and a signing secret in a file of the folder (``web-secret``), so `digest serve` on the demo's
+config opens them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import os
+import secrets
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +28,7 @@ from digest.daemon.sendnow import send_now
 from digest.deliver.delivery import SendOutcome
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.demo.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer, free_port
 from digest.errors import DigestError
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome, fetch_all
@@ -32,6 +41,7 @@ log = logging.getLogger(__name__)
 SAMPLE = Path(__file__).with_name("sample")
 SAMPLE_JSON = SAMPLE / "fetch" / "daily_papers.json"  # invented papers in the Hugging Face format
 MARKER = ".digest-demo"
+WEB_PORT = 8025  # `digest serve`'s default, unless something listens there already
 
 
 @dataclass(frozen=True)
@@ -42,10 +52,15 @@ class DemoResult:
     outcomes: tuple[SendOutcome, ...]
     saved: tuple[tuple[str, Path, Path], ...]  # (recipient, .eml, .html)
     replaced: bool = False  # a previous demo's folder was there, and was made again
+    config: Path | None = None  # its config.yaml (with base_url: `digest serve` opens the links)
+    base_url: str = ""
 
 
 def lay_out(
-    folder: Path, port: int, papers_url: str = "https://huggingface.co/api/daily_papers?date={date}"
+    folder: Path,
+    port: int,
+    papers_url: str = "https://huggingface.co/api/daily_papers?date={date}",
+    web_port: int = WEB_PORT,
 ) -> Path:
     """Create the demo folder with sample dumps and profiles; return its config path."""
     if folder.exists() and any(folder.iterdir()):
@@ -59,6 +74,9 @@ def lay_out(
         shutil.copyfile(dump, folder / "inbox" / dump.name)  # fresh mtime: the day's year is now's
     for profile in sorted((SAMPLE / "profiles").iterdir()):
         shutil.copyfile(profile, folder / "profiles" / profile.name)
+    secret = os.open(folder / "web-secret", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(secret, "w") as f:  # the links' signing secret, this folder's own
+        f.write(secrets.token_hex(32) + "\n")
     config = folder / "config.yaml"
     config.write_text(
         "# Written by `digest demo`. See config.example.yaml for every key.\n"
@@ -67,7 +85,10 @@ def lay_out(
         "  from: Research digest <digest@localhost>\n"
         "# The demo served the daily papers JSON from a local server that is gone now; remove\n"
         "# `url:` to fetch the real Hugging Face daily papers with `digest fetch`.\n"
-        f"sources:\n  - kind: hf_daily\n    url: {papers_url}\n",
+        f"sources:\n  - kind: hf_daily\n    url: {papers_url}\n"
+        "# The emails' links open the pages of `digest serve` (preferences, ratings):\n"
+        f"base_url: http://127.0.0.1:{web_port}\n"
+        f"web:\n  secret_file: web-secret\n  port: {web_port}\n",
         encoding="utf-8",
     )
     return config
@@ -78,7 +99,9 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
     replaced = (folder / MARKER).exists()
     routes = {"/api/daily_papers": Route(SAMPLE_JSON.read_bytes(), etag='"demo"')}
     with LocalSmtpServer() as server, LocalHttpServer(routes) as web:
-        config = load_config(lay_out(folder, server.port, web.url("/api/daily_papers?date={date}")))
+        web_port = WEB_PORT if _free(WEB_PORT) else free_port()
+        path = lay_out(folder, server.port, web.url("/api/daily_papers?date={date}"), web_port)
+        config = load_config(path)
         with Store(config.database) as store:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0))
             with Http() as http:
@@ -96,4 +119,15 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
         part = msg.get_body(preferencelist=("html",))
         html.write_text(part.get_content() if part else "", encoding="utf-8")
         saved.append((item.rcpt_tos[0], eml, html))
-    return DemoResult(folder, report, tuple(fetched), tuple(outcomes), tuple(saved), replaced)
+    result = DemoResult(folder, report, tuple(fetched), tuple(outcomes), tuple(saved), replaced)
+    return dataclasses.replace(result, config=path, base_url=config.base_url or "")
+
+
+def _free(port: int) -> bool:
+    """Nothing listens on ``port`` of loopback now (a `digest serve` of an earlier demo may)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
