@@ -8,6 +8,7 @@ the known keys and "did you mean" come from the declarations (:mod:`digest.optio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -195,8 +196,8 @@ class WebConfig:
 
     @staticmethod
     def _secret_from_file(path: Path) -> bytes:
-        try:
-            value = path.read_text(encoding="utf-8").strip()
+        try:  # read once while the file is unchanged (a message is signed per reader)
+            value = _read_secret(path, file_stamp(path))
         except (OSError, UnicodeDecodeError) as e:
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
             raise ConfigError(
@@ -350,6 +351,11 @@ def parse_config(data: Any, path: Path) -> Config:
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
     smtp = data.get("smtp")
     return Config(path=path, smtp_given=isinstance(smtp, dict) and smtp.get("from") is not None, **values)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_secret(path: Path, stamp: tuple[int, int, int] | None) -> str:
+    return path.read_text(encoding="utf-8").strip()
 
 
 def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | None:

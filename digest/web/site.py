@@ -59,8 +59,8 @@ class LiveSite:
             return self._site
         with self._lock:  # one thread reads it again; the others wait for the result
             if stamp != self._stamp:
-                self._stamp = stamp
                 self._site = self._read_again(self._site)
+                self._stamp = stamp  # after: a request that sees it gets the site read for it
             return self._site
 
     def _read_again(self, old: Site) -> Site:
