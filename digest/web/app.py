@@ -1,7 +1,8 @@
 """`digest serve`: a reader's preferences page, live preview and one-click unsubscribe (Flask).
 
-Reader URLs are ``/u/<token>/...``, signed by :mod:`digest.signing` (anything else: the same bare
-403); forms carry a form token and are refused from another origin, but for the one-click
+Reader URLs are ``/u/<token>/...`` (under base_url's path: :mod:`digest.web.prefix`), signed by
+:mod:`digest.signing` (anything else: the same bare 403; a removed reader's: a 410 saying that
+no more digests come); forms carry a form token and are refused from another origin, but for the one-click
 unsubscribe POST (RFC 8058). Saving goes through :func:`digest.profiles.edit.apply_edit`, as the
 command line does; the rating pages are in :mod:`digest.web.ratings`.
 """
@@ -168,10 +169,9 @@ def create_app(
         server's log only: the page names no path and no version."""
         lasting = isinstance(e, StoreUnusable)
         log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX if lasting else "")
-        if lasting:
-            return page("unavailable.html.j2", 503, lasting=True)
-        response = page("unavailable.html.j2", 503, lasting=False)
-        response.headers["Retry-After"] = "120"
+        response = page("unavailable.html.j2", 503, lasting=lasting)
+        if not lasting:
+            response.headers["Retry-After"] = "120"  # seconds: the reader's browser, a proxy
         return response
 
     @app.errorhandler(NeedsFixing)
