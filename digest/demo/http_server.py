@@ -7,6 +7,7 @@ repeating): status, body, headers, an optional delay, and an ETag that turns a m
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,12 +34,21 @@ class Request:
 class LocalHttpServer:
     """``with LocalHttpServer({"/feed": Route(b"...")}) as server: server.url("/feed")``"""
 
-    def __init__(self, routes: dict[str, Route | list[Route]], host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        routes: dict[str, Route | list[Route]],
+        host: str = "127.0.0.1",
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """``tls``: a server context (its certificate loaded) to serve HTTPS instead."""
         self.routes = {path: list(r) if isinstance(r, list) else [r] for path, r in routes.items()}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "http" if tls is None else "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -46,7 +56,7 @@ class LocalHttpServer:
         return self._server.server_address[1]
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> LocalHttpServer:
         self._thread.start()

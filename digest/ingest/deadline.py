@@ -13,11 +13,15 @@ import contextlib
 import math
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
+
+from digest.ingest.streams import Plain, Tls, connect
+
+T = TypeVar("T")
 
 
 class Late(Exception):
@@ -46,10 +50,39 @@ class Deadline(httpcore.NetworkBackend):
             raise Late
         return (left, True) if timeout is None or left < timeout else (timeout, False)
 
+    def within(self, step: Callable[[float | None], T], timeout: float | None, late: type[Exception]) -> T:
+        """``step(seconds)`` until it returns: given the time left of ``timeout`` and of the
+        deadline, a second at a time while a stop may come (looked at between the slices).
+        ``step`` raises ``late`` when its seconds are out: past ``timeout``, it is raised; past
+        the deadline, :class:`Late`."""
+        while True:
+            wait, capped = self.left(timeout)
+            piece = wait if self.stop is None else min(SLICE, math.inf if wait is None else wait)
+            try:
+                return step(piece)
+            except late:
+                if wait is None or piece < wait:  # a slice: the stop looked at again, then on
+                    timeout = None if timeout is None else timeout - piece
+                    if timeout is None or timeout > 0:
+                        continue
+                    raise
+                if capped:
+                    raise Late from None
+                raise
+
     def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, **kw: Any
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        return _Stream(self.inner.connect_tcp(host, port, self.left(timeout)[0], **kw), self)
+        """The connect in slices too: a SYN that is never answered (a host down, a full
+        backlog) is given up at a stop, not after the whole timeout."""
+        self.left(timeout)
+        wait = lambda step, late: self.within(step, timeout, late)  # noqa: E731
+        return _Stream(Plain(connect(host, port, wait, local_address, socket_options)), self)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, **kw: Any
@@ -65,20 +98,9 @@ class _Stream(httpcore.NetworkStream):
         self.inner, self.deadline = inner, deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        while True:
-            wait, capped = self.deadline.left(timeout)
-            step = wait if self.deadline.stop is None else min(SLICE, math.inf if wait is None else wait)
-            try:
-                return self.inner.read(max_bytes, step)
-            except httpcore.ReadTimeout:
-                if wait is None or step < wait:  # a slice: the stop looked at again, then read on
-                    timeout = None if timeout is None else timeout - step
-                    if timeout is None or timeout > 0:
-                        continue
-                    raise
-                if capped:
-                    raise Late from None
-                raise
+        return self.deadline.within(
+            lambda step: self.inner.read(max_bytes, step), timeout, httpcore.ReadTimeout
+        )
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self.inner.write(buffer, self.deadline.left(timeout)[0])
@@ -88,9 +110,11 @@ class _Stream(httpcore.NetworkStream):
 
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> Any:
-        timeout = self.deadline.left(timeout)[0]
-        return _Stream(self.inner.start_tls(ssl_context, server_hostname, timeout), self.deadline)
+    ) -> httpcore.NetworkStream:
+        """TLS whose handshake reads are this stream's: a server that takes the connection
+        and never answers the hello is given up at a stop or the deadline, as a read is."""
+        self.deadline.left(timeout)
+        return Tls(self, ssl_context, server_hostname, timeout)
 
     def get_extra_info(self, info: str) -> Any:
         return self.inner.get_extra_info(info)

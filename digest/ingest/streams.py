@@ -1,0 +1,196 @@
+"""The streams under :mod:`digest.ingest.deadline`: a TCP connection made and a TLS session
+shaken hands in steps the deadline can end, where the standard library's blocking calls
+(``socket.create_connection``, ``SSLContext.wrap_socket``) would wait out their timeout whole.
+
+* :func:`connect` connects without blocking and waits for the socket in ``wait``'s steps (a
+  second at a time while a stop may come): a SYN never answered no longer holds a stop.
+* :class:`Tls` runs TLS over any stream of ours through memory buffers (``SSLContext.wrap_bio``):
+  every byte of the handshake is read by that stream's reads, which look at the stop and the
+  deadline; over a TLS stream it is TLS in TLS (an ``https://`` proxy).
+
+Errors are httpcore's (``ConnectError``, ``ReadTimeout``, ...), as its own network raises them.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import select
+import socket
+import ssl
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import httpcore
+
+T = TypeVar("T")
+CHUNK = 65536
+_PENDING = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY}
+
+
+def connect(
+    host: str,
+    port: int,
+    wait: Callable[[Callable[[float | None], T], type[Exception]], T],
+    local_address: str | None = None,
+    socket_options: Iterable[Any] | None = None,
+) -> socket.socket:
+    """A connected TCP socket to ``host``:``port`` (each address in turn, as ``create_connection``
+    tries them); ``wait(step, timeout_error)`` runs ``step(seconds)`` until it returns, giving up
+    as the deadline says. The name is resolved first (a blocking lookup: the resolver's own
+    timeout holds it, a few seconds)."""
+    try:
+        addresses = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except OSError as e:
+        raise httpcore.ConnectError(str(e)) from None
+    first: OSError | None = None
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in socket_options or ():
+                sock.setsockopt(*option)
+            if local_address is not None:
+                sock.bind((local_address, 0))
+            sock.setblocking(False)
+            code = sock.connect_ex(address)
+            if code in _PENDING:
+                wait(functools.partial(_writable, sock), httpcore.ConnectTimeout)
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise OSError(code, f"{errno.errorcode.get(code, code)}: connecting to {address[0]}")
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setblocking(True)
+            return sock
+        except OSError as e:
+            sock.close()
+            first = first or e
+        except BaseException:
+            sock.close()
+            raise
+    raise httpcore.ConnectError(str(first or f"no address for {host}"))
+
+
+def _writable(sock: socket.socket, seconds: float | None) -> None:
+    """Once the connect under way has ended (connected or refused); ConnectTimeout after ``seconds``."""
+    _, writable, failed = select.select([], [sock], [sock], seconds)
+    if not writable and not failed:
+        raise httpcore.ConnectTimeout("timed out")
+
+
+class Plain(httpcore.NetworkStream):
+    """A connected socket as httpcore's stream: reads and writes within the timeout given."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            self.sock.settimeout(timeout)
+            return self.sock.recv(max_bytes)
+        except TimeoutError:
+            raise httpcore.ReadTimeout("timed out") from None
+        except OSError as e:
+            raise httpcore.ReadError(str(e)) from None
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.sendall(buffer)
+        except TimeoutError:
+            raise httpcore.WriteTimeout("timed out") from None
+        except OSError as e:
+            raise httpcore.WriteError(str(e)) from None
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "socket":
+            return self.sock
+        if info in ("client_addr", "server_addr"):
+            try:
+                return self.sock.getsockname() if info == "client_addr" else self.sock.getpeername()
+            except OSError:
+                return None
+        if (
+            info == "is_readable"
+        ):  # an idle kept-alive connection with something to read: closed by the server
+            try:
+                return self.sock.fileno() < 0 or bool(select.select([self.sock], [], [], 0)[0])
+            except (OSError, ValueError):
+                return True
+        return None
+
+
+class Tls(httpcore.NetworkStream):
+    """TLS over ``raw`` (a stream of ours), its records read and written by ``raw``'s reads and
+    writes: the handshake ends when they do (a stop, the deadline), not after a timeout of its own."""
+
+    def __init__(
+        self,
+        raw: httpcore.NetworkStream,
+        context: ssl.SSLContext,
+        hostname: str | None,
+        timeout: float | None,
+    ) -> None:
+        self.raw, self.incoming, self.outgoing = raw, ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
+        try:
+            self._run(self.tls.do_handshake, timeout)
+        except httpcore.ReadTimeout as e:
+            raise httpcore.ConnectTimeout(str(e)) from None
+        except (httpcore.ReadError, httpcore.WriteError, ssl.SSLError) as e:
+            raise httpcore.ConnectError(str(e)) from None
+        except httpcore.WriteTimeout as e:
+            raise httpcore.ConnectTimeout(str(e)) from None
+
+    def _run(self, step: Callable[[], T], timeout: float | None) -> T:
+        """``step`` on the TLS object, feeding it what ``raw`` reads for as long as it wants more."""
+        while True:
+            try:
+                result = step()
+            except ssl.SSLWantReadError:
+                self._flush(timeout)
+                data = self.raw.read(CHUNK, timeout)
+                if data:
+                    self.incoming.write(data)
+                else:
+                    self.incoming.write_eof()
+                continue
+            self._flush(timeout)
+            return result
+
+    def _flush(self, timeout: float | None) -> None:
+        data = self.outgoing.read()
+        if data:
+            self.raw.write(data, timeout)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._run(lambda: self.tls.read(max_bytes), timeout)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return b""  # closed: an answer cut short is then httpcore's to name
+        except ssl.SSLError as e:
+            raise httpcore.ReadError(str(e)) from None
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        view = memoryview(buffer)
+        try:
+            while view:
+                done = self._run(functools.partial(self.tls.write, view), timeout)
+                view = view[done:]
+        except ssl.SSLError as e:
+            raise httpcore.WriteError(str(e)) from None
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return Tls(self, ssl_context, server_hostname, timeout)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "ssl_object":
+            return self.tls
+        return self.raw.get_extra_info(info)

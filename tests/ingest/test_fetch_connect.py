@@ -1,0 +1,161 @@
+"""Connecting, on loopback: HTTPS that works (a certificate of our own, trusted through
+SSL_CERT_FILE), and a connect or TLS handshake that hangs, which a stop (SIGTERM) ends within a
+second or so and the source's timeout ends otherwise."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.http import FetchError, FetchStopped, Http
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def trusted(certificate, monkeypatch) -> ssl.SSLContext:
+    """The server's context; the client trusts its certificate (as a CA bundle would)."""
+    cert, key = certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@contextmanager
+def silent_server() -> Iterator[tuple[int, list[int]]]:
+    """Takes TCP connections and never says a word (a TLS hello is never answered); yields its
+    port and a list counting the connections it took."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    done, taken, held = threading.Event(), [], []
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            held.append(conn)
+            taken.append(1)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], taken
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+@contextmanager
+def full_backlog() -> Iterator[int]:
+    """A port whose connects hang: a listener that never accepts, its queue filled by one
+    connection (a SYN to a full queue is dropped, as to a host that is down)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    filler = socket.create_connection(listener.getsockname(), timeout=2)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        filler.close()
+        listener.close()
+
+
+def stopped_after(seconds: float) -> threading.Event:
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)  # SIGTERM, as the daemon takes it
+    timer.daemon = True
+    timer.start()
+    return stop
+
+
+def test_https_documents_are_fetched_one_after_the_other(trusted):
+    routes = {"/daily": Route(b"[]"), "/again": Route(b'{"a": 1}' * 50_000)}  # 400 KB: many TLS records
+    with (
+        LocalHttpServer(routes, tls=trusted) as server,
+        Http(sleep=lambda s: None, stop=threading.Event()) as client,
+    ):
+        assert client.get(server.url("/daily")).body == b"[]"
+        assert client.get(server.url("/again")).body == b'{"a": 1}' * 50_000
+    assert [r.path for r in server.requests] == ["/daily", "/again"]
+
+
+def test_a_certificate_not_trusted_is_a_failed_connect_that_says_why(certificate, trusted, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE")  # the public CAs only: our certificate is nobody's
+    with (
+        LocalHttpServer({"/daily": Route(b"[]")}, tls=trusted) as server,
+        Http(sleep=lambda s: None) as client,
+        pytest.raises(FetchError) as err,
+    ):
+        client.get(server.url("/daily"), retries=0)
+    assert "cannot connect: " in str(err.value) and "CERTIFICATE_VERIFY_FAILED" in str(err.value)
+
+
+def test_a_stop_ends_a_tls_handshake_the_server_never_answers():
+    with silent_server() as (port, taken), Http(stop=stopped_after(0.5)) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchStopped):
+            client.get(f"https://127.0.0.1:{port}/daily")  # the default timeout: 30 s
+        took = time.monotonic() - started
+    assert took < 2.5 and taken == [1]
+
+
+def test_a_tls_handshake_never_answered_times_out_at_the_sources_timeout():
+    with silent_server() as (port, _), Http(sleep=lambda s: None, stop=threading.Event()) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"no answer within 1.5 s \(timed out\) \(after 1 attempts\)"):
+            client.get(f"https://127.0.0.1:{port}/daily", timeout=1.5, retries=0)
+    assert 1.4 <= time.monotonic() - started < 3.5
+
+
+def test_a_stop_ends_a_connect_that_hangs():
+    with full_backlog() as port, Http(stop=stopped_after(0.5)) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchStopped):
+            client.get(f"http://127.0.0.1:{port}/daily")
+        took = time.monotonic() - started
+    assert took < 2.5
+
+
+def test_a_connect_that_hangs_times_out_at_the_sources_timeout_and_is_retried():
+    with full_backlog() as port, Http(sleep=lambda s: None, stop=threading.Event()) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"no answer within 1.2 s \(timed out\) \(after 2 attempts\)"):
+            client.get(f"http://127.0.0.1:{port}/daily", timeout=1.2, retries=1)
+    assert 2.3 <= time.monotonic() - started < 5
+
+
+def test_a_refused_connect_fails_at_once():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+    with Http(sleep=lambda s: None) as client, pytest.raises(FetchError, match="cannot connect: ") as err:
+        client.get(f"http://127.0.0.1:{port}/daily", retries=0)
+    assert "ECONNREFUSED" in str(err.value) or "refused" in str(err.value).lower()
