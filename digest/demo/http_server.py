@@ -1,8 +1,9 @@
 """A small HTTP server on loopback that serves fixed documents: for `digest demo` and the tests.
 
 Each path answers with a :class:`Route` (or with the next of a list of them, the last one
-repeating): status, body, headers, an optional delay, and an ETag that turns a matching
-``If-None-Match`` into a 304. Every request is recorded (path and headers).
+repeating; or with what a function of the query makes of it: an API that pages): status,
+body, headers, an optional delay, and an ETag that turns a matching ``If-None-Match`` into a
+304. Every request is recorded (path and headers).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,13 @@ class LocalHttpServer:
 
     def __init__(
         self,
-        routes: dict[str, Route | list[Route]],
+        routes: dict[str, Route | list[Route] | Callable[[dict[str, str]], Route]],
         host: str = "127.0.0.1",
         tls: ssl.SSLContext | None = None,
     ) -> None:
         """``tls``: a server context (its certificate loaded) to serve HTTPS instead."""
         self.routes = {path: list(r) if isinstance(r, list) else [r] for path, r in routes.items()}
+        self.pages = {path: r for path, r in routes.items() if callable(r)}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler())
@@ -67,7 +70,9 @@ class LocalHttpServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def _next(self, path: str) -> Route | None:
+    def _next(self, path: str, query: str = "") -> Route | None:
+        if path in self.pages:
+            return self.pages[path](dict(parse_qsl(query)))
         with self._lock:
             queue = self.routes.get(path)
             if not queue:
@@ -79,9 +84,9 @@ class LocalHttpServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                path = urlsplit(self.path).path
+                path, query = urlsplit(self.path).path, urlsplit(self.path).query
                 server.requests.append(Request(self.path, dict(self.headers.items())))
-                route = server._next(path)
+                route = server._next(path, query)
                 if route is None:
                     route = Route(b"not found", status=404, content_type="text/plain")
                 if route.delay:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -29,6 +30,7 @@ from digest.config import Config, SourceConfig
 from digest.errors import DumpError
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
+from digest.ingest import pages
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.sources import read_dump
 from digest.progress import NO_PROGRESS, Progress
@@ -74,7 +76,9 @@ def fetch_source(
     url = source.resolved_url(day)
     etag, modified, before = validators(store, url)
     try:
-        answer = http.get(
+        paged = source.kind == "hf_daily"  # the daily papers API answers in pages: every page of the day
+        get = functools.partial(pages.get_day, http) if paged else http.get
+        answer = get(
             url, etag=etag, last_modified=modified, timeout=source.timeout_seconds, retries=source.retries
         )
     except FetchStopped as e:  # not an attempt: not recorded, so the source is due again at the start

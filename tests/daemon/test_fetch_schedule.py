@@ -94,7 +94,7 @@ def test_the_daemon_fetches_before_the_send_time_and_sends_a_paper_from_two_sour
             ("hf_daily", "listing"),
             ("arxiv-cs.LG", "listing"),
         ]
-        assert server.requests[0].path == "/api/daily_papers?date=2026-11-27"
+        assert server.requests[0].path == "/api/daily_papers?date=2026-11-27&limit=100&p=0"
         assert tick(ws, FRI.replace(hour=6, minute=20)).fetched == ()  # 06:30 has not come
         assert len(tick(ws, FRI.replace(hour=6, minute=35)).fetched) == 2  # an hour before 07:30
         assert tick(ws, FRI.replace(hour=6, minute=50)).fetched == ()  # done for this send time

@@ -54,7 +54,7 @@ def test_the_daily_papers_of_yesterday_are_fetched_saved_and_ingested(workspace)
     with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
         config = configure(workspace, server, HF)
         (outcome,), papers, _ = run(config)
-        assert server.requests[0].path == "/api/daily_papers?date=2026-11-29"
+        assert server.requests[0].path == "/api/daily_papers?date=2026-11-29&limit=100&p=0"  # pages
         assert server.requests[0].headers["User-Agent"] == USER_AGENT
     assert outcome.outcome == LISTING and outcome.new_papers == 3
     assert outcome.saved.parent == config.inbox / "processed"

@@ -1,0 +1,135 @@
+"""The Hugging Face daily papers API answers in pages (``limit``, 50 unless asked; ``p`` from 0;
+an empty array past the end): a loopback server that pages as it does, and the whole day
+fetched from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+
+from digest.config import load_config
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.fetch import FAILED, LISTING, NOT_MODIFIED, fetch_all
+from digest.ingest.http import Http
+from digest.store import Store
+
+NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+HF = "  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"
+
+
+def day_of(count: int) -> list[dict]:
+    """``count`` invented papers listed on 2026-11-29."""
+    return [
+        {
+            "paper": {
+                "id": f"2611.{20000 + n}",
+                "title": f"Invented paper number {n}",
+                "summary": f"An invented abstract for paper {n}, written for this test.",
+                "authors": [{"name": "Ada Example"}],
+            },
+            "publishedAt": "2026-11-29T09:00:00.000Z",
+        }
+        for n in range(count)
+    ]
+
+
+def daily_api(
+    papers: list[dict], *, most: int = 100, pages: bool = True
+) -> Callable[[dict[str, str]], Route]:
+    """Answers as the API does: ``limit`` papers (50 unless asked, at most ``most``) of page
+    ``p``; not ``pages``: a server that ignores ``p``."""
+
+    def answer(query: dict[str, str]) -> Route:
+        limit = min(int(query.get("limit", 50)), most)
+        start = int(query.get("p", 0)) * limit if pages else 0
+        return Route(json.dumps(papers[start : start + limit]).encode(), etag=f'"{start}-{limit}"')
+
+    return answer
+
+
+def fetch(workspace, routes, source: str = HF):
+    with LocalHttpServer(routes) as server:
+        text = workspace.config_path.read_text() + "sources:\n" + source
+        workspace.config_path.write_text(text.replace("{base}", server.url("")))
+        config = load_config(workspace.config_path)
+        with Store(config.database) as store, Http(sleep=lambda s: None) as http:
+            (outcome,) = fetch_all(config, store, http, NOW)
+            return outcome, store.papers(), [r.path for r in server.requests]
+
+
+def test_a_day_of_108_papers_is_fetched_whole_in_pages_of_100(workspace):
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108))})
+    assert asked == [
+        "/api/daily_papers?date=2026-11-29&limit=100&p=0",
+        "/api/daily_papers?date=2026-11-29&limit=100&p=1",
+    ]
+    assert outcome.outcome == LISTING and outcome.new_papers == 108 and len(papers) == 108
+    assert outcome.detail == "108 papers of 2026-11-29: 108 new, 0 known"
+    assert len(json.loads(outcome.saved.read_bytes())) == 108  # the day's document, in processed/
+
+
+def test_a_server_that_gives_fewer_than_asked_is_paged_on_until_a_shorter_page(workspace):
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), most=50)})
+    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2"]  # 50, 50, then 8
+    assert outcome.outcome == LISTING and len(papers) == 108
+
+
+def test_a_day_of_exactly_two_pages_ends_at_the_empty_page_after_them(workspace):
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(200))})
+    assert len(asked) == 3 and len(papers) == 200
+
+
+def test_a_server_that_ignores_the_page_stops_at_the_first_page_with_nothing_new(workspace):
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), pages=False)})
+    assert len(asked) == 2 and outcome.outcome == LISTING and len(papers) == 100
+
+
+def test_a_page_that_cannot_be_fetched_fails_the_day_and_stores_nothing(workspace):
+    def second_page_missing(query: dict[str, str]) -> Route:
+        if query.get("p") == "1":
+            return Route(b"not found", status=404, content_type="text/plain")
+        return daily_api(day_of(108))(query)
+
+    outcome, papers, _ = fetch(workspace, {"/api/daily_papers": second_page_missing})
+    assert outcome.outcome == FAILED and papers == []  # half a day is not the day
+    assert outcome.detail.endswith("/api/daily_papers?date=2026-11-29&limit=100&p=1: HTTP 404 Not Found")
+
+
+def test_a_day_in_one_page_is_one_request_and_asked_again_conditionally(workspace):
+    day = json.dumps(day_of(30)).encode()
+    with LocalHttpServer({"/api/daily_papers": lambda query: Route(day, etag='"v1"')}) as server:
+        text = workspace.config_path.read_text() + "sources:\n" + HF
+        workspace.config_path.write_text(text.replace("{base}", server.url("")))
+        config = load_config(workspace.config_path)
+        with Store(config.database) as store, Http(sleep=lambda s: None) as http:
+            (first,) = fetch_all(config, store, http, NOW)
+            (again,) = fetch_all(config, store, http, NOW)
+    assert [r.path for r in server.requests] == ["/api/daily_papers?date=2026-11-29&limit=100&p=0"] * 2
+    assert first.outcome == LISTING and first.saved.read_bytes() == day  # the document as it came
+    assert server.requests[1].headers["If-None-Match"] == '"v1"' and again.outcome == NOT_MODIFIED
+
+
+def test_a_day_of_several_pages_is_fetched_whole_again(workspace):
+    with LocalHttpServer({"/api/daily_papers": daily_api(day_of(108))}) as server:
+        text = workspace.config_path.read_text() + "sources:\n" + HF
+        workspace.config_path.write_text(text.replace("{base}", server.url("")))
+        config = load_config(workspace.config_path)
+        with Store(config.database) as store, Http(sleep=lambda s: None) as http:
+            fetch_all(config, store, http, NOW)
+            (again,) = fetch_all(config, store, http, NOW)
+    assert "If-None-Match" not in server.requests[2].headers and len(server.requests) == 4
+    assert again.detail == "108 papers of 2026-11-29: already ingested, nothing new"
+
+
+def test_a_limit_in_the_url_is_the_page_size_and_a_page_in_it_the_only_page(workspace):
+    source = HF.replace("{date}", "{date}&limit=40")
+    _, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108))}, source)
+    assert [path.split("?")[1] for path in asked] == [f"date=2026-11-29&limit=40&p={n}" for n in range(3)]
+    assert len(papers) == 108
+
+
+def test_a_page_named_in_the_url_is_fetched_alone(workspace):
+    source = HF.replace("{date}", "{date}&p=1")
+    _, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108))}, source)
+    assert asked == ["/api/daily_papers?date=2026-11-29&p=1"] and len(papers) == 50
