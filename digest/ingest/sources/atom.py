@@ -31,6 +31,7 @@ from digest.ingest.sources.fields import (
     starts_with_root,
     unique,
 )
+from digest.ingest.sources.markup import element_text
 from digest.models import Entry, Listing
 
 FORMAT = "arxiv_atom"
@@ -59,8 +60,8 @@ def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | 
     raw_id = node.findtext(f"{ATOM}id") or ""
     if "/api/errors" in raw_id:  # the query API reports a bad query as an entry
         raise DumpError(f"{where}: the arXiv API reported an error: {clean(node.findtext(f'{ATOM}summary'))}")
-    title = clean(node.findtext(f"{ATOM}title"))
-    announce, abstract = split_abstract(clean(node.findtext(f"{ATOM}summary")))
+    title = element_text(node.find(f"{ATOM}title"))
+    announce, abstract = split_abstract(element_text(node.find(f"{ATOM}summary")))
     announce = clean(node.findtext(f"{ARXIV}announce_type")).lower() or announce
     if announce in REPLACEMENTS and not replacements:
         return None

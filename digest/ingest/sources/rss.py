@@ -28,6 +28,7 @@ from digest.ingest.sources.fields import (
     starts_with_root,
     unique,
 )
+from digest.ingest.sources.markup import element_text
 from digest.models import Entry, Listing
 
 FORMAT = "arxiv_rss"
@@ -58,8 +59,8 @@ def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = Fal
 
 def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | None:
     where = f"{path}: item {n}"
-    title = clean(node.findtext("title"))
-    announce, abstract = split_abstract(clean(node.findtext("description")))
+    title = element_text(node.find("title"))
+    announce, abstract = split_abstract(element_text(node.find("description")))
     announce = clean(node.findtext(f"{ARXIV}announce_type")).lower() or announce
     if announce in REPLACEMENTS and not replacements:
         return None
