@@ -19,6 +19,11 @@ class DumpError(DigestError):
     """A listing dump cannot be read. Nothing of it was stored."""
 
 
+class ItemError(DumpError):
+    """One item (paper) of a JSON, Atom or RSS listing cannot be read: a dump is refused whole
+    for it, a fetched feed skips it and says so (``Listing.skipped``)."""
+
+
 class StoreError(DigestError):
     """The database cannot be used (wrong version, locked, corrupt)."""
 

@@ -52,6 +52,7 @@ class Listing:
     entries: tuple[Entry, ...]  # may be empty: a weekend or holiday feed with no announcements
     sha256: str  # of the content: the same dump ingested twice is recognised
     format: str = "trending"  # the reader that read it: trending | hf_daily | arxiv_atom | arxiv_rss
+    skipped: tuple[str, ...] = ()  # why each unreadable item was left out (a fetched feed's only)
 
 
 @dataclass(frozen=True, slots=True)

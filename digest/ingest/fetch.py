@@ -33,6 +33,7 @@ from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.sources import read_dump
+from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
 
@@ -132,7 +133,7 @@ def _take(
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
         # the day asked for stands in for a document that names none (an empty JSON array)
         asked = dt.datetime.combine(day, local.time())
-        listing = read_dump(path, mtime=asked, replacements=source.replacements)
+        listing = read_dump(path, mtime=asked, replacements=source.replacements, skip_bad_items=True)
     except DumpError as e:
         kept = _kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
@@ -155,8 +156,21 @@ def _take(
         if result.already_ingested
         else f"{result.new_papers} new, {result.known_papers} known"
     )
+    detail += _skipped(listing, source, url, saved)
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
+
+
+def _skipped(listing: Listing, source: SourceConfig, url: str, saved: Path | None) -> str:
+    """What the fetch record says of the items left out; the log names each, with why."""
+    reasons = [r.removeprefix(f"{listing.source}: ") for r in listing.skipped]
+    for reason in reasons:
+        log.warning("fetched from %s (%s): left out %s (the document: %s)", source.name, url, reason, saved)
+    if not reasons:
+        return ""
+    more = f"; and {len(reasons) - 3} more (the log names each)" if len(reasons) > 3 else ""
+    items = "item" if len(reasons) == 1 else "items"
+    return f"; {len(reasons)} unreadable {items} left out: " + "; ".join(reasons[:3]) + more
 
 
 def fetch_all(

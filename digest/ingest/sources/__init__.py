@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from digest.errors import DumpError
+from digest.errors import DumpError, ItemError
 from digest.ingest.sources import atom, hf_daily, rss, trending
 from digest.ingest.sources.decode import decode
 from digest.models import Listing
@@ -33,10 +33,17 @@ MAX_PARAGRAPH = trending.MAX_PARAGRAPH
 
 
 def read_dump(
-    path: str | os.PathLike[str], *, mtime: dt.datetime | None = None, replacements: bool = False
+    path: str | os.PathLike[str],
+    *,
+    mtime: dt.datetime | None = None,
+    replacements: bool = False,
+    skip_bad_items: bool = False,
 ) -> Listing:
     """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day;
-    ``replacements``: keep the arXiv feeds' replaced papers (skipped by default)."""
+    ``replacements``: keep the arXiv feeds' replaced papers (skipped by default);
+    ``skip_bad_items``: a JSON, Atom or RSS item that cannot be read is left out and named in
+    ``Listing.skipped`` (a fetched feed's good papers are not refused for one bad one), unless
+    none can be read; without it, one refuses the dump whole."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -50,10 +57,12 @@ def read_dump(
             mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
     except OSError as e:
         raise DumpError(f"{path}: cannot read the file: {e.strerror or e}") from None
-    return parse_dump(raw, path, mtime, replacements=replacements)
+    return parse_dump(raw, path, mtime, replacements=replacements, skip_bad_items=skip_bad_items)
 
 
-def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool = False) -> Listing:
+def parse_dump(
+    raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool = False, skip_bad_items: bool = False
+) -> Listing:
     if len(raw) > MAX_DUMP_BYTES:
         limit = MAX_DUMP_BYTES // 2**20
         raise DumpError(f"{path}: {len(raw):,} bytes, over the limit of {limit} MB for a dump")
@@ -62,10 +71,11 @@ def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool
         return trending.parse(lines, path, mtime)
     text = "\n".join(lines)
     if hf_daily.sniff(text):
-        return _within_limits(hf_daily.parse(text, path, mtime))
+        return _within_limits(_items_read(hf_daily.parse(text, path, mtime), skip_bad_items))
     for feed in (atom, rss):
         if feed.sniff(text):
-            return _within_limits(feed.parse(text, path, mtime, replacements=replacements))
+            listing = feed.parse(text, path, mtime, replacements=replacements)
+            return _within_limits(_items_read(listing, skip_bad_items))
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
     if _HTML.match(text):
         raise DumpError(
@@ -76,6 +86,19 @@ def parse_dump(raw: bytes, path: Path, mtime: dt.datetime, *, replacements: bool
         'trending-papers page ("new", ..., then a day such as "Mar 14"), the Hugging Face daily '
         "papers JSON (an array), or an arXiv Atom or RSS feed"
     )
+
+
+def _items_read(listing: Listing, skip_bad_items: bool) -> Listing:
+    """The listing, if its unreadable items (``skipped``) may be left out; else the first one's error."""
+    if not listing.skipped:
+        return listing
+    if not skip_bad_items:
+        raise ItemError(listing.skipped[0])
+    if not listing.entries:
+        more = len(listing.skipped) - 1
+        others = f" (and {more} more: no item could be read)" if more else " (its only item)"
+        raise ItemError(listing.skipped[0] + others)
+    return listing
 
 
 def _within_limits(listing: Listing) -> Listing:

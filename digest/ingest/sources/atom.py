@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from digest.errors import DumpError
+from digest.errors import DumpError, ItemError
 from digest.ingest.sources.arxiv_feed import REPLACEMENTS, iso_day, split_abstract
 from digest.ingest.sources.fields import (
     ARXIV,
@@ -46,13 +46,17 @@ def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = Fal
     root = parse_xml(text, path)
     if root.tag != f"{ATOM}feed":
         raise DumpError(f"{path}:1: expected an Atom <feed> (xmlns {ATOM[1:-1]}), found <{root.tag}>")
-    entries = []
+    entries, skipped = [], []
     for n, node in enumerate(root.findall(f"{ATOM}entry"), 1):
-        entry = _entry(node, n, path, replacements)
+        try:
+            entry = _entry(node, n, path, replacements)
+        except ItemError as e:
+            skipped.append(str(e))
+            continue
         if entry is not None:
             entries.append(entry)
     day = iso_day(root.findtext(f"{ATOM}updated")) or mtime.date()
-    return Listing(path, day, tuple(entries), content_sha(text), FORMAT)
+    return Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))
 
 
 def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | None:
@@ -66,9 +70,9 @@ def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | 
     if announce in REPLACEMENTS and not replacements:
         return None
     if not title:
-        raise DumpError(f"{where}: <title> is missing or empty")
+        raise ItemError(f"{where}: <title> is missing or empty")
     if not abstract:
-        raise DumpError(f"{where}: <summary> (the abstract of {title[:60]!r}) is missing or empty")
+        raise ItemError(f"{where}: <summary> (the abstract of {title[:60]!r}) is missing or empty")
     links = [link.get("href") for link in node.findall(f"{ATOM}link")]
     paper_id = arxiv_id(raw_id) or next((i for i in map(arxiv_id, links) if i), None)
     primary = node.find(f"{ARXIV}primary_category")

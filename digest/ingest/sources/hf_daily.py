@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from digest.errors import DumpError
+from digest.errors import DumpError, ItemError
 from digest.ingest.sources.fields import arxiv_id, clean, content_sha, most_common, unique
 from digest.models import Entry, Listing
 
@@ -41,26 +41,31 @@ def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
         raise DumpError(f"{path}:1: expected the array of daily papers but found an object{hint}")
     if not isinstance(data, list):
         raise DumpError(f"{path}:1: expected the array of daily papers, found {type(data).__name__}")
-    entries = [_entry(item, n, path) for n, item in enumerate(data, 1)]
-    days = [_day(item.get("publishedAt")) for item in data]
+    entries, skipped = [], []
+    for n, item in enumerate(data, 1):
+        try:
+            entries.append(_entry(item, n, path))
+        except ItemError as e:
+            skipped.append(str(e))
+    days = [_day(item.get("publishedAt")) for item in data if isinstance(item, dict)]
     day = most_common(days) or mtime.date()
-    return Listing(path, day, tuple(entries), content_sha(text), FORMAT)  # type: ignore[arg-type]
+    return Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))  # type: ignore[arg-type]
 
 
 def _entry(item: Any, n: int, path: Path) -> Entry:
     where = f"{path}: item {n}"
     if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
-        raise DumpError(f"{where}: expected an object with a `paper` object")
+        raise ItemError(f"{where}: expected an object with a `paper` object")
     paper = item["paper"]
     title = clean(_text(paper, "title", where) or _text(item, "title", where))
     abstract = clean(_text(paper, "summary", where) or _text(item, "summary", where))
     if not title:
-        raise DumpError(f"{where}: paper.title is missing or empty")
+        raise ItemError(f"{where}: paper.title is missing or empty")
     if not abstract:
-        raise DumpError(f"{where}: paper.summary (the abstract of {title[:60]!r}) is missing or empty")
+        raise ItemError(f"{where}: paper.summary (the abstract of {title[:60]!r}) is missing or empty")
     authors = paper.get("authors") or []
     if not isinstance(authors, list):
-        raise DumpError(f"{where}: paper.authors must be an array of {{name: ...}}")
+        raise ItemError(f"{where}: paper.authors must be an array of {{name: ...}}")
     names = unique(
         clean(a.get("name")) for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)
     )
@@ -84,7 +89,7 @@ def _text(obj: dict[str, Any], key: str, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise DumpError(f"{where}: {key} must be text, got {type(value).__name__}")
+        raise ItemError(f"{where}: {key} must be text, got {type(value).__name__}")
     return value
 
 

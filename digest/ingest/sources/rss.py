@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from digest.errors import DumpError
+from digest.errors import DumpError, ItemError
 from digest.ingest.sources.arxiv_feed import REPLACEMENTS, rfc822_day, split_abstract, split_authors
 from digest.ingest.sources.fields import (
     ARXIV,
@@ -44,9 +44,13 @@ def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = Fal
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise DumpError(f"{path}:1: expected RSS 2.0 (<rss><channel>...), found <{root.tag}>")
-    entries = []
+    entries, skipped = [], []
     for n, node in enumerate(channel.findall("item"), 1):
-        entry = _entry(node, n, path, replacements)
+        try:
+            entry = _entry(node, n, path, replacements)
+        except ItemError as e:
+            skipped.append(str(e))
+            continue
         if entry is not None:
             entries.append(entry)
     day = (
@@ -54,7 +58,7 @@ def parse(text: str, path: Path, mtime: dt.datetime, *, replacements: bool = Fal
         or rfc822_day(channel.findtext("lastBuildDate"))
         or mtime.date()
     )
-    return Listing(path, day, tuple(entries), content_sha(text), FORMAT)
+    return Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))
 
 
 def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | None:
@@ -65,9 +69,9 @@ def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | 
     if announce in REPLACEMENTS and not replacements:
         return None
     if not title:
-        raise DumpError(f"{where}: <title> is missing or empty")
+        raise ItemError(f"{where}: <title> is missing or empty")
     if not abstract:
-        raise DumpError(f"{where}: <description> (the abstract of {title[:60]!r}) is missing or empty")
+        raise ItemError(f"{where}: <description> (the abstract of {title[:60]!r}) is missing or empty")
     paper_id = arxiv_id(node.findtext("guid")) or arxiv_id(node.findtext("link"))
     authors = unique(name for c in node.findall(f"{DC}creator") for name in split_authors(clean(c.text)))
     categories = unique(clean(c.text) for c in node.findall("category"))
