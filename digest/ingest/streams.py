@@ -43,7 +43,7 @@ def connect(
         addresses = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     except OSError as e:
         raise httpcore.ConnectError(str(e)) from None
-    first: OSError | None = None
+    first: Exception | None = None
     for family, kind, proto, _, address in addresses:
         sock = socket.socket(family, kind, proto)
         try:
@@ -61,12 +61,14 @@ def connect(
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.setblocking(True)
             return sock
-        except OSError as e:
-            sock.close()
+        except (OSError, httpcore.ConnectTimeout) as e:  # the next address (IPv4 after IPv6), as
+            sock.close()  # create_connection does
             first = first or e
         except BaseException:
             sock.close()
             raise
+    if isinstance(first, httpcore.ConnectTimeout):
+        raise first
     raise httpcore.ConnectError(str(first or f"no address for {host}"))
 
 
@@ -134,15 +136,16 @@ class Tls(httpcore.NetworkStream):
         timeout: float | None,
     ) -> None:
         self.raw, self.incoming, self.outgoing = raw, ssl.MemoryBIO(), ssl.MemoryBIO()
-        self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
         try:
+            self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
             self._run(self.tls.do_handshake, timeout)
-        except httpcore.ReadTimeout as e:
-            raise httpcore.ConnectTimeout(str(e)) from None
-        except (httpcore.ReadError, httpcore.WriteError, ssl.SSLError) as e:
-            raise httpcore.ConnectError(str(e)) from None
-        except httpcore.WriteTimeout as e:
-            raise httpcore.ConnectTimeout(str(e)) from None
+        except BaseException as e:  # no connection to keep: closed, as httpcore's own TLS does
+            raw.close()
+            if isinstance(e, (httpcore.ReadTimeout, httpcore.WriteTimeout)):
+                raise httpcore.ConnectTimeout(str(e)) from None
+            if isinstance(e, (httpcore.ReadError, httpcore.WriteError, ssl.SSLError)):
+                raise httpcore.ConnectError(str(e)) from None
+            raise
 
     def _run(self, step: Callable[[], T], timeout: float | None) -> T:
         """``step`` on the TLS object, feeding it what ``raw`` reads for as long as it wants more."""
