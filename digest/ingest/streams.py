@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import select
 import socket
 import ssl
@@ -57,7 +58,7 @@ def connect(
                 wait(functools.partial(_writable, sock), httpcore.ConnectTimeout)
                 code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if code:
-                raise OSError(code, f"{errno.errorcode.get(code, code)}: connecting to {address[0]}")
+                raise OSError(code, os.strerror(code))  # "[Errno 111] Connection refused", as before
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.setblocking(True)
             return sock

@@ -156,6 +156,8 @@ def test_a_connect_that_hangs_times_out_at_the_sources_timeout_and_is_retried():
 def test_a_refused_connect_fails_at_once():
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-    with Http(sleep=lambda s: None) as client, pytest.raises(FetchError, match="cannot connect: ") as err:
+    with Http(sleep=lambda s: None) as client, pytest.raises(FetchError) as err:
         client.get(f"http://127.0.0.1:{port}/daily", retries=0)
-    assert "ECONNREFUSED" in str(err.value) or "refused" in str(err.value).lower()
+    assert str(err.value).endswith(
+        "/daily: cannot connect: [Errno 111] Connection refused (after 1 attempts)"
+    )
