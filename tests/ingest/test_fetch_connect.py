@@ -4,6 +4,7 @@ second or so and the source's timeout ends otherwise."""
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import subprocess
@@ -161,3 +162,41 @@ def test_a_refused_connect_fails_at_once():
     assert str(err.value).endswith(
         "/daily: cannot connect: [Errno 111] Connection refused (after 1 attempts)"
     )
+
+
+def test_https_through_an_https_proxy_is_tls_in_tls(trusted, monkeypatch):
+    """The proxy's TLS, then the site's inside the tunnel: both run by our TLS over our stream."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    tunnels: list[bytes] = []
+
+    def relay(a: socket.socket, b: socket.socket) -> None:
+        while chunks := select.select([a, b], [], [], 5)[0]:
+            for side in chunks:
+                data = side.recv(65536)
+                if not data:
+                    return
+                (b if side is a else a).sendall(data)
+
+    def proxy() -> None:
+        raw, _ = listener.accept()
+        with trusted.wrap_socket(raw, server_side=True) as conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(4096)
+            tunnels.append(head.split(b"\r\n")[0])
+            host, port = head.split()[1].decode().rsplit(":", 1)
+            with socket.create_connection((host, int(port))) as site:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                relay(conn, site)
+
+    thread = threading.Thread(target=proxy, daemon=True)
+    thread.start()
+    with LocalHttpServer({"/daily": Route(b"[1, 2]")}, tls=trusted) as site:
+        monkeypatch.setenv("HTTPS_PROXY", f"https://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        with Http(sleep=lambda s: None, stop=threading.Event()) as client:
+            assert client.get(site.url("/daily"), retries=0, timeout=5).body == b"[1, 2]"
+    thread.join(timeout=10)
+    listener.close()
+    assert tunnels == [f"CONNECT 127.0.0.1:{site.port} HTTP/1.1".encode()]
