@@ -87,6 +87,11 @@ def test_math_in_plain_text_is_kept_as_it_is():
     assert entry(atom("<title>Bounds</title>", f"<summary>{math}</summary>")).abstract == kept
 
 
+def test_entities_without_tags_are_decoded_and_the_math_beside_them_kept():
+    description = "Bounds a&lt;b and c&gt;d hold &amp;#8212; tightly, for R&amp;amp;D."
+    assert entry(rss("Bounds", description)).abstract == "Bounds a<b and c>d hold \u2014 tightly, for R&D."
+
+
 def test_an_arxiv_listing_text_is_never_read_as_html():
     description = "arXiv:2611.01010v1 Announce Type: new Abstract: Tokens &lt;/p&gt; and &amp;amp; are kept."
     paper = entry(rss("A title", description))

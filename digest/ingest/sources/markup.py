@@ -4,9 +4,10 @@ The store keeps titles and abstracts as plain text (the email escapes what it re
 ``<p>We propose...</p>`` is stored as "We propose...". A text is read as HTML where the feed
 says it is (Atom's ``type="html"`` or ``type="xhtml"``), or where it evidently is: a closing
 tag of a formatting element (``</p>``, ``</em>``, ``</a>``), a ``<br>`` or ``<p>``, a tag with
-an attribute (``<a href=``), or an entity reference (``&amp;``, ``&#233;``). A math abstract's
-``a < b`` or ``a<b and c>d`` is none of these, and is kept as it is; so is an arXiv listing's
-text (it starts "arXiv:... Announce Type:"), which is plain text by arXiv's own format.
+an attribute (``<a href=``). A text with entity references (``&amp;``, ``&#233;``) and no such
+tag has its entities decoded, nothing else. A math abstract's ``a < b`` or ``a<b and c>d`` is
+none of these, and is kept as it is; so is an arXiv listing's text (it starts "arXiv:...
+Announce Type:"), which is plain text by arXiv's own format.
 
 As HTML: tags dropped (a block's end is a space, an inline element's is nothing:
 ``x<sub>2</sub>`` is "x2"), the content of ``script``, ``style`` and ``template`` dropped,
@@ -36,11 +37,14 @@ _BLOCKS |= {"blockquote", "pre", "hr", "section", "article", "h1", "h2", "h3", "
 _DROPPED = frozenset({"script", "style", "template"})
 
 
-def evidently_html(text: str) -> bool:
-    """Markup no plain text has: a formatting element's closing tag, ``<br>``/``<p>``, a tag
-    with a quoted attribute, or an entity reference HTML knows."""
-    if _EVIDENT.search(text):
-        return True
+def evident_tags(text: str) -> bool:
+    """Tags no plain text has: a formatting element's closing tag, ``<br>``/``<p>``, a tag with
+    a quoted attribute."""
+    return _EVIDENT.search(text) is not None
+
+
+def evident_entities(text: str) -> bool:
+    """An entity reference HTML knows (``&amp;``, ``&#233;``; not ``R&D;``)."""
     return any(m[1].startswith("#") or f"{m[1]};" in html.entities.html5 for m in _ENTITY.finditer(text))
 
 
@@ -64,8 +68,12 @@ def element_text(node: ET.Element | None, *, guess: bool = True) -> str:
     text = node.text or ""
     if kind in ("html", "text/html"):
         return html_text(text)
-    if guess and evidently_html(text) and split_abstract(clean(text))[0] is None:
+    if not guess or split_abstract(clean(text))[0] is not None:
+        return clean(text)
+    if evident_tags(text):
         return html_text(text)
+    if evident_entities(text):  # entities only: decoded, and a '<' in the text is left alone
+        return clean(html.unescape(text))
     return clean(text)
 
 
