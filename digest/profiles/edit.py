@@ -14,6 +14,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,9 @@ def _weight(value: Any) -> Any:
 
 
 def _norm(phrase: str) -> str:
-    return " ".join(str(phrase).split()).casefold()
+    """A keyword as the matcher reads it (digest.select.text): "café" typed in NFD on macOS is
+    the "café" of the profile."""
+    return " ".join(unicodedata.normalize("NFKC", str(phrase)).split()).casefold()
 
 
 def _find(keys: Sequence[Any], phrase: str) -> Any | None:

@@ -10,13 +10,22 @@ Two levels of normalization, both computed per token:
   ``stem`` but a different ``norm`` are "related words"; the matcher gives them partial
   credit only. Acronyms and short words are never stemmed.
 
-Every token keeps its exact character span in the original text, so hits can be
-highlighted on the text as the reader sees it.
+Both sides of a match are read the same way whatever Unicode form they were written in:
+each word is folded to NFKC (``unicodedata``) before case folding, so a keyword typed as
+``cafe`` + U+0301 (macOS writes NFD) finds ``café`` (NFC) and the other way round, a
+ligature (``ﬁne``) or a full-width form (``ＬＬＭ``) is the word it stands for, and a
+combining mark belongs to the word it follows instead of splitting it. NFKC rather than NFC:
+the compatibility forms (ligatures, full-width and superscript letters) are what PDFs and
+some sources put in titles, and no reader means something else by them in a keyword.
+
+Every token keeps its exact character span in the original text (unfolded), so hits are
+highlighted on the text as the reader sees it, an accent written as a combining mark included.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -141,7 +150,7 @@ class Token(NamedTuple):
 
     start: int
     end: int
-    surface: str
+    surface: str  # the word in NFKC (text[start:end] is the word as written)
     norm: str
     stem: str
     joined: bool  # True if it continues a phrase with the previous token
@@ -157,6 +166,7 @@ def is_acronym(surface: str) -> bool:
 @lru_cache(maxsize=200_000)
 def normalize_word(surface: str) -> tuple[str, str]:
     """The ``(norm, stem)`` pair of one word."""
+    surface = fold(surface)
     if is_acronym(surface):
         if surface.endswith("s") and not surface[-2:].isupper():
             surface = surface[:-1]  # "SNNs" -> "snn", "CTs" -> "ct"
@@ -172,8 +182,31 @@ def normalize_word(surface: str) -> tuple[str, str]:
 def _gap(gap: str) -> tuple[bool, bool]:
     """What stands between two words, as tokenize sees it: (the second continues a phrase,
     they form a hyphenated compound). Asked once per distinct gap (mostly a space), not per word."""
+    gap = fold(gap)  # a full-width hyphen or solidus joins as the ASCII one does
     joined = gap == "" or _JOINER.fullmatch(gap) is not None
     return joined, joined and _HYPHEN.search(gap) is not None and not gap.isspace()
+
+
+def fold(word: str) -> str:
+    """A word in NFKC, the one form both sides of a match are read in (see the module's doc)."""
+    return word if word.isascii() else unicodedata.normalize("NFKC", word)
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    """Where the words of ``text`` are: runs of letters and digits, each with the combining
+    marks that follow it (``e`` + U+0301 is one letter, written in two characters)."""
+    if text.isascii():
+        return [m.span() for m in _WORD.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _WORD.finditer(text):
+        start, end = m.span()
+        if spans and spans[-1][1] == start:  # "Cafe" + U+0301 + "s": the marks joined them
+            start = spans.pop()[0]
+        while end < n and unicodedata.category(text[end])[0] == "M":
+            end += 1
+        spans.append((start, end))
+    return spans
 
 
 @lru_cache(maxsize=1024)
@@ -184,14 +217,14 @@ def tokenize(text: str) -> tuple[Token, ...]:
     window's postings, the papers that might hold a phrase); the tokens are immutable."""
     tokens: list[Token] = []
     prev_end = -1
-    for m in _WORD.finditer(text):
-        surface = m.group()
+    for start, end in _word_spans(text):
+        surface = fold(text[start:end])
         norm, st = normalize_word(surface)
-        joined, hyphen = _gap(text[prev_end : m.start()]) if prev_end >= 0 else (False, False)
+        joined, hyphen = _gap(text[prev_end:start]) if prev_end >= 0 else (False, False)
         if hyphen and not tokens[-1].compound:
             tokens[-1] = tokens[-1]._replace(compound=True)
-        tokens.append(Token(m.start(), m.end(), surface, norm, st, joined, hyphen))
-        prev_end = m.end()
+        tokens.append(Token(start, end, surface, norm, st, joined, hyphen))
+        prev_end = end
     return tuple(tokens)
 
 
