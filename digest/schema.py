@@ -2,7 +2,9 @@
 
 The schema carries a version (``PRAGMA user_version``; on PostgreSQL, the table
 ``schema_version``); ``MIGRATIONS[n]`` takes a database from version n to n + 1, so later
-releases migrate existing files in place (never by copy). The same migrations build both
+releases migrate existing files in place (never by copy). A migration is SQL, or a function
+of the connection and its dialect that changes the data (:data:`DataMigration`, e.g.
+:func:`digest.store_cleanup.clean_stored_papers`), run in the same transaction. The same migrations build both
 databases (:func:`pg_migration` gives PostgreSQL's types); the one SQLite-only table, the
 FTS5 index ``paper_terms``, is on PostgreSQL a table of one ``tsvector`` per paper (see
 :data:`PG_PAPER_TERMS` and digest.select.collection).
@@ -12,14 +14,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
-from digest.db import pg_ddl
+from digest.db import POSTGRESQL, pg_ddl
 from digest.errors import StoreUnusable
+from digest.store_cleanup import clean_stored_papers
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[str, ...] = (
+DataMigration = Callable[[Any, str], None]  # (connection, dialect): changes rows, in the transaction
+
+MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 0 -> 1: the first schema
     """
     CREATE TABLE papers (
@@ -248,6 +254,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE fetches ADD COLUMN retry_at TEXT;  -- UTC, ISO; NULL: the server asked nothing
     """,
+    # 14 -> 15: papers stored with control characters or bidi overrides from escapes cleaned
+    # as ingest now stores them (ids and keys kept); the word counts emptied if texts changed
+    clean_stored_papers,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -276,10 +285,22 @@ def sql_statements(script: str) -> list[str]:
     return out
 
 
+def run_migration(db: Any, version: int, dialect: str) -> None:
+    """Take the database from ``version`` to the next, inside the caller's transaction."""
+    migration = MIGRATIONS[version]
+    if callable(migration):
+        migration(db, dialect)
+        return
+    for statement in pg_migration(version) if dialect == POSTGRESQL else sql_statements(migration):
+        db.execute(statement)
+
+
 def pg_migration(version: int) -> list[str]:
-    """The statements of ``MIGRATIONS[version]`` for PostgreSQL."""
+    """The statements of ``MIGRATIONS[version]`` (SQL) for PostgreSQL."""
+    script = MIGRATIONS[version]
+    assert isinstance(script, str), "a data migration has no statements: run_migration runs it"
     out = []
-    for statement in sql_statements(MIGRATIONS[version]):
+    for statement in sql_statements(script):
         if "CREATE VIRTUAL TABLE paper_terms" in statement:
             out.extend(sql_statements(PG_PAPER_TERMS))
         else:
@@ -311,8 +332,7 @@ def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
                 f"digest understands ({SCHEMA_VERSION}); upgrade digest"
             )
         for v in range(version, SCHEMA_VERSION):
-            for statement in pg_migration(v):
-                db.execute(statement)
+            run_migration(db, v, POSTGRESQL)
         db.execute("DELETE FROM schema_version")
         db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
     if version < SCHEMA_VERSION:

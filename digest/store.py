@@ -19,7 +19,7 @@ from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgr
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError, StoreUnusable
 from digest.models import Listing, Paper
-from digest.schema import MIGRATIONS, SCHEMA_VERSION, migrate_postgres, pg_version, sql_statements
+from digest.schema import SCHEMA_VERSION, migrate_postgres, pg_version, run_migration, sql_statements
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
 
@@ -146,8 +146,7 @@ class Store(ReaderRecords):
             )
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
-                for statement in sql_statements(MIGRATIONS[v]):
-                    db.execute(statement)
+                run_migration(db, v, SQLITE)
                 db.execute(f"PRAGMA user_version = {v + 1}")
         if version < SCHEMA_VERSION:  # one line, not one per step (a new database takes them all)
             what = "created" if version == 0 else f"migrated from schema version {version}"

@@ -1,0 +1,137 @@
+"""Migration 14 -> 15, a data migration: the papers stored before ingest dropped control
+characters and bidi overrides from escapes (JSON's ``\\u001b``, XML's ``&#x202E;``: see
+:func:`digest.ingest.sources.fields.clean`) are cleaned as a new ingest would store them.
+
+Run inside the migration's transaction (all papers or none). A paper keeps its id, and so
+everything that points at it (listings, what was sent, ratings); its ``key`` stays too. Where
+its cleaned title normalizes to another key (a control character between two letters was a
+word break), that key is added to ``paper_titles``, so that a listing naming the paper by
+its clean title finds it (unless that key is another paper's already: a paper stored twice
+before, once with the escape and once without, stays two papers, as it was).
+
+The text a paper is matched and embedded on changed: its embeddings are dropped (computed
+again when next wanted) and the archive's word counts (``paper_terms``, ``term_stats``,
+``acronyms``, ``collection_state``: digest.select.collection) are emptied, rebuilt by the next
+ranking. They are emptied also when a stored text is one that the matcher now reads in
+another Unicode form (NFKC, combining marks kept with their letter: digest.select.text), so
+that its counts are the ones a fresh index of every paper would make. When neither happens
+(the usual case) the migration changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from digest.db import POSTGRESQL
+from digest.store_papers import title_key
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1000  # papers read at a time
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def clean_stored_papers(db: Any, dialect: str) -> None:
+    """Clean what was stored with control characters; empty the word counts if texts changed
+    or are read differently now (see the module's doc)."""
+    # imported here: the readers' module loads defusedxml, which the store does not need otherwise
+    from digest.ingest.sources.decode import CONTROL
+    from digest.ingest.sources.fields import clean
+
+    def dirty(text: str | None) -> bool:
+        return text is not None and ("\x00" in text or CONTROL.search(text) is not None)
+
+    changed_text: list[int] = []
+    new_keys: list[tuple[str, int]] = []
+    cleaned = 0
+    refold = False
+    last = 0
+    sql = (
+        "SELECT id, key, title, abstract, authors, categories, code_url, project_url FROM papers "
+        "WHERE id > ? ORDER BY id LIMIT ?"
+    )
+    while rows := db.execute(sql, (last, CHUNK)).fetchall():
+        last = rows[-1][0]
+        for pid, key, title, abstract, authors, categories, code_url, project_url in rows:
+            refold = refold or _read_otherwise(title) or _read_otherwise(abstract)
+            new_authors, new_categories = _names(clean, dirty, authors), _names(clean, dirty, categories)
+            names_changed = (new_authors, new_categories) != (authors, categories)
+            if not names_changed and not any(map(dirty, (title, abstract, code_url, project_url))):
+                continue
+            new_title = _text(clean, title) if dirty(title) else title
+            new_abstract = _text(clean, abstract) if dirty(abstract) else abstract
+            db.execute(
+                "UPDATE papers SET title = ?, abstract = ?, authors = ?, categories = ?, code_url = ?, "
+                "project_url = ? WHERE id = ?",
+                (
+                    new_title,
+                    new_abstract,
+                    new_authors,
+                    new_categories,
+                    None if dirty(code_url) else code_url,  # a link a new ingest refuses (hf_daily._url)
+                    None if dirty(project_url) else project_url,
+                    pid,
+                ),
+            )
+            cleaned += 1
+            if (new_title, new_abstract) != (title, abstract):
+                changed_text.append(pid)
+            if key == title_key(title) and title_key(new_title) != key:
+                new_keys.append((title_key(new_title), pid))
+    for key, pid in new_keys:
+        taken = (
+            db.execute("SELECT 1 FROM papers WHERE key = ?", (key,)).fetchone()
+            or db.execute("SELECT 1 FROM paper_titles WHERE key = ?", (key,)).fetchone()
+        )
+        if taken:
+            log.warning("paper %d: its cleaned title is another paper's; both are kept", pid)
+        else:
+            db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, pid))
+    for start in range(0, len(changed_text), CHUNK):
+        chunk = changed_text[start : start + CHUNK]
+        db.execute(f"DELETE FROM embeddings WHERE paper_id IN ({','.join('?' * len(chunk))})", chunk)
+    if changed_text or refold:
+        if dialect == POSTGRESQL:
+            db.execute("DELETE FROM paper_terms")
+        else:  # a contentless FTS5 table is emptied by its 'delete-all' command
+            db.execute("INSERT INTO paper_terms (paper_terms) VALUES ('delete-all')")
+        for table in ("term_stats", "acronyms", "collection_state"):
+            db.execute(f"DELETE FROM {table}")
+    if cleaned:
+        log.info("%d papers stored with control characters or bidi overrides cleaned", cleaned)
+    if changed_text or refold:
+        log.info("the archive's word counts are emptied: the next ranking indexes every paper again")
+
+
+def _text(clean: Any, text: str) -> str:
+    """``text`` cleaned; kept as it is if nothing would be left (never an empty title)."""
+    return clean(text) or text
+
+
+def _names(clean: Any, dirty: Any, stored: str) -> str:
+    """A JSON array of names (authors, categories; the characters are escapes in the JSON),
+    each cleaned, the empty ones dropped; ``stored`` itself if none needs it."""
+    if "\\u" not in stored and not dirty(stored):  # json.dumps wrote every such character as one
+        return stored
+    try:
+        names = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(names, list) or not any(isinstance(n, str) and dirty(n) for n in names):
+        return stored
+    cleaned = (clean(n) if isinstance(n, str) else n for n in names)
+    return json.dumps(list(dict.fromkeys(n for n in cleaned if n)))
+
+
+def _read_otherwise(text: str | None) -> bool:
+    """Does the matcher read ``text`` differently since it folds Unicode forms: a character
+    NFKC changes, or a combining mark (it no longer splits a word)?"""
+    if not text or text.isascii():
+        return False
+    if not unicodedata.is_normalized("NFKC", text):
+        return True
+    return any(unicodedata.category(c)[0] == "M" for c in _NON_ASCII.findall(text))

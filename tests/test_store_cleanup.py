@@ -1,0 +1,166 @@
+"""Papers stored before ingest dropped control characters and bidi overrides from escapes
+(JSON's \\u001b, XML's &#x202E;) are cleaned by migration 14 -> 15, on SQLite and PostgreSQL,
+in one transaction: the same papers (ids, keys, what was sent and rated), the text a new
+ingest would store, and the archive's word counts rebuilt from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digest.db import PgConnection, is_postgres
+from digest.errors import StoreError
+from digest.ingest.dumps import ingest
+from digest.schema import MIGRATIONS, pg_migration, sql_statements
+from digest.select.collection import CollectionStats
+from digest.store import SCHEMA_VERSION, Store
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+NOW = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
+DIRTY_TITLE = "Spik\u202eing networks for event cameras"  # what an XML &#x202E; left in the store
+CLEAN_TITLE = "Spiking networks for event cameras"
+DIRTY_ABSTRACT = "Spikes \x1b[2Jfrom \x1b]8;;https://evil.example\x07event cameras\u2066, at low power."
+
+
+def version_14(db_at: Path | str):
+    """A database as the release before this one left it (schema version 14), still open."""
+    if is_postgres(db_at):
+        db = PgConnection(str(db_at))
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for v in range(14):
+            for statement in pg_migration(v):
+                db.execute(statement)
+        db.execute("INSERT INTO schema_version (version) VALUES (14)")
+    else:
+        db = sqlite3.connect(db_at, isolation_level=None)
+        for v in range(14):
+            for statement in sql_statements(MIGRATIONS[v]):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 14")
+    return db
+
+
+def add_paper(db, key: str, title: str, abstract: str, **more: object) -> int:
+    columns = {"key": key, "title": title, "abstract": abstract, "first_seen": "2026-11-20"}
+    columns |= {"added_at": "2026-11-20T06:00:00+00:00", **more}
+    sql = f"INSERT INTO papers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return db.execute(sql, tuple(columns.values())).lastrowid
+
+
+def indexed(db, through: int, papers: int) -> None:
+    """The word counts as a refresh of the old text left them."""
+    db.execute("INSERT INTO collection_state (id, through, papers) VALUES (1, ?, ?)", (through, papers))
+    db.execute("INSERT INTO term_stats (key, df, through) VALUES ('w:spik', 1, ?)", (through,))
+    db.execute("INSERT INTO acronyms (acronym, expansion, n) VALUES ('snn', 'spik ing network', 1)")
+
+
+def test_papers_stored_with_escapes_are_cleaned_and_stay_the_same_papers(db_at, tmp_path):
+    db = version_14(db_at)
+    dirty = add_paper(
+        db,
+        "spik ing networks for event cameras",
+        DIRTY_TITLE,
+        DIRTY_ABSTRACT,
+        authors=json.dumps(["Ada\u202e Lovelace", "\x1b", "Grace Hopper"]),
+        categories=json.dumps(["cs.NE\x1b", "cs.CV"]),
+        code_url="https://github.com/example/spik\u202eing",
+        project_url="https://example.org/spiking",
+    )
+    clean = add_paper(db, "graph neural networks", "Graph neural networks", "Message passing on graphs.")
+    for pid in (dirty, clean):
+        db.execute("INSERT INTO embeddings VALUES (?, 'm', 1, ?)", (pid, b"\x00\x00\x80?"))
+    db.execute("INSERT INTO ratings VALUES ('ada', ?, 1, '2026-11-21T08:00:00+00:00')", (dirty,))
+    indexed(db, clean, 2)
+    db.close()
+
+    with Store(db_at) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        paper, other = store.papers([dirty, clean])
+        assert paper.title == CLEAN_TITLE
+        assert paper.abstract == "Spikes [2Jfrom ]8;;https://evil.exampleevent cameras, at low power."
+        assert paper.authors == ("Ada Lovelace", "Grace Hopper")
+        assert paper.categories == ("cs.NE", "cs.CV")
+        assert paper.code_url is None  # a link a new ingest refuses
+        assert paper.project_url == "https://example.org/spiking"
+        assert (other.title, other.abstract) == ("Graph neural networks", "Message passing on graphs.")
+        # the same paper: its id, its key, its rating; the embedding of its old text is dropped
+        keys = store.db.execute("SELECT id, key FROM papers ORDER BY id").fetchall()
+        assert keys == [(dirty, "spik ing networks for event cameras"), (clean, "graph neural networks")]
+        assert store.ratings("ada") == {dirty: 1}
+        assert store.embeddings("m", [dirty, clean]) == {clean: b"\x00\x00\x80?"}
+        # the word counts of the old text are gone, and made again from the clean text
+        for table in ("collection_state", "term_stats", "acronyms"):
+            assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
+        stats = CollectionStats(store)
+        assert stats.refresh() == 2
+        assert (stats.df("spiking"), stats.df("spik")) == (1, 0)
+
+        # the trending page names it by its clean title, without an id: the same paper
+        dump = tmp_path / "day.txt"
+        dump.write_text(make_dump("Dec 2", [(CLEAN_TITLE, "Spikes from event cameras, at low power.")]))
+        [result] = ingest(store, [dump], NOW).results
+        assert (result.new_papers, result.known_papers) == (0, 1)
+        assert store.counts()["papers"] == 2
+
+
+def test_a_store_without_escapes_is_left_as_it_was_word_counts_included(db_at):
+    db = version_14(db_at)
+    pid = add_paper(db, "graph neural networks", "Graph neural networks", "Message passing — on graphs.")
+    db.execute("INSERT INTO embeddings VALUES (?, 'm', 1, ?)", (pid, b"\x00\x00\x80?"))
+    indexed(db, pid, 1)
+    db.close()
+    with Store(db_at) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.db.execute("SELECT through, papers FROM collection_state").fetchall() == [(pid, 1)]
+        assert store.db.execute("SELECT COUNT(*) FROM term_stats").fetchone() == (1,)
+        assert store.embeddings("m", [pid]) == {pid: b"\x00\x00\x80?"}
+
+
+def test_word_counts_of_a_text_now_read_in_another_unicode_form_are_made_again(db_at):
+    db = version_14(db_at)
+    pid = add_paper(db, "cafe robots", "Cafe\u0301 robots", "Robots that order cafe\u0301 au lait.")
+    indexed(db, pid, 1)
+    db.close()
+    with Store(db_at) as store:
+        assert store.papers([pid])[0].title == "Cafe\u0301 robots"  # the text is not changed
+        assert store.db.execute("SELECT COUNT(*) FROM collection_state").fetchone() == (0,)
+        stats = CollectionStats(store)
+        stats.refresh()
+        assert stats.df("café") == 1
+
+
+def test_a_paper_stored_twice_with_and_without_the_escape_stays_two_papers(db_at):
+    db = version_14(db_at)
+    dirty = add_paper(db, "spik ing networks for event cameras", DIRTY_TITLE, "Old copy.")
+    later = add_paper(db, "spiking networks for event cameras", CLEAN_TITLE, "Later copy.")
+    db.close()
+    with Store(db_at) as store:
+        titles = store.db.execute("SELECT id, title FROM papers ORDER BY id").fetchall()
+        assert titles == [(dirty, CLEAN_TITLE), (later, CLEAN_TITLE)]
+        assert store.db.execute("SELECT COUNT(*) FROM paper_titles").fetchone() == (0,)
+
+
+@pytest.mark.sqlite_only
+def test_a_migration_that_fails_half_way_changes_nothing(tmp_path):
+    path = tmp_path / "digest.db"
+    db = version_14(path)
+    pid = add_paper(db, "spik ing networks for event cameras", DIRTY_TITLE, DIRTY_ABSTRACT)
+    indexed(db, pid, 1)
+    db.execute(
+        "CREATE TRIGGER full BEFORE INSERT ON paper_titles BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    db.close()
+    with pytest.raises(StoreError, match="disk full"):
+        Store(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone() == (14,)
+    assert db.execute("SELECT title, abstract FROM papers").fetchall() == [(DIRTY_TITLE, DIRTY_ABSTRACT)]
+    assert db.execute("SELECT papers FROM collection_state").fetchall() == [(1,)]
+    db.close()
