@@ -206,8 +206,11 @@ class Store(ReaderRecords):
             rows = self.db.execute(sql + f" WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
         return [_paper(r) for r in rows]
 
-    def latest_day(self, paper_ids: Iterable[int], up_to: dt.date | None = None) -> dt.date | None:
-        """The latest listing day (on or before ``up_to``) in which any of these papers stood."""
+    def latest_day(
+        self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
+    ) -> dt.date | None:
+        """The latest listing day (on or before ``up_to``; among the listings ingested by
+        ``ingested_by``) in which any of these papers stood."""
         ids = list(paper_ids)
         days = []
         for start in range(0, len(ids), 500):
@@ -215,16 +218,19 @@ class Store(ReaderRecords):
             marks = ",".join("?" * len(chunk))
             row = self.db.execute(
                 "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ?",
-                [*chunk, (up_to or dt.date.max).isoformat()],
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
+                [*chunk, (up_to or dt.date.max).isoformat(), _by(ingested_by)],
             ).fetchone()
             if row and row[0]:
                 days.append(row[0])
         return dt.date.fromisoformat(max(days)) if days else None
 
-    def listing_days(self, paper_ids: Iterable[int], up_to: dt.date | None = None) -> dict[int, dt.date]:
-        """Each paper's latest listing day (on or before ``up_to``): :meth:`latest_day` of many
-        sets of papers from one query (the day of a set is the latest of its papers')."""
+    def listing_days(
+        self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
+    ) -> dict[int, dt.date]:
+        """Each paper's latest listing day (on or before ``up_to``, by ``ingested_by``):
+        :meth:`latest_day` of many sets of papers from one query (the day of a set is the
+        latest of its papers')."""
         ids = sorted(set(paper_ids))
         days: dict[int, dt.date] = {}
         for start in range(0, len(ids), 500):
@@ -233,8 +239,8 @@ class Store(ReaderRecords):
             rows = self.db.execute(
                 "SELECT lp.paper_id, MAX(l.day) FROM listings l "
                 "JOIN listing_papers lp ON lp.listing_id = l.id "
-                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? GROUP BY lp.paper_id",
-                [*chunk, (up_to or dt.date.max).isoformat()],
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ? GROUP BY lp.paper_id",
+                [*chunk, (up_to or dt.date.max).isoformat(), _by(ingested_by)],
             ).fetchall()
             days.update((int(r[0]), dt.date.fromisoformat(r[1])) for r in rows if r[1])
         return days
@@ -265,12 +271,14 @@ class Store(ReaderRecords):
         ).fetchall()
         return [_paper(r) for r in rows]
 
-    def latest_listing_papers(self, up_to: dt.date | None = None) -> list[Paper]:
-        """Papers of the latest listing (the latest day, on or before ``up_to``; of those, the
-        last ingested)."""
+    def latest_listing_papers(
+        self, up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
+    ) -> list[Paper]:
+        """Papers of the latest listing (the latest day, on or before ``up_to``, among those
+        ingested by ``ingested_by``; of those, the last ingested)."""
         row = self.db.execute(
-            "SELECT id FROM listings WHERE day <= ? ORDER BY day DESC, id DESC LIMIT 1",
-            ((up_to or dt.date.max).isoformat(),),
+            "SELECT id FROM listings WHERE day <= ? AND ingested_at <= ? ORDER BY day DESC, id DESC LIMIT 1",
+            ((up_to or dt.date.max).isoformat(), _by(ingested_by)),
         ).fetchone()
         if row is None:
             return []
@@ -317,6 +325,11 @@ class Store(ReaderRecords):
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
 _PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
+
+
+def _by(moment: dt.datetime | None) -> str:
+    """``ingested_at <= ?``'s bound: ``moment``, or none ("9" sorts after every ISO time)."""
+    return "9" if moment is None else iso(moment)
 
 
 def _paper(row: tuple) -> Paper:

@@ -198,16 +198,17 @@ def _groups(match: Match) -> dict[str, object]:
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     metavar="DAY",
-    help="As of a past listing day (YYYY-MM-DD): only papers listed on or before DAY.",
+    help="The digest of DAY (YYYY-MM-DD) instead: a past day's as it would have been.",
 )
 @click.pass_obj
 @handle_errors
 def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: bool, day: Any) -> None:
     """Show the digest USER would get now, without sending or marking anything.
 
-    Same papers, templates and CSS inlining as `digest send`. With --date, only papers
-    listed on or before that day count; papers the reader was already sent are left out,
-    as for `digest send`.
+    Same papers, templates and CSS inlining as `digest send`. With --date, the digest of
+    that day (the reader's local date): chosen from the papers listed on or before it, after
+    the reader's digests made before it and without their papers, as `digest send` would
+    have chosen it then (a day that had a digest: from the papers stored when it was made).
 
     \b
     Example:
@@ -220,7 +221,9 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
 
     config = obj.config
     outgoing = build_preview(config, user, now_utc(), up_to=day.date() if day else None)
-    if outgoing.digest.profile.paused:
+    if day and outgoing.digest.day is None and not _listed_by(config, day.date()):
+        click.secho(f"note: no stored listing is dated on or before {day.date()}.", fg="yellow", err=True)
+    elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
     elif not outgoing.digest.matches and not outgoing.digest.profile.send_empty:
         click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
@@ -239,6 +242,14 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
         click.echo(f"{outgoing.rendered.subject}\nWrote {out}", err=as_text)
     if open_it and out is not None and not open_in_browser(out):
         click.echo(f"No browser found: open {out} yourself.", err=True)
+
+
+def _listed_by(config: Any, day: dt.date) -> bool:
+    """Is any listing stored dated on or before ``day``?"""
+    from digest.store import Store
+
+    with Store(config.database, readonly=True) as store:
+        return bool(store.latest_listing_papers(day))
 
 
 @click.command()

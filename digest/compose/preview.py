@@ -12,7 +12,7 @@ from digest.compose.render import Renderer
 from digest.config import Config
 from digest.models import Profile
 from digest.profiles.load import load_profile
-from digest.select.digests import next_digest
+from digest.select.digests import digest_of_day, next_digest
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,15 @@ def preview(
     """The message for ``user`` (or for ``profile``, e.g. an unsaved edit) as `send` and the
     daemon would build it at ``now``: the reader's next digest (select.digests.next_digest).
 
-    ``up_to``: as of that listing day: only papers listed on or before it count.
+    ``up_to``: the digest of that day instead (select.digests.digest_of_day): a past day's as
+    it would have been, from the reader's history as it stood then.
     """
     profile = profile or load_profile(config, user)
     with Store(config.database) as store:
-        digest = next_digest(store, profile, now, config=config, up_to=up_to)
+        if up_to is not None:
+            digest = digest_of_day(store, profile, up_to, config=config)
+        else:
+            digest = next_digest(store, profile, now, config=config)
     return prepare(config, digest, renderer or Renderer.for_config(config), now)
 
 

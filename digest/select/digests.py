@@ -15,6 +15,7 @@ archive.
 rank_all()      every stored paper, ranked (the explorer's view: `digest rank`)
 rank_next()     the next digest's window, ranked (`digest rank --next`)
 next_digest()   one reader's next digest
+digest_of_day() the digest of a given day, past or to come (`digest preview --date`)
 next_digests()  many readers' next digests (readers sharing a window share one index)
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.models import Digest, Match, Paper, Profile
@@ -62,7 +64,13 @@ def rank_next(
     return ranked[:limit] if limit is not None else ranked
 
 
-def window(store: Store, previous: int | None, through: int, up_to: dt.date | None = None) -> list[Paper]:
+def window(
+    store: Store,
+    previous: int | None,
+    through: int,
+    up_to: dt.date | None = None,
+    ingested_by: dt.datetime | None = None,
+) -> list[Paper]:
     """The papers a reader's next digest is chosen from: those first listed after their
     previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
     or, for a reader who never had one (None), the latest listing; none after ``through``.
@@ -72,15 +80,16 @@ def window(store: Store, previous: int | None, through: int, up_to: dt.date | No
     inbox fills the archive (`digest rank`), not the next email. A listing that comes a few
     days late (a source fetched late, a dump dropped late) still counts.
 
-    ``up_to``: only papers listed on or before that day (a preview as of a past day).
+    ``up_to``: only papers listed on or before that day (a preview as of a past day);
+    ``ingested_by``: the latest listing among those stored by then (a past digest's).
     """
     if previous is None:
-        papers = [p for p in store.latest_listing_papers(up_to) if p.id <= through]
+        papers = [p for p in store.latest_listing_papers(up_to, ingested_by) if p.id <= through]
     else:
         papers = store.papers_after(previous, through)
         newest = store.newest_day_when(previous)
         if newest is not None and papers:
-            days = store.listing_days((p.id for p in papers), up_to)
+            days = store.listing_days((p.id for p in papers), up_to, ingested_by)
             oldest = newest - dt.timedelta(days=LATE_DAYS)
             papers = [p for p in papers if days.get(p.id, p.first_seen) >= oldest]
     return [p for p in papers if up_to is None or p.first_seen <= up_to]
@@ -200,3 +209,26 @@ def next_digests(
         digests.append(Digest(profile=profile, matches=tuple(matches), day=day, through=windows.through))
     windows.stats.save()
     return digests
+
+
+def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Config | None = None) -> Digest:
+    """The digest of ``day`` (the reader's local date), as it would be or would have been:
+    chosen as :func:`next_digest` chooses, from the reader's history as it stood when the day
+    began (the digests made before it: where the window starts, what they took), among the
+    papers listed on or before it; a digest made that day saw only the papers stored by then.
+    For a day after the reader's last digest this is their next digest (``up_to=day``)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(profile.timezone))
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(profile.timezone))
+    previous, taken, made = store.history_before(profile.user, start, end)
+    windows = Windows(store, config)
+    through = windows.through if made is None else min(windows.through, made[0])
+    made_at = None if made is None else made[1]
+    papers = window(store, previous, through, day, made_at)
+    matches: list[Match] = []
+    if papers:
+        ranked = windows.ranker(papers, likes=bool(profile.likes)).rank(profile)
+        matches = [m for m in ranked if m.paper.id not in taken][: profile.max_papers]
+    days = store.listing_days((m.paper.id for m in matches), day, made_at)
+    latest = max(days.values(), default=None) or store.latest_day((p.id for p in papers), day, made_at)
+    windows.stats.save()
+    return Digest(profile=profile, matches=tuple(matches), day=latest, through=through)

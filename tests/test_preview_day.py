@@ -1,0 +1,112 @@
+"""`digest preview --date DAY` shows the digest of DAY: a past day's as it was sent (from the
+reader's history as it stood then, among the papers stored then), a day to come's as their
+next digest; a day before any listing says so. Mail through a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.compose.preview import preview
+from digest.daemon.sendnow import send_now
+from digest.demo.smtp_server import Received
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\nmax_papers: 2\n'
+TOKYO = ADA.replace('send_at: "07:30"', 'send_at: "07:30"\ntimezone: Asia/Tokyo')
+DAYS = {  # listing day -> its papers; ingested at 06:00 UTC that day, digests sent at 07:30
+    14: [("Neuromorphic Chips", "Spikes."), ("Neuromorphic Vision", "Events."), ("Soup", "Soup.")],
+    15: [("Neuromorphic Audio", "A cochlea."), ("Neuromorphic Vision", "Events again.")],
+    16: [("Neuromorphic Robots", "Spiking control."), ("Bread", "Baking.")],
+}
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=dt.UTC)
+
+
+def titles(digest) -> list[str]:
+    return [m.paper.title for m in digest.matches]
+
+
+def sent_titles(received: Received) -> list[str]:
+    text = received.message.get_body(("plain",)).get_content()
+    return [line.split(". ", 1)[1] for line in text.splitlines() if line[:1].isdigit() and ". " in line]
+
+
+def live(ws: Workspace, days: list[int]) -> None:
+    """Three days of the daemon's life: each day's listing ingested, then the digest sent."""
+    for day in days:
+        path = ws.dump(f"{day}.txt", make_dump(f"Mar {day}", DAYS[day]), where="dumps", mtime=at(day, 6))
+        config = ws.config
+        with Store(config.database) as store:
+            ingest(store, [path], at(day, 6))
+            send_now(config, store, load_profiles(config), None, at(day, 7, 30))
+
+
+def test_the_preview_of_each_past_day_is_the_digest_sent_that_day(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    live(ws, [14, 15, 16])
+    sent = [sent_titles(m) for m in smtp_server.messages]
+    assert sent == [
+        ["Neuromorphic Chips", "Neuromorphic Vision"],
+        ["Neuromorphic Audio"],
+        ["Neuromorphic Robots"],
+    ]
+    later = at(20, 9)
+    for day, expected in zip((14, 15, 16), sent, strict=True):
+        shown = preview(ws.config, "ada", later, up_to=dt.date(2026, 3, day)).digest
+        assert titles(shown) == expected, day
+        assert shown.day == dt.date(2026, 3, day)
+    # the next day's digest is the reader's next one: nothing new after the 16th's
+    assert titles(preview(ws.config, "ada", later, up_to=dt.date(2026, 3, 17)).digest) == []
+    assert titles(preview(ws.config, "ada", later).digest) == []
+
+
+def test_the_preview_of_a_day_whose_digest_was_made_before_later_listings_came_sees_only_its_own(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    live(ws, [14])
+    path = ws.dump("15.txt", make_dump("Mar 15", DAYS[15]), where="dumps", mtime=at(14, 20))
+    with Store(ws.config.database) as store:  # the 15th's listing came in the evening of the 14th
+        ingest(store, [path], at(14, 20))
+    shown = preview(ws.config, "ada", at(14, 21), up_to=dt.date(2026, 3, 14)).digest
+    assert (
+        titles(shown) == sent_titles(smtp_server.messages[0]) == ["Neuromorphic Chips", "Neuromorphic Vision"]
+    )
+    assert titles(preview(ws.config, "ada", at(14, 21), up_to=dt.date(2026, 3, 15)).digest) == [
+        "Neuromorphic Audio"
+    ]
+
+
+def test_the_day_is_the_readers_own(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", TOKYO)  # 07:30 in Tokyo is 22:30 UTC the day before
+    live(ws, [14, 15])
+    shown = preview(ws.config, "ada", at(20, 9), up_to=dt.date(2026, 3, 15)).digest
+    assert titles(shown) == sent_titles(smtp_server.messages[1]) == ["Neuromorphic Audio"]
+
+
+def test_preview_date_on_the_command_line(workspace):
+    workspace.profile("ada", ADA)
+    for day in (14, 15):
+        workspace.dump(f"{day}.txt", make_dump(f"Mar {day}", DAYS[day]))
+        workspace.cli("ingest")
+        assert workspace.cli("send", "--to-dir", str(workspace.root / "sent")).exit_code == 0
+    past = workspace.cli("preview", "ada", "--text", "--date", "2026-03-14")
+    assert past.exit_code == 0, past.output
+    assert "Your research digest for Mar 14, 2026: 2 papers" in past.output
+    assert "Neuromorphic Chips" in past.output and "Neuromorphic Audio" not in past.output
+    before = workspace.cli("preview", "ada", "--text", "--date", "2026-03-13")
+    assert before.exit_code == 0, before.output
+    assert "note: no stored listing is dated on or before 2026-03-13." in before.output
