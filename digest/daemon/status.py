@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.config import Config
+from digest.config import Config, SourceConfig
 from digest.daemon.claims import Worker, workers
+from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
@@ -67,10 +68,11 @@ class Status:
     inbox_problem: str | None = None  # the inbox gone, or read-only
 
 
-def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
-    """Why a due reader has had nothing yet: the fetches tell "no listing today" from "fetch
-    failed"; when the sources did bring papers, nothing matched (yet)."""
-    recent = [f for f in fetches if f is not None and f.attempted_at.date().isoformat() >= today]
+def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
+    """Why a due reader has had nothing yet: the fetches for their digest (each source's last
+    attempt, if made since the moment it was fetched for this digest) tell "no listing today"
+    from "fetch failed"; when the sources did bring papers, nothing matched (yet)."""
+    recent = [f for f, since in fetches if f is not None and f.attempted_at >= since]
     if recent and all(f.outcome == FETCH_FAILED for f in recent):
         return "waiting: fetch failed (" + "; ".join(f"{f.source}: {f.detail}" for f in recent)[:200] + ")"
     if (
@@ -80,6 +82,16 @@ def waiting_note(fetches: list[FetchRecord | None], today: str) -> str:
     ):
         return "no listing today (weekend or holiday): nothing new"
     return "due: nothing matched yet"
+
+
+def _fetched_for(source: SourceConfig, profile: Profile, at: dt.datetime, config: Config) -> dt.datetime:
+    """When ``source`` was fetched for ``profile``'s digest due ``at`` (the daemon's moment:
+    ``before_minutes`` before it, or the last of its ``when`` times); at the latest, the start
+    of that UTC day. A send time just after midnight was fetched for the evening before: its
+    failed attempts then are the reason it waits, not "nothing matched"."""
+    moment = latest_fetch_moment(source, [profile], config.timezone, at)
+    midnight = dt.datetime.combine(at.astimezone(dt.UTC).date(), dt.time(), tzinfo=dt.UTC)
+    return midnight if moment is None else min(moment, midnight)
 
 
 def _upcoming(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
@@ -139,7 +151,10 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             note = "paused" if p.paused else ("due now" if due else "")
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
             if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
-                note = waiting_note([f for _, f in sources], due.at.date().isoformat())
+                for_it = [
+                    (fetches.get(src.name), _fetched_for(src, p, due.at, config)) for src in config.sources
+                ]
+                note = waiting_note(for_it)
             elif p.user in blocked:
                 note = "suppressed (hard bounce)"
             when = {"daily": "daily", "weekdays": "weekdays"}.get(

@@ -220,3 +220,17 @@ def test_a_server_asking_for_a_longer_wait_than_a_fetch_takes_is_asked_again_onl
     assert len(server.requests) == 3  # and no retry within a fetch: an hour is longer than a fetch waits
     assert "the server asks to wait 3600 s" in text
     assert "the server asked not to be asked before 2026-11-27 09:30 UTC" in text
+
+
+def test_status_says_the_fetch_failed_for_a_send_time_just_after_midnight(mail_workspace):
+    ws = mail_workspace
+    with LocalHttpServer({"/api/daily_papers": Route(b"down", status=503)}) as server:
+        setup(ws, server, HF.replace("day: today", "retries: 0"))
+        ws.profile("ada", 'email: ada@example.org\ninterests: [curriculum]\nsend_at: "00:10"\n')
+        evening = FRI.replace(hour=23, minute=14)  # an hour before 00:10, and every 15 minutes since
+        for minutes in (0, 15, 30, 45):
+            assert len(tick(ws, evening + dt.timedelta(minutes=minutes)).fetched) == 1
+        # 00:12 on Saturday: the last attempt (23:59 on Friday) failed, the next is at 00:14
+        text = format_status(collect_status(ws.config, FRI.replace(day=28, hour=0, minute=12)))
+    assert "waiting: fetch failed (hf_daily: " in text
+    assert "nothing matched yet" not in text
