@@ -11,6 +11,7 @@ back (``content=''``), and PostgreSQL's is a table of tsvectors; rebuilding it f
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,13 +61,32 @@ def accepted_unrecorded(src: Store) -> None:
     (digest.deliver.journal, digest.deliver.unrecorded). Both are files beside the SQLite file
     that the workers on PostgreSQL never read: copied without them, those messages would still
     be queued, and be sent a second time."""
-    from digest.deliver.journal import replay
+    from digest.deliver.journal import journals, read, replay
     from digest.deliver.outbox import Outbox
     from digest.deliver.unrecorded import Unrecorded, record_accepted
 
+    unrecorded = Unrecorded(src.path)
+    notes = [(path, read(path)) for path in journals(src.path)]
+    if unrecorded.entries():
+        notes.append((unrecorded.path, unrecorded.entries()))
+    notes = [(path, accepted) for path, accepted in notes if accepted]
+    if notes and not _writable(Path(src.path)):  # else "delivery is stopped", from the recording
+        accepted = [a for _, found in notes for a in found]
+        who = ", ".join(sorted({f"{a.user} <{a.recipient}>" for a in accepted}))
+        raise StoreError(
+            f"{src.path}: the database file is read-only, and {len(accepted)} digest(s) the server "
+            f"accepted ({who}) are noted beside it ({', '.join(str(p) for p, _ in notes)}) but not "
+            "recorded in it yet: copied now, they would be sent again from PostgreSQL. Make it "
+            "writable (and its folder) and run `digest db migrate` again: it records them, then copies"
+        )
     outbox = Outbox(src)
-    record_accepted(outbox, Unrecorded(src.path))
+    record_accepted(outbox, unrecorded)
     replay(outbox)
+
+
+def _writable(path: Path) -> bool:
+    """Can SQLite write the database file (and its -wal and -shm files beside it)?"""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def copy_to_postgres(

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from digest.db import wall_clock
 from digest.deliver.delivery import deliver_due
@@ -99,3 +105,47 @@ def test_what_a_killed_pass_noted_as_accepted_is_not_sent_again_from_postgresql(
             deliver_due(config, pg, None, NOW)  # no SQLite process's claim to wait out
             assert [m.status for m in _outbox(pg)] == ["sent", "sent", "sent"]
     assert [m.rcpt_tos for m in smtp_server.messages] == [["r2@example.org"]]
+
+
+@contextlib.contextmanager
+def read_only_file(path: Path) -> Iterator[None]:
+    """``path`` read-only in a writable folder, even for root (a read-only bind mount of it)."""
+    if subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here (not root?)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(path)], check=False)
+
+
+def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and_says_why(
+    mail_workspace, smtp_server
+):
+    config = mail_workspace.config
+    with Store(config.database) as store:
+        outbox = Outbox(store)
+        with store.transaction():
+            oid = outbox.enqueue(
+                user="ada", recipient="ada@example.org", message_id="<m@x>", subject="s",
+                mime=b"Subject: s\r\n\r\nbody\r\n", paper_ids=[], now=NOW,
+            )  # fmt: skip
+        journal = Journal.open(store)
+        journal.note(Accepted(oid, "ada", "ada@example.org", "250 OK", NOW))
+        os.close(journal.fd)
+    with postgres_database() as url, read_only_file(config.database):
+        result = mail_workspace.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1
+        assert "delivery is stopped" not in result.output
+        assert (
+            f"{config.database}: the database file is read-only, and 1 digest(s) the server accepted "
+            f"(ada <ada@example.org>) are noted beside it ({journal.path}) but not recorded in it yet"
+        ) in result.output
+        assert "Make it writable (and its folder) and run `digest db migrate` again" in result.output
+        with Store(url) as pg:
+            assert _outbox(pg) == []  # nothing copied
+    with postgres_database() as url:  # writable again: recorded, then copied
+        assert mail_workspace.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(url) as pg:
+            assert [m.status for m in _outbox(pg)] == ["sent"]
+    assert smtp_server.messages == []
