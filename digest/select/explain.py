@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ def why(paper: Paper, hits: Iterable[Hit], keywords: tuple[str, ...]) -> Why:
 
 @functools.lru_cache(maxsize=65536)
 def same_words(found: str, keyword: str) -> bool:
-    """``found`` is ``keyword`` up to case, punctuation, spacing and a plural s."""
-    a, b = (re.sub(r"[^0-9a-z]", "", x.casefold()) for x in (found, keyword))
+    """``found`` is ``keyword`` up to case, punctuation, spacing, a plural s and the Unicode
+    form (NFKC, as the matcher reads both: digest.select.text)."""
+    a, b = (re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", x).casefold()) for x in (found, keyword))
     return a == b or a.rstrip("s") == b.rstrip("s")

@@ -10,6 +10,7 @@ import unicodedata
 
 from digest.compose.render import highlight
 from digest.models import Interest, Paper, Profile
+from digest.select.explain import why
 from digest.select.explore import with_keyword
 from digest.select.feedback import FeedbackRanker
 from digest.select.matcher import PaperIndex, rank
@@ -93,3 +94,10 @@ def test_trying_a_keyword_typed_in_nfd_reweights_the_one_in_the_profile():
     profile = Profile("ada", "ada@example.org", (Interest("café"), Interest("robots")))
     tried = with_keyword(profile, unicodedata.normalize("NFD", "Café"), 2.0)
     assert [i.phrase for i in tried.interests] == ["robots", unicodedata.normalize("NFD", "Café")]
+
+
+def test_a_keyword_found_in_another_unicode_form_is_said_to_be_matched_as_written():
+    [m] = matches([Paper(1, NFD, ABSTRACT, DAY)], "café")
+    assert why(m.paper, m.all_hits, m.keywords).text == "Matched: café"
+    [m] = matches([Paper(1, "Ｅｆｆｉｃｉｅｎｔ ﬁne-tuning", ABSTRACT, DAY)], "efficient fine-tuning")
+    assert why(m.paper, m.all_hits, m.keywords).matched == ("efficient fine-tuning",)
