@@ -257,6 +257,16 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 14 -> 15: papers stored with control characters or bidi overrides from escapes cleaned
     # as ingest now stores them (ids and keys kept); the word counts emptied if texts changed
     clean_stored_papers,
+    # 15 -> 16: a paper stored without an arXiv id that turned out to be one stored with it (a
+    # listing gave the id with the title it was stored under) is merged into it; its id is kept
+    # here, so that the links already sent with it (ratings) and messages made with it find it
+    """
+    CREATE TABLE paper_merges (
+        old_id      INTEGER PRIMARY KEY,       -- the merged paper's id, no longer in papers
+        paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        merged_at   TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

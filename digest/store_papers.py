@@ -12,6 +12,7 @@ import unicodedata
 from typing import Any
 
 from digest.models import Entry
+from digest.store_readers import QUEUED
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,14 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
     row = None
     if entry.arxiv_id:
         row = db.execute(f"SELECT {_MERGE} FROM papers WHERE arxiv_id = ?", (entry.arxiv_id,)).fetchone()
-        if row is not None and _by_title(db, key) is None:  # listed under another title now:
+        titled = _by_title(db, key) if row is not None else None
+        if row is not None and titled is None:  # listed under another title now:
             db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))  # kept
+        elif row is not None and titled[0] != row[0] and titled[1] is None:
+            # stored without an id under this title (the trending page had the new title first):
+            # the same paper, which becomes one with this one
+            merge_paper(db, into=row[0], other=titled[0], stamp=stamp)
+            row = db.execute(f"SELECT {_MERGE} FROM papers WHERE id = ?", (row[0],)).fetchone()
     if row is None:
         row = _by_title(db, key)
         if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
@@ -63,6 +70,12 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
             ),
         ).lastrowid
         return paper_id, True
+    _complete(db, row, entry, day)
+    return row[0], False
+
+
+def _complete(db: Any, row: tuple, entry: Entry, day: dt.date) -> None:
+    """What ``entry`` (listed on ``day``) knows that the stored paper ``row`` did not, added to it."""
     paper_id, known_id, first_seen, abstract, authors, categories, code, project, upvotes = row
     merged_categories = list(dict.fromkeys(json.loads(categories) + list(entry.categories)))
     if abstract and len(entry.abstract) > len(abstract) and entry.abstract.startswith(abstract):
@@ -86,4 +99,58 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
             paper_id,
         ),
     )
-    return paper_id, False
+
+
+def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
+    """Paper ``other`` (stored without an arXiv id) is paper ``into``: what it knows, its
+    listings, what was sent of it and its ratings become ``into``'s, and it is deleted. Its
+    title finds ``into`` from now on, its id too (``paper_merges``: the links already sent).
+
+    A reader sent both keeps the record of ``into``'s delivery; a reader who rated both keeps
+    the later rating. A message waiting in the outbox with ``other`` holds ``into`` instead.
+    The archive's word counts (digest.select.collection) keep counting ``other``: a paper's
+    score does not move because another was merged."""
+    key, title, abstract, first_seen, authors, categories, code, project, upvotes = db.execute(
+        "SELECT key, title, abstract, first_seen, authors, categories, code_url, project_url, upvotes "
+        "FROM papers WHERE id = ?",
+        (other,),
+    ).fetchone()
+    as_entry = Entry(
+        title, abstract, 0, authors=tuple(json.loads(authors)), categories=tuple(json.loads(categories)),
+        code_url=code, project_url=project, upvotes=upvotes,
+    )  # fmt: skip
+    row = db.execute(f"SELECT {_MERGE} FROM papers WHERE id = ?", (into,)).fetchone()
+    _complete(db, row, as_entry, dt.date.fromisoformat(first_seen))
+    moves = (
+        "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) "
+        "SELECT listing_id, ?, position FROM listing_papers WHERE paper_id = ?",
+        "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) "
+        "SELECT user, ?, delivery_id FROM sent_papers WHERE paper_id = ?",
+        "INSERT INTO ratings (user, paper_id, rating, rated_at) "
+        "SELECT user, ?, rating, rated_at FROM ratings WHERE paper_id = ? "
+        "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at "
+        "WHERE excluded.rated_at > ratings.rated_at",
+    )
+    for sql in moves:
+        db.execute(sql, (into, other))
+    for table in ("listing_papers", "sent_papers", "ratings", "embeddings"):
+        db.execute(f"DELETE FROM {table} WHERE paper_id = ?", (other,))
+    db.execute("UPDATE paper_titles SET paper_id = ? WHERE paper_id = ?", (into, other))
+    db.execute("UPDATE paper_merges SET paper_id = ? WHERE paper_id = ?", (into, other))
+    _requeue(db, into, other)
+    db.execute("DELETE FROM papers WHERE id = ?", (other,))
+    db.execute("INSERT OR IGNORE INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, into))
+    db.execute("INSERT INTO paper_merges (old_id, paper_id, merged_at) VALUES (?,?,?)", (other, into, stamp))
+    log.info("paper %d (%r, stored without an arXiv id) is paper %d: merged into it", other, title, into)
+
+
+def _requeue(db: Any, into: int, other: int) -> None:
+    """The messages waiting in the outbox with paper ``other`` hold ``into`` instead."""
+    rows = db.execute(
+        "SELECT id, paper_ids FROM outbox WHERE status = ? AND paper_ids LIKE ?", (QUEUED, f"%{other}%")
+    ).fetchall()
+    for outbox_id, raw in rows:
+        ids = json.loads(raw)
+        if other in ids:
+            ids = list(dict.fromkeys(into if i == other else i for i in ids))
+            db.execute("UPDATE outbox SET paper_ids = ? WHERE id = ?", (json.dumps(ids), outbox_id))

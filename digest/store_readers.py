@@ -239,9 +239,10 @@ class ReaderRecords:
             "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
             (user, message_id, recipient, len(ids), iso(now)),
         ).lastrowid
-        self.db.executemany(
-            "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) VALUES (?,?,?)",
-            [(user, pid, delivery_id) for pid in ids],
+        self.db.executemany(  # a paper merged into another since the message was made: that one
+            "INSERT OR IGNORE INTO sent_papers (user, paper_id, delivery_id) "
+            "SELECT ?, COALESCE((SELECT paper_id FROM paper_merges WHERE old_id = ?), ?), ?",
+            [(user, pid, pid, delivery_id) for pid in ids],
         )
 
     def sent_paper_ids(self, user: str) -> set[int]:
@@ -301,6 +302,7 @@ class ReaderRecords:
         """Record a reader's rating of a paper (1 up, -1 down), or clear it (None); returns
         the rating it had before (None: none), read in the same transaction."""
         with self.transaction() as db:
+            paper_id = self.current_paper_id(paper_id)
             if not db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
                 raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
             row = db.execute(
@@ -316,6 +318,12 @@ class ReaderRecords:
                     (user, paper_id, rating, iso(now)),
                 )
         return None if row is None else int(row[0])
+
+    def current_paper_id(self, paper_id: int) -> int:
+        """The paper that paper ``paper_id`` is now: itself, or the paper it was merged into
+        (digest.store_papers.merge_paper), as the links of a digest sent before the merge say."""
+        row = self.db.execute("SELECT paper_id FROM paper_merges WHERE old_id = ?", (paper_id,)).fetchone()
+        return paper_id if row is None else int(row[0])
 
     def has_preferences(self) -> bool:
         """Whether any reader has rated any paper."""

@@ -68,8 +68,8 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
     def find(paper_id: int) -> Paper:
         if paper_id > MAX_PAPER_ID:  # no database integer holds it: no such paper
             abort(404)
-        with Store(parts.config().database) as store:
-            found = store.papers([paper_id])
+        with Store(parts.config().database) as store:  # a link sent before its paper was merged: that one
+            found = store.papers([store.current_paper_id(paper_id)])
         if not found:
             abort(404)
         return found[0]
@@ -82,7 +82,7 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
         user, _ = parts.reader(token)
         paper = find(paper_id)
         context: dict[str, Any] = {"token": token, "csrf": g.form_token, "paper": paper, "wanted": wanted}
-        return parts.page("rate.html.j2", rating=NAMES[current(user, paper_id)], done=None, **context)
+        return parts.page("rate.html.j2", rating=NAMES[current(user, paper.id)], done=None, **context)
 
     @app.get("/u/<token>/more/<int:paper_id>")
     def more_like_this(token: str, paper_id: int) -> Response:

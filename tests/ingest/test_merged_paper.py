@@ -1,0 +1,155 @@
+"""A paper renamed between versions, seen in the "wrong" order: the trending page (titles only)
+names it by its new title before any listing gave its id with that title. It is stored as a
+second paper until then; the listing that gives the id with the new title makes the two one
+paper, in its ingest's transaction, with everything either had: listings, what was sent of it,
+ratings, messages waiting with it, the links already sent with its id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from digest.daemon.sendnow import send_now
+from digest.deliver.outbox import Outbox
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.signing import Signer
+from digest.store import Store
+from digest.web.app import create_app
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+OLD, NEW = "Sparse Lanterns for Streaming Retrieval", "Sparse Lanterns: Streaming Retrieval at Scale"
+ABSTRACT = "We keep a sparse set of lantern vectors that light the way to the documents a query needs."
+MON = dt.datetime(2026, 3, 16, 6, 0, tzinfo=dt.UTC)
+
+
+def daily_json(day: str) -> str:  # the daily papers JSON: the id with the first title
+    paper = {"id": "2603.04040", "title": OLD, "summary": ABSTRACT, "upvotes": 4}
+    paper["authors"] = [{"name": "Ines Vale"}]
+    return json.dumps([{"paper": paper, "publishedAt": f"{day}T12:00:00.000Z"}])
+
+
+def query_atom(day: str) -> str:  # the arXiv query API: the id (v2) with the new title
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+<updated>{day}T00:00:00-05:00</updated>
+<entry><id>http://arxiv.org/abs/2603.04040v2</id><title>{NEW}</title><summary>{ABSTRACT}</summary>
+<author><name>Ines Vale</name></author><arxiv:primary_category term="cs.IR"/></entry>
+</feed>"""
+
+
+def add(ws, store: Store, name: str, text: str, now: dt.datetime) -> None:
+    report = ingest(store, [ws.dump(name, text, where="dumps", mtime=now)], now)
+    assert not report.failures
+
+
+def test_the_new_title_seen_first_without_an_id_is_one_paper_once_the_id_comes_with_it(workspace):
+    ws = workspace
+    with Store(ws.config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, "Lantern vectors, trending.")]), MON)
+        assert sorted(p.title for p in store.papers()) == [OLD, NEW]  # no id yet: two, as before
+        add(ws, store, "query.atom", query_atom("2026-03-15"), MON)
+        (paper,) = store.papers()
+        assert (paper.arxiv_id, paper.title, paper.authors) == ("2603.04040", OLD, ("Ines Vale",))
+        assert paper.first_seen == dt.date(2026, 3, 13) and paper.upvotes == 4
+        assert store.latest_day([paper.id]) == dt.date(2026, 3, 15)
+        rows = store.db.execute("SELECT COUNT(*) FROM listing_papers WHERE paper_id = ?", (paper.id,))
+        assert rows.fetchone()[0] == 3  # the trending page's listing is the paper's too
+        # and the trending page naming it by either title again finds it
+        add(ws, store, "again.txt", make_dump("Mar 16", [(NEW.lower(), "x"), (OLD, "y")]), MON)
+        assert [p.id for p in store.papers()] == [paper.id]
+
+
+def test_what_was_sent_rated_or_queued_of_either_paper_is_the_merged_papers(workspace):
+    ws = workspace
+    later = MON + dt.timedelta(hours=1)
+    with Store(ws.config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, ABSTRACT), ("Soup", "Soup.")]), MON)
+        ids = {p.title: p.id for p in store.papers()}
+        kept, merged, soup = ids[OLD], ids[NEW], ids["Soup"]
+        store.record_delivery("ada", "<1@x>", "ada@example.org", [merged], MON)
+        store.record_delivery("bob", "<2@x>", "bob@example.org", [kept], MON)  # sent both:
+        store.record_delivery("bob", "<3@x>", "bob@example.org", [merged, soup], later)
+        store.rate("ada", kept, -1, MON)  # rated both: the later rating is the one that holds
+        store.rate("ada", merged, 1, later)
+        store.rate("bob", kept, 1, later)
+        store.rate("bob", merged, -1, MON)
+        store.rate("carl", merged, 1, MON)
+        with store.transaction():  # a digest made with the id-less paper, not sent yet
+            Outbox(store).enqueue(
+                user="dan", recipient="dan@example.org", message_id="<4@x>", subject="s",
+                mime=b"m", paper_ids=[soup, merged], now=MON, through=soup,
+            )  # fmt: skip
+
+        add(ws, store, "query.atom", query_atom("2026-03-15"), later)
+
+        assert {p.id for p in store.papers()} == {kept, soup}
+        assert store.sent_paper_ids("ada") == {kept}
+        assert store.sent_paper_ids("bob") == {kept, soup}
+        assert [d.message_id for d in store.deliveries("bob")] == ["<2@x>", "<3@x>"]  # history kept
+        assert store.ratings("ada") == {kept: 1} and store.ratings("bob") == {kept: 1}
+        assert store.ratings("carl") == {kept: 1}
+        assert store.reserved_paper_ids("dan") == {soup, kept}
+        # a message in flight with the old id (made before the merge) records the paper it is now
+        store.record_delivery("eve", "<5@x>", "eve@example.org", [merged], later)
+        assert store.sent_paper_ids("eve") == {kept}
+        # a rating link sent with the old id rates the paper it is now
+        assert store.current_paper_id(merged) == kept and store.current_paper_id(soup) == soup
+        store.rate("fay", merged, -1, later)
+        assert store.ratings("fay") == {kept: -1}
+
+
+def test_a_rating_link_sent_with_the_merged_papers_id_opens_and_rates_the_paper(web_workspace):
+    ws = web_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [lanterns]\n")
+    config = ws.config
+    with Store(config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, ABSTRACT)]), MON)
+        merged = next(p.id for p in store.papers() if p.title == NEW)
+        add(ws, store, "query.atom", query_atom("2026-03-15"), MON)
+        (paper,) = store.papers()
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: MON).test_client()
+    ada = signer.token("ada")
+    page = client.get(f"/u/{ada}/more/{merged}")
+    assert page.status_code == 200
+    assert OLD in page.get_data(as_text=True)
+    assert f'action="/u/{ada}/rate/{paper.id}"' in page.get_data(as_text=True)
+    posted = client.post(f"/u/{ada}/rate/{merged}", data={"csrf": signer.form_token(ada), "rating": "up"})
+    assert posted.status_code == 200
+    with Store(config.database) as store:
+        assert store.ratings("ada") == {paper.id: 1}
+
+
+def test_a_reader_gets_the_renamed_paper_once_in_the_digest_after_the_three_listings(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [lanterns]\nsend_at: "07:00"\n')
+    config = ws.config
+
+    def send(now: dt.datetime) -> list[str]:
+        with Store(config.database) as store:
+            report = send_now(config, store, load_profiles(config), None, now)
+        assert [o.ok for o in report.delivered] == [True]
+        text = smtp_server.messages[-1].message.get_body(("plain",)).get_content()
+        return [m.group(1) for m in re.finditer(r"^\d+\. (.+?)\r?$", text, re.M)]
+
+    with Store(config.database) as store:
+        add(ws, store, "first.txt", make_dump("Mar 12", [("Dense Lanterns", "Lanterns, densely.")]), MON)
+    assert send(MON + dt.timedelta(hours=1)) == ["Dense Lanterns"]
+    tue = MON + dt.timedelta(days=1)
+    with Store(config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-16"), tue)
+        add(ws, store, "trending.txt", make_dump("Mar 16", [(NEW, ABSTRACT)]), tue)
+        add(ws, store, "query.atom", query_atom("2026-03-16"), tue)
+    assert send(tue + dt.timedelta(hours=1)) == [OLD]  # not the same paper twice
