@@ -267,6 +267,15 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
         merged_at   TEXT NOT NULL
     );
     """,
+    # 16 -> 17: a reader whose profile file was renamed (eve.yaml -> eve-smith.yaml) goes on
+    # under the new name (digest.daemon.renamed); the links already sent with the old name find it
+    """
+    CREATE TABLE reader_renames (
+        old_user    TEXT PRIMARY KEY,          -- the name (profile file's stem) it had
+        user        TEXT NOT NULL,             -- the name it went on under
+        renamed_at  TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

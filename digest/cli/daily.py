@@ -58,9 +58,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
       digest send --user ada --force   # a second digest today, of what is new since the first
       digest send --dry-run --to-dir preview-mail   # look at the .eml files, record nothing
     """
+    from dataclasses import replace
+
     from digest.compose.outgoing import prepare
     from digest.compose.render import Renderer
     from digest.daemon.lock import RunLock
+    from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
     from digest.deliver.delivery import check_transport, sender_factory
     from digest.deliver.retention import prune
@@ -84,9 +87,15 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
     with lock, Store(config.database) as store:
         if dry_run:
+            continued = pending(config, store, profiles)  # carried over by the send itself
+            for item in continued:
+                click.echo(f"{item.describe()} (by the send)")
+            # planned under the old name: what the send does once it carried the reader over
+            old, new = {c.new: c.old for c in continued}, {c.old: c.new for c in continued}
+            as_sent = [replace(p, user=old.get(p.user, p.user)) for p in profiles]
             renderer = Renderer.for_config(config) if to_dir else None
-            for plan in plan_send(config, store, profiles, now, force=force):
-                p = plan.profile
+            for plan in plan_send(config, store, as_sent, now, force=force):
+                p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:
                     line += "  nothing new"
@@ -105,6 +114,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         sender = sender_factory(config, to_dir)
         report = send_now(config, store, profiles, sender, now, force=force, progress=progress_for(obj))
         prune(store, now, config.delivery.keep_days)
+    for item in report.continued:
+        click.echo(item.describe())
     outcomes = report.delivered
     to_files = to_dir is not None or config.delivery.transport == "file"
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)

@@ -52,10 +52,19 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     Example:
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
+    from digest.daemon.renamed import pending
+    from digest.errors import DigestError
     from digest.profiles.edit import create_profile
+    from digest.store import Store
 
     created = create_profile(obj.config, user, email, interests, name)
     click.echo(f"Created {created.source}")
+    try:  # the address of a reader whose profile file is gone: a renamed profile, said now
+        with Store(obj.config.database, readonly=True) as store:
+            for item in pending(obj.config, store, [created]):
+                click.echo(f"{item.describe()} (from the next `digest send` or daemon pass)")
+    except DigestError:  # the profile is made; the next send or pass looks again
+        pass
 
 
 @profile.command("show")

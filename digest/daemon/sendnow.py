@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.claims import clear_stale_periods
+from digest.daemon.renamed import Continued, carry_over
 from digest.daemon.slots import current_period, day_begins, period_done
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
@@ -62,6 +63,7 @@ class SendReport:
     planned: tuple[Planned, ...]
     queued: tuple[str, ...]  # the Message-IDs of the new digests made
     delivered: tuple[SendOutcome, ...]
+    continued: tuple[Continued, ...] = ()  # readers whose renamed profile carried them over
 
 
 def plan_send(
@@ -126,6 +128,7 @@ def send_now(
     outbox = Outbox(store)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
+    continued = carry_over(config, store, profiles, now)  # a renamed profile: the same reader
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     outbox.retry_now(users, now)
@@ -157,7 +160,7 @@ def send_now(
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
             made.close()
-    return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered))
+    return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered), tuple(continued))
 
 
 def _clear_stale(store: Store, new: Sequence[Planned]) -> None:

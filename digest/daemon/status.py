@@ -12,6 +12,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.claims import Worker, workers
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import read_reader_failures
+from digest.daemon.renamed import pending
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
@@ -66,6 +67,7 @@ class Status:
     failed_dumps_total: int = 0  # all of failed/ (only the newest FAILED_SHOWN are listed)
     failed_folder: Path | None = None
     inbox_problem: str | None = None  # the inbox gone, or read-only
+    continued: tuple[str, ...] = ()  # renamed profiles that the next pass carries over
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -140,11 +142,13 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
         active = [p for p in profiles if not p.paused and p.user not in blocked]
         upcoming = _counted(store, config, active, now)
         readers = []
-        users = [p.user for p in profiles]
+        continued = {c.new: c for c in pending(config, store, profiles)}  # made by the next pass
+        was = {p.user: continued[p.user].old if p.user in continued else p.user for p in profiles}
+        users = list(was.values())
         states, delivered = store.schedule_states(users), store.last_delivered(users)
         for p in profiles:
-            state = states.get(p.user)
-            last = delivered.get(p.user)
+            state = states.get(was[p.user])
+            last = delivered.get(was[p.user])
             period, last_at = state if state else (None, None)
             due = due_slot(p, now, period, config.scheduler.grace, last_at)
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period, last_at)) else None)
@@ -168,7 +172,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                     last,
                     None if p.paused or p.user in blocked else nxt,
                     note,
-                    upcoming.get(p.user),
+                    None if p.user in continued else upcoming.get(p.user),
                     p.timezone,
                 )
             )
@@ -193,6 +197,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
             workers=tuple(workers(store, now, WORKERS_SEEN)),
+            continued=tuple(c.describe() for c in continued.values()),
         )
 
 
@@ -243,6 +248,7 @@ def format_status(s: Status) -> str:
         lines.append("(no readers)")
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
+        ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),
         ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
         (
             "Workers seen in the last 10 minutes",

@@ -26,6 +26,7 @@ from digest.daemon.claims import (
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
+from digest.daemon.renamed import carry_over
 from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
@@ -260,6 +261,7 @@ def run_once(
         read = _inbox_step(config, problems, ingest_inbox, store, config.inbox, now, settle) if mine else None
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
+    carry_over(config, store, profiles, now)  # a renamed profile file: the same reader (logged)
     scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)

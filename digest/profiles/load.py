@@ -123,6 +123,27 @@ def find_profile_file(config: Config, user: str) -> Path:
     return path
 
 
+def current_reader(config: Config, user: str) -> tuple[str, Path]:
+    """``user`` and their file; for a name whose file is gone, the name the reader went on
+    under and its file (a renamed profile file, digest.daemon.renamed: the links already sent)."""
+    try:
+        return user, find_profile_file(config, user)
+    except ProfileError:
+        from digest.store import Store
+
+        with Store(config.database, readonly=True) as store:
+            rows = store.db.execute("SELECT old_user, user FROM reader_renames").fetchall()
+        renames, name = dict(rows), user
+        for _ in range(len(renames)):  # along the renames (a name renamed back ends the walk)
+            if (name := renames.get(name, user)) == user:
+                break
+            try:
+                return name, find_profile_file(config, name)
+            except ProfileError:
+                continue
+        raise
+
+
 def check_inside(path: Path, config: Config) -> None:
     """Refuse a profile that is a symbolic link to a file outside the profiles folder: it is
     never read, so nothing of it (say /etc/shadow) can be echoed in an error message."""

@@ -30,7 +30,7 @@ from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
-from digest.profiles.load import find_profile_file, load_profile, profile_path
+from digest.profiles.load import current_reader, find_profile_file, load_profile, profile_path
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
@@ -92,7 +92,7 @@ def create_app(
         if user is None:
             abort(403)
         try:
-            path = find_profile_file(cfg(), user)
+            user, path = current_reader(cfg(), user)  # an old name: the reader's new one
         except ProfileError as e:
             if removed(cfg(), user):  # a signed link, so a real reader's: tell them plainly
                 raise ReaderGone() from None

@@ -1,0 +1,188 @@
+"""A renamed profile file continues its reader: ``eve.yaml`` renamed ``eve-smith.yaml``.
+
+A reader is known by their profile file's stem, so a renamed file would be a new reader:
+their history (what was sent, ratings, the day's digest already made) left behind under the
+old name, and a second digest the same day. So a profile that has no record yet, whose
+address is that of a stored reader whose profile file is gone, continues that reader: every
+record of the old name becomes the new name's (schedule state, outbox and deliveries, papers
+sent, ratings, a hard bounce), in one transaction, and the old name is kept in
+``reader_renames`` so that the links of the digests already sent (preferences, ratings,
+unsubscribe) open the new file. Two live profiles with one address stay two readers, and a
+profile whose address matches none (renamed and readdressed at once) is a new reader.
+
+Made by every command that may queue a digest (the daemon's pass, `digest send`) before it
+looks at who is due; `digest status` and `send --dry-run` only say what will be carried.
+Several workers: one transaction, serialized, that looks again at both names first, so the
+second worker finds the work done. A message of the old name being sent at that moment
+(claimed by a worker) puts it off to the next pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.config import Config
+from digest.db import wall_clock
+from digest.deliver.suppressions import same_address
+from digest.models import Profile
+from digest.store import QUEUED, Store, iso
+
+log = logging.getLogger(__name__)
+
+# the tables whose rows belong to a reader (by name): what the new name takes over
+READER_TABLES = (
+    "schedule_state",
+    "period_digests",
+    "outbox",
+    "deliveries",
+    "sent_papers",
+    "ratings",
+    "suppressions",
+)
+_RECORDS = ("schedule_state", "outbox", "deliveries", "ratings", "suppressions")  # any: a known reader
+
+
+_WARNED: set[tuple[str, str, str]] = set()  # (database, gone reader, profiles with its address)
+
+
+@dataclass(frozen=True)
+class Continued:
+    """The reader ``old`` goes on as ``new`` (the same address, ``old``'s profile file gone)."""
+
+    old: str
+    new: str
+    email: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.new} continues {self.old} (the same address <{self.email}>; {self.old}'s profile "
+            "file is gone): their digests, ratings and schedule go on under the new name"
+        )
+
+
+def _file_exists(config: Config, user: str) -> bool:
+    """Is there a profile file of ``user`` (valid or not: a broken file is still its reader's)?"""
+    return any((config.profiles / f"{user}{suffix}").exists() for suffix in (".yaml", ".yml"))
+
+
+def _known(store: Store) -> set[str]:
+    """Readers with a schedule state or a suppression: every reader who ever had a digest queued."""
+    rows = store.db.execute("SELECT user FROM schedule_state UNION SELECT user FROM suppressions")
+    return {r[0] for r in rows}
+
+
+def _has_records(db: Any, user: str) -> bool:
+    return any(
+        db.execute(f"SELECT 1 FROM {table} WHERE user = ? LIMIT 1", (user,)).fetchone() for table in _RECORDS
+    )
+
+
+def _addresses(store: Store, users: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each reader's (address of their latest digest, when their last digest was made): one
+    query for 500 readers (an index look-up each), not one per reader."""
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(users), 500):
+        chunk = users[start : start + 500]
+        rows = store.db.execute(
+            f"WITH asked(name) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT name, "
+            "(SELECT recipient FROM outbox WHERE user = asked.name ORDER BY id DESC LIMIT 1), "
+            "(SELECT recipient FROM deliveries WHERE user = asked.name ORDER BY sent_at DESC LIMIT 1), "
+            "(SELECT recipient FROM suppressions WHERE user = asked.name), "
+            "(SELECT last_run_at FROM schedule_state WHERE user = asked.name) FROM asked",
+            chunk,
+        ).fetchall()
+        for name, queued, delivered, bounced, at in rows:
+            if address := queued or delivered or bounced:
+                found[name] = (address, at or "")
+    return found
+
+
+def pending(config: Config, store: Store, profiles: Sequence[Profile]) -> list[Continued]:
+    """The readers that these profiles continue (only reads). Cheap when there is nothing to do:
+    one look at the readers' schedule states."""
+    known = _known(store)
+    live = {p.user for p in profiles}
+    new = [p for p in profiles if p.user not in known]
+    if not new or not known - live:
+        return []
+    gone = [u for u in sorted(known - live) if not _file_exists(config, u)]
+    addresses = _addresses(store, gone) if gone else {}
+    chosen: dict[str, list[Profile]] = {}
+    for profile in new:
+        same = [(at, u) for u, (email, at) in addresses.items() if same_address(email, profile.email)]
+        if same and not _has_records(store.db, profile.user):  # the latest gone reader of the address
+            chosen.setdefault(max(same)[1], []).append(profile)
+    found = []
+    for old, takers in sorted(chosen.items()):
+        if len(takers) > 1:
+            names = ", ".join(p.user for p in takers)
+            if (said := (str(store.path), old, names)) in _WARNED:  # once a process, not every pass
+                continue
+            _WARNED.add(said)
+            log.warning(
+                "%s's profile file is gone and %s have its address: none of them continues it (say "
+                "which by renaming the others' files back, or giving them other addresses)",
+                old,
+                names,
+            )
+            continue
+        found.append(Continued(old, takers[0].user, takers[0].email))
+    return found
+
+
+def carry_over(
+    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime
+) -> list[Continued]:
+    """Make the carry-overs :func:`pending` finds; returns those made (each logged)."""
+    return carry(store, pending(config, store, profiles), now)
+
+
+def carry(store: Store, items: Sequence[Continued], now: dt.datetime) -> list[Continued]:
+    """Make these carry-overs, each unless it was made meanwhile (another worker) or the new
+    name has records of its own by now; returns those made."""
+    done = []
+    for item in items:
+        if _carry(store, item, now):
+            log.info("%s", item.describe())
+            done.append(item)
+    return done
+
+
+def _carry(store: Store, item: Continued, now: dt.datetime) -> bool:
+    with store.transaction() as db:
+        store.serialize("readers")  # another worker doing the same waits, then finds it done
+        if _has_records(db, item.new) or not _has_records(db, item.old):
+            return False
+        busy = db.execute(
+            "SELECT 1 FROM outbox WHERE user = ? AND status = ? AND claimed_until > ? LIMIT 1",
+            (item.old, QUEUED, iso(wall_clock())),
+        ).fetchone()
+        if busy:  # being sent right now by a worker: its record goes under the old name first
+            log.info("%s: carried over at the next pass (a message to them is being sent)", item.new)
+            return False
+        for table in READER_TABLES:
+            db.execute(f"UPDATE {table} SET user = ? WHERE user = ?", (item.new, item.old))
+        db.execute("DELETE FROM reader_claims WHERE user = ?", (item.old,))  # a claim on nobody now
+        db.execute("DELETE FROM reader_renames WHERE old_user = ?", (item.new,))  # a name in use again
+        db.execute(
+            "INSERT INTO reader_renames (old_user, user, renamed_at) VALUES (?,?,?) "
+            "ON CONFLICT (old_user) DO UPDATE SET user = excluded.user, renamed_at = excluded.renamed_at",
+            (item.old, item.new, iso(now)),
+        )
+        db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
+    return True
+
+
+def renamed_to(store: Store, user: str) -> list[str]:
+    """The names ``user`` went on under, in order (the links sent with an old name)."""
+    names: list[str] = []
+    while row := store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone():
+        user = row[0]
+        if user in names:
+            break
+        names.append(user)
+    return names

@@ -1,0 +1,211 @@
+"""A renamed profile file (eve.yaml -> eve-smith.yaml) is the same reader: the new name goes on
+with the old one's history (what was sent, ratings, the day's digest, a hard bounce) and the
+links already sent; no second digest the same day. Two live profiles with one address stay two
+readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+
+from digest.daemon.renamed import carry, pending
+from digest.daemon.sendnow import ALREADY, send_now
+from digest.daemon.status import collect_status, format_status
+from digest.daemon.tick import run_once
+from digest.deliver.suppressions import Suppressions
+from digest.deliver.transports import SmtpSender
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.signing import Signer
+from digest.store import Store
+from digest.web.app import create_app
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+EVE = 'email: Eve@Example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n'
+DAY_1 = [("Neuromorphic Day One", "Spikes."), ("Neuromorphic Other", "Spikes too.")]
+DAY_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
+
+
+def add_dump(ws: Workspace, name: str, day: str, papers, now: dt.datetime) -> None:
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump(name, make_dump(day, papers), where="dumps", mtime=now)], now)
+
+
+def send(ws: Workspace, now: dt.datetime):
+    config = ws.config
+    with Store(config.database) as store:
+        return send_now(config, store, load_profiles(config), None, now)
+
+
+def tick(ws: Workspace, now: dt.datetime):
+    config = ws.config
+    with Store(config.database) as store, SmtpSender(config.smtp) as sender:
+        return run_once(config, store, load_profiles(config), sender, now)
+
+
+def rename(ws: Workspace, old: str, new: str) -> None:
+    folder = ws.root / "profiles"
+    (folder / f"{old}.yaml").rename(folder / f"{new}.yaml")
+
+
+def yesterday(ws: Workspace, user: str) -> None:
+    """``user`` had yesterday's digest (at eve@example.org)."""
+    with Store(ws.config.database) as store, store.transaction():
+        store.set_schedule_state(user, "2026-03-15", MON_0700 - dt.timedelta(days=1))
+        at = MON_0700 - dt.timedelta(days=1)
+        store.record_delivery(user, "<1@x>", "eve@example.org", [], at, in_transaction=True)
+
+
+def titles(received) -> list[str]:
+    text = received.message.get_body(("plain",)).get_content()
+    lines = text.splitlines()
+    return [line.split(". ", 1)[1].strip() for line in lines if line[:1].isdigit() and ". " in line]
+
+
+def test_a_renamed_profile_goes_on_with_its_readers_history_and_gets_no_second_digest_that_day(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    assert [o.ok for o in send(ws, MON_0700).delivered] == [True]
+    with Store(ws.config.database) as store:
+        rated = store.papers()[0].id
+        store.rate("eve", rated, 1, MON_0700)
+    rename(ws, "eve", "eve-smith")
+
+    status = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(minutes=5)))
+    said = "eve-smith continues eve (the same address <Eve@Example.org>; eve's profile file is gone)"
+    assert said in status
+    row = next(line for line in status.splitlines() if line.startswith("eve-smith "))
+    assert "2026-03-16 07:00 UTC" in row and "due now" not in row  # eve's last digest, not a new reader
+
+    again = send(ws, MON_0700 + dt.timedelta(minutes=30))
+    assert [(c.old, c.new) for c in again.continued] == [("eve", "eve-smith")]
+    (plan,) = again.planned
+    assert plan.action == ALREADY and again.queued == ()
+    assert len(smtp_server.messages) == 1  # the product's worst complaint: two digests in one day
+    with Store(ws.config.database) as store:
+        assert store.ratings("eve-smith") == {rated: 1} and store.ratings("eve") == {}
+        assert [d.user for d in store.deliveries()] == ["eve-smith"]
+        assert store.schedule_state("eve") is None
+    later = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(hours=1)))
+    assert "Renamed profiles" not in later
+
+    tue = MON_0700 + dt.timedelta(days=1)
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, tue - dt.timedelta(hours=6))
+    assert [s.papers for s in tick(ws, tue).scheduled] == [1]
+    assert titles(smtp_server.messages[-1]) == ["Neuromorphic Day Two"]  # not Day One again
+    assert smtp_server.messages[-1].message["X-Digest-User"] == "eve-smith"
+
+
+def test_the_daemon_carries_a_renamed_reader_over_before_it_looks_at_who_is_due(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    assert len(tick(ws, MON_0700).delivered) == 1
+    rename(ws, "eve", "eve-smith")
+    assert tick(ws, MON_0700 + dt.timedelta(minutes=1)).scheduled == ()
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_hard_bounce_of_the_address_stays_with_the_renamed_reader(workspace):
+    ws = workspace
+    ws.profile("eve", EVE)
+    with Store(ws.config.database) as store, store.transaction():
+        store.set_schedule_state("eve", "2026-03-15", MON_0700 - dt.timedelta(days=1))
+        Suppressions(store).add("eve", "eve@example.org", "550 5.1.1 no such user", MON_0700)
+    rename(ws, "eve", "eve-smith")
+    report = send(ws, MON_0700)
+    assert [(c.old, c.new) for c in report.continued] == [("eve", "eve-smith")]
+    assert [p.action for p in report.planned] == ["suppressed"] and report.queued == ()
+
+
+def test_two_live_profiles_with_one_address_stay_two_readers(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    send(ws, MON_0700)
+    ws.profile("eve-work", EVE)  # eve.yaml is still there: a second reader, on purpose
+    report = send(ws, MON_0700 + dt.timedelta(minutes=30))
+    assert report.continued == () and len(report.queued) == 1
+    with Store(ws.config.database) as store:
+        assert sorted({d.user for d in store.deliveries()}) == ["eve", "eve-work"]
+
+
+def test_a_gone_reader_whose_address_two_new_profiles_have_is_continued_by_neither(workspace, caplog):
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    rename(ws, "eve", "eve-smith")
+    ws.profile("eve-work", EVE)
+    config = ws.config
+    with Store(config.database) as store:
+        assert pending(config, store, load_profiles(config)) == []
+    assert "eve's profile file is gone and eve-smith, eve-work have its address" in caplog.text
+
+
+def test_a_profile_with_another_address_is_a_new_reader(workspace):
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    ws.profile("eve-smith", EVE.replace("Eve@Example.org", "eve.smith@example.org"))
+    config = ws.config
+    with Store(config.database) as store:
+        assert pending(config, store, load_profiles(config)) == []
+
+
+def test_two_workers_that_both_saw_the_rename_carry_it_over_once(workspace):
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    rename(ws, "eve", "eve-smith")
+    config = ws.config
+    with Store(config.database) as one, Store(config.database) as two:
+        seen_by_one = pending(config, one, load_profiles(config))
+        seen_by_two = pending(config, two, load_profiles(config))
+        assert seen_by_one == seen_by_two and len(seen_by_one) == 1
+        assert carry(one, seen_by_one, MON_0700) == seen_by_one
+        assert carry(two, seen_by_two, MON_0700) == []  # looked again in its transaction: done
+        assert [d.user for d in two.deliveries()] == ["eve-smith"]
+
+
+def test_the_links_already_sent_with_the_old_name_open_the_renamed_profile(web_workspace):
+    ws = web_workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    rename(ws, "eve", "eve-smith")
+    send(ws, MON_0700)  # carries eve over (no papers: nothing sent)
+    config = ws.config
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: MON_0700).test_client()
+    old = signer.token("eve")
+    page = client.get(f"/u/{old}")
+    assert page.status_code == 200 and "Eve@Example.org" in page.get_data(as_text=True)
+    one_click = client.post(f"/u/{old}/unsubscribe", data=b"List-Unsubscribe=One-Click")
+    assert one_click.status_code == 200
+    assert yaml.safe_load((ws.root / "profiles" / "eve-smith.yaml").read_text())["paused"] is True
+    assert not (ws.root / "profiles" / "eve.yaml").exists()
+    assert client.get(f"/u/{signer.token('nobody')}").status_code == 403
+
+
+def test_profile_new_and_a_dry_run_say_whom_a_new_profile_continues_and_change_nothing(workspace):
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    made = ws.cli("profile", "new", "eve-smith", "--email", "eve@example.org", "-i", "neuromorphic")
+    assert made.exit_code == 0, made.output
+    assert "eve-smith continues eve (the same address <eve@example.org>" in made.output
+    dry = ws.cli("send", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "eve-smith continues eve" in dry.output and "(by the send)" in dry.output
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("eve") is not None and store.schedule_state("eve-smith") is None
