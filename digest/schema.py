@@ -264,6 +264,7 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     CREATE TABLE paper_merges (
         old_id      INTEGER PRIMARY KEY,       -- the merged paper's id, no longer in papers
         paper_id    INTEGER NOT NULL REFERENCES papers(id),
+        listing_id  INTEGER,                   -- the listing that brought it (a window's start)
         merged_at   TEXT NOT NULL
     );
     """,

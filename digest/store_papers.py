@@ -131,6 +131,9 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
         "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at "
         "WHERE excluded.rated_at > ratings.rated_at",
     )
+    (first_listing,) = db.execute(
+        "SELECT MIN(listing_id) FROM listing_papers WHERE paper_id = ?", (other,)
+    ).fetchone()
     for sql in moves:
         db.execute(sql, (into, other))
     for table in ("listing_papers", "sent_papers", "ratings", "embeddings"):
@@ -140,7 +143,10 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
     _requeue(db, into, other)
     db.execute("DELETE FROM papers WHERE id = ?", (other,))
     db.execute("INSERT OR IGNORE INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, into))
-    db.execute("INSERT INTO paper_merges (old_id, paper_id, merged_at) VALUES (?,?,?)", (other, into, stamp))
+    db.execute(
+        "INSERT INTO paper_merges (old_id, paper_id, listing_id, merged_at) VALUES (?,?,?,?)",
+        (other, into, first_listing, stamp),
+    )
     log.info("paper %d (%r, stored without an arXiv id) is paper %d: merged into it", other, title, into)
 
 

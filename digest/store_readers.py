@@ -120,11 +120,13 @@ class ReaderRecords:
         """The newest listing day stored by the time paper ``paper_id`` was (the listings
         ingested up to the one that brought it): what a reader's previous digest, chosen up to
         that paper, could draw on. A listing's day counts as at most the day after it was
-        ingested: one dated in the future (a wrong clock) holds no later listing back."""
+        ingested: one dated in the future (a wrong clock) holds no later listing back. A paper
+        merged into another since (digest.store_papers.merge_paper) is looked up where it was."""
         rows = self.db.execute(
-            "SELECT day, ingested_at FROM listings WHERE id <= "
-            "(SELECT MIN(listing_id) FROM listing_papers WHERE paper_id = ?)",
-            (paper_id,),
+            "SELECT day, ingested_at FROM listings WHERE id <= COALESCE("
+            "(SELECT MIN(listing_id) FROM listing_papers WHERE paper_id = ?), "
+            "(SELECT listing_id FROM paper_merges WHERE old_id = ?))",
+            (paper_id, paper_id),
         ).fetchall()
         days = (
             min(dt.date.fromisoformat(day), dt.datetime.fromisoformat(at).date() + dt.timedelta(days=1))

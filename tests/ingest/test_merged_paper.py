@@ -89,9 +89,12 @@ def test_what_was_sent_rated_or_queued_of_either_paper_is_the_merged_papers(work
                 mime=b"m", paper_ids=[soup, merged], now=MON, through=soup,
             )  # fmt: skip
 
+        window_start = store.newest_day_when(merged)  # a digest chosen up to the id-less paper
+
         add(ws, store, "query.atom", query_atom("2026-03-15"), later)
 
         assert {p.id for p in store.papers()} == {kept, soup}
+        assert store.newest_day_when(merged) == window_start == dt.date(2026, 3, 14)  # its next window
         assert store.sent_paper_ids("ada") == {kept}
         assert store.sent_paper_ids("bob") == {kept, soup}
         assert [d.message_id for d in store.deliveries("bob")] == ["<2@x>", "<3@x>"]  # history kept
