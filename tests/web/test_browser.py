@@ -209,3 +209,29 @@ def test_a_removed_reader_following_an_old_email_is_told_no_more_digests_come(
         assert page.locator("h1").inner_text() == "This address no longer receives digests"
         assert "not valid" not in page.content()
         page.close()
+
+
+def test_the_email_link_of_a_reader_whose_profile_file_was_renamed_opens_the_renamed_file(
+    web_workspace, smtp_server, browser
+):
+    ws = web_workspace
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    ws.profile("ada", PROFILE)
+    assert ws.cli("ingest").exit_code == 0
+    assert ws.cli("send").exit_code == 0
+    (received,) = smtp_server.messages
+    html = received.message.get_body(("html",)).get_content()
+    url = re.search(r'<a href="([^"]+)"[^>]*>Change your interests</a>', html)[1]
+    folder = ws.root / "profiles"
+    (folder / "ada.yaml").rename(folder / "ada-lovelace.yaml")
+    again = ws.cli("send")  # carries ada over: the same reader, already sent today
+    assert "ada-lovelace continues ada" in again.output and "already sent today" in again.output
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(url)
+        page.fill("#send_at", "08:15")
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        page.close()
+    assert (folder / "ada-lovelace.yaml").read_text().endswith('send_at: "08:15"\n')
+    assert not (folder / "ada.yaml").exists() and len(smtp_server.messages) == 1
