@@ -16,8 +16,9 @@ from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
+from digest.errors import ProfileError
 from digest.ingest.dumps import ingest
-from digest.profiles.load import load_profiles
+from digest.profiles.load import current_reader, load_profiles
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.app import create_app
@@ -209,3 +210,20 @@ def test_profile_new_and_a_dry_run_say_whom_a_new_profile_continues_and_change_n
     assert "eve-smith continues eve" in dry.output and "(by the send)" in dry.output
     with Store(ws.config.database) as store:
         assert store.schedule_state("eve") is not None and store.schedule_state("eve-smith") is None
+
+
+def test_a_profile_renamed_and_renamed_back_is_the_same_reader_and_its_old_links_follow(workspace):
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    rename(ws, "eve", "eve-smith")
+    assert [c.new for c in send(ws, MON_0700).continued] == ["eve-smith"]
+    rename(ws, "eve-smith", "eve")
+    assert [(c.old, c.new) for c in send(ws, MON_0700).continued] == [("eve-smith", "eve")]
+    config = ws.config
+    with Store(config.database) as store:
+        assert [d.user for d in store.deliveries()] == ["eve"]
+    for name in ("eve", "eve-smith"):  # a link with either name opens eve.yaml
+        assert current_reader(config, name) == ("eve", ws.root / "profiles" / "eve.yaml")
+    with pytest.raises(ProfileError, match="no profile for user 'nobody'"):
+        current_reader(config, "nobody")
