@@ -175,14 +175,3 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool:
         )
         db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
     return True
-
-
-def renamed_to(store: Store, user: str) -> list[str]:
-    """The names ``user`` went on under, in order (the links sent with an old name)."""
-    names: list[str] = []
-    while row := store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone():
-        user = row[0]
-        if user in names:
-            break
-        names.append(user)
-    return names
