@@ -6,11 +6,12 @@ readers."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import yaml
 
-from digest.daemon.renamed import carry, pending
+from digest.daemon.renamed import carry, carry_over, pending
 from digest.daemon.sendnow import ALREADY, send_now
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
@@ -227,3 +228,29 @@ def test_a_profile_renamed_and_renamed_back_is_the_same_reader_and_its_old_links
         assert current_reader(config, name) == ("eve", ws.root / "profiles" / "eve.yaml")
     with pytest.raises(ProfileError, match="no profile for user 'nobody'"):
         current_reader(config, "nobody")
+
+
+def test_two_workers_at_the_same_moment_carry_a_renamed_reader_over_once(workspace):
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    rename(ws, "eve", "eve-smith")
+    config = ws.config
+    profiles = load_profiles(config)
+    start = threading.Barrier(2)
+    made: list[list] = []
+
+    def worker() -> None:
+        with Store(config.database) as store:
+            start.wait()
+            made.append(carry_over(config, store, profiles, MON_0700))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(m) for m in made) == [0, 1]
+    with Store(config.database) as store:
+        assert [d.user for d in store.deliveries()] == ["eve-smith"]
+        assert store.schedule_state("eve-smith") is not None and store.schedule_state("eve") is None
