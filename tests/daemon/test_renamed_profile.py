@@ -195,7 +195,7 @@ def test_the_links_already_sent_with_the_old_name_open_the_renamed_profile(web_w
     assert one_click.status_code == 200
     assert yaml.safe_load((ws.root / "profiles" / "eve-smith.yaml").read_text())["paused"] is True
     assert not (ws.root / "profiles" / "eve.yaml").exists()
-    assert client.get(f"/u/{signer.token('nobody')}").status_code == 403
+    assert client.get(f"/u/{signer.token('nobody')}").status_code == 410  # signed, but no such reader
 
 
 def test_profile_new_and_a_dry_run_say_whom_a_new_profile_continues_and_change_nothing(workspace):
