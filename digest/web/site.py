@@ -1,5 +1,5 @@
 """What `digest serve` serves with (the config, its signer, templates and base_url), read again
-when config.yaml changes, as `digest run` does.
+when config.yaml changes, as `digest run` does, or the file of web.secret_file.
 
 Each request takes the current :class:`Site` once, before anything else (:class:`LiveSite` as
 WSGI middleware), so it is served with one config from start to end, and under base_url's
@@ -45,16 +45,17 @@ class Site:
 
 
 class LiveSite:
-    """The current :class:`Site`, made again when the config file's stamp changes."""
+    """The current :class:`Site`, made again when the config file's stamp changes, or that of
+    the secret's file."""
 
     def __init__(self, config: Config, signer: Signer, reload: Callable[[], Config] | None = None) -> None:
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
         self._site = Site.of(config, signer)
-        self._stamp = file_stamp(config.path)
+        self._stamp = _stamp(config)
         self._lock = threading.Lock()
 
     def current(self) -> Site:
-        stamp = file_stamp(self._site.config.path)
+        stamp = _stamp(self._site.config)
         if stamp == self._stamp:
             return self._site
         with self._lock:  # one thread reads it again; the others wait for the result
@@ -88,6 +89,12 @@ class LiveSite:
             return app(environ, start_response)
 
         return serve
+
+
+def _stamp(config: Config) -> tuple[object, ...]:
+    """What is read again when it changes: config.yaml, and the file of web.secret_file (a new
+    secret there signs the links of the emails sent from then on: `digest run` reads it again)."""
+    return (file_stamp(config.path), file_stamp(config.web.secret_file))
 
 
 def site_of(environ: dict[str, Any]) -> Site:

@@ -87,3 +87,24 @@ def test_a_changed_secret_revokes_the_links_and_a_new_port_asks_for_a_restart(si
     assert "the signing secret changed" in caplog.text
     assert "web.host or web.port changed" in caplog.text and "restart `digest serve`" in caplog.text
     assert os.environ["DIGEST_TEST_SECRET"]  # the test's own secret is untouched
+
+
+def test_a_new_secret_in_web_secret_file_is_taken_as_digest_run_takes_it(site, caplog):
+    """The secret rotated in its file (a link leaked), config.yaml untouched: `digest run` signs
+    the next emails with the new one, so serve must open those links, and no longer the old."""
+    ws, _, client = site
+    caplog.set_level(logging.WARNING, logger="digest.web.site")
+    secret = ws.root / "web-secret"
+    secret.write_text("first-secret-0123456789abcdef0123\n")
+    edit_config(ws, "secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret")
+    old = Signer.from_config(ws.config).token("ada")
+    assert client.get(f"/u/{old}").status_code == 200
+    secret.write_text("rotated-secret-0123456789abcdef01234\n")
+    new = Signer.from_config(ws.config).token("ada")  # what the emails sent from now on carry
+    assert new != old
+    assert client.get(f"/u/{new}").status_code == 200
+    assert client.get(f"/u/{old}").status_code == 403
+    assert "the signing secret changed" in caplog.text
+    secret.unlink()  # gone: said, and the secret read before is kept
+    assert client.get(f"/u/{new}").status_code == 200
+    assert "configuration not read again: web.secret_file: cannot read" in caplog.text
