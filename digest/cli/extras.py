@@ -141,7 +141,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         hint = "is another `digest serve` running?"
         raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
     _check_store(config.database)
-    local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url)}"
+    local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url, quoted=True)}"
     click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:

@@ -17,11 +17,13 @@ from urllib.parse import unquote, urlsplit
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def url_path(base_url: str | None) -> str:
-    """The path of ``base_url`` without its trailing slash ('' for none): ``/digest``."""
+def url_path(base_url: str | None, quoted: bool = False) -> str:
+    """The path of ``base_url`` without its trailing slash ('' for none): ``/digest``; decoded
+    (``/dïgest``), or as written in base_url (``quoted``: ``/d%C3%AFgest``, for a link)."""
     if not base_url:
         return ""
-    return unquote(urlsplit(base_url).path).rstrip("/")
+    path = urlsplit(base_url).path
+    return path.rstrip("/") if quoted else unquote(path).rstrip("/")
 
 
 def mount(environ: dict[str, Any], prefix: str) -> None:
@@ -29,6 +31,7 @@ def mount(environ: dict[str, Any], prefix: str) -> None:
     is, or stripped by the proxy; the pages' links are written under it either way."""
     if not prefix:
         return
+    prefix = prefix.encode("utf-8").decode("latin-1")  # as the server gives paths (PEP 3333): /d%C3%AFgest
     path = environ.get("PATH_INFO", "")
     if path == prefix or path.startswith(prefix + "/"):
         path = path[len(prefix) :]  # passed on as it is

@@ -26,18 +26,18 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upg
 
 
 @contextmanager
-def reverse_proxy(port: int, upstream: int, strip: bool) -> Iterator[list[str]]:
-    """A loopback reverse proxy: PREFIX/... to the app (the path kept, or stripped), the rest 404.
+def reverse_proxy(port: int, upstream: int, strip: bool, prefix: str = PREFIX) -> Iterator[list[str]]:
+    """A loopback reverse proxy: prefix/... to the app (the path kept, or stripped), the rest 404.
     Yields the paths asked of it."""
     asked: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def forward(self) -> None:
             asked.append(self.path)
-            if not (self.path == PREFIX or self.path.startswith(PREFIX + "/")):
+            if not (self.path == prefix or self.path.startswith(prefix + "/")):
                 self.send_error(404, "not under the proxy's path")
                 return
-            path = self.path[len(PREFIX) :] or "/" if strip else self.path
+            path = self.path[len(prefix) :] or "/" if strip else self.path
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             upstream_conn = http.client.HTTPConnection("127.0.0.1", upstream, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
@@ -71,7 +71,7 @@ def reverse_proxy(port: int, upstream: int, strip: bool) -> Iterator[list[str]]:
 
 
 @contextmanager
-def digest_serve(config_path, port: int) -> Iterator[None]:
+def digest_serve(config_path, port: int, prefix: str = PREFIX) -> Iterator[None]:
     """The real `digest serve` (waitress), in its own process."""
     command = [sys.executable, "-m", "digest", "--config", str(config_path), "serve", "--port", str(port)]
     server = subprocess.Popen(
@@ -80,22 +80,28 @@ def digest_serve(config_path, port: int) -> Iterator[None]:
     try:
         line = server.stdout.readline()
         assert line.startswith("Serving on"), line + server.stderr.read()
-        assert f":{port}{PREFIX} " in line
+        assert f":{port}{prefix} " in line
         yield
     finally:
         server.terminate()
         server.wait(10)
 
 
-@pytest.mark.parametrize("strip", [False, True], ids=["path-passed-on", "path-stripped"])
+@pytest.mark.parametrize(
+    ("strip", "prefix"),
+    [(False, PREFIX), (True, PREFIX), (False, "/d%C3%AFgest"), (True, "/d%C3%AFgest")],
+    ids=["path-passed-on", "path-stripped", "encoded-path-passed-on", "encoded-path-stripped"],
+)
 def test_every_link_of_the_email_and_the_pages_works_under_base_urls_path(
     web_workspace,
     smtp_server,
     browser,  # noqa: F811
     strip,
+    prefix,
 ):
+    """An encoded path (a non-ASCII /dïgest) too: the server gives its paths as Latin-1 (PEP 3333)."""
     proxy_port, app_port = free_port(), web_workspace.port
-    public = f"http://127.0.0.1:{proxy_port}{PREFIX}"
+    public = f"http://127.0.0.1:{proxy_port}{prefix}"
     text = web_workspace.config_path.read_text()
     web_workspace.config_path.write_text(
         text.replace(f"base_url: {web_workspace.base_url}", f"base_url: {public}/")
@@ -109,8 +115,8 @@ def test_every_link_of_the_email_and_the_pages_works_under_base_urls_path(
     assert all(url.startswith(public + "/") for url in links)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with (
-        digest_serve(web_workspace.config_path, app_port),
-        reverse_proxy(proxy_port, app_port, strip) as asked,
+        digest_serve(web_workspace.config_path, app_port, prefix),
+        reverse_proxy(proxy_port, app_port, strip, prefix) as asked,
     ):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         failed: list[str] = []
@@ -138,7 +144,7 @@ def test_every_link_of_the_email_and_the_pages_works_under_base_urls_path(
             page.get_by_role("link", name="Open the preview on its own").click()
         page.close()
     assert failed == []
-    outside = [p for p in asked if not p.startswith(PREFIX + "/")]
+    outside = [p for p in asked if not p.startswith(prefix + "/")]
     assert set(outside) <= {"/favicon.ico"}, outside  # the browser's own guess, at the host's root
     for part in ("/assets/prefs.js", "/preview", "/version", "/digest", "/assets/live.js"):
         assert any(part in p for p in asked), part
