@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.db import DatabaseUrl
@@ -315,6 +315,9 @@ class PublicUrl(Check):
             )
         if "?" in value or "#" in value:
             raise Invalid(f"{value!r} has a query or fragment: the links add their path to it; remove it")
+        if any(unquote(part) in ("", ".", "..") for part in urlsplit(value).path.rstrip("/").split("/")[1:]):
+            # //digest: the pages' redirects would go to //digest/u/..., the host "digest"
+            raise Invalid(f"{value!r} has an empty, '.' or '..' part in its path: write it as /digest")
         return value.rstrip("/")
 
 

@@ -156,6 +156,10 @@ def test_the_secret_comes_from_the_environment_only(workspace, monkeypatch):
     workspace.config_path.write_text(text + "base_url: https://example.org/digest?from=mail\n")
     with pytest.raises(ConfigError, match="base_url: .* has a query or fragment"):
         load_config(workspace.config_path)
+    for path in ("//digest", "/a//digest", "/a/../digest", "/./digest", "/%2e%2e/digest"):
+        workspace.config_path.write_text(text + f"base_url: https://example.org{path}\n")
+        with pytest.raises(ConfigError, match=r"base_url: .* has an empty, '\.' or '\.\.' part in its path"):
+            load_config(workspace.config_path)  # //digest: the pages' redirects to the host "digest"
     workspace.config_path.write_text(text + "base_url: https://example.org/digest/\n")
     assert load_config(workspace.config_path).base_url == "https://example.org/digest"
     workspace.config_path.write_text(text + "web:\n  secret_env: DIGEST_NOT_SET\n")
