@@ -318,6 +318,10 @@ class PublicUrl(Check):
         if any(unquote(part) in ("", ".", "..") for part in urlsplit(value).path.rstrip("/").split("/")[1:]):
             # //digest: the pages' redirects would go to //digest/u/..., the host "digest"
             raise Invalid(f"{value!r} has an empty, '.' or '..' part in its path: write it as /digest")
+        if unquote(urlsplit(value).path).strip("/").split("/")[0] in ("u", "assets", "favicon.ico"):
+            raise Invalid(  # behind a proxy that strips /u, /u/<token> would be taken for <token>
+                f"{value!r}: its path begins as the pages' own (/u, /assets); choose another (/digest)"
+            )
         return value.rstrip("/")
 
 

@@ -160,6 +160,10 @@ def test_the_secret_comes_from_the_environment_only(workspace, monkeypatch):
         workspace.config_path.write_text(text + f"base_url: https://example.org{path}\n")
         with pytest.raises(ConfigError, match=r"base_url: .* has an empty, '\.' or '\.\.' part in its path"):
             load_config(workspace.config_path)  # //digest: the pages' redirects to the host "digest"
+    for path in ("/u", "/assets/", "/u/digest"):  # behind a proxy that strips it: /u/<token> is /<token>
+        workspace.config_path.write_text(text + f"base_url: https://example.org{path}\n")
+        with pytest.raises(ConfigError, match=r"its path begins as the pages' own \(/u, /assets\)"):
+            load_config(workspace.config_path)
     workspace.config_path.write_text(text + "base_url: https://example.org/digest/\n")
     assert load_config(workspace.config_path).base_url == "https://example.org/digest"
     workspace.config_path.write_text(text + "web:\n  secret_env: DIGEST_NOT_SET\n")
