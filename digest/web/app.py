@@ -280,6 +280,11 @@ def create_app(
         try:
             user, path = reader(token)
         except ReaderGone:  # what was asked is so: no digest goes to a removed reader
+            if not _holds_profiles(cfg().profiles):  # or a disk not mounted: its empty mount point
+                log.error(
+                    "one-click unsubscribe: the profiles folder %s is empty%s", cfg().profiles, NEEDS_FIX
+                )
+                raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
             return page("gone.html.j2")
         check_post(token, need_form_token=False)
         try:
@@ -327,6 +332,13 @@ def removed(config: Config, user: str) -> bool:
         return False
     path = profile_path(config, user)
     return not any(p.exists() or p.is_symlink() for p in (path, path.with_suffix(".yml")))
+
+
+def _holds_profiles(folder: Path) -> bool:
+    try:
+        return any(p.suffix in (".yaml", ".yml") for p in folder.iterdir())
+    except OSError:
+        return False
 
 
 _CONFLICT = ". The form below still shows your edits: saving again replaces the other change, "

@@ -75,6 +75,22 @@ def test_a_profiles_folder_gone_is_a_lasting_503_not_a_removed_reader(site, capl
     assert f"the profiles folder {ws.root / 'profiles'} is gone" in caplog.text
 
 
+def test_a_one_click_unsubscribe_into_an_empty_profiles_folder_is_not_answered_done(site, caplog):
+    """An empty folder may be a disk not mounted (its mount point): a 200 to the mail provider's
+    one-click POST would be lost when the disk is back, and the reader's digests would go on;
+    a 503 is tried again. (A person following the link is told the address gets no digests.)"""
+    ws, signer, client = site
+    ada = signer.token("ada")
+    (ws.root / "profiles" / "ada.yaml").unlink()  # the folder is there, empty
+    caplog.set_level(logging.ERROR, logger="digest.web.app")
+    r = client.post(f"/u/{ada}/unsubscribe", data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 503 and LASTING in r.get_data(as_text=True)
+    assert f"the profiles folder {ws.root / 'profiles'} is empty" in caplog.text
+    (ws.root / "profiles" / "grace.yaml").write_text(PROFILE.replace("ada@", "grace@"))
+    r = client.post(f"/u/{ada}/unsubscribe", data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 200 and "no longer receives digests" in r.get_data(as_text=True)
+
+
 # A passing trouble (a full disk, on a real small tmpfs): tests/web/test_ratings.py and
 # test_web_hostile.py, "Please try again in a few minutes" with a Retry-After.
 
