@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import TemplateError
+
 from digest.compose.render import Renderer
 from digest.config import Config, file_stamp, load_config
 from digest.errors import DigestError
@@ -68,16 +70,22 @@ class LiveSite:
         try:
             config = self.reload()
             secret = Signer.from_config(config)  # None: no secret_env, keep this run's random one
+            site = Site.of(config, secret or old.signer)  # compiles the templates' digest.html.j2
         except DigestError as e:
             log.error("configuration not read again: %s; going on with the one read before", e)
             return old
-        signer = secret or old.signer
+        except TemplateError as e:  # a templates folder being edited: every page would be a 500
+            where = getattr(e, "filename", None) or getattr(e, "name", None) or "a template"
+            where += f", line {e.lineno}" if getattr(e, "lineno", None) else ""
+            log.error("configuration not read again: %s: %s; going on with the one read before", where, e)
+            return old
+        signer = site.signer
         if signer != old.signer:
             log.warning("the signing secret changed: the links signed before no longer open")
         if (config.web.host, config.web.port) != (old.config.web.host, old.config.web.port):
             log.warning("web.host or web.port changed in %s: restart `digest serve` to use them", config.path)
         log.info("configuration %s read again: its changes take effect now", config.path)
-        return Site.of(config, signer)
+        return site
 
     def middleware(self, app: WsgiApp) -> WsgiApp:
         """``app`` with the current site in its environ (:func:`site_of`), under its path."""

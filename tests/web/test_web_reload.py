@@ -76,6 +76,22 @@ def test_a_config_that_no_longer_loads_is_logged_and_the_one_before_kept(site, c
     assert "read again: its changes take effect now" in caplog.text
 
 
+def test_a_templates_folder_that_does_not_compile_is_logged_and_the_one_before_kept(site, caplog):
+    """templates: named while its digest.html.j2 is half-written: every page (unsubscribe too) was a 500."""
+    ws, signer, client = site
+    ada = signer.token("ada")
+    caplog.set_level(logging.ERROR, logger="digest.web.site")
+    (ws.root / "mine").mkdir()
+    (ws.root / "mine" / "digest.html.j2").write_text("{% if %}half-written\n")
+    edit_config(ws, "", "templates: mine\nmax_papers: 1\n")
+    assert heading(client, f"/u/{ada}/digest") == "3 papers for Ada"  # the config before, whole
+    assert client.get(f"/u/{ada}/unsubscribe").status_code == 200
+    assert "configuration not read again: " in caplog.text and "digest.html.j2" in caplog.text
+    (ws.root / "mine" / "digest.html.j2").unlink()  # the builtin one, then
+    edit_config(ws, "max_papers: 1\n", "max_papers: 2\n")
+    assert heading(client, f"/u/{ada}/digest") == "2 papers for Ada"
+
+
 def test_a_changed_secret_revokes_the_links_and_a_new_port_asks_for_a_restart(site, caplog, monkeypatch):
     ws, signer, client = site
     ada = signer.token("ada")
