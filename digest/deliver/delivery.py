@@ -384,7 +384,9 @@ def _finish(line: Line, ended: bool, owned: bool) -> None:
 
 def check_transport(config: Config) -> None:
     """Raise now (ConfigError) what sending would find only after queueing: no mail server
-    configured, an unset password."""
+    configured, an unset password, an unset or unreadable signing secret (every link needs it)."""
+    if config.base_url:
+        config.web.secret()
     if config.delivery.transport == "file":
         return
     if not config.smtp_given:

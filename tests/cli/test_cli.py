@@ -326,6 +326,23 @@ def test_the_program_leaves_its_objects_to_the_system_at_exit_and_keeps_its_exit
     assert failed.returncode != 0 and "frozen True" in failed.stderr
 
 
+def test_a_signing_secret_that_cannot_be_had_stops_the_daemon_at_its_start(web_workspace, smtp_server):
+    """Every digest's links are signed: a secret file that is gone is a config error when
+    `digest run` starts, not a "tick failed" at every poll of a daemon that seems to run."""
+    seed(web_workspace)
+    config = web_workspace.config_path
+    config.write_text(config.read_text().replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
+    daemon = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(config), "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert daemon.returncode == 1 and "Traceback" not in daemon.stderr
+    assert "web.secret_file: cannot read" in daemon.stderr and "web-secret" in daemon.stderr
+    assert smtp_server.messages == []
+
+
 @pytest.mark.parametrize("smtp", ["", "smtp:\n  host: 127.0.0.1\n  port: 2525\n"], ids=["none", "no from"])
 def test_without_smtp_from_everything_but_sending_by_smtp_works(workspace, tmp_path, smtp):
     seed(workspace)
