@@ -16,7 +16,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import select
+import selectors
 import socket
 import ssl
 from collections.abc import Callable, Iterable
@@ -75,9 +75,17 @@ def connect(
 
 def _writable(sock: socket.socket, seconds: float | None) -> None:
     """Once the connect under way has ended (connected or refused); ConnectTimeout after ``seconds``."""
-    _, writable, failed = select.select([], [sock], [sock], seconds)
-    if not writable and not failed:
+    if not _ready(sock, selectors.EVENT_WRITE, seconds):
         raise httpcore.ConnectTimeout("timed out")
+
+
+def _ready(sock: socket.socket, event: int, seconds: float | None) -> bool:
+    """Whether ``sock`` is ready for ``event`` within ``seconds`` (an error counts as ready). By
+    the platform's selector (epoll, poll): ``select()`` refuses a descriptor past 1023, which a
+    daemon holding many files would give every new socket."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, event)
+        return bool(selector.select(seconds))
 
 
 class Plain(httpcore.NetworkStream):
@@ -119,7 +127,7 @@ class Plain(httpcore.NetworkStream):
             info == "is_readable"
         ):  # an idle kept-alive connection with something to read: closed by the server
             try:
-                return self.sock.fileno() < 0 or bool(select.select([self.sock], [], [], 0)[0])
+                return self.sock.fileno() < 0 or _ready(self.sock, selectors.EVENT_READ, 0)
             except (OSError, ValueError):
                 return True
         return None

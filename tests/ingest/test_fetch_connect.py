@@ -4,6 +4,8 @@ second or so and the source's timeout ends otherwise."""
 
 from __future__ import annotations
 
+import os
+import resource
 import select
 import socket
 import ssl
@@ -200,3 +202,30 @@ def test_https_through_an_https_proxy_is_tls_in_tls(trusted, monkeypatch):
     thread.join(timeout=10)
     listener.close()
     assert tunnels == [f"CONNECT 127.0.0.1:{site.port} HTTP/1.1".encode()]
+
+
+@pytest.fixture
+def many_files_open() -> Iterator[None]:
+    """Over 1,024 descriptors open (a daemon that holds many files): new sockets get numbers
+    past what ``select()`` takes."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1300:
+        pytest.skip(f"only {soft} open files allowed")
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def test_a_fetch_works_with_over_a_thousand_files_open(trusted, many_files_open):
+    routes = {"/daily": Route(b"[]")}
+    with (
+        LocalHttpServer(routes) as plain,
+        LocalHttpServer(routes, tls=trusted) as secure,
+        Http(sleep=lambda s: None, stop=threading.Event()) as client,
+    ):
+        assert client.get(plain.url("/daily"), retries=0).body == b"[]"
+        assert client.get(secure.url("/daily"), retries=0).body == b"[]"
+        assert client.get(secure.url("/daily"), retries=0).body == b"[]"  # kept alive: looked at idle
