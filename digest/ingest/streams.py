@@ -145,6 +145,7 @@ class Tls(httpcore.NetworkStream):
         timeout: float | None,
     ) -> None:
         self.raw, self.incoming, self.outgoing = raw, ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.unread = b""  # what the idle check took out of the TLS object (its server's, off turn)
         try:
             self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
             self._run(self.tls.do_handshake, timeout)
@@ -178,6 +179,9 @@ class Tls(httpcore.NetworkStream):
             self.raw.write(data, timeout)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self.unread:
+            data, self.unread = self.unread[:max_bytes], self.unread[max_bytes:]
+            return data
         try:
             return self._run(lambda: self.tls.read(max_bytes), timeout)
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
@@ -205,4 +209,25 @@ class Tls(httpcore.NetworkStream):
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
             return self.tls
+        if info == "is_readable":
+            return self._readable()
         return self.raw.get_extra_info(info)
+
+    def _readable(self) -> bool:
+        """Whether an idle connection has something to read (its server closed it): the records
+        ``raw`` has read already count, not only what waits in the socket. A close_notify that
+        came in with the last answer's end is in our buffer; unseen there, the next request would
+        go out on a closed connection ("Server disconnected without sending a response"). A
+        session ticket among them is taken in and is nothing to read."""
+        if self.unread or self.tls.pending():
+            return True
+        if self.incoming.pending:
+            try:
+                self.unread = self.tls.read(CHUNK)  # kept for read(): under TLS in TLS it is the inner's
+            except ssl.SSLWantReadError:
+                pass  # records of the session only
+            except ssl.SSLError:  # the close_notify, or a record that is not one
+                return True
+            else:
+                return True
+        return bool(self.raw.get_extra_info("is_readable"))

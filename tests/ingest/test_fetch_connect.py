@@ -4,6 +4,7 @@ second or so and the source's timeout ends otherwise."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import select
@@ -229,3 +230,48 @@ def test_a_fetch_works_with_over_a_thousand_files_open(trusted, many_files_open)
         assert client.get(plain.url("/daily"), retries=0).body == b"[]"
         assert client.get(secure.url("/daily"), retries=0).body == b"[]"
         assert client.get(secure.url("/daily"), retries=0).body == b"[]"  # kept alive: looked at idle
+
+
+def answer_then_close(listener: socket.socket, context: ssl.SSLContext, served: list[bytes]) -> None:
+    """Each connection: one answer, kept alive by its headers, then the server's close_notify
+    in the same write (a server that ends the connection right after an answer)."""
+    while True:
+        try:
+            raw, _ = listener.accept()
+        except OSError:
+            return
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_side=True)
+
+        def pump(step, raw=raw, incoming=incoming, outgoing=outgoing):
+            while True:
+                try:
+                    return step()
+                except ssl.SSLWantReadError:
+                    raw.sendall(outgoing.read())
+                    incoming.write(raw.recv(65536) or b"")
+
+        with raw:
+            pump(tls.do_handshake)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += pump(lambda tls=tls: tls.read(65536))
+            served.append(request.split(b"\r\n")[0])
+            tls.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+            with contextlib.suppress(ssl.SSLWantReadError):
+                tls.unwrap()  # close_notify written; the client's is not waited for
+            raw.sendall(outgoing.read())
+
+
+def test_a_connection_the_server_closed_right_after_its_answer_is_not_used_again(trusted):
+    """The close_notify came in with the answer (read into our TLS buffer, not left in the
+    socket): the next request takes a new connection, not the closed one."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    served: list[bytes] = []
+    threading.Thread(target=answer_then_close, args=(listener, trusted, served), daemon=True).start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}"
+    with Http(sleep=lambda s: None, stop=threading.Event()) as client:
+        for n in range(3):
+            assert client.get(f"{url}/{n}", retries=0).body == b"[]"
+    listener.close()
+    assert served == [f"GET /{n} HTTP/1.1".encode() for n in range(3)]
