@@ -13,6 +13,7 @@ Errors are httpcore's (``ConnectError``, ``ReadTimeout``, ...), as its own netwo
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
@@ -150,6 +151,9 @@ class Tls(httpcore.NetworkStream):
             self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
             self._run(self.tls.do_handshake, timeout)
         except BaseException as e:  # no connection to keep: closed, as httpcore's own TLS does
+            if isinstance(e, ssl.SSLError):  # the alert saying why (a certificate refused) sent first,
+                with contextlib.suppress(Exception):  # as httpcore's TLS sends it
+                    self._flush(timeout)
             raw.close()
             if isinstance(e, (httpcore.ReadTimeout, httpcore.WriteTimeout)):
                 raise httpcore.ConnectTimeout(str(e)) from None

@@ -275,3 +275,26 @@ def test_a_connection_the_server_closed_right_after_its_answer_is_not_used_again
             assert client.get(f"{url}/{n}", retries=0).body == b"[]"
     listener.close()
     assert served == [f"GET /{n} HTTP/1.1".encode() for n in range(3)]
+
+
+def test_a_refused_certificate_is_told_to_the_server_by_an_alert(certificate, trusted, monkeypatch):
+    """Its log says why the client left ('unknown ca'), not that it hung up mid-handshake."""
+    monkeypatch.delenv("SSL_CERT_FILE")
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[str] = []
+
+    def handshake() -> None:
+        raw, _ = listener.accept()
+        with raw:
+            try:
+                trusted.wrap_socket(raw, server_side=True).close()
+            except ssl.SSLError as e:
+                seen.append(e.reason or str(e))
+
+    thread = threading.Thread(target=handshake, daemon=True)
+    thread.start()
+    with Http(sleep=lambda s: None) as client, pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+        client.get(f"https://127.0.0.1:{listener.getsockname()[1]}/daily", retries=0)
+    thread.join(timeout=5)
+    listener.close()
+    assert seen == ["TLSV1_ALERT_UNKNOWN_CA"]
