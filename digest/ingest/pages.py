@@ -22,12 +22,13 @@ from typing import Any
 import httpx
 
 from digest.ingest.http import Answer, FetchError, Http
+from digest.ingest.sources import MAX_DUMP_BYTES
 
 log = logging.getLogger(__name__)
 
 PAGE = 100  # papers asked for per page
 API_PAGE = 50  # the API's own page size: a first page shorter than this is the whole day
-MAX_PAGES = 50  # 5,000 papers (a dump's limit) at 100 a page: a day is about 100
+MAX_PAGES = 50  # 5,000 papers at 100 a page (and at most 10 MB in all): a day is about 100
 
 
 def get_day(
@@ -49,7 +50,7 @@ def get_day(
     papers: list[Any] = []
     seen: set[str] = set()
     first: Answer | None = None
-    longest = pages = 0
+    longest = pages = size = 0
     for n in range(MAX_PAGES):
         page_url = str(asked.copy_merge_params({"limit": limit, "p": n}))
         conditional = {"etag": etag, "last_modified": last_modified} if n == 0 else {}
@@ -63,6 +64,12 @@ def get_day(
             raise FetchError(f"{page_url}: page {n + 1} of the day is not a JSON array of papers; refused")
         if n == 0 and len(items) < min(limit, API_PAGE):
             return answer  # the whole day in one page, the document as it came
+        size += len(answer.body)
+        if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
+            raise FetchError(
+                f"{url}: pages 1 to {n + 1} of the day come to {size:,} bytes, over the limit of "
+                f"{MAX_DUMP_BYTES // 2**20} MB for a dump; refused"
+            )
         new = [item for item in items if _key(item) not in seen]
         if not new:  # past the end (an empty page), or a server that ignores p
             break

@@ -133,3 +133,15 @@ def test_a_page_named_in_the_url_is_fetched_alone(workspace):
     source = HF.replace("{date}", "{date}&p=1")
     _, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108))}, source)
     assert asked == ["/api/daily_papers?date=2026-11-29&p=1"] and len(papers) == 50
+
+
+def test_pages_that_come_to_more_than_a_dumps_limit_are_refused_as_they_come(workspace):
+    """The day is one document: 10 MB at most, counted page by page (not 50 pages held first)."""
+    papers = day_of(700)
+    for paper in papers:
+        paper["paper"]["summary"] = "An invented abstract. " * 860  # 18,920 characters: 1.9 MB a page
+    outcome, stored, asked = fetch(workspace, {"/api/daily_papers": daily_api(papers)})
+    assert len(asked) == 6 and outcome.outcome == FAILED and stored == []
+    assert outcome.detail.startswith("http://127.0.0.1:")
+    assert "/api/daily_papers?date=2026-11-29: pages 1 to 6 of the day come to 11," in outcome.detail
+    assert outcome.detail.endswith(" bytes, over the limit of 10 MB for a dump; refused")
