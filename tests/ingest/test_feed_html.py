@@ -4,6 +4,7 @@ it renders); text that is not HTML, a math abstract's ``a < b`` included, is kep
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 from digest.ingest.sources import parse_dump
@@ -96,3 +97,20 @@ def test_an_arxiv_listing_text_is_never_read_as_html():
     description = "arXiv:2611.01010v1 Announce Type: new Abstract: Tokens &lt;/p&gt; and &amp;amp; are kept."
     paper = entry(rss("A title", description))
     assert paper.abstract == "Tokens </p> and &amp; are kept."
+
+
+def test_html_that_never_closes_its_tags_is_read_in_linear_time():
+    """40 KB of '<a <a <a ...' took html.parser 38 s (the time grew with the square of the length,
+    and more): a feed's summary of a few hundred KB held a fetch, and the daemon, for hours."""
+    unclosed = "&lt;/p&gt;" + "&lt;a " * 13_000
+    document = atom("<title>Anchors</title>", f'<summary type="html">Kept. {unclosed}</summary>')
+    started = time.monotonic()
+    assert entry(document).abstract == "Kept."
+    assert time.monotonic() - started < 3
+
+
+def test_a_marked_section_html_parser_could_not_name_is_not_an_internal_error():
+    """'<![ x' raised AssertionError out of html.parser: digest fetch stopped with 'internal
+    error', and the daemon's pass failed at every poll, a copy of the feed put in failed/ each time."""
+    summary = '<summary type="html">&lt;p&gt;We propose adapters.&lt;/p&gt;&lt;![ x</summary>'
+    assert entry(atom("<title>Adapters</title>", summary)).abstract == "We propose adapters."
