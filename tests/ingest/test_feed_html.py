@@ -114,3 +114,11 @@ def test_a_marked_section_html_parser_could_not_name_is_not_an_internal_error():
     error', and the daemon's pass failed at every poll, a copy of the feed put in failed/ each time."""
     summary = '<summary type="html">&lt;p&gt;We propose adapters.&lt;/p&gt;&lt;![ x</summary>'
     assert entry(atom("<title>Adapters</title>", summary)).abstract == "We propose adapters."
+
+
+def test_xhtml_nested_thousands_deep_is_read_like_any():
+    """It was serialized by ET.tostring, recursive: RecursionError, an internal error of digest
+    fetch, not a title."""
+    deep = "<b>" * 5_000 + "Deep" + "</b>" * 5_000
+    title = f'<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{deep} titles</div></title>'
+    assert entry(atom(title, "<summary>An abstract.</summary>")).title == "Deep titles"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html.entities
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
 
 import lxml.html
 from lxml import etree
@@ -54,28 +55,56 @@ def evident_entities(text: str) -> bool:
     return any(m[1].startswith("#") or f"{m[1]};" in html.entities.html5 for m in _ENTITY.finditer(text))
 
 
+Walk = Iterator[tuple[str, object, str | None, str | None]]  # (event, tag, text, tail)
+
+
 def html_text(markup: str) -> str:
     """The text an HTML fragment shows, on one line."""
     root = etree.fromstring(markup.encode("utf-8"), _PARSER)  # <html><body>...; None: nothing in it
     if root is None:
         return ""
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    return _shown((event, node.tag, node.text, node.tail) for event, node in walk)
+
+
+def _xhtml(node: ET.Element) -> Walk:
+    """The elements under ``node`` (an Atom xhtml text construct) as start and end events, by a
+    loop, not recursion: XHTML nested thousands deep is read like any (ET.tostring, recursive,
+    raised RecursionError)."""
+    yield "start", "", node.text, None
+    stack = [(node, iter(node))]
+    while stack:
+        element, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if stack:  # the Atom element's own tail is outside its text
+                yield "end", element.tag, None, element.tail
+            continue
+        yield "start", child.tag, child.text, None
+        stack.append((child, iter(child)))
+
+
+def _shown(walk: Iterable[tuple[str, object, str | None, str | None]]) -> str:
+    """The text a document shows, from its start, end and comment events: a block's start and
+    end are a space; script, style and template show nothing; a comment's tail is shown."""
     parts: list[str] = []
     dropping = 0  # inside script, style or template
-    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
-        tag = node.tag.rpartition(":")[2].lower() if isinstance(node.tag, str) else ""  # html:p (xhtml)
+    for event, tag, text, tail in walk:
+        name = tag.rpartition("}")[2].rpartition(":")[2].lower() if isinstance(tag, str) else ""  # html:p
         if event == "start":
-            dropping += tag in _DROPPED
-            if tag in _BLOCKS:
+            dropping += name in _DROPPED
+            if name in _BLOCKS:
                 parts.append(" ")
-            if node.text and not dropping:
-                parts.append(node.text)
+            if text and not dropping:
+                parts.append(text)
             continue
         if event == "end":
-            dropping -= tag in _DROPPED
-            if tag in _BLOCKS:
+            dropping -= name in _DROPPED
+            if name in _BLOCKS:
                 parts.append(" ")
-        if node.tail and not dropping:  # a comment's text is not shown; its tail is
-            parts.append(node.tail)
+        if tail and not dropping:
+            parts.append(tail)
     return clean("".join(parts))
 
 
@@ -85,9 +114,8 @@ def element_text(node: ET.Element | None, *, guess: bool = True) -> str:
     if node is None:
         return ""
     kind = (node.get("type") or "").lower()
-    if kind == "xhtml":  # the markup is XML in the feed: its elements, serialized, read as HTML
-        inner = (node.text or "") + "".join(ET.tostring(child, encoding="unicode") for child in node)
-        return html_text(inner)
+    if kind == "xhtml":  # the markup is XML in the feed, parsed with it: its elements walked
+        return _shown(_xhtml(node))
     text = node.text or ""
     if kind in ("html", "text/html"):
         return html_text(text)
