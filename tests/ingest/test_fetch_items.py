@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
+
+import pytest
 
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
@@ -98,3 +101,21 @@ def test_more_than_three_left_out_are_counted_in_the_record_and_each_logged(work
     )
     assert outcome.detail.endswith("; and 2 more (the log names each)")
     assert len([r for r in caplog.records if "left out" in r.getMessage()]) == 5
+
+
+def test_a_document_a_reader_fails_on_unforeseen_is_a_failed_fetch_not_a_stopped_run(workspace):
+    """A number of 5,000 digits: json.loads raises ValueError (Python's limit on int digits),
+    which no reader names; the fetch fails, saying so, and the next one keeps no second copy."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    paper = '{"paper": {"id": "2611.00009", "title": "A title", "summary": "An abstract.", "upvotes": '
+    day = (f"[{paper}{'9' * 5000}}}}}]").encode()
+    with LocalHttpServer({"/daily": Route(day)}) as server:
+        config = configure(workspace, server, "/daily")
+        with Store(config.database) as store, Http(sleep=lambda s: None) as http:
+            (outcome,) = fetch_all(config, store, http, NOW)
+            (again,) = fetch_all(config, store, http, NOW)
+            assert store.papers() == []
+    assert outcome.outcome == FAILED and outcome.saved.parent.name == "failed"
+    assert ": cannot be read as a dump: ValueError: Exceeds the limit (4300 digits)" in outcome.detail
+    assert again.outcome == FAILED and again.saved == outcome.saved  # one copy kept
