@@ -41,7 +41,6 @@ _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1
 _BLOCKS = frozenset({"p", "br", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "td", "th", "table"})
 _BLOCKS |= {"blockquote", "pre", "hr", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6"}
 _DROPPED = frozenset({"script", "style", "template"})
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")  # given as UTF-8 bytes: a declaration in it ignored
 
 
 def evident_tags(text: str) -> bool:
@@ -60,7 +59,8 @@ Walk = Iterator[tuple[str, object, str | None, str | None]]  # (event, tag, text
 
 def html_text(markup: str) -> str:
     """The text an HTML fragment shows, on one line."""
-    root = etree.fromstring(markup.encode("utf-8"), _PARSER)  # <html><body>...; None: nothing in it
+    parser = lxml.html.HTMLParser(encoding="utf-8")  # one per call: a parser is not for two threads
+    root = etree.fromstring(markup.encode("utf-8"), parser)  # <html><body>...; None: nothing in it
     if root is None:
         return ""
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
