@@ -110,3 +110,15 @@ def test_preview_date_on_the_command_line(workspace):
     before = workspace.cli("preview", "ada", "--text", "--date", "2026-03-13")
     assert before.exit_code == 0, before.output
     assert "note: no stored listing is dated on or before 2026-03-13." in before.output
+
+
+def test_preview_date_at_either_end_of_the_calendar(workspace):
+    workspace.profile("ada", TOKYO)  # east of UTC: the first day's midnight is before year 1 in UTC
+    workspace.dump("14.txt", make_dump("Mar 14", DAYS[14]))
+    workspace.cli("ingest")
+    last = workspace.cli("preview", "ada", "--text", "--date", "9999-12-31")
+    assert last.exit_code == 0, last.output
+    assert "Your research digest for Mar 14, 2026: 2 papers" in last.output
+    first = workspace.cli("preview", "ada", "--text", "--date", "0001-01-01")
+    assert first.exit_code == 0, first.output
+    assert "note: no stored listing is dated on or before 0001-01-01." in first.output

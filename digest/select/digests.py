@@ -217,8 +217,11 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     began (the digests made before it: where the window starts, what they took), among the
     papers listed on or before it; a digest made that day saw only the papers stored by then.
     For a day after the reader's last digest this is their next digest (``up_to=day``)."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(profile.timezone))
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(profile.timezone))
+    # the day's local midnights must exist in UTC too (the store's times): a day at either end
+    # of the calendar (9999-12-31, 0001-01-01) is read as the one next to it, which has the same digest
+    bounded = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
+    start = dt.datetime.combine(bounded, dt.time(), tzinfo=ZoneInfo(profile.timezone))
+    end = dt.datetime.combine(bounded + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(profile.timezone))
     previous, taken, made = store.history_before(profile.user, start, end)
     windows = Windows(store, config)
     through = windows.through if made is None else min(windows.through, made[0])
