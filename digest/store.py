@@ -146,6 +146,10 @@ class Store(ReaderRecords):
             )
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
+                # asked again under the write lock: another process opening the file at the same
+                # time may have taken it past v while this one waited (a migration runs once)
+                if db.execute("PRAGMA user_version").fetchone()[0] > v:
+                    continue
                 run_migration(db, v, SQLITE)
                 db.execute(f"PRAGMA user_version = {v + 1}")
         if version < SCHEMA_VERSION:  # one line, not one per step (a new database takes them all)

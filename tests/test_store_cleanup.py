@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,27 @@ def test_a_migration_that_fails_half_way_changes_nothing(tmp_path):
     assert db.execute("SELECT title, abstract FROM papers").fetchall() == [(DIRTY_TITLE, DIRTY_ABSTRACT)]
     assert db.execute("SELECT papers FROM collection_state").fetchall() == [(1,)]
     db.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_migration_another_process_made_while_this_one_waited_is_not_made_again(tmp_path):
+    path = tmp_path / "digest.db"
+    db = version_14(path)
+    db.execute("PRAGMA journal_mode = WAL")
+    add_paper(db, "spik ing networks for event cameras", DIRTY_TITLE, "Old copy.")
+    db.close()
+    other = sqlite3.connect(path, isolation_level=None)  # another process, migrating the file
+    other.execute("BEGIN IMMEDIATE")
+    opened: list[Store] = []
+    opening = threading.Thread(target=lambda: opened.append(Store(path)))
+    opening.start()  # reads version 14, then waits for the write lock
+    time.sleep(1.0)
+    # what the other process leaves: version 15 (here without its cleaning, to tell them apart)
+    other.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    other.execute("COMMIT")
+    opening.join(30)
+    [store] = opened
+    with store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.db.execute("SELECT title FROM papers").fetchall() == [(DIRTY_TITLE,)]
+    other.close()
