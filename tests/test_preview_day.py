@@ -122,3 +122,14 @@ def test_preview_date_at_either_end_of_the_calendar(workspace):
     first = workspace.cli("preview", "ada", "--text", "--date", "0001-01-01")
     assert first.exit_code == 0, first.output
     assert "note: no stored listing is dated on or before 0001-01-01." in first.output
+
+
+def test_preview_date_that_is_not_a_day_says_so(workspace):
+    workspace.profile("ada", ADA)
+    no_such_day = workspace.cli("preview", "ada", "--text", "--date", "2026-02-30")
+    assert no_such_day.exit_code == 2
+    assert "'2026-02-30' is not a day of the calendar" in no_such_day.output
+    not_a_date = workspace.cli("preview", "ada", "--text", "--date", "14.03.2026")
+    assert not_a_date.exit_code == 2
+    assert "'14.03.2026' is not a day: write it YYYY-MM-DD, e.g. 2026-03-14" in not_a_date.output
+    assert "--date DAY" in workspace.cli("preview", "--help").output

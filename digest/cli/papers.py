@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -184,6 +185,23 @@ def _groups(match: Match) -> dict[str, object]:
     return {**{k: list(v) for k, v in groups.items()}, "liked": w.liked}
 
 
+class DayType(click.ParamType):
+    """A calendar day written YYYY-MM-DD; a mistake is told as one ("2026-02-30 is not a day
+    of the calendar"), not as a strptime format."""
+
+    name = "DAY"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            if re.fullmatch(r"\d{1,4}-\d{1,2}-\d{1,2}", value.strip()):  # the shape, but no such day
+                self.fail(f"{value!r} is not a day of the calendar", param, ctx)
+            self.fail(f"{value!r} is not a day: write it YYYY-MM-DD, e.g. 2026-03-14", param, ctx)
+
+
 @click.command()
 @click.argument("user")
 @click.option(
@@ -196,13 +214,14 @@ def _groups(match: Match) -> dict[str, object]:
 @click.option(
     "--date",
     "day",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DAY",
+    type=DayType(),
     help="The digest of DAY (YYYY-MM-DD) instead: a past day's as it would have been.",
 )
 @click.pass_obj
 @handle_errors
-def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: bool, day: Any) -> None:
+def preview(
+    obj: Context, user: str, out: Path | None, open_it: bool, as_text: bool, day: dt.date | None
+) -> None:
     """Show the digest USER would get now, without sending or marking anything.
 
     Same papers, templates and CSS inlining as `digest send`. With --date, the digest of
@@ -221,9 +240,9 @@ def preview(obj: Context, user: str, out: Path | None, open_it: bool, as_text: b
     from digest.compose.preview import preview as build_preview
 
     config = obj.config
-    outgoing = build_preview(config, user, now_utc(), up_to=day.date() if day else None)
-    if day and outgoing.digest.day is None and not _listed_by(config, day.date()):
-        click.secho(f"note: no stored listing is dated on or before {day.date()}.", fg="yellow", err=True)
+    outgoing = build_preview(config, user, now_utc(), up_to=day)
+    if day and outgoing.digest.day is None and not _listed_by(config, day):
+        click.secho(f"note: no stored listing is dated on or before {day}.", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
     elif not outgoing.digest.matches and not outgoing.digest.profile.send_empty:
