@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from digest.db import db_errors
 from digest.errors import StoreError
 
 # An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
@@ -302,9 +303,18 @@ class ReaderRecords:
 
     def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
         """Record a reader's rating of a paper (1 up, -1 down), or clear it (None); returns
-        the rating it had before (None: none), read in the same transaction."""
+        the rating it had before (None: none), read in the same transaction. A paper merged
+        into another while it was rated (an ingest's, on PostgreSQL) is rated as that one."""
+        rated = self.current_paper_id(paper_id)
+        try:
+            return self._rate(user, rated, rating, now)
+        except (StoreError, *db_errors()):  # the paper gone, or the new rating refused, by a merge:
+            if self.current_paper_id(paper_id) == rated:
+                raise
+        return self._rate(user, self.current_paper_id(paper_id), rating, now)
+
+    def _rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
         with self.transaction() as db:
-            paper_id = self.current_paper_id(paper_id)
             if not db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
                 raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
             row = db.execute(

@@ -188,10 +188,10 @@ SECRET = "test-secret-0123456789abcdef0123"
 class WebWorkspace(Workspace):
     """A workspace whose config has base_url (a free loopback port) and web.secret_env."""
 
-    def __init__(self, root: Path, smtp_port: int) -> None:
+    def __init__(self, root: Path, smtp_port: int, database: str = "digest.db") -> None:
         from digest.demo.smtp_server import free_port
 
-        super().__init__(root, smtp_port)
+        super().__init__(root, smtp_port, database)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         with self.config_path.open("a") as f:

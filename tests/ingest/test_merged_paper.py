@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 
 import pytest
 
@@ -18,9 +19,10 @@ from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.signing import Signer
 from digest.store import Store
+from digest.store_papers import merge_paper
 from digest.web.app import create_app
 
-from conftest import make_dump
+from conftest import SECRET, WebWorkspace, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -156,3 +158,36 @@ def test_a_reader_gets_the_renamed_paper_once_in_the_digest_after_the_three_list
         add(ws, store, "trending.txt", make_dump("Mar 16", [(NEW, ABSTRACT)]), tue)
         add(ws, store, "query.atom", query_atom("2026-03-16"), tue)
     assert send(tue + dt.timedelta(hours=1)) == [OLD]  # not the same paper twice
+
+
+def test_a_rating_made_while_its_paper_is_merged_rates_the_paper_it_became(tmp_path, database, monkeypatch):
+    # on PostgreSQL the rating waited for the merge's transaction, then was refused (the paper
+    # gone): a 500 page and no rating
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, 2525, database)
+    ws.profile("ada", "email: ada@example.org\ninterests: [lanterns]\n")
+    config = ws.config
+    with Store(config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, ABSTRACT)]), MON)
+        ids = {p.title: p.id for p in store.papers()}
+    merging, done = threading.Event(), threading.Event()
+
+    def merge() -> None:  # an ingest's merge, its transaction held while the rating comes
+        with Store(config.database) as store, store.transaction() as db:
+            merge_paper(db, into=ids[OLD], other=ids[NEW], stamp="2026-03-16T06:00:00")
+            merging.set()
+            done.wait(1.5)
+
+    thread = threading.Thread(target=merge)
+    thread.start()
+    merging.wait()
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: MON).test_client()
+    ada = signer.token("ada")
+    posted = client.post(f"/u/{ada}/rate/{ids[NEW]}", data={"csrf": signer.form_token(ada), "rating": "up"})
+    done.set()
+    thread.join()
+    assert posted.status_code == 200
+    with Store(config.database) as store:
+        assert store.ratings("ada") == {ids[OLD]: 1}
