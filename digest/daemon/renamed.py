@@ -157,6 +157,9 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool:
         store.serialize("readers")  # another worker doing the same waits, then finds it done
         if _has_records(db, item.new) or not _has_records(db, item.old):
             return False
+        # their waiting messages held first (PostgreSQL: a worker's claim being made is waited
+        # for, then seen below; a claim after it finds them the new name's)
+        db.execute("UPDATE outbox SET user = user WHERE user = ? AND status = ?", (item.old, QUEUED))
         busy = db.execute(
             "SELECT 1 FROM outbox WHERE user = ? AND status = ? AND claimed_until > ? LIMIT 1",
             (item.old, QUEUED, iso(wall_clock())),

@@ -15,13 +15,15 @@ from digest.daemon.renamed import carry, carry_over, pending
 from digest.daemon.sendnow import ALREADY, send_now
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
+from digest.db import wall_clock
+from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
 from digest.errors import ProfileError
 from digest.ingest.dumps import ingest
 from digest.profiles.load import current_reader, load_profiles
 from digest.signing import Signer
-from digest.store import Store
+from digest.store import Store, iso
 from digest.web.app import create_app
 
 from conftest import Workspace, make_dump
@@ -254,3 +256,39 @@ def test_two_workers_at_the_same_moment_carry_a_renamed_reader_over_once(workspa
     with Store(config.database) as store:
         assert [d.user for d in store.deliveries()] == ["eve-smith"]
         assert store.schedule_state("eve-smith") is not None and store.schedule_state("eve") is None
+
+
+def test_a_message_of_the_old_name_being_claimed_as_the_reader_is_carried_over_puts_the_carry_off(workspace):
+    # on PostgreSQL the carry-over did not see a worker's claim being made: it moved the message
+    # the worker then sent and recorded under the old name (the sent papers left behind)
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    config = ws.config
+    with Store(config.database) as store, store.transaction():
+        Outbox(store).enqueue(
+            user="eve", recipient="eve@example.org", message_id="<2@x>", subject="s", mime=b"m",
+            paper_ids=[], now=MON_0700,
+        )  # fmt: skip
+    rename(ws, "eve", "eve-smith")
+    claiming, go_on = threading.Event(), threading.Event()
+
+    def other_worker() -> None:  # claims eve's message, its transaction still open a moment
+        with Store(config.database) as store, store.transaction() as db:
+            until = iso(wall_clock() + dt.timedelta(minutes=5))
+            db.execute("UPDATE outbox SET claimed_by = 'w2', claimed_until = ? WHERE user = 'eve'", (until,))
+            claiming.set()
+            go_on.wait(1.0)
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    claiming.wait()
+    with Store(config.database) as store:
+        assert carry_over(config, store, load_profiles(config), MON_0700) == []  # put off
+        go_on.set()
+        worker.join()
+        assert [m.user for m in Outbox(store).messages()] == ["eve"]  # sent and recorded as eve's
+        store.db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL")
+        (done,) = carry_over(config, store, load_profiles(config), MON_0700)  # the next pass
+        assert (done.old, done.new) == ("eve", "eve-smith")
+        assert [m.user for m in Outbox(store).messages()] == ["eve-smith"]
