@@ -131,6 +131,11 @@ def copy_to_postgres(
                         "HAVING MAX(id) IS NOT NULL"
                     )
                 log.info("copied %s", table)
+            # nor the id of a paper merged into another, which SQLite's next paper skipped too
+            raw.execute(
+                "SELECT setval(pg_get_serial_sequence('papers', 'id'), m) FROM (SELECT MAX(old_id) AS m "
+                "FROM paper_merges) AS t WHERE m > (SELECT COALESCE(MAX(id), 0) FROM papers)"
+            )
             # a claim names an SQLite process (the file lock's), no worker: nothing to wait for
             raw.execute(
                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL"

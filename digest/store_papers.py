@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import re
+import sqlite3
 import unicodedata
 from typing import Any
 
@@ -52,10 +53,15 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
             row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
     if row is None:
+        given = _id_past_merged(db)
+        columns = (
+            "id, " if given else ""
+        ) + "key, title, abstract, first_seen, added_at, arxiv_id, authors, "
         paper_id = db.execute(
-            "INSERT INTO papers (key, title, abstract, first_seen, added_at, arxiv_id, authors, "
-            "categories, code_url, project_url, upvotes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO papers ({columns}categories, code_url, project_url, upvotes) "
+            f"VALUES ({'?,' * len(given)}?,?,?,?,?,?,?,?,?,?,?)",
             (
+                *given,
                 key,
                 entry.title,
                 entry.abstract,
@@ -72,6 +78,18 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         return paper_id, True
     _complete(db, row, entry, day)
     return row[0], False
+
+
+def _id_past_merged(db: Any) -> tuple[int, ...]:
+    """SQLite gives a new row the highest id + 1: a merged paper's id, if it was the highest
+    (:func:`merge_paper`), which its old links and messages name and readers' next windows
+    start after. So a new paper's id is then past it: (that id,); () for the database's own
+    (and always on PostgreSQL, whose identity never gives an id twice)."""
+    if not isinstance(db, sqlite3.Connection):
+        return ()
+    row = db.execute("SELECT MAX(old_id) FROM paper_merges WHERE old_id > (SELECT MAX(id) FROM papers)")
+    merged = row.fetchone()[0]
+    return () if merged is None else (merged + 1,)
 
 
 def _complete(db: Any, row: tuple, entry: Entry, day: dt.date) -> None:

@@ -21,6 +21,7 @@ from digest.ingest.sources import read_dump
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
 from digest.store import Store
+from digest.store_papers import merge_paper
 
 from conftest import NOW, make_dump, postgres_database
 
@@ -149,3 +150,20 @@ def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and
         with Store(url) as pg:
             assert [m.status for m in _outbox(pg)] == ["sent"]
     assert smtp_server.messages == []
+
+
+def test_a_paper_stored_in_postgresql_never_gets_the_id_of_a_paper_merged_in_sqlite(workspace):
+    # the identity went on after the highest id in papers: a merged paper's, if it was the newest,
+    # which its rating links and messages name (digest.store_papers.merge_paper)
+    ws = workspace
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "a."), ("Paper B", "b.")]))], NOW)
+        kept, merged = sorted(p.id for p in store.papers())
+        with store.transaction() as db:
+            merge_paper(db, into=kept, other=merged, stamp="2026-03-13T06:00:00")
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(url) as pg:
+            ingest(pg, [ws.dump("b.txt", make_dump("Mar 13", [("Paper C", "c.")]))], NOW)
+            (fresh,) = (p.id for p in pg.papers() if p.title == "Paper C")
+            assert fresh > merged and pg.current_paper_id(fresh) == fresh

@@ -191,3 +191,22 @@ def test_a_rating_made_while_its_paper_is_merged_rates_the_paper_it_became(tmp_p
     assert posted.status_code == 200
     with Store(config.database) as store:
         assert store.ratings("ada") == {ids[OLD]: 1}
+
+
+def test_a_paper_stored_after_a_merge_never_gets_the_merged_papers_id(workspace):
+    # SQLite gave the next paper the highest id + 1: the merged paper's, when it was the newest;
+    # its rating links, deliveries and readers' windows then went to the paper it was merged into
+    ws = workspace
+    later = MON + dt.timedelta(days=1)
+    with Store(ws.config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, ABSTRACT)]), MON)
+        kept, merged = (next(p.id for p in store.papers() if p.title == t) for t in (OLD, NEW))
+        assert merged > kept
+        add(ws, store, "query.atom", query_atom("2026-03-15"), MON)
+        add(ws, store, "next.txt", make_dump("Mar 16", [("Dense Lanterns", "Lanterns, densely.")]), later)
+        fresh = next(p.id for p in store.papers() if p.title == "Dense Lanterns")
+        assert fresh > merged and store.current_paper_id(fresh) == fresh
+        store.record_delivery("ada", "<1@x>", "ada@example.org", [fresh], later)
+        store.rate("ada", fresh, 1, later)
+        assert store.sent_paper_ids("ada") == {fresh} and store.ratings("ada") == {fresh: 1}
