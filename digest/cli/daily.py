@@ -116,6 +116,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         prune(store, now, config.delivery.keep_days)
     for item in report.continued:
         click.echo(item.describe())
+    for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet
+        click.echo(f"{item.new}: nothing sent; continues {item.old} from the next send or daemon pass")
     outcomes = report.delivered
     to_files = to_dir is not None or config.delivery.transport == "file"
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)

@@ -134,25 +134,54 @@ def pending(config: Config, store: Store, profiles: Sequence[Profile]) -> list[C
     return found
 
 
-def carry_over(
-    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime
+@dataclass(frozen=True)
+class Carried:
+    """What :func:`carry_over` did: the carry-overs made, and those put off (a message of the old
+    name being sent), whose new name is no reader of its own meanwhile: not served until then."""
+
+    done: list[Continued]
+    waiting: list[Continued]
+
+    def serving(self, profiles: Sequence[Profile]) -> list[Profile]:
+        """``profiles`` but those whose carry-over waits (a digest made for them now would be
+        a second one the same day, and their history would stay under the old name for good)."""
+        held = {c.new for c in self.waiting}
+        return [p for p in profiles if p.user not in held]
+
+
+def carry_over(config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime) -> Carried:
+    """Make the carry-overs :func:`pending` finds (each logged)."""
+    done: list[Continued] = []
+    waiting: list[Continued] = []
+    carry(store, pending(config, store, profiles), now, waiting=waiting, done=done)
+    return Carried(done, waiting)
+
+
+def carry(
+    store: Store,
+    items: Sequence[Continued],
+    now: dt.datetime,
+    *,
+    waiting: list[Continued] | None = None,
+    done: list[Continued] | None = None,
 ) -> list[Continued]:
-    """Make the carry-overs :func:`pending` finds; returns those made (each logged)."""
-    return carry(store, pending(config, store, profiles), now)
-
-
-def carry(store: Store, items: Sequence[Continued], now: dt.datetime) -> list[Continued]:
     """Make these carry-overs, each unless it was made meanwhile (another worker) or the new
-    name has records of its own by now; returns those made."""
-    done = []
+    name has records of its own by now; returns those made (``done``: added to it). Those put
+    off (a message of the old name being sent) are added to ``waiting``."""
+    done = [] if done is None else done
     for item in items:
-        if _carry(store, item, now):
+        made = _carry(store, item, now)
+        if made:
             log.info("%s", item.describe())
             done.append(item)
+        elif made is None and waiting is not None:
+            waiting.append(item)
     return done
 
 
-def _carry(store: Store, item: Continued, now: dt.datetime) -> bool:
+def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
+    """True: made; False: nothing to make (made already, or the new name a reader of its own);
+    None: put off to the next pass."""
     with store.transaction() as db:
         store.serialize("readers")  # another worker doing the same waits, then finds it done
         if _has_records(db, item.new) or not _has_records(db, item.old):
@@ -165,8 +194,14 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool:
             (item.old, QUEUED, iso(wall_clock())),
         ).fetchone()
         if busy:  # being sent right now by a worker: its record goes under the old name first
-            log.info("%s: carried over at the next pass (a message to them is being sent)", item.new)
-            return False
+            log.info(
+                "%s continues %s from the next pass (a message to them is being sent); nothing for %s "
+                "until then",
+                item.new,
+                item.old,
+                item.new,
+            )
+            return None
         for table in READER_TABLES:
             db.execute(f"UPDATE {table} SET user = ? WHERE user = ?", (item.new, item.old))
         db.execute("DELETE FROM reader_claims WHERE user = ?", (item.old,))  # a claim on nobody now

@@ -64,6 +64,7 @@ class SendReport:
     queued: tuple[str, ...]  # the Message-IDs of the new digests made
     delivered: tuple[SendOutcome, ...]
     continued: tuple[Continued, ...] = ()  # readers whose renamed profile carried them over
+    waiting: tuple[Continued, ...] = ()  # those put off (a message being sent): nothing for them yet
 
 
 def plan_send(
@@ -128,7 +129,8 @@ def send_now(
     outbox = Outbox(store)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
-    continued = carry_over(config, store, profiles, now)  # a renamed profile: the same reader
+    carried = carry_over(config, store, profiles, now)  # a renamed profile: the same reader
+    profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     outbox.retry_now(users, now)
@@ -160,7 +162,13 @@ def send_now(
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
             made.close()
-    return SendReport(tuple(planned), tuple(queued), tuple(unbuilt) + tuple(delivered), tuple(continued))
+    return SendReport(
+        tuple(planned),
+        tuple(queued),
+        tuple(unbuilt) + tuple(delivered),
+        tuple(carried.done),
+        tuple(carried.waiting),
+    )
 
 
 def _clear_stale(store: Store, new: Sequence[Planned]) -> None:

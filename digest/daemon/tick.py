@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,8 +64,10 @@ def send_due(
     renderer: Renderer | None = None,
     stop: threading.Event | None = None,
     due_index: DueIndex | None = None,
+    hold: Collection[str] = (),
 ) -> list[Scheduled]:
-    """Queue the digest of every reader whose slot has come (within the grace period).
+    """Queue the digest of every reader whose slot has come (within the grace period), but
+    those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -84,6 +86,8 @@ def send_due(
         states = store.schedule_states([p.user for p in candidates])
     suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
     for profile in candidates:
+        if profile.user in hold:
+            continue
         last, last_at = states.get(profile.user, (None, None))
         slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace, last_at)
         bounced = suppressed.get(profile.user)
@@ -261,8 +265,9 @@ def run_once(
         read = _inbox_step(config, problems, ingest_inbox, store, config.inbox, now, settle) if mine else None
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
-    carry_over(config, store, profiles, now)  # a renamed profile file: the same reader (logged)
-    scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index)
+    carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
+    hold = {c.new for c in carried.waiting}
+    scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

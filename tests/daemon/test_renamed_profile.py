@@ -11,6 +11,7 @@ import threading
 import pytest
 import yaml
 
+from digest.daemon.due import DueIndex
 from digest.daemon.renamed import carry, carry_over, pending
 from digest.daemon.sendnow import ALREADY, send_now
 from digest.daemon.status import collect_status, format_status
@@ -245,7 +246,7 @@ def test_two_workers_at_the_same_moment_carry_a_renamed_reader_over_once(workspa
     def worker() -> None:
         with Store(config.database) as store:
             start.wait()
-            made.append(carry_over(config, store, profiles, MON_0700))
+            made.append(carry_over(config, store, profiles, MON_0700).done)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:
@@ -284,11 +285,53 @@ def test_a_message_of_the_old_name_being_claimed_as_the_reader_is_carried_over_p
     worker.start()
     claiming.wait()
     with Store(config.database) as store:
-        assert carry_over(config, store, load_profiles(config), MON_0700) == []  # put off
+        carried = carry_over(config, store, load_profiles(config), MON_0700)
+        assert carried.done == [] and [c.new for c in carried.waiting] == ["eve-smith"]  # put off
         go_on.set()
         worker.join()
         assert [m.user for m in Outbox(store).messages()] == ["eve"]  # sent and recorded as eve's
         store.db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL")
-        (done,) = carry_over(config, store, load_profiles(config), MON_0700)  # the next pass
+        (done,) = carry_over(config, store, load_profiles(config), MON_0700).done  # the next pass
         assert (done.old, done.new) == ("eve", "eve-smith")
         assert [m.user for m in Outbox(store).messages()] == ["eve-smith"]
+
+
+def test_a_renamed_reader_whose_carry_over_waits_gets_no_digest_of_its_own_meanwhile(workspace):
+    # the carry-over put off (today's digest of the old name being sent by another worker), the
+    # same pass made the new name a digest as a new reader: a second one that day, and the old
+    # name's history left behind for good (the new name had records of its own from then on)
+    ws = workspace
+    ws.profile("eve", EVE)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    config = ws.config
+    with Store(config.database) as store, store.transaction():
+        store.set_schedule_state("eve", "2026-03-16", MON_0700)  # today's digest, being sent:
+        until = wall_clock() + dt.timedelta(minutes=5)
+        Outbox(store).enqueue(
+            user="eve", recipient="eve@example.org", message_id="<2@x>", subject="s", mime=b"m",
+            paper_ids=[1, 2], now=MON_0700, period="2026-03-16", through=2, holder=("w2", until),
+        )  # fmt: skip
+    rename(ws, "eve", "eve-smith")
+    later = MON_0700 + dt.timedelta(hours=1)
+    report = send(ws, later)
+    assert [c.new for c in report.waiting] == ["eve-smith"] and report.queued == ()
+    assert [p.profile.user for p in report.planned] == []
+    made = ws.cli("send")
+    assert "eve-smith: nothing sent; continues eve from the next send or daemon pass" in made.output
+    index = DueIndex()  # the daemon's pass: the same
+    index.sync(load_profiles(config))
+    with Store(config.database) as store:
+        assert (
+            run_once(
+                config, store, load_profiles(config), None, later, deliver=False, due_index=index
+            ).scheduled
+            == ()
+        )
+    with Store(config.database) as store:  # the other worker's send recorded
+        (msg,) = Outbox(store).messages()
+        Outbox(store).mark_sent(msg, "250 ok", later)
+    report = send(ws, later)
+    assert [c.new for c in report.continued] == ["eve-smith"] and report.queued == ()
+    assert [(p.profile.user, p.action) for p in report.planned] == [("eve-smith", ALREADY)]
+    with Store(config.database) as store:
+        assert [d.user for d in store.deliveries()] == ["eve-smith"]
