@@ -17,6 +17,8 @@ from digest.store_readers import QUEUED
 
 log = logging.getLogger(__name__)
 
+MERGE_SLACK = dt.timedelta(days=7)  # a paper listed without its id this long before it had one
+SHARED_WORDS = 0.6  # of the longer words of the shorter abstract: the same paper
 _MERGE = "id, arxiv_id, first_seen, abstract, authors, categories, code_url, project_url, upvotes"
 
 
@@ -43,7 +45,7 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         titled = _by_title(db, key) if row is not None else None
         if row is not None and titled is None:  # listed under another title now:
             db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))  # kept
-        elif row is not None and titled[0] != row[0] and titled[1] is None:
+        elif row is not None and titled[0] != row[0] and titled[1] is None and _same(titled, row, entry):
             # stored without an id under this title (the trending page had the new title first):
             # the same paper, which becomes one with this one
             merge_paper(db, into=row[0], other=titled[0], stamp=stamp)
@@ -78,6 +80,25 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         return paper_id, True
     _complete(db, row, entry, day)
     return row[0], False
+
+
+def _same(unnamed: tuple, named: tuple, entry: Entry) -> bool:
+    """Is the paper stored without an id under this listing's title the listed one? A title
+    alone is too little (a short or generic one, "Introduction", may be two papers): it was first
+    listed after the paper with the id (a week of slack for a late source), and its abstract
+    says the same as the listing's (most of the longer words of the shorter one are the
+    other's), or one of them has none. Two papers are kept otherwise, as before merging."""
+    if dt.date.fromisoformat(unnamed[2]) < dt.date.fromisoformat(named[2]) - MERGE_SLACK:
+        return False
+    ours, theirs = _words(unnamed[3]), _words(entry.abstract or named[3])
+    if not ours or not theirs or len(ours & theirs) >= SHARED_WORDS * min(len(ours), len(theirs)):
+        return True
+    log.info("%r: the paper stored without an arXiv id has another abstract: kept apart", entry.title)
+    return False
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in title_key(text).split() if len(w) > 3}
 
 
 def _id_past_merged(db: Any) -> tuple[int, ...]:

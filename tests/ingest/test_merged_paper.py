@@ -69,6 +69,33 @@ def test_the_new_title_seen_first_without_an_id_is_one_paper_once_the_id_comes_w
         assert [p.id for p in store.papers()] == [paper.id]
 
 
+SPEECH = "We route speech frames through a sparse mixture of experts chosen per utterance length."
+FOLDING = "A tutorial on protein folding: energy landscapes, contact maps and the first deep predictors."
+
+
+def retitled(day: str, title: str) -> str:  # the id of the speech paper, with a new title
+    return query_atom(day).replace(NEW, title).replace(ABSTRACT, SPEECH)
+
+
+@pytest.mark.parametrize(
+    ("first_listed", "abstract"),
+    [("Jan 5", SPEECH), ("Mar 14", FOLDING)],
+    ids=["listed months before the paper with the id", "another abstract"],
+)
+def test_a_paper_without_an_id_that_only_shares_a_generic_title_is_not_merged(
+    workspace, first_listed, abstract
+):
+    ws = workspace
+    with Store(ws.config.database) as store:
+        add(ws, store, "trending.txt", make_dump(first_listed, [("Introduction", abstract)]), MON)
+        add(ws, store, "daily.json", daily_json("2026-03-13").replace(ABSTRACT, SPEECH), MON)
+        add(ws, store, "query.atom", retitled("2026-03-15", "Introduction"), MON)
+        papers = {p.arxiv_id: p for p in store.papers()}
+        assert papers[None].abstract == abstract and papers[None].title == "Introduction"
+        assert papers["2603.04040"].first_seen == dt.date(2026, 3, 13)
+        assert store.db.execute("SELECT COUNT(*) FROM paper_merges").fetchone() == (0,)
+
+
 def test_what_was_sent_rated_or_queued_of_either_paper_is_the_merged_papers(workspace):
     ws = workspace
     later = MON + dt.timedelta(hours=1)
