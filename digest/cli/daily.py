@@ -87,7 +87,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
     with lock, Store(config.database) as store:
         if dry_run:
-            continued = pending(config, store, profiles)  # carried over by the send itself
+            continued = pending(config, store, profiles, now)  # carried over by the send itself
             for item in continued:
                 click.echo(f"{item.describe()} (by the send)")
             # planned under the old name: what the send does once it carried the reader over

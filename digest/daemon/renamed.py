@@ -46,6 +46,8 @@ READER_TABLES = (
 _RECORDS = ("schedule_state", "outbox", "deliveries", "ratings", "suppressions")  # any: a known reader
 
 
+RECENT = dt.timedelta(days=30)  # a gone reader's last digest at most this old: a rename
+
 _WARNED: set[tuple[str, str, str]] = set()  # (database, gone reader, profiles with its address)
 
 
@@ -101,9 +103,14 @@ def _addresses(store: Store, users: Sequence[str]) -> dict[str, tuple[str, str]]
     return found
 
 
-def pending(config: Config, store: Store, profiles: Sequence[Profile]) -> list[Continued]:
+def pending(
+    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime | None = None
+) -> list[Continued]:
     """The readers that these profiles continue (only reads). Cheap when there is nothing to do:
-    one look at the readers' schedule states."""
+    one look at the readers' schedule states. Only a reader served in the last RECENT days: an
+    address given to someone else long after its reader left (a lab's alias) is a new reader,
+    not one who inherits the old one's ratings, bounce and links."""
+    since = iso((now or wall_clock()) - RECENT)
     known = _known(store)
     live = {p.user for p in profiles}
     new = [p for p in profiles if p.user not in known]
@@ -114,6 +121,7 @@ def pending(config: Config, store: Store, profiles: Sequence[Profile]) -> list[C
     chosen: dict[str, list[Profile]] = {}
     for profile in new:
         same = [(at, u) for u, (email, at) in addresses.items() if same_address(email, profile.email)]
+        same = [(at, u) for at, u in same if at >= since]
         if same and not _has_records(store.db, profile.user):  # the latest gone reader of the address
             chosen.setdefault(max(same)[1], []).append(profile)
     found = []
@@ -153,7 +161,7 @@ def carry_over(config: Config, store: Store, profiles: Sequence[Profile], now: d
     """Make the carry-overs :func:`pending` finds (each logged)."""
     done: list[Continued] = []
     waiting: list[Continued] = []
-    carry(store, pending(config, store, profiles), now, waiting=waiting, done=done)
+    carry(store, pending(config, store, profiles, now), now, waiting=waiting, done=done)
     return Carried(done, waiting)
 
 

@@ -142,7 +142,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
         active = [p for p in profiles if not p.paused and p.user not in blocked]
         upcoming = _counted(store, config, active, now)
         readers = []
-        continued = {c.new: c for c in pending(config, store, profiles)}  # made by the next pass
+        continued = {c.new: c for c in pending(config, store, profiles, now)}  # made by the next pass
         was = {p.user: continued[p.user].old if p.user in continued else p.user for p in profiles}
         users = list(was.values())
         states, delivered = store.schedule_states(users), store.last_delivered(users)

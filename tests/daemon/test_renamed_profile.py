@@ -59,11 +59,11 @@ def rename(ws: Workspace, old: str, new: str) -> None:
     (folder / f"{old}.yaml").rename(folder / f"{new}.yaml")
 
 
-def yesterday(ws: Workspace, user: str) -> None:
+def yesterday(ws: Workspace, user: str, now: dt.datetime = MON_0700) -> None:
     """``user`` had yesterday's digest (at eve@example.org)."""
     with Store(ws.config.database) as store, store.transaction():
-        store.set_schedule_state(user, "2026-03-15", MON_0700 - dt.timedelta(days=1))
-        at = MON_0700 - dt.timedelta(days=1)
+        at = now - dt.timedelta(days=1)
+        store.set_schedule_state(user, at.date().isoformat(), at)
         store.record_delivery(user, "<1@x>", "eve@example.org", [], at, in_transaction=True)
 
 
@@ -152,7 +152,7 @@ def test_a_gone_reader_whose_address_two_new_profiles_have_is_continued_by_neith
     ws.profile("eve-work", EVE)
     config = ws.config
     with Store(config.database) as store:
-        assert pending(config, store, load_profiles(config)) == []
+        assert pending(config, store, load_profiles(config), MON_0700) == []
     assert "eve's profile file is gone and eve-smith, eve-work have its address" in caplog.text
 
 
@@ -164,7 +164,7 @@ def test_a_profile_with_another_address_is_a_new_reader(workspace):
     ws.profile("eve-smith", EVE.replace("Eve@Example.org", "eve.smith@example.org"))
     config = ws.config
     with Store(config.database) as store:
-        assert pending(config, store, load_profiles(config)) == []
+        assert pending(config, store, load_profiles(config), MON_0700) == []
 
 
 def test_two_workers_that_both_saw_the_rename_carry_it_over_once(workspace):
@@ -174,8 +174,8 @@ def test_two_workers_that_both_saw_the_rename_carry_it_over_once(workspace):
     rename(ws, "eve", "eve-smith")
     config = ws.config
     with Store(config.database) as one, Store(config.database) as two:
-        seen_by_one = pending(config, one, load_profiles(config))
-        seen_by_two = pending(config, two, load_profiles(config))
+        seen_by_one = pending(config, one, load_profiles(config), MON_0700)
+        seen_by_two = pending(config, two, load_profiles(config), MON_0700)
         assert seen_by_one == seen_by_two and len(seen_by_one) == 1
         assert carry(one, seen_by_one, MON_0700) == seen_by_one
         assert carry(two, seen_by_two, MON_0700) == []  # looked again in its transaction: done
@@ -204,7 +204,7 @@ def test_the_links_already_sent_with_the_old_name_open_the_renamed_profile(web_w
 def test_profile_new_and_a_dry_run_say_whom_a_new_profile_continues_and_change_nothing(workspace):
     ws = workspace
     ws.profile("eve", EVE)
-    yesterday(ws, "eve")
+    yesterday(ws, "eve", wall_clock())  # the commands' clock: a reader served yesterday
     (ws.root / "profiles" / "eve.yaml").unlink()
     made = ws.cli("profile", "new", "eve-smith", "--email", "eve@example.org", "-i", "neuromorphic")
     assert made.exit_code == 0, made.output
@@ -305,7 +305,7 @@ def test_a_renamed_reader_whose_carry_over_waits_gets_no_digest_of_its_own_meanw
     add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
     config = ws.config
     with Store(config.database) as store, store.transaction():
-        store.set_schedule_state("eve", "2026-03-16", MON_0700)  # today's digest, being sent:
+        store.set_schedule_state("eve", "2026-03-16", wall_clock())  # today's digest, being sent:
         until = wall_clock() + dt.timedelta(minutes=5)
         Outbox(store).enqueue(
             user="eve", recipient="eve@example.org", message_id="<2@x>", subject="s", mime=b"m",
@@ -335,3 +335,21 @@ def test_a_renamed_reader_whose_carry_over_waits_gets_no_digest_of_its_own_meanw
     assert [(p.profile.user, p.action) for p in report.planned] == [("eve-smith", ALREADY)]
     with Store(config.database) as store:
         assert [d.user for d in store.deliveries()] == ["eve-smith"]
+
+
+def test_an_address_given_to_a_newcomer_long_after_its_reader_left_starts_a_new_reader(workspace):
+    """A lab's alias, its reader's profile removed months ago, given to a new colleague: the
+    newcomer inherits none of the old reader's ratings, bounce or links."""
+    ws = workspace
+    ws.profile("lab-ml", EVE)
+    yesterday(ws, "lab-ml")
+    (ws.root / "profiles" / "lab-ml.yaml").unlink()
+    ws.profile("lab-vision", EVE)
+    config = ws.config
+    with Store(config.database) as store:
+        a_month_later = MON_0700 + dt.timedelta(days=31)
+        assert pending(config, store, load_profiles(config), a_month_later) == []
+        assert carry_over(config, store, load_profiles(config), a_month_later).done == []
+        (soon,) = pending(config, store, load_profiles(config), MON_0700 + dt.timedelta(days=20))
+        assert (soon.old, soon.new) == ("lab-ml", "lab-vision")  # a rename, within the month
+        assert [d.user for d in store.deliveries()] == ["lab-ml"]
