@@ -233,9 +233,19 @@ def kept_alive(listener: socket.socket, connections: list[int]) -> None:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
 
 
+def stop_listening(listener: socket.socket, thread: threading.Thread) -> None:
+    """End a server thread waiting in accept() (a close from another thread does not wake it;
+    a thread left running would make later tests' forks unsafe)."""
+    listener.shutdown(socket.SHUT_RDWR)
+    thread.join(timeout=5)
+    listener.close()
+    assert not thread.is_alive()
+
+
 def test_a_fetch_works_with_over_a_thousand_files_open(trusted, many_files_open):
     listener, connections = socket.create_server(("127.0.0.1", 0)), []
-    threading.Thread(target=kept_alive, args=(listener, connections), daemon=True).start()
+    server = threading.Thread(target=kept_alive, args=(listener, connections), daemon=True)
+    server.start()
     with (
         LocalHttpServer({"/daily": Route(b"[]")}, tls=trusted) as secure,
         Http(sleep=lambda s: None, stop=threading.Event()) as client,
@@ -243,7 +253,7 @@ def test_a_fetch_works_with_over_a_thousand_files_open(trusted, many_files_open)
         assert client.get(secure.url("/daily"), retries=0).body == b"[]"
         for _ in range(2):  # the idle connection looked at, and used again
             assert client.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", retries=0).body == b"[]"
-    listener.close()
+    stop_listening(listener, server)
     assert connections == [1]
 
 
@@ -283,12 +293,13 @@ def test_a_connection_the_server_closed_right_after_its_answer_is_not_used_again
     socket): the next request takes a new connection, not the closed one."""
     listener = socket.create_server(("127.0.0.1", 0))
     served: list[bytes] = []
-    threading.Thread(target=answer_then_close, args=(listener, trusted, served), daemon=True).start()
+    server = threading.Thread(target=answer_then_close, args=(listener, trusted, served), daemon=True)
+    server.start()
     url = f"https://127.0.0.1:{listener.getsockname()[1]}"
     with Http(sleep=lambda s: None, stop=threading.Event()) as client:
         for n in range(3):
             assert client.get(f"{url}/{n}", retries=0).body == b"[]"
-    listener.close()
+    stop_listening(listener, server)
     assert served == [f"GET /{n} HTTP/1.1".encode() for n in range(3)]
 
 
