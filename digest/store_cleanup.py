@@ -7,15 +7,19 @@ everything that points at it (listings, what was sent, ratings); its ``key`` sta
 its cleaned title normalizes to another key (a control character between two letters was a
 word break), that key is added to ``paper_titles``, so that a listing naming the paper by
 its clean title finds it (unless that key is another paper's already: a paper stored twice
-before, once with the escape and once without, stays two papers, as it was).
+before, once with the escape and once without, stays two papers, as it was). Likewise a title
+a feed gave as HTML, stored as it came before feeds' HTML was read as text (``Salt &amp;
+Pepper``, ``<b>...</b>``; digest.ingest.sources.markup): the key of its text as a fetch now
+stores it is added, so that the same item fetched again (a feed keeps its items for days) is
+the paper stored, not a second one; the stored title itself is kept.
 
 The text a paper is matched and embedded on changed: its embeddings are dropped (computed
 again when next wanted) and the archive's word counts (``paper_terms``, ``term_stats``,
 ``acronyms``, ``collection_state``: digest.select.collection) are emptied, rebuilt by the next
 ranking. They are emptied also when a stored text is one that the matcher now reads in
 another Unicode form (NFKC, combining marks kept with their letter: digest.select.text), so
-that its counts are the ones a fresh index of every paper would make. When neither happens
-(the usual case) the migration changes nothing.
+that its counts are the ones a fresh index of every paper would make. When neither happens,
+nor a title as HTML (the usual case), the migration changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import json
 import logging
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from digest.db import POSTGRESQL
@@ -41,12 +46,13 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
     # imported here: the readers' module loads defusedxml, which the store does not need otherwise
     from digest.ingest.sources.decode import CONTROL
     from digest.ingest.sources.fields import clean
+    from digest.ingest.sources.markup import element_text
 
     def dirty(text: str | None) -> bool:
         return text is not None and ("\x00" in text or CONTROL.search(text) is not None)
 
     changed_text: list[int] = []
-    new_keys: list[tuple[str, int]] = []
+    new_keys: dict[str, int] = {}  # a title key to add to paper_titles: the paper it finds
     cleaned = 0
     refold = False
     last = 0
@@ -58,6 +64,11 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
         last = rows[-1][0]
         for pid, key, title, abstract, authors, categories, code_url, project_url in rows:
             refold = refold or _read_otherwise(title) or _read_otherwise(abstract)
+            if "<" in title or "&" in title:  # a feed's HTML, stored as it came: the key of its text
+                node = ET.Element("title")
+                node.text = title
+                if key == title_key(title) and (shown := title_key(element_text(node))) not in ("", key):
+                    new_keys.setdefault(shown, pid)
             new_authors, new_categories = _names(clean, dirty, authors), _names(clean, dirty, categories)
             names_changed = (new_authors, new_categories) != (authors, categories)
             if not names_changed and not any(map(dirty, (title, abstract, code_url, project_url))):
@@ -81,12 +92,14 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
             if (new_title, new_abstract) != (title, abstract):
                 changed_text.append(pid)
             if key == title_key(title) and title_key(new_title) != key:
-                new_keys.append((title_key(new_title), pid))
-    for key, pid in new_keys:
+                new_keys.setdefault(title_key(new_title), pid)
+    for key, pid in new_keys.items():
         taken = (
-            db.execute("SELECT 1 FROM papers WHERE key = ?", (key,)).fetchone()
-            or db.execute("SELECT 1 FROM paper_titles WHERE key = ?", (key,)).fetchone()
+            db.execute("SELECT id FROM papers WHERE key = ?", (key,)).fetchone()
+            or db.execute("SELECT paper_id FROM paper_titles WHERE key = ?", (key,)).fetchone()
         )
+        if taken and taken[0] == pid:  # listed under it already
+            continue
         if taken:
             log.warning("paper %d: its cleaned title is another paper's; both are kept", pid)
         else:

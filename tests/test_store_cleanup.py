@@ -149,6 +149,32 @@ def test_a_paper_stored_twice_with_and_without_the_escape_stays_two_papers(db_at
         assert store.db.execute("SELECT COUNT(*) FROM paper_titles").fetchone() == (0,)
 
 
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><updated>2026-12-03T05:00:00Z</updated>
+  <entry><id>https://lab.example/papers/17</id>
+    <title type="html">Salt &amp;amp; Pepper &lt;b&gt;noise&lt;/b&gt; removal</title>
+    <summary>Denoising images with diffusion.</summary></entry>
+</feed>
+"""
+
+
+def test_a_feed_item_stored_with_its_html_title_is_the_same_paper_when_fetched_again(db_at):
+    from digest.ingest.sources import parse_dump
+    from digest.store_papers import title_key
+
+    db = version_14(db_at)
+    # the release before stored a feed's HTML title as it came (the feed keeps the item for days)
+    stored = "Salt &amp; Pepper <b>noise</b> removal"
+    pid = add_paper(db, title_key(stored), stored, "Denoising images with diffusion.")
+    db.close()
+    listing = parse_dump(FEED.encode(), Path("feed.xml"), NOW.replace(tzinfo=None))
+    assert [e.title for e in listing.entries] == ["Salt & Pepper noise removal"]  # read as text now
+    with Store(db_at) as store:
+        result = store.add_listing(listing, NOW)
+        assert (result.new_papers, result.known_papers) == (0, 1)
+        assert store.db.execute("SELECT id FROM papers").fetchall() == [(pid,)]
+
+
 @pytest.mark.sqlite_only
 def test_a_migration_that_fails_half_way_changes_nothing(tmp_path):
     path = tmp_path / "digest.db"
