@@ -11,7 +11,8 @@ unsubscribe) open the new file. Two live profiles with one address stay two read
 profile whose address matches none (renamed and readdressed at once) is a new reader.
 
 Made by every command that may queue a digest (the daemon's pass, `digest send`) before it
-looks at who is due; `digest status` and `send --dry-run` only say what will be carried.
+looks at who is due, and by `digest serve` when a link of the old name is followed first
+(:func:`carried_for_link`); `digest status` and `send --dry-run` only say what will be carried.
 Several workers: one transaction, serialized, that looks again at both names first, so the
 second worker finds the work done. A message of the old name being sent at that moment
 (claimed by a worker) puts it off to the next pass.
@@ -28,6 +29,7 @@ from typing import Any
 from digest.config import Config
 from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
+from digest.errors import StoreError
 from digest.models import Profile
 from digest.store import QUEUED, Store, iso
 
@@ -221,3 +223,18 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         )
         db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
     return True
+
+
+def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
+    """The name a link signed for ``user`` (no profile file, no rename kept) opens: the profile
+    that continues them, carried over now, so that what the link does (a rating, an unsubscribe)
+    is the reader's and not a removed reader's, ignored by their next digest; None: nobody
+    continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again."""
+    from digest.profiles.load import load_profiles_lenient
+
+    profiles, _ = load_profiles_lenient(config)
+    with Store(config.database) as store:
+        item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
+        if item is not None and carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
+            raise StoreError(f"{item.new} continues {user} once a message being sent to them is recorded")
+    return None if item is None else item.new

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from digest.compose.preview import preview
 from digest.compose.render import builtin_templates
 from digest.config import Config, ConfigError
+from digest.daemon.renamed import carried_for_link
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
@@ -87,20 +88,23 @@ def create_app(
         return Response(html, status=status, mimetype="text/html")
 
     def reader(token: str) -> tuple[str, Path]:
-        """The user the token was made for and their file; 403 for anything else."""
+        """The reader the token was made for (under the name they went on under, if their file
+        was renamed) and their file; 403 for a forged token, 410 for a removed reader."""
         user = site().signer.user(token)
         if user is None:
             abort(403)
         try:
             user, path = current_reader(cfg(), user)  # an old name: the reader's new one
         except ProfileError as e:
-            if removed(cfg(), user):  # a signed link, so a real reader's: tell them plainly
-                raise ReaderGone() from None
-            log.error("%s %s: %s", request.method, request.path, e)
-            if not cfg().profiles.is_dir():  # unmounted, moved: nobody's profile can be read
-                log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
-                raise NeedsFixing() from None
-            abort(403)  # a profile that is a link outside the folder: never read
+            if not removed(cfg(), user):
+                log.error("%s %s: %s", request.method, request.path, e)
+                if not cfg().profiles.is_dir():  # unmounted, moved: nobody's profile can be read
+                    log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
+                    raise NeedsFixing() from None
+                abort(403)  # a profile that is a link outside the folder: never read
+            if (new := carried_for_link(cfg(), user, now())) is None:  # renamed, no pass since: carried
+                raise ReaderGone() from None  # a signed link, so a real reader's: tell them plainly
+            user, path = new, find_profile_file(cfg(), new)
         g.form_token = site().signer.form_token(token)
         return user, path
 

@@ -353,3 +353,29 @@ def test_an_address_given_to_a_newcomer_long_after_its_reader_left_starts_a_new_
         (soon,) = pending(config, store, load_profiles(config), MON_0700 + dt.timedelta(days=20))
         assert (soon.old, soon.new) == ("lab-ml", "lab-vision")  # a rename, within the month
         assert [d.user for d in store.deliveries()] == ["lab-ml"]
+
+
+def test_an_old_link_followed_before_the_renamed_reader_was_carried_over_is_the_readers(web_workspace):
+    """The file renamed, no pass yet: the old name's link (an unsubscribe, a rating) is the reader's,
+    carried over then, not a removed reader's 410 / 200 that the next digest ignores."""
+    ws = web_workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve")
+    rename(ws, "eve", "eve-smith")
+    add_dump(ws, "d1.txt", "Mar 16", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    config = ws.config
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: MON_0700).test_client()
+    old = signer.token("eve")
+    with Store(config.database) as store:
+        paper = store.papers()[0].id
+    rating = client.post(f"/u/{old}/rate/{paper}", data={"rating": "up", "csrf": signer.form_token(old)})
+    assert rating.status_code == 200
+    one_click = client.post(f"/u/{old}/unsubscribe", data=b"List-Unsubscribe=One-Click")
+    assert one_click.status_code == 200
+    assert yaml.safe_load((ws.root / "profiles" / "eve-smith.yaml").read_text())["paused"] is True
+    with Store(config.database) as store:
+        assert store.ratings("eve-smith") == {paper: 1} and store.ratings("eve") == {}
+        assert store.db.execute("SELECT user FROM schedule_state").fetchall() == [("eve-smith",)]
+    report = send(ws, MON_0700 + dt.timedelta(minutes=5))
+    assert report.queued == () and report.continued == ()  # paused, and carried over already
