@@ -75,6 +75,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     config = obj.config
     if not dry_run and to_dir is None:
         check_transport(config)  # an unset password variable: said before anything is queued
+    elif not dry_run and config.base_url:
+        config.web.secret()  # the files' links are signed too: a secret gone is said before queueing
     problems: list[str] = []
     if users:
         profiles = [load_profile(config, u) for u in users]

@@ -343,6 +343,20 @@ def test_a_signing_secret_that_cannot_be_had_stops_the_daemon_at_its_start(web_w
     assert smtp_server.messages == []
 
 
+def test_a_signing_secret_that_cannot_be_had_stops_send_to_dir_before_queueing(web_workspace, tmp_path):
+    """The .eml files carry the signed links too: `send --to-dir` refuses a secret file that is
+    gone at once, as `send` and `run` do, not with a failed message per reader."""
+    seed(web_workspace)
+    config = web_workspace.config_path
+    config.write_text(config.read_text().replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
+    assert web_workspace.cli("ingest").exit_code == 0
+    result = web_workspace.cli("send", "--to-dir", str(tmp_path / "mail"))
+    assert result.exit_code == 1 and "web.secret_file: cannot read" in result.output, result.output
+    assert "FAILED" not in result.output and not (tmp_path / "mail").exists()
+    with Store(web_workspace.config.database) as store:
+        assert store.db.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)
+
+
 @pytest.mark.parametrize("smtp", ["", "smtp:\n  host: 127.0.0.1\n  port: 2525\n"], ids=["none", "no from"])
 def test_without_smtp_from_everything_but_sending_by_smtp_works(workspace, tmp_path, smtp):
     seed(workspace)
