@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -92,8 +93,12 @@ def get_day(
             first.content_type,
         )
     log.info("%s: %d papers in %d pages", url, len(papers), pages)
-    body = json.dumps(papers, ensure_ascii=False).encode("utf-8")
+    text = json.dumps(papers, ensure_ascii=False)  # a lone surrogate (a page's "\ud800") escaped again:
+    body = _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode("utf-8")  # the reader drops it
     return Answer(200, body, None, None, first.content_type)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _items(body: bytes) -> list[Any] | None:

@@ -145,3 +145,17 @@ def test_pages_that_come_to_more_than_a_dumps_limit_are_refused_as_they_come(wor
     assert outcome.detail.startswith("http://127.0.0.1:")
     assert "/api/daily_papers?date=2026-11-29: pages 1 to 6 of the day come to 11," in outcome.detail
     assert outcome.detail.endswith(" bytes, over the limit of 10 MB for a dump; refused")
+
+
+def test_a_lone_surrogate_escaped_in_a_title_is_dropped_in_one_page_or_several(workspace, tmp_path):
+    """JSON may escape half a surrogate pair ("\\ud800"): no UTF-8, nothing a database stores. It
+    stopped the fetch of the whole day (UnicodeEncodeError, the document in failed/ at every poll)."""
+    for count in (20, 108):
+        papers = day_of(count)
+        papers[5]["paper"]["title"] = "Lone \ud800surrogate"
+        papers[6]["paper"]["authors"] = [{"name": "Ada \udc00Example"}]
+        outcome, stored, _ = fetch(workspace, {"/api/daily_papers": daily_api(papers)})
+        assert outcome.outcome == LISTING and len(stored) == count, outcome.detail
+        assert "Lone surrogate" in [p.title for p in stored]
+        assert ("Ada Example",) in [p.authors for p in stored]
+        workspace.config_path.write_text(workspace.config_path.read_text().split("sources:\n")[0])

@@ -8,8 +8,11 @@ from pathlib import Path
 
 from digest.errors import DumpError
 
-# Control characters (but tab and newline) and the bidi embedding/override/isolate marks.
-CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters (but tab and newline) and the bidi embedding/override/isolate marks; and a
+# lone surrogate, which only a JSON escape gives ("\ud800"): no UTF-8, no database stores it.
+CONTROL = re.compile(
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 @dataclass(frozen=True)
