@@ -255,7 +255,8 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     ALTER TABLE fetches ADD COLUMN retry_at TEXT;  -- UTC, ISO; NULL: the server asked nothing
     """,
     # 14 -> 15: papers stored with control characters or bidi overrides from escapes cleaned
-    # as ingest now stores them (ids and keys kept); the word counts emptied if texts changed
+    # as ingest now stores them (ids and keys kept; the keys of their clean titles, and of a feed's
+    # HTML title as text, added to paper_titles); the word counts emptied if texts changed
     clean_stored_papers,
     # 15 -> 16: a paper stored without an arXiv id that turned out to be one stored with it (a
     # listing gave the id with the title it was stored under) is merged into it; its id is kept
