@@ -11,6 +11,7 @@ import threading
 import pytest
 import yaml
 
+from digest.compose.preview import preview
 from digest.daemon.due import DueIndex
 from digest.daemon.renamed import carry, carry_over, pending
 from digest.daemon.sendnow import ALREADY, send_now
@@ -379,3 +380,24 @@ def test_an_old_link_followed_before_the_renamed_reader_was_carried_over_is_the_
         assert store.db.execute("SELECT user FROM schedule_state").fetchall() == [("eve-smith",)]
     report = send(ws, MON_0700 + dt.timedelta(minutes=5))
     assert report.queued == () and report.continued == ()  # paused, and carried over already
+
+
+def test_the_preview_of_a_renamed_profile_not_carried_over_yet_is_what_the_send_sends(
+    mail_workspace, smtp_server
+):
+    """Not the old name's papers again, as a new reader's first digest would have them."""
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    send(ws, MON_0700)
+    assert sorted(titles(smtp_server.messages[-1])) == ["Neuromorphic Day One", "Neuromorphic Other"]
+    rename(ws, "eve", "eve-smith")
+    tue = MON_0700 + dt.timedelta(days=1)
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, tue - dt.timedelta(hours=6))
+    shown = preview(ws.config, "eve-smith", tue)
+    assert [m.paper.title for m in shown.digest.matches] == ["Neuromorphic Day Two"]
+    assert shown.digest.profile.user == "eve-smith"  # its links are the new name's
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("eve-smith") is None  # a preview carries nothing over
+    send(ws, tue)
+    assert titles(smtp_server.messages[-1]) == ["Neuromorphic Day Two"]
