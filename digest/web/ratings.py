@@ -42,7 +42,7 @@ class WebParts:
     """What the rating routes take from :func:`digest.web.app.create_app`."""
 
     config: Callable[[], Config]  # the config of the request (read again when its file changes)
-    reader: Callable[[str], tuple[str, Path]]  # token -> (user, profile file), or 403
+    reader: Callable[[str], tuple[str, Path]]  # token -> (user, profile file), or 403 (410: removed)
     check_post: Callable[[str], None]  # same origin and the form token, or 403
     page: Callable[..., Response]  # a templates/web page
     now: Callable[[], dt.datetime]
