@@ -232,8 +232,10 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again."""
     from digest.profiles.load import load_profiles_lenient
 
-    profiles, _ = load_profiles_lenient(config)
     with Store(config.database) as store:
+        if user not in _known(store):  # a name that never had a digest: no reader to continue
+            return None
+        profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
         if item is not None and carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
             raise StoreError(f"{item.new} continues {user} once a message being sent to them is recorded")
