@@ -52,7 +52,7 @@ def ingest(
     progress.start("ingesting", len(paths))
     for path in paths:
         try:
-            listing = _read(Path(path))
+            listing = read_listing(Path(path))
         except DumpError as e:
             log.debug("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
             failures.append(IngestFailure(Path(path), str(e)))
@@ -75,12 +75,15 @@ def ingest(
     return IngestReport(tuple(results), tuple(failures))
 
 
-def _read(path: Path) -> Listing:
-    """``read_dump(path)``; a reader that fails on this file in a way it did not foresee fails
-    for this file alone (reading writes nothing): the dump is rejected with what went wrong,
-    and the other dumps, and everybody's mail, go on."""
+def read_listing(
+    path: Path, *, mtime: dt.datetime | None = None, replacements: bool = False, skip_bad_items: bool = False
+) -> Listing:
+    """``read_dump`` (the same options); a reader that fails on this file in a way it did not
+    foresee fails for this file alone (reading writes nothing): the dump, dropped or fetched
+    (digest.ingest.fetch), is rejected with what went wrong, and the other dumps and sources,
+    and everybody's mail, go on."""
     try:
-        return read_dump(path)
+        return read_dump(path, mtime=mtime, replacements=replacements, skip_bad_items=skip_bad_items)
     except (DumpError, MemoryError):
         raise
     except Exception as e:  # noqa: BLE001 - one unreadable file must not stop the others

@@ -31,8 +31,8 @@ from digest.errors import DumpError
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
+from digest.ingest.dumps import read_listing
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
-from digest.ingest.sources import read_dump
 from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
@@ -133,7 +133,8 @@ def _take(
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
         # the day asked for stands in for a document that names none (an empty JSON array)
         asked = dt.datetime.combine(day, local.time())
-        listing = _read(path, mtime=asked, replacements=source.replacements)
+        # a reader failing in a way it did not foresee fails this fetch alone (kept in failed/)
+        listing = read_listing(path, mtime=asked, replacements=source.replacements, skip_bad_items=True)
     except DumpError as e:
         kept = _kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
@@ -159,20 +160,6 @@ def _take(
     detail += _skipped(listing, source, url, saved)
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
-
-
-def _read(path: Path, *, mtime: dt.datetime, replacements: bool) -> Listing:
-    """The fetched document's listing, its unreadable items left out. A reader that fails on
-    it in a way it did not foresee fails this fetch alone, as a dropped dump fails alone
-    (dumps._read): kept in failed/ with why and recorded, where it stopped the run (digest
-    fetch's 'internal error'; the daemon's pass, at every poll, a copy in failed/ each time)."""
-    try:
-        return read_dump(path, mtime=mtime, replacements=replacements, skip_bad_items=True)
-    except (DumpError, MemoryError):
-        raise
-    except Exception as e:  # noqa: BLE001 - a bad document must not stop the other sources
-        log.info("reading %s failed", path, exc_info=True)  # -v: where, for a report
-        raise DumpError(f"{path}: cannot be read as a dump: {type(e).__name__}: {e}") from None
 
 
 def _skipped(listing: Listing, source: SourceConfig, url: str, saved: Path | None) -> str:

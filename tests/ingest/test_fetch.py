@@ -170,12 +170,12 @@ def test_a_document_being_read_is_hidden_from_digest_ingest_and_keeps_its_name(w
 
     seen = []
 
-    def read_dump(path, **kw):  # the real reader, noting what `digest ingest` would pick meanwhile
+    def read_listing(path, **kw):  # the real reader, noting what `digest ingest` would pick meanwhile
         seen.append(inbox.candidates(path.parent))
         return original(path, **kw)
 
-    original = fetching.read_dump
-    monkeypatch.setattr(fetching, "read_dump", read_dump)
+    original = fetching.read_listing
+    monkeypatch.setattr(fetching, "read_listing", read_listing)
     with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
         config = configure(workspace, server, HF)
         (outcome,), _, _ = run(config)
