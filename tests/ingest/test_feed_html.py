@@ -122,3 +122,40 @@ def test_xhtml_nested_thousands_deep_is_read_like_any():
     deep = "<b>" * 5_000 + "Deep" + "</b>" * 5_000
     title = f'<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{deep} titles</div></title>'
     assert entry(atom(title, "<summary>An abstract.</summary>")).title == "Deep titles"
+
+
+def test_an_atom_text_marked_text_is_kept_as_written_even_when_it_looks_like_html():
+    """Atom says what type="text" holds: text, its '<' a character. It was still guessed at:
+    'Tokens like <br> and </p> ...' lost its tokens."""
+    title = '<title type="text">Tokens like &lt;br&gt; and &lt;/p&gt; in web-scale pretraining</title>'
+    summary = '<summary type="text">We count &lt;/p&gt; and &lt;a href="x"&gt; in 0 &lt; n pages.</summary>'
+    paper = entry(atom(title, summary))
+    assert paper.title == "Tokens like <br> and </p> in web-scale pretraining"
+    assert paper.abstract == 'We count </p> and <a href="x"> in 0 < n pages.'
+
+
+def test_html_beside_math_loses_no_math():
+    """The guess found '</p>' and read the rest as HTML: 'n<d and d>m' became 'nm' (the parser
+    took '<d and d>' for a tag). The tags beyond doubt are dropped, the math is kept."""
+    description = (
+        "&lt;p&gt;We study the regime n&lt;d and d&gt;m, where &lt;em&gt;sparse&lt;/em&gt; probes fail."
+        "&lt;/p&gt;&lt;p&gt;For all 0&lt;t&lt;T the bound holds.&lt;/p&gt;"
+    )
+    title = "Heads with &lt;i&gt;k&lt;/i&gt;&lt;n: when h&lt;n and n&gt;2"
+    paper = entry(rss(title, description))
+    assert paper.abstract == (
+        "We study the regime n<d and d>m, where sparse probes fail. For all 0<t<T the bound holds."
+    )
+    assert paper.title == "Heads with k<n: when h<n and n>2"
+    untyped = atom(f"<title>{title}</title>", f"<summary>{description}</summary>")
+    assert entry(untyped).abstract == paper.abstract and entry(untyped).title == paper.title
+
+
+def test_html_the_parser_reads_whole_is_still_read_by_it():
+    """Where nothing outside the tags is lost, the parser's reading stands: links, scripts,
+    comments, entities."""
+    description = (
+        "&lt;p&gt;Errors fall as 1/n for n &amp;gt; 10 &lt;a href='https://lab.example'&gt;(code)&lt;/a&gt;."
+        "&lt;!-- internal note --&gt;&lt;script&gt;if (a&lt;b) track()&lt;/script&gt;&lt;/p&gt;"
+    )
+    assert entry(rss("Rates", description)).abstract == "Errors fall as 1/n for n > 10 (code)."

@@ -2,12 +2,19 @@
 
 The store keeps titles and abstracts as plain text (the email escapes what it renders), so
 ``<p>We propose...</p>`` is stored as "We propose...". A text is read as HTML where the feed
-says it is (Atom's ``type="html"`` or ``type="xhtml"``), or where it evidently is: a closing
-tag of a formatting element (``</p>``, ``</em>``, ``</a>``), a ``<br>`` or ``<p>``, a tag with
-an attribute (``<a href=``). A text with entity references (``&amp;``, ``&#233;``) and no such
-tag has its entities decoded, nothing else. A math abstract's ``a < b`` or ``a<b and c>d`` is
-none of these, and is kept as it is; so is an arXiv listing's text (it starts "arXiv:...
-Announce Type:"), which is plain text by arXiv's own format.
+says it is (Atom's ``type="html"`` or ``type="xhtml"``), or, where the feed does not say
+(RSS; Atom without ``type``), where it evidently is: a closing tag of a formatting element
+(``</p>``, ``</em>``, ``</a>``), a ``<br>`` or ``<p>``, a tag with an attribute (``<a href=``).
+A text with entity references (``&amp;``, ``&#233;``) and no such tag has its entities decoded,
+nothing else. A math abstract's ``a < b`` or ``a<b and c>d`` is none of these, and is kept as
+it is; so is Atom's ``type="text"`` (text by the feed's word, whatever it holds) and an arXiv
+listing's text (it starts "arXiv:... Announce Type:"), plain text by arXiv's own format.
+
+A guess loses nothing: HTML beside math (``x</p> ... a<b and c>d``) is read as HTML only if
+that keeps every character outside its tags (the parser took ``<b and c>`` for a tag: "ad").
+Otherwise only what is a tag beyond doubt is dropped (a known element, its attributes quoted
+or bare-word values: ``</p>``, ``<a href="...">``, ``<br/>``), with comments and the content of
+``script``/``style``/``template``; the rest is kept as written, its entities decoded.
 
 As HTML: tags dropped (a block's end is a space, an inline element's is nothing:
 ``x<sub>2</sub>`` is "x2"), the content of ``script``, ``style`` and ``template`` dropped,
@@ -41,6 +48,15 @@ _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1
 _BLOCKS = frozenset({"p", "br", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "td", "th", "table"})
 _BLOCKS |= {"blockquote", "pre", "hr", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6"}
 _DROPPED = frozenset({"script", "style", "template"})
+# A tag beyond doubt: an HTML element's name, attributes with values (quoted, or one word); a
+# quoted value stops at "<" (the scan is then linear in the text). ``<b and c>`` is not one.
+_ELEMENTS = rf"{_FORMATTING}|br|hr|img|tt|u|s|del|ins|abbr|cite|dfn|kbd|q|samp|var|mark|caption|"
+_ELEMENTS += "thead|tbody|tfoot|dl|dt|dd|section|article|header|footer|nav|figure|figcaption|"
+_ELEMENTS += "script|style|template|math|mi|mo|mn|msub|msup|mrow|mfrac|msqrt|center|big|strike"
+_TAG = re.compile(
+    rf"<(/?)({_ELEMENTS})(?:\s+[a-z][\w:-]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s\"'=<>`]+))*\s*/?>",
+    re.IGNORECASE,
+)
 
 
 def evident_tags(text: str) -> bool:
@@ -114,6 +130,8 @@ def element_text(node: ET.Element | None, *, guess: bool = True) -> str:
     if node is None:
         return ""
     kind = (node.get("type") or "").lower()
+    if kind == "text":  # Atom's word: text, a '<' in it is a character (RFC 4287, 3.1.1.1)
+        return clean(node.text)
     if kind == "xhtml":  # the markup is XML in the feed, parsed with it: its elements walked
         return _shown(_xhtml(node))
     text = node.text or ""
@@ -122,7 +140,57 @@ def element_text(node: ET.Element | None, *, guess: bool = True) -> str:
     if not guess or split_abstract(clean(text))[0] is not None:
         return clean(text)
     if evident_tags(text):
-        return html_text(text)
+        return guessed_html_text(text)
     if evident_entities(text):  # entities only: decoded, and a '<' in the text is left alone
         return clean(html.unescape(text))
     return clean(text)
+
+
+def guessed_html_text(text: str) -> str:
+    """The text of ``text`` guessed to be HTML: as the HTML parser reads it if that keeps every
+    character outside the tags beyond doubt; else those tags dropped and the rest kept."""
+    parsed, kept = html_text(text), literal_text(text)
+    return parsed if _SPACE.sub("", parsed) == _SPACE.sub("", kept) else kept
+
+
+def literal_text(text: str) -> str:
+    """``text`` with only its tags beyond doubt dropped (a block's a space), comments and the
+    content of script, style and template dropped, entities decoded once; the rest as written."""
+    parts: list[str] = []
+    dropping, at = 0, 0
+    for start, end, closing, name in _tags(text):
+        if not dropping:
+            parts.append(html.unescape(text[at:start]))
+        at = end
+        if name in _DROPPED:
+            dropping = max(0, dropping + (-1 if closing else 1))
+        if name in _BLOCKS and not dropping:
+            parts.append(" ")
+    if not dropping:
+        parts.append(html.unescape(text[at:]))
+    return clean("".join(parts))
+
+
+def _tags(text: str) -> Iterator[tuple[int, int, bool, str]]:
+    """(start, end, closing, element name in lower case) of each tag beyond doubt and of each
+    comment (its name "") in ``text``, in order; a comment never closed is text. Each tag is
+    searched for once: linear in the text."""
+    tags = _TAG.finditer(text)
+    tag = next(tags, None)
+    at = 0
+    while True:
+        comment = text.find("<!--", at)
+        close = text.find("-->", comment + 4) if comment >= 0 else -1
+        if close < 0:
+            comment = -1  # nor any after it: none of them closes
+        while tag is not None and (comment < 0 or tag.start() < comment):
+            if tag.start() >= at:
+                yield tag.start(), tag.end(), tag[1] == "/", tag[2].lower()
+            tag = next(tags, None)
+        if comment < 0:
+            return
+        yield comment, close + 3, False, ""
+        at = close + 3
+
+
+_SPACE = re.compile(r"\s+")
