@@ -33,6 +33,20 @@ class Request:
     headers: dict[str, str]
 
 
+def one_page(*answers: Route) -> Callable[[dict[str, str]], Route]:
+    """A paging API (``p`` from 0, as the daily papers API) whose day fits in its first page:
+    ``answers`` in turn to the first page (the last one repeating), an empty array past it."""
+    queue, lock = list(answers), threading.Lock()
+
+    def answer(query: dict[str, str]) -> Route:
+        if query.get("p", "0") != "0":
+            return Route(b"[]")
+        with lock:
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return answer
+
+
 class LocalHttpServer:
     """``with LocalHttpServer({"/feed": Route(b"...")}) as server: server.url("/feed")``"""
 

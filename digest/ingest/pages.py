@@ -1,13 +1,19 @@
 """The Hugging Face daily papers API answers in pages: the whole day fetched, page after page.
 
-``/api/daily_papers?date=...`` returns at most ``limit`` papers (50 unless asked), page ``p``
-(from 0) of the day; a page past the end is an empty array. A busy day lists over 100 papers,
-so one request would miss the rest. The pages are asked for 100 at a time
-(``limit=100&p=0``, ``p=1``, ...) until one is shorter than the pages before it (a first page
-shorter than 50, the API's own page, is the only one), empty, or brings no paper not seen on
-an earlier page (a server that ignores ``p``). They are saved as one JSON array, the document
-of the day, read like any other. A page that cannot be fetched fails the whole fetch: half a
-day is never stored as the day.
+``/api/daily_papers?date=...`` returns at most ``limit`` papers (50 unless asked, and never
+more than its own cap, 100 today), page ``p`` (from 0) of the day; a page past the end is an
+empty array. A busy day lists over 100 papers, so one request would miss the rest. The pages
+are asked for 100 at a time (``limit=100&p=0``, ``p=1``, ...) until one is empty, brings no
+paper not seen on an earlier page (a server that ignores ``p``), or is shorter than a page
+before it (the pages are the server's page size, whatever we asked: a shorter one is the
+last). A first page is never taken for the whole day by its length: a cap under what we ask
+gives a short first page of a longer day; the next page says (empty: the day was one page).
+They are saved as one JSON array, the document of the day, read like any other. A page that
+cannot be fetched fails the whole fetch: half a day is never stored as the day.
+
+A day of one page keeps that page's validators: the next fetch asks for it conditionally, and
+a 304 stands for the day once the page after it is still empty (else the day grew past the
+page: fetched whole). A day of several pages keeps none, and is fetched whole the next time.
 
 A ``limit`` or ``p`` already in the source's url is the user's: ``limit`` sets the page size,
 ``p`` asks for that one page only.
@@ -28,7 +34,6 @@ from digest.ingest.sources import MAX_DUMP_BYTES
 log = logging.getLogger(__name__)
 
 PAGE = 100  # papers asked for per page
-API_PAGE = 50  # the API's own page size: a first page shorter than this is the whole day
 MAX_PAGES = 50  # 5,000 papers at 100 a page (and at most 10 MB in all): a day is about 100
 
 
@@ -41,57 +46,53 @@ def get_day(
     timeout: float | None = None,
     retries: int | None = None,
 ) -> Answer:
-    """The whole day at ``url`` as one answer. Its validators are the first page's when the
-    day fit in it (a 304 to them then means nothing changed); a day of several pages keeps
-    none, and is fetched whole the next time."""
+    """The whole day at ``url`` as one answer (see the module's doc)."""
     asked = httpx.URL(url)
     if "p" in asked.params:
         return http.get(url, etag=etag, last_modified=last_modified, timeout=timeout, retries=retries)
     limit = _int(asked.params.get("limit")) or PAGE
-    papers: list[Any] = []
-    seen: set[str] = set()
-    first: Answer | None = None
-    longest = pages = size = 0
-    for n in range(MAX_PAGES):
-        page_url = str(asked.copy_merge_params({"limit": limit, "p": n}))
-        conditional = {"etag": etag, "last_modified": last_modified} if n == 0 else {}
-        answer = http.get(page_url, timeout=timeout, retries=retries, **conditional)
-        if answer.status != 200:  # 304 to the first page: the day as it was (it fit in one page)
-            return answer
-        items = _items(answer.body)
-        if items is None and n == 0:  # an error object, or not JSON: the reader names what it is
-            return answer
-        if items is None:
-            raise FetchError(f"{page_url}: page {n + 1} of the day is not a JSON array of papers; refused")
-        if n == 0 and len(items) < min(limit, API_PAGE):
-            return answer  # the whole day in one page, the document as it came
-        size += len(answer.body)
+
+    def page_url(n: int) -> str:
+        return str(asked.copy_merge_params({"limit": limit, "p": n}))
+
+    def page(n: int, **conditional: str | None) -> Answer:
+        return http.get(page_url(n), timeout=timeout, retries=retries, **conditional)
+
+    first = page(0, etag=etag, last_modified=last_modified)
+    if first.status != 200:  # 304: the day as it was, if it was one page and still is
+        if _items(page(1).body) == []:
+            return first
+        log.info("%s: not modified, but the day grew past its first page: fetched whole", url)
+        first = page(0)
+    items = _items(first.body)
+    if not items:  # an error object, or not JSON: the reader names what it is; [] a day without papers
+        return first
+    papers, seen, pages, size = list(items), {_key(item) for item in items}, 1, len(first.body)
+    longest = len(items)
+    while True:
         if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
             raise FetchError(
-                f"{url}: pages 1 to {n + 1} of the day come to {size:,} bytes, over the limit of "
+                f"{url}: pages 1 to {pages} of the day come to {size:,} bytes, over the limit of "
                 f"{MAX_DUMP_BYTES // 2**20} MB for a dump; refused"
+            )
+        if len(items) < longest:  # shorter than the server's page: the last one
+            break
+        if pages == MAX_PAGES:
+            raise FetchError(f"{url}: more than {MAX_PAGES} pages of {limit} papers for one day; refused")
+        answer = page(pages)
+        items = _items(answer.body)
+        if items is None:
+            raise FetchError(
+                f"{page_url(pages)}: page {pages + 1} of the day is not a JSON array of papers; refused"
             )
         new = [item for item in items if _key(item) not in seen]
         if not new:  # past the end (an empty page), or a server that ignores p
             break
-        first, pages = first or answer, pages + 1
         seen.update(_key(item) for item in new)
         papers += new
-        if len(items) < longest:
-            break
-        longest = max(longest, len(items))
-    else:
-        raise FetchError(f"{url}: more than {MAX_PAGES} pages of {limit} papers for one day; refused")
-    assert first is not None
-    if pages == 1:  # one page, the document as it came; a full one may grow past it: no validators
-        full = len(papers) >= limit
-        return Answer(
-            200,
-            first.body,
-            None if full else first.etag,
-            None if full else first.last_modified,
-            first.content_type,
-        )
+        pages, size, longest = pages + 1, size + len(answer.body), max(longest, len(items))
+    if pages == 1:  # one page, the document as it came, and its validators (see the module's doc)
+        return first
     log.info("%s: %d papers in %d pages", url, len(papers), pages)
     text = json.dumps(papers, ensure_ascii=False)  # a lone surrogate (a page's "\ud800") escaped again:
     body = _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode("utf-8")  # the reader drops it

@@ -14,7 +14,7 @@ from digest.daemon.fetching import window as fetch_window
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer, Route, one_page
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchRecord
 from digest.ingest.http import Http
@@ -84,7 +84,7 @@ def test_the_daemon_fetches_before_the_send_time_and_sends_a_paper_from_two_sour
 ):
     ws = mail_workspace
     routes = {
-        "/api/daily_papers": Route(fixture("hf_daily.json")),
+        "/api/daily_papers": one_page(Route(fixture("hf_daily.json"))),
         "/rss/cs.LG": Route(fixture("arxiv_listing.rss")),
     }
     with LocalHttpServer(routes) as server:
@@ -98,7 +98,7 @@ def test_the_daemon_fetches_before_the_send_time_and_sends_a_paper_from_two_sour
         assert tick(ws, FRI.replace(hour=6, minute=20)).fetched == ()  # 06:30 has not come
         assert len(tick(ws, FRI.replace(hour=6, minute=35)).fetched) == 2  # an hour before 07:30
         assert tick(ws, FRI.replace(hour=6, minute=50)).fetched == ()  # done for this send time
-        assert len(server.requests) == 4
+        assert len(server.requests) == 6  # twice the day's page and the empty one after it, and the feed
         tick(ws, FRI.replace(hour=7, minute=31))
     (mail,) = smtp_server.messages
     text = mail.message.get_body(("plain",)).get_content()
@@ -125,14 +125,15 @@ def test_a_listing_not_out_yet_is_asked_for_again_and_reaches_the_readers_that_m
     ws = mail_workspace
     empty = Route(b"[]", etag='"empty"')  # asked too early: nothing listed yet (then 304s)
     later = Route(fixture("hf_daily.json"), etag='"full"')
-    with LocalHttpServer({"/api/daily_papers": [empty, empty, empty, later]}) as server:
+    with LocalHttpServer({"/api/daily_papers": one_page(empty, empty, empty, later)}) as server:
         setup(ws, server, HF)
         assert [f.outcome for f in tick(ws, FRI.replace(hour=6, minute=30)).fetched] == ["empty"]
         assert tick(ws, FRI.replace(hour=6, minute=45)).fetched == ()  # not asked at every poll
         (again,) = tick(ws, FRI.replace(hour=7, minute=0)).fetched  # half an hour later
         assert again.outcome == "empty"
         assert again.detail == "still no papers: not modified since the last fetch"
-        assert server.requests[-1].headers.get("If-None-Match") == '"empty"'  # a conditional request
+        assert server.requests[-2].headers.get("If-None-Match") == '"empty"'  # a conditional request
+        assert server.requests[-1].path.endswith("&p=1")  # and the day still fits in its page
         assert len(tick(ws, FRI.replace(hour=7, minute=31)).fetched) == 1  # still nothing at the send time
         assert smtp_server.messages == []  # the reader waits (the grace period)
         (found,) = tick(ws, FRI.replace(hour=8, minute=1)).fetched

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer, Route, one_page
 from digest.ingest import inbox
 from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED, fetch_all, last_fetches
 from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
@@ -81,10 +81,10 @@ def test_429_and_500_are_retried_honouring_retry_after(workspace):
         Route(fixture("hf_daily.json")),
     ]
     waits = Waits()
-    with LocalHttpServer({"/api/daily_papers": answers}) as server:
+    with LocalHttpServer({"/api/daily_papers": one_page(*answers)}) as server:
         config = configure(workspace, server, HF)
         (outcome,), papers, _ = run(config, waits)
-        assert len(server.requests) == 3
+        assert len(server.requests) == 4  # three tries of the day's page, then the (empty) page after it
     assert outcome.outcome == LISTING and len(papers) == 3
     assert waits.waits == [7.0, 1.0]  # Retry-After, then the doubled backoff
 

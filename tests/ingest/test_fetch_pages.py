@@ -96,18 +96,53 @@ def test_a_page_that_cannot_be_fetched_fails_the_day_and_stores_nothing(workspac
     assert outcome.detail.endswith("/api/daily_papers?date=2026-11-29&limit=100&p=1: HTTP 404 Not Found")
 
 
-def test_a_day_in_one_page_is_one_request_and_asked_again_conditionally(workspace):
-    day = json.dumps(day_of(30)).encode()
-    with LocalHttpServer({"/api/daily_papers": lambda query: Route(day, etag='"v1"')}) as server:
+def test_a_first_page_shorter_than_asked_is_not_taken_for_the_day(workspace):
+    """An API whose page cap (30 here) is under what we ask gives a short first page of a longer
+    day: a first page under 50 was taken for the whole day, and 78 papers were never fetched."""
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), most=30)})
+    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2", "p=3"]  # 30, 30, 30, 18
+    assert outcome.outcome == LISTING and len(papers) == 108
+
+
+def fetch_twice(workspace, api: Callable[[dict[str, str]], Route], grown: int | None = None):
+    """Two fetches of the day from ``api``; ``grown``: the day has that many papers at the second."""
+    days = [api]
+    with LocalHttpServer({"/api/daily_papers": lambda query: days[-1](query)}) as server:
         text = workspace.config_path.read_text() + "sources:\n" + HF
         workspace.config_path.write_text(text.replace("{base}", server.url("")))
         config = load_config(workspace.config_path)
         with Store(config.database) as store, Http(sleep=lambda s: None) as http:
             (first,) = fetch_all(config, store, http, NOW)
+            if grown is not None:
+                days.append(daily_api(day_of(grown), most=30))
             (again,) = fetch_all(config, store, http, NOW)
-    assert [r.path for r in server.requests] == ["/api/daily_papers?date=2026-11-29&limit=100&p=0"] * 2
+            return (
+                first,
+                again,
+                [r.path.rsplit("&", 1)[1] for r in server.requests],
+                server,
+                len(store.papers()),
+            )
+
+
+def test_a_day_in_one_page_is_its_page_and_the_empty_one_after_it_and_asked_again_conditionally(workspace):
+    first, again, asked, server, _ = fetch_twice(workspace, daily_api(day_of(30)))
+    assert asked == ["p=0", "p=1"] * 2
+    day = json.dumps(day_of(30)).encode()
     assert first.outcome == LISTING and first.saved.read_bytes() == day  # the document as it came
-    assert server.requests[1].headers["If-None-Match"] == '"v1"' and again.outcome == NOT_MODIFIED
+    assert server.requests[2].headers["If-None-Match"] == '"0-100"' and again.outcome == NOT_MODIFIED
+    assert "If-None-Match" not in server.requests[3].headers
+
+
+def test_a_day_of_one_page_that_grew_past_it_is_fetched_whole_though_its_page_is_not_modified(workspace):
+    """A full page of a capped API (30 of 30) is not modified when papers are added after it: the
+    page after it says the day grew."""
+    first, again, asked, server, stored = fetch_twice(workspace, daily_api(day_of(30), most=30), grown=40)
+    assert asked == ["p=0", "p=1"] + ["p=0", "p=1", "p=0", "p=1"]  # 304, 10 papers, then the day
+    assert server.requests[2].headers["If-None-Match"] == '"0-30"'
+    assert "If-None-Match" not in server.requests[4].headers
+    assert (first.outcome, again.outcome) == (LISTING, LISTING) and stored == 40
+    assert again.detail == "40 papers of 2026-11-29: 10 new, 30 known"
 
 
 def test_a_day_of_several_pages_is_fetched_whole_again(workspace):
