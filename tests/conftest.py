@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -180,6 +181,32 @@ def tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
 def make_dump(day: str, papers: list[tuple[str, str]]) -> str:
     """A dump in the trending-papers format, from papers written in the test."""
     return HEADER + f"{day}\n\n" + "\n\n".join(f"{t}\n\n{a}" for t, a in papers) + "\n"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def trusted(certificate, monkeypatch) -> ssl.SSLContext:
+    """The server's context; the client trusts its certificate (as a CA bundle would)."""
+    cert, key = certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 SECRET = "test-secret-0123456789abcdef0123"

@@ -6,7 +6,11 @@ shaken hands in steps the deadline can end, where the standard library's blockin
   second at a time while a stop may come): a SYN never answered no longer holds a stop.
 * :class:`Tls` runs TLS over any stream of ours through memory buffers (``SSLContext.wrap_bio``):
   every byte of the handshake is read by that stream's reads, which look at the stop and the
-  deadline; over a TLS stream it is TLS in TLS (an ``https://`` proxy).
+  deadline; over a TLS stream it is TLS in TLS (an ``https://`` proxy). A connection that ends
+  without the server's close_notify is a read error, not an end: an answer that ends with the
+  connection (no Content-Length, no chunks) would be taken whole, cut short. An answer of known
+  length is read to its length and never reads the end, so a server that closes without
+  close_notify after it (many do) is not refused.
 
 Errors are httpcore's (``ConnectError``, ``ReadTimeout``, ...), as its own network raises them.
 """
@@ -27,6 +31,7 @@ import httpcore
 
 T = TypeVar("T")
 CHUNK = 65536
+RAGGED = "the server ended the connection without TLS's close_notify: the answer may be cut short"
 _PENDING = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY}
 
 
@@ -188,8 +193,10 @@ class Tls(httpcore.NetworkStream):
             return data
         try:
             return self._run(lambda: self.tls.read(max_bytes), timeout)
-        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-            return b""  # closed: an answer cut short is then httpcore's to name
+        except ssl.SSLZeroReturnError:
+            return b""  # closed by the server's close_notify: an answer cut short is httpcore's to name
+        except ssl.SSLEOFError:  # the connection ended without close_notify: a truncation (RFC 8446,
+            raise httpcore.ReadError(RAGGED) from None  # 6.1) that an answer ended by the close hides
         except ssl.SSLError as e:
             raise httpcore.ReadError(str(e)) from None
 
