@@ -78,8 +78,8 @@ class Deadline(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        """The connect in slices too: a SYN that is never answered (a host down, a full
-        backlog) is given up at a stop, not after the whole timeout."""
+        """The name lookup and the connect in slices too: a resolver or a SYN that is never
+        answered (a host down, a full backlog) is given up at a stop, not after the whole timeout."""
         self.left(timeout)
         wait = lambda step, late: self.within(step, timeout, late)  # noqa: E731
         return _Stream(Plain(connect(host, port, wait, local_address, socket_options)), self)

@@ -2,8 +2,9 @@
 shaken hands in steps the deadline can end, where the standard library's blocking calls
 (``socket.create_connection``, ``SSLContext.wrap_socket``) would wait out their timeout whole.
 
-* :func:`connect` connects without blocking and waits for the socket in ``wait``'s steps (a
-  second at a time while a stop may come): a SYN never answered no longer holds a stop.
+* :func:`connect` looks the name up and connects without blocking, waiting for each in
+  ``wait``'s steps (a second at a time while a stop may come): a resolver or a SYN never
+  answered no longer holds a stop.
 * :class:`Tls` runs TLS over any stream of ours through memory buffers (``SSLContext.wrap_bio``):
   every byte of the handshake is read by that stream's reads, which look at the stop and the
   deadline; over a TLS stream it is TLS in TLS (an ``https://`` proxy). A connection that ends
@@ -24,6 +25,7 @@ import os
 import selectors
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -31,6 +33,7 @@ import httpcore
 
 T = TypeVar("T")
 CHUNK = 65536
+LOOKUP_THREAD = "digest-lookup"  # the thread a name is looked up in
 RAGGED = "the server ended the connection without TLS's close_notify: the answer may be cut short"
 _PENDING = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY}
 
@@ -44,14 +47,9 @@ def connect(
 ) -> socket.socket:
     """A connected TCP socket to ``host``:``port`` (each address in turn, as ``create_connection``
     tries them); ``wait(step, timeout_error)`` runs ``step(seconds)`` until it returns, giving up
-    as the deadline says. The name is resolved first (a blocking lookup: the resolver's own
-    timeout holds it, a few seconds)."""
-    try:
-        addresses = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    except OSError as e:
-        raise httpcore.ConnectError(str(e)) from None
+    as the deadline says. A name is looked up first, waited for in the same steps."""
     first: Exception | None = None
-    for family, kind, proto, _, address in addresses:
+    for family, kind, proto, _, address in resolve(host, port, wait):
         sock = socket.socket(family, kind, proto)
         try:
             for option in socket_options or ():
@@ -77,6 +75,52 @@ def connect(
     if isinstance(first, httpcore.ConnectTimeout):
         raise first
     raise httpcore.ConnectError(str(first or f"no address for {host}"))
+
+
+def resolve(
+    host: str, port: int, wait: Callable[[Callable[[float | None], T], type[Exception]], T]
+) -> list[tuple[Any, ...]]:
+    """The addresses of ``host`` (``getaddrinfo``'s). An address needs no resolver; a name is
+    looked up in a thread of its own, waited for in ``wait``'s steps: the C library's lookup
+    cannot be interrupted, and a resolver that never answers holds it for its own timeout
+    (5 s a try by default, and more with several nameservers), past a stop. Given up, the
+    lookup is left to end on its own (see :class:`_Lookup`)."""
+    try:
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError):
+        pass  # a name, not an address (or none IDNA can encode: the lookup says so)
+    lookup = _Lookup(host, port)
+    wait(lookup.wait, httpcore.ConnectTimeout)
+    if lookup.error is not None:
+        raise httpcore.ConnectError(str(lookup.error))
+    return lookup.addresses
+
+
+class _Lookup:
+    """``getaddrinfo(host, port)`` in a daemon thread: a process that exits does not wait for
+    it, and it holds nothing of ours (no socket, no lock; its host, port and its own result),
+    so one given up harms nothing while it runs on."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.addresses: list[tuple[Any, ...]] = []
+        self.error: OSError | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, args=(host, port), name=LOOKUP_THREAD, daemon=True).start()
+
+    def _run(self, host: str, port: int) -> None:
+        try:
+            self.addresses = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+        except OSError as e:
+            self.error = e
+        except UnicodeError as e:  # a name IDNA cannot encode: socket.getaddrinfo's own error
+            self.error = OSError(str(e))
+        finally:
+            self.done.set()
+
+    def wait(self, seconds: float | None) -> None:
+        """Once the lookup is done; ConnectTimeout after ``seconds``."""
+        if not self.done.wait(seconds):
+            raise httpcore.ConnectTimeout("the name lookup timed out")
 
 
 def _writable(sock: socket.socket, seconds: float | None) -> None:

@@ -1,0 +1,111 @@
+"""A host's name looked up as the connect is: a stop ends a lookup the resolver never answers
+within a second or so, and the source's timeout ends it otherwise.
+
+The resolver is the C library's, asking a real DNS server of ours that never answers: the
+lookup runs in a child process in namespaces of its own (``unshare``: a user, mount and network
+namespace), where /etc/resolv.conf names that server on the child's own loopback, port 53. No
+file of the machine is changed and no other process sees it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.http import Http
+from digest.ingest.streams import LOOKUP_THREAD
+
+# The child: a DNS server on 127.0.0.1:53 that takes queries and never answers, then one fetch.
+CHILD = textwrap.dedent(
+    """
+    import json, select, socket, sys, threading, time
+    from digest.ingest.http import FetchError, Http
+
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dns.bind(("127.0.0.1", 53))
+    stop_after, timeout = json.loads(sys.argv[1])
+    stop = threading.Event()
+    if stop_after is not None:
+        threading.Timer(stop_after, stop.set).start()  # SIGTERM, as the daemon takes it
+    started = time.monotonic()
+    with Http(sleep=lambda s: None, stop=stop) as http:
+        try:
+            http.get("http://feeds.example.org/daily", timeout=timeout, retries=0)
+            error = None
+        except FetchError as e:
+            error = [type(e).__name__, str(e)]
+    took = time.monotonic() - started
+    asked = bool(select.select([dns], [], [], 0)[0])  # a query came, and is still unanswered
+    lookups = [t.daemon for t in threading.enumerate() if t.name.startswith("digest-lookup")]
+    print(json.dumps({"took": took, "error": error, "asked": asked, "lookups": lookups}))
+    """
+)
+
+
+def unshared(tmp_path: Path) -> list[str]:
+    """The command that runs a shell in namespaces of its own, where /etc/resolv.conf names a
+    nameserver on the namespace's loopback that is asked once, for 20 s."""
+    if not all(shutil.which(tool) for tool in ("unshare", "ip", "mount")):
+        pytest.skip("needs unshare, ip and mount")
+    command = ["unshare", "--user", "--map-root-user", "--mount", "--net"]
+    if subprocess.run([*command, "true"], capture_output=True).returncode != 0:
+        pytest.skip("user namespaces are not allowed here")
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\noptions timeout:20 attempts:1\n")
+    setup = f'ip link set lo up && mount --bind {resolv} /etc/resolv.conf && exec "$@"'
+    return [*command, "sh", "-c", setup, "sh"]
+
+
+def fetch_in_child(tmp_path: Path, stop_after: float | None, timeout: float) -> dict:
+    command = [*unshared(tmp_path), sys.executable, "-c", CHILD, json.dumps([stop_after, timeout])]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_stop_ends_a_name_lookup_the_resolver_never_answers(tmp_path):
+    """The lookup held the stop until the resolver gave up (20 s here; 5 s and more, by default)."""
+    seen = fetch_in_child(tmp_path, stop_after=0.5, timeout=30)
+    assert seen["error"] == ["FetchStopped", "http://feeds.example.org/daily: not fetched: stopping"]
+    assert seen["took"] < 2.5 and seen["asked"]
+    assert seen["lookups"] == [True]  # the lookup left to the resolver, in a daemon thread
+
+
+def test_a_name_lookup_the_resolver_never_answers_times_out_at_the_sources_timeout(tmp_path):
+    seen = fetch_in_child(tmp_path, stop_after=None, timeout=1.5)
+    assert seen["error"] == [
+        "FetchError",
+        "http://feeds.example.org/daily: no answer within 1.5 s (timed out) (after 1 attempts)",
+    ]
+    assert 1.4 <= seen["took"] < 3.5 and seen["asked"]
+
+
+def test_a_name_is_looked_up_and_fetched_its_lookup_thread_gone_after_it():
+    with (
+        LocalHttpServer({"/daily": Route(b"[]")}) as server,
+        Http(sleep=lambda s: None, stop=threading.Event()) as client,
+    ):
+        assert client.get(f"http://localhost:{server.port}/daily", retries=0).body == b"[]"
+    for thread in threading.enumerate():  # it ends as the lookup returns: joined, not left behind
+        if thread.name == LOOKUP_THREAD:
+            thread.join(timeout=5)
+    assert LOOKUP_THREAD not in [t.name for t in threading.enumerate()]
+
+
+def test_an_address_is_not_looked_up_in_a_thread(monkeypatch):
+    """127.0.0.1 needs no resolver: no thread (a process with one thread may fork its work)."""
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: (started.append(self), start(self))[1])
+    with LocalHttpServer({"/daily": Route(b"[]")}) as server:
+        started.clear()  # the server's own
+        with Http(sleep=lambda s: None, stop=threading.Event()) as client:
+            assert client.get(server.url("/daily"), retries=0).body == b"[]"
+    assert [t.name for t in started if t.name == LOOKUP_THREAD] == []
