@@ -91,6 +91,7 @@ def resolve(
         pass  # a name, not an address (or none IDNA can encode: the lookup says so)
     lookup = _Lookup(host, port)
     wait(lookup.wait, httpcore.ConnectTimeout)
+    lookup.thread.join()  # its result set, it is ending: no thread left behind (a fork may follow)
     if lookup.error is not None:
         raise httpcore.ConnectError(str(lookup.error))
     return lookup.addresses
@@ -105,7 +106,8 @@ class _Lookup:
         self.addresses: list[tuple[Any, ...]] = []
         self.error: OSError | None = None
         self.done = threading.Event()
-        threading.Thread(target=self._run, args=(host, port), name=LOOKUP_THREAD, daemon=True).start()
+        self.thread = threading.Thread(target=self._run, args=(host, port), name=LOOKUP_THREAD, daemon=True)
+        self.thread.start()
 
     def _run(self, host: str, port: int) -> None:
         try:

@@ -52,7 +52,9 @@ _DROPPED = frozenset({"script", "style", "template"})
 # quoted value stops at "<" (the scan is then linear in the text). ``<b and c>`` is not one.
 _ELEMENTS = rf"{_FORMATTING}|br|hr|img|tt|u|s|del|ins|abbr|cite|dfn|kbd|q|samp|var|mark|caption|"
 _ELEMENTS += "thead|tbody|tfoot|dl|dt|dd|section|article|header|footer|nav|figure|figcaption|"
-_ELEMENTS += "script|style|template|math|mi|mo|mn|msub|msup|mrow|mfrac|msqrt|center|big|strike"
+_ELEMENTS += "script|style|template|center|big|strike|wbr|nobr|label|time|math|semantics|"
+_ELEMENTS += "annotation|mi|mo|mn|ms|mtext|mspace|mrow|mfrac|msqrt|mroot|msub|msup|msubsup|"
+_ELEMENTS += "mover|munder|munderover|mtable|mtr|mtd|mstyle"
 _TAG = re.compile(
     rf"<(/?)({_ELEMENTS})(?:\s+[a-z][\w:-]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s\"'=<>`]+))*\s*/?>",
     re.IGNORECASE,
