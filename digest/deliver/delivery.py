@@ -20,8 +20,9 @@ What a result means for the message:
   5xx                         failed for good with the server's reply; its papers are free again
   5xx for the address         the same, and the address is suppressed: no more digests to it,
                               and what else waits for it is not attempted (deliver.suppressions)
-  5xx of us (sender, relay)   deferred, nobody suppressed; at MAIL FROM, or for 3 recipients
-                              in a row before any was taken, the pass stops (deliver.refusals)
+  5xx of us (sender, relay)   deferred, nobody suppressed, at RCPT or after DATA (not a refusal
+                              of the message's content); at MAIL FROM, or for 3 recipients in a
+                              row before any was taken, the pass stops (deliver.refusals)
 """
 
 from __future__ import annotations

@@ -104,11 +104,12 @@ class Circuit:
 
     Stop at once when the server refuses us rather than a reader: our login (535), our sender
     (a 5xx at MAIL FROM), or relaying: :data:`BLANKET` different recipients in a row refused at
-    RCPT as a refusal of us (a 5.7.x: "Relaying denied"), before the server has taken any
-    message of this pass (``relayed``). Each of those waits anyway (deferred, nobody
-    suppressed); stopping spares the server a thousand more refusals. A server that has taken
-    one message of the pass relays for us: its refusals of us are then of single recipients
-    (a policy of theirs), and the pass goes on to the others."""
+    RCPT, or their messages after DATA, as a refusal of us (a 5.7.x: "Relaying denied", "sender
+    not authorized", DMARC), before the server has taken any message of this pass (``relayed``).
+    Each of those waits anyway (deferred, nobody suppressed); stopping spares the server a
+    thousand more refusals. A server that has taken one message of the pass relays for us: its
+    refusals of us are then of single recipients (a policy of theirs), and the pass goes on to
+    the others."""
 
     def __init__(self, limit: int, timeouts: int) -> None:
         self.limit, self.failures, self.reply = limit, 0, ""
@@ -118,6 +119,7 @@ class Circuit:
         self.relayed = False  # refused: relaying, BLANKET recipients in a row before any was taken
         self.taken = False  # the server took a message in this pass: it relays for us
         self.streak: set[str] = set()  # the recipients refused as a refusal of us, in a row
+        self.stages: set[str] = set()  # where those refusals came: RCPT, DATA
         self.lock = threading.Lock()
 
     @property
@@ -129,10 +131,12 @@ class Circuit:
             self.taken = self.taken or result.ok
             if result.relay_refused and not self.taken:
                 self.streak.add(recipient)
+                self.stages.add(result.stage)
                 if len(self.streak) >= BLANKET and not self.refused:
                     self.refused, self.relayed, self.reply = True, True, result.reply
             elif result.ok or (result.permanent and not result.relay_refused):  # a 4xx keeps the streak
                 self.streak.clear()
+                self.stages.clear()
             if result.login_refused or result.sender_refused:  # no other connection will fare better
                 if not self.refused:
                     self.refused, self.login, self.reply = True, result.login_refused, result.reply
@@ -147,6 +151,6 @@ class Circuit:
                 self.failures = self.timeouts = 0
 
 
-# Different recipients refused as a refusal of us (5.7.x) at RCPT, in a row, before the server
-# took any message of the pass, that stop it: the relay refuses us, not them.
+# Different recipients refused as a refusal of us (5.7.x) at RCPT or after DATA, in a row, before
+# the server took any message of the pass, that stop it: the relay refuses us, not them.
 BLANKET = 3

@@ -1,7 +1,7 @@
 """When the server refuses us, not a reader: the pass stops, and nothing is held against the readers.
 
 A refused login (535), a refused sender (a 5xx at MAIL FROM) or refused relaying (a 5.7.x at
-RCPT TO of several recipients in a row before the server took any message:
+RCPT TO, or after DATA, for several recipients in a row before the server took any message:
 digest.deliver.pacing.Circuit) says nothing of the readers' addresses: every other message
 would be refused alike. The pass stops; the messages wait in the outbox (the ones refused
 are tried again after the usual backoff, the others are due as before, and `digest send`
@@ -24,13 +24,23 @@ def stopped(run: Pass) -> Refused:
     if circuit.login:
         reply = f"{circuit.reply}; the digests wait in the outbox until the login works"
         error: Refused = LoginRefused(reply)
-    elif circuit.relayed:
+    elif circuit.relayed and circuit.stages == {"RCPT"}:
         error = Refused(
             f"the SMTP server {smtp.host}:{smtp.port} refused {len(circuit.streak)} recipients in a row "
             f"at RCPT TO as a refusal of us (the last: {circuit.reply}), and took no message: relaying "
             "denied, or our sender not allowed; check smtp.host, smtp.username and smtp.from, and that "
             "the server relays mail for us; nobody was suppressed, and the digests wait in the outbox "
             "until the server takes them"
+        )
+    elif circuit.relayed:  # refused after DATA (some maybe at RCPT): the message of us, not of them
+        where = "after DATA" if circuit.stages == {"DATA"} else "at RCPT TO or after DATA"
+        error = Refused(
+            f"the SMTP server {smtp.host}:{smtp.port} refused the messages of {len(circuit.streak)} "
+            f"recipients in a row {where} "
+            f"as a refusal of us (the last: {circuit.reply}), and took no message: our sender not "
+            "authorized, a login required, or our mail failing the receivers' checks (SPF, DKIM, DMARC); "
+            "check smtp.from, smtp.username and the sending domain's SPF, DKIM and DMARC records; nobody "
+            "was suppressed, and the digests wait in the outbox until the server takes them"
         )
     else:
         error = Refused(f"{circuit.reply}; the digests wait in the outbox until the server takes them")

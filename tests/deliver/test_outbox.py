@@ -71,7 +71,7 @@ def test_a_passing_refusal_keeps_the_message_queued_and_the_retry_reuses_its_mes
 
 def test_a_permanent_refusal_fails_the_message_and_frees_its_papers(database, tmp_path):
     handler = Flaky()
-    handler.reply = "554 5.7.1 rejected"
+    handler.reply = "554 5.7.1 Message rejected as spam"  # the message's own (not a refusal of us)
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
         setup(ws)
@@ -83,7 +83,7 @@ def test_a_permanent_refusal_fails_the_message_and_frees_its_papers(database, tm
                 (outcome,) = deliver_due(config, store, sender, NOW)
             assert not outcome.ok and outcome.retry_at is None
             (msg,) = Outbox(store).messages()
-            assert msg.status == FAILED and msg.last_error == "554 5.7.1 rejected"
+            assert msg.status == FAILED and msg.last_error == "554 5.7.1 Message rejected as spam"
             assert store.sent_paper_ids("ada") == set()
             assert len(next_digests(store, load_profiles(config), NOW)[0].matches) == 1
 

@@ -1,0 +1,140 @@
+"""Whose fault a server's refusal is: the recipient's address (a bounce), us (our sender, our
+relaying: the message waits), or that message alone; and the :class:`SendResult` that says so."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from digest.config import SmtpConfig
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    reply: str  # the server's reply, or why the message could not be handed over
+    permanent: bool = False  # a 5xx refusal: trying again will not help
+    throttled: bool = False  # the server asked us to slow down (421, or 451/452 "too many ...")
+    unreachable: bool = False  # no connection could be made: the server is down or never answered
+    timed_out: bool = False  # connected, but the server stopped answering mid-transaction
+    login_refused: bool = False  # the server refused our login: no message can go until the config is fixed
+    sender_refused: bool = False  # a 5xx at MAIL FROM: our sender refused, so every message alike
+    bounce: bool = False  # a 5xx refusal of the recipient's address: mail it no more
+    ours: bool = False  # a 5xx refusal of us (sender, relaying), not of the recipient: it waits, retried
+    stage: str = ""  # where a refusal came: MAIL, RCPT or DATA
+
+    @property
+    def final(self) -> bool:
+        """Refused for good: the message fails (a refusal of us waits for the fix instead)."""
+        return self.permanent and not self.ours
+
+    @property
+    def relay_refused(self) -> bool:
+        """A refusal of us for one recipient's message, at RCPT (relaying denied, not authorized)
+        or after DATA (our sender not authorized, DMARC): see pacing.Circuit."""
+        return self.stage in ("RCPT", "DATA") and self.permanent and self.ours
+
+
+# An enhanced status code (RFC 3463: class.subject.detail), at the start of the reply's text
+# (RFC 2034) or further on (qmail's "(#5.7.1)"); not inside an IP address (no digit or dot around).
+ENHANCED = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+# With no enhanced code: the words of a refusal of us (relaying, the sender, a login).
+ABOUT_US_TEXT = re.compile(r"\brelay|\bsender\b|authenticat", re.IGNORECASE)
+# After DATA, the words of a refusal of the message itself (its content), not of us: a 5.7.1 "Message
+# rejected as spam" or "virus found" is about this message alone. Not "Spamhaus" (our address is
+# listed: about us).
+CONTENT_TEXT = re.compile(
+    r"\bspam\b|\bspammy\b|virus|malware|phish|\bcontent\b|attachment|unsolicited", re.IGNORECASE
+)
+# With no enhanced code, or the undefined X.0.0: the words of a dead address.
+ADDRESS_TEXT = re.compile(
+    r"unknown|no such|not exist|doesn'?t have|does not have|not found|invalid (?:recipient|address|mailbox)"
+    r"|mailbox unavailable|disabled",
+    re.IGNORECASE,
+)
+
+
+def enhanced(reply: str) -> tuple[int, int] | None:
+    """The (subject, detail) of the reply's enhanced status code, if it has one."""
+    found = ENHANCED.search(reply, 4)  # after the basic code and its space
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def about_address(code: int, reply: str, coded_only: bool = False) -> bool:
+    """Does a 5xx refusal say the recipient's address itself is dead? RFC 3463's X.1.X
+    (addressing status: 5.1.1 no such user, 5.1.2 bad domain, 5.1.10 null MX ...) but X.1.7 and
+    X.1.8 (the sender's address), X.2.1 (mailbox disabled) and X.4.1 (Microsoft's "Recipient
+    address rejected"). With no enhanced code or the undefined X.0.0 (unless ``coded_only``):
+    a 550, 551 or 553 (RFC 5321's mailbox refusals), or words of a dead address. Any other
+    refusal (5.5.x protocol, 5.3.x mail system, 5.2.2 mailbox full, a plain 554) says nothing of
+    the address: that message fails alone, and a server that answers it to everyone suppresses
+    no one."""
+    status = enhanced(reply)
+    if status is not None and status != (0, 0):
+        subject, detail = status
+        return (subject == 1 and detail not in (7, 8)) or status in ((2, 1), (4, 1))
+    if coded_only:
+        return False
+    return code in (550, 551, 553) or bool(ADDRESS_TEXT.search(reply, 4))
+
+
+def about_us(code: int, reply: str) -> bool:
+    """Is a 5xx refusal about us (the sender, the relay) rather than the recipient? RFC 3463's
+    X.7.X (security or policy: relaying denied, not authorized), X.1.7, X.1.8 (the sender's
+    address) and X.4.5 (our sending quota); with no enhanced code, a 530 (log in first) or words
+    of relaying, the sender or a login."""
+    status = enhanced(reply)
+    if status is not None:
+        return status[0] == 7 or status in ((1, 7), (1, 8), (4, 5))
+    return code == 530 or bool(ABOUT_US_TEXT.search(reply, 4))
+
+
+def about_us_after_data(code: int, reply: str) -> bool:
+    """Is a 5xx refusal of a message's data about us? As :func:`about_us` says ("550 5.7.1 sender
+    not authorized", "550 5.7.26 DMARC", "530 authentication required": every message of ours
+    would be refused alike), unless it names the message's content (:data:`CONTENT_TEXT`: spam,
+    a virus, an attachment): then it is this message's alone."""
+    return about_us(code, reply) and not CONTENT_TEXT.search(reply, 4)
+
+
+# 451/452 replies that mean "you are going too fast" rather than "this message, later".
+THROTTLE_TEXT = re.compile(r"too many|rate|throttl|limit|slow down|exceed|busy", re.IGNORECASE)
+
+
+def classify(code: int, text: bytes | str) -> SendResult:
+    """A refusal: 5xx is permanent; 4xx passes (retried later); 421 and "too many" throttle."""
+    reply = f"{code} {reply_text(text)}".strip()
+    throttled = code == 421 or (code in (451, 452) and bool(THROTTLE_TEXT.search(reply)))
+    return SendResult(False, reply, permanent=500 <= code < 600, throttled=throttled)
+
+
+def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes) -> SendResult:
+    """A refusal at ``stage`` (MAIL, RCPT or DATA) classified: whose fault a 5xx is. At MAIL
+    FROM, ours (the sender is refused: every message would be); at RCPT, ours if it says so
+    (:func:`about_us`: nobody is suppressed, the message waits), the address's if it says so
+    (:func:`about_address`: a bounce, suppressed), else that message fails alone; after DATA
+    likewise, but ours only if it is not about the message's content (:func:`about_us_after_data`)
+    and a bounce only with an address's enhanced code."""
+    result = dataclasses.replace(classify(code, text), stage=stage)
+    if not result.permanent:
+        return result
+    if stage == "MAIL":
+        sender = parseaddr(sender)[1]
+        why = (
+            f"the SMTP server {config.host}:{config.port} refused the sender <{sender}> at MAIL FROM: "
+            f"{result.reply}; check smtp.from (and smtp.username: many servers take only the address "
+            "they log you in as)"
+        )
+        return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
+    if (stage == "RCPT" and about_us(code, result.reply)) or (
+        stage == "DATA" and about_us_after_data(code, result.reply)
+    ):
+        return dataclasses.replace(result, ours=True)
+    return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
+
+
+def reply_text(value: bytes | str) -> str:
+    """A reply's text as a string (a server may send bytes that are not UTF-8)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

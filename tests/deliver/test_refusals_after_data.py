@@ -1,0 +1,181 @@
+"""Refusals after DATA: a provider or our relay refusing the message for a reason that is about us
+(our sender not authorized, DMARC, a login required) is a refusal of us, as at RCPT TO: the
+message waits and is retried, nobody is suppressed, and a relay that refuses every message so
+stops the pass with what to check. A refusal of the message's content (spam, a virus) or of the
+recipient's address stays that message's own failure. Real aiosmtpd servers on loopback."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from test_refusals import (
+    BOUNCE,
+    NEITHER,
+    OURS,
+    READERS,
+    Relay,
+    fixed_then_sent_once,
+    nobody_suppressed_or_failed,
+)
+from test_refusals import readers as workspace_of_readers
+
+from digest.config import load_config
+from digest.deliver.outbox import Outbox
+from digest.deliver.pacing import Circuit
+from digest.deliver.suppressions import Suppressions
+from digest.deliver.transports import Envelope, SendResult, SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.store import FAILED, QUEUED, SENT, Store
+
+from conftest import Workspace
+
+pytestmark = pytest.mark.backends
+
+
+class DataRelay(Relay):
+    """A relay that takes every RCPT TO but, while ``refusing``, answers the end of every
+    message's data with ``data``; it counts the messages whose data it was sent."""
+
+    def __init__(self, data: str) -> None:
+        super().__init__()
+        self.data, self.datas = data, 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        with self.count:
+            self.datas += 1
+        if self.refusing:
+            return self.data
+        return await super().handle_DATA(server, session, envelope)
+
+
+class RefusingData(Mailbox):
+    """Takes every message but those to ``refused``, each answered after its data with ``reply``."""
+
+    def __init__(self, refused: set[str], reply: str) -> None:
+        super().__init__()
+        self.refused, self.reply = refused, reply
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        if set(envelope.rcpt_tos) & self.refused:
+            return self.reply
+        return await super().handle_DATA(server, session, envelope)
+
+
+def delivered(handler: Mailbox) -> Counter[str]:
+    return Counter(r for m in handler.messages for r in m.rcpt_tos)
+
+
+def test_a_relay_refusing_every_message_after_data_stops_the_pass_and_burns_no_digest(tmp_path, database):
+    handler = DataRelay("550 5.7.1 Sender not authorized")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1
+        assert "refused the messages of 3 recipients in a row after DATA as a refusal of us" in result.output
+        assert "Sender not authorized" in result.output and "check smtp.from" in result.output
+        assert "DMARC" in result.output and "nobody was suppressed" in result.output
+        assert "FAILED" not in result.output and "Traceback" not in result.output
+        assert handler.datas == 3  # not one refused message per reader
+        nobody_suppressed_or_failed(ws)
+        status = ws.cli("status").output  # the operator sees the digests waiting, and why
+        assert "Messages waiting to be sent:" in status and "Messages that failed for good" not in status
+        assert status.count("last reply: 550 5.7.1 Sender not authorized") == 3
+        dry = ws.cli("send", "--dry-run").output  # what `send` would now do: retry, not "attempted"
+        assert "already attempted" not in dry and "retries it" in dry
+        fixed_then_sent_once(ws, handler)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["550 5.7.26 Unauthenticated email from example.org is not accepted due to its DMARC policy",
+     "530 5.7.0 Authentication required"],
+)  # fmt: skip
+def test_dmarc_or_a_login_required_after_data_is_a_refusal_of_us_too(reply, tmp_path, database):
+    handler = DataRelay(reply)
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert "after DATA as a refusal of us" in ws.cli("send").output
+        nobody_suppressed_or_failed(ws)
+        fixed_then_sent_once(ws, handler)
+
+
+def test_one_message_refused_after_data_as_not_authorized_waits_and_the_others_go(tmp_path, database):
+    """After the server took r0's digest it relays for us: a 5.7.x for r2's message is of that
+    message (a policy of r2's provider): it waits and is retried; the pass goes on."""
+    handler = RefusingData({"r2@example.org"}, "550 5.7.1 Message not authorized by the recipient's domain")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and "deferred until" in result.output
+        assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS if u != "r2"})
+        nobody_suppressed_or_failed(ws)
+        with Store(ws.config.database) as store:
+            (waiting,) = Outbox(store).messages(status=QUEUED)
+        assert waiting.user == "r2" and waiting.attempts == 1
+
+
+def test_a_message_refused_as_spam_fails_alone_and_the_pass_goes_on(tmp_path, database):
+    """A refusal of the message's content is not of us: three in a row, before any message was
+    taken, still fail those three alone; nobody is suppressed, the others are sent."""
+    refused = {f"r{i}@example.org" for i in (0, 1, 2)}
+    handler = RefusingData(refused, "554 5.7.1 Message rejected as spam by Content Filtering")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and "in a row" not in result.output
+        assert result.output.count("FAILED: 554 5.7.1 Message rejected as spam") == 3
+        assert delivered(handler) == Counter({f"r{i}@example.org": 1 for i in (3, 4, 5)})
+        with Store(ws.config.database) as store:
+            assert Suppressions(store).all() == []
+            assert Outbox(store).counts() == {QUEUED: 0, SENT: 3, FAILED: 3}
+
+
+# Each reply after DATA, and whose fault it is (see test_refusals.AT_RCPT): after DATA only an
+# address's enhanced code makes a bounce, and a refusal of the content is the message's alone.
+AFTER_DATA = {
+    "550 5.7.1 Sender not authorized": OURS,
+    "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender": OURS,  # DMARC
+    "550 5.7.23 SPF validation failed": OURS,
+    "530 5.7.0 Authentication required": OURS,
+    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using Spamhaus": OURS,
+    "550 5.7.1 Relaying denied": OURS,
+    "554 5.4.5 Daily sending quota exceeded": OURS,
+    "550 Message refused: sender domain not allowed": OURS,  # no enhanced code: words of the sender
+    "554 5.7.1 Message rejected as spam": NEITHER,
+    "552 5.7.0 This message was blocked because its content presents a potential security issue": NEITHER,
+    "554 5.7.1 Virus found in attachment": NEITHER,
+    "550 5.7.1 Our system has detected that this message is likely unsolicited mail": NEITHER,
+    "552 5.2.2 Mailbox full": NEITHER,
+    "554 Transaction failed": NEITHER,
+    "550 No such user here": NEITHER,  # no enhanced code after DATA: not a bounce (as before)
+    "550 5.1.1 <r@example.org>: user unknown": BOUNCE,
+}
+
+
+@pytest.mark.parametrize("reply", AFTER_DATA)
+def test_a_refusal_after_data_is_of_us_unless_it_is_of_the_content_or_the_address(reply, tmp_path):
+    with LocalSmtpServer(RefusingData({"r@example.org"}, reply)) as server:
+        config = load_config(Workspace(tmp_path, server.port).config_path)
+        mail = Envelope("<m@example.org>", "r", config.smtp.sender, "r@example.org", b"Subject: s\r\n\r\n")
+        with SmtpSender(config.smtp) as sender:
+            result = sender.send(mail)
+    assert result.reply == reply and result.permanent and result.stage == "DATA"
+    found = BOUNCE if result.bounce else OURS if result.ours else NEITHER
+    assert found == AFTER_DATA[reply]
+    assert result.final == (found != OURS)
+
+
+def test_the_relay_guard_counts_refusals_after_data_but_not_a_refusal_of_the_content():
+    def refused(n: int, reply: str = "550 5.7.1 Sender not authorized") -> SendResult:
+        return SendResult(False, reply, permanent=True, ours=reply.startswith("550"), stage="DATA")
+
+    circuit = Circuit(limit=2, timeouts=2)
+    circuit.record(refused(1), "r1@x.org")
+    circuit.record(refused(2), "r2@x.org")
+    circuit.record(refused(3, "554 5.7.1 spam"), "r3@x.org")  # the message's own: the streak ends
+    circuit.record(refused(4), "r4@x.org")
+    circuit.record(refused(5), "r5@x.org")
+    assert not circuit.refused
+    circuit.record(refused(6), "r6@x.org")
+    assert circuit.refused and circuit.relayed and circuit.stages == {"DATA"}
