@@ -61,7 +61,9 @@ def test_first_seen_is_the_earliest_listing_day_even_when_dumps_arrive_out_of_or
     later = tmp_path / "later.txt"
     later.write_text(make_dump("Mar 14", [("Same Paper", "abstract")]))
     earlier = tmp_path / "earlier.txt"
-    earlier.write_text(make_dump("Mar 12", [("Same paper.", "abstract")]))
+    # (a title that ends with a period has an abstract that ends a sentence: else the dump reads
+    # as out of step, digest.ingest.sources.trending)
+    earlier.write_text(make_dump("Mar 12", [("Same paper.", "An abstract.")]))
     with Store(db_at) as store:
         ingest(store, [later, earlier], NOW)
         (paper,) = store.papers()

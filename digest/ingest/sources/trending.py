@@ -1,6 +1,13 @@
 """The trending-papers page dump: a short header, the day (``Mar 14``), then paragraphs that
 alternate title and abstract.
 
+The format has no mark of which paragraph is a title: a dump whose paragraphs fell out of step
+(an abstract missing, or split in two by a blank line) would pair a title with the next title,
+or an abstract's end with a title, silently. So a dump is refused whole, naming the line, where
+the pairs show it: a title with no abstract after it (an odd count), a "title" as long as an
+abstract (MAX_TITLE), or a "title" ending with a period and its "abstract" with no sentence end
+(TITLE_AS_SENTENCE: an abstract's end, then a title).
+
 The day carries no year: it is taken as the most recent such day not after the day after
 the file's modification time (a dump of ``Dec 31`` modified on 2 January belongs to the
 previous year). The day after: the listing's own day may be ahead of the clock that dated
@@ -29,6 +36,12 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
 # How a complete abstract ends: a sentence's last mark, perhaps inside quotes or brackets.
 SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
+# A title ends with no mark, or a question's or an exclamation's, but not a statement's period:
+# a paragraph in a title's place that ends with one, followed by one in its abstract's place that
+# ends with no mark at all, is an abstract's (last) paragraph and a title, out of step (a title
+# whose abstract is missing, an abstract split by a blank line). None of the ~400 titles of the
+# shared dumps ends with a period; the ~4% of their abstracts that end with no mark end with a URL.
+TITLE_AS_SENTENCE = re.compile(r"(?<!\.)[.。][\"'”’)\]]*$")
 MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
 MAX_PARAGRAPH = 20_000  # characters: ten times the longest abstract seen
 MAX_ENTRIES = 5_000  # papers in one dump
@@ -75,7 +88,16 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
             )
         if k + 1 == len(body):
             raise DumpError(f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it")
-        entries.append(Entry(title=title.text, abstract=body[k + 1].text, line=title.line))
+        abstract = body[k + 1]
+        if TITLE_AS_SENTENCE.search(title.text) and not SENTENCE_END.search(abstract.text):
+            raise DumpError(
+                f"{path}:{title.line}: titles and abstracts are out of step: {_clip(title.text)!r} stands "
+                "in a title's place but ends a sentence as an abstract does, and the paragraph after it "
+                f"(line {abstract.line}: {_clip(abstract.text)!r}) reads as a title; an abstract split by "
+                "a blank line, or a missing title or abstract, at this line or before it? The dump is "
+                "refused whole: mend it (or copy the listing again) and drop it in the inbox again"
+            )
+        entries.append(Entry(title=title.text, abstract=abstract.text, line=title.line))
     if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
         raise DumpError(
             f"{path}:{len(lines)}: the file ends in the middle of a sentence "

@@ -1,0 +1,100 @@
+"""A trending dump whose titles and abstracts fell out of step (an abstract split in two by a
+blank line, a title whose abstract is missing) is refused whole, naming the line, rather than
+read with titles paired to titles: the format has no mark of which paragraph is a title, so the
+pairs tell (a "title" that ends with a period before an "abstract" with no sentence end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from digest.errors import DumpError
+from digest.ingest.sources import parse_dump
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+MTIME = dt.datetime(2026, 3, 20, 9, 0)
+PAPERS = [
+    ("Spiking Networks on Chips", "We run spiking networks on chips. It is fast."),
+    ("Robots That Learn", "Robots learn to grasp. They grasp well."),
+    ("Lonely Title", "Its abstract is lost."),
+]
+
+
+def parse(raw: str):
+    return parse_dump(raw.encode(), Path("day.txt"), MTIME)
+
+
+def split_abstract_and_lose_the_last(papers) -> str:
+    """The first abstract split in two by a blank line, the last title's abstract lost: an even
+    number of paragraphs, every one of them paired."""
+    text = make_dump("Mar 14", papers).replace(". It is fast.", ".\n\nIt is fast.")
+    return text.rsplit("\n\n", 1)[0] + "\n"
+
+
+def test_an_abstract_split_by_a_blank_line_and_a_lost_last_abstract_refuse_the_dump():
+    with pytest.raises(DumpError) as info:
+        parse(split_abstract_and_lose_the_last(PAPERS))
+    message = str(info.value)  # the split: line 15's "It is fast." stands where a title should
+    assert message.startswith("day.txt:15: titles and abstracts are out of step: 'It is fast.' stands")
+    assert "(line 17: 'Robots That Learn') reads as a title" in message
+    assert "refused whole" in message
+
+
+def test_two_lost_abstracts_are_refused_at_the_first_pair_that_shows_it():
+    papers = [("First Title", "First abstract."), ("Second Title", "Second abstract."), ("Third", "x.")]
+    text = make_dump("Mar 14", papers).replace("First abstract.\n\n", "")  # pairs titles with titles
+    out_of_step = r"^day.txt:15: titles and abstracts are out of step: 'Second abstract\.'"
+    with pytest.raises(DumpError, match=out_of_step):
+        parse(text.rsplit("\n\n", 1)[0] + "\n")
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Do Transformers Dream?", "Code at https://example.org/dream"),  # a question, a URL
+        ("Attention Is Not Enough...", "Code at https://example.org/more"),  # an ellipsis
+        ("Nets, Inc.", "We study nets."),  # a period, but the abstract ends a sentence
+        ("Plain Title", "Code at https://example.org/plain"),
+    ],
+)
+def test_titles_and_abstracts_in_step_are_read_as_they_are(title, abstract):
+    listing = parse(make_dump("Mar 14", [("Before", "An abstract."), (title, abstract)]))
+    assert [(e.title, e.abstract) for e in listing.entries] == [("Before", "An abstract."), (title, abstract)]
+
+
+def test_the_refused_dump_is_put_aside_with_the_reason_and_nothing_is_stored(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.dump("day.txt", split_abstract_and_lose_the_last(PAPERS))
+    result = ws.cli("ingest")
+    assert result.exit_code == 1
+    assert ":15: titles and abstracts are out of step" in result.output
+    kept = tmp_path / "inbox" / "failed" / "day.txt"
+    assert kept.is_file()
+    assert ":15: titles and abstracts are out of step" in kept.with_name("day.txt.error.txt").read_text()
+    with Store(ws.config.database) as store:
+        assert store.papers() == []
+
+
+def test_the_real_dumps_are_read_and_refused_once_out_of_step(shared_dumps):
+    """Each shared dump is read; the same dump with the abstract before its last title split at
+    its last sentence and the last abstract lost (the case that paired a title with a title)
+    is refused at the split."""
+    checked = 0
+    for path in shared_dumps:
+        raw = path.read_text(encoding="utf-8")
+        entries = parse_dump(raw.encode(), path, MTIME).entries
+        assert entries
+        before = entries[-2].abstract
+        if not before.endswith("."):
+            continue  # an abstract that ends with a URL: its end would not read as an abstract's
+        cut = before.rindex(". ", 0, len(before) - 1) + 2
+        broken = raw.replace(before, before[:cut].rstrip() + "\n\n" + before[cut:])
+        broken = broken.rsplit("\n\n", 1)[0] + "\n"
+        with pytest.raises(DumpError, match=r":\d+: titles and abstracts are out of step"):
+            parse_dump(broken.encode(), path, MTIME)
+        checked += 1
+    assert checked >= len(shared_dumps) - 1
