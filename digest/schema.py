@@ -19,7 +19,7 @@ from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
 from digest.errors import StoreUnusable
-from digest.store_cleanup import clean_stored_papers
+from digest.store_cleanup import clean_stored_papers, refold_dotted_i
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +278,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
         renamed_at  TEXT NOT NULL
     );
     """,
+    # 17 -> 18: the matcher reads a Turkish capital dotted I as "i": the word counts emptied if a
+    # stored paper has one (made again by the next ranking)
+    refold_dotted_i,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -20,6 +20,9 @@ ranking. They are emptied also when a stored text is one that the matcher now re
 another Unicode form (NFKC, combining marks kept with their letter: digest.select.text), so
 that its counts are the ones a fresh index of every paper would make. When neither happens,
 nor a title as HTML (the usual case), the migration changes nothing.
+
+Migration 17 -> 18 (:func:`refold_dotted_i`) empties the word counts likewise where a stored
+text has a Turkish capital dotted I, which the matcher now reads as an ``i``.
 """
 
 from __future__ import annotations
@@ -107,17 +110,35 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
     for start in range(0, len(changed_text), CHUNK):
         chunk = changed_text[start : start + CHUNK]
         db.execute(f"DELETE FROM embeddings WHERE paper_id IN ({','.join('?' * len(chunk))})", chunk)
-    if changed_text or refold:
-        if dialect == POSTGRESQL:
-            db.execute("DELETE FROM paper_terms")
-        else:  # a contentless FTS5 table is emptied by its 'delete-all' command
-            db.execute("INSERT INTO paper_terms (paper_terms) VALUES ('delete-all')")
-        for table in ("term_stats", "acronyms", "collection_state"):
-            db.execute(f"DELETE FROM {table}")
     if cleaned:
         log.info("%d papers stored with control characters or bidi overrides cleaned", cleaned)
     if changed_text or refold:
-        log.info("the archive's word counts are emptied: the next ranking indexes every paper again")
+        empty_word_counts(db, dialect)
+
+
+def empty_word_counts(db: Any, dialect: str) -> None:
+    """Empty the archive's word counts (digest.select.collection): the next ranking makes them
+    again from every paper."""
+    if dialect == POSTGRESQL:
+        db.execute("DELETE FROM paper_terms")
+    else:  # a contentless FTS5 table is emptied by its 'delete-all' command
+        db.execute("INSERT INTO paper_terms (paper_terms) VALUES ('delete-all')")
+    for table in ("term_stats", "acronyms", "collection_state"):
+        db.execute(f"DELETE FROM {table}")
+    log.info("the archive's word counts are emptied: the next ranking indexes every paper again")
+
+
+def refold_dotted_i(db: Any, dialect: str) -> None:
+    """Migration 17 -> 18: the matcher now reads a capital dotted I (Turkish ``İ``, U+0130) as the
+    ``i`` of a keyword (digest.select.text.fold_case), where it read ``İstanbul`` as ``i`` + U+0307
+    + ``stanbul``. If a stored paper has one (or a combining dot above), the word counts made the
+    old way are emptied, so that they are the ones a fresh index of every paper makes; else
+    nothing changes."""
+    marks = ("%\u0130%", "%\u0307%")
+    where = " OR ".join("title LIKE ? OR abstract LIKE ?" for _ in marks)
+    params = tuple(m for m in marks for _ in (1, 2))
+    if db.execute(f"SELECT 1 FROM papers WHERE {where} LIMIT 1", params).fetchone():
+        empty_word_counts(db, dialect)
 
 
 def _text(clean: Any, text: str) -> str:

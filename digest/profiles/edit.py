@@ -34,6 +34,7 @@ from digest.profiles.load import (
     parse_profile_text,
     profile_path,
 )
+from digest.select.text import fold_case
 
 Data = MutableMapping[Any, Any]  # the profile document being edited (ruamel.yaml, comments kept)
 Change = Callable[[Data, Path], None]
@@ -109,8 +110,8 @@ def _weight(value: Any) -> Any:
 
 def _norm(phrase: str) -> str:
     """A keyword as the matcher reads it (digest.select.text): "café" typed in NFD on macOS is
-    the "café" of the profile."""
-    return " ".join(unicodedata.normalize("NFKC", str(phrase)).split()).casefold()
+    the "café" of the profile, "İstanbul" its "istanbul"."""
+    return fold_case(" ".join(unicodedata.normalize("NFKC", str(phrase)).split()))
 
 
 def _find(keys: Sequence[Any], phrase: str) -> Any | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from digest.models import Hit, Paper
 from digest.select.feedback import LIKED
-from digest.select.text import fold
+from digest.select.text import fold, fold_case
 
 
 @dataclass(frozen=True)
@@ -56,5 +56,5 @@ def why(paper: Paper, hits: Iterable[Hit], keywords: tuple[str, ...]) -> Why:
 def same_words(found: str, keyword: str) -> bool:
     """``found`` is ``keyword`` up to case, punctuation, spacing, a plural s and the Unicode
     form (NFKC, as the matcher reads both: digest.select.text)."""
-    a, b = (re.sub(r"[\W_]", "", fold(x).casefold()) for x in (found, keyword))
+    a, b = (re.sub(r"[\W_]", "", fold_case(fold(x))) for x in (found, keyword))
     return a == b or a.rstrip("s") == b.rstrip("s")

@@ -18,6 +18,10 @@ combining mark belongs to the word it follows instead of splitting it. NFKC rath
 the compatibility forms (ligatures, full-width and superscript letters) are what PDFs and
 some sources put in titles, and no reader means something else by them in a keyword.
 
+Case is folded by :func:`fold_case`: ``str.casefold``, but the capital dotted I (Turkish ``İ``,
+U+0130) is the ``i`` of a keyword typed without it (casefold gives ``i`` + U+0307, a combining
+dot above): ``İstanbul`` is ``istanbul``.
+
 Every token keeps its exact character span in the original text (unfolded), so hits are
 highlighted on the text as the reader sees it, an accent written as a combining mark included.
 """
@@ -163,6 +167,16 @@ def is_acronym(surface: str) -> bool:
     return sum(c.isupper() for c in body) >= 2 or (len(body) >= 2 and body.isupper())
 
 
+def fold_case(text: str) -> str:
+    """``text`` case-folded as the matcher compares words (see the module's doc): the dot above
+    that ``casefold`` leaves after the ``i`` of a capital dotted I dropped."""
+    folded = text.casefold()
+    return folded if folded.isascii() else folded.replace(_DOTTED_I, "i")
+
+
+_DOTTED_I = "\u0130".casefold()  # "i" + U+0307 COMBINING DOT ABOVE
+
+
 @lru_cache(maxsize=200_000)
 def normalize_word(surface: str) -> tuple[str, str]:
     """The ``(norm, stem)`` pair of one word."""
@@ -170,9 +184,9 @@ def normalize_word(surface: str) -> tuple[str, str]:
     if is_acronym(surface):
         if surface.endswith("s") and not surface[-2:].isupper():
             surface = surface[:-1]  # "SNNs" -> "snn", "CTs" -> "ct"
-        norm = surface.casefold()
+        norm = fold_case(surface)
         return norm, norm
-    norm = singular(surface.casefold())
+    norm = singular(fold_case(surface))
     if len(norm) <= 3:
         return norm, norm
     return norm, stem(norm)
@@ -235,10 +249,10 @@ def is_stop_word(norm: str) -> bool:
 
 def join_norm(surfaces: list[str]) -> str:
     """The one-word form of a phrase: ``event driven`` -> ``eventdriven``."""
-    return singular("".join(surfaces).casefold())
+    return singular(fold_case("".join(surfaces)))
 
 
 def join_pair(first: str, second: str) -> str:
     """:func:`join_norm` of two words (``event``, ``driven``): asked for every pair of joined
     words in every paper."""
-    return singular((first + second).casefold())
+    return singular(fold_case(first + second))

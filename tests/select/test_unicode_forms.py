@@ -101,3 +101,43 @@ def test_a_keyword_found_in_another_unicode_form_is_said_to_be_matched_as_writte
     assert why(m.paper, m.all_hits, m.keywords).text == "Matched: café"
     [m] = matches([Paper(1, "Ｅｆｆｉｃｉｅｎｔ ﬁne-tuning", ABSTRACT, DAY)], "efficient fine-tuning")
     assert why(m.paper, m.all_hits, m.keywords).matched == ("efficient fine-tuning",)
+
+
+# Turkish capital dotted I (U+0130): str.casefold gives "i" + U+0307 (a combining dot above), which
+# no keyword typed as "istanbul" has. The matcher reads it as "i"; the spans stay those written.
+ISTANBUL = "Café traffic in İstanbul and İzmir"
+
+
+def test_a_turkish_capital_dotted_i_is_the_i_of_a_keyword_and_the_other_way_round():
+    plain = "Cafe traffic in Istanbul and Izmir"
+    papers = [Paper(1, ISTANBUL, ABSTRACT, DAY), Paper(2, plain, ABSTRACT, DAY)]
+    for typed in ("istanbul", "İstanbul", "ISTANBUL", "İSTANBUL", "i\u0307stanbul"):
+        found = matches(papers, typed)
+        assert sorted(m.paper.id for m in found) == [1, 2], typed
+        assert found[0].score == found[1].score, typed  # the same word, the same score
+    assert [(t.surface, t.norm) for t in tokenize("İzmir")] == [("İzmir", "izmir")]
+
+
+def test_the_highlight_of_a_dotted_capital_i_is_the_word_as_written():
+    [m] = matches([Paper(1, ISTANBUL, ABSTRACT, DAY)], "istanbul")
+    assert marked(m) == ["İstanbul"]
+    title_hits = [h for h in m.all_hits if h.field == "title"]
+    assert [(h.start, h.end) for h in title_hits] == [(16, 24)]
+    assert str(highlight(m.paper.title, title_hits)) == "Café traffic in <mark>İstanbul</mark> and İzmir"
+    assert why(m.paper, m.all_hits, m.keywords).text == "Matched: istanbul"
+
+
+def test_a_keyword_with_a_dotted_capital_i_on_the_command_line_is_the_one_in_the_profile(workspace):
+    path = workspace.profile("ada", "email: ada@example.org\ninterests:\n  - istanbul\n  - robots\n")
+    result = workspace.cli("profile", "add", "ada", "İstanbul", "--weight", "2")
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8").endswith("interests:\n  istanbul: 2\n  robots: 1\n")  # not twice
+    result = workspace.cli("profile", "remove", "ada", "İSTANBUL")
+    assert result.exit_code == 0, result.output
+    assert "istanbul" not in path.read_text(encoding="utf-8")
+
+
+def test_trying_a_keyword_with_a_dotted_capital_i_reweights_the_one_in_the_profile():
+    profile = Profile("ada", "ada@example.org", (Interest("istanbul"), Interest("robots")))
+    tried = with_keyword(profile, "İstanbul", 2.0)
+    assert [i.phrase for i in tried.interests] == ["robots", "İstanbul"]

@@ -1,0 +1,73 @@
+"""Migration 17 -> 18, on SQLite and PostgreSQL: the archive's word counts made when the matcher
+read a Turkish capital dotted I ("İstanbul") as "i" + U+0307 are emptied and made again as it
+reads it now ("istanbul"); a store with no such letter keeps its counts."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digest.db import PgConnection, is_postgres
+from digest.schema import MIGRATIONS, pg_migration, sql_statements
+from digest.select.collection import CollectionStats
+from digest.store import SCHEMA_VERSION, Store
+
+pytestmark = pytest.mark.backends
+
+
+def version_17(db_at: Path | str):
+    """A database as the release before this one left it (schema version 17), still open."""
+    if is_postgres(db_at):
+        db = PgConnection(str(db_at))
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for v in range(17):
+            if callable(MIGRATIONS[v]):
+                MIGRATIONS[v](db, "postgresql")
+                continue
+            for statement in pg_migration(v):
+                db.execute(statement)
+        db.execute("INSERT INTO schema_version (version) VALUES (17)")
+    else:
+        db = sqlite3.connect(db_at, isolation_level=None)
+        for v in range(17):
+            if callable(MIGRATIONS[v]):
+                MIGRATIONS[v](db, "sqlite")
+                continue
+            for statement in sql_statements(MIGRATIONS[v]):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 17")
+    return db
+
+
+def add_indexed_paper(db, key: str, title: str) -> int:
+    """A paper, and the word counts a refresh left of it (one word's count, as the old fold saw it)."""
+    sql = "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?, ?, ?, ?, ?)"
+    pid = db.execute(sql, (key, title, "About traffic.", "2026-11-20", "2026-11-20T06:00:00+00:00")).lastrowid
+    db.execute("INSERT INTO collection_state (id, through, papers) VALUES (1, ?, 1)", (pid,))
+    db.execute("INSERT INTO term_stats (key, df, through) VALUES ('w:traffic', 1, ?)", (pid,))
+    return pid
+
+
+def test_word_counts_made_with_the_old_fold_of_a_dotted_capital_i_are_made_again(db_at):
+    db = version_17(db_at)
+    add_indexed_paper(db, "traffic in istanbul", "Traffic in İstanbul")
+    db.close()
+    with Store(db_at) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        for table in ("collection_state", "term_stats", "acronyms"):
+            assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,)
+        stats = CollectionStats(store)
+        assert stats.refresh() == 1
+        assert (stats.df("istanbul"), stats.df("i\u0307stanbul")) == (1, 0)
+
+
+def test_a_store_without_a_dotted_capital_i_keeps_its_word_counts(db_at):
+    db = version_17(db_at)
+    pid = add_indexed_paper(db, "traffic in istanbul", "Traffic in Istanbul")
+    db.close()
+    with Store(db_at) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.db.execute("SELECT through, papers FROM collection_state").fetchall() == [(pid, 1)]
+        assert store.db.execute("SELECT COUNT(*) FROM term_stats").fetchone() == (1,)
