@@ -281,6 +281,19 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 17 -> 18: the matcher reads a Turkish capital dotted I as "i": the word counts emptied if a
     # stored paper has one (made again by the next ranking)
     refold_dotted_i,
+    # 18 -> 19: links carry when they were signed (digest.signing), so a link opens only the reader
+    # it was made for (digest.web.identity): each profile file name's state at the last pass (a
+    # reader's file removed: the name's next reader is another one), and which renames were made
+    # before links carried their time
+    """
+    CREATE TABLE reader_names (
+        user        TEXT PRIMARY KEY,          -- a profile file's stem
+        live        INTEGER NOT NULL,          -- 1: its file was there at the last look; 0: gone
+        gone_at     TEXT                       -- its file last found gone: links signed before, not its
+    );
+    ALTER TABLE reader_renames ADD COLUMN undated INTEGER NOT NULL DEFAULT 0;  -- 1: made before
+    UPDATE reader_renames SET undated = 1;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

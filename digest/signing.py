@@ -1,15 +1,20 @@
 """Signed links: a token grants access to one reader's pages; forms carry a token derived from it.
 
-A token is ``<user, base64url>.<HMAC-SHA256(secret, "reader:" + user), base64url>``. It does not
-expire (an old email's links keep working); changing the secret revokes every link at once.
-The form token (against cross-site request forgery) is another HMAC of the reader token, so
-it can only be read from a page that the token itself opens.
+A token is ``<user, base64url>.<when it was signed, Unix seconds>.<HMAC-SHA256(secret, "link:" +
+user + "\n" + seconds), base64url>``: the time tells the reader it was made for from a later
+reader given the same profile file name (digest.web.identity). Tokens signed before links
+carried their time (schema 19) are ``<user>.<HMAC(secret, "reader:" + user)>`` and still open
+(:attr:`Signed.issued` None). A token does not expire (an old email's links keep working);
+changing the secret revokes every link at once. The form token (against cross-site request
+forgery) is another HMAC of the reader token, so it can only be read from a page that the
+token itself opens.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -31,6 +36,32 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("ascii"))
 
 
+MAX_SECONDS = 10**11  # year 5138: a longer number is no time we signed
+
+
+def _name(head: str) -> str | None:
+    try:
+        user = _unb64(head).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    if _b64(user.encode()) != head:  # "YW!Rh", "YWRh==": base64 decoding skips what it does not read
+        return None
+    return user
+
+
+def _dated(user: str, seconds: str) -> str:
+    return f"{user}\n{seconds}"
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a valid token says: the reader's name when it was signed, and when (None: a token
+    of the earlier form, signed before links carried their time)."""
+
+    user: str
+    issued: dt.datetime | None
+
+
 @dataclass(frozen=True)
 class Signer:
     secret: bytes
@@ -49,23 +80,36 @@ class Signer:
     def _mac(self, purpose: str, value: str) -> str:
         return _b64(hmac.new(self.secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest())
 
-    def token(self, user: str) -> str:
+    def token(self, user: str, issued: dt.datetime) -> str:
+        """The token of ``user``'s links in a message (or page) made at ``issued``."""
+        seconds = int(issued.timestamp())
+        return f"{_b64(user.encode())}.{seconds}.{self._mac('link', _dated(user, str(seconds)))}"
+
+    def legacy_token(self, user: str) -> str:
+        """A token of the form signed before links carried their time (tests: links already sent)."""
         return f"{_b64(user.encode())}.{self._mac('reader', user)}"
 
+    def signed(self, token: str) -> Signed | None:
+        """What a token says, or None if it is forged, altered or malformed."""
+        parts = token.split(".")
+        if len(parts) not in (2, 3):
+            return None
+        user = _name(parts[0])
+        if user is None:
+            return None
+        if len(parts) == 2:
+            return Signed(user, None) if _same(parts[1], self._mac("reader", user)) else None
+        seconds = parts[1]
+        if not (seconds.isascii() and seconds.isdigit() and str(int(seconds)) == seconds):
+            return None  # "+1", "01", " 1", "١": int() takes them; we never sign them
+        if int(seconds) >= MAX_SECONDS or not _same(parts[2], self._mac("link", _dated(user, seconds))):
+            return None
+        return Signed(user, dt.datetime.fromtimestamp(int(seconds), dt.UTC))
+
     def user(self, token: str) -> str | None:
-        """The reader a token was made for, or None if it is forged, altered or malformed."""
-        head, dot, mac = token.partition(".")
-        if not dot:
-            return None
-        try:
-            user = _unb64(head).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return None
-        if _b64(user.encode()) != head:  # "YW!Rh", "YWRh==": base64 decoding skips what it does not read
-            return None
-        if not _same(mac, self._mac("reader", user)):
-            return None
-        return user
+        """The name a token was signed for, or None if it is forged, altered or malformed."""
+        signed = self.signed(token)
+        return None if signed is None else signed.user
 
     def form_token(self, token: str) -> str:
         return self._mac("form", token)

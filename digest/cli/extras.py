@@ -146,8 +146,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:
         click.secho(f"profile skipped: {problem}", fg="red", err=True)
+    now = now_utc()
     for p in profiles:
-        click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user)}")
+        click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user, now)}")
     try:
         server.run()
     finally:

@@ -308,6 +308,7 @@ def profile_url(obj: Context, user: str) -> None:
     Example:
       digest profile url ada
     """
+    from digest.cli.common import now_utc
     from digest.web.app import reader_url
 
-    click.echo(reader_url(obj.config, user))
+    click.echo(reader_url(obj.config, user, now_utc()))

@@ -43,9 +43,14 @@ def _safe(user: str) -> str:
 
 
 def unsubscribe_links(
-    profile: Profile, sender: str, base_url: str | None, signer: Signer | None = None
+    profile: Profile,
+    sender: str,
+    base_url: str | None,
+    signer: Signer | None = None,
+    issued: dt.datetime | None = None,
 ) -> dict[str, str]:
-    """The mailto fallback always; with a base_url and a signing secret, the reader's signed pages.
+    """The mailto fallback always; with a base_url and a signing secret, the reader's signed pages
+    (signed at ``issued``, the message's time: the link then opens only the reader it was made for).
 
     ``more`` and ``less`` are the starts of each paper's rating links (the paper's id follows):
     they open a page with a button (digest.web.ratings); following them changes nothing."""
@@ -53,7 +58,9 @@ def unsubscribe_links(
     mailto = f"mailto:{address}?subject={quote('unsubscribe ' + profile.user)}"
     links = {"unsubscribe_mailto": mailto, "unsubscribe": mailto}
     if base_url and signer is not None:
-        page = f"{base_url}/u/{signer.token(profile.user)}"
+        if issued is None:
+            raise ValueError("signed links need the time they are signed at (issued)")
+        page = f"{base_url}/u/{signer.token(profile.user, issued)}"
         links["preferences"] = page
         links["unsubscribe"] = f"{page}/unsubscribe"
         links["more"] = f"{page}/more/"

@@ -43,7 +43,8 @@ class Outgoing:
 def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime) -> Outgoing:
     """Render a digest and get ready to wrap it into the message that would be sent."""
     profile = digest.profile
-    links = unsubscribe_links(profile, config.smtp.sender, config.base_url, Signer.from_config(config))
+    signer = Signer.from_config(config)
+    links = unsubscribe_links(profile, config.smtp.sender, config.base_url, signer, issued=now)
     rendered = renderer.render(digest, links=links)
     msg_id = message_id(profile.user, now, config.smtp.sender)
     return Outgoing(digest, rendered, config.smtp.sender, msg_id, now, links)

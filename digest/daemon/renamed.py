@@ -217,11 +217,15 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         db.execute("DELETE FROM reader_claims WHERE user = ?", (item.old,))  # a claim on nobody now
         db.execute("DELETE FROM reader_renames WHERE old_user = ?", (item.new,))  # a name in use again
         db.execute(
-            "INSERT INTO reader_renames (old_user, user, renamed_at) VALUES (?,?,?) "
-            "ON CONFLICT (old_user) DO UPDATE SET user = excluded.user, renamed_at = excluded.renamed_at",
+            "INSERT INTO reader_renames (old_user, user, renamed_at) VALUES (?,?,?) ON CONFLICT (old_user) "
+            "DO UPDATE SET user = excluded.user, renamed_at = excluded.renamed_at, undated = 0",
             (item.old, item.new, iso(now)),
         )
         db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
+        # the links of both names before now are this reader's (digest.web.identity): no name's
+        # file found gone stands for them (the old name's is the rename's; the new one's, a file
+        # of that name that came and went before, no reader of any link)
+        db.execute("DELETE FROM reader_names WHERE user IN (?, ?)", (item.old, item.new))
     return True
 
 

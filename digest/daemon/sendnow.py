@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.claims import clear_stale_periods
+from digest.daemon.names import look
 from digest.daemon.renamed import Continued, carry_over
 from digest.daemon.slots import current_period, day_begins, period_done
 from digest.deliver.ahead import Forked
@@ -130,6 +131,7 @@ def send_now(
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     carried = carry_over(config, store, profiles, now)  # a renamed profile: the same reader
+    look(config, store, now)  # a removed one: the links signed before open nothing from now on
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]

@@ -26,6 +26,7 @@ from digest.daemon.claims import (
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
+from digest.daemon.names import look
 from digest.daemon.renamed import carry_over
 from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.db import db_errors, wall_clock, worker_id
@@ -266,6 +267,7 @@ def run_once(
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
+    look(config, store, now)  # a removed one: the links signed before open nothing from now on
     hold = {c.new for c in carried.waiting}
     scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []

@@ -123,25 +123,24 @@ def find_profile_file(config: Config, user: str) -> Path:
     return path
 
 
-def current_reader(config: Config, user: str) -> tuple[str, Path]:
-    """``user`` and their file; for a name whose file is gone, the name the reader went on
-    under and its file (a renamed profile file, digest.daemon.renamed: the links already sent)."""
-    try:
-        return user, find_profile_file(config, user)
-    except ProfileError:
-        from digest.store import Store
+def has_profile_file(config: Config, user: str) -> bool:
+    """Is there a profile file of ``user``, .yaml or .yml, readable or not: a broken file, or a
+    symbolic link whose target is gone (a share not mounted), is still its reader's, who was not
+    removed (so their history is not carried over to another file, nor their links told 410)."""
+    path = profile_path(config, user)
+    return any(os.path.lexists(p) for p in (path, path.with_suffix(".yml")))
 
-        with Store(config.database, readonly=True) as store:
-            rows = store.db.execute("SELECT old_user, user FROM reader_renames").fetchall()
-        renames, name = dict(rows), user
-        for _ in range(len(renames)):  # along the renames (a name renamed back ends the walk)
-            if (name := renames.get(name, user)) == user:
-                break
-            try:
-                return name, find_profile_file(config, name)
-            except ProfileError:
-                continue
-        raise
+
+def profile_names(config: Config) -> set[str] | None:
+    """The stems of the profile files in the folder (as :func:`has_profile_file` counts them);
+    None when the folder cannot be read or holds none: a disk not mounted (its empty mount
+    point) is not every reader removed."""
+    try:
+        with os.scandir(config.profiles) as entries:
+            names = {os.path.splitext(e.name)[0] for e in entries if e.name.endswith((".yaml", ".yml"))}
+    except OSError:
+        return None
+    return names or None
 
 
 def check_inside(path: Path, config: Config) -> None:

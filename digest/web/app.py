@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,14 @@ from werkzeug.exceptions import HTTPException
 from digest.compose.preview import preview
 from digest.compose.render import builtin_templates
 from digest.config import Config, ConfigError
-from digest.daemon.renamed import carried_for_link
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
-from digest.profiles.load import current_reader, find_profile_file, load_profile, profile_path
+from digest.profiles.load import find_profile_file, load_profile
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
+from digest.web.identity import link_reader
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
 
@@ -45,8 +44,8 @@ NEEDS_FIX = " (the pages that need it answer 503 until this is fixed: waiting wi
 FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
 
 
-def reader_url(config: Config, user: str) -> str:
-    """The signed preferences link of ``user``, as it appears in their emails."""
+def reader_url(config: Config, user: str, now: dt.datetime) -> str:
+    """The signed preferences link of ``user``, as it appears in their emails (signed at ``now``)."""
     signer = Signer.from_config(config)
     if not config.base_url or signer is None:
         raise ConfigError(
@@ -54,7 +53,7 @@ def reader_url(config: Config, user: str) -> str:
             "(e.g. base_url: https://digest.example.org and web: {secret_env: DIGEST_SECRET})"
         )
     find_profile_file(config, user)
-    return f"{config.base_url}/u/{signer.token(user)}"
+    return f"{config.base_url}/u/{signer.token(user, now)}"
 
 
 def _public(error: Exception, path: Path) -> str:
@@ -90,23 +89,21 @@ def create_app(
     def reader(token: str) -> tuple[str, Path]:
         """The reader the token was made for (under the name they went on under, if their file
         was renamed) and their file; 403 for a forged token, 410 for a removed reader."""
-        user = site().signer.user(token)
-        if user is None:
+        signed = site().signer.signed(token)
+        if signed is None:
             abort(403)
         try:
-            user, path = current_reader(cfg(), user)  # an old name: the reader's new one
+            found = link_reader(cfg(), signed, now())  # renamed: the new name; removed: None
         except ProfileError as e:
-            if not removed(cfg(), user):
-                log.error("%s %s: %s", request.method, request.path, e)
-                if not cfg().profiles.is_dir():  # unmounted, moved: nobody's profile can be read
-                    log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
-                    raise NeedsFixing() from None
-                abort(403)  # a profile that is a link outside the folder: never read
-            if (new := carried_for_link(cfg(), user, now())) is None:  # renamed, no pass since: carried
-                raise ReaderGone() from None  # a signed link, so a real reader's: tell them plainly
-            user, path = new, find_profile_file(cfg(), new)
+            log.error("%s %s: %s", request.method, request.path, e)
+            if not cfg().profiles.is_dir():  # unmounted, moved: nobody's profile can be read
+                log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
+                raise NeedsFixing() from None
+            abort(403)  # a profile that is a link outside the folder: never read
+        if found is None:
+            raise ReaderGone()  # a signed link, so a real reader's: tell them plainly
         g.form_token = site().signer.form_token(token)
-        return user, path
+        return found
 
     def check_post(token: str, need_form_token: bool = True) -> None:
         origin = request.headers.get("Origin")
@@ -326,16 +323,6 @@ class NeedsFixing(HTTPException):
     """The server cannot serve a reader until its operator fixes something (a 503 that says so)."""
 
     code = 503
-
-
-def removed(config: Config, user: str) -> bool:
-    """No profile file of ``user`` (.yaml or .yml) in a profiles folder that can be read: the
-    reader was removed, not lost to a folder that is missing or unreadable (an operator's trouble)."""
-    folder = config.profiles
-    if not (folder.is_dir() and os.access(folder, os.R_OK | os.X_OK)):
-        return False
-    path = profile_path(config, user)
-    return not any(p.exists() or p.is_symlink() for p in (path, path.with_suffix(".yml")))
 
 
 def _holds_profiles(folder: Path) -> bool:

@@ -202,7 +202,7 @@ def real_digests(dumps) -> list[tuple[Digest, dict[str, str]]]:
             name="Zoë",
         )
         digest = Digest(profile, tuple(index.rank(profile, 10)), dt.date(2026, 3, 20))
-        out.append((digest, unsubscribe_links(profile, SENDER, "https://digest.example.org", signer)))
+        out.append((digest, unsubscribe_links(profile, SENDER, "https://digest.example.org", signer, NOW)))
     return out
 
 

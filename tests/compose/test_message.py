@@ -204,7 +204,7 @@ def test_a_long_unsubscribe_url_is_folded_only_between_the_urls_never_into_encod
     profile = Profile(user="ada", email="ada@example.org", interests=(), name="Ada")
     sender = "digest@example.org"
     base_url = "https://" + "long" * 30 + ".example.org"
-    links = unsubscribe_links(profile, sender, base_url, Signer(b"test-secret-0123456789abcdef"))
+    links = unsubscribe_links(profile, sender, base_url, Signer(b"test-secret-0123456789abcdef"), NOW)
     args = (Rendered("s", "<p>x</p>", "x\n"), profile, sender, "<a@b>", NOW, links)
     urls = [f"<{links['unsubscribe']}>", f"<{links['unsubscribe_mailto']}>"]
     assert len(urls[0]) > 200

@@ -130,7 +130,7 @@ def test_hostile_generated_messages_are_byte_identical():
         )
         sender = rng.choice([SENDER, "digest@example.org", "Dïgest <d@example.org>", '"A, B" <d@x.org>'])
         base_url = rng.choice([None, "https://d.example.org", "https://" + "long" * 30 + ".example.org"])
-        links = unsubscribe_links(profile, sender, base_url, signer if rng.random() < 0.8 else None)
+        links = unsubscribe_links(profile, sender, base_url, signer if rng.random() < 0.8 else None, NOW)
         now = rng.choice(
             [
                 NOW,
@@ -164,7 +164,7 @@ def test_every_user_and_address(user, email):
     profile = Profile(user=user, email=email, interests=(), name="Ada")
     signer = Signer(b"test-secret-0123456789abcdef")
     for base_url in (None, "https://d.example.org"):
-        links = unsubscribe_links(profile, SENDER, base_url, signer)
+        links = unsubscribe_links(profile, SENDER, base_url, signer, NOW)
         assert_same(Rendered("s", "<p>hé</p>", "h\n"), profile, links=links)
 
 
@@ -251,7 +251,7 @@ def test_real_digests_with_0_to_20_papers_and_signed_links():
         )
         digest = Digest(profile=profile, matches=matches, day=dt.date(2026, 3, 1))
         for base_url in (None, "https://digest.example.org"):
-            links = unsubscribe_links(profile, SENDER, base_url, signer)
+            links = unsubscribe_links(profile, SENDER, base_url, signer, NOW)
             assert_same(renderer.render(digest, links=links), profile, links=links)
 
 

@@ -128,7 +128,7 @@ def golden_digest() -> tuple[Digest, dict[str, str]]:
     matches = tuple(PaperIndex.build(papers).rank(profile, profile.max_papers))
     digest = Digest(profile=profile, matches=matches, day=dt.date(2026, 3, 3))
     signer = Signer(b"golden-secret-0123456789abcdef")
-    return digest, unsubscribe_links(profile, GOLDEN_SENDER, "https://digest.example.org", signer)
+    return digest, unsubscribe_links(profile, GOLDEN_SENDER, "https://digest.example.org", signer, NOW)
 
 
 def test_the_sample_digest_matches_the_golden_email():
@@ -146,7 +146,7 @@ def test_the_sample_digest_matches_the_golden_email():
 
 def test_every_paper_has_signed_more_and_less_like_this_links_in_html_and_text():
     digest, links = golden_digest()
-    token = Signer(b"golden-secret-0123456789abcdef").token("ada")
+    token = Signer(b"golden-secret-0123456789abcdef").token("ada", NOW)
     rendered = Renderer().render(digest, links=links)
     for match in digest.matches:
         pid = match.paper.id

@@ -21,12 +21,12 @@ from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
-from digest.errors import ProfileError
 from digest.ingest.dumps import ingest
-from digest.profiles.load import current_reader, load_profiles
-from digest.signing import Signer
+from digest.profiles.load import load_profiles
+from digest.signing import Signed, Signer
 from digest.store import Store, iso
 from digest.web.app import create_app
+from digest.web.identity import link_reader
 
 from conftest import Workspace, make_dump
 
@@ -192,14 +192,16 @@ def test_the_links_already_sent_with_the_old_name_open_the_renamed_profile(web_w
     config = ws.config
     signer = Signer.from_config(config)
     client = create_app(config, signer, lambda: MON_0700).test_client()
-    old = signer.token("eve")
+    old = signer.token("eve", MON_0700 - dt.timedelta(days=1))  # yesterday's digest's
     page = client.get(f"/u/{old}")
     assert page.status_code == 200 and "Eve@Example.org" in page.get_data(as_text=True)
     one_click = client.post(f"/u/{old}/unsubscribe", data=b"List-Unsubscribe=One-Click")
     assert one_click.status_code == 200
     assert yaml.safe_load((ws.root / "profiles" / "eve-smith.yaml").read_text())["paused"] is True
     assert not (ws.root / "profiles" / "eve.yaml").exists()
-    assert client.get(f"/u/{signer.token('nobody')}").status_code == 410  # signed, but no such reader
+    assert (
+        client.get(f"/u/{signer.token('nobody', MON_0700)}").status_code == 410
+    )  # signed, but no such reader
 
 
 def test_profile_new_and_a_dry_run_say_whom_a_new_profile_continues_and_change_nothing(workspace):
@@ -228,10 +230,10 @@ def test_a_profile_renamed_and_renamed_back_is_the_same_reader_and_its_old_links
     config = ws.config
     with Store(config.database) as store:
         assert [d.user for d in store.deliveries()] == ["eve"]
+    sent = MON_0700 - dt.timedelta(days=1)  # yesterday's digest's links
     for name in ("eve", "eve-smith"):  # a link with either name opens eve.yaml
-        assert current_reader(config, name) == ("eve", ws.root / "profiles" / "eve.yaml")
-    with pytest.raises(ProfileError, match="no profile for user 'nobody'"):
-        current_reader(config, "nobody")
+        assert link_reader(config, Signed(name, sent), MON_0700) == ("eve", ws.root / "profiles" / "eve.yaml")
+    assert link_reader(config, Signed("nobody", sent), MON_0700) is None  # the 410
 
 
 def test_two_workers_at_the_same_moment_carry_a_renamed_reader_over_once(workspace):
@@ -367,7 +369,7 @@ def test_an_old_link_followed_before_the_renamed_reader_was_carried_over_is_the_
     config = ws.config
     signer = Signer.from_config(config)
     client = create_app(config, signer, lambda: MON_0700).test_client()
-    old = signer.token("eve")
+    old = signer.token("eve", MON_0700 - dt.timedelta(days=1))  # yesterday's digest's
     with Store(config.database) as store:
         paper = store.papers()[0].id
     rating = client.post(f"/u/{old}/rate/{paper}", data={"rating": "up", "csrf": signer.form_token(old)})

@@ -22,7 +22,7 @@ from digest.store import Store
 from digest.store_papers import merge_paper
 from digest.web.app import create_app
 
-from conftest import SECRET, WebWorkspace, make_dump
+from conftest import NOW, SECRET, WebWorkspace, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -151,7 +151,7 @@ def test_a_rating_link_sent_with_the_merged_papers_id_opens_and_rates_the_paper(
         (paper,) = store.papers()
     signer = Signer.from_config(config)
     client = create_app(config, signer, lambda: MON).test_client()
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     page = client.get(f"/u/{ada}/more/{merged}")
     assert page.status_code == 200
     assert OLD in page.get_data(as_text=True)
@@ -211,7 +211,7 @@ def test_a_rating_made_while_its_paper_is_merged_rates_the_paper_it_became(tmp_p
     merging.wait()
     signer = Signer.from_config(config)
     client = create_app(config, signer, lambda: MON).test_client()
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     posted = client.post(f"/u/{ada}/rate/{ids[NEW]}", data={"csrf": signer.form_token(ada), "rating": "up"})
     done.set()
     thread.join()

@@ -165,7 +165,7 @@ def test_weights_off_the_spinner_grid_are_shown_whole_and_do_not_stop_the_form_f
     path = web_workspace.profile("ada", text)
     with web_workspace.serve() as base:
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada')}")
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
         assert page.locator("[name=weight]").evaluate_all("els => els.map(e => e.value)") == [
             "1.2345678",
             "0.05",
@@ -186,7 +186,7 @@ def test_a_long_unbroken_link_wraps_in_the_email_and_the_pages_on_a_phone(web_wo
     assert web_workspace.cli("ingest").exit_code == 0
     email = web_workspace.root / "ada.html"
     assert web_workspace.cli("preview", "ada", "--out", str(email)).exit_code == 0
-    token = Signer.from_config(web_workspace.config).token("ada")
+    token = Signer.from_config(web_workspace.config).token("ada", NOW)
     page = browser.new_page(viewport={"width": 390, "height": 844})
     with web_workspace.serve() as base:
         for address in (email.as_uri(), f"{base}/u/{token}/more/1", f"{base}/u/{token}/digest"):

@@ -43,7 +43,7 @@ def rate(client, signer, token, paper_id, rating, **extra):
 
 def test_a_rating_link_shows_the_title_and_a_button_and_changes_nothing(site):
     ws, signer, client, ids = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     pid = ids["Robotics Today"]
     for kind, button in (("more", "More like this"), ("less", "Less like this")):
         for _ in range(2):  # a scanner, then a link preview: still nothing
@@ -58,7 +58,7 @@ def test_a_rating_link_shows_the_title_and_a_button_and_changes_nothing(site):
 
 def test_the_post_records_the_rating_and_offers_an_undo_that_restores_the_previous_one(site):
     ws, signer, client, ids = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     pid = ids["Robotics Today"]
     r = rate(client, signer, ada, pid, "up")
     assert r.status_code == 200
@@ -81,13 +81,13 @@ def test_rating_from_the_web_is_what_the_command_line_records(site):
     assert ws.cli("feedback", "ada", str(pid), "up").exit_code == 0
     cli_rating = ratings(ws)
     ws.cli("feedback", "ada", str(pid), "clear")
-    rate(client, signer, signer.token("ada"), pid, "up")
+    rate(client, signer, signer.token("ada", NOW), pid, "up")
     assert ratings(ws) == cli_rating == {pid: 1}
 
 
 def test_posts_without_the_form_token_from_another_origin_or_with_bobs_token_are_403(site):
     ws, signer, client, ids = site
-    ada, bob = signer.token("ada"), signer.token("bob")
+    ada, bob = signer.token("ada", NOW), signer.token("bob", NOW)
     pid = ids["Robotics Today"]
     url = f"/u/{ada}/rate/{pid}"
     assert client.post(url, data={"rating": "up"}).status_code == 403
@@ -101,14 +101,14 @@ def test_posts_without_the_form_token_from_another_origin_or_with_bobs_token_are
 
 def test_tampered_and_foreign_tokens_get_the_same_403_and_a_removed_reader_410(site):
     ws, signer, client, ids = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     pid = ids["Robotics Today"]
     forbidden = client.get(f"/u/{ada[:-1]}x/more/{pid}" if ada[-1] != "x" else f"/u/{ada[:-1]}y/more/{pid}")
-    other = Signer(b"another-secret-0123456789").token("ada")
+    other = Signer(b"another-secret-0123456789").token("ada", NOW)
     for token in (other, ada[:-2]):
         for r in (client.get(f"/u/{token}/more/{pid}"), rate(client, signer, token, pid, "up")):
             assert r.status_code == 403 and r.data == forbidden.data
-    ghost = signer.token("nobody")  # signed, but no such profile (any more): nothing recorded
+    ghost = signer.token("nobody", NOW)  # signed, but no such profile (any more): nothing recorded
     for r in (client.get(f"/u/{ghost}/more/{pid}"), rate(client, signer, ghost, pid, "up")):
         assert r.status_code == 410 and b"no longer receives digests" in r.data
     assert forbidden.status_code == 403 and b"ada" not in forbidden.data
@@ -117,7 +117,7 @@ def test_tampered_and_foreign_tokens_get_the_same_403_and_a_removed_reader_410(s
 
 def test_an_unknown_paper_is_404_and_an_unknown_rating_400(site):
     ws, signer, client, ids = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     assert client.get(f"/u/{ada}/more/99999").status_code == 404
     assert client.get(f"/u/{ada}/less/{10**23}").status_code == 404  # beyond any database integer
     assert rate(client, signer, ada, 10**23, "up").status_code == 404
@@ -128,7 +128,7 @@ def test_an_unknown_paper_is_404_and_an_unknown_rating_400(site):
 
 def test_the_preferences_page_lists_the_ratings_and_undoes_any(site):
     ws, signer, client, ids = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     empty = client.get(f"/u/{ada}").get_data(as_text=True)
     assert "Your ratings" in empty and "None yet" in empty
     rate(client, signer, ada, ids["Robotics Today"], "up")
@@ -165,10 +165,12 @@ def test_a_rating_the_database_cannot_store_is_a_503_that_says_so_not_a_404(web_
         with filler.open("wb", buffering=0) as f, contextlib.suppress(OSError):
             while True:
                 f.write(b"\0" * 4096)
-        r = rate(client, signer, signer.token("ada"), pid, "up")
+        r = rate(client, signer, signer.token("ada", NOW), pid, "up")
         assert r.status_code == 503 and r.headers["Retry-After"] == "120"  # a full disk may pass
         assert "Please try again in a few minutes" in r.get_data(as_text=True)
         filler.unlink()
         assert ratings(ws) == {}
-        assert rate(client, signer, signer.token("ada"), pid, "up").status_code == 200  # and again, it is
+        assert (
+            rate(client, signer, signer.token("ada", NOW), pid, "up").status_code == 200
+        )  # and again, it is
         assert ratings(ws) == {pid: 1}

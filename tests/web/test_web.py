@@ -36,8 +36,8 @@ def form(signer, token, **fields):
 
 def test_forged_altered_foreign_and_unknown_tokens_all_get_the_same_403(site):
     ws, signer, client = site
-    ada, bob = signer.token("ada"), signer.token("bob")
-    other = Signer(b"another-secret-0123456789").token("ada")
+    ada, bob = signer.token("ada", NOW), signer.token("bob", NOW)
+    other = Signer(b"another-secret-0123456789").token("ada", NOW)
     swapped = bob.split(".")[0] + "." + ada.split(".")[1]  # bob's name with ada's signature
     bodies = set()
     for token in ("ada", other, ada[:-2], swapped, "x.y", ""):
@@ -52,7 +52,7 @@ def test_forged_altered_foreign_and_unknown_tokens_all_get_the_same_403(site):
 
 def test_a_removed_readers_links_say_so_and_forged_ones_still_get_the_bare_403(site):
     ws, signer, client = site
-    bob = signer.token("bob")
+    bob = signer.token("bob", NOW)
     (ws.root / "profiles" / "bob.yaml").unlink()  # bob was removed after his last digest
     said = "This address no longer receives digests"
     csrf = {"csrf": signer.form_token(bob)}
@@ -74,7 +74,7 @@ def test_a_removed_readers_links_say_so_and_forged_ones_still_get_the_bare_403(s
     assert r.status_code == 200 and said in r.get_data(as_text=True)
     assert not (ws.root / "profiles" / "bob.yaml").exists()  # nothing made for him
     # Forged or altered: the same bare 403 as before, naming nobody.
-    ghost = Signer(b"another-secret-0123456789").token("bob")
+    ghost = Signer(b"another-secret-0123456789").token("bob", NOW)
     for token in (ghost, bob[:-2], "Ym9i.x"):
         r = client.get(f"/u/{token}")
         assert r.status_code == 403 and r.get_data(as_text=True).startswith("This link is not valid")
@@ -82,7 +82,7 @@ def test_a_removed_readers_links_say_so_and_forged_ones_still_get_the_bare_403(s
 
 def test_posts_need_the_form_token_and_a_same_origin(site):
     ws, signer, client = site
-    ada, bob = signer.token("ada"), signer.token("bob")
+    ada, bob = signer.token("ada", NOW), signer.token("bob", NOW)
     path = ws.root / "profiles" / "ada.yaml"
     assert client.post(f"/u/{ada}", data={**form(signer, ada), "csrf": ""}).status_code == 403
     assert client.post(f"/u/{ada}", data=form(signer, bob)).status_code == 403  # bob's form token
@@ -96,7 +96,7 @@ def test_posts_need_the_form_token_and_a_same_origin(site):
 
 def test_an_invalid_save_shows_the_cli_errors_keeps_the_input_and_the_file(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     path = ws.root / "profiles" / "ada.yaml"
     r = client.post(f"/u/{ada}", data=form(signer, ada, timezone="Mars/Base", new_kw="planning"))
     assert r.status_code == 422
@@ -109,7 +109,7 @@ def test_an_invalid_save_shows_the_cli_errors_keeps_the_input_and_the_file(site)
 
 def test_a_save_based_on_an_old_version_is_refused(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     path = ws.root / "profiles" / "ada.yaml"
     r = client.post(f"/u/{ada}", data=form(signer, ada, base_version="0123456789abcdef", new_kw="x"))
     assert r.status_code == 409 and "changed since you opened it" in r.get_data(as_text=True)
@@ -119,7 +119,7 @@ def test_a_save_based_on_an_old_version_is_refused(site):
 
 def test_preview_of_an_unsaved_edit_and_the_version_changes(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     before = client.get(f"/u/{ada}/version").json
     r = client.post(f"/u/{ada}/preview", data=form(signer, ada, kw=["quantum"], weight=["1"]))
     assert r.json["ok"] and r.json["count"] == 0
@@ -139,7 +139,7 @@ def test_preview_of_an_unsaved_edit_and_the_version_changes(site):
 
 def test_the_pages_do_not_leak_the_token(site):
     ws, signer, client = site
-    r = client.get(f"/u/{signer.token('ada')}")
+    r = client.get(f"/u/{signer.token('ada', NOW)}")
     assert r.headers["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
     assert r.headers["Cache-Control"] == "no-store"
@@ -195,7 +195,7 @@ def test_the_secret_may_be_in_a_file_named_by_the_config(workspace, monkeypatch)
 
 def test_the_form_asks_for_every_labelled_profile_option_and_saves_it(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     page = client.get(f"/u/{ada}").get_data(as_text=True)
     for key, opt in declared(Profile).items():  # interests and exclude have their own sections
         if opt.settable:
@@ -213,7 +213,7 @@ def test_the_form_asks_for_every_labelled_profile_option_and_saves_it(site):
 
 def test_a_typed_weight_is_refused_as_typed_even_when_yaml_1_1_would_read_a_boolean(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     for typed in ("heavy", "yes", "off"):
         r = client.post(f"/u/{ada}/preview", data=form(signer, ada, weight=[typed]))
         assert f"interests.robotics: weight '{typed}' is not a positive number" in r.json["errors"]
@@ -222,7 +222,7 @@ def test_a_typed_weight_is_refused_as_typed_even_when_yaml_1_1_would_read_a_bool
 def test_an_excluded_phrase_with_a_comma_survives_a_save_that_did_not_touch_the_exclusions(site):
     ws, signer, client = site
     path = ws.profile("ada", PROFILE + 'exclude: ["medical, dental", legal]   # one phrase\n')
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     page = client.get(f"/u/{ada}").get_data(as_text=True)
     assert 'value="medical, dental, legal"' in page  # the field as shown, sent back as it is
     r = client.post(f"/u/{ada}", data=form(signer, ada, exclude="medical, dental, legal", send_at="08:15"))

@@ -33,7 +33,7 @@ def site(web_workspace):
 
 def test_a_non_ascii_mac_or_form_token_is_a_403_not_a_500(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     head = ada.split(".")[0]
     assert client.get(f"/u/{head}.é{'x' * 40}").status_code == 403
     r = client.post(f"/u/{ada}", data={"csrf": "é" * 43, "kw": ["robotics"], "weight": ["2"]})
@@ -43,7 +43,7 @@ def test_a_non_ascii_mac_or_form_token_is_a_403_not_a_500(site):
 
 def test_a_max_papers_of_5000_digits_is_a_clear_422(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     data = {"csrf": signer.form_token(ada), "kw": ["robotics"], "weight": ["2"], "max_papers": "9" * 5000}
     r = client.post(f"/u/{ada}", data=data)
     assert r.status_code == 422
@@ -53,7 +53,7 @@ def test_a_max_papers_of_5000_digits_is_a_clear_422(site):
 
 def test_too_many_or_too_long_keywords_are_refused_with_the_limit(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     many = {"csrf": signer.form_token(ada), "kw": [f"k{i}" for i in range(8000)], "weight": ["1"] * 8000}
     r = client.post(f"/u/{ada}/preview", data=many)  # refused at once: not quadratic in 8,000
     assert r.status_code == 200 and not r.json["ok"]
@@ -67,7 +67,7 @@ def test_a_form_body_over_the_limit_is_413_before_it_is_read(site):
     from digest.web.app import MAX_FORM_BYTES
 
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     huge = {
         "csrf": signer.form_token(ada),
         "kw": ["robotics"],
@@ -108,11 +108,15 @@ def test_digest_serve_runs_on_waitress_and_refuses_a_taken_port_before_printing_
 
 def test_a_token_whose_name_part_is_altered_but_decodes_to_the_same_reader_is_refused(site):
     ws, signer, client = site
-    head, mac = signer.token("ada").split(".")
+    head, at, mac = signer.token("ada", NOW).split(".")
+    _, legacy = signer.legacy_token("ada").split(".")  # the form of the links sent before schema 19
     assert head == "YWRh"
     for altered in ("YW!Rh", "YWRh==", "Y W R h"):  # base64 decoding skips these
-        assert client.get(f"/u/{altered}.{mac}").status_code == 403, altered
-    eve = signer.token("eve1")  # its last character has bits that decoding drops: "MQ" and "MR" decode alike
+        assert client.get(f"/u/{altered}.{at}.{mac}").status_code == 403, altered
+        assert client.get(f"/u/{altered}.{legacy}").status_code == 403, altered
+    eve = signer.token(
+        "eve1", NOW
+    )  # its last character has bits that decoding drops: "MQ" and "MR" decode alike
     assert signer.user(eve) == "eve1"
     assert signer.user(eve.replace("MQ.", "MR.")) is None
 
@@ -127,7 +131,7 @@ def test_a_resubscribe_the_database_cannot_complete_leaves_the_reader_paused(web
         assert ws.cli("ingest").exit_code == 0
         signer = Signer.from_config(ws.config)
         client = create_app(ws.config, signer, lambda: NOW).test_client()
-        ada = signer.token("ada")
+        ada = signer.token("ada", NOW)
         filler = disk / "filler"
         with filler.open("wb", buffering=0) as f, contextlib.suppress(OSError):
             while True:
@@ -145,7 +149,7 @@ def test_the_preferences_page_opens_while_the_database_cannot_be_read(site):
     # succeeded is followed by this page: a 503 then would read as a failed save.
     ws, signer, client = site
     ws.root.joinpath("digest.db").write_bytes(b"not a database " * 512)
-    r = client.get(f"/u/{signer.token('ada')}")
+    r = client.get(f"/u/{signer.token('ada', NOW)}")
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "Your ratings cannot be shown until the person who runs your digest repairs" in page  # corrupt

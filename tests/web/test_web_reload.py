@@ -43,7 +43,7 @@ def heading(client, url: str) -> str:
 
 def test_an_edited_config_is_served_at_the_next_request(site):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     assert heading(client, f"/u/{ada}/digest") == "3 papers for Ada"
     edit_config(ws, "", "max_papers: 1\n")  # a default ada inherits
     assert heading(client, f"/u/{ada}/digest") == "1 paper for Ada"
@@ -66,7 +66,7 @@ def test_an_edited_config_is_served_at_the_next_request(site):
 
 def test_a_config_that_no_longer_loads_is_logged_and_the_one_before_kept(site, caplog):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     caplog.set_level(logging.INFO, logger="digest.web.site")
     edit_config(ws, "", "max_papers: lots\n")
     assert heading(client, f"/u/{ada}/digest") == "3 papers for Ada"  # served as before
@@ -79,7 +79,7 @@ def test_a_config_that_no_longer_loads_is_logged_and_the_one_before_kept(site, c
 def test_a_templates_folder_that_does_not_compile_is_logged_and_the_one_before_kept(site, caplog):
     """templates: named while its digest.html.j2 is half-written: every page (unsubscribe too) was a 500."""
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     caplog.set_level(logging.ERROR, logger="digest.web.site")
     (ws.root / "mine").mkdir()
     (ws.root / "mine" / "digest.html.j2").write_text("{% if %}half-written\n")
@@ -94,12 +94,14 @@ def test_a_templates_folder_that_does_not_compile_is_logged_and_the_one_before_k
 
 def test_a_changed_secret_revokes_the_links_and_a_new_port_asks_for_a_restart(site, caplog, monkeypatch):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     caplog.set_level(logging.WARNING, logger="digest.web.site")
     monkeypatch.setenv("DIGEST_OTHER_SECRET", "another-secret-0123456789abcdef0")
     edit_config(ws, "secret_env: DIGEST_TEST_SECRET", "secret_env: DIGEST_OTHER_SECRET\n  port: 8999")
     assert client.get(f"/u/{ada}").status_code == 403
-    assert client.get(f"/u/{Signer(b'another-secret-0123456789abcdef0').token('ada')}").status_code == 200
+    assert (
+        client.get(f"/u/{Signer(b'another-secret-0123456789abcdef0').token('ada', NOW)}").status_code == 200
+    )
     assert "the signing secret changed" in caplog.text
     assert "web.host or web.port changed" in caplog.text and "restart `digest serve`" in caplog.text
     assert os.environ["DIGEST_TEST_SECRET"]  # the test's own secret is untouched
@@ -113,10 +115,10 @@ def test_a_new_secret_in_web_secret_file_is_taken_as_digest_run_takes_it(site, c
     secret = ws.root / "web-secret"
     secret.write_text("first-secret-0123456789abcdef0123\n")
     edit_config(ws, "secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret")
-    old = Signer.from_config(ws.config).token("ada")
+    old = Signer.from_config(ws.config).token("ada", NOW)
     assert client.get(f"/u/{old}").status_code == 200
     secret.write_text("rotated-secret-0123456789abcdef01234\n")
-    new = Signer.from_config(ws.config).token("ada")  # what the emails sent from now on carry
+    new = Signer.from_config(ws.config).token("ada", NOW)  # what the emails sent from now on carry
     assert new != old
     assert client.get(f"/u/{new}").status_code == 200
     assert client.get(f"/u/{old}").status_code == 403

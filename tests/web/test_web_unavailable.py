@@ -51,7 +51,7 @@ def newer_schema(ws) -> None:
 )
 def test_a_database_unusable_until_fixed_says_the_operator_must_fix_it(site, caplog, break_it, logged):
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     break_it(ws)
     caplog.set_level(logging.ERROR, logger="digest.web.app")
     for r in (client.get(f"/u/{ada}/more/1"), client.get(f"/u/{ada}/digest")):
@@ -69,7 +69,7 @@ def test_a_profiles_folder_gone_is_a_lasting_503_not_a_removed_reader(site, capl
     ws, signer, client = site
     shutil.rmtree(ws.root / "profiles")  # unmounted: ada was not removed
     caplog.set_level(logging.ERROR, logger="digest.web.app")
-    r = client.get(f"/u/{signer.token('ada')}")
+    r = client.get(f"/u/{signer.token('ada', NOW)}")
     assert r.status_code == 503 and LASTING in r.get_data(as_text=True)
     assert "no longer receives digests" not in r.get_data(as_text=True)
     assert f"the profiles folder {ws.root / 'profiles'} is gone" in caplog.text
@@ -80,7 +80,7 @@ def test_a_one_click_unsubscribe_into_an_empty_profiles_folder_is_not_answered_d
     one-click POST would be lost when the disk is back, and the reader's digests would go on;
     a 503 is tried again. (A person following the link is told the address gets no digests.)"""
     ws, signer, client = site
-    ada = signer.token("ada")
+    ada = signer.token("ada", NOW)
     (ws.root / "profiles" / "ada.yaml").unlink()  # the folder is there, empty
     caplog.set_level(logging.ERROR, logger="digest.web.app")
     r = client.post(f"/u/{ada}/unsubscribe", data={"List-Unsubscribe": "One-Click"})

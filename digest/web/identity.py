@@ -1,0 +1,103 @@
+"""Which reader a signed link opens: the one it was made for, or nobody.
+
+A link names a profile file's stem and when it was signed (digest.signing). It opens:
+
+- a renamed reader's page under their new name, if it was signed before the rename
+  (``reader_renames``, digest.daemon.renamed); signed after, it was made for whoever had the
+  old name then;
+- nobody (the 410 page) if the name's file was found gone after it was signed
+  (``reader_names``, digest.daemon.names): the file there now is a later reader's;
+- a removed reader's page under the name a renamed file continues them with, carried over
+  now if no pass did yet (:func:`digest.daemon.renamed.carried_for_link`); else nobody.
+
+Links signed before links carried their time (schema 19) are taken as signed before every
+rename and every file found gone since; one whose name was renamed before then and is someone's
+file again could be either reader's: it opens nobody's.
+
+The database is only read here (a carry-over that is pending writes it). If it cannot be read,
+a name with a profile file opens that file, as it did before links carried their time: the
+page edits the file and says the database's trouble (the rest is the app's 503).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from digest.config import Config
+from digest.daemon.renamed import carried_for_link
+from digest.errors import ProfileError, StoreError
+from digest.profiles.load import find_profile_file, has_profile_file
+from digest.signing import Signed
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, Path] | None:
+    """The name and profile file of the reader ``signed`` was made for (under the name they go
+    on under); None: that reader receives no digests any more. ProfileError: the name has a file
+    that cannot be read, or the profiles folder is gone (not a removed reader)."""
+    try:
+        with Store(config.database, readonly=True) as store:
+            name = _follow(config, store, signed)
+            if name is None:
+                return None
+            row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ?", (name,)).fetchone()
+    except StoreError as e:
+        if not has_profile_file(config, signed.user):
+            raise
+        log.warning("%s's link opens their profile file unchecked: %s", signed.user, e)
+        return signed.user, find_profile_file(config, signed.user)
+    try:
+        path = find_profile_file(config, name)
+    except ProfileError:
+        if not removed(config, name):
+            raise
+        new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
+        return None if new is None else (new, find_profile_file(config, new))
+    if row and row[0] and _before(signed, row[0]):  # the file was gone since: a later reader's
+        return None
+    return name, path
+
+
+def _before(signed: Signed, at: str) -> bool:
+    """Was the link signed before ``at``, or in its second (both are whole seconds: a digest sent
+    and the file renamed or removed within a second, the link is the earlier reader's)? One
+    signed before links carried their time was."""
+    return signed.issued is None or signed.issued <= dt.datetime.fromisoformat(at)
+
+
+def _follow(config: Config, store: Store, signed: Signed) -> str | None:
+    """The name the link's reader goes on under, along the renames made since it was signed;
+    None: a link signed before links carried their time, for a name renamed before then and
+    someone's file again (either reader's: nobody's)."""
+    name, seen = signed.user, set()
+    while name not in seen:
+        seen.add(name)
+        row = store.db.execute(
+            "SELECT user, renamed_at, undated FROM reader_renames WHERE old_user = ?", (name,)
+        ).fetchone()
+        if row is None:
+            break
+        new, at, undated = row
+        if undated:  # renamed before links carried their time
+            if signed.issued is not None:
+                break  # signed after it: for the name's reader then
+            if has_profile_file(config, name):
+                return None
+        elif not _before(signed, at):
+            break
+        name = new
+    return name
+
+
+def removed(config: Config, user: str) -> bool:
+    """No profile file of ``user`` (.yaml or .yml) in a profiles folder that can be read: the
+    reader was removed, not lost to a folder that is missing or unreadable (an operator's trouble)."""
+    folder = config.profiles
+    if not (folder.is_dir() and os.access(folder, os.R_OK | os.X_OK)):
+        return False
+    return not has_profile_file(config, user)

@@ -1,0 +1,132 @@
+"""A link in an email opens only the reader it was made for (Chromium, on SQLite and PostgreSQL).
+
+Readers are known by their profile file's name, which may be given to someone else later: a
+removed reader's name, or a renamed reader's old one. The links carry when they were signed
+(digest.signing), and the passes write down when a name's file went (digest.daemon.names), so
+a link made before that opens no later reader's page: the removed reader's says 410, the renamed
+reader's opens the renamed file. The links sent before links carried their time keep opening
+their reader, and open nobody where that reader cannot be told."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+
+import pytest
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+
+from digest.daemon.sendnow import send_now
+from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres
+from digest.ingest.dumps import ingest
+from digest.profiles.load import load_profiles
+from digest.schema import run_migration
+from digest.signing import Signed, Signer
+from digest.store import Store
+from digest.web.identity import link_reader
+
+from conftest import SECRET, WebWorkspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+MON = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+EVE = 'email: eve@example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n'
+NEW_EVE = 'email: eve.new@example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n'
+ADA = 'email: ada@example.org\ninterests: [robotics]\nsend_at: "07:00"\n'
+GONE = "This address no longer receives digests"
+
+
+@pytest.fixture
+def ws(tmp_path, smtp_server, database, monkeypatch) -> WebWorkspace:  # database: db_at is its store
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", ADA)  # the folder is never empty: an empty one may be a disk not mounted
+    return ws
+
+
+def send_day(ws: WebWorkspace, smtp_server, now: dt.datetime) -> dict[str, str]:
+    """A new paper about neuromorphic chips on ``now``'s day, and `digest send` at ``now``: each
+    recipient's preferences link of the digest they got."""
+    day = f"{now:%b} {now.day}"
+    with Store(ws.config.database) as store:
+        dump = ws.dump(f"{now:%m%d}.txt", make_dump(day, [(f"Neuromorphic {day}", "Spikes.")]), mtime=now)
+        ingest(store, [dump], now)
+        before = len(smtp_server.messages)
+        send_now(ws.config, store, load_profiles(ws.config), None, now)
+    links = {}
+    for received in smtp_server.messages[before:]:
+        html = received.message.get_body(("html",)).get_content()
+        links[received.rcpt_tos[0]] = re.search(r'<a href="([^"]+)"[^>]*>Change your interests</a>', html)[1]
+    return links
+
+
+def opened(browser, url: str) -> tuple[int, str]:  # noqa: F811
+    """The status of the page ``url`` and what it shows (the reader's address, or the 410's heading)."""
+    page = browser.new_page()
+    try:
+        status = page.goto(url).status
+        return status, page.locator(".who, h1").first.inner_text()
+    finally:
+        page.close()
+
+
+def test_a_removed_readers_link_does_not_open_a_later_reader_given_the_same_name(ws, smtp_server, browser):  # noqa: F811
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    ws.profile("eve", NEW_EVE)  # someone else, given the free name
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    legacy = f"{ws.base_url}/u/{Signer(SECRET.encode()).legacy_token('eve')}"  # sent before schema 19
+    with ws.serve(MON + 2 * DAY):
+        assert opened(browser, old) == (410, GONE)
+        assert opened(browser, legacy) == (410, GONE)
+        assert opened(browser, new) == (200, "eve.new@example.org")
+
+
+def test_after_a_rename_a_new_profile_given_the_old_name_does_not_get_the_old_links(ws, smtp_server, browser):  # noqa: F811
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    send_day(ws, smtp_server, MON + DAY)  # eve-smith continues eve
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    legacy = f"{ws.base_url}/u/{Signer(SECRET.encode()).legacy_token('eve')}"  # sent before the rename
+    with ws.serve(MON + 2 * DAY):
+        assert opened(browser, old) == (200, "eve@example.org")  # eve-smith.yaml's page
+        assert opened(browser, legacy) == (200, "eve@example.org")
+        assert opened(browser, new) == (200, "eve.new@example.org")
+
+
+def version_18(db_at):
+    """A database as the release before links carried their time left it (schema 18), still open."""
+    if is_postgres(db_at):
+        db = PgConnection(str(db_at))
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for v in range(18):
+            run_migration(db, v, POSTGRESQL)
+        db.execute("INSERT INTO schema_version (version) VALUES (18)")
+    else:
+        db = sqlite3.connect(db_at, isolation_level=None)
+        for v in range(18):
+            run_migration(db, v, SQLITE)
+        db.execute("PRAGMA user_version = 18")
+    return db
+
+
+def test_links_sent_before_links_carried_their_time_open_the_reader_they_were_made_for_or_nobody(ws, db_at):
+    db = version_18(db_at)  # eve was renamed eve-smith then
+    db.execute("INSERT INTO reader_renames VALUES ('eve', 'eve-smith', '2026-03-10T07:00:00+00:00')")
+    db.close()
+    ws.profile("eve-smith", EVE)
+    config = ws.config
+    with Store(config.database) as store:  # migrated: the rename was made before links were dated
+        assert store.db.execute("SELECT old_user, undated FROM reader_renames").fetchall() == [("eve", 1)]
+    folder = ws.root / "profiles"
+    assert link_reader(config, Signed("eve", None), MON) == ("eve-smith", folder / "eve-smith.yaml")
+    assert link_reader(config, Signed("ada", None), MON) == ("ada", folder / "ada.yaml")
+    ws.profile("eve", NEW_EVE)  # the old name someone's file again: an undated link is eve's or theirs
+    assert link_reader(config, Signed("eve", None), MON) is None  # so nobody's: the 410
+    assert link_reader(config, Signed("eve", MON), MON) == ("eve", folder / "eve.yaml")  # signed since
