@@ -233,14 +233,19 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     """The name a link signed for ``user`` (no profile file, no rename kept) opens: the profile
     that continues them, carried over now, so that what the link does (a rating, an unsubscribe)
     is the reader's and not a removed reader's, ignored by their next digest; None: nobody
-    continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again."""
+    continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again.
+    The database is opened for writing only for a carry-over to make (a removed reader's link
+    on a read-only database is their 410, not a 503)."""
     from digest.profiles.load import load_profiles_lenient
 
-    with Store(config.database) as store:
+    with Store(config.database, readonly=True) as store:  # written only if a carry-over is pending
         if user not in _known(store):  # a name that never had a digest: no reader to continue
             return None
         profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
-        if item is not None and carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
+    if item is None:
+        return None
+    with Store(config.database) as store:
+        if carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
             raise StoreError(f"{item.new} continues {user} once a message being sent to them is recorded")
-    return None if item is None else item.new
+    return item.new

@@ -16,7 +16,7 @@ import pytest
 from digest.signing import Signer
 from digest.web.app import create_app
 
-from conftest import NOW, make_dump
+from conftest import NOW, make_dump, tmpfs
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 LASTING = "This will not pass by itself: the person who runs your digest needs to fix it"
@@ -116,3 +116,24 @@ def test_digest_serve_says_at_the_start_that_the_database_needs_fixing(site):
         _, err = server.communicate(timeout=10)
     assert "warning: " in err and "newer than this digest understands" in err
     assert "the pages that need it answer 503 until then" in err
+
+
+def test_a_removed_readers_link_on_a_read_only_database_says_410_not_503(web_workspace, tmp_path):
+    """Whether a renamed file continues a removed reader is only read; the database is opened for
+    writing only when it does (a carry-over to make)."""
+    ws = web_workspace
+    with tmpfs(tmp_path, "4m") as disk:
+        text = ws.config_path.read_text().replace("database: digest.db", f"database: {disk}/digest.db")
+        ws.config_path.write_text(text)
+        ws.profile("ada", PROFILE)
+        ws.profile("eve", PROFILE.replace("ada@", "eve@"))
+        ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+        assert ws.cli("ingest").exit_code == 0 and ws.cli("send").exit_code == 0  # eve had a digest
+        (ws.root / "profiles" / "eve.yaml").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        config = ws.config
+        signer = Signer.from_config(config)
+        client = create_app(config, signer, lambda: NOW).test_client()
+        r = client.get(f"/u/{signer.token('eve', NOW)}")
+        assert r.status_code == 410 and "no longer receives digests" in r.get_data(as_text=True)
+        assert client.get(f"/u/{signer.token('ada', NOW)}").status_code == 200
