@@ -126,6 +126,9 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
       digest rank ada --next
       digest rank ada --json | jq '.[0]'
     """
+    from dataclasses import replace
+
+    from digest.daemon.renamed import history_name
     from digest.profiles.load import load_profile
     from digest.select.digests import rank_all, rank_next
     from digest.select.explain import why
@@ -137,9 +140,10 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     # the collection's counts up to date and semantic matching keeps embeddings: they write
     first = False  # --next for a reader who never had a digest
     with Store(config.database, readonly=not next_only and config.semantic is None) as store:
-        if next_only:
-            matches = rank_next(store, profile, now_utc(), limit, config)
-            first = store.previous_digest_at(profile.user) is None  # a new reader: the latest listing
+        if next_only:  # a renamed file not carried over yet: from the old name's history, as sent
+            history = replace(profile, user=history_name(config, store, profile, now := now_utc()))
+            matches = rank_next(store, history, now, limit, config)
+            first = store.previous_digest_at(history.user) is None  # a new reader: the latest listing
         else:
             matches = rank_all(store, profile, limit, config)
         stored = bool(matches) or store.counts()["papers"] > 0

@@ -34,29 +34,19 @@ def preview(
     ``up_to``: the digest of that day instead (select.digests.digest_of_day): a past day's as
     it would have been, from the reader's history as it stood then.
     """
+    from digest.daemon.renamed import history_name  # the renames' module: no import of it at load
+
     profile = profile or load_profile(config, user)
     with Store(config.database) as store:
         # a renamed profile file not carried over yet: chosen from the old name's history, as the
         # send carries it over first (digest.daemon.renamed), and not as a new reader's first digest
-        history = replace(profile, user=_continued(config, store, profile, now))
+        history = replace(profile, user=history_name(config, store, profile, now))
         if up_to is not None:
             digest = digest_of_day(store, history, up_to, config=config)
         else:
             digest = next_digest(store, history, now, config=config)
     digest = replace(digest, profile=profile)
     return prepare(config, digest, renderer or Renderer.for_config(config), now)
-
-
-def _continued(config: Config, store: Store, profile: Profile, now: dt.datetime) -> str:
-    """The name whose history ``profile`` goes on with: the reader its renamed file continues
-    once carried over, else its own."""
-    from digest.daemon.renamed import pending
-    from digest.profiles.load import load_profiles_lenient
-
-    if not pending(config, store, [profile], now):  # cheap: a reader with a schedule state
-        return profile.user
-    every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
-    return next((c.old for c in pending(config, store, every, now) if c.new == profile.user), profile.user)
 
 
 def open_in_browser(path: Path) -> bool:

@@ -144,6 +144,18 @@ def pending(
     return found
 
 
+def history_name(config: Config, store: Store, profile: Profile, now: dt.datetime) -> str:
+    """The name whose history ``profile`` goes on with: the reader its renamed file continues
+    (once carried over, as the send does first), else its own. For what only shows the next
+    digest (preview, `rank --next`): it carries nothing over."""
+    from digest.profiles.load import load_profiles_lenient
+
+    if not pending(config, store, [profile], now):  # cheap: a reader with a schedule state
+        return profile.user
+    every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
+    return next((c.old for c in pending(config, store, every, now) if c.new == profile.user), profile.user)
+
+
 @dataclass(frozen=True)
 class Carried:
     """What :func:`carry_over` did: the carry-overs made, and those put off (a message of the old

@@ -403,3 +403,24 @@ def test_the_preview_of_a_renamed_profile_not_carried_over_yet_is_what_the_send_
         assert store.schedule_state("eve-smith") is None  # a preview carries nothing over
     send(ws, tue)
     assert titles(smtp_server.messages[-1]) == ["Neuromorphic Day Two"]
+
+
+def test_rank_next_of_a_renamed_profile_not_carried_over_yet_is_the_window_the_send_takes(
+    mail_workspace, smtp_server
+):
+    """As the preview: from the old name's history, not a new reader's latest listing (which
+    would list again a paper eve was sent)."""
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    now = wall_clock()  # `digest rank`'s clock
+    sent = now - dt.timedelta(days=1)
+    add_dump(ws, "d1.txt", f"{sent:%b} {sent.day}", DAY_1, sent - dt.timedelta(hours=1))
+    send(ws, sent)
+    assert sorted(titles(smtp_server.messages[-1])) == ["Neuromorphic Day One", "Neuromorphic Other"]
+    rename(ws, "eve", "eve-smith")
+    add_dump(ws, "d2.txt", f"{now:%b} {now.day}", DAY_2, now - dt.timedelta(hours=1))
+    ranked = ws.cli("rank", "eve-smith", "--next")
+    assert ranked.exit_code == 0, ranked.output
+    assert "Neuromorphic Day Two" in ranked.output and "Neuromorphic Day One" not in ranked.output
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("eve-smith") is None  # ranking carries nothing over
