@@ -31,6 +31,7 @@ from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
 from digest.errors import StoreError
 from digest.models import Profile
+from digest.profiles.load import has_profile_file
 from digest.store import QUEUED, Store, iso
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,6 @@ class Continued:
             f"{self.new} continues {self.old} (the same address <{self.email}>; {self.old}'s profile "
             "file is gone): their digests, ratings and schedule go on under the new name"
         )
-
-
-def _file_exists(config: Config, user: str) -> bool:
-    """Is there a profile file of ``user`` (valid or not: a broken file is still its reader's)?"""
-    return any((config.profiles / f"{user}{suffix}").exists() for suffix in (".yaml", ".yml"))
 
 
 def _known(store: Store) -> set[str]:
@@ -118,7 +114,7 @@ def pending(
     new = [p for p in profiles if p.user not in known]
     if not new or not known - live:
         return []
-    gone = [u for u in sorted(known - live) if not _file_exists(config, u)]
+    gone = [u for u in sorted(known - live) if not has_profile_file(config, u)]
     addresses = _addresses(store, gone) if gone else {}
     chosen: dict[str, list[Profile]] = {}
     for profile in new:

@@ -22,7 +22,7 @@ from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
 from digest.ingest.dumps import ingest
-from digest.profiles.load import load_profiles
+from digest.profiles.load import load_profiles, load_profiles_lenient
 from digest.signing import Signed, Signer
 from digest.store import Store, iso
 from digest.web.app import create_app
@@ -424,3 +424,21 @@ def test_rank_next_of_a_renamed_profile_not_carried_over_yet_is_the_window_the_s
     assert "Neuromorphic Day Two" in ranked.output and "Neuromorphic Day One" not in ranked.output
     with Store(ws.config.database) as store:
         assert store.schedule_state("eve-smith") is None  # ranking carries nothing over
+
+
+def test_a_profile_that_is_a_symbolic_link_to_a_share_not_mounted_is_not_a_removed_reader(
+    workspace, tmp_path
+):
+    """Its reader still has a file (a dangling link: the web says 403, not 410): a new profile
+    with their address does not take their history, which the share's return would split in two."""
+    ws = workspace
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "eve.yaml").write_text(EVE)
+    (ws.root / "profiles" / "eve.yaml").symlink_to(share / "eve.yaml")
+    yesterday(ws, "eve")
+    (share / "eve.yaml").unlink()  # the share not mounted
+    ws.profile("eve-smith", EVE)
+    config = ws.config
+    with Store(config.database) as store:
+        assert pending(config, store, load_profiles_lenient(config)[0], MON_0700) == []

@@ -154,3 +154,14 @@ def test_the_preferences_page_opens_while_the_database_cannot_be_read(site):
     page = r.get_data(as_text=True)
     assert "Your ratings cannot be shown until the person who runs your digest repairs" in page  # corrupt
     assert 'value="robotics"' in page
+
+
+def test_a_profile_that_is_a_symbolic_link_to_a_share_not_mounted_is_a_403_not_a_removed_reader(
+    site, tmp_path
+):
+    """Its reader was not removed (as the renames and the passes count it too:
+    digest.profiles.load.has_profile_file): never told that no more digests come."""
+    ws, signer, client = site
+    (ws.root / "profiles" / "eve.yaml").symlink_to(tmp_path / "share" / "eve.yaml")  # dangling
+    r = client.get(f"/u/{signer.token('eve', NOW)}")
+    assert r.status_code == 403 and "no longer receives digests" not in r.get_data(as_text=True)
