@@ -52,9 +52,10 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     Example:
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
-    from digest.daemon.renamed import pending
+    from digest.daemon.renamed import copies, pending
     from digest.errors import DigestError
     from digest.profiles.edit import create_profile
+    from digest.profiles.load import load_profiles_lenient
     from digest.store import Store
 
     created = create_profile(obj.config, user, email, interests, name)
@@ -63,6 +64,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
         with Store(obj.config.database, readonly=True) as store:
             for item in pending(obj.config, store, [created]):
                 click.echo(f"{item.describe()} (from the next `digest send` or daemon pass)")
+            for note in copies(store, load_profiles_lenient(obj.config)[0], of=[created]):  # a copy?
+                click.secho(f"note: {note}", fg="yellow")
     except DigestError:  # the profile is made; the next send or pass looks again
         pass
 

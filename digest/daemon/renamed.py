@@ -152,6 +152,29 @@ def history_name(config: Config, store: Store, profile: Profile, now: dt.datetim
     return next((c.old for c in pending(config, store, every, now) if c.new == profile.user), profile.user)
 
 
+def copies(store: Store, profiles: Sequence[Profile], of: Sequence[Profile] | None = None) -> list[str]:
+    """What to say of each new profile (no digest yet) whose address a live reader's profile has
+    too: a file copied to rename it (``cp eve.yaml eve-smith.yaml``, or `profile new`, before
+    removing the old one) is two readers from the next pass on, for good. Said only while the
+    profile is new: two profiles with one address on purpose are two readers, as they may be.
+    ``of``: the profiles to say it of (by default, each of ``profiles``)."""
+    known = _known(store)
+    readers = [p for p in profiles if p.user in known]
+    notes = []
+    for profile in profiles if of is None else of:
+        if profile.user in known:
+            continue
+        if others := [p.user for p in readers if same_address(p.email, profile.email)]:
+            old = others[0]
+            notes.append(
+                f"{profile.user} has the address of {', '.join(others)} <{profile.email}>, who is a "
+                f"reader too: from the next `digest send` or daemon pass both get digests. If "
+                f"{profile.user} replaces {old} (a copy made to rename the file), remove {old}'s "
+                f"profile file before then: {profile.user} then continues {old} (history, ratings, links)"
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class Carried:
     """What :func:`carry_over` did: the carry-overs made, and those put off (a message of the old

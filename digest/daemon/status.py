@@ -12,7 +12,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.claims import Worker, workers
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import read_reader_failures
-from digest.daemon.renamed import pending
+from digest.daemon.renamed import copies, pending
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
@@ -68,6 +68,7 @@ class Status:
     failed_folder: Path | None = None
     inbox_problem: str | None = None  # the inbox gone, or read-only
     continued: tuple[str, ...] = ()  # renamed profiles that the next pass carries over
+    copies: tuple[str, ...] = ()  # new profiles with the address of a live reader (a copy to rename?)
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -198,6 +199,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             database_bytes=database_size(store),
             workers=tuple(workers(store, now, WORKERS_SEEN)),
             continued=tuple(c.describe() for c in continued.values()),
+            copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
         )
 
 
@@ -249,6 +251,7 @@ def format_status(s: Status) -> str:
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
         ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),
+        ("New profiles with a live reader's address (a copy made to rename?)", list(s.copies)),
         ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
         (
             "Workers seen in the last 10 minutes",

@@ -442,3 +442,20 @@ def test_a_profile_that_is_a_symbolic_link_to_a_share_not_mounted_is_not_a_remov
     config = ws.config
     with Store(config.database) as store:
         assert pending(config, store, load_profiles_lenient(config)[0], MON_0700) == []
+
+
+def test_a_new_profile_with_a_live_readers_address_is_pointed_out_until_it_has_a_digest(workspace):
+    """A copy made to rename a file (`profile new`, or cp, before removing the old one): two
+    readers from the next pass on, which profile new and status say while it can still be a
+    rename. Two profiles with one address on purpose stay two readers, said nothing of after."""
+    ws = workspace
+    ws.profile("eve", EVE)
+    yesterday(ws, "eve", wall_clock())
+    made = ws.cli("profile", "new", "eve-smith", "--email", "eve@example.org", "-i", "neuromorphic")
+    assert made.exit_code == 0, made.output
+    note = "eve-smith has the address of eve <eve@example.org>, who is a reader too"
+    assert note in made.output and "remove eve's profile file before then" in made.output
+    status = ws.cli("status")
+    assert "New profiles with a live reader's address" in status.output and note in status.output
+    yesterday(ws, "eve-smith", wall_clock())  # both had digests: two readers, on purpose or not
+    assert note not in ws.cli("status").output
