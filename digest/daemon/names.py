@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 
 from digest.config import Config
+from digest.daemon.renamed import known_readers
 from digest.profiles.load import has_profile_file, profile_names
 from digest.store import Store, iso
 
@@ -30,12 +31,11 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
     if files is None:
         return
     rows = dict(store.db.execute("SELECT user, live FROM reader_names").fetchall())
-    # readers with a history whose file was gone before names were looked at (schema 19)
-    known = store.db.execute("SELECT user FROM schedule_state UNION SELECT user FROM suppressions")
+    known = known_readers(store)  # those whose file went before names were looked at (schema 19)
     added = sorted(files - rows.keys())
     back = sorted(n for n, live in rows.items() if not live and n in files)
     went = sorted(n for n, live in rows.items() if live and n not in files)
-    went += sorted({r[0] for r in known} - files - rows.keys())
+    went += sorted(known - files - rows.keys())
     went = [n for n in went if not has_profile_file(config, n)]  # listed just before it came
     if not (added or back or went):
         return

@@ -69,7 +69,7 @@ class Continued:
         )
 
 
-def _known(store: Store) -> set[str]:
+def known_readers(store: Store) -> set[str]:
     """Readers with a schedule state or a suppression: every reader who ever had a digest queued."""
     rows = store.db.execute("SELECT user FROM schedule_state UNION SELECT user FROM suppressions")
     return {r[0] for r in rows}
@@ -109,7 +109,7 @@ def pending(
     address given to someone else long after its reader left (a lab's alias) is a new reader,
     not one who inherits the old one's ratings, bounce and links."""
     since = iso((now or wall_clock()) - RECENT)
-    known = _known(store)
+    known = known_readers(store)
     live = {p.user for p in profiles}
     new = [p for p in profiles if p.user not in known]
     if not new or not known - live:
@@ -158,7 +158,7 @@ def copies(store: Store, profiles: Sequence[Profile], of: Sequence[Profile] | No
     removing the old one) is two readers from the next pass on, for good. Said only while the
     profile is new: two profiles with one address on purpose are two readers, as they may be.
     ``of``: the profiles to say it of (by default, each of ``profiles``)."""
-    known = _known(store)
+    known = known_readers(store)
     readers = [p for p in profiles if p.user in known]
     notes = []
     for profile in profiles if of is None else of:
@@ -270,7 +270,7 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     from digest.profiles.load import load_profiles_lenient
 
     with Store(config.database, readonly=True) as store:  # written only if a carry-over is pending
-        if user not in _known(store):  # a name that never had a digest: no reader to continue
+        if user not in known_readers(store):  # a name that never had a digest: no reader to continue
             return None
         profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
