@@ -53,6 +53,17 @@ def db_errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.Error, pg.Error) if pg is not None else (sqlite3.Error,)
 
 
+def is_bug(error: BaseException) -> bool:
+    """A database error that is a mistake of ours, not the database's trouble: SQL it cannot run
+    (a typo, a missing column), our own constraints broken, a closed connection used, a value of
+    the wrong type. Anything else (locked, full, I/O, the connection lost, a statement timeout, a
+    deadlock) is a known database problem, to be said in one line and tried again."""
+    bugs = ("ProgrammingError", "IntegrityError", "InterfaceError", "DataError", "NotSupportedError")
+    pg = sys.modules.get("psycopg")
+    kinds = [sqlite3] + ([pg] if pg is not None else [])
+    return isinstance(error, tuple(getattr(kind, name) for kind in kinds for name in bugs))
+
+
 # Tables whose rows have an ``id`` that the store reads back after an INSERT.
 _ID_TABLES = frozenset({"papers", "listings", "deliveries", "outbox", "attempts"})
 

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from digest.config import Config, file_stamp, load_config
 from digest.daemon.claims import farewell, heartbeat
 from digest.daemon.due import DueIndex
+from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
@@ -61,6 +62,7 @@ class Daemon:
         self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
         self.profiles = ProfileFolder(config)  # kept between ticks (see digest.profiles.watch)
         self.due, self._synced = DueIndex(), -1  # who may be due (see digest.daemon.due)
+        self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -167,13 +169,8 @@ class Daemon:
         except LoginRefused as e:  # retrying with the same credentials only locks the account
             self.login_refused = str(e)
             log.error("%s", e)
-        except DigestError as e:
-            log.error("tick failed; retrying at the next poll: %s", e)
-        except db_errors() as e:  # the connection lost mid-pass, a statement timeout: what, not where
-            where = shown(self.config.database)
-            log.error("tick failed; retrying at the next poll: %s: %s", where, printable(str(e).strip()))
-        except Exception:  # noqa: BLE001 - the daemon outlives a bad tick
-            log.exception("tick failed; retrying at the next poll")
+        except Exception as e:  # noqa: BLE001 - the daemon outlives a bad tick (digest.daemon.failures)
+            self.failures.failed(e, shown(self.config.database), self.clock())
         finally:
             self._busy.release()
 

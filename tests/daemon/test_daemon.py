@@ -17,11 +17,9 @@ import psycopg
 import pytest
 from daemon_processes import SlowMailbox, start, wait_until
 
-from digest.daemon.service import Daemon
 from digest.demo.smtp_server import LocalSmtpServer, Received
-from digest.store import Store
 
-from conftest import Workspace, failing_inserts, make_dump
+from conftest import Workspace, make_dump
 
 pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
@@ -220,19 +218,3 @@ def test_verbose_logs_the_daemons_own_events_not_the_schedulers_line_per_poll(tm
     assert "digest.daemon.service: daemon started" in log
     assert log.count("digest sent to") == 6
     assert "apscheduler" not in log  # neither "Running job" each poll nor "skipped" while sending
-
-
-def test_a_database_error_in_a_pass_is_one_line_in_the_log_and_the_next_poll_retries(
-    database, db_at, tmp_path, caplog
-):
-    """A connection lost mid-pass, a statement timeout: the daemon says what failed, without a
-    traceback, and its next tick tries again."""
-    config = Workspace(tmp_path, 2525, database=database).config
-    daemon = Daemon(config, lambda: dt.datetime.now(dt.UTC))
-    with Store(db_at) as store, failing_inserts(store, "workers", "the server went away"):
-        daemon.tick()
-    failed = [r for r in caplog.records if r.getMessage().startswith("tick failed")]
-    assert len(failed) == 1 and "the server went away" in failed[0].getMessage()
-    assert failed[0].exc_info is None  # no traceback
-    daemon.tick()  # the next poll: the database answers again
-    assert len([r for r in caplog.records if r.getMessage().startswith("tick failed")]) == 1

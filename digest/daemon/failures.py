@@ -1,0 +1,68 @@
+"""How a failed pass is said in the daemon's log. A known trouble (a DigestError, whose message
+says what and how to fix it; the database's or the disk's) is one line at each poll that fails.
+An unforeseen exception is a bug: its traceback is logged once, so that it can be reported, and
+each later pass failing the same way (the same exception from the same lines) says so in one
+line instead of the same traceback at every poll."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+
+from digest.db import db_errors, is_bug
+from digest.errors import DigestError, StoreUnusable
+from digest.files import printable
+
+log = logging.getLogger("digest.daemon.service")  # the daemon's log, as it always said it
+
+RETRY = "retrying at the next poll"
+KEPT = 100  # bugs remembered (their first traceback's time); more than that: the oldest forgotten
+
+
+class TickFailures:
+    """The failures of a daemon's passes, said as above (one per daemon)."""
+
+    def __init__(self) -> None:
+        self._tracebacks: dict[tuple, dt.datetime] = {}  # a bug's signature -> when it was logged
+
+    def failed(self, error: Exception, database: str, now: dt.datetime) -> None:
+        """Log the pass that failed with ``error`` (``database``: as messages name it)."""
+        if isinstance(error, StoreUnusable):
+            log.error("tick failed, and will until this is fixed (%s): %s", RETRY, error)
+        elif isinstance(error, DigestError):
+            log.error("tick failed; %s: %s", RETRY, error)
+        elif isinstance(error, db_errors()) and not is_bug(error):  # connection lost, timeout
+            log.error("tick failed; %s: %s: %s", RETRY, database, printable(str(error).strip()))
+        elif isinstance(error, OSError):  # a file the pass reads or writes: full, gone, not allowed
+            log.error("tick failed; %s: %s", RETRY, printable(_os_error(error)))
+        else:
+            self._bug(error, now)
+
+    def _bug(self, error: Exception, now: dt.datetime) -> None:
+        frames = traceback.extract_tb(error.__traceback__)
+        signature = (type(error).__qualname__, tuple((f.filename, f.lineno) for f in frames))
+        first = self._tracebacks.get(signature)
+        what = f"{type(error).__name__}: {printable(str(error).strip())}"
+        if first is not None:
+            log.error(
+                "tick failed again on the unforeseen error %s (its traceback was logged at %s UTC); %s",
+                what,
+                f"{first.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
+                RETRY,
+            )
+            return
+        if len(self._tracebacks) >= KEPT:
+            del self._tracebacks[next(iter(self._tracebacks))]
+        self._tracebacks[signature] = now
+        log.error(
+            "tick failed on an unforeseen error (a bug in digest: please report it with this "
+            "traceback; it is logged once, then one line each time it happens again); %s",
+            RETRY,
+            exc_info=error,
+        )
+
+
+def _os_error(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"

@@ -1,0 +1,86 @@
+"""What a failed pass says in the daemon's log. A known trouble (the database's, the disk's) is
+one line, tried again at the next poll. An unforeseen exception is a bug: its traceback is
+logged once, to be reported, and each later pass failing the same way says so in one line, not
+the same traceback at every poll."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+
+from digest.config import Config
+from digest.daemon.service import Daemon
+from digest.store import Store
+
+from conftest import Workspace, failing_inserts, postgres_database
+
+pytestmark = pytest.mark.backends
+
+
+def failed(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("tick failed")]
+
+
+def no_transport(config: Config) -> None:  # the daemon's sender factory, with a bug in it
+    raise KeyError("transport")
+
+
+def no_clock(config: Config) -> None:  # another bug, elsewhere
+    raise TypeError("expected a datetime")
+
+
+def test_an_unforeseen_error_logs_its_traceback_once_then_one_line_each_time(tmp_path, caplog):
+    config = Workspace(tmp_path).config
+    daemon = Daemon(
+        config, lambda: dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC), sender_factory=no_transport
+    )
+    for _ in range(3):
+        daemon.tick()
+    first, *again = failed(caplog)
+    assert first.exc_info is not None and first.exc_info[0] is KeyError  # the traceback, to report
+    assert "a bug in digest: please report it with this traceback" in first.getMessage()
+    assert len(again) == 2
+    for record in again:
+        assert record.exc_info is None
+        assert "tick failed again on the unforeseen error KeyError: 'transport'" in record.getMessage()
+        assert "its traceback was logged at 2026-03-16 07:00:00 UTC" in record.getMessage()
+
+    daemon.sender_factory = no_clock  # another bug: its own traceback
+    daemon.tick()
+    assert failed(caplog)[-1].exc_info is not None and failed(caplog)[-1].exc_info[0] is TypeError
+
+
+def test_a_broken_constraint_of_our_own_is_a_bug_with_its_traceback(database, db_at, tmp_path, caplog):
+    """An error the database raises on our statement (here a trigger's, as a violated constraint
+    or a typo in the SQL would be) says where it came from, once."""
+    config = Workspace(tmp_path, 2525, database=database).config
+    daemon = Daemon(config, lambda: dt.datetime.now(dt.UTC))
+    with Store(db_at) as store, failing_inserts(store, "workers", "no such column: worker"):
+        daemon.tick()
+        daemon.tick()
+    first, again = failed(caplog)
+    assert first.exc_info is not None and "no such column: worker" in str(first.exc_info[1])
+    assert again.exc_info is None and "no such column: worker" in again.getMessage()
+
+
+def test_a_database_connection_lost_in_a_pass_is_one_line_and_the_next_poll_retries(tmp_path, caplog):
+    """The connection lost mid-pass (here the server ends it: an administrator, a restart): the
+    daemon says what failed, without a traceback, and its next tick tries again."""
+    with postgres_database() as url:
+        config = Workspace(tmp_path, 2525, database=url).config
+        daemon = Daemon(config, lambda: dt.datetime.now(dt.UTC))
+        with Store(url) as store:
+            store.db.raw.execute(
+                "CREATE FUNCTION hang_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$; "
+                "CREATE TRIGGER hang_up BEFORE INSERT ON workers FOR EACH ROW EXECUTE FUNCTION hang_up()"
+            )
+            daemon.tick()
+            store.db.execute("DROP TRIGGER hang_up ON workers")
+        (line,) = failed(caplog)
+        assert line.exc_info is None  # no traceback
+        assert "terminating connection due to administrator command" in line.getMessage()
+        daemon.tick()  # the next poll: the database answers again
+        assert len(failed(caplog)) == 1
