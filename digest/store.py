@@ -19,6 +19,7 @@ from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgr
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError, StoreUnusable
 from digest.models import Listing, Paper
+from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, migrate_postgres, pg_version, run_migration, sql_statements
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
@@ -81,10 +82,7 @@ class Store(ReaderRecords):
         try:
             self.db = connect_postgres(url, timeout)
         except db_errors() as e:  # psycopg's: imported by the connection
-            raise StoreError(
-                f"{shown(url)}: cannot connect to PostgreSQL: {str(e).strip()}; check the URL and the "
-                "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
-            ) from None
+            raise refusal(url, e, timeout) from None
         try:
             migrate_postgres(self.db, shown(url), self.readonly)
         except BaseException:

@@ -1,0 +1,156 @@
+"""What a failed connection to PostgreSQL means for the user: a refusal that lasts until someone
+fixes something (a wrong password, no such role, a database that does not exist, a pg_hba.conf
+that lets no one in from here: :class:`StoreUnusable`), or a trouble that may pass (the server
+down or starting, too many connections: :class:`StoreError`, try again later).
+
+The server says which in the SQLSTATE of its error, but psycopg cannot pass it on: libpq keeps
+the fields of an error received while connecting to itself (``sqlstate`` is None), and the
+message is in the server's language (its ``lc_messages``, which a client cannot change: the
+setting is for superusers, and a connection's own settings apply only once it is logged in).
+libpq does write the SQLSTATE into the message when the connection's error verbosity asks for
+it *before* the first poll (``PQsetErrorVerbosity``, "FATAL:  28P01: ..."): the fields
+themselves, never translated. psycopg wraps no setter for it, so after a failed connection
+(not a timeout) one more attempt is made, only to read the code: the connection started with
+psycopg's ``PGconn.connect_start``, its verbosity set through ``pgconn_ptr`` (which psycopg
+exposes for calling libpq functions it does not wrap) with the very libpq psycopg loaded, then
+polled and finished. Where that libpq cannot be found (not Linux, two of them loaded), the code
+is not known and the failure counts as passing, as before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+import re
+import select
+import time
+from pathlib import Path
+from typing import Any
+
+from digest.db import shown
+from digest.errors import StoreError, StoreUnusable
+
+log = logging.getLogger(__name__)
+
+PQERRORS_VERBOSE = 2  # libpq-fe.h, PGVerbosity: the SQLSTATE written into the message
+_CODE = re.compile(r":  ([0-9A-Z]{5}): ")  # "FATAL:  28P01: password ..." (the severity translated)
+
+
+def refusal(url: str, error: Exception, timeout: float) -> StoreError:
+    """The error to raise for a failed connection ``error`` (psycopg's) to ``url``."""
+    import psycopg
+
+    where = shown(url)
+    said = " ".join(str(error).split())
+    pgconn = getattr(error, "pgconn", None)
+    user, db, server = _names(pgconn)
+    if pgconn is not None and pgconn.needs_password:
+        return StoreUnusable(
+            f"{where}: PostgreSQL{server} asks a password of role {user!r} and none was given; set "
+            "PGPASSWORD in the environment, or add the role's line to ~/.pgpass (never in the config)"
+        )
+    code = None
+    if not isinstance(error, psycopg.errors.ConnectionTimeout):  # a server that answers at all
+        code = server_sqlstate(url, timeout)
+    lasting = _lasting(code, user, db, server)
+    if lasting is not None:
+        return StoreUnusable(f"{where}: {lasting} (PostgreSQL said: {said})")
+    return StoreError(
+        f"{where}: cannot connect to PostgreSQL: {said}; check the URL and the PGHOST, PGPORT, "
+        "PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
+    )
+
+
+def _names(pgconn: Any) -> tuple[str, str, str]:
+    """(role, database, " at host:port") of a connection attempt, as libpq resolved them."""
+
+    def text(value: bytes | None) -> str:
+        return (value or b"").decode("utf-8", "replace")
+
+    if pgconn is None:
+        return "?", "?", ""
+    host, port = text(pgconn.host), text(pgconn.port)
+    server = f" at {host}:{port}" if host else ""
+    return text(pgconn.user), text(pgconn.db), server
+
+
+def _lasting(code: str | None, user: str, db: str, server: str) -> str | None:
+    """What a refusal with SQLSTATE ``code`` means and how to fix it; None: it may pass."""
+    if code == "28P01":  # invalid_password (also a role that does not exist, not to tell which)
+        return (
+            f"PostgreSQL{server} refused the password of role {user!r} (a wrong password, or no such "
+            "role); set the right password in PGPASSWORD or ~/.pgpass, or the right role in the URL "
+            "(or PGUSER)"
+        )
+    if code == "28000":  # invalid_authorization_specification
+        return (
+            f"PostgreSQL{server} does not let role {user!r} connect to database {db!r}: no line of its "
+            "pg_hba.conf allows it from this host, or the role does not exist or may not log in; fix "
+            "the role in the URL (or PGUSER), or on the server pg_hba.conf or the role (ALTER ROLE ... LOGIN)"
+        )
+    if code == "3D000":  # invalid_catalog_name
+        return (
+            f"database {db!r} does not exist on PostgreSQL{server}; create it (createdb -O {user} {db}) "
+            "or fix the database's name in the URL (or PGDATABASE)"
+        )
+    if code == "42501":  # insufficient_privilege: CONNECT revoked
+        return (
+            f"role {user!r} may not connect to database {db!r} on PostgreSQL{server}; "
+            f"GRANT CONNECT ON DATABASE {db} TO {user} there"
+        )
+    if code == "55000":  # object_not_in_prerequisite_state: the database allows no connections
+        return f"database {db!r} on PostgreSQL{server} accepts no connections (ALLOW_CONNECTIONS false)"
+    return None
+
+
+def server_sqlstate(url: str, timeout: float) -> str | None:
+    """The SQLSTATE the server refuses a connection to ``url`` with: one more attempt, with libpq
+    asked to write it into the message. None: it connects now, the server did not answer within
+    ``timeout`` seconds, or the code cannot be had here (see the module's docstring)."""
+    from psycopg import pq
+
+    setter = _verbosity_setter()
+    if setter is None:
+        return None
+    conn = pq.PGconn.connect_start(str(url).encode())
+    try:
+        if conn.status == pq.ConnStatus.BAD:
+            return None
+        setter(ctypes.c_void_p(conn.pgconn_ptr), PQERRORS_VERBOSE)
+        deadline = time.monotonic() + timeout
+        while (status := conn.connect_poll()) not in (pq.PollingStatus.OK, pq.PollingStatus.FAILED):
+            event = select.POLLIN if status == pq.PollingStatus.READING else select.POLLOUT
+            poller = select.poll()  # the socket may be another one (the next host, address)
+            poller.register(conn.socket, event)
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                return None
+        if status == pq.PollingStatus.OK:
+            return None
+        codes = _CODE.findall(conn.get_error_message())
+        log.debug("PostgreSQL refused the connection with SQLSTATE %s", codes)
+        return codes[-1] if codes else None
+    finally:
+        conn.finish()
+
+
+@functools.cache
+def _verbosity_setter() -> Any:
+    """``PQsetErrorVerbosity`` of the libpq this process has loaded (psycopg's: a connection is
+    only ever handed to the library that made it), or None where it cannot be told which."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            files = {line.split(maxsplit=5)[5].strip() for line in maps if len(line.split(maxsplit=5)) == 6}
+    except OSError:
+        return None
+    libpq = {f for f in files if Path(f).name.startswith("libpq") and ".so" in Path(f).name}
+    if len(libpq) != 1:
+        log.debug("libpq loaded from %s: the SQLSTATE of a refused connection is not read", libpq)
+        return None
+    try:
+        setter = ctypes.CDLL(libpq.pop()).PQsetErrorVerbosity
+    except (OSError, AttributeError):
+        return None
+    setter.argtypes, setter.restype = [ctypes.c_void_p, ctypes.c_int], ctypes.c_int
+    return setter

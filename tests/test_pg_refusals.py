@@ -1,0 +1,185 @@
+"""PostgreSQL refusing the connection: a wrong password, a role that may not log in, a database
+that does not exist, a pg_hba.conf that lets no one in from here. None of them passes by
+waiting, so each is StoreUnusable (the CLI says what is wrong and how to fix it, the daemon's log
+says it will fail until fixed, the web's 503 says the operator must fix it, with no secret in
+it), told apart by the SQLSTATE the server sent, not by its message (in its own language). A
+server that is not there at all may come back: that stays a passing StoreError."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from digest.daemon.service import Daemon
+from digest.errors import StoreError, StoreUnusable
+from digest.signing import Signer
+from digest.store import Store
+from digest.web.app import create_app
+
+from conftest import NOW, PG_ENV
+
+LASTING = "This will not pass by itself: the person who runs your digest needs to fix it"
+PASSWORD = "s3cret-Pa55"
+
+
+@dataclass(frozen=True)
+class Login:
+    host: str
+    port: str
+    role: str
+    database: str
+
+    def url(self, role: str | None = None, database: str | None = None) -> str:
+        return f"postgresql://{role or self.role}@{self.host}:{self.port}/{database or self.database}"
+
+
+ADMIN_PASSWORD = os.environ.get("PGPASSWORD")  # the server's superuser (pg_virtualenv's), read first
+
+
+def admin():
+    """A connection as the superuser, whatever a test set PGPASSWORD to."""
+    import psycopg
+
+    return psycopg.connect(autocommit=True, **({"password": ADMIN_PASSWORD} if ADMIN_PASSWORD else {}))
+
+
+@pytest.fixture
+def login(monkeypatch) -> Iterator[Login]:
+    """A role that logs in with a password over TCP (pg_virtualenv's pg_hba.conf asks it from
+    127.0.0.1), and a database it owns; the password in PGPASSWORD, as the config wants it."""
+    if not any(os.environ.get(v) for v in PG_ENV):
+        pytest.skip("no PostgreSQL server: run under pg_virtualenv")
+    role, database = f"digest_role_{uuid.uuid4().hex[:8]}", f"digest_login_{uuid.uuid4().hex[:8]}"
+    with admin() as connection:
+        connection.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+        connection.execute(f"CREATE DATABASE {database} OWNER {role}")
+    host = os.environ.get("PGHOST", "")
+    host = host if host and not host.startswith("/") else "127.0.0.1"
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    try:
+        yield Login(host, os.environ.get("PGPORT", "5432"), role, database)
+    finally:
+        with admin() as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            connection.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def refused(url: str) -> StoreError:
+    with pytest.raises(StoreError) as info:
+        Store(url, timeout=5)
+    return info.value
+
+
+def test_the_right_password_connects(login):
+    with Store(login.url()) as store:
+        assert store.schema_version > 0
+
+
+def test_a_wrong_password_is_lasting_and_says_which_role(login, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "not-the-password")
+    error = refused(login.url())
+    assert isinstance(error, StoreUnusable), error
+    assert f"refused the password of role '{login.role}'" in str(error)
+    assert "PGPASSWORD or ~/.pgpass" in str(error)
+    assert "not-the-password" not in str(error)
+
+
+def test_a_role_that_does_not_exist_is_lasting(login):
+    # with a password asked, the server does not say whether the role exists: the message says both
+    error = refused(login.url(role="nobody_here"))
+    assert isinstance(error, StoreUnusable), error
+    assert "(a wrong password, or no such role)" in str(error) and "'nobody_here'" in str(error)
+
+
+def test_a_role_that_may_not_log_in_is_lasting(login):
+    with admin() as connection:
+        connection.execute(f"ALTER ROLE {login.role} NOLOGIN")
+    error = refused(login.url())
+    assert isinstance(error, StoreUnusable), error
+    assert f"does not let role '{login.role}' connect to database '{login.database}'" in str(error)
+
+
+def test_a_database_that_does_not_exist_is_lasting_and_says_how_to_make_it(login):
+    error = refused(login.url(database="no_such_digest_db"))
+    assert isinstance(error, StoreUnusable), error
+    assert "database 'no_such_digest_db' does not exist on PostgreSQL at" in str(error)
+    assert f"createdb -O {login.role} no_such_digest_db" in str(error)
+
+
+@contextlib.contextmanager
+def hba_rejecting(role: str) -> Iterator[None]:
+    """The server's pg_hba.conf with a first line that rejects ``role`` from anywhere."""
+    with admin() as connection:
+        hba = Path(connection.execute("SHOW hba_file").fetchone()[0])
+        if not os.access(hba, os.W_OK):
+            pytest.skip(f"{hba} is not writable here")
+        before = hba.read_text()
+        hba.write_text(f"host all {role} all reject\n" + before)
+        connection.execute("SELECT pg_reload_conf()")
+        try:
+            yield
+        finally:
+            hba.write_text(before)
+            connection.execute("SELECT pg_reload_conf()")
+
+
+def test_a_pg_hba_conf_that_rejects_the_role_is_lasting(login):
+    with hba_rejecting(login.role):
+        error = refused(login.url())
+    assert isinstance(error, StoreUnusable), error
+    assert "pg_hba.conf" in str(error) and f"role '{login.role}'" in str(error)
+
+
+def test_no_password_at_all_is_lasting(login, monkeypatch, tmp_path):
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    error = refused(login.url())
+    assert isinstance(error, StoreUnusable), error
+    assert f"asks a password of role '{login.role}' and none was given" in str(error)
+
+
+def test_a_server_that_is_not_there_may_come_back(login):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    error = refused(f"postgresql://{login.role}@127.0.0.1:{port}/{login.database}")
+    assert not isinstance(error, StoreUnusable) and "cannot connect to PostgreSQL" in str(error)
+
+
+def test_the_cli_the_daemon_and_the_web_say_a_refused_login_must_be_fixed(
+    login, monkeypatch, web_workspace, caplog
+):
+    ws = web_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    text = ws.config_path.read_text().replace("database: digest.db", f"database: {login.url()}")
+    ws.config_path.write_text(text)
+    monkeypatch.setenv("PGPASSWORD", "not-the-password")
+
+    status = ws.cli("status")
+    assert status.exit_code == 1 and "internal error" not in status.output
+    assert f"refused the password of role '{login.role}'" in status.output
+
+    caplog.set_level(logging.INFO)
+    Daemon(ws.config, lambda: dt.datetime.now(dt.UTC)).tick()
+    failed = [r for r in caplog.records if r.getMessage().startswith("tick failed")]
+    assert len(failed) == 1 and failed[0].exc_info is None
+    assert failed[0].getMessage().startswith("tick failed, and will until this is fixed")
+    assert f"refused the password of role '{login.role}'" in failed[0].getMessage()
+
+    caplog.clear()
+    client = create_app(ws.config, Signer.from_config(ws.config), lambda: NOW).test_client()
+    r = client.get(f"/u/{Signer.from_config(ws.config).token('ada')}/digest")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 503 and "Retry-After" not in r.headers and LASTING in page
+    for secret in ("not-the-password", PASSWORD, login.role, login.host, "PGPASSWORD"):
+        assert secret not in page
+    assert f"refused the password of role '{login.role}'" in caplog.text
