@@ -3,9 +3,14 @@
 Both are brought to the current schema first (the same migrations), then every table is
 copied, row for row, in one PostgreSQL transaction (all or nothing), with COPY; the identity
 sequences continue after the highest ids; and the row counts of every table are compared.
-The archive's word index is not copied but rebuilt: SQLite's FTS5 index keeps no text to read
-back (``content=''``), and PostgreSQL's is a table of tsvectors; rebuilding it from the papers
-(with the acronyms counted along) gives the very counts the ranking reads.
+The archive's word index (``paper_terms``) is copied paper by paper as it stands, not rebuilt
+from the papers: it still counts the words of a paper merged into another (the row is gone,
+store_papers.merge_paper) and the words a paper was indexed with before a fuller copy completed
+its abstract, so the counts the ranking reads, and every score, are the source's. SQLite's FTS5
+index keeps no text (``content=''``), but its words per paper can be read back through
+``fts5vocab``; on PostgreSQL they become each paper's tsvector. The acronyms, the term counts and
+the last paper indexed are copied with them; papers the source had not indexed yet are indexed
+on the copy afterwards, as the source would have done.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from digest.db import is_postgres, shown
 from digest.errors import StoreError
@@ -29,8 +35,8 @@ ORDER = (
     "attempts", "embeddings", "text_embeddings", "ratings", "schedule_state", "fetches", "suppressions",
     "term_stats",
 )  # fmt: skip
-# Rebuilt on the target, not copied (see the module's docstring); and the workers seen (not data).
-REBUILT = frozenset({"paper_terms", "collection_state", "acronyms", "workers", "reader_claims"})
+# Not copied row for row: the word index (copy_word_index), the workers seen (not data).
+REBUILT = frozenset({"paper_terms", "workers", "reader_claims"})
 DATA = ("papers", "listings", "outbox", "deliveries")  # any row here: the target is not empty
 
 
@@ -39,7 +45,7 @@ class CopyReport:
     source: str
     target: str
     tables: tuple[tuple[str, int, int], ...]  # (table, rows in the source, rows in the target)
-    indexed: int  # papers indexed again for the ranking's counts
+    indexed: int  # papers indexed on the copy (those the source had not indexed yet)
 
     @property
     def ok(self) -> bool:
@@ -94,8 +100,8 @@ def copy_to_postgres(
 ) -> CopyReport:
     """Copy the SQLite database ``source`` into the empty PostgreSQL database ``target``.
 
-    ``progress`` is told of the rows copied (then of the papers indexed again); each table
-    copied is also logged, one line each."""
+    ``progress`` is told of the rows copied, of the word index's, then of the papers indexed on
+    the copy; each table copied is also logged, one line each."""
     progress = progress or NO_PROGRESS
     if is_postgres(source) or not is_postgres(target):
         raise StoreError(
@@ -140,8 +146,8 @@ def copy_to_postgres(
             raw.execute(
                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL"
             )
-        progress.finish()
-        indexed = CollectionStats(dst).refresh(progress)
+            progress.finish()
+            copy_word_index(src, raw, batch, progress)
         counts = tuple(
             (
                 t,
@@ -149,5 +155,33 @@ def copy_to_postgres(
                 dst.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0],
             )
             for t in tables
-        )
+        )  # as copied: indexing the papers the source had not indexed yet adds acronyms
+        indexed = CollectionStats(dst).refresh(progress)
     return CopyReport(str(source), shown(target), counts, indexed)
+
+
+def copy_word_index(src: Store, raw: Any, batch: int, progress: Progress) -> None:
+    """The source's word index as it stands (see the module's docstring): each paper's terms, read
+    through fts5vocab (one row per term and paper), into a temporary table, then one tsvector per
+    paper; in the copy's transaction (``raw``: its psycopg connection)."""
+    src.db.execute("CREATE VIRTUAL TABLE temp.paper_terms_vocab USING fts5vocab(main, paper_terms, instance)")
+    src.db.execute("CREATE VIRTUAL TABLE temp.paper_terms_rows USING fts5vocab(main, paper_terms, row)")
+    try:
+        (total,) = src.db.execute("SELECT COALESCE(SUM(doc), 0) FROM temp.paper_terms_rows").fetchone()
+        progress.start("copying the word index", total)
+        raw.execute("CREATE TEMPORARY TABLE paper_terms_copy (paper_id BIGINT, term TEXT) ON COMMIT DROP")
+        rows = src.db.execute("SELECT doc, term FROM temp.paper_terms_vocab")
+        with raw.cursor().copy("COPY paper_terms_copy (paper_id, term) FROM STDIN") as copy:
+            while chunk := rows.fetchmany(batch):
+                for row in chunk:
+                    copy.write_row(row)
+                progress.advance(len(chunk))
+        raw.execute(
+            "INSERT INTO paper_terms (paper_id, terms) SELECT paper_id, "
+            "array_to_tsvector(array_agg(DISTINCT term)) FROM paper_terms_copy GROUP BY paper_id"
+        )
+        progress.finish()
+        log.info("copied the word index")
+    finally:
+        src.db.execute("DROP TABLE temp.paper_terms_vocab")
+        src.db.execute("DROP TABLE temp.paper_terms_rows")

@@ -167,3 +167,47 @@ def test_a_paper_stored_in_postgresql_never_gets_the_id_of_a_paper_merged_in_sql
             ingest(pg, [ws.dump("b.txt", make_dump("Mar 13", [("Paper C", "c.")]))], NOW)
             (fresh,) = (p.id for p in pg.papers() if p.title == "Paper C")
             assert fresh > merged and pg.current_paper_id(fresh) == fresh
+
+
+def _scores(store: Store, config) -> list[tuple[str, list[tuple[str, float]]]]:
+    return [
+        (d.profile.user, [(m.paper.title, m.score) for m in d.matches])
+        for d in next_digests(store, load_profiles(config), NOW)
+    ]
+
+
+def test_the_copy_ranks_every_reader_with_the_same_scores_as_the_source(workspace):
+    """The archive's word counts are the source's, merged copies and completed abstracts included:
+    a paper merged into another (store_papers.merge_paper) still counts in the words it had, and
+    a paper whose abstract a fuller copy completed counts the words it was indexed with, as on
+    the SQLite file; rebuilt from the papers as they are now, a score moved a little."""
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks, event cameras]\n")
+    ws.profile("kurt", "email: kurt@example.org\ninterests: [neuromorphic, energy efficient]\n")
+    papers = [
+        ("Spiking Neural Networks on Event Cameras", "Spiking neural networks read event cameras."),
+        ("Neuromorphic Chips", "Energy efficient neuromorphic chips for spiking networks."),
+        ("Event Cameras in the Dark", "Event cameras and spiking neural networks at night"),
+        ("Energy Efficient Training", "Energy efficient training of large models."),
+    ]
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", papers))], NOW)
+        assert ws.cli("status").exit_code == 0  # the papers indexed (as any ranking does)
+        kept, merged = sorted(p.id for p in store.papers())[:2]
+        with store.transaction() as db:
+            merge_paper(db, into=kept, other=merged, stamp="2026-03-13T06:00:00")
+        fuller = [
+            ("Event Cameras in the Dark", "Event cameras and spiking neural networks at night, asleep.")
+        ]
+        ingest(store, [ws.dump("b.txt", make_dump("Mar 13", fuller))], NOW)
+        later = [
+            ("Spiking Today", "Spiking neural networks, event cameras."),
+            ("Neuromorphic Today", "Energy efficient neuromorphic chips."),
+        ]
+        ingest(store, [ws.dump("c.txt", make_dump("Mar 14", later))], NOW)
+        before = _scores(store, ws.config)
+    assert before and all(matches for _, matches in before)
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(url) as pg:
+            assert _scores(pg, ws.config) == before

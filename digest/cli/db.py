@@ -54,7 +54,7 @@ def migrate(obj: Context, target: str) -> None:
     for table, source, copied in report.tables:
         mark = "" if source == copied else "   MISMATCH"
         click.echo(f"  {table:<{width}}  {source:>9} -> {copied:>9}{mark}")
-    click.echo(f"  ({report.indexed} papers indexed again for the ranking's counts)")
+    click.echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
     if not report.ok:
         raise click.ClickException("the row counts differ: keep using the SQLite database and report this")
     click.echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
