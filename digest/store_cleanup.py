@@ -16,10 +16,13 @@ the paper stored, not a second one; the stored title itself is kept.
 The text a paper is matched and embedded on changed: its embeddings are dropped (computed
 again when next wanted) and the archive's word counts (``paper_terms``, ``term_stats``,
 ``acronyms``, ``collection_state``: digest.select.collection) are emptied, rebuilt by the next
-ranking. They are emptied also when a stored text is one that the matcher now reads in
-another Unicode form (NFKC, combining marks kept with their letter: digest.select.text), so
-that its counts are the ones a fresh index of every paper would make. When neither happens,
-nor a title as HTML (the usual case), the migration changes nothing.
+ranking. They are emptied also when the matcher now reads a stored text's words otherwise,
+since it folds Unicode forms (NFKC, combining marks kept with their letter: digest.select.text):
+a full-width or superscript character in a word, a mark inside one, a full-width hyphen joining
+two; not for what NFKC changes that the matcher read the same way before (a no-break space
+between two words; a ligature or ``µ``, which case folding made the same), so that its counts
+are the ones a fresh index of every paper would make. When neither happens, nor a title as
+HTML (the usual case), the migration changes nothing.
 
 Migration 17 -> 18 (:func:`refold_dotted_i`) empties the word counts likewise where a stored
 text has a Turkish capital dotted I, which the matcher now reads as an ``i``.
@@ -32,6 +35,7 @@ import logging
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 from digest.db import POSTGRESQL
@@ -162,10 +166,58 @@ def _names(clean: Any, dirty: Any, stored: str) -> str:
 
 
 def _read_otherwise(text: str | None) -> bool:
-    """Does the matcher read ``text`` differently since it folds Unicode forms: a character
-    NFKC changes, or a combining mark (it no longer splits a word)?"""
+    """Does the matcher read ``text`` differently since it folds Unicode forms: are its tokens
+    (words, where they stand, how they join) not those it read before? Only a text with a
+    character NFKC changes, or a combining mark (it no longer splits a word), may be; most of
+    those are not (a no-break space between two words was a space then as it is now)."""
     if not text or text.isascii():
         return False
-    if not unicodedata.is_normalized("NFKC", text):
-        return True
-    return any(unicodedata.category(c)[0] == "M" for c in _NON_ASCII.findall(text))
+    if unicodedata.is_normalized("NFKC", text) and not any(
+        unicodedata.category(c)[0] == "M" for c in _NON_ASCII.findall(text)
+    ):
+        return False
+    from digest.select.text import tokenize
+
+    return _counted(tokenize(text)) != _counted(_tokens_before_nfkc(text))
+
+
+def _counted(tokens: Sequence[Any]) -> list[tuple]:
+    """What the word counts take of each token: its norm, where it stands, how it joins the one
+    before, and its surface as a joined pair spells it (case-folded: ``µ`` and ``μ`` alike)."""
+    return [(t.start, t.end, t.norm, t.stem, t.joined, t.compound, t.surface.casefold()) for t in tokens]
+
+
+# How the matcher read a text before it folded Unicode forms (digest.select.text, until schema
+# version 15): words were the runs of these characters as written, combining marks split them,
+# and the gap between two words was judged as written. Kept as it was: it is what indexed the
+# word counts of a database that comes to this migration.
+_WORD_THEN = re.compile(r"[^\W_]+")
+_JOINER_THEN = re.compile(r"[\s\-\u2010-\u2015/]{1,3}")
+_HYPHEN_THEN = re.compile(r"[\-\u2010-\u2015]")
+
+
+def _tokens_before_nfkc(text: str) -> tuple:
+    """``text``'s tokens as the matcher made them before it folded Unicode forms."""
+    from digest.select.text import Token, is_acronym, singular, stem
+
+    tokens: list[Token] = []
+    prev_end = -1
+    for m in _WORD_THEN.finditer(text):
+        surface = m.group()
+        if is_acronym(surface):  # "SNNs" -> "snn"
+            plural = surface.endswith("s") and not surface[-2:].isupper()
+            norm = (surface[:-1] if plural else surface).casefold()
+            norm_stem = (norm, norm)
+        else:
+            norm = singular(surface.casefold())
+            norm_stem = (norm, norm if len(norm) <= 3 else stem(norm))
+        joined = hyphen = False
+        if prev_end >= 0:
+            gap = text[prev_end : m.start()]
+            joined = gap == "" or _JOINER_THEN.fullmatch(gap) is not None
+            hyphen = joined and _HYPHEN_THEN.search(gap) is not None and not gap.isspace()
+        if hyphen and not tokens[-1].compound:
+            tokens[-1] = tokens[-1]._replace(compound=True)
+        tokens.append(Token(m.start(), m.end(), surface, *norm_stem, joined, hyphen))
+        prev_end = m.end()
+    return tuple(tokens)

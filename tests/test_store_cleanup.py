@@ -138,6 +138,43 @@ def test_word_counts_of_a_text_now_read_in_another_unicode_form_are_made_again(d
         assert stats.df("café") == 1
 
 
+@pytest.mark.parametrize(
+    "title, abstract",
+    [
+        ("Robots\u00a0at work", "Robots that\u00a0order coffee at 25\u202f°C."),  # no-break spaces
+        ("Robots at work", "Energy use of 3\u00a0kW\u2009in ten\u2002minutes."),  # spaces NFKC makes plain
+        ("Robots at work", "Grippers of 5\u00b5m."),  # the micro sign: NFKC's mu, the same case-folded
+        ("\ufb01ne-tuning robots", "About robots."),  # a ligature: case folding undid it then too
+    ],
+    ids=["no-break-space", "other-spaces", "micro-sign", "ligature"],
+)
+def test_a_text_nfkc_changes_only_between_its_words_keeps_the_word_counts(db_at, title, abstract):
+    """A no-break space is not NFKC's form of itself (NFKC makes it a space), but the matcher read
+    it as a space between two words before it folded Unicode forms, as it does now: the paper's
+    words and phrases are the same, and the archive is not indexed again for it."""
+    db = version_14(db_at)
+    pid = add_paper(db, "robots at work", title, abstract)
+    indexed(db, pid, 1)
+    db.close()
+    with Store(db_at) as store:
+        assert store.db.execute("SELECT through, papers FROM collection_state").fetchall() == [(pid, 1)]
+        assert store.db.execute("SELECT COUNT(*) FROM term_stats").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Robots in R\u00b3 space", "ＬＬＭ robots", "Robots\uff0dfirst design", "Cafe\u0301 robots"],
+    ids=["superscript", "full-width-word", "full-width-hyphen", "combining-mark"],
+)
+def test_a_word_or_a_joint_nfkc_changes_has_the_word_counts_made_again(db_at, title):
+    db = version_14(db_at)
+    pid = add_paper(db, "robots", title, "About robots.")
+    indexed(db, pid, 1)
+    db.close()
+    with Store(db_at) as store:
+        assert store.db.execute("SELECT COUNT(*) FROM collection_state").fetchone() == (0,)
+
+
 def test_a_paper_stored_twice_with_and_without_the_escape_stays_two_papers(db_at):
     db = version_14(db_at)
     dirty = add_paper(db, "spik ing networks for event cameras", DIRTY_TITLE, "Old copy.")
