@@ -11,7 +11,10 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -183,3 +186,56 @@ def test_the_cli_the_daemon_and_the_web_say_a_refused_login_must_be_fixed(
     for secret in ("not-the-password", PASSWORD, login.role, login.host, "PGPASSWORD"):
         assert secret not in page
     assert f"refused the password of role '{login.role}'" in caplog.text
+
+
+@pytest.fixture
+def german_server() -> Iterator[str]:
+    """A PostgreSQL server of its own whose messages are in German (lc_messages de_DE, from a
+    locale built with localedef into its folder), on a free port; its host:port. Stopped after."""
+    bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+    if not shutil.which("localedef") or not (Path(bindir) / "initdb").exists():
+        pytest.skip("needs localedef and PostgreSQL's initdb")
+    root = Path(tempfile.mkdtemp(prefix="digest-pg-de-"))  # not under pytest's folder: the server's
+    # owner (postgres, when the tests run as root) must reach it
+    locales, data = root / "locales", root / "data"
+    locales.mkdir()
+    built = subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(locales / "de_DE.UTF-8")])
+    if built.returncode not in (0, 1) or not (locales / "de_DE.UTF-8").exists():  # 1: warnings only
+        shutil.rmtree(root)
+        pytest.skip("cannot build the de_DE locale here")
+    (root / "pw").write_text("admin-pw\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    as_owner = ["sh", "-c"]
+    if os.geteuid() == 0:  # initdb refuses root; su drops LOCPATH, so it is set in the command
+        subprocess.run(["chown", "-R", "postgres", str(root)], check=True)
+        as_owner = ["su", "postgres", "-s", "/bin/sh", "-c"]
+    ctl = f"LOCPATH={locales} {bindir}/pg_ctl -D {data} -l {root / 'log'}"
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+    initdb = (
+        f"LOCPATH={locales} {bindir}/initdb -D {data} -U postgres -A scram-sha-256 "
+        f"--pwfile={root / 'pw'} --lc-messages=de_DE.UTF-8 >/dev/null"
+    )
+    subprocess.run([*as_owner, f"{initdb} && {ctl} -w -o '{options}' start >/dev/null"], check=True)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_owner, f"{ctl} -m immediate stop >/dev/null"], check=False)
+        shutil.rmtree(root)
+
+
+def test_the_refusal_is_told_by_its_code_whatever_language_the_server_speaks(german_server, monkeypatch):
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres:admin-pw@{german_server}/postgres", autocommit=True) as db:
+        db.execute("CREATE ROLE ada LOGIN PASSWORD 'ada-pw'")
+        assert db.execute("SHOW lc_messages").fetchone() == ("de_DE.UTF-8",)
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    error = refused(f"postgresql://ada@{german_server}/postgres")
+    assert isinstance(error, StoreUnusable) and "Passwort-Authentifizierung" in str(error)  # German
+    assert "refused the password of role 'ada'" in str(error)
+    monkeypatch.setenv("PGPASSWORD", "ada-pw")
+    error = refused(f"postgresql://ada@{german_server}/gibt_es_nicht")
+    assert isinstance(error, StoreUnusable) and "existiert nicht" in str(error)
+    assert "database 'gibt_es_nicht' does not exist" in str(error)
