@@ -61,6 +61,10 @@ def is_bug(error: BaseException) -> bool:
     bugs = ("ProgrammingError", "IntegrityError", "InterfaceError", "DataError", "NotSupportedError")
     pg = sys.modules.get("psycopg")
     kinds = [sqlite3] + ([pg] if pg is not None else [])
+    if isinstance(error, sqlite3.OperationalError):  # SQLite's SQL errors are "operational" too:
+        # "no such column", a syntax error, "no such function" have the generic code, its troubles
+        # their own (BUSY, READONLY, IOERR, FULL, CORRUPT, CANTOPEN...)
+        return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_ERROR
     return isinstance(error, tuple(getattr(kind, name) for kind in kinds for name in bugs))
 
 

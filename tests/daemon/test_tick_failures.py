@@ -65,6 +65,28 @@ def test_a_broken_constraint_of_our_own_is_a_bug_with_its_traceback(database, db
     assert again.exc_info is None and "no such column: worker" in again.getMessage()
 
 
+def test_sql_the_database_cannot_run_is_a_bug_with_its_traceback(database, db_at, tmp_path, caplog):
+    """A column that is not there (SQLite says so as an "operational" error, PostgreSQL as a
+    programming one): a mistake of ours, with its traceback."""
+    config = Workspace(tmp_path, 2525, database=database).config
+    daemon = Daemon(config, lambda: dt.datetime.now(dt.UTC))
+    with Store(db_at) as store:
+        if store.dialect == "postgresql":
+            store.db.raw.execute(
+                "CREATE FUNCTION typo() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "PERFORM no_such_column FROM workers; RETURN NEW; END $$; "
+                "CREATE TRIGGER typo BEFORE INSERT ON workers FOR EACH ROW EXECUTE FUNCTION typo()"
+            )
+        else:
+            store.db.execute(
+                "CREATE TRIGGER typo BEFORE INSERT ON workers BEGIN SELECT no_such_column FROM workers; END"
+            )
+        daemon.tick()
+        store.db.execute("DROP TRIGGER typo" + (" ON workers" if store.dialect == "postgresql" else ""))
+    (line,) = failed(caplog)
+    assert line.exc_info is not None and "no_such_column" in str(line.exc_info[1])
+
+
 def test_a_database_connection_lost_in_a_pass_is_one_line_and_the_next_poll_retries(tmp_path, caplog):
     """The connection lost mid-pass (here the server ends it: an administrator, a restart): the
     daemon says what failed, without a traceback, and its next tick tries again."""
