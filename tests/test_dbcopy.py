@@ -211,3 +211,26 @@ def test_the_copy_ranks_every_reader_with_the_same_scores_as_the_source(workspac
         assert ws.cli("db", "migrate", "--to", url).exit_code == 0
         with Store(url) as pg:
             assert _scores(pg, ws.config) == before
+
+
+def test_a_table_whose_rows_differ_after_the_copy_is_said_and_exits_1(workspace):
+    """The counts compared after the copy are the last guard: a difference (here a trigger on the
+    target drops every fetch copied into it) is an error naming the table, not an internal one."""
+    ws = workspace
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "a.")]))], NOW)
+        store.db.execute(
+            "INSERT INTO fetches (url, source, attempted_at, outcome) "
+            "VALUES ('http://x', 'hf', 'now', 'empty')"
+        )
+    with postgres_database() as url:
+        with Store(url) as pg:
+            pg.db.raw.execute(
+                "CREATE FUNCTION drop_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$; "
+                "CREATE TRIGGER drop_it BEFORE INSERT ON fetches FOR EACH ROW EXECUTE FUNCTION drop_it()"
+            )
+        result = ws.cli("db", "migrate", "--to", url)
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output
+    assert "fetches" in result.output and "MISMATCH" in result.output
+    assert "the row counts differ" in result.output and "keep using the SQLite database" in result.output

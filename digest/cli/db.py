@@ -7,7 +7,7 @@ import click
 from digest.cli.common import Context, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres
-from digest.errors import ConfigError
+from digest.errors import ConfigError, StoreError
 
 
 @click.group()
@@ -56,6 +56,9 @@ def migrate(obj: Context, target: str) -> None:
         click.echo(f"  {table:<{width}}  {source:>9} -> {copied:>9}{mark}")
     click.echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
     if not report.ok:
-        raise click.ClickException("the row counts differ: keep using the SQLite database and report this")
+        raise StoreError(
+            f"{report.target}: the row counts differ from {report.source}'s (MISMATCH above): keep using "
+            "the SQLite database, and report this"
+        )
     click.echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
     click.echo(f"Now set `database: {target}` in {config.path}, and start the workers.")
