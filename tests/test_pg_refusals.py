@@ -150,6 +150,13 @@ def test_no_password_at_all_is_lasting(login, monkeypatch, tmp_path):
     assert f"asks a password of role '{login.role}' and none was given" in str(error)
 
 
+def test_a_server_that_answers_too_many_connections_may_pass(login):
+    with admin() as connection:  # SQLSTATE 53300, as "sorry, too many clients already"
+        connection.execute(f"ALTER ROLE {login.role} CONNECTION LIMIT 0")
+    error = refused(login.url())
+    assert not isinstance(error, StoreUnusable) and "cannot connect to PostgreSQL" in str(error)
+
+
 def test_a_server_that_is_not_there_may_come_back(login):
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
