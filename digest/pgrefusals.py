@@ -10,11 +10,11 @@ setting is for superusers, and a connection's own settings apply only once it is
 libpq does write the SQLSTATE into the message when the connection's error verbosity asks for
 it *before* the first poll (``PQsetErrorVerbosity``, "FATAL:  28P01: ..."): the fields
 themselves, never translated. psycopg wraps no setter for it, so after a failed connection
-(not a timeout) one more attempt is made, only to read the code: the connection started with
-psycopg's ``PGconn.connect_start``, its verbosity set through ``pgconn_ptr`` (which psycopg
-exposes for calling libpq functions it does not wrap) with the very libpq psycopg loaded, then
-polled and finished. Where that libpq cannot be found (not Linux, two of them loaded), the code
-is not known and the failure counts as passing, as before.
+(not a timeout, nor a host name that does not resolve) one more attempt is made, only to read
+the code: the connection started with psycopg's ``PGconn.connect_start``, its verbosity set
+through ``pgconn_ptr`` (which psycopg exposes for calling libpq functions it does not wrap) with
+the very libpq psycopg loaded, then polled and finished. Where that libpq cannot be found (not
+Linux, two of them loaded), the code is not known and the failure counts as passing, as before.
 """
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
             "PGPASSWORD in the environment, or add the role's line to ~/.pgpass (never in the config)"
         )
     code = None
-    if not isinstance(error, psycopg.errors.ConnectionTimeout):  # a server that answers at all
+    # asked only where libpq reached for a server and did not wait in vain: not after a timeout
+    # (the server did not answer), nor without a pgconn (psycopg failed first: a host name that
+    # does not resolve, which a second attempt would wait for again)
+    if pgconn is not None and not isinstance(error, psycopg.errors.ConnectionTimeout):
         code = server_sqlstate(url, timeout)
     lasting = _lasting(code, user, db, server)
     if lasting is not None:

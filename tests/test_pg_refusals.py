@@ -165,6 +165,11 @@ def test_a_server_that_is_not_there_may_come_back(login):
     assert not isinstance(error, StoreUnusable) and "cannot connect to PostgreSQL" in str(error)
 
 
+def test_a_host_name_that_does_not_resolve_may_come_back():
+    error = refused("postgresql://digest@db.example.invalid/digest")  # the resolver may be down
+    assert not isinstance(error, StoreUnusable) and "db.example.invalid" in str(error)
+
+
 def test_the_cli_the_daemon_and_the_web_say_a_refused_login_must_be_fixed(
     login, monkeypatch, web_workspace, caplog
 ):
