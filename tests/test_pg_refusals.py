@@ -192,7 +192,7 @@ def test_the_cli_the_daemon_and_the_web_say_a_refused_login_must_be_fixed(
 
     caplog.clear()
     client = create_app(ws.config, Signer.from_config(ws.config), lambda: NOW).test_client()
-    r = client.get(f"/u/{Signer.from_config(ws.config).token('ada')}/digest")
+    r = client.get(f"/u/{Signer.from_config(ws.config).token('ada', NOW)}/digest")
     page = r.get_data(as_text=True)
     assert r.status_code == 503 and "Retry-After" not in r.headers and LASTING in page
     for secret in ("not-the-password", PASSWORD, login.role, login.host, "PGPASSWORD"):
