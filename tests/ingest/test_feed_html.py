@@ -159,3 +159,16 @@ def test_html_the_parser_reads_whole_is_still_read_by_it():
         "&lt;!-- internal note --&gt;&lt;script&gt;if (a&lt;b) track()&lt;/script&gt;&lt;/p&gt;"
     )
     assert entry(rss("Rates", description)).abstract == "Errors fall as 1/n for n > 10 (code)."
+
+
+def test_a_script_is_dropped_up_to_its_own_end_tag_and_the_text_after_it_kept():
+    """A script's code is raw text up to ``</script>``, as HTML reads it: a '<script>' in its code
+    opened nothing. Counted as a nested script, it dropped the rest of the abstract beside math;
+    a '</style>' in it ended nothing, and showed the code after it."""
+    description = (
+        "&lt;p&gt;Sparse probes.&lt;/p&gt;&lt;script&gt;var tag = '&lt;script&gt;';&lt;/script&gt;"
+        "&lt;p&gt;We bound n&lt;d and d&gt;m.&lt;/p&gt;"
+    )
+    assert entry(rss("Probes", description)).abstract == "Sparse probes. We bound n<d and d>m."
+    styled = description.replace("'&lt;script&gt;'", "'&lt;/style&gt;' + track()")
+    assert entry(rss("Probes", styled)).abstract == "Sparse probes. We bound n<d and d>m."

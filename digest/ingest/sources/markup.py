@@ -157,16 +157,21 @@ def guessed_html_text(text: str) -> str:
 
 def literal_text(text: str) -> str:
     """``text`` with only its tags beyond doubt dropped (a block's a space), comments and the
-    content of script, style and template dropped, entities decoded once; the rest as written."""
+    content of script, style and template dropped, entities decoded once; the rest as written.
+    A script's (a style's) content runs to its own end tag, as HTML reads it: a ``<script>`` or
+    ``</style>`` inside its code is code."""
     parts: list[str] = []
-    dropping, at = 0, 0
+    dropping, at = "", 0  # the element whose content is being dropped
     for start, end, closing, name in _tags(text):
-        if not dropping:
-            parts.append(html.unescape(text[at:start]))
+        if dropping:
+            if closing and name == dropping:
+                dropping, at = "", end
+            continue
+        parts.append(html.unescape(text[at:start]))
         at = end
-        if name in _DROPPED:
-            dropping = max(0, dropping + (-1 if closing else 1))
-        if name in _BLOCKS and not dropping:
+        if name in _DROPPED and not closing:
+            dropping = name
+        elif name in _BLOCKS:
             parts.append(" ")
     if not dropping:
         parts.append(html.unescape(text[at:]))
