@@ -125,8 +125,9 @@ class Http:
             except Late:
                 late = DEADLINE * (timeout or self.timeout)
                 raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused") from None
-            except httpx.TimeoutException:
-                problem, retry_after = f"no answer within {timeout or self.timeout:g} s (timed out)", None
+            except httpx.TimeoutException as e:  # what timed out, where it says (a name lookup)
+                what = str(e) or "timed out"
+                problem, retry_after = f"no answer within {timeout or self.timeout:g} s ({what})", None
             except httpx.UnsupportedProtocol as e:  # redirected to file:// or the like: never fetched
                 raise FetchError(f"{url}: {e}") from None
             except httpx.TransportError as e:

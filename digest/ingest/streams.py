@@ -103,6 +103,7 @@ class _Lookup:
     so one given up harms nothing while it runs on."""
 
     def __init__(self, host: str, port: int) -> None:
+        self.host = host
         self.addresses: list[tuple[Any, ...]] = []
         self.error: OSError | None = None
         self.done = threading.Event()
@@ -122,7 +123,7 @@ class _Lookup:
     def wait(self, seconds: float | None) -> None:
         """Once the lookup is done; ConnectTimeout after ``seconds``."""
         if not self.done.wait(seconds):
-            raise httpcore.ConnectTimeout("the name lookup timed out")
+            raise httpcore.ConnectTimeout(f"the name lookup of {self.host} timed out")
 
 
 def _writable(sock: socket.socket, seconds: float | None) -> None:
