@@ -33,33 +33,41 @@ CUT = PAGE[: PAGE.index(b"Invented Title Three")]  # at a line break: two whole 
 
 def serve(listener: socket.socket, context: ssl.SSLContext, answer: bytes, close_notify: bool) -> None:
     """Each connection: the request read, ``answer`` written, then the connection ended, with
-    the server's close_notify first or without it (the TCP connection simply closed)."""
+    the server's close_notify first or without it (the TCP connection simply closed). A client
+    that leaves before its request is let go (the server waits for the next one)."""
     while True:
         try:
             raw, _ = listener.accept()
         except OSError:
             return
-        with raw:
-            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-            tls = context.wrap_bio(incoming, outgoing, server_side=True)
+        with raw, contextlib.suppress(OSError, ssl.SSLError):
+            answer_one(raw, context, answer, close_notify)
 
-            def pump(step, raw=raw, incoming=incoming, outgoing=outgoing):
-                while True:
-                    try:
-                        return step()
-                    except ssl.SSLWantReadError:
-                        raw.sendall(outgoing.read())
-                        incoming.write(raw.recv(65536) or b"")
 
-            pump(tls.do_handshake)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += pump(lambda tls=tls: tls.read(65536))
-            tls.write(answer)
-            if close_notify:
-                with contextlib.suppress(ssl.SSLWantReadError):
-                    tls.unwrap()  # close_notify written; the client's is not waited for
-            raw.sendall(outgoing.read())
+def answer_one(raw: socket.socket, context: ssl.SSLContext, answer: bytes, close_notify: bool) -> None:
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_side=True)
+
+    def pump(step):
+        while True:
+            try:
+                return step()
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                data = raw.recv(65536)
+                if not data:  # the client left: no more will come (read on, this would spin)
+                    raise ConnectionError("the client closed the connection") from None
+                incoming.write(data)
+
+    pump(tls.do_handshake)
+    request = b""
+    while b"\r\n\r\n" not in request:
+        request += pump(lambda: tls.read(65536))
+    tls.write(answer)
+    if close_notify:
+        with contextlib.suppress(ssl.SSLWantReadError):
+            tls.unwrap()  # close_notify written; the client's is not waited for
+    raw.sendall(outgoing.read())
 
 
 @contextlib.contextmanager
@@ -88,6 +96,12 @@ def fetch(workspace, base: str):
 
 
 CLOSE_DELIMITED = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+
+def test_the_test_server_lets_a_client_that_leaves_early_go(trusted):
+    """It read on a closed connection for ever (its thread never joined)."""
+    with tls_server(trusted, CLOSE_DELIMITED + PAGE, close_notify=True) as base:
+        socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1]))).close()  # before its hello
 
 
 def test_a_page_ended_by_close_notify_is_whole(workspace, trusted):
