@@ -172,3 +172,13 @@ def test_a_script_is_dropped_up_to_its_own_end_tag_and_the_text_after_it_kept():
     assert entry(rss("Probes", description)).abstract == "Sparse probes. We bound n<d and d>m."
     styled = description.replace("'&lt;script&gt;'", "'&lt;/style&gt;' + track()")
     assert entry(rss("Probes", styled)).abstract == "Sparse probes. We bound n<d and d>m."
+
+
+def test_html_a_feed_did_not_escape_is_read_as_its_elements():
+    """A feed that puts its HTML in as XML elements (not escaped, not marked xhtml): only the text
+    before the first element was read ('Sparse', the abstract empty and the paper skipped)."""
+    description = "<p>We propose <em>quiet</em> adapters.</p> For n&lt;d."
+    paper = entry(rss("Sparse <b>probes</b> at scale", description))
+    assert (paper.title, paper.abstract) == ("Sparse probes at scale", "We propose quiet adapters. For n<d.")
+    typed = atom('<title type="text">Sparse <b>probes</b> at scale</title>', "<summary>A <i>b</i></summary>")
+    assert (entry(typed).title, entry(typed).abstract) == ("Sparse probes at scale", "A b")

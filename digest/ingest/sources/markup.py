@@ -127,15 +127,16 @@ def _shown(walk: Iterable[tuple[str, object, str | None, str | None]]) -> str:
 
 
 def element_text(node: ET.Element | None, *, guess: bool = True) -> str:
-    """The plain text of a feed's title or summary element: as HTML if its ``type`` says so,
-    or if ``guess`` and it evidently is (not an arXiv listing's text); else as it is."""
+    """The plain text of a feed's title or summary element: its elements' text if it holds XML
+    elements; as HTML if its ``type`` says so, or if ``guess`` and it evidently is (not an arXiv
+    listing's text); else as it is."""
     if node is None:
         return ""
     kind = (node.get("type") or "").lower()
+    if kind == "xhtml" or len(node):  # the markup is XML in the feed, parsed with it: its elements
+        return _shown(_xhtml(node))  # walked (xhtml, or HTML a feed put in without escaping it)
     if kind == "text":  # Atom's word: text, a '<' in it is a character (RFC 4287, 3.1.1.1)
         return clean(node.text)
-    if kind == "xhtml":  # the markup is XML in the feed, parsed with it: its elements walked
-        return _shown(_xhtml(node))
     text = node.text or ""
     if kind in ("html", "text/html"):
         return html_text(text)
