@@ -182,3 +182,11 @@ def test_html_a_feed_did_not_escape_is_read_as_its_elements():
     assert (paper.title, paper.abstract) == ("Sparse probes at scale", "We propose quiet adapters. For n<d.")
     typed = atom('<title type="text">Sparse <b>probes</b> at scale</title>', "<summary>A <i>b</i></summary>")
     assert (entry(typed).title, entry(typed).abstract) == ("Sparse probes at scale", "A b")
+
+
+def test_sentence_tokens_beside_html_are_kept():
+    """'<s>' and '</s>', a language model's sentence tokens, are common in the abstracts this tool
+    reads; as strikethrough they are all but unheard of there. Taken for tags beyond doubt, they
+    were dropped from a text guessed to be HTML."""
+    description = "&lt;p&gt;We wrap each sentence in &lt;s&gt; and &lt;/s&gt; tokens.&lt;/p&gt;"
+    assert entry(rss("Tokens", description)).abstract == "We wrap each sentence in <s> and </s> tokens."

@@ -49,8 +49,9 @@ _BLOCKS = frozenset({"p", "br", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr",
 _BLOCKS |= {"blockquote", "pre", "hr", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6"}
 _DROPPED = frozenset({"script", "style", "template"})
 # A tag beyond doubt: an HTML element's name, attributes with values (quoted, or one word); a
-# quoted value stops at "<" (the scan is then linear in the text). ``<b and c>`` is not one.
-_ELEMENTS = rf"{_FORMATTING}|br|hr|img|tt|u|s|del|ins|abbr|cite|dfn|kbd|q|samp|var|mark|caption|"
+# quoted value stops at "<" (the scan is then linear in the text). ``<b and c>`` is not one, nor
+# ``<s>``/``</s>``: in an abstract, a language model's sentence tokens, not strikethrough.
+_ELEMENTS = rf"{_FORMATTING}|br|hr|img|tt|u|del|ins|abbr|cite|dfn|kbd|q|samp|var|mark|caption|"
 _ELEMENTS += "thead|tbody|tfoot|dl|dt|dd|section|article|header|footer|nav|figure|figcaption|"
 _ELEMENTS += "script|style|template|center|big|strike|wbr|nobr|label|time|math|semantics|"
 _ELEMENTS += "annotation|mi|mo|mn|ms|mtext|mspace|mrow|mfrac|msqrt|mroot|msub|msup|msubsup|"
