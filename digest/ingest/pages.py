@@ -3,13 +3,13 @@
 ``/api/daily_papers?date=...`` returns at most ``limit`` papers (50 unless asked, and never
 more than its own cap, 100 today), page ``p`` (from 0) of the day; a page past the end is an
 empty array. A busy day lists over 100 papers, so one request would miss the rest. The pages
-are asked for 100 at a time (``limit=100&p=0``, ``p=1``, ...) until one is empty, brings no
-paper not seen on an earlier page (a server that ignores ``p``), or is shorter than a page
-before it (the pages are the server's page size, whatever we asked: a shorter one is the
-last). A first page is never taken for the whole day by its length: a cap under what we ask
-gives a short first page of a longer day; the next page says (empty: the day was one page).
-They are saved as one JSON array, the document of the day, read like any other. A page that
-cannot be fetched fails the whole fetch: half a day is never stored as the day.
+are asked for 100 at a time (``limit=100&p=0``, ``p=1``, ...) until one is empty or brings no
+paper not seen on an earlier page (a server that ignores ``p``). No page is taken for the last
+by its length: a cap under what we ask gives a short first page of a longer day, and a page
+may hold fewer than the page size (papers hidden after the paging) with more after it; the
+next page says (empty: the day ended). They are saved as one JSON array, the document of the
+day, read like any other. A page that cannot be fetched fails the whole fetch: half a day is
+never stored as the day.
 
 A day of one page keeps that page's validators: the next fetch asks for it conditionally, and
 a 304 stands for the day once the page after it is still empty (else the day grew past the
@@ -68,15 +68,12 @@ def get_day(
     if not items:  # an error object, or not JSON: the reader names what it is; [] a day without papers
         return first
     papers, seen, pages, size = list(items), {_key(item) for item in items}, 1, len(first.body)
-    longest = len(items)
     while True:
         if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
             raise FetchError(
                 f"{url}: pages 1 to {pages} of the day come to {size:,} bytes, over the limit of "
                 f"{MAX_DUMP_BYTES // 2**20} MB for a dump; refused"
             )
-        if len(items) < longest:  # shorter than the server's page: the last one
-            break
         if pages == MAX_PAGES:
             raise FetchError(f"{url}: more than {MAX_PAGES} pages of {limit} papers for one day; refused")
         answer = page(pages)
@@ -90,7 +87,7 @@ def get_day(
             break
         seen.update(_key(item) for item in new)
         papers += new
-        pages, size, longest = pages + 1, size + len(answer.body), max(longest, len(items))
+        pages, size = pages + 1, size + len(answer.body)
     if pages == 1:  # one page, the document as it came, and its validators (see the module's doc)
         return first
     log.info("%s: %d papers in %d pages", url, len(papers), pages)

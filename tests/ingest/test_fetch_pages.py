@@ -63,15 +63,16 @@ def test_a_day_of_108_papers_is_fetched_whole_in_pages_of_100(workspace):
     assert asked == [
         "/api/daily_papers?date=2026-11-29&limit=100&p=0",
         "/api/daily_papers?date=2026-11-29&limit=100&p=1",
+        "/api/daily_papers?date=2026-11-29&limit=100&p=2",  # empty: the day has ended
     ]
     assert outcome.outcome == LISTING and outcome.new_papers == 108 and len(papers) == 108
     assert outcome.detail == "108 papers of 2026-11-29: 108 new, 0 known"
     assert len(json.loads(outcome.saved.read_bytes())) == 108  # the day's document, in processed/
 
 
-def test_a_server_that_gives_fewer_than_asked_is_paged_on_until_a_shorter_page(workspace):
+def test_a_server_that_gives_fewer_than_asked_is_paged_on_until_an_empty_page(workspace):
     outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), most=50)})
-    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2"]  # 50, 50, then 8
+    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2", "p=3"]  # 50, 50, 8, 0
     assert outcome.outcome == LISTING and len(papers) == 108
 
 
@@ -83,6 +84,23 @@ def test_a_day_of_exactly_two_pages_ends_at_the_empty_page_after_them(workspace)
 def test_a_server_that_ignores_the_page_stops_at_the_first_page_with_nothing_new(workspace):
     outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), pages=False)})
     assert len(asked) == 2 and outcome.outcome == LISTING and len(papers) == 100
+
+
+def test_a_page_shorter_than_the_one_before_it_is_not_taken_for_the_last(workspace):
+    """A page may hold fewer papers than the server's page size (one hidden after the paging,
+    here): a page shorter than the one before it was taken for the last, and the 50 papers of
+    the page after it were never asked for."""
+    day = day_of(250)
+    hidden = day[150]["paper"]["id"]
+
+    def one_hidden(query: dict[str, str]) -> Route:
+        answer = daily_api(day)(query)
+        items = [item for item in json.loads(answer.body) if item["paper"]["id"] != hidden]
+        return Route(json.dumps(items).encode())
+
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": one_hidden})
+    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2", "p=3"]  # 100, 99, 50, 0
+    assert outcome.outcome == LISTING and len(papers) == 249
 
 
 def test_a_page_that_cannot_be_fetched_fails_the_day_and_stores_nothing(workspace):
@@ -100,7 +118,13 @@ def test_a_first_page_shorter_than_asked_is_not_taken_for_the_day(workspace):
     """An API whose page cap (30 here) is under what we ask gives a short first page of a longer
     day: a first page under 50 was taken for the whole day, and 78 papers were never fetched."""
     outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), most=30)})
-    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2", "p=3"]  # 30, 30, 30, 18
+    assert [path.rsplit("&", 1)[1] for path in asked] == [
+        "p=0",
+        "p=1",
+        "p=2",
+        "p=3",
+        "p=4",
+    ]  # 30, 30, 30, 18, 0
     assert outcome.outcome == LISTING and len(papers) == 108
 
 
@@ -138,7 +162,7 @@ def test_a_day_of_one_page_that_grew_past_it_is_fetched_whole_though_its_page_is
     """A full page of a capped API (30 of 30) is not modified when papers are added after it: the
     page after it says the day grew."""
     first, again, asked, server, stored = fetch_twice(workspace, daily_api(day_of(30), most=30), grown=40)
-    assert asked == ["p=0", "p=1"] + ["p=0", "p=1", "p=0", "p=1"]  # 304, 10 papers, then the day
+    assert asked == ["p=0", "p=1"] + ["p=0", "p=1", "p=0", "p=1", "p=2"]  # 304, 10 papers, then the day
     assert server.requests[2].headers["If-None-Match"] == '"0-30"'
     assert "If-None-Match" not in server.requests[4].headers
     assert (first.outcome, again.outcome) == (LISTING, LISTING) and stored == 40
@@ -153,14 +177,14 @@ def test_a_day_of_several_pages_is_fetched_whole_again(workspace):
         with Store(config.database) as store, Http(sleep=lambda s: None) as http:
             fetch_all(config, store, http, NOW)
             (again,) = fetch_all(config, store, http, NOW)
-    assert "If-None-Match" not in server.requests[2].headers and len(server.requests) == 4
+    assert "If-None-Match" not in server.requests[3].headers and len(server.requests) == 6
     assert again.detail == "108 papers of 2026-11-29: already ingested, nothing new"
 
 
 def test_a_limit_in_the_url_is_the_page_size_and_a_page_in_it_the_only_page(workspace):
     source = HF.replace("{date}", "{date}&limit=40")
     _, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108))}, source)
-    assert [path.split("?")[1] for path in asked] == [f"date=2026-11-29&limit=40&p={n}" for n in range(3)]
+    assert [path.split("?")[1] for path in asked] == [f"date=2026-11-29&limit=40&p={n}" for n in range(4)]
     assert len(papers) == 108
 
 
