@@ -48,6 +48,14 @@ ABOUT_US_TEXT = re.compile(r"\brelay|\bsender\b|authenticat", re.IGNORECASE)
 CONTENT_TEXT = re.compile(
     r"\bspam\b|\bspammy\b|virus|malware|phish|\bcontent\b|attachment|unsolicited", re.IGNORECASE
 )
+# ... unless the spam it speaks of is the sender's: our IP address, host or domain listed, or its
+# name (Gmail's 5.7.28 "unsolicited mail originating from your IP address"): then every message of
+# ours is refused alike, and it is about us.
+SENDER_NAME_TEXT = re.compile(
+    r"\bIP\b|client host|originating from|reputation|\blisted\b|block ?list|black ?list|deny ?list"
+    r"|sending domain|your domain",
+    re.IGNORECASE,
+)
 # With no enhanced code, or the undefined X.0.0: the words of a dead address.
 ADDRESS_TEXT = re.compile(
     r"unknown|no such|not exist|doesn'?t have|does not have|not found|invalid (?:recipient|address|mailbox)"
@@ -95,8 +103,11 @@ def about_us_after_data(code: int, reply: str) -> bool:
     """Is a 5xx refusal of a message's data about us? As :func:`about_us` says ("550 5.7.1 sender
     not authorized", "550 5.7.26 DMARC", "530 authentication required": every message of ours
     would be refused alike), unless it names the message's content (:data:`CONTENT_TEXT`: spam,
-    a virus, an attachment): then it is this message's alone."""
-    return about_us(code, reply) and not CONTENT_TEXT.search(reply, 4)
+    a virus, an attachment): then it is this message's alone. Spam said of our IP address, host
+    or domain (:data:`SENDER_NAME_TEXT`: listed, its reputation) is about us again."""
+    if not about_us(code, reply):
+        return False
+    return not CONTENT_TEXT.search(reply, 4) or bool(SENDER_NAME_TEXT.search(reply, 4))
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".

@@ -86,10 +86,19 @@ def test_a_relay_refusing_every_message_after_data_stops_the_pass_and_burns_no_d
         fixed_then_sent_once(ws, handler)
 
 
+# Gmail's refusal of a sending address with a bad name: it speaks of spam, but of the spam that
+# comes from our IP address (every message of ours is refused alike), not of this message's content.
+IP_REPUTATION = (
+    "550 5.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP "
+    "address. To protect our users from spam, mail sent from your IP address has been blocked."
+)
+
+
 @pytest.mark.parametrize(
     "reply",
     ["550 5.7.26 Unauthenticated email from example.org is not accepted due to its DMARC policy",
-     "530 5.7.0 Authentication required"],
+     "530 5.7.0 Authentication required",
+     IP_REPUTATION],
 )  # fmt: skip
 def test_dmarc_or_a_login_required_after_data_is_a_refusal_of_us_too(reply, tmp_path, database):
     handler = DataRelay(reply)
@@ -142,6 +151,9 @@ AFTER_DATA = {
     "550 5.7.1 Relaying denied": OURS,
     "554 5.4.5 Daily sending quota exceeded": OURS,
     "550 Message refused: sender domain not allowed": OURS,  # no enhanced code: words of the sender
+    IP_REPUTATION: OURS,  # the spam of our IP address, not of this message
+    "554 5.7.1 Rejected: 192.0.2.1 is listed as a spam source by bl.example.org": OURS,
+    "550 5.7.1 Message rejected: sending domain has a poor reputation for spam": OURS,
     "554 5.7.1 Message rejected as spam": NEITHER,
     "552 5.7.0 This message was blocked because its content presents a potential security issue": NEITHER,
     "554 5.7.1 Virus found in attachment": NEITHER,
