@@ -9,6 +9,7 @@ from typing import Any
 
 from digest.checks import UNSAFE, is_number
 from digest.options import Check, Invalid, Reading
+from digest.select.text import keyword_key
 
 MAX_KEYWORD = 100  # characters in one keyword or excluded term
 MAX_INTERESTS = 100  # keywords per reader (and as many excluded terms)
@@ -47,10 +48,10 @@ class Weights(Check):
             weight = 1 if weight is None else weight
             if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
                 problems.append((phrase, f"weight {weight!r} is not a positive number up to {MAX_WEIGHT:g}"))
-            elif phrase.casefold() in seen:
+            elif keyword_key(phrase) in seen:  # one keyword to the matcher, in any case or form
                 problems.append((phrase, "listed twice"))
             else:
-                seen.add(phrase.casefold())
+                seen.add(keyword_key(phrase))
                 out.append(self.make(phrase, float(weight)))
         if not out and not problems:
             problems.append("empty; add at least one keyword")

@@ -14,7 +14,6 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-import unicodedata
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from digest.profiles.load import (
     parse_profile_text,
     profile_path,
 )
-from digest.select.text import fold_case
+from digest.select.text import keyword_key
 
 Data = MutableMapping[Any, Any]  # the profile document being edited (ruamel.yaml, comments kept)
 Change = Callable[[Data, Path], None]
@@ -108,15 +107,9 @@ def _weight(value: Any) -> Any:
     return yamlio.scalar(value)  # written as typed (quoted if need be): the validation says why not
 
 
-def _norm(phrase: str) -> str:
-    """A keyword as the matcher reads it (digest.select.text): "café" typed in NFD on macOS is
-    the "café" of the profile, "İstanbul" its "istanbul"."""
-    return fold_case(" ".join(unicodedata.normalize("NFKC", str(phrase)).split()))
-
-
 def _find(keys: Sequence[Any], phrase: str) -> Any | None:
     for key in keys:
-        if isinstance(key, str) and _norm(key) == _norm(phrase):
+        if isinstance(key, str) and keyword_key(key) == keyword_key(phrase):
             return key
     return None
 
@@ -249,7 +242,7 @@ def set_interests(data: Data, wanted: Sequence[tuple[str, Any]], path: Path) -> 
     interests = data.get("interests")
     keys = list(interests) if isinstance(interests, list | dict) else []
     for old in keys:
-        if all(_norm(old) != _norm(k) for k, _ in wanted):
+        if all(keyword_key(old) != keyword_key(k) for k, _ in wanted):
             remove_interest(data, old, path)
     for keyword, weight in wanted:
         current = data.get("interests")
@@ -269,7 +262,7 @@ def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
     exclude = data.get("exclude")
     keys = list(exclude) if isinstance(exclude, list) else ([exclude] if isinstance(exclude, str) else [])
     for old in keys:
-        if all(_norm(old) != _norm(t) for t in terms):
+        if all(keyword_key(old) != keyword_key(t) for t in terms):
             remove_exclude(data, old, path)
     for term in terms:
         add_exclude(data, term, path)

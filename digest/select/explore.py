@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from digest.config import Config
 from digest.models import Interest, Match, Profile
 from digest.select.ranking import build_index, keyword_index
-from digest.select.text import fold, fold_case
+from digest.select.text import keyword_key
 from digest.store import Store
 
 
@@ -37,8 +37,8 @@ class KeywordTrial:
 
 def with_keyword(profile: Profile, phrase: str, weight: float) -> Profile:
     """The profile with ``phrase`` added (or re-weighted, if it is there already)."""
-    key = fold_case(fold(" ".join(phrase.split())))  # the one the profile has, typed in any form
-    others = tuple(i for i in profile.interests if fold_case(fold(i.phrase)) != key)
+    key = keyword_key(phrase)  # the one the profile has, typed in any form
+    others = tuple(i for i in profile.interests if keyword_key(i.phrase) != key)
     return dataclasses.replace(profile, interests=(*others, Interest(" ".join(phrase.split()), weight)))
 
 

@@ -177,6 +177,13 @@ def fold_case(text: str) -> str:
 _DOTTED_I = "\u0130".casefold()  # "i" + U+0307 COMBINING DOT ABOVE
 
 
+def keyword_key(phrase: str) -> str:
+    """A keyword as the matcher tells keywords apart: its Unicode form (NFKC), spacing and case
+    folded (:func:`fold_case`). Two keywords with one key are one keyword: "café" typed in NFD
+    on macOS is the profile's "café", "İstanbul" its "istanbul"."""
+    return fold_case(" ".join(fold(str(phrase)).split()))
+
+
 @lru_cache(maxsize=200_000)
 def normalize_word(surface: str) -> tuple[str, str]:
     """The ``(norm, stem)`` pair of one word."""

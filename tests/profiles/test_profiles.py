@@ -148,3 +148,19 @@ def test_a_choice_is_read_in_any_case_and_one_wrong_value_gives_one_message(work
         load_profile(workspace.config, "ada")
     assert "line 3: frequency: 'Weakly' is not one of daily, weekdays, weekly" in str(info.value)
     assert "only used with" not in str(info.value)  # not also "weekday: only used with frequency: weekly"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Istanbul", "istanbul"),
+        ("istanbul", "İstanbul"),  # a Turkish capital dotted I: the matcher reads it as an i
+        ("café", "cafe\u0301"),  # "café" typed on macOS (NFD): the same word to the matcher
+        ("event  cameras", "Event cameras"),
+    ],
+)
+def test_a_keyword_listed_twice_in_any_case_or_unicode_form_is_refused(workspace, first, second):
+    """The matcher reads both as one keyword: kept, it would count twice."""
+    workspace.profile("ada", f"email: ada@example.org\ninterests:\n  {first}: 1\n  {second}: 2\n")
+    with pytest.raises(ProfileError, match=rf"interests\.{second}: listed twice"):
+        load_profile(workspace.config, "ada")
