@@ -98,3 +98,49 @@ def test_the_real_dumps_are_read_and_refused_once_out_of_step(shared_dumps):
             parse_dump(broken.encode(), path, MTIME)
         checked += 1
     assert checked >= len(shared_dumps) - 1
+
+
+def test_a_title_that_asks_a_question_after_an_abstracts_end_is_out_of_step_too():
+    """A title may end with '?' (or '!') as a sentence does: after a paragraph that ends with a
+    period, a paragraph of one sentence (no sentence break inside) in an abstract's place is a
+    title, not an abstract (a real one has many sentences)."""
+    papers = [*PAPERS[:1], ("Robots That Learn", "Robots learn. They grasp well."), ("Dream?", "Lost.")]
+    text = make_dump("Mar 14", papers).replace(". They grasp well.", ".\n\nThey grasp well.")
+    with pytest.raises(
+        DumpError, match=r"^day.txt:19: .*out of step: 'They grasp well\.'.*\(line 21: 'Dream\?'\)"
+    ):
+        parse(text.rsplit("\n\n", 1)[0] + "\n")
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Nets, Inc.", "Do nets dream? We ask."),  # a period, then an abstract of two sentences
+        ("Nets, Inc.", "Do nets dream? " + "We ask it at length and answer " * 20 + "no?"),
+    ],
+)
+def test_an_abstract_that_ends_with_a_question_is_read_as_it_is(title, abstract):
+    listing = parse(make_dump("Mar 14", [("Before", "An abstract."), (title, abstract)]))
+    assert [(e.title, e.abstract) for e in listing.entries] == [("Before", "An abstract."), (title, abstract)]
+
+
+def test_the_real_dumps_with_a_question_title_last_are_refused_once_out_of_step(shared_dumps):
+    """Each shared dump cut after a title that asks a question (its abstract lost), with the
+    abstract before that title split at its last sentence: refused at the split."""
+    checked = 0
+    for path in shared_dumps:
+        raw = path.read_text(encoding="utf-8")
+        entries = parse_dump(raw.encode(), path, MTIME).entries
+        for before, asking in zip(entries, entries[1:], strict=False):
+            if asking.title.endswith("?") and before.abstract.endswith("."):
+                break
+        else:
+            continue
+        cut = before.abstract.rindex(". ", 0, len(before.abstract) - 1) + 2
+        split = before.abstract[:cut].rstrip() + "\n\n" + before.abstract[cut:]
+        head = raw[: raw.index(asking.title) + len(asking.title)]  # the question title last
+        broken = head.replace(before.abstract, split) + "\n"
+        with pytest.raises(DumpError, match=r":\d+: titles and abstracts are out of step"):
+            parse_dump(broken.encode(), path, MTIME)
+        checked += 1
+    assert checked >= 2
