@@ -64,6 +64,11 @@ ADDRESS_TEXT = re.compile(
 )
 
 
+# The X.7.X of the recipient's mailbox, not of a policy about us (the registry of RFC 3463's codes):
+# X.7.13 user account disabled, X.7.17 mailbox owner has changed, X.7.18 domain owner has changed.
+MAILBOX_POLICY = ((7, 13), (7, 17), (7, 18))
+
+
 def enhanced(reply: str) -> tuple[int, int] | None:
     """The (subject, detail) of the reply's enhanced status code, if it has one."""
     found = ENHANCED.search(reply, 4)  # after the basic code and its space
@@ -73,16 +78,17 @@ def enhanced(reply: str) -> tuple[int, int] | None:
 def about_address(code: int, reply: str, coded_only: bool = False) -> bool:
     """Does a 5xx refusal say the recipient's address itself is dead? RFC 3463's X.1.X
     (addressing status: 5.1.1 no such user, 5.1.2 bad domain, 5.1.10 null MX ...) but X.1.7 and
-    X.1.8 (the sender's address), X.2.1 (mailbox disabled) and X.4.1 (Microsoft's "Recipient
-    address rejected"). With no enhanced code or the undefined X.0.0 (unless ``coded_only``):
-    a 550, 551 or 553 (RFC 5321's mailbox refusals), or words of a dead address. Any other
+    X.1.8 (the sender's address), X.2.1 (mailbox disabled), X.4.1 (Microsoft's "Recipient
+    address rejected") and :data:`MAILBOX_POLICY` (account disabled, owner changed). With no
+    enhanced code or the undefined X.0.0 (unless ``coded_only``): a 550, 551 or 553 (RFC 5321's
+    mailbox refusals), or words of a dead address. Any other
     refusal (5.5.x protocol, 5.3.x mail system, 5.2.2 mailbox full, a plain 554) says nothing of
     the address: that message fails alone, and a server that answers it to everyone suppresses
     no one."""
     status = enhanced(reply)
     if status is not None and status != (0, 0):
         subject, detail = status
-        return (subject == 1 and detail not in (7, 8)) or status in ((2, 1), (4, 1))
+        return (subject == 1 and detail not in (7, 8)) or status in ((2, 1), (4, 1), *MAILBOX_POLICY)
     if coded_only:
         return False
     return code in (550, 551, 553) or bool(ADDRESS_TEXT.search(reply, 4))
@@ -90,12 +96,12 @@ def about_address(code: int, reply: str, coded_only: bool = False) -> bool:
 
 def about_us(code: int, reply: str) -> bool:
     """Is a 5xx refusal about us (the sender, the relay) rather than the recipient? RFC 3463's
-    X.7.X (security or policy: relaying denied, not authorized), X.1.7, X.1.8 (the sender's
-    address) and X.4.5 (our sending quota); with no enhanced code, a 530 (log in first) or words
-    of relaying, the sender or a login."""
+    X.7.X (security or policy: relaying denied, not authorized; but :data:`MAILBOX_POLICY`),
+    X.1.7, X.1.8 (the sender's address) and X.4.5 (our sending quota); with no enhanced code, a
+    530 (log in first) or words of relaying, the sender or a login."""
     status = enhanced(reply)
     if status is not None:
-        return status[0] == 7 or status in ((1, 7), (1, 8), (4, 5))
+        return (status[0] == 7 and status not in MAILBOX_POLICY) or status in ((1, 7), (1, 8), (4, 5))
     return code == 530 or bool(ABOUT_US_TEXT.search(reply, 4))
 
 
