@@ -38,9 +38,11 @@ def stopped(run: Pass) -> Refused:
             f"the SMTP server {smtp.host}:{smtp.port} refused the messages of {len(circuit.streak)} "
             f"recipients in a row {where} "
             f"as a refusal of us (the last: {circuit.reply}), and took no message: our sender not "
-            "authorized, a login required, or our mail failing the receivers' checks (SPF, DKIM, DMARC); "
-            "check smtp.from, smtp.username and the sending domain's SPF, DKIM and DMARC records; nobody "
-            "was suppressed, and the digests wait in the outbox until the server takes them"
+            "authorized, a login required, our mail failing the receivers' checks (SPF, DKIM, DMARC), or "
+            "our IP address or domain listed as a source of spam; check smtp.from, smtp.username and the "
+            "sending domain's SPF, DKIM and DMARC records (and, if the reply names a block list, its "
+            "page about the sending IP address); nobody was suppressed, and the digests wait in the "
+            "outbox until the server takes them"
         )
     else:
         error = Refused(f"{circuit.reply}; the digests wait in the outbox until the server takes them")

@@ -104,7 +104,9 @@ def test_dmarc_or_a_login_required_after_data_is_a_refusal_of_us_too(reply, tmp_
     handler = DataRelay(reply)
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
-        assert "after DATA as a refusal of us" in ws.cli("send").output
+        output = ws.cli("send").output
+        assert "after DATA as a refusal of us" in output
+        assert "check smtp.from" in output and "IP address or domain listed as a source of spam" in output
         nobody_suppressed_or_failed(ws)
         fixed_then_sent_once(ws, handler)
 
