@@ -121,6 +121,14 @@ def test_a_token_whose_name_part_is_altered_but_decodes_to_the_same_reader_is_re
     assert signer.user(eve.replace("MQ.", "MR.")) is None
 
 
+def test_a_signing_time_of_5000_digits_is_a_403_not_a_500(site):
+    """int() refuses a number of more than 4,300 digits (a ValueError): read as any other forgery."""
+    ws, signer, client = site
+    head, _, mac = signer.token("ada", NOW).split(".")
+    assert client.get(f"/u/{head}.{'9' * 5000}.{mac}").status_code == 403
+    assert client.get(f"/u/{head}.{'9' * 5000}.{mac}/unsubscribe").status_code == 403
+
+
 def test_a_resubscribe_the_database_cannot_complete_leaves_the_reader_paused(web_workspace, tmp_path):
     ws = web_workspace
     with tmpfs(tmp_path, "2m") as disk:
