@@ -253,10 +253,12 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
             (item.old, item.new, iso(now)),
         )
         db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
-        # the links of both names before now are this reader's (digest.web.identity): no name's
-        # file found gone stands for them (the old name's is the rename's; the new one's, a file
-        # of that name that came and went before, no reader of any link)
-        db.execute("DELETE FROM reader_names WHERE user IN (?, ?)", (item.old, item.new))
+        # the links of the old name signed since its file was last found gone are this reader's
+        # (digest.web.identity): its file is not "gone" for them (not live, so no pass says so);
+        # those signed before stay an earlier reader's. The new name's file found gone before
+        # stands for no link (a name with no records: nobody was sent any)
+        db.execute("UPDATE reader_names SET live = 0 WHERE user = ?", (item.old,))
+        db.execute("DELETE FROM reader_names WHERE user = ?", (item.new,))
     return True
 
 

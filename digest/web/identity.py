@@ -67,22 +67,31 @@ def _before(signed: Signed, at: str) -> bool:
     """Was the link signed before ``at``, or in its second (both are whole seconds: a digest sent
     and the file renamed or removed within a second, the link is the earlier reader's)? One
     signed before links carried their time was."""
-    return signed.issued is None or signed.issued <= dt.datetime.fromisoformat(at)
+    return signed.issued is None or signed.issued <= _stamp(at)
+
+
+def _stamp(at: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(at)
 
 
 def _follow(config: Config, store: Store, signed: Signed) -> str | None:
     """The name the link's reader goes on under, along the renames made since it was signed;
     None: a link signed before links carried their time, for a name renamed before then and
-    someone's file again (either reader's: nobody's)."""
+    someone's file again (either reader's: nobody's); or a link of a reader whose file was found
+    gone before a later reader given the name renamed it (the renamed reader is not theirs)."""
     name, seen = signed.user, set()
     while name not in seen:
         seen.add(name)
         row = store.db.execute(
-            "SELECT user, renamed_at, undated FROM reader_renames WHERE old_user = ?", (name,)
+            "SELECT r.user, r.renamed_at, r.undated, n.gone_at FROM reader_renames r "
+            "LEFT JOIN reader_names n ON n.user = r.old_user WHERE r.old_user = ?",
+            (name,),
         ).fetchone()
         if row is None:
             break
-        new, at, undated = row
+        new, at, undated, gone = row
+        if gone and _stamp(gone) < _stamp(at) and _before(signed, gone):
+            return None
         if undated:  # renamed before links carried their time
             if signed.issued is not None:
                 break  # signed after it: for the name's reader then

@@ -130,3 +130,22 @@ def test_links_sent_before_links_carried_their_time_open_the_reader_they_were_ma
     ws.profile("eve", NEW_EVE)  # the old name someone's file again: an undated link is eve's or theirs
     assert link_reader(config, Signed("eve", None), MON) is None  # so nobody's: the 410
     assert link_reader(config, Signed("eve", MON), MON) == ("eve", folder / "eve.yaml")  # signed since
+
+
+def test_a_removed_readers_link_does_not_follow_the_rename_of_a_later_reader_given_the_name(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    ws.profile("eve", NEW_EVE)  # someone else, given the free name
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").rename(folder / "eve-new.yaml")  # who renames their file
+    send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues the later eve, not the removed one
+    with ws.serve(MON + 3 * DAY):
+        assert opened(browser, new) == (200, "eve.new@example.org")
+        assert opened(browser, old) == (410, GONE)
