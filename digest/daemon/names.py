@@ -9,12 +9,20 @@ nothing (digest.web.identity answers 410). So every pass that may queue a digest
 (``live``), a name whose file went (``gone_at``). A file removed and put back between two looks
 is the same reader (nothing tells them apart); one found gone by a look and back later is a new
 reader as far as links go, whoever it is: the earlier emails' links say 410, the next ones work.
+
+When a file went is the later of the look's time and the newest message made for the name: a
+link is signed by the clock of the worker that made its message (at the start of its pass),
+which may be seconds ahead of the looking worker's, or its pass started after the looking
+one's, whose look comes after its fetching and ingesting. Looked at again when the file comes
+back: a message made (by a pass that read the profile before it went) and stored after the look
+that found it gone is the removed reader's too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from digest.config import Config
 from digest.daemon.renamed import known_readers
@@ -30,7 +38,9 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
     files = profile_names(config)
     if files is None:
         return
-    rows = dict(store.db.execute("SELECT user, live FROM reader_names").fetchall())
+    found = store.db.execute("SELECT user, live, gone_at FROM reader_names").fetchall()
+    rows = {name: live for name, live, _ in found}
+    rows_gone = {name: gone for name, _, gone in found}
     known = known_readers(store)  # those whose file went before names were looked at (schema 19)
     added = sorted(files - rows.keys())
     back = sorted(n for n, live in rows.items() if not live and n in files)
@@ -45,13 +55,24 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             db.execute(
                 "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING", (name,)
             )
-        for name in back:
-            db.execute("UPDATE reader_names SET live = 1 WHERE user = ? AND live = 0", (name,))
+        for name in back:  # what was made for the removed reader since the look that found it gone
+            gone = rows_gone.get(name)
+            db.execute(
+                "UPDATE reader_names SET live = 1, gone_at = ? WHERE user = ? AND live = 0",
+                (gone and max(gone, _newest(db, name)), name),
+            )
         for name in went:
             db.execute(
                 "INSERT INTO reader_names (user, live, gone_at) VALUES (?, 0, ?) ON CONFLICT (user) "
                 "DO UPDATE SET live = 0, gone_at = excluded.gone_at WHERE reader_names.live = 1",
-                (name, at),
+                (name, max(at, _newest(db, name))),
             )
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
+
+
+def _newest(db: Any, name: str) -> str:
+    """When the newest message made for ``name`` was made (its links signed), "" if none: ISO
+    times in UTC to the second, ordered as text."""
+    row = db.execute("SELECT MAX(created_at) FROM outbox WHERE user = ?", (name,)).fetchone()
+    return (row and row[0]) or ""

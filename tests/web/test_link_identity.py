@@ -54,6 +54,11 @@ def send_day(ws: WebWorkspace, smtp_server, now: dt.datetime) -> dict[str, str]:
         ingest(store, [dump], now)
         before = len(smtp_server.messages)
         send_now(ws.config, store, load_profiles(ws.config), None, now)
+    return links_since(smtp_server, before)
+
+
+def links_since(smtp_server, before: int) -> dict[str, str]:
+    """Each recipient's preferences link in the messages received after the first ``before``."""
     links = {}
     for received in smtp_server.messages[before:]:
         html = received.message.get_body(("html",)).get_content()
@@ -149,3 +154,46 @@ def test_a_removed_readers_link_does_not_follow_the_rename_of_a_later_reader_giv
     with ws.serve(MON + 3 * DAY):
         assert opened(browser, new) == (200, "eve.new@example.org")
         assert opened(browser, old) == (410, GONE)
+
+
+def test_a_link_signed_by_a_worker_whose_clock_is_ahead_is_still_the_removed_readers(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """Two workers on one database: one's clock 30 seconds ahead (or its pass started after the
+    other's, whose look comes late in its pass). The file found gone 'before' the removed reader's
+    last link was signed, by the clock of the worker that found it: still their link, not the next."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON + dt.timedelta(seconds=30))["eve@example.org"]  # worker A
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON)  # worker B, 30 seconds behind, finds eve's file gone
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + DAY)["eve.new@example.org"]
+    with ws.serve(MON + DAY):
+        assert opened(browser, old) == (410, GONE)
+        assert opened(browser, new) == (200, "eve.new@example.org")
+
+
+def test_a_message_stored_after_its_readers_file_was_found_gone_has_the_removed_readers_links(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """Worker A read eve's profile before it was removed and makes her digest late in its pass,
+    after worker B's pass found the file gone: the look that finds the name's file back (someone
+    else's) counts that message as the removed reader's too."""
+    ws.profile("eve", EVE)
+    send_day(ws, smtp_server, MON - DAY)
+    read_by_a = load_profiles(ws.config)
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON)  # worker B finds eve's file gone (at the start of its pass)
+    before = len(smtp_server.messages)
+    with Store(ws.config.database) as store:  # worker A, with what it read before
+        send_now(ws.config, store, read_by_a, None, MON + dt.timedelta(seconds=30))
+    old = links_since(smtp_server, before)["eve@example.org"]
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + DAY)["eve.new@example.org"]
+    with ws.serve(MON + DAY):
+        assert opened(browser, old) == (410, GONE)
+        assert opened(browser, new) == (200, "eve.new@example.org")
