@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from digest.config import Config
-from digest.daemon.renamed import known_readers
+from digest.daemon.renamed import known_readers, newest_message
 from digest.profiles.load import has_profile_file, profile_names
 from digest.store import Store, iso
 
@@ -59,20 +58,13 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             gone = rows_gone.get(name)
             db.execute(
                 "UPDATE reader_names SET live = 1, gone_at = ? WHERE user = ? AND live = 0",
-                (gone and max(gone, _newest(db, name)), name),
+                (gone and max(gone, newest_message(db, name)), name),
             )
         for name in went:
             db.execute(
                 "INSERT INTO reader_names (user, live, gone_at) VALUES (?, 0, ?) ON CONFLICT (user) "
                 "DO UPDATE SET live = 0, gone_at = excluded.gone_at WHERE reader_names.live = 1",
-                (name, max(at, _newest(db, name))),
+                (name, max(at, newest_message(db, name))),
             )
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
-
-
-def _newest(db: Any, name: str) -> str:
-    """When the newest message made for ``name`` was made (its links signed), "" if none: ISO
-    times in UTC to the second, ordered as text."""
-    row = db.execute("SELECT MAX(created_at) FROM outbox WHERE user = ?", (name,)).fetchone()
-    return (row and row[0]) or ""

@@ -75,6 +75,13 @@ def known_readers(store: Store) -> set[str]:
     return {r[0] for r in rows}
 
 
+def newest_message(db: Any, user: str) -> str:
+    """When the newest message made for ``user`` was made, as stored ("" if none): its links
+    were signed then, by the clock of the worker that made it (digest.web.identity compares)."""
+    row = db.execute("SELECT MAX(created_at) FROM outbox WHERE user = ?", (user,)).fetchone()
+    return (row and row[0]) or ""
+
+
 def _has_records(db: Any, user: str) -> bool:
     return any(
         db.execute(f"SELECT 1 FROM {table} WHERE user = ? LIMIT 1", (user,)).fetchone() for table in _RECORDS
@@ -243,6 +250,9 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
                 item.new,
             )
             return None
+        # the links of every message made for the old name follow the rename: one signed by a
+        # worker whose clock is ahead of this one's too (ISO times in UTC, ordered as text)
+        renamed_at = max(iso(now), newest_message(db, item.old))
         for table in READER_TABLES:
             db.execute(f"UPDATE {table} SET user = ? WHERE user = ?", (item.new, item.old))
         db.execute("DELETE FROM reader_claims WHERE user = ?", (item.old,))  # a claim on nobody now
@@ -250,7 +260,7 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         db.execute(
             "INSERT INTO reader_renames (old_user, user, renamed_at) VALUES (?,?,?) ON CONFLICT (old_user) "
             "DO UPDATE SET user = excluded.user, renamed_at = excluded.renamed_at, undated = 0",
-            (item.old, item.new, iso(now)),
+            (item.old, item.new, renamed_at),
         )
         db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
         # the links of the old name signed since its file was last found gone are this reader's

@@ -197,3 +197,17 @@ def test_a_message_stored_after_its_readers_file_was_found_gone_has_the_removed_
     with ws.serve(MON + DAY):
         assert opened(browser, old) == (410, GONE)
         assert opened(browser, new) == (200, "eve.new@example.org")
+
+
+def test_a_renamed_readers_link_signed_by_a_worker_whose_clock_is_ahead_opens_the_renamed_file(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON + dt.timedelta(seconds=30))["eve@example.org"]  # worker A
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    send_day(ws, smtp_server, MON)  # worker B, 30 seconds behind, carries eve over to eve-smith
+    with ws.serve(MON + DAY):
+        assert opened(browser, old) == (200, "eve@example.org")
