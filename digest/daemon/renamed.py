@@ -252,7 +252,8 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
             return None
         # the links of every message made for the old name follow the rename: one signed by a
         # worker whose clock is ahead of this one's too (ISO times in UTC, ordered as text)
-        renamed_at = max(iso(now), newest_message(db, item.old))
+        newest = newest_message(db, item.old)
+        renamed_at = max(iso(now), newest)
         for table in READER_TABLES:
             db.execute(f"UPDATE {table} SET user = ? WHERE user = ?", (item.new, item.old))
         db.execute("DELETE FROM reader_claims WHERE user = ?", (item.old,))  # a claim on nobody now
@@ -265,9 +266,14 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
         # the links of the old name signed since its file was last found gone are this reader's
         # (digest.web.identity): its file is not "gone" for them (not live, so no pass says so);
-        # those signed before stay an earlier reader's. The new name's file found gone before
-        # stands for no link (a name with no records: nobody was sent any)
-        db.execute("UPDATE reader_names SET live = 0 WHERE user = ?", (item.old,))
+        # those signed before stay an earlier reader's. Found gone after this reader's last
+        # message (a pass while the carry-over was put off), it was this rename: not a removal.
+        # The new name's file found gone before stands for no link (no records: nobody was sent any)
+        db.execute(
+            "UPDATE reader_names SET live = 0, gone_at = CASE WHEN gone_at >= ? THEN NULL ELSE gone_at END "
+            "WHERE user = ?",
+            (newest, item.old),
+        )
         db.execute("DELETE FROM reader_names WHERE user = ?", (item.new,))
     return True
 

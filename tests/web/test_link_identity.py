@@ -17,7 +17,8 @@ import pytest
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.daemon.sendnow import send_now
-from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres
+from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres, wall_clock
+from digest.deliver.outbox import Outbox
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.schema import run_migration
@@ -210,4 +211,28 @@ def test_a_renamed_readers_link_signed_by_a_worker_whose_clock_is_ahead_opens_th
     (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
     send_day(ws, smtp_server, MON)  # worker B, 30 seconds behind, carries eve over to eve-smith
     with ws.serve(MON + DAY):
+        assert opened(browser, old) == (200, "eve@example.org")
+
+
+def test_a_renamed_readers_link_opens_the_renamed_file_when_a_pass_found_the_old_one_gone_first(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """The carry-over put off (a message of eve's being sent by another worker): that pass finds
+    eve's file gone, as a removal. The carry-over at the next pass makes it the rename it was."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    with Store(ws.config.database) as store, store.transaction():
+        Outbox(store).enqueue(
+            user="eve", recipient="eve@example.org", message_id="<late@x>", subject="s", mime=b"m",
+            paper_ids=[], now=MON, holder=("w2", wall_clock() + dt.timedelta(minutes=5)),
+        )  # fmt: skip
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    send_day(ws, smtp_server, MON + DAY)  # the carry-over put off; eve's file found gone
+    with Store(ws.config.database) as store:
+        store.db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, status = 'sent'")
+    send_day(ws, smtp_server, MON + 2 * DAY)  # eve-smith continues eve
+    with ws.serve(MON + 2 * DAY):
         assert opened(browser, old) == (200, "eve@example.org")
