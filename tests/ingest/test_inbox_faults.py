@@ -148,7 +148,7 @@ def test_a_dump_still_written_after_the_wait_is_left_in_the_inbox_and_said(works
 
 
 def test_a_database_disk_that_fills_mid_ingest_keeps_the_dumps_stored_before_it_moved(tmp_path):
-    with tmpfs(tmp_path, "450k") as disk:
+    with tmpfs(tmp_path, "550k") as disk:  # an empty database and a-small fit
         (tmp_path / "ws").mkdir()
         ws = Workspace(tmp_path / "ws", database=f"{disk}/digest.db")
         ws.dump("a-small.txt", make_dump("Mar 13", PAPERS))
