@@ -4,7 +4,8 @@ A link names a profile file's stem and when it was signed (digest.signing). It o
 
 - a renamed reader's page under their new name, if it was signed before the rename
   (``reader_renames``, digest.daemon.renamed); signed after, it was made for whoever had the
-  old name then;
+  old name then; signed before the old name's file was found gone, earlier than the rename,
+  for an earlier reader of that name: nobody;
 - nobody (the 410 page) if the name's file was found gone after it was signed
   (``reader_names``, digest.daemon.names): the file there now is a later reader's;
 - a removed reader's page under the name a renamed file continues them with, carried over
