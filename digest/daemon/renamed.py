@@ -268,13 +268,15 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         # (digest.web.identity): its file is not "gone" for them (not live, so no pass says so);
         # those signed before stay an earlier reader's. Found gone after this reader's last
         # message (a pass while the carry-over was put off), it was this rename: not a removal.
-        # The new name's file found gone before stands for no link (no records: nobody was sent any)
+        # The new name's file found gone before stays: the links signed for it before then are an
+        # earlier reader's of that name (whose records a rename may have taken away), not the
+        # renamed reader's links, which the rename leads on (newer than it)
         db.execute(
             "UPDATE reader_names SET live = 0, gone_at = CASE WHEN gone_at >= ? THEN NULL ELSE gone_at END "
             "WHERE user = ?",
             (newest, item.old),
         )
-        db.execute("DELETE FROM reader_names WHERE user = ?", (item.new,))
+        db.execute("UPDATE reader_names SET live = 1 WHERE user = ?", (item.new,))
     return True
 
 

@@ -43,9 +43,10 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
     that cannot be read, or the profiles folder is gone (not a removed reader)."""
     try:
         with Store(config.database, readonly=True) as store:
-            name = _follow(config, store, signed)
-            if name is None:
+            followed = _follow(config, store, signed)
+            if followed is None:
                 return None
+            name, renamed_at = followed
             row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ?", (name,)).fetchone()
     except StoreError as e:
         if not has_profile_file(config, signed.user):
@@ -59,7 +60,10 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
             raise
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
         return None if new is None else (new, find_profile_file(config, new))
-    if row and row[0] and _before(signed, row[0]):  # the file was gone since: a later reader's
+    gone = row[0] if row else None
+    if renamed_at is not None and gone and _stamp(gone) <= _stamp(renamed_at):
+        gone = None  # the new name's file found gone before the rename: an earlier reader's
+    if gone and _before(signed, gone):  # the file was gone since: a later reader's
         return None
     return name, path
 
@@ -75,12 +79,13 @@ def _stamp(at: str) -> dt.datetime:
     return dt.datetime.fromisoformat(at)
 
 
-def _follow(config: Config, store: Store, signed: Signed) -> str | None:
-    """The name the link's reader goes on under, along the renames made since it was signed;
+def _follow(config: Config, store: Store, signed: Signed) -> tuple[str, str | None] | None:
+    """The name the link's reader goes on under, along the renames made since it was signed,
+    and when the last of them was made (None: no rename followed);
     None: a link signed before links carried their time, for a name renamed before then and
     someone's file again (either reader's: nobody's); or a link of a reader whose file was found
     gone before a later reader given the name renamed it (the renamed reader is not theirs)."""
-    name, seen = signed.user, set()
+    name, seen, renamed_at = signed.user, set(), None
     while name not in seen:
         seen.add(name)
         row = store.db.execute(
@@ -100,8 +105,8 @@ def _follow(config: Config, store: Store, signed: Signed) -> str | None:
                 return None
         elif not _before(signed, at):
             break
-        name = new
-    return name
+        name, renamed_at = new, at
+    return name, renamed_at
 
 
 def removed(config: Config, user: str) -> bool:

@@ -16,6 +16,7 @@ import sqlite3
 import pytest
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
+from digest.daemon.names import look
 from digest.daemon.sendnow import send_now
 from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres, wall_clock
 from digest.deliver.outbox import Outbox
@@ -235,4 +236,46 @@ def test_a_renamed_readers_link_opens_the_renamed_file_when_a_pass_found_the_old
         store.db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, status = 'sent'")
     send_day(ws, smtp_server, MON + 2 * DAY)  # eve-smith continues eve
     with ws.serve(MON + 2 * DAY):
+        assert opened(browser, old) == (200, "eve@example.org")
+
+
+def test_a_removed_readers_link_opens_nobody_after_the_later_reader_renamed_the_file_back(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").rename(folder / "eve-new.yaml")
+    send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues the later eve
+    (folder / "eve-new.yaml").rename(folder / "eve.yaml")  # and is eve again
+    send_day(ws, smtp_server, MON + 4 * DAY)
+    with ws.serve(MON + 4 * DAY):
+        assert opened(browser, new) == (200, "eve.new@example.org")
+        assert opened(browser, old) == (410, GONE)
+
+
+def test_a_renamed_readers_link_opens_the_new_name_that_an_earlier_file_had_briefly(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve-smith.yaml made and removed again, both seen by a pass, before eve's file is renamed
+    so: the name's file found gone then is no removal of the renamed reader."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    ws.profile("eve-smith", "not: a profile\n")
+    with Store(ws.config.database) as store:
+        look(ws.config, store, MON + dt.timedelta(hours=1))
+        (folder / "eve-smith.yaml").unlink()
+        look(ws.config, store, MON + dt.timedelta(hours=2))
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    send_day(ws, smtp_server, MON + DAY)  # eve-smith continues eve
+    with ws.serve(MON + DAY):
         assert opened(browser, old) == (200, "eve@example.org")
