@@ -10,11 +10,14 @@ setting is for superusers, and a connection's own settings apply only once it is
 libpq does write the SQLSTATE into the message when the connection's error verbosity asks for
 it *before* the first poll (``PQsetErrorVerbosity``, "FATAL:  28P01: ..."): the fields
 themselves, never translated. psycopg wraps no setter for it, so after a failed connection
-(not a timeout, nor a host name that does not resolve) one more attempt is made, only to read
-the code: the connection started with psycopg's ``PGconn.connect_start``, its verbosity set
-through ``pgconn_ptr`` (which psycopg exposes for calling libpq functions it does not wrap) with
-the very libpq psycopg loaded, then polled and finished. Where that libpq cannot be found (not
-Linux, two of them loaded), the code is not known and the failure counts as passing, as before.
+in which the server said an error of its own (not a timeout, a host name that does not
+resolve, a connection refused or hung up: the server down) one more attempt is made, only to
+read the code (once per refusal: the same message again is known by it): the connection
+started with psycopg's ``PGconn.connect_start``, its verbosity set through ``pgconn_ptr``
+(which psycopg exposes for calling libpq functions it does not wrap) with the very libpq
+psycopg loaded, then polled and finished. Where that libpq cannot be found (not Linux, two of
+them loaded, one of another version than psycopg's), the code is not known and the failure
+counts as passing, as before.
 """
 
 from __future__ import annotations
@@ -51,11 +54,18 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
             "PGPASSWORD in the environment, or add the role's line to ~/.pgpass (never in the config)"
         )
     code = None
-    # asked only where libpq reached for a server and did not wait in vain: not after a timeout
-    # (the server did not answer), nor without a pgconn (psycopg failed first: a host name that
-    # does not resolve, which a second attempt would wait for again)
-    if pgconn is not None and not isinstance(error, psycopg.errors.ConnectionTimeout):
-        code = server_sqlstate(url, timeout)
+    # asked only where a server answered with an error of its own: not after a timeout, nor
+    # without a pgconn (psycopg failed first: a host name that does not resolve), nor where
+    # libpq's message holds no server's error (refused, reset, hung up: a server down, its
+    # proxy up), which a second attempt would only wait for again, at every poll and request
+    if (
+        pgconn is not None
+        and not isinstance(error, psycopg.errors.ConnectionTimeout)
+        and _answered(str(error))
+    ):
+        code = _known.get(said) or _probe(url, timeout)
+        if code is not None:
+            _remember(said, code)
     lasting = _lasting(code, user, db, server)
     if lasting is not None:
         return StoreUnusable(f"{where}: {lasting} (PostgreSQL said: {said})")
@@ -63,6 +73,26 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
         f"{where}: cannot connect to PostgreSQL: {said}; check the URL and the PGHOST, PGPORT, "
         "PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
     )
+
+
+def _answered(message: str) -> bool:
+    """Whether libpq's message for a failed connection holds an error the server sent: libpq
+    writes one as "SEVERITY:  text" (two spaces; the severity in the server's language), its
+    own (a refused or reset connection, a server that hung up) never so."""
+    return ":  " in message
+
+
+# The SQLSTATE read for a refusal, by the message of the attempt that failed (which names the
+# host, port, role and database, and says the server's error in its words): the same refusal
+# again (the daemon's next poll, the web's next request) is not asked a second login again.
+_known: dict[str, str] = {}
+KNOWN = 64  # refusals remembered; more: the oldest forgotten
+
+
+def _remember(message: str, code: str) -> None:
+    if message not in _known and len(_known) >= KNOWN:
+        _known.pop(next(iter(_known)), None)
+    _known[message] = code
 
 
 def _names(pgconn: Any) -> tuple[str, str, str]:
@@ -107,6 +137,27 @@ def _lasting(code: str | None, user: str, db: str, server: str) -> str | None:
     return None
 
 
+def _probe(url: str, timeout: float) -> str | None:
+    """:func:`server_sqlstate`, which never turns the failed connection into another error: if
+    the second attempt fails in a way of its own, the code is not known (passing, as before);
+    the first such failure is logged with its traceback, to be reported."""
+    global _probe_failed
+    try:
+        return server_sqlstate(url, timeout)
+    except Exception:  # noqa: BLE001 - only a diagnosis: the connection's own error is raised
+        log.log(
+            logging.DEBUG if _probe_failed else logging.WARNING,
+            "could not ask PostgreSQL why it refused the connection (a bug in digest: please "
+            "report it); said as a trouble that may pass",
+            exc_info=True,
+        )
+        _probe_failed = True
+        return None
+
+
+_probe_failed = False
+
+
 def server_sqlstate(url: str, timeout: float) -> str | None:
     """The SQLSTATE the server refuses a connection to ``url`` with: one more attempt, with libpq
     asked to write it into the message. None: it connects now, the server did not answer within
@@ -131,7 +182,7 @@ def server_sqlstate(url: str, timeout: float) -> str | None:
                 return None
         if status == pq.PollingStatus.OK:
             return None
-        codes = _CODE.findall(conn.get_error_message())
+        codes = _CODE.findall(conn.error_message.decode("utf-8", "replace"))  # the code: ASCII
         log.debug("PostgreSQL refused the connection with SQLSTATE %s", codes)
         return codes[-1] if codes else None
     finally:
@@ -151,9 +202,23 @@ def _verbosity_setter() -> Any:
     if len(libpq) != 1:
         log.debug("libpq loaded from %s: the SQLSTATE of a refused connection is not read", libpq)
         return None
+    return _setter_of(libpq.pop())
+
+
+def _setter_of(path: str) -> Any:
+    """``PQsetErrorVerbosity`` of the libpq at ``path`` if it is the very version psycopg uses
+    (a PGconn is a private structure: another libpq's setter would write into the wrong place),
+    else None."""
+    from psycopg import pq
+
     try:
-        setter = ctypes.CDLL(libpq.pop()).PQsetErrorVerbosity
+        libpq = ctypes.CDLL(path)
+        version, setter = libpq.PQlibVersion, libpq.PQsetErrorVerbosity
     except (OSError, AttributeError):
+        return None
+    version.argtypes, version.restype = [], ctypes.c_int
+    if version() != pq.version():
+        log.debug("%s is libpq %s, psycopg's is %s: not called", path, version(), pq.version())
         return None
     setter.argtypes, setter.restype = [ctypes.c_void_p, ctypes.c_int], ctypes.c_int
     return setter

@@ -14,7 +14,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -251,3 +253,109 @@ def test_the_refusal_is_told_by_its_code_whatever_language_the_server_speaks(ger
     error = refused(f"postgresql://ada@{german_server}/gibt_es_nicht")
     assert isinstance(error, StoreUnusable) and "existiert nicht" in str(error)
     assert "database 'gibt_es_nicht' does not exist" in str(error)
+
+
+class CountingPort:
+    """A loopback port that counts the connections made to it: each is handed on to ``upstream``
+    (host, port) byte for byte, or, without one, hung up at once (a proxy whose server is down)."""
+
+    def __init__(self, upstream: tuple[str, int] | None = None) -> None:
+        self.upstream, self.connections = upstream, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.threads = [threading.Thread(target=self._accept)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.connections += 1
+            if self.upstream is None:
+                client.close()
+                continue
+            server = socket.create_connection(self.upstream)
+            for a, b in ((client, server), (server, client)):
+                thread = threading.Thread(target=self._pipe, args=(a, b))
+                self.threads.append(thread)
+                thread.start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        for thread in self.threads:
+            thread.join()
+
+
+@contextlib.contextmanager
+def counting_port(upstream: tuple[str, int] | None = None) -> Iterator[CountingPort]:
+    port = CountingPort(upstream)
+    try:
+        yield port
+    finally:
+        port.close()
+
+
+def connections_of(port: CountingPort, connect) -> int:
+    before = port.connections
+    with contextlib.suppress(Exception):
+        connect()
+    return port.connections - before
+
+
+def test_a_server_that_hangs_up_is_not_asked_twice():
+    # no error of the server's in the message (a proxy whose server is down): a second attempt
+    # would only be hung up on again, at every poll of the daemon and every request of the web
+    import psycopg
+
+    with counting_port() as port:
+        url = f"postgresql://digest@127.0.0.1:{port.port}/digest"
+        alone = connections_of(port, lambda: psycopg.connect(url, connect_timeout=5))
+        error = refused(url)
+        assert port.connections - alone == alone >= 1
+    assert not isinstance(error, StoreUnusable) and "cannot connect to PostgreSQL" in str(error)
+
+
+def test_the_same_refusal_again_costs_no_second_login(login, monkeypatch):
+    # the server's log and its lock-out rules see one failed login per poll or request, not two
+    import psycopg
+
+    monkeypatch.setenv("PGPASSWORD", "not-the-password")
+    with counting_port((login.host, int(login.port))) as port:
+        url = f"postgresql://{login.role}@127.0.0.1:{port.port}/{login.database}"
+        alone = connections_of(port, lambda: psycopg.connect(url, connect_timeout=5))
+        first = connections_of(port, lambda: Store(url, timeout=5))
+        again = connections_of(port, lambda: Store(url, timeout=5))
+        error = refused(url)
+    assert alone >= 1 and first == 2 * alone and again == alone
+    assert isinstance(error, StoreUnusable) and f"refused the password of role '{login.role}'" in str(error)
+
+
+def test_a_libpq_of_another_version_than_psycopgs_is_never_called():
+    # a PGconn is libpq's private structure: another version's setter would write into the wrong place
+    import psycopg
+
+    system = sorted(Path("/usr/lib").glob("*/libpq.so.5.*")) + sorted(Path("/usr/lib").glob("libpq.so.5.*"))
+    if not system:
+        pytest.skip("no libpq installed on the system")
+    check = (
+        "import ctypes, sys; from psycopg import pq; from digest import pgrefusals; "
+        "other = ctypes.CDLL(sys.argv[1]).PQlibVersion(); "
+        "print(other == pq.version(), pgrefusals._setter_of(sys.argv[1]) is None)"
+    )
+    run = subprocess.run([sys.executable, "-c", check, str(system[0])], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    same, refused_it = run.stdout.split()
+    if same == "True":
+        pytest.skip(f"{system[0]} is the version psycopg {psycopg.__version__} uses")
+    assert refused_it == "True"
