@@ -40,8 +40,7 @@ class TickFailures:
             self._bug(error, now)
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
-        frames = traceback.extract_tb(error.__traceback__)
-        signature = (type(error).__qualname__, tuple((f.filename, f.lineno) for f in frames))
+        signature = _signature(error)
         first = self._tracebacks.get(signature)
         what = f"{type(error).__name__}: {printable(str(error).strip())}"
         if first is not None:
@@ -61,6 +60,21 @@ class TickFailures:
             RETRY,
             exc_info=error,
         )
+
+
+def _signature(error: BaseException) -> tuple:
+    """What tells a bug from another: each exception of its chain (the one raised, and the one it
+    was raised from or during, as its traceback shows them), its type and the lines it passed
+    through. Two bugs wrapped by the same ``raise ... from`` differ by what they wrap."""
+    chain: list[tuple] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = traceback.extract_tb(current.__traceback__)
+        chain.append((type(current).__qualname__, tuple((f.filename, f.lineno) for f in frames)))
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return tuple(chain)
 
 
 def _os_error(error: OSError) -> str:

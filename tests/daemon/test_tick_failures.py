@@ -52,6 +52,37 @@ def test_an_unforeseen_error_logs_its_traceback_once_then_one_line_each_time(tmp
     assert failed(caplog)[-1].exc_info is not None and failed(caplog)[-1].exc_info[0] is TypeError
 
 
+def sender_wrapping(step):
+    """A sender factory that wraps whatever goes wrong in ``step`` into one error of its own."""
+
+    def factory(config: Config) -> None:
+        try:
+            step(config)
+        except Exception as e:
+            raise RuntimeError("could not build the sender") from e
+
+    return factory
+
+
+def test_two_bugs_wrapped_by_the_same_raise_each_log_their_traceback(tmp_path, caplog):
+    # the same outer error from the same line, raised from two different bugs: the second is a
+    # bug of its own, its traceback not yet seen
+    config = Workspace(tmp_path).config
+    daemon = Daemon(
+        config,
+        lambda: dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC),
+        sender_factory=sender_wrapping(no_transport),
+    )
+    daemon.tick()
+    daemon.sender_factory = sender_wrapping(no_clock)
+    daemon.tick()
+    daemon.tick()
+    first, second, again = failed(caplog)
+    assert first.exc_info is not None and first.exc_info[1].__cause__.__class__ is KeyError
+    assert second.exc_info is not None and second.exc_info[1].__cause__.__class__ is TypeError
+    assert again.exc_info is None and "tick failed again" in again.getMessage()
+
+
 def test_a_broken_constraint_of_our_own_is_a_bug_with_its_traceback(database, db_at, tmp_path, caplog):
     """An error the database raises on our statement (here a trigger's, as a violated constraint
     or a typo in the SQL would be) says where it came from, once."""
