@@ -57,7 +57,8 @@ def is_bug(error: BaseException) -> bool:
     """A database error that is a mistake of ours, not the database's trouble: SQL it cannot run
     (a typo, a missing column), our own constraints broken, a closed connection used, a value of
     the wrong type. Anything else (locked, full, I/O, the connection lost, a statement timeout, a
-    deadlock) is a known database problem, to be said in one line and tried again."""
+    deadlock, PostgreSQL denying a privilege: a ProgrammingError, but the operator's to grant) is
+    a known database problem, to be said in one line and tried again."""
     bugs = ("ProgrammingError", "IntegrityError", "InterfaceError", "DataError", "NotSupportedError")
     pg = sys.modules.get("psycopg")
     kinds = [sqlite3] + ([pg] if pg is not None else [])
@@ -65,6 +66,8 @@ def is_bug(error: BaseException) -> bool:
         # "no such column", a syntax error, "no such function" have the generic code, its troubles
         # their own (BUSY, READONLY, IOERR, FULL, CORRUPT, CANTOPEN...)
         return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_ERROR
+    if getattr(error, "sqlstate", None) == "42501":  # insufficient_privilege: revoked, another owner
+        return False
     return isinstance(error, tuple(getattr(kind, name) for kind in kinds for name in bugs))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import uuid
 
 import pytest
 
@@ -137,3 +139,33 @@ def test_a_database_connection_lost_in_a_pass_is_one_line_and_the_next_poll_retr
         assert "terminating connection due to administrator command" in line.getMessage()
         daemon.tick()  # the next poll: the database answers again
         assert len(failed(caplog)) == 1
+
+
+def test_a_privilege_the_database_withholds_is_one_line_not_a_bug(tmp_path, caplog, monkeypatch):
+    """PostgreSQL denying the daemon's role a table (a privilege revoked, a table made by another
+    role): the operator's to fix, said in one line, not a traceback asking to report a bug."""
+    import psycopg
+
+    with postgres_database() as url:
+        role, password = f"digest_worker_{uuid.uuid4().hex[:8]}", "w0rker-pw"
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+            admin.execute(f"ALTER DATABASE {name} OWNER TO {role}")
+        try:
+            monkeypatch.setenv("PGPASSWORD", password)
+            worker = f"postgresql://{role}@127.0.0.1:{os.environ.get('PGPORT', '5432')}/{name}"
+            with Store(worker) as store:  # its tables, made by the worker's role
+                store.db.raw.execute(f"REVOKE INSERT, UPDATE ON workers FROM {role}")
+            daemon = Daemon(
+                Workspace(tmp_path, 2525, database=worker).config, lambda: dt.datetime.now(dt.UTC)
+            )
+            daemon.tick()
+            (line,) = failed(caplog)
+            assert line.exc_info is None and "a bug in digest" not in line.getMessage()
+            assert "permission denied for table workers" in line.getMessage()
+        finally:
+            monkeypatch.undo()
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"DROP ROLE IF EXISTS {role}")
