@@ -27,6 +27,7 @@ import functools
 import logging
 import re
 import select
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -89,10 +90,14 @@ _known: dict[str, str] = {}
 KNOWN = 64  # refusals remembered; more: the oldest forgotten
 
 
+_known_lock = threading.Lock()  # the web's threads may remember at once
+
+
 def _remember(message: str, code: str) -> None:
-    if message not in _known and len(_known) >= KNOWN:
-        _known.pop(next(iter(_known)), None)
-    _known[message] = code
+    with _known_lock:
+        if message not in _known and len(_known) >= KNOWN:
+            _known.pop(next(iter(_known)), None)
+        _known[message] = code
 
 
 def _names(pgconn: Any) -> tuple[str, str, str]:
