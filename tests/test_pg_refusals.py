@@ -263,6 +263,7 @@ class CountingPort:
         self.upstream, self.connections = upstream, 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []  # closed at the end, once their threads are done
         self.threads = [threading.Thread(target=self._accept)]
         self.threads[0].start()
 
@@ -273,10 +274,12 @@ class CountingPort:
             except OSError:  # closed: the test is over
                 return
             self.connections += 1
+            self.sockets.append(client)
             if self.upstream is None:
                 client.close()
                 continue
             server = socket.create_connection(self.upstream)
+            self.sockets.append(server)
             for a, b in ((client, server), (server, client)):
                 thread = threading.Thread(target=self._pipe, args=(a, b))
                 self.threads.append(thread)
@@ -295,6 +298,8 @@ class CountingPort:
         self.listener.close()
         for thread in self.threads:
             thread.join()
+        for s in self.sockets:
+            s.close()
 
 
 @contextlib.contextmanager
