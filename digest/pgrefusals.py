@@ -83,9 +83,9 @@ def _answered(message: str) -> bool:
     return ":  " in message
 
 
-# The SQLSTATE read for a refusal, by the message of the attempt that failed (which names the
-# host, port, role and database, and says the server's error in its words): the same refusal
-# again (the daemon's next poll, the web's next request) is not asked a second login again.
+# The SQLSTATE read for a refusal, by the message of the attempt that failed (the host and port,
+# and the server's error in its words, which its code decides): the same refusal again (the
+# daemon's next poll, the web's next request) costs no second login.
 _known: dict[str, str] = {}
 KNOWN = 64  # refusals remembered; more: the oldest forgotten
 
