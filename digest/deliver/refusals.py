@@ -10,12 +10,8 @@ retries them at once); nobody is suppressed; the error says what to fix.
 
 from __future__ import annotations
 
-import logging
-
 from digest.deliver.lines import Pass
 from digest.deliver.transports import LoginRefused, Refused
-
-log = logging.getLogger(__name__)
 
 
 def stopped(run: Pass) -> Refused:
@@ -46,5 +42,4 @@ def stopped(run: Pass) -> Refused:
         )
     else:
         error = Refused(f"{circuit.reply}; the digests wait in the outbox until the server takes them")
-    log.error("%s", error)
-    return error
+    return error  # said once, by whoever reports it (`digest send`, the daemon's "tick failed")

@@ -195,3 +195,15 @@ def test_the_relay_guard_counts_refusals_after_data_but_not_a_refusal_of_the_con
     assert not circuit.refused
     circuit.record(refused(6), "r6@x.org")
     assert circuit.refused and circuit.relayed and circuit.stages == {"DATA"}
+
+
+def test_the_stop_and_what_to_check_are_said_once(tmp_path, database, caplog):
+    """The error that stops the pass is what `digest send` prints (and the daemon's "tick failed"
+    line says): the delivery does not log the same long advice before it, twice in a row."""
+    handler = DataRelay("550 5.7.1 Sender not authorized")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1
+        assert result.output.count("check smtp.from") == 1
+        assert not [r for r in caplog.records if "check smtp.from" in r.getMessage()]
