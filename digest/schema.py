@@ -373,4 +373,5 @@ def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
         db.execute("DELETE FROM schema_version")
         db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
     if version < SCHEMA_VERSION:
-        log.info("database %s migrated to schema version %d", name, SCHEMA_VERSION)
+        what = "created at schema version" if version == 0 else f"migrated from schema version {version} to"
+        log.info("database %s %s %d", name, what, SCHEMA_VERSION)  # as digest.store says it of SQLite

@@ -151,8 +151,10 @@ class Store(ReaderRecords):
                 run_migration(db, v, SQLITE)
                 db.execute(f"PRAGMA user_version = {v + 1}")
         if version < SCHEMA_VERSION:  # one line, not one per step (a new database takes them all)
-            what = "created" if version == 0 else f"migrated from schema version {version}"
-            log.info("database %s %s at schema version %d", self.path, what, SCHEMA_VERSION)
+            what = (
+                "created at schema version" if version == 0 else f"migrated from schema version {version} to"
+            )
+            log.info("database %s %s %d", self.path, what, SCHEMA_VERSION)
 
     @property
     def schema_version(self) -> int:
