@@ -5,13 +5,16 @@
   if (!m) return;
   let last = null;
   async function poll() {
+    let wait = 1500;  // a server that cannot answer (503): when it says (Retry-After), else in a minute
     try {
-      const v = await (await fetch(`${m[1]}/version`)).json();
+      const answer = await fetch(`${m[1]}/version`);
+      if (!answer.ok) { wait = 1000 * (Number(answer.headers.get("Retry-After")) || 60); throw new Error(`${answer.status}`); }
+      const v = await answer.json();
       const key = `${v.profile}|${v.content}`;
       if (last !== null && key !== last) { location.reload(); return; }
       last = key;
     } catch (e) { /* the server is away: try again later */ }
-    setTimeout(poll, 1500);
+    setTimeout(poll, wait);
   }
   poll();
 })();

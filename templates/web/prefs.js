@@ -1,6 +1,11 @@
 // The preferences page: live preview of the edited profile, add/remove rows, follow outside changes.
 (() => {
   "use strict";
+  // Outside changes are asked for every 1.5 s; a server that cannot answer (a 503: the database
+  // locked, or unusable until its operator fixes it) is asked again when it says (Retry-After),
+  // else in a minute, not 40 times a minute, each a line in its log and a try at the database.
+  const POLL = 1500;
+  const unavailableWait = (answer) => 1000 * (Number(answer.headers.get("Retry-After")) || 60);
   const form = document.getElementById("prefs");
   if (!form) return;
   const token = document.body.dataset.token;
@@ -92,8 +97,11 @@
   form.addEventListener("submit", () => { dirty = false; saving = true; status.textContent = "Saving…"; });
 
   async function poll() {
+    let wait = POLL;
     try {
-      const v = await (await fetch(`${pages}/version`)).json();
+      const answer = await fetch(`${pages}/version`);
+      if (!answer.ok) { wait = unavailableWait(answer); throw new Error(`${answer.status}`); }
+      const v = await answer.json();
       if (saving) return;
       if (versions && v.profile !== versions.profile) {
         if (!dirty) { location.reload(); return; }
@@ -103,7 +111,7 @@
       }
       versions = v;
     } catch (e) { /* the server is away: try again later */ }
-    setTimeout(poll, 1500);
+    setTimeout(poll, wait);
   }
   poll();
 })();
