@@ -81,7 +81,7 @@ def _stamp(at: str) -> dt.datetime:
 
 def _follow(config: Config, store: Store, signed: Signed) -> tuple[str, str | None] | None:
     """The name the link's reader goes on under, along the renames made since it was signed,
-    and when the last of them was made (None: no rename followed);
+    and when the reader came to that name, by the last of them (None: no rename followed);
     None: a link signed before links carried their time, for a name renamed before then and
     someone's file again (either reader's: nobody's); or a link of a reader whose file was found
     gone before a later reader given the name renamed it (the renamed reader is not theirs)."""
@@ -106,6 +106,11 @@ def _follow(config: Config, store: Store, signed: Signed) -> tuple[str, str | No
         elif not _before(signed, at):
             break
         name, renamed_at = new, at
+    if renamed_at is not None:  # when the reader came to the name: the last of their renames
+        # (a chain's rows all lead to its last name, each keeping its own time; only the reader
+        # there has renames leading to it: a rename to a name needs it to have no records yet)
+        last = store.db.execute("SELECT MAX(renamed_at) FROM reader_renames WHERE user = ?", (name,))
+        renamed_at = max(renamed_at, last.fetchone()[0] or renamed_at, key=_stamp)
     return name, renamed_at
 
 

@@ -279,3 +279,27 @@ def test_a_renamed_readers_link_opens_the_new_name_that_an_earlier_file_had_brie
     send_day(ws, smtp_server, MON + DAY)  # eve-smith continues eve
     with ws.serve(MON + DAY):
         assert opened(browser, old) == (200, "eve@example.org")
+
+
+def test_a_reader_renamed_twice_opens_the_last_name_that_an_earlier_file_had_briefly_between(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve renamed eve-smith, then eve-jones; eve-jones.yaml made and removed between the two
+    renames, both seen by a pass: the first rename's links (eve's) open eve-jones's page too."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    smith = send_day(ws, smtp_server, MON + DAY)["eve@example.org"]  # eve-smith continues eve
+    ws.profile("eve-jones", "not: a profile\n")
+    with Store(ws.config.database) as store:
+        look(ws.config, store, MON + DAY + dt.timedelta(hours=1))
+        (folder / "eve-jones.yaml").unlink()
+        look(ws.config, store, MON + DAY + dt.timedelta(hours=2))
+    (folder / "eve-smith.yaml").rename(folder / "eve-jones.yaml")
+    send_day(ws, smtp_server, MON + 2 * DAY)  # eve-jones continues eve-smith
+    with ws.serve(MON + 2 * DAY):
+        assert opened(browser, smith) == (200, "eve@example.org")
+        assert opened(browser, old) == (200, "eve@example.org")
