@@ -263,7 +263,14 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
             "DO UPDATE SET user = excluded.user, renamed_at = excluded.renamed_at, undated = 0",
             (item.old, item.new, renamed_at),
         )
-        db.execute("UPDATE reader_renames SET user = ? WHERE user = ?", (item.new, item.old))
+        # the renames that led a reader to the old name lead on to the new one: not those of a
+        # reader whose file of that name was found gone since (a removal kept, below)
+        gone = db.execute("SELECT gone_at FROM reader_names WHERE user = ?", (item.old,)).fetchone()
+        removal = gone[0] if gone and gone[0] and gone[0] < newest else ""
+        db.execute(
+            "UPDATE reader_renames SET user = ? WHERE user = ? AND renamed_at > ?",
+            (item.new, item.old, removal),
+        )
         # the links of the old name signed since its file was last found gone are this reader's
         # (digest.web.identity): its file is not "gone" for them (not live, so no pass says so);
         # those signed before stay an earlier reader's. Found gone after this reader's last

@@ -303,3 +303,27 @@ def test_a_reader_renamed_twice_opens_the_last_name_that_an_earlier_file_had_bri
     with ws.serve(MON + 2 * DAY):
         assert opened(browser, smith) == (200, "eve@example.org")
         assert opened(browser, old) == (200, "eve@example.org")
+
+
+def test_a_removed_readers_link_does_not_follow_a_later_reader_of_their_last_name_renaming_it(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve renamed eve-smith, then removed; a new eve-smith (someone else) renames their file: the
+    removed reader's links, eve's and eve-smith's, open nobody."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    smith = send_day(ws, smtp_server, MON + DAY)["eve@example.org"]  # eve-smith continues eve
+    (folder / "eve-smith.yaml").unlink()
+    send_day(ws, smtp_server, MON + 2 * DAY)  # the pass finds eve-smith's file gone
+    ws.profile("eve-smith", NEW_EVE)  # someone else, given the free name
+    new = send_day(ws, smtp_server, MON + 3 * DAY)["eve.new@example.org"]
+    (folder / "eve-smith.yaml").rename(folder / "eve-jones.yaml")
+    send_day(ws, smtp_server, MON + 4 * DAY)  # eve-jones continues the later eve-smith
+    with ws.serve(MON + 4 * DAY):
+        assert opened(browser, new) == (200, "eve.new@example.org")
+        assert opened(browser, smith) == (410, GONE)
+        assert opened(browser, old) == (410, GONE)
