@@ -294,6 +294,21 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     ALTER TABLE reader_renames ADD COLUMN undated INTEGER NOT NULL DEFAULT 0;  -- 1: made before
     UPDATE reader_renames SET undated = 1;
     """,
+    # 19 -> 20: every time a name's file was found gone, not only the last (a link is told from
+    # the readers the name had after it, however many), with the address of the reader it ended
+    # (a file back with it, before another reader had the name, is theirs: digest.daemon.names);
+    # the times kept before have no address (who they ended is not known: never undone)
+    """
+    CREATE TABLE reader_name_removals (
+        user        TEXT NOT NULL,             -- a profile file's stem
+        gone_at     TEXT NOT NULL,             -- its file found gone (as reader_names.gone_at)
+        address     TEXT,                      -- its reader's, by their newest message since the
+                                               -- removal before (NULL: none, or not known)
+        PRIMARY KEY (user, gone_at)
+    );
+    INSERT INTO reader_name_removals (user, gone_at)
+        SELECT user, gone_at FROM reader_names WHERE gone_at IS NOT NULL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

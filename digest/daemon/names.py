@@ -7,8 +7,13 @@ nothing (digest.web.identity answers 410). So every pass that may queue a digest
 `digest send`) looks at the profiles folder after the renames are carried over
 (digest.daemon.renamed) and writes down what changed since the last look: a name with a file
 (``live``), a name whose file went (``gone_at``). A file removed and put back between two looks
-is the same reader (nothing tells them apart); one found gone by a look and back later is a new
-reader as far as links go, whoever it is: the earlier emails' links say 410, the next ones work.
+is the same reader (nothing tells them apart). One found gone by a look and back later, with the address of
+the reader whose file went (digest.daemon.removals), is that reader back, as no other reader had
+the name in between (it would have been seen, and its removal kept): a slow save, a sync tool
+briefly missing the file. The removal is undone, and their links open their page again. Back
+with another address, or none known, it is a new reader as far as links go: the earlier emails'
+links say 410, the next ones work. A file back that cannot be read yet (half written) is looked
+at again by the next look.
 
 When a file went is the later of the look's time and the newest message made for the name: a
 link is signed by the clock of the worker that made its message (at the start of its pass),
@@ -22,10 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from digest.config import Config
+from digest.daemon import removals
 from digest.daemon.renamed import known_readers, newest_message
-from digest.profiles.load import has_profile_file, profile_names
+from digest.deliver.suppressions import same_address
+from digest.errors import ProfileError
+from digest.profiles.load import has_profile_file, load_profile, profile_names
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,8 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
     known = known_readers(store)  # those whose file went before names were looked at (schema 19)
     added = sorted(files - rows.keys())
     back = sorted(n for n, live in rows.items() if not live and n in files)
+    addresses = {n: a for n in back if (a := _address(config, n)) is not None}
+    back = [n for n in back if n in addresses]  # one that cannot be read yet: the next look
     went = sorted(n for n, live in rows.items() if live and n not in files)
     went += sorted(known - files - rows.keys())
     went = [n for n in went if not has_profile_file(config, n)]  # listed just before it came
@@ -54,17 +65,49 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             db.execute(
                 "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING", (name,)
             )
-        for name in back:  # what was made for the removed reader since the look that found it gone
-            gone = rows_gone.get(name)
-            db.execute(
-                "UPDATE reader_names SET live = 1, gone_at = ? WHERE user = ? AND live = 0",
-                (gone and max(gone, newest_message(db, name)), name),
-            )
+        undone = [name for name in back if _back(db, name, rows_gone.get(name), addresses[name])]
         for name in went:
-            db.execute(
+            gone_at = max(at, newest_message(db, name))
+            changed = db.execute(
                 "INSERT INTO reader_names (user, live, gone_at) VALUES (?, 0, ?) ON CONFLICT (user) "
                 "DO UPDATE SET live = 0, gone_at = excluded.gone_at WHERE reader_names.live = 1",
-                (name, max(at, newest_message(db, name))),
-            )
+                (name, gone_at),
+            ).rowcount
+            if changed:  # not already written by another worker
+                removals.add(db, name, gone_at, removals.last_address_since(db, name, rows_gone.get(name)))
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
+    if undone:
+        log.info(
+            "profile file(s) back with their reader's address: %s (their links open again)", ", ".join(undone)
+        )
+
+
+def _address(config: Config, name: str) -> str | None:
+    """The address in ``name``'s profile file, or None if it cannot be read (yet)."""
+    try:
+        return load_profile(config, name).email
+    except ProfileError as e:
+        log.info("%s's profile file is back but cannot be read (looked at again next time): %s", name, e)
+        return None
+
+
+def _returned(address: str, removal: removals.Removal | None) -> bool:
+    return bool(removal and removal.address and same_address(removal.address, address))
+
+
+def _back(db: Any, name: str, gone: str | None, address: str) -> bool:
+    """``name``'s file, found gone at ``gone``, is back with ``address``: the reader whose file
+    went (the removal undone), or a new one (the removal kept, as late as the newest message made
+    for the removed reader, by a pass that read their profile before it went). True: undone."""
+    if not db.execute("UPDATE reader_names SET live = 1 WHERE user = ? AND live = 0", (name,)).rowcount:
+        return False  # another worker's look did it
+    last = removals.removals(db, name)
+    if last and _returned(address, last[-1]):
+        removals.forget(db, name, last[-1].gone_at)
+        return True
+    if gone:
+        later = max(gone, newest_message(db, name))
+        removals.move(db, name, gone, later)
+        db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (later, name))
+    return False

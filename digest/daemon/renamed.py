@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.config import Config
+from digest.daemon import removals
 from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
 from digest.errors import StoreError
@@ -263,14 +264,6 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
             "DO UPDATE SET user = excluded.user, renamed_at = excluded.renamed_at, undated = 0",
             (item.old, item.new, renamed_at),
         )
-        # the renames that led a reader to the old name lead on to the new one: not those of a
-        # reader whose file of that name was found gone since (a removal kept, below)
-        gone = db.execute("SELECT gone_at FROM reader_names WHERE user = ?", (item.old,)).fetchone()
-        removal = gone[0] if gone and gone[0] and gone[0] < newest else ""
-        db.execute(
-            "UPDATE reader_renames SET user = ? WHERE user = ? AND renamed_at > ?",
-            (item.new, item.old, removal),
-        )
         # the links of the old name signed since its file was last found gone are this reader's
         # (digest.web.identity): its file is not "gone" for them (not live, so no pass says so);
         # those signed before stay an earlier reader's. Found gone after this reader's last
@@ -278,12 +271,15 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         # The new name's file found gone before stays: the links signed for it before then are an
         # earlier reader's of that name (whose records a rename may have taken away), not the
         # renamed reader's links, which the rename leads on (newer than it)
-        db.execute(
-            "UPDATE reader_names SET live = 0, gone_at = CASE WHEN gone_at >= ? THEN NULL ELSE gone_at END "
-            "WHERE user = ?",
-            (newest, item.old),
-        )
+        removal = removals.forget(db, item.old, newest) or ""
+        db.execute("UPDATE reader_names SET live = 0 WHERE user = ?", (item.old,))
         db.execute("UPDATE reader_names SET live = 1 WHERE user = ?", (item.new,))
+        # the renames that led a reader to the old name lead on to the new one: not those of a
+        # reader whose file of that name was found gone since (a removal kept, above)
+        db.execute(
+            "UPDATE reader_renames SET user = ? WHERE user = ? AND renamed_at > ?",
+            (item.new, item.old, removal),
+        )
     return True
 
 

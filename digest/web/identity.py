@@ -7,7 +7,8 @@ A link names a profile file's stem and when it was signed (digest.signing). It o
   old name then; signed before the old name's file was found gone, earlier than the rename,
   for an earlier reader of that name: nobody;
 - nobody (the 410 page) if the name's file was found gone after it was signed
-  (``reader_names``, digest.daemon.names): the file there now is a later reader's;
+  (``reader_name_removals``, digest.daemon.removals: every time, not only the last): the file
+  there now is a later reader's;
 - a removed reader's page under the name a renamed file continues them with, carried over
   now if no pass did yet (:func:`digest.daemon.renamed.carried_for_link`); else nobody.
 
@@ -28,6 +29,7 @@ import os
 from pathlib import Path
 
 from digest.config import Config
+from digest.daemon.removals import removals
 from digest.daemon.renamed import carried_for_link
 from digest.errors import ProfileError, StoreError
 from digest.profiles.load import find_profile_file, has_profile_file
@@ -47,7 +49,7 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
             if followed is None:
                 return None
             name, renamed_at = followed
-            row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ?", (name,)).fetchone()
+            gone = [r.gone_at for r in removals(store.db, name)]
     except StoreError as e:
         if not has_profile_file(config, signed.user):
             raise
@@ -60,10 +62,9 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
             raise
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
         return None if new is None else (new, find_profile_file(config, new))
-    gone = row[0] if row else None
-    if renamed_at is not None and gone and _stamp(gone) <= _stamp(renamed_at):
-        gone = None  # the new name's file found gone before the rename: an earlier reader's
-    if gone and _before(signed, gone):  # the file was gone since: a later reader's
+    if renamed_at is not None:  # the new name's file found gone before the rename: an earlier reader's
+        gone = [at for at in gone if _stamp(at) > _stamp(renamed_at)]
+    if any(_before(signed, at) for at in gone):  # the file was gone since: a later reader's
         return None
     return name, path
 
@@ -89,14 +90,13 @@ def _follow(config: Config, store: Store, signed: Signed) -> tuple[str, str | No
     while name not in seen:
         seen.add(name)
         row = store.db.execute(
-            "SELECT r.user, r.renamed_at, r.undated, n.gone_at FROM reader_renames r "
-            "LEFT JOIN reader_names n ON n.user = r.old_user WHERE r.old_user = ?",
-            (name,),
+            "SELECT user, renamed_at, undated FROM reader_renames WHERE old_user = ?", (name,)
         ).fetchone()
         if row is None:
             break
-        new, at, undated, gone = row
-        if gone and _stamp(gone) < _stamp(at) and _before(signed, gone):
+        new, at, undated = row
+        gone = (r.gone_at for r in removals(store.db, name))
+        if any(_stamp(g) < _stamp(at) and _before(signed, g) for g in gone):  # whichever came since
             return None
         if undated:  # renamed before links carried their time
             if signed.issued is not None:

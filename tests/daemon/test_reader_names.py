@@ -4,11 +4,17 @@ went, so that the links signed before open no later reader given that name."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
 
 from digest.daemon.names import look
-from digest.store import Store
+from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres
+from digest.deliver.outbox import Outbox
+from digest.schema import run_migration
+from digest.signing import Signed
+from digest.store import SCHEMA_VERSION, Store
+from digest.web.identity import link_reader
 
 pytestmark = pytest.mark.backends
 
@@ -61,3 +67,65 @@ def test_a_profile_that_is_a_dangling_symbolic_link_is_still_its_readers_file(wo
         shared.unlink()
         look(config, store, MON + dt.timedelta(hours=1))
         assert names(store)["eve"] == (1, None)
+
+
+def version_19(db_at):
+    """A database as the release before every removal was kept left it (schema 19), still open."""
+    if is_postgres(db_at):
+        db = PgConnection(str(db_at))
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for v in range(19):
+            run_migration(db, v, POSTGRESQL)
+        db.execute("INSERT INTO schema_version (version) VALUES (19)")
+    else:
+        db = sqlite3.connect(db_at, isolation_level=None)
+        for v in range(19):
+            run_migration(db, v, SQLITE)
+        db.execute("PRAGMA user_version = 19")
+    return db
+
+
+def test_the_upgrade_keeps_the_last_removal_of_each_name_whose_reader_is_not_known(workspace, db_at):
+    """Schema 19 kept only when a name's file was last found gone, not whose it was: a file back
+    with any address after the upgrade is a new reader for the links signed before."""
+    db = version_19(db_at)
+    db.execute("INSERT INTO reader_names VALUES ('ada', 1, NULL), ('eve', 0, '2026-03-16T08:00:00+00:00')")
+    db.close()
+    workspace.profile("ada", ADA)
+    config = workspace.config
+    with Store(config.database) as store:
+        assert store.schema_version == SCHEMA_VERSION == 20
+        rows = store.db.execute("SELECT user, gone_at, address FROM reader_name_removals").fetchall()
+        assert rows == [("eve", "2026-03-16T08:00:00+00:00", None)]
+        workspace.profile("eve", ADA.replace("ada@", "eve@"))
+        look(config, store, MON + dt.timedelta(hours=3))
+        assert names(store)["eve"] == (1, "2026-03-16T08:00:00+00:00")
+    assert link_reader(config, Signed("eve", MON), MON + dt.timedelta(hours=3)) is None
+
+
+def test_a_file_back_with_its_readers_address_undoes_only_its_own_removal(workspace):
+    """eve (the first, eve.one@) removed; eve.two@ given the name, removed, back: the first
+    removal stays (reader_names.gone_at is the last one kept)."""
+    workspace.profile("ada", ADA)  # the folder is never empty (an empty one is not looked at)
+    config = workspace.config
+    with Store(config.database) as store:
+        for n, address in enumerate(("eve.one@example.org", "eve.two@example.org")):
+            workspace.profile("eve", f"email: {address}\ninterests: [x]\n")
+            look(config, store, MON + dt.timedelta(hours=3 * n))
+            with store.transaction():  # eve's digest of the day
+                Outbox(store).enqueue(
+                    user="eve", recipient=address, message_id=f"<{n}@x>", subject="s", mime=b"m",
+                    paper_ids=[], now=MON + dt.timedelta(hours=3 * n + 1),
+                )  # fmt: skip
+            (workspace.root / "profiles" / "eve.yaml").unlink()
+            look(config, store, MON + dt.timedelta(hours=3 * n + 2))
+        rows = store.db.execute(
+            "SELECT gone_at, address FROM reader_name_removals ORDER BY gone_at"
+        ).fetchall()
+        assert rows == [
+            ("2026-03-16T09:00:00+00:00", "eve.one@example.org"),
+            ("2026-03-16T12:00:00+00:00", "eve.two@example.org"),
+        ]
+        workspace.profile("eve", "email: Eve.Two@example.org\ninterests: [x]\n")
+        look(config, store, MON + dt.timedelta(hours=7))
+        assert names(store)["eve"] == (1, "2026-03-16T09:00:00+00:00")

@@ -1,0 +1,65 @@
+"""Every time a profile file name's file was found gone (``reader_name_removals``), and whose.
+
+A removal ends a reader's time with a name: the links signed before it are that reader's or an
+earlier one's, never a later reader's (digest.web.identity). Each is kept, not only the last, so
+that a link is told from every reader the name had since (one given the name and renamed away,
+then another given it and removed: the first removal still tells the first reader's links from
+the renamed one's). ``reader_names.gone_at`` is the last of them (None: none), kept with it.
+
+With each, the address of the reader it ended: that of the name's newest message made since
+the removal before (None: no message since, or a removal kept before addresses were). A file
+back with that address, before another reader had the name, is that reader back: the removal
+is undone (digest.daemon.names). Another address is another reader; no address known, anybody.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class Removal(NamedTuple):
+    gone_at: str  # ISO time, UTC (ordered as text)
+    address: str | None
+
+
+def removals(db: Any, user: str) -> list[Removal]:
+    """The times ``user``'s file was found gone, oldest first."""
+    rows = db.execute(
+        "SELECT gone_at, address FROM reader_name_removals WHERE user = ? ORDER BY gone_at", (user,)
+    ).fetchall()
+    return [Removal(at, address) for at, address in rows]
+
+
+def last_address_since(db: Any, user: str, since: str | None) -> str | None:
+    """The address of the newest message made for ``user`` after ``since`` (None: any)."""
+    row = db.execute(
+        "SELECT recipient FROM outbox WHERE user = ? AND created_at > ? ORDER BY created_at DESC, id DESC "
+        "LIMIT 1",
+        (user, since or ""),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def add(db: Any, user: str, gone_at: str, address: str | None) -> None:
+    db.execute(
+        "INSERT INTO reader_name_removals (user, gone_at, address) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+        (user, gone_at, address),
+    )
+
+
+def move(db: Any, user: str, gone_at: str, to: str) -> None:
+    """The removal at ``gone_at`` was later (a message of its reader stored after it was found)."""
+    if to != gone_at:
+        db.execute(
+            "UPDATE reader_name_removals SET gone_at = ? WHERE user = ? AND gone_at = ?", (to, user, gone_at)
+        )
+
+
+def forget(db: Any, user: str, since: str) -> str | None:
+    """Drop ``user``'s removals at or after ``since`` (undone: the reader came back, or it was a
+    rename); the last one left, now ``reader_names.gone_at`` (None: none)."""
+    db.execute("DELETE FROM reader_name_removals WHERE user = ? AND gone_at >= ?", (user, since))
+    row = db.execute("SELECT MAX(gone_at) FROM reader_name_removals WHERE user = ?", (user,)).fetchone()
+    last = row[0] if row else None
+    db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (last, user))
+    return last

@@ -1,0 +1,145 @@
+"""A name's file removed and back, and a name that had several readers (Chromium, on SQLite and
+PostgreSQL): the links open the reader they were made for, and only them.
+
+A file that a pass found gone and that is back with the address of the name's last reader,
+before any other reader had the name, is that reader: their links open their page again (a
+slow save, a sync tool briefly missing the file). Back with another address, it is another
+reader, whose page the earlier links never open. Every time a name's file was found gone is
+kept (digest.daemon.names), so a link is told from a later reader's however many readers the
+name had since."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+from test_link_identity import ADA, DAY, EVE, GONE, MON, NEW_EVE, opened, send_day
+
+from digest.daemon.names import look
+from digest.store import Store
+
+from conftest import SECRET, WebWorkspace
+
+pytestmark = pytest.mark.backends
+
+THIRD_EVE = 'email: eve.third@example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n'
+
+
+@pytest.fixture
+def ws(tmp_path, smtp_server, database, monkeypatch) -> WebWorkspace:  # database: db_at is its store
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", ADA)  # the folder is never empty: an empty one may be a disk not mounted
+    return ws
+
+
+def test_a_file_back_with_its_readers_address_after_a_pass_keeps_their_links(ws, smtp_server, browser):  # noqa: F811
+    """A sync tool missed eve.yaml for a while, and a pass found it gone: it is back as it was."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    ws.profile("eve", EVE.replace("[neuromorphic]", "[neuromorphic, spikes]"))  # the same address
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve@example.org"]
+    with ws.serve(MON + 2 * DAY):
+        assert opened(browser, old) == (200, "eve@example.org")
+        assert opened(browser, new) == (200, "eve@example.org")
+
+
+def test_a_file_back_half_written_at_a_pass_is_looked_at_again_by_the_next(ws, smtp_server, browser):  # noqa: F811
+    """A slow save: the pass after the one that found it gone reads half a file. Not told yet."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    (folder / "eve.yaml").write_text(EVE[:12])  # "email: eve@e"
+    with Store(ws.config.database) as store:
+        look(ws.config, store, MON + DAY + dt.timedelta(hours=1))
+    ws.profile("eve", EVE)
+    send_day(ws, smtp_server, MON + 2 * DAY)
+    with ws.serve(MON + 2 * DAY):
+        assert opened(browser, old) == (200, "eve@example.org")
+
+
+def test_a_file_back_with_another_address_is_another_reader(ws, smtp_server, browser):  # noqa: F811
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    with ws.serve(MON + 2 * DAY):
+        assert opened(browser, old) == (410, GONE)
+        assert opened(browser, new) == (200, "eve.new@example.org")
+
+
+def test_a_file_back_with_an_earlier_readers_address_after_another_reader_had_the_name(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve removed; eve.new given the name, then removed; eve's address back: the last reader of
+    the name was eve.new, so eve's file is a new reader as far as links go, and eve.new's links
+    open nobody (theirs is not this file)."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)
+    ws.profile("eve", NEW_EVE)
+    other = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + 3 * DAY)
+    ws.profile("eve", EVE)
+    new = send_day(ws, smtp_server, MON + 4 * DAY)["eve@example.org"]
+    with ws.serve(MON + 4 * DAY):
+        assert opened(browser, other) == (410, GONE)
+        assert opened(browser, old) == (410, GONE)
+        assert opened(browser, new) == (200, "eve@example.org")
+
+
+def test_a_readers_file_back_keeps_the_earlier_readers_links_closed(ws, smtp_server, browser):  # noqa: F811
+    """eve removed; eve.new given the name, their file missed by a pass and back: eve.new's links
+    open again, eve's not (the removal before eve.new's stays)."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)
+    ws.profile("eve", NEW_EVE)
+    other = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + 3 * DAY)
+    ws.profile("eve", NEW_EVE)
+    send_day(ws, smtp_server, MON + 4 * DAY)
+    with ws.serve(MON + 4 * DAY):
+        assert opened(browser, other) == (200, "eve.new@example.org")
+        assert opened(browser, old) == (410, GONE)
+
+
+def test_a_removed_readers_link_does_not_reach_a_renamed_reader_past_a_later_removal(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve removed; eve.new given the name renames it eve-new; a third reader given the name is
+    removed: eve's link is still the removed eve's (410), not eve-new's page."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # eve found gone
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").rename(folder / "eve-new.yaml")
+    send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues eve.new
+    ws.profile("eve", THIRD_EVE)
+    third = send_day(ws, smtp_server, MON + 4 * DAY)["eve.third@example.org"]
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + 5 * DAY)  # the third reader's file found gone
+    with ws.serve(MON + 5 * DAY):
+        assert opened(browser, new) == (200, "eve.new@example.org")
+        assert opened(browser, third) == (410, GONE)
+        assert opened(browser, old) == (410, GONE)
