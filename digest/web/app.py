@@ -33,7 +33,7 @@ from digest.profiles.load import find_profile_file, load_profile
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
-from digest.web.identity import link_reader
+from digest.web.identity import held_since, link_reader, written
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
 
@@ -103,6 +103,7 @@ def create_app(
         if found is None:
             raise ReaderGone()  # a signed link, so a real reader's: tell them plainly
         g.form_token = site().signer.form_token(token)
+        g.held_since = held_since(found[1])  # saved through this link: still the reader's (identity)
         return found
 
     def check_post(token: str, need_form_token: bool = True) -> None:
@@ -213,6 +214,7 @@ def create_app(
             return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
+        written(path, g.held_since)
         return redirect(f"{request.script_root}/u/{token}?done=saved", code=303)
 
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
@@ -293,6 +295,7 @@ def create_app(
         except ProfileError as e:
             log.error("unsubscribe of %s failed: %s", user, e)
             return page("broken.html.j2", 500, error=_public(e, path))
+        written(path, g.held_since)
         log.info("unsubscribed %s", user)
         return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=edited.profile, done=True)
 
@@ -306,6 +309,7 @@ def create_app(
             apply_edit(cfg(), user, _set_paused(False))
         except ProfileError as e:
             return page("broken.html.j2", 500, error=_public(e, path))
+        written(path, g.held_since)
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
     add_rating_routes(app, WebParts(cfg, reader, check_post, page, now))

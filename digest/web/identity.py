@@ -17,8 +17,12 @@ rename and every file found gone since; one whose name was renamed before then a
 file again could be either reader's: it opens nobody's.
 
 The database is only read here (a carry-over that is pending writes it). If it cannot be read,
-a name with a profile file opens that file, as it did before links carried their time: the
-page edits the file and says the database's trouble (the rest is the app's 503).
+a link opens its name's profile file only if the file has not changed since the link was signed
+(:func:`unchanged_since`): then it is the file its message was made from, whoever had the name
+before or after, so the reader can still unsubscribe or edit during the outage. A file changed
+since (a later reader's, or the reader's own edit), or a link without its time, waits for the
+database: the app's 503, which says the trouble. The page that opens edits the file and says
+the database's trouble.
 """
 
 from __future__ import annotations
@@ -53,8 +57,14 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
     except StoreError as e:
         if not has_profile_file(config, signed.user):
             raise
-        log.warning("%s's link opens their profile file unchecked: %s", signed.user, e)
-        return signed.user, find_profile_file(config, signed.user)
+        path = find_profile_file(config, signed.user)
+        if not unchanged_since(path, signed):  # maybe a later reader's: the 503, tried again
+            log.warning(
+                "%s's link waits for the database (their file changed since it was signed)", signed.user
+            )
+            raise
+        log.warning("%s's link opens their profile file, unchanged since it was signed: %s", signed.user, e)
+        return signed.user, path
     try:
         path = find_profile_file(config, name)
     except ProfileError:
@@ -67,6 +77,50 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
     if any(_before(signed, at) for at in gone):  # the file was gone since: a later reader's
         return None
     return name, path
+
+
+def unchanged_since(path: Path, signed: Signed) -> bool:
+    """Has the profile file ``path`` been its present reader's since before ``signed`` was signed?
+    True if it has not changed since (its inode's change time, ctime, set by every write, rename
+    and link, and by no tool to a time of its choosing, is at or before that second): then it is
+    the file the link's message was made from, its reader's, whatever the database would say; or
+    if it changed since only by this process's saves through its reader's links
+    (:func:`written`). A link signed before links carried their time cannot tell."""
+    since = held_since(path)
+    return signed.issued is not None and since is not None and since <= signed.issued.timestamp()
+
+
+_WRITTEN: dict[str, tuple[tuple[int, int], float]] = {}  # path: (its inode and ctime after this
+# process wrote it for a link's reader, since when that reader has held it)
+
+
+def _state(path: Path) -> tuple[tuple[int, int], float] | None:
+    try:
+        target, link = os.stat(path), os.lstat(path)  # a symbolic link, and its file
+    except OSError:  # gone meanwhile, or a link to a share not mounted
+        return None
+    changed = max(target.st_ctime_ns, link.st_ctime_ns)
+    return (target.st_ino, changed), changed / 1e9
+
+
+def held_since(path: Path) -> float | None:
+    """Since when (Unix seconds) the profile file ``path`` is known to have been its present
+    reader's without the database: its last change, or the time recorded by :func:`written` if
+    nothing changed it since. None: it cannot be read."""
+    state = _state(path)
+    if state is None:
+        return None
+    written_for = _WRITTEN.get(str(path))
+    return written_for[1] if written_for and written_for[0] == state[0] else state[1]
+
+
+def written(path: Path, since: float | None) -> None:
+    """``path`` was just saved through a link of the reader who held it since ``since`` (its
+    :func:`held_since` before the save): their links signed since keep opening it without the
+    database (a save is followed by the page it returns to)."""
+    state = _state(path)
+    if since is not None and state is not None:
+        _WRITTEN[str(path)] = (state[0], since)
 
 
 def _before(signed: Signed, at: str) -> bool:

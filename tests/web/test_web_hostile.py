@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from digest.db import wall_clock
 from digest.profiles.load import MAX_INTERESTS, MAX_KEYWORD
 from digest.signing import Signer
 from digest.web.app import create_app
@@ -157,7 +159,8 @@ def test_the_preferences_page_opens_while_the_database_cannot_be_read(site):
     # succeeded is followed by this page: a 503 then would read as a failed save.
     ws, signer, client = site
     ws.root.joinpath("digest.db").write_bytes(b"not a database " * 512)
-    r = client.get(f"/u/{signer.token('ada', NOW)}")
+    # a link signed after the file last changed: its reader's (digest.web.identity.unchanged_since)
+    r = client.get(f"/u/{signer.token('ada', wall_clock() + dt.timedelta(seconds=1))}")
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "Your ratings cannot be shown until the person who runs your digest repairs" in page  # corrupt

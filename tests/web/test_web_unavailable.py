@@ -5,6 +5,7 @@ path or version, and the server's log has the detail and the fix."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import sqlite3
@@ -13,6 +14,7 @@ import sys
 
 import pytest
 
+from digest.db import wall_clock
 from digest.signing import Signer
 from digest.web.app import create_app
 
@@ -51,7 +53,7 @@ def newer_schema(ws) -> None:
 )
 def test_a_database_unusable_until_fixed_says_the_operator_must_fix_it(site, caplog, break_it, logged):
     ws, signer, client = site
-    ada = signer.token("ada", NOW)
+    ada = signer.token("ada", wall_clock() + dt.timedelta(seconds=1))  # the file unchanged since
     break_it(ws)
     caplog.set_level(logging.ERROR, logger="digest.web.app")
     for r in (client.get(f"/u/{ada}/more/1"), client.get(f"/u/{ada}/digest")):
