@@ -52,12 +52,20 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     Example:
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
+    from digest.cli.common import now_utc
+    from digest.daemon.names import inherited, look, was_a_reader
     from digest.daemon.renamed import copies, pending
     from digest.errors import DigestError
     from digest.profiles.edit import create_profile
-    from digest.profiles.load import load_profiles_lenient
+    from digest.profiles.load import has_profile_file, load_profiles_lenient
     from digest.store import Store
 
+    try:  # a removed reader's name, no pass since: their links are theirs, not the new file's
+        if not has_profile_file(obj.config, user) and was_a_reader(obj.config, user):
+            with Store(obj.config.database) as store:
+                look(obj.config, store, now_utc())
+    except DigestError:  # the next pass looks (and takes the new file for the same reader)
+        pass
     created = create_profile(obj.config, user, email, interests, name)
     click.echo(f"Created {created.source}")
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
@@ -65,6 +73,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
             for item in pending(obj.config, store, [created]):
                 click.echo(f"{item.describe()} (from the next `digest send` or daemon pass)")
             for note in copies(store, load_profiles_lenient(obj.config)[0], of=[created]):  # a copy?
+                click.secho(f"note: {note}", fg="yellow")
+            if note := inherited(store, created):  # a removed reader's name given to someone else
                 click.secho(f"note: {note}", fg="yellow")
     except DigestError:  # the profile is made; the next send or pass looks again
         pass

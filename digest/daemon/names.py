@@ -34,6 +34,7 @@ from digest.daemon import removals
 from digest.daemon.renamed import known_readers, newest_message
 from digest.deliver.suppressions import same_address
 from digest.errors import ProfileError
+from digest.models import Profile
 from digest.profiles.load import has_profile_file, load_profile, profile_names
 from digest.store import Store, iso
 
@@ -65,7 +66,7 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             db.execute(
                 "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING", (name,)
             )
-        undone = [name for name in back if _back(db, name, rows_gone.get(name), addresses[name])]
+        outcome = {name: _back(db, name, rows_gone.get(name), addresses[name]) for name in back}
         for name in went:
             gone_at = max(at, newest_message(db, name))
             changed = db.execute(
@@ -77,9 +78,16 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
                 removals.add(db, name, gone_at, removals.last_address_since(db, name, rows_gone.get(name)))
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
-    if undone:
+    if undone := [name for name, said in outcome.items() if said == UNDONE]:
         log.info(
             "profile file(s) back with their reader's address: %s (their links open again)", ", ".join(undone)
+        )
+    if others := [name for name, said in outcome.items() if said == ANOTHER]:
+        log.warning(
+            "profile file(s) back with another address than their last reader's: %s (a new reader: the "
+            "earlier emails' links open nothing; the name's history, what was sent and the ratings, "
+            "goes on with it)",
+            ", ".join(others),
         )
 
 
@@ -96,18 +104,49 @@ def _returned(address: str, removal: removals.Removal | None) -> bool:
     return bool(removal and removal.address and same_address(removal.address, address))
 
 
-def _back(db: Any, name: str, gone: str | None, address: str) -> bool:
+UNDONE, ANOTHER, UNKNOWN = "undone", "another", "unknown"  # what a file back is: its reader, ...
+
+
+def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
     """``name``'s file, found gone at ``gone``, is back with ``address``: the reader whose file
     went (the removal undone), or a new one (the removal kept, as late as the newest message made
-    for the removed reader, by a pass that read their profile before it went). True: undone."""
+    for the removed reader, by a pass that read their profile before it went). None: another
+    worker's look did it."""
     if not db.execute("UPDATE reader_names SET live = 1 WHERE user = ? AND live = 0", (name,)).rowcount:
-        return False  # another worker's look did it
+        return None
     last = removals.removals(db, name)
     if last and _returned(address, last[-1]):
         removals.forget(db, name, last[-1].gone_at)
-        return True
+        return UNDONE
     if gone:
         later = max(gone, newest_message(db, name))
         removals.move(db, name, gone, later)
         db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (later, name))
-    return False
+    return ANOTHER if last and last[-1].address else UNKNOWN
+
+
+def was_a_reader(config: Config, user: str) -> bool:
+    """Had ``user`` a digest queued once (the database only read; not created if there is none)?"""
+    with Store(config.database, readonly=True) as store:
+        return user in known_readers(store)
+
+
+def inherited(store: Store, profile: Profile) -> str | None:
+    """What to say of a new profile whose name had a reader with another address: it goes on
+    with that name's history (a reader is known by their file's name). None: a name with no
+    history, or whose last digest went to this profile's address (the same reader back)."""
+    if profile.user not in known_readers(store):
+        return None
+    row = store.db.execute(
+        "SELECT recipient, created_at FROM outbox WHERE user = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+        (profile.user,),
+    ).fetchone()
+    if row and same_address(row[0], profile.email):
+        return None
+    who = f"<{row[0]}>, last digest made {row[1][:10]}" if row else "address not known"
+    return (
+        f"{profile.user} was the name of another reader {who}: {profile.user} goes on with their "
+        "history under it (the papers sent to them are not sent again, their ratings steer the ranking, "
+        "a digest made for them this period counts as this one's); their emails' links do not open "
+        f"it. For a fresh start, remove {profile.user}'s file and give the profile another name"
+    )

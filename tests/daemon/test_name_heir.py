@@ -1,0 +1,55 @@
+"""A new profile given the name of a removed reader goes on with that name's history (what was
+sent, ratings, the period's digest), as a reader is known by their file's name: `profile new`
+says so, and makes the removal known first, so that the removed reader's links do not open the
+newcomer's page even if no pass saw the name's file gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+
+from digest.db import wall_clock
+from digest.signing import Signed
+from digest.web.identity import link_reader
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+EVE = "email: eve@example.org\ninterests: [robotics]\n"
+
+
+@pytest.fixture
+def ws(mail_workspace):
+    mail_workspace.profile("ada", EVE.replace("eve@", "ada@"))
+    mail_workspace.profile("eve", EVE)
+    mail_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert mail_workspace.cli("ingest").exit_code == 0 and mail_workspace.cli("send").exit_code == 0
+    return mail_workspace
+
+
+def test_profile_new_under_a_removed_readers_name_says_it_inherits_and_keeps_their_links_theirs(ws, caplog):
+    sent = Signed("eve", wall_clock().replace(microsecond=0))  # eve's links: signed by that send
+    (ws.root / "profiles" / "eve.yaml").unlink()  # and no pass since
+    made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    assert "eve was the name of another reader <eve@example.org>" in made.output
+    assert "give the profile another name" in made.output
+    later = wall_clock() + dt.timedelta(seconds=2)
+    assert link_reader(ws.config, sent, later) is None  # the removed eve's: 410
+    assert link_reader(ws.config, Signed("eve", later), later) is not None  # bob's next links
+    with caplog.at_level(logging.WARNING, logger="digest.daemon.names"):
+        assert ws.cli("send").exit_code == 0  # the pass says it too (a file made by hand)
+    assert "back with another address than their last reader's: eve (a new reader" in caplog.text
+
+
+def test_profile_new_with_the_removed_readers_own_address_is_them_back(ws):
+    sent = Signed("eve", wall_clock().replace(microsecond=0))
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    made = ws.cli("profile", "new", "eve", "--email", "Eve@example.org", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    assert "another reader" not in made.output
+    assert ws.cli("send").exit_code == 0  # the pass finds the file back with eve's address
+    assert link_reader(ws.config, sent, wall_clock()) == ("eve", ws.root / "profiles" / "eve.yaml")
