@@ -122,6 +122,7 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
         later = max(gone, newest_message(db, name))
         removals.move(db, name, gone, later)
         db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (later, name))
+        removals.settle(db, name, later)  # another reader had the name since: never undone now
     return ANOTHER if last and last[-1].address else UNKNOWN
 
 

@@ -9,7 +9,8 @@ the renamed one's). ``reader_names.gone_at`` is the last of them (None: none), k
 With each, the address of the reader it ended: that of the name's newest message made since
 the removal before (None: no message since, or a removal kept before addresses were). A file
 back with that address, before another reader had the name, is that reader back: the removal
-is undone (digest.daemon.names). Another address is another reader; no address known, anybody.
+is undone (digest.daemon.names). Another address is another reader; no address known, anybody;
+once another reader had the name, the removal is settled (its address dropped) for good.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ def move(db: Any, user: str, gone_at: str, to: str) -> None:
         db.execute(
             "UPDATE reader_name_removals SET gone_at = ? WHERE user = ? AND gone_at = ?", (to, user, gone_at)
         )
+
+
+def settle(db: Any, user: str, gone_at: str) -> None:
+    """The removal at ``gone_at`` ended its reader's time with the name for good: another reader
+    had the name since (a file back with another address; they may rename it away, and the
+    removed reader's address come back after them). Its address is dropped: never undone."""
+    db.execute(
+        "UPDATE reader_name_removals SET address = NULL WHERE user = ? AND gone_at = ?", (user, gone_at)
+    )
 
 
 def forget(db: Any, user: str, since: str) -> str | None:

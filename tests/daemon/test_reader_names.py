@@ -105,7 +105,8 @@ def test_the_upgrade_keeps_the_last_removal_of_each_name_whose_reader_is_not_kno
 
 def test_a_file_back_with_its_readers_address_undoes_only_its_own_removal(workspace):
     """eve (the first, eve.one@) removed; eve.two@ given the name, removed, back: the first
-    removal stays (reader_names.gone_at is the last one kept)."""
+    removal stays (reader_names.gone_at is the last one kept), never to be undone (its reader's
+    address dropped when another reader came)."""
     workspace.profile("ada", ADA)  # the folder is never empty (an empty one is not looked at)
     config = workspace.config
     with Store(config.database) as store:
@@ -123,7 +124,7 @@ def test_a_file_back_with_its_readers_address_undoes_only_its_own_removal(worksp
             "SELECT gone_at, address FROM reader_name_removals ORDER BY gone_at"
         ).fetchall()
         assert rows == [
-            ("2026-03-16T09:00:00+00:00", "eve.one@example.org"),
+            ("2026-03-16T09:00:00+00:00", None),  # settled: eve.two had the name since
             ("2026-03-16T12:00:00+00:00", "eve.two@example.org"),
         ]
         workspace.profile("eve", "email: Eve.Two@example.org\ninterests: [x]\n")

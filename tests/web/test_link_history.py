@@ -143,3 +143,27 @@ def test_a_removed_readers_link_does_not_reach_a_renamed_reader_past_a_later_rem
         assert opened(browser, new) == (200, "eve.new@example.org")
         assert opened(browser, third) == (410, GONE)
         assert opened(browser, old) == (410, GONE)
+
+
+def test_a_file_back_with_the_removed_readers_address_after_another_reader_renamed_the_name_away(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve removed; eve.new given the name renames it eve-new; eve's address back as eve.yaml:
+    another reader had the name in between, so eve's old link opens nobody (not eve-new's page
+    by the rename, nor the file back, which a pass cannot tell from a newcomer any more)."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # eve found gone
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").rename(folder / "eve-new.yaml")
+    send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues eve.new
+    ws.profile("eve", EVE)
+    send_day(ws, smtp_server, MON + 4 * DAY)
+    with ws.serve(MON + 4 * DAY):
+        assert opened(browser, new) == (200, "eve.new@example.org")
+        assert opened(browser, old) == (410, GONE)
