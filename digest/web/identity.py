@@ -10,7 +10,9 @@ A link names a profile file's stem and when it was signed (digest.signing). It o
   (``reader_name_removals``, digest.daemon.removals: every time, not only the last): the file
   there now is a later reader's;
 - a removed reader's page under the name a renamed file continues them with, carried over
-  now if no pass did yet (:func:`digest.daemon.renamed.carried_for_link`); else nobody.
+  now if no pass did yet (:func:`digest.daemon.renamed.carried_for_link`), unless the name's
+  file was found gone since the link was signed (the renamed file continues a later reader of
+  the name); else nobody.
 
 Links signed before links carried their time (schema 19) are taken as signed before every
 rename and every file found gone since; one whose name was renamed before then and is someone's
@@ -71,7 +73,9 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
         if not removed(config, name):
             raise
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
-        return None if new is None else (new, find_profile_file(config, new))
+        if new is None or _removed_since(config, name, signed):  # the name's last reader, not theirs
+            return None
+        return new, find_profile_file(config, new)
     if renamed_at is not None:  # the new name's file found gone before the rename: an earlier reader's
         gone = [at for at in gone if _stamp(at) > _stamp(renamed_at)]
     if any(_before(signed, at) for at in gone):  # the file was gone since: a later reader's
@@ -121,6 +125,13 @@ def written(path: Path, since: float | None) -> None:
     state = _state(path)
     if since is not None and state is not None:
         _WRITTEN[str(path)] = (state[0], since)
+
+
+def _removed_since(config: Config, name: str, signed: Signed) -> bool:
+    """Was ``name``'s file found gone since ``signed`` was signed (as the carry-over just made
+    left the removals: not those found after the renamed reader's last message, the rename)?"""
+    with Store(config.database, readonly=True) as store:
+        return any(_before(signed, r.gone_at) for r in removals(store.db, name))
 
 
 def _before(signed: Signed, at: str) -> bool:

@@ -167,3 +167,24 @@ def test_a_file_back_with_the_removed_readers_address_after_another_reader_renam
     with ws.serve(MON + 4 * DAY):
         assert opened(browser, new) == (200, "eve.new@example.org")
         assert opened(browser, old) == (410, GONE)
+
+
+def test_a_removed_readers_link_does_not_follow_a_later_readers_rename_that_no_pass_saw_yet(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """eve removed; eve.new given the name renames it eve-new, and a link is followed before any
+    pass: the page carries eve.new over to eve-new then, for eve.new's links only."""
+    ws.profile("eve", EVE)
+    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # eve found gone
+    ws.profile("eve", NEW_EVE)
+    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    (folder / "eve.yaml").rename(folder / "eve-new.yaml")  # no pass since
+    with ws.serve(MON + 2 * DAY + dt.timedelta(hours=1)):
+        assert opened(browser, old) == (410, GONE)
+        assert opened(browser, new) == (200, "eve.new@example.org")
+        assert opened(browser, old) == (410, GONE)
