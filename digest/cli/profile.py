@@ -53,17 +53,16 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
     from digest.cli.common import now_utc
-    from digest.daemon.names import inherited, look, was_a_reader
+    from digest.daemon.names import inherited, name_taken_over
     from digest.daemon.renamed import copies, pending
     from digest.errors import DigestError
     from digest.profiles.edit import create_profile
-    from digest.profiles.load import has_profile_file, load_profiles_lenient
+    from digest.profiles.load import load_profiles_lenient
     from digest.store import Store
 
-    try:  # a removed reader's name, no pass since: their links are theirs, not the new file's
-        if not has_profile_file(obj.config, user) and was_a_reader(obj.config, user):
-            with Store(obj.config.database) as store:
-                look(obj.config, store, now_utc())
+    try:  # a removed or renamed reader's name, no pass since: their links (and history) stay theirs
+        for item in name_taken_over(obj.config, user, now_utc()):
+            click.echo(item.describe())
     except DigestError:  # the next pass looks (and takes the new file for the same reader)
         pass
     created = create_profile(obj.config, user, email, interests, name)

@@ -31,11 +31,11 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
-from digest.daemon.renamed import known_readers, newest_message
+from digest.daemon.renamed import Continued, carry_over, known_readers, newest_message
 from digest.deliver.suppressions import same_address
 from digest.errors import ProfileError
 from digest.models import Profile
-from digest.profiles.load import has_profile_file, load_profile, profile_names
+from digest.profiles.load import has_profile_file, load_profile, load_profiles_lenient, profile_names
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,20 @@ def was_a_reader(config: Config, user: str) -> bool:
     """Had ``user`` a digest queued once (the database only read; not created if there is none)?"""
     with Store(config.database, readonly=True) as store:
         return user in known_readers(store)
+
+
+def name_taken_over(config: Config, user: str, now: dt.datetime) -> list[Continued]:
+    """Before a new profile file is made under ``user``, a name with no file that had a reader:
+    what a pass would do now, in its order. A renamed file continues that reader first (their
+    history and links go with them, not to the new profile, which would keep the rename from
+    ever being made), then the names are looked at (a removed reader's links stay theirs).
+    Returns the carry-overs made; nothing done for a name with a file or no reader."""
+    if has_profile_file(config, user) or not was_a_reader(config, user):
+        return []
+    with Store(config.database) as store:
+        carried = carry_over(config, store, load_profiles_lenient(config)[0], now)
+        look(config, store, now)
+    return carried.done
 
 
 def inherited(store: Store, profile: Profile) -> str | None:

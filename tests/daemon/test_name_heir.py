@@ -12,6 +12,7 @@ import pytest
 
 from digest.db import wall_clock
 from digest.signing import Signed
+from digest.store import Store
 from digest.web.identity import link_reader
 
 from conftest import make_dump
@@ -53,3 +54,21 @@ def test_profile_new_with_the_removed_readers_own_address_is_them_back(ws):
     assert "another reader" not in made.output
     assert ws.cli("send").exit_code == 0  # the pass finds the file back with eve's address
     assert link_reader(ws.config, sent, wall_clock()) == ("eve", ws.root / "profiles" / "eve.yaml")
+
+
+def test_profile_new_under_a_renamed_readers_old_name_leaves_them_their_history_and_links(ws):
+    """`mv eve.yaml eve-smith.yaml; digest profile new eve ...` before a pass: eve-smith is eve,
+    renamed (as the next pass would have found), and the new eve a new reader with no history."""
+    sent = Signed("eve", wall_clock().replace(microsecond=0))
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")  # and no pass since
+    made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    assert "eve-smith continues eve (the same address <eve@example.org>" in made.output
+    assert "another reader" not in made.output  # nothing inherited: eve's history is eve-smith's
+    assert ws.cli("send").exit_code == 0
+    later = wall_clock() + dt.timedelta(seconds=2)
+    assert link_reader(ws.config, sent, later) == ("eve-smith", folder / "eve-smith.yaml")
+    with Store(ws.config.database) as store:
+        sent_to = dict(store.db.execute("SELECT user, COUNT(*) FROM outbox GROUP BY user").fetchall())
+    assert sent_to == {"ada": 1, "eve-smith": 1, "eve": 1}  # bob's first digest, eve-smith's one
