@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
 from digest.daemon.renamed import Continued, carry_over, known_readers, newest_message
+from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
 from digest.errors import ProfileError
 from digest.models import Profile
@@ -143,7 +145,23 @@ def name_taken_over(config: Config, user: str, now: dt.datetime) -> list[Continu
     with Store(config.database) as store:
         carried = carry_over(config, store, load_profiles_lenient(config)[0], now)
         look(config, store, now)
+        row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (user,))
+        gone = row.fetchone()
+    if gone and gone[0]:
+        _past_second_of(dt.datetime.fromisoformat(gone[0]))
     return carried.done
+
+
+def _past_second_of(at: dt.datetime) -> None:
+    """Return once the clock is past ``at``'s second: a link signed within it (whole seconds) is
+    the removed reader's, so the new profile's first link (`profile url`, a `send` right after in
+    a script) must be signed later. Not waited for a time far ahead (a worker's clock ahead)."""
+    wait = (at.replace(microsecond=0) + dt.timedelta(seconds=1) - wall_clock()).total_seconds()
+    if 0 < wait <= _LONGEST_WAIT:
+        time.sleep(wait)
+
+
+_LONGEST_WAIT = 3.0  # seconds
 
 
 def inherited(store: Store, profile: Profile) -> str | None:

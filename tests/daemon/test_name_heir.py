@@ -72,3 +72,16 @@ def test_profile_new_under_a_renamed_readers_old_name_leaves_them_their_history_
     with Store(ws.config.database) as store:
         sent_to = dict(store.db.execute("SELECT user, COUNT(*) FROM outbox GROUP BY user").fetchall())
     assert sent_to == {"ada": 1, "eve-smith": 1, "eve": 1}  # bob's first digest, eve-smith's one
+
+
+def test_the_new_profiles_links_made_right_after_it_are_its_own(ws, monkeypatch):
+    """`profile new eve ... && profile url eve` (or a send) in a script: the new reader's first
+    link is signed within the second the removal was written, which would make it the removed
+    reader's (a link within a removal's second is the earlier reader's). `profile new` returns
+    only once that second is over. Here its clock is a moment ahead: the removal at a second's end."""
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    monkeypatch.setattr("digest.cli.common.now_utc", lambda: wall_clock() + dt.timedelta(seconds=0.999))
+    made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    first = Signed("eve", wall_clock().replace(microsecond=0))  # `profile url eve`, right after
+    assert link_reader(ws.config, first, wall_clock()) == ("eve", ws.root / "profiles" / "eve.yaml")
