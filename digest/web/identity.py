@@ -73,12 +73,10 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
         if not removed(config, name):
             raise
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
-        if new is None or _removed_since(config, name, signed):  # the name's last reader, not theirs
+        if new is None or _removed_since(config, name, signed, renamed_at):  # a later reader's rename
             return None
         return new, find_profile_file(config, new)
-    if renamed_at is not None:  # the new name's file found gone before the rename: an earlier reader's
-        gone = [at for at in gone if _stamp(at) > _stamp(renamed_at)]
-    if any(_before(signed, at) for at in gone):  # the file was gone since: a later reader's
+    if _gone_since(signed, gone, renamed_at):  # the file was gone since: a later reader's
         return None
     return name, path
 
@@ -127,11 +125,20 @@ def written(path: Path, since: float | None) -> None:
         _WRITTEN[str(path)] = (state[0], since)
 
 
-def _removed_since(config: Config, name: str, signed: Signed) -> bool:
+def _removed_since(config: Config, name: str, signed: Signed, renamed_at: str | None) -> bool:
     """Was ``name``'s file found gone since ``signed`` was signed (as the carry-over just made
     left the removals: not those found after the renamed reader's last message, the rename)?"""
     with Store(config.database, readonly=True) as store:
-        return any(_before(signed, r.gone_at) for r in removals(store.db, name))
+        return _gone_since(signed, [r.gone_at for r in removals(store.db, name)], renamed_at)
+
+
+def _gone_since(signed: Signed, gone: list[str], renamed_at: str | None) -> bool:
+    """Was the file of the name the link reached found gone (``gone``: each time) since it was
+    signed? Not by a removal before the link's reader came to the name by a rename at
+    ``renamed_at``: that one was an earlier reader's of the name."""
+    if renamed_at is not None:
+        gone = [at for at in gone if _stamp(at) > _stamp(renamed_at)]
+    return any(_before(signed, at) for at in gone)
 
 
 def _before(signed: Signed, at: str) -> bool:

@@ -188,3 +188,30 @@ def test_a_removed_readers_link_does_not_follow_a_later_readers_rename_that_no_p
         assert opened(browser, old) == (410, GONE)
         assert opened(browser, new) == (200, "eve.new@example.org")
         assert opened(browser, old) == (410, GONE)
+
+
+def test_a_renamed_readers_link_opens_their_next_rename_whatever_the_name_had_before_them(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """ned's first reader removed, ned given to another who renamed it zed; then xena renamed
+    ned, and ned renamed mia with no pass since: xena's old link opens mia's page the first time
+    as every time after. The removal of ned's first reader came before xena had the name: it
+    tells that reader's links from later ones, not xena's (which the rename to ned leads on)."""
+    folder = ws.root / "profiles"
+    ws.profile("ned", EVE.replace("eve@", "ned.first@"))
+    ws.profile("xena", EVE.replace("eve@", "xena@"))
+    old = send_day(ws, smtp_server, MON)["xena@example.org"]
+    (folder / "ned.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # ned's first reader found gone
+    ws.profile("ned", EVE.replace("eve@", "ned.second@"))
+    send_day(ws, smtp_server, MON + 2 * DAY)
+    (folder / "ned.yaml").rename(folder / "zed.yaml")
+    send_day(ws, smtp_server, MON + 3 * DAY)  # zed continues ned's second reader: ned has no records
+    (folder / "xena.yaml").rename(folder / "ned.yaml")
+    send_day(ws, smtp_server, MON + 4 * DAY)  # ned continues xena
+    (folder / "ned.yaml").rename(folder / "mia.yaml")  # no pass since
+    with ws.serve(MON + 4 * DAY + dt.timedelta(hours=1)):
+        assert opened(browser, old) == (200, "xena@example.org")
+        assert opened(browser, old) == (200, "xena@example.org")
