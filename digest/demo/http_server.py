@@ -3,7 +3,7 @@
 Each path answers with a :class:`Route` (or with the next of a list of them, the last one
 repeating; or with what a function of the query makes of it: an API that pages): status,
 body, headers, an optional delay, and an ETag that turns a matching ``If-None-Match`` into a
-304. Every request is recorded (path and headers).
+304. Every request is recorded (path and headers), and the bytes of the bodies sent (``sent``).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class LocalHttpServer:
         self.routes = {path: list(r) if isinstance(r, list) else [r] for path, r in routes.items()}
         self.pages = {path: r for path, r in routes.items() if callable(r)}
         self.requests: list[Request] = []
+        self.sent = 0  # bytes of the bodies answered (a 304 has none)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._server.daemon_threads = True
@@ -120,6 +121,8 @@ class LocalHttpServer:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(route.body)
+                    with server._lock:
+                        server.sent += len(route.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 

@@ -155,16 +155,16 @@ def test_a_day_in_one_page_is_its_page_and_the_empty_one_after_it_and_asked_agai
     day = json.dumps(day_of(30)).encode()
     assert first.outcome == LISTING and first.saved.read_bytes() == day  # the document as it came
     assert server.requests[2].headers["If-None-Match"] == '"0-100"' and again.outcome == NOT_MODIFIED
-    assert "If-None-Match" not in server.requests[3].headers
+    assert server.requests[3].headers["If-None-Match"] == '"0-100"'  # page 2 is not page 1: 200, []
 
 
 def test_a_day_of_one_page_that_grew_past_it_is_fetched_whole_though_its_page_is_not_modified(workspace):
     """A full page of a capped API (30 of 30) is not modified when papers are added after it: the
     page after it says the day grew."""
     first, again, asked, server, stored = fetch_twice(workspace, daily_api(day_of(30), most=30), grown=40)
-    assert asked == ["p=0", "p=1"] + ["p=0", "p=1", "p=0", "p=1", "p=2"]  # 304, 10 papers, then the day
+    assert asked == ["p=0", "p=1"] + ["p=0", "p=1", "p=0", "p=2"]  # 304, 10 papers, then the day
     assert server.requests[2].headers["If-None-Match"] == '"0-30"'
-    assert "If-None-Match" not in server.requests[4].headers
+    assert "If-None-Match" not in server.requests[4].headers  # page 2, not asked twice
     assert (first.outcome, again.outcome) == (LISTING, LISTING) and stored == 40
     assert again.detail == "40 papers of 2026-11-29: 10 new, 30 known"
 
@@ -218,3 +218,25 @@ def test_a_lone_surrogate_escaped_in_a_title_is_dropped_in_one_page_or_several(w
         assert "Lone surrogate" in [p.title for p in stored]
         assert ("Ada Example",) in [p.authors for p in stored]
         workspace.config_path.write_text(workspace.config_path.read_text().split("sources:\n")[0])
+
+
+def test_a_server_that_ignores_the_page_costs_one_page_a_poll_and_nothing_once_not_modified(workspace):
+    """A server that ignores ``p`` answers page 2 with page 1 again, with page 1's ETag: asked with
+    that ETag, it says 304 (the same page: nothing new). Each poll after a 304 downloaded the day
+    three times (page 2 taken for a day grown past page 1: 4 requests, 3 full pages); a first
+    fetch downloaded it twice."""
+    api = daily_api(day_of(30), pages=False)
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        text = workspace.config_path.read_text() + "sources:\n" + HF
+        workspace.config_path.write_text(text.replace("{base}", server.url("")))
+        config = load_config(workspace.config_path)
+        page = len(json.dumps(day_of(30)).encode())
+        polls = []
+        with Store(config.database) as store, Http(sleep=lambda s: None) as http:
+            for _ in range(3):
+                before = (len(server.requests), server.sent)
+                (outcome,) = fetch_all(config, store, http, NOW)
+                polls.append((outcome.outcome, len(server.requests) - before[0], server.sent - before[1]))
+            assert len(store.papers()) == 30
+    assert polls == [(LISTING, 2, page), (NOT_MODIFIED, 2, 0), (NOT_MODIFIED, 2, 0)]
+    assert server.requests[1].headers["If-None-Match"] == '"0-100"'  # page 2, asked as page 1 was
