@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import traceback
 
+from digest.bugs import SeenBugs
 from digest.db import db_errors, is_bug
 from digest.errors import DigestError, StoreUnusable
 from digest.files import printable
@@ -17,14 +17,13 @@ from digest.files import printable
 log = logging.getLogger("digest.daemon.service")  # the daemon's log, as it always said it
 
 RETRY = "retrying at the next poll"
-KEPT = 100  # bugs remembered (their first traceback's time); more than that: the oldest forgotten
 
 
 class TickFailures:
     """The failures of a daemon's passes, said as above (one per daemon)."""
 
     def __init__(self) -> None:
-        self._tracebacks: dict[tuple, dt.datetime] = {}  # a bug's signature -> when it was logged
+        self._bugs = SeenBugs()  # the bugs whose traceback was logged (digest.bugs)
 
     def failed(self, error: Exception, database: str, now: dt.datetime) -> None:
         """Log the pass that failed with ``error`` (``database``: as messages name it)."""
@@ -40,41 +39,22 @@ class TickFailures:
             self._bug(error, now)
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
-        signature = _signature(error)
-        first = self._tracebacks.get(signature)
+        new, first = self._bugs.first(error, now)
         what = f"{type(error).__name__}: {printable(str(error).strip())}"
-        if first is not None:
+        if not new:
             log.error(
                 "tick failed again on the unforeseen error %s (its traceback was logged at %s UTC); %s",
                 what,
-                f"{first.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
+                f"{first.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}" if first else "?",
                 RETRY,
             )
             return
-        if len(self._tracebacks) >= KEPT:
-            del self._tracebacks[next(iter(self._tracebacks))]
-        self._tracebacks[signature] = now
         log.error(
             "tick failed on an unforeseen error (a bug in digest: please report it with this "
             "traceback; it is logged once, then one line each time it happens again); %s",
             RETRY,
             exc_info=error,
         )
-
-
-def _signature(error: BaseException) -> tuple:
-    """What tells a bug from another: each exception of its chain (the one raised, and the one it
-    was raised from or during, as its traceback shows them), its type and the lines it passed
-    through. Two bugs wrapped by the same ``raise ... from`` differ by what they wrap."""
-    chain: list[tuple] = []
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        frames = traceback.extract_tb(current.__traceback__)
-        chain.append((type(current).__qualname__, tuple((f.filename, f.lineno) for f in frames)))
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return tuple(chain)
 
 
 def _os_error(error: OSError) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.bugs import SeenBugs
 from digest.errors import DumpError
 from digest.files import printable
 from digest.ingest import inbox as inbox_folder
@@ -87,8 +88,27 @@ def read_listing(
     except (DumpError, MemoryError):
         raise
     except Exception as e:  # noqa: BLE001 - one unreadable file must not stop the others
-        log.info("reading %s failed", printable(path), exc_info=True)  # -v: where, for a report
+        _said(e, path)
         raise DumpError(f"{path}: cannot be read as a dump: {type(e).__name__}: {e}") from None
+
+
+READER_BUGS = SeenBugs()  # the readers' bugs whose traceback was logged, in this process
+
+
+def _said(error: Exception, path: Path) -> None:
+    """A reader's bug, as the daemon says its own (digest.bugs): its traceback once, for a report;
+    the next file it fails on the same way, one line at -v (the callers say each file refused)."""
+    if READER_BUGS.first(error)[0]:
+        log.error(
+            "reading %s failed on an unforeseen error (a bug in digest: please report it with this "
+            "traceback; it is logged once, then one line each time it happens again); the file is "
+            "put aside and the others are read",
+            printable(path),
+            exc_info=error,
+        )
+    else:
+        what = f"{type(error).__name__}: {printable(str(error).strip())}"
+        log.info("reading %s failed again on the unforeseen error %s (its traceback was logged)", path, what)
 
 
 def ingest_inbox(

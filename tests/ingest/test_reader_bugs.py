@@ -1,0 +1,72 @@
+"""A reader failing on a file in a way it did not foresee (a bug in digest) puts that file aside
+and reads the others; its traceback is logged once, for a report, as the daemon logs its own
+bugs (digest.bugs): the next file failing the same way is one line at -v, another bug its own
+traceback. It was logged at -v only, for every file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+
+import pytest
+
+from digest.bugs import SeenBugs
+from digest.ingest import dumps
+from digest.ingest.dumps import ingest
+from digest.ingest.sources import markup
+from digest.store import Store
+
+from conftest import make_dump
+
+NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+# 5,000 digits: json.loads raises ValueError (Python's limit on an int's digits), which no reader names
+HUGE = '[{"paper": {"id": "2611.0000%d", "title": "T", "summary": "An abstract.", "upvotes": %s}}]'
+RSS = (
+    '<rss version="2.0"><channel><title>c</title><item><title>A &lt;b&gt;bold&lt;/b&gt; title</title>'
+    "<description>An abstract.</description></item></channel></rss>"
+)
+
+
+def test_a_readers_bug_is_logged_with_its_traceback_once_and_the_other_files_are_read(
+    workspace, monkeypatch, caplog
+):
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    monkeypatch.setattr(dumps, "READER_BUGS", SeenBugs(), raising=False)  # no bug seen yet in this process
+    inbox = workspace.root / "inbox"
+    bad = [workspace.dump(f"huge-{n}.json", HUGE % (n, "9" * 5000)) for n in (1, 2, 3)]
+    good = workspace.dump("day.txt", make_dump("Nov 29", [("Event Cameras", "Microsecond pixels.")]))
+    with caplog.at_level(logging.INFO, logger="digest"), Store(workspace.config.database) as store:
+        report = ingest(store, [*bad, good], NOW)
+        assert len(store.papers()) == 1  # the good file after them, read
+    assert [f.source for f in report.failures] == bad
+    said = [r for r in caplog.records if "unforeseen error" in r.getMessage()]
+    assert [(r.levelno, r.exc_info is not None) for r in said] == [
+        (logging.ERROR, True),  # the first: the traceback, to report
+        (logging.INFO, False),
+        (logging.INFO, False),
+    ]
+    assert (
+        "huge-1.json failed on an unforeseen error (a bug in digest: please report it" in said[0].getMessage()
+    )
+    assert (
+        "huge-2.json failed again on the unforeseen error ValueError: Exceeds the limit"
+        in said[1].getMessage()
+    )
+
+    def broken(text: str) -> str:  # another bug, in markup: stood in for (none can be written on purpose)
+        raise KeyError("a bug in markup")
+
+    monkeypatch.setattr(markup, "html_text", broken)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="digest"), Store(workspace.config.database) as store:
+        feeds = [workspace.dump(f"feed-{n}.xml", RSS) for n in (1, 2)]
+        report = ingest(store, feeds, NOW)
+    assert len(report.failures) == 2 and inbox.joinpath("feed-1.xml").exists()
+    said = [r for r in caplog.records if "unforeseen error" in r.getMessage()]
+    assert [(r.levelno, r.exc_info is not None) for r in said] == [
+        (logging.ERROR, True),
+        (logging.INFO, False),
+    ]
+    assert said[0].exc_info[0] is KeyError
