@@ -190,3 +190,29 @@ def test_sentence_tokens_beside_html_are_kept():
     were dropped from a text guessed to be HTML."""
     description = "&lt;p&gt;We wrap each sentence in &lt;s&gt; and &lt;/s&gt; tokens.&lt;/p&gt;"
     assert entry(rss("Tokens", description)).abstract == "We wrap each sentence in <s> and </s> tokens."
+
+
+def test_a_tag_with_a_bare_attribute_is_a_tag_beside_math_too():
+    """``<script async src=...>``, ``<input type=checkbox disabled>``: a boolean attribute has no
+    value. Such a tag was not one beyond doubt: the parser's reading and the literal one
+    differed, the literal one was taken, and the tag (and the script's code) showed in the email."""
+    description = (
+        "&lt;p&gt;Sparse probes &lt;input type='checkbox' disabled&gt; done.&lt;/p&gt;"
+        '&lt;script async src="https://lab.example/t.js"&gt;track()&lt;/script&gt;'
+    )
+    assert entry(rss("Probes", description)).abstract == "Sparse probes done."
+    beside_math = description.replace("done.", "done for n&lt;d and d&gt;m.")
+    assert entry(rss("Probes", beside_math)).abstract == "Sparse probes done for n<d and d>m."
+
+
+def test_an_element_opened_right_after_a_letter_and_never_closed_is_math():
+    """``a<b>c`` (a < b > c) beside HTML: the parser reads a bold 'c' to the end, and the tag was
+    one beyond doubt for the literal reading too, so both lost the '<b>'. An element that needs
+    its end tag, opened right after a letter or digit and never closed, is text; a closed one (or
+    one after a space or a tag) is still a tag."""
+    description = "&lt;p&gt;For a&lt;b&gt;c and x&lt;i&gt;y the &lt;b&gt;bound&lt;/b&gt; holds.&lt;/p&gt;"
+    assert entry(rss("Bounds", description)).abstract == "For a<b>c and x<i>y the bound holds."
+    sloppy = "&lt;p&gt;&lt;b&gt;Highlights:&lt;/p&gt;&lt;p&gt;Sparse probes.&lt;/p&gt;"
+    assert entry(rss("Probes", sloppy)).abstract == "Highlights: Sparse probes."
+    closed_later = "&lt;p&gt;For a&lt;b&gt;c the &lt;b class='x'&gt;bound&lt;/b&gt; holds.&lt;/p&gt;"
+    assert entry(rss("Bounds", closed_later)).abstract == "For a<b>c the bound holds."

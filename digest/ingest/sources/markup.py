@@ -13,8 +13,11 @@ listing's text (it starts "arXiv:... Announce Type:"), plain text by arXiv's own
 A guess loses nothing: HTML beside math (``x</p> ... a<b and c>d``) is read as HTML only if
 that keeps every character outside its tags (the parser took ``<b and c>`` for a tag: "ad").
 Otherwise only what is a tag beyond doubt is dropped (a known element, its attributes quoted
-or bare-word values: ``</p>``, ``<a href="...">``, ``<br/>``), with comments and the content of
-``script``/``style``/``template``; the rest is kept as written, its entities decoded.
+or bare-word values, or boolean ones by name: ``</p>``, ``<a href="...">``, ``<br/>``,
+``<script async src=...>``), with comments and the content of ``script``/``style``/``template``;
+the rest is kept as written, its entities decoded. ``a<b>c`` is math, not a tag: an element
+that needs its end tag, without attributes, opened right after a letter or digit and never
+closed (the parser drops it: such a text is read literally).
 
 As HTML: tags dropped (a block's end is a space, an inline element's is nothing:
 ``x<sub>2</sub>`` is "x2"), the content of ``script``, ``style`` and ``template`` dropped,
@@ -55,11 +58,18 @@ _ELEMENTS = rf"{_FORMATTING}|br|hr|img|tt|u|del|ins|abbr|cite|dfn|kbd|q|samp|var
 _ELEMENTS += "thead|tbody|tfoot|dl|dt|dd|section|article|header|footer|nav|figure|figcaption|"
 _ELEMENTS += "script|style|template|center|big|strike|wbr|nobr|label|time|math|semantics|"
 _ELEMENTS += "annotation|mi|mo|mn|ms|mtext|mspace|mrow|mfrac|msqrt|mroot|msub|msup|msubsup|"
-_ELEMENTS += "mover|munder|munderover|mtable|mtr|mtd|mstyle"
-_TAG = re.compile(
-    rf"<(/?)({_ELEMENTS})(?:\s+[a-z][\w:-]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s\"'=<>`]+))*\s*/?>",
-    re.IGNORECASE,
-)
+_ELEMENTS += "mover|munder|munderover|mtable|mtr|mtd|mstyle|input|button|select|option|textarea|"
+_ELEMENTS += "iframe|video|audio|source|track|embed|details|summary"
+# A boolean attribute, which has no value (``<script async src=...>``, ``<input disabled>``): only
+# these names, so that ``<b and c>`` is still no tag.
+_BOOLEAN = "async|defer|nomodule|disabled|checked|selected|hidden|readonly|required|multiple|autofocus|"
+_BOOLEAN += "autoplay|controls|loop|muted|playsinline|nowrap|noshade|compact|open|reversed|novalidate|"
+_BOOLEAN += "allowfullscreen|itemscope|default|ismap|inert"
+_ATTRIBUTE = rf"\s+(?:[a-z][\w:-]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s\"'=<>`]+)|(?:{_BOOLEAN})(?![\w:=-]))"
+_TAG = re.compile(rf"<(/?)({_ELEMENTS})((?:{_ATTRIBUTE})*)\s*/?>", re.IGNORECASE)
+# Elements that end without an end tag (void, or whose end tag HTML lets go): unclosed, still tags.
+_UNCLOSED = frozenset({"br", "hr", "img", "wbr", "input", "source", "track", "embed", "p", "li", "dt", "dd"})
+_UNCLOSED |= {"tr", "td", "th", "thead", "tbody", "tfoot", "option", "caption"} | _DROPPED
 
 
 def evident_tags(text: str) -> bool:
@@ -180,10 +190,29 @@ def literal_text(text: str) -> str:
     return clean("".join(parts))
 
 
-def _tags(text: str) -> Iterator[tuple[int, int, bool, str]]:
+def _tags(text: str) -> list[tuple[int, int, bool, str]]:
     """(start, end, closing, element name in lower case) of each tag beyond doubt and of each
-    comment (its name "") in ``text``, in order; a comment never closed is text. Each tag is
-    searched for once: linear in the text."""
+    comment (its name "") in ``text``, in order; a comment never closed is text. Math is not a
+    tag: ``a<b>c`` (an element that needs its end tag, without attributes, opened right after a
+    letter or digit and never closed). Linear in the text."""
+    found = list(_found(text))
+    opened: dict[str, list[int]] = {}  # element -> the indexes of its tags not closed yet
+    for n, (_, _, closing, name, _) in enumerate(found):
+        if closing and opened.get(name):
+            opened[name].pop()
+        elif not closing and name and name not in _UNCLOSED:
+            opened.setdefault(name, []).append(n)
+    math = set()
+    for n in (n for tags in opened.values() for n in tags):
+        start, bare = found[n][0], not found[n][4]
+        if bare and start and text[start - 1].isalnum():
+            math.add(n)
+    return [tag[:4] for n, tag in enumerate(found) if n not in math]
+
+
+def _found(text: str) -> Iterator[tuple[int, int, bool, str, bool]]:
+    """The tags of :func:`_tags` (and whether each has attributes), and each comment; each tag
+    is searched for once."""
     tags = _TAG.finditer(text)
     tag = next(tags, None)
     at = 0
@@ -194,11 +223,11 @@ def _tags(text: str) -> Iterator[tuple[int, int, bool, str]]:
             comment = -1  # nor any after it: none of them closes
         while tag is not None and (comment < 0 or tag.start() < comment):
             if tag.start() >= at:
-                yield tag.start(), tag.end(), tag[1] == "/", tag[2].lower()
+                yield tag.start(), tag.end(), tag[1] == "/", tag[2].lower(), bool(tag[3])
             tag = next(tags, None)
         if comment < 0:
             return
-        yield comment, close + 3, False, ""
+        yield comment, close + 3, False, "", False
         at = close + 3
 
 
