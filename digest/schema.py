@@ -19,7 +19,7 @@ from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
 from digest.errors import StoreUnusable
-from digest.store_cleanup import clean_stored_papers, refold_dotted_i
+from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dotted_i
 
 log = logging.getLogger(__name__)
 
@@ -309,6 +309,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     INSERT INTO reader_name_removals (user, gone_at)
         SELECT user, gone_at FROM reader_names WHERE gone_at IS NOT NULL;
     """,
+    # 20 -> 21: a title's duplicate key reads a Turkish capital dotted I as "i", as the matcher
+    # does: a paper stored under the old key of such a title is found by the new one too
+    rekey_dotted_i,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

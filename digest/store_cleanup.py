@@ -25,7 +25,8 @@ are the ones a fresh index of every paper would make. When neither happens, nor 
 HTML (the usual case), the migration changes nothing.
 
 Migration 17 -> 18 (:func:`refold_dotted_i`) empties the word counts likewise where a stored
-text has a Turkish capital dotted I, which the matcher now reads as an ``i``.
+text has a Turkish capital dotted I, which the matcher now reads as an ``i``. Migration 19 -> 20
+(:func:`rekey_dotted_i`): a title's key reads it so too.
 """
 
 from __future__ import annotations
@@ -143,6 +144,30 @@ def refold_dotted_i(db: Any, dialect: str) -> None:
     params = tuple(m for m in marks for _ in (1, 2))
     if db.execute(f"SELECT 1 FROM papers WHERE {where} LIMIT 1", params).fetchone():
         empty_word_counts(db, dialect)
+
+
+def rekey_dotted_i(db: Any, dialect: str) -> None:
+    """Migration 19 -> 20: a title's key folds a capital dotted I as the matcher does ("İstanbul"
+    is "istanbul", where plain casefold made "i stanbul"). A paper stored under the old key of its
+    title keeps it (and its id); the new key is added to ``paper_titles``, so that a listing of
+    it (with the dotted I or without) finds it, unless that key is another paper's already (the
+    paper was stored twice before: both are kept, as they were). Only titles with the letter are
+    read. The other titles a paper was listed under are kept as keys only: not re-keyed."""
+    from digest.store_papers import title_key_before_20
+
+    sql = "SELECT id, key, title FROM papers WHERE title LIKE ? OR title LIKE ? ORDER BY id"
+    for pid, key, title in db.execute(sql, ("%\u0130%", "%\u0307%")).fetchall():
+        new = title_key(title)
+        if key != title_key_before_20(title) or new in ("", key):
+            continue  # stored under another title's key (two papers, one title), or no change
+        taken = (
+            db.execute("SELECT id FROM papers WHERE key = ?", (new,)).fetchone()
+            or db.execute("SELECT paper_id FROM paper_titles WHERE key = ?", (new,)).fetchone()
+        )
+        if taken and taken[0] != pid:
+            log.warning("paper %d: its title's key is another paper's; both are kept", pid)
+        elif not taken:
+            db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (new, pid))
 
 
 def _text(clean: Any, text: str) -> str:

@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 from digest.models import Entry
+from digest.select.text import fold_case
 from digest.store_readers import QUEUED
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,15 @@ _MERGE = "id, arxiv_id, first_seen, abstract, authors, categories, code_url, pro
 
 
 def title_key(title: str) -> str:
-    """Normalize a title for deduplication: Unicode form, case, punctuation and whitespace."""
-    text = unicodedata.normalize("NFKC", title).casefold()
+    """Normalize a title for deduplication: Unicode form, case (as the matcher folds it: a capital
+    dotted I is an "i", :func:`digest.select.text.fold_case`), punctuation and whitespace."""
+    text = fold_case(unicodedata.normalize("NFKC", title))
     return re.sub(r"[\W_]+", " ", text).strip()
+
+
+def title_key_before_20(title: str) -> str:
+    """The key a title had until schema version 20 (plain casefold: "İstanbul" was "i stanbul")."""
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", title).casefold()).strip()
 
 
 def _by_title(db: Any, key: str) -> tuple | None:

@@ -1,0 +1,86 @@
+"""A title's duplicate key folds a Turkish capital dotted I as the matcher does ("İstanbul" is
+"istanbul", digest.select.text.fold_case): plain casefold made it "i" + a combining dot, which
+the key's punctuation rule made a word break ("i stanbul"), so "İstanbul" and "Istanbul" (or
+"TRAFFİC" and "Traffic") were two papers. Migration 19 -> 20, on SQLite and PostgreSQL: a paper
+stored under the old key is found by the new one too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digest.db import PgConnection, is_postgres
+from digest.ingest.dumps import ingest
+from digest.schema import MIGRATIONS, pg_migration, sql_statements
+from digest.store import SCHEMA_VERSION, Store
+from digest.store_papers import title_key
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+NOW = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
+ABSTRACT = "We count the cars that cross the bridges of a city of fifteen million people every hour."
+
+
+def version_19(db_at: Path | str):
+    """A database as the release before this one left it (schema version 19), still open."""
+    postgres = is_postgres(db_at)
+    db = PgConnection(str(db_at)) if postgres else sqlite3.connect(db_at, isolation_level=None)
+    if postgres:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for v in range(19):
+        if callable(MIGRATIONS[v]):
+            MIGRATIONS[v](db, "postgresql" if postgres else "sqlite")
+            continue
+        for statement in pg_migration(v) if postgres else sql_statements(MIGRATIONS[v]):
+            db.execute(statement)
+    db.execute("INSERT INTO schema_version (version) VALUES (19)" if postgres else "PRAGMA user_version = 19")
+    return db
+
+
+def listed(store: Store, tmp_path: Path, *titles: str) -> None:
+    for n, title in enumerate(titles):
+        path = tmp_path / f"day-{title_key(title).replace(' ', '-')}-{n}.txt"
+        path.write_text(make_dump("Dec 2", [(title, ABSTRACT)]))
+        assert not ingest(store, [path], NOW).failures
+
+
+def test_a_title_with_a_dotted_capital_i_is_the_same_paper_as_with_a_dotless_one(db_at, tmp_path):
+    assert title_key("TRAFFİC in İstanbul") == title_key("Traffic in Istanbul") == "traffic in istanbul"
+    with Store(db_at) as store:
+        listed(store, tmp_path, "Traffic in İstanbul", "TRAFFIC IN ISTANBUL", "TRAFFİC İN İSTANBUL")
+        assert [p.title for p in store.papers()] == ["Traffic in İstanbul"]
+
+
+def test_a_paper_stored_under_the_old_key_is_found_by_the_new_one_after_the_upgrade(db_at, tmp_path):
+    db = version_19(db_at)
+    sql = "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?, ?, ?, ?, ?)"
+    old = ("traffic in i stanbul", "Traffic in İstanbul", ABSTRACT, "2026-12-01", "2026-12-01T06:00:00+00:00")
+    db.execute(sql, old)
+    other = ("a bridge", "A Bridge", "Another paper.", "2026-12-01", "2026-12-01T06:00:00+00:00")
+    db.execute(sql, other)
+    db.close()
+    with Store(db_at) as store:
+        assert store.schema_version == SCHEMA_VERSION == 20
+        listed(store, tmp_path, "Traffic in İstanbul", "Traffic in Istanbul", "A Bridge")
+        assert sorted(p.title for p in store.papers()) == ["A Bridge", "Traffic in İstanbul"]
+        assert store.db.execute("SELECT key FROM papers ORDER BY id").fetchall() == [
+            ("traffic in i stanbul",),  # kept, as every key a migration has met (ids, links)
+            ("a bridge",),
+        ]
+
+
+def test_a_paper_stored_twice_before_stays_two_papers(db_at, tmp_path, caplog):
+    db = version_19(db_at)
+    sql = "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?, ?, ?, ?, ?)"
+    db.execute(sql, ("traffic in i stanbul", "Traffic in İstanbul", ABSTRACT, "2026-12-01", "2026-12-01"))
+    db.execute(sql, ("traffic in istanbul", "Traffic in Istanbul", ABSTRACT, "2026-12-01", "2026-12-01"))
+    db.close()
+    with Store(db_at) as store:
+        listed(store, tmp_path, "Traffic in İstanbul")
+        assert len(store.papers()) == 2  # as it was; the new key finds the dotless one
+    assert "its title's key is another paper's; both are kept" in caplog.text
