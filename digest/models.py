@@ -41,6 +41,9 @@ class Entry:
     code_url: str | None = None
     project_url: str | None = None
     upvotes: int | None = None
+    # a feed item without an id: what earlier versions of digest read its title as, where that
+    # differs (a feed's HTML read otherwise since): a paper stored under one of them may be it
+    read_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

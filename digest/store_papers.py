@@ -61,6 +61,8 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         row = _by_title(db, key)
         if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
             row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
+    if row is None and entry.read_before:
+        row = _read_before(db, entry, key)
     if row is None:
         given = _id_past_merged(db)
         columns = (
@@ -102,6 +104,23 @@ def _same(unnamed: tuple, named: tuple, entry: Entry) -> bool:
         return True
     log.info("%r: the paper stored without an arXiv id has another abstract: kept apart", entry.title)
     return False
+
+
+def _read_before(db: Any, entry: Entry, key: str) -> tuple | None:
+    """The paper stored without an id under a title an earlier version of digest read this
+    item's title as (a feed's HTML: digest.ingest.sources.markup.read_before), if its abstract
+    says the same (most of the longer words of the shorter one are the other's); the title's
+    key now is added to it, so that it is found at once from now on."""
+    for title in entry.read_before:
+        row = _by_title(db, title_key(title))
+        if row is None or row[1] is not None:
+            continue
+        ours, theirs = _words(row[3]), _words(entry.abstract)
+        if ours and theirs and len(ours & theirs) >= SHARED_WORDS * min(len(ours), len(theirs)):
+            db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))
+            log.info("%r: the paper stored under the title %r, as digest read it before", entry.title, title)
+            return row
+    return None
 
 
 def _words(text: str) -> set[str]:

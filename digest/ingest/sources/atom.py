@@ -31,7 +31,7 @@ from digest.ingest.sources.fields import (
     starts_with_root,
     unique,
 )
-from digest.ingest.sources.markup import element_text
+from digest.ingest.sources.markup import element_text, read_before
 from digest.models import Entry, Listing
 
 FORMAT = "arxiv_atom"
@@ -81,4 +81,7 @@ def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | 
         + [c.get("term", "") for c in node.findall(f"{ATOM}category")]
     )
     authors = unique(clean(a.findtext(f"{ATOM}name")) for a in node.findall(f"{ATOM}author"))
-    return Entry(title, abstract, n, arxiv_id=paper_id, authors=authors, categories=categories)
+    before = () if paper_id else read_before(node.find(f"{ATOM}title"))  # found by its id else
+    return Entry(
+        title, abstract, n, arxiv_id=paper_id, authors=authors, categories=categories, read_before=before
+    )

@@ -160,6 +160,34 @@ def element_text(node: ET.Element | None, *, guess: bool = True) -> str:
     return clean(text)
 
 
+def read_before(node: ET.Element | None, *, guess: bool = True) -> tuple[str, ...]:
+    """What earlier versions of digest read a feed's title or summary ``node`` as, where that
+    differs from :func:`element_text`: the text before its first XML element; the HTML parser's
+    reading of a text guessed to be HTML (before a guess kept every character outside its tags,
+    ``<s>`` included, and when an Atom ``type="text"`` field was guessed at too); the literal
+    reading (before boolean attributes and ``a<b>c``). A paper stored without an id under one
+    of them may be this item (digest.store_papers)."""
+    if node is None or (node.get("type") or "").lower() in ("xhtml", "html", "text/html"):
+        return ()
+    if not guess or split_abstract(clean(node.text))[0] is not None:
+        return ()
+    now, text = element_text(node, guess=guess), node.text or ""
+    if len(node):  # its elements were not read: the text before them, guessed at
+        before = [guessed_before(text)]
+    elif evident_tags(text):
+        before = [html_text(text), literal_text(text)]
+    else:
+        before = [guessed_before(text)]
+    return tuple(t for t in dict.fromkeys(before) if t and t != now)
+
+
+def guessed_before(text: str) -> str:
+    """A text without a ``type`` as the guess read it before it kept every character."""
+    if evident_tags(text):
+        return html_text(text)
+    return clean(html.unescape(text)) if evident_entities(text) else clean(text)
+
+
 def guessed_html_text(text: str) -> str:
     """The text of ``text`` guessed to be HTML: as the HTML parser reads it if that keeps every
     character outside the tags beyond doubt; else those tags dropped and the rest kept."""

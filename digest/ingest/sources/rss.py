@@ -28,7 +28,7 @@ from digest.ingest.sources.fields import (
     starts_with_root,
     unique,
 )
-from digest.ingest.sources.markup import element_text
+from digest.ingest.sources.markup import element_text, read_before
 from digest.models import Entry, Listing
 
 FORMAT = "arxiv_rss"
@@ -75,4 +75,7 @@ def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | 
     paper_id = arxiv_id(node.findtext("guid")) or arxiv_id(node.findtext("link"))
     authors = unique(name for c in node.findall(f"{DC}creator") for name in split_authors(clean(c.text)))
     categories = unique(clean(c.text) for c in node.findall("category"))
-    return Entry(title, abstract, n, arxiv_id=paper_id, authors=authors, categories=categories)
+    before = () if paper_id else read_before(node.find("title"))  # found by its id else
+    return Entry(
+        title, abstract, n, arxiv_id=paper_id, authors=authors, categories=categories, read_before=before
+    )
