@@ -144,3 +144,87 @@ def test_the_real_dumps_with_a_question_title_last_are_refused_once_out_of_step(
             parse_dump(broken.encode(), path, MTIME)
         checked += 1
     assert checked >= 2
+
+
+URL_END = "Code and data at https://lab.example/probes"
+
+
+def test_an_abstracts_end_with_a_url_before_a_title_is_out_of_step_too():
+    """An abstract split by a blank line before its URL, and the next title's abstract lost: the
+    URL stood in a title's place, before a title, and nothing was said (only a period counted
+    as an abstract's end there). No title of the shared dumps ends with a URL."""
+    papers = [*PAPERS[:1], ("Robots That Learn", f"Robots learn. {URL_END}"), ("Lost Abstract", "Lost.")]
+    papers.append(("Spiking Robots", "We spike."))
+    text = make_dump("Mar 14", papers).replace(f". {URL_END}", f".\n\n{URL_END}")
+    text = text.replace("Lost.\n\n", "")
+    with pytest.raises(
+        DumpError, match=r"^day.txt:19: .*out of step: 'Code and data at https://lab.*\(line 21"
+    ):
+        parse(text)
+
+
+def test_a_question_title_with_an_abbreviation_inside_after_an_abstracts_end_is_out_of_step():
+    """'U.S. ' (or 'vs. ', 'e.g. ', 'J. ') is no sentence's end: the question title holding it was
+    taken for an abstract of two sentences, and the dump out of step was read."""
+    asking = "Can U.S. Courts Trust Language Models vs. Judges?"
+    papers = [*PAPERS[:1], ("Robots That Learn", "Robots learn. They grasp well."), (asking, "Lost.")]
+    papers.append(("Spiking Robots", "We spike."))
+    text = make_dump("Mar 14", papers).replace(". They grasp well.", ".\n\nThey grasp well.")
+    text = text.replace("Lost.\n\n", "")
+    with pytest.raises(
+        DumpError, match=r"^day.txt:19: .*out of step: 'They grasp well\.'.*\(line 21: 'Can U\.S\."
+    ):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Probes at Scale, Inc.", f"We probe. We scale. {URL_END}"),  # an abstract's URL is no title
+        ("Can U.S. Courts Trust Language Models?", "We ask. We answer."),
+        ("Bridges: A Study of Node.js/Deno", "We bridge them."),  # a title ending like a URL
+    ],
+)
+def test_a_title_with_a_period_or_an_abbreviation_or_a_path_in_step_is_read(title, abstract):
+    listing = parse(make_dump("Mar 14", [("Before", "An abstract."), (title, abstract)]))
+    assert [(e.title, e.abstract) for e in listing.entries] == [("Before", "An abstract."), (title, abstract)]
+
+
+def test_the_real_dumps_with_a_period_after_each_title_before_an_abstract_with_no_mark_are_read(
+    shared_dumps,
+):
+    """A title may end with a period ('..., Inc.'); an abstract that ends with no mark (its URL)
+    is no title (over 1,400 characters in the shared dumps): such a dump was refused whole."""
+    checked = 0
+    for path in shared_dumps:
+        raw = path.read_text(encoding="utf-8")
+        entries = parse_dump(raw.encode(), path, MTIME).entries
+        unmarked = [e for e in entries if not e.abstract.rstrip(")]\"'").endswith((".", "?", "!"))]
+        for entry in unmarked:
+            raw = raw.replace(f"\n{entry.title}\n\n{entry.abstract}", f"\n{entry.title}.\n\n{entry.abstract}")
+        read = parse_dump(raw.encode(), path, MTIME).entries
+        assert [e.title for e in read] == [e.title + "." * (e in unmarked) for e in entries]
+        checked += len(unmarked)
+    assert checked >= 10
+
+
+def test_the_real_dumps_split_before_a_url_and_cut_after_the_next_title_are_refused(shared_dumps):
+    """Each shared dump cut after a title whose previous abstract ends with a URL, that abstract
+    split at its last sentence: the URL stands in a title's place before a title; refused."""
+    checked = 0
+    for path in shared_dumps:
+        raw = path.read_text(encoding="utf-8")
+        entries = parse_dump(raw.encode(), path, MTIME).entries
+        for before, after in zip(entries, entries[1:], strict=False):  # noqa: B007 - used after
+            if before.abstract.rsplit(None, 1)[-1].startswith("http") and ". " in before.abstract:
+                break
+        else:
+            continue
+        cut = before.abstract.rindex(". ") + 2
+        split = before.abstract[:cut].rstrip() + "\n\n" + before.abstract[cut:]
+        head = raw[: raw.index(f"\n{after.title}\n") + len(after.title) + 1]
+        more = "\n\nA Last Title\n\nA last abstract.\n"  # even: the count does not tell
+        with pytest.raises(DumpError, match=r":\d+: titles and abstracts are out of step"):
+            parse_dump((head.replace(before.abstract, split) + more).encode(), path, MTIME)
+        checked += 1
+    assert checked >= 3

@@ -5,9 +5,9 @@ The format has no mark of which paragraph is a title: a dump whose paragraphs fe
 (an abstract missing, or split in two by a blank line) would pair a title with the next title,
 or an abstract's end with a title, silently. So a dump is refused whole, naming the line, where
 the pairs show it: a title with no abstract after it (an odd count), a "title" as long as an
-abstract (MAX_TITLE), or a "title" ending with a period and its "abstract" reading as a title:
-no sentence end, or one sentence that asks or exclaims (TITLE_AS_SENTENCE, ASKED: an abstract's
-end, then a title).
+abstract (MAX_TITLE), or a "title" ending with a period or a URL and its "abstract" reading as a
+title: no longer than one, with no sentence end, or one sentence that asks or exclaims
+(TITLE_AS_SENTENCE, URL_END, ASKED: an abstract's end, then a title).
 
 The day carries no year: it is taken as the most recent such day not after the day after
 the file's modification time (a dump of ``Dec 31`` modified on 2 January belongs to the
@@ -43,10 +43,13 @@ SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 # whose abstract is missing, an abstract split by a blank line). None of the ~400 titles of the
 # shared dumps ends with a period; the ~4% of their abstracts that end with no mark end with a URL.
 TITLE_AS_SENTENCE = re.compile(r"(?<!\.)[.。][\"'”’)\]]*$")
+# ... or with a URL, as ~4% of abstracts do and no title of the shared dumps: an abstract's end
+URL_END = re.compile(r"(?:https?://|www\.|\b[\w-]+(?:\.[\w-]+)+/)\S*$", re.IGNORECASE)
 # ... or that ends with a question's or an exclamation's mark but holds one sentence only (no
 # sentence's end inside, followed by a space): a title that asks ("Do Robots Dream?"), where an
 # abstract (over 1,300 characters in the shared dumps) has many sentences.
-SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’)\]]*\s")
+# An abbreviation's period is none: a capital's ("U.S. ", "J. Smith"), "vs. ", "e.g. ", "i.e. ".
+SENTENCE_BREAK = re.compile(r"(?<!\b[A-Z])(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)[.!?…][\"'”’)\]]*\s")
 ASKED = re.compile(r"[?!][\"'”’)\]]*$")
 MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
 MAX_PARAGRAPH = 20_000  # characters: ten times the longest abstract seen
@@ -95,7 +98,8 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         if k + 1 == len(body):
             raise DumpError(f"{path}:{title.line}: the title {_clip(title.text)!r} has no abstract after it")
         abstract = body[k + 1]
-        if TITLE_AS_SENTENCE.search(title.text) and _reads_as_title(abstract.text):
+        ends = TITLE_AS_SENTENCE.search(title.text) or URL_END.search(title.text)
+        if ends and _reads_as_title(abstract.text):
             raise DumpError(
                 f"{path}:{title.line}: titles and abstracts are out of step: {_clip(title.text)!r} stands "
                 "in a title's place but ends a sentence as an abstract does, and the paragraph after it "
@@ -116,11 +120,13 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
 
 
 def _reads_as_title(text: str) -> bool:
-    """A paragraph that reads as a title: with no sentence's end, or one sentence that asks or
-    exclaims (:data:`ASKED`, no :data:`SENTENCE_BREAK` inside) and no longer than a title."""
-    if not SENTENCE_END.search(text):
-        return True
-    return len(text) <= MAX_TITLE and bool(ASKED.search(text)) and not SENTENCE_BREAK.search(text)
+    """A paragraph that reads as a title: no longer than a title, and with no sentence's end, or
+    one sentence that asks or exclaims (:data:`ASKED`, no :data:`SENTENCE_BREAK` inside). An
+    abstract that ends with no mark is longer (over 1,400 characters in the shared dumps), or ends
+    with a URL, as no title does."""
+    if len(text) > MAX_TITLE or URL_END.search(text):
+        return False
+    return not SENTENCE_END.search(text) or (bool(ASKED.search(text)) and not SENTENCE_BREAK.search(text))
 
 
 def _day(text: str) -> tuple[int, int] | None:
