@@ -55,6 +55,7 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
     from digest.ingest.sources.decode import CONTROL
     from digest.ingest.sources.fields import clean
     from digest.ingest.sources.markup import element_text
+    from digest.store_papers import title_key_before_20 as stored_key  # as keys were made then
 
     def dirty(text: str | None) -> bool:
         return text is not None and ("\x00" in text or CONTROL.search(text) is not None)
@@ -75,7 +76,7 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
             if "<" in title or "&" in title:  # a feed's HTML, stored as it came: the key of its text
                 node = ET.Element("title")
                 node.text = title
-                if key == title_key(title) and (shown := title_key(element_text(node))) not in ("", key):
+                if key == stored_key(title) and (shown := title_key(element_text(node))) not in ("", key):
                     new_keys.setdefault(shown, pid)
             new_authors, new_categories = _names(clean, dirty, authors), _names(clean, dirty, categories)
             names_changed = (new_authors, new_categories) != (authors, categories)
@@ -99,7 +100,7 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
             cleaned += 1
             if (new_title, new_abstract) != (title, abstract):
                 changed_text.append(pid)
-            if key == title_key(title) and title_key(new_title) != key:
+            if key == stored_key(title) and title_key(new_title) != key:
                 new_keys.setdefault(title_key(new_title), pid)
     for key, pid in new_keys.items():
         taken = (

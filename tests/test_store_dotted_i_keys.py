@@ -84,3 +84,20 @@ def test_a_paper_stored_twice_before_stays_two_papers(db_at, tmp_path, caplog):
         listed(store, tmp_path, "Traffic in İstanbul")
         assert len(store.papers()) == 2  # as it was; the new key finds the dotless one
     assert "its title's key is another paper's; both are kept" in caplog.text
+
+
+def test_a_paper_cleaned_by_migration_15_is_found_by_its_clean_titles_new_key(db_at, tmp_path):
+    """Migration 14 -> 15 adds the key of a cleaned title when the paper was stored under its
+    title's key, as keys were made then: compared with the new key, a title with a dotted I
+    never was, and the paper was stored again when listed with its clean title."""
+    from test_store_cleanup import add_paper, version_14
+
+    from digest.store_papers import title_key_before_20
+
+    db = version_14(db_at)
+    dirty = "Traffic in İst\u202eanbul"  # what an XML &#x202E; left in the store
+    add_paper(db, title_key_before_20(dirty), dirty, ABSTRACT)
+    db.close()
+    with Store(db_at) as store:
+        listed(store, tmp_path, "Traffic in İstanbul")
+        assert [p.title for p in store.papers()] == ["Traffic in İstanbul"]
