@@ -102,10 +102,10 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         if ends and _reads_as_title(abstract.text):
             raise DumpError(
                 f"{path}:{title.line}: titles and abstracts are out of step: {_clip(title.text)!r} stands "
-                "in a title's place but ends a sentence as an abstract does, and the paragraph after it "
-                f"(line {abstract.line}: {_clip(abstract.text)!r}) reads as a title; an abstract split by "
-                "a blank line, or a missing title or abstract, at this line or before it? The dump is "
-                "refused whole: mend it (or copy the listing again) and drop it in the inbox again"
+                "in a title's place but ends as an abstract does (a period, a URL), and the paragraph "
+                f"after it (line {abstract.line}: {_clip(abstract.text)!r}) reads as a title; an abstract "
+                "split by a blank line, or a missing title or abstract, at this line or before it? The "
+                "dump is refused whole: mend it (or copy the listing again) and drop it in the inbox again"
             )
         entries.append(Entry(title=title.text, abstract=abstract.text, line=title.line))
     if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
