@@ -228,3 +228,21 @@ def test_the_real_dumps_split_before_a_url_and_cut_after_the_next_title_are_refu
             parse_dump((head.replace(before.abstract, split) + more).encode(), path, MTIME)
         checked += 1
     assert checked >= 3
+
+
+def test_a_title_ending_with_a_version_after_an_abstracts_end_is_out_of_step_too():
+    """A number with a slash ('GPT-3.5/4', 'v1.2/') is no URL: a title ending with one, in an
+    abstract's place after an abstract's end, was taken for an abstract ending with its URL, and
+    the dump out of step was read. A URL without a scheme names a domain ('lab.example.org/x')."""
+    versioned = "Benchmarking GPT-3.5/4"
+    papers = [*PAPERS[:1], ("Robots That Learn", "Robots learn. They grasp well."), (versioned, "Lost.")]
+    papers.append(("Spiking Robots", "We spike."))
+    text = make_dump("Mar 14", papers).replace(". They grasp well.", ".\n\nThey grasp well.")
+    text = text.replace("Lost.\n\n", "")
+    with pytest.raises(
+        DumpError, match=r"^day.txt:19: .*out of step: 'They grasp well\.'.*\(line 21: 'Benchmarking GPT"
+    ):
+        parse(text)
+    schemeless = ("Probes at Scale, Inc.", "We probe. Code at lab.example.org/probes")  # a URL: read
+    listing = parse(make_dump("Mar 14", [("Before", "An abstract."), schemeless]))
+    assert [(e.title, e.abstract) for e in listing.entries][1] == schemeless

@@ -43,8 +43,9 @@ SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 # whose abstract is missing, an abstract split by a blank line). None of the ~400 titles of the
 # shared dumps ends with a period; the ~4% of their abstracts that end with no mark end with a URL.
 TITLE_AS_SENTENCE = re.compile(r"(?<!\.)[.。][\"'”’)\]]*$")
-# ... or with a URL, as ~4% of abstracts do and no title of the shared dumps: an abstract's end
-URL_END = re.compile(r"(?:https?://|www\.|\b[\w-]+(?:\.[\w-]+)+/)\S*$", re.IGNORECASE)
+# ... or with a URL, as ~4% of abstracts do and no title of the shared dumps: an abstract's end.
+# Without a scheme, a domain's last label is letters ("lab.example.org/x"): "GPT-3.5/4" is none.
+URL_END = re.compile(r"(?:https?://|www\.|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/)\S*$", re.IGNORECASE)
 # ... or that ends with a question's or an exclamation's mark but holds one sentence only (no
 # sentence's end inside, followed by a space): a title that asks ("Do Robots Dream?"), where an
 # abstract (over 1,300 characters in the shared dumps) has many sentences.
