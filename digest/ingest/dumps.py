@@ -108,7 +108,11 @@ def _said(error: Exception, path: Path) -> None:
         )
     else:
         what = f"{type(error).__name__}: {printable(str(error).strip())}"
-        log.info("reading %s failed again on the unforeseen error %s (its traceback was logged)", path, what)
+        log.info(
+            "reading %s failed again on the unforeseen error %s (its traceback was logged)",
+            printable(path),
+            what,
+        )
 
 
 def ingest_inbox(

@@ -70,3 +70,18 @@ def test_a_readers_bug_is_logged_with_its_traceback_once_and_the_other_files_are
         (logging.INFO, False),
     ]
     assert said[0].exc_info[0] is KeyError
+
+
+def test_the_line_said_again_escapes_the_files_name(workspace, monkeypatch, caplog):
+    """A file named with a line break cannot forge a log line: the name is escaped in the line
+    said each later time (as it is in the traceback's), not written as it is."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    monkeypatch.setattr(dumps, "READER_BUGS", SeenBugs(), raising=False)
+    names = ["huge-1.json", "huge-2\nINFO digest: forged.json"]
+    bad = [workspace.dump(name, HUGE % (n, "9" * 5000)) for n, name in enumerate(names)]
+    with caplog.at_level(logging.INFO, logger="digest"), Store(workspace.config.database) as store:
+        ingest(store, bad, NOW)
+    said = [r.getMessage() for r in caplog.records if "unforeseen error" in r.getMessage()]
+    assert len(said) == 2 and "huge-2\\nINFO digest: forged.json" in said[1]
+    assert not any("\n" in message for message in said)
