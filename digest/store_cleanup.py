@@ -153,7 +153,8 @@ def rekey_dotted_i(db: Any, dialect: str) -> None:
     title keeps it (and its id); the new key is added to ``paper_titles``, so that a listing of
     it (with the dotted I or without) finds it, unless that key is another paper's already (the
     paper was stored twice before: both are kept, as they were). Only titles with the letter are
-    read. The other titles a paper was listed under are kept as keys only: not re-keyed."""
+    read. The other titles a paper was listed under are kept as keys only: not re-keyed here, but
+    a listed title with the letter is looked up by its old key too (digest.store_papers)."""
     from digest.store_papers import title_key_before_20
 
     sql = "SELECT id, key, title FROM papers WHERE title LIKE ? OR title LIKE ? ORDER BY id"

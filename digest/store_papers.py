@@ -58,8 +58,12 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
             merge_paper(db, into=row[0], other=titled[0], stamp=stamp)
             row = db.execute(f"SELECT {_MERGE} FROM papers WHERE id = ?", (row[0],)).fetchone()
     if row is None:
-        row = _by_title(db, key)
-        if row is not None and entry.arxiv_id and row[1] and row[1] != entry.arxiv_id:
+        row, before_20 = _by_title(db, key), title_key_before_20(entry.title)
+        if row is None and before_20 != key:  # a dotted I: a key made before version 20, which its
+            row = _by_title(db, before_20)  # migration could not re-key (another title's, not stored)
+            if row is not None and not _another_id(row, entry):
+                db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))
+        if row is not None and _another_id(row, entry):
             row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
     if row is None and entry.read_before:
         row = _read_before(db, entry, key)
@@ -89,6 +93,11 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         return paper_id, True
     _complete(db, row, entry, day)
     return row[0], False
+
+
+def _another_id(row: tuple, entry: Entry) -> bool:
+    """Is the paper ``row``, found by the listing's title, stored with another arXiv id than its?"""
+    return bool(entry.arxiv_id and row[1] and row[1] != entry.arxiv_id)
 
 
 def _same(unnamed: tuple, named: tuple, entry: Entry) -> bool:

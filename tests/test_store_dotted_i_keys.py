@@ -101,3 +101,23 @@ def test_a_paper_cleaned_by_migration_15_is_found_by_its_clean_titles_new_key(db
     with Store(db_at) as store:
         listed(store, tmp_path, "Traffic in İstanbul")
         assert [p.title for p in store.papers()] == ["Traffic in İstanbul"]
+
+
+def test_a_paper_listed_before_under_another_title_with_a_dotted_i_is_found_by_it(db_at, tmp_path):
+    """A paper keeps the key of each title it was listed under (paper_titles), made with plain
+    casefold before version 20, and those titles are not stored: the migration could not re-key
+    them, and the paper was stored again when a dump listed it under that title. A title with the
+    letter whose key finds nothing is looked up by its key as made before, and gets the new one."""
+    db = version_19(db_at)
+    sql = (
+        "INSERT INTO papers (key, title, abstract, first_seen, added_at, arxiv_id) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    db.execute(sql, ("city traffic", "City Traffic", ABSTRACT, "2026-12-01", "2026-12-01", "2612.00001"))
+    pid = db.execute("SELECT id FROM papers").fetchone()[0]
+    db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", ("traffic in i stanbul", pid))
+    db.close()
+    with Store(db_at) as store:
+        listed(store, tmp_path, "Traffic in İstanbul", "Traffic in Istanbul")
+        assert [(p.id, p.title) for p in store.papers()] == [(pid, "City Traffic")]
+        found = "SELECT paper_id FROM paper_titles WHERE key = ?"
+        assert store.db.execute(found, ("traffic in istanbul",)).fetchall() == [(pid,)]
