@@ -167,7 +167,14 @@ def rekey_dotted_i(db: Any, dialect: str) -> None:
             or db.execute("SELECT paper_id FROM paper_titles WHERE key = ?", (new,)).fetchone()
         )
         if taken and taken[0] != pid:
-            log.warning("paper %d: its title's key is another paper's; both are kept", pid)
+            log.warning(
+                "paper %d (%r): its title's new key %r is paper %d's already (one paper stored twice "
+                "before version 20?); both are kept",
+                pid,
+                title,
+                new,
+                taken[0],
+            )
         elif not taken:
             db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (new, pid))
 

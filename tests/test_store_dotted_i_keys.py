@@ -83,7 +83,10 @@ def test_a_paper_stored_twice_before_stays_two_papers(db_at, tmp_path, caplog):
     with Store(db_at) as store:
         listed(store, tmp_path, "Traffic in İstanbul")
         assert len(store.papers()) == 2  # as it was; the new key finds the dotless one
-    assert "its title's key is another paper's; both are kept" in caplog.text
+    assert (
+        "paper 1 ('Traffic in İstanbul'): its title's new key 'traffic in istanbul' is paper 2's already"
+        in caplog.text
+    )
 
 
 def test_a_paper_cleaned_by_migration_15_is_found_by_its_clean_titles_new_key(db_at, tmp_path):
