@@ -216,3 +216,17 @@ def test_an_element_opened_right_after_a_letter_and_never_closed_is_math():
     assert entry(rss("Probes", sloppy)).abstract == "Highlights: Sparse probes."
     closed_later = "&lt;p&gt;For a&lt;b&gt;c the &lt;b class='x'&gt;bound&lt;/b&gt; holds.&lt;/p&gt;"
     assert entry(rss("Bounds", closed_later)).abstract == "For a<b>c the bound holds."
+
+
+def test_a_bare_attribute_in_a_tag_with_a_quoted_value_is_an_attribute_whatever_its_name():
+    """``<a href="paper.pdf" download>`` (or ``translate``, ``webkit-playsinline``): a bare name
+    the list of boolean attributes does not know. A quoted value tells a tag beyond doubt (math
+    has none): the tag showed in the email, as written, when the text had math beside it."""
+    description = (
+        "&lt;p&gt;See the &lt;a href='https://lab.example/p.pdf' download&gt;paper&lt;/a&gt; and "
+        '&lt;video src="c.mp4" controls webkit-playsinline&gt;a clip&lt;/video&gt; '
+        "for n&lt;d and d&gt;m.&lt;/p&gt;"
+    )
+    assert entry(rss("Probes", description)).abstract == "See the paper and a clip for n<d and d>m."
+    math = "&lt;p&gt;If a&lt;b and c&gt;d then &lt;b&gt;so&lt;/b&gt; it is.&lt;/p&gt;"  # no quoted value
+    assert entry(rss("Bounds", math)).abstract == "If a<b and c>d then so it is."

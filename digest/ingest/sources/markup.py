@@ -13,9 +13,10 @@ listing's text (it starts "arXiv:... Announce Type:"), plain text by arXiv's own
 A guess loses nothing: HTML beside math (``x</p> ... a<b and c>d``) is read as HTML only if
 that keeps every character outside its tags (the parser took ``<b and c>`` for a tag: "ad").
 Otherwise only what is a tag beyond doubt is dropped (a known element, its attributes quoted
-or bare-word values, or boolean ones by name: ``</p>``, ``<a href="...">``, ``<br/>``,
-``<script async src=...>``), with comments and the content of ``script``/``style``/``template``;
-the rest is kept as written, its entities decoded. ``a<b>c`` is math, not a tag: an element
+or bare-word values, or boolean ones, known by name or beside a quoted value: ``</p>``,
+``<a href="...">``, ``<br/>``, ``<script async src=...>``, ``<a href="..." download>``), with
+comments and the content of ``script``/``style``/``template``; the rest is kept as written, its
+entities decoded. ``a<b>c`` is math, not a tag: an element
 that needs its end tag, without attributes, opened right after a letter or digit and never
 closed (the parser drops it: such a text is read literally).
 
@@ -60,13 +61,16 @@ _ELEMENTS += "script|style|template|center|big|strike|wbr|nobr|label|time|math|s
 _ELEMENTS += "annotation|mi|mo|mn|ms|mtext|mspace|mrow|mfrac|msqrt|mroot|msub|msup|msubsup|"
 _ELEMENTS += "mover|munder|munderover|mtable|mtr|mtd|mstyle|input|button|select|option|textarea|"
 _ELEMENTS += "iframe|video|audio|source|track|embed|details|summary"
-# A boolean attribute, which has no value (``<script async src=...>``, ``<input disabled>``): only
-# these names, so that ``<b and c>`` is still no tag.
-_BOOLEAN = "async|defer|nomodule|disabled|checked|selected|hidden|readonly|required|multiple|autofocus|"
-_BOOLEAN += "autoplay|controls|loop|muted|playsinline|nowrap|noshade|compact|open|reversed|novalidate|"
-_BOOLEAN += "allowfullscreen|itemscope|default|ismap|inert"
-_ATTRIBUTE = rf"\s+(?:[a-z][\w:-]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s\"'=<>`]+)|(?:{_BOOLEAN})(?![\w:=-]))"
-_TAG = re.compile(rf"<(/?)({_ELEMENTS})((?:{_ATTRIBUTE})*)\s*/?>", re.IGNORECASE)
+# A boolean attribute, which has no value (``<script async src=...>``, ``<input disabled>``): one
+# of these names, or any bare name in a tag that also has a quoted value (``<a href="x" download>``:
+# math has no quotes), so that ``<b and c>`` is still no tag.
+_BOOLEAN = {"async", "defer", "nomodule", "disabled", "checked", "selected", "hidden", "readonly", "required"}
+_BOOLEAN |= {"multiple", "autofocus", "autoplay", "controls", "loop", "muted", "playsinline", "nowrap"}
+_BOOLEAN |= {"noshade", "compact", "open", "reversed", "novalidate", "allowfullscreen", "itemscope"}
+_BOOLEAN |= {"default", "ismap", "inert"}
+_VALUE = r"\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'|[^\s\"'=<>`]+)"
+_ATTRIBUTE = re.compile(rf"\s+([a-z][\w:-]*)(?:({_VALUE})|(?![\w:=-]))", re.IGNORECASE)
+_TAG = re.compile(rf"<(/?)({_ELEMENTS})((?:{_ATTRIBUTE.pattern})*)\s*/?>", re.IGNORECASE)
 # Elements that end without an end tag (void, or whose end tag HTML lets go): unclosed, still tags.
 _UNCLOSED = frozenset({"br", "hr", "img", "wbr", "input", "source", "track", "embed", "p", "li", "dt", "dd"})
 _UNCLOSED |= {"tr", "td", "th", "thead", "tbody", "tfoot", "option", "caption"} | _DROPPED
@@ -250,13 +254,20 @@ def _found(text: str) -> Iterator[tuple[int, int, bool, str, bool]]:
         if close < 0:
             comment = -1  # nor any after it: none of them closes
         while tag is not None and (comment < 0 or tag.start() < comment):
-            if tag.start() >= at:
+            if tag.start() >= at and _attributes_beyond_doubt(tag[3]):
                 yield tag.start(), tag.end(), tag[1] == "/", tag[2].lower(), bool(tag[3])
             tag = next(tags, None)
         if comment < 0:
             return
         yield comment, close + 3, False, "", False
         at = close + 3
+
+
+def _attributes_beyond_doubt(attributes: str) -> bool:
+    """Are a tag's ``attributes`` HTML's: each with a value, or a boolean one (see _BOOLEAN)?"""
+    found = [(m[1].lower(), m[2]) for m in _ATTRIBUTE.finditer(attributes)]
+    quoted = any(value and value.lstrip(" \t\n\r=")[:1] in ("'", '"') for _, value in found)
+    return quoted or all(value or name in _BOOLEAN for name, value in found)
 
 
 _SPACE = re.compile(r"\s+")
