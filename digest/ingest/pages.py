@@ -4,9 +4,7 @@
 more than its own cap, 100 today), page ``p`` (from 0) of the day; a page past the end is an
 empty array. A busy day lists over 100 papers, so one request would miss the rest. The pages
 are asked for 100 at a time (``limit=100&p=0``, ``p=1``, ...) until one is empty or brings no
-paper not seen on an earlier page (a server that ignores ``p``). The second page is asked with
-the first one's ETag: a server that ignores ``p`` answers 304 (the same page), so the day costs
-one page, and nothing at all once the first page is not modified either. No page is taken for the last
+paper not seen on an earlier page (a server that ignores ``p``). No page is taken for the last
 by its length: a cap under what we ask gives a short first page of a longer day, and a page
 may hold fewer than the page size (papers hidden after the paging) with more after it; the
 next page says (empty: the day ended). They are saved as one JSON array, the document of the
@@ -14,9 +12,13 @@ day, read like any other. A page that cannot be fetched fails the whole fetch: h
 never stored as the day.
 
 A day of one page keeps that page's validators: the next fetch asks for it conditionally, and
-a 304 stands for the day once the page after it is still empty, or 304 to the same ETag (page 1
-again, as it was) (else the day grew past the page: fetched whole, the page after it not asked
-twice). Only the ETag is sent for the second page: it names the bytes of a page, while a
+a 304 stands for the day once the page after it is still empty, or 304 to the same ETag (else
+the day grew past the page: fetched whole, the page after it not asked twice). The ETag of a
+page not modified stands for the day as it was, one page: a server that ignores ``p`` (page 2
+is page 1 again) costs two 304s a poll, not the day three times. Page 2 after a page 1 that
+came anew is asked without it: an ETag is a URL's, and a server may give each page of a day the
+day's version as its ETag, where a 304 would lose the papers past page 1 (a server that
+ignores ``p`` costs page 1 twice then). Only the ETag is sent for the second page: a
 Last-Modified may be the day's and say nothing of the second page being the first.
 A day of several pages keeps none, and is fetched whole the next time.
 
@@ -75,10 +77,8 @@ def get_day(
     if not items:  # an error object, or not JSON: the reader names what it is; [] a day without papers
         return first
     papers, seen, pages, size = list(items), {_key(item) for item in items}, 1, len(first.body)
-    if second is None:
-        second = page(1, etag=first.etag)
-    if second.status != 200:  # page 2 is page 1 (its ETag): a server that ignores p
-        return first
+    if second is None:  # unconditional: an ETag is a URL's, and a server may give every page the day's
+        second = page(1)
     while True:
         if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
             raise FetchError(

@@ -220,11 +220,11 @@ def test_a_lone_surrogate_escaped_in_a_title_is_dropped_in_one_page_or_several(w
         workspace.config_path.write_text(workspace.config_path.read_text().split("sources:\n")[0])
 
 
-def test_a_server_that_ignores_the_page_costs_one_page_a_poll_and_nothing_once_not_modified(workspace):
+def test_a_server_that_ignores_the_page_costs_two_304s_a_poll_once_not_modified(workspace):
     """A server that ignores ``p`` answers page 2 with page 1 again, with page 1's ETag: asked with
     that ETag, it says 304 (the same page: nothing new). Each poll after a 304 downloaded the day
-    three times (page 2 taken for a day grown past page 1: 4 requests, 3 full pages); a first
-    fetch downloaded it twice."""
+    three times (page 2 taken for a day grown past page 1: 4 requests, 3 full pages). A first
+    fetch downloads it twice (page 2 asked without an ETag: see the next test)."""
     api = daily_api(day_of(30), pages=False)
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         text = workspace.config_path.read_text() + "sources:\n" + HF
@@ -238,5 +238,22 @@ def test_a_server_that_ignores_the_page_costs_one_page_a_poll_and_nothing_once_n
                 (outcome,) = fetch_all(config, store, http, NOW)
                 polls.append((outcome.outcome, len(server.requests) - before[0], server.sent - before[1]))
             assert len(store.papers()) == 30
-    assert polls == [(LISTING, 2, page), (NOT_MODIFIED, 2, 0), (NOT_MODIFIED, 2, 0)]
-    assert server.requests[1].headers["If-None-Match"] == '"0-100"'  # page 2, asked as page 1 was
+    assert polls == [(LISTING, 2, 2 * page), (NOT_MODIFIED, 2, 0), (NOT_MODIFIED, 2, 0)]
+    assert "If-None-Match" not in server.requests[1].headers  # page 1 came anew (see the next test)
+    assert server.requests[3].headers["If-None-Match"] == '"0-100"'  # page 2, asked as page 1 was
+
+
+def test_a_server_with_one_etag_for_every_page_of_a_day_gives_the_whole_day(workspace):
+    """An ETag is a URL's: a server may give every page of a day the day's version as its ETag.
+    Page 2 asked with page 1's ETag after a 200 then answered 304, taken for page 1 again: the 8
+    papers past page 1 were lost, at every fetch. Page 2 is asked with page 1's ETag only when
+    page 1 was not modified (the day as it was, one page then: its page 2 as it was, empty)."""
+    papers = day_of(108)
+
+    def answer(query: dict[str, str]) -> Route:
+        limit, page = min(int(query.get("limit", 50)), 100), int(query.get("p", 0))
+        return Route(json.dumps(papers[page * limit : (page + 1) * limit]).encode(), etag='"2026-11-29 v1"')
+
+    outcome, stored, asked = fetch(workspace, {"/api/daily_papers": answer})
+    assert outcome.outcome == LISTING and len(stored) == 108
+    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2"]
