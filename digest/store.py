@@ -275,6 +275,17 @@ class Store(ReaderRecords):
         ).fetchall()
         return [_paper(r) for r in rows]
 
+    def merged_after(self, paper_id: int, through: int, up_to: dt.date) -> dict[int, int]:
+        """The papers stored after paper ``paper_id`` (up to ``through``, first listed on or before
+        ``up_to``) that were merged into another since (digest.store_papers.merge_paper): the
+        paper each is now -> its own id (of them, the first)."""
+        rows = self.db.execute(
+            "SELECT m.paper_id, m.old_id FROM paper_merges m JOIN listings l ON l.id = m.listing_id "
+            "WHERE m.old_id > ? AND m.old_id <= ? AND l.day <= ? ORDER BY m.old_id DESC",
+            (paper_id, through, up_to.isoformat()),
+        ).fetchall()
+        return {int(now): int(then) for now, then in rows}
+
     def latest_listing_papers(
         self, up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
     ) -> list[Paper]:

@@ -5,6 +5,7 @@ next digest; a day before any listing says so. Mail through a real SMTP server."
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -133,3 +134,40 @@ def test_preview_date_that_is_not_a_day_says_so(workspace):
     assert not_a_date.exit_code == 2
     assert "'14.03.2026' is not a day: write it YYYY-MM-DD, e.g. 2026-03-14" in not_a_date.output
     assert "--date DAY" in workspace.cli("preview", "--help").output
+
+
+OLD, NEW = "Sparse Lanterns for Streaming Retrieval", "Sparse Lanterns: Streaming Retrieval at Scale"
+ABSTRACT = "We keep a sparse set of lantern vectors that light the way to the documents a query needs."
+PAPER = {"id": "2603.04040", "title": OLD, "summary": ABSTRACT}
+DAILY = json.dumps([{"paper": PAPER, "publishedAt": "2026-03-16T12:00:00Z"}])
+QUERY = f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><updated>2026-03-18T00:00:00-05:00</updated>
+<entry><id>http://arxiv.org/abs/2603.04040v2</id><title>{NEW}</title><summary>{ABSTRACT}</summary></entry>
+</feed>"""
+
+
+def test_a_past_days_preview_shows_the_paper_it_sent_that_was_merged_since(mail_workspace, smtp_server):
+    # the 17th's digest sent the paper under its new title (stored then without an id, a second
+    # paper); a later listing showed the two to be one, merged into the copy sent on the 16th:
+    # the 17th's preview showed nothing
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [lanterns]\nsend_at: "07:00"\n')
+    config = ws.config
+    listings = {
+        16: ("daily.json", DAILY),  # the id with the first title
+        17: ("trending.txt", make_dump("Mar 17", [(NEW, ABSTRACT)])),  # the new title, no id
+        18: ("query.atom", QUERY),  # the id with the new title
+    }
+    for day, (name, text) in listings.items():
+        with Store(config.database) as store:
+            ingest(store, [ws.dump(name, text, where="dumps", mtime=at(day, 6))], at(day, 6))
+            if day < 18:
+                send_now(config, store, load_profiles(config), None, at(day, 7))
+    assert [sent_titles(m) for m in smtp_server.messages] == [[OLD], [NEW]]
+    with Store(config.database) as store:
+        (paper,) = store.papers()  # one paper now, with the title it was stored under first
+    later = at(20, 9)
+    assert titles(preview(config, "ada", later, up_to=dt.date(2026, 3, 16)).digest) == [OLD]
+    shown = preview(config, "ada", later, up_to=dt.date(2026, 3, 17)).digest
+    assert [m.paper.id for m in shown.matches] == [paper.id]
+    assert shown.day == dt.date(2026, 3, 17)

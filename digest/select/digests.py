@@ -216,7 +216,9 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     chosen as :func:`next_digest` chooses, from the reader's history as it stood when the day
     began (the digests made before it: where the window starts, what they took), among the
     papers listed on or before it; a digest made that day saw only the papers stored by then.
-    For a day after the reader's last digest this is their next digest (``up_to=day``)."""
+    For a day after the reader's last digest this is their next digest (``up_to=day``). A paper
+    of that day's window merged since into an older one (digest.store_papers.merge_paper) is that
+    one, there, unless the paper itself had been sent before the day."""
     # the day's local midnights must exist in UTC too (the store's times): a day at either end
     # of the calendar (9999-12-31, 0001-01-01) is read as the one next to it, which has the same digest
     bounded = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
@@ -227,10 +229,20 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     through = windows.through if made is None else min(windows.through, made[0])
     made_at = None if made is None else made[1]
     papers = window(store, previous, through, day, made_at)
+    merged: dict[int, int] = {}  # a paper of the window merged since into another: that one -> its id
+    if previous is not None:
+        inside = {p.id for p in papers}
+        merged = {
+            now: then
+            for now, then in store.merged_after(previous, through, day).items()
+            if now not in inside and then not in taken  # taken as it stood then: by its own id
+        }
+        if merged:
+            papers = sorted([*papers, *store.papers(merged)], key=lambda p: p.id)
     matches: list[Match] = []
     if papers:
         ranked = windows.ranker(papers, likes=bool(profile.likes)).rank(profile)
-        matches = [m for m in ranked if m.paper.id not in taken][: profile.max_papers]
+        matches = [m for m in ranked if m.paper.id in merged or m.paper.id not in taken][: profile.max_papers]
     days = store.listing_days((m.paper.id for m in matches), day, made_at)
     latest = max(days.values(), default=None) or store.latest_day((p.id for p in papers), day, made_at)
     windows.stats.save()
