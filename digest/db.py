@@ -71,6 +71,13 @@ def is_bug(error: BaseException) -> bool:
     return isinstance(error, tuple(getattr(kind, name) for kind in kinds for name in bugs))
 
 
+def is_conflict(error: BaseException) -> bool:
+    """PostgreSQL ended the transaction to undo a conflict with another one (a deadlock, or a
+    serialization failure): it rolled back whole, and the same transaction tried again goes
+    through, once the other one is done."""
+    return getattr(error, "sqlstate", None) in ("40P01", "40001")
+
+
 # Tables whose rows have an ``id`` that the store reads back after an INSERT.
 _ID_TABLES = frozenset({"papers", "listings", "deliveries", "outbox", "attempts"})
 

@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.db import POSTGRESQL, SQLITE, connect_postgres, db_errors, is_postgres, lock_key, shown
+from digest.db import (
+    POSTGRESQL,
+    SQLITE,
+    connect_postgres,
+    db_errors,
+    is_conflict,
+    is_postgres,
+    lock_key,
+    shown,
+)
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError, StoreUnusable
 from digest.models import Listing, Paper
@@ -25,6 +34,8 @@ from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
 
 log = logging.getLogger(__name__)
+
+CONFLICT_TRIES = 3  # an ingest's transaction, ended by PostgreSQL to undo a deadlock: tried this often
 
 __all__ = [
     "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements",
@@ -167,10 +178,21 @@ class Store(ReaderRecords):
     def add_listing(self, listing: Listing, now: dt.datetime) -> IngestResult:
         """Store a listing and its papers in one transaction; a listing seen before adds nothing,
         nor does one with no papers (a weekend feed). A paper is found by its arXiv id, else by its
-        normalized title, and gains what this listing knows that the store did not."""
-        stamp = iso(now)
+        normalized title, and gains what this listing knows that the store did not. A transaction
+        PostgreSQL ends to undo a deadlock (a merge meeting a delivery or a rating of the paper it
+        merges) is tried again at once, up to :data:`CONFLICT_TRIES` times in all."""
         if not listing.entries:
             return IngestResult(listing.source, listing.day, False, 0, 0, 0)
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                return self._add_listing(listing, iso(now))
+            except db_errors() as e:  # all rolled back: PostgreSQL undid a deadlock with another one
+                if not is_conflict(e) or attempt == CONFLICT_TRIES:
+                    raise
+                log.info("%s: %s; storing it again", listing.source, str(e).splitlines()[0])
+        raise AssertionError("unreachable")
+
+    def _add_listing(self, listing: Listing, stamp: str) -> IngestResult:
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)

@@ -183,7 +183,14 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
     A reader sent both keeps the record of ``into``'s delivery; a reader who rated both keeps
     the later rating. A message waiting in the outbox with ``other`` holds ``into`` instead.
     The archive's word counts (digest.select.collection) keep counting ``other``: a paper's
-    score does not move because another was merged."""
+    score does not move because another was merged.
+
+    On PostgreSQL, ``other``'s row is locked first: a delivery or rating of it being recorded
+    (its row locked against deletion) is waited for, then moved with the rest, where the merge
+    used to delete the paper from under it (a foreign key violation: the ingest failed); one that
+    comes later waits for the merge and records the paper it became (ReaderRecords)."""
+    if not isinstance(db, sqlite3.Connection):  # SQLite's write lock is the whole database's
+        db.execute("SELECT id FROM papers WHERE id = ? FOR UPDATE", (other,))
     key, title, abstract, first_seen, authors, categories, code, project, upvotes = db.execute(
         "SELECT key, title, abstract, first_seen, authors, categories, code_url, project_url, upvotes "
         "FROM papers WHERE id = ?",

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -238,6 +239,9 @@ class ReaderRecords:
                 self.record_delivery(user, message_id, recipient, paper_ids, now, in_transaction=True)
             return
         ids = list(paper_ids)
+        if ids and not isinstance(self.db, sqlite3.Connection):  # a merge of one of them is waited for:
+            marks = ",".join("?" * len(ids))  # the papers it became recorded (store_papers.merge_paper)
+            self.db.execute(f"SELECT 1 FROM papers WHERE id IN ({marks}) ORDER BY id FOR KEY SHARE", ids)
         delivery_id = self.db.execute(
             "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
             (user, message_id, recipient, len(ids), iso(now)),

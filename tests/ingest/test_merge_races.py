@@ -1,0 +1,182 @@
+"""On PostgreSQL an ingest's merge (digest.store_papers.merge_paper) meets the deliveries and
+ratings other workers and the web record at the same time: whichever comes first, both go
+through, and what the reader was sent or rated ends up on the paper the merged one became.
+A transaction PostgreSQL ends to undo a deadlock is tried again in place (Store.add_listing).
+On SQLite the database's write lock puts them one after the other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from test_merged_paper import ABSTRACT, MON, NEW, OLD, daily_json, query_atom
+
+from digest.db import PgConnection
+from digest.ingest.dumps import ingest
+from digest.store import Store
+from digest.store_papers import merge_paper
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+LATER = MON + dt.timedelta(hours=1)
+SOUP = """<entry><id>http://arxiv.org/abs/2603.05050v1</id><title>Soup at Scale</title>
+<summary>Soup.</summary></entry>"""
+
+
+def add(ws, store: Store, name: str, text: str, now: dt.datetime):
+    report = ingest(store, [ws.dump(name, text, where="dumps", mtime=now)], now)
+    assert not report.failures
+    return report
+
+
+def two_copies(ws) -> dict[str, int]:
+    """The paper stored twice (with its id, and under its new title without), not merged yet."""
+    with Store(ws.config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, ABSTRACT)]), MON)
+        return {p.title: p.id for p in store.papers()}
+
+
+def waiting(store: Store, n: int) -> None:
+    """Until ``n`` transactions wait for a lock (PostgreSQL; at once on SQLite, where the second
+    transaction waits for the first one's end anyway)."""
+    if store.dialect != "postgresql":
+        return
+    for _ in range(1000):
+        if store.db.execute("SELECT COUNT(*) FROM pg_locks WHERE NOT granted").fetchone()[0] >= n:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no {n} transactions waiting")
+
+
+def in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # noqa: BLE001 - the test's thread reports it to the test
+            errors.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+@pytest.mark.parametrize("record", ["delivery", "rating"])
+def test_an_ingest_merging_a_paper_whose_delivery_or_rating_is_being_recorded_waits_for_it(workspace, record):
+    # on PostgreSQL the merge deleted the paper from under the record being made: the ingest
+    # failed (ForeignKeyViolation on sent_papers or ratings), to be tried at the next poll
+    ws = workspace
+    ids = two_copies(ws)
+    held, release = threading.Event(), threading.Event()
+
+    def recording() -> None:
+        with Store(ws.config.database) as store, store.transaction() as db:
+            if record == "delivery":
+                store.record_delivery("ada", "<1@x>", "ada@example.org", [ids[NEW]], MON, in_transaction=True)
+            else:
+                db.execute("INSERT INTO ratings VALUES ('ada', ?, 1, ?)", (ids[NEW], MON.isoformat()))
+            held.set()
+            release.wait(30)
+
+    recorder, errors = in_thread(recording)
+    held.wait(30)
+    with Store(ws.config.database) as store:
+        ingesting, failed = in_thread(lambda: add(ws, store, "query.atom", query_atom("2026-03-15"), LATER))
+        with Store(ws.config.database) as watcher:
+            waiting(watcher, 1)  # the merge waits for the record
+        release.set()
+        for thread in (recorder, ingesting):
+            thread.join()
+        assert errors == failed == []
+        assert [p.id for p in store.papers()] == [ids[OLD]]
+        records = store.sent_paper_ids("ada") if record == "delivery" else set(store.ratings("ada"))
+        assert records == {ids[OLD]}
+
+
+def test_a_delivery_recorded_while_its_paper_is_merged_records_the_paper_it_became(workspace):
+    # on PostgreSQL the delivery's record waited for the merge, then failed (ForeignKeyViolation:
+    # the paper gone), after the server had accepted the message
+    ws = workspace
+    ids = two_copies(ws)
+    held, release = threading.Event(), threading.Event()
+
+    def merging() -> None:
+        with Store(ws.config.database) as store, store.transaction() as db:
+            merge_paper(db, into=ids[OLD], other=ids[NEW], stamp=LATER.isoformat())
+            held.set()
+            release.wait(30)
+
+    merger, errors = in_thread(merging)
+    held.wait(30)
+    with Store(ws.config.database) as store:
+        sending, failed = in_thread(
+            lambda: store.record_delivery("ada", "<1@x>", "ada@example.org", [ids[NEW]], LATER)
+        )
+        with Store(ws.config.database) as watcher:
+            waiting(watcher, 1)
+        release.set()
+        for thread in (merger, sending):
+            thread.join()
+        assert errors == failed == []
+        assert store.sent_paper_ids("ada") == {ids[OLD]}
+        assert [d.message_id for d in store.deliveries("ada")] == ["<1@x>"]
+
+
+def test_an_ingest_that_postgresql_ends_in_a_deadlock_is_stored_at_its_second_try(
+    workspace, database, caplog
+):
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock leaves no deadlock")
+    ws = workspace
+    with Store(ws.config.database) as store:
+        add(
+            ws,
+            store,
+            "soup.atom",
+            re.sub(r"<entry>.*</entry>", SOUP, query_atom("2026-03-12"), flags=re.S),
+            MON,
+        )
+    ids = two_copies(ws)
+    soup = ids["Soup at Scale"]
+    # the listing's first paper is soup (updated by the ingest), then the merge of the new title
+    listing = query_atom("2026-03-15").replace("<entry>", SOUP + "<entry>", 1)
+    other_worker, rater = PgConnection(database), PgConnection(database)
+    store, watcher = Store(ws.config.database), Store(ws.config.database)
+
+    def rating() -> None:  # a rating of the new title's copy, then a wait for soup
+        with rater.transaction():
+            rater.execute("SET LOCAL deadlock_timeout = '60s'")  # the ingest is the one to see the cycle
+            rater.execute("INSERT INTO ratings VALUES ('ada', ?, 1, ?)", (ids[NEW], MON.isoformat()))
+            rater.execute("UPDATE papers SET code_url = code_url WHERE id = ?", (soup,))
+
+    caplog.set_level(logging.INFO)
+    try:
+        with other_worker.transaction():
+            # the other worker holds soup: the ingest waits for it, holding its listing's first rows
+            other_worker.execute("UPDATE papers SET upvotes = 7 WHERE id = ?", (soup,))
+            ingesting, failed = in_thread(lambda: add(ws, store, "query.atom", listing, LATER))
+            waiting(watcher, 1)
+            rating_thread, rating_errors = in_thread(rating)
+            waiting(watcher, 2)
+        # the other worker is done: the ingest takes soup, then waits for the rating's copy,
+        # whose transaction waits for soup: PostgreSQL ends the ingest's transaction; tried again,
+        # it waits for the rating to end and merges it
+        for thread in (ingesting, rating_thread):
+            thread.join()
+        assert failed == rating_errors == []
+        assert any("deadlock detected; storing it again" in r.getMessage() for r in caplog.records)
+        assert sorted(p.id for p in store.papers()) == sorted([ids[OLD], soup])
+        assert store.ratings("ada") == {ids[OLD]: 1}
+        assert store.db.execute("SELECT upvotes FROM papers WHERE id = ?", (soup,)).fetchone() == (7,)
+    finally:
+        for connection in (store, watcher, other_worker, rater):
+            connection.close()
