@@ -20,6 +20,7 @@ from typing import Any
 from digest.db import POSTGRESQL, pg_ddl
 from digest.errors import StoreUnusable
 from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dotted_i
+from digest.store_twice import merge_stored_twice
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +313,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 20 -> 21: a title's duplicate key reads a Turkish capital dotted I as "i", as the matcher
     # does: a paper stored under the old key of such a title is found by the new one too
     rekey_dotted_i,
+    # 21 -> 22: a paper stored twice before titles were read as now (with and without an escaped
+    # control character; a feed's title as HTML and as text) is merged into one (digest.store_twice)
+    merge_stored_twice,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -108,8 +108,7 @@ def _same(unnamed: tuple, named: tuple, entry: Entry) -> bool:
     other's), or one of them has none. Two papers are kept otherwise, as before merging."""
     if dt.date.fromisoformat(unnamed[2]) < dt.date.fromisoformat(named[2]) - MERGE_SLACK:
         return False
-    ours, theirs = _words(unnamed[3]), _words(entry.abstract or named[3])
-    if not ours or not theirs or len(ours & theirs) >= SHARED_WORDS * min(len(ours), len(theirs)):
+    if same_abstract(unnamed[3], entry.abstract or named[3]):
         return True
     log.info("%r: the paper stored without an arXiv id has another abstract: kept apart", entry.title)
     return False
@@ -130,6 +129,13 @@ def _read_before(db: Any, entry: Entry, key: str) -> tuple | None:
             log.info("%r: the paper stored under the title %r, as digest read it before", entry.title, title)
             return row
     return None
+
+
+def same_abstract(one: str, other: str) -> bool:
+    """Do two abstracts say the same: most of the longer words of the shorter one are the other's
+    (:data:`SHARED_WORDS`), or one of them is empty."""
+    ours, theirs = _words(one), _words(other)
+    return not ours or not theirs or len(ours & theirs) >= SHARED_WORDS * min(len(ours), len(theirs))
 
 
 def _words(text: str) -> set[str]:

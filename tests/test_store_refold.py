@@ -18,26 +18,31 @@ pytestmark = pytest.mark.backends
 
 
 def version_17(db_at: Path | str):
-    """A database as the release before this one left it (schema version 17), still open."""
+    """A database as the release at schema version 17 left it, still open."""
+    return schema_at(db_at, 17)
+
+
+def schema_at(db_at: Path | str, version: int):
+    """A database as a release at schema ``version`` left it, still open."""
     if is_postgres(db_at):
         db = PgConnection(str(db_at))
         db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for v in range(17):
+        for v in range(version):
             if callable(MIGRATIONS[v]):
                 MIGRATIONS[v](db, "postgresql")
                 continue
             for statement in pg_migration(v):
                 db.execute(statement)
-        db.execute("INSERT INTO schema_version (version) VALUES (17)")
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
     else:
         db = sqlite3.connect(db_at, isolation_level=None)
-        for v in range(17):
+        for v in range(version):
             if callable(MIGRATIONS[v]):
                 MIGRATIONS[v](db, "sqlite")
                 continue
             for statement in sql_statements(MIGRATIONS[v]):
                 db.execute(statement)
-        db.execute("PRAGMA user_version = 17")
+        db.execute(f"PRAGMA user_version = {version}")
     return db
 
 
