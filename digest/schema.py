@@ -257,7 +257,7 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     """,
     # 14 -> 15: papers stored with control characters or bidi overrides from escapes cleaned
     # as ingest now stores them (ids and keys kept; the keys of their clean titles, and of a feed's
-    # HTML title as text, added to paper_titles); the word counts emptied if texts changed
+    # HTML title as text, added to paper_titles); the word counts of changed texts made again
     clean_stored_papers,
     # 15 -> 16: a paper stored without an arXiv id that turned out to be one stored with it (a
     # listing gave the id with the title it was stored under) is merged into it; its id is kept
@@ -279,8 +279,8 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
         renamed_at  TEXT NOT NULL
     );
     """,
-    # 17 -> 18: the matcher reads a Turkish capital dotted I as "i": the word counts emptied if a
-    # stored paper has one (made again by the next ranking)
+    # 17 -> 18: the matcher reads a Turkish capital dotted I as "i": the word counts of the stored
+    # papers with one made again (digest.store_reindex)
     refold_dotted_i,
     # 18 -> 19: links carry when they were signed (digest.signing), so a link opens only the reader
     # it was made for (digest.web.identity): each profile file name's state at the last pass (a

@@ -14,9 +14,10 @@ stores it is added, so that the same item fetched again (a feed keeps its items 
 the paper stored, not a second one; the stored title itself is kept.
 
 The text a paper is matched and embedded on changed: its embeddings are dropped (computed
-again when next wanted) and the archive's word counts (``paper_terms``, ``term_stats``,
-``acronyms``, ``collection_state``: digest.select.collection) are emptied, rebuilt by the next
-ranking. They are emptied also when the matcher now reads a stored text's words otherwise,
+again when next wanted) and its word counts (``paper_terms``, ``term_stats``, ``acronyms``:
+digest.select.collection) are made again (digest.store_reindex; the whole archive's emptied, and
+rebuilt by the next ranking, only where such papers are many). Likewise the word counts of a
+paper whose stored text the matcher now reads otherwise,
 since it folds Unicode forms (NFKC, combining marks kept with their letter: digest.select.text):
 a full-width or superscript character in a word, a mark inside one, a full-width hyphen joining
 two; not for what NFKC changes that the matcher read the same way before (a no-break space
@@ -24,8 +25,8 @@ between two words; a ligature or ``µ``, which case folding made the same), so t
 are the ones a fresh index of every paper would make. When neither happens, nor a title as
 HTML (the usual case), the migration changes nothing.
 
-Migration 17 -> 18 (:func:`refold_dotted_i`) empties the word counts likewise where a stored
-text has a Turkish capital dotted I, which the matcher now reads as an ``i``. Migration 19 -> 20
+Migration 17 -> 18 (:func:`refold_dotted_i`) makes the word counts again likewise of the stored
+texts with a Turkish capital dotted I, which the matcher now reads as an ``i``. Migration 19 -> 20
 (:func:`rekey_dotted_i`): a title's key reads it so too.
 """
 
@@ -39,8 +40,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from digest.db import POSTGRESQL
 from digest.store_papers import title_key
+from digest.store_reindex import reindex_papers
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def clean_stored_papers(db: Any, dialect: str) -> None:
-    """Clean what was stored with control characters; empty the word counts if texts changed
-    or are read differently now (see the module's doc)."""
+    """Clean what was stored with control characters; make the word counts of the papers whose
+    texts changed or are read differently now again (see the module's doc)."""
     # imported here: the readers' module loads defusedxml, which the store does not need otherwise
     from digest.ingest.sources.decode import CONTROL
     from digest.ingest.sources.fields import clean
@@ -61,9 +62,10 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
         return text is not None and ("\x00" in text or CONTROL.search(text) is not None)
 
     changed_text: list[int] = []
+    read_otherwise: list[int] = []  # papers whose words the matcher reads otherwise since schema 15
+    before: list[str] = []  # the texts the migration changed, as they were
     new_keys: dict[str, int] = {}  # a title key to add to paper_titles: the paper it finds
     cleaned = 0
-    refold = False
     last = 0
     sql = (
         "SELECT id, key, title, abstract, authors, categories, code_url, project_url FROM papers "
@@ -72,7 +74,8 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
     while rows := db.execute(sql, (last, CHUNK)).fetchall():
         last = rows[-1][0]
         for pid, key, title, abstract, authors, categories, code_url, project_url in rows:
-            refold = refold or _read_otherwise(title) or _read_otherwise(abstract)
+            if _read_otherwise(title) or _read_otherwise(abstract):
+                read_otherwise.append(pid)
             if "<" in title or "&" in title:  # a feed's HTML, stored as it came: the key of its text
                 node = ET.Element("title")
                 node.text = title
@@ -100,6 +103,7 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
             cleaned += 1
             if (new_title, new_abstract) != (title, abstract):
                 changed_text.append(pid)
+                before.append(f"{title}\n{abstract}")
             if key == stored_key(title) and title_key(new_title) != key:
                 new_keys.setdefault(title_key(new_title), pid)
     for key, pid in new_keys.items():
@@ -118,33 +122,20 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
         db.execute(f"DELETE FROM embeddings WHERE paper_id IN ({','.join('?' * len(chunk))})", chunk)
     if cleaned:
         log.info("%d papers stored with control characters or bidi overrides cleaned", cleaned)
-    if changed_text or refold:
-        empty_word_counts(db, dialect)
-
-
-def empty_word_counts(db: Any, dialect: str) -> None:
-    """Empty the archive's word counts (digest.select.collection): the next ranking makes them
-    again from every paper."""
-    if dialect == POSTGRESQL:
-        db.execute("DELETE FROM paper_terms")
-    else:  # a contentless FTS5 table is emptied by its 'delete-all' command
-        db.execute("INSERT INTO paper_terms (paper_terms) VALUES ('delete-all')")
-    for table in ("term_stats", "acronyms", "collection_state"):
-        db.execute(f"DELETE FROM {table}")
-    log.info("the archive's word counts are emptied: the next ranking indexes every paper again")
+    reindex_papers(db, dialect, changed_text + read_otherwise, before)
 
 
 def refold_dotted_i(db: Any, dialect: str) -> None:
     """Migration 17 -> 18: the matcher now reads a capital dotted I (Turkish ``İ``, U+0130) as the
     ``i`` of a keyword (digest.select.text.fold_case), where it read ``İstanbul`` as ``i`` + U+0307
-    + ``stanbul``. If a stored paper has one (or a combining dot above), the word counts made the
-    old way are emptied, so that they are the ones a fresh index of every paper makes; else
-    nothing changes."""
+    + ``stanbul``. The word counts of the stored papers with one (or a combining dot above) are
+    made again (digest.store_reindex), so that they are the ones a fresh index makes; a store
+    with none is left as it was."""
     marks = ("%\u0130%", "%\u0307%")
     where = " OR ".join("title LIKE ? OR abstract LIKE ?" for _ in marks)
     params = tuple(m for m in marks for _ in (1, 2))
-    if db.execute(f"SELECT 1 FROM papers WHERE {where} LIMIT 1", params).fetchone():
-        empty_word_counts(db, dialect)
+    ids = [pid for (pid,) in db.execute(f"SELECT id FROM papers WHERE {where}", params).fetchall()]
+    reindex_papers(db, dialect, ids)
 
 
 def rekey_dotted_i(db: Any, dialect: str) -> None:

@@ -45,6 +45,11 @@ def _built_in() -> dict[str, set[tuple[str, ...]]]:
 BUILT_IN = _built_in()
 
 
+def may_define(text: str) -> bool:
+    """Does ``text`` have what :func:`defined_in` reads as an acronym's definition, "(LLMs)"?"""
+    return any(is_acronym(m.group(1)) for m in _DEFINED.finditer(text))
+
+
 def defined_in(texts: Iterable[str]) -> dict[str, Counter[tuple[str, ...]]]:
     """Acronyms the texts define, "large language models (LLMs)": acronym -> expansions seen."""
     found: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
