@@ -10,6 +10,11 @@ indexed the whole archive again.
 The archive is built by this checkout (the index's form is the same), from synthetic texts (random
 words of a made-up vocabulary); then taken back to schema 17 (its later tables dropped). The
 upgrade runs in a child process with ``--source``'s code.
+
+Measured (a 2-CPU machine shared with other work), 20 papers with the letter:
+    SQLite, 50,000 papers: before, the upgrade 1.2 s, then the refresh 95.5 s (50,000 papers);
+                           now, the upgrade 7.1 s, then nothing to index
+    PostgreSQL, 10,000:    before, 0.3 s, then 42.9 s (10,000 papers); now 2.7 s, then nothing
 """
 
 from __future__ import annotations
