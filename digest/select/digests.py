@@ -217,8 +217,9 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     began (the digests made before it: where the window starts, what they took), among the
     papers listed on or before it; a digest made that day saw only the papers stored by then.
     For a day after the reader's last digest this is their next digest (``up_to=day``). A paper
-    of that day's window merged since into an older one (digest.store_papers.merge_paper) is that
-    one, there, unless the paper itself had been sent before the day."""
+    of the window of a digest made that day, merged since into an older one
+    (digest.store_papers.merge_paper), is that one, there, unless the merged copy itself had been
+    sent before the day."""
     # the day's local midnights must exist in UTC too (the store's times): a day at either end
     # of the calendar (9999-12-31, 0001-01-01) is read as the one next to it, which has the same digest
     bounded = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
@@ -229,8 +230,8 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     through = windows.through if made is None else min(windows.through, made[0])
     made_at = None if made is None else made[1]
     papers = window(store, previous, through, day, made_at)
-    merged: dict[int, int] = {}  # a paper of the window merged since into another: that one -> its id
-    if previous is not None:
+    merged: dict[int, int] = {}  # a paper of the day's digest's window merged since: that one -> its id
+    if previous is not None and made is not None:  # (a day to come is the next digest, as it is)
         inside = {p.id for p in papers}
         merged = {
             now: then
