@@ -171,3 +171,24 @@ def test_a_past_days_preview_shows_the_paper_it_sent_that_was_merged_since(mail_
     shown = preview(config, "ada", later, up_to=dt.date(2026, 3, 17)).digest
     assert [m.paper.id for m in shown.matches] == [paper.id]
     assert shown.day == dt.date(2026, 3, 17)
+
+
+def test_a_day_to_come_whose_paper_was_merged_before_its_digest_is_the_next_digest(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [lanterns]\nsend_at: "07:00"\n')
+    config = ws.config
+    with Store(config.database) as store:
+        ingest(store, [ws.dump("daily.json", DAILY, where="dumps", mtime=at(16, 6))], at(16, 6))
+        send_now(config, store, load_profiles(config), None, at(16, 7))
+        trending = ws.dump(
+            "trending.txt",
+            make_dump("Mar 17", [(NEW, ABSTRACT), ("Soup", "Soup.")]),
+            where="dumps",
+            mtime=at(17, 5),
+        )
+        ingest(store, [trending, ws.dump("query.atom", QUERY, where="dumps", mtime=at(17, 6))], at(17, 6))
+    # the copy listed on the 17th is the paper sent on the 16th: not sent again, nor shown for the 17th
+    assert titles(preview(config, "ada", at(17, 6, 30)).digest) == []
+    assert titles(preview(config, "ada", at(17, 6, 30), up_to=dt.date(2026, 3, 17)).digest) == []
