@@ -194,8 +194,16 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
     On PostgreSQL, ``other``'s row is locked first: a delivery or rating of it being recorded
     (its row locked against deletion) is waited for, then moved with the rest, where the merge
     used to delete the paper from under it (a foreign key violation: the ingest failed); one that
-    comes later waits for the merge and records the paper it became (ReaderRecords)."""
+    comes later waits for the merge and records the paper it became (ReaderRecords). Before it,
+    the rows of the queued messages naming ``other`` are locked, in the order a delivery's record
+    takes them (Outbox.mark_sent: its message's row, then its papers'): the merge that held the
+    paper and then waited for the message's row met the delivery holding the row and waiting for
+    the paper, and PostgreSQL ended the delivery's transaction (after the server had accepted it)."""
     if not isinstance(db, sqlite3.Connection):  # SQLite's write lock is the whole database's
+        db.execute(
+            "SELECT id FROM outbox WHERE status = ? AND paper_ids LIKE ? ORDER BY id FOR UPDATE",
+            (QUEUED, f"%{other}%"),
+        )
         db.execute("SELECT id FROM papers WHERE id = ? FOR UPDATE", (other,))
     key, title, abstract, first_seen, authors, categories, code, project, upvotes = db.execute(
         "SELECT key, title, abstract, first_seen, authors, categories, code_url, project_url, upvotes "

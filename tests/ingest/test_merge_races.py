@@ -17,6 +17,7 @@ import pytest
 from test_merged_paper import ABSTRACT, MON, NEW, OLD, daily_json, query_atom
 
 from digest.db import PgConnection
+from digest.deliver.outbox import Outbox
 from digest.ingest.dumps import ingest
 from digest.store import Store
 from digest.store_papers import merge_paper
@@ -179,4 +180,46 @@ def test_an_ingest_that_postgresql_ends_in_a_deadlock_is_stored_at_its_second_tr
         assert store.db.execute("SELECT upvotes FROM papers WHERE id = ?", (soup,)).fetchone() == (7,)
     finally:
         for connection in (store, watcher, other_worker, rater):
+            connection.close()
+
+
+def test_a_delivery_recorded_while_the_merge_moves_its_queued_message_is_not_ended_by_a_deadlock(
+    workspace, database
+):
+    # the merge locked the paper, then waited for the message's row to move it to the paper it
+    # kept; the delivery's record (mark_sent) held that row and waited for the paper: PostgreSQL
+    # ended the delivery's transaction (deadlock detected), after the server had accepted it
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock leaves no deadlock")
+    ws = workspace
+    ids = two_copies(ws)
+    with Store(ws.config.database) as store, store.transaction():
+        outbox_id = Outbox(store).enqueue(
+            user="ada", recipient="ada@example.org", message_id="<1@x>", subject="Digest", mime=b"x",
+            paper_ids=[ids[NEW]], now=MON,
+        )  # fmt: skip
+        store.rate("bob", ids[NEW], 1, MON)
+    other_worker = PgConnection(database)
+    store, sender, watcher = Store(ws.config.database), Store(ws.config.database), Store(ws.config.database)
+    try:
+        with other_worker.transaction():
+            # bob rates the paper kept, not committed yet: the merge, moving bob's rating of the
+            # merged copy, waits for it
+            rated = (ids[OLD], LATER.isoformat())
+            other_worker.execute("INSERT INTO ratings VALUES ('bob', ?, -1, ?)", rated)
+            listing = query_atom("2026-03-15")
+            ingesting, failed = in_thread(lambda: add(ws, store, "query.atom", listing, LATER))
+            waiting(watcher, 1)
+            outbox = Outbox(sender)
+            message = outbox.get(outbox_id)
+            sending, send_errors = in_thread(lambda: outbox.mark_sent(message, "250 ok", LATER))
+            waiting(watcher, 2)
+        for thread in (ingesting, sending):
+            thread.join()
+        assert failed == send_errors == []
+        assert [p.id for p in store.papers()] == [ids[OLD]]
+        assert store.sent_paper_ids("ada") == {ids[OLD]}
+        assert [m.status for m in Outbox(store).messages(user="ada")] == ["sent"]
+    finally:
+        for connection in (store, sender, watcher, other_worker):
             connection.close()
