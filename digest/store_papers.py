@@ -106,7 +106,7 @@ def _same(unnamed: tuple, named: tuple, entry: Entry) -> bool:
     listed after the paper with the id (a week of slack for a late source), and its abstract
     says the same as the listing's (most of the longer words of the shorter one are the
     other's), or one of them has none. Two papers are kept otherwise, as before merging."""
-    if dt.date.fromisoformat(unnamed[2]) < dt.date.fromisoformat(named[2]) - MERGE_SLACK:
+    if listed_long_before(unnamed[2], named[2]):
         return False
     if same_abstract(unnamed[3], entry.abstract or named[3]):
         return True
@@ -129,6 +129,12 @@ def _read_before(db: Any, entry: Entry, key: str) -> tuple | None:
             log.info("%r: the paper stored under the title %r, as digest read it before", entry.title, title)
             return row
     return None
+
+
+def listed_long_before(unnamed_first_seen: str, named_first_seen: str) -> bool:
+    """Was the paper stored without an arXiv id first listed too long before the one with it
+    (:data:`MERGE_SLACK`) to be it?"""
+    return dt.date.fromisoformat(unnamed_first_seen) < dt.date.fromisoformat(named_first_seen) - MERGE_SLACK
 
 
 def same_abstract(one: str, other: str) -> bool:

@@ -8,9 +8,10 @@ rating) become the kept copy's, and the links and queued messages naming the oth
 Two copies are the same paper when the title of one, read as a new ingest reads it, is the key
 of the other (its stored title, or one it was listed under), and they do not say otherwise: not
 two arXiv ids, and the same abstract by the merge's measure (most of the longer words of the
-shorter one are the other's, or one has none). The copy with an arXiv id is kept, else the one
-the title finds now (a new listing of it adds to that one). Run in the migration's transaction;
-a store with no such pair (the usual case) is only read.
+shorter one are the other's, or one has none), nor a copy without an id first listed over a week
+before the one with it (store_papers.MERGE_SLACK: the ingest keeps those apart too). The copy
+with an arXiv id is kept, else the one the title finds now (a new listing of it adds to that
+one). Run in the migration's transaction; a store with no such pair (the usual case) is only read.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from digest.db import wall_clock
-from digest.store_papers import merge_paper, same_abstract, title_key
+from digest.store_papers import listed_long_before, merge_paper, same_abstract, title_key
 from digest.store_readers import iso
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,13 @@ def merge_stored_twice(db: Any, dialect: str) -> None:
             log.warning("papers %d and %d: one title, another abstract: both are kept", one[0], two[0])
             continue
         into, other = (one, two) if one[1] else (two, one)  # the id's copy, else the one found now
+        if into[1] and listed_long_before(other[3], into[3]):  # as the ingest: another paper
+            log.warning(
+                "papers %d and %d: the copy without an arXiv id was listed long before: both are kept",
+                into[0],
+                other[0],
+            )
+            continue
         merge_paper(db, into=into[0], other=other[0], stamp=stamp)
         merged += 1
     if merged:
@@ -93,5 +101,5 @@ def _current(db: Any, pid: int) -> int:
     return pid if row is None else int(row[0])
 
 
-def _paper(db: Any, pid: int) -> tuple[int, str | None, str] | None:
-    return db.execute("SELECT id, arxiv_id, abstract FROM papers WHERE id = ?", (pid,)).fetchone()
+def _paper(db: Any, pid: int) -> tuple[int, str | None, str, str] | None:
+    return db.execute("SELECT id, arxiv_id, abstract, first_seen FROM papers WHERE id = ?", (pid,)).fetchone()

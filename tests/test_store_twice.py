@@ -95,3 +95,26 @@ def test_a_store_with_no_paper_stored_twice_is_left_as_it_was(db_at):
     with Store(db_at) as store:
         assert [(p.id, p.title) for p in store.papers()] == [(1, "Salt &amp; Pepper")]
         assert store.db.execute("SELECT COUNT(*) FROM paper_merges").fetchone() == (0,)
+
+
+def test_a_copy_without_an_id_listed_long_before_the_one_with_it_is_another_paper(db_at, caplog):
+    # the ingest keeps apart a paper listed without its id over a week before the one with it
+    # (store_papers.MERGE_SLACK: a title alone may be two papers); the upgrade merged them, the
+    # reader sent the older one losing the newer one (it counted as sent)
+    db = schema_at(db_at, 19)
+    sql = (
+        "INSERT INTO papers (id, key, title, abstract, first_seen, added_at, arxiv_id) VALUES (?,?,?,?,?,?,?)"
+    )
+    old, new = "2025-03-02", "2026-11-12"
+    db.execute(sql, (1, "salt amp pepper", "Salt &amp; Pepper", "", old, f"{old}T06:00:00+00:00", None))
+    db.execute(sql, (2, "salt pepper", "Salt & Pepper", NOISE, new, f"{new}T06:00:00+00:00", "2611.00002"))
+    db.execute(
+        "INSERT INTO deliveries (id, user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?,?)",
+        (1, "ada", "<1@x>", "ada@example.org", 1, f"{old}T07:00:00+00:00"),
+    )
+    db.execute("INSERT INTO sent_papers VALUES ('ada', 1, 1)")
+    db.close()
+    with caplog.at_level(logging.WARNING), Store(db_at) as store:
+        assert sorted(p.id for p in store.papers()) == [1, 2]
+        assert store.sent_paper_ids("ada") == {1}
+    assert "papers 2 and 1: the copy without an arXiv id was listed long before: both are kept" in caplog.text
