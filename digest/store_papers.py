@@ -206,10 +206,9 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
     paper and then waited for the message's row met the delivery holding the row and waiting for
     the paper, and PostgreSQL ended the delivery's transaction (after the server had accepted it)."""
     if not isinstance(db, sqlite3.Connection):  # SQLite's write lock is the whole database's
-        db.execute(
-            "SELECT id FROM outbox WHERE status = ? AND paper_ids LIKE ? ORDER BY id FOR UPDATE",
-            (QUEUED, f"%{other}%"),
-        )
+        if queued := _queued_with(db, other):  # those alone (a LIKE finds any id with the digits)
+            marks = ",".join("?" * len(queued))
+            db.execute(f"SELECT id FROM outbox WHERE id IN ({marks}) ORDER BY id FOR UPDATE", queued)
         db.execute("SELECT id FROM papers WHERE id = ? FOR UPDATE", (other,))
     key, title, abstract, first_seen, authors, categories, code, project, upvotes = db.execute(
         "SELECT key, title, abstract, first_seen, authors, categories, code_url, project_url, upvotes "
@@ -249,6 +248,15 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
         (other, into, first_listing, stamp),
     )
     log.info("paper %d (%r, stored without an arXiv id) is paper %d: merged into it", other, title, into)
+
+
+def _queued_with(db: Any, other: int) -> list[int]:
+    """The messages waiting in the outbox with paper ``other``, in the order of their ids."""
+    rows = db.execute(
+        "SELECT id, paper_ids FROM outbox WHERE status = ? AND paper_ids LIKE ? ORDER BY id",
+        (QUEUED, f"%{other}%"),
+    ).fetchall()
+    return [outbox_id for outbox_id, raw in rows if other in json.loads(raw)]
 
 
 def _requeue(db: Any, into: int, other: int) -> None:
