@@ -200,6 +200,7 @@ def test_a_delivery_recorded_while_the_merge_moves_its_queued_message_is_not_end
         )  # fmt: skip
         store.rate("bob", ids[NEW], 1, MON)
     other_worker = PgConnection(database)
+    threads: list[threading.Thread] = []
     store, sender, watcher = Store(ws.config.database), Store(ws.config.database), Store(ws.config.database)
     try:
         with other_worker.transaction():
@@ -209,17 +210,21 @@ def test_a_delivery_recorded_while_the_merge_moves_its_queued_message_is_not_end
             other_worker.execute("INSERT INTO ratings VALUES ('bob', ?, -1, ?)", rated)
             listing = query_atom("2026-03-15")
             ingesting, failed = in_thread(lambda: add(ws, store, "query.atom", listing, LATER))
+            threads.append(ingesting)
             waiting(watcher, 1)
             outbox = Outbox(sender)
             message = outbox.get(outbox_id)
             sending, send_errors = in_thread(lambda: outbox.mark_sent(message, "250 ok", LATER))
+            threads.append(sending)
             waiting(watcher, 2)
-        for thread in (ingesting, sending):
+        for thread in threads:
             thread.join()
         assert failed == send_errors == []
         assert [p.id for p in store.papers()] == [ids[OLD]]
         assert store.sent_paper_ids("ada") == {ids[OLD]}
         assert [m.status for m in Outbox(store).messages(user="ada")] == ["sent"]
     finally:
+        for thread in threads:  # none left running, whatever failed
+            thread.join()
         for connection in (store, sender, watcher, other_worker):
             connection.close()
