@@ -26,7 +26,7 @@ are the ones a fresh index of every paper would make. When neither happens, nor 
 HTML (the usual case), the migration changes nothing.
 
 Migration 17 -> 18 (:func:`refold_dotted_i`) makes the word counts again likewise of the stored
-texts with a Turkish capital dotted I, which the matcher now reads as an ``i``. Migration 19 -> 20
+texts with a Turkish capital dotted I, which the matcher now reads as an ``i``. Migration 20 -> 21
 (:func:`rekey_dotted_i`): a title's key reads it so too.
 """
 
@@ -56,7 +56,7 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
     from digest.ingest.sources.decode import CONTROL
     from digest.ingest.sources.fields import clean
     from digest.ingest.sources.markup import element_text
-    from digest.store_papers import title_key_before_20 as stored_key  # as keys were made then
+    from digest.store_papers import title_key_before_21 as stored_key  # as keys were made then
 
     def dirty(text: str | None) -> bool:
         return text is not None and ("\x00" in text or CONTROL.search(text) is not None)
@@ -139,34 +139,27 @@ def refold_dotted_i(db: Any, dialect: str) -> None:
 
 
 def rekey_dotted_i(db: Any, dialect: str) -> None:
-    """Migration 19 -> 20: a title's key folds a capital dotted I as the matcher does ("İstanbul"
-    is "istanbul", where plain casefold made "i stanbul"). A paper stored under the old key of its
-    title keeps it (and its id); the new key is added to ``paper_titles``, so that a listing of
-    it (with the dotted I or without) finds it, unless that key is another paper's already (the
-    paper was stored twice before: both are kept, as they were). Only titles with the letter are
-    read. The other titles a paper was listed under are kept as keys only: not re-keyed here, but
-    a listed title with the letter is looked up by its old key too (digest.store_papers)."""
-    from digest.store_papers import title_key_before_20
+    """Migration 20 -> 21: a title's key folds a capital dotted I as the matcher does ("İstanbul" is
+    "istanbul", where plain casefold made "i stanbul"). A paper stored under the old key of its title
+    keeps it (and its id); the new key is added to ``paper_titles``, so that a listing of it (with the
+    dotted I or without) finds it, unless that key is another paper's already (the paper was stored
+    twice before: the next migration merges them, digest.store_twice). Only titles with the letter are
+    read. The other titles a paper was listed under are kept as keys only: not re-keyed here, but a
+    listed title with the letter is looked up by its old key too (digest.store_papers)."""
+    from digest.store_papers import title_key_before_21
 
     sql = "SELECT id, key, title FROM papers WHERE title LIKE ? OR title LIKE ? ORDER BY id"
     for pid, key, title in db.execute(sql, ("%\u0130%", "%\u0307%")).fetchall():
         new = title_key(title)
-        if key != title_key_before_20(title) or new in ("", key):
+        if key != title_key_before_21(title) or new in ("", key):
             continue  # stored under another title's key (two papers, one title), or no change
         taken = (
             db.execute("SELECT id FROM papers WHERE key = ?", (new,)).fetchone()
             or db.execute("SELECT paper_id FROM paper_titles WHERE key = ?", (new,)).fetchone()
         )
-        if taken and taken[0] != pid:
-            log.warning(
-                "paper %d (%r): its title's new key %r is paper %d's already (one paper stored twice "
-                "before version 20?); both are kept",
-                pid,
-                title,
-                new,
-                taken[0],
-            )
-        elif not taken:
+        # another paper's key already: one paper stored twice, which migration 21 -> 22 merges
+        # (digest.store_twice), or two papers of one title, which it keeps apart and says so
+        if not taken:
             db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (new, pid))
 
 

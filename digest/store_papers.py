@@ -30,8 +30,8 @@ def title_key(title: str) -> str:
     return re.sub(r"[\W_]+", " ", text).strip()
 
 
-def title_key_before_20(title: str) -> str:
-    """The key a title had until schema version 20 (plain casefold: "İstanbul" was "i stanbul")."""
+def title_key_before_21(title: str) -> str:
+    """The key a title had until schema version 21 (plain casefold: "İstanbul" was "i stanbul")."""
     return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", title).casefold()).strip()
 
 
@@ -58,9 +58,9 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
             merge_paper(db, into=row[0], other=titled[0], stamp=stamp)
             row = db.execute(f"SELECT {_MERGE} FROM papers WHERE id = ?", (row[0],)).fetchone()
     if row is None:
-        row, before_20 = _by_title(db, key), title_key_before_20(entry.title)
-        if row is None and before_20 != key:  # a dotted I: a key made before version 20, which its
-            row = _by_title(db, before_20)  # migration could not re-key (another title's, not stored)
+        row, before_21 = _by_title(db, key), title_key_before_21(entry.title)
+        if row is None and before_21 != key:  # a dotted I: a key made before version 21, which its
+            row = _by_title(db, before_21)  # migration could not re-key (another title's, not stored)
             if row is not None and not _another_id(row, entry):
                 db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))
         if row is not None and _another_id(row, entry):

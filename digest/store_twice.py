@@ -1,4 +1,4 @@
-"""Migration 19 -> 20, a data migration: a paper stored twice before ingest read a title as it
+"""Migration 21 -> 22, a data migration: a paper stored twice before ingest read a title as it
 does now (before schema 15: once with a control character or bidi override from an escape and
 once without; a feed's title once as HTML, ``Salt &amp; Pepper``, and once as text) is merged
 into one, as the ingest merges a paper listed again (digest.store_papers.merge_paper): its

@@ -177,7 +177,7 @@ def test_a_word_or_a_joint_nfkc_changes_has_the_word_counts_made_again(db_at, ti
 
 def test_a_paper_stored_twice_with_and_without_the_escape_is_one_paper_after_the_upgrade(db_at):
     # migration 14 -> 15 cleans the first copy and keeps both (the clean key is the second's);
-    # 19 -> 20 (digest.store_twice) merges them into the copy the title finds now
+    # 21 -> 22 (digest.store_twice) merges them into the copy the title finds now
     db = version_14(db_at)
     dirty = add_paper(db, "spik ing networks for event cameras", DIRTY_TITLE, "Old copy.")
     later = add_paper(db, "spiking networks for event cameras", CLEAN_TITLE, "Later copy.")

@@ -1,4 +1,4 @@
-"""An upgrade from the release at schema 17 straight to this one (20), on SQLite and PostgreSQL:
+"""An upgrade from the release at schema 17 straight to this one (22), on SQLite and PostgreSQL:
 both migrations in one opening, said in one log line with both versions; then the first pass's
 look at the profiles folder and the links already sent work together with what the release
 left (a reader renamed under it, a reader removed under it, a paper with a dotted capital I)."""
@@ -48,9 +48,9 @@ def ws(tmp_path, database) -> Workspace:
 def test_the_upgrade_says_from_which_version_to_which_on_both_databases(ws, db_at, caplog):
     released_17(ws, db_at)
     with caplog.at_level(logging.INFO), Store(load_config(ws.config_path).database) as store:
-        assert store.schema_version == SCHEMA_VERSION == 20
+        assert store.schema_version == SCHEMA_VERSION == 22
     (said,) = [r.getMessage() for r in caplog.records if "schema version" in r.getMessage()]
-    assert said.endswith("migrated from schema version 17 to 20")
+    assert said.endswith("migrated from schema version 17 to 22")
 
 
 def test_the_first_pass_after_the_upgrade_keeps_every_old_link_with_its_reader(ws, db_at):
