@@ -7,7 +7,11 @@ N profiles (send times spread over the day), every reader's period done today in
 store. "every profile": what a tick did before, the profiles loaded (each file stat'ed, the
 unchanged ones from the profile cache), every reader's last period in one query, and each
 reader's slot worked out. "due index": a tick now, the folder stat'ed alone and the readers
-the index names looked at (none: everyone was served today). Prints the median of 5 ticks.
+the index names looked at (none: everyone was served today). "daemon pass": the whole quiet
+pass of a running daemon (Daemon.run_once: fetching and the inbox checked, the due readers, the
+deliveries, retention), beside what looking at every name costs (the renames' carry-over and
+the profile names written down, digest.daemon.names), which a quiet pass no longer does: checked,
+the benchmark fails if a quiet pass looked. Prints the median of 5 ticks.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from digest.config import load_config  # noqa: E402
 from digest.daemon.due import DueIndex  # noqa: E402
+from digest.daemon.names import look  # noqa: E402
+from digest.daemon.renamed import carry_over  # noqa: E402
+from digest.daemon.service import Daemon  # noqa: E402
 from digest.daemon.slots import due_slot  # noqa: E402
 from digest.profiles.load import load_profiles_lenient  # noqa: E402
 from digest.profiles.watch import ProfileFolder  # noqa: E402
@@ -39,8 +46,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "profiles").mkdir()
+        (root / "inbox").mkdir()
         (root / "config.yaml").write_text(
             "database: digest.db\ninbox: inbox\nprofiles: profiles\nsmtp:\n  from: d@example.org\n"
+            "delivery:\n  transport: file\n  dir: out\n"
         )
         for i in range(args.readers):
             at = f"{(i // 60) % 23:02d}:{i % 60:02d}"
@@ -92,6 +101,26 @@ def main() -> None:
                     times.append(time.perf_counter() - t)
                 median = statistics.median(times) * 1000
                 print(f"{name}: {median:.1f} ms a quiet tick ({due} due)", flush=True)
+
+            def names() -> int:  # what every quiet pass did before it remembered the scan
+                carry_over(config, store, folder.current(now).profiles, now)
+                look(config, store, now)
+                return 0
+
+            daemon, looked = Daemon(config, clock=lambda: now), False
+            for _ in range(2):  # the folder read, and once more after (digest.profiles.watch)
+                daemon.run_once()
+            for name, tick in (("daemon pass", lambda: daemon.run_once() and 0), ("names looked at", names)):
+                times = []
+                for _ in range(5):
+                    t = time.perf_counter()
+                    tick()
+                    times.append(time.perf_counter() - t)
+                    looked = looked or (name == "daemon pass" and daemon.looked.needed())
+                print(f"{name}: {statistics.median(times) * 1000:.1f} ms", flush=True)
+            if looked:
+                raise SystemExit("check failed: a quiet daemon pass looked at every profile name")
+            print("check: the quiet passes looked at no name")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
-from digest.daemon.renamed import Continued, carry_over, known_readers, newest_message
+from digest.daemon.renamed import Carried, Continued, carry_over, known_readers, newest_message
 from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
 from digest.errors import ProfileError
@@ -41,6 +41,26 @@ from digest.profiles.load import has_profile_file, load_profile, load_profiles_l
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
+
+
+class Looked:
+    """A daemon's memory of its passes' looks (:func:`look`, and the renames' carry-over before
+    it): the profile scan (digest.profiles.watch, its ``version``) the last one was made for. A
+    pass with that scan still skips both, which read every name (the folder's, the database's):
+    the folder unchanged since, no file came or went, and no profile can have turned into a
+    rename (a new profile with a gone reader's address comes as a file; what else may change
+    meanwhile, a reader's first digest or a carry-over by another process, only ends one).
+    A carry-over put off (a message of the old name being sent) is looked for again."""
+
+    def __init__(self) -> None:
+        self.scan: int | None = None  # the scan of the pass under way (set by the daemon)
+        self._looked: int | None = None
+
+    def needed(self) -> bool:
+        return self.scan is None or self.scan != self._looked
+
+    def done(self, carried: Carried) -> None:
+        self._looked = None if carried.waiting else self.scan
 
 
 def look(config: Config, store: Store, now: dt.datetime) -> None:

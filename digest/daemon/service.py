@@ -23,6 +23,7 @@ from digest.daemon.claims import farewell, heartbeat
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
+from digest.daemon.names import Looked
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.tick import TickReport, run_once
 from digest.db import db_errors, shown, worker_id
@@ -62,6 +63,7 @@ class Daemon:
         self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
         self.profiles = ProfileFolder(config)  # kept between ticks (see digest.profiles.watch)
         self.due, self._synced = DueIndex(), -1  # who may be due (see digest.daemon.due)
+        self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
 
     # -- one pass ------------------------------------------------------------------------
@@ -112,6 +114,7 @@ class Daemon:
         if self.login_refused and config.smtp != self.config.smtp:  # a login corrected: try it
             self.login_refused = None
         self.config, self.profiles, self._synced = config, ProfileFolder(config), -1
+        self.looked = Looked()
         if poll and self._scheduler is not None:
             self._scheduler.reschedule_job("tick", trigger="interval", seconds=config.scheduler.poll_seconds)
         log.info("configuration %s read again: its changes take effect now", config.path)
@@ -122,6 +125,7 @@ class Daemon:
         if scan.version != self._synced:
             self.due.sync(scan.profiles)
             self._synced = scan.version
+        self.looked.scan = scan.version
         profiles, problems = scan.profiles, scan.problems
         for problem in problems:
             log.error("profile skipped: %s", problem)
@@ -146,6 +150,7 @@ class Daemon:
                     unrecorded=self.unrecorded,
                     deliver=deliver,
                     due_index=self.due,
+                    looked=self.looked,
                 )
                 heartbeat(store, self.worker, self.started, self.clock(), "")
         finally:

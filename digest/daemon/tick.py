@@ -26,8 +26,8 @@ from digest.daemon.claims import (
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
-from digest.daemon.names import look
-from digest.daemon.renamed import carry_over
+from digest.daemon.names import Looked, look
+from digest.daemon.renamed import Carried, carry_over
 from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
@@ -252,10 +252,12 @@ def run_once(
     unrecorded: Unrecorded | None = None,
     deliver: bool = True,
     due_index: DueIndex | None = None,
+    looked: Looked | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
-    ``due_index``: only the readers it names are looked at, see digest.daemon.due)."""
+    ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
+    the renames and names left alone while the profiles folder is as the last look saw it)."""
     problems: list[str] = []
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (
@@ -266,8 +268,12 @@ def run_once(
         read = _inbox_step(config, problems, ingest_inbox, store, config.inbox, now, settle) if mine else None
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
-    carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
-    look(config, store, now)  # a removed one: the links signed before open nothing from now on
+    carried = Carried([], [])
+    if looked is None or looked.needed():
+        carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
+        look(config, store, now)  # a removed one: the links signed before open nothing from now on
+        if looked is not None:
+            looked.done(carried)
     hold = {c.new for c in carried.waiting}
     scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold)
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []

@@ -8,9 +8,13 @@ import sqlite3
 
 import pytest
 
+from digest.daemon import tick
 from digest.daemon.names import look
+from digest.daemon.renamed import carry_over
+from digest.daemon.service import Daemon
 from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres
 from digest.deliver.outbox import Outbox
+from digest.deliver.transports import SmtpSender
 from digest.schema import run_migration
 from digest.signing import Signed
 from digest.store import SCHEMA_VERSION, Store
@@ -130,3 +134,43 @@ def test_a_file_back_with_its_readers_address_undoes_only_its_own_removal(worksp
         workspace.profile("eve", "email: Eve.Two@example.org\ninterests: [x]\n")
         look(config, store, MON + dt.timedelta(hours=7))
         assert names(store)["eve"] == (1, "2026-03-16T09:00:00+00:00")
+
+
+def test_a_daemon_looks_at_the_names_again_only_once_the_profiles_folder_changed(
+    mail_workspace, smtp_server, monkeypatch
+):
+    """A quiet pass reads no name (the folder's, the database's): with many readers that was
+    most of its time. A file removed changes the folder: the next pass writes it down."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.profile("eve", ADA.replace("ada@", "eve@"))
+    looks: list[dt.datetime] = []
+    carries: list[dt.datetime] = []
+
+    def looking(config, store, now):
+        looks.append(now)
+        return look(config, store, now)
+
+    def carrying(config, store, profiles, now):
+        carries.append(now)
+        return carry_over(config, store, profiles, now)
+
+    monkeypatch.setattr(tick, "look", looking)
+    monkeypatch.setattr(tick, "carry_over", carrying)
+    clock = [MON - dt.timedelta(hours=3)]  # before the send times: quiet passes
+    d = Daemon(ws.config, lambda: clock[0], sender_factory=lambda config: SmtpSender(config.smtp))
+    for minutes in (0, 1):  # the folder read, and read once more right after (watch.py)
+        clock[0] += dt.timedelta(minutes=minutes)
+        d.run_once()
+    read = (len(looks), len(carries))
+    for _ in range(3):
+        clock[0] += dt.timedelta(minutes=1)
+        d.run_once()
+    assert (len(looks), len(carries)) == read
+
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    clock[0] += dt.timedelta(minutes=1)
+    d.run_once()
+    assert looks[-1] == clock[0] and carries[-1] == clock[0]
+    with Store(ws.config.database) as store:
+        assert names(store) == {"ada": (1, None), "eve": (0, clock[0].isoformat())}
