@@ -70,10 +70,20 @@ class Continued:
         )
 
 
-def known_readers(store: Store) -> set[str]:
-    """Readers with a schedule state or a suppression: every reader who ever had a digest queued."""
-    rows = store.db.execute("SELECT user FROM schedule_state UNION SELECT user FROM suppressions")
-    return {r[0] for r in rows}
+def known_readers(store: Store, among: Sequence[str] | None = None) -> set[str]:
+    """Readers with a schedule state or a suppression: every reader who ever had a digest queued
+    (``among``: those of these names, an index look-up each)."""
+    if among is None:
+        rows = store.db.execute("SELECT user FROM schedule_state UNION SELECT user FROM suppressions")
+        return {r[0] for r in rows}
+    return {
+        name
+        for name in among
+        if store.db.execute(
+            "SELECT 1 FROM schedule_state WHERE user = ? UNION ALL SELECT 1 FROM suppressions WHERE user = ?",
+            (name, name),
+        ).fetchone()
+    }
 
 
 def newest_message(db: Any, user: str) -> str:
@@ -290,10 +300,16 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again.
     The database is opened for writing only for a carry-over to make (a removed reader's link
     on a read-only database is their 410, not a 503)."""
-    from digest.profiles.load import load_profiles_lenient
+    from digest.profiles.load import load_profiles_lenient, profile_names
 
     with Store(config.database, readonly=True) as store:  # written only if a carry-over is pending
-        if user not in known_readers(store):  # a name that never had a digest: no reader to continue
+        # the cheap answers first (a removed reader's links are followed for years): a name that
+        # never had a digest, or not in the last RECENT days, or no profile file without a digest
+        # (a new name) to continue it: no reader to continue
+        last = _addresses(store, [user]).get(user)
+        if last is None or user not in known_readers(store, [user]):
+            return None
+        if last[1] < iso(now - RECENT) or not (profile_names(config) or set()) - known_readers(store):
             return None
         profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)

@@ -37,7 +37,7 @@ from pathlib import Path
 from digest.config import Config
 from digest.daemon.removals import removals
 from digest.daemon.renamed import carried_for_link
-from digest.errors import ProfileError, StoreError
+from digest.errors import StoreError
 from digest.profiles.load import find_profile_file, has_profile_file
 from digest.signing import Signed
 from digest.store import Store
@@ -67,15 +67,12 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
             raise
         log.warning("%s's link opens their profile file, unchanged since it was signed: %s", signed.user, e)
         return signed.user, path
-    try:
-        path = find_profile_file(config, name)
-    except ProfileError:
-        if not removed(config, name):
-            raise
+    if removed(config, name):  # (not find_profile_file's error: it looks for a name like it)
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
         if new is None or _removed_since(config, name, signed, renamed_at):  # a later reader's rename
             return None
         return new, find_profile_file(config, new)
+    path = find_profile_file(config, name)
     if _gone_since(signed, gone, renamed_at):  # the file was gone since: a later reader's
         return None
     return name, path

@@ -327,3 +327,36 @@ def test_a_removed_readers_link_does_not_follow_a_later_reader_of_their_last_nam
         assert opened(browser, new) == (200, "eve.new@example.org")
         assert opened(browser, smith) == (410, GONE)
         assert opened(browser, old) == (410, GONE)
+
+
+def test_a_removed_readers_link_reads_the_profiles_only_when_a_new_profile_may_continue_them(
+    ws, smtp_server, monkeypatch
+):
+    """A removed reader's links are followed for as long as their emails are kept: each one read
+    every profile file (and looked for a name like theirs among the files) before its 410. Now
+    only a profile with no digest yet, made since their last digest, may continue them."""
+    import digest.profiles.load as load
+
+    read: list[str] = []
+    every = load.load_profiles_lenient
+    monkeypatch.setattr(load, "load_profiles_lenient", lambda config: read.append("all") or every(config))
+    monkeypatch.setattr(load.difflib, "get_close_matches", lambda *a, **k: read.append("like") or [])
+    ws.profile("ada", EVE.replace("eve@", "ada@"))  # a reader with digests (one without may continue eve)
+    ws.profile("eve", EVE)
+    send_day(ws, smtp_server, MON)
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    read.clear()
+    assert link_reader(ws.config, Signed("eve", MON), MON + DAY) is None
+    assert link_reader(ws.config, Signed("gus", MON), MON + DAY) is None  # a name that never had a digest
+    assert read == []
+
+    ws.profile("eve-smith", EVE)  # eve's file renamed, no pass since: eve-smith continues eve
+    folder = ws.root / "profiles"
+    assert link_reader(ws.config, Signed("eve", MON), MON + DAY) == ("eve-smith", folder / "eve-smith.yaml")
+    assert read == ["all"]
+    read.clear()
+    later = MON + 40 * DAY  # a profile made long after eve's last digest continues nobody
+    (folder / "eve-smith.yaml").rename(folder / "eve-jones.yaml")
+    assert link_reader(ws.config, Signed("eve-smith", MON), later) is None
+    assert read == []
