@@ -164,8 +164,8 @@ def history_name(config: Config, store: Store, profile: Profile, now: dt.datetim
     digest (preview, `rank --next`): it carries nothing over."""
     from digest.profiles.load import load_profiles_lenient
 
-    if not pending(config, store, [profile], now):  # cheap: a reader with a schedule state
-        return profile.user
+    if known_readers(store, [profile.user]) or not pending(config, store, [profile], now):
+        return profile.user  # a reader with a digest (one look-up, not every reader's name)
     every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
     return next((c.old for c in pending(config, store, every, now) if c.new == profile.user), profile.user)
 

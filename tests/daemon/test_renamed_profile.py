@@ -459,3 +459,25 @@ def test_a_new_profile_with_a_live_readers_address_is_pointed_out_until_it_has_a
     assert "New profiles with a live reader's address" in status.output and note in status.output
     yesterday(ws, "eve-smith", wall_clock())  # both had digests: two readers, on purpose or not
     assert note not in ws.cli("status").output
+
+
+def test_the_preview_of_a_reader_with_digests_reads_no_other_readers_name(
+    mail_workspace, smtp_server, monkeypatch
+):
+    """Only a profile without a digest may be a renamed file not carried over yet: a reader's
+    preview (and `rank --next`) looks at their own name alone, not at every reader's."""
+    import digest.daemon.renamed as renamed
+
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    add_dump(ws, "d1.txt", "Mar 15", DAY_1, MON_0700 - dt.timedelta(hours=6))
+    send(ws, MON_0700)
+    every = renamed.known_readers
+    asked: list[object] = []
+    monkeypatch.setattr(
+        renamed, "known_readers", lambda store, among=None: asked.append(among) or every(store, among)
+    )
+    tue = MON_0700 + dt.timedelta(days=1)
+    add_dump(ws, "d2.txt", "Mar 16", DAY_2, tue - dt.timedelta(hours=6))
+    assert [m.paper.title for m in preview(ws.config, "eve", tue).digest.matches] == ["Neuromorphic Day Two"]
+    assert asked == [["eve"]]
