@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from digest.config import Config
 from digest.models import Interest, Match, Profile
+from digest.select.collection import CollectionStats
 from digest.select.ranking import build_index, keyword_index
 from digest.select.text import keyword_key
 from digest.store import Store
@@ -63,7 +64,12 @@ def try_keyword(
     since = latest - dt.timedelta(days=days - 1) if latest else None
     recent = {pid for pid, d in day.items() if since is not None and d >= since}
     taken = store.reserved_paper_ids(profile.user)
-    index = build_index(store, papers, config, likes=bool(profile.likes))  # scores as in a real digest
+    # scores as in a real digest: an index of the window's papers alone, with the archive's counts
+    # (an index of the whole archive grew with it: a year of papers took 15 GB and minutes)
+    stats = CollectionStats(store)
+    stats.refresh()
+    window = [p for p in papers if p.id in recent]
+    index = build_index(store, window, config, counts=stats, likes=bool(profile.likes))
 
     def digest(p: Profile) -> tuple[Match, ...]:
         ranked = (m for m in index.rank(p) if m.paper.id in recent and m.paper.id not in taken)
@@ -74,7 +80,7 @@ def try_keyword(
         for m in keyword_index(index).keyword_matches(phrase)
         if m.paper.id in recent and m.score >= profile.min_score
     )
-    return KeywordTrial(
+    trial = KeywordTrial(
         phrase=phrase,
         weight=weight,
         since=since,
@@ -84,3 +90,5 @@ def try_keyword(
         before=digest(profile),
         after=digest(with_keyword(profile, phrase, weight)),
     )
+    stats.save()  # the archive's counts of the keyword's words, kept as a digest keeps them
+    return trial

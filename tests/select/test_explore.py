@@ -74,3 +74,43 @@ def test_a_window_that_reaches_into_the_previous_year_says_which(workspace):
     workspace.cli("ingest")
     result = workspace.cli("profile", "test", "ada", "event cameras", "--days", "365")
     assert "papers listed since Mar 15, 2025:" in result.output
+
+
+def test_a_keyword_is_tried_on_an_index_of_the_recent_papers_alone_scored_as_a_digest_would(
+    workspace, monkeypatch
+):
+    """An index of the whole archive grew with it (a year of papers: 15 GB, minutes); the
+    papers listed before the last 30 days are no part of the trial. The scores are a digest's:
+    the window's papers with the archive's counts."""
+    import digest.select.explore as explore
+    from digest.select.collection import CollectionStats
+    from digest.select.ranking import build_index
+    from digest.store import Store
+
+    june = dt.datetime(2026, 6, 1)
+    workspace.dump("march.txt", make_dump("Mar 14", PAPERS), mtime=june)
+    workspace.dump(
+        "may.txt", make_dump("May 22", [("Event Cameras in Space", "Event cameras orbit.")]), mtime=june
+    )
+    workspace.profile("ada", "email: ada@example.org\ninterests: [event cameras]\n")
+    workspace.cli("ingest")
+    indexed: list[list[str]] = []
+
+    def spying(store, papers, *args, **kwargs):
+        indexed.append([p.title for p in papers])
+        return build_index(store, papers, *args, **kwargs)
+
+    monkeypatch.setattr(explore, "build_index", spying)
+    with Store(workspace.config.database) as store:
+        profile = explore.with_keyword(load_ada(workspace), "event cameras", 1.0)
+        trial = explore.try_keyword(store, profile, "event cameras")
+        assert indexed == [["Event Cameras in Space"]]
+        window = [p for p in store.papers() if p.title == "Event Cameras in Space"]
+        digest = build_index(store, window, counts=CollectionStats(store)).rank(profile)
+    assert [(m.paper.title, m.score) for m in trial.before] == [(m.paper.title, m.score) for m in digest]
+
+
+def load_ada(workspace):
+    from digest.profiles.load import load_profile
+
+    return load_profile(workspace.config, "ada")
