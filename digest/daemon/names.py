@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 from digest.config import Config
@@ -45,22 +47,39 @@ log = logging.getLogger(__name__)
 
 class Looked:
     """A daemon's memory of its passes' looks (:func:`look`, and the renames' carry-over before
-    it): the profile scan (digest.profiles.watch, its ``version``) the last one was made for. A
-    pass with that scan still skips both, which read every name (the folder's, the database's):
-    the folder unchanged since, no file came or went, and no profile can have turned into a
-    rename (a new profile with a gone reader's address comes as a file; what else may change
-    meanwhile, a reader's first digest or a carry-over by another process, only ends one).
-    A carry-over put off (a message of the old name being sent) is looked for again."""
+    it), which read every name (the folder's, the database's): the profile scan (digest.profiles
+    .watch, its ``version``) and the folder's file names the last one was made for. A pass with
+    both as they were skips them: no file came or went, and no profile can have turned into a
+    rename (a new profile with a gone reader's address comes as a file, or as an edit the scan
+    reads; what else may change meanwhile, a reader's first digest or a carry-over by another
+    process, only ends one). The names are listed each pass (a folder of 20,000 files: about
+    10 ms), not taken from the folder's time, which a coarse clock or a network share may leave
+    as it was when a file goes: a removal missed until the next scan would let a newcomer given
+    the name open the removed reader's links. A carry-over put off (a message of the old name
+    being sent) is looked for again."""
 
     def __init__(self) -> None:
         self.scan: int | None = None  # the scan of the pass under way (set by the daemon)
         self._looked: int | None = None
+        self._seen: frozenset[str] | None = None  # the folder's names at the last look
+        self._listed: frozenset[str] | None = None  # and at this pass's
 
-    def needed(self) -> bool:
-        return self.scan is None or self.scan != self._looked
+    def needed(self, folder: Path) -> bool:
+        """Must this pass look (``folder``: the profiles folder, listed now)?"""
+        try:
+            self._listed = frozenset(os.listdir(folder))
+        except OSError:
+            self._listed = None  # looked at: look() and the carry-over say what they make of it
+        return (
+            self.scan is None
+            or self.scan != self._looked
+            or self._listed is None
+            or self._listed != self._seen
+        )
 
     def done(self, carried: Carried) -> None:
-        self._looked = None if carried.waiting else self.scan
+        waiting = bool(carried.waiting)
+        self._looked, self._seen = (None, None) if waiting else (self.scan, self._listed)
 
 
 def look(config: Config, store: Store, now: dt.datetime) -> None:

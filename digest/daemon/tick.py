@@ -257,7 +257,8 @@ def run_once(
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
-    the renames and names left alone while the profiles folder is as the last look saw it)."""
+    the renames and names left alone while the profiles and the folder's names are as the last
+    look saw them)."""
     problems: list[str] = []
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (
@@ -269,7 +270,7 @@ def run_once(
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     carried = Carried([], [])
-    if looked is None or looked.needed():
+    if looked is None or looked.needed(config.profiles):
         carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
         look(config, store, now)  # a removed one: the links signed before open nothing from now on
         if looked is not None:

@@ -174,3 +174,38 @@ def test_a_daemon_looks_at_the_names_again_only_once_the_profiles_folder_changed
     assert looks[-1] == clock[0] and carries[-1] == clock[0]
     with Store(ws.config.database) as store:
         assert names(store) == {"ada": (1, None), "eve": (0, clock[0].isoformat())}
+
+
+def test_a_file_removed_without_the_folder_time_changing_is_still_found_gone_by_the_next_pass(
+    mail_workspace, smtp_server
+):
+    """The folder's time is a hint, not a proof: a filesystem with a coarse clock (FAT's two
+    seconds, some network shares) or a share caching the folder's attributes may leave it as it
+    was when a file goes. The next pass still finds the file gone (it lists the names), so the
+    links signed before open nothing once someone else is given the name."""
+    import os
+
+    from digest.signing import Signed
+    from digest.web.identity import link_reader
+
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.profile("eve", ADA.replace("ada@", "eve@"))
+    folder = ws.root / "profiles"
+    clock = [MON - dt.timedelta(hours=3)]  # before the send times: quiet passes
+    d = Daemon(ws.config, lambda: clock[0], sender_factory=lambda config: SmtpSender(config.smtp))
+    for _ in range(3):  # the folder read, read once more right after (watch.py), then quiet
+        clock[0] += dt.timedelta(minutes=1)
+        d.run_once()
+    signed = Signed("eve", clock[0])  # a link in an email of eve's
+    before = folder.stat()
+    (folder / "eve.yaml").unlink()
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))  # the folder's time as it was
+    clock[0] += dt.timedelta(minutes=1)
+    d.run_once()
+    with Store(ws.config.database) as store:
+        assert names(store)["eve"] == (0, clock[0].isoformat())
+    ws.profile("eve", ADA.replace("ada@", "eve.new@"))  # the name given to someone else
+    clock[0] += dt.timedelta(minutes=1)
+    d.run_once()
+    assert link_reader(ws.config, signed, clock[0]) is None
