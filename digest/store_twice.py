@@ -31,7 +31,7 @@ CHUNK = 1000  # papers read at a time
 
 def merge_stored_twice(db: Any, dialect: str) -> None:
     """Merge each pair of copies of one paper (see the module's doc)."""
-    pairs = [(pid, found) for pid, key, title in _titled(db) for found in _found_by(db, pid, key, title)]
+    pairs = [(pid, found) for pid, keys in _titled(db) for found in _found_by(db, pid, keys)]
     merged = 0
     stamp = iso(wall_clock())
     for pid, other_pid in pairs:
@@ -58,14 +58,20 @@ def merge_stored_twice(db: Any, dialect: str) -> None:
         log.info("%d papers stored twice before titles were read as now merged", merged)
 
 
-def _titled(db: Any) -> list[tuple[int, str, str]]:
-    """(id, key, title) of the papers whose title a new ingest would find by another key."""
-    out: list[tuple[int, str, str]] = []
+def _titled(db: Any) -> list[tuple[int, list[str]]]:
+    """(id, the other keys) of the papers whose title a new ingest would find by another key. Not
+    the title's own key for a paper the ingest stored under it with its arXiv id (``<key> arxiv
+    <id>``: another paper with an id had the title, store_papers.upsert_paper): two papers it keeps
+    apart on purpose, not one stored twice."""
+    out: list[tuple[int, list[str]]] = []
     last = 0
-    sql = "SELECT id, key, title FROM papers WHERE id > ? ORDER BY id LIMIT ?"
+    sql = "SELECT id, key, title, arxiv_id FROM papers WHERE id > ? ORDER BY id LIMIT ?"
     while rows := db.execute(sql, (last, CHUNK)).fetchall():
         last = rows[-1][0]
-        out += [(pid, key, title) for pid, key, title in rows if _keys(title) - {key}]
+        for pid, key, title, arxiv_id in rows:
+            keys = {k for k in _keys(title) - {key} if not arxiv_id or key != f"{k} arxiv {arxiv_id}"}
+            if keys:
+                out.append((pid, sorted(keys)))
     return out
 
 
@@ -83,10 +89,10 @@ def _keys(title: str) -> set[str]:
     return keys - {""}
 
 
-def _found_by(db: Any, pid: int, key: str, title: str) -> list[int]:
-    """The other papers the keys of ``title`` find (each once)."""
+def _found_by(db: Any, pid: int, keys: list[str]) -> list[int]:
+    """The other papers ``keys`` find (each once)."""
     found: list[int] = []
-    for other_key in sorted(_keys(title) - {key}):
+    for other_key in keys:
         row = (
             db.execute("SELECT id FROM papers WHERE key = ?", (other_key,)).fetchone()
             or db.execute("SELECT paper_id FROM paper_titles WHERE key = ?", (other_key,)).fetchone()

@@ -118,3 +118,23 @@ def test_a_copy_without_an_id_listed_long_before_the_one_with_it_is_another_pape
         assert sorted(p.id for p in store.papers()) == [1, 2]
         assert store.sent_paper_ids("ada") == {1}
     assert "papers 2 and 1: the copy without an arXiv id was listed long before: both are kept" in caplog.text
+
+
+def test_two_papers_of_one_title_the_ingest_stored_apart_are_left_without_a_warning(db_at, caplog):
+    # two arXiv papers titled alike: the ingest stored the second under the title's key with its
+    # id (store_papers.upsert_paper), on purpose; the upgrade warned 'one title, two arXiv ids'
+    # for every such pair of the archive, as if it were one paper stored twice
+    db = schema_at(db_at, 19)
+    sql = (
+        "INSERT INTO papers (id, key, title, abstract, first_seen, added_at, arxiv_id) VALUES (?,?,?,?,?,?,?)"
+    )
+    for pid, key, abstract in (
+        (1, "introduction", "A tutorial on protein folding and contact maps."),
+        (2, "introduction arxiv 2611.00002", "Speech frames routed through a mixture of experts."),
+    ):
+        day = f"2026-11-1{pid}"
+        db.execute(sql, (pid, key, "Introduction", abstract, day, f"{day}T06:00:00+00:00", f"2611.0000{pid}"))
+    db.close()
+    with caplog.at_level(logging.INFO), Store(db_at) as store:
+        assert [(p.id, p.arxiv_id) for p in store.papers()] == [(1, "2611.00001"), (2, "2611.00002")]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
