@@ -7,7 +7,8 @@ everything that points at it (listings, what was sent, ratings); its ``key`` sta
 its cleaned title normalizes to another key (a control character between two letters was a
 word break), that key is added to ``paper_titles``, so that a listing naming the paper by
 its clean title finds it (unless that key is another paper's already: a paper stored twice
-before, once with the escape and once without, stays two papers, as it was). Likewise a title
+before, once with the escape and once without, which migration 21 -> 22 merges:
+digest.store_twice). Likewise a title
 a feed gave as HTML, stored as it came before feeds' HTML was read as text (``Salt &amp;
 Pepper``, ``<b>...</b>``; digest.ingest.sources.markup): the key of its text as a fetch now
 stores it is added, so that the same item fetched again (a feed keeps its items for days) is
@@ -111,11 +112,9 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
             db.execute("SELECT id FROM papers WHERE key = ?", (key,)).fetchone()
             or db.execute("SELECT paper_id FROM paper_titles WHERE key = ?", (key,)).fetchone()
         )
-        if taken and taken[0] == pid:  # listed under it already
-            continue
-        if taken:
-            log.warning("paper %d: its cleaned title is another paper's; both are kept", pid)
-        else:
+        # another paper's key already: one paper stored twice, which migration 21 -> 22 merges
+        # (digest.store_twice), or two papers of one title, which it keeps apart and says so
+        if not taken:
             db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, pid))
     for start in range(0, len(changed_text), CHUNK):
         chunk = changed_text[start : start + CHUNK]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -175,17 +176,34 @@ def test_a_word_or_a_joint_nfkc_changes_has_the_word_counts_made_again(db_at, ti
         assert store.db.execute("SELECT COUNT(*) FROM collection_state").fetchone() == (0,)
 
 
-def test_a_paper_stored_twice_with_and_without_the_escape_is_one_paper_after_the_upgrade(db_at):
+def test_a_paper_stored_twice_with_and_without_the_escape_is_one_paper_after_the_upgrade(db_at, caplog):
     # migration 14 -> 15 cleans the first copy and keeps both (the clean key is the second's);
-    # 21 -> 22 (digest.store_twice) merges them into the copy the title finds now
+    # 21 -> 22 (digest.store_twice) merges them into the copy the title finds now. The log says
+    # so, not first that both are kept (15 warned 'its cleaned title is another paper's; both
+    # are kept' before 22 merged them)
     db = version_14(db_at)
     dirty = add_paper(db, "spik ing networks for event cameras", DIRTY_TITLE, "Old copy.")
     later = add_paper(db, "spiking networks for event cameras", CLEAN_TITLE, "Later copy.")
     db.close()
-    with Store(db_at) as store:
+    with caplog.at_level(logging.INFO), Store(db_at) as store:
         titles = store.db.execute("SELECT id, title FROM papers ORDER BY id").fetchall()
         assert titles == [(later, CLEAN_TITLE)]
         assert store.current_paper_id(dirty) == later
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert f"is paper {later}: merged into it" in caplog.text
+
+
+def test_two_papers_of_one_clean_title_stay_two_and_the_upgrade_says_it_once(db_at, caplog):
+    db = version_14(db_at)
+    dirty = add_paper(
+        db, "spik ing networks for event cameras", DIRTY_TITLE, "Protein folding with contact maps."
+    )
+    later = add_paper(db, "spiking networks for event cameras", CLEAN_TITLE, "Speech routed through experts.")
+    db.close()
+    with caplog.at_level(logging.WARNING), Store(db_at) as store:
+        assert [p.id for p in store.papers()] == [dirty, later]
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"papers {dirty} and {later}: one title, another abstract: both are kept"]
 
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
