@@ -298,7 +298,7 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 19 -> 20: every time a name's file was found gone, not only the last (a link is told from
     # the readers the name had after it, however many), with the address of the reader it ended
     # (a file back with it, before another reader had the name, is theirs: digest.daemon.names);
-    # the times kept before have no address (who they ended is not known: never undone)
+    # the last one kept before: the name's newest message's if its file is gone, else none
     """
     CREATE TABLE reader_name_removals (
         user        TEXT NOT NULL,             -- a profile file's stem
@@ -307,8 +307,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
                                                -- removal before (NULL: none, or not known)
         PRIMARY KEY (user, gone_at)
     );
-    INSERT INTO reader_name_removals (user, gone_at)
-        SELECT user, gone_at FROM reader_names WHERE gone_at IS NOT NULL;
+    INSERT INTO reader_name_removals (user, gone_at, address) SELECT n.user, n.gone_at, CASE WHEN n.live = 0
+        THEN (SELECT o.recipient FROM outbox o WHERE o.user = n.user ORDER BY o.created_at DESC, o.id DESC
+        LIMIT 1) END FROM reader_names n WHERE n.gone_at IS NOT NULL;  -- back since: another reader then
     """,
     # 20 -> 21: a title's duplicate key reads a Turkish capital dotted I as "i", as the matcher
     # does: a paper stored under the old key of such a title is found by the new one too

@@ -7,10 +7,11 @@ then another given it and removed: the first removal still tells the first reade
 the renamed one's). ``reader_names.gone_at`` is the last of them (None: none), kept with it.
 
 With each, the address of the reader it ended: that of the name's newest message made since
-the removal before (None: no message since, or a removal kept before addresses were). A file
-back with that address, before another reader had the name, is that reader back: the removal
-is undone (digest.daemon.names). Another address is another reader; no address known, anybody;
-once another reader had the name, the removal is settled (its address dropped) for good.
+the removal before (None: no message since; one kept before addresses were whose file came back
+before the upgrade). A file back with that address, before another reader had the name, is that
+reader back: the removal is undone (digest.daemon.names). Another address is another reader; no
+address known, anybody; once another reader had the name, the removal is settled (its address
+dropped) for good.
 """
 
 from __future__ import annotations

@@ -90,8 +90,9 @@ def version_19(db_at):
 
 
 def test_the_upgrade_keeps_the_last_removal_of_each_name_whose_reader_is_not_known(workspace, db_at):
-    """Schema 19 kept only when a name's file was last found gone, not whose it was: a file back
-    with any address after the upgrade is a new reader for the links signed before."""
+    """Schema 19 kept only when a name's file was last found gone, not whose it was: a name that
+    never had a message (no address known) back with any address after the upgrade is a new
+    reader for the links signed before."""
     db = version_19(db_at)
     db.execute("INSERT INTO reader_names VALUES ('ada', 1, NULL), ('eve', 0, '2026-03-16T08:00:00+00:00')")
     db.close()
@@ -105,6 +106,37 @@ def test_the_upgrade_keeps_the_last_removal_of_each_name_whose_reader_is_not_kno
         look(config, store, MON + dt.timedelta(hours=3))
         assert names(store)["eve"] == (1, "2026-03-16T08:00:00+00:00")
     assert link_reader(config, Signed("eve", MON), MON + dt.timedelta(hours=3)) is None
+
+
+def test_the_upgrade_keeps_with_a_removal_the_address_of_the_names_last_message(workspace, db_at):
+    """bob's file went under schema 19, his digests went to bob@: back after the upgrade with his
+    address, he is bob again, and his emails' links open his page (they said 410, with nothing in
+    the log, as for a new reader). carl's file came back under 19, a new reader by the rules then:
+    his removal stays settled (no address)."""
+    db = version_19(db_at)
+    db.execute(
+        "INSERT INTO reader_names VALUES ('ada', 1, NULL), ('bob', 0, '2026-03-16T08:00:00+00:00'), "
+        "('carl', 1, '2026-03-16T08:00:00+00:00')"
+    )
+    for n, (user, address) in enumerate((("bob", "bob@example.org"), ("carl", "carl@example.org"))):
+        db.execute(
+            "INSERT INTO outbox (message_id, user, recipient, subject, mime, paper_ids, status, "
+            "next_attempt_at, created_at) VALUES (?, ?, ?, 's', ?, '[]', 'sent', ?, ?)",
+            (f"<{n}@x>", user, address, b"m", "2026-03-16T07:00:00+00:00", "2026-03-16T07:00:00+00:00"),
+        )
+    db.close()
+    workspace.profile("ada", ADA)
+    workspace.profile("carl", "email: carl@example.org\ninterests: [x]\n")
+    config = workspace.config
+    with Store(config.database) as store:
+        rows = store.db.execute("SELECT user, address FROM reader_name_removals ORDER BY user").fetchall()
+        assert rows == [("bob", "bob@example.org"), ("carl", None)]
+        workspace.profile("bob", "email: Bob@example.org\ninterests: [x]\n")
+        look(config, store, MON + dt.timedelta(hours=3))
+        assert names(store)["bob"] == (1, None)
+    later = MON + dt.timedelta(hours=3)
+    assert link_reader(config, Signed("bob", MON), later) == ("bob", workspace.root / "profiles" / "bob.yaml")
+    assert link_reader(config, Signed("carl", MON), later) is None
 
 
 def test_a_file_back_with_its_readers_address_undoes_only_its_own_removal(workspace):
