@@ -58,11 +58,15 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
             merge_paper(db, into=row[0], other=titled[0], stamp=stamp)
             row = db.execute(f"SELECT {_MERGE} FROM papers WHERE id = ?", (row[0],)).fetchone()
     if row is None:
-        row, before_21 = _by_title(db, key), title_key_before_21(entry.title)
-        if row is None and before_21 != key:  # a dotted I: a key made before version 21, which its
-            row = _by_title(db, before_21)  # migration could not re-key (another title's, not stored)
-            if row is not None and not _another_id(row, entry):
-                db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))
+        # a dotted I: the paper stored under this very title's key as made before version 21 first
+        # (its migration could not re-key a title only listed, nor one whose new key was another
+        # paper's: two papers of one title now, the other found by the new key alone)
+        before_21 = title_key_before_21(entry.title)
+        row = _by_title(db, before_21) if before_21 != key else None
+        if row is None:
+            row = _by_title(db, key)
+        elif not _another_id(row, entry) and _by_title(db, key) is None:
+            db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, row[0]))
         if row is not None and _another_id(row, entry):
             row, key = None, f"{key} arxiv {entry.arxiv_id}"  # two papers, one title
     if row is None and entry.read_before:

@@ -98,6 +98,11 @@ def test_two_papers_of_one_title_with_and_without_the_dotted_i_stay_two(db_at, t
     db.close()
     with caplog.at_level(logging.WARNING), Store(db_at) as store:
         assert len(store.papers()) == 2
+        # each listed again is found as before the upgrade: the title with the letter by its key
+        # as made then (by the new key alone, it was credited to the other paper, as the other's)
+        listed(store, tmp_path, "Traffic in İstanbul", "Traffic in Istanbul")
+        rows = store.db.execute("SELECT paper_id FROM listing_papers ORDER BY listing_id").fetchall()
+        assert rows == [(1,), (2,)] and len(store.papers()) == 2
     assert "papers 1 and 2: one title, another abstract: both are kept" in caplog.text
 
 
