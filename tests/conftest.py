@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -176,6 +177,26 @@ def tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
         yield disk
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def schema_at(db_at: Path | str, version: int):
+    """A database (``db_at``: a SQLite file or a PostgreSQL URL) as a release at schema ``version``
+    left it, still open: for the tests of an upgrade from it."""
+    from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres
+    from digest.schema import run_migration
+
+    if is_postgres(db_at):
+        db = PgConnection(str(db_at))
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for v in range(version):
+            run_migration(db, v, POSTGRESQL)
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    else:
+        db = sqlite3.connect(db_at, isolation_level=None)
+        for v in range(version):
+            run_migration(db, v, SQLITE)
+        db.execute(f"PRAGMA user_version = {version}")
+    return db
 
 
 def make_dump(day: str, papers: list[tuple[str, str]]) -> str:

@@ -15,14 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from digest.db import PgConnection, is_postgres
 from digest.errors import StoreError
 from digest.ingest.dumps import ingest
-from digest.schema import MIGRATIONS, pg_migration, sql_statements
 from digest.select.collection import CollectionStats
 from digest.store import SCHEMA_VERSION, Store
 
-from conftest import make_dump
+from conftest import make_dump, schema_at
 
 pytestmark = pytest.mark.backends
 
@@ -32,22 +30,9 @@ CLEAN_TITLE = "Spiking networks for event cameras"
 DIRTY_ABSTRACT = "Spikes \x1b[2Jfrom \x1b]8;;https://evil.example\x07event cameras\u2066, at low power."
 
 
-def version_14(db_at: Path | str):
+def version_14(db_at):
     """A database as the release before this one left it (schema version 14), still open."""
-    if is_postgres(db_at):
-        db = PgConnection(str(db_at))
-        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for v in range(14):
-            for statement in pg_migration(v):
-                db.execute(statement)
-        db.execute("INSERT INTO schema_version (version) VALUES (14)")
-    else:
-        db = sqlite3.connect(db_at, isolation_level=None)
-        for v in range(14):
-            for statement in sql_statements(MIGRATIONS[v]):
-                db.execute(statement)
-        db.execute("PRAGMA user_version = 14")
-    return db
+    return schema_at(db_at, 14)
 
 
 def add_paper(db, key: str, title: str, abstract: str, **more: object) -> int:

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from digest.db import PgConnection, is_postgres
 from digest.ingest.dumps import ingest
-from digest.schema import MIGRATIONS, pg_migration, sql_statements
 from digest.store import SCHEMA_VERSION, Store
 from digest.store_papers import title_key
 
-from conftest import make_dump
+from conftest import make_dump, schema_at
 
 pytestmark = pytest.mark.backends
 
@@ -27,20 +24,9 @@ NOW = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
 ABSTRACT = "We count the cars that cross the bridges of a city of fifteen million people every hour."
 
 
-def version_19(db_at: Path | str):
+def version_19(db_at):
     """A database as the release before this one left it (schema version 19), still open."""
-    postgres = is_postgres(db_at)
-    db = PgConnection(str(db_at)) if postgres else sqlite3.connect(db_at, isolation_level=None)
-    if postgres:
-        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for v in range(19):
-        if callable(MIGRATIONS[v]):
-            MIGRATIONS[v](db, "postgresql" if postgres else "sqlite")
-            continue
-        for statement in pg_migration(v) if postgres else sql_statements(MIGRATIONS[v]):
-            db.execute(statement)
-    db.execute("INSERT INTO schema_version (version) VALUES (19)" if postgres else "PRAGMA user_version = 19")
-    return db
+    return schema_at(db_at, 19)
 
 
 def listed(store: Store, tmp_path: Path, *titles: str) -> None:

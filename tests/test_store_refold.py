@@ -4,15 +4,14 @@ reads it now ("istanbul"); a store with no such letter keeps its counts."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from digest.db import PgConnection, is_postgres
-from digest.schema import MIGRATIONS, pg_migration, sql_statements
 from digest.select.collection import CollectionStats
 from digest.store import SCHEMA_VERSION, Store
+
+from conftest import schema_at
 
 pytestmark = pytest.mark.backends
 
@@ -20,30 +19,6 @@ pytestmark = pytest.mark.backends
 def version_17(db_at: Path | str):
     """A database as the release at schema version 17 left it, still open."""
     return schema_at(db_at, 17)
-
-
-def schema_at(db_at: Path | str, version: int):
-    """A database as a release at schema ``version`` left it, still open."""
-    if is_postgres(db_at):
-        db = PgConnection(str(db_at))
-        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for v in range(version):
-            if callable(MIGRATIONS[v]):
-                MIGRATIONS[v](db, "postgresql")
-                continue
-            for statement in pg_migration(v):
-                db.execute(statement)
-        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-    else:
-        db = sqlite3.connect(db_at, isolation_level=None)
-        for v in range(version):
-            if callable(MIGRATIONS[v]):
-                MIGRATIONS[v](db, "sqlite")
-                continue
-            for statement in sql_statements(MIGRATIONS[v]):
-                db.execute(statement)
-        db.execute(f"PRAGMA user_version = {version}")
-    return db
 
 
 def add_indexed_paper(db, key: str, title: str) -> int:

@@ -4,7 +4,6 @@ went, so that the links signed before open no later reader given that name."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
@@ -12,13 +11,13 @@ from digest.daemon import tick
 from digest.daemon.names import look
 from digest.daemon.renamed import carry_over
 from digest.daemon.service import Daemon
-from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres
 from digest.deliver.outbox import Outbox
 from digest.deliver.transports import SmtpSender
-from digest.schema import run_migration
 from digest.signing import Signed
 from digest.store import SCHEMA_VERSION, Store
 from digest.web.identity import link_reader
+
+from conftest import schema_at
 
 pytestmark = pytest.mark.backends
 
@@ -75,18 +74,7 @@ def test_a_profile_that_is_a_dangling_symbolic_link_is_still_its_readers_file(wo
 
 def version_19(db_at):
     """A database as the release before every removal was kept left it (schema 19), still open."""
-    if is_postgres(db_at):
-        db = PgConnection(str(db_at))
-        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for v in range(19):
-            run_migration(db, v, POSTGRESQL)
-        db.execute("INSERT INTO schema_version (version) VALUES (19)")
-    else:
-        db = sqlite3.connect(db_at, isolation_level=None)
-        for v in range(19):
-            run_migration(db, v, SQLITE)
-        db.execute("PRAGMA user_version = 19")
-    return db
+    return schema_at(db_at, 19)
 
 
 def test_the_upgrade_keeps_the_last_removal_of_each_name_whose_reader_is_not_known(workspace, db_at):

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 
 import pytest
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.daemon.names import look
 from digest.daemon.sendnow import send_now
-from digest.db import POSTGRESQL, SQLITE, PgConnection, is_postgres, wall_clock
+from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.schema import run_migration
 from digest.signing import Signed, Signer
 from digest.store import Store
 from digest.web.identity import link_reader
 
-from conftest import SECRET, WebWorkspace, make_dump
+from conftest import SECRET, WebWorkspace, make_dump, schema_at
 
 pytestmark = pytest.mark.backends
 
@@ -109,18 +107,7 @@ def test_after_a_rename_a_new_profile_given_the_old_name_does_not_get_the_old_li
 
 def version_18(db_at):
     """A database as the release before links carried their time left it (schema 18), still open."""
-    if is_postgres(db_at):
-        db = PgConnection(str(db_at))
-        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for v in range(18):
-            run_migration(db, v, POSTGRESQL)
-        db.execute("INSERT INTO schema_version (version) VALUES (18)")
-    else:
-        db = sqlite3.connect(db_at, isolation_level=None)
-        for v in range(18):
-            run_migration(db, v, SQLITE)
-        db.execute("PRAGMA user_version = 18")
-    return db
+    return schema_at(db_at, 18)
 
 
 def test_links_sent_before_links_carried_their_time_open_the_reader_they_were_made_for_or_nobody(ws, db_at):
