@@ -170,7 +170,7 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
 def was_a_reader(config: Config, user: str) -> bool:
     """Had ``user`` a digest queued once (the database only read; not created if there is none)?"""
     with Store(config.database, readonly=True) as store:
-        return user in known_readers(store)
+        return bool(known_readers(store, [user]))
 
 
 def name_taken_over(config: Config, user: str, now: dt.datetime) -> list[Continued]:
@@ -207,7 +207,7 @@ def inherited(store: Store, profile: Profile) -> str | None:
     """What to say of a new profile whose name had a reader with another address: it goes on
     with that name's history (a reader is known by their file's name). None: a name with no
     history, or whose last digest went to this profile's address (the same reader back)."""
-    if profile.user not in known_readers(store):
+    if not known_readers(store, [profile.user]):
         return None
     row = store.db.execute(
         "SELECT recipient, created_at FROM outbox WHERE user = ? ORDER BY created_at DESC, id DESC LIMIT 1",
