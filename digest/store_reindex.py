@@ -31,6 +31,7 @@ def reindex_papers(db, dialect: str, ids: Iterable[int], before: Iterable[str] =
     """Make the word counts of papers ``ids`` again (see the module's doc); ``before``: the texts
     they had, where a migration changed them."""
     from digest.select.acronyms import may_define  # the matcher's: loaded only when needed
+    from digest.select.collection import paper_terms, term_hex
 
     row = db.execute("SELECT through, papers FROM collection_state WHERE id = 1").fetchone()
     through, indexed = (row[0], row[1]) if row else (0, 0)
@@ -49,8 +50,8 @@ def reindex_papers(db, dialect: str, ids: Iterable[int], before: Iterable[str] =
         for pid in chunk:
             title, abstract = texts.get(pid, ("", ""))
             acronyms = acronyms or may_define(f"{title}\n{abstract}")
-            words, pairs = _terms(title, abstract)
-            touched |= old.get(pid, set()) | set(words) | set(pairs)
+            words, pairs = paper_terms(title, abstract)
+            touched |= old.get(pid, set()) | {term_hex(t) for t in words | pairs}
             _replace(db, dialect, pid, old.get(pid), words, pairs)
     stale = [key for (key,) in db.execute("SELECT key FROM term_stats").fetchall() if _names(key, touched)]
     for start in range(0, len(stale), CHUNK):
@@ -71,14 +72,6 @@ def empty_word_counts(db, dialect: str) -> None:
     for table in ("term_stats", "acronyms", "collection_state"):
         db.execute(f"DELETE FROM {table}")
     log.info("the archive's word counts are emptied: the next ranking indexes every paper again")
-
-
-def _terms(title: str, abstract: str) -> tuple[list[str], list[str]]:
-    """The paper's indexed terms as digest.select.collection writes them (hex of each norm)."""
-    from digest.select.collection import paper_terms
-
-    words, pairs = paper_terms(title, abstract)
-    return sorted(w.encode().hex() for w in words), sorted(p.encode().hex() for p in pairs)
 
 
 def _texts(db, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -112,35 +105,31 @@ def _indexed_terms(db, dialect: str, ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def _replace(db, dialect: str, pid: int, old: set[str] | None, words: list[str], pairs: list[str]) -> None:
-    """Paper ``pid``'s entry in the index: its ``old`` terms out, these in."""
+def _replace(db, dialect: str, pid: int, old: set[str] | None, words: set[str], pairs: set[str]) -> None:
+    """Paper ``pid``'s entry in the index: its ``old`` terms (hex) out, these words and pairs in."""
+    from digest.select.collection import index_paper
+
     if dialect == POSTGRESQL:
         db.execute("DELETE FROM paper_terms WHERE paper_id = ?", (pid,))
-        db.execute(
-            "INSERT INTO paper_terms (paper_id, terms) VALUES (?, array_to_tsvector(?::text[]))",
-            (pid, sorted({*words, *pairs})),
-        )
-        return
-    if old:  # FTS5 deletes a contentless row given the terms it was indexed with (detail=none: any column)
+    elif old:  # FTS5 deletes a contentless row given the terms it was indexed with (detail=none: any column)
         db.execute(
             "INSERT INTO paper_terms (paper_terms, rowid, words, pairs) VALUES ('delete', ?, ?, '')",
             (pid, " ".join(sorted(old))),
         )
-    db.execute(
-        "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?, ?, ?)",
-        (pid, " ".join(words), " ".join(pairs)),
-    )
+    index_paper(db, dialect, pid, words, pairs)
 
 
 def _names(key: str, terms: set[str]) -> bool:
     """Does the count ``key`` of term_stats ("w:" word, "p:" words "|" joined) name any of ``terms``
     (hex)? A key of another form is taken to (dropped: counted again when asked)."""
     kind, _, body = key.partition(":")
+    from digest.select.collection import term_hex
+
     if kind == "w":
-        return body.encode().hex() in terms
+        return term_hex(body) in terms
     if kind == "p" and "|" in body:
         norms, _, joined = body.rpartition("|")
-        return any(t.encode().hex() in terms for t in [*norms.split(" "), joined])
+        return any(term_hex(t) in terms for t in [*norms.split(" "), joined])
     return True
 
 

@@ -40,12 +40,13 @@ log = logging.getLogger(__name__)
 CHUNK = 500  # papers indexed per transaction
 
 
-def _hex(norm: str) -> str:
+def term_hex(norm: str) -> str:
+    """A word norm (or joined pair) as the index stores it: its UTF-8 in hex."""
     return norm.encode("utf-8").hex()
 
 
 def _quoted(norm: str) -> str:
-    return f'"{_hex(norm)}"'
+    return f'"{term_hex(norm)}"'
 
 
 def paper_terms(title: str, abstract: str) -> tuple[set[str], set[str]]:
@@ -60,6 +61,22 @@ def paper_terms(title: str, abstract: str) -> tuple[set[str], set[str]]:
                 pairs.add(join_pair(prev.surface, tok.surface))
             prev = tok
     return words, pairs
+
+
+def index_paper(db, dialect: str, pid: int, words: set[str], pairs: set[str]) -> None:
+    """Write paper ``pid``'s entry in the word index (``paper_terms``): its word norms and joined
+    two-word spellings (:func:`paper_terms`)."""
+    if dialect == POSTGRESQL:  # one tsvector of both (FTS5 matched either column)
+        terms = sorted({*map(term_hex, words), *map(term_hex, pairs)})
+        db.execute(
+            "INSERT INTO paper_terms (paper_id, terms) VALUES (?, array_to_tsvector(?::text[]))",
+            (pid, terms),
+        )
+    else:
+        db.execute(
+            "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?,?,?)",
+            (pid, " ".join(map(term_hex, words)), " ".join(map(term_hex, pairs))),
+        )
 
 
 class CollectionStats:
@@ -100,7 +117,7 @@ class CollectionStats:
                 with long_lived():  # their tokens stay cached (text.tokenize) for the ranking
                     for pid, title, abstract in rows:
                         words, pairs = paper_terms(title, abstract)
-                        self._index(pid, words, pairs)
+                        index_paper(db, self.store.dialect, pid, words, pairs)
                 defined = defined_in(f"{title}\n{abstract}" for _, title, abstract in rows)
                 db.executemany(
                     "INSERT INTO acronyms (acronym, expansion, n) VALUES (?,?,?) "
@@ -160,19 +177,6 @@ class CollectionStats:
         df += len(ids) if phrase is None else self._with_phrase(ids, *phrase)
         self._pending[key] = (df, self.through)
         return df
-
-    def _index(self, pid: int, words: set[str], pairs: set[str]) -> None:
-        if self.store.dialect == POSTGRESQL:  # one tsvector of both (FTS5 matched either column)
-            terms = sorted({*map(_hex, words), *map(_hex, pairs)})
-            self.db.execute(
-                "INSERT INTO paper_terms (paper_id, terms) VALUES (?, array_to_tsvector(?::text[]))",
-                (pid, terms),
-            )
-        else:
-            self.db.execute(
-                "INSERT INTO paper_terms (rowid, words, pairs) VALUES (?,?,?)",
-                (pid, " ".join(map(_hex, words)), " ".join(map(_hex, pairs))),
-            )
 
     def _matching(self, query: str, start: int) -> list[int]:
         """The papers after ``start`` (through the last indexed) that match an FTS5 ``query``
