@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from digest.db import POSTGRESQL
 from digest.progress import Progress
 from digest.select.acronyms import defined_in
+from digest.select.evidence import evidence_in
 from digest.select.gcpause import long_lived
 from digest.select.postings import Postings, Term
 from digest.select.text import join_pair, tokenize
@@ -203,8 +204,8 @@ class CollectionStats:
             postings = Postings([(t, a) for t, a in texts])
             found += sum(
                 1
-                for d in range(len(texts))
-                if any(postings.evidence(terms, joined, d, f).exact for f in (0, 1))
+                for fields in evidence_in(postings, terms, joined, range(len(texts)))
+                if fields[0].exact or fields[1].exact
             )
         return found
 

@@ -174,7 +174,7 @@ class WordSpans:
         t = self._ids.get(term)
         if t is None:
             t = self._ids[term] = len(self._ids)
-            found = np.array(self._postings.word_spans_everywhere(term), dtype=np.intp).reshape(-1, 4)
+            found = self._postings.word_spans_array(term)
             while self._size + len(found) > len(self._keys):
                 self._keys, self._spans = grown(self._keys, 0), grown(self._spans, 0)
             self._keys[self._size : self._size + len(found)] = t * self._postings.n_docs + found[:, 0]

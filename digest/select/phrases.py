@@ -7,6 +7,7 @@ profile's words as one BM25 query, and the characters to highlight. A part of
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 
 from digest.select.acronyms import alternatives, defined_in
 from digest.select.background import background_rate
+from digest.select.evidence import evidence_in
 from digest.select.highlights import Highlighting, grown
 from digest.select.postings import Term
 from digest.select.text import is_stop_word, join_norm, tokenize
@@ -284,14 +286,13 @@ class PhraseMatching(Highlighting):
         tf = np.zeros((2, len(self.papers)), dtype=np.float64)
         itself = np.zeros((2, len(self.papers)), dtype=np.float64)  # the phrase as such
         content = [t for t in terms if not is_stop_word(t.norm)] or list(terms)
-        candidates = set.intersection(*(postings.docs_with(t) for t in content))
-        candidates |= postings.docs_with(Term(joined, joined))
+        candidates = functools.reduce(np.intersect1d, (postings.docs_with(t) for t in content))
+        docs = np.union1d(candidates, postings.docs_with(Term(joined, joined))).tolist()
         exact_docs = []
         spans: dict[int, list[tuple[int, int, int]]] = {}
-        for d in sorted(candidates):
+        for d, fields in zip(docs, evidence_in(postings, terms, joined, docs, STEM_CREDIT), strict=True):
             has_exact = False
-            for f in (0, 1):
-                ev = postings.evidence(terms, joined, d, f, STEM_CREDIT)
+            for f, ev in enumerate(fields):
                 if ev.exact or ev.related:
                     has_exact = has_exact or ev.exact > 0
                     tf[f, d] = itself[f, d] = ev.exact + STEM_CREDIT * ev.related

@@ -1,29 +1,37 @@
 """The inverted index under the matcher: word -> papers -> positions, per field.
 
-Built once per set of papers. It answers the questions the matcher asks about one
-interest phrase: how often each paper has a word (as such, or as a related form), where a
-phrase occurs, and which characters to highlight.
+Built once per set of papers. It answers the questions the matcher asks about one word: how
+often each paper has it (as such, or as a related form), where it stands, and which
+characters to highlight; :mod:`digest.select.evidence` finds phrases with it.
+
+Every word of every paper is one entry of a few flat arrays, paper after paper, title then
+abstract: the id of its spelling, its character span, and its flags (it continues a phrase; it
+stands in a hyphenated compound). The words of each norm are listed by one array sorted by
+norm, and the joined two-word spellings ("event-driven" as "eventdriven") by a checksum of the
+spelling, each pair found checked against its words. About 25 bytes a word, where dicts of
+lists of positions and spans per paper took 900: a year of papers (98,000) took 12 GB
+(docs/scoring.md, "Quality and speed").
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from digest.select.text import Token, is_stop_word, join_pair, tokenize
+from digest.select.text import join_pair, normalize_word, tokenize
 
 log = logging.getLogger(__name__)
 
 FIELDS = ("title", "abstract")
-NEAR_WINDOW = 6  # words of a phrase this close count as "near each other"
-
-# doc -> (positions in the title, positions in the abstract)
-Positions = dict[int, tuple[list[int], list[int]]]
+JOINED, COMPOUND = 1, 2  # a word's flags: it continues a phrase; it is part of a hyphenated compound
+DECODED = 4096  # papers whose words are kept by norm, for their highlights (then forgotten, all at once)
+_NONE = np.zeros(0, dtype=np.int32)
 
 
 class Term(NamedTuple):
@@ -33,254 +41,229 @@ class Term(NamedTuple):
     stem: str
 
 
-@dataclass(slots=True)
-class FieldEvidence:
-    """What one phrase has in one field of one paper."""
+class _Ids(dict):
+    """str -> id, ids given in order of first appearance."""
 
-    exact: int = 0  # occurrences of the phrase itself (any spelling of it)
-    related: int = 0  # occurrences made of related word forms
-    near: bool = False  # phrase not found, but all its content words stand within NEAR_WINDOW words
-    apart: float = 0.0  # phrase not found, all its content words in the field: 1, less for related forms
-    spans: tuple[tuple[int, int], ...] = ()
+    def __missing__(self, key: str) -> int:
+        value = self[key] = len(self)
+        return value
+
+
+def pair_key(spelling: str) -> int:
+    """The checksum a joined two-word spelling is looked up by (the same in every process)."""
+    return zlib.crc32(spelling.encode("utf-8", "surrogatepass"))
 
 
 class Postings:
-    """Words of every paper's title and abstract, with positions and exact spans."""
+    """Words of every paper's title and abstract, with positions and exact spans.
+
+    ``bounds``: field ``f`` of paper ``d`` is the words ``bounds[2d + f]`` to
+    ``bounds[2d + f + 1]``; ``flags``, ``start`` and ``end``: each word's flags and characters.
+    Words inside hyphenated compounds ("rank" in "low-rank") match only as themselves, never
+    as a related form of another word ("ranking").
+    """
 
     def __init__(self, texts: Sequence[tuple[str, str]]) -> None:
-        self.fields: list[tuple[tuple[Token, ...], tuple[Token, ...]]] = []
-        self._norms: dict[str, Positions] = defaultdict(dict)
-        self._pairs: dict[str, Positions] = defaultdict(dict)  # "event-driven" as "eventdriven"
-        self._stem_norms: dict[str, set[str]] = defaultdict(set)
-        # per paper: norm -> [(field, start, end)], the spans to highlight
-        self._doc_spans: list[dict[str, list[tuple[int, int, int]]]] = []
-        self._doc_pair_spans: list[dict[str, list[tuple[int, int, int]]]] = []
-        # Words inside hyphenated compounds ("rank" in "low-rank") match only as themselves,
-        # never as a related form of another word ("ranking"): per norm, their counts, and
-        # per paper, their (field, position) and (field, start).
-        self._compound_norms: dict[str, dict[int, list[int]]] = defaultdict(dict)
-        self._compound_at: list[set[tuple[int, int]]] = []
-        self._compound_starts: list[set[tuple[int, int]]] = []
-        for d, (title, abstract) in enumerate(texts):
-            fields = (tokenize(title), tokenize(abstract))
-            self.fields.append(fields)
-            positions: dict[str, tuple[list[int], list[int]]] = {}
-            pair_positions: dict[str, tuple[list[int], list[int]]] = {}
-            spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-            pair_spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-            compound_at: set[tuple[int, int]] = set()
-            compound_starts: set[tuple[int, int]] = set()
-            for f, tokens in enumerate(fields):
-                prev = None
-                for pos, tok in enumerate(tokens):
-                    norm = tok.norm
-                    if tok.compound:
-                        compound_at.add((f, pos))
-                        compound_starts.add((f, tok.start))
-                        self._compound_norms[norm].setdefault(d, [0, 0])[f] += 1
-                    entry = positions.get(norm)
-                    if entry is None:
-                        entry = positions[norm] = ([], [])
-                        self._stem_norms[tok.stem].add(norm)
-                    entry[f].append(pos)
-                    spans[norm].append((f, tok.start, tok.end))
-                    if tok.joined and prev is not None:
-                        pair = join_pair(prev.surface, tok.surface)
-                        pair_positions.setdefault(pair, ([], []))[f].append(pos - 1)
-                        pair_spans[pair].append((f, prev.start, tok.end))
-                    prev = tok
-            for norm, entry in positions.items():
-                self._norms[norm][d] = entry
-            for pair, entry in pair_positions.items():
-                self._pairs[pair][d] = entry
-            self._doc_spans.append(dict(spans))
-            self._doc_pair_spans.append(dict(pair_spans))
-            self._compound_at.append(compound_at)
-            self._compound_starts.append(compound_starts)
-        self._norms = dict(self._norms)
-        self._pairs = dict(self._pairs)
-        self._stem_norms = dict(self._stem_norms)
-        self._compound_norms = dict(self._compound_norms)
-        self.n_docs = len(self.fields)
-        self.lengths = np.array(
-            [[len(fs[0]) for fs in self.fields], [len(fs[1]) for fs in self.fields]],
-            dtype=np.float64,
-        ).reshape(2, self.n_docs)
+        spellings = _Ids()
+        spelling_id = spellings.__getitem__
+        ids, starts, ends = array("i"), array("i"), array("i")
+        joined, compound = array("b"), array("b")
+        pair_keys, pair_at = array("I"), array("i")  # a joined pair: its key, where its second word is
+        bounds = array("q", [0])
+        n = 0
+        for title, abstract in texts:
+            for text in (title, abstract):
+                tokens = tokenize(text)
+                if tokens:
+                    start, end, surface, _, _, join, comp = zip(*tokens, strict=True)
+                    ids.extend(map(spelling_id, surface))
+                    starts.extend(start)
+                    ends.extend(end)
+                    joined.extend(join)
+                    compound.extend(comp)
+                    at = [i for i, j in enumerate(join) if j]  # never the first word
+                    pair_at.extend([n + i for i in at])
+                    pair_keys.extend([pair_key(join_pair(surface[i - 1], surface[i])) for i in at])
+                    n += len(tokens)
+                bounds.append(n)
+        self.n_docs = (len(bounds) - 1) // 2
+        self.bounds = np.frombuffer(bounds, dtype=np.int64)
+        self._spelling = np.frombuffer(ids, dtype=np.int32)
+        self.start = _small(np.frombuffer(starts, dtype=np.int32))
+        self.end = _small(np.frombuffer(ends, dtype=np.int32))
+        self.flags = np.frombuffer(joined, dtype=np.uint8) | (np.frombuffer(compound, dtype=np.uint8) << 1)
+        self._surfaces = list(spellings)
+        del spellings
+        order = np.argsort(np.frombuffer(pair_keys, dtype=np.uint32))
+        self._pair_keys = np.frombuffer(pair_keys, dtype=np.uint32)[order]
+        self._pair_at = np.frombuffer(pair_at, dtype=np.int32)[order]
+        self._index_norms()
+        self.lengths = np.ascontiguousarray(np.diff(self.bounds).reshape(self.n_docs, 2).T, dtype=np.float64)
         self._counts: dict[str, np.ndarray] = {}
+        self._pairs: dict[str, np.ndarray] = {}
         self._spans: dict[tuple[Term, int], list[tuple[int, int, int]]] = {}
-        self._docs: dict[Term, set[int]] = {}  # docs_with, per term asked for spans
-        log.debug("indexed %d papers, %d distinct words", self.n_docs, len(self._norms))
+        self._decoded: dict[int, dict[int, list[int]]] = {}
+        log.debug("indexed %d papers, %d words, %d distinct norms", self.n_docs, n, len(self._norm_ids))
+
+    def _index_norms(self) -> None:
+        """The words of each norm (in the order of the papers), and each stem's norms: a norm
+        counts under the stem of its first word in a paper (an acronym's is itself)."""
+        forms = [normalize_word(s) for s in self._surfaces]
+        norm_ids = _Ids()
+        self._spelling_norm = np.fromiter((norm_ids[n] for n, _ in forms), dtype=np.int32, count=len(forms))
+        self._norm_ids: dict[str, int] = dict(norm_ids)
+        norms = list(norm_ids)
+        word_norm = self._spelling_norm[self._spelling]
+        self._by_norm = np.argsort(word_norm, kind="stable").astype(np.int32)
+        self._norm_at = np.zeros(len(norms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(word_norm, minlength=len(norms)), out=self._norm_at[1:])
+        del word_norm
+        stems: dict[int, set[str]] = defaultdict(set)
+        for (_, stem), k in zip(forms, self._spelling_norm.tolist(), strict=True):
+            stems[k].add(stem)
+        self._stem_norms: dict[str, set[str]] = defaultdict(set)
+        for k, of_norm in stems.items():
+            if len(of_norm) > 1:  # spelled as an acronym and as a word: the first in each paper says
+                words = self.words(norms[k])
+                firsts = words[np.flatnonzero(np.diff(self.doc_field(words) >> 1, prepend=-1))]
+                of_norm = {forms[s][1] for s in self._spelling[firsts].tolist()}
+            for stem in of_norm:
+                self._stem_norms[stem].add(norms[k])
+        self._stem_norms = dict(self._stem_norms)
+
+    # -- where words are ------------------------------------------------------------------
+
+    def stem_norms(self, stem: str) -> set[str] | tuple[()]:
+        """The norms of the papers' words with this stem."""
+        return self._stem_norms.get(stem, ())
+
+    def words(self, norm: str) -> np.ndarray:
+        """The words of one norm, ascending (an index into the word arrays)."""
+        k = self._norm_ids.get(norm)
+        if k is None:
+            return _NONE
+        return self._by_norm[self._norm_at[k] : self._norm_at[k + 1]]
+
+    def pair_words(self, norm: str) -> np.ndarray:
+        """The second words of the joined pairs spelled ``norm`` ("event-driven" for
+        "eventdriven"), ascending."""
+        found = self._pairs.get(norm)
+        if found is None:
+            key = pair_key(norm)
+            lo = np.searchsorted(self._pair_keys, key, side="left")
+            hi = np.searchsorted(self._pair_keys, key, side="right")
+            found = np.sort(self._pair_at[lo:hi])
+            if len(found):  # another spelling may share the checksum
+                size = len(self._surfaces)
+                bigrams = self._spelling[found - 1].astype(np.int64) * size + self._spelling[found]
+                distinct, which = np.unique(bigrams, return_inverse=True)
+                surfaces = self._surfaces
+                same = [join_pair(surfaces[b // size], surfaces[b % size]) == norm for b in distinct.tolist()]
+                found = found[np.array(same, dtype=bool)[which]]
+            self._pairs[norm] = found
+        return found
+
+    def free(self, words: np.ndarray) -> np.ndarray:
+        """The words not inside a hyphenated compound."""
+        return words[(self.flags[words] & COMPOUND) == 0]
+
+    def doc_field(self, words: np.ndarray) -> np.ndarray:
+        """2 * paper + field of each word."""
+        return np.searchsorted(self.bounds, words, side="right") - 1
+
+    def _per_field(self, words: np.ndarray) -> np.ndarray:
+        """How many of ``words`` each field of each paper has, shape (2 fields, papers)."""
+        counts = np.bincount(self.doc_field(words), minlength=2 * self.n_docs).reshape(self.n_docs, 2)
+        return np.ascontiguousarray(counts.T, dtype=np.float64)
 
     # -- whole-listing questions, vectorized -------------------------------------------
 
     def df(self, norm: str) -> int:
         """How many papers have the word (or its joined two-word spelling)."""
-        docs = self._norms.get(norm, {})
-        pairs = self._pairs.get(norm, {})
-        return len(docs) + sum(1 for d in pairs if d not in docs)
+        words = np.concatenate((self.words(norm), self.pair_words(norm)))
+        return len(np.unique(self.doc_field(words) >> 1))
 
     def word_counts(self, norm: str) -> np.ndarray:
         """Occurrences of the word in every paper, shape (2 fields, papers)."""
         counts = self._counts.get(norm)
         if counts is None:
-            counts = np.zeros((2, self.n_docs), dtype=np.float64)
-            for table in (self._norms, self._pairs):
-                for d, by_field in table.get(norm, {}).items():
-                    counts[0, d] += len(by_field[0])
-                    counts[1, d] += len(by_field[1])
-            self._counts[norm] = counts
+            words = np.concatenate((self.words(norm), self.pair_words(norm)))
+            counts = self._counts[norm] = self._per_field(words)
         return counts
 
     def related_counts(self, term: Term) -> np.ndarray:
         """Occurrences of other forms of the word (same stem, other norm)."""
         counts = np.zeros((2, self.n_docs), dtype=np.float64)
-        for norm in self._stem_norms.get(term.stem, ()):
+        for norm in self.stem_norms(term.stem):
             if norm != term.norm:
                 counts += self.word_counts(norm)
-                for d, (title, abstract) in self._compound_norms.get(norm, {}).items():
-                    counts[0, d] -= title
-                    counts[1, d] -= abstract
+                words = self.words(norm)
+                inside = words[(self.flags[words] & COMPOUND) != 0]
+                if len(inside):
+                    counts -= self._per_field(inside)
         return np.maximum(counts, 0.0)
 
-    def docs_with(self, term: Term) -> set[int]:
-        """Papers that have the word in any form."""
-        docs: set[int] = set(self._norms.get(term.norm, ()))
-        docs.update(self._pairs.get(term.norm, ()))
-        for norm in self._stem_norms.get(term.stem, ()):
-            docs.update(self._norms.get(norm, ()))
-        return docs
+    def docs_with(self, term: Term) -> np.ndarray:
+        """Papers that have the word in any form, ascending."""
+        norms = self.stem_norms(term.stem)
+        words = [self.words(term.norm), self.pair_words(term.norm), *map(self.words, norms)]
+        return np.unique(self.doc_field(np.concatenate(words)) >> 1)
 
-    # -- one paper, one field ------------------------------------------------------------
+    # -- one paper -----------------------------------------------------------------------
 
-    def _positions(self, term: Term, d: int, f: int, free_only: bool = True) -> tuple[set[int], set[int]]:
-        """(positions of the word itself, positions of it or a related form).
-
-        ``free_only``: related forms inside hyphenated compounds are left out (they still
-        count inside the phrase itself: "early-exiting" for "early exit").
-        """
-        exact = set(self._norms.get(term.norm, {}).get(d, ((), ()))[f])
-        related = set(exact)
-        compound = self._compound_at[d]
-        for norm in self._stem_norms.get(term.stem, ()):
-            if norm != term.norm:
-                found = self._norms.get(norm, {}).get(d, ((), ()))[f]
-                related.update(p for p in found if not free_only or (f, p) not in compound)
-        return exact, related
+    def _by_norm_in(self, d: int) -> dict[int, list[int]]:
+        """Paper ``d``'s words by norm id (kept for the next questions about it)."""
+        found = self._decoded.get(d)
+        if found is None:
+            if len(self._decoded) >= DECODED:
+                self._decoded.clear()
+            found = self._decoded[d] = defaultdict(list)
+            lo, hi = self.bounds[2 * d], self.bounds[2 * d + 2]
+            for w, k in enumerate(self._spelling_norm[self._spelling[lo:hi]].tolist(), int(lo)):
+                found[k].append(w)
+        return found
 
     def word_spans(self, term: Term, d: int) -> list[tuple[int, int, int]]:
         """(field, start, end) of a single word in paper ``d``, in any of its forms."""
-        docs = self._docs.get(term)
-        if docs is None:
-            docs = self._docs[term] = self.docs_with(term)
-        if d not in docs:  # most words of an interest are not in a given paper
-            return []
         key = (term, d)
         spans = self._spans.get(key)
         if spans is None:
-            spans = []
-            by_norm = self._doc_spans[d]
-            compound = self._compound_starts[d]
-            for norm in self._stem_norms.get(term.stem, ()):
-                if norm == term.norm:
-                    spans += by_norm.get(norm, ())
-                elif norm in by_norm:
-                    spans += [s for s in by_norm[norm] if (s[0], s[1]) not in compound]
-            if term.norm in by_norm and term.norm not in self._stem_norms.get(term.stem, ()):
-                spans += by_norm[term.norm]
-            pairs = self._doc_pair_spans[d].get(term.norm)
-            if pairs:
-                spans += pairs
+            lo, mid, hi = self.bounds[2 * d : 2 * d + 3].tolist()
+            by_norm, ids, flags = self._by_norm_in(d), self._norm_ids, self.flags
+            words = list(by_norm.get(ids.get(term.norm, -1), ()))
+            for norm in self.stem_norms(term.stem):
+                if norm != term.norm:
+                    words += [w for w in by_norm.get(ids[norm], ()) if not flags.item(w) & COMPOUND]
+            start, end = self.start.item, self.end.item
+            spans = [(int(w >= mid), start(w), end(w)) for w in words]
+            pairs = self.pair_words(term.norm)
+            if len(pairs):
+                a, b = np.searchsorted(pairs, (lo, hi))
+                spans += [(int(w >= mid), start(w - 1), end(w)) for w in pairs[a:b].tolist()]
             spans.sort()
             self._spans[key] = spans
         return spans
 
-    def word_spans_everywhere(self, term: Term) -> list[tuple[int, int, int, int]]:
-        """(doc, field, start, end) of a single word in every paper, sorted: what
+    def word_spans_array(self, term: Term) -> np.ndarray:
+        """(doc, field, start, end) of a single word in every paper, sorted, one row each: what
         :meth:`word_spans` finds in each paper, for all of them at once (the words' spans for
         many hits at once, :class:`digest.select.highlights.WordSpans`)."""
-        found: list[tuple[int, int, int, int]] = []
-        for norm in {term.norm, *self._stem_norms.get(term.stem, ())}:
-            related = norm != term.norm  # a related form: not inside a compound
-            for d, by_field in self._norms.get(norm, {}).items():
-                for f, positions in enumerate(by_field):
-                    tokens = self.fields[d][f]
-                    found += [
-                        (d, f, tokens[p].start, tokens[p].end)
-                        for p in positions
-                        if not (related and tokens[p].compound)
-                    ]
-        for d, by_field in self._pairs.get(term.norm, {}).items():  # its joined two-word spelling
-            for f, positions in enumerate(by_field):
-                tokens = self.fields[d][f]
-                found += [(d, f, tokens[p].start, tokens[p + 1].end) for p in positions]
-        found.sort()
-        return found
+        words = [self.words(term.norm)]
+        words += [self.free(self.words(n)) for n in self.stem_norms(term.stem) if n != term.norm]
+        single = np.concatenate(words)
+        second = self.pair_words(term.norm)  # its joined two-word spelling
+        first = np.concatenate((single, second - 1))
+        where = self.doc_field(first)
+        rows = np.empty((len(first), 4), dtype=np.intp)
+        rows[:, 0], rows[:, 1] = where >> 1, where & 1
+        rows[:, 2], rows[:, 3] = self.start[first], self.end[np.concatenate((single, second))]
+        return rows[np.lexsort(rows.T[::-1])]
 
-    def evidence(
-        self, terms: Sequence[Term], joined: str | None, d: int, f: int, related_credit: float = 0.5
-    ) -> FieldEvidence:
-        """Where and how one phrase occurs in field ``f`` of paper ``d``.
-
-        The phrase itself (word after word, any spelling) counts, as ``exact`` or, made of
-        related forms, as ``related``. Failing that, its content words (function words such
-        as "of" left out) near each other (``near``) or anywhere in the field: only when
-        every content word is there, and only those words are highlighted.
-        """
-        tokens = self.fields[d][f]
-        n = len(terms)
-        positions = [self._positions(t, d, f, free_only=False) for t in terms]
-        ev = FieldEvidence()
-        spans: list[tuple[int, int]] = []
-        for p in sorted(positions[0][1]):  # the phrase, word after word
-            if p + n > len(tokens):
-                continue
-            if not all(tokens[p + j].joined and p + j in positions[j][1] for j in range(1, n)):
-                continue
-            if all(p + j in positions[j][0] for j in range(n)):
-                ev.exact += 1
-            else:
-                ev.related += 1
-            spans.append((tokens[p].start, tokens[p + n - 1].end))
-        if joined is not None:  # "eventdriven" for "event driven"
-            for p in self._norms.get(joined, {}).get(d, ((), ()))[f]:
-                ev.exact += 1
-                spans.append((tokens[p].start, tokens[p].end))
-        else:  # "event-driven" for "eventdriven"
-            for p in self._pairs.get(terms[0].norm, {}).get(d, ((), ()))[f]:
-                ev.exact += 1
-                spans.append((tokens[p].start, tokens[p + 1].end))
-        content = [t for t in terms if not is_stop_word(t.norm)]
-        if not spans and len(content) > 1:  # the content words apart
-            found = []
-            level = 1.0
-            for t in content:
-                exact, related = self._positions(t, d, f)
-                found.append(sorted(exact or related))
-                level *= 1.0 if exact else related_credit
-            if all(found):
-                ev.apart = level
-                ev.near = _within(found, NEAR_WINDOW)
-                spans = [(tokens[p].start, tokens[p].end) for ps in found for p in ps]
-        ev.spans = tuple(sorted(set(spans)))
-        return ev
+    def word_spans_everywhere(self, term: Term) -> list[tuple[int, int, int, int]]:
+        """:meth:`word_spans_array` as a list of tuples."""
+        return [tuple(row) for row in self.word_spans_array(term).tolist()]
 
 
-def _within(positions: list[list[int]], window: int) -> bool:
-    """Whether one occurrence of every word fits in ``window`` consecutive words."""
-    events = sorted((p, i) for i, ps in enumerate(positions) for p in ps)
-    need = len(positions)
-    count: dict[int, int] = defaultdict(int)
-    have = lo = 0
-    for p, i in events:
-        count[i] += 1
-        if count[i] == 1:
-            have += 1
-        while have == need:
-            if p - events[lo][0] < window:
-                return True
-            j = events[lo][1]
-            count[j] -= 1
-            if count[j] == 0:
-                have -= 1
-            lo += 1
-    return False
+def _small(values: np.ndarray) -> np.ndarray:
+    """Character offsets in two bytes where every text is short enough (most are)."""
+    return values.astype(np.uint16) if not len(values) or values.max() < 1 << 16 else values
