@@ -32,6 +32,7 @@ ratings, likes or interests change (milliseconds: benchmarks/bench_feedback.py).
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Callable, Collection, Sequence
@@ -93,8 +94,7 @@ class FeedbackRanker:
         self.base = base
         self.index: PaperIndex = base if isinstance(base, PaperIndex) else base.index
         self._ratings = ratings
-        self.features = features if features is not None else TextFeatures(self.index.papers)
-        self._rows = _rows_for(self.features, self.index.papers)
+        self._features = features
         self._papers_of = papers_of or (lambda ids: [])
         self.weight = FEEDBACK_WEIGHT if weight is None else weight
         self.models: dict[str, ReaderModel | None] = {} if models is None else models
@@ -104,6 +104,16 @@ class FeedbackRanker:
     @property
     def papers(self):
         return self.index.papers
+
+    @functools.cached_property
+    def features(self) -> Features:
+        """The papers' features (made when a reader with a model is first ranked: none for a
+        reader who rated nothing, whose `digest rank` of a year of papers spares the tf-idf)."""
+        return self._features if self._features is not None else TextFeatures(self.index.papers)
+
+    @functools.cached_property
+    def _rows(self):
+        return _rows_for(self.features, self.index.papers)
 
     def preferences(self, profile: Profile) -> tuple[list[int], list[int]]:
         """(paper ids liked, paper ids rated down): ratings, then the profile's liked titles."""

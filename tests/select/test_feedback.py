@@ -292,3 +292,15 @@ def test_the_semantic_ranker_uses_the_smooth_saturation_and_the_keyword_ranker_t
 
     assert not ranker({}).smooth
     assert FeedbackRanker(SemanticIndex.build(PAPERS, Embedder(Flat())), lambda user: {}).smooth
+
+
+def test_a_reader_who_rated_nothing_is_ranked_without_making_the_papers_features():
+    """The tf-idf of every paper is made for the first reader with a model only: `digest rank`
+    of a reader who rated nothing, on a year of papers, spares it (the first minutes of it)."""
+    ratings = {"ada": {}, "bob": {2: 1}}
+    ranker = FeedbackRanker(PaperIndex.build(PAPERS), ratings.__getitem__)
+    ranker.rank(Profile("ada", "ada@example.org", (Interest("grokking"),)))
+    ranker.rank_many([Profile("ada", "ada@example.org", (Interest("grokking"),))])
+    assert "features" not in vars(ranker)
+    ranker.rank(Profile("bob", "bob@example.org", (Interest("grokking"),)))
+    assert "features" in vars(ranker)
