@@ -55,16 +55,16 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     from digest.cli.common import now_utc
     from digest.daemon.names import inherited, name_taken_over
     from digest.daemon.renamed import copies, pending
+    from digest.db import db_errors
     from digest.errors import DigestError
     from digest.profiles.edit import create_profile
     from digest.profiles.load import load_profiles_lenient
     from digest.store import Store
 
-    try:  # a removed or renamed reader's name, no pass since: their links (and history) stay theirs
-        for item in name_taken_over(obj.config, user, now_utc()):
-            click.echo(item.describe())
-    except DigestError:  # the next pass looks (and takes the new file for the same reader)
-        pass
+    # a removed or renamed reader's name, no pass since: their links (and history) stay theirs;
+    # if that cannot be written down, no profile is made (StoreError, said by handle_errors)
+    for item in name_taken_over(obj.config, user, now_utc()):
+        click.echo(item.describe())
     created = create_profile(obj.config, user, email, interests, name)
     click.echo(f"Created {created.source}")
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
@@ -75,8 +75,12 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
                 click.secho(f"note: {note}", fg="yellow")
             if note := inherited(store, created):  # a removed reader's name given to someone else
                 click.secho(f"note: {note}", fg="yellow")
-    except DigestError:  # the profile is made; the next send or pass looks again
-        pass
+    except (DigestError, *db_errors()) as e:  # the profile is made; the next send or pass looks again
+        click.secho(
+            f"note: the database could not be read to say whether {user} continues, copies or "
+            f"inherits another reader; the next `digest send` or daemon pass looks ({e})",
+            fg="yellow",
+        )
 
 
 @profile.command("show")

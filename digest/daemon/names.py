@@ -29,17 +29,24 @@ import datetime as dt
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
 from digest.daemon.renamed import Carried, Continued, carry_over, known_readers, newest_message
-from digest.db import wall_clock
+from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.deliver.suppressions import same_address
-from digest.errors import ProfileError
+from digest.errors import DigestError, ProfileError, StoreError
 from digest.models import Profile
-from digest.profiles.load import has_profile_file, load_profile, load_profiles_lenient, profile_names
+from digest.profiles.load import (
+    has_profile_file,
+    load_profile,
+    load_profiles_lenient,
+    profile_names,
+    profile_path,
+)
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -167,28 +174,70 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
     return ANOTHER if last and last[-1].address else UNKNOWN
 
 
-def was_a_reader(config: Config, user: str) -> bool:
+def was_a_reader(config: Config, user: str, timeout: float = 30.0) -> bool:
     """Had ``user`` a digest queued once (the database only read; not created if there is none)?"""
-    with Store(config.database, readonly=True) as store:
+    if not is_postgres(config.database) and not Path(config.database).exists():
+        return False  # no database yet (its folder may not be made yet either): nobody had a digest
+    with Store(config.database, readonly=True, timeout=timeout) as store:
         return bool(known_readers(store, [user]))
 
 
-def name_taken_over(config: Config, user: str, now: dt.datetime) -> list[Continued]:
+def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: float = 30.0) -> list[Continued]:
     """Before a new profile file is made under ``user``, a name with no file that had a reader:
     what a pass would do now, in its order. A renamed file continues that reader first (their
     history and links go with them, not to the new profile, which would keep the rename from
     ever being made), then the names are looked at (a removed reader's links stay theirs).
-    Returns the carry-overs made; nothing done for a name with a file or no reader."""
-    if has_profile_file(config, user) or not was_a_reader(config, user):
+    Returns the carry-overs made; nothing done for a name with a file or no reader.
+
+    If the database cannot be read, or written for such a name (locked by a pass longer than
+    ``timeout`` seconds, read-only, PostgreSQL down), raises StoreError: the profile must not be
+    made then, as the removed reader's links would open it (no pass would find the name's file
+    gone, it being there again)."""
+    if has_profile_file(config, user):
         return []
-    with Store(config.database) as store:
+    try:
+        if not was_a_reader(config, user, timeout):
+            return []
+    except (DigestError, *db_errors()) as e:
+        if isinstance(e, db_errors()) and is_bug(e):
+            raise
+        what = f"could not tell whether {user!r} was the name of a reader whose profile file is gone"
+        raise _not_made(config, user, what, e, known=False) from e
+    try:
+        gone = _make_way(config, user, now, timeout)
+    except (DigestError, *db_errors()) as e:
+        if isinstance(e, db_errors()) and is_bug(e):
+            raise
+        what = f"{user!r} was the name of a reader whose profile file is gone, and that could not be recorded"
+        raise _not_made(config, user, what, e, known=True) from e
+    if gone.at:
+        _past_second_of(dt.datetime.fromisoformat(gone.at))
+    return gone.carried
+
+
+@dataclass(frozen=True)
+class _Made:
+    carried: list[Continued]
+    at: str | None  # when the name's file was found gone (None: not gone)
+
+
+def _make_way(config: Config, user: str, now: dt.datetime, timeout: float) -> _Made:
+    with Store(config.database, timeout=timeout) as store:
         carried = carry_over(config, store, load_profiles_lenient(config)[0], now)
         look(config, store, now)
         row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (user,))
         gone = row.fetchone()
-    if gone and gone[0]:
-        _past_second_of(dt.datetime.fromisoformat(gone[0]))
-    return carried.done
+    return _Made(carried.done, gone[0] if gone and gone[0] else None)
+
+
+def _not_made(config: Config, user: str, what: str, error: BaseException, known: bool) -> StoreError:
+    cause = str(error) if isinstance(error, DigestError) else f"{shown(config.database)}: {error}"
+    made_now = "made now, the profile" if known else "if it was, a profile made now"
+    return StoreError(
+        f"{profile_path(config, user)} not created: {what} ({cause}); {made_now} would open the earlier "
+        "reader's links (in the emails they were sent). Nothing was written: try again once the "
+        "database can be read and written"
+    )
 
 
 def _past_second_of(at: dt.datetime) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import subprocess
 
 import pytest
 
@@ -85,3 +87,69 @@ def test_the_new_profiles_links_made_right_after_it_are_its_own(ws, monkeypatch)
     assert made.exit_code == 0, made.output
     first = Signed("eve", wall_clock().replace(microsecond=0))  # `profile url eve`, right after
     assert link_reader(ws.config, first, wall_clock()) == ("eve", ws.root / "profiles" / "eve.yaml")
+
+
+# -- a database that cannot be written (or read): refused, nothing made ---------------------
+
+
+def test_profile_new_under_a_removed_readers_name_with_the_database_locked_is_refused(ws):
+    """A pass holding SQLite's write lock longer than the wait: the removal cannot be recorded, so
+    the profile is not made (it would open the removed reader's links), and the error says so.
+    The wait is the library's ``timeout`` (30 s for the command), lowered here."""
+    import sqlite3
+
+    from digest.daemon.names import name_taken_over
+    from digest.errors import StoreError
+
+    if not isinstance(ws.config.database, type(ws.root)):
+        pytest.skip("PostgreSQL waits for a row lock; its connection failing is the test below")
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    holder = sqlite3.connect(ws.config.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # a running pass's write
+        with pytest.raises(StoreError) as refused:
+            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
+    finally:
+        holder.close()
+    said = str(refused.value)
+    assert "'eve' was the name of a reader whose profile file is gone" in said
+    assert "stayed locked by another process" in said
+    assert "made now, the profile would open the earlier reader's links" in said
+
+
+def test_profile_new_with_the_database_on_a_read_only_disk_says_so_and_makes_no_file(ws, tmp_path):
+    from conftest import tmpfs
+
+    if not isinstance(ws.config.database, type(ws.root)):
+        pytest.skip("an SQLite file on a read-only disk")
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    with tmpfs(tmp_path, "16m") as disk:
+        (disk / "digest.db").write_bytes(ws.config.database.read_bytes())
+        text = ws.config_path.read_text().replace("database: digest.db", f"database: {disk}/digest.db")
+        ws.config_path.write_text(text)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+        assert made.exit_code == 1, made.output
+        assert "profiles/eve.yaml not created" in made.output
+        assert "the database is read-only" in made.output
+        assert not (ws.root / "profiles" / "eve.yaml").exists()
+        assert not list((ws.root / "profiles").glob("*eve*.tmp"))
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+        assert made.exit_code == 0, made.output  # once it can be written: made, and told
+        assert "eve was the name of another reader <eve@example.org>" in made.output
+
+
+def test_profile_new_with_postgresql_down_says_it_could_not_check_and_makes_no_file(ws):
+    from digest.demo.smtp_server import free_port
+
+    if isinstance(ws.config.database, type(ws.root)):
+        pytest.skip("a PostgreSQL server that does not answer")
+    down = f"postgresql://127.0.0.1:{free_port()}/digest"
+    ws.config_path.write_text(re.sub(r"database: .*", f"database: {down}", ws.config_path.read_text()))
+    made = ws.cli("profile", "new", "zoe", "--email", "zoe@example.org", "-i", "robotics")
+    assert made.exit_code == 1, made.output
+    assert "zoe.yaml not created: could not tell whether 'zoe' was the name of a reader" in made.output
+    assert "if it was, a profile made now would open the earlier reader's links" in made.output
+    assert "try again once the database can be read and written" in made.output
+    assert not (ws.root / "profiles" / "zoe.yaml").exists()
