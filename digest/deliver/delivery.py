@@ -44,17 +44,16 @@ from digest.deliver.journal import Journal, replay
 from digest.deliver.lines import (
     Line,
     Pass,
-    SendOutcome,
     close_left,
     commit,
     lease_holder,
     record_noted,
-    skip_suppressed,
     take_noted,
 )
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.refusals import stopped
+from digest.deliver.results import SendOutcome, skip_suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, FileSenders, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted

@@ -39,6 +39,7 @@ from digest.db import POSTGRESQL, db_errors, wall_clock
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
+from digest.deliver.results import SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
@@ -46,18 +47,6 @@ from digest.errors import StoreError
 from digest.progress import Progress
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    user: str
-    email: str
-    papers: int
-    message_id: str
-    ok: bool
-    reply: str
-    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
-    unreachable: bool = False  # the server could not be reached at all
 
 
 Held = tuple[OutboxMessage, SendResult, dt.datetime]  # a result not recorded yet, and its time
@@ -295,19 +284,6 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     return send
 
 
-def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
-    """Is ``msg`` (stored) to a suppressed address? Then it is recorded as failed, not tried."""
-    with run.guard:
-        blocked = run.suppressions.blocks(msg.user, msg.recipient)
-        if blocked is None:
-            return False
-        with run.outbox.store.transaction():
-            outcome = suppressed(run.outbox, msg, blocked.describe(), run.now)
-    run.outcomes.append(outcome)
-    run.progress.advance()
-    return True
-
-
 def take_noted(run: Pass) -> list[Held]:
     """The results noted in the journal and not recorded yet (they are the caller's now)."""
     with run.noted_lock:
@@ -345,47 +321,6 @@ def close_left() -> None:
         if not any(t.is_alive() for t in threads):
             journal.close(remove=False)
             _LEFT.remove(left)
-
-
-def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:
-    """A result written (inside a transaction); its SendOutcome."""
-    outbox, policy = run.outbox, run.policy
-    papers = len(msg.paper_ids)
-    retry_at = None
-    reply = result.reply
-    if result.ok:
-        outbox.mark_sent(msg, reply, at, in_transaction=True)
-        log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
-    elif not result.final and (
-        retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)
-    ):
-        outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
-        log.warning(
-            "digest to %s <%s> deferred until %s: %s",
-            msg.user,
-            msg.recipient,
-            retry_at.isoformat(timespec="seconds"),
-            reply,
-        )
-    else:
-        if not result.final:  # a passing failure, or a refusal of us (see SendResult.ours)
-            reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
-        outbox.mark_failed(msg, reply, at, in_transaction=True)
-        log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
-        if result.bounce:
-            run.suppressions.add(msg.user, msg.recipient, reply, at)
-            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
-    return SendOutcome(
-        msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
-    )
-
-
-def suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
-    """A message to a suppressed address (inside a transaction): failed without an attempt."""
-    reply = f"not tried: address suppressed: {why}"
-    outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
-    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
-    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
 
 
 def lease_holder(me: str, lease: dt.timedelta) -> Callable[[], tuple[str, dt.datetime]]:

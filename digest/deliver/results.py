@@ -1,0 +1,85 @@
+"""A sent message's result written to the outbox (inside the transaction that records it:
+digest.deliver.lines.commit): sent (its papers recorded as sent to the reader), deferred with a
+backoff, failed for good (a bounce suppresses the address), or not tried (a suppressed
+address); and the :class:`SendOutcome` a pass reports for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from digest.deliver.outbox import Outbox, OutboxMessage
+from digest.deliver.transports import SendResult
+
+if TYPE_CHECKING:
+    from digest.deliver.lines import Pass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    user: str
+    email: str
+    papers: int
+    message_id: str
+    ok: bool
+    reply: str
+    retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
+    unreachable: bool = False  # the server could not be reached at all
+
+
+def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:
+    """A result written (inside a transaction); its SendOutcome."""
+    outbox, policy = run.outbox, run.policy
+    papers = len(msg.paper_ids)
+    retry_at = None
+    reply = result.reply
+    if result.ok:
+        outbox.mark_sent(msg, reply, at, in_transaction=True)
+        log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
+    elif not result.final and (
+        retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)
+    ):
+        outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
+        log.warning(
+            "digest to %s <%s> deferred until %s: %s",
+            msg.user,
+            msg.recipient,
+            retry_at.isoformat(timespec="seconds"),
+            reply,
+        )
+    else:
+        if not result.final:  # a passing failure, or a refusal of us (see SendResult.ours)
+            reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
+        outbox.mark_failed(msg, reply, at, in_transaction=True)
+        log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
+        if result.bounce:
+            run.suppressions.add(msg.user, msg.recipient, reply, at)
+            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
+    return SendOutcome(
+        msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
+    )
+
+
+def suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
+    """A message to a suppressed address (inside a transaction): failed without an attempt."""
+    reply = f"not tried: address suppressed: {why}"
+    outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
+    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
+    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
+
+
+def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
+    """Is ``msg`` (stored) to a suppressed address? Then it is recorded as failed, not tried."""
+    with run.guard:
+        blocked = run.suppressions.blocks(msg.user, msg.recipient)
+        if blocked is None:
+            return False
+        with run.outbox.store.transaction():
+            outcome = suppressed(run.outbox, msg, blocked.describe(), run.now)
+    run.outcomes.append(outcome)
+    run.progress.advance()
+    return True
