@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from digest.config import Config
-from digest.db import POSTGRESQL, db_errors, wall_clock
+from digest.db import POSTGRESQL, db_errors, is_conflict, wall_clock
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
@@ -45,6 +45,7 @@ from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSende
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
 from digest.errors import StoreError
 from digest.progress import Progress
+from digest.store import CONFLICT_TRIES
 
 log = logging.getLogger(__name__)
 
@@ -245,43 +246,59 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     """One transaction (the store taken by this thread): the ``held`` results recorded, the new
     messages of ``items`` stored. Returns the messages to send (not: a new message whose period
     has a digest already, a stored one another worker took over, or one to a suppressed
-    address). If it cannot be written, delivery stops
-    (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
-    outcomes: list[SendOutcome] = []
-    skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
-    send: list[OutboxMessage] = []
-    try:
-        with run.guard, run.outbox.store.transaction():
-            for one in held:
-                outcomes.append(record(run, *one))
-            bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
-            ours = run.outbox.hold([i.id for i in items if not isinstance(i, NewMessage)], *run.holder())
-            for item in items:
-                if not isinstance(item, NewMessage):
-                    if item.id not in ours:  # taken over: the other worker sends it
-                        log.warning("%s not sent here: another worker took it over", item.message_id)
-                        skipped += 1
-                        continue
-                    send.append(item)
-                    continue
-                msg = run.outbox.add(item, run.now, run.holder())
-                if msg is None:
-                    skipped += 1
-                    continue
-                if bounce:  # a hard bounce in this pass: is it this reader's?
-                    blocked = run.suppressions.blocks(msg.user, msg.recipient)
-                    if blocked is not None:
-                        outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
-                        continue
-                send.append(msg)
-    except (*db_errors(), StoreError) as e:
-        stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
-        raise
+    address). A transaction PostgreSQL ends to undo a deadlock (an ingest merging the papers of
+    two messages this one records and holds) is tried again at once, up to
+    :data:`~digest.store.CONFLICT_TRIES` times in all, as an ingest's is. If it cannot be
+    written, delivery stops (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            with run.guard, run.outbox.store.transaction():
+                outcomes, skipped, send = _write(run, held, items)
+            break
+        except (*db_errors(), StoreError) as e:
+            if is_conflict(e) and attempt < CONFLICT_TRIES:  # all rolled back: written again
+                log.info("recording the delivery results: %s; tried again", str(e).splitlines()[0])
+                continue
+            stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
+            raise
     if any(one[1].bounce for one in held):
         run.bounced.set()
     run.outcomes.extend(outcomes)
     run.progress.advance(len(outcomes) + skipped)
     return send
+
+
+def _write(
+    run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage]
+) -> tuple[list[SendOutcome], int, list[OutboxMessage]]:
+    """:func:`commit`'s transaction: (the outcomes recorded, how many of ``items`` are not sent
+    here, the messages to send)."""
+    outcomes: list[SendOutcome] = []
+    skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
+    send: list[OutboxMessage] = []
+    for one in held:
+        outcomes.append(record(run, *one))
+    bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
+    ours = run.outbox.hold([i.id for i in items if not isinstance(i, NewMessage)], *run.holder())
+    for item in items:
+        if not isinstance(item, NewMessage):
+            if item.id not in ours:  # taken over: the other worker sends it
+                log.warning("%s not sent here: another worker took it over", item.message_id)
+                skipped += 1
+                continue
+            send.append(item)
+            continue
+        msg = run.outbox.add(item, run.now, run.holder())
+        if msg is None:
+            skipped += 1
+            continue
+        if bounce:  # a hard bounce in this pass: is it this reader's?
+            blocked = run.suppressions.blocks(msg.user, msg.recipient)
+            if blocked is not None:
+                outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
+                continue
+        send.append(msg)
+    return outcomes, skipped, send
 
 
 def take_noted(run: Pass) -> list[Held]:
