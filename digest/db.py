@@ -71,6 +71,9 @@ def is_bug(error: BaseException) -> bool:
     return isinstance(error, tuple(getattr(kind, name) for kind in kinds for name in bugs))
 
 
+CONFLICT_TRIES = 3  # a transaction PostgreSQL ended to undo a deadlock (is_conflict): tried this often in all
+
+
 def is_conflict(error: BaseException) -> bool:
     """PostgreSQL ended the transaction to undo a conflict with another one (a deadlock, or a
     serialization failure): it rolled back whole, and the same transaction tried again goes

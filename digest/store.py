@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.db import (
+    CONFLICT_TRIES,
     POSTGRESQL,
     SQLITE,
     connect_postgres,
@@ -30,16 +31,15 @@ from digest.errors import StoreError, StoreUnusable
 from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, migrate_postgres, pg_version, run_migration, sql_statements
+from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
 
 log = logging.getLogger(__name__)
 
-CONFLICT_TRIES = 3  # an ingest's transaction, ended by PostgreSQL to undo a deadlock: tried this often
-
 __all__ = [
-    "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso", "sql_statements",
-    "title_key",
+    "CONFLICT_TRIES", "FAILED", "QUEUED", "SENT", "Delivery", "IngestResult", "Rating", "Store", "iso",
+    "sql_statements", "title_key",
 ]  # fmt: skip
 
 
@@ -53,7 +53,7 @@ class IngestResult:
     known_papers: int
 
 
-class Store(ReaderRecords):
+class Store(ReaderRecords, PaperEmbeddings):
     def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
 
@@ -333,31 +333,6 @@ class Store(ReaderRecords):
         if row is None:
             return None
         return row[0], dt.date.fromisoformat(row[1]), dt.datetime.fromisoformat(row[2])
-
-    # -- embeddings ----------------------------------------------------------------------
-
-    def embeddings(self, model: str, ids: Iterable[int]) -> dict[int, bytes]:
-        """Stored embeddings (raw float32 bytes) of these papers for ``model``."""
-        wanted = list(ids)
-        found: dict[int, bytes] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = self.db.execute(
-                "SELECT paper_id, vector FROM embeddings WHERE model = ? "
-                f"AND paper_id IN ({','.join('?' * len(chunk))})",
-                (model, *chunk),
-            )
-            found.update((pid, bytes(vec)) for pid, vec in rows)
-        return found
-
-    def save_embeddings(self, model: str, vectors: dict[int, tuple[int, bytes]]) -> None:
-        """Keep embeddings ``{paper_id: (dims, float32 bytes)}``; one transaction."""
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT INTO embeddings (paper_id, model, dims, vector) VALUES (?,?,?,?) "
-                "ON CONFLICT (paper_id, model) DO UPDATE SET dims = excluded.dims, vector = excluded.vector",
-                [(pid, model, dims, blob) for pid, (dims, blob) in vectors.items()],
-            )
 
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"

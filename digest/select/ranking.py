@@ -113,8 +113,10 @@ def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: objec
         log.info("embedding %d new papers with %s", len(missing), key)
         fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
         if not store.readonly:
-            store.save_embeddings(
-                key, {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()}
+            store.save_embeddings(  # not of a paper merged or changed meanwhile (by an ingest)
+                key,
+                {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()},
+                texts={p.id: (p.title, p.abstract) for p in missing},
             )
         stored.update(fresh)
     return stored

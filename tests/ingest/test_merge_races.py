@@ -228,3 +228,113 @@ def test_a_delivery_recorded_while_the_merge_moves_its_queued_message_is_not_end
             thread.join()
         for connection in (store, sender, watcher, other_worker):
             connection.close()
+
+
+class MergedMeanwhile:
+    """A stand-in for the embedding model (sentence-transformers is an extra, and slow): while it
+    embeds the papers, another worker's ingest merges the paper stored without its id into the
+    one with it, completing that one's abstract from the longer copy."""
+
+    def __init__(self, merge: Callable[[], None]) -> None:
+        self.merge, self.texts = merge, []
+
+    def encode(self, sentences, **kwargs):
+        import numpy as np
+
+        if not self.texts:
+            self.merge()
+        self.texts += list(sentences)
+        return np.ones((len(sentences), 8), dtype=np.float32)
+
+
+def test_paper_embeddings_made_while_a_merge_deletes_or_rewrites_their_papers_are_not_kept(workspace):
+    # the save inserted the vector of the paper the merge had deleted: a foreign key violation
+    # (a bug's traceback, the pass failed), and kept the vector of the paper whose abstract the
+    # merge had completed (its old vector deleted so that it is made again), made from the old one
+    pytest.importorskip("numpy")
+    from digest.select.ranking import build_index
+    from digest.select.semantic import Embedder
+
+    ws = workspace
+    longer = ABSTRACT + " The lanterns are refreshed as the index grows."
+    with Store(ws.config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, longer)]), MON)
+        ids = {p.title: p.id for p in store.papers()}
+
+        def other_worker_merges() -> None:
+            with Store(ws.config.database) as other:
+                add(ws, other, "query.atom", query_atom("2026-03-15"), LATER)
+
+        model = MergedMeanwhile(other_worker_merges)
+        build_index(store, store.papers(), embedder=Embedder(model))  # no error
+        assert len(model.texts) == 2  # both papers embedded as they were
+        assert [(p.id, p.abstract) for p in store.papers()] == [(ids[OLD], longer)]  # one, completed
+        assert store.embeddings("injected", ids.values()) == {}  # neither vector kept
+        build_index(store, store.papers(), embedder=Embedder(model))
+        assert model.texts[2:] == [f"{OLD}. {longer}"]  # the next ranking embeds the paper as it is now
+        assert list(store.embeddings("injected", ids.values())) == [ids[OLD]]
+
+
+def _vectors(papers) -> tuple[dict[int, tuple[int, bytes]], dict[int, tuple[str, str]]]:
+    return {p.id: (2, bytes(8)) for p in papers}, {p.id: (p.title, p.abstract) for p in papers}
+
+
+def test_an_embeddings_save_waits_for_a_merge_under_way_and_keeps_no_stale_vector(workspace, database):
+    # on PostgreSQL the save read the papers as they were before the uncommitted merge, then its
+    # insert waited for the merge and failed (ForeignKeyViolation: the merged paper gone)
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock puts the save after the merge (the test above)")
+    ws = workspace
+    longer = ABSTRACT + " The lanterns are refreshed as the index grows."
+    with Store(ws.config.database) as store:
+        add(ws, store, "daily.json", daily_json("2026-03-13"), MON)
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(NEW, longer)]), MON)
+        ids = {p.title: p.id for p in store.papers()}
+        vectors, texts = _vectors(store.papers())
+    held, release = threading.Event(), threading.Event()
+
+    def merging() -> None:
+        with Store(ws.config.database) as other, other.transaction() as db:
+            merge_paper(db, into=ids[OLD], other=ids[NEW], stamp=LATER.isoformat())
+            held.set()
+            release.wait(30)
+
+    merger, errors = in_thread(merging)
+    held.wait(30)
+    kept: list[int] = []
+    with Store(ws.config.database) as store, Store(ws.config.database) as watcher:
+        saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
+        waiting(watcher, 1)  # the save waits for the merge
+        release.set()
+        for thread in (merger, saving):
+            thread.join()
+        assert errors == failed == [] and kept == [0]
+        assert store.embeddings("m", ids.values()) == {}
+
+
+def test_an_embeddings_save_that_postgresql_ends_in_a_deadlock_is_saved_at_its_second_try(
+    workspace, database, caplog
+):
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock leaves no deadlock")
+    ws = workspace
+    with Store(ws.config.database) as store:
+        add(ws, store, "trending.txt", make_dump("Mar 14", [(OLD, ABSTRACT), (NEW, "Another paper.")]), MON)
+        first, second = sorted(p.id for p in store.papers())
+        vectors, texts = _vectors(store.papers())
+    other_worker = PgConnection(database)
+    caplog.set_level(logging.INFO)
+    kept: list[int] = []
+    with Store(ws.config.database) as store, Store(ws.config.database) as watcher:
+        with other_worker.transaction():  # an ingest updating the second paper, then the first
+            other_worker.execute("SET LOCAL deadlock_timeout = '60s'")  # the save is the one to see the cycle
+            other_worker.execute("UPDATE papers SET upvotes = 3 WHERE id = ?", (second,))
+            saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
+            waiting(watcher, 1)  # the save holds the first paper and waits for the second
+            other_worker.execute("UPDATE papers SET upvotes = 5 WHERE id = ?", (first,))
+        saving.join()
+        other_worker.close()
+        assert failed == [] and kept == [2]
+        assert any("deadlock detected; saved again" in r.getMessage() for r in caplog.records)
+        assert sorted(store.embeddings("m", [first, second])) == [first, second]

@@ -1,0 +1,99 @@
+"""What the store keeps of the papers' embeddings: one vector per paper and model, made by the
+semantic extras (digest.select.ranking) from the paper's title and abstract.
+
+A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns one
+thing. A vector is made outside any transaction (the model takes its time), so meanwhile an
+ingest may merge its paper into another (deleted: digest.store_papers.merge_paper) or complete
+its abstract (its vector deleted, to be made again): such a vector is not kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+from digest.db import CONFLICT_TRIES, POSTGRESQL, db_errors, is_conflict
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 500
+
+
+class PaperEmbeddings:
+    """The ``embeddings`` table; the database connection and transactions are the Store's."""
+
+    db: Any  # sqlite3.Connection, or digest.db.PgConnection that speaks like one
+    dialect: str
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def embeddings(self, model: str, ids: Iterable[int]) -> dict[int, bytes]:
+        """Stored embeddings (raw float32 bytes) of these papers for ``model``."""
+        wanted = list(ids)
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = self.db.execute(
+                "SELECT paper_id, vector FROM embeddings WHERE model = ? "
+                f"AND paper_id IN ({','.join('?' * len(chunk))})",
+                (model, *chunk),
+            )
+            found.update((pid, bytes(vec)) for pid, vec in rows)
+        return found
+
+    def save_embeddings(
+        self,
+        model: str,
+        vectors: dict[int, tuple[int, bytes]],
+        texts: Mapping[int, tuple[str, str]] | None = None,
+    ) -> int:
+        """Keep embeddings ``{paper_id: (dims, float32 bytes)}``, in one transaction, of the
+        papers still stored and (``texts``: the title and abstract each was made from) still
+        saying that; returns how many were kept. The others are left to be made again from the
+        paper as it is now, if it is. A transaction PostgreSQL ends to undo a deadlock (with an
+        ingest updating the papers) is tried again at once, up to :data:`CONFLICT_TRIES` times."""
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                return self._save_embeddings(model, vectors, texts)
+            except db_errors() as e:  # all rolled back
+                if not is_conflict(e) or attempt == CONFLICT_TRIES:
+                    raise
+                log.info(
+                    "saving the embeddings of %d papers: %s; saved again",
+                    len(vectors),
+                    str(e).splitlines()[0],
+                )
+        raise AssertionError("unreachable")
+
+    def _save_embeddings(
+        self, model: str, vectors: dict[int, tuple[int, bytes]], texts: Mapping[int, tuple[str, str]] | None
+    ) -> int:
+        ids = sorted(vectors)
+        # On PostgreSQL the papers are read under a share lock: a merge or an update of one under
+        # way is waited for (then a deleted paper is not found, an updated one found as it is
+        # now), and none starts before this commits. SQLite's BEGIN IMMEDIATE did the same.
+        lock = " ORDER BY id FOR SHARE" if self.dialect == POSTGRESQL else ""
+        with self.transaction() as db:
+            now: dict[int, tuple[str, str]] = {}
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT id, title, abstract FROM papers WHERE id IN ({marks}){lock}"
+                rows = db.execute(sql, chunk).fetchall()
+                now.update((r[0], (r[1], r[2])) for r in rows)
+            kept = [pid for pid in ids if pid in now and (texts is None or texts.get(pid) == now[pid])]
+            db.executemany(
+                "INSERT INTO embeddings (paper_id, model, dims, vector) VALUES (?,?,?,?) "
+                "ON CONFLICT (paper_id, model) DO UPDATE SET dims = excluded.dims, vector = excluded.vector",
+                [(pid, model, *vectors[pid]) for pid in kept],
+            )
+        if len(kept) < len(ids):
+            log.info(
+                "%d embedding(s) not kept: their papers were merged or changed while they were made "
+                "(made again from the paper as it is now)",
+                len(ids) - len(kept),
+            )
+        return len(kept)
