@@ -116,14 +116,7 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             )
         outcome = {name: _back(db, name, rows_gone.get(name), addresses[name]) for name in back}
         for name in went:
-            gone_at = max(at, newest_message(db, name))
-            changed = db.execute(
-                "INSERT INTO reader_names (user, live, gone_at) VALUES (?, 0, ?) ON CONFLICT (user) "
-                "DO UPDATE SET live = 0, gone_at = excluded.gone_at WHERE reader_names.live = 1",
-                (name, gone_at),
-            ).rowcount
-            if changed:  # not already written by another worker
-                removals.add(db, name, gone_at, removals.last_address_since(db, name, rows_gone.get(name)))
+            _write_gone(db, name, at, rows_gone.get(name))
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
     if undone := [name for name, said in outcome.items() if said == UNDONE]:
@@ -137,6 +130,33 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             "goes on with it)",
             ", ".join(others),
         )
+
+
+def _write_gone(db: Any, name: str, at: str, gone_before: str | None) -> None:
+    """``name``'s file found gone at ``at`` (or by the newest message made for it), unless
+    another worker wrote it down already; ``gone_before``: its last removal's time, if any."""
+    gone_at = max(at, newest_message(db, name))
+    changed = db.execute(
+        "INSERT INTO reader_names (user, live, gone_at) VALUES (?, 0, ?) ON CONFLICT (user) "
+        "DO UPDATE SET live = 0, gone_at = excluded.gone_at WHERE reader_names.live = 1",
+        (name, gone_at),
+    ).rowcount
+    if changed:
+        removals.add(db, name, gone_at, removals.last_address_since(db, name, gone_before))
+
+
+def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> None:
+    """``user``'s file is not there (`profile new` is about to make it): written down as gone
+    if it was live, as :func:`look` does, even where look wrote nothing down: a folder holding
+    no profile at all (the name's reader was its only one), which look takes for a disk not
+    mounted. Here the folder is there, to make the new file in, and this name alone is said."""
+    with store.transaction() as db:
+        if has_profile_file(config, user):
+            return
+        row = db.execute("SELECT live, gone_at FROM reader_names WHERE user = ?", (user,)).fetchone()
+        if row is None or row[0]:
+            _write_gone(db, user, iso(now), row[1] if row else None)
+            log.info("profile file gone: %s (its links open nothing from now on)", user)
 
 
 def _address(config: Config, name: str) -> str | None:
@@ -225,6 +245,7 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float) -> _M
     with Store(config.database, timeout=timeout) as store:
         carried = carry_over(config, store, load_profiles_lenient(config)[0], now)
         look(config, store, now)
+        _look_at_one(config, store, user, now)
         row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (user,))
         gone = row.fetchone()
     return _Made(carried.done, gone[0] if gone and gone[0] else None)

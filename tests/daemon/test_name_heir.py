@@ -153,3 +153,20 @@ def test_profile_new_with_postgresql_down_says_it_could_not_check_and_makes_no_f
     assert "if it was, a profile made now would open the earlier reader's links" in made.output
     assert "try again once the database can be read and written" in made.output
     assert not (ws.root / "profiles" / "zoe.yaml").exists()
+
+
+def test_profile_new_under_the_only_readers_name_keeps_their_links_theirs(mail_workspace):
+    """The folder's one profile removed: a look takes a folder with no profile for a disk not
+    mounted and writes nothing down, so the name's removal was not recorded and the removed
+    reader's links opened the new profile. `profile new` knows the name has no file."""
+    ws = mail_workspace
+    ws.profile("eve", EVE)
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0 and ws.cli("send").exit_code == 0
+    sent = Signed("eve", wall_clock().replace(microsecond=0))
+    (ws.root / "profiles" / "eve.yaml").unlink()  # the only profile, and no pass since
+    made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    later = wall_clock() + dt.timedelta(seconds=2)
+    assert link_reader(ws.config, sent, later) is None  # the removed eve's: 410
+    assert link_reader(ws.config, Signed("eve", later), later) is not None  # bob's
