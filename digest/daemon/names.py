@@ -38,7 +38,7 @@ from digest.daemon import removals
 from digest.daemon.renamed import Carried, Continued, carry_over, known_readers, newest_message
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.deliver.suppressions import same_address
-from digest.errors import DigestError, ProfileError, StoreError
+from digest.errors import DigestError, ProfileError, StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.load import (
     has_profile_file,
@@ -195,10 +195,20 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
 
 
 def was_a_reader(config: Config, user: str, timeout: float = 30.0) -> bool:
-    """Had ``user`` a digest queued once (the database only read; not created if there is none)?"""
-    if not is_postgres(config.database) and not Path(config.database).exists():
+    """Had ``user`` a digest queued once (the database only read, unless its schema is older
+    than this digest's: then migrated; not created if there is none)?"""
+    if is_postgres(config.database):
+        store = Store(config.database, readonly=True, timeout=timeout)  # migrated, if older
+    elif not Path(config.database).exists():
         return False  # no database yet (its folder may not be made yet either): nobody had a digest
-    with Store(config.database, readonly=True, timeout=timeout) as store:
+    else:
+        try:
+            store = Store(config.database, readonly=True, timeout=timeout)
+        except StoreUnusable:  # an older schema (digest upgraded) is not read as it is: migrated, as
+            # by any command that writes (this one writes the name's removal); a newer schema, or
+            # one on a read-only disk, refuses again
+            store = Store(config.database, timeout=timeout)
+    with store:
         return bool(known_readers(store, [user]))
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from digest.db import wall_clock
 from digest.signing import Signed
-from digest.store import Store
+from digest.store import SCHEMA_VERSION, Store
 from digest.web.identity import link_reader
 
 from conftest import make_dump
@@ -170,3 +170,20 @@ def test_profile_new_under_the_only_readers_name_keeps_their_links_theirs(mail_w
     later = wall_clock() + dt.timedelta(seconds=2)
     assert link_reader(ws.config, sent, later) is None  # the removed eve's: 410
     assert link_reader(ws.config, Signed("eve", later), later) is not None  # bob's
+
+
+def test_profile_new_right_after_an_upgrade_migrates_the_database_and_makes_the_profile(tmp_path, database):
+    """The database left by an older release (schema 17), no command run since: `profile new`
+    brings it up to date (as any command that writes) rather than refusing to tell who had a name."""
+    from test_store_refold import version_17
+
+    from conftest import Workspace
+
+    ws = Workspace(tmp_path, database=database)
+    version_17(database if database.startswith("postgresql://") else tmp_path / database).close()
+    ws.profile("ada", EVE.replace("eve@", "ada@"))
+    made = ws.cli("profile", "new", "zoe", "--email", "zoe@example.org", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    assert (ws.root / "profiles" / "zoe.yaml").exists()
+    with Store(ws.config.database, readonly=True) as store:
+        assert store.schema_version == SCHEMA_VERSION
