@@ -217,14 +217,15 @@ def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: flo
     what a pass would do now, in its order. A renamed file continues that reader first (their
     history and links go with them, not to the new profile, which would keep the rename from
     ever being made), then the names are looked at (a removed reader's links stay theirs).
-    Returns the carry-overs made; nothing done for a name with a file or no reader.
+    Returns the carry-overs made; nothing done for a name with a file or no reader, nor when
+    the profiles folder is not there (create_profile says so).
 
     If the database cannot be read, or written for such a name (locked by a pass longer than
     ``timeout`` seconds, read-only, PostgreSQL down), raises StoreError: the profile must not be
     made then, as the removed reader's links would open it (no pass would find the name's file
     gone, it being there again)."""
-    if has_profile_file(config, user):
-        return []
+    if has_profile_file(config, user) or not config.profiles.is_dir():
+        return []  # no folder (a disk not mounted): no file can be made, nor was one removed
     try:
         if not was_a_reader(config, user, timeout):
             return []

@@ -187,3 +187,16 @@ def test_profile_new_right_after_an_upgrade_migrates_the_database_and_makes_the_
     assert (ws.root / "profiles" / "zoe.yaml").exists()
     with Store(ws.config.database, readonly=True) as store:
         assert store.schema_version == SCHEMA_VERSION
+
+
+def test_profile_new_with_the_profiles_folder_missing_records_no_removal(ws):
+    """The profiles folder not there (a disk not mounted, its mount point gone): no profile can be
+    made, and no reader was removed either: their links still open their page."""
+    sent = Signed("eve", wall_clock().replace(microsecond=0))
+    folder = ws.root / "profiles"
+    folder.rename(ws.root / "unmounted")
+    made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
+    assert made.exit_code == 1, made.output
+    assert "the profiles folder does not exist" in made.output
+    (ws.root / "unmounted").rename(folder)  # mounted again, no pass since
+    assert link_reader(ws.config, sent, wall_clock()) == ("eve", folder / "eve.yaml")
