@@ -301,14 +301,18 @@ def test_an_embeddings_save_waits_for_a_merge_under_way_and_keeps_no_stale_vecto
             release.wait(30)
 
     merger, errors = in_thread(merging)
-    held.wait(30)
+    threads = [merger]
     kept: list[int] = []
     with Store(ws.config.database) as store, Store(ws.config.database) as watcher:
-        saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
-        waiting(watcher, 1)  # the save waits for the merge
-        release.set()
-        for thread in (merger, saving):
-            thread.join()
+        try:
+            assert held.wait(30)
+            saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
+            threads.append(saving)
+            waiting(watcher, 1)  # the save waits for the merge
+        finally:  # none left running, whatever failed
+            release.set()
+            for thread in threads:
+                thread.join()
         assert errors == failed == [] and kept == [0]
         assert store.embeddings("m", ids.values()) == {}
 
@@ -326,15 +330,19 @@ def test_an_embeddings_save_that_postgresql_ends_in_a_deadlock_is_saved_at_its_s
     other_worker = PgConnection(database)
     caplog.set_level(logging.INFO)
     kept: list[int] = []
+    saving: threading.Thread | None = None
     with Store(ws.config.database) as store, Store(ws.config.database) as watcher:
-        with other_worker.transaction():  # an ingest updating the second paper, then the first
-            other_worker.execute("SET LOCAL deadlock_timeout = '60s'")  # the save is the one to see the cycle
-            other_worker.execute("UPDATE papers SET upvotes = 3 WHERE id = ?", (second,))
-            saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
-            waiting(watcher, 1)  # the save holds the first paper and waits for the second
-            other_worker.execute("UPDATE papers SET upvotes = 5 WHERE id = ?", (first,))
-        saving.join()
-        other_worker.close()
+        try:
+            with other_worker.transaction():  # an ingest updating the second paper, then the first
+                other_worker.execute("SET LOCAL deadlock_timeout = '60s'")  # the save is to see the cycle
+                other_worker.execute("UPDATE papers SET upvotes = 3 WHERE id = ?", (second,))
+                saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
+                waiting(watcher, 1)  # the save holds the first paper and waits for the second
+                other_worker.execute("UPDATE papers SET upvotes = 5 WHERE id = ?", (first,))
+        finally:  # not left running, whatever failed
+            if saving is not None:
+                saving.join()
+            other_worker.close()
         assert failed == [] and kept == [2]
         assert any("deadlock detected; saved again" in r.getMessage() for r in caplog.records)
         assert sorted(store.embeddings("m", [first, second])) == [first, second]
