@@ -39,7 +39,7 @@ from digest.db import POSTGRESQL, db_errors, is_conflict, wall_clock
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
-from digest.deliver.results import SendOutcome, record, skip_suppressed, suppressed
+from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
@@ -250,10 +250,12 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     two messages this one records and holds) is tried again at once, up to
     :data:`~digest.store.CONFLICT_TRIES` times in all, as an ingest's is. If it cannot be
     written, delivery stops (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
+    said = Said()  # logged once committed: a transaction tried again says its lines once
     for attempt in range(1, CONFLICT_TRIES + 1):
+        said.clear()
         try:
             with run.guard, run.outbox.store.transaction():
-                outcomes, skipped, send = _write(run, held, items)
+                outcomes, skipped, send = _write(run, held, items, said)
             break
         except (*db_errors(), StoreError) as e:
             if is_conflict(e) and attempt < CONFLICT_TRIES:  # all rolled back: written again
@@ -261,6 +263,7 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
                 continue
             stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
             raise
+    said.out()
     if any(one[1].bounce for one in held):
         run.bounced.set()
     run.outcomes.extend(outcomes)
@@ -269,21 +272,21 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
 
 
 def _write(
-    run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage]
+    run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage], said: Said
 ) -> tuple[list[SendOutcome], int, list[OutboxMessage]]:
     """:func:`commit`'s transaction: (the outcomes recorded, how many of ``items`` are not sent
-    here, the messages to send)."""
+    here, the messages to send); what it has to log goes to ``said``."""
     outcomes: list[SendOutcome] = []
     skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
     send: list[OutboxMessage] = []
     for one in held:
-        outcomes.append(record(run, *one))
+        outcomes.append(record(run, *one, said))
     bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
     ours = run.outbox.hold([i.id for i in items if not isinstance(i, NewMessage)], *run.holder())
     for item in items:
         if not isinstance(item, NewMessage):
             if item.id not in ours:  # taken over: the other worker sends it
-                log.warning("%s not sent here: another worker took it over", item.message_id)
+                said(logging.WARNING, "%s not sent here: another worker took it over", item.message_id)
                 skipped += 1
                 continue
             send.append(item)
@@ -295,7 +298,7 @@ def _write(
         if bounce:  # a hard bounce in this pass: is it this reader's?
             blocked = run.suppressions.blocks(msg.user, msg.recipient)
             if blocked is not None:
-                outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now))
+                outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now, said))
                 continue
         send.append(msg)
     return outcomes, skipped, send

@@ -1,12 +1,14 @@
 """A sent message's result written to the outbox (inside the transaction that records it:
 digest.deliver.lines.commit): sent (its papers recorded as sent to the reader), deferred with a
 backoff, failed for good (a bounce suppresses the address), or not tried (a suppressed
-address); and the :class:`SendOutcome` a pass reports for it."""
+address); and the :class:`SendOutcome` a pass reports for it. What recording a result says
+(sent, deferred, failed, suppressed) is logged once its transaction has committed (:class:`Said`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,30 @@ if TYPE_CHECKING:
     from digest.deliver.lines import Pass
 
 log = logging.getLogger(__name__)
+
+
+Say = Callable[..., None]  # logging.Logger.log's signature: (level, message, *args)
+
+
+class Said:
+    """The lines a transaction recording results has to log, logged once it has committed: a
+    transaction tried again (digest.deliver.lines.commit) says each once, and a message is said
+    sent only once that is recorded (if it cannot be, digest.deliver.unrecorded says so)."""
+
+    def __init__(self) -> None:
+        self._lines: list[tuple[int, str, tuple[object, ...]]] = []
+
+    def __call__(self, level: int, message: str, *args: object) -> None:
+        self._lines.append((level, message, args))
+
+    def clear(self) -> None:
+        """Forget what a transaction rolled back had to say."""
+        self._lines.clear()
+
+    def out(self) -> None:
+        for level, message, args in self._lines:
+            log.log(level, message, *args)
+        self._lines.clear()
 
 
 @dataclass(frozen=True)
@@ -31,20 +57,24 @@ class SendOutcome:
     unreachable: bool = False  # the server could not be reached at all
 
 
-def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -> SendOutcome:
-    """A result written (inside a transaction); its SendOutcome."""
+def record(
+    run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime, say: Say = log.log
+) -> SendOutcome:
+    """A result written (inside a transaction); its SendOutcome. ``say``: where its line goes
+    (a :class:`Said`, logged once the transaction commits)."""
     outbox, policy = run.outbox, run.policy
     papers = len(msg.paper_ids)
     retry_at = None
     reply = result.reply
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
-        log.info("digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
+        say(logging.INFO, "digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
     elif not result.final and (
         retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)
     ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
-        log.warning(
+        say(
+            logging.WARNING,
             "digest to %s <%s> deferred until %s: %s",
             msg.user,
             msg.recipient,
@@ -55,20 +85,23 @@ def record(run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime) -
         if not result.final:  # a passing failure, or a refusal of us (see SendResult.ours)
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
         outbox.mark_failed(msg, reply, at, in_transaction=True)
-        log.error("digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
+        say(logging.ERROR, "digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
         if result.bounce:
             run.suppressions.add(msg.user, msg.recipient, reply, at)
-            log.error("address <%s> of %s suppressed: no more digests to it", msg.recipient, msg.user)
+            line = "address <%s> of %s suppressed: no more digests to it"
+            say(logging.ERROR, line, msg.recipient, msg.user)
     return SendOutcome(
         msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
     )
 
 
-def suppressed(outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime) -> SendOutcome:
+def suppressed(
+    outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime, say: Say = log.log
+) -> SendOutcome:
     """A message to a suppressed address (inside a transaction): failed without an attempt."""
     reply = f"not tried: address suppressed: {why}"
     outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
-    log.warning("digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
+    say(logging.WARNING, "digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
     return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
 
 
