@@ -6,8 +6,8 @@ The format has no mark of which paragraph is a title: a dump whose paragraphs fe
 or an abstract's end with a title, silently. So a dump is refused whole, naming the line, where
 the pairs show it: a title with no abstract after it (an odd count), a "title" as long as an
 abstract (MAX_TITLE), or a "title" ending with a period or a URL and its "abstract" reading as a
-title: no longer than one, with no sentence end, or one sentence that asks or exclaims
-(TITLE_AS_SENTENCE, URL_END, ASKED: an abstract's end, then a title).
+title: no longer than one, with no sentence end, or one that asks or exclaims and states nothing
+(TITLE_AS_SENTENCE, URL_END, sentences.py: an abstract's end, then a title).
 
 The day carries no year: it is taken as the most recent such day not after the day after
 the file's modification time (a dump of ``Dec 31`` modified on 2 January belongs to the
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from digest.errors import DumpError
 from digest.ingest.sources.decode import paragraphs
+from digest.ingest.sources.sentences import ASKED, SENTENCE_END, states
 from digest.models import Entry, Listing
 
 HEADER = (
@@ -35,8 +36,6 @@ HEADER = (
 )
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
-# How a complete abstract ends: a sentence's last mark, perhaps inside quotes or brackets.
-SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 # A title ends with no mark, or a question's or an exclamation's, but not a statement's period:
 # a paragraph in a title's place that ends with one, followed by one in its abstract's place that
 # ends with no mark at all, is an abstract's (last) paragraph and a title, out of step (a title
@@ -46,12 +45,6 @@ TITLE_AS_SENTENCE = re.compile(r"(?<!\.)[.。][\"'”’)\]]*$")
 # ... or with a URL, as ~4% of abstracts do and no title of the shared dumps: an abstract's end.
 # Without a scheme, a domain's last label is letters ("lab.example.org/x"): "GPT-3.5/4" is none.
 URL_END = re.compile(r"(?:https?://|www\.|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/)\S*$", re.IGNORECASE)
-# ... or that ends with a question's or an exclamation's mark but holds one sentence only (no
-# sentence's end inside, followed by a space): a title that asks ("Do Robots Dream?"), where an
-# abstract (over 1,300 characters in the shared dumps) has many sentences.
-# An abbreviation's period is none: a capital's ("U.S. ", "J. Smith"), "vs. ", "e.g. ", "i.e. ".
-SENTENCE_BREAK = re.compile(r"(?<!\b[A-Z])(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)[.!?…][\"'”’)\]]*\s")
-ASKED = re.compile(r"[?!][\"'”’)\]]*$")
 MAX_TITLE = 400  # characters; longer paragraphs in a title's place are abstracts out of step
 MAX_PARAGRAPH = 20_000  # characters: ten times the longest abstract seen
 MAX_ENTRIES = 5_000  # papers in one dump
@@ -122,12 +115,12 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
 
 def _reads_as_title(text: str) -> bool:
     """A paragraph that reads as a title: no longer than a title, and with no sentence's end, or
-    one sentence that asks or exclaims (:data:`ASKED`, no :data:`SENTENCE_BREAK` inside). An
-    abstract that ends with no mark is longer (over 1,400 characters in the shared dumps), or ends
-    with a URL, as no title does."""
+    one that asks or exclaims and states nothing (:data:`ASKED`, no statement's end inside:
+    ``sentences.states``). An abstract that ends with no mark is longer (over 1,400 characters in
+    the shared dumps), or ends with a URL, as no title does."""
     if len(text) > MAX_TITLE or URL_END.search(text):
         return False
-    return not SENTENCE_END.search(text) or (bool(ASKED.search(text)) and not SENTENCE_BREAK.search(text))
+    return not SENTENCE_END.search(text) or (bool(ASKED.search(text)) and not states(text))
 
 
 def _day(text: str) -> tuple[int, int] | None:
