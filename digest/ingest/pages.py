@@ -16,10 +16,13 @@ a 304 stands for the day once the page after it is still empty, or 304 to the sa
 the day grew past the page: fetched whole, the page after it not asked twice). The ETag of a
 page not modified stands for the day as it was, one page: a server that ignores ``p`` (page 2
 is page 1 again) costs two 304s a poll, not the day three times. Page 2 after a page 1 that
-came anew is asked without it: an ETag is a URL's, and a server may give each page of a day the
-day's version as its ETag, where a 304 would lose the papers past page 1 (a server that
-ignores ``p`` costs page 1 twice then). Only the ETag is sent for the second page: a
-Last-Modified may be the day's and say nothing of the second page being the first.
+came anew is asked with page 1's new ETag too, but its 304 is not enough: an ETag is a URL's,
+and a server may give each page of a day the day's version as its ETag, where a 304 would lose
+the papers past page 1. The day's second paper asked alone (``limit=1&p=1``) tells: page 1's
+first again, the server ignores ``p`` and the day is page 1 (a day that changed costs page 1
+once, and one paper); else page 2 is asked again without the ETag. Only the ETag is sent for
+the second page: a Last-Modified may be the day's and say nothing of the second page being the
+first.
 A day of several pages keeps none, and is fetched whole the next time.
 
 A ``limit`` or ``p`` already in the source's url is the user's: ``limit`` sets the page size,
@@ -31,11 +34,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from digest.ingest.http import Answer, FetchError, Http
+from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.sources import MAX_DUMP_BYTES
 
 log = logging.getLogger(__name__)
@@ -77,8 +81,8 @@ def get_day(
     if not items:  # an error object, or not JSON: the reader names what it is; [] a day without papers
         return first
     papers, seen, pages, size = list(items), {_key(item) for item in items}, 1, len(first.body)
-    if second is None:  # unconditional: an ETag is a URL's, and a server may give every page the day's
-        second = page(1)
+    if second is None:
+        second = _second_page(http, asked, first, items[0], page, timeout=timeout, retries=retries)
     while True:
         if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
             raise FetchError(
@@ -108,6 +112,41 @@ def get_day(
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _second_page(
+    http: Http,
+    asked: httpx.URL,
+    first: Answer,
+    top: Any,
+    page: Callable[..., Answer],
+    *,
+    timeout: float | None,
+    retries: int | None,
+) -> Answer:
+    """Page 2 after a page 1 that came anew, asked with page 1's ETag. A 304 says page 2 is the
+    version page 1 is: page 1 again (a server that ignores p), or the day's version, given to
+    every page by a server whose ETag is the day's (page 2 then holds other papers). The second
+    paper of the day asked alone (``limit=1&p=1``) tells which: page 1's first paper again, p is
+    ignored (page 1 stands for page 2: nothing new); anything else (another paper, none, an
+    error), page 2 is asked again without the ETag."""
+    if first.etag is None:
+        return page(1)
+    again = page(1, etag=first.etag)
+    if again.status == 200:
+        return again
+    paper = str(asked.copy_merge_params({"limit": 1, "p": 1}))
+    try:
+        alone = _items(http.get(paper, timeout=timeout, retries=retries).body)
+    except FetchStopped:
+        raise
+    except FetchError as e:  # a server that will not give one paper: page 2 tells, as before
+        log.info("%s: %s; page 2 is asked again", asked, e)
+        alone = None
+    if alone and _key(alone[0]) == _key(top):
+        log.info("%s: page 2 is page 1 again (the server ignores p): the day is its first page", asked)
+        return first
+    return page(1)
 
 
 def _items(body: bytes) -> list[Any] | None:

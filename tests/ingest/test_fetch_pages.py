@@ -83,7 +83,8 @@ def test_a_day_of_exactly_two_pages_ends_at_the_empty_page_after_them(workspace)
 
 def test_a_server_that_ignores_the_page_stops_at_the_first_page_with_nothing_new(workspace):
     outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(108), pages=False)})
-    assert len(asked) == 2 and outcome.outcome == LISTING and len(papers) == 100
+    assert [path.split("&", 1)[1] for path in asked] == ["limit=100&p=0", "limit=100&p=1", "limit=1&p=1"]
+    assert outcome.outcome == LISTING and len(papers) == 100  # page 2 a 304, the second paper the first
 
 
 def test_a_page_shorter_than_the_one_before_it_is_not_taken_for_the_last(workspace):
@@ -220,34 +221,73 @@ def test_a_lone_surrogate_escaped_in_a_title_is_dropped_in_one_page_or_several(w
         workspace.config_path.write_text(workspace.config_path.read_text().split("sources:\n")[0])
 
 
-def test_a_server_that_ignores_the_page_costs_two_304s_a_poll_once_not_modified(workspace):
-    """A server that ignores ``p`` answers page 2 with page 1 again, with page 1's ETag: asked with
-    that ETag, it says 304 (the same page: nothing new). Each poll after a 304 downloaded the day
-    three times (page 2 taken for a day grown past page 1: 4 requests, 3 full pages). A first
-    fetch downloads it twice (page 2 asked without an ETag: see the next test)."""
-    api = daily_api(day_of(30), pages=False)
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
+def test_a_server_that_ignores_the_page_costs_page_1_once_a_day_that_changed_and_two_304s_a_poll(workspace):
+    """A server that ignores ``p`` answers page 2 with page 1 again, with page 1's ETag. Asked with
+    that ETag, it says 304; one paper asked alone (``limit=1&p=1``) is then page 1's first, not its
+    second: p is ignored and the day is page 1. A day that changed (a first fetch too) downloaded
+    page 1 twice (page 2 asked without an ETag after a page 1 that came anew); each poll after a
+    304 costs two 304s, as before (the next test: why one 304 to page 2 is not enough)."""
+
+    def ignoring_p(count: int) -> Callable[[dict[str, str]], Route]:  # the ETag: the day's version
+        def answer(query: dict[str, str]) -> Route:
+            limit = min(int(query.get("limit", 50)), 100)
+            return Route(json.dumps(day_of(count)[:limit]).encode(), etag=f'"{count}-{limit}"')
+
+        return answer
+
+    days = [ignoring_p(30)]
+    with LocalHttpServer({"/api/daily_papers": lambda query: days[-1](query)}) as server:
         text = workspace.config_path.read_text() + "sources:\n" + HF
         workspace.config_path.write_text(text.replace("{base}", server.url("")))
         config = load_config(workspace.config_path)
-        page = len(json.dumps(day_of(30)).encode())
         polls = []
         with Store(config.database) as store, Http(sleep=lambda s: None) as http:
-            for _ in range(3):
+            for day in (30, 30, 35, 35):
+                days.append(ignoring_p(day))
                 before = (len(server.requests), server.sent)
                 (outcome,) = fetch_all(config, store, http, NOW)
-                polls.append((outcome.outcome, len(server.requests) - before[0], server.sent - before[1]))
-            assert len(store.papers()) == 30
-    assert polls == [(LISTING, 2, 2 * page), (NOT_MODIFIED, 2, 0), (NOT_MODIFIED, 2, 0)]
-    assert "If-None-Match" not in server.requests[1].headers  # page 1 came anew (see the next test)
-    assert server.requests[3].headers["If-None-Match"] == '"0-100"'  # page 2, asked as page 1 was
+                asked = [r.path.split("&", 1)[1] for r in server.requests[before[0] :]]
+                polls.append((outcome.outcome, asked, server.sent - before[1]))
+            assert len(store.papers()) == 35
+    page, one = (len(json.dumps(day_of(n)).encode()) for n in (30, 1))
+    grown = len(json.dumps(day_of(35)).encode())
+    day, again, paper = "limit=100&p=0", "limit=100&p=1", "limit=1&p=1"
+    assert polls == [
+        (LISTING, [day, again, paper], page + one),  # page 1, a 304 to page 2, one paper
+        (NOT_MODIFIED, [day, again], 0),
+        (LISTING, [day, again, paper], grown + one),  # the day changed: page 1 once
+        (NOT_MODIFIED, [day, again], 0),
+    ]
+    assert server.requests[1].headers["If-None-Match"] == '"30-100"'  # page 2, asked as page 1 came
+    assert "If-None-Match" not in server.requests[2].headers  # the paper, unconditionally
+
+
+def test_a_server_that_ignores_the_page_and_refuses_one_paper_is_paged_as_before(workspace):
+    """The paper asked alone is a help, not a need: a server that refuses ``limit=1`` (400 here)
+    costs page 1 twice, as before, and the day is stored."""
+    api = daily_api(day_of(30), pages=False)
+
+    def no_single_paper(query: dict[str, str]) -> Route:
+        if query.get("limit") == "1":
+            return Route(b'{"error": "limit must be at least 10"}', status=400)
+        return api(query)
+
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": no_single_paper})
+    assert [path.split("&", 1)[1] for path in asked] == [
+        "limit=100&p=0",
+        "limit=100&p=1",  # 304
+        "limit=1&p=1",  # 400
+        "limit=100&p=1",  # page 1 again: nothing new
+    ]
+    assert outcome.outcome == LISTING and len(papers) == 30
 
 
 def test_a_server_with_one_etag_for_every_page_of_a_day_gives_the_whole_day(workspace):
     """An ETag is a URL's: a server may give every page of a day the day's version as its ETag.
     Page 2 asked with page 1's ETag after a 200 then answered 304, taken for page 1 again: the 8
-    papers past page 1 were lost, at every fetch. Page 2 is asked with page 1's ETag only when
-    page 1 was not modified (the day as it was, one page then: its page 2 as it was, empty)."""
+    papers past page 1 were lost, at every fetch. A 304 to page 2 after a page 1 that came anew
+    is page 1 again only if the second paper asked alone is page 1's first (p ignored): here it
+    is page 1's second, so page 2 is asked again without the ETag (two small requests more)."""
     papers = day_of(108)
 
     def answer(query: dict[str, str]) -> Route:
@@ -256,4 +296,10 @@ def test_a_server_with_one_etag_for_every_page_of_a_day_gives_the_whole_day(work
 
     outcome, stored, asked = fetch(workspace, {"/api/daily_papers": answer})
     assert outcome.outcome == LISTING and len(stored) == 108
-    assert [path.rsplit("&", 1)[1] for path in asked] == ["p=0", "p=1", "p=2"]
+    assert [path.split("&", 1)[1] for path in asked] == [
+        "limit=100&p=0",
+        "limit=100&p=1",  # 304: the day's version
+        "limit=1&p=1",  # the second paper: the server pages
+        "limit=100&p=1",
+        "limit=100&p=2",
+    ]
