@@ -24,6 +24,15 @@ class ItemError(DumpError):
     for it, a fetched feed skips it and says so (``Listing.skipped``)."""
 
 
+class ReaderBug(DumpError):
+    """A reader failed on a dump in a way it did not foresee (a bug in digest): the dump is
+    refused alone, the others are read. ``error``: what was raised, for its traceback."""
+
+    def __init__(self, message: str, error: Exception) -> None:
+        super().__init__(message)
+        self.error = error
+
+
 class StoreError(DigestError):
     """The database cannot be used (wrong version, locked, corrupt)."""
 

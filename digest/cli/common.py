@@ -26,6 +26,14 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+BUG = "an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback"
+
+
+def debugging() -> bool:
+    """DIGEST_DEBUG is set: tracebacks are shown (else one clear line says what failed)."""
+    return bool(os.environ.get("DIGEST_DEBUG"))
+
+
 class Context:
     def __init__(self, config_path: str | None, semantic: bool | None = None, quiet: bool = False) -> None:
         self.config_path = config_path
@@ -58,7 +66,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             config = getattr(args[0], "_config", None) if args else None
             path = config.database if config is not None else Path("database")
             clear = explain(e, path) if isinstance(e, sqlite3.Error) else None
-            if clear is None and os.environ.get("DIGEST_DEBUG"):
+            if clear is None and debugging():
                 raise
             click.secho(f"error: {clear or f'{shown(path)}: {e}'}", fg="red", err=True)
             sys.exit(1)
@@ -69,7 +77,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("interrupted", err=True)
             sys.exit(130)
         except Exception as e:  # noqa: BLE001 - the last guard before a user sees a traceback
-            if os.environ.get("DIGEST_DEBUG"):
+            if debugging():
                 raise
             click.secho(
                 f"internal error: {type(e).__name__}: {e}\n"

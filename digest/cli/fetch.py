@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc, progress_for
+from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for
 
 
 @click.command()
@@ -42,8 +42,9 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     with lock, Store(config.database) as store, Http() as http, singleton(store, "fetch") as mine:
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
-        outcomes = fetch_all(config, store, http, now_utc(), names, progress_for(obj))
+        outcomes = fetch_all(config, store, http, now_utc(), names, progress_for(obj), say_bugs=debugging())
     for o in outcomes:
-        click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}")
+        bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
+        click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}{bug}")
     if any(o.outcome == FAILED for o in outcomes):
         raise SystemExit(1)

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc, progress_for, write_output
+from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, write_output
 from digest.files import counted
 
 if TYPE_CHECKING:
+    from digest.ingest.dumps import IngestFailure
     from digest.models import Match
 
 log = logging.getLogger("digest")
@@ -59,7 +60,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     waiting: list[Path] = []
     with Store(config.database) as store:
         if paths:
-            report = run_ingest(store, list(paths), now_utc(), progress_for(obj))
+            report = run_ingest(store, list(paths), now_utc(), progress_for(obj), say_bugs=debugging())
         else:  # the inbox is the daemon's: not while it runs
             with RunLock(config.database).acquire("digest ingest"), singleton(store, "ingest") as mine:
                 if not mine:  # PostgreSQL: a worker is ingesting right now
@@ -68,7 +69,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                     )
                 settle = config.scheduler.settle
                 wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting)
-                report, waiting = ingest_inbox(store, config.inbox, now_utc(), settle, progress_for(obj))
+                report, waiting = ingest_inbox(
+                    store, config.inbox, now_utc(), settle, progress_for(obj), say_bugs=debugging()
+                )
         totals = store.counts()
     if not report.results and not report.failures and not waiting:
         click.echo(f"No dumps in {config.inbox}.")
@@ -81,7 +84,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                 f"{counted(r.new_papers, 'new paper')}, {r.known_papers} already known"
             )
     for f in report.failures:
-        click.secho(f"rejected: {f.error}", fg="red", err=True)
+        click.secho(_rejected(f, named=bool(paths)), fg="red", err=True)
     for problem in report.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
     for path in waiting:
@@ -97,6 +100,16 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     )
     if report.failures or report.problems:
         sys.exit(1)
+
+
+def _rejected(failure: IngestFailure, named: bool) -> str:
+    """One line for a dump refused; a reader's bug says so, where the dump is and that the others
+    were read (its traceback is logged with DIGEST_DEBUG=1 only, ``say_bugs``)."""
+    if not failure.bug:
+        return f"rejected: {failure.error}"
+    where = failure.source if named else failure.kept  # None: not moved, said below (a problem)
+    kept = f"; kept in {where}," if where is not None else ";"
+    return f"rejected: {failure.error} ({BUG}){kept} the other dumps read"
 
 
 @click.command()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.bugs import SeenBugs
-from digest.errors import DumpError
+from digest.errors import DumpError, ReaderBug
 from digest.files import printable
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.sources import read_dump
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 class IngestFailure:
     source: Path
     error: str
+    bug: bool = False  # a reader's bug (ReaderBug), not a bad dump
+    kept: Path | None = None  # where the dump was put aside (inbox/failed/), if it was moved
 
 
 @dataclass(frozen=True)
@@ -44,19 +46,23 @@ def ingest(
     now: dt.datetime,
     progress: Progress | None = None,
     done: Callable[[IngestResult | IngestFailure], None] = lambda outcome: None,
+    *,
+    say_bugs: bool = True,
 ) -> IngestReport:
     """Each dump is read whole, then stored in one transaction; a bad dump stores nothing.
-    ``done`` hears of each dump as soon as it is stored or refused."""
+    ``done`` hears of each dump as soon as it is stored or refused. ``say_bugs``: a reader's bug
+    is logged as the daemon logs it (its traceback once); without, the caller says it
+    (``IngestFailure.bug``: `digest ingest`, one line per file)."""
     results, failures = [], []
     paths = list(paths)
     progress = progress or NO_PROGRESS
     progress.start("ingesting", len(paths))
     for path in paths:
         try:
-            listing = read_listing(Path(path))
+            listing = read_listing(Path(path), say_bug=say_bugs)
         except DumpError as e:
             log.debug("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
-            failures.append(IngestFailure(Path(path), str(e)))
+            failures.append(IngestFailure(Path(path), str(e), bug=isinstance(e, ReaderBug)))
             done(failures[-1])
             progress.advance()
             continue
@@ -77,19 +83,26 @@ def ingest(
 
 
 def read_listing(
-    path: Path, *, mtime: dt.datetime | None = None, replacements: bool = False, skip_bad_items: bool = False
+    path: Path,
+    *,
+    mtime: dt.datetime | None = None,
+    replacements: bool = False,
+    skip_bad_items: bool = False,
+    say_bug: bool = True,
 ) -> Listing:
     """``read_dump`` (the same options); a reader that fails on this file in a way it did not
     foresee fails for this file alone (reading writes nothing): the dump, dropped or fetched
-    (digest.ingest.fetch), is rejected with what went wrong, and the other dumps and sources,
-    and everybody's mail, go on."""
+    (digest.ingest.fetch), is rejected with what went wrong (ReaderBug), and the other dumps and
+    sources, and everybody's mail, go on. ``say_bug``: the bug is logged here (:func:`_said`);
+    without, the caller says it (the one-shot commands: one line, the traceback when debugging)."""
     try:
         return read_dump(path, mtime=mtime, replacements=replacements, skip_bad_items=skip_bad_items)
     except (DumpError, MemoryError):
         raise
     except Exception as e:  # noqa: BLE001 - one unreadable file must not stop the others
-        _said(e, path)
-        raise DumpError(f"{path}: cannot be read as a dump: {type(e).__name__}: {e}") from None
+        if say_bug:
+            _said(e, path)
+        raise ReaderBug(f"{path}: cannot be read as a dump: {type(e).__name__}: {e}", e) from None
 
 
 READER_BUGS = SeenBugs()  # the readers' bugs whose traceback was logged, in this process
@@ -116,23 +129,33 @@ def _said(error: Exception, path: Path) -> None:
 
 
 def ingest_inbox(
-    store: Store, inbox: Path, now: dt.datetime, settle: dt.timedelta, progress: Progress | None = None
+    store: Store,
+    inbox: Path,
+    now: dt.datetime,
+    settle: dt.timedelta,
+    progress: Progress | None = None,
+    *,
+    say_bugs: bool = True,
 ) -> tuple[IngestReport, list[Path]]:
-    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why).
-    A dump the disk will not let go of is left in the inbox and said in ``problems``: what was
-    read is stored, and the rest of the run (the readers' mail) goes on."""
+    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why, and
+    where: ``IngestFailure.kept``). A dump the disk will not let go of is left in the inbox and
+    said in ``problems``: what was read is stored, and the rest of the run (the readers' mail)
+    goes on. ``say_bugs``: as :func:`ingest`."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
-    problems = []
+    problems: list[str] = []
+    kept: dict[Path, Path | None] = {}
 
     def move(outcome: IngestResult | IngestFailure) -> None:  # at once: a later failure keeps it
         try:
             if isinstance(outcome, IngestFailure):
-                inbox_folder.move_failed(outcome.source, inbox, outcome.error)
+                kept[outcome.source] = inbox_folder.move_failed(outcome.source, inbox, outcome.error)
             else:  # stored: a dump renamed away meanwhile is only noted
                 inbox_folder.move_processed(outcome.source, inbox)
         except inbox_folder.MoveError as e:
             log.warning("%s", printable(e))
             problems.append(str(e))
 
-    report = ingest(store, ready, now, progress, done=move)
-    return dataclasses.replace(report, problems=tuple(problems)), [w.path for w in waiting]
+    report = ingest(store, ready, now, progress, done=move, say_bugs=say_bugs)
+    failures = tuple(dataclasses.replace(f, kept=kept.get(f.source)) for f in report.failures)
+    report = dataclasses.replace(report, failures=failures, problems=tuple(problems))
+    return report, [w.path for w in waiting]

@@ -27,7 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
-from digest.errors import DumpError
+from digest.errors import DumpError, ReaderBug
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
@@ -50,6 +50,7 @@ class FetchOutcome:
     detail: str  # what was stored, or why it failed
     saved: Path | None = None  # where the document ended up (processed/ or failed/)
     new_papers: int = 0
+    bug: bool = False  # failed on a reader's bug (ReaderBug), not a bad document
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date
 
 
 def fetch_source(
-    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime
+    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, *, say_bugs: bool = True
 ) -> FetchOutcome:
-    """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer."""
+    """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer.
+    ``say_bugs``: a reader's bug is logged with its traceback once (the daemon); without, the
+    caller says it (``FetchOutcome.bug``: `digest fetch`)."""
     day = source_day(source, now, config.timezone)
     url = source.resolved_url(day)
     etag, modified, before = validators(store, url)
@@ -107,7 +110,7 @@ def fetch_source(
         _record(store, source, url, now, FAILED, why, None, None)
         raise
     try:
-        return _take(config, store, source, url, now, day, path, name, answer)
+        return _take(config, store, source, url, now, day, path, name, answer, say_bugs)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
         why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         _put_aside(
@@ -126,6 +129,7 @@ def _take(
     path: Path,
     name: str,
     answer: Answer,
+    say_bug: bool = True,
 ) -> FetchOutcome:
     """Read the fetched document at ``path`` (hidden), store it, move it to processed/ (or to
     failed/) as ``name``, and record the outcome."""
@@ -134,7 +138,9 @@ def _take(
         # the day asked for stands in for a document that names none (an empty JSON array)
         asked = dt.datetime.combine(day, local.time())
         # a reader failing in a way it did not foresee fails this fetch alone (kept in failed/)
-        listing = read_listing(path, mtime=asked, replacements=source.replacements, skip_bad_items=True)
+        listing = read_listing(
+            path, mtime=asked, replacements=source.replacements, skip_bad_items=True, say_bug=say_bug
+        )
     except DumpError as e:
         kept = _kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
@@ -146,7 +152,8 @@ def _take(
         detail = str(e) if saved is None else inbox_folder.moved_in(str(e), path, saved)
         log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
-        return _record(store, source, url, now, FAILED, detail, None, None, saved)
+        out = _record(store, source, url, now, FAILED, detail, None, None, saved)
+        return dataclasses.replace(out, bug=isinstance(e, ReaderBug))
     result = store.add_listing(dataclasses.replace(listing, source=config.inbox / name), now)
     saved = inbox_folder.move_processed(path, config.inbox, name)
     if not listing.entries:
@@ -181,16 +188,18 @@ def fetch_all(
     now: dt.datetime,
     names: tuple[str, ...] = (),
     progress: Progress | None = None,
+    *,
+    say_bugs: bool = True,
 ) -> list[FetchOutcome]:
     """Fetch every configured source (or those named), one after the other; ``progress`` is
-    told of each (each is also logged: one line per source)."""
+    told of each (each is also logged: one line per source). ``say_bugs``: as fetch_source."""
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))
     outcomes = []
     try:
         for source in chosen:
-            outcomes.append(fetch_source(config, store, http, source, now))
+            outcomes.append(fetch_source(config, store, http, source, now, say_bugs=say_bugs))
             progress.advance()
     finally:
         progress.finish()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import subprocess
 import sys
 
 import pytest
@@ -119,3 +121,29 @@ def test_a_document_a_reader_fails_on_unforeseen_is_a_failed_fetch_not_a_stopped
     assert outcome.outcome == FAILED and outcome.saved.parent.name == "failed"
     assert ": cannot be read as a dump: ValueError: Exceeds the limit (4300 digits)" in outcome.detail
     assert again.outcome == FAILED and again.saved == outcome.saved  # one copy kept
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_digest_fetch_says_a_readers_bug_in_one_line_and_its_traceback_only_when_debugging(workspace, debug):
+    """`digest fetch` printed the traceback of a reader's bug on stderr (the daemon's log line);
+    the command says the fetch failed in its line, that it is a bug to report, and where the
+    document is kept; the traceback only with DIGEST_DEBUG=1."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    paper = '{"paper": {"id": "2611.00009", "title": "A title", "summary": "An abstract.", "upvotes": '
+    day = (f"[{paper}{'9' * 5000}}}}}]").encode()
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_DEBUG"} | (
+        {"DIGEST_DEBUG": "1"} if debug else {}
+    )
+    with LocalHttpServer({"/daily": Route(day)}) as server:
+        configure(workspace, server, "/daily")
+        command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "fetch"]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 1
+    assert done.stderr.count("Traceback (most recent call last)") == (1 if debug else 0)
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("lab: failed: ")]
+    assert ": cannot be read as a dump: ValueError: Exceeds the limit (4300 digits)" in line
+    assert str(workspace.root / "inbox" / "failed" / "fetch-lab-") in line
+    assert line.endswith(
+        " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
+    )

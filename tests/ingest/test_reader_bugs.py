@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
 import sys
 
 import pytest
@@ -85,3 +87,51 @@ def test_the_line_said_again_escapes_the_files_name(workspace, monkeypatch, capl
     said = [r.getMessage() for r in caplog.records if "unforeseen error" in r.getMessage()]
     assert len(said) == 2 and "huge-2\\nINFO digest: forged.json" in said[1]
     assert not any("\n" in message for message in said)
+
+
+def digest_ingest(workspace, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
+    """`digest ingest` as a user runs it: its own process, stderr as the terminal shows it."""
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_DEBUG"} | (
+        {"DIGEST_DEBUG": "1"} if debug else {}
+    )
+    command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "ingest", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_digest_ingest_says_a_readers_bug_in_one_line_per_file_and_its_traceback_only_when_debugging(
+    workspace, debug
+):
+    """`digest ingest` printed the traceback of a reader's bug on stderr (the daemon's log line,
+    meant for a report), against the command line's rule: one clear line per file (which file,
+    what failed, where it is kept, that the others were read), the traceback with DIGEST_DEBUG=1."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    for n in (1, 2):
+        workspace.dump(f"huge-{n}.json", HUGE % (n, "9" * 5000))
+    workspace.dump("day.txt", make_dump("Nov 29", [("Event Cameras", "Microsecond pixels.")]))
+    done = digest_ingest(workspace, debug=debug)
+    assert done.returncode == 1
+    assert "1 entry: 1 new paper" in done.stdout  # the good dump, read
+    failed = workspace.root / "inbox" / "failed"
+    lines = [line for line in done.stderr.splitlines() if line.startswith("rejected: ")]
+    assert len(lines) == 2
+    for n, line in enumerate(lines, 1):
+        dump = workspace.root / "inbox" / f"huge-{n}.json"
+        assert line.startswith(f"rejected: {dump}: cannot be read as a dump: ValueError: Exceeds the limit")
+        bug = (
+            " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
+        )
+        assert bug in line and line.endswith(f"; kept in {failed / f'huge-{n}.json'}, the other dumps read")
+    assert done.stderr.count("Traceback (most recent call last)") == (1 if debug else 0)
+    if not debug:
+        assert done.stderr.splitlines() == lines
+
+
+def test_digest_ingest_of_named_files_says_a_readers_bug_left_the_file_where_it_is(workspace):
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    huge = workspace.dump("huge.json", HUGE % (1, "9" * 5000), where="elsewhere")
+    done = digest_ingest(workspace, str(huge))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"; kept in {huge}, the other dumps read" in done.stderr and huge.exists()
