@@ -75,3 +75,14 @@ def test_a_paper_under_that_title_with_another_abstract_is_another_paper(db_at):
         stored_before(store, "Sparse", "A survey of sparse methods in numerical linear algebra since 1970.")
         fetched_again(store, rss("Sparse <b>probes</b> at scale"))
         assert sorted(p.title for p in store.papers()) == ["Sparse", "Sparse probes at scale"]
+
+
+def test_an_item_whose_abstract_says_nothing_is_not_found_by_an_earlier_reading_alone(db_at):
+    """An abstract with no word of four letters or more ("TBD.") cannot tell two papers apart, and
+    an earlier reading may be short and generic (the text before an element): two papers of one
+    feed, "Sparse <b>probes</b>" stored as "Sparse" and "Sparse <b>codes</b>" fetched now, would be
+    merged by it. Nothing stored tells them apart (earlier versions kept no item's link): two."""
+    with Store(db_at) as store:
+        stored_before(store, "Sparse", "TBD.")
+        fetched_again(store, rss("Sparse <b>codes</b> for audio", "TBD."))
+        assert sorted(p.title for p in store.papers()) == ["Sparse", "Sparse codes for audio"]
