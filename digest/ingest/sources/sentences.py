@@ -9,7 +9,7 @@ one or two small letters ("et al.", "vs.", "cf."), or a capitalized one ("Dr.", 
 a sentence that ends with a name is not counted either). Nor is a period before a small letter,
 a digit or a bracket ("e.g. the", "Fig. 1", "et al. (2017)"), or in an ellipsis. On the five
 shared dumps: no title holds one; of the abstracts' tails of two sentences or more (their last
-400 characters at most), all but one ("...trained on. We hope...") do.
+400 characters at most), all but one (its only break after a two-letter word) do.
 """
 
 from __future__ import annotations
