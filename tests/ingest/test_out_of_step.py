@@ -284,6 +284,7 @@ def test_a_question_title_that_states_nothing_after_an_abstracts_end_is_out_of_s
         "Nets learn in 3D. Does it hold in 2D!",
         "We compare to GPT-4. Is it enough?",
         "模型学习。它会做梦吗？",
+        "Nets fail as in Fig. 3. Do they dream?",  # a statement's end right after an abbreviation's
     ],
 )
 def test_an_abstract_that_states_then_asks_after_a_title_with_a_period_is_read(abstract):
@@ -303,3 +304,12 @@ def test_no_title_of_the_shared_dumps_states_and_their_abstracts_do(shared_dumps
     several = [e for e in entries if re.search(r"[.!?] [A-Z]", e.abstract)]
     assert len(several) > 390
     assert [e.title for e in several if not states(e.abstract)] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["It holds in Sec. 3. Why?", "See Fig. 2. Does it hold?", "As in Eq. 4. Why?"]
+)
+def test_a_statements_end_right_after_an_abbreviations_period_is_one(text):
+    """The word after an abbreviation ('Fig. 3') may end the sentence itself ('3.'): that period
+    was passed over, the word's first character taken by the abbreviation's match."""
+    assert states(text)

@@ -22,7 +22,8 @@ SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
 ASKED = re.compile(r"[?!？！][\"'”’)\]]*$")
 # A period (not one of an ellipsis's) before the next sentence's first letter; the word before it
 # (the run of characters up to the last space or opening bracket or quote) is judged by _cut_short.
-_PERIOD = re.compile(r"(?<![^\s(\[\"'“‘])([^\s(\[\"'“‘]*)(?<!\.)\.(?!\.)[\"'”’)\]]*\s+[(\[\"'“‘]*(\w)")
+# The next word is looked at, not taken: it may end with a period of its own ("Fig. 3. We").
+_PERIOD = re.compile(r"(?<![^\s(\[\"'“‘])([^\s(\[\"'“‘]*)(?<!\.)\.(?!\.)(?=[\"'”’)\]]*\s+[(\[\"'“‘]*(\w))")
 _CJK_STOP = re.compile(r"。[\"'”’)\]]*\s*\w")  # no spaces, no abbreviations
 
 
