@@ -102,7 +102,8 @@ def read_listing(
     except Exception as e:  # noqa: BLE001 - one unreadable file must not stop the others
         if say_bug:
             _said(e, path)
-        raise ReaderBug(f"{path}: cannot be read as a dump: {type(e).__name__}: {e}", e) from None
+        what = printable(str(e).strip())  # not ours: one line, whatever text it quotes
+        raise ReaderBug(f"{path}: cannot be read as a dump: {type(e).__name__}: {what}", e) from None
 
 
 READER_BUGS = SeenBugs()  # the readers' bugs whose traceback was logged, in this process

@@ -12,8 +12,10 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
 from digest.bugs import SeenBugs
+from digest.cli import main
 from digest.ingest import dumps
 from digest.ingest.dumps import ingest
 from digest.ingest.sources import markup
@@ -135,3 +137,24 @@ def test_digest_ingest_of_named_files_says_a_readers_bug_left_the_file_where_it_
     done = digest_ingest(workspace, str(huge))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"; kept in {huge}, the other dumps read" in done.stderr and huge.exists()
+
+
+def test_digest_ingest_says_a_readers_bug_with_a_line_break_in_its_message_on_one_line(
+    workspace, monkeypatch
+):
+    """An unforeseen error's message is not ours: it may hold a line break (the text it choked
+    on), and the one line per file became two, the second forged by the dump's text. The message
+    is escaped, as in the daemon's log (files.printable)."""
+
+    def broken(text: str) -> str:  # a bug in markup, stood in for
+        raise ValueError("cannot take 'x\nrejected: all is well'")
+
+    monkeypatch.setattr(markup, "html_text", broken)
+    workspace.dump("feed.xml", RSS)
+    env = {"DIGEST_CONFIG": str(workspace.config_path), "DIGEST_DEBUG": ""}
+    result = CliRunner().invoke(main, ["ingest"], env=env)
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if "rejected" in line]
+    assert line.startswith("rejected: ") and "ValueError: cannot take 'x\\nrejected: all is well'" in line
+    note = workspace.root / "inbox" / "failed" / "feed.xml.error.txt"
+    assert note.read_text().count("\n") == 1  # the reason kept beside the file: one line too
