@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, write_output
-from digest.files import counted
+from digest.files import counted, printable
 
 if TYPE_CHECKING:
     from digest.ingest.dumps import IngestFailure
@@ -106,10 +106,10 @@ def _rejected(failure: IngestFailure, named: bool) -> str:
     """One line for a dump refused; a reader's bug says so, where the dump is and that the others
     were read (its traceback is logged with DIGEST_DEBUG=1 only, ``say_bugs``)."""
     if not failure.bug:
-        return f"rejected: {failure.error}"
+        return printable(f"rejected: {failure.error}")  # a file's name may hold a line break
     where = failure.source if named else failure.kept  # None: not moved, said below (a problem)
     kept = f"; kept in {where}," if where is not None else ";"
-    return f"rejected: {failure.error} ({BUG}){kept} the other dumps read"
+    return printable(f"rejected: {failure.error} ({BUG}){kept} the other dumps read")
 
 
 @click.command()

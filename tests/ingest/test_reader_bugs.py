@@ -158,3 +158,14 @@ def test_digest_ingest_says_a_readers_bug_with_a_line_break_in_its_message_on_on
     assert line.startswith("rejected: ") and "ValueError: cannot take 'x\\nrejected: all is well'" in line
     note = workspace.root / "inbox" / "failed" / "feed.xml.error.txt"
     assert note.read_text().count("\n") == 1  # the reason kept beside the file: one line too
+
+
+def test_digest_ingest_says_a_dump_refused_on_one_line_whatever_its_name(workspace):
+    """A dump's name is the user's: one with a line break made the line for it two, the second
+    reading as the command's own. It is escaped, as in the daemon's log."""
+    bad = workspace.dump("day\nrejected: nothing.txt", "Mar 14\n\nA title alone\n", where="elsewhere")
+    env = {"DIGEST_CONFIG": str(workspace.config_path), "DIGEST_DEBUG": ""}
+    result = CliRunner().invoke(main, ["ingest", str(bad)], env=env)
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if "rejected" in line]
+    assert line.startswith(f"rejected: {workspace.root}/elsewhere/day\\nrejected: nothing.txt:")
