@@ -83,8 +83,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                 f"{r.source}: {r.day}, {counted(r.entries, 'entry', 'entries')}: "
                 f"{counted(r.new_papers, 'new paper')}, {r.known_papers} already known"
             )
+    alone = len(report.results) + len(report.failures) == 1
     for f in report.failures:
-        click.secho(_rejected(f, named=bool(paths)), fg="red", err=True)
+        click.secho(_rejected(f, named=bool(paths), alone=alone), fg="red", err=True)
     for problem in report.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
     for path in waiting:
@@ -102,14 +103,15 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
-def _rejected(failure: IngestFailure, named: bool) -> str:
-    """One line for a dump refused; a reader's bug says so, where the dump is and that the others
-    were read (its traceback is logged with DIGEST_DEBUG=1 only, ``say_bugs``)."""
+def _rejected(failure: IngestFailure, named: bool, alone: bool) -> str:
+    """One line for a dump refused; a reader's bug says so, where the dump is and, when there
+    were others, that they were read (its traceback: DIGEST_DEBUG=1 only, ``say_bugs``)."""
     if not failure.bug:
         return printable(f"rejected: {failure.error}")  # a file's name may hold a line break
     where = failure.source if named else failure.kept  # None: not moved, said below (a problem)
-    kept = f"; kept in {where}," if where is not None else ";"
-    return printable(f"rejected: {failure.error} ({BUG}){kept} the other dumps read")
+    said = ([f"kept in {where}"] if where is not None else []) + ([] if alone else ["the other dumps read"])
+    tail = f"; {', '.join(said)}" if said else ""
+    return printable(f"rejected: {failure.error} ({BUG}){tail}")
 
 
 @click.command()
