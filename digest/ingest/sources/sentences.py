@@ -6,8 +6,8 @@ nothing: an abstract of two sentences or more does, with a period between a word
 sentence's capital. A period is no statement's end after a word cut short, by its shape, not by a
 list of words: one letter ("J.", "U.S."), letters with a period inside ("e.g.", "i.e."), a word of
 one or two small letters ("et al.", "vs.", "cf."), or a capitalized one ("Dr.", "Fig.", "Prof.";
-a sentence that ends with a name is not counted either). Nor is a period before a small letter,
-a digit or a bracket ("e.g. the", "Fig. 1", "et al. (2017)"), or in an ellipsis. On the five
+a sentence that ends with a name is not counted either). Nor is a period before a small letter
+or a digit, in a bracket or not ("e.g. the", "Fig. 1", "et al. (2017)"), or in an ellipsis. On the five
 shared dumps: no title holds one; of the abstracts' tails of two sentences or more (their last
 400 characters at most), all but one (its only break after a two-letter word) do.
 """
