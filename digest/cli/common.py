@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import os
+import signal
 import sqlite3
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,27 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def stop_on_signal(doing: str) -> Iterator[threading.Event]:
+    """The first Ctrl-C (SIGINT) or SIGTERM sets the event, for the work to stop where nothing
+    is left half-done (``doing`` says what it finishes first); a second one quits at once."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        # os.write, not click: the signal may come in the middle of a write to stderr
+        os.write(2, f"stopping: {doing}; Ctrl-C again to quit at once\n".encode())
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def write_output(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc, progress_for
+from digest.cli.common import Context, handle_errors, now_utc, progress_for, stop_on_signal
 from digest.files import counted
 
 log = logging.getLogger("digest")
@@ -50,6 +50,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     A paper counts as sent only once the server accepted the message. Passing failures
     (4xx, a server that is down) are retried, never queued again. A 5xx refusal is final;
     a 5xx refusal of the address also stops all mail to it (see `digest suppressed`).
+    Ctrl-C stops after the message the server has (recorded); `digest send` again sends the rest.
 
     \b
     Example:
@@ -114,8 +115,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 sys.exit(1)
             return
         sender = sender_factory(config, to_dir)
-        report = send_now(config, store, profiles, sender, now, force=force, progress=progress_for(obj))
-        prune(store, now, config.delivery.keep_days)
+        with stop_on_signal("finishing the message the server has") as stop:
+            report = send_now(
+                config, store, profiles, sender, now, force=force, progress=progress_for(obj), stop=stop
+            )
+        if not stop.is_set():
+            prune(store, now, config.delivery.keep_days)
     for item in report.continued:
         click.echo(item.describe())
     for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet
@@ -140,6 +145,15 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
         click.echo("\n".join(lines))
+    if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made
+        sent = sum(o.ok for o in outcomes)
+        click.secho(
+            f"interrupted after {counted(sent, 'digest')} went out: nothing is lost or sent twice; "
+            "`digest send` sends the rest (what is queued, and the digests not made yet)",
+            fg="red",
+            err=True,
+        )
+        sys.exit(130)
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -119,13 +120,17 @@ def send_now(
     force: bool = False,
     renderer: Renderer | None = None,
     progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> SendReport:
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
 
     Each message is made (in a child process: digest.deliver.ahead) while earlier ones are
     with the server, stored (its period marked
-    done in the same transaction) before it is handed over, and handed over from memory."""
+    done in the same transaction) before it is handed over, and handed over from memory.
+    ``stop`` (Ctrl-C) ends the sending after the message whose data the server has (see
+    deliver_due): the messages stored and not sent stay queued, and the readers whose digest
+    was not made yet get it from the next send."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
@@ -160,6 +165,7 @@ def send_now(
             fresh=_Noted(made, queued) if made is not None else None,
             fresh_count=len(todo),
             progress=progress,
+            stop=stop,
         )
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened

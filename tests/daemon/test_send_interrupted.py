@@ -1,0 +1,81 @@
+"""Ctrl-C in the middle of `digest send`, as a real process against a real SMTP server: the
+message whose data the server has is waited for and recorded, nothing more is sent, the
+command says what happened and how to go on, and the next `digest send` sends the rest.
+No reader gets a message twice (before, Ctrl-C left the server's answer unread: the message
+it accepted stayed queued and went out again)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from digest.demo.smtp_server import LocalSmtpServer, Received
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+
+class HeldMailbox:
+    """Accepts every message, but answers the first one's data only once ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+        self.holding = threading.Event()  # the first message's data is here, its answer held
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.messages and not self.release.is_set():
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def test_ctrl_c_during_a_send_records_the_message_in_flight_and_the_next_send_sends_the_rest(
+    database, tmp_path
+):
+    mailbox = HeldMailbox()
+    with LocalSmtpServer(mailbox) as server:
+        ws = Workspace(tmp_path, server.port, database=database)
+        readers = [f"r{i}" for i in range(4)]
+        for user in readers:
+            ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        assert ws.cli("ingest").exit_code == 0
+        send = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+
+        first = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert mailbox.holding.wait(60), "the first message never reached the server"
+            first.send_signal(signal.SIGINT)  # Ctrl-C while the server has the data, not yet answered
+            said = first.stderr.readline()  # the process has taken the signal (or died of it)
+            mailbox.release.set()
+            out, err = first.communicate(timeout=60)
+        finally:
+            mailbox.release.set()
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        err = said + err
+        assert "stopping" in said and "Ctrl-C again" in said, err
+        assert first.returncode == 130, (first.returncode, out, err)
+        assert len(mailbox.messages) == 1  # nothing more was sent after the stop
+        sent_to = mailbox.messages[0].rcpt_tos[0].split("@")[0]
+        assert f"{sent_to}" in out and "sent" in out, out  # the accepted message is reported as sent
+        assert "interrupted" in err and "digest send" in err, err  # how to go on
+
+        again = subprocess.run(send, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        assert f"{sent_to:<16} {sent_to}@example.org" in again.stdout
+        assert "already sent today" in again.stdout.split(f"{sent_to}@example.org")[1].splitlines()[0]
+
+    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
+    assert got == {f"{user}@example.org": 1 for user in readers}, got
