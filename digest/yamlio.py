@@ -42,12 +42,17 @@ _BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 
 
 class Mapping(dict):
-    """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``)."""
+    """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``) and the text
+    of each unquoted number as written (``written(key)``: ``0700`` where the value is 448)."""
 
     lines: dict[Any, int]
+    numbers: dict[Any, str]
 
     def line(self, key: Any) -> int | None:
         return getattr(self, "lines", {}).get(key)
+
+    def written(self, key: Any) -> str | None:
+        return getattr(self, "numbers", {}).get(key)
 
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if built
@@ -70,10 +75,16 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     yield data
     data.update(loader.construct_mapping(node))  # flattens merge keys (<<) into node.value
     lines: dict[Any, int] = {}
-    for key_node, _ in node.value:
+    numbers: dict[Any, str] = {}
+    for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         lines.setdefault(key, key_node.start_mark.line + 1)
-    data.lines = lines
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag in _NUMBER_TAGS:
+            numbers.setdefault(key, value_node.value)
+    data.lines, data.numbers = lines, numbers
+
+
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
 def _refuse_repeated_keys(root: yaml.Node) -> None:

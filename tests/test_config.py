@@ -140,6 +140,21 @@ def test_an_unquoted_time_is_a_time_not_a_number_in_base_60(tmp_path):
         load_config(write(tmp_path, GOOD + "send_at: 1050\n"))
 
 
+def test_a_value_yaml_reads_as_a_number_is_shown_as_written(tmp_path):
+    # YAML 1.1 reads an unquoted 0700 as the octal number 448, and 7.30 as 7.3: a message
+    # that said only "448 is not a time of day" named a value nobody wrote
+    for written, number in (("0700", "448"), ("7.30", "7.3")):
+        with pytest.raises(ConfigError) as info:
+            load_config(write(tmp_path, GOOD + f"send_at: {written}\n"))
+        assert (
+            f'line 10: send_at: {number} is not a time of day like "07:30" (YAML reads the unquoted '
+            f"{written} as the number {number}: put the value in quotes)"
+        ) in str(info.value)
+    with pytest.raises(ConfigError) as info:  # a number as written is shown as it was
+        load_config(write(tmp_path, GOOD + "send_at: 1050\n"))
+    assert "(YAML reads" not in str(info.value)
+
+
 def test_the_rate_limit_per_minute_sets_the_rate_per_second_but_not_both(tmp_path):
     config = load_config(write(tmp_path, GOOD + "delivery:\n  max_per_minute: 600\n"))
     assert config.delivery.max_per_second == 10.0

@@ -43,6 +43,14 @@ def test_an_unquoted_send_time_is_understood(workspace):
     assert load_profile(workspace.config, "kurt").send_at == dt.time(7, 30)
 
 
+def test_a_send_time_yaml_reads_as_a_number_is_shown_as_written(workspace):
+    workspace.profile("kurt", "email: kurt@example.org\ninterests: [x]\nsend_at: 7.30\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "kurt")
+    assert "line 3: send_at: 7.3 is not a time of day like" in str(info.value)
+    assert "(YAML reads the unquoted 7.30 as the number 7.3: put the value in quotes)" in str(info.value)
+
+
 def test_every_problem_of_every_file_is_reported_at_once(workspace):
     bad = workspace.profile(
         "bad",
