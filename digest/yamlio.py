@@ -195,9 +195,22 @@ def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
-        raise error(f"{where}: not valid YAML, {describe(e)}") from None
+        raise error(f"{where}: not valid YAML, {describe(e)}{_tab_note(e, text)}") from None
     except ValueError as e:  # a number of thousands of digits: Python refuses to convert it
         raise error(f"{where}: a number too long to read ({str(e)[:60]}...)") from None
+
+
+def _tab_note(error: yaml.YAMLError, text: str) -> str:
+    """A hint where the error is a tab (invisible in most editors), which YAML refuses in
+    indentation and before a value: libyaml says only that a character cannot start a token."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is None or "tab" in str(getattr(error, "problem", "")):
+        return ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" not in line[: mark.column + 1]:
+        return ""
+    return " (a tab: YAML indents with spaces only; replace the tab with spaces)"
 
 
 def reads_as(text: str) -> Any:

@@ -51,6 +51,19 @@ def test_a_send_time_yaml_reads_as_a_number_is_shown_as_written(workspace):
     assert "(YAML reads the unquoted 7.30 as the number 7.3: put the value in quotes)" in str(info.value)
 
 
+def test_a_tab_in_the_indentation_is_named(workspace):
+    # libyaml said only "found character that cannot start any token": a tab is invisible
+    path = workspace.profile("kurt", "email: kurt@example.org\ninterests:\n\tneuromorphic: 1\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "kurt")
+    message = str(info.value)
+    assert message.startswith(f"{path}: not valid YAML, line 3, column 1: "), message
+    assert message.endswith(
+        "found character that cannot start any token "
+        "(a tab: YAML indents with spaces only; replace the tab with spaces)"
+    ), message
+
+
 def test_every_problem_of_every_file_is_reported_at_once(workspace):
     bad = workspace.profile(
         "bad",
