@@ -3,7 +3,8 @@ so removing an item would take the comment lines of what follows it along, and a
 block list would be written on a line of its own below its key's comment (text that does not
 parse). :func:`remove` and :func:`drop` keep every other line where it was;
 :func:`in_place_of_comment` writes a setting an edit adds on the commented line that shows it
-(as `digest profile new` writes them). Used by :mod:`digest.yamlio` and the profile edits.
+(as `digest profile new` writes them); :func:`append` adds an item above the comment lines that
+follow the block. Used by :mod:`digest.yamlio` and the profile edits.
 """
 
 from __future__ import annotations
@@ -87,6 +88,26 @@ def drop(container: CommentedMap | CommentedSeq, item: Any) -> str:
         before = container.ca.comment = container.ca.comment or [None, None]
         before[1] = [*(before[1] or []), _comment(tail)]
     return ""
+
+
+def append(container: CommentedMap | CommentedSeq, item: Any, value: Any = None) -> None:
+    """Add ``item`` at the end of ``container`` (a list's value; a mapping's key, with
+    ``value``), keeping the comment lines after the last item after it: ruamel keeps them with
+    that item, and the new one would be written below them (the commented ``# exclude:`` line
+    that ``profile new`` writes after the interests then stood inside them)."""
+    slot = 0 if isinstance(container, CommentedSeq) else 2
+    last = (len(container) - 1 if slot == 0 else list(container)[-1]) if container else None
+    attached = container.ca.items.get(last) if last is not None else None
+    tail = ""
+    if attached and attached[slot] and not isinstance(container[last], CommentedMap | CommentedSeq):
+        own, newline, tail = attached[slot].value.partition("\n")
+        attached[slot].value = own + newline  # the last item keeps its own end-of-line comment
+    if slot == 0:
+        container.append(item)
+    else:
+        container[item] = value
+    if tail:
+        _append_after(container, len(container) - 1 if slot == 0 else item, tail)
 
 
 def _append_after(container: CommentedMap | CommentedSeq, item: Any, lines: str) -> None:

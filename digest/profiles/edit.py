@@ -145,7 +145,7 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
             )
         if weight is None or weight == 1:
             if existing is None:
-                interests.append(yamlio.scalar(keyword))
+                yaml_comments.append(interests, yamlio.scalar(keyword))
             return
         interests = data["interests"] = yamlio.list_as_map(interests, 1)
     if not isinstance(interests, dict):
@@ -159,7 +159,7 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
             )
         interests[existing] = _weight(weight)
     else:
-        interests[yamlio.scalar(keyword)] = _weight(1 if weight is None else weight)
+        yaml_comments.append(interests, yamlio.scalar(keyword), _weight(1 if weight is None else weight))
 
 
 def remove_interest(data: Data, keyword: str, path: Path) -> None:
@@ -183,7 +183,7 @@ def add_exclude(data: Data, term: str, path: Path) -> None:
     if not isinstance(exclude, list):
         raise ProfileError(f"{path}: exclude: must be a list; fix it by hand first")
     if _find(exclude, term) is None:
-        exclude.append(yamlio.scalar(term))
+        yaml_comments.append(exclude, yamlio.scalar(term))
 
 
 def remove_exclude(data: Data, term: str, path: Path) -> None:

@@ -153,6 +153,42 @@ def test_a_setting_made_on_a_new_profile_takes_the_place_of_its_commented_line(w
     ]
 
 
+def test_a_keyword_added_to_a_list_goes_above_the_comment_lines_after_it(workspace):
+    path = workspace.profile(
+        "ada",
+        "email: ada@example.org\ninterests:\n  - robotics   # mine\n# sent on Mondays\nfrequency: weekly\n",
+    )
+    assert workspace.cli("profile", "add", "ada", "drones").exit_code == 0
+    assert path.read_text() == (
+        "email: ada@example.org\ninterests:\n  - robotics   # mine\n  - drones\n"
+        "# sent on Mondays\nfrequency: weekly\n"
+    )
+
+
+@pytest.mark.parametrize("listed", [("-i", "robotics"), ("-i", "robotics", "-i", "drones")])
+def test_a_keyword_added_to_a_new_profile_goes_above_the_commented_exclude(workspace, listed):
+    # the commented setting after the interests stayed where it was, and the keyword came
+    # below it: "# exclude: [medical]" inside the interests, and left there once set
+    assert workspace.cli("profile", "new", "eve", "--email", "eve@example.org", *listed).exit_code == 0
+    path = workspace.root / "profiles" / "eve.yaml"
+    assert workspace.cli("profile", "add", "eve", "event cameras").exit_code == 0
+    lines = path.read_text().splitlines()
+    assert lines[-2:] == [
+        "  event cameras: 1",
+        "# exclude: [medical]            # papers matching any of these are left out",
+    ]
+    assert workspace.cli("profile", "add", "eve", "soft robots", "--weight", "2").exit_code == 0
+    assert workspace.cli("profile", "exclude", "eve", "medical").exit_code == 0
+    assert workspace.cli("profile", "exclude", "eve", "surveys").exit_code == 0
+    text = path.read_text()
+    assert text.endswith(
+        "  event cameras: 1\n  soft robots: 2\n"
+        "exclude:                        # papers matching any of these are left out\n"
+        "  - medical\n  - surveys\n"
+    ), text
+    assert "# exclude" not in text
+
+
 def test_weekly_needs_frequency_first_and_daily_drops_the_weekday(workspace):
     path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
     assert workspace.cli("profile", "set", "ada", "frequency", "weekly").exit_code == 0
