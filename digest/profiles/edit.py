@@ -29,6 +29,7 @@ from digest.profiles.load import (
     MAX_INTERESTS,
     check_user_id,
     find_profile_file,
+    folder_missing,
     parse_profile,
     parse_profile_text,
     profile_path,
@@ -302,7 +303,7 @@ def create_profile(
     check_user_id(user)
     path = profile_path(config, user)
     if not config.profiles.is_dir():
-        raise ProfileError(f"{config.profiles}: the profiles folder does not exist; create it first")
+        raise ProfileError(folder_missing(config.profiles, "run this again"))
     with profile_lock(path):
         if path.exists() or path.with_suffix(".yml").exists():
             raise ProfileError(

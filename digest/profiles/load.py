@@ -52,15 +52,22 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
         return [], [str(e)]
 
 
+def folder_missing(folder: Path, then: str) -> str:
+    """Why the profiles folder cannot be read: not there, or a file in its place."""
+    if folder.exists():
+        return (
+            f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "
+            "folder, or fix `profiles:` in the config"
+        )
+    return f"{folder}: the profiles folder does not exist; create it and {then}"
+
+
 def _read_all(config: Config) -> tuple[list[Profile], list[str]]:
     """The valid profiles and the problems of the others, each file read once (through the
     cache); a missing folder raises ProfileError."""
     folder = config.profiles
     if not folder.is_dir():
-        raise ProfileError(
-            f"{folder}: the profiles folder does not exist; create it and add one "
-            "<user>.yaml per reader (see config.example.yaml)"
-        )
+        raise ProfileError(folder_missing(folder, "add one <user>.yaml per reader (see config.example.yaml)"))
     profiles: list[Profile] = []
     problems: list[str] = []
     cache = ProfileCache.for_config(config, __file__)

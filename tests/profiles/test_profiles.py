@@ -185,3 +185,18 @@ def test_a_keyword_listed_twice_in_any_case_or_unicode_form_is_refused(workspace
     workspace.profile("ada", f"email: ada@example.org\ninterests:\n  {first}: 1\n  {second}: 2\n")
     with pytest.raises(ProfileError, match=rf"interests\.{second}: listed twice"):
         load_profile(workspace.config, "ada")
+
+
+def test_a_file_where_the_profiles_folder_should_be_is_named_as_such(workspace):
+    # said before: "the profiles folder does not exist", of a path that exists (a file)
+    folder = workspace.root / "profiles"
+    folder.rmdir()
+    folder.write_text("")
+    profiles, problems = load_profiles_lenient(workspace.config)
+    assert profiles == [] and problems == [
+        f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "
+        "folder, or fix `profiles:` in the config"
+    ]
+    said = workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "robotics")
+    assert said.exit_code == 1
+    assert "the profiles folder is a file, not a folder" in said.output
