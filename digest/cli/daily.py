@@ -224,8 +224,13 @@ def run(obj: Context, once: bool) -> None:
         obj.config, clock=now_utc, reload=lambda: Context(str(obj.config.path), obj.semantic).config
     )
     if once:
-        report = daemon.run_once()
+        # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
+        with stop_on_signal("finishing the message the server has") as daemon.stop:
+            report = daemon.run_once()
         click.echo(daemon.describe(report))
+        if daemon.stop.is_set():
+            click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
+            return
         if report.failed_readers or report.ingested.problems:
             sys.exit(1)  # the others were served; say that not everybody was, or the inbox is stuck
     else:

@@ -1,13 +1,14 @@
-"""Ctrl-C in the middle of `digest send`, as a real process against a real SMTP server: the
-message whose data the server has is waited for and recorded, nothing more is sent, the
-command says what happened and how to go on, and the next `digest send` sends the rest.
-No reader gets a message twice (before, Ctrl-C left the server's answer unread: the message
-it accepted stayed queued and went out again)."""
+"""Ctrl-C (or SIGTERM) in the middle of `digest send` or `digest run --once`, as a real process
+against a real SMTP server: the message whose data the server has is waited for and recorded,
+nothing more is sent, the command says what happened and how to go on, and the next run sends
+the rest. No reader gets a message twice (before, the signal left the server's answer unread:
+the message it accepted stayed queued and went out again)."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -76,6 +77,47 @@ def test_ctrl_c_during_a_send_records_the_message_in_flight_and_the_next_send_se
         assert again.returncode == 0, again.stderr
         assert f"{sent_to:<16} {sent_to}@example.org" in again.stdout
         assert "already sent today" in again.stdout.split(f"{sent_to}@example.org")[1].splitlines()[0]
+
+    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
+    assert got == {f"{user}@example.org": 1 for user in readers}, got
+
+
+def test_sigterm_during_a_run_once_records_the_message_in_flight_and_the_next_pass_sends_the_rest(
+    database, tmp_path
+):
+    # systemd stops a `run --once` of a timer with SIGTERM, as it stops the daemon
+    mailbox = HeldMailbox()
+    with LocalSmtpServer(mailbox) as server:
+        ws = Workspace(tmp_path, server.port, database=database)
+        send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+        readers = [f"r{i}" for i in range(4)]
+        for user in readers:
+            ws.profile(user, f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n')
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        run = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+
+        first = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert mailbox.holding.wait(60), "the first message never reached the server"
+            first.send_signal(signal.SIGTERM)
+            said = ""  # the log, up to the line that says the signal was taken (or the end)
+            while "stopping" not in said and (line := first.stderr.readline()):
+                said += line
+            mailbox.release.set()
+            out, err = first.communicate(timeout=60)
+        finally:
+            mailbox.release.set()
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        err = said + err
+        assert "stopping" in said, err
+        assert first.returncode == 0, (first.returncode, out, err)
+        assert len(mailbox.messages) == 1
+        assert "stopped before the end of the pass" in out, out
+
+        again = subprocess.run(run, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
 
     got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
     assert got == {f"{user}@example.org": 1 for user in readers}, got
