@@ -77,15 +77,10 @@ class SmtpSender:
                     conn.starttls(context=ssl.create_default_context())
             password = c.password()
             if c.username and password is not None:
-                try:
-                    conn.login(c.username, password)
-                except smtplib.SMTPAuthenticationError as e:
-                    conn.close()
-                    raise LoginRefused(
-                        f"authentication failed at the SMTP server {c.host}:{c.port}: {_why(e)}; "
-                        f"check smtp.username ({c.username!r}) and the password in ${c.password_env}"
-                    ) from None
+                self._login(conn, c.username, password)
             conn.ehlo_or_helo_if_needed()
+        except DeliveryError:
+            raise
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryError(
                 f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_why(e)}; "
@@ -94,6 +89,33 @@ class SmtpSender:
         with contextlib.suppress(OSError):  # the end of a message's data goes at once (see send)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = conn
+
+    def _login(self, conn: smtplib.SMTP, username: str, password: str) -> None:
+        """Log in on ``conn``: a refusal (535) is LoginRefused (not tried again with the same
+        password); a server that offers no login, or fails it otherwise (silent, cut), is said
+        as such, not as a server that cannot be reached."""
+        c = self.config
+        server = f"the SMTP server {c.host}:{c.port} ({c.security})"
+        try:
+            conn.login(username, password)
+        except smtplib.SMTPAuthenticationError as e:
+            conn.close()
+            raise LoginRefused(
+                f"authentication failed at the SMTP server {c.host}:{c.port}: {_why(e)}; "
+                f"check smtp.username ({username!r}) and the password in ${c.password_env}"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            conn.close()
+            raise DeliveryError(
+                f"{server} offers no login (AUTH) to log in as {username!r}: many servers offer it only "
+                "after STARTTLS; check smtp.security, or leave out smtp.username for a server without login"
+            ) from None
+        except (OSError, smtplib.SMTPException) as e:
+            conn.close()
+            raise DeliveryError(
+                f"{server} took the connection but failed the login as {username!r}: {_why(e)}; "
+                f"check smtp.username and the password in ${c.password_env}"
+            ) from None
 
     def close(self) -> None:
         if self.conn is not None:

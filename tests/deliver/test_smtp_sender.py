@@ -7,8 +7,9 @@ import smtplib
 import pytest
 
 from digest.config import load_config
-from digest.deliver.transports import WITHDRAWN, Envelope, SmtpSender, data, forward_path
+from digest.deliver.transports import WITHDRAWN, Envelope, LoginRefused, SmtpSender, data, forward_path
 from digest.demo.smtp_server import LocalSmtpServer
+from digest.errors import DeliveryError
 
 from conftest import Workspace
 
@@ -127,3 +128,65 @@ def test_ready_is_not_asked_when_the_server_refuses_the_recipient(tmp_path):
             result = sender.send(envelope(config), ready=lambda: asked.append(True) or True)
     assert result.permanent and result.reply.startswith("550")
     assert asked == []
+
+
+@pytest.fixture
+def auth_server():
+    """An aiosmtpd server on a free loopback port whose login (AUTH) goes to ``authenticator``."""
+    from aiosmtpd.controller import Controller
+
+    from digest.demo.smtp_server import Mailbox, free_port
+
+    started = []
+
+    def start(**options):
+        port = free_port("127.0.0.1")
+        controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        started.append(controller)
+        return port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def sender_for(tmp_path, port, monkeypatch) -> SmtpSender:
+    ws = Workspace(tmp_path, port)
+    text = ws.config_path.read_text().replace("  timeout: 5\n", "  timeout: 1\n")
+    ws.config_path.write_text(text + "  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n")
+    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "secret")
+    return SmtpSender(load_config(ws.config_path).smtp)
+
+
+def test_a_server_that_never_answers_the_login_is_not_said_to_be_unreachable(
+    tmp_path, auth_server, monkeypatch
+):
+    # said before: "cannot connect to the SMTP server ...; check smtp.host, smtp.port and
+    # smtp.security", of a server that took the connection and the greeting, then fell silent
+    from aiosmtpd.smtp import AuthResult
+
+    port = auth_server(
+        auth_require_tls=False,
+        authenticator=lambda *args: AuthResult(success=False, handled=True),  # answers nothing
+    )
+    with pytest.raises(DeliveryError) as info:
+        sender_for(tmp_path, port, monkeypatch).connect()
+    message = str(info.value)
+    assert not isinstance(info.value, LoginRefused)  # not refused: tried again later
+    assert message.startswith(
+        f"the SMTP server 127.0.0.1:{port} (none) took the connection but failed the login as 'digest': "
+    ), message
+    assert message.endswith("; check smtp.username and the password in $DIGEST_TEST_SMTP_PW"), message
+
+
+def test_a_server_that_offers_no_login_says_what_to_check(tmp_path, auth_server, monkeypatch):
+    # aiosmtpd offers AUTH only over TLS by default, as many servers do
+    port = auth_server()
+    with pytest.raises(DeliveryError) as info:
+        sender_for(tmp_path, port, monkeypatch).connect()
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{port} (none) offers no login (AUTH) to log in as 'digest': many "
+        "servers offer it only after STARTTLS; check smtp.security, or leave out smtp.username for a "
+        "server without login"
+    )
