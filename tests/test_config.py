@@ -155,6 +155,21 @@ def test_a_value_yaml_reads_as_a_number_is_shown_as_written(tmp_path):
     assert "(YAML reads" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "written, said",
+    [
+        ("Europe/Pariss", "(did you mean Europe/Paris?)"),
+        ("europe/london", "(did you mean Europe/London?)"),  # the names are case-sensitive
+        ("America/New York", "(did you mean America/New_York?)"),
+        ("Mars/Olympus", "(e.g. Europe/London)"),  # nothing close
+    ],
+)
+def test_a_mistyped_time_zone_suggests_the_name_meant(tmp_path, written, said):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, GOOD + f"timezone: {written}\n"))
+    assert f"line 10: timezone: '{written}' is not a known IANA time zone {said}" in str(info.value)
+
+
 def test_the_rate_limit_per_minute_sets_the_rate_per_second_but_not_both(tmp_path):
     config = load_config(write(tmp_path, GOOD + "delivery:\n  max_per_minute: 600\n"))
     assert config.delivery.max_per_second == 10.0
