@@ -183,8 +183,14 @@ def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:
         log.warning("dump %s was renamed or removed while being read; nothing to move", printable(path))
         return None
     except OSError as e:
+        why = e.strerror or str(e)
+        if not folder.is_dir() and (folder.is_symlink() or folder.exists()):
+            if folder.is_symlink():
+                why += " (a link to a folder that is not there: mount its disk, or remove the link)"
+            else:
+                why += " (a file, not a folder: move it away)"
         raise MoveError(
-            f"{path}: cannot move it to {folder}: {e.strerror or e}; it stays in the inbox and is "
+            f"{path}: cannot move it to {folder}: {why}; it stays in the inbox and is "
             "read again next time (nothing is stored twice)"
         ) from None
     log.info("moved %s to %s", printable(path), printable(target))

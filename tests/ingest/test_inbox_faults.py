@@ -27,13 +27,34 @@ def test_a_dump_that_cannot_be_moved_out_of_the_inbox_is_stored_named_and_moved_
     (workspace.root / "inbox" / "processed").symlink_to("/nowhere")  # a disk that is not mounted
     first = workspace.cli("ingest")
     assert first.exit_code == 1 and "internal error" not in first.output
-    assert f"error: {dump}: cannot move it to {dump.parent / 'processed'}: File exists" in first.output
+    assert (
+        f"error: {dump}: cannot move it to {dump.parent / 'processed'}: File exists (a link to a folder "
+        "that is not there: mount its disk, or remove the link)"
+    ) in first.output
     assert "it stays in the inbox and is read again next time (nothing is stored twice)" in first.output
     assert "2 new papers" in first.output and dump.exists()
     (workspace.root / "inbox" / "processed").unlink()  # the disk fixed
     again = workspace.cli("ingest")
     assert again.exit_code == 0 and "already ingested, nothing new" in again.output
     assert not dump.exists() and (dump.parent / "processed" / "day.txt").exists()
+
+
+def test_a_file_where_processed_should_be_is_named_and_nothing_is_lost(workspace):
+    # said before: "cannot move it to inbox/processed: File exists", of a path that is a file
+    dump = workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    (workspace.root / "inbox" / "processed").write_text("")
+    first = workspace.cli("ingest")
+    assert first.exit_code == 1 and "internal error" not in first.output
+    assert (
+        f"error: {dump}: cannot move it to {dump.parent / 'processed'}: File exists (a file, not a "
+        "folder: move it away)"
+    ) in first.output
+    assert "2 new papers" in first.output and dump.exists()
+    # the stray file was a file in the inbox: put aside as a dump it is not, with why
+    assert (workspace.root / "inbox" / "failed" / "processed.error.txt").exists()
+    again = workspace.cli("ingest")
+    assert again.exit_code == 0 and "already ingested, nothing new" in again.output
+    assert (dump.parent / "processed" / "day.txt").exists()
 
 
 def test_a_rejected_dump_whose_reason_cannot_be_written_still_says_why(workspace):
