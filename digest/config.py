@@ -184,8 +184,10 @@ class WebConfig:
         if value is None:
             raise ConfigError(
                 f"web.secret_env names ${self.secret_env}, but that environment variable is not set: "
-                f"export it (e.g. `export {self.secret_env}=$(openssl rand -hex 32)`) before sending or "
-                "serving; the links in emails are signed with it"
+                "export it with the secret the links are signed with (the same for `send`, `run`, "
+                "`serve` and `preview`); only the first time a new one "
+                f"(`export {self.secret_env}=$(openssl rand -hex 32)`): another revokes every link of "
+                "the emails already sent"
             )
         if len(value) < MIN_SECRET_CHARS:
             raise ConfigError(

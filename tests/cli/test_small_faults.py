@@ -206,3 +206,23 @@ def test_status_lists_the_newest_dumps_put_aside_and_counts_the_rest(workspace):
     listed = [line.split("failed/")[1].split(":")[0] for line in text.splitlines() if "failed/bad" in line]
     assert listed == [f"bad{i:02}.txt" for i in range(11, 1, -1)]  # the newest ten, newest first
     assert "... and 2 older, in " in text
+
+
+def test_an_unset_secret_variable_says_to_export_the_secret_already_in_use_not_a_new_one(
+    workspace, monkeypatch
+):
+    # said before: "export it (e.g. `export DIGEST_SECRET=$(openssl rand -hex 32)`) before sending
+    # or serving", to someone previewing in a new shell: a new random secret, as told, revokes
+    # every link of the emails already sent
+    with workspace.config_path.open("a") as f:
+        f.write("base_url: https://digest.example.org\nweb:\n  secret_env: DIGEST_TEST_UNSET\n")
+    monkeypatch.delenv("DIGEST_TEST_UNSET", raising=False)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    result = workspace.cli("preview", "ada", "--text")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "error: web.secret_env names $DIGEST_TEST_UNSET, but that environment variable is not set: "
+        "export it with the secret the links are signed with (the same for `send`, `run`, `serve` and "
+        "`preview`); only the first time a new one (`export DIGEST_TEST_UNSET=$(openssl rand -hex 32)`): "
+        "another revokes every link of the emails already sent"
+    )
