@@ -103,8 +103,11 @@ def stop_on_signal(doing: str) -> Iterator[threading.Event]:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        # os.write, not click: the signal may come in the middle of a write to stderr
-        os.write(2, f"stopping: {doing}; Ctrl-C again to quit at once\n".encode())
+        # os.write, not click: the signal may come in the middle of a write to stderr. And
+        # nothing raised: an error here (a closed stderr) would be raised in the work itself,
+        # where it would cut the wait for the server's answer it is meant to let end.
+        with contextlib.suppress(OSError):
+            os.write(2, f"stopping: {doing}; Ctrl-C again to quit at once\n".encode())
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
