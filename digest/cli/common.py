@@ -96,7 +96,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @contextlib.contextmanager
 def stop_on_signal(doing: str) -> Iterator[threading.Event]:
     """The first Ctrl-C (SIGINT) or SIGTERM sets the event, for the work to stop where nothing
-    is left half-done (``doing`` says what it finishes first); a second one quits at once."""
+    is left half-done (``doing`` says what it finishes first); a second one quits at once.
+
+    Outside the main thread, where no signal can be taken, the event is never set."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -109,6 +111,9 @@ def stop_on_signal(doing: str) -> Iterator[threading.Event]:
         with contextlib.suppress(OSError):
             os.write(2, f"stopping: {doing}; Ctrl-C again to quit at once\n".encode())
 
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield stop

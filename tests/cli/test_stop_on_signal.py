@@ -6,10 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 
 import pytest
 
 from digest.cli.common import stop_on_signal
+
+from conftest import Workspace, make_dump
 
 
 @contextlib.contextmanager
@@ -37,3 +40,20 @@ def test_a_stop_asked_while_stderr_cannot_be_written_is_taken_and_raises_nothing
         assert stop.is_set()
         with pytest.raises(KeyboardInterrupt):  # a second one still quits at once
             signal.raise_signal(signal.SIGINT)
+
+
+def test_send_in_a_thread_other_than_the_main_one_sends_as_in_the_main_one(tmp_path):
+    # Signals go to the main thread only, and Python refuses to set a handler from another:
+    # the command said "internal error: ValueError: signal only works in main thread".
+    ws = Workspace(tmp_path)
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    assert ws.cli("ingest").exit_code == 0
+    results = []
+    out = str(tmp_path / "out")
+    thread = threading.Thread(target=lambda: results.append(ws.cli("send", "--to-dir", out)))
+    thread.start()
+    thread.join()
+    assert results[0].exit_code == 0, results[0].output
+    assert "written to" in results[0].output
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 1
