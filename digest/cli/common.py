@@ -93,17 +93,24 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class Stop(threading.Event):
+    """Set by the first Ctrl-C or SIGTERM; ``signum`` says which (the exit code is 128 + it)."""
+
+    signum = signal.SIGINT
+
+
 @contextlib.contextmanager
-def stop_on_signal(doing: str) -> Iterator[threading.Event]:
+def stop_on_signal(doing: str) -> Iterator[Stop]:
     """The first Ctrl-C (SIGINT) or SIGTERM sets the event, for the work to stop where nothing
     is left half-done (``doing`` says what it finishes first); a second one quits at once.
 
     Outside the main thread, where no signal can be taken, the event is never set."""
-    stop = threading.Event()
+    stop = Stop()
 
     def on_signal(signum: int, frame: object) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
+        stop.signum = signal.Signals(signum)
         stop.set()
         # os.write, not click: the signal may come in the middle of a write to stderr. And
         # nothing raised: an error here (a closed stderr) would be raised in the work itself,

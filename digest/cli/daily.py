@@ -153,7 +153,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             fg="red",
             err=True,
         )
-        sys.exit(130)
+        sys.exit(128 + stop.signum)  # 130 after Ctrl-C, 143 after SIGTERM, as a shell says them
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""

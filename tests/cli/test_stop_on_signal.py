@@ -42,6 +42,13 @@ def test_a_stop_asked_while_stderr_cannot_be_written_is_taken_and_raises_nothing
             signal.raise_signal(signal.SIGINT)
 
 
+def test_the_stop_says_which_signal_asked_for_it():
+    with stop_on_signal("finishing") as stop:
+        signal.raise_signal(signal.SIGTERM)
+    assert stop.is_set() and stop.signum == signal.SIGTERM  # `digest send` exits 128 + 15
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the handler before it is back
+
+
 def test_send_in_a_thread_other_than_the_main_one_sends_as_in_the_main_one(tmp_path):
     # Signals go to the main thread only, and Python refuses to set a handler from another:
     # the command said "internal error: ValueError: signal only works in main thread".
