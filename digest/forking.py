@@ -30,6 +30,18 @@ def can_fork() -> bool:
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
+def leave_signals_to_parent() -> None:
+    """In a forked child: Ctrl-C (SIGINT) is the parent's to take, and so is SIGTERM where the
+    parent has a handler of its own (`digest send`, `run --once`: it stops after the message in
+    flight, then closes the pipes, which ends the children). Ignored here, not handled: a handler
+    inherited from the parent would act on this process's copy of the parent's state (its own
+    "stopping" line, a second signal raised here as an error). Where the parent keeps SIGTERM's
+    default, the child dies of it as the parent does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if callable(signal.getsignal(signal.SIGTERM)):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def release_free_memory() -> None:
     """Give the free memory inside the heap back to the system (glibc's ``malloc_trim``; a
     no-op elsewhere), before a fork: the pages of freed memory are then shared by no one, and
@@ -101,7 +113,7 @@ def split_map(
             reader.close()  # a child still writing gets a broken pipe and ends
             proc.join(timeout=5)
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()  # not SIGTERM: it may ignore that (leave_signals_to_parent)
                 proc.join()
 
 
@@ -112,7 +124,7 @@ def _child(
     reader: Connection,
     dumps: Callable[[Any], bytes],
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipe, this ends
+    leave_signals_to_parent()  # the parent stops (it closes the pipe, this ends)
     reader.close()
     data = dumps(work(part))  # an exception ends this process with a non-zero code: no bytes sent
     writer.send_bytes(data)

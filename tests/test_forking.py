@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from digest.cli.common import stop_on_signal
 from digest.forking import can_fork, split_map
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -80,3 +81,24 @@ print(before - rss())
 def test_free_memory_between_live_objects_goes_back_to_the_system():
     out = subprocess.run([sys.executable, "-c", HOLES], capture_output=True, text=True, check=True)
     assert int(out.stdout) > 60_000_000  # most of the 80 MB freed in holes
+
+
+def sigterm_taken(items):
+    """How the process that does the part takes SIGTERM, per item."""
+    taken = signal.getsignal(signal.SIGTERM)
+    how = "ignored" if taken == signal.SIG_IGN else "default" if taken == signal.SIG_DFL else "handled"
+    return [(how, os.getpid()) for _ in items]
+
+
+def test_a_sigterm_the_parent_stops_on_is_left_to_it_by_the_children():
+    # `run --once` parsing many profiles stops on SIGTERM: the children ran its handler on
+    # their own copy (a "stopping" line each); the parent stops, and reads or closes their pipes
+    with stop_on_signal("finishing the message the server has"):
+        got = split_map(sigterm_taken, list(range(30)), processes=3)
+    children = [how for how, pid in got if pid != os.getpid()]
+    assert len(children) == 20 and set(children) == {"ignored"}
+
+
+def test_where_the_parent_dies_of_sigterm_the_children_die_of_it_too():
+    got = split_map(sigterm_taken, list(range(30)), processes=3)
+    assert {how for how, pid in got if pid != os.getpid()} == {"default"}

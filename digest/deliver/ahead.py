@@ -43,7 +43,7 @@ from digest.deliver.frames import ERROR, FAILED, MESSAGE, Frame
 from digest.deliver.outbox import NewMessage
 from digest.deliver.readahead import AHEAD_BYTES, ReadAhead
 from digest.errors import DeliveryError
-from digest.forking import can_fork, release_free_memory
+from digest.forking import can_fork, leave_signals_to_parent, release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class Forked:
                 reader.close()  # a child still writing gets a broken pipe and ends
         self.proc.join(timeout=5)
         if self.proc.is_alive():
-            self.proc.terminate()
+            self.proc.kill()  # not SIGTERM: the maker may ignore that (leave_signals_to_parent)
             self.proc.join()
         gc.unfreeze()
 
@@ -213,7 +213,7 @@ class Forked:
 def _child(
     make: Make | MakePart, writer: Connection, reader: Connection, count: int | None, part: int, nice: int = 0
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipe, this ends
+    leave_signals_to_parent()  # Ctrl-C is the parent's: it closes the pipe, this ends
     _lower_priority(nice)
     reader.close()  # the parent's end: once the parent closes it, a write here fails (and this ends)
     if count is None:
@@ -252,7 +252,7 @@ def _striped(
     """The maker of several makers: for each part, one process per maker (``writers[j]``:
     maker j's pipe), side by side, chunk ``c`` made by maker ``c % makers``, each chunk closed
     by an END; then the next part, once they all ended."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it closes the pipes, this ends
+    leave_signals_to_parent()  # Ctrl-C is the parent's: it closes the pipes, this ends
     _lower_priority(nice)
     for reader in readers:
         reader.close()

@@ -6,9 +6,11 @@ import fcntl
 import os
 import signal
 import threading
+import time
 
 import pytest
 
+from digest.cli.common import stop_on_signal
 from digest.deliver.ahead import PIPE_BYTES, Forked
 from digest.deliver.delivery import MAKER_NICE, SendOutcome, maker_nice
 from digest.deliver.outbox import NewMessage
@@ -263,3 +265,45 @@ def test_the_makers_yield_to_the_sending_threads_with_smtp_but_not_with_files(tm
     with ws.config_path.open("a") as f:
         f.write("delivery:\n  transport: file\n  dir: out\n")
     assert maker_nice(ws.config, None) == 0  # files: the makers set the pace
+
+
+# -- signals: the reader's to take -----------------------------------------------------------
+
+
+def sigterm_maker(n: int):
+    """Each message says how the process that made it takes SIGTERM."""
+
+    def make(failures: list[SendOutcome], part: slice):
+        for i in range(n)[part]:
+            taken = signal.getsignal(signal.SIGTERM)
+            how = {signal.SIG_IGN: b"ignored", signal.SIG_DFL: b"default"}.get(taken, b"handled")
+            yield NewMessage(f"r{i}", f"r{i}@example.org", f"<m{i}@x>", "S", how, (i,))
+
+    return make
+
+
+@pytest.mark.parametrize("makers", [1, 2])
+def test_a_sigterm_the_reader_stops_on_is_left_to_it_by_every_maker(makers):
+    # `digest send` stops on SIGTERM (systemd sends it to every process of the service): the
+    # makers ran its handler on their own copy, each writing "stopping: ..." again, and a
+    # second SIGTERM ended them with a traceback. The reader stops and closes the pipes instead.
+    with stop_on_signal("finishing the message the server has"):
+        made = Forked(sigterm_maker(12), [], count=12, part=4, makers=makers, chunk=2, fork=True)
+        assert {m.mime for m in made} == {b"ignored"}
+
+
+def test_where_the_reader_dies_of_sigterm_the_makers_die_of_it_too():
+    made = Forked(sigterm_maker(6), [], count=6, part=4, fork=True)
+    assert {m.mime for m in made} == {b"default"}
+
+
+def test_a_maker_that_ignores_sigterm_and_never_ends_is_still_ended_by_close():
+    def stuck(failures: list[SendOutcome]):
+        while True:  # writes nothing, so no broken pipe ends it
+            time.sleep(60)
+        yield  # a generator
+
+    with stop_on_signal("finishing the message the server has"):
+        made = Forked(stuck, [], fork=True)  # made in the maker itself (no part process left behind)
+        made.close()  # it waits for the maker a while, then kills it (SIGTERM would be ignored)
+    assert made.proc.exitcode == -signal.SIGKILL
