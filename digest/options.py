@@ -219,18 +219,24 @@ def _checked(opt: Option, raw: Any, reading: Reading, key: str, data: Any, name:
                 sub, message = problem
                 reading.report(f"{key}.{sub}", message, raw if hasattr(raw, "line") else data, sub)
             else:
-                reading.report(key, problem + _as_written(raw, data, name), data, name)
+                reading.report(key, problem + _as_written(opt, raw, data, name, reading), data, name)
         return fallback
 
 
-def _as_written(value: Any, data: Any, name: Any) -> str:
+def _as_written(opt: Option, value: Any, data: Any, name: Any, reading: Reading) -> str:
     """What YAML made of an unquoted number, where it is not what was written (YAML 1.1 reads
     ``0700`` as the octal 448 and ``7.30`` as 7.3): a message that names only 448 names a
-    value nobody wrote."""
+    value nobody wrote. Quotes are advised only where the text as written is a valid value (a
+    user name, not a number of papers: quoted, that is refused as text)."""
     text = data.written(name) if hasattr(data, "written") else None
     if text is None or isinstance(value, bool) or not isinstance(value, int | float) or text == str(value):
         return ""
-    return f" (YAML reads the unquoted {text} as the number {value}: put the value in quotes)"
+    note = f" (YAML reads the unquoted {text} as the number {value}"
+    try:
+        opt.check(text, Reading(reading.base, reading.defaults, reading.lines))  # problems kept apart
+    except Invalid:
+        return note + ")"
+    return note + ": put the value in quotes)"
 
 
 def _default(opt: Option, reading: Reading, done: dict[str, Any]) -> Any:

@@ -78,9 +78,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     numbers: dict[Any, str] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
-        lines.setdefault(key, key_node.start_mark.line + 1)
+        # the last of a key: one given beside a merge (<<) overrides the merged one (its value is the dict's)
+        lines[key] = key_node.start_mark.line + 1
         if isinstance(value_node, yaml.ScalarNode) and value_node.tag in _NUMBER_TAGS:
-            numbers.setdefault(key, value_node.value)
+            numbers[key] = value_node.value
+        else:
+            numbers.pop(key, None)
     data.lines, data.numbers = lines, numbers
 
 
