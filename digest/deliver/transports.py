@@ -91,14 +91,20 @@ class SmtpSender:
         self.conn = conn
 
     def _login(self, conn: smtplib.SMTP, username: str, password: str) -> None:
-        """Log in on ``conn``: a refusal (535) is LoginRefused (not tried again with the same
-        password); a server that offers no login, or fails it otherwise (silent, cut), is said
-        as such, not as a server that cannot be reached."""
+        """Log in on ``conn``: a refusal (535, any 5xx) is LoginRefused (not tried again with the
+        same password), a 4xx a failure that passes; a server that offers no login, or fails it
+        otherwise (silent, cut), is said as such, not as a server that cannot be reached."""
         c = self.config
         server = f"the SMTP server {c.host}:{c.port} ({c.security})"
         try:
             conn.login(username, password)
         except smtplib.SMTPAuthenticationError as e:
+            if 400 <= e.smtp_code < 500:  # 454: cannot check it now (its password store is away)
+                conn.close()
+                raise DeliveryError(
+                    f"{server} took the connection but could not check the login as {username!r} now: "
+                    f"{_why(e)}; tried again later"
+                ) from None
             conn.close()
             raise LoginRefused(
                 f"authentication failed at the SMTP server {c.host}:{c.port}: {_why(e)}; "

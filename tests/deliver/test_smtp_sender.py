@@ -190,3 +190,32 @@ def test_a_server_that_offers_no_login_says_what_to_check(tmp_path, auth_server,
         "servers offer it only after STARTTLS; check smtp.security, or leave out smtp.username for a "
         "server without login"
     )
+
+
+def test_a_login_the_server_cannot_check_now_is_tried_again_not_refused(tmp_path, auth_server, monkeypatch):
+    # a 454 (its password database out of reach) is said as a refused login: the daemon then
+    # stopped delivering until it was restarted, for a fault that passes by itself
+    from aiosmtpd.smtp import AuthResult
+
+    port = auth_server(
+        auth_require_tls=False,
+        authenticator=lambda *args: AuthResult(
+            success=False, handled=False, message="454 4.7.0 Temporary authentication failure"
+        ),
+    )
+    with pytest.raises(DeliveryError) as info:
+        sender_for(tmp_path, port, monkeypatch).connect()
+    assert not isinstance(info.value, LoginRefused), info.value  # tried again later
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{port} (none) took the connection but could not check the login as "
+        "'digest' now: 454 4.7.0 Temporary authentication failure; tried again later"
+    )
+
+
+def test_a_login_refused_for_good_is_refused(tmp_path, auth_server, monkeypatch):
+    from aiosmtpd.smtp import AuthResult
+
+    refuse = lambda *args: AuthResult(success=False, handled=False)  # noqa: E731 - aiosmtpd's 535
+    port = auth_server(auth_require_tls=False, authenticator=refuse)
+    with pytest.raises(LoginRefused, match="535"):
+        sender_for(tmp_path, port, monkeypatch).connect()
