@@ -30,6 +30,18 @@ def test_syntax_errors_name_the_file_line_and_column():
         yamlio.load("database: [unclosed\n", "c.yaml", ConfigError)
 
 
+def test_a_tab_is_named_where_the_error_points_at_it_and_only_there():
+    tab = "(a tab: YAML indents with spaces only; replace the tab with spaces)"
+    for text in ("interests:\n\t- a\n", "interests:\n  - a\n  -\tb\n"):  # indenting, after a dash
+        with pytest.raises(ConfigError, match=r"cannot start any token \(a tab: "):
+            yamlio.load(text, "p.yaml", ConfigError)
+    # a tab elsewhere on the line, where nothing is wrong with it, was named as the cause too
+    for text in ('title: "a\tb" x: y\n', "k: [a,\tb]]\n", "a: b\t: c\n"):
+        with pytest.raises(ConfigError) as info:
+            yamlio.load(text, "p.yaml", ConfigError)
+        assert tab not in str(info.value), text
+
+
 def test_a_key_given_twice_is_refused_with_both_lines_and_a_merge_key_still_overrides():
     text = 'email: a@x.org\nsend_at: "07:00"\ninterests: [x]\nsend_at: "19:00"\n'
     with pytest.raises(
