@@ -53,7 +53,12 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
 
 
 def folder_missing(folder: Path, then: str) -> str:
-    """Why the profiles folder cannot be read: not there, or a file in its place."""
+    """Why the profiles folder cannot be read: not there, a link to nothing, or a file in its place."""
+    if folder.is_symlink() and not folder.exists():  # "create it" would fail: the name is taken
+        return (
+            f"{folder}: the profiles folder is a link to a folder that is not there; mount its disk, "
+            "or remove the link and make the folder"
+        )
     if folder.exists():
         return (
             f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "

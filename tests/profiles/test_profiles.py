@@ -200,3 +200,15 @@ def test_a_file_where_the_profiles_folder_should_be_is_named_as_such(workspace):
     said = workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "robotics")
     assert said.exit_code == 1
     assert "the profiles folder is a file, not a folder" in said.output
+
+
+def test_a_link_to_a_folder_that_is_not_there_is_named_as_such(workspace, tmp_path):
+    # said before: "the profiles folder does not exist; create it", which fails: the name is taken
+    folder = workspace.root / "profiles"
+    folder.rmdir()
+    folder.symlink_to(tmp_path / "unmounted" / "profiles")
+    profiles, problems = load_profiles_lenient(workspace.config)
+    assert profiles == [] and problems == [
+        f"{folder}: the profiles folder is a link to a folder that is not there; mount its disk, "
+        "or remove the link and make the folder"
+    ]
