@@ -184,11 +184,10 @@ def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:
         return None
     except OSError as e:
         why = e.strerror or str(e)
-        if not folder.is_dir() and (folder.is_symlink() or folder.exists()):
-            if folder.is_symlink():
-                why += " (a link to a folder that is not there: mount its disk, or remove the link)"
-            else:
-                why += " (a file, not a folder: move it away)"
+        if folder.is_symlink() and not folder.exists():
+            why += " (a link to a folder that is not there: mount its disk, or remove the link)"
+        elif folder.exists() and not folder.is_dir():  # a file, or a link to one
+            why += " (a file, not a folder: move it away)"
         raise MoveError(
             f"{path}: cannot move it to {folder}: {why}; it stays in the inbox and is "
             "read again next time (nothing is stored twice)"
