@@ -33,6 +33,7 @@ import logging
 import os
 import queue
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -120,10 +121,10 @@ def deliver_due(
     message per connection (re-sent later with the same Message-ID), and no thread waits for
     another between two messages. The file transport, whose re-send of a message overwrites
     its file, stores and records :data:`FILE_BATCH` messages per commit instead (see Line).
-    A worker with nothing to send next records at once. ``stop`` (set on
-    SIGTERM) lets each worker finish the message whose data has ended; one still on its way
-    is withdrawn before its end (the connection closed: the server drops it), and it and the
-    messages not tried yet stay queued, due as before.
+    A worker with nothing to send next records at once. ``stop`` (SIGTERM, Ctrl-C) lets each
+    worker finish the message whose data has ended; one still on its way is withdrawn before its
+    end (the connection closed: the server drops it), and it and the messages not tried yet stay
+    queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker.
 
     On SQLite (SMTP, one connection or several), a message the server accepted is noted in the
     pass's journal (digest.deliver.journal) instead, before its connection takes the next, and
@@ -301,13 +302,14 @@ def deliver_due(
             _finish(inline, ended, owned)
         for _ in threads:
             work.put(_DONE)
-        for t in threads:
-            while t.is_alive():
-                t.join(timeout=0.5 if ended else max(config.smtp.timeout, 1.0) * 2)
-                if not ended:
-                    break
-                keep_lease()
-        try:
+        quit_now = isinstance(sys.exc_info()[1], KeyboardInterrupt)  # (a second) Ctrl-C: no wait
+        try:  # nor in the wait: the lease and the database are given back, and what was noted recorded
+            for t in () if quit_now else threads:
+                while t.is_alive():
+                    t.join(timeout=0.5 if ended else max(config.smtp.timeout, 1.0) * 2)
+                    if not ended:
+                        break
+                    keep_lease()
             if run.journal is not None:
                 record_noted(run, threads)
         finally:
@@ -335,8 +337,7 @@ STORE_BATCH = 96
 # calling thread hands out nothing while it commits, and a commit now and then checkpoints the
 # write-ahead log (~45 ms for 40 MB, see digest.db.spaced_checkpoints): the messages handed out
 # carry the connections through it. With 4 per connection they ran dry at each checkpoint, and
-# waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with
-# 24, 0.16 s.
+# waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with 24, 0.16 s.
 QUEUED_PER_CONNECTION = 24
 
 
@@ -354,13 +355,12 @@ def makers_for(config: Config, sender: Sender | SenderFactory | None) -> int:
 
 
 def maker_nice(config: Config, sender: Sender | SenderFactory | None) -> int:
-    """How much lower the makers' priority is (os.nice): :data:`MAKER_NICE` for SMTP, 0 for the
-    file transport. With SMTP the server's replies set the pace, and the maker only has to keep
-    its lead in the pipe: when the cores are busy (the server may be a local MTA on them), the
-    sending threads, each woken by a reply, should get theirs first. Measured with
-    benchmarks/bench_send.py (4 connections, 10,000 readers, paired in the same round): 25-40 s
-    against 31-52 s at the same priority. With files nothing waits for a reply: the makers set
-    the pace and keep theirs."""
+    """How much lower the makers' priority is (os.nice): :data:`MAKER_NICE` for SMTP, 0 for the file
+    transport. With SMTP the server's replies set the pace, and the maker only has to keep its lead in
+    the pipe: when the cores are busy (the server may be a local MTA on them), the sending threads, each
+    woken by a reply, should get theirs first. Measured with benchmarks/bench_send.py (4 connections,
+    10,000 readers, paired in the same round): 25-40 s against 31-52 s at the same priority. With
+    files nothing waits for a reply: the makers set the pace and keep theirs."""
     return 0 if _to_files(config, sender) else MAKER_NICE
 
 

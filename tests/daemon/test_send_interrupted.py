@@ -123,3 +123,46 @@ def test_sigterm_during_a_run_once_records_the_message_in_flight_and_the_next_pa
 
     got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
     assert got == {f"{user}@example.org": 1 for user in readers}, got
+
+
+def test_a_second_ctrl_c_while_several_connections_finish_quits_cleanly_and_the_next_send_sends_the_rest(
+    database, tmp_path
+):
+    # with several connections the first Ctrl-C has the calling thread wait for theirs. A second
+    # in that wait left the database closed under the pass's checkpoint setting ("Exception
+    # ignored in: <generator object spaced_checkpoints ...> Traceback ... Cannot operate on a
+    # closed database"); one before it had the command wait for the server's answers until they
+    # timed out (twice smtp.timeout at most: "deferred ...: the server timed out during DATA")
+    mailbox = HeldMailbox()
+    with LocalSmtpServer(mailbox) as server:
+        ws = Workspace(tmp_path, server.port, database=database)
+        ws.config_path.write_text(ws.config_path.read_text() + "delivery:\n  connections: 3\n")
+        readers = [f"r{i}" for i in range(6)]
+        for user in readers:
+            ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        assert ws.cli("ingest").exit_code == 0
+        send = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+
+        first = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert mailbox.holding.wait(60), "the first message never reached the server"
+            first.send_signal(signal.SIGINT)
+            said = first.stderr.readline()
+            first.send_signal(signal.SIGINT)  # again: quit without the held answer
+            out, err = first.communicate(timeout=60)
+        finally:
+            mailbox.release.set()
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        assert "stopping" in said, said + err
+        assert first.returncode == 130, (first.returncode, out, err)
+        assert err.strip() == "interrupted", err  # and nothing else: no traceback, no wait for a timeout
+
+        again = subprocess.run(send, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+
+    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
+    assert set(got) == {f"{user}@example.org" for user in readers}, got
+    assert sum(got.values()) <= len(readers) + 1, got  # at most the message whose answer went unread
