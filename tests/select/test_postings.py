@@ -5,13 +5,14 @@ plurals, related forms, acronyms spelled as words too, empty fields, long texts.
 from __future__ import annotations
 
 import random
+import zlib
 from collections import defaultdict
 
 import numpy as np
 
 from digest.select.evidence import evidence_in
 from digest.select.postings import Postings, Term
-from digest.select.text import join_pair, tokenize
+from digest.select.text import join_norm, join_pair, tokenize
 
 # fmt: off
 WORDS = [
@@ -133,3 +134,51 @@ def test_an_index_of_no_paper_and_of_papers_without_words_answers_nothing():
         assert (
             evidence_in(postings, (Term("event", "event"), Term("driven", "driven")), "eventdriven", []) == []
         )
+
+
+def test_a_joined_spelling_is_not_found_for_another_with_the_same_crc32():
+    """'pdyn-aubku' and 'ifui-rpqwp' join to spellings with one CRC-32: each finds its own only."""
+    assert zlib.crc32(b"pdynaubku") == zlib.crc32(b"ifuirpqwp")
+    postings = Postings([("pdyn-aubku", ""), ("", "ifui-rpqwp ifui-rpqwp")])
+    assert postings.word_counts("pdynaubku").tolist() == [[1.0, 0.0], [0.0, 0.0]]
+    assert postings.word_counts("ifuirpqwp").tolist() == [[0.0, 0.0], [0.0, 2.0]]
+    assert postings.df("ifuirpqwp") == 1
+    assert postings.word_spans(Term("ifuirpqwp", "ifuirpqwp"), 0) == []
+    assert postings.docs_with(Term("pdynaubku", "pdynaubku")).tolist() == [0]
+
+
+def test_a_norm_counts_under_the_stem_of_its_first_word_in_the_paper_not_in_each_field():
+    lower_first = Postings([("dreamfusion", "DreamFusion")])
+    assert lower_first.stem_norms("dreamfus") == {"dreamfusion"}
+    acronym_first = Postings([("DreamFusion", "dreamfusion")])
+    assert acronym_first.stem_norms("dreamfus") == ()
+
+
+def _evidence(text: str, phrase: str):
+    tokens = tokenize(phrase)
+    terms = tuple(Term(t.norm, t.stem) for t in tokens)
+    return evidence_in(Postings([("", text)]), terms, join_norm([t.surface for t in tokens]), [0])[0][1]
+
+
+def test_a_phrase_is_its_words_one_after_the_other_and_a_comma_breaks_it():
+    assert _evidence("event driven", "event driven").exact == 1
+    broken = _evidence("event, driven", "event driven")
+    assert (broken.exact, broken.related, broken.near, broken.apart) == (0, 0, True, 1.0)
+
+
+def test_a_related_form_inside_a_hyphenated_compound_does_not_count_apart():
+    """'rank' in 'low-rank' is no 'ranking' on its own: 'ranking model' is not there apart."""
+    ev = _evidence("model with low-rank", "ranking model")
+    assert (ev.exact, ev.related, ev.apart, ev.spans) == (0, 0, 0.0, ())
+    assert _evidence("a low-rank model", "ranking model").related == 1  # inside the phrase it counts
+
+
+def test_papers_asked_about_together_have_the_evidence_each_has_alone():
+    texts = _texts(7, 40)
+    postings = Postings(texts)
+    for phrase in ("event driven", "chain of thought", "low rank", "fine tuning models", "case study"):
+        tokens = tokenize(phrase)
+        terms = tuple(Term(t.norm, t.stem) for t in tokens)
+        joined = join_norm([t.surface for t in tokens])
+        together = evidence_in(postings, terms, joined, range(len(texts)))
+        assert together == [evidence_in(postings, terms, joined, [d])[0] for d in range(len(texts))], phrase
