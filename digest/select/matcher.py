@@ -89,7 +89,7 @@ class PaperIndex(PhraseMatching):
         votes = np.array([p.upvotes or 0 for p in self.papers], dtype=np.int64)
         self._ties = np.empty(len(self.papers), dtype=np.int64)
         self._ties[np.lexsort((self._ids, -votes))] = np.arange(len(self.papers))
-        with long_lived():  # every word of every paper, with its positions and spans
+        with long_lived():  # every word of every paper: flat arrays of spelling ids and spans
             self._postings = Postings([(p.title, p.abstract) for p in self.papers])
         self._length_norm = np.stack(
             [
