@@ -31,10 +31,10 @@ import secrets
 import socket
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
@@ -79,6 +79,23 @@ def is_conflict(error: BaseException) -> bool:
     serialization failure): it rolled back whole, and the same transaction tried again goes
     through, once the other one is done."""
     return getattr(error, "sqlstate", None) in ("40P01", "40001")
+
+
+_T = TypeVar("_T")
+
+
+def retrying_conflicts(transaction: Callable[[], _T], what: str, again: str = "tried again") -> _T:
+    """``transaction()``, run again at once when PostgreSQL ended it to undo a conflict
+    (:func:`is_conflict`: it rolled back whole), up to :data:`CONFLICT_TRIES` times in all; each
+    retry logged as "WHAT: the error; AGAIN". Any other error, or the last try's, is raised."""
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            return transaction()
+        except db_errors() as e:
+            if not is_conflict(e) or attempt == CONFLICT_TRIES:
+                raise
+            log.info("%s: %s; %s", what, str(e).splitlines()[0], again)
+    raise AssertionError("unreachable")
 
 
 # Tables whose rows have an ``id`` that the store reads back after an INSERT.

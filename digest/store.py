@@ -21,9 +21,9 @@ from digest.db import (
     SQLITE,
     connect_postgres,
     db_errors,
-    is_conflict,
     is_postgres,
     lock_key,
+    retrying_conflicts,
     shown,
 )
 from digest.dbfaults import check_folder, explain, open_readonly
@@ -183,14 +183,9 @@ class Store(ReaderRecords, PaperEmbeddings):
         merges) is tried again at once, up to :data:`CONFLICT_TRIES` times in all."""
         if not listing.entries:
             return IngestResult(listing.source, listing.day, False, 0, 0, 0)
-        for attempt in range(1, CONFLICT_TRIES + 1):
-            try:
-                return self._add_listing(listing, iso(now))
-            except db_errors() as e:  # all rolled back: PostgreSQL undid a deadlock with another one
-                if not is_conflict(e) or attempt == CONFLICT_TRIES:
-                    raise
-                log.info("%s: %s; storing it again", listing.source, str(e).splitlines()[0])
-        raise AssertionError("unreachable")
+        return retrying_conflicts(
+            lambda: self._add_listing(listing, iso(now)), str(listing.source), "storing it again"
+        )
 
     def _add_listing(self, listing: Listing, stamp: str) -> IngestResult:
         with self.transaction() as db:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from digest.db import CONFLICT_TRIES, POSTGRESQL, db_errors, is_conflict
+from digest.db import POSTGRESQL, retrying_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +55,11 @@ class PaperEmbeddings:
         saying that; returns how many were kept. The others are left to be made again from the
         paper as it is now, if it is. A transaction PostgreSQL ends to undo a deadlock (with an
         ingest updating the papers) is tried again at once, up to :data:`CONFLICT_TRIES` times."""
-        for attempt in range(1, CONFLICT_TRIES + 1):
-            try:
-                return self._save_embeddings(model, vectors, texts)
-            except db_errors() as e:  # all rolled back
-                if not is_conflict(e) or attempt == CONFLICT_TRIES:
-                    raise
-                log.info(
-                    "saving the embeddings of %d papers: %s; saved again",
-                    len(vectors),
-                    str(e).splitlines()[0],
-                )
-        raise AssertionError("unreachable")
+        return retrying_conflicts(
+            lambda: self._save_embeddings(model, vectors, texts),
+            f"saving the embeddings of {len(vectors)} papers",
+            "saved again",
+        )
 
     def _save_embeddings(
         self, model: str, vectors: dict[int, tuple[int, bytes]], texts: Mapping[int, tuple[str, str]] | None

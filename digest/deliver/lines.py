@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from digest.config import Config
-from digest.db import POSTGRESQL, db_errors, is_conflict, wall_clock
+from digest.db import POSTGRESQL, db_errors, retrying_conflicts, wall_clock
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
@@ -45,7 +45,6 @@ from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSende
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
 from digest.errors import StoreError
 from digest.progress import Progress
-from digest.store import CONFLICT_TRIES
 
 log = logging.getLogger(__name__)
 
@@ -251,18 +250,17 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     :data:`~digest.store.CONFLICT_TRIES` times in all, as an ingest's is. If it cannot be
     written, delivery stops (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
     said = Said()  # logged once committed: a transaction tried again says its lines once
-    for attempt in range(1, CONFLICT_TRIES + 1):
+
+    def write() -> tuple[list[SendOutcome], int, list[OutboxMessage]]:
         said.clear()
-        try:
-            with run.guard, run.outbox.store.transaction():
-                outcomes, skipped, send = _write(run, held, items, said)
-            break
-        except (*db_errors(), StoreError) as e:
-            if is_conflict(e) and attempt < CONFLICT_TRIES:  # all rolled back: written again
-                log.info("recording the delivery results: %s; tried again", str(e).splitlines()[0])
-                continue
-            stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
-            raise
+        with run.guard, run.outbox.store.transaction():
+            return _write(run, held, items, said)
+
+    try:
+        outcomes, skipped, send = retrying_conflicts(write, "recording the delivery results")
+    except (*db_errors(), StoreError) as e:
+        stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
+        raise
     said.out()
     if any(one[1].bounce for one in held):
         run.bounced.set()
