@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from digest.db import POSTGRESQL
+from digest.db import POSTGRESQL, retrying_conflicts
 from digest.store import QUEUED, Store, iso
 
 
@@ -23,17 +23,24 @@ class OutboxClaims:
     def claim(self, ids: Sequence[int], worker: str, now: dt.datetime, lease: dt.timedelta) -> list[int]:
         """Take these queued messages for ``worker`` until ``now + lease``: those no other worker
         holds (or whose lease ran out: a worker killed mid-send gives them back). One
-        conditional UPDATE per chunk: two workers never both take a message."""
+        conditional UPDATE per chunk: two workers never both take a message. A chunk's UPDATE
+        that PostgreSQL ends to undo a deadlock (with another worker's transaction holding some of
+        its rows) is tried again at once: it rolled back whole, and taking the same rows again
+        takes what is free then (db.retrying_conflicts)."""
         got: list[int] = []
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            with self.store.transaction():
-                rows = self.db.execute(
-                    "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
-                    f"AND id IN ({','.join('?' * len(chunk))}) "
-                    f"AND {free_for(self.store)} RETURNING id",
-                    (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now)),
-                ).fetchall()
+
+            def take(chunk: list[int] = chunk) -> list[tuple]:
+                with self.store.transaction():
+                    return self.db.execute(
+                        "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
+                        f"AND id IN ({','.join('?' * len(chunk))}) "
+                        f"AND {free_for(self.store)} RETURNING id",
+                        (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now)),
+                    ).fetchall()
+
+            rows = retrying_conflicts(take, f"claiming {len(chunk)} outbox messages")
             got += sorted(r[0] for r in rows)
         return got
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from digest.db import retrying_conflicts
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 
@@ -106,13 +107,22 @@ def suppressed(
 
 
 def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
-    """Is ``msg`` (stored) to a suppressed address? Then it is recorded as failed, not tried."""
+    """Is ``msg`` (stored) to a suppressed address? Then it is recorded as failed, not tried: one
+    transaction, tried again at once if PostgreSQL ends it to undo a deadlock (its line said once,
+    after the commit)."""
     with run.guard:
         blocked = run.suppressions.blocks(msg.user, msg.recipient)
         if blocked is None:
             return False
-        with run.outbox.store.transaction():
-            outcome = suppressed(run.outbox, msg, blocked.describe(), run.now)
+        said = Said()
+
+        def write() -> SendOutcome:
+            said.clear()
+            with run.outbox.store.transaction():
+                return suppressed(run.outbox, msg, blocked.describe(), run.now, said)
+
+        outcome = retrying_conflicts(write, f"recording {msg.message_id} as not sent")
+        said.out()
     run.outcomes.append(outcome)
     run.progress.advance()
     return True
