@@ -23,6 +23,7 @@ class SendResult:
     sender_refused: bool = False  # a 5xx at MAIL FROM: our sender refused, so every message alike
     bounce: bool = False  # a 5xx refusal of the recipient's address: mail it no more
     ours: bool = False  # a 5xx refusal of us (sender, relaying), not of the recipient: it waits, retried
+    vague: bool = False  # ours by a policy code alone (a bare 5.7.1 after DATA): see about_us_only_by_code
     stage: str = ""  # where a refusal came: MAIL, RCPT or DATA
 
     @property
@@ -36,6 +37,16 @@ class SendResult:
         or after DATA (our sender not authorized, DMARC): see pacing.Circuit."""
         return self.stage in ("RCPT", "DATA") and self.permanent and self.ours
 
+
+# The enhanced codes that name us, whatever the words (the registry of RFC 3463's codes): 5.1.7 and
+# 5.1.8 our sender's address, 5.4.5 our sending quota, 5.7.8-5.7.12 and 5.7.14 our login or its
+# security, 5.7.20-5.7.28 our mail failing the receiver's checks of its sender (DKIM, SPF, reverse
+# DNS, DMARC, a null MX) or a flood from our address. The other 5.7.x (5.7.0 "other", 5.7.1 "delivery
+# not authorized, message refused", which RFC 3463 says may be per-recipient filtering) say only that
+# a policy refused the message.
+OUR_CODES = frozenset(
+    {(1, 7), (1, 8), (4, 5), *((7, d) for d in (8, 9, 10, 11, 12, 14)), *((7, d) for d in range(20, 29))}
+)
 
 # An enhanced status code (RFC 3463: class.subject.detail), at the start of the reply's text
 # (RFC 2034) or further on (qmail's "(#5.7.1)"); not inside an IP address (no digit or dot around).
@@ -116,6 +127,19 @@ def about_us_after_data(code: int, reply: str) -> bool:
     return not CONTENT_TEXT.search(reply, 4) or bool(SENDER_NAME_TEXT.search(reply, 4))
 
 
+def about_us_only_by_code(code: int, reply: str) -> bool:
+    """Is a refusal of us (:func:`about_us`) one only by its policy code: a 5.7.x (not of
+    :data:`OUR_CODES`) that says nothing of us, neither a 530 nor words of relaying, the sender,
+    a login or our address's name (:data:`SENDER_NAME_TEXT`)? "554 5.7.1 Rejected", "550 5.7.1
+    Message not authorized by the recipient's domain": a policy refused the message, which may be
+    of us (then it refuses every message of ours alike) or of that message alone. After DATA such
+    a refusal from a server that takes our mail is that message's own (digest.deliver.results)."""
+    status = enhanced(reply)
+    if status is None or status[0] != 7 or status in OUR_CODES or status in MAILBOX_POLICY or code == 530:
+        return False
+    return not (ABOUT_US_TEXT.search(reply, 4) or SENDER_NAME_TEXT.search(reply, 4))
+
+
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
 THROTTLE_TEXT = re.compile(r"too many|rate|throttl|limit|slow down|exceed|busy", re.IGNORECASE)
 
@@ -132,8 +156,9 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
     FROM, ours (the sender is refused: every message would be); at RCPT, ours if it says so
     (:func:`about_us`: nobody is suppressed, the message waits), the address's if it says so
     (:func:`about_address`: a bounce, suppressed), else that message fails alone; after DATA
-    likewise, but ours only if it is not about the message's content (:func:`about_us_after_data`)
-    and a bounce only with an address's enhanced code."""
+    likewise, but ours only if it is not about the message's content (:func:`about_us_after_data`),
+    ``vague`` if only its policy code says so (:func:`about_us_only_by_code`), and a bounce only
+    with an address's enhanced code."""
     result = dataclasses.replace(classify(code, text), stage=stage)
     if not result.permanent:
         return result
@@ -145,10 +170,10 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
             "they log you in as)"
         )
         return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
-    if (stage == "RCPT" and about_us(code, result.reply)) or (
-        stage == "DATA" and about_us_after_data(code, result.reply)
-    ):
+    if stage == "RCPT" and about_us(code, result.reply):
         return dataclasses.replace(result, ours=True)
+    if stage == "DATA" and about_us_after_data(code, result.reply):
+        return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
     return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
 
 

@@ -67,12 +67,11 @@ def record(
     papers = len(msg.paper_ids)
     retry_at = None
     reply = result.reply
+    final = result.final or (result.vague and takes_our_mail(run, msg))
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
         say(logging.INFO, "digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
-    elif not result.final and (
-        retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)
-    ):
+    elif not final and (retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
         say(
             logging.WARNING,
@@ -83,7 +82,7 @@ def record(
             reply,
         )
     else:
-        if not result.final:  # a passing failure, or a refusal of us (see SendResult.ours)
+        if not final:  # a passing failure, or a refusal of us (see SendResult.ours)
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
         outbox.mark_failed(msg, reply, at, in_transaction=True)
         say(logging.ERROR, "digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
@@ -94,6 +93,15 @@ def record(
     return SendOutcome(
         msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
     )
+
+
+def takes_our_mail(run: Pass, msg: OutboxMessage) -> bool:
+    """Has the server taken a message of ours since ``msg`` was queued (in this pass, or recorded
+    sent)? Then a refusal of ``msg`` after DATA that is of us only by its policy code (a bare
+    5.7.1: SendResult.vague) is of that message alone: permanent (RFC 5321), it fails now rather
+    than be sent again for ``delivery.retry_for_hours``. Before, it may be the server refusing
+    every message of ours: it waits, and such refusals in a row stop the pass (pacing.Circuit)."""
+    return run.circuit.taken or run.outbox.sent_since(msg.created_at)
 
 
 def suppressed(

@@ -50,14 +50,16 @@ class DataRelay(Relay):
 
 
 class RefusingData(Mailbox):
-    """Takes every message but those to ``refused``, each answered after its data with ``reply``."""
+    """Takes every message but those to ``refused``, each answered after its data with ``reply``
+    (``refusals``: how many)."""
 
     def __init__(self, refused: set[str], reply: str) -> None:
         super().__init__()
-        self.refused, self.reply = refused, reply
+        self.refused, self.reply, self.refusals = refused, reply, 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
         if set(envelope.rcpt_tos) & self.refused:
+            self.refusals += 1
             return self.reply
         return await super().handle_DATA(server, session, envelope)
 
@@ -98,7 +100,8 @@ IP_REPUTATION = (
     "reply",
     ["550 5.7.26 Unauthenticated email from example.org is not accepted due to its DMARC policy",
      "530 5.7.0 Authentication required",
-     IP_REPUTATION],
+     IP_REPUTATION,
+     "554 5.7.1 Rejected"],  # a bare policy refusal, to every message: it burns no digest either
 )  # fmt: skip
 def test_dmarc_or_a_login_required_after_data_is_a_refusal_of_us_too(reply, tmp_path, database):
     handler = DataRelay(reply)
@@ -111,10 +114,13 @@ def test_dmarc_or_a_login_required_after_data_is_a_refusal_of_us_too(reply, tmp_
         fixed_then_sent_once(ws, handler)
 
 
-def test_one_message_refused_after_data_as_not_authorized_waits_and_the_others_go(tmp_path, database):
-    """After the server took r0's digest it relays for us: a 5.7.x for r2's message is of that
-    message (a policy of r2's provider): it waits and is retried; the pass goes on."""
-    handler = RefusingData({"r2@example.org"}, "550 5.7.1 Message not authorized by the recipient's domain")
+def test_one_message_refused_after_data_as_not_authorized_by_its_words_waits_and_the_others_go(
+    tmp_path, database
+):
+    """After the server took r0's digest it relays for us: a refusal of our sender for r2's
+    message is of that message (a policy of r2's provider, which a fix of our sender's records
+    may satisfy): it waits and is retried; the pass goes on."""
+    handler = RefusingData({"r2@example.org"}, "550 5.7.1 Sender not authorized by the recipient's domain")
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
         result = ws.cli("send")
@@ -124,6 +130,59 @@ def test_one_message_refused_after_data_as_not_authorized_waits_and_the_others_g
         with Store(ws.config.database) as store:
             (waiting,) = Outbox(store).messages(status=QUEUED)
         assert waiting.user == "r2" and waiting.attempts == 1
+
+
+# Refusals after DATA of us by their policy code alone (a bare 5.7.x, RFC 3463's "delivery not
+# authorized, message refused"): no word of our sender, relaying, a login or our address's name.
+BARE_POLICY = [
+    "554 5.7.1 Rejected",
+    "550 5.7.1 Message not authorized by the recipient's domain",
+    "554 5.7.0 Message refused by policy",
+    "550 5.7.2 Mailing list expansion prohibited",
+]
+
+
+@pytest.mark.parametrize("reply", BARE_POLICY)
+def test_a_bare_policy_refusal_after_data_from_a_server_that_takes_our_mail_fails_that_message_at_once(
+    reply, tmp_path, database
+):
+    """RFC 5321: a 5xx is permanent for that message. Once the server has taken r0's digest it
+    takes our mail: the same bytes sent again every backoff for retry_for_hours would meet the
+    same refusal. r2's message fails now (its papers free again), nobody is suppressed, the
+    others go, and no later `send` sends it again."""
+    handler = RefusingData({"r2@example.org"}, reply)
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and f"FAILED: {reply}" in result.output
+        assert "deferred" not in result.output and "in a row" not in result.output
+        assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS if u != "r2"})
+        assert ws.cli("send").exit_code == 0 and handler.refusals == 1
+        with Store(ws.config.database) as store:
+            assert Suppressions(store).all() == []
+            (failed,) = Outbox(store).messages(status=FAILED)
+            assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS) - 1, FAILED: 1}
+        assert failed.user == "r2" and failed.attempts == 1 and failed.last_error == reply
+
+
+def test_a_bare_policy_refusal_before_the_server_took_any_mail_waits_until_it_takes_some(tmp_path, database):
+    """r0's digest, the first of the pass, refused by a bare 5.7.1: nothing says yet whether the
+    server refuses us (every message alike) or that message: it waits. The server then takes the
+    others; retried, the same refusal fails it (the server takes our mail), with no third try."""
+    handler = RefusingData({"r0@example.org"}, "554 5.7.1 Rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert "deferred until" in ws.cli("send").output
+        with Store(ws.config.database) as store:
+            (waiting,) = Outbox(store).messages(status=QUEUED)
+        assert waiting.user == "r0" and waiting.attempts == 1
+        assert "FAILED: 554 5.7.1 Rejected" in ws.cli("send").output  # retried now: refused again
+        assert handler.refusals == 2 and len(handler.messages) == len(READERS) - 1
+        assert ws.cli("send").exit_code == 0 and handler.refusals == 2
+        with Store(ws.config.database) as store:
+            (failed,) = Outbox(store).messages(status=FAILED)
+            assert Suppressions(store).all() == []
+        assert failed.user == "r0" and failed.attempts == 2 and failed.last_error == "554 5.7.1 Rejected"
 
 
 def test_a_message_refused_as_spam_fails_alone_and_the_pass_goes_on(tmp_path, database):
@@ -166,6 +225,7 @@ AFTER_DATA = {
     "550 5.1.1 <r@example.org>: user unknown": BOUNCE,
     "550 5.7.13 User account disabled": BOUNCE,  # the X.7.X of the recipient's mailbox
     "550 5.7.17 Mailbox owner has changed": BOUNCE,
+    **dict.fromkeys(BARE_POLICY, OURS),  # ours only by their code (vague): see the tests above
 }
 
 
@@ -180,6 +240,7 @@ def test_a_refusal_after_data_is_of_us_unless_it_is_of_the_content_or_the_addres
     found = BOUNCE if result.bounce else OURS if result.ours else NEITHER
     assert found == AFTER_DATA[reply]
     assert result.final == (found != OURS)
+    assert result.vague == (reply in BARE_POLICY)
 
 
 def test_the_relay_guard_counts_refusals_after_data_but_not_a_refusal_of_the_content():
