@@ -42,7 +42,9 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     with lock, Store(config.database) as store, Http() as http, singleton(store, "fetch") as mine:
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
-        outcomes = fetch_all(config, store, http, now_utc(), names, progress_for(obj), say_bugs=debugging())
+        outcomes = fetch_all(  # each said once, in its line below
+            config, store, http, now_utc(), names, progress_for(obj), say_bugs=debugging(), say_failures=False
+        )
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
         click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}{bug}")

@@ -71,11 +71,20 @@ def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date
 
 
 def fetch_source(
-    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, *, say_bugs: bool = True
+    config: Config,
+    store: Store,
+    http: Http,
+    source: SourceConfig,
+    now: dt.datetime,
+    *,
+    say_bugs: bool = True,
+    say_failures: bool = True,
 ) -> FetchOutcome:
     """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer.
     ``say_bugs``: a reader's bug is logged with its traceback once (the daemon); without, the
-    caller says it (``FetchOutcome.bug``: `digest fetch`)."""
+    caller says it (``FetchOutcome.bug``: `digest fetch`). ``say_failures``: a document that
+    cannot be read is logged as a warning (the daemon); without, the caller says it in its
+    outcome's line (`digest fetch`)."""
     day = source_day(source, now, config.timezone)
     url = source.resolved_url(day)
     etag, modified, before = validators(store, url)
@@ -110,7 +119,7 @@ def fetch_source(
         _record(store, source, url, now, FAILED, why, None, None)
         raise
     try:
-        return _take(config, store, source, url, now, day, path, name, answer, say_bugs)
+        return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
         why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         _put_aside(
@@ -130,6 +139,7 @@ def _take(
     name: str,
     answer: Answer,
     say_bug: bool = True,
+    say_failure: bool = True,
 ) -> FetchOutcome:
     """Read the fetched document at ``path`` (hidden), store it, move it to processed/ (or to
     failed/) as ``name``, and record the outcome."""
@@ -150,7 +160,8 @@ def _take(
             reason = f"fetched from {source.name} ({url}): {e}"
             saved = inbox_folder.move_failed(path, config.inbox, reason, name)
         detail = str(e) if saved is None else inbox_folder.moved_in(str(e), path, saved)
-        log.warning("fetched from %s (%s): %s", source.name, url, detail)
+        if say_failure:  # else the caller's line says it (and _record's at INFO)
+            log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
         out = _record(store, source, url, now, FAILED, detail, None, None, saved)
         return dataclasses.replace(out, bug=isinstance(e, ReaderBug))
@@ -190,16 +201,20 @@ def fetch_all(
     progress: Progress | None = None,
     *,
     say_bugs: bool = True,
+    say_failures: bool = True,
 ) -> list[FetchOutcome]:
     """Fetch every configured source (or those named), one after the other; ``progress`` is
-    told of each (each is also logged: one line per source). ``say_bugs``: as fetch_source."""
+    told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``: as
+    fetch_source."""
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))
     outcomes = []
     try:
         for source in chosen:
-            outcomes.append(fetch_source(config, store, http, source, now, say_bugs=say_bugs))
+            outcomes.append(
+                fetch_source(config, store, http, source, now, say_bugs=say_bugs, say_failures=say_failures)
+            )
             progress.advance()
     finally:
         progress.finish()

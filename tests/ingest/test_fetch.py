@@ -4,7 +4,10 @@ what a malformed answer does, and that a paper fetched from two sources is store
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,6 +280,29 @@ def test_digest_fetch_exits_non_zero_when_a_fetch_failed(workspace):
     assert (
         result.exit_code == 1 and "hf_daily: failed:" in result.output and "not valid JSON" in result.output
     )
+
+
+def test_digest_fetch_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_its_warning(
+    workspace, caplog
+):
+    """`digest fetch` said a document it could not read twice: a WARNING on stderr, then the
+    source's line on stdout, with the same reason. It is said once, in the line; the daemon,
+    whose log is all it has to say it, still logs the warning (fetch_source's default)."""
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("malformed.json"))}) as server:
+        configure(workspace, server, HF)
+        command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "fetch"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 1
+        (line,) = [line for line in done.stdout.splitlines() if line.startswith("hf_daily: failed: ")]
+        assert "not valid JSON" in line
+        assert "not valid JSON" not in done.stderr and "WARNING" not in done.stderr, done.stderr
+        caplog.set_level(logging.WARNING)
+        (outcome,), _, _ = run(load_config(workspace.config_path))
+    assert outcome.outcome == FAILED
+    (warning,) = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "fetched from" in r.getMessage()
+    ]
+    assert "not valid JSON" in warning.getMessage()
 
 
 def test_a_document_larger_than_the_limit_is_refused(workspace):
