@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc, progress_for, stop_on_signal
+from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, stop_on_signal
 from digest.files import counted
 
 log = logging.getLogger("digest")
@@ -221,13 +221,16 @@ def run(obj: Context, once: bool) -> None:
     logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
     # config.yaml read again by the daemon when it changes, with this command line's --semantic
     daemon = Daemon(
-        obj.config, clock=now_utc, reload=lambda: Context(str(obj.config.path), obj.semantic).config
+        obj.config,
+        clock=now_utc,
+        reload=lambda: Context(str(obj.config.path), obj.semantic).config,
+        say_bugs=not once or debugging(),  # --once: a reader's bug said in its line, as `ingest` does
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
         with stop_on_signal("finishing the message the server has") as daemon.stop:
             report = daemon.run_once()
-        click.echo(daemon.describe(report))
+        click.echo(daemon.describe(report, BUG))
         if daemon.stop.is_set():
             click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
             return

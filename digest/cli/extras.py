@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
-from digest.files import counted
+from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc
+from digest.files import counted, printable
 
 log = logging.getLogger("digest")
 
@@ -39,7 +39,7 @@ def demo(folder: Path) -> None:
     """
     from digest.demo import run_demo
 
-    result = run_demo(folder, now_utc())
+    result = run_demo(folder, now_utc(), say_bugs=debugging())
     click.echo(f"Demo folder: {result.folder}")
     if result.replaced:
         click.echo("  (the previous demo there was replaced: the demo starts over each time; --dir keeps it)")
@@ -48,8 +48,12 @@ def demo(folder: Path) -> None:
             f"  ingested {r.source.name}: {r.day}, {counted(r.new_papers, 'new paper')}, "
             f"{r.known_papers} already known"
         )
+    for failure in result.ingest.failures:  # a reader's bug on a sample (a bad one would be ours too)
+        bug = f" ({BUG})" if failure.bug else ""
+        click.secho(printable(f"  rejected {failure.source.name}: {failure.error}{bug}"), fg="red", err=True)
     for f in result.fetched:
-        click.echo(f"  fetched {f.source} from {f.url}: {f.detail}")
+        bug = f" ({BUG})" if f.bug else ""
+        click.echo(f"  fetched {f.source} from {f.url}: {f.detail}{bug}")
     click.echo("")
     click.echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
     for o in result.outcomes:

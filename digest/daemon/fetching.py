@@ -86,6 +86,8 @@ def fetch_due(
     now: dt.datetime,
     http: Http | None = None,
     stop: threading.Event | None = None,
+    *,
+    say_bugs: bool = True,
 ) -> list[FetchOutcome]:
     """Fetch every source whose moment has come and that has not been fetched since; once
     ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts."""
@@ -102,7 +104,11 @@ def fetch_due(
     own = http is None
     client = http or Http(stop=stop)
     try:
-        return [fetch_source(config, store, client, s, now) for s in due if stop is None or not stop.is_set()]
+        return [
+            fetch_source(config, store, client, s, now, say_bugs=say_bugs)
+            for s in due
+            if stop is None or not stop.is_set()
+        ]
     finally:
         if own:
             client.close()

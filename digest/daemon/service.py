@@ -47,8 +47,13 @@ class Daemon:
         clock: Clock,
         sender_factory: Callable[[Config], Any] | None = None,
         reload: Callable[[], Config] | None = None,
+        *,
+        say_bugs: bool = True,
     ) -> None:
         self.config = config
+        # a dump reader's bug: its traceback logged once (the daemon); False: said by the caller
+        # in the pass's report (`digest run --once`, without DIGEST_DEBUG): see describe
+        self.say_bugs = say_bugs
         # config.yaml edited while the daemon runs is read again (see _config_changed); ``reload``
         # reads it as the command line does (its --semantic), by default load_config(its path)
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
@@ -151,6 +156,7 @@ class Daemon:
                     deliver=deliver,
                     due_index=self.due,
                     looked=self.looked,
+                    say_bugs=self.say_bugs,
                 )
                 heartbeat(store, self.worker, self.started, self.clock(), "")
         finally:
@@ -234,10 +240,15 @@ class Daemon:
             log.info("dump %s is still being written; waiting", path)
 
     @staticmethod
-    def describe(report: TickReport) -> str:
+    def describe(report: TickReport, bug: str = "") -> str:
+        """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
+        adds (in parentheses)."""
+        note = f" ({bug})" if bug else ""
         lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for f in report.fetched:
-            lines.append(f"fetched {f.source}: {f.outcome.replace('_', ' ')}: {f.detail}")
+            lines.append(
+                f"fetched {f.source}: {f.outcome.replace('_', ' ')}: {f.detail}{note if f.bug else ''}"
+            )
         for r in report.ingested.results:
             if r.already_ingested:  # the same document read before (as `digest ingest` says it)
                 lines.append(f"ingested {r.source.name}: {r.day} already ingested, nothing new")
@@ -246,7 +257,7 @@ class Daemon:
                     f"ingested {r.source.name}: {counted(r.new_papers, 'new paper')}, {r.known_papers} known"
                 )
         for f in report.ingested.failures:
-            lines.append(f"rejected {f.source.name}: {f.error}")
+            lines.append(f"rejected {f.source.name}: {f.error}{note if f.bug else ''}")
         lines += [f"inbox problem: {p}" for p in report.ingested.problems]
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import threading
 from collections.abc import Callable, Collection, Sequence
@@ -253,20 +254,23 @@ def run_once(
     deliver: bool = True,
     due_index: DueIndex | None = None,
     looked: Looked | None = None,
+    say_bugs: bool = True,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
     the renames and names left alone while the profiles and the folder's names are as the last
-    look saw them)."""
+    look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps)."""
     problems: list[str] = []
+    fetch = functools.partial(fetch_due, say_bugs=say_bugs)
+    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (
-            _inbox_step(config, problems, fetch_due, config, store, profiles, now, http, stop) if mine else []
+            _inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
         ) or []
     with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
-        read = _inbox_step(config, problems, ingest_inbox, store, config.inbox, now, settle) if mine else None
+        read = _inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     carried = Carried([], [])

@@ -94,7 +94,9 @@ def lay_out(
     return config
 
 
-def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
+def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResult:
+    """The demo, in ``folder``. ``say_bugs``: a reader's bug on a sample is logged with its
+    traceback; without, the caller says it (``IngestFailure.bug``, ``FetchOutcome.bug``)."""
     folder = folder.resolve()
     replaced = (folder / MARKER).exists()
     routes = {"/api/daily_papers": Route(SAMPLE_JSON.read_bytes(), etag='"demo"')}
@@ -103,9 +105,9 @@ def run_demo(folder: Path, now: dt.datetime) -> DemoResult:
         path = lay_out(folder, server.port, web.url("/api/daily_papers?date={date}"), web_port)
         config = load_config(path)
         with Store(config.database) as store:
-            report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0))
+            report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0), say_bugs=say_bugs)
             with Http() as http:
-                fetched = fetch_all(config, store, http, now)
+                fetched = fetch_all(config, store, http, now, say_bugs=say_bugs)
             with SmtpSender(config.smtp) as sender:
                 outcomes = send_now(config, store, load_profiles(config), sender, now).delivered
         received = list(server.messages)

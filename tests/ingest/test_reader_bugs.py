@@ -172,3 +172,71 @@ def test_digest_ingest_says_a_dump_refused_on_one_line_whatever_its_name(workspa
     assert result.exit_code == 1
     (line,) = [line for line in result.stderr.splitlines() if "rejected" in line]
     assert line.startswith(f"rejected: {workspace.root}/elsewhere/day\\nrejected: nothing.txt:")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_digest_run_once_says_a_readers_bug_in_its_line_and_its_traceback_only_when_debugging(
+    workspace, debug
+):
+    """`digest run --once` is a one-shot command: it logged a reader's bug's traceback (the
+    daemon's path) whatever DIGEST_DEBUG said. Its report says the dump was rejected, and that
+    it is a bug to report; the traceback only with DIGEST_DEBUG=1. The daemon's log keeps it."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    workspace.dump("huge-1.json", HUGE % (1, "9" * 5000))
+    workspace.dump("day.txt", make_dump("Nov 29", [("Event Cameras", "Microsecond pixels.")]))
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_DEBUG"} | (
+        {"DIGEST_DEBUG": "1"} if debug else {}
+    )
+    command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "run", "--once"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr  # the others were read: the pass did its work
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("rejected huge-1.json: ")]
+    assert ": cannot be read as a dump: ValueError: Exceeds the limit" in line
+    assert line.endswith(
+        " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
+    )
+    assert "ingested day.txt: 1 new paper" in done.stdout
+    assert done.stderr.count("Traceback (most recent call last)") == (1 if debug else 0)
+    assert (workspace.root / "inbox" / "failed" / "huge-1.json").exists()
+
+
+def test_the_daemons_pass_still_logs_a_readers_bug_with_its_traceback(workspace, monkeypatch, caplog):
+    from digest.daemon.service import Daemon
+
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    monkeypatch.setattr(dumps, "READER_BUGS", SeenBugs(), raising=False)
+    workspace.dump("huge-1.json", HUGE % (1, "9" * 5000))
+    daemon = Daemon(workspace.config, clock=lambda: dt.datetime.now(dt.UTC))  # the dump settled
+    with caplog.at_level(logging.INFO, logger="digest"):
+        daemon.tick()
+    (said,) = [r for r in caplog.records if "unforeseen error" in r.getMessage()]
+    assert said.levelno == logging.ERROR and said.exc_info is not None
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_digest_demo_says_a_readers_bug_in_its_line_and_its_traceback_only_when_debugging(
+    tmp_path, monkeypatch, caplog, debug
+):
+    """`digest demo` logged a reader's bug's traceback (the daemon's path), and said nothing of
+    the sample it could not read. It says it in a line, a bug to report; the traceback with
+    DIGEST_DEBUG=1 only."""
+    real = dumps.read_dump
+
+    def broken(path, **options):  # a bug in a reader on one sample, stood in for
+        if path.name == "2026-03-03.txt":
+            raise KeyError("a bug in the reader")
+        return real(path, **options)
+
+    monkeypatch.setattr(dumps, "read_dump", broken)
+    monkeypatch.setattr(dumps, "READER_BUGS", SeenBugs(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.INFO, logger="digest"):
+        result = CliRunner().invoke(main, ["demo"], env={"DIGEST_DEBUG": "1" if debug else ""})
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stderr.splitlines() if "rejected 2026-03-03.txt" in line]
+    assert "cannot be read as a dump: KeyError: 'a bug in the reader'" in line
+    assert line.endswith("a bug, please report it; DIGEST_DEBUG=1 shows its traceback)")
+    assert len([r for r in caplog.records if r.exc_info]) == (1 if debug else 0)
+    assert "delivered" in result.output  # the rest of the demo went on
