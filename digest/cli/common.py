@@ -116,7 +116,8 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
         # nothing raised: an error here (a closed stderr) would be raised in the work itself,
         # where it would cut the wait for the server's answer it is meant to let end.
         with contextlib.suppress(OSError):
-            os.write(2, f"stopping: {doing}; Ctrl-C again to quit at once\n".encode())
+            again = "Ctrl-C again" if signum == signal.SIGINT else f"{stop.signum.name} again (or Ctrl-C)"
+            os.write(2, f"stopping: {doing}; {again} to quit at once\n".encode())
 
     if threading.current_thread() is not threading.main_thread():
         yield stop

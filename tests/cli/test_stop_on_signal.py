@@ -49,6 +49,20 @@ def test_the_stop_says_which_signal_asked_for_it():
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the handler before it is back
 
 
+@pytest.mark.parametrize(
+    ("signum", "again"),
+    [
+        (signal.SIGINT, "Ctrl-C again to quit at once"),
+        (signal.SIGTERM, "SIGTERM again (or Ctrl-C) to quit at once"),
+    ],
+)
+def test_the_stopping_line_names_what_quits_at_once_after_the_signal_that_came(capfd, signum, again):
+    """A stop SIGTERM started (systemd, kill) said "Ctrl-C again", which nobody at a terminal sent."""
+    with stop_on_signal("finishing the message the server has"):
+        signal.raise_signal(signum)
+    assert capfd.readouterr().err == f"stopping: finishing the message the server has; {again}\n"
+
+
 def test_send_in_a_thread_other_than_the_main_one_sends_as_in_the_main_one(tmp_path):
     # Signals go to the main thread only, and Python refuses to set a handler from another:
     # the command said "internal error: ValueError: signal only works in main thread".
