@@ -32,6 +32,9 @@ class ReaderBug(DumpError):
         super().__init__(message)
         self.error = error
 
+    def __reduce__(self) -> tuple[type[ReaderBug], tuple[str, Exception]]:  # pickled: a forked child's
+        return type(self), (str(self), self.error)
+
 
 class StoreError(DigestError):
     """The database cannot be used (wrong version, locked, corrupt)."""

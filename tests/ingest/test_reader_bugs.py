@@ -240,3 +240,15 @@ def test_digest_demo_says_a_readers_bug_in_its_line_and_its_traceback_only_when_
     assert line.endswith("a bug, please report it; DIGEST_DEBUG=1 shows its traceback)")
     assert len([r for r in caplog.records if r.exc_info]) == (1 if debug else 0)
     assert "delivered" in result.output  # the rest of the demo went on
+
+
+def test_a_readers_bug_can_be_pickled_with_what_was_raised():
+    """A forked process sends its results and errors back pickled (digest.forking); ReaderBug
+    could not be read back: TypeError, its ``error`` missing."""
+    import pickle
+
+    from digest.errors import ReaderBug
+
+    bug = pickle.loads(pickle.dumps(ReaderBug("huge.json: cannot be read as a dump", ValueError("x"))))
+    assert isinstance(bug, ReaderBug) and str(bug) == "huge.json: cannot be read as a dump"
+    assert isinstance(bug.error, ValueError) and bug.error.args == ("x",)
