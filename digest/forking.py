@@ -42,6 +42,21 @@ def leave_signals_to_parent() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2)'s option: the signal this process gets when its parent ends
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child that must not outlive ``parent`` (the pid that forked it): SIGKILL once
+    ``parent`` ends, however it ends (killed too: Linux's PR_SET_PDEATHSIG). If ``parent`` ended
+    already, before this was asked, this process ends now. Elsewhere, nothing changes. For a
+    process forked by one running no other thread (the signal comes when the forking thread ends)."""
+    prctl = getattr(_libc(), "prctl", None)
+    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def release_free_memory() -> None:
     """Give the free memory inside the heap back to the system (glibc's ``malloc_trim``; a
     no-op elsewhere), before a fork: the pages of freed memory are then shared by no one, and

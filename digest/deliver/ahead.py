@@ -43,7 +43,7 @@ from digest.deliver.frames import ERROR, FAILED, MESSAGE, Frame
 from digest.deliver.outbox import NewMessage
 from digest.deliver.readahead import AHEAD_BYTES, ReadAhead
 from digest.errors import DeliveryError
-from digest.forking import can_fork, leave_signals_to_parent, release_free_memory
+from digest.forking import can_fork, die_with_parent, leave_signals_to_parent, release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +205,8 @@ class Forked:
                 reader.close()  # a child still writing gets a broken pipe and ends
         self.proc.join(timeout=5)
         if self.proc.is_alive():
-            self.proc.kill()  # not SIGTERM: the maker may ignore that (leave_signals_to_parent)
-            self.proc.join()
+            self.proc.kill()  # not SIGTERM: the maker may ignore that (leave_signals_to_parent);
+            self.proc.join()  # its part's process, if any, dies with it (die_with_parent)
         gc.unfreeze()
 
 
@@ -220,11 +220,13 @@ def _child(
         _make_into(writer, make, end=True)  # type: ignore[arg-type]
         return
     part = -(-count // -(-count // part)) if count else part  # as even as parts of <= part allow
+    me = os.getpid()
     for start in range(0, count, part):
         pid = os.fork()  # this process runs no other thread: safe
         if pid == 0:  # the part's process: it must never go on with the loop that forked it
             code = _FAILED_PART
             try:
+                die_with_parent(me)  # the maker killed (Forked.close): this part ends with it
                 code = _make_into(writer, functools.partial(make, part=slice(start, start + part)), end=False)
             finally:
                 # Out of this function, into multiprocessing's start of this (maker) process,
@@ -256,7 +258,7 @@ def _striped(
     _lower_priority(nice)
     for reader in readers:
         reader.close()
-    makers = len(writers)
+    makers, me = len(writers), os.getpid()
     for start in range(0, count, part):
         stop = min(start + part, count)
         running: set[int] = set()
@@ -265,6 +267,7 @@ def _striped(
             if pid == 0:  # maker j: it must never go on with the loop that forked it
                 code = _FAILED_PART
                 try:
+                    die_with_parent(me)  # as in _child
                     for other in writers[:j] + writers[j + 1 :]:
                         other.close()  # a pipe's reader sees its end once its own maker is gone
                     mine = range(start // chunk + j, -(-stop // chunk), makers)

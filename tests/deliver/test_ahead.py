@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -307,3 +308,47 @@ def test_a_maker_that_ignores_sigterm_and_never_ends_is_still_ended_by_close():
         made = Forked(stuck, [], fork=True)  # made in the maker itself (no part process left behind)
         made.close()  # it waits for the maker a while, then kills it (SIGTERM would be ignored)
     assert made.proc.exitcode == -signal.SIGKILL
+
+
+def ended(pid: int) -> bool:
+    """Is the process gone (or a zombie, which nothing may reap in a container)?"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("makers", [1, 2])
+def test_a_part_stuck_without_writing_is_ended_with_the_maker_close_kills(tmp_path, makers):
+    """close() kills a maker that does not end (it waits for its part's process), and that part's
+    process, which wrote nothing, ran on alone, to its next write or for ever; it dies with it."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's /proc")
+
+    def stuck(failures: list[SendOutcome], part: slice):
+        (tmp_path / f"part-{os.getpid()}").write_text("")
+        while True:  # writes nothing, so no broken pipe ends it
+            time.sleep(60)
+        yield  # a generator
+
+    with stop_on_signal("finishing the message the server has"):
+        made = Forked(stuck, [], count=8, part=8, makers=makers, chunk=4, fork=True)
+        for _ in range(3000):  # until each part's process runs (a condition polled, not a time waited)
+            if len(list(tmp_path.glob("part-*"))) == makers:
+                break
+            time.sleep(0.01)
+        parts = [int(p.name.removeprefix("part-")) for p in tmp_path.glob("part-*")]
+        assert len(parts) == makers
+        made.close()  # it waits for the maker a while, then kills it
+    assert made.proc.exitcode == -signal.SIGKILL
+    try:
+        for _ in range(3000):
+            if all(ended(pid) for pid in parts):
+                break
+            time.sleep(0.01)
+        assert all(ended(pid) for pid in parts)
+    finally:  # failing, leave none behind (it holds pytest's output open)
+        for pid in parts:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
