@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 
 import pytest
 
@@ -40,43 +41,81 @@ class HeldMailbox:
         return "250 OK"
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def workspace_of(
+    tmp_path, server: LocalSmtpServer, database: str, readers: list[str], profile: str = ""
+) -> Workspace:
+    """A workspace whose ``readers`` all want the one paper of its dump (``profile``: more of each
+    profile's YAML)."""
+    ws = Workspace(tmp_path, server.port, database=database)
+    for user in readers:
+        ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n{profile}")
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    return ws
+
+
+@dataclass(frozen=True)
+class Stopped:
+    code: int  # the command's exit code
+    said: str  # its stderr up to the line that says the stop was taken (or all of it, if it died)
+    out: str
+    rest: str  # its stderr after ``said``
+
+    @property
+    def err(self) -> str:
+        return self.said + self.rest
+
+
+def interrupted(command: list[str], mailbox: HeldMailbox, *signums: signal.Signals) -> Stopped:
+    """``command`` run as its own process until the server holds the first message's answer; then
+    the first of ``signums``, and once the command says it stops, the others. With one signal the
+    server then answers (the command waits for that answer); with more, only once the command
+    has ended (it must quit without it)."""
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert mailbox.holding.wait(60), "the first message never reached the server"
+        first.send_signal(signums[0])  # while the server has the data, not yet answered
+        said = ""  # the process has taken the signal (or died of it)
+        while "stopping" not in said and (line := first.stderr.readline()):
+            said += line
+        for signum in signums[1:]:
+            first.send_signal(signum)
+        if len(signums) == 1:
+            mailbox.release.set()
+        out, err = first.communicate(timeout=60)
+    finally:
+        mailbox.release.set()
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    return Stopped(first.returncode, said, out, err)
+
+
+def digest(ws: Workspace, *args: str) -> list[str]:
+    return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+
+
+@pytest.mark.parametrize(
+    "signum, code, quits",
+    [(signal.SIGINT, 130, "Ctrl-C again"), (signal.SIGTERM, 143, "SIGTERM again (or Ctrl-C)")],
+)
 def test_ctrl_c_during_a_send_records_the_message_in_flight_and_the_next_send_sends_the_rest(
-    database, tmp_path, signum, code
+    database, tmp_path, signum, code, quits
 ):
     # the exit code a shell gives a command the signal ended (128 + its number): SIGTERM was 130 too
     mailbox = HeldMailbox()
+    readers = [f"r{i}" for i in range(4)]
     with LocalSmtpServer(mailbox) as server:
-        ws = Workspace(tmp_path, server.port, database=database)
-        readers = [f"r{i}" for i in range(4)]
-        for user in readers:
-            ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        ws = workspace_of(tmp_path, server, database, readers)
         assert ws.cli("ingest").exit_code == 0
-        send = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
-
-        first = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert mailbox.holding.wait(60), "the first message never reached the server"
-            first.send_signal(signum)  # Ctrl-C while the server has the data, not yet answered
-            said = first.stderr.readline()  # the process has taken the signal (or died of it)
-            mailbox.release.set()
-            out, err = first.communicate(timeout=60)
-        finally:
-            mailbox.release.set()
-            if first.poll() is None:
-                first.kill()
-                first.wait()
-        err = said + err
-        quits = "Ctrl-C again" if signum == signal.SIGINT else "SIGTERM again (or Ctrl-C)"
-        assert "stopping" in said and f"{quits} to quit at once" in said, err
-        assert first.returncode == code, (first.returncode, out, err)
+        first = interrupted(digest(ws, "send"), mailbox, signum)
+        assert "stopping" in first.said and f"{quits} to quit at once" in first.said, first.err
+        assert first.code == code, first
         assert len(mailbox.messages) == 1  # nothing more was sent after the stop
         sent_to = mailbox.messages[0].rcpt_tos[0].split("@")[0]
-        assert f"{sent_to}" in out and "sent" in out, out  # the accepted message is reported as sent
-        assert "interrupted" in err and "digest send" in err, err  # how to go on
+        assert f"{sent_to}" in first.out and "sent" in first.out, first.out  # reported as sent
+        assert "interrupted" in first.err and "digest send" in first.err, first.err  # how to go on
 
-        again = subprocess.run(send, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
         assert again.returncode == 0, again.stderr
         assert f"{sent_to:<16} {sent_to}@example.org" in again.stdout
         assert "already sent today" in again.stdout.split(f"{sent_to}@example.org")[1].splitlines()[0]
@@ -90,36 +129,17 @@ def test_sigterm_during_a_run_once_records_the_message_in_flight_and_the_next_pa
 ):
     # systemd stops a `run --once` of a timer with SIGTERM, as it stops the daemon
     mailbox = HeldMailbox()
+    readers = [f"r{i}" for i in range(4)]
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     with LocalSmtpServer(mailbox) as server:
-        ws = Workspace(tmp_path, server.port, database=database)
-        send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
-        readers = [f"r{i}" for i in range(4)]
-        for user in readers:
-            ws.profile(user, f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n')
-        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-        run = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
-
-        first = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert mailbox.holding.wait(60), "the first message never reached the server"
-            first.send_signal(signal.SIGTERM)
-            said = ""  # the log, up to the line that says the signal was taken (or the end)
-            while "stopping" not in said and (line := first.stderr.readline()):
-                said += line
-            mailbox.release.set()
-            out, err = first.communicate(timeout=60)
-        finally:
-            mailbox.release.set()
-            if first.poll() is None:
-                first.kill()
-                first.wait()
-        err = said + err
-        assert "stopping" in said, err
-        assert first.returncode == 0, (first.returncode, out, err)
+        ws = workspace_of(tmp_path, server, database, readers, profile=f'send_at: "{send_at}"\n')
+        first = interrupted(digest(ws, "run", "--once"), mailbox, signal.SIGTERM)
+        assert "stopping" in first.said, first.err
+        assert first.code == 0, first
         assert len(mailbox.messages) == 1
-        assert "stopped before the end of the pass" in out, out
+        assert "stopped before the end of the pass" in first.out, first.out
 
-        again = subprocess.run(run, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(digest(ws, "run", "--once"), capture_output=True, text=True, timeout=120)
         assert again.returncode == 0, again.stderr
 
     got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
@@ -135,33 +155,18 @@ def test_a_second_ctrl_c_while_several_connections_finish_quits_cleanly_and_the_
     # closed database"); one before it had the command wait for the server's answers until they
     # timed out (twice smtp.timeout at most: "deferred ...: the server timed out during DATA")
     mailbox = HeldMailbox()
+    readers = [f"r{i}" for i in range(6)]
     with LocalSmtpServer(mailbox) as server:
-        ws = Workspace(tmp_path, server.port, database=database)
+        ws = workspace_of(tmp_path, server, database, readers)
         ws.config_path.write_text(ws.config_path.read_text() + "delivery:\n  connections: 3\n")
-        readers = [f"r{i}" for i in range(6)]
-        for user in readers:
-            ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
         assert ws.cli("ingest").exit_code == 0
-        send = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+        first = interrupted(digest(ws, "send"), mailbox, signal.SIGINT, signal.SIGINT)
+        assert "stopping" in first.said, first.err
+        assert first.code == 130, first
+        # and nothing else: no traceback, no wait for a timeout
+        assert first.rest.strip() == "interrupted", first.err
 
-        first = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert mailbox.holding.wait(60), "the first message never reached the server"
-            first.send_signal(signal.SIGINT)
-            said = first.stderr.readline()
-            first.send_signal(signal.SIGINT)  # again: quit without the held answer
-            out, err = first.communicate(timeout=60)
-        finally:
-            mailbox.release.set()
-            if first.poll() is None:
-                first.kill()
-                first.wait()
-        assert "stopping" in said, said + err
-        assert first.returncode == 130, (first.returncode, out, err)
-        assert err.strip() == "interrupted", err  # and nothing else: no traceback, no wait for a timeout
-
-        again = subprocess.run(send, capture_output=True, text=True, timeout=120)
+        again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
         assert again.returncode == 0, again.stderr
 
     got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
