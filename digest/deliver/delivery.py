@@ -22,8 +22,8 @@ What a result means for the message:
   5xx of us (sender, relay)   deferred, nobody suppressed, at RCPT or after DATA (not a refusal
                               of the message's content); at MAIL FROM, or for 3 recipients in a
                               row before any was taken, the pass stops (deliver.refusals)
-  bare 5.7.x after DATA       of us until the server has taken our mail since it was queued; then
-                              failed for good, nobody suppressed (results.takes_our_mail)
+  bare 5.7.x after DATA       of us, unless it comes again after the server took our mail since the
+                              first: then failed for good, nobody suppressed (results.takes_our_mail)
 """
 
 from __future__ import annotations

@@ -213,14 +213,14 @@ class Outbox(OutboxClaims):
         wanted = set(users) if users is not None else None
         return [r[0] for r in rows if wanted is None or r[1] in wanted]
 
-    def sent_since(self, when: dt.datetime) -> bool:
-        """Has any message been recorded sent since ``when``?"""
-        return (
-            self.db.execute(
-                "SELECT 1 FROM outbox WHERE status = ? AND sent_at >= ? LIMIT 1", (SENT, iso(when))
-            ).fetchone()
-            is not None
-        )
+    def taken_since_last_try(self, msg: OutboxMessage) -> bool:
+        """Has the server taken a message of ours since ``msg``'s last attempt (recorded after it)?"""
+        row = self.db.execute(
+            "SELECT 1 FROM attempts WHERE ok = 1 AND id > "
+            "(SELECT MAX(id) FROM attempts WHERE outbox_id = ?) LIMIT 1",
+            (msg.id,),
+        ).fetchone()
+        return row is not None
 
     def retry_now(self, users: Iterable[str], now: dt.datetime) -> None:
         """Make the queued messages of ``users`` due now (someone asked to send them now)."""

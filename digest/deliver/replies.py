@@ -40,12 +40,12 @@ class SendResult:
 
 # The enhanced codes that name us, whatever the words (the registry of RFC 3463's codes): 5.1.7 and
 # 5.1.8 our sender's address, 5.4.5 our sending quota, 5.7.8-5.7.12 and 5.7.14 our login or its
-# security, 5.7.20-5.7.28 our mail failing the receiver's checks of its sender (DKIM, SPF, reverse
-# DNS, DMARC, a null MX) or a flood from our address. The other 5.7.x (5.7.0 "other", 5.7.1 "delivery
-# not authorized, message refused", which RFC 3463 says may be per-recipient filtering) say only that
-# a policy refused the message.
+# security, 5.7.20-5.7.29 our mail failing the receiver's checks of its sender (DKIM, SPF, reverse
+# DNS, DMARC, a null MX, ARC: RFC 8617) or a flood from our address. The other 5.7.x (5.7.0 "other",
+# 5.7.1 "delivery not authorized, message refused", which RFC 3463 says may be per-recipient
+# filtering) say only that a policy refused the message.
 OUR_CODES = frozenset(
-    {(1, 7), (1, 8), (4, 5), *((7, d) for d in (8, 9, 10, 11, 12, 14)), *((7, d) for d in range(20, 29))}
+    {(1, 7), (1, 8), (4, 5), *((7, d) for d in (8, 9, 10, 11, 12, 14)), *((7, d) for d in range(20, 30))}
 )
 
 # An enhanced status code (RFC 3463: class.subject.detail), at the start of the reply's text
@@ -138,6 +138,15 @@ def about_us_only_by_code(code: int, reply: str) -> bool:
     if status is None or status[0] != 7 or status in OUR_CODES or status in MAILBOX_POLICY or code == 530:
         return False
     return not (ABOUT_US_TEXT.search(reply, 4) or SENDER_NAME_TEXT.search(reply, 4))
+
+
+def vague(reply: str) -> bool:
+    """Is a recorded reply (an outbox's last error: "554 5.7.1 Rejected") a refusal after DATA of
+    us only by its policy code (:func:`about_us_only_by_code`)?"""
+    code = reply[:3]
+    if not (code.isdigit() and code.startswith("5")):
+        return False
+    return about_us_after_data(int(code), reply) and about_us_only_by_code(int(code), reply)
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from digest.db import retrying_conflicts
 from digest.deliver.outbox import Outbox, OutboxMessage
+from digest.deliver.replies import vague
 from digest.deliver.transports import SendResult
 
 if TYPE_CHECKING:
@@ -96,12 +97,17 @@ def record(
 
 
 def takes_our_mail(run: Pass, msg: OutboxMessage) -> bool:
-    """Has the server taken a message of ours since ``msg`` was queued (in this pass, or recorded
-    sent)? Then a refusal of ``msg`` after DATA that is of us only by its policy code (a bare
-    5.7.1: SendResult.vague) is of that message alone: permanent (RFC 5321), it fails now rather
-    than be sent again for ``delivery.retry_for_hours``. Before, it may be the server refusing
-    every message of ours: it waits, and such refusals in a row stop the pass (pacing.Circuit)."""
-    return run.circuit.taken or run.outbox.sent_since(msg.created_at)
+    """Was ``msg`` refused so before (its last reply a bare policy refusal: :func:`vague`), and has
+    the server taken a message of ours since (in this pass, or recorded after that attempt)? Then
+    a refusal of ``msg`` after DATA that is of us only by its policy code (a bare 5.7.1:
+    SendResult.vague) is of that message alone: permanent (RFC 5321), it fails now rather than be
+    sent again for ``delivery.retry_for_hours``. A first such refusal waits, even from a server
+    that took our mail before it: a server may turn to refuse every message of ours mid-pass (our
+    account's threshold reached), or take back a refusal (greylisting in a 5xx); such refusals in
+    a row, the server taking nothing, stop the pass (pacing.Circuit)."""
+    if not (msg.attempts and msg.last_error and vague(msg.last_error)):
+        return False
+    return run.circuit.taken or run.outbox.taken_since_last_try(msg)
 
 
 def suppressed(

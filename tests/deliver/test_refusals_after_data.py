@@ -143,26 +143,28 @@ BARE_POLICY = [
 
 
 @pytest.mark.parametrize("reply", BARE_POLICY)
-def test_a_bare_policy_refusal_after_data_from_a_server_that_takes_our_mail_fails_that_message_at_once(
+def test_a_bare_policy_refusal_after_data_fails_that_message_when_it_comes_again_after_the_server_took_mail(
     reply, tmp_path, database
 ):
-    """RFC 5321: a 5xx is permanent for that message. Once the server has taken r0's digest it
-    takes our mail: the same bytes sent again every backoff for retry_for_hours would meet the
-    same refusal. r2's message fails now (its papers free again), nobody is suppressed, the
-    others go, and no later `send` sends it again."""
+    """RFC 5321: a 5xx is permanent for that message. r2's message refused so waits once (the
+    server may be turning away all our mail, or take it back); the server takes the others after
+    it, so the same refusal at the retry is that message's: it fails then (its papers free again),
+    nobody is suppressed, and it is not sent again for retry_for_hours."""
     handler = RefusingData({"r2@example.org"}, reply)
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
         result = ws.cli("send")
+        assert result.exit_code == 1 and "deferred until" in result.output and "FAILED" not in result.output
+        assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS if u != "r2"})
+        result = ws.cli("send")  # retried now: refused again
         assert result.exit_code == 1 and f"FAILED: {reply}" in result.output
         assert "deferred" not in result.output and "in a row" not in result.output
-        assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS if u != "r2"})
-        assert ws.cli("send").exit_code == 0 and handler.refusals == 1
+        assert ws.cli("send").exit_code == 0 and handler.refusals == 2
         with Store(ws.config.database) as store:
             assert Suppressions(store).all() == []
             (failed,) = Outbox(store).messages(status=FAILED)
             assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS) - 1, FAILED: 1}
-        assert failed.user == "r2" and failed.attempts == 1 and failed.last_error == reply
+        assert failed.user == "r2" and failed.attempts == 2 and failed.last_error == reply
 
 
 def test_a_bare_policy_refusal_before_the_server_took_any_mail_waits_until_it_takes_some(tmp_path, database):
@@ -207,6 +209,7 @@ AFTER_DATA = {
     "550 5.7.1 Sender not authorized": OURS,
     "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender": OURS,  # DMARC
     "550 5.7.23 SPF validation failed": OURS,
+    "550 5.7.29 ARC validation failure": OURS,  # RFC 8617: of us whatever the words, not vague
     "530 5.7.0 Authentication required": OURS,
     "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using Spamhaus": OURS,
     "550 5.7.1 Relaying denied": OURS,
@@ -268,3 +271,54 @@ def test_the_stop_and_what_to_check_are_said_once(tmp_path, database, caplog):
         assert result.exit_code == 1
         assert result.output.count("check smtp.from") == 1
         assert not [r for r in caplog.records if "check smtp.from" in r.getMessage()]
+
+
+class TurningAway(DataRelay):
+    """Takes the first message, then (while ``refusing``) answers every message's data with ``data``:
+    a relay that stops taking our mail mid-pass (our account's threshold reached, suspended)."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        if not self.messages:
+            return await Mailbox.handle_DATA(self, server, session, envelope)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize(
+    "reply", ["554 5.7.1 Rejected", "550 5.7.705 Access denied, tenant has exceeded threshold"]
+)
+def test_a_server_that_refuses_everyone_after_taking_one_message_burns_no_digest(reply, tmp_path, database):
+    """r0's digest taken, the server then refuses every message with a bare policy code: that it
+    took r0's says nothing of what it refuses now. Each waits (the old rule), in this pass and the
+    next, which the refusals in a row stop; fixed, the server gets every digest once."""
+    handler = TurningAway(reply)
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        first = ws.cli("send").output
+        assert "FAILED" not in first and first.count("deferred until") == len(READERS) - 1
+        nobody_suppressed_or_failed(ws)
+        again = ws.cli("send").output  # retried now: refused again, the server taking nothing since
+        assert "FAILED" not in again and "after DATA as a refusal of us" in again
+        nobody_suppressed_or_failed(ws)
+        fixed_then_sent_once(ws, handler)
+
+
+class RefusingOnce(RefusingData):
+    """Refuses the first message to ``refused`` with ``reply`` (a greylisting that answers 5xx),
+    then takes it."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        if self.refusals:
+            self.refused = set()
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_bare_policy_refusal_that_the_server_takes_back_is_delivered_at_the_retry(tmp_path, database):
+    """A 5.7.1 that a server gives once ("try again later", greylisting in a permanent code) after it
+    took r0's digest: r2's waits and its retry is delivered, as before."""
+    handler = RefusingOnce({"r2@example.org"}, "550 5.7.1 Greylisted, please try again later")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert "deferred until" in ws.cli("send").output
+        assert ws.cli("send").exit_code == 0
+        assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS})
+        nobody_suppressed_or_failed(ws)
