@@ -12,18 +12,8 @@ sends itself (no worker thread, no hand-off: the messages are made ahead in anot
 process). A shared :class:`RateLimiter` keeps the pace under ``max_per_second`` and halves
 it when the server answers with a throttling reply.
 
-What a result means for the message:
-  250                         sent; its papers are recorded as sent, in the same transaction
-  4xx, hang-up, timeout,      deferred: tried again after a backoff doubling from retry_first_seconds
-  no connection               (jittered, at most retry_max_seconds) for retry_for_hours; then failed
-  5xx                         failed for good with the server's reply; its papers are free again
-  5xx for the address         the same, and the address suppressed: no more digests to it, nor
-                              attempts of what else waits for it (deliver.suppressions)
-  5xx of us (sender, relay)   deferred, nobody suppressed, at RCPT or after DATA (not a refusal
-                              of the message's content); at MAIL FROM, or for 3 recipients in a
-                              row before any was taken, the pass stops (deliver.refusals)
-  bare 5.7.x after DATA       of us, unless it comes again after the server took our mail since the
-                              first: then failed for good, nobody suppressed (results.takes_our_mail)
+What each result means for its message (sent, deferred, failed, the pass stopped): the table in
+digest.deliver.results.
 """
 
 from __future__ import annotations

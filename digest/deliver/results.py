@@ -2,7 +2,21 @@
 digest.deliver.lines.commit): sent (its papers recorded as sent to the reader), deferred with a
 backoff, failed for good (a bounce suppresses the address), or not tried (a suppressed
 address); and the :class:`SendOutcome` a pass reports for it. What recording a result says
-(sent, deferred, failed, suppressed) is logged once its transaction has committed (:class:`Said`)."""
+(sent, deferred, failed, suppressed) is logged once its transaction has committed (:class:`Said`).
+
+What a result means for the message:
+  250                         sent; its papers are recorded as sent, in the same transaction
+  4xx, hang-up, timeout,      deferred: tried again after a backoff doubling from retry_first_seconds
+  no connection               (jittered, at most retry_max_seconds) for retry_for_hours; then failed
+  5xx                         failed for good with the server's reply; its papers are free again
+  5xx for the address         the same, and the address suppressed: no more digests to it, nor
+                              attempts of what else waits for it (deliver.suppressions)
+  5xx of us (sender, relay)   deferred, nobody suppressed, at RCPT or after DATA (not a refusal
+                              of the message's content); at MAIL FROM, or for 3 recipients in a
+                              row before any was taken, the pass stops (deliver.refusals)
+  bare 5.7.x after DATA       of us, unless it comes again after the server took our mail since the
+                              first: then failed for good, nobody suppressed (takes_our_mail)
+"""
 
 from __future__ import annotations
 
