@@ -175,21 +175,27 @@ def _take(
         if result.already_ingested
         else f"{result.new_papers} new, {result.known_papers} known"
     )
-    detail += _skipped(listing, source, url, saved)
+    detail += _skipped(listing, source, url, saved, say_failure)
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
 
 
-def _skipped(listing: Listing, source: SourceConfig, url: str, saved: Path | None) -> str:
-    """What the fetch record says of the items left out; the log names each, with why."""
+def _skipped(
+    listing: Listing, source: SourceConfig, url: str, saved: Path | None, say_failure: bool = True
+) -> str:
+    """What the fetch record says of the items left out; the log names each, with why (without
+    ``say_failure``, only when they are more than the record names: the caller's line says them)."""
     reasons = [r.removeprefix(f"{listing.source}: ") for r in listing.skipped]
-    for reason in reasons:
+    for reason in reasons if say_failure or len(reasons) > NAMED else ():
         log.warning("fetched from %s (%s): left out %s (the document: %s)", source.name, url, reason, saved)
     if not reasons:
         return ""
-    more = f"; and {len(reasons) - 3} more (the log names each)" if len(reasons) > 3 else ""
+    more = f"; and {len(reasons) - NAMED} more (the log names each)" if len(reasons) > NAMED else ""
     items = "item" if len(reasons) == 1 else "items"
-    return f"; {len(reasons)} unreadable {items} left out: " + "; ".join(reasons[:3]) + more
+    return f"; {len(reasons)} unreadable {items} left out: " + "; ".join(reasons[:NAMED]) + more
+
+
+NAMED = 3  # the items left out that a fetch's record (and `digest fetch`'s line) names
 
 
 def fetch_all(

@@ -147,3 +147,17 @@ def test_digest_fetch_says_a_readers_bug_in_one_line_and_its_traceback_only_when
     assert line.endswith(
         " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
     )
+
+
+def test_digest_fetch_names_an_item_it_left_out_once(workspace):
+    """`digest fetch` said an item it left out twice: a WARNING on stderr, then in the source's
+    line on stdout. The line names up to three: those are said there alone (the daemon's log,
+    fetch_source's default, still names each: see above)."""
+    with LocalHttpServer({"/feed": Route(FEED, content_type="application/rss+xml")}) as server:
+        configure(workspace, server, "/feed")
+        command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "fetch"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("lab: ")]
+    assert "1 unreadable item left out: item 2: <description>" in line
+    assert "item 2" not in done.stderr and "WARNING" not in done.stderr, done.stderr
