@@ -262,12 +262,16 @@ def profile_edit(obj: Context, user: str) -> None:
 @profile.command("test")
 @click.argument("user")
 @click.argument("keyword")
-@click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
+@click.option(
+    "--weight",
+    type=click.FloatRange(min=0, min_open=True),
+    help="The weight to try  [default: the profile's, if it has the keyword, else 1]",
+)
 @click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back.")
 @click.option("--show", type=click.IntRange(min=0), default=10, show_default=True, help="Papers to list.")
 @click.pass_obj
 @handle_errors
-def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int, show: int) -> None:
+def profile_test(obj: Context, user: str, keyword: str, weight: float | None, days: int, show: int) -> None:
     """Try KEYWORD before keeping it: which recent papers it matches, and how USER's digest changes.
 
     Nothing is saved; `digest profile add` keeps it.
@@ -295,7 +299,13 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float, days: int
         click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
     if len(trial.matches) > show:
         click.echo(f"      ... and {len(trial.matches) - show} more")
-    click.echo(f"\n{user}'s digest from these papers with {keyword!r} (weight {weight:g}):")
+    if trial.current is None:
+        tried = f"(weight {trial.weight:g})"
+    elif trial.current == trial.weight:
+        tried = f"(weight {trial.weight:g}, as in the profile now)"
+    else:
+        tried = f"at weight {trial.weight:g} (the profile has {trial.current:g})"
+    click.echo(f"\n{user}'s digest from these papers with {keyword!r} {tried}:")
     position = {m.paper.id: i for i, m in enumerate(trial.after, 1)}
     for m in trial.added:
         click.echo(f"  + #{position[m.paper.id]:<2} {m.paper.title}")

@@ -17,7 +17,8 @@ from digest.store import Store
 @dataclass(frozen=True)
 class KeywordTrial:
     phrase: str
-    weight: float
+    weight: float  # the weight tried
+    current: float | None  # the keyword's weight in the profile now; None: not one of its interests
     since: dt.date | None  # the recent papers are those listed on or after this day
     latest: dt.date | None  # the latest listing's day
     candidates: int  # how many recent papers there are
@@ -36,6 +37,12 @@ class KeywordTrial:
         return [m for m in self.before if m.paper.id not in kept]
 
 
+def weight_in(profile: Profile, phrase: str) -> float | None:
+    """The weight ``profile`` gives ``phrase`` (typed in any form), or None if it has no such interest."""
+    key = keyword_key(phrase)
+    return next((i.weight for i in profile.interests if keyword_key(i.phrase) == key), None)
+
+
 def with_keyword(profile: Profile, phrase: str, weight: float) -> Profile:
     """The profile with ``phrase`` added (or re-weighted, if it is there already)."""
     key = keyword_key(phrase)  # the one the profile has, typed in any form
@@ -47,16 +54,19 @@ def try_keyword(
     store: Store,
     profile: Profile,
     phrase: str,
-    weight: float = 1.0,
+    weight: float | None = None,
     days: int = 30,
     config: Config | None = None,
 ) -> KeywordTrial:
     """Score ``phrase`` against the papers listed in the last ``days`` days (counted back from
     the latest listing), and compare the reader's digest from those papers with and without it.
+    ``weight`` None: the one the profile gives the keyword, if it has it, else 1.
 
     A paper counts by the latest day a listing had it, not the first: listings repeat the
     papers that keep trending, and a reader's first digest is the latest listing, repeats and
     all (digest.select.digests; later digests take the papers stored since the previous one)."""
+    current = weight_in(profile, phrase)
+    weight = weight if weight is not None else (current if current is not None else 1.0)
     papers = store.papers()
     listed = store.listing_days(p.id for p in papers)
     day = {p.id: listed.get(p.id, p.first_seen) for p in papers}
@@ -83,6 +93,7 @@ def try_keyword(
     trial = KeywordTrial(
         phrase=phrase,
         weight=weight,
+        current=current,
         since=since,
         latest=latest,
         candidates=len(recent),

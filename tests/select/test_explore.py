@@ -114,3 +114,33 @@ def load_ada(workspace):
     from digest.profiles.load import load_profile
 
     return load_profile(workspace.config, "ada")
+
+
+def test_a_keyword_the_profile_has_is_tried_at_the_profiles_weight_unless_another_is_asked(workspace):
+    """`profile test ada neuromorphic` with neuromorphic at weight 2 in the file tried it at
+    weight 1 and said so: a trial of a change nobody asked for, shown as if it were the profile."""
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  neuromorphic: 2\n  cooking: 1\n")
+    workspace.cli("ingest")
+    result = workspace.cli("profile", "test", "ada", "Neuromorphic")
+    assert result.exit_code == 0, result.output
+    assert "with 'Neuromorphic' (weight 2, as in the profile now):" in result.output
+    assert "no change: the same papers as now" in result.output
+    result = workspace.cli("profile", "test", "ada", "neuromorphic", "--weight", "0.5")
+    assert "with 'neuromorphic' at weight 0.5 (the profile has 2):" in result.output
+    result = workspace.cli("profile", "test", "ada", "event cameras")
+    assert "with 'event cameras' (weight 1):" in result.output  # not in the profile: 1 by default
+
+
+def test_a_trial_without_a_weight_keeps_the_profiles_ranking_of_its_own_keyword(workspace):
+    from digest.profiles.load import load_profile
+    from digest.select.explore import try_keyword
+    from digest.store import Store
+
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  neuromorphic: 2\n  cooking: 1\n")
+    workspace.cli("ingest")
+    with Store(workspace.config.database) as store:
+        trial = try_keyword(store, load_profile(workspace.config, "ada"), "NEUROMORPHIC")
+    assert (trial.weight, trial.current) == (2.0, 2.0)
+    assert [(m.paper.title, m.score) for m in trial.after] == [(m.paper.title, m.score) for m in trial.before]
