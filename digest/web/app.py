@@ -32,7 +32,7 @@ from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text
 from digest.profiles.load import find_profile_file, load_profile
 from digest.signing import Signer
 from digest.store import Store
-from digest.web.form import FIELDS, OPTIONS, SWITCHES, FormEdit, form_field, form_values, weight_text
+from digest.web.form import FIELDS, OPTIONS, SWITCHES, WEIGHT, FormEdit, form_field, form_values, weight_text
 from digest.web.identity import held_since, link_reader, written
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
@@ -132,6 +132,7 @@ def create_app(
             "switches": {key: getattr(profile, OPTIONS[key].name) for key in SWITCHES},
             "fields": [form_field(OPTIONS[key]) for key in FIELDS],
             "checkboxes": [form_field(OPTIONS[key]) for key in SWITCHES],
+            "weight_field": WEIGHT,
             "timezones": timezones,
             "base_version": text_version(text),
             "ratings": ratings if isinstance(ratings, list) else None,

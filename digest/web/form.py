@@ -4,12 +4,14 @@ asks to change in the YAML file (:class:`FormEdit`, applied by :func:`digest.pro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from digest.keyword_checks import MAX_WEIGHT
 from digest.models import Profile
 from digest.options import Option, declared
 from digest.profiles.edit import Change, Data, convert_value, drop_unused, set_exclude, set_interests
@@ -21,11 +23,36 @@ FIELDS = [key for key, opt in OPTIONS.items() if opt.check.widget != "checkbox"]
 SWITCHES = [key for key, opt in OPTIONS.items() if opt.check.widget == "checkbox"]
 
 
+def number_text(value: float) -> str:
+    """A number as an HTML attribute or the form shows it, every digit kept: 2, not 2.0."""
+    return repr(float(value)).removesuffix(".0")
+
+
+def lowest(minimum: float, above: bool = False) -> str:
+    """The ``min`` of a number field whose values must be at least ``minimum``, or (``above``)
+    more than it. HTML has no exclusive minimum: above it is the next number up (5e-324 above
+    0), so the browser refuses exactly what the server refuses, and no number between."""
+    return number_text(math.nextafter(minimum, math.inf) if above else minimum)
+
+
+# An interest's weight, as the server checks it (digest.keyword_checks.Weights): more than 0,
+# at most MAX_WEIGHT, any fraction. ``under``: what the browser says of a weight of 0 or less
+# (prefs.js), instead of its "at least 5e-324".
+WEIGHT = {
+    "min": lowest(0, above=True),
+    "max": number_text(MAX_WEIGHT),
+    "step": "any",
+    "under": "A weight must be more than 0 (0.5 counts half as much, 2 twice). To drop a keyword, clear it.",
+}
+
+
 def form_field(opt: Option) -> dict[str, Any]:
-    """What the template needs to draw the field of ``opt``."""
+    """What the template needs to draw the field of ``opt`` (a number's limits as its check's)."""
     field: dict[str, Any] = {"key": opt.key, "label": opt.label, "widget": opt.check.widget}
     field["choices"] = opt.check.choices()
-    field["min"] = getattr(opt.check, "minimum", None)
+    minimum, maximum = getattr(opt.check, "minimum", None), getattr(opt.check, "maximum", None)
+    field["min"] = None if minimum is None else lowest(minimum, getattr(opt.check, "above", False))
+    field["max"] = None if maximum is None else number_text(maximum)
     field["step"] = getattr(opt.check, "step", "any")
     field["only_with"], field["only_value"] = opt.only_with or (None, None)
     return field
@@ -33,7 +60,7 @@ def form_field(opt: Option) -> dict[str, Any]:
 
 def weight_text(weight: float) -> str:
     """A weight as the form shows it, every digit kept (1.2345678, not 1.23457); 2, not 2.0."""
-    return repr(float(weight)).removesuffix(".0")
+    return number_text(weight)
 
 
 def form_values(profile: Profile) -> dict[str, str]:

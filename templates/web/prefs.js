@@ -64,9 +64,19 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
 
+  // A number under its field's minimum (a weight of 0): said in the page's words (data-under),
+  // not the browser's "at least 5e-324"; the browser still refuses to submit it.
+  function explain(input) {
+    if (!input.dataset || !input.dataset.under) return;
+    input.setCustomValidity("");
+    if (input.validity.rangeUnderflow) input.setCustomValidity(input.dataset.under);
+  }
+  form.addEventListener("input", (e) => explain(e.target), true);
+
   function addRow() {
     const keyword = newKw.value.trim();
     if (!keyword) { newKw.focus(); return; }
+    if (!newWeight.checkValidity()) { newWeight.reportValidity(); return; }
     const row = template.content.firstElementChild.cloneNode(true);
     row.querySelector("[name=kw]").value = keyword;
     row.querySelector("[name=weight]").value = newWeight.value || "1";

@@ -235,3 +235,41 @@ def test_the_email_link_of_a_reader_whose_profile_file_was_renamed_opens_the_ren
         page.close()
     assert (folder / "ada-lovelace.yaml").read_text().endswith('send_at: "08:15"\n')
     assert not (folder / "ada.yaml").exists() and len(smtp_server.messages) == 1
+
+
+def test_the_browser_refuses_a_weight_or_a_number_the_server_would_refuse_and_takes_any_it_accepts(
+    web_workspace, browser
+):
+    """The weight fields allowed 0 (min="0"), which the server refuses: the reader learnt it only
+    after a round trip. The form's limits are now the server's (a weight more than 0, up to 100,
+    any fraction; papers at most 1 to 1000), so the browser stops the save itself, in the page's
+    words; the server's check stays (tests/web/test_web.py)."""
+    path = web_workspace.profile("ada", PROFILE)
+    posts: list[str] = []
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        saves = lambda r: r.method == "POST" and not r.url.endswith("/preview")  # noqa: E731
+        page.on("request", lambda r: posts.append(r.url) if saves(r) else None)
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        weight = page.locator("[name=weight]").first
+        papers = page.locator("#max_papers")
+        for typed, field in [("0", weight), ("-1", weight), ("100.5", weight), ("1001", papers)]:
+            field.fill(typed)
+            page.click("#save")
+            assert field.evaluate("e => !e.validity.valid"), typed
+            assert page.locator(".notice").count() == 0 and posts == [], typed  # nothing sent
+            field.fill("3" if field == weight else "10")
+        weight.fill("0")
+        assert weight.evaluate("e => e.validationMessage").startswith("A weight must be more than 0")
+        weight.fill("3")
+        page.fill("#new-kw", "quantum")
+        page.fill("#new-weight", "0")
+        page.click("#add")  # not added: the weight is refused where it was typed
+        assert page.locator("#interests [name=kw]").count() == 2 and page.locator("#new-kw").input_value()
+        assert path.read_text() == PROFILE
+        page.fill("#new-weight", "0.0001")  # tiny, but more than 0: the server takes it, so does the form
+        page.click("#add")
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        page.close()
+    assert yaml.safe_load(path.read_text())["interests"]["quantum"] == 0.0001
