@@ -29,13 +29,15 @@ from digest.config import Config, ConfigError
 from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
-from digest.profiles.load import find_profile_file, load_profile
+from digest.profiles.load import find_profile_file
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, WEIGHT, FormEdit, form_field, form_values, weight_text
 from digest.web.identity import held_since, link_reader, written
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
+from digest.web.unreadable import SAID as UNREADABLE
+from digest.web.unreadable import ProfileUnreadable, current_profile, current_text, unreadable
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +116,10 @@ def create_app(
             abort(403)
 
     def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
-        text = path.read_text(encoding="utf-8")
+        posted = request.method == "POST"
+        text = current_text(path, user, posted)  # before the profile: a change between is a conflict
         ratings = rated_papers(cfg(), user)
-        profile = extra.pop("profile", None)
-        if profile is None:
-            try:
-                profile = load_profile(cfg(), user)
-            except ProfileError as e:
-                return page("broken.html.j2", 500, error=_public(e, path))
+        profile = extra.pop("profile", None) or current_profile(cfg(), user, posted)
         context = {
             "token": token,
             "csrf": g.form_token,
@@ -177,6 +175,10 @@ def create_app(
             response.headers["Retry-After"] = "120"  # seconds: the reader's browser, a proxy
         return response
 
+    @app.errorhandler(ProfileUnreadable)
+    def profile_unreadable(e: ProfileUnreadable) -> Response:  # said in the log where it was raised
+        return page("broken.html.j2", 503, posted=e.posted)
+
     @app.errorhandler(NeedsFixing)
     def needs_fixing(_: Exception) -> Response:  # said in the log where it was raised
         return page("unavailable.html.j2", 503, lasting=True)
@@ -208,8 +210,8 @@ def create_app(
         user, path = reader(token)
         check_post(token)
         edit = FormEdit.parse(request.form)
+        current = current_profile(cfg(), user, posted=True)  # a broken file: never saved over
         try:
-            current = load_profile(cfg(), user)
             apply_edit(cfg(), user, edit.change(current), expect_version=request.form.get("base_version"))
         except ProfileConflict as e:
             return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
@@ -236,7 +238,11 @@ def create_app(
         check_post(token)
         edit = FormEdit.parse(request.form)
         try:
-            candidate = apply_edit(cfg(), user, edit.change(load_profile(cfg(), user)), dry_run=True)
+            current = current_profile(cfg(), user)
+        except ProfileUnreadable:
+            return _json({"ok": False, "errors": UNREADABLE}, 503)
+        try:
+            candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
             out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
         except ProfileError as e:
             return _json({"ok": False, "errors": _public(e, path)})
@@ -253,11 +259,8 @@ def create_app(
     @app.get("/u/<token>/digest")
     def digest_page(token: str) -> Response:
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
-        user, path = reader(token)
-        try:
-            out = preview(cfg(), user, now(), renderer=site().renderer)
-        except ProfileError as e:
-            return page("broken.html.j2", 500, error=_public(e, path))
+        user, _ = reader(token)
+        out = preview(cfg(), user, now(), profile=current_profile(cfg(), user), renderer=site().renderer)
         html = out.rendered.html
         if request.args.get("live"):
             script = Markup('<script src="%s/assets/live.js" defer></script>') % request.script_root
@@ -271,11 +274,8 @@ def create_app(
 
     @app.get("/u/<token>/unsubscribe")
     def unsubscribe_page(token: str) -> Response:
-        user, path = reader(token)
-        try:
-            profile = load_profile(cfg(), user)
-        except ProfileError as e:
-            return page("broken.html.j2", 500, error=_public(e, path))
+        user, _ = reader(token)
+        profile = current_profile(cfg(), user)
         return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=profile, done=False)
 
     @app.post("/u/<token>/unsubscribe")
@@ -291,11 +291,10 @@ def create_app(
                 raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
             return page("gone.html.j2")
         check_post(token, need_form_token=False)
-        try:
+        try:  # a broken file stays as it is: a 503, which a mail provider's one-click tries again
             edited = apply_edit(cfg(), user, _set_paused(True))
         except ProfileError as e:
-            log.error("unsubscribe of %s failed: %s", user, e)
-            return page("broken.html.j2", 500, error=_public(e, path))
+            raise unreadable(user, e, posted=True) from None
         written(path, g.held_since)
         log.info("unsubscribed %s", user)
         return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=edited.profile, done=True)
@@ -309,7 +308,7 @@ def create_app(
         try:
             apply_edit(cfg(), user, _set_paused(False))
         except ProfileError as e:
-            return page("broken.html.j2", 500, error=_public(e, path))
+            raise unreadable(user, e, posted=True) from None
         written(path, g.held_since)
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
@@ -348,8 +347,8 @@ def _set_paused(value: bool) -> Change:
     return apply
 
 
-def _json(data: dict[str, Any]) -> Response:
-    return Response(json.dumps(data), mimetype="application/json")
+def _json(data: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, mimetype="application/json")
 
 
 def _origin(url: str) -> str:

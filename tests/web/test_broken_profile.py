@@ -1,0 +1,114 @@
+"""A reader whose profile file a hand edit broke opens their links: a page that says their
+profile cannot be read right now (503; no traceback, no file, nothing of the file), the
+operator's log says the file, the line and what is wrong, and nothing is ever saved over it."""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+
+import pytest
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+
+from digest.signing import Signer
+from digest.web.app import create_app
+
+from conftest import NOW, make_dump
+
+PROFILE = "# Ada's own notes\nname: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
+# A hand edit gone wrong: a bracket never closed, below a line pasted from another reader's file.
+BROKEN = PROFILE + "# from bob.yaml: bob@private.example.org\nexclude: [medical\n"
+TOLD = "Your profile cannot be read right now"
+
+
+@pytest.fixture
+def ws(web_workspace):
+    web_workspace.profile("ada", PROFILE)
+    web_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert web_workspace.cli("ingest").exit_code == 0
+    return web_workspace
+
+
+def said_to_the_reader(body: str, ws) -> None:
+    assert TOLD in body and "Traceback" not in body
+    for secret in ("ada.yaml", str(ws.root), "line 8", "YAML", "medical", "bob", "private.example.org"):
+        assert secret not in body, secret
+
+
+def said_in_the_log(caplog, ws) -> None:
+    (line,) = {r.getMessage() for r in caplog.records if r.name == "digest.web.unreadable"}
+    assert "the profile of ada cannot be read" in line
+    assert f"{ws.root / 'profiles' / 'ada.yaml'}: not valid YAML, line 8" in line and "from line 7" in line
+
+
+def test_the_broken_profiles_page_says_so_in_the_browser_and_a_save_begun_before_writes_nothing(
+    ws,
+    browser,  # noqa: F811
+    caplog,
+):
+    path = ws.root / "profiles" / "ada.yaml"
+    url_of = f"/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    with ws.serve() as base:
+        page = browser.new_page()
+        page.goto(base + url_of)  # opened while the file was fine
+        page.fill("#send_at", "08:15")
+        path.write_text(BROKEN)  # then the operator's hand edit breaks it
+        with page.expect_navigation():
+            page.click("#save")
+        said_to_the_reader(page.content(), ws)
+        assert "your change was not saved" in page.locator("main").inner_text()
+        assert path.read_text() == BROKEN  # never saved over
+        caplog.clear()
+        caplog.set_level(logging.ERROR, logger="digest.web.unreadable")
+        response = page.goto(base + url_of)  # the preferences link, from the email
+        assert response.status == 503 and response.headers.get("retry-after") is None
+        assert page.locator("h1").inner_text() == TOLD
+        said_to_the_reader(page.content(), ws)
+        said_in_the_log(caplog, ws)
+        page.close()
+    assert path.read_text() == BROKEN
+
+
+def test_every_page_and_change_of_a_broken_profile_is_a_503_that_writes_nothing(ws, caplog):
+    path = ws.profile("ada", BROKEN)
+    config = ws.config
+    signer = Signer.from_config(config)
+    token = signer.token("ada", NOW)
+    client = create_app(config, signer, lambda: NOW).test_client()
+    form = {"csrf": signer.form_token(token), "kw": ["robotics"], "weight": ["2"], "send_at": "07:00"}
+    for method, where, data in [
+        ("get", "", None),
+        ("get", "/digest", None),
+        ("get", "/unsubscribe", None),
+        ("post", "", form),
+        ("post", "/unsubscribe", {}),  # one-click: a 503 is tried again later, a 200 would be lost
+        ("post", "/resubscribe", form),
+    ]:
+        caplog.clear()
+        caplog.set_level(logging.ERROR, logger="digest.web.unreadable")
+        r = getattr(client, method)(f"/u/{token}{where}", data=data)
+        assert r.status_code == 503, (method, where)
+        said_to_the_reader(r.get_data(as_text=True), ws)
+        said_in_the_log(caplog, ws)
+        assert path.read_text() == BROKEN
+    r = client.post(f"/u/{token}/preview", data=form)  # the live preview, if it broke after the page opened
+    assert r.status_code == 503 and r.json["ok"] is False and r.json["errors"].startswith(TOLD)
+
+
+def test_a_profile_that_is_not_utf8_is_said_the_same_way(ws, caplog):
+    path = ws.root / "profiles" / "ada.yaml"
+    path.write_bytes(PROFILE.replace("Ada", "Ad\xe9").encode("latin-1"))  # saved by an old editor
+    config = ws.config
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: NOW).test_client()
+    caplog.set_level(logging.ERROR, logger="digest.web.unreadable")
+    r = client.get(f"/u/{signer.token('ada', NOW)}")
+    assert r.status_code == 503 and TOLD in r.get_data(as_text=True)
+    assert f"{path}: cannot read the profile" in caplog.text and "utf-8" in caplog.text
+
+
+def test_a_working_profile_opens_as_before(ws):
+    with ws.serve() as base:
+        url = f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200 and b"Your digest, Ada" in response.read()
