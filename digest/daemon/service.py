@@ -25,6 +25,7 @@ from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
 from digest.daemon.names import Looked
 from digest.daemon.notes import write_reader_failures
+from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
 from digest.db import db_errors, shown, worker_id
 from digest.deliver.delivery import check_transport
@@ -70,6 +71,7 @@ class Daemon:
         self.due, self._synced = DueIndex(), -1  # who may be due (see digest.daemon.due)
         self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
+        self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -129,11 +131,10 @@ class Daemon:
         scan = self.profiles.current(self.clock())  # the folder read only if it changed
         if scan.version != self._synced:
             self.due.sync(scan.profiles)
+            self.skipped.tell(scan.skipped, {str(p.source) for p in scan.profiles})
             self._synced = scan.version
         self.looked.scan = scan.version
         profiles, problems = scan.profiles, scan.problems
-        for problem in problems:
-            log.error("profile skipped: %s", problem)
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,14 @@ _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 PARALLEL_FROM = 2000  # files to parse from which the parsing is spread over the cores
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A profile file that could not be read, and why; ``path`` None: the folder itself."""
+
+    path: str | None
+    problem: str  # names the file, the line and what is wrong
+
+
 def profile_path(config: Config, user: str) -> Path:
     return config.profiles / f"{user}.yaml"
 
@@ -38,18 +47,24 @@ def check_user_id(user: str) -> None:
 
 def load_profiles(config: Config) -> list[Profile]:
     """Every profile in the folder, sorted by user id; all problems of all files reported at once."""
-    profiles, problems = _read_all(config)
-    if problems:
-        raise ProfileError("\n".join(problems))
+    profiles, skipped = _read_all(config)
+    if skipped:
+        raise ProfileError("\n".join(s.problem for s in skipped))
     return profiles
 
 
 def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
     """Every valid profile, and the problems of the invalid ones (the daemon keeps going)."""
+    profiles, skipped = read_profiles(config)
+    return profiles, [s.problem for s in skipped]
+
+
+def read_profiles(config: Config) -> tuple[list[Profile], list[Skipped]]:
+    """Every valid profile, and the files skipped with their problems (no folder: one, of None)."""
     try:
         return _read_all(config)
     except ProfileError as e:  # no profiles folder
-        return [], [str(e)]
+        return [], [Skipped(None, str(e))]
 
 
 def folder_missing(folder: Path, then: str) -> str:
@@ -67,14 +82,14 @@ def folder_missing(folder: Path, then: str) -> str:
     return f"{folder}: the profiles folder does not exist; create it and {then}"
 
 
-def _read_all(config: Config) -> tuple[list[Profile], list[str]]:
+def _read_all(config: Config) -> tuple[list[Profile], list[Skipped]]:
     """The valid profiles and the problems of the others, each file read once (through the
     cache); a missing folder raises ProfileError."""
     folder = config.profiles
     if not folder.is_dir():
         raise ProfileError(folder_missing(folder, "add one <user>.yaml per reader (see config.example.yaml)"))
     profiles: list[Profile] = []
-    problems: list[str] = []
+    problems: list[Skipped] = []
     cache = ProfileCache.for_config(config, __file__)
     files = list(profile_files(folder))
     stale = cache.stale(files)
@@ -86,14 +101,17 @@ def _read_all(config: Config) -> tuple[list[Profile], list[str]]:
         user = os.path.splitext(os.path.basename(path))[0]  # no Path per file: see profile_files
         if (other := users.setdefault(user, path)) != path:
             problems.append(
-                f"{path}: ignored: {other} is already the profile of {user!r} (every command "
-                "reads that one); rename this file to give another reader a profile, or delete it"
+                Skipped(
+                    path,
+                    f"{path}: ignored: {other} is already the profile of {user!r} (every command "
+                    "reads that one); rename this file to give another reader a profile, or delete it",
+                )
             )
             continue
         try:
             profiles.append(cache.load(path, functools.partial(_parsed, parsed, path), identity))
         except ProfileError as e:
-            problems.append(str(e))
+            problems.append(Skipped(path, str(e)))
     cache.save()
     return profiles, problems
 

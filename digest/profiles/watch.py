@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from digest.config import Config
 from digest.models import Profile
-from digest.profiles.load import load_profiles_lenient
+from digest.profiles.load import Skipped, read_profiles
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ProfileScan:
     profiles: tuple[Profile, ...]
-    problems: tuple[str, ...]  # the files skipped, each with what is wrong (their readers get nothing)
+    skipped: tuple[Skipped, ...]  # the files skipped, each with what is wrong (their readers get nothing)
     version: int  # one more at every scan that read the folder
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(s.problem for s in self.skipped)
 
 
 class ProfileFolder:
@@ -51,7 +55,7 @@ class ProfileFolder:
             or now - self._scanned_at >= self.rescan
         )
         if due:
-            profiles, problems = load_profiles_lenient(self.config)
+            profiles, problems = read_profiles(self.config)
             self._changed_last_time = stamp != self._stamp
             self._stamp, self._scanned_at = stamp, now
             self._scan = ProfileScan(tuple(profiles), tuple(problems), self._scan.version + 1)
@@ -62,4 +66,4 @@ class ProfileFolder:
         try:
             return self.config.profiles.stat().st_mtime_ns
         except OSError:
-            return None  # no folder: load_profiles_lenient says so
+            return None  # no folder: read_profiles says so
