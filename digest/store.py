@@ -61,6 +61,7 @@ class Store(ReaderRecords, PaperEmbeddings):
         self.dialect = POSTGRESQL if is_postgres(path) else SQLITE
         self.path = path if self.dialect == POSTGRESQL else Path(path)
         self.readonly = readonly
+        self.upgraded_from: int | None = None  # the schema version this open migrated from, if it did
         if self.dialect == POSTGRESQL:
             self._open_postgres(str(path), timeout)
             return
@@ -95,7 +96,9 @@ class Store(ReaderRecords, PaperEmbeddings):
         except db_errors() as e:  # psycopg's: imported by the connection
             raise refusal(url, e, timeout) from None
         try:
-            migrate_postgres(self.db, shown(url), self.readonly)
+            found = pg_version(self.db)
+            migrate_postgres(self.db, shown(url), self.readonly)  # one transaction: all or nothing
+            self.upgraded_from = found if found < SCHEMA_VERSION else None
         except BaseException:
             self.db.close()
             raise
@@ -162,6 +165,7 @@ class Store(ReaderRecords, PaperEmbeddings):
                 run_migration(db, v, SQLITE)
                 db.execute(f"PRAGMA user_version = {v + 1}")
         if version < SCHEMA_VERSION:  # one line, not one per step (a new database takes them all)
+            self.upgraded_from = version
             what = (
                 "created at schema version" if version == 0 else f"migrated from schema version {version} to"
             )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,9 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
-from digest.daemon.renamed import Carried, Continued, carry_over, known_readers, newest_message
+from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
+from digest.dbfaults import open_readonly
 from digest.deliver.suppressions import same_address
 from digest.errors import DigestError, ProfileError, StoreError, StoreUnusable
 from digest.models import Profile
@@ -47,7 +49,7 @@ from digest.profiles.load import (
     profile_names,
     profile_path,
 )
-from digest.store import Store, iso
+from digest.store import SCHEMA_VERSION, Store, iso
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +91,13 @@ class Looked:
         self._looked, self._seen = (None, None) if waiting else (self.scan, self._listed)
 
 
-def look(config: Config, store: Store, now: dt.datetime) -> None:
+def look(config: Config, store: Store, now: dt.datetime) -> bool:
     """Write down the names whose file appeared or went since the last look (one query when
-    nothing changed). A folder that cannot be read or holds no profile is not looked at."""
+    nothing changed). A folder that cannot be read or holds no profile is not looked at.
+    True: something was written down (committed)."""
     files = profile_names(config)
     if files is None:
-        return
+        return False
     found = store.db.execute("SELECT user, live, gone_at FROM reader_names").fetchall()
     rows = {name: live for name, live, _ in found}
     rows_gone = {name: gone for name, _, gone in found}
@@ -107,7 +110,7 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
     went += sorted(known - files - rows.keys())
     went = [n for n in went if not has_profile_file(config, n)]  # listed just before it came
     if not (added or back or went):
-        return
+        return False
     at = iso(now)
     with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
         for name in added:
@@ -130,6 +133,7 @@ def look(config: Config, store: Store, now: dt.datetime) -> None:
             "goes on with it)",
             ", ".join(others),
         )
+    return True
 
 
 def _write_gone(db: Any, name: str, at: str, gone_before: str | None) -> None:
@@ -194,11 +198,12 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
     return ANOTHER if last and last[-1].address else UNKNOWN
 
 
-def was_a_reader(config: Config, user: str, timeout: float = 30.0) -> bool:
+def was_a_reader(config: Config, user: str, timeout: float = 30.0, written: list[str] | None = None) -> bool:
     """Had ``user`` a digest queued once (the database only read, unless its schema is older
-    than this digest's: then migrated; not created if there is none)?"""
+    than this digest's: then migrated, and said in ``written``; not created if there is none)?"""
+    written = [] if written is None else written
     if is_postgres(config.database):
-        store = Store(config.database, readonly=True, timeout=timeout)  # migrated, if older
+        store = Store(config.database, readonly=True, timeout=timeout)  # migrated (all or nothing), if older
     elif not Path(config.database).exists():
         return False  # no database yet (its folder may not be made yet either): nobody had a digest
     else:
@@ -207,9 +212,36 @@ def was_a_reader(config: Config, user: str, timeout: float = 30.0) -> bool:
         except StoreUnusable:  # an older schema (digest upgraded) is not read as it is: migrated, as
             # by any command that writes (this one writes the name's removal); a newer schema, or
             # one on a read-only disk, refuses again
-            store = Store(config.database, timeout=timeout)
+            before = _sqlite_schema(config.database)
+            try:
+                store = Store(config.database, timeout=timeout)
+            except BaseException:  # one transaction per step: the first ones may have committed
+                after = _sqlite_schema(config.database)
+                if before is not None and after is not None and after > before:
+                    written.append(f"the database's schema upgraded from version {before} to {after}")
+                elif before is None or after is None:
+                    written.append("perhaps part of the database's schema upgrade (each step whole)")
+                raise
+    if store.upgraded_from == 0:
+        written.append("the database's tables made (a new database)")
+    elif store.upgraded_from is not None:
+        to = f"this digest's ({SCHEMA_VERSION})"
+        written.append(f"the database's schema upgraded from version {store.upgraded_from} to {to}")
     with store:
         return bool(known_readers(store, [user]))
+
+
+def _sqlite_schema(path: Path) -> int | None:
+    """The schema version of an SQLite database, read apart (another process's write lock
+    does not stop it); None if it cannot be read."""
+    try:
+        db = open_readonly(Path(path), 1.0)
+        try:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        return None
 
 
 def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: float = 30.0) -> list[Continued]:
@@ -223,24 +255,26 @@ def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: flo
     If the database cannot be read, or written for such a name (locked by a pass longer than
     ``timeout`` seconds, read-only, PostgreSQL down), raises StoreError: the profile must not be
     made then, as the removed reader's links would open it (no pass would find the name's file
-    gone, it being there again)."""
+    gone, it being there again). Its message says what was written before the failure, each
+    step its own transaction: the database's upgrade, the carry-overs, the look."""
     if has_profile_file(config, user) or not config.profiles.is_dir():
         return []  # no folder (a disk not mounted): no file can be made, nor was one removed
+    written: list[str] = []  # what committed, as the steps go
     try:
-        if not was_a_reader(config, user, timeout):
+        if not was_a_reader(config, user, timeout, written):
             return []
     except (DigestError, *db_errors()) as e:
         if isinstance(e, db_errors()) and is_bug(e):
             raise
         what = f"could not tell whether {user!r} was the name of a reader whose profile file is gone"
-        raise _not_made(config, user, what, e, known=False) from e
+        raise _not_made(config, user, what, e, False, written) from e
     try:
-        gone = _make_way(config, user, now, timeout)
+        gone = _make_way(config, user, now, timeout, written)
     except (DigestError, *db_errors()) as e:
         if isinstance(e, db_errors()) and is_bug(e):
             raise
         what = f"{user!r} was the name of a reader whose profile file is gone, and that could not be recorded"
-        raise _not_made(config, user, what, e, known=True) from e
+        raise _not_made(config, user, what, e, True, written) from e
     if gone.at:
         _past_second_of(dt.datetime.fromisoformat(gone.at))
     return gone.carried
@@ -252,23 +286,37 @@ class _Made:
     at: str | None  # when the name's file was found gone (None: not gone)
 
 
-def _make_way(config: Config, user: str, now: dt.datetime, timeout: float) -> _Made:
+def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, written: list[str]) -> _Made:
+    """Each step commits on its own (each carry-over, the look, this name's removal): what did
+    is added to ``written`` as it does, for the message if a later one fails."""
     with Store(config.database, timeout=timeout) as store:
-        carried = carry_over(config, store, load_profiles_lenient(config)[0], now)
-        look(config, store, now)
+        done: list[Continued] = []
+        try:
+            carry(store, pending(config, store, load_profiles_lenient(config)[0], now), now, done=done)
+        finally:
+            written.extend(f"{item.describe()} (a renamed profile)" for item in done)
+        if look(config, store, now):
+            written.append("the profile files that came or went since the last pass, written down")
         _look_at_one(config, store, user, now)
         row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (user,))
         gone = row.fetchone()
-    return _Made(carried.done, gone[0] if gone and gone[0] else None)
+    return _Made(done, gone[0] if gone and gone[0] else None)
 
 
-def _not_made(config: Config, user: str, what: str, error: BaseException, known: bool) -> StoreError:
+def _not_made(
+    config: Config, user: str, what: str, error: BaseException, known: bool, written: list[str]
+) -> StoreError:
     cause = str(error) if isinstance(error, DigestError) else f"{shown(config.database)}: {error}"
     made_now = "made now, the profile" if known else "if it was, a profile made now"
+    if written:  # steps that commit on their own, as the next pass (or any command) makes them too
+        said = "; ".join(written)
+        kept = f"The profile file was not made; written before the failure, as the next pass would: {said}"
+    else:
+        kept = "Nothing was written"
     return StoreError(
         f"{profile_path(config, user)} not created: {what} ({cause}); {made_now} would open the earlier "
-        "reader's links (in the emails they were sent). Nothing was written: try again once the "
-        "database can be read and written"
+        f"reader's links (in the emails they were sent). {kept}. Try again once the database can be "
+        "read and written"
     )
 
 

@@ -200,3 +200,95 @@ def test_profile_new_with_the_profiles_folder_missing_records_no_removal(ws):
     assert "the profiles folder does not exist" in made.output
     (ws.root / "unmounted").rename(folder)  # mounted again, no pass since
     assert link_reader(ws.config, sent, wall_clock()) == ("eve", folder / "eve.yaml")
+
+
+def locked_before_the_look(ws, monkeypatch) -> list:
+    """A pass that takes SQLite's write lock between `profile new`'s steps (after the carry-over
+    committed, before the look): the steps after it wait past the (lowered) timeout and fail."""
+    import sqlite3
+
+    import digest.daemon.names as names
+
+    holder = sqlite3.connect(ws.config.database, isolation_level=None)
+    real = names.look
+
+    def look(*args):
+        holder.execute("BEGIN IMMEDIATE")
+        return real(*args)
+
+    monkeypatch.setattr(names, "look", look)
+    return [holder]
+
+
+def test_a_refusal_after_a_carry_over_committed_says_what_was_written(ws, monkeypatch):
+    """`mv eve.yaml eve-smith.yaml; digest profile new eve ...`: the carry-over (eve-smith
+    continues eve) commits on its own; a later step failing said "Nothing was written", which
+    was not so. The refusal now says what was."""
+    from digest.daemon.names import name_taken_over
+    from digest.errors import StoreError
+
+    if not isinstance(ws.config.database, type(ws.root)):
+        pytest.skip("SQLite's write lock, taken between two steps")
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    (holder,) = locked_before_the_look(ws, monkeypatch)
+    try:
+        with pytest.raises(StoreError) as refused:
+            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
+    finally:
+        holder.close()
+    said = str(refused.value)
+    assert "stayed locked by another process" in said and "Nothing was written" not in said
+    assert "The profile file was not made; written before the failure, as the next pass would: " in said
+    assert "eve-smith continues eve (the same address <eve@example.org>" in said
+    assert not (folder / "eve.yaml").exists()
+    with Store(ws.config.database) as store:  # as said: eve's history is eve-smith's now
+        users = {u for (u,) in store.db.execute("SELECT user FROM outbox")}
+    assert users == {"ada", "eve-smith"}
+
+
+def test_a_refusal_after_the_database_was_upgraded_says_so(tmp_path, database, monkeypatch):
+    from test_store_refold import version_17
+
+    from digest.daemon.names import name_taken_over
+    from digest.errors import StoreError
+
+    from conftest import Workspace
+
+    if database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock, taken between two steps")
+    ws = Workspace(tmp_path, database=database)
+    old = version_17(tmp_path / database)  # left by an older release, eve a reader then
+    old.execute("INSERT INTO schedule_state VALUES ('eve', '2026-03-14', '2026-03-14T07:00:00+00:00')")
+    old.close()
+    ws.profile("ada", EVE.replace("eve@", "ada@"))
+    (holder,) = locked_before_the_look(ws, monkeypatch)
+    try:
+        with pytest.raises(StoreError) as refused:
+            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
+    finally:
+        holder.close()
+    said = str(refused.value)
+    assert "Nothing was written" not in said
+    assert f"the database's schema upgraded from version 17 to this digest's ({SCHEMA_VERSION})" in said
+
+
+def test_a_refusal_before_anything_committed_still_says_nothing_was_written(ws):
+    import sqlite3
+
+    from digest.daemon.names import name_taken_over
+    from digest.errors import StoreError
+
+    if not isinstance(ws.config.database, type(ws.root)):
+        pytest.skip("SQLite's write lock")
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    holder = sqlite3.connect(ws.config.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError) as refused:
+            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
+    finally:
+        holder.close()
+    assert str(refused.value).endswith(
+        "Nothing was written. Try again once the database can be read and written"
+    )
