@@ -61,6 +61,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     from digest.profiles.load import load_profiles_lenient
     from digest.store import Store
 
+    # an invalid address or keyword, a name taken: refused before anything is written below
+    create_profile(obj.config, user, email, interests, name, dry_run=True)
     # a removed or renamed reader's name, no pass since: their links (and history) stay theirs;
     # if that cannot be written down, no profile is made (StoreError, said by handle_errors)
     for item in name_taken_over(obj.config, user, now_utc()):

@@ -298,8 +298,15 @@ def commented_defaults(config: Config) -> str:
 
 
 def create_profile(
-    config: Config, user: str, email: str, interests: Sequence[str], name: str | None = None
+    config: Config,
+    user: str,
+    email: str,
+    interests: Sequence[str],
+    name: str | None = None,
+    *,
+    dry_run: bool = False,
 ) -> Profile:
+    """Make ``user``'s profile file; ``dry_run``: only check that it can be made as given."""
     check_user_id(user)
     path = profile_path(config, user)
     if not config.profiles.is_dir():
@@ -319,7 +326,8 @@ def create_profile(
             interests="\n".join(lines),
         )
         profile = parse_profile_text(text, path, config)
-        write_atomic(path, text)
+        if not dry_run:
+            write_atomic(path, text)
     return profile
 
 

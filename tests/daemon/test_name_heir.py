@@ -292,3 +292,17 @@ def test_a_refusal_before_anything_committed_still_says_nothing_was_written(ws):
     assert str(refused.value).endswith(
         "Nothing was written. Try again once the database can be read and written"
     )
+
+
+def test_profile_new_refused_for_its_own_values_writes_nothing_to_the_database(ws):
+    """An invalid address was refused only after the rename's carry-over (and the name's
+    removal) had been written: checked first now, so the refusal leaves everything as it was."""
+    folder = ws.root / "profiles"
+    (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
+    made = ws.cli("profile", "new", "eve", "--email", "not an address", "-i", "robotics")
+    assert made.exit_code == 1 and "email" in made.output, made.output
+    assert "continues" not in made.output and not (folder / "eve.yaml").exists()
+    with Store(ws.config.database) as store:
+        users = {u for (u,) in store.db.execute("SELECT user FROM outbox")}
+        renames = store.db.execute("SELECT COUNT(*) FROM reader_renames").fetchone()[0]
+    assert users == {"ada", "eve"} and renames == 0  # not carried over: the next pass does it
