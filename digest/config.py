@@ -33,7 +33,7 @@ from digest.checks import (
 )
 from digest.checks import Email as Address
 from digest.db import DatabaseUrl
-from digest.errors import ConfigError, collect
+from digest.errors import ConfigError, SecretUnavailable, collect
 from digest.models import Profile
 from digest.options import Reading, like, option, read
 from digest.sources_config import SourceConfig, Sources
@@ -182,12 +182,13 @@ class WebConfig:
             return None
         value = os.environ.get(self.secret_env)
         if value is None:
-            raise ConfigError(
+            raise SecretUnavailable(
                 f"web.secret_env names ${self.secret_env}, but that environment variable is not set: "
                 "export it with the secret the links are signed with (the same for `send`, `run`, "
                 "`serve` and `preview`); only the first time a new one "
                 f"(`export {self.secret_env}=$(openssl rand -hex 32)`): another revokes every link of "
-                "the emails already sent"
+                "the emails already sent",
+                f"${self.secret_env} is not set",
             )
         if len(value) < MIN_SECRET_CHARS:
             raise ConfigError(
@@ -202,9 +203,10 @@ class WebConfig:
             value = _read_secret(path, file_stamp(path))
         except (OSError, UnicodeDecodeError) as e:
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            raise ConfigError(
+            raise SecretUnavailable(
                 f"web.secret_file: cannot read {path}: {why}; write a random secret there "
-                f"(e.g. `openssl rand -hex 32 > {path}; chmod 600 {path}`)"
+                f"(e.g. `openssl rand -hex 32 > {path}; chmod 600 {path}`)",
+                f"cannot read {path}: {why}",
             ) from None
         if len(value) < MIN_SECRET_CHARS:
             raise ConfigError(

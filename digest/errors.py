@@ -11,6 +11,15 @@ class ConfigError(DigestError):
     """The configuration file is missing or invalid."""
 
 
+class SecretUnavailable(ConfigError):
+    """The links' signing secret is configured but this process cannot have it (its variable
+    not set, its file not readable); ``why`` says which, in a few words."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
+
+
 class ProfileError(DigestError):
     """A reader profile is missing or invalid."""
 

@@ -54,6 +54,9 @@ def _dated(user: str, seconds: str) -> str:
     return f"{user}\n{seconds}"
 
 
+UNSIGNED = "not-signed-preview-only"  # the token of a preview's links made without the secret
+
+
 @dataclass(frozen=True)
 class Signed:
     """What a valid token says: the reader's name when it was signed, and when (None: a token
@@ -119,3 +122,15 @@ class Signer:
 
     def check_form_token(self, token: str, value: str | None) -> bool:
         return bool(value) and _same(str(value), self.form_token(token))
+
+
+@dataclass(frozen=True)
+class UnsignedLinks(Signer):
+    """The links of a preview made where the secret cannot be had (`digest preview` in a shell
+    without its variable): every token is :data:`UNSIGNED`, which says so and opens nothing (a
+    malformed token: the bare 403)."""
+
+    secret: bytes = b""
+
+    def token(self, user: str, issued: dt.datetime) -> str:
+        return UNSIGNED

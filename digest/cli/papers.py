@@ -257,9 +257,18 @@ def preview(
     """
     from digest.compose.preview import open_in_browser
     from digest.compose.preview import preview as build_preview
+    from digest.signing import UNSIGNED
 
     config = obj.config
-    outgoing = build_preview(config, user, now_utc(), up_to=day)
+    unsigned = _secret_missing(config)
+    outgoing = build_preview(config, user, now_utc(), up_to=day, unsigned=unsigned is not None)
+    if unsigned is not None:
+        click.secho(
+            f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "
+            "and open nothing. The rest is what `digest send` sends; send and serve need the secret.",
+            fg="yellow",
+            err=True,
+        )
     if day and outgoing.digest.day is None and not _listed_by(config, day):
         click.secho(f"note: no stored listing is dated on or before {day}.", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
@@ -278,9 +287,25 @@ def preview(
         out = out or Path(f"preview-{user}.html")
     if out is not None:
         write_output(out, outgoing.rendered.html)
-        click.echo(f"{outgoing.rendered.subject}\nWrote {out}", err=as_text)
+        unsigned_note = " (its links not signed)" if unsigned is not None else ""
+        click.echo(f"{outgoing.rendered.subject}\nWrote {out}{unsigned_note}", err=as_text)
     if open_it and out is not None and not open_in_browser(out):
         click.echo(f"No browser found: open {out} yourself.", err=True)
+
+
+def _secret_missing(config: Any) -> str | None:
+    """Why the links' secret cannot be had here (a shell without its variable, a file readable
+    by the service's user only), when the reader's links would need it; None: it can, or no link
+    is signed. A secret that is there but unusable (too short) is an error, as for `send`."""
+    from digest.errors import SecretUnavailable
+
+    if not config.base_url:
+        return None
+    try:
+        config.web.secret()
+    except SecretUnavailable as e:
+        return e.why
+    return None
 
 
 def _listed_by(config: Any, day: dt.date) -> bool:

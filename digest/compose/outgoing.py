@@ -12,7 +12,7 @@ from digest.compose.mime import message_bytes
 from digest.compose.render import Rendered, Renderer
 from digest.config import Config
 from digest.models import Digest, Profile
-from digest.signing import Signer
+from digest.signing import Signer, UnsignedLinks
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,13 @@ class Outgoing:
         return self.rendered, self.digest.profile, self.sender, self.message_id, self.now, self.links
 
 
-def prepare(config: Config, digest: Digest, renderer: Renderer, now: dt.datetime) -> Outgoing:
-    """Render a digest and get ready to wrap it into the message that would be sent."""
+def prepare(
+    config: Config, digest: Digest, renderer: Renderer, now: dt.datetime, *, unsigned: bool = False
+) -> Outgoing:
+    """Render a digest and get ready to wrap it into the message that would be sent.
+    ``unsigned``: the reader's links carry no signature (a preview without the secret)."""
     profile = digest.profile
-    signer = Signer.from_config(config)
+    signer = UnsignedLinks() if unsigned else Signer.from_config(config)
     links = unsubscribe_links(profile, config.smtp.sender, config.base_url, signer, issued=now)
     rendered = renderer.render(digest, links=links)
     msg_id = message_id(profile.user, now, config.smtp.sender)

@@ -27,12 +27,16 @@ def preview(
     up_to: dt.date | None = None,
     profile: Profile | None = None,
     renderer: Renderer | None = None,
+    unsigned: bool = False,
 ) -> Outgoing:
     """The message for ``user`` (or for ``profile``, e.g. an unsaved edit) as `send` and the
     daemon would build it at ``now``: the reader's next digest (select.digests.next_digest).
 
     ``up_to``: the digest of that day instead (select.digests.digest_of_day): a past day's as
     it would have been, from the reader's history as it stood then.
+
+    ``unsigned``: the reader's links without a signature (digest.signing.UnsignedLinks), the rest
+    byte for byte the same: for a preview where the secret cannot be had.
     """
     from digest.daemon.renamed import history_name  # the renames' module: no import of it at load
 
@@ -46,7 +50,7 @@ def preview(
         else:
             digest = next_digest(store, history, now, config=config)
     digest = replace(digest, profile=profile)
-    return prepare(config, digest, renderer or Renderer.for_config(config), now)
+    return prepare(config, digest, renderer or Renderer.for_config(config), now, unsigned=unsigned)
 
 
 def open_in_browser(path: Path) -> bool:
