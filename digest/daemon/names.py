@@ -308,15 +308,16 @@ def _not_made(
 ) -> StoreError:
     cause = str(error) if isinstance(error, DigestError) else f"{shown(config.database)}: {error}"
     made_now = "made now, the profile" if known else "if it was, a profile made now"
+    again = "try again once the database can be read and written"
     if written:  # steps that commit on their own, as the next pass (or any command) makes them too
         said = "; ".join(written)
-        kept = f"The profile file was not made; written before the failure, as the next pass would: {said}"
+        kept = f"The profile file was not made; written before the failure, as the next pass would: {said}. "
+        kept += again.capitalize()
     else:
-        kept = "Nothing was written"
+        kept = f"Nothing was written: {again}"
     return StoreError(
         f"{profile_path(config, user)} not created: {what} ({cause}); {made_now} would open the earlier "
-        f"reader's links (in the emails they were sent). {kept}. Try again once the database can be "
-        "read and written"
+        f"reader's links (in the emails they were sent). {kept}"
     )
 
 

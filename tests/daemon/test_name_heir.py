@@ -290,7 +290,7 @@ def test_a_refusal_before_anything_committed_still_says_nothing_was_written(ws):
     finally:
         holder.close()
     assert str(refused.value).endswith(
-        "Nothing was written. Try again once the database can be read and written"
+        "Nothing was written: try again once the database can be read and written"
     )
 
 
