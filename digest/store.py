@@ -97,8 +97,9 @@ class Store(ReaderRecords, PaperEmbeddings):
             raise refusal(url, e, timeout) from None
         try:
             found = pg_version(self.db)
-            migrate_postgres(self.db, shown(url), self.readonly)  # one transaction: all or nothing
-            self.upgraded_from = found if found < SCHEMA_VERSION else None
+            if found != SCHEMA_VERSION:  # one transaction: all or nothing (it asks again, under a lock)
+                migrate_postgres(self.db, shown(url), self.readonly)
+                self.upgraded_from = found if found < SCHEMA_VERSION else None
         except BaseException:
             self.db.close()
             raise
