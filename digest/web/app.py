@@ -303,6 +303,7 @@ def create_app(
     def resubscribe(token: str) -> Response:
         user, path = reader(token)
         check_post(token)
+        current_profile(cfg(), user, posted=True)  # a broken file: nothing done, the bounce kept too
         with Store(cfg().database) as store:  # resubscribing also lifts a hard bounce; first, so
             Suppressions(store).release(user)  # that a database error leaves the reader paused
         try:

@@ -10,7 +10,9 @@ import urllib.request
 import pytest
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
+from digest.deliver.suppressions import Suppressions
 from digest.signing import Signer
+from digest.store import Store
 from digest.web.app import create_app
 
 from conftest import NOW, make_dump
@@ -76,6 +78,8 @@ def test_every_page_and_change_of_a_broken_profile_is_a_503_that_writes_nothing(
     token = signer.token("ada", NOW)
     client = create_app(config, signer, lambda: NOW).test_client()
     form = {"csrf": signer.form_token(token), "kw": ["robotics"], "weight": ["2"], "send_at": "07:00"}
+    with Store(config.database) as store:  # a hard bounce, which a resubscribe lifts
+        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", NOW)
     for method, where, data in [
         ("get", "", None),
         ("get", "/digest", None),
@@ -91,6 +95,8 @@ def test_every_page_and_change_of_a_broken_profile_is_a_503_that_writes_nothing(
         said_to_the_reader(r.get_data(as_text=True), ws)
         said_in_the_log(caplog, ws)
         assert path.read_text() == BROKEN
+    with Store(config.database) as store:  # the resubscribe did nothing: the bounce stays too
+        assert store.db.execute("SELECT COUNT(*) FROM suppressions WHERE user = 'ada'").fetchone() == (1,)
     r = client.post(f"/u/{token}/preview", data=form)  # the live preview, if it broke after the page opened
     assert r.status_code == 503 and r.json["ok"] is False and r.json["errors"].startswith(TOLD)
 
