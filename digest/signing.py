@@ -134,3 +134,9 @@ class UnsignedLinks(Signer):
 
     def token(self, user: str, issued: dt.datetime) -> str:
         return UNSIGNED
+
+    def signed(self, token: str) -> Signed | None:  # makes links only: with no secret, opens none
+        return None
+
+    def form_token(self, token: str) -> str:
+        raise TypeError("UnsignedLinks makes a preview's links only: it signs no form")

@@ -236,10 +236,23 @@ class DayType(click.ParamType):
     type=DayType(),
     help="The digest of DAY (YYYY-MM-DD) instead: a past day's as it would have been.",
 )
+@click.option(
+    "--unsigned-links",
+    "allow_unsigned",
+    is_flag=True,
+    help="Where the links' secret cannot be had here (its variable not set, its file not readable), "
+    "make the preview anyway, its links not signed (they open nothing).",
+)
 @click.pass_obj
 @handle_errors
 def preview(
-    obj: Context, user: str, out: Path | None, open_it: bool, as_text: bool, day: dt.date | None
+    obj: Context,
+    user: str,
+    out: Path | None,
+    open_it: bool,
+    as_text: bool,
+    day: dt.date | None,
+    allow_unsigned: bool,
 ) -> None:
     """Show the digest USER would get now, without sending or marking anything.
 
@@ -254,13 +267,14 @@ def preview(
       digest preview ada --out ada.html
       digest preview ada --text --date 2026-03-14
       digest preview ada --open
+      digest preview ada --unsigned-links   # in a shell without the links' secret
     """
     from digest.compose.preview import open_in_browser
     from digest.compose.preview import preview as build_preview
     from digest.signing import UNSIGNED
 
     config = obj.config
-    unsigned = _secret_missing(config)
+    unsigned = _secret_missing(config, allow_unsigned)
     outgoing = build_preview(config, user, now_utc(), up_to=day, unsigned=unsigned is not None)
     if unsigned is not None:
         click.secho(
@@ -293,10 +307,12 @@ def preview(
         click.echo(f"No browser found: open {out} yourself.", err=True)
 
 
-def _secret_missing(config: Any) -> str | None:
+def _secret_missing(config: Any, allowed: bool) -> str | None:
     """Why the links' secret cannot be had here (a shell without its variable, a file readable
-    by the service's user only), when the reader's links would need it; None: it can, or no link
-    is signed. A secret that is there but unusable (too short) is an error, as for `send`."""
+    by the service's user only), when the reader's links would need it and ``allowed``
+    (--unsigned-links); None: it can, or no link is signed. Not allowed, it is `send`'s error
+    (a misspelt variable or file name is one), with the option named; a secret that is there
+    but unusable (too short) is an error either way."""
     from digest.errors import SecretUnavailable
 
     if not config.base_url:
@@ -304,6 +320,12 @@ def _secret_missing(config: Any) -> str | None:
     try:
         config.web.secret()
     except SecretUnavailable as e:
+        if not allowed:
+            raise SecretUnavailable(
+                f"{e}. To preview without it, its links not signed (they open nothing): "
+                "`digest preview --unsigned-links`",
+                e.why,
+            ) from None
         return e.why
     return None
 
