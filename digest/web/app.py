@@ -291,9 +291,15 @@ def create_app(
                 raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
             return page("gone.html.j2")
         check_post(token, need_form_token=False)
-        try:  # a broken file stays as it is: a 503, which a mail provider's one-click tries again
+        try:  # a broken file stays as it is: a 503 (a mail provider may or may not try it again)
             edited = apply_edit(cfg(), user, _set_paused(True))
         except ProfileError as e:
+            log.error(  # the request itself must not be lost with it: the operator honours it
+                "unsubscribe of %s NOT done: they asked for no more digests, but their profile file "
+                "cannot be read; once it is fixed, pause them: digest profile set %s paused true",
+                user,
+                user,
+            )
             raise unreadable(user, e, posted=True) from None
         written(path, g.held_since)
         log.info("unsubscribed %s", user)

@@ -118,3 +118,23 @@ def test_a_working_profile_opens_as_before(ws):
         url = f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200 and b"Your digest, Ada" in response.read()
+
+
+def test_a_one_click_unsubscribe_on_a_broken_file_is_kept_in_the_log_for_the_operator(ws, caplog):
+    """The file is not written and the 503 may never be tried again (RFC 8058 asks no retry):
+    the log says the reader asked to stop, and how to honour it once the file is fixed."""
+    path = ws.profile("ada", BROKEN)
+    config = ws.config
+    signer = Signer.from_config(config)
+    client = create_app(config, signer, lambda: NOW).test_client()
+    caplog.set_level(logging.ERROR, logger="digest.web.app")
+    r = client.post(f"/u/{signer.token('ada', NOW)}/unsubscribe", data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 503 and path.read_text() == BROKEN
+    (line,) = [
+        r.getMessage() for r in caplog.records if r.name == "digest.web.app" and "ada" in r.getMessage()
+    ]
+    assert "unsubscribe of ada NOT done: they asked for no more digests" in line
+    assert "digest profile set ada paused true" in line
+    path.write_text(PROFILE)  # fixed, and the command the log gives honours the request
+    assert ws.cli("profile", "set", "ada", "paused", "true").exit_code == 0
+    assert "paused: true" in path.read_text()
