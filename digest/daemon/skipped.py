@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import stat
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class _Told:
     skipped: Skipped
-    content: str | None  # the file's bytes' digest when it was said; None: not readable (or no file)
+    content: str | None  # the file as it was when said (_content); None: not readable (or no file)
 
 
 class SkippedProfiles:
@@ -58,10 +60,17 @@ class SkippedProfiles:
 
 
 def _content(path: str | None) -> str | None:
+    """A regular file's bytes' digest; anything else (a symbolic link, which may point outside
+    the folder and is then never read; a FIFO or a device, which a read would wait on or never
+    end) by what ``lstat`` says of it, and where a link points, without opening it."""
     if path is None:
         return None
     try:
-        with open(path, "rb") as f:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            target = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+            return f"{st.st_mode}:{st.st_ino}:{st.st_mtime_ns}:{target}"
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as f:
             return hashlib.sha256(f.read()).hexdigest()
     except OSError:
         return None

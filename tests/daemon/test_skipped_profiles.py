@@ -93,3 +93,38 @@ def test_a_profiles_folder_gone_is_said_once_and_its_return_too(mail_workspace, 
     assert [r.getMessage() for r in caplog.records if r.name == "digest.daemon.skipped"] == [
         "the profiles folder is read again"
     ]
+
+
+def test_a_profile_linked_outside_the_folder_is_never_read_for_the_log_either(
+    mail_workspace, caplog, tmp_path
+):
+    """Such a link is refused without being read (profiles.load.check_inside); telling whether
+    it changed must not read it either (a link to /dev/zero or to a FIFO would never end): a
+    change of what it points to is not said, a change of the link is."""
+    ws = mail_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(GOOD)
+    bob = ws.root / "profiles" / "bob.yaml"
+    bob.symlink_to(outside)
+    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
+    daemon = Daemon(ws.config, lambda: now[0])
+    caplog.set_level(logging.INFO)
+
+    def polls() -> list[str]:
+        caplog.clear()
+        for _ in range(2):
+            now[0] += RESCAN
+            daemon.tick()
+        return said(caplog)
+
+    (first,) = polls()
+    assert first.startswith(f"profile skipped: {bob}: is a symbolic link to a file outside")
+    outside.write_text(GOOD + "# another line\n")
+    assert polls() == []
+    other = tmp_path / "other.yaml"
+    other.write_text(GOOD)
+    bob.unlink()
+    bob.symlink_to(other)
+    (changed,) = polls()
+    assert changed.startswith(f"profile skipped again, changed: {bob}: is a symbolic link")
