@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digest.select.postings import JOINED, Postings, Term
+from digest.select.postings import COMPOUND, JOINED, Postings, Term
 from digest.select.text import is_stop_word
 
 NEAR_WINDOW = 6  # words of a phrase this close count as "near each other"
@@ -34,11 +34,12 @@ class FieldEvidence:
 def evidence_in(
     postings: Postings,
     terms: Sequence[Term],
-    joined: str | None,
+    joined: str,
     docs: Sequence[int],
     related_credit: float = 0.5,
 ) -> list[tuple[FieldEvidence, FieldEvidence]]:
-    """Where and how one phrase occurs in the title and the abstract of each of ``docs``.
+    """Where and how one phrase (``joined``: its one-word spelling, "eventdriven" for "event
+    driven") occurs in the title and the abstract of each of ``docs``.
 
     The phrase itself (word after word, any spelling) counts, as ``exact`` or, made of
     related forms, as ``related``. Failing that, its content words (function words such
@@ -47,37 +48,54 @@ def evidence_in(
     """
     fields = (2 * np.asarray(docs, dtype=np.int64)[:, None] + np.arange(2)).ravel()
     look = _Look(postings, fields)
-    found = [_evidence(look, i, terms, joined, related_credit) for i in range(len(fields))]
+    content = [t for t in terms if not is_stop_word(t.norm)]
+    found = [_evidence(look, i, terms, joined, content, related_credit) for i in range(len(fields))]
     return list(zip(found[0::2], found[1::2], strict=True))
 
 
 class _Look:
-    """The positions of words in some fields: each list of words looked up once for all of
-    them (``searchsorted``), then cut per field."""
+    """The words in some fields: each list of words looked up once for all of them
+    (``searchsorted``), then cut per field. Positions are the words' own (an index into the
+    index's word arrays): field ``i`` holds ``lo[i]`` to ``hi[i]``."""
 
     def __init__(self, postings: Postings, fields: np.ndarray) -> None:
         self.postings = postings
         lo, hi = postings.bounds[fields], postings.bounds[fields + 1]
-        self._lo, self._hi = lo, hi
-        self.lo, self.size = lo.tolist(), (hi - lo).tolist()
+        self._lo, self._hi = lo.astype(np.int32), hi.astype(np.int32)  # as the words (else copied to int64)
+        self.hi = hi.tolist()
+        self._ascending = bool(np.all(fields[1:] > fields[:-1]))
         self._lists: dict[tuple[str, str], tuple[list[int], list[int], list[int]]] = {}
 
     def at(self, kind: str, norm: str, i: int) -> list[int]:
-        """Positions in field ``i`` of the words of ``norm`` (``kind`` "words"), of those not
-        inside a compound ("free"), or of the second words of its joined pairs ("pairs")."""
+        """The words of ``norm`` in field ``i`` (``kind`` "words"), or those not inside a
+        compound ("free")."""
         entry = self._lists.get((kind, norm))
         if entry is None:
-            p = self.postings
-            words = p.pair_words(norm) if kind == "pairs" else p.words(norm)
-            if kind == "free":
-                words = p.free(words)
-            cut = np.searchsorted(words, self._lo).tolist(), np.searchsorted(words, self._hi).tolist()
-            entry = self._lists[(kind, norm)] = ((words - p.bounds[p.doc_field(words)]).tolist(), *cut)
-        positions, a, b = entry
-        return positions[a[i] : b[i]]
+            entry = self._lists[(kind, norm)] = self._cut(kind, norm)
+        words, a, b = entry
+        return words[a[i] : b[i]]
+
+    def _cut(self, kind: str, norm: str) -> tuple[list[int], list[int], list[int]]:
+        """The words of a norm in these fields as a list, and where each field's are in it."""
+        p = self.postings
+        words = p.words(norm)
+        a, b = words.searchsorted(self._lo), words.searchsorted(self._hi)
+        counts = b - a
+        total = int(counts.sum())
+        if self._ascending and len(a) and int(b[-1] - a[0]) <= 2 * total + 64:
+            first = int(a[0])  # the fields in order, most of the words between theirs: one slice
+            words, a, b = words[first : int(b[-1])], a - first, b - first
+        else:  # only the words in these fields (a few papers of many)
+            ranks = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            words, b = words[np.repeat(a, counts) + ranks], np.cumsum(counts)
+            a = b - counts
+        if kind == "free":
+            kept = np.concatenate(([0], np.cumsum((p.flags[words] & COMPOUND) == 0)))
+            words, a, b = p.free(words), kept[a], kept[b]
+        return words.tolist(), a.tolist(), b.tolist()
 
     def forms(self, term: Term, i: int, free_only: bool = True) -> tuple[set[int], set[int]]:
-        """(positions of the word itself, positions of it or a related form) in field ``i``.
+        """(the word itself, it or a related form) in field ``i``.
 
         ``free_only``: related forms inside hyphenated compounds are left out (they still
         count inside the phrase itself: "early-exiting" for "early exit").
@@ -91,44 +109,45 @@ class _Look:
 
 
 def _evidence(
-    look: _Look, i: int, terms: Sequence[Term], joined: str | None, related_credit: float
+    look: _Look, i: int, terms: Sequence[Term], joined: str, content: list[Term], related_credit: float
 ) -> FieldEvidence:
-    lo, size = look.lo[i], look.size[i]
+    hi = look.hi[i]
     flags, start, end = look.postings.flags.item, look.postings.start.item, look.postings.end.item
     n = len(terms)
-    positions = [look.forms(t, i, free_only=False) for t in terms]
     ev = FieldEvidence()
     spans: list[tuple[int, int]] = []
-    for p in sorted(positions[0][1]):  # the phrase, word after word
-        if p + n > size:
-            continue
-        if not all(flags(lo + p + j) & JOINED and p + j in positions[j][1] for j in range(1, n)):
-            continue
-        if all(p + j in positions[j][0] for j in range(n)):
-            ev.exact += 1
-        else:
-            ev.related += 1
-        spans.append((start(lo + p), end(lo + p + n - 1)))
-    if joined is not None:  # "eventdriven" for "event driven"
-        for p in look.at("words", joined, i):
-            ev.exact += 1
-            spans.append((start(lo + p), end(lo + p)))
-    else:  # "event-driven" for "eventdriven"
-        for p in look.at("pairs", terms[0].norm, i):
-            ev.exact += 1
-            spans.append((start(lo + p - 1), end(lo + p)))
-    content = [t for t in terms if not is_stop_word(t.norm)]
-    if not spans and len(content) > 1:  # the content words apart
+    positions = [look.forms(terms[0], i, free_only=False)]
+    for t in terms[1:]:  # the forms of each word, while each has some here
+        if not positions[-1][1]:
+            break
+        positions.append(look.forms(t, i, free_only=False))
+    if positions[-1][1] and len(positions) == n:  # the phrase, word after word
+        for p in sorted(positions[0][1]):
+            if p + n > hi:
+                continue
+            if not all(flags(p + j) & JOINED and p + j in positions[j][1] for j in range(1, n)):
+                continue
+            if all(p + j in positions[j][0] for j in range(n)):
+                ev.exact += 1
+            else:
+                ev.related += 1
+            spans.append((start(p), end(p + n - 1)))
+    for p in look.at("words", joined, i):  # "eventdriven" for "event driven"
+        ev.exact += 1
+        spans.append((start(p), end(p)))
+    if not spans and len(content) > 1:  # the content words apart: each of them here
         found = []
         level = 1.0
         for t in content:
-            exact, related = look.forms(t, i)
+            exact, related = look.forms(t, i)  # related: exact too
+            if not related:
+                break
             found.append(sorted(exact or related))
             level *= 1.0 if exact else related_credit
-        if all(found):
+        else:
             ev.apart = level
             ev.near = _within(found, NEAR_WINDOW)
-            spans = [(start(lo + p), end(lo + p)) for ps in found for p in ps]
+            spans = [(start(p), end(p)) for ps in found for p in ps]
     ev.spans = tuple(sorted(set(spans)))
     return ev
 

@@ -286,8 +286,8 @@ class PhraseMatching(Highlighting):
         tf = np.zeros((2, len(self.papers)), dtype=np.float64)
         itself = np.zeros((2, len(self.papers)), dtype=np.float64)  # the phrase as such
         content = [t for t in terms if not is_stop_word(t.norm)] or list(terms)
-        candidates = functools.reduce(np.intersect1d, (postings.docs_with(t) for t in content))
-        docs = np.union1d(candidates, postings.docs_with(Term(joined, joined))).tolist()
+        candidates = functools.reduce(np.logical_and, (postings.has(t) for t in content))
+        docs = np.flatnonzero(candidates | postings.has(Term(joined, joined))).tolist()
         exact_docs = []
         spans: dict[int, list[tuple[int, int, int]]] = {}
         for d, fields in zip(docs, evidence_in(postings, terms, joined, docs, STEM_CREDIT), strict=True):

@@ -101,6 +101,7 @@ class Postings:
         self.lengths = np.ascontiguousarray(np.diff(self.bounds).reshape(self.n_docs, 2).T, dtype=np.float64)
         self._counts: dict[str, np.ndarray] = {}
         self._pairs: dict[str, np.ndarray] = {}
+        self._norm_docs: dict[str, np.ndarray] = {}
         self._spans: dict[tuple[Term, int], list[tuple[int, int, int]]] = {}
         self._decoded: dict[int, dict[int, list[int]]] = {}
         log.debug("indexed %d papers, %d words, %d distinct norms", self.n_docs, n, len(self._norm_ids))
@@ -150,8 +151,11 @@ class Postings:
         found = self._pairs.get(norm)
         if found is None:
             key = pair_key(norm)
-            lo = np.searchsorted(self._pair_keys, key, side="left")
-            hi = np.searchsorted(self._pair_keys, key, side="right")
+            lo = int(self._pair_keys.searchsorted(key, side="left"))
+            if lo == len(self._pair_keys) or self._pair_keys.item(lo) != key:  # most words: none
+                self._pairs[norm] = _NONE
+                return _NONE
+            hi = self._pair_keys.searchsorted(key, side="right")
             found = np.sort(self._pair_at[lo:hi])
             if len(found):  # another spelling may share the checksum
                 size = len(self._surfaces)
@@ -180,8 +184,8 @@ class Postings:
 
     def df(self, norm: str) -> int:
         """How many papers have the word (or its joined two-word spelling)."""
-        words = np.concatenate((self.words(norm), self.pair_words(norm)))
-        return len(np.unique(self.doc_field(words) >> 1))
+        counts = self.word_counts(norm)
+        return int(np.count_nonzero(counts[0] + counts[1]))
 
     def word_counts(self, norm: str) -> np.ndarray:
         """Occurrences of the word in every paper, shape (2 fields, papers)."""
@@ -192,22 +196,34 @@ class Postings:
         return counts
 
     def related_counts(self, term: Term) -> np.ndarray:
-        """Occurrences of other forms of the word (same stem, other norm)."""
-        counts = np.zeros((2, self.n_docs), dtype=np.float64)
+        """Occurrences of other forms of the word (same stem, other norm): their words not
+        inside a compound, and their joined two-word spellings."""
+        others = [norm for norm in self.stem_norms(term.stem) if norm != term.norm]
+        words = [self.free(self.words(norm)) for norm in others] + [self.pair_words(n) for n in others]
+        return self._per_field(np.concatenate(words)) if others else np.zeros((2, self.n_docs))
+
+    def has(self, term: Term) -> np.ndarray:
+        """Whether each paper has the word in any form (a bool per paper)."""
+        found = np.zeros(self.n_docs, dtype=bool)
+        found[self._docs(term.norm)] = True
         for norm in self.stem_norms(term.stem):
-            if norm != term.norm:
-                counts += self.word_counts(norm)
-                words = self.words(norm)
-                inside = words[(self.flags[words] & COMPOUND) != 0]
-                if len(inside):
-                    counts -= self._per_field(inside)
-        return np.maximum(counts, 0.0)
+            found[self._docs(norm)] = True
+        pairs = self.pair_words(term.norm)
+        if len(pairs):
+            found[self.doc_field(pairs) >> 1] = True
+        return found
+
+    def _docs(self, norm: str) -> np.ndarray:
+        """The papers with a word of this norm, ascending (kept: a few bytes a paper that has it)."""
+        docs = self._norm_docs.get(norm)
+        if docs is None:
+            at = self.doc_field(self.words(norm)) >> 1
+            docs = self._norm_docs[norm] = at[np.diff(at, prepend=-1) != 0].astype(np.int32)
+        return docs
 
     def docs_with(self, term: Term) -> np.ndarray:
         """Papers that have the word in any form, ascending."""
-        norms = self.stem_norms(term.stem)
-        words = [self.words(term.norm), self.pair_words(term.norm), *map(self.words, norms)]
-        return np.unique(self.doc_field(np.concatenate(words)) >> 1)
+        return np.flatnonzero(self.has(term))
 
     # -- one paper -----------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ plurals, related forms, acronyms spelled as words too, empty fields, long texts.
 from __future__ import annotations
 
 import random
+import tracemalloc
 import zlib
 from collections import defaultdict
 
@@ -182,3 +183,17 @@ def test_papers_asked_about_together_have_the_evidence_each_has_alone():
         joined = join_norm([t.surface for t in tokens])
         together = evidence_in(postings, terms, joined, range(len(texts)))
         assert together == [evidence_in(postings, terms, joined, [d])[0] for d in range(len(texts))], phrase
+
+
+def test_the_evidence_in_a_few_papers_of_many_reads_those_papers_words_only():
+    postings = Postings([("", "event driven models, driven by events") for _ in range(20_000)])
+    terms, joined = (Term("event", "event"), Term("driven", "driven")), "eventdriven"
+    alone = evidence_in(postings, terms, joined, [12_345])
+    tracemalloc.start()
+    try:
+        assert evidence_in(postings, terms, joined, [12_345]) == alone
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000, f"{peak:,} bytes to read one paper of 20,000"
+    assert (alone[0][1].exact, alone[0][1].spans) == (1, ((0, 12),))
