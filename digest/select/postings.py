@@ -250,12 +250,15 @@ class Postings:
             for norm in self.stem_norms(term.stem):
                 if norm != term.norm:
                     words += [w for w in by_norm.get(ids[norm], ()) if not flags.item(w) & COMPOUND]
+            pairs = self.pair_words(term.norm)
+            a = b = 0
+            if len(pairs):
+                a, b = int(pairs.searchsorted(lo)), int(pairs.searchsorted(hi))
+            if not words and a == b:  # most words of an interest are not in a given paper: not kept
+                return []
             start, end = self.start.item, self.end.item
             spans = [(int(w >= mid), start(w), end(w)) for w in words]
-            pairs = self.pair_words(term.norm)
-            if len(pairs):
-                a, b = np.searchsorted(pairs, (lo, hi))
-                spans += [(int(w >= mid), start(w - 1), end(w)) for w in pairs[a:b].tolist()]
+            spans += [(int(w >= mid), start(w - 1), end(w)) for w in pairs[a:b].tolist()]
             spans.sort()
             self._spans[key] = spans
         return spans

@@ -185,6 +185,25 @@ def test_papers_asked_about_together_have_the_evidence_each_has_alone():
         assert together == [evidence_in(postings, terms, joined, [d])[0] for d in range(len(texts))], phrase
 
 
+def test_asking_for_a_words_spans_in_papers_without_it_keeps_nothing():
+    """Most words of an interest are not in a given paper: the answer (none) is not kept for
+    each (word, paper) pair asked about."""
+    postings = Postings([(f"paper {d}", "a method for graphs") for d in range(2000)])
+    absent = [Term(f"absent{k}", f"absent{k}") for k in range(50)]
+    postings.word_spans(absent[0], 0)  # the papers' words decoded once, kept for their highlights
+    for d in range(2000):
+        postings.word_spans(absent[0], d)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        assert all(postings.word_spans(term, d) == [] for term in absent for d in range(2000))
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000, f"{kept:,} bytes kept for 100,000 answers of no span"
+    assert postings.word_spans(Term("graph", "graph"), 7) == [(1, 13, 19)]
+
+
 def test_the_evidence_in_a_few_papers_of_many_reads_those_papers_words_only():
     postings = Postings([("", "event driven models, driven by events") for _ in range(20_000)])
     terms, joined = (Term("event", "event"), Term("driven", "driven")), "eventdriven"
