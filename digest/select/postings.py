@@ -97,6 +97,7 @@ class Postings:
         order = np.argsort(np.frombuffer(pair_keys, dtype=np.uint32))
         self._pair_keys = np.frombuffer(pair_keys, dtype=np.uint32)[order]
         self._pair_at = np.frombuffer(pair_at, dtype=np.int32)[order]
+        del starts, ends, joined, compound, pair_keys, pair_at, order  # copied: let go before sorting norms
         self._index_norms()
         self.lengths = np.ascontiguousarray(np.diff(self.bounds).reshape(self.n_docs, 2).T, dtype=np.float64)
         self._counts: dict[str, np.ndarray] = {}
