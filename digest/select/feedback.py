@@ -76,7 +76,8 @@ class FeedbackRanker:
     ``base``: a :class:`PaperIndex`, or a :class:`digest.select.semantic.SemanticIndex`.
     ``ratings(user)``: paper id -> 1 or -1. ``papers_of(ids)``: the stored papers with
     these ids (rated papers outside the index, e.g. those of earlier digests).
-    ``features``: default tf-idf of the index's papers; ``models``: fitted models to start
+    ``features``: default tf-idf of the index's papers (``make_features``: a function that
+    makes them, called when a reader with a model is first ranked); ``models``: fitted models to start
     from (shared between rankers over the same features). ``weight``: the model's full say
     (default FEEDBACK_WEIGHT), reached gradually as ratings accumulate.
     """
@@ -87,6 +88,7 @@ class FeedbackRanker:
         ratings: Callable[[str], dict[int, int]],
         *,
         features: Features | None = None,
+        make_features: Callable[[], Features] | None = None,
         papers_of: Callable[[Sequence[int]], list[Paper]] | None = None,
         weight: float | None = None,
         models: dict[str, ReaderModel | None] | None = None,
@@ -95,6 +97,7 @@ class FeedbackRanker:
         self.index: PaperIndex = base if isinstance(base, PaperIndex) else base.index
         self._ratings = ratings
         self._features = features
+        self._make_features = make_features or (lambda: TextFeatures(self.index.papers))
         self._papers_of = papers_of or (lambda ids: [])
         self.weight = FEEDBACK_WEIGHT if weight is None else weight
         self.models: dict[str, ReaderModel | None] = {} if models is None else models
@@ -109,7 +112,7 @@ class FeedbackRanker:
     def features(self) -> Features:
         """The papers' features (made when a reader with a model is first ranked: none for a
         reader who rated nothing, whose `digest rank` of a year of papers spares the tf-idf)."""
-        return self._features if self._features is not None else TextFeatures(self.index.papers)
+        return self._features if self._features is not None else self._make_features()
 
     @functools.cached_property
     def _rows(self):

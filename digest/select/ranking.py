@@ -97,9 +97,11 @@ def build_index(
     def embed_text(text: str) -> np.ndarray:
         return embedder.embed_phrases([text])[0]  # type: ignore[attr-defined]
 
-    embeddings = EmbeddingFeatures(papers, blended.vectors, lookup, embed_text)
-    features = CombinedFeatures(TextFeatures(papers), embeddings)
-    return FeedbackRanker(blended, store.ratings, features=features, papers_of=store.papers)
+    def features() -> CombinedFeatures:  # made for the first reader with a model only
+        embeddings = EmbeddingFeatures(papers, blended.vectors, lookup, embed_text)
+        return CombinedFeatures(TextFeatures(papers), embeddings)
+
+    return FeedbackRanker(blended, store.ratings, make_features=features, papers_of=store.papers)
 
 
 def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: object) -> dict[int, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import re
@@ -270,3 +271,36 @@ def test_a_repeated_semantic_rank_with_unchanged_profiles_never_imports_torch(wo
     assert again.stderr.split()[-1] == "False"
     assert again.stdout == first.stdout  # the same ranking, the same scores to the last digit
     assert json.loads(again.stdout)[0]["title"] == "Networks of spiking neurons for audio"
+
+
+@pytest.mark.backends
+def test_with_semantic_matching_a_reader_who_rated_nothing_is_ranked_without_the_papers_features(
+    db_at, monkeypatch
+):
+    """With some reader's ratings stored, the index is a ranker with readers' models; the
+    papers' tf-idf (beside their embeddings) is made for the first reader with a model only,
+    as keywords-only (`digest --semantic rank` of a reader who rated nothing spares it)."""
+    from digest.select import features
+    from digest.select.ranking import build_index
+    from digest.store import Store
+
+    made = []
+
+    class Counted(features.TextFeatures):  # the real tf-idf, counted
+        def __init__(self, papers) -> None:
+            made.append(len(papers))
+            super().__init__(papers)
+
+    monkeypatch.setattr(features, "TextFeatures", Counted)
+    with Store(db_at) as store:
+        stored_papers(store)
+        store.rate("bob", PAPERS[0].id, 1, dt.datetime(2024, 3, 14, 8, tzinfo=dt.UTC))
+        ranker = build_index(store, store.papers(), embedder=Embedder(BagOfWordsModel()))
+        ada, bob = profile("spiking"), dataclasses.replace(profile("spiking"), user="bob")
+        alone = ranker.rank(ada)
+        ranker.rank_many([ada])
+        assert made == []
+        assert ranker.rank(bob) != alone  # bob's model has its say: the features are made now
+        ranker.rank_many([ada, bob])
+        assert made == [len(PAPERS)]
+        assert ranker.rank(ada) == alone
