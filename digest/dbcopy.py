@@ -95,6 +95,27 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
+def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:
+    """Nothing in the target that the copy would mix with or collide with: no worker using it (a
+    `digest run` started on the empty database writes the profiles' names at its first pass, and
+    would go on writing beside the copy), no row in any table copied (the data tables named first)."""
+    seen = dst.db.execute("SELECT id, seen_at FROM workers ORDER BY seen_at DESC").fetchall()
+    if seen:
+        who = ", ".join(f"{w} (last seen {at[:16].replace('T', ' ')} UTC)" for w, at in seen[:3])
+        who += ", ..." if len(seen) > 3 else ""
+        raise StoreError(
+            f"{shown(target)}: digest workers have used this database ({who}): "
+            "stop them, then migrate into an empty database (dropdb and createdb it again), and start "
+            "them once the copy is done"
+        )
+    for table in (*DATA, *(t for t in tables if t not in DATA)):
+        if dst.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+            raise StoreError(
+                f"{shown(target)}: the database already holds {table}; migrate into an empty "
+                "database (createdb a new one), so that nothing is mixed or overwritten"
+            )
+
+
 def copy_to_postgres(
     source: Path, target: str, *, batch: int = 5000, progress: Progress | None = None
 ) -> CopyReport:
@@ -111,13 +132,8 @@ def copy_to_postgres(
         raise StoreError(f"{source}: no such database file")
     with Store(source) as src, Store(target) as dst:
         accepted_unrecorded(src)
-        for table in DATA:
-            if dst.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
-                raise StoreError(
-                    f"{shown(target)}: the database already holds {table}; migrate into an empty "
-                    "database (createdb a new one), so that nothing is mixed or overwritten"
-                )
         tables = sqlite_tables(src)
+        refuse_unless_empty(dst, target, tables)
         raw = dst.db.raw
         total = sum(src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
         progress.start("copying", total)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.daemon.claims import farewell, heartbeat
 from digest.db import wall_clock
 from digest.deliver.delivery import deliver_due
 from digest.deliver.journal import Journal
@@ -23,7 +24,7 @@ from digest.select.digests import next_digests
 from digest.store import Store
 from digest.store_papers import merge_paper
 
-from conftest import NOW, make_dump, postgres_database
+from conftest import NOW, Workspace, make_dump, postgres_database
 
 
 def test_migrate_copies_every_row_and_the_next_digests_are_the_same(mail_workspace, shared_dumps):
@@ -234,3 +235,35 @@ def test_a_table_whose_rows_differ_after_the_copy_is_said_and_exits_1(workspace)
     assert "internal error" not in result.output
     assert "fetches" in result.output and "MISMATCH" in result.output
     assert "the row counts differ" in result.output and "keep using the SQLite database" in result.output
+
+
+def test_a_database_a_worker_already_ran_on_is_refused_saying_what_to_do_not_a_key_conflict(
+    tmp_path, workspace
+):
+    """The operator's order reversed: the workers started on the new, empty database, then the
+    copy. A worker's first pass writes the profiles' names down (no papers yet): the copy of the
+    same names then failed mid-way with 'duplicate key value violates unique constraint
+    reader_names_pkey', said of the SQLite file. Both cases are refused before copying, saying what
+    to do: a worker still using it (its row in workers), and rows it left (stopped since)."""
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+    workspace.dump("d.txt", make_dump("Mar 14", [("Spiking neural networks", "About spikes.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    with postgres_database() as url:
+        (tmp_path / "worker").mkdir()
+        worker = Workspace(tmp_path / "worker", database=url)
+        worker.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+        with Store(url) as pg:  # a daemon's heartbeat: it is running
+            heartbeat(pg, "app2:4242:abcd", NOW, NOW, "idle")
+        result = workspace.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1
+        assert "digest workers have used this database (app2:4242:abcd" in result.output
+        assert "stop them" in result.output and "duplicate key" not in result.output
+        with Store(url) as pg:  # stopped (its row gone), after a pass that wrote the names down
+            farewell(pg, "app2:4242:abcd")
+        assert worker.cli("run", "--once").exit_code == 0
+        result = workspace.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1, result.output
+        assert "already holds reader_names; migrate into an empty database" in result.output
+        assert "duplicate key" not in result.output
+        with Store(url) as pg:
+            assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0  # nothing copied
