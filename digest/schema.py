@@ -317,14 +317,14 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 21 -> 22: a paper stored twice before titles were read as now (with and without an escaped
     # control character; a feed's title as HTML and as text) is merged into one (digest.store_twice)
     merge_stored_twice,
+    # 22 -> 23: the settings each worker serves the readers with, to be the others' (digest.daemon.agree)
+    "ALTER TABLE workers ADD COLUMN settings TEXT;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-# PostgreSQL's form of migration 5 -> 6's FTS5 table: each paper's words and joined pairs (the
-# hex of their norms) as the lexemes of one tsvector, made with array_to_tsvector (taken as
-# they are, never parsed or stemmed), found through a GIN index: the same "which papers have
-# all these terms, or this one" that FTS5 answered, so the counts (and the ranking) are the same.
+# PostgreSQL's form of migration 5 -> 6's FTS5 table: a paper's words and joined pairs (hex of their norms) as
+# one tsvector's lexemes (array_to_tsvector: never parsed or stemmed), a GIN index: FTS5's answers and counts.
 PG_PAPER_TERMS = """
 CREATE TABLE paper_terms (
     paper_id    BIGINT PRIMARY KEY,

@@ -131,12 +131,21 @@ class Worker:
     readers: int  # readers it holds
 
 
-def heartbeat(store: Store, worker: str, started: dt.datetime, now: dt.datetime, holds: str = "") -> None:
+def heartbeat(
+    store: Store,
+    worker: str,
+    started: dt.datetime,
+    now: dt.datetime,
+    holds: str = "",
+    settings: str | None = None,
+) -> None:
+    """``settings``: those the worker serves the readers with (digest.daemon.agree)."""
     with store.transaction() as db:
         db.execute(
-            "INSERT INTO workers (id, started_at, seen_at, holds) VALUES (?,?,?,?) ON CONFLICT (id) "
-            "DO UPDATE SET seen_at = excluded.seen_at, holds = excluded.holds",
-            (worker, iso(started), iso(now), holds),
+            "INSERT INTO workers (id, started_at, seen_at, holds, settings) VALUES (?,?,?,?,?) "
+            "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, holds = excluded.holds, "
+            "settings = excluded.settings",
+            (worker, iso(started), iso(now), holds, settings),
         )
 
 

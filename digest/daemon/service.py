@@ -19,6 +19,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, file_stamp, load_config
+from digest.daemon.agree import disagreement, worker_settings
 from digest.daemon.claims import farewell, heartbeat
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
@@ -138,7 +139,11 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
-                heartbeat(store, self.worker, self.started, self.clock(), "in a pass")
+                settings = worker_settings(self.config)
+                heartbeat(store, self.worker, self.started, self.clock(), "in a pass", settings)
+                aside = disagreement(store, self.worker, settings, self.clock())
+                if aside is not None:
+                    log.error("%s", aside)
                 deliver = self.login_refused is None
                 if not deliver:
                     log.error(
@@ -158,8 +163,11 @@ class Daemon:
                     due_index=self.due,
                     looked=self.looked,
                     say_bugs=self.say_bugs,
+                    queue=aside is None,
                 )
-                heartbeat(store, self.worker, self.started, self.clock(), "")
+                heartbeat(
+                    store, self.worker, self.started, self.clock(), aside.short if aside else "", settings
+                )
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()

@@ -255,12 +255,15 @@ def run_once(
     due_index: DueIndex | None = None,
     looked: Looked | None = None,
     say_bugs: bool = True,
+    queue: bool = True,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
     the renames and names left alone while the profiles and the folder's names are as the last
-    look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps)."""
+    look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps;
+    ``queue=False``: no digest queued, no rename or removal noted, as a worker whose settings are
+    not the others' (digest.daemon.agree))."""
     problems: list[str] = []
     fetch = functools.partial(fetch_due, say_bugs=say_bugs)
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
@@ -274,13 +277,15 @@ def run_once(
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     carried = Carried([], [])
-    if looked is None or looked.needed(config.profiles):
+    if queue and (looked is None or looked.needed(config.profiles)):
         carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
         look(config, store, now)  # a removed one: the links signed before open nothing from now on
         if looked is not None:
             looked.done(carried)
     hold = {c.new for c in carried.waiting}
-    scheduled = send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold)
+    scheduled = (
+        send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold) if queue else []
+    )
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

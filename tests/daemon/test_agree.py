@@ -1,0 +1,118 @@
+"""Workers on one PostgreSQL database with other settings than each other's (digest.daemon.agree).
+
+Seen on a walk of the several-workers set-up: a fourth worker started with another profiles
+folder (ten of the eighty readers, and `ada.yaml` with r10's address) and `timezone: Asia/Tokyo`.
+Its first pass moved r10's history to ada ('ada continues r10'), noted the seventy others removed
+('their links open nothing from now on'); the other workers moved it back and undid the removals
+at their passes, and so on at every pass; and r10 got a second digest that day, as ada."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from pathlib import Path
+
+from daemon_processes import start, stop_all, wait_until
+
+from digest.daemon.agree import disagreement, worker_settings
+from digest.daemon.claims import heartbeat
+from digest.store import Store
+
+from conftest import Workspace, make_dump, postgres_database
+
+PAPERS = [("Spiking neural networks on chips", "An abstract about spiking neural networks.")]
+
+
+def due_now(zone: str = "UTC") -> str:
+    """A send time ten minutes ago in ``zone``, on the same day there (just after midnight: 00:00)."""
+    now = dt.datetime.now(zoneinfo.ZoneInfo(zone))
+    return max(now - dt.timedelta(minutes=10), now.replace(hour=0, minute=0)).strftime("%H:%M")
+
+
+def workspace(root: Path, port: int, url: str, extra: str = "") -> Workspace:
+    root.mkdir()
+    ws = Workspace(root, port, database=url)
+    with ws.config_path.open("a") as f:
+        f.write(f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n{extra}")
+    return ws
+
+
+def test_a_worker_with_another_profiles_folder_and_time_zone_queues_nothing_and_moves_no_history(
+    tmp_path, smtp_server, caplog
+):
+    with postgres_database() as url:
+        main = workspace(tmp_path / "main", smtp_server.port, url)
+        for user in ("r10", "r11"):
+            main.profile(user, f'email: {user}@example.org\ninterests: [spiking]\nsend_at: "{due_now()}"\n')
+        main.dump("day.txt", make_dump("Mar 14", PAPERS))
+        assert main.cli("ingest").exit_code == 0
+        other = workspace(tmp_path / "other", smtp_server.port, url, "timezone: Asia/Tokyo\n")
+        other.profile(
+            "ada", f'email: r10@example.org\ninterests: [spiking]\nsend_at: "{due_now("Asia/Tokyo")}"\n'
+        )
+        procs = [start(main)]
+        try:
+            wait_until(lambda: len(smtp_server.handler.messages) == 2, 60, "both readers' digests", main)
+            with caplog.at_level(logging.ERROR):
+                result = other.cli("run", "--once")
+            assert result.exit_code == 0, result.output
+            said = caplog.text
+            assert "this worker's settings differ from those of worker" in said
+            assert f"profiles: '{other.root / 'profiles'}' here, '{main.root / 'profiles'}' there" in said
+            assert "timezone: 'Asia/Tokyo' here, 'UTC' there" in said
+            assert "Not queueing digests" in said and "then restart this one" in said
+            with Store(url) as store:
+                assert store.db.execute("SELECT COUNT(*) FROM reader_renames").fetchone()[0] == 0
+                assert store.db.execute("SELECT COUNT(*) FROM reader_name_removals").fetchone()[0] == 0
+                assert sorted(r[0] for r in store.db.execute("SELECT user FROM outbox")) == ["r10", "r11"]
+            assert sorted(m.rcpt_tos[0] for m in smtp_server.handler.messages) == [
+                "r10@example.org",
+                "r11@example.org",
+            ]  # one digest each: none for r10 again as ada
+        finally:
+            stop_all(procs)
+
+
+def test_the_settings_most_workers_have_go_on_then_the_longest_running_workers(tmp_path):
+    """Of the workers seen in the last ten minutes, those with the settings most of them have go
+    on; of equal numbers, those of the worker started first. The others stand aside. The same
+    folder written otherwise in a config is the same setting."""
+    with postgres_database() as url:
+        (tmp_path / "a").mkdir()
+        a = Workspace(tmp_path / "a", database=url)
+        b = workspace(tmp_path / "b", 2525, url, "send_at: '08:00'\n")
+        same = workspace(tmp_path / "same", 2525, url, "")
+        for ws in (b, same):  # a's folder, written otherwise
+            ws.config_path.write_text(
+                ws.config_path.read_text().replace("profiles: profiles", "profiles: ../a/profiles")
+            )
+        t0 = dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
+        with Store(url) as store:
+            heartbeat(store, "h:1:a", t0, t0, settings=worker_settings(a.config))
+            heartbeat(store, "h:2:b", t0 + dt.timedelta(seconds=1), t0, settings=worker_settings(b.config))
+            heartbeat(store, "h:3:s", t0 + dt.timedelta(seconds=2), t0, settings=worker_settings(same.config))
+            assert disagreement(store, "h:1:a", worker_settings(a.config), t0) is None
+            aside = disagreement(store, "h:2:b", worker_settings(b.config), t0)
+            assert aside is not None and aside.other == "h:1:a"
+            assert aside.keys == (("send_at", "08:00", "07:00"),)
+            assert aside.short == "not queueing: its send_at differ from h:1:a's"
+            assert disagreement(store, "h:3:s", worker_settings(same.config), t0) is None
+            # more workers with b's settings than with a's: a is the one that stands aside
+            heartbeat(store, "h:3:s", t0 + dt.timedelta(seconds=2), t0, settings=worker_settings(b.config))
+            assert disagreement(store, "h:2:b", worker_settings(b.config), t0) is None
+            aside = disagreement(store, "h:1:a", worker_settings(a.config), t0)
+            assert aside is not None and aside.other == "h:2:b"
+            # the others not seen for ten minutes (killed): no longer counted
+            later = t0 + dt.timedelta(minutes=11)
+            heartbeat(store, "h:1:a", t0, later, settings=worker_settings(a.config))
+            assert disagreement(store, "h:1:a", worker_settings(a.config), later) is None
+
+
+def test_on_sqlite_a_killed_workers_row_with_other_settings_holds_nothing_back(tmp_path):
+    ws = Workspace(tmp_path)
+    t0 = dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
+    with Store(ws.config.database) as store:
+        heartbeat(store, "h:1:old", t0, t0, settings='{"send_at": "06:00"}')
+        heartbeat(store, "h:2:new", t0, t0, settings=worker_settings(ws.config))
+        assert disagreement(store, "h:2:new", worker_settings(ws.config), t0) is None
