@@ -38,6 +38,21 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     return (StoreUnusable if lasting else StoreError)(f"{path}: {why}; {fix} ({error})")
 
 
+def explain_pg(error: Exception, name: str) -> StoreError | None:
+    """What a PostgreSQL error during a statement means for the user (None: not one said here).
+    Its disk full (SQLSTATE 53100) is the database server's, which may be another machine: the
+    server's text ("could not extend file ...: No space left on device", a HINT on a second
+    line) names neither that machine nor that nothing stored before is lost."""
+    if getattr(error, "sqlstate", None) != "53100":
+        return None
+    first = str(error).strip().splitlines()[0] if str(error).strip() else "disk full"
+    return StoreError(
+        f"{name}: the PostgreSQL server's disk is full (what was being written then was not stored; "
+        "what was before is kept); free some space where its data directory is, on the database "
+        f"server (not necessarily this machine), and try again ({first})"
+    )
+
+
 def _read_only_folder(path: Path) -> bool:
     try:
         return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY) or not os.access(path.parent, os.W_OK)

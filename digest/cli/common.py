@@ -19,7 +19,7 @@ import click
 
 from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.db import db_errors, shown
-from digest.dbfaults import explain
+from digest.dbfaults import explain, explain_pg
 from digest.errors import DigestError
 from digest.files import write_atomic
 from digest.progress import Progress
@@ -68,7 +68,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except db_errors() as e:  # a read outside a transaction: say what it means for the user
             config = getattr(args[0], "_config", None) if args else None
             path = config.database if config is not None else Path("database")
-            clear = explain(e, path) if isinstance(e, sqlite3.Error) else None
+            clear = explain(e, path) if isinstance(e, sqlite3.Error) else explain_pg(e, shown(path))
             if clear is None and debugging():
                 raise
             click.secho(f"error: {clear or f'{shown(path)}: {e}'}", fg="red", err=True)

@@ -11,6 +11,7 @@ import logging
 
 from digest.bugs import SeenBugs
 from digest.db import db_errors, is_bug
+from digest.dbfaults import explain_pg
 from digest.errors import DigestError, StoreUnusable
 from digest.files import printable
 
@@ -31,6 +32,8 @@ class TickFailures:
             log.error("tick failed, and will until this is fixed (%s): %s", RETRY, error)
         elif isinstance(error, DigestError):
             log.error("tick failed; %s: %s", RETRY, error)
+        elif (clear := explain_pg(error, database)) is not None:  # its server's disk full
+            log.error("tick failed; %s: %s", RETRY, clear)
         elif isinstance(error, db_errors()) and not is_bug(error):  # connection lost, timeout
             log.error("tick failed; %s: %s: %s", RETRY, database, printable(str(error).strip()))
         elif isinstance(error, OSError):  # a file the pass reads or writes: full, gone, not allowed

@@ -16,7 +16,7 @@ from digest.config import Config
 from digest.daemon.service import Daemon
 from digest.store import Store
 
-from conftest import Workspace, failing_inserts, postgres_database
+from conftest import Workspace, failing_inserts, make_dump, postgres_database
 
 pytestmark = pytest.mark.backends
 
@@ -169,3 +169,39 @@ def test_a_privilege_the_database_withholds_is_one_line_not_a_bug(tmp_path, capl
             with psycopg.connect(autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_the_postgresql_servers_disk_full_is_said_as_such_with_what_to_do(tmp_path, caplog):
+    """Seen with PostgreSQL's data directory on a small full filesystem: the pass said only the
+    server's text, 'could not extend file "base/16384/16523": No space left on device\\nHINT:  Check
+    free disk space.', naming neither the machine (the database server's, not the worker's) nor
+    that nothing stored before was lost. Here the server raises the same error (SQLSTATE 53100)."""
+    with postgres_database() as url:
+        ws = Workspace(tmp_path, 2525, database=url)
+        daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC))
+        with Store(url) as store:
+            store.db.raw.execute(
+                "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file \"base/16384/16523\": No space left on device' "
+                "USING ERRCODE = 'disk_full', HINT = 'Check free disk space.'; END $$; "
+                "CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE ON workers FOR EACH ROW "
+                "EXECUTE FUNCTION disk_full()"
+            )
+            daemon.tick()
+            (line,) = failed(caplog)
+            said = line.getMessage()
+            assert line.exc_info is None and "\\n" not in said
+            assert (
+                f"{url}: the PostgreSQL server's disk is full (what was being written then was not stored"
+                in said
+            )
+            assert "free some space where its data directory is, on the database server" in said
+            assert 'could not extend file "base/16384/16523": No space left on device' in said
+            store.db.raw.execute(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON listings FOR EACH ROW EXECUTE FUNCTION disk_full()"
+            )
+            dump = ws.dump("day.txt", make_dump("Mar 14", [("A paper", "About things.")]))
+            result = ws.cli("ingest")  # a command: the same words, and the dump kept for the next try
+            assert "the PostgreSQL server's disk is full" in result.output
+            assert dump.exists() and not (ws.root / "inbox" / "failed").exists()
+            store.db.execute("DROP TRIGGER disk_full ON workers")
