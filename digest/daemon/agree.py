@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from digest.config import Config
 from digest.db import POSTGRESQL
+from digest.errors import ConfigError
 from digest.store import Store, iso
 
 SEEN = dt.timedelta(minutes=10)  # a worker not seen for this long is gone (as `digest status` says)
@@ -86,3 +87,17 @@ def disagreement(store: Store, me: str, settings: str, now: dt.datetime) -> Disa
     here, there = json.loads(settings), json.loads(theirs)
     keys = tuple((k, here.get(k), there.get(k)) for k in sorted(here.keys() | there.keys()))
     return Disagreement(first, since, tuple((k, a, b) for k, a, b in keys if a != b))
+
+
+def refuse_if_apart(store: Store, config: Config, what: str, now: dt.datetime) -> None:
+    """For a command that queues digests and notes renames and removals beside the workers
+    (`digest send`): refused if its config's settings are not those the workers serve with."""
+    aside = disagreement(store, "", worker_settings(config), now)
+    if aside is None:
+        return
+    differ = "; ".join(f"{key}: {here!r} here, {there!r} there" for key, here, there in aside.keys)
+    raise ConfigError(
+        f"{config.path}: its settings differ from those of the workers on this database (worker "
+        f"{aside.other}): {differ}. {what} would serve readers twice, or move their history from name "
+        "to name: run it with the workers' config (the same settings and profiles folder)"
+    )

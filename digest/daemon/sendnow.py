@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from digest.compose.render import Renderer
 from digest.config import Config
+from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.names import look
 from digest.daemon.renamed import Continued, carry_over
@@ -135,6 +136,7 @@ def send_now(
     outbox = Outbox(store)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
+    refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
     carried = carry_over(config, store, profiles, now)  # a renamed profile: the same reader
     look(config, store, now)  # a removed one: the links signed before open nothing from now on
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet

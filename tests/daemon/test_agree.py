@@ -54,6 +54,10 @@ def test_a_worker_with_another_profiles_folder_and_time_zone_queues_nothing_and_
         procs = [start(main)]
         try:
             wait_until(lambda: len(smtp_server.handler.messages) == 2, 60, "both readers' digests", main)
+            with Store(url) as store:  # started in an earlier second than the other (times are to the second)
+                (started,) = store.db.execute("SELECT started_at FROM workers").fetchone()
+            later = dt.datetime.fromisoformat(started) + dt.timedelta(seconds=1)
+            wait_until(lambda: dt.datetime.now(dt.UTC) >= later, 5, "the next second", main)
             with caplog.at_level(logging.ERROR):
                 result = other.cli("run", "--once")
             assert result.exit_code == 0, result.output
@@ -116,3 +120,34 @@ def test_on_sqlite_a_killed_workers_row_with_other_settings_holds_nothing_back(t
         heartbeat(store, "h:1:old", t0, t0, settings='{"send_at": "06:00"}')
         heartbeat(store, "h:2:new", t0, t0, settings=worker_settings(ws.config))
         assert disagreement(store, "h:2:new", worker_settings(ws.config), t0) is None
+
+
+def test_send_with_another_profiles_folder_than_the_workers_is_refused(tmp_path, smtp_server):
+    """`digest send` carries renames over and notes removed profiles too: run with a config
+    whose folder is not the workers' (here: a folder where r10's address is ada's), it is refused
+    before it changes anything, saying which settings differ."""
+    with postgres_database() as url:
+        main = workspace(tmp_path / "main", smtp_server.port, url)
+        main.profile("r10", "email: r10@example.org\ninterests: [spiking]\n")
+        main.dump("day.txt", make_dump("Mar 14", PAPERS))
+        assert main.cli("ingest").exit_code == 0
+        assert main.cli("send").exit_code == 0  # r10 known: their digest sent
+        other = workspace(tmp_path / "other", smtp_server.port, url)
+        other.profile("ada", "email: r10@example.org\ninterests: [spiking]\n")
+        now = dt.datetime.now(dt.UTC)
+        with Store(url) as store:  # a worker running with main's config
+            heartbeat(store, "app1:7:abcd", now, now, settings=worker_settings(main.config))
+        result = other.cli("send")
+        assert result.exit_code == 1, result.output
+        assert (
+            "its settings differ from those of the workers on this database (worker app1:7:abcd)"
+            in result.output
+        )
+        assert (
+            f"profiles: '{other.root / 'profiles'}' here, '{main.root / 'profiles'}' there" in result.output
+        )
+        with Store(url) as store:
+            assert store.db.execute("SELECT COUNT(*) FROM reader_renames").fetchone()[0] == 0
+            assert [r[0] for r in store.db.execute("SELECT user FROM outbox")] == ["r10"]
+        assert len(smtp_server.handler.messages) == 1
+        assert main.cli("send").exit_code == 0  # the workers' own config: as before
