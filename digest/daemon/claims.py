@@ -187,3 +187,33 @@ def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker
         )
         for r in rows
     ]
+
+
+# -- the clocks the leases run on --------------------------------------------------------
+
+SKEW_SAID = dt.timedelta(seconds=10)  # NTP keeps clocks within milliseconds: this much is a fault
+
+
+def clock_skew(store: Store, now: dt.datetime) -> dt.timedelta | None:
+    """How far ``now`` (this machine's wall clock) is ahead of the PostgreSQL server's clock
+    (negative: behind); None on SQLite, where one machine holds every lease."""
+    if store.dialect != POSTGRESQL:
+        return None
+    (server,) = store.db.execute("SELECT CURRENT_TIMESTAMP").fetchone()
+    if isinstance(server, str):
+        server = dt.datetime.fromisoformat(server)
+    return now - server
+
+
+def skew_note(skew: dt.timedelta | None, lease: dt.timedelta) -> str | None:
+    """What to say of a clock ``skew`` off the database server's (None: nothing to say)."""
+    if skew is None or abs(skew) < SKEW_SAID:
+        return None
+    way = "ahead of" if skew > dt.timedelta(0) else "behind"
+    return (
+        f"this machine's clock is {abs(skew).total_seconds():.0f} s {way} the database server's: the "
+        f"workers' leases (delivery.lease_seconds: {lease.total_seconds():.0f}) are times of each worker's "
+        "own clock, so a worker ahead by more than a lease takes the readers and messages another still "
+        "holds (a digest sent twice), and one behind keeps a killed worker's longer; set the clock right "
+        "(NTP) on this machine or the database server"
+    )

@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, file_stamp, load_config
 from digest.daemon.agree import disagreement, worker_settings
-from digest.daemon.claims import farewell, heartbeat
+from digest.daemon.claims import clock_skew, farewell, heartbeat, skew_note
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
@@ -28,7 +28,7 @@ from digest.daemon.names import Looked
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
-from digest.db import db_errors, shown, worker_id
+from digest.db import db_errors, shown, wall_clock, worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
@@ -144,6 +144,9 @@ class Daemon:
                 aside = disagreement(store, self.worker, settings, self.clock())
                 if aside is not None:
                     log.error("%s", aside)
+                lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
+                if skewed := skew_note(clock_skew(store, wall_clock()), lease):
+                    log.warning("%s", skewed)
                 deliver = self.login_refused is None
                 if not deliver:
                     log.error(
@@ -165,9 +168,10 @@ class Daemon:
                     say_bugs=self.say_bugs,
                     queue=aside is None,
                 )
-                heartbeat(
-                    store, self.worker, self.started, self.clock(), aside.short if aside else "", settings
+                holds = "; ".join(
+                    x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
                 )
+                heartbeat(store, self.worker, self.started, self.clock(), holds, settings)
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
