@@ -16,14 +16,17 @@ settings do not change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import os
-from collections import Counter
+import zoneinfo
 from dataclasses import dataclass
 
 from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.errors import ConfigError
+from digest.profiles.load import profile_names
 from digest.store import Store, iso
 
 SEEN = dt.timedelta(minutes=10)  # a worker not seen for this long is gone (as `digest status` says)
@@ -34,6 +37,7 @@ def worker_settings(config: Config) -> str:
     return json.dumps(
         {
             "profiles": os.path.realpath(config.profiles),  # the folder, however the path is written
+            "profile_names": _names(config),  # and what it holds, for one mounted elsewhere
             "timezone": config.timezone,
             "send_at": config.send_at.strftime("%H:%M"),
             "max_papers": config.max_papers,
@@ -42,6 +46,11 @@ def worker_settings(config: Config) -> str:
         },
         sort_keys=True,
     )
+
+
+def _names(config: Config) -> str | None:
+    names = profile_names(config)
+    return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest() if names else None
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,8 @@ class Disagreement:
             "profiles over or noting removed ones, until they agree (with both, readers would be served "
             "twice, or their history moved from name to name); fetching, ingesting and delivering go on. "
             "Give every worker the same settings (and the same profiles folder), then restart this one; "
-            f"a worker killed is no longer compared once not seen for {SEEN.seconds // 60} minutes"
+            "only a worker that ends its passes queueing is followed (not one killed, failing or "
+            "standing aside)"
         )
 
     @property
@@ -67,32 +77,94 @@ class Disagreement:
         return f"not queueing: its {', '.join(k for k, _, _ in self.keys)} differ from {self.other}'s"
 
 
-def disagreement(store: Store, me: str, settings: str, now: dt.datetime) -> Disagreement | None:
-    """Whether this worker (``me``, with ``settings``) must stand aside: the settings most of
-    the workers seen lately have (``me`` included; of equal numbers, those of the one running
-    longest, then by id) are others; compared with the first of those workers. On SQLite
-    never: the run lock lets one worker at a time, so another's row is a killed one's."""
+def alive(config: Config) -> dt.timedelta:
+    """How lately a worker must have ended a pass to be one the others stand aside for: a lease
+    (after which its claims are the others' too), and at least two polls."""
+    return max(
+        dt.timedelta(seconds=config.delivery.lease_seconds),
+        2 * dt.timedelta(seconds=config.scheduler.poll_seconds),
+    )
+
+
+def disagreement(
+    store: Store, me: str, settings: str, now: dt.datetime, within: dt.timedelta
+) -> Disagreement | None:
+    """Whether this worker (``me``, with ``settings``; ``me`` "": a command, not counted) must
+    stand aside. Compared with the workers that ended a pass serving the readers (settings kept:
+    digest.daemon.service) in the last ``within``: the settings most of them and this one have
+    (of equal numbers, those of the one running longest, then by id) are others. Only a serving
+    worker is one to stand aside for, so they cannot all stand aside: a killed or failing one, or
+    one standing aside itself, holds nobody back beyond ``within``. On SQLite never: the run
+    lock lets one worker at a time, so another's row is a killed one's."""
     if store.dialect != POSTGRESQL:
         return None
     rows = store.db.execute(
-        "SELECT id, started_at, settings FROM workers WHERE seen_at >= ? AND settings IS NOT NULL",
-        (iso(now - SEEN),),
+        "SELECT id, started_at, settings FROM workers WHERE seen_at >= ? AND settings IS NOT NULL "
+        "AND id <> ?",
+        (iso(now - within), me),
     ).fetchall()
+    if me:
+        mine = store.db.execute("SELECT started_at FROM workers WHERE id = ?", (me,)).fetchone()
+        rows.append((me, mine[0] if mine else iso(now), settings))
+    rows = [(w, since, json.loads(s)) for w, since, s in rows]
     if not rows:
         return None
-    count = Counter(r[2] for r in rows)  # the most workers' settings; of equal numbers, the first's
-    first, since, theirs = min(rows, key=lambda r: (-count[r[2]], r[1], r[0]))
-    if first == me or theirs == settings:
+    here = json.loads(settings)
+    groups: list[list[tuple[str, str, dict]]] = []  # workers whose settings agree
+    for row in sorted(rows, key=lambda r: (r[1], r[0])):
+        group = next((g for g in groups if not differences(g[0][2], row[2])), None)
+        if group is None:
+            groups.append([row])
+        else:
+            group.append(row)
+    first, since, theirs = min(groups, key=lambda g: (-len(g), g[0][1], g[0][0]))[0]
+    keys = differences(here, theirs)
+    if first == me or not keys:
         return None
-    here, there = json.loads(settings), json.loads(theirs)
-    keys = tuple((k, here.get(k), there.get(k)) for k in sorted(here.keys() | there.keys()))
-    return Disagreement(first, since, tuple((k, a, b) for k, a, b in keys if a != b))
+    return Disagreement(first, since, keys)
+
+
+def same(key: str, here: dict, there: dict) -> bool:
+    """Whether a setting is the same on two workers: a profiles folder reached by other paths
+    (another mount point on each machine) is the same when it holds the same profile names; a
+    time zone written two ways (UTC, Etc/UTC) is the same when its clocks are."""
+    a, b = here.get(key), there.get(key)
+    if a == b:
+        return True
+    if key == "profiles":
+        return here.get("profile_names") is not None and here.get("profile_names") == there.get(
+            "profile_names"
+        )
+    if key == "timezone" and isinstance(a, str) and isinstance(b, str):
+        return same_zone(a, b)
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def same_zone(a: str, b: str) -> bool:
+    """Two zone names whose offsets from UTC agree every six hours from last year to three years on."""
+    try:
+        za, zb = zoneinfo.ZoneInfo(a), zoneinfo.ZoneInfo(b)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    start = dt.datetime(dt.date.today().year - 1, 1, 1, tzinfo=dt.UTC)
+    moments = (start + dt.timedelta(hours=6 * i) for i in range(4 * 366 * 4))
+    return all(m.astimezone(za).utcoffset() == m.astimezone(zb).utcoffset() for m in moments)
+
+
+def differences(here: dict, there: dict) -> tuple[tuple[str, object, object], ...]:
+    """The settings that differ, as (setting, here, there)."""
+    return tuple(
+        (k, here.get(k), there.get(k))
+        for k in sorted(here.keys() | there.keys())
+        if k != "profile_names" and not same(k, here, there)
+    )
 
 
 def refuse_if_apart(store: Store, config: Config, what: str, now: dt.datetime) -> None:
     """For a command that queues digests and notes renames and removals beside the workers
     (`digest send`): refused if its config's settings are not those the workers serve with."""
-    aside = disagreement(store, "", worker_settings(config), now)
+    aside = disagreement(store, "", worker_settings(config), now, alive(config))
     if aside is None:
         return
     differ = "; ".join(f"{key}: {here!r} here, {there!r} there" for key, here, there in aside.keys)

@@ -138,13 +138,18 @@ def heartbeat(
     now: dt.datetime,
     holds: str = "",
     settings: str | None = None,
+    *,
+    keep_settings: bool = False,
 ) -> None:
-    """``settings``: those the worker serves the readers with (digest.daemon.agree)."""
+    """``settings``: those the worker served the readers with at the pass it ends (None: it
+    queued nothing, stood aside or failed: digest.daemon.agree); ``keep_settings``: those of its
+    last pass kept (a pass starting)."""
+    kept = "workers.settings" if keep_settings else "excluded.settings"
     with store.transaction() as db:
         db.execute(
             "INSERT INTO workers (id, started_at, seen_at, holds, settings) VALUES (?,?,?,?,?) "
             "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, holds = excluded.holds, "
-            "settings = excluded.settings",
+            f"settings = {kept}",
             (worker, iso(started), iso(now), holds, settings),
         )
 

@@ -8,6 +8,7 @@ All state lives in the database, so a restart (or a crash) picks up where it sto
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -19,7 +20,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, file_stamp, load_config
-from digest.daemon.agree import disagreement, worker_settings
+from digest.daemon.agree import alive, disagreement, worker_settings
 from digest.daemon.claims import clock_skew, farewell, heartbeat, skew_note
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
@@ -34,6 +35,7 @@ from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError
 from digest.files import counted, printable
+from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
 
@@ -140,8 +142,8 @@ class Daemon:
         try:
             with Store(self.config.database) as store:
                 settings = worker_settings(self.config)
-                heartbeat(store, self.worker, self.started, self.clock(), "in a pass", settings)
-                aside = disagreement(store, self.worker, settings, self.clock())
+                heartbeat(store, self.worker, self.started, self.clock(), "in a pass", keep_settings=True)
+                aside = disagreement(store, self.worker, settings, self.clock(), alive(self.config))
                 if aside is not None:
                     log.error("%s", aside)
                 lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
@@ -154,24 +156,11 @@ class Daemon:
                         "then restart the daemon)",
                         self.login_refused,
                     )
-                report = run_once(
-                    self.config,
-                    store,
-                    profiles,
-                    sender,
-                    self.clock(),
-                    stop=self.stop,
-                    unrecorded=self.unrecorded,
-                    deliver=deliver,
-                    due_index=self.due,
-                    looked=self.looked,
-                    say_bugs=self.say_bugs,
-                    queue=aside is None,
-                )
+                report = self._run_once(store, profiles, sender, deliver, aside is None)
                 holds = "; ".join(
                     x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
-                )
-                heartbeat(store, self.worker, self.started, self.clock(), holds, settings)
+                )  # the settings of a pass that queued: the ones the others may stand aside for
+                heartbeat(store, self.worker, self.started, self.clock(), holds, None if aside else settings)
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
@@ -180,6 +169,31 @@ class Daemon:
         write_reader_failures(self.config.database, failures, self.clock())
         self._log(report)
         return report
+
+    def _run_once(
+        self, store: Store, profiles: list[Profile], sender: Any, deliver: bool, queue: bool
+    ) -> TickReport:
+        """run_once; a pass that fails is no longer one serving the readers (digest.daemon.agree):
+        its settings are cleared, so the workers standing aside for it go on."""
+        try:
+            return run_once(
+                self.config,
+                store,
+                profiles,
+                sender,
+                self.clock(),
+                stop=self.stop,
+                unrecorded=self.unrecorded,
+                deliver=deliver,
+                due_index=self.due,
+                looked=self.looked,
+                say_bugs=self.say_bugs,
+                queue=queue,
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):  # the database gone: its row stops being seen anyway
+                heartbeat(store, self.worker, self.started, self.clock(), "its last pass failed")
+            raise
 
     def tick(self) -> None:
         """The scheduled job: never raises (a failed tick is logged and the next one retries)."""

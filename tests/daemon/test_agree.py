@@ -9,18 +9,20 @@ at their passes, and so on at every pass; and r10 got a second digest that day, 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import zoneinfo
 from pathlib import Path
 
 from daemon_processes import start, stop_all, wait_until
 
-from digest.daemon.agree import disagreement, worker_settings
+from digest.daemon.agree import differences, disagreement, worker_settings
 from digest.daemon.claims import heartbeat
 from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
 
+W = dt.timedelta(seconds=120)  # the default lease: a worker not seen for this long is not followed
 PAPERS = [("Spiking neural networks on chips", "An abstract about spiking neural networks.")]
 
 
@@ -79,7 +81,7 @@ def test_a_worker_with_another_profiles_folder_and_time_zone_queues_nothing_and_
 
 
 def test_the_settings_most_workers_have_go_on_then_the_longest_running_workers(tmp_path):
-    """Of the workers seen in the last ten minutes, those with the settings most of them have go
+    """Of the workers that ended a pass queueing lately, those with the settings most of them have go
     on; of equal numbers, those of the worker started first. The others stand aside. The same
     folder written otherwise in a config is the same setting."""
     with postgres_database() as url:
@@ -96,21 +98,21 @@ def test_the_settings_most_workers_have_go_on_then_the_longest_running_workers(t
             heartbeat(store, "h:1:a", t0, t0, settings=worker_settings(a.config))
             heartbeat(store, "h:2:b", t0 + dt.timedelta(seconds=1), t0, settings=worker_settings(b.config))
             heartbeat(store, "h:3:s", t0 + dt.timedelta(seconds=2), t0, settings=worker_settings(same.config))
-            assert disagreement(store, "h:1:a", worker_settings(a.config), t0) is None
-            aside = disagreement(store, "h:2:b", worker_settings(b.config), t0)
+            assert disagreement(store, "h:1:a", worker_settings(a.config), t0, W) is None
+            aside = disagreement(store, "h:2:b", worker_settings(b.config), t0, W)
             assert aside is not None and aside.other == "h:1:a"
             assert aside.keys == (("send_at", "08:00", "07:00"),)
             assert aside.short == "not queueing: its send_at differ from h:1:a's"
-            assert disagreement(store, "h:3:s", worker_settings(same.config), t0) is None
+            assert disagreement(store, "h:3:s", worker_settings(same.config), t0, W) is None
             # more workers with b's settings than with a's: a is the one that stands aside
             heartbeat(store, "h:3:s", t0 + dt.timedelta(seconds=2), t0, settings=worker_settings(b.config))
-            assert disagreement(store, "h:2:b", worker_settings(b.config), t0) is None
-            aside = disagreement(store, "h:1:a", worker_settings(a.config), t0)
+            assert disagreement(store, "h:2:b", worker_settings(b.config), t0, W) is None
+            aside = disagreement(store, "h:1:a", worker_settings(a.config), t0, W)
             assert aside is not None and aside.other == "h:2:b"
-            # the others not seen for ten minutes (killed): no longer counted
-            later = t0 + dt.timedelta(minutes=11)
+            # the others not seen for a lease (killed): no longer counted
+            later = t0 + W + dt.timedelta(seconds=1)
             heartbeat(store, "h:1:a", t0, later, settings=worker_settings(a.config))
-            assert disagreement(store, "h:1:a", worker_settings(a.config), later) is None
+            assert disagreement(store, "h:1:a", worker_settings(a.config), later, W) is None
 
 
 def test_on_sqlite_a_killed_workers_row_with_other_settings_holds_nothing_back(tmp_path):
@@ -119,7 +121,7 @@ def test_on_sqlite_a_killed_workers_row_with_other_settings_holds_nothing_back(t
     with Store(ws.config.database) as store:
         heartbeat(store, "h:1:old", t0, t0, settings='{"send_at": "06:00"}')
         heartbeat(store, "h:2:new", t0, t0, settings=worker_settings(ws.config))
-        assert disagreement(store, "h:2:new", worker_settings(ws.config), t0) is None
+        assert disagreement(store, "h:2:new", worker_settings(ws.config), t0, W) is None
 
 
 def test_send_with_another_profiles_folder_than_the_workers_is_refused(tmp_path, smtp_server):
@@ -151,3 +153,98 @@ def test_send_with_another_profiles_folder_than_the_workers_is_refused(tmp_path,
             assert [r[0] for r in store.db.execute("SELECT user FROM outbox")] == ["r10"]
         assert len(smtp_server.handler.messages) == 1
         assert main.cli("send").exit_code == 0  # the workers' own config: as before
+
+
+def settings_with(root: Path, extra: str) -> str:
+    """The settings of a worker whose config (in ``root``) adds ``extra``."""
+    ws = workspace(root, 2525, "postgresql:///unused", extra)
+    ws.profile("r10", "email: r10@example.org\ninterests: [spiking]\n")
+    return worker_settings(ws.config)
+
+
+def test_workers_restarted_with_a_new_setting_are_not_held_back_by_the_killed_ones(tmp_path):
+    """Three workers with send_at 07:00 killed (kill -9, a machine's crash: no farewell), two
+    started again with send_at 08:00: the killed ones' rows stay listed for ten minutes, but a
+    worker not seen for a lease is no one to stand aside for: else nobody queued anything for
+    those ten minutes, and with grace_minutes under that, the day's digests were lost."""
+    old, new = settings_with(tmp_path / "old", ""), settings_with(tmp_path / "new", "send_at: '08:00'\n")
+    t0 = dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
+    later = t0 + dt.timedelta(minutes=3)
+    with postgres_database() as url, Store(url) as store:
+        for n in range(3):
+            heartbeat(store, f"h:{n}:old", t0 - dt.timedelta(hours=1), t0, settings=old)
+        heartbeat(store, "h:7:new", later, later, "in a pass", keep_settings=True)
+        heartbeat(store, "h:8:new", later, later, settings=new)
+        assert disagreement(store, "h:7:new", new, later, W) is None
+        assert disagreement(store, "h:8:new", new, later, W) is None
+        assert disagreement(store, "h:9:old", old, later, W) is not None  # one still on 07:00
+
+
+def test_a_worker_whose_passes_fail_or_that_stands_aside_itself_holds_nobody_back(tmp_path):
+    """Of two workers with other settings, the longest running one goes on; the other stands
+    aside only while the first ends its passes queueing. Once the first stands aside too (a
+    third one came), or its passes fail (settings cleared), the second is not held back."""
+    a, b = settings_with(tmp_path / "a", ""), settings_with(tmp_path / "b", "send_at: '08:00'\n")
+    t0 = dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
+    with postgres_database() as url, Store(url) as store:
+        heartbeat(store, "h:1:a", t0 - dt.timedelta(hours=1), t0, settings=a)
+        heartbeat(store, "h:2:b", t0, t0, "in a pass", keep_settings=True)
+        aside = disagreement(store, "h:2:b", b, t0, W)
+        assert aside is not None and aside.other == "h:1:a"
+        heartbeat(store, "h:2:b", t0, t0, aside.short, None)  # b's pass ends standing aside
+        assert disagreement(store, "h:1:a", a, t0, W) is None  # a is never held back by b
+        heartbeat(store, "h:1:a", t0 - dt.timedelta(hours=1), t0, "its last pass failed")
+        assert disagreement(store, "h:2:b", b, t0, W) is None  # a failing: b goes on
+
+
+def test_a_pass_that_fails_clears_the_workers_settings(tmp_path, smtp_server):
+    """A real daemon's pass failing after its heartbeat (here: the outbox table gone) leaves its
+    row without settings: the workers that stood aside for it go on."""
+    from digest.daemon.service import Daemon
+    from digest.db import wall_clock
+
+    with postgres_database() as url:
+        ws = workspace(tmp_path / "w", smtp_server.port, url)
+        ws.profile("r10", f'email: r10@example.org\ninterests: [spiking]\nsend_at: "{due_now()}"\n')
+        daemon = Daemon(ws.config, wall_clock)
+        daemon.tick()
+        with Store(url) as store:
+            assert store.db.execute("SELECT settings FROM workers").fetchone()[0] is not None
+            with store.transaction() as db:
+                db.execute("ALTER TABLE outbox RENAME TO outbox_gone")
+        daemon.tick()
+        with Store(url) as store:
+            holds, settings = store.db.execute("SELECT holds, settings FROM workers").fetchone()
+            assert (holds, settings) == ("its last pass failed", None)
+
+
+def test_a_time_zone_written_two_ways_is_the_same_setting():
+    here = '{"timezone": "UTC", "send_at": "07:00"}'
+    for same, other in (("UTC", "Etc/UTC"), ("Europe/London", "GB"), ("Asia/Tokyo", "Japan")):
+        a = here.replace('"UTC"', f'"{same}"')
+        b = here.replace('"UTC"', f'"{other}"')
+        assert differences(json.loads(a), json.loads(b)) == ()
+    assert differences(json.loads(here), json.loads(here.replace('"UTC"', '"Europe/London"'))) == (
+        ("timezone", "UTC", "Europe/London"),
+    )  # an hour apart half the year
+
+
+def test_a_profiles_folder_mounted_at_another_path_is_the_same_folder(tmp_path):
+    """Several machines mount one shared folder (NFS) at paths of their own: the same profile
+    names there are the same folder; other names are another one."""
+    here, there = tmp_path / "m1" / "profiles", tmp_path / "m2" / "mnt" / "profiles"
+    for folder in (here, there):
+        folder.mkdir(parents=True)
+        for user in ("r10", "r11"):
+            (folder / f"{user}.yaml").write_text(f"email: {user}@example.org\ninterests: [spiking]\n")
+    a, b = settings_with_folder(tmp_path / "a", here), settings_with_folder(tmp_path / "b", there)
+    assert differences(json.loads(a), json.loads(b)) == ()
+    (there / "ada.yaml").write_text("email: r10@example.org\ninterests: [spiking]\n")
+    b = settings_with_folder(tmp_path / "c", there)
+    assert [k for k, _, _ in differences(json.loads(a), json.loads(b))] == ["profiles"]
+
+
+def settings_with_folder(root: Path, folder: Path) -> str:
+    ws = workspace(root, 2525, "postgresql:///unused")
+    ws.config_path.write_text(ws.config_path.read_text().replace("profiles: profiles", f"profiles: {folder}"))
+    return worker_settings(ws.config)
