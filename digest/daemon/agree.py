@@ -66,7 +66,8 @@ class Disagreement:
             f"{self.since[:16].replace('T', ' ')} UTC): {differ}. Not queueing digests, nor carrying renamed "
             "profiles over or noting removed ones, until they agree (with both, readers would be served "
             "twice, or their history moved from name to name); fetching, ingesting and delivering go on. "
-            "Give every worker the same settings (and the same profiles folder), then restart this one; "
+            "Give every worker the same settings (and the same profiles folder): this one reads its config "
+            "again at its next pass (no restart needed); "
             "only a worker that ends its passes queueing is followed (not one killed, failing or "
             "standing aside)"
         )

@@ -67,7 +67,9 @@ def test_a_worker_with_another_profiles_folder_and_time_zone_queues_nothing_and_
             assert "this worker's settings differ from those of worker" in said
             assert f"profiles: '{other.root / 'profiles'}' here, '{main.root / 'profiles'}' there" in said
             assert "timezone: 'Asia/Tokyo' here, 'UTC' there" in said
-            assert "Not queueing digests" in said and "then restart this one" in said
+            assert (
+                "Not queueing digests" in said and "this one reads its config again at its next pass" in said
+            )
             with Store(url) as store:
                 assert store.db.execute("SELECT COUNT(*) FROM reader_renames").fetchone()[0] == 0
                 assert store.db.execute("SELECT COUNT(*) FROM reader_name_removals").fetchone()[0] == 0
