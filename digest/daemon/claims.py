@@ -222,3 +222,23 @@ def skew_note(skew: dt.timedelta | None, lease: dt.timedelta) -> str | None:
         "holds (a digest sent twice), and one behind keeps a killed worker's longer; set the clock right "
         "(NTP) on this machine or the database server"
     )
+
+
+class SkewSaid:
+    """The clock's skew said once, not at every pass (a minute's poll: 1,440 lines a day): again
+    when it moved by ``SKEW_SAID`` or more since, or an hour later; and said back in step."""
+
+    def __init__(self) -> None:
+        self.said: tuple[dt.timedelta, dt.datetime] | None = None  # the skew said, and when
+
+    def to_say(self, skew: dt.timedelta | None, now: dt.datetime) -> bool | None:
+        """True: say the skew now; False: it is back in step (say so); None: nothing to say."""
+        off = skew is not None and abs(skew) >= SKEW_SAID
+        if not off:
+            was, self.said = self.said, None
+            return False if was is not None else None
+        assert skew is not None
+        if self.said and abs(skew - self.said[0]) < SKEW_SAID and now - self.said[1] < dt.timedelta(hours=1):
+            return None
+        self.said = (skew, now)
+        return True

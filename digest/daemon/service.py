@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, file_stamp, load_config
 from digest.daemon.agree import alive, disagreement, worker_settings
-from digest.daemon.claims import clock_skew, farewell, heartbeat, skew_note
+from digest.daemon.claims import SkewSaid, clock_skew, farewell, heartbeat, skew_note
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
@@ -75,6 +75,7 @@ class Daemon:
         self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
         self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)
+        self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.claims)
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -147,8 +148,13 @@ class Daemon:
                 if aside is not None:
                     log.error("%s", aside)
                 lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
-                if skewed := skew_note(clock_skew(store, wall_clock()), lease):
+                skew = clock_skew(store, wall_clock())
+                skewed = skew_note(skew, lease)
+                said = self.skew.to_say(skew, self.clock())
+                if said and skewed:
                     log.warning("%s", skewed)
+                elif said is False:
+                    log.info("this machine's clock is in step with the database server's again")
                 deliver = self.login_refused is None
                 if not deliver:
                     log.error(

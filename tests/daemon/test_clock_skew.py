@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.daemon.claims import SKEW_SAID, clock_skew, skew_note
+from digest.daemon.claims import SKEW_SAID, SkewSaid, clock_skew, skew_note
 from digest.db import wall_clock
 from digest.store import Store
 
@@ -34,3 +34,18 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
 def test_on_sqlite_there_is_no_other_clock(tmp_path):
     with Store(Workspace(tmp_path).config.database) as store:
         assert clock_skew(store, wall_clock() + dt.timedelta(hours=1)) is None
+
+
+def test_the_skew_is_said_once_then_again_when_it_moves_or_an_hour_later_and_back_in_step():
+    """A worker polls every minute: its clock's skew is not said 1,440 times a day."""
+    said, t0 = SkewSaid(), dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
+    minutes = [t0 + dt.timedelta(minutes=m) for m in range(4)]
+    ahead = dt.timedelta(seconds=300)
+    assert said.to_say(dt.timedelta(seconds=1), t0) is None  # in step: nothing
+    assert said.to_say(ahead, minutes[1]) is True
+    assert said.to_say(ahead + dt.timedelta(seconds=2), minutes[2]) is None  # the same skew: said already
+    assert said.to_say(ahead + SKEW_SAID, minutes[3]) is True  # moved on: said again
+    assert said.to_say(ahead + SKEW_SAID, minutes[3] + dt.timedelta(hours=1)) is True  # an hour on
+    assert said.to_say(dt.timedelta(0), minutes[3] + dt.timedelta(hours=2)) is False  # back in step: said
+    assert said.to_say(dt.timedelta(0), minutes[3] + dt.timedelta(hours=3)) is None
+    assert SkewSaid().to_say(None, t0) is None  # SQLite: no other clock
