@@ -59,8 +59,13 @@ class Disagreement:
     since: str  # when it started (ISO, UTC)
     keys: tuple[tuple[str, object, object], ...]  # (setting, here, there)
 
+    @property
+    def differ(self) -> str:
+        """Each setting that differs, with both values."""
+        return "; ".join(f"{key}: {here!r} here, {there!r} there" for key, here, there in self.keys)
+
     def __str__(self) -> str:
-        differ = "; ".join(f"{key}: {here!r} here, {there!r} there" for key, here, there in self.keys)
+        differ = self.differ
         return (
             f"this worker's settings differ from those of worker {self.other} (running since "
             f"{self.since[:16].replace('T', ' ')} UTC): {differ}. Not queueing digests, nor carrying renamed "
@@ -168,9 +173,8 @@ def refuse_if_apart(store: Store, config: Config, what: str, now: dt.datetime) -
     aside = disagreement(store, "", worker_settings(config), now, alive(config))
     if aside is None:
         return
-    differ = "; ".join(f"{key}: {here!r} here, {there!r} there" for key, here, there in aside.keys)
     raise ConfigError(
         f"{config.path}: its settings differ from those of the workers on this database (worker "
-        f"{aside.other}): {differ}. {what} would serve readers twice, or move their history from name "
+        f"{aside.other}): {aside.differ}. {what} would serve readers twice, or move their history from name "
         "to name: run it with the workers' config (the same settings and profiles folder)"
     )
