@@ -23,7 +23,7 @@ class SendResult:
     sender_refused: bool = False  # a 5xx at MAIL FROM: our sender refused, so every message alike
     bounce: bool = False  # a 5xx refusal of the recipient's address: mail it no more
     ours: bool = False  # a 5xx refusal of us (sender, relaying), not of the recipient: it waits, retried
-    vague: bool = False  # ours by a policy code alone (a bare 5.7.1 after DATA): see about_us_only_by_code
+    vague: bool = False  # ours by a policy code alone (a bare 5.7.1, at RCPT or after DATA): see replies
     stage: str = ""  # where a refusal came: MAIL, RCPT or DATA
 
     @property
@@ -132,8 +132,9 @@ def about_us_only_by_code(code: int, reply: str) -> bool:
     :data:`OUR_CODES`) that says nothing of us, neither a 530 nor words of relaying, the sender,
     a login or our address's name (:data:`SENDER_NAME_TEXT`)? "554 5.7.1 Rejected", "550 5.7.1
     Message not authorized by the recipient's domain": a policy refused the message, which may be
-    of us (then it refuses every message of ours alike) or of that message alone. After DATA such
-    a refusal from a server that takes our mail is that message's own (digest.deliver.results)."""
+    of us (then it refuses every message of ours alike) or of that message alone. At RCPT or after
+    DATA, such a refusal from a server that takes our mail is that message's own
+    (digest.deliver.results.takes_our_mail)."""
     status = enhanced(reply)
     if status is None or status[0] != 7 or status in OUR_CODES or status in MAILBOX_POLICY or code == 530:
         return False
@@ -141,12 +142,13 @@ def about_us_only_by_code(code: int, reply: str) -> bool:
 
 
 def vague(reply: str) -> bool:
-    """Is a recorded reply (an outbox's last error: "554 5.7.1 Rejected") a refusal after DATA of
-    us only by its policy code (:func:`about_us_only_by_code`)?"""
+    """Is a recorded reply (an outbox's last error: "554 5.7.1 Rejected") a refusal of us only by
+    its policy code (:func:`about_us_only_by_code`), at RCPT or after DATA? (One after DATA that
+    names the content is final: it is never the last error of a message still queued.)"""
     code = reply[:3]
     if not (code.isdigit() and code.startswith("5")):
         return False
-    return about_us_after_data(int(code), reply) and about_us_only_by_code(int(code), reply)
+    return about_us_only_by_code(int(code), reply)
 
 
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
@@ -163,11 +165,11 @@ def classify(code: int, text: bytes | str) -> SendResult:
 def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes) -> SendResult:
     """A refusal at ``stage`` (MAIL, RCPT or DATA) classified: whose fault a 5xx is. At MAIL
     FROM, ours (the sender is refused: every message would be); at RCPT, ours if it says so
-    (:func:`about_us`: nobody is suppressed, the message waits), the address's if it says so
-    (:func:`about_address`: a bounce, suppressed), else that message fails alone; after DATA
-    likewise, but ours only if it is not about the message's content (:func:`about_us_after_data`),
-    ``vague`` if only its policy code says so (:func:`about_us_only_by_code`), and a bounce only
-    with an address's enhanced code."""
+    (:func:`about_us`: nobody is suppressed, the message waits; ``vague`` if only its policy code
+    says so: :func:`about_us_only_by_code`), the address's if it says so (:func:`about_address`: a
+    bounce, suppressed), else that message fails alone; after DATA likewise, but ours only if it is
+    not about the message's content (:func:`about_us_after_data`), and a bounce only with an
+    address's enhanced code."""
     result = dataclasses.replace(classify(code, text), stage=stage)
     if not result.permanent:
         return result
@@ -180,7 +182,7 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
         )
         return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
     if stage == "RCPT" and about_us(code, result.reply):
-        return dataclasses.replace(result, ours=True)
+        return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
     if stage == "DATA" and about_us_after_data(code, result.reply):
         return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
     return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))

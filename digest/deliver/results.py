@@ -14,8 +14,8 @@ What a result means for the message:
   5xx of us (sender, relay)   deferred, nobody suppressed, at RCPT or after DATA (not a refusal
                               of the message's content); at MAIL FROM, or for 3 recipients in a
                               row before any was taken, the pass stops (deliver.refusals)
-  bare 5.7.x after DATA       of us, unless it comes again after the server took our mail since the
-                              first: then failed for good, nobody suppressed (takes_our_mail)
+  bare 5.7.x (at RCPT or      of us, unless it comes again after the server took our mail since the
+  after DATA)                 first: then failed for good, nobody suppressed (takes_our_mail)
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def record(
 def takes_our_mail(run: Pass, msg: OutboxMessage) -> bool:
     """Was ``msg`` refused so before (its last reply a bare policy refusal: :func:`vague`), and has
     the server taken a message of ours since (in this pass, or recorded after that attempt)? Then
-    a refusal of ``msg`` after DATA that is of us only by its policy code (a bare 5.7.1:
+    a refusal of ``msg`` at RCPT or after DATA that is of us only by its policy code (a bare 5.7.1:
     SendResult.vague) is of that message alone: permanent (RFC 5321), it fails now rather than be
     sent again for ``delivery.retry_for_hours``. A first such refusal waits, even from a server
     that took our mail before it: a server may turn to refuse every message of ours mid-pass (our

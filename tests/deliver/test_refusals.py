@@ -259,3 +259,81 @@ def test_the_relay_guard_counts_through_a_4xx_and_keeps_the_refusal_as_its_reply
     for n in (1, 2, 3):
         fresh.record(relay(n), f"r{n}@x.org")
     assert not fresh.refused
+
+
+# Refusals at RCPT TO of us by their policy code alone: no word of relaying, our sender, a login or
+# our address's name. RFC 3463's "delivery not authorized, message refused", often a policy of the
+# recipient's domain (Postfix's check_recipient_access), or a server turning away all our mail.
+BARE_AT_RCPT = ["550 5.7.1 Rejected", "554 5.7.1 <{}>: Recipient address rejected: Access denied"]
+
+
+@pytest.mark.parametrize("reply", BARE_AT_RCPT)
+def test_a_bare_policy_refusal_at_rcpt_fails_that_message_when_it_comes_again_after_the_server_took_mail(
+    reply, tmp_path, database
+):
+    """As after DATA: r2's message refused so waits once (the server may be turning away all our
+    mail); the server takes the others after it, so the same refusal at the retry is r2's own
+    (RFC 5321: a 5xx is permanent): it fails then, nobody suppressed, and is not tried again for
+    retry_for_hours."""
+    handler = Refusing({"r2@example.org"}, reply)
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and "deferred until" in result.output and "FAILED" not in result.output
+        result = ws.cli("send")  # retried now: refused again
+        assert result.exit_code == 1 and f"FAILED: {reply.format('r2@example.org')}" in result.output
+        assert "deferred" not in result.output and "in a row" not in result.output
+        assert ws.cli("send").exit_code == 0  # nothing left to try
+        assert Counter(r for m in handler.messages for r in m.rcpt_tos) == Counter(
+            {f"{u}@example.org": 1 for u in READERS if u != "r2"}
+        )
+        with Store(ws.config.database) as store:
+            assert Suppressions(store).all() == []
+            (failed,) = Outbox(store).messages(status=FAILED)
+            assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS) - 1, FAILED: 1}
+        assert failed.user == "r2" and failed.attempts == 2
+
+
+class TurningAwayAtRcpt(Relay):
+    """Takes the first message, then (while ``refusing``) answers every RCPT TO with ``rcpt``: a
+    relay that stops taking our mail mid-pass."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        if not self.messages:
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_a_relay_refusing_everyone_at_rcpt_with_a_bare_code_after_taking_one_message_burns_no_digest(
+    tmp_path, database
+):
+    """r0's digest taken, then "550 5.7.1 Rejected" to every recipient: each waits, in this pass and
+    the next (nothing taken since), which the refusals in a row stop; fixed, every digest goes once."""
+    handler = TurningAwayAtRcpt(rcpt="550 5.7.1 Rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        first = ws.cli("send").output
+        assert "FAILED" not in first and first.count("deferred until") == len(READERS) - 1
+        nobody_suppressed_or_failed(ws)
+        again = ws.cli("send").output
+        assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
+        nobody_suppressed_or_failed(ws)
+        fixed_then_sent_once(ws, handler)
+
+
+@pytest.mark.parametrize(
+    ("reply", "bare"),
+    [("550 5.7.1 Rejected", True),
+     ("550 5.7.1 <r@example.org>: Relaying denied", False),  # words of relaying: ours, whatever
+     ("553 5.7.1 <digest@example.org>: Sender address rejected: not owned by user", False),
+     ("554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", False),
+     ("550 5.7.23 SPF validation failed", False)],  # a code that names us
+)  # fmt: skip
+def test_at_rcpt_only_a_refusal_that_names_neither_us_nor_our_address_is_bare(reply, bare, tmp_path):
+    with LocalSmtpServer(Refusing({"r@example.org"}, reply)) as server:
+        config = load_config(Workspace(tmp_path, server.port).config_path)
+        mail = Envelope("<m@example.org>", "r", config.smtp.sender, "r@example.org", b"Subject: s\r\n\r\n")
+        with SmtpSender(config.smtp) as sender:
+            result = sender.send(mail)
+    assert result.stage == "RCPT" and result.ours and not result.final and result.vague == bare
