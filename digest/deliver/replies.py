@@ -25,6 +25,9 @@ class SendResult:
     ours: bool = False  # a 5xx refusal of us (sender, relaying), not of the recipient: it waits, retried
     vague: bool = False  # ours by a policy code alone (a bare 5.7.1, at RCPT or after DATA): see replies
     stage: str = ""  # where a refusal came: MAIL, RCPT or DATA
+    # 5.7.13 "user account disabled" at RCPT or after DATA: the recipient's mailbox (a bounce) once
+    # the server has taken a message of ours, before that maybe our own account (see of_account)
+    account: bool = False
 
     @property
     def final(self) -> bool:
@@ -78,6 +81,10 @@ ADDRESS_TEXT = re.compile(
 # The X.7.X of the recipient's mailbox, not of a policy about us (the registry of RFC 3463's codes):
 # X.7.13 user account disabled, X.7.17 mailbox owner has changed, X.7.18 domain owner has changed.
 MAILBOX_POLICY = ((7, 13), (7, 17), (7, 18))
+# X.7.13 "user account disabled": RFC 5248 defines it for a client's account, refused after it logged
+# in (our sending account: at AUTH or MAIL FROM, where any 5xx is ours); at RCPT or after DATA a
+# receiving server may say it of the recipient's mailbox.
+ACCOUNT_DISABLED = (7, 13)
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:
@@ -151,6 +158,11 @@ def vague(reply: str) -> bool:
     return about_us_only_by_code(int(code), reply)
 
 
+def disabled(reply: str) -> bool:
+    """Is a recorded reply (an outbox's last error) a 5.7.13, "user account disabled"?"""
+    return reply[:1] == "5" and enhanced(reply) == ACCOUNT_DISABLED
+
+
 # 451/452 replies that mean "you are going too fast" rather than "this message, later".
 THROTTLE_TEXT = re.compile(r"too many|rate|throttl|limit|slow down|exceed|busy", re.IGNORECASE)
 
@@ -180,12 +192,31 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
             f"{result.reply}; check smtp.from (and smtp.username: many servers take only the address "
             "they log you in as)"
         )
+        if enhanced(result.reply) == ACCOUNT_DISABLED:
+            why = (
+                f"the SMTP server {config.host}:{config.port} refused the sender <{sender}> at MAIL FROM "
+                f"as our account disabled: {result.reply}; the server's administrator (the mail "
+                "provider) has to enable the account of smtp.username again"
+            )
         return dataclasses.replace(result, reply=why, ours=True, sender_refused=True)
     if stage == "RCPT" and about_us(code, result.reply):
         return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
     if stage == "DATA" and about_us_after_data(code, result.reply):
         return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
-    return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
+    bounce = about_address(code, result.reply, coded_only=stage == "DATA")
+    return dataclasses.replace(result, bounce=bounce, account=enhanced(result.reply) == ACCOUNT_DISABLED)
+
+
+def of_account(result: SendResult, taken: bool) -> SendResult:
+    """A 5.7.13 ("user account disabled") at RCPT or after DATA (``result.account``) read by whether
+    the server has ``taken`` a message of ours in this pass: if so our account works, and it is the
+    recipient's mailbox (a bounce); if not, it may be our sending account, refused at each message
+    (RFC 5248's meaning): a refusal of us, which waits, suppresses nobody, and 3 in a row stop the
+    pass (pacing.Circuit); refused so again after the server took our mail since, it is the
+    recipient's (digest.deliver.results.record)."""
+    if not result.account or taken:
+        return result
+    return dataclasses.replace(result, ours=True, bounce=False)
 
 
 def reply_text(value: bytes | str) -> str:

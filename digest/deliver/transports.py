@@ -14,7 +14,7 @@ from pathlib import Path
 
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
-from digest.deliver.replies import SendResult, refusal, reply_text
+from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
 
@@ -106,6 +106,11 @@ class SmtpSender:
                     f"{_why(e)}; tried again later"
                 ) from None
             conn.close()
+            if enhanced(_why(e)) == ACCOUNT_DISABLED:  # the password was right (RFC 5248)
+                raise LoginRefused(
+                    f"the SMTP server {c.host}:{c.port} took the login as {username!r} but the account is "
+                    f"disabled: {_why(e)}; its administrator (the mail provider) has to enable it again"
+                ) from None
             raise LoginRefused(
                 f"authentication failed at the SMTP server {c.host}:{c.port}: {_why(e)}; "
                 f"check smtp.username ({username!r}) and the password in ${c.password_env}"
