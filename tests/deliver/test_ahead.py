@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import select
 import signal
 import threading
 import time
@@ -310,21 +311,18 @@ def test_a_maker_that_ignores_sigterm_and_never_ends_is_still_ended_by_close():
     assert made.proc.exitcode == -signal.SIGKILL
 
 
-def ended(pid: int) -> bool:
-    """Is the process gone (or a zombie, which nothing may reap in a container)?"""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
+def ended(process: int, within: float = 30.0) -> bool:
+    """Has the process a pidfd (``os.pidfd_open``) refers to ended (a zombie too, which nothing may
+    reap in a container)? Waited for up to ``within`` seconds: the pidfd turns readable then."""
+    return bool(select.select([process], [], [], within)[0])
 
 
 @pytest.mark.parametrize("makers", [1, 2])
 def test_a_part_stuck_without_writing_is_ended_with_the_maker_close_kills(tmp_path, makers):
     """close() kills a maker that does not end (it waits for its part's process), and that part's
     process, which wrote nothing, ran on alone, to its next write or for ever; it dies with it."""
-    if not os.path.isdir("/proc/self"):
-        pytest.skip("needs Linux's /proc")
+    if not hasattr(os, "pidfd_open"):
+        pytest.skip("needs Linux's pidfds")
 
     def stuck(failures: list[SendOutcome], part: slice):
         (tmp_path / f"part-{os.getpid()}").write_text("")
@@ -340,15 +338,19 @@ def test_a_part_stuck_without_writing_is_ended_with_the_maker_close_kills(tmp_pa
             time.sleep(0.01)
         parts = [int(p.name.removeprefix("part-")) for p in tmp_path.glob("part-*")]
         assert len(parts) == makers
-        made.close()  # it waits for the maker a while, then kills it
-    assert made.proc.exitcode == -signal.SIGKILL
+        # Each part's process itself, taken while it surely runs (its maker waits for it): once it
+        # ends, its pid may be given to another process, which a kill by pid would hit.
+        processes = [os.pidfd_open(pid) for pid in parts]
+        try:
+            made.close()  # it waits for the maker a while, then kills it
+        finally:
+            if made.proc.exitcode is None:  # close() failed: end the maker, or the parts wait on
+                made.proc.kill()
     try:
-        for _ in range(3000):
-            if all(ended(pid) for pid in parts):
-                break
-            time.sleep(0.01)
-        assert all(ended(pid) for pid in parts)
-    finally:  # failing, leave none behind (it holds pytest's output open)
-        for pid in parts:
+        assert made.proc.exitcode == -signal.SIGKILL
+        assert all(ended(process) for process in processes)
+    finally:  # failing, leave none behind (it holds pytest's output open); an ended one is not hit
+        for process in processes:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+                signal.pidfd_send_signal(process, signal.SIGKILL)
+            os.close(process)
