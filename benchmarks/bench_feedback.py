@@ -27,7 +27,8 @@ import time
 
 import _onecore  # noqa: F401  (one BLAS thread; before numpy)
 import _path  # noqa: F401  (puts the project on sys.path)
-from bench_matcher import load_papers, make_profiles, vocabulary
+from _dumps import add_paper_options
+from bench_matcher import make_profiles, papers_of, vocabulary
 
 from digest.select.batch import rank_many
 from digest.select.features import TextFeatures
@@ -51,10 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new", type=int, default=300)
     ap.add_argument("--refit-sample", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
+    add_paper_options(ap)
     a = ap.parse_args(argv)
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
     rng = random.Random(a.seed)
-    papers, origin = load_papers(a.papers, rng)
+    papers, origin = papers_of(a, rng)
     archive, new = papers[: len(papers) - a.new], papers[len(papers) - a.new :]
     profiles = make_profiles(a.readers, vocabulary(papers, rng), rng)
     old = [p.id for p in archive]

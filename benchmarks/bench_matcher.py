@@ -1,6 +1,7 @@
 """Speed and memory of the matcher: one listing, many reader profiles.
 
-Ranks ~300 papers (the shared dumps if present, topped up or replaced by generated papers)
+Ranks ~300 papers (the shared dumps, topped up with generated papers if they have fewer;
+``--generated``: generated papers only; the first line printed says which and how many)
 for N generated profiles of 5-15 interests each (single words and multi-word phrases), top
 ``max_papers`` (10) per profile with hits, as the digest run does, with
 ``rank_many`` on every profile at once, as `digest send` does (``--batch`` N: batches of N,
@@ -13,7 +14,7 @@ One core: BLAS and OpenMP are limited to one thread here; pin the process to a c
 (``taskset -c 0``) for figures that other work on the machine cannot lift. Wall-clock and
 CPU time are both printed: on a busy machine the CPU time is the steadier figure.
 
-    python benchmarks/bench_matcher.py [--profiles 100000] [--naive-sample 300]
+    python benchmarks/bench_matcher.py [--profiles 100000] [--naive-sample 300] [--dumps DIR | --generated]
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import random
 import re
 import resource
 import time
+from pathlib import Path
 
 import _onecore  # noqa: F401  (one BLAS thread; before numpy)
 import _path  # noqa: F401  (puts the project on sys.path)
-from _dumps import DEFAULT_DUMPS, read_dumps
+from _dumps import add_paper_options, read_dumps
 
 from digest.models import Interest, Match, Paper, Profile
 from digest.select.background import background_rate
@@ -82,18 +84,24 @@ def generated_papers(n: int, rng: random.Random, start: int = 1) -> list[Paper]:
     return papers
 
 
-def load_papers(count: int, rng: random.Random) -> tuple[list[Paper], str]:
-    papers: list[Paper] = []
-    origin = "generated"
-    if DEFAULT_DUMPS.is_dir():
-        papers = read_dumps(DEFAULT_DUMPS)[:count]
-        origin = f"{len(papers)} from {DEFAULT_DUMPS}"
+def load_papers(count: int, rng: random.Random, dumps: Path | None) -> tuple[list[Paper], str]:
+    """``count`` papers: those of the dumps in ``dumps`` (stops with a message if there are none
+    there), topped up with generated ones; ``dumps`` None: generated ones only. Also what they
+    are, in words: "286 from DIR + 14 generated"."""
+    if dumps is None:
+        return generated_papers(count, rng), f"{count} generated (--generated)"
+    papers = read_dumps(dumps)[:count]
+    origin = f"{len(papers)} from {dumps}"
     missing = count - len(papers)
     if missing > 0:
         papers += generated_papers(missing, rng, start=len(papers) + 1)
-        if origin != "generated":
-            origin += f" + {missing} generated"
+        origin += f" + {missing} generated"
     return papers, origin
+
+
+def papers_of(a: argparse.Namespace, rng: random.Random) -> tuple[list[Paper], str]:
+    """The papers :func:`add_paper_options`' options ask for (``--papers`` of them)."""
+    return load_papers(a.papers, rng, None if a.generated else a.dumps)
 
 
 def vocabulary(papers: list[Paper], rng: random.Random, size: int = 3000) -> list[str]:
@@ -107,7 +115,9 @@ def vocabulary(papers: list[Paper], rng: random.Random, size: int = 3000) -> lis
         if background_rate(normalize_word(w)[0]) < 0.5
     ]
     seen = set(vocab)
-    while len(vocab) < size and words:
+    for _ in range(50 * size if len(words) > 1 else 0):  # a few papers may not have ``size`` keywords
+        if len(vocab) >= size:
+            break
         i = rng.randrange(len(words) - 1)
         kw = words[i] if rng.random() < 0.6 else f"{words[i]} {words[i + 1]}"
         if kw not in seen:
@@ -163,10 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--single-sample", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=0, help="profiles per rank_many call (0: all, as send)")
     ap.add_argument("--seed", type=int, default=1)
+    add_paper_options(ap)
     a = ap.parse_args(argv)
     a.batch = a.batch or a.profiles
     rng = random.Random(a.seed)
-    papers, origin = load_papers(a.papers, rng)
+    papers, origin = papers_of(a, rng)
     vocab = vocabulary(papers, rng)
     profiles = make_profiles(a.profiles, vocab, rng)
     n_interests = sum(len(p.interests) for p in profiles)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import _onecore  # noqa: F401  (one BLAS thread; before numpy)
 import _path  # noqa: F401  (puts the project on sys.path)
-from bench_matcher import GcTimer, load_papers, make_profiles, vocabulary
+from _dumps import add_paper_options
+from bench_matcher import GcTimer, make_profiles, papers_of, vocabulary
 
 from digest.select.batch import rank_many
 from digest.select.matcher import PaperIndex
@@ -41,9 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profiles", type=int, default=100_000)
     ap.add_argument("--papers", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    add_paper_options(ap)
     a = ap.parse_args(argv)
     rng = random.Random(a.seed)
-    papers, origin = load_papers(a.papers, rng)
+    papers, origin = papers_of(a, rng)
     profiles = make_profiles(a.profiles, vocabulary(papers, rng), rng)
     limits = [p.max_papers for p in profiles]
     print(f"papers: {len(papers)} ({origin}); profiles: {len(profiles):,}")

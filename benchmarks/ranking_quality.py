@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 import _path  # noqa: F401  (puts the project on sys.path)
-from _dumps import DEFAULT_DUMPS
+from _dumps import DEFAULT_DUMPS, dump_files
 
 from digest.config import Config
 from digest.ingest.dumps import ingest
@@ -62,7 +62,7 @@ def profile_for(user: dict) -> Profile:
 def stored_papers(folder: Path) -> list[Paper]:
     """The dumps as `digest ingest` stores them (the project's reader and deduplication)."""
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "digest.db") as store:
-        ingest(store, sorted(p for p in folder.iterdir() if p.is_file()), dt.datetime.now(dt.UTC))
+        ingest(store, dump_files(folder), dt.datetime.now(dt.UTC))
         return store.papers()
 
 

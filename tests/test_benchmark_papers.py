@@ -1,0 +1,61 @@
+"""The matcher's benchmarks say which papers they ran on, and never fall back to generated papers
+without being asked: a folder without dumps stops them with a message naming it. Run as the
+scripts are run (a process of their own)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+BENCH_MATCHER = ROOT / "benchmarks" / "bench_matcher.py"
+SMALL = ["--profiles", "3", "--naive-sample", "1", "--single-sample", "1"]
+
+
+def bench_matcher(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCH_MATCHER), *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def two_paper_dump(folder: Path) -> Path:
+    """A listing dump as the trending page is saved: five header lines, then title and abstract."""
+    folder.mkdir()
+    header = "new\n\nGet trending papers\n\nSubscribe\n\nbyAK and the research community\n\nMar 14\n\n"
+    papers = [
+        ("Quokka transfer networks", "We study quokka transfer networks on invented benchmarks."),
+        ("Event-driven pruning of wombats", "An event-driven method prunes wombat models."),
+    ]
+    (folder / "2024-03-14.txt").write_text(header + "".join(f"{t}\n\n{a}\n\n" for t, a in papers))
+    return folder
+
+
+def test_a_missing_dumps_folder_stops_the_benchmark_naming_it(tmp_path: Path):
+    missing = tmp_path / "shared" / "dumps"
+    run = bench_matcher("--dumps", str(missing), *SMALL)
+    assert run.returncode == 1
+    assert f"no listing dumps at {missing} (no folder)" in run.stderr
+    assert "--dumps DIR, or --generated to run on generated papers" in run.stderr
+    assert "papers:" not in run.stdout  # nothing ranked
+
+
+def test_a_folder_without_dump_files_stops_it_too(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    run = bench_matcher("--dumps", str(tmp_path / "empty"), *SMALL)
+    assert run.returncode == 1
+    assert f"no listing dumps at {tmp_path / 'empty'} (no dump files in the folder)" in run.stderr
+
+
+def test_the_papers_line_says_how_many_came_from_the_dumps_and_how_many_were_generated(tmp_path: Path):
+    dumps = two_paper_dump(tmp_path / "dumps")
+    run = bench_matcher("--dumps", str(dumps), "--papers", "5", *SMALL)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == f"papers: 5 (2 from {dumps} + 3 generated)"
+
+
+def test_generated_papers_only_when_asked(tmp_path: Path):
+    run = bench_matcher("--generated", "--dumps", str(tmp_path / "ignored"), "--papers", "5", *SMALL)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "papers: 5 (5 generated (--generated))"
