@@ -208,7 +208,8 @@ class Postings:
         found = np.zeros(self.n_docs, dtype=bool)
         found[self._docs(term.norm)] = True
         for norm in self.stem_norms(term.stem):
-            found[self._docs(norm)] = True
+            if norm != term.norm:  # the word's own papers are marked already (its stem lists it too)
+                found[self._docs(norm)] = True
         pairs = self.pair_words(term.norm)
         if len(pairs):
             found[self.doc_field(pairs) >> 1] = True
