@@ -245,6 +245,13 @@ class WebWorkspace(Workspace):
         with self.config_path.open("a") as f:
             f.write(f"base_url: {self.base_url}\nweb:\n  secret_env: DIGEST_TEST_SECRET\n")
 
+    def with_ada(self, profile: str) -> WebWorkspace:
+        """This workspace with ada's profile file and a listing of one paper, Robotics Today, ingested."""
+        self.profile("ada", profile)
+        self.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+        assert self.cli("ingest").exit_code == 0
+        return self
+
     @contextlib.contextmanager
     def serve(self, now: dt.datetime = NOW) -> Iterator[str]:
         """`digest serve`'s app on a thread, as a real HTTP server."""

@@ -202,12 +202,15 @@ def test_profile_new_with_the_profiles_folder_missing_records_no_removal(ws):
     assert link_reader(ws.config, sent, wall_clock()) == ("eve", folder / "eve.yaml")
 
 
-def locked_before_the_look(ws, monkeypatch) -> list:
-    """A pass that takes SQLite's write lock between `profile new`'s steps (after the carry-over
-    committed, before the look): the steps after it wait past the (lowered) timeout and fail."""
+def refused_when_locked_before_the_look(ws, monkeypatch) -> str:
+    """What `profile new eve`'s refusal says when a pass takes SQLite's write lock between its
+    steps (after the carry-over committed, before the look): the steps after it wait past the
+    (lowered) timeout and fail."""
     import sqlite3
 
     import digest.daemon.names as names
+    from digest.daemon.names import name_taken_over
+    from digest.errors import StoreError
 
     holder = sqlite3.connect(ws.config.database, isolation_level=None)
     real = names.look
@@ -217,27 +220,23 @@ def locked_before_the_look(ws, monkeypatch) -> list:
         return real(*args)
 
     monkeypatch.setattr(names, "look", look)
-    return [holder]
+    try:
+        with pytest.raises(StoreError) as refused:
+            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
+    finally:
+        holder.close()
+    return str(refused.value)
 
 
 def test_a_refusal_after_a_carry_over_committed_says_what_was_written(ws, monkeypatch):
     """`mv eve.yaml eve-smith.yaml; digest profile new eve ...`: the carry-over (eve-smith
     continues eve) commits on its own; a later step failing said "Nothing was written", which
     was not so. The refusal now says what was."""
-    from digest.daemon.names import name_taken_over
-    from digest.errors import StoreError
-
     if not isinstance(ws.config.database, type(ws.root)):
         pytest.skip("SQLite's write lock, taken between two steps")
     folder = ws.root / "profiles"
     (folder / "eve.yaml").rename(folder / "eve-smith.yaml")
-    (holder,) = locked_before_the_look(ws, monkeypatch)
-    try:
-        with pytest.raises(StoreError) as refused:
-            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
-    finally:
-        holder.close()
-    said = str(refused.value)
+    said = refused_when_locked_before_the_look(ws, monkeypatch)
     assert "stayed locked by another process" in said and "Nothing was written" not in said
     assert "The profile file was not made; written before the failure, as the next pass would: " in said
     assert "eve-smith continues eve (the same address <eve@example.org>" in said
@@ -250,9 +249,6 @@ def test_a_refusal_after_a_carry_over_committed_says_what_was_written(ws, monkey
 def test_a_refusal_after_the_database_was_upgraded_says_so(tmp_path, database, monkeypatch):
     from test_store_refold import version_17
 
-    from digest.daemon.names import name_taken_over
-    from digest.errors import StoreError
-
     from conftest import Workspace
 
     if database.startswith("postgresql://"):
@@ -262,13 +258,7 @@ def test_a_refusal_after_the_database_was_upgraded_says_so(tmp_path, database, m
     old.execute("INSERT INTO schedule_state VALUES ('eve', '2026-03-14', '2026-03-14T07:00:00+00:00')")
     old.close()
     ws.profile("ada", EVE.replace("eve@", "ada@"))
-    (holder,) = locked_before_the_look(ws, monkeypatch)
-    try:
-        with pytest.raises(StoreError) as refused:
-            name_taken_over(ws.config, "eve", wall_clock(), timeout=0.1)
-    finally:
-        holder.close()
-    said = str(refused.value)
+    said = refused_when_locked_before_the_look(ws, monkeypatch)
     assert "Nothing was written" not in said
     assert f"the database's schema upgraded from version 17 to this digest's ({SCHEMA_VERSION})" in said
 

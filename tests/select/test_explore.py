@@ -13,20 +13,27 @@ PAPERS = [
 ]
 
 
-def seed(ws) -> None:
+def seed(ws, interests: str = "[neuromorphic]") -> None:
+    """PAPERS listed on Mar 14 and ingested; ada's profile has ``interests``."""
     ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    ws.profile("ada", f"email: ada@example.org\ninterests: {interests}\n")
     ws.cli("ingest")
+
+
+def tried(ws, *args: str) -> str:
+    """What `digest profile test ada ARGS` prints (it succeeded)."""
+    result = ws.cli("profile", "test", "ada", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def test_a_keyword_shows_what_it_matches_and_how_the_digest_changes(workspace):
     seed(workspace)
-    result = workspace.cli("profile", "test", "ada", "event cameras")
-    assert result.exit_code == 0, result.output
-    assert "'event cameras' matches 1 of 3 papers listed since Feb 13:" in result.output
-    assert "Event Cameras for Drones" in result.output
-    assert "+ #1  Event Cameras for Drones" in result.output  # it outranks the one match now
-    assert "1 paper stays; 2 in all (at most 10)" in result.output
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 1 of 3 papers listed since Feb 13:" in said
+    assert "Event Cameras for Drones" in said
+    assert "+ #1  Event Cameras for Drones" in said  # it outranks the one match now
+    assert "1 paper stays; 2 in all (at most 10)" in said
     assert "event cameras" not in (workspace.root / "profiles" / "ada.yaml").read_text()  # not saved
 
 
@@ -60,10 +67,9 @@ def test_a_paper_listed_again_lately_counts_as_recent_as_the_next_digest_offers_
     )
     workspace.profile("ada", "email: ada@example.org\ninterests: [proteins]\n")
     workspace.cli("ingest")
-    result = workspace.cli("profile", "test", "ada", "event cameras")
-    assert result.exit_code == 0, result.output
-    assert "'event cameras' matches 1 of 2 papers listed since Apr 23:" in result.output
-    assert "+ #1  Event Cameras for Drones" in result.output
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 1 of 2 papers listed since Apr 23:" in said
+    assert "+ #1  Event Cameras for Drones" in said
     digest = workspace.cli("rank", "ada", "--next")
     assert "Protein Folding" in digest.output
 
@@ -119,13 +125,10 @@ def load_ada(workspace):
 def test_a_keyword_the_profile_has_is_tried_at_the_profiles_weight_unless_another_is_asked(workspace):
     """`profile test ada neuromorphic` with neuromorphic at weight 2 in the file tried it at
     weight 1 and said so: a trial of a change nobody asked for, shown as if it were the profile."""
-    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
-    workspace.profile("ada", "email: ada@example.org\ninterests:\n  neuromorphic: 2\n  cooking: 1\n")
-    workspace.cli("ingest")
-    result = workspace.cli("profile", "test", "ada", "Neuromorphic")
-    assert result.exit_code == 0, result.output
-    assert "with 'Neuromorphic' (weight 2, as in the profile now):" in result.output
-    assert "no change: the same papers as now" in result.output
+    seed(workspace, "{neuromorphic: 2, cooking: 1}")
+    said = tried(workspace, "Neuromorphic")
+    assert "with 'Neuromorphic' (weight 2, as in the profile now):" in said
+    assert "no change: the same papers as now" in said
     result = workspace.cli("profile", "test", "ada", "neuromorphic", "--weight", "0.5")
     assert "with 'neuromorphic' at weight 0.5 (the profile has 2):" in result.output
     result = workspace.cli("profile", "test", "ada", "event cameras")
@@ -137,9 +140,7 @@ def test_a_trial_without_a_weight_keeps_the_profiles_ranking_of_its_own_keyword(
     from digest.select.explore import try_keyword
     from digest.store import Store
 
-    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
-    workspace.profile("ada", "email: ada@example.org\ninterests:\n  neuromorphic: 2\n  cooking: 1\n")
-    workspace.cli("ingest")
+    seed(workspace, "{neuromorphic: 2, cooking: 1}")
     with Store(workspace.config.database) as store:
         trial = try_keyword(store, load_profile(workspace.config, "ada"), "NEUROMORPHIC")
     assert (trial.weight, trial.current) == (2.0, 2.0)

@@ -15,7 +15,7 @@ from digest.signing import Signer
 from digest.store import Store
 from digest.web.app import create_app
 
-from conftest import NOW, make_dump
+from conftest import NOW
 
 PROFILE = "# Ada's own notes\nname: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 # A hand edit gone wrong: a bracket never closed, below a line pasted from another reader's file.
@@ -25,10 +25,7 @@ TOLD = "Your profile cannot be read right now"
 
 @pytest.fixture
 def ws(web_workspace):
-    web_workspace.profile("ada", PROFILE)
-    web_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert web_workspace.cli("ingest").exit_code == 0
-    return web_workspace
+    return web_workspace.with_ada(PROFILE)
 
 
 def said_to_the_reader(body: str, ws) -> None:

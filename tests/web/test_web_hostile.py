@@ -25,12 +25,10 @@ PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 
 @pytest.fixture
 def site(web_workspace):
-    web_workspace.profile("ada", PROFILE)
-    web_workspace.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert web_workspace.cli("ingest").exit_code == 0
-    config = web_workspace.config
+    ws = web_workspace.with_ada(PROFILE)
+    config = ws.config
     signer = Signer.from_config(config)
-    return web_workspace, signer, create_app(config, signer, lambda: NOW).test_client()
+    return ws, signer, create_app(config, signer, lambda: NOW).test_client()
 
 
 def test_a_non_ascii_mac_or_form_token_is_a_403_not_a_500(site):
