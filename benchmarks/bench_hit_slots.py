@@ -1,8 +1,9 @@
-"""What the index's highlight slots cost: ``PaperIndex`` keeps, for every keyword it has matched
-and every paper, a slot for the pair's hits (``hit_table``, an object pointer), whether they are
-known (``hit_known``, a byte) and how many (``hit_count``, 8 bytes): 17 bytes a pair, in rows
-made 64 at a time and doubled, so 1.1 KB a paper from the start. Hits are asked for only for
-the papers a reader gets, so most slots stay empty.
+"""What the index's highlight slots cost. ``PaperIndex`` kept, for every keyword it had matched
+and every paper, a slot for the pair's hits (``hit_table``, an object pointer), whether they
+were known (``hit_known``, a byte) and how many (``hit_count``, 8 bytes): 17 bytes a pair, in
+rows made 64 at a time and doubled, so 1.1 KB a paper from the start. Hits are asked for only
+for the papers a reader gets, so most slots stayed empty; ``HitSlots`` now keeps a column per
+paper asked about. The script measures either layout (it runs in an older checkout too).
 
 For each ``--papers`` size: an index of that many papers (generated: a four-word title and a
 ``--words``-word abstract over the bench_matcher vocabulary), ranked for ``--readers`` readers
@@ -15,20 +16,26 @@ way).
 
     python benchmarks/bench_hit_slots.py [--papers 5000,100000] [--readers 1000] [--words 40]
 
-Measured (main at f1bb1e6, a 2-CPU machine shared with other work; 55 s, 1.6 GB peak RSS):
+Measured (a 2-CPU machine shared with other work), the slots' bytes before (17835c1: a slot for
+every keyword and paper, 64 rows from the start) and after (`HitSlots`: a column per paper asked
+about, given when first asked; the same hits):
 
-| papers | ranked | keywords (rows) | slots | score rows | pairs asked (with hits) | those alone |
-|---|---|---|---|---|---|---|
-| 5,000 | one reader, every paper | 14 (64) | 5.2 MiB | 2.4 MiB | 7,988 (3,994) | 0.8 MiB |
-| 5,000 | 1,000 readers, top 10 | 252 (256) | 20.8 MiB | 19.5 MiB | 47,104 (24,702) | 4.5 MiB |
-| 100,000 | one reader, every paper | 14 (64) | 103.8 MiB | 48.8 MiB | 160,922 (80,461) | 15.3 MiB |
-| 100,000 | 1,000 readers, top 10 | 252 (256) | 415.0 MiB | 390.6 MiB | 94,515 (48,489) | 9.0 MiB |
+| papers | ranked | keywords | before | after | pairs asked (with hits) |
+|---|---|---|---|---|---|
+| 5,000 | one reader, top 20 | 14 | 5.2 MiB | 0.1 MiB | 158 (79) |
+| 5,000 | one reader, top 1,000 | 14 | 5.2 MiB | 1.1 MiB | 3,834 (1,917) |
+| 5,000 | one reader, every match | 14 | 5.2 MiB | 4.3 MiB | 7,988 (3,994) |
+| 5,000 | 1,000 readers, top 10 | 252 | 20.8 MiB | 20.8 MiB | 47,104 (24,702) |
+| 100,000 | one reader, top 20 | 14 | 103.8 MiB | 0.8 MiB | 174 (87) |
+| 100,000 | one reader, top 1,000 | 14 | 103.8 MiB | 1.8 MiB | 6,492 (3,246) |
+| 100,000 | one reader, every match | 14 | 103.8 MiB | 69.3 MiB | 160,922 (80,461) |
+| 100,000 | 1,000 readers, top 10 | 252 | 415.0 MiB | 62.7 MiB | 94,515 (48,489) |
 
-The slots cost about what the score rows cost (which every paper needs), twice over at the
-start (64 rows of 17 bytes against rows of 8). A digest's listing (300 papers) holds 0.3 MiB of
-them at the start, 2.5 MiB for 100,000 of these readers (257 keywords in 512 rows; 1.1 MiB for
-the 11,685 pairs asked alone): there they cost nothing worth a change. At 100,000 papers (`digest
-rank` on a year's archive) they are 104 MiB for one reader, 15 MiB of it used.
+The whole run's peak RSS: 1.65 GB before, 1.23 GB after. The score rows (48.8 MiB for 64 rows
+at 100,000 papers) are the same either way. Time, CPU seconds, paired (old, new, three
+rounds, 20,000 papers, /tmp scripts): one reader's top 1,000 0.061-0.069 -> 0.048-0.055,
+every match 0.73-0.76 -> 0.68-0.83, 1,000 readers 2.36-2.64 -> 2.09-2.56; bench_matcher.py
+(100,000 readers x 300 papers) CPU 5.40-5.95 s -> 5.49-5.88 s, peak RSS 792 -> 747 MiB.
 """
 
 from __future__ import annotations
@@ -66,17 +73,21 @@ def mib(n: float) -> str:
 
 
 def report(label: str, index: PaperIndex, took: float) -> None:
-    slots = index.hit_table.nbytes + index.hit_known.nbytes + index.hit_count.nbytes
-    known = int(index.hit_known.sum())
-    with_hits = int((index.hit_count > 0).sum())
+    slots = getattr(index, "hit_slots", None)
+    if slots is None:  # before 'HitSlots': a slot for every keyword and paper
+        known, count, table = index.hit_known, index.hit_count, index.hit_table
+        size = table.nbytes + known.nbytes + count.nbytes
+    else:
+        known, count, table, size = slots.known, slots.count, slots.table, slots.nbytes
     n = len(index.papers)
     print(
-        f"  {label}: {took:.2f} s; {len(index.keyword_list):,} keywords in {len(index.hit_table):,} rows"
-        f" of slots: {mib(slots)} ({slots / n:,.0f} B a paper); score rows {mib(index.matrix.nbytes)}"
+        f"  {label}: {took:.2f} s; {len(index.keyword_list):,} keywords; slots {len(table):,} x"
+        f" {table.shape[1]:,} papers: {mib(size)} ({size / n:,.0f} B a paper);"
+        f" score rows {mib(index.matrix.nbytes)}"
     )
     print(
-        f"    pairs asked for {known:,} ({with_hits:,} with hits) of {index.hit_known.size:,} slots;"
-        f" those alone: {mib(known * SPARSE_PAIR)}"
+        f"    pairs asked for {int(known.sum()):,} ({int((count > 0).sum()):,} with hits);"
+        f" in a dict alone: {mib(int(known.sum()) * SPARSE_PAIR)}"
     )
 
 
@@ -97,10 +108,13 @@ def main(argv: list[str] | None = None) -> None:
         built = time.perf_counter() - t
         words = sum(len(p.abstract.split()) + 4 for p in listing)
         print(f"{n:,} papers (generated, {words:,} words): index built in {built:.1f} s")
-        t = time.perf_counter()
-        index.rank(readers[0])
-        report("one reader over every paper (PaperIndex.rank)", index, time.perf_counter() - t)
-        index = PaperIndex.build(listing)
+        for limit in (20, 1000, None):  # `digest rank`'s default, evaluate.py's, every match
+            t = time.perf_counter()
+            index.rank(readers[0], limit)
+            report(
+                f"one reader, top {limit or 'every match'} (PaperIndex.rank)", index, time.perf_counter() - t
+            )
+            index = PaperIndex.build(listing)
         t = time.perf_counter()
         rank_many(index, readers, limit=[10] * len(readers))
         report(f"{len(readers):,} readers, top 10 (rank_many)", index, time.perf_counter() - t)

@@ -257,14 +257,14 @@ class _Tables:
         other; ``kids`` and ``docs`` are flat, the row's ``per_row`` pairs after the previous
         row's. The missing pairs are computed first (each once)."""
         index = self.index
-        n_papers = len(index.papers)
-        pairs = kids * n_papers + docs  # flat positions in the index's tables
-        missing = ~np.take(index.hit_known, pairs)
+        slots = index.hit_slots
+        pairs = slots.positions(kids, docs)  # flat positions in the index's tables
+        missing = ~np.take(slots.known, pairs)
         if missing.any():
             unknown = np.unique(pairs[missing])  # each missing pair once
-            index.fill_hits(unknown // n_papers, unknown % n_papers)
-        found = np.take(index.hit_count, pairs) > 0  # the pairs with hits: a group each
-        groups = np.take(index.hit_table, pairs[found])
+            index.fill_hits(*slots.pairs_at(unknown))  # their papers have columns: pairs stay put
+        found = np.take(slots.count, pairs) > 0  # the pairs with hits: a group each
+        groups = np.take(slots.table, pairs[found])
         row_ends = np.concatenate(([0], np.cumsum(found)))[np.cumsum(per_row)]
         return _split(tuple(groups.tolist()), row_ends)
 

@@ -1,7 +1,7 @@
 """The characters to highlight: where each interest (or the words of one) matched in a
 paper, as :class:`~digest.models.Hit` tuples, computed once per (keyword, paper) pair and
-kept in the index's tables. A part of :class:`digest.select.matcher.PaperIndex` (a base
-class of :class:`digest.select.phrases.PhraseMatching`).
+kept in the index's :class:`HitSlots`. A part of :class:`digest.select.matcher.PaperIndex` (a
+base class of :class:`digest.select.phrases.PhraseMatching`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ class Highlighting:
     papers: tuple[Paper, ...]
     matrix: np.ndarray
     rows: int
-    hit_table: np.ndarray
-    hit_known: np.ndarray
-    hit_count: np.ndarray
+    hit_slots: HitSlots
     parent_rows: np.ndarray
     keyword_list: list[Keyword]
     _postings: Postings
@@ -40,10 +38,10 @@ class Highlighting:
 
     def hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
         """Exact spans of one interest in paper ``d``, computed when first asked for."""
-        hits = self.hit_table[keyword.id, d]
+        hits = self.hit_slots.get(keyword.id, d)
         if hits is None:
             self.fill_hits(np.array([keyword.id]), np.array([d]))
-            hits = self.hit_table[keyword.id, d]
+            hits = self.hit_slots.get(keyword.id, d)
         return hits
 
     def words_hidden(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
@@ -56,9 +54,9 @@ class Highlighting:
 
     def fill_hits(self, keyword_ids: np.ndarray, docs: np.ndarray) -> None:
         """Compute the hits of keyword ``keyword_ids[i]`` in paper ``docs[i]`` for every
-        ``i`` (pairs not known yet, each once) and keep them: a tuple per pair in
-        ``hit_table`` (its length in ``hit_count``), which every match of that pair shares
-        (:func:`digest.select.batch.rank_many` gathers them for many matches at once)."""
+        ``i`` (pairs not known yet, each once) and keep them in ``hit_slots``: a tuple per
+        pair, which every match of that pair shares (:func:`digest.select.batch.rank_many`
+        gathers them for many matches at once)."""
         hidden = self.words_hidden(keyword_ids, docs)
         keywords = self.keyword_list
         made: list[tuple[Hit, ...]] = [()] * len(keyword_ids)  # hidden: nothing to highlight
@@ -82,9 +80,7 @@ class Highlighting:
             rest &= ~of_words
         for i in np.flatnonzero(rest).tolist():  # one by one: a few, or a phrase's own spans
             made[i] = self._make_hits(keywords[int(keyword_ids[i])], int(docs[i]))
-        self.hit_table[keyword_ids, docs] = np.fromiter(made, dtype=object, count=len(made))
-        self.hit_known[keyword_ids, docs] = True
-        self.hit_count[keyword_ids, docs] = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
+        self.hit_slots.put(keyword_ids, docs, made)
 
     def _make_hits(self, keyword: Keyword, d: int) -> tuple[Hit, ...]:
         """The hits of one keyword in paper ``d`` (where the highlight rule does not hide them)."""
@@ -109,6 +105,101 @@ class Highlighting:
         return tuple(
             map(tuple.__new__, repeat(Hit), [(phrase, FIELDS[f], start, end) for f, start, end in spans])
         )
+
+
+class HitSlots:
+    """The hits of the (keyword, paper) pairs asked for, kept for every later match of the pair.
+
+    A row per keyword and a column per paper asked about, given when its hits are first asked
+    for: the papers readers get, not every paper of the index (a slot for every paper took 1.1 KB
+    a paper from the start, 104 MiB at 100,000 papers where one reader used 15:
+    benchmarks/bench_hit_slots.py). ``table``: the pair's tuple; ``known``: whether it is made;
+    ``count``: its length. :meth:`positions` gives the pairs' places in them, flat.
+    """
+
+    def __init__(self, n_papers: int) -> None:
+        self._column = np.full(n_papers, -1, dtype=np.intp)  # each paper's column; -1: none yet
+        self._paper = np.zeros(0, dtype=np.intp)  # each column's paper
+        self._used = 0  # columns given
+        self.table = np.empty((64, 0), dtype=object)
+        self.known = np.zeros((64, 0), dtype=bool)
+        self.count = np.zeros((64, 0), dtype=np.intp)
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of the tables and of the papers' columns."""
+        arrays = (self.table, self.known, self.count, self._column, self._paper)
+        return sum(a.nbytes for a in arrays)
+
+    def add_row(self, keyword_id: int) -> None:
+        """Room for keyword ``keyword_id`` (ids come in order)."""
+        if keyword_id == len(self.table):
+            self.table, self.known = grown(self.table, None), grown(self.known, False)
+            self.count = grown(self.count, 0)
+
+    def positions(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Where pair ``i`` is in the flattened tables (its paper given a column if it had
+        none). Valid until a later call gives new columns."""
+        columns = self._column[docs]
+        new = columns < 0
+        if new.any():
+            self._give_columns(docs[new])
+            columns = self._column[docs]
+        return keyword_ids * self.table.shape[1] + columns
+
+    def pairs_at(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (keyword ids, papers) at flat ``positions``."""
+        keyword_ids, columns = np.divmod(positions, self.table.shape[1])
+        return keyword_ids, self._paper[columns]
+
+    def get(self, keyword_id: int, d: int) -> tuple[Hit, ...] | None:
+        """The hits of one pair, None until made."""
+        column = self._column.item(d)
+        return None if column < 0 else self.table[keyword_id, column]
+
+    def is_known(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Whether each pair's hits are made."""
+        columns = self._column[docs]
+        found = columns >= 0
+        found[found] = self.known[keyword_ids[found], columns[found]]
+        return found
+
+    def put(self, keyword_ids: np.ndarray, docs: np.ndarray, made: list[tuple[Hit, ...]]) -> None:
+        """Keep ``made[i]``, the hits of pair ``i``."""
+        if len(made) == 1:  # one pair (PaperIndex.rank asks one at a time): without the arrays
+            keyword_id, d = int(keyword_ids[0]), int(docs[0])
+            column = self._column.item(d)
+            if column < 0:
+                self._give_columns(np.array([d]))
+                column = self._column.item(d)
+            self.table[keyword_id, column] = made[0]
+            self.known[keyword_id, column] = True
+            self.count[keyword_id, column] = len(made[0])
+            return
+        at = self.positions(keyword_ids, docs)
+        np.put(self.table, at, np.fromiter(made, dtype=object, count=len(made)))
+        np.put(self.known, at, True)
+        np.put(self.count, at, np.fromiter(map(len, made), dtype=np.intp, count=len(made)))
+
+    def _give_columns(self, docs: np.ndarray) -> None:
+        docs = np.unique(docs) if len(docs) > 1 else docs
+        first, self._used = self._used, self._used + len(docs)
+        if self._used > self.table.shape[1]:  # twice the columns, as many as the papers at most
+            width = min(max(2 * self.table.shape[1], self._used, 64), len(self._column))
+            self.table = _wider(self.table, width, None)
+            self.known, self.count = _wider(self.known, width, False), _wider(self.count, width, 0)
+            paper = np.zeros(width, dtype=np.intp)
+            paper[:first] = self._paper[:first]
+            self._paper = paper
+        self._column[docs] = np.arange(first, self._used)
+        self._paper[first : self._used] = docs
+
+
+def _wider(table: np.ndarray, width: int, fill: object) -> np.ndarray:
+    """``table`` with ``width`` columns, the new ones ``fill``."""
+    wider = np.full((len(table), width), fill, dtype=table.dtype)
+    wider[:, : table.shape[1]] = table
+    return wider
 
 
 class WordSpans:

@@ -42,7 +42,7 @@ import numpy as np
 from digest.models import Hit, HitGroups, Match, Paper, Profile
 from digest.select.background import background_rate
 from digest.select.gcpause import long_lived
-from digest.select.highlights import WordSpans
+from digest.select.highlights import HitSlots, WordSpans
 from digest.select.phrases import (
     COVERAGE_BONUS,
     COVERAGE_MIN,
@@ -102,10 +102,7 @@ class PaperIndex(PhraseMatching):
         ).reshape(2, len(self.papers))
         self._keywords: dict[str, Keyword | None] = {}
         self.keyword_list: list[Keyword] = []
-        # hits of keyword k in paper d (a tuple, or None until asked for)
-        self.hit_table = np.empty((64, len(self.papers)), dtype=object)
-        self.hit_known = np.zeros((64, len(self.papers)), dtype=bool)  # where hit_table is set
-        self.hit_count = np.zeros((64, len(self.papers)), dtype=np.intp)  # len(hit_table[k, d])
+        self.hit_slots = HitSlots(len(self.papers))  # hits of keyword k in paper d, once asked for
         # for the words of an interest: the row of the interest's scores (-1: an interest)
         self.parent_rows = np.full(64, -1, dtype=np.intp)
         self._by_key: dict[tuple[str, ...], Phrase | None] = {}

@@ -162,10 +162,8 @@ class PhraseMatching(Highlighting):
     def _add_keyword(self, phrase: str, match: Phrase, parent: Keyword | None = None) -> Keyword:
         keyword = Keyword(phrase, match, len(self.keyword_list), parent)
         self.keyword_list.append(keyword)
-        if keyword.id == len(self.hit_table):
-            self.hit_table = grown(self.hit_table, None)
-            self.hit_known = grown(self.hit_known, False)
-            self.hit_count = grown(self.hit_count, 0)
+        self.hit_slots.add_row(keyword.id)
+        if keyword.id == len(self.parent_rows):
             self.parent_rows = grown(self.parent_rows, -1)
         if parent is not None:
             self.parent_rows[keyword.id] = parent.match.row

@@ -141,7 +141,8 @@ def test_a_matchs_hits_are_the_indexs_own_tuples_one_per_keyword_with_hits():
     many = profiles(300, rng)
     for ranked in (rank_many(index, many, 10), [index.rank(p, 10) for p in many]):
         for match in (m for matches in ranked for m in matches):
-            kept = index.hit_table[:, index.papers.index(match.paper)]  # per keyword, this paper
+            d = index.papers.index(match.paper)
+            kept = [index.hit_slots.get(k.id, d) for k in index.keyword_list]  # per keyword, this paper
             for group in match.hits:
                 assert group  # no empty groups: a keyword without hits has none
                 assert any(group is pair for pair in kept)  # the index's tuple: shared, not copied

@@ -163,8 +163,10 @@ def test_highlights_made_for_many_pairs_at_once_are_those_made_one_pair_at_a_tim
     many = PaperIndex.build(dump_papers)
     rank_many(many, readers, [r.max_papers for r in readers])
     n_keywords, n_papers = len(many.keyword_list), len(dump_papers)
-    pairs = np.flatnonzero(~many.hit_known[:n_keywords].ravel())  # the rest of every pair, at once
-    many.fill_hits(pairs // n_papers, pairs % n_papers)
+    every = np.arange(n_keywords * n_papers)
+    keyword_ids, docs = every // n_papers, every % n_papers
+    rest = ~many.hit_slots.is_known(keyword_ids, docs)
+    many.fill_hits(keyword_ids[rest], docs[rest])  # the rest of every pair, at once
 
     one = PaperIndex.build(dump_papers)
     for reader in readers:
@@ -175,6 +177,6 @@ def test_highlights_made_for_many_pairs_at_once_are_those_made_one_pair_at_a_tim
     for k in many.keyword_list:
         twin = same[(k.phrase, k.match.terms, k.parent is None)]
         for d in range(n_papers):
-            assert many.hit_table[k.id, d] == one.hits(twin, d), (k.phrase, d)
-            words_hits += k.parent is not None and len(many.hit_table[k.id, d]) > 1
+            assert many.hit_slots.get(k.id, d) == one.hits(twin, d), (k.phrase, d)
+            words_hits += k.parent is not None and len(many.hit_slots.get(k.id, d)) > 1
     assert words_hits > 1000

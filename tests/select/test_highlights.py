@@ -78,6 +78,27 @@ def test_hits_made_for_many_pairs_at_once_are_those_made_pair_by_pair():
         words_hits = 0
         for k, twin in zip(many.keyword_list, one.keyword_list, strict=True):
             for d in range(n_papers):
-                assert many.hit_table[k.id, d] == one.hits(twin, d), (k.phrase, d)
-                words_hits += k.parent is not None and len(many.hit_table[k.id, d]) > 1
+                assert many.hit_slots.get(k.id, d) == one.hits(twin, d), (k.phrase, d)
+                words_hits += k.parent is not None and len(many.hit_slots.get(k.id, d)) > 1
         assert words_hits > 100
+
+
+def test_an_index_keeps_highlight_slots_for_the_papers_asked_about_not_for_every_paper():
+    """A reader's top 10 of 4,000 papers asks for the hits of a few pairs: the index keeps
+    slots for those papers (a slot for every keyword and paper took 1,088 bytes a paper from
+    the start, 104 MiB at 100,000 papers). Asked about every paper, it has them all."""
+    day = dt.date(2026, 12, 1)
+    papers = [
+        Paper(d + 1, f"Paper {d} on graphs", "Robots grasp cups with graph planning.", day)
+        for d in range(4_000)
+    ]
+    reader = Profile("ada", "ada@example.org", (Interest("graph planning"), Interest("robots")))
+    index = PaperIndex.build(papers)
+    top = index.rank(reader, 10)
+    assert len(top) == 10 and all(m.hits for m in top)
+    held = index.hit_slots.nbytes / len(papers)
+    assert held < 50, f"{held:,.0f} bytes a paper for the highlights of 10 papers"
+    everything = index.rank(reader)
+    assert len(everything) == len(papers)
+    fresh = PaperIndex.build(papers)
+    assert [m.hits for m in everything] == [m.hits for m in fresh.rank(reader)]
