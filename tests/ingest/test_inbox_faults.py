@@ -127,21 +127,23 @@ def test_a_read_only_inbox_is_read_named_and_stops_no_ones_mail(tmp_path, smtp_s
         assert f"Inbox problem:\n  {disk}: read-only: the dumps read cannot move out of it" in status
 
 
-def write_slowly(path, papers, pause: float) -> threading.Thread:
+def write_slowly(path, papers, pause: float) -> tuple[threading.Thread, list[threading.Event]]:
     """A writer that copies a dump in a paper at a time (whole paragraphs: each piece alone
-    would read as a complete, shorter listing)."""
+    would read as a complete, shorter listing); event ``i`` is set once paper ``i`` is written."""
     pieces = [make_dump("Mar 14", papers[:1])] + [f"\n{t}\n\n{a}\n" for t, a in papers[1:]]
+    written = [threading.Event() for _ in pieces]
 
     def write() -> None:
         with path.open("w") as f:
-            for piece in pieces:
+            for piece, done in zip(pieces, written, strict=True):
                 f.write(piece)
                 f.flush()
+                done.set()
                 time.sleep(pause)
 
     thread = threading.Thread(target=write)
     thread.start()
-    return thread
+    return thread, written
 
 
 def settle_in(workspace, seconds: float) -> None:
@@ -153,8 +155,8 @@ def settle_in(workspace, seconds: float) -> None:
 def test_ingest_waits_for_a_dump_still_being_written_and_reads_it_whole(workspace):
     settle_in(workspace, 1)
     papers = [(f"Paper {i}", f"Abstract number {i}.") for i in range(6)]
-    writer = write_slowly(workspace.root / "inbox" / "slow.txt", papers, pause=0.4)
-    time.sleep(0.5)  # two papers written of six
+    writer, written = write_slowly(workspace.root / "inbox" / "slow.txt", papers, pause=0.4)
+    assert written[1].wait(30)  # two papers written of six
     result = workspace.cli("ingest")
     writer.join()
     assert result.exit_code == 0, result.output
@@ -170,8 +172,8 @@ def test_a_dump_still_written_after_the_wait_is_left_in_the_inbox_and_said(works
     settle_in(workspace, 1)
     workspace.dump("done.txt", make_dump("Mar 13", PAPERS))
     papers_ = [(f"Paper {i}", f"Abstract number {i}.") for i in range(8)]
-    writer = write_slowly(workspace.root / "inbox" / "slow.txt", papers_, pause=0.3)
-    time.sleep(0.1)
+    writer, written = write_slowly(workspace.root / "inbox" / "slow.txt", papers_, pause=0.3)
+    assert written[0].wait(30)  # the file is there, its first paper written
     result = workspace.cli("ingest")
     writer.join()
     assert "done.txt: 2026-03-13" in result.output  # the settled one is read
