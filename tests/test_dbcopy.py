@@ -70,7 +70,7 @@ def test_migrate_copies_every_row_and_the_next_digests_are_the_same(mail_workspa
 
 
 def test_migrate_wants_a_postgresql_url(workspace):
-    (workspace.root / "inbox" / "d.txt").write_text(make_dump("Mar 14", [("A paper", "About things.")]))
+    workspace.dump("d.txt", make_dump("Mar 14", [("A paper", "About things.")]))  # no settling to wait for
     assert workspace.cli("ingest").exit_code == 0
     result = workspace.cli("db", "migrate", "--to", "mysql://x/y")
     assert result.exit_code == 1 and "--to must be a postgresql:// URL" in result.output
