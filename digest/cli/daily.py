@@ -225,6 +225,7 @@ def run(obj: Context, once: bool) -> None:
         clock=now_utc,
         reload=lambda: Context(str(obj.config.path), obj.semantic).config,
         say_bugs=not once or debugging(),  # --once: a reader's bug said in its line, as `ingest` does
+        say_failures=not once,  # --once: a document it cannot read said in its line, as `fetch` does
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight

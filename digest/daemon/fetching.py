@@ -88,9 +88,11 @@ def fetch_due(
     stop: threading.Event | None = None,
     *,
     say_bugs: bool = True,
+    say_failures: bool = True,
 ) -> list[FetchOutcome]:
     """Fetch every source whose moment has come and that has not been fetched since; once
-    ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts."""
+    ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts. ``say_bugs``,
+    ``say_failures``: as digest.ingest.fetch.fetch_source (False: the caller says them)."""
     if not config.sources:
         return []
     last, grace = last_fetches(store), config.scheduler.grace
@@ -105,7 +107,7 @@ def fetch_due(
     client = http or Http(stop=stop)
     try:
         return [
-            fetch_source(config, store, client, s, now, say_bugs=say_bugs)
+            fetch_source(config, store, client, s, now, say_bugs=say_bugs, say_failures=say_failures)
             for s in due
             if stop is None or not stop.is_set()
         ]

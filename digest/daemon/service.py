@@ -53,11 +53,15 @@ class Daemon:
         reload: Callable[[], Config] | None = None,
         *,
         say_bugs: bool = True,
+        say_failures: bool = True,
     ) -> None:
         self.config = config
         # a dump reader's bug: its traceback logged once (the daemon); False: said by the caller
         # in the pass's report (`digest run --once`, without DIGEST_DEBUG): see describe
         self.say_bugs = say_bugs
+        # a fetched document or a dump that cannot be read: a warning in the log (the daemon, whose
+        # log is all it says); False: said once, in the pass's report (`digest run --once`)
+        self.say_failures = say_failures
         # config.yaml edited while the daemon runs is read again (see _config_changed); ``reload``
         # reads it as the command line does (its --semantic), by default load_config(its path)
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
@@ -173,7 +177,7 @@ class Daemon:
         report = dataclasses.replace(report, profile_problems=tuple(problems))
         failures = {s.user: s.error for s in report.scheduled if s.error}
         write_reader_failures(self.config.database, failures, self.clock())
-        self._log(report)
+        self._log(report, self.say_failures)
         return report
 
     def _run_once(
@@ -195,6 +199,7 @@ class Daemon:
                 looked=self.looked,
                 say_bugs=self.say_bugs,
                 queue=queue,
+                say_failures=self.say_failures,
             )
         except BaseException:
             with contextlib.suppress(Exception):  # the database gone: its row stops being seen anyway
@@ -266,8 +271,8 @@ class Daemon:
     # -- reporting -----------------------------------------------------------------------
 
     @staticmethod
-    def _log(report: TickReport) -> None:
-        for f in report.ingested.failures:  # put aside in the inbox's failed/ with the reason
+    def _log(report: TickReport, say_failures: bool = True) -> None:
+        for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
             log.warning("dump rejected: %s", printable(f.error))
         for path in report.waiting:
             log.info("dump %s is still being written; waiting", path)

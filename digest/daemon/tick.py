@@ -256,16 +256,18 @@ def run_once(
     looked: Looked | None = None,
     say_bugs: bool = True,
     queue: bool = True,
+    say_failures: bool = True,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
     the renames and names left alone while the profiles and the folder's names are as the last
     look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps;
-    ``queue=False``: no digest queued, no rename or removal noted, as a worker whose settings are
-    not the others' (digest.daemon.agree))."""
+    ``say_failures``: a fetched document that cannot be read logged as a warning (False: the
+    caller's report says it, `digest run --once`); ``queue=False``: no digest queued, no rename
+    or removal noted, as a worker whose settings are not the others' (digest.daemon.agree))."""
     problems: list[str] = []
-    fetch = functools.partial(fetch_due, say_bugs=say_bugs)
+    fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures)
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (

@@ -4,6 +4,9 @@ each paper once however many sources brought it; `status` tells why a reader got
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -235,3 +238,39 @@ def test_status_says_the_fetch_failed_for_a_send_time_just_after_midnight(mail_w
         text = format_status(collect_status(ws.config, FRI.replace(day=28, hour=0, minute=12)))
     assert "waiting: fetch failed (hf_daily: " in text
     assert "nothing matched yet" not in text
+
+
+def test_run_once_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_its_warnings(
+    workspace, caplog
+):
+    """`digest run --once` said a fetched document it could not read twice: a WARNING on stderr
+    and its line on stdout (a dump in the inbox that it rejected, likewise). As `digest fetch`,
+    it says each once, in its line (stderr keeps the pass's INFO events); the long-running
+    daemon, whose log is all it says, still logs both warnings."""
+    from digest.daemon.service import Daemon
+
+    ws = workspace
+    every_day = (
+        "  - kind: hf_daily\n    name: {name}\n    url: {base}/api/daily_papers\n    when: ['00:00']\n"
+    )
+    with LocalHttpServer({"/api/daily_papers": Route(fixture("malformed.json"))}) as server:
+        plain = ws.config_path.read_text()
+        ws.config_path.write_text(plain + "sources:\n" + every_day.format(name="hf", base=server.url("")))
+        ws.dump("bad.txt", "not a listing\n")
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+        (fetched,) = [line for line in done.stdout.splitlines() if line.startswith("fetched hf: failed: ")]
+        (rejected,) = [line for line in done.stdout.splitlines() if line.startswith("rejected bad.txt: ")]
+        assert "not valid JSON" in fetched and "not a listing dump" in rejected
+        assert "WARNING" not in done.stderr, done.stderr
+        assert "dump rejected" not in done.stderr and "not a listing dump" not in done.stderr
+
+        # the daemon (a source it has not fetched yet, another bad dump): said in its log
+        ws.config_path.write_text(plain + "sources:\n" + every_day.format(name="hf2", base=server.url("")))
+        ws.dump("bad2.txt", "not a listing either\n")
+        daemon = Daemon(ws.config, clock=lambda: dt.datetime.now(dt.UTC))
+        with caplog.at_level(logging.INFO, logger="digest"):
+            daemon.tick()
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(w.startswith("fetched from hf2 ") and "not valid JSON" in w for w in warned), warned
+    assert any(w.startswith("dump rejected: ") and "bad2.txt" in w for w in warned), warned
