@@ -121,6 +121,21 @@ def singleton(store: Store, duty: str) -> Iterator[bool]:
 # -- the workers table -------------------------------------------------------------------
 
 
+FORGOTTEN = dt.timedelta(days=1)  # a worker not seen for this long leaves the table (at a pass)
+
+# A worker is there (one to stand aside for, shown as running) while it was seen lately, or holds
+# a lease it renews: a long pass (a big send) keeps its claims fresh between its heartbeats.
+THERE = (
+    "(seen_at >= ? OR id IN (SELECT claimed_by FROM reader_claims WHERE claimed_until >= ?) "
+    "OR id IN (SELECT claimed_by FROM outbox WHERE status = 'queued' AND claimed_until >= ?))"
+)
+
+
+def there(now: dt.datetime, within: dt.timedelta) -> tuple[str, str, str]:
+    """The parameters of :data:`THERE`: seen since ``now - within``, or a lease running at ``now``."""
+    return iso(now - within), iso(now), iso(now)
+
+
 @dataclass(frozen=True)
 class Worker:
     id: str
@@ -129,6 +144,7 @@ class Worker:
     holds: str  # what it was doing when last seen
     messages: int  # queued messages it holds (claimed, lease running)
     readers: int  # readers it holds
+    there: bool = True  # seen lately, or holding a lease: False, killed, hung or failing before its heartbeat
 
 
 def heartbeat(
@@ -143,9 +159,11 @@ def heartbeat(
 ) -> None:
     """``settings``: those the worker served the readers with at the pass it ends (None: it
     queued nothing, stood aside or failed: digest.daemon.agree); ``keep_settings``: those of its
-    last pass kept (a pass starting)."""
+    last pass kept (a pass starting). The rows of workers not seen for :data:`FORGOTTEN` go (a
+    killed worker, or one of an older release that could not sign off after an upgrade)."""
     kept = "workers.settings" if keep_settings else "excluded.settings"
     with store.transaction() as db:
+        db.execute("DELETE FROM workers WHERE seen_at < ? AND id <> ?", (iso(now - FORGOTTEN), worker))
         db.execute(
             "INSERT INTO workers (id, started_at, seen_at, holds, settings) VALUES (?,?,?,?,?) "
             "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, holds = excluded.holds, "
@@ -154,18 +172,26 @@ def heartbeat(
         )
 
 
+def touch(store: Store, worker: str, now: dt.datetime) -> None:
+    """Seen again in the middle of a pass (between its steps: a slow fetch, a big ingest), so a
+    pass longer than a lease does not look like a killed worker's; what it holds is unchanged."""
+    with store.transaction() as db:
+        db.execute("UPDATE workers SET seen_at = ? WHERE id = ?", (iso(now), worker))
+
+
 def farewell(store: Store, worker: str) -> None:
     """A worker that ends (`run --once` done, the daemon stopped) is no longer one to show; a
-    killed one stays until it is not seen for a while, with what it held."""
+    killed one stays, shown as not seen since, until it is :data:`FORGOTTEN`."""
     with store.transaction() as db:
         db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 
 
 def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker]:
-    """The workers seen since ``now - within``, with what each holds now."""
+    """The workers in the table (seen in the last :data:`FORGOTTEN`), with what each holds now;
+    ``there``: seen since ``now - within`` or holding a lease."""
     rows = store.db.execute(
         "SELECT id, started_at, seen_at, holds FROM workers WHERE seen_at >= ? ORDER BY id",
-        (iso(now - within),),
+        (iso(now - FORGOTTEN),),
     ).fetchall()
     messages = dict(
         store.db.execute(
@@ -181,17 +207,13 @@ def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker
             (iso(now),),
         ).fetchall()
     )
-    return [
-        Worker(
-            r[0],
-            dt.datetime.fromisoformat(r[1]),
-            dt.datetime.fromisoformat(r[2]),
-            r[3],
-            int(messages.get(r[0], 0)),
-            int(readers.get(r[0], 0)),
-        )
-        for r in rows
-    ]
+    found = []
+    for r in rows:
+        seen = dt.datetime.fromisoformat(r[2])
+        held = int(messages.get(r[0], 0)), int(readers.get(r[0], 0))
+        there = seen >= now - within or any(held)
+        found.append(Worker(r[0], dt.datetime.fromisoformat(r[1]), seen, r[3], *held, there))
+    return found
 
 
 # -- the clocks the leases run on --------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
+from digest.daemon.agree import alive
 from digest.daemon.claims import Worker, workers
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import read_reader_failures
@@ -31,7 +32,6 @@ from digest.store import Store
 
 log = logging.getLogger(__name__)
 
-WORKERS_SEEN = dt.timedelta(minutes=10)
 FAILED_SHOWN = 10  # the newest dumps put aside that `status` lists (the rest are counted)
 
 
@@ -63,7 +63,7 @@ class Status:
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
     suppressed: tuple[Suppression, ...] = ()
     database_bytes: int = 0
-    workers: tuple[Worker, ...] = ()  # the daemons seen in the last 10 minutes, with what each holds
+    workers: tuple[Worker, ...] = ()  # the daemons seen in the last day, with what each holds
     failed_dumps_total: int = 0  # all of failed/ (only the newest FAILED_SHOWN are listed)
     failed_folder: Path | None = None
     inbox_problem: str | None = None  # the inbox gone, or read-only
@@ -197,7 +197,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
-            workers=tuple(workers(store, now, WORKERS_SEEN)),
+            workers=tuple(workers(store, now, alive(config))),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
         )
@@ -216,6 +216,19 @@ def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
     """'2026-03-16 07:00 UTC', or in a reader's zone with its abbreviation ('08:00 CET'; a
     zone without one shows its offset: '+14')."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
+
+
+def _workers(s: Status) -> list[str]:
+    """Each worker: running (seen lately, or holding a lease), with what it holds; or not seen
+    since (killed, hung, or failing before its heartbeat: a worker of an older release after
+    an upgrade), with what it was doing then."""
+    return [
+        f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
+        f"{w.messages} messages"
+        if w.there
+        else f"{w.id}: not seen since {_when(w.seen_at)} (then {w.holds or 'idle'}): stopped or stuck?"
+        for w in s.workers
+    ]
 
 
 def format_status(s: Status) -> str:
@@ -253,14 +266,7 @@ def format_status(s: Status) -> str:
         ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),
         ("New profiles with a live reader's address (a copy made to rename?)", list(s.copies)),
         ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
-        (
-            "Workers seen in the last 10 minutes",
-            [
-                f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
-                f"{w.messages} messages"
-                for w in s.workers
-            ],
-        ),
+        ("Workers (a worker stopped on purpose signs off; one killed is listed for a day)", _workers(s)),
         ("Inbox problem", [s.inbox_problem] if s.inbox_problem else []),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         (
