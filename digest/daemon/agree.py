@@ -24,12 +24,11 @@ import zoneinfo
 from dataclasses import dataclass
 
 from digest.config import Config
+from digest.daemon.claims import THERE, there
 from digest.db import POSTGRESQL
 from digest.errors import ConfigError
 from digest.profiles.load import profile_names
 from digest.store import Store, iso
-
-SEEN = dt.timedelta(minutes=10)  # a worker not seen for this long is gone (as `digest status` says)
 
 
 def worker_settings(config: Config) -> str:
@@ -84,8 +83,10 @@ class Disagreement:
 
 
 def alive(config: Config) -> dt.timedelta:
-    """How lately a worker must have ended a pass to be one the others stand aside for: a lease
-    (after which its claims are the others' too), and at least two polls."""
+    """How lately a worker must have been seen (at a pass's start or end, or between its steps)
+    to be one the others stand aside for, and shown as running by `digest status`: a lease (after
+    which its claims are the others' too), and at least two polls. A worker holding a lease it
+    renews (its pass queueing or sending for longer) is one too (digest.daemon.claims.THERE)."""
     return max(
         dt.timedelta(seconds=config.delivery.lease_seconds),
         2 * dt.timedelta(seconds=config.scheduler.poll_seconds),
@@ -97,17 +98,17 @@ def disagreement(
 ) -> Disagreement | None:
     """Whether this worker (``me``, with ``settings``; ``me`` "": a command, not counted) must
     stand aside. Compared with the workers that ended a pass serving the readers (settings kept:
-    digest.daemon.service) in the last ``within``: the settings most of them and this one have
-    (of equal numbers, those of the one running longest, then by id) are others. Only a serving
-    worker is one to stand aside for, so they cannot all stand aside: a killed or failing one, or
-    one standing aside itself, holds nobody back beyond ``within``. On SQLite never: the run
-    lock lets one worker at a time, so another's row is a killed one's."""
+    digest.daemon.service), seen in the last ``within`` or holding a lease (a long pass): the
+    settings most of them and this one have (of equal numbers, those of the one running longest,
+    then by id) are others. Only a serving worker is one to stand aside for, so they cannot all
+    stand aside: a killed or failing one, or one standing aside itself, holds nobody back beyond
+    ``within`` (and its leases). On SQLite never: the run lock lets one worker at a time, so
+    another's row is a killed one's."""
     if store.dialect != POSTGRESQL:
         return None
     rows = store.db.execute(
-        "SELECT id, started_at, settings FROM workers WHERE seen_at >= ? AND settings IS NOT NULL "
-        "AND id <> ?",
-        (iso(now - within), me),
+        f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}",
+        (me, *there(now, within)),
     ).fetchall()
     if me:
         mine = store.db.execute("SELECT started_at FROM workers WHERE id = ?", (me,)).fetchone()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
@@ -89,10 +89,12 @@ def fetch_due(
     *,
     say_bugs: bool = True,
     say_failures: bool = True,
+    beat: Callable[[], None] | None = None,
 ) -> list[FetchOutcome]:
     """Fetch every source whose moment has come and that has not been fetched since; once
     ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts. ``say_bugs``,
-    ``say_failures``: as digest.ingest.fetch.fetch_source (False: the caller says them)."""
+    ``say_failures``: as digest.ingest.fetch.fetch_source (False: the caller says them);
+    ``beat``: called after each source (the worker seen again: a slow source is no killed worker)."""
     if not config.sources:
         return []
     last, grace = last_fetches(store), config.scheduler.grace
@@ -105,12 +107,17 @@ def fetch_due(
         return []
     own = http is None
     client = http or Http(stop=stop)
+    outcomes = []
     try:
-        return [
-            fetch_source(config, store, client, s, now, say_bugs=say_bugs, say_failures=say_failures)
-            for s in due
-            if stop is None or not stop.is_set()
-        ]
+        for s in due:
+            if stop is not None and stop.is_set():
+                break
+            outcomes.append(
+                fetch_source(config, store, client, s, now, say_bugs=say_bugs, say_failures=say_failures)
+            )
+            if beat is not None:
+                beat()
+        return outcomes
     finally:
         if own:
             client.close()

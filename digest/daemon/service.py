@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, file_stamp, load_config
 from digest.daemon.agree import alive, disagreement, worker_settings
-from digest.daemon.claims import SkewSaid, clock_skew, farewell, heartbeat, skew_note
+from digest.daemon.claims import SkewSaid, clock_skew, farewell, heartbeat, skew_note, touch
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
@@ -146,31 +146,14 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
-                settings = worker_settings(self.config)
                 heartbeat(store, self.worker, self.started, self.clock(), "in a pass", keep_settings=True)
-                aside = disagreement(store, self.worker, settings, self.clock(), alive(self.config))
-                if aside is not None:
-                    log.error("%s", aside)
-                lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
-                skew = clock_skew(store, wall_clock())
-                skewed = skew_note(skew, lease)
-                said = self.skew.to_say(skew, self.clock())
-                if said and skewed:
-                    log.warning("%s", skewed)
-                elif said is False:
-                    log.info("this machine's clock is in step with the database server's again")
-                deliver = self.login_refused is None
-                if not deliver:
-                    log.error(
-                        "not delivering: %s; correct smtp in the config (or the password's variable, "
-                        "then restart the daemon)",
-                        self.login_refused,
-                    )
-                report = self._run_once(store, profiles, sender, deliver, aside is None)
-                holds = "; ".join(
-                    x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
-                )  # the settings of a pass that queued: the ones the others may stand aside for
-                heartbeat(store, self.worker, self.started, self.clock(), holds, None if aside else settings)
+                try:
+                    report = self._in_pass(store, profiles, sender)
+                except BaseException:  # no longer one serving the readers (digest.daemon.agree): its
+                    # settings cleared, so the workers standing aside for it go on
+                    with contextlib.suppress(Exception):  # the database gone: its row stops being seen
+                        heartbeat(store, self.worker, self.started, self.clock(), "its last pass failed")
+                    raise
         finally:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
@@ -180,31 +163,49 @@ class Daemon:
         self._log(report, self.say_failures)
         return report
 
-    def _run_once(
-        self, store: Store, profiles: list[Profile], sender: Any, deliver: bool, queue: bool
-    ) -> TickReport:
-        """run_once; a pass that fails is no longer one serving the readers (digest.daemon.agree):
-        its settings are cleared, so the workers standing aside for it go on."""
-        try:
-            return run_once(
-                self.config,
-                store,
-                profiles,
-                sender,
-                self.clock(),
-                stop=self.stop,
-                unrecorded=self.unrecorded,
-                deliver=deliver,
-                due_index=self.due,
-                looked=self.looked,
-                say_bugs=self.say_bugs,
-                queue=queue,
-                say_failures=self.say_failures,
+    def _in_pass(self, store: Store, profiles: list[Profile], sender: Any) -> TickReport:
+        """The pass, once this worker is seen in it: the agreement, the clock, run_once, and the
+        heartbeat that ends it (with the settings it served the readers with, if it queued)."""
+        settings = worker_settings(self.config)
+        aside = disagreement(store, self.worker, settings, self.clock(), alive(self.config))
+        if aside is not None:
+            log.error("%s", aside)
+        lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
+        skew = clock_skew(store, wall_clock())
+        skewed = skew_note(skew, lease)
+        said = self.skew.to_say(skew, self.clock())
+        if said and skewed:
+            log.warning("%s", skewed)
+        elif said is False:
+            log.info("this machine's clock is in step with the database server's again")
+        deliver = self.login_refused is None
+        if not deliver:
+            log.error(
+                "not delivering: %s; correct smtp in the config (or the password's variable, "
+                "then restart the daemon)",
+                self.login_refused,
             )
-        except BaseException:
-            with contextlib.suppress(Exception):  # the database gone: its row stops being seen anyway
-                heartbeat(store, self.worker, self.started, self.clock(), "its last pass failed")
-            raise
+        report = run_once(
+            self.config,
+            store,
+            profiles,
+            sender,
+            self.clock(),
+            stop=self.stop,
+            unrecorded=self.unrecorded,
+            deliver=deliver,
+            due_index=self.due,
+            looked=self.looked,
+            say_bugs=self.say_bugs,
+            queue=aside is None,
+            say_failures=self.say_failures,
+            beat=lambda: touch(store, self.worker, self.clock()),
+        )
+        holds = "; ".join(
+            x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
+        )  # the settings of a pass that queued: the ones the others may stand aside for
+        heartbeat(store, self.worker, self.started, self.clock(), holds, None if aside else settings)
+        return report
 
     def tick(self) -> None:
         """The scheduled job: never raises (a failed tick is logged and the next one retries)."""

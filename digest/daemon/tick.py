@@ -257,6 +257,7 @@ def run_once(
     say_bugs: bool = True,
     queue: bool = True,
     say_failures: bool = True,
+    beat: Callable[[], None] | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
@@ -265,9 +266,12 @@ def run_once(
     look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps;
     ``say_failures``: a fetched document that cannot be read logged as a warning (False: the
     caller's report says it, `digest run --once`); ``queue=False``: no digest queued, no rename
-    or removal noted, as a worker whose settings are not the others' (digest.daemon.agree))."""
+    or removal noted, as a worker whose settings are not the others' (digest.daemon.agree);
+    ``beat``: called between the steps (the worker seen again, digest.daemon.claims.touch: a pass
+    longer than a lease is not a killed worker's; queueing and sending renew leases already))."""
     problems: list[str] = []
-    fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures)
+    beat = beat or (lambda: None)
+    fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (
@@ -278,12 +282,14 @@ def run_once(
         read = _inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
         report, waiting = read or (IngestReport((), ()), [])
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
+    beat()
     carried = Carried([], [])
     if queue and (looked is None or looked.needed(config.profiles)):
         carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
         look(config, store, now)  # a removed one: the links signed before open nothing from now on
         if looked is not None:
             looked.done(carried)
+        beat()
     hold = {c.new for c in carried.waiting}
     scheduled = (
         send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold) if queue else []

@@ -11,13 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 import zoneinfo
 from pathlib import Path
 
-from daemon_processes import start, stop_all, wait_until
+from daemon_processes import SlowMailbox, start, stop_all, wait_until
 
 from digest.daemon.agree import differences, disagreement, worker_settings
 from digest.daemon.claims import heartbeat
+from digest.daemon.status import collect_status, format_status
+from digest.db import wall_clock
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
@@ -166,7 +170,7 @@ def settings_with(root: Path, extra: str) -> str:
 
 def test_workers_restarted_with_a_new_setting_are_not_held_back_by_the_killed_ones(tmp_path):
     """Three workers with send_at 07:00 killed (kill -9, a machine's crash: no farewell), two
-    started again with send_at 08:00: the killed ones' rows stay listed for ten minutes, but a
+    started again with send_at 08:00: the killed ones' rows stay (listed for a day), but a
     worker not seen for a lease is no one to stand aside for: else nobody queued anything for
     those ten minutes, and with grace_minutes under that, the day's digests were lost."""
     old, new = settings_with(tmp_path / "old", ""), settings_with(tmp_path / "new", "send_at: '08:00'\n")
@@ -250,3 +254,48 @@ def settings_with_folder(root: Path, folder: Path) -> str:
     ws = workspace(root, 2525, "postgresql:///unused")
     ws.config_path.write_text(ws.config_path.read_text().replace("profiles: profiles", f"profiles: {folder}"))
     return worker_settings(ws.config)
+
+
+def worker_row(url: str) -> tuple[str, str, str | None] | None:
+    """The one worker's (id, seen_at, settings), or None before its first heartbeat."""
+    with Store(url) as store:
+        return store.db.execute("SELECT id, seen_at, settings FROM workers").fetchone()
+
+
+def test_a_worker_in_a_pass_longer_than_a_lease_is_still_one_to_stand_aside_for(tmp_path):
+    """A worker sending a big batch heartbeats at its pass's start and end only: past a lease
+    into the send it looked gone, and a worker with other settings queued meanwhile (readers at
+    two times, histories moved). The message leases it renews while it sends count as its
+    being there (and `digest status` shows it running, not 'not seen since')."""
+    lease = dt.timedelta(seconds=2)
+    mailbox = SlowMailbox(delay=0.4)
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        extra = f"delivery:\n  lease_seconds: {lease.seconds}\n  connections: 1\n"
+        main = workspace(tmp_path / "main", server.port, url, extra)
+        other = settings_with(tmp_path / "other", "send_at: '08:00'\n")
+        proc = start(main)
+        try:
+            wait_until(lambda: (r := worker_row(url)) is not None and r[2] is not None, 60, "a pass", main)
+            for n in range(25):  # then readers due now: a send of about ten seconds
+                main.profile(
+                    f"r{n}", f'email: r{n}@example.org\ninterests: [spiking]\nsend_at: "{due_now()}"\n'
+                )
+            main.dump("day.txt", make_dump("Mar 14", PAPERS))
+
+            def sending_past_a_lease() -> bool:
+                time.sleep(0.1)
+                _, seen, _ = worker_row(url)
+                past = wall_clock() - dt.datetime.fromisoformat(seen)  # (times are kept to the second)
+                return bool(mailbox.messages) and past > lease + dt.timedelta(seconds=1.5)
+
+            wait_until(sending_past_a_lease, 60, "a send longer than a lease", main)
+            now = wall_clock()
+            with Store(url) as store:
+                aside = disagreement(store, "", other, now, lease)
+            text = format_status(collect_status(main.config, now))
+            assert len(mailbox.messages) < 25, "the send was over before it was looked at"
+            worker = worker_row(url)[0]
+        finally:
+            stop_all([proc])
+    assert aside is not None and aside.other == worker
+    assert f"{worker}: last seen" in text and "not seen since" not in text

@@ -5,6 +5,7 @@ running; a day later it is no longer listed, and the next worker's pass drops it
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import signal
 import time
@@ -14,6 +15,7 @@ from daemon_processes import start, stop_all
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status, format_status
+from digest.demo.http_server import LocalHttpServer, Route
 from digest.store import Store
 
 pytestmark = pytest.mark.backends
@@ -64,3 +66,31 @@ def test_a_killed_worker_is_shown_not_seen_since_then_dropped_after_a_day(worksp
     assert workers_section(config, a_day_later) == []
     Daemon(config, clock=lambda: a_day_later).run_once()  # another worker's pass: the row goes
     assert worker_rows(config.database) == []  # (and that worker's own, signed off)
+
+
+def test_a_worker_is_seen_again_between_the_steps_of_a_long_pass(workspace):
+    """A pass is seen at its start and its end; a slow fetch (a source timing out, retried) made
+    a worker past a lease into its pass look killed to the others and to `digest status`. It is
+    seen again after each source (and after the ingest, and the look at the names): here, when
+    the second source is asked, the worker's row is newer than when the first was."""
+    ws = workspace
+    seen_when_asked: dict[str, str] = {}
+
+    def source(name: str):
+        def answer(query: dict[str, str]) -> Route:
+            seen_when_asked[name] = worker_rows(ws.config.database)[0][1]
+            return Route(b"[]")
+
+        return answer
+
+    with LocalHttpServer({"/one": source("one"), "/two": source("two")}) as server:
+        sources = "".join(
+            f"  - kind: hf_daily\n    name: {name}\n    url: {server.url('/' + name)}\n    when: ['00:00']\n"
+            for name in ("one", "two")
+        )
+        ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + sources)
+        ticks = itertools.count()
+        start_at = dt.datetime.now(dt.UTC)
+        clock = lambda: start_at + dt.timedelta(minutes=next(ticks))  # noqa: E731 - each look a minute later
+        Daemon(ws.config, clock).run_once()
+    assert seen_when_asked["two"] > seen_when_asked["one"]
