@@ -94,7 +94,7 @@ def alive(config: Config) -> dt.timedelta:
 
 
 def disagreement(
-    store: Store, me: str, settings: str, now: dt.datetime, within: dt.timedelta
+    store: Store, me: str, settings: str, now: dt.datetime, within: dt.timedelta, *, beside: bool = False
 ) -> Disagreement | None:
     """Whether this worker (``me``, with ``settings``; ``me`` "": a command, not counted) must
     stand aside. Compared with the workers that ended a pass serving the readers (settings kept:
@@ -102,9 +102,10 @@ def disagreement(
     settings most of them and this one have (of equal numbers, those of the one running longest,
     then by id) are others. Only a serving worker is one to stand aside for, so they cannot all
     stand aside: a killed or failing one, or one standing aside itself, holds nobody back beyond
-    ``within`` (and its leases). On SQLite never: the run lock lets one worker at a time, so
-    another's row is a killed one's."""
-    if store.dialect != POSTGRESQL:
+    ``within`` (and its leases). On SQLite never, the run lock letting one worker (or `send`) at
+    a time, so another's row is a killed one's; but for a process running ``beside`` them,
+    which takes no run lock (`digest serve`): the daemon's row is a running one's."""
+    if store.dialect != POSTGRESQL and not beside:
         return None
     rows = store.db.execute(
         f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}",
@@ -168,10 +169,17 @@ def differences(here: dict, there: dict) -> tuple[tuple[str, object, object], ..
     )
 
 
+def apart(store: Store, config: Config, now: dt.datetime, *, beside: bool = False) -> Disagreement | None:
+    """How a command's config (not a worker: `digest send`, `digest serve`) differs from the
+    settings the workers serve with; None: it does not (or no worker serves). ``beside``: as
+    :func:`disagreement`."""
+    return disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
+
+
 def refuse_if_apart(store: Store, config: Config, what: str, now: dt.datetime) -> None:
     """For a command that queues digests and notes renames and removals beside the workers
     (`digest send`): refused if its config's settings are not those the workers serve with."""
-    aside = disagreement(store, "", worker_settings(config), now, alive(config))
+    aside = apart(store, config, now)
     if aside is None:
         return
     raise ConfigError(

@@ -30,7 +30,7 @@ from digest.config import Config
 from digest.daemon import removals
 from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
-from digest.errors import StoreError
+from digest.errors import StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.load import has_profile_file
 from digest.store import QUEUED, Store, iso
@@ -300,6 +300,7 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again.
     The database is opened for writing only for a carry-over to make (a removed reader's link
     on a read-only database is their 410, not a 503)."""
+    from digest.daemon.agree import apart
     from digest.profiles.load import load_profiles_lenient, profile_names
 
     with Store(config.database, readonly=True) as store:  # written only if a carry-over is pending
@@ -316,6 +317,16 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     if item is None:
         return None
     with Store(config.database) as store:
+        # a web process with another profiles folder than the workers' (a stale copy, another
+        # mount) would move a live reader's history to a name of its own, and the workers back
+        aside = apart(store, config, now, beside=True)
+        if aside is not None:
+            raise StoreUnusable(
+                f"{config.path}: its settings differ from those of the workers on this database (worker "
+                f"{aside.other}): {aside.differ}. A link of {user} (whose profile {item.new} continues "
+                "them, not carried over yet) waits: this process carries no reader over, nor opens their "
+                "pages, until it runs with the workers' config (the same settings and profiles folder)"
+            )
         if carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
             raise StoreError(f"{item.new} continues {user} once a message being sent to them is recorded")
     return item.new
