@@ -36,11 +36,12 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
+from digest.daemon.agree import refuse_if_apart
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.dbfaults import open_readonly
 from digest.deliver.suppressions import same_address
-from digest.errors import DigestError, ProfileError, StoreError, StoreUnusable
+from digest.errors import ConfigError, DigestError, ProfileError, StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.load import (
     has_profile_file,
@@ -270,6 +271,8 @@ def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: flo
         raise _not_made(config, user, what, e, False, written) from e
     try:
         gone = _make_way(config, user, now, timeout, written)
+    except ConfigError:  # its settings are not the workers': nothing written, said as it is
+        raise
     except (DigestError, *db_errors()) as e:
         if isinstance(e, db_errors()) and is_bug(e):
             raise
@@ -290,6 +293,8 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
     """Each step commits on its own (each carry-over, the look, this name's removal): what did
     is added to ``written`` as it does, for the message if a later one fails."""
     with Store(config.database, timeout=timeout) as store:
+        # with another profiles folder than the workers', the look would note their readers removed
+        refuse_if_apart(store, config, f"`digest profile new {user}`", now)
         done: list[Continued] = []
         try:
             carry(store, pending(config, store, load_profiles_lenient(config)[0], now), now, done=done)
