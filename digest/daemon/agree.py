@@ -21,7 +21,9 @@ import hashlib
 import json
 import os
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Literal
 
 from digest.config import Config
 from digest.daemon.claims import THERE, there
@@ -31,12 +33,18 @@ from digest.profiles.load import profile_names
 from digest.store import Store, iso
 
 
-def worker_settings(config: Config) -> str:
-    """The settings every worker must share, as the text kept in ``workers.settings``."""
+def worker_settings(config: Config, files: Collection[str] | None | Literal["list"] = "list") -> str:
+    """The settings every worker must share, as the text kept in ``workers.settings``. ``files``:
+    the names in the profiles folder as the pass listed them (digest.daemon.names.Looked.begin;
+    None: it could not be read); by default the folder is listed now (a command)."""
+    if files == "list":
+        names = profile_names(config)
+    else:
+        names = {os.path.splitext(n)[0] for n in files or () if n.endswith((".yaml", ".yml"))} or None
     return json.dumps(
         {
             "profiles": os.path.realpath(config.profiles),  # the folder, however the path is written
-            "profile_names": _names(config),  # and what it holds, for one mounted elsewhere
+            "profile_names": _digest(names),  # and what it holds, for one mounted elsewhere
             "timezone": config.timezone,
             "send_at": config.send_at.strftime("%H:%M"),
             "max_papers": config.max_papers,
@@ -47,8 +55,7 @@ def worker_settings(config: Config) -> str:
     )
 
 
-def _names(config: Config) -> str | None:
-    names = profile_names(config)
+def _digest(names: set[str] | None) -> str | None:
     return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest() if names else None
 
 

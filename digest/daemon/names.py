@@ -69,17 +69,23 @@ class Looked:
     being sent) is looked for again."""
 
     def __init__(self) -> None:
-        self.scan: int | None = None  # the scan of the pass under way (set by the daemon)
+        self.scan: int | None = None  # the scan of the pass under way (begin)
         self._looked: int | None = None
         self._seen: frozenset[str] | None = None  # the folder's names at the last look
         self._listed: frozenset[str] | None = None  # and at this pass's
 
-    def needed(self, folder: Path) -> bool:
-        """Must this pass look (``folder``: the profiles folder, listed now)?"""
+    def begin(self, scan: int, folder: Path) -> frozenset[str] | None:
+        """A pass starts with ``scan``: the names in ``folder`` (the profiles folder) listed now,
+        once a pass (the settings the workers compare take them too: digest.daemon.agree)."""
+        self.scan = scan
         try:
             self._listed = frozenset(os.listdir(folder))
         except OSError:
             self._listed = None  # looked at: look() and the carry-over say what they make of it
+        return self._listed
+
+    def needed(self) -> bool:
+        """Must this pass look (as :meth:`begin` listed the folder; not begun: yes)?"""
         return (
             self.scan is None
             or self.scan != self._looked

@@ -141,14 +141,14 @@ class Daemon:
             self.due.sync(scan.profiles)
             self.skipped.tell(scan.skipped, {str(p.source) for p in scan.profiles})
             self._synced = scan.version
-        self.looked.scan = scan.version
+        files = self.looked.begin(scan.version, self.config.profiles)  # the folder listed once a pass
         profiles, problems = scan.profiles, scan.problems
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
                 heartbeat(store, self.worker, self.started, self.clock(), "in a pass", keep_settings=True)
                 try:
-                    report = self._in_pass(store, profiles, sender)
+                    report = self._in_pass(store, profiles, sender, files)
                 except BaseException:  # no longer one serving the readers (digest.daemon.agree): its
                     # settings cleared, so the workers standing aside for it go on
                     with contextlib.suppress(Exception):  # the database gone: its row stops being seen
@@ -163,10 +163,12 @@ class Daemon:
         self._log(report, self.say_failures)
         return report
 
-    def _in_pass(self, store: Store, profiles: list[Profile], sender: Any) -> TickReport:
+    def _in_pass(
+        self, store: Store, profiles: list[Profile], sender: Any, files: frozenset[str] | None
+    ) -> TickReport:
         """The pass, once this worker is seen in it: the agreement, the clock, run_once, and the
         heartbeat that ends it (with the settings it served the readers with, if it queued)."""
-        settings = worker_settings(self.config)
+        settings = worker_settings(self.config, files)
         aside = disagreement(store, self.worker, settings, self.clock(), alive(self.config))
         if aside is not None:
             log.error("%s", aside)

@@ -284,7 +284,7 @@ def run_once(
         report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
     carried = Carried([], [])
-    if queue and (looked is None or looked.needed(config.profiles)):
+    if queue and (looked is None or looked.needed()):
         carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
         look(config, store, now)  # a removed one: the links signed before open nothing from now on
         if looked is not None:
