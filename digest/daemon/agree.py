@@ -183,10 +183,13 @@ def apart(store: Store, config: Config, now: dt.datetime, *, beside: bool = Fals
     return disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
 
 
-def refuse_if_apart(store: Store, config: Config, what: str, now: dt.datetime) -> None:
-    """For a command that queues digests and notes renames and removals beside the workers
-    (`digest send`): refused if its config's settings are not those the workers serve with."""
-    aside = apart(store, config, now)
+def refuse_if_apart(
+    store: Store, config: Config, what: str, now: dt.datetime, *, beside: bool = False
+) -> None:
+    """For a command that queues digests or notes renames and removals beside the workers
+    (`digest send`, `digest profile new`): refused if its config's settings are not those the
+    workers serve with. ``beside``: as :func:`disagreement` (a command that takes no run lock)."""
+    aside = apart(store, config, now, beside=beside)
     if aside is None:
         return
     raise ConfigError(

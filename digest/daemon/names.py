@@ -300,7 +300,7 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
     is added to ``written`` as it does, for the message if a later one fails."""
     with Store(config.database, timeout=timeout) as store:
         # with another profiles folder than the workers', the look would note their readers removed
-        refuse_if_apart(store, config, f"`digest profile new {user}`", now)
+        refuse_if_apart(store, config, f"`digest profile new {user}`", now, beside=True)  # no run lock
         done: list[Continued] = []
         try:
             carry(store, pending(config, store, load_profiles_lenient(config)[0], now), now, done=done)

@@ -16,6 +16,7 @@ import time
 import zoneinfo
 from pathlib import Path
 
+import pytest
 from daemon_processes import SlowMailbox, start, stop_all, wait_until
 
 from digest.daemon.agree import differences, disagreement, worker_settings
@@ -302,32 +303,34 @@ def test_a_worker_in_a_pass_longer_than_a_lease_is_still_one_to_stand_aside_for(
     assert f"{worker}: last seen" in text and "not seen since" not in text
 
 
-def test_profile_new_with_another_profiles_folder_than_the_workers_is_refused(tmp_path):
+@pytest.mark.backends
+def test_profile_new_with_another_profiles_folder_than_the_workers_is_refused(tmp_path, db_at):
     """`digest profile new` under the name of a reader whose file is gone notes the renames and
     the removed profiles first, as a pass would: with a config whose folder is not the workers',
     it noted their readers removed (their links open nothing). It is refused as `digest send` is,
-    before it writes anything, and makes no file."""
-    with postgres_database() as url:
-        main = workspace(tmp_path / "main", 2525, url)
-        main.profile("r10", "email: r10@example.org\ninterests: [spiking]\n")
-        other = workspace(tmp_path / "other", 2525, url)
-        now = dt.datetime.now(dt.UTC)
-        with Store(url) as store:
-            store.set_schedule_state("eve", "2026-03-15", now - dt.timedelta(days=1))  # eve had digests
-            heartbeat(store, "app1:7:abcd", now, now, settings=worker_settings(main.config))
-        assert main.cli("send", "--dry-run").exit_code == 0  # the workers' names written down
-        with Store(url) as store:
-            before = store.db.execute("SELECT user, live FROM reader_names ORDER BY user").fetchall()
-        result = other.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
-        assert result.exit_code == 1, result.output
-        assert "its settings differ from those of the workers on this database (worker app1:7:abcd)" in (
-            result.output
-        )
-        assert not (other.root / "profiles" / "eve.yaml").exists()
-        with Store(url) as store:
-            after = store.db.execute("SELECT user, live FROM reader_names ORDER BY user").fetchall()
-            assert store.db.execute("SELECT COUNT(*) FROM reader_name_removals").fetchone()[0] == 0
-        assert after == before
+    before it writes anything, and makes no file (on SQLite too: it takes no run lock, so it may
+    run beside the daemon)."""
+    url = str(db_at)
+    main = workspace(tmp_path / "main", 2525, url)
+    main.profile("r10", "email: r10@example.org\ninterests: [spiking]\n")
+    other = workspace(tmp_path / "other", 2525, url)
+    now = dt.datetime.now(dt.UTC)
+    with Store(url) as store:
+        store.set_schedule_state("eve", "2026-03-15", now - dt.timedelta(days=1))  # eve had digests
+        heartbeat(store, "app1:7:abcd", now, now, settings=worker_settings(main.config))
+    assert main.cli("send", "--dry-run").exit_code == 0  # the workers' names written down
+    with Store(url) as store:
+        before = store.db.execute("SELECT user, live FROM reader_names ORDER BY user").fetchall()
+    result = other.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
+    assert result.exit_code == 1, result.output
+    assert "its settings differ from those of the workers on this database (worker app1:7:abcd)" in (
+        result.output
+    )
+    assert not (other.root / "profiles" / "eve.yaml").exists()
+    with Store(url) as store:
+        after = store.db.execute("SELECT user, live FROM reader_names ORDER BY user").fetchall()
+        assert store.db.execute("SELECT COUNT(*) FROM reader_name_removals").fetchone()[0] == 0
+    assert after == before
 
 
 LISTED: list[str] | None = None  # the folders listed while a test counts them (an audit hook)
