@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from digest.config import Config
-from digest.daemon.claims import THERE, there
+from digest.daemon.claims import THERE, there_args
 from digest.db import POSTGRESQL
 from digest.errors import ConfigError
 from digest.profiles.load import profile_names
@@ -116,7 +116,7 @@ def disagreement(
         return None
     rows = store.db.execute(
         f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}",
-        (me, *there(now, within)),
+        (me, *there_args(now, within)),
     ).fetchall()
     if me:
         mine = store.db.execute("SELECT started_at FROM workers WHERE id = ?", (me,)).fetchone()

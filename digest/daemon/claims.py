@@ -131,7 +131,7 @@ THERE = (
 )
 
 
-def there(now: dt.datetime, within: dt.timedelta) -> tuple[str, str, str]:
+def there_args(now: dt.datetime, within: dt.timedelta) -> tuple[str, str, str]:
     """The parameters of :data:`THERE`: seen since ``now - within``, or a lease running at ``now``."""
     return iso(now - within), iso(now), iso(now)
 
