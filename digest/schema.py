@@ -12,17 +12,13 @@ FTS5 index ``paper_terms``, is on PostgreSQL a table of one ``tsvector`` per pap
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
-from digest.errors import StoreUnusable
 from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dotted_i
 from digest.store_twice import merge_stored_twice
-
-log = logging.getLogger(__name__)
 
 DataMigration = Callable[[Any, str], None]  # (connection, dialect): changes rows, in the transaction
 
@@ -319,6 +315,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     merge_stored_twice,
     # 22 -> 23: the settings each worker serves the readers with, to be the others' (digest.daemon.agree)
     "ALTER TABLE workers ADD COLUMN settings TEXT;",
+    # 23 -> 24: a reader's one-click unsubscribe kept in the database when their profile file could
+    # not be read (digest.deliver.suppressions): 'unsubscribe' stops mail to any address of theirs
+    "ALTER TABLE suppressions ADD COLUMN kind TEXT NOT NULL DEFAULT 'bounce';",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -366,35 +365,3 @@ def pg_migration(version: int) -> list[str]:
         else:
             out.append(pg_ddl(statement))
     return out
-
-
-_MIGRATION_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key: one worker migrates at a time
-
-
-def pg_version(db: Any) -> int:
-    if db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
-        return 0
-    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
-
-
-def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
-    """Bring a PostgreSQL database to :data:`SCHEMA_VERSION`, in one transaction, under an
-    advisory lock, so that workers starting together migrate it once."""
-    if pg_version(db) == SCHEMA_VERSION:
-        return
-    with db.transaction():
-        db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        version = pg_version(db)
-        if version > SCHEMA_VERSION:
-            raise StoreUnusable(
-                f"{name}: the database has schema version {version}, newer than this "
-                f"digest understands ({SCHEMA_VERSION}); upgrade digest"
-            )
-        for v in range(version, SCHEMA_VERSION):
-            run_migration(db, v, POSTGRESQL)
-        db.execute("DELETE FROM schema_version")
-        db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    if version < SCHEMA_VERSION:
-        what = "created at schema version" if version == 0 else f"migrated from schema version {version} to"
-        log.info("database %s %s %d", name, what, SCHEMA_VERSION)  # as digest.store says it of SQLite

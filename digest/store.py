@@ -30,7 +30,8 @@ from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError, StoreUnusable
 from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
-from digest.schema import SCHEMA_VERSION, migrate_postgres, pg_version, run_migration, sql_statements
+from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
+from digest.schema_pg import migrate_postgres, pg_version
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso

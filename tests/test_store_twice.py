@@ -62,7 +62,7 @@ def released_19(db_at) -> None:
 def test_a_paper_stored_twice_before_titles_were_read_as_now_is_one_paper(db_at, caplog):
     released_19(db_at)
     with caplog.at_level(logging.INFO), Store(db_at) as store:
-        assert store.schema_version == SCHEMA_VERSION == 23
+        assert store.schema_version == SCHEMA_VERSION == 24
         papers = {p.id: p for p in store.papers()}
         assert sorted(papers) == [2, 4, 5, 6, 7, 8]
         # the copy a listing of the title finds now is kept (the one with an arXiv id first)

@@ -170,10 +170,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 @click.pass_obj
 @handle_errors
 def suppressed(obj: Context, release: tuple[str, ...]) -> None:
-    """List the readers whose address was refused for good (5xx): they get no digests.
+    """List the readers whose address was refused for good (5xx), or who unsubscribed while
+    their profile file could not be read: they get no digests.
 
-    A suppression lasts until the address in the profile changes, or until it is released
-    here or with `digest profile set USER paused false`.
+    A bounce's suppression lasts until the address in the profile changes, an unsubscribe's
+    until the reader undoes it from their page; either until it is released here or with
+    `digest profile set USER paused false`.
 
     \b
     Example:

@@ -211,7 +211,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada send_at 07:30
       digest profile set ada timezone Europe/Paris
       digest profile set ada frequency weekly && digest profile set ada weekday friday
-      digest profile set ada paused false   # also lifts a suppression after a hard bounce
+      digest profile set ada paused false   # also lifts a hard bounce or a kept unsubscribe
     """
     from digest.profiles.edit import apply_edit, set_key
 
@@ -221,13 +221,16 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
         click.echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
     _saved(edited, f"{key} is {yamlio.inline(written)} for {user}")
-    if key == "paused" and not edited.profile.paused:  # unpausing also lifts a hard bounce
-        from digest.deliver.suppressions import Suppressions
+    if key == "paused":  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
+        from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
         from digest.store import Store
 
         with Store(obj.config.database) as store:
-            if Suppressions(store).release(user):
-                click.echo(f"{user}'s address is no longer suppressed: digests go to it again")
+            if edited.profile.paused:
+                if Suppressions(store).release(user, UNSUBSCRIBE):
+                    click.echo(f"{user}'s unsubscribe, kept in the database, is now in the file")
+            elif Suppressions(store).release(user):
+                click.echo(f"{user} is no longer suppressed: digests go to them again")
 
 
 profile_set.help = (profile_set.help or "").replace("{keys}", _settable_keys())

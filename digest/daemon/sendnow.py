@@ -28,7 +28,7 @@ from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_
 from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
-from digest.deliver.suppressions import Suppressions, same_address
+from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.models import Digest, Profile
 from digest.progress import Progress
@@ -90,7 +90,7 @@ def plan_send(
         blocked = suppressed.get(p.user)
         if p.paused:
             plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
-        elif blocked is not None and same_address(blocked.recipient, p.email):
+        elif blocked is not None and blocked.covers(p.email):
             plans[i] = Planned(p, period, SUPPRESSED, None, f"suppressed: {blocked.describe()}")
         elif state is not None and period_done(p, period, *state) and not force:
             already.append(i)

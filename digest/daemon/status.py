@@ -18,7 +18,7 @@ from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
-from digest.deliver.suppressions import Suppression, Suppressions
+from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.errors import StoreError
 from digest.ingest import inbox as inbox_folder
@@ -161,7 +161,11 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
                 ]
                 note = waiting_note(for_it)
             elif p.user in blocked:
-                note = "suppressed (hard bounce)"
+                note = (
+                    "unsubscribed (kept in the database)"
+                    if blocked[p.user].kind == UNSUBSCRIBE
+                    else ("suppressed (hard bounce)")
+                )
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )
@@ -291,7 +295,8 @@ def format_status(s: Status) -> str:
             [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
         ),
         (
-            "Suppressed readers (hard bounce; `digest suppressed --release USER`)",
+            "Suppressed readers (hard bounce, or unsubscribed while their file could not be read; "
+            "`digest suppressed --release USER`)",
             [f"{x.user} {x.describe()}" for x in s.suppressed],
         ),
     ]

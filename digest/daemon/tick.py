@@ -35,7 +35,7 @@ from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
-from digest.deliver.suppressions import Suppressions, same_address
+from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -93,8 +93,8 @@ def send_due(
         last, last_at = states.get(profile.user, (None, None))
         slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace, last_at)
         bounced = suppressed.get(profile.user)
-        if slot is not None and (bounced is None or not same_address(bounced.recipient, profile.email)):
-            due.append((profile, slot))  # (a hard bounce of their address: no more digests)
+        if slot is not None and (bounced is None or not bounced.covers(profile.email)):
+            due.append((profile, slot))  # (a hard bounce of their address, an unsubscribe: no more digests)
         elif slot is None and due_index is not None:
             due_index.not_due(profile, last, now, last_at)
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:

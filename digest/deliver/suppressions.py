@@ -7,6 +7,11 @@ it and nothing queued is attempted. A refusal of us (a "5.7.x" relaying or polic
 RCPT, our sender refused) suppresses nobody. The suppression holds until the address in the
 reader's profile changes, or the reader is released (`digest suppressed --release USER`, or
 `digest profile set USER paused false`).
+
+A reader's one-click unsubscribe (RFC 8058) that cannot be written into their profile file (a
+hand edit broke it) is kept here too, as a suppression of kind ``unsubscribe``: it stops mail to
+any address of theirs (the file may be fixed with another one), until they undo it from the
+page, or it is released as above. A bounce never replaces it.
 """
 
 from __future__ import annotations
@@ -17,20 +22,32 @@ from dataclasses import dataclass
 from digest.models import Profile
 from digest.store import Store, iso
 
+BOUNCE, UNSUBSCRIBE = "bounce", "unsubscribe"
+
 
 @dataclass(frozen=True)
 class Suppression:
     user: str
-    recipient: str
-    reply: str  # the server's refusal
+    recipient: str  # the refused address; of an unsubscribe, their latest digest's ('' if none)
+    reply: str  # the server's refusal; of an unsubscribe, how it was asked
     at: dt.datetime
+    kind: str = BOUNCE  # BOUNCE | UNSUBSCRIBE
 
     def describe(self) -> str:
+        if self.kind == UNSUBSCRIBE:
+            return f"unsubscribed on {self.at:%Y-%m-%d %H:%M} UTC: {self.reply}"
         return f"<{self.recipient}> refused on {self.at:%Y-%m-%d %H:%M} UTC: {self.reply}"
+
+    def covers(self, address: str) -> bool:
+        """Does it stop mail to ``address``? A bounce, that address's; an unsubscribe, any."""
+        return self.kind == UNSUBSCRIBE or same_address(self.recipient, address)
 
 
 def same_address(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
+
+
+UNREADABLE_UNSUBSCRIBE = "one-click, while their profile file could not be read"
 
 
 class Suppressions:
@@ -43,34 +60,57 @@ class Suppressions:
         self.db.execute(
             "INSERT INTO suppressions (user, recipient, reply, at) VALUES (?,?,?,?) "
             "ON CONFLICT(user) DO UPDATE SET recipient = excluded.recipient, "
-            "reply = excluded.reply, at = excluded.at",
-            (user, recipient, reply, iso(now)),
+            "reply = excluded.reply, at = excluded.at WHERE suppressions.kind = ?",  # an unsubscribe stays
+            (user, recipient, reply, iso(now), BOUNCE),
         )
 
+    def unsubscribe(self, user: str, now: dt.datetime, how: str = UNREADABLE_UNSUBSCRIBE) -> None:
+        """Keep ``user``'s request for no more digests (their file could not say it), in one
+        transaction; it replaces a bounce (it stops more)."""
+        with self.store.transaction():
+            row = self.db.execute(
+                "SELECT recipient FROM outbox WHERE user = ? ORDER BY id DESC LIMIT 1", (user,)
+            ).fetchone()
+            self.db.execute(
+                "INSERT INTO suppressions (user, recipient, reply, at, kind) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(user) DO UPDATE SET recipient = excluded.recipient, "
+                "reply = excluded.reply, at = excluded.at, kind = excluded.kind",
+                (user, row[0] if row else "", how, iso(now), UNSUBSCRIBE),
+            )
+
+    def unsubscribed(self, user: str) -> Suppression | None:
+        """``user``'s unsubscribe kept here, if any."""
+        found = self.get(user)
+        return found if found is not None and found.kind == UNSUBSCRIBE else None
+
     def get(self, user: str) -> Suppression | None:
-        row = self.db.execute(
-            "SELECT user, recipient, reply, at FROM suppressions WHERE user = ?", (user,)
-        ).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM suppressions WHERE user = ?", (user,)).fetchone()
         return _suppression(row) if row else None
 
     def blocks(self, user: str, recipient: str) -> Suppression | None:
         """The suppression that stops mail to ``recipient`` for ``user``, if any."""
         found = self.get(user)
-        return found if found is not None and same_address(found.recipient, recipient) else None
+        return found if found is not None and found.covers(recipient) else None
 
     def blocking(self, profile: Profile) -> Suppression | None:
         """The suppression of the reader's current address (None once the address changed)."""
         return self.blocks(profile.user, profile.email)
 
     def all(self) -> list[Suppression]:
-        rows = self.db.execute("SELECT user, recipient, reply, at FROM suppressions ORDER BY user")
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM suppressions ORDER BY user")
         return [_suppression(r) for r in rows]
 
-    def release(self, user: str) -> bool:
-        """Lift the reader's suppression; False if there was none."""
+    def release(self, user: str, kind: str | None = None) -> bool:
+        """Lift the reader's suppression (only of that ``kind``, if given); False if there was none."""
+        sql, args = "DELETE FROM suppressions WHERE user = ?", (user,)
+        if kind is not None:
+            sql, args = sql + " AND kind = ?", (user, kind)
         with self.store.transaction():
-            return self.db.execute("DELETE FROM suppressions WHERE user = ?", (user,)).rowcount > 0
+            return self.db.execute(sql, args).rowcount > 0
 
 
-def _suppression(row: tuple[str, str, str, str]) -> Suppression:
-    return Suppression(row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]))
+_COLUMNS = "user, recipient, reply, at, kind"
+
+
+def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:
+    return Suppression(row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]), row[4])

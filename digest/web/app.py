@@ -21,27 +21,31 @@ from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
 
 from digest.compose.preview import preview
 from digest.compose.render import builtin_templates
 from digest.config import Config, ConfigError
-from digest.deliver.suppressions import Suppressions
+from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
-from digest.profiles.edit import Change, Data, ProfileConflict, apply_edit, text_version
+from digest.profiles.edit import ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file
 from digest.signing import Signer
 from digest.store import Store
+from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
 from digest.web.form import FIELDS, OPTIONS, SWITCHES, WEIGHT, FormEdit, form_field, form_values, weight_text
 from digest.web.identity import held_since, link_reader, written
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
-from digest.web.unreadable import ProfileUnreadable, current_profile, current_text, unreadable
+from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
+from digest.web.unsubscribe import add_unsubscribe_routes, kept_unsubscribe
 
 log = logging.getLogger(__name__)
 
-NEEDS_FIX = " (the pages that need it answer 503 until this is fixed: waiting will not help)"
+KEPT_UNSUBSCRIBE = (
+    "You unsubscribed on {:%d %B %Y}: no digest is sent to you. To get them again, untick "
+    '"Pause my digest" and save.'
+)
 
 FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
 
@@ -108,6 +112,12 @@ def create_app(
         g.held_since = held_since(found[1])  # saved through this link: still the reader's (identity)
         return found
 
+    def unsubscribed(user: str) -> Suppression | None:
+        try:
+            return kept_unsubscribe(cfg(), user)
+        except StoreError:
+            return None
+
     def check_post(token: str, need_form_token: bool = True) -> None:
         origin = request.headers.get("Origin")
         if origin and origin != "null" and origin not in (_origin(request.host_url), site().base_origin):
@@ -138,7 +148,12 @@ def create_app(
             "errors": None,
             "notice": None,
         }
-        context.update(extra)
+        context.update({k: v for k, v in extra.items() if v is not None})
+        kept = unsubscribed(user) if isinstance(ratings, list) else None  # the database answers
+        if kept is not None:  # asked while the file could not be read: shown paused, a save says it
+            if "switches" not in extra:  # (a form sent back shows what the reader ticked)
+                context["switches"] = {**context["switches"], "paused": True}
+            context["notice"] = context["notice"] or KEPT_UNSUBSCRIBE.format(kept.at)
         return page("prefs.html.j2", status, **context)
 
     @app.after_request
@@ -218,6 +233,9 @@ def create_app(
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
         written(path, g.held_since)
+        if unsubscribed(user) is not None:  # the file says now what they want: paused or not
+            with Store(cfg().database) as store:
+                Suppressions(store).release(user, UNSUBSCRIBE)
         return redirect(f"{request.script_root}/u/{token}?done=saved", code=303)
 
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
@@ -272,86 +290,15 @@ def create_app(
         _, path = reader(token)
         return _json({"profile": _file_version(path), "content": content_version(cfg())})
 
-    @app.get("/u/<token>/unsubscribe")
-    def unsubscribe_page(token: str) -> Response:
-        user, _ = reader(token)
-        profile = current_profile(cfg(), user)
-        return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=profile, done=False)
-
-    @app.post("/u/<token>/unsubscribe")
-    def unsubscribe(token: str) -> Response:
-        """RFC 8058 one-click: the signed URL is the authorization; pause at once."""
-        try:
-            user, path = reader(token)
-        except ReaderGone:  # what was asked is so: no digest goes to a removed reader
-            if not _holds_profiles(cfg().profiles):  # or a disk not mounted: its empty mount point
-                log.error(
-                    "one-click unsubscribe: the profiles folder %s is empty%s", cfg().profiles, NEEDS_FIX
-                )
-                raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
-            return page("gone.html.j2")
-        check_post(token, need_form_token=False)
-        try:  # a broken file stays as it is: a 503 (a mail provider may or may not try it again)
-            edited = apply_edit(cfg(), user, _set_paused(True))
-        except ProfileError as e:
-            log.error(  # the request itself must not be lost with it: the operator honours it
-                "unsubscribe of %s NOT done: they asked for no more digests, but their profile file "
-                "cannot be read; once it is fixed, pause them: digest profile set %s paused true",
-                user,
-                user,
-            )
-            raise unreadable(user, e, posted=True) from None
-        written(path, g.held_since)
-        log.info("unsubscribed %s", user)
-        return page("unsubscribe.html.j2", token=token, csrf=g.form_token, profile=edited.profile, done=True)
-
-    @app.post("/u/<token>/resubscribe")
-    def resubscribe(token: str) -> Response:
-        user, path = reader(token)
-        check_post(token)
-        current_profile(cfg(), user, posted=True)  # a broken file: nothing done, the bounce kept too
-        with Store(cfg().database) as store:  # resubscribing also lifts a hard bounce; first, so
-            Suppressions(store).release(user)  # that a database error leaves the reader paused
-        try:
-            apply_edit(cfg(), user, _set_paused(False))
-        except ProfileError as e:
-            raise unreadable(user, e, posted=True) from None
-        written(path, g.held_since)
-        return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
-
-    add_rating_routes(app, WebParts(cfg, reader, check_post, page, now))
+    parts = WebParts(cfg, reader, check_post, page, now)
+    add_rating_routes(app, parts)
+    add_unsubscribe_routes(app, parts)
     app.wsgi_app = LiveSite(config, signer, reload).middleware(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
-class ReaderGone(HTTPException):
-    """A link signed for a reader whose profile was removed (410, a page saying so)."""
-
-    code = 410
-
-
-class NeedsFixing(HTTPException):
-    """The server cannot serve a reader until its operator fixes something (a 503 that says so)."""
-
-    code = 503
-
-
-def _holds_profiles(folder: Path) -> bool:
-    try:
-        return any(p.suffix in (".yaml", ".yml") for p in folder.iterdir())
-    except OSError:
-        return False
-
-
 _CONFLICT = ". The form below still shows your edits: saving again replaces the other change, "
 _CONFLICT += "or reload the page to start from the current profile."
-
-
-def _set_paused(value: bool) -> Change:
-    def apply(data: Data, path: Path) -> None:
-        data["paused"] = value
-
-    return apply
 
 
 def _json(data: dict[str, Any], status: int = 200) -> Response:

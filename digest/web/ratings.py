@@ -43,7 +43,7 @@ class WebParts:
 
     config: Callable[[], Config]  # the config of the request (read again when its file changes)
     reader: Callable[[str], tuple[str, Path]]  # token -> (user, profile file), or 403 (410: removed)
-    check_post: Callable[[str], None]  # same origin and the form token, or 403
+    check_post: Callable[..., None]  # (token, need_form_token=True): same origin and the form token, or 403
     page: Callable[..., Response]  # a templates/web page
     now: Callable[[], dt.datetime]
 

@@ -1,0 +1,44 @@
+"""Migrating a PostgreSQL database: the migrations of :mod:`digest.schema`, all in one
+transaction, under an advisory lock, so that workers starting together migrate it once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from digest.db import POSTGRESQL
+from digest.errors import StoreUnusable
+from digest.schema import SCHEMA_VERSION, run_migration
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key: one worker migrates at a time
+
+
+def pg_version(db: Any) -> int:
+    if db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        return 0
+    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+
+
+def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
+    """Bring a PostgreSQL database to :data:`SCHEMA_VERSION`, in one transaction, under an
+    advisory lock, so that workers starting together migrate it once."""
+    if pg_version(db) == SCHEMA_VERSION:
+        return
+    with db.transaction():
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        version = pg_version(db)
+        if version > SCHEMA_VERSION:
+            raise StoreUnusable(
+                f"{name}: the database has schema version {version}, newer than this "
+                f"digest understands ({SCHEMA_VERSION}); upgrade digest"
+            )
+        for v in range(version, SCHEMA_VERSION):
+            run_migration(db, v, POSTGRESQL)
+        db.execute("DELETE FROM schema_version")
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    if version < SCHEMA_VERSION:
+        what = "created at schema version" if version == 0 else f"migrated from schema version {version} to"
+        log.info("database %s %s %d", name, what, SCHEMA_VERSION)  # as digest.store says it of SQLite

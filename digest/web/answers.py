@@ -1,0 +1,20 @@
+"""The answers of the preferences app that are not a page of the reader's: a link of a removed
+reader (410), a server its operator must fix first (503)."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import HTTPException
+
+NEEDS_FIX = " (the pages that need it answer 503 until this is fixed: waiting will not help)"
+
+
+class ReaderGone(HTTPException):
+    """A link signed for a reader whose profile was removed (410, a page saying so)."""
+
+    code = 410
+
+
+class NeedsFixing(HTTPException):
+    """The server cannot serve a reader until its operator fixes something (a 503 that says so)."""
+
+    code = 503

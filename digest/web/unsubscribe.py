@@ -1,0 +1,139 @@
+"""Unsubscribing from the email: the one-click POST (RFC 8058) and the page of the footer's link,
+with its undo.
+
+An unsubscribe pauses the reader in their profile file (``paused: true``). When the file cannot
+be read (a hand edit broke it), the request is not lost: mail providers do not try a one-click
+POST again, so it is kept in the database as a suppression of kind ``unsubscribe``
+(:meth:`digest.deliver.suppressions.Suppressions.unsubscribe`), which stops every digest to the
+reader, whatever the file says once fixed. It stays until the reader undoes it (this page's
+undo, or a save of the preferences form, which then shows them paused), or the operator writes
+it into the file (`digest profile set USER paused true`) or releases it (`digest suppressed
+--release USER`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response, g, redirect, request
+
+from digest.config import Config
+from digest.deliver.suppressions import Suppression, Suppressions
+from digest.errors import ProfileError, StoreError
+from digest.profiles.edit import Change, Data, apply_edit
+from digest.store import Store
+from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
+from digest.web.identity import written
+from digest.web.ratings import WebParts
+from digest.web.unreadable import ProfileUnreadable, current_profile, unreadable
+
+log = logging.getLogger(__name__)
+
+
+def kept_unsubscribe(config: Config, user: str) -> Suppression | None:
+    """``user``'s unsubscribe kept in the database (asked while their file could not be read)."""
+    with Store(config.database) as store:
+        return Suppressions(store).unsubscribed(user)
+
+
+def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
+    """Register the unsubscribe pages on ``app``."""
+
+    def show(token: str, profile: object, done: bool = False, back: bool = False) -> Response:
+        """The page: ``profile`` None when its file cannot be read (then it names no address)."""
+        context = {"token": token, "csrf": g.form_token, "profile": profile, "done": done, "back": back}
+        return parts.page("unsubscribe.html.j2", **context)
+
+    @app.get("/u/<token>/unsubscribe")
+    def unsubscribe_page(token: str) -> Response:
+        user, _ = parts.reader(token)
+        try:
+            kept = kept_unsubscribe(parts.config(), user)
+        except StoreError as e:  # the file tells: the page opens without the database, as before
+            log.warning("%s's unsubscribe kept in the database not looked at: %s", user, e)
+            kept = None
+        try:
+            profile = current_profile(parts.config(), user)
+        except ProfileUnreadable:  # the button still works: the request is kept in the database
+            profile = None
+        return show(token, profile, done=kept is not None)
+
+    @app.post("/u/<token>/unsubscribe")
+    def unsubscribe(token: str) -> Response:
+        """RFC 8058 one-click: the signed URL is the authorization; pause at once."""
+        try:
+            user, path = parts.reader(token)
+        except ReaderGone:  # what was asked is so: no digest goes to a removed reader
+            folder = parts.config().profiles
+            if not _holds_profiles(folder):  # or a disk not mounted: its empty mount point
+                log.error("one-click unsubscribe: the profiles folder %s is empty%s", folder, NEEDS_FIX)
+                raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
+            return parts.page("gone.html.j2")
+        parts.check_post(token, need_form_token=False)
+        try:  # a broken file stays as it is; the request is kept in the database (no retry is asked)
+            edited = apply_edit(parts.config(), user, _set_paused(True))
+        except ProfileError as e:
+            unreadable(user, e, posted=True)  # the file, its line and what is wrong: in the log
+            keep(user)
+            return show(token, None, done=True)
+        written(path, g.held_since)
+        log.info("unsubscribed %s", user)
+        return show(token, edited.profile, done=True)
+
+    def keep(user: str) -> None:
+        try:
+            with Store(parts.config().database) as store:
+                Suppressions(store).unsubscribe(user, parts.now())
+        except Exception:  # a 503 (a 500: a bug) may be tried again or not: the operator is told
+            log.error(
+                "unsubscribe of %s NOT done: they asked for no more digests, but neither their profile "
+                "file nor the database can be written; once they are fixed, pause them: "
+                "digest profile set %s paused true",
+                user,
+                user,
+            )
+            raise
+        log.warning(
+            "unsubscribe of %s kept in the database (their profile file cannot be read): no digest goes "
+            "to them until they undo it from their page; once the file is fixed, "
+            "`digest profile set %s paused true` writes it into the file",
+            user,
+            user,
+        )
+
+    @app.post("/u/<token>/resubscribe")
+    def resubscribe(token: str) -> Response:
+        user, path = parts.reader(token)
+        parts.check_post(token)
+        try:
+            current_profile(parts.config(), user, posted=True)
+        except ProfileUnreadable:  # the file as it is, and a bounce kept; an unsubscribe kept, undone
+            if kept_unsubscribe(parts.config(), user) is None:
+                raise
+            with Store(parts.config().database) as store:
+                Suppressions(store).release(user)
+            log.info("%s undid their unsubscribe (kept in the database)", user)
+            return show(token, None, back=True)
+        with Store(parts.config().database) as store:  # resubscribing also lifts a hard bounce; first, so
+            Suppressions(store).release(user)  # that a database error leaves the reader paused
+        try:
+            apply_edit(parts.config(), user, _set_paused(False))
+        except ProfileError as e:
+            raise unreadable(user, e, posted=True) from None
+        written(path, g.held_since)
+        return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
+
+
+def _holds_profiles(folder: Path) -> bool:
+    try:
+        return any(p.suffix in (".yaml", ".yml") for p in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _set_paused(value: bool) -> Change:
+    def apply(data: Data, path: Path) -> None:
+        data["paused"] = value
+
+    return apply

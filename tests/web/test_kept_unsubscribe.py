@@ -1,0 +1,173 @@
+"""A one-click unsubscribe of a reader whose profile file a hand edit broke is not lost (RFC 8058
+asks mail providers not to try the POST again): it is kept in the database, no digest goes to
+them whatever the fixed file says, and it holds until they undo it from their page (the real
+server, Chromium, on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+
+import pytest
+import yaml
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+
+from digest.daemon.sendnow import send_now
+from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
+from digest.profiles.load import load_profiles
+from digest.signing import Signer
+from digest.store import Store
+
+from conftest import NOW, SECRET, WebWorkspace, make_dump, schema_at
+
+pytestmark = pytest.mark.backends
+
+PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
+BROKEN = PROFILE + "# from bob.yaml: bob@private.example.org\nexclude: [medical\n"
+SECRETS = ("ada.yaml", "line 6", "YAML", "medical", "bob", "private.example.org")
+
+
+@pytest.fixture
+def ws(tmp_path, smtp_server, database, monkeypatch) -> WebWorkspace:
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", PROFILE)
+    ws.dump("day.txt", make_dump("Mar 20", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    return ws
+
+
+def link(ws: WebWorkspace, where: str = "") -> str:
+    return f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}{where}"
+
+
+def one_click(ws: WebWorkspace) -> tuple[int, str]:
+    """The mail provider's POST (RFC 8058), as Gmail makes it."""
+    request = urllib.request.Request(link(ws, "/unsubscribe"), data=b"List-Unsubscribe=One-Click")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def send(ws: WebWorkspace, smtp_server) -> list[str]:
+    """`digest send`'s work at NOW: to whom a digest went."""
+    before = len(smtp_server.messages)
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+    return [to for m in smtp_server.messages[before:] for to in m.rcpt_tos]
+
+
+def kept(ws: WebWorkspace):
+    with Store(ws.config.database) as store:
+        return Suppressions(store).unsubscribed("ada")
+
+
+def test_a_one_click_unsubscribe_on_a_broken_file_stops_every_digest_until_the_reader_undoes_it(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+    caplog,
+):
+    path = ws.profile("ada", BROKEN)
+    caplog.set_level(logging.INFO, logger="digest.web")
+    with ws.serve():
+        status, body = one_click(ws)
+        assert status == 200 and "You are unsubscribed" in body  # done: nothing for the provider to retry
+        assert not any(secret in body for secret in SECRETS)
+        assert path.read_text() == BROKEN  # the file is never written while broken
+        assert "unsubscribe of ada kept in the database" in caplog.text
+        assert "digest profile set ada paused true" in caplog.text
+        assert kept(ws) is not None
+
+        ws.profile("ada", PROFILE)  # the operator fixes the file: it says nothing of the unsubscribe
+        assert send(ws, smtp_server) == []  # yet no digest goes to ada
+        status_text = ws.cli("status").output
+        assert "unsubscribed (kept in the database)" in status_text
+        assert "unsubscribed on 2026-03-20 12:00 UTC" in status_text
+
+        page = browser.new_page()
+        page.goto(link(ws, "/unsubscribe"))  # the footer's link: they are told, with the undo
+        assert page.locator("h1").inner_text() == "You are unsubscribed"
+        assert "ada@example.org" in page.locator("main").inner_text()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Undo: send my digests again").click()
+        assert page.locator(".notice").inner_text() == "Welcome back: your digests are on again."
+        page.close()
+    assert kept(ws) is None and not yaml.safe_load(path.read_text()).get("paused")
+    assert send(ws, smtp_server) == ["ada@example.org"]
+
+
+def test_the_preferences_page_shows_a_kept_unsubscribe_and_a_save_writes_it_into_the_file(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    path = ws.profile("ada", BROKEN)
+    with ws.serve():
+        assert one_click(ws)[0] == 200
+        path.write_text(PROFILE)  # fixed
+        page = browser.new_page()
+        page.goto(link(ws))
+        assert "You unsubscribed on 20 March 2026" in page.locator(".notice").inner_text()
+        assert page.locator("#paused").is_checked()
+        page.fill("#send_at", "08:15")  # a change of something else: still paused, now in the file
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        assert page.locator("#paused").is_checked()
+        page.close()
+    assert yaml.safe_load(path.read_text())["paused"] is True
+    assert kept(ws) is None  # the file says it now
+    assert send(ws, smtp_server) == []
+
+
+def test_the_undo_works_while_the_file_is_still_broken_and_leaves_it_as_it_is(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    path = ws.profile("ada", BROKEN)
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(link(ws, "/unsubscribe"))  # the footer's link: the button works without the file
+        assert page.locator("h1").inner_text() == "Unsubscribe?"
+        assert not any(secret in page.content() for secret in SECRETS)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Unsubscribe").click()
+        assert page.locator("h1").inner_text() == "You are unsubscribed"
+        assert kept(ws) is not None
+        with page.expect_navigation():
+            page.get_by_role("button", name="Undo: send my digests again").click()
+        assert page.locator("h1").inner_text() == "Welcome back"
+        page.close()
+    assert kept(ws) is None and path.read_text() == BROKEN
+    path.write_text(PROFILE)
+    assert send(ws, smtp_server) == ["ada@example.org"]
+
+
+def test_the_operators_command_writes_a_kept_unsubscribe_into_the_file_and_a_bounce_never_replaces_it(
+    ws, smtp_server
+):
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", NOW)  # a late bounce
+        assert Suppressions(store).get("ada").kind == UNSUBSCRIBE
+    ws.profile("ada", PROFILE.replace("ada@example.org", "ada@new.example.org"))  # another address: still
+    assert send(ws, smtp_server) == []
+    result = ws.cli("profile", "set", "ada", "paused", "true")
+    assert result.exit_code == 0
+    assert "ada's unsubscribe, kept in the database, is now in the file" in result.output
+    assert kept(ws) is None
+
+
+def test_the_bounces_of_a_database_before_unsubscribes_were_kept_stay_bounces(db_at):
+    """Migration 23 -> 24 on both databases: a suppression stored before is a hard bounce."""
+    db = schema_at(db_at, 23)
+    db.execute(
+        "INSERT INTO suppressions (user, recipient, reply, at) VALUES (?, ?, ?, ?)",
+        ("ada", "ada@example.org", "550 5.1.1 no such user", NOW.isoformat()),
+    )
+    db.close()
+    with Store(db_at) as store:
+        found = Suppressions(store).get("ada")
+        assert found.kind == "bounce" and Suppressions(store).unsubscribed("ada") is None
+        assert found.covers("ADA@example.org") and not found.covers("ada@new.example.org")
