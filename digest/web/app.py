@@ -192,7 +192,7 @@ def create_app(
 
     @app.errorhandler(ProfileUnreadable)
     def profile_unreadable(e: ProfileUnreadable) -> Response:  # said in the log where it was raised
-        return page("broken.html.j2", 503, posted=e.posted)
+        return page("broken.html.j2", 503, posted=e.posted, typed=None)
 
     @app.errorhandler(NeedsFixing)
     def needs_fixing(_: Exception) -> Response:  # said in the log where it was raised
@@ -225,7 +225,11 @@ def create_app(
         user, path = reader(token)
         check_post(token)
         edit = FormEdit.parse(request.form)
-        current = current_profile(cfg(), user, posted=True)  # a broken file: never saved over
+        try:
+            current = current_profile(cfg(), user, posted=True)  # a broken file: never saved over
+        except ProfileUnreadable:  # what they typed is shown back, and can be sent again as it is
+            typed = {"described": edit.described(), "fields": list(request.form.items(multi=True))}
+            return page("broken.html.j2", 503, posted=True, typed=typed, token=token)
         try:
             apply_edit(cfg(), user, edit.change(current), expect_version=request.form.get("base_version"))
         except ProfileConflict as e:

@@ -100,6 +100,15 @@ class FormEdit:
         switches = {k: form.get(k) == "on" for k in SWITCHES}
         return cls(tuple(interests), exclude, scalars, switches)
 
+    def described(self) -> list[tuple[str, str]]:
+        """What was typed, as (the field's label, its value) to show back when it cannot be saved."""
+        weights = [f"{k}: {weight_text(w) if isinstance(w, float) else w}" for k, w in self.interests]
+        shown = [("Interests", ", ".join(weights) or "none")]
+        shown.append(("Leave out papers about", ", ".join(self.exclude)))
+        shown += [(OPTIONS[key].label or key, value) for key, value in self.scalars.items()]
+        shown += [(OPTIONS[key].label or key, "yes" if on else "no") for key, on in self.switches.items()]
+        return [(label, value) for label, value in shown if value]
+
     def change(self, current: Profile) -> Change:
         """The edit to the YAML document: only what differs from ``current`` is written."""
         effective = form_values(current)

@@ -8,6 +8,7 @@ import logging
 import urllib.request
 
 import pytest
+import yaml
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.deliver.suppressions import Suppressions
@@ -57,6 +58,8 @@ def test_the_broken_profiles_page_says_so_in_the_browser_and_a_save_begun_before
         said_to_the_reader(page.content(), ws)
         assert "your change was not saved" in page.locator("main").inner_text()
         assert path.read_text() == BROKEN  # never saved over
+        typed = page.locator("#typed").inner_text()  # what they typed is not lost: shown back
+        assert "At\n08:15" in typed and "Interests\nrobotics: 2" in typed
         caplog.clear()
         caplog.set_level(logging.ERROR, logger="digest.web.unreadable")
         response = page.goto(base + url_of)  # the preferences link, from the email
@@ -66,6 +69,35 @@ def test_the_broken_profiles_page_says_so_in_the_browser_and_a_save_begun_before
         said_in_the_log(caplog, ws)
         page.close()
     assert path.read_text() == BROKEN
+
+
+def test_what_a_refused_save_typed_is_shown_back_and_saved_once_the_file_is_fixed(
+    ws,
+    browser,  # noqa: F811
+):
+    path = ws.root / "profiles" / "ada.yaml"
+    with ws.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.fill("#send_at", "08:15")
+        page.fill("#new-kw", "motion <planning>")
+        page.fill("#new-weight", "0.5")
+        path.write_text(BROKEN)
+        with page.expect_navigation():
+            page.click("#save")
+        said_to_the_reader(page.content(), ws)
+        typed = page.locator("#typed").inner_text()
+        assert "robotics: 2, motion <planning>: 0.5" in typed and "08:15" in typed  # as text, escaped
+        with page.expect_navigation():  # still broken: refused again, still kept
+            page.click("#save-again")
+        assert "08:15" in page.locator("#typed").inner_text() and path.read_text() == BROKEN
+        path.write_text(PROFILE)  # fixed
+        with page.expect_navigation():
+            page.click("#save-again")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    saved = yaml.safe_load(path.read_text())
+    assert saved["send_at"] == "08:15" and saved["interests"] == {"robotics": 2, "motion <planning>": 0.5}
 
 
 def test_every_page_and_change_of_a_broken_profile_is_a_503_that_writes_nothing(ws, caplog):
