@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digest.db import DatabaseUrl
+from digest.number_text import read_number, read_whole
 from digest.options import Check, Invalid, Reading, read_section
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -118,7 +119,8 @@ class Int(Check):
         return value
 
     def from_text(self, text: str) -> Any:
-        return int(text) if re.fullmatch(r"\s*[+-]?\d{1,9}\s*", text) else text  # longer: refused as text
+        number = read_whole(text)  # as the form's number field sends it (1e2: 100)
+        return text if number is None else number  # refused as text: the message shows what was typed
 
 
 class Number(Check):
@@ -157,10 +159,8 @@ class Number(Check):
         return float(value)
 
     def from_text(self, text: str) -> Any:
-        if re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*", text):
-            number = float(text)
-            return int(number) if number.is_integer() else number
-        return text
+        number = read_number(text)  # as the form's number field sends it (2.5e-1: 0.25)
+        return text if number is None else number
 
     def to_text(self, value: Any) -> str:
         return f"{value:g}"

@@ -1,0 +1,33 @@
+"""Numbers typed as text (the command line, the preferences form): what an HTML
+``<input type=number>`` sends is read as the same number here.
+
+HTML's valid floating-point number (an optional ``-``, digits with an optional fraction or a
+fraction alone, an optional exponent: ``1e2``, ``2.5E-1``); a leading ``+``, ``1.`` and spaces
+around are read too, as the command line always did. Never Python's extras (``inf``, ``nan``,
+``1_000``, other scripts' digits), and nothing that is not finite.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+LARGEST_WHOLE = 10**15  # a whole number beyond is kept a float
+WHOLE_DIGITS = 9  # a whole-number setting of more digits is left as text, refused with what was typed
+
+
+def read_number(text: str) -> int | float | None:
+    """``text`` as a number (an int when it is whole), or None if it is not one as above."""
+    if not NUMBER.fullmatch(text):
+        return None
+    number = float(text)
+    if not math.isfinite(number):
+        return None
+    return int(number) if number.is_integer() and abs(number) < LARGEST_WHOLE else number
+
+
+def read_whole(text: str) -> int | None:
+    """``text`` as a whole number of at most WHOLE_DIGITS digits (``1e2`` is 100), or None."""
+    number = read_number(text)
+    return number if isinstance(number, int) and abs(number) < 10**WHOLE_DIGITS else None

@@ -1,0 +1,55 @@
+"""What a number field of the preferences page sends, the server reads as the same number:
+Chromium's `<input type=number>` takes an exponent (1e2), which the server refused as text."""
+
+from __future__ import annotations
+
+import yaml
+from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
+
+from digest.checks import Int, Number
+from digest.signing import Signer
+
+from conftest import NOW
+
+# Typed into a number field: HTML's valid floating-point numbers and what is not one.
+TYPED = [
+    "1e2", "1E2", "2.5e-1", "2.5E+1", "-0", ".5", "0.50", "007", "1e0", "12345678",
+    "+1", "1.", "1e", "e2", "0x10", "1_0", "inf", "Infinity", "NaN", "1e400", "١٢", " 5", "5 ", "",
+]  # fmt: skip
+
+
+def test_every_number_a_number_field_takes_is_the_same_number_to_the_server(browser):  # noqa: F811
+    page = browser.new_page()
+    sent = page.evaluate(
+        """typed => typed.map(t => {
+            const field = document.createElement("input");
+            field.type = "number";
+            field.value = t;  // what the field keeps of it ("" if it is no number)
+            return [field.value, field.valueAsNumber];
+        })""",
+        TYPED,
+    )
+    page.close()
+    taken = {t: number for t, (value, number) in zip(TYPED, sent, strict=True) if value != ""}
+    assert {"1e2", "2.5e-1", ".5"} <= set(taken) and not {"+1", "0x10", "inf", "1_0"} & set(taken)
+    for text, number in taken.items():
+        assert Number().from_text(text) == number, text
+        if float(number).is_integer():  # a whole-number field (papers at most) reads it whole
+            assert Int(minimum=-10).from_text(text) == number and isinstance(Int().from_text(text), int)
+
+
+def test_a_number_with_an_exponent_saves_as_the_browser_read_it(web_workspace, browser):  # noqa: F811
+    path = web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.fill("#max_papers", "1e1")
+        page.locator("[name=weight]").first.fill("2.5e-1")  # a weight: read as the browser reads it too
+        assert page.locator("#max_papers").evaluate("e => e.validity.valid")  # the browser takes it
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        assert page.locator("#max_papers").input_value() == "10"
+        page.close()
+    saved = yaml.safe_load(path.read_text())
+    assert saved["max_papers"] == 10 and saved["interests"]["spiking neural networks"] == 0.25
