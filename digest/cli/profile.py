@@ -57,7 +57,7 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     from digest.daemon.renamed import copies, pending
     from digest.db import db_errors
     from digest.errors import DigestError
-    from digest.profiles.edit import create_profile
+    from digest.profiles.create import create_profile
     from digest.profiles.load import load_profiles_lenient
     from digest.store import Store
 
@@ -138,7 +138,8 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     Example:
       digest profile add ada "event cameras" --weight 2
     """
-    from digest.profiles.edit import add_interest, apply_edit
+    from digest.profiles.changes import add_interest
+    from digest.profiles.edit import apply_edit
 
     edited = apply_edit(obj.config, user, lambda data, path: add_interest(data, keyword, weight, path))
     _saved(edited, f"{keyword!r} is in {user}'s interests" + (f" with weight {weight:g}" if weight else ""))
@@ -156,7 +157,8 @@ def profile_remove(obj: Context, user: str, keyword: str) -> None:
     Example:
       digest profile remove ada neuromorphic
     """
-    from digest.profiles.edit import apply_edit, remove_interest
+    from digest.profiles.changes import remove_interest
+    from digest.profiles.edit import apply_edit
 
     edited = apply_edit(obj.config, user, lambda data, path: remove_interest(data, keyword, path))
     _saved(edited, f"Removed {keyword!r} from {user}'s interests")
@@ -176,7 +178,8 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
       digest profile exclude ada medical
       digest profile exclude ada medical --remove
     """
-    from digest.profiles.edit import add_exclude, apply_edit, remove_exclude
+    from digest.profiles.changes import add_exclude, remove_exclude
+    from digest.profiles.edit import apply_edit
 
     change = remove_exclude if remove else add_exclude
     edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path))
@@ -213,7 +216,8 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada frequency weekly && digest profile set ada weekday friday
       digest profile set ada paused false   # also lifts a hard bounce or a kept unsubscribe
     """
-    from digest.profiles.edit import apply_edit, set_key
+    from digest.profiles.changes import set_key
+    from digest.profiles.edit import apply_edit
 
     notes: list[str] = []
     edited = apply_edit(obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)))
@@ -250,7 +254,7 @@ def profile_edit(obj: Context, user: str) -> None:
     Example:
       EDITOR=nano digest profile edit ada
     """
-    from digest.profiles.edit import edit_in_editor, run_editor
+    from digest.profiles.editor import edit_in_editor, run_editor
 
     def ask(errors: str) -> bool:
         click.secho(errors, fg="red", err=True)

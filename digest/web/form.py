@@ -14,7 +14,8 @@ from werkzeug.datastructures import MultiDict
 from digest.keyword_checks import MAX_WEIGHT
 from digest.models import Profile
 from digest.options import Option, declared
-from digest.profiles.edit import Change, Data, convert_value, drop_unused, set_exclude, set_interests
+from digest.profiles.changes import convert_value, drop_unused, set_exclude, set_interests
+from digest.profiles.edit import Change, Data
 
 # The form asks for every profile option declared with a label (digest.models.Profile), in
 # declaration order: checkboxes for true/false options, a field for each of the others.

@@ -1,0 +1,73 @@
+"""A new reader's profile file (`digest profile add`): the keys it needs, and a commented line
+for each option it leaves out, with the value the reader gets without it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from digest import yamlio
+from digest.config import Config
+from digest.errors import ProfileError
+from digest.files import write_atomic
+from digest.models import Profile
+from digest.options import declared
+from digest.profiles.changes import clean_keyword
+from digest.profiles.edit import profile_lock
+from digest.profiles.load import check_user_id, folder_missing, parse_profile_text, profile_path
+
+NEW_PROFILE = """\
+# Reader profile for {user}. Edit with `digest profile edit {user}` or by hand.
+{name}email: {email}
+{defaults}
+interests:                      # keyword or phrase -> weight (default 1)
+{interests}
+# exclude: [medical]            # papers matching any of these are left out
+"""
+
+
+def commented_defaults(config: Config) -> str:
+    """A commented line for each settable option a new profile leaves out: its key, the value a
+    reader gets without it (the config's, for the inherited ones) and its help."""
+    lines = []
+    for key, opt in declared(Profile).items():
+        if not opt.settable or opt.required or key == "name":
+            continue
+        default = getattr(config, opt.inherit) if opt.inherit else opt.default
+        value = opt.check.from_text(opt.check.to_text(default))  # as `digest profile set` writes it
+        entry = f"# {key}: {yamlio.inline(value)}"
+        lines.append(f"{entry:<31} # {opt.help}")
+    return "\n".join(lines)
+
+
+def create_profile(
+    config: Config,
+    user: str,
+    email: str,
+    interests: Sequence[str],
+    name: str | None = None,
+    *,
+    dry_run: bool = False,
+) -> Profile:
+    """Make ``user``'s profile file; ``dry_run``: only check that it can be made as given."""
+    check_user_id(user)
+    path = profile_path(config, user)
+    if not config.profiles.is_dir():
+        raise ProfileError(folder_missing(config.profiles, "run this again"))
+    with profile_lock(path):
+        if path.exists() or path.with_suffix(".yml").exists():
+            raise ProfileError(
+                f"{path}: {user!r} already has a profile; change it with `digest profile set/add` "
+                f"or `digest profile edit {user}`"
+            )
+        lines = [f"  {yamlio.inline(clean_keyword(k, 'interests'))}: 1" for k in interests]
+        text = NEW_PROFILE.format(
+            user=user,
+            name=f"name: {yamlio.inline(name)}\n" if name else "",
+            email=yamlio.inline(email),
+            defaults=commented_defaults(config),
+            interests="\n".join(lines),
+        )
+        profile = parse_profile_text(text, path, config)
+        if not dry_run:
+            write_atomic(path, text)
+    return profile
