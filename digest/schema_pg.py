@@ -12,7 +12,7 @@ from digest.schema import SCHEMA_VERSION, run_migration
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key: one worker migrates at a time
+MIGRATION_LOCK = 0x6469676573740001  # pg_advisory_xact_lock key: one worker migrates at a time
 
 
 def pg_version(db: Any) -> int:
@@ -21,13 +21,15 @@ def pg_version(db: Any) -> int:
     return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
 
 
-def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
+def migrate_postgres(db: Any, name: str, readonly: bool) -> int | None:
     """Bring a PostgreSQL database to :data:`SCHEMA_VERSION`, in one transaction, under an
-    advisory lock, so that workers starting together migrate it once."""
+    advisory lock, so that workers starting together migrate it once. Returns the version this
+    call migrated from; None if it found the database migrated already (by another process,
+    while it waited for the lock)."""
     if pg_version(db) == SCHEMA_VERSION:
-        return
+        return None
     with db.transaction():
-        db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+        db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         version = pg_version(db)
         if version > SCHEMA_VERSION:
@@ -39,6 +41,8 @@ def migrate_postgres(db: Any, name: str, readonly: bool) -> None:
             run_migration(db, v, POSTGRESQL)
         db.execute("DELETE FROM schema_version")
         db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    if version < SCHEMA_VERSION:
-        what = "created at schema version" if version == 0 else f"migrated from schema version {version} to"
-        log.info("database %s %s %d", name, what, SCHEMA_VERSION)  # as digest.store says it of SQLite
+    if version == SCHEMA_VERSION:
+        return None
+    what = "created at schema version" if version == 0 else f"migrated from schema version {version} to"
+    log.info("database %s %s %d", name, what, SCHEMA_VERSION)  # as digest.store says it of SQLite
+    return version

@@ -97,10 +97,9 @@ class Store(ReaderRecords, PaperEmbeddings):
         except db_errors() as e:  # psycopg's: imported by the connection
             raise refusal(url, e, timeout) from None
         try:
-            found = pg_version(self.db)
-            if found != SCHEMA_VERSION:  # one transaction: all or nothing (it asks again, under a lock)
-                migrate_postgres(self.db, shown(url), self.readonly)
-                self.upgraded_from = found if found < SCHEMA_VERSION else None
+            if pg_version(self.db) != SCHEMA_VERSION:  # one transaction: all or nothing (asked again,
+                # under a lock: another process may have migrated it meanwhile, then this one did not)
+                self.upgraded_from = migrate_postgres(self.db, shown(url), self.readonly)
         except BaseException:
             self.db.close()
             raise
