@@ -25,6 +25,21 @@ def profile() -> None:
     """
 
 
+class _Number(click.ParamType):
+    """A number as the form's number fields take it (1.5, 1e2); a comma for the point is said."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from digest.number_text import read_number
+
+        number = value if isinstance(value, float | int) else read_number(str(value))
+        if number is None:
+            point = f" (write decimals with a point: {value.replace(',', '.')})" if "," in str(value) else ""
+            self.fail(f"{value!r} is not a number{point}", param, ctx)
+        return float(number)
+
+
 def _saved(edited: Any, what: str) -> None:
     where = edited.profile.source
     click.echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
@@ -125,7 +140,9 @@ def profile_show(obj: Context, user: str) -> None:
 @profile.command("add")
 @click.argument("user")
 @click.argument("keyword")
-@click.option("--weight", type=float, help="How much it counts (default 1); changes the weight if present.")
+@click.option(
+    "--weight", type=_Number(), help="How much it counts (default 1); changes the weight if present."
+)
 @click.pass_obj
 @handle_errors
 def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> None:
@@ -196,7 +213,7 @@ def _settable_keys() -> str:
     return "\n    ".join(f"  {opt.key:<{width}}  {opt.help}" for opt in settable)  # docstring indent
 
 
-@profile.command("set")
+@profile.command("set", context_settings={"ignore_unknown_options": True})  # a VALUE of -1 is a value
 @click.argument("user")
 @click.argument("key")
 @click.argument("value")

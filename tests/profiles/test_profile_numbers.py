@@ -1,0 +1,25 @@
+"""Numbers typed on `digest profile`'s command line, as a new reader types them."""
+
+from __future__ import annotations
+
+import yaml
+
+PROFILE = "email: bob@example.org\ninterests: [robotics]\n"
+
+
+def test_a_negative_value_is_refused_by_its_key_not_taken_for_an_option(workspace):
+    workspace.profile("bob", PROFILE)
+    result = workspace.cli("profile", "set", "bob", "min_score", "-1")
+    assert result.exit_code == 1 and "No such option" not in result.output
+    assert "min_score: must be a number from 0 to 1000, got -1" in result.output
+
+
+def test_a_weight_with_a_decimal_comma_is_told_to_use_a_point_and_an_exponent_is_a_number(workspace):
+    path = workspace.profile("bob", PROFILE)
+    result = workspace.cli("profile", "add", "bob", "control", "--weight", "0,5")
+    assert result.exit_code == 2
+    assert "'0,5' is not a number (write decimals with a point: 0.5)" in result.output
+    assert path.read_text() == PROFILE
+    assert workspace.cli("profile", "add", "bob", "control", "--weight", "2.5e-1").exit_code == 0
+    assert workspace.cli("profile", "add", "bob", "planning", "--weight", "inf").exit_code == 2  # as the form
+    assert yaml.safe_load(path.read_text())["interests"] == {"robotics": 1, "control": 0.25}
