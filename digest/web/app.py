@@ -147,6 +147,7 @@ def create_app(
             "ratings_lasting": isinstance(ratings, StoreUnusable),
             "errors": None,
             "notice": None,
+            "kept_unsubscribe": None,
         }
         context.update({k: v for k, v in extra.items() if v is not None})
         kept = unsubscribed(user) if isinstance(ratings, list) else None  # the database answers
@@ -154,6 +155,7 @@ def create_app(
             if "switches" not in extra:  # (a form sent back shows what the reader ticked)
                 context["switches"] = {**context["switches"], "paused": True}
             context["notice"] = context["notice"] or KEPT_UNSUBSCRIBE.format(kept.at)
+            context["kept_unsubscribe"] = kept.at.isoformat()  # a save of this form may lift it
         return page("prefs.html.j2", status, **context)
 
     @app.after_request
@@ -231,13 +233,16 @@ def create_app(
             typed = {"described": edit.described(), "fields": list(request.form.items(multi=True))}
             return page("broken.html.j2", 503, posted=True, typed=typed, token=token)
         try:
-            apply_edit(cfg(), user, edit.change(current), expect_version=request.form.get("base_version"))
+            edited = apply_edit(
+                cfg(), user, edit.change(current), expect_version=request.form.get("base_version")
+            )
         except ProfileConflict as e:
             return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
         written(path, g.held_since)
-        if unsubscribed(user) is not None:  # the file says now what they want: paused or not
+        kept = unsubscribed(user)  # lifted once the file says paused, or by a form that showed it
+        if kept and (edited.profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
             with Store(cfg().database) as store:
                 Suppressions(store).release(user, UNSUBSCRIBE)
         return redirect(f"{request.script_root}/u/{token}?done=saved", code=303)

@@ -120,6 +120,28 @@ def test_the_preferences_page_shows_a_kept_unsubscribe_and_a_save_writes_it_into
     assert send(ws, smtp_server) == []
 
 
+def test_a_page_opened_before_the_unsubscribe_does_not_lift_it_with_a_save(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """Its form never showed the unsubscribe: saved with the pause unticked, as it was."""
+    path = ws.root / "profiles" / "ada.yaml"
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(link(ws))  # opened while the file was fine, left open
+        path.write_text(BROKEN)
+        assert one_click(ws)[0] == 200  # from the mail, meanwhile
+        path.write_text(PROFILE)  # fixed, as it was
+        page.fill("#send_at", "08:15")
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
+    assert kept(ws) is not None and send(ws, smtp_server) == []
+
+
 def test_the_undo_works_while_the_file_is_still_broken_and_leaves_it_as_it_is(
     ws,
     smtp_server,
