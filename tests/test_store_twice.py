@@ -84,7 +84,7 @@ def test_a_paper_stored_twice_before_titles_were_read_as_now_is_one_paper(db_at,
     assert "papers 6 and 5: one title, another abstract: both are kept" in said
     assert "papers 8 and 7: one title, two arXiv ids: both are kept" in said
     assert "2 papers stored twice before titles were read as now merged" in said
-    assert said[-1].endswith("migrated from schema version 19 to 23")
+    assert said[-1].endswith("migrated from schema version 19 to 24")
 
 
 def test_a_store_with_no_paper_stored_twice_is_left_as_it_was(db_at):
