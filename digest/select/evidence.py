@@ -47,13 +47,13 @@ def evidence_in(
     every content word is there, and only those words are highlighted.
     """
     fields = (2 * np.asarray(docs, dtype=np.int64)[:, None] + np.arange(2)).ravel()
-    look = _Look(postings, fields)
+    look = FieldLook(postings, fields)
     content = [t for t in terms if not is_stop_word(t.norm)]
     found = [_evidence(look, i, terms, joined, content, related_credit) for i in range(len(fields))]
     return list(zip(found[0::2], found[1::2], strict=True))
 
 
-class _Look:
+class FieldLook:
     """The words in some fields: each list of words looked up once for all of them
     (``searchsorted``), then cut per field. Positions are the words' own (an index into the
     index's word arrays): field ``i`` holds ``lo[i]`` to ``hi[i]``."""
@@ -65,6 +65,12 @@ class _Look:
         self.hi = hi.tolist()
         self._ascending = bool(np.all(fields[1:] > fields[:-1]))
         self._lists: dict[tuple[str, str], tuple[list[int], list[int], list[int]]] = {}
+
+    @property
+    def words_kept(self) -> int:
+        """How many words its lists hold: those of the fields asked about (or a slice from the
+        first field's to the last's when they are most of it), not a word's every paper."""
+        return sum(len(words) for words, _, _ in self._lists.values())
 
     def at(self, kind: str, norm: str, i: int) -> list[int]:
         """The words of ``norm`` in field ``i`` (``kind`` "words"), or those not inside a
@@ -109,7 +115,7 @@ class _Look:
 
 
 def _evidence(
-    look: _Look, i: int, terms: Sequence[Term], joined: str, content: list[Term], related_credit: float
+    look: FieldLook, i: int, terms: Sequence[Term], joined: str, content: list[Term], related_credit: float
 ) -> FieldEvidence:
     hi = look.hi[i]
     flags, start, end = look.postings.flags.item, look.postings.start.item, look.postings.end.item

@@ -126,6 +126,11 @@ class HitSlots:
         self.count = np.zeros((64, 0), dtype=np.intp)
 
     @property
+    def papers(self) -> list[int]:
+        """The papers with a column (some of their hits asked for), in the order asked."""
+        return self._paper[: self._used].tolist()
+
+    @property
     def nbytes(self) -> int:
         """The bytes of the tables and of the papers' columns."""
         arrays = (self.table, self.known, self.count, self._column, self._paper)

@@ -241,6 +241,11 @@ class Postings:
                 found[k].append(w)
         return found
 
+    @property
+    def spans_kept(self) -> int:
+        """How many (word, paper) answers of :meth:`word_spans` are kept: those with spans."""
+        return len(self._spans)
+
     def word_spans(self, term: Term, d: int) -> list[tuple[int, int, int]]:
         """(field, start, end) of a single word in paper ``d``, in any of its forms."""
         key = (term, d)

@@ -5,13 +5,12 @@ plurals, related forms, acronyms spelled as words too, empty fields, long texts.
 from __future__ import annotations
 
 import random
-import tracemalloc
 import zlib
 from collections import defaultdict
 
 import numpy as np
 
-from digest.select.evidence import evidence_in
+from digest.select.evidence import FieldLook, evidence_in
 from digest.select.postings import Postings, Term
 from digest.select.text import join_norm, join_pair, tokenize
 
@@ -187,49 +186,30 @@ def test_papers_asked_about_together_have_the_evidence_each_has_alone():
 
 def test_asking_for_a_words_spans_in_papers_without_it_keeps_nothing():
     """Most words of an interest are not in a given paper: the answer (none) is not kept for
-    each (word, paper) pair asked about (kept, 10,000 pairs would hold a megabyte or more);
-    the answers with spans are (asked again, the same list)."""
+    each (word, paper) pair asked about (kept, 10,000 pairs would hold a megabyte or more:
+    the figures are the benchmarks'); the answers with spans are (asked again, the same list)."""
     postings = Postings([(f"paper {d}", "a method for graphs") for d in range(200)])
-    assert all(postings.word_spans(Term("absent", "absent"), d) == [] for d in range(200))  # papers read
     absent = [Term(f"absent{k}", f"absent{k}") for k in range(50)]
-    held = traced_bytes(lambda: [postings.word_spans(term, d) for term in absent for d in range(200)])
-    assert held < 100_000, f"{held:,} bytes held after asking 10,000 pairs without spans"
+    assert all(postings.word_spans(term, d) == [] for term in absent for d in range(200))
+    assert postings.spans_kept == 0
     graph = Term("graph", "graph")
     assert postings.word_spans(graph, 7) == [(1, 13, 19)]
     assert postings.word_spans(graph, 7) is postings.word_spans(graph, 7)
+    assert postings.spans_kept == 1
 
 
 def test_the_evidence_in_a_few_papers_of_many_reads_those_papers_words_only():
-    """A phrase's words are cut into the papers asked about, not turned whole into lists: the
-    evidence in two papers of 20,000 ("event" and "events" in each abstract: 40,000 words of
-    "event", in lists a megabyte and more) takes a few kilobytes, the papers in order or not."""
+    """A phrase's words are cut into the papers asked about, not turned whole into lists: of
+    "event" (40,000 words in 20,000 papers, "event" and "events" in each abstract) the look at
+    two papers keeps their four words, the papers in order or not, and the evidence there is
+    the evidence in that paper alone."""
     postings = Postings([("", "event driven models, driven by events") for _ in range(20_000)])
     terms, joined = (Term("event", "event"), Term("driven", "driven")), "eventdriven"
     alone = evidence_in(Postings([("", "event driven models, driven by events")]), terms, joined, [0])[0]
     assert (alone[1].exact, alone[1].spans) == (1, ((0, 12),))
     for docs in ([12_345, 12_346], [19_999, 3], [3, 19_999]):
-        peak, found = traced_peak(lambda docs=docs: evidence_in(postings, terms, joined, docs))
-        assert peak < 200_000, f"{peak:,} bytes at the peak to read two papers of 20,000"
-        assert found == [alone, alone]
-
-
-def traced_bytes(work) -> int:
-    """The bytes (Python's and numpy's) that ``work()`` allocated and still holds, its result dropped."""
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        work()
-        return tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-
-
-def traced_peak(work) -> tuple[int, object]:
-    """The most bytes (Python's and numpy's) held at once while ``work()`` ran, and its result."""
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        result = work()
-        return tracemalloc.get_traced_memory()[1] - before, result
-    finally:
-        tracemalloc.stop()
+        fields = (2 * np.asarray(docs)[:, None] + np.arange(2)).ravel()
+        look = FieldLook(postings, fields)
+        assert [len(look.at("words", "event", i)) for i in range(4)] == [0, 2, 0, 2]
+        assert look.words_kept == 4, f"{look.words_kept:,} words kept to read two papers of 20,000"
+        assert evidence_in(postings, terms, joined, docs) == [alone, alone]
