@@ -21,7 +21,7 @@ from digest.select.background import background_rate
 from digest.select.evidence import evidence_in
 from digest.select.highlights import Highlighting, grown
 from digest.select.postings import Term
-from digest.select.text import is_stop_word, join_norm, tokenize
+from digest.select.text import is_acronym, is_stop_word, join_norm, tokenize
 
 MISSING = object()
 
@@ -125,8 +125,11 @@ class PhraseMatching(Highlighting):
         if keyword is not MISSING:
             return keyword
         tokens = tokenize(phrase)
-        key = tuple(t.norm for t in tokens)
-        if key not in self._by_key:  # "Event-driven" and "event driven" share one match
+        # "Event-driven" and "event driven" share one match; "TRAINING" (an acronym: its own
+        # word only, and its expansions) and "Training" (every form) do not: stems and acronym too
+        acronym = len(tokens) == 1 and is_acronym(tokens[0].surface)
+        key = tuple(f"{t.norm} {t.stem}" for t in tokens) + ("acronym",) * acronym
+        if key not in self._by_key:
             self._by_key[key] = self._with_alternatives(phrase, self._match(tokens)) if tokens else None
         match = self._by_key[key]
         keyword = None if match is None else self._add_keyword(phrase, match)

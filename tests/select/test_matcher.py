@@ -318,3 +318,21 @@ def test_equal_scores_are_broken_by_upvotes_then_by_paper_id():
     assert len({m.score for m in ranked}) == 1
     assert [m.paper.id for m in ranked] == [3, 2, 1, 4]
     assert [m.paper.id for m in rank_many(index, [reader])[0]] == [3, 2, 1, 4]
+
+
+def test_a_reader_ranks_the_same_whatever_other_readers_asked_the_index_before():
+    """One index ranks every reader of a send: "TRAINING" (capitals: an acronym, its own word
+    only) and "Training" (every form of the word) share their words' norm, not their match,
+    so either ranks as on an index of its own, asked first or second ("CT" and "ct" too)."""
+    day = dt.date(2026, 12, 1)
+    papers = [
+        Paper(1, "TRAINING at scale", "We study TRAINING.", day),
+        Paper(2, "Training robots", "Trained policies and training data.", day),
+        Paper(3, "CT scans", "Computed tomography (CT) of the chest.", day),
+        Paper(4, "Cut times", "A ct of six.", day),
+    ]
+    for first, second in (("TRAINING", "Training"), ("Training", "TRAINING"), ("CT", "ct"), ("ct", "CT")):
+        index = PaperIndex.build(papers)
+        one, two = (Profile(p, f"{p}@example.org", (Interest(p),)) for p in (first, second))
+        assert index.rank(one) == PaperIndex.build(papers).rank(one)
+        assert index.rank(two) == PaperIndex.build(papers).rank(two), (first, second)
