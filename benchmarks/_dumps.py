@@ -28,16 +28,18 @@ def _paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
 
 
-def dump_files(folder: Path, generated: bool = False) -> list[Path]:
+def dump_files(folder: Path, generated: bool = False, option: str | None = "--dumps DIR") -> list[Path]:
     """The dump files in ``folder``, sorted; none (or no folder) stops the benchmark with a
-    message that names the folder (``generated``: the benchmark can run on generated papers)."""
+    message that names the folder and the benchmark's ``option`` that sets it (None: it has
+    none; ``generated``: the benchmark can run on generated papers)."""
     files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     if not files:
         what = "no folder" if not folder.exists() else "no dump files in the folder"
+        how = f"; pass {option}" if option else ""
         other = ", or --generated to run on generated papers" if generated else ""
         raise SystemExit(
             f"no listing dumps at {folder} ({what}): the benchmarks read the shared dumps, "
-            f"by default from ../shared/dumps beside the checkout; pass --dumps DIR{other}"
+            f"by default from ../shared/dumps beside the checkout{how}{other}"
         )
     return files
 

@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _dumps import dump_files  # noqa: E402
+
 import digest.daemon.tick  # noqa: E402
 from digest.compose import mime  # noqa: E402
 from digest.compose.message import build_message, message_id, unsubscribe_links  # noqa: E402
@@ -109,6 +111,7 @@ def main() -> None:
         help="with base_url and a secret: signed preferences, unsubscribe and rating links in every message",
     )
     args = ap.parse_args()
+    dumps = dump_files(args.dumps)  # none: stops here, before the work folder and the server
     if args.signed:
         os.environ["DIGEST_BENCH_SECRET"] = "bench-secret-0123456789abcdef0123"
     rng = random.Random(2026)
@@ -131,7 +134,6 @@ def main() -> None:
             work / "config.yaml",
         )
         store = Store(config.database)
-        dumps = sorted(p for p in args.dumps.iterdir() if p.is_file())
         ingest(store, dumps, NOW)
         print(
             f"{len(store.papers())} papers from {len(dumps)} dumps; {args.readers} readers; work dir {work}"

@@ -13,6 +13,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from _dumps import dump_files
+
 from digest.compose.render import Renderer
 from digest.ingest.sources import read_dump
 from digest.models import Digest, Interest, Paper, Profile
@@ -24,7 +26,7 @@ INTERESTS = ("language models", "reinforcement learning", "diffusion", "transfor
 
 def digest_of(n: int) -> Digest:
     papers: list[Paper] = []
-    for dump in sorted(SHARED.iterdir()):
+    for dump in dump_files(SHARED, option=None):
         listing = read_dump(dump)
         for e in listing.entries:
             i = len(papers) + 1

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import _path  # noqa: F401  (puts the project on sys.path)
+from _dumps import dump_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -50,7 +51,7 @@ def setup(work: Path, readers: int, days: int, sent_days: int) -> None:
     )
     (work / "data").mkdir()
     (work / "inbox").mkdir()
-    for dump in sorted((SHARED / "dumps").iterdir()):
+    for dump in dump_files(SHARED / "dumps", option=None):
         shutil.copy(dump, work / "inbox" / dump.name)
     # the schema, as the code under test makes it; the filler papers first (the smallest ids)
     made = f"from digest.store import Store\nStore({str(work / 'data' / 'digest.db')!r}).close()\n"

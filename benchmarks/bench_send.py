@@ -51,6 +51,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import _path  # noqa: F401  (puts the project on sys.path)
+from _dumps import dump_files
 from _proctree import Run, own_cpu, timed
 from smtp_sink import gaps
 
@@ -231,7 +232,7 @@ def main() -> None:
         "--keep-reference", action="store_true", help="reuse the .eml files of an earlier run in --work"
     )
     args = ap.parse_args()
-    dumps = sorted(p for p in (args.shared / "dumps").iterdir() if p.is_file())
+    dumps = dump_files(args.shared / "dumps", option="--shared DIR (its dumps/ folder)")
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-send-"))
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

@@ -59,3 +59,26 @@ def test_generated_papers_only_when_asked(tmp_path: Path):
     run = bench_matcher("--generated", "--dumps", str(tmp_path / "ignored"), "--papers", "5", *SMALL)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == "papers: 5 (5 generated (--generated))"
+
+
+def test_the_other_benchmarks_of_the_shared_dumps_stop_on_a_folder_without_them_naming_their_option(
+    tmp_path: Path,
+):
+    """bench_send.py takes the shared folder (--shared DIR, its dumps/ in it), bench_delivery.py
+    the dumps (--dumps DIR): without dumps there, each stops before its set-up, naming the
+    folder and the option (a traceback, or a send of no papers, before)."""
+    (tmp_path / "shared").mkdir()
+    for script, args, option in (
+        ("bench_send.py", ["--shared", str(tmp_path / "shared"), "--readers", "1"], "--shared DIR"),
+        ("bench_delivery.py", ["--dumps", str(tmp_path / "shared"), "--readers", "1"], "--dumps DIR"),
+    ):
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / script), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 1, (script, run.stderr)
+        folder = tmp_path / "shared" / "dumps" if script == "bench_send.py" else tmp_path / "shared"
+        assert f"no listing dumps at {folder} (" in run.stderr, (script, run.stderr)
+        assert f"pass {option}" in run.stderr and "Traceback" not in run.stderr, (script, run.stderr)
