@@ -152,9 +152,11 @@ def create_app(
         context.update({k: v for k, v in extra.items() if v is not None})
         kept = unsubscribed(user) if isinstance(ratings, list) else None  # the database answers
         if kept is not None:  # asked while the file could not be read: shown paused, a save says it
-            if "switches" not in extra:  # (a form sent back shows what the reader ticked)
+            seen = request.form.get("kept_unsubscribe") == kept.at.isoformat()  # the form posted showed it
+            if "switches" not in extra or not seen:  # (a form sent back: what they ticked, once told)
                 context["switches"] = {**context["switches"], "paused": True}
-            context["notice"] = context["notice"] or KEPT_UNSUBSCRIBE.format(kept.at)
+            said = KEPT_UNSUBSCRIBE.format(kept.at)  # with a conflict's notice or "Saved.": both said
+            context["notice"] = f"{context['notice']} {said}" if context["notice"] else said
             context["kept_unsubscribe"] = kept.at.isoformat()  # a save of this form may lift it
         return page("prefs.html.j2", status, **context)
 

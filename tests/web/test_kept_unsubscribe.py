@@ -136,7 +136,8 @@ def test_a_page_opened_before_the_unsubscribe_does_not_lift_it_with_a_save(
         page.fill("#send_at", "08:15")
         with page.expect_navigation():
             page.click("#save")
-        assert page.locator(".notice").inner_text() == "Saved."
+        notice = page.locator(".notice").inner_text()
+        assert notice.startswith("Saved.") and "You unsubscribed on 20 March 2026" in notice  # told now
         page.close()
     assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
     assert kept(ws) is not None and send(ws, smtp_server) == []
@@ -193,3 +194,32 @@ def test_the_bounces_of_a_database_before_unsubscribes_were_kept_stay_bounces(db
         found = Suppressions(store).get("ada")
         assert found.kind == "bounce" and Suppressions(store).unsubscribed("ada") is None
         assert found.covers("ADA@example.org") and not found.covers("ada@new.example.org")
+
+
+def test_a_page_opened_before_the_unsubscribe_sent_back_after_a_conflict_does_not_lift_it(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """The operator's fix changes the file: the old page's save is a conflict, and the form sent
+    back (the reader's edits) says the unsubscribe and shows them paused, so saving it again as it
+    stands keeps them unsubscribed."""
+    path = ws.root / "profiles" / "ada.yaml"
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(link(ws))  # opened while the file was fine, left open
+        path.write_text(BROKEN)
+        assert one_click(ws)[0] == 200  # from the mail, meanwhile
+        path.write_text(PROFILE + "# fixed by the operator\n")  # fixed: not the text the page was opened on
+        page.fill("#send_at", "08:15")
+        with page.expect_navigation():
+            page.click("#save")
+        assert "changed" in page.locator(".notice").inner_text()  # the conflict, with the edits
+        assert "You unsubscribed on 20 March 2026" in page.locator(".notice").inner_text()
+        assert page.locator("#paused").is_checked() and page.input_value("#send_at") == "08:15"
+        with page.expect_navigation():
+            page.click("#save")  # saved again as it stands
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
+    assert send(ws, smtp_server) == []
