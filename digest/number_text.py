@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+NUMBER = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")  # \d: any script's
 LARGEST_WHOLE = 10**15  # a whole number beyond is kept a float
 WHOLE_DIGITS = 9  # a whole-number setting of more digits is left as text, refused with what was typed
 

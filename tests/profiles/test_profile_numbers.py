@@ -23,3 +23,14 @@ def test_a_weight_with_a_decimal_comma_is_told_to_use_a_point_and_an_exponent_is
     assert workspace.cli("profile", "add", "bob", "control", "--weight", "2.5e-1").exit_code == 0
     assert workspace.cli("profile", "add", "bob", "planning", "--weight", "inf").exit_code == 2  # as the form
     assert yaml.safe_load(path.read_text())["interests"] == {"robotics": 1, "control": 0.25}
+
+
+def test_digits_of_other_scripts_are_not_numbers_as_in_the_form(workspace):
+    """The form's number field sends ASCII digits only; the command line reads the same."""
+    path = workspace.profile("bob", PROFILE)
+    result = workspace.cli("profile", "set", "bob", "max_papers", "\u0661\u0662")  # Arabic-Indic 12
+    assert result.exit_code == 1 and "max_papers" in result.output and "\u0661\u0662" in result.output
+    result = workspace.cli("profile", "add", "bob", "control", "--weight", "\uff12")  # a fullwidth 2
+    assert result.exit_code == 2 and "is not a number" in result.output
+    assert workspace.cli("profile", "set", "bob", "max_papers", " 12 ").exit_code == 0  # spaces, as before
+    assert path.read_text().endswith("max_papers: 12\n") and "control" not in path.read_text()
