@@ -223,3 +223,23 @@ def test_a_page_opened_before_the_unsubscribe_sent_back_after_a_conflict_does_no
         page.close()
     assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
     assert send(ws, smtp_server) == []
+
+
+def test_a_digest_already_queued_for_the_reader_is_not_sent_after_a_kept_unsubscribe(ws, smtp_server):
+    from digest.deliver.delivery import deliver_due, sender_factory
+    from digest.deliver.outbox import Outbox
+
+    with Store(ws.config.database) as store, store.transaction():
+        Outbox(store).enqueue(
+            user="ada", recipient="ada@example.org", message_id="<queued@x>", subject="s", mime=b"m",
+            paper_ids=[], now=NOW, holder=None,
+        )  # fmt: skip
+    path = ws.profile("ada", BROKEN)
+    with ws.serve():
+        assert one_click(ws)[0] == 200
+    path.write_text(PROFILE)
+    with Store(ws.config.database) as store:
+        outcomes = deliver_due(ws.config, store, sender_factory(ws.config), NOW)
+        status = store.db.execute("SELECT status, last_error FROM outbox").fetchall()
+    assert smtp_server.messages == [] and len(outcomes) == 1
+    assert status[0][0] == "failed" and "unsubscribed on 2026-03-20" in status[0][1]
