@@ -157,6 +157,7 @@ class Store(ReaderRecords, PaperEmbeddings):
                 f"{self.path}: the database has schema version {version}, newer than this "
                 f"digest understands ({SCHEMA_VERSION}); upgrade digest"
             )
+        ran: list[int] = []  # the steps this open ran (not another process's, while it waited)
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
                 # asked again under the write lock: another process opening the file at the same
@@ -165,8 +166,9 @@ class Store(ReaderRecords, PaperEmbeddings):
                     continue
                 run_migration(db, v, SQLITE)
                 db.execute(f"PRAGMA user_version = {v + 1}")
-        if version < SCHEMA_VERSION:  # one line, not one per step (a new database takes them all)
-            self.upgraded_from = version
+                ran.append(v)
+        if ran:  # one line, not one per step (a new database takes them all)
+            version = self.upgraded_from = ran[0]
             what = (
                 "created at schema version" if version == 0 else f"migrated from schema version {version} to"
             )
