@@ -40,7 +40,7 @@ from digest.daemon.agree import refuse_if_apart
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.dbfaults import open_readonly
-from digest.deliver.suppressions import same_address
+from digest.deliver.suppressions import UNSUBSCRIBE, same_address
 from digest.errors import ConfigError, DigestError, ProfileError, StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.load import (
@@ -202,7 +202,12 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
         removals.move(db, name, gone, later)
         db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (later, name))
         removals.settle(db, name, later)  # another reader had the name since: never undone now
-    return ANOTHER if last and last[-1].address else UNKNOWN
+    if not (last and last[-1].address):
+        return UNKNOWN
+    # the removed reader's unsubscribe kept in the database (any address of theirs) is not the
+    # newcomer's: their history goes on with the name, not that request (a bounce: its address)
+    db.execute("DELETE FROM suppressions WHERE user = ? AND kind = ?", (name, UNSUBSCRIBE))
+    return ANOTHER
 
 
 def was_a_reader(config: Config, user: str, timeout: float = 30.0, written: list[str] | None = None) -> bool:

@@ -133,6 +133,27 @@ def test_a_hard_bounce_of_the_address_stays_with_the_renamed_reader(workspace):
     assert [p.action for p in report.planned] == ["suppressed"] and report.queued == ()
 
 
+def test_an_unsubscribe_kept_in_the_database_stays_with_the_renamed_reader(workspace):
+    """Asked while eve.yaml could not be read; the operator then saved it fixed as eve-smith.yaml."""
+    ws = workspace
+    ws.profile("eve", EVE)
+    with Store(ws.config.database) as store:
+        with store.transaction():
+            store.set_schedule_state("eve", "2026-03-15", MON_0700 - dt.timedelta(days=1))
+            Outbox(store).enqueue(
+                user="eve", recipient="eve@example.org", message_id="<sent@x>", subject="s", mime=b"m",
+                paper_ids=[], now=MON_0700 - dt.timedelta(days=1), holder=None,
+            )  # fmt: skip
+            store.db.execute("UPDATE outbox SET status = 'sent'")
+        Suppressions(store).unsubscribe("eve", MON_0700 - dt.timedelta(hours=1))
+    rename(ws, "eve", "eve-smith")
+    report = send(ws, MON_0700)
+    assert [(c.old, c.new) for c in report.continued] == [("eve", "eve-smith")]
+    assert [p.action for p in report.planned] == ["suppressed"] and report.queued == ()
+    with Store(ws.config.database) as store:
+        assert Suppressions(store).unsubscribed("eve-smith") is not None
+
+
 def test_two_live_profiles_with_one_address_stay_two_readers(mail_workspace, smtp_server):
     ws = mail_workspace
     ws.profile("eve", EVE)

@@ -5,6 +5,7 @@ server, Chromium, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import urllib.request
 
@@ -243,3 +244,33 @@ def test_a_digest_already_queued_for_the_reader_is_not_sent_after_a_kept_unsubsc
         status = store.db.execute("SELECT status, last_error FROM outbox").fetchall()
     assert smtp_server.messages == [] and len(outcomes) == 1
     assert status[0][0] == "failed" and "unsubscribed on 2026-03-20" in status[0][1]
+
+
+def test_the_name_given_to_a_newcomer_after_the_reader_left_does_not_keep_their_unsubscribe(ws, smtp_server):
+    """ada unsubscribed while her file could not be read, then her file was removed; a new reader
+    with another address given the name ada later is not unsubscribed by her request."""
+    assert send(ws, smtp_server) == ["ada@example.org"]
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+    ws.profile("bob", PROFILE.replace("ada@", "bob@"))  # (a folder left empty is no removal: a disk)
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert send(ws, smtp_server) == ["bob@example.org"]  # the pass finds ada's file gone
+    ws.profile("ada", PROFILE.replace("ada@example.org", "ada.newcomer@example.org"))
+    with Store(ws.config.database) as store:
+        report = send_now(ws.config, store, load_profiles(ws.config), None, NOW + dt.timedelta(days=1))
+    assert [p.action for p in report.planned if p.profile.user == "ada"] == ["nothing"]  # (no new papers)
+    assert kept(ws) is None
+
+
+def test_a_removed_file_put_back_with_the_readers_address_keeps_their_unsubscribe(ws, smtp_server):
+    assert send(ws, smtp_server) == ["ada@example.org"]
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+    ws.profile("bob", PROFILE.replace("ada@", "bob@"))  # (a folder left empty is no removal: a disk)
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert send(ws, smtp_server) == ["bob@example.org"]  # the pass finds ada's file gone
+    ws.profile("ada", PROFILE)  # back (a sync tool): the same reader
+    with Store(ws.config.database) as store:
+        report = send_now(ws.config, store, load_profiles(ws.config), None, NOW + dt.timedelta(days=1))
+    assert [p.action for p in report.planned if p.profile.user == "ada"] == ["suppressed"]
+    assert kept(ws) is not None
