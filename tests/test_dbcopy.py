@@ -267,3 +267,21 @@ def test_a_database_a_worker_already_ran_on_is_refused_saying_what_to_do_not_a_k
         assert "duplicate key" not in result.output
         with Store(url) as pg:
             assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0  # nothing copied
+
+
+def test_an_unsubscribe_kept_in_the_database_is_copied_as_one_not_as_a_bounce(workspace):
+    from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
+
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "a.")]))], NOW)
+        Suppressions(store).unsubscribe("ada", NOW)
+        with store.transaction():
+            Suppressions(store).add("bob", "bob@example.org", "550 5.1.1 no such user", NOW)
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(url) as pg:
+            ada, bob = Suppressions(pg).get("ada"), Suppressions(pg).get("bob")
+            assert ada.kind == UNSUBSCRIBE and ada.covers("ada@new.example.org")
+            assert bob.kind == "bounce" and not bob.covers("bob@new.example.org")
