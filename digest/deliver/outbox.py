@@ -213,23 +213,6 @@ class Outbox(OutboxClaims):
         wanted = set(users) if users is not None else None
         return [r[0] for r in rows if wanted is None or r[1] in wanted]
 
-    def taken_since_last_try(self, msg: OutboxMessage) -> bool:
-        """Has the server taken a message of ours since ``msg``'s last attempt: an accepted attempt
-        recorded after it whose reply came after it too? Results are recorded out of the order the
-        server answered them: a message accepted before this one was refused may be recorded after
-        it (on SQLite, noted in the pass's journal and recorded in a batch, while a refusal is
-        recorded at once; or by another connection or worker). One recorded before it is not
-        counted (whenever it came): the message waits once more."""
-        last = self.db.execute(
-            "SELECT id, at FROM attempts WHERE outbox_id = ? ORDER BY id DESC LIMIT 1", (msg.id,)
-        ).fetchone()  # read from the newest back: the last attempt is recent
-        if last is None:
-            return False
-        row = self.db.execute(
-            "SELECT 1 FROM attempts WHERE ok = 1 AND id > ? AND at > ? LIMIT 1", (last[0], last[1])
-        ).fetchone()
-        return row is not None
-
     def retry_now(self, users: Iterable[str], now: dt.datetime) -> None:
         """Make the queued messages of ``users`` due now (someone asked to send them now)."""
         users = list(users)
@@ -360,8 +343,8 @@ class Outbox(OutboxClaims):
 
     def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
         """An attempt kept, at the time its reply came to the microsecond: a server answers many
-        messages a second, and :meth:`taken_since_last_try` reads their order from it (``iso``'s
-        seconds, written before, sort before the same second's microseconds)."""
+        messages a second, and digest.deliver.alone reads their order from it (``iso``'s seconds,
+        written before, sort before the same second's microseconds)."""
         iso(now)  # (refuses a naive time)
         self.db.execute(
             "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",

@@ -14,11 +14,12 @@ What a result means for the message:
   5xx of us (sender, relay)   deferred, nobody suppressed, at RCPT or after DATA (not a refusal
                               of the message's content); at MAIL FROM, or for 3 recipients in a
                               row before any was taken, the pass stops (deliver.refusals)
-  bare 5.7.x (at RCPT or      of us, unless it comes again after the server took our mail since the
-  after DATA)                 first: then failed for good, nobody suppressed (takes_our_mail)
+  bare 5.7.x (at RCPT or      of us, unless it comes again after a first that came alone (the server
+  after DATA)                 took our mail right before and after it): then failed for good,
+                              nobody suppressed (refused_alone_before)
   5.7.13 account disabled     at AUTH or MAIL FROM ours (the pass stops); at RCPT or after DATA the
-                              address's (a bounce) if the server took our mail in the pass or since
-                              the same refusal before, else of us (replies.of_account)
+                              address's (a bounce) if the server took our mail in the pass or the
+                              same refusal before came alone, else of us (replies.of_account)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.db import retrying_conflicts
+from digest.deliver.alone import refused_alone
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.transports import SendResult
@@ -86,9 +88,9 @@ def record(
     papers = len(msg.paper_ids)
     retry_at = None
     reply = result.reply
-    if result.account and result.ours and takes_our_mail(run, msg, disabled):
+    if result.account and result.ours and refused_alone_before(run, msg, disabled):
         result = dataclasses.replace(result, ours=False, bounce=True)  # the address: see of_account
-    final = result.final or (result.vague and takes_our_mail(run, msg))
+    final = result.final or (result.vague and refused_alone_before(run, msg))
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
         say(logging.INFO, "digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
@@ -116,19 +118,21 @@ def record(
     )
 
 
-def takes_our_mail(run: Pass, msg: OutboxMessage, refused_so: Callable[[str], bool] = vague) -> bool:
+def refused_alone_before(run: Pass, msg: OutboxMessage, refused_so: Callable[[str], bool] = vague) -> bool:
     """Was ``msg`` refused so before (its last reply a bare policy refusal: :func:`vague`; or, as
-    ``refused_so`` says, a 5.7.13: see replies.of_account), and has the server taken a message of
-    ours since (in this pass, or recorded after that attempt)? Then
-    a refusal of ``msg`` at RCPT or after DATA that is of us only by its policy code (a bare 5.7.1:
-    SendResult.vague) is of that message alone: permanent (RFC 5321), it fails now rather than be
-    sent again for ``delivery.retry_for_hours``. A first such refusal waits, even from a server
-    that took our mail before it: a server may turn to refuse every message of ours mid-pass (our
-    account's threshold reached), or take back a refusal (greylisting in a 5xx); such refusals in
-    a row, the server taking nothing, stop the pass (pacing.Circuit)."""
+    ``refused_so`` says, a 5.7.13: see replies.of_account), alone: the server taking messages of
+    ours right before and right after it (digest.deliver.alone)? Then a refusal of ``msg`` at RCPT
+    or after DATA that is of us only by its policy code (a bare 5.7.1: SendResult.vague) is of
+    that message alone: permanent (RFC 5321), it fails now rather than be sent again for
+    ``delivery.retry_for_hours``. A first such refusal waits, even from a server that took our
+    mail before it: a server may turn to refuse every message of ours mid-pass (our account's
+    threshold reached), or take back a refusal (greylisting in a 5xx); such refusals in a row,
+    the server taking nothing, stop the pass (pacing.Circuit). Nor is that the server took our
+    mail in this pass enough: a relay whose quota ran out takes a few at the next hour, then
+    refuses the rest again, each among others refused alike."""
     if not (msg.attempts and msg.last_error and refused_so(msg.last_error)):
         return False
-    return run.circuit.taken or run.outbox.taken_since_last_try(msg)
+    return refused_alone(run.outbox.db, msg.id)
 
 
 def suppressed(

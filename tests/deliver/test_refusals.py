@@ -337,3 +337,41 @@ def test_at_rcpt_only_a_refusal_that_names_neither_us_nor_our_address_is_bare(re
         with SmtpSender(config.smtp) as sender:
             result = sender.send(mail)
     assert result.stage == "RCPT" and result.ours and not result.final and result.vague == bare
+
+
+class Quota(Mailbox):
+    """A relay with a sending quota: it takes ``allowed`` recipients of ours in all, and answers
+    every RCPT TO past that with ``rcpt`` (``{}``: the address) until the quota grows (a new hour)."""
+
+    def __init__(self, allowed: int, rcpt: str) -> None:
+        super().__init__()
+        self.allowed, self.rcpt, self.taken = allowed, rcpt, 0
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        if self.taken >= self.allowed:
+            return self.rcpt.format(address)
+        self.taken += 1
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.parametrize("connections", [1, 2])
+@pytest.mark.parametrize("reply", BARE_AT_RCPT)
+def test_a_relay_whose_quota_runs_out_at_each_retry_burns_no_digest(reply, connections, tmp_path, database):
+    """Two messages an hour, then a bare policy refusal to everyone (the quota is ours, not the
+    readers'). At the retry the server takes two more, then refuses r4 and r5 again: they were
+    refused among others refused alike, not alone, so they wait again; at the next hour they go."""
+    handler = Quota(2, reply)
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database, connections)
+        first = ws.cli("send").output
+        assert "FAILED" not in first and first.count("deferred until") == 4
+        handler.allowed += 2  # an hour later
+        again = ws.cli("send").output
+        assert "FAILED" not in again and again.count("deferred until") == 2, again
+        nobody_suppressed_or_failed(ws)
+        handler.allowed += 2
+        assert ws.cli("send").exit_code == 0
+        received = Counter(r for m in handler.messages for r in m.rcpt_tos)
+        assert received == Counter({f"{u}@example.org": 1 for u in READERS})
+        nobody_suppressed_or_failed(ws)
