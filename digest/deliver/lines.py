@@ -39,7 +39,6 @@ from digest.db import POSTGRESQL, db_errors, retrying_conflicts, wall_clock
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
-from digest.deliver.replies import of_account
 from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
@@ -201,7 +200,6 @@ class Line:
     def _result(self, msg: OutboxMessage, result: SendResult) -> None:
         """A sent message's result, held until the next commit."""
         run = self.run
-        result = of_account(result, run.circuit.taken)  # a 5.7.13 before the server took our mail: ours
         run.circuit.record(result, msg.recipient)
         if result.ok:
             run.limiter.succeeded()

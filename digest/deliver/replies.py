@@ -25,8 +25,9 @@ class SendResult:
     ours: bool = False  # a 5xx refusal of us (sender, relaying), not of the recipient: it waits, retried
     vague: bool = False  # ours by a policy code alone (a bare 5.7.1, at RCPT or after DATA): see replies
     stage: str = ""  # where a refusal came: MAIL, RCPT or DATA
-    # 5.7.13 "user account disabled" at RCPT or after DATA: the recipient's mailbox (a bounce) once
-    # the server has taken a message of ours, before that maybe our own account (see of_account)
+    # 5.7.13 "user account disabled" at RCPT or after DATA: our own sending account (RFC 5248's
+    # meaning: it waits, ``ours``) or the recipient's mailbox (a bounce) when it comes again after
+    # one that came alone (digest.deliver.results.record)
     account: bool = False
 
     @property
@@ -181,7 +182,8 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
     says so: :func:`about_us_only_by_code`), the address's if it says so (:func:`about_address`: a
     bounce, suppressed), else that message fails alone; after DATA likewise, but ours only if it is
     not about the message's content (:func:`about_us_after_data`), and a bounce only with an
-    address's enhanced code."""
+    address's enhanced code. A 5.7.13 at RCPT or after DATA is ours at first (``account``: see
+    :class:`SendResult`)."""
     result = dataclasses.replace(classify(code, text), stage=stage)
     if not result.permanent:
         return result
@@ -203,20 +205,9 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
         return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
     if stage == "DATA" and about_us_after_data(code, result.reply):
         return dataclasses.replace(result, ours=True, vague=about_us_only_by_code(code, result.reply))
-    bounce = about_address(code, result.reply, coded_only=stage == "DATA")
-    return dataclasses.replace(result, bounce=bounce, account=enhanced(result.reply) == ACCOUNT_DISABLED)
-
-
-def of_account(result: SendResult, taken: bool) -> SendResult:
-    """A 5.7.13 ("user account disabled") at RCPT or after DATA (``result.account``) read by whether
-    the server has ``taken`` a message of ours in this pass: if so our account works, and it is the
-    recipient's mailbox (a bounce); if not, it may be our sending account, refused at each message
-    (RFC 5248's meaning): a refusal of us, which waits, suppresses nobody, and 3 in a row stop the
-    pass (pacing.Circuit); refused so again after the server took our mail since, it is the
-    recipient's (digest.deliver.results.record)."""
-    if not result.account or taken:
-        return result
-    return dataclasses.replace(result, ours=True, bounce=False)
+    if enhanced(result.reply) == ACCOUNT_DISABLED:  # maybe ours: see SendResult.account
+        return dataclasses.replace(result, ours=True, account=True)
+    return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
 
 
 def reply_text(value: bytes | str) -> str:

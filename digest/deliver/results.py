@@ -17,9 +17,9 @@ What a result means for the message:
   bare 5.7.x (at RCPT or      of us, unless it comes again after a first that came alone (the server
   after DATA)                 took our mail right before and after it): then failed for good,
                               nobody suppressed (refused_alone_before)
-  5.7.13 account disabled     at AUTH or MAIL FROM ours (the pass stops); at RCPT or after DATA the
-                              address's (a bounce) if the server took our mail in the pass or the
-                              same refusal before came alone, else of us (replies.of_account)
+  5.7.13 account disabled     at AUTH or MAIL FROM ours (the pass stops); at RCPT or after DATA of
+                              us (it waits), unless it comes again after a first that came alone:
+                              then the address's, a bounce (refused_alone_before)
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def record(
     papers = len(msg.paper_ids)
     retry_at = None
     reply = result.reply
-    if result.account and result.ours and refused_alone_before(run, msg, disabled):
-        result = dataclasses.replace(result, ours=False, bounce=True)  # the address: see of_account
+    if result.account and refused_alone_before(run, msg, disabled):
+        result = dataclasses.replace(result, ours=False, bounce=True)  # the address's: SendResult.account
     final = result.final or (result.vague and refused_alone_before(run, msg))
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
@@ -120,7 +120,7 @@ def record(
 
 def refused_alone_before(run: Pass, msg: OutboxMessage, refused_so: Callable[[str], bool] = vague) -> bool:
     """Was ``msg`` refused so before (its last reply a bare policy refusal: :func:`vague`; or, as
-    ``refused_so`` says, a 5.7.13: see replies.of_account), alone: the server taking messages of
+    ``refused_so`` says, a 5.7.13: SendResult.account), alone: the server taking messages of
     ours right before and right after it (digest.deliver.alone)? Then a refusal of ``msg`` at RCPT
     or after DATA that is of us only by its policy code (a bare 5.7.1: SendResult.vague) is of
     that message alone: permanent (RFC 5321), it fails now rather than be sent again for

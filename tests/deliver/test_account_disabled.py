@@ -1,8 +1,9 @@
 """5.7.13 "user account disabled": whose account it is depends on where the server says it. RFC 5248
 defines it for a client's account refused after it logged in: at AUTH or MAIL FROM it is ours (the
-pass stops, nothing is held against the readers); at RCPT or after DATA, from a server that has
-taken a message of ours in the pass, it is the recipient's mailbox (a bounce); before that it may be
-ours, refused at each recipient, and waits like any refusal of us. Real aiosmtpd servers on loopback."""
+pass stops, nothing is held against the readers); at RCPT or after DATA it may be ours too, refused
+at each recipient from the first message or from mid-pass on, and waits like any refusal of us; it is
+the recipient's mailbox (a bounce) when it comes again after a first that came alone, the server
+taking our mail right before and after it. Real aiosmtpd servers on loopback."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from test_refusals import (
     READERS,
     Refusing,
     Relay,
+    TurningAwayAtRcpt,
     fixed_then_sent_once,
     nobody_suppressed_or_failed,
     readers,
@@ -77,10 +79,18 @@ def test_at_rcpt_to_everyone_before_any_message_was_taken_it_is_ours_and_suppres
         fixed_then_sent_once(ws, handler)
 
 
-def test_at_rcpt_from_a_server_that_took_our_mail_it_is_the_recipients_mailbox(tmp_path, database):
+def test_at_rcpt_from_a_server_that_took_our_mail_it_waits_once_then_is_the_recipients_mailbox(
+    tmp_path, database
+):
+    """r2's mailbox disabled: refused alone (the server took r1's digest before and r3's after), it
+    waits once (our account may have been disabled that moment: see the test below); refused so
+    again at the retry, it is the recipient's mailbox: a bounce, suppressed."""
     handler = Refusing({"r2@example.org"}, DISABLED)
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
+        first = ws.cli("send").output
+        assert "deferred until" in first and "FAILED" not in first
+        nobody_suppressed_or_failed(ws)
         assert f"FAILED: {DISABLED}" in ws.cli("send").output
         with Store(ws.config.database) as store:
             assert [s.user for s in Suppressions(store).all()] == ["r2"]
@@ -102,3 +112,20 @@ def test_the_first_readers_disabled_mailbox_waits_once_then_bounces_once_the_ser
         assert Counter(r for m in handler.messages for r in m.rcpt_tos) == Counter(
             {f"{u}@example.org": 1 for u in READERS if u != "r0"}
         )
+
+
+def test_our_account_disabled_mid_pass_at_rcpt_suppresses_nobody(tmp_path, database):
+    """The provider disables our account after it took r0's digest (a burst it took for abuse), and
+    says so at each RCPT: that it took our mail a moment ago says nothing of whose account it is now.
+    Each waits (nobody suppressed, nothing failed), and the next pass, taking nothing, stops at 3 in
+    a row; enabled again, every digest goes once."""
+    handler = TurningAwayAtRcpt(rcpt=DISABLED)
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        first = ws.cli("send").output
+        assert "FAILED" not in first and first.count("deferred until") == len(READERS) - 1
+        nobody_suppressed_or_failed(ws)
+        again = ws.cli("send").output
+        assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
+        nobody_suppressed_or_failed(ws)
+        fixed_then_sent_once(ws, handler)

@@ -217,7 +217,7 @@ AT_RCPT = {
     "550 Unrouteable address": BOUNCE,
     "550 Host 10.5.1.1 unreachable": BOUNCE,  # an IP address is no enhanced code: a plain 550
     # the X.7.X of the recipient's mailbox (RFC 3463's registry): not a policy about us
-    "550 5.7.13 User account disabled": BOUNCE,
+    "550 5.7.13 User account disabled": OURS,  # maybe our account: test_account_disabled
     "550 5.7.17 Mailbox owner has changed": BOUNCE,
     "550 5.7.18 Domain owner has changed": BOUNCE,
 }

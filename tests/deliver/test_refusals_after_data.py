@@ -226,7 +226,7 @@ AFTER_DATA = {
     "554 Transaction failed": NEITHER,
     "550 No such user here": NEITHER,  # no enhanced code after DATA: not a bounce (as before)
     "550 5.1.1 <r@example.org>: user unknown": BOUNCE,
-    "550 5.7.13 User account disabled": BOUNCE,  # the X.7.X of the recipient's mailbox
+    "550 5.7.13 User account disabled": OURS,  # maybe our account: a bounce only when it comes again
     "550 5.7.17 Mailbox owner has changed": BOUNCE,
     **dict.fromkeys(BARE_POLICY, OURS),  # ours only by their code (vague): see the tests above
 }
