@@ -71,6 +71,9 @@ SENDER_NAME_TEXT = re.compile(
     r"|sending domain|your domain",
     re.IGNORECASE,
 )
+# A refusal that says it passes: a greylisting or a busy server said with a 5xx's code ("550 5.7.1
+# Greylisted, please try again later"). Of us, it waits however often it comes: not a bare refusal.
+LATER_TEXT = re.compile(r"try again|\blater\b|greylist|temporar", re.IGNORECASE)
 # With no enhanced code, or the undefined X.0.0: the words of a dead address.
 ADDRESS_TEXT = re.compile(
     r"unknown|no such|not exist|doesn'?t have|does not have|not found|invalid (?:recipient|address|mailbox)"
@@ -138,7 +141,8 @@ def about_us_after_data(code: int, reply: str) -> bool:
 def about_us_only_by_code(code: int, reply: str) -> bool:
     """Is a refusal of us (:func:`about_us`) one only by its policy code: a 5.7.x (not of
     :data:`OUR_CODES`) that says nothing of us, neither a 530 nor words of relaying, the sender,
-    a login or our address's name (:data:`SENDER_NAME_TEXT`)? "554 5.7.1 Rejected", "550 5.7.1
+    a login, our address's name (:data:`SENDER_NAME_TEXT`) or a wait (:data:`LATER_TEXT`)? "554
+    5.7.1 Rejected", "550 5.7.1
     Message not authorized by the recipient's domain": a policy refused the message, which may be
     of us (then it refuses every message of ours alike) or of that message alone. At RCPT or after
     DATA, such a refusal again, after one the server gave that message alone (taking our mail
@@ -146,7 +150,7 @@ def about_us_only_by_code(code: int, reply: str) -> bool:
     status = enhanced(reply)
     if status is None or status[0] != 7 or status in OUR_CODES or status in MAILBOX_POLICY or code == 530:
         return False
-    return not (ABOUT_US_TEXT.search(reply, 4) or SENDER_NAME_TEXT.search(reply, 4))
+    return not any(words.search(reply, 4) for words in (ABOUT_US_TEXT, SENDER_NAME_TEXT, LATER_TEXT))
 
 
 def vague(reply: str) -> bool:

@@ -328,7 +328,8 @@ def test_a_relay_refusing_everyone_at_rcpt_with_a_bare_code_after_taking_one_mes
      ("550 5.7.1 <r@example.org>: Relaying denied", False),  # words of relaying: ours, whatever
      ("553 5.7.1 <digest@example.org>: Sender address rejected: not owned by user", False),
      ("554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", False),
-     ("550 5.7.23 SPF validation failed", False)],  # a code that names us
+     ("550 5.7.23 SPF validation failed", False),  # a code that names us
+     ("550 5.7.1 Greylisted, please try again later", False)],  # a wait: waits however often
 )  # fmt: skip
 def test_at_rcpt_only_a_refusal_that_names_neither_us_nor_our_address_is_bare(reply, bare, tmp_path):
     with LocalSmtpServer(Refusing({"r@example.org"}, reply)) as server:
@@ -375,3 +376,43 @@ def test_a_relay_whose_quota_runs_out_at_each_retry_burns_no_digest(reply, conne
         received = Counter(r for m in handler.messages for r in m.rcpt_tos)
         assert received == Counter({f"{u}@example.org": 1 for u in READERS})
         nobody_suppressed_or_failed(ws)
+
+
+class Greylisting(Mailbox):
+    """Refuses each recipient of ``refused`` with ``reply`` at its first ``times`` RCPT TO, then
+    takes it: a greylisting said in a 5xx."""
+
+    def __init__(self, refused: set[str], reply: str, times: int) -> None:
+        super().__init__()
+        self.refused, self.reply, self.times = refused, reply, times
+        self.seen: Counter[str] = Counter()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
+        self.seen[address] += 1
+        if address in self.refused and self.seen[address] <= self.times:
+            return self.reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["550 5.7.1 Greylisted, please try again later",
+     "554 5.7.1 Service temporarily unavailable, try again in 5 minutes"],
+)  # fmt: skip
+def test_a_policy_refusal_that_says_to_try_again_later_waits_however_often_it_comes(
+    reply, tmp_path, database
+):
+    """A 5xx that says so is a greylisting (a 4xx in a 5xx's code), not a bare refusal: r2's digest
+    refused alone twice waits both times, and goes at the third."""
+    handler = Greylisting({"r2@example.org"}, reply, times=2)
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        for _ in range(2):
+            result = ws.cli("send").output
+            assert "deferred until" in result and "FAILED" not in result, result
+        assert ws.cli("send").exit_code == 0
+        assert handler.seen["r2@example.org"] == 3
+        nobody_suppressed_or_failed(ws)
+        received = Counter(r for m in handler.messages for r in m.rcpt_tos)
+        assert received == Counter({f"{u}@example.org": 1 for u in READERS})
