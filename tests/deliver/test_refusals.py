@@ -5,6 +5,8 @@ server is fixed, the next `send` delivers every digest once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections import Counter
 
@@ -414,5 +416,32 @@ def test_a_policy_refusal_that_says_to_try_again_later_waits_however_often_it_co
         assert ws.cli("send").exit_code == 0
         assert handler.seen["r2@example.org"] == 3
         nobody_suppressed_or_failed(ws)
+        received = Counter(r for m in handler.messages for r in m.rcpt_tos)
+        assert received == Counter({f"{u}@example.org": 1 for u in READERS})
+
+
+def test_two_workers_at_once_meeting_a_quota_that_runs_out_burn_no_digest(tmp_path, database):
+    """Two `digest send` processes at once, each recording its own results (on PostgreSQL, two
+    workers sharing the queue): the relay takes two messages an hour, then refuses everyone with a
+    bare 5.7.1. What one worker's refusals came among is read from both workers' attempts."""
+    handler = Quota(2, "550 5.7.1 Rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = readers(tmp_path, server, database)
+        assert "FAILED" not in ws.cli("send").output
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+        for _ in range(2):
+            handler.allowed += 2  # an hour later
+            workers = [
+                subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in "ab"
+            ]
+            try:
+                outputs = [w.communicate(timeout=120)[0].decode() for w in workers]
+            finally:  # failing, leave no worker behind
+                for w in workers:
+                    if w.poll() is None:
+                        w.kill()
+                        w.wait()
+            assert not any("FAILED" in o or "Traceback" in o for o in outputs), outputs
+            nobody_suppressed_or_failed(ws)
         received = Counter(r for m in handler.messages for r in m.rcpt_tos)
         assert received == Counter({f"{u}@example.org": 1 for u in READERS})
