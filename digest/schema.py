@@ -1,13 +1,12 @@
 """The database schema, as the migrations that build it.
 
-The schema carries a version (``PRAGMA user_version``; on PostgreSQL, the table
-``schema_version``); ``MIGRATIONS[n]`` takes a database from version n to n + 1, so later
-releases migrate existing files in place (never by copy). A migration is SQL, or a function
-of the connection and its dialect that changes the data (:data:`DataMigration`, e.g.
-:func:`digest.store_cleanup.clean_stored_papers`), run in the same transaction. The same migrations build both
-databases (:func:`pg_migration` gives PostgreSQL's types); the one SQLite-only table, the
-FTS5 index ``paper_terms``, is on PostgreSQL a table of one ``tsvector`` per paper (see
-:data:`PG_PAPER_TERMS` and digest.select.collection).
+The schema carries a version (``PRAGMA user_version``; on PostgreSQL, the table ``schema_version``);
+``MIGRATIONS[n]`` takes a database from version n to n + 1, so later releases migrate existing files
+in place (never by copy). A migration is SQL, or a function of the connection and its dialect that
+changes the data (:data:`DataMigration`, e.g. :func:`digest.store_cleanup.clean_stored_papers`), run
+in the same transaction. The same migrations build both databases (:func:`pg_migration` gives
+PostgreSQL's types); the one SQLite-only table, the FTS5 index ``paper_terms``, is on PostgreSQL a
+table of one ``tsvector`` per paper (see :data:`PG_PAPER_TERMS` and digest.select.collection).
 """
 
 from __future__ import annotations
@@ -318,9 +317,10 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 23 -> 24: a reader's one-click unsubscribe kept in the database when their profile file could
     # not be read (digest.deliver.suppressions): 'unsubscribe' stops mail to any address of theirs
     "ALTER TABLE suppressions ADD COLUMN kind TEXT NOT NULL DEFAULT 'bounce';",
+    # 24 -> 25: attempts in the order the server answered (digest.deliver.alone: a refusal's neighbours)
+    "CREATE INDEX attempts_at ON attempts(at);",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
 
 # PostgreSQL's form of migration 5 -> 6's FTS5 table: a paper's words and joined pairs (hex of their norms) as
 # one tsvector's lexemes (array_to_tsvector: never parsed or stemmed), a GIN index: FTS5's answers and counts.

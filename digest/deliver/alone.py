@@ -24,14 +24,24 @@ def refused_alone(db: Any, outbox_id: int) -> bool:
     ).fetchone()  # read from the newest back: the last attempt is recent
     if last is None:
         return False
-    after = db.execute(
-        "SELECT at, ok FROM attempts WHERE outbox_id != ? AND at >= ? ORDER BY at, ok LIMIT 1",
-        (outbox_id, last[0]),
-    ).fetchone()
+    after = _nearest(db, outbox_id, last[0], later=True)
     if after is None or after[0] == last[0] or not after[1]:  # the same instant: in doubt
         return False
-    before = db.execute(
-        "SELECT at, ok FROM attempts WHERE outbox_id != ? AND at <= ? ORDER BY at DESC, ok LIMIT 1",
-        (outbox_id, last[0]),
+    before = _nearest(db, outbox_id, last[0], later=False)
+    return before is None or (before[0] != last[0] and before[1])
+
+
+def _nearest(db: Any, outbox_id: int, at: str, later: bool) -> tuple[str, bool] | None:
+    """The attempts of other messages nearest ``at`` (at it, or after it if ``later``, else before
+    it): their time, and whether the server took them all (a refusal among them: no). Read along
+    the index attempts_at, however many attempts are kept."""
+    sql = "SELECT at FROM attempts WHERE at >= ? AND outbox_id != ? ORDER BY at LIMIT 1"
+    if not later:
+        sql = "SELECT at FROM attempts WHERE at <= ? AND outbox_id != ? ORDER BY at DESC LIMIT 1"
+    row = db.execute(sql, (at, outbox_id)).fetchone()
+    if row is None:
+        return None
+    (ok,) = db.execute(
+        "SELECT MIN(ok) FROM attempts WHERE at = ? AND outbox_id != ?", (row[0], outbox_id)
     ).fetchone()
-    return before is None or (before[0] != last[0] and bool(before[1]))
+    return row[0], bool(ok)

@@ -344,7 +344,9 @@ class Outbox(OutboxClaims):
     def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
         """An attempt kept, at the time its reply came to the microsecond: a server answers many
         messages a second, and digest.deliver.alone reads their order from it (``iso``'s seconds,
-        written before, sort before the same second's microseconds)."""
+        written before, sort before the same second's microseconds in bytewise order: SQLite,
+        PostgreSQL's C collation; under a language's collation "12:00:05+00:00" sorts after
+        "12:00:05.3+00:00", which misplaces attempts of the upgrade's own second alone)."""
         iso(now)  # (refuses a naive time)
         self.db.execute(
             "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",

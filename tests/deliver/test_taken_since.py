@@ -13,13 +13,14 @@ import datetime as dt
 import pytest
 from test_refusals_after_data import TurningAway
 
+from digest.db import POSTGRESQL
 from digest.deliver.alone import refused_alone
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.pacing import RetryPolicy
 from digest.deliver.transports import Refused
 from digest.demo.smtp_server import LocalSmtpServer
-from digest.store import Store, iso
+from digest.store import SCHEMA_VERSION, Store, iso
 
 from conftest import NOW
 
@@ -124,3 +125,31 @@ def test_attempts_kept_to_the_second_sort_with_those_kept_to_the_microsecond(wor
         "2026-03-20T12:00:05+00:00",
         "2026-03-20T12:00:05.000001+00:00",
     ]
+
+
+def test_a_refusals_neighbours_are_read_along_an_index_made_by_a_migration(workspace):
+    """However many attempts are kept (a year of them), a refusal's neighbours are found along the
+    index attempts_at, which a database of the release before (schema 23) gets when it is opened."""
+    with Store(workspace.config.database) as store:
+        postgres = store.dialect == POSTGRESQL
+        with store.transaction():
+            store.db.execute("DROP INDEX attempts_at")
+            if postgres:
+                store.db.execute("UPDATE schema_version SET version = 23")
+        if not postgres:
+            store.db.execute("PRAGMA user_version = 23")
+    with Store(workspace.config.database) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        if postgres:
+            indexes = "SELECT indexdef FROM pg_indexes WHERE indexname = 'attempts_at'"
+            assert [r[0] for r in store.db.execute(indexes)][0].endswith(
+                "ON public.attempts USING btree (at)"
+            )
+            return
+        for sql in (
+            "SELECT at FROM attempts WHERE at >= ? AND outbox_id != ? ORDER BY at LIMIT 1",
+            "SELECT at FROM attempts WHERE at <= ? AND outbox_id != ? ORDER BY at DESC LIMIT 1",
+            "SELECT MIN(ok) FROM attempts WHERE at = ? AND outbox_id != ?",
+        ):
+            plan = " ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", ("x", 1)))
+            assert "USING INDEX attempts_at" in plan
