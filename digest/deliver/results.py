@@ -15,7 +15,7 @@ What a result means for the message:
                               of the message's content); at MAIL FROM, or for 3 recipients in a
                               row before any was taken, the pass stops (deliver.refusals)
   bare 5.7.x (at RCPT or      of us, unless it comes again after a first that came alone (the server
-  after DATA)                 took our mail right before and after it): then failed for good,
+  after DATA)                 took our mail before and after it): then failed for good,
                               nobody suppressed (refused_alone_before)
   5.7.13 account disabled     at AUTH or MAIL FROM ours (the pass stops); at RCPT or after DATA of
                               us (it waits), unless it comes again after a first that came alone:
@@ -109,8 +109,9 @@ def record(
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
         outbox.mark_failed(msg, reply, at, in_transaction=True)
         say(logging.ERROR, "digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
-        if result.bounce:
+        if result.bounce:  # (a 5.7.13 may become one only here: the pass is told so here)
             run.suppressions.add(msg.user, msg.recipient, reply, at)
+            run.bounced.set()
             line = "address <%s> of %s suppressed: no more digests to it"
             say(logging.ERROR, line, msg.recipient, msg.user)
     return SendOutcome(
@@ -121,7 +122,7 @@ def record(
 def refused_alone_before(run: Pass, msg: OutboxMessage, refused_so: Callable[[str], bool] = vague) -> bool:
     """Was ``msg`` refused so before (its last reply a bare policy refusal: :func:`vague`; or, as
     ``refused_so`` says, a 5.7.13: SendResult.account), alone: the server taking messages of
-    ours right before and right after it (digest.deliver.alone)? Then a refusal of ``msg`` at RCPT
+    ours before and after it (digest.deliver.alone)? Then a refusal of ``msg`` at RCPT
     or after DATA that is of us only by its policy code (a bare 5.7.1: SendResult.vague) is of
     that message alone: permanent (RFC 5321), it fails now rather than be sent again for
     ``delivery.retry_for_hours``. A first such refusal waits, even from a server that took our

@@ -3,10 +3,12 @@ defines it for a client's account refused after it logged in: at AUTH or MAIL FR
 pass stops, nothing is held against the readers); at RCPT or after DATA it may be ours too, refused
 at each recipient from the first message or from mid-pass on, and waits like any refusal of us; it is
 the recipient's mailbox (a bounce) when it comes again after a first that came alone, the server
-taking our mail right before and after it. Real aiosmtpd servers on loopback."""
+taking our mail before and after it. Real aiosmtpd servers on loopback."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -21,12 +23,15 @@ from test_refusals import (
     readers,
 )
 from test_smtp_sender import sender_for
+from test_taken_since import deliver, plain
 
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import LoginRefused
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import FAILED, QUEUED, SENT, Store
+
+from conftest import NOW
 
 pytestmark = pytest.mark.backends
 
@@ -129,3 +134,18 @@ def test_our_account_disabled_mid_pass_at_rcpt_suppresses_nobody(tmp_path, datab
         assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
         nobody_suppressed_or_failed(ws)
         fixed_then_sent_once(ws, handler)
+
+
+def test_once_a_disabled_mailbox_is_a_bounce_the_readers_new_digest_of_the_pass_is_not_tried(workspace):
+    """r2's mailbox disabled, refused alone: it waits. At the retry, refused again: a bounce,
+    suppressed; r2's new digest, made in that pass after it, is then not tried (no RCPT TO a
+    suppressed address), as after any bounce in a pass."""
+    handler = Refusing({"r2@example.org"}, DISABLED)
+    with LocalSmtpServer(handler) as server, Store(workspace.config.database) as store:
+        first = deliver(workspace, store, server.port, NOW, [plain(n) for n in range(6)])
+        assert sorted(o.user for o in first if not o.ok) == ["r2"]
+        new = dataclasses.replace(plain(2), message_id="<m2-again@example.org>")
+        later = deliver(workspace, store, server.port, NOW + dt.timedelta(hours=1), [new])
+        assert [o.reply for o in later][0] == DISABLED
+        assert [o.reply for o in later][1].startswith("not tried: address suppressed: <r2@example.org>")
+        assert [s.user for s in Suppressions(store).all()] == ["r2"]
