@@ -158,11 +158,12 @@ class Line:
             return bool(committed) and not (run.stopping or run.circuit.refused)
 
         result = self._hand_over(item, ready, failed)
+        at = run.clock()  # when the server answered, not after a commit: see digest.deliver.alone
         if committed is None:  # the transaction ended before the data's end: stored now
             committed = self._commit([item])
         if not committed or result is WITHDRAWN:
             return  # not stored (the period has a digest, the address is suppressed), or the pass stops
-        self._result(committed[0], result)
+        self._result(committed[0], result, at)
 
     def _send(self, msg: OutboxMessage, ready: Callable[[], bool] | None = None) -> None:
         """Send one stored message; its result is held until the next commit (none if
@@ -197,15 +198,16 @@ class Line:
             log.exception("sending %s failed unexpectedly", item.message_id)
             return SendResult(False, f"internal error: {type(e).__name__}: {e}")
 
-    def _result(self, msg: OutboxMessage, result: SendResult) -> None:
-        """A sent message's result, held until the next commit."""
+    def _result(self, msg: OutboxMessage, result: SendResult, at: dt.datetime | None = None) -> None:
+        """A sent message's result (answered ``at``: now if not said), held until the next commit."""
         run = self.run
+        at = at or run.clock()
         run.circuit.record(result, msg.recipient)
         if result.ok:
             run.limiter.succeeded()
         elif result.throttled:
             run.limiter.throttled()
-        self.held.append((msg, result, run.clock()))
+        self.held.append((msg, result, at))
 
     def _commit(self, items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
         """One transaction: the held results recorded, the new ones of ``items`` stored

@@ -146,7 +146,7 @@ def about_us_only_by_code(code: int, reply: str) -> bool:
     Message not authorized by the recipient's domain": a policy refused the message, which may be
     of us (then it refuses every message of ours alike) or of that message alone. At RCPT or after
     DATA, such a refusal again, after one the server gave that message alone (taking our mail
-    right before and after it), is that message's own (digest.deliver.results.refused_alone_before)."""
+    before and after it), is that message's own (digest.deliver.results.refused_alone_before)."""
     status = enhanced(reply)
     if status is None or status[0] != 7 or status in OUR_CODES or status in MAILBOX_POLICY or code == 530:
         return False

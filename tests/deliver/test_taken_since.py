@@ -1,5 +1,5 @@
 """A bare policy refusal (SendResult.vague) fails its message when it comes again after a first
-that came alone: the server took a message of ours right before and right after it
+that came alone: the server took the messages of ours before and after it
 (digest.deliver.alone). Read in the order the server answered, not the order the results were
 recorded: on SQLite a message the server accepted is noted in the pass's journal and recorded
 later, in a batch, while a refusal is recorded at once (digest.deliver.journal); over several
@@ -65,62 +65,71 @@ def test_a_message_accepted_before_the_refusal_but_recorded_after_it_is_not_mail
     assert counts == {QUEUED: 5, SENT: 1, FAILED: 0}
 
 
-def test_a_refusal_is_alone_when_the_server_took_mail_right_before_and_after_it(workspace):
-    """The order the server answered in, not the one results were recorded in: r1 refused at
-    12:00:05; r0's acceptance at 12:00:01 recorded after it is before it, and nothing after it yet
-    (not alone); r2's at 12:00:09 after it (alone); r3's refusal at 12:00:07, recorded last, comes
-    between: r1 was refused among others (a quota run out), not alone."""
-    with Store(workspace.config.database) as store:
-        outbox = Outbox(store)
-        with store.transaction():
-            msgs = [outbox.add(plain(n), NOW) for n in range(4)]
-        at = lambda s: NOW + dt.timedelta(seconds=s)  # noqa: E731
-        outbox.mark_retry(msgs[1], REJECTED, at(5), at(65))
-        outbox.mark_sent(msgs[0], "250 OK", at(1))
-        assert not refused_alone(store.db, msgs[1].id)
-        outbox.mark_sent(msgs[2], "250 OK", at(9))
-        assert refused_alone(store.db, msgs[1].id)
-        outbox.mark_retry(msgs[3], REJECTED, at(7), at(67))
-        assert not refused_alone(store.db, msgs[1].id)
-        assert not refused_alone(store.db, msgs[3].id)  # r1 refused right before it
+def stored(store: Store, count: int) -> list:
+    outbox = Outbox(store)
+    with store.transaction():
+        return [outbox.add(plain(n), NOW) for n in range(count)]
 
 
-def test_a_refusal_is_not_alone_when_its_neighbour_came_after_another_refusal(workspace):
-    """A quota run out: r0 taken, r1 and r2 refused, r3 taken (the next hour). r1 came after an
-    acceptance but before r2's refusal; r2 came before an acceptance but after r1's: neither alone."""
+def at(seconds: float) -> dt.datetime:
+    return NOW + dt.timedelta(seconds=seconds)
+
+
+def test_a_refusal_is_alone_when_the_server_took_three_messages_before_and_after_it(workspace):
+    """The order the server answered in, not the one results were recorded in: r3 refused at
+    12:00:10; r0-r2's acceptances before it recorded after it (a journal's batch); nothing after it
+    yet, then two acceptances (not alone), a third (alone); then r7's refusal at 12:00:12.5,
+    recorded last, comes among them: r3 was refused among others (a quota run out), not alone."""
     with Store(workspace.config.database) as store:
-        outbox = Outbox(store)
-        with store.transaction():
-            msgs = [outbox.add(plain(n), NOW) for n in range(4)]
-        at = lambda s: NOW + dt.timedelta(seconds=s)  # noqa: E731
+        outbox, msgs = Outbox(store), stored(store, 8)
+        outbox.mark_retry(msgs[3], REJECTED, at(10), at(70))
+        for n in range(3):
+            outbox.mark_sent(msgs[n], "250 OK", at(n + 1))
+        assert not refused_alone(store.db, msgs[3].id)
+        outbox.mark_sent(msgs[4], "250 OK", at(11))
+        outbox.mark_sent(msgs[5], "250 OK", at(12))
+        assert not refused_alone(store.db, msgs[3].id)
+        outbox.mark_sent(msgs[6], "250 OK", at(13))
+        assert refused_alone(store.db, msgs[3].id)
+        outbox.mark_retry(msgs[7], REJECTED, at(12.5), at(72.5))
+        assert not refused_alone(store.db, msgs[3].id)
+
+
+def test_a_refusal_stamped_out_of_order_at_a_quotas_end_is_not_alone(workspace):
+    """Two connections at a quota's end: r0 and r1 taken, r2-r4 refused; r1's acceptance stamped
+    after r2's refusal (its thread got the reply later). r2 has an acceptance on either side, but
+    r3's refusal among the three after it: not alone. The next hour r5-r7 are taken."""
+    with Store(workspace.config.database) as store:
+        outbox, msgs = Outbox(store), stored(store, 8)
         outbox.mark_sent(msgs[0], "250 OK", at(1))
-        outbox.mark_retry(msgs[1], REJECTED, at(2), at(62))
-        outbox.mark_retry(msgs[2], REJECTED, at(3), at(63))
-        outbox.mark_sent(msgs[3], "250 OK", at(3600))
-        assert not refused_alone(store.db, msgs[1].id) and not refused_alone(store.db, msgs[2].id)
+        outbox.mark_retry(msgs[2], REJECTED, at(2), at(62))
+        outbox.mark_sent(msgs[1], "250 OK", at(3))
+        outbox.mark_retry(msgs[3], REJECTED, at(4), at(64))
+        outbox.mark_retry(msgs[4], REJECTED, at(5), at(65))
+        for n in (5, 6, 7):
+            outbox.mark_sent(msgs[n], "250 OK", at(3600 + n))
+        assert not any(refused_alone(store.db, msgs[n].id) for n in (2, 3, 4))
 
 
 def test_attempts_kept_to_the_second_sort_with_those_kept_to_the_microsecond(workspace):
     """Attempts written before they were kept to the microsecond ('12:00:05+00:00') beside new ones:
-    the same second's new attempt comes after the old one, an old one of the same second as the
+    the same second's new attempt comes after the old one; an old one of the same second as the
     refusal is in doubt (it may have come before or after): the message waits once more."""
     with Store(workspace.config.database) as store:
-        outbox = Outbox(store)
-        with store.transaction():
-            msgs = [outbox.add(plain(n), NOW) for n in range(4)]
-        old = lambda s: iso(NOW + dt.timedelta(seconds=s))  # noqa: E731
+        outbox, msgs = Outbox(store), stored(store, 6)
         with store.transaction():
             for msg, second, ok in ((msgs[0], 4, 1), (msgs[1], 5, 0), (msgs[2], 5, 1)):
                 store.db.execute(
                     "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
-                    (msg.id, old(second), ok, "250 OK" if ok else REJECTED),
+                    (msg.id, iso(at(second)), ok, "250 OK" if ok else REJECTED),
                 )
+        for n in (3, 4, 5):
+            outbox.mark_sent(msgs[n], "250 OK", at(n + 2 + 0.000001))
         assert not refused_alone(store.db, msgs[1].id)  # r2 taken in the same second: in doubt
         store.db.execute("DELETE FROM attempts WHERE outbox_id = ?", (msgs[2].id,))
-        outbox.mark_sent(msgs[3], "250 OK", NOW + dt.timedelta(seconds=5, microseconds=1))
         assert refused_alone(store.db, msgs[1].id)  # 12:00:05.000001 is after 12:00:05
         stamps = [r[0] for r in store.db.execute("SELECT at FROM attempts ORDER BY at")]
-    assert stamps == [
+    assert stamps[:3] == [
         "2026-03-20T12:00:04+00:00",
         "2026-03-20T12:00:05+00:00",
         "2026-03-20T12:00:05.000001+00:00",
@@ -147,9 +156,9 @@ def test_a_refusals_neighbours_are_read_along_an_index_made_by_a_migration(works
             )
             return
         for sql in (
-            "SELECT at FROM attempts WHERE at >= ? AND outbox_id != ? ORDER BY at LIMIT 1",
-            "SELECT at FROM attempts WHERE at <= ? AND outbox_id != ? ORDER BY at DESC LIMIT 1",
-            "SELECT MIN(ok) FROM attempts WHERE at = ? AND outbox_id != ?",
+            "SELECT ok FROM attempts WHERE at > ? AND outbox_id != ? ORDER BY at LIMIT 3",
+            "SELECT ok FROM attempts WHERE at < ? AND outbox_id != ? ORDER BY at DESC LIMIT 3",
+            "SELECT 1 FROM attempts WHERE at = ? AND outbox_id != ? LIMIT 1",
         ):
             plan = " ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", ("x", 1)))
             assert "USING INDEX attempts_at" in plan
