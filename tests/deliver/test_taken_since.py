@@ -138,15 +138,15 @@ def test_attempts_kept_to_the_second_sort_with_those_kept_to_the_microsecond(wor
 
 def test_a_refusals_neighbours_are_read_along_an_index_made_by_a_migration(workspace):
     """However many attempts are kept (a year of them), a refusal's neighbours are found along the
-    index attempts_at, which a database of the release before (schema 23) gets when it is opened."""
+    index attempts_at, which a database at schema 24 (without it) gets when it is opened."""
     with Store(workspace.config.database) as store:
         postgres = store.dialect == POSTGRESQL
         with store.transaction():
             store.db.execute("DROP INDEX attempts_at")
             if postgres:
-                store.db.execute("UPDATE schema_version SET version = 23")
+                store.db.execute("UPDATE schema_version SET version = 24")
         if not postgres:
-            store.db.execute("PRAGMA user_version = 23")
+            store.db.execute("PRAGMA user_version = 24")
     with Store(workspace.config.database) as store:
         assert store.schema_version == SCHEMA_VERSION
         if postgres:
