@@ -111,13 +111,16 @@ def disagreement(
     stand aside: a killed or failing one, or one standing aside itself, holds nobody back beyond
     ``within`` (and its leases). On SQLite never, the run lock letting one worker (or `send`) at
     a time, so another's row is a killed one's; but for a process running ``beside`` them,
-    which takes no run lock (`digest serve`): the daemon's row is a running one's."""
+    which takes no run lock (`digest serve`): the row of the daemon started last is a running
+    one's (those started before it were killed: their rows are not followed, even within a lease)."""
     if store.dialect != POSTGRESQL and not beside:
         return None
     rows = store.db.execute(
         f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}",
         (me, *there_args(now, within)),
     ).fetchall()
+    if store.dialect != POSTGRESQL:  # the run lock lets one daemon at a time: the last started
+        rows = sorted(rows, key=lambda r: (r[1], r[0]))[-1:]  # (those before it were killed)
     if me:
         mine = store.db.execute("SELECT started_at FROM workers WHERE id = ?", (me,)).fetchone()
         rows.append((me, mine[0] if mine else iso(now), settings))

@@ -1,0 +1,62 @@
+"""On SQLite, the commands that run beside the daemon without its run lock (`digest serve`,
+`digest profile new`) follow the settings of the daemon that runs: the run lock lets one daemon
+at a time, so a row left by a daemon killed before it (kill -9, a crash) is not one to follow,
+even within a lease of its death. A daemon killed, its config then given another profiles
+folder (the folder moved) and started again made `digest profile new` refused, for a lease,
+as if the running daemon had another folder than its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import time
+
+from daemon_processes import start, stop_all, wait_until
+
+from digest.daemon.agree import apart
+from digest.store import Store
+
+from conftest import Workspace
+
+R10 = "email: r10@example.org\ninterests: [spiking]\n"
+
+
+def rows(ws: Workspace) -> list[tuple[str, str, str | None]]:
+    with Store(ws.config.database) as store:
+        return store.db.execute("SELECT id, started_at, settings FROM workers ORDER BY started_at").fetchall()
+
+
+def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path):
+    ws = Workspace(tmp_path)
+    with ws.config_path.open("a") as f:
+        f.write("scheduler:\n  poll_seconds: 0.5\n")
+    ws.profile("r10", R10)
+    now = dt.datetime.now(dt.UTC)
+    with Store(ws.config.database) as store:  # eve had digests; her file is gone
+        store.set_schedule_state("eve", "2026-03-15", now - dt.timedelta(days=1))
+    first = start(ws, "first.log")
+    try:
+        wait_until(lambda: any(r[2] for r in rows(ws)), 60, "the first daemon's pass", ws)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        stop_all([first])
+    (killed,) = rows(ws)
+    time.sleep(1.1)  # the next daemon starts in a later second (times are kept to the second)
+
+    shutil.move(tmp_path / "profiles", tmp_path / "people")  # the folder moved, the config told
+    ws.config_path.write_text(ws.config_path.read_text().replace("profiles: profiles", "profiles: people"))
+    (tmp_path / "people" / "bob.yaml").write_text(R10.replace("r10@", "bob@"))  # and a reader added
+    second = start(ws, "second.log")
+    try:
+        wait_until(lambda: len([r for r in rows(ws) if r[2]]) == 2, 60, "the second daemon's pass", ws)
+        with Store(ws.config.database) as store:
+            assert apart(store, ws.config, dt.datetime.now(dt.UTC), beside=True) is None  # serve's check
+        result = ws.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
+    finally:
+        stop_all([second])
+    assert killed[0] in {r[0] for r in rows(ws)}  # the killed one's row is still there (for a day)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "people" / "eve.yaml").exists()
