@@ -15,6 +15,7 @@ settings do not change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -179,20 +180,44 @@ def differences(here: dict, there: dict) -> tuple[tuple[str, object, object], ..
     )
 
 
-def apart(store: Store, config: Config, now: dt.datetime, *, beside: bool = False) -> Disagreement | None:
+# What carrying renamed readers over and noting removed profiles depend on: for a command that
+# does only that (`digest serve`, `digest profile new`), another send time or max_papers (a
+# config edited, read again by the daemon at its next pass only) is no reason to refuse it
+FOLDER = ("profiles",)
+
+
+def apart(
+    store: Store,
+    config: Config,
+    now: dt.datetime,
+    *,
+    beside: bool = False,
+    keys: Collection[str] | None = None,
+) -> Disagreement | None:
     """How a command's config (not a worker: `digest send`, `digest serve`) differs from the
     settings the workers serve with; None: it does not (or no worker serves). ``beside``: as
-    :func:`disagreement`."""
-    return disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
+    :func:`disagreement`; ``keys``: only these settings compared (None: all)."""
+    aside = disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
+    if aside is None or keys is None:
+        return aside
+    differ = tuple(k for k in aside.keys if k[0] in keys)
+    return dataclasses.replace(aside, keys=differ) if differ else None
 
 
 def refuse_if_apart(
-    store: Store, config: Config, what: str, now: dt.datetime, *, beside: bool = False
+    store: Store,
+    config: Config,
+    what: str,
+    now: dt.datetime,
+    *,
+    beside: bool = False,
+    keys: Collection[str] | None = None,
 ) -> None:
     """For a command that queues digests or notes renames and removals beside the workers
     (`digest send`, `digest profile new`): refused if its config's settings are not those the
-    workers serve with. ``beside``: as :func:`disagreement` (a command that takes no run lock)."""
-    aside = apart(store, config, now, beside=beside)
+    workers serve with. ``beside``: as :func:`disagreement` (a command that takes no run lock);
+    ``keys``: as :func:`apart`."""
+    aside = apart(store, config, now, beside=beside, keys=keys)
     if aside is None:
         return
     raise ConfigError(

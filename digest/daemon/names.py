@@ -36,7 +36,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
-from digest.daemon.agree import refuse_if_apart
+from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.dbfaults import open_readonly
@@ -305,7 +305,7 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
     is added to ``written`` as it does, for the message if a later one fails."""
     with Store(config.database, timeout=timeout) as store:
         # with another profiles folder than the workers', the look would note their readers removed
-        refuse_if_apart(store, config, f"`digest profile new {user}`", now, beside=True)  # no run lock
+        refuse_if_apart(store, config, f"`digest profile new {user}`", now, beside=True, keys=FOLDER)
         done: list[Continued] = []
         try:
             carry(store, pending(config, store, load_profiles_lenient(config)[0], now), now, done=done)

@@ -300,7 +300,7 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again.
     The database is opened for writing only for a carry-over to make (a removed reader's link
     on a read-only database is their 410, not a 503)."""
-    from digest.daemon.agree import apart
+    from digest.daemon.agree import FOLDER, apart
     from digest.profiles.load import load_profiles_lenient, profile_names
 
     with Store(config.database, readonly=True) as store:  # written only if a carry-over is pending
@@ -319,7 +319,7 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     with Store(config.database) as store:
         # a web process with another profiles folder than the workers' (a stale copy, another
         # mount) would move a live reader's history to a name of its own, and the workers back
-        aside = apart(store, config, now, beside=True)
+        aside = apart(store, config, now, beside=True, keys=FOLDER)  # what a carry-over depends on
         if aside is not None:
             raise StoreUnusable(
                 f"{config.path}: its settings differ from those of the workers on this database (worker "
