@@ -116,12 +116,14 @@ def disagreement(
     one's (those started before it were killed: their rows are not followed, even within a lease)."""
     if store.dialect != POSTGRESQL and not beside:
         return None
+    # on SQLite, the run lock lets one daemon at a time: the one started last (those before it
+    # were killed), even in its first pass (its settings not written yet: none to follow)
+    last = "" if store.dialect == POSTGRESQL else " AND started_at = (SELECT MAX(started_at) FROM workers)"
     rows = store.db.execute(
-        f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}",
+        f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}"
+        + last,
         (me, *there_args(now, within)),
     ).fetchall()
-    if store.dialect != POSTGRESQL:  # the run lock lets one daemon at a time: the last started
-        rows = sorted(rows, key=lambda r: (r[1], r[0]))[-1:]  # (those before it were killed)
     if me:
         mine = store.db.execute("SELECT started_at FROM workers WHERE id = ?", (me,)).fetchone()
         rows.append((me, mine[0] if mine else iso(now), settings))

@@ -15,7 +15,8 @@ import time
 
 from daemon_processes import start, stop_all, wait_until
 
-from digest.daemon.agree import apart
+from digest.daemon.agree import apart, worker_settings
+from digest.daemon.claims import heartbeat
 from digest.store import Store
 
 from conftest import Workspace
@@ -60,3 +61,28 @@ def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path)
     assert killed[0] in {r[0] for r in rows(ws)}  # the killed one's row is still there (for a day)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "people" / "eve.yaml").exists()
+
+
+def test_a_daemon_in_its_first_pass_is_the_one_followed_not_the_one_killed_before_it(tmp_path):
+    """The daemon started last has no settings in its row until its first pass ends: until then
+    there are none to follow (not the killed one's, started before it)."""
+    ws = Workspace(tmp_path)
+    (tmp_path / "other").mkdir()
+    other = Workspace(tmp_path / "other")  # another profiles folder, with other names
+    other.profile("ada", R10)
+    now = dt.datetime.now(dt.UTC)
+    with Store(ws.config.database) as store:
+        killed_at = now - dt.timedelta(seconds=30)
+        heartbeat(
+            store,
+            "h:1:killed",
+            killed_at - dt.timedelta(hours=1),
+            killed_at,
+            settings=worker_settings(other.config),
+        )
+        heartbeat(store, "h:2:new", now - dt.timedelta(seconds=5), now, "in a pass")  # its first pass
+        assert apart(store, ws.config, now, beside=True) is None
+        heartbeat(
+            store, "h:2:new", now - dt.timedelta(seconds=5), now, settings=worker_settings(other.config)
+        )
+        assert apart(store, ws.config, now, beside=True) is not None  # once it has some: followed
