@@ -182,6 +182,7 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
       digest suppressed
       digest suppressed --release ada
     """
+    from digest.daemon.archive import is_archived
     from digest.deliver.suppressions import Suppressions
     from digest.errors import DigestError
     from digest.store import Store
@@ -198,7 +199,12 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
     if not found:
         click.echo("No suppressed readers.")
     for s in found:
-        click.echo(f"{s.user:<16} {s.describe()}")
+        kept = (
+            " (a removed reader's, kept apart: their name went to someone else)"
+            if is_archived(s.user)
+            else ""
+        )
+        click.echo(f"{s.user:<16} {s.describe()}{kept}")
 
 
 @click.command()

@@ -68,7 +68,7 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
     from digest.cli.common import now_utc
-    from digest.daemon.names import inherited, name_taken_over
+    from digest.daemon.names import name_taken_over, start_afresh
     from digest.daemon.renamed import copies, pending
     from digest.db import db_errors
     from digest.errors import DigestError
@@ -90,12 +90,13 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
                 click.echo(f"{item.describe()} (from the next `digest send` or daemon pass)")
             for note in copies(store, load_profiles_lenient(obj.config)[0], of=[created]):  # a copy?
                 click.secho(f"note: {note}", fg="yellow")
-            if note := inherited(store, created):  # a removed reader's name given to someone else
-                click.secho(f"note: {note}", fg="yellow")
+        if note := start_afresh(obj.config, created, now_utc()):  # a removed reader's name, another address
+            click.echo(note)
     except (DigestError, *db_errors()) as e:  # the profile is made; the next send or pass looks again
         click.secho(
-            f"note: the database could not be read to say whether {user} continues, copies or "
-            f"inherits another reader; the next `digest send` or daemon pass looks ({e})",
+            f"note: the database could not be read or written to say whether {user} continues or copies "
+            f"another reader, or to move a removed reader's history under that name aside; the next "
+            f"`digest send` or daemon pass does ({e})",
             fg="yellow",
         )
 

@@ -11,9 +11,10 @@ is the same reader (nothing tells them apart). One found gone by a look and back
 the reader whose file went (digest.daemon.removals), is that reader back, as no other reader had
 the name in between (it would have been seen, and its removal kept): a slow save, a sync tool
 briefly missing the file. The removal is undone, and their links open their page again. Back
-with another address, or none known, it is a new reader as far as links go: the earlier emails'
-links say 410, the next ones work. A file back that cannot be read yet (half written) is looked
-at again by the next look.
+with another address, or none known, it is a new reader: the earlier emails' links say 410, the
+next ones work, and the name's records, if made for another address, are the removed reader's,
+moved aside in the same transaction (digest.daemon.archive). A file back that cannot be read
+yet (half written) is looked at again by the next look.
 
 When a file went is the later of the look's time and the newest message made for the name: a
 link is signed by the clock of the worker that made its message (at the start of its pass),
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import Config
-from digest.daemon import removals
+from digest.daemon import archive, removals
 from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
@@ -136,8 +137,8 @@ def look(config: Config, store: Store, now: dt.datetime) -> bool:
     if others := [name for name, said in outcome.items() if said == ANOTHER]:
         log.warning(
             "profile file(s) back with another address than their last reader's: %s (a new reader: the "
-            "earlier emails' links open nothing; the name's history, what was sent and the ratings, "
-            "goes on with it)",
+            "earlier emails' links open nothing; the removed reader's history, what was sent and the "
+            "ratings, is kept apart under NAME~removed-TIME)",
             ", ".join(others),
         )
     return True
@@ -186,7 +187,7 @@ def _returned(address: str, removal: removals.Removal | None) -> bool:
 UNDONE, ANOTHER, UNKNOWN = "undone", "another", "unknown"  # what a file back is: its reader, ...
 
 
-def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
+def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str] | None = None) -> str | None:
     """``name``'s file, found gone at ``gone``, is back with ``address``: the reader whose file
     went (the removal undone), or a new one (the removal kept, as late as the newest message made
     for the removed reader, by a pass that read their profile before it went). None: another
@@ -202,10 +203,15 @@ def _back(db: Any, name: str, gone: str | None, address: str) -> str | None:
         removals.move(db, name, gone, later)
         db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (later, name))
         removals.settle(db, name, later)  # another reader had the name since: never undone now
+        # the removed reader's records (ratings, papers sent, schedule, suppression...) are theirs,
+        # not the newcomer's: moved aside to an archived identity, unless made for this address
+        if aside := archive.move_aside(db, name, later, address):
+            log.info("%s's records before its file went are kept as %s's", name, aside)
+            (moved if moved is not None else []).append(aside)
     if not (last and last[-1].address):
         return UNKNOWN
-    # the removed reader's unsubscribe kept in the database (any address of theirs) is not the
-    # newcomer's: their history goes on with the name, not that request (a bounce: its address)
+    # a removed reader's unsubscribe (any address of theirs) left with the name (nothing archived:
+    # its records were this address's) is not the newcomer's (a bounce is its address's only)
     db.execute("DELETE FROM suppressions WHERE user = ? AND kind = ?", (name, UNSUBSCRIBE))
     return ANOTHER
 
@@ -349,22 +355,24 @@ def _past_second_of(at: dt.datetime) -> None:
 _LONGEST_WAIT = 3.0  # seconds
 
 
-def inherited(store: Store, profile: Profile) -> str | None:
-    """What to say of a new profile whose name had a reader with another address: it goes on
-    with that name's history (a reader is known by their file's name). None: a name with no
-    history, or whose last digest went to this profile's address (the same reader back)."""
-    if not known_readers(store, [profile.user]):
+def start_afresh(config: Config, profile: Profile, now: dt.datetime, timeout: float = 30.0) -> str | None:
+    """`profile new` made ``profile`` under a name whose file :func:`name_taken_over` wrote down
+    gone: what the next pass's look would do with it, done now for this name (so its page never
+    shows a removed reader's ratings meanwhile): a removed reader with another address has their
+    records moved aside (digest.daemon.archive). Returns what to say of it (None: nothing moved)."""
+    with Store(config.database, timeout=timeout) as store:
+        refuse_if_apart(store, config, f"`digest profile new {profile.user}`", now, beside=True, keys=FOLDER)
+        with store.transaction() as db:
+            row = db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (profile.user,))
+            gone = row.fetchone()
+            if gone is None or not has_profile_file(config, profile.user):
+                return None  # no removal, or the file gone again: the next look
+            before, moved = archive.last_address(db, profile.user), []
+            _back(db, profile.user, gone[0], profile.email, moved)
+    if not moved:
         return None
-    row = store.db.execute(
-        "SELECT recipient, created_at FROM outbox WHERE user = ? ORDER BY created_at DESC, id DESC LIMIT 1",
-        (profile.user,),
-    ).fetchone()
-    if row and same_address(row[0], profile.email):
-        return None
-    who = f"<{row[0]}>, last digest made {row[1][:10]}" if row else "address not known"
+    who = f"<{before}>" if before else "(address not known)"
     return (
-        f"{profile.user} was the name of another reader {who}: {profile.user} goes on with their "
-        "history under it (the papers sent to them are not sent again, their ratings steer the ranking, "
-        "a digest made for them this period counts as this one's); their emails' links do not open "
-        f"it. For a fresh start, remove {profile.user}'s file and give the profile another name"
+        f"{profile.user} was the name of another reader {who}, whose profile was removed: their "
+        f"history (papers sent, ratings, schedule) is kept apart as {moved[0]}; {profile.user} starts afresh"
     )

@@ -28,6 +28,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon import removals
+from digest.daemon.archive import is_archived
 from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
 from digest.errors import StoreError, StoreUnusable
@@ -132,7 +133,8 @@ def pending(
     new = [p for p in profiles if p.user not in known]
     if not new or not known - live:
         return []
-    gone = [u for u in sorted(known - live) if not has_profile_file(config, u)]
+    # a removed reader moved aside (their name given to someone else) is continued by nobody
+    gone = [u for u in sorted(known - live) if not is_archived(u) and not has_profile_file(config, u)]
     addresses = _addresses(store, gone) if gone else {}
     chosen: dict[str, list[Profile]] = {}
     for profile in new:

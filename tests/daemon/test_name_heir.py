@@ -1,6 +1,6 @@
-"""A new profile given the name of a removed reader goes on with that name's history (what was
-sent, ratings, the period's digest), as a reader is known by their file's name: `profile new`
-says so, and makes the removal known first, so that the removed reader's links do not open the
+"""A new profile given the name of a removed reader with another address is a new reader: `profile
+new` moves the removed reader's history aside (tests/daemon/test_name_newcomer.py says what moves)
+and says so, and makes the removal known first, so that the removed reader's links do not open the
 newcomer's page even if no pass saw the name's file gone."""
 
 from __future__ import annotations
@@ -33,19 +33,29 @@ def ws(mail_workspace):
     return mail_workspace
 
 
-def test_profile_new_under_a_removed_readers_name_says_it_inherits_and_keeps_their_links_theirs(ws, caplog):
+def test_profile_new_under_a_removed_readers_name_says_it_starts_afresh_and_keeps_their_links_theirs(ws):
     sent = Signed("eve", wall_clock().replace(microsecond=0))  # eve's links: signed by that send
     (ws.root / "profiles" / "eve.yaml").unlink()  # and no pass since
     made = ws.cli("profile", "new", "eve", "--email", "bob@example.org", "-i", "robotics")
     assert made.exit_code == 0, made.output
     assert "eve was the name of another reader <eve@example.org>" in made.output
-    assert "give the profile another name" in made.output
+    assert "is kept apart as eve~removed-" in made.output and "eve starts afresh" in made.output
     later = wall_clock() + dt.timedelta(seconds=2)
     assert link_reader(ws.config, sent, later) is None  # the removed eve's: 410
     assert link_reader(ws.config, Signed("eve", later), later) is not None  # bob's next links
-    with caplog.at_level(logging.WARNING, logger="digest.daemon.names"):
-        assert ws.cli("send").exit_code == 0  # the pass says it too (a file made by hand)
+
+
+def test_a_file_made_by_hand_under_a_removed_readers_name_is_said_by_the_pass(ws, caplog):
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    ws.profile("eve", EVE.replace("eve@", "bob@"))
+    with caplog.at_level(logging.INFO, logger="digest.daemon.names"):
+        assert ws.cli("send").exit_code == 0
     assert "back with another address than their last reader's: eve (a new reader" in caplog.text
+    assert "is kept apart under NAME~removed-TIME" in caplog.text
+    assert re.search(
+        r"eve's records before its file went are kept as eve~removed-\d{8}T\d{6}Z's", caplog.text
+    )
 
 
 def test_profile_new_with_the_removed_readers_own_address_is_them_back(ws):

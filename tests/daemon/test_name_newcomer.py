@@ -1,0 +1,180 @@
+"""A removed reader's name given to someone else (ada.yaml, ada@example.org, removed; later a new
+ada.yaml for zed@example.net) is a new reader: the removed reader's records (ratings, papers
+sent, schedule, the period's digest, a suppression) are moved aside, in one transaction, to an
+archived identity (``ada~removed-<when their file was found gone>``); nothing is deleted. The
+newcomer's page shows none of the removed reader's ratings, their first digest is not held back
+by the removed reader's schedule nor misses the papers sent to the removed reader, and the removed
+reader's links still open nothing (410). The same address back keeps the history, as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from digest.daemon.archive import is_archived
+from digest.db import wall_clock
+from digest.deliver.suppressions import Suppressions
+from digest.signing import Signer
+from digest.store import Store
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+PAPERS = [("Robotics Today", "Robots that grasp."), ("Planning for Robots", "Planning grasps.")]
+ADA = "email: ada@example.org\ninterests: [robotics]\n"
+ZED = "email: zed@example.net\ninterests: [robotics]\n"
+
+
+@pytest.fixture
+def ws(web_workspace, smtp_server):
+    """ada and eve, each sent a digest of both papers; ada rated one up and bounced (a 5xx)."""
+    web_workspace.profile("ada", ADA)
+    web_workspace.profile("eve", ADA.replace("ada@", "eve@"))
+    web_workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert web_workspace.cli("ingest").exit_code == 0
+    web_workspace.ada_signed = wall_clock().replace(microsecond=0)  # ada's emails' links
+    assert web_workspace.cli("send").exit_code == 0
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["ada@example.org", "eve@example.org"]
+    with Store(web_workspace.config.database) as store:
+        web_workspace.ids = {p.title: p.id for p in store.papers()}
+        Suppressions(store).add("ada", "ada@example.org", "550 mailbox gone", wall_clock())
+    assert web_workspace.cli("feedback", "ada", str(web_workspace.ids["Robotics Today"]), "up").exit_code == 0
+    return web_workspace
+
+
+def records(ws, user: str) -> dict[str, int]:
+    tables = (
+        "schedule_state",
+        "period_digests",
+        "outbox",
+        "deliveries",
+        "sent_papers",
+        "ratings",
+        "suppressions",
+    )
+    with Store(ws.config.database) as store:
+        counts = {
+            t: store.db.execute(f"SELECT COUNT(*) FROM {t} WHERE user = ?", (user,)).fetchone()[0]
+            for t in tables
+        }
+    return {t: n for t, n in counts.items() if n}
+
+
+def archived(ws) -> list[str]:
+    with Store(ws.config.database) as store:
+        return sorted({u for (u,) in store.db.execute("SELECT user FROM schedule_state")} - {"ada", "eve"})
+
+
+def page(ws, user: str, signed: dt.datetime) -> tuple[int, str]:
+    """``user``'s preferences page through the real server, by a link signed at ``signed``."""
+    token = Signer.from_config(ws.config).token(user, signed)
+    with ws.serve(now=wall_clock() + dt.timedelta(seconds=2)) as base:
+        try:
+            with urllib.request.urlopen(f"{base}/u/{token}") as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+
+def rated_titles(html: str) -> list[str]:
+    return re.findall(r'class="rated-title">([^<]+)</span>', html)
+
+
+def test_a_file_made_by_hand_under_a_removed_readers_name_with_another_address_starts_afresh(ws, smtp_server):
+    before = records(ws, "ada")
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0  # the pass finds ada's file gone
+    ws.profile("ada", ZED)  # weeks later, by hand, for someone else
+    assert ws.cli("send").exit_code == 0  # the pass finds it back with another address
+
+    # what zed sees: their page lists none of ada's ratings; ada's old links still open nothing
+    status, html = page(ws, "ada", wall_clock() + dt.timedelta(seconds=1))  # zed's link
+    assert status == 200 and "Your ratings" in html and rated_titles(html) == [] and "None yet" in html
+    status, html = page(ws, "ada", ws.ada_signed)  # a link from the removed ada's email
+    assert status == 410 and "zed@example.net" not in html
+    # what zed gets: a first digest today although ada had one, with the papers ada was sent
+    to_zed = [m for m in smtp_server.messages if m.rcpt_tos == ["zed@example.net"]]
+    assert len(to_zed) == 1
+    assert "Robotics Today" in to_zed[0].message.get_body(("plain",)).get_content()
+    assert set(records(ws, "ada")) == {
+        "schedule_state",
+        "period_digests",
+        "outbox",
+        "deliveries",
+        "sent_papers",
+    }
+    # what became of ada's records: all kept, under the archived identity
+    (aside,) = archived(ws)
+    assert re.fullmatch(r"ada~removed-\d{8}T\d{6}Z", aside) and is_archived(aside)
+    assert records(ws, aside) == before
+
+    shown = ws.cli("status").output
+    assert "removed" not in shown and "~" not in shown  # the archived reader is no active reader
+    listed = ws.cli("suppressed").output
+    assert f"{aside}" in listed and "kept apart" in listed  # ada's bounce, no longer the name's
+
+
+def test_profile_new_under_a_removed_readers_name_moves_their_history_aside_at_once(ws):
+    """No pass between the removal and `profile new`: the newcomer's page, opened before any
+    pass, shows none of the removed reader's ratings."""
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    made = ws.cli("profile", "new", "ada", "--email", "zed@example.net", "-i", "robotics")
+    assert made.exit_code == 0, made.output
+    status, html = page(ws, "ada", wall_clock() + dt.timedelta(seconds=1))
+    assert status == 200 and rated_titles(html) == []  # zed's page, before any pass
+    (aside,) = archived(ws)
+    assert "ada was the name of another reader <ada@example.org>, whose profile was removed" in made.output
+    assert f"kept apart as {aside}; ada starts afresh" in made.output
+    assert records(ws, "ada") == {} and "ratings" in records(ws, aside)
+    assert page(ws, "ada", ws.ada_signed)[0] == 410
+    assert ws.cli("send").exit_code == 0  # the pass finds nothing more to move
+    assert archived(ws) == [aside] and records(ws, aside)["ratings"] == 1
+
+
+def test_the_same_address_back_keeps_its_history(ws, smtp_server):
+    before = records(ws, "ada")
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    ws.profile("ada", ADA.replace("ada@example.org", "Ada@Example.org"))  # restored
+    assert ws.cli("send").exit_code == 0
+    assert archived(ws) == [] and records(ws, "ada") == before
+    assert len(smtp_server.messages) == 2  # no second digest today, nothing sent again
+    status, html = page(ws, "ada", ws.ada_signed)  # their own links open their page again
+    assert status == 200 and rated_titles(html) == ["Robotics Today"]
+
+
+def test_profile_new_with_the_removed_readers_address_keeps_its_history(ws):
+    before = records(ws, "ada")
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    made = ws.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "robotics")
+    assert made.exit_code == 0 and "another reader" not in made.output, made.output
+    assert archived(ws) == [] and records(ws, "ada") == before
+
+
+def test_an_address_edited_in_place_stays_the_same_reader(ws):
+    before = records(ws, "ada")
+    ws.profile("ada", ZED)  # never removed
+    assert ws.cli("send").exit_code == 0
+    assert archived(ws) == [] and records(ws, "ada")["ratings"] == before["ratings"]
+
+
+def test_two_readers_of_one_name_archived_in_turn_are_kept_apart(ws, smtp_server):
+    folder = ws.root / "profiles"
+    (folder / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    ws.profile("ada", ZED)
+    assert ws.cli("send").exit_code == 0  # zed's first digest
+    (folder / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    ws.profile("ada", ZED.replace("zed@example.net", "yan@example.com"))
+    assert ws.cli("send").exit_code == 0
+    first, second = archived(ws)
+    assert records(ws, first)["ratings"] == 1 and "ratings" not in records(ws, second)
+    with Store(ws.config.database) as store:
+        to = dict(store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE 'ada%'").fetchall())
+    assert to == {first: "ada@example.org", second: "zed@example.net", "ada": "yan@example.com"}
