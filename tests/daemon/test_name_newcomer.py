@@ -178,3 +178,42 @@ def test_two_readers_of_one_name_archived_in_turn_are_kept_apart(ws, smtp_server
     with Store(ws.config.database) as store:
         to = dict(store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE 'ada%'").fetchall())
     assert to == {first: "ada@example.org", second: "zed@example.net", "ada": "yan@example.com"}
+
+
+def test_the_daemons_pass_moves_the_history_aside_before_it_serves_the_newcomer(ws, smtp_server):
+    """The daemon's pass (run_once: carry-overs, the look, then who is due): the newcomer's first
+    digest is made after the move, so it is theirs and not filed with the removed reader's."""
+    from digest.daemon.names import Looked
+    from digest.daemon.tick import run_once
+    from digest.deliver.transports import SmtpSender
+    from digest.profiles.load import load_profiles
+
+    def tick() -> None:
+        config = ws.config
+        with Store(config.database) as store, SmtpSender(config.smtp) as sender:
+            run_once(config, store, load_profiles(config), sender, wall_clock(), looked=Looked())
+
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    tick()
+    ws.profile("ada", ZED + f'send_at: "{wall_clock() - dt.timedelta(minutes=1):%H:%M}"\n')  # due now (UTC)
+    tick()
+    (aside,) = archived(ws)
+    assert [m.rcpt_tos for m in smtp_server.messages].count(["zed@example.net"]) == 1
+    with Store(ws.config.database) as store:
+        to = sorted(store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE 'ada%'").fetchall())
+    assert to == [("ada", "zed@example.net"), (aside, "ada@example.org")]
+
+
+def test_a_profile_with_the_archived_readers_address_does_not_continue_them(ws):
+    """No carry-over from an archived reader (as a renamed file would continue a removed one): its
+    name went to someone else, and the carry-over would lead that name's later renames elsewhere.
+    ada's address back under another name within days is a new reader, as before the move."""
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    ws.profile("ada", ZED)
+    assert ws.cli("send").exit_code == 0
+    (aside,) = archived(ws)
+    ws.profile("ada-again", ADA)
+    assert ws.cli("send").exit_code == 0
+    assert records(ws, aside)["ratings"] == 1 and "ratings" not in records(ws, "ada-again")
+    assert "sent_papers" in records(ws, "ada-again")  # a first digest of their own
