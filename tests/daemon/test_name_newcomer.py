@@ -217,3 +217,16 @@ def test_a_profile_with_the_archived_readers_address_does_not_continue_them(ws):
     assert ws.cli("send").exit_code == 0
     assert records(ws, aside)["ratings"] == 1 and "ratings" not in records(ws, "ada-again")
     assert "sent_papers" in records(ws, "ada-again")  # a first digest of their own
+
+
+@pytest.mark.parametrize("address, moved", [("zed@example.net", True), ("ada@example.org", False)])
+def test_a_removal_whose_reader_is_not_known_is_told_by_the_records_address(ws, address, moved):
+    """A removal noted without its reader's address (before addresses were kept, or settled):
+    the name's records are a removed reader's if they were made for another address."""
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    with Store(ws.config.database) as store, store.transaction() as db:
+        db.execute("UPDATE reader_name_removals SET address = NULL WHERE user = 'ada'")
+    ws.profile("ada", ADA.replace("ada@example.org", address))
+    assert ws.cli("send").exit_code == 0
+    assert len(archived(ws)) == moved and ("ratings" in records(ws, "ada")) != moved
