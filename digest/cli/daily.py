@@ -13,6 +13,8 @@ import click
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, stop_on_signal
 from digest.files import counted
 
+FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
+
 log = logging.getLogger("digest")
 
 
@@ -217,7 +219,9 @@ def run(obj: Context, once: bool) -> None:
     Every scheduler.poll_seconds it fetches the `sources:` that are due (by default an hour
     before the readers' send times), ingests the settled dumps in the inbox, queues the digest
     of every reader whose send time has come, and delivers what is due. One daemon per
-    database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit.
+    database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit. `--once` exits
+    1 if a reader got nothing or the inbox could not be used, 3 if a source could not be
+    fetched (the readers still served from what is stored).
 
     \b
     Example:
@@ -245,6 +249,8 @@ def run(obj: Context, once: bool) -> None:
             return
         if report.failed_readers or report.ingested.problems:
             sys.exit(1)  # the others were served; say that not everybody was, or the inbox is stuck
+        if report.failed_fetches:
+            sys.exit(FETCH_FAILED_EXIT)  # the readers were served from what is stored; a source was not
     else:
         daemon.serve(  # said once the run lock is held: a second daemon says only why it cannot
             started=lambda: click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)

@@ -39,6 +39,7 @@ from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
+from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
 from digest.ingest.inbox import InboxError
@@ -225,6 +226,11 @@ class TickReport:
     def failed_readers(self) -> bool:
         """Did some reader get nothing because of their profile or their message?"""
         return bool(self.profile_problems) or any(s.error for s in self.scheduled)
+
+    @property
+    def failed_fetches(self) -> bool:
+        """Did a source fetched in this pass fail (the readers served from what is stored)?"""
+        return any(f.outcome == FETCH_FAILED for f in self.fetched)
 
 
 def _inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *args: Any) -> Any:

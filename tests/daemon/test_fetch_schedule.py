@@ -25,6 +25,8 @@ from digest.models import Profile
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
+from conftest import make_dump
+
 pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLite and PostgreSQL
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
@@ -274,3 +276,27 @@ def test_run_once_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(w.startswith("fetched from hf2 ") and "not valid JSON" in w for w in warned), warned
     assert any(w.startswith("dump rejected: ") and "bad2.txt" in w for w in warned), warned
+
+
+def test_run_once_sends_the_digest_of_what_it_has_and_exits_3_when_a_source_could_not_be_fetched(
+    mail_workspace, smtp_server
+):
+    """`digest run --once` exited 0 after a source's server answered 500 (`digest fetch` exits 1),
+    so a cron job saw nothing wrong. The pass still serves the readers from what it has (a dump
+    in the inbox here), and the exit code, 3, says that a fetch failed (1 stays for a reader not
+    served or an inbox that cannot be used)."""
+    ws = mail_workspace
+    now = dt.datetime.now(dt.UTC)
+    with LocalHttpServer({"/api/daily_papers": Route(b"down", status=500)}) as server:
+        every_day = f"  - kind: hf_daily\n    url: {server.url('')}/api/daily_papers\n    when: ['00:00']\n"
+        ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + every_day + "    retries: 0\n")
+        send_at = (now - dt.timedelta(minutes=2)).strftime("%H:%M")
+        ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+        day = now.strftime("%b %d")
+        ws.dump("d1.txt", make_dump(day, [("Neuromorphic Chips Today", "Spikes.")]))
+        result = ws.cli("run", "--once")
+        assert [r.path for r in server.requests] != []  # the source was asked (and answered 500)
+    assert result.exit_code == 3, result.output
+    assert "fetched hf_daily: failed: " in result.output and "500" in result.output
+    (mail,) = smtp_server.messages  # the reader got the digest of the dump all the same
+    assert "Neuromorphic Chips Today" in mail.message.get_body(("plain",)).get_content()
