@@ -201,13 +201,23 @@ class Daemon:
             say_bugs=self.say_bugs,
             queue=aside is None,
             say_failures=self.say_failures,
-            beat=lambda: touch(store, self.worker, self.clock()),
+            beat=lambda: self._touch(store),
         )
         holds = "; ".join(
             x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
         )  # the settings of a pass that queued: the ones the others may stand aside for
         heartbeat(store, self.worker, self.started, self.clock(), holds, None if aside else settings)
         return report
+
+    def _touch(self, store: Store) -> None:
+        """Seen again between the pass's steps. That only tells the others this worker is alive
+        (its heartbeats at the pass's start and end say it too), so a failing one (the database
+        unreachable for a moment) is said and the pass goes on: what the pass did so far is
+        stored, and a database that stays gone fails the next step, which is the pass's failure."""
+        try:
+            touch(store, self.worker, self.clock())
+        except db_errors() as e:
+            log.warning("could not note this worker as seen mid-pass (%s); going on", printable(str(e)))
 
     def tick(self) -> None:
         """The scheduled job: never raises (a failed tick is logged and the next one retries)."""

@@ -1,0 +1,77 @@
+"""The heartbeat between a pass's steps only says the worker is alive: its failing does not stop the pass."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.daemon.service import Daemon
+from digest.demo.http_server import LocalHttpServer, Route, one_page
+from digest.ingest.fetch import last_fetches
+from digest.store import Store
+
+pytestmark = pytest.mark.backends  # SQLite and PostgreSQL
+
+FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
+FRI_0731 = dt.datetime(2026, 11, 27, 7, 31, tzinfo=dt.UTC)
+HF = "  - kind: hf_daily\n    day: today\n    url: {base}/api/daily_papers?date={date}\n"
+
+
+@contextlib.contextmanager
+def failing_touches(store: Store) -> Iterator[None]:
+    """A worker's row updated with what it holds unchanged (the touch between steps; the
+    heartbeats at a pass's start and end change it) fails: a real database error, from a trigger."""
+    error = "the database is gone"
+    if store.dialect == "postgresql":
+        store.db.raw.execute(
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.holds = OLD.holds "
+            f"THEN RAISE EXCEPTION '{error}'; END IF; RETURN NEW; END $$; "
+            "CREATE TRIGGER boom BEFORE UPDATE ON workers FOR EACH ROW EXECUTE FUNCTION boom()"
+        )
+    else:
+        store.db.execute(
+            "CREATE TRIGGER boom BEFORE UPDATE ON workers WHEN NEW.holds = OLD.holds "
+            f"BEGIN SELECT RAISE(ABORT, '{error}'); END"
+        )
+    yield
+    store.db.execute("DROP TRIGGER boom" + (" ON workers" if store.dialect == "postgresql" else ""))
+
+
+def test_a_failing_touch_between_steps_neither_stops_the_pass_nor_repeats_the_fetch(
+    mail_workspace, smtp_server, caplog
+):
+    """A touch that failed after the fetch (the database unreachable for a moment) failed the
+    whole pass: the readers' digests waited for the next poll, the failure was logged as the
+    pass's, and the worker's settings were cleared as a failed pass's. The touch only tells the
+    others this worker is alive (its heartbeats at the pass's start and end say it too): it is
+    logged, and the pass goes on; the source is fetched once."""
+    ws = mail_workspace
+    listing = (FIXTURES / "hf_daily.json").read_bytes()
+    with LocalHttpServer({"/api/daily_papers": one_page(Route(listing))}) as server:
+        ws.config_path.write_text(
+            ws.config_path.read_text() + "sources:\n" + HF.replace("{base}", server.url(""))
+        )
+        ws.profile("ada", 'email: ada@example.org\ninterests: [curriculum, adapters]\nsend_at: "07:30"\n')
+        daemon = Daemon(ws.config, clock=lambda: FRI_0731)
+        with Store(ws.config.database) as store, failing_touches(store):
+            with caplog.at_level(logging.WARNING, logger="digest"):
+                daemon.tick()
+            (mail,) = smtp_server.messages  # in the same pass
+            assert (
+                "Gradient Noise as a Compass for Curriculum Design"
+                in mail.message.get_body(("plain",)).get_content()
+            )
+            asked = len(server.requests)
+            daemon.tick()  # the next pass: nothing fetched again, nothing sent again
+            assert len(server.requests) == asked and len(smtp_server.messages) == 1
+            assert last_fetches(store)["hf_daily"].outcome == "listing"
+            settings = store.db.execute("SELECT settings FROM workers").fetchone()[0]
+            assert settings is not None  # the worker's passes served the readers: not a failed pass's
+    said = [r.getMessage() for r in caplog.records]
+    assert any("the database is gone" in m and "going on" in m for m in said), said
+    assert not any("pass failed" in m or "tick failed" in m for m in said), said
