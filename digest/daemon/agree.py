@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from digest.config import Config
-from digest.daemon.claims import THERE, there_args
+from digest.daemon.claims import THERE, server_time, there_args
 from digest.db import POSTGRESQL
 from digest.errors import ConfigError
 from digest.profiles.load import profile_names
@@ -199,6 +199,7 @@ def apart(
     """How a command's config (not a worker: `digest send`, `digest serve`) differs from the
     settings the workers serve with; None: it does not (or no worker serves). ``beside``: as
     :func:`disagreement`; ``keys``: only these settings compared (None: all)."""
+    now = server_time(store, now)  # the workers' rows are in the database server's time
     aside = disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
     if aside is None or keys is None:
         return aside

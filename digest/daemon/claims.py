@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from digest.db import POSTGRESQL, lock_key
+from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
 from digest.store import Store, iso
 
@@ -244,6 +244,22 @@ def skew_note(skew: dt.timedelta | None, lease: dt.timedelta) -> str | None:
         "holds (a digest sent twice), and one behind keeps a killed worker's longer; set the clock right "
         "(NTP) on this machine or the database server"
     )
+
+
+def on_server_clock(now: dt.datetime, skew: dt.timedelta | None) -> dt.datetime:
+    """``now``, a time of this machine's clock, as the database server's clock says it when the
+    machine's ``skew`` (:func:`clock_skew`) is a fault (:data:`SKEW_SAID` or more); else ``now``
+    as it is (NTP's milliseconds, SQLite's one clock, a pass's own ``now`` in step with the
+    machine). The workers table is written and judged by every worker: its times are the
+    server's, so a machine a day ahead does not prune the others' rows, nor does one a lease
+    behind look stopped."""
+    return now - skew if skew is not None and abs(skew) >= SKEW_SAID else now
+
+
+def server_time(store: Store, now: dt.datetime, wall: dt.datetime | None = None) -> dt.datetime:
+    """:func:`on_server_clock` with the skew of this machine's clock (``wall``: its reading, by
+    default read now) measured now."""
+    return on_server_clock(now, clock_skew(store, wall or wall_clock()))
 
 
 class SkewSaid:

@@ -21,7 +21,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, file_stamp, load_config
 from digest.daemon.agree import alive, disagreement, worker_settings
-from digest.daemon.claims import SkewSaid, clock_skew, farewell, heartbeat, skew_note, touch
+from digest.daemon.claims import (
+    SkewSaid,
+    clock_skew,
+    farewell,
+    heartbeat,
+    on_server_clock,
+    skew_note,
+    touch,
+)
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
@@ -54,6 +62,7 @@ class Daemon:
         *,
         say_bugs: bool = True,
         say_failures: bool = True,
+        wall: Clock = wall_clock,
     ) -> None:
         self.config = config
         # a dump reader's bug: its traceback logged once (the daemon); False: said by the caller
@@ -67,6 +76,9 @@ class Daemon:
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
         self._config_stamp = file_stamp(config.path)
         self.clock = clock
+        # this machine's clock (``clock`` may be a test's own): its skew off the database server's
+        # is measured on it, and left out of the times this worker writes in the workers table
+        self.wall, self._skew = wall, None
         self.sender_factory = sender_factory  # None: the configured transport (delivery:)
         self.stop = threading.Event()
         self._busy = threading.Lock()
@@ -146,13 +158,14 @@ class Daemon:
         sender = self.sender_factory(self.config) if self.sender_factory else None
         try:
             with Store(self.config.database) as store:
-                heartbeat(store, self.worker, self.started, self.clock(), "in a pass", keep_settings=True)
+                self._skew = clock_skew(store, self.wall())
+                heartbeat(store, self.worker, self._started(), self._seen(), "in a pass", keep_settings=True)
                 try:
                     report = self._in_pass(store, profiles, sender, files)
                 except BaseException:  # no longer one serving the readers (digest.daemon.agree): its
                     # settings cleared, so the workers standing aside for it go on
                     with contextlib.suppress(Exception):  # the database gone: its row stops being seen
-                        heartbeat(store, self.worker, self.started, self.clock(), "its last pass failed")
+                        heartbeat(store, self.worker, self._started(), self._seen(), "its last pass failed")
                     raise
         finally:
             if sender is not None and hasattr(sender, "close"):
@@ -169,11 +182,11 @@ class Daemon:
         """The pass, once this worker is seen in it: the agreement, the clock, run_once, and the
         heartbeat that ends it (with the settings it served the readers with, if it queued)."""
         settings = worker_settings(self.config, files)
-        aside = disagreement(store, self.worker, settings, self.clock(), alive(self.config))
+        aside = disagreement(store, self.worker, settings, self._seen(), alive(self.config))
         if aside is not None:
             log.error("%s", aside)
         lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
-        skew = clock_skew(store, wall_clock())
+        skew = self._skew
         skewed = skew_note(skew, lease)
         said = self.skew.to_say(skew, self.clock())
         if said and skewed:
@@ -206,8 +219,16 @@ class Daemon:
         holds = "; ".join(
             x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
         )  # the settings of a pass that queued: the ones the others may stand aside for
-        heartbeat(store, self.worker, self.started, self.clock(), holds, None if aside else settings)
+        heartbeat(store, self.worker, self._started(), self._seen(), holds, None if aside else settings)
         return report
+
+    def _seen(self) -> dt.datetime:
+        """Now, for the workers table: on the database server's clock if this machine's is off
+        (digest.daemon.claims.on_server_clock, the skew measured at the pass's start)."""
+        return on_server_clock(self.clock(), self._skew)
+
+    def _started(self) -> dt.datetime:
+        return on_server_clock(self.started, self._skew)  # written at the first heartbeat
 
     def _touch(self, store: Store) -> None:
         """Seen again between the pass's steps. That only tells the others this worker is alive
@@ -215,7 +236,7 @@ class Daemon:
         unreachable for a moment) is said and the pass goes on: what the pass did so far is
         stored, and a database that stays gone fails the next step, which is the pass's failure."""
         try:
-            touch(store, self.worker, self.clock())
+            touch(store, self.worker, self._seen())
         except db_errors() as e:
             log.warning("could not note this worker as seen mid-pass (%s); going on", printable(str(e)))
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive
-from digest.daemon.claims import Worker, workers
+from digest.daemon.claims import Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.renamed import copies, pending
@@ -131,7 +131,9 @@ def _counted(store: Store, config: Config, active: list[Profile], now: dt.dateti
     return {}
 
 
-def collect_status(config: Config, now: dt.datetime) -> Status:
+def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = None) -> Status:
+    """What `digest status` shows at ``now``; ``wall``: this machine's clock (by default read
+    now), whose skew off the database server's is left out of the workers' times."""
     profiles, problems = load_profiles_lenient(config)
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
     with Store(config.database, readonly=True) as store:
@@ -201,7 +203,7 @@ def collect_status(config: Config, now: dt.datetime) -> Status:
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
-            workers=tuple(workers(store, now, alive(config))),
+            workers=tuple(workers(store, server_time(store, now, wall), alive(config))),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
         )
