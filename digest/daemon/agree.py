@@ -28,6 +28,7 @@ from typing import Literal
 
 from digest.config import Config
 from digest.daemon.claims import THERE, server_time, there_args
+from digest.daemon.lock import RunLock
 from digest.db import POSTGRESQL
 from digest.errors import ConfigError
 from digest.profiles.load import profile_names
@@ -199,6 +200,8 @@ def apart(
     """How a command's config (not a worker: `digest send`, `digest serve`) differs from the
     settings the workers serve with; None: it does not (or no worker serves). ``beside``: as
     :func:`disagreement`; ``keys``: only these settings compared (None: all)."""
+    if beside and not RunLock(config.database).held():  # SQLite: no daemon runs (one killed lately)
+        return None
     now = server_time(store, now)  # the workers' rows are in the database server's time
     aside = disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
     if aside is None or keys is None:

@@ -6,12 +6,15 @@ Held through the open file, so a crash never leaves a stale lock (see :class:`Fi
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from digest.db import is_postgres, sidecar
 from digest.dbfaults import check_folder
 from digest.errors import DigestError
 from digest.files import FileLock
+
+ASKED_FOR = 0.5  # seconds: how long a run waits for the lock that a process asking (held) holds
 
 
 class AlreadyRunning(DigestError):
@@ -31,7 +34,7 @@ class RunLock:
         if self.shared:
             return self
         check_folder(self.database)  # the lock file is never what makes the database's folder
-        if not self.lock.acquire(wait=False):
+        if not self._acquire():
             holder = self.lock.holder() or "another process"
             raise AlreadyRunning(
                 f"{self.path}: the database is in use by {holder}; on SQLite one command that writes "
@@ -40,6 +43,23 @@ class RunLock:
             )
         self.lock.note(f"{what} (pid {os.getpid()})\n")
         return self
+
+    def _acquire(self) -> bool:
+        """The lock, if no other process holds it: tried for a moment, since a process asking
+        whether a daemon runs (:meth:`held`) holds it for an instant."""
+        deadline = time.monotonic() + ASKED_FOR
+        while not self.lock.acquire(wait=False):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def held(self) -> bool:
+        """Whether a process holds the lock now: on SQLite a daemon (or a command that writes)
+        runs; False: none does, so no row of the workers table is a running daemon's, however
+        lately it was seen (a daemon killed, the kernel dropped its lock). Always True on
+        PostgreSQL (the workers' rows tell)."""
+        return self.shared or self.lock.held()
 
     def release(self) -> None:
         if self.lock.fd is not None:

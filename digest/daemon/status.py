@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive
 from digest.daemon.claims import Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
+from digest.daemon.lock import RunLock
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.renamed import copies, pending
 from digest.daemon.slots import due_slot, next_slot
@@ -203,10 +205,18 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
-            workers=tuple(workers(store, server_time(store, now, wall), alive(config))),
+            workers=_running(config, workers(store, server_time(store, now, wall), alive(config))),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
         )
+
+
+def _running(config: Config, found: list[Worker]) -> tuple[Worker, ...]:
+    """The workers, none running on SQLite if no process holds the run lock (a daemon killed
+    within a lease: its row was seen lately, but the kernel dropped its lock)."""
+    if found and not RunLock(config.database).held():
+        return tuple(dataclasses.replace(w, there=False) for w in found)
+    return tuple(found)
 
 
 def _next(r: ReaderStatus) -> str:

@@ -21,6 +21,7 @@ from daemon_processes import SlowMailbox, start, stop_all, wait_until
 
 from digest.daemon.agree import differences, disagreement, worker_settings
 from digest.daemon.claims import heartbeat
+from digest.daemon.lock import RunLock
 from digest.daemon.status import collect_status, format_status
 from digest.db import wall_clock
 from digest.demo.smtp_server import LocalSmtpServer
@@ -321,7 +322,8 @@ def test_profile_new_with_another_profiles_folder_than_the_workers_is_refused(tm
     assert main.cli("send", "--dry-run").exit_code == 0  # the workers' names written down
     with Store(url) as store:
         before = store.db.execute("SELECT user, live FROM reader_names ORDER BY user").fetchall()
-    result = other.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
+    with RunLock(url):  # on SQLite, "app1:7:abcd" holds it while it runs
+        result = other.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
     assert result.exit_code == 1, result.output
     assert "its settings differ from those of the workers on this database (worker app1:7:abcd)" in (
         result.output

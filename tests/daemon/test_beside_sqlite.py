@@ -15,8 +15,10 @@ import time
 
 from daemon_processes import start, stop_all, wait_until
 
+from digest.config import load_config
 from digest.daemon.agree import apart, worker_settings
 from digest.daemon.claims import heartbeat
+from digest.daemon.lock import RunLock
 from digest.store import Store
 
 from conftest import Workspace
@@ -71,7 +73,7 @@ def test_a_daemon_in_its_first_pass_is_the_one_followed_not_the_one_killed_befor
     other = Workspace(tmp_path / "other")  # another profiles folder, with other names
     other.profile("ada", R10)
     now = dt.datetime.now(dt.UTC)
-    with Store(ws.config.database) as store:
+    with RunLock(ws.config.database), Store(ws.config.database) as store:  # "h:2:new" runs, holding it
         killed_at = now - dt.timedelta(seconds=30)
         heartbeat(
             store,
@@ -86,3 +88,39 @@ def test_a_daemon_in_its_first_pass_is_the_one_followed_not_the_one_killed_befor
             store, "h:2:new", now - dt.timedelta(seconds=5), now, settings=worker_settings(other.config)
         )
         assert apart(store, ws.config, now, beside=True) is not None  # once it has some: followed
+
+
+def test_a_killed_daemon_is_neither_shown_running_nor_followed_once_its_run_lock_is_free(tmp_path):
+    """On SQLite a daemon killed with SIGKILL was shown running by `digest status`, and its
+    settings followed by `digest serve` and `digest profile new`, for a lease after its death
+    (its row seen lately). The run lock tells at once: a daemon holds it while it lives (the
+    kernel drops it when the process dies), so a row is a running daemon's only while the lock
+    is held."""
+    from digest.daemon.status import collect_status
+
+    ws = Workspace(tmp_path)
+    with ws.config_path.open("a") as f:
+        f.write("scheduler:\n  poll_seconds: 0.5\n")
+    ws.profile("r10", R10)
+    moved = ws.config_path.read_text().replace("profiles: profiles", "profiles: people")
+    (tmp_path / "people").mkdir()
+    (tmp_path / "people" / "bob.yaml").write_text(R10.replace("r10@", "bob@"))
+    (tmp_path / "moved.yaml").write_text(moved)  # a command whose folder is not the daemon's
+    elsewhere = load_config(tmp_path / "moved.yaml")
+    daemon = start(ws)
+    try:
+        wait_until(lambda: any(r[2] for r in rows(ws)), 60, "the daemon's pass", ws)
+        now = dt.datetime.now(dt.UTC)
+        (running,) = collect_status(ws.config, now).workers
+        assert running.there  # while it runs: shown running, and followed
+        with Store(ws.config.database) as store:
+            assert apart(store, elsewhere, now, beside=True) is not None
+        os.kill(daemon.pid, signal.SIGKILL)
+        daemon.wait(timeout=10)
+    finally:
+        stop_all([daemon])
+    now = dt.datetime.now(dt.UTC)  # within a lease of its last heartbeat
+    (killed,) = collect_status(ws.config, now).workers
+    assert not killed.there  # "not seen since ...: stopped or stuck?"
+    with Store(ws.config.database) as store:
+        assert apart(store, elsewhere, now, beside=True) is None  # nothing to follow

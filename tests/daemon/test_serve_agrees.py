@@ -15,6 +15,7 @@ import pytest
 
 from digest.daemon.agree import worker_settings
 from digest.daemon.claims import heartbeat
+from digest.daemon.lock import RunLock
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.app import create_app
@@ -53,7 +54,8 @@ def test_a_web_process_with_another_profiles_folder_moves_no_readers_history(
 
     signer = Signer.from_config(other.config)
     link = f"/u/{signer.token('r10', now - dt.timedelta(hours=1))}"
-    page = create_app(other.config, signer, lambda: now).test_client().get(link)
+    with RunLock(database):  # on SQLite, "app1:7:abcd" holds it while it runs
+        page = create_app(other.config, signer, lambda: now).test_client().get(link)
     assert page.status_code == 503
     assert history(database) == ([], [("r10",)])  # nothing moved to ada
     said = caplog.text
