@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sys
+import os
 import time
 import zoneinfo
 from pathlib import Path
@@ -335,37 +335,39 @@ def test_profile_new_with_another_profiles_folder_than_the_workers_is_refused(tm
     assert after == before
 
 
-LISTED: list[str] | None = None  # the folders listed while a test counts them (an audit hook)
+def count_listings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folders listed (os.scandir, os.listdir) from now until the test ends: each listing
+    is done by the real function and noted. (An audit hook, which cannot be removed, stayed
+    installed for the rest of the session.)"""
+    listed: list[str] = []
+    for name in ("scandir", "listdir"):
+        real = getattr(os, name)
+
+        def noting(path=".", _real=real):
+            listed.append(os.fspath(path) if not isinstance(path, int) else str(path))
+            return _real(path)
+
+        monkeypatch.setattr(os, name, noting)
+    return listed
 
 
-def _count_listings(event: str, args: tuple) -> None:
-    if LISTED is not None and event in ("os.listdir", "os.scandir") and args:
-        LISTED.append(str(args[0]))
-
-
-sys.addaudithook(_count_listings)
-
-
-def test_a_quiet_pass_lists_the_profiles_folder_once(tmp_path):
+def test_a_quiet_pass_lists_the_profiles_folder_once(tmp_path, monkeypatch):
     """The worker's settings (the names its profiles folder holds, for a folder mounted at
     another path) were taken from a listing of their own, beside the one the pass makes to
     tell whether a file came or went: the pass lists the folder once, for both."""
     from digest.daemon.service import Daemon
 
-    global LISTED
     ws = Workspace(tmp_path)
     ws.profile("r10", "email: r10@example.org\ninterests: [spiking]\n")
     t0 = dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
     daemon = Daemon(ws.config, clock=lambda: t0)
     for _ in range(2):  # the first passes read the folder (its files: the scan)
         daemon.tick()
-    LISTED = []
-    try:
-        daemon.tick()
-        folder = str(ws.root / "profiles")
-        listed = [p for p in LISTED if p.rstrip("/") == folder]
-    finally:
-        LISTED = None
+    noted = count_listings(monkeypatch)
+    daemon.tick()
+    monkeypatch.undo()
+    folder = str(ws.root / "profiles")
+    listed = [p for p in noted if p.rstrip("/") == folder]
     assert len(listed) == 1, listed
     with Store(ws.config.database) as store:
         (settings,) = store.db.execute("SELECT settings FROM workers").fetchone()
