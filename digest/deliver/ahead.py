@@ -55,6 +55,8 @@ PART = 8192  # at most, the digests made by one short-lived process (see Forked)
 CHUNK = 16  # with several makers: the digests one of them makes in a row (~800 KB of messages)
 _DONE, _FAILED_PART, _STOPPED = 0, 1, 3  # how a part's process ends (its exit code)
 
+CLOSE_GRACE = 5.0  # s: how long close() waits for a maker to end before it kills it
+
 PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux: F_SETPIPE_SZ; 64 KiB otherwise): ~20 messages
 
 
@@ -80,7 +82,8 @@ class Forked:
 
     ``nice``: how much the child (and so each maker) lowers its priority (os.nice). ``ahead``:
     with one maker, how many bytes of its frames a thread reads ahead of the caller
-    (:class:`~digest.deliver.readahead.ReadAhead`)."""
+    (:class:`~digest.deliver.readahead.ReadAhead`). ``grace``: how long (s) :meth:`close` waits for
+    the child to end before it kills it."""
 
     def __init__(
         self,
@@ -94,8 +97,10 @@ class Forked:
         chunk: int = CHUNK,
         nice: int = 0,
         ahead: int = AHEAD_BYTES,
+        grace: float = CLOSE_GRACE,
     ) -> None:
         self.make, self.failures, self.count = make, failures, count
+        self.grace = grace
         self.makers = max(1, makers) if count else 1
         self.chunk = max(1, min(chunk, part))
         self.proc: Any = None
@@ -189,7 +194,7 @@ class Forked:
             data = e.args[0]
             self.buffer = bytearray(2 * len(data))
         except EOFError:
-            self.proc.join(timeout=5)
+            self.proc.join(timeout=self.grace)
             raise DeliveryError(
                 f"the process making the messages stopped (exit code {self.proc.exitcode})"
             ) from None
@@ -203,7 +208,7 @@ class Forked:
         if self.ahead is None or self.ahead.close():  # else its thread still reads the pipe
             for reader in self.readers:
                 reader.close()  # a child still writing gets a broken pipe and ends
-        self.proc.join(timeout=5)
+        self.proc.join(timeout=self.grace)
         if self.proc.is_alive():
             self.proc.kill()  # not SIGTERM: the maker may ignore that (leave_signals_to_parent);
             self.proc.join()  # its part's process, if any, dies with it (die_with_parent)

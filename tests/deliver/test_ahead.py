@@ -306,9 +306,12 @@ def test_a_maker_that_ignores_sigterm_and_never_ends_is_still_ended_by_close():
         yield  # a generator
 
     with stop_on_signal("finishing the message the server has"):
-        made = Forked(stuck, [], fork=True)  # made in the maker itself (no part process left behind)
-        made.close()  # it waits for the maker a while, then kills it (SIGTERM would be ignored)
+        made = Forked(stuck, [], fork=True, grace=GRACE)  # made in the maker itself (no part process)
+        made.close()  # it waits for the maker a while (grace), then kills it (SIGTERM would be ignored)
     assert made.proc.exitcode == -signal.SIGKILL
+
+
+GRACE = 0.2  # s: how long close() waits for a stuck maker here (digest's own is CLOSE_GRACE)
 
 
 def ended(process: int, within: float = 30.0) -> bool:
@@ -330,22 +333,24 @@ def test_a_part_stuck_without_writing_is_ended_with_the_maker_close_kills(tmp_pa
             time.sleep(60)
         yield  # a generator
 
+    processes: list[int] = []
     with stop_on_signal("finishing the message the server has"):
-        made = Forked(stuck, [], count=8, part=8, makers=makers, chunk=4, fork=True)
-        for _ in range(3000):  # until each part's process runs (a condition polled, not a time waited)
-            if len(list(tmp_path.glob("part-*"))) == makers:
-                break
-            time.sleep(0.01)
-        parts = [int(p.name.removeprefix("part-")) for p in tmp_path.glob("part-*")]
-        assert len(parts) == makers
-        # Each part's process itself, taken while it surely runs (its maker waits for it): once it
-        # ends, its pid may be given to another process, which a kill by pid would hit.
-        processes = [os.pidfd_open(pid) for pid in parts]
+        made = Forked(stuck, [], count=8, part=8, makers=makers, chunk=4, fork=True, grace=GRACE)
         try:
-            made.close()  # it waits for the maker a while, then kills it
-        finally:
-            if made.proc.exitcode is None:  # close() failed: end the maker, or the parts wait on
+            for _ in range(3000):  # until each part's process runs (a condition polled, not a time waited)
+                if len(list(tmp_path.glob("part-*"))) == makers:
+                    break
+                time.sleep(0.01)
+            parts = [int(p.name.removeprefix("part-")) for p in tmp_path.glob("part-*")]
+            assert len(parts) == makers
+            # Each part's process itself, taken while it surely runs (its maker waits for it): once it
+            # ends, its pid may be given to another process, which a kill by pid would hit.
+            processes = [os.pidfd_open(pid) for pid in parts]
+            made.close()  # it waits for the maker a while (grace), then kills it
+        finally:  # failing (the wait, or close()): end the maker, whose parts die with it
+            if made.proc.exitcode is None:
                 made.proc.kill()
+                made.proc.join()
     try:
         assert made.proc.exitcode == -signal.SIGKILL
         assert all(ended(process) for process in processes)
