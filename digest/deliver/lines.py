@@ -43,6 +43,7 @@ from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, s
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
+from digest.deliver.wanted import StillWanted
 from digest.errors import StoreError
 from digest.progress import Progress
 
@@ -68,6 +69,7 @@ class Pass:
     clock: Callable[[], dt.datetime]
     holder: Callable[[], tuple[str, dt.datetime]]  # (worker, lease end) for a message stored now
     rng: random.Random | None = None
+    wanted: StillWanted | None = None  # is a message still wanted (default: made in __post_init__)
     guard: threading.Lock = field(default_factory=threading.Lock)
     journal: Journal | None = None  # noted there: what the server accepted (see _send_noted)
     noted: list[Held] = field(default_factory=list)  # noted in the journal, not recorded yet
@@ -76,6 +78,15 @@ class Pass:
     stop: threading.Event = field(default_factory=threading.Event)  # asked to stop (SIGTERM)
     bounced: threading.Event = field(default_factory=threading.Event)  # an address was suppressed
     outcomes: list[SendOutcome] = field(default_factory=list)  # in the order recorded
+
+    def __post_init__(self) -> None:
+        if self.wanted is None:
+            self.wanted = StillWanted(self.config, self.suppressions, self.now)
+
+    def why_not(self, user: str, recipient: str) -> str | None:
+        """Why a message to ``user`` must not go out now (digest.deliver.wanted), if so; the store taken."""
+        assert self.wanted is not None
+        return self.wanted.why_not(user, recipient)
 
     @property
     def stopping(self) -> bool:
@@ -220,9 +231,10 @@ class Line:
         """Send one stored message, with the pass's journal (digest.deliver.journal): if the
         server accepts it, it is noted there before this connection takes its next message,
         and recorded later in a batch (:attr:`Pass.noted`); any other result is recorded now.
-        After a bounce in this pass, a message to a suppressed address is not tried."""
+        A message no longer wanted (an address suppressed, a reader paused since: see
+        digest.deliver.wanted) is not tried: recorded so."""
         run = self.run
-        if run.bounced.is_set() and skip_suppressed(run, msg):
+        if skip_suppressed(run, msg):
             return
 
         def ready() -> bool:  # asked to stop before the data's end: withdrawn (it stays queued)
@@ -281,7 +293,6 @@ def _write(
     send: list[OutboxMessage] = []
     for one in held:
         outcomes.append(record(run, *one, said))
-    bounce = run.bounced.is_set() or any(one[1].bounce for one in held)
     ours = run.outbox.hold([i.id for i in items if not isinstance(i, NewMessage)], *run.holder())
     for item in items:
         if not isinstance(item, NewMessage):
@@ -289,17 +300,17 @@ def _write(
                 said(logging.WARNING, "%s not sent here: another worker took it over", item.message_id)
                 skipped += 1
                 continue
-            send.append(item)
-            continue
-        msg = run.outbox.add(item, run.now, run.holder())
-        if msg is None:
-            skipped += 1
-            continue
-        if bounce:  # a hard bounce in this pass: is it this reader's?
-            blocked = run.suppressions.blocks(msg.user, msg.recipient)
-            if blocked is not None:
-                outcomes.append(suppressed(run.outbox, msg, blocked.describe(), run.now, said))
+            msg: OutboxMessage | None = item
+        else:
+            msg = run.outbox.add(item, run.now, run.holder())
+            if msg is None:
+                skipped += 1
                 continue
+        # still wanted? (a bounce in this pass, an unsubscribe since the digest was made)
+        why = run.why_not(msg.user, msg.recipient)
+        if why is not None:
+            outcomes.append(suppressed(run.outbox, msg, why, run.now, said))
+            continue
         send.append(msg)
     return outcomes, skipped, send
 

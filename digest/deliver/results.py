@@ -139,27 +139,28 @@ def refused_alone_before(run: Pass, msg: OutboxMessage, refused_so: Callable[[st
 def suppressed(
     outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime, say: Say = log.log
 ) -> SendOutcome:
-    """A message to a suppressed address (inside a transaction): failed without an attempt."""
-    reply = f"not tried: address suppressed: {why}"
+    """A message no longer wanted (inside a transaction): to a suppressed address, or to a reader
+    paused since it was made (``why``: digest.deliver.wanted); failed without an attempt."""
+    reply = f"not tried: {why}"
     outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
     say(logging.WARNING, "digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
     return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
 
 
 def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
-    """Is ``msg`` (stored) to a suppressed address? Then it is recorded as failed, not tried: one
-    transaction, tried again at once if PostgreSQL ends it to undo a deadlock (its line said once,
-    after the commit)."""
+    """Is ``msg`` (stored) no longer wanted: to a suppressed address, or its reader paused since
+    (digest.deliver.wanted)? Then it is recorded as failed, not tried: one transaction, tried again
+    at once if PostgreSQL ends it to undo a deadlock (its line said once, after the commit)."""
     with run.guard:
-        blocked = run.suppressions.blocks(msg.user, msg.recipient)
-        if blocked is None:
+        why = run.why_not(msg.user, msg.recipient)
+        if why is None:
             return False
         said = Said()
 
         def write() -> SendOutcome:
             said.clear()
             with run.outbox.store.transaction():
-                return suppressed(run.outbox, msg, blocked.describe(), run.now, said)
+                return suppressed(run.outbox, msg, why, run.now, said)
 
         outcome = retrying_conflicts(write, f"recording {msg.message_id} as not sent")
         said.out()
