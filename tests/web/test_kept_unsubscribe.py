@@ -161,10 +161,41 @@ def test_the_undo_works_while_the_file_is_still_broken_and_leaves_it_as_it_is(
         assert kept(ws) is not None
         with page.expect_navigation():
             page.get_by_role("button", name="Undo: send my digests again").click()
-        assert page.locator("h1").inner_text() == "Welcome back"
+        assert page.locator("h1").inner_text() == "Your unsubscribe is lifted"
         page.close()
     assert kept(ws) is None and path.read_text() == BROKEN
     path.write_text(PROFILE)
+    assert send(ws, smtp_server) == ["ada@example.org"]
+
+
+def test_an_undo_while_the_file_is_broken_says_what_the_fixed_file_will_decide_not_welcome_back(
+    ws,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    """The fixed file may say paused: the page promises no digest, and says so once it reads."""
+    path = ws.profile("ada", BROKEN)
+    with ws.serve():
+        assert one_click(ws)[0] == 200
+        page = browser.new_page()
+        page.goto(link(ws, "/unsubscribe"))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Undo: send my digests again").click()
+        assert page.locator("h1").inner_text() == "Your unsubscribe is lifted"  # not "Welcome back"
+        said = page.locator("main").inner_text()
+        assert "Your settings cannot be read right now" in said
+        assert "unless your settings then say they are paused" in said
+        assert not any(secret in page.content() for secret in SECRETS)
+        assert kept(ws) is None
+
+        path.write_text(PROFILE + "paused: true\n")  # fixed, and it says paused
+        assert send(ws, smtp_server) == []
+        page.goto(link(ws, "/unsubscribe"))  # as the page said: it tells, and offers the undo
+        assert page.locator("h1").inner_text() == "You are unsubscribed"
+        with page.expect_navigation():
+            page.get_by_role("button", name="Undo: send my digests again").click()
+        assert page.locator(".notice").inner_text() == "Welcome back: your digests are on again."
+        page.close()
     assert send(ws, smtp_server) == ["ada@example.org"]
 
 
