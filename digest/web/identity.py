@@ -12,7 +12,8 @@ A link names a profile file's stem and when it was signed (digest.signing). It o
 - a removed reader's page under the name a renamed file continues them with, carried over
   now if no pass did yet (:func:`digest.daemon.renamed.carried_for_link`), unless the name's
   file was found gone since the link was signed (the renamed file continues a later reader of
-  the name); else nobody.
+  the name); else nobody, but in a process whose profiles folder is not the workers': there a
+  name the workers never found gone waits (:func:`not_elsewhere`, a 503).
 
 Links signed before links carried their time (schema 19) are taken as signed before every
 rename and every file found gone since; one whose name was renamed before then and is someone's
@@ -37,7 +38,7 @@ from pathlib import Path
 from digest.config import Config
 from digest.daemon.removals import removals
 from digest.daemon.renamed import carried_for_link
-from digest.errors import StoreError
+from digest.errors import StoreError, StoreUnusable
 from digest.profiles.load import find_profile_file, has_profile_file
 from digest.signing import Signed
 from digest.store import Store
@@ -69,6 +70,8 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
         return signed.user, path
     if removed(config, name):  # (not find_profile_file's error: it looks for a name like it)
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
+        if new is None and not _gone_since(signed, gone, renamed_at):
+            not_elsewhere(config, name, now)  # the workers never found it gone: is it only our folder?
         if new is None or _removed_since(config, name, signed, renamed_at):  # a later reader's rename
             return None
         return new, find_profile_file(config, new)
@@ -76,6 +79,23 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
     if _gone_since(signed, gone, renamed_at):  # the file was gone since: a later reader's
         return None
     return name, path
+
+
+def not_elsewhere(config: Config, user: str, now: dt.datetime) -> None:
+    """A name without a file here whose file the workers never found gone: StoreUnusable (a 503
+    that says the operator must fix it) if this process's profiles folder is not the workers' (a
+    stale copy, another mount), whose folder may well hold the reader; else it returns (the 410)."""
+    from digest.daemon.agree import FOLDER, apart
+
+    with Store(config.database, readonly=True) as store:
+        aside = apart(store, config, now, beside=True, keys=FOLDER)
+    if aside is not None:
+        raise StoreUnusable(
+            f"{config.path}: its settings differ from those of the workers on this database (worker "
+            f"{aside.other}): {aside.differ}. A link of {user}, who has no profile file here but whose file "
+            "the workers never found gone, waits (not told 'gone') until this process runs with the "
+            "workers' profiles folder"
+        )
 
 
 def unchanged_since(path: Path, signed: Signed) -> bool:
