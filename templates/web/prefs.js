@@ -65,13 +65,26 @@
   form.addEventListener("change", changed);
 
   // A number under its field's minimum (a weight of 0): said in the page's words (data-under),
-  // not the browser's "at least 5e-324"; the browser still refuses to submit it.
+  // not the browser's "at least 5e-324"; the browser still refuses to submit it. A decimal comma
+  // (0,5), which a number field drops without a word (0,5 would be sent as 05), is refused as it
+  // is typed, and the field stays refused until it is emptied (or given a point: 0. is no number
+  // yet, so it reads empty too).
+  const COMMA = "Write decimals with a point: 0.5, not 0,5.";
   function explain(input) {
-    if (!input.dataset || !input.dataset.under) return;
+    if (!input.dataset || input.type !== "number") return;
+    if (input.dataset.comma && input.value === "") delete input.dataset.comma;
     input.setCustomValidity("");
-    if (input.validity.rangeUnderflow) input.setCustomValidity(input.dataset.under);
+    if (input.dataset.comma) input.setCustomValidity(COMMA);
+    else if (input.dataset.under && input.validity.rangeUnderflow) input.setCustomValidity(input.dataset.under);
   }
   form.addEventListener("input", (e) => explain(e.target), true);
+  form.addEventListener("keydown", (e) => {
+    if (e.key !== "," || e.target.type !== "number") return;
+    e.preventDefault();
+    e.target.dataset.comma = "1";
+    explain(e.target);
+    e.target.reportValidity();
+  }, true);
 
   function addRow() {
     const keyword = newKw.value.trim();

@@ -53,3 +53,30 @@ def test_a_number_with_an_exponent_saves_as_the_browser_read_it(web_workspace, b
         page.close()
     saved = yaml.safe_load(path.read_text())
     assert saved["max_papers"] == 10 and saved["interests"]["spiking neural networks"] == 0.25
+
+
+def test_a_decimal_comma_typed_in_a_number_field_is_refused_not_sent_as_a_number_ten_times_larger(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    """Chromium's number field drops a comma without a word: 0,5 was sent as 05, a weight of 5."""
+    path = web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        weight = page.locator("[name=weight]").first
+        weight.fill("")
+        weight.press_sequentially("0,5")  # as a reader of a comma-decimal locale types it
+        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
+        page.click("#save")  # refused by the browser: nothing sent
+        assert page.locator(".notice").count() == 0
+        assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
+
+        weight.fill("")  # emptied: the comma is forgotten, and a point is taken
+        weight.press_sequentially("0.5")
+        assert weight.evaluate("e => e.validity.valid")
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.5
