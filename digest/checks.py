@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digest.db import DatabaseUrl
-from digest.number_text import read_number, read_whole
+from digest.number_text import quoted_number, read_number, read_whole
 from digest.options import Check, Invalid, Reading, read_section
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -118,6 +118,9 @@ class Int(Check):
             raise self.fail(value)
         return value
 
+    def fail(self, value: Any) -> Invalid:
+        return Invalid(f"must be {self.what}, got {value!r}{quoted_number(value, read_whole)}")
+
     def from_text(self, text: str) -> Any:
         number = read_whole(text)  # as the form's number field sends it (1e2: 100)
         return text if number is None else number  # refused as text: the message shows what was typed
@@ -158,6 +161,9 @@ class Number(Check):
             raise self.fail(value)
         return float(value)
 
+    def fail(self, value: Any) -> Invalid:
+        return Invalid(f"must be {self.what}, got {value!r}{quoted_number(value)}")
+
     def from_text(self, text: str) -> Any:
         number = read_number(text)  # as the form's number field sends it (2.5e-1: 0.25)
         return text if number is None else number
@@ -171,7 +177,7 @@ class Port(Check):
 
     def __call__(self, value: Any, reading: Reading) -> int:
         if not (is_int(value) and 0 < value < 65536):
-            raise Invalid(f"{value!r} is not a valid port (1-65535)")
+            raise Invalid(f"{value!r} is not a valid port (1-65535){quoted_number(value, read_whole)}")
         return value
 
 

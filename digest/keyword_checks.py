@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from digest.checks import UNSAFE, is_number
+from digest.number_text import quoted_number
 from digest.options import Check, Invalid, Reading
 from digest.select.text import keyword_key
 
@@ -47,7 +48,8 @@ class Weights(Check):
                 continue
             weight = 1 if weight is None else weight
             if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
-                problems.append((phrase, f"weight {weight!r} is not a positive number up to {MAX_WEIGHT:g}"))
+                wanted = f"is not a positive number up to {MAX_WEIGHT:g}{quoted_number(weight)}"
+                problems.append((phrase, f"weight {weight!r} {wanted}"))
             elif keyword_key(phrase) in seen:  # one keyword to the matcher, in any case or form
                 problems.append((phrase, "listed twice"))
             else:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from typing import Any
 
 NUMBER = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")  # \d: any script's
 LARGEST_WHOLE = 10**15  # a whole number beyond is kept a float
@@ -31,3 +33,12 @@ def read_whole(text: str) -> int | None:
     """``text`` as a whole number of at most WHOLE_DIGITS digits (``1e2`` is 100), or None."""
     number = read_number(text)
     return number if isinstance(number, int) and abs(number) < 10**WHOLE_DIGITS else None
+
+
+def quoted_number(value: Any, read: Callable[[str], int | float | None] = read_number) -> str:
+    """What to add to a number check's message when ``value`` is a number written in quotes
+    (``max_papers: "10"``: YAML reads text, which no number check takes), else nothing. The
+    command line and the form turn such text into the number before it is checked."""
+    if isinstance(value, str) and read(value) is not None:
+        return " (a number in quotes is text to YAML: write it without the quotes)"
+    return ""

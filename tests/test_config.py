@@ -124,6 +124,16 @@ def test_every_declared_option_is_in_the_example_config_which_loads():
     assert load_config(ROOT / "config.example.yaml").smtp.host == "smtp.example.org"
 
 
+def test_a_number_in_quotes_in_the_config_is_said_to_be_text(tmp_path):
+    path = write(tmp_path, GOOD + 'max_papers: "20"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert (
+        "line 10: max_papers: must be a whole number from 1 to 1000, got '20' "
+        "(a number in quotes is text to YAML: write it without the quotes)"
+    ) in str(info.value)
+
+
 def test_problems_name_the_line_of_their_key(tmp_path):
     path = write(tmp_path, GOOD + "max_papers: 0\nscheduler:\n  poll_secnds: 5\n")
     with pytest.raises(ConfigError) as info:

@@ -91,6 +91,34 @@ def test_every_problem_of_every_file_is_reported_at_once(workspace):
         assert expected in message
 
 
+def test_a_number_written_in_quotes_is_said_to_be_text_not_a_wrong_number(workspace):
+    # YAML reads "10" as text: "got '10'" alone reads as if 10 were out of range
+    workspace.profile(
+        "ada",
+        'email: ada@example.org\nmax_papers: "10"\nmin_score: "0.5"\n'
+        'interests:\n  robots: "3"\n  drones: 2\n',
+    )
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    quoted = "(a number in quotes is text to YAML: write it without the quotes)"
+    for expected in (
+        f"line 2: max_papers: must be a whole number from 1 to 1000, got '10' {quoted}",
+        f"line 3: min_score: must be a number from 0 to 1000, got '0.5' {quoted}",
+        f"line 5: interests.robots: weight '3' is not a positive number up to 100 {quoted}",
+    ):
+        assert expected in str(info.value)
+
+
+def test_text_that_is_no_number_is_not_called_a_quoted_number(workspace):
+    workspace.profile("ada", "email: ada@example.org\nmax_papers: ten\ninterests:\n  robots: lots\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert "got 'ten'\n" in f"{info.value}\n" and "weight 'lots' is not a positive number up to 100\n" in (
+        f"{info.value}\n"
+    )
+    assert "quotes" not in str(info.value)
+
+
 def test_an_unknown_user_is_named_with_a_suggestion(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
     with pytest.raises(ProfileError, match="no profile for user 'adda'. Did you mean 'ada'"):
