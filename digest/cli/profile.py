@@ -308,6 +308,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
       digest profile test ada "event cameras"
       digest profile test ada SNN --weight 2 --days 7
     """
+    from digest.files import counted
     from digest.profiles.load import load_profile
     from digest.select.explore import try_keyword
     from digest.store import Store
@@ -326,6 +327,11 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
         click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
     if len(trial.matches) > show:
         click.echo(f"      ... and {len(trial.matches) - show} more")
+    if trial.below:  # a common word reaches many papers, each scoring little by itself
+        click.echo(
+            f"  ({counted(trial.below, 'more paper')} with it, each scoring under {user}'s min_score "
+            f"{profile.min_score:g} with it alone; with the other interests it can still count)"
+        )
     if trial.current is None:
         tried = f"(weight {trial.weight:g})"
     elif trial.current == trial.weight:

@@ -23,6 +23,7 @@ class KeywordTrial:
     latest: dt.date | None  # the latest listing's day
     candidates: int  # how many recent papers there are
     matches: tuple[Match, ...]  # what the keyword alone matches (at the reader's min_score)
+    below: int  # recent papers the keyword reaches, but alone under the reader's min_score
     before: tuple[Match, ...]  # the reader's digest from the recent papers now
     after: tuple[Match, ...]  # the same with the keyword added
 
@@ -85,11 +86,8 @@ def try_keyword(
         ranked = (m for m in index.rank(p) if m.paper.id in recent and m.paper.id not in taken)
         return tuple(ranked)[: p.max_papers]
 
-    alone = tuple(
-        m
-        for m in keyword_index(index).keyword_matches(phrase)
-        if m.paper.id in recent and m.score >= profile.min_score
-    )
+    reached = [m for m in keyword_index(index).keyword_matches(phrase) if m.paper.id in recent]
+    alone = tuple(m for m in reached if m.score >= profile.min_score)
     trial = KeywordTrial(
         phrase=phrase,
         weight=weight,
@@ -98,6 +96,7 @@ def try_keyword(
         latest=latest,
         candidates=len(recent),
         matches=alone,
+        below=len(reached) - len(alone),
         before=digest(profile),
         after=digest(with_keyword(profile, phrase, weight)),
     )

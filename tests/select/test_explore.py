@@ -43,6 +43,15 @@ def test_a_keyword_that_matches_nothing_changes_nothing(workspace):
     assert "matches 0 of 3 papers" in result.output and "no change" in result.output
 
 
+def test_papers_a_keyword_reaches_under_the_readers_min_score_are_counted_not_hidden(workspace):
+    # "0 papers" read as "the word is in no paper", though adding it can move the digest
+    seed(workspace, "[neuromorphic]\nmin_score: 3")
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 0 of 3 papers listed since Feb 13:" in said
+    assert "(1 more paper with it, each scoring under ada's min_score 3 with it alone;" in said
+    assert "more paper" not in tried(workspace, "quantum chromodynamics")  # in no paper at all
+
+
 def test_a_heavier_weight_can_reorder_the_digest(workspace):
     from digest.profiles.load import load_profile
     from digest.select.explore import try_keyword
