@@ -106,9 +106,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 def _rejected(failure: IngestFailure, named: bool, alone: bool) -> str:
     """One line for a dump refused; a reader's bug says so, where the dump is and, when there
     were others, that they were read (its traceback: DIGEST_DEBUG=1 only, ``say_bugs``)."""
-    if not failure.bug:
-        return printable(f"rejected: {failure.error}")  # a file's name may hold a line break
     where = failure.source if named else failure.kept  # None: not moved, said below (a problem)
+    if not failure.bug:  # where it went, when it moved (a file's name may hold a line break)
+        return printable(f"rejected: {failure.error}" + (f"; kept in {where}" if not named and where else ""))
     said = ([f"kept in {where}"] if where is not None else []) + ([] if alone else ["the other dumps read"])
     tail = f"; {', '.join(said)}" if said else ""
     return printable(f"rejected: {failure.error} ({BUG}){tail}")

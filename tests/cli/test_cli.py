@@ -82,6 +82,17 @@ def test_a_bad_dump_is_rejected_with_its_name_and_line_and_nothing_stored(worksp
     assert "Traceback" not in result.output
 
 
+def test_a_rejected_dump_of_the_inbox_says_where_it_was_put_aside(workspace):
+    # the line named inbox/bad.txt, where the file no longer is
+    workspace.dump("bad.txt", make_dump("Mar 15", [("T", "A")]).rsplit("\n\n", 1)[0])
+    result = workspace.cli("ingest")
+    assert result.exit_code == 1
+    kept = workspace.root / "inbox" / "failed" / "bad.txt"
+    assert kept.exists()
+    assert "the title 'T' has no abstract after it" in result.output
+    assert f"; kept in {kept}\n" in result.output
+
+
 def test_a_dump_no_reader_foresaw_fails_alone_and_the_others_are_ingested(workspace, monkeypatch):
     # a reader's bug cannot be written on purpose: one is stood in for, for the JSON reader only
     from digest.ingest.sources import hf_daily
