@@ -87,6 +87,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         profiles, problems = load_profiles_lenient(config)
         for problem in problems:
             click.secho(f"profile skipped: {problem}", fg="red", err=True)
+        if not profiles and not problems:
+            click.secho(f"No readers: {config.profiles} holds no <user>.yaml (one per reader).", err=True)
     now = now_utc()
     # a dry run records nothing: it needs no lock, and runs beside the daemon
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")

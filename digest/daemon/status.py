@@ -71,6 +71,7 @@ class Status:
     inbox_problem: str | None = None  # the inbox gone, or read-only
     continued: tuple[str, ...] = ()  # renamed profiles that the next pass carries over
     copies: tuple[str, ...] = ()  # new profiles with the address of a live reader (a copy to rename?)
+    profiles_folder: Path | None = None  # named when it holds no profile at all
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -208,6 +209,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             workers=_running(config, workers(store, server_time(store, now, wall), alive(config))),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
+            profiles_folder=config.profiles,
         )
 
 
@@ -276,7 +278,8 @@ def format_status(s: Status) -> str:
         last = _when(r.last_sent, r.timezone)
         lines.append(f"{r.user:<14} {r.schedule:<34} {last:<22} {_next(r):<37} {r.note}".rstrip())
     if not s.readers:
-        lines.append("(no readers)")
+        empty = s.profiles_folder is not None and not s.profile_problems
+        lines.append(f"(no readers: {s.profiles_folder} holds no <user>.yaml)" if empty else "(no readers)")
     sections = [
         ("Profiles with errors (skipped)", list(s.profile_problems)),
         ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),

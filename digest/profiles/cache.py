@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import pickle
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,22 +29,28 @@ from digest.select.gcpause import long_lived
 
 log = logging.getLogger(__name__)
 
+# a file meant as a profile that no command reads: another case (dave.YAML), an editor's .txt
+MISNAMED = re.compile(r"^[^.].*\.ya?ml(\.txt)?$", re.IGNORECASE)
 FORMAT = 2  # 2: profiles and interests pickled as their fields' values (see _Pickler)
 
 Identity = tuple[int, int, int]  # inode, size, modification time in ns
 
 
-def profile_files(folder: Path) -> Iterator[tuple[str, Identity | None]]:
+def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[tuple[str, Identity | None]]:
     """Each profile file in ``folder`` (the *.yaml files by name, then the *.yml ones), with its
     identity on disk; None for a symbolic link (parsed each time: the check of where it points
     stays in force) or a file that cannot be looked at (parsing says what is wrong with it).
     One directory scan and one ``lstat`` per file; the paths as strings (a Path is made only
-    for a file to parse: 100,000 of them would cost a second)."""
+    for a file to parse: 100,000 of them would cost a second). ``misnamed``, if given, gets the
+    paths of the files no command reads that were meant as profiles, by their name (``dave.YAML``,
+    ``eve.yaml.txt``), from the same scan."""
     found: dict[str, list[tuple[str, Identity | None]]] = {".yaml": [], ".yml": []}
     with os.scandir(folder) as entries:
         for entry in entries:
             kind = found.get(os.path.splitext(entry.name)[1])
             if kind is None:
+                if misnamed is not None and MISNAMED.search(entry.name):
+                    misnamed.append(os.path.join(str(folder), entry.name))
                 continue
             identity: Identity | None = None
             try:

@@ -91,7 +91,8 @@ def _read_all(config: Config) -> tuple[list[Profile], list[Skipped]]:
     profiles: list[Profile] = []
     problems: list[Skipped] = []
     cache = ProfileCache.for_config(config, __file__)
-    files = list(profile_files(folder))
+    misnamed: list[str] = []
+    files = list(profile_files(folder, misnamed))
     stale = cache.stale(files)
     processes = cores() if len(stale) >= PARALLEL_FROM else 1
     parse = functools.partial(_parse_files, config=config)
@@ -113,7 +114,19 @@ def _read_all(config: Config) -> tuple[list[Profile], list[Skipped]]:
         except ProfileError as e:
             problems.append(Skipped(path, str(e)))
     cache.save()
+    problems += [Skipped(path, misnamed_file(path)) for path in misnamed]
     return profiles, problems
+
+
+def misnamed_file(path: str) -> str:
+    """Why a file meant as a profile (``dave.YAML``, ``eve.yaml.txt``) is not read, and the fix."""
+    name = os.path.basename(path)
+    name = name[:-4] if name.lower().endswith(".txt") else name
+    stem, suffix = os.path.splitext(name)
+    return (
+        f"{path}: not read: a profile's file name ends in .yaml (or .yml), in lower case; "
+        f"rename it {stem}{suffix.lower()}"
+    )
 
 
 def _parse_files(paths: Sequence[str], config: Config) -> list[Profile | ProfileError]:

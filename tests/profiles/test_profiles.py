@@ -119,6 +119,30 @@ def test_text_that_is_no_number_is_not_called_a_quoted_number(workspace):
     assert "quotes" not in str(info.value)
 
 
+def test_a_file_meant_as_a_profile_but_named_otherwise_is_reported_not_ignored(workspace):
+    # dave.YAML (another case) and eve.yaml.txt (an editor's .txt) were read by nothing, silently
+    folder = workspace.root / "profiles"
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    for name in ("dave.YAML", "eve.yaml.txt", "notes.txt", ".ada.yaml.swp", "ada.yaml~"):
+        (folder / name).write_text("email: x@example.org\ninterests: [x]\n")
+    profiles, problems = load_profiles_lenient(workspace.config)
+    assert [p.user for p in profiles] == ["ada"]
+    fix = "not read: a profile's file name ends in .yaml (or .yml), in lower case; rename it"
+    assert sorted(problems) == [
+        f"{folder / 'dave.YAML'}: {fix} dave.yaml",
+        f"{folder / 'eve.yaml.txt'}: {fix} eve.yaml",
+    ]
+
+
+def test_an_empty_profiles_folder_is_named_by_status_and_send(workspace):
+    status = workspace.cli("status")
+    assert f"(no readers: {workspace.root / 'profiles'} holds no <user>.yaml)" in status.output
+    sent = workspace.cli("send", "--dry-run")
+    assert f"No readers: {workspace.root / 'profiles'} holds no <user>.yaml (one per reader)." in sent.output
+    workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
+    assert "No readers" not in workspace.cli("send", "--dry-run").output
+
+
 def test_an_unknown_user_is_named_with_a_suggestion(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
     with pytest.raises(ProfileError, match="no profile for user 'adda'. Did you mean 'ada'"):
