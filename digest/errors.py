@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class DigestError(Exception):
     """Base of every error the library raises on purpose; the CLI prints it without a traceback."""
@@ -59,7 +61,14 @@ class DeliveryError(DigestError):
 
 
 def collect(problems: list[str], header: str, exc: type[DigestError]) -> None:
-    """Raise ``exc`` listing every problem at once, if there are any."""
+    """Raise ``exc`` listing every problem at once, if there are any: those of the whole file
+    first (a key missing), then in the order of their lines, as the file is read and fixed."""
     if problems:
-        lines = "\n".join(f"  - {p}" for p in problems)
+        lines = "\n".join(f"  - {p}" for p in sorted(problems, key=_line_of))
         raise exc(f"{header}:\n{lines}")
+
+
+def _line_of(problem: str) -> int:
+    """The line a problem names (``line 7: ...``), 0 for one of the whole file."""
+    found = re.match(r"line (\d+): ", problem)
+    return int(found.group(1)) if found else 0

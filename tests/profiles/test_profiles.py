@@ -143,6 +143,26 @@ def test_an_empty_profiles_folder_is_named_by_status_and_send(workspace):
     assert "No readers" not in workspace.cli("send", "--dry-run").output
 
 
+def test_problems_are_listed_in_the_order_of_their_lines_after_those_of_the_whole_file(workspace):
+    # they came in the order of the declared keys: line 7, line 4, line 3, ...
+    path = workspace.profile(
+        "ada",
+        "name: Ada\nemial: ada@example.org\ntimezone: Europe/Londn\nsend_at: 7am\nmax_papers: 0\n"
+        "interests:\n  spiking: -3\n",
+    )
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert str(info.value).splitlines() == [
+        f"{path}: invalid profile:",
+        "  - email: required (an email address)",
+        "  - line 2: emial: unknown key (did you mean email?)",
+        "  - line 3: timezone: 'Europe/Londn' is not a known IANA time zone (did you mean Europe/London?)",
+        "  - line 4: send_at: '7am' is not a time of day like \"07:30\"",
+        "  - line 5: max_papers: must be a whole number from 1 to 1000, got 0",
+        "  - line 7: interests.spiking: weight -3 is not a positive number up to 100",
+    ]
+
+
 def test_an_unknown_user_is_named_with_a_suggestion(workspace):
     workspace.profile("ada", "email: ada@example.org\ninterests: [x]\n")
     with pytest.raises(ProfileError, match="no profile for user 'adda'. Did you mean 'ada'"):
