@@ -106,7 +106,8 @@ class SmtpConfig:
         if value is None:
             raise ConfigError(
                 f"smtp.password_env names ${self.password_env}, but that environment variable "
-                "is not set: export it before sending"
+                f"is not set: export it before sending (a server that takes mail without a login: "
+                f"remove smtp.username: {self.username!r})"
             )
         return value
 
