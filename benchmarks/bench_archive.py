@@ -5,6 +5,7 @@ listings and on one holding only the last listing, and their ratio.
     python benchmarks/bench_archive.py                       # 365 days x 100 papers, 1,000 readers
     python benchmarks/bench_archive.py --days 30 --readers 100
     python benchmarks/bench_archive.py --source /tmp/main-src  # the same commands, another checkout
+    python benchmarks/bench_archive.py --dumps DIR            # the dumps whose text is recombined
 
 The papers are synthetic, made at run time by recombining the titles and sentences of the
 shared dumps (nothing of them is written outside the temporary work folder). Each command
@@ -30,8 +31,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _dumps import DEFAULT_DUMPS, dump_files
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DUMPS = ROOT.parent / "shared" / "dumps"
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
 VOCABULARY = [
     "language model", "diffusion", "agent", "reinforcement learning", "vision", "video", "reasoning",
@@ -49,10 +51,10 @@ print(len(report.scheduled), "scheduled,", len(report.delivered), "delivered")
 """
 
 
-def source_material(folder: Path) -> tuple[list[str], list[str]]:
+def source_material(dumps: list[Path]) -> tuple[list[str], list[str]]:
     """Titles and abstract sentences of the shared dumps (kept in memory only)."""
     titles, sentences = [], []
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+    for path in dumps:
         paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", path.read_text("utf-8")) if p.strip()]
         body = paras[5:]
         for title, abstract in zip(body[0::2], body[1::2], strict=False):
@@ -72,8 +74,12 @@ def synthetic_dump(day: dt.date, n: int, start: int, rng: random.Random, titles,
     return HEADER + f"{day:%b} {day.day}\n\n" + "\n\n".join(papers) + "\n"
 
 
-def write_dumps(folder: Path, days: list[dt.date], per_day: int, seed: int) -> list[Path]:
-    titles, sentences = source_material(SHARED_DUMPS)
+def write_dumps(
+    folder: Path, days: list[dt.date], per_day: int, seed: int, shared: list[Path] | None = None
+) -> list[Path]:
+    """A listing of ``per_day`` papers for each of ``days``, recombined from the text of the
+    ``shared`` dumps (default: those of ../shared/dumps; none there stops the benchmark)."""
+    titles, sentences = source_material(shared if shared is not None else dump_files(DEFAULT_DUMPS))
     rng = random.Random(seed)
     folder.mkdir(parents=True)
     paths = []
@@ -137,12 +143,16 @@ def main() -> None:
     ap.add_argument("--source", type=Path, default=ROOT, help="the digest checkout to run")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument(
+        "--dumps", type=Path, default=DEFAULT_DUMPS, help="the listing dumps (default: ../shared/dumps)"
+    )
+    ap.add_argument(
         "--no-warm-up",
         action="store_true",
         help="skip the tick before the last listing (every reader is new on both stores: quicker "
         "for code whose cost does not depend on it)",
     )
     args = ap.parse_args()
+    shared = dump_files(args.dumps)  # none: stops here, before the work folder
     runner = Runner(args.source)
     probe = subprocess.run(
         [sys.executable, "-c", "import digest; print(digest.__file__)"],
@@ -157,7 +167,7 @@ def main() -> None:
     send_at = (now - dt.timedelta(minutes=1)).time()
     today = now.date()
     days = [today - dt.timedelta(days=args.days - k) for k in range(args.days)]  # the last one: yesterday
-    dumps = write_dumps(work / "dumps", days, args.per_day, seed=7)
+    dumps = write_dumps(work / "dumps", days, args.per_day, seed=7, shared=shared)
     figures = {}
     for name in ("archive", "last listing"):
         folder = work / name.replace(" ", "-")

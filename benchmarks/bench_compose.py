@@ -66,9 +66,9 @@ def make_profiles(folder: Path, n: int) -> None:
     generate(folder, n, random.Random(2026))
 
 
-def setup(work: Path, readers: int, links: bool, shared: Path) -> None:
+def setup(work: Path, readers: int, links: bool, dumps: list[Path]) -> None:
     (work / "inbox").mkdir(parents=True, exist_ok=True)
-    for dump in sorted((shared / "dumps").iterdir()):
+    for dump in dumps:
         (work / "inbox" / dump.name).write_bytes(dump.read_bytes())
     make_profiles(work / "profiles", readers)
     web = "base_url: https://digest.example.org\nweb:\n  secret_env: BENCH_COMPOSE_SECRET\n" if links else ""
@@ -198,13 +198,17 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.work, args.sample)
         return
+    from _dumps import dump_files  # not at the top: a worker imports the digest of its --worker root
+
+    dumps = dump_files(args.shared / "dumps", option="--shared DIR (its dumps/ folder)")  # none: stop here
     with tempfile.TemporaryDirectory(prefix="bench-compose-") as tmp:
         tmp_path = Path(tmp)
         base = export(args.base, tmp_path / "base")
         work = tmp_path / "work"
-        setup(work, args.readers, not args.no_links, args.shared)
-        dumps = args.shared / "dumps"
-        print(f"{args.readers} readers, dumps from {dumps}; A = {args.base}, B = this checkout")
+        setup(work, args.readers, not args.no_links, dumps)
+        print(
+            f"{args.readers} readers, dumps from {args.shared / 'dumps'}; A = {args.base}, B = this checkout"
+        )
         ratios = []
         for k in range(args.rounds):
             check = not args.no_check and k == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import ROOT
 
 BENCH_MATCHER = ROOT / "benchmarks" / "bench_matcher.py"
+SHARED_OPTION = ("bench_send.py", "bench_compose.py")  # --shared DIR: the folder holding dumps/
 SMALL = ["--profiles", "3", "--naive-sample", "1", "--single-sample", "1"]
 
 
@@ -64,13 +65,20 @@ def test_generated_papers_only_when_asked(tmp_path: Path):
 def test_the_other_benchmarks_of_the_shared_dumps_stop_on_a_folder_without_them_naming_their_option(
     tmp_path: Path,
 ):
-    """bench_send.py takes the shared folder (--shared DIR, its dumps/ in it), bench_delivery.py
-    the dumps (--dumps DIR): without dumps there, each stops before its set-up, naming the
-    folder and the option (a traceback, or a send of no papers, before)."""
+    """bench_send.py and bench_compose.py take the shared folder (--shared DIR, its dumps/ in it),
+    bench_delivery.py and bench_archive.py the dumps (--dumps DIR): without dumps there, each
+    stops before its set-up, naming the folder and the option (a traceback, or a send of no
+    papers, before; bench_compose and bench_archive: a traceback, or a run on no papers)."""
     (tmp_path / "shared").mkdir()
     for script, args, option in (
         ("bench_send.py", ["--shared", str(tmp_path / "shared"), "--readers", "1"], "--shared DIR"),
         ("bench_delivery.py", ["--dumps", str(tmp_path / "shared"), "--readers", "1"], "--dumps DIR"),
+        ("bench_compose.py", ["--shared", str(tmp_path / "shared"), "--readers", "1"], "--shared DIR"),
+        (
+            "bench_archive.py",
+            ["--dumps", str(tmp_path / "shared"), "--days", "2", "--readers", "1"],
+            "--dumps DIR",
+        ),
     ):
         run = subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / script), *args],
@@ -79,6 +87,6 @@ def test_the_other_benchmarks_of_the_shared_dumps_stop_on_a_folder_without_them_
             timeout=120,
         )
         assert run.returncode == 1, (script, run.stderr)
-        folder = tmp_path / "shared" / "dumps" if script == "bench_send.py" else tmp_path / "shared"
+        folder = tmp_path / "shared" / "dumps" if script in SHARED_OPTION else tmp_path / "shared"
         assert f"no listing dumps at {folder} (" in run.stderr, (script, run.stderr)
         assert f"pass {option}" in run.stderr and "Traceback" not in run.stderr, (script, run.stderr)
