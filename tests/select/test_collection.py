@@ -11,9 +11,12 @@ from collections.abc import Iterator
 import pytest
 
 from digest.ingest.dumps import ingest
-from digest.models import Interest, Profile
+from digest.models import Interest, Paper, Profile
+from digest.select.acronyms import alternatives, defined_in
 from digest.select.collection import CollectionStats
 from digest.select.matcher import PaperIndex
+from digest.select.phrases import Phrase
+from digest.select.postings import Postings
 from digest.select.text import tokenize
 from digest.store import Store
 
@@ -57,18 +60,16 @@ def test_the_stored_counts_are_the_counts_of_an_index_of_every_paper(archive):
     stats = CollectionStats(archive)
     stats.refresh()
     papers = archive.papers()
-    index = PaperIndex.build(papers)
     assert stats.n == len(papers) and stats.through == max(p.id for p in papers)
     words = sorted({t.norm for p in papers[::7] for t in tokenize(p.title + " " + p.abstract)})
     words += ["eventdriven", "nosuchwordanywhere"]
-    assert [stats.df(w) for w in words] == [index._postings.df(w) for w in words]
-    for profile in relevance_profiles():
-        for interest in profile.interests:
-            # the phrase's own match (a keyword's match may add its acronym's: "RL")
-            tokens = tokenize(interest.phrase)
-            match = index._match(tokens) if tokens else None
-            if match is not None and match.joined is not None:
-                assert stats.phrase_df(match.terms, match.joined) == len(match.exact_docs), interest.phrase
+    every = Postings([(p.title, p.abstract) for p in papers])  # the words of every paper, counted afresh
+    assert [stats.df(w) for w in words] == [every.df(w) for w in words]
+    phrases = [i.phrase for profile in relevance_profiles() for i in profile.interests]
+    matches = phrase_matches(papers, phrases)
+    assert len(matches) > 40  # most of the readers' phrases of several words
+    for phrase, match in matches:
+        assert stats.phrase_df(match.terms, match.joined) == len(match.exact_docs), phrase
 
 
 def test_a_paper_scores_the_same_in_its_window_as_in_the_archive(archive):
@@ -90,7 +91,7 @@ def test_counts_are_kept_incrementally_and_agree_with_counting_afresh(db_at, sha
         ingest(store, shared_dumps[:2], NOW)
         early = CollectionStats(store)
         early.refresh()
-        phrases = [(m.terms, m.joined) for _, m in _phrases(PaperIndex.build(store.papers()))]
+        phrases = [(m.terms, m.joined) for _, m in phrase_matches(store.papers(), PHRASES)]
         for terms, joined in phrases:
             early.phrase_df(terms, joined)
         early.df("learning")
@@ -98,18 +99,27 @@ def test_counts_are_kept_incrementally_and_agree_with_counting_afresh(db_at, sha
         ingest(store, shared_dumps[2:], NOW + dt.timedelta(days=1))
         later = CollectionStats(store)
         assert later.refresh() > 0 and later.refresh() == 0
-        index = PaperIndex.build(store.papers())
-        assert later.df("learning") == index._postings.df("learning")
-        fresh = {phrase: len(m.exact_docs) for phrase, m in _phrases(index)}
-        kept = {phrase: later.phrase_df(m.terms, m.joined) for phrase, m in _phrases(index)}
+        papers = store.papers()
+        assert later.df("learning") == Postings([(p.title, p.abstract) for p in papers]).df("learning")
+        matches = phrase_matches(papers, PHRASES)
+        assert len(matches) >= 3
+        fresh = {phrase: len(m.exact_docs) for phrase, m in matches}
+        kept = {phrase: later.phrase_df(m.terms, m.joined) for phrase, m in matches}
         assert kept == fresh
 
 
-def _phrases(index: PaperIndex):
-    """The phrases' own matches (a keyword's match may add its acronym's papers: "LLM")."""
+PHRASES = ("loss landscape", "training dynamics", "event driven", "large language model")
+
+
+def phrase_matches(papers: list[Paper], phrases) -> list[tuple[str, Phrase]]:
+    """The match of each phrase of several words on an index of ``papers`` (no stored counts),
+    but for those with an acronym or expansion in these papers ("LLM"): their match holds the
+    acronym's papers too, which the phrase's own count does not."""
+    index = PaperIndex.build(papers)
+    defined = defined_in(f"{p.title}\n{p.abstract}" for p in papers)
     found = []
-    for phrase in ("loss landscape", "training dynamics", "event driven", "large language model"):
-        match = index._match(tokenize(phrase))
-        if match is not None and match.joined is not None:
-            found.append((phrase, match))
+    for phrase in phrases:
+        keyword = None if alternatives(phrase, defined) else index.keyword(phrase)
+        if keyword is not None and keyword.match.joined is not None:
+            found.append((phrase, keyword.match))
     return found
