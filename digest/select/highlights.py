@@ -162,13 +162,6 @@ class HitSlots:
         column = self._column.item(d)
         return None if column < 0 else self.table[keyword_id, column]
 
-    def is_known(self, keyword_ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
-        """Whether each pair's hits are made."""
-        columns = self._column[docs]
-        found = columns >= 0
-        found[found] = self.known[keyword_ids[found], columns[found]]
-        return found
-
     def put(self, keyword_ids: np.ndarray, docs: np.ndarray, made: list[tuple[Hit, ...]]) -> None:
         """Keep ``made[i]``, the hits of pair ``i``."""
         if len(made) == 1:  # one pair (PaperIndex.rank asks one at a time): without the arrays

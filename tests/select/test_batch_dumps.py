@@ -165,7 +165,8 @@ def test_highlights_made_for_many_pairs_at_once_are_those_made_one_pair_at_a_tim
     n_keywords, n_papers = len(many.keyword_list), len(dump_papers)
     every = np.arange(n_keywords * n_papers)
     keyword_ids, docs = every // n_papers, every % n_papers
-    rest = ~many.hit_slots.is_known(keyword_ids, docs)
+    pairs = zip(keyword_ids.tolist(), docs.tolist(), strict=True)
+    rest = np.fromiter((many.hit_slots.get(k, d) is None for k, d in pairs), bool)  # not made by rank_many
     many.fill_hits(keyword_ids[rest], docs[rest])  # the rest of every pair, at once
 
     one = PaperIndex.build(dump_papers)
