@@ -190,8 +190,8 @@ def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker
     """The workers in the table (seen in the last :data:`FORGOTTEN`), with what each holds now;
     ``there``: seen since ``now - within`` or holding a lease."""
     rows = store.db.execute(
-        "SELECT id, started_at, seen_at, holds FROM workers WHERE seen_at >= ? ORDER BY id",
-        (iso(now - FORGOTTEN),),
+        f"SELECT id, started_at, seen_at, holds, {THERE} FROM workers WHERE seen_at >= ? ORDER BY id",
+        (*there_args(now, within), iso(now - FORGOTTEN)),
     ).fetchall()
     messages = dict(
         store.db.execute(
@@ -208,11 +208,9 @@ def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker
         ).fetchall()
     )
     found = []
-    for r in rows:
-        seen = dt.datetime.fromisoformat(r[2])
+    for r in rows:  # there: by THERE, the very rule the agreement stands aside by
         held = int(messages.get(r[0], 0)), int(readers.get(r[0], 0))
-        there = seen >= now - within or any(held)
-        found.append(Worker(r[0], dt.datetime.fromisoformat(r[1]), seen, r[3], *held, there))
+        found.append(Worker(r[0], *map(dt.datetime.fromisoformat, r[1:3]), r[3], *held, bool(r[4])))
     return found
 
 

@@ -80,18 +80,22 @@ def test_a_singleton_duty_is_done_by_one_worker_and_skipped_by_the_others(db_at)
 
 def test_status_lists_the_workers_seen_and_what_each_holds(db_at):
     """Each worker in the table, with what it holds; one not seen within ``within`` and holding
-    no lease is not there (killed, hung); one not seen for a day is no longer listed."""
+    no lease is not there (killed, hung), one holding a lease it renews is (a long pass); one not
+    seen for a day is no longer listed."""
     with Store(db_at) as store:
         ids = queue(store, 3)
         heartbeat(store, "a:1", NOW, NOW, "in a pass")
         heartbeat(store, "b:2", NOW - dt.timedelta(hours=2), NOW - dt.timedelta(hours=1), "")
         heartbeat(store, "c:3", NOW - dt.timedelta(days=2), NOW - dt.timedelta(hours=25), "")
+        heartbeat(store, "d:4", NOW - dt.timedelta(hours=2), NOW - dt.timedelta(hours=1), "in a pass")
         Outbox(store).claim(ids[:2], "a:1", NOW, LEASE)
         claim_readers(store, ["ada"], "a:1", NOW, LEASE)
+        claim_readers(store, ["bob"], "d:4", NOW, LEASE)  # renewed just now, in a pass past its heartbeat
         seen = workers(store, NOW, dt.timedelta(minutes=10))
     assert [(w.id, w.holds, w.messages, w.readers, w.there) for w in seen] == [
         ("a:1", "in a pass", 2, 1, True),
         ("b:2", "", 0, 0, False),
+        ("d:4", "in a pass", 0, 1, True),
     ]
 
 
