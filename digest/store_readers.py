@@ -25,10 +25,10 @@ QUEUED, SENT, FAILED = "queued", "sent", "failed"
 
 
 @functools.lru_cache(maxsize=256)  # a pass stamps many rows with the same few moments
-def iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime, timespec: str = "seconds") -> str:
     if moment.tzinfo is None:
         raise ValueError("store timestamps must be timezone-aware")
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return moment.astimezone(dt.UTC).isoformat(timespec=timespec)
 
 
 def _batches(users: Sequence[str], size: int = 500) -> Iterator[list[str]]:

@@ -166,11 +166,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
                 ]
                 note = waiting_note(for_it)
             elif p.user in blocked:
-                note = (
-                    "unsubscribed (kept in the database)"
-                    if blocked[p.user].kind == UNSUBSCRIBE
-                    else ("suppressed (hard bounce)")
-                )
+                kept = blocked[p.user].kind == UNSUBSCRIBE
+                note = "unsubscribed (kept in the database)" if kept else "suppressed (hard bounce)"
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )

@@ -347,10 +347,9 @@ class Outbox(OutboxClaims):
         written before, sort before the same second's microseconds in bytewise order: SQLite,
         PostgreSQL's C collation; under a language's collation "12:00:05+00:00" sorts after
         "12:00:05.3+00:00", which misplaces attempts of the upgrade's own second alone)."""
-        iso(now)  # (refuses a naive time)
         self.db.execute(
             "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
-            (msg.id, now.astimezone(dt.UTC).isoformat(timespec="microseconds"), int(ok), reply),
+            (msg.id, iso(now, "microseconds"), int(ok), reply),
         )
 
 

@@ -141,12 +141,12 @@ def about_us_after_data(code: int, reply: str) -> bool:
 def about_us_only_by_code(code: int, reply: str) -> bool:
     """Is a refusal of us (:func:`about_us`) one only by its policy code: a 5.7.x (not of
     :data:`OUR_CODES`) that says nothing of us, neither a 530 nor words of relaying, the sender,
-    a login, our address's name (:data:`SENDER_NAME_TEXT`) or a wait (:data:`LATER_TEXT`)? "554
-    5.7.1 Rejected", "550 5.7.1
-    Message not authorized by the recipient's domain": a policy refused the message, which may be
-    of us (then it refuses every message of ours alike) or of that message alone. At RCPT or after
-    DATA, such a refusal again, after one the server gave that message alone (taking our mail
-    before and after it), is that message's own (digest.deliver.results.refused_alone_before)."""
+    a login, our address's name (:data:`SENDER_NAME_TEXT`) or a wait (:data:`LATER_TEXT`)?
+    "554 5.7.1 Rejected", "550 5.7.1 Message not authorized by the recipient's domain": a policy
+    refused the message, which may be of us (then it refuses every message of ours alike) or of
+    that message alone. At RCPT or after DATA, such a refusal again, after one the server gave
+    that message alone (taking our mail before and after it), is that message's own
+    (digest.deliver.results.refused_alone_before)."""
     status = enhanced(reply)
     if status is None or status[0] != 7 or status in OUR_CODES or status in MAILBOX_POLICY or code == 530:
         return False
