@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from digest.db import DatabaseUrl
-from digest.number_text import quoted_number, read_number, read_whole
+from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, read_section
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -26,6 +26,7 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 # Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = re.compile(r"[^<>]*<([^<>\s]+@[^<>\s]+)>")  # 'Eve <eve@example.org>': a name and an address
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
@@ -119,7 +120,7 @@ class Int(Check):
         return value
 
     def fail(self, value: Any) -> Invalid:
-        return Invalid(f"must be {self.what}, got {value!r}{quoted_number(value, read_whole)}")
+        return Invalid(f"must be {self.what}, got {value!r}{number_note(value, read_whole)}")
 
     def from_text(self, text: str) -> Any:
         number = read_whole(text)  # as the form's number field sends it (1e2: 100)
@@ -162,7 +163,7 @@ class Number(Check):
         return float(value)
 
     def fail(self, value: Any) -> Invalid:
-        return Invalid(f"must be {self.what}, got {value!r}{quoted_number(value)}")
+        return Invalid(f"must be {self.what}, got {value!r}{number_note(value)}")
 
     def from_text(self, text: str) -> Any:
         number = read_number(text)  # as the form's number field sends it (2.5e-1: 0.25)
@@ -177,7 +178,7 @@ class Port(Check):
 
     def __call__(self, value: Any, reading: Reading) -> int:
         if not (is_int(value) and 0 < value < 65536):
-            raise Invalid(f"{value!r} is not a valid port (1-65535){quoted_number(value, read_whole)}")
+            raise Invalid(f"{value!r} is not a valid port (1-65535){number_note(value, read_whole)}")
         return value
 
 
@@ -305,6 +306,8 @@ class Email(Check):
             hint = ""
             if not self.named and isinstance(value, str) and not value.partition("@")[0].isascii():
                 hint = " (the part before @ must be ASCII: not every mail server accepts others)"
+            elif not self.named and isinstance(value, str) and (named := _NAMED.fullmatch(value.strip())):
+                hint = f" (write the address alone, {named.group(1)}; the name goes under name:)"
             raise Invalid(f"{value!r} {message}{hint}")
         return value.strip()
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from digest.checks import UNSAFE, is_number
-from digest.number_text import quoted_number
+from digest.number_text import number_note
 from digest.options import Check, Invalid, Reading
 from digest.select.text import keyword_key
 
@@ -31,11 +31,19 @@ class Weights(Check):
         elif isinstance(value, list):
             items = [(k, 1) for k in value]
         else:
-            raise Invalid("must be a list of keywords or a mapping keyword -> weight")
+            one = f" (one keyword: [{value}])" if isinstance(value, str) else ""
+            raise Invalid(f"must be a list of keywords or a mapping keyword -> weight{one}")
         if len(items) > MAX_INTERESTS:
             raise Invalid(f"{len(items)} keywords, over the limit of {MAX_INTERESTS}")
         out, seen, problems = [], set(), []
         for phrase, weight in items:
+            if isinstance(phrase, Mapping) and len(phrase) == 1:  # "- robots: 2": a weight in a list
+                (keyword, weight), *_ = phrase.items()
+                problems.append(
+                    f"'- {keyword}: {weight}': a list takes keywords alone; to give weights, "
+                    "write every keyword as 'keyword: weight' without the dashes"
+                )
+                continue
             if not isinstance(phrase, str) or not phrase.strip():
                 problems.append(f"{phrase!r} is not a keyword (text expected)")
                 continue
@@ -48,7 +56,7 @@ class Weights(Check):
                 continue
             weight = 1 if weight is None else weight
             if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
-                wanted = f"is not a positive number up to {MAX_WEIGHT:g}{quoted_number(weight)}"
+                wanted = f"is not a positive number up to {MAX_WEIGHT:g}{number_note(weight)}"
                 problems.append((phrase, f"weight {weight!r} {wanted}"))
             elif keyword_key(phrase) in seen:  # one keyword to the matcher, in any case or form
                 problems.append((phrase, "listed twice"))

@@ -109,6 +109,27 @@ def test_a_number_written_in_quotes_is_said_to_be_text_not_a_wrong_number(worksp
         assert expected in str(info.value)
 
 
+def test_a_new_users_usual_slips_are_each_said_with_the_way_to_write_it(workspace):
+    # each was refused before without saying how to write it
+    fay = workspace.profile("fay", 'email: "Fay <fay@example.org>"\ninterests: robots\nmin_score: 0,5\n')
+    gus = workspace.profile("gus", "email: gus@example.org\ninterests:\n  - robots: 2\n  - drones\n")
+    profiles, problems = load_profiles_lenient(workspace.config)
+    assert profiles == []
+    said = "\n".join(problems)
+    for expected in (
+        f"{fay}: invalid profile:",
+        "line 1: email: 'Fay <fay@example.org>' is not a valid email address (write the address alone, "
+        "fay@example.org; the name goes under name:)",
+        "line 2: interests: must be a list of keywords or a mapping keyword -> weight "
+        "(one keyword: [robots])",
+        "line 3: min_score: must be a number from 0 to 1000, got '0,5' (write decimals with a point: 0.5)",
+        f"{gus}: invalid profile:",
+        "line 2: interests: '- robots: 2': a list takes keywords alone; to give weights, write every "
+        "keyword as 'keyword: weight' without the dashes",
+    ):
+        assert expected in said
+
+
 def test_text_that_is_no_number_is_not_called_a_quoted_number(workspace):
     workspace.profile("ada", "email: ada@example.org\nmax_papers: ten\ninterests:\n  robots: lots\n")
     with pytest.raises(ProfileError) as info:
