@@ -37,11 +37,11 @@ from digest.daemon.names import Looked
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
-from digest.db import db_errors, shown, wall_clock, worker_id
+from digest.db import db_errors, is_bug, shown, wall_clock, worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
-from digest.errors import DigestError
+from digest.errors import DigestError, StoreError
 from digest.files import counted, printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
@@ -233,11 +233,15 @@ class Daemon:
     def _touch(self, store: Store) -> None:
         """Seen again between the pass's steps. That only tells the others this worker is alive
         (its heartbeats at the pass's start and end say it too), so a failing one (the database
-        unreachable for a moment) is said and the pass goes on: what the pass did so far is
-        stored, and a database that stays gone fails the next step, which is the pass's failure."""
+        locked, full or unreachable for a moment: on SQLite such an error comes as the store's
+        StoreError, saying what it means) is said and the pass goes on: what the pass did so far
+        is stored, and a database that stays gone fails the next step, which is the pass's
+        failure. A bug of ours (is_bug: SQL that cannot run) fails the pass, its traceback logged."""
         try:
             touch(store, self.worker, self._seen())
-        except db_errors() as e:
+        except (StoreError, *db_errors()) as e:
+            if not isinstance(e, StoreError) and is_bug(e):
+                raise
             log.warning("could not note this worker as seen mid-pass (%s); going on", printable(str(e)))
 
     def tick(self) -> None:
