@@ -200,7 +200,7 @@ def apart(
     """How a command's config (not a worker: `digest send`, `digest serve`) differs from the
     settings the workers serve with; None: it does not (or no worker serves). ``beside``: as
     :func:`disagreement`; ``keys``: only these settings compared (None: all)."""
-    if beside and not RunLock(config.database).held():  # SQLite: no daemon runs (one killed lately)
+    if beside and not RunLock(config.database).held():  # SQLite: no worker runs (one killed lately)
         return None
     now = server_time(store, now)  # the workers' rows are in the database server's time
     aside = disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)

@@ -1,20 +1,20 @@
 """One run at a time: an exclusive lock on a file beside the database (``digest.db.lock``).
 
 Held through the open file, so a crash never leaves a stale lock (see :class:`FileLock`).
+A worker (`digest run`, `run --once`) also holds ``digest.db.worker.lock`` while it runs: the
+commands beside it ask that one whether a daemon runs (:meth:`RunLock.held`), so a question
+never touches the run lock, and a command starting at its instant is never refused for it.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from digest.db import is_postgres, sidecar
 from digest.dbfaults import check_folder
 from digest.errors import DigestError
 from digest.files import FileLock
-
-ASKED_FOR = 0.5  # seconds: how long a run waits for the lock that a process asking (held) holds
 
 
 class AlreadyRunning(DigestError):
@@ -29,12 +29,16 @@ class RunLock:
         self.shared, self.database = is_postgres(database), database
         self.lock = FileLock(sidecar(database, ".lock"))
         self.path = self.lock.path
+        # held by a worker besides the run lock: what :meth:`held` asks (not the run lock itself)
+        self.worker = FileLock(sidecar(database, ".worker.lock"))
 
-    def acquire(self, what: str = "digest") -> RunLock:
+    def acquire(self, what: str = "digest", *, worker: bool = False) -> RunLock:
+        """The run lock, or AlreadyRunning at once; ``worker``: this process is a worker (its
+        row in the workers table is a running daemon's while it holds the lock: :meth:`held`)."""
         if self.shared:
             return self
         check_folder(self.database)  # the lock file is never what makes the database's folder
-        if not self._acquire():
+        if not self.lock.acquire(wait=False):
             holder = self.lock.holder() or "another process"
             raise AlreadyRunning(
                 f"{self.path}: the database is in use by {holder}; on SQLite one command that writes "
@@ -42,26 +46,25 @@ class RunLock:
                 "Wait for the other one to finish (or stop it)."
             )
         self.lock.note(f"{what} (pid {os.getpid()})\n")
+        if worker:
+            try:  # waited for: only a question holds it besides, for an instant (a shared lock)
+                self.worker.acquire(wait=True)
+            except BaseException:
+                self.release()
+                raise
         return self
 
-    def _acquire(self) -> bool:
-        """The lock, if no other process holds it: tried for a moment, since a process asking
-        whether a daemon runs (:meth:`held`) holds it for an instant."""
-        deadline = time.monotonic() + ASKED_FOR
-        while not self.lock.acquire(wait=False):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
-
     def held(self) -> bool:
-        """Whether a process holds the lock now: on SQLite a daemon (or a command that writes)
-        runs; False: none does, so no row of the workers table is a running daemon's, however
-        lately it was seen (a daemon killed, the kernel dropped its lock). Always True on
-        PostgreSQL (the workers' rows tell)."""
-        return self.shared or self.lock.held()
+        """Whether a worker (`digest run`, `run --once`) runs now on this SQLite database; False:
+        none does, so no row of the workers table is a running daemon's, however lately it was
+        seen (a daemon killed: the kernel dropped its locks), and a command that writes (`digest
+        send`) is no daemon. Asked by taking and dropping a shared lock on the worker's file, never
+        the run lock: a worker starting at that instant waits for it, and nothing else is held up.
+        Always True on PostgreSQL (the workers' rows tell)."""
+        return self.shared or self.worker.held()
 
     def release(self) -> None:
+        self.worker.release()
         if self.lock.fd is not None:
             self.lock.note("")
         self.lock.release()

@@ -211,8 +211,9 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
 
 
 def _running(config: Config, found: list[Worker]) -> tuple[Worker, ...]:
-    """The workers, none running on SQLite if no process holds the run lock (a daemon killed
-    within a lease: its row was seen lately, but the kernel dropped its lock)."""
+    """The workers, none running on SQLite if no worker holds its lock (a daemon killed within
+    a lease: its row was seen lately, but the kernel dropped its lock; `digest send` holding the
+    run lock is no worker: digest.daemon.lock.RunLock.held)."""
     if found and not RunLock(config.database).held():
         return tuple(dataclasses.replace(w, there=False) for w in found)
     return tuple(found)

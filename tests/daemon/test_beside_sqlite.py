@@ -73,7 +73,10 @@ def test_a_daemon_in_its_first_pass_is_the_one_followed_not_the_one_killed_befor
     other = Workspace(tmp_path / "other")  # another profiles folder, with other names
     other.profile("ada", R10)
     now = dt.datetime.now(dt.UTC)
-    with RunLock(ws.config.database), Store(ws.config.database) as store:  # "h:2:new" runs, holding it
+    with (
+        RunLock(ws.config.database).acquire(worker=True),
+        Store(ws.config.database) as store,
+    ):  # "h:2:new" runs
         killed_at = now - dt.timedelta(seconds=30)
         heartbeat(
             store,
@@ -95,7 +98,7 @@ def test_a_killed_daemon_is_neither_shown_running_nor_followed_once_its_run_lock
     settings followed by `digest serve` and `digest profile new`, for a lease after its death
     (its row seen lately). The run lock tells at once: a daemon holds it while it lives (the
     kernel drops it when the process dies), so a row is a running daemon's only while the lock
-    is held."""
+    is held: the lock a worker holds (`digest run`, `run --once`), not one `digest send` holds."""
     from digest.daemon.status import collect_status
 
     ws = Workspace(tmp_path)
@@ -124,3 +127,40 @@ def test_a_killed_daemon_is_neither_shown_running_nor_followed_once_its_run_lock
     assert not killed.there  # "not seen since ...: stopped or stuck?"
     with Store(ws.config.database) as store:
         assert apart(store, elsewhere, now, beside=True) is None  # nothing to follow
+    # nor while a command that writes holds the run lock (`digest send`, `fetch`, `ingest`): it
+    # is no daemon (the run lock alone told "held", and the killed daemon was followed again)
+    with RunLock(ws.config.database).acquire("digest send"):
+        (killed,) = collect_status(ws.config, now).workers
+        assert not killed.there
+        with Store(ws.config.database) as store:
+            assert apart(store, elsewhere, now, beside=True) is None
+
+
+def test_asking_whether_a_daemon_runs_holds_up_no_command_and_refuses_no_daemon(tmp_path):
+    """Asking (RunLock.held) took a shared lock on the run lock itself for an instant: every
+    command starting then (`digest send`, `run`) had to wait up to half a second for it, and was
+    refused past that. It asks the worker's own lock now, which no command but a starting worker
+    takes: the run lock is free to take at once, and a worker starting while the question holds
+    its instant waits for it, then runs."""
+    import fcntl
+    import threading
+
+    ws = Workspace(tmp_path)
+    database = ws.config.database
+    RunLock(database).acquire(worker=True).release()  # the files made, as by a daemon run before
+    asking = os.open(RunLock(database).worker.path, os.O_RDONLY)
+    fcntl.flock(asking, fcntl.LOCK_SH)  # a question at its instant (held here as long as needed)
+    try:
+        RunLock(database).acquire("digest send").release()  # not held up by it
+        started: list[RunLock] = []
+        starting = threading.Thread(target=lambda: started.append(RunLock(database).acquire(worker=True)))
+        starting.start()
+    finally:
+        os.close(asking)  # the question answered
+    starting.join()
+    (daemon,) = started  # the worker waited for the question's instant, and was not refused
+    try:
+        assert RunLock(database).held()
+    finally:
+        daemon.release()
+    assert not RunLock(database).held()
