@@ -17,7 +17,7 @@ from digest.daemon.lock import RunLock
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.renamed import copies, pending
 from digest.daemon.slots import due_slot, next_slot
-from digest.db import db_errors
+from digest.db import db_errors, is_postgres
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
@@ -211,12 +211,15 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
 
 
 def _running(config: Config, found: list[Worker]) -> tuple[Worker, ...]:
-    """The workers, none running on SQLite if no worker holds its lock (a daemon killed within
-    a lease: its row was seen lately, but the kernel dropped its lock; `digest send` holding the
-    run lock is no worker: digest.daemon.lock.RunLock.held)."""
-    if found and not RunLock(config.database).held():
-        return tuple(dataclasses.replace(w, there=False) for w in found)
-    return tuple(found)
+    """The workers, as digest.daemon.agree follows them on SQLite, where the run lock lets one
+    run at a time: none running if no worker holds its lock (a daemon killed within a lease: its
+    row was seen lately, but the kernel dropped its lock; `digest send` holding the run lock is
+    no worker: digest.daemon.lock.RunLock.held), else only the one started last (those started
+    before it were killed)."""
+    if not found or is_postgres(config.database):
+        return tuple(found)
+    last = max(w.started_at for w in found) if RunLock(config.database).held() else None
+    return tuple(w if w.started_at == last else dataclasses.replace(w, there=False) for w in found)
 
 
 def _next(r: ReaderStatus) -> str:

@@ -32,6 +32,10 @@ def rows(ws: Workspace) -> list[tuple[str, str, str | None]]:
 
 
 def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path):
+    """Nor shown running by `digest status` (on SQLite, the daemon started last is the one that
+    runs: the run lock lets one at a time)."""
+    from digest.daemon.status import collect_status
+
     ws = Workspace(tmp_path)
     with ws.config_path.open("a") as f:
         f.write("scheduler:\n  poll_seconds: 0.5\n")
@@ -57,6 +61,8 @@ def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path)
         wait_until(lambda: len([r for r in rows(ws) if r[2]]) == 2, 60, "the second daemon's pass", ws)
         with Store(ws.config.database) as store:
             assert apart(store, ws.config, dt.datetime.now(dt.UTC), beside=True) is None  # serve's check
+        shown = {w.id: w.there for w in collect_status(ws.config, dt.datetime.now(dt.UTC)).workers}
+        assert shown[killed[0]] is False and list(shown.values()).count(True) == 1, shown  # one runs
         result = ws.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
     finally:
         stop_all([second])
