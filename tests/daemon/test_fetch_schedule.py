@@ -300,3 +300,16 @@ def test_run_once_sends_the_digest_of_what_it_has_and_exits_3_when_a_source_coul
     assert "fetched hf_daily: failed: " in result.output and "500" in result.output
     (mail,) = smtp_server.messages  # the reader got the digest of the dump all the same
     assert "Neuromorphic Chips Today" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_run_once_exits_1_not_3_when_a_reader_also_got_nothing(mail_workspace, smtp_server):
+    """Exit 1 (a reader got nothing: here a profile that cannot be read) keeps its meaning when a
+    fetch failed in the same pass: it wins over 3, the more urgent of the two."""
+    ws = mail_workspace
+    with LocalHttpServer({"/api/daily_papers": Route(b"down", status=500)}) as server:
+        every_day = f"  - kind: hf_daily\n    url: {server.url('')}/api/daily_papers\n    when: ['00:00']\n"
+        ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + every_day + "    retries: 0\n")
+        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic\n")  # YAML cut short
+        result = ws.cli("run", "--once")
+    assert "fetched hf_daily: failed: " in result.output and "profile skipped: " in result.output
+    assert result.exit_code == 1, result.output
