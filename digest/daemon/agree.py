@@ -114,7 +114,8 @@ def disagreement(
     ``within`` (and its leases). On SQLite never, the run lock letting one worker (or `send`) at
     a time, so another's row is a killed one's; but for a process running ``beside`` them,
     which takes no run lock (`digest serve`): the row of the daemon started last is a running
-    one's (those started before it were killed: their rows are not followed, even within a lease)."""
+    one's while a worker holds its lock (apart: RunLock.held), those started before it killed
+    (their rows are not followed, even within a lease)."""
     if store.dialect != POSTGRESQL and not beside:
         return None
     # on SQLite, the run lock lets one daemon at a time: the one started last (those before it

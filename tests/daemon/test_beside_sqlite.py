@@ -102,9 +102,9 @@ def test_a_daemon_in_its_first_pass_is_the_one_followed_not_the_one_killed_befor
 def test_a_killed_daemon_is_neither_shown_running_nor_followed_once_its_run_lock_is_free(tmp_path):
     """On SQLite a daemon killed with SIGKILL was shown running by `digest status`, and its
     settings followed by `digest serve` and `digest profile new`, for a lease after its death
-    (its row seen lately). The run lock tells at once: a daemon holds it while it lives (the
-    kernel drops it when the process dies), so a row is a running daemon's only while the lock
-    is held: the lock a worker holds (`digest run`, `run --once`), not one `digest send` holds."""
+    (its row seen lately). Its lock tells at once: a worker (`digest run`, `run --once`) holds it
+    while it lives (the kernel drops it when the process dies), so a row is a running daemon's
+    only while it is held; not the run lock, which `digest send` holds too."""
     from digest.daemon.status import collect_status
 
     ws = Workspace(tmp_path)

@@ -59,7 +59,7 @@ def test_a_killed_worker_is_shown_not_seen_since_then_dropped_after_a_day(worksp
     (line,) = workers_section(config, seen + dt.timedelta(seconds=1))  # within a lease
     if is_postgres(config.database):  # running, for all the others can tell (another machine's)
         assert line.startswith(f"{worker}: last seen {seen:%Y-%m-%d %H:%M} UTC (")
-    else:  # SQLite: no process holds the run lock, so no daemon runs (see test_beside_sqlite)
+    else:  # SQLite: no worker holds its lock, so no daemon runs (see test_beside_sqlite)
         assert line.startswith(f"{worker}: not seen since {seen:%Y-%m-%d %H:%M} UTC (then ")
 
     (line,) = workers_section(config, seen + dt.timedelta(seconds=LEASE + 1))
