@@ -114,15 +114,22 @@ def _read_all(config: Config) -> tuple[list[Profile], list[Skipped]]:
         except ProfileError as e:
             problems.append(Skipped(path, str(e)))
     cache.save()
-    problems += [Skipped(path, misnamed_file(path)) for path in misnamed]
+    problems += [Skipped(path, misnamed_file(path, users)) for path in misnamed]
     return profiles, problems
 
 
-def misnamed_file(path: str) -> str:
-    """Why a file meant as a profile (``dave.YAML``, ``eve.yaml.txt``) is not read, and the fix."""
+def misnamed_file(path: str, users: dict[str, str]) -> str:
+    """Why a file meant as a profile (``dave.YAML``, ``eve.yaml.txt``) is not read, and the fix:
+    the name to give it, unless a file of ``users`` (user id -> its file) already has that name's
+    reader (renaming would replace the profile that is read)."""
     name = os.path.basename(path)
     name = name[:-4] if name.lower().endswith(".txt") else name
     stem, suffix = os.path.splitext(name)
+    if stem in users:
+        return (
+            f"{path}: not read: {users[stem]} is already the profile of {stem!r} (every command reads "
+            "that one); delete this file, or give it another reader's name ending in .yaml"
+        )
     return (
         f"{path}: not read: a profile's file name ends in .yaml (or .yml), in lower case; "
         f"rename it {stem}{suffix.lower()}"
