@@ -120,7 +120,7 @@ class Int(Check):
         return value
 
     def fail(self, value: Any) -> Invalid:
-        return Invalid(f"must be {self.what}, got {value!r}{number_note(value, read_whole)}")
+        return Invalid(f"must be {self.what}, got {value!r}{number_note(value, whole=True)}")
 
     def from_text(self, text: str) -> Any:
         number = read_whole(text)  # as the form's number field sends it (1e2: 100)
@@ -178,7 +178,7 @@ class Port(Check):
 
     def __call__(self, value: Any, reading: Reading) -> int:
         if not (is_int(value) and 0 < value < 65536):
-            raise Invalid(f"{value!r} is not a valid port (1-65535){number_note(value, read_whole)}")
+            raise Invalid(f"{value!r} is not a valid port (1-65535){number_note(value, whole=True)}")
         return value
 
 

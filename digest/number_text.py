@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from typing import Any
 
 NUMBER = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")  # \d: any script's
 LARGEST_WHOLE = 10**15  # a whole number beyond is kept a float
 COMMA_DECIMAL = re.compile(r"\s*[+-]?[0-9]+,[0-9]+\s*")  # 0,5: a decimal comma, as many locales write
+THOUSANDS = re.compile(r"\s*[+-]?[0-9]{1,3}(,[0-9]{3})+\s*")  # 1,000: thousands set apart
 WHOLE_DIGITS = 9  # a whole-number setting of more digits is left as text, refused with what was typed
 
 
@@ -36,15 +36,19 @@ def read_whole(text: str) -> int | None:
     return number if isinstance(number, int) and abs(number) < 10**WHOLE_DIGITS else None
 
 
-def number_note(value: Any, read: Callable[[str], int | float | None] = read_number) -> str:
+def number_note(value: Any, whole: bool = False) -> str:
     """What to add to a number check's message when ``value`` is text meant as a number: one in
-    quotes (``max_papers: "10"``: YAML reads text, which no number check takes), or a decimal
-    written with a comma (``0,5``); else nothing. The command line and the form turn a number's
-    text into the number before it is checked."""
+    quotes (``max_papers: "10"``: YAML reads text, which no number check takes), a decimal
+    written with a comma (``0,5``), or, for a ``whole`` number, thousands set apart by commas
+    (``1,000``: never a decimal there); else nothing. The command line and the form turn a
+    number's text into the number before it is checked."""
     if not isinstance(value, str):
         return ""
-    if read(value) is not None:
+    if (read_whole if whole else read_number)(value) is not None:
         return " (a number in quotes is text to YAML: write it without the quotes)"
+    if whole:
+        grouped = THOUSANDS.fullmatch(value)
+        return f" (write it without the comma: {value.strip().replace(',', '')})" if grouped else ""
     if COMMA_DECIMAL.fullmatch(value):
         return f" (write decimals with a point: {value.strip().replace(',', '.')})"
     return ""

@@ -3,7 +3,10 @@ that would lose a file or turn a valid number into another."""
 
 from __future__ import annotations
 
-from digest.profiles.load import load_profiles_lenient
+import pytest
+
+from digest.errors import ProfileError
+from digest.profiles.load import load_profile, load_profiles_lenient
 
 
 def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspace):
@@ -25,3 +28,18 @@ def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspa
         f"{folder / 'eve.YAML'}: {taken}",
         f"{folder / 'eve.yaml.txt'}: {taken}",
     ]
+
+
+def test_a_comma_in_a_whole_number_is_not_called_a_decimal(workspace):
+    # max_papers: 1,000 was told "write decimals with a point: 1.000", a number it does not take
+    workspace.profile("ada", "email: ada@example.org\nmax_papers: 1,000\ninterests:\n  robots: 0,5\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    said = str(info.value)
+    assert "line 2: max_papers: must be a whole number from 1 to 1000, got '1,000' (write it without" in said
+    assert "the comma: 1000)" in said and "decimals" not in said.splitlines()[1]
+    assert "weight '0,5' is not a positive number up to 100 (write decimals with a point: 0.5)" in said
+    workspace.profile("ada", "email: ada@example.org\nmax_papers: 2,5\ninterests: [robots]\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert str(info.value).endswith("must be a whole number from 1 to 1000, got '2,5'")
