@@ -303,11 +303,11 @@ class Email(Check):
         pattern = _ADDRESS if self.named else _EMAIL
         message = "is not an email address" if self.named else "is not a valid email address"
         if not isinstance(value, str) or not pattern.match(value.strip()):
-            hint = ""
-            if not self.named and isinstance(value, str) and not value.partition("@")[0].isascii():
-                hint = " (the part before @ must be ASCII: not every mail server accepts others)"
-            elif not self.named and isinstance(value, str) and (named := _NAMED.fullmatch(value.strip())):
+            hint = ""  # a name first: its letters are not the address's ('Zoë <zoe@example.org>')
+            if not self.named and isinstance(value, str) and (named := _NAMED.fullmatch(value.strip())):
                 hint = f" (write the address alone, {named.group(1)}; the name goes under name:)"
+            elif not self.named and isinstance(value, str) and not value.partition("@")[0].isascii():
+                hint = " (the part before @ must be ASCII: not every mail server accepts others)"
             raise Invalid(f"{value!r} {message}{hint}")
         return value.strip()
 

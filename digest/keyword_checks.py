@@ -39,8 +39,9 @@ class Weights(Check):
         for phrase, weight in items:
             if isinstance(phrase, Mapping) and len(phrase) == 1:  # "- robots: 2": a weight in a list
                 (keyword, weight), *_ = phrase.items()
+                written = f"- {keyword}:" if weight is None else f"- {keyword}: {weight}"
                 problems.append(
-                    f"'- {keyword}: {weight}': a list takes keywords alone; to give weights, "
+                    f"'{written}': a list takes keywords alone; to give weights, "
                     "write every keyword as 'keyword: weight' without the dashes"
                 )
                 continue

@@ -43,3 +43,24 @@ def test_a_comma_in_a_whole_number_is_not_called_a_decimal(workspace):
     with pytest.raises(ProfileError) as info:
         load_profile(workspace.config, "ada")
     assert str(info.value).endswith("must be a whole number from 1 to 1000, got '2,5'")
+
+
+def test_a_named_address_with_a_name_in_another_script_is_told_to_drop_the_name(workspace):
+    # the name's letters were taken for the address's: "the part before @ must be ASCII"
+    workspace.profile("zoe", 'email: "Zoë Ünal <zoe@example.org>"\ninterests: [robots]\n')
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "zoe")
+    assert (
+        "line 1: email: 'Zoë Ünal <zoe@example.org>' is not a valid email address (write the address "
+        "alone, zoe@example.org; the name goes under name:)"
+    ) in str(info.value)
+    assert "ASCII" not in str(info.value)
+
+
+def test_a_keyword_with_a_colon_and_no_weight_in_a_list_is_shown_as_written(workspace):
+    # "- robots:" (no weight) was shown as "'- robots: None'"
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  - robots:\n  - drones\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert "line 2: interests: '- robots:': a list takes keywords alone" in str(info.value)
+    assert "None" not in str(info.value)
