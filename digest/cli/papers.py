@@ -108,7 +108,7 @@ def _rejected(failure: IngestFailure, named: bool, alone: bool) -> str:
     were others, that they were read (its traceback: DIGEST_DEBUG=1 only, ``say_bugs``)."""
     where = failure.source if named else failure.kept  # None: not moved, said below (a problem)
     if not failure.bug:  # where it went, when it moved (a file's name may hold a line break)
-        return printable(f"rejected: {failure.error}" + (f"; kept in {where}" if not named and where else ""))
+        return printable(f"rejected: {failure.error}{failure.kept_note}")
     said = ([f"kept in {where}"] if where is not None else []) + ([] if alone else ["the other dumps read"])
     tail = f"; {', '.join(said)}" if said else ""
     return printable(f"rejected: {failure.error} ({BUG}){tail}")

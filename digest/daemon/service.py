@@ -311,7 +311,7 @@ class Daemon:
     @staticmethod
     def _log(report: TickReport, say_failures: bool = True) -> None:
         for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
-            log.warning("dump rejected: %s", printable(f.error))
+            log.warning("dump rejected: %s", printable(f.error + f.kept_note))
         for path in report.waiting:
             log.info("dump %s is still being written; waiting", path)
 
@@ -333,7 +333,7 @@ class Daemon:
                     f"ingested {r.source.name}: {counted(r.new_papers, 'new paper')}, {r.known_papers} known"
                 )
         for f in report.ingested.failures:
-            lines.append(f"rejected {f.source.name}: {f.error}{note if f.bug else ''}")
+            lines.append(f"rejected {f.source.name}: {f.error}{note if f.bug else ''}{f.kept_note}")
         lines += [f"inbox problem: {p}" for p in report.ingested.problems]
         for path in report.waiting:
             lines.append(f"waiting for {path.name} to finish being written")

@@ -32,6 +32,11 @@ class IngestFailure:
     bug: bool = False  # a reader's bug (ReaderBug), not a bad dump
     kept: Path | None = None  # where the dump was put aside (inbox/failed/), if it was moved
 
+    @property
+    def kept_note(self) -> str:
+        """What a line of the refusal adds: '; kept in inbox/failed/bad.txt', if it was moved."""
+        return f"; kept in {self.kept}" if self.kept is not None else ""
+
 
 @dataclass(frozen=True)
 class IngestReport:

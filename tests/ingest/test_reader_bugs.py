@@ -193,8 +193,10 @@ def test_digest_run_once_says_a_readers_bug_in_its_line_and_its_traceback_only_w
     assert done.returncode == 0, done.stderr  # the others were read: the pass did its work
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("rejected huge-1.json: ")]
     assert ": cannot be read as a dump: ValueError: Exceeds the limit" in line
+    kept = workspace.root / "inbox" / "failed" / "huge-1.json"  # said, as `digest ingest` says it
     assert line.endswith(
         " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
+        f"; kept in {kept}"
     )
     assert "ingested day.txt: 1 new paper" in done.stdout
     assert done.stderr.count("Traceback (most recent call last)") == (1 if debug else 0)
