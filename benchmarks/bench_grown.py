@@ -38,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 import _path  # noqa: F401
+from _dumps import DEFAULT_DUMPS, dump_files
 from grown import build, mark_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,15 +229,19 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--per-day", type=int, default=270)
     ap.add_argument("--history", type=int, default=730)
+    ap.add_argument(
+        "--dumps", type=Path, default=DEFAULT_DUMPS, help="the dumps whose text the build recombines"
+    )
     a = ap.parse_args()
     os.environ["BENCH_SECRET"] = SECRET
     if not (a.work / "built").exists():
+        shared = dump_files(a.dumps)  # none: stops here, before the work folder is touched
         shutil.rmtree(a.work, ignore_errors=True)
         a.work.mkdir(parents=True)
         t0 = time.perf_counter()
         now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
         build(a.work, a.a.resolve(), days=a.days, per_day=a.per_day, readers=a.readers, history=a.history,
-              sent_days=60, removed=100, renamed=50, now=now)  # fmt: skip
+              sent_days=60, removed=100, renamed=50, now=now, shared=shared)  # fmt: skip
         print(f"built in {time.perf_counter() - t0:.0f} s")
     built = json.loads((a.work / "built").read_text())
     pair = [Checkout("A", a.a, a.work), Checkout("B", a.b, a.work)]

@@ -25,6 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _dumps import DEFAULT_DUMPS, dump_files
 from grown import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,18 +67,23 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--only", help="comma-separated command names (rank, rank --json, preview, ...)")
+    ap.add_argument(
+        "--dumps", type=Path, default=DEFAULT_DUMPS, help="the dumps whose text the build recombines"
+    )
     a = ap.parse_args()
     os.environ.setdefault("BENCH_SECRET", SECRET)
     checkouts = {"A": a.a.resolve(), "B": a.b.resolve()} if a.a else {"B": a.b.resolve()}
     only = set(a.only.split(",")) if a.only else set(COMMANDS)
+    shared: list[Path] | None = None  # the dumps, checked when an archive is to be built
     for size in (int(s) for s in a.papers.split(",")):
         work = a.work / f"papers-{size}"
         if not (work / "built").exists():
+            shared = shared or dump_files(a.dumps)  # none: stops here, before the work folder
             work.mkdir(parents=True, exist_ok=True)
             days = -(-size // PER_DAY)  # the last day's dump ingested after the readers' history
             now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
             build(work, next(iter(checkouts.values())), days=days, per_day=PER_DAY, readers=a.readers,
-                  history=60, sent_days=20, removed=5, renamed=0, now=now)  # fmt: skip
+                  history=60, sent_days=20, removed=5, renamed=0, now=now, shared=shared)  # fmt: skip
             env = {**os.environ, "PYTHONPATH": str(next(iter(checkouts.values())))}
             spare = [str(p) for p in (work / "spare").iterdir()]  # the day's new listing: preview's window
             ingest = [sys.executable, "-m", "digest", "-q", "--config", "config.yaml", "ingest", *spare]

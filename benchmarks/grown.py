@@ -48,11 +48,13 @@ def config_text(send_at: dt.time) -> str:
 
 
 def build(work: Path, source: Path, *, days: int, per_day: int, readers: int, history: int,
-          sent_days: int, removed: int, renamed: int, now: dt.datetime) -> None:  # fmt: skip
+          sent_days: int, removed: int, renamed: int, now: dt.datetime,
+          shared: list[Path] | None = None) -> None:  # fmt: skip
+    """``shared``: the dump files whose text is recombined (default: ../shared/dumps, checked)."""
     os.environ.setdefault("BENCH_SECRET", "bench-secret-bench-secret-bench-secret")
     today = now.date()
     dumps = write_dumps(work / "dumps", [today - dt.timedelta(days=days - 1 - k) for k in range(days)],
-                        per_day, seed=7)  # fmt: skip
+                        per_day, seed=7, shared=shared)  # fmt: skip
     (work / "spare").mkdir()
     os.replace(dumps[-1], work / "spare" / dumps[-1].name)
     (work / "inbox").mkdir()

@@ -90,3 +90,27 @@ def test_the_other_benchmarks_of_the_shared_dumps_stop_on_a_folder_without_them_
         folder = tmp_path / "shared" / "dumps" if script in SHARED_OPTION else tmp_path / "shared"
         assert f"no listing dumps at {folder} (" in run.stderr, (script, run.stderr)
         assert f"pass {option}" in run.stderr and "Traceback" not in run.stderr, (script, run.stderr)
+
+
+def test_the_benchmarks_of_a_grown_installation_take_the_dumps_option_their_stop_names(tmp_path: Path):
+    """bench_grown.py and bench_rank_archive.py build their installation with grown.py, whose
+    papers are recombined from the shared dumps: without them it stopped saying 'pass --dumps
+    DIR', an option neither script had (argparse refused it). Both take --dumps DIR now, and
+    stop before building, with nothing made in the work folder."""
+    (tmp_path / "none").mkdir()
+    for script, args in (
+        ("bench_grown.py", ["--a", str(ROOT), "--readers", "1", "--days", "2", "--history", "1"]),
+        ("bench_rank_archive.py", ["--papers", "10", "--readers", "1"]),
+    ):
+        work = tmp_path / script
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / script), "--work", str(work), *args]
+            + ["--dumps", str(tmp_path / "none")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 1, (script, run.stderr)
+        assert f"no listing dumps at {tmp_path / 'none'} (" in run.stderr, (script, run.stderr)
+        assert "pass --dumps DIR" in run.stderr and "Traceback" not in run.stderr, (script, run.stderr)
+        assert not work.exists() or not any(work.iterdir()), script
