@@ -77,8 +77,11 @@ class Status:
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
     """Why a due reader has had nothing yet: the fetches for their digest (each source's last
     attempt, if made since the moment it was fetched for this digest) tell "no listing today"
-    from "fetch failed"; when the sources did bring papers, nothing matched (yet)."""
+    from "fetch failed"; when the sources did bring papers, nothing matched (yet). No fetch for
+    it at all: no pass has had its turn (no daemon yet: a new user's first status), due now."""
     recent = [f for f, since in fetches if f is not None and f.attempted_at >= since]
+    if not recent:
+        return "due now"
     if recent and all(f.outcome == FETCH_FAILED for f in recent):
         return "waiting: fetch failed (" + "; ".join(f"{f.source}: {f.detail}" for f in recent)[:200] + ")"
     if (

@@ -214,6 +214,24 @@ def test_status_tells_no_listing_today_from_nothing_matched(mail_workspace):
     assert "Source arxiv-cs.LG: fetched" in text and "due: nothing matched yet" in text
 
 
+def test_a_due_reader_whose_sources_no_pass_fetched_is_due_now_not_said_to_match_nothing(workspace):
+    # a new user's first `digest status` (config.example.yaml's sources, a dump ingested, no
+    # daemon yet): "10 papers at ... 07:30  due: nothing matched yet", though ten papers match
+    ws = workspace
+    ws.config_path.write_text(
+        ws.config_path.read_text() + "sources:\n" + HF.replace("{base}", "http://127.0.0.1:9")
+    )
+    ws.profile("ada", 'email: ada@example.org\ninterests: [curriculum]\nsend_at: "07:30"\n')
+    ws.dump("day.txt", make_dump("Nov 26", [("Curriculum learning", "A curriculum for agents.")]))
+    assert ws.cli("ingest").exit_code == 0
+    (line,) = [
+        x
+        for x in format_status(collect_status(ws.config, FRI.replace(hour=9))).splitlines()
+        if x.startswith("ada ")
+    ]
+    assert "1 paper at 2026-11-27 07:30 UTC" in line and line.endswith("due now"), line
+
+
 def test_a_server_asking_for_a_longer_wait_than_a_fetch_takes_is_asked_again_only_after_it(mail_workspace):
     ws = mail_workspace
     busy = Route(b"slow down", status=429, headers={"Retry-After": "3600"})
