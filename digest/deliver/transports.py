@@ -74,7 +74,7 @@ class SmtpSender:
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                 if c.security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    self._starttls(conn)
             password = c.password()
             if c.username and password is not None:
                 self._login(conn, c.username, password)
@@ -89,6 +89,20 @@ class SmtpSender:
         with contextlib.suppress(OSError):  # the end of a message's data goes at once (see send)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = conn
+
+    def _starttls(self, conn: smtplib.SMTP) -> None:
+        """TLS on ``conn``; a server that offers none (one on this machine: config.example.yaml
+        says starttls) is said with the setting that fits it, not smtplib's words alone."""
+        try:
+            conn.starttls(context=ssl.create_default_context())
+        except smtplib.SMTPNotSupportedError:
+            conn.close()
+            c = self.config
+            raise DeliveryError(
+                f"the SMTP server {c.host}:{c.port} offers no STARTTLS (smtp.security: starttls): for a "
+                "server without TLS (one on this machine, or a relay on a trusted network), set "
+                "smtp.security: none; else check smtp.host and smtp.port"
+            ) from None
 
     def _login(self, conn: smtplib.SMTP, username: str, password: str) -> None:
         """Log in on ``conn``: a refusal (535, any 5xx) is LoginRefused (not tried again with the

@@ -219,3 +219,18 @@ def test_a_login_refused_for_good_is_refused(tmp_path, auth_server, monkeypatch)
     port = auth_server(auth_require_tls=False, authenticator=refuse)
     with pytest.raises(LoginRefused, match="535"):
         sender_for(tmp_path, port, monkeypatch).connect()
+
+
+def test_a_server_without_starttls_says_to_set_security_none(tmp_path, smtp_server):
+    # config.example.yaml has security: starttls; a local server (aiosmtpd) offers no TLS, and the
+    # message was smtplib's "STARTTLS extension not supported by server." and the three keys to check
+    ws = Workspace(tmp_path, smtp_server.port)
+    ws.config_path.write_text(ws.config_path.read_text() + "  security: starttls\n")
+    sender = SmtpSender(load_config(ws.config_path).smtp)
+    with pytest.raises(DeliveryError) as info:
+        sender.connect()
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{smtp_server.port} offers no STARTTLS (smtp.security: starttls): "
+        "for a server without TLS (one on this machine, or a relay on a trusted network), set "
+        "smtp.security: none; else check smtp.host and smtp.port"
+    )
