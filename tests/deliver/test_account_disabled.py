@@ -17,11 +17,11 @@ from test_refusals import (
     READERS,
     Refusing,
     Relay,
-    TurningAwayAtRcpt,
     fixed_then_sent_once,
     nobody_suppressed_or_failed,
     readers,
 )
+from test_refusals_bare import TurningAwayAtRcpt
 from test_smtp_sender import sender_for
 from test_taken_since import deliver, plain
 
