@@ -328,9 +328,10 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
     if len(trial.matches) > show:
         click.echo(f"      ... and {len(trial.matches) - show} more")
     if trial.below:  # a common word reaches many papers, each scoring little by itself
+        at = "" if trial.weight == 1 else f" at weight {trial.weight:g}"
         click.echo(
             f"  ({counted(trial.below, 'more paper')} with it, each scoring under {user}'s min_score "
-            f"{profile.min_score:g} with it alone; with the other interests it can still count)"
+            f"{profile.min_score:g} with it alone{at}; with the other interests it can still count)"
         )
     if trial.current is None:
         tried = f"(weight {trial.weight:g})"

@@ -22,7 +22,8 @@ class KeywordTrial:
     since: dt.date | None  # the recent papers are those listed on or after this day
     latest: dt.date | None  # the latest listing's day
     candidates: int  # how many recent papers there are
-    matches: tuple[Match, ...]  # what the keyword alone matches (at the reader's min_score)
+    matches: tuple[Match, ...]  # what the keyword alone matches (at the reader's min_score), as scored
+    # in a digest of a profile with it alone, at ``weight``
     below: int  # recent papers the keyword reaches, but alone under the reader's min_score
     before: tuple[Match, ...]  # the reader's digest from the recent papers now
     after: tuple[Match, ...]  # the same with the keyword added
@@ -86,8 +87,13 @@ def try_keyword(
         ranked = (m for m in index.rank(p) if m.paper.id in recent and m.paper.id not in taken)
         return tuple(ranked)[: p.max_papers]
 
-    reached = [m for m in keyword_index(index).keyword_matches(phrase) if m.paper.id in recent]
-    alone = tuple(m for m in reached if m.score >= profile.min_score)
+    # the papers the keyword reaches, and those it brings in alone, scored as a digest scores it
+    # (its words too) at the weight tried: the reader's min_score, no other interest, like or exclusion
+    reached = {m.paper.id for m in keyword_index(index).keyword_matches(phrase) if m.paper.id in recent}
+    only = dataclasses.replace(
+        profile, interests=(Interest(" ".join(phrase.split()), weight),), likes=(), exclude=()
+    )
+    alone = tuple(m for m in index.rank(only) if m.paper.id in reached)
     trial = KeywordTrial(
         phrase=phrase,
         weight=weight,

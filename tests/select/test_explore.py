@@ -52,6 +52,27 @@ def test_papers_a_keyword_reaches_under_the_readers_min_score_are_counted_not_hi
     assert "more paper" not in tried(workspace, "quantum chromodynamics")  # in no paper at all
 
 
+def test_what_a_keyword_matches_alone_is_scored_as_the_digest_scores_it_at_the_weight_tried(workspace):
+    # the list was the phrase's own score at weight 1: 'event cameras' "matches 0 ... (1 more paper
+    # with it, each scoring under ada's min_score 1.5 with it alone ...)" while the digest below
+    # took that paper for the keyword alone (its words count too), and a weight tried changed nothing
+    seed(workspace, "[neuromorphic]\nmin_score: 1.5")
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 1 of 3 papers" in said and "more paper" not in said
+    assert "+ #1  Event Cameras for Drones" in said
+    seed(workspace, "[neuromorphic]\nmin_score: 3")
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 0 of 3 papers" in said
+    assert "(1 more paper with it, each scoring under ada's min_score 3 with it alone;" in said
+    lighter = tried(workspace, "event cameras", "--weight", "0.5")
+    assert (
+        "(1 more paper with it, each scoring under ada's min_score 3 with it alone at weight 0.5;" in lighter
+    )
+    heavier = tried(workspace, "event cameras", "--weight", "3")
+    assert "'event cameras' matches 1 of 3 papers" in heavier and "more paper" not in heavier
+    assert "+ #1  Event Cameras for Drones" in heavier
+
+
 def test_a_heavier_weight_can_reorder_the_digest(workspace):
     from digest.profiles.load import load_profile
     from digest.select.explore import try_keyword
