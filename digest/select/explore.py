@@ -90,9 +90,7 @@ def try_keyword(
     # the papers the keyword reaches, and those it brings in alone, scored as a digest scores it
     # (its words too) at the weight tried: the reader's min_score, no other interest, like or exclusion
     reached = {m.paper.id for m in keyword_index(index).keyword_matches(phrase) if m.paper.id in recent}
-    only = dataclasses.replace(
-        profile, interests=(Interest(" ".join(phrase.split()), weight),), likes=(), exclude=()
-    )
+    only = with_keyword(dataclasses.replace(profile, interests=(), likes=(), exclude=()), phrase, weight)
     alone = tuple(m for m in index.rank(only) if m.paper.id in reached)
     trial = KeywordTrial(
         phrase=phrase,
