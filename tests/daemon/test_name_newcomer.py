@@ -21,7 +21,7 @@ from digest.deliver.suppressions import Suppressions
 from digest.signing import Signer
 from digest.store import Store
 
-from conftest import make_dump
+from conftest import SECRET, WebWorkspace, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -31,8 +31,10 @@ ZED = "email: zed@example.net\ninterests: [robotics]\n"
 
 
 @pytest.fixture
-def ws(web_workspace, smtp_server):
+def ws(tmp_path, smtp_server, database, monkeypatch):
     """ada and eve, each sent a digest of both papers; ada rated one up and bounced (a 5xx)."""
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    web_workspace = WebWorkspace(tmp_path, smtp_server.port, database)
     web_workspace.profile("ada", ADA)
     web_workspace.profile("eve", ADA.replace("ada@", "eve@"))
     web_workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
@@ -176,7 +178,9 @@ def test_two_readers_of_one_name_archived_in_turn_are_kept_apart(ws, smtp_server
     first, second = archived(ws)
     assert records(ws, first)["ratings"] == 1 and "ratings" not in records(ws, second)
     with Store(ws.config.database) as store:
-        to = dict(store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE 'ada%'").fetchall())
+        to = dict(
+            store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE ?", ("ada%",)).fetchall()
+        )
     assert to == {first: "ada@example.org", second: "zed@example.net", "ada": "yan@example.com"}
 
 
@@ -200,7 +204,9 @@ def test_the_daemons_pass_moves_the_history_aside_before_it_serves_the_newcomer(
     (aside,) = archived(ws)
     assert [m.rcpt_tos for m in smtp_server.messages].count(["zed@example.net"]) == 1
     with Store(ws.config.database) as store:
-        to = sorted(store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE 'ada%'").fetchall())
+        to = sorted(
+            store.db.execute("SELECT user, recipient FROM outbox WHERE user LIKE ?", ("ada%",)).fetchall()
+        )
     assert to == [("ada", "zed@example.net"), (aside, "ada@example.org")]
 
 
