@@ -287,19 +287,22 @@ class Outbox(OutboxClaims):
         self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
     ) -> None:
         """The server accepted it: the message and its papers are recorded as sent, together
-        (once: if another worker recorded it already, after this one's lease ran out, nothing)."""
+        (once: if another worker recorded it already, after this one's lease ran out, nothing),
+        for the reader the message is stored under now: a removed reader's records moved aside
+        while it was at the server (digest.daemon.archive) are no longer ``msg.user``'s."""
         with self._tx(in_transaction):
             db = self.db
-            if not db.execute(
+            row = db.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                "WHERE id = ? AND status != ?",
+                "WHERE id = ? AND status != ? RETURNING user",
                 (SENT, iso(now), msg.id, SENT),
-            ).rowcount:
+            ).fetchone()
+            if row is None:
                 log.warning("%s was recorded as sent by another worker already", msg.message_id)
                 return
             self._attempt(msg, now, True, reply)
             self.store.record_delivery(
-                msg.user, msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
+                row[0], msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
             )
 
     def mark_retry(
@@ -329,17 +332,20 @@ class Outbox(OutboxClaims):
         *,
         in_transaction: bool = False,
         attempted: bool = True,
-    ) -> None:
+    ) -> str:
         """Refused for good (or given up, or never ``attempted``): kept with the reply; its
-        papers are free again."""
+        papers are free again. Returns the reader it is stored under now (as :meth:`mark_sent`
+        says: a bounce's suppression is theirs)."""
         with self._tx(in_transaction):
             db = self.db
-            db.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
+            row = db.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ? "
+                "RETURNING user",
                 (FAILED, int(attempted), reply, msg.id),
-            )
+            ).fetchone()
             if attempted:
                 self._attempt(msg, now, False, reply)
+        return row[0] if row else msg.user
 
     def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
         """An attempt kept, at the time its reply came to the microsecond: a server answers many

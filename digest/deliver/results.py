@@ -107,10 +107,10 @@ def record(
     else:
         if not final:  # a passing failure, or a refusal of us (see SendResult.ours)
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"
-        outbox.mark_failed(msg, reply, at, in_transaction=True)
+        reader = outbox.mark_failed(msg, reply, at, in_transaction=True)  # (moved aside meanwhile?)
         say(logging.ERROR, "digest to %s <%s> failed: %s", msg.user, msg.recipient, reply)
         if result.bounce:  # (a 5.7.13 may become one only here: the pass is told so here)
-            run.suppressions.add(msg.user, msg.recipient, reply, at)
+            run.suppressions.add(reader, msg.recipient, reply, at)
             run.bounced.set()
             line = "address <%s> of %s suppressed: no more digests to it"
             say(logging.ERROR, line, msg.recipient, msg.user)
