@@ -31,12 +31,13 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from digest.config import Config
-from digest.daemon import archive, removals
+from digest.daemon import archive, removals, renamed
 from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
 from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
@@ -99,10 +100,24 @@ class Looked:
         self._looked, self._seen = (None, None) if waiting else (self.scan, self._listed)
 
 
-def look(config: Config, store: Store, now: dt.datetime) -> bool:
+def carry_and_look(config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime) -> Carried:
+    """A pass's renames carried over (digest.daemon.renamed), then its :func:`look`; once more
+    the renames if the look moved a removed reader's records aside: a file renamed onto their
+    name (eve.yaml to ada.yaml) continues its own reader, which the name's records kept from it."""
+    carried = renamed.carry_over(config, store, profiles, now)
+    moved: list[str] = []
+    look(config, store, now, moved)
+    if not moved:
+        return carried
+    again = renamed.carry_over(config, store, profiles, now)
+    return Carried(carried.done + again.done, carried.waiting + again.waiting)
+
+
+def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None = None) -> bool:
     """Write down the names whose file appeared or went since the last look (one query when
     nothing changed). A folder that cannot be read or holds no profile is not looked at.
-    True: something was written down (committed)."""
+    True: something was written down (committed); ``moved``: the archived identities of the
+    removed readers whose records were moved aside (digest.daemon.archive), added to."""
     files = profile_names(config)
     if files is None:
         return False
@@ -125,7 +140,7 @@ def look(config: Config, store: Store, now: dt.datetime) -> bool:
             db.execute(
                 "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING", (name,)
             )
-        outcome = {name: _back(db, name, rows_gone.get(name), addresses[name]) for name in back}
+        outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], moved) for name in back}
         for name in went:
             _write_gone(db, name, at, rows_gone.get(name))
     if went:

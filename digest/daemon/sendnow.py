@@ -20,8 +20,8 @@ from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
-from digest.daemon.names import look
-from digest.daemon.renamed import Continued, carry_over
+from digest.daemon.names import carry_and_look
+from digest.daemon.renamed import Continued
 from digest.daemon.slots import current_period, day_begins, period_done
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
@@ -137,8 +137,8 @@ def send_now(
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
-    carried = carry_over(config, store, profiles, now)  # a renamed profile: the same reader
-    look(config, store, now)  # a removed one: the links signed before open nothing from now on
+    # a renamed profile: the same reader; a removed one: the links signed before open nothing
+    carried = carry_and_look(config, store, profiles, now)
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]

@@ -27,8 +27,8 @@ from digest.daemon.claims import (
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
-from digest.daemon.names import Looked, look
-from digest.daemon.renamed import Carried, carry_over
+from digest.daemon.names import Looked, carry_and_look
+from digest.daemon.renamed import Carried
 from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
@@ -291,8 +291,8 @@ def run_once(
     beat()
     carried = Carried([], [])
     if queue and (looked is None or looked.needed()):
-        carried = carry_over(config, store, profiles, now)  # a renamed profile file: the same reader
-        look(config, store, now)  # a removed one: the links signed before open nothing from now on
+        # a renamed profile file: the same reader; a removed one: the links signed before open nothing
+        carried = carry_and_look(config, store, profiles, now)
         if looked is not None:
             looked.done(carried)
         beat()

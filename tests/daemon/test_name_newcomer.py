@@ -236,3 +236,40 @@ def test_a_removal_whose_reader_is_not_known_is_told_by_the_records_address(ws, 
     ws.profile("ada", ADA.replace("ada@example.org", address))
     assert ws.cli("send").exit_code == 0
     assert len(archived(ws)) == moved and ("ratings" in records(ws, "ada")) != moved
+
+
+@pytest.mark.parametrize("by", ["send", "daemon"])
+def test_a_file_renamed_onto_a_removed_readers_name_continues_its_own_reader(ws, smtp_server, by):
+    """eve.yaml renamed ada.yaml after ada's file went: the look moves ada's records aside, and the
+    same pass lets ada continue eve (eve's history, no second digest today), not start afresh."""
+    from digest.daemon.names import Looked
+    from digest.daemon.tick import run_once
+    from digest.deliver.transports import SmtpSender
+    from digest.profiles.load import load_profiles
+
+    def a_pass() -> None:
+        if by == "send":
+            assert ws.cli("send").exit_code == 0
+            return
+        config = ws.config
+        with Store(config.database) as store, SmtpSender(config.smtp) as sender:
+            run_once(config, store, load_profiles(config), sender, wall_clock(), looked=Looked())
+
+    eve = records(ws, "eve")
+    folder = ws.root / "profiles"
+    (folder / "ada.yaml").unlink()
+    a_pass()  # ada's file found gone
+    (folder / "eve.yaml").rename(folder / "ada.yaml")
+    if by == "daemon":  # due now (UTC), as the send makes it
+        ws.profile(
+            "ada",
+            ADA.replace("ada@", "eve@") + f'send_at: "{wall_clock() - dt.timedelta(minutes=1):%H:%M}"\n',
+        )
+    a_pass()
+    (aside,) = archived(ws)
+    assert records(ws, "ada") == eve and records(ws, "eve") == {}  # eve goes on as ada
+    assert records(ws, aside)["ratings"] == 1  # the removed ada's, kept apart
+    assert [m.rcpt_tos for m in smtp_server.messages].count(["eve@example.org"]) == 1  # none again today
+    with Store(ws.config.database) as store:
+        renames = store.db.execute("SELECT old_user, user FROM reader_renames").fetchall()
+    assert renames == [("eve", "ada")]  # eve's links open ada's page
