@@ -369,6 +369,22 @@ def profile_url(obj: Context, user: str) -> None:
       digest profile url ada
     """
     from digest.cli.common import now_utc
+    from digest.daemon.names import start_afresh
+    from digest.db import db_errors
+    from digest.errors import DigestError
+    from digest.profiles.load import load_profile
     from digest.web.app import reader_url
 
-    click.echo(reader_url(obj.config, user, now_utc()))
+    url = reader_url(obj.config, user, now_utc())  # (the config's and file's errors first)
+    try:  # a file made by hand under a removed reader's name, no pass since: their history aside
+        if note := start_afresh(obj.config, load_profile(obj.config, user), now_utc(), command="profile url"):
+            click.echo(note, err=True)
+    except (DigestError, *db_errors()) as e:
+        click.secho(
+            f"note: the database could not be read or written to move a removed reader's history under "
+            f"{user} aside, if any; until the next `digest send` or daemon pass does, the page may show "
+            f"it ({e})",
+            fg="yellow",
+            err=True,
+        )
+    click.echo(url)

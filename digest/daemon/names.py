@@ -370,16 +370,23 @@ def _past_second_of(at: dt.datetime) -> None:
 _LONGEST_WAIT = 3.0  # seconds
 
 
-def start_afresh(config: Config, profile: Profile, now: dt.datetime, timeout: float = 30.0) -> str | None:
-    """`profile new` made ``profile`` under a name whose file :func:`name_taken_over` wrote down
-    gone: what the next pass's look would do with it, done now for this name (so its page never
-    shows a removed reader's ratings meanwhile): a removed reader with another address has their
-    records moved aside (digest.daemon.archive). Returns what to say of it (None: nothing moved)."""
+def start_afresh(
+    config: Config, profile: Profile, now: dt.datetime, timeout: float = 30.0, command: str = "profile new"
+) -> str | None:
+    """`profile new` made ``profile`` (or `profile url` signs its link: a file made by hand) under a
+    name written down gone: the next look's move of a removed reader's records (another address)
+    aside done now for it, so its page never shows them (written only for a name written down
+    gone: digest.daemon.archive). Returns what to say of it (None: nothing moved)."""
+    gone_sql = "SELECT gone_at FROM reader_names WHERE user = ? AND live = 0"
+    if not is_postgres(config.database) and not Path(config.database).exists():  # nobody's history
+        return None
+    with Store(config.database, readonly=True, timeout=timeout) as store:
+        if store.db.execute(gone_sql, (profile.user,)).fetchone() is None:
+            return None
     with Store(config.database, timeout=timeout) as store:
-        refuse_if_apart(store, config, f"`digest profile new {profile.user}`", now, beside=True, keys=FOLDER)
+        refuse_if_apart(store, config, f"`digest {command} {profile.user}`", now, beside=True, keys=FOLDER)
         with store.transaction() as db:
-            row = db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (profile.user,))
-            gone = row.fetchone()
+            gone = db.execute(gone_sql, (profile.user,)).fetchone()
             if gone is None or not has_profile_file(config, profile.user):
                 return None  # no removal, or the file gone again: the next look
             before, moved = archive.last_address(db, profile.user), []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -273,3 +274,28 @@ def test_a_file_renamed_onto_a_removed_readers_name_continues_its_own_reader(ws,
     with Store(ws.config.database) as store:
         renames = store.db.execute("SELECT old_user, user FROM reader_renames").fetchall()
     assert renames == [("eve", "ada")]  # eve's links open ada's page
+
+
+def test_profile_url_for_a_file_made_by_hand_before_any_pass_opens_a_clean_page(ws):
+    """A new ada.yaml written by hand for zed after ada's removal was noted, and its link taken
+    with `profile url` before any pass: the link is the newcomer's first, so it moves the removed
+    reader's history aside as the pass would (their ratings are never on zed's page)."""
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0  # ada's file found gone
+    with Store(ws.config.database) as store:
+        (gone,) = store.db.execute("SELECT gone_at FROM reader_names WHERE user = 'ada'").fetchone()
+    while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
+        time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
+    ws.profile("ada", ZED)
+    url = ws.cli("profile", "url", "ada")
+    assert url.exit_code == 0, url.output
+    token = url.stdout.strip().rsplit("/", 1)[1]
+    with (
+        ws.serve(now=wall_clock() + dt.timedelta(seconds=2)) as base,
+        urllib.request.urlopen(f"{base}/u/{token}") as answer,
+    ):
+        html = answer.read().decode()
+    assert "Your ratings" in html and rated_titles(html) == []  # zed's page: not ada's rating
+    (aside,) = archived(ws)
+    assert f"kept apart as {aside}" in url.output
+    assert records(ws, "ada") == {} and records(ws, aside)["ratings"] == 1
