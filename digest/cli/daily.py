@@ -196,7 +196,10 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
         for user in release:
             if not suppressions.release(user):
                 raise DigestError(f"{user} is not suppressed; `digest suppressed` lists who is")
-            click.echo(f"{user}: released; the next digest goes to their address again")
+            if is_archived(user):  # no profile is theirs: nothing goes to them
+                click.echo(f"{user}: released (a removed reader's, kept apart: no digest goes to them)")
+            else:
+                click.echo(f"{user}: released; the next digest goes to their address again")
         if release:
             return
         found = suppressions.all()

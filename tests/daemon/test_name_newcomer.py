@@ -120,6 +120,9 @@ def test_a_file_made_by_hand_under_a_removed_readers_name_with_another_address_s
     assert "removed" not in shown and "~" not in shown  # the archived reader is no active reader
     listed = ws.cli("suppressed").output
     assert f"{aside}" in listed and "kept apart" in listed  # ada's bounce, no longer the name's
+    released = ws.cli("suppressed", "--release", aside).output
+    assert "a removed reader's, kept apart: no digest goes to them" in released
+    assert "the next digest goes" not in released
 
 
 def test_profile_new_under_a_removed_readers_name_moves_their_history_aside_at_once(ws):
