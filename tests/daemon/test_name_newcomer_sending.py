@@ -84,3 +84,56 @@ def test_a_bounce_recorded_after_the_move_is_the_removed_readers(tmp_path, datab
     assert [m.rcpt_tos for m in handler.messages] == [["zed@example.net"]]
     listed = ws.cli("suppressed").output
     assert f"{aside}" in listed and "kept apart" in listed and "\nada " not in listed
+
+
+def test_two_workers_looking_at_once_move_the_removed_readers_records_once(tmp_path, database, smtp_server):
+    """PostgreSQL: two workers' looks find ada's file back with zed's address at the same moment
+    (both held on the name's row until both wait): one moves ada's records aside, the other
+    finds it done; one archived identity, every record in it, none left under the name."""
+    import threading
+
+    import psycopg
+
+    from digest.daemon.names import look
+
+    if database == "digest.db":
+        pytest.skip("SQLite: one worker at a time (the daemon's file lock), a look waits for the other whole")
+    ws = Workspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", ADA)
+    ws.profile("eve", ADA.replace("ada@", "eve@"))  # (a folder left with no profile is not looked at)
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots that grasp.")]))
+    assert ws.cli("ingest").exit_code == 0 and ws.cli("send").exit_code == 0
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0  # ada's file found gone
+    ws.profile("ada", ZED)
+    with Store(ws.config.database) as store:
+        before = store.db.execute("SELECT COUNT(*) FROM sent_papers WHERE user = 'ada'").fetchone()[0]
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with Store(ws.config.database) as store:
+                look(ws.config, store, wall_clock())
+        except BaseException as e:  # said by the test
+            errors.append(e)
+
+    with psycopg.connect(database) as holder, psycopg.connect(database, autocommit=True) as watch:
+        holder.execute("SELECT 1 FROM reader_names WHERE \"user\" = 'ada' FOR UPDATE")
+        workers = [threading.Thread(target=worker) for _ in range(2)]
+        for t in workers:
+            t.start()
+        waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = %s"
+        for _ in range(1500):  # both looks wait on the name's row (30 s at most, not a timing)
+            if watch.execute(waiting, (holder.info.dbname,)).fetchone()[0] >= 2 or errors:
+                break
+            threading.Event().wait(0.02)
+        holder.rollback()
+    for t in workers:
+        t.join(30)
+    assert not errors and not any(t.is_alive() for t in workers)
+    with Store(ws.config.database) as store:
+        users = dict(store.db.execute("SELECT user, COUNT(*) FROM sent_papers GROUP BY user").fetchall())
+        (aside,) = set(users) - {"eve"}
+        assert aside.startswith("ada~removed-") and users[aside] == before
+        left = store.db.execute("SELECT COUNT(*) FROM outbox WHERE user = 'ada'").fetchone()[0]
+        assert left == 0
