@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from digest.daemon import tick
+from digest.daemon import names as names_module
+from digest.daemon import renamed
 from digest.daemon.names import look
 from digest.daemon.renamed import carry_over
 from digest.daemon.service import Daemon
@@ -167,16 +168,16 @@ def test_a_daemon_looks_at_the_names_again_only_once_the_profiles_folder_changed
     looks: list[dt.datetime] = []
     carries: list[dt.datetime] = []
 
-    def looking(config, store, now):
+    def looking(config, store, now, moved=None):
         looks.append(now)
-        return look(config, store, now)
+        return look(config, store, now, moved)
 
     def carrying(config, store, profiles, now):
         carries.append(now)
         return carry_over(config, store, profiles, now)
 
-    monkeypatch.setattr(tick, "look", looking)
-    monkeypatch.setattr(tick, "carry_over", carrying)
+    monkeypatch.setattr(names_module, "look", looking)  # as the pass makes them (names.carry_and_look)
+    monkeypatch.setattr(renamed, "carry_over", carrying)
     clock = [MON - dt.timedelta(hours=3)]  # before the send times: quiet passes
     d = Daemon(ws.config, lambda: clock[0], sender_factory=lambda config: SmtpSender(config.smtp))
     for minutes in (0, 1):  # the folder read, and read once more right after (watch.py)
