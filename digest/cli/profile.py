@@ -362,7 +362,9 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
 def profile_url(obj: Context, user: str) -> None:
     """Print USER's signed preferences link (the one in their emails).
 
-    Needs base_url and web.secret_env in the config.
+    Needs base_url and web.secret_env in the config. A file made by hand under a removed
+    reader's name, with another address: their history is moved aside first (said on stderr),
+    as the next pass would, so the link never shows it.
 
     \b
     Example:

@@ -137,3 +137,23 @@ def test_two_workers_looking_at_once_move_the_removed_readers_records_once(tmp_p
         assert aside.startswith("ada~removed-") and users[aside] == before
         left = store.db.execute("SELECT COUNT(*) FROM outbox WHERE user = 'ada'").fetchone()[0]
         assert left == 0
+
+
+def test_two_readers_of_a_name_archived_for_one_second_are_kept_apart(tmp_path, database, smtp_server):
+    """Two removals of one name within a second (their archived identities would be one): the
+    second reader's records go to ``-2``, the first's stay as they were."""
+    from digest.daemon.archive import move_aside
+    from digest.deliver.suppressions import Suppressions
+
+    ws = Workspace(tmp_path, smtp_server.port, database)
+    at = "2026-03-14T07:00:00.250000+00:00"
+    with Store(ws.config.database) as store:
+        with store.transaction() as db:
+            Suppressions(store).add("ada", "ada@example.org", "550 gone", wall_clock())
+            first = move_aside(db, "ada", at, "zed@example.net")
+        with store.transaction() as db:
+            Suppressions(store).add("ada", "zed@example.net", "550 gone too", wall_clock())
+            second = move_aside(db, "ada", at.replace(".25", ".75"), "yan@example.com")
+        kept = sorted(store.db.execute("SELECT user, recipient FROM suppressions").fetchall())
+    assert (first, second) == ("ada~removed-20260314T070000Z", "ada~removed-20260314T070000Z-2")
+    assert kept == [(first, "ada@example.org"), (second, "zed@example.net")]
