@@ -292,17 +292,17 @@ class Outbox(OutboxClaims):
         while it was at the server (digest.daemon.archive) are no longer ``msg.user``'s."""
         with self._tx(in_transaction):
             db = self.db
-            row = db.execute(
+            rows = db.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
                 "WHERE id = ? AND status != ? RETURNING user",
                 (SENT, iso(now), msg.id, SENT),
-            ).fetchone()
-            if row is None:
+            ).fetchall()  # (every row read: the statement is done)
+            if not rows:
                 log.warning("%s was recorded as sent by another worker already", msg.message_id)
                 return
             self._attempt(msg, now, True, reply)
             self.store.record_delivery(
-                row[0], msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
+                rows[0][0], msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
             )
 
     def mark_retry(
@@ -338,14 +338,14 @@ class Outbox(OutboxClaims):
         says: a bounce's suppression is theirs)."""
         with self._tx(in_transaction):
             db = self.db
-            row = db.execute(
+            rows = db.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ? "
                 "RETURNING user",
                 (FAILED, int(attempted), reply, msg.id),
-            ).fetchone()
+            ).fetchall()
             if attempted:
                 self._attempt(msg, now, False, reply)
-        return row[0] if row else msg.user
+        return rows[0][0] if rows else msg.user
 
     def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
         """An attempt kept, at the time its reply came to the microsecond: a server answers many
