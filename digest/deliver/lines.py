@@ -83,10 +83,10 @@ class Pass:
         if self.wanted is None:
             self.wanted = StillWanted(self.config, self.suppressions, self.now)
 
-    def why_not(self, user: str, recipient: str) -> str | None:
-        """Why a message to ``user`` must not go out now (digest.deliver.wanted), if so; the store taken."""
+    def why_not(self, msg: OutboxMessage) -> str | None:
+        """Why ``msg`` must not go out now (digest.deliver.wanted), if so; the store taken."""
         assert self.wanted is not None
-        return self.wanted.why_not(user, recipient)
+        return self.wanted.why_not(msg.user, msg.recipient, msg.created_at)
 
     @property
     def stopping(self) -> bool:
@@ -307,7 +307,7 @@ def _write(
                 skipped += 1
                 continue
         # still wanted? (a bounce in this pass, an unsubscribe since the digest was made)
-        why = run.why_not(msg.user, msg.recipient)
+        why = run.why_not(msg)
         if why is not None:
             outcomes.append(suppressed(run.outbox, msg, why, run.now, said))
             continue

@@ -152,7 +152,7 @@ def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
     (digest.deliver.wanted)? Then it is recorded as failed, not tried: one transaction, tried again
     at once if PostgreSQL ends it to undo a deadlock (its line said once, after the commit)."""
     with run.guard:
-        why = run.why_not(msg.user, msg.recipient)
+        why = run.why_not(msg)
         if why is None:
             return False
         said = Said()

@@ -10,8 +10,11 @@ failed, not tried (its papers free again), as a message to a suppressed address 
 the reader's undo lets their next digest go as usual.
 
 Cheap enough for every message: the suppression is one look-up by the reader's key; the file is
-one ``stat``, and it is read only when it was changed since ``now - LOOKBACK`` (a file older than
-that said what the planning read from it), once per version of it in a pass.
+one ``stat``, and it is read only when it may have changed after the planning read it, once per
+version of it in a pass. The planning of a message came before the message was made (this pass's
+``now`` for a new one; an earlier pass's for one tried again, a deferral), from a reading of the
+file at most :func:`lookback` older: so a file changed since the earlier of the two, less that,
+is read again.
 """
 
 from __future__ import annotations
@@ -25,10 +28,18 @@ from digest.deliver.suppressions import Suppressions
 from digest.errors import ProfileError
 from digest.profiles.load import load_profile_file, profile_path
 
-# A file changed later than this before the pass began is read again: the planning (which read
-# every profile, maybe from a cache checked earlier) came before the pass's ``now``, at most by
-# this much, and the margin also covers a file server's clock somewhat behind ours.
+# At least this much before a message was made, a change of its reader's file is looked at: the
+# planning (which read every profile, maybe from a cache checked earlier) came before the message
+# was made, and the margin also covers a file server's clock somewhat behind ours.
 LOOKBACK = dt.timedelta(hours=1)
+
+
+def lookback(config: Config) -> dt.timedelta:
+    """How much older than the message the planning's reading of a file may be: LOOKBACK, or the
+    daemon's ``scheduler.profiles_rescan_seconds`` if longer (a file edited in place leaves the
+    folder's time as it was, and is seen only when the folder is read anyway: digest.profiles.watch)."""
+    return max(LOOKBACK, config.scheduler.profiles_rescan)
+
 
 Identity = tuple[int, int, int]  # inode, size, modification time in ns
 
@@ -40,29 +51,33 @@ class StillWanted:
     def __init__(self, config: Config, suppressions: Suppressions, now: dt.datetime) -> None:
         self.config = config
         self.suppressions = suppressions
-        self.since_ns = int((now - LOOKBACK).timestamp() * 1_000_000_000)
+        self.now = now
+        self.lookback = lookback(config)
         self.read: dict[str, tuple[Identity, bool]] = {}  # user -> (their file as read, paused)
 
-    def why_not(self, user: str, recipient: str) -> str | None:
-        """The reason to hold the message (the outbox's "not tried: ..."), or None: it may go."""
+    def why_not(self, user: str, recipient: str, made: dt.datetime) -> str | None:
+        """The reason to hold the message made at ``made`` (the outbox's "not tried: ..."), or
+        None: it may go."""
         blocked = self.suppressions.blocks(user, recipient)
         if blocked is not None:
             return f"address suppressed: {blocked.describe()}"
-        if self.paused(user):
+        if self.paused(user, min(made, self.now) - self.lookback):
             return "paused since the digest was made: their profile file says paused: true (an unsubscribe)"
         return None
 
-    def paused(self, user: str) -> bool:
-        """Does the reader's profile file, changed since the planning, say ``paused: true``? A file
-        that cannot be read now, or is gone, holds nothing: the planning's reading stands (a
-        one-click on a broken file is kept in the database, :meth:`why_not` looks there first)."""
+    def paused(self, user: str, since: dt.datetime) -> bool:
+        """Does the reader's profile file, changed after ``since`` (before which the planning read
+        it), say ``paused: true``? A file that cannot be read now, or is gone, holds nothing: the
+        planning's reading stands (a one-click on a broken file is kept in the database,
+        :meth:`why_not` looks there first)."""
+        since_ns = int(since.timestamp() * 1_000_000_000)
         path = profile_path(self.config, user)
         for candidate in (path, path.with_suffix(".yml")):
             try:
                 st = os.stat(candidate)
             except OSError:
                 continue
-            if st.st_mtime_ns < self.since_ns:
+            if st.st_mtime_ns < since_ns:
                 return False
             identity = (st.st_ino, st.st_size, st.st_mtime_ns)
             known = self.read.get(user)

@@ -1,0 +1,96 @@
+"""A message is looked at again right before it goes (digest.deliver.wanted): a reader paused
+since the message was made gets nothing from it, however long ago the message was made and
+however long the daemon may take to see a file edited in place (a real SMTP server on loopback,
+real profile files, on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.daemon.sendnow import send_now
+from digest.deliver.delivery import deliver_due
+from digest.deliver.outbox import FAILED, QUEUED, Outbox
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+from conftest import NOW, Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+ADA = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
+BOB = "name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\n"
+
+
+class Greylisting(Mailbox):
+    """Accepts every message, but answers bob's first RCPT with a 451 (tried again later)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.greylisted = False
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+        if address == "bob@example.org" and not self.greylisted:
+            self.greylisted = True
+            return "451 4.7.1 greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def server():
+    with LocalSmtpServer(Greylisting()) as server:
+        yield server
+
+
+@pytest.fixture
+def ws(tmp_path, server, database) -> Workspace:
+    ws = Workspace(tmp_path, server.port, database)
+    ws.profile("ada", ADA)
+    ws.profile("bob", BOB)
+    ws.dump("day.txt", make_dump("Mar 20", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    return ws
+
+
+def dated(path: Path, when: dt.datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def test_a_message_retried_hours_after_its_reader_paused_is_held_not_sent(ws, server):
+    """Bob's digest is greylisted at NOW; he pauses half an hour later (the one-click writes the
+    file); the retry comes three hours later, more than an hour after the pause: still held."""
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+        (bob,) = Outbox(store).entries(user="bob")
+        assert bob.status == QUEUED and bob.attempts == 1  # greylisted: tried again later
+    dated(ws.profile("bob", BOB + "paused: true\n"), NOW + dt.timedelta(minutes=30))
+
+    with Store(ws.config.database) as store:
+        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
+        (bob,) = Outbox(store).entries(user="bob")
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert bob.status == FAILED and bob.attempts == 1  # held: not tried again
+    assert bob.last_error.startswith("not tried: paused since the digest was made")
+
+
+def test_a_file_edited_in_place_which_the_daemon_sees_only_at_its_rescan_is_read_again(ws, server):
+    """With scheduler.profiles_rescan_seconds at 6 hours, the daemon may plan bob's digest from
+    a reading of his file made before he paused 3 hours ago (an edit in place, which leaves the
+    folder's time as it was): his file is read again before his digest goes, and holds it."""
+    with ws.config_path.open("a") as f:
+        f.write("scheduler:\n  profiles_rescan_seconds: 21600\n")
+    config = load_config(ws.config_path)
+    planned_from = load_profiles(config)  # the daemon's reading, from its last scan of the folder
+    dated(ws.profile("bob", BOB + "paused: true\n"), NOW - dt.timedelta(hours=3))
+    with Store(config.database) as store:
+        send_now(config, store, planned_from, None, NOW)
+        (bob,) = Outbox(store).entries(user="bob")
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert bob.status == FAILED and bob.attempts == 0
+    assert bob.last_error.startswith("not tried: paused since the digest was made")
