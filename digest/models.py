@@ -211,3 +211,10 @@ class Digest:
     @property
     def paper_ids(self) -> tuple[int, ...]:
         return tuple(m.paper.id for m in self.matches)
+
+    @property
+    def sent(self) -> bool:
+        """Is a message sent for it (the reader not paused aside)? Not for a digest with nothing
+        in it, unless the reader asks for a "nothing today" note (``send_empty``): their period
+        is then done without an email."""
+        return bool(self.matches) or self.profile.send_empty

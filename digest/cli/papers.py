@@ -287,7 +287,7 @@ def preview(
         click.secho(f"note: no stored listing is dated on or before {day}.", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
-    elif not outgoing.digest.matches and not outgoing.digest.profile.send_empty:
+    elif not outgoing.digest.sent:
         click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
             f"note: nothing matches {user}'s interests yet: no email is sent for this "
             "(`send_empty: true` would send this note).",

@@ -106,7 +106,7 @@ def plan_send(
         chunk = wanted[start : start + PLAN_BATCH]
         digests = next_digests(store, [profiles[i] for i in chunk], now, config=config, windows=windows)
         for i, digest in zip(chunk, digests, strict=True):
-            action = NEW if digest.matches or profiles[i].send_empty else NOTHING
+            action = NEW if digest.sent else NOTHING
             plans[i] = Planned(profiles[i], periods[i], action, digest, "")
     return [p for p in plans if p is not None]
 

@@ -145,7 +145,7 @@ def _queue_batch(
     for (profile, slot), digest in zip(batch, digests, strict=True):
         if stop is not None and stop.is_set():
             break  # what is built is still stored: it is quick
-        if not digest.matches and not profile.send_empty:
+        if not digest.sent:
             log.debug("nothing new for %s (%s) yet", profile.user, slot.period)
             done.append(Scheduled(profile.user, slot.period, 0, None))
             continue

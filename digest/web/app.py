@@ -22,6 +22,7 @@ from zoneinfo import available_timezones
 from flask import Flask, Response, abort, g, redirect, request
 from markupsafe import Markup
 
+from digest.compose.outgoing import Outgoing
 from digest.compose.preview import preview
 from digest.compose.render import builtin_templates
 from digest.config import Config, ConfigError
@@ -261,6 +262,11 @@ def create_app(
             extra["base_version"] = base
         return prefs_page(token, user, path, status, **extra)
 
+    def shown(out: Outgoing) -> str:
+        """What the preview shows: the email, or (a digest with nothing in it, which is not sent
+        without send_empty) a page that says no email goes, not a note that never comes."""
+        return out.rendered.html if out.digest.sent else site().renderer.page("unsent.html.j2")
+
     @app.post("/u/<token>/preview")
     def preview_form(token: str) -> Response:
         user, path = reader(token)
@@ -281,7 +287,8 @@ def create_app(
                 "subject": out.rendered.subject,
                 "count": len(out.digest.matches),
                 "paused": candidate.profile.paused,
-                "html": out.rendered.html,
+                "sent": out.digest.sent,
+                "html": shown(out),
             }
         )
 
@@ -290,7 +297,7 @@ def create_app(
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
         user, _ = reader(token)
         out = preview(cfg(), user, now(), profile=current_profile(cfg(), user), renderer=site().renderer)
-        html = out.rendered.html
+        html = shown(out)
         if request.args.get("live"):
             script = Markup('<script src="%s/assets/live.js" defer></script>') % request.script_root
             html = html.replace("</body>", f"{script}</body>", 1)

@@ -50,7 +50,8 @@
     }
     errorsBox.hidden = true;
     const n = data.count;
-    summary.textContent = `${n} paper${n === 1 ? "" : "s"}` + (data.paused ? " · paused: nothing is sent" : "");
+    const unsent = data.paused ? " · paused: nothing is sent" : data.sent ? "" : " · no email is sent";
+    summary.textContent = `${n} paper${n === 1 ? "" : "s"}` + unsent;
     summary.dataset.count = String(n);
     frame.srcdoc = data.html;
   }
