@@ -68,8 +68,10 @@
   // A number under its field's minimum (a weight of 0): said in the page's words (data-under),
   // not the browser's "at least 5e-324"; the browser still refuses to submit it. A decimal comma
   // (0,5), which a number field drops without a word (0,5 would be sent as 05), is refused as it
-  // is typed, and the field stays refused until it is emptied (or given a point: 0. is no number
-  // yet, so it reads empty too).
+  // is put in, typed or not (a paste, an input method, a phone's keyboard, whose key events name
+  // no key: all come as a beforeinput with the text). The field stays refused while more digits
+  // follow (0 then 5 would be 05), until the reader corrects it: deletes (a character, or all of
+  // it) or puts in a point (Chromium reads "0." as 0, not as no number: the point is what tells).
   const COMMA = "Write decimals with a point: 0.5, not 0,5.";
   function explain(input) {
     if (!input.dataset || input.type !== "number") return;
@@ -79,12 +81,18 @@
     else if (input.dataset.under && input.validity.rangeUnderflow) input.setCustomValidity(input.dataset.under);
   }
   form.addEventListener("input", (e) => explain(e.target), true);
-  form.addEventListener("keydown", (e) => {
-    if (e.key !== "," || e.target.type !== "number") return;
-    e.preventDefault();
-    e.target.dataset.comma = "1";
-    explain(e.target);
-    e.target.reportValidity();
+  form.addEventListener("beforeinput", (e) => {
+    const input = e.target;
+    if (input.type !== "number") return;
+    const text = e.data ?? (e.dataTransfer ? e.dataTransfer.getData("text/plain") : "");
+    if (text.includes(",")) {
+      e.preventDefault();  // nothing of it is taken (a whole paste too: the field may stay empty)
+      input.dataset.comma = "1";
+      input.setCustomValidity(COMMA);
+      input.reportValidity();
+    } else if (input.dataset.comma && (e.inputType.startsWith("delete") || text.includes("."))) {
+      delete input.dataset.comma;  // corrected: the input event that follows checks the rest
+    }
   }, true);
 
   function addRow() {

@@ -80,3 +80,57 @@ def test_a_decimal_comma_typed_in_a_number_field_is_refused_not_sent_as_a_number
         assert page.locator(".notice").inner_text() == "Saved."
         page.close()
     assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.5
+
+
+def test_a_decimal_comma_pasted_or_sent_by_a_phone_keyboard_is_refused_too(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    """Text inserted whole (a paste, an input method, a phone's keyboard, whose key events name
+    no key) arrives with no key press of a comma: '0,5' was taken as 05, a weight of 5, without a word."""
+    path = web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        weight = page.locator("[name=weight]").first
+        weight.fill("")
+        weight.focus()
+        page.keyboard.insert_text("0,5")  # as an input method or a paste hands it over: no keydown
+        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
+        page.click("#save")  # refused by the browser: nothing sent
+        assert page.locator(".notice").count() == 0
+        assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
+
+        weight.press_sequentially("0.5")  # the point, as the message asks: taken
+        assert weight.evaluate("e => e.validity.valid")
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.5
+
+
+def test_a_refused_comma_is_corrected_in_place_by_deleting_the_digit_after_it_and_writing_a_point(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    """After 0,5 (the field shows 05), a reader deletes the 5 and writes .5: 0.5 is taken, not
+    refused for a comma that is no longer there (it was, until the field was emptied whole)."""
+    path = web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        weight = page.locator("[name=weight]").first
+        weight.fill("")
+        weight.press_sequentially("0,5")
+        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
+        weight.press("Backspace")  # 05 -> 0
+        weight.press_sequentially(".5")
+        assert weight.evaluate("e => [e.value, e.validity.valid]") == ["0.5", True]
+        weight.press_sequentially("5")  # digits after a corrected value: taken as typed
+        assert weight.evaluate("e => [e.value, e.validity.valid]") == ["0.55", True]
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.55
