@@ -81,8 +81,22 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in our output
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    _no_progress_bars()
     log.info("loading embedding model from %s", folder)
     return SentenceTransformer(str(folder), device="cpu")
+
+
+def _no_progress_bars() -> None:
+    """Loading the model and encoding make tqdm progress bars: transformers' "Loading weights"
+    bar, printed on stderr whatever the environment says once it is imported, is turned off;
+    and tqdm's monitor thread, which any bar (even a hidden one) starts and which lives on, is
+    turned off by its documented class setting: a process running a second thread never forks
+    its work (digest.forking.can_fork), so it would rank and send in one process from then on."""
+    import tqdm
+    from transformers.utils import logging as transformers_logging
+
+    tqdm.tqdm.monitor_interval = 0
+    transformers_logging.disable_progress_bar()
 
 
 def paper_text(paper: Paper) -> str:

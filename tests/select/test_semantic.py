@@ -115,6 +115,17 @@ def test_packaged_model_ranks_a_paraphrase_above_an_unrelated_paper():
     assert ranked[0].keywords == ("neuromorphic computing",)
 
 
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_the_model_prints_no_progress_bar_and_leaves_no_thread_that_stops_forking(capfd):
+    import threading
+
+    from digest.forking import can_fork
+
+    Embedder(load_model()).embed_texts(["spiking neurons", "pasta"])
+    assert can_fork(), f"threads left running: {threading.enumerate()}"
+    assert "Loading weights" not in capfd.readouterr().err
+
+
 # -- in the pipeline: the config turns it on, the store keeps the paper embeddings -----------
 
 
