@@ -26,11 +26,13 @@ import functools
 import hashlib
 import logging
 import os
+import random
 import re
 import secrets
 import socket
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,7 +73,8 @@ def is_bug(error: BaseException) -> bool:
     return isinstance(error, tuple(getattr(kind, name) for kind in kinds for name in bugs))
 
 
-CONFLICT_TRIES = 3  # a transaction PostgreSQL ended to undo a deadlock (is_conflict): tried this often in all
+CONFLICT_TRIES = 5  # a transaction PostgreSQL ended to undo a deadlock (is_conflict): tried this often in all
+CONFLICT_PAUSE = 0.05  # seconds, at least, before the second try; doubled before each next one
 
 
 def is_conflict(error: BaseException) -> bool:
@@ -84,10 +87,29 @@ def is_conflict(error: BaseException) -> bool:
 _T = TypeVar("_T")
 
 
-def retrying_conflicts(transaction: Callable[[], _T], what: str, again: str = "tried again") -> _T:
-    """``transaction()``, run again at once when PostgreSQL ended it to undo a conflict
-    (:func:`is_conflict`: it rolled back whole), up to :data:`CONFLICT_TRIES` times in all; each
-    retry logged as "WHAT: the error; AGAIN". Any other error, or the last try's, is raised."""
+def conflict_pause(attempt: int) -> float:
+    """How long to wait after try ``attempt`` (1, 2, ...) ended in a conflict: from
+    :data:`CONFLICT_PAUSE` up, doubled at each try, with a random part (up to as much again), so
+    that two transactions that lost together do not meet again at the same instant."""
+    return CONFLICT_PAUSE * 2 ** (attempt - 1) * random.uniform(1.0, 2.0)
+
+
+def retrying_conflicts(
+    transaction: Callable[[], _T],
+    what: str,
+    again: str = "tried again",
+    *,
+    pause: Callable[[float], object] = time.sleep,
+) -> _T:
+    """``transaction()``, run again when PostgreSQL ended it to undo a conflict (:func:`is_conflict`:
+    it rolled back whole), up to :data:`CONFLICT_TRIES` times in all; each retry logged as "WHAT:
+    the error; AGAIN". Any other error, or the last try's, is raised.
+
+    Each retry comes after a pause (:func:`conflict_pause`, ``pause`` waits it). The transaction
+    PostgreSQL let go on was woken when this one ended, but takes the row it waited for only once
+    its process runs; a row whose holder ended is free to whoever comes first, so a try made at
+    once could take it again and make the same deadlock, try after try on a busy machine, until
+    the tries ran out and the pass failed."""
     for attempt in range(1, CONFLICT_TRIES + 1):
         try:
             return transaction()
@@ -95,6 +117,7 @@ def retrying_conflicts(transaction: Callable[[], _T], what: str, again: str = "t
             if not is_conflict(e) or attempt == CONFLICT_TRIES:
                 raise
             log.info("%s: %s; %s", what, str(e).splitlines()[0], again)
+        pause(conflict_pause(attempt))
     raise AssertionError("unreachable")
 
 

@@ -187,7 +187,8 @@ class Store(ReaderRecords, PaperEmbeddings):
         nor does one with no papers (a weekend feed). A paper is found by its arXiv id, else by its
         normalized title, and gains what this listing knows that the store did not. A transaction
         PostgreSQL ends to undo a deadlock (a merge meeting a delivery or a rating of the paper it
-        merges) is tried again at once, up to :data:`CONFLICT_TRIES` times in all."""
+        merges) is tried again after a short pause, up to :data:`CONFLICT_TRIES` times in all
+        (digest.db.retrying_conflicts)."""
         if not listing.entries:
             return IngestResult(listing.source, listing.day, False, 0, 0, 0)
         return retrying_conflicts(

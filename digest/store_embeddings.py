@@ -54,7 +54,8 @@ class PaperEmbeddings:
         papers still stored and (``texts``: the title and abstract each was made from) still
         saying that; returns how many were kept. The others are left to be made again from the
         paper as it is now, if it is. A transaction PostgreSQL ends to undo a deadlock (with an
-        ingest updating the papers) is tried again at once, up to :data:`CONFLICT_TRIES` times."""
+        ingest updating the papers) is tried again after a short pause, up to :data:`CONFLICT_TRIES`
+        times (digest.db.retrying_conflicts)."""
         return retrying_conflicts(
             lambda: self._save_embeddings(model, vectors, texts),
             f"saving the embeddings of {len(vectors)} papers",

@@ -25,7 +25,7 @@ class OutboxClaims:
         holds (or whose lease ran out: a worker killed mid-send gives them back). One
         conditional UPDATE per chunk: two workers never both take a message. A chunk's UPDATE
         that PostgreSQL ends to undo a deadlock (with another worker's transaction holding some of
-        its rows) is tried again at once: it rolled back whole, and taking the same rows again
+        its rows) is tried again after a short pause: it rolled back whole, and taking the same rows again
         takes what is free then (db.retrying_conflicts)."""
         got: list[int] = []
         for start in range(0, len(ids), 500):

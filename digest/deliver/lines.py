@@ -260,7 +260,7 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     messages of ``items`` stored. Returns the messages to send (not: a new message whose period
     has a digest already, a stored one another worker took over, or one to a suppressed
     address). A transaction PostgreSQL ends to undo a deadlock (an ingest merging the papers of
-    two messages this one records and holds) is tried again at once, up to
+    two messages this one records and holds) is tried again after a short pause, up to
     :data:`~digest.store.CONFLICT_TRIES` times in all, as an ingest's is. If it cannot be
     written, delivery stops (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
     said = Said()  # logged once committed: a transaction tried again says its lines once

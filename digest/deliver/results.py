@@ -150,7 +150,7 @@ def suppressed(
 def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
     """Is ``msg`` (stored) no longer wanted: to a suppressed address, or its reader paused since
     (digest.deliver.wanted)? Then it is recorded as failed, not tried: one transaction, tried again
-    at once if PostgreSQL ends it to undo a deadlock (its line said once, after the commit)."""
+    after a short pause if PostgreSQL ends it to undo a deadlock (its line said once, after the commit)."""
     with run.guard:
         why = run.why_not(msg)
         if why is None:
