@@ -29,6 +29,8 @@ pytestmark = pytest.mark.backends
 LATER = MON + dt.timedelta(hours=1)
 SOUP = """<entry><id>http://arxiv.org/abs/2603.05050v1</id><title>Soup at Scale</title>
 <summary>Soup.</summary></entry>"""
+BROTH = """<entry><id>http://arxiv.org/abs/2603.05051v1</id><title>Broth at Scale</title>
+<summary>Broth.</summary></entry>"""
 
 
 def add(ws, store: Store, name: str, text: str, now: dt.datetime):
@@ -46,12 +48,16 @@ def two_copies(ws) -> dict[str, int]:
 
 
 def waiting(store: Store, n: int) -> None:
-    """Until ``n`` transactions wait for a lock (PostgreSQL; at once on SQLite, where the second
-    transaction waits for the first one's end anyway)."""
+    """Until ``n`` sessions of this database wait for a lock (PostgreSQL; at once on SQLite, where
+    the second transaction waits for the first one's end anyway)."""
     if store.dialect != "postgresql":
         return
+    sql = (
+        "SELECT COUNT(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     for _ in range(1000):
-        if store.db.execute("SELECT COUNT(*) FROM pg_locks WHERE NOT granted").fetchone()[0] >= n:
+        if store.db.execute(sql).fetchone()[0] >= n:
             return
         time.sleep(0.01)
     raise AssertionError(f"no {n} transactions waiting")
@@ -139,17 +145,15 @@ def test_an_ingest_that_postgresql_ends_in_a_deadlock_is_stored_at_its_second_tr
         pytest.skip("SQLite's write lock leaves no deadlock")
     ws = workspace
     with Store(ws.config.database) as store:
-        add(
-            ws,
-            store,
-            "soup.atom",
-            re.sub(r"<entry>.*</entry>", SOUP, query_atom("2026-03-12"), flags=re.S),
-            MON,
-        )
+        feed = re.sub(r"<entry>.*</entry>", SOUP + BROTH, query_atom("2026-03-12"), flags=re.S)
+        add(ws, store, "soup.atom", feed, MON)
     ids = two_copies(ws)
-    soup = ids["Soup at Scale"]
-    # the listing's first paper is soup (updated by the ingest), then the merge of the new title
-    listing = query_atom("2026-03-15").replace("<entry>", SOUP + "<entry>", 1)
+    soup, broth = ids["Soup at Scale"], ids["Broth at Scale"]
+    # the listing's first papers are soup and broth (updated by the ingest), then the merge of the
+    # new title. The ingest waits for broth, not soup, holding soup: were it to wait for soup, the
+    # other worker's update would make a new version of soup's row, which the ingest and the rating
+    # both waited for and either may take first (then the rating commits and nothing deadlocks)
+    listing = query_atom("2026-03-15").replace("<entry>", SOUP + BROTH + "<entry>", 1)
     other_worker, rater = PgConnection(database), PgConnection(database)
     store, watcher = Store(ws.config.database), Store(ws.config.database)
 
@@ -160,25 +164,30 @@ def test_an_ingest_that_postgresql_ends_in_a_deadlock_is_stored_at_its_second_tr
             rater.execute("UPDATE papers SET code_url = code_url WHERE id = ?", (soup,))
 
     caplog.set_level(logging.INFO)
+    threads: list[threading.Thread] = []
     try:
         with other_worker.transaction():
-            # the other worker holds soup: the ingest waits for it, holding its listing's first rows
-            other_worker.execute("UPDATE papers SET upvotes = 7 WHERE id = ?", (soup,))
+            # the other worker holds broth: the ingest waits for it, holding soup
+            other_worker.execute("UPDATE papers SET upvotes = 7 WHERE id = ?", (broth,))
             ingesting, failed = in_thread(lambda: add(ws, store, "query.atom", listing, LATER))
+            threads.append(ingesting)
             waiting(watcher, 1)
             rating_thread, rating_errors = in_thread(rating)
-            waiting(watcher, 2)
-        # the other worker is done: the ingest takes soup, then waits for the rating's copy,
-        # whose transaction waits for soup: PostgreSQL ends the ingest's transaction; tried again,
-        # it waits for the rating to end and merges it
-        for thread in (ingesting, rating_thread):
+            threads.append(rating_thread)
+            waiting(watcher, 2)  # the rating holds the copy and waits for the ingest (soup)
+        # the other worker is done: the ingest takes broth, then waits for the rating's copy, whose
+        # transaction waits for it: PostgreSQL ends the ingest's transaction; tried again, it waits
+        # for the rating to end and merges it
+        for thread in threads:
             thread.join()
         assert failed == rating_errors == []
         assert any("deadlock detected; storing it again" in r.getMessage() for r in caplog.records)
-        assert sorted(p.id for p in store.papers()) == sorted([ids[OLD], soup])
+        assert sorted(p.id for p in store.papers()) == sorted([ids[OLD], soup, broth])
         assert store.ratings("ada") == {ids[OLD]: 1}
-        assert store.db.execute("SELECT upvotes FROM papers WHERE id = ?", (soup,)).fetchone() == (7,)
+        assert store.db.execute("SELECT upvotes FROM papers WHERE id = ?", (broth,)).fetchone() == (7,)
     finally:
+        for thread in threads:  # none left running, whatever failed
+            thread.join()
         for connection in (store, watcher, other_worker, rater):
             connection.close()
 
@@ -324,25 +333,40 @@ def test_an_embeddings_save_that_postgresql_ends_in_a_deadlock_is_saved_at_its_s
         pytest.skip("SQLite's write lock leaves no deadlock")
     ws = workspace
     with Store(ws.config.database) as store:
-        add(ws, store, "trending.txt", make_dump("Mar 14", [(OLD, ABSTRACT), (NEW, "Another paper.")]), MON)
-        first, second = sorted(p.id for p in store.papers())
+        papers = [(OLD, ABSTRACT), ("Middle Paper", "A third paper."), (NEW, "Another paper.")]
+        add(ws, store, "trending.txt", make_dump("Mar 14", papers), MON)
+        first, middle, last = sorted(p.id for p in store.papers())
         vectors, texts = _vectors(store.papers())
-    other_worker = PgConnection(database)
+    other_worker, third = PgConnection(database), PgConnection(database)
+
+    def other_ingest() -> None:  # another worker's ingest, updating the last paper, then the first
+        with other_worker.transaction():
+            other_worker.execute("SET LOCAL deadlock_timeout = '60s'")  # the save is to see the cycle
+            other_worker.execute("UPDATE papers SET upvotes = 3 WHERE id = ?", (last,))
+            other_worker.execute("UPDATE papers SET upvotes = 5 WHERE id = ?", (first,))
+
     caplog.set_level(logging.INFO)
     kept: list[int] = []
-    saving: threading.Thread | None = None
+    threads: list[threading.Thread] = []
     with Store(ws.config.database) as store, Store(ws.config.database) as watcher:
         try:
-            with other_worker.transaction():  # an ingest updating the second paper, then the first
-                other_worker.execute("SET LOCAL deadlock_timeout = '60s'")  # the save is to see the cycle
-                other_worker.execute("UPDATE papers SET upvotes = 3 WHERE id = ?", (second,))
+            with third.transaction():
+                # a third transaction holds the middle paper: the save, taking the papers in the
+                # order of their ids, holds the first one and waits there
+                third.execute("UPDATE papers SET upvotes = 4 WHERE id = ?", (middle,))
                 saving, failed = in_thread(lambda: kept.append(store.save_embeddings("m", vectors, texts)))
-                waiting(watcher, 1)  # the save holds the first paper and waits for the second
-                other_worker.execute("UPDATE papers SET upvotes = 5 WHERE id = ?", (first,))
-        finally:  # not left running, whatever failed
-            if saving is not None:
-                saving.join()
+                threads.append(saving)
+                waiting(watcher, 1)
+                ingesting, other_errors = in_thread(other_ingest)
+                threads.append(ingesting)
+                waiting(watcher, 2)  # the other worker holds the last paper and waits for the first
+            # the save takes the middle paper, then waits for the last one: the cycle is whole when
+            # the save starts this wait, so the save is the one that sees it (a second later)
+        finally:  # none left running, whatever failed
+            for thread in threads:
+                thread.join()
             other_worker.close()
-        assert failed == [] and kept == [2]
+            third.close()
+        assert failed == other_errors == [] and kept == [3]
         assert any("deadlock detected; saved again" in r.getMessage() for r in caplog.records)
-        assert sorted(store.embeddings("m", [first, second])) == [first, second]
+        assert sorted(store.embeddings("m", [first, middle, last])) == [first, middle, last]
