@@ -161,6 +161,10 @@ def test_asking_whether_a_daemon_runs_holds_up_no_command_and_refuses_no_daemon(
         started: list[RunLock] = []
         starting = threading.Thread(target=lambda: started.append(RunLock(database).acquire(worker=True)))
         starting.start()
+        # the worker holds the run lock and waits for the worker's lock: the kernel lists its
+        # request as blocked ('->' in /proc/locks) while the question holds its shared lock
+        waiting_for(RunLock(database).worker.path)
+        assert not started
     finally:
         os.close(asking)  # the question answered
     starting.join()
@@ -170,3 +174,21 @@ def test_asking_whether_a_daemon_runs_holds_up_no_command_and_refuses_no_daemon(
     finally:
         daemon.release()
     assert not RunLock(database).held()
+
+
+def waiting_for(path) -> None:
+    """Until this process (a thread of it) waits for an exclusive flock (Linux's /proc/locks
+    lists a blocked request with '->', then the kind, the mode and the pid); the loop's bound only
+    ends a hang. ``path``: the file it waits for, said if none does."""
+    for _ in range(30_000):
+        with open("/proc/locks") as f:
+            for line in f:
+                fields = line.split()
+                if (
+                    fields[1:2] == ["->"]
+                    and fields[2] == "FLOCK"
+                    and fields[4:6] == ["WRITE", str(os.getpid())]
+                ):
+                    return
+        time.sleep(0.01)
+    raise AssertionError(f"nothing waits for {path}")
