@@ -373,7 +373,7 @@ def profile_url(obj: Context, user: str) -> None:
     from digest.cli.common import now_utc
     from digest.daemon.names import start_afresh
     from digest.db import db_errors
-    from digest.errors import DigestError
+    from digest.errors import DigestError, ProfileError
     from digest.profiles.load import load_profile
     from digest.web.app import reader_url
 
@@ -381,6 +381,9 @@ def profile_url(obj: Context, user: str) -> None:
     try:  # a file made by hand under a removed reader's name, no pass since: their history aside
         if note := start_afresh(obj.config, load_profile(obj.config, user), now_utc(), command="profile url"):
             click.echo(note, err=True)
+    except ProfileError as e:  # the file's fault, not the database's: the link is printed all the same
+        note = f"note: {e} (whether {user} takes a removed reader's name was not looked at)"
+        click.secho(note, fg="yellow", err=True)
     except (DigestError, *db_errors()) as e:
         click.secho(
             f"note: the database could not be read or written to move a removed reader's history under "

@@ -302,3 +302,13 @@ def test_profile_url_for_a_file_made_by_hand_before_any_pass_opens_a_clean_page(
     (aside,) = archived(ws)
     assert f"kept apart as {aside}" in url.output
     assert records(ws, "ada") == {} and records(ws, aside)["ratings"] == 1
+
+
+def test_profile_url_of_a_file_that_cannot_be_read_blames_the_file_not_the_database(ws):
+    """A reader's file broken (a YAML slip): `profile url` prints the link as before, and says what
+    is wrong with the file, not that the database could not be read or written."""
+    ws.profile("eve", "email: eve@example.org\ninterests: [robotics\n")
+    url = ws.cli("profile", "url", "eve")
+    assert url.exit_code == 0, url.output
+    assert url.stdout.strip().startswith("http") and "/u/" in url.stdout
+    assert "eve.yaml: not valid YAML" in url.stderr and "database" not in url.stderr
