@@ -35,10 +35,11 @@ LOOKBACK = dt.timedelta(hours=1)
 
 
 def lookback(config: Config) -> dt.timedelta:
-    """How much older than the message the planning's reading of a file may be: LOOKBACK, or the
-    daemon's ``scheduler.profiles_rescan_seconds`` if longer (a file edited in place leaves the
-    folder's time as it was, and is seen only when the folder is read anyway: digest.profiles.watch)."""
-    return max(LOOKBACK, config.scheduler.profiles_rescan)
+    """How much older than the message the planning's reading of a file may be, with LOOKBACK's
+    margin: the daemon's ``scheduler.profiles_rescan_seconds`` (a file edited in place leaves the
+    folder's time as it was, and is seen only when the folder is read anyway: digest.profiles.watch)
+    plus LOOKBACK (its margin for a file server's clock kept however long the rescan)."""
+    return LOOKBACK + config.scheduler.profiles_rescan
 
 
 Identity = tuple[int, int, int]  # inode, size, modification time in ns

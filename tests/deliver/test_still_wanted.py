@@ -94,3 +94,19 @@ def test_a_file_edited_in_place_which_the_daemon_sees_only_at_its_rescan_is_read
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert bob.status == FAILED and bob.attempts == 0
     assert bob.last_error.startswith("not tried: paused since the digest was made")
+
+
+def test_the_margin_for_a_file_servers_clock_is_kept_with_a_rescan_longer_than_an_hour(ws, server):
+    """With a 6-hour rescan, the daemon's last scan may be just under 6 hours old; bob paused
+    right after it, on a file server whose clock is 10 minutes behind ours (his file dated 6 hours
+    and 8 minutes ago): the margin an hour gives a default daemon is kept, his file is read again."""
+    with ws.config_path.open("a") as f:
+        f.write("scheduler:\n  profiles_rescan_seconds: 21600\n")
+    config = load_config(ws.config_path)
+    planned_from = load_profiles(config)  # the scan at NOW - 5:59, before the pause at NOW - 5:58
+    dated(ws.profile("bob", BOB + "paused: true\n"), NOW - dt.timedelta(hours=6, minutes=8))
+    with Store(config.database) as store:
+        send_now(config, store, planned_from, None, NOW)
+        (bob,) = Outbox(store).entries(user="bob")
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert bob.status == FAILED and bob.attempts == 0
