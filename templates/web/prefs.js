@@ -69,9 +69,10 @@
   // not the browser's "at least 5e-324"; the browser still refuses to submit it. A decimal comma
   // (0,5), which a number field drops without a word (0,5 would be sent as 05), is refused as it
   // is put in, typed or not (a paste, an input method, a phone's keyboard, whose key events name
-  // no key: all come as a beforeinput with the text). The field stays refused while more digits
-  // follow (0 then 5 would be 05), until the reader corrects it: deletes (a character, or all of
-  // it) or puts in a point (Chromium reads "0." as 0, not as no number: the point is what tells).
+  // no key: all come as a beforeinput with the text). After a comma alone, the field stays refused
+  // while more digits follow (0 then 5 would be 05), until the reader corrects it: deletes (a
+  // character, or all of it) or puts in a point (Chromium reads "0." as 0, not as no number: the
+  // point is what tells); after a text refused whole, until the field changes.
   const COMMA = "Write decimals with a point: 0.5, not 0,5.";
   function explain(input) {
     if (!input.dataset || input.type !== "number") return;
@@ -87,7 +88,9 @@
     const text = e.data ?? (e.dataTransfer ? e.dataTransfer.getData("text/plain") : "");
     if (text.includes(",")) {
       e.preventDefault();  // nothing of it is taken (a whole paste too: the field may stay empty)
-      input.dataset.comma = "1";
+      // A comma alone (a key) is followed by the digits after it; a text refused whole leaves the
+      // field as it was: what is typed next follows no comma (refused until then, not after).
+      if (text === ",") input.dataset.comma = "1";
       input.setCustomValidity(COMMA);
       input.reportValidity();
     } else if (input.dataset.comma && (e.inputType.startsWith("delete") || text.includes("."))) {

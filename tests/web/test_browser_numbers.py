@@ -134,3 +134,27 @@ def test_a_refused_comma_is_corrected_in_place_by_deleting_the_digit_after_it_an
         assert page.locator(".notice").inner_text() == "Saved."
         page.close()
     assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.55
+
+
+def test_after_a_pasted_comma_refused_whole_a_number_typed_afresh_is_taken(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    """A paste of '0,5' is refused whole: nothing of it is in the field, so what the reader types
+    next follows no comma (a 2 is a 2, not the end of 0,2); it is taken, not refused for a comma."""
+    path = web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        weight = page.locator("[name=weight]").first
+        weight.fill("")
+        weight.focus()
+        page.keyboard.insert_text("0,5")
+        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
+        weight.press_sequentially("2")
+        assert weight.evaluate("e => [e.value, e.validity.valid]") == ["2", True]
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 2
