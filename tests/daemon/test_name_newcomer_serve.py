@@ -1,0 +1,56 @@
+"""`digest serve` prints every reader's signed link: for a file made by hand under a removed
+reader's name (another address), no pass since, that link is the newcomer's first, so the removed
+reader's history is moved aside before it is printed, as `profile url` does (the real command, on
+SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import select
+import subprocess
+import sys
+import time
+
+import pytest
+from test_name_newcomer import ZED, archived, records, ws  # noqa: F401  (the fixture)
+
+from digest.db import wall_clock
+from digest.store import Store
+
+from conftest import SECRET
+
+pytestmark = pytest.mark.backends
+
+HANG = 300  # seconds: ends a server that hangs, times nothing
+
+
+def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcomers_link(ws):  # noqa: F811
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    assert ws.cli("send").exit_code == 0  # ada's file found gone
+    with Store(ws.config.database) as store:
+        (gone,) = store.db.execute("SELECT gone_at FROM reader_names WHERE user = 'ada'").fetchone()
+    while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
+        time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
+    ws.profile("ada", ZED)
+    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+    cmd = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "serve", "--port", str(ws.port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any(line.strip().startswith("ada ") for line in lines):
+            assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed no link"
+            line = proc.stdout.readline()
+            assert line, "".join(lines) + proc.stderr.read()
+            lines.append(line)
+        (aside,) = archived(ws)  # moved aside before ada's link was printed
+        assert records(ws, "ada") == {} and records(ws, aside)["ratings"] == 1
+    finally:  # not left running, whatever failed
+        proc.terminate()
+        try:
+            proc.wait(timeout=HANG)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
