@@ -8,6 +8,7 @@ import os
 import sqlite3
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -270,6 +271,40 @@ class WebWorkspace(Workspace):
         finally:
             server.shutdown()
             thread.join(5)
+
+    def serve_command(self) -> list[str]:
+        """The real `digest serve` command on this workspace's config and port."""
+        return [
+            sys.executable,
+            "-m",
+            "digest",
+            "--config",
+            str(self.config_path),
+            "serve",
+            "--port",
+            str(self.port),
+        ]
+
+    @contextlib.contextmanager
+    def serve_process(self, hang: float = 300.0) -> Iterator[subprocess.Popen[str]]:
+        """:meth:`serve_command` run in the background, its output piped to the test; stopped with
+        SIGTERM (a SIGINT is ignored when the test run was started in the background by a shell),
+        killed if it hangs ``hang`` seconds, and its pipes closed, whatever failed."""
+        env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+        proc = subprocess.Popen(
+            self.serve_command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=hang)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
 
 
 @pytest.fixture

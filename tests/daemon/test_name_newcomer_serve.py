@@ -6,10 +6,7 @@ SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import select
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,8 +14,6 @@ from test_name_newcomer import ZED, archived, records, ws  # noqa: F401  (the fi
 
 from digest.db import wall_clock
 from digest.store import Store
-
-from conftest import SECRET
 
 pytestmark = pytest.mark.backends
 
@@ -33,10 +28,7 @@ def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcome
     while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
         time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
     ws.profile("ada", ZED)
-    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
-    cmd = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "serve", "--port", str(ws.port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with ws.serve_process(HANG) as proc:
         lines = []
         while not any(line.strip().startswith("ada ") for line in lines):
             assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed no link"
@@ -45,12 +37,3 @@ def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcome
             lines.append(line)
         (aside,) = archived(ws)  # moved aside before ada's link was printed
         assert records(ws, "ada") == {} and records(ws, aside)["ratings"] == 1
-    finally:  # not left running, whatever failed
-        proc.terminate()
-        try:
-            proc.wait(timeout=HANG)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import select
 import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -17,7 +15,7 @@ from digest.profiles.load import MAX_INTERESTS, MAX_KEYWORD
 from digest.signing import Signer
 from digest.web.app import create_app
 
-from conftest import NOW, SECRET, make_dump, tmpfs
+from conftest import NOW, make_dump, tmpfs
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 HANG = 300  # seconds: only a process that hangs takes this long, however busy the machine
@@ -86,29 +84,16 @@ def test_digest_serve_runs_on_waitress_and_refuses_a_taken_port_before_printing_
     # when the test run was started in the background by a shell (`pytest &`: SIGINT ignored,
     # as its children inherit), and the server was left running, its port taken.
     web_workspace.profile("ada", PROFILE)
-    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
-    config = str(web_workspace.config_path)
-    cmd = [sys.executable, "-m", "digest", "--config", config, "serve", "--port", str(web_workspace.port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with web_workspace.serve_process(HANG) as proc:
         assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
         serving = proc.stdout.readline()
         assert serving.startswith("Serving on "), serving + proc.stderr.read()
         with urllib.request.urlopen(f"{web_workspace.base_url}/", timeout=HANG) as r:
             assert "werkzeug" not in r.headers.get("Server", "").lower()
-        second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG)
+        second = subprocess.run(web_workspace.serve_command(), capture_output=True, text=True, timeout=HANG)
         assert second.returncode == 1
         assert "/u/" not in second.stdout  # no reader links printed before the error
         assert "already in use" in second.stderr
-    finally:  # not left running, whatever failed
-        proc.terminate()
-        try:
-            proc.wait(timeout=HANG)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
 
 
 def test_a_token_whose_name_part_is_altered_but_decodes_to_the_same_reader_is_refused(site):
