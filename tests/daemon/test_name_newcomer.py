@@ -279,10 +279,9 @@ def test_a_file_renamed_onto_a_removed_readers_name_continues_its_own_reader(ws,
     assert renames == [("eve", "ada")]  # eve's links open ada's page
 
 
-def test_profile_url_for_a_file_made_by_hand_before_any_pass_opens_a_clean_page(ws):
-    """A new ada.yaml written by hand for zed after ada's removal was noted, and its link taken
-    with `profile url` before any pass: the link is the newcomer's first, so it moves the removed
-    reader's history aside as the pass would (their ratings are never on zed's page)."""
+def zed_after_ada(ws) -> None:
+    """ada's file removed and found gone by a send, then a new ada.yaml made by hand for zed, in a
+    later second than the removal (links are signed to the whole second), no pass since."""
     (ws.root / "profiles" / "ada.yaml").unlink()
     assert ws.cli("send").exit_code == 0  # ada's file found gone
     with Store(ws.config.database) as store:
@@ -290,6 +289,13 @@ def test_profile_url_for_a_file_made_by_hand_before_any_pass_opens_a_clean_page(
     while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
         time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
     ws.profile("ada", ZED)
+
+
+def test_profile_url_for_a_file_made_by_hand_before_any_pass_opens_a_clean_page(ws):
+    """A new ada.yaml written by hand for zed after ada's removal was noted, and its link taken
+    with `profile url` before any pass: the link is the newcomer's first, so it moves the removed
+    reader's history aside as the pass would (their ratings are never on zed's page)."""
+    zed_after_ada(ws)
     url = ws.cli("profile", "url", "ada")
     assert url.exit_code == 0, url.output
     token = url.stdout.strip().rsplit("/", 1)[1]

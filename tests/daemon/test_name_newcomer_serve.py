@@ -5,15 +5,10 @@ SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import select
-import time
 
 import pytest
-from test_name_newcomer import ZED, archived, records, ws  # noqa: F401  (the fixture)
-
-from digest.db import wall_clock
-from digest.store import Store
+from test_name_newcomer import archived, records, ws, zed_after_ada  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.backends
 
@@ -21,13 +16,7 @@ HANG = 300  # seconds: ends a server that hangs, times nothing
 
 
 def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcomers_link(ws):  # noqa: F811
-    (ws.root / "profiles" / "ada.yaml").unlink()
-    assert ws.cli("send").exit_code == 0  # ada's file found gone
-    with Store(ws.config.database) as store:
-        (gone,) = store.db.execute("SELECT gone_at FROM reader_names WHERE user = 'ada'").fetchone()
-    while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
-        time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
-    ws.profile("ada", ZED)
+    zed_after_ada(ws)
     with ws.serve_process(HANG) as proc:
         lines = []
         while not any(line.strip().startswith("ada ") for line in lines):

@@ -3,7 +3,12 @@ Chromium's `<input type=number>` takes an exponent (1e2), which the server refus
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
 import yaml
+from playwright.sync_api import Locator, Page
 from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
 
 from digest.checks import Int, Number
@@ -55,31 +60,55 @@ def test_a_number_with_an_exponent_saves_as_the_browser_read_it(web_workspace, b
     assert saved["max_papers"] == 10 and saved["interests"]["spiking neural networks"] == 0.25
 
 
+COMMA = "Write decimals with a point: 0.5, not 0,5."
+
+
+@contextlib.contextmanager
+def ada_weight(web_workspace, browser) -> Iterator[tuple[Page, Locator]]:  # noqa: F811
+    """ada's preferences page in Chromium, her first weight field emptied and focused."""
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        weight = page.locator("[name=weight]").first
+        weight.fill("")
+        weight.focus()
+        yield page, weight
+        page.close()
+
+
+def refused(page: Page, weight: Locator, path: Path) -> None:
+    """The field says to write a point, and a save sends nothing: the file is as it was."""
+    assert weight.evaluate("e => e.validationMessage") == COMMA
+    page.click("#save")  # refused by the browser: nothing sent
+    assert page.locator(".notice").count() == 0
+    assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
+
+
+def saved(page: Page) -> None:
+    with page.expect_navigation():
+        page.click("#save")
+    assert page.locator(".notice").inner_text() == "Saved."
+
+
+def weight_in(path: Path) -> float:
+    return yaml.safe_load(path.read_text())["interests"]["spiking neural networks"]
+
+
 def test_a_decimal_comma_typed_in_a_number_field_is_refused_not_sent_as_a_number_ten_times_larger(
     web_workspace,
     browser,  # noqa: F811
 ):
     """Chromium's number field drops a comma without a word: 0,5 was sent as 05, a weight of 5."""
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
-        weight = page.locator("[name=weight]").first
-        weight.fill("")
+    with ada_weight(web_workspace, browser) as (page, weight):
         weight.press_sequentially("0,5")  # as a reader of a comma-decimal locale types it
-        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
-        page.click("#save")  # refused by the browser: nothing sent
-        assert page.locator(".notice").count() == 0
-        assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
+        refused(page, weight, path)
 
         weight.fill("")  # emptied: the comma is forgotten, and a point is taken
         weight.press_sequentially("0.5")
         assert weight.evaluate("e => e.validity.valid")
-        with page.expect_navigation():
-            page.click("#save")
-        assert page.locator(".notice").inner_text() == "Saved."
-        page.close()
-    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.5
+        saved(page)
+    assert weight_in(path) == 0.5
 
 
 def test_a_decimal_comma_pasted_or_sent_by_a_phone_keyboard_is_refused_too(
@@ -89,25 +118,14 @@ def test_a_decimal_comma_pasted_or_sent_by_a_phone_keyboard_is_refused_too(
     """Text inserted whole (a paste, an input method, a phone's keyboard, whose key events name
     no key) arrives with no key press of a comma: '0,5' was taken as 05, a weight of 5, without a word."""
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
-        weight = page.locator("[name=weight]").first
-        weight.fill("")
-        weight.focus()
+    with ada_weight(web_workspace, browser) as (page, weight):
         page.keyboard.insert_text("0,5")  # as an input method or a paste hands it over: no keydown
-        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
-        page.click("#save")  # refused by the browser: nothing sent
-        assert page.locator(".notice").count() == 0
-        assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
+        refused(page, weight, path)
 
         weight.press_sequentially("0.5")  # the point, as the message asks: taken
         assert weight.evaluate("e => e.validity.valid")
-        with page.expect_navigation():
-            page.click("#save")
-        assert page.locator(".notice").inner_text() == "Saved."
-        page.close()
-    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.5
+        saved(page)
+    assert weight_in(path) == 0.5
 
 
 def test_a_refused_comma_is_corrected_in_place_by_deleting_the_digit_after_it_and_writing_a_point(
@@ -117,23 +135,16 @@ def test_a_refused_comma_is_corrected_in_place_by_deleting_the_digit_after_it_an
     """After 0,5 (the field shows 05), a reader deletes the 5 and writes .5: 0.5 is taken, not
     refused for a comma that is no longer there (it was, until the field was emptied whole)."""
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
-        weight = page.locator("[name=weight]").first
-        weight.fill("")
+    with ada_weight(web_workspace, browser) as (page, weight):
         weight.press_sequentially("0,5")
-        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
+        assert weight.evaluate("e => e.validationMessage") == COMMA
         weight.press("Backspace")  # 05 -> 0
         weight.press_sequentially(".5")
         assert weight.evaluate("e => [e.value, e.validity.valid]") == ["0.5", True]
         weight.press_sequentially("5")  # digits after a corrected value: taken as typed
         assert weight.evaluate("e => [e.value, e.validity.valid]") == ["0.55", True]
-        with page.expect_navigation():
-            page.click("#save")
-        assert page.locator(".notice").inner_text() == "Saved."
-        page.close()
-    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 0.55
+        saved(page)
+    assert weight_in(path) == 0.55
 
 
 def test_after_a_pasted_comma_refused_whole_a_number_typed_afresh_is_taken(
@@ -143,18 +154,10 @@ def test_after_a_pasted_comma_refused_whole_a_number_typed_afresh_is_taken(
     """A paste of '0,5' is refused whole: nothing of it is in the field, so what the reader types
     next follows no comma (a 2 is a 2, not the end of 0,2); it is taken, not refused for a comma."""
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
-        weight = page.locator("[name=weight]").first
-        weight.fill("")
-        weight.focus()
+    with ada_weight(web_workspace, browser) as (page, weight):
         page.keyboard.insert_text("0,5")
-        assert weight.evaluate("e => e.validationMessage") == "Write decimals with a point: 0.5, not 0,5."
+        assert weight.evaluate("e => e.validationMessage") == COMMA
         weight.press_sequentially("2")
         assert weight.evaluate("e => [e.value, e.validity.valid]") == ["2", True]
-        with page.expect_navigation():
-            page.click("#save")
-        assert page.locator(".notice").inner_text() == "Saved."
-        page.close()
-    assert yaml.safe_load(path.read_text())["interests"]["spiking neural networks"] == 2
+        saved(page)
+    assert weight_in(path) == 2
