@@ -1,6 +1,6 @@
 """Two processes opening an older PostgreSQL database at once: one migrates it, and only that
 one says it did (Store.upgraded_from, which `digest serve`'s first look at a name reports as
-written: digest.daemon.names.was_a_reader)."""
+written: digest.daemon.newcomer.was_a_reader)."""
 
 from __future__ import annotations
 

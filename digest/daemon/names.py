@@ -29,8 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,20 +37,19 @@ from typing import Any
 from digest.config import Config
 from digest.daemon import archive, removals, renamed
 from digest.daemon.agree import FOLDER, refuse_if_apart
+from digest.daemon.newcomer import past_second_of, refusal, was_a_reader
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
-from digest.db import db_errors, is_bug, is_postgres, shown, wall_clock
-from digest.dbfaults import open_readonly
+from digest.db import db_errors, is_bug, is_postgres
 from digest.deliver.suppressions import UNSUBSCRIBE, same_address
-from digest.errors import ConfigError, DigestError, ProfileError, StoreError, StoreUnusable
+from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
 from digest.profiles.load import (
     has_profile_file,
     load_profile,
     load_profiles_lenient,
     profile_names,
-    profile_path,
 )
-from digest.store import SCHEMA_VERSION, Store, iso
+from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
 
@@ -231,52 +228,6 @@ def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str] |
     return ANOTHER
 
 
-def was_a_reader(config: Config, user: str, timeout: float = 30.0, written: list[str] | None = None) -> bool:
-    """Had ``user`` a digest queued once (the database only read, unless its schema is older
-    than this digest's: then migrated, and said in ``written``; not created if there is none)?"""
-    written = [] if written is None else written
-    if is_postgres(config.database):
-        store = Store(config.database, readonly=True, timeout=timeout)  # migrated (all or nothing), if older
-    elif not Path(config.database).exists():
-        return False  # no database yet (its folder may not be made yet either): nobody had a digest
-    else:
-        try:
-            store = Store(config.database, readonly=True, timeout=timeout)
-        except StoreUnusable:  # an older schema (digest upgraded) is not read as it is: migrated, as
-            # by any command that writes (this one writes the name's removal); a newer schema, or
-            # one on a read-only disk, refuses again
-            before = _sqlite_schema(config.database)
-            try:
-                store = Store(config.database, timeout=timeout)
-            except BaseException:  # one transaction per step: the first ones may have committed
-                after = _sqlite_schema(config.database)
-                if before is not None and after is not None and after > before:
-                    written.append(f"the database's schema upgraded from version {before} to {after}")
-                elif before is None or after is None:
-                    written.append("perhaps part of the database's schema upgrade (each step whole)")
-                raise
-    if store.upgraded_from == 0:
-        written.append("the database's tables made (a new database)")
-    elif store.upgraded_from is not None:
-        to = f"this digest's ({SCHEMA_VERSION})"
-        written.append(f"the database's schema upgraded from version {store.upgraded_from} to {to}")
-    with store:
-        return bool(known_readers(store, [user]))
-
-
-def _sqlite_schema(path: Path) -> int | None:
-    """The schema version of an SQLite database, read apart (another process's write lock
-    does not stop it); None if it cannot be read."""
-    try:
-        db = open_readonly(Path(path), 1.0)
-        try:
-            return int(db.execute("PRAGMA user_version").fetchone()[0])
-        finally:
-            db.close()
-    except (OSError, sqlite3.Error):
-        return None
-
-
 def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: float = 30.0) -> list[Continued]:
     """Before a new profile file is made under ``user``, a name with no file that had a reader:
     what a pass would do now, in its order. A renamed file continues that reader first (their
@@ -300,7 +251,7 @@ def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: flo
         if isinstance(e, db_errors()) and is_bug(e):
             raise
         what = f"could not tell whether {user!r} was the name of a reader whose profile file is gone"
-        raise _not_made(config, user, what, e, False, written) from e
+        raise refusal(config, user, what, e, False, written) from e
     try:
         gone = _make_way(config, user, now, timeout, written)
     except ConfigError:  # its settings are not the workers': nothing written, said as it is
@@ -309,9 +260,9 @@ def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: flo
         if isinstance(e, db_errors()) and is_bug(e):
             raise
         what = f"{user!r} was the name of a reader whose profile file is gone, and that could not be recorded"
-        raise _not_made(config, user, what, e, True, written) from e
+        raise refusal(config, user, what, e, True, written) from e
     if gone.at:
-        _past_second_of(dt.datetime.fromisoformat(gone.at))
+        past_second_of(dt.datetime.fromisoformat(gone.at))
     return gone.carried
 
 
@@ -338,36 +289,6 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
         row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (user,))
         gone = row.fetchone()
     return _Made(done, gone[0] if gone and gone[0] else None)
-
-
-def _not_made(
-    config: Config, user: str, what: str, error: BaseException, known: bool, written: list[str]
-) -> StoreError:
-    cause = str(error) if isinstance(error, DigestError) else f"{shown(config.database)}: {error}"
-    made_now = "made now, the profile" if known else "if it was, a profile made now"
-    again = "try again once the database can be read and written"
-    if written:  # steps that commit on their own, as the next pass (or any command) makes them too
-        said = "; ".join(written)
-        kept = f"The profile file was not made; written before the failure, as the next pass would: {said}. "
-        kept += again.capitalize()
-    else:
-        kept = f"Nothing was written: {again}"
-    return StoreError(
-        f"{profile_path(config, user)} not created: {what} ({cause}); {made_now} would open the earlier "
-        f"reader's links (in the emails they were sent). {kept}"
-    )
-
-
-def _past_second_of(at: dt.datetime) -> None:
-    """Return once the clock is past ``at``'s second: a link signed within it (whole seconds) is
-    the removed reader's, so the new profile's first link (`profile url`, a `send` right after in
-    a script) must be signed later. Not waited for a time far ahead (a worker's clock ahead)."""
-    wait = (at.replace(microsecond=0) + dt.timedelta(seconds=1) - wall_clock()).total_seconds()
-    if 0 < wait <= _LONGEST_WAIT:
-        time.sleep(wait)
-
-
-_LONGEST_WAIT = 3.0  # seconds
 
 
 def start_afresh(
