@@ -19,7 +19,6 @@ from digest.daemon.claims import (
     READER_BATCH,
     claim_readers,
     clear_stale_periods,
-    mark_period,
     mark_periods,
     period_queued,
     release_readers,
@@ -37,6 +36,7 @@ from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
+from digest.deliver.wanted import GIVEN_AWAY, given_away
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -159,11 +159,12 @@ def _queue_batch(
             continue
         ready.append((out, slot.period))
     try:
-        queue_for_periods(store, outbox, ready, now)  # one transaction for the batch
-        stored = ready
+        stored = queue_for_periods(config, store, outbox, ready, now)  # one transaction for the batch
     except db_errors() as e:  # one of them was queued by another worker: each on its own, then
         log.info("queueing %d digests together failed (%s); one at a time", len(ready), e)
-        stored = [(out, period) for out, period in ready if _queue_one(store, outbox, out, period, now)]
+        stored = [
+            (out, period) for out, period in ready if _queue_one(config, store, outbox, out, period, now)
+        ]
     for out, period in stored:
         papers = len(out.digest.matches)
         log.info("digest for %s (%s) queued: %d papers", out.digest.profile.user, period, papers)
@@ -171,46 +172,47 @@ def _queue_batch(
     return done
 
 
-def _queue_one(store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime) -> bool:
-    """Queue one reader's digest for ``period``; False if another worker had queued one."""
+def _queue_one(
+    config: Config, store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime
+) -> bool:
+    """Queue one reader's digest for ``period``; False if another worker had queued one, or
+    it is a removed reader's (digest.deliver.wanted.given_away)."""
     user = out.digest.profile.user
     try:
-        queue_for_period(store, outbox, out, period, now)
+        return bool(queue_for_periods(config, store, outbox, [(out, period)], now))
     except db_errors() as e:  # the (reader, period) backstop: another worker was quicker
         if not period_queued(store, user, period):
             raise
         log.warning("digest for %s (%s) was queued by another worker: %s", user, period, e)
         return False
-    return True
-
-
-def queue_for_period(
-    store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime, *, backstop: bool = True
-) -> None:
-    """Queue a reader's digest and mark ``period`` done, in one transaction: a crash can
-    neither lose the period's digest nor make two of them (``backstop``: and the (reader,
-    period) key refuses a second one; off for `send --force`, which makes one on purpose)."""
-    with store.transaction():  # the backstop first: the order `send` takes its rows in (no deadlock)
-        if backstop:
-            mark_period(store, out.digest.profile.user, period, out.message_id)
-        enqueue(outbox, out, now, period=period)
-        store.set_schedule_state(out.digest.profile.user, period, now)
 
 
 def queue_for_periods(
-    store: Store, outbox: Outbox, items: Sequence[tuple[Outgoing, str]], now: dt.datetime
-) -> None:
-    """:func:`queue_for_period` for several readers in one transaction: all of them or none
-    (a second digest for one reader's period fails the whole transaction)."""
+    config: Config, store: Store, outbox: Outbox, items: Sequence[tuple[Outgoing, str]], now: dt.datetime
+) -> list[tuple[Outgoing, str]]:
+    """Queue readers' digests and mark their ``period`` done, in one transaction: a crash can
+    neither lose the period's digest nor make two of them, and the (reader, period) key refuses
+    a second one (failing the whole transaction). Not queued: a removed reader's digest (their
+    name's file found gone since ``now``, not theirs now: digest.deliver.wanted.given_away).
+    Returns those queued."""
     if not items:
-        return
+        return []
     with store.transaction():
+        mine = [(out.digest.profile.user, out.digest.profile.email) for out, _ in items]
+        gone = given_away(store, config, mine, now)
+        for out, period in items:
+            if out.digest.profile.user in gone:
+                log.warning(GIVEN_AWAY, out.digest.profile.user, period)
+        items = [(out, period) for out, period in items if out.digest.profile.user not in gone]
+        if not items:
+            return []
         # (reader, period) rows first, then the outbox, then schedule_state: the order in which
         # `send` (Outbox.store) takes them, so that the two never wait on each other in a cycle
         mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
         for out, period in items:
             enqueue(outbox, out, now, period=period)
         store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
+    return list(items)
 
 
 @dataclass(frozen=True)

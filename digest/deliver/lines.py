@@ -43,7 +43,7 @@ from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, s
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
-from digest.deliver.wanted import StillWanted
+from digest.deliver.wanted import GIVEN_AWAY, StillWanted, given_away
 from digest.errors import StoreError
 from digest.progress import Progress
 
@@ -301,6 +301,10 @@ def _write(
                 skipped += 1
                 continue
             msg: OutboxMessage | None = item
+        elif given_away(run.outbox.store, run.config, [(item.user, item.recipient)], run.now):
+            said(logging.WARNING, GIVEN_AWAY, item.user, item.period)
+            skipped += 1
+            continue
         else:
             msg = run.outbox.add(item, run.now, run.holder())
             if msg is None:

@@ -7,7 +7,9 @@ file cannot be read, keeps the request in the database (a suppression of kind ``
 a bounce of this pass may have suppressed the address. So each message is looked at again just
 before it is handed to the server (digest.deliver.lines): a message held so is recorded as
 failed, not tried (its papers free again), as a message to a suppressed address always was, and
-the reader's undo lets their next digest go as usual.
+the reader's undo lets their next digest go as usual. A new digest is looked at once more as it
+is stored (:func:`given_away`): planned before its reader's file was found gone, it is a removed
+reader's, and not stored at all.
 
 Cheap enough for every message: the suppression is one look-up by the reader's key; the file is
 one ``stat``, and it is read only when it may have changed after the planning read it, once per
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from digest.config import Config
-from digest.deliver.suppressions import Suppressions
+from digest.db import POSTGRESQL
+from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
-from digest.profiles.load import load_profile_file, profile_path
+from digest.profiles.load import load_profile, load_profile_file, profile_path
+from digest.store import Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
 # planning (which read every profile, maybe from a cache checked earlier) came before the message
@@ -40,6 +45,45 @@ def lookback(config: Config) -> dt.timedelta:
     folder's time as it was, and is seen only when the folder is read anyway: digest.profiles.watch)
     plus LOOKBACK (its margin for a file server's clock kept however long the rescan)."""
     return LOOKBACK + config.scheduler.profiles_rescan
+
+
+def given_away(
+    store: Store, config: Config, messages: Sequence[tuple[str, str]], planned: dt.datetime
+) -> set[str]:
+    """The names of those ``messages`` (name, address) that are a removed reader's: the name's
+    file found gone after ``planned`` (the pass's ``now``, after it read the profiles; the
+    removal not undone: ``reader_names.gone_at``, written by the looks, digest.daemon.names), and
+    no file under it now, or one with another address (a new reader). Their digests, planned
+    from a reading before, are for nobody: not stored, their period not marked under the name,
+    whose next reader gets their own first digest. Asked in the transaction that would store
+    them; on PostgreSQL the names' rows are held (FOR SHARE) until it ends, so a look writing a
+    removal meanwhile (its UPDATE waits) comes after, and moves the stored digest aside with the
+    removed reader's records. Times are whole seconds: a removal within ``planned``'s second
+    counts, the file's address telling the newcomer's digest from the removed reader's."""
+    if not messages:
+        return set()
+    address = dict(messages)
+    marks = ",".join("?" * len(address))
+    held = " FOR SHARE" if store.dialect == POSTGRESQL else ""
+    sql = f"SELECT user, gone_at FROM reader_names WHERE user IN ({marks}){held}"
+    since = iso(planned)
+    gone = [user for user, at in store.db.execute(sql, tuple(address)).fetchall() if at and at >= since]
+    return {user for user in gone if not _addressed(config, user, address[user])}
+
+
+def _addressed(config: Config, user: str, address: str) -> bool:
+    """Has ``user``'s profile file, as it is now, the address ``address``?"""
+    try:
+        return same_address(load_profile(config, user).email, address)
+    except ProfileError:  # no file, or one that cannot be read (yet): not this address's now
+        return False
+
+
+GIVEN_AWAY = (  # logged with the name and the period
+    "digest for %s (%s) not queued: their profile file was found gone after it was planned, and "
+    "the name has no file or another address now (a removed reader's: sent to nobody; the name's "
+    "next reader gets their own first digest)"
+)
 
 
 Identity = tuple[int, int, int]  # inode, size, modification time in ns
