@@ -69,6 +69,11 @@ def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Pa
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
+def _write_note(fd: int, text: str) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, text.encode(), 0)
+
+
 class FileLock:
     """An exclusive lock on ``path`` (created if missing). ``wait=False``: fail at once if held.
 
@@ -81,7 +86,11 @@ class FileLock:
         self.mode = mode
         self.fd: int | None = None
 
-    def acquire(self, wait: bool = True) -> bool:
+    def acquire(self, wait: bool = True, note: str | None = None) -> bool:
+        """``note``: written into the file before the lock is taken, so whoever finds it held
+        reads the holder's note, never the one before it (written after, there is an instant
+        between); only for a lock whose takers another lock keeps apart (digest.daemon.lock's
+        worker lock, taken under the run lock), else it would write over a holder's note."""
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
@@ -90,6 +99,12 @@ class FileLock:
             raise DigestError(
                 f"{self.path}: cannot {what} the lock file that keeps two runs apart: {e.strerror or e}{hint}"
             ) from None
+        try:
+            if note is not None:
+                _write_note(fd, note)
+        except OSError as e:
+            os.close(fd)
+            raise DigestError(f"{self.path}: cannot write who holds the lock: {e.strerror or e}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -126,8 +141,7 @@ class FileLock:
 
     def note(self, text: str) -> None:
         assert self.fd is not None
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, text.encode(), 0)
+        _write_note(self.fd, text)
 
     def release(self) -> None:
         if self.fd is not None:

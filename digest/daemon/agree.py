@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from digest.config import Config
-from digest.daemon.claims import THERE, server_time, there_args
+from digest.daemon.claims import server_time, there
 from digest.daemon.lock import RunLock
-from digest.db import POSTGRESQL
+from digest.db import POSTGRESQL, is_postgres
 from digest.errors import ConfigError
 from digest.profiles.load import profile_names
 from digest.store import Store, iso
@@ -102,8 +102,24 @@ def alive(config: Config) -> dt.timedelta:
     )
 
 
+def running_worker(config: Config) -> str | None:
+    """The worker whose row may be a running one, as `digest status` shows them and a command
+    beside the workers follows their settings: on SQLite, where the run lock lets one worker at
+    a time, the one holding the worker's lock (RunLock.running: its id, "" if none runs, so no
+    row, whenever the rows were seen: those of daemons killed before it, in the same second too,
+    or in its first moments, its own not written yet); None on PostgreSQL: any (the rows tell)."""
+    return None if is_postgres(config.database) else RunLock(config.database).running() or ""
+
+
 def disagreement(
-    store: Store, me: str, settings: str, now: dt.datetime, within: dt.timedelta, *, beside: bool = False
+    store: Store,
+    me: str,
+    settings: str,
+    now: dt.datetime,
+    within: dt.timedelta,
+    *,
+    beside: bool = False,
+    running: str | None = None,
 ) -> Disagreement | None:
     """Whether this worker (``me``, with ``settings``; ``me`` "": a command, not counted) must
     stand aside. Compared with the workers that ended a pass serving the readers (settings kept:
@@ -113,18 +129,15 @@ def disagreement(
     stand aside: a killed or failing one, or one standing aside itself, holds nobody back beyond
     ``within`` (and its leases). On SQLite never, the run lock letting one worker (or `send`) at
     a time, so another's row is a killed one's; but for a process running ``beside`` them,
-    which takes no run lock (`digest serve`): the row of the daemon started last is a running
-    one's while a worker holds its lock (apart: RunLock.held), those started before it killed
-    (their rows are not followed, even within a lease)."""
+    which takes no run lock (`digest serve`): ``running`` (:func:`running_worker`) is the one
+    whose row is followed, the others' were killed (not followed, even within a lease), and in
+    its first pass its settings are not written yet: none to follow."""
     if store.dialect != POSTGRESQL and not beside:
         return None
-    # on SQLite, the run lock lets one daemon at a time: the one started last (those before it
-    # were killed), even in its first pass (its settings not written yet: none to follow)
-    last = "" if store.dialect == POSTGRESQL else " AND started_at = (SELECT MAX(started_at) FROM workers)"
+    sql, args = there(now, within, running)
     rows = store.db.execute(
-        f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {THERE}"
-        + last,
-        (me, *there_args(now, within)),
+        f"SELECT id, started_at, settings FROM workers WHERE settings IS NOT NULL AND id <> ? AND {sql}",
+        (me, *args),
     ).fetchall()
     if me:
         mine = store.db.execute("SELECT started_at FROM workers WHERE id = ?", (me,)).fetchone()
@@ -201,10 +214,13 @@ def apart(
     """How a command's config (not a worker: `digest send`, `digest serve`) differs from the
     settings the workers serve with; None: it does not (or no worker serves). ``beside``: as
     :func:`disagreement`; ``keys``: only these settings compared (None: all)."""
-    if beside and not RunLock(config.database).held():  # SQLite: no worker runs (one killed lately)
+    running = running_worker(config) if beside else None
+    if running == "":  # SQLite: no worker runs (one killed lately)
         return None
     now = server_time(store, now)  # the workers' rows are in the database server's time
-    aside = disagreement(store, "", worker_settings(config), now, alive(config), beside=beside)
+    aside = disagreement(
+        store, "", worker_settings(config), now, alive(config), beside=beside, running=running
+    )
     if aside is None or keys is None:
         return aside
     differ = tuple(k for k in aside.keys if k[0] in keys)

@@ -131,9 +131,12 @@ THERE = (
 )
 
 
-def there_args(now: dt.datetime, within: dt.timedelta) -> tuple[str, str, str]:
-    """The parameters of :data:`THERE`: seen since ``now - within``, or a lease running at ``now``."""
-    return iso(now - within), iso(now), iso(now)
+def there(now: dt.datetime, within: dt.timedelta, running: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """:data:`THERE` and its parameters: seen since ``now - within``, or a lease running at
+    ``now``. ``running``: the one worker that may be there (SQLite, where one runs at a time:
+    digest.daemon.agree.running_worker; "": none), None: any (PostgreSQL)."""
+    args = (iso(now - within), iso(now), iso(now))
+    return (f"({THERE})", args) if running is None else (f"(id = ? AND {THERE})", (running, *args))
 
 
 @dataclass(frozen=True)
@@ -186,12 +189,13 @@ def farewell(store: Store, worker: str) -> None:
         db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 
 
-def workers(store: Store, now: dt.datetime, within: dt.timedelta) -> list[Worker]:
+def workers(store: Store, now: dt.datetime, within: dt.timedelta, running: str | None = None) -> list[Worker]:
     """The workers in the table (seen in the last :data:`FORGOTTEN`), with what each holds now;
-    ``there``: seen since ``now - within`` or holding a lease."""
+    ``there``: seen since ``now - within`` or holding a lease (``running``: as :func:`there`)."""
+    sql, args = there(now, within, running)
     rows = store.db.execute(
-        f"SELECT id, started_at, seen_at, holds, {THERE} FROM workers WHERE seen_at >= ? ORDER BY id",
-        (*there_args(now, within), iso(now - FORGOTTEN)),
+        f"SELECT id, started_at, seen_at, holds, {sql} FROM workers WHERE seen_at >= ? ORDER BY id",
+        (*args, iso(now - FORGOTTEN)),
     ).fetchall()
     messages = dict(
         store.db.execute(

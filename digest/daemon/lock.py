@@ -1,9 +1,10 @@
 """One run at a time: an exclusive lock on a file beside the database (``digest.db.lock``).
 
 Held through the open file, so a crash never leaves a stale lock (see :class:`FileLock`).
-A worker (`digest run`, `run --once`) also holds ``digest.db.worker.lock`` while it runs: the
-commands beside it ask that one whether a daemon runs (:meth:`RunLock.held`), so a question
-never touches the run lock, and a command starting at its instant is never refused for it.
+A worker (`digest run`, `run --once`) also holds ``digest.db.worker.lock`` while it runs, its
+id (the workers table's) written in it: the commands beside it ask that one which daemon runs
+(:meth:`RunLock.running`), so a question never touches the run lock, and a command starting at
+its instant is never refused for it.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ class RunLock:
         # held by a worker besides the run lock: what :meth:`held` asks (not the run lock itself)
         self.worker = FileLock(sidecar(database, ".worker.lock"))
 
-    def acquire(self, what: str = "digest", *, worker: bool = False) -> RunLock:
-        """The run lock, or AlreadyRunning at once; ``worker``: this process is a worker (its
-        row in the workers table is a running daemon's while it holds the lock: :meth:`held`)."""
+    def acquire(self, what: str = "digest", *, worker: str | None = None) -> RunLock:
+        """The run lock, or AlreadyRunning at once; ``worker``: this process is a worker, with
+        this id in the workers table (its row is the running daemon's while it holds the worker's
+        lock: :meth:`running`)."""
         if self.shared:
             return self
         check_folder(self.database)  # the lock file is never what makes the database's folder
@@ -46,9 +48,11 @@ class RunLock:
                 "Wait for the other one to finish (or stop it)."
             )
         self.lock.note(f"{what} (pid {os.getpid()})\n")
-        if worker:
-            try:  # waited for: only a question holds it besides, for an instant (a shared lock)
-                self.worker.acquire(wait=True)
+        if worker is not None:
+            try:  # waited for: only a question holds it besides, for an instant (a shared lock);
+                # the id written first (no other worker runs: this one holds the run lock), so a
+                # question finding the lock held never reads the id of a worker before it
+                self.worker.acquire(wait=True, note=worker)
             except BaseException:
                 self.release()
                 raise
@@ -62,6 +66,15 @@ class RunLock:
         the run lock: a worker starting at that instant waits for it, and nothing else is held up.
         Always True on PostgreSQL (the workers' rows tell)."""
         return self.shared or self.worker.held()
+
+    def running(self) -> str | None:
+        """On SQLite, the id of the worker running now (:meth:`held`), as it wrote it in the
+        worker's lock file before taking it: the row of that worker alone is a running daemon's,
+        whenever the others started (a daemon killed and another started within the same second)
+        and before its first heartbeat (its row not written yet: none is); None: none runs ("":
+        one runs that wrote no id). Never asked on PostgreSQL, where several run at once."""
+        assert not self.shared, "on PostgreSQL the workers' rows tell"
+        return self.worker.holder() if self.worker.held() else None
 
     def release(self) -> None:
         self.worker.release()

@@ -99,7 +99,7 @@ class Daemon:
         """One pass under the run lock (what `digest run --once` does)."""
         if self.sender_factory is None:
             check_transport(self.config)
-        with RunLock(self.config.database).acquire("digest run --once", worker=True):
+        with RunLock(self.config.database).acquire("digest run --once", worker=self.worker):
             try:
                 return self._pass()
             finally:
@@ -267,7 +267,7 @@ class Daemon:
         """Run until SIGTERM/SIGINT; ``started`` is called once the run lock is held."""
         if self.sender_factory is None:
             check_transport(self.config)  # like the web secret: found at start, not after queueing
-        lock = RunLock(self.config.database).acquire("digest run", worker=True)
+        lock = RunLock(self.config.database).acquire("digest run", worker=self.worker)
         if started is not None:
             started()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -10,14 +9,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
-from digest.daemon.agree import alive
+from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
-from digest.daemon.lock import RunLock
 from digest.daemon.notes import read_reader_failures
 from digest.daemon.renamed import copies, pending
 from digest.daemon.slots import due_slot, next_slot
-from digest.db import db_errors, is_postgres
+from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
@@ -206,23 +204,13 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
-            workers=_running(config, workers(store, server_time(store, now, wall), alive(config))),
+            workers=tuple(
+                workers(store, server_time(store, now, wall), alive(config), running_worker(config))
+            ),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,
         )
-
-
-def _running(config: Config, found: list[Worker]) -> tuple[Worker, ...]:
-    """The workers, as digest.daemon.agree follows them on SQLite, where the run lock lets one
-    run at a time: none running if no worker holds its lock (a daemon killed within a lease: its
-    row was seen lately, but the kernel dropped its lock; `digest send` holding the run lock is
-    no worker: digest.daemon.lock.RunLock.held), else only the one started last (those started
-    before it were killed)."""
-    if not found or is_postgres(config.database):
-        return tuple(found)
-    last = max(w.started_at for w in found) if RunLock(config.database).held() else None
-    return tuple(w if w.started_at == last else dataclasses.replace(w, there=False) for w in found)
 
 
 def _next(r: ReaderStatus) -> str:

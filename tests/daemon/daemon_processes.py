@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
 import time
 
 from digest.demo.smtp_server import Received
+from digest.store import Store
 
 from conftest import Workspace
 
@@ -47,6 +49,25 @@ def stop_all(procs, timeout: float = 20) -> None:
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def worker_rows(ws: Workspace) -> list[tuple[str, str, str | None]]:
+    """The workers table's rows: (id, started_at, settings), first started first."""
+    with Store(ws.config.database) as store:
+        return store.db.execute("SELECT id, started_at, settings FROM workers ORDER BY started_at").fetchall()
+
+
+def killed_after_a_pass(ws: Workspace) -> str:
+    """A real daemon whose pass ended (its settings written), killed with SIGKILL: its id."""
+    first = start(ws, "first.log")
+    try:
+        wait_until(lambda: any(r[2] for r in worker_rows(ws)), 60, "the first daemon's pass", ws)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        stop_all([first])
+    (killed,) = worker_rows(ws)
+    return killed[0]
 
 
 def logs(ws: Workspace) -> str:

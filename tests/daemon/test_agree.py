@@ -322,7 +322,7 @@ def test_profile_new_with_another_profiles_folder_than_the_workers_is_refused(tm
     assert main.cli("send", "--dry-run").exit_code == 0  # the workers' names written down
     with Store(url) as store:
         before = store.db.execute("SELECT user, live FROM reader_names ORDER BY user").fetchall()
-    with RunLock(url).acquire(worker=True):  # on SQLite, "app1:7:abcd" holds it while it runs
+    with RunLock(url).acquire(worker="app1:7:abcd"):  # on SQLite, it holds it while it runs
         result = other.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
     assert result.exit_code == 1, result.output
     assert "its settings differ from those of the workers on this database (worker app1:7:abcd)" in (

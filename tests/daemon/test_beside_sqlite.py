@@ -13,7 +13,8 @@ import shutil
 import signal
 import time
 
-from daemon_processes import start, stop_all, wait_until
+from daemon_processes import killed_after_a_pass, start, stop_all, wait_until
+from daemon_processes import worker_rows as rows
 
 from digest.config import load_config
 from digest.daemon.agree import apart, worker_settings
@@ -26,14 +27,9 @@ from conftest import Workspace
 R10 = "email: r10@example.org\ninterests: [spiking]\n"
 
 
-def rows(ws: Workspace) -> list[tuple[str, str, str | None]]:
-    with Store(ws.config.database) as store:
-        return store.db.execute("SELECT id, started_at, settings FROM workers ORDER BY started_at").fetchall()
-
-
 def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path):
-    """Nor shown running by `digest status` (on SQLite, the daemon started last is the one that
-    runs: the run lock lets one at a time)."""
+    """Nor shown running by `digest status` (on SQLite, the daemon holding the worker's lock,
+    whose id is in it, is the one that runs: the run lock lets one at a time)."""
     from digest.daemon.status import collect_status
 
     ws = Workspace(tmp_path)
@@ -43,15 +39,7 @@ def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path)
     now = dt.datetime.now(dt.UTC)
     with Store(ws.config.database) as store:  # eve had digests; her file is gone
         store.set_schedule_state("eve", "2026-03-15", now - dt.timedelta(days=1))
-    first = start(ws, "first.log")
-    try:
-        wait_until(lambda: any(r[2] for r in rows(ws)), 60, "the first daemon's pass", ws)
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
-    finally:
-        stop_all([first])
-    (killed,) = rows(ws)
-    time.sleep(1.1)  # the next daemon starts in a later second (times are kept to the second)
+    killed = killed_after_a_pass(ws)  # the next daemon started at once (within its second, or not)
 
     shutil.move(tmp_path / "profiles", tmp_path / "people")  # the folder moved, the config told
     ws.config_path.write_text(ws.config_path.read_text().replace("profiles: profiles", "profiles: people"))
@@ -62,11 +50,11 @@ def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path)
         with Store(ws.config.database) as store:
             assert apart(store, ws.config, dt.datetime.now(dt.UTC), beside=True) is None  # serve's check
         shown = {w.id: w.there for w in collect_status(ws.config, dt.datetime.now(dt.UTC)).workers}
-        assert shown[killed[0]] is False and list(shown.values()).count(True) == 1, shown  # one runs
+        assert shown[killed] is False and list(shown.values()).count(True) == 1, shown  # one runs
         result = ws.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "spiking")
     finally:
         stop_all([second])
-    assert killed[0] in {r[0] for r in rows(ws)}  # the killed one's row is still there (for a day)
+    assert killed in {r[0] for r in rows(ws)}  # the killed one's row is still there (for a day)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "people" / "eve.yaml").exists()
 
@@ -80,7 +68,7 @@ def test_a_daemon_in_its_first_pass_is_the_one_followed_not_the_one_killed_befor
     other.profile("ada", R10)
     now = dt.datetime.now(dt.UTC)
     with (
-        RunLock(ws.config.database).acquire(worker=True),
+        RunLock(ws.config.database).acquire(worker="h:2:new"),
         Store(ws.config.database) as store,
     ):  # "h:2:new" runs
         killed_at = now - dt.timedelta(seconds=30)
@@ -153,13 +141,15 @@ def test_asking_whether_a_daemon_runs_holds_up_no_command_and_refuses_no_daemon(
 
     ws = Workspace(tmp_path)
     database = ws.config.database
-    RunLock(database).acquire(worker=True).release()  # the files made, as by a daemon run before
+    RunLock(database).acquire(worker="h:1:before").release()  # the files made, as by a daemon run before
     asking = os.open(RunLock(database).worker.path, os.O_RDONLY)
     fcntl.flock(asking, fcntl.LOCK_SH)  # a question at its instant (held here as long as needed)
     try:
         RunLock(database).acquire("digest send").release()  # not held up by it
         started: list[RunLock] = []
-        starting = threading.Thread(target=lambda: started.append(RunLock(database).acquire(worker=True)))
+        starting = threading.Thread(
+            target=lambda: started.append(RunLock(database).acquire(worker="h:2:starting"))
+        )
         starting.start()
         # the worker holds the run lock and waits for the worker's lock: the kernel lists its
         # request as blocked ('->' in /proc/locks) while the question holds its shared lock

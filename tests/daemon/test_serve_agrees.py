@@ -55,7 +55,7 @@ def test_a_web_process_with_another_profiles_folder_moves_no_readers_history(
 
     signer = Signer.from_config(other.config)
     link = f"/u/{signer.token('r10', now - dt.timedelta(hours=1))}"
-    with RunLock(database).acquire(worker=True):  # on SQLite, "app1:7:abcd" holds it while it runs
+    with RunLock(database).acquire(worker="app1:7:abcd"):  # on SQLite, it holds it while it runs
         page = create_app(other.config, signer, lambda: now).test_client().get(link)
     assert page.status_code == 503
     assert history(database) == ([], [("r10",)])  # nothing moved to ada
@@ -91,7 +91,7 @@ def test_a_reader_missing_only_from_a_web_process_folder_is_told_to_wait_not_gon
     signer = Signer.from_config(other.config)
     token = signer.token("r10", now - dt.timedelta(hours=1))
     client = create_app(other.config, signer, lambda: now).test_client()
-    with RunLock(database).acquire(worker=True):  # on SQLite, "app1:7:abcd" holds it while it runs
+    with RunLock(database).acquire(worker="app1:7:abcd"):  # on SQLite, it holds it while it runs
         page = client.get(f"/u/{token}")
         assert page.status_code == 503 and "gone" not in page.get_data(as_text=True).lower()
         said = caplog.text

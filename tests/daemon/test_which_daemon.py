@@ -1,0 +1,88 @@
+"""On SQLite, which daemon runs: the one holding the worker's lock, which writes its id in the
+lock file (digest.db.worker.lock) before it takes it. `digest status`, `digest serve` and
+`digest profile new` took the row started last for it, so a daemon killed and another started
+within the same second (start times are whole seconds: a systemd restart) were both shown
+running, and until the new one's first heartbeat the killed one's row was taken for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from daemon_processes import killed_after_a_pass, start, stop_all, wait_until, worker_rows
+
+from digest.config import load_config
+from digest.daemon.agree import apart
+from digest.daemon.lock import RunLock
+from digest.daemon.status import collect_status
+from digest.store import Store
+
+from conftest import Workspace
+
+R10 = "email: r10@example.org\ninterests: [spiking]\n"
+
+
+def workspace(tmp_path) -> tuple[Workspace, object]:
+    """A daemon's workspace polling twice a second, and a config reading another profiles folder
+    (a command whose settings are not the daemon's: refused while that daemon is followed)."""
+    ws = Workspace(tmp_path)
+    with ws.config_path.open("a") as f:
+        f.write("scheduler:\n  poll_seconds: 0.5\n")
+    ws.profile("r10", R10)
+    (tmp_path / "people").mkdir()
+    (tmp_path / "people" / "bob.yaml").write_text(R10.replace("r10@", "bob@"))
+    moved = ws.config_path.read_text().replace("profiles: profiles", "profiles: people")
+    (tmp_path / "moved.yaml").write_text(moved)
+    return ws, load_config(tmp_path / "moved.yaml")
+
+
+def running(ws: Workspace) -> dict[str, bool]:
+    return {w.id: w.there for w in collect_status(ws.config, dt.datetime.now(dt.UTC)).workers}
+
+
+def test_a_daemon_killed_and_one_started_in_the_same_second_are_not_both_running(tmp_path):
+    """The second daemon is started at once; their start times are made the same second (as a
+    restart 100 ms later has them) by writing the killed one's as the second's."""
+    ws, moved = workspace(tmp_path)
+    before = ws.config  # the killed daemon's: the second one reads the other folder
+    killed = killed_after_a_pass(ws)
+    ws.config_path.write_text((tmp_path / "moved.yaml").read_text())
+    second = start(ws, "second.log")
+    try:
+        wait_until(lambda: len([r for r in worker_rows(ws) if r[2]]) == 2, 60, "the second daemon's pass", ws)
+        (new,) = [r for r in worker_rows(ws) if r[0] != killed]
+        with Store(ws.config.database) as store, store.transaction() as db:
+            db.execute("UPDATE workers SET started_at = ? WHERE id = ?", (new[1], killed))
+        shown = running(ws)
+        with Store(ws.config.database, readonly=True) as store:  # serve's check follows the second
+            now = dt.datetime.now(dt.UTC)
+            follows = apart(store, moved, now, beside=True), apart(store, before, now, beside=True)
+    finally:
+        stop_all([second])
+    assert shown == {killed: False, new[0]: True}, shown  # was both running
+    assert follows[0] is None and follows[1] is not None, follows
+
+
+def test_a_killed_daemon_is_not_the_one_running_before_the_next_ones_first_heartbeat(tmp_path):
+    """The second daemon holds the locks before it writes its row: held up there (the database
+    held by another writer), the killed one's row was shown running and its settings followed."""
+    ws, elsewhere = workspace(tmp_path)
+    killed = killed_after_a_pass(ws)
+    writer = sqlite3.connect(ws.config.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the second daemon's first heartbeat waits for it
+    second = start(ws, "second.log")
+    try:
+        wait_until(RunLock(ws.config.database).held, 60, "the second daemon's lock", ws)
+        assert [r[0] for r in worker_rows(ws)] == [killed]  # its row not written yet
+        shown = running(ws)
+        with Store(ws.config.database, readonly=True) as store:
+            followed = apart(store, elsewhere, dt.datetime.now(dt.UTC), beside=True)
+        writer.execute("ROLLBACK")
+        wait_until(lambda: len(worker_rows(ws)) == 2, 60, "the second daemon's heartbeat", ws)
+        after = running(ws)
+    finally:
+        writer.close()
+        stop_all([second])
+    assert shown == {killed: False}, shown  # none running yet (was: the killed one)
+    assert followed is None, followed  # nothing to follow (was: the killed daemon's folder)
+    assert list(after.values()) == [False, True] and after[killed] is False, after
