@@ -28,10 +28,13 @@ class RunLock:
 
     def __init__(self, database: Path | str) -> None:
         self.shared, self.database = is_postgres(database), database
-        self.lock = FileLock(sidecar(database, ".lock"))
+        # beside the file itself, however the config names it (through a symbolic link: two
+        # daemons on one file otherwise, each holding a lock of its own)
+        where = database if self.shared else os.path.realpath(database)
+        self.lock = FileLock(sidecar(where, ".lock"))
         self.path = self.lock.path
         # held by a worker besides the run lock: what :meth:`held` asks (not the run lock itself)
-        self.worker = FileLock(sidecar(database, ".worker.lock"))
+        self.worker = FileLock(sidecar(where, ".worker.lock"))
 
     def acquire(self, what: str = "digest", *, worker: str | None = None) -> RunLock:
         """The run lock, or AlreadyRunning at once; ``worker``: this process is a worker, with

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from click.testing import CliRunner
 from daemon_processes import killed_after_a_pass, start, stop_all, wait_until, worker_rows
 
-from digest.config import load_config
+from digest.cli import main
+from digest.config import Config, load_config
 from digest.daemon.agree import apart
 from digest.daemon.lock import RunLock
 from digest.daemon.status import collect_status
@@ -36,8 +38,8 @@ def workspace(tmp_path) -> tuple[Workspace, object]:
     return ws, load_config(tmp_path / "moved.yaml")
 
 
-def running(ws: Workspace) -> dict[str, bool]:
-    return {w.id: w.there for w in collect_status(ws.config, dt.datetime.now(dt.UTC)).workers}
+def running(config: Config) -> dict[str, bool]:
+    return {w.id: w.there for w in collect_status(config, dt.datetime.now(dt.UTC)).workers}
 
 
 def test_a_daemon_killed_and_one_started_in_the_same_second_are_not_both_running(tmp_path):
@@ -53,7 +55,7 @@ def test_a_daemon_killed_and_one_started_in_the_same_second_are_not_both_running
         (new,) = [r for r in worker_rows(ws) if r[0] != killed]
         with Store(ws.config.database) as store, store.transaction() as db:
             db.execute("UPDATE workers SET started_at = ? WHERE id = ?", (new[1], killed))
-        shown = running(ws)
+        shown = running(ws.config)
         with Store(ws.config.database, readonly=True) as store:  # serve's check follows the second
             now = dt.datetime.now(dt.UTC)
             follows = apart(store, moved, now, beside=True), apart(store, before, now, beside=True)
@@ -74,15 +76,37 @@ def test_a_killed_daemon_is_not_the_one_running_before_the_next_ones_first_heart
     try:
         wait_until(RunLock(ws.config.database).held, 60, "the second daemon's lock", ws)
         assert [r[0] for r in worker_rows(ws)] == [killed]  # its row not written yet
-        shown = running(ws)
+        shown = running(ws.config)
         with Store(ws.config.database, readonly=True) as store:
             followed = apart(store, elsewhere, dt.datetime.now(dt.UTC), beside=True)
         writer.execute("ROLLBACK")
         wait_until(lambda: len(worker_rows(ws)) == 2, 60, "the second daemon's heartbeat", ws)
-        after = running(ws)
+        after = running(ws.config)
     finally:
         writer.close()
         stop_all([second])
     assert shown == {killed: False}, shown  # none running yet (was: the killed one)
     assert followed is None, followed  # nothing to follow (was: the killed daemon's folder)
     assert list(after.values()) == [False, True] and after[killed] is False, after
+
+
+def test_a_daemon_on_the_database_through_a_symbolic_link_is_the_same_daemon(tmp_path):
+    """A config naming the database through a symbolic link (link.db -> digest.db) kept its locks
+    beside the link: `digest run` started beside the daemon on the same SQLite file (two daemons
+    at once, each shown not running by the other's `digest status`). The locks are beside the
+    file itself now, however it is named."""
+    ws, _ = workspace(tmp_path)
+    (tmp_path / "link.db").symlink_to("digest.db")
+    linked = tmp_path / "linked.yaml"  # the same workspace, its config naming the link
+    linked.write_text(ws.config_path.read_text().replace("database: digest.db", "database: link.db"))
+    daemon = start(ws)
+    try:
+        wait_until(lambda: any(r[2] for r in worker_rows(ws)), 60, "the daemon's pass", ws)
+        (row,) = worker_rows(ws)
+        shown = running(load_config(linked))
+        result = CliRunner().invoke(main, ["--config", str(linked), "run", "--once"])
+    finally:
+        stop_all([daemon])
+    assert shown == {row[0]: True}, shown  # was: not running
+    assert result.exit_code == 1, result.output  # was: a pass beside the daemon
+    assert "the database is in use by digest run" in result.output, result.output
