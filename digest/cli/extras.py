@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc
 from digest.files import counted, printable
-
-if TYPE_CHECKING:
-    from digest.config import Config
-    from digest.models import Profile
 
 log = logging.getLogger("digest")
 
@@ -118,6 +111,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     """
     import waitress
 
+    from digest.cli.afresh import start_afresh_before_links
     from digest.profiles.load import load_profiles_lenient
     from digest.signing import Signer
     from digest.web.app import create_app
@@ -158,39 +152,13 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     for problem in problems:
         click.secho(f"profile skipped: {problem}", fg="red", err=True)
     now = now_utc()
-    _newcomers(config, profiles, now)
+    start_afresh_before_links(config, profiles, now, "serve", "under a name given to a new file")
     for p in profiles:
         click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user, now)}")
     try:
         server.run()
     finally:
         server.close()
-
-
-def _newcomers(config: Config, profiles: Sequence[Profile], now: dt.datetime) -> None:
-    """A file made by hand under a removed reader's name, no pass since: the link printed for it is
-    the newcomer's first, so the removed reader's history is moved aside first (as `profile url`)."""
-    from digest.daemon.names import start_afresh
-    from digest.db import db_errors, is_postgres
-    from digest.errors import DigestError
-    from digest.store import Store
-
-    if not is_postgres(config.database) and not Path(config.database).exists():
-        return  # nobody's history
-    try:
-        with Store(config.database, readonly=True) as store:
-            gone = {row[0] for row in store.db.execute("SELECT user FROM reader_names WHERE live = 0")}
-        for p in profiles:
-            if p.user in gone and (note := start_afresh(config, p, now, command="serve")):
-                click.echo(note, err=True)
-    except (DigestError, *db_errors()) as e:
-        click.secho(
-            "note: the database could not be read or written to move a removed reader's history aside "
-            "from a name given to a new file, if any; until the next `digest send` or daemon pass does, "
-            f"that page may show it ({e})",
-            fg="yellow",
-            err=True,
-        )
 
 
 def _check_store(database: Path | str) -> None:

@@ -370,26 +370,18 @@ def profile_url(obj: Context, user: str) -> None:
     Example:
       digest profile url ada
     """
+    from digest.cli.afresh import start_afresh_before_links
     from digest.cli.common import now_utc
-    from digest.daemon.names import start_afresh
-    from digest.db import db_errors
-    from digest.errors import DigestError, ProfileError
+    from digest.errors import ProfileError
     from digest.profiles.load import load_profile
     from digest.web.app import reader_url
 
     url = reader_url(obj.config, user, now_utc())  # (the config's and file's errors first)
     try:  # a file made by hand under a removed reader's name, no pass since: their history aside
-        if note := start_afresh(obj.config, load_profile(obj.config, user), now_utc(), command="profile url"):
-            click.echo(note, err=True)
+        profile = load_profile(obj.config, user)
     except ProfileError as e:  # the file's fault, not the database's: the link is printed all the same
         note = f"note: {e} (whether {user} takes a removed reader's name was not looked at)"
         click.secho(note, fg="yellow", err=True)
-    except (DigestError, *db_errors()) as e:
-        click.secho(
-            f"note: the database could not be read or written to move a removed reader's history under "
-            f"{user} aside, if any; until the next `digest send` or daemon pass does, the page may show "
-            f"it ({e})",
-            fg="yellow",
-            err=True,
-        )
+    else:
+        start_afresh_before_links(obj.config, [profile], now_utc(), f"profile url {user}", f"under {user}")
     click.echo(url)

@@ -292,12 +292,11 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
 
 
 def start_afresh(
-    config: Config, profile: Profile, now: dt.datetime, timeout: float = 30.0, command: str = "profile new"
+    config: Config, profile: Profile, now: dt.datetime, timeout: float = 30.0, command: str | None = None
 ) -> str | None:
-    """`profile new` made ``profile`` (or `profile url` signs its link: a file made by hand) under a
-    name written down gone: the next look's move of a removed reader's records (another address)
-    aside done now for it, so its page never shows them (written only for a name written down
-    gone: digest.daemon.archive). Returns what to say of it (None: nothing moved)."""
+    """`profile new` made ``profile`` (or ``command``, `profile url` or `serve`, signs its link: a file made
+    by hand) under a name written down gone: the next look's move of a removed reader's records (another
+    address) aside done now for it, so its page never shows them. Returns what to say (None: none moved)."""
     gone_sql = "SELECT gone_at FROM reader_names WHERE user = ? AND live = 0"
     if not is_postgres(config.database) and not Path(config.database).exists():  # nobody's history
         return None
@@ -305,7 +304,8 @@ def start_afresh(
         if store.db.execute(gone_sql, (profile.user,)).fetchone() is None:
             return None
     with Store(config.database, timeout=timeout) as store:
-        refuse_if_apart(store, config, f"`digest {command} {profile.user}`", now, beside=True, keys=FOLDER)
+        what = f"`digest {command or f'profile new {profile.user}'}`"
+        refuse_if_apart(store, config, what, now, beside=True, keys=FOLDER)
         with store.transaction() as db:
             gone = db.execute(gone_sql, (profile.user,)).fetchone()
             if gone is None or not has_profile_file(config, profile.user):
