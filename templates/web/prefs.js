@@ -71,9 +71,14 @@
   // is put in, typed or not (a paste, an input method, a phone's keyboard, whose key events name
   // no key: all come as a beforeinput with the text). After a comma alone, the field stays refused
   // while more digits follow (0 then 5 would be 05), until the reader corrects it: deletes (a
-  // character, or all of it) or puts in a point (Chromium reads "0." as 0, not as no number: the
-  // point is what tells); after a text refused whole, until the field changes.
+  // character, or all of it), puts in a point (Chromium reads "0." as 0, not as no number: the
+  // point is what tells) or types over the whole text selected after the comma (it follows no
+  // comma then); after a text refused whole, until the field changes. A comma typed over the
+  // whole text selected stands for it: what follows is after the comma (,5 over 1.5 is 0.5).
   const COMMA = "Write decimals with a point: 0.5, not 0,5.";
+  // Chromium lists a number field's selection in the document's (its selectionStart is null);
+  // where a browser does not, nothing is taken as selected whole: the field stays refused.
+  const wholeSelected = (input) => input.value !== "" && String(document.getSelection()) === input.value;
   function explain(input) {
     if (!input.dataset || input.type !== "number") return;
     if (input.dataset.comma && input.value === "") delete input.dataset.comma;
@@ -90,11 +95,16 @@
       e.preventDefault();  // nothing of it is taken (a whole paste too: the field may stay empty)
       // A comma alone (a key) is followed by the digits after it; a text refused whole leaves the
       // field as it was: what is typed next follows no comma (refused until then, not after).
-      if (text === ",") input.dataset.comma = "1";
+      if (text === ",") input.dataset.comma = wholeSelected(input) ? "over" : "after";
       input.setCustomValidity(COMMA);
       input.reportValidity();
-    } else if (input.dataset.comma && (e.inputType.startsWith("delete") || text.includes("."))) {
-      delete input.dataset.comma;  // corrected: the input event that follows checks the rest
+    } else if (input.dataset.comma) {
+      const afresh = input.dataset.comma === "after" && wholeSelected(input);  // selected since
+      if (afresh || e.inputType.startsWith("delete") || text.includes(".")) {
+        delete input.dataset.comma;  // corrected: the input event that follows checks the rest
+      } else {
+        input.dataset.comma = "after";  // the selection the comma was typed over is replaced
+      }
     }
   }, true);
 

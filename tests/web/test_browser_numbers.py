@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 from playwright.sync_api import Locator, Page
 from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
@@ -147,17 +148,54 @@ def test_a_refused_comma_is_corrected_in_place_by_deleting_the_digit_after_it_an
     assert weight_in(path) == 0.55
 
 
-def test_after_a_pasted_comma_refused_whole_a_number_typed_afresh_is_taken(
+def paste_0_5(page: Page, weight: Locator) -> None:
+    """A paste of '0,5', refused whole: nothing of it is in the field."""
+    page.keyboard.insert_text("0,5")
+
+
+def type_0_then_select_all(page: Page, weight: Locator) -> None:
+    """0, typed (the comma refused, the 0 kept), then the whole text selected (to type over it)."""
+    weight.press_sequentially("0,")
+    weight.press("Control+a")
+
+
+@pytest.mark.parametrize("comma", [paste_0_5, type_0_then_select_all])
+def test_after_a_refused_comma_a_number_typed_afresh_is_taken(
     web_workspace,
     browser,  # noqa: F811
+    comma,
 ):
-    """A paste of '0,5' is refused whole: nothing of it is in the field, so what the reader types
-    next follows no comma (a 2 is a 2, not the end of 0,2); it is taken, not refused for a comma."""
+    """What the reader types next follows no comma (a 2 is a 2, not the end of 0,2): after a paste
+    of '0,5' refused whole, or over the whole text selected after 0, (where it was refused for a
+    comma until deleted). It is taken, not refused for a comma."""
     path = web_workspace.profile("ada", PROFILE)
     with ada_weight(web_workspace, browser) as (page, weight):
-        page.keyboard.insert_text("0,5")
+        comma(page, weight)
         assert weight.evaluate("e => e.validationMessage") == COMMA
         weight.press_sequentially("2")
         assert weight.evaluate("e => [e.value, e.validity.valid]") == ["2", True]
         saved(page)
     assert weight_in(path) == 2
+
+
+def test_a_comma_typed_over_the_whole_text_selected_stands_for_it_and_is_refused(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    """The weight 1.5 selected whole, the reader types ,5 (0.5 where a comma is the decimal mark):
+    the comma is refused, and the 5 that replaces the selection is too (not taken as a weight of 5);
+    the reader then writes 0.5 with a point, which is taken."""
+    path = web_workspace.profile("ada", PROFILE)
+    with ada_weight(web_workspace, browser) as (page, weight):
+        weight.press_sequentially("1.5")
+        weight.press("Control+a")
+        weight.press_sequentially(",")
+        assert weight.evaluate("e => [e.value, e.validationMessage]") == ["1.5", COMMA]
+        weight.press_sequentially("5")
+        assert weight.evaluate("e => e.value") == "5"
+        refused(page, weight, path)
+        weight.press("Control+a")
+        weight.press_sequentially("0.5")
+        assert weight.evaluate("e => [e.value, e.validity.valid]") == ["0.5", True]
+        saved(page)
+    assert weight_in(path) == 0.5
