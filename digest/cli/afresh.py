@@ -1,7 +1,8 @@
 """Before a command prints a signed link (`digest profile url`, `digest serve`): a file made by hand
 under a removed reader's name, no pass since, starts afresh (digest.daemon.names.start_afresh), so
 the link, the newcomer's first, never opens the removed reader's history. The links are printed
-whatever happens here; what kept the history where it was is said on stderr, as its own fault."""
+whatever kept the history where it was (said on stderr, as its own fault), but for a file under a
+removed reader's name that cannot be read (:func:`unreadable`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,40 @@ from pathlib import Path
 import click
 
 from digest.config import Config
+from digest.errors import ProfileError
 from digest.models import Profile
+
+
+def names_gone(config: Config) -> set[str]:
+    """The names whose file a look wrote down gone (the database only read; none without one)."""
+    from digest.db import is_postgres
+    from digest.store import Store
+
+    if not is_postgres(config.database) and not Path(config.database).exists():
+        return set()  # nobody's history
+    with Store(config.database, readonly=True) as store:
+        return {row[0] for row in store.db.execute("SELECT user FROM reader_names WHERE live = 0")}
+
+
+def unreadable(config: Config, user: str, error: ProfileError) -> str:
+    """`profile url` of a file that cannot be read: what to say of it, the link printed after. Under
+    a removed reader's name, refused (ProfileError): the file's address decides whether their
+    history is moved aside, so a link printed now would open it once the file is fixed."""
+    from digest.db import db_errors
+    from digest.errors import DigestError
+
+    try:
+        gone = user in names_gone(config)
+    except (DigestError, *db_errors()):
+        return f"note: {error} (whether {user} takes a removed reader's name was not looked at)"
+    if gone:
+        raise ProfileError(
+            f"{error}\n{user} is the name of a reader whose profile was removed: whether their history "
+            "(papers sent, ratings) is kept apart from this file's reader depends on the file's address, so "
+            "no link is printed (it would open that history once the file is fixed); fix the file, then "
+            f"run `digest profile url {user}` again"
+        )
+    return f"note: {error}"
 
 
 def start_afresh_before_links(
@@ -22,16 +56,12 @@ def start_afresh_before_links(
     said on stderr; ``command``: as the user runs it (for a refusal), ``where``: the names looked
     at, in words (``under ada``)."""
     from digest.daemon.names import start_afresh
-    from digest.db import db_errors, is_postgres
+    from digest.db import db_errors
     from digest.errors import ConfigError, DigestError
-    from digest.store import Store
 
-    if not is_postgres(config.database) and not Path(config.database).exists():
-        return  # nobody's history
     links = "The link is" if len(profiles) == 1 else "The links are"
     try:
-        with Store(config.database, readonly=True) as store:
-            gone = {row[0] for row in store.db.execute("SELECT user FROM reader_names WHERE live = 0")}
+        gone = names_gone(config)
         for p in profiles:
             if p.user in gone and (note := start_afresh(config, p, now, command=command)):
                 click.echo(note, err=True)

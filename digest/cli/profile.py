@@ -364,13 +364,14 @@ def profile_url(obj: Context, user: str) -> None:
 
     Needs base_url and web.secret_env in the config. A file made by hand under a removed
     reader's name, with another address: their history is moved aside first (said on stderr),
-    as the next pass would, so the link never shows it.
+    as the next pass would, so the link never shows it; such a file that cannot be read gets
+    no link until it is fixed.
 
     \b
     Example:
       digest profile url ada
     """
-    from digest.cli.afresh import start_afresh_before_links
+    from digest.cli.afresh import start_afresh_before_links, unreadable
     from digest.cli.common import now_utc
     from digest.errors import ProfileError
     from digest.profiles.load import load_profile
@@ -379,9 +380,8 @@ def profile_url(obj: Context, user: str) -> None:
     url = reader_url(obj.config, user, now_utc())  # (the config's and file's errors first)
     try:  # a file made by hand under a removed reader's name, no pass since: their history aside
         profile = load_profile(obj.config, user)
-    except ProfileError as e:  # the file's fault, not the database's: the link is printed all the same
-        note = f"note: {e} (whether {user} takes a removed reader's name was not looked at)"
-        click.secho(note, fg="yellow", err=True)
+    except ProfileError as e:  # the file's fault, not the database's: the link printed, unless a
+        click.secho(unreadable(obj.config, user, e), fg="yellow", err=True)  # removed reader's name
     else:
         start_afresh_before_links(obj.config, [profile], now_utc(), f"profile url {user}", f"under {user}")
     click.echo(url)

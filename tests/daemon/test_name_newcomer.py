@@ -318,3 +318,22 @@ def test_profile_url_of_a_file_that_cannot_be_read_blames_the_file_not_the_datab
     assert url.exit_code == 0, url.output
     assert url.stdout.strip().startswith("http") and "/u/" in url.stdout
     assert "eve.yaml: not valid YAML" in url.stderr and "database" not in url.stderr
+
+
+def test_profile_url_of_a_broken_file_under_a_removed_readers_name_prints_no_link(ws):
+    """zed's ada.yaml made by hand with a YAML slip: its address cannot be read, so the removed
+    reader's history cannot be moved aside; a link printed then opened ada's ratings on zed's page
+    once the file was fixed, before any pass. It is refused, saying to fix the file and ask again;
+    asked again, the history is moved aside and the link opens a clean page."""
+    zed_after_ada(ws)
+    ws.profile("ada", ZED + "exclude: [medical\n")
+    url = ws.cli("profile", "url", "ada")
+    assert url.exit_code == 1 and url.stdout == ""
+    assert "ada.yaml: not valid YAML" in url.stderr and "a reader whose profile was removed" in url.stderr
+    assert "fix the file, then run `digest profile url ada` again" in url.stderr
+    assert archived(ws) == [] and records(ws, "ada")["ratings"] == 1
+
+    ws.profile("ada", ZED)
+    url = ws.cli("profile", "url", "ada")
+    assert url.exit_code == 0 and f"kept apart as {archived(ws)[0]}" in url.stderr
+    assert records(ws, "ada") == {}
