@@ -28,6 +28,20 @@ def names_gone(config: Config) -> set[str]:
         return {row[0] for row in store.db.execute("SELECT user FROM reader_names WHERE live = 0")}
 
 
+def past_removals(config: Config, names: set[str]) -> None:
+    """Return once the clock is past the second any of ``names`` was last found gone (or the
+    removed reader's last message made, if later): a link signed within it is the removed reader's
+    (410), so the links printed next, the newcomers', are signed later (digest.daemon.newcomer)."""
+    from digest.daemon.newcomer import past_second_of
+    from digest.store import Store
+
+    with Store(config.database, readonly=True) as store:
+        found = store.db.execute("SELECT user, gone_at FROM reader_names WHERE gone_at IS NOT NULL")
+        newest = max((at for user, at in found if user in names), default=None)
+    if newest:
+        past_second_of(dt.datetime.fromisoformat(newest))
+
+
 def unreadable(config: Config, user: str, error: ProfileError) -> str:
     """`profile url` of a file that cannot be read: what to say of it, the link printed after. Under
     a removed reader's name, refused (ProfileError): the file's address decides whether their
@@ -53,8 +67,8 @@ def start_afresh_before_links(
     config: Config, profiles: Sequence[Profile], now: dt.datetime, command: str, where: str
 ) -> None:
     """Move aside the history of a removed reader of any of ``profiles``' names (another address),
-    said on stderr; ``command``: as the user runs it (for a refusal), ``where``: the names looked
-    at, in words (``under ada``)."""
+    said on stderr, and return once the links may be signed (:func:`past_removals`); ``command``:
+    as the user runs it (for a refusal), ``where``: the names looked at, in words (``under ada``)."""
     from digest.daemon.names import start_afresh
     from digest.db import db_errors
     from digest.errors import ConfigError, DigestError
@@ -65,6 +79,8 @@ def start_afresh_before_links(
         for p in profiles:
             if p.user in gone and (note := start_afresh(config, p, now, command=command)):
                 click.echo(note, err=True)
+        if taken := {p.user for p in profiles} & gone:
+            past_removals(config, taken)
     except ConfigError as e:  # the settings are not the running workers': what to do is theirs
         click.secho(
             f"note: a removed reader's history {where}, if any, was not moved aside: {e}. {links} printed "

@@ -151,8 +151,8 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:
         click.secho(f"profile skipped: {problem}", fg="red", err=True)
-    now = now_utc()
-    start_afresh_before_links(config, profiles, now, "serve", "under a name given to a new file")
+    start_afresh_before_links(config, profiles, now_utc(), "serve", "under a name given to a new file")
+    now = now_utc()  # (after: a newcomer's link is signed past the removal's second)
     for p in profiles:
         click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user, now)}")
     try:

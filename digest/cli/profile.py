@@ -377,11 +377,11 @@ def profile_url(obj: Context, user: str) -> None:
     from digest.profiles.load import load_profile
     from digest.web.app import reader_url
 
-    url = reader_url(obj.config, user, now_utc())  # (the config's and file's errors first)
+    reader_url(obj.config, user, now_utc())  # the config's and file's errors first, before any write
     try:  # a file made by hand under a removed reader's name, no pass since: their history aside
         profile = load_profile(obj.config, user)
     except ProfileError as e:  # the file's fault, not the database's: the link printed, unless a
         click.secho(unreadable(obj.config, user, e), fg="yellow", err=True)  # removed reader's name
     else:
         start_afresh_before_links(obj.config, [profile], now_utc(), f"profile url {user}", f"under {user}")
-    click.echo(url)
+    click.echo(reader_url(obj.config, user, now_utc()))  # signed past a removal's second, if any

@@ -17,8 +17,10 @@ import urllib.request
 import pytest
 
 from digest.daemon.archive import is_archived
+from digest.daemon.sendnow import send_now
 from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
+from digest.profiles.load import load_profiles
 from digest.signing import Signer
 from digest.store import Store
 
@@ -75,8 +77,12 @@ def archived(ws) -> list[str]:
 
 def page(ws, user: str, signed: dt.datetime) -> tuple[int, str]:
     """``user``'s preferences page through the real server, by a link signed at ``signed``."""
-    token = Signer.from_config(ws.config).token(user, signed)
-    with ws.serve(now=wall_clock() + dt.timedelta(seconds=2)) as base:
+    return opened(ws, Signer.from_config(ws.config).token(user, signed))
+
+
+def opened(ws, token: str) -> tuple[int, str]:
+    """The page a link's ``token`` opens, through the real server."""
+    with ws.serve(now=wall_clock() + dt.timedelta(seconds=5)) as base:
         try:
             with urllib.request.urlopen(f"{base}/u/{token}") as answer:
                 return answer.status, answer.read().decode()
@@ -289,6 +295,29 @@ def zed_after_ada(ws) -> None:
     while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
         time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
     ws.profile("ada", ZED)
+
+
+def kim_removed_by_a_worker_ahead(ws) -> None:
+    """kim's digest made by a worker whose clock is 1.5 s ahead, kim's file removed and found gone
+    by a send (as late as that digest: its links are the removed kim's), in a later second than
+    now; a new kim.yaml for zed made by hand at once, no pass since."""
+    ws.profile("kim", ADA.replace("ada@", "kim@"))
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, wall_clock() + dt.timedelta(seconds=1.5))
+    (ws.root / "profiles" / "kim.yaml").unlink()
+    assert ws.cli("send").exit_code == 0
+    ws.profile("kim", ZED)
+
+
+def test_profile_url_right_after_the_removal_is_noted_prints_a_link_that_opens(ws):
+    """A link is signed to the whole second, and one signed before the removal's second is the
+    removed reader's (410): the newcomer's link is signed once the clock is past it, as `profile
+    new` waits (names.past_second_of); it opens zed's page."""
+    kim_removed_by_a_worker_ahead(ws)
+    url = ws.cli("profile", "url", "kim")
+    assert url.exit_code == 0 and "kim was the name of another reader <kim@example.org>" in url.stderr
+    status, html = opened(ws, url.stdout.strip().rsplit("/", 1)[1])
+    assert status == 200 and "zed@example.net" in html
 
 
 def test_profile_url_for_a_file_made_by_hand_before_any_pass_opens_a_clean_page(ws):

@@ -5,11 +5,19 @@ SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
 import select
 import subprocess
+import urllib.request
 
 import pytest
-from test_name_newcomer import archived, records, ws, zed_after_ada  # noqa: F401  (the fixture)
+from test_name_newcomer import (  # noqa: F401  (ws: the fixture)
+    archived,
+    kim_removed_by_a_worker_ahead,
+    records,
+    ws,
+    zed_after_ada,
+)
 
 pytestmark = pytest.mark.backends
 
@@ -17,14 +25,19 @@ HANG = 300  # seconds: ends a server that hangs, times nothing
 
 
 def until_link(proc: subprocess.Popen[str], user: str) -> list[str]:
-    """The lines `digest serve` prints up to ``user``'s link (waits for them: nothing is timed)."""
-    lines: list[str] = []
-    while not any(line.strip().startswith(f"{user} ") for line in lines):
+    """The lines `digest serve` prints up to ``user``'s link (waits for them: nothing is timed).
+    Read from the pipe as they come: a readline could take more lines than it returns into its
+    buffer, which select() does not see, and wait for more that never come."""
+    printed = ""
+    while True:
+        lines = [line for line in printed.splitlines(keepends=True) if line.endswith("\n")]  # whole
+        for i, line in enumerate(lines):
+            if line.strip().startswith(f"{user} "):
+                return lines[: i + 1]
         assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed no link"
-        line = proc.stdout.readline()
-        assert line, "".join(lines) + proc.stderr.read()
-        lines.append(line)
-    return lines
+        more = os.read(proc.stdout.fileno(), 65536).decode()
+        assert more, printed + proc.stderr.read()
+        printed += more
 
 
 def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcomers_link(ws):  # noqa: F811
@@ -33,3 +46,13 @@ def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcome
         until_link(proc, "ada")
         (aside,) = archived(ws)  # moved aside before ada's link was printed
         assert records(ws, "ada") == {} and records(ws, aside)["ratings"] == 1
+
+
+def test_serve_right_after_the_removal_is_noted_prints_a_newcomers_link_that_opens(ws):  # noqa: F811
+    """As `profile url` (test_name_newcomer): the newcomer's link is signed past the second of the
+    removal, or it is the removed reader's (410)."""
+    kim_removed_by_a_worker_ahead(ws)
+    with ws.serve_process(HANG) as proc:
+        link = until_link(proc, "kim")[-1].split()[1]
+        with urllib.request.urlopen(link) as answer:
+            assert answer.status == 200 and "zed@example.net" in answer.read().decode()
