@@ -4,10 +4,14 @@ A digest is planned for a reader who is neither paused nor suppressed, and a lon
 server, thousands of readers) may reach their message an hour later. By then the reader may
 have unsubscribed: a one-click writes ``paused: true`` into their profile file, or, when that
 file cannot be read, keeps the request in the database (a suppression of kind ``unsubscribe``);
-a bounce of this pass may have suppressed the address. So each message is looked at again just
+a bounce of this pass may have suppressed the address; they may have given another address
+(``email:``), maybe because the old one is no longer theirs. So each message is looked at again just
 before it is handed to the server (digest.deliver.lines): a message held so is recorded as
 failed, not tried (its papers free again), as a message to a suppressed address always was, and
-the reader's undo lets their next digest go as usual. A new digest is looked at once more as it
+the reader's undo lets their next digest go as usual. A message to an address its reader no
+longer gives is held so too, not re-addressed (its text names the address it was made for): its
+papers go in their next digest, made for the address they give now. The suppressions are per
+address: one of the old address blocks nothing of the new. A new digest is looked at once more as it
 is stored (:func:`given_away`): planned before its reader's file was found gone, it is a removed
 reader's, and not stored at all.
 
@@ -30,6 +34,7 @@ from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
+from digest.models import Profile
 from digest.profiles.load import load_profile, load_profile_file, profile_path
 from digest.store import Store, iso
 
@@ -98,7 +103,7 @@ class StillWanted:
         self.suppressions = suppressions
         self.now = now
         self.lookback = lookback(config)
-        self.read: dict[str, tuple[Identity, bool]] = {}  # user -> (their file as read, paused)
+        self.read: dict[str, tuple[Identity, Profile | None]] = {}  # user -> (their file, as read)
 
     def why_not(self, user: str, recipient: str, made: dt.datetime) -> str | None:
         """The reason to hold the message made at ``made`` (the outbox's "not tried: ..."), or
@@ -106,15 +111,23 @@ class StillWanted:
         blocked = self.suppressions.blocks(user, recipient)
         if blocked is not None:
             return f"address suppressed: {blocked.describe()}"
-        if self.paused(user, min(made, self.now) - self.lookback):
+        profile = self.changed(user, min(made, self.now) - self.lookback)
+        if profile is None:
+            return None
+        if profile.paused:
             return "paused since the digest was made: their profile file says paused: true (an unsubscribe)"
+        if not same_address(profile.email, recipient):
+            return (
+                "the reader's address changed since the digest was made: their profile file says "
+                f"email: {profile.email} (its papers go in their next digest, to that address)"
+            )
         return None
 
-    def paused(self, user: str, since: dt.datetime) -> bool:
-        """Does the reader's profile file, changed after ``since`` (before which the planning read
-        it), say ``paused: true``? A file that cannot be read now, or is gone, holds nothing: the
-        planning's reading stands (a one-click on a broken file is kept in the database,
-        :meth:`why_not` looks there first)."""
+    def changed(self, user: str, since: dt.datetime) -> Profile | None:
+        """The reader's profile file as it reads now, if it changed after ``since`` (before which
+        the planning read it); else None. A file that cannot be read now, or is gone, holds
+        nothing (None): the planning's reading stands (a one-click on a broken file is kept in the
+        database, :meth:`why_not` looks there first)."""
         since_ns = int(since.timestamp() * 1_000_000_000)
         path = profile_path(self.config, user)
         for candidate in (path, path.with_suffix(".yml")):
@@ -123,19 +136,19 @@ class StillWanted:
             except OSError:
                 continue
             if st.st_mtime_ns < since_ns:
-                return False
+                return None
             identity = (st.st_ino, st.st_size, st.st_mtime_ns)
             known = self.read.get(user)
             if known is not None and known[0] == identity:
                 return known[1]
-            paused = _says_paused(candidate, self.config)
-            self.read[user] = (identity, paused)
-            return paused
-        return False
+            profile = _read(candidate, self.config)
+            self.read[user] = (identity, profile)
+            return profile
+        return None
 
 
-def _says_paused(path: Path, config: Config) -> bool:
+def _read(path: Path, config: Config) -> Profile | None:
     try:
-        return load_profile_file(path, config).paused
+        return load_profile_file(path, config)
     except ProfileError:
-        return False
+        return None

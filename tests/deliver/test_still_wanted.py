@@ -110,3 +110,27 @@ def test_the_margin_for_a_file_servers_clock_is_kept_with_a_rescan_longer_than_a
         (bob,) = Outbox(store).entries(user="bob")
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert bob.status == FAILED and bob.attempts == 0
+
+
+def test_a_message_retried_after_its_reader_gave_another_address_is_held_not_sent_to_the_old(ws, server):
+    """Bob's digest is greylisted at NOW; half an hour later he gives another address (maybe the
+    old one is no longer his); the retry three hours later does not go to the old address: held,
+    its papers free for his next digest, which goes to the new one."""
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+    moved = BOB.replace("bob@example.org", "bob@new.example.org")
+    dated(ws.profile("bob", moved), NOW + dt.timedelta(minutes=30))
+
+    with Store(ws.config.database) as store:
+        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
+        (bob,) = Outbox(store).entries(user="bob")
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert bob.status == FAILED and bob.attempts == 1  # held: not tried again
+    assert bob.last_error == (
+        "not tried: the reader's address changed since the digest was made: their profile file "
+        "says email: bob@new.example.org (its papers go in their next digest, to that address)"
+    )
+    with Store(ws.config.database) as store:  # his next digest (asked for now): the papers, to him
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW + dt.timedelta(hours=4), force=True)
+    assert server.handler.messages[-1].rcpt_tos == ["bob@new.example.org"]
+    assert "Robotics Today" in server.handler.messages[-1].message.get_body(("plain",)).get_content()
