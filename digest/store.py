@@ -188,7 +188,12 @@ class Store(ReaderRecords, PaperEmbeddings):
         normalized title, and gains what this listing knows that the store did not. A transaction
         PostgreSQL ends to undo a deadlock (a merge meeting a delivery or a rating of the paper it
         merges) is tried again after a short pause, up to :data:`CONFLICT_TRIES` times in all
-        (digest.db.retrying_conflicts)."""
+        (digest.db.retrying_conflicts).
+
+        Listings are stored one at a time (:meth:`serialize`: on PostgreSQL, the fetching worker's
+        and the ingesting one's too, under two duties' locks): each reads a paper it adds to and
+        writes it back whole (digest.store_papers), so two at once wrote over each other's
+        additions (an arXiv id, upvotes, a completed abstract lost)."""
         if not listing.entries:
             return IngestResult(listing.source, listing.day, False, 0, 0, 0)
         return retrying_conflicts(
@@ -197,6 +202,7 @@ class Store(ReaderRecords, PaperEmbeddings):
 
     def _add_listing(self, listing: Listing, stamp: str) -> IngestResult:
         with self.transaction() as db:
+            self.serialize("listings")
             if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
             listing_id = db.execute(

@@ -47,9 +47,9 @@ def two_copies(ws) -> dict[str, int]:
         return {p.title: p.id for p in store.papers()}
 
 
-def waiting(store: Store, n: int) -> None:
+def waiting(store: Store, n: int, unless: threading.Thread | None = None) -> None:
     """Until ``n`` sessions of this database wait for a lock (PostgreSQL; at once on SQLite, where
-    the second transaction waits for the first one's end anyway)."""
+    the second transaction waits for the first one's end anyway), or the thread ``unless`` ended."""
     if store.dialect != "postgresql":
         return
     sql = (
@@ -57,7 +57,7 @@ def waiting(store: Store, n: int) -> None:
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     for _ in range(1000):
-        if store.db.execute(sql).fetchone()[0] >= n:
+        if store.db.execute(sql).fetchone()[0] >= n or (unless is not None and not unless.is_alive()):
             return
         time.sleep(0.01)
     raise AssertionError(f"no {n} transactions waiting")
