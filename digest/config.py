@@ -32,6 +32,7 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
+from digest.config_missing import missing_config
 from digest.db import DatabaseUrl
 from digest.errors import ConfigError, SecretUnavailable, collect
 from digest.models import Profile
@@ -338,10 +339,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such configuration file. Copy config.example.yaml to {path} and edit "
-            "it, pass --config PATH, or set DIGEST_CONFIG (or try `digest demo`)"
-        ) from None
+        raise ConfigError(missing_config(path)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read the configuration file: {e}") from None
     return parse_config(yamlio.load(text, path, ConfigError), path)

@@ -6,7 +6,9 @@ import datetime as dt
 import re
 
 import pytest
+from click.testing import CliRunner
 
+from digest.cli import main
 from digest.config import Config, find_config_path, load_config
 from digest.errors import ConfigError
 from digest.options import dotted_keys
@@ -76,6 +78,30 @@ def test_the_password_comes_from_the_named_environment_variable(tmp_path, monkey
 def test_a_missing_file_says_how_to_get_one(tmp_path):
     with pytest.raises(ConfigError, match="Copy config.example.yaml"):
         load_config(tmp_path / "config.yaml")
+
+
+def test_a_command_run_from_another_folder_is_told_where_it_looked_and_the_config_above(
+    workspace, monkeypatch
+):
+    # from profiles/ (or with config.yml typed): "config.yaml: no such configuration file. Copy
+    # config.example.yaml to config.yaml", naming neither the folder looked in nor the file there
+    inside = workspace.root / "profiles"
+    monkeypatch.chdir(inside)
+    result = CliRunner().invoke(main, ["status"], env={"DIGEST_CONFIG": None})
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: config.yaml: no such configuration file in {inside} (the current folder); there is "
+        f"{workspace.config_path}: pass --config {workspace.config_path} (paths inside it are relative "
+        "to it, so any folder will do)\n"
+    )
+    typed = workspace.root / "config.yml"
+    with pytest.raises(
+        ConfigError, match=f"^{typed}: no such configuration file; there is {workspace.config_path}:"
+    ):
+        load_config(typed)
+    monkeypatch.chdir(workspace.root.parent)
+    with pytest.raises(ConfigError, match=r"no such configuration file in .* Copy config.example.yaml"):
+        load_config("elsewhere.yaml")
 
 
 def test_bad_yaml_is_named(tmp_path):

@@ -1,0 +1,34 @@
+"""What a missing configuration file is told: the folder it was looked for in, and a file of
+that name close by (a folder above, or the other spelling of .yaml) to pass instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+OTHER_SPELLING = {".yaml": ".yml", ".yml": ".yaml"}
+
+
+def missing_config(path: Path) -> str:
+    """The message for a configuration file not found at ``path`` (as given)."""
+    where = "" if path.is_absolute() else f" in {Path.cwd()} (the current folder)"
+    near = nearby(path.absolute())
+    if near is not None:
+        return (
+            f"{path}: no such configuration file{where}; there is {near}: pass --config {near} "
+            "(paths inside it are relative to it, so any folder will do)"
+        )
+    return (
+        f"{path}: no such configuration file{where}. Copy config.example.yaml to {path} and edit "
+        "it, pass --config PATH, or set DIGEST_CONFIG (or try `digest demo`)"
+    )
+
+
+def nearby(path: Path) -> Path | None:
+    """The same name with the other spelling beside it, else the same name in a folder above."""
+    other = OTHER_SPELLING.get(path.suffix.lower())
+    if other and path.with_suffix(other).is_file():
+        return path.with_suffix(other)
+    for folder in path.parent.parents:
+        if (folder / path.name).is_file():
+            return folder / path.name
+    return None
