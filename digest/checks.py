@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from digest.clock_text import clock_meant
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, read_section
@@ -254,7 +255,10 @@ class Clock(Check):
         m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value) if isinstance(value, str) else None
         if m and int(m[1]) < 24 and int(m[2]) < 60:
             return dt.time(int(m[1]), int(m[2]))
-        raise Invalid(f"{value!r} is not {self.what}")
+        meant = clock_meant(value)
+        raise Invalid(
+            f"{value!r} is not {self.what}" + (f' (did you mean "{meant:%H:%M}"?)' if meant else "")
+        )
 
     def to_text(self, value: Any) -> str:
         return f"{value:%H:%M}"

@@ -178,7 +178,7 @@ def test_problems_are_listed_in_the_order_of_their_lines_after_those_of_the_whol
         "  - email: required (an email address)",
         "  - line 2: emial: unknown key (did you mean email?)",
         "  - line 3: timezone: 'Europe/Londn' is not a known IANA time zone (did you mean Europe/London?)",
-        "  - line 4: send_at: '7am' is not a time of day like \"07:30\"",
+        '  - line 4: send_at: \'7am\' is not a time of day like "07:30" (did you mean "07:00"?)',
         "  - line 5: max_papers: must be a whole number from 1 to 1000, got 0",
         "  - line 7: interests.spiking: weight -3 is not a positive number up to 100",
     ]

@@ -64,3 +64,30 @@ def test_a_keyword_with_a_colon_and_no_weight_in_a_list_is_shown_as_written(work
         load_profile(workspace.config, "ada")
     assert "line 2: interests: '- robots:': a list takes keywords alone" in str(info.value)
     assert "None" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("7am", "07:00"),
+        ('"7 PM"', "19:00"),
+        ('"7:30 p.m."', "19:30"),
+        ('"12am"', "00:00"),
+        ('"7.30"', "07:30"),
+        ("7", "07:00"),
+    ],
+)
+def test_a_time_written_as_people_say_it_is_told_the_24_hour_time(workspace, written, meant):
+    # send_at: 7am was told only 'is not a time of day like "07:30"'
+    workspace.profile("ada", f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert f'is not a time of day like "07:30" (did you mean "{meant}"?)' in str(info.value)
+
+
+@pytest.mark.parametrize("written", ['"13pm"', '"24:00"', '"0am"', "true", '"soon"'])
+def test_a_time_that_means_no_time_of_day_gets_no_guess(workspace, written):
+    workspace.profile("ada", f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert str(info.value).endswith('is not a time of day like "07:30"')
