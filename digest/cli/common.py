@@ -22,6 +22,7 @@ from digest.db import db_errors, shown
 from digest.dbfaults import explain, explain_pg
 from digest.errors import DigestError
 from digest.files import write_atomic
+from digest.models import Profile
 from digest.progress import Progress
 
 
@@ -128,6 +129,14 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def say_comma_notes(profile: Profile) -> None:
+    """A keyword or excluded term with a comma in it (digest.profiles.commas), on stderr."""
+    from digest.profiles.commas import comma_notes
+
+    for note in comma_notes(profile):
+        click.secho(note, fg="yellow", err=True)
 
 
 def write_output(path: Path, text: str) -> None:

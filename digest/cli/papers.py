@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, write_output
+from digest.cli.common import (
+    BUG,
+    Context,
+    debugging,
+    handle_errors,
+    now_utc,
+    progress_for,
+    say_comma_notes,
+    write_output,
+)
 from digest.files import counted, printable
 
 if TYPE_CHECKING:
@@ -276,6 +285,7 @@ def preview(
     config = obj.config
     unsigned = _secret_missing(config, allow_unsigned)
     outgoing = build_preview(config, user, now_utc(), up_to=day, unsigned=unsigned is not None)
+    say_comma_notes(outgoing.digest.profile)
     if unsigned is not None:
         click.secho(
             f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from digest import yamlio
-from digest.cli.common import Context, handle_errors
+from digest.cli.common import Context, handle_errors, say_comma_notes
 
 
 @click.group()
@@ -127,7 +127,7 @@ def profile_show(obj: Context, user: str) -> None:
         ("min_score", f"{p.min_score:g}"),
         ("paused", "yes (nothing is sent)" if p.paused else "no"),
         ("send_empty", "yes" if p.send_empty else "no"),
-        ("exclude", ", ".join(p.exclude) or "-"),
+        ("exclude", ", ".join(repr(t) if "," in t else t for t in p.exclude) or "-"),  # one term
     ]
     click.echo(f"{p.source}")
     for key, value in rows:
@@ -136,6 +136,7 @@ def profile_show(obj: Context, user: str) -> None:
     click.echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
     for i in p.interests:
         click.echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
+    say_comma_notes(p)
 
 
 @profile.command("add")
@@ -315,6 +316,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
 
     config = obj.config
     profile = load_profile(config, user)
+    say_comma_notes(profile)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)
     if trial.since is None:

@@ -91,3 +91,31 @@ def test_a_time_that_means_no_time_of_day_gets_no_guess(workspace, written):
     with pytest.raises(ProfileError) as info:
         load_profile(workspace.config, "ada")
     assert str(info.value).endswith('is not a time of day like "07:30"')
+
+
+def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(workspace, shared_dumps):
+    # exclude: medical, biology is one term, which `profile show` listed as if it were two
+    workspace.profile(
+        "ada",
+        'email: ada@example.org\ninterests: [robots, "1,3-butadiene", "drones,boats"]\n'
+        "exclude: medical, biology\n",
+    )
+    assert workspace.cli("ingest", *map(str, shared_dumps[:1])).exit_code == 0
+    path = workspace.root / "profiles" / "ada.yaml"
+    notes = [
+        f"note: {path}: exclude: 'medical, biology' is one excluded term with a comma in it (a paper "
+        "is left out only if it holds all of it); for 2 excluded terms, list them apart: [medical, biology]",
+        f"note: {path}: interests: 'drones,boats' is one keyword with a comma in it (scored as one "
+        "phrase); for 2 keywords, list them apart: [drones, boats]",
+    ]
+    for command in (
+        ["profile", "show", "ada"],
+        ["profile", "test", "ada", "robots"],
+        ["preview", "ada", "--out", str(workspace.root / "ada.html")],
+    ):
+        result = workspace.cli(*command)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[:2] == notes, command
+    assert "  exclude     'medical, biology'\n" in workspace.cli("profile", "show", "ada").stdout
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\nexclude: [medical, biology]\n")
+    assert workspace.cli("profile", "show", "ada").stderr == ""

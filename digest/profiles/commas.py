@@ -1,0 +1,28 @@
+"""A keyword or excluded term with a comma in it (``exclude: medical, biology``) is one term,
+though most likely meant as two. It is loaded as written (refusing it would stop profiles that
+load today from loading); the commands that show a profile or what it selects say it."""
+
+from __future__ import annotations
+
+import re
+
+from digest.models import Profile
+
+
+def comma_notes(profile: Profile) -> list[str]:
+    """One note per keyword or excluded term that a comma splits, with the list that says two
+    (a comma between digits, 1,3-butadiene, splits nothing)."""
+    terms = [
+        ("exclude", "excluded term", "a paper is left out only if it holds all of it", t)
+        for t in profile.exclude
+    ]
+    terms += [("interests", "keyword", "scored as one phrase", i.phrase) for i in profile.interests]
+    notes = []
+    for key, what, how, term in terms:
+        parts = [part.strip() for part in re.split(r"(?<!\d),|,(?!\d)", term) if part.strip()]
+        if len(parts) > 1:
+            notes.append(
+                f"note: {profile.source}: {key}: {term!r} is one {what} with a comma in it ({how}); "
+                f"for {len(parts)} {what}s, list them apart: [{', '.join(parts)}]"
+            )
+    return notes
