@@ -6,11 +6,11 @@ the commands beside it, paired between two checkouts (A B A B ...).
     python benchmarks/bench_rank_archive.py --work /tmp/ranks --papers 98280 --only "rank"
 
 Each archive is built once into ``--work`` by checkout A's code (benchmarks/grown.py: daily
-listings of 270 synthetic papers, ``--readers`` readers with 60 days of digests, a quarter of
-them with 30 ratings; then the day's new listing, the window of `preview`; the archive's word
-counts made, as a daemon has them); then each command runs in a fresh process under
-/usr/bin/time: `rank` and `rank --json` for a reader without ratings (r0003) and `rank` for
-one with (r0000), `preview --text` and `profile test` (a keyword tried on the last 30 days).
+listings of 270 synthetic papers, two days at least (540), ``--readers`` readers with 60 days of
+digests, a quarter of them with 30 ratings; then the day's new listing, the window of `preview`;
+the archive's word counts made, as a daemon has them); then each command runs in a fresh process
+under /usr/bin/time: `rank` and `rank --json` for a reader without ratings (r0003) and `rank`
+for one with (r0000), `preview --text` and `profile test` (a keyword tried on the last 30 days).
 Prints wall and CPU seconds and peak RSS (MB, and KB per paper for `rank`), the median of the
 rounds; delete ``--work`` afterwards (a 50,000-paper archive is about 100 MB).
 """
@@ -44,6 +44,11 @@ COMMANDS = {
     "preview": ("preview", "r0003", "--text"),
     "profile test": ("profile", "test", "r0003", "world model"),
 }
+
+
+def archive_days(size: int) -> int:
+    """Whole days of PER_DAY papers holding ``size``; two at least (grown.build's least)."""
+    return max(2, -(-size // PER_DAY))
 
 
 def timed(source: Path, work: Path, args: tuple[str, ...]) -> tuple[float, float, float]:
@@ -80,7 +85,7 @@ def main() -> None:
         if not (work / "built").exists():
             shared = shared or dump_files(a.dumps)  # none: stops here, before the work folder
             work.mkdir(parents=True, exist_ok=True)
-            days = -(-size // PER_DAY)  # the last day's dump ingested after the readers' history
+            days = archive_days(size)  # the last day's dump ingested after the readers' history
             now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
             build(work, next(iter(checkouts.values())), days=days, per_day=PER_DAY, readers=a.readers,
                   history=60, sent_days=20, removed=5, renamed=0, now=now, shared=shared)  # fmt: skip
@@ -95,7 +100,7 @@ def main() -> None:
                 for label, source in checkouts.items():
                     if name in only:
                         figures.setdefault((name, label), []).append(timed(source, work, args))
-        papers = -(-size // PER_DAY) * PER_DAY
+        papers = archive_days(size) * PER_DAY
         print(f"\n{papers:,} papers ({work})")
         for (name, label), runs in figures.items():
             wall, cpu, rss = (statistics.median(r[i] for r in runs) for i in range(3))

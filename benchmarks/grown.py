@@ -50,7 +50,10 @@ def config_text(send_at: dt.time) -> str:
 def build(work: Path, source: Path, *, days: int, per_day: int, readers: int, history: int,
           sent_days: int, removed: int, renamed: int, now: dt.datetime,
           shared: list[Path] | None = None) -> None:  # fmt: skip
-    """``shared``: the dump files whose text is recombined (default: ../shared/dumps, checked)."""
+    """``shared``: the dump files whose text is recombined (default: ../shared/dumps, checked).
+    At least two days: the last one's listing is kept aside, as the day's new one."""
+    if days < 2:  # one day: nothing ingested, nothing to give the readers' history
+        raise SystemExit(f"{days} day(s) of listings: at least 2 are needed (the last is the day's new one)")
     os.environ.setdefault("BENCH_SECRET", "bench-secret-bench-secret-bench-secret")
     today = now.date()
     dumps = write_dumps(work / "dumps", [today - dt.timedelta(days=days - 1 - k) for k in range(days)],

@@ -114,3 +114,26 @@ def test_the_benchmarks_of_a_grown_installation_take_the_dumps_option_their_stop
         assert f"no listing dumps at {tmp_path / 'none'} (" in run.stderr, (script, run.stderr)
         assert "pass --dumps DIR" in run.stderr and "Traceback" not in run.stderr, (script, run.stderr)
         assert not work.exists() or not any(work.iterdir()), script
+
+
+def test_an_archive_smaller_than_two_days_is_built_as_two_and_one_day_is_refused(
+    tmp_path: Path, shared_dumps
+):
+    """bench_rank_archive.py --papers N with N up to a day's 270 built one day, which grown.py
+    keeps aside as the day's new listing: nothing ingested, and ZeroDivisionError. It builds two
+    days now (540 papers, said); bench_grown.py --days 1 stops saying why."""
+    dumps = ["--dumps", str(shared_dumps[0].parent)]
+    rank = [str(ROOT / "benchmarks" / "bench_rank_archive.py"), "--work", str(tmp_path / "ranks")]
+    run = subprocess.run(
+        [sys.executable, *rank, "--papers", "100", "--readers", "4", "--only", "rank", *dumps],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert f"540 papers ({tmp_path / 'ranks' / 'papers-100'})" in run.stdout
+    grown = [str(ROOT / "benchmarks" / "bench_grown.py"), "--work", str(tmp_path / "grown"), "--a", str(ROOT)]
+    run = subprocess.run(
+        [sys.executable, *grown, "--readers", "1", "--days", "1", "--history", "1", *dumps],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "1 day(s) of listings: at least 2 are needed (the last is the day's new one)" in run.stderr
