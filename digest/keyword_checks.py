@@ -4,11 +4,12 @@ and their limits (see :mod:`digest.checks` for the rest)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from digest.checks import UNSAFE, is_number
-from digest.number_text import number_note
+from digest.number_text import number_note, read_number
 from digest.options import Check, Invalid, Reading
 from digest.select.text import keyword_key
 
@@ -31,8 +32,7 @@ class Weights(Check):
         elif isinstance(value, list):
             items = [(k, 1) for k in value]
         else:
-            one = f" (one keyword: [{value}])" if isinstance(value, str) else ""
-            raise Invalid(f"must be a list of keywords or a mapping keyword -> weight{one}")
+            raise Invalid(f"must be a list of keywords or a mapping keyword -> weight{_meant(value)}")
         if len(items) > MAX_INTERESTS:
             raise Invalid(f"{len(items)} keywords, over the limit of {MAX_INTERESTS}")
         out, seen, problems = [], set(), []
@@ -94,6 +94,24 @@ class Terms(Check):
         if bad:
             raise Invalid(*bad)
         return tuple(spaced(t) for t in value)
+
+
+def _meant(value: Any) -> str:
+    """What a text written where the keywords go means: a weight with no space after its colon
+    (robots:3, which YAML reads as text), keywords set apart by commas, or one keyword."""
+    if not isinstance(value, str):
+        return ""
+    pairs = re.findall(r"\s*([^:]+?):(\S+)", value) if re.fullmatch(r"(?:[^:]+:\S+\s*)+", value) else []
+    if pairs and all(is_number(read_number(weight)) for _, weight in pairs):
+        lines = ", ".join(f"'  {keyword}: {weight}'" for keyword, weight in pairs)
+        return f" (a weight goes after a colon and a space, a keyword on each line: {lines})"
+    parts = comma_parts(value)
+    return f" (as a list: [{', '.join(parts)}])" if len(parts) > 1 else f" (one keyword: [{value}])"
+
+
+def comma_parts(text: str) -> list[str]:
+    """The terms a comma sets apart in ``text`` (a comma between digits, 1,3-butadiene, sets none)."""
+    return [part.strip() for part in re.split(r"(?<!\d),|,(?!\d)", text) if part.strip()]
 
 
 def spaced(text: str) -> str:

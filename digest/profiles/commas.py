@@ -4,8 +4,7 @@ load today from loading); the commands that show a profile or what it selects sa
 
 from __future__ import annotations
 
-import re
-
+from digest.keyword_checks import comma_parts
 from digest.models import Profile
 
 
@@ -19,7 +18,7 @@ def comma_notes(profile: Profile) -> list[str]:
     terms += [("interests", "keyword", "scored as one phrase", i.phrase) for i in profile.interests]
     notes = []
     for key, what, how, term in terms:
-        parts = [part.strip() for part in re.split(r"(?<!\d),|,(?!\d)", term) if part.strip()]
+        parts = comma_parts(term)
         if len(parts) > 1:
             notes.append(
                 f"note: {profile.source}: {key}: {term!r} is one {what} with a comma in it ({how}); "

@@ -9,6 +9,14 @@ from digest.errors import ProfileError
 from digest.profiles.load import load_profile, load_profiles_lenient
 
 
+def refused(workspace, text: str, user: str = "ada") -> str:
+    """The refusal of ``user``'s profile written as ``text``."""
+    workspace.profile(user, text)
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, user)
+    return str(info.value)
+
+
 def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspace):
     # "rename it eve.yaml" beside eve.yaml: following it replaces the profile that is read
     folder = workspace.root / "profiles"
@@ -32,38 +40,29 @@ def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspa
 
 def test_a_comma_in_a_whole_number_is_not_called_a_decimal(workspace):
     # max_papers: 1,000 was told "write decimals with a point: 1.000", a number it does not take
-    workspace.profile("ada", "email: ada@example.org\nmax_papers: 1,000\ninterests:\n  robots: 0,5\n")
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, "ada")
-    said = str(info.value)
+    said = refused(workspace, "email: ada@example.org\nmax_papers: 1,000\ninterests:\n  robots: 0,5\n")
     assert "line 2: max_papers: must be a whole number from 1 to 1000, got '1,000' (write it without" in said
     assert "the comma: 1000)" in said and "decimals" not in said.splitlines()[1]
     assert "weight '0,5' is not a positive number up to 100 (write decimals with a point: 0.5)" in said
-    workspace.profile("ada", "email: ada@example.org\nmax_papers: 2,5\ninterests: [robots]\n")
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, "ada")
-    assert str(info.value).endswith("must be a whole number from 1 to 1000, got '2,5'")
+    said = refused(workspace, "email: ada@example.org\nmax_papers: 2,5\ninterests: [robots]\n")
+    assert said.endswith("must be a whole number from 1 to 1000, got '2,5'")
 
 
 def test_a_named_address_with_a_name_in_another_script_is_told_to_drop_the_name(workspace):
     # the name's letters were taken for the address's: "the part before @ must be ASCII"
-    workspace.profile("zoe", 'email: "Zoë Ünal <zoe@example.org>"\ninterests: [robots]\n')
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, "zoe")
+    said = refused(workspace, 'email: "Zoë Ünal <zoe@example.org>"\ninterests: [robots]\n', "zoe")
     assert (
         "line 1: email: 'Zoë Ünal <zoe@example.org>' is not a valid email address (write the address "
         "alone, zoe@example.org; the name goes under name:)"
-    ) in str(info.value)
-    assert "ASCII" not in str(info.value)
+    ) in said
+    assert "ASCII" not in said
 
 
 def test_a_keyword_with_a_colon_and_no_weight_in_a_list_is_shown_as_written(workspace):
     # "- robots:" (no weight) was shown as "'- robots: None'"
-    workspace.profile("ada", "email: ada@example.org\ninterests:\n  - robots:\n  - drones\n")
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, "ada")
-    assert "line 2: interests: '- robots:': a list takes keywords alone" in str(info.value)
-    assert "None" not in str(info.value)
+    said = refused(workspace, "email: ada@example.org\ninterests:\n  - robots:\n  - drones\n")
+    assert "line 2: interests: '- robots:': a list takes keywords alone" in said
+    assert "None" not in said
 
 
 @pytest.mark.parametrize(
@@ -79,18 +78,14 @@ def test_a_keyword_with_a_colon_and_no_weight_in_a_list_is_shown_as_written(work
 )
 def test_a_time_written_as_people_say_it_is_told_the_24_hour_time(workspace, written, meant):
     # send_at: 7am was told only 'is not a time of day like "07:30"'
-    workspace.profile("ada", f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, "ada")
-    assert f'is not a time of day like "07:30" (did you mean "{meant}"?)' in str(info.value)
+    said = refused(workspace, f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
+    assert f'is not a time of day like "07:30" (did you mean "{meant}"?)' in said
 
 
 @pytest.mark.parametrize("written", ['"13pm"', '"24:00"', '"0am"', "true", '"soon"'])
 def test_a_time_that_means_no_time_of_day_gets_no_guess(workspace, written):
-    workspace.profile("ada", f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, "ada")
-    assert str(info.value).endswith('is not a time of day like "07:30"')
+    said = refused(workspace, f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
+    assert said.endswith('is not a time of day like "07:30"')
 
 
 def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(workspace, shared_dumps):
@@ -119,3 +114,25 @@ def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(works
     assert "  exclude     'medical, biology'\n" in workspace.cli("profile", "show", "ada").stdout
     workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\nexclude: [medical, biology]\n")
     assert workspace.cli("profile", "show", "ada").stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("written", "note"),
+    [
+        # "robots, drones" was told "(one keyword: [robots, drones])", which is two
+        ("robots, drones", "(as a list: [robots, drones])"),
+        # "robots:3" (no space: YAML reads text) was told "(one keyword: [robots:3])"
+        ("\n  robots:3", "(a weight goes after a colon and a space, a keyword on each line: '  robots: 3')"),
+        (
+            "\n  event cameras:0.5\n  drones:2",
+            "(a weight goes after a colon and a space, a keyword on each line: '  event cameras: 0.5', "
+            "'  drones: 2')",
+        ),
+        ("robots", "(one keyword: [robots])"),
+        ('"1,3-butadiene"', "(one keyword: [1,3-butadiene])"),
+        ("http://example.org", "(one keyword: [http://example.org])"),
+    ],
+)
+def test_keywords_written_as_one_text_are_told_the_list_or_the_weights_they_mean(workspace, written, note):
+    said = refused(workspace, f"email: ada@example.org\ninterests: {written}\n")
+    assert said.endswith(f"interests: must be a list of keywords or a mapping keyword -> weight {note}")
