@@ -17,6 +17,7 @@ from digest.config import SmtpConfig
 from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
+from digest.lookups import unresolved
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,11 @@ class SmtpSender:
         except DeliveryError:
             raise
         except (OSError, smtplib.SMTPException) as e:
+            name = unresolved(e, c.host)
+            check = "smtp.host" if name else "smtp.host, smtp.port and smtp.security"
             raise DeliveryError(
-                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_why(e)}; "
-                "check smtp.host, smtp.port and smtp.security in the config"
+                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {name or _why(e)}; "
+                f"check {check} in the config"
             ) from None
         with contextlib.suppress(OSError):  # the end of a message's data goes at once (see send)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

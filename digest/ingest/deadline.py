@@ -122,15 +122,20 @@ class _Stream(httpcore.NetworkStream):
 
 @contextlib.contextmanager
 def _as_httpx() -> Iterator[None]:
-    """httpcore's errors as httpx's of the same name (ReadTimeout, ConnectError, ...)."""
+    """httpcore's errors as httpx's of the same name (ReadTimeout, ConnectError, ...; ours, as
+    streams.LookupFailed, by the httpcore class they are)."""
     try:
         yield
     except httpcore.TimeoutException as e:
-        raise getattr(httpx, type(e).__name__, httpx.TimeoutException)(str(e)) from e
+        raise getattr(httpx, _httpcore_name(e), httpx.TimeoutException)(str(e)) from e
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as e:
-        raise getattr(httpx, type(e).__name__, httpx.TransportError)(str(e)) from e
+        raise getattr(httpx, _httpcore_name(e), httpx.TransportError)(str(e)) from e
     except httpcore.ProxyError as e:  # the proxy refused the tunnel (407, 403): as httpx says it
         raise httpx.ProxyError(str(e)) from e
+
+
+def _httpcore_name(error: Exception) -> str:
+    return next(k.__name__ for k in type(error).__mro__ if k.__module__.startswith("httpcore"))
 
 
 class _Body(httpx.SyncByteStream):

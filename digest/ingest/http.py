@@ -26,6 +26,7 @@ import httpx
 from digest import __version__
 from digest.errors import DigestError
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
+from digest.lookups import unresolved
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class Http:
                     if isinstance(e, httpx.ProxyError)
                     else "the connection broke"
                 )
-                problem, retry_after = f"{what}: {e}{_redirected(url, e)}", None
+                problem, retry_after = f"{what}: {unresolved(e) or e}{_redirected(url, e)}", None
             except httpx.TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable

@@ -93,8 +93,18 @@ def resolve(
     wait(lookup.wait, httpcore.ConnectTimeout)
     lookup.thread.join()  # its result set, it is ending: no thread left behind (a fork may follow)
     if lookup.error is not None:
-        raise httpcore.ConnectError(str(lookup.error))
+        raise LookupFailed(lookup.error, host)
     return lookup.addresses
+
+
+class LookupFailed(httpcore.ConnectError):
+    """A name (``host``) that did not resolve, the resolver's error kept as ``lookup_error`` (for
+    digest.lookups): httpcore's pool raises it again ``from None``, which drops its cause."""
+
+    def __init__(self, error: OSError, host: str) -> None:
+        super().__init__(str(error))
+        self.lookup_error = error
+        self.host = host
 
 
 class _Lookup:
