@@ -52,6 +52,12 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 
 
+IDLE = (  # a pass that found nothing: said with where to see when there will be something
+    "nothing to do: no source due, no new dump, no reader's digest due "
+    "(`digest status` shows when each reader's next one is)"
+)
+
+
 class Daemon:
     def __init__(
         self,
@@ -347,4 +353,4 @@ class Daemon:
                 lines.append(f"deferred {o.user}: {o.reply} (retry at {o.retry_at:%Y-%m-%d %H:%M} UTC)")
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
-        return "\n".join(lines) or "nothing to do"
+        return "\n".join(lines) or IDLE

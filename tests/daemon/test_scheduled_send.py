@@ -228,3 +228,8 @@ def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_serve
         "again.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     )
     assert "ingested again.txt: 2026-03-15 already ingested, nothing new" in ws.cli("run", "--once").output
+    idle = ws.cli("run", "--once")  # said only 'nothing to do', the reader's next time to be guessed
+    assert idle.exit_code == 0 and idle.output == (
+        "nothing to do: no source due, no new dump, no reader's digest due (`digest status` shows when "
+        "each reader's next one is)\n"
+    )
