@@ -32,7 +32,7 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
-from digest.config_missing import missing_config
+from digest.config_missing import close_variable, missing_config
 from digest.db import DatabaseUrl
 from digest.errors import ConfigError, SecretUnavailable, collect
 from digest.models import Profile
@@ -107,8 +107,8 @@ class SmtpConfig:
         if value is None:
             raise ConfigError(
                 f"smtp.password_env names ${self.password_env}, but that environment variable "
-                f"is not set: export it before sending (a server that takes mail without a login: "
-                f"remove smtp.username: {self.username!r})"
+                f"is not set{close_variable(self.password_env)}: export it before sending (a server "
+                f"that takes mail without a login: remove smtp.username: {self.username!r})"
             )
         return value
 
@@ -185,7 +185,8 @@ class WebConfig:
         value = os.environ.get(self.secret_env)
         if value is None:
             raise SecretUnavailable(
-                f"web.secret_env names ${self.secret_env}, but that environment variable is not set: "
+                f"web.secret_env names ${self.secret_env}, but that environment variable is not set"
+                f"{close_variable(self.secret_env)}: "
                 "export it with the secret the links are signed with (the same for `send`, `run`, "
                 "`serve` and `preview`); only the first time a new one "
                 f"(`export {self.secret_env}=$(openssl rand -hex 32)`): another revokes every link of "

@@ -1,8 +1,11 @@
 """What a missing configuration file is told: the folder it was looked for in, and a file of
-that name close by (a folder above, or the other spelling of .yaml) to pass instead."""
+that name close by (a folder above, or the other spelling of .yaml) to pass instead; and an
+environment variable the config names that is not set, when one of a close name is."""
 
 from __future__ import annotations
 
+import difflib
+import os
 from pathlib import Path
 
 OTHER_SPELLING = {".yaml": ".yml", ".yml": ".yaml"}
@@ -32,3 +35,11 @@ def nearby(path: Path) -> Path | None:
         if (folder / path.name).is_file():
             return folder / path.name
     return None
+
+
+def close_variable(name: str) -> str:
+    """' (but $DIGEST_SECRET is: a misspelt name?)' when a variable of a close name is set: the
+    fix is the name in the config (a new secret made under the misspelt one revokes every link)."""
+    names = {key.upper(): key for key in os.environ if key != name}
+    close = difflib.get_close_matches(name.upper(), list(names), n=1, cutoff=0.8)
+    return f" (but ${names[close[0]]} is: a misspelt name?)" if close else ""

@@ -75,6 +75,31 @@ def test_the_password_comes_from_the_named_environment_variable(tmp_path, monkey
     assert smtp.password() == "s3cret"
 
 
+def test_a_variable_named_with_a_slip_is_told_the_set_one_of_a_close_name(tmp_path, monkeypatch):
+    # secret_env: DIGEST_SECERT was told to export it, "only the first time a new one": a new
+    # user who follows it makes a second secret, which revokes every link already sent
+    monkeypatch.setenv("DIGEST_SECRET", "s" * 32)
+    monkeypatch.setenv("MY_SMTP_PASSWORD", "s3cret")
+    config = load_config(
+        write(
+            tmp_path,
+            GOOD.replace("MY_SMTP_PASSWORD", "MY_SMTP_PASWORD") + "web:\n  secret_env: DIGEST_SECERT\n",
+        )
+    )
+    with pytest.raises(ConfigError) as info:
+        config.smtp.password()
+    assert "$MY_SMTP_PASWORD, but that environment variable is not set (but $MY_SMTP_PASSWORD is: a " in str(
+        info.value
+    )
+    with pytest.raises(ConfigError) as info:
+        config.web.secret()
+    assert "not set (but $DIGEST_SECRET is: a misspelt name?): export it" in str(info.value)
+    monkeypatch.delenv("DIGEST_SECRET")
+    with pytest.raises(ConfigError) as info:
+        config.web.secret()
+    assert "$DIGEST_SECERT, but that environment variable is not set: export it" in str(info.value)
+
+
 def test_a_missing_file_says_how_to_get_one(tmp_path):
     with pytest.raises(ConfigError, match="Copy config.example.yaml"):
         load_config(tmp_path / "config.yaml")
