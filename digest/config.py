@@ -342,7 +342,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except FileNotFoundError:
         raise ConfigError(missing_config(path)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read the configuration file: {e}") from None
+        raise ConfigError(f"{path}: cannot read the configuration file: {yamlio.read_problem(e)}") from None
     return parse_config(yamlio.load(text, path, ConfigError), path)
 
 

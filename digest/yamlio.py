@@ -203,6 +203,23 @@ def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
         raise error(f"{where}: a number too long to read ({str(e)[:60]}...)") from None
 
 
+def read_problem(error: OSError | UnicodeDecodeError) -> str:
+    """What keeps a YAML file from being read: for a text not in UTF-8 (saved as Latin-1 or
+    Windows-1252 by an editor), where and which byte, as that encoding reads it, and the fix;
+    Python's own words ('can't decode byte 0xe9 in position 32') say neither line nor cure."""
+    if not isinstance(error, UnicodeDecodeError):
+        return str(error)
+    before = bytes(error.object[: error.start])
+    line, column = before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
+    byte = bytes(error.object[error.start : error.start + 1])
+    shown = byte.decode("cp1252", errors="replace")
+    seen = f" ({shown!r} in Windows-1252 or Latin-1)" if shown != "\ufffd" else ""
+    return (
+        f"line {line}, column {column}: byte 0x{byte.hex()}{seen} is not UTF-8: save the file "
+        "as UTF-8 (in most editors: Save As, Encoding UTF-8)"
+    )
+
+
 def _tab_note(error: yaml.YAMLError, text: str) -> str:
     """A hint where the error is a tab (invisible in most editors), which YAML refuses in
     indentation and before a value: libyaml says only that a character cannot start a token.

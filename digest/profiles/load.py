@@ -214,7 +214,7 @@ def load_profile_file(path: Path, config: Config) -> Profile:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise ProfileError(f"{path}: cannot read the profile: {e}") from None
+        raise ProfileError(f"{path}: cannot read the profile: {yamlio.read_problem(e)}") from None
     return parse_profile_text(text, path, config)
 
 

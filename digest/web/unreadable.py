@@ -14,6 +14,7 @@ from pathlib import Path
 
 from werkzeug.exceptions import HTTPException
 
+from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.models import Profile
@@ -62,4 +63,5 @@ def current_text(path: Path, user: str, posted: bool = False) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise unreadable(user, ProfileError(f"{path}: cannot read the profile: {e}"), posted) from None
+        problem = ProfileError(f"{path}: cannot read the profile: {yamlio.read_problem(e)}")
+        raise unreadable(user, problem, posted) from None

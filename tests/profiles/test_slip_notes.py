@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from digest.errors import ProfileError
+from digest.config import load_config
+from digest.errors import ConfigError, ProfileError
 from digest.profiles.load import load_profile, load_profiles_lenient
 
 
@@ -136,3 +137,21 @@ def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(works
 def test_keywords_written_as_one_text_are_told_the_list_or_the_weights_they_mean(workspace, written, note):
     said = refused(workspace, f"email: ada@example.org\ninterests: {written}\n")
     assert said.endswith(f"interests: must be a list of keywords or a mapping keyword -> weight {note}")
+
+
+def test_a_profile_saved_in_latin_1_is_told_the_line_the_byte_and_to_save_it_as_utf8(workspace):
+    # said before: "cannot read the profile: 'utf-8' codec can't decode byte 0xe9 in position 32:
+    # invalid continuation byte", with no line and no way out
+    path = workspace.root / "profiles" / "ada.yaml"
+    path.write_bytes("email: ada@example.org\nname: José\ninterests: [robots]\n".encode("latin-1"))
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    assert str(info.value) == (
+        f"{path}: cannot read the profile: line 2, column 10: byte 0xe9 ('é' in Windows-1252 or Latin-1) "
+        "is not UTF-8: save the file as UTF-8 (in most editors: Save As, Encoding UTF-8)"
+    )
+    workspace.config_path.write_bytes(workspace.config_path.read_bytes() + b"# \x81\n")
+    with pytest.raises(
+        ConfigError, match=r"configuration file: line 9, column 3: byte 0x81 is not UTF-8: save"
+    ):
+        load_config(workspace.config_path)
