@@ -131,11 +131,11 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
             signal.signal(s, handler)
 
 
-def say_comma_notes(profile: Profile) -> None:
-    """A keyword or excluded term with a comma in it (digest.profiles.commas), on stderr."""
-    from digest.profiles.commas import comma_notes
+def say_term_notes(profile: Profile) -> None:
+    """A keyword or excluded term a slip made of two (digest.profiles.term_slips), on stderr."""
+    from digest.profiles.term_slips import term_notes
 
-    for note in comma_notes(profile):
+    for note in term_notes(profile):
         click.secho(note, fg="yellow", err=True)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from digest import yamlio
-from digest.cli.common import Context, handle_errors, say_comma_notes
+from digest.cli.common import Context, handle_errors, say_term_notes
 
 
 @click.group()
@@ -136,7 +136,7 @@ def profile_show(obj: Context, user: str) -> None:
     click.echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
     for i in p.interests:
         click.echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
-    say_comma_notes(p)
+    say_term_notes(p)
 
 
 @profile.command("add")
@@ -316,7 +316,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
 
     config = obj.config
     profile = load_profile(config, user)
-    say_comma_notes(profile)
+    say_term_notes(profile)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)
     if trial.since is None:

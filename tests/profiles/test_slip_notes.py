@@ -117,6 +117,18 @@ def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(works
     assert workspace.cli("profile", "show", "ada").stderr == ""
 
 
+def test_a_list_item_indented_further_than_the_one_above_is_said_to_make_one_term(workspace):
+    # "- robots" then " - drones": YAML reads the keyword 'robots - drones', without a word
+    workspace.profile("ada", "email: ada@example.org\ninterests:\n  - robots\n   - drones\n   - boats\n")
+    said = workspace.cli("profile", "show", "ada")
+    assert "robots - drones - boats  1" in said.stdout
+    assert said.stderr == (
+        f"note: {workspace.root / 'profiles' / 'ada.yaml'}: interests: 'robots - drones - boats' is one "
+        "keyword (scored as one phrase): a '- ' line indented further than the one above it is read as "
+        "the rest of that one; for 3 keywords, indent every '- ' alike\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("written", "note"),
     [

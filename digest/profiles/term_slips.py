@@ -1,0 +1,35 @@
+"""A keyword or excluded term that a slip made of two: a comma in it (``exclude: medical,
+biology``), or a list item indented further than the one above, which YAML reads as the rest of
+that one (``- robots`` then `` - drones``: the keyword 'robots - drones'). It is loaded as written
+(refusing it would stop profiles that load today from loading); the commands that show a profile
+or what it selects say it."""
+
+from __future__ import annotations
+
+from digest.keyword_checks import comma_parts
+from digest.models import Profile
+
+
+def term_notes(profile: Profile) -> list[str]:
+    """One note per keyword or excluded term that a comma or a folded '- ' line splits, with the
+    list that says two (a comma between digits, 1,3-butadiene, splits nothing)."""
+    terms = [
+        ("exclude", "excluded term", "a paper is left out only if it holds all of it", t)
+        for t in profile.exclude
+    ]
+    terms += [("interests", "keyword", "scored as one phrase", i.phrase) for i in profile.interests]
+    notes = []
+    for key, what, how, term in terms:
+        parts = comma_parts(term)
+        if len(parts) > 1:
+            notes.append(
+                f"note: {profile.source}: {key}: {term!r} is one {what} with a comma in it ({how}); "
+                f"for {len(parts)} {what}s, list them apart: [{', '.join(parts)}]"
+            )
+        elif " - " in term:
+            notes.append(
+                f"note: {profile.source}: {key}: {term!r} is one {what} ({how}): a '- ' line indented "
+                "further than the one above it is read as the rest of that one; for "
+                f"{term.count(' - ') + 1} {what}s, indent every '- ' alike"
+            )
+    return notes
