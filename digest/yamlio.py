@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError as RoundTripMarkedError
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
@@ -175,11 +176,11 @@ def _check_size(root: yaml.Node) -> None:
     size(root)
 
 
-def describe(error: yaml.YAMLError) -> str:
-    """A PyYAML error as 'line L, column C: what is wrong'."""
+def describe(error: yaml.YAMLError | RoundTripYAMLError) -> str:
+    """A PyYAML (or ruamel) error as 'line L, column C: what is wrong'."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    if isinstance(error, yaml.MarkedYAMLError):
+    if isinstance(error, yaml.MarkedYAMLError | RoundTripMarkedError):
         context, start = error.context, error.context_mark
         if (
             context
@@ -220,7 +221,7 @@ def read_problem(error: OSError | UnicodeDecodeError) -> str:
     )
 
 
-def _tab_note(error: yaml.YAMLError, text: str) -> str:
+def _tab_note(error: yaml.YAMLError | RoundTripYAMLError, text: str) -> str:
     """A hint where the error is a tab (invisible in most editors), which YAML refuses in
     indentation and before a value: libyaml says only that a character cannot start a token.
     Only where the error points at a tab: one elsewhere on the line (inside a quoted value, in
@@ -331,7 +332,10 @@ class Document:
         try:
             data = self._yaml.load(text)
         except RoundTripYAMLError as e:
-            raise error(f"{where}: not valid YAML, fix it by hand first: {e}") from None
+            raise error(  # a text the loader reads, which the round trip does not (a tab after 'key:')
+                f"{where}: cannot be edited in place as it is written, fix it by hand first: "
+                f"{describe(e)}{_tab_note(e, text)}"
+            ) from None
         self.data: CommentedMap = CommentedMap() if data is None else data
 
     def dump(self, uncomment: Iterable[str] = ()) -> tuple[str, Any]:

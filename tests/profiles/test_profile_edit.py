@@ -95,6 +95,21 @@ def test_an_invalid_edit_is_refused_and_the_file_is_unchanged(workspace, args, m
     assert path.read_bytes() == before
 
 
+def test_a_file_the_reader_reads_but_an_edit_in_place_cannot_is_told_where_and_why(workspace):
+    # a tab after "email:" (valid to the loader: the profile is read and served) made `profile add`
+    # print ruamel's five lines: "not valid YAML ... found character '\\t' ... in "<unicode string>""
+    path = workspace.profile("ada", "email:\t ada@example.org\ninterests: [robots]\n")
+    assert load_profile(workspace.config, "ada").email == "ada@example.org"
+    result = workspace.cli("profile", "add", "ada", "drones")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path}: cannot be edited in place as it is written, fix it by hand first: line 1, "
+        "column 7: while scanning for the next token: found character '\\t' that cannot start any "
+        "token (a tab: YAML indents with spaces only; replace the tab with spaces)\n"
+    )
+    assert path.read_text() == "email:\t ada@example.org\ninterests: [robots]\n"
+
+
 def test_removing_the_last_keyword_is_refused(workspace):
     path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
     result = workspace.cli("profile", "remove", "ada", "robotics")
