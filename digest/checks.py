@@ -4,19 +4,19 @@ the program's value or raises :class:`Invalid` with a message that says what is 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.clock_text import clock_meant
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, read_section
+from digest.zone_text import zone_hint
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -280,19 +280,8 @@ class TimeZone(Check):
 
     def __call__(self, value: Any, reading: Reading) -> str:
         if not valid_timezone(value):
-            raise Invalid(f"{value!r} is not a known IANA time zone ({_zone_hint(value)})")
+            raise Invalid(f"{value!r} is not a known IANA time zone ({zone_hint(value)})")
         return value
-
-
-def _zone_hint(value: Any) -> str:
-    """'did you mean Europe/Paris?' for a name close to a known one (case and spaces aside)."""
-    if isinstance(value, str) and value.strip():
-        names = {name.lower(): name for name in available_timezones()}
-        typed = value.strip().lower().replace(" ", "_")
-        close = difflib.get_close_matches(typed, list(names), n=1, cutoff=0.8)
-        if close:
-            return f"did you mean {names[close[0]]}?"
-    return "e.g. Europe/London"
 
 
 class Email(Check):

@@ -167,3 +167,24 @@ def test_a_profile_saved_in_latin_1_is_told_the_line_the_byte_and_to_save_it_as_
         ConfigError, match=r"configuration file: line 9, column 3: byte 0x81 is not UTF-8: save"
     ):
         load_config(workspace.config_path)
+
+
+@pytest.mark.parametrize(
+    ("written", "note"),
+    [
+        # an abbreviation or an offset was told "(e.g. Europe/London)", whatever was meant
+        ("PST", "PST is an abbreviation: name the place, e.g. America/Los_Angeles"),
+        ("cest", "cest is an abbreviation: name the place, e.g. Europe/Paris"),
+        (
+            "UTC+1",
+            "an offset names no place and follows no daylight saving: name the place whose time you "
+            "mean, e.g. Europe/Paris",
+        ),
+        ('"+01:00"', "an offset names no place"),
+        ("Europe/Berln", "did you mean Europe/Berlin?"),
+        ("CST", "e.g. Europe/London"),  # China's or Chicago's: no guess
+    ],
+)
+def test_a_time_zone_written_as_people_say_it_is_told_how_to_name_it(workspace, written, note):
+    said = refused(workspace, f"email: ada@example.org\ntimezone: {written}\ninterests: [robots]\n")
+    assert f"is not a known IANA time zone ({note}" in said
