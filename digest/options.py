@@ -168,11 +168,15 @@ def read(cls: type, data: Mapping[Any, Any], reading: Reading, prefix: str = "")
     opts = declared(cls)
     keys = known_keys(cls)
     refused: Mapping[str, str] = getattr(cls, "REFUSED", {})
+    empty = None  # the known key just above with nothing after it (interests:), while unknown keys follow
     for key in data:
         if key in refused:
             reading.report(f"{prefix}{key}", refused[key], data, key)
         elif key not in keys:
-            reading.report(f"{prefix}{key}", "unknown key" + did_you_mean(key, keys, prefix), data, key)
+            note = did_you_mean(key, keys, prefix) or _not_indented(empty, prefix)
+            reading.report(f"{prefix}{key}", "unknown key" + note, data, key)
+            continue
+        empty = key if key in keys and data[key] is None else None
     values: dict[str, Any] = {}
     wrong = set()  # keys whose value was refused
     for key, opt in opts.items():
@@ -186,6 +190,13 @@ def read(cls: type, data: Mapping[Any, Any], reading: Reading, prefix: str = "")
             if values[opts[other].name] != wanted:
                 reading.report(f"{prefix}{key}", f"only used with {other}: {wanted}", data, key)
     return values
+
+
+def _not_indented(empty: Any, prefix: str) -> str:
+    """What an unknown key right below an empty one (``interests:`` then ``robots: 2``) may be."""
+    if empty is None:
+        return ""
+    return f" (below {prefix}{empty}:, which is empty: if it belongs to {empty}, indent it under it)"
 
 
 def _value(opt: Option, data: Mapping[Any, Any], reading: Reading, prefix: str, done: dict[str, Any]) -> Any:
@@ -205,7 +216,12 @@ def _value(opt: Option, data: Mapping[Any, Any], reading: Reading, prefix: str, 
     if not given:
         if opt.required:
             example = f", e.g. {opt.example}" if opt.example else ""
-            reading.report(f"{prefix}{key}", f"required ({_what(opt, prefix)}{example})")
+            if key in data:  # written with nothing after it (its lines below not indented?)
+                reading.report(
+                    f"{prefix}{key}", f"empty: required ({_what(opt, prefix)}{example})", data, key
+                )
+            else:
+                reading.report(f"{prefix}{key}", f"required ({_what(opt, prefix)}{example})")
         return fallback
     return _checked(opt, raw, reading, f"{prefix}{key}", data, key, fallback)
 

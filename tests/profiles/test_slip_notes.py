@@ -188,3 +188,18 @@ def test_a_profile_saved_in_latin_1_is_told_the_line_the_byte_and_to_save_it_as_
 def test_a_time_zone_written_as_people_say_it_is_told_how_to_name_it(workspace, written, note):
     said = refused(workspace, f"email: ada@example.org\ntimezone: {written}\ninterests: [robots]\n")
     assert f"is not a known IANA time zone ({note}" in said
+
+
+def test_keywords_not_indented_under_interests_are_told_to_be(workspace):
+    # said: "interests: required" (no line: the key is there) and "robots: unknown key"
+    said = refused(
+        workspace, "email: ada@example.org\ninterests:\nrobots: 2\nevent cameras: 1\nmax_paper: 3\n"
+    )
+    assert said.splitlines()[1:] == [
+        "  - line 2: interests: empty: required (a list of keywords, or a mapping keyword -> weight)",
+        "  - line 3: robots: unknown key (below interests:, which is empty: if it belongs to interests, "
+        "indent it under it)",
+        "  - line 4: event cameras: unknown key (below interests:, which is empty: if it belongs to "
+        "interests, indent it under it)",
+        "  - line 5: max_paper: unknown key (did you mean max_papers?)",
+    ]
