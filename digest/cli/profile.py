@@ -43,6 +43,7 @@ class _Number(click.ParamType):
 def _saved(edited: Any, what: str) -> None:
     where = edited.profile.source
     click.echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
+    say_term_notes(edited.profile)  # a keyword given with a comma in it
 
 
 @profile.command("new")
@@ -84,6 +85,7 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
         click.echo(item.describe())
     created = create_profile(obj.config, user, email, interests, name)
     click.echo(f"Created {created.source}")
+    say_term_notes(created)
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
         with Store(obj.config.database, readonly=True) as store:
             for item in pending(obj.config, store, [created]):

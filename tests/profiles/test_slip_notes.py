@@ -203,3 +203,12 @@ def test_keywords_not_indented_under_interests_are_told_to_be(workspace):
         "interests, indent it under it)",
         "  - line 5: max_paper: unknown key (did you mean max_papers?)",
     ]
+
+
+def test_a_term_with_a_comma_given_on_the_command_line_is_said_when_kept(workspace):
+    # profile new -i "robots, drones" and profile exclude "medical, biology" kept one term each, silently
+    new = workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "robots, drones")
+    assert new.exit_code == 0 and "interests: 'robots, drones' is one keyword with a comma" in new.stderr
+    excluded = workspace.cli("profile", "exclude", "ada", "medical, biology")
+    assert excluded.exit_code == 0
+    assert "exclude: 'medical, biology' is one excluded term with a comma in it" in excluded.stderr
