@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest.address_text import address_slip
 from digest.clock_text import clock_meant
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
@@ -301,6 +302,8 @@ class Email(Check):
                 hint = f" (write the address alone, {named.group(1)}; the name goes under name:)"
             elif not self.named and isinstance(value, str) and not value.partition("@")[0].isascii():
                 hint = " (the part before @ must be ASCII: not every mail server accepts others)"
+            elif not self.named:
+                hint = address_slip(value, is_bare_email)
             raise Invalid(f"{value!r} {message}{hint}")
         return value.strip()
 

@@ -66,29 +66,6 @@ def test_a_keyword_with_a_colon_and_no_weight_in_a_list_is_shown_as_written(work
     assert "None" not in said
 
 
-@pytest.mark.parametrize(
-    ("written", "meant"),
-    [
-        ("7am", "07:00"),
-        ('"7 PM"', "19:00"),
-        ('"7:30 p.m."', "19:30"),
-        ('"12am"', "00:00"),
-        ('"7.30"', "07:30"),
-        ("7", "07:00"),
-    ],
-)
-def test_a_time_written_as_people_say_it_is_told_the_24_hour_time(workspace, written, meant):
-    # send_at: 7am was told only 'is not a time of day like "07:30"'
-    said = refused(workspace, f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
-    assert f'is not a time of day like "07:30" (did you mean "{meant}"?)' in said
-
-
-@pytest.mark.parametrize("written", ['"13pm"', '"24:00"', '"0am"', "true", '"soon"'])
-def test_a_time_that_means_no_time_of_day_gets_no_guess(workspace, written):
-    said = refused(workspace, f"email: ada@example.org\nsend_at: {written}\ninterests: [robots]\n")
-    assert said.endswith('is not a time of day like "07:30"')
-
-
 def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(workspace, shared_dumps):
     # exclude: medical, biology is one term, which `profile show` listed as if it were two
     workspace.profile(
@@ -169,27 +146,6 @@ def test_a_profile_saved_in_latin_1_is_told_the_line_the_byte_and_to_save_it_as_
         load_config(workspace.config_path)
 
 
-@pytest.mark.parametrize(
-    ("written", "note"),
-    [
-        # an abbreviation or an offset was told "(e.g. Europe/London)", whatever was meant
-        ("PST", "PST is an abbreviation: name the place, e.g. America/Los_Angeles"),
-        ("cest", "cest is an abbreviation: name the place, e.g. Europe/Paris"),
-        (
-            "UTC+1",
-            "an offset names no place and follows no daylight saving: name the place whose time you "
-            "mean, e.g. Europe/Paris",
-        ),
-        ('"+01:00"', "an offset names no place"),
-        ("Europe/Berln", "did you mean Europe/Berlin?"),
-        ("CST", "e.g. Europe/London"),  # China's or Chicago's: no guess
-    ],
-)
-def test_a_time_zone_written_as_people_say_it_is_told_how_to_name_it(workspace, written, note):
-    said = refused(workspace, f"email: ada@example.org\ntimezone: {written}\ninterests: [robots]\n")
-    assert f"is not a known IANA time zone ({note}" in said
-
-
 def test_keywords_not_indented_under_interests_are_told_to_be(workspace):
     # said: "interests: required" (no line: the key is there) and "robots: unknown key"
     said = refused(
@@ -212,3 +168,51 @@ def test_a_term_with_a_comma_given_on_the_command_line_is_said_when_kept(workspa
     excluded = workspace.cli("profile", "exclude", "ada", "medical, biology")
     assert excluded.exit_code == 0
     assert "exclude: 'medical, biology' is one excluded term with a comma in it" in excluded.stderr
+
+
+TIME = 'is not a time of day like "07:30"'
+ZONE = "is not a known IANA time zone"
+ADDRESS = "is not a valid email address"
+
+
+@pytest.mark.parametrize(
+    ("line", "told"),
+    [
+        # send_at: 7am was told only 'is not a time of day like "07:30"'
+        ("send_at: 7am", f'{TIME} (did you mean "07:00"?)'),
+        ('send_at: "7 PM"', f'{TIME} (did you mean "19:00"?)'),
+        ('send_at: "7:30 p.m."', f'{TIME} (did you mean "19:30"?)'),
+        ('send_at: "12am"', f'{TIME} (did you mean "00:00"?)'),
+        ('send_at: "7.30"', f'{TIME} (did you mean "07:30"?)'),
+        ("send_at: 7", f'{TIME} (did you mean "07:00"?)'),
+        *((f"send_at: {no}", TIME) for no in ('"13pm"', '"24:00"', '"0am"', "true", '"soon"')),  # no guess
+        # an abbreviation or an offset was told "(e.g. Europe/London)", whatever was meant
+        ("timezone: PST", f"{ZONE} (PST is an abbreviation: name the place, e.g. America/Los_Angeles)"),
+        ("timezone: cest", f"{ZONE} (cest is an abbreviation: name the place, e.g. Europe/Paris)"),
+        (
+            "timezone: UTC+1",
+            f"{ZONE} (an offset names no place and follows no daylight saving: name the place whose "
+            "time you mean, e.g. Europe/Paris)",
+        ),
+        (
+            'timezone: "+01:00"',
+            f"{ZONE} (an offset names no place and follows no daylight saving: name "
+            "the place whose time you mean, e.g. Europe/Paris)",
+        ),  # fmt: skip
+        ("timezone: Europe/Berln", f"{ZONE} (did you mean Europe/Berlin?)"),
+        ("timezone: CST", f"{ZONE} (e.g. Europe/London)"),  # China's or Chicago's: no guess
+        # each was told only "is not a valid email address"
+        ("email: ada@example,org", f"{ADDRESS} (a comma for a point? ada@example.org)"),
+        (
+            'email: "ada@example.org, al@example.org"',
+            f"{ADDRESS} (one address a profile: give each reader a profile of their own)",
+        ),
+        ("email: [ada@example.org]", f"{ADDRESS} (one address, without brackets)"),
+        ("email: mailto:ada@example.org", f"{ADDRESS} (write the address alone: ada@example.org)"),
+        ('email: "ada@@example.org"', ADDRESS),
+        ("email: ada@example", ADDRESS),
+    ],
+)
+def test_a_value_written_as_people_say_it_is_told_what_to_write(workspace, line, told):
+    email = "" if line.startswith("email:") else "email: ada@example.org\n"
+    assert refused(workspace, f"{email}{line}\ninterests: [robots]\n").endswith(told)

@@ -1,0 +1,23 @@
+"""What a reader's address written otherwise than alone is told: several (one a profile), in
+a list, after mailto:, a comma for a point in the domain."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+
+def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
+    """The note for ``value``, refused as an address (``valid``: the address check), or ''."""
+    if isinstance(value, list):
+        return " (one address, without brackets)" if len(value) == 1 else " (one address a profile)"
+    text = value.strip() if isinstance(value, str) else ""
+    if text.count("@") > 1 and re.search(r"[,;\s]", text):
+        return " (one address a profile: give each reader a profile of their own)"
+    if text.lower().startswith("mailto:") and valid(text[7:]):
+        return f" (write the address alone: {text[7:]})"
+    local, at, domain = text.partition("@")
+    if at and "," in domain and valid(fixed := f"{local}@{domain.replace(',', '.')}"):
+        return f" (a comma for a point? {fixed})"
+    return ""
