@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.config import Config, load_config
-from digest.demo.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer, release_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
@@ -31,6 +31,13 @@ NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
 def drafts_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A draft kept by a failed `digest profile edit` goes to the test's folder, not /tmp."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
+@pytest.fixture(autouse=True)
+def ports_released() -> Iterator[None]:
+    """The ports free_port kept for a test's servers are let go at its end (its servers stopped)."""
+    yield
+    release_ports()
 
 
 @pytest.fixture

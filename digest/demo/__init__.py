@@ -126,8 +126,11 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
 
 
 def _free(port: int) -> bool:
-    """Nothing listens on ``port`` of loopback now (a `digest serve` of an earlier demo may)."""
+    """Nothing listens on ``port`` of loopback now (a `digest serve` of an earlier demo may).
+    Probed as `digest serve` binds it (SO_REUSEADDR): a port kept for a server (free_port) or
+    left in TIME_WAIT is one serve can take."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -11,12 +11,30 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+_held: list[socket.socket] = []  # free_port's sockets, until release_ports()
+
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (aiosmtpd cannot bind port 0 itself)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port nobody listens on, kept for the caller (aiosmtpd cannot bind port 0 itself).
+
+    The port stays bound here (SO_REUSEADDR, not listening) until :func:`release_ports`: the
+    kernel gives it to no one else meanwhile (no bind of port 0, in this process or another, no
+    outgoing connection's own port, no bind without SO_REUSEADDR), while the server meant for it
+    binds it, as servers do with SO_REUSEADDR (asyncio's and aiosmtpd's, socket.create_server,
+    http.server's, werkzeug's, waitress's), in this process or another. Without it, the port was
+    free for whoever came first between this probe and the server's bind. A connection to it is
+    refused until the server listens, as for any free port."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, 0))
+    _held.append(s)
+    return s.getsockname()[1]
+
+
+def release_ports() -> None:
+    """Let go of the ports :func:`free_port` kept (their servers are done: a test's end)."""
+    while _held:
+        _held.pop().close()
 
 
 @dataclass
@@ -57,7 +75,7 @@ class LocalSmtpServer:
     def start(self) -> LocalSmtpServer:
         last: Exception | None = None
         fixed = self.port
-        for _ in range(5):  # the free port may be taken between the probe and the bind
+        for _ in range(5):  # a start aiosmtpd gave up on (its ready_timeout) is tried again elsewhere
             self.port = fixed or free_port(self.host)
             controller = Controller(self.handler, hostname=self.host, port=self.port)
             try:
