@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -33,12 +34,33 @@ MIME = b"From: digest@example.org\r\nTo: {to}\r\nSubject: Digest\r\n\r\nPapers.\
 
 
 def waiting(watcher: Store, n: int) -> None:
-    """Until ``n`` transactions wait for a lock (a condition polled, not a time waited)."""
-    for _ in range(3000):
-        if watcher.db.execute("SELECT COUNT(*) FROM pg_locks WHERE NOT granted").fetchone()[0] >= n:
+    """Until ``n`` sessions of the test's database wait for a lock (a condition polled, not a time
+    waited: the bound only ends a hang)."""
+    sql = (
+        "SELECT COUNT(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(30000):
+        if watcher.db.execute(sql).fetchone()[0] >= n:
             return
         threading.Event().wait(0.01)
     raise AssertionError(f"no {n} transactions waiting")
+
+
+def in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[object], list[BaseException]]:
+    """``work`` started on a thread: (the thread, what it returned, what it raised)."""
+    done: list[object] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(work())
+        except BaseException as e:  # noqa: BLE001 - reported to the test
+            errors.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, done, errors
 
 
 def test_a_delivery_commit_ended_by_a_deadlock_with_a_merge_is_tried_again_in_place(
@@ -48,9 +70,10 @@ def test_a_delivery_commit_ended_by_a_deadlock_with_a_merge_is_tried_again_in_pl
         pytest.skip("SQLite's write lock leaves no deadlock")
     ws = mail_workspace
     titles = ["Spiking A", "Spiking A Again", "Spiking B", "Spiking B Again"]
-    store, ingester, watcher = (Store(ws.config.database) for _ in range(3))
+    store, ingester, watcher, third = (Store(ws.config.database) for _ in range(4))
     sender = SmtpSender(ws.config.smtp)
-    delivering: threading.Thread | None = None
+    threads: list[threading.Thread] = []
+    merged_b, merge_a = threading.Event(), threading.Event()
     try:
         dump = ws.dump("day.txt", make_dump("Mar 14", [(t, f"{t}: spikes.") for t in titles]))
         assert not ingest(store, [dump], NOW).failures
@@ -73,26 +96,40 @@ def test_a_delivery_commit_ended_by_a_deadlock_with_a_merge_is_tried_again_in_pl
         line = Line(run, sender)
         line.take(ada)  # sent; its result is recorded with bob's message's hold, in one commit
         assert len(smtp_server.messages) == 1
-        errors: list[BaseException] = []
-
-        def deliver_bob() -> None:
-            try:
-                line.take(bob)
-                line.flush()
-            except BaseException as e:  # noqa: BLE001 - reported to the test
-                errors.append(e)
-
         caplog.set_level(logging.INFO)
         stamp = NOW.isoformat()
-        with ingester.transaction() as db:  # an ingest merging B, then A, into their other copies
-            db.execute("SET LOCAL deadlock_timeout = '60s'")  # the delivery is the one to see the cycle
-            merge_paper(db, into=ids["Spiking B Again"], other=ids["Spiking B"], stamp=stamp)  # bob's row
-            delivering = threading.Thread(target=deliver_bob)
-            delivering.start()
-            waiting(watcher, 1)  # the commit recorded ada's message and waits for bob's row
-            merge_paper(db, into=ids["Spiking A Again"], other=ids["Spiking A"], stamp=stamp)  # ada's row
-        delivering.join()
-        assert errors == []
+
+        def merges() -> None:  # an ingest merging B, then A, into their other copies
+            try:
+                with ingester.transaction() as db:
+                    db.execute("SET LOCAL deadlock_timeout = '60s'")  # the delivery is to see the cycle
+                    merge_paper(
+                        db, into=ids["Spiking B Again"], other=ids["Spiking B"], stamp=stamp
+                    )  # bob's row
+                    merged_b.set()
+                    merge_a.wait()
+                    merge_paper(db, into=ids["Spiking A Again"], other=ids["Spiking A"], stamp=stamp)  # ada's
+            finally:
+                merged_b.set()
+
+        with third.transaction() as held:
+            # a third transaction holds paper A: the commit records ada's message (her row) and waits
+            # there, before it holds bob's message
+            held.execute("SELECT id FROM papers WHERE id = ? FOR UPDATE", (ids["Spiking A"],))
+            merging, _, merge_errors = in_thread(merges)
+            threads.append(merging)
+            merged_b.wait()  # bob's row held
+            delivering, _, errors = in_thread(lambda: (line.take(bob), line.flush()))
+            threads.append(delivering)
+            waiting(watcher, 1)  # the commit recorded ada's message and waits for paper A
+            merge_a.set()
+            waiting(watcher, 2)  # the merge of A waits for ada's row
+        # the third is done: the commit takes paper A, then waits for bob's row, held by the ingest,
+        # which waits for it: the cycle is whole when the commit starts this wait, so the commit is
+        # the one that sees it (a second later)
+        for thread in threads:
+            thread.join()
+        assert errors == merge_errors == []
         assert any(
             "deadlock detected" in r.getMessage() and "tried again" in r.getMessage() for r in caplog.records
         )
@@ -103,9 +140,10 @@ def test_a_delivery_commit_ended_by_a_deadlock_with_a_merge_is_tried_again_in_pl
         assert store.sent_paper_ids("ada") == {ids["Spiking A Again"]}  # the papers the merge kept
         assert store.sent_paper_ids("bob") == {ids["Spiking B Again"]}
         assert Unrecorded(store.path).entries() == []  # nothing left for the next pass to recover
-    finally:
-        if delivering is not None:
-            delivering.join()
+    finally:  # none left running, whatever failed
+        merge_a.set()
+        for thread in threads:
+            thread.join()
         sender.close()
-        for connection in (store, ingester, watcher):
+        for connection in (store, ingester, watcher, third):
             connection.close()
