@@ -71,7 +71,9 @@ def test_a_server_that_drips_its_headers_is_cut_off_at_the_deadline_and_not_aske
             client.get(url, timeout=0.5, retries=3)  # each byte comes well within a read's timeout
         took = time.monotonic() - started
     assert str(err.value) == f"{url}: the answer was still arriving after {DEADLINE * 0.5:g} s; refused"
-    assert took < DEADLINE * 0.5 + 2 and len(connections) == 1  # 10,000 bytes would take 200 s
+    # cut off at the deadline, not read whole (10,000 bytes take 200 s): the bound leaves room for a
+    # busy machine (a run beside others took 7 s for the 2 s deadline)
+    assert took < 60 and len(connections) == 1
 
 
 def test_a_server_that_answers_nothing_times_out_each_try_and_is_retried():
