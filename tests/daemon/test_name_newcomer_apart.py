@@ -34,7 +34,7 @@ def apart(ws) -> Iterator[WebWorkspace]:  # noqa: F811
     now = wall_clock()
     with Store(ws.config.database) as store:
         heartbeat(store, "app1:7:abcd", now, now, settings=worker_settings(workers.config))
-    with RunLock(ws.config.database).acquire(worker=True):
+    with RunLock(ws.config.database).acquire(worker="app1:7:abcd"):
         yield workers
 
 
