@@ -6,6 +6,8 @@ or what it selects say it."""
 
 from __future__ import annotations
 
+import re
+
 from digest.keyword_checks import comma_parts
 from digest.models import Profile
 
@@ -18,7 +20,7 @@ def term_notes(profile: Profile) -> list[str]:
         for t in profile.exclude
     ]
     terms += [("interests", "keyword", "scored as one phrase", i.phrase) for i in profile.interests]
-    notes = []
+    notes, written = [], _lines_as_written(profile)
     for key, what, how, term in terms:
         parts = comma_parts(term)
         if len(parts) > 1:
@@ -26,10 +28,20 @@ def term_notes(profile: Profile) -> list[str]:
                 f"note: {profile.source}: {key}: {term!r} is one {what} with a comma in it ({how}); "
                 f"for {len(parts)} {what}s, list them apart: [{', '.join(parts)}]"
             )
-        elif " - " in term:
+        elif " - " in term and term.lower() not in written:  # on one line: meant so (COVID - 19)
             notes.append(
                 f"note: {profile.source}: {key}: {term!r} is one {what} ({how}): a '- ' line indented "
                 "further than the one above it is read as the rest of that one; for "
                 f"{term.count(' - ') + 1} {what}s, indent every '- ' alike"
             )
     return notes
+
+
+def _lines_as_written(profile: Profile) -> str:
+    """The profile's file in lower case with its spaces folded, line by line: a term that stands
+    in one of its lines was written so, not folded from two '- ' lines ('' for no file)."""
+    try:
+        text = profile.source.read_text(encoding="utf-8") if profile.source else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return re.sub(r"[ \t]+", " ", text).lower()

@@ -106,6 +106,19 @@ def test_a_list_item_indented_further_than_the_one_above_is_said_to_make_one_ter
     )
 
 
+def test_a_term_written_with_a_dash_on_one_line_is_not_said_to_be_folded(workspace):
+    # "spin - orbit coupling" as a weighted keyword, "COVID - 19" in a list on one line were told
+    # "a '- ' line indented further than the one above it is read as the rest of that one"
+    workspace.profile(
+        "ada",
+        'email: ada@example.org\ninterests:\n  "Spin - orbit coupling": 2\n  x - ray  -  imaging: 1\n'
+        'exclude: ["COVID - 19", "a - b"]\n',
+    )
+    said = workspace.cli("profile", "show", "ada")
+    assert said.exit_code == 0, said.output
+    assert "spin - orbit coupling" in said.stdout.lower() and said.stderr == ""
+
+
 @pytest.mark.parametrize(
     ("written", "note"),
     [
