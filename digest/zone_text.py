@@ -9,12 +9,17 @@ import re
 from typing import Any
 from zoneinfo import available_timezones
 
-ABBREVIATIONS = {  # common ones naming one zone (not CST, IST: China or Chicago, India or Israel)
+ABBREVIATIONS = {  # common ones naming one zone
     "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "MDT": "America/Denver",
     "CDT": "America/Chicago", "EDT": "America/New_York",
-    "BST": "Europe/London", "CEST": "Europe/Paris", "EEST": "Europe/Helsinki", "MSK": "Europe/Moscow",
-    "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "AEST": "Australia/Sydney",
+    "CEST": "Europe/Paris", "EEST": "Europe/Helsinki", "MSK": "Europe/Moscow",
+    "JST": "Asia/Tokyo", "KST": "Asia/Seoul",
     "AEDT": "Australia/Sydney", "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
+}  # fmt: skip
+SEVERAL = {  # ones that name more than one zone: no guess, the places to choose from
+    "BST": "Europe/London (British Summer Time) or Asia/Dhaka (Bangladesh)",
+    "CST": "America/Chicago or Asia/Shanghai", "IST": "Asia/Kolkata, Asia/Jerusalem or Europe/Dublin",
+    "AEST": "Australia/Sydney (summer time AEDT) or Australia/Brisbane (AEST all year)",
 }  # fmt: skip
 OFFSET = re.compile(r"(?:UTC|GMT)?\s*[-+\u2212]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 
@@ -27,6 +32,8 @@ def zone_hint(value: Any) -> str:
     typed = value.strip()
     if typed.upper() in ABBREVIATIONS:
         return f"{typed} is an abbreviation: name the place, e.g. {ABBREVIATIONS[typed.upper()]}"
+    if typed.upper() in SEVERAL:
+        return f"{typed} is an abbreviation of more than one zone: name the place, {SEVERAL[typed.upper()]}"
     if OFFSET.fullmatch(typed):
         return (
             "an offset names no place and follows no daylight saving: name the place whose time you "

@@ -213,7 +213,23 @@ ADDRESS = "is not a valid email address"
             "the place whose time you mean, e.g. Europe/Paris)",
         ),  # fmt: skip
         ("timezone: Europe/Berln", f"{ZONE} (did you mean Europe/Berlin?)"),
-        ("timezone: CST", f"{ZONE} (e.g. Europe/London)"),  # China's or Chicago's: no guess
+        # BST (Britain's summer, Bangladesh's) was told Europe/London alone, CST (China's, Chicago's)
+        # "e.g. Europe/London": an abbreviation of more than one zone gets no guess, the choices
+        (
+            "timezone: BST",
+            f"{ZONE} (BST is an abbreviation of more than one zone: name the place, Europe/London "
+            "(British Summer Time) or Asia/Dhaka (Bangladesh))",
+        ),
+        (
+            "timezone: AEST",  # Sydney's winter, Brisbane's all year
+            f"{ZONE} (AEST is an abbreviation of more than one zone: name the place, Australia/Sydney "
+            "(summer time AEDT) or Australia/Brisbane (AEST all year))",
+        ),
+        (
+            "timezone: CST",
+            f"{ZONE} (CST is an abbreviation of more than one zone: name the place, America/Chicago "
+            "or Asia/Shanghai)",
+        ),
         # each was told only "is not a valid email address"
         ("email: ada@example,org", f"{ADDRESS} (a comma for a point? ada@example.org)"),
         (
