@@ -13,8 +13,18 @@ OTHER_SPELLING = {".yaml": ".yml", ".yml": ".yaml"}
 
 def missing_config(path: Path) -> str:
     """The message for a configuration file not found at ``path`` (as given)."""
-    where = "" if path.is_absolute() else f" in {Path.cwd()} (the current folder)"
-    near = nearby(path.absolute())
+    if path.is_absolute():
+        where, full = "", path
+    else:
+        try:
+            folder = Path.cwd()
+        except FileNotFoundError:  # the shell's folder was removed while it was in it
+            return (
+                f"{path}: no such configuration file: the current folder no longer exists (removed "
+                "while this shell was in it): cd to the config's folder, or pass --config PATH"
+            )
+        where, full = f" in {folder} (the current folder)", folder / path
+    near = nearby(full)
     if near is not None:
         return (
             f"{path}: no such configuration file{where}; there is {near}: pass --config {near} "

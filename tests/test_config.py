@@ -129,6 +129,21 @@ def test_a_command_run_from_another_folder_is_told_where_it_looked_and_the_confi
         load_config("elsewhere.yaml")
 
 
+def test_a_command_run_in_a_folder_since_removed_is_told_so(tmp_path, monkeypatch):
+    # a shell left in a folder removed under it (rm -rf of a demo, a branch switched) got
+    # "internal error: FileNotFoundError" from the missing config's message asking for the folder
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = CliRunner().invoke(main, ["status"], env={"DIGEST_CONFIG": None})
+    assert (result.exit_code, result.output) == (
+        1,
+        "error: config.yaml: no such configuration file: the current folder no longer exists (removed "
+        "while this shell was in it): cd to the config's folder, or pass --config PATH\n",
+    )
+
+
 def test_bad_yaml_is_named(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(write(tmp_path, "database: [unclosed\n"))
