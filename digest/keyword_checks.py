@@ -3,10 +3,13 @@ and their limits (see :mod:`digest.checks` for the rest)."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import yaml
 
 from digest.checks import UNSAFE, is_number
 from digest.number_text import number_note, read_number
@@ -106,12 +109,25 @@ def _meant(value: Any) -> str:
         lines = ", ".join(f"'  {keyword}: {weight}'" for keyword, weight in pairs)
         return f" (a weight goes after a colon and a space, a keyword on each line: {lines})"
     parts = comma_parts(value)
-    return f" (as a list: [{', '.join(parts)}])" if len(parts) > 1 else f" (one keyword: [{value}])"
+    return f" (as a list: {flow_list(parts)})" if len(parts) > 1 else f" (one keyword: {flow_list([value])})"
 
 
 def comma_parts(text: str) -> list[str]:
     """The terms a comma sets apart in ``text`` (a comma between digits, 1,3-butadiene, sets none)."""
     return [part.strip() for part in re.split(r"(?<!\d),|,(?!\d)", text) if part.strip()]
+
+
+def flow_list(terms: list[str]) -> str:
+    """``terms`` as a YAML list on one line that reads back as them: a term YAML would read
+    otherwise there (1,3-butadiene: the items 1 and 3-butadiene; 2024: a number) in quotes."""
+    return "[" + ", ".join(t if _reads_back(t) else json.dumps(t, ensure_ascii=False) for t in terms) + "]"
+
+
+def _reads_back(term: str) -> bool:
+    try:
+        return yaml.safe_load(f"[{term}]") == [term]
+    except yaml.YAMLError:
+        return False
 
 
 def spaced(text: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from digest.keyword_checks import comma_parts
+from digest.keyword_checks import comma_parts, flow_list
 from digest.models import Profile
 
 
@@ -26,7 +26,7 @@ def term_notes(profile: Profile) -> list[str]:
         if len(parts) > 1:
             notes.append(
                 f"note: {profile.source}: {key}: {term!r} is one {what} with a comma in it ({how}); "
-                f"for {len(parts)} {what}s, list them apart: [{', '.join(parts)}]"
+                f"for {len(parts)} {what}s, list them apart: {flow_list(parts)}"
             )
         elif " - " in term and term.lower() not in written:  # on one line: meant so (COVID - 19)
             notes.append(

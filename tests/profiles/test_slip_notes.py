@@ -94,6 +94,19 @@ def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(works
     assert workspace.cli("profile", "show", "ada").stderr == ""
 
 
+def test_the_list_a_term_with_a_comma_is_told_to_be_reads_back_as_the_terms_it_names(workspace):
+    # exclude: medical, 1,3-butadiene was told "list them apart: [medical, 1,3-butadiene]", which
+    # YAML reads as medical, 1 and 3-butadiene (the number 1 refused as a term)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\nexclude: medical, 1,3-butadiene\n")
+    said = workspace.cli("profile", "show", "ada").stderr
+    told = 'list them apart: [medical, "1,3-butadiene"]'
+    assert said.endswith(f"for 2 excluded terms, {told}\n"), said
+    workspace.profile("ada", f"email: ada@example.org\ninterests: [robots]\nexclude: {told.split(': ')[1]}\n")
+    shown = workspace.cli("profile", "show", "ada")
+    assert (shown.exit_code, shown.stderr) == (0, "")
+    assert "  exclude     medical, '1,3-butadiene'\n" in shown.stdout  # two terms
+
+
 def test_a_list_item_indented_further_than_the_one_above_is_said_to_make_one_term(workspace):
     # "- robots" then " - drones": YAML reads the keyword 'robots - drones', without a word
     workspace.profile("ada", "email: ada@example.org\ninterests:\n  - robots\n   - drones\n   - boats\n")
@@ -132,7 +145,9 @@ def test_a_term_written_with_a_dash_on_one_line_is_not_said_to_be_folded(workspa
             "'  drones: 2')",
         ),
         ("robots", "(one keyword: [robots])"),
-        ('"1,3-butadiene"', "(one keyword: [1,3-butadiene])"),
+        # [1,3-butadiene] (told so before) is the keywords 1 and 3-butadiene: the one keyword in quotes
+        ('"1,3-butadiene"', '(one keyword: ["1,3-butadiene"])'),
+        ("drones, 1,3-butadiene, 2024", '(as a list: [drones, "1,3-butadiene", "2024"])'),
         ("http://example.org", "(one keyword: [http://example.org])"),
     ],
 )
