@@ -32,7 +32,7 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
-from digest.config_missing import close_variable, missing_config
+from digest.config_missing import close_name, close_variable, missing_config
 from digest.db import DatabaseUrl
 from digest.errors import ConfigError, SecretUnavailable, collect
 from digest.models import Profile
@@ -184,13 +184,20 @@ class WebConfig:
             return None
         value = os.environ.get(self.secret_env)
         if value is None:
-            raise SecretUnavailable(
-                f"web.secret_env names ${self.secret_env}, but that environment variable is not set"
-                f"{close_variable(self.secret_env)}: "
-                "export it with the secret the links are signed with (the same for `send`, `run`, "
+            close = close_name(self.secret_env)
+            new = (  # not the command that makes a new secret: under a misspelt name, it is a second one
+                f"if so, write secret_env: {close} in the config, not a new secret (another revokes every "
+                "link of the emails already sent); else export it with the secret the links are signed "
+                "with"
+                if close
+                else "export it with the secret the links are signed with (the same for `send`, `run`, "
                 "`serve` and `preview`); only the first time a new one "
                 f"(`export {self.secret_env}=$(openssl rand -hex 32)`): another revokes every link of "
-                "the emails already sent",
+                "the emails already sent"
+            )
+            raise SecretUnavailable(
+                f"web.secret_env names ${self.secret_env}, but that environment variable is not set"
+                f"{close_variable(self.secret_env)}: {new}",
                 f"${self.secret_env} is not set",
             )
         if len(value) < MIN_SECRET_CHARS:

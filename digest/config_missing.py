@@ -50,6 +50,12 @@ def nearby(path: Path) -> Path | None:
 def close_variable(name: str) -> str:
     """' (but $DIGEST_SECRET is: a misspelt name?)' when a variable of a close name is set: the
     fix is the name in the config (a new secret made under the misspelt one revokes every link)."""
+    close = close_name(name)
+    return f" (but ${close} is: a misspelt name?)" if close else ""
+
+
+def close_name(name: str) -> str | None:
+    """The set environment variable of a name close to ``name`` (case aside), if any."""
     names = {key.upper(): key for key in os.environ if key != name}
     close = difflib.get_close_matches(name.upper(), list(names), n=1, cutoff=0.8)
-    return f" (but ${names[close[0]]} is: a misspelt name?)" if close else ""
+    return names[close[0]] if close else None

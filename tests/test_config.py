@@ -93,7 +93,13 @@ def test_a_variable_named_with_a_slip_is_told_the_set_one_of_a_close_name(tmp_pa
     )
     with pytest.raises(ConfigError) as info:
         config.web.secret()
-    assert "not set (but $DIGEST_SECRET is: a misspelt name?): export it" in str(info.value)
+    # ... and then given the command that makes a new secret, under the misspelt name: a second one
+    assert str(info.value) == (
+        "web.secret_env names $DIGEST_SECERT, but that environment variable is not set (but "
+        "$DIGEST_SECRET is: a misspelt name?): if so, write secret_env: DIGEST_SECRET in the config, "
+        "not a new secret (another revokes every link of the emails already sent); else export it "
+        "with the secret the links are signed with"
+    )
     monkeypatch.delenv("DIGEST_SECRET")
     with pytest.raises(ConfigError) as info:
         config.web.secret()
