@@ -35,9 +35,10 @@ def zone_hint(value: Any) -> str:
     if typed.upper() in SEVERAL:
         return f"{typed} is an abbreviation of more than one zone: name the place, {SEVERAL[typed.upper()]}"
     if OFFSET.fullmatch(typed):
+        utc = "write UTC if it is UTC you mean, else " if not any(d in typed for d in "123456789") else ""
         return (
-            "an offset names no place and follows no daylight saving: name the place whose time you "
-            "mean, e.g. Europe/Paris"
+            f"an offset names no place and follows no daylight saving: {utc}name the place whose time "
+            "you mean, e.g. Europe/Paris"
         )
     names = {name.lower(): name for name in available_timezones()}
     close = difflib.get_close_matches(typed.lower().replace(" ", "_"), list(names), n=1, cutoff=0.8)

@@ -227,6 +227,11 @@ ADDRESS = "is not a valid email address"
             f"{ZONE} (an offset names no place and follows no daylight saving: name "
             "the place whose time you mean, e.g. Europe/Paris)",
         ),  # fmt: skip
+        (  # UTC+0 (UTC) was told to name a place, e.g. Europe/Paris, without a word of UTC
+            "timezone: UTC+0",
+            f"{ZONE} (an offset names no place and follows no daylight saving: write UTC if it is UTC "
+            "you mean, else name the place whose time you mean, e.g. Europe/Paris)",
+        ),
         ("timezone: Europe/Berln", f"{ZONE} (did you mean Europe/Berlin?)"),
         # BST (Britain's summer, Bangladesh's) was told Europe/London alone, CST (China's, Chicago's)
         # "e.g. Europe/London": an abbreviation of more than one zone gets no guess, the choices
