@@ -11,6 +11,8 @@ from typing import Any
 def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
     """The note for ``value``, refused as an address (``valid``: the address check), or ''."""
     if isinstance(value, list):
+        if not value:  # [] holds no address: nothing to add
+            return ""
         return " (one address, without brackets)" if len(value) == 1 else " (one address a profile)"
     text = value.strip() if isinstance(value, str) else ""
     if text.count("@") > 1 and re.search(r"[,;\s]", text):

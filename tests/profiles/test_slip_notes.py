@@ -259,6 +259,7 @@ ADDRESS = "is not a valid email address"
         ("email: [ada@example.org]", f"{ADDRESS} (one address, without brackets)"),
         ("email: mailto:ada@example.org", f"{ADDRESS} (write the address alone: ada@example.org)"),
         ('email: "ada@@example.org"', ADDRESS),
+        ("email: []", f"[] {ADDRESS}"),  # was told "(one address a profile)", of no address
         ("email: ada@example", ADDRESS),
     ],
 )
