@@ -21,7 +21,7 @@ from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import FileLock, write_atomic
 from digest.models import Profile
-from digest.profiles.load import find_profile_file, parse_profile
+from digest.profiles.load import find_profile_file, parse_profile, read_profile_text
 
 Data = MutableMapping[Any, Any]  # the profile document being edited (ruamel.yaml, comments kept)
 Change = Callable[[Data, Path], None]
@@ -63,7 +63,7 @@ def apply_edit(
     ``dry_run``: validate and return the would-be profile, write nothing (for previews)."""
     path = find_profile_file(config, user)
     with profile_lock(path):
-        text = path.read_text(encoding="utf-8")
+        text = read_profile_text(path)  # not UTF-8: said so, not an internal error
         if expect_version is not None and text_version(text) != expect_version:
             raise ProfileConflict(
                 f"{path}: the profile changed since you opened it (another edit was saved first); "

@@ -16,7 +16,7 @@ from digest.errors import ProfileError
 from digest.files import write_atomic
 from digest.models import Profile
 from digest.profiles.edit import ProfileConflict, profile_lock
-from digest.profiles.load import find_profile_file, parse_profile_text
+from digest.profiles.load import find_profile_file, parse_profile_text, read_profile_text
 
 
 def run_editor(path: Path) -> None:
@@ -43,7 +43,7 @@ def edit_in_editor(
     web page, another command), the other change is kept and so is the draft.
     """
     path = find_profile_file(config, user)
-    original = path.read_text(encoding="utf-8")
+    original = read_profile_text(path)
     folder = Path(tempfile.mkdtemp(prefix=f"digest-edit-{user}-"))
     draft = folder / path.name
     draft.write_text(original, encoding="utf-8")
@@ -55,10 +55,10 @@ def edit_in_editor(
             except ProfileError as e:
                 keep_draft = True
                 raise ProfileError(f"{e}; {path} is unchanged (your draft: {draft})") from None
-            text = draft.read_text(encoding="utf-8")
-            if text == original:
-                return None
-            try:
+            try:  # a draft the editor saved as Latin-1 is refused as an invalid one is: kept
+                text = read_profile_text(draft)
+                if text == original:
+                    return None
                 profile = parse_profile_text(text, path, config)
             except ProfileError as e:
                 if ask_reopen(str(e)):

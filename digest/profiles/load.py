@@ -211,11 +211,16 @@ def check_inside(path: Path, config: Config) -> None:
 
 def load_profile_file(path: Path, config: Config) -> Profile:
     check_inside(path, config)
+    return parse_profile_text(read_profile_text(path), path, config)
+
+
+def read_profile_text(path: Path) -> str:
+    """A profile file's text (or an editor's draft of it); one it cannot read (not UTF-8: saved
+    as Latin-1) is a ProfileError saying where and what to do."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ProfileError(f"{path}: cannot read the profile: {yamlio.read_problem(e)}") from None
-    return parse_profile_text(text, path, config)
 
 
 def parse_profile_text(text: str, path: Path, config: Config) -> Profile:

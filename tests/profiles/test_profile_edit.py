@@ -6,14 +6,11 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from digest.cli import main
 from digest.models import Profile
 from digest.options import declared
 from digest.profiles.load import load_profile
@@ -258,58 +255,6 @@ def test_profile_new_then_show(workspace):
     assert "email       ada@example.org" in shown.output
     assert "spiking neural networks  1" in shown.output
     assert "07:00 UTC, every day" in shown.output
-
-
-def editor_script(tmp_path: Path, versions: list[str]) -> str:
-    """An $EDITOR that writes the next of ``versions`` into the file it is given."""
-    script = tmp_path / "editor.py"
-    state = tmp_path / "editor-count"
-    script.write_text(
-        textwrap.dedent(
-            f"""
-            import sys, pathlib
-            versions = {versions!r}
-            state = pathlib.Path({str(state)!r})
-            n = int(state.read_text()) if state.exists() else 0
-            state.write_text(str(n + 1))
-            pathlib.Path(sys.argv[1]).write_text(versions[min(n, len(versions) - 1)])
-            """
-        )
-    )
-    return f"{sys.executable} {script}"
-
-
-def test_edit_shows_the_errors_and_reopens_until_valid(workspace, tmp_path):
-    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
-    editor = editor_script(
-        tmp_path, ["email: nope\ninterests: [robotics]\n", "email: a@b.org\ninterests: [x]\n"]
-    )
-    result = CliRunner().invoke(
-        main,
-        ["--config", str(workspace.config_path), "profile", "edit", "ada"],
-        input="y\n",
-        env={"EDITOR": editor, "VISUAL": ""},
-    )
-    assert result.exit_code == 0, result.output
-    assert "email: 'nope' is not a valid email address" in result.output
-    assert "Re-open the editor?" in result.output
-    assert path.read_text() == "email: a@b.org\ninterests: [x]\n"
-
-
-def test_edit_declined_leaves_the_file_and_keeps_the_draft(workspace, tmp_path):
-    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
-    editor = editor_script(tmp_path, ["email: ada@example.org\ninterests: {robotics: -2}\n"])
-    result = CliRunner().invoke(
-        main,
-        ["--config", str(workspace.config_path), "profile", "edit", "ada"],
-        input="n\n",
-        env={"EDITOR": editor, "VISUAL": ""},
-    )
-    assert result.exit_code == 1
-    assert "interests.robotics: weight -2 is not a positive number" in result.output
-    assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
-    draft = Path(result.output.rsplit("your draft is kept at ", 1)[1].split()[0])
-    assert draft.read_text() == "email: ada@example.org\ninterests: {robotics: -2}\n"
 
 
 VALUES = {
