@@ -218,3 +218,11 @@ class Digest:
         in it, unless the reader asks for a "nothing today" note (``send_empty``): their period
         is then done without an email."""
         return bool(self.matches) or self.profile.send_empty
+
+
+ARCHIVED = "~removed-"  # a removed reader's archived identity: NAME~removed-TIME (digest.daemon.archive)
+
+
+def is_archived(user: str) -> bool:
+    """Is ``user`` a removed reader's archived identity (never a profile's name)?"""
+    return ARCHIVED in user

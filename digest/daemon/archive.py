@@ -28,15 +28,10 @@ import logging
 from typing import Any
 
 from digest.deliver.suppressions import same_address
+from digest.models import ARCHIVED as MARK  # between the name and when its file was found gone
+from digest.models import is_archived as is_archived  # here for its callers (deliver/ asks models)
 
 log = logging.getLogger(__name__)
-
-MARK = "~removed-"  # between the name and when its file was found gone
-
-
-def is_archived(user: str) -> bool:
-    """Is ``user`` a removed reader's archived identity (never a profile's name)?"""
-    return MARK in user
 
 
 def archived_name(user: str, gone_at: str) -> str:

@@ -11,9 +11,10 @@ failed, not tried (its papers free again), as a message to a suppressed address 
 the reader's undo lets their next digest go as usual. A message to an address its reader no
 longer gives is held so too, not re-addressed (its text names the address it was made for): its
 papers go in their next digest, made for the address they give now. The suppressions are per
-address: one of the old address blocks nothing of the new. A new digest is looked at once more as it
-is stored (:func:`given_away`): planned before its reader's file was found gone, it is a removed
-reader's, and not stored at all.
+address: one of the old address blocks nothing of the new. A removed reader's message (its records
+moved aside when their name went to another reader: digest.daemon.archive) is held so too. A new
+digest is looked at once more as it is stored (:func:`given_away`): planned before its reader's
+file was found gone, it is a removed reader's, and not stored at all.
 
 Cheap enough for every message: the suppression is one look-up by the reader's key; the file is
 one ``stat``, and it is read only when it may have changed after the planning read it, once per
@@ -34,7 +35,7 @@ from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
-from digest.models import Profile
+from digest.models import Profile, is_archived
 from digest.profiles.load import load_profile, load_profile_file, profile_path
 from digest.store import Store, iso
 
@@ -111,6 +112,11 @@ class StillWanted:
         blocked = self.suppressions.blocks(user, recipient)
         if blocked is not None:
             return f"address suppressed: {blocked.describe()}"
+        if is_archived(user):  # moved aside by a look (digest.daemon.archive): no file is theirs
+            return (
+                "a removed reader's (their name went to another reader since the digest was made): "
+                "not sent after they left"
+            )
         profile = self.changed(user, min(made, self.now) - self.lookback)
         if profile is None:
             return None

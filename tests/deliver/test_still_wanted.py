@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
+from digest.daemon.names import name_taken_over, start_afresh
 from digest.daemon.sendnow import send_now
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, Outbox
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
-from digest.profiles.load import load_profiles
+from digest.profiles.load import load_profile, load_profiles
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump
@@ -134,3 +135,25 @@ def test_a_message_retried_after_its_reader_gave_another_address_is_held_not_sen
         send_now(ws.config, store, load_profiles(ws.config), None, NOW + dt.timedelta(hours=4), force=True)
     assert server.handler.messages[-1].rcpt_tos == ["bob@new.example.org"]
     assert "Robotics Today" in server.handler.messages[-1].message.get_body(("plain",)).get_content()
+
+
+def test_a_removed_readers_message_retried_after_their_name_went_to_someone_else_is_held(ws, server):
+    """Bob's digest is greylisted at NOW; half an hour later his file is removed and `profile new
+    bob` made for zed@example.net, which moves bob's records (the message too) aside: the retry
+    three hours later is a removed reader's, held, not sent to bob@example.org after he left."""
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+    (ws.root / "profiles" / "bob.yaml").unlink()
+    name_taken_over(ws.config, "bob", NOW + dt.timedelta(minutes=30))
+    dated(
+        ws.profile("bob", BOB.replace("bob@example.org", "zed@example.net")), NOW + dt.timedelta(minutes=30)
+    )
+    said = start_afresh(ws.config, load_profile(ws.config, "bob"), NOW + dt.timedelta(minutes=31))
+    assert said is not None and "kept apart as bob~removed-" in said
+
+    with Store(ws.config.database) as store:
+        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
+        (held,) = [m for m in Outbox(store).entries() if m.recipient == "bob@example.org"]
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert held.user.startswith("bob~removed-") and held.status == FAILED and held.attempts == 1
+    assert held.last_error.startswith("not tried: a removed reader's (their name went to another")
