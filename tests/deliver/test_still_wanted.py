@@ -157,3 +157,21 @@ def test_a_removed_readers_message_retried_after_their_name_went_to_someone_else
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert held.user.startswith("bob~removed-") and held.status == FAILED and held.attempts == 1
     assert held.last_error.startswith("not tried: a removed reader's (their name went to another")
+
+
+def test_a_removed_readers_message_retried_after_a_newcomers_file_came_by_hand_is_held(ws, server):
+    """The same with zed's file made by hand under bob's name (no `profile new`, no pass since: bob's
+    records not moved aside yet): the name's file gives another address, so the retry is held."""
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+    (ws.root / "profiles" / "bob.yaml").unlink()
+    dated(
+        ws.profile("bob", BOB.replace("bob@example.org", "zed@example.net")), NOW + dt.timedelta(minutes=30)
+    )
+
+    with Store(ws.config.database) as store:
+        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
+        (held,) = Outbox(store).entries(user="bob")
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert held.status == FAILED and held.attempts == 1
+    assert held.last_error.startswith("not tried: the reader's address changed since the digest was made")
