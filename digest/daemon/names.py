@@ -39,7 +39,7 @@ from digest.daemon import archive, removals, renamed
 from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.newcomer import past_second_of, refusal, was_a_reader
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
-from digest.db import db_errors, is_bug, is_postgres
+from digest.db import db_errors, is_bug, is_postgres, retrying_conflicts
 from digest.deliver.suppressions import UNSUBSCRIBE, same_address
 from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
@@ -132,14 +132,25 @@ def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None
     if not (added or back or went):
         return False
     at = iso(now)
-    with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
-        for name in added:
-            db.execute(
-                "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING", (name,)
-            )
-        outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], moved) for name in back}
-        for name in went:
-            _write_gone(db, name, at, rows_gone.get(name))
+    start = len(moved) if moved is not None else 0
+
+    def write() -> dict[str, str | None]:
+        if moved is not None:
+            del moved[start:]  # what a try PostgreSQL ended (a deadlock) moved, it moved back
+        with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
+            for name in added:
+                db.execute(
+                    "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING",
+                    (name,),
+                )
+            outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], moved) for name in back}
+            for name in went:
+                _write_gone(db, name, at, rows_gone.get(name))
+        return outcome
+
+    # a pass storing a digest holds the names it stores for (FOR SHARE, digest.deliver.wanted.given_away)
+    # after rows a move aside takes: PostgreSQL ends one of the two, and this one is tried again
+    outcome = retrying_conflicts(write, "writing down the profile files that came or went")
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
     if undone := [name for name, said in outcome.items() if said == UNDONE]:
@@ -306,12 +317,17 @@ def start_afresh(
     with Store(config.database, timeout=timeout) as store:
         what = f"`digest {command or f'profile new {profile.user}'}`"
         refuse_if_apart(store, config, what, now, beside=True, keys=FOLDER)
-        with store.transaction() as db:
-            gone = db.execute(gone_sql, (profile.user,)).fetchone()
-            if gone is None or not has_profile_file(config, profile.user):
-                return None  # no removal, or the file gone again: the next look
-            before, moved = archive.last_address(db, profile.user), []
-            _back(db, profile.user, gone[0], profile.email, moved)
+
+        def write() -> tuple[str | None, list[str]]:
+            with store.transaction() as db:
+                gone = db.execute(gone_sql, (profile.user,)).fetchone()
+                if gone is None or not has_profile_file(config, profile.user):
+                    return None, []  # no removal, or the file gone again: the next look
+                before, moved = archive.last_address(db, profile.user), []
+                _back(db, profile.user, gone[0], profile.email, moved)
+            return before, moved
+
+        before, moved = retrying_conflicts(write, "moving a removed reader's history aside")  # as look's
     if not moved:
         return None
     who = f"<{before}>" if before else "(address not known)"

@@ -64,8 +64,10 @@ def given_away(
     whose next reader gets their own first digest. Asked in the transaction that would store
     them; on PostgreSQL the names' rows are held (FOR SHARE) until it ends, so a look writing a
     removal meanwhile (its UPDATE waits) comes after, and moves the stored digest aside with the
-    removed reader's records. Times are whole seconds: a removal within ``planned``'s second
-    counts, the file's address telling the newcomer's digest from the removed reader's."""
+    removed reader's records (a look that wrote a name and waits for a row this transaction holds
+    makes a deadlock: PostgreSQL ends one, each is tried again). Times are whole seconds: a
+    removal within ``planned``'s second counts, the file's address telling the newcomer's digest
+    from the removed reader's."""
     if not messages:
         return set()
     address = dict(messages)

@@ -15,10 +15,11 @@ import threading
 import psycopg
 import pytest
 
-from digest.daemon.names import name_taken_over, start_afresh
+from digest.daemon.names import look, name_taken_over, start_afresh
 from digest.daemon.tick import run_once
 from digest.db import wall_clock
 from digest.deliver.transports import SmtpSender
+from digest.deliver.wanted import given_away
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.profiles.load import load_profile, load_profiles
 from digest.store import Store, iso
@@ -144,6 +145,17 @@ def test_the_daemons_digest_planned_before_the_name_went_to_someone_else_goes_to
     assert "digest for ada (" in said and "found gone after it was planned" in said
 
 
+def lock_waited_for(database: str) -> bool:
+    """Until a session of ``database`` (PostgreSQL) waits for a lock (30 s at most: a hang)."""
+    waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = %s"
+    with psycopg.connect(database, autocommit=True) as watch:
+        for _ in range(1500):
+            if watch.execute(waiting, (watch.info.dbname,)).fetchone()[0] >= 1:
+                return True
+            threading.Event().wait(0.02)
+    return False
+
+
 class RemovalHeld(Mailbox):
     """PostgreSQL: while it holds a message to abe@example.org (once ``ws`` is set), ada's file
     is removed and a look's writing of it (reader_names) begun in a transaction left open until
@@ -168,13 +180,8 @@ class RemovalHeld(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
     def commit_once_waited_for(self, holder) -> None:
-        waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = %s"
-        with psycopg.connect(self.dsn, autocommit=True) as watch:
-            for _ in range(1500):  # until the pass's storing waits on ada's row (30 s at most: a hang)
-                if watch.execute(waiting, (holder.info.dbname,)).fetchone()[0] >= 1:
-                    self.waited.append(True)
-                    break
-                threading.Event().wait(0.02)
+        if lock_waited_for(self.dsn):  # the pass's storing waits on ada's row
+            self.waited.append(True)
         holder.commit()
         holder.close()
         self.committed.set()
@@ -194,3 +201,54 @@ def test_a_removal_written_while_the_digest_is_stored_is_waited_for(tmp_path, da
     assert handler.waited == [True]  # the storing waited for the look
     sent = [m.rcpt_tos[0] for m in handler.messages]
     assert sent == ["abe@example.org", "ada@example.org", "abe@example.org"]
+
+
+@pytest.mark.parametrize("by", ["a pass's look", "profile new"])
+def test_a_look_meeting_a_digest_being_stored_is_tried_again(tmp_path, database, smtp_server, by):
+    """PostgreSQL: `send` stores ada's digest in the transaction that records a message's result,
+    holding that message's row (bob's, whose name a pass's look gives to yan with ada's to zed; or
+    ada's own earlier one, for `profile new ada`); the look has written ada's name back and waits
+    for that row to move it aside; the storing then waits for ada's name (given_away's FOR SHARE): a
+    deadlock, which PostgreSQL ends by failing the look. The look is tried again, as the storing
+    is: the removed readers' records are moved aside, the command or pass does not fail."""
+    if database == "digest.db":
+        pytest.skip("SQLite: one writer at a time, the look waits for the storing's transaction whole")
+    ws = Workspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", ADA)
+    ws.profile("bob", ADA.replace("ada@", "bob@"))
+    ws.profile("abe", ADA.replace("ada@", "abe@"))
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots that grasp.")]))
+    assert ws.cli("ingest").exit_code == 0 and ws.cli("send").exit_code == 0
+    planned = wall_clock()  # ada's digest planned, then her name (and bob's) given to others
+    names = ["ada", "bob"] if by == "a pass's look" else ["ada"]
+    for name in names:
+        (ws.root / "profiles" / f"{name}.yaml").unlink()
+    with Store(ws.config.database) as store:
+        assert look(ws.config, store, wall_clock())
+    ws.profile("ada", ZED)
+    if "bob" in names:
+        ws.profile("bob", ADA.replace("ada@", "yan@"))
+    recorded = names[-1]  # the message whose result the storing records
+    errors: list[BaseException] = []
+
+    def move(other: Store) -> None:
+        try:
+            if by == "a pass's look":
+                look(ws.config, other, wall_clock())
+            else:
+                start_afresh(ws.config, load_profile(ws.config, "ada"), wall_clock())
+        except BaseException as e:  # noqa: BLE001 - said by the test
+            errors.append(e)
+
+    with Store(ws.config.database) as storing, Store(ws.config.database) as other:
+        with storing.transaction() as db:
+            db.execute("UPDATE outbox SET claimed_until = claimed_until WHERE user = ?", (recorded,))
+            moving = threading.Thread(target=move, args=(other,))
+            moving.start()
+            assert lock_waited_for(database)  # the look waits for the recorded message's row
+            assert given_away(storing, ws.config, [("ada", "ada@example.org")], planned) == {"ada"}
+        moving.join(60)
+    assert errors == []
+    with Store(ws.config.database) as store:
+        users = [u for (u,) in store.db.execute("SELECT user FROM outbox").fetchall()]
+    assert sorted(u.split("~removed-")[0] for u in users if "~removed-" in u) == names  # moved aside
