@@ -14,8 +14,10 @@ import pytest
 from digest.config import load_config
 from digest.daemon.names import name_taken_over, start_afresh
 from digest.daemon.sendnow import send_now
+from digest.daemon.tick import run_once
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, Outbox
+from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.profiles.load import load_profile, load_profiles
 from digest.store import Store
@@ -175,3 +177,20 @@ def test_a_removed_readers_message_retried_after_a_newcomers_file_came_by_hand_i
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert held.status == FAILED and held.attempts == 1
     assert held.last_error.startswith("not tried: the reader's address changed since the digest was made")
+
+
+def test_the_daemon_brings_a_held_messages_papers_in_the_readers_next_digest(ws, server):
+    """The daemon's passes after bob's retry was held for his new address: the same day nothing
+    more (the day's digest was made: its papers wait), the next morning his digest brings the
+    paper, to the new address."""
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+    moved = BOB.replace("bob@example.org", "bob@new.example.org")
+    dated(ws.profile("bob", moved), NOW + dt.timedelta(minutes=30))
+    for hours in (3, 20):  # the retry held at 15:00; the next day's digest (send_at 07:30) at 08:00
+        with Store(ws.config.database) as store, SmtpSender(ws.config.smtp) as sender:
+            run_once(ws.config, store, load_profiles(ws.config), sender, NOW + dt.timedelta(hours=hours))
+        if hours == 3:
+            assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"], ["bob@new.example.org"]]
+    assert "Robotics Today" in server.handler.messages[-1].message.get_body(("plain",)).get_content()
