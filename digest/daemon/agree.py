@@ -107,8 +107,13 @@ def running_worker(config: Config) -> str | None:
     beside the workers follows their settings: on SQLite, where the run lock lets one worker at
     a time, the one holding the worker's lock (RunLock.running: its id, "" if none runs, so no
     row, whenever the rows were seen: those of daemons killed before it, in the same second too,
-    or in its first moments, its own not written yet); None on PostgreSQL: any (the rows tell)."""
-    return None if is_postgres(config.database) else RunLock(config.database).running() or ""
+    or in its first moments, its own not written yet); None on PostgreSQL: any (the rows tell),
+    and on SQLite while a worker that wrote no id holds the lock (a daemon of a release before the
+    ids, still running after an upgrade: its row is not known, so the rows seen lately tell)."""
+    if is_postgres(config.database):
+        return None
+    holder = RunLock(config.database).running()
+    return "" if holder is None else holder or None
 
 
 def disagreement(

@@ -134,7 +134,7 @@ THERE = (
 def there(now: dt.datetime, within: dt.timedelta, running: str | None = None) -> tuple[str, tuple[str, ...]]:
     """:data:`THERE` and its parameters: seen since ``now - within``, or a lease running at
     ``now``. ``running``: the one worker that may be there (SQLite, where one runs at a time:
-    digest.daemon.agree.running_worker; "": none), None: any (PostgreSQL)."""
+    digest.daemon.agree.running_worker; "": none), None: any (PostgreSQL; a worker that wrote no id)."""
     args = (iso(now - within), iso(now), iso(now))
     return (f"({THERE})", args) if running is None else (f"(id = ? AND {THERE})", (running, *args))
 

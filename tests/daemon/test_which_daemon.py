@@ -110,3 +110,24 @@ def test_a_daemon_on_the_database_through_a_symbolic_link_is_the_same_daemon(tmp
     assert shown == {row[0]: True}, shown  # was: not running
     assert result.exit_code == 1, result.output  # was: a pass beside the daemon
     assert "the database is in use by digest run" in result.output, result.output
+
+
+def test_a_daemon_of_the_release_before_the_ids_is_shown_running(tmp_path):
+    """A daemon started before an upgrade (the release before 35e6a13) holds the worker's lock
+    without writing its id in the file; `digest status` and `digest serve` of the new release
+    beside it took that for no daemon at all: it was shown 'not seen since ...: stopped or
+    stuck?' while its heartbeats went on, and its settings were not followed. The file is
+    emptied under a real daemon, as that release leaves it: the rows seen lately tell."""
+    ws, elsewhere = workspace(tmp_path)
+    daemon = start(ws)
+    try:
+        wait_until(lambda: any(r[2] for r in worker_rows(ws)), 60, "the daemon's pass", ws)
+        (row,) = worker_rows(ws)
+        RunLock(ws.config.database).worker.path.write_text("")  # no id, as the older release
+        shown = running(ws.config)
+        with Store(ws.config.database, readonly=True) as store:
+            followed = apart(store, elsewhere, dt.datetime.now(dt.UTC), beside=True)
+    finally:
+        stop_all([daemon])
+    assert shown == {row[0]: True}, shown  # was: not running
+    assert followed is not None, followed  # was: nothing followed, another profiles folder served
