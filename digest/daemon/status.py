@@ -64,6 +64,7 @@ class Status:
     suppressed: tuple[Suppression, ...] = ()
     database_bytes: int = 0
     workers: tuple[Worker, ...] = ()  # the daemons seen in the last day, with what each holds
+    starting: str | None = None  # SQLite: the worker running whose row is not written yet
     failed_dumps_total: int = 0  # all of failed/ (only the newest FAILED_SHOWN are listed)
     failed_folder: Path | None = None
     inbox_problem: str | None = None  # the inbox gone, or read-only
@@ -186,6 +187,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             )
         listed_since = now - dt.timedelta(days=config.delivery.keep_days)  # failures, until retention
         failed, failed_total = inbox_folder.failed_dumps(config.inbox, FAILED_SHOWN)
+        running = running_worker(config)
+        found = workers(store, server_time(store, now, wall), alive(config), running)
         return Status(
             now=now,
             last_ingest=store.last_ingest(),
@@ -204,9 +207,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
-            workers=tuple(
-                workers(store, server_time(store, now, wall), alive(config), running_worker(config))
-            ),
+            workers=tuple(found),
+            starting=running if running and running not in {w.id for w in found} else None,
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,
@@ -231,8 +233,10 @@ def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
 def _workers(s: Status) -> list[str]:
     """Each worker: running (seen lately, or holding a lease), with what it holds; or not seen
     since (killed, hung, or failing before its heartbeat: a worker of an older release after
-    an upgrade), with what it was doing then."""
-    return [
+    an upgrade), with what it was doing then; and on SQLite the one running that has not written
+    its row yet (its first heartbeat, as its first pass starts: held up by a busy database)."""
+    starting = [f"{s.starting}: running, not seen yet (starting its first pass)"] if s.starting else []
+    return starting + [
         f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
         f"{w.messages} messages"
         if w.there

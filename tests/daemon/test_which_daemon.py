@@ -131,3 +131,24 @@ def test_a_daemon_of_the_release_before_the_ids_is_shown_running(tmp_path):
         stop_all([daemon])
     assert shown == {row[0]: True}, shown  # was: not running
     assert followed is not None, followed  # was: nothing followed, another profiles folder served
+
+
+def test_a_daemon_running_before_its_first_heartbeat_is_said_starting(tmp_path):
+    """A daemon holding its locks before its row is written (its first heartbeat waits: here
+    for another writer; a migration after an upgrade likewise) was not in `digest status` at
+    all: a user who had just started it saw no daemon running. It is said starting."""
+    ws, _ = workspace(tmp_path)
+    Store(ws.config.database).close()  # the database made, so that another writer can hold it
+    writer = sqlite3.connect(ws.config.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    daemon = start(ws)
+    try:
+        wait_until(RunLock(ws.config.database).held, 60, "the daemon's lock", ws)
+        worker = RunLock(ws.config.database).running()
+        said = CliRunner().invoke(main, ["--config", str(ws.config_path), "status"])
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+        stop_all([daemon])
+    assert worker and said.exit_code == 0, said.output
+    assert f"{worker}: running, not seen yet (starting its first pass)" in said.output, said.output
