@@ -192,6 +192,14 @@ def sidecar(database: Path | str, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
+def real_file(database: Path | str) -> Path | str:
+    """The SQLite database file itself, however a config names it (through a symbolic link, a
+    link to a link, a relative one): what is kept beside it for every process using that file
+    (the locks, the notes of messages accepted but not recorded) is kept beside this. A
+    PostgreSQL database as it is."""
+    return database if is_postgres(database) else Path(os.path.realpath(database))
+
+
 # -- translation -------------------------------------------------------------------------
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\?|%|\buser\b|[^'\"?%u-]+|.", re.S)

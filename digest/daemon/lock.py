@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from digest.db import is_postgres, sidecar
+from digest.db import is_postgres, real_file, sidecar
 from digest.dbfaults import check_folder
 from digest.errors import DigestError
 from digest.files import FileLock
@@ -30,7 +30,7 @@ class RunLock:
         self.shared, self.database = is_postgres(database), database
         # beside the file itself, however the config names it (through a symbolic link: two
         # daemons on one file otherwise, each holding a lock of its own)
-        where = database if self.shared else os.path.realpath(database)
+        where = real_file(database)
         self.lock = FileLock(sidecar(where, ".lock"))
         self.path = self.lock.path
         # held by a worker besides the run lock: what :meth:`held` asks (not the run lock itself)

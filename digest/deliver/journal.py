@@ -30,7 +30,7 @@ import os
 import secrets
 from pathlib import Path
 
-from digest.db import SQLITE, is_postgres, sidecar
+from digest.db import SQLITE, is_postgres, real_file, sidecar
 from digest.deliver.outbox import Outbox
 from digest.deliver.unrecorded import Accepted, mark_accepted
 from digest.store import Store
@@ -53,7 +53,7 @@ class Journal:
         once per message)."""
         if store.dialect != SQLITE or store.readonly:
             return None
-        path = sidecar(store.path, f"{SUFFIX}{os.getpid()}-{secrets.token_hex(4)}")
+        path = sidecar(real_file(store.path), f"{SUFFIX}{os.getpid()}-{secrets.token_hex(4)}")
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         except OSError as e:
@@ -112,15 +112,20 @@ def read(path: Path) -> list[Accepted]:
 
 
 def journals(database: Path | str) -> list[Path]:
-    """The journals beside an SQLite database (of running passes too); none for PostgreSQL."""
+    """The journals beside an SQLite database (of running passes too); none for PostgreSQL.
+    Beside the file itself (:func:`digest.db.real_file`), so that a pass through a symbolic link
+    and the next one through the file's own name (two configs) find each other's; and beside the
+    name as given, where earlier releases wrote them through a symbolic link."""
     if is_postgres(database):
         return []
-    database = Path(database)
-    prefix = database.name + SUFFIX
-    try:
-        return sorted(p for p in database.parent.iterdir() if p.name.startswith(prefix))
-    except OSError:
-        return []
+    found: set[Path] = set()
+    for path in {Path(real_file(database)), Path(database)}:
+        prefix = path.name + SUFFIX
+        try:
+            found |= {p for p in path.parent.iterdir() if p.name.startswith(prefix)}
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def replay(outbox: Outbox) -> int:

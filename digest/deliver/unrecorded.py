@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.db import SQLITE, db_errors, sidecar
+from digest.db import SQLITE, db_errors, real_file, sidecar
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
@@ -44,15 +44,17 @@ class Unrecorded:
     """The note of accepted-but-unrecorded messages: a file beside the database, and memory."""
 
     def __init__(self, database: Path) -> None:
-        self.path = sidecar(database, ".unrecorded")
-        name = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
-        self.fallback = Path(tempfile.gettempdir()) / f"digest-{name}.unrecorded"
+        # beside the file itself, however a config names it (as digest.deliver.journal); read
+        # beside the name as given too, where a release before wrote it through a symbolic link
+        self.path, named = sidecar(real_file(database), ".unrecorded"), sidecar(database, ".unrecorded")
+        self.fallback = _fallback(self.path)
+        self.places = tuple(dict.fromkeys((self.path, self.fallback, named, _fallback(named))))
         self.memory: dict[int, Accepted] = {}
 
     def entries(self) -> list[Accepted]:
         found = dict(self.memory)
         raw: list = []
-        for path in (self.path, self.fallback):
+        for path in self.places:
             try:
                 items = json.loads(path.read_text(encoding="utf-8"))
             except FileNotFoundError:
@@ -92,11 +94,17 @@ class Unrecorded:
 
     def clear(self) -> None:
         self.memory.clear()
-        for path in (self.path, self.fallback):
+        for path in self.places:
             try:
                 path.unlink(missing_ok=True)
             except OSError as e:
                 log.error("%s: cannot remove: %s", path, e)
+
+
+def _fallback(path: Path) -> Path:
+    """Where the note goes when it cannot be written beside the database: the temporary folder."""
+    name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"digest-{name}.unrecorded"
 
 
 def stop_delivery(

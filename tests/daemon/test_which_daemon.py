@@ -6,20 +6,26 @@ running, and until the new one's first heartbeat the killed one's row was taken 
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 
 from click.testing import CliRunner
-from daemon_processes import killed_after_a_pass, start, stop_all, wait_until, worker_rows
+from daemon_processes import SlowMailbox, killed_after_a_pass, start, stop_all, wait_until, worker_rows
 
 from digest.cli import main
 from digest.config import Config, load_config
 from digest.daemon.agree import apart
 from digest.daemon.lock import RunLock
 from digest.daemon.status import collect_status
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
-from conftest import Workspace
+from conftest import Workspace, make_dump
 
 R10 = "email: r10@example.org\ninterests: [spiking]\n"
 
@@ -152,3 +158,39 @@ def test_a_daemon_running_before_its_first_heartbeat_is_said_starting(tmp_path):
         stop_all([daemon])
     assert worker and said.exit_code == 0, said.output
     assert f"{worker}: running, not seen yet (starting its first pass)" in said.output, said.output
+
+
+def test_a_send_killed_through_a_symbolic_link_is_not_sent_again_through_the_file_itself(tmp_path):
+    """`digest send` through link.db -> digest.db, killed with SIGKILL once the server accepted
+    four digests, left its journal of them beside the link: the next `digest send`, its config
+    naming digest.db, did not see it and sent them again. Kept beside the file itself. (The one
+    in flight at the kill, accepted by the server but its reply not read, may go twice, as it
+    may without a link: digest.deliver.journal.)"""
+    box = SlowMailbox(0.4)  # a batch takes a while: the kill comes in the middle of it
+    with LocalSmtpServer(box) as server:
+        ws = Workspace(tmp_path, server.port)
+        for i in range(8):
+            ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
+        ws.dump(
+            "day.txt",
+            make_dump("Mar 14", [(f"Neuromorphic chip {i}", "An event-driven chip.") for i in range(9)]),
+        )
+        assert ws.cli("ingest").exit_code == 0
+        (tmp_path / "link.db").symlink_to("digest.db")
+        linked = tmp_path / "linked.yaml"
+        linked.write_text(ws.config_path.read_text().replace("database: digest.db", "database: link.db"))
+        killed = subprocess.Popen(
+            [sys.executable, "-m", "digest", "--config", str(linked), "send"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(lambda: len(box.messages) >= 4, 60, "four digests accepted", ws)
+        finally:
+            os.kill(killed.pid, signal.SIGKILL)
+            killed.wait()
+        again = ws.cli("send")
+    sent = collections.Counter(m.rcpt_tos[0] for m in box.messages)
+    assert again.exit_code == 0, again.output
+    twice = [to for to, n in sent.items() if n > 1]
+    assert len(sent) == 8 and len(twice) <= 1, sent  # was: three or four of them twice

@@ -168,3 +168,40 @@ def test_a_pass_that_halts_keeps_its_journal_and_the_next_records_it_without_res
     assert len(got) == 6  # none sent twice: the accepted ones were recorded first
     assert {Outbox(store).get(i).status for i in ids} == {SENT}
     assert journals(store.path) == []
+
+
+def test_a_journal_left_through_a_symbolic_link_is_recorded_by_a_pass_through_the_file_itself(tmp_path):
+    """A pass killed with the database named through a link (link.db -> digest.db, a config of
+    its own) left link.db.sent-*: the next pass through digest.db (another config) did not see
+    it and sent those messages again. Journals are kept beside the file itself now."""
+    (tmp_path / "link.db").symlink_to("digest.db")
+    ids = queued(Store(tmp_path / "digest.db"), 3)
+    journal = Journal.open(Store(tmp_path / "link.db"))
+    assert journal is not None
+    journal.note(accepted(ids[0], 0))
+    os.close(journal.fd)  # the process died
+    store = Store(tmp_path / "digest.db")
+    assert replay(Outbox(store)) == 1  # was 0: the message queued, sent again
+    assert [Outbox(store).get(i).status for i in ids] == [SENT, QUEUED, QUEUED]
+
+
+def test_a_journal_an_earlier_release_left_beside_the_link_is_recorded_through_either_name(tmp_path):
+    (tmp_path / "link.db").symlink_to("digest.db")
+    ids = queued(Store(tmp_path / "digest.db"), 2)
+    journal = Journal.open(Store(tmp_path / "digest.db"))
+    assert journal is not None
+    journal.note(accepted(ids[1], 1))
+    os.close(journal.fd)
+    journal.path.rename(tmp_path / "link.db.sent-1-abcd")  # where an earlier release kept it
+    assert replay(Outbox(Store(tmp_path / "link.db"))) == 1
+    assert journals(tmp_path / "link.db") == journals(tmp_path / "digest.db") == []
+
+
+def test_unrecorded_messages_noted_through_a_symbolic_link_are_seen_through_the_file_itself(tmp_path):
+    """The note of messages accepted but not recorded (a full disk) likewise: the next pass
+    through the file's own name sent them again."""
+    (tmp_path / "link.db").symlink_to("digest.db")
+    assert Unrecorded(tmp_path / "link.db").add([accepted(7, 0)])
+    assert [a.outbox_id for a in Unrecorded(tmp_path / "digest.db").entries()] == [7]  # was []
+    Unrecorded(tmp_path / "digest.db").clear()
+    assert Unrecorded(tmp_path / "link.db").entries() == []
