@@ -82,9 +82,12 @@ def check_folder(database: Path | str) -> None:
     if is_postgres(database) or str(database) == ":memory:":
         return
     path = Path(database)
-    if not path.parent.is_dir():
-        what = "is a file, not a folder" if path.parent.exists() else "does not exist"
+    real = Path(os.path.realpath(path))  # a symbolic link: the folder the file is made in
+    linked = real != Path(os.path.abspath(path))
+    if not real.parent.is_dir():
+        what = "is a file, not a folder" if real.parent.exists() else "does not exist"
         raise StoreUnusable(
-            f"{path}: the database's folder {path.parent} {what}; fix `database:` in the config, "
-            "or make the folder (mkdir -p) for a new database"
+            f"{path}: the database's folder {real.parent if linked else path.parent} {what}"
+            + (f" (named through a symbolic link: the file is {real})" if linked else "")
+            + "; fix `database:` in the config, or make the folder (mkdir -p) for a new database"
         )

@@ -173,3 +173,22 @@ def test_store_transaction_keeps_the_real_error_when_sqlite_rolled_back_itself(t
         # the store is still usable
         with store.transaction():
             pass
+
+
+def test_a_database_named_through_a_link_to_a_missing_folder_names_that_folder(workspace):
+    """link.db -> nodir/digest.db (a disk not mounted): the link's folder exists, so nothing
+    told; `digest run` and `send` said the lock file beside the file could not be made (No such
+    file or directory), `digest status` SQLite's 'unable to open database file'. Each says the
+    folder, as for a path without a link."""
+    (workspace.root / "link.db").symlink_to("nodir/digest.db")
+    text = workspace.config_path.read_text().replace("database: digest.db", "database: link.db")
+    workspace.config_path.write_text(text)
+    for command in (["status"], ["send"], ["run", "--once"]):
+        result = workspace.cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"link.db: the database's folder {workspace.root / 'nodir'} does not exist" in result.output
+        assert (
+            f"(named through a symbolic link: the file is {workspace.root / 'nodir' / 'digest.db'})"
+            in result.output
+        )
+    assert not (workspace.root / "nodir").exists()
