@@ -190,12 +190,13 @@ def farewell(store: Store, worker: str) -> None:
 
 
 def workers(store: Store, now: dt.datetime, within: dt.timedelta, running: str | None = None) -> list[Worker]:
-    """The workers in the table (seen in the last :data:`FORGOTTEN`), with what each holds now;
-    ``there``: seen since ``now - within`` or holding a lease (``running``: as :func:`there`)."""
+    """The workers in the table (seen in the last :data:`FORGOTTEN`, and ``running``'s row however
+    old: a daemon stuck in a pass holds its locks, and heartbeats no more), with what each holds
+    now; ``there``: seen since ``now - within`` or holding a lease (``running``: as :func:`there`)."""
     sql, args = there(now, within, running)
     rows = store.db.execute(
-        f"SELECT id, started_at, seen_at, holds, {sql} FROM workers WHERE seen_at >= ? ORDER BY id",
-        (*args, iso(now - FORGOTTEN)),
+        f"SELECT id, started_at, seen_at, holds, {sql} FROM workers WHERE seen_at >= ? OR id = ? ORDER BY id",
+        (*args, iso(now - FORGOTTEN), running or ""),
     ).fetchall()
     messages = dict(
         store.db.execute(

@@ -21,7 +21,7 @@ from digest.cli import main
 from digest.config import Config, load_config
 from digest.daemon.agree import apart
 from digest.daemon.lock import RunLock
-from digest.daemon.status import collect_status
+from digest.daemon.status import collect_status, format_status
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
@@ -194,3 +194,23 @@ def test_a_send_killed_through_a_symbolic_link_is_not_sent_again_through_the_fil
     assert again.exit_code == 0, again.output
     twice = [to for to, n in sent.items() if n > 1]
     assert len(sent) == 8 and len(twice) <= 1, sent  # was: three or four of them twice
+
+
+def test_a_daemon_stuck_since_long_ago_is_not_said_starting(tmp_path):
+    """A daemon stuck in a pass (a hung server, a disk not answering: it holds its locks, and no
+    heartbeat comes) was said 'running, not seen yet (starting its first pass)' by `digest status`
+    once its row was a day old, the age past which status lists no row: a user asking why no digest
+    came for two days was told it was just starting. Its row is listed, not seen since it hung."""
+    ws, _ = workspace(tmp_path)
+    daemon = start(ws)
+    try:
+        wait_until(lambda: any(r[2] for r in worker_rows(ws)), 60, "the daemon's pass", ws)
+        (row,) = worker_rows(ws)
+        daemon.send_signal(signal.SIGSTOP)  # stuck: the kernel keeps its locks
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+        said = format_status(collect_status(ws.config, later, later))
+    finally:
+        daemon.send_signal(signal.SIGCONT)
+        stop_all([daemon])
+    assert "starting its first pass" not in said, said
+    assert f"{row[0]}: not seen since" in said, said
