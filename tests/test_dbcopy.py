@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from digest.cli import main
 from digest.daemon.claims import farewell, heartbeat
 from digest.db import wall_clock
 from digest.deliver.delivery import deliver_due
@@ -121,11 +123,9 @@ def read_only_file(path: Path) -> Iterator[None]:
         subprocess.run(["umount", str(path)], check=False)
 
 
-def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and_says_why(
-    mail_workspace, smtp_server
-):
-    config = mail_workspace.config
-    with Store(config.database) as store:
+def killed_pass_journal(database: Path) -> Path:
+    """ada's digest queued, and a pass's journal saying the server accepted it (the pass killed)."""
+    with Store(database) as store:
         outbox = Outbox(store)
         with store.transaction():
             oid = outbox.enqueue(
@@ -135,13 +135,21 @@ def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and
         journal = Journal.open(store)
         journal.note(Accepted(oid, "ada", "ada@example.org", "250 OK", NOW))
         os.close(journal.fd)
+    return journal.path
+
+
+def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and_says_why(
+    mail_workspace, smtp_server
+):
+    config = mail_workspace.config
+    journal = killed_pass_journal(config.database)
     with postgres_database() as url, read_only_file(config.database):
         result = mail_workspace.cli("db", "migrate", "--to", url)
         assert result.exit_code == 1
         assert "delivery is stopped" not in result.output
         assert (
             f"{config.database}: the database file is read-only, and 1 digest(s) the server accepted "
-            f"(ada <ada@example.org>) are noted beside it ({journal.path}) but not recorded in it yet"
+            f"(ada <ada@example.org>) are noted beside it ({journal}) but not recorded in it yet"
         ) in result.output
         assert "Make it writable (and its folder) and run `digest db migrate` again" in result.output
         with Store(url) as pg:
@@ -285,3 +293,23 @@ def test_an_unsubscribe_kept_in_the_database_is_copied_as_one_not_as_a_bounce(wo
             ada, bob = Suppressions(pg).get("ada"), Suppressions(pg).get("bob")
             assert ada.kind == UNSUBSCRIBE and ada.covers("ada@new.example.org")
             assert bob.kind == "bounce" and not bob.covers("bob@new.example.org")
+
+
+def test_a_journal_beside_a_database_named_through_a_linked_folder_is_counted_once(mail_workspace):
+    """A config naming the database through a symbolic link to its folder (via/digest.db, or a
+    relative path): the killed pass's journal was found under both names, and the refusal said
+    '2 digest(s) the server accepted (ada <ada@example.org>) are noted beside it (J, J)'."""
+    root = mail_workspace.root
+    (root / "via").symlink_to(root)
+    linked = root / "linked.yaml"
+    linked.write_text(
+        mail_workspace.config_path.read_text().replace("database: digest.db", "database: via/digest.db")
+    )
+    journal = killed_pass_journal(mail_workspace.config.database)
+    with postgres_database() as url, read_only_file(mail_workspace.config.database):
+        result = CliRunner().invoke(main, ["--config", str(linked), "db", "migrate", "--to", url])
+    assert result.exit_code == 1, result.output
+    assert (
+        "the database file is read-only, and 1 digest(s) the server accepted (ada <ada@example.org>) "
+        f"are noted beside it ({journal}) but not recorded in it yet"
+    ) in result.output, result.output

@@ -115,14 +115,15 @@ def journals(database: Path | str) -> list[Path]:
     """The journals beside an SQLite database (of running passes too); none for PostgreSQL.
     Beside the file itself (:func:`digest.db.real_file`), so that a pass through a symbolic link
     and the next one through the file's own name (two configs) find each other's; and beside the
-    name as given, where earlier releases wrote them through a symbolic link."""
+    name as given, where earlier releases wrote them through a symbolic link. Each once, by its
+    own path (a relative name, or a linked folder, lists the same journal a second time)."""
     if is_postgres(database):
         return []
     found: set[Path] = set()
     for path in {Path(real_file(database)), Path(database)}:
         prefix = path.name + SUFFIX
         try:
-            found |= {p for p in path.parent.iterdir() if p.name.startswith(prefix)}
+            found |= {Path(os.path.realpath(p)) for p in path.parent.iterdir() if p.name.startswith(prefix)}
         except OSError:
             continue
     return sorted(found)
