@@ -66,11 +66,15 @@ def edit_in_editor(
                 keep_draft = True
                 raise ProfileError(f"{e}\n{path} is unchanged; your draft is kept at {draft}") from None
             with profile_lock(path):
-                if path.read_text(encoding="utf-8") != original:
+                try:  # saved meanwhile as Latin-1 (or removed): said, and the draft kept, as a change
+                    current, unreadable = read_profile_text(path), ""
+                except ProfileError as e:
+                    current, unreadable = None, f"{e}\n"
+                if current != original:
                     keep_draft = True
                     raise ProfileConflict(
-                        f"{path} changed while you were editing (another change was saved first) and "
-                        f"was left as it is; your version is at {draft}: compare and edit again"
+                        f"{unreadable}{path} changed while you were editing (another change was saved first) "
+                        f"and was left as it is; your version is at {draft}: compare and edit again"
                     )
                 write_atomic(path, text)
             return profile

@@ -11,8 +11,11 @@ from click.testing import CliRunner
 from digest.cli import main
 
 
-def editor_script(tmp_path: Path, versions: list[str], encoding: str = "utf-8") -> str:
-    """An $EDITOR that writes the next of ``versions`` into the file it is given (in ``encoding``)."""
+def editor_script(
+    tmp_path: Path, versions: list[str], encoding: str = "utf-8", meanwhile: tuple[Path, bytes] | None = None
+) -> str:
+    """An $EDITOR that writes the next of ``versions`` into the file it is given (in ``encoding``);
+    ``meanwhile``: a file it writes these bytes to as well (another program saving it then)."""
     script = tmp_path / "editor.py"
     state = tmp_path / "editor-count"
     script.write_text(
@@ -24,6 +27,8 @@ def editor_script(tmp_path: Path, versions: list[str], encoding: str = "utf-8") 
             n = int(state.read_text()) if state.exists() else 0
             state.write_text(str(n + 1))
             pathlib.Path(sys.argv[1]).write_text(versions[min(n, len(versions) - 1)], encoding={encoding!r})
+            for other, data in {[(str(meanwhile[0]), meanwhile[1])] if meanwhile else []!r}:
+                pathlib.Path(other).write_bytes(data)
             """
         )
     )
@@ -89,3 +94,24 @@ def test_a_profile_or_a_draft_saved_as_latin_1_is_said_so_and_kept(workspace, tm
     assert path.read_text() == "email: ada@example.org\ninterests: [robots]\n"
     draft = Path(result.output.rsplit("your draft is kept at ", 1)[1].split()[0])
     assert draft.read_bytes() == latin.encode("latin-1")
+
+
+def test_a_profile_saved_as_latin_1_while_its_draft_was_edited_keeps_the_draft(workspace, tmp_path):
+    # the file saved as Latin-1 by another program while `profile edit`'s editor was open: the
+    # check that it had not changed meanwhile said "internal error: UnicodeDecodeError" and
+    # deleted the draft, the user's edit in it
+    path = workspace.root / "profiles" / "ada.yaml"
+    latin = "email: ada@example.org\nname: José\ninterests: [robots]\n".encode("latin-1")
+    mine = "email: ada@example.org\ninterests: [robots, drones]\n"
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(workspace.config_path), "profile", "edit", "ada"],
+        env={"EDITOR": editor_script(tmp_path, [mine], meanwhile=(path, latin)), "VISUAL": ""},
+    )
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output, result.output
+    assert "line 2, column 10: byte 0xe9 ('é' in Windows-1252 or Latin-1) is not UTF-8" in result.output
+    assert path.read_bytes() == latin  # left as the other program saved it
+    draft = Path(result.output.rsplit("your version is at ", 1)[1].split()[0].rstrip(":"))
+    assert draft.read_text() == mine
