@@ -7,13 +7,16 @@ missed beyond the grace period, or paused) their next slot; a reader being serve
 claimed by another worker, or waiting within the grace period for something worth sending)
 every tick until their state says done. The database stays the judge: a candidate's last
 period is read again before anything is made, so an index that is behind (another worker
-served the reader, `digest send` did) costs one look, never a second digest.
+served the reader, `digest send` did) costs one look, never a second digest. The candidates'
+profiles are those of the last read of the folder, each looked at again as the tick asks for
+them (``reread``: digest.profiles.watch.ProfileFolder.fresh), so a file edited in place since
+(which leaves the folder's time as it was) is planned for as it reads now.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from digest.daemon.slots import next_slot
 from digest.models import Profile
@@ -25,7 +28,8 @@ IDLE = dt.timedelta(days=1)  # a reader without any slot ahead (paused, no send 
 class DueIndex:
     """``index.sync(profiles)`` after each read of the folder; ``index.candidates(now)``."""
 
-    def __init__(self) -> None:
+    def __init__(self, reread: Callable[[Sequence[Profile]], list[Profile]] | None = None) -> None:
+        self.reread = reread
         self._profiles: dict[str, Profile] = {}
         self._next: dict[str, dt.datetime] = {}
 
@@ -40,8 +44,13 @@ class DueIndex:
         self._profiles = fresh
 
     def candidates(self, now: dt.datetime) -> list[Profile]:
-        """The readers a tick at ``now`` should look at, by user id."""
-        return [self._profiles[u] for u in sorted(u for u, at in self._next.items() if at <= now)]
+        """The readers a tick at ``now`` should look at, by user id, their files looked at again."""
+        listed = [self._profiles[u] for u in sorted(u for u, at in self._next.items() if at <= now)]
+        if self.reread is None or not listed:
+            return listed
+        listed = self.reread(listed)
+        self._profiles.update((p.user, p) for p in listed)
+        return listed
 
     def not_due(
         self, profile: Profile, last_period: str | None, now: dt.datetime, last_at: dt.datetime | None = None

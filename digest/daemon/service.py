@@ -93,7 +93,8 @@ class Daemon:
         self.login_refused: str | None = None  # the server refused our login: no more tries
         self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
         self.profiles = ProfileFolder(config)  # kept between ticks (see digest.profiles.watch)
-        self.due, self._synced = DueIndex(), -1  # who may be due (see digest.daemon.due)
+        # who may be due (see digest.daemon.due), their files looked at again before they are served
+        self.due, self._synced = DueIndex(lambda listed: self.profiles.fresh(listed)), -1
         self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
         self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)

@@ -29,14 +29,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
 from digest.models import Profile, is_archived
-from digest.profiles.load import load_profile, load_profile_file, profile_path
+from digest.profiles.load import load_profile, profile_path, readable_profile
 from digest.store import Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
@@ -149,14 +148,7 @@ class StillWanted:
             known = self.read.get(user)
             if known is not None and known[0] == identity:
                 return known[1]
-            profile = _read(candidate, self.config)
+            profile = readable_profile(candidate, self.config)
             self.read[user] = (identity, profile)
             return profile
-        return None
-
-
-def _read(path: Path, config: Config) -> Profile | None:
-    try:
-        return load_profile_file(path, config)
-    except ProfileError:
         return None

@@ -20,7 +20,7 @@ from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, 
 from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
 from digest.options import Reading, declared, read
-from digest.profiles.cache import ProfileCache, profile_files
+from digest.profiles.cache import Identity, ProfileCache, profile_files
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,13 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
     return profiles, [s.problem for s in skipped]
 
 
-def read_profiles(config: Config) -> tuple[list[Profile], list[Skipped]]:
-    """Every valid profile, and the files skipped with their problems (no folder: one, of None)."""
+def read_profiles(
+    config: Config, identities: dict[str, Identity | None] | None = None
+) -> tuple[list[Profile], list[Skipped]]:
+    """Every valid profile, and the files skipped with their problems (no folder: one, of None).
+    ``identities``, if given, gets each file's identity as it was read (:func:`profile_files`)."""
     try:
-        return _read_all(config)
+        return _read_all(config, identities)
     except ProfileError as e:  # no profiles folder
         return [], [Skipped(None, str(e))]
 
@@ -82,7 +85,9 @@ def folder_missing(folder: Path, then: str) -> str:
     return f"{folder}: the profiles folder does not exist; create it and {then}"
 
 
-def _read_all(config: Config) -> tuple[list[Profile], list[Skipped]]:
+def _read_all(
+    config: Config, identities: dict[str, Identity | None] | None = None
+) -> tuple[list[Profile], list[Skipped]]:
     """The valid profiles and the problems of the others, each file read once (through the
     cache); a missing folder raises ProfileError."""
     folder = config.profiles
@@ -93,6 +98,8 @@ def _read_all(config: Config) -> tuple[list[Profile], list[Skipped]]:
     cache = ProfileCache.for_config(config, __file__)
     misnamed: list[str] = []
     files = list(profile_files(folder, misnamed))
+    if identities is not None:
+        identities.update(files)
     stale = cache.stale(files)
     processes = cores() if len(stale) >= PARALLEL_FROM else 1
     parse = functools.partial(_parse_files, config=config)
@@ -212,6 +219,15 @@ def check_inside(path: Path, config: Config) -> None:
 def load_profile_file(path: Path, config: Config) -> Profile:
     check_inside(path, config)
     return parse_profile_text(read_profile_text(path), path, config)
+
+
+def readable_profile(path: Path, config: Config) -> Profile | None:
+    """The profile in ``path`` as it reads now, or None if it cannot be read now (gone, not
+    valid: an editor saving it in steps), for a caller that keeps its earlier reading then."""
+    try:
+        return load_profile_file(path, config)
+    except ProfileError:
+        return None
 
 
 def read_profile_text(path: Path) -> str:

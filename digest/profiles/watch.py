@@ -8,18 +8,26 @@ profile cache: only changed files are parsed again) when its time differs from t
 last scan saw, and also at the tick after such a scan (a file added within the filesystem's
 clock tick of the change that was seen). An edit in place (``echo >> ada.yaml``, some
 editors) leaves the folder's time as it was: it is seen at the latest after
-``scheduler.profiles_rescan_seconds``, when the folder is read anyway.
+``scheduler.profiles_rescan_seconds``, when the folder is read anyway; but the readers a
+pass is about to plan digests for are looked at first (:meth:`ProfileFolder.fresh`, one
+``stat`` each), so a reader who edits their file in place just before their send time gets
+that day's digest as the file says now (its address, interests, paused), as `digest send`
+(which reads the folder) makes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from digest.config import Config
 from digest.models import Profile
-from digest.profiles.load import Skipped, read_profiles
+from digest.profiles.cache import Identity
+from digest.profiles.load import Skipped, read_profiles, readable_profile
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,8 @@ class ProfileFolder:
         self._changed_last_time = True
         self._scanned_at: dt.datetime | None = None
         self._scan = ProfileScan((), (), 0)
+        self._identities: dict[str, Identity | None] = {}  # path -> the file as the scan read it
+        self._again: dict[str, tuple[Identity, Profile]] = {}  # path -> read again since (fresh)
 
     def current(self, now: dt.datetime) -> ProfileScan:
         stamp = self._folder_stamp()
@@ -55,12 +65,41 @@ class ProfileFolder:
             or now - self._scanned_at >= self.rescan
         )
         if due:
-            profiles, problems = read_profiles(self.config)
+            identities: dict[str, Identity | None] = {}
+            profiles, problems = read_profiles(self.config, identities)
+            self._identities, self._again = identities, {}
             self._changed_last_time = stamp != self._stamp
             self._stamp, self._scanned_at = stamp, now
             self._scan = ProfileScan(tuple(profiles), tuple(problems), self._scan.version + 1)
             log.debug("profiles folder read: %d profiles, %d skipped", len(profiles), len(problems))
         return self._scan
+
+    def fresh(self, profiles: Sequence[Profile]) -> list[Profile]:
+        """``profiles`` (of the last scan) as their files read now: one ``os.stat`` each, and only
+        a file changed since it was read (inode, size, modification time) is read again, once per
+        version of it. A file that cannot be read now (an editor saving it in steps) or is gone
+        stays as it was last read: the next scan says what is wrong with it."""
+        fresh = []
+        for profile in profiles:
+            path = str(profile.source)
+            try:
+                st = os.stat(path)
+            except OSError:
+                st = None
+            identity = None if st is None else (st.st_ino, st.st_size, st.st_mtime_ns)
+            known = self._again.get(path)
+            last = known[1] if known is not None else profile  # the file as it was last read
+            if identity is None or (known is not None and known[0] == identity):
+                fresh.append(last)
+            elif identity == self._identities.get(path):
+                fresh.append(profile)
+            else:
+                again = readable_profile(Path(path), self.config)
+                if again is not None:
+                    self._again[path] = (identity, again)
+                    log.debug("%s changed since the folder was read: read again", path)
+                fresh.append(again or last)
+        return fresh
 
     def _folder_stamp(self) -> int | None:
         try:

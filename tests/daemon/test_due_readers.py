@@ -227,3 +227,39 @@ def tick(d: Daemon, clock: Clock, minutes: float) -> None:
     """A poll of the running daemon (it keeps what it learnt, a refused login, between polls)."""
     clock.now = MON_0700 + dt.timedelta(minutes=minutes)
     d.tick()
+
+
+def edit_in_place(path, text: str) -> None:
+    """As some editors save (and `echo >>`): the folder's time stays as it was."""
+    with path.open("w") as f:
+        f.write(text)
+
+
+def test_an_address_edited_in_place_just_before_the_send_time_gets_that_days_digest(
+    mail_workspace, smtp_server
+):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("bob", profile_text("bob", "07:30"))
+    d = daemon(ws, clock)
+    at(d, clock, 0)
+    at(d, clock, 1)
+    at(d, clock, 27)  # the folder read again (scheduler.profiles_rescan_seconds: 300)
+    path = ws.root / "profiles" / "bob.yaml"
+    edit_in_place(path, profile_text("bob", "07:30").replace("bob@example.org", "bob@new.example.org"))
+    read = d.profiles.current(clock.now).version
+    at(d, clock, 30.5)  # within the rescan period: the folder is not read, bob's file is
+    assert d.profiles.current(clock.now).version == read
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["bob@new.example.org"]]  # today, not held
+    assert "Neuromorphic Chips" in str(smtp_server.messages[0].message)
+
+
+def test_a_file_being_saved_at_the_send_time_is_planned_for_as_it_was_read(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.profile("bob", profile_text("bob", "07:30"))
+    d = daemon(ws, clock)
+    at(d, clock, 0)
+    at(d, clock, 1)
+    at(d, clock, 27)
+    edit_in_place(ws.root / "profiles" / "bob.yaml", "email: bob@new.exa")  # an editor's first step
+    at(d, clock, 30.5)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["bob@example.org"]]
