@@ -370,8 +370,10 @@ def _read_secret(path: Path, stamp: tuple[int, int, int] | None) -> str:
 
 
 def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | None:
-    """The config file's identity on disk (inode, size, modification time), None if unreadable:
-    `digest run` and `digest serve` read the config again when it changes."""
+    """A file's identity on disk (inode, size, modification time in ns), None if it cannot be
+    stat'ed: `digest run` and `digest serve` read the config again when it changes, and a
+    profile file is read again when it changed since it was read (digest.profiles.watch,
+    digest.deliver.wanted)."""
     if path is None:
         return None
     try:

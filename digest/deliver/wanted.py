@@ -27,14 +27,14 @@ is read again.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 
-from digest.config import Config
+from digest.config import Config, file_stamp
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
 from digest.models import Profile, is_archived
+from digest.profiles.cache import Identity
 from digest.profiles.load import load_profile, profile_path, readable_profile
 from digest.store import Store, iso
 
@@ -93,9 +93,6 @@ GIVEN_AWAY = (  # logged with the name and the period
 )
 
 
-Identity = tuple[int, int, int]  # inode, size, modification time in ns
-
-
 class StillWanted:
     """Why a message to ``user`` at ``recipient`` is not to go out now, if so (:meth:`why_not`).
     Called with the store taken (it reads the suppressions)."""
@@ -138,13 +135,11 @@ class StillWanted:
         since_ns = int(since.timestamp() * 1_000_000_000)
         path = profile_path(self.config, user)
         for candidate in (path, path.with_suffix(".yml")):
-            try:
-                st = os.stat(candidate)
-            except OSError:
+            identity = file_stamp(candidate)
+            if identity is None:
                 continue
-            if st.st_mtime_ns < since_ns:
+            if identity[2] < since_ns:  # its modification time
                 return None
-            identity = (st.st_ino, st.st_size, st.st_mtime_ns)
             known = self.read.get(user)
             if known is not None and known[0] == identity:
                 return known[1]

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.config import Config
+from digest.config import Config, file_stamp
 from digest.models import Profile
 from digest.profiles.cache import Identity
 from digest.profiles.load import Skipped, read_profiles, readable_profile
@@ -82,11 +81,7 @@ class ProfileFolder:
         fresh = []
         for profile in profiles:
             path = str(profile.source)
-            try:
-                st = os.stat(path)
-            except OSError:
-                st = None
-            identity = None if st is None else (st.st_ino, st.st_size, st.st_mtime_ns)
+            identity = file_stamp(path)
             known = self._again.get(path)
             last = known[1] if known is not None else profile  # the file as it was last read
             if identity is None or (known is not None and known[0] == identity):
