@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import traceback
+from collections.abc import Iterator
 
 KEPT = 100  # bugs remembered (when their traceback was logged); more than that: the oldest forgotten
 
@@ -35,12 +36,19 @@ def bug_signature(error: BaseException) -> tuple:
     """What tells a bug from another: each exception of its chain (the one raised, and the one it
     was raised from or during, as its traceback shows them), its type and the lines it passed
     through. Two bugs wrapped by the same ``raise ... from`` differ by what they wrap."""
-    chain: list[tuple] = []
+    return tuple(
+        (type(e).__qualname__, tuple((f.filename, f.lineno) for f in traceback.extract_tb(e.__traceback__)))
+        for e in error_chain(error)
+    )
+
+
+def error_chain(error: BaseException, *, suppressed: bool = False) -> Iterator[BaseException]:
+    """``error``, then the one it was raised from or during, and so on, each once, as a traceback
+    shows them; ``suppressed``: and the one a ``raise ... from None`` hides from the traceback."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        frames = traceback.extract_tb(current.__traceback__)
-        chain.append((type(current).__qualname__, tuple((f.filename, f.lineno) for f in frames)))
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    return tuple(chain)
+        yield current
+        hidden = current.__suppress_context__ and not suppressed
+        current = current.__cause__ or (None if hidden else current.__context__)

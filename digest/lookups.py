@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import socket
 
+from digest.bugs import error_chain
+
 
 def lookup_failure(error: BaseException) -> tuple[socket.gaierror, str | None] | None:
     """The name lookup's error in ``error``'s chain of causes (and the name, where it was kept),
     if a lookup is what failed."""
-    seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
+    for cause in error_chain(error, suppressed=True):
         if isinstance(cause, socket.gaierror):
             return cause, None
         kept = getattr(cause, "lookup_error", None)  # digest.ingest.streams.LookupFailed's
         if isinstance(kept, socket.gaierror):
             return kept, getattr(cause, "host", None)
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
     return None
 
 
