@@ -204,6 +204,21 @@ def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
         raise error(f"{where}: a number too long to read ({str(e)[:60]}...)") from None
 
 
+def quoted_items(text: str, key: str) -> set[str]:
+    """The items of the top-level ``key``'s list (or the keys of its mapping) that ``text``
+    writes in quotes, as written: a term the user quoted on purpose (set() if unreadable)."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except (yaml.YAMLError, ValueError):
+        return set()
+    value = next((v for k, v in getattr(root, "value", ()) if getattr(k, "value", None) == key), None)
+    if isinstance(value, yaml.MappingNode):
+        items = [k for k, _ in value.value]
+    else:
+        items = value.value if isinstance(value, yaml.SequenceNode) else []
+    return {n.value for n in items if isinstance(n, yaml.ScalarNode) and n.style in ("'", '"')}
+
+
 def read_problem(error: OSError | UnicodeDecodeError) -> str:
     """What keeps a YAML file from being read: for a text not in UTF-8 (saved as Latin-1 or
     Windows-1252 by an editor), where and which byte, as that encoding reads it, and the fix;

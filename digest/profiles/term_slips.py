@@ -1,29 +1,33 @@
-"""A keyword or excluded term that a slip made of two: a comma in it (``exclude: medical,
-biology``), or a list item indented further than the one above, which YAML reads as the rest of
-that one (``- robots`` then `` - drones``: the keyword 'robots - drones'). It is loaded as written
-(refusing it would stop profiles that load today from loading); the commands that show a profile
-or what it selects say it."""
+"""A keyword or excluded term that a slip made of two: a comma in it (``exclude: medical, biology``;
+not one quoted in a list, ``exclude: ["Smith, J."]``, which says it is one), or a list item indented
+further than the one above, which YAML reads as the rest of that one (``- robots`` then
+`` - drones``: the keyword 'robots - drones'). It is loaded as written (refusing it would stop
+profiles that load today from loading); the commands that show a profile or what it selects say it."""
 
 from __future__ import annotations
 
 import re
 
-from digest.keyword_checks import comma_parts, flow_list
+from digest import yamlio
+from digest.keyword_checks import comma_parts, flow_list, spaced
 from digest.models import Profile
 
 
 def term_notes(profile: Profile) -> list[str]:
     """One note per keyword or excluded term that a comma or a folded '- ' line splits, with the
-    list that says two (a comma between digits, 1,3-butadiene, splits nothing)."""
+    list that says two (a comma between digits, 1,3-butadiene, splits nothing; a term quoted in
+    its list, ["Smith, J."], is one on purpose)."""
     terms = [
         ("exclude", "excluded term", "a paper is left out only if it holds all of it", t)
         for t in profile.exclude
     ]
     terms += [("interests", "keyword", "scored as one phrase", i.phrase) for i in profile.interests]
-    notes, written = [], _lines_as_written(profile)
+    text = _text(profile)
+    notes, written = [], re.sub(r"[ \t]+", " ", text).lower()
+    quoted = {key: {spaced(t) for t in yamlio.quoted_items(text, key)} for key in ("exclude", "interests")}
     for key, what, how, term in terms:
         parts = comma_parts(term)
-        if len(parts) > 1:
+        if len(parts) > 1 and term not in quoted[key]:
             notes.append(
                 f"note: {profile.source}: {key}: {term!r} is one {what} with a comma in it ({how}); "
                 f"for {len(parts)} {what}s, list them apart: {flow_list(parts)}"
@@ -37,11 +41,10 @@ def term_notes(profile: Profile) -> list[str]:
     return notes
 
 
-def _lines_as_written(profile: Profile) -> str:
-    """The profile's file in lower case with its spaces folded, line by line: a term that stands
-    in one of its lines was written so, not folded from two '- ' lines ('' for no file)."""
+def _text(profile: Profile) -> str:
+    """The profile's file ('' for no file): a term that stands in one of its lines (spaces folded,
+    in lower case) was written so, not folded from two '- ' lines."""
     try:
-        text = profile.source.read_text(encoding="utf-8") if profile.source else ""
+        return profile.source.read_text(encoding="utf-8") if profile.source else ""
     except (OSError, UnicodeDecodeError):
         return ""
-    return re.sub(r"[ \t]+", " ", text).lower()

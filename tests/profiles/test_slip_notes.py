@@ -18,6 +18,14 @@ def refused(workspace, text: str, user: str = "ada") -> str:
     return str(info.value)
 
 
+def shown(workspace, text: str):
+    """`profile show ada` of ada's profile written as ``text`` (which loads)."""
+    workspace.profile("ada", text)
+    result = workspace.cli("profile", "show", "ada")
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspace):
     # "rename it eve.yaml" beside eve.yaml: following it replaces the profile that is read
     folder = workspace.root / "profiles"
@@ -70,7 +78,7 @@ def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(works
     # exclude: medical, biology is one term, which `profile show` listed as if it were two
     workspace.profile(
         "ada",
-        'email: ada@example.org\ninterests: [robots, "1,3-butadiene", "drones,boats"]\n'
+        'email: ada@example.org\ninterests:\n  - robots\n  - "1,3-butadiene"\n  - drones,boats\n'
         "exclude: medical, biology\n",
     )
     assert workspace.cli("ingest", *map(str, shared_dumps[:1])).exit_code == 0
@@ -92,6 +100,27 @@ def test_a_term_with_a_comma_meant_as_two_is_said_by_show_test_and_preview(works
     assert "  exclude     'medical, biology'\n" in workspace.cli("profile", "show", "ada").stdout
     workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\nexclude: [medical, biology]\n")
     assert workspace.cli("profile", "show", "ada").stderr == ""
+
+
+def test_a_term_with_a_comma_quoted_in_its_list_is_not_said_to_be_two(workspace):
+    # exclude: ["Smith, J."], quoted so that YAML reads one term, was told "for 2 excluded terms,
+    # list them apart: [Smith, J.]", the note meant for exclude: medical, biology
+    said = shown(
+        workspace,
+        'email: ada@example.org\ninterests:\n  "Lovelace, A.": 2\n  drones,boats: 1\n'
+        "exclude: [\"Smith, J.\", 'Doe,  J.', medical]\n",
+    )
+    assert "  exclude     'Smith, J.', 'Doe, J.', medical\n" in said.stdout
+    assert said.stderr == (  # an unquoted one still is
+        f"note: {workspace.root / 'profiles' / 'ada.yaml'}: interests: 'drones,boats' is one keyword with a "
+        "comma in it (scored as one phrase); for 2 keywords, list them apart: [drones, boats]\n"
+    )
+    assert (
+        shown(workspace, 'email: ada@example.org\ninterests: [robots]\nexclude:\n  - "Smith, J."\n').stderr
+        == ""
+    )
+    said = shown(workspace, "email: ada@example.org\ninterests: [robots]\nexclude:\n  - Smith, J.\n").stderr
+    assert "for 2 excluded terms, list them apart: [Smith, J.]" in said
 
 
 def test_the_list_a_term_with_a_comma_is_told_to_be_reads_back_as_the_terms_it_names(workspace):
@@ -122,13 +151,11 @@ def test_a_list_item_indented_further_than_the_one_above_is_said_to_make_one_ter
 def test_a_term_written_with_a_dash_on_one_line_is_not_said_to_be_folded(workspace):
     # "spin - orbit coupling" as a weighted keyword, "COVID - 19" in a list on one line were told
     # "a '- ' line indented further than the one above it is read as the rest of that one"
-    workspace.profile(
-        "ada",
+    said = shown(
+        workspace,
         'email: ada@example.org\ninterests:\n  "Spin - orbit coupling": 2\n  x - ray  -  imaging: 1\n'
         'exclude: ["COVID - 19", "a - b"]\n',
     )
-    said = workspace.cli("profile", "show", "ada")
-    assert said.exit_code == 0, said.output
     assert "spin - orbit coupling" in said.stdout.lower() and said.stderr == ""
 
 
