@@ -1,5 +1,5 @@
 """What a reader's address written otherwise than alone is told: several (one a profile), in
-a list, after mailto:, a comma for a point in the domain."""
+a list, after mailto:, with two @, a comma for a point in the domain."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if text.count("@") > 1 and re.search(r"[,;\s]", text):
         return " (one address a profile: give each reader a profile of their own)"
+    if (ats := text.count("@")) > 1:  # bob@@example.org
+        count = "two" if ats == 2 else str(ats)
+        fixed = re.sub("@+", "@", text)
+        guess = f": {fixed}?" if fixed.count("@") == 1 and valid(fixed) else ", before its domain"
+        return f" ({count} @: an address has one{guess})"
     if text.lower().startswith("mailto:") and valid(text[7:]):
         return f" (write the address alone: {text[7:]})"
     local, at, domain = text.partition("@")

@@ -26,6 +26,21 @@ def shown(workspace, text: str):
     return result
 
 
+def test_an_address_with_two_at_signs_is_told_what_is_wrong(workspace):
+    # email: bob@@example.org was told only "is not a valid email address", by every command
+    path = workspace.root / "profiles" / "bob.yaml"
+    workspace.profile("bob", "email: bob@@example.org\ninterests: [robots]\n")
+    said = workspace.cli("profile", "show", "bob")
+    assert said.exit_code == 1
+    assert (
+        "line 1: email: 'bob@@example.org' is not a valid email address (two @: an address has one: "
+        "bob@example.org?)" in said.stderr
+    )
+    made = workspace.cli("profile", "new", "carl", "--email", "carl@@example.org", "-i", "robots")
+    assert "(two @: an address has one: carl@example.org?)" in made.stderr and made.exit_code == 1
+    assert not (path.parent / "carl.yaml").exists()
+
+
 def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspace):
     # "rename it eve.yaml" beside eve.yaml: following it replaces the profile that is read
     folder = workspace.root / "profiles"
@@ -285,7 +300,8 @@ ADDRESS = "is not a valid email address"
         ),
         ("email: [ada@example.org]", f"{ADDRESS} (one address, without brackets)"),
         ("email: mailto:ada@example.org", f"{ADDRESS} (write the address alone: ada@example.org)"),
-        ('email: "ada@@example.org"', ADDRESS),
+        ('email: "ada@@example.org"', f"{ADDRESS} (two @: an address has one: ada@example.org?)"),
+        ("email: ada@example.org@example.org", f"{ADDRESS} (two @: an address has one, before its domain)"),
         ("email: []", f"[] {ADDRESS}"),  # was told "(one address a profile)", of no address
         ("email: ada@example", ADDRESS),
     ],
