@@ -1,6 +1,7 @@
 """What a time zone that is not an IANA name was meant to be: a name close to a known one
 (Europe/Berln), a zone's abbreviation (PST, CEST), or an offset (UTC+1), which names no place
-and so follows no daylight saving."""
+and so follows no daylight saving; and what an IANA name kept for old systems (EST: UTC-5 all
+year, EST5EDT) is, with the place to write."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ SEVERAL = {  # ones that name more than one zone: no guess, the places to choose
     "BST": "Europe/London (British Summer Time) or Asia/Dhaka (Bangladesh)",
     "CST": "America/Chicago or Asia/Shanghai", "IST": "Asia/Kolkata, Asia/Jerusalem or Europe/Dublin",
     "AEST": "Australia/Sydney (summer time AEDT) or Australia/Brisbane (AEST all year)",
+}  # fmt: skip
+LEGACY = {  # IANA names kept for old systems: valid (a file that has one loads), rarely meant
+    "EST": "is UTC-5 all year, without daylight saving (an hour off in New York all summer): name the "
+    "place, America/New_York (or America/Panama for UTC-5 all year)",
+    "MST": "is UTC-7 all year, without daylight saving (Arizona's time; an hour off in Denver all summer): "
+    "name the place, America/Denver (or America/Phoenix for Arizona)",
+    "HST": "is UTC-10 all year (Hawaii's time): name the place, Pacific/Honolulu",
+    **{
+        old: f"is a name kept for old systems: name the place, e.g. {place}"
+        for old, place in (
+            ("EST5EDT", "America/New_York"), ("CST6CDT", "America/Chicago"), ("MST7MDT", "America/Denver"),
+            ("PST8PDT", "America/Los_Angeles"), ("CET", "Europe/Paris"), ("MET", "Europe/Paris"),
+            ("EET", "Europe/Helsinki"), ("WET", "Europe/Lisbon"),
+        )
+    },
 }  # fmt: skip
 OFFSET = re.compile(r"(?:UTC|GMT)?\s*[-+\u2212]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 

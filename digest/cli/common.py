@@ -131,11 +131,12 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
             signal.signal(s, handler)
 
 
-def say_term_notes(profile: Profile) -> None:
-    """A keyword or excluded term a slip made of two (digest.profiles.term_slips), on stderr."""
-    from digest.profiles.term_slips import term_notes
+def say_profile_notes(profile: Profile) -> None:
+    """A time zone kept for old systems (EST), a keyword or excluded term a slip made of two
+    (digest.profiles.term_slips), on stderr."""
+    from digest.profiles.term_slips import profile_notes
 
-    for note in term_notes(profile):
+    for note in profile_notes(profile):
         click.secho(note, fg="yellow", err=True)
 
 

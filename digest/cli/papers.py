@@ -20,7 +20,7 @@ from digest.cli.common import (
     handle_errors,
     now_utc,
     progress_for,
-    say_term_notes,
+    say_profile_notes,
     write_output,
 )
 from digest.files import counted, printable
@@ -285,7 +285,7 @@ def preview(
     config = obj.config
     unsigned = _secret_missing(config, allow_unsigned)
     outgoing = build_preview(config, user, now_utc(), up_to=day, unsigned=unsigned is not None)
-    say_term_notes(outgoing.digest.profile)
+    say_profile_notes(outgoing.digest.profile)
     if unsigned is not None:
         click.secho(
             f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "

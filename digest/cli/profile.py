@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from digest import yamlio
-from digest.cli.common import Context, handle_errors, say_term_notes
+from digest.cli.common import Context, handle_errors, say_profile_notes
 
 
 @click.group()
@@ -43,7 +43,7 @@ class _Number(click.ParamType):
 def _saved(edited: Any, what: str) -> None:
     where = edited.profile.source
     click.echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
-    say_term_notes(edited.profile)  # a keyword given with a comma in it
+    say_profile_notes(edited.profile)  # a keyword given with a comma in it
 
 
 @profile.command("new")
@@ -85,7 +85,7 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
         click.echo(item.describe())
     created = create_profile(obj.config, user, email, interests, name)
     click.echo(f"Created {created.source}")
-    say_term_notes(created)
+    say_profile_notes(created)
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
         with Store(obj.config.database, readonly=True) as store:
             for item in pending(obj.config, store, [created]):
@@ -138,7 +138,7 @@ def profile_show(obj: Context, user: str) -> None:
     click.echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
     for i in p.interests:
         click.echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
-    say_term_notes(p)
+    say_profile_notes(p)
 
 
 @profile.command("add")
@@ -318,7 +318,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
 
     config = obj.config
     profile = load_profile(config, user)
-    say_term_notes(profile)
+    say_profile_notes(profile)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)
     if trial.since is None:

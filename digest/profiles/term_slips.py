@@ -9,8 +9,27 @@ from __future__ import annotations
 import re
 
 from digest import yamlio
+from digest.errors import ProfileError
 from digest.keyword_checks import comma_parts, flow_list, spaced
 from digest.models import Profile
+from digest.zone_text import LEGACY
+
+
+def profile_notes(profile: Profile) -> list[str]:
+    """The notes on a profile that loads: its time zone's, if it is one kept for old systems
+    (EST: UTC-5 all year), then its terms'."""
+    return _zone_notes(profile) + term_notes(profile)
+
+
+def _zone_notes(profile: Profile) -> list[str]:
+    if profile.timezone not in LEGACY:
+        return []
+    try:
+        data = yamlio.load(_text(profile), "", ProfileError)
+    except ProfileError:
+        data = None
+    whose = "" if isinstance(data, dict) and "timezone" in data else " (the config's default)"
+    return [f"note: {profile.source}: timezone: {profile.timezone}{whose} {LEGACY[profile.timezone]}"]
 
 
 def term_notes(profile: Profile) -> list[str]:

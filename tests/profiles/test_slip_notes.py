@@ -41,6 +41,36 @@ def test_an_address_with_two_at_signs_is_told_what_is_wrong(workspace):
     assert not (path.parent / "carl.yaml").exists()
 
 
+def test_a_zone_kept_for_old_systems_is_said_with_the_place_to_write(workspace):
+    # timezone: EST (UTC-5 all year: an hour off in New York all summer) loaded without a word
+    path = workspace.profile("ada", "email: ada@example.org\ntimezone: EST\ninterests: [robots]\n")
+    note = (
+        f"note: {path}: timezone: EST is UTC-5 all year, without daylight saving (an hour off in New York "
+        "all summer): name the place, America/New_York (or America/Panama for UTC-5 all year)\n"
+    )
+    for command in (
+        ["profile", "show", "ada"],
+        ["profile", "test", "ada", "robots"],
+        ["preview", "ada", "--out", str(workspace.root / "ada.html")],
+    ):
+        result = workspace.cli(*command)
+        assert (result.exit_code, result.stderr.startswith(note)) == (0, True), (command, result.output)
+    said = shown(workspace, "email: ada@example.org\ntimezone: HST\ninterests: [robots]\n").stderr
+    assert said.endswith(
+        "timezone: HST is UTC-10 all year (Hawaii's time): name the place, Pacific/Honolulu\n"
+    )
+    workspace.config_path.write_text(workspace.config_path.read_text() + "timezone: EST5EDT\n")
+    said = shown(workspace, "email: ada@example.org\ninterests: [robots]\n").stderr
+    assert said == (
+        f"note: {path}: timezone: EST5EDT (the config's default) is a name kept for old systems: name the "
+        "place, e.g. America/New_York\n"
+    )
+    assert (
+        shown(workspace, "email: ada@example.org\ntimezone: America/New_York\ninterests: [robots]\n").stderr
+        == ""
+    )
+
+
 def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspace):
     # "rename it eve.yaml" beside eve.yaml: following it replaces the profile that is read
     folder = workspace.root / "profiles"
