@@ -1,8 +1,10 @@
 """What SQLite's errors mean for the user (the file, the cause, what to do), opening a
-database read-only, as on a read-only disk, and the check that its folder exists."""
+database read-only, as on a read-only disk, and the check that its folder exists (and that
+it is not named by a symbolic link leading back to itself)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -82,6 +84,11 @@ def check_folder(database: Path | str) -> None:
     if is_postgres(database) or str(database) == ":memory:":
         return
     path = Path(database)
+    if loop := _link_loop(path):
+        raise StoreUnusable(
+            f"{path}: a symbolic link that leads back to itself ({loop}), so no database file is "
+            "named; fix `database:` in the config, or point the link at the database file"
+        )
     real = Path(os.path.realpath(path))  # a symbolic link: the folder the file is made in
     linked = real != Path(os.path.abspath(path))
     if not real.parent.is_dir():
@@ -91,3 +98,23 @@ def check_folder(database: Path | str) -> None:
             + (f" (named through a symbolic link: the file is {real})" if linked else "")
             + "; fix `database:` in the config, or make the folder (mkdir -p) for a new database"
         )
+
+
+def _link_loop(path: Path) -> str:
+    """The links that lead back to themselves on the way to ``path`` (``/srv/a.db -> b.db -> a.db``,
+    or a folder of it: ``/srv/via -> via``), or '' when there are none."""
+    try:
+        os.stat(path)
+        return ""
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            return ""
+    for start in [*reversed(path.parents), path]:  # the first looping link on the way
+        seen, said, step = [start], [str(start)], start  # said: each link's target as written (ls -l)
+        while step.is_symlink() and len(seen) <= 40:
+            said.append(os.readlink(step))
+            step = step.parent / said[-1]
+            if step in seen:
+                return " -> ".join(said)
+            seen.append(step)
+    return str(path)

@@ -181,8 +181,7 @@ def test_a_database_named_through_a_link_to_a_missing_folder_names_that_folder(w
     file or directory), `digest status` SQLite's 'unable to open database file'. Each says the
     folder, as for a path without a link."""
     (workspace.root / "link.db").symlink_to("nodir/digest.db")
-    text = workspace.config_path.read_text().replace("database: digest.db", "database: link.db")
-    workspace.config_path.write_text(text)
+    database_named(workspace, "link.db")
     for command in (["status"], ["send"], ["run", "--once"]):
         result = workspace.cli(*command)
         assert result.exit_code == 1, (command, result.output)
@@ -192,3 +191,34 @@ def test_a_database_named_through_a_link_to_a_missing_folder_names_that_folder(w
             in result.output
         )
     assert not (workspace.root / "nodir").exists()
+
+
+def database_named(workspace, name: str) -> None:
+    text = workspace.config_path.read_text().replace("database: digest.db", f"database: {name}")
+    workspace.config_path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("links", "named", "loop"),
+    [
+        ({"loop.db": "loop.db"}, "loop.db", "loop.db -> loop.db"),
+        ({"a.db": "b.db", "b.db": "a.db"}, "a.db", "a.db -> b.db -> a.db"),
+        ({"via": "via"}, "via/digest.db", "via -> via"),  # a folder of the path
+        ({"a.db": "./b.db", "b.db": "a.db"}, "a.db", "a.db -> ./b.db -> a.db"),  # as written
+    ],
+)
+def test_a_database_named_through_a_link_that_leads_back_to_itself_says_so(workspace, links, named, loop):
+    """loop.db -> loop.db: `digest status` showed an empty database (Papers stored: 0) and
+    exited 0, ingest and send said 'the database file cannot be opened or written; check that
+    its folder exists and is writable, and that the disk is healthy'."""
+    for link, target in links.items():
+        (workspace.root / link).symlink_to(target)
+    database_named(workspace, named)
+    for command in (["status"], ["ingest"], ["send"]):
+        result = workspace.cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.stderr.endswith(  # `send` first says there are no readers
+            f"error: {workspace.root / named}: a symbolic link that leads back to itself "
+            f"({workspace.root / loop}), so no database file is named; fix `database:` in the config, "
+            "or point the link at the database file\n"
+        ), command
