@@ -16,8 +16,9 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
 
     Each document is saved in the inbox and read from there like a dropped dump: one that
     cannot be read lands in inbox/failed/ with the reason. A day with no announcements
-    (a weekend) is "nothing new", not an error. The daemon (`digest run`) fetches on its own
-    before the readers' send times.
+    (a weekend) is "nothing new", not an error. A try that fails (no network, a server down) is
+    said on stderr as it happens, with the wait before the next. The daemon (`digest run`)
+    fetches on its own before the readers' send times.
 
     \b
     Example:
@@ -42,11 +43,25 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     with lock, Store(config.database) as store, Http() as http, singleton(store, "fetch") as mine:
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
-        outcomes = fetch_all(  # each said once, in its line below
-            config, store, http, now_utc(), names, progress_for(obj), say_bugs=debugging(), say_failures=False
+        outcomes = fetch_all(  # each said once, in its line below; a try that failed as it happens
+            config,
+            store,
+            http,
+            now_utc(),
+            names,
+            progress_for(obj),
+            say_bugs=debugging(),
+            say_failures=False,
+            retrying=None if obj.quiet else _say_retry,
         )
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
         click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}{bug}")
     if any(o.outcome == FAILED for o in outcomes):
         raise SystemExit(1)
+
+
+def _say_retry(source: str, what: str) -> None:
+    """A try that failed and another that follows, as it happens (offline, four tries of a
+    source take half a minute): on stderr, as progress is."""
+    click.echo(f"{source}: {what}", err=True)

@@ -22,6 +22,7 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,20 +80,28 @@ def fetch_source(
     *,
     say_bugs: bool = True,
     say_failures: bool = True,
+    retrying: Callable[[str, str], object] | None = None,
 ) -> FetchOutcome:
     """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer.
     ``say_bugs``: a reader's bug is logged with its traceback once (the daemon); without, the
     caller says it (``FetchOutcome.bug``: `digest fetch`). ``say_failures``: a document that
     cannot be read is logged as a warning (the daemon); without, the caller says it in its
-    outcome's line (`digest fetch`)."""
+    outcome's line (`digest fetch`). ``retrying``: told (the source's name, what failed) each
+    failed try that another follows (Http.get)."""
     day = source_day(source, now, config.timezone)
     url = source.resolved_url(day)
     etag, modified, before = validators(store, url)
     try:
         paged = source.kind == "hf_daily"  # the daily papers API answers in pages: every page of the day
         get = functools.partial(pages.get_day, http) if paged else http.get
+        said = None if retrying is None else functools.partial(retrying, source.name)
         answer = get(
-            url, etag=etag, last_modified=modified, timeout=source.timeout_seconds, retries=source.retries
+            url,
+            etag=etag,
+            last_modified=modified,
+            timeout=source.timeout_seconds,
+            retries=source.retries,
+            retrying=said,
         )
     except FetchStopped as e:  # not an attempt: not recorded, so the source is due again at the start
         log.info("fetch %s: %s", source.name, e)
@@ -208,10 +217,11 @@ def fetch_all(
     *,
     say_bugs: bool = True,
     say_failures: bool = True,
+    retrying: Callable[[str, str], object] | None = None,
 ) -> list[FetchOutcome]:
     """Fetch every configured source (or those named), one after the other; ``progress`` is
-    told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``: as
-    fetch_source."""
+    told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``,
+    ``retrying``: as fetch_source."""
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))
@@ -219,7 +229,16 @@ def fetch_all(
     try:
         for source in chosen:
             outcomes.append(
-                fetch_source(config, store, http, source, now, say_bugs=say_bugs, say_failures=say_failures)
+                fetch_source(
+                    config,
+                    store,
+                    http,
+                    source,
+                    now,
+                    say_bugs=say_bugs,
+                    say_failures=say_failures,
+                    retrying=retrying,
+                )
             )
             progress.advance()
     finally:

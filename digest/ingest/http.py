@@ -106,14 +106,19 @@ class Http:
         last_modified: str | None = None,
         timeout: float | None = None,
         retries: int | None = None,
+        retrying: Callable[[str], object] | None = None,
     ) -> Answer:
+        """The document at ``url``, tried again after a failure that may pass (a refused or broken
+        connection, no answer, HTTP 429 and 5xx); ``retrying`` is told each such failure that a
+        try follows ('cannot connect: ...; trying again in 2 s (try 2 of 4)', then 'the same
+        again; ...' while it does not change)."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         retries = self.retries if retries is None else retries
-        wait = self.backoff
+        wait, told = self.backoff, None
         for attempt in range(retries + 1):
             self._pace(url)
             last = attempt == retries
@@ -168,6 +173,10 @@ class Http:
                     retry_after,
                 )
             log.info("%s: %s; retrying in %g s", url, problem, delay)
+            if retrying is not None:  # a failure said again in full only when it changed
+                what = "the same again" if problem == told else problem
+                retrying(f"{what}; trying again in {delay:g} s (try {attempt + 2} of {retries + 1})")
+                told = problem
             self.sleep(delay)
             wait *= 2
         long_wait = retry_after if retry_after is not None and retry_after > self.max_wait else None

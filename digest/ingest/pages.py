@@ -56,18 +56,21 @@ def get_day(
     last_modified: str | None = None,
     timeout: float | None = None,
     retries: int | None = None,
+    retrying: Callable[[str], object] | None = None,
 ) -> Answer:
-    """The whole day at ``url`` as one answer (see the module's doc)."""
+    """The whole day at ``url`` as one answer (see the module's doc); ``retrying``: as Http.get,
+    for every page."""
     asked = httpx.URL(url)
+    ask: dict[str, Any] = {"timeout": timeout, "retries": retries, "retrying": retrying}
     if "p" in asked.params:
-        return http.get(url, etag=etag, last_modified=last_modified, timeout=timeout, retries=retries)
+        return http.get(url, etag=etag, last_modified=last_modified, **ask)
     limit = _int(asked.params.get("limit")) or PAGE
 
     def page_url(n: int) -> str:
         return str(asked.copy_merge_params({"limit": limit, "p": n}))
 
     def page(n: int, **conditional: str | None) -> Answer:
-        return http.get(page_url(n), timeout=timeout, retries=retries, **conditional)
+        return http.get(page_url(n), **ask, **conditional)
 
     first = page(0, etag=etag, last_modified=last_modified)
     second = None  # page 2, once asked
@@ -82,7 +85,7 @@ def get_day(
         return first
     papers, seen, pages, size = list(items), {_key(item) for item in items}, 1, len(first.body)
     if second is None:
-        second = _second_page(http, asked, first, items[0], page, timeout=timeout, retries=retries)
+        second = _second_page(http, asked, first, items[0], page, ask)
     while True:
         if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
             raise FetchError(
@@ -120,9 +123,7 @@ def _second_page(
     first: Answer,
     top: Any,
     page: Callable[..., Answer],
-    *,
-    timeout: float | None,
-    retries: int | None,
+    ask: dict[str, Any],
 ) -> Answer:
     """Page 2 after a page 1 that came anew, asked with page 1's ETag. A 304 says page 2 is the
     version page 1 is: page 1 again (a server that ignores p), or the day's version, given to
@@ -137,7 +138,7 @@ def _second_page(
         return again
     paper = str(asked.copy_merge_params({"limit": 1, "p": 1}))
     try:
-        alone = _items(http.get(paper, timeout=timeout, retries=retries).body)
+        alone = _items(http.get(paper, **ask).body)
     except FetchStopped:
         raise
     except FetchError as e:  # a server that will not give one paper: page 2 tells, as before

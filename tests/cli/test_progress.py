@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pty
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,25 @@ def test_migrate_in_a_pipe_logs_one_line_per_table_and_draws_nothing(workspace, 
     assert BAR not in result.stderr + result.stdout and "\r" not in result.stderr
     copied = [line for line in result.stderr.splitlines() if "INFO digest.dbcopy: copied " in line]
     assert "copied papers" in " ".join(copied) and len(copied) >= 5
+
+
+def test_fetch_says_each_failed_try_that_another_follows(workspace):
+    """Offline, `digest fetch` waited half a minute (four tries a source) without a word: each
+    try that failed and is tried again is said on stderr as it happens (not with -q)."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # nothing listens there now: refused
+        port = taken.getsockname()[1]
+    with listing_server() as server:
+        with_sources(workspace, server)
+        workspace.config_path.write_text(
+            workspace.config_path.read_text()
+            + f"  - kind: url\n    name: feed\n    url: http://127.0.0.1:{port}/daily\n    retries: 2\n"
+        )
+        result = subprocess.run(digest(workspace, "fetch"), capture_output=True, text=True)
+        quiet = subprocess.run(digest(workspace, "-q", "fetch"), capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [  # the sources that answer: nothing
+        "feed: cannot connect: [Errno 111] Connection refused; trying again in 2 s (try 2 of 3)",
+        "feed: the same again; trying again in 4 s (try 3 of 3)",
+    ]
+    assert "feed: failed: " in result.stdout and "Connection refused (after 3 attempts)" in result.stdout
+    assert quiet.returncode == 1 and "trying again" not in quiet.stderr

@@ -114,26 +114,30 @@ def test_an_address_is_not_looked_up_in_a_thread(monkeypatch):
 def test_a_name_that_does_not_resolve_is_said_so_by_fetch_and_send(tmp_path, workspace, shared_dumps):
     """A machine offline (or a misspelt host): `digest fetch` said 'cannot connect: [Errno -3]
     Temporary failure in name resolution', and `digest send` the same with 'check smtp.host,
-    smtp.port and smtp.security'. Both now say the name does not resolve, and why it may not.
+    smtp.port and smtp.security'. Both now say the name does not resolve, and why it may not;
+    fetch says so as soon as a try fails, before it waits to try again (it said nothing then).
     The commands run in namespaces whose resolver has no server (nothing on its port 53)."""
     config = workspace.config_path
     config.write_text(
         config.read_text().replace("host: 127.0.0.1", "host: smtp.example.org")
-        + "sources:\n  - kind: url\n    name: feed\n    url: http://feeds.example.org/daily\n    retries: 0\n"
+        + "sources:\n  - kind: url\n    name: feed\n    url: http://feeds.example.org/daily\n    retries: 1\n"
     )
     workspace.profile("ada", "email: ada@example.org\ninterests: [language models]\n")
     assert workspace.cli("ingest", *map(str, shared_dumps)).exit_code == 0
     said = {}
     for command in ("fetch", "send"):
-        run = [*unshared(tmp_path), sys.executable, "-m", "digest", "-q", "--config", str(config), command]
+        run = [*unshared(tmp_path), sys.executable, "-m", "digest", "--config", str(config), command]
         done = subprocess.run(run, capture_output=True, text=True, timeout=90)
         assert done.returncode == 1, done.stderr
         said[command] = done.stdout + done.stderr
+        said[f"{command} stderr"] = done.stderr
     offline = (
         "does not resolve (Temporary failure in name resolution): a misspelt name, or no network or "
         "name service here"
     )
     feed = "http://feeds.example.org/daily: cannot connect: the name feeds.example.org"
-    assert f"feed: failed: {feed} {offline} (after 1 attempts)" in said["fetch"]
+    assert f"feed: failed: {feed} {offline} (after 2 attempts)" in said["fetch"]
+    told = f"{feed.split(': ', 1)[1]} {offline}; trying again in 2 s (try 2 of 2)"
+    assert said["fetch stderr"].splitlines() == [f"feed: {told}"]
     smtp = "cannot connect to the SMTP server smtp.example.org:2525 (none): the name smtp.example.org"
     assert f"{smtp} {offline}; check smtp.host in the config" in said["send"]
