@@ -33,7 +33,17 @@ from digest.profiles.load import find_profile_file
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
-from digest.web.form import FIELDS, OPTIONS, SWITCHES, WEIGHT, FormEdit, form_field, form_values, weight_text
+from digest.web.form import (
+    FIELDS,
+    OPTIONS,
+    SWITCHES,
+    WEIGHT,
+    FormEdit,
+    form_field,
+    form_values,
+    terms_text,
+    weight_text,
+)
 from digest.web.identity import held_since, link_reader, written
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
@@ -136,7 +146,7 @@ def create_app(
             "csrf": g.form_token,
             "profile": profile,
             "interests": [(i.phrase, weight_text(i.weight)) for i in profile.interests],
-            "exclude": ", ".join(profile.exclude),
+            "exclude": terms_text(profile.exclude),
             "values": form_values(profile),
             "switches": {key: getattr(profile, OPTIONS[key].name) for key in SWITCHES},
             "fields": [form_field(OPTIONS[key]) for key in FIELDS],
@@ -256,7 +266,7 @@ def create_app(
         values = {k: form.get(k, "") for k in FIELDS}
         interests = [(k, weight_text(w) if isinstance(w, float) else str(w)) for k, w in edit.interests]
         base = request.form.get("base_version") if status == 422 else None
-        extra = {"interests": interests, "exclude": ", ".join(edit.exclude), "values": values, **extra}
+        extra = {"interests": interests, "exclude": terms_text(edit.exclude), "values": values, **extra}
         extra["switches"] = edit.switches
         if base:
             extra["base_version"] = base

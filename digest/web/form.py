@@ -4,6 +4,7 @@ asks to change in the YAML file (:class:`FormEdit`, applied by :func:`digest.pro
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,22 @@ def form_values(profile: Profile) -> dict[str, str]:
     return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
 
 
+def terms_text(terms: tuple[str, ...]) -> str:
+    """Excluded terms as the form's one field shows them: separated by commas, a term that holds
+    a comma (or starts with a quote) in double quotes, as split_terms reads it back: one term."""
+    return ", ".join(
+        f'"{t.replace(chr(34), chr(34) * 2)}"' if "," in t or t.startswith('"') else t for t in terms
+    )
+
+
 def split_terms(text: str) -> tuple[str, ...]:
-    """The excluded terms of the form's one field: separated by commas (or lines)."""
-    return tuple(t.strip() for t in text.replace("\n", ",").split(",") if t.strip())
+    """The excluded terms of the form's one field: separated by commas (or lines); a comma in
+    double quotes ("Smith, J.") is in the term (a quote in one is written twice, as in CSV)."""
+    try:
+        terms = [t for row in csv.reader(text.splitlines(), skipinitialspace=True) for t in row]
+    except csv.Error:  # a term over csv's field limit (128 KB): refused as too long all the same
+        terms = text.replace("\n", ",").split(",")
+    return tuple(t.strip() for t in terms if t.strip())
 
 
 @dataclass(frozen=True)
@@ -105,7 +119,7 @@ class FormEdit:
         """What was typed, as (the field's label, its value) to show back when it cannot be saved."""
         weights = [f"{k}: {weight_text(w) if isinstance(w, float) else w}" for k, w in self.interests]
         shown = [("Interests", ", ".join(weights) or "none")]
-        shown.append(("Leave out papers about", ", ".join(self.exclude)))
+        shown.append(("Leave out papers about", terms_text(self.exclude)))
         shown += [(OPTIONS[key].label or key, value) for key, value in self.scalars.items()]
         shown += [(OPTIONS[key].label or key, "yes" if on else "no") for key, on in self.switches.items()]
         return [(label, value) for label, value in shown if value]
@@ -117,7 +131,7 @@ class FormEdit:
 
         def apply(data: Data, path: Path) -> None:
             set_interests(data, self.interests, path)
-            if self.exclude != split_terms(", ".join(current.exclude)):  # as shown: "a, b" is one term
+            if self.exclude != split_terms(terms_text(current.exclude)):  # the field as shown, untouched
                 set_exclude(data, self.exclude, path)
             for key, value in self.scalars.items():
                 only_with = OPTIONS[key].only_with

@@ -1,0 +1,51 @@
+"""An excluded term with a comma in it (exclude: medical, biology; ["Smith, J."]) is one term in
+the profile: the preferences page shows it as one, and a save keeps it one."""
+
+from __future__ import annotations
+
+import yaml
+from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
+
+from digest.profiles.load import load_profile
+from digest.signing import Signer
+
+from conftest import NOW
+
+ONE_TERM = PROFILE.replace("exclude: [medical]", "exclude: medical, biology   # one term")
+
+
+def saved(web_workspace, browser, text: str, typed: dict[str, str]) -> tuple[str, str]:  # noqa: F811
+    """Ada's page over ``text``: the exclusions' field as shown, then the file after the fields
+    in ``typed`` were filled and the page saved in Chromium."""
+    path = web_workspace.profile("ada", text)
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        shown = page.locator("#exclude").input_value()
+        for field, value in typed.items():
+            page.fill(field, value)
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        page.close()
+    return shown, path.read_text()
+
+
+def test_a_term_with_a_comma_is_shown_as_one_and_kept_one_by_a_save_that_did_not_touch_it(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    shown, text = saved(web_workspace, browser, ONE_TERM, {"#send_at": "08:15"})
+    assert shown == '"medical, biology"'  # was medical, biology: two terms to whoever reads it
+    assert text == ONE_TERM + 'send_at: "08:15"\n'
+    assert load_profile(web_workspace.config, "ada").exclude == ("medical, biology",)
+
+
+def test_a_term_with_a_comma_stays_one_when_another_is_added_beside_it(web_workspace, browser):  # noqa: F811
+    # typing ", robotics" after the field's medical, biology saved three terms: medical, biology, robotics
+    text = ONE_TERM.replace("medical, biology", '["Smith, J.", "1,3-butadiene"]')
+    shown, text = saved(web_workspace, browser, text, {"#exclude": '"Smith, J.", "1,3-butadiene", robotics'})
+    assert shown == '"Smith, J.", "1,3-butadiene"'
+    assert yaml.safe_load(text)["exclude"] == ["Smith, J.", "1,3-butadiene", "robotics"]
+    # and without the quotes, the terms the commas set apart, as the hint says
+    shown, text = saved(web_workspace, browser, ONE_TERM, {"#exclude": "medical, biology"})
+    assert (shown, yaml.safe_load(text)["exclude"]) == ('"medical, biology"', ["medical", "biology"])
