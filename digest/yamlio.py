@@ -266,12 +266,15 @@ def reads_as(text: str) -> Any:
 _MISSING = object()
 
 
-def scalar(value: Any) -> Any:
+def scalar(value: Any, quote: bool = False) -> Any:
     """``value`` as an edit writes it: a string is quoted where the loader would read it as
-    anything but itself (``yes``, ``0o10``, ``1e-05``, ``07:30``, leading spaces, ``#``...)."""
+    anything but itself (``yes``, ``0o10``, ``1e-05``, ``07:30``, leading spaces, ``#``...), or
+    where ``quote`` asks (a term with a comma that is one term: ``"Smith, J."``)."""
     if not isinstance(value, str) or isinstance(value, DoubleQuotedScalarString):
         return value
-    plain = value == value.strip() and not _BASE_60.fullmatch(value) and reads_as(value) == value
+    plain = (
+        not quote and value == value.strip() and not _BASE_60.fullmatch(value) and reads_as(value) == value
+    )
     return value if plain else DoubleQuotedScalarString(value)
 
 

@@ -94,18 +94,20 @@ def remove_interest(data: Data, keyword: str, path: Path) -> None:
     yaml_comments.remove(data, "interests", keys.index(existing) if isinstance(interests, list) else existing)
 
 
-def add_exclude(data: Data, term: str, path: Path) -> None:
+def add_exclude(data: Data, term: str, path: Path, one: bool = False) -> None:
+    """Add an excluded term; ``one``: it was given as one term whatever commas it holds (the
+    preferences page's "Smith, J."), so it is written in quotes, which say so to its reader."""
     term = clean_keyword(term, "exclude")
     exclude = data.get("exclude")
     if exclude is None:
-        data["exclude"] = yamlio.new_list([term])
+        data["exclude"] = yamlio.new_list([yamlio.scalar(term, quote=one and "," in term)])
         return
     if isinstance(exclude, str):
         exclude = data["exclude"] = yamlio.new_list([exclude])
     if not isinstance(exclude, list):
         raise ProfileError(f"{path}: exclude: must be a list; fix it by hand first")
     if _find(exclude, term) is None:
-        yaml_comments.append(exclude, yamlio.scalar(term))
+        yaml_comments.append(exclude, yamlio.scalar(term, quote=one and "," in term))
 
 
 def remove_exclude(data: Data, term: str, path: Path) -> None:
@@ -179,6 +181,8 @@ def set_interests(data: Data, wanted: Sequence[tuple[str, Any]], path: Path) -> 
 
 
 def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
+    """Make the excluded terms exactly ``terms``, each one term (a new one with a comma is
+    written in quotes); kept ones keep their comments and the way they were written."""
     if len(terms) > MAX_INTERESTS:  # refused before the (quadratic) merge
         raise ProfileError(f"{path}: exclude: {len(terms)} terms, over the limit of {MAX_INTERESTS}")
     exclude = data.get("exclude")
@@ -187,6 +191,6 @@ def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:
         if all(keyword_key(old) != keyword_key(t) for t in terms):
             remove_exclude(data, old, path)
     for term in terms:
-        add_exclude(data, term, path)
+        add_exclude(data, term, path, one=True)
     if not terms and "exclude" in data:
         yaml_comments.drop(data, "exclude")

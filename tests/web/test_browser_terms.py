@@ -41,11 +41,18 @@ def test_a_term_with_a_comma_is_shown_as_one_and_kept_one_by_a_save_that_did_not
 
 
 def test_a_term_with_a_comma_stays_one_when_another_is_added_beside_it(web_workspace, browser):  # noqa: F811
-    # typing ", robotics" after the field's medical, biology saved three terms: medical, biology, robotics
+    # typing ", robotics" after the field's "Smith, J., 1,3-butadiene" saved five terms: Smith,
+    # J., 1, 3-butadiene and robotics (typed in quotes: '"Smith' and 'J."')
     text = ONE_TERM.replace("medical, biology", '["Smith, J.", "1,3-butadiene"]')
     shown, text = saved(web_workspace, browser, text, {"#exclude": '"Smith, J.", "1,3-butadiene", robotics'})
     assert shown == '"Smith, J.", "1,3-butadiene"'
     assert yaml.safe_load(text)["exclude"] == ["Smith, J.", "1,3-butadiene", "robotics"]
+    # one typed in quotes is written in quotes: `profile show` does not take it for two
+    block = PROFILE.replace("exclude: [medical]", "exclude:\n  - medical")
+    shown, text = saved(web_workspace, browser, block, {"#exclude": 'medical, "Doe, J."'})
+    assert (shown, yaml.safe_load(text)["exclude"]) == ("medical", ["medical", "Doe, J."])
+    assert text.endswith('  - medical\n  - "Doe, J."\n')  # was - Doe, J.: "for 2 excluded terms, ..."
+    assert web_workspace.cli("profile", "show", "ada").stderr == ""
     # and without the quotes, the terms the commas set apart, as the hint says
     shown, text = saved(web_workspace, browser, ONE_TERM, {"#exclude": "medical, biology"})
     assert (shown, yaml.safe_load(text)["exclude"]) == ('"medical, biology"', ["medical", "biology"])
