@@ -374,10 +374,18 @@ def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | No
     stat'ed: `digest run` and `digest serve` read the config again when it changes, and a
     profile file is read again when it changed since it was read (digest.profiles.watch,
     digest.deliver.wanted)."""
+    stamped = file_changes(path)
+    return None if stamped is None else stamped[0]
+
+
+def file_changes(path: str | os.PathLike[str] | None) -> tuple[tuple[int, int, int], int] | None:
+    """:func:`file_stamp`'s identity, and when the file last changed (ns): the later of its
+    modification time and its inode's change time, which `mv`, `cp -p`, `rsync -a` or `touch -d`
+    cannot set back (a file moved in keeps its old modification time)."""
     if path is None:
         return None
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+    return (st.st_ino, st.st_size, st.st_mtime_ns), max(st.st_mtime_ns, st.st_ctime_ns)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from digest.config import Config, file_stamp
+from digest.config import Config, file_changes
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
@@ -135,10 +135,11 @@ class StillWanted:
         since_ns = int(since.timestamp() * 1_000_000_000)
         path = profile_path(self.config, user)
         for candidate in (path, path.with_suffix(".yml")):
-            identity = file_stamp(candidate)
-            if identity is None:
+            stamped = file_changes(candidate)
+            if stamped is None:
                 continue
-            if identity[2] < since_ns:  # its modification time
+            identity, changed = stamped
+            if changed < since_ns:  # neither written nor moved in since (a moved file keeps its mtime)
                 return None
             known = self.read.get(user)
             if known is not None and known[0] == identity:

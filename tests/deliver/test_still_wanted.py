@@ -16,7 +16,7 @@ from digest.daemon.names import name_taken_over, start_afresh
 from digest.daemon.sendnow import send_now
 from digest.daemon.tick import run_once
 from digest.deliver.delivery import deliver_due
-from digest.deliver.outbox import FAILED, QUEUED, Outbox
+from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.profiles.load import load_profile, load_profiles
@@ -65,6 +65,17 @@ def dated(path: Path, when: dt.datetime) -> None:
     os.utime(path, (when.timestamp(), when.timestamp()))
 
 
+def held_at_retry(ws: Workspace, server: LocalSmtpServer) -> OutboxMessage:
+    """The retry pass three hours after NOW: ada's digest went at NOW, nothing since; bob's
+    greylisted message is held (recorded failed, not tried again). Returns it."""
+    with Store(ws.config.database) as store:
+        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
+        (bob,) = Outbox(store).entries(user="bob")
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert bob.status == FAILED and bob.attempts == 1
+    return bob
+
+
 def test_a_message_retried_hours_after_its_reader_paused_is_held_not_sent(ws, server):
     """Bob's digest is greylisted at NOW; he pauses half an hour later (the one-click writes the
     file); the retry comes three hours later, more than an hour after the pause: still held."""
@@ -74,11 +85,7 @@ def test_a_message_retried_hours_after_its_reader_paused_is_held_not_sent(ws, se
         assert bob.status == QUEUED and bob.attempts == 1  # greylisted: tried again later
     dated(ws.profile("bob", BOB + "paused: true\n"), NOW + dt.timedelta(minutes=30))
 
-    with Store(ws.config.database) as store:
-        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
-        (bob,) = Outbox(store).entries(user="bob")
-    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
-    assert bob.status == FAILED and bob.attempts == 1  # held: not tried again
+    bob = held_at_retry(ws, server)
     assert bob.last_error.startswith("not tried: paused since the digest was made")
 
 
@@ -124,11 +131,7 @@ def test_a_message_retried_after_its_reader_gave_another_address_is_held_not_sen
     moved = BOB.replace("bob@example.org", "bob@new.example.org")
     dated(ws.profile("bob", moved), NOW + dt.timedelta(minutes=30))
 
-    with Store(ws.config.database) as store:
-        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
-        (bob,) = Outbox(store).entries(user="bob")
-    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
-    assert bob.status == FAILED and bob.attempts == 1  # held: not tried again
+    bob = held_at_retry(ws, server)
     assert bob.last_error == (
         "not tried: the reader's address changed since the digest was made: their profile file "
         "says email: bob@new.example.org (its papers go in their next digest, to that address)"
@@ -194,3 +197,19 @@ def test_the_daemon_brings_a_held_messages_papers_in_the_readers_next_digest(ws,
             assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"], ["bob@new.example.org"]]
     assert "Robotics Today" in server.handler.messages[-1].message.get_body(("plain",)).get_content()
+
+
+def test_a_file_moved_in_with_its_old_time_kept_is_read_again_before_a_retry(ws, server, tmp_path):
+    """Bob's digest is greylisted at NOW; his new file (bob@new.example.org), written two hours
+    before and moved into the folder half an hour after (`mv`, `rsync -a`, `cp -p` keep a file's
+    time), is newer than the digest all the same (its inode's change time, which no copy keeps):
+    the retry three hours later does not go to the old address."""
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, NOW)
+    staged = tmp_path / "staged-bob.yaml"
+    staged.write_text(BOB.replace("bob@example.org", "bob@new.example.org"))
+    dated(staged, NOW - dt.timedelta(hours=2))
+    staged.rename(ws.root / "profiles" / "bob.yaml")  # mv: the file's time is kept
+
+    bob = held_at_retry(ws, server)
+    assert bob.last_error.startswith("not tried: the reader's address changed since the digest was made")
