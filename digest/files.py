@@ -113,16 +113,17 @@ class FileLock:
         self.fd = fd
         return True
 
-    def held(self) -> bool:
+    def held(self, unreadable: bool = True) -> bool:
         """Whether a process holds the lock now (this one included), told by taking a shared lock
         and dropping it at once (a flock, unlike a POSIX lock, has no way to ask without taking
-        it); a file that cannot be opened to ask is said held (none missing: nobody ever took it)."""
+        it); a file that cannot be opened to ask is said ``unreadable`` (none missing: nobody
+        ever took it)."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return False
         except OSError:
-            return True
+            return unreadable
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:

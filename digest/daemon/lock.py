@@ -35,6 +35,11 @@ class RunLock:
         self.path = self.lock.path
         # held by a worker besides the run lock: what :meth:`held` asks (not the run lock itself)
         self.worker = FileLock(sidecar(where, ".worker.lock"))
+        # a database named through a symbolic link: where earlier releases took these locks, beside
+        # the name as given (a daemon started before an upgrade holds them there until stopped)
+        named = None if self.shared else Path(os.path.realpath(sidecar(database, ".lock")))
+        earlier = database if named is not None and named != Path(self.path) else None
+        self.earlier = [FileLock(sidecar(earlier, s)) for s in (".lock", ".worker.lock")] if earlier else []
 
     def acquire(self, what: str = "digest", *, worker: str | None = None) -> RunLock:
         """The run lock, or AlreadyRunning at once; ``worker``: this process is a worker, with
@@ -43,10 +48,14 @@ class RunLock:
         if self.shared:
             return self
         check_folder(self.database)  # the lock file is never what makes the database's folder
-        if not self.lock.acquire(wait=False):
-            holder = self.lock.holder() or "another process"
+        taken = self.lock.acquire(wait=False)
+        refused = self.lock if not taken else self._earlier_held(0)
+        if refused is not None:
+            if taken:
+                self.lock.release()
+            holder = refused.holder() or "another process"
             raise AlreadyRunning(
-                f"{self.path}: the database is in use by {holder}; on SQLite one command that writes "
+                f"{refused.path}: the database is in use by {holder}; on SQLite one command that writes "
                 f"(`digest run`, `send`, `ingest`, `fetch`) runs at a time, so {what} did not start. "
                 "Wait for the other one to finish (or stop it)."
             )
@@ -68,7 +77,7 @@ class RunLock:
         send`) is no daemon. Asked by taking and dropping a shared lock on the worker's file, never
         the run lock: a worker starting at that instant waits for it, and nothing else is held up.
         Always True on PostgreSQL (the workers' rows tell)."""
-        return self.shared or self.worker.held()
+        return self.shared or self.worker.held() or self._earlier_held(1) is not None
 
     def running(self) -> str | None:
         """On SQLite, the id of the worker running now (:meth:`held`), as it wrote it in the
@@ -77,7 +86,18 @@ class RunLock:
         and before its first heartbeat (its row not written yet: none is); None: none runs ("":
         one runs that wrote no id). Never asked on PostgreSQL, where several run at once."""
         assert not self.shared, "on PostgreSQL the workers' rows tell"
-        return self.worker.holder() if self.worker.held() else None
+        if self.worker.held():
+            return self.worker.holder()
+        return "" if self._earlier_held(1) is not None else None  # a worker of a release before the ids
+
+    def _earlier_held(self, which: int) -> FileLock | None:
+        """The run lock (``which`` 0) or the worker's (1) beside the name as given, if a process of
+        an earlier release holds it there (which made the file: none there, none holds it; one
+        this user cannot open, left by another user's, never keeps this one from starting)."""
+        if not self.earlier:
+            return None
+        lock = self.earlier[which]
+        return lock if lock.held(unreadable=False) else None
 
     def release(self) -> None:
         self.worker.release()

@@ -20,9 +20,11 @@ from daemon_processes import SlowMailbox, killed_after_a_pass, start, stop_all, 
 from digest.cli import main
 from digest.config import Config, load_config
 from digest.daemon.agree import apart
+from digest.daemon.claims import heartbeat
 from digest.daemon.lock import RunLock
 from digest.daemon.status import collect_status, format_status
 from digest.demo.smtp_server import LocalSmtpServer
+from digest.files import FileLock
 from digest.store import Store
 
 from conftest import Workspace, make_dump
@@ -214,3 +216,32 @@ def test_a_daemon_stuck_since_long_ago_is_not_said_starting(tmp_path):
         stop_all([daemon])
     assert "starting its first pass" not in said, said
     assert f"{row[0]}: not seen since" in said, said
+
+
+def test_a_daemon_keeping_its_locks_beside_the_link_as_the_release_before_is_not_run_beside(tmp_path):
+    """A daemon started before an upgrade, its config naming the database through a symbolic link
+    (link.db -> digest.db), holds its locks beside the link (link.db.lock, link.db.worker.lock), as
+    the releases before d6b5f48 took them: the new release's `digest run --once` through the same
+    config ran a pass beside it, and `digest status` said it 'not seen since ...: stopped or
+    stuck?' seconds after its heartbeat. Its locks are held here as that release holds them (an
+    exclusive flock each, its note in the run lock), its row written as its heartbeat writes it."""
+    ws, _ = workspace(tmp_path)
+    (tmp_path / "link.db").symlink_to("digest.db")
+    ws.config_path.write_text(ws.config_path.read_text().replace("database: digest.db", "database: link.db"))
+    config = load_config(ws.config_path)
+    now = dt.datetime.now(dt.UTC)
+    with Store(config.database) as store:
+        heartbeat(store, "vm:4242:0ld0ld00", now, now, "idle")
+    earlier = [FileLock(tmp_path / "link.db.lock"), FileLock(tmp_path / "link.db.worker.lock")]
+    assert all(lock.acquire(wait=False) for lock in earlier)
+    earlier[0].note("digest run (pid 4242)\n")
+    try:
+        result = CliRunner().invoke(main, ["--config", str(ws.config_path), "run", "--once"])
+        shown = running(config)
+    finally:
+        for lock in earlier:
+            lock.release()
+    assert result.exit_code == 1, result.output  # was 0: a pass beside the daemon
+    assert "link.db.lock: the database is in use by digest run (pid 4242)" in result.output, result.output
+    assert shown == {"vm:4242:0ld0ld00": True}, shown  # was: not running
+    RunLock(config.database).acquire("digest send").release()  # free once that daemon stopped
