@@ -23,8 +23,11 @@ from digest.store import SCHEMA_VERSION, Store
 
 
 def was_a_reader(config: Config, user: str, timeout: float = 30.0, written: list[str] | None = None) -> bool:
-    """Had ``user`` a digest queued once (the database only read, unless its schema is older
-    than this digest's: then migrated, and said in ``written``; not created if there is none)?"""
+    """Had ``user`` a reader: a digest queued once, or a file a pass's look wrote down and found
+    gone by none since (``reader_names.live``: a reader whose first digest may be planned now, by
+    a pass that read their file before it went, and must be told from the newcomer's:
+    digest.deliver.wanted.given_away)? The database only read, unless its schema is older than
+    this digest's: then migrated, and said in ``written``; not created if there is none."""
     written = [] if written is None else written
     if is_postgres(config.database):
         store = Store(config.database, readonly=True, timeout=timeout)  # migrated (all or nothing), if older
@@ -52,7 +55,8 @@ def was_a_reader(config: Config, user: str, timeout: float = 30.0, written: list
         to = f"this digest's ({SCHEMA_VERSION})"
         written.append(f"the database's schema upgraded from version {store.upgraded_from} to {to}")
     with store:
-        return bool(known_readers(store, [user]))
+        live = "SELECT 1 FROM reader_names WHERE user = ? AND live = 1"
+        return bool(known_readers(store, [user])) or store.db.execute(live, (user,)).fetchone() is not None
 
 
 def _sqlite_schema(path: Path) -> int | None:

@@ -89,6 +89,39 @@ def test_a_digest_planned_before_the_name_went_to_someone_else_goes_to_nobody(tm
     assert "digest for ada (" in said and "found gone after it was planned" in said
 
 
+def test_a_first_digest_planned_before_the_name_went_to_someone_else_goes_to_nobody(
+    tmp_path, database, caplog
+):
+    """ada never had a digest (her file read by a pass's look only): `profile new ada` writes her
+    removal down all the same, so her first digest, planned before it, is stored for nobody, and
+    zed's own first digest is not held back by it ('already attempted today')."""
+    handler = GivenAwayBeforeStored()
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port, database)
+        ws.profile("abe", ADA.replace("ada@", "abe@"))
+        ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots that grasp.")]))
+        assert ws.cli("ingest").exit_code == 0 and ws.cli("send").exit_code == 0  # abe's alone
+        ws.profile("ada", ADA)  # a new reader, her first digest planned by the next send
+        ws.dump("day2.txt", make_dump("Mar 15", [("Robotics Tomorrow", "Robots that walk.")]))
+        assert ws.cli("ingest").exit_code == 0
+        handler.ws = ws
+        with caplog.at_level(logging.WARNING):
+            again = ws.cli("send", "--force")  # ada's first digest planned, her name given away, stored
+        assert again.exit_code == 0, again.output
+        first = ws.cli("send")  # zed's first digest, as the name's new reader
+        assert first.exit_code == 0, first.output
+    sent = [m.rcpt_tos[0] for m in handler.messages]
+    assert sent == ["abe@example.org", "abe@example.org", "zed@example.net"]
+    with Store(ws.config.database) as store:
+        rows = store.db.execute("SELECT user, recipient, status FROM outbox ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [
+        ("abe", "abe@example.org", "sent"),
+        ("abe", "abe@example.org", "sent"),
+        ("ada", "zed@example.net", "sent"),
+    ]
+    assert "digest for ada (" in caplog.text and "found gone after it was planned" in caplog.text
+
+
 class GivenAwayWhenAsked(threading.Event):
     """The pass's ``stop``, never set: the first time the pass asks it (after the profiles were
     read, before any digest is stored), ada's file is removed and `profile new ada` made for zed."""
