@@ -140,6 +140,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         else:
             status = f"FAILED: {o.reply}"
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
+    for d in report.dropped:  # planned for a reader whose name went to another before it was stored
+        lines.append(f"{d.user:<16} {d.recipient:<32} {counted(d.papers, 'paper'):>10}  {d.describe()}")
     tried = {o.user for o in outcomes}
     for plan in report.planned:
         p = plan.profile

@@ -30,6 +30,7 @@ from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
+from digest.deliver.wanted import GivenAway
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -68,6 +69,7 @@ class SendReport:
     delivered: tuple[SendOutcome, ...]
     continued: tuple[Continued, ...] = ()  # readers whose renamed profile carried them over
     waiting: tuple[Continued, ...] = ()  # those put off (a message being sent): nothing for them yet
+    dropped: tuple[GivenAway, ...] = ()  # new digests not stored: a removed reader's (wanted.given_away)
 
 
 def plan_send(
@@ -148,6 +150,7 @@ def send_now(
         _clear_stale(store, [p for p in planned if p.action == NEW])
     unbuilt: list[SendOutcome] = []
     queued: list[str] = []
+    dropped: list[GivenAway] = []
 
     def make(failures: list[SendOutcome], part: slice) -> Iterator[NewMessage]:
         return made_ahead(config, todo[part], renderer, now, failures, backstop=not force)
@@ -168,6 +171,7 @@ def send_now(
             fresh_count=len(todo),
             progress=progress,
             stop=stop,
+            dropped=dropped,
         )
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
@@ -178,6 +182,7 @@ def send_now(
         tuple(unbuilt) + tuple(delivered),
         tuple(carried.done),
         tuple(carried.waiting),
+        tuple(dropped),
     )
 
 

@@ -49,6 +49,7 @@ from digest.deliver.results import SendOutcome, skip_suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, FileSenders, SendResult, SmtpSender
 from digest.deliver.unrecorded import Unrecorded, record_accepted
+from digest.deliver.wanted import GivenAway
 from digest.errors import ConfigError, StoreError
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
@@ -93,6 +94,7 @@ def deliver_due(
     fresh: Iterable[NewMessage] | None = None,
     fresh_count: int = 0,
     progress: Progress | None = None,
+    dropped: list[GivenAway] | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -104,7 +106,8 @@ def deliver_due(
     thread while the workers talk to the server (so making one must not touch the database),
     after the messages that were already due. Each is stored (committed) before it is sent, and
     sent straight from memory: stored by the worker that sends it, or (with the journal, below)
-    a batch at a time by the calling thread.
+    a batch at a time by the calling thread. One that is a removed reader's (digest.deliver.wanted
+    .given_away) is not stored: added to ``dropped``, if given.
 
     Each worker records the result of its message itself (the store taken by one thread at a
     time) before its next message can be accepted, in the transaction that stores that message
@@ -166,6 +169,7 @@ def deliver_due(
     run = Pass(
         config, outbox, policy, limiter, circuit, Suppressions(store), unrecorded, progress, now, clock,
         lease_holder(me, lease), rng, stop=stop or threading.Event(),
+        dropped=[] if dropped is None else dropped,
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
     work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go

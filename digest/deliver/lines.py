@@ -43,7 +43,7 @@ from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, s
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
-from digest.deliver.wanted import GIVEN_AWAY, StillWanted, given_away
+from digest.deliver.wanted import GIVEN_AWAY, GivenAway, StillWanted, address_now, given_away
 from digest.errors import StoreError
 from digest.progress import Progress
 
@@ -78,6 +78,7 @@ class Pass:
     stop: threading.Event = field(default_factory=threading.Event)  # asked to stop (SIGTERM)
     bounced: threading.Event = field(default_factory=threading.Event)  # an address was suppressed
     outcomes: list[SendOutcome] = field(default_factory=list)  # in the order recorded
+    dropped: list[GivenAway] = field(default_factory=list)  # new digests a removed reader's: not stored
 
     def __post_init__(self) -> None:
         if self.wanted is None:
@@ -264,11 +265,13 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     :data:`~digest.store.CONFLICT_TRIES` times in all, as an ingest's is. If it cannot be
     written, delivery stops (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
     said = Said()  # logged once committed: a transaction tried again says its lines once
+    dropped: list[GivenAway] = []  # so too, told once committed
 
     def write() -> tuple[list[SendOutcome], int, list[OutboxMessage]]:
         said.clear()
+        dropped.clear()
         with run.guard, run.outbox.store.transaction():
-            return _write(run, held, items, said)
+            return _write(run, held, items, said, dropped)
 
     try:
         outcomes, skipped, send = retrying_conflicts(write, "recording the delivery results")
@@ -276,6 +279,7 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
         stop_delivery(run.outbox.store, run.unrecorded, list(held), e)  # raises
         raise
     said.out()
+    run.dropped.extend(dropped)
     if any(one[1].bounce for one in held):
         run.bounced.set()
     run.outcomes.extend(outcomes)
@@ -284,10 +288,11 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
 
 
 def _write(
-    run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage], said: Said
+    run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage], said: Said, dropped: list[GivenAway]
 ) -> tuple[list[SendOutcome], int, list[OutboxMessage]]:
     """:func:`commit`'s transaction: (the outcomes recorded, how many of ``items`` are not sent
-    here, the messages to send); what it has to log goes to ``said``."""
+    here, the messages to send); what it has to log goes to ``said``, the new messages not stored
+    as a removed reader's to ``dropped``."""
     outcomes: list[SendOutcome] = []
     skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
     send: list[OutboxMessage] = []
@@ -303,6 +308,8 @@ def _write(
             msg: OutboxMessage | None = item
         elif given_away(run.outbox.store, run.config, [(item.user, item.recipient)], run.now):
             said(logging.WARNING, GIVEN_AWAY, item.user, item.period)
+            now = address_now(run.config, item.user)
+            dropped.append(GivenAway(item.user, item.recipient, len(item.paper_ids), now))
             skipped += 1
             continue
         else:

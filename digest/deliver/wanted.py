@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from digest.config import Config, file_changes
 from digest.db import POSTGRESQL
@@ -80,10 +81,34 @@ def given_away(
 
 def _addressed(config: Config, user: str, address: str) -> bool:
     """Has ``user``'s profile file, as it is now, the address ``address``?"""
+    now = address_now(config, user)
+    return now is not None and same_address(now, address)
+
+
+def address_now(config: Config, user: str) -> str | None:
+    """The address in ``user``'s profile file as it is now; None: no file, or one that cannot be
+    read (yet)."""
     try:
-        return same_address(load_profile(config, user).email, address)
-    except ProfileError:  # no file, or one that cannot be read (yet): not this address's now
-        return False
+        return load_profile(config, user).email
+    except ProfileError:
+        return None
+
+
+@dataclass(frozen=True)
+class GivenAway:
+    """A new digest not stored, a removed reader's (:func:`given_away`): `digest send` lists it."""
+
+    user: str
+    recipient: str  # the address it was made for
+    papers: int
+    now: str | None  # the address the name's file gives now (None: no file, or one not read yet)
+
+    def describe(self) -> str:
+        name = f"given to {self.now}" if self.now else "has no readable file now"
+        return (
+            f"not sent: {self.user}'s profile file was removed after this digest was planned, and the "
+            f"name {name} (a removed reader's digest: sent to nobody)"
+        )
 
 
 GIVEN_AWAY = (  # logged with the name and the period

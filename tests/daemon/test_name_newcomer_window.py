@@ -63,6 +63,11 @@ def sent_once(ws: Workspace) -> Workspace:
     return ws
 
 
+def told(output: str, user: str) -> str:
+    """`digest send`'s line for ``user`` (its columns one space apart); "" if none."""
+    return next((" ".join(line.split()) for line in output.splitlines() if line.startswith(f"{user} ")), "")
+
+
 def test_a_digest_planned_before_the_name_went_to_someone_else_goes_to_nobody(tmp_path, database, caplog):
     handler = GivenAwayBeforeStored()
     with LocalSmtpServer(handler) as server:
@@ -72,6 +77,10 @@ def test_a_digest_planned_before_the_name_went_to_someone_else_goes_to_nobody(tm
             again = ws.cli("send", "--force")  # ada's digest planned, her name given to zed, then stored
         assert again.exit_code == 0, again.output
         assert "kept apart as ada~removed-" in handler.moved[0]
+        assert told(again.output, "ada") == (
+            "ada ada@example.org 1 paper not sent: ada's profile file was removed after this digest was "
+            "planned, and the name given to zed@example.net (a removed reader's digest: sent to nobody)"
+        )
         said = caplog.text
         first = ws.cli("send")  # zed's first digest, as the name's new reader
         assert first.exit_code == 0, first.output
@@ -108,6 +117,7 @@ def test_a_first_digest_planned_before_the_name_went_to_someone_else_goes_to_nob
         with caplog.at_level(logging.WARNING):
             again = ws.cli("send", "--force")  # ada's first digest planned, her name given away, stored
         assert again.exit_code == 0, again.output
+        assert told(again.output, "ada").startswith("ada ada@example.org 1 paper not sent: ada's profile")
         first = ws.cli("send")  # zed's first digest, as the name's new reader
         assert first.exit_code == 0, first.output
     sent = [m.rcpt_tos[0] for m in handler.messages]
