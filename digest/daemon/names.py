@@ -132,18 +132,17 @@ def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None
     if not (added or back or went):
         return False
     at = iso(now)
-    start = len(moved) if moved is not None else 0
+    aside: list[str] = []  # said once committed: a try PostgreSQL ended (a deadlock) moved nothing
 
     def write() -> dict[str, str | None]:
-        if moved is not None:
-            del moved[start:]  # what a try PostgreSQL ended (a deadlock) moved, it moved back
+        aside.clear()
         with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
             for name in added:
                 db.execute(
                     "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING",
                     (name,),
                 )
-            outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], moved) for name in back}
+            outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], aside) for name in back}
             for name in went:
                 _write_gone(db, name, at, rows_gone.get(name))
         return outcome
@@ -151,6 +150,9 @@ def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None
     # a pass storing a digest holds the names it stores for (FOR SHARE, digest.deliver.wanted.given_away)
     # after rows a move aside takes: PostgreSQL ends one of the two, and this one is tried again
     outcome = retrying_conflicts(write, "writing down the profile files that came or went")
+    _say_kept(aside)
+    if moved is not None:
+        moved.extend(aside)
     if went:
         log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
     if undone := [name for name, said in outcome.items() if said == UNDONE]:
@@ -210,11 +212,20 @@ def _returned(address: str, removal: removals.Removal | None) -> bool:
 UNDONE, ANOTHER, UNKNOWN = "undone", "another", "unknown"  # what a file back is: its reader, ...
 
 
-def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str] | None = None) -> str | None:
+def _say_kept(moved: Sequence[str]) -> None:
+    """Logged once the transaction that moved them committed (not by a try that was undone)."""
+    for aside in moved:
+        log.info(
+            "%s's records before its file went are kept as %s's", aside.partition(archive.MARK)[0], aside
+        )
+
+
+def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str]) -> str | None:
     """``name``'s file, found gone at ``gone``, is back with ``address``: the reader whose file
     went (the removal undone), or a new one (the removal kept, as late as the newest message made
     for the removed reader, by a pass that read their profile before it went). None: another
-    worker's look did it."""
+    worker's look did it. The archived identity its records moved to, if any, is added to
+    ``moved``, said by the caller once its transaction committed (:func:`_say_kept`)."""
     if not db.execute("UPDATE reader_names SET live = 1 WHERE user = ? AND live = 0", (name,)).rowcount:
         return None
     last = removals.removals(db, name)
@@ -229,8 +240,7 @@ def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str] |
         # the removed reader's records (ratings, papers sent, schedule, suppression...) are theirs,
         # not the newcomer's: moved aside to an archived identity, unless made for this address
         if aside := archive.move_aside(db, name, later, address):
-            log.info("%s's records before its file went are kept as %s's", name, aside)
-            (moved if moved is not None else []).append(aside)
+            moved.append(aside)
     if not (last and last[-1].address):
         return UNKNOWN
     # a removed reader's unsubscribe (any address of theirs) left with the name (nothing archived:
@@ -328,6 +338,7 @@ def start_afresh(
             return before, moved
 
         before, moved = retrying_conflicts(write, "moving a removed reader's history aside")  # as look's
+    _say_kept(moved)
     if not moved:
         return None
     who = f"<{before}>" if before else "(address not known)"

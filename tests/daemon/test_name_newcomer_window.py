@@ -247,13 +247,14 @@ def test_a_removal_written_while_the_digest_is_stored_is_waited_for(tmp_path, da
 
 
 @pytest.mark.parametrize("by", ["a pass's look", "profile new"])
-def test_a_look_meeting_a_digest_being_stored_is_tried_again(tmp_path, database, smtp_server, by):
+def test_a_look_meeting_a_digest_being_stored_is_tried_again(tmp_path, database, smtp_server, by, caplog):
     """PostgreSQL: `send` stores ada's digest in the transaction that records a message's result,
     holding that message's row (bob's, whose name a pass's look gives to yan with ada's to zed; or
     ada's own earlier one, for `profile new ada`); the look has written ada's name back and waits
     for that row to move it aside; the storing then waits for ada's name (given_away's FOR SHARE): a
     deadlock, which PostgreSQL ends by failing the look. The look is tried again, as the storing
-    is: the removed readers' records are moved aside, the command or pass does not fail."""
+    is: the removed readers' records are moved aside, the command or pass does not fail, and each
+    move is said once, by the try that committed (the look's ended try had moved ada's, undone)."""
     if database == "digest.db":
         pytest.skip("SQLite: one writer at a time, the look waits for the storing's transaction whole")
     ws = Workspace(tmp_path, smtp_server.port, database)
@@ -283,6 +284,7 @@ def test_a_look_meeting_a_digest_being_stored_is_tried_again(tmp_path, database,
         except BaseException as e:  # noqa: BLE001 - said by the test
             errors.append(e)
 
+    caplog.set_level(logging.INFO, logger="digest.daemon.names")
     with Store(ws.config.database) as storing, Store(ws.config.database) as other:
         with storing.transaction() as db:
             db.execute("UPDATE outbox SET claimed_until = claimed_until WHERE user = ?", (recorded,))
@@ -295,3 +297,6 @@ def test_a_look_meeting_a_digest_being_stored_is_tried_again(tmp_path, database,
     with Store(ws.config.database) as store:
         users = [u for (u,) in store.db.execute("SELECT user FROM outbox").fetchall()]
     assert sorted(u.split("~removed-")[0] for u in users if "~removed-" in u) == names  # moved aside
+    said = [r.getMessage() for r in caplog.records]
+    kept = [line.split("'")[0] for line in said if "records before its file went are kept as" in line]
+    assert sorted(kept) == names  # each said once, as committed
