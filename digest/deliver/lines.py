@@ -296,6 +296,11 @@ def _write(
     outcomes: list[SendOutcome] = []
     skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
     send: list[OutboxMessage] = []
+    # the names of the new messages first (held on PostgreSQL), then the outbox rows: the order of a
+    # look moving a removed reader's rows aside (digest.daemon.names), so neither waits for the other
+    # holding a row the other wants (a deadlock)
+    new = [(i.user, i.recipient) for i in items if isinstance(i, NewMessage)]
+    gone = given_away(run.outbox.store, run.config, new, run.now)
     for one in held:
         outcomes.append(record(run, *one, said))
     ours = run.outbox.hold([i.id for i in items if not isinstance(i, NewMessage)], *run.holder())
@@ -306,7 +311,7 @@ def _write(
                 skipped += 1
                 continue
             msg: OutboxMessage | None = item
-        elif given_away(run.outbox.store, run.config, [(item.user, item.recipient)], run.now):
+        elif item.user in gone:
             said(logging.WARNING, GIVEN_AWAY, item.user, item.period)
             now = address_now(run.config, item.user)
             dropped.append(GivenAway(item.user, item.recipient, len(item.paper_ids), now))

@@ -62,10 +62,11 @@ def given_away(
     no file under it now, or one with another address (a new reader). Their digests, planned
     from a reading before, are for nobody: not stored, their period not marked under the name,
     whose next reader gets their own first digest. Asked in the transaction that would store
-    them; on PostgreSQL the names' rows are held (FOR SHARE) until it ends, so a look writing a
-    removal meanwhile (its UPDATE waits) comes after, and moves the stored digest aside with the
-    removed reader's records (a look that wrote a name and waits for a row this transaction holds
-    makes a deadlock: PostgreSQL ends one, each is tried again). Times are whole seconds: a
+    them, before it takes any other row; on PostgreSQL the names' rows are held (FOR SHARE, in
+    the names' order) until it ends, so a look writing a removal meanwhile (its UPDATE waits)
+    comes after, and moves the stored digest aside with the removed reader's records. A look
+    holds the names it writes before it moves any row (digest.daemon.names.look), so neither
+    waits holding a row the other wants. Times are whole seconds: a
     removal within ``planned``'s second counts, the file's address telling the newcomer's digest
     from the removed reader's."""
     if not messages:
@@ -73,7 +74,7 @@ def given_away(
     address = dict(messages)
     marks = ",".join("?" * len(address))
     held = " FOR SHARE" if store.dialect == POSTGRESQL else ""
-    sql = f"SELECT user, gone_at FROM reader_names WHERE user IN ({marks}){held}"
+    sql = f"SELECT user, gone_at FROM reader_names WHERE user IN ({marks}) ORDER BY user{held}"
     since = iso(planned)
     gone = [user for user, at in store.db.execute(sql, tuple(address)).fetchall() if at and at >= since]
     return {user for user in gone if not _addressed(config, user, address[user])}

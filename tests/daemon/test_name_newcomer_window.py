@@ -248,9 +248,10 @@ def test_a_removal_written_while_the_digest_is_stored_is_waited_for(tmp_path, da
 
 @pytest.mark.parametrize("by", ["a pass's look", "profile new"])
 def test_a_look_meeting_a_digest_being_stored_is_tried_again(tmp_path, database, smtp_server, by, caplog):
-    """PostgreSQL: `send` stores ada's digest in the transaction that records a message's result,
-    holding that message's row (bob's, whose name a pass's look gives to yan with ada's to zed; or
-    ada's own earlier one, for `profile new ada`); the look has written ada's name back and waits
+    """PostgreSQL: a storing of ada's digest that records a message's result first (as `send` did
+    before it took the names first: tests/deliver/test_names_first.py), holding that message's row
+    (bob's, whose name a pass's look gives to yan with ada's to zed; or ada's own earlier one, for
+    `profile new ada`); the look has written ada's name back and waits
     for that row to move it aside; the storing then waits for ada's name (given_away's FOR SHARE): a
     deadlock, which PostgreSQL ends by failing the look. The look is tried again, as the storing
     is: the removed readers' records are moved aside, the command or pass does not fail, and each

@@ -1,0 +1,107 @@
+"""On PostgreSQL a delivery storing a new digest (digest.deliver.lines.commit) and a look moving a
+removed reader's records aside (digest.daemon.names.look: the name's file back for someone else)
+take the names first, then the outbox rows: the storing holds the names of the digests it stores
+(FOR SHARE, digest.deliver.wanted.given_away) before it records its last message's result, and the
+look holds the names it writes before it moves a reader's rows. So the one that comes second waits
+for the first without holding a row the first wants: no cycle, no "deadlock detected" (which
+PostgreSQL finds only after its deadlock_timeout, a second, and ends one of the two to be tried
+again). Two real connections, a third holding the look up once it holds ada's name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from test_commit_conflicts import MIME, in_thread, waiting
+
+from digest.daemon.names import look
+from digest.db import wall_clock, worker_id
+from digest.deliver.lines import Line, Pass, lease_holder
+from digest.deliver.outbox import NewMessage, Outbox
+from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
+from digest.deliver.suppressions import Suppressions
+from digest.deliver.transports import FileSender
+from digest.deliver.unrecorded import Unrecorded
+from digest.progress import NO_PROGRESS
+from digest.store import Store, iso
+
+from conftest import Workspace
+
+pytestmark = pytest.mark.backends
+
+ADA = "email: ada@example.org\ninterests: [robotics]\n"
+
+
+@pytest.mark.parametrize(
+    ("stored_for", "stops_at"),
+    [
+        ("ada", "schedule_state"),  # her own new digest; the look stops before her outbox rows
+        ("bob", "deliveries"),  # bob's, whose records the look moves after ada's outbox rows
+    ],
+)
+def test_a_delivery_storing_a_digest_and_a_look_moving_its_readers_records_wait_without_a_deadlock(
+    tmp_path, database, caplog, stored_for, stops_at
+):
+    """`send` records the result of ada's earlier digest (a retry) and stores ``stored_for``'s new
+    one, planned before ada's and bob's files were removed and their names given to zed and yan;
+    a pass's look moves their records aside meanwhile, held up at ada's row of ``stops_at``."""
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock puts the two one after the other")
+    ws = Workspace(tmp_path, 2525, database)
+    for name in ("abe", "ada", "bob"):  # abe: the folder never empty (an empty one is not looked at)
+        ws.profile(name, ADA.replace("ada@", f"{name}@"))
+    store, other, third, watcher = (Store(ws.config.database) for _ in range(4))
+    try:
+        before = wall_clock() - dt.timedelta(hours=1)
+        assert look(ws.config, store, before)  # the files written down
+        outbox = Outbox(store)
+        with store.transaction() as db:  # ada's earlier digest, due again (a deferral); their schedules
+            outbox.enqueue(
+                user="ada", recipient="ada@example.org", message_id="<ada-1@example.org>", subject="Digest",
+                mime=MIME.replace(b"{to}", b"ada@example.org"), paper_ids=[], now=before,
+            )  # fmt: skip
+            store.set_schedule_states([("ada", "2026-03-14"), ("bob", "2026-03-14")], before)
+            db.execute(
+                "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
+                ("ada", "<ada-0@example.org>", "ada@example.org", 1, iso(before)),
+            )
+        planned = wall_clock()  # the pass's now: it sends ada's earlier digest, plans her new one
+        me, lease = worker_id(), dt.timedelta(minutes=5)
+        run = Pass(
+            ws.config, outbox, RetryPolicy(), RateLimiter(None), Circuit(1, timeouts=2), Suppressions(store),
+            Unrecorded(store.path), NO_PROGRESS, planned, wall_clock, lease_holder(me, lease),
+        )  # fmt: skip
+        line = Line(run, FileSender(tmp_path / "out"))
+        line.take(outbox.get(outbox.claim(outbox.due_ids(wall_clock()), me, wall_clock(), lease)[0]))
+        assert len(line.held) == 1  # ada's earlier digest written: its result recorded with the next store
+        for name in ("ada", "bob"):
+            (ws.root / "profiles" / f"{name}.yaml").unlink()
+        assert look(ws.config, store, wall_clock())  # their removals written down
+        ws.profile("ada", ADA.replace("ada@", "zed@"))  # the names given to zed and yan
+        ws.profile("bob", ADA.replace("ada@", "yan@"))
+        to = f"{stored_for}@example.org"
+        new = NewMessage(
+            stored_for, to, "<new@example.org>", "Digest", MIME.replace(b"{to}", to.encode()), ()
+        )
+        caplog.set_level(logging.INFO)
+        with third.transaction() as held:  # the look stops at ada's row there, once it holds her name
+            held.execute(f"SELECT user FROM {stops_at} WHERE user = ? FOR UPDATE", ("ada",))
+            looking, _, look_errors = in_thread(lambda: look(ws.config, other, wall_clock()))
+            waiting(watcher, 1)
+            storing, _, store_errors = in_thread(lambda: (line.take(new), line.flush()))
+            waiting(watcher, 2)  # the storing waits for ada's name, which the look holds
+        # the look goes on, moving ada's rows (her earlier digest's too); the storing then sees her
+        # name given away: her new digest is stored for nobody
+        looking.join(60)
+        storing.join(60)
+        assert look_errors == store_errors == []
+        said = [r.getMessage() for r in caplog.records]
+        assert not [s for s in said if "deadlock detected" in s]  # neither was ended and tried again
+        users = dict(store.db.execute("SELECT message_id, user FROM outbox").fetchall())
+        assert list(users) == ["<ada-1@example.org>"]  # the new digest not stored
+        assert users["<ada-1@example.org>"].startswith("ada~removed-")  # ada's earlier one moved aside
+        assert any(f"digest for {stored_for} (" in s and "found gone after it was planned" in s for s in said)
+    finally:
+        for one in (store, other, third, watcher):
+            one.close()
