@@ -116,7 +116,7 @@ def main() -> None:
                     t = time.perf_counter()
                     tick()
                     times.append(time.perf_counter() - t)
-                    would = name == "daemon pass" and daemon.looked.needed(daemon.config.profiles)
+                    would = name == "daemon pass" and daemon.looked.needed()
                     looked = looked or would
                 print(f"{name}: {statistics.median(times) * 1000:.1f} ms", flush=True)
             if looked:

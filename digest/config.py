@@ -131,7 +131,7 @@ class SchedulerConfig:
     profiles_rescan_seconds: float = option(
         Number(1, maximum=86400),
         default=300.0,
-        help="the profiles folder is read at least this often (an edit in place leaves it unchanged)",
+        help="the profiles folder is read at least this often (a file added or removed on a coarse clock)",
     )
 
     @property

@@ -7,10 +7,11 @@ missed beyond the grace period, or paused) their next slot; a reader being serve
 claimed by another worker, or waiting within the grace period for something worth sending)
 every tick until their state says done. The database stays the judge: a candidate's last
 period is read again before anything is made, so an index that is behind (another worker
-served the reader, `digest send` did) costs one look, never a second digest. The candidates'
-profiles are those of the last read of the folder, each looked at again as the tick asks for
-them (``reread``: digest.profiles.watch.ProfileFolder.fresh), so a file edited in place since
-(which leaves the folder's time as it was) is planned for as it reads now.
+served the reader, `digest send` did) costs one look, never a second digest. The profiles
+synced are the folder's as the pass found them (a file edited in place since the folder was
+read among them: digest.profiles.watch.ProfileFolder.current), and the candidates' are looked at
+again as the tick asks for them (``reread``: ProfileFolder.fresh), so a file edited meanwhile is
+planned for as it reads now.
 """
 
 from __future__ import annotations

@@ -95,6 +95,7 @@ class Daemon:
         self.profiles = ProfileFolder(config)  # kept between ticks (see digest.profiles.watch)
         # who may be due (see digest.daemon.due), their files looked at again before they are served
         self.due, self._synced = DueIndex(lambda listed: self.profiles.fresh(listed)), -1
+        self._told = -1  # the read of the folder whose skipped files were said (digest.daemon.skipped)
         self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
         self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)
@@ -147,7 +148,7 @@ class Daemon:
         poll = config.scheduler.poll_seconds != self.config.scheduler.poll_seconds
         if self.login_refused and config.smtp != self.config.smtp:  # a login corrected: try it
             self.login_refused = None
-        self.config, self.profiles, self._synced = config, ProfileFolder(config), -1
+        self.config, self.profiles, self._synced, self._told = config, ProfileFolder(config), -1, -1
         self.looked = Looked()
         if poll and self._scheduler is not None:
             self._scheduler.reschedule_job("tick", trigger="interval", seconds=config.scheduler.poll_seconds)
@@ -158,8 +159,10 @@ class Daemon:
         scan = self.profiles.current(self.clock())  # the folder read only if it changed
         if scan.version != self._synced:
             self.due.sync(scan.profiles)
-            self.skipped.tell(scan.skipped, {str(p.source) for p in scan.profiles})
             self._synced = scan.version
+        if scan.read != self._told:  # a file edited in place since (not read: its problem unknown)
+            self.skipped.tell(scan.skipped, {str(p.source) for p in scan.profiles})
+            self._told = scan.read
         files = self.looked.begin(scan.version, self.config.profiles)  # the folder listed once a pass
         profiles, problems = scan.profiles, scan.problems
         sender = self.sender_factory(self.config) if self.sender_factory else None

@@ -1,22 +1,25 @@
 """The profiles of a daemon that runs for days: the folder read again only when it changed.
 
-A tick must not stat every profile file to find the few readers who are due. The folder's
+A tick must not parse every profile file to find the few readers who are due. The folder's
 own modification time changes whenever a file in it is created, removed or replaced by a
 rename, which is how every writer of ours saves a profile (digest.files.write_atomic), and
-how most editors do. So each tick stats the folder alone, and reads the files (through the
-profile cache: only changed files are parsed again) when its time differs from the one the
-last scan saw, and also at the tick after such a scan (a file added within the filesystem's
-clock tick of the change that was seen). An edit in place (``echo >> ada.yaml``, some
-editors) leaves the folder's time as it was: it is seen at the latest after
-``scheduler.profiles_rescan_seconds``, when the folder is read anyway; but the readers a
-pass is about to plan digests for are looked at first (:meth:`ProfileFolder.fresh`, one
-``stat`` each), so a reader who edits their file in place just before their send time gets
-that day's digest as the file says now (its address, interests, paused), as `digest send`
-(which reads the folder) makes it.
+how most editors do. So each tick stats the folder, and reads the files (through the profile
+cache: only changed files are parsed again) when its time differs from the one the last scan
+saw, at the tick after such a scan (a file added within the filesystem's clock tick of the
+change that was seen), and every ``scheduler.profiles_rescan_seconds``. An edit in place
+(``echo >> ada.yaml``, some editors) leaves the folder's time as it was: a tick that does not
+read the folder stats each file the scan read and reads again those changed since
+(:meth:`ProfileFolder.current`), so a send time moved earlier, a pause lifted, an address changed
+counts at the next pass, for its fetching (the sources fetched before the send times) and its
+renames' carry-over as for its planning. The readers a pass is about to plan digests for are
+looked at once more (:meth:`ProfileFolder.fresh`, one ``stat`` each: fetching may take minutes),
+so a reader who edits their file just before their send time gets that day's digest as the file
+says now (its address, interests, paused), as `digest send` (which reads the folder) makes it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -35,7 +38,8 @@ log = logging.getLogger(__name__)
 class ProfileScan:
     profiles: tuple[Profile, ...]
     skipped: tuple[Skipped, ...]  # the files skipped, each with what is wrong (their readers get nothing)
-    version: int  # one more at every scan that read the folder
+    version: int  # one more at every scan that read the folder, or found a file edited in place
+    read: int = 0  # one more at every scan that read the folder (its skipped files said anew)
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -53,7 +57,7 @@ class ProfileFolder:
         self._scanned_at: dt.datetime | None = None
         self._scan = ProfileScan((), (), 0)
         self._identities: dict[str, Identity | None] = {}  # path -> the file as the scan read it
-        self._again: dict[str, tuple[Identity, Profile]] = {}  # path -> read again since (fresh)
+        self._again: dict[str, tuple[Identity, Profile | None]] = {}  # path -> read again since
 
     def current(self, now: dt.datetime) -> ProfileScan:
         stamp = self._folder_stamp()
@@ -69,32 +73,56 @@ class ProfileFolder:
             self._identities, self._again = identities, {}
             self._changed_last_time = stamp != self._stamp
             self._stamp, self._scanned_at = stamp, now
-            self._scan = ProfileScan(tuple(profiles), tuple(problems), self._scan.version + 1)
+            scan = self._scan
+            self._scan = ProfileScan(tuple(profiles), tuple(problems), scan.version + 1, scan.read + 1)
             log.debug("profiles folder read: %d profiles, %d skipped", len(profiles), len(problems))
+        else:
+            self._edited()
         return self._scan
 
     def fresh(self, profiles: Sequence[Profile]) -> list[Profile]:
-        """``profiles`` (of the last scan) as their files read now: one ``os.stat`` each, and only
-        a file changed since it was read (inode, size, modification time) is read again, once per
+        """``profiles`` (of the scan) as their files read now: one ``os.stat`` each, and only a
+        file changed since it was read (inode, size, modification time) is read again, once per
         version of it. A file that cannot be read now (an editor saving it in steps) or is gone
         stays as it was last read: the next scan says what is wrong with it."""
         fresh = []
         for profile in profiles:
-            path = str(profile.source)
-            identity = file_stamp(path)
-            known = self._again.get(path)
-            last = known[1] if known is not None else profile  # the file as it was last read
-            if identity is None or (known is not None and known[0] == identity):
-                fresh.append(last)
-            elif identity == self._identities.get(path):
-                fresh.append(profile)
-            else:
-                again = readable_profile(Path(path), self.config)
-                if again is not None:
-                    self._again[path] = (identity, again)
-                    log.debug("%s changed since the folder was read: read again", path)
-                fresh.append(again or last)
+            known = self._changed(str(profile.source))
+            fresh.append(known[1] if known is not None and known[1] is not None else profile)
         return fresh
+
+    def _edited(self) -> None:
+        """Every file the scan read stat'ed: those edited in place since (and readable now)
+        replace their profiles in it, a new version of the scan if one reads otherwise. A file
+        skipped at the scan waits for the next one (its name may be another file's reader's)."""
+        changed = [(path, known) for path in self._identities if (known := self._changed(path))]
+        changed = [(path, known[0], known[1]) for path, known in changed if known[1] is not None]
+        if not changed:
+            return
+        profiles = {str(p.source): p for p in self._scan.profiles}
+        taken = {}
+        for path, identity, profile in changed:
+            if path in profiles:
+                self._identities[path] = identity  # the scan holds this version now
+                if profile != profiles[path]:
+                    taken[path] = profile
+        if taken:
+            log.debug("%d profile file(s) edited in place since the folder was read", len(taken))
+            now = tuple(taken.get(path, p) for path, p in profiles.items())
+            self._scan = dataclasses.replace(self._scan, profiles=now, version=self._scan.version + 1)
+
+    def _changed(self, path: str) -> tuple[Identity, Profile | None] | None:
+        """None if ``path`` is the version the scan holds (or cannot be stat'ed now); else its
+        identity now and its profile as it reads now (None: it does not read now), read once
+        per version."""
+        identity = file_stamp(path)
+        if identity is None or identity == self._identities.get(path):
+            return None
+        known = self._again.get(path)
+        if known is None or known[0] != identity:
+            known = self._again[path] = (identity, readable_profile(Path(path), self.config))
+            log.debug("%s changed since the folder was read: read again", path)
+        return known
 
     def _folder_stamp(self) -> int | None:
         try:

@@ -1,0 +1,83 @@
+"""A profile file edited in place (``echo >>``, nano: the folder's time as it was) counts at the
+daemon's next pass, not at its next read of the folder (scheduler.profiles_rescan_seconds): a send
+time moved earlier, and the fetching of the sources for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from test_due_readers import Clock, edit_in_place
+
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route, one_page
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends  # on SQLite and PostgreSQL
+
+MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+FRI_0600 = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
+FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
+
+
+def passes(d: Daemon, clock: Clock, start: dt.datetime, *minutes: float) -> None:
+    for m in minutes:
+        clock.now = start + dt.timedelta(minutes=m)
+        d.run_once()
+
+
+def test_a_send_time_moved_earlier_in_place_counts_at_the_next_pass(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    papers = [("Neuromorphic Chips", "Spikes.")]
+    ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700 - dt.timedelta(hours=6))
+    path = ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "09:00"\n')
+    d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+    passes(d, clock, MON_0700, 0, 1, 17)  # the folder read at 07:00, 07:01 and 07:17 (300 s apart)
+    edit_in_place(path, 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"  # earlier\n')
+    passes(d, clock, MON_0700, 20.5)  # the folder not read again until 07:22
+    assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]  # at 07:20, not 07:22
+    passes(d, clock, MON_0700, 2 * 60 + 1)  # her old 09:00 brings nothing more
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_send_time_moved_earlier_in_place_has_its_sources_fetched_before_it(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(FRI_0600)
+    empty = Route(b"[]", etag='"empty"')  # the day's listing not out yet at the daemon's start
+    full = Route((FIXTURES / "hf_daily.json").read_bytes(), etag='"full"')
+    with LocalHttpServer({"/api/daily_papers": one_page(empty, full)}) as server:
+        url = server.url("/api/daily_papers?date={date}")
+        hf = f"sources:\n  - kind: hf_daily\n    day: today\n    url: {url}\n"
+        ws.config_path.write_text(ws.config_path.read_text() + hf)
+        text = 'email: ada@example.org\ninterests: [curriculum, adapters]\nsend_at: "{}"\n'
+        path = ws.profile("ada", text.format("09:00"))  # fetched at 08:00, an hour before
+        d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+        passes(d, clock, FRI_0600, 0, 1, 77)  # the first start fetched (empty); the folder read at 07:17
+        edit_in_place(path, text.format("07:20") + "# earlier\n")  # fetched at 06:20 then: due now
+        passes(d, clock, FRI_0600, 80.5)  # 07:20:30, the folder not read again until 07:22
+        assert len(server.requests) > 1  # fetched again for 07:20
+    (mail,) = smtp_server.messages
+    assert (
+        "Gradient Noise as a Compass for Curriculum Design" in mail.message.get_body(("plain",)).get_content()
+    )
+
+
+def test_a_file_edited_in_place_does_not_make_a_broken_ones_line_said_again_with_its_old_problem(
+    mail_workspace, caplog
+):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ada = ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    bob = ws.profile("bob", "email: bob@example.org\ninterests: [robotics]\nmax_papers: lots\n")
+    d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+    passes(d, clock, MON_0700, 0, 1, 2)  # bob's file said skipped once
+    edit_in_place(bob, "email: bob@example.org\ninterests: [robotics]\nmax_papers: many\n")  # being fixed
+    edit_in_place(ada, "email: ada@example.org\ninterests: [robotics, control]\n")
+    caplog.clear()
+    passes(d, clock, MON_0700, 3)  # ada's edit seen; bob's file not read yet: nothing said of it
+    assert [r.getMessage() for r in caplog.records if "bob.yaml" in r.getMessage()] == []
+    caplog.clear()
+    passes(d, clock, MON_0700, 8)  # the folder read: bob's file said again, with what is wrong now
+    (line,) = [r.getMessage() for r in caplog.records if "bob.yaml" in r.getMessage()]
+    assert "skipped again, changed" in line and "many" in line
