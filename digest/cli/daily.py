@@ -228,7 +228,8 @@ def run(obj: Context, once: bool) -> None:
     of every reader whose send time has come, and delivers what is due. One daemon per
     database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit. `--once` exits
     1 if a reader got nothing or the inbox could not be used, 3 if a source could not be
-    fetched (the readers still served from what is stored).
+    fetched (the readers still served from what is stored), 143 if stopped by SIGTERM (130:
+    Ctrl-C).
 
     \b
     Example:
@@ -248,12 +249,13 @@ def run(obj: Context, once: bool) -> None:
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
-        with stop_on_signal("finishing the message the server has") as daemon.stop:
+        with stop_on_signal("finishing the message the server has") as stop:
+            daemon.stop = stop
             report = daemon.run_once()
         click.echo(daemon.describe(report, BUG))
-        if daemon.stop.is_set():
+        if stop.is_set():
             click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
-            return
+            sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits
         if report.failed_readers or report.ingested.problems:
             sys.exit(1)  # the others were served; say that not everybody was, or the inbox is stuck
         if report.failed_fetches:
