@@ -53,6 +53,12 @@ class DueIndex:
         self._profiles.update((p.user, p) for p in listed)
         return listed
 
+    def look_again(self, users: Sequence[str]) -> None:
+        """These readers may be due again (their period reopened: digest.deliver.wanted)."""
+        for user in users:
+            if user in self._next:
+                self._next[user] = NOW
+
     def not_due(
         self, profile: Profile, last_period: str | None, now: dt.datetime, last_at: dt.datetime | None = None
     ) -> None:

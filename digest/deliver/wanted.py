@@ -9,8 +9,10 @@ a bounce of this pass may have suppressed the address; they may have given anoth
 before it is handed to the server (digest.deliver.lines): a message held so is recorded as
 failed, not tried (its papers free again), as a message to a suppressed address always was, and
 the reader's undo lets their next digest go as usual. A message to an address its reader no
-longer gives is held so too, not re-addressed (its text names the address it was made for): its
-papers go in their next digest, made for the address they give now. The suppressions are per
+longer gives is held so too, not re-addressed (its text names the address it was made for): the
+period it was the digest of counts as not done any more (:func:`reopen_period`), so the day's
+digest is made again for the address they give now while the send time's grace lasts; later, its
+papers go in their next digest. The suppressions are per
 address: one of the old address blocks nothing of the new. A removed reader's message (its records
 moved aside when their name went to another reader: digest.daemon.archive) is held so too. A new
 digest is looked at once more as it is stored (:func:`given_away`): planned before its reader's
@@ -119,6 +121,41 @@ GIVEN_AWAY = (  # logged with the name and the period
 )
 
 
+READDRESSED = "the reader's address changed since the digest was made"  # a hold's reason begins so
+
+
+def reopen_period(store: Store, user: str, period: str | None, message_id: str) -> bool:
+    """Inside the transaction that holds a message (``message_id``, of ``user``'s ``period``) for
+    its reader's new address: if it was the digest of their last period done, that period counts
+    as not done any more (its backstop row dropped, their schedule state put back to the period
+    before, or none), so the day's digest is made again for the address they give now while the
+    send time's grace lasts (digest.daemon.slots.due_slot), from its papers, free again. The
+    held message never reached the server: nothing goes twice. Returns whether it was reopened."""
+    db = store.db
+    state = db.execute("SELECT last_period FROM schedule_state WHERE user = ?", (user,)).fetchone()
+    if period is None or state is None or state[0] != period:
+        return False  # an older period's message: a later digest was made since
+    dropped = db.execute(
+        "DELETE FROM period_digests WHERE user = ? AND period = ? AND message_id = ?",
+        (user, period, message_id),
+    )
+    if dropped.rowcount != 1:
+        return False  # the period's digest is another message (`digest send --force`'s)
+    before = db.execute(
+        "SELECT period, (SELECT created_at FROM outbox WHERE outbox.message_id = period_digests.message_id) "
+        "FROM period_digests WHERE user = ? AND period < ? ORDER BY period DESC LIMIT 1",
+        (user, period),
+    ).fetchone()
+    if before is not None and before[1] is not None:
+        db.execute(
+            "UPDATE schedule_state SET last_period = ?, last_run_at = ? WHERE user = ?",
+            (before[0], before[1], user),
+        )
+    else:  # no earlier digest kept: as a reader never scheduled (their windows read the outbox)
+        db.execute("DELETE FROM schedule_state WHERE user = ?", (user,))
+    return True
+
+
 class StillWanted:
     """Why a message to ``user`` at ``recipient`` is not to go out now, if so (:meth:`why_not`).
     Called with the store taken (it reads the suppressions)."""
@@ -148,8 +185,8 @@ class StillWanted:
             return "paused since the digest was made: their profile file says paused: true (an unsubscribe)"
         if not same_address(profile.email, recipient):
             return (
-                "the reader's address changed since the digest was made: their profile file says "
-                f"email: {profile.email} (its papers go in their next digest, to that address)"
+                f"{READDRESSED}: their profile file says email: {profile.email} (its papers go in "
+                "their next digest, to that address: made again today while the send time's grace lasts)"
             )
         return None
 

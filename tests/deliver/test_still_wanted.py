@@ -134,7 +134,8 @@ def test_a_message_retried_after_its_reader_gave_another_address_is_held_not_sen
     bob = held_at_retry(ws, server)
     assert bob.last_error == (
         "not tried: the reader's address changed since the digest was made: their profile file "
-        "says email: bob@new.example.org (its papers go in their next digest, to that address)"
+        "says email: bob@new.example.org (its papers go in their next digest, to that address: made "
+        "again today while the send time's grace lasts)"
     )
     with Store(ws.config.database) as store:  # his next digest (asked for now): the papers, to him
         send_now(ws.config, store, load_profiles(ws.config), None, NOW + dt.timedelta(hours=4), force=True)

@@ -1,0 +1,63 @@
+"""A digest waiting for a retry when its reader gives another address (deliver/wanted: held, not
+re-addressed) is made again for the new address the same day while the send time's grace lasts,
+by the running daemon: one digest at the new address, none at the old, each paper once (a real
+SMTP server on loopback greylisting the old address, real profile files, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
+
+from digest.daemon.service import Daemon
+from digest.deliver.outbox import FAILED, Outbox
+from digest.deliver.transports import SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.files import write_atomic
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+FRI_0730 = dt.datetime(2026, 3, 20, 7, 30, tzinfo=dt.UTC)
+BOB = 'name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\nsend_at: "07:30"\n'
+PAPERS = [("Robotics Today", "Robots."), ("Soup", "Cooking.")]
+
+
+@pytest.fixture
+def greylisting():
+    with LocalSmtpServer(Greylisting()) as server:
+        yield server
+
+
+def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(
+    tmp_path, greylisting, database
+):
+    ws = Workspace(tmp_path, greylisting.port, database)
+    path = ws.profile("bob", BOB)
+    ws.dump("day.txt", make_dump("Mar 19", PAPERS), mtime=FRI_0730 - dt.timedelta(hours=6))
+    now = [FRI_0730]
+    d = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
+
+    def at(minutes: float) -> None:
+        now[0] = FRI_0730 + dt.timedelta(minutes=minutes)
+        d.run_once()
+
+    at(1)  # 07:31: bob's digest made; the server answers 451 (tried again a minute later)
+    assert greylisting.handler.messages == []
+    write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))  # his new address
+    at(1.5)  # 07:31:30: not retried yet
+    at(3)  # 07:33: the retry is held (its text names bob@example.org)
+    at(4)  # 07:34: the day's digest made again, for bob@new.example.org
+    at(5)
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+    at(24 * 60 + 1)  # the next morning: nothing new since, nothing sent again
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+    assert "Robotics Today" in greylisting.handler.messages[0].message.get_body(("plain",)).get_content()
+    with Store(ws.config.database) as store:
+        held, made = Outbox(store).entries(user="bob")
+    assert held.recipient == "bob@example.org" and held.status == FAILED
+    assert held.last_error.startswith("not tried: the reader's address changed since the digest was made")
+    assert made.recipient == "bob@new.example.org"
