@@ -200,6 +200,15 @@ def real_file(database: Path | str) -> Path | str:
     return database if is_postgres(database) else Path(os.path.realpath(database))
 
 
+def kept_beside(database: Path | str, suffix: str) -> tuple[Path, Path]:
+    """A file kept beside the database for every process using it (a note, a cache): where it is
+    written, beside the file itself (:func:`real_file`: a config naming it through a symbolic link
+    shares it), and where it is read: there, or beside the name as given while only that one is
+    there (where a release before kept it, through the link)."""
+    where, named = sidecar(real_file(database), suffix), sidecar(database, suffix)
+    return where, named if named != where and not where.exists() and named.exists() else where
+
+
 # -- translation -------------------------------------------------------------------------
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\?|%|\buser\b|[^'\"?%u-]+|.", re.S)

@@ -7,7 +7,8 @@ which start tag does premailer give a tag that a value carries (``<mark>``) in i
 Loading those libraries and asking took some 0.3 s at every start of `digest send`,
 `preview` or a daemon's tick, for answers that change only with the template.
 
-The answers are kept in one file beside the database (``<database>.inline.cache``): JSON, a
+The answers are kept in one file beside the database file itself (``<database>.inline.cache``,
+whichever name a config gives the database, a symbolic link or not): JSON, a
 mapping from a hash of the question (what is asked, about which document) to the answer,
 under a stamp of what the answers depend on: the installed premailer, cssutils, cssselect and
 lxml, and digest's own inlining code. It is only ever a shortcut: a missing, unreadable or stale
@@ -63,8 +64,9 @@ class InlineMemo:
     """``memo.ask(kind, document, answer)``: ``answer(document)`` (JSON-able), from the file if
     it was asked before. Without a path it remembers nothing beyond this process."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path, self.stamp = path, ""
+    def __init__(self, path: Path | None, read: Path | None = None) -> None:
+        """``read``: where the answers are read, if not from ``path`` (digest.db.kept_beside)."""
+        self.path, self.stamp, self.read_from = path, "", read or path
         if path is not None:
             try:
                 self.stamp = stamp()
@@ -76,14 +78,14 @@ class InlineMemo:
         self.asked = 0  # questions answered by the libraries in this process
 
     def _read(self) -> dict[str, Any]:
-        assert self.path is not None
+        assert self.read_from is not None
         try:
-            with open(self.path, encoding="utf-8") as f:
+            with open(self.read_from, encoding="utf-8") as f:
                 kept = json.load(f)
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as e:
-            log.info("%s: inlining cache not used (%s)", self.path, e)
+            log.info("%s: inlining cache not used (%s)", self.read_from, e)
             return {}
         if not isinstance(kept, dict) or kept.get("stamp") != self.stamp:
             return {}

@@ -26,7 +26,7 @@ from digest.compose.inline import premailer_inline
 from digest.compose.inline_memo import InlineMemo
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.config import Config
-from digest.db import sidecar
+from digest.db import kept_beside
 from digest.models import Digest, Hit, HitGroups, Match, Paper
 from digest.select.explain import why
 
@@ -60,10 +60,16 @@ class Renderer:
     message), kept as the reference the fast one is tested and benchmarked against."""
 
     def __init__(
-        self, user_templates: Path | None = None, *, fast: bool = True, cache: Path | None = None
+        self,
+        user_templates: Path | None = None,
+        *,
+        fast: bool = True,
+        cache: Path | None = None,
+        cache_read: Path | None = None,
     ) -> None:
         """``cache``: the file that keeps premailer's answers about the templates between runs
-        (:mod:`digest.compose.inline_memo`; :meth:`for_config` puts it beside the database)."""
+        (:mod:`digest.compose.inline_memo`; :meth:`for_config` puts it beside the database);
+        ``cache_read``: where to read them, if elsewhere (digest.db.kept_beside)."""
         loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
         loaders.append(FileSystemLoader(str(builtin_templates())))
         self.env = Environment(
@@ -83,15 +89,17 @@ class Renderer:
             self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
             self.view = cached_paper_view
             try:
-                self.preinlined = PreInlined(self.env, "digest.html.j2", InlineMemo(cache))
+                self.preinlined = PreInlined(self.env, "digest.html.j2", InlineMemo(cache, cache_read))
             except Unsupported as e:
                 log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
 
     @classmethod
     def for_config(cls, config: Config) -> Renderer:
         """The renderer of a run: the config's templates, premailer's answers kept beside the database."""
-        memory = str(config.database) == ":memory:"
-        return cls(config.templates, cache=None if memory else sidecar(config.database, ".inline.cache"))
+        if str(config.database) == ":memory:":
+            return cls(config.templates)
+        where, read = kept_beside(config.database, ".inline.cache")
+        return cls(config.templates, cache=where, cache_read=read)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         """The subject, the HTML as mail carries it (CSS inlined, then

@@ -1,5 +1,9 @@
 """What the last pass could not do for some readers, for `digest status`: a small JSON file
-beside the database (``digest.db.readers``), rewritten after every pass, best effort."""
+beside the database file itself (``digest.db.readers``: the same whichever name a config gives
+it, a symbolic link or not), rewritten after every pass, best effort. One a release before left
+beside a link (``link.db.readers``) is not read: it would outlive the readers' fixes (a pass
+through the file itself never sees it), where a pass writes the note anew; a pass through that
+link removes it."""
 
 from __future__ import annotations
 
@@ -8,14 +12,14 @@ import json
 import logging
 from pathlib import Path
 
-from digest.db import sidecar
+from digest.db import real_file, sidecar
 from digest.files import write_atomic
 
 log = logging.getLogger(__name__)
 
 
 def _path(database: Path) -> Path:
-    return sidecar(database, ".readers")
+    return sidecar(real_file(database), ".readers")
 
 
 def write_reader_failures(database: Path, failures: dict[str, str], now: dt.datetime) -> None:
@@ -25,6 +29,8 @@ def write_reader_failures(database: Path, failures: dict[str, str], now: dt.date
             write_atomic(path, json.dumps({"at": now.isoformat(), "readers": failures}, indent=1) + "\n")
         else:
             path.unlink(missing_ok=True)
+        if (named := sidecar(database, ".readers")) != path:  # a release before's, through a link
+            named.unlink(missing_ok=True)
     except OSError as e:
         log.error("%s: cannot note the readers the pass failed: %s", path, e)
 

@@ -1,6 +1,7 @@
 """Parsed profiles kept between runs: a file is parsed again only when it changed.
 
-The cache is one file beside the database (``<database>.profiles.cache``), a mapping from
+The cache is one file beside the database file itself (``<database>.profiles.cache``, whichever
+name a config gives the database, a symbolic link or not), a mapping from
 each profile's path to its identity on disk (inode, size, modification time in ns) and the
 profile parsed from it. It is thrown away whole when anything that shapes a parsed profile
 changes: the config's defaults for profiles, or the code that parses them. It is only ever a
@@ -21,7 +22,7 @@ from typing import Any
 
 from digest import __version__, models
 from digest.config import Config
-from digest.db import sidecar
+from digest.db import kept_beside
 from digest.files import write_atomic
 from digest.models import Interest, Profile
 from digest.options import declared
@@ -67,7 +68,7 @@ def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[t
 
 
 def cache_path(config: Config) -> Path:
-    return sidecar(config.database, ".profiles.cache")  # PostgreSQL: in the config's folder
+    return kept_beside(config.database, ".profiles.cache")[0]  # PostgreSQL: in the config's folder
 
 
 def fingerprint(config: Config, parser_file: str) -> str:
@@ -84,19 +85,22 @@ def fingerprint(config: Config, parser_file: str) -> str:
 class ProfileCache:
     """``cache.load(path, parse)``: the profile parsed from ``path``, from the cache if unchanged."""
 
-    def __init__(self, path: Path | None, key: str) -> None:
+    def __init__(self, path: Path | None, key: str, read: Path | None = None) -> None:
+        """``read``: where the cache is read, if not from ``path`` (digest.db.kept_beside)."""
         self.path, self.key = path, key
         self.entries: dict[str, tuple[tuple[int, int, int], Profile]] = {}
         self.seen: dict[str, tuple[tuple[int, int, int], Profile]] = {}
         self.hits = self.misses = 0
-        if path is not None and path.exists():
-            self.entries = self._read(path)
+        read = read or path
+        if read is not None and read.exists():
+            self.entries = self._read(read)
 
     @classmethod
     def for_config(cls, config: Config, parser_file: str) -> ProfileCache:
         if str(config.database) == ":memory:":
             return cls(None, "")
-        return cls(cache_path(config), fingerprint(config, parser_file))
+        where, read = kept_beside(config.database, ".profiles.cache")
+        return cls(where, fingerprint(config, parser_file), read)
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:

@@ -139,3 +139,18 @@ def test_many_files_to_parse_are_parsed_side_by_side_with_the_same_profiles_and_
     assert "r07.yaml" in spread_problems[0] and "r31.yaml" in spread_problems[1]
     cached = ProfileCache.for_config(workspace.config, load_module.__file__).entries
     assert len(cached) == 38  # what the children parsed is cached too
+
+
+def test_a_cache_kept_beside_a_symbolic_link_is_read_and_kept_beside_the_file_itself(workspace, monkeypatch):
+    """A config naming the database through link.db -> digest.db: the cache is digest.db's (the one
+    of a config naming the file), and the one a release before kept beside the link is still read."""
+    workspace.profile("ada", ADA)
+    parsed_from_files(monkeypatch, workspace.config)  # digest.db.profiles.cache
+    root = workspace.root
+    (root / "link.db").symlink_to("digest.db")
+    (root / "digest.db.profiles.cache").rename(root / "link.db.profiles.cache")  # an earlier release's
+    workspace.config_path.write_text(workspace.config_path.read_text().replace("digest.db", "link.db"))
+    assert parsed_from_files(monkeypatch, workspace.config)[1] == 0
+    workspace.profile("bob", BOB)
+    assert parsed_from_files(monkeypatch, workspace.config)[1] == 1
+    assert (root / "digest.db.profiles.cache").exists()  # was: link.db's, digest.db's parsing all again

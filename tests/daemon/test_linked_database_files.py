@@ -1,0 +1,68 @@
+"""A config naming the SQLite database through a symbolic link (link.db -> digest.db) and another
+naming the file itself share what is kept beside it: the locks, the journals and the note of
+unrecorded messages (64692b4), and the note of the readers the last pass failed and the caches.
+The latter were kept beside the name as given: `digest status` through digest.db did not say the
+reader a daemon through link.db could not make a digest for, and each name had caches of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+from daemon_processes import SlowMailbox
+
+from digest.compose.render import builtin_templates
+from digest.daemon.notes import read_reader_failures, write_reader_failures
+from digest.demo.smtp_server import LocalSmtpServer
+
+from conftest import NOW, Workspace, make_dump
+
+TRAP = "{% if profile.user == 'bob' %}{{ no_such_value }}{% endif %}"  # bob's digest cannot be made
+
+
+def test_status_through_the_file_says_the_reader_a_pass_through_a_link_failed(tmp_path):
+    box = SlowMailbox(0.0)
+    with LocalSmtpServer(box) as server:
+        ws = Workspace(tmp_path, server.port)
+        due = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).strftime("%H:%M")
+        for user in ("ada", "bob"):
+            ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{due}'\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
+        (tmp_path / "tpl").mkdir()
+        (tmp_path / "tpl" / "digest.txt.j2").write_text(
+            TRAP + (builtin_templates() / "digest.txt.j2").read_text()
+        )
+        (tmp_path / "link.db").symlink_to("digest.db")
+        linked = tmp_path / "linked.yaml"
+        linked.write_text(ws.config_path.read_text().replace("digest.db", "link.db") + "templates: tpl\n")
+        daemon = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(linked), "run", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert [m.rcpt_tos for m in box.messages] == [["ada@example.org"]], daemon.stderr
+    said = ws.cli("status")  # through digest.db
+    assert (
+        "Readers whose digest could not be made (last pass):\n  bob: cannot build the message" in said.output
+    )
+    beside = sorted(p.name for p in tmp_path.glob("*.db.*"))
+    assert not [name for name in beside if name.startswith("link.db")], (
+        beside
+    )  # was: its own caches, its note
+    assert {"digest.db.readers", "digest.db.profiles.cache", "digest.db.inline.cache"} <= set(beside)
+
+
+def test_a_readers_note_an_earlier_release_left_beside_the_link_does_not_outlive_the_fix(tmp_path):
+    """A release before, through link.db, noted bob; bob's digest was made since by a pass through
+    digest.db: status through link.db still said bob's could not be made, at every pass after."""
+    (tmp_path / "link.db").symlink_to("digest.db")
+    (tmp_path / "link.db.readers").write_text(
+        '{"at": "2026-03-16T07:00:00+00:00", "readers": {"bob": "X"}}\n'
+    )
+    write_reader_failures(tmp_path / "digest.db", {}, NOW)  # a pass through the file: nobody failed
+    assert read_reader_failures(tmp_path / "link.db") == (None, {})  # was: bob, for ever
+    write_reader_failures(tmp_path / "link.db", {"ada": "Y"}, NOW)  # a pass through the link
+    assert read_reader_failures(tmp_path / "digest.db")[1] == {"ada": "Y"}  # was: {}
+    assert not (tmp_path / "link.db.readers").exists()
