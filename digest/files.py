@@ -113,6 +113,25 @@ class FileLock:
         self.fd = fd
         return True
 
+    def take_anew(self, note: str) -> None:
+        """The lock, on a new file put in place of ``path`` with ``note`` in it: never waits for
+        whoever has the file there now (a question that holds it for an instant, :meth:`held`,
+        stopped there: SIGSTOP, a debugger, keeps the old one, unlinked). Only for a lock whose
+        takers another lock keeps apart (digest.daemon.lock's worker lock, under the run lock)."""
+        new = self.path.with_name(f"{self.path.name}.{os.getpid()}.new")
+        fd = -1
+        try:
+            fd = os.open(new, os.O_RDWR | os.O_CREAT | os.O_TRUNC, self.mode)
+            _write_note(fd, note)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else has this file
+            os.replace(new, self.path)
+        except OSError as e:
+            if fd >= 0:
+                os.close(fd)
+            new.unlink(missing_ok=True)
+            raise DigestError(f"{self.path}: cannot make the lock file: {e.strerror or e}") from None
+        self.fd = fd
+
     def held(self, unreadable: bool = True) -> bool:
         """Whether a process holds the lock now (this one included), told by taking a shared lock
         and dropping it at once (a flock, unlike a POSIX lock, has no way to ask without taking

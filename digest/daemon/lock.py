@@ -61,10 +61,11 @@ class RunLock:
             )
         self.lock.note(f"{what} (pid {os.getpid()})\n")
         if worker is not None:
-            try:  # waited for: only a question holds it besides, for an instant (a shared lock);
-                # the id written first (no other worker runs: this one holds the run lock), so a
-                # question finding the lock held never reads the id of a worker before it
-                self.worker.acquire(wait=True, note=worker)
+            try:  # a new file, so a question holding the old one (a shared lock, for an instant:
+                # unless stopped there) never holds the worker up; the id written first (no other
+                # worker runs: this one holds the run lock), so a question finding the lock held
+                # never reads the id of a worker before it
+                self.worker.take_anew(worker)
             except BaseException:
                 self.release()
                 raise
@@ -75,7 +76,8 @@ class RunLock:
         none does, so no row of the workers table is a running daemon's, however lately it was
         seen (a daemon killed: the kernel dropped its locks), and a command that writes (`digest
         send`) is no daemon. Asked by taking and dropping a shared lock on the worker's file, never
-        the run lock: a worker starting at that instant waits for it, and nothing else is held up.
+        the run lock: a worker starting at that instant takes a new file (FileLock.take_anew),
+        so a question stopped while it holds the lock holds nobody up.
         Always True on PostgreSQL (the workers' rows tell)."""
         return self.shared or self.worker.held() or self._earlier_held(1) is not None
 

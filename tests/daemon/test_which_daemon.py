@@ -245,3 +245,36 @@ def test_a_daemon_keeping_its_locks_beside_the_link_as_the_release_before_is_not
     assert "link.db.lock: the database is in use by digest run (pid 4242)" in result.output, result.output
     assert shown == {"vm:4242:0ld0ld00": True}, shown  # was: not running
     RunLock(config.database).acquire("digest send").release()  # free once that daemon stopped
+
+
+def test_a_status_stopped_while_it_asks_holds_up_no_worker(tmp_path):
+    """`digest status` asks whether a worker runs by taking a shared lock on digest.db.worker.lock
+    for an instant; stopped there (SIGSTOP, a debugger: here a process that keeps that shared lock),
+    it held `digest run --once` (and `digest run`) at its start, deaf to SIGTERM, for as long as it
+    stayed stopped. The worker takes a new file now: it runs, and is the one status sees."""
+    ws = Workspace(tmp_path)
+    ws.profile("r10", R10)
+    once = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+    assert subprocess.run(once, capture_output=True, timeout=120).returncode == 0  # the lock file made
+    asking = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SHARED, str(tmp_path / "digest.db.worker.lock")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert asking.stdout.readline() == "held\n"
+        again = subprocess.run(once, capture_output=True, text=True, timeout=120)  # was: never ended
+        assert again.returncode == 0, again.stderr
+    finally:
+        asking.kill()
+        asking.wait()
+    assert RunLock(ws.config.database).running() is None  # its lock went with it
+
+
+HOLD_SHARED = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+print("held", flush=True)
+time.sleep(600)
+"""
