@@ -32,7 +32,7 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
-from digest.config_missing import close_name, close_variable, missing_config
+from digest.config_missing import close_name, close_variable, missing_config, said_close
 from digest.db import DatabaseUrl
 from digest.errors import ConfigError, SecretUnavailable, collect
 from digest.models import Profile
@@ -197,7 +197,7 @@ class WebConfig:
             )
             raise SecretUnavailable(
                 f"web.secret_env names ${self.secret_env}, but that environment variable is not set"
-                f"{close_variable(self.secret_env)}: {new}",
+                f"{said_close(close)}: {new}",
                 f"${self.secret_env} is not set",
             )
         if len(value) < MIN_SECRET_CHARS:

@@ -50,7 +50,11 @@ def nearby(path: Path) -> Path | None:
 def close_variable(name: str) -> str:
     """' (but $DIGEST_SECRET is: a misspelt name?)' when a variable of a close name is set: the
     fix is the name in the config (a new secret made under the misspelt one revokes every link)."""
-    close = close_name(name)
+    return said_close(close_name(name))
+
+
+def said_close(close: str | None) -> str:
+    """:func:`close_variable` of a name whose :func:`close_name` is known: ``close``."""
     return f" (but ${close} is: a misspelt name?)" if close else ""
 
 

@@ -77,7 +77,7 @@ def start_afresh_before_links(
     try:
         gone = names_gone(config)
         for p in profiles:
-            if p.user in gone and (note := start_afresh(config, p, now, command=command)):
+            if p.user in gone and (note := start_afresh(config, p, now, command=command, known_gone=True)):
                 click.echo(note, err=True)
         if taken := {p.user for p in profiles} & gone:
             past_removals(config, taken)

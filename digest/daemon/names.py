@@ -324,17 +324,26 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
 
 
 def start_afresh(
-    config: Config, profile: Profile, now: dt.datetime, timeout: float = 30.0, command: str | None = None
+    config: Config,
+    profile: Profile,
+    now: dt.datetime,
+    timeout: float = 30.0,
+    command: str | None = None,
+    *,
+    known_gone: bool = False,
 ) -> str | None:
     """`profile new` made ``profile`` (or ``command``, `profile url` or `serve`, signs its link: a file made
     by hand) under a name written down gone: the next look's move of a removed reader's records (another
-    address) aside done now for it, so its page never shows them. Returns what to say (None: none moved)."""
+    address) aside done now for it, so its page never shows them. Returns what to say (None: none moved).
+    ``known_gone``: the caller has just read the name written down gone (not read again before the
+    database is taken for writing; the writing's transaction reads it, as always)."""
     gone_sql = "SELECT gone_at FROM reader_names WHERE user = ? AND live = 0"
     if not is_postgres(config.database) and not Path(config.database).exists():  # nobody's history
         return None
-    with Store(config.database, readonly=True, timeout=timeout) as store:
-        if store.db.execute(gone_sql, (profile.user,)).fetchone() is None:
-            return None
+    if not known_gone:
+        with Store(config.database, readonly=True, timeout=timeout) as store:
+            if store.db.execute(gone_sql, (profile.user,)).fetchone() is None:
+                return None
     with Store(config.database, timeout=timeout) as store:
         what = f"`digest {command or f'profile new {profile.user}'}`"
         refuse_if_apart(store, config, what, now, beside=True, keys=FOLDER)

@@ -37,8 +37,7 @@ from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
 from digest.models import Profile, is_archived
-from digest.profiles.cache import Identity
-from digest.profiles.load import load_profile, profile_path, readable_profile
+from digest.profiles.load import Versions, load_profile, profile_path
 from digest.store import Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
@@ -165,7 +164,7 @@ class StillWanted:
         self.suppressions = suppressions
         self.now = now
         self.lookback = lookback(config)
-        self.read: dict[str, tuple[Identity, Profile | None]] = {}  # user -> (their file, as read)
+        self.read = Versions(config)  # the readers' files as read
 
     def why_not(self, user: str, recipient: str, made: dt.datetime) -> str | None:
         """The reason to hold the message made at ``made`` (the outbox's "not tried: ..."), or
@@ -204,10 +203,5 @@ class StillWanted:
             identity, changed = stamped
             if changed < since_ns:  # neither written nor moved in since (a moved file keeps its mtime)
                 return None
-            known = self.read.get(user)
-            if known is not None and known[0] == identity:
-                return known[1]
-            profile = readable_profile(candidate, self.config)
-            self.read[user] = (identity, profile)
-            return profile
+            return self.read.profile(str(candidate), identity)
         return None

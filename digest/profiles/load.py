@@ -230,6 +230,30 @@ def readable_profile(path: Path, config: Config) -> Profile | None:
         return None
 
 
+class Versions:
+    """Profile files read again by their version (an Identity: digest.config.file_stamp): each
+    version read once, the last readable one kept (ProfileFolder.fresh, StillWanted.changed)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.read: dict[str, tuple[Identity, Profile]] = {}  # path -> its last readable version
+
+    def kept(self, path: str) -> tuple[Identity, Profile] | None:
+        return self.read.get(path)
+
+    def profile(self, path: str, identity: Identity) -> Profile | None:
+        """The profile in ``path`` as its version ``identity`` reads: read now unless that one
+        was; None if it cannot be read (:func:`readable_profile`)."""
+        known = self.read.get(path)
+        if known is not None and known[0] == identity:
+            return known[1]
+        profile = readable_profile(Path(path), self.config)
+        if profile is not None:
+            self.read[path] = (identity, profile)
+            log.debug("%s changed since it was read: read again", path)
+        return profile
+
+
 def read_profile_text(path: Path) -> str:
     """A profile file's text (or an editor's draft of it); one it cannot read (not UTF-8: saved
     as Latin-1) is a ProfileError saying where and what to do."""
