@@ -5,6 +5,13 @@ When recording fails (the disk is full, the database is read-only), the message 
 instead delivery stops: what the server accepted is noted here, in a small file beside the
 database (``digest.db.unrecorded``) and in memory (for when not even that file can be written),
 and every later pass first records those messages as sent. Until that works, nothing is sent.
+
+The note is only ever beside the database, where every process using it looks (the temporary
+folder is not such a place: systemd's PrivateTmp, or another TMPDIR, gives each process its
+own). On a disk that is full by then, it is written into a spare file each pass keeps there
+(``digest.db.unrecorded.spare``, :data:`SPARE_BYTES`), in place, and renamed; a pass that
+cannot keep that spare (a folder it may not write in, a disk already full) sends nothing
+(:meth:`Unrecorded.ready`). Notes an earlier release left in the temporary folder are read.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +33,9 @@ from digest.files import write_atomic
 from digest.store import Store
 
 log = logging.getLogger(__name__)
+
+
+SPARE_BYTES = 256 * 1024  # some 1,500 messages' entries
 
 
 class DeliveryHalted(DeliveryError):
@@ -47,9 +58,36 @@ class Unrecorded:
         # beside the file itself, however a config names it (as digest.deliver.journal); read
         # beside the name as given too, where a release before wrote it through a symbolic link
         self.path, named = sidecar(real_file(database), ".unrecorded"), sidecar(database, ".unrecorded")
-        self.fallback = _fallback(self.path)
-        self.places = tuple(dict.fromkeys((self.path, self.fallback, named, _fallback(named))))
+        self.spare = self.path.with_name(self.path.name + ".spare")
+        self.kept = str(database) != ":memory:"  # a database of this process alone: no files
+        # the temporary folder: where an earlier release wrote it when it could not beside
+        self.places = tuple(dict.fromkeys((self.path, named, _fallback(self.path), _fallback(named))))
         self.memory: dict[int, Accepted] = {}
+
+    def ready(self) -> None:
+        """Before a pass sends anything: the spare kept beside the database, so that the note
+        of what the server accepts can be written there even on a disk full by then; else
+        DeliveryError, saying why (the note anywhere else is not seen by the other processes)."""
+        try:
+            if not self.kept or self.spare.stat().st_size >= SPARE_BYTES:
+                return
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            self._refuse(e)
+        try:
+            write_atomic(self.spare, os.urandom(SPARE_BYTES))  # not zeros: a disk may store those as nothing
+        except OSError as e:
+            self._refuse(e)
+
+    def _refuse(self, error: OSError) -> None:
+        raise DeliveryError(
+            f"{self.spare}: cannot keep this file beside the database ({error.strerror or error}): it "
+            "holds the room for the note of digests the server accepts but the database cannot record "
+            f"({self.path.name}), which every process using the database reads so as not to send them "
+            "again (the temporary folder is not seen by them all: systemd's PrivateTmp, another TMPDIR); "
+            f"nothing is sent until it can be written: make {self.path.parent} writable, or free space"
+        ) from None
 
     def entries(self) -> list[Accepted]:
         found = dict(self.memory)
@@ -84,12 +122,26 @@ class Unrecorded:
             for a in self.entries()
         ]  # fmt: skip
         text = json.dumps(items, indent=1) + "\n"
-        for path in (self.path, self.fallback):
+        try:
+            write_atomic(self.path, text)
+            return True
+        except OSError as e:
+            log.critical("%s: cannot write the note of unrecorded messages: %s", self.path, e)
+        data = text.encode()
+        try:  # the spare's room, written over in place and renamed: no new space needed
+            if len(data) > self.spare.stat().st_size:
+                raise OSError(f"the note ({len(data)} bytes) is larger than the spare")
+            fd = os.open(self.spare, os.O_WRONLY)
             try:
-                write_atomic(path, text)
-                return True
-            except OSError as e:
-                log.critical("%s: cannot write the note of unrecorded messages: %s", path, e)
+                os.pwrite(fd, data, 0)
+                os.ftruncate(fd, len(data))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(self.spare, self.path)
+            return True
+        except OSError as e:
+            log.critical("%s: cannot write the note of unrecorded messages there either: %s", self.spare, e)
         return False
 
     def clear(self) -> None:
@@ -102,7 +154,8 @@ class Unrecorded:
 
 
 def _fallback(path: Path) -> Path:
-    """Where the note goes when it cannot be written beside the database: the temporary folder."""
+    """Where an earlier release wrote the note when it could not beside the database: the
+    temporary folder (read, never written)."""
     name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"digest-{name}.unrecorded"
 
@@ -140,7 +193,9 @@ def stop_delivery(
 
 
 def record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
-    """Record as sent what the server accepted in an earlier pass; refuse to go on until that works."""
+    """Record as sent what the server accepted in an earlier pass; refuse to go on until that works
+    (and while the note of the next ones could not be written beside the database)."""
+    unrecorded.ready()
     pending = unrecorded.entries()
     if not pending:
         return

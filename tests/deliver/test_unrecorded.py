@@ -80,7 +80,6 @@ def test_when_even_the_note_cannot_be_written_the_same_process_still_does_not_se
         config = ws.config
         journal = Unrecorded(config.database)
         journal.path = tmp_path / "no-such-folder" / "x"  # no file can be written: memory only
-        journal.fallback = tmp_path / "no-such-folder" / "y"
         fill(store)
         with pytest.raises(DeliveryHalted):
             deliver_due(config, store, None, NOW, limiter=RateLimiter(None), unrecorded=journal)

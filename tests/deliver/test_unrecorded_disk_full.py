@@ -1,0 +1,104 @@
+"""The note of digests the server accepted but a full disk kept the database from recording, as
+two processes meet it whose temporary folders differ (systemd's PrivateTmp gives a service its
+own; another TMPDIR): it went to the temporary folder of the process that could not write it
+beside the database, where the other one did not look, and sent those digests again.
+
+The disk is a real one that fills: a small tmpfs mounted for the test (skipped where mounting is
+not allowed), filled by another program (the SMTP server's handler) as the first digest arrives."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.demo.smtp_server import LocalSmtpServer, Received
+
+from conftest import Workspace, make_dump
+
+
+@contextlib.contextmanager
+def small_disk(where: Path) -> Iterator[Path]:
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small disk here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def fill(disk: Path) -> None:
+    with open(disk / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"x" * 4096)
+
+
+class FillingMailbox:
+    """Accepts every message; as the first arrives, another program fills the database's disk."""
+
+    def __init__(self, disk: Path) -> None:
+        self.disk, self.messages = disk, []
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.messages:
+            fill(self.disk)
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def digest(ws: Workspace, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    """A `digest` process of its own, with its own temporary folder."""
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(tmp))
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+@contextlib.contextmanager
+def ingested(tmp_path: Path) -> Iterator[tuple[Path, FillingMailbox, Workspace]]:
+    """Five readers, a day's papers ingested, the database on a small disk, a server that fills it."""
+    with small_disk(tmp_path / "disk") as disk, LocalSmtpServer(FillingMailbox(disk)) as server:
+        (disk / "ws").mkdir()
+        ws = Workspace(disk / "ws", server.port)
+        for i in range(5):
+            ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
+        papers = [(f"Neuromorphic chip {i}", "An event-driven chip.") for i in range(40)]
+        ws.dump("day.txt", make_dump("Mar 14", papers))
+        assert digest(ws, tmp_path / "a", "ingest").returncode == 0
+        yield disk, server.handler, ws
+
+
+def test_a_digest_noted_by_a_process_with_another_temporary_folder_is_not_sent_again(tmp_path):
+    with ingested(tmp_path) as (disk, box, ws):
+        halted = digest(ws, tmp_path / "a", "send")  # A: the disk fills as r0's digest arrives
+        noted_in_a = os.listdir(tmp_path / "a")
+        (disk / "filler").unlink()  # space again
+        status = digest(ws, tmp_path / "b", "status")  # B: another temporary folder
+        again = digest(ws, tmp_path / "b", "send")
+    sent = collections.Counter(m.rcpt_tos[0] for m in box.messages)
+    assert [to for to, n in sent.items() if n > 1] == []  # was: r0 twice
+    assert sorted(sent) == [f"r{i}@example.org" for i in range(5)] and again.returncode == 0
+    assert halted.returncode == 1 and "delivery is stopped" in halted.stderr, halted.stderr
+    assert "DELIVERY STOPPED" in status.stdout  # was: not said
+    assert noted_in_a == []  # was: digest-<hash>.unrecorded, in A's temporary folder
+
+
+def test_a_pass_that_cannot_keep_room_for_the_note_beside_the_database_sends_nothing_and_says_why(tmp_path):
+    with ingested(tmp_path) as (disk, box, ws):
+        fill(disk)  # full before the pass, but for a little room (the lock's note, a page or two)
+        with open(disk / "filler", "r+b") as f:
+            f.truncate((disk / "filler").stat().st_size - 64 * 1024)
+        refused = digest(ws, tmp_path / "a", "send")
+    assert refused.returncode == 1 and box.messages == []
+    assert "digest.db.unrecorded.spare: cannot keep this file beside the database" in refused.stderr
+    assert "the temporary folder is not seen by them all" in refused.stderr
