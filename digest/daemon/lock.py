@@ -9,6 +9,7 @@ its instant is never refused for it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -59,7 +60,9 @@ class RunLock:
                 f"(`digest run`, `send`, `ingest`, `fetch`) runs at a time, so {what} did not start. "
                 "Wait for the other one to finish (or stop it)."
             )
-        self.lock.note(f"{what} (pid {os.getpid()})\n")
+        with contextlib.suppress(OSError):  # a full disk: the holder unsaid ("another process"),
+            # and what this command writes next says what is wrong (a note is not worth a crash)
+            self.lock.note(f"{what} (pid {os.getpid()})\n")
         if worker is not None:
             try:  # a new file, so a question holding the old one (a shared lock, for an instant:
                 # unless stopped there) never holds the worker up; the id written first (no other

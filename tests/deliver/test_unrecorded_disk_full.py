@@ -102,3 +102,12 @@ def test_a_pass_that_cannot_keep_room_for_the_note_beside_the_database_sends_not
     assert refused.returncode == 1 and box.messages == []
     assert "digest.db.unrecorded.spare: cannot keep this file beside the database" in refused.stderr
     assert "the temporary folder is not seen by them all" in refused.stderr
+
+
+def test_a_send_on_a_disk_full_to_the_last_byte_says_what_is_wrong(tmp_path):
+    with ingested(tmp_path) as (disk, box, ws):
+        fill(disk)
+        refused = digest(ws, tmp_path / "a", "send")
+    assert refused.returncode == 1 and box.messages == []
+    assert "internal error" not in refused.stderr  # was: 'internal error: OSError: [Errno 28] ...'
+    assert "digest.db: the database file cannot be opened or written" in refused.stderr, refused.stderr
