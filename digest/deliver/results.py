@@ -36,7 +36,7 @@ from digest.deliver.alone import refused_alone
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.transports import SendResult
-from digest.deliver.wanted import READDRESSED, reopen_period
+from digest.deliver.wanted import READDRESSED, readdressed
 
 if TYPE_CHECKING:
     from digest.deliver.lines import Pass
@@ -142,10 +142,10 @@ def suppressed(
 ) -> SendOutcome:
     """A message no longer wanted (inside a transaction): to a suppressed address, or to a reader
     paused since it was made (``why``: digest.deliver.wanted); failed without an attempt. One held
-    for its reader's new address reopens its period (digest.deliver.wanted.reopen_period)."""
-    reply = f"not tried: {why}"
+    for its reader's new address reopens its period (digest.deliver.wanted.readdressed)."""
     if why.startswith(READDRESSED):  # the period's row first, as queueing takes them
-        reopen_period(outbox.store, msg.user, msg.period, msg.message_id)
+        why = f"{why} ({readdressed(outbox.store, msg.user, msg.period, msg.message_id)})"
+    reply = f"not tried: {why}"
     outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
     say(logging.WARNING, "digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
     return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)

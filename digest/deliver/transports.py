@@ -328,6 +328,12 @@ class FileSenders:
         return FileSender(self.folder)
 
 
+def answer_lost(reply: str) -> bool:
+    """Is ``reply`` (a failed try's, as :meth:`SmtpSender.send` words it) a connection lost or
+    timed out during DATA, its answer never heard: the server may have taken the message."""
+    return reply.endswith(" during DATA") or " during DATA: " in reply
+
+
 def _why(e: BaseException) -> str:
     if isinstance(e, socket.timeout | TimeoutError):
         return "timed out"

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from digest.config import Config, file_changes
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
+from digest.deliver.transports import answer_lost
 from digest.errors import ProfileError
 from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, load_profile, profile_path
@@ -121,15 +122,39 @@ GIVEN_AWAY = (  # logged with the name and the period
 
 
 READDRESSED = "the reader's address changed since the digest was made"  # a hold's reason begins so
+REMADE = (
+    "its papers go in their next digest, to that address: made again today while the send time's grace lasts"
+)
+MAYBE_TAKEN = (
+    "an earlier try's answer was lost during DATA, so the server may have taken it: the day's "
+    "digest is not made again; its papers go in their next digest, to that address"
+)
+
+
+def readdressed(store: Store, user: str, period: str | None, message_id: str) -> str:
+    """Inside the transaction that holds a message for its reader's new address: its period
+    reopened (:func:`reopen_period`) unless an earlier try of it may have reached the server
+    (its answer lost during DATA: a day's digest made again would be a second one). The end of
+    the hold's reason, saying which."""
+    rows = store.db.execute(
+        "SELECT reply FROM attempts WHERE ok = 0 AND outbox_id IN "
+        "(SELECT id FROM outbox WHERE message_id = ?)",
+        (message_id,),
+    ).fetchall()
+    if any(answer_lost(reply or "") for (reply,) in rows):
+        return MAYBE_TAKEN
+    reopen_period(store, user, period, message_id)
+    return REMADE
 
 
 def reopen_period(store: Store, user: str, period: str | None, message_id: str) -> bool:
     """Inside the transaction that holds a message (``message_id``, of ``user``'s ``period``) for
-    its reader's new address: if it was the digest of their last period done, that period counts
+    its reader's new address, none of whose tries may have reached the server (:func:`readdressed`):
+    if it was the digest of their last period done, that period counts
     as not done any more (its backstop row dropped, their schedule state put back to the period
     before, or none), so the day's digest is made again for the address they give now while the
-    send time's grace lasts (digest.daemon.slots.due_slot), from its papers, free again. The
-    held message never reached the server: nothing goes twice. Returns whether it was reopened."""
+    send time's grace lasts (digest.daemon.slots.due_slot), from its papers, free again. Nothing
+    goes twice. Returns whether it was reopened."""
     db = store.db
     state = db.execute("SELECT last_period FROM schedule_state WHERE user = ?", (user,)).fetchone()
     if period is None or state is None or state[0] != period:
@@ -183,10 +208,7 @@ class StillWanted:
         if profile.paused:
             return "paused since the digest was made: their profile file says paused: true (an unsubscribe)"
         if not same_address(profile.email, recipient):
-            return (
-                f"{READDRESSED}: their profile file says email: {profile.email} (its papers go in "
-                "their next digest, to that address: made again today while the send time's grace lasts)"
-            )
+            return f"{READDRESSED}: their profile file says email: {profile.email}"  # (readdressed's end)
         return None
 
     def changed(self, user: str, since: dt.datetime) -> Profile | None:

@@ -6,6 +6,8 @@ SMTP server on loopback greylisting the old address, real profile files, SQLite 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
@@ -13,7 +15,7 @@ from test_still_wanted import Greylisting  # bob@example.org's first RCPT answer
 from digest.daemon.service import Daemon
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.transports import SmtpSender
-from digest.demo.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.files import write_atomic
 from digest.store import Store
 
@@ -32,10 +34,8 @@ def greylisting():
         yield server
 
 
-def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(
-    tmp_path, greylisting, database
-):
-    ws = Workspace(tmp_path, greylisting.port, database)
+def bobs_daemon(ws: Workspace) -> tuple[Path, Callable[[float], None]]:
+    """Bob's profile file, the day's listing, and a real daemon's pass at FRI_0730 + minutes."""
     path = ws.profile("bob", BOB)
     ws.dump("day.txt", make_dump("Mar 19", PAPERS), mtime=FRI_0730 - dt.timedelta(hours=6))
     now = [FRI_0730]
@@ -45,6 +45,14 @@ def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(
         now[0] = FRI_0730 + dt.timedelta(minutes=minutes)
         d.run_once()
 
+    return path, at
+
+
+def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(
+    tmp_path, greylisting, database
+):
+    ws = Workspace(tmp_path, greylisting.port, database)
+    path, at = bobs_daemon(ws)
     at(1)  # 07:31: bob's digest made; the server answers 451 (tried again a minute later)
     assert greylisting.handler.messages == []
     write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))  # his new address
@@ -61,3 +69,36 @@ def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(
     assert held.recipient == "bob@example.org" and held.status == FAILED
     assert held.last_error.startswith("not tried: the reader's address changed since the digest was made")
     assert made.recipient == "bob@new.example.org"
+
+
+class TakenThenGone(Mailbox):
+    """Keeps bob@example.org's first message, then hangs up without the answer (the answer lost:
+    the server has it, the daemon cannot know), then answers as usual."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = False
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if envelope.rcpt_tos == ["bob@example.org"] and not self.dropped:
+            self.dropped = True
+            server.transport.close()  # accepted, then the connection is gone without a reply
+        return reply
+
+
+def test_a_retry_held_whose_earlier_try_may_have_been_taken_is_not_made_again(tmp_path, database):
+    with LocalSmtpServer(TakenThenGone()) as server:
+        ws = Workspace(tmp_path, server.port, database)
+        path, at = bobs_daemon(ws)
+        at(1)  # 07:31: bob's digest taken by the server, its answer lost: deferred
+        assert [m.rcpt_tos for m in server.handler.messages] == [["bob@example.org"]]
+        write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
+        for minutes in (3, 4, 5, 10):  # the retry held at 07:33; the day's digest not made again
+            at(minutes)
+        assert [m.rcpt_tos for m in server.handler.messages] == [["bob@example.org"]]
+        at(24 * 60 + 1)  # the next morning's digest goes to the new address, as before the change
+        assert [m.rcpt_tos for m in server.handler.messages] == [["bob@example.org"], ["bob@new.example.org"]]
+        with Store(ws.config.database) as store:
+            held, _next_morning = Outbox(store).entries(user="bob")
+        assert held.status == FAILED and "the server may have taken it" in held.last_error
