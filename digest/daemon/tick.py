@@ -36,7 +36,7 @@ from digest.deliver.queue import enqueue
 from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
-from digest.deliver.wanted import GIVEN_AWAY, READDRESSED, given_away
+from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -48,6 +48,8 @@ from digest.select.digests import Windows, next_digests
 from digest.store import Store
 
 log = logging.getLogger(__name__)
+
+LOOK_BACK_HELD = dt.timedelta(days=1)  # held messages' readers looked at again this long
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,8 @@ def run_once(
         send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold) if queue else []
     )
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
-    if due_index is not None:  # a digest held for its reader's new address: the day's made again
-        due_index.look_again([d.user for d in delivered if d.reply.startswith(f"not tried: {READDRESSED}")])
+    if due_index is not None and queue:  # a digest held for its reader's new address, by this pass or
+        # another process since the last: the day's made again (a day back: longer than any grace)
+        due_index.look_again(held_for_new_address(store, now - LOOK_BACK_HELD))
     prune(store, now, config.delivery.keep_days)
     return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))

@@ -39,7 +39,7 @@ from digest.deliver.transports import answer_lost
 from digest.errors import ProfileError
 from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, load_profile, profile_path
-from digest.store import Store, iso
+from digest.store import FAILED, Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
 # planning (which read every profile, maybe from a cache checked earlier) came before the message
@@ -145,6 +145,20 @@ def readdressed(store: Store, user: str, period: str | None, message_id: str) ->
         return MAYBE_TAKEN
     reopen_period(store, user, period, message_id)
     return REMADE
+
+
+def held_for_new_address(store: Store, since: dt.datetime) -> list[str]:
+    """The readers of the messages held for their new address whose period was reopened
+    (:func:`readdressed`), their retry due at or after ``since``, whatever held them: the daemon's
+    pass, another worker's, a `digest send` (which retries at once what waits for the readers it
+    serves). The daemon looks at them again (digest.daemon.due.DueIndex.look_again): the day's
+    digest is made again while the grace lasts. An index range (outbox_due): the failed messages
+    of that time."""
+    rows = store.db.execute(
+        "SELECT DISTINCT user FROM outbox WHERE status = ? AND next_attempt_at >= ? AND last_error LIKE ?",
+        (FAILED, iso(since), f"not tried: {READDRESSED}: %({REMADE})"),
+    )
+    return [user for (user,) in rows.fetchall()]
 
 
 def reopen_period(store: Store, user: str, period: str | None, message_id: str) -> bool:

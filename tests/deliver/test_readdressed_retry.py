@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
 
+from digest.daemon.sendnow import send_now
 from digest.daemon.service import Daemon
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.files import write_atomic
+from digest.profiles.load import load_profiles
 from digest.store import Store
 
 from conftest import Workspace, make_dump
@@ -34,11 +36,11 @@ def greylisting():
         yield server
 
 
-def bobs_daemon(ws: Workspace) -> tuple[Path, Callable[[float], None]]:
+def bobs_daemon(ws: Workspace, when: list[dt.datetime] | None = None) -> tuple[Path, Callable[[float], None]]:
     """Bob's profile file, the day's listing, and a real daemon's pass at FRI_0730 + minutes."""
     path = ws.profile("bob", BOB)
     ws.dump("day.txt", make_dump("Mar 19", PAPERS), mtime=FRI_0730 - dt.timedelta(hours=6))
-    now = [FRI_0730]
+    now = when if when is not None else [FRI_0730]
     d = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
 
     def at(minutes: float) -> None:
@@ -102,3 +104,23 @@ def test_a_retry_held_whose_earlier_try_may_have_been_taken_is_not_made_again(tm
         with Store(ws.config.database) as store:
             held, _next_morning = Outbox(store).entries(user="bob")
         assert held.status == FAILED and "the server may have taken it" in held.last_error
+
+
+def test_a_retry_held_by_a_send_is_made_again_by_the_running_daemon(tmp_path, greylisting, database):
+    """`digest send` (retrying what waits for bob) holds it: the daemon, which made the digest and
+    looks at bob again only at his next slot, still makes the day's digest again."""
+    ws = Workspace(tmp_path, greylisting.port, database)
+    now = [FRI_0730]
+    path, at = bobs_daemon(ws, now)
+    at(1)  # 07:31: bob's digest made by the daemon; the server answers 451
+    write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
+    at(1.5)  # the daemon sees the file changed: bob's period is done, looked at again tomorrow
+    now[0] = FRI_0730 + dt.timedelta(minutes=3)
+    with Store(ws.config.database) as store:  # 07:33: `digest send` retries bob's: held
+        report = send_now(ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), now[0])
+    assert [d.reply.startswith("not tried: the reader's address changed") for d in report.delivered] == [True]
+    at(4)  # 07:34: the daemon makes the day's digest again, for bob@new.example.org
+    at(5)
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+    at(24 * 60 + 1)
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
