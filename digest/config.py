@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -381,11 +382,16 @@ def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | No
 def file_changes(path: str | os.PathLike[str] | None) -> tuple[tuple[int, int, int], int] | None:
     """:func:`file_stamp`'s identity, and when the file last changed (ns): the later of its
     modification time and its inode's change time, which `mv`, `cp -p`, `rsync -a` or `touch -d`
-    cannot set back (a file moved in keeps its old modification time)."""
+    cannot set back (a file moved in keeps its old modification time). For a symbolic link, the
+    file it leads to, and the link's own change time too: a link made (`ln -sfn`) to an older
+    file is a change. One ``lstat`` for a file, a ``stat`` more for a link."""
     if path is None:
         return None
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
+        linked = st.st_ctime_ns if stat.S_ISLNK(st.st_mode) else 0
+        if linked:
+            st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns), max(st.st_mtime_ns, st.st_ctime_ns)
+    return (st.st_ino, st.st_size, st.st_mtime_ns), max(st.st_mtime_ns, st.st_ctime_ns, linked)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from digest.daemon.tick import run_once
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SmtpSender
+from digest.deliver.wanted import lookback
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.profiles.load import load_profile, load_profiles
 from digest.store import Store
@@ -65,11 +67,11 @@ def dated(path: Path, when: dt.datetime) -> None:
     os.utime(path, (when.timestamp(), when.timestamp()))
 
 
-def held_at_retry(ws: Workspace, server: LocalSmtpServer) -> OutboxMessage:
-    """The retry pass three hours after NOW: ada's digest went at NOW, nothing since; bob's
+def held_at_retry(ws: Workspace, server: LocalSmtpServer, sent: dt.datetime = NOW) -> OutboxMessage:
+    """The retry pass three hours after ``sent``: ada's digest went then, nothing since; bob's
     greylisted message is held (recorded failed, not tried again). Returns it."""
     with Store(ws.config.database) as store:
-        deliver_due(ws.config, store, None, NOW + dt.timedelta(hours=3))
+        deliver_due(ws.config, store, None, sent + dt.timedelta(hours=3))
         (bob,) = Outbox(store).entries(user="bob")
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert bob.status == FAILED and bob.attempts == 1
@@ -213,4 +215,27 @@ def test_a_file_moved_in_with_its_old_time_kept_is_read_again_before_a_retry(ws,
     staged.rename(ws.root / "profiles" / "bob.yaml")  # mv: the file's time is kept
 
     bob = held_at_retry(ws, server)
+    assert bob.last_error.startswith("not tried: the reader's address changed since the digest was made")
+
+
+def test_a_file_linked_in_to_an_older_file_is_read_again_before_a_retry(ws, server):
+    """Bob's digest is made and greylisted a lookback after his new file (bob@new.example.org)
+    was written in a folder of the profiles' (versions/); then his profile is made a symbolic
+    link to it (`ln -sfn`: the file it leads to, and its times, older than the digest): the link
+    is newer (its own change time), so the retry three hours later does not go to the old address."""
+    staged = ws.root / "profiles" / "versions" / "bob-2.yaml"
+    staged.parent.mkdir()
+    staged.write_text(BOB.replace("bob@example.org", "bob@new.example.org"))
+    dated(staged, NOW - dt.timedelta(hours=2))
+    # its planning read the folder after that (a message's time is in whole seconds: the next one)
+    read = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=1)
+    made = read + lookback(ws.config)
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), None, made)
+    time.sleep(max(0.0, (read - dt.datetime.now(dt.UTC)).total_seconds()) + 0.05)  # the link made after
+    link = ws.root / "profiles" / "bob.yaml"
+    link.unlink()
+    link.symlink_to(staged)
+
+    bob = held_at_retry(ws, server, made)
     assert bob.last_error.startswith("not tried: the reader's address changed since the digest was made")
