@@ -78,6 +78,24 @@ def test_migrate_wants_a_postgresql_url(workspace):
     assert result.exit_code == 1 and "--to must be a postgresql:// URL" in result.output
 
 
+def test_a_url_with_a_password_is_refused_before_the_copy_not_printed_for_the_config(workspace):
+    """The user saw the copy made, then 'Now set `database: postgresql://digest:<the password in
+    clear>@db1/digest` in config.yaml', a value the config then refuses ('must not hold a password')."""
+    workspace.dump("d.txt", make_dump("Mar 14", [("A paper", "About things.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    with postgres_database() as url:
+        password = os.environ.get("PGPASSWORD") or "not-the-password"
+        user, host = os.environ.get("PGUSER", "postgres"), os.environ.get("PGHOST", "localhost")
+        port = os.environ.get("PGPORT", "5432")
+        with_password = f"postgresql://{user}:{password}@{host}:{port}/{url.rsplit('/', 1)[1]}"
+        result = workspace.cli("db", "migrate", "--to", with_password)
+        assert result.exit_code == 1, result.output
+        assert "--to (the URL `database:` will hold) must not hold a password" in result.output
+        assert "set PGPASSWORD in the environment" in result.output and password not in result.output
+        with Store(url) as pg:  # nothing copied: the same command without the password still can
+            assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
+
+
 def _outbox(store: Store):
     return Outbox(store).messages()
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from digest.checks import DatabaseRef
 from digest.cli.common import Context, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres
 from digest.errors import ConfigError, StoreError
+from digest.options import Invalid, Reading
 
 
 @click.group()
@@ -48,6 +50,10 @@ def migrate(obj: Context, target: str) -> None:
         raise ConfigError("the config's database is PostgreSQL already; migrate copies from an SQLite file")
     if not is_postgres(target):
         raise ConfigError(f"--to must be a postgresql:// URL, got {target!r}")
+    try:  # checked as `database:` will be, before anything is copied: the URL goes there next
+        DatabaseRef()(target, Reading(base=config.path.parent))
+    except Invalid as e:
+        raise ConfigError(f"--to (the URL `database:` will hold) {'; '.join(map(str, e.problems))}") from None
     with RunLock(config.database).acquire("digest db migrate"):
         report = copy_to_postgres(config.database, target, progress=progress_for(obj))
     width = max(len(t) for t, _, _ in report.tables)
