@@ -8,6 +8,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -94,6 +95,28 @@ def test_a_url_with_a_password_is_refused_before_the_copy_not_printed_for_the_co
         assert "set PGPASSWORD in the environment" in result.output and password not in result.output
         with Store(url) as pg:  # nothing copied: the same command without the password still can
             assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
+
+
+def test_the_url_said_for_the_config_holds_the_host_that_pghost_gave_the_command(workspace, monkeypatch):
+    """As the README has it (`PGHOST=db1... digest db migrate --to postgresql:///digest`), the user
+    was told 'Now set `database: postgresql:///digest`': a worker with no PGHOST (systemd's, whose
+    env file has PGUSER and PGPASSWORD) written so looks for a server on this machine's socket."""
+    workspace.dump("d.txt", make_dump("Mar 14", [("A paper", "About things.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    host = os.environ.get("PGHOST", "")
+    if not host or host.startswith("/"):
+        pytest.skip("PGHOST names no host (a socket folder): nothing to write in the URL")
+    with postgres_database() as url:
+        result = workspace.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 0, result.output
+        (said,) = [x for x in result.output.splitlines() if x.startswith("Now set `database: ")]
+        written = said.split("`")[1].removeprefix("database: ")
+        assert urlsplit(written).hostname == host and "(with the host" in said, said
+        with monkeypatch.context() as env:  # no PGHOST (the env put back for the drop after)
+            env.delenv("PGHOST")
+            env.delenv("PGPORT", raising=False)
+            with Store(written) as pg:  # the URL alone reaches the copy
+                assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 1
 
 
 def _outbox(store: Store):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import click
 
 from digest.checks import DatabaseRef
@@ -67,4 +70,20 @@ def migrate(obj: Context, target: str) -> None:
             "the SQLite database, and report this"
         )
     click.echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
-    click.echo(f"Now set `database: {target}` in {config.path}, and start the workers.")
+    url, note = for_config(target)
+    click.echo(f"Now set `database: {url}` in {config.path}{note}, and start the workers.")
+
+
+def for_config(target: str) -> tuple[str, str]:
+    """The URL to write in `database:`, and a note: where ``target`` leaves out the host (and
+    port) that PGHOST (and PGPORT) gave this command, with them, as a worker started elsewhere
+    (systemd, another shell) has only what its config and its own environment say."""
+    parts = urlsplit(target)
+    host, port = os.environ.get("PGHOST", ""), os.environ.get("PGPORT", "")
+    if parts.hostname or not host or "/" in host or "," in host:  # a socket folder, several hosts
+        return target, ""
+    given = "the host and port PGHOST and PGPORT" if port and not parts.port else "the host PGHOST"
+    port = str(parts.port or port)
+    netloc = f"{parts.username}@" * bool(parts.username) + (f"[{host}]" if ":" in host else host)
+    netloc += f":{port}" * bool(port)
+    return urlunsplit(parts._replace(netloc=netloc)), f" (with {given} gave this command)"
