@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote_plus
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    select_autoescape,
+)
 from jinja2.filters import do_wordwrap
 from markupsafe import Markup
 
@@ -25,6 +33,7 @@ from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
 from digest.compose.inline_memo import InlineMemo
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
+from digest.compose.template_errors import users_template_error
 from digest.config import Config
 from digest.db import kept_beside
 from digest.models import Digest, Hit, HitGroups, Match, Paper
@@ -70,6 +79,7 @@ class Renderer:
         """``cache``: the file that keeps premailer's answers about the templates between runs
         (:mod:`digest.compose.inline_memo`; :meth:`for_config` puts it beside the database);
         ``cache_read``: where to read them, if elsewhere (digest.db.kept_beside)."""
+        self.user_templates = user_templates
         loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
         loaders.append(FileSystemLoader(str(builtin_templates())))
         self.env = Environment(
@@ -92,6 +102,8 @@ class Renderer:
                 self.preinlined = PreInlined(self.env, "digest.html.j2", InlineMemo(cache, cache_read))
             except Unsupported as e:
                 log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
+            except TemplateError as e:
+                raise users_template_error(e, user_templates) or e from None
 
     @classmethod
     def for_config(cls, config: Config) -> Renderer:
@@ -103,7 +115,14 @@ class Renderer:
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:
         """The subject, the HTML as mail carries it (CSS inlined, then
-        :func:`~digest.compose.ascii_html.mail_html`) and the text of a digest."""
+        :func:`~digest.compose.ascii_html.mail_html`) and the text of a digest. A template of
+        the user's folder that fails is said as a :class:`ConfigError` with its file and line."""
+        try:
+            return self._render(digest, links)
+        except TemplateError as e:
+            raise users_template_error(e, self.user_templates) or e from None
+
+    def _render(self, digest: Digest, links: dict[str, str] | None) -> Rendered:
         context = self.context(digest, links)
         subject = context["subject"]
         text = self._template("digest.txt.j2").render(context)

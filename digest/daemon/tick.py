@@ -32,7 +32,7 @@ from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
-from digest.deliver.queue import enqueue
+from digest.deliver.queue import enqueue, unbuilt_reason
 from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
@@ -155,7 +155,7 @@ def _queue_batch(
             out = prepare(config, digest, renderer, now)
             out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
         except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
-            error = f"cannot build the message: {type(e).__name__}: {e}"
+            error = unbuilt_reason(e)
             log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
             done.append(Scheduled(profile.user, slot.period, 0, None, error))
             continue

@@ -12,6 +12,7 @@ from digest.config import Config
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import NewMessage, Outbox, pack
 from digest.deliver.suppressions import Suppressions
+from digest.errors import DigestError
 from digest.models import Digest
 from digest.progress import Progress
 from digest.store import Store
@@ -140,9 +141,16 @@ def made_ahead(
 def unbuilt(digest: Digest, error: Exception) -> SendOutcome:
     """The failed outcome of a digest whose message cannot be built (logged)."""
     profile = digest.profile
-    reply = f"cannot build the message: {type(error).__name__}: {error}"
+    reply = unbuilt_reason(error)
     log.error("digest for %s not queued: %s", profile.user, reply)
     return SendOutcome(profile.user, profile.email, len(digest.matches), "", False, reply)
+
+
+def unbuilt_reason(error: Exception) -> str:
+    """Why a message cannot be built: a DigestError in its own words (a template of the user's
+    folder: its file and line), anything else with its type (a bug to report)."""
+    said = str(error) if isinstance(error, DigestError) else f"{type(error).__name__}: {error}"
+    return f"cannot build the message: {said}"
 
 
 def new_message(out: Outgoing, period: str | None = None, *, backstop: bool = True) -> NewMessage:

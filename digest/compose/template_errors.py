@@ -1,0 +1,42 @@
+"""A mistake in a template of the user's `templates:` folder, said as theirs: the file, the line
+and what Jinja found wrong, with the fix (not an "internal error" to report, which a template of
+digest's own that fails still is)."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from jinja2 import TemplateError, TemplateSyntaxError
+
+from digest.errors import ConfigError
+
+
+def users_template_error(error: TemplateError, folder: Path | None) -> ConfigError | None:
+    """``error`` as a :class:`ConfigError` naming the file of ``folder`` and the line it arose
+    at: a syntax error's own, else the last line of that template Jinja's traceback passes
+    through (a value the template asks for that is not there, a filter given the wrong thing).
+    None when no template of ``folder`` is in it (the built-in ones)."""
+    if folder is None:
+        return None
+    where: tuple[str, int | None] | None = None
+    if isinstance(error, TemplateSyntaxError) and error.filename:
+        where = (error.filename, error.lineno)
+    else:
+        for frame in traceback.extract_tb(error.__traceback__):
+            if frame.filename.endswith(".j2"):
+                where = (frame.filename, frame.lineno)
+    if where is None or not _inside(Path(where[0]), folder):
+        return None
+    what = getattr(error, "message", None) or str(error) or type(error).__name__
+    return ConfigError(
+        f"{where[0]}, line {where[1]}: {what} (a template of your `templates:` folder: fix it, or "
+        "remove it to use the built-in one)"
+    )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
