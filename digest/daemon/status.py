@@ -82,7 +82,8 @@ def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
     if not recent:
         return "due now"
     if recent and all(f.outcome == FETCH_FAILED for f in recent):
-        return "waiting: fetch failed (" + "; ".join(f"{f.source}: {f.detail}" for f in recent)[:200] + ")"
+        lines = "its Source line" if len(recent) == 1 else "their Source lines"  # the detail is there
+        return f"waiting: fetch failed ({', '.join(f.source for f in recent)}: see {lines} above)"
     if (
         recent
         and all(f.outcome in (EMPTY, NOT_MODIFIED) for f in recent)

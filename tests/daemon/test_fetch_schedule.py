@@ -124,6 +124,20 @@ def test_a_failed_fetch_is_retried_after_a_while_and_status_says_it_failed(mail_
     assert "waiting: fetch failed" in text
 
 
+def test_a_reader_waiting_on_two_failed_sources_is_told_both_not_a_detail_cut_short(mail_workspace):
+    """The user saw 'waiting: fetch failed (hf_daily: https://...: cannot connect: ... no network
+    or)': the first source's detail cut at 200 characters, the second source not named."""
+    ws = mail_workspace
+    down = Route(b"down " * 100, status=503)
+    with LocalHttpServer({"/api/daily_papers": down, "/rss/cs.LG": down}) as server:
+        setup(ws, server, HF.replace("day: today", "retries: 0"), RSS + "    retries: 0\n")
+        tick(ws, FRI.replace(hour=6, minute=35))
+        text = format_status(collect_status(ws.config, FRI.replace(hour=7, minute=40)))
+    (line,) = [x for x in text.splitlines() if x.startswith("ada ")]
+    assert line.endswith("waiting: fetch failed (hf_daily, arxiv-cs.LG: see their Source lines above)"), line
+    assert "Source hf_daily: FETCH FAILED" in text and "Source arxiv-cs.LG: FETCH FAILED" in text
+
+
 def test_a_listing_not_out_yet_is_asked_for_again_and_reaches_the_readers_that_morning(
     mail_workspace, smtp_server
 ):
@@ -256,7 +270,7 @@ def test_status_says_the_fetch_failed_for_a_send_time_just_after_midnight(mail_w
             assert len(tick(ws, evening + dt.timedelta(minutes=minutes)).fetched) == 1
         # 00:12 on Saturday: the last attempt (23:59 on Friday) failed, the next is at 00:14
         text = format_status(collect_status(ws.config, FRI.replace(day=28, hour=0, minute=12)))
-    assert "waiting: fetch failed (hf_daily: " in text
+    assert "waiting: fetch failed (hf_daily: see its Source line above)" in text
     assert "nothing matched yet" not in text
 
 
