@@ -21,6 +21,7 @@ from digest.deliver.retention import database_size
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.errors import StoreError
+from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -297,7 +298,7 @@ def format_status(s: Status) -> str:
         (
             "Messages waiting to be sent",
             [
-                f"{m.user} <{m.recipient}>: {m.attempts} attempts, next {_when(m.next_attempt_at)}"
+                f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {_when(m.next_attempt_at)}"
                 + (f", last reply: {m.last_error}" if m.last_error else "")
                 for m in s.queued
             ],

@@ -37,7 +37,7 @@ from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address
-from digest.files import printable
+from digest.files import counted, printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchOutcome
@@ -169,7 +169,7 @@ def _queue_batch(
         ]
     for out, period in stored:
         papers = len(out.digest.matches)
-        log.info("digest for %s (%s) queued: %d papers", out.digest.profile.user, period, papers)
+        log.info("digest for %s (%s) queued: %s", out.digest.profile.user, period, counted(papers, "paper"))
         done.append(Scheduled(out.digest.profile.user, period, papers, out.message_id))
     return done
 

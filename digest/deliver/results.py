@@ -37,6 +37,7 @@ from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.transports import SendResult
 from digest.deliver.wanted import READDRESSED, readdressed
+from digest.files import counted
 
 if TYPE_CHECKING:
     from digest.deliver.lines import Pass
@@ -94,7 +95,7 @@ def record(
     final = result.final or (result.vague and refused_alone_before(run, msg))
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
-        say(logging.INFO, "digest sent to %s <%s>: %d papers", msg.user, msg.recipient, papers)
+        say(logging.INFO, "digest sent to %s <%s>: %s", msg.user, msg.recipient, counted(papers, "paper"))
     elif not final and (retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
         say(

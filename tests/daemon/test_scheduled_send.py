@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from digest.daemon.claims import mark_period
 from digest.daemon.lock import AlreadyRunning, RunLock
+from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.deliver.outbox import Outbox
 from digest.deliver.transports import SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
@@ -233,3 +236,29 @@ def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_serve
         "nothing to do: no source due, no new dump, no reader's digest due (`digest status` shows when "
         "each reader's next one is)\n"
     )
+
+
+class Deferring(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+        return "451 4.3.0 try again later"
+
+
+def test_a_one_paper_digest_and_a_first_attempt_are_said_in_the_singular(mail_workspace, smtp_server, caplog):
+    """The daemon's log said 'digest for ada (2026-03-16) queued: 1 papers' and 'digest sent to
+    ada <...>: 1 papers', and `digest status` a deferred message's '1 attempts'."""
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.profile("bob", 'email: bob@example.org\ninterests: [neuromorphic]\nsend_at: "08:00"\n')
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    with caplog.at_level(logging.INFO):
+        tick(ws, MON_0700 + dt.timedelta(minutes=31))
+    log = caplog.text
+    assert "digest for ada (2026-03-16) queued: 1 paper\n" in log and "1 papers" not in log
+    assert "digest sent to ada <ada@example.org>: 1 paper\n" in log
+    with LocalSmtpServer(Deferring()) as busy:  # at bob's time the server says: later
+        ws.config_path.write_text(
+            ws.config_path.read_text().replace(f"port: {smtp_server.port}", f"port: {busy.port}")
+        )
+        tick(ws, MON_0700 + dt.timedelta(minutes=61))
+    text = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(minutes=62)))
+    assert "bob <bob@example.org>: 1 attempt, next " in text, text
