@@ -27,8 +27,11 @@ def unresolved(error: BaseException, host: str | None = None) -> str | None:
     if found is None:
         return None
     failed, kept = found
-    name = host or kept
-    said = failed.strerror or str(failed)
+    return name_unresolved(host or kept, failed.strerror or str(failed))
+
+
+def name_unresolved(name: str | None, said: str) -> str:
+    """'the name HOST does not resolve (``said``, the resolver's words): ...'."""
     return (
         f"{f'the name {name}' if name else 'a host name'} does not resolve ({said}): a misspelt name, "
         "or no network or name service here"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
+import os
 import re
 import select
 import threading
@@ -34,11 +35,13 @@ from typing import Any
 
 from digest.db import shown
 from digest.errors import StoreError, StoreUnusable
+from digest.lookups import name_unresolved
 
 log = logging.getLogger(__name__)
 
 PQERRORS_VERBOSE = 2  # libpq-fe.h, PGVerbosity: the SQLSTATE written into the message
 _CODE = re.compile(r":  ([0-9A-Z]{5}): ")  # "FATAL:  28P01: password ..." (the severity translated)
+_UNRESOLVED = re.compile(r"failed to resolve host (None|'(.*)'): (.*)")  # psycopg's, before libpq
 
 
 def refusal(url: str, error: Exception, timeout: float) -> StoreError:
@@ -70,6 +73,13 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     lasting = _lasting(code, user, db, server)
     if lasting is not None:
         return StoreUnusable(f"{where}: {lasting} (PostgreSQL said: {said})")
+    lookup = _UNRESOLVED.fullmatch(said) if pgconn is None else None
+    if lookup is not None:  # psycopg names a host PGHOST gave as None: it is PGHOST's
+        name = lookup.group(2) if lookup.group(2) is not None else os.environ.get("PGHOST")
+        return StoreError(
+            f"{where}: cannot connect to PostgreSQL: {name_unresolved(name, lookup.group(3))} (the host "
+            f"is {'the URL' if lookup.group(2) is not None else 'PGHOST'}'s)"
+        )
     return StoreError(
         f"{where}: cannot connect to PostgreSQL: {said}; check the URL and the PGHOST, PGPORT, "
         "PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"

@@ -172,6 +172,16 @@ def test_a_host_name_that_does_not_resolve_may_come_back():
     assert not isinstance(error, StoreUnusable) and "db.example.invalid" in str(error)
 
 
+def test_a_host_name_from_pghost_that_does_not_resolve_is_named_not_said_as_none(monkeypatch):
+    """The README's `PGHOST=db1.example.org ... digest db migrate --to postgresql:///digest` with
+    the name mistyped said 'cannot connect to PostgreSQL: failed to resolve host None: [Errno -2]
+    Name or service not known' (psycopg names the URL's host, and this URL has none)."""
+    monkeypatch.setenv("PGHOST", "db1.example.invalid")
+    error = str(refused("postgresql:///digest"))
+    assert "the name db1.example.invalid does not resolve (" in error and "(the host is PGHOST's)" in error
+    assert "None" not in error
+
+
 def test_the_cli_the_daemon_and_the_web_say_a_refused_login_must_be_fixed(
     login, monkeypatch, web_workspace, caplog
 ):
