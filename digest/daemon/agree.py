@@ -88,7 +88,8 @@ class Disagreement:
     @property
     def short(self) -> str:
         """For `digest status`: what this worker holds back, and why."""
-        return f"not queueing: its {', '.join(k for k, _, _ in self.keys)} differ from {self.other}'s"
+        verb = "differs" if len(self.keys) == 1 else "differ"
+        return f"not queueing: its {', '.join(k for k, _, _ in self.keys)} {verb} from {self.other}'s"
 
 
 def alive(config: Config) -> dt.timedelta:

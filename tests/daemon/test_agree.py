@@ -111,7 +111,7 @@ def test_the_settings_most_workers_have_go_on_then_the_longest_running_workers(t
             aside = disagreement(store, "h:2:b", worker_settings(b.config), t0, W)
             assert aside is not None and aside.other == "h:1:a"
             assert aside.keys == (("send_at", "08:00", "07:00"),)
-            assert aside.short == "not queueing: its send_at differ from h:1:a's"
+            assert aside.short == "not queueing: its send_at differs from h:1:a's"  # was "differ"
             assert disagreement(store, "h:3:s", worker_settings(same.config), t0, W) is None
             # more workers with b's settings than with a's: a is the one that stands aside
             heartbeat(store, "h:3:s", t0 + dt.timedelta(seconds=2), t0, settings=worker_settings(b.config))
