@@ -205,6 +205,13 @@ def create_app(
             response.headers["Retry-After"] = "120"  # seconds: the reader's browser, a proxy
         return response
 
+    @app.errorhandler(ConfigError)
+    def misconfigured(e: ConfigError) -> Response:
+        """503 until the operator fixes it (a template of their `templates:` folder that fails for
+        this reader): the file, line and fix in the server's log, none of it on the page."""
+        log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
+        return page("unavailable.html.j2", 503, lasting=True)
+
     @app.errorhandler(ProfileUnreadable)
     def profile_unreadable(e: ProfileUnreadable) -> Response:  # said in the log where it was raised
         return page("broken.html.j2", 503, posted=e.posted, typed=None)

@@ -139,3 +139,19 @@ def test_a_removed_readers_link_on_a_read_only_database_says_410_not_503(web_wor
         r = client.get(f"/u/{signer.token('eve', NOW)}")
         assert r.status_code == 410 and "no longer receives digests" in r.get_data(as_text=True)
         assert client.get(f"/u/{signer.token('ada', NOW)}").status_code == 200
+
+
+def test_a_template_of_the_operators_folder_that_fails_is_a_503_to_fix_with_its_line_in_the_log(site, caplog):
+    """The reader's preview answered 500 'Internal Server Error', a traceback in the log."""
+    ws, signer, client = site
+    folder = ws.root / "my-templates"
+    folder.mkdir()
+    (folder / "digest.txt.j2").write_text("Top paper: {{ papers[0].title }}\n")
+    ws.config_path.write_text(ws.config_path.read_text() + "templates: my-templates\n")
+    ws.profile("dan", "email: dan@example.org\ninterests: [basket weaving]\nsend_empty: true\n")
+    client = create_app(ws.config, signer, lambda: NOW).test_client()
+    caplog.set_level(logging.ERROR, logger="digest.web.app")
+    r = client.get(f"/u/{signer.token('dan', wall_clock())}/digest")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 503 and LASTING in page and "my-templates" not in page
+    assert f"{folder / 'digest.txt.j2'}, line 1: list object has no element 0" in caplog.text
