@@ -6,6 +6,7 @@ import logging
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -147,6 +148,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
     _check_store(config.database)
     local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url, quoted=True)}"
+    elsewhere = _links_elsewhere(config.base_url, port)
+    if elsewhere:
+        click.secho(elsewhere, fg="yellow", err=True)
     click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:
@@ -159,6 +163,22 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         server.run()
     finally:
         server.close()
+
+
+def _links_elsewhere(base_url: str | None, port: int) -> str | None:
+    """A note when the emails' links (``base_url``) name this machine's loopback at another port
+    than the one served: clicked, they reach nothing (a proxy elsewhere is another host)."""
+    parts = urlsplit(base_url or "")
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    linked = parts.port or (443 if parts.scheme == "https" else 80)
+    if linked == port:
+        return None
+    return (
+        f"note: the emails' links go to base_url {base_url}, port {linked}, and this server listens "
+        f"on port {port}: set web.port: {linked} in the config (or base_url to port {port}), unless a "
+        "proxy on this machine passes that port on"
+    )
 
 
 def _check_store(database: Path | str) -> None:
