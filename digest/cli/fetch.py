@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for
@@ -63,5 +65,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
 
 def _say_retry(source: str, what: str) -> None:
     """A try that failed and another that follows, as it happens (offline, four tries of a
-    source take half a minute): on stderr, as progress is."""
-    click.echo(f"{source}: {what}", err=True)
+    source take half a minute): on stderr, as progress is; through ``sys.stderr`` as it is now,
+    which is the bar's console while a bar is shown (the line printed above the bar, not after it
+    on the bar's own line, as click's stderr, the terminal itself, would)."""
+    click.echo(f"{source}: {what}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pty
+import re
 import socket
 import subprocess
 import sys
@@ -32,8 +33,9 @@ def digest(ws: Workspace, *args: str) -> list[str]:
     return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
 
 
-def in_a_terminal(cmd: list[str]) -> str:
-    """Run ``cmd`` with stdin, stdout and stderr on a pseudo-terminal; everything it wrote."""
+def in_a_terminal(cmd: list[str], status: int = 0) -> str:
+    """Run ``cmd`` with stdin, stdout and stderr on a pseudo-terminal; everything it wrote (its
+    exit status ``status``)."""
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
     proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
@@ -48,7 +50,7 @@ def in_a_terminal(cmd: list[str]) -> str:
             break
         out += chunk
     os.close(master)
-    assert proc.wait(timeout=60) == 0, out.decode(errors="replace")
+    assert proc.wait(timeout=60) == status, out.decode(errors="replace")
     return out.decode(errors="replace")
 
 
@@ -169,3 +171,20 @@ def test_fetch_says_each_failed_try_that_another_follows(workspace):
     ]
     assert "feed: failed: " in result.stdout and "Connection refused (after 3 attempts)" in result.stdout
     assert quiet.returncode == 1 and "trying again" not in quiet.stderr
+
+
+def test_fetch_in_a_terminal_says_a_failed_try_on_a_line_of_its_own_above_the_bar(workspace):
+    """In a terminal the retry line was written after the bar's text on the bar's own line
+    ('fetching ━━━ 0/1 -:--:--feed: cannot connect: ...'), the bar then drawn again below:
+    it goes through the bar's console now, which clears the bar's line first."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # nothing listens there now: refused
+        port = taken.getsockname()[1]
+    workspace.config_path.write_text(
+        workspace.config_path.read_text()
+        + f"sources:\n  - kind: url\n    name: feed\n    url: http://127.0.0.1:{port}/daily\n    retries: 1\n"
+    )
+    out = in_a_terminal(digest(workspace, "fetch"), status=1)
+    assert BAR in out and "fetching" in out
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)  # each line as it stays: after its last \r
+    said = [line.rstrip("\r").split("\r")[-1] for line in plain.split("\n") if "trying again" in line]
+    assert said == ["feed: cannot connect: [Errno 111] Connection refused; trying again in 2 s (try 2 of 2)"]
