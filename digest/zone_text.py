@@ -42,7 +42,9 @@ OFFSET = re.compile(r"(?:UTC|GMT)?\s*[-+\u2212]\s*\d{1,2}(?::?\d{2})?", re.IGNOR
 
 def zone_hint(value: Any) -> str:
     """'did you mean Europe/Paris?' for a name close to a known one (case and spaces aside), the
-    place of an abbreviation, what to write for an offset; else an example."""
+    place of an abbreviation, what to write for an offset; else an example. A name close to one
+    kept for old systems (est, cet) is given the place to write, not that name (EST: UTC-5 all
+    year, which the profile would be told of once it loads)."""
     if not isinstance(value, str) or not value.strip():
         return "e.g. Europe/London"
     typed = value.strip()
@@ -58,4 +60,6 @@ def zone_hint(value: Any) -> str:
         )
     names = {name.lower(): name for name in available_timezones()}
     close = difflib.get_close_matches(typed.lower().replace(" ", "_"), list(names), n=1, cutoff=0.8)
+    if close and names[close[0]] in LEGACY:  # est: not EST, which the profile would then be told of
+        return f"{names[close[0]]} {LEGACY[names[close[0]]]}"
     return f"did you mean {names[close[0]]}?" if close else "e.g. Europe/London"

@@ -305,6 +305,18 @@ ADDRESS = "is not a valid email address"
             "you mean, else name the place whose time you mean, e.g. Europe/Paris)",
         ),
         ("timezone: Europe/Berln", f"{ZONE} (did you mean Europe/Berlin?)"),
+        # est was told "did you mean EST?": the name kept for old systems (UTC-5 all year) that the
+        # profile is then told to replace with the place
+        (
+            "timezone: est",
+            f"{ZONE} (EST is UTC-5 all year, without daylight saving (an hour off in New York all "
+            "summer): name the place, America/New_York (or America/Panama for UTC-5 all year))",
+        ),
+        ("timezone: cet", f"{ZONE} (CET is a name kept for old systems: name the place, e.g. Europe/Paris)"),
+        (
+            "timezone: est5edt",
+            f"{ZONE} (EST5EDT is a name kept for old systems: name the place, e.g. America/New_York)",
+        ),
         # BST (Britain's summer, Bangladesh's) was told Europe/London alone, CST (China's, Chicago's)
         # "e.g. Europe/London": an abbreviation of more than one zone gets no guess, the choices
         (
