@@ -15,11 +15,12 @@ def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
             return ""
         return " (one address, without brackets)" if len(value) == 1 else " (one address a profile)"
     text = value.strip() if isinstance(value, str) else ""
-    if text.count("@") > 1 and re.search(r"[,;\s]", text):
+    if sum("@" in part for part in re.split(r"[,;\s]+", text)) > 1:  # not bob@@example,org
         return " (one address a profile: give each reader a profile of their own)"
     if (ats := text.count("@")) > 1:  # bob@@example.org
         count = "two" if ats == 2 else str(ats)
-        fixed = re.sub("@+", "@", text)
+        local, _, domain = re.sub("@+", "@", text).partition("@")
+        fixed = f"{local}@{domain}" if valid(f"{local}@{domain}") else f"{local}@{domain.replace(',', '.')}"
         guess = f": {fixed}?" if fixed.count("@") == 1 and valid(fixed) else ", before its domain"
         return f" ({count} @: an address has one{guess})"
     if text.lower().startswith("mailto:") and valid(text[7:]):

@@ -344,6 +344,12 @@ ADDRESS = "is not a valid email address"
         ("email: mailto:ada@example.org", f"{ADDRESS} (write the address alone: ada@example.org)"),
         ('email: "ada@@example.org"', f"{ADDRESS} (two @: an address has one: ada@example.org?)"),
         ("email: ada@example.org@example.org", f"{ADDRESS} (two @: an address has one, before its domain)"),
+        # with a comma for a point too, it was told "(one address a profile: ...)", of one address
+        ('email: "ada@@example,org"', f"{ADDRESS} (two @: an address has one: ada@example.org?)"),
+        (
+            'email: "ada@@example.org, al@example.org"',
+            f"{ADDRESS} (one address a profile: give each reader a profile of their own)",
+        ),
         ("email: []", f"[] {ADDRESS}"),  # was told "(one address a profile)", of no address
         ("email: ada@example", ADDRESS),
     ],
