@@ -110,11 +110,17 @@ def _link_loop(path: Path) -> str:
         if e.errno != errno.ELOOP:
             return ""
     for start in [*reversed(path.parents), path]:  # the first looping link on the way
-        seen, said, step = [start], [str(start)], start  # said: each link's target as written (ls -l)
+        seen, said, step = [_place(start)], [str(start)], start  # said: each link's target as written (ls -l)
         while step.is_symlink() and len(seen) <= 40:
             said.append(os.readlink(step))
             step = step.parent / said[-1]
-            if step in seen:
+            if _place(step) in seen:
                 return " -> ".join(said)
-            seen.append(step)
+            seen.append(_place(step))
     return str(path)
+
+
+def _place(link: Path) -> Path:
+    """Where ``link`` stands as the system finds it: its folder's links and '..' resolved (a.db and
+    sub/../a.db, or /srv/a.db, are one), not ``link`` itself."""
+    return Path(os.path.realpath(link.parent)) / link.name

@@ -205,14 +205,21 @@ def database_named(workspace, name: str) -> None:
         ({"a.db": "b.db", "b.db": "a.db"}, "a.db", "a.db -> b.db -> a.db"),
         ({"via": "via"}, "via/digest.db", "via -> via"),  # a folder of the path
         ({"a.db": "./b.db", "b.db": "a.db"}, "a.db", "a.db -> ./b.db -> a.db"),  # as written
+        # through '..', or the link's own full path: told "(a.db)", or each link once more
+        ({"a.db": "sub/../a.db"}, "a.db", "a.db -> sub/../a.db"),
+        ({"a.db": "sub/b.db", "sub/b.db": "../a.db"}, "a.db", "a.db -> sub/b.db -> ../a.db"),
+        ({"a.db": "{root}/a.db"}, "a.db", "a.db -> {root}/a.db"),
     ],
 )
 def test_a_database_named_through_a_link_that_leads_back_to_itself_says_so(workspace, links, named, loop):
     """loop.db -> loop.db: `digest status` showed an empty database (Papers stored: 0) and
     exited 0, ingest and send said 'the database file cannot be opened or written; check that
     its folder exists and is writable, and that the disk is healthy'."""
+    (workspace.root / "sub").mkdir()
     for link, target in links.items():
-        (workspace.root / link).symlink_to(target)
+        (workspace.root / link).unlink(missing_ok=True)
+        (workspace.root / link).symlink_to(target.format(root=workspace.root))
+    loop = loop.format(root=workspace.root)
     database_named(workspace, named)
     for command in (["status"], ["ingest"], ["send"]):
         result = workspace.cli(*command)
