@@ -38,8 +38,16 @@ from digest.config import Config
 from digest.daemon import archive, removals, renamed
 from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.newcomer import past_second_of, refusal, was_a_reader
-from digest.daemon.renamed import Carried, Continued, carry, known_readers, newest_message, pending
-from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, retrying_conflicts
+from digest.daemon.renamed import (
+    Carried,
+    Continued,
+    carry,
+    hold_names,
+    known_readers,
+    newest_message,
+    pending,
+)
+from digest.db import db_errors, is_bug, is_postgres, retrying_conflicts
 from digest.deliver.suppressions import UNSUBSCRIBE, same_address
 from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
@@ -137,7 +145,7 @@ def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None
     def write() -> dict[str, str | None]:
         aside.clear()
         with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
-            _hold_names(store, sorted({*back, *went}))
+            hold_names(store, sorted({*back, *went}))
             for name in added:
                 db.execute(
                     "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING",
@@ -168,16 +176,6 @@ def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None
             ", ".join(others),
         )
     return True
-
-
-def _hold_names(store: Store, names: Sequence[str]) -> None:
-    """PostgreSQL: the rows of the (sorted) ``names`` a look writes, held first, before it moves any
-    reader's rows aside: a pass storing a digest holds the names it stores for first too
-    (digest.deliver.wanted.given_away), so the two never wait for each other in a cycle."""
-    if names and store.dialect == POSTGRESQL:
-        marks = ",".join("?" * len(names))
-        sql = f"SELECT user FROM reader_names WHERE user IN ({marks}) ORDER BY user FOR NO KEY UPDATE"
-        store.db.execute(sql, tuple(names)).fetchall()
 
 
 def _write_gone(db: Any, name: str, at: str, gone_before: str | None) -> None:

@@ -16,6 +16,7 @@ import pytest
 from test_commit_conflicts import MIME, in_thread, waiting
 
 from digest.daemon.names import look
+from digest.daemon.renamed import carry, pending
 from digest.db import wall_clock, worker_id
 from digest.deliver.lines import Line, Pass, lease_holder
 from digest.deliver.outbox import NewMessage, Outbox
@@ -23,6 +24,7 @@ from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import FileSender
 from digest.deliver.unrecorded import Unrecorded
+from digest.profiles.load import load_profiles_lenient
 from digest.progress import NO_PROGRESS
 from digest.store import Store, iso
 
@@ -46,12 +48,7 @@ def test_a_delivery_storing_a_digest_and_a_look_moving_its_readers_records_wait_
     """`send` records the result of ada's earlier digest (a retry) and stores ``stored_for``'s new
     one, planned before ada's and bob's files were removed and their names given to zed and yan;
     a pass's look moves their records aside meanwhile, held up at ada's row of ``stops_at``."""
-    if not database.startswith("postgresql://"):
-        pytest.skip("SQLite's write lock puts the two one after the other")
-    ws = Workspace(tmp_path, 2525, database)
-    for name in ("abe", "ada", "bob"):  # abe: the folder never empty (an empty one is not looked at)
-        ws.profile(name, ADA.replace("ada@", f"{name}@"))
-    store, other, third, watcher = (Store(ws.config.database) for _ in range(4))
+    ws, (store, other, third, watcher) = readers(tmp_path, database, ("abe", "ada", "bob"))
     try:
         before = wall_clock() - dt.timedelta(hours=1)
         assert look(ws.config, store, before)  # the files written down
@@ -66,15 +63,7 @@ def test_a_delivery_storing_a_digest_and_a_look_moving_its_readers_records_wait_
                 "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
                 ("ada", "<ada-0@example.org>", "ada@example.org", 1, iso(before)),
             )
-        planned = wall_clock()  # the pass's now: it sends ada's earlier digest, plans her new one
-        me, lease = worker_id(), dt.timedelta(minutes=5)
-        run = Pass(
-            ws.config, outbox, RetryPolicy(), RateLimiter(None), Circuit(1, timeouts=2), Suppressions(store),
-            Unrecorded(store.path), NO_PROGRESS, planned, wall_clock, lease_holder(me, lease),
-        )  # fmt: skip
-        line = Line(run, FileSender(tmp_path / "out"))
-        line.take(outbox.get(outbox.claim(outbox.due_ids(wall_clock()), me, wall_clock(), lease)[0]))
-        assert len(line.held) == 1  # ada's earlier digest written: its result recorded with the next store
+        line = sending_the_due_one(ws, store, outbox, tmp_path)  # and planning ada's new one
         for name in ("ada", "bob"):
             (ws.root / "profiles" / f"{name}.yaml").unlink()
         assert look(ws.config, store, wall_clock())  # their removals written down
@@ -105,3 +94,81 @@ def test_a_delivery_storing_a_digest_and_a_look_moving_its_readers_records_wait_
     finally:
         for one in (store, other, third, watcher):
             one.close()
+
+
+def test_a_delivery_storing_a_digest_and_a_carry_over_of_its_reader_wait_without_a_deadlock(
+    tmp_path, database, caplog
+):
+    """`send` stores eve's new digest (planned before eve.yaml was renamed ada.yaml) and records
+    bob's earlier one, held up at bob's outbox row by a third connection; a pass's carry-over of
+    eve to ada (digest.daemon.renamed.carry) moves eve's rows meanwhile. The carry-over moved eve's
+    schedule state and then asked for her name, which the storing held (FOR SHARE), while the
+    storing, let go, marked her period in the schedule state the carry-over held: a deadlock."""
+    ws, (store, other, third, watcher) = readers(tmp_path, database, ("abe", "bob", "eve"))
+    try:
+        before = wall_clock() - dt.timedelta(hours=1)
+        assert look(ws.config, store, before)  # the files written down
+        outbox = Outbox(store)
+        with store.transaction() as db:  # bob's earlier digest, due again (a deferral); eve's records
+            outbox.enqueue(
+                user="bob", recipient="bob@example.org", message_id="<bob-1@example.org>", subject="Digest",
+                mime=MIME.replace(b"{to}", b"bob@example.org"), paper_ids=[], now=before,
+            )  # fmt: skip
+            store.set_schedule_states([("eve", "2026-03-14")], before)
+            db.execute(
+                "INSERT INTO deliveries (user, message_id, recipient, papers, sent_at) VALUES (?,?,?,?,?)",
+                ("eve", "<eve-1@example.org>", "eve@example.org", 1, iso(before)),
+            )
+        line = sending_the_due_one(ws, store, outbox, tmp_path)  # bob's; and planning eve's new one
+        (ws.root / "profiles" / "eve.yaml").rename(ws.root / "profiles" / "ada.yaml")
+        moves = pending(ws.config, other, load_profiles_lenient(ws.config)[0], wall_clock())
+        assert [(c.old, c.new) for c in moves] == [("eve", "ada")]
+        mime = MIME.replace(b"{to}", b"eve@example.org")
+        new = NewMessage("eve", "eve@example.org", "<eve-2@example.org>", "Digest", mime, (), "2026-03-15")
+        caplog.set_level(logging.INFO)
+        with third.transaction() as held:  # the storing stops at bob's row, once it holds eve's name
+            held.execute("SELECT user FROM outbox WHERE user = ? FOR UPDATE", ("bob",))
+            storing, _, store_errors = in_thread(lambda: (line.take(new), line.flush()))
+            waiting(watcher, 1)
+            carrying, carried, carry_errors = in_thread(lambda: carry(other, moves, wall_clock()))
+            waiting(watcher, 2)  # the carry-over waits for eve's name, which the storing holds
+        storing.join(60)
+        carrying.join(60)
+        assert store_errors == carry_errors == []  # was: the carry-over ended, "deadlock detected"
+        said = [r.getMessage() for r in caplog.records]
+        assert not [s for s in said if "deadlock detected" in s]  # neither was ended (and tried again)
+        # the carry-over came second: eve's new digest goes on as ada's, or, still being sent when
+        # the carry-over looked, the carry-over is put off to the next pass
+        users = dict(store.db.execute("SELECT message_id, user FROM outbox").fetchall())
+        assert users == {"<bob-1@example.org>": "bob", "<eve-2@example.org>": "ada" if carried[0] else "eve"}
+        states = store.db.execute("SELECT user, last_period FROM schedule_state").fetchall()
+        assert [tuple(s) for s in states] == [("ada" if carried[0] else "eve", "2026-03-15")]
+    finally:
+        for one in (store, other, third, watcher):
+            one.close()
+
+
+def sending_the_due_one(ws: Workspace, store: Store, outbox: Outbox, tmp_path) -> Line:
+    """A pass (its now: now) whose delivery line wrote the one due message (an earlier digest, due
+    again): its result is recorded with the next digest the line stores."""
+    me, lease = worker_id(), dt.timedelta(minutes=5)
+    run = Pass(
+        ws.config, outbox, RetryPolicy(), RateLimiter(None), Circuit(1, timeouts=2), Suppressions(store),
+        Unrecorded(store.path), NO_PROGRESS, wall_clock(), wall_clock, lease_holder(me, lease),
+    )  # fmt: skip
+    line = Line(run, FileSender(tmp_path / "out"))
+    line.take(outbox.get(outbox.claim(outbox.due_ids(wall_clock()), me, wall_clock(), lease)[0]))
+    assert len(line.held) == 1
+    return line
+
+
+def readers(tmp_path, database: str, names: tuple[str, ...]) -> tuple[Workspace, list[Store]]:
+    """A workspace with a profile file for each of ``names`` (abe: the folder never empty, an empty
+    one is not looked at), and four connections to its PostgreSQL database (SQLite: skipped, its
+    write lock puts two transactions one after the other)."""
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock puts the two one after the other")
+    ws = Workspace(tmp_path, 2525, database)
+    for name in names:
+        ws.profile(name, ADA.replace("ada@", f"{name}@"))
+    return ws, [Store(ws.config.database) for _ in range(4)]
