@@ -37,6 +37,25 @@ LEGACY = {  # IANA names kept for old systems: valid (a file that has one loads)
         )
     },
 }  # fmt: skip
+ETC_GMT = re.compile(r"Etc/GMT([+-])(\d{1,2})")  # POSIX's sign: Etc/GMT+5 is UTC-5
+
+
+def legacy_note(zone: str) -> str:
+    """What a valid IANA name kept for old systems is, with the place to write ('' for another):
+    EST (UTC-5 all year), EST5EDT, and Etc/GMT+5, which is UTC-5 (the sign reversed)."""
+    if zone in LEGACY:
+        return LEGACY[zone]
+    etc = ETC_GMT.fullmatch(zone)
+    if not etc or not int(etc[2]):
+        return ""
+    hours, sign = int(etc[2]), "-" if etc[1] == "+" else "+"
+    return (
+        f"is UTC{sign}{hours} all year, not UTC{etc[1]}{hours}: the sign of an Etc/GMT name is the reverse "
+        "of the offset it names, and it follows no daylight saving: name the place whose time you mean, "
+        "e.g. Europe/Paris"
+    )
+
+
 OFFSET = re.compile(r"(?:UTC|GMT)?\s*[-+\u2212]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 
 
@@ -60,6 +79,6 @@ def zone_hint(value: Any) -> str:
         )
     names = {name.lower(): name for name in available_timezones()}
     close = difflib.get_close_matches(typed.lower().replace(" ", "_"), list(names), n=1, cutoff=0.8)
-    if close and names[close[0]] in LEGACY:  # est: not EST, which the profile would then be told of
-        return f"{names[close[0]]} {LEGACY[names[close[0]]]}"
+    if close and (note := legacy_note(names[close[0]])):  # est: not EST, which the profile is then told of
+        return f"{names[close[0]]} {note}"
     return f"did you mean {names[close[0]]}?" if close else "e.g. Europe/London"

@@ -12,7 +12,7 @@ from digest import yamlio
 from digest.errors import ProfileError
 from digest.keyword_checks import comma_parts, flow_list, spaced
 from digest.models import Profile
-from digest.zone_text import LEGACY
+from digest.zone_text import legacy_note
 
 
 def profile_notes(profile: Profile) -> list[str]:
@@ -22,14 +22,14 @@ def profile_notes(profile: Profile) -> list[str]:
 
 
 def _zone_notes(profile: Profile) -> list[str]:
-    if profile.timezone not in LEGACY:
+    if not (note := legacy_note(profile.timezone)):
         return []
     try:
         data = yamlio.load(_text(profile), "", ProfileError)
     except ProfileError:
         data = None
     whose = "" if isinstance(data, dict) and "timezone" in data else " (the config's default)"
-    return [f"note: {profile.source}: timezone: {profile.timezone}{whose} {LEGACY[profile.timezone]}"]
+    return [f"note: {profile.source}: timezone: {profile.timezone}{whose} {note}"]
 
 
 def term_notes(profile: Profile) -> list[str]:

@@ -71,6 +71,29 @@ def test_a_zone_kept_for_old_systems_is_said_with_the_place_to_write(workspace):
     )
 
 
+def test_an_etc_gmt_zone_is_said_with_the_offset_it_names(workspace):
+    # timezone: Etc/GMT+5, meant as UTC+5 (Karachi), loaded without a word: it is UTC-5 (POSIX's
+    # sign), ten hours off; a typed etc/gmt+5 was refused with "did you mean Etc/GMT+5?"
+    said = shown(workspace, "email: ada@example.org\ntimezone: Etc/GMT+5\ninterests: [robots]\n")
+    assert (said.exit_code, said.stderr) == (
+        0,
+        f"note: {workspace.root / 'profiles' / 'ada.yaml'}: timezone: Etc/GMT+5 is UTC-5 all year, not "
+        "UTC+5: the sign of an Etc/GMT name is the reverse of the offset it names, and it follows no "
+        "daylight saving: name the place whose time you mean, e.g. Europe/Paris\n",
+    )
+    said = shown(workspace, "email: ada@example.org\ntimezone: Etc/GMT-14\ninterests: [robots]\n").stderr
+    assert "timezone: Etc/GMT-14 is UTC+14 all year, not UTC-14: " in said
+    assert refused(workspace, "email: ada@example.org\ntimezone: etc/gmt+5\ninterests: [robots]\n").endswith(
+        "(Etc/GMT+5 is UTC-5 all year, not UTC+5: the sign of an Etc/GMT name is the reverse of the "
+        "offset it names, and it follows no daylight saving: name the place whose time you mean, e.g. "
+        "Europe/Paris)"
+    )
+    for zero in ("Etc/GMT", "Etc/GMT+0", "Etc/UTC", "Asia/Karachi"):  # UTC itself, or a place: nothing
+        assert (
+            shown(workspace, f"email: ada@example.org\ntimezone: {zero}\ninterests: [robots]\n").stderr == ""
+        )
+
+
 def test_a_misnamed_copy_beside_the_profile_is_not_to_be_renamed_over_it(workspace):
     # "rename it eve.yaml" beside eve.yaml: following it replaces the profile that is read
     folder = workspace.root / "profiles"
