@@ -42,13 +42,13 @@ from digest.daemon.renamed import (
     Carried,
     Continued,
     carry,
-    hold_names,
     known_readers,
     newest_message,
     pending,
 )
 from digest.db import db_errors, is_bug, is_postgres, retrying_conflicts
 from digest.deliver.suppressions import UNSUBSCRIBE, same_address
+from digest.deliver.wanted import hold_names
 from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
 from digest.profiles.load import (

@@ -29,8 +29,9 @@ from typing import Any
 from digest.config import Config
 from digest.daemon import removals
 from digest.daemon.archive import is_archived
-from digest.db import POSTGRESQL, wall_clock
+from digest.db import wall_clock
 from digest.deliver.suppressions import same_address
+from digest.deliver.wanted import hold_names
 from digest.errors import StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.load import has_profile_file
@@ -297,16 +298,6 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
             (item.new, item.old, removal),
         )
     return True
-
-
-def hold_names(store: Store, names: Sequence[str]) -> None:
-    """PostgreSQL: the rows of the (sorted) ``names`` a look or a carry-over writes, held first,
-    before it moves any reader's rows: a pass storing a digest holds the names it stores for first
-    too (digest.deliver.wanted.given_away), so the two never wait for each other in a cycle."""
-    if names and store.dialect == POSTGRESQL:
-        marks = ",".join("?" * len(names))
-        sql = f"SELECT user FROM reader_names WHERE user IN ({marks}) ORDER BY user FOR NO KEY UPDATE"
-        store.db.execute(sql, tuple(names)).fetchall()
 
 
 def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:

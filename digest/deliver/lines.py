@@ -43,7 +43,7 @@ from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, s
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
-from digest.deliver.wanted import GIVEN_AWAY, GivenAway, StillWanted, address_now, given_away
+from digest.deliver.wanted import GIVEN_AWAY, GivenAway, StillWanted, address_now, given_away, hold_names
 from digest.errors import StoreError
 from digest.progress import Progress
 
@@ -296,9 +296,10 @@ def _write(
     outcomes: list[SendOutcome] = []
     skipped = 0  # not sent: a new message whose period has a digest already, a message taken over
     send: list[OutboxMessage] = []
-    # the names of the new messages first (held on PostgreSQL), then the outbox rows: the order of a
-    # look moving a removed reader's rows aside (digest.daemon.names), so neither waits for the other
-    # holding a row the other wants (a deadlock)
+    # the names of every message it records or stores first (held on PostgreSQL), then the outbox
+    # rows: the order of a look moving a removed reader's rows aside (digest.daemon.names), so
+    # neither waits for the other holding a row the other wants (a deadlock)
+    hold_names(run.outbox.store, sorted({one[0].user for one in held} | {i.user for i in items}), share=True)
     new = [(i.user, i.recipient) for i in items if isinstance(i, NewMessage)]
     gone = given_away(run.outbox.store, run.config, new, run.now)
     for one in held:

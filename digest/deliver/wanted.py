@@ -82,6 +82,18 @@ def given_away(
     return {user for user in gone if not _addressed(config, user, address[user])}
 
 
+def hold_names(store: Store, names: Sequence[str], *, share: bool = False) -> None:
+    """PostgreSQL: the rows of the (sorted) ``names`` held first, before any other row, by each
+    transaction that writes readers' rows: a look or a carry-over writing them (FOR NO KEY
+    UPDATE: digest.daemon.names.look, digest.daemon.renamed.carry), a pass storing digests and
+    results for them (``share``: FOR SHARE, digest.deliver.lines). Two of them that meet wait at
+    the names, holding no row the other wants: never in a cycle (a deadlock)."""
+    if names and store.dialect == POSTGRESQL:
+        marks, mode = ",".join("?" * len(names)), "SHARE" if share else "NO KEY UPDATE"
+        sql = f"SELECT user FROM reader_names WHERE user IN ({marks}) ORDER BY user FOR {mode}"
+        store.db.execute(sql, tuple(names)).fetchall()
+
+
 def _addressed(config: Config, user: str, address: str) -> bool:
     """Has ``user``'s profile file, as it is now, the address ``address``?"""
     now = address_now(config, user)

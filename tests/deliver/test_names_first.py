@@ -1,11 +1,12 @@
-"""On PostgreSQL a delivery storing a new digest (digest.deliver.lines.commit) and a look moving a
-removed reader's records aside (digest.daemon.names.look: the name's file back for someone else)
-take the names first, then the outbox rows: the storing holds the names of the digests it stores
-(FOR SHARE, digest.deliver.wanted.given_away) before it records its last message's result, and the
-look holds the names it writes before it moves a reader's rows. So the one that comes second waits
-for the first without holding a row the first wants: no cycle, no "deadlock detected" (which
-PostgreSQL finds only after its deadlock_timeout, a second, and ends one of the two to be tried
-again). Two real connections, a third holding the look up once it holds ada's name."""
+"""On PostgreSQL a delivery storing a new digest or recording results (digest.deliver.lines.commit),
+a look moving a removed reader's records aside (digest.daemon.names.look: the name's file back for
+someone else) and a renamed profile's carry-over (digest.daemon.renamed.carry) take the names first,
+then the readers' rows (digest.deliver.wanted.hold_names): the storing holds the names of the
+messages it records, sends or stores (FOR SHARE) before it records its last message's result, the
+look the names it writes and the carry-over its two before they move a reader's rows. So the one
+that comes second waits for the first without holding a row the first wants: no cycle, no
+"deadlock detected" (which PostgreSQL finds only after its deadlock_timeout, a second, and ends one
+of the two to be tried again). Two real connections, a third holding one of them up."""
 
 from __future__ import annotations
 
@@ -172,3 +173,52 @@ def readers(tmp_path, database: str, names: tuple[str, ...]) -> tuple[Workspace,
     for name in names:
         ws.profile(name, ADA.replace("ada@", f"{name}@"))
     return ws, [Store(ws.config.database) for _ in range(4)]
+
+
+def test_a_delivery_sending_two_removed_readers_earlier_digests_and_a_look_wait_without_a_deadlock(
+    tmp_path, database, caplog
+):
+    """`send` records the result of bob's earlier digest and sends ada's (both retries, claimed by
+    the pass before their files were removed and their names given to zed and yan); a pass's look
+    moves their records aside meanwhile (ada's, then bob's), held up at bob's first row by a third
+    connection. The storing held bob's message (recording its result) and then asked for ada's,
+    which the look had moved; the look, let go, asked for bob's: a deadlock."""
+    ws, (store, other, third, watcher) = readers(tmp_path, database, ("abe", "ada", "bob"))
+    try:
+        before = wall_clock() - dt.timedelta(hours=1)
+        assert look(ws.config, store, before)  # the files written down
+        outbox = Outbox(store)
+        with store.transaction() as db:  # their earlier digests, due again (deferrals); their schedules
+            for name in ("bob", "ada"):
+                outbox.enqueue(
+                    user=name, recipient=f"{name}@example.org", message_id=f"<{name}-1@example.org>",
+                    subject="Digest", mime=MIME.replace(b"{to}", f"{name}@example.org".encode()),
+                    paper_ids=[], now=before,
+                )  # fmt: skip
+                db.execute(
+                    "INSERT INTO period_digests (user, period, message_id) VALUES (?,?,?)",
+                    (name, "2026-03-14", f"<{name}-1@example.org>"),
+                )
+            store.set_schedule_states([("ada", "2026-03-14"), ("bob", "2026-03-14")], before)
+        line = sending_the_due_one(ws, store, outbox, tmp_path)  # bob's, the older; ada's claimed too
+        ada = outbox.get(store.db.execute("SELECT id FROM outbox WHERE user = ?", ("ada",)).fetchone()[0])
+        for name in ("ada", "bob"):
+            (ws.root / "profiles" / f"{name}.yaml").unlink()
+        assert look(ws.config, store, wall_clock())  # their removals written down
+        ws.profile("ada", ADA.replace("ada@", "zed@"))  # the names given to zed and yan
+        ws.profile("bob", ADA.replace("ada@", "yan@"))
+        caplog.set_level(logging.INFO)
+        with third.transaction() as held:  # the look stops at bob's first row, ada's all moved
+            held.execute("SELECT user FROM schedule_state WHERE user = ? FOR UPDATE", ("bob",))
+            looking, _, look_errors = in_thread(lambda: look(ws.config, other, wall_clock()))
+            waiting(watcher, 1)
+            storing, _, store_errors = in_thread(lambda: (line.take(ada), line.flush()))
+            waiting(watcher, 2)
+        looking.join(60)
+        storing.join(60)
+        assert look_errors == store_errors == []
+        said = [r.getMessage() for r in caplog.records]
+        assert not [s for s in said if "deadlock detected" in s]  # neither was ended and tried again
+    finally:
+        for one in (store, other, third, watcher):
+            one.close()
