@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from pathlib import Path
 
 from digest.db import real_file, sidecar
@@ -29,7 +30,8 @@ def write_reader_failures(database: Path, failures: dict[str, str], now: dt.date
             write_atomic(path, json.dumps({"at": now.isoformat(), "readers": failures}, indent=1) + "\n")
         else:
             path.unlink(missing_ok=True)
-        if (named := sidecar(database, ".readers")) != path:  # a release before's, through a link
+        named = sidecar(database, ".readers")  # a release before's, through a link to the file;
+        if os.path.realpath(named) != os.path.realpath(path):  # not the one just written, by a linked folder
             named.unlink(missing_ok=True)
     except OSError as e:
         log.error("%s: cannot note the readers the pass failed: %s", path, e)
