@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
@@ -27,7 +23,7 @@ from digest.select.digests import next_digests
 from digest.store import Store
 from digest.store_papers import merge_paper
 
-from conftest import NOW, Workspace, make_dump, postgres_database
+from conftest import NOW, Workspace, make_dump, postgres_database, read_only_file
 
 
 def test_migrate_copies_every_row_and_the_next_digests_are_the_same(mail_workspace, shared_dumps):
@@ -150,18 +146,6 @@ def test_what_a_killed_pass_noted_as_accepted_is_not_sent_again_from_postgresql(
             deliver_due(config, pg, None, NOW)  # no SQLite process's claim to wait out
             assert [m.status for m in _outbox(pg)] == ["sent", "sent", "sent"]
     assert [m.rcpt_tos for m in smtp_server.messages] == [["r2@example.org"]]
-
-
-@contextlib.contextmanager
-def read_only_file(path: Path) -> Iterator[None]:
-    """``path`` read-only in a writable folder, even for root (a read-only bind mount of it)."""
-    if subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True).returncode:
-        pytest.skip("cannot bind-mount here (not root?)")
-    try:
-        subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True)
-        yield
-    finally:
-        subprocess.run(["umount", str(path)], check=False)
 
 
 def killed_pass_journal(database: Path) -> Path:

@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.db import SQLITE, db_errors, real_file, sidecar
+from digest.db import SQLITE, db_errors, is_postgres, real_file, sidecar
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
@@ -60,13 +60,15 @@ class Unrecorded:
         self.path, named = sidecar(real_file(database), ".unrecorded"), sidecar(database, ".unrecorded")
         self.spare = self.path.with_name(self.path.name + ".spare")
         self.kept = str(database) != ":memory:"  # a database of this process alone: no files
+        # PostgreSQL: these files are in the config's folder, on no disk the database fills
+        self.shared, self.warned = is_postgres(database), False
         # the temporary folder: where an earlier release wrote it when it could not beside
         self.places = tuple(dict.fromkeys((self.path, named, _fallback(self.path), _fallback(named))))
         self.memory: dict[int, Accepted] = {}
 
     def ready(self) -> None:
         """Before a pass sends anything: the spare kept beside the database, so that the note
-        of what the server accepts can be written there even on a disk full by then; else
+        of what the server accepts can be written there even on a disk full by then; else (on SQLite)
         DeliveryError, saying why (the note anywhere else is not seen by the other processes)."""
         try:
             if not self.kept or self.spare.stat().st_size >= SPARE_BYTES:
@@ -74,13 +76,26 @@ class Unrecorded:
         except FileNotFoundError:
             pass
         except OSError as e:
-            self._refuse(e)
+            return self._refuse(e)
         try:
             write_atomic(self.spare, os.urandom(SPARE_BYTES))  # not zeros: a disk may store those as nothing
         except OSError as e:
             self._refuse(e)
 
     def _refuse(self, error: OSError) -> None:
+        """On SQLite, DeliveryError. On PostgreSQL a warning (once), and the pass goes on: the room
+        is for a full disk under the database, which is another machine's there, and a worker there
+        sent before with its config's folder read-only (/etc/digest; ProtectSystem=strict)."""
+        if self.shared:
+            if not self.warned:
+                log.warning(
+                    "%s: cannot be kept beside the database (%s): the note of digests the server "
+                    "accepts but the database cannot record (%s) would be in memory only, for this "
+                    "process; make %s writable", self.spare, error.strerror or error, self.path.name,
+                    self.path.parent,
+                )  # fmt: skip
+                self.warned = True
+            return
         raise DeliveryError(
             f"{self.spare}: cannot keep this file beside the database ({error.strerror or error}): it "
             "holds the room for the note of digests the server accepts but the database cannot record "

@@ -20,7 +20,7 @@ import pytest
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, make_dump, postgres_database, read_only_file
 
 
 @contextlib.contextmanager
@@ -111,3 +111,26 @@ def test_a_send_on_a_disk_full_to_the_last_byte_says_what_is_wrong(tmp_path):
     assert refused.returncode == 1 and box.messages == []
     assert "internal error" not in refused.stderr  # was: 'internal error: OSError: [Errno 28] ...'
     assert "digest.db: the database file cannot be opened or written" in refused.stderr, refused.stderr
+
+
+def test_a_postgresql_worker_whose_config_folder_is_read_only_still_sends(tmp_path):
+    """On PostgreSQL the files kept beside the database go in the config's folder: /etc/digest, say,
+    read-only to the service (or under systemd's ProtectSystem=strict). The room for the note is
+    for a disk that fills under the database, which is another machine's: a worker sent nothing
+    there (7d78180), where it sent before. It sends, and says the note would be in memory only."""
+    with postgres_database() as url, LocalSmtpServer() as server:
+        ws = Workspace(tmp_path, server.port, database=url)
+        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
+        assert digest(ws, tmp_path / "a", "ingest").returncode == 0
+        etc = tmp_path / "etc"
+        etc.mkdir()
+        text = ws.config_path.read_text().replace(": inbox", f": {tmp_path}/inbox")
+        (etc / "config.yaml").write_text(text.replace(": profiles", f": {tmp_path}/profiles"))
+        ws.config_path = etc / "config.yaml"
+        with read_only_file(etc):
+            sent = digest(ws, tmp_path / "a", "send")
+    assert sent.returncode == 0, sent.stderr  # was: 1, 'cannot keep this file ...: nothing is sent'
+    assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
+    assert f"{etc}/digest_test_" in sent.stderr and "cannot be kept beside the database" in sent.stderr
+    assert "in memory only" in sent.stderr, sent.stderr
