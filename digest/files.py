@@ -7,8 +7,10 @@ kernel releases it when the process ends, however it ends (even ``kill -9``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -117,7 +119,9 @@ class FileLock:
         """The lock, on a new file put in place of ``path`` with ``note`` in it: never waits for
         whoever has the file there now (a question that holds it for an instant, :meth:`held`,
         stopped there: SIGSTOP, a debugger, keeps the old one, unlinked). Only for a lock whose
-        takers another lock keeps apart (digest.daemon.lock's worker lock, under the run lock)."""
+        takers another lock keeps apart (digest.daemon.lock's worker lock, under the run lock):
+        so another ``<path>.<pid>.new`` there is one a taker killed before its rename left (a
+        SIGKILL, the OOM killer), removed here."""
         new = self.path.with_name(f"{self.path.name}.{os.getpid()}.new")
         fd = -1
         try:
@@ -131,6 +135,9 @@ class FileLock:
             new.unlink(missing_ok=True)
             raise DigestError(f"{self.path}: cannot make the lock file: {e.strerror or e}") from None
         self.fd = fd
+        for left in self.path.parent.glob(f"{glob.escape(self.path.name)}.*.new"):
+            with contextlib.suppress(OSError):  # best effort: a stray file, nothing holds it
+                left.unlink()
 
     def held(self, unreadable: bool = True) -> bool:
         """Whether a process holds the lock now (this one included), told by taking a shared lock

@@ -9,11 +9,13 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 from daemon_processes import SlowMailbox, killed_after_a_pass, start, stop_all, wait_until, worker_rows
 
@@ -278,3 +280,23 @@ fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
 print("held", flush=True)
 time.sleep(600)
 """
+
+
+def test_a_worker_killed_as_it_puts_its_lock_file_in_place_leaves_no_file_behind(tmp_path):
+    """A worker killed (SIGKILL: systemd's stop timeout, the OOM killer) between making its new
+    lock file and renaming it over digest.db.worker.lock left digest.db.worker.lock.<pid>.new
+    beside the database for ever. The next worker removes it (here strace kills the first at it)."""
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to kill the worker at its rename")
+    ws = Workspace(tmp_path)
+    ws.profile("r10", R10)
+    once = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+    renames = "rename,renameat,renameat2"
+    killer = ["strace", "-f", "-qq", "-o", os.devnull, "-e", f"trace={renames}"]
+    killer += ["-e", f"inject={renames}:signal=SIGKILL"]
+    killed = subprocess.run(killer + once, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL or killed.returncode == 128 + signal.SIGKILL, killed
+    assert [p.name for p in tmp_path.glob("*.new")] != []  # the killed worker's
+    assert subprocess.run(once, capture_output=True, timeout=120).returncode == 0
+    assert [p.name for p in tmp_path.glob("*.new")] == []  # was: digest.db.worker.lock.<pid>.new
+    assert RunLock(ws.config.database).running() is None
