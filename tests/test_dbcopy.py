@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.daemon.claims import farewell, heartbeat
-from digest.db import wall_clock
+from digest.db import DatabaseUrl, wall_clock
 from digest.deliver.delivery import deliver_due
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import Outbox
@@ -141,7 +141,7 @@ def test_what_a_killed_pass_noted_as_accepted_is_not_sent_again_from_postgresql(
         os.close(journal.fd)
     with postgres_database() as url:
         assert mail_workspace.cli("db", "migrate", "--to", url).exit_code == 0
-        with Store(url) as pg:
+        with Store(DatabaseUrl(url, mail_workspace.root)) as pg:  # its files there, as a config's
             assert [m.status for m in _outbox(pg)] == ["sent", "sent", "queued"]
             deliver_due(config, pg, None, NOW)  # no SQLite process's claim to wait out
             assert [m.status for m in _outbox(pg)] == ["sent", "sent", "sent"]
