@@ -232,26 +232,21 @@ def readable_profile(path: Path, config: Config) -> Profile | None:
 
 class Versions:
     """Profile files read again by their version (an Identity: digest.config.file_stamp): each
-    version read once, the last readable one kept (ProfileFolder.fresh, StillWanted.changed)."""
+    version read once, one that does not read too (an editor saving it in steps: not read again
+    at every pass, nor for every message), for ProfileFolder and StillWanted.changed."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.read: dict[str, tuple[Identity, Profile]] = {}  # path -> its last readable version
-
-    def kept(self, path: str) -> tuple[Identity, Profile] | None:
-        return self.read.get(path)
+        self.read: dict[str, tuple[Identity, Profile | None]] = {}  # path -> its version last read
 
     def profile(self, path: str, identity: Identity) -> Profile | None:
         """The profile in ``path`` as its version ``identity`` reads: read now unless that one
         was; None if it cannot be read (:func:`readable_profile`)."""
         known = self.read.get(path)
-        if known is not None and known[0] == identity:
-            return known[1]
-        profile = readable_profile(Path(path), self.config)
-        if profile is not None:
-            self.read[path] = (identity, profile)
+        if known is None or known[0] != identity:
+            known = self.read[path] = (identity, readable_profile(Path(path), self.config))
             log.debug("%s changed since it was read: read again", path)
-        return profile
+        return known[1]
 
 
 def read_profile_text(path: Path) -> str:

@@ -24,12 +24,11 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from digest.config import Config, file_stamp
 from digest.models import Profile
 from digest.profiles.cache import Identity
-from digest.profiles.load import Skipped, read_profiles, readable_profile
+from digest.profiles.load import Skipped, Versions, read_profiles
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class ProfileFolder:
         self._scanned_at: dt.datetime | None = None
         self._scan = ProfileScan((), (), 0)
         self._identities: dict[str, Identity | None] = {}  # path -> the file as the scan read it
-        self._again: dict[str, tuple[Identity, Profile | None]] = {}  # path -> read again since
+        self._again = Versions(config)  # the files read again since
 
     def current(self, now: dt.datetime) -> ProfileScan:
         stamp = self._folder_stamp()
@@ -70,7 +69,7 @@ class ProfileFolder:
         if due:
             identities: dict[str, Identity | None] = {}
             profiles, problems = read_profiles(self.config, identities)
-            self._identities, self._again = identities, {}
+            self._identities, self._again = identities, Versions(self.config)
             self._changed_last_time = stamp != self._stamp
             self._stamp, self._scanned_at = stamp, now
             scan = self._scan
@@ -118,11 +117,7 @@ class ProfileFolder:
         identity = file_stamp(path)
         if identity is None or identity == self._identities.get(path):
             return None
-        known = self._again.get(path)
-        if known is None or known[0] != identity:
-            known = self._again[path] = (identity, readable_profile(Path(path), self.config))
-            log.debug("%s changed since the folder was read: read again", path)
-        return known
+        return identity, self._again.profile(path, identity)
 
     def _folder_stamp(self) -> int | None:
         try:
