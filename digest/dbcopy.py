@@ -86,7 +86,7 @@ def accepted_unrecorded(src: Store) -> None:
             "writable (and its folder) and run `digest db migrate` again: it records them, then copies"
         )
     outbox = Outbox(src)
-    record_accepted(outbox, unrecorded)
+    record_accepted(outbox, unrecorded, sending=False)  # no room for a note kept: it copies
     replay(outbox)
 
 

@@ -207,10 +207,12 @@ def stop_delivery(
     raise DeliveryHalted(message) from None
 
 
-def record_accepted(outbox: Outbox, unrecorded: Unrecorded) -> None:
+def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = True) -> None:
     """Record as sent what the server accepted in an earlier pass; refuse to go on until that works
-    (and while the note of the next ones could not be written beside the database)."""
-    unrecorded.ready()
+    (and, before ``sending``, while the note of the next ones could not be written beside the
+    database: `digest db migrate` sends nothing)."""
+    if sending:
+        unrecorded.ready()
     pending = unrecorded.entries()
     if not pending:
         return
