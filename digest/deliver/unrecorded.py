@@ -194,7 +194,7 @@ def stop_delivery(
     message = (
         f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
         "delivery is stopped so that it will not be sent again"
-        + ("" if noted else " (and no note of it can be written: restart only once there is space)")
+        + ("" if noted else _unnoted(store, unrecorded))
         + (
             ". Free space (or make the database writable): the next pass records it as sent and resumes."
             if store.dialect == SQLITE  # else a lost connection, a timeout: nothing for the disk
@@ -205,6 +205,15 @@ def stop_delivery(
     )
     log.critical(message)
     raise DeliveryHalted(message) from None
+
+
+def _unnoted(store: Store, unrecorded: Unrecorded) -> str:
+    """What the halt adds when the note could not be written: on SQLite, a full disk's advice; on
+    PostgreSQL, where it is in the config's folder (read-only, say: Unrecorded.ready went on)."""
+    if store.dialect == SQLITE:
+        return " (and no note of it can be written: restart only once there is space)"
+    where = unrecorded.path.parent
+    return f" (and no note of it can be written in {where}: it is in this process's memory only)"
 
 
 def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = True) -> None:

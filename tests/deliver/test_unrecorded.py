@@ -17,7 +17,7 @@ from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.ingest.dumps import ingest
 from digest.store import Store
 
-from conftest import NOW, Workspace, make_dump, postgres_database
+from conftest import NOW, Workspace, make_dump, postgres_database, read_only_file
 
 PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(600)]
 MIME = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: digest\r\n\r\nhello\r\n"
@@ -115,18 +115,22 @@ class ConnectionLostMeanwhile(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+def queue_three(store: Store) -> None:
+    outbox = Outbox(store)
+    with store.transaction():
+        for i in range(3):
+            outbox.enqueue(
+                user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@example.org>",
+                subject="digest", mime=MIME, paper_ids=[], now=NOW,
+            )  # fmt: skip
+
+
 def test_a_connection_lost_after_the_server_accepted_says_so_and_the_next_pass_records_it(tmp_path, caplog):
     handler = ConnectionLostMeanwhile()
     with postgres_database() as url, LocalSmtpServer(handler) as server:
         config = Workspace(tmp_path, server.port, database=url).config
         with Store(config.database) as store:
-            outbox = Outbox(store)
-            with store.transaction():
-                for i in range(3):
-                    outbox.enqueue(
-                        user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@example.org>",
-                        subject="digest", mime=MIME, paper_ids=[], now=NOW,
-                    )  # fmt: skip
+            queue_three(store)
             handler.backend = store.db.raw.info.backend_pid
             with pytest.raises((DeliveryHalted, psycopg.Error)):  # whichever statement comes first
                 deliver_due(config, store, None, NOW)
@@ -137,3 +141,20 @@ def test_a_connection_lost_after_the_server_accepted_says_so_and_the_next_pass_r
             deliver_due(config, store, None, NOW)
             assert Outbox(store).counts()[SENT] == 3
     assert sorted(m.rcpt_tos[0] for m in handler.messages) == [f"r{i}@example.org" for i in range(3)]
+
+
+def test_a_connection_lost_where_the_config_folder_is_read_only_says_where_the_note_is(tmp_path, caplog):
+    """On PostgreSQL with the config's folder read-only (/etc/digest), a worker sends (its note
+    then in memory only): the halt said 'no note of it can be written: restart only once there
+    is space', a full disk's advice, where no disk is full and the note is this process's alone."""
+    handler = ConnectionLostMeanwhile()
+    with postgres_database() as url, LocalSmtpServer(handler) as server:
+        config = Workspace(tmp_path, server.port, database=url).config
+        with Store(config.database) as store, read_only_file(tmp_path):
+            queue_three(store)
+            handler.backend = store.db.raw.info.backend_pid
+            with pytest.raises((DeliveryHalted, psycopg.Error)):
+                deliver_due(config, store, None, NOW)
+    (said,) = [r.getMessage() for r in caplog.records if "not be sent again" in r.getMessage()]
+    assert "there is space" not in said, said
+    assert f"no note of it can be written in {tmp_path}: it is in this process's memory only" in said
