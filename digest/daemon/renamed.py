@@ -21,6 +21,7 @@ second worker finds the work done. A message of the old name being sent at that 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 from digest.config import Config
 from digest.daemon import removals
 from digest.daemon.archive import is_archived
-from digest.db import wall_clock
+from digest.db import retrying_conflicts, wall_clock
 from digest.deliver.suppressions import same_address
 from digest.deliver.wanted import hold_names
 from digest.errors import StoreError, StoreUnusable
@@ -232,7 +233,10 @@ def carry(
     off (a message of the old name being sent) are added to ``waiting``."""
     done = [] if done is None else done
     for item in items:
-        made = _carry(store, item, now)
+        # a conflict PostgreSQL ends (a deadlock, a serialization failure) rolled it back whole:
+        # made again, as the look's and the storing's transactions are, not the pass ended
+        make = functools.partial(_carry, store, item, now)
+        made = retrying_conflicts(make, f"carrying {item.old} over to {item.new}")
         if made:
             log.info("%s", item.describe())
             done.append(item)
