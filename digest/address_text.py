@@ -1,11 +1,16 @@
 """What a reader's address written otherwise than alone is told: several (one a profile), in
-a list, after mailto:, with two @, a comma for a point in the domain."""
+a list, after mailto: or in <> (a name before it), with two @, a comma for a point in the domain,
+letters other than ASCII before the @. The address offered is one the check takes; else the
+note says each slip it found."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from typing import Any
+
+# mailto:ADDRESS, or ADDRESS in <> with or without a name before it: (mailto's, the name, the <>'s)
+_WRAPPED = re.compile(r"(?i:mailto:)(\S+)|([^<>]*)<([^<>\s]+)>")
 
 
 def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
@@ -17,15 +22,41 @@ def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if sum("@" in part for part in re.split(r"[,;\s]+", text)) > 1:  # not bob@@example,org
         return " (one address a profile: give each reader a profile of their own)"
+    if wrapped := _WRAPPED.fullmatch(text):
+        return _unwrapped(wrapped, valid)
+    return f" ({note})" if (note := _mended(text, valid)) else ""
+
+
+def _unwrapped(wrapped: re.Match[str], valid: Callable[[str], bool]) -> str:
+    """The note for an address after mailto: or in <>: the address alone, and what else is wrong
+    with it (mailto:bob@@example.org was told only of the mailto:, <bob@@example.org> to write
+    bob@@example.org)."""
+    mailto, name, inner = wrapped.groups()
+    address = mailto or inner
+    if valid(address):
+        if mailto:
+            return f" (write the address alone: {address})"
+        return f" (write the address alone, {address}; the name goes under name:)"
+    wrapper = "without mailto:" if mailto else "without <>"
+    if name and name.strip():
+        wrapper += " (the name goes under name:)"
+    note = _mended(address, valid)
+    return f" (write the address alone, {wrapper}{f'; {note}' if note else ''})"
+
+
+def _mended(text: str, valid: Callable[[str], bool]) -> str:
+    """What is wrong with the address ``text``, with the address mended where ``valid`` takes it
+    ('': nothing this knows of)."""
+    local, at, domain = text.partition("@")
+    if not local.isascii():  # a name first: its letters are not the address's ('Zoë <zoe@...>')
+        return "the part before @ must be ASCII: not every mail server accepts others"
     if (ats := text.count("@")) > 1:  # bob@@example.org
         count = "two" if ats == 2 else str(ats)
         local, _, domain = re.sub("@+", "@", text).partition("@")
         fixed = f"{local}@{domain}" if valid(f"{local}@{domain}") else f"{local}@{domain.replace(',', '.')}"
-        guess = f": {fixed}?" if fixed.count("@") == 1 and valid(fixed) else ", before its domain"
-        return f" ({count} @: an address has one{guess})"
-    if text.lower().startswith("mailto:") and valid(text[7:]):
-        return f" (write the address alone: {text[7:]})"
-    local, at, domain = text.partition("@")
+        if fixed.count("@") == 1 and valid(fixed):
+            return f"{count} @: an address has one: {fixed}?"
+        return f"{count} @: an address has one, before its domain"
     if at and "," in domain and valid(fixed := f"{local}@{domain.replace(',', '.')}"):
-        return f" (a comma for a point? {fixed})"
+        return f"a comma for a point? {fixed}"
     return ""

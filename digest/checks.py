@@ -28,7 +28,6 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 # Characters that must not reach a header: controls (CR, LF, NUL, ...) and bidi overrides.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NAMED = re.compile(r"[^<>]*<([^<>\s]+@[^<>\s]+)>")  # 'Eve <eve@example.org>': a name and an address
 _ADDRESS = re.compile(r"^(?:[^<>]*<)?[^@\s<>]+@[A-Za-z0-9.-]+>?$")
 
 
@@ -297,13 +296,7 @@ class Email(Check):
         pattern = _ADDRESS if self.named else _EMAIL
         message = "is not an email address" if self.named else "is not a valid email address"
         if not isinstance(value, str) or not pattern.match(value.strip()):
-            hint = ""  # a name first: its letters are not the address's ('Zoë <zoe@example.org>')
-            if not self.named and isinstance(value, str) and (named := _NAMED.fullmatch(value.strip())):
-                hint = f" (write the address alone, {named.group(1)}; the name goes under name:)"
-            elif not self.named and isinstance(value, str) and not value.partition("@")[0].isascii():
-                hint = " (the part before @ must be ASCII: not every mail server accepts others)"
-            elif not self.named:
-                hint = address_slip(value, is_bare_email)
+            hint = "" if self.named else address_slip(value, is_bare_email)
             raise Invalid(f"{value!r} {message}{hint}")
         return value.strip()
 
