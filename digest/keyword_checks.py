@@ -120,7 +120,16 @@ def comma_parts(text: str) -> list[str]:
 def flow_list(terms: list[str]) -> str:
     """``terms`` as a YAML list on one line that reads back as them: a term YAML would read
     otherwise there (1,3-butadiene: the items 1 and 3-butadiene; 2024: a number) in quotes."""
-    return "[" + ", ".join(t if _reads_back(t) else json.dumps(t, ensure_ascii=False) for t in terms) + "]"
+    return "[" + ", ".join(map(flow_term, terms)) + "]"
+
+
+def flow_term(term: str, single: bool = False) -> str:
+    """``term`` as an item of a YAML list on one line that reads back as it: bare, or in quotes
+    where YAML would read it otherwise ('"quoted"' in its quotes, 2024, medical, biology):
+    double (as JSON writes them), or ``single`` (as YAML writes them: 'O''Brien, J.')."""
+    if _reads_back(term):
+        return term
+    return "'" + term.replace("'", "''") + "'" if single else json.dumps(term, ensure_ascii=False)
 
 
 def _reads_back(term: str) -> bool:

@@ -115,6 +115,7 @@ def profile_show(obj: Context, user: str) -> None:
       digest profile show ada
     """
     from digest.checks import WEEKDAYS
+    from digest.keyword_checks import flow_term
     from digest.profiles.load import load_profile
 
     p = load_profile(obj.config, user)
@@ -129,7 +130,8 @@ def profile_show(obj: Context, user: str) -> None:
         ("min_score", f"{p.min_score:g}"),
         ("paused", "yes (nothing is sent)" if p.paused else "no"),
         ("send_empty", "yes" if p.send_empty else "no"),
-        ("exclude", ", ".join(repr(t) if "," in t else t for t in p.exclude) or "-"),  # one term
+        # each term as it reads back in a YAML list, in YAML's quotes where they are needed
+        ("exclude", ", ".join(flow_term(t, single=True) for t in p.exclude) or "-"),
     ]
     click.echo(f"{p.source}")
     for key, value in rows:

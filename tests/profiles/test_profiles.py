@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+import yaml
 
 from digest.errors import ProfileError
 from digest.models import Interest
@@ -305,3 +307,18 @@ def test_a_link_to_a_folder_that_is_not_there_is_named_as_such(workspace, tmp_pa
         f"{folder}: the profiles folder is a link to a folder that is not there; mount its disk, "
         "or remove the link and make the folder"
     ]
+
+
+def test_profile_show_lists_the_excluded_terms_as_they_read_back_in_a_yaml_list(workspace):
+    # '"quoted"' was shown "quoted" and O'Brien, J. "O'Brien, J." (Python's repr), beside
+    # 'medical, biology' in quotes that were not the term's: which quotes were whose was a guess
+    terms = ['"quoted"', 'O"Brien', "O'Brien, J.", "medical, biology", "2024", "surveys"]
+    listed = "".join(f"  - {json.dumps(t)}\n" for t in terms)
+    workspace.profile("ada", f"email: ada@example.org\ninterests: [robots]\nexclude:\n{listed}")
+    assert load_profile(workspace.config, "ada").exclude == tuple(terms)
+    shown = workspace.cli("profile", "show", "ada")
+    assert shown.exit_code == 0, shown.output
+    line = next(s for s in shown.stdout.splitlines() if s.startswith("  exclude "))
+    said = "'\"quoted\"', O\"Brien, 'O''Brien, J.', 'medical, biology', '2024', surveys"
+    assert line == f"  exclude     {said}"
+    assert yaml.safe_load(f"[{line.split(None, 1)[1]}]") == terms  # as written in the file
