@@ -134,7 +134,7 @@ def test_a_delivery_commit_ended_by_a_deadlock_with_a_merge_is_tried_again_in_pl
             "deadlock detected" in r.getMessage() and "tried again" in r.getMessage() for r in caplog.records
         )
         said = [r.getMessage() for r in caplog.records]
-        assert said.count("digest sent to ada <ada@example.org>: 1 papers") == 1  # once, though written twice
+        assert said.count("digest sent to ada <ada@example.org>: 1 paper") == 1  # once, though written twice
         assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["ada@example.org", "bob@example.org"]
         assert [m.status for m in outbox.messages()] == [SENT, SENT]
         assert store.sent_paper_ids("ada") == {ids["Spiking A Again"]}  # the papers the merge kept
