@@ -69,18 +69,24 @@ class Unrecorded:
     def ready(self) -> None:
         """Before a pass sends anything: the spare kept beside the database, so that the note
         of what the server accepts can be written there even on a disk full by then; else (on SQLite)
-        DeliveryError, saying why (the note anywhere else is not seen by the other processes)."""
+        DeliveryError, saying why (the note anywhere else is not seen by the other processes).
+        A spare this process cannot write (another user's: root ran `digest send` once) is made
+        again, as a missing one is: it would be no room when the disk is full."""
+        if not self.kept:
+            return
+        unwritable: OSError | None = None
         try:
-            if not self.kept or self.spare.stat().st_size >= SPARE_BYTES:
+            if self.spare.stat().st_size >= SPARE_BYTES:
+                os.close(os.open(self.spare, os.O_WRONLY))  # as add() opens it: its size is not enough
                 return
         except FileNotFoundError:
             pass
         except OSError as e:
-            return self._refuse(e)
+            unwritable = e
         try:
             write_atomic(self.spare, os.urandom(SPARE_BYTES))  # not zeros: a disk may store those as nothing
         except OSError as e:
-            self._refuse(e)
+            self._refuse(unwritable or e)  # the spare's own fault first: the rename's is no reason
 
     def _refuse(self, error: OSError) -> None:
         """On SQLite, DeliveryError. On PostgreSQL a warning (once), and the pass goes on: the room

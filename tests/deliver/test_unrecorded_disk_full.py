@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.deliver.unrecorded import SPARE_BYTES
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
 from conftest import Workspace, make_dump, postgres_database, read_only_file
@@ -56,11 +57,15 @@ class FillingMailbox:
         return "250 OK"
 
 
-def digest(ws: Workspace, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    """A `digest` process of its own, with its own temporary folder."""
+# root as another user meets a file not its own: without the capabilities that pass over its mode
+NOT_OVERRIDING = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner")
+
+
+def digest(ws: Workspace, tmp: Path, *args: str, run_as: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """A `digest` process of its own, with its own temporary folder (``run_as``: a prefix)."""
     tmp.mkdir(exist_ok=True)
     env = dict(os.environ, TMPDIR=str(tmp))
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+    command = [*run_as, sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -107,6 +112,38 @@ def test_a_pass_that_cannot_keep_room_for_the_note_beside_the_database_sends_not
     assert refused.returncode == 1 and box.messages == []
     assert "digest.db.unrecorded.spare: cannot keep this file beside the database" in refused.stderr
     assert "the temporary folder is not seen by them all" in refused.stderr
+
+
+def test_a_spare_another_user_made_is_made_again_and_holds_the_note_when_the_disk_fills(tmp_path):
+    """root ran `digest send` once and left the spare its own, 0600: the service's user cannot open
+    it, yet its size passed for room kept. The disk filled as r0's digest arrived, the note went
+    into neither file, only into the halted process's memory, and the next pass sent r0 again."""
+    with ingested(tmp_path) as (disk, box, ws):
+        spare = disk / "ws" / "digest.db.unrecorded.spare"
+        spare.write_bytes(os.urandom(SPARE_BYTES))
+        os.chown(spare, 65534, 65534)  # nobody's: another user's, to this pass
+        spare.chmod(0o600)
+        halted = digest(ws, tmp_path / "a", "send", run_as=NOT_OVERRIDING)
+        (disk / "filler").unlink()  # space again
+        again = digest(ws, tmp_path / "a", "send")
+    sent = collections.Counter(m.rcpt_tos[0] for m in box.messages)
+    assert [to for to, n in sent.items() if n > 1] == [], halted.stderr  # was: r0 twice
+    assert halted.returncode == 1 and "no note of it can be written" not in halted.stderr
+    assert again.returncode == 0 and sorted(sent) == [f"r{i}@example.org" for i in range(5)]
+
+
+def test_a_spare_that_cannot_be_written_is_no_room_for_the_note_and_the_pass_sends_nothing(tmp_path):
+    """A spare of the full size that this process cannot open for writing (root's, 0600, from a
+    `digest send` run as root once; here read-only even for root) passed as room kept: the disk
+    filled as r0's digest arrived, the note went into neither file, and was in memory only."""
+    with ingested(tmp_path) as (disk, box, ws):
+        spare = disk / "ws" / "digest.db.unrecorded.spare"
+        spare.write_bytes(os.urandom(SPARE_BYTES))
+        with read_only_file(spare):
+            refused = digest(ws, tmp_path / "a", "send")
+    assert box.messages == [], refused.stderr  # was: r0's digest, then 'no note of it can be written'
+    assert refused.returncode == 1 and "in memory" not in refused.stderr
+    assert "unrecorded.spare: cannot keep this file beside the database (Read-only" in refused.stderr
 
 
 def test_a_send_on_a_disk_full_to_the_last_byte_says_what_is_wrong(tmp_path):
