@@ -226,14 +226,13 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
     """Record as sent what the server accepted in an earlier pass; refuse to go on until that works
     (and, before ``sending``, while the note of the next ones could not be written beside the
     database: `digest db migrate` sends nothing)."""
+    pending = unrecorded.entries()
+    if pending:  # first: while they cannot be recorded, that is what the user must know (DeliveryHalted)
+        mark_accepted(outbox, pending)
+        log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
+        unrecorded.clear()
     if sending:
         unrecorded.ready()
-    pending = unrecorded.entries()
-    if not pending:
-        return
-    mark_accepted(outbox, pending)
-    log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
-    unrecorded.clear()
 
 
 def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> int:

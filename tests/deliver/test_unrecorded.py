@@ -90,6 +90,24 @@ def test_when_even_the_note_cannot_be_written_the_same_process_still_does_not_se
         store.close()
 
 
+def test_while_the_disk_stays_full_a_pass_names_the_digests_still_not_recorded_first(tmp_path):
+    """The spare's room is gone too (the note was written into it): the next pass said only that
+    it could not keep the spare, not that r0's digest is still not recorded."""
+    with LocalSmtpServer() as server:
+        ws, store = setup(tmp_path, server.port, readers=2)
+        fill(store)
+        with pytest.raises(DeliveryHalted):
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=1)
+        journal = Unrecorded(ws.config.database)
+        (tmp_path / "full").mkdir()
+        journal.spare = tmp_path / "full" / "digest.db.unrecorded.spare"  # no room for it there
+        with read_only_file(tmp_path / "full"), pytest.raises(DeliveryHalted) as err:
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), unrecorded=journal)
+        store.close()
+    assert "digest(s) the server accepted are still not recorded" in str(err.value)  # was: the spare's
+    assert "r0 <r0@example.org>" in str(err.value) and "spare" not in str(err.value)
+
+
 def test_status_says_delivery_is_stopped_and_names_the_accepted_digest(tmp_path):
     with LocalSmtpServer() as server:
         ws, store = setup(tmp_path, server.port, readers=2)

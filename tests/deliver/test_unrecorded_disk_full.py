@@ -146,6 +146,22 @@ def test_a_spare_that_cannot_be_written_is_no_room_for_the_note_and_the_pass_sen
     assert "unrecorded.spare: cannot keep this file beside the database (Read-only" in refused.stderr
 
 
+def test_after_a_halt_a_send_on_a_disk_still_full_records_what_was_accepted_before_it_refuses(tmp_path):
+    """The note of r0's digest went into the spare, and the disk stays full: the next send said it
+    could not keep the spare, and left r0's digest unrecorded without a word of it."""
+    with ingested(tmp_path) as (disk, box, ws):
+        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        (disk / "more").mkdir()
+        fill_but_a_little(disk / "more")  # the disk stays full (the halted pass's journal gone)
+        refused = digest(ws, tmp_path / "a", "send")
+        status = digest(ws, tmp_path / "a", "status")
+    said = refused.stderr
+    assert refused.returncode == 1 and [m.rcpt_tos for m in box.messages] == [["r0@example.org"]]
+    recorded = said.find("recorded 1 digest(s) the server had accepted")  # was: not said, not done
+    assert -1 < recorded < said.find("unrecorded.spare: cannot keep this file"), said
+    assert "DELIVERY STOPPED" not in status.stdout, status.stdout
+
+
 def test_a_send_on_a_disk_full_to_the_last_byte_says_what_is_wrong(tmp_path):
     with ingested(tmp_path) as (disk, box, ws):
         fill(disk)
