@@ -25,6 +25,7 @@ import httpx
 
 from digest import __version__
 from digest.errors import DigestError
+from digest.files import counted
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
 from digest.lookups import unresolved
 
@@ -180,7 +181,7 @@ class Http:
             self.sleep(delay)
             wait *= 2
         long_wait = retry_after if retry_after is not None and retry_after > self.max_wait else None
-        raise FetchError(f"{url}: {problem} (after {retries + 1} attempts)", long_wait)
+        raise FetchError(f"{url}: {problem} (after {counted(retries + 1, 'attempt')})", long_wait)
 
     def _fetch(self, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
         """The answer and its body, read up to ``max_bytes`` and within ``DEADLINE`` x ``timeout``

@@ -85,7 +85,7 @@ def test_a_name_lookup_the_resolver_never_answers_times_out_at_the_sources_timeo
     assert seen["error"] == [
         "FetchError",
         "http://feeds.example.org/daily: no answer within 1.5 s (the name lookup of feeds.example.org "
-        "timed out) (after 1 attempts)",
+        "timed out) (after 1 attempt)",
     ]
     assert 1.4 <= seen["took"] < 3.5 and seen["asked"]
 

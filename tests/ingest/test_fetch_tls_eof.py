@@ -117,7 +117,7 @@ def test_a_page_whose_connection_ends_without_close_notify_is_refused_as_cut_sho
     assert outcome.outcome == FAILED and titles == []
     assert outcome.detail.endswith(
         "/trending: the connection broke: the server ended the connection without TLS's close_notify: "
-        "the answer may be cut short (after 1 attempts)"
+        "the answer may be cut short (after 1 attempt)"
     )
     assert list((workspace.root / "inbox").glob("**/*.txt")) == []  # nothing kept: asked again next poll
 
