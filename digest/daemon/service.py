@@ -37,6 +37,7 @@ from digest.daemon.names import Looked
 from digest.daemon.notes import write_reader_failures
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
+from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import db_errors, is_bug, shown, wall_clock, worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
@@ -99,6 +100,7 @@ class Daemon:
         self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
         self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)
+        self.unbuilt = UnbuiltSaid()  # the readers whose digest cannot be made, said (digest.daemon.unbuilt)
         self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.claims)
 
     # -- one pass ------------------------------------------------------------------------
@@ -225,6 +227,7 @@ class Daemon:
             queue=aside is None,
             say_failures=self.say_failures,
             beat=lambda: self._touch(store),
+            unbuilt=self.unbuilt,
         )
         holds = "; ".join(
             x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x

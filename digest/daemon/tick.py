@@ -29,6 +29,7 @@ from digest.daemon.fetching import fetch_due
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
 from digest.daemon.slots import Slot, due_slot, slot_done
+from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
@@ -70,9 +71,12 @@ def send_due(
     stop: threading.Event | None = None,
     due_index: DueIndex | None = None,
     hold: Collection[str] = (),
+    unbuilt: UnbuiltSaid | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period), but
-    those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried).
+    those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried). A reader
+    whose digest cannot be made is said in the log through ``unbuilt`` (the daemon's: once; by
+    default at every call).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -105,16 +109,16 @@ def send_due(
     done: list[Scheduled] = []
     windows = Windows(store, config)
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
+    unbuilt = unbuilt or UnbuiltSaid()
     for start in range(0, len(due), READER_BATCH):
         if stop is not None and stop.is_set():
             return done
         listed = due[start : start + READER_BATCH]
         users = [p.user for p, _ in listed]
         mine = set(claim_readers(store, users, me, wall_clock(), lease))  # the others take the rest
+        held = [x for x in listed if x[0].user in mine]
         try:
-            done += _queue_batch(
-                config, store, outbox, renderer, windows, [x for x in listed if x[0].user in mine], now, stop
-            )
+            done += _queue_batch(config, store, outbox, renderer, windows, held, now, stop, unbuilt)
         finally:
             release_readers(store, sorted(mine), me)
     return done
@@ -129,6 +133,7 @@ def _queue_batch(
     batch: list[tuple[Profile, Slot]],
     now: dt.datetime,
     stop: threading.Event | None,
+    unbuilt: UnbuiltSaid,
 ) -> list[Scheduled]:
     """The digests of readers this worker holds; each queued with its period marked, together."""
     done = []
@@ -156,7 +161,7 @@ def _queue_batch(
             out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
         except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
             error = unbuilt_reason(e)
-            log.error("digest for %s (%s) not queued: %s", profile.user, slot.period, error)
+            unbuilt.tell(profile.user, slot.period, error)
             done.append(Scheduled(profile.user, slot.period, 0, None, error))
             continue
         ready.append((out, slot.period))
@@ -170,6 +175,7 @@ def _queue_batch(
     for out, period in stored:
         papers = len(out.digest.matches)
         log.info("digest for %s (%s) queued: %s", out.digest.profile.user, period, counted(papers, "paper"))
+        unbuilt.served(out.digest.profile.user)
         done.append(Scheduled(out.digest.profile.user, period, papers, out.message_id))
     return done
 
@@ -268,6 +274,7 @@ def run_once(
     queue: bool = True,
     say_failures: bool = True,
     beat: Callable[[], None] | None = None,
+    unbuilt: UnbuiltSaid | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
@@ -278,7 +285,8 @@ def run_once(
     caller's report says it, `digest run --once`); ``queue=False``: no digest queued, no rename
     or removal noted, as a worker whose settings are not the others' (digest.daemon.agree);
     ``beat``: called between the steps (the worker seen again, digest.daemon.claims.touch: a pass
-    longer than a lease is not a killed worker's; queueing and sending renew leases already))."""
+    longer than a lease is not a killed worker's; queueing and sending renew leases already);
+    ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt)."""
     problems: list[str] = []
     beat = beat or (lambda: None)
     fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
@@ -302,7 +310,9 @@ def run_once(
         beat()
     hold = {c.new for c in carried.waiting}
     scheduled = (
-        send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold) if queue else []
+        send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold, unbuilt=unbuilt)
+        if queue
+        else []
     )
     delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
     if due_index is not None and queue:  # a digest held for its reader's new address, by this pass or

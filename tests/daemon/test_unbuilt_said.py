@@ -1,0 +1,70 @@
+"""A reader whose digest cannot be made (a template of the user's failing for them alone), in the
+daemon's log: said at ERROR once, again when what is wrong changes, at DEBUG at the passes between,
+and once more if it fails again after the reader was served. It was the same ERROR line at every
+pass (every ``poll_seconds``) until the template was fixed. `digest status` lists it all along."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from digest.compose.render import builtin_templates
+from digest.daemon.service import Daemon
+
+from conftest import make_dump
+
+TEXT = (builtin_templates() / "digest.txt.j2").read_text()
+
+
+def trap(ws, name: str | None) -> None:
+    """The user's text template; ``name``: an undefined value it reads for bob (None: it does not)."""
+    path = ws.root / "tpl" / "digest.txt.j2"
+    stamp = path.stat().st_mtime_ns + 10**9 if path.exists() else None
+    path.write_text(
+        ("" if name is None else f"{{% if profile.user == 'bob' %}}{{{{ {name} }}}}{{% endif %}}") + TEXT
+    )
+    if stamp is not None:  # a change the renderer sees, however quick the test
+        os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_digest_that_cannot_be_made_is_said_once_per_reader_and_reason(mail_workspace, caplog):
+    ws = mail_workspace
+    (ws.root / "tpl").mkdir()
+    trap(ws, "no_such_value")
+    ws.config_path.write_text(ws.config_path.read_text() + "templates: tpl\n")
+    now = [dt.datetime.now(dt.UTC)]
+    send_at = (now[0] - dt.timedelta(minutes=5)).strftime("%H:%M")
+    for user in ("ada", "bob"):
+        ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
+    daemon = Daemon(ws.config, lambda: now[0])
+    caplog.set_level(logging.DEBUG)
+
+    def passes(n: int) -> list[tuple[str, str]]:
+        caplog.clear()
+        for _ in range(n):
+            now[0] += dt.timedelta(seconds=60)
+            daemon.tick()
+        said = [(r.levelname, r.getMessage()) for r in caplog.records]
+        return [(level, text) for level, text in said if text.startswith("digest for bob")]
+
+    first = passes(4)
+    assert [level for level, _ in first] == ["ERROR", "DEBUG", "DEBUG", "DEBUG"]  # was: ERROR at each
+    assert "'no_such_value' is undefined" in first[0][1] and first[0][1].endswith(
+        "(said again only if it changes)"
+    )
+    assert "bob: cannot build the message" in ws.cli("status").output  # listed all along
+
+    trap(ws, "another_value")  # what is wrong changes: said again, once
+    changed = passes(3)
+    assert [level for level, _ in changed] == ["ERROR", "DEBUG", "DEBUG"]
+    assert "'another_value' is undefined" in changed[0][1]
+
+    trap(ws, None)  # fixed: bob is served
+    assert [level for level, _ in passes(1)] == ["INFO"]  # 'digest for bob (...) queued: 1 paper'
+
+    trap(ws, "another_value")  # the same failure as before, for the next day's digest: said again
+    now[0] += dt.timedelta(days=1)
+    ws.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
+    assert [level for level, _ in passes(2)] == ["ERROR", "DEBUG"]
