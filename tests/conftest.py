@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.config import Config, load_config
+from digest.db import DatabaseUrl
 from digest.demo.smtp_server import LocalSmtpServer, release_ports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,8 +153,10 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def db_at(tmp_path: Path, database: str) -> Path | str:
-    """The database to open with ``Store(db_at)``: tmp_path/digest.db, or the PostgreSQL URL."""
-    return database if database.startswith("postgresql://") else tmp_path / database
+    """The database to open with ``Store(db_at)``: tmp_path/digest.db, or the PostgreSQL URL as
+    the workspace's config names it (the files a pass keeps beside it in tmp_path, not in the
+    folder pytest runs from)."""
+    return DatabaseUrl(database, tmp_path) if database.startswith("postgresql://") else tmp_path / database
 
 
 @contextlib.contextmanager
