@@ -121,11 +121,15 @@ def postgres_database() -> Iterator[str]:
     name = f"digest_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
+    # the files a worker keeps beside its database (digest.db.DatabaseUrl) in a folder of the test's,
+    # not in the folder pytest runs from, for a test that gives the URL to Store as it is
+    beside = tempfile.TemporaryDirectory(prefix=f"{name}-")
     try:
-        yield f"postgresql:///{name}"
+        yield DatabaseUrl(f"postgresql:///{name}", Path(beside.name))
     finally:
         with psycopg.connect(autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        beside.cleanup()
 
 
 @contextlib.contextmanager
