@@ -319,6 +319,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     "ALTER TABLE suppressions ADD COLUMN kind TEXT NOT NULL DEFAULT 'bounce';",
     # 24 -> 25: attempts in the order the server answered (digest.deliver.alone: a refusal's neighbours)
     "CREATE INDEX attempts_at ON attempts(at);",
+    # 25 -> 26: when a message was refused for good (or held): its papers go in the reader's first
+    # digest made after that, if a digest made while it waited left them out (digest.store_carried)
+    "ALTER TABLE outbox ADD COLUMN failed_at TEXT;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

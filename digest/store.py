@@ -32,9 +32,10 @@ from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
 from digest.schema_pg import migrate_postgres, pg_version
+from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
-from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, ReaderRecords, iso
+from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, iso
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class IngestResult:
     known_papers: int
 
 
-class Store(ReaderRecords, PaperEmbeddings):
+class Store(CarriedPapers, PaperEmbeddings):
     def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
 

@@ -5,7 +5,8 @@ small row, and retention (digest.deliver.retention) drops them after ``delivery.
 
 A message is ``queued`` until the server accepts it (``sent``, and its papers are recorded as
 sent to the reader in the same transaction) or refuses it for good (``failed``, and its papers
-are free to go out in a later digest). A crash at any point loses nothing: what was queued is
+are free to go out in the reader's next digest, even one made while it waited for a retry:
+digest.store_carried). A crash at any point loses nothing: what was queued is
 sent on the next run, with the same Message-ID, so at most the one message that was in flight
 at that instant can arrive twice, and mail clients fold the two.
 """
@@ -333,15 +334,16 @@ class Outbox(OutboxClaims):
         in_transaction: bool = False,
         attempted: bool = True,
     ) -> str:
-        """Refused for good (or given up, or never ``attempted``): kept with the reply; its
-        papers are free again. Returns the reader it is stored under now (as :meth:`mark_sent`
-        says: a bounce's suppression is theirs)."""
+        """Refused for good (or given up, or never ``attempted``): kept with the reply and the
+        time (``failed_at``); its papers are free again, for the reader's next digest
+        (digest.store_carried: even if a digest was made after it meanwhile). Returns the reader
+        it is stored under now (as :meth:`mark_sent` says: a bounce's suppression is theirs)."""
         with self._tx(in_transaction):
             db = self.db
             rows = db.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ? "
-                "RETURNING user",
-                (FAILED, int(attempted), reply, msg.id),
+                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ?, failed_at = ? "
+                "WHERE id = ? RETURNING user",
+                (FAILED, int(attempted), reply, iso(now), msg.id),
             ).fetchall()
             if attempted:
                 self._attempt(msg, now, False, reply)

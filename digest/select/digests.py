@@ -35,6 +35,7 @@ from digest.select.ranking import Ranker, build_index
 from digest.store import Store
 
 LATE_DAYS = 7  # a listing this many days older than the previous digest's newest still counts
+_WindowKey = tuple[int | None, tuple[int, ...], dt.date | None]  # where it starts, carried, up to
 
 
 def rank_all(
@@ -70,10 +71,13 @@ def window(
     through: int,
     up_to: dt.date | None = None,
     ingested_by: dt.datetime | None = None,
+    carried: Sequence[int] = (),
 ) -> list[Paper]:
     """The papers a reader's next digest is chosen from: those first listed after their
     previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
     or, for a reader who never had one (None), the latest listing; none after ``through``.
+    With them the papers ``carried`` from a digest that failed after a later one was made
+    (Store.carried_paper_ids), whatever their day.
 
     A paper stored since, whose listings are all more than :data:`LATE_DAYS` older than the
     newest listing of the previous digest's time, is left out: an old dump dropped in the
@@ -92,6 +96,9 @@ def window(
             days = store.listing_days((p.id for p in papers), up_to, ingested_by)
             oldest = newest - dt.timedelta(days=LATE_DAYS)
             papers = [p for p in papers if days.get(p.id, p.first_seen) >= oldest]
+    inside = {p.id for p in papers}
+    if extra := [i for i in carried if i not in inside and i <= through]:
+        papers = sorted([*papers, *store.papers(extra)], key=lambda p: p.id)
     return [p for p in papers if up_to is None or p.first_seen <= up_to]
 
 
@@ -103,15 +110,18 @@ class Windows:
         self.stats = CollectionStats(store)  # the archive's counts, brought up to date
         self.stats.refresh()
         self.through = self.stats.through  # papers stored later wait for the next run
-        self._windows: dict[tuple[int | None, dt.date | None], tuple[list[Paper], tuple[int, ...]]] = {}
+        self._windows: dict[_WindowKey, tuple[list[Paper], tuple[int, ...]]] = {}
         self._rankers: dict[tuple[tuple[int, ...], bool], Ranker] = {}
         self._days: dict[tuple[tuple[int, ...], dt.date | None], dt.date | None] = {}
         self._through: dict[str, int | None] = {}
+        self._carried: dict[str, tuple[int, ...]] = {}  # a failed digest's papers left out (most: none)
 
     def prefetch(self, users: Sequence[str]) -> None:
-        """Where each of these readers' windows starts, asked of the store at once."""
+        """Where each of these readers' windows starts, and what it is given beside, asked of
+        the store at once."""
         missing = [u for u in users if u not in self._through]
         self._through.update(self.store.previous_digests_through(missing))
+        self._carried.update(self.store.carried_paper_ids({u: self._through[u] for u in missing}))
 
     def papers(self, user: str, up_to: dt.date | None = None) -> list[Paper]:
         return self.window_of(user, up_to)[0]
@@ -120,9 +130,10 @@ class Windows:
         """The reader's window: its papers and their ids (made once per window, not per reader)."""
         if user not in self._through:
             self._through[user] = self.store.previous_digest_through(user)
-        key = (self._through[user], up_to)
+            self._carried.update(self.store.carried_paper_ids({user: self._through[user]}))
+        key = (self._through[user], self._carried[user], up_to)
         if key not in self._windows:
-            papers = window(self.store, key[0], self.through, up_to)
+            papers = window(self.store, key[0], self.through, up_to, carried=key[1])
             self._windows[key] = (papers, tuple(p.id for p in papers))
         return self._windows[key]
 
@@ -229,7 +240,10 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     windows = Windows(store, config)
     through = windows.through if made is None else min(windows.through, made[0])
     made_at = None if made is None else made[1]
-    papers = window(store, previous, through, day, made_at)
+    carried: tuple[int, ...] = ()  # a day after the last digest: the next digest's, as it is
+    if made is None and previous is not None and previous == store.previous_digest_through(profile.user):
+        carried = store.carried_paper_ids({profile.user: previous})[profile.user]
+    papers = window(store, previous, through, day, made_at, carried)
     merged: dict[int, int] = {}  # a paper of the day's digest's window merged since: that one -> its id
     if previous is not None and made is not None:  # (a day to come is the next digest, as it is)
         inside = {p.id for p in papers}

@@ -1,0 +1,67 @@
+"""The papers of a failed digest that a later digest left out: carried to the reader's next one.
+
+A reader's next digest is chosen from the papers after their last digest that did not fail
+(Store.previous_digest_through), so a digest that fails while it is their last has its papers
+chosen from again. One still waiting for a retry (a 4xx) when their next digest is made is
+passed over by that one (its papers wait in it), and if it then fails for good (its retries run
+out, a 5xx, held: an address changed, an unsubscribe), the window has moved on past it. Its
+papers, sent to the reader in no digest since, are carried to the first digest made after it
+failed (``outbox.failed_at``, digest.deliver.outbox.Outbox.mark_failed), and to no later one:
+a digest made (and not failed) since took them or left them as any window's papers.
+
+A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns one
+thing. Messages failed before the database kept ``failed_at`` (schema 26) carry nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from digest.store_readers import FAILED, ReaderRecords
+
+# A failed message none of whose reader's later digests not failed was made after it failed: an
+# index look-up (outbox_user) for each reader asked, nothing found for most
+_PENDING = (
+    "SELECT f.user, f.through_paper, f.paper_ids FROM outbox f WHERE f.status = ? "
+    "AND f.failed_at IS NOT NULL AND f.through_paper IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM outbox e WHERE e.user = f.user AND e.status != ? AND e.created_at > f.failed_at) "
+    "AND f.user IN"
+)
+
+
+class CarriedPapers(ReaderRecords):
+    """The papers each reader's next digest is given beside its window (see the module)."""
+
+    def carried_paper_ids(self, kept: Mapping[str, int | None]) -> dict[str, tuple[int, ...]]:
+        """For each reader of ``kept`` (the reader: where their window starts, as
+        :meth:`previous_digests_through` says), the papers of their failed digests that the
+        window leaves out (made before it starts) and no digest made since they failed was given,
+        as they are stored now (a paper merged into another since: that one), less the papers
+        sent to them; sorted, () for most. One query for 500 readers; more only for readers
+        with such papers."""
+        behind: dict[str, set[int]] = {}
+        for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, FAILED)):
+            start = kept.get(user)
+            if start is not None and int(through) <= start:  # (after it: in the window anyway)
+                behind.setdefault(user, set()).update(json.loads(raw))
+        carried = {user: () for user in kept} | {u: self._still_unsent(u, ids) for u, ids in behind.items()}
+        return carried
+
+    def _still_unsent(self, user: str, ids: set[int]) -> tuple[int, ...]:
+        """``ids`` as stored now (merged: the paper they became), less those sent to ``user``."""
+        if not ids:
+            return ()
+        marks = ",".join("?" * len(ids))
+        now = {
+            old: new
+            for old, new in self.db.execute(
+                f"SELECT old_id, paper_id FROM paper_merges WHERE old_id IN ({marks})", tuple(ids)
+            ).fetchall()
+        }
+        ids = {now.get(pid, pid) for pid in ids}
+        marks = ",".join("?" * len(ids))
+        sent = self.db.execute(
+            f"SELECT paper_id FROM sent_papers WHERE user = ? AND paper_id IN ({marks})", (user, *ids)
+        ).fetchall()
+        return tuple(sorted(ids - {r[0] for r in sent}))

@@ -1,0 +1,174 @@
+"""A digest still waiting for a retry when its reader's next digest is made, that fails for good
+after (its retries run out, a 550, held), has its papers in the reader's digest after that one:
+the next digest's window started after it, but its papers were sent in none (a real daemon's
+passes at a set clock, a real SMTP server on loopback deferring Thursday's digest, two days of
+listings, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+from collections.abc import Callable
+
+import pytest
+
+from digest.daemon.sendnow import send_now
+from digest.daemon.service import Daemon
+from digest.deliver.outbox import FAILED, SENT, Outbox
+from digest.deliver.transports import SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.files import write_atomic
+from digest.profiles.load import load_profiles
+from digest.select.digests import digest_of_day, next_digest, rank_next
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+THU_0730 = dt.datetime(2026, 3, 19, 7, 30, tzinfo=dt.UTC)
+BOB = 'name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\nsend_at: "07:30"\n'
+DAY = dt.timedelta(days=1)
+
+
+class Deferring(Mailbox):
+    """Answers the first message holding "Robotics Thursday" (Thursday's digest, each try of it:
+    its Message-ID) with ``reply`` (451: tried again later); accepts every other."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reply = "451 4.3.0 mailbox busy, try again later"
+        self.refused: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if not self.refused and "Robotics Thursday" in message.get_body(("plain",)).get_content():
+            self.refused.append(message["Message-ID"])
+        if message["Message-ID"] in self.refused:
+            return self.reply
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def server():
+    with LocalSmtpServer(Deferring()) as server:
+        yield server
+
+
+def bobs_week(ws: Workspace) -> Callable[[dt.timedelta], None]:
+    """Bob's profile, each day's listing in the inbox (dated 01:30 that day: taken in then), and
+    a real daemon's pass at THU_0730 + the time given."""
+    ws.profile("bob", BOB)
+    now = [THU_0730]
+    d = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
+
+    def at(after: dt.timedelta) -> None:
+        now[0] = THU_0730 + after
+        d.run_once()
+
+    for day, paper in ((0, "Thursday"), (1, "Friday"), (2, "Saturday")):
+        listed = THU_0730 + day * DAY - dt.timedelta(hours=6)
+        ws.dump(
+            f"{paper}.txt",
+            make_dump(listed.strftime("%b %d"), [(f"Robotics {paper}", "Robots.")]),
+            mtime=listed,
+        )
+    return at
+
+
+def received(server: LocalSmtpServer) -> list[list[str]]:
+    """The papers ("Robotics <word>") of each message the server took, in order: their words."""
+    return [
+        sorted(re.findall(r"Robotics (\w+)", m.message.get_body(("plain",)).get_content()))
+        for m in server.handler.messages
+    ]
+
+
+def test_a_digest_refused_for_good_after_the_next_one_was_made_has_its_papers_in_the_one_after(
+    tmp_path, server, database
+):
+    ws = Workspace(tmp_path, server.port, database)
+    with ws.config_path.open("a") as config:
+        config.write("delivery:\n  retry_for_hours: 48\n")  # a 550, not the retries run out
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))  # Thursday 07:31: Thursday's digest made; 451: tried again later
+    assert len(server.handler.refused) == 1 and server.handler.messages == []
+    at(DAY + dt.timedelta(minutes=1))  # Friday 07:31: Friday's made and sent; Thursday's still 451
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at(DAY + dt.timedelta(hours=2))  # Friday 09:30: Thursday's refused for good
+    with Store(ws.config.database) as store:
+        assert [e.status for e in Outbox(store).entries(user="bob")] == [FAILED, SENT]
+        (bob,) = load_profiles(ws.config)  # what `status`, `rank --next` and `preview` show of it
+        friday_noon = THU_0730 + DAY + dt.timedelta(hours=5)
+        shown = [sorted(m.paper.title for m in matches) for matches in (
+            next_digest(store, bob, friday_noon).matches,
+            rank_next(store, bob, friday_noon),
+            digest_of_day(store, bob, dt.date(2026, 3, 21)).matches,
+        )]  # fmt: skip
+        assert shown == [["Robotics Thursday"]] * 3  # (Saturday's listing not in yet)
+    at(2 * DAY + dt.timedelta(minutes=1))  # Saturday 07:31
+    at(3 * DAY + dt.timedelta(minutes=1))  # Sunday 07:31: nothing new, nothing again
+    assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
+
+
+def test_a_digest_whose_retries_run_out_as_the_next_is_made_has_its_papers_in_the_one_after(
+    tmp_path, server, database
+):
+    """Thursday's retries run out in the pass that makes Friday's digest (made first, at the same
+    moment): Saturday's brings its paper, once."""
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))
+    at(DAY + dt.timedelta(minutes=5))  # Friday 07:35: Friday's made and sent; Thursday's given up
+    with Store(ws.config.database) as store:
+        thursday, _friday = Outbox(store).entries(user="bob")
+    assert thursday.status == FAILED
+    at(2 * DAY + dt.timedelta(minutes=1))
+    at(3 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
+
+
+def test_a_forced_digest_made_while_the_first_waited_leaves_the_first_ones_papers_to_the_next(
+    tmp_path, server, database
+):
+    """`digest send --force` on Thursday while Thursday's digest waits: the forced one holds what
+    came since; Thursday's, refused for good, goes in Friday's."""
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))
+    now = THU_0730 + dt.timedelta(hours=8)  # 15:30, a listing come since (ingested by the pass before)
+    ws.dump(
+        "extra.txt", make_dump("Mar 19", [("Robotics Extra", "Robots.")]), mtime=now - dt.timedelta(hours=2)
+    )
+    at(dt.timedelta(hours=7))
+    with Store(ws.config.database) as store:
+        send_now(ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), now, force=True)
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at(dt.timedelta(hours=9))  # Thursday's refused for good
+    at(DAY + dt.timedelta(minutes=1))
+    at(2 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Extra"], ["Friday", "Thursday"], ["Saturday"]]
+
+
+def test_a_digest_held_as_its_reader_paused_after_the_next_was_made_has_its_papers_after_the_pause(
+    tmp_path, server, database
+):
+    """Held, not tried again (the reader paused since it was made): once they undo it, their next
+    digest brings its papers, as README says of an unsubscribe undone."""
+    ws = Workspace(tmp_path, server.port, database)
+    with ws.config_path.open("a") as config:
+        config.write("delivery:\n  retry_for_hours: 48\n")
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))
+    at(DAY + dt.timedelta(minutes=1))  # Friday's made and sent; Thursday's still 451
+    write_atomic(ws.root / "profiles" / "bob.yaml", BOB + "paused: true\n")
+    at(DAY + dt.timedelta(hours=3))  # Thursday's retry held: bob paused
+    with Store(ws.config.database) as store:
+        thursday, _friday = Outbox(store).entries(user="bob")
+    assert thursday.status == FAILED and thursday.last_error.startswith("not tried: paused")
+    write_atomic(ws.root / "profiles" / "bob.yaml", BOB)
+    at(2 * DAY + dt.timedelta(minutes=1))
+    at(3 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
