@@ -39,7 +39,7 @@ def test_a_digest_that_cannot_be_made_is_said_once_per_reader_and_reason(mail_wo
         ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
     ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
     daemon = Daemon(ws.config, lambda: now[0])
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="digest")  # whatever level a test before left it at
 
     def passes(n: int) -> list[tuple[str, str]]:
         caplog.clear()
