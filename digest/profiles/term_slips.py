@@ -18,30 +18,30 @@ from digest.zone_text import legacy_note
 def profile_notes(profile: Profile) -> list[str]:
     """The notes on a profile that loads: its time zone's, if it is one kept for old systems
     (EST: UTC-5 all year), then its terms'."""
-    return _zone_notes(profile) + term_notes(profile)
+    text = _text(profile)  # read once for both
+    return _zone_notes(profile, text) + term_notes(profile, text)
 
 
-def _zone_notes(profile: Profile) -> list[str]:
+def _zone_notes(profile: Profile, text: str) -> list[str]:
     if not (note := legacy_note(profile.timezone)):
         return []
     try:
-        data = yamlio.load(_text(profile), "", ProfileError)
+        data = yamlio.load(text, "", ProfileError)
     except ProfileError:
         data = None
     whose = "" if isinstance(data, dict) and "timezone" in data else " (the config's default)"
     return [f"note: {profile.source}: timezone: {profile.timezone}{whose} {note}"]
 
 
-def term_notes(profile: Profile) -> list[str]:
+def term_notes(profile: Profile, text: str) -> list[str]:
     """One note per keyword or excluded term that a comma or a folded '- ' line splits, with the
     list that says two (a comma between digits, 1,3-butadiene, splits nothing; a term quoted in
-    its list, ["Smith, J."], is one on purpose)."""
+    its list, ["Smith, J."], is one on purpose). ``text``: the profile's file (:func:`_text`)."""
     terms = [
         ("exclude", "excluded term", "a paper is left out only if it holds all of it", t)
         for t in profile.exclude
     ]
     terms += [("interests", "keyword", "scored as one phrase", i.phrase) for i in profile.interests]
-    text = _text(profile)
     notes, written = [], re.sub(r"[ \t]+", " ", text).lower()
     quoted = {key: {spaced(t) for t in yamlio.quoted_items(text, key)} for key in ("exclude", "interests")}
     for key, what, how, term in terms:
