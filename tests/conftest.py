@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import sqlite3
 import ssl
@@ -39,6 +40,17 @@ def ports_released() -> Iterator[None]:
     """The ports free_port kept for a test's servers are let go at its end (its servers stopped)."""
     yield
     release_ports()
+
+
+@pytest.fixture(autouse=True)
+def logger_levels_restored() -> Iterator[None]:
+    """A test that runs `digest run` in-process (it sets the `digest` logger to INFO, and
+    `apscheduler`'s to ERROR, for the daemon's lines) leaves the next test the levels it found."""
+    loggers = [logging.getLogger(name) for name in ("digest", "apscheduler")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.fixture
