@@ -15,41 +15,52 @@ thing. Messages failed before the database kept ``failed_at`` (schema 26) carry 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 
-from digest.store_readers import FAILED, ReaderRecords
+from digest.store_readers import FAILED, ReaderRecords, iso
 
 # A failed message none of whose reader's later digests not failed was made after it failed: an
-# index look-up (outbox_user) for each reader asked, nothing found for most
+# index look-up (outbox_user) for each reader asked, nothing found for most; both before a moment
+# (when a past day's digest was made: what it was given), or _LAST (now)
 _PENDING = (
     "SELECT f.user, f.through_paper, f.paper_ids FROM outbox f WHERE f.status = ? "
-    "AND f.failed_at IS NOT NULL AND f.through_paper IS NOT NULL AND NOT EXISTS "
-    "(SELECT 1 FROM outbox e WHERE e.user = f.user AND e.status != ? AND e.created_at > f.failed_at) "
-    "AND f.user IN"
+    "AND f.failed_at IS NOT NULL AND f.through_paper IS NOT NULL AND f.failed_at < ? AND NOT EXISTS "
+    "(SELECT 1 FROM outbox e WHERE e.user = f.user AND e.status != ? AND e.created_at > f.failed_at "
+    "AND e.created_at < ?) AND f.user IN"
 )
+_LAST = "9999-12-31T23:59:59+00:00"  # no moment: as it stands now (every stored time is before it)
 
 
 class CarriedPapers(ReaderRecords):
     """The papers each reader's next digest is given beside its window (see the module)."""
 
-    def carried_paper_ids(self, kept: Mapping[str, int | None]) -> dict[str, tuple[int, ...]]:
+    def carried_paper_ids(
+        self, kept: Mapping[str, int | None], made_at: dt.datetime | None = None
+    ) -> dict[str, tuple[int, ...]]:
         """For each reader of ``kept`` (the reader: where their window starts, as
         :meth:`previous_digests_through` says), the papers of their failed digests that the
         window leaves out (made before it starts) and no digest made since they failed was given,
         as they are stored now (a paper merged into another since: that one), less the papers
         sent to them; sorted, () for most. One query for 500 readers; more only for readers
-        with such papers."""
+        with such papers.
+
+        ``made_at``: those a digest made then was given (`preview --date` of a past day: failed
+        before it, given to no digest made between), less none (what was sent before it is the
+        caller's to leave out: since then this digest's own papers were sent too)."""
+        bound = _LAST if made_at is None else iso(made_at)
         behind: dict[str, set[int]] = {}
-        for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, FAILED)):
+        for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, bound, FAILED, bound)):
             start = kept.get(user)
             if start is not None and int(through) <= start:  # (after it: in the window anyway)
                 behind.setdefault(user, set()).update(json.loads(raw))
-        carried = {user: () for user in kept} | {u: self._still_unsent(u, ids) for u, ids in behind.items()}
-        return carried
+        now = made_at is None
+        return {user: () for user in kept} | {u: self._still_unsent(u, ids, now) for u, ids in behind.items()}
 
-    def _still_unsent(self, user: str, ids: set[int]) -> tuple[int, ...]:
-        """``ids`` as stored now (merged: the paper they became), less those sent to ``user``."""
+    def _still_unsent(self, user: str, ids: set[int], less_sent: bool = True) -> tuple[int, ...]:
+        """``ids`` as stored now (merged: the paper they became), less those sent to ``user``
+        (unless not ``less_sent``)."""
         if not ids:
             return ()
         marks = ",".join("?" * len(ids))
@@ -60,6 +71,8 @@ class CarriedPapers(ReaderRecords):
             ).fetchall()
         }
         ids = {now.get(pid, pid) for pid in ids}
+        if not less_sent:
+            return tuple(sorted(ids))
         marks = ",".join("?" * len(ids))
         sent = self.db.execute(
             f"SELECT paper_id FROM sent_papers WHERE user = ? AND paper_id IN ({marks})", (user, *ids)

@@ -111,6 +111,12 @@ def test_a_digest_refused_for_good_after_the_next_one_was_made_has_its_papers_in
     at(2 * DAY + dt.timedelta(minutes=1))  # Saturday 07:31
     at(3 * DAY + dt.timedelta(minutes=1))  # Sunday 07:31: nothing new, nothing again
     assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
+    with Store(ws.config.database) as store:  # `preview --date` of the days past: the digests sent
+        days = [digest_of_day(store, bob, dt.date(2026, 3, day)).matches for day in (20, 21)]
+    assert [sorted(m.paper.title for m in matches) for matches in days] == [
+        ["Robotics Friday"],
+        ["Robotics Saturday", "Robotics Thursday"],
+    ]
 
 
 def test_a_digest_whose_retries_run_out_as_the_next_is_made_has_its_papers_in_the_one_after(
