@@ -30,7 +30,8 @@ log = logging.getLogger("digest")
 @click.option(
     "--force",
     is_flag=True,
-    help="Send a new digest of what is new since the previous one, even if this period has one.",
+    help="Send a new digest of what is new since the previous one (with a failed digest's papers it "
+    "carries), even if this period has one.",
 )
 @click.option(
     "--to-dir",
@@ -44,7 +45,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     """Send every reader's digest for today (their current period) now, and deliver what waits.
 
     The digest holds the papers listed since the reader's previous digest (a new reader: the
-    latest listing), exactly what `digest preview` shows. It counts as the period's digest:
+    latest listing; with those of a digest of theirs that failed after that one was made),
+    exactly what `digest preview` shows. It counts as the period's digest:
     the daemon sends no second one, and a second `send` the same day queues nothing new,
     retries what waits and says what happened ("already sent today at 07:02"); --force sends
     a new digest of whatever is new since the previous one.

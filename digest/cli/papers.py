@@ -133,7 +133,8 @@ def _rejected(failure: IngestFailure, named: bool, alone: bool) -> str:
     "--next",
     "next_only",
     is_flag=True,
-    help="Only the papers the next digest is chosen from (new since the previous one, not sent).",
+    help="Only the papers the next digest is chosen from (new since the previous one, with a failed "
+    "digest's papers it carries; not sent).",
 )
 @click.pass_obj
 @handle_errors
@@ -141,7 +142,8 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     """Rank every stored paper for USER, with the keywords behind each score.
 
     With --next, only the next digest's window: the papers listed since USER's previous
-    digest (a new reader: the latest listing) that were not sent to them; the first
+    digest (a new reader: the latest listing), with those of a digest of theirs that failed
+    after that one was made (README, Failures), that were not sent to them; the first
     max_papers of it above min_score are the next digest.
 
     \b

@@ -36,6 +36,13 @@ def test_every_command_has_help_with_an_example(words):
     assert "Example:" in result.output and f"digest {' '.join(words)}" in result.output
 
 
+@pytest.mark.parametrize("words", [("rank",), ("send",)])
+def test_the_next_digests_window_is_said_with_a_failed_digests_papers_it_carries(words):
+    """`rank --next` and `send --force` are not only what is new since the previous digest."""
+    said = " ".join(CliRunner().invoke(main, [*words, "--help"]).output.split())
+    assert "new since the previous one" in said and "a failed digest's papers it carries" in said
+
+
 def test_the_contract_commands_exist():
     assert {"ingest", "rank", "preview", "send", "demo", "serve", "profile"} <= set(COMMANDS)
     assert {"new", "show", "add", "remove", "exclude", "set", "edit"} <= set(
