@@ -31,11 +31,13 @@ pytestmark = pytest.mark.backends
 THU_0730 = dt.datetime(2026, 3, 19, 7, 30, tzinfo=dt.UTC)
 BOB = 'name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\nsend_at: "07:30"\n'
 DAY = dt.timedelta(days=1)
+LOST = "taken, the reply lost"  # Deferring's reply: the server hangs up after DATA
 
 
 class Deferring(Mailbox):
     """Answers the first message holding "Robotics Thursday" (Thursday's digest, each try of it:
-    its Message-ID) with ``reply`` (451: tried again later); accepts every other."""
+    its Message-ID) with ``reply`` (451: tried again later; LOST: takes it and hangs up before
+    the reply); accepts every other."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,7 +49,11 @@ class Deferring(Mailbox):
         if not self.refused and "Robotics Thursday" in message.get_body(("plain",)).get_content():
             self.refused.append(message["Message-ID"])
         if message["Message-ID"] in self.refused:
-            return self.reply
+            if self.reply != LOST:
+                return self.reply
+            await super().handle_DATA(server, session, envelope)  # taken: the reader has it
+            server.transport.close()  # and the connection gone before the reply
+            return "250 never heard"
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -178,3 +184,19 @@ def test_a_digest_held_as_its_reader_paused_after_the_next_was_made_has_its_pape
     at(2 * DAY + dt.timedelta(minutes=1))
     at(3 * DAY + dt.timedelta(minutes=1))
     assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
+
+
+def test_a_digest_whose_answer_was_lost_then_refused_has_its_papers_in_the_next_though_the_reader_may_have_it(
+    tmp_path, server, database
+):
+    """The server took Thursday's digest and hung up before its reply, then refused its retry
+    for good: its papers go in Saturday's (README, Failures): twice rather than never."""
+    ws = Workspace(tmp_path, server.port, database)
+    server.handler.reply = LOST
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))  # Thursday's taken, "the server hung up during DATA": tried again
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at(DAY + dt.timedelta(minutes=1))  # Friday's made and sent; then Thursday's refused
+    at(2 * DAY + dt.timedelta(minutes=1))
+    at(3 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Thursday"], ["Friday"], ["Saturday", "Thursday"]]
