@@ -366,12 +366,14 @@ def parse_config(data: Any, path: Path) -> Config:
 
 
 @functools.lru_cache(maxsize=8)
-def _read_secret(path: Path, stamp: tuple[int, int, int] | None) -> str:
+def _read_secret(path: Path, stamp: tuple[int, int, int, int] | None) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | None:
-    """A file's identity on disk (inode, size, modification time in ns), None if it cannot be
+def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int, int] | None:
+    """A file's identity on disk (inode, size, modification and change times in ns: the change
+    time moves at every write, even one whose modification time is set back or falls in the
+    same tick of a coarse clock, and cannot be set back), None if it cannot be
     stat'ed: `digest run` and `digest serve` read the config again when it changes, and a
     profile file is read again when it changed since it was read (digest.profiles.watch,
     digest.deliver.wanted)."""
@@ -379,7 +381,7 @@ def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | No
     return None if stamped is None else stamped[0]
 
 
-def file_changes(path: str | os.PathLike[str] | None) -> tuple[tuple[int, int, int], int] | None:
+def file_changes(path: str | os.PathLike[str] | None) -> tuple[tuple[int, int, int, int], int] | None:
     """:func:`file_stamp`'s identity, and when the file last changed (ns): the later of its
     modification time and its inode's change time, which `mv`, `cp -p`, `rsync -a` or `touch -d`
     cannot set back (a file moved in keeps its old modification time). For a symbolic link, the
@@ -394,4 +396,5 @@ def file_changes(path: str | os.PathLike[str] | None) -> tuple[tuple[int, int, i
             st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns), max(st.st_mtime_ns, st.st_ctime_ns, linked)
+    identity = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return identity, max(st.st_mtime_ns, st.st_ctime_ns, linked)

@@ -2,7 +2,9 @@
 
 The cache is one file beside the database file itself (``<database>.profiles.cache``, whichever
 name a config gives the database, a symbolic link or not), a mapping from
-each profile's path to its identity on disk (inode, size, modification time in ns) and the
+each profile's path to its identity on disk (inode, size, modification and change times in ns:
+an edit in place that keeps the size and sets the modification time back, as `touch -r` does,
+moves the change time) and the
 profile parsed from it. It is thrown away whole when anything that shapes a parsed profile
 changes: the config's defaults for profiles, or the code that parses them. It is only ever a
 shortcut: a missing, unreadable or stale cache means parsing the files, as without it.
@@ -32,9 +34,9 @@ log = logging.getLogger(__name__)
 
 # a file meant as a profile that no command reads: another case (dave.YAML), an editor's .txt
 MISNAMED = re.compile(r"^[^.].*\.ya?ml(\.txt)?$", re.IGNORECASE)
-FORMAT = 2  # 2: profiles and interests pickled as their fields' values (see _Pickler)
+FORMAT = 3  # 2: profiles and interests pickled as their fields' values (see _Pickler); 3: ctime
 
-Identity = tuple[int, int, int]  # inode, size, modification time in ns
+Identity = tuple[int, int, int, int]  # inode, size, modification and change times in ns
 
 
 def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[tuple[str, Identity | None]]:
@@ -57,7 +59,7 @@ def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[t
             try:
                 if not entry.is_symlink():
                     st = entry.stat(follow_symlinks=False)
-                    identity = (st.st_ino, st.st_size, st.st_mtime_ns)
+                    identity = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             except OSError:
                 identity = None
             kind.append((entry.name, identity))
@@ -88,8 +90,8 @@ class ProfileCache:
     def __init__(self, path: Path | None, key: str, read: Path | None = None) -> None:
         """``read``: where the cache is read, if not from ``path`` (digest.db.kept_beside)."""
         self.path, self.key = path, key
-        self.entries: dict[str, tuple[tuple[int, int, int], Profile]] = {}
-        self.seen: dict[str, tuple[tuple[int, int, int], Profile]] = {}
+        self.entries: dict[str, tuple[Identity, Profile]] = {}
+        self.seen: dict[str, tuple[Identity, Profile]] = {}
         self.hits = self.misses = 0
         read = read or path
         if read is not None and read.exists():

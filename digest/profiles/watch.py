@@ -81,9 +81,9 @@ class ProfileFolder:
 
     def fresh(self, profiles: Sequence[Profile]) -> list[Profile]:
         """``profiles`` (of the scan) as their files read now: one ``os.stat`` each, and only a
-        file changed since it was read (inode, size, modification time) is read again, once per
-        version of it. A file that cannot be read now (an editor saving it in steps) or is gone
-        stays as it was last read: the next scan says what is wrong with it."""
+        file changed since it was read (inode, size, modification and change times) is read
+        again, once per version of it. A file that cannot be read now (an editor saving it in
+        steps) or is gone stays as it was last read: the next scan says what is wrong with it."""
         fresh = []
         for profile in profiles:
             known = self._changed(str(profile.source))

@@ -5,6 +5,7 @@ time moved earlier, and the fetching of the sources for it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,19 @@ def test_a_file_edited_in_place_does_not_make_a_broken_ones_line_said_again_with
     passes(d, clock, MON_0700, 8)  # the folder read: bob's file said again, with what is wrong now
     (line,) = [r.getMessage() for r in caplog.records if "bob.yaml" in r.getMessage()]
     assert "skipped again, changed" in line and "many" in line
+
+
+def test_a_send_time_moved_earlier_in_place_with_its_size_and_modification_time_kept_counts(
+    mail_workspace, smtp_server
+):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    ws.dump("d1.txt", make_dump("Mar 15", [("Neuromorphic Chips", "Spikes.")]), mtime=MON_0700)
+    path = ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "09:00"\n')
+    d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+    passes(d, clock, MON_0700, 0, 1, 17)
+    before = path.stat()
+    edit_in_place(path, 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"\n')
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # `touch -r`, or two saves in one clock tick
+    assert path.stat().st_size == before.st_size
+    passes(d, clock, MON_0700, 20.5)  # the folder not read again until 07:22
+    assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]

@@ -102,7 +102,7 @@ def test_profile_files_lists_yaml_then_yml_by_name_and_leaves_links_uncached(tmp
     identities = {Path(p).name: identity for p, identity in found}
     assert identities["link.yaml"] is None  # parsed each time: where it points is checked each time
     st = (tmp_path / "a.yaml").stat()
-    assert identities["a.yaml"] == (st.st_ino, st.st_size, st.st_mtime_ns)
+    assert identities["a.yaml"] == (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def test_profiles_read_back_from_the_cache_equal_the_parsed_ones_field_for_field(workspace, monkeypatch):
@@ -154,3 +154,13 @@ def test_a_cache_kept_beside_a_symbolic_link_is_read_and_kept_beside_the_file_it
     workspace.profile("bob", BOB)
     assert parsed_from_files(monkeypatch, workspace.config)[1] == 1
     assert (root / "digest.db.profiles.cache").exists()  # was: link.db's, digest.db's parsing all again
+
+
+def test_a_profile_edited_in_place_with_its_size_and_modification_time_kept_is_parsed_again(workspace):
+    path = workspace.profile("ada", ADA)
+    assert load_profiles(workspace.config)[0].interests[0].phrase == "spiking neural networks"
+    before = path.stat()
+    path.write_text(ADA.replace("spiking neural networks", "spiking neural circuits"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` (or a coarse clock) leaves it
+    assert path.stat().st_size == before.st_size
+    assert load_profiles(workspace.config)[0].interests[0].phrase == "spiking neural circuits"
