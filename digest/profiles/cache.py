@@ -37,6 +37,15 @@ MISNAMED = re.compile(r"^[^.].*\.ya?ml(\.txt)?$", re.IGNORECASE)
 FORMAT = 3  # 2: profiles and interests pickled as their fields' values (see _Pickler); 3: ctime
 
 Identity = tuple[int, int, int, int]  # inode, size, modification and change times in ns
+UNSETTLED_NS = 2_000_000_000  # a coarse filesystem clock's tick (FAT's 2 s) and more than a save takes
+
+
+def unsettled(identity: Identity, now_ns: int) -> bool:
+    """Was the file of ``identity`` written within the last two seconds of ``now_ns`` (the
+    filesystem's clock, time.time_ns)? Then a save may be under way (an editor writing it in
+    steps: a part that reads as valid YAML), and a second save within the same tick of a coarse
+    clock would leave the same identity: such a version is read again before it is trusted."""
+    return max(identity[2], identity[3]) > now_ns - UNSETTLED_NS
 
 
 def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[tuple[str, Identity | None]]:

@@ -7,7 +7,8 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, 
 from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
 from digest.options import Reading, declared, read
-from digest.profiles.cache import Identity, ProfileCache, profile_files
+from digest.profiles.cache import Identity, ProfileCache, profile_files, unsettled
 
 log = logging.getLogger(__name__)
 
@@ -233,18 +234,22 @@ def readable_profile(path: Path, config: Config) -> Profile | None:
 class Versions:
     """Profile files read again by their version (an Identity: digest.config.file_stamp): each
     version read once, one that does not read too (an editor saving it in steps: not read again
-    at every pass, nor for every message), for ProfileFolder and StillWanted.changed."""
+    at every pass, nor for every message), for ProfileFolder and StillWanted.changed; a version
+    read when it was :func:`~digest.profiles.cache.unsettled` is read again at each call until
+    it is not (``clock``: the filesystem's, time.time_ns)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.read: dict[str, tuple[Identity, Profile | None]] = {}  # path -> its version last read
+    def __init__(self, config: Config, clock: Callable[[], int] = time.time_ns) -> None:
+        self.config, self.clock = config, clock
+        # path -> its version last read, its profile, and whether it was unsettled then
+        self.read: dict[str, tuple[Identity, Profile | None, bool]] = {}
 
     def profile(self, path: str, identity: Identity) -> Profile | None:
         """The profile in ``path`` as its version ``identity`` reads: read now unless that one
-        was; None if it cannot be read (:func:`readable_profile`)."""
+        was, settled; None if it cannot be read (:func:`readable_profile`)."""
         known = self.read.get(path)
-        if known is None or known[0] != identity:
-            known = self.read[path] = (identity, readable_profile(Path(path), self.config))
+        if known is None or known[0] != identity or known[2]:
+            fresh = unsettled(identity, self.clock())
+            known = self.read[path] = (identity, readable_profile(Path(path), self.config), fresh)
             log.debug("%s changed since it was read: read again", path)
         return known[1]
 

@@ -15,6 +15,13 @@ renames' carry-over as for its planning. The readers a pass is about to plan dig
 looked at once more (:meth:`ProfileFolder.fresh`, one ``stat`` each: fetching may take minutes),
 so a reader who edits their file just before their send time gets that day's digest as the file
 says now (its address, interests, paused), as `digest send` (which reads the folder) makes it.
+
+A version of a file saved in place within the last two seconds (:func:`~digest.profiles.cache.unsettled`)
+may be a save under way, read halfway (``interests:`` with the first of its items only reads as
+valid YAML): where the pass holds another reading of that file, the new one is taken only at a
+later pass that finds the file still the same version (one pass later, a minute by default), and
+until then the pass keeps the reading it had. Such a file is read again at each pass until it
+is two seconds old: a second save within one tick of a coarse clock leaves the same stamps.
 """
 
 from __future__ import annotations
@@ -22,12 +29,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from digest.config import Config, file_stamp
 from digest.models import Profile
-from digest.profiles.cache import Identity
+from digest.profiles.cache import Identity, unsettled
 from digest.profiles.load import Skipped, Versions, read_profiles
 
 log = logging.getLogger(__name__)
@@ -48,17 +56,24 @@ class ProfileScan:
 class ProfileFolder:
     """``folder.current(now)``: the profiles as of the last scan, the folder read again if needed."""
 
-    def __init__(self, config: Config, rescan: dt.timedelta | None = None) -> None:
-        self.config = config
+    def __init__(
+        self, config: Config, rescan: dt.timedelta | None = None, clock: Callable[[], int] = time.time_ns
+    ) -> None:
+        """``clock``: the filesystem's (time.time_ns), that file times are told against."""
+        self.config, self.clock = config, clock
         self.rescan = rescan if rescan is not None else config.scheduler.profiles_rescan
         self._stamp: int | None = None  # the folder's mtime (ns) the last scan saw
         self._changed_last_time = True
         self._scanned_at: dt.datetime | None = None
         self._scan = ProfileScan((), (), 0)
         self._identities: dict[str, Identity | None] = {}  # path -> the file as the scan read it
-        self._again = Versions(config)  # the files read again since
+        self._again = Versions(config, clock)  # the files read again since
+        self._passes, self._now_ns = 0, clock()
+        self._unsure: set[str] = set()  # files read unsettled: read again at each pass until settled
+        self._waiting: dict[str, tuple[Identity, int]] = {}  # path -> an unsettled version, its first pass
 
     def current(self, now: dt.datetime) -> ProfileScan:
+        self._passes, self._now_ns = self._passes + 1, self.clock()
         stamp = self._folder_stamp()
         due = (
             self._scanned_at is None
@@ -69,7 +84,8 @@ class ProfileFolder:
         if due:
             identities: dict[str, Identity | None] = {}
             profiles, problems = read_profiles(self.config, identities)
-            self._identities, self._again = identities, Versions(self.config)
+            profiles = self._settled(profiles, identities)
+            self._identities, self._again = identities, Versions(self.config, self.clock)
             self._changed_last_time = stamp != self._stamp
             self._stamp, self._scanned_at = stamp, now
             scan = self._scan
@@ -84,10 +100,13 @@ class ProfileFolder:
         file changed since it was read (inode, size, modification and change times) is read
         again, once per version of it. A file that cannot be read now (an editor saving it in
         steps) or is gone stays as it was last read: the next scan says what is wrong with it."""
-        fresh = []
+        fresh, self._now_ns = [], self.clock()  # fetching may have taken minutes since current()
         for profile in profiles:
-            known = self._changed(str(profile.source))
-            fresh.append(known[1] if known is not None and known[1] is not None else profile)
+            path = str(profile.source)
+            known = self._changed(path)
+            if known is not None and known[1] is not None and known[1] != profile:
+                profile = profile if self._waits(path, known[0]) else known[1]
+            fresh.append(profile)
         return fresh
 
     def _edited(self) -> None:
@@ -102,9 +121,11 @@ class ProfileFolder:
         taken = {}
         for path, identity, profile in changed:
             if path in profiles:
-                self._identities[path] = identity  # the scan holds this version now
                 if profile != profiles[path]:
+                    if self._waits(path, identity):
+                        continue  # maybe read halfway through a save: the scan keeps its reading
                     taken[path] = profile
+                self._identities[path] = identity  # the scan holds this version now
         if taken:
             log.debug("%d profile file(s) edited in place since the folder was read", len(taken))
             now = tuple(taken.get(path, p) for path, p in profiles.items())
@@ -115,9 +136,48 @@ class ProfileFolder:
         identity now and its profile as it reads now (None: it does not read now), read once
         per version."""
         identity = file_stamp(path)
-        if identity is None or identity == self._identities.get(path):
+        if identity is None or (identity == self._identities.get(path) and path not in self._unsure):
             return None
+        if unsettled(identity, self._now_ns):
+            self._unsure.add(path)
+        else:
+            self._unsure.discard(path)
         return identity, self._again.profile(path, identity)
+
+    def _settled(self, profiles: list[Profile], identities: dict[str, Identity | None]) -> list[Profile]:
+        """The scan's ``profiles``, each file written within the last two seconds read again at
+        the next passes, and one that reads otherwise than the last scan's reading of it kept as
+        that reading until a later pass finds it still the same version (:meth:`_waits`)."""
+        held = {str(p.source): p for p in self._scan.profiles}
+        now = self._now_ns
+        self._unsure = {path for path, i in identities.items() if i is not None and unsettled(i, now)}
+        settled = []
+        for profile in profiles:
+            path = str(profile.source)
+            before = held.get(path)
+            identity = identities.get(path)
+            if path in self._unsure and identity is not None and before not in (None, profile):
+                profile = before if self._waits(path, identity) else profile
+            settled.append(profile)
+        return settled
+
+    def _waits(self, path: str, identity: Identity) -> bool:
+        """Is this version of ``path``, reading otherwise than the one the pass holds, to wait?
+        Yes if it was saved in place (the inode the pass's reading had: a file renamed into place
+        was written whole before), is unsettled, and no earlier pass read it so (the same version
+        at a later pass: no save was under way)."""
+        held = self._identities.get(path)
+        if held is None or held[0] != identity[0] or not unsettled(identity, self._now_ns):
+            self._waiting.pop(path, None)
+            return False
+        first = self._waiting.get(path)
+        if first is None or first[0] != identity:
+            first = self._waiting[path] = (identity, self._passes)
+        if first[1] < self._passes:
+            del self._waiting[path]
+            return False
+        log.debug("%s written within the last 2 s and reads otherwise: taken at the next pass", path)
+        return True
 
     def _folder_stamp(self) -> int | None:
         try:

@@ -60,7 +60,9 @@ def test_a_tick_reads_the_folder_only_when_it_changed_or_the_rescan_interval_pas
     path = ws.root / "profiles" / "ada.yaml"
     with path.open("w") as f:  # an edit in place: the folder's time stays as it was
         f.write(profile_text("ada", "08:00"))
-    edited = folder.current(MON_0700 + dt.timedelta(minutes=4))  # each file stat'ed, not read
+    waited = folder.current(MON_0700 + dt.timedelta(minutes=4))  # each file stat'ed, not read
+    assert [p.send_at.strftime("%H:%M") for p in waited.profiles] == ["07:30"]  # saved a moment ago
+    edited = folder.current(MON_0700 + dt.timedelta(minutes=4, seconds=0.5))  # the same version: taken
     assert [p.send_at.strftime("%H:%M") for p in edited.profiles] == ["08:00"]
     assert folder.current(MON_0700 + dt.timedelta(minutes=4, seconds=1)).version == edited.version
     later = folder.current(MON_0700 + dt.timedelta(minutes=5, seconds=2))  # the interval passed
@@ -248,7 +250,8 @@ def test_an_address_edited_in_place_just_before_the_send_time_gets_that_days_dig
     at(d, clock, 27)  # the folder read again (scheduler.profiles_rescan_seconds: 300)
     path = ws.root / "profiles" / "bob.yaml"
     edit_in_place(path, profile_text("bob", "07:30").replace("bob@example.org", "bob@new.example.org"))
-    at(d, clock, 30.5)  # within the rescan period: the folder is not read, bob's file is
+    at(d, clock, 30.25)  # within the rescan period: the folder is not read, bob's file is
+    at(d, clock, 30.5)  # and taken at the pass after (saved in place a moment ago, not 2 s)
     assert [m.rcpt_tos for m in smtp_server.messages] == [["bob@new.example.org"]]  # today, not held
     assert "Neuromorphic Chips" in str(smtp_server.messages[0].message)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from test_due_readers import Clock, edit_in_place
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route, one_page
+from digest.profiles.watch import ProfileFolder
 
 from conftest import make_dump
 
@@ -38,7 +40,9 @@ def test_a_send_time_moved_earlier_in_place_counts_at_the_next_pass(mail_workspa
     d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
     passes(d, clock, MON_0700, 0, 1, 17)  # the folder read at 07:00, 07:01 and 07:17 (300 s apart)
     edit_in_place(path, 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"  # earlier\n')
-    passes(d, clock, MON_0700, 20.5)  # the folder not read again until 07:22
+    # the folder not read again until 07:22; the file written a moment ago (not two seconds, as a
+    # real minute between passes would make it) is taken at the pass after the one that read it
+    passes(d, clock, MON_0700, 20.25, 20.5)
     assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]  # at 07:20, not 07:22
     passes(d, clock, MON_0700, 2 * 60 + 1)  # her old 09:00 brings nothing more
     assert len(smtp_server.messages) == 1
@@ -57,7 +61,9 @@ def test_a_send_time_moved_earlier_in_place_has_its_sources_fetched_before_it(ma
         d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
         passes(d, clock, FRI_0600, 0, 1, 77)  # the first start fetched (empty); the folder read at 07:17
         edit_in_place(path, text.format("07:20") + "# earlier\n")  # fetched at 06:20 then: due now
-        passes(d, clock, FRI_0600, 80.5)  # 07:20:30, the folder not read again until 07:22
+        passes(
+            d, clock, FRI_0600, 80.25, 80.5
+        )  # 07:20:30, the folder not read again until 07:22 (taken at the second pass: written a moment ago)
         assert len(server.requests) > 1  # fetched again for 07:20
     (mail,) = smtp_server.messages
     assert (
@@ -96,5 +102,50 @@ def test_a_send_time_moved_earlier_in_place_with_its_size_and_modification_time_
     edit_in_place(path, 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"\n')
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # `touch -r`, or two saves in one clock tick
     assert path.stat().st_size == before.st_size
-    passes(d, clock, MON_0700, 20.5)  # the folder not read again until 07:22
+    passes(d, clock, MON_0700, 20.25, 20.5)  # seen at the next pass, taken at the one after (just written)
     assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]
+
+
+def test_a_file_read_halfway_through_an_in_place_save_is_not_taken_for_the_pass(mail_workspace, smtp_server):
+    ws, clock = mail_workspace, Clock(MON_0700)
+    papers = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
+    ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700)
+    head = 'email: ada@example.org\nsend_at: "07:20"\n'
+    path = ws.profile("ada", head + "interests: [neuromorphic]\n")
+    d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+    passes(d, clock, MON_0700, 0, 1, 17)
+    with path.open("w") as f:  # soup added before neuromorphic, the file written in two parts
+        f.write(head + "interests:\n  - soup\n")
+        f.flush()  # the pass reads it here: valid YAML, soup alone
+        passes(d, clock, MON_0700, 20.25)
+        f.write("  - neuromorphic\n")
+    (mail,) = smtp_server.messages  # made from the file as it read before the save
+    assert "Neuromorphic Chips" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_an_edit_in_place_two_seconds_old_at_the_pass_is_taken_at_once(workspace):
+    path = workspace.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "09:00"\n')
+    ahead = [0]  # the filesystem's clock, as far on as the next pass would be (a minute)
+    folder = ProfileFolder(workspace.config, clock=lambda: time.time_ns() + ahead[0])
+    passes_of = [folder.current(MON_0700 + dt.timedelta(minutes=m)) for m in (0, 1)]
+    edit_in_place(path, 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"\n')
+    ahead[0] = 60_000_000_000
+    edited = folder.current(MON_0700 + dt.timedelta(minutes=2))
+    assert edited.version > passes_of[-1].version
+    assert [p.send_at.strftime("%H:%M") for p in edited.profiles] == ["07:20"]
+
+
+def test_a_folder_read_halfway_through_an_in_place_save_keeps_the_files_last_reading(workspace):
+    head = 'email: ada@example.org\nsend_at: "07:20"\n'
+    path = workspace.profile("ada", head + "interests: [neuromorphic]\n")
+    folder = ProfileFolder(workspace.config, rescan=dt.timedelta(0))  # the folder read at every pass
+    folder.current(MON_0700)
+    with path.open("w") as f:
+        f.write(head + "interests:\n  - soup\n")
+        f.flush()
+        (halfway,) = folder.current(MON_0700 + dt.timedelta(minutes=1)).profiles
+        f.write("  - neuromorphic\n")
+    assert [i.phrase for i in halfway.interests] == ["neuromorphic"]
+    folder.current(MON_0700 + dt.timedelta(minutes=2))  # the whole file, a moment old: at the next pass
+    (saved,) = folder.current(MON_0700 + dt.timedelta(minutes=3)).profiles
+    assert [i.phrase for i in saved.interests] == ["soup", "neuromorphic"]
