@@ -56,6 +56,14 @@ def legacy_note(zone: str) -> str:
     )
 
 
+def config_zone_note(path: object, zone: str) -> str:
+    """What the config's own ``timezone:`` (``zone``, the default of the profiles that name none)
+    is, if it is a name kept for old systems ('' for another): `digest status` lists it, the
+    daemon says it once."""
+    note = legacy_note(zone)
+    return f"{path}: timezone: {zone} (the default of the profiles that name none) {note}" if note else ""
+
+
 OFFSET = re.compile(r"(?:UTC|GMT)?\s*[-+\u2212]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 
 

@@ -248,6 +248,7 @@ def run(obj: Context, once: bool) -> None:
         reload=lambda: Context(str(obj.config.path), obj.semantic).config,
         say_bugs=not once or debugging(),  # --once: a reader's bug said in its line, as `ingest` does
         say_failures=not once,  # --once: a document it cannot read said in its line, as `fetch` does
+        say_notes=not once,  # --once: run at every pass by a timer; `digest status` says them
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight

@@ -47,6 +47,7 @@ from digest.files import counted, printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
+from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Daemon:
         *,
         say_bugs: bool = True,
         say_failures: bool = True,
+        say_notes: bool = True,
         wall: Clock = wall_clock,
     ) -> None:
         self.config = config
@@ -102,6 +104,9 @@ class Daemon:
         self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)
         self.unbuilt = UnbuiltSaid()  # the readers whose digest cannot be made, said (digest.daemon.unbuilt)
         self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.claims)
+        # the note on the config's timezone (EST: digest.zone_text), said once; a `digest run --once`
+        # (say_notes False), run at every pass from a timer, leaves it to `digest status`
+        self._zone_said = "" if say_notes else None
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -158,6 +163,11 @@ class Daemon:
 
     def _pass(self) -> TickReport:
         self._config_changed()
+        zone = config_zone_note(self.config.path, self.config.timezone)
+        if self._zone_said is not None and zone != self._zone_said:
+            self._zone_said = zone
+            if zone:
+                log.warning("note: %s", zone)
         scan = self.profiles.current(self.clock())  # the folder read only if it changed
         if scan.version != self._synced:
             self.due.sync(scan.profiles)

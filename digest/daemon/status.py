@@ -30,6 +30,7 @@ from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
 from digest.select.digests import Windows, next_digests
 from digest.store import Store
+from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class Status:
     continued: tuple[str, ...] = ()  # renamed profiles that the next pass carries over
     copies: tuple[str, ...] = ()  # new profiles with the address of a live reader (a copy to rename?)
     profiles_folder: Path | None = None  # named when it holds no profile at all
+    config_notes: tuple[str, ...] = ()  # the config's timezone: one kept for old systems (EST)
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -214,6 +216,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,
+            config_notes=tuple(n for n in [config_zone_note(config.path, config.timezone)] if n),
         )
 
 
@@ -279,6 +282,7 @@ def format_status(s: Status) -> str:
         empty = s.profiles_folder is not None and not s.profile_problems
         lines.append(f"(no readers: {s.profiles_folder} holds no <user>.yaml)" if empty else "(no readers)")
     sections = [
+        ("Configuration notes", list(s.config_notes)),
         ("Profiles with errors (skipped)", list(s.profile_problems)),
         ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),
         ("New profiles with a live reader's address (a copy made to rename?)", list(s.copies)),
