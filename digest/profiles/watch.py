@@ -84,7 +84,7 @@ class ProfileFolder:
         if due:
             identities: dict[str, Identity | None] = {}
             profiles, problems = read_profiles(self.config, identities)
-            profiles = self._settled(profiles, identities)
+            profiles, problems = self._settled(profiles, problems, identities)
             self._identities, self._again = identities, Versions(self.config, self.clock)
             self._changed_last_time = stamp != self._stamp
             self._stamp, self._scanned_at = stamp, now
@@ -144,30 +144,44 @@ class ProfileFolder:
             self._unsure.discard(path)
         return identity, self._again.profile(path, identity)
 
-    def _settled(self, profiles: list[Profile], identities: dict[str, Identity | None]) -> list[Profile]:
-        """The scan's ``profiles``, each file written within the last two seconds read again at
-        the next passes, and one that reads otherwise than the last scan's reading of it kept as
-        that reading until a later pass finds it still the same version (:meth:`_waits`)."""
+    def _settled(
+        self, profiles: list[Profile], problems: list[Skipped], identities: dict[str, Identity | None]
+    ) -> tuple[list[Profile], list[Skipped]]:
+        """The scan's ``profiles`` and skipped files, each file written within the last two
+        seconds read again at the next passes. One saved in place since the last scan that reads
+        otherwise keeps that scan's reading until a later pass finds it still the same version
+        (:meth:`_waits`); one that does not read at all (an editor's first step: the file emptied)
+        keeps it too, and is read again at the next passes, as an edit in place is."""
         held = {str(p.source): p for p in self._scan.profiles}
         now = self._now_ns
         self._unsure = {path for path, i in identities.items() if i is not None and unsettled(i, now)}
-        settled = []
+        settled = {}
         for profile in profiles:
             path = str(profile.source)
-            before = held.get(path)
-            identity = identities.get(path)
-            if path in self._unsure and identity is not None and before not in (None, profile):
-                profile = before if self._waits(path, identity) else profile
-            settled.append(profile)
-        return settled
+            before, identity = held.get(path), identities.get(path)
+            if identity is not None and before not in (None, profile) and self._waits(path, identity):
+                profile = before
+            settled[path] = profile
+        kept = []
+        for skipped in problems:
+            identity = identities.get(skipped.path) if skipped.path else None
+            if identity is not None and skipped.path in held and self._in_place(skipped.path, identity):
+                settled[skipped.path] = held[skipped.path]  # said at a scan that finds it so two seconds on
+            else:
+                kept.append(skipped)
+        return [settled[path] for path in identities if path in settled], kept
+
+    def _in_place(self, path: str, identity: Identity) -> bool:
+        """Is this version of ``path`` saved in place (the inode the pass's reading had: a file
+        renamed into place was written whole before) within the last two seconds?"""
+        held = self._identities.get(path)
+        return held is not None and held[0] == identity[0] and unsettled(identity, self._now_ns)
 
     def _waits(self, path: str, identity: Identity) -> bool:
         """Is this version of ``path``, reading otherwise than the one the pass holds, to wait?
-        Yes if it was saved in place (the inode the pass's reading had: a file renamed into place
-        was written whole before), is unsettled, and no earlier pass read it so (the same version
-        at a later pass: no save was under way)."""
-        held = self._identities.get(path)
-        if held is None or held[0] != identity[0] or not unsettled(identity, self._now_ns):
+        Yes if it was saved in place within the last two seconds (:meth:`_in_place`), and no
+        earlier pass read it so (the same version at a later pass: no save was under way)."""
+        if not self._in_place(path, identity):
             self._waiting.pop(path, None)
             return False
         first = self._waiting.get(path)

@@ -149,3 +149,16 @@ def test_a_folder_read_halfway_through_an_in_place_save_keeps_the_files_last_rea
     folder.current(MON_0700 + dt.timedelta(minutes=2))  # the whole file, a moment old: at the next pass
     (saved,) = folder.current(MON_0700 + dt.timedelta(minutes=3)).profiles
     assert [i.phrase for i in saved.interests] == ["soup", "neuromorphic"]
+
+
+def test_a_folder_read_while_a_save_in_place_has_emptied_the_file_keeps_its_reader(workspace):
+    path = workspace.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"\n')
+    folder = ProfileFolder(workspace.config, rescan=dt.timedelta(0))  # the folder read at every pass
+    folder.current(MON_0700)
+    with path.open("w") as f:  # an editor's first step: the file emptied
+        emptied = folder.current(MON_0700 + dt.timedelta(minutes=1))
+        f.write('email: ada@example.org\ninterests: [robots]\nsend_at: "07:20"\n')
+    assert [p.user for p in emptied.profiles] == ["ada"] and emptied.skipped == ()  # not said broken
+    folder.current(MON_0700 + dt.timedelta(minutes=2))
+    (saved,) = folder.current(MON_0700 + dt.timedelta(minutes=3)).profiles
+    assert [i.phrase for i in saved.interests] == ["robots"]
