@@ -12,6 +12,13 @@ from pathlib import Path
 from digest.db import is_postgres
 from digest.errors import StoreError, StoreUnusable
 
+FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
+
+
+class DiskFull(StoreError):
+    """The SQLite database's disk is full (SQLite's "database or disk is full", or an I/O error,
+    as it says a -shm file it cannot grow, with next to no room left at that moment)."""
+
 
 def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     """What an SQLite error means for the user, naming the file and what to do (None: a bug)."""
@@ -25,10 +32,12 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     elif "locked" in text or "busy" in text:
         why, lasting = "the database stayed locked by another process for too long", False
         fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
-    elif "full" in text:
-        why = "the disk is full (what was being written then was not stored; what was before is kept)"
-        lasting = False  # space may be freed by others (a rotated log, a cleaned temp folder)
-        fix = "free some space and try again"
+    elif "full" in text or (("disk i/o" in text or "unable to open" in text) and _room(path) < FULL_BELOW):
+        room = _room(path)  # as it is now: another process may have freed some since
+        left = f", {_kib(room)} free" if room < FULL_BELOW else ""
+        why = f"the disk is full{left} (what was being written then was not stored; what was before is kept)"
+        fix = f"free some space there (at least {_kib(FULL_BELOW)}) and try again"
+        return DiskFull(f"{path}: {why}; {fix} ({error})")
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         why = "the database file is corrupt"
         fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
@@ -53,6 +62,19 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
         "what was before is kept); free some space where its data directory is, on the database "
         f"server (not necessarily this machine), and try again ({first})"
     )
+
+
+def _room(path: Path) -> int:
+    """Bytes this process may still write on the database's disk (root may use the blocks kept for it)."""
+    try:
+        disk = os.statvfs(os.path.dirname(os.path.realpath(path)))
+    except OSError:
+        return FULL_BELOW  # not known: not said full
+    return (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * disk.f_frsize
+
+
+def _kib(size: int) -> str:
+    return f"{size // 1024} KiB" if size < FULL_BELOW else f"{size // FULL_BELOW} MiB"
 
 
 def _read_only_folder(path: Path) -> bool:

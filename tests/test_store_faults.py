@@ -3,6 +3,7 @@ to do, never `internal error: OperationalError`; reading commands work on a read
 
 from __future__ import annotations
 
+import resource
 import sqlite3
 import subprocess
 
@@ -229,3 +230,20 @@ def test_a_database_named_through_a_link_that_leads_back_to_itself_says_so(works
             f"({workspace.root / loop}), so no database file is named; fix `database:` in the config, "
             "or point the link at the database file\n"
         ), command
+
+
+def test_a_disk_io_error_with_room_on_the_disk_is_still_said_as_one(tmp_path):
+    """A full disk is told from SQLite's "disk I/O error" by the room left at that moment: a write
+    refused with room to spare (a file-size limit here: EFBIG) keeps the I/O wording."""
+    store = Store(tmp_path / "digest.db")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))  # (Python ignores SIGXFSZ: EFBIG)
+    try:
+        with pytest.raises(StoreError) as err, store.transaction() as db:
+            db.execute("CREATE TABLE big (x BLOB)")
+            db.execute("INSERT INTO big VALUES (zeroblob(4000000))")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        store.close()
+    assert "disk I/O error" in str(err.value) and "the disk is full" not in str(err.value)
+    assert "the database file cannot be opened or written" in str(err.value), str(err.value)

@@ -168,7 +168,10 @@ def test_a_send_on_a_disk_full_to_the_last_byte_says_what_is_wrong(tmp_path):
         refused = digest(ws, tmp_path / "a", "send")
     assert refused.returncode == 1 and box.messages == []
     assert "internal error" not in refused.stderr  # was: 'internal error: OSError: [Errno 28] ...'
-    assert "digest.db: the database file cannot be opened or written" in refused.stderr, refused.stderr
+    # SQLite says it cannot grow the -shm file as "disk I/O error": it was worded a disk's fault
+    # ('the database file cannot be opened or written; ... that the disk is healthy')
+    assert "digest.db: the disk is full, 0 KiB free (" in refused.stderr, refused.stderr
+    assert "free some space there (at least 1 MiB) and try again (disk I/O error)" in refused.stderr
 
 
 def test_a_postgresql_worker_whose_config_folder_is_read_only_still_sends(tmp_path):
