@@ -87,10 +87,11 @@ class Store(CarriedPapers, PaperEmbeddings):
                     self.db.execute("PRAGMA journal_mode = WAL")
                     self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
-        except OSError as e:
-            raise StoreError(f"{self.path}: cannot open the database: {e}") from None
-        except sqlite3.Error as e:
-            raise explain(e, self.path) or StoreError(f"{self.path}: cannot open the database: {e}") from None
+        except (OSError, sqlite3.Error) as e:
+            if hasattr(self, "db"):  # not left open, its files held, for as long as the error lives
+                self.db.close()
+            clear = explain(e, self.path) if isinstance(e, sqlite3.Error) else None
+            raise clear or StoreError(f"{self.path}: cannot open the database: {e}") from None
 
     def _open_postgres(self, url: str, timeout: float) -> None:
         try:

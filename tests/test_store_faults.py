@@ -3,9 +3,12 @@ to do, never `internal error: OperationalError`; reading commands work on a read
 
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -247,3 +250,24 @@ def test_a_disk_io_error_with_room_on_the_disk_is_still_said_as_one(tmp_path):
         store.close()
     assert "disk I/O error" in str(err.value) and "the disk is full" not in str(err.value)
     assert "the database file cannot be opened or written" in str(err.value), str(err.value)
+
+
+def open_files(where: Path) -> list[str]:
+    """The files under ``where`` this process holds open."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # (the listing's own, closed by now)
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return [name for name in found if name.startswith(str(where))]
+
+
+def test_a_database_that_cannot_be_opened_on_a_full_disk_is_not_left_open(small_disk):
+    """The failed open's connection stayed open, its files held (digest.db, -wal, -shm), for as long
+    as the error lived: a daemon logging it at every poll, a disk that could not be unmounted."""
+    Store(small_disk / "digest.db").close()
+    with open(small_disk / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"x" * 4096)
+    with pytest.raises(StoreError, match="the disk is full") as err:
+        Store(small_disk / "digest.db")
+    assert err.value and open_files(small_disk) == []  # was: digest.db, -wal, -shm
