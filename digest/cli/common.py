@@ -20,6 +20,7 @@ import click
 from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.db import db_errors, shown
 from digest.dbfaults import explain, explain_pg
+from digest.deliver.unrecorded import still_unrecorded
 from digest.errors import DigestError
 from digest.files import write_atomic
 from digest.models import Profile
@@ -64,15 +65,15 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except DigestError as e:
-            click.secho(f"error: {e}", fg="red", err=True)
+            click.secho(f"error: {e}{still_unrecorded(e, _database(args))}", fg="red", err=True)
             sys.exit(1)
         except db_errors() as e:  # a read outside a transaction: say what it means for the user
-            config = getattr(args[0], "_config", None) if args else None
-            path = config.database if config is not None else Path("database")
+            path = _database(args)
             clear = explain(e, path) if isinstance(e, sqlite3.Error) else explain_pg(e, shown(path))
             if clear is None and debugging():
                 raise
-            click.secho(f"error: {clear or f'{shown(path)}: {e}'}", fg="red", err=True)
+            said = f"{clear}{still_unrecorded(clear, path)}" if clear else f"{shown(path)}: {e}"
+            click.secho(f"error: {said}", fg="red", err=True)
             sys.exit(1)
         except BrokenPipeError:  # `digest ... | head`: the reader left; nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -92,6 +93,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def _database(args: tuple[Any, ...]) -> Path | str:
+    """The command's database, as its config (loaded by then, if at all) names it."""
+    config = getattr(args[0], "_config", None) if args else None
+    return config.database if config is not None else Path("database")
 
 
 class Stop(threading.Event):

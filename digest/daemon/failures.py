@@ -12,6 +12,7 @@ import logging
 from digest.bugs import SeenBugs
 from digest.db import db_errors, is_bug
 from digest.dbfaults import explain_pg
+from digest.deliver.unrecorded import still_unrecorded
 from digest.errors import DigestError, StoreUnusable
 from digest.files import printable
 
@@ -31,7 +32,7 @@ class TickFailures:
         if isinstance(error, StoreUnusable):
             log.error("tick failed, and will until this is fixed (%s): %s", RETRY, error)
         elif isinstance(error, DigestError):
-            log.error("tick failed; %s: %s", RETRY, error)
+            log.error("tick failed; %s: %s%s", RETRY, error, still_unrecorded(error, database))
         elif (clear := explain_pg(error, database)) is not None:  # its server's disk full
             log.error("tick failed; %s: %s", RETRY, clear)
         elif isinstance(error, db_errors()) and not is_bug(error):  # connection lost, timeout

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.db import SQLITE, db_errors, is_postgres, real_file, sidecar
+from digest.dbfaults import DiskFull
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
-from digest.files import write_atomic
+from digest.files import counted, write_atomic
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def stop_delivery(
     if not accepted:
         raise StoreError(f"cannot record the delivery results: {error}") from None
     noted = unrecorded.add(accepted)
-    who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
+    who = _who(accepted)
     message = (
         f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
         "delivery is stopped so that it will not be sent again"
@@ -211,6 +212,29 @@ def stop_delivery(
     )
     log.critical(message)
     raise DeliveryHalted(message) from None
+
+
+def _who(accepted: list[Accepted]) -> str:
+    return ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
+
+
+def still_unrecorded(error: Exception, database: Path | str) -> str:
+    """What a command or a pass that cannot use the database for a full disk (DiskFull: it may not
+    even open it) adds to its error: the digests the server accepted that are still not recorded,
+    as the note beside the database names them (`digest status`, which would list them, cannot
+    open the database either). '' for any other error, or none noted."""
+    if not isinstance(error, DiskFull):
+        return ""
+    unrecorded = Unrecorded(Path(database))
+    accepted = unrecorded.entries()
+    if not accepted:
+        return ""
+    return (
+        f". Delivery is stopped: the server accepted {counted(len(accepted), 'digest')} that the "
+        f"database could not record ({_who(accepted)}; noted in {unrecorded.path}); the first pass "
+        f"that can write the database records {'it' if len(accepted) == 1 else 'them'} as sent, and "
+        "nothing is sent before"
+    )
 
 
 def _unnoted(store: Store, unrecorded: Unrecorded) -> str:
@@ -250,7 +274,7 @@ def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> 
                     outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
                     recorded += 1
     except (*db_errors(), StoreError) as e:
-        who = ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
+        who = _who(accepted)
         message = (
             f"delivery is stopped: {len(accepted)} digest(s) the server accepted are still not recorded"
             f"{noted} ({who}): {e}. "

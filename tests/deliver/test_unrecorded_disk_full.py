@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.daemon.service import Daemon
 from digest.deliver.unrecorded import SPARE_BYTES
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
@@ -172,6 +174,38 @@ def test_a_send_on_a_disk_full_to_the_last_byte_says_what_is_wrong(tmp_path):
     # ('the database file cannot be opened or written; ... that the disk is healthy')
     assert "digest.db: the disk is full, 0 KiB free (" in refused.stderr, refused.stderr
     assert "free some space there (at least 1 MiB) and try again (disk I/O error)" in refused.stderr
+
+
+def test_on_a_disk_full_to_the_last_byte_status_and_send_name_the_digests_accepted_but_unrecorded(tmp_path):
+    """After a halt (r0's digest accepted, noted beside the database), the disk filled to the last
+    byte: the database cannot even be opened, so `digest status` could not list r0 under DELIVERY
+    STOPPED, and both said only 'the database file cannot be opened or written ... (disk I/O error)'."""
+    with ingested(tmp_path) as (disk, box, ws):
+        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        fill(disk)
+        said = {command: digest(ws, tmp_path / "a", command) for command in ("status", "send")}
+    assert [m.rcpt_tos for m in box.messages] == [["r0@example.org"]]
+    for command, result in said.items():
+        assert result.returncode == 1, (command, result.stdout)
+        assert "digest.db: the disk is full, 0 KiB free" in result.stderr, (command, result.stderr)
+        assert "free some space there (at least 1 MiB)" in result.stderr
+        assert (
+            "Delivery is stopped: the server accepted 1 digest that the database could not record "
+            f"(r0 <r0@example.org>; noted in {disk}/ws/digest.db.unrecorded); the first pass that can "
+            "write the database records it as sent"
+        ) in result.stderr, (command, result.stderr)  # was: no word of r0
+
+
+def test_a_daemon_pass_on_a_disk_full_to_the_last_byte_names_the_digests_accepted_but_unrecorded(
+    tmp_path, caplog
+):
+    with ingested(tmp_path) as (disk, box, ws):
+        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        fill(disk)
+        Daemon(ws.config, clock=lambda: dt.datetime.now(dt.UTC)).tick()  # a running daemon's next pass
+    (said,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("tick failed")]
+    assert "digest.db: the disk is full, 0 KiB free" in said, said
+    assert "the server accepted 1 digest that the database could not record (r0 <r0@example.org>" in said
 
 
 def test_a_postgresql_worker_whose_config_folder_is_read_only_still_sends(tmp_path):
