@@ -12,6 +12,8 @@ import errno
 import fcntl
 import glob
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -66,6 +68,24 @@ def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Pa
         pass
     finally:
         os.close(dir_fd)
+
+
+def remove_leftovers(path: Path, *, older_than: float, now: float) -> None:
+    """Remove the temporary files :func:`write_atomic` made for ``path`` that a process killed
+    between its write and its rename left (a SIGKILL, the OOM killer): only names of that shape,
+    ``.<name>.<mkstemp's 8 characters>.tmp``, never a user's file, and only those unchanged for
+    ``older_than`` seconds before ``now`` (the clock files are dated by), so that a process writing
+    ``path`` at this moment (two workers sharing a folder) keeps its own."""
+    ours = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    for left in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):  # best effort: gone meanwhile, or not ours to remove
+            found = left.lstat()
+            if (
+                ours.fullmatch(left.name)
+                and stat.S_ISREG(found.st_mode)
+                and found.st_mtime < now - older_than
+            ):
+                left.unlink()
 
 
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)

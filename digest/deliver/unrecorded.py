@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +31,14 @@ from digest.dbfaults import DiskFull
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, StoreError
-from digest.files import counted, write_atomic
+from digest.files import counted, remove_leftovers, write_atomic
 from digest.store import Store
 
 log = logging.getLogger(__name__)
 
 
 SPARE_BYTES = 256 * 1024  # some 1,500 messages' entries
+LEFT_FOR = 3600  # seconds: a temporary file of the spare's or the note's this old is a killed writer's
 
 
 class DeliveryHalted(DeliveryError):
@@ -72,9 +74,13 @@ class Unrecorded:
         of what the server accepts can be written there even on a disk full by then; else (on SQLite)
         DeliveryError, saying why (the note anywhere else is not seen by the other processes).
         A spare this process cannot write (another user's: root ran `digest send` once) is made
-        again, as a missing one is: it would be no room when the disk is full."""
+        again, as a missing one is: it would be no room when the disk is full. The temporary
+        files of the spare or the note that a process killed while writing them left (256 KiB
+        each, for ever) are removed, once an hour old (another may be writing its own now)."""
         if not self.kept:
             return
+        for written in (self.spare, self.path):  # what a writer killed before its rename left
+            remove_leftovers(written, older_than=LEFT_FOR, now=time.time())
         unwritable: OSError | None = None
         try:
             if self.spare.stat().st_size >= SPARE_BYTES:
