@@ -21,6 +21,7 @@ the one dependency PostgreSQL needs anyway.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -204,9 +205,18 @@ def kept_beside(database: Path | str, suffix: str) -> tuple[Path, Path]:
     """A file kept beside the database for every process using it (a note, a cache): where it is
     written, beside the file itself (:func:`real_file`: a config naming it through a symbolic link
     shares it), and where it is read: there, or beside the name as given while only that one is
-    there (where a release before kept it, through the link)."""
+    there (where a release before kept it, through the link). Once the one beside the file is
+    there, that older one is read no more: it is removed (not when the two are one file by two
+    names, the database reached through a linked folder)."""
     where, named = sidecar(real_file(database), suffix), sidecar(database, suffix)
-    return where, named if named != where and not where.exists() and named.exists() else where
+    if named == where or not named.exists():
+        return where, where
+    if not where.exists():
+        return where, named
+    if os.path.realpath(named) != os.path.realpath(where):
+        with contextlib.suppress(OSError):  # best effort: a file left, nothing reads it
+            named.unlink()
+    return where, where
 
 
 # -- translation -------------------------------------------------------------------------

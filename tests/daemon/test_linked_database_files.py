@@ -71,6 +71,20 @@ def test_the_note_of_a_pass_through_a_linked_folder_is_kept(tmp_path):
     said = ws.cli("status")  # through digest.db
     assert BOB_SAID in said.output, said.output
     assert (tmp_path / "digest.db.readers").exists()  # was: removed by the pass that wrote it
+    assert (tmp_path / "digest.db.profiles.cache").exists() and (tmp_path / "digest.db.inline.cache").exists()
+
+
+def test_caches_an_earlier_release_kept_beside_the_link_are_removed_once_the_files_own_are_there(tmp_path):
+    """A release before, through link.db, kept its caches beside the link: read while the file's own
+    were not there yet, then left for ever (the profiles' a pickled copy of every reader's file)."""
+    (tmp_path / "link.db").symlink_to("digest.db")
+    ws, _ = run_once_failing_bob(tmp_path, "link.db")  # the file's own caches made
+    for suffix in (".profiles.cache", ".inline.cache"):  # and an earlier release's, beside the link
+        (tmp_path / f"link.db{suffix}").write_bytes((tmp_path / f"digest.db{suffix}").read_bytes())
+    again = [sys.executable, "-m", "digest", "--config", str(tmp_path / "linked.yaml"), "run", "--once"]
+    subprocess.run(again, capture_output=True, timeout=120)  # a pass through the link (no server now)
+    assert sorted(p.name for p in tmp_path.glob("link.db.*")) == []  # was: both caches, for ever
+    assert (tmp_path / "digest.db.profiles.cache").exists() and (tmp_path / "digest.db.inline.cache").exists()
 
 
 def test_a_readers_note_an_earlier_release_left_beside_the_link_does_not_outlive_the_fix(tmp_path):
