@@ -50,8 +50,13 @@ def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Pa
             f.flush()
             if sync:
                 os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        try:  # written anew with the mode it had (asked once: another process may take it away
+            # meanwhile, as a halted pass renames the spare beside the database into its note)
+            mode: int | None = path.stat().st_mode & 0o7777
+        except (FileNotFoundError, NotADirectoryError):
+            mode = None
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
