@@ -16,6 +16,7 @@ cannot keep that spare (a folder it may not write in, a disk already full) sends
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -23,6 +24,7 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +32,8 @@ from digest.db import SQLITE, db_errors, is_postgres, real_file, sidecar
 from digest.dbfaults import DiskFull
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
-from digest.errors import DeliveryError, StoreError
-from digest.files import counted, remove_leftovers, write_atomic
+from digest.errors import DeliveryError, DigestError, StoreError
+from digest.files import FileLock, counted, remove_leftovers, write_atomic
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -144,10 +146,14 @@ class Unrecorded:
         """Remember them; False if the file could not be written (memory only, for this process)."""
         for a in accepted:
             self.memory[a.outbox_id] = a
+        with self._turn():
+            return self._write(self.entries())
+
+    def _write(self, accepted: list[Accepted]) -> bool:
         items = [
             {"outbox_id": a.outbox_id, "user": a.user, "recipient": a.recipient, "reply": a.reply,
              "at": a.at.isoformat()}
-            for a in self.entries()
+            for a in accepted
         ]  # fmt: skip
         text = json.dumps(items, indent=1) + "\n"
         try:
@@ -172,13 +178,39 @@ class Unrecorded:
             log.critical("%s: cannot write the note of unrecorded messages there either: %s", self.spare, e)
         return False
 
-    def clear(self) -> None:
-        self.memory.clear()
-        for path in self.places:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as e:
-                log.error("%s: cannot remove: %s", path, e)
+    def clear(self, recorded: list[Accepted] | None = None) -> None:
+        """Forget ``recorded`` (recorded as sent since they were read; None: all): the note is
+        removed, or written again with what another worker noted meanwhile."""
+        with self._turn():
+            done = {a.outbox_id for a in (self.entries() if recorded is None else recorded)}
+            for outbox_id in done:
+                self.memory.pop(outbox_id, None)
+            left = [a for a in self.entries() if a.outbox_id not in done]
+            for path in self.places if not left else self.places[1:]:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as e:
+                    log.error("%s: cannot remove: %s", path, e)
+            if left:
+                self._write(left)
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """On PostgreSQL, the workers sharing the config's folder (NFS: several machines) take
+        turns at the note (a lock file beside it): each writes it whole from what it reads there,
+        so of two at once (a failover ends every worker's connection at once) only the last one's
+        stayed, both saying it was noted. On SQLite one pass sends at a time (the run lock)."""
+        lock = FileLock(self.path.with_name(self.path.name + ".lock")) if self.shared and self.kept else None
+        try:
+            if lock is not None:
+                lock.acquire()
+        except DigestError:  # a folder it cannot write in: no note is written there either (said then)
+            lock = None
+        try:
+            yield
+        finally:
+            if lock is not None:
+                lock.release()
 
 
 def _fallback(path: Path) -> Path:
@@ -260,7 +292,7 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
     if pending:  # first: while they cannot be recorded, that is what the user must know (DeliveryHalted)
         mark_accepted(outbox, pending)
         log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
-        unrecorded.clear()
+        unrecorded.clear(pending)
     if sending:
         unrecorded.ready()
 

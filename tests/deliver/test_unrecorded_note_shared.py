@@ -1,0 +1,109 @@
+"""The note of digests the server accepted but the database could not record, as PostgreSQL workers
+that share one config folder (NFS) write it: after a failover, say, which ends every worker's
+connection at once, each halting with a digest accepted. Each rewrote the note whole from what it
+read there, so of two at once only the last one's stayed, while both said it was noted: the other's
+digest, in its memory only, was sent again if it stopped before the database came back.
+
+Here one worker's writing is held by strace just before its rename (a real process writing through
+the library, as a halting worker does), while another notes its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from digest.db import DatabaseUrl
+from digest.deliver.outbox import SENT, Outbox
+from digest.deliver.unrecorded import Accepted, Unrecorded
+from digest.store import Store
+
+from conftest import NOW, postgres_database
+
+AT = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
+NOTES = """
+import sys, datetime as dt
+from pathlib import Path
+from digest.db import DatabaseUrl
+from digest.deliver.unrecorded import Accepted, Unrecorded
+at = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
+unrecorded = Unrecorded(DatabaseUrl("postgresql:///digest", Path(sys.argv[1])))
+assert unrecorded.add([Accepted(2, "bob", "bob@example.org", "250 OK", at)])
+"""
+
+
+def test_two_workers_noting_at_once_in_one_config_folder_keep_both_digests(tmp_path):
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to hold a worker as it writes the note")
+    unrecorded = Unrecorded(DatabaseUrl("postgresql:///digest", tmp_path))
+    renames = "rename,renameat,renameat2"
+    held = ["strace", "-f", "-qq", "-o", os.devnull, "-e", f"trace={renames}"]
+    held += ["-e", f"inject={renames}:delay_enter=2000000"]  # its rename into place (its only one): 2 s late
+    other = subprocess.Popen(held + [sys.executable, "-c", NOTES, str(tmp_path)], env=dict(os.environ))
+    while other.poll() is None and not any(p.stat().st_size for p in tmp_path.glob(".*.unrecorded.*.tmp")):
+        time.sleep(0.01)  # bob's note written, not yet in place
+    noted = unrecorded.add([Accepted(1, "ada", "ada@example.org", "250 OK", AT)])
+    assert other.wait(timeout=60) == 0 and noted
+    in_the_note = [a.user for a in Unrecorded(DatabaseUrl("postgresql:///digest", tmp_path)).entries()]
+    assert in_the_note == ["ada", "bob"]  # was: ['bob'], though both said noted
+
+
+RECORDS = """
+import sys
+from digest.db import DatabaseUrl
+from digest.deliver.outbox import Outbox
+from digest.deliver.unrecorded import Unrecorded, record_accepted
+from digest.store import Store
+database = DatabaseUrl(sys.argv[1], __import__("pathlib").Path(sys.argv[2]))
+with Store(database) as store:
+    record_accepted(Outbox(store), Unrecorded(database), sending=False)
+"""
+
+
+def test_a_worker_recording_the_note_keeps_what_another_noted_meanwhile(tmp_path):
+    """A worker's next pass records what the note names (ada's), then removed the note whole: bob's,
+    noted by another worker in between, went with it."""
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to hold a worker as it removes the note")
+    with postgres_database() as url:
+        database = DatabaseUrl(str(url), tmp_path)
+        with Store(database) as store, store.transaction():
+            ids = [
+                Outbox(store).enqueue(
+                    user=user,
+                    recipient=f"{user}@example.org",
+                    message_id=f"<{user}@example.org>",
+                    subject="digest",
+                    mime=b"Subject: digest\r\n\r\nhello\r\n",
+                    paper_ids=[],
+                    now=NOW,
+                )  # fmt: skip
+                for user in ("ada", "bob")
+            ]
+        unrecorded = Unrecorded(database)
+        assert unrecorded.add([Accepted(ids[0], "ada", "ada@example.org", "250 OK", AT)])
+        calls = "flock,unlink,unlinkat"  # the note taken (its lock: after the mend) or removed: 2 s late
+        held = [
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            os.devnull,
+            "-e",
+            f"trace={calls}",
+            "-e",
+            f"inject={calls}:delay_enter=2000000",
+        ]
+        recorder = subprocess.Popen(held + [sys.executable, "-c", RECORDS, str(url), str(tmp_path)])
+        with Store(database) as store:
+            while recorder.poll() is None and Outbox(store).get(ids[0]).status != SENT:
+                time.sleep(0.05)  # ada's recorded as sent: the note is next
+        assert Unrecorded(database).add([Accepted(ids[1], "bob", "bob@example.org", "250 OK", AT)])
+        assert recorder.wait(timeout=120) == 0
+        in_the_note = [a.user for a in Unrecorded(database).entries()]
+    assert in_the_note == ["bob"]  # was: [], bob's note removed with ada's
