@@ -128,7 +128,7 @@ _ID_TABLES = frozenset({"papers", "listings", "deliveries", "outbox", "attempts"
 
 class DatabaseUrl(str):
     """A ``postgresql://`` URL from the config. ``local``: a folder on this machine for the few
-    files a worker keeps beside its database (readers' failures, unrecorded sends)."""
+    files a worker keeps beside its database (unrecorded sends, caches)."""
 
     local: Path
 

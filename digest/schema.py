@@ -6,7 +6,9 @@ in place (never by copy). A migration is SQL, or a function of the connection an
 changes the data (:data:`DataMigration`, e.g. :func:`digest.store_cleanup.clean_stored_papers`), run
 in the same transaction. The same migrations build both databases (:func:`pg_migration` gives
 PostgreSQL's types); the one SQLite-only table, the FTS5 index ``paper_terms``, is on PostgreSQL a
-table of one ``tsvector`` per paper (see :data:`PG_PAPER_TERMS` and digest.select.collection).
+table of one ``tsvector`` per paper (see :data:`PG_PAPER_TERMS` and digest.select.collection); the
+one PostgreSQL-only table, ``reader_failures`` (:func:`reader_failures_table`), is on SQLite a file
+beside the database (digest.daemon.notes).
 """
 
 from __future__ import annotations
@@ -20,6 +22,24 @@ from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dot
 from digest.store_twice import merge_stored_twice
 
 DataMigration = Callable[[Any, str], None]  # (connection, dialect): changes rows, in the transaction
+
+PG_READER_FAILURES = pg_ddl(
+    """
+    CREATE TABLE reader_failures (
+        user        TEXT PRIMARY KEY,
+        error       TEXT NOT NULL,             -- why their digest could not be made
+        worker      TEXT NOT NULL,             -- the worker whose pass said so
+        at          TEXT NOT NULL              -- when (the database server's clock, UTC, ISO)
+    )
+    """
+)
+
+
+def reader_failures_table(db: Any, dialect: str) -> None:
+    """Migration 26 -> 27: on PostgreSQL, the table :data:`PG_READER_FAILURES`; on SQLite nothing."""
+    if dialect == POSTGRESQL:
+        db.execute(PG_READER_FAILURES)
+
 
 MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 0 -> 1: the first schema
@@ -322,6 +342,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 25 -> 26: when a message was refused for good (or held): its papers go in the reader's first
     # digest made after that, if a digest made while it waited left them out (digest.store_carried)
     "ALTER TABLE outbox ADD COLUMN failed_at TEXT;",
+    # 26 -> 27: PostgreSQL only: the readers whose digest the workers' passes could not make, for
+    # `digest status` on any machine (SQLite keeps its note beside the file: digest.daemon.notes)
+    reader_failures_table,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import threading
 
-import psycopg
 import pytest
 
-from digest.schema import SCHEMA_VERSION, pg_migration
+from digest.db import POSTGRESQL, PgConnection
+from digest.schema import SCHEMA_VERSION, run_migration
 from digest.schema_pg import MIGRATION_LOCK
 from digest.store import Store
 
@@ -24,12 +24,11 @@ def url():
 
 
 def test_the_process_that_waited_while_another_migrated_says_it_upgraded_nothing(url):
-    other = psycopg.connect(url, autocommit=True)
-    with other.transaction():  # the other process, migrating under the lock
-        other.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        for statement in pg_migration(SCHEMA_VERSION - 1):
-            other.execute(statement)
-        other.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
+    other = PgConnection(url)
+    with other.transaction():  # the other process, migrating under the lock (SQL, or a data migration)
+        other.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        run_migration(other, SCHEMA_VERSION - 1, POSTGRESQL)
+        other.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
         opened: list[Store] = []
         thread = threading.Thread(target=lambda: opened.append(Store(url)))
         thread.start()  # reads the version before, then waits for the lock

@@ -1,20 +1,32 @@
-"""What the last pass could not do for some readers, for `digest status`: a small JSON file
-beside the database file itself (``digest.db.readers``: the same whichever name a config gives
-it, a symbolic link or not), rewritten after every pass, best effort. One a release before left
-beside a link (``link.db.readers``) is not read: it would outlive the readers' fixes (a pass
-through the file itself never sees it), where a pass writes the note anew; a pass through that
-link removes it."""
+"""What the last pass could not do for some readers, for `digest status`.
+
+SQLite: a small JSON file beside the database file itself (``digest.db.readers``: the same
+whichever name a config gives it, a symbolic link or not), rewritten after every pass, best
+effort. One a release before left beside a link (``link.db.readers``) is not read: it would
+outlive the readers' fixes (a pass through the file itself never sees it), where a pass writes
+the note anew; a pass through that link removes it.
+
+PostgreSQL: the table ``reader_failures``, so that `digest status` on any machine sees every
+worker's (a file in each worker's config folder was seen on that machine only). A worker's pass
+that queues notes the readers it failed, and drops the rows of the readers it served or found
+with nothing new, and those written before it began of readers it did not try (no longer due,
+removed, or failed by a worker killed since): a reader is listed from the pass that failed it to
+a pass that began after that and did not fail it, whichever worker's.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Collection
 from pathlib import Path
 
-from digest.db import real_file, sidecar
+from digest.db import POSTGRESQL, real_file, retrying_conflicts, sidecar
 from digest.files import write_atomic
+from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +55,42 @@ def read_reader_failures(database: Path) -> tuple[dt.datetime | None, dict[str, 
         return dt.datetime.fromisoformat(raw["at"]), {str(k): str(v) for k, v in raw["readers"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None, {}
+
+
+def note_failures(
+    store: Store,
+    worker: str,
+    failures: dict[str, str],
+    tried: Collection[str],
+    began: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """PostgreSQL: a pass's readers whose digest could not be made (``failures``), of those it
+    ``tried``, in ``reader_failures`` (see the module's doc); ``began``, ``now``: the pass's start
+    and end on the database server's clock. The file a release before kept in the config's
+    folder is removed (no longer read)."""
+    tried = sorted(set(tried) - set(failures))
+
+    def write() -> None:
+        with store.transaction() as db:
+            db.execute("DELETE FROM reader_failures WHERE at < ?", (iso(began),))
+            for start in range(0, len(tried), 500):
+                chunk = tried[start : start + 500]
+                db.execute(f"DELETE FROM reader_failures WHERE user IN ({','.join('?' * len(chunk))})", chunk)
+            db.executemany(
+                "INSERT INTO reader_failures (user, error, worker, at) VALUES (?,?,?,?) ON CONFLICT (user) "
+                "DO UPDATE SET error = excluded.error, worker = excluded.worker, at = excluded.at",
+                [(user, error, worker, iso(now)) for user, error in sorted(failures.items())],
+            )
+
+    retrying_conflicts(write, "noting the readers the pass failed")  # two workers' passes ending together
+    with contextlib.suppress(OSError):
+        _path(store.path).unlink(missing_ok=True)
+
+
+def reader_failures(store: Store) -> dict[str, str]:
+    """The readers whose digest could not be made, and why: on PostgreSQL every worker's (the
+    table), on SQLite the last pass's (the file beside the database)."""
+    if store.dialect != POSTGRESQL:
+        return read_reader_failures(store.path)[1]
+    return dict(store.db.execute("SELECT user, error FROM reader_failures ORDER BY user").fetchall())

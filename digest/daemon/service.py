@@ -34,11 +34,11 @@ from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
 from digest.daemon.names import Looked
-from digest.daemon.notes import write_reader_failures
+from digest.daemon.notes import note_failures, write_reader_failures
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
 from digest.daemon.unbuilt import UnbuiltSaid
-from digest.db import db_errors, is_bug, shown, wall_clock, worker_id
+from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, shown, wall_clock, worker_id
 from digest.deliver.delivery import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
@@ -193,8 +193,9 @@ class Daemon:
             if sender is not None and hasattr(sender, "close"):
                 sender.close()
         report = dataclasses.replace(report, profile_problems=tuple(problems))
-        failures = {s.user: s.error for s in report.scheduled if s.error}
-        write_reader_failures(self.config.database, failures, self.clock())
+        if not is_postgres(self.config.database):  # on PostgreSQL, in the database (_note_failures)
+            failures = {s.user: s.error for s in report.scheduled if s.error}
+            write_reader_failures(self.config.database, failures, self.clock())
         self._log(report, self.say_failures)
         return report
 
@@ -203,7 +204,7 @@ class Daemon:
     ) -> TickReport:
         """The pass, once this worker is seen in it: the agreement, the clock, run_once, and the
         heartbeat that ends it (with the settings it served the readers with, if it queued)."""
-        settings = worker_settings(self.config, files)
+        settings, began = worker_settings(self.config, files), self._seen()
         aside = disagreement(store, self.worker, settings, self._seen(), alive(self.config))
         if aside is not None:
             log.error("%s", aside)
@@ -239,11 +240,23 @@ class Daemon:
             beat=lambda: self._touch(store),
             unbuilt=self.unbuilt,
         )
+        if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
+            self._note_failures(store, report, began)
         holds = "; ".join(
             x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
         )  # the settings of a pass that queued: the ones the others may stand aside for
         heartbeat(store, self.worker, self._started(), self._seen(), holds, None if aside else settings)
         return report
+
+    def _note_failures(self, store: Store, report: TickReport, began: dt.datetime) -> None:
+        """The readers this pass could not make a digest for, for `digest status` on any machine
+        (digest.daemon.notes); best effort, as the file on SQLite."""
+        failures = {s.user: s.error for s in report.scheduled if s.error}
+        tried = {s.user for s in report.scheduled}
+        try:
+            note_failures(store, self.worker, failures, tried, began, self._seen())
+        except db_errors() as e:
+            log.warning("could not note the readers the pass failed: %s", e)
 
     def _seen(self) -> dt.datetime:
         """Now, for the workers table: on the database server's clock if this machine's is off

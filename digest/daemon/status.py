@@ -12,7 +12,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
-from digest.daemon.notes import read_reader_failures
+from digest.daemon.notes import reader_failures
 from digest.daemon.renamed import copies, pending
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
@@ -207,7 +207,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             queued=tuple(outbox.messages(QUEUED)),
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
             sources=sources,
-            reader_failures=tuple(read_reader_failures(config.database)[1].items()),
+            reader_failures=tuple(reader_failures(store).items()),
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),

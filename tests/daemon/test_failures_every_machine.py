@@ -1,0 +1,70 @@
+"""On PostgreSQL the readers whose digest could not be made are kept in the database, so that
+`digest status` on any machine (its own config folder) lists every worker's: they were a file in
+the failing worker's config folder, and status on another machine did not list them. A reader is
+listed until a pass of any worker serves them, or begins after the failure and does not try them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from test_unbuilt_said import trap
+
+from digest.daemon.service import Daemon
+
+from conftest import Workspace, make_dump, postgres_database
+
+
+def machine(ws: Workspace, folder) -> Workspace:
+    """Another machine's config folder: the same database, profiles, inbox and templates."""
+    folder.mkdir()
+    other = Workspace.__new__(Workspace)
+    other.root, other.config_path = ws.root, folder / "config.yaml"
+    other.config_path.write_text(
+        ws.config_path.read_text()
+        .replace("inbox: inbox", f"inbox: {ws.root / 'inbox'}")
+        .replace("profiles: profiles", f"profiles: {ws.root / 'profiles'}")
+        .replace("templates: tpl", f"templates: {ws.root / 'tpl'}")
+    )
+    return other
+
+
+def failures_listed(ws: Workspace) -> list[str]:
+    text = ws.cli("status").output
+    if "Readers whose digest could not be made" not in text:
+        return []
+    lines = text.split("Readers whose digest could not be made", 1)[1].splitlines()[1:] + [""]
+    return [line.split(":")[0].strip() for line in lines[: lines.index("")]]
+
+
+def test_status_on_another_machine_lists_the_readers_a_worker_could_not_serve(tmp_path, smtp_server):
+    with postgres_database() as url:
+        (tmp_path / "db1").mkdir()
+        a = Workspace(tmp_path / "db1", smtp_server.port, database=url)
+        (a.root / "tpl").mkdir()
+        trap(a, "no_such_value")
+        a.config_path.write_text(a.config_path.read_text() + "templates: tpl\n")
+        b = machine(a, tmp_path / "app2")
+        now = [dt.datetime.now(dt.UTC)]
+        send_at = (now[0] - dt.timedelta(minutes=5)).strftime("%H:%M")
+        for user in ("ada", "bob", "cy"):
+            a.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+        a.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
+        (a.root / "tpl" / "digest.txt.j2").write_text(
+            (a.root / "tpl" / "digest.txt.j2").read_text().replace("'bob'", "'bob' or profile.user == 'cy'")
+        )
+
+        Daemon(a.config, lambda: now[0]).run_once()  # db1's worker: bob and cy cannot be made
+        assert failures_listed(a) == ["bob", "cy"]
+        assert failures_listed(b) == ["bob", "cy"]  # was: none, on app2
+
+        now[0] += dt.timedelta(minutes=1)
+        cy = a.root / "profiles" / "cy.yaml"
+        cy.write_text(cy.read_text() + "paused: true\n")
+        Daemon(b.config, lambda: now[0]).run_once()  # app2's: bob failed again, cy no longer tried
+        assert failures_listed(a) == ["bob"] and failures_listed(b) == ["bob"]
+
+        trap(a, None)  # fixed: app2's next pass serves bob
+        now[0] += dt.timedelta(minutes=1)
+        Daemon(b.config, lambda: now[0]).run_once()
+        assert failures_listed(a) == [] and failures_listed(b) == []
+        assert not list(b.config_path.parent.glob("*.readers")) and not list(a.root.glob("*.readers"))
