@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
-from digest.daemon.claims import Worker, server_time, workers
+from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import reader_failures
 from digest.daemon.renamed import copies, pending
@@ -74,6 +74,8 @@ class Status:
     copies: tuple[str, ...] = ()  # new profiles with the address of a live reader (a copy to rename?)
     profiles_folder: Path | None = None  # named when it holds no profile at all
     config_notes: tuple[str, ...] = ()  # the config's timezone: one kept for old systems (EST)
+    server_now: dt.datetime | None = None  # now on the database server's clock, as the workers' rows are
+    running: str | None = None  # SQLite: the worker holding the daemon's lock ("": none); None: not known
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -192,7 +194,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         listed_since = now - dt.timedelta(days=config.delivery.keep_days)  # failures, until retention
         failed, failed_total = inbox_folder.failed_dumps(config.inbox, FAILED_SHOWN)
         running = running_worker(config)
-        found = workers(store, server_time(store, now, wall), alive(config), running)
+        server_now = server_time(store, now, wall)
+        found = workers(store, server_now, alive(config), running)
         return Status(
             now=now,
             last_ingest=store.last_ingest(),
@@ -213,6 +216,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             database_bytes=database_size(store),
             workers=tuple(found),
             starting=running if running and running not in {w.id for w in found} else None,
+            running=running,
+            server_now=server_now,
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,
@@ -235,17 +240,48 @@ def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
 
+def _lasted(span: dt.timedelta) -> str:
+    """'40 s', '7 min', '2 h 05 min', '1 day 3 h': how long, as an operator reads it."""
+    seconds = max(0, int(span.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if hours == 0:
+        return f"{minutes} min"
+    if days == 0:
+        return f"{hours} h {minutes % 60:02d} min"
+    return f"{counted(days, 'day')} {hours % 24} h"
+
+
+def _gone(s: Status, w: Worker) -> str:
+    """A worker not seen lately and holding no lease: how long since it was seen, what that means
+    (on SQLite, where the lock tells, whether it runs at all), and until when it is listed."""
+    ago = _lasted((s.server_now or s.now) - w.seen_at)
+    since = f"{w.id}: not seen for {ago} (since {_when(w.seen_at)}, then {w.holds or 'idle'})"
+    if s.running is not None and w.id == s.running:  # SQLite: the daemon holding the lock, in a pass
+        return f"{since}: stuck? it still holds the daemon's lock; listed while it does"
+    what = (
+        "stopped: no daemon runs (killed: it did not sign off)."
+        if s.running == ""
+        else "killed, hung or its machine gone?"
+    )
+    return (
+        f"{since}: {what} Its leases have ended (what it held went to the others); listed until "
+        f"{_when(w.seen_at + FORGOTTEN)} unless seen again"
+    )
+
+
 def _workers(s: Status) -> list[str]:
     """Each worker: running (seen lately, or holding a lease), with what it holds; or not seen
     since (killed, hung, or failing before its heartbeat: a worker of an older release after
-    an upgrade), with what it was doing then; and on SQLite the one running that has not written
-    its row yet (its first heartbeat, as its first pass starts: held up by a busy database)."""
+    an upgrade): :func:`_gone`; and on SQLite the one running that has not written its row yet
+    (its first heartbeat, as its first pass starts: held up by a busy database)."""
     starting = [f"{s.starting}: running, not seen yet (starting its first pass)"] if s.starting else []
     return starting + [
         f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
         f"{w.messages} messages"
         if w.there
-        else f"{w.id}: not seen since {_when(w.seen_at)} (then {w.holds or 'idle'}): stopped or stuck?"
+        else _gone(s, w)
         for w in s.workers
     ]
 

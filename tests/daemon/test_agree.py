@@ -301,7 +301,7 @@ def test_a_worker_in_a_pass_longer_than_a_lease_is_still_one_to_stand_aside_for(
         finally:
             stop_all([proc])
     assert aside is not None and aside.other == worker
-    assert f"{worker}: last seen" in text and "not seen since" not in text
+    assert f"{worker}: last seen" in text and "not seen for" not in text
 
 
 @pytest.mark.backends

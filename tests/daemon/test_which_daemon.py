@@ -217,7 +217,8 @@ def test_a_daemon_stuck_since_long_ago_is_not_said_starting(tmp_path):
         daemon.send_signal(signal.SIGCONT)
         stop_all([daemon])
     assert "starting its first pass" not in said, said
-    assert f"{row[0]}: not seen since" in said, said
+    assert f"{row[0]}: not seen for 2 days 0 h (since " in said, said
+    assert "stuck? it still holds the daemon's lock; listed while it does" in said, said
 
 
 def test_a_daemon_keeping_its_locks_beside_the_link_as_the_release_before_is_not_run_beside(tmp_path):

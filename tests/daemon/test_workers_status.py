@@ -60,11 +60,24 @@ def test_a_killed_worker_is_shown_not_seen_since_then_dropped_after_a_day(worksp
     if is_postgres(config.database):  # running, for all the others can tell (another machine's)
         assert line.startswith(f"{worker}: last seen {seen:%Y-%m-%d %H:%M} UTC (")
     else:  # SQLite: no worker holds its lock, so no daemon runs (see test_beside_sqlite)
-        assert line.startswith(f"{worker}: not seen since {seen:%Y-%m-%d %H:%M} UTC (then ")
+        assert line.startswith(f"{worker}: not seen for 1 s (since {seen:%Y-%m-%d %H:%M} UTC, then ")
 
-    (line,) = workers_section(config, seen + dt.timedelta(seconds=LEASE + 1))
-    assert line.startswith(f"{worker}: not seen since {seen:%Y-%m-%d %H:%M} UTC (then ")
-    assert line.endswith("): stopped or stuck?")
+    # what an operator can act on: for how long, what it means, until when it is listed (was:
+    # 'not seen since 03:12 UTC (then in a pass): stopped or stuck?', the same all day long)
+    why = (
+        "killed, hung or its machine gone?"
+        if is_postgres(config.database)
+        else "stopped: no daemon runs (killed: it did not sign off)."
+    )
+    until = seen + dt.timedelta(days=1)
+    for later, lasted in ((LEASE + 1, f"{LEASE + 1} s"), (7 * 60, "7 min"), (3 * 3600 + 300, "3 h 05 min")):
+        (line,) = workers_section(config, seen + dt.timedelta(seconds=later))
+        since = f"{worker}: not seen for {lasted} (since {seen:%Y-%m-%d %H:%M} UTC, then "
+        assert line.startswith(since), line
+        assert line.endswith(
+            f"): {why} Its leases have ended (what it held went to the others); "
+            f"listed until {until:%Y-%m-%d %H:%M} UTC unless seen again"
+        ), line
 
     a_day_later = seen + dt.timedelta(days=1, minutes=1)
     assert workers_section(config, a_day_later) == []
