@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +36,19 @@ log = logging.getLogger("digest")
 WAIT_AT_MOST = dt.timedelta(seconds=60)  # `digest ingest` waits this long at most for a dump still written
 
 
-def _say_waiting(w: Any) -> None:
-    click.echo(f"waiting for {w.path} to finish being written (settle_seconds)...", err=True)
+def _say_waiting(settle: dt.timedelta) -> Callable[[Any], None]:
+    """What `ingest` says of a dump it waits for: what it truly waits for (the copy may be done,
+    the settle time not over; or the file still growing: either way, not changed for so long)."""
+
+    def say(w: Any) -> None:
+        ago = max(0, round((now_utc() - w.mtime).total_seconds()))
+        click.echo(
+            f"{w.path} was changed {ago} s ago; waiting until it has not changed for "
+            f"{settle.total_seconds():g} s (scheduler.settle_seconds)...",
+            err=True,
+        )
+
+    return say
 
 
 @click.command()
@@ -77,7 +89,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                         "a digest worker is ingesting the inbox right now; try again shortly"
                     )
                 settle = config.scheduler.settle
-                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting)
+                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting(settle))
                 report, waiting = ingest_inbox(
                     store, config.inbox, now_utc(), settle, progress_for(obj), say_bugs=debugging()
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import threading
 import time
@@ -160,9 +161,27 @@ def test_ingest_waits_for_a_dump_still_being_written_and_reads_it_whole(workspac
     result = workspace.cli("ingest")
     writer.join()
     assert result.exit_code == 0, result.output
-    assert "waiting for " in result.output and "slow.txt to finish being written" in result.output
+    assert re.search(
+        r"slow\.txt was changed \d+ s ago; waiting until it has not changed for 1 s", result.output
+    )
     assert "6 entries: 6 new papers" in result.output
     assert (workspace.root / "inbox" / "processed" / "slow.txt").read_text().count("Abstract number") == 6
+
+
+def test_ingest_says_what_it_waits_for_of_a_dump_copied_in_whole_a_moment_ago(workspace):
+    """The copy is done; the settle time is not over. `digest ingest` said 'waiting for day.txt to
+    finish being written', which it was not: it says when the file last changed and for how long
+    it waits for it to stay unchanged."""
+    settle_in(workspace, 4)
+    workspace.dump(
+        "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
+    )
+    result = workspace.cli("ingest")
+    assert result.exit_code == 0, result.output
+    assert "finish being written" not in result.output
+    said = r"day\.txt was changed [23] s ago; waiting until it has not changed for 4 s \(scheduler\.settle_"
+    assert re.search(said, result.output), result.output
+    assert "new paper" in result.output
 
 
 def test_a_dump_still_written_after_the_wait_is_left_in_the_inbox_and_said(workspace, monkeypatch):
