@@ -161,7 +161,7 @@ def _queue_batch(
             out.data  # noqa: B018 - built here: a message that cannot be built is this reader's failure
         except Exception as e:  # noqa: BLE001 - one reader's message must not stop the others
             error = unbuilt_reason(e)
-            unbuilt.tell(profile.user, slot.period, error)
+            unbuilt.tell(profile.user, slot.period, error, now)
             done.append(Scheduled(profile.user, slot.period, 0, None, error))
             continue
         ready.append((out, slot.period))

@@ -28,31 +28,41 @@ def trap(ws, name: str | None) -> None:
         os.utime(path, ns=(stamp, stamp))
 
 
-def test_a_digest_that_cannot_be_made_is_said_once_per_reader_and_reason(mail_workspace, caplog):
-    ws = mail_workspace
+def failing_for_bob(ws, now: list[dt.datetime]) -> Daemon:
+    """A daemon whose user's template fails for bob (ada is served)."""
     (ws.root / "tpl").mkdir()
     trap(ws, "no_such_value")
     ws.config_path.write_text(ws.config_path.read_text() + "templates: tpl\n")
-    now = [dt.datetime.now(dt.UTC)]
     send_at = (now[0] - dt.timedelta(minutes=5)).strftime("%H:%M")
     for user in ("ada", "bob"):
         ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
     ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
-    daemon = Daemon(ws.config, lambda: now[0])
+    return Daemon(ws.config, lambda: now[0])
+
+
+def said_of_bob(daemon: Daemon, now: list[dt.datetime], caplog, n: int) -> list[tuple[str, str]]:
+    """What ``n`` passes a minute apart log of bob: (level, line)."""
     caplog.set_level(logging.DEBUG, logger="digest")  # whatever level a test before left it at
+    caplog.clear()
+    for _ in range(n):
+        now[0] += dt.timedelta(seconds=60)
+        daemon.tick()
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    return [(level, text) for level, text in said if text.startswith("digest for bob")]
+
+
+def test_a_digest_that_cannot_be_made_is_said_once_per_reader_and_reason(mail_workspace, caplog):
+    ws = mail_workspace
+    now = [dt.datetime.now(dt.UTC)]
+    daemon = failing_for_bob(ws, now)
 
     def passes(n: int) -> list[tuple[str, str]]:
-        caplog.clear()
-        for _ in range(n):
-            now[0] += dt.timedelta(seconds=60)
-            daemon.tick()
-        said = [(r.levelname, r.getMessage()) for r in caplog.records]
-        return [(level, text) for level, text in said if text.startswith("digest for bob")]
+        return said_of_bob(daemon, now, caplog, n)
 
     first = passes(4)
     assert [level for level, _ in first] == ["ERROR", "DEBUG", "DEBUG", "DEBUG"]  # was: ERROR at each
     assert "'no_such_value' is undefined" in first[0][1] and first[0][1].endswith(
-        "(said again only if it changes)"
+        "(said again if it changes, or in a day while it lasts)"
     )
     assert "bob: cannot build the message" in ws.cli("status").output  # listed all along
 
@@ -68,3 +78,19 @@ def test_a_digest_that_cannot_be_made_is_said_once_per_reader_and_reason(mail_wo
     now[0] += dt.timedelta(days=1)
     ws.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
     assert [level for level, _ in passes(2)] == ["ERROR", "DEBUG"]
+
+
+def test_a_failure_that_lasts_is_said_again_a_day_later(mail_workspace, caplog):
+    """A worker running for weeks said it once, at its first pass (in a log rotated since); a worker
+    restarted said it again at once. It is said again at ERROR a day after it was last said."""
+    ws = mail_workspace
+    now = [dt.datetime.now(dt.UTC)]
+    daemon = failing_for_bob(ws, now)
+    assert [level for level, _ in said_of_bob(daemon, now, caplog, 3)] == ["ERROR", "DEBUG", "DEBUG"]
+    now[0] += dt.timedelta(days=1, minutes=-8)  # the next day's send time: that digest fails too
+    ws.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
+    assert [level for level, _ in said_of_bob(daemon, now, caplog, 2)] == ["DEBUG", "DEBUG"]  # as before
+    now[0] += dt.timedelta(minutes=5)  # a day since it was said
+    again = said_of_bob(daemon, now, caplog, 3)
+    assert [level for level, _ in again] == ["ERROR", "DEBUG", "DEBUG"]  # was: DEBUG for ever
+    assert "'no_such_value' is undefined" in again[0][1]
