@@ -37,14 +37,21 @@ LEGACY = {  # IANA names kept for old systems: valid (a file that has one loads)
         )
     },
 }  # fmt: skip
+NO_PLACE = {  # names in the zone database that are no place's time: not to offer, said when written
+    "localtime": "is this machine's own time zone (/etc/localtime: another machine's may be another), "
+    "not a place's: name the place, e.g. Europe/London",
+    "Factory": "is the zone of a machine whose time zone was never set (UTC, shown as -00), not a place's: "
+    "name the place, e.g. Europe/London",
+}
 ETC_GMT = re.compile(r"Etc/GMT([+-])(\d{1,2})")  # POSIX's sign: Etc/GMT+5 is UTC-5
 
 
 def legacy_note(zone: str) -> str:
     """What a valid IANA name kept for old systems is, with the place to write ('' for another):
-    EST (UTC-5 all year), EST5EDT, and Etc/GMT+5, which is UTC-5 (the sign reversed)."""
-    if zone in LEGACY:
-        return LEGACY[zone]
+    EST (UTC-5 all year), EST5EDT, and Etc/GMT+5, which is UTC-5 (the sign reversed); and what a
+    name that is no place's time is (localtime: this machine's zone, Factory)."""
+    if zone in LEGACY or zone in NO_PLACE:
+        return LEGACY.get(zone) or NO_PLACE[zone]
     etc = ETC_GMT.fullmatch(zone)
     if not etc or not int(etc[2]):
         return ""

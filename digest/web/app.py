@@ -50,6 +50,7 @@ from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
 from digest.web.unsubscribe import add_unsubscribe_routes, kept_unsubscribe
+from digest.zone_text import NO_PLACE
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def create_app(
     path): see :mod:`digest.web.site`."""
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES  # a larger body: 413 before it is read
-    timezones = sorted(available_timezones())
+    timezones = sorted(available_timezones() - NO_PLACE.keys())  # not localtime: this machine's
 
     def site() -> Site:
         return site_of(request.environ)

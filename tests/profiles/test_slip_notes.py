@@ -71,6 +71,23 @@ def test_a_zone_kept_for_old_systems_is_said_with_the_place_to_write(workspace):
     )
 
 
+def test_a_zone_that_is_no_place_is_said_with_the_place_to_write(workspace):
+    # timezone: localtime (Debian's link to /etc/localtime: the server's zone, another on each
+    # machine) and Factory (an unset machine's, -00) loaded without a word, and the preferences
+    # page offered both in its list of zones
+    path = workspace.root / "profiles" / "ada.yaml"
+    said = shown(workspace, "email: ada@example.org\ntimezone: localtime\ninterests: [robots]\n").stderr
+    assert said == (
+        f"note: {path}: timezone: localtime is this machine's own time zone (/etc/localtime: another "
+        "machine's may be another), not a place's: name the place, e.g. Europe/London\n"
+    )
+    said = shown(workspace, "email: ada@example.org\ntimezone: Factory\ninterests: [robots]\n").stderr
+    assert said == (
+        f"note: {path}: timezone: Factory is the zone of a machine whose time zone was never set (UTC, "
+        "shown as -00), not a place's: name the place, e.g. Europe/London\n"
+    )
+
+
 def test_an_etc_gmt_zone_is_said_with_the_offset_it_names(workspace):
     # timezone: Etc/GMT+5, meant as UTC+5 (Karachi), loaded without a word: it is UTC-5 (POSIX's
     # sign), ten hours off; a typed etc/gmt+5 was refused with "did you mean Etc/GMT+5?"

@@ -211,6 +211,15 @@ def test_the_form_asks_for_every_labelled_profile_option_and_saves_it(site):
     assert "weekday" not in text and "frequency: daily" in text and "paused: false" in text
 
 
+def test_the_zones_offered_are_places(site):
+    # the time zone's list offered localtime (this server's own zone, another on each machine)
+    # and Factory (an unset machine's) beside the places
+    ws, signer, client = site
+    page = client.get(f"/u/{signer.token('ada', NOW)}").get_data(as_text=True)
+    assert '<option value="Europe/London">' in page and '<option value="UTC">' in page
+    assert '<option value="localtime">' not in page and '<option value="Factory">' not in page
+
+
 def test_a_typed_weight_is_refused_as_typed_even_when_yaml_1_1_would_read_a_boolean(site):
     ws, signer, client = site
     ada = signer.token("ada", NOW)
