@@ -22,6 +22,10 @@
   let timer = null;
   let seq = 0;
   let versions = null;
+  // Once the profile was changed elsewhere, that stays said while the edits here are unsaved: a
+  // shorter "Unsaved changes" in its place (the field left on a click on Save) shortened the page
+  // under the pointer, which then let go of no button: the click saved nothing.
+  const ELSEWHERE = "Your profile was changed elsewhere: reload to see it (your edits here are not saved yet).";
 
   function fit() {
     try {
@@ -58,7 +62,7 @@
 
   function changed() {
     dirty = true;
-    status.textContent = "Unsaved changes";
+    if (status.textContent !== ELSEWHERE) status.textContent = "Unsaved changes";
     clearTimeout(timer);
     timer = setTimeout(refresh, 250);
   }
@@ -150,7 +154,7 @@
       if (saving) return;
       if (versions && v.profile !== versions.profile) {
         if (!dirty) { location.reload(); return; }
-        status.textContent = "Your profile was changed elsewhere: reload to see it (your edits here are not saved yet).";
+        status.textContent = ELSEWHERE;
       } else if (versions && v.content !== versions.content) {
         if (dirty) refresh(); else frame.src = frame.src;
       }
