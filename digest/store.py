@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -320,20 +321,30 @@ class Store(CarriedPapers, PaperEmbeddings):
         return {int(now): int(then) for now, then in rows}
 
     def latest_listing_papers(
-        self, up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
+        self, up_to: dt.date | None = None, ingested_by: dt.datetime | None = None, within_days: int = 7
     ) -> list[Paper]:
-        """Papers of the latest listing (the latest day, on or before ``up_to``, among those
-        ingested by ``ingested_by``; of those, the last ingested)."""
-        row = self.db.execute(
-            "SELECT id FROM listings WHERE day <= ? AND ingested_at <= ? ORDER BY day DESC, id DESC LIMIT 1",
-            ((up_to or dt.date.max).isoformat(), _by(ingested_by)),
-        ).fetchone()
-        if row is None:
+        """Papers of the latest listing of each source (its latest day, on or before ``up_to``,
+        among those ingested by ``ingested_by``; of those, the last ingested): a fetched source's
+        own (hf_daily's of yesterday beside arXiv's of today), the dumps dropped in the inbox one
+        source. A source whose latest is more than ``within_days`` older than the newest is left out."""
+        bound = ((up_to or dt.date.max).isoformat(), _by(ingested_by))
+        newest = self.db.execute("SELECT MAX(day) FROM listings WHERE day <= ? AND ingested_at <= ?", bound)
+        if (day := newest.fetchone()[0]) is None:
             return []
+        oldest = (dt.date.fromisoformat(day) - dt.timedelta(days=within_days)).isoformat()
         rows = self.db.execute(
-            f"SELECT {_PAPER_P} FROM papers p "
-            "JOIN listing_papers lp ON lp.paper_id = p.id WHERE lp.listing_id = ? ORDER BY p.id",
-            (row[0],),
+            "SELECT id, source FROM listings WHERE day <= ? AND ingested_at <= ? AND day >= ? "
+            "ORDER BY day DESC, id DESC",
+            (*bound, oldest),
+        ).fetchall()
+        latest: dict[str, int] = {}
+        for listing, source in rows:
+            latest.setdefault(fetched_source(source), listing)
+        marks = ",".join("?" * len(latest))
+        rows = self.db.execute(
+            f"SELECT DISTINCT {_PAPER_P} FROM papers p JOIN listing_papers lp ON lp.paper_id = p.id "
+            f"WHERE lp.listing_id IN ({marks}) ORDER BY p.id",
+            list(latest.values()),
         ).fetchall()
         return [_paper(r) for r in rows]
 
@@ -348,6 +359,16 @@ class Store(CarriedPapers, PaperEmbeddings):
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
 _PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
+
+
+_FETCHED = re.compile(r"\.?fetch-(.+)-\d{4}-\d\d-\d\d-\d{8}T\d{6}\.(?:json|xml|txt)")  # fetch.py's names
+
+
+def fetched_source(source: str) -> str:
+    """The source a listing came from: a fetched document's source (its name in the config, as
+    its file's name has it), or '' for a dump dropped in the inbox."""
+    fetched = _FETCHED.fullmatch(source.replace("\\", "/").rsplit("/", 1)[-1])
+    return fetched[1] if fetched else ""
 
 
 def _by(moment: dt.datetime | None) -> str:

@@ -1,7 +1,7 @@
 """What a reader gets next: the one definition every command asks.
 
 A reader's next digest, as of a moment: the papers first listed after their previous
-digest (a reader who never had one: the latest listing), not sent nor queued to them, best
+digest (a reader who never had one: the latest listing of each source), not sent nor queued to them, best
 first, at most ``max_papers``, at least ``min_score``. `send`, `send --dry-run`,
 `preview`, the preferences page's preview, the daemon (`run`, `run --once`) and `status`
 all call :func:`next_digest` (or :func:`next_digests` for many readers at once, with the
@@ -75,7 +75,8 @@ def window(
 ) -> list[Paper]:
     """The papers a reader's next digest is chosen from: those first listed after their
     previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
-    or, for a reader who never had one (None), the latest listing; none after ``through``.
+    or, for a reader who never had one (None), the latest listing of each source (a fetched
+    source's, the inbox's dumps'; Store.latest_listing_papers); none after ``through``.
     With them the papers ``carried`` from a digest that failed after a later one was made
     (Store.carried_paper_ids), whatever their day.
 
@@ -88,7 +89,7 @@ def window(
     ``ingested_by``: the latest listing among those stored by then (a past digest's).
     """
     if previous is None:
-        papers = [p for p in store.latest_listing_papers(up_to, ingested_by) if p.id <= through]
+        papers = [p for p in store.latest_listing_papers(up_to, ingested_by, LATE_DAYS) if p.id <= through]
     else:
         papers = store.papers_after(previous, through)
         newest = store.newest_day_when(previous)

@@ -47,6 +47,11 @@ HF = "  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"
 RSS = "  - kind: arxiv_listing\n    categories: [cs.LG]\n    url: {base}/rss/{categories}\n"
 
 
+def hf_and_feed(feed: str = "arxiv_listing.rss") -> dict[str, Route]:
+    """The routes of the daily papers JSON and arXiv's cs.LG feed (the fixture ``feed``)."""
+    return {"/api/daily_papers": Route(fixture("hf_daily.json")), "/rss/cs.LG": Route(fixture(feed))}
+
+
 def run(config, waits: Waits | None = None, **http):
     with Store(config.database) as store, Http(sleep=waits or Waits(), backoff=0.5, **http) as client:
         outcomes = fetch_all(config, store, client, NOW)
@@ -66,11 +71,7 @@ def test_the_daily_papers_of_yesterday_are_fetched_saved_and_ingested(workspace)
 
 
 def test_the_same_paper_from_the_json_and_the_feed_is_stored_once(workspace):
-    routes = {
-        "/api/daily_papers": Route(fixture("hf_daily.json")),
-        "/rss/cs.LG": Route(fixture("arxiv_listing.rss")),
-    }
-    with LocalHttpServer(routes) as server:
+    with LocalHttpServer(hf_and_feed()) as server:
         config = configure(workspace, server, HF, RSS)
         outcomes, papers, _ = run(config)
     assert [o.new_papers for o in outcomes] == [3, 2]
@@ -259,11 +260,7 @@ def test_retry_after_may_be_an_http_date():
 
 
 def test_digest_fetch_fetches_every_source_and_says_what_each_brought(workspace):
-    routes = {
-        "/api/daily_papers": Route(fixture("hf_daily.json")),
-        "/rss/cs.LG": Route(fixture("arxiv_weekend.rss")),
-    }
-    with LocalHttpServer(routes) as server:
+    with LocalHttpServer(hf_and_feed("arxiv_weekend.rss")) as server:
         configure(workspace, server, HF, RSS)
         result = workspace.cli("fetch")
         assert result.exit_code == 0, result.output

@@ -1,0 +1,62 @@
+"""A new reader's first digest holds what each source fetched last (the daily papers JSON of
+yesterday beside arXiv's feed of today, as the example config fetches them), not one source's."""
+
+from __future__ import annotations
+
+from test_fetch import HF, NOW, RSS, configure, hf_and_feed
+
+from digest.demo.http_server import LocalHttpServer
+from digest.profiles.load import load_profile
+from digest.select.digests import next_digest
+from digest.store import Store
+
+from conftest import NOW as DAY
+from conftest import make_dump
+
+READER = "email: cy@example.org\ninterests: [spiking attention, curriculum design]\n"
+
+
+def test_a_new_readers_first_digest_holds_the_latest_listing_of_every_source(workspace):
+    # Before: only the one latest listing (the feed, ingested last) was a new reader's window;
+    # Spiking Attention Without Softmax, of the daily papers fetched with it, was in no digest
+    # of theirs ever (their next window starts after it), though `digest rank` put it first.
+    with LocalHttpServer(hf_and_feed()) as server:
+        config = configure(workspace, server, HF, RSS)
+        assert workspace.cli("fetch").exit_code == 0
+    workspace.profile("cy", READER)
+    with Store(config.database) as store:
+        digest = next_digest(store, load_profile(config, "cy"), NOW)
+    assert [m.paper.title for m in digest.matches] == [
+        "Gradient Noise as a Compass for Curriculum Design",  # in both
+        "Spiking Attention Without Softmax",  # the daily papers' alone
+        "Tidal Memory Layers for Long-Context Language Models",  # the daily papers' too (a partial match)
+    ]
+    sent = workspace.cli("send", "--dry-run")
+    assert "cy@example.org                     3 papers" in sent.output, sent.output
+
+
+def test_the_inbox_dumps_are_one_source_and_a_source_gone_quiet_is_left_out(workspace):
+    # the dumps dropped in the inbox are one source, of which the latest listing, as before; a
+    # source whose latest listing is more than a week older than the newest is not the day's
+    for name, day, title in [
+        ("a.txt", "Mar 12", "Spiking Attention Dropped Earlier"),
+        ("b.txt", "Mar 14", "Spiking Attention Today"),
+        ("fetch-daily-2026-03-13-20260313T060000.txt", "Mar 13", "Spiking Attention Yesterday"),
+        ("fetch-quiet-2026-03-02-20260302T060000.txt", "Mar 2", "Spiking Attention of a Quiet Source"),
+    ]:
+        workspace.dump(name, make_dump(day, [(title, f"On spiking attention: {title.lower()}.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    workspace.profile("cy", READER)
+    with Store(workspace.config.database) as store:
+        digest = next_digest(store, load_profile(workspace.config, "cy"), DAY)
+    assert {m.paper.title for m in digest.matches} == {
+        "Spiking Attention Today",
+        "Spiking Attention Yesterday",
+    }
+    from digest.store import fetched_source  # a listing's source, as its file's name says
+
+    assert (
+        fetched_source("inbox/fetch-arxiv-cs.CL+cs.LG-2026-12-04-20261204T181716.xml") == "arxiv-cs.CL+cs.LG"
+    )
+    assert fetched_source("inbox/.fetch-hf_daily-2026-12-03-20261204T181716.json") == "hf_daily"
+    assert fetched_source("inbox/2026-03-14.txt") == fetched_source("inbox/fetch-notes.txt") == ""
