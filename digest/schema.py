@@ -41,6 +41,20 @@ def reader_failures_table(db: Any, dialect: str) -> None:
         db.execute(PG_READER_FAILURES)
 
 
+# A reason a release before schema 28 wrote for a message held for a new address, its period reopened,
+# begins and ends so (its middle the address): the ends compared, as LIKE's "%" is a placeholder to psycopg
+HELD_BEGINS = "not tried: the reader''s address changed since the digest was made: "
+HELD_ENDS = (
+    "(its papers go in their next digest, to that address: "
+    "made again today while the send time''s grace lasts)"
+)
+MARK_REOPENED = f"""
+    ALTER TABLE outbox ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
+    UPDATE outbox SET reopened = 1 WHERE status = 'failed'
+        AND substr(last_error, 1, {len(HELD_BEGINS) - 1}) = '{HELD_BEGINS}'
+        AND substr(last_error, length(last_error) - {len(HELD_ENDS) - 2}) = '{HELD_ENDS}';
+"""
+
 MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 0 -> 1: the first schema
     """
@@ -345,6 +359,10 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 26 -> 27: PostgreSQL only: the readers whose digest the workers' passes could not make, for
     # `digest status` on any machine (SQLite keeps its note beside the file: digest.daemon.notes)
     reader_failures_table,
+    # 27 -> 28: a message held for its reader's new address whose period was reopened is marked so
+    # (digest.deliver.wanted.held_for_new_address), not told by its reason's words, which a release
+    # may reword; those held before are marked by the words they were written with (HELD_BEGINS ...)
+    MARK_REOPENED,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

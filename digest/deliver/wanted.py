@@ -155,7 +155,8 @@ def readdressed(store: Store, user: str, period: str | None, message_id: str) ->
     ).fetchall()
     if any(answer_lost(reply or "") for (reply,) in rows):
         return MAYBE_TAKEN
-    reopen_period(store, user, period, message_id)
+    if reopen_period(store, user, period, message_id):
+        store.db.execute("UPDATE outbox SET reopened = 1 WHERE message_id = ?", (message_id,))
     return REMADE
 
 
@@ -165,10 +166,10 @@ def held_for_new_address(store: Store, since: dt.datetime) -> list[str]:
     pass, another worker's, a `digest send` (which retries at once what waits for the readers it
     serves). The daemon looks at them again (digest.daemon.due.DueIndex.look_again): the day's
     digest is made again while the grace lasts. An index range (outbox_due): the failed messages
-    of that time."""
+    of that time, those marked ``reopened`` by the hold (whatever words its reason has)."""
     rows = store.db.execute(
-        "SELECT DISTINCT user FROM outbox WHERE status = ? AND next_attempt_at >= ? AND last_error LIKE ?",
-        (FAILED, iso(since), f"not tried: {READDRESSED}: %({REMADE})"),
+        "SELECT DISTINCT user FROM outbox WHERE status = ? AND next_attempt_at >= ? AND reopened = 1",
+        (FAILED, iso(since)),
     )
     return [user for (user,) in rows.fetchall()]
 

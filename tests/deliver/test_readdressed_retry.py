@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
 
-from digest.daemon.sendnow import send_now
+from digest.daemon.sendnow import SendReport, send_now
 from digest.daemon.service import Daemon
+from digest.db import POSTGRESQL
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
@@ -73,6 +74,19 @@ def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(
     assert made.recipient == "bob@new.example.org"
 
 
+def held_by_a_send(
+    ws: Workspace, now: list[dt.datetime], path: Path, at: Callable[[float], None]
+) -> SendReport:
+    """Bob's digest made by the daemon at 07:31 (the server answers 451), his new address written,
+    and the retry held by a `digest send` at 07:33 (its report)."""
+    at(1)
+    write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
+    at(1.5)  # the daemon sees the file changed: bob's period is done, looked at again tomorrow
+    now[0] = FRI_0730 + dt.timedelta(minutes=3)
+    with Store(ws.config.database) as store:  # 07:33: `digest send` retries bob's: held
+        return send_now(ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), now[0])
+
+
 class TakenThenGone(Mailbox):
     """Keeps bob@example.org's first message, then hangs up without the answer (the answer lost:
     the server has it, the daemon cannot know), then answers as usual."""
@@ -112,15 +126,45 @@ def test_a_retry_held_by_a_send_is_made_again_by_the_running_daemon(tmp_path, gr
     ws = Workspace(tmp_path, greylisting.port, database)
     now = [FRI_0730]
     path, at = bobs_daemon(ws, now)
-    at(1)  # 07:31: bob's digest made by the daemon; the server answers 451
-    write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
-    at(1.5)  # the daemon sees the file changed: bob's period is done, looked at again tomorrow
-    now[0] = FRI_0730 + dt.timedelta(minutes=3)
-    with Store(ws.config.database) as store:  # 07:33: `digest send` retries bob's: held
-        report = send_now(ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), now[0])
+    report = held_by_a_send(ws, now, path, at)
     assert [d.reply.startswith("not tried: the reader's address changed") for d in report.delivered] == [True]
     at(4)  # 07:34: the daemon makes the day's digest again, for bob@new.example.org
     at(5)
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
     at(24 * 60 + 1)
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+
+
+def test_a_held_retry_is_made_again_whatever_words_its_reason_has(tmp_path, greylisting, database):
+    """The daemon finds the held messages whose period was reopened by a mark the hold writes, not
+    by the words of their reason (which a later release may say otherwise)."""
+    ws = Workspace(tmp_path, greylisting.port, database)
+    now = [FRI_0730]
+    path, at = bobs_daemon(ws, now)
+    held_by_a_send(ws, now, path, at)
+    with Store(ws.config.database) as store, store.transaction():
+        reworded = "UPDATE outbox SET last_error = 'not tried: (said in other words)' WHERE status = 'failed'"
+        store.db.execute(reworded)
+    at(4)  # 07:34: the day's digest made again, for bob@new.example.org
+    at(5)
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+
+
+def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisting, database):
+    """A message held by a release before schema 27 (no mark, only its reason's words) is marked by
+    the migration: the running daemon of the new release still makes the day's digest again."""
+    ws = Workspace(tmp_path, greylisting.port, database)
+    now = [FRI_0730]
+    path, at = bobs_daemon(ws, now)
+    held_by_a_send(ws, now, path, at)
+    with Store(ws.config.database) as store:
+        postgres = store.dialect == POSTGRESQL
+        with store.transaction():
+            store.db.execute("ALTER TABLE outbox DROP COLUMN reopened")  # (schema 26 -> 27's)
+            if postgres:
+                store.db.execute("UPDATE schema_version SET version = 26")
+        if not postgres:
+            store.db.execute("PRAGMA user_version = 26")
+    at(4)  # the daemon's pass opens the store: migrated to 27, the held message marked
+    at(5)
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
