@@ -89,6 +89,11 @@ class Pass:
         assert self.wanted is not None
         return self.wanted.why_not(msg.user, msg.recipient, msg.created_at)
 
+    def grace_lasts(self, msg: OutboxMessage) -> bool:
+        """Held for a new address (:meth:`why_not`), would ``msg``'s period be made again today?"""
+        assert self.wanted is not None
+        return self.wanted.grace_lasts(msg.user, msg.period)
+
     @property
     def stopping(self) -> bool:
         return self.halt.is_set() or self.stop.is_set()
@@ -326,7 +331,7 @@ def _write(
         # still wanted? (a bounce in this pass, an unsubscribe since the digest was made)
         why = run.why_not(msg)
         if why is not None:
-            outcomes.append(suppressed(run.outbox, msg, why, run.now, said))
+            outcomes.append(suppressed(run.outbox, msg, why, run.now, said, run.grace_lasts(msg)))
             continue
         send.append(msg)
     return outcomes, skipped, send

@@ -139,13 +139,20 @@ def refused_alone_before(run: Pass, msg: OutboxMessage, refused_so: Callable[[st
 
 
 def suppressed(
-    outbox: Outbox, msg: OutboxMessage, why: str, now: dt.datetime, say: Say = log.log
+    outbox: Outbox,
+    msg: OutboxMessage,
+    why: str,
+    now: dt.datetime,
+    say: Say = log.log,
+    grace_lasts: bool = False,
 ) -> SendOutcome:
     """A message no longer wanted (inside a transaction): to a suppressed address, or to a reader
     paused since it was made (``why``: digest.deliver.wanted); failed without an attempt. One held
-    for its reader's new address reopens its period (digest.deliver.wanted.readdressed)."""
+    for its reader's new address reopens its period (digest.deliver.wanted.readdressed; made again
+    today if ``grace_lasts``: Pass.grace_lasts)."""
     if why.startswith(READDRESSED):  # the period's row first, as queueing takes them
-        why = f"{why} ({readdressed(outbox.store, msg.user, msg.period, msg.message_id)})"
+        end = readdressed(outbox.store, msg.user, msg.period, msg.message_id, grace_lasts)
+        why = f"{why} ({end})"
     reply = f"not tried: {why}"
     outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
     say(logging.WARNING, "digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
@@ -165,7 +172,7 @@ def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
         def write() -> SendOutcome:
             said.clear()
             with run.outbox.store.transaction():
-                return suppressed(run.outbox, msg, why, run.now, said)
+                return suppressed(run.outbox, msg, why, run.now, said, run.grace_lasts(msg))
 
         outcome = retrying_conflicts(write, f"recording {msg.message_id} as not sent")
         said.out()

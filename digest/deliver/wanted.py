@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.config import Config, file_changes
+from digest.daemon.slots import latest_slot
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.transports import answer_lost
@@ -134,20 +135,22 @@ GIVEN_AWAY = (  # logged with the name and the period
 
 
 READDRESSED = "the reader's address changed since the digest was made"  # a hold's reason begins so
-REMADE = (
-    "its papers go in their next digest, to that address: made again today while the send time's grace lasts"
-)
+NEXT = "its papers go in their next digest, to that address"
+REMADE = f"{NEXT}: made again today while the send time's grace lasts"
 MAYBE_TAKEN = (
     "an earlier try's answer was lost during DATA, so the server may have taken it: the day's "
-    "digest is not made again; its papers go in their next digest, to that address"
+    f"digest is not made again; {NEXT}"
 )
 
 
-def readdressed(store: Store, user: str, period: str | None, message_id: str) -> str:
+def readdressed(store: Store, user: str, period: str | None, message_id: str, grace_lasts: bool) -> str:
     """Inside the transaction that holds a message for its reader's new address: its period
-    reopened (:func:`reopen_period`) unless an earlier try of it may have reached the server
-    (its answer lost during DATA: a day's digest made again would be a second one). The end of
-    the hold's reason, saying which."""
+    reopened (:func:`reopen_period`, the message marked ``reopened``) unless an earlier try of it
+    may have reached the server (its answer lost during DATA: a day's digest made again would be a
+    second one). The end of the hold's reason: the day's digest made again only where the period
+    was reopened and its send time's grace lasts (``grace_lasts``: :meth:`StillWanted.grace_lasts`);
+    not for another message than the period's digest (`digest send --force`'s), an older period's,
+    a weekly reader's sent by a `digest send` days after their slot, nor after the grace."""
     rows = store.db.execute(
         "SELECT reply FROM attempts WHERE ok = 0 AND outbox_id IN "
         "(SELECT id FROM outbox WHERE message_id = ?)",
@@ -155,9 +158,10 @@ def readdressed(store: Store, user: str, period: str | None, message_id: str) ->
     ).fetchall()
     if any(answer_lost(reply or "") for (reply,) in rows):
         return MAYBE_TAKEN
-    if reopen_period(store, user, period, message_id):
-        store.db.execute("UPDATE outbox SET reopened = 1 WHERE message_id = ?", (message_id,))
-    return REMADE
+    if not reopen_period(store, user, period, message_id):
+        return NEXT
+    store.db.execute("UPDATE outbox SET reopened = 1 WHERE message_id = ?", (message_id,))
+    return REMADE if grace_lasts else NEXT
 
 
 def held_for_new_address(store: Store, since: dt.datetime) -> list[str]:
@@ -217,6 +221,7 @@ class StillWanted:
         self.now = now
         self.lookback = lookback(config)
         self.read = Versions(config)  # the readers' files as read
+        self.readdressed: dict[str, Profile] = {}  # the readers held for a new address: their file now
 
     def why_not(self, user: str, recipient: str, made: dt.datetime) -> str | None:
         """The reason to hold the message made at ``made`` (the outbox's "not tried: ..."), or
@@ -235,8 +240,19 @@ class StillWanted:
         if profile.paused:
             return "paused since the digest was made: their profile file says paused: true (an unsubscribe)"
         if not same_address(profile.email, recipient):
+            self.readdressed[user] = profile
             return f"{READDRESSED}: their profile file says email: {profile.email}"  # (readdressed's end)
         return None
+
+    def grace_lasts(self, user: str, period: str | None) -> bool:
+        """Would the daemon make ``user``'s digest of ``period`` again now, were it reopened: by
+        their file as read (:meth:`why_not`), their latest send time is that period's and its grace
+        (``scheduler.grace_minutes``) lasts (digest.daemon.slots.due_slot)."""
+        profile = self.readdressed.get(user)
+        slot = latest_slot(profile, self.now) if profile is not None else None
+        return (
+            slot is not None and slot.period == period and self.now - slot.at <= self.config.scheduler.grace
+        )
 
     def changed(self, user: str, since: dt.datetime) -> Profile | None:
         """The reader's profile file as it reads now, if it changed after ``since`` (before which

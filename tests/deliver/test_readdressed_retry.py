@@ -168,3 +168,60 @@ def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisti
     at(4)  # the daemon's pass opens the store: migrated to 27, the held message marked
     at(5)
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+
+
+class Deferring(Mailbox):
+    """Answers every RCPT to bob@example.org with a 451 (tried again later)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+        if address == "bob@example.org":
+            return "451 4.7.1 greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+NOT_REMADE = "(its papers go in their next digest, to that address)"
+
+
+def test_a_held_retry_after_the_grace_is_not_said_to_be_made_again(tmp_path, greylisting, database):
+    """Held past the send time's grace (the daemon down till noon), the day's digest is not made
+    again, and the hold says only where its papers go."""
+    ws = Workspace(tmp_path, greylisting.port, database)
+    path, at = bobs_daemon(ws)
+    at(1)  # 07:31: bob's digest made; the server answers 451
+    write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
+    at(4 * 60 + 30)  # 12:00, the grace (4 hours) over: the retry held
+    at(4 * 60 + 31)
+    assert greylisting.handler.messages == []
+    with Store(ws.config.database) as store:
+        (held,) = Outbox(store).entries(user="bob")
+    assert held.status == FAILED and held.last_error.endswith(f"bob@new.example.org {NOT_REMADE}")
+    at(24 * 60 + 1)  # the next morning's digest goes to the new address, with the held one's papers
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+    assert "Robotics Today" in greylisting.handler.messages[0].message.get_body(("plain",)).get_content()
+
+
+def test_a_held_forced_digest_is_not_said_to_be_made_again(tmp_path, database):
+    """A `digest send --force` digest is not its period's (the day's is the daemon's): held for the
+    new address, it reopens nothing, and says only where its papers go; the day's is made again."""
+    with LocalSmtpServer(Deferring()) as server:
+        ws = Workspace(tmp_path, server.port, database)
+        now = [FRI_0730]
+        path, at = bobs_daemon(ws, now)
+        at(1)  # 07:31: the day's digest made; 451
+        ws.dump("later.txt", make_dump("Mar 20", [("Robotics Tomorrow", "More robots.")]), mtime=FRI_0730)
+        at(1.5)  # the new listing read
+        now[0] = FRI_0730 + dt.timedelta(minutes=2)
+        with Store(ws.config.database) as store:  # 07:32: `digest send --force`: a second digest, 451
+            send_now(
+                ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), now[0], force=True
+            )
+        write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
+        for minutes in (5, 6, 7):  # both held; the day's digest made again for the new address
+            at(minutes)
+        with Store(ws.config.database) as store:
+            day, forced, *made = Outbox(store).entries(user="bob")
+        assert day.last_error.endswith("made again today while the send time's grace lasts)")
+        assert forced.status == FAILED and forced.last_error.endswith(f"bob@new.example.org {NOT_REMADE}")
+        assert [m.recipient for m in made] == ["bob@new.example.org"]
+        assert [m.rcpt_tos for m in server.handler.messages] == [["bob@new.example.org"]]
