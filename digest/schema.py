@@ -363,6 +363,10 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # (digest.deliver.wanted.held_for_new_address), not told by its reason's words, which a release
     # may reword; those held before are marked by the words they were written with (HELD_BEGINS ...)
     MARK_REOPENED,
+    # 27 -> 28: a digest planned for a reader whose file was then found gone, the name given to
+    # someone else (digest.deliver.wanted.given_away: sent to nobody), kept on that removal for
+    # `digest status` (the daemon's pass only logged it)
+    "ALTER TABLE reader_name_removals ADD COLUMN dropped TEXT;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

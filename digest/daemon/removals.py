@@ -74,3 +74,13 @@ def forget(db: Any, user: str, since: str) -> str | None:
     last = row[0] if row else None
     db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (last, user))
     return last
+
+
+def dropped_since(db: Any, since: str) -> list[tuple[str, str, str]]:
+    """(name, when its file was found gone, the digest) of the removals since ``since`` (ISO, UTC)
+    that a removed reader's digest, planned before, was not stored for (sent to nobody:
+    digest.deliver.wanted.note_given_away), oldest first."""
+    sql = "SELECT user, gone_at, dropped FROM reader_name_removals WHERE dropped IS NOT NULL AND gone_at >= ?"
+    return [
+        (user, at, dropped) for user, at, dropped in db.execute(f"{sql} ORDER BY gone_at, user", (since,))
+    ]

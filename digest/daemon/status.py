@@ -13,6 +13,7 @@ from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import reader_failures
+from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
 from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
@@ -29,7 +30,7 @@ from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
 from digest.select.digests import Windows, next_digests
-from digest.store import Store
+from digest.store import Store, iso
 from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class Status:
     config_notes: tuple[str, ...] = ()  # the config's timezone: one kept for old systems (EST)
     server_now: dt.datetime | None = None  # now on the database server's clock, as the workers' rows are
     running: str | None = None  # SQLite: the worker holding the daemon's lock ("": none); None: not known
+    given_away: tuple[tuple[str, str, str], ...] = ()  # removed readers' digests sent to nobody (removals)
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -222,6 +224,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,
             config_notes=tuple(n for n in [config_zone_note(config.path, config.timezone)] if n),
+            given_away=tuple(dropped_since(store.db, iso(listed_since))),
         )
 
 
@@ -346,6 +349,14 @@ def format_status(s: Status) -> str:
         (
             "Messages that failed for good",
             [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
+        ),
+        (
+            "Digests sent to nobody (planned for a reader whose profile file was then removed)",
+            [
+                f"{user} (file found gone {_when(dt.datetime.fromisoformat(at))}): {what} not sent: the name "
+                "has no file or another reader's now"
+                for user, at, what in s.given_away
+            ],
         ),
         (
             "Suppressed readers (hard bounce, or unsubscribed while their file could not be read; "

@@ -37,7 +37,7 @@ from digest.deliver.queue import enqueue, unbuilt_reason
 from digest.deliver.retention import prune
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
-from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address
+from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address, note_given_away
 from digest.files import counted, printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -209,8 +209,9 @@ def queue_for_periods(
         mine = [(out.digest.profile.user, out.digest.profile.email) for out, _ in items]
         gone = given_away(store, config, mine, now)
         for out, period in items:
-            if out.digest.profile.user in gone:
-                log.warning(GIVEN_AWAY, out.digest.profile.user, period)
+            if (user := out.digest.profile.user) in gone:
+                log.warning(GIVEN_AWAY, user, period)
+                note_given_away(store, user, out.digest.profile.email, period, len(out.digest.paper_ids))
         items = [(out, period) for out, period in items if out.digest.profile.user not in gone]
         if not items:
             return []

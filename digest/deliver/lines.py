@@ -43,7 +43,15 @@ from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, s
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
-from digest.deliver.wanted import GIVEN_AWAY, GivenAway, StillWanted, address_now, given_away, hold_names
+from digest.deliver.wanted import (
+    GIVEN_AWAY,
+    GivenAway,
+    StillWanted,
+    address_now,
+    given_away,
+    hold_names,
+    note_given_away,
+)
 from digest.errors import StoreError
 from digest.progress import Progress
 
@@ -319,6 +327,7 @@ def _write(
             msg: OutboxMessage | None = item
         elif item.user in gone:
             said(logging.WARNING, GIVEN_AWAY, item.user, item.period)
+            note_given_away(run.outbox.store, item.user, item.recipient, item.period, len(item.paper_ids))
             now = address_now(run.config, item.user)
             dropped.append(GivenAway(item.user, item.recipient, len(item.paper_ids), now))
             skipped += 1

@@ -38,6 +38,7 @@ from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.transports import answer_lost
 from digest.errors import ProfileError
+from digest.files import counted
 from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, load_profile, profile_path
 from digest.store import FAILED, Store, iso
@@ -132,6 +133,18 @@ GIVEN_AWAY = (  # logged with the name and the period
     "the name has no file or another address now (a removed reader's: sent to nobody; the name's "
     "next reader gets their own first digest)"
 )
+
+
+def note_given_away(store: Store, user: str, recipient: str, period: str | None, papers: int) -> None:
+    """Inside the transaction that did not store it: a removed reader's digest (:func:`given_away`)
+    kept on the name's last removal (``reader_name_removals.dropped``), which `digest status` lists
+    (digest.daemon.status) while the failed messages are listed: a daemon's pass only logs it."""
+    what = f"digest for {period} " if period else "digest "
+    store.db.execute(
+        "UPDATE reader_name_removals SET dropped = ? WHERE user = ? AND gone_at = "
+        "(SELECT MAX(gone_at) FROM reader_name_removals WHERE user = ?)",
+        (f"{what}to {recipient} ({counted(papers, 'paper')})", user, user),
+    )
 
 
 READDRESSED = "the reader's address changed since the digest was made"  # a hold's reason begins so

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 
 import psycopg
@@ -68,6 +69,17 @@ def told(output: str, user: str) -> str:
     return next((" ".join(line.split()) for line in output.splitlines() if line.startswith(f"{user} ")), "")
 
 
+def dropped_said(ws: Workspace) -> list[str]:
+    """`digest status`'s lines of the digests sent to nobody (times and days as <time>, <day>)."""
+    status = ws.cli("status")
+    assert status.exit_code == 0, status.output
+    title = "Digests sent to nobody (planned for a reader whose profile file was then removed):"
+    _, found, after = status.output.partition(f"\n{title}\n")
+    lines = after.split("\n\n")[0].splitlines() if found else []
+    lines = [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "<time>", line.strip()) for line in lines]
+    return [re.sub(r"digest for \d{4}-\d\d-\d\d", "digest for <day>", line) for line in lines]
+
+
 def test_a_digest_planned_before_the_name_went_to_someone_else_goes_to_nobody(tmp_path, database, caplog):
     handler = GivenAwayBeforeStored()
     with LocalSmtpServer(handler) as server:
@@ -86,6 +98,9 @@ def test_a_digest_planned_before_the_name_went_to_someone_else_goes_to_nobody(tm
         assert first.exit_code == 0, first.output
     sent = [m.rcpt_tos[0] for m in handler.messages]
     assert sent == ["abe@example.org", "ada@example.org", "abe@example.org", "zed@example.net"]
+    assert [line.split(":")[0] for line in dropped_said(ws)] == [
+        "ada (file found gone <time>)"
+    ]  # zed's own sent
     with Store(ws.config.database) as store:
         rows = store.db.execute("SELECT user, recipient FROM outbox ORDER BY id").fetchall()
     aside = handler.moved[0].split("kept apart as ")[1].split(";")[0]
@@ -179,6 +194,10 @@ def test_the_daemons_digest_planned_before_the_name_went_to_someone_else_goes_to
         a_pass(stop)  # ada's digest planned, her name given to zed, then stored
     assert "kept apart as ada~removed-" in stop.moved[0]
     said = caplog.text
+    assert dropped_said(ws) == [
+        "ada (file found gone <time>): digest for <day> to ada@example.org (1 paper) not sent: "
+        "the name has no file or another reader's now"
+    ]
     a_pass()  # zed's first digest, as the name's new reader
     assert [m.rcpt_tos[0] for m in smtp_server.messages] == ["ada@example.org", "zed@example.net"]
     aside = stop.moved[0].split("kept apart as ")[1].split(";")[0]

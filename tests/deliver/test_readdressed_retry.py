@@ -161,6 +161,7 @@ def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisti
         postgres = store.dialect == POSTGRESQL
         with store.transaction():
             store.db.execute("ALTER TABLE outbox DROP COLUMN reopened")  # (schema 26 -> 27's)
+            store.db.execute("ALTER TABLE reader_name_removals DROP COLUMN dropped")  # (27 -> 28's)
             if postgres:
                 store.db.execute("UPDATE schema_version SET version = 26")
         if not postgres:
