@@ -7,8 +7,8 @@ changes the data (:data:`DataMigration`, e.g. :func:`digest.store_cleanup.clean_
 in the same transaction. The same migrations build both databases (:func:`pg_migration` gives
 PostgreSQL's types); the one SQLite-only table, the FTS5 index ``paper_terms``, is on PostgreSQL a
 table of one ``tsvector`` per paper (see :data:`PG_PAPER_TERMS` and digest.select.collection); the
-one PostgreSQL-only table, ``reader_failures`` (:func:`reader_failures_table`), is on SQLite a file
-beside the database (digest.daemon.notes).
+one PostgreSQL-only table, ``reader_failures`` (digest.schema_steps), is on SQLite a file beside
+the database (digest.daemon.notes).
 """
 
 from __future__ import annotations
@@ -18,42 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
+from digest.schema_steps import MARK_REOPENED, reader_failures_table
 from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dotted_i
 from digest.store_twice import merge_stored_twice
 
 DataMigration = Callable[[Any, str], None]  # (connection, dialect): changes rows, in the transaction
-
-PG_READER_FAILURES = pg_ddl(
-    """
-    CREATE TABLE reader_failures (
-        user        TEXT PRIMARY KEY,
-        error       TEXT NOT NULL,             -- why their digest could not be made
-        worker      TEXT NOT NULL,             -- the worker whose pass said so
-        at          TEXT NOT NULL              -- when (the database server's clock, UTC, ISO)
-    )
-    """
-)
-
-
-def reader_failures_table(db: Any, dialect: str) -> None:
-    """Migration 26 -> 27: on PostgreSQL, the table :data:`PG_READER_FAILURES`; on SQLite nothing."""
-    if dialect == POSTGRESQL:
-        db.execute(PG_READER_FAILURES)
-
-
-# A reason a release before schema 28 wrote for a message held for a new address, its period reopened,
-# begins and ends so (its middle the address): the ends compared, as LIKE's "%" is a placeholder to psycopg
-HELD_BEGINS = "not tried: the reader''s address changed since the digest was made: "
-HELD_ENDS = (
-    "(its papers go in their next digest, to that address: "
-    "made again today while the send time''s grace lasts)"
-)
-MARK_REOPENED = f"""
-    ALTER TABLE outbox ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
-    UPDATE outbox SET reopened = 1 WHERE status = 'failed'
-        AND substr(last_error, 1, {len(HELD_BEGINS) - 1}) = '{HELD_BEGINS}'
-        AND substr(last_error, length(last_error) - {len(HELD_ENDS) - 2}) = '{HELD_ENDS}';
-"""
 
 MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 0 -> 1: the first schema
@@ -363,7 +332,7 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # (digest.deliver.wanted.held_for_new_address), not told by its reason's words, which a release
     # may reword; those held before are marked by the words they were written with (HELD_BEGINS ...)
     MARK_REOPENED,
-    # 27 -> 28: a digest planned for a reader whose file was then found gone, the name given to
+    # 28 -> 29: a digest planned for a reader whose file was then found gone, the name given to
     # someone else (digest.deliver.wanted.given_away: sent to nobody), kept on that removal for
     # `digest status` (the daemon's pass only logged it)
     "ALTER TABLE reader_name_removals ADD COLUMN dropped TEXT;",

@@ -151,7 +151,7 @@ def test_a_held_retry_is_made_again_whatever_words_its_reason_has(tmp_path, grey
 
 
 def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisting, database):
-    """A message held by a release before schema 27 (no mark, only its reason's words) is marked by
+    """A message held by a release before schema 28 (no mark, only its reason's words) is marked by
     the migration: the running daemon of the new release still makes the day's digest again."""
     ws = Workspace(tmp_path, greylisting.port, database)
     now = [FRI_0730]
@@ -160,13 +160,13 @@ def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisti
     with Store(ws.config.database) as store:
         postgres = store.dialect == POSTGRESQL
         with store.transaction():
-            store.db.execute("ALTER TABLE outbox DROP COLUMN reopened")  # (schema 26 -> 27's)
-            store.db.execute("ALTER TABLE reader_name_removals DROP COLUMN dropped")  # (27 -> 28's)
+            store.db.execute("ALTER TABLE outbox DROP COLUMN reopened")  # (schema 27 -> 28's)
+            store.db.execute("ALTER TABLE reader_name_removals DROP COLUMN dropped")  # (28 -> 29's)
             if postgres:
-                store.db.execute("UPDATE schema_version SET version = 26")
+                store.db.execute("UPDATE schema_version SET version = 27")
         if not postgres:
-            store.db.execute("PRAGMA user_version = 26")
-    at(4)  # the daemon's pass opens the store: migrated to 27, the held message marked
+            store.db.execute("PRAGMA user_version = 27")
+    at(4)  # the daemon's pass opens the store: migrated to 29, the held message marked
     at(5)
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
 
