@@ -151,7 +151,9 @@ class ProfileFolder:
         seconds read again at the next passes. One saved in place since the last scan that reads
         otherwise keeps that scan's reading until a later pass finds it still the same version
         (:meth:`_waits`); one that does not read at all (an editor's first step: the file emptied)
-        keeps it too, and is read again at the next passes, as an edit in place is."""
+        keeps it too, and is read again at the next passes, as an edit in place is, and is said
+        by the next scan that finds that version (its time ahead of this clock: a copy with
+        ``cp -p`` from a machine whose clock is ahead, a file server's clock, ``touch -d``)."""
         held = {str(p.source): p for p in self._scan.profiles}
         now = self._now_ns
         self._unsure = {path for path, i in identities.items() if i is not None and unsettled(i, now)}
@@ -165,8 +167,8 @@ class ProfileFolder:
         kept = []
         for skipped in problems:
             identity = identities.get(skipped.path) if skipped.path else None
-            if identity is not None and skipped.path in held and self._in_place(skipped.path, identity):
-                settled[skipped.path] = held[skipped.path]  # said at a scan that finds it so two seconds on
+            if identity is not None and skipped.path in held and self._waits(skipped.path, identity):
+                settled[skipped.path] = held[skipped.path]  # said by the next scan that finds it so
             else:
                 kept.append(skipped)
         return [settled[path] for path in identities if path in settled], kept

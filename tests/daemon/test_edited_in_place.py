@@ -162,3 +162,19 @@ def test_a_folder_read_while_a_save_in_place_has_emptied_the_file_keeps_its_read
     folder.current(MON_0700 + dt.timedelta(minutes=2))
     (saved,) = folder.current(MON_0700 + dt.timedelta(minutes=3)).profiles
     assert [i.phrase for i in saved.interests] == ["robots"]
+
+
+def test_a_broken_file_saved_in_place_with_its_time_ahead_is_said_by_the_next_read_of_the_folder(workspace):
+    # `cp -p` over it of a file from a machine whose clock is an hour ahead (or a file server's
+    # clock, `touch -d`): before, its time "within the last two seconds" for an hour, the reader
+    # was kept with the file's old reading at every read of the folder and the file never said
+    path = workspace.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:20"\n')
+    folder = ProfileFolder(workspace.config, rescan=dt.timedelta(0))  # the folder read at every pass
+    folder.current(MON_0700)
+    edit_in_place(path, "email: ada@example.org\ninterests: [neuromorphic\n")
+    ahead = time.time_ns() + 3600 * 1_000_000_000
+    os.utime(path, ns=(ahead, ahead))
+    first = folder.current(MON_0700 + dt.timedelta(minutes=1))  # maybe a save under way: kept
+    assert [p.user for p in first.profiles] == ["ada"] and first.skipped == ()
+    later = folder.current(MON_0700 + dt.timedelta(minutes=2))
+    assert later.profiles == () and [s.path for s in later.skipped] == [str(path)]
