@@ -42,6 +42,13 @@ NO_PLACE = {  # names in the zone database that are no place's time: not to offe
     "not a place's: name the place, e.g. Europe/London",
     "Factory": "is the zone of a machine whose time zone was never set (UTC, shown as -00), not a place's: "
     "name the place, e.g. Europe/London",
+    "posixrules": "is the rule that POSIX time zone strings borrow (a link to one place's zone, set by "
+    "the machine), not a place's: name the place, e.g. America/New_York",
+}
+COPIES = {  # the zone database's copies of each zone beside its names (not in available_timezones)
+    "right/": "is {place} counted with leap seconds, which is read here with wrong offsets (right/Europe/"
+    "London keeps summer time all winter): write {place}",
+    "posix/": "is the zone database's copy of {place}, kept for old systems: write {place}",
 }
 ETC_GMT = re.compile(r"Etc/GMT([+-])(\d{1,2})")  # POSIX's sign: Etc/GMT+5 is UTC-5
 
@@ -49,9 +56,12 @@ ETC_GMT = re.compile(r"Etc/GMT([+-])(\d{1,2})")  # POSIX's sign: Etc/GMT+5 is UT
 def legacy_note(zone: str) -> str:
     """What a valid IANA name kept for old systems is, with the place to write ('' for another):
     EST (UTC-5 all year), EST5EDT, and Etc/GMT+5, which is UTC-5 (the sign reversed); and what a
-    name that is no place's time is (localtime: this machine's zone, Factory)."""
+    name that is no place's time is (localtime: this machine's zone, Factory, posixrules), or a
+    copy of a place's kept beside its name (right/Europe/London, read wrongly; posix/...)."""
     if zone in LEGACY or zone in NO_PLACE:
         return LEGACY.get(zone) or NO_PLACE[zone]
+    if (copy := zone[: zone.find("/") + 1]) in COPIES:
+        return COPIES[copy].format(place=zone[len(copy) :])
     etc = ETC_GMT.fullmatch(zone)
     if not etc or not int(etc[2]):
         return ""

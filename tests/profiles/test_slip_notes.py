@@ -88,6 +88,30 @@ def test_a_zone_that_is_no_place_is_said_with_the_place_to_write(workspace):
     )
 
 
+def test_a_zone_databases_copy_of_a_place_is_said_with_the_place_to_write(workspace):
+    # timezone: right/Europe/London (the leap-second copy; Python's zoneinfo keeps its summer
+    # time all winter: a 07:00 digest at 06:00 UTC in December) and posix/..., posixrules (a link
+    # to New York's zone) loaded without a word: the zone database's names leave them out
+    path = workspace.root / "profiles" / "ada.yaml"
+    said = shown(
+        workspace, "email: ada@example.org\ntimezone: right/Europe/London\ninterests: [robots]\n"
+    ).stderr
+    assert said == (
+        f"note: {path}: timezone: right/Europe/London is Europe/London counted with leap seconds, which "
+        "is read here with wrong offsets (right/Europe/London keeps summer time all winter): write "
+        "Europe/London\n"
+    )
+    said = shown(
+        workspace, "email: ada@example.org\ntimezone: posix/Asia/Tokyo\ninterests: [robots]\n"
+    ).stderr
+    assert said == (
+        f"note: {path}: timezone: posix/Asia/Tokyo is the zone database's copy of Asia/Tokyo, kept for old "
+        "systems: write Asia/Tokyo\n"
+    )
+    said = shown(workspace, "email: ada@example.org\ntimezone: posixrules\ninterests: [robots]\n").stderr
+    assert "timezone: posixrules is the rule that POSIX time zone strings borrow" in said
+
+
 def test_an_etc_gmt_zone_is_said_with_the_offset_it_names(workspace):
     # timezone: Etc/GMT+5, meant as UTC+5 (Karachi), loaded without a word: it is UTC-5 (POSIX's
     # sign), ten hours off; a typed etc/gmt+5 was refused with "did you mean Etc/GMT+5?"
