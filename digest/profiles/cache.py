@@ -18,6 +18,7 @@ import logging
 import os
 import pickle
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,13 @@ def fingerprint(config: Config, parser_file: str) -> str:
 
 
 class ProfileCache:
-    """``cache.load(path, parse)``: the profile parsed from ``path``, from the cache if unchanged."""
+    """``cache.load(path, parse)``: the profile parsed from ``path``, from the cache if unchanged.
+    A version written within the last two seconds (:func:`unsettled`) is parsed but not kept: a
+    second save within the same tick of a coarse filesystem clock (ext4 with 128-byte inodes,
+    ext3, FAT: times in whole seconds) leaves the same identity, and the cache would serve the
+    first for good, to every command and every process after (``clock``: the filesystem's)."""
+
+    clock: Callable[[], int] = staticmethod(time.time_ns)
 
     def __init__(self, path: Path | None, key: str, read: Path | None = None) -> None:
         """``read``: where the cache is read, if not from ``path`` (digest.db.kept_beside)."""
@@ -151,6 +158,8 @@ class ProfileCache:
         else:
             self.misses += 1
             profile = parse(Path(path))
+        if unsettled(identity, self.clock()):  # maybe saved again within this tick: not kept
+            return profile
         self.seen[name] = (identity, profile)
         return profile
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,15 @@ from digest.profiles.load import load_profiles
 
 ADA = "email: ada@example.org\ninterests: [spiking neural networks]\n"
 BOB = "email: bob@example.org\ninterests: [diffusion]\n"
+
+
+@pytest.fixture(autouse=True)
+def a_minute_on(monkeypatch):
+    """The files written a minute before they are read, as between real runs (a version read within
+    two seconds of its save is not kept: see the last test)."""
+    monkeypatch.setattr(
+        ProfileCache, "clock", staticmethod(lambda: time.time_ns() + 60_000_000_000), raising=False
+    )
 
 
 def parsed_from_files(monkeypatch, config) -> tuple[list, int]:
@@ -164,3 +174,22 @@ def test_a_profile_edited_in_place_with_its_size_and_modification_time_kept_is_p
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` (or a coarse clock) leaves it
     assert path.stat().st_size == before.st_size
     assert load_profiles(workspace.config)[0].interests[0].phrase == "spiking neural circuits"
+
+
+def test_a_profile_read_within_two_seconds_of_its_save_is_not_kept_in_the_cache(workspace, monkeypatch):
+    # On a filesystem whose times are in whole seconds (ext4 with 128-byte inodes, ext3, FAT),
+    # a second save of the same size within that second leaves the same inode, size and times: a
+    # command (a daemon pass, `digest send`, a timer's `run --once`) that read the first kept it
+    # in the cache, and every command after, every process, read the first for good (shown on
+    # such an ext4: interests [robots] read, [drones] saved within the second, [robots] ever after)
+    monkeypatch.setattr(
+        ProfileCache, "clock", staticmethod(time.time_ns), raising=False
+    )  # read as it is saved
+    workspace.profile("ada", ADA)
+    assert parsed_from_files(monkeypatch, workspace.config)[1] == 1
+    assert parsed_from_files(monkeypatch, workspace.config)[1] == 1  # not kept: parsed again
+    monkeypatch.setattr(
+        ProfileCache, "clock", staticmethod(lambda: time.time_ns() + 2_000_000_000), raising=False
+    )
+    assert parsed_from_files(monkeypatch, workspace.config)[1] == 1  # two seconds on: kept
+    assert parsed_from_files(monkeypatch, workspace.config)[1] == 0
