@@ -33,11 +33,7 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
         why, lasting = "the database stayed locked by another process for too long", False
         fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
     elif "full" in text or (("disk i/o" in text or "unable to open" in text) and _room(path) < FULL_BELOW):
-        room = _room(path)  # as it is now: another process may have freed some since
-        left = f", {_kib(room)} free" if room < FULL_BELOW else ""
-        why = f"the disk is full{left} (what was being written then was not stored; what was before is kept)"
-        fix = f"free some space there (at least {_kib(FULL_BELOW)}) and try again"
-        return DiskFull(f"{path}: {why}; {fix} ({error})")
+        return disk_full(path, "what was being written then was not stored; what was before is kept", error)
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         why = "the database file is corrupt"
         fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
@@ -62,6 +58,15 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
         "what was before is kept); free some space where its data directory is, on the database "
         f"server (not necessarily this machine), and try again ({first})"
     )
+
+
+def disk_full(path: Path, what: str, error: object) -> DiskFull:
+    """``path`` could not be written for a full disk (``what`` it means), with the room left now
+    (another process may have freed some since) and the room to free."""
+    room = _room(path)
+    left = f", {_kib(room)} free" if room < FULL_BELOW else ""
+    fix = f"free some space there (at least {_kib(FULL_BELOW)}) and try again"
+    return DiskFull(f"{path}: the disk is full{left} ({what}); {fix} ({error})")
 
 
 def _room(path: Path) -> int:

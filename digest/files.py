@@ -17,6 +17,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from digest.dbfaults import disk_full
 from digest.errors import DigestError
 
 
@@ -96,6 +97,15 @@ def remove_leftovers(path: Path, *, older_than: float, now: float) -> None:
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
+def _say_full(lock: Path, error: OSError) -> None:
+    """A lock file a full disk kept from being made or written (a worker's, new at each run: the
+    first file `digest run --once` writes) is said as the database's full disk is (DiskFull: the
+    room to free, and the digests accepted but not recorded that the command's error names)."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "the lock file that keeps two runs apart cannot be made"
+        raise disk_full(lock, what, error.strerror) from None
+
+
 def _write_note(fd: int, text: str) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, text.encode(), 0)
@@ -121,6 +131,7 @@ class FileLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
+            _say_full(self.path, e)
             hint = "; the folder must be writable for this command" if e.errno in _NOT_WRITABLE else ""
             what = "open" if self.path.exists() else "make"  # on a read-only disk it may well exist
             raise DigestError(
@@ -131,6 +142,7 @@ class FileLock:
                 _write_note(fd, note)
         except OSError as e:
             os.close(fd)
+            _say_full(self.path, e)
             raise DigestError(f"{self.path}: cannot write who holds the lock: {e.strerror or e}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -158,6 +170,7 @@ class FileLock:
             if fd >= 0:
                 os.close(fd)
             new.unlink(missing_ok=True)
+            _say_full(self.path, e)
             raise DigestError(f"{self.path}: cannot make the lock file: {e.strerror or e}") from None
         self.fd = fd
         for left in self.path.parent.glob(f"{glob.escape(self.path.name)}.*.new"):

@@ -196,6 +196,24 @@ def test_on_a_disk_full_to_the_last_byte_status_and_send_name_the_digests_accept
         ) in result.stderr, (command, result.stderr)  # was: no word of r0
 
 
+def test_a_run_once_on_a_disk_full_to_the_last_byte_says_so_and_names_the_digests_accepted_but_unrecorded(
+    tmp_path,
+):
+    """A timer's `digest run --once` stops before the database, at its worker's lock file, a new file
+    at each run: it said only "digest.db.worker.lock: cannot make the lock file: No space left on
+    device", neither how much to free nor the digest the server accepted that is still not recorded."""
+    with ingested(tmp_path) as (disk, box, ws):
+        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        fill(disk)
+        result = digest(ws, tmp_path / "a", "run", "--once")
+    assert result.returncode == 1, result.stdout
+    assert "digest.db.worker.lock: the disk is full, 0 KiB free" in result.stderr, result.stderr
+    assert "free some space there (at least 1 MiB) and try again (No space left on device)" in result.stderr
+    assert "the server accepted 1 digest that the database could not record (r0 <r0@example.org>" in (
+        result.stderr
+    )  # was: no word of the disk being full, nor of r0
+
+
 def test_a_daemon_pass_on_a_disk_full_to_the_last_byte_names_the_digests_accepted_but_unrecorded(
     tmp_path, caplog
 ):
