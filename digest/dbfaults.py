@@ -26,6 +26,9 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
         return None  # our own constraints and misuse: bugs, not the disk's doing
     text = str(error).lower()
     lasting = True  # unusable until fixed (StoreUnusable); False: it may pass (locked, full, I/O)
+    kept = "what was being written then was not stored; what was before is kept"
+    if _no_file_left(path) and any(w in text for w in ("readonly", "unable to open", "disk i/o")):
+        return disk_full(path, kept, error)  # its -wal and -shm cannot be made: opened read-only, or not
     if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
         why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
         fix = "make it writable, or use a reading command (status, rank)"
@@ -33,7 +36,7 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
         why, lasting = "the database stayed locked by another process for too long", False
         fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
     elif "full" in text or (("disk i/o" in text or "unable to open" in text) and _room(path) < FULL_BELOW):
-        return disk_full(path, "what was being written then was not stored; what was before is kept", error)
+        return disk_full(path, kept, error)
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         why = "the database file is corrupt"
         fix = "restore it from a backup, or move it away to start afresh (dumps can be ingested again)"
@@ -66,6 +69,11 @@ def disk_full(path: Path, what: str, error: object) -> DiskFull:
     room = _room(path)
     left = f", {_kib(room)} free" if room < FULL_BELOW else ""
     fix = f"free some space there (at least {_kib(FULL_BELOW)}) and try again"
+    if not left and _no_file_left(path):  # room for bytes, none for another file
+        left, fix = (
+            ", no file can be made there (every inode is used: df -i)",
+            "remove some files there and try again",
+        )
     return DiskFull(f"{path}: the disk is full{left} ({what}); {fix} ({error})")
 
 
@@ -76,6 +84,19 @@ def _room(path: Path) -> int:
     except OSError:
         return FULL_BELOW  # not known: not said full
     return (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * disk.f_frsize
+
+
+def _no_file_left(path: Path) -> bool:
+    """Whether no new file can be made on the database's writable disk, every inode used (many small
+    files), whatever room is left for bytes. A file system with no such count (btrfs) says 0 of 0;
+    a read-only one, or a file this process may not write, is said as read-only instead."""
+    try:
+        disk = os.statvfs(os.path.dirname(os.path.realpath(path)))
+    except OSError:
+        return False
+    free = disk.f_ffree if os.geteuid() == 0 else disk.f_favail
+    writable = not disk.f_flag & os.ST_RDONLY and (not os.path.exists(path) or os.access(path, os.W_OK))
+    return disk.f_files > 0 and free == 0 and writable
 
 
 def _kib(size: int) -> str:

@@ -205,11 +205,13 @@ HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK a
 
 
 @contextlib.contextmanager
-def tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
-    """A real tmpfs of ``size`` mounted at tmp_path/disk (needs root: the test is skipped otherwise)."""
+def tmpfs(tmp_path: Path, size: str, inodes: int | None = None) -> Iterator[Path]:
+    """A real tmpfs of ``size`` mounted at tmp_path/disk (needs root: the test is skipped otherwise);
+    ``inodes``: room for so many files and folders at the most (df -i)."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)]
+    room = f"size={size}" + (f",nr_inodes={inodes}" if inodes else "")
+    mount = ["mount", "-t", "tmpfs", "-o", room, "tmpfs", str(disk)]
     if subprocess.run(mount, capture_output=True).returncode:
         pytest.skip("cannot mount a tmpfs here (not root?)")
     try:

@@ -252,6 +252,28 @@ def test_a_disk_io_error_with_room_on_the_disk_is_still_said_as_one(tmp_path):
     assert "the database file cannot be opened or written" in str(err.value), str(err.value)
 
 
+def test_a_disk_with_no_file_left_to_make_is_said_full_not_failing_nor_read_only(workspace, tmp_path, caplog):
+    """A disk whose every inode is used (many small files: df -i says 100%) with megabytes free:
+    SQLite cannot make its -wal and -shm files. `digest send` said "the database file cannot be
+    opened or written; check that its folder exists and is writable, and that the disk is healthy
+    (unable to open database file)", and `digest status` that the database is read-only."""
+    with tmpfs(tmp_path, "16m", inodes=64) as disk:
+        on_disk(workspace, disk)
+        filled(workspace)
+        (disk / "digest.db.lock").touch()  # as any `digest send` before leaves it
+        with contextlib.suppress(OSError):  # another program's small files take every inode left
+            for n in range(64):
+                (disk / f"small{n}").touch()
+        send = workspace.cli("send")
+        status = workspace.cli("status")
+    assert send.exit_code == 1, send.output
+    assert "the disk is full, no file can be made there (every inode is used: df -i)" in send.output
+    assert "remove some files there and try again (unable to open database file)" in send.output, send.output
+    assert "Papers stored: 3" in status.output  # read as before; the counts that need a write say why:
+    assert "the disk is full, no file can be made there" in caplog.text, caplog.text
+    assert "read-only" not in caplog.text + send.output
+
+
 def open_files(where: Path) -> list[str]:
     """The files under ``where`` this process holds open."""
     found = []
