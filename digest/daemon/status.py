@@ -263,9 +263,11 @@ def _gone(s: Status, w: Worker) -> str:
     since = f"{w.id}: not seen for {ago} (since {_when(w.seen_at)}, then {w.holds or 'idle'})"
     if s.running is not None and w.id == s.running:  # SQLite: the daemon holding the lock, in a pass
         return f"{since}: stuck? it still holds the daemon's lock; listed while it does"
-    what = (
-        "stopped: no daemon runs (killed: it did not sign off)."
-        if s.running == ""
+    what = (  # on SQLite the lock tells: no daemon runs, or another one (systemd's restart); a
+        # hung one would hold it still
+        ("stopped: another daemon runs now" if s.running else "stopped: no daemon runs")
+        + " (killed: it did not sign off)."
+        if s.running is not None
         else "killed, hung or its machine gone?"
     )
     return (

@@ -111,3 +111,41 @@ def test_a_worker_is_seen_again_between_the_steps_of_a_long_pass(workspace):
         clock = lambda: start_at + dt.timedelta(minutes=next(ticks))  # noqa: E731 - each look a minute later
         Daemon(ws.config, clock).run_once()
     assert seen_when_asked["two"] > seen_when_asked["one"]
+
+
+def test_on_sqlite_a_killed_worker_restarted_under_another_id_is_said_stopped_not_maybe_hung(workspace):
+    """systemd restarts a daemon the OOM killer took, under another id: on SQLite the lock tells
+    that the new one alone runs, so the old one is stopped, not "hung or its machine gone?" (a
+    hung daemon would still hold the lock, and the new one could not have started)."""
+    ws = workspace
+    if is_postgres(ws.config.database):
+        pytest.skip("on PostgreSQL no lock tells whether another machine's worker runs")
+    with ws.config_path.open("a") as f:
+        f.write(f"scheduler:\n  poll_seconds: 0.5\ndelivery:\n  lease_seconds: {LEASE}\n")
+    config = ws.config
+    with Store(config.database):
+        pass
+    procs = []
+    try:
+        for _ in range(2):  # the first killed, the second its restart
+            procs.append(start(ws))
+            deadline = time.monotonic() + 60
+            while len(worker_rows(config.database)) < len(procs) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if len(procs) == 1:
+                os.kill(procs[0].pid, signal.SIGKILL)
+                procs[0].wait(timeout=10)
+        rows = {row[0]: dt.datetime.fromisoformat(row[1]) for row in worker_rows(config.database)}
+        running = next(
+            w for w in rows if f"{w}: last seen" in "\n".join(workers_section(config, max(rows.values())))
+        )
+        (killed,) = set(rows) - {running}
+        (line,) = [
+            x for x in workers_section(config, rows[killed] + dt.timedelta(minutes=7)) if x.startswith(killed)
+        ]
+    finally:
+        stop_all(procs)
+    assert f"{killed}: not seen for 7 min (since " in line, line
+    assert (
+        "): stopped: another daemon runs now (killed: it did not sign off). Its leases have ended" in line
+    ), line
