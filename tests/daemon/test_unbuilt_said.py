@@ -89,8 +89,52 @@ def test_a_failure_that_lasts_is_said_again_a_day_later(mail_workspace, caplog):
     assert [level for level, _ in said_of_bob(daemon, now, caplog, 3)] == ["ERROR", "DEBUG", "DEBUG"]
     now[0] += dt.timedelta(days=1, minutes=-8)  # the next day's send time: that digest fails too
     ws.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
-    assert [level for level, _ in said_of_bob(daemon, now, caplog, 2)] == ["DEBUG", "DEBUG"]  # as before
-    now[0] += dt.timedelta(minutes=5)  # a day since it was said
-    again = said_of_bob(daemon, now, caplog, 3)
-    assert [level for level, _ in again] == ["ERROR", "DEBUG", "DEBUG"]  # was: DEBUG for ever
+    again = said_of_bob(daemon, now, caplog, 3)  # that day's digest failing: said (was: DEBUG for ever)
+    assert [level for level, _ in again] == ["ERROR", "DEBUG", "DEBUG"]
+    assert "'no_such_value' is undefined" in again[0][1] and "(2026-" in again[0][1]
+
+
+def test_each_days_digest_that_fails_is_said_at_error_whatever_the_passes_timing(mail_workspace, caplog):
+    """With `grace_minutes: 0` a daily reader is due at one pass a day (grace: one poll). Its next
+    day's pass fell a moment short of a day after the ERROR (the passes' phase drifts by the time
+    each takes): that day's failure went to DEBUG alone, and no later pass of that digest said it."""
+    ws = mail_workspace
+    now = [dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)]
+    daemon = failing_for_bob(ws, now)
+    send_at = (now[0] + dt.timedelta(seconds=60)).strftime("%H:%M")
+    for user in ("ada", "bob"):
+        ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+    ws.config_path.write_text(ws.config_path.read_text() + "scheduler:\n  grace_minutes: 0\n")
+    daemon = Daemon(ws.config, lambda: now[0])
+    now[0] += dt.timedelta(seconds=1)  # passes at hh:mm:01, a minute apart, from send_at on
+    assert [level for level, _ in said_of_bob(daemon, now, caplog, 2)] == ["ERROR"]  # then not due
+    # the next day's passes at send_at + 0.5 s (the due one: half a second short of a day since the
+    # ERROR) and + 60.5 s (past the grace)
+    now[0] += dt.timedelta(days=1, seconds=-120.5)
+    ws.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
+    again = said_of_bob(daemon, now, caplog, 2)
+    assert [level for level, _ in again] == ["ERROR"], again  # was: DEBUG, that day's log silent
     assert "'no_such_value' is undefined" in again[0][1]
+
+
+def test_a_weekly_digest_that_fails_for_days_is_said_again_each_day(mail_workspace, caplog):
+    """One digest failing at every pass for more than a day (a weekly reader, a grace of two days):
+    said at ERROR a day after it was last said, at DEBUG between."""
+    ws = mail_workspace
+    now = [dt.datetime.now(dt.UTC)]
+    daemon = failing_for_bob(ws, now)
+    send_at, weekday = (now[0] - dt.timedelta(minutes=5)).strftime("%H:%M"), now[0].strftime("%A").lower()
+    ws.profile(
+        "bob",
+        f"email: bob@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n"
+        f"frequency: weekly\nweekday: {weekday}\n",
+    )
+    ws.config_path.write_text(ws.config_path.read_text() + "scheduler:\n  grace_minutes: 2880\n")
+    daemon = Daemon(ws.config, lambda: now[0])
+    first = said_of_bob(daemon, now, caplog, 2)
+    now[0] += dt.timedelta(days=1, minutes=-4)  # a day less 2, 1 min after the ERROR
+    between = said_of_bob(daemon, now, caplog, 2)
+    now[0] += dt.timedelta(minutes=2)  # a day on
+    again = said_of_bob(daemon, now, caplog, 1)
+    assert [level for level, _ in first + between + again] == ["ERROR", "DEBUG", "DEBUG", "DEBUG", "ERROR"]
+    assert len({text.split(")")[0] for _, text in first + between + again}) == 1  # one digest (period)
