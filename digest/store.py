@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from digest.db import (
 )
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError, StoreUnusable
+from digest.fetched_names import fetched_source
 from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
@@ -359,16 +359,6 @@ class Store(CarriedPapers, PaperEmbeddings):
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
 _PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
-
-
-_FETCHED = re.compile(r"\.?fetch-(.+)-\d{4}-\d\d-\d\d-\d{8}T\d{6}\.(?:json|xml|txt)")  # fetch.py's names
-
-
-def fetched_source(source: str) -> str:
-    """The source a listing came from: a fetched document's source (its name in the config, as
-    its file's name has it), or '' for a dump dropped in the inbox."""
-    fetched = _FETCHED.fullmatch(source.replace("\\", "/").rsplit("/", 1)[-1])
-    return fetched[1] if fetched else ""
 
 
 def _by(moment: dt.datetime | None) -> str:

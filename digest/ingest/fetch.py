@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.errors import DumpError, ReaderBug
+from digest.fetched_names import file_name, is_sources
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
@@ -334,10 +334,8 @@ def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None
     """The copy in ``failed/`` of the same document from ``source``, if the latest one put
     aside is it (a source that keeps serving one bad document fills the folder with nothing)."""
     folder = inbox / inbox_folder.FAILED
-    stamp = r"\d{4}-\d\d-\d\d-\d{8}T\d{6}(\.\d+)?\.(json|xml|txt)"  # _file_name's, numbered in failed/
-    own = re.compile(re.escape(f"fetch-{_safe(source.name)}-") + stamp)
     try:
-        earlier = [(p.stat().st_mtime_ns, p) for p in folder.iterdir() if own.fullmatch(p.name)]
+        earlier = [(p.stat().st_mtime_ns, p) for p in folder.iterdir() if is_sources(p.name, source.name)]
         if not earlier:
             return None
         latest = max(earlier)[1]
@@ -349,12 +347,7 @@ def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None
     return latest
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._+-]", "_", name)
-
-
 def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:
     head = body.lstrip()[:1]
     ext = ".json" if head in (b"[", b"{") or "json" in content_type else ".xml" if head == b"<" else ".txt"
-    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    return f"fetch-{_safe(source.name)}-{day.isoformat()}-{stamp}{ext}"
+    return file_name(source.name, day, now, ext)

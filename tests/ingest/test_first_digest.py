@@ -45,18 +45,36 @@ def test_the_inbox_dumps_are_one_source_and_a_source_gone_quiet_is_left_out(work
         ("fetch-quiet-2026-03-02-20260302T060000.txt", "Mar 2", "Spiking Attention of a Quiet Source"),
     ]:
         workspace.dump(name, make_dump(day, [(title, f"On spiking attention: {title.lower()}.")]))
-    assert workspace.cli("ingest").exit_code == 0
-    workspace.profile("cy", READER)
-    with Store(workspace.config.database) as store:
-        digest = next_digest(store, load_profile(workspace.config, "cy"), DAY)
-    assert {m.paper.title for m in digest.matches} == {
-        "Spiking Attention Today",
-        "Spiking Attention Yesterday",
-    }
-    from digest.store import fetched_source  # a listing's source, as its file's name says
+    assert first_digest_titles(workspace) == {"Spiking Attention Today", "Spiking Attention Yesterday"}
+    from digest.fetched_names import fetched_source  # a listing's source, as its file's name says
 
     assert (
         fetched_source("inbox/fetch-arxiv-cs.CL+cs.LG-2026-12-04-20261204T181716.xml") == "arxiv-cs.CL+cs.LG"
     )
     assert fetched_source("inbox/.fetch-hf_daily-2026-12-03-20261204T181716.json") == "hf_daily"
+    assert fetched_source("inbox/fetch-hf_daily-2026-12-03-20261204T181716.1.json") == "hf_daily"  # failed/'s
     assert fetched_source("inbox/2026-03-14.txt") == fetched_source("inbox/fetch-notes.txt") == ""
+
+
+def test_a_fetched_document_moved_back_from_failed_with_its_number_is_its_sources(workspace):
+    # Before: a fetched document put aside twice under one name is kept in failed/ numbered
+    # (fetch-daily-...T060000.1.txt); moved back into the inbox and ingested, its listing was
+    # taken as a dump dropped in the inbox (store.py read the name with a pattern of its own,
+    # without the number), so the inbox's newer dump hid it from a new reader's first digest.
+    workspace.dump("b.txt", make_dump("Mar 14", [("Spiking Attention Today", "On spiking attention.")]))
+    numbered = "fetch-daily-2026-03-13-20260313T060000.1.txt"
+    kept = workspace.dump(
+        numbered,
+        make_dump("Mar 13", [("Spiking Attention Yesterday", "Spiking attention, again.")]),
+        "inbox/failed",
+    )
+    kept.rename(workspace.root / "inbox" / numbered)  # the user moves it back to be read again
+    assert first_digest_titles(workspace) == {"Spiking Attention Today", "Spiking Attention Yesterday"}
+
+
+def first_digest_titles(workspace) -> set[str]:
+    """The inbox ingested, the titles of a new reader's first digest."""
+    assert workspace.cli("ingest").exit_code == 0
+    workspace.profile("cy", READER)
+    with Store(workspace.config.database) as store:
+        return {m.paper.title for m in next_digest(store, load_profile(workspace.config, "cy"), DAY).matches}
