@@ -9,9 +9,11 @@ the note anew; a pass through that link removes it.
 PostgreSQL: the table ``reader_failures``, so that `digest status` on any machine sees every
 worker's (a file in each worker's config folder was seen on that machine only). A worker's pass
 that queues notes the readers it failed, and drops the rows of the readers it served or found
-with nothing new, and those written before it began of readers it did not try (no longer due,
-removed, or failed by a worker killed since): a reader is listed from the pass that failed it to
-a pass that began after that and did not fail it, whichever worker's.
+with nothing new, and those written before it began of readers it did not find due (no longer
+due, removed), not of those it found due and left to another worker holding them (trying them
+in its pass; a killed worker's hold ends with its lease): a reader is listed from the pass that
+failed it to a pass that began after that and served them or found them not due, whichever
+worker's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import logging
 import os
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 from digest.db import POSTGRESQL, real_file, retrying_conflicts, sidecar
 from digest.files import write_atomic
@@ -62,21 +65,24 @@ def note_failures(
     worker: str,
     failures: dict[str, str],
     tried: Collection[str],
+    left: Collection[str],
     began: dt.datetime,
     now: dt.datetime,
 ) -> None:
     """PostgreSQL: a pass's readers whose digest could not be made (``failures``), of those it
-    ``tried``, in ``reader_failures`` (see the module's doc); ``began``, ``now``: the pass's start
+    ``tried``, in ``reader_failures`` (see the module's doc); ``left``: those it found due and did
+    not try (another worker held them), whose rows stay; ``began``, ``now``: the pass's start
     and end on the database server's clock. The file a release before kept in the config's
     folder is removed (no longer read)."""
-    tried = sorted(set(tried) - set(failures))
+    served, kept = sorted(set(tried) - set(failures)), set(left) | set(tried)
 
     def write() -> None:
         with store.transaction() as db:
-            db.execute("DELETE FROM reader_failures WHERE at < ?", (iso(began),))
-            for start in range(0, len(tried), 500):
-                chunk = tried[start : start + 500]
-                db.execute(f"DELETE FROM reader_failures WHERE user IN ({','.join('?' * len(chunk))})", chunk)
+            before = db.execute("SELECT user FROM reader_failures WHERE at < ?", (iso(began),)).fetchall()
+            _delete(db, served)
+            # of readers no longer due (paused, removed, their grace over), or failed by a worker
+            # killed since; not one another worker has written meanwhile
+            _delete(db, sorted({user for (user,) in before} - kept), before=iso(began))
             db.executemany(
                 "INSERT INTO reader_failures (user, error, worker, at) VALUES (?,?,?,?) ON CONFLICT (user) "
                 "DO UPDATE SET error = excluded.error, worker = excluded.worker, at = excluded.at",
@@ -86,6 +92,18 @@ def note_failures(
     retrying_conflicts(write, "noting the readers the pass failed")  # two workers' passes ending together
     with contextlib.suppress(OSError):
         _path(store.path).unlink(missing_ok=True)
+
+
+def _delete(db: Any, users: list[str], before: str | None = None) -> None:
+    """The rows of ``users`` (those written ``before`` that time, if given)."""
+    older = "" if before is None else " AND at < ?"
+    for start in range(0, len(users), 500):
+        chunk = users[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        db.execute(
+            f"DELETE FROM reader_failures WHERE user IN ({marks}){older}",
+            [*chunk, *([before] if before else [])],
+        )
 
 
 def reader_failures(store: Store) -> dict[str, str]:

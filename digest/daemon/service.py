@@ -254,7 +254,7 @@ class Daemon:
         failures = {s.user: s.error for s in report.scheduled if s.error}
         tried = {s.user for s in report.scheduled}
         try:
-            note_failures(store, self.worker, failures, tried, began, self._seen())
+            note_failures(store, self.worker, failures, tried, report.due - tried, began, self._seen())
         except db_errors() as e:
             log.warning("could not note the readers the pass failed: %s", e)
 

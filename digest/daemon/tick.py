@@ -72,11 +72,13 @@ def send_due(
     due_index: DueIndex | None = None,
     hold: Collection[str] = (),
     unbuilt: UnbuiltSaid | None = None,
+    found_due: set[str] | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period), but
     those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried). A reader
     whose digest cannot be made is said in the log through ``unbuilt`` (the daemon's: once; by
-    default at every call).
+    default at every call). ``found_due`` gets the readers found due, tried or not (another
+    worker holding them, or ``stop`` set first).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -106,6 +108,8 @@ def send_due(
             due_index.not_due(profile, last, now, last_at)
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
+    if found_due is not None:
+        found_due.update(p.user for p, _ in due)
     done: list[Scheduled] = []
     windows = Windows(store, config)
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
@@ -232,6 +236,7 @@ class TickReport:
     delivered: tuple[SendOutcome, ...]
     fetched: tuple[FetchOutcome, ...] = ()
     profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
+    due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
 
     @property
     def failed_readers(self) -> bool:
@@ -309,9 +314,19 @@ def run_once(
         if looked is not None:
             looked.done(carried)
         beat()
-    hold = {c.new for c in carried.waiting}
+    hold, due = {c.new for c in carried.waiting}, set[str]()
     scheduled = (
-        send_due(config, store, profiles, now, stop=stop, due_index=due_index, hold=hold, unbuilt=unbuilt)
+        send_due(
+            config,
+            store,
+            profiles,
+            now,
+            stop=stop,
+            due_index=due_index,
+            hold=hold,
+            unbuilt=unbuilt,
+            found_due=due,
+        )
         if queue
         else []
     )
@@ -320,4 +335,6 @@ def run_once(
         # another process since the last: the day's made again (a day back: longer than any grace)
         due_index.look_again(held_for_new_address(store, now - LOOK_BACK_HELD))
     prune(store, now, config.delivery.keep_days)
-    return TickReport(report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched))
+    return TickReport(
+        report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched), due=frozenset(due)
+    )

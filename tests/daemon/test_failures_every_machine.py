@@ -1,7 +1,8 @@
 """On PostgreSQL the readers whose digest could not be made are kept in the database, so that
 `digest status` on any machine (its own config folder) lists every worker's: they were a file in
 the failing worker's config folder, and status on another machine did not list them. A reader is
-listed until a pass of any worker serves them, or begins after the failure and does not try them."""
+listed until a pass of any worker serves them, or begins after the failure and finds them no
+longer due (not one that finds them due and held by another worker, in its pass)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import datetime as dt
 
 from test_unbuilt_said import trap
 
+from digest.daemon.claims import claim_readers
 from digest.daemon.service import Daemon
+from digest.db import wall_clock
+from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
 
@@ -36,30 +40,39 @@ def failures_listed(ws: Workspace) -> list[str]:
     return [line.split(":")[0].strip() for line in lines[: lines.index("")]]
 
 
+def two_machines(tmp_path, port: int, url: str) -> tuple[Workspace, Workspace]:
+    """db1 and app2, one database; ada, bob and cy due, the template failing for bob and cy."""
+    (tmp_path / "db1").mkdir()
+    a = Workspace(tmp_path / "db1", port, database=url)
+    (a.root / "tpl").mkdir()
+    trap(a, "no_such_value")
+    a.config_path.write_text(a.config_path.read_text() + "templates: tpl\n")
+    b = machine(a, tmp_path / "app2")
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).strftime("%H:%M")
+    for user in ("ada", "bob", "cy"):
+        a.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+    a.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
+    (a.root / "tpl" / "digest.txt.j2").write_text(
+        (a.root / "tpl" / "digest.txt.j2").read_text().replace("'bob'", "'bob' or profile.user == 'cy'")
+    )
+    return a, b
+
+
+def failed_then_cy_paused(a: Workspace, b: Workspace, now: list[dt.datetime]) -> None:
+    """db1's worker's pass, which cannot make bob's and cy's digests; a minute on, cy paused."""
+    Daemon(a.config, lambda: now[0]).run_once()
+    assert failures_listed(a) == ["bob", "cy"]
+    assert failures_listed(b) == ["bob", "cy"]  # was: none, on app2
+    now[0] += dt.timedelta(minutes=1)
+    cy = a.root / "profiles" / "cy.yaml"
+    cy.write_text(cy.read_text() + "paused: true\n")
+
+
 def test_status_on_another_machine_lists_the_readers_a_worker_could_not_serve(tmp_path, smtp_server):
     with postgres_database() as url:
-        (tmp_path / "db1").mkdir()
-        a = Workspace(tmp_path / "db1", smtp_server.port, database=url)
-        (a.root / "tpl").mkdir()
-        trap(a, "no_such_value")
-        a.config_path.write_text(a.config_path.read_text() + "templates: tpl\n")
-        b = machine(a, tmp_path / "app2")
+        a, b = two_machines(tmp_path, smtp_server.port, url)
         now = [dt.datetime.now(dt.UTC)]
-        send_at = (now[0] - dt.timedelta(minutes=5)).strftime("%H:%M")
-        for user in ("ada", "bob", "cy"):
-            a.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
-        a.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
-        (a.root / "tpl" / "digest.txt.j2").write_text(
-            (a.root / "tpl" / "digest.txt.j2").read_text().replace("'bob'", "'bob' or profile.user == 'cy'")
-        )
-
-        Daemon(a.config, lambda: now[0]).run_once()  # db1's worker: bob and cy cannot be made
-        assert failures_listed(a) == ["bob", "cy"]
-        assert failures_listed(b) == ["bob", "cy"]  # was: none, on app2
-
-        now[0] += dt.timedelta(minutes=1)
-        cy = a.root / "profiles" / "cy.yaml"
-        cy.write_text(cy.read_text() + "paused: true\n")
+        failed_then_cy_paused(a, b, now)
         Daemon(b.config, lambda: now[0]).run_once()  # app2's: bob failed again, cy no longer tried
         assert failures_listed(a) == ["bob"] and failures_listed(b) == ["bob"]
 
@@ -68,3 +81,18 @@ def test_status_on_another_machine_lists_the_readers_a_worker_could_not_serve(tm
         Daemon(b.config, lambda: now[0]).run_once()
         assert failures_listed(a) == [] and failures_listed(b) == []
         assert not list(b.config_path.parent.glob("*.readers")) and not list(a.root.glob("*.readers"))
+
+
+def test_a_reader_another_worker_holds_mid_pass_stays_listed(tmp_path, smtp_server):
+    # Before: app2's pass dropped every row written before it began of the readers it did not
+    # try, so bob, whom db1's worker failed and is trying again in its next pass (it holds him:
+    # app2 finds him due and leaves him to it), was not listed until that pass ended
+    with postgres_database() as url:
+        a, b = two_machines(tmp_path, smtp_server.port, url)
+        now = [dt.datetime.now(dt.UTC)]
+        failed_then_cy_paused(a, b, now)  # no longer due: app2 drops cy's row
+        with Store(url) as db1:  # db1's worker in its next pass, on its own connection, holds bob
+            lease = dt.timedelta(seconds=a.config.delivery.lease_seconds)
+            assert claim_readers(db1, ["bob"], "db1:4242:next-pass", wall_clock(), lease) == ["bob"]
+            Daemon(b.config, lambda: now[0]).run_once()  # app2: bob due, held by db1's worker
+        assert failures_listed(a) == ["bob"] and failures_listed(b) == ["bob"]  # was: none
