@@ -15,10 +15,13 @@ import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from digest.dbfaults import disk_full
 from digest.errors import DigestError
+
+LEFT_FOR = 3600  # seconds: a temporary file of write_atomic's this old is a killed writer's
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -76,12 +79,13 @@ def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Pa
         os.close(dir_fd)
 
 
-def remove_leftovers(path: Path, *, older_than: float, now: float) -> None:
+def remove_leftovers(path: Path, *, older_than: float = LEFT_FOR, now: float | None = None) -> None:
     """Remove the temporary files :func:`write_atomic` made for ``path`` that a process killed
     between its write and its rename left (a SIGKILL, the OOM killer): only names of that shape,
     ``.<name>.<mkstemp's 8 characters>.tmp``, never a user's file, and only those unchanged for
-    ``older_than`` seconds before ``now`` (the clock files are dated by), so that a process writing
-    ``path`` at this moment (two workers sharing a folder) keeps its own."""
+    ``older_than`` seconds before ``now`` (the clock files are dated by; None: the time now), so
+    that a process writing ``path`` at this moment (two workers sharing a folder) keeps its own."""
+    now = time.time() if now is None else now
     ours = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
     for left in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         with contextlib.suppress(OSError):  # best effort: gone meanwhile, or not ours to remove

@@ -36,6 +36,7 @@ from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.compose.template_errors import users_template_error
 from digest.config import Config
 from digest.db import kept_beside
+from digest.files import remove_leftovers
 from digest.models import Digest, Hit, HitGroups, Match, Paper
 from digest.select.explain import why
 
@@ -111,6 +112,7 @@ class Renderer:
         if str(config.database) == ":memory:":
             return cls(config.templates)
         where, read = kept_beside(config.database, ".inline.cache")
+        remove_leftovers(where)  # a pass killed as it wrote the cache: its temporary file, an hour on
         return cls(config.templates, cache=where, cache_read=read)
 
     def render(self, digest: Digest, *, links: dict[str, str] | None = None) -> Rendered:

@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 
 
 SPARE_BYTES = 256 * 1024  # some 1,500 messages' entries
-LEFT_FOR = 3600  # seconds: a temporary file of the spare's or the note's this old is a killed writer's
 
 
 class DeliveryHalted(DeliveryError):
@@ -82,7 +80,7 @@ class Unrecorded:
         if not self.kept:
             return
         for written in (self.spare, self.path):  # what a writer killed before its rename left
-            remove_leftovers(written, older_than=LEFT_FOR, now=time.time())
+            remove_leftovers(written)
         unwritable: OSError | None = None
         try:
             if self.spare.stat().st_size >= SPARE_BYTES:

@@ -26,7 +26,7 @@ from typing import Any
 from digest import __version__, models
 from digest.config import Config
 from digest.db import kept_beside
-from digest.files import write_atomic
+from digest.files import remove_leftovers, write_atomic
 from digest.models import Interest, Profile
 from digest.options import declared
 from digest.select.gcpause import long_lived
@@ -118,6 +118,7 @@ class ProfileCache:
         if str(config.database) == ":memory:":
             return cls(None, "")
         where, read = kept_beside(config.database, ".profiles.cache")
+        remove_leftovers(where)  # a pass killed as it wrote the cache: its temporary file, an hour on
         return cls(where, fingerprint(config, parser_file), read)
 
     def _read(self, path: Path) -> dict[str, Any]:

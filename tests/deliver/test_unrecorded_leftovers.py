@@ -21,7 +21,11 @@ from digest.demo.smtp_server import LocalSmtpServer
 from conftest import Workspace, make_dump
 
 # a first pass renames into place the profiles' cache, premailer's answers (twice), then the spare
-KILLED_AT = [("digest.db.unrecorded.spare", 4)]
+KILLED_AT = [
+    ("digest.db.profiles.cache", 1),
+    ("digest.db.inline.cache", 2),
+    ("digest.db.unrecorded.spare", 4),
+]
 
 
 @pytest.mark.parametrize(("kept", "rename"), KILLED_AT)
@@ -29,7 +33,8 @@ def test_a_file_left_half_made_by_a_killed_pass_is_removed_by_a_later_pass_and_n
     tmp_path, kept, rename
 ):
     """A pass killed before it renamed a file it keeps beside the database into place (the spare,
-    256 KiB) left its temporary file there for ever, one more at every such kill."""
+    256 KiB; the caches of parsed profiles and of premailer's answers) left its temporary file
+    there for ever, one more at every such kill."""
     if shutil.which("strace") is None:
         pytest.skip("no strace to kill the pass as it writes the file")
     with LocalSmtpServer() as server:
