@@ -4,15 +4,18 @@ it is not named by a symbolic link leading back to itself)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from digest.db import is_postgres
 from digest.errors import StoreError, StoreUnusable
 
 FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
+QUOTA_PROBE = 16 * 1024  # bytes written to learn whether a disk quota is used up (a page or two of SQLite's)
 
 
 class DiskFull(StoreError):
@@ -29,6 +32,10 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     kept = "what was being written then was not stored; what was before is kept"
     if _no_file_left(path) and any(w in text for w in ("readonly", "unable to open", "disk i/o")):
         return disk_full(path, kept, error)  # its -wal and -shm cannot be made: opened read-only, or not
+    if any(w in text for w in ("readonly", "unable to open", "disk i/o", "full")) and (
+        over := _over_quota(path)
+    ):
+        return disk_full(path, kept, f"{error}; a file made there: {over}", quota=True)
     if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
         why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
         fix = "make it writable, or use a reading command (status, rank)"
@@ -63,9 +70,16 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
     )
 
 
-def disk_full(path: Path, what: str, error: object) -> DiskFull:
+def disk_full(path: Path, what: str, error: object, quota: bool = False) -> DiskFull:
     """``path`` could not be written for a full disk (``what`` it means), with the room left now
-    (another process may have freed some since) and the room to free."""
+    (another process may have freed some since) and the room to free; ``quota``: for a disk quota
+    used up (EDQUOT), whatever room the disk has."""
+    if quota:
+        return DiskFull(
+            f"{path}: the disk quota is full, though the disk may have room ({what}); remove some files "
+            "that count against it there (quota -s: this user's; a btrfs qgroup or an XFS project: "
+            f"the folder's) or have it raised, and try again ({error})"
+        )
     room = _room(path)
     left = f", {_kib(room)} free" if room < FULL_BELOW else ""
     fix = f"free some space there (at least {_kib(FULL_BELOW)}) and try again"
@@ -97,6 +111,27 @@ def _no_file_left(path: Path) -> bool:
     free = disk.f_ffree if os.geteuid() == 0 else disk.f_favail
     writable = not disk.f_flag & os.ST_RDONLY and (not os.path.exists(path) or os.access(path, os.W_OK))
     return disk.f_files > 0 and free == 0 and writable
+
+
+def _over_quota(path: Path) -> str:
+    """The error of a disk quota used up (EDQUOT) on the database's folder, or '': SQLite says such
+    a write's "disk I/O error", or "unable to open" its -wal, without the errno, so a small file is
+    made there and written (a quota may count the files, or their bytes), and removed."""
+    folder = os.path.dirname(os.path.realpath(path))
+    probe = ""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".quota")
+        try:
+            os.write(fd, bytes(QUOTA_PROBE))
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return e.strerror or str(e) if e.errno == errno.EDQUOT else ""
+    finally:
+        if probe:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+    return ""
 
 
 def _kib(size: int) -> str:

@@ -107,7 +107,7 @@ def _say_full(lock: Path, error: OSError) -> None:
     room to free, and the digests accepted but not recorded that the command's error names)."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         what = "the lock file that keeps two runs apart cannot be made"
-        raise disk_full(lock, what, error.strerror) from None
+        raise disk_full(lock, what, error.strerror, quota=error.errno == errno.EDQUOT) from None
 
 
 def _write_note(fd: int, text: str) -> None:

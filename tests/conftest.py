@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import sqlite3
 import ssl
 import subprocess
@@ -218,6 +219,31 @@ def tmpfs(tmp_path: Path, size: str, inodes: int | None = None) -> Iterator[Path
         yield disk
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@contextlib.contextmanager
+def quota_disk(tmp_path: Path, limit: str) -> Iterator[Path]:
+    """A real folder under a disk quota of ``limit`` on a disk with room (a btrfs subvolume with a
+    qgroup limit, on a loop-mounted file of 200 MiB): writing past it fails with EDQUOT, root's too.
+    Skipped without root, btrfs or btrfs-progs."""
+    image, disk = tmp_path / "quota.img", tmp_path / "quota"
+    disk.mkdir()
+    with open(image, "wb") as f:
+        f.truncate(200 * 1024 * 1024)
+    steps = [
+        ["mkfs.btrfs", "-q", "-f", str(image)],
+        ["mount", "-o", "loop", str(image), str(disk)],
+        ["btrfs", "quota", "enable", str(disk)],
+        ["btrfs", "subvolume", "create", str(disk / "limited")],
+        ["btrfs", "qgroup", "limit", limit, str(disk / "limited")],
+    ]
+    try:
+        for step in steps:
+            if shutil.which(step[0]) is None or subprocess.run(step, capture_output=True).returncode:
+                pytest.skip(f"cannot make a folder under a disk quota here ({' '.join(step[:3])})")
+        yield disk / "limited"
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
 
 
 def schema_at(db_at: Path | str, version: int):

@@ -15,7 +15,7 @@ import pytest
 from digest.errors import StoreError
 from digest.store import Store
 
-from conftest import make_dump, tmpfs
+from conftest import make_dump, quota_disk, tmpfs
 
 PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
 
@@ -267,11 +267,44 @@ def test_a_disk_with_no_file_left_to_make_is_said_full_not_failing_nor_read_only
         send = workspace.cli("send")
         status = workspace.cli("status")
     assert send.exit_code == 1, send.output
+    print("OUT", send.output, send.exception)
     assert "the disk is full, no file can be made there (every inode is used: df -i)" in send.output
     assert "remove some files there and try again (unable to open database file)" in send.output, send.output
     assert "Papers stored: 3" in status.output  # read as before; the counts that need a write say why:
     assert "the disk is full, no file can be made there" in caplog.text, caplog.text
     assert "read-only" not in caplog.text + send.output
+
+
+def over_quota(disk: Path) -> None:
+    """Another program's file takes what the quota leaves: the disk itself keeps its room."""
+    with open(disk / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:
+            f.write(os.urandom(4096))
+    subprocess.run(["sync"], check=True)
+
+
+def test_a_disk_quota_used_up_is_said_as_the_quota_full_not_a_failing_disk(workspace, tmp_path, caplog):
+    """A disk quota used up (EDQUOT: a btrfs qgroup here, as a user's quota or an XFS project) with
+    the disk's megabytes free: SQLite says "disk I/O error", or "unable to open" its -wal, without
+    the errno, and `digest status` said the counts' write failed as "the database file cannot be
+    opened or written; check ... that the disk is healthy" (`ingest` likewise), the lock file's
+    "the disk is full ... free some space there (at least 1 MiB)" of a disk with 100 MiB free."""
+    with quota_disk(tmp_path, "2M") as disk:
+        on_disk(workspace, disk)
+        filled(workspace)
+        over_quota(disk)
+        assert os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize > 64 * 1024 * 1024  # the disk has room
+        status = workspace.cli("status")
+        send = workspace.cli("send")
+    assert "Papers stored: 3" in status.output  # read as before; the counts that need a write say why:
+    assert f"{disk}/digest.db: the disk quota is full, though the disk may have room" in caplog.text
+    assert (
+        "have it raised, and try again" in caplog.text
+        and "a file made there: Disk quota exceeded" in caplog.text
+    )
+    assert send.exit_code == 1 and "the disk quota is full" in send.output, send.output
+    said = caplog.text + send.output
+    assert "disk is healthy" not in said and "free some space" not in said and "read-only" not in said
 
 
 def open_files(where: Path) -> list[str]:
