@@ -17,13 +17,12 @@ import datetime as dt
 import json
 import logging
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import lz4.frame
 
-from digest.deliver.claims import OutboxClaims
+from digest.deliver.marks import OutboxMarks
 from digest.store import FAILED, QUEUED, SENT, Store, iso
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ class OutboxEntry:
     sent_at: dt.datetime | None
 
 
-class Outbox(OutboxClaims):
+class Outbox(OutboxMarks):
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
@@ -278,94 +277,6 @@ class Outbox(OutboxClaims):
         if user is not None:
             sql, args = sql + " AND user = ?", [*args, user]
         return [_message(r) for r in self.db.execute(sql + " ORDER BY id", args)]
-
-    @contextmanager
-    def _tx(self, in_transaction: bool) -> Iterator[object]:
-        with nullcontext() if in_transaction else self.store.transaction():
-            yield self.db
-
-    def mark_sent(
-        self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
-    ) -> None:
-        """The server accepted it: the message and its papers are recorded as sent, together
-        (once: if another worker recorded it already, after this one's lease ran out, nothing),
-        for the reader the message is stored under now: a removed reader's records moved aside
-        while it was at the server (digest.daemon.archive) are no longer ``msg.user``'s."""
-        with self._tx(in_transaction):
-            db = self.db
-            rows = db.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                "WHERE id = ? AND status != ? RETURNING user",
-                (SENT, iso(now), msg.id, SENT),
-            ).fetchall()  # (every row read: the statement is done)
-            if not rows:
-                log.warning("%s was recorded as sent by another worker already", msg.message_id)
-                return
-            self._attempt(msg, now, True, reply)
-            self.store.record_delivery(
-                rows[0][0], msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
-            )
-
-    def mark_retry(
-        self,
-        msg: OutboxMessage,
-        reply: str,
-        now: dt.datetime,
-        at: dt.datetime,
-        *,
-        in_transaction: bool = False,
-    ) -> None:
-        """A passing failure: tried again at ``at``."""
-        with self._tx(in_transaction):
-            db = self.db
-            db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-                "claimed_by = NULL, claimed_until = NULL WHERE id = ?",
-                (iso(at), reply, msg.id),
-            )
-            self._attempt(msg, now, False, reply)
-
-    def mark_failed(
-        self,
-        msg: OutboxMessage,
-        reply: str,
-        now: dt.datetime,
-        *,
-        in_transaction: bool = False,
-        attempted: bool = True,
-    ) -> str:
-        """Refused for good (or given up, or never ``attempted``): kept with the reply and the
-        time (``failed_at``); its papers are free again, for the reader's next digest
-        (digest.store_carried: even if a digest was made after it meanwhile). Returns the reader
-        it is stored under now (as :meth:`mark_sent` says: a bounce's suppression is theirs).
-        ``failed_at`` is no earlier than the reader's digests stored by then: one made meanwhile
-        by a worker whose clock is ahead took none of its papers, and is not made after it."""
-        with self._tx(in_transaction):
-            db = self.db
-            (newest,) = db.execute(
-                "SELECT MAX(created_at) FROM outbox WHERE user = (SELECT user FROM outbox WHERE id = ?) "
-                "AND status != ?",
-                (msg.id, FAILED),
-            ).fetchone()
-            rows = db.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ?, failed_at = ? "
-                "WHERE id = ? RETURNING user",
-                (FAILED, int(attempted), reply, max(iso(now), newest or ""), msg.id),
-            ).fetchall()
-            if attempted:
-                self._attempt(msg, now, False, reply)
-        return rows[0][0] if rows else msg.user
-
-    def _attempt(self, msg: OutboxMessage, now: dt.datetime, ok: bool, reply: str) -> None:
-        """An attempt kept, at the time its reply came to the microsecond: a server answers many
-        messages a second, and digest.deliver.alone reads their order from it (``iso``'s seconds,
-        written before, sort before the same second's microseconds in bytewise order: SQLite,
-        PostgreSQL's C collation; under a language's collation "12:00:05+00:00" sorts after
-        "12:00:05.3+00:00", which misplaces attempts of the upgrade's own second alone)."""
-        self.db.execute(
-            "INSERT INTO attempts (outbox_id, at, ok, reply) VALUES (?,?,?,?)",
-            (msg.id, iso(now, "microseconds"), int(ok), reply),
-        )
 
 
 def _time(value: str | None) -> dt.datetime | None:
