@@ -336,6 +336,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # someone else (digest.deliver.wanted.given_away: sent to nobody), kept on that removal for
     # `digest status` (the daemon's pass only logged it)
     "ALTER TABLE reader_name_removals ADD COLUMN dropped TEXT;",
+    # 29 -> 30: the newest of the reader's messages when one failed: a digest stored by then was not
+    # made after it, whatever the clock that stamped it (digest.store_carried)
+    "ALTER TABLE outbox ADD COLUMN failed_after BIGINT;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

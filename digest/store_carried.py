@@ -6,8 +6,9 @@ chosen from again. One still waiting for a retry (a 4xx) when their next digest 
 passed over by that one (its papers wait in it), and if it then fails for good (its retries run
 out, a 5xx, held: an address changed, an unsubscribe), the window has moved on past it. Its
 papers, sent to the reader in no digest since, are carried to the first digest made after it
-failed (``outbox.failed_at``, digest.deliver.outbox.Outbox.mark_failed), and to no later one:
-a digest made (and not failed) since took them or left them as any window's papers.
+failed (``outbox.failed_at``, digest.deliver.marks.OutboxMarks.mark_failed: stamped later, and
+stored after it was recorded, ``failed_after``), and to no later one: a digest made (and not
+failed) since took them or left them as any window's papers.
 
 A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns one
 thing. Messages failed before the database kept ``failed_at`` (schema 26) carry nothing.
@@ -22,22 +23,25 @@ from collections.abc import Mapping
 from digest.store_readers import FAILED, ReaderRecords, iso
 
 # A failed message none of whose reader's later digests not failed was made after it failed: an
-# index look-up (outbox_user) for each reader asked, nothing found for most; both before a moment
-# (when a past day's digest was made: what it was given), or _LAST (now)
+# index look-up (outbox_user) for each reader asked, nothing found for most; both before a digest
+# (a past day's: made when, its id; what it was given), or _LAST (now). Made after it: stamped
+# later, and stored after it was recorded (an id after failed_after: one stored before, stamped
+# later by a clock ahead, was not; failed before schema 30, the stamp alone)
 _PENDING = (
     "SELECT f.user, f.through_paper, f.paper_ids FROM outbox f WHERE f.status = ? "
-    "AND f.failed_at IS NOT NULL AND f.through_paper IS NOT NULL AND f.failed_at < ? AND NOT EXISTS "
-    "(SELECT 1 FROM outbox e WHERE e.user = f.user AND e.status != ? AND e.created_at > f.failed_at "
-    "AND e.created_at < ?) AND f.user IN"
+    "AND f.failed_at IS NOT NULL AND f.through_paper IS NOT NULL AND f.failed_at < ? "
+    "AND (f.failed_after IS NULL OR f.failed_after < ?) AND NOT EXISTS (SELECT 1 FROM outbox e "
+    "WHERE e.user = f.user AND e.status != ? AND e.created_at > f.failed_at "
+    "AND (f.failed_after IS NULL OR e.id > f.failed_after) AND e.created_at < ?) AND f.user IN"
 )
-_LAST = "9999-12-31T23:59:59+00:00"  # no moment: as it stands now (every stored time is before it)
+_LAST = ("9999-12-31T23:59:59+00:00", 2**63 - 1)  # no digest: as it stands now (every stamp, id before)
 
 
 class CarriedPapers(ReaderRecords):
     """The papers each reader's next digest is given beside its window (see the module)."""
 
     def carried_paper_ids(
-        self, kept: Mapping[str, int | None], made_at: dt.datetime | None = None
+        self, kept: Mapping[str, int | None], made: tuple[dt.datetime, int] | None = None
     ) -> dict[str, tuple[int, ...]]:
         """For each reader of ``kept`` (the reader: where their window starts, as
         :meth:`previous_digests_through` says), the papers of their failed digests that the
@@ -46,16 +50,16 @@ class CarriedPapers(ReaderRecords):
         sent to them; sorted, () for most. One query for 500 readers; more only for readers
         with such papers.
 
-        ``made_at``: those a digest made then was given (`preview --date` of a past day: failed
-        before it, given to no digest made between), less none (what was sent before it is the
-        caller's to leave out: since then this digest's own papers were sent too)."""
-        bound = _LAST if made_at is None else iso(made_at)
+        ``made``: those a digest made then (when, its outbox id) was given (`preview --date` of a
+        past day: failed before it, given to no digest made between), less none (what was sent
+        before it is the caller's to leave out: since then this digest's own papers were sent too)."""
+        at, made_id = _LAST if made is None else (iso(made[0]), made[1])
         behind: dict[str, set[int]] = {}
-        for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, bound, FAILED, bound)):
+        for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, at, made_id, FAILED, at)):
             start = kept.get(user)
             if start is not None and int(through) <= start:  # (after it: in the window anyway)
                 behind.setdefault(user, set()).update(json.loads(raw))
-        now = made_at is None
+        now = made is None
         return {user: () for user in kept} | {u: self._still_unsent(u, ids, now) for u, ids in behind.items()}
 
     def _still_unsent(self, user: str, ids: set[int], less_sent: bool = True) -> tuple[int, ...]:

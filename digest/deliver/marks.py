@@ -84,19 +84,15 @@ class OutboxMarks(OutboxClaims):
         time (``failed_at``); its papers are free again, for the reader's next digest
         (digest.store_carried: even if a digest was made after it meanwhile). Returns the reader
         it is stored under now (as :meth:`mark_sent` says: a bounce's suppression is theirs).
-        ``failed_at`` is no earlier than the reader's digests stored by then: one made meanwhile
-        by a worker whose clock is ahead took none of its papers, and is not made after it."""
+        ``failed_after`` is the newest of the reader's messages stored by then (its id): none of
+        them, whatever the clock that stamped it, was made after the failure."""
         with self._tx(in_transaction):
             db = self.db
-            (newest,) = db.execute(
-                "SELECT MAX(created_at) FROM outbox WHERE user = (SELECT user FROM outbox WHERE id = ?) "
-                "AND status != ?",
-                (msg.id, FAILED),
-            ).fetchone()
             rows = db.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ?, failed_at = ? "
+                "UPDATE outbox SET status = ?, attempts = attempts + ?, last_error = ?, failed_at = ?, "
+                "failed_after = (SELECT MAX(o.id) FROM outbox o WHERE o.user = outbox.user) "
                 "WHERE id = ? RETURNING user",
-                (FAILED, int(attempted), reply, max(iso(now), newest or ""), msg.id),
+                (FAILED, int(attempted), reply, iso(now), msg.id),
             ).fetchall()
             if attempted:
                 self._attempt(msg, now, False, reply)

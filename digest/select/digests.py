@@ -243,7 +243,7 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     made_at = None if made is None else made[1]
     carried: tuple[int, ...] = ()  # a day after the last digest: the next digest's, as it is
     if made is not None:  # the day's digest, given a failed one's papers as it was then
-        carried = store.carried_paper_ids({profile.user: previous}, made_at)[profile.user]
+        carried = store.carried_paper_ids({profile.user: previous}, (made[1], made[2]))[profile.user]
     elif previous is not None and previous == store.previous_digest_through(profile.user):
         carried = store.carried_paper_ids({profile.user: previous})[profile.user]
     papers = window(store, previous, through, day, made_at, carried)

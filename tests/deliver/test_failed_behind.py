@@ -31,6 +31,7 @@ pytestmark = pytest.mark.backends
 THU_0730 = dt.datetime(2026, 3, 19, 7, 30, tzinfo=dt.UTC)
 BOB = 'name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\nsend_at: "07:30"\n'
 DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
 LOST = "taken, the reply lost"  # Deferring's reply: the server hangs up after DATA
 
 
@@ -123,6 +124,52 @@ def test_a_digest_refused_for_good_after_the_next_one_was_made_has_its_papers_in
         ["Robotics Friday"],
         ["Robotics Saturday", "Robotics Thursday"],
     ]
+
+
+def test_a_digest_stamped_a_year_ahead_before_the_failure_leaves_its_papers_to_one_digest(
+    tmp_path, server, database
+):
+    """Friday's digest stamped a year ahead (its machine's clock wrong a moment), Thursday's
+    refused after it: Saturday's is given Thursday's papers and holds Saturday's (one paper at the
+    most); Sunday's is not given them again: the failure counts from when it came, not a year on."""
+    ws = Workspace(tmp_path, server.port, database)
+    with ws.config_path.open("a") as config:
+        config.write("delivery:\n  retry_for_hours: 48\n")
+    at = bobs_week(ws)
+    ws.dump("two.txt", make_dump("Mar 19", [("Robotics Thursday Two", "Robots.")]), mtime=THU_0730 - 6 * HOUR)
+    ws.profile("bob", BOB + "max_papers: 2\n")
+    at(dt.timedelta(minutes=1))  # Thursday's digest, its two papers: 451
+    ws.profile("bob", BOB + "max_papers: 1\n")
+    at(DAY + dt.timedelta(minutes=1))  # Friday's made and sent, then stamped a year on:
+    with Store(ws.config.database) as store, store.transaction():
+        a_year_on = "2027-03-20T07:31:00+00:00"
+        store.db.execute("UPDATE outbox SET created_at = ? WHERE status = ?", (a_year_on, SENT))
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at(DAY + dt.timedelta(hours=2))  # Thursday's refused for good
+    at(2 * DAY + dt.timedelta(minutes=1))
+    at(3 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Friday"], ["Saturday"]]
+
+
+def test_a_failure_recorded_by_the_release_before_is_carried_by_its_time_alone(tmp_path, server, database):
+    """A message failed before schema 30 (no failed_after: which of the reader's messages were stored
+    by then) counts its time alone, as then: Saturday's brings its paper."""
+    ws = Workspace(tmp_path, server.port, database)
+    with ws.config_path.open("a") as config:
+        config.write("delivery:\n  retry_for_hours: 48\n")
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))
+    at(DAY + dt.timedelta(minutes=1))
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at(DAY + dt.timedelta(hours=2))
+    with Store(ws.config.database) as store, store.transaction():
+        assert store.db.execute("UPDATE outbox SET failed_after = NULL WHERE status = ?", (FAILED,)).rowcount
+    at(2 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
+    with Store(ws.config.database) as store:
+        (bob,) = load_profiles(ws.config)
+        saturday = digest_of_day(store, bob, dt.date(2026, 3, 21))
+    assert sorted(m.paper.title for m in saturday.matches) == ["Robotics Saturday", "Robotics Thursday"]
 
 
 def test_a_digest_whose_retries_run_out_as_the_next_is_made_has_its_papers_in_the_one_after(

@@ -162,11 +162,12 @@ def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisti
         with store.transaction():
             store.db.execute("ALTER TABLE outbox DROP COLUMN reopened")  # (schema 27 -> 28's)
             store.db.execute("ALTER TABLE reader_name_removals DROP COLUMN dropped")  # (28 -> 29's)
+            store.db.execute("ALTER TABLE outbox DROP COLUMN failed_after")  # (29 -> 30's)
             if postgres:
                 store.db.execute("UPDATE schema_version SET version = 27")
         if not postgres:
             store.db.execute("PRAGMA user_version = 27")
-    at(4)  # the daemon's pass opens the store: migrated to 29, the held message marked
+    at(4)  # the daemon's pass opens the store: migrated to 30, the held message marked
     at(5)
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
 
