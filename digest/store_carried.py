@@ -62,6 +62,50 @@ class CarriedPapers(ReaderRecords):
         now = made is None
         return {user: () for user in kept} | {u: self._still_unsent(u, ids, now) for u, ids in behind.items()}
 
+    def history_before(
+        self, user: str, start: dt.datetime, end: dt.datetime
+    ) -> tuple[int | None, set[int], tuple[int, dt.datetime, int] | None]:
+        """The reader's digests as they stood at ``start`` (`digest preview --date`: the digest
+        of a past day, made from what came before it): (what :meth:`previous_digest_through`
+        said then, the papers :meth:`reserved_paper_ids` held then, and for the first digest
+        made between ``start`` and ``end`` the newest paper when it was chosen, when, and its id:
+        what that day's digest could see, or None). A digest refused for good does not count,
+        unless it failed after that day's digest was made (it waited for a retry then, and the
+        window started after it: Thursday's, refused after Friday's was made, for Friday's)."""
+        rows = self.db.execute(
+            "SELECT through_paper, paper_ids, created_at, id, status, failed_at, failed_after FROM outbox "
+            "WHERE user = ? AND created_at < ? AND (status != ? OR failed_at IS NOT NULL)",
+            (user, iso(end), FAILED),
+        ).fetchall()
+        kept = [r for r in rows if r[4] != FAILED]
+        that_day = sorted((r[2], r[3], r[0]) for r in kept if r[2] >= iso(start) and r[0] is not None)
+        made = [(t, dt.datetime.fromisoformat(at), i) for at, i, t in that_day[:1]]
+        if made:  # a digest failed since it was made: waiting then (_PENDING's "made after", not)
+            at, i = that_day[0][:2]
+            kept += [r for r in rows if r[4] == FAILED and not (at > r[5] and (r[6] is None or i > r[6]))]
+        before = [(through, raw) for through, raw, at, *_ in kept if at < iso(start)]
+        taken = {pid for _, raw in before for pid in json.loads(raw)}
+        taken |= {  # deliveries older than the outbox
+            r[0]
+            for r in self.db.execute(
+                "SELECT s.paper_id FROM sent_papers s JOIN deliveries d ON d.id = s.delivery_id "
+                "WHERE s.user = ? AND d.sent_at < ?",
+                (user, iso(start)),
+            )
+        }
+        if any(t is not None for t, *_ in kept):
+            previous = max((t for t, _ in before if t is not None), default=None)
+        else:  # digests made before the outbox kept where they stopped: the papers stored by then
+            (at,) = self.db.execute(
+                "SELECT MAX(at) FROM (SELECT MAX(created_at) AS at FROM outbox WHERE user = ? AND "
+                "status != ? AND created_at < ? UNION ALL SELECT MAX(sent_at) FROM deliveries "
+                "WHERE user = ? AND sent_at < ?) AS t",
+                (user, FAILED, iso(start), user, iso(start)),
+            ).fetchone()
+            row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (at,))
+            previous = None if at is None else int(row.fetchone()[0])
+        return previous, taken, made[0] if made else None
+
     def _still_unsent(self, user: str, ids: set[int], less_sent: bool = True) -> tuple[int, ...]:
         """``ids`` as stored now (merged: the paper they became), less those sent to ``user``
         (unless not ``less_sent``)."""

@@ -265,44 +265,6 @@ class ReaderRecords:
             ids.update(json.loads(raw))
         return ids
 
-    def history_before(
-        self, user: str, start: dt.datetime, end: dt.datetime
-    ) -> tuple[int | None, set[int], tuple[int, dt.datetime, int] | None]:
-        """The reader's digests as they stood at ``start`` (`digest preview --date`: the digest
-        of a past day, made from what came before it): (what :meth:`previous_digest_through`
-        said then, the papers :meth:`reserved_paper_ids` held then, and for the first digest
-        made between ``start`` and ``end`` the newest paper when it was chosen, when, and its id:
-        what that day's digest could see, or None). A digest refused for good does not count."""
-        rows = self.db.execute(
-            "SELECT through_paper, paper_ids, created_at, id FROM outbox WHERE user = ? AND status != ? "
-            "AND created_at < ?",
-            (user, FAILED, iso(end)),
-        ).fetchall()
-        before = [(through, raw) for through, raw, at, _ in rows if at < iso(start)]
-        taken = {pid for _, raw in before for pid in json.loads(raw)}
-        taken |= {  # deliveries older than the outbox
-            r[0]
-            for r in self.db.execute(
-                "SELECT s.paper_id FROM sent_papers s JOIN deliveries d ON d.id = s.delivery_id "
-                "WHERE s.user = ? AND d.sent_at < ?",
-                (user, iso(start)),
-            )
-        }
-        if any(t is not None for t, *_ in rows):
-            previous = max((t for t, _ in before if t is not None), default=None)
-        else:  # digests made before the outbox kept where they stopped: the papers stored by then
-            (at,) = self.db.execute(
-                "SELECT MAX(at) FROM (SELECT MAX(created_at) AS at FROM outbox WHERE user = ? AND "
-                "status != ? AND created_at < ? UNION ALL SELECT MAX(sent_at) FROM deliveries "
-                "WHERE user = ? AND sent_at < ?) AS t",
-                (user, FAILED, iso(start), user, iso(start)),
-            ).fetchone()
-            row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (at,))
-            previous = None if at is None else int(row.fetchone()[0])
-        that_day = sorted((at, i, t) for t, _, at, i in rows if at >= iso(start) and t is not None)
-        made = [(t, dt.datetime.fromisoformat(at), i) for at, i, t in that_day[:1]]
-        return previous, taken, made[0] if made else None
-
     # -- ratings -------------------------------------------------------------------------
 
     def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:

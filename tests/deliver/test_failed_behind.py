@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
+from digest.compose.preview import preview
 from digest.daemon.sendnow import send_now
 from digest.daemon.service import Daemon
 from digest.deliver.outbox import FAILED, SENT, Outbox
@@ -170,6 +171,35 @@ def test_a_failure_recorded_by_the_release_before_is_carried_by_its_time_alone(t
         (bob,) = load_profiles(ws.config)
         saturday = digest_of_day(store, bob, dt.date(2026, 3, 21))
     assert sorted(m.paper.title for m in saturday.matches) == ["Robotics Saturday", "Robotics Thursday"]
+
+
+def test_the_preview_of_a_day_made_while_a_digest_before_waited_is_its_email_though_that_one_failed_since(
+    tmp_path, server, database
+):
+    """Wednesday's digest sent; Thursday's deferred past Friday's, then refused: `preview --date`
+    of Friday is Friday's email (Thursday's was waiting when it was made, its window after it),
+    not Friday's and Thursday's papers; Saturday's is Saturday's email, with Thursday's paper."""
+    ws = Workspace(tmp_path, server.port, database)
+    with ws.config_path.open("a") as config:
+        config.write("delivery:\n  retry_for_hours: 48\n")
+    wednesday = make_dump("Mar 18", [("Robotics Wednesday", "Robots.")])
+    ws.dump("Wednesday.txt", wednesday, mtime=THU_0730 - DAY - 6 * HOUR)
+    at = bobs_week(ws)
+    for after in (-DAY, dt.timedelta(0), DAY):  # Wednesday's sent, Thursday's 451, Friday's sent
+        at(after + dt.timedelta(minutes=1))
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at(DAY + dt.timedelta(hours=2))  # Thursday's refused for good
+    at(2 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Wednesday"], ["Friday"], ["Saturday", "Thursday"]]
+    for sent in server.handler.messages:
+        day = dt.datetime.strptime(sent.message["Date"][5:16], "%d %b %Y").date()
+        shown = preview(ws.config, "bob", THU_0730 + 3 * DAY, up_to=day).rendered.html
+        assert unsigned(shown) == unsigned(sent.message.get_body(("html",)).get_content()), day
+
+
+def unsigned(html: str) -> list[str]:
+    """``html``'s lines (as a message carries them or not), its links' signed tokens left out."""
+    return re.sub(r"/u/[^/\"<>\s]+", "/u/TOKEN", html).splitlines()
 
 
 def test_a_digest_whose_retries_run_out_as_the_next_is_made_has_its_papers_in_the_one_after(
