@@ -68,7 +68,7 @@ class CarriedPapers(ReaderRecords):
         """The reader's digests as they stood at ``start`` (`digest preview --date`: the digest
         of a past day, made from what came before it): (what :meth:`previous_digest_through`
         said then, the papers :meth:`reserved_paper_ids` held then, and for the first digest
-        made between ``start`` and ``end`` the newest paper when it was chosen, when, and its id:
+        stored between ``start`` and ``end`` the newest paper when it was chosen, when, and its id:
         what that day's digest could see, or None). A digest refused for good does not count,
         unless it failed after that day's digest was made (it waited for a retry then, and the
         window started after it: Thursday's, refused after Friday's was made, for Friday's)."""
@@ -78,10 +78,11 @@ class CarriedPapers(ReaderRecords):
             (user, iso(end), FAILED),
         ).fetchall()
         kept = [r for r in rows if r[4] != FAILED]
-        that_day = sorted((r[2], r[3], r[0]) for r in kept if r[2] >= iso(start) and r[0] is not None)
-        made = [(t, dt.datetime.fromisoformat(at), i) for at, i, t in that_day[:1]]
+        # the first stored (a clock ahead stamps one stored before another later than it)
+        that_day = sorted((r[3], r[2], r[0]) for r in kept if r[2] >= iso(start) and r[0] is not None)
+        made = [(t, dt.datetime.fromisoformat(at), i) for i, at, t in that_day[:1]]
         if made:  # a digest failed since it was made: waiting then (_PENDING's "made after", not)
-            at, i = that_day[0][:2]
+            i, at = that_day[0][:2]
             kept += [r for r in rows if r[4] == FAILED and not (at > r[5] and (r[6] is None or i > r[6]))]
         before = [(through, raw) for through, raw, at, *_ in kept if at < iso(start)]
         taken = {pid for _, raw in before for pid in json.loads(raw)}

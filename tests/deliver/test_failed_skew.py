@@ -89,7 +89,10 @@ def test_a_digest_made_after_the_failure_on_a_clock_in_step_takes_its_papers_onc
         now[0] = THU_0730 + 2 * DAY + dt.timedelta(minutes=1)
         daemon.run_once()  # Saturday 07:31
         assert received(server) == [["Friday"], ["Again", "Extra"], ["Saturday"]]
-        with Store(ws.config.database) as store:  # `preview --date` of Saturday: as sent
+        with Store(ws.config.database) as store:  # `preview --date`: as sent
             (bob,) = load_profiles(ws.config)
-            saturday = digest_of_day(store, bob, dt.date(2026, 3, 21))
-        assert [m.paper.title for m in saturday.matches] == ["Robotics Saturday"]
+            previews = [digest_of_day(store, bob, dt.date(2026, 3, day)) for day in (20, 21)]
+        assert [[m.paper.title for m in p.matches] for p in previews] == [
+            ["Robotics Friday"],  # Friday's first (stamped 08:30:10; the forced one 07:50)
+            ["Robotics Saturday"],
+        ]
