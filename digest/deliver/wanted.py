@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.config import Config, file_changes
-from digest.daemon.slots import latest_slot
+from digest.daemon.slots import due_slot
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.transports import answer_lost
@@ -261,11 +261,9 @@ class StillWanted:
         """Would the daemon make ``user``'s digest of ``period`` again now, were it reopened: by
         their file as read (:meth:`why_not`), their latest send time is that period's and its grace
         (``scheduler.grace_minutes``) lasts (digest.daemon.slots.due_slot)."""
-        profile = self.readdressed.get(user)
-        slot = latest_slot(profile, self.now) if profile is not None else None
-        return (
-            slot is not None and slot.period == period and self.now - slot.at <= self.config.scheduler.grace
-        )
+        profile = self.readdressed.get(user)  # the period reopened: not done
+        slot = due_slot(profile, self.now, None, self.config.scheduler.grace) if profile is not None else None
+        return slot is not None and slot.period == period
 
     def changed(self, user: str, since: dt.datetime) -> Profile | None:
         """The reader's profile file as it reads now, if it changed after ``since`` (before which
