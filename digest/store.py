@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from digest.db import (
 )
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError, StoreUnusable
-from digest.fetched_names import fetched_source
+from digest.fetched_names import fetched_source, safe
 from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
@@ -321,25 +321,36 @@ class Store(CarriedPapers, PaperEmbeddings):
         return {int(now): int(then) for now, then in rows}
 
     def latest_listing_papers(
-        self, up_to: dt.date | None = None, ingested_by: dt.datetime | None = None, within_days: int = 7
+        self,
+        up_to: dt.date | None = None,
+        ingested_by: dt.datetime | None = None,
+        within_days: int = 7,
+        sources: Collection[str] | None = None,
     ) -> list[Paper]:
         """Papers of the latest listing of each source (its latest day, on or before ``up_to``,
         among those ingested by ``ingested_by``; of those, the last ingested): a fetched source's
         own (hf_daily's of yesterday beside arXiv's of today), the dumps dropped in the inbox one
-        source. A source whose latest is more than ``within_days`` older than the newest is left out."""
-        bound = ((up_to or dt.date.max).isoformat(), _by(ingested_by))
-        newest = self.db.execute("SELECT MAX(day) FROM listings WHERE day <= ? AND ingested_at <= ?", bound)
-        if (day := newest.fetchone()[0]) is None:
-            return []
-        oldest = (dt.date.fromisoformat(day) - dt.timedelta(days=within_days)).isoformat()
+        source. A source whose latest is more than ``within_days`` older than the newest is left out.
+        ``sources``: the names of the sources fetched now (the config's); another fetched source's
+        listings (a source removed from the config) are left out, the inbox's dumps kept."""
+        kept = None if sources is None else {"", *(safe(s) for s in sources)}
         rows = self.db.execute(
-            "SELECT id, source FROM listings WHERE day <= ? AND ingested_at <= ? AND day >= ? "
+            "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? "
             "ORDER BY day DESC, id DESC",
-            (*bound, oldest),
+            ((up_to or dt.date.max).isoformat(), _by(ingested_by)),
         ).fetchall()
         latest: dict[str, int] = {}
-        for listing, source in rows:
-            latest.setdefault(fetched_source(source), listing)
+        oldest = None
+        for listing, path, day in rows:
+            source = fetched_source(path)
+            if kept is not None and source not in kept:
+                continue
+            oldest = oldest or (dt.date.fromisoformat(day) - dt.timedelta(days=within_days)).isoformat()
+            if day < oldest:
+                break
+            latest.setdefault(source, listing)
+        if not latest:
+            return []
         marks = ",".join("?" * len(latest))
         rows = self.db.execute(
             f"SELECT DISTINCT {_PAPER_P} FROM papers p JOIN listing_papers lp ON lp.paper_id = p.id "

@@ -22,7 +22,7 @@ next_digests()  many readers' next digests (readers sharing a window share one i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
@@ -72,11 +72,13 @@ def window(
     up_to: dt.date | None = None,
     ingested_by: dt.datetime | None = None,
     carried: Sequence[int] = (),
+    sources: Collection[str] | None = None,
 ) -> list[Paper]:
     """The papers a reader's next digest is chosen from: those first listed after their
     previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
     or, for a reader who never had one (None), the latest listing of each source (a fetched
-    source's, the inbox's dumps'; Store.latest_listing_papers); none after ``through``.
+    source's, the inbox's dumps'; Store.latest_listing_papers), of the ``sources`` named (the
+    config's, the inbox's dumps kept; None: every source stored); none after ``through``.
     With them the papers ``carried`` from a digest that failed after a later one was made
     (Store.carried_paper_ids), whatever their day.
 
@@ -89,7 +91,8 @@ def window(
     ``ingested_by``: the latest listing among those stored by then (a past digest's).
     """
     if previous is None:
-        papers = [p for p in store.latest_listing_papers(up_to, ingested_by, LATE_DAYS) if p.id <= through]
+        latest = store.latest_listing_papers(up_to, ingested_by, LATE_DAYS, sources)
+        papers = [p for p in latest if p.id <= through]
     else:
         papers = store.papers_after(previous, through)
         newest = store.newest_day_when(previous)
@@ -108,6 +111,8 @@ class Windows:
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
         self.store, self.config = store, config
+        # a first digest's sources: the config's now (one removed from it feeds nothing new)
+        self.sources = None if config is None else tuple(s.name for s in config.sources)
         self.stats = CollectionStats(store)  # the archive's counts, brought up to date
         self.stats.refresh()
         self.through = self.stats.through  # papers stored later wait for the next run
@@ -134,7 +139,7 @@ class Windows:
             self._carried.update(self.store.carried_paper_ids({user: self._through[user]}))
         key = (self._through[user], self._carried[user], up_to)
         if key not in self._windows:
-            papers = window(self.store, key[0], self.through, up_to, carried=key[1])
+            papers = window(self.store, key[0], self.through, up_to, carried=key[1], sources=self.sources)
             self._windows[key] = (papers, tuple(p.id for p in papers))
         return self._windows[key]
 
@@ -246,7 +251,8 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
         carried = store.carried_paper_ids({profile.user: previous}, (made[1], made[2]))[profile.user]
     elif previous is not None and previous == store.previous_digest_through(profile.user):
         carried = store.carried_paper_ids({profile.user: previous})[profile.user]
-    papers = window(store, previous, through, day, made_at, carried)
+    sources = windows.sources if made is None else None  # a day's digest made: its sources then
+    papers = window(store, previous, through, day, made_at, carried, sources)
     merged: dict[int, int] = {}  # a paper of the day's digest's window merged since: that one -> its id
     if previous is not None and made is not None:  # (a day to come is the next digest, as it is)
         inside = {p.id for p in papers}

@@ -3,6 +3,8 @@ yesterday beside arXiv's feed of today, as the example config fetches them), not
 
 from __future__ import annotations
 
+import json
+
 from test_fetch import HF, NOW, RSS, configure, hf_and_feed
 
 from digest.demo.http_server import LocalHttpServer
@@ -78,3 +80,34 @@ def first_digest_titles(workspace) -> set[str]:
     workspace.profile("cy", READER)
     with Store(workspace.config.database) as store:
         return {m.paper.title for m in next_digest(store, load_profile(workspace.config, "cy"), DAY).matches}
+
+
+def test_a_source_removed_from_the_config_no_longer_feeds_a_new_readers_first_digest(workspace):
+    # Before: the latest listing of every source stored made a new reader's first window for a
+    # week after, so the daily papers, fetched at 06:00 and taken out of `sources:` at 06:30,
+    # gave a reader added at 07:00 Spiking Attention and Tidal Memory (the daily papers' alone)
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(workspace, server, HF, RSS)
+        assert workspace.cli("fetch").exit_code == 0
+        text = workspace.config_path.read_text()
+        workspace.config_path.write_text(text.replace(HF.replace("{base}", server.url("")), ""))
+    assert [s.name for s in workspace.config.sources] == ["arxiv-cs.LG"]
+    workspace.profile("cy", READER)
+    gradient = "Gradient Noise as a Compass for Curriculum Design"  # the feed's (and the daily papers')
+    assert first_digest(workspace) == [gradient]
+    ranked = workspace.cli("rank", "cy", "--next", "--json")
+    assert [p["title"] for p in json.loads(ranked.output)] == [gradient], ranked.output
+    sent = workspace.cli("send", "--dry-run")
+    assert "cy@example.org                      1 paper\n" in sent.output, sent.output
+    # the dumps dropped in the inbox are a source that no config names: still one
+    workspace.dump("b.txt", make_dump("Nov 30", [("Spiking Attention Dropped", "On spiking attention.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    assert first_digest(workspace) == [gradient, "Spiking Attention Dropped"]
+
+
+def first_digest(workspace) -> list[str]:
+    """The titles of cy's first digest, chosen as the config says."""
+    config = workspace.config
+    with Store(config.database) as store:
+        digest = next_digest(store, load_profile(config, "cy"), NOW, config=config)
+    return [m.paper.title for m in digest.matches]
