@@ -9,10 +9,11 @@ a bounce of this pass may have suppressed the address; they may have given anoth
 before it is handed to the server (digest.deliver.lines): a message held so is recorded as
 failed, not tried (its papers free again), as a message to a suppressed address always was, and
 the reader's undo lets their next digest go as usual. A message to an address its reader no
-longer gives is held so too, not re-addressed (its text names the address it was made for): the
-period it was the digest of counts as not done any more (:func:`reopen_period`), so the day's
-digest is made again for the address they give now while the send time's grace lasts; later, its
-papers go in their next digest. The suppressions are per
+longer gives is held so too, not re-addressed (its text names the address it was made for): while
+the send time's grace lasts, the period it was the digest of counts as not done any more
+(:func:`reopen_period`), so the day's digest is made again for the address they give now; held
+later, the period stays done (no `digest send` that day makes it again), and its papers go in their
+next digest. The suppressions are per
 address: one of the old address blocks nothing of the new. A removed reader's message (its records
 moved aside when their name went to another reader: digest.daemon.archive) is held so too. A new
 digest is looked at once more as it is stored (:func:`given_away`): planned before its reader's
@@ -158,12 +159,14 @@ MAYBE_TAKEN = (
 
 def readdressed(store: Store, user: str, period: str | None, message_id: str, grace_lasts: bool) -> str:
     """Inside the transaction that holds a message for its reader's new address: its period
-    reopened (:func:`reopen_period`, the message marked ``reopened``) unless an earlier try of it
-    may have reached the server (its answer lost during DATA: a day's digest made again would be a
-    second one). The end of the hold's reason: the day's digest made again only where the period
-    was reopened and its send time's grace lasts (``grace_lasts``: :meth:`StillWanted.grace_lasts`);
-    not for another message than the period's digest (`digest send --force`'s), an older period's,
-    a weekly reader's sent by a `digest send` days after their slot, nor after the grace."""
+    reopened (:func:`reopen_period`, the message marked ``reopened``) while its send time's grace
+    lasts (``grace_lasts``: :meth:`StillWanted.grace_lasts`), unless an earlier try of it may have
+    reached the server (its answer lost during DATA: a day's digest made again would be a second
+    one). The end of the hold's reason: the day's digest made again only where the period was
+    reopened; not for another message than the period's digest (`digest send --force`'s), an older
+    period's, a weekly reader's sent by a `digest send` days after their slot, nor after the grace
+    (the period stays done: a `digest send` later that day makes nothing, the daemon has no reason
+    to look at the reader again)."""
     rows = store.db.execute(
         "SELECT reply FROM attempts WHERE ok = 0 AND outbox_id IN "
         "(SELECT id FROM outbox WHERE message_id = ?)",
@@ -171,10 +174,10 @@ def readdressed(store: Store, user: str, period: str | None, message_id: str, gr
     ).fetchall()
     if any(answer_lost(reply or "") for (reply,) in rows):
         return MAYBE_TAKEN
-    if not reopen_period(store, user, period, message_id):
+    if not grace_lasts or not reopen_period(store, user, period, message_id):
         return NEXT
     store.db.execute("UPDATE outbox SET reopened = 1 WHERE message_id = ?", (message_id,))
-    return REMADE if grace_lasts else NEXT
+    return REMADE
 
 
 def held_for_new_address(store: Store, since: dt.datetime) -> list[str]:
@@ -193,8 +196,8 @@ def held_for_new_address(store: Store, since: dt.datetime) -> list[str]:
 
 def reopen_period(store: Store, user: str, period: str | None, message_id: str) -> bool:
     """Inside the transaction that holds a message (``message_id``, of ``user``'s ``period``) for
-    its reader's new address, none of whose tries may have reached the server (:func:`readdressed`):
-    if it was the digest of their last period done, that period counts
+    its reader's new address while its send time's grace lasts, none of whose tries may have reached
+    the server (:func:`readdressed`): if it was the digest of their last period done, that period counts
     as not done any more (its backstop row dropped, their schedule state put back to the period
     before, or none), so the day's digest is made again for the address they give now while the
     send time's grace lasts (digest.daemon.slots.due_slot), from its papers, free again. Nothing

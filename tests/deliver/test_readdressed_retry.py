@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
 
-from digest.daemon.sendnow import SendReport, send_now
+from digest.daemon.sendnow import ALREADY, SendReport, send_now
 from digest.daemon.service import Daemon
 from digest.db import POSTGRESQL
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.transports import SmtpSender
+from digest.deliver.wanted import held_for_new_address
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.files import write_atomic
 from digest.profiles.load import load_profiles
@@ -198,6 +199,31 @@ def test_a_held_retry_after_the_grace_is_not_said_to_be_made_again(tmp_path, gre
     with Store(ws.config.database) as store:
         (held,) = Outbox(store).entries(user="bob")
     assert held.status == FAILED and held.last_error.endswith(f"bob@new.example.org {NOT_REMADE}")
+    at(24 * 60 + 1)  # the next morning's digest goes to the new address, with the held one's papers
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
+    assert "Robotics Today" in greylisting.handler.messages[0].message.get_body(("plain",)).get_content()
+
+
+def test_a_retry_held_after_the_grace_leaves_the_day_done(tmp_path, greylisting, database):
+    """Before: held past the grace, the day's period was reopened (and the message marked so) all
+    the same: the daemon looked at bob again for nothing, and a `digest send` that afternoon made
+    the day's digest again, though the hold had said its papers go in his next one. The day stays
+    done: the send retries nothing and makes nothing; the next morning's digest has the papers."""
+    ws = Workspace(tmp_path, greylisting.port, database)
+    now = [FRI_0730]
+    path, at = bobs_daemon(ws, now)
+    at(1)  # 07:31: bob's digest made; the server answers 451
+    write_atomic(path, BOB.replace("bob@example.org", "bob@new.example.org"))
+    at(4 * 60 + 30)  # 12:00, the grace (4 hours) over: the retry held
+    with Store(ws.config.database) as store:
+        (held,) = Outbox(store).entries(user="bob")
+        reopened = store.db.execute("SELECT reopened FROM outbox WHERE message_id = ?", (held.message_id,))
+        assert reopened.fetchone()[0] == 0
+        assert held_for_new_address(store, FRI_0730) == []  # the daemon has no reason to look again
+        now[0] = FRI_0730 + dt.timedelta(hours=5)  # 12:30: `digest send`
+        report = send_now(ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), now[0])
+    assert [(p.profile.user, p.action) for p in report.planned] == [("bob", ALREADY)]
+    assert report.queued == () and greylisting.handler.messages == []
     at(24 * 60 + 1)  # the next morning's digest goes to the new address, with the held one's papers
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@new.example.org"]]
     assert "Robotics Today" in greylisting.handler.messages[0].message.get_body(("plain",)).get_content()
