@@ -15,7 +15,8 @@ the send time's grace lasts, the period it was the digest of counts as not done 
 later, the period stays done (no `digest send` that day makes it again), and its papers go in their
 next digest. The suppressions are per
 address: one of the old address blocks nothing of the new. A removed reader's message (its records
-moved aside when their name went to another reader: digest.daemon.archive) is held so too. A new
+moved aside when their name went to another reader: digest.daemon.archive) is held so too, and so
+is one whose reader's file was removed, found gone by a look (:meth:`StillWanted.removed`). A new
 digest is looked at once more as it is stored (:func:`given_away`): planned before its reader's
 file was found gone, it is a removed reader's, and not stored at all.
 
@@ -41,7 +42,7 @@ from digest.deliver.transports import answer_lost
 from digest.errors import ProfileError
 from digest.files import counted
 from digest.models import Profile, is_archived
-from digest.profiles.load import Versions, load_profile, profile_path
+from digest.profiles.load import Versions, has_profile_file, load_profile, profile_path
 from digest.store import FAILED, Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
@@ -250,6 +251,8 @@ class StillWanted:
                 "a removed reader's (their name went to another reader since the digest was made): "
                 "not sent after they left"
             )
+        if self.removed(user):
+            return "a removed reader's (their profile file is gone): not sent after they left"
         profile = self.changed(user, min(made, self.now) - self.lookback)
         if profile is None:
             return None
@@ -259,6 +262,16 @@ class StillWanted:
             self.readdressed[user] = profile
             return f"{READDRESSED}: their profile file says email: {profile.email}"  # (readdressed's end)
         return None
+
+    def removed(self, user: str) -> bool:
+        """Is ``user``'s profile file gone, found so by a look (``reader_names.live`` 0:
+        digest.daemon.names) and not back since? A file renamed is carried over before (its
+        messages the new name's: digest.daemon.renamed); a folder not mounted is no removal."""
+        if has_profile_file(self.config, user):
+            return False
+        sql = "SELECT live FROM reader_names WHERE user = ?"
+        row = self.suppressions.store.db.execute(sql, (user,)).fetchone()
+        return row is not None and not row[0]
 
     def grace_lasts(self, user: str, period: str | None) -> bool:
         """Would the daemon make ``user``'s digest of ``period`` again now, were it reopened: by

@@ -1,0 +1,63 @@
+"""A digest waiting for a retry when its reader's profile file is removed (not given to anyone
+else) is not sent after they left: held, as a given-away name's is; a file renamed (the same
+address under a new name) is the same reader, whose retry goes (a real daemon's passes, a real
+SMTP server on loopback greylisting bob's first try, real profile files, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_readdressed_retry import BOB, FRI_0730, bobs_daemon, greylisting  # noqa: F401 (a fixture)
+
+from digest.daemon.status import collect_status, format_status
+from digest.deliver.outbox import FAILED, SENT, Outbox
+from digest.store import Store
+
+from conftest import Workspace
+
+pytestmark = pytest.mark.backends
+
+
+def test_a_removed_readers_retry_is_held_not_sent_after_they_left(tmp_path, greylisting, database):  # noqa: F811
+    # Before: bob's file removed after his digest was deferred, the next pass sent it all the same
+    ws = Workspace(tmp_path, greylisting.port, database)
+    ws.profile("ada", BOB.replace("Bob", "Ada").replace("bob@", "ada@"))  # (an emptied folder: no look)
+    path, at = bobs_daemon(ws)
+    at(1)  # 07:31: bob's digest made; the server answers 451 (tried again a minute later)
+    path.unlink()  # bob is removed
+    at(3)  # 07:33: the retry is held
+    at(24 * 60 + 1)  # the next morning: nothing for bob
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["ada@example.org"]]
+    with Store(ws.config.database) as store:
+        (held,) = Outbox(store).entries(user="bob")
+    assert held.status == FAILED and held.attempts == 1
+    assert held.last_error.startswith("not tried: a removed reader's (their profile file is gone")
+    status = format_status(collect_status(ws.config, FRI_0730 + dt.timedelta(days=1)))
+    assert "Messages that failed for good" in status
+    assert "bob <bob@example.org> (2026-03-20 07:31 UTC): not tried: a removed reader's" in status
+
+
+def test_a_renamed_readers_retry_goes_to_them_under_the_new_name(tmp_path, greylisting, database):  # noqa: F811
+    ws = Workspace(tmp_path, greylisting.port, database)
+    path, at = bobs_daemon(ws)
+    at(1)  # 07:31: bob's digest made; the server answers 451
+    path.rename(path.with_name("robert.yaml"))  # the same reader, renamed
+    at(3)  # 07:33: bob's records are robert's; the retry goes
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["bob@example.org"]]
+    with Store(ws.config.database) as store:
+        (sent,) = Outbox(store).entries(user="robert")
+    assert sent.status == SENT
+
+
+def test_a_removed_reader_back_gets_the_held_digests_papers_next(tmp_path, greylisting, database):  # noqa: F811
+    ws = Workspace(tmp_path, greylisting.port, database)
+    ws.profile("ada", BOB.replace("Bob", "Ada").replace("bob@", "ada@"))
+    path, at = bobs_daemon(ws)
+    at(1)  # 07:31: bob's digest made; 451
+    path.unlink()
+    at(3)  # 07:33: held
+    ws.profile("bob", BOB)  # back, with his address: the same reader
+    at(24 * 60 + 1)  # the next morning's digest brings the held one's papers
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["ada@example.org"], ["bob@example.org"]]
+    assert "Robotics Today" in greylisting.handler.messages[1].message.get_body(("plain",)).get_content()
