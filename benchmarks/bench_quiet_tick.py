@@ -32,9 +32,9 @@ from digest.daemon.due import DueIndex  # noqa: E402
 from digest.daemon.names import look  # noqa: E402
 from digest.daemon.renamed import carry_over  # noqa: E402
 from digest.daemon.service import Daemon  # noqa: E402
-from digest.daemon.slots import due_slot  # noqa: E402
 from digest.profiles.load import load_profiles_lenient  # noqa: E402
 from digest.profiles.watch import ProfileFolder  # noqa: E402
+from digest.slots import due_slot  # noqa: E402
 from digest.store import Store  # noqa: E402
 
 

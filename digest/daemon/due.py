@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from digest.daemon.slots import next_slot
 from digest.models import Profile
+from digest.slots import next_slot
 
 NOW = dt.datetime.min.replace(tzinfo=dt.UTC)  # "look at this reader at the next tick"
 IDLE = dt.timedelta(days=1)  # a reader without any slot ahead (paused, no send day): looked at daily

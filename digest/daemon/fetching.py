@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
-from digest.daemon.slots import latest_slot
 from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, FetchRecord, fetch_source, last_fetches
 from digest.ingest.http import Http
 from digest.models import Profile
+from digest.slots import latest_slot
 from digest.store import Store
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
-from digest.daemon.slots import current_period, day_begins, period_done
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
 from digest.deliver.journal import replay
@@ -34,6 +33,7 @@ from digest.deliver.wanted import GivenAway
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
+from digest.slots import current_period, day_begins, period_done
 from digest.store import FAILED, QUEUED, SENT, Store
 
 log = logging.getLogger(__name__)

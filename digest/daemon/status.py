@@ -15,7 +15,6 @@ from digest.daemon.fetching import latest_fetch_moment
 from digest.daemon.notes import reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
-from digest.daemon.slots import due_slot, next_slot
 from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
@@ -30,6 +29,7 @@ from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
 from digest.select.digests import Windows, next_digests
+from digest.slots import due_slot, next_slot
 from digest.store import Store, iso
 from digest.zone_text import config_zone_note
 

@@ -28,7 +28,6 @@ from digest.daemon.due import DueIndex
 from digest.daemon.fetching import fetch_due
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
-from digest.daemon.slots import Slot, due_slot, slot_done
 from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import db_errors, wall_clock, worker_id
 from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
@@ -46,6 +45,7 @@ from digest.ingest.http import Http
 from digest.ingest.inbox import InboxError
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
+from digest.slots import Slot, due_slot, slot_done
 from digest.store import Store
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.config import Config, file_changes
-from digest.daemon.slots import due_slot
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.transports import answer_lost
@@ -43,6 +42,7 @@ from digest.errors import ProfileError
 from digest.files import counted
 from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, has_profile_file, load_profile, profile_path
+from digest.slots import due_slot
 from digest.store import FAILED, Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
@@ -201,7 +201,7 @@ def reopen_period(store: Store, user: str, period: str | None, message_id: str) 
     the server (:func:`readdressed`): if it was the digest of their last period done, that period counts
     as not done any more (its backstop row dropped, their schedule state put back to the period
     before, or none), so the day's digest is made again for the address they give now while the
-    send time's grace lasts (digest.daemon.slots.due_slot), from its papers, free again. Nothing
+    send time's grace lasts (digest.slots.due_slot), from its papers, free again. Nothing
     goes twice. Returns whether it was reopened."""
     db = store.db
     state = db.execute("SELECT last_period FROM schedule_state WHERE user = ?", (user,)).fetchone()
@@ -276,7 +276,7 @@ class StillWanted:
     def grace_lasts(self, user: str, period: str | None) -> bool:
         """Would the daemon make ``user``'s digest of ``period`` again now, were it reopened: by
         their file as read (:meth:`why_not`), their latest send time is that period's and its grace
-        (``scheduler.grace_minutes``) lasts (digest.daemon.slots.due_slot)."""
+        (``scheduler.grace_minutes``) lasts (digest.slots.due_slot)."""
         profile = self.readdressed.get(user)  # the period reopened: not done
         slot = due_slot(profile, self.now, None, self.config.scheduler.grace) if profile is not None else None
         return slot is not None and slot.period == period

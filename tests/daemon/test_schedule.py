@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.daemon.slots import due_slot, next_slot, slot_on
 from digest.models import Interest, Profile
+from digest.slots import due_slot, next_slot, slot_on
 
 UTC = dt.UTC
 GRACE = dt.timedelta(hours=4)

@@ -10,7 +10,6 @@ import pytest
 from digest.compose.render import Renderer, builtin_templates
 from digest.daemon.claims import mark_period
 from digest.daemon.sendnow import send_now
-from digest.daemon.slots import current_period
 from digest.deliver.delivery import FILE_BATCH, deliver_due
 from digest.deliver.journal import journals, read
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
@@ -21,6 +20,7 @@ from digest.forking import can_fork
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digests
+from digest.slots import current_period
 from digest.store import Store
 
 from conftest import NOW, make_dump
