@@ -18,9 +18,10 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
 
     Each document is saved in the inbox and read from there like a dropped dump: one that
     cannot be read lands in inbox/failed/ with the reason. A day with no announcements
-    (a weekend) is "nothing new", not an error. A try that fails (no network, a server down) is
-    said on stderr as it happens, with the wait before the next. The daemon (`digest run`)
-    fetches on its own before the readers' send times.
+    (a weekend) is "nothing new", not an error. A try that fails (a server down, a timeout) is
+    said on stderr as it happens, with the wait before the next; offline (a name that does not
+    resolve, a network unreachable), a source is tried once. The daemon (`digest run`) fetches
+    on its own before the readers' send times.
 
     \b
     Example:
@@ -42,7 +43,12 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
         known = ", ".join(s.name for s in config.sources)
         raise ConfigError(f"no source named {', '.join(unknown)} in {config.path} (sources: {known})")
     lock = RunLock(config.database).acquire("digest fetch")  # the inbox is the daemon's: not while it runs
-    with lock, Store(config.database) as store, Http() as http, singleton(store, "fetch") as mine:
+    with (
+        lock,
+        Store(config.database) as store,
+        Http(offline_once=True) as http,
+        singleton(store, "fetch") as mine,
+    ):
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
         outcomes = fetch_all(  # each said once, in its line below; a try that failed as it happens
@@ -64,8 +70,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
 
 
 def _say_retry(source: str, what: str) -> None:
-    """A try that failed and another that follows, as it happens (offline, four tries of a
-    source take half a minute): on stderr, as progress is; through ``sys.stderr`` as it is now,
+    """A try that failed and another that follows, as it happens (a server down: four tries of
+    a source take half a minute): on stderr, as progress is; through ``sys.stderr`` as it is now,
     which is the bar's console while a bar is shown (the line printed above the bar, not after it
     on the bar's own line, as click's stderr, the terminal itself, would)."""
     click.echo(f"{source}: {what}", file=sys.stderr)

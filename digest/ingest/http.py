@@ -24,10 +24,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from digest import __version__
+from digest.bugs import error_chain
 from digest.errors import DigestError
 from digest.files import counted
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
-from digest.lookups import unresolved
+from digest.ingest.streams import Unreachable
+from digest.lookups import lookup_failure, unresolved
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ USER_AGENT = f"digest/{__version__} (research-paper email digest; python-httpx/{
 ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
+OFFLINE = "not tried again: fetch again once online"  # offline_once's word of a try not made
 DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is per read)
 
 
@@ -77,10 +80,15 @@ class Http:
         sleep: Callable[[float], object] | None = None,
         wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         stop: threading.Event | None = None,
+        offline_once: bool = False,
     ) -> None:
         """``stop`` (the daemon's): once set, a fetch under way gives up within a second or so,
-        waits between tries end, and no fetch starts (FetchStopped)."""
+        waits between tries end, and no fetch starts (FetchStopped). ``offline_once`` (`digest
+        fetch`, where a user waits): a try that finds no network (the name does not resolve, the
+        network is unreachable) is not followed by more, which would meet the same in seconds;
+        the daemon keeps its tries, which outlast a resolver's moment's failure."""
         self.timeout, self.retries, self.backoff, self.max_wait = timeout, retries, backoff, max_wait
+        self.offline_once = offline_once
         self.min_interval, self.slow_hosts, self.max_bytes = min_interval, slow_hosts, max_bytes
         self.clock, self.wall, self.stop = clock, wall, stop
         self.sleep = sleep or (stop.wait if stop is not None else time.sleep)
@@ -146,6 +154,9 @@ class Http:
                     else "the connection broke"
                 )
                 problem, retry_after = f"{what}: {unresolved(e) or e}{_redirected(url, e)}", None
+                if self.offline_once and _offline(e):
+                    tries = counted(attempt + 1, "attempt")
+                    raise FetchError(f"{url}: {problem} (after {tries}; {OFFLINE})") from None
             except httpx.TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable
@@ -214,6 +225,13 @@ class Http:
             if gap > 0:
                 self.sleep(gap)
         self._last[host] = self.clock()
+
+
+def _offline(error: httpx.TransportError) -> bool:
+    """Whether ``error`` says there is no network to try again on: the name did not resolve, or
+    the network is unreachable."""
+    found = lookup_failure(error) is not None
+    return found or any(isinstance(cause, Unreachable) for cause in error_chain(error, suppressed=True))
 
 
 def _redirected(url: str, answer: httpx.Response | httpx.TransportError) -> str:

@@ -49,6 +49,7 @@ def connect(
     tries them); ``wait(step, timeout_error)`` runs ``step(seconds)`` until it returns, giving up
     as the deadline says. A name is looked up first, waited for in the same steps."""
     first: Exception | None = None
+    unreachable = True  # so far, every address's network unreachable (ENETUNREACH: no route)
     for family, kind, proto, _, address in resolve(host, port, wait):
         sock = socket.socket(family, kind, proto)
         try:
@@ -69,12 +70,20 @@ def connect(
         except (OSError, httpcore.ConnectTimeout) as e:  # the next address (IPv4 after IPv6), as
             sock.close()  # create_connection does
             first = first or e
+            unreachable = unreachable and getattr(e, "errno", None) == errno.ENETUNREACH
         except BaseException:
             sock.close()
             raise
     if isinstance(first, httpcore.ConnectTimeout):
         raise first
+    if first is not None and unreachable:
+        raise Unreachable(str(first))
     raise httpcore.ConnectError(str(first or f"no address for {host}"))
+
+
+class Unreachable(httpcore.ConnectError):
+    """The network of every address of the host is unreachable from here (ENETUNREACH: no route,
+    the machine offline); its own class, as :class:`LookupFailed` is (the pool drops the cause)."""
 
 
 def resolve(

@@ -136,8 +136,36 @@ def test_a_name_that_does_not_resolve_is_said_so_by_fetch_and_send(tmp_path, wor
         "name service here"
     )
     feed = "http://feeds.example.org/daily: cannot connect: the name feeds.example.org"
-    assert f"feed: failed: {feed} {offline} (after 2 attempts)" in said["fetch"]
-    told = f"{feed.split(': ', 1)[1]} {offline}; trying again in 2 s (try 2 of 2)"
-    assert said["fetch stderr"].splitlines() == [f"feed: {told}"]
+    once = "(after 1 attempt; not tried again: fetch again once online)"
+    assert f"feed: failed: {feed} {offline} {once}" in said["fetch"]
+    assert said["fetch stderr"] == ""  # no try follows (test_offline_fetch_tries_each_source_once)
     smtp = "cannot connect to the SMTP server smtp.example.org:2525 (none): the name smtp.example.org"
     assert f"{smtp} {offline}; check smtp.host in the config" in said["send"]
+
+
+def test_offline_fetch_tries_each_source_once(tmp_path, workspace):
+    """A user offline (on a train) waited half a minute for `digest fetch` to say so: each source
+    was tried four times, 2, 4 and 8 s apart, one source after the other, though a name that does
+    not resolve or a network that is unreachable fails alike a second later. Run here in
+    namespaces with no network but the loopback (and a resolver that is not there): one source by
+    name, one by an address (whose network is unreachable), each tried once. Tries that may pass
+    (a refused connection, 5xx, a timeout) are still made (test_progress, test_fetch)."""
+    config = workspace.config_path
+    config.write_text(
+        config.read_text()
+        + "sources:\n"
+        + "  - kind: url\n    name: named\n    url: http://feeds.example.org/daily\n"
+        + "  - kind: url\n    name: address\n    url: http://192.0.2.10/daily\n"
+    )
+    run = [*unshared(tmp_path), sys.executable, "-m", "digest", "--config", str(config), "fetch"]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 1, done.stderr
+    once = "(after 1 attempt; not tried again: fetch again once online)"
+    assert done.stdout.splitlines() == [
+        "named: failed: http://feeds.example.org/daily: cannot connect: the name feeds.example.org "
+        "does not resolve (Temporary failure in name resolution): a misspelt name, or no network or "
+        f"name service here {once}",
+        "address: failed: http://192.0.2.10/daily: cannot connect: [Errno 101] Network is unreachable "
+        + once,
+    ]
+    assert done.stderr == ""  # no "trying again in 2 s"
