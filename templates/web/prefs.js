@@ -41,8 +41,11 @@
     try {
       const response = await fetch(`${pages}/preview`, { method: "POST", body: new FormData(form) });
       data = await response.json();
-    } catch (e) {
-      status.textContent = "Preview unavailable: is the server running?";
+    } catch (e) {  // said by the preview, not beside Save, whose words it would replace (that the
+      // profile was changed elsewhere: the one place that says so, as the page polls it once)
+      if (mine !== seq) return;
+      summary.textContent = "Preview unavailable: is the server running?";
+      delete summary.dataset.count;
       return;
     }
     if (mine !== seq) return;  // an older answer arriving late
