@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
 
 from click.testing import CliRunner
@@ -25,7 +26,14 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
     names = sorted(p.name for p in processed.iterdir())
     assert names[:2] == ["2026-03-02.txt", "2026-03-03.txt"]
     assert len(names) == 3 and names[2].startswith("fetch-hf_daily-") and names[2].endswith(".json")
-    assert "fetched hf_daily from http://127.0.0.1:" in result.output and "3 new, 1 known" in result.output
+    # the day asked for is the sample's (it asked for yesterday's date, and said the sample's day)
+    fetched = (
+        r"  fetched hf_daily from http://127\.0\.0\.1:\d+/api/daily_papers\?date=(\S+): 4 papers of (\S+):"
+    )
+    assert re.search(fetched + " 3 new, 1 known$", result.output, re.M).groups() == (
+        "2026-03-04",
+        "2026-03-04",
+    )
     assert "ada.html" in result.output
     ada = (mailbox / "ada.html").read_text()
     assert "Spiking" in ada and "Medical" not in ada  # ada excludes medical papers

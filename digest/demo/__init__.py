@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import secrets
@@ -83,8 +84,9 @@ def lay_out(
         "database: digest.db\ninbox: inbox\nprofiles: profiles\n"
         f"smtp:\n  host: 127.0.0.1\n  port: {port}\n  security: none\n"
         "  from: Research digest <digest@localhost>\n"
-        "# The demo served the daily papers JSON from a local server that is gone now; remove\n"
-        "# `url:` to fetch the real Hugging Face daily papers with `digest fetch`.\n"
+        "# The demo served its sample daily papers JSON (the papers of one day of the sample's,\n"
+        "# the url's date) from a local server that is gone now; remove `url:` to fetch the real\n"
+        "# Hugging Face daily papers (yesterday's) with `digest fetch`.\n"
         f"sources:\n  - kind: hf_daily\n    url: {papers_url}\n"
         "# The emails' links open the pages of `digest serve` (preferences, ratings):\n"
         f"base_url: http://127.0.0.1:{web_port}\n"
@@ -102,7 +104,8 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
     routes = {"/api/daily_papers": Route(SAMPLE_JSON.read_bytes(), etag='"demo"')}
     with LocalSmtpServer() as server, LocalHttpServer(routes) as web:
         web_port = WEB_PORT if _free(WEB_PORT) else free_port()
-        path = lay_out(folder, server.port, web.url("/api/daily_papers?date={date}"), web_port)
+        papers = web.url(f"/api/daily_papers?date={sample_day().isoformat()}")  # the day it has
+        path = lay_out(folder, server.port, papers, web_port)
         config = load_config(path)
         with Store(config.database) as store:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0), say_bugs=say_bugs)
@@ -123,6 +126,14 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
         saved.append((item.rcpt_tos[0], eml, html))
     result = DemoResult(folder, report, tuple(fetched), tuple(outcomes), tuple(saved), replaced)
     return dataclasses.replace(result, config=path, base_url=config.base_url or "")
+
+
+def sample_day() -> dt.date:
+    """The day of the sample daily papers (their ``publishedAt``): the day the demo asks for, so
+    that its fetch's line names the day asked and the day had alike, not yesterday's date asked
+    and the sample's day answered (the sample dumps are of the two days before it)."""
+    papers = json.loads(SAMPLE_JSON.read_bytes())
+    return min(dt.date.fromisoformat(p["publishedAt"][:10]) for p in papers)
 
 
 def _free(port: int) -> bool:
