@@ -253,6 +253,7 @@ def create_app(
         except ProfileUnreadable:  # what they typed is shown back, and can be sent again as it is
             typed = {"described": edit.described(), "fields": list(request.form.items(multi=True))}
             return page("broken.html.j2", 503, posted=True, typed=typed, token=token)
+        edit = edit.as_shown(current)
         try:
             edited = apply_edit(
                 cfg(), user, edit.change(current), expect_version=request.form.get("base_version")
@@ -294,6 +295,7 @@ def create_app(
             current = current_profile(cfg(), user)
         except ProfileUnreadable:
             return _json({"ok": False, "errors": UNREADABLE}, 503)
+        edit = edit.as_shown(current)
         try:
             candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
             out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)

@@ -5,6 +5,7 @@ asks to change in the YAML file (:class:`FormEdit`, applied by :func:`digest.pro
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,9 @@ def terms_text(terms: tuple[str, ...]) -> str:
     )
 
 
+QUOTED = "terms_quoted"  # the form's hidden field: its page quotes a term with a comma (terms_text)
+
+
 def split_terms(text: str) -> tuple[str, ...]:
     """The excluded terms of the form's one field: separated by commas (or lines); a comma in
     double quotes ("Smith, J.") is in the term (a quote in one is written twice, as in CSV)."""
@@ -95,6 +99,7 @@ class FormEdit:
     exclude: tuple[str, ...]
     scalars: dict[str, str]
     switches: dict[str, bool]
+    quoted: bool = True  # its page quoted a term with a comma (QUOTED); one drawn before did not
 
     @classmethod
     def parse(cls, form: MultiDict[str, str]) -> FormEdit:
@@ -113,7 +118,17 @@ class FormEdit:
         exclude = split_terms(form.get("exclude", ""))
         scalars = {k: form.get(k, "").strip() for k in FIELDS if form.get(k, "").strip()}
         switches = {k: form.get(k) == "on" for k in SWITCHES}
-        return cls(tuple(interests), exclude, scalars, switches)
+        return cls(tuple(interests), exclude, scalars, switches, form.get(QUOTED) == "1")
+
+    def as_shown(self, current: Profile) -> FormEdit:
+        """This edit, its excluded terms read as its page showed them. A page drawn before terms
+        with a comma were quoted (open across the upgrade; no QUOTED in its form) showed exclude:
+        medical, biology, one term, as the two it reads as now: that field sent back as shown
+        keeps the one term; changed, it is read as typed (every comma between two terms, as that
+        page said)."""
+        if self.quoted or self.exclude != split_terms(", ".join(current.exclude)):
+            return self
+        return dataclasses.replace(self, exclude=current.exclude, quoted=True)
 
     def described(self) -> list[tuple[str, str]]:
         """What was typed, as (the field's label, its value) to show back when it cannot be saved."""

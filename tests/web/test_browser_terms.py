@@ -14,13 +14,27 @@ from conftest import NOW
 ONE_TERM = PROFILE.replace("exclude: [medical]", "exclude: medical, biology   # one term")
 
 
-def saved(web_workspace, browser, text: str, typed: dict[str, str]) -> tuple[str, str]:  # noqa: F811
+def saved(
+    web_workspace,
+    browser,  # noqa: F811
+    text: str,
+    typed: dict[str, str],
+    drawn_before: str | None = None,
+) -> tuple[str, str]:
     """Ada's page over ``text``: the exclusions' field as shown, then the file after the fields
-    in ``typed`` were filled and the page saved in Chromium."""
+    in ``typed`` were filled and the page saved in Chromium. ``drawn_before``: the page is made
+    the one the release before b704e67 drew, open across the upgrade: this field's text (terms
+    joined by ", ", none quoted) and no terms_quoted in its form, as that page's form had."""
     path = web_workspace.profile("ada", text)
     with web_workspace.serve() as base:
         page = browser.new_page()
         page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        if drawn_before is not None:
+            page.evaluate(
+                """(text) => { document.querySelector("[name=terms_quoted]")?.remove();
+                   document.getElementById("exclude").value = text; }""",
+                drawn_before,
+            )
         shown = page.locator("#exclude").input_value()
         for field, value in typed.items():
             page.fill(field, value)
@@ -56,3 +70,22 @@ def test_a_term_with_a_comma_stays_one_when_another_is_added_beside_it(web_works
     # and without the quotes, the terms the commas set apart, as the hint says
     shown, text = saved(web_workspace, browser, ONE_TERM, {"#exclude": "medical, biology"})
     assert (shown, yaml.safe_load(text)["exclude"]) == ('"medical, biology"', ["medical", "biology"])
+
+
+def test_a_page_drawn_before_terms_were_quoted_keeps_a_term_with_a_comma_it_showed_unquoted(
+    web_workspace,
+    browser,  # noqa: F811
+):
+    # A page open across the upgrade showed exclude: medical, biology (one term: a paper is left
+    # out if it holds both) as "medical, biology", which is two terms to the release after: a
+    # save of the send time alone made it two (every paper holding either word left out), and
+    # the file's line a list, with "Saved.".
+    shown, text = saved(
+        web_workspace, browser, ONE_TERM, {"#send_at": "08:15"}, drawn_before="medical, biology"
+    )
+    assert shown == "medical, biology"
+    assert text == ONE_TERM + 'send_at: "08:15"\n'
+    # changed there, it is read as that page said: each comma between two terms
+    typed = {"#exclude": "medical, biology, robotics"}
+    shown, text = saved(web_workspace, browser, ONE_TERM, typed, drawn_before="medical, biology")
+    assert yaml.safe_load(text)["exclude"] == ["medical", "biology", "robotics"]
