@@ -83,6 +83,10 @@
   // comma then); after a text refused whole, until the field changes. A comma typed over the
   // whole text selected stands for it: what follows is after the comma (,5 over 1.5 is 0.5).
   const COMMA = "Write decimals with a point: 0.5, not 0,5.";
+  // The weights come as text fields, made number fields here: without this script a number field
+  // drops a comma typed in it without a word (0,5 sent as 05: a weight of 5), where a text field
+  // sends 0,5 as typed, which the server refuses, saying to write 0.5.
+  for (const input of form.querySelectorAll("input[data-number]")) input.type = "number";
   // Chromium lists a number field's selection in the document's (its selectionStart is null);
   // where a browser does not, nothing is taken as selected whole: the field stays refused.
   const wholeSelected = (input) => input.value !== "" && String(document.getSelection()) === input.value;
