@@ -307,6 +307,29 @@ def test_a_disk_quota_used_up_is_said_as_the_quota_full_not_a_failing_disk(works
     assert "disk is healthy" not in said and "free some space" not in said and "read-only" not in said
 
 
+def test_a_run_lock_whose_note_cannot_be_cleared_says_the_real_error_and_is_released(workspace, tmp_path):
+    """A run killed while it held the lock (SIGKILL, the OOM killer, SQLite's SIGBUS) left its note
+    in digest.db.lock, and the disk quota was used up: the next run could not clear the note as it
+    released the lock (btrfs's truncate takes room), and that OSError, raised while the run's own
+    error unwound, was all the user saw ("internal error: OSError: [Errno 122] Disk quota
+    exceeded"); the lock itself stayed held by the process (a daemon's, for good)."""
+    from digest.files import FileLock
+
+    with quota_disk(tmp_path, "2M") as disk:
+        on_disk(workspace, disk)
+        filled(workspace)
+        (disk / "digest.db.lock").write_text("digest send (pid 4242)\n")  # as a killed run leaves it
+        over_quota(disk)
+        said = {command: workspace.cli(command, "--once") if command == "run" else workspace.cli(command)
+                for command in ("send", "run")}  # fmt: skip
+        held = FileLock(disk / "digest.db.lock").held()
+    for command, result in said.items():
+        assert result.exit_code == 1, (command, result.output)  # was: 2, 'internal error: OSError: ...'
+        said = result.output
+        assert "the disk quota is full, though the disk may have room" in said, (command, said)
+    assert not held  # was: held by this process after its send
+
+
 def open_files(where: Path) -> list[str]:
     """The files under ``where`` this process holds open."""
     found = []

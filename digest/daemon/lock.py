@@ -105,9 +105,14 @@ class RunLock:
         return lock if lock.held(unreadable=False) else None
 
     def release(self) -> None:
+        """Both locks dropped, whatever else fails: the holder's note is cleared only if it can be
+        (a full disk or disk quota may refuse even the truncation, btrfs's: then it stays, as a
+        killed run's does, read only while someone holds the lock), never raising over the error
+        the run unwinds with (a DiskFull said as "internal error: OSError")."""
         self.worker.release()
         if self.lock.fd is not None:
-            self.lock.note("")
+            with contextlib.suppress(OSError):
+                self.lock.note("")
         self.lock.release()
 
     def __enter__(self) -> RunLock:
