@@ -62,6 +62,8 @@ class Unrecorded:
         # beside the name as given too, where a release before wrote it through a symbolic link
         self.path, named = sidecar(real_file(database), ".unrecorded"), sidecar(database, ".unrecorded")
         self.spare = self.path.with_name(self.path.name + ".spare")
+        # PostgreSQL's workers sharing the config's folder take turns at the note on this (_turn)
+        self.turns = self.path.with_name(self.path.name + ".lock")
         self.kept = str(database) != ":memory:"  # a database of this process alone: no files
         # PostgreSQL: these files are in the config's folder, on no disk the database fills
         self.shared, self.warned = is_postgres(database), False
@@ -76,9 +78,14 @@ class Unrecorded:
         A spare this process cannot write (another user's: root ran `digest send` once) is made
         again, as a missing one is: it would be no room when the disk is full. The temporary
         files of the spare or the note that a process killed while writing them left (256 KiB
-        each, for ever) are removed, once an hour old (another may be writing its own now)."""
+        each, for ever) are removed, once an hour old (another may be writing its own now). On
+        PostgreSQL the file the workers take turns on (:meth:`_turn`) is made here too, while
+        there is room: at a halt the folder may have none left for a new file."""
         if not self.kept:
             return
+        if self.shared and not self.turns.exists():
+            with contextlib.suppress(OSError):  # no room, or not writable: the spare's check says so
+                os.close(os.open(self.turns, os.O_RDONLY | os.O_CREAT, 0o644))
         for written in (self.spare, self.path):  # what a writer killed before its rename left
             remove_leftovers(written)
         unwritable: OSError | None = None
@@ -197,12 +204,16 @@ class Unrecorded:
         """On PostgreSQL, the workers sharing the config's folder (NFS: several machines) take
         turns at the note (a lock file beside it): each writes it whole from what it reads there,
         so of two at once (a failover ends every worker's connection at once) only the last one's
-        stayed, both saying it was noted. On SQLite one pass sends at a time (the run lock)."""
-        lock = FileLock(self.path.with_name(self.path.name + ".lock")) if self.shared and self.kept else None
+        stayed, both saying it was noted. On SQLite one pass sends at a time (the run lock).
+        The lock file is made by every pass (:meth:`ready`); one that cannot be made now (no pass
+        kept room here before: a new file on a disk with no inode left) is said, and the note is
+        written without a turn."""
+        lock = FileLock(self.turns) if self.shared and self.kept else None
         try:
             if lock is not None:
                 lock.acquire()
-        except DigestError:  # a folder it cannot write in: no note is written there either (said then)
+        except DigestError as e:  # a folder it cannot write in: no note is written there either (said then)
+            log.warning("%s; the workers sharing this folder do not take turns at the note now", e)
             lock = None
         try:
             yield

@@ -9,6 +9,7 @@ the library, as a halting worker does), while another notes its own."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -23,7 +24,7 @@ from digest.deliver.outbox import SENT, Outbox
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.store import Store
 
-from conftest import NOW, postgres_database
+from conftest import NOW, postgres_database, tmpfs
 
 AT = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
 NOTES = """
@@ -107,3 +108,58 @@ def test_a_worker_recording_the_note_keeps_what_another_noted_meanwhile(tmp_path
         assert recorder.wait(timeout=120) == 0
         in_the_note = [a.user for a in Unrecorded(database).entries()]
     assert in_the_note == ["bob"]  # was: [], bob's note removed with ada's
+
+
+CLEARS = """
+import sys, datetime as dt
+from pathlib import Path
+from digest.db import DatabaseUrl
+from digest.deliver.unrecorded import Accepted, Unrecorded
+at = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
+ada = Accepted(1, "ada", "ada@example.org", "250 OK", at)
+Unrecorded(DatabaseUrl("postgresql:///digest", Path(sys.argv[1]))).clear([ada])
+"""
+
+
+def test_on_a_folder_with_no_inode_left_a_halting_worker_waits_its_turn_and_keeps_its_note(tmp_path):
+    """The lock file the workers take turns on was made at a first halt only, so on a folder whose
+    every inode was used by then (df -i) it could not be made: a worker recording ada's digest (its
+    note taken from the spare) and one halting with bob's meanwhile took no turns, and bob's found
+    no room (no inode, the spare taken), his digest in that worker's memory only, said at CRITICAL.
+    Each pass now makes the lock file while there is room, so the halting worker waits for the
+    other's removal of the note, whose inode it then has."""
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to hold a worker as it removes the note")
+    with tmpfs(tmp_path, "16m", inodes=16) as disk:
+        database = DatabaseUrl("postgresql:///digest", disk)
+        Unrecorded(database).ready()  # a pass before: the spare kept
+        with contextlib.suppress(OSError):
+            for i in range(64):  # every inode taken by small files, megabytes free
+                (disk / f"small{i}").write_bytes(b"x")
+        assert Unrecorded(database).add([Accepted(1, "ada", "ada@example.org", "250 OK", AT)])  # the spare
+        removals, calls = tmp_path / "removals", "unlink,unlinkat"
+        held = ["strace", "-f", "-qq", "-o", str(removals), "-e", f"trace={calls}"]
+        held += ["-e", f"inject={calls}:delay_enter=2000000"]  # the note's removal: 2 s late
+        recorder = subprocess.Popen(held + [sys.executable, "-c", CLEARS, str(disk)])
+        while recorder.poll() is None and not (removals.exists() and ".unrecorded" in removals.read_text()):
+            time.sleep(0.01)  # ada's note read and about to be removed
+        noted = Unrecorded(database).add([Accepted(2, "bob", "bob@example.org", "250 OK", AT)])
+        assert recorder.wait(timeout=60) == 0
+        in_the_note = [a.user for a in Unrecorded(database).entries()]
+    assert noted and in_the_note == ["bob"]  # was: False, [] (bob's digest in memory only)
+
+
+def test_a_halt_that_cannot_make_the_lock_file_says_the_workers_take_no_turns(tmp_path, caplog):
+    """A spare kept by a release before (which made no lock file), every inode used since: the note
+    was written without a turn and without a word of it."""
+    with tmpfs(tmp_path, "16m", inodes=16) as disk:
+        database = DatabaseUrl("postgresql:///digest", disk)
+        Unrecorded(database).ready()
+        (disk / "digest.pg.unrecorded.lock").unlink(missing_ok=True)  # as a release before left the folder
+        with contextlib.suppress(OSError):
+            for i in range(64):
+                (disk / f"small{i}").write_bytes(b"x")
+        assert Unrecorded(database).add([Accepted(1, "ada", "ada@example.org", "250 OK", AT)])
+    said = caplog.text
+    assert "digest.pg.unrecorded.lock: the disk is full, no file can be made there" in said, said
+    assert "the workers sharing this folder do not take turns at the note now" in caplog.text  # was: not said
