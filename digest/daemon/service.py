@@ -304,6 +304,7 @@ class Daemon:
         if self.sender_factory is None:
             check_transport(self.config)  # like the web secret: found at start, not after queueing
         lock = RunLock(self.config.database).acquire("digest run", worker=self.worker)
+        self.unrecorded.lasting = True  # its next pass reads what a halt could note in memory only
         if started is not None:
             started()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

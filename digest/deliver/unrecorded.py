@@ -70,6 +70,9 @@ class Unrecorded:
         # the temporary folder: where an earlier release wrote it when it could not beside
         self.places = tuple(dict.fromkeys((self.path, named, _fallback(self.path), _fallback(named))))
         self.memory: dict[int, Accepted] = {}
+        # a daemon's (`digest run`): this memory outlives a halted pass, read by its next one; a
+        # command's (`digest send`, `run --once`) ends with it
+        self.lasting = False
 
     def ready(self) -> None:
         """Before a pass sends anything: the spare kept beside the database, so that the note
@@ -245,6 +248,10 @@ def stop_delivery(
         raise StoreError(f"cannot record the delivery results: {error}") from None
     noted = unrecorded.add(accepted)
     who = _who(accepted)
+    if not noted and not unrecorded.lasting:
+        message = _lost_with_the_command(store, unrecorded, who, error)
+        log.critical(message)
+        raise DeliveryHalted(message) from None
     message = (
         f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
         "delivery is stopped so that it will not be sent again"
@@ -281,6 +288,26 @@ def still_unrecorded(error: Exception, database: Path | str) -> str:
         f"database could not record ({_who(accepted)}; noted in {unrecorded.path}); the first pass "
         f"that can write the database records {'it' if len(accepted) == 1 else 'them'} as sent, and "
         "nothing is sent before"
+    )
+
+
+def _lost_with_the_command(store: Store, unrecorded: Unrecorded, who: str, error: Exception) -> str:
+    """A command's halt (`digest send`, `run --once`) whose note could be written nowhere: its memory
+    ends with it, so what the server accepted is sent again, which it says (not "the next pass
+    records it as sent", true of a daemon's memory alone)."""
+    if store.dialect == SQLITE:
+        where, again = "beside the database", "the next pass sends it again"
+    else:
+        where = f"in {unrecorded.path.parent}"
+        again = (
+            "a worker sends it again once the database answers and this command's claim on it lapses "
+            "(delivery.lease_seconds)"
+        )
+    return (
+        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}), "
+        f"and no note of it can be written {where} (see the lines before): delivery is stopped, but this "
+        f"command ends with it in its memory only, so {again}. Free space (a file must be made there: "
+        f"df -h, df -i) or make {unrecorded.path.parent} writable, so that the next halt is noted"
     )
 
 

@@ -173,6 +173,7 @@ def test_a_connection_lost_where_the_config_folder_is_read_only_says_where_the_n
             handler.backend = store.db.raw.info.backend_pid
             with pytest.raises((DeliveryHalted, psycopg.Error)):
                 deliver_due(config, store, None, NOW)
-    (said,) = [r.getMessage() for r in caplog.records if "not be sent again" in r.getMessage()]
+    (said,) = [r.getMessage() for r in caplog.records if "delivery is stopped" in r.getMessage()]
     assert "there is space" not in said, said
-    assert f"no note of it can be written in {tmp_path}: it is in this process's memory only" in said
+    assert f"no note of it can be written in {tmp_path} (see the lines before)" in said
+    assert "this command ends with it in its memory only, so a worker sends it again" in said

@@ -9,6 +9,7 @@ the library, as a halting worker does), while another notes its own."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import os
@@ -17,14 +18,16 @@ import subprocess
 import sys
 import time
 
+import psycopg
 import pytest
 
 from digest.db import DatabaseUrl
 from digest.deliver.outbox import SENT, Outbox
 from digest.deliver.unrecorded import Accepted, Unrecorded
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
-from conftest import NOW, postgres_database, tmpfs
+from conftest import NOW, Workspace, make_dump, postgres_database, tmpfs
 
 AT = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
 NOTES = """
@@ -163,3 +166,65 @@ def test_a_halt_that_cannot_make_the_lock_file_says_the_workers_take_no_turns(tm
     said = caplog.text
     assert "digest.pg.unrecorded.lock: the disk is full, no file can be made there" in said, said
     assert "the workers sharing this folder do not take turns at the note now" in caplog.text  # was: not said
+
+
+class FailoverAfterBoth(Mailbox):
+    """Takes each message once two have arrived (two workers mid-pass), after ending every
+    connection to the database (a failover): neither can record what the server accepted."""
+
+    both: asyncio.Event | None = None
+    database = ""
+
+    async def handle_DATA(self, server, session, envelope):
+        self.both = self.both or asyncio.Event()
+        said = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 2:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (self.database,),
+                )
+            self.both.set()
+        await asyncio.wait_for(self.both.wait(), 30)
+        return said
+
+
+def test_a_send_halting_with_no_room_for_its_note_says_it_will_be_sent_again(tmp_path):
+    """Two `digest send` halting at once in one config folder with no inode left: the first's note
+    took the spare, the second's was in its memory only, and it said "This worker's next pass
+    records it as sent", though the command ended then: the next send, its claim lapsed, sent that
+    digest again (as it still does: no room, no note; what it says is now so)."""
+    handler = FailoverAfterBoth()
+    with (
+        postgres_database() as url,
+        tmpfs(tmp_path, "16m", inodes=40) as disk,
+        LocalSmtpServer(handler) as server,
+    ):
+        (disk / "ws").mkdir()
+        ws = Workspace(disk / "ws", server.port, database=url)
+        ws.config_path.write_text(ws.config_path.read_text() + "delivery:\n  lease_seconds: 1\n")
+        for user in ("ada", "bob"):
+            ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
+        digest = [sys.executable, "-m", "digest", "--config", str(ws.config_path)]
+        for first in (["ingest"], ["send", "--dry-run"]):  # its caches made: then no inode is left
+            assert subprocess.run(digest + first, capture_output=True, timeout=120).returncode == 0
+        Unrecorded(ws.config.database).ready()  # a pass before: the spare kept
+        with contextlib.suppress(OSError):
+            for i in range(64):
+                (disk / f"small{i}").write_bytes(b"x")
+        handler.database = str(url).rsplit("/", 1)[1]
+        sends = [subprocess.Popen([*digest, "send", "--user", user], stderr=subprocess.PIPE, text=True)
+                 for user in ("ada", "bob")]  # fmt: skip
+        said = [send.communicate(timeout=120)[1] for send in sends]
+        (unnoted,) = [text for text in said if "memory only" in text]
+        (disk / "small0").unlink()
+        time.sleep(1.5)  # the halted send's claim lapses (delivery.lease_seconds: 1)
+        again = subprocess.run([*digest, "send"], capture_output=True, text=True, timeout=120)
+    assert [s.returncode for s in sends] == [1, 1] and again.returncode == 0, again.stderr
+    assert "This worker's next pass records it as sent" not in unnoted  # was said
+    assert "this command ends with it in its memory only, so a worker sends it again" in unnoted, unnoted
+    sent = sorted(m.rcpt_tos[0] for m in handler.messages)
+    assert sent == ["ada@example.org", "ada@example.org", "bob@example.org"] or sent == [
+        "ada@example.org", "bob@example.org", "bob@example.org"
+    ]  # fmt: skip
