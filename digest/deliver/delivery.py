@@ -48,7 +48,7 @@ from digest.deliver.refusals import stopped
 from digest.deliver.results import SendOutcome, skip_suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, FileSender, FileSenders, SendResult, SmtpSender
-from digest.deliver.unrecorded import Unrecorded, record_accepted
+from digest.deliver.unrecorded import DeliveryHalted, Unrecorded, record_accepted
 from digest.deliver.wanted import GivenAway
 from digest.errors import ConfigError, StoreError
 from digest.progress import NO_PROGRESS, Progress
@@ -369,9 +369,14 @@ def _finish(line: Line, ended: bool, owned: bool) -> None:
     try:
         if ended:
             line.flush()
-        else:  # already failing: record what can be, the first error is the one raised
-            with contextlib.suppress(Exception):
+        else:  # already failing: record what can be, the first error is the one raised, unless the
+            # server accepted what cannot be recorded (the first often the same lost database's)
+            try:
                 line.flush()
+            except DeliveryHalted:
+                raise
+            except Exception:  # noqa: BLE001, S110 - the first error is raised
+                pass
     finally:
         if owned and hasattr(line.sender, "close"):
             line.sender.close()

@@ -224,6 +224,8 @@ def test_a_send_halting_with_no_room_for_its_note_says_it_will_be_sent_again(tmp
     assert [s.returncode for s in sends] == [1, 1] and again.returncode == 0, again.stderr
     assert "This worker's next pass records it as sent" not in unnoted  # was said
     assert "this command ends with it in its memory only, so a worker sends it again" in unnoted, unnoted
+    for text in said:  # its last line the halt's, not the lost database's at the lease's renewal
+        assert text.strip().splitlines()[-1].startswith("error: the server accepted the digest to"), text
     sent = sorted(m.rcpt_tos[0] for m in handler.messages)
     assert sent == ["ada@example.org", "ada@example.org", "bob@example.org"] or sent == [
         "ada@example.org", "bob@example.org", "bob@example.org"
