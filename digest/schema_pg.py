@@ -7,8 +7,8 @@ import logging
 from typing import Any
 
 from digest.db import POSTGRESQL
-from digest.errors import StoreUnusable
 from digest.schema import SCHEMA_VERSION, run_migration
+from digest.schema_text import newer_schema
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,7 @@ def migrate_postgres(db: Any, name: str, readonly: bool) -> int | None:
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         version = pg_version(db)
         if version > SCHEMA_VERSION:
-            raise StoreUnusable(
-                f"{name}: the database has schema version {version}, newer than this "
-                f"digest understands ({SCHEMA_VERSION}); upgrade digest"
-            )
+            raise newer_schema(name, version)
         for v in range(version, SCHEMA_VERSION):
             run_migration(db, v, POSTGRESQL)
         db.execute("DELETE FROM schema_version")

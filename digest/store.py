@@ -33,6 +33,7 @@ from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
 from digest.schema_pg import migrate_postgres, pg_version
+from digest.schema_text import newer_schema
 from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
@@ -156,10 +157,7 @@ class Store(CarriedPapers, PaperEmbeddings):
                 "run a command that writes (e.g. `digest ingest`) once to upgrade it"
             )
         if version > SCHEMA_VERSION:
-            raise StoreUnusable(
-                f"{self.path}: the database has schema version {version}, newer than this "
-                f"digest understands ({SCHEMA_VERSION}); upgrade digest"
-            )
+            raise newer_schema(self.path, version)
         ran: list[int] = []  # the steps this open ran (not another process's, while it waited)
         for v in range(version, SCHEMA_VERSION):
             with self.transaction() as db:

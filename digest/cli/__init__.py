@@ -16,6 +16,7 @@ from digest.cli.common import Context
 from digest.cli.db import db
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
+from digest.schema import SCHEMA_VERSION
 
 log = logging.getLogger("digest")
 
@@ -35,7 +36,11 @@ log = logging.getLogger("digest")
     default=None,
     help="Blend in semantic matching (needs digest[semantic]), or not; default: as the config says.",
 )
-@click.version_option(__version__, prog_name="digest")
+@click.version_option(  # the schema: what a database's refusal as newer names (digest.schema_text)
+    __version__,
+    prog_name="digest",
+    message=f"%(prog)s, version %(version)s (database schema {SCHEMA_VERSION})",
+)
 @click.pass_context
 def main(
     ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, semantic: bool | None
