@@ -27,13 +27,13 @@ from digest.db import (
     shown,
 )
 from digest.dbfaults import check_folder, explain, open_readonly
-from digest.errors import StoreError, StoreUnusable
+from digest.errors import StoreError
 from digest.fetched_names import fetched_source, safe
 from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
 from digest.schema_pg import migrate_postgres, pg_version
-from digest.schema_text import newer_schema
+from digest.schema_text import newer_schema, older_schema_read_only
 from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
@@ -152,10 +152,7 @@ class Store(CarriedPapers, PaperEmbeddings):
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.readonly and version < SCHEMA_VERSION:
-            raise StoreUnusable(
-                f"{self.path}: the database has schema version {version} and is opened read-only; "
-                "run a command that writes (e.g. `digest ingest`) once to upgrade it"
-            )
+            raise older_schema_read_only(self.path, version)
         if version > SCHEMA_VERSION:
             raise newer_schema(self.path, version)
         ran: list[int] = []  # the steps this open ran (not another process's, while it waited)
