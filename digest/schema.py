@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
-from digest.schema_steps import MARK_REOPENED, reader_failures_table
+from digest.schema_steps import MARK_REOPENED, reader_failures_said, reader_failures_table
 from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dotted_i
 from digest.store_twice import merge_stored_twice
 
@@ -339,6 +339,9 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 29 -> 30: the newest of the reader's messages when one failed: a digest stored by then was not
     # made after it, whatever the clock that stamped it (digest.store_carried)
     "ALTER TABLE outbox ADD COLUMN failed_after BIGINT;",
+    # 30 -> 31: PostgreSQL only: the period of a reader's failing digest and when a worker last said
+    # it at ERROR, so that the workers say it once a day between them (digest.daemon.notes)
+    reader_failures_said,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,4 @@
-"""The steps of the migrations to schema 27 and 28 that take more than a line (digest.schema)."""
+"""The steps of the migrations to schema 27, 28 and 31 that take more than a line (digest.schema)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ def reader_failures_table(db: Any, dialect: str) -> None:
     """Migration 26 -> 27: on PostgreSQL, the table :data:`PG_READER_FAILURES`; on SQLite nothing."""
     if dialect == POSTGRESQL:
         db.execute(PG_READER_FAILURES)
+
+
+def reader_failures_said(db: Any, dialect: str) -> None:
+    """Migration 30 -> 31: on PostgreSQL, the failing digest's period (``period``) and when its
+    failure was last said at ERROR in a worker's log (``said_at``, the database server's clock), so
+    that the workers say it once between them (digest.daemon.notes); on SQLite nothing. A row
+    written before is said again at its next failure."""
+    if dialect == POSTGRESQL:
+        db.execute("ALTER TABLE reader_failures ADD COLUMN period TEXT")
+        db.execute("ALTER TABLE reader_failures ADD COLUMN said_at TEXT")
 
 
 # A reason a release before schema 28 wrote for a message held for a new address, its period reopened,

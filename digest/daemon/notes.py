@@ -23,10 +23,11 @@ import datetime as dt
 import json
 import logging
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
+from digest.daemon.unbuilt import AGAIN
 from digest.db import POSTGRESQL, real_file, retrying_conflicts, sidecar
 from digest.files import write_atomic
 from digest.store import Store, iso
@@ -63,47 +64,84 @@ def read_reader_failures(database: Path) -> tuple[dt.datetime | None, dict[str, 
 def note_failures(
     store: Store,
     worker: str,
-    failures: dict[str, str],
+    failures: dict[str, tuple[str, str]],
     tried: Collection[str],
     left: Collection[str],
     began: dt.datetime,
     now: dt.datetime,
-) -> None:
-    """PostgreSQL: a pass's readers whose digest could not be made (``failures``), of those it
-    ``tried``, in ``reader_failures`` (see the module's doc); ``left``: those it found due and did
-    not try (another worker held them), whose rows stay; ``began``, ``now``: the pass's start
-    and end on the database server's clock. The file a release before kept in the config's
-    folder is removed (no longer read)."""
+) -> set[str]:
+    """PostgreSQL: a pass's readers whose digest could not be made (``failures``: reader -> the
+    digest's period, why), of those it ``tried``, in ``reader_failures`` (see the module's doc);
+    ``left``: those it found due and did not try (another worker held them), whose rows stay;
+    ``began``, ``now``: the pass's start and end on the database server's clock. Returns the
+    readers whose failure is to be said at ERROR (digest.daemon.unbuilt's rules, by any worker's
+    saying: a new one, another reason or digest, or said a day ago), their rows marked said in the
+    same transaction. The file a release before kept in the config's folder is removed."""
     served, kept = sorted(set(tried) - set(failures)), set(left) | set(tried)
 
-    def write() -> None:
+    def write() -> set[str]:
         with store.transaction() as db:
             before = db.execute("SELECT user FROM reader_failures WHERE at < ?", (iso(began),)).fetchall()
             _delete(db, served)
             # of readers no longer due (paused, removed, their grace over), or failed by a worker
             # killed since; not one another worker has written meanwhile
             _delete(db, sorted({user for (user,) in before} - kept), before=iso(began))
+            said = _said(db, sorted(failures))
+            loud = {user for user, now_failing in failures.items() if _loud(said.get(user), now_failing, now)}
             db.executemany(
-                "INSERT INTO reader_failures (user, error, worker, at) VALUES (?,?,?,?) ON CONFLICT (user) "
-                "DO UPDATE SET error = excluded.error, worker = excluded.worker, at = excluded.at",
-                [(user, error, worker, iso(now)) for user, error in sorted(failures.items())],
+                "INSERT INTO reader_failures (user, error, worker, at, period, said_at) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT (user) DO UPDATE SET error = excluded.error, worker = excluded.worker, "
+                "at = excluded.at, period = excluded.period, said_at = excluded.said_at",
+                [
+                    (user, error, worker, iso(now), period, iso(now) if user in loud else said[user][2])
+                    for user, (period, error) in sorted(failures.items())
+                ],
             )
+            return loud
 
-    retrying_conflicts(write, "noting the readers the pass failed")  # two workers' passes ending together
+    # two workers' passes ending together
+    loud = retrying_conflicts(write, "noting the readers the pass failed")
     with contextlib.suppress(OSError):
         _path(store.path).unlink(missing_ok=True)
+    return loud
+
+
+def _said(db: Any, users: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
+    """The rows of ``users`` (reader -> why, the digest's period, when said), locked until the
+    transaction ends: another worker's pass ending now decides after this one."""
+    rows: dict[str, tuple[str, str | None, str | None]] = {}
+    for chunk, marks in _chunks(users):
+        for user, error, period, said_at in db.execute(
+            f"SELECT user, error, period, said_at FROM reader_failures WHERE user IN ({marks}) "
+            "ORDER BY user FOR UPDATE",
+            chunk,
+        ).fetchall():
+            rows[user] = (error, period, said_at)
+    return rows
+
+
+def _loud(row: tuple[str, str | None, str | None] | None, failing: tuple[str, str], now: dt.datetime) -> bool:
+    """Whether a failure (``failing``: the digest's period, why) is said at ERROR, given its row."""
+    if row is None or row[2] is None or (row[1], row[0]) != failing:
+        return True
+    return now - dt.datetime.fromisoformat(row[2]) >= AGAIN
 
 
 def _delete(db: Any, users: list[str], before: str | None = None) -> None:
     """The rows of ``users`` (those written ``before`` that time, if given)."""
     older = "" if before is None else " AND at < ?"
-    for start in range(0, len(users), 500):
-        chunk = users[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in _chunks(users):
         db.execute(
             f"DELETE FROM reader_failures WHERE user IN ({marks}){older}",
             [*chunk, *([before] if before else [])],
         )
+
+
+def _chunks(users: list[str]) -> Iterator[tuple[list[str], str]]:
+    """``users`` 500 at a time, each with its placeholders."""
+    for start in range(0, len(users), 500):
+        chunk = users[start : start + 500]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def reader_failures(store: Store) -> dict[str, str]:

@@ -102,7 +102,9 @@ class Daemon:
         self.looked = Looked()  # the names looked at for the scan (see digest.daemon.names)
         self.failures = TickFailures()  # how a failed pass is logged (digest.daemon.failures)
         self.skipped = SkippedProfiles()  # the broken profiles said in the log (digest.daemon.skipped)
-        self.unbuilt = UnbuiltSaid()  # the readers whose digest cannot be made, said (digest.daemon.unbuilt)
+        # the readers whose digest cannot be made, said (digest.daemon.unbuilt): on PostgreSQL once
+        # between the workers, as the pass notes them
+        self.unbuilt = UnbuiltSaid(shared=is_postgres(config.database))
         self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.claims)
         # the note on the config's timezone (EST: digest.zone_text), said once; a `digest run --once`
         # (say_notes False), run at every pass from a timer, leaves it to `digest status`
@@ -216,6 +218,7 @@ class Daemon:
             log.warning("%s", skewed)
         elif said is False:
             log.info("this machine's clock is in step with the database server's again")
+        self.unbuilt.pending.clear()  # a failed pass's (tried again in this one)
         deliver = self.login_refused is None
         if not deliver:
             log.error(
@@ -251,12 +254,15 @@ class Daemon:
     def _note_failures(self, store: Store, report: TickReport, began: dt.datetime) -> None:
         """The readers this pass could not make a digest for, for `digest status` on any machine
         (digest.daemon.notes); best effort, as the file on SQLite."""
-        failures = {s.user: s.error for s in report.scheduled if s.error}
+        failures = {s.user: (s.period, s.error) for s in report.scheduled if s.error}
         tried = {s.user for s in report.scheduled}
+        loud = None
         try:
-            note_failures(store, self.worker, failures, tried, report.due - tried, began, self._seen())
+            loud = note_failures(store, self.worker, failures, tried, report.due - tried, began, self._seen())
         except db_errors() as e:
             log.warning("could not note the readers the pass failed: %s", e)
+        finally:  # said once between the workers (digest.daemon.unbuilt); not noted: by this one's memory
+            self.unbuilt.say(loud)
 
     def _seen(self) -> dt.datetime:
         """Now, for the workers table: on the database server's clock if this machine's is off

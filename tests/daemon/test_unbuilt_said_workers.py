@@ -1,0 +1,43 @@
+"""On PostgreSQL the workers say a reader's failing digest once between them: at ERROR by the
+first pass that fails it, at DEBUG by every worker's passes after, again at ERROR (by whichever
+worker) when the reason changes or the next digest fails. Each worker said it from its own memory,
+so N workers said one failure N times a day (on SQLite one daemon runs: tests/daemon/test_unbuilt_said.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from test_failures_every_machine import two_machines
+from test_unbuilt_said import trap
+
+from digest.daemon.service import Daemon
+
+from conftest import make_dump, postgres_database
+
+
+def said(daemons: list[Daemon], caplog) -> list[str]:
+    """One pass of each daemon, in turn: the level each said bob's failure at."""
+    caplog.set_level(logging.DEBUG, logger="digest")
+    caplog.clear()
+    for daemon in daemons:
+        daemon.run_once()
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    return [level for level, text in lines if text.startswith("digest for bob") and "not queued" in text]
+
+
+def test_two_workers_say_a_failing_digest_once_between_them(tmp_path, smtp_server, caplog):
+    with postgres_database() as url:
+        a, b = two_machines(tmp_path, smtp_server.port, url)
+        now = [dt.datetime.now(dt.UTC)]
+        db1, app2 = Daemon(a.config, lambda: now[0]), Daemon(b.config, lambda: now[0])
+        # was: ERROR at each worker's first pass
+        assert said([db1, app2, db1, app2], caplog) == ["ERROR", "DEBUG", "DEBUG", "DEBUG"]
+
+        trap(a, "another_value")  # what is wrong changes: said again, once
+        assert said([app2, db1], caplog) == ["ERROR", "DEBUG"]
+
+        now[0] += dt.timedelta(days=1)  # the next day's digest fails: said again, once
+        a.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
+        assert said([db1, app2], caplog) == ["ERROR", "DEBUG"]
+        assert "bob: cannot build the message" in b.cli("status").output  # listed all along
