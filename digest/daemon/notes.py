@@ -137,6 +137,15 @@ def _delete(db: Any, users: list[str], before: str | None = None) -> None:
         )
 
 
+LAST_PASS = "last pass"  # SQLite's: the one daemon's last pass wrote the note
+WORKERS_PASSES = "each as the latest pass to try them found it, any worker's"  # PostgreSQL's table
+
+
+def failures_from(store: Store) -> str:
+    """Whose passes :func:`reader_failures` lists, as `digest status` heads them."""
+    return WORKERS_PASSES if store.dialect == POSTGRESQL else LAST_PASS
+
+
 def _chunks(users: list[str]) -> Iterator[tuple[list[str], str]]:
     """``users`` 500 at a time, each with its placeholders."""
     for start in range(0, len(users), 500):

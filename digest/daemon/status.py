@@ -12,7 +12,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
-from digest.daemon.notes import reader_failures
+from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
 from digest.db import db_errors
@@ -63,6 +63,7 @@ class Status:
     failed: tuple[OutboxMessage, ...]
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
+    failures_from: str = LAST_PASS  # whose passes those are (PostgreSQL: each worker's latest)
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
     suppressed: tuple[Suppression, ...] = ()
     database_bytes: int = 0
@@ -213,6 +214,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
             sources=sources,
             reader_failures=tuple(reader_failures(store).items()),
+            failures_from=failures_from(store),
             unrecorded=tuple(Unrecorded(config.database).entries()),
             suppressed=tuple(blocked.values()),
             database_bytes=database_size(store),
@@ -327,7 +329,10 @@ def format_status(s: Status) -> str:
         ("Profiles with errors (skipped)", list(s.profile_problems)),
         ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),
         ("New profiles with a live reader's address (a copy made to rename?)", list(s.copies)),
-        ("Readers whose digest could not be made (last pass)", [f"{u}: {w}" for u, w in s.reader_failures]),
+        (
+            f"Readers whose digest could not be made ({s.failures_from})",
+            [f"{u}: {w}" for u, w in s.reader_failures],
+        ),
         ("Workers (a worker stopped on purpose signs off; one killed is listed for a day)", _workers(s)),
         ("Inbox problem", [s.inbox_problem] if s.inbox_problem else []),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),

@@ -96,3 +96,18 @@ def test_a_reader_another_worker_holds_mid_pass_stays_listed(tmp_path, smtp_serv
             assert claim_readers(db1, ["bob"], "db1:4242:next-pass", wall_clock(), lease) == ["bob"]
             Daemon(b.config, lambda: now[0]).run_once()  # app2: bob due, held by db1's worker
         assert failures_listed(a) == ["bob"] and failures_listed(b) == ["bob"]  # was: none
+
+
+def test_status_heads_them_as_the_workers_latest_passes(tmp_path, smtp_server):
+    # Before: "(last pass)", as on SQLite, where the one daemon's last pass wrote them; here a row
+    # is the latest pass's that tried that reader, whichever worker's (bob's db1's, cy's app2's)
+    with postgres_database() as url:
+        a, b = two_machines(tmp_path, smtp_server.port, url)
+        now = [dt.datetime.now(dt.UTC)]
+        Daemon(a.config, lambda: now[0]).run_once()
+        text = b.cli("status").output
+        assert (
+            "Readers whose digest could not be made (each as the latest pass to try them found it, "
+            "any worker's):\n  bob: cannot build the message" in text
+        )
+        assert "(last pass)" not in text
