@@ -8,7 +8,6 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,19 +35,9 @@ log = logging.getLogger("digest")
 WAIT_AT_MOST = dt.timedelta(seconds=60)  # `digest ingest` waits this long at most for a dump still written
 
 
-def _say_waiting(settle: dt.timedelta) -> Callable[[Any], None]:
-    """What `ingest` says of a dump it waits for: what it truly waits for (the copy may be done,
-    the settle time not over; or the file still growing: either way, not changed for so long)."""
-
-    def say(w: Any) -> None:
-        ago = max(0, round((now_utc() - w.mtime).total_seconds()))
-        click.echo(
-            f"{w.path} was changed {ago} s ago; waiting until it has not changed for "
-            f"{settle.total_seconds():g} s (scheduler.settle_seconds)...",
-            err=True,
-        )
-
-    return say
+def _say_waiting(w: Any) -> None:
+    """What `ingest` says of a dump it waits for (inbox.Waiting.said)."""
+    click.echo(f"{w.said()}...", err=True)
 
 
 @click.command()
@@ -78,7 +67,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     from digest.store import Store
 
     config = obj.config
-    waiting: list[Path] = []
+    waiting: list[Any] = []
     with Store(config.database) as store:
         if paths:
             report = run_ingest(store, list(paths), now_utc(), progress_for(obj), say_bugs=debugging())
@@ -89,7 +78,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                         "a digest worker is ingesting the inbox right now; try again shortly"
                     )
                 settle = config.scheduler.settle
-                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting(settle))
+                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting)
                 report, waiting = ingest_inbox(
                     store, config.inbox, now_utc(), settle, progress_for(obj), say_bugs=debugging()
                 )
@@ -109,9 +98,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
         click.secho(_rejected(f, named=bool(paths), alone=alone), fg="red", err=True)
     for problem in report.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
-    for path in waiting:
+    for w in waiting:
         click.secho(
-            f"{path}: still being written (it changed within the last settle_seconds, "
+            f"{w.path}: still being written (it changed within the last settle_seconds, "
             f"{config.scheduler.settle_seconds:g} s); left in the inbox: run `digest ingest` again",
             fg="yellow",
             err=True,

@@ -355,8 +355,8 @@ class Daemon:
     def _log(report: TickReport, say_failures: bool = True) -> None:
         for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
             log.warning("dump rejected: %s", printable(f.error + f.kept_note))
-        for path in report.waiting:
-            log.info("dump %s is still being written; waiting", path)
+        for w in report.waiting if say_failures else ():  # as `digest ingest` says it; `run --once`
+            log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 
     @staticmethod
     def describe(report: TickReport, bug: str = "") -> str:
@@ -378,8 +378,8 @@ class Daemon:
         for f in report.ingested.failures:
             lines.append(f"rejected {f.source.name}: {f.error}{note if f.bug else ''}{f.kept_note}")
         lines += [f"inbox problem: {p}" for p in report.ingested.problems]
-        for path in report.waiting:
-            lines.append(f"waiting for {path.name} to finish being written")
+        for w in report.waiting:
+            lines.append(f"{w.said('left in the inbox')}: a later run reads it")
         for s in report.scheduled:
             what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")

@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from digest.compose.outgoing import Outgoing, prepare
@@ -42,7 +41,7 @@ from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
-from digest.ingest.inbox import InboxError
+from digest.ingest.inbox import InboxError, Waiting
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.slots import Slot, due_slot, slot_done
@@ -231,7 +230,7 @@ def queue_for_periods(
 @dataclass(frozen=True)
 class TickReport:
     ingested: IngestReport
-    waiting: tuple[Path, ...]  # dumps still being written
+    waiting: tuple[Waiting, ...]  # dumps changed within the settle time
     scheduled: tuple[Scheduled, ...]
     delivered: tuple[SendOutcome, ...]
     fetched: tuple[FetchOutcome, ...] = ()

@@ -142,11 +142,11 @@ def ingest_inbox(
     progress: Progress | None = None,
     *,
     say_bugs: bool = True,
-) -> tuple[IngestReport, list[Path]]:
-    """Ingest the settled dumps of the inbox; move each to processed/ or failed/ (with why, and
-    where: ``IngestFailure.kept``). A dump the disk will not let go of is left in the inbox and
-    said in ``problems``: what was read is stored, and the rest of the run (the readers' mail)
-    goes on. ``say_bugs``: as :func:`ingest`."""
+) -> tuple[IngestReport, list[inbox_folder.Waiting]]:
+    """Ingest the settled dumps of the inbox (returned with those still settling: inbox.Waiting);
+    move each to processed/ or failed/ (with why, and where: ``IngestFailure.kept``). A dump the
+    disk will not let go of is left in the inbox and said in ``problems``: what was read is stored,
+    and the rest of the run (the readers' mail) goes on. ``say_bugs``: as :func:`ingest`."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
     problems: list[str] = []
     kept: dict[Path, Path | None] = {}
@@ -164,4 +164,4 @@ def ingest_inbox(
     report = ingest(store, ready, now, progress, done=move, say_bugs=say_bugs)
     failures = tuple(dataclasses.replace(f, kept=kept.get(f.source)) for f in report.failures)
     report = dataclasses.replace(report, failures=failures, problems=tuple(problems))
-    return report, [w.path for w in waiting]
+    return report, waiting

@@ -44,9 +44,23 @@ class MoveError(InboxError):
 
 @dataclass(frozen=True)
 class Waiting:
+    """A dump changed within the settle time, as seen at ``seen``."""
+
     path: Path
     size: int
     mtime: dt.datetime
+    seen: dt.datetime
+    settle: dt.timedelta
+
+    def said(self, then: str = "waiting") -> str:
+        """What is waited for, as `digest ingest`, `run --once` and the daemon say it: when it last
+        changed, and for how long it must stay unchanged (true whether the copy is done or the
+        file still grows); ``then``: what is done meanwhile."""
+        ago = max(0, round((self.seen - self.mtime).total_seconds()))
+        return (
+            f"{self.path} was changed {ago} s ago; {then} until it has not changed for "
+            f"{self.settle.total_seconds():g} s (scheduler.settle_seconds)"
+        )
 
 
 def candidates(inbox: Path) -> list[Path]:
@@ -88,7 +102,7 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
         if settle <= dt.timedelta(0) or now - mtime >= settle or ahead:
             ready.append(path)
         else:
-            waiting.append(Waiting(path, st.st_size, mtime))
+            waiting.append(Waiting(path, st.st_size, mtime, now, settle))
     return ready, waiting
 
 

@@ -142,7 +142,7 @@ def test_a_dump_still_being_written_waits_and_an_unreadable_one_moves_to_failed(
     mtime = fresh.stat().st_mtime
     now = dt.datetime.fromtimestamp(mtime, dt.UTC) + dt.timedelta(seconds=1)  # settle is 5 s
     report = tick(ws, now)
-    assert [p.name for p in report.waiting] == ["bad.txt", "fresh.txt"]  # both just written
+    assert [w.path.name for w in report.waiting] == ["bad.txt", "fresh.txt"]  # both just written
     assert report.ingested.results == () and report.ingested.failures == ()
     report = tick(ws, now + dt.timedelta(seconds=10))
     assert [r.source.name for r in report.ingested.results] == ["fresh.txt"]

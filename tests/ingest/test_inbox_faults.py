@@ -4,6 +4,7 @@ lost, and the readers' mail goes on."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import subprocess
@@ -276,3 +277,34 @@ def test_a_source_fetched_into_a_full_inbox_is_asked_again_in_15_minutes_not_at_
     assert asked == 2  # at 07:00 and 07:15, not at each of the 16 polls
     assert reports[0].ingested.problems == (f"{disk}: No space left on device",)
     assert "Source url1: FETCH FAILED at 2026-03-16 07:15 UTC: fetched, but not saved in the inbox" in status
+
+
+def test_run_once_and_the_daemon_say_what_they_wait_for_as_ingest_does(workspace, caplog):
+    """`digest run --once` said 'waiting for day.txt to finish being written' and the daemon's log
+    'dump inbox/day.txt is still being written; waiting' of a dump copied in whole a moment ago:
+    they say, as `digest ingest` does, when it last changed and for how long it must stay so."""
+    from digest.daemon.service import Daemon
+    from digest.db import wall_clock
+
+    settle_in(workspace, 4)
+    workspace.dump(
+        "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
+    )
+    result = workspace.cli("run", "--once")
+    assert "finish being written" not in result.output
+    said = (
+        r"day\.txt was changed [23] s ago; left in the inbox until it has not changed for 4 s "
+        r"\(scheduler\.settle_seconds\): a later run reads it"
+    )
+    assert re.search(said, result.output), result.output
+
+    caplog.set_level(logging.INFO, logger="digest")
+    caplog.clear()
+    Daemon(workspace.config, wall_clock).tick()
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dump ")]
+    assert len(logged) == 1 and "still being written" not in logged[0]
+    said = (
+        r"^dump \S+day\.txt was changed [2-4] s ago; waiting until it has not changed for 4 s \(scheduler\."
+    )
+    assert re.search(said, logged[0]), logged
+    assert (workspace.root / "inbox" / "day.txt").exists()
