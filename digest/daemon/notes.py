@@ -11,7 +11,10 @@ worker's (a file in each worker's config folder was seen on that machine only). 
 that queues notes the readers it failed, and drops the rows of the readers it served or found
 with nothing new, and those written before it began of readers it did not find due (no longer
 due, removed), not of those it found due and left to another worker holding them (trying them
-in its pass; a killed worker's hold ends with its lease): a reader is listed from the pass that
+in its pass; a killed worker's hold ends with its lease), nor of those whose failing digest's
+period this worker's clock has not reached (behind the failing one's: not due yet, to it, where
+dropping them listed the failure on and off and said it again at each of the other's passes, its
+row's ``said_at`` gone): a reader is listed from the pass that
 failed it to a pass that began after that and served them or found them not due, whichever
 worker's.
 """
@@ -23,13 +26,15 @@ import datetime as dt
 import json
 import logging
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from digest.daemon.slots import latest_slot
 from digest.daemon.unbuilt import AGAIN
 from digest.db import POSTGRESQL, real_file, retrying_conflicts, sidecar
 from digest.files import write_atomic
+from digest.models import Profile
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -69,11 +74,13 @@ def note_failures(
     left: Collection[str],
     began: dt.datetime,
     now: dt.datetime,
+    latest: Callable[[str], str | None] = lambda user: None,
 ) -> set[str]:
     """PostgreSQL: a pass's readers whose digest could not be made (``failures``: reader -> the
     digest's period, why), of those it ``tried``, in ``reader_failures`` (see the module's doc);
     ``left``: those it found due and did not try (another worker held them), whose rows stay;
-    ``began``, ``now``: the pass's start and end on the database server's clock. Returns the
+    ``began``, ``now``: the pass's start and end on the database server's clock; ``latest``: a
+    reader's latest period by this worker's clock (:func:`latest_periods`). Returns the
     readers whose failure is to be said at ERROR (digest.daemon.unbuilt's rules, by any worker's
     saying: a new one, another reason or digest, or said a day ago), their rows marked said in the
     same transaction. The file a release before kept in the config's folder is removed."""
@@ -81,11 +88,15 @@ def note_failures(
 
     def write() -> set[str]:
         with store.transaction() as db:
-            before = db.execute("SELECT user FROM reader_failures WHERE at < ?", (iso(began),)).fetchall()
-            _delete(db, served)
+            before = db.execute("SELECT user, period FROM reader_failures WHERE at < ?", (iso(began),))
             # of readers no longer due (paused, removed, their grace over), or failed by a worker
-            # killed since; not one another worker has written meanwhile
-            _delete(db, sorted({user for (user,) in before} - kept), before=iso(began))
+            # killed since; not one another worker has written meanwhile, nor one of a period this
+            # worker's clock has not reached (another's, ahead of it, found them due)
+            gone = sorted(
+                u for u, period in before.fetchall() if u not in kept and not _ahead(period, latest(u))
+            )
+            _delete(db, served)
+            _delete(db, gone, before=iso(began))
             said = _said(db, sorted(failures))
             loud = {user for user, now_failing in failures.items() if _loud(said.get(user), now_failing, now)}
             db.executemany(
@@ -104,6 +115,22 @@ def note_failures(
     with contextlib.suppress(OSError):
         _path(store.path).unlink(missing_ok=True)
     return loud
+
+
+def latest_periods(profiles: Sequence[Profile], now: dt.datetime) -> Callable[[str], str | None]:
+    """Each reader's latest period at ``now`` (this worker's clock), None for a reader it has no
+    file of: a row of a later period is another worker's, whose clock is ahead of this one's."""
+    by_user = {p.user: p for p in profiles}
+
+    def latest(user: str) -> str | None:
+        slot = latest_slot(by_user[user], now) if user in by_user else None
+        return slot.period if slot else None
+
+    return latest
+
+
+def _ahead(period: str | None, latest: str | None) -> bool:
+    return period is not None and latest is not None and period > latest
 
 
 def _said(db: Any, users: list[str]) -> dict[str, tuple[str, str | None, str | None]]:

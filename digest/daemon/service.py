@@ -34,7 +34,7 @@ from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
 from digest.daemon.names import Looked
-from digest.daemon.notes import note_failures, write_reader_failures
+from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
 from digest.daemon.unbuilt import UnbuiltSaid
@@ -244,21 +244,25 @@ class Daemon:
             unbuilt=self.unbuilt,
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
-            self._note_failures(store, report, began)
+            self._note_failures(store, report, began, latest_periods(profiles, self.clock()))
         holds = "; ".join(
             x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
         )  # the settings of a pass that queued: the ones the others may stand aside for
         heartbeat(store, self.worker, self._started(), self._seen(), holds, None if aside else settings)
         return report
 
-    def _note_failures(self, store: Store, report: TickReport, began: dt.datetime) -> None:
+    def _note_failures(
+        self, store: Store, report: TickReport, began: dt.datetime, latest: Callable[[str], str | None]
+    ) -> None:
         """The readers this pass could not make a digest for, for `digest status` on any machine
         (digest.daemon.notes); best effort, as the file on SQLite."""
         failures = {s.user: (s.period, s.error) for s in report.scheduled if s.error}
         tried = {s.user for s in report.scheduled}
         loud = None
         try:
-            loud = note_failures(store, self.worker, failures, tried, report.due - tried, began, self._seen())
+            loud = note_failures(
+                store, self.worker, failures, tried, report.due - tried, began, self._seen(), latest
+            )
         except db_errors() as e:
             log.warning("could not note the readers the pass failed: %s", e)
         finally:  # said once between the workers (digest.daemon.unbuilt); not noted: by this one's memory
