@@ -35,14 +35,19 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
 
 
-def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Path | None = None) -> None:
+def write_atomic(
+    path: Path, content: str | bytes, *, sync: bool = True, tmp: Path | None = None, whole: bool = False
+) -> None:
     """Temp file in the same folder, fsync, rename over the target (then fsync the folder).
 
     ``sync=False`` skips both fsyncs: still all-or-nothing against a killed process, but a
     power loss may lose the file (for many small files whose loss is recoverable).
     ``tmp``: a temporary name in the (existing) folder that only this caller writes, taken
     over if a killed run left it; it spares the search for a free name and the folder check
-    per file (the file transport writes one file per message)."""
+    per file (the file transport writes one file per message). ``whole``: the file's modification
+    time set a nanosecond back (a second on a filesystem of whole seconds), so that its change
+    time comes after it: a reader of the folder tells it from a file an editor is still writing in
+    place, whose two times are one (digest.profiles.watch: a profile file)."""
     if tmp is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -52,6 +57,9 @@ def write_atomic(path: Path, content: str | bytes, *, sync: bool = True, tmp: Pa
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode("utf-8") if isinstance(content, str) else content)
             f.flush()
+            if whole:
+                st = os.fstat(f.fileno())
+                os.utime(f.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns - 1))
             if sync:
                 os.fsync(f.fileno())
         try:  # written anew with the mode it had (asked once: another process may take it away

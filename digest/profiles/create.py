@@ -69,5 +69,5 @@ def create_profile(
         )
         profile = parse_profile_text(text, path, config)
         if not dry_run:
-            write_atomic(path, text)
+            write_atomic(path, text, whole=True)
     return profile

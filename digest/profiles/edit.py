@@ -78,5 +78,5 @@ def apply_edit(
         new, reread = doc.dump(uncomment=added)  # what PyYAML reads from the new text, before it is written
         profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
         if new != text and not dry_run:
-            write_atomic(path, new)
+            write_atomic(path, new, whole=True)
     return Edited(profile, new, new != text, reread)

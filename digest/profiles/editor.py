@@ -76,7 +76,7 @@ def edit_in_editor(
                         f"{unreadable}{path} changed while you were editing (another change was saved first) "
                         f"and was left as it is; your version is at {draft}: compare and edit again"
                     )
-                write_atomic(path, text)
+                write_atomic(path, text, whole=True)
             return profile
     finally:
         if not keep_draft:

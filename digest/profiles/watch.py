@@ -71,6 +71,7 @@ class ProfileFolder:
         self._passes, self._now_ns = 0, clock()
         self._unsure: set[str] = set()  # files read unsettled: read again at each pass until settled
         self._waiting: dict[str, tuple[Identity, int]] = {}  # path -> an unsettled version, its first pass
+        self._new: dict[str, int] = {}  # path -> the pass that first found it new and written in place
 
     def current(self, now: dt.datetime) -> ProfileScan:
         self._passes, self._now_ns = self._passes + 1, self.clock()
@@ -86,7 +87,7 @@ class ProfileFolder:
             profiles, problems = read_profiles(self.config, identities)
             profiles, problems = self._settled(profiles, problems, identities)
             self._identities, self._again = identities, Versions(self.config, self.clock)
-            self._changed_last_time = stamp != self._stamp
+            self._changed_last_time = stamp != self._stamp or self._passes in self._new.values()
             self._stamp, self._scanned_at = stamp, now
             scan = self._scan
             self._scan = ProfileScan(tuple(profiles), tuple(problems), scan.version + 1, scan.read + 1)
@@ -163,15 +164,33 @@ class ProfileFolder:
             before, identity = held.get(path), identities.get(path)
             if identity is not None and before not in (None, profile) and self._waits(path, identity):
                 profile = before
-            settled[path] = profile
+            if before is not None or not self._new_waits(path, identity):
+                settled[path] = profile
         kept = []
         for skipped in problems:
             identity = identities.get(skipped.path) if skipped.path else None
             if identity is not None and skipped.path in held and self._waits(skipped.path, identity):
                 settled[skipped.path] = held[skipped.path]  # said by the next scan that finds it so
-            else:
+            elif skipped.path in held or not self._new_waits(skipped.path, identity):
                 kept.append(skipped)
+        self._new = {path: n for path, n in self._new.items() if path in identities and path not in settled}
         return [settled[path] for path in identities if path in settled], kept
+
+    def _new_waits(self, path: str | None, identity: Identity | None) -> bool:
+        """Is ``path``, a file no earlier scan found, to wait for the next pass? Yes if
+        written within the last two seconds and last by a write (its modification time is its
+        change time: maybe an editor making it, a part written), the pass is not the first
+        (the daemon's start), and no earlier pass found it so: a new reader is late by one pass at
+        the most. A file renamed into place (``digest profile new``: files.write_atomic(whole=True),
+        ``mv``, ``cp -p``) was written whole before, its change time later: taken at once."""
+        if path is None or identity is None or self._scan.read == 0 or path in self._identities:
+            return False
+        if identity[2] != identity[3] or not unsettled(identity, self._now_ns):
+            return False
+        if self._new.setdefault(path, self._passes) < self._passes:
+            return False
+        log.debug("%s is new, written within the last 2 s: taken at the next pass", path)
+        return True
 
     def _in_place(self, path: str, identity: Identity) -> bool:
         """Is this version of ``path`` saved in place (the inode the pass's reading had: a file

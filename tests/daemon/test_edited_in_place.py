@@ -178,3 +178,48 @@ def test_a_broken_file_saved_in_place_with_its_time_ahead_is_said_by_the_next_re
     assert [p.user for p in first.profiles] == ["ada"] and first.skipped == ()
     later = folder.current(MON_0700 + dt.timedelta(minutes=2))
     assert later.profiles == () and [s.path for s in later.skipped] == [str(path)]
+
+
+def test_a_new_file_read_halfway_through_its_first_save_is_not_taken(mail_workspace, smtp_server):
+    # an editor making ada's file writes it in two parts; before, the 07:20 pass read the first
+    # (valid YAML: soup alone) and sent her a digest of Soup
+    ws, clock = mail_workspace, Clock(MON_0700)
+    papers = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
+    ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700)
+    ws.profile("bob", 'email: bob@example.org\ninterests: [robots]\nsend_at: "09:00"\n')
+    d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+    passes(d, clock, MON_0700, 0, 1, 17)
+    path = ws.root / "profiles" / "ada.yaml"
+    with path.open("w") as f:
+        f.write('email: ada@example.org\nsend_at: "07:20"\ninterests:\n  - soup\n')
+        f.flush()  # the pass reads it here
+        passes(d, clock, MON_0700, 20.25)
+        f.write("  - neuromorphic\n")
+    assert smtp_server.messages == []  # a new file written a moment ago waits one pass
+    passes(d, clock, MON_0700, 20.5)  # taken at the next pass, whole
+    (mail,) = smtp_server.messages
+    assert "Neuromorphic Chips" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_a_new_file_saved_by_a_rename_is_taken_at_once(workspace):
+    from digest.profiles.create import create_profile
+
+    folder = ProfileFolder(workspace.config, rescan=dt.timedelta(0))
+    folder.current(MON_0700)
+    create_profile(workspace.config, "ada", "ada@example.org", ["soup"])  # `digest profile new`
+    assert [p.user for p in folder.current(MON_0700 + dt.timedelta(minutes=1)).profiles] == ["ada"]
+
+
+def test_a_new_file_is_kept_back_one_pass_at_the_most(workspace):
+    folder = ProfileFolder(workspace.config, rescan=dt.timedelta(0))
+    folder.current(MON_0700)
+    path = workspace.root / "profiles" / "ada.yaml"
+    with path.open("w") as f:  # broken halfway: not said at the pass that finds it so
+        f.write("email: ada@example.org\ninterests: [sou")
+        f.flush()
+        halfway = folder.current(MON_0700 + dt.timedelta(minutes=1))
+        f.write("p]\n")
+    assert halfway.profiles == () and halfway.skipped == ()
+    edit_in_place(path, "email: ada@example.org\ninterests: [soup, robots]\n")  # saved again, a moment ago
+    (ada,) = folder.current(MON_0700 + dt.timedelta(minutes=2)).profiles
+    assert [i.phrase for i in ada.interests] == ["soup", "robots"]
