@@ -159,7 +159,9 @@ class ProfileCache:
         else:
             self.misses += 1
             profile = parse(Path(path))
-        if unsettled(identity, self.clock()):  # maybe saved again within this tick: not kept
+        if unsettled(identity, self.clock()):  # maybe saved again within this tick: not kept,
+            if entry is not None:  # and the last settled reading kept till it settles (watch.py)
+                self.seen[name] = entry
             return profile
         self.seen[name] = (identity, profile)
         return profile

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 PARALLEL_FROM = 2000  # files to parse from which the parsing is spread over the cores
+Earlier = dict[str, tuple[Identity, Profile]]  # path -> a version of the file and its profile
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,13 @@ def load_profiles_lenient(config: Config) -> tuple[list[Profile], list[str]]:
 
 
 def read_profiles(
-    config: Config, identities: dict[str, Identity | None] | None = None
+    config: Config, identities: dict[str, Identity | None] | None = None, earlier: Earlier | None = None
 ) -> tuple[list[Profile], list[Skipped]]:
     """Every valid profile, and the files skipped with their problems (no folder: one, of None).
-    ``identities``, if given, gets each file's identity as it was read (:func:`profile_files`)."""
+    ``identities``, if given, gets each file's identity as it was read (:func:`profile_files`);
+    ``earlier`` the readings the profile cache held (each file's last settled one), by path."""
     try:
-        return _read_all(config, identities)
+        return _read_all(config, identities, earlier)
     except ProfileError as e:  # no profiles folder
         return [], [Skipped(None, str(e))]
 
@@ -87,7 +89,7 @@ def folder_missing(folder: Path, then: str) -> str:
 
 
 def _read_all(
-    config: Config, identities: dict[str, Identity | None] | None = None
+    config: Config, identities: dict[str, Identity | None] | None = None, earlier: Earlier | None = None
 ) -> tuple[list[Profile], list[Skipped]]:
     """The valid profiles and the problems of the others, each file read once (through the
     cache); a missing folder raises ProfileError."""
@@ -97,6 +99,8 @@ def _read_all(
     profiles: list[Profile] = []
     problems: list[Skipped] = []
     cache = ProfileCache.for_config(config, __file__)
+    if earlier is not None:
+        earlier.update(cache.entries)
     misnamed: list[str] = []
     files = list(profile_files(folder, misnamed))
     if identities is not None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from digest.config import Config, file_stamp
 from digest.models import Profile
 from digest.profiles.cache import Identity, unsettled
-from digest.profiles.load import Skipped, Versions, read_profiles
+from digest.profiles.load import Earlier, Skipped, Versions, read_profiles
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,9 @@ class ProfileFolder:
         )
         if due:
             identities: dict[str, Identity | None] = {}
-            profiles, problems = read_profiles(self.config, identities)
-            profiles, problems = self._settled(profiles, problems, identities)
+            earlier: Earlier | None = {} if self._scan.read == 0 else None  # the first: the cache's
+            profiles, problems = read_profiles(self.config, identities, earlier)
+            profiles, problems = self._settled(profiles, problems, identities, earlier)
             self._identities, self._again = identities, Versions(self.config, self.clock)
             self._changed_last_time = stamp != self._stamp or self._passes in self._new.values()
             self._stamp, self._scanned_at = stamp, now
@@ -146,7 +147,11 @@ class ProfileFolder:
         return identity, self._again.profile(path, identity)
 
     def _settled(
-        self, profiles: list[Profile], problems: list[Skipped], identities: dict[str, Identity | None]
+        self,
+        profiles: list[Profile],
+        problems: list[Skipped],
+        identities: dict[str, Identity | None],
+        earlier: Earlier | None = None,
     ) -> tuple[list[Profile], list[Skipped]]:
         """The scan's ``profiles`` and skipped files, each file written within the last two
         seconds read again at the next passes. One saved in place since the last scan that reads
@@ -154,8 +159,13 @@ class ProfileFolder:
         (:meth:`_waits`); one that does not read at all (an editor's first step: the file emptied)
         keeps it too, and is read again at the next passes, as an edit in place is, and is said
         by the next scan that finds that version (its time ahead of this clock: a copy with
-        ``cp -p`` from a machine whose clock is ahead, a file server's clock, ``touch -d``)."""
+        ``cp -p`` from a machine whose clock is ahead, a file server's clock, ``touch -d``).
+        The first scan (the daemon's start, a `run --once`) holds the readings the profile cache
+        kept (``earlier``: the last command's, settled), and so keeps them for such a file too."""
         held = {str(p.source): p for p in self._scan.profiles}
+        if earlier:
+            held = {path: profile for path, (_, profile) in earlier.items()}
+            self._identities = {path: identity for path, (identity, _) in earlier.items()}
         now = self._now_ns
         self._unsure = {path for path, i in identities.items() if i is not None and unsettled(i, now)}
         settled = {}

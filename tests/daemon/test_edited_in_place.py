@@ -223,3 +223,37 @@ def test_a_new_file_is_kept_back_one_pass_at_the_most(workspace):
     edit_in_place(path, "email: ada@example.org\ninterests: [soup, robots]\n")  # saved again, a moment ago
     (ada,) = folder.current(MON_0700 + dt.timedelta(minutes=2)).profiles
     assert [i.phrase for i in ada.interests] == ["soup", "robots"]
+
+
+def test_a_run_once_reading_a_file_halfway_through_an_in_place_save_makes_the_digest_from_its_last_reading(
+    mail_workspace, smtp_server, monkeypatch
+):
+    # a timer's `digest run --once` starts afresh at each run (a Daemon of its own): before, the
+    # 07:20 run read ada's file halfway through her save and sent her a digest of Soup alone
+    from digest.profiles.cache import ProfileCache
+
+    ws = mail_workspace
+    papers = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
+    ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700)
+    head = 'email: ada@example.org\nsend_at: "07:20"\n'
+    path = ws.profile("ada", head + "interests: [neuromorphic]\n")
+    later = staticmethod(lambda: time.time_ns() + 60_000_000_000)  # the run at 07:17, a minute on
+    monkeypatch.setattr(ProfileCache, "clock", later, raising=False)
+
+    def run_once(minutes: float) -> None:
+        clock = Clock(MON_0700 + dt.timedelta(minutes=minutes))
+        Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp)).run_once()
+
+    run_once(17)
+    monkeypatch.setattr(ProfileCache, "clock", staticmethod(time.time_ns), raising=False)
+    with path.open("w") as f:  # soup added before neuromorphic, the file written in two parts
+        f.write(head + "interests:\n  - soup\n")
+        f.flush()  # the 07:20 run reads it here
+        run_once(20.25)
+        f.write("  - neuromorphic\n")
+    (mail,) = smtp_server.messages  # made from the file as the run at 07:17 read it
+    assert "Neuromorphic Chips" in mail.message.get_body(("plain",)).get_content()
+    ahead = lambda: time.time_ns() + 60_000_000_000  # noqa: E731 - the next run, a minute on
+    monkeypatch.setattr(ProfileCache, "clock", staticmethod(ahead), raising=False)
+    (saved,) = ProfileFolder(ws.config, clock=ahead).current(MON_0700 + dt.timedelta(minutes=21)).profiles
+    assert [i.phrase for i in saved.interests] == ["soup", "neuromorphic"]
