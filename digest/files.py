@@ -35,8 +35,29 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
 
 
+def _linked(tmp: str | Path, path: Path) -> bool:
+    """``tmp`` put in place as ``path`` by a hard link, which fails if ``path`` exists; False if
+    the filesystem makes none (FAT, some network and FUSE filesystems)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        if e.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK):
+            return False
+        raise
+    os.unlink(tmp)
+    return True
+
+
 def write_atomic(
-    path: Path, content: str | bytes, *, sync: bool = True, tmp: Path | None = None, whole: bool = False
+    path: Path,
+    content: str | bytes,
+    *,
+    sync: bool = True,
+    tmp: Path | None = None,
+    whole: bool = False,
+    new: bool = False,
 ) -> None:
     """Temp file in the same folder, fsync, rename over the target (then fsync the folder).
 
@@ -47,7 +68,9 @@ def write_atomic(
     per file (the file transport writes one file per message). ``whole``: the file's modification
     time set a nanosecond back (a second on a filesystem of whole seconds), so that its change
     time comes after it: a reader of the folder tells it from a file an editor is still writing in
-    place, whose two times are one (digest.profiles.watch: a profile file)."""
+    place, whose two times are one (digest.profiles.watch: a profile file). ``new``: the file is
+    made, never written over: FileExistsError if one was made meanwhile (by hand, not under the
+    caller's lock), where the filesystem has hard links (elsewhere it is replaced, as without)."""
     if tmp is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -69,7 +92,8 @@ def write_atomic(
             mode = None
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if not (new and _linked(tmp, path)):
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -69,5 +69,11 @@ def create_profile(
         )
         profile = parse_profile_text(text, path, config)
         if not dry_run:
-            write_atomic(path, text, whole=True)
+            try:
+                write_atomic(path, text, whole=True, new=True)
+            except FileExistsError:  # made meanwhile by hand (an editor, `cp`): not written over
+                raise ProfileError(
+                    f"{path}: {user!r} already has a profile, made while this one was being written; "
+                    f"nothing was written: look at it with `digest profile show {user}`"
+                ) from None
     return profile

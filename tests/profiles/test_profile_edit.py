@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -231,6 +233,29 @@ def test_two_processes_editing_at_once_lose_nothing(workspace):
     }
     assert profile.exclude == ("medical",)
     assert (workspace.root / "profiles" / "ada.yaml").read_text().startswith("# many hands\n")
+
+
+def test_profile_new_does_not_write_over_a_file_made_by_hand_while_it_writes(workspace):
+    # the file made by hand (an editor, `cp`) after `profile new` looked and before its file was in
+    # place: before, written over without a word ("Created", exit 0, hand@example.org gone)
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to hold `profile new` as it puts its file in place")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    calls = "link,linkat,rename,renameat,renameat2"
+    held = ["strace", "-f", "-qq", "-o", os.devnull, "-e", f"trace={calls}"]
+    held += ["-e", f"inject={calls}:delay_enter=2000000"]  # each 2 s late
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile", "new", "ada"]
+    new = subprocess.Popen(
+        [*held, *cmd, "--email", "ada@example.org", "-i", "soup"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    folder = workspace.root / "profiles"
+    while new.poll() is None and not any(p.stat().st_size for p in folder.glob(".ada.yaml.*.tmp")):
+        time.sleep(0.01)  # written, not yet in place
+    path = workspace.profile("ada", "email: hand@example.org\ninterests: [robots]\n")
+    assert new.wait(timeout=60) == 1
+    assert f"{path}: 'ada' already has a profile, made while this one was being written" in new.stderr.read()
+    assert path.read_text() == "email: hand@example.org\ninterests: [robots]\n"
+    assert list(folder.glob(".ada.yaml.*.tmp")) == []
 
 
 def test_profile_new_then_show(workspace):
