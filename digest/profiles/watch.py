@@ -203,10 +203,15 @@ class ProfileFolder:
         return True
 
     def _in_place(self, path: str, identity: Identity) -> bool:
-        """Is this version of ``path`` saved in place (the inode the pass's reading had: a file
-        renamed into place was written whole before) within the last two seconds?"""
+        """Is this version of ``path``, written within the last two seconds, maybe a save under
+        way? Yes if saved in place (the inode the pass's reading had), or a new inode whose last
+        change was a write (its modification time is its change time: the old file moved aside
+        or removed and a new one written at its name, as Emacs backs a file up by renaming it);
+        no for one renamed into place (its change time later: written whole before)."""
         held = self._identities.get(path)
-        return held is not None and held[0] == identity[0] and unsettled(identity, self._now_ns)
+        if held is None or not unsettled(identity, self._now_ns):
+            return False
+        return held[0] == identity[0] or identity[2] == identity[3]
 
     def _waits(self, path: str, identity: Identity) -> bool:
         """Is this version of ``path``, reading otherwise than the one the pass holds, to wait?

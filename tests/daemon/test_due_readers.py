@@ -69,7 +69,7 @@ def test_a_tick_reads_the_folder_only_when_it_changed_or_the_rescan_interval_pas
     assert later.version > edited.version
     assert [p.send_at.strftime("%H:%M") for p in later.profiles] == ["08:00"]
 
-    write_atomic(path, profile_text("ada", "09:00"))  # as `digest profile` and the web page save
+    write_atomic(path, profile_text("ada", "09:00"), whole=True)  # as `digest profile` and the web page save
     saved = folder.current(MON_0700 + dt.timedelta(minutes=6))
     assert [p.send_at.strftime("%H:%M") for p in saved.profiles] == ["09:00"]
 
@@ -80,7 +80,7 @@ def test_an_edited_send_time_is_honoured(mail_workspace, smtp_server):
     d = daemon(ws, clock)
     at(d, clock, 0)
     assert [p.user for p in d.due.candidates(clock.now)] == []  # next looked at 09:00
-    write_atomic(ws.root / "profiles" / "ada.yaml", profile_text("ada", "07:20"))
+    write_atomic(ws.root / "profiles" / "ada.yaml", profile_text("ada", "07:20"), whole=True)
     at(d, clock, 25)
     assert received(smtp_server) == ["ada"]
     at(d, clock, 30)
@@ -132,7 +132,7 @@ def test_a_bad_profile_only_affects_its_reader_and_counts_once_fixed(mail_worksp
     report = at(d, clock, 31)
     assert received(smtp_server) == ["ada"]
     assert len(report.profile_problems) == 1 and "bob.yaml" in report.profile_problems[0]
-    write_atomic(ws.root / "profiles" / "bob.yaml", profile_text("bob", "07:30"))
+    write_atomic(ws.root / "profiles" / "bob.yaml", profile_text("bob", "07:30"), whole=True)
     report = at(d, clock, 40)
     assert report.profile_problems == ()
     assert sorted(received(smtp_server)) == ["ada", "bob"]

@@ -106,7 +106,10 @@ def test_a_send_time_moved_earlier_in_place_with_its_size_and_modification_time_
     assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]
 
 
-def test_a_file_read_halfway_through_an_in_place_save_is_not_taken_for_the_pass(mail_workspace, smtp_server):
+@pytest.mark.parametrize("aside", [False, True], ids=["in place", "old file moved aside"])
+def test_a_file_read_halfway_through_a_save_is_not_taken_for_the_pass(mail_workspace, smtp_server, aside):
+    # moved aside: as Emacs backs a file up (the old file renamed to ada.yaml~, a new one written at
+    # the name); before, a new inode was taken as a file renamed in whole: a digest of Soup alone
     ws, clock = mail_workspace, Clock(MON_0700)
     papers = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
     ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700)
@@ -114,6 +117,8 @@ def test_a_file_read_halfway_through_an_in_place_save_is_not_taken_for_the_pass(
     path = ws.profile("ada", head + "interests: [neuromorphic]\n")
     d = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
     passes(d, clock, MON_0700, 0, 1, 17)
+    if aside:
+        path.rename(path.with_name("ada.yaml~"))
     with path.open("w") as f:  # soup added before neuromorphic, the file written in two parts
         f.write(head + "interests:\n  - soup\n")
         f.flush()  # the pass reads it here: valid YAML, soup alone

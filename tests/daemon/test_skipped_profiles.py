@@ -55,7 +55,7 @@ def test_a_broken_profile_is_said_once_again_when_it_changes_and_when_it_is_read
 
     # broken again: said again, once (saved by a rename: a save in place a moment before the folder
     # is read keeps the last reading until it is two seconds old, see digest.profiles.watch)
-    write_atomic(bob, GOOD + "send_at: [\n")
+    write_atomic(bob, GOOD + "send_at: [\n", whole=True)
     (again,) = polls()
     assert again.startswith(f"profile skipped: {bob}: not valid YAML")
 
