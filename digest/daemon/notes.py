@@ -30,11 +30,11 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from digest.daemon.slots import latest_slot
 from digest.daemon.unbuilt import AGAIN
 from digest.db import POSTGRESQL, real_file, retrying_conflicts, sidecar
 from digest.files import write_atomic
 from digest.models import Profile
+from digest.slots import latest_slot
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
