@@ -207,9 +207,12 @@ class ProfileFolder:
         way? Yes if saved in place (the inode the pass's reading had), or a new inode whose last
         change was a write (its modification time is its change time: the old file moved aside
         or removed and a new one written at its name, as Emacs backs a file up by renaming it);
-        no for one renamed into place (its change time later: written whole before)."""
+        no for one renamed into place (its change time later: written whole before), nor for one
+        whose modification time is later than its change time (set after the file was written:
+        `cp -p` or `touch -d` of a time ahead, which would hold it "within two seconds" for as
+        long at every `run --once`)."""
         held = self._identities.get(path)
-        if held is None or not unsettled(identity, self._now_ns):
+        if held is None or not unsettled(identity, self._now_ns) or identity[2] > identity[3]:
             return False
         return held[0] == identity[0] or identity[2] == identity[3]
 

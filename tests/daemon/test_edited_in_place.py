@@ -179,9 +179,8 @@ def test_a_broken_file_saved_in_place_with_its_time_ahead_is_said_by_the_next_re
     edit_in_place(path, "email: ada@example.org\ninterests: [neuromorphic\n")
     ahead = time.time_ns() + 3600 * 1_000_000_000
     os.utime(path, ns=(ahead, ahead))
-    first = folder.current(MON_0700 + dt.timedelta(minutes=1))  # maybe a save under way: kept
-    assert [p.user for p in first.profiles] == ["ada"] and first.skipped == ()
-    later = folder.current(MON_0700 + dt.timedelta(minutes=2))
+    # its modification time set after it was written (later than its change time): no save under way
+    later = folder.current(MON_0700 + dt.timedelta(minutes=1))
     assert later.profiles == () and [s.path for s in later.skipped] == [str(path)]
 
 
@@ -230,6 +229,30 @@ def test_a_new_file_is_kept_back_one_pass_at_the_most(workspace):
     assert [i.phrase for i in ada.interests] == ["soup", "robots"]
 
 
+HEAD = 'email: ada@example.org\nsend_at: "07:20"\n'
+
+
+def run_once(ws, minutes: float) -> None:
+    """A timer's `digest run --once` at 07:00 + ``minutes``: a Daemon of its own, started afresh."""
+    clock = Clock(MON_0700 + dt.timedelta(minutes=minutes))
+    Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp)).run_once()
+
+
+def ada_read_by_a_run_at_0717(ws, monkeypatch) -> Path:
+    """ada's file (neuromorphic, 07:20) as a run at 07:17 read it, kept in the profile cache (its
+    clock a minute on, as at a run a minute after the file was written); the papers of Mar 15."""
+    from digest.profiles.cache import ProfileCache
+
+    papers = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
+    ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700)
+    path = ws.profile("ada", HEAD + "interests: [neuromorphic]\n")
+    later = staticmethod(lambda: time.time_ns() + 60_000_000_000)
+    monkeypatch.setattr(ProfileCache, "clock", later, raising=False)
+    run_once(ws, 17)
+    monkeypatch.setattr(ProfileCache, "clock", staticmethod(time.time_ns), raising=False)
+    return path
+
+
 def test_a_run_once_reading_a_file_halfway_through_an_in_place_save_makes_the_digest_from_its_last_reading(
     mail_workspace, smtp_server, monkeypatch
 ):
@@ -238,23 +261,11 @@ def test_a_run_once_reading_a_file_halfway_through_an_in_place_save_makes_the_di
     from digest.profiles.cache import ProfileCache
 
     ws = mail_workspace
-    papers = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
-    ws.dump("d1.txt", make_dump("Mar 15", papers), mtime=MON_0700)
-    head = 'email: ada@example.org\nsend_at: "07:20"\n'
-    path = ws.profile("ada", head + "interests: [neuromorphic]\n")
-    later = staticmethod(lambda: time.time_ns() + 60_000_000_000)  # the run at 07:17, a minute on
-    monkeypatch.setattr(ProfileCache, "clock", later, raising=False)
-
-    def run_once(minutes: float) -> None:
-        clock = Clock(MON_0700 + dt.timedelta(minutes=minutes))
-        Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp)).run_once()
-
-    run_once(17)
-    monkeypatch.setattr(ProfileCache, "clock", staticmethod(time.time_ns), raising=False)
+    path = ada_read_by_a_run_at_0717(ws, monkeypatch)
     with path.open("w") as f:  # soup added before neuromorphic, the file written in two parts
-        f.write(head + "interests:\n  - soup\n")
+        f.write(HEAD + "interests:\n  - soup\n")
         f.flush()  # the 07:20 run reads it here
-        run_once(20.25)
+        run_once(ws, 20.25)
         f.write("  - neuromorphic\n")
     (mail,) = smtp_server.messages  # made from the file as the run at 07:17 read it
     assert "Neuromorphic Chips" in mail.message.get_body(("plain",)).get_content()
@@ -262,3 +273,20 @@ def test_a_run_once_reading_a_file_halfway_through_an_in_place_save_makes_the_di
     monkeypatch.setattr(ProfileCache, "clock", staticmethod(ahead), raising=False)
     (saved,) = ProfileFolder(ws.config, clock=ahead).current(MON_0700 + dt.timedelta(minutes=21)).profiles
     assert [i.phrase for i in saved.interests] == ["soup", "neuromorphic"]
+
+
+def test_a_file_copied_over_with_its_time_ahead_counts_at_the_next_run_once(
+    mail_workspace, smtp_server, monkeypatch
+):
+    # `cp -p` over ada's file of one from a machine whose clock is an hour ahead: its modification
+    # time set after the copy was written (later than its change time: no save is under way); before,
+    # every timer's `digest run --once` for that hour kept the cache's earlier reading of it, not
+    # the one run that a file maybe read halfway waits
+    path = ada_read_by_a_run_at_0717(mail_workspace, monkeypatch)
+    edit_in_place(path, HEAD + "interests: [soup]\n")
+    ahead = time.time_ns() + 3600 * 1_000_000_000
+    os.utime(path, ns=(ahead, ahead))
+    for minutes in (19, 20.25):  # a timer's runs, a minute apart
+        run_once(mail_workspace, minutes)
+    (mail,) = smtp_server.messages
+    assert "Soup" in mail.message.get_body(("plain",)).get_content()
