@@ -154,9 +154,13 @@ class FileLock:
     another process holds it. ``note`` writes a line into the lock file saying who holds it.
     """
 
-    def __init__(self, path: Path, mode: int = 0o644) -> None:
+    def __init__(self, path: Path, mode: int = 0o644, others: bool = False) -> None:
+        """``others``: a lock file another user may have made (root's one `digest send`), taken
+        on the file opened for reading where it cannot be opened for writing (flock asks no more);
+        only for a lock that writes no ``note``."""
         self.path = path
         self.mode = mode
+        self.others = others
         self.fd: int | None = None
 
     def acquire(self, wait: bool = True, note: str | None = None) -> bool:
@@ -165,7 +169,7 @@ class FileLock:
         between); only for a lock whose takers another lock keeps apart (digest.daemon.lock's
         worker lock, taken under the run lock), else it would write over a holder's note."""
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+            fd = self._open()
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
             _say_full(self.path, e)
             hint = "; the folder must be writable for this command" if e.errno in _NOT_WRITABLE else ""
@@ -185,8 +189,19 @@ class FileLock:
         except BlockingIOError:
             os.close(fd)
             return False
+        except OSError as e:  # NFS takes no flock on a file opened for reading (EBADF)
+            os.close(fd)
+            raise DigestError(f"{self.path}: cannot take the lock: {e.strerror or e}") from None
         self.fd = fd
         return True
+
+    def _open(self) -> int:
+        try:
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+        except PermissionError:
+            if self.others and self.path.exists():  # another user's file in a folder we may write
+                return os.open(self.path, os.O_RDONLY)
+            raise
 
     def take_anew(self, note: str) -> None:
         """The lock, on a new file put in place of ``path`` with ``note`` in it: never waits for

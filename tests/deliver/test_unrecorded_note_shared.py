@@ -16,7 +16,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,6 +28,7 @@ from digest.db import DatabaseUrl
 from digest.deliver.outbox import SENT, Outbox
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.files import FileLock
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump, postgres_database, tmpfs
@@ -166,6 +170,42 @@ def test_a_halt_that_cannot_make_the_lock_file_says_the_workers_take_no_turns(tm
     said = caplog.text
     assert "digest.pg.unrecorded.lock: the disk is full, no file can be made there" in said, said
     assert "the workers sharing this folder do not take turns at the note now" in caplog.text  # was: not said
+
+
+@contextlib.contextmanager
+def another_user() -> Iterator[None]:
+    """This process as the user nobody for a while (a worker of the service's user)."""
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_a_lock_file_root_made_still_gives_the_service_users_workers_their_turns(caplog):
+    """root ran `digest send` once: its pass (every pass makes it) left the lock file the workers
+    take turns on, root's, 0644, which the service user's worker, halting, could not open for
+    writing: "cannot open the lock file ...: Permission denied; the folder must be writable", its
+    note written without a turn (two such workers noting at once keep only the last's). It takes
+    its turn on the file opened for reading (flock asks no more), and waits for whoever holds it."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to be another user for a moment")
+    folder = Path(tempfile.mkdtemp())  # /tmp: the user nobody can reach it (not pytest's tmp_path)
+    try:
+        folder.chmod(0o777)  # the folder the workers write in
+        database = DatabaseUrl("postgresql:///digest", folder)
+        root = Unrecorded(database)
+        root.ready()
+        with another_user():
+            assert Unrecorded(database).add([Accepted(1, "ada", "ada@example.org", "250 OK", AT)])
+        assert "do not take turns" not in caplog.text, caplog.text  # was said, no turn taken
+        assert [a.user for a in Unrecorded(database).entries()] == ["ada"]
+        with FileLock(root.turns), another_user():  # root's turn now: the service user's waits
+            assert FileLock(root.turns, others=True).acquire(wait=False) is False
+    finally:
+        shutil.rmtree(folder)
 
 
 class FailoverAfterBoth(Mailbox):
