@@ -98,6 +98,15 @@ def note_failures(
             _delete(db, served)
             _delete(db, gone, before=iso(began))
             said = _said(db, sorted(failures))
+            # a reader failing for the first time has no row to lock: one made (its said_at empty),
+            # which waits for a row another pass is writing at once, then read (and said) as theirs
+            if new := sorted(set(failures) - said.keys()):
+                db.executemany(
+                    "INSERT INTO reader_failures (user, error, worker, at, period) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT (user) DO NOTHING",
+                    [(user, failures[user][1], worker, iso(now), failures[user][0]) for user in new],
+                )
+                said |= _said(db, new)
             loud = {user for user, now_failing in failures.items() if _loud(said.get(user), now_failing, now)}
             db.executemany(
                 "INSERT INTO reader_failures (user, error, worker, at, period, said_at) VALUES (?,?,?,?,?,?) "

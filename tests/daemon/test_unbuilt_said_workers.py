@@ -5,8 +5,11 @@ so N workers said one failure N times a day (on SQLite one daemon runs: tests/da
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import threading
+import time
 
 from test_failures_every_machine import two_machines
 from test_unbuilt_said import trap
@@ -41,3 +44,40 @@ def test_two_workers_say_a_failing_digest_once_between_them(tmp_path, smtp_serve
         a.dump("next.txt", make_dump("Mar 15", [("Neuromorphic array", "A spiking array.")]))
         assert said([db1, app2], caplog) == ["ERROR", "DEBUG"]
         assert "bob: cannot build the message" in b.cli("status").output  # listed all along
+
+
+def test_two_workers_failing_a_reader_first_at_once_say_it_once(tmp_path, smtp_server, caplog):
+    """Two passes ending together, bob's and cy's digests failing for the first time (no row of
+    theirs to lock yet): each pass read no row of theirs, and both said them at ERROR. Here each
+    pass is held as it notes them by a transaction writing their rows that rolls back (a third
+    pass's note, not yet committed, as a slow one's is), then both go on at once."""
+    import psycopg
+
+    caplog.set_level(logging.DEBUG, logger="digest")
+    with postgres_database() as url:
+        a, b = two_machines(tmp_path, smtp_server.port, url)
+        a.cli("status")  # the database's tables made
+        now = [dt.datetime.now(dt.UTC)]
+        workers = [Daemon(ws.config, lambda: now[0]) for ws in (a, b)]
+        with psycopg.connect(str(url), autocommit=True) as side:
+            with contextlib.suppress(Rollback), side.transaction():
+                side.execute(
+                    'INSERT INTO reader_failures ("user", error, worker, at) VALUES '
+                    "('bob', 'x', 'w3', '2000-01-01'), ('cy', 'x', 'w3', '2000-01-01')"
+                )
+                passes = [threading.Thread(target=worker.run_once) for worker in workers]
+                for one in passes:
+                    one.start()
+                while side.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0] < 2:
+                    time.sleep(0.05)  # both passes waiting for the third's rows
+                raise Rollback
+            for one in passes:
+                one.join()
+        lines = [(r.levelname, r.getMessage()) for r in caplog.records if "not queued" in r.getMessage()]
+        for user in ("bob", "cy"):  # was: ERROR, ERROR
+            levels = sorted(level for level, text in lines if text.startswith(f"digest for {user}"))
+            assert levels == ["DEBUG", "ERROR"]
+
+
+class Rollback(Exception):
+    """The third pass's note undone."""
