@@ -201,7 +201,13 @@ class Store(CarriedPapers, PaperEmbeddings):
     def _add_listing(self, listing: Listing, stamp: str) -> IngestResult:
         with self.transaction() as db:
             self.serialize("listings")
-            if db.execute("SELECT 1 FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
+            if known := db.execute(
+                "SELECT id, source FROM listings WHERE sha256 = ?", (listing.sha256,)
+            ).fetchone():
+                if fetched_source(str(listing.source)) not in ("", fetched_source(known[1])):
+                    # fetched again by a source renamed in the config: its listing now (a new
+                    # reader's first digest takes the config's sources': latest_listing_papers)
+                    db.execute("UPDATE listings SET source = ? WHERE id = ?", (str(listing.source), known[0]))
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
             listing_id = db.execute(
                 "INSERT INTO listings (sha256, day, source, entries, ingested_at, format) "

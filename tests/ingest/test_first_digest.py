@@ -111,3 +111,27 @@ def first_digest(workspace) -> list[str]:
     with Store(config.database) as store:
         digest = next_digest(store, load_profile(config, "cy"), NOW, config=config)
     return [m.paper.title for m in digest.matches]
+
+
+def test_a_source_renamed_in_the_config_feeds_a_new_readers_first_digest_once_fetched_again(workspace):
+    # Before: its document, fetched again under the new name, was "already ingested", its listing
+    # kept the old name, which no config names: the daily papers were in no new reader's first
+    # digest until the service published another one (the next day)
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(workspace, server, HF, RSS)
+        assert workspace.cli("fetch").exit_code == 0
+        text = workspace.config_path.read_text()
+        workspace.config_path.write_text(
+            text.replace("- kind: hf_daily\n", "- kind: hf_daily\n    name: hf\n")
+        )
+        assert [s.name for s in workspace.config.sources] == ["hf", "arxiv-cs.LG"]
+        workspace.profile("cy", READER)
+        gradient = "Gradient Noise as a Compass for Curriculum Design"
+        assert first_digest(workspace) == [gradient]  # until fetched under its new name
+        fetched = workspace.cli("fetch")
+        assert "hf: listing: 3 papers of 2026-11-27: already ingested, nothing new" in fetched.output
+    assert first_digest(workspace) == [
+        gradient,
+        "Spiking Attention Without Softmax",
+        "Tidal Memory Layers for Long-Context Language Models",
+    ]
