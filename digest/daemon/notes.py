@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -158,9 +159,19 @@ def _said(db: Any, users: list[str]) -> dict[str, tuple[str, str | None, str | N
 
 def _loud(row: tuple[str, str | None, str | None] | None, failing: tuple[str, str], now: dt.datetime) -> bool:
     """Whether a failure (``failing``: the digest's period, why) is said at ERROR, given its row."""
-    if row is None or row[2] is None or (row[1], row[0]) != failing:
+    if row is None or row[2] is None or (row[1], _reason(row[0])) != (failing[0], _reason(failing[1])):
         return True
     return now - dt.datetime.fromisoformat(row[2]) >= AGAIN
+
+
+# the folder of a user's template a reason names (digest.compose.template_errors): each worker's
+# own (its config folder's `templates:`), so the same failure is the same reason on every machine
+_TEMPLATE_FOLDER = re.compile(r"(?<=: )[^\n]*?/(?=[^/\n]*\.j2, line )")
+
+
+def _reason(error: str) -> str:
+    """``error`` as compared between the workers: a template's file named without its folder."""
+    return _TEMPLATE_FOLDER.sub("", error, count=1)
 
 
 def _delete(db: Any, users: list[str], before: str | None = None) -> None:

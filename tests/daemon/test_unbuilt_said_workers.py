@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import shutil
 import threading
 import time
 
@@ -81,3 +82,18 @@ def test_two_workers_failing_a_reader_first_at_once_say_it_once(tmp_path, smtp_s
 
 class Rollback(Exception):
     """The third pass's note undone."""
+
+
+def test_workers_with_their_own_copy_of_the_template_say_its_failure_once(tmp_path, smtp_server, caplog):
+    # Before: the reason names the template's file in each worker's own folder, so each pass
+    # after the other worker's found "another reason" and said it at ERROR: at every pass
+    with postgres_database() as url:
+        a, b = two_machines(tmp_path, smtp_server.port, url)
+        own = b.config_path.parent / "tpl"
+        shutil.copytree(a.root / "tpl", own)
+        b.config_path.write_text(
+            b.config_path.read_text().replace(f"templates: {a.root / 'tpl'}", f"templates: {own}")
+        )
+        now = [dt.datetime.now(dt.UTC)]
+        db1, app2 = Daemon(a.config, lambda: now[0]), Daemon(b.config, lambda: now[0])
+        assert said([db1, app2, db1, app2], caplog) == ["ERROR", "DEBUG", "DEBUG", "DEBUG"]
