@@ -249,6 +249,7 @@ def run(obj: Context, once: bool) -> None:
         say_bugs=not once or debugging(),  # --once: a reader's bug said in its line, as `ingest` does
         say_failures=not once,  # --once: a document it cannot read said in its line, as `fetch` does
         say_notes=not once,  # --once: run at every pass by a timer; `digest status` says them
+        once=once,  # a profile file saved in place a moment before waited for (2 s at the most)
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight

@@ -71,9 +71,11 @@ class Daemon:
         say_bugs: bool = True,
         say_failures: bool = True,
         say_notes: bool = True,
+        once: bool = False,
         wall: Clock = wall_clock,
     ) -> None:
         self.config = config
+        self.once = once  # `digest run --once`: a file saved a moment before waited for (ProfileFolder)
         # a dump reader's bug: its traceback logged once (the daemon); False: said by the caller
         # in the pass's report (`digest run --once`, without DIGEST_DEBUG): see describe
         self.say_bugs = say_bugs
@@ -95,7 +97,7 @@ class Daemon:
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
         self.login_refused: str | None = None  # the server refused our login: no more tries
         self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
-        self.profiles = ProfileFolder(config)  # kept between ticks (see digest.profiles.watch)
+        self.profiles = ProfileFolder(config, once=once)  # kept between ticks (see digest.profiles.watch)
         # who may be due (see digest.daemon.due), their files looked at again before they are served
         self.due, self._synced = DueIndex(lambda listed: self.profiles.fresh(listed)), -1
         self._told = -1  # the read of the folder whose skipped files were said (digest.daemon.skipped)
@@ -157,7 +159,8 @@ class Daemon:
         poll = config.scheduler.poll_seconds != self.config.scheduler.poll_seconds
         if self.login_refused and config.smtp != self.config.smtp:  # a login corrected: try it
             self.login_refused = None
-        self.config, self.profiles, self._synced, self._told = config, ProfileFolder(config), -1, -1
+        self.config, self._synced, self._told = config, -1, -1
+        self.profiles = ProfileFolder(config, once=self.once)
         self.looked = Looked()
         if poll and self._scheduler is not None:
             self._scheduler.reschedule_job("tick", trigger="interval", seconds=config.scheduler.poll_seconds)

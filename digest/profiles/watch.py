@@ -22,6 +22,10 @@ valid YAML): where the pass holds another reading of that file, the new one is t
 later pass that finds the file still the same version (one pass later, a minute by default), and
 until then the pass keeps the reading it had. Such a file is read again at each pass until it
 is two seconds old: a second save within one tick of a coarse clock leaves the same stamps.
+A run of one pass (`digest run --once`, ``once=True``), which has no later pass (its next is a
+timer's next run, maybe tomorrow's), waits instead until such a file is two seconds old (two
+seconds at the most, and only when a file is that fresh) and takes its new reading if the file
+has not changed since; one still changing keeps its reading (:meth:`ProfileFolder._settle`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 
 from digest.config import Config, file_stamp
 from digest.models import Profile
-from digest.profiles.cache import Identity, unsettled
+from digest.profiles.cache import UNSETTLED_NS, Identity, unsettled
 from digest.profiles.load import Earlier, Skipped, Versions, read_profiles
 
 log = logging.getLogger(__name__)
@@ -56,11 +60,19 @@ class ProfileScan:
 class ProfileFolder:
     """``folder.current(now)``: the profiles as of the last scan, the folder read again if needed."""
 
+    sleep = staticmethod(time.sleep)  # how a run of one pass waits for a fresh file to settle
+
     def __init__(
-        self, config: Config, rescan: dt.timedelta | None = None, clock: Callable[[], int] = time.time_ns
+        self,
+        config: Config,
+        rescan: dt.timedelta | None = None,
+        clock: Callable[[], int] = time.time_ns,
+        *,
+        once: bool = False,
     ) -> None:
-        """``clock``: the filesystem's (time.time_ns), that file times are told against."""
-        self.config, self.clock = config, clock
+        """``clock``: the filesystem's (time.time_ns), that file times are told against; ``once``:
+        a run of one pass (`digest run --once`), which waits for a fresh file rather than for a pass."""
+        self.config, self.clock, self.once = config, clock, once
         self.rescan = rescan if rescan is not None else config.scheduler.profiles_rescan
         self._stamp: int | None = None  # the folder's mtime (ns) the last scan saw
         self._changed_last_time = True
@@ -168,12 +180,12 @@ class ProfileFolder:
             self._identities = {path: identity for path, (identity, _) in earlier.items()}
         now = self._now_ns
         self._unsure = {path for path, i in identities.items() if i is not None and unsettled(i, now)}
-        settled = {}
+        settled, waiting = {}, {}
         for profile in profiles:
             path = str(profile.source)
             before, identity = held.get(path), identities.get(path)
             if identity is not None and before not in (None, profile) and self._waits(path, identity):
-                profile = before
+                profile, waiting[path] = before, (identity, profile)
             if before is not None or not self._new_waits(path, identity):
                 settled[path] = profile
         kept = []
@@ -181,10 +193,39 @@ class ProfileFolder:
             identity = identities.get(skipped.path) if skipped.path else None
             if identity is not None and skipped.path in held and self._waits(skipped.path, identity):
                 settled[skipped.path] = held[skipped.path]  # said by the next scan that finds it so
+                waiting[skipped.path] = (identity, skipped)
             elif skipped.path in held or not self._new_waits(skipped.path, identity):
                 kept.append(skipped)
+        if self.once and waiting:
+            self._settle(waiting, settled, kept)
         self._new = {path: n for path, n in self._new.items() if path in identities and path not in settled}
         return [settled[path] for path in identities if path in settled], kept
+
+    def _settle(
+        self,
+        waiting: dict[str, tuple[Identity, Profile | Skipped]],
+        settled: dict[str, Profile],
+        kept: list[Skipped],
+    ) -> None:
+        """A run of one pass: the files of ``waiting`` (each held back with the version the scan
+        read, and that reading) are looked at again once they are two seconds old (a wait of two
+        seconds at the most), and those still that version are taken as read (a broken one said);
+        one changed since keeps the reading it had, as at a daemon's pass."""
+        last = max(max(identity[2], identity[3]) for identity, _ in waiting.values())
+        wait_ns = min(last + UNSETTLED_NS - self.clock(), UNSETTLED_NS)
+        if wait_ns > 0:
+            log.debug("%d profile file(s) written within the last 2 s: waiting for them", len(waiting))
+            self.sleep(wait_ns / 1e9)
+        self._now_ns = self.clock()
+        for path, (identity, reading) in waiting.items():
+            if file_stamp(path) != identity:
+                continue  # still being saved: the reading the run had, as now
+            self._waiting.pop(path, None)
+            if isinstance(reading, Skipped):
+                del settled[path]
+                kept.append(reading)
+            else:
+                settled[path] = reading
 
     def _new_waits(self, path: str | None, identity: Identity | None) -> bool:
         """Is ``path``, a file no earlier scan found, to wait for the next pass? Yes if

@@ -235,7 +235,7 @@ HEAD = 'email: ada@example.org\nsend_at: "07:20"\n'
 def run_once(ws, minutes: float) -> None:
     """A timer's `digest run --once` at 07:00 + ``minutes``: a Daemon of its own, started afresh."""
     clock = Clock(MON_0700 + dt.timedelta(minutes=minutes))
-    Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp)).run_once()
+    Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp), once=True).run_once()
 
 
 def ada_read_by_a_run_at_0717(ws, monkeypatch) -> Path:
@@ -264,9 +264,15 @@ def test_a_run_once_reading_a_file_halfway_through_an_in_place_save_makes_the_di
     path = ada_read_by_a_run_at_0717(ws, monkeypatch)
     with path.open("w") as f:  # soup added before neuromorphic, the file written in two parts
         f.write(HEAD + "interests:\n  - soup\n")
-        f.flush()  # the 07:20 run reads it here
+        f.flush()  # the 07:20 run reads it here, and the save goes on while the run waits for it
+
+        def the_rest_written(seconds: float) -> None:
+            f.write("  - neuromorphic\n")
+            f.flush()
+            time.sleep(seconds)
+
+        monkeypatch.setattr(ProfileFolder, "sleep", staticmethod(the_rest_written))
         run_once(ws, 20.25)
-        f.write("  - neuromorphic\n")
     (mail,) = smtp_server.messages  # made from the file as the run at 07:17 read it
     assert "Neuromorphic Chips" in mail.message.get_body(("plain",)).get_content()
     ahead = lambda: time.time_ns() + 60_000_000_000  # noqa: E731 - the next run, a minute on
@@ -289,4 +295,19 @@ def test_a_file_copied_over_with_its_time_ahead_counts_at_the_next_run_once(
     for minutes in (19, 20.25):  # a timer's runs, a minute apart
         run_once(mail_workspace, minutes)
     (mail,) = smtp_server.messages
+    assert "Soup" in mail.message.get_body(("plain",)).get_content()
+
+
+def test_a_run_once_a_moment_after_a_save_in_place_takes_the_saved_file(
+    mail_workspace, smtp_server, monkeypatch
+):
+    # ada moves to a new address, saved in place (nano, `cp` over) a moment before her 07:20 run:
+    # before, the run kept the reading of the 07:17 run (the save maybe under way) and the next run
+    # to take it was a timer's next, tomorrow's for a daily one; the run now waits for the file to
+    # be two seconds old and, as it has not changed since, takes it
+    path = ada_read_by_a_run_at_0717(mail_workspace, monkeypatch)
+    edit_in_place(path, HEAD.replace("ada@example.org", "ada@new.example.org") + "interests: [soup]\n")
+    run_once(mail_workspace, 20.25)
+    (mail,) = smtp_server.messages
+    assert mail.message["To"] == "ada@new.example.org"
     assert "Soup" in mail.message.get_body(("plain",)).get_content()
