@@ -46,7 +46,7 @@ def _linked(tmp: str | Path, path: Path) -> bool:
         if e.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK):
             return False
         raise
-    os.unlink(tmp)
+    Path(tmp).unlink(missing_ok=True)  # a reader of the folder may have removed it: see remove_stale
     return True
 
 
@@ -117,16 +117,24 @@ def remove_leftovers(path: Path, *, older_than: float = LEFT_FOR, now: float | N
     ``.<name>.<mkstemp's 8 characters>.tmp``, never a user's file, and only those unchanged for
     ``older_than`` seconds before ``now`` (the clock files are dated by; None: the time now), so
     that a process writing ``path`` at this moment (two workers sharing a folder) keeps its own."""
-    now = time.time() if now is None else now
     ours = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
-    for left in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+    lefts = [
+        left for left in path.parent.glob(f".{glob.escape(path.name)}.*.tmp") if ours.fullmatch(left.name)
+    ]
+    remove_stale(lefts, older_than=older_than, now=now)
+
+
+def remove_stale(lefts: list[Path], *, older_than: float = LEFT_FOR, now: float | None = None) -> None:
+    """Remove those of ``lefts`` (temporary files of :func:`write_atomic`, by their names' shape)
+    that a killed process left: a regular file unchanged for ``older_than`` seconds before ``now``,
+    or one already put in place by a hard link (``new=True``: killed between its link and its
+    unlink, its content the file's own, a second name of it for ever), whatever its age: its writer,
+    if still running, unlinks it next and finds it gone. Best effort, as a file gone meanwhile is."""
+    now = time.time() if now is None else now
+    for left in lefts:
         with contextlib.suppress(OSError):  # best effort: gone meanwhile, or not ours to remove
             found = left.lstat()
-            if (
-                ours.fullmatch(left.name)
-                and stat.S_ISREG(found.st_mode)
-                and found.st_mtime < now - older_than
-            ):
+            if stat.S_ISREG(found.st_mode) and (found.st_nlink > 1 or found.st_mtime < now - older_than):
                 left.unlink()
 
 

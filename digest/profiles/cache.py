@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # a file meant as a profile that no command reads: another case (dave.YAML), an editor's .txt
 MISNAMED = re.compile(r"^[^.].*\.ya?ml(\.txt)?$", re.IGNORECASE)
+LEFTOVER = re.compile(
+    r"\.[^/]+\.ya?ml\.[a-z0-9_]{8}\.tmp"
+)  # files.write_atomic's temporary file of a profile
 FORMAT = 3  # 2: profiles and interests pickled as their fields' values (see _Pickler); 3: ctime
 
 Identity = tuple[int, int, int, int]  # inode, size, modification and change times in ns
@@ -49,14 +52,17 @@ def unsettled(identity: Identity, now_ns: int) -> bool:
     return max(identity[2], identity[3]) > now_ns - UNSETTLED_NS
 
 
-def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[tuple[str, Identity | None]]:
+def profile_files(
+    folder: Path, misnamed: list[str] | None = None, leftovers: list[Path] | None = None
+) -> Iterator[tuple[str, Identity | None]]:
     """Each profile file in ``folder`` (the *.yaml files by name, then the *.yml ones), with its
     identity on disk; None for a symbolic link (parsed each time: the check of where it points
     stays in force) or a file that cannot be looked at (parsing says what is wrong with it).
     One directory scan and one ``lstat`` per file; the paths as strings (a Path is made only
     for a file to parse: 100,000 of them would cost a second). ``misnamed``, if given, gets the
     paths of the files no command reads that were meant as profiles, by their name (``dave.YAML``,
-    ``eve.yaml.txt``), from the same scan."""
+    ``eve.yaml.txt``), from the same scan; ``leftovers`` those of the temporary files a profile's
+    writer makes (files.write_atomic: ``.ada.yaml.<8 characters>.tmp``)."""
     found: dict[str, list[tuple[str, Identity | None]]] = {".yaml": [], ".yml": []}
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -64,6 +70,8 @@ def profile_files(folder: Path, misnamed: list[str] | None = None) -> Iterator[t
             if kind is None:
                 if misnamed is not None and MISNAMED.search(entry.name):
                     misnamed.append(os.path.join(str(folder), entry.name))
+                elif leftovers is not None and LEFTOVER.fullmatch(entry.name):
+                    leftovers.append(folder / entry.name)
                 continue
             identity: Identity | None = None
             try:

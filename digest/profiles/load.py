@@ -16,6 +16,7 @@ from typing import Any
 from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError, collect
+from digest.files import remove_stale
 from digest.forking import cores, split_map
 from digest.keyword_checks import MAX_INTERESTS as MAX_INTERESTS  # the limits, for the editors
 from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
@@ -102,7 +103,9 @@ def _read_all(
     if earlier is not None:
         earlier.update(cache.entries)
     misnamed: list[str] = []
-    files = list(profile_files(folder, misnamed))
+    leftovers: list[Path] = []  # a profile's writer killed before its rename (or its link's unlink)
+    files = list(profile_files(folder, misnamed, leftovers))
+    remove_stale(leftovers)
     if identities is not None:
         identities.update(files)
     stale = cache.stale(files)

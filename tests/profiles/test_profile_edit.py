@@ -15,7 +15,7 @@ import yaml
 
 from digest.models import Profile
 from digest.options import declared
-from digest.profiles.load import load_profile
+from digest.profiles.load import load_profile, read_profiles
 
 from conftest import ROOT
 
@@ -256,6 +256,29 @@ def test_profile_new_does_not_write_over_a_file_made_by_hand_while_it_writes(wor
     assert f"{path}: 'ada' already has a profile, made while this one was being written" in new.stderr.read()
     assert path.read_text() == "email: hand@example.org\ninterests: [robots]\n"
     assert list(folder.glob(".ada.yaml.*.tmp")) == []
+
+
+def test_a_profile_new_killed_between_its_link_and_its_unlink_leaves_no_second_name_of_the_file(workspace):
+    # `profile new` puts its file in place with a hard link, then unlinks its temporary name: killed
+    # in between (a SIGKILL, the OOM killer), before, .ada.yaml.<8>.tmp stayed a second name of
+    # ada's profile for ever (an edit in place of ada.yaml changed it too); the next read of the
+    # folder now removes it, and leaves a writer's temporary file that is not in place yet
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to kill `profile new` at its unlink")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "inject=unlink,unlinkat:signal=SIGKILL"]
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile", "new", "ada"]
+    new = subprocess.run([*killed, *cmd, "--email", "ada@example.org", "-i", "soup"], env=env)
+    assert new.returncode != 0  # killed at its first unlink: the link's
+    folder = workspace.root / "profiles"
+    (left,) = folder.glob(".ada.yaml.*.tmp")
+    assert left.stat().st_ino == (folder / "ada.yaml").stat().st_ino  # the profile's second name
+    writing = folder / ".bob.yaml.abcd_123.tmp"  # another writer's, not in place yet: its own
+    writing.write_text("email: bob@example.org\n")
+    (ada,) = read_profiles(workspace.config)[0]
+    assert ada.email == "ada@example.org" and [i.phrase for i in ada.interests] == ["soup"]
+    assert sorted(p.name for p in folder.glob(".*.tmp")) == [writing.name]
+    assert (folder / "ada.yaml").stat().st_nlink == 1
 
 
 def test_profile_new_then_show(workspace):
