@@ -20,7 +20,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     cannot be read lands in inbox/failed/ with the reason. A day with no announcements
     (a weekend) is "nothing new", not an error. A try that fails (a server down, a timeout) is
     said on stderr as it happens, with the wait before the next; offline (a name that does not
-    resolve, a network unreachable), a source is tried once. The daemon (`digest run`) fetches
+    exist, a network unreachable), a source is tried once (twice, a second apart, where the
+    resolver failed for now). The daemon (`digest run`) fetches
     on its own before the readers' send times.
 
     \b

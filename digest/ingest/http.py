@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
 OFFLINE = "not tried again: fetch again once online"  # offline_once's word of a try not made
+RESOLVER_PAUSE = 1.0  # offline_once: the pause before the one more try a resolver's "try again" gets
 DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is per read)
 
 
@@ -84,9 +86,11 @@ class Http:
     ) -> None:
         """``stop`` (the daemon's): once set, a fetch under way gives up within a second or so,
         waits between tries end, and no fetch starts (FetchStopped). ``offline_once`` (`digest
-        fetch`, where a user waits): a try that finds no network (the name does not resolve, the
-        network is unreachable) is not followed by more, which would meet the same in seconds;
-        the daemon keeps its tries, which outlast a resolver's moment's failure."""
+        fetch`, where a user waits): a try that finds no network (the name does not exist, the
+        network is unreachable) is not followed by more, which would meet the same in seconds; a
+        lookup the resolver failed for now (EAI_AGAIN: it answered late or SERVFAIL, or none is
+        reachable) gets one more try, ``RESOLVER_PAUSE`` later, and no more if it fails so again.
+        The daemon keeps its tries, which outlast a resolver's moment's failure."""
         self.timeout, self.retries, self.backoff, self.max_wait = timeout, retries, backoff, max_wait
         self.offline_once = offline_once
         self.min_interval, self.slow_hosts, self.max_bytes = min_interval, slow_hosts, max_bytes
@@ -127,9 +131,9 @@ class Http:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         retries = self.retries if retries is None else retries
-        wait, told = self.backoff, None
+        wait, told, pause, paused = self.backoff, None, None, False
         for attempt in range(retries + 1):
-            self._pace(url)
+            paced = self._pace(url)
             last = attempt == retries
             try:
                 if self.stop is not None and self.stop.is_set():
@@ -155,8 +159,11 @@ class Http:
                 )
                 problem, retry_after = f"{what}: {unresolved(e) or e}{_redirected(url, e)}", None
                 if self.offline_once and _offline(e):
-                    tries = counted(attempt + 1, "attempt")
-                    raise FetchError(f"{url}: {problem} (after {tries}; {OFFLINE})") from None
+                    if paused or last or not _resolver_later(e):
+                        tries = counted(attempt + 1, "attempt")
+                        raise FetchError(f"{url}: {problem} (after {tries}; {OFFLINE})") from None
+                    pause, paused = RESOLVER_PAUSE, True  # a slow resolver's answer may come by then
+                    self._unpace(url, paced)  # the host was not asked: its pace does not hold the try
             except httpx.TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable
@@ -178,6 +185,11 @@ class Http:
                 retry_after = retry_after_seconds(r.headers.get("Retry-After"), self.wall())
             if last:
                 break
+            if pause is not None:  # not said on stderr: a second's pause, the try's end said either way
+                log.info("%s: %s; retrying in %g s", url, problem, pause)
+                self.sleep(pause)
+                pause = None
+                continue
             delay = wait if retry_after is None else retry_after
             if delay > self.max_wait:
                 raise FetchError(
@@ -215,16 +227,28 @@ class Http:
                 chunks.append(chunk)
             return r, b"".join(chunks)
 
-    def _pace(self, url: str) -> None:
+    def _pace(self, url: str) -> float | None:
+        """Waits for a slow host's pace; the time of its request before (None: none, or not slow)."""
         host = (urlsplit(url).hostname or "").lower()
         if host not in self.slow_hosts:
-            return
+            return None
         last = self._last.get(host)
         if last is not None:
             gap = self.min_interval - (self.clock() - last)
             if gap > 0:
                 self.sleep(gap)
         self._last[host] = self.clock()
+        return last
+
+    def _unpace(self, url: str, before: float | None) -> None:
+        """A request that never reached its host (its name did not resolve) is not paced after."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self.slow_hosts:
+            return
+        if before is None:
+            self._last.pop(host, None)
+        else:
+            self._last[host] = before
 
 
 def _offline(error: httpx.TransportError) -> bool:
@@ -232,6 +256,13 @@ def _offline(error: httpx.TransportError) -> bool:
     the network is unreachable."""
     found = lookup_failure(error) is not None
     return found or any(isinstance(cause, Unreachable) for cause in error_chain(error, suppressed=True))
+
+
+def _resolver_later(error: httpx.TransportError) -> bool:
+    """Whether the name lookup in ``error`` failed for now (EAI_AGAIN: the resolver said to try
+    again, or answered too late, or none was reachable), not because the name does not exist."""
+    found = lookup_failure(error)
+    return found is not None and found[0].errno == socket.EAI_AGAIN
 
 
 def _redirected(url: str, answer: httpx.Response | httpx.TransportError) -> str:

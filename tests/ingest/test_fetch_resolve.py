@@ -49,16 +49,16 @@ CHILD = textwrap.dedent(
 )
 
 
-def unshared(tmp_path: Path) -> list[str]:
+def unshared(tmp_path: Path, wait: int = 20) -> list[str]:
     """The command that runs a shell in namespaces of its own, where /etc/resolv.conf names a
-    nameserver on the namespace's loopback that is asked once, for 20 s."""
+    nameserver on the namespace's loopback that is asked once, for ``wait`` seconds."""
     if not all(shutil.which(tool) for tool in ("unshare", "ip", "mount")):
         pytest.skip("needs unshare, ip and mount")
     command = ["unshare", "--user", "--map-root-user", "--mount", "--net"]
     if subprocess.run([*command, "true"], capture_output=True).returncode != 0:
         pytest.skip("user namespaces are not allowed here")
     resolv = tmp_path / "resolv.conf"
-    resolv.write_text("nameserver 127.0.0.1\noptions timeout:20 attempts:1\n")
+    resolv.write_text(f"nameserver 127.0.0.1\noptions timeout:{wait} attempts:1\n")
     setup = f'ip link set lo up && mount --bind {resolv} /etc/resolv.conf && exec "$@"'
     return [*command, "sh", "-c", setup, "sh"]
 
@@ -136,9 +136,9 @@ def test_a_name_that_does_not_resolve_is_said_so_by_fetch_and_send(tmp_path, wor
         "name service here"
     )
     feed = "http://feeds.example.org/daily: cannot connect: the name feeds.example.org"
-    once = "(after 1 attempt; not tried again: fetch again once online)"
-    assert f"feed: failed: {feed} {offline} {once}" in said["fetch"]
-    assert said["fetch stderr"] == ""  # no try follows (test_offline_fetch_tries_each_source_once)
+    twice = "(after 2 attempts; not tried again: fetch again once online)"  # the resolver's EAI_AGAIN
+    assert f"feed: failed: {feed} {offline} {twice}" in said["fetch"]
+    assert said["fetch stderr"] == ""  # no "trying again" (test_offline_fetch_tries_each_source_once)
     smtp = "cannot connect to the SMTP server smtp.example.org:2525 (none): the name smtp.example.org"
     assert f"{smtp} {offline}; check smtp.host in the config" in said["send"]
 
@@ -148,7 +148,9 @@ def test_offline_fetch_tries_each_source_once(tmp_path, workspace):
     was tried four times, 2, 4 and 8 s apart, one source after the other, though a name that does
     not resolve or a network that is unreachable fails alike a second later. Run here in
     namespaces with no network but the loopback (and a resolver that is not there): one source by
-    name, one by an address (whose network is unreachable), each tried once. Tries that may pass
+    name, one by an address (whose network is unreachable), each tried once; the name twice, a
+    second after, as the resolver's "temporary failure" (none reachable) may be a slow one's
+    (test_fetch_tries_once_more_a_name_whose_resolver_answered_too_late). Tries that may pass
     (a refused connection, 5xx, a timeout) are still made (test_progress, test_fetch)."""
     config = workspace.config_path
     config.write_text(
@@ -164,8 +166,89 @@ def test_offline_fetch_tries_each_source_once(tmp_path, workspace):
     assert done.stdout.splitlines() == [
         "named: failed: http://feeds.example.org/daily: cannot connect: the name feeds.example.org "
         "does not resolve (Temporary failure in name resolution): a misspelt name, or no network or "
-        f"name service here {once}",
+        "name service here (after 2 attempts; not tried again: fetch again once online)",
         "address: failed: http://192.0.2.10/daily: cannot connect: [Errno 101] Network is unreachable "
         + once,
     ]
     assert done.stderr == ""  # no "trying again in 2 s"
+
+
+# The child: a DNS server on 127.0.0.1:53 answering feeds.example.org (127.0.0.1, where a server of
+# the child's serves /daily) as argv[1] says, then one `digest fetch`'s fetch of it.
+RESOLVER_CHILD = textwrap.dedent(
+    """
+    import json, socket, struct, sys, threading
+    from digest.demo.http_server import LocalHttpServer, Route
+    from digest.ingest.http import FetchError, Http
+
+    mode = sys.argv[1]  # late: a name's first asking answered 1.5 s later (a cold cache), then at once
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dns.bind(("127.0.0.1", 53))
+    asked = []
+
+    def serve():
+        while True:
+            query, peer = dns.recvfrom(512)
+            end = 12
+            while query[end]:
+                end += query[end] + 1
+            question, qtype = query[12 : end + 5], struct.unpack(">H", query[end + 1 : end + 3])[0]
+            rcode = {"servfail": 2, "nxdomain": 3}.get(mode, 0)
+            answers = b"" if rcode or qtype != 1 else (
+                b"\\xc0\\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("127.0.0.1")
+            )
+            reply = query[:2] + struct.pack(">HHHHH", 0x8180 | rcode, 1, int(bool(answers)), 0, 0)
+            reply += question + answers
+            first = qtype not in asked
+            asked.append(qtype)
+            if mode == "late" and first:
+                threading.Timer(1.5, dns.sendto, (reply, peer)).start()
+            else:
+                dns.sendto(reply, peer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    with LocalHttpServer({"/daily": Route(b"[]")}) as server, Http(offline_once=True) as http:
+        try:
+            said = ["fetched", http.get(f"http://feeds.example.org:{server.port}/daily").body.decode()]
+        except FetchError as e:
+            said = ["FetchError", str(e).replace(str(server.port), "PORT")]
+    print(json.dumps({"said": said, "asked": asked.count(1)}))
+    """
+)
+
+
+def resolver_says(tmp_path: Path, mode: str) -> dict:
+    """`digest fetch`'s fetch (Http(offline_once=True)) whose resolver waits 1 s for an answer."""
+    command = [*unshared(tmp_path, wait=1), sys.executable, "-c", RESOLVER_CHILD, mode]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_fetch_tries_once_more_a_name_whose_resolver_answered_too_late(tmp_path):
+    """A resolver answering after 1.5 s (its cache cold) where the C library waits 1 s: `digest
+    fetch` gave up at once ('Temporary failure in name resolution', after 1 attempt), where a
+    second try finds the answer come; the cron's fetch of the day was lost. It tries once more."""
+    seen = resolver_says(tmp_path, "late")
+    assert seen == {"said": ["fetched", "[]"], "asked": 2}
+
+
+@pytest.mark.parametrize(
+    ("mode", "said", "asked"),
+    [  # SERVFAIL (or no resolver reachable, or none answering in time) twice: not tried more
+        ("servfail", "Temporary failure in name resolution", 2),
+        ("nxdomain", "Name or service not known", 1),  # no second try would find otherwise
+    ],
+)
+def test_fetch_gives_up_on_a_name_that_does_not_exist_or_whose_second_try_fails_too(
+    tmp_path, mode, said, asked
+):
+    seen = resolver_says(tmp_path, mode)
+    tries = "1 attempt" if asked == 1 else f"{asked} attempts"
+    assert seen["said"] == [
+        "FetchError",
+        f"http://feeds.example.org:PORT/daily: cannot connect: the name feeds.example.org does not "
+        f"resolve ({said}): a misspelt name, or no network or name service here (after {tries}; not "
+        "tried again: fetch again once online)",
+    ]
+    assert seen["asked"] == asked
