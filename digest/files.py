@@ -263,6 +263,20 @@ class FileLock:
         except OSError:
             return ""
 
+    def pids(self) -> list[int] | None:
+        """The processes holding the lock now, as the kernel lists them (/proc/locks: an exclusive
+        flock on the file's inode), or None where that cannot be read."""
+        try:
+            inode, listed = os.stat(self.path).st_ino, Path("/proc/locks").read_text()
+        except OSError:
+            return None
+        found = []
+        for line in listed.splitlines():  # "1: FLOCK  ADVISORY  WRITE 2393 00:1a:12345 0 EOF"
+            parts = line.split()  # (a process waiting for it: "1: -> FLOCK ...", left out)
+            if parts[1:2] == ["FLOCK"] and parts[3:4] == ["WRITE"] and parts[5].endswith(f":{inode}"):
+                found.append(int(parts[4]))
+        return found
+
     def note(self, text: str) -> None:
         assert self.fd is not None
         _write_note(self.fd, text)

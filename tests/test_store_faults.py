@@ -8,6 +8,7 @@ import os
 import resource
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -349,3 +350,40 @@ def test_a_database_that_cannot_be_opened_on_a_full_disk_is_not_left_open(small_
     with pytest.raises(StoreError, match="the disk is full") as err:
         Store(small_disk / "digest.db")
     assert err.value and open_files(small_disk) == []  # was: digest.db, -wal, -shm
+
+
+def test_a_run_refused_beside_a_run_whose_line_the_quota_kept_out_is_not_told_a_dead_process_holds_it(
+    workspace, tmp_path
+):
+    """A killed run's line left in digest.db.lock ("digest send (pid N)", N gone), the quota used
+    up: the run that took the lock next could not write its own line over it (btrfs's truncation
+    takes room), so a command started beside it was told "the database is in use by digest send
+    (pid N)", a process that no longer is, to wait for or stop. It is told the one holding it."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its pid, a process that has ended
+    with quota_disk(tmp_path, "2M") as disk:
+        on_disk(workspace, disk)
+        filled(workspace)
+        (disk / "digest.db.lock").write_text(f"digest send (pid {gone.pid})\n")  # as a killed run leaves it
+        over_quota(disk)
+        holding = (
+            "from digest.daemon.lock import RunLock; import sys; RunLock(sys.argv[1]).acquire('digest run'); "
+        )
+        holder = subprocess.Popen(
+            [sys.executable, "-c", holding + "print(flush=True); sys.stdin.read()", str(disk / "digest.db")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            holder.stdout.readline()  # it holds the lock
+            kept = (disk / "digest.db.lock").read_text()
+            send = workspace.cli("send")
+        finally:
+            holder.communicate("")
+    assert kept == f"digest send (pid {gone.pid})\n"  # the holder's line could not be written
+    assert send.exit_code == 1, send.output
+    assert f"the database is in use by another process (pid {holder.pid}); on SQLite" in send.output, (
+        send.output
+    )
+    assert f"pid {gone.pid}" not in send.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 from digest.db import is_postgres, real_file, sidecar
@@ -54,7 +55,7 @@ class RunLock:
         if refused is not None:
             if taken:
                 self.lock.release()
-            holder = refused.holder() or "another process"
+            holder = _holder(refused)
             raise AlreadyRunning(
                 f"{refused.path}: the database is in use by {holder}; on SQLite one command that writes "
                 f"(`digest run`, `send`, `ingest`, `fetch`) runs at a time, so {what} did not start. "
@@ -120,3 +121,29 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _holder(lock: FileLock) -> str:
+    """Who holds ``lock``: its holder's line ("digest run (pid 4242)"), unless the process it names
+    does not hold it: a killed run's line, left where the holder could not write its own over it (a
+    full disk or disk quota: btrfs's truncation takes room too), names a dead process; then
+    "another process", with the pid the kernel lists as holding it where it lists one."""
+    said = lock.holder()
+    named = re.search(r"\(pid (\d+)\)", said)
+    holders = lock.pids()
+    if named is None or holders is None:  # no pid to check, or no /proc/locks: the process there
+        stale = named is not None and not _alive(int(named[1]))
+        return "another process" if stale or not said else said
+    if int(named[1]) in holders:
+        return said
+    return "another process" + (f" (pid {holders[0]})" if len(holders) == 1 else "")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's
+        return True
+    return True

@@ -237,7 +237,7 @@ def test_a_daemon_keeping_its_locks_beside_the_link_as_the_release_before_is_not
         heartbeat(store, "vm:4242:0ld0ld00", now, now, "idle")
     earlier = [FileLock(tmp_path / "link.db.lock"), FileLock(tmp_path / "link.db.worker.lock")]
     assert all(lock.acquire(wait=False) for lock in earlier)
-    earlier[0].note("digest run (pid 4242)\n")
+    earlier[0].note(f"digest run (pid {os.getpid()})\n")  # held by this process, as by that daemon
     try:
         result = CliRunner().invoke(main, ["--config", str(ws.config_path), "run", "--once"])
         shown = running(config)
@@ -245,7 +245,9 @@ def test_a_daemon_keeping_its_locks_beside_the_link_as_the_release_before_is_not
         for lock in earlier:
             lock.release()
     assert result.exit_code == 1, result.output  # was 0: a pass beside the daemon
-    assert "link.db.lock: the database is in use by digest run (pid 4242)" in result.output, result.output
+    assert f"link.db.lock: the database is in use by digest run (pid {os.getpid()})" in result.output, (
+        result.output
+    )
     assert shown == {"vm:4242:0ld0ld00": True}, shown  # was: not running
     RunLock(config.database).acquire("digest send").release()  # free once that daemon stopped
 
