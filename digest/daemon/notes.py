@@ -129,10 +129,13 @@ def note_failures(
 
 def latest_periods(profiles: Sequence[Profile], now: dt.datetime) -> Callable[[str], str | None]:
     """Each reader's latest period at ``now`` (this worker's clock), None for a reader it has no
-    file of: a row of a later period is another worker's, whose clock is ahead of this one's."""
-    by_user = {p.user: p for p in profiles}
+    file of: a row of a later period is another worker's, whose clock is ahead of this one's.
+    The readers by name are gathered at the first question (most passes ask none)."""
+    by_user: dict[str, Profile] = {}
 
     def latest(user: str) -> str | None:
+        if not by_user:
+            by_user.update((p.user, p) for p in profiles)
         slot = latest_slot(by_user[user], now) if user in by_user else None
         return slot.period if slot else None
 
