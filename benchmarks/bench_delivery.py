@@ -40,8 +40,9 @@ from digest.compose.message import build_message, message_id, unsubscribe_links 
 from digest.compose.mime import CRLF_POLICY, message_bytes  # noqa: E402
 from digest.compose.render import Renderer  # noqa: E402
 from digest.config import parse_config  # noqa: E402
-from digest.deliver.delivery import deliver_due, sender_factory  # noqa: E402
+from digest.deliver.delivery import deliver_due  # noqa: E402
 from digest.deliver.queue import queue_digests  # noqa: E402
+from digest.deliver.senders import sender_factory  # noqa: E402
 from digest.demo.smtp_server import LocalSmtpServer  # noqa: E402
 from digest.ingest.dumps import ingest  # noqa: E402
 from digest.models import Interest, Profile  # noqa: E402

@@ -332,7 +332,7 @@ class Config:
         Sources(), default=(), help="what `digest fetch` and the daemon fetch (digest.sources_config)"
     )
     path: Path | None = None  # the file it was read from
-    smtp_given: bool = True  # False: no smtp.from (digest.deliver.delivery.check_transport)
+    smtp_given: bool = True  # False: no smtp.from (digest.deliver.senders.check_transport)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:

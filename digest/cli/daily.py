@@ -70,8 +70,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
-    from digest.deliver.delivery import check_transport, sender_factory
     from digest.deliver.retention import prune
+    from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
     from digest.profiles.load import load_profile, load_profiles_lenient

@@ -23,10 +23,11 @@ from digest.daemon.claims import clear_stale_periods
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.deliver.ahead import Forked
-from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due, maker_nice, makers_for
+from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
+from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.deliver.wanted import GivenAway

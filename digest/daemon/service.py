@@ -39,7 +39,7 @@ from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
 from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, shown, wall_clock, worker_id
-from digest.deliver.delivery import check_transport
+from digest.deliver.senders import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError, StoreError

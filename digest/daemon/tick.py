@@ -29,10 +29,11 @@ from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
 from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import db_errors, wall_clock, worker_id
-from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
+from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue, unbuilt_reason
 from digest.deliver.retention import prune
+from digest.deliver.senders import Sender, SenderFactory
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address, note_given_away

@@ -12,7 +12,7 @@ bounded number of messages ahead of the reader: memory stays flat, and neither p
 for the other after each message.
 
 The child runs at a lower priority (``nice``; for SMTP:
-:func:`digest.deliver.delivery.maker_nice`): its lead covers a late turn, while a sending
+:func:`digest.deliver.senders.maker_nice`): its lead covers a late turn, while a sending
 thread that waits for its turn after a reply keeps the server waiting too (the server may
 share this machine's cores: a local MTA).
 

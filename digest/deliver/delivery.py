@@ -21,14 +21,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import queue
 import random
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from digest.config import Config
 from digest.db import SQLITE, db_errors, spaced_checkpoints, wall_clock, worker_id
@@ -46,32 +45,17 @@ from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.refusals import stopped
 from digest.deliver.results import SendOutcome, skip_suppressed
+from digest.deliver.senders import Sender, SenderFactory, sender_factory, writes_files
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import Envelope, FileSender, FileSenders, SendResult, SmtpSender
 from digest.deliver.unrecorded import DeliveryHalted, Unrecorded, record_accepted
 from digest.deliver.wanted import GivenAway
-from digest.errors import ConfigError, StoreError
+from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RateLimiter", "RetryPolicy", "SendOutcome", "Sender", "SenderFactory", "deliver_due"]
-
-
-class Sender(Protocol):
-    def send(self, mail: Envelope) -> SendResult: ...
-
-
-SenderFactory = Callable[[], Sender]
-
-
-def sender_factory(config: Config, to_dir: Any = None) -> SenderFactory:
-    """The configured transport: SMTP, or .eml files in ``to_dir`` / ``delivery.dir``."""
-    if to_dir is not None or config.delivery.transport == "file":
-        folder = to_dir if to_dir is not None else config.delivery.dir
-        return FileSenders(folder)
-    return lambda: SmtpSender(config.smtp)
+__all__ = ["RateLimiter", "RetryPolicy", "SendOutcome", "deliver_due"]
 
 
 _DONE = object()
@@ -180,7 +164,9 @@ def deliver_due(
     # (the messages are made ahead in another process). A sender that never waits for a server
     # (files) re-sends a message over the same file: it stores and records a batch at a time.
     inline = (
-        Line(run, factories[0](), batch=FILE_BATCH if _local(sender) else 1) if len(factories) == 1 else None
+        Line(run, factories[0](), batch=FILE_BATCH if writes_files(sender) else 1)
+        if len(factories) == 1
+        else None
     )
 
     def worker(make: Callable[[], Any]) -> None:
@@ -207,7 +193,7 @@ def deliver_due(
             if owned and hasattr(own, "close"):
                 own.close()
 
-    if not _local(sender):
+    if not writes_files(sender):
         run.journal = Journal.open(store)  # what the server accepts: noted there, recorded in batches
     threads = [] if inline else [threading.Thread(target=worker, args=(f,), daemon=True) for f in factories]
     for t in threads:
@@ -321,7 +307,6 @@ def deliver_due(
 
 
 IDLE_RECORD = 0.05  # s: a connection with no next message in that time records its result alone
-MAKER_NICE = 10  # see maker_nice
 FILE_BATCH = 64  # messages stored (and recorded) per commit by the file transport (see Line)
 # With the journal: new messages stored (and results recorded) per commit, at most. Each commit
 # writes the pages it changed to the log, the tables' and indexes' inner pages among them, again
@@ -334,34 +319,6 @@ STORE_BATCH = 96
 # carry the connections through it. With 4 per connection they ran dry at each checkpoint, and
 # waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with 24, 0.16 s.
 QUEUED_PER_CONNECTION = 24
-
-
-def _local(sender: Any) -> bool:
-    """Does this sender (or factory of senders) never wait for a server (it writes files)?"""
-    return isinstance(sender, FileSender | FileSenders)
-
-
-def makers_for(config: Config, sender: Sender | SenderFactory | None) -> int:
-    """How many processes make the messages side by side (digest.deliver.ahead): two for the
-    file transport on a machine with two cores or more (writing a file takes less than making
-    its message, so one maker would hold up the writing); one for SMTP, where the server's
-    replies set the pace and a second maker would only take a core from the rest."""
-    return 2 if _to_files(config, sender) and (os.cpu_count() or 1) >= 2 else 1
-
-
-def maker_nice(config: Config, sender: Sender | SenderFactory | None) -> int:
-    """How much lower the makers' priority is (os.nice): :data:`MAKER_NICE` for SMTP, 0 for the file
-    transport. With SMTP the server's replies set the pace, and the maker only has to keep its lead in
-    the pipe: when the cores are busy (the server may be a local MTA on them), the sending threads, each
-    woken by a reply, should get theirs first. Measured with benchmarks/bench_send.py (4 connections,
-    10,000 readers, paired in the same round): 25-40 s against 31-52 s at the same priority. With
-    files nothing waits for a reply: the makers set the pace and keep theirs."""
-    return 0 if _to_files(config, sender) else MAKER_NICE
-
-
-def _to_files(config: Config, sender: Sender | SenderFactory | None) -> bool:
-    """Does this send (``sender``, else the configured transport) write files, with no server?"""
-    return _local(sender if sender is not None else sender_factory(config))
 
 
 def _finish(line: Line, ended: bool, owned: bool) -> None:
@@ -380,20 +337,3 @@ def _finish(line: Line, ended: bool, owned: bool) -> None:
     finally:
         if owned and hasattr(line.sender, "close"):
             line.sender.close()
-
-
-def check_transport(config: Config) -> None:
-    """Raise now (ConfigError) what sending would find only after queueing: no mail server
-    configured, an unset password, an unset or unreadable signing secret (every link needs it)."""
-    if config.base_url:
-        config.web.secret()
-    if config.delivery.transport == "file":
-        return
-    if not config.smtp_given:
-        raise ConfigError(
-            f"{config.path}: smtp.from: required to send by SMTP (the From of every digest, in an "
-            "smtp: section with the server: e.g. from: 'Research digest <digest@example.org>'; "
-            "see config.example.yaml), or write .eml files instead: delivery.transport: file, "
-            "or `digest send --to-dir DIR`"
-        )
-    config.smtp.password()

@@ -9,8 +9,9 @@ from collections.abc import Iterator, Sequence
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
-from digest.deliver.delivery import Sender, SenderFactory, SendOutcome, deliver_due
+from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.outbox import NewMessage, Outbox, pack
+from digest.deliver.senders import Sender, SenderFactory
 from digest.deliver.suppressions import Suppressions
 from digest.errors import DigestError
 from digest.models import Digest

@@ -14,8 +14,9 @@ import pytest
 
 from digest.cli.common import stop_on_signal
 from digest.deliver.ahead import PIPE_BYTES, Forked
-from digest.deliver.delivery import MAKER_NICE, SendOutcome, maker_nice
+from digest.deliver.delivery import SendOutcome
 from digest.deliver.outbox import NewMessage
+from digest.deliver.senders import MAKER_NICE, maker_nice
 from digest.errors import DeliveryError
 from digest.forking import can_fork
 

@@ -258,8 +258,9 @@ def test_a_page_opened_before_the_unsubscribe_sent_back_after_a_conflict_does_no
 
 
 def test_a_digest_already_queued_for_the_reader_is_not_sent_after_a_kept_unsubscribe(ws, smtp_server):
-    from digest.deliver.delivery import deliver_due, sender_factory
+    from digest.deliver.delivery import deliver_due
     from digest.deliver.outbox import Outbox
+    from digest.deliver.senders import sender_factory
 
     with Store(ws.config.database) as store, store.transaction():
         Outbox(store).enqueue(
