@@ -299,6 +299,11 @@ def deliver_due(
                 outbox.release(me)
             with contextlib.suppress(*db_errors(), StoreError), guard:
                 bulk.close()
+            # a connection's halt (the server accepted what cannot be recorded) is the error said,
+            # whichever failed first: another connection's (the same lost database's), or this thread's
+            halted = next((e for e in failures if isinstance(e, DeliveryHalted)), None)
+            if halted is not None and not isinstance(sys.exc_info()[1], DeliveryHalted | KeyboardInterrupt):
+                raise halted
     if failures:
         raise failures[0]
     if circuit.refused:  # our login, our sender or relaying: every other message would be refused alike

@@ -5,6 +5,7 @@ message needs new pages, which the database may not take."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import psycopg
@@ -133,10 +134,10 @@ class ConnectionLostMeanwhile(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def queue_three(store: Store) -> None:
+def queue_three(store: Store, readers: int = 3) -> None:
     outbox = Outbox(store)
     with store.transaction():
-        for i in range(3):
+        for i in range(readers):
             outbox.enqueue(
                 user=f"r{i}", recipient=f"r{i}@example.org", message_id=f"<m{i}@example.org>",
                 subject="digest", mime=MIME, paper_ids=[], now=NOW,
@@ -178,3 +179,54 @@ def test_a_connection_lost_where_the_config_folder_is_read_only_says_where_the_n
     assert "there is space" not in said, said
     assert f"no note of it can be written in {tmp_path} (see the lines before)" in said
     assert "this command ends with it in its memory only, so a worker sends it again" in said
+
+
+class LostBetweenTwoConnections(Mailbox):
+    """Two connections at once: while it takes r0's message, the pass's PostgreSQL connection is
+    ended; r1's address is then refused (550, a result to record, none accepted), and r0's message
+    accepted only once r1's connection has quit: its worker failed first."""
+
+    backend: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ended = self.r1_quit = False
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+        if address == "r1@example.org":
+            while not self.ended:
+                await asyncio.sleep(0.01)
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (self.backend,))
+        self.ended = True
+        while not self.r1_quit:
+            await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        self.r1_quit = self.r1_quit or self.ended
+        return "221 Bye"
+
+
+def test_with_two_connections_the_halt_is_said_whichever_connection_failed_first(tmp_path, caplog):
+    """The connection that could not record r1's refusal failed first ("cannot record the delivery
+    results: ...", or the pass's own next statement's error): that was said, not the halt naming
+    r0's digest, which the server accepted and nothing recorded."""
+    handler = LostBetweenTwoConnections()
+    with postgres_database() as url, LocalSmtpServer(handler) as server:
+        config = Workspace(tmp_path, server.port, database=url).config
+        with Store(config.database) as store:
+            queue_three(store, readers=2)
+            handler.backend = store.db.raw.info.backend_pid
+            with pytest.raises(DeliveryHalted) as halted:
+                deliver_due(config, store, None, NOW, connections=2)
+        assert "the server accepted the digest to r0 <r0@example.org>" in str(halted.value)
+        with Store(config.database) as store:  # the next pass records r0's as sent
+            deliver_due(config, store, None, NOW, connections=2)
+            assert Outbox(store).counts()[SENT] == 1
+    assert [m.rcpt_tos for m in handler.messages] == [["r0@example.org"]]
