@@ -123,7 +123,15 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         sender = sender_factory(config, to_dir)
         with stop_on_signal("finishing the message the server has") as stop:
             report = send_now(
-                config, store, profiles, sender, now, force=force, progress=progress_for(obj), stop=stop
+                config,
+                store,
+                profiles,
+                sender,
+                now,
+                force=force,
+                progress=progress_for(obj),
+                stop=stop,
+                everyone=not users,
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)

@@ -30,7 +30,7 @@ from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
-from digest.deliver.wanted import GivenAway
+from digest.deliver.wanted import GivenAway, removed_waiting
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -125,6 +125,7 @@ def send_now(
     renderer: Renderer | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    everyone: bool = False,
 ) -> SendReport:
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
@@ -134,7 +135,8 @@ def send_now(
     done in the same transaction) before it is handed over, and handed over from memory.
     ``stop`` (Ctrl-C) ends the sending after the message whose data the server has (see
     deliver_due): the messages stored and not sent stay queued, and the readers whose digest
-    was not made yet get it from the next send."""
+    was not made yet get it from the next send. ``everyone``: ``profiles`` are every reader's (no
+    --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
@@ -145,6 +147,8 @@ def send_now(
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
+    if everyone:  # a removed reader's retry: held now (StillWanted.removed), not left waiting for good
+        users += removed_waiting(store)
     outbox.retry_now(users, now)
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
     if not force:

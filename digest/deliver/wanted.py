@@ -43,7 +43,7 @@ from digest.files import counted
 from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, has_profile_file, load_profile, profile_path
 from digest.slots import due_slot
-from digest.store import FAILED, Store, iso
+from digest.store import FAILED, QUEUED, Store, iso
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
 # planning (which read every profile, maybe from a cache checked earlier) came before the message
@@ -226,6 +226,19 @@ def reopen_period(store: Store, user: str, period: str | None, message_id: str) 
     else:  # no earlier digest kept: as a reader never scheduled (their windows read the outbox)
         db.execute("DELETE FROM schedule_state WHERE user = ?", (user,))
     return True
+
+
+def removed_waiting(store: Store) -> list[str]:
+    """The names found removed by a look (``reader_names.live`` 0: digest.daemon.names) with a
+    message waiting to be sent: a `digest send` to every reader serves those with a file, and asks
+    for these too, so that their messages are held (:meth:`StillWanted.removed`) rather than
+    left waiting for good where no daemon runs."""
+    rows = store.db.execute(
+        "SELECT DISTINCT o.user FROM outbox o JOIN reader_names n ON n.user = o.user "
+        "WHERE o.status = ? AND n.live = 0 ORDER BY o.user",
+        (QUEUED,),
+    )
+    return [user for (user,) in rows.fetchall()]
 
 
 class StillWanted:

@@ -14,7 +14,7 @@ from digest.daemon.status import collect_status, format_status
 from digest.deliver.outbox import FAILED, SENT, Outbox
 from digest.store import Store
 
-from conftest import Workspace
+from conftest import Workspace, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -62,3 +62,22 @@ def test_a_removed_reader_back_gets_the_held_digests_papers_next(tmp_path, greyl
     at(24 * 60 + 1)  # the next morning's digest brings the held one's papers
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["ada@example.org"], ["bob@example.org"]]
     assert "Robotics Today" in greylisting.handler.messages[1].message.get_body(("plain",)).get_content()
+
+
+def test_a_send_by_hand_holds_a_removed_readers_retry_and_status_says_so(tmp_path, greylisting, database):  # noqa: F811
+    # Before: with no daemon, `digest send` left bob's retry queued for good (it serves the readers
+    # with a file), so `digest status` listed it among the messages waiting to be sent, after he left
+    ws = Workspace(tmp_path, greylisting.port, database)
+    ws.profile("ada", BOB.replace("Bob", "Ada").replace("bob@", "ada@"))
+    path = ws.profile("bob", BOB)
+    ws.dump("day.txt", make_dump("Mar 19", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    first = ws.cli("send")  # bob's digest answered 451: waits for a retry
+    assert "deferred until" in first.output
+    path.unlink()  # bob is removed
+    second = ws.cli("send")
+    assert "bob" in second.output and "not tried: a removed reader's" in second.output
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["ada@example.org"]]
+    status = ws.cli("status").output
+    assert "Messages waiting to be sent" not in status
+    assert "not tried: a removed reader's (their profile file is gone)" in status
