@@ -38,6 +38,7 @@ from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, iso
+from digest.store_sources import ListingSources
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class IngestResult:
     known_papers: int
 
 
-class Store(CarriedPapers, PaperEmbeddings):
+class Store(CarriedPapers, PaperEmbeddings, ListingSources):
     def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
 

@@ -111,8 +111,9 @@ class Windows:
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
         self.store, self.config = store, config
-        # a first digest's sources: the config's now (one removed from it feeds nothing new)
-        self.sources = None if config is None else tuple(s.name for s in config.sources)
+        # a first digest's sources: the config's now (one removed from it feeds nothing new; one
+        # renamed, its url the same, feeds under either name)
+        self.sources = None if config is None else store.fed_sources(config.sources)
         self.stats = CollectionStats(store)  # the archive's counts, brought up to date
         self.stats.refresh()
         self.through = self.stats.through  # papers stored later wait for the next run
