@@ -38,7 +38,7 @@ from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, iso
-from digest.store_sources import ListingSources
+from digest.store_sources import ListingSources, ingested_bound
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
             row = self.db.execute(
                 "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
                 f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
-                [*chunk, (up_to or dt.date.max).isoformat(), _by(ingested_by)],
+                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
             ).fetchone()
             if row and row[0]:
                 days.append(row[0])
@@ -280,7 +280,7 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
                 "SELECT lp.paper_id, MAX(l.day) FROM listings l "
                 "JOIN listing_papers lp ON lp.listing_id = l.id "
                 f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ? GROUP BY lp.paper_id",
-                [*chunk, (up_to or dt.date.max).isoformat(), _by(ingested_by)],
+                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
             ).fetchall()
             days.update((int(r[0]), dt.date.fromisoformat(r[1])) for r in rows if r[1])
         return days
@@ -339,7 +339,7 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
         rows = self.db.execute(
             "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? "
             "ORDER BY day DESC, id DESC",
-            ((up_to or dt.date.max).isoformat(), _by(ingested_by)),
+            ((up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)),
         ).fetchall()
         latest: dict[str, int] = {}
         oldest = None
@@ -372,11 +372,6 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"
 _PAPER_P = ", ".join(f"p.{c.strip()}" for c in _PAPER.split(","))
-
-
-def _by(moment: dt.datetime | None) -> str:
-    """``ingested_at <= ?``'s bound: ``moment``, or none ("9" sorts after every ISO time)."""
-    return "9" if moment is None else iso(moment)
 
 
 def _paper(row: tuple) -> Paper:

@@ -4,9 +4,13 @@ dropped in the inbox; what a source taken out of the config fetched stays in the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+
+from digest.fetched_names import fetched_source, safe
+from digest.store_readers import iso
 
 if TYPE_CHECKING:
     from digest.sources_config import SourceConfig
@@ -15,7 +19,7 @@ _DAY = r"\d{4}-\d\d-\d\d"  # a url's {date}, as SourceConfig.resolved_url fills 
 
 
 class ListingSources:
-    """The ``fetches`` table read by source; the connection is the Store's."""
+    """The ``fetches`` and ``listings`` tables read by source; the connection is the Store's."""
 
     db: Any  # sqlite3.Connection, or digest.db.PgConnection that speaks like one
 
@@ -29,6 +33,34 @@ class ListingSources:
                 names.add(name)
         return tuple(sorted(names))
 
+    def listed_from(
+        self,
+        paper_ids: Iterable[int],
+        sources: Collection[str],
+        up_to: dt.date | None = None,
+        ingested_by: dt.datetime | None = None,
+    ) -> set[int]:
+        """Those of ``paper_ids`` with a listing (on or before ``up_to``, ingested by
+        ``ingested_by``) of one of ``sources`` (names in the config) or of the inbox's dumps."""
+        kept = {"", *(safe(s) for s in sources)}
+        ids = sorted(set(paper_ids))
+        listed: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.db.execute(
+                "SELECT DISTINCT lp.paper_id, l.source FROM listings l "
+                "JOIN listing_papers lp ON lp.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({','.join('?' * len(chunk))}) AND l.day <= ? AND l.ingested_at <= ?",
+                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
+            ).fetchall()
+            listed.update(int(paper) for paper, path in rows if fetched_source(path) in kept)
+        return listed
+
 
 def _template(source: SourceConfig) -> str:
     return source.url.replace("{categories}", "+".join(source.categories))
+
+
+def ingested_bound(moment: dt.datetime | None) -> str:
+    """``ingested_at <= ?``'s bound: ``moment``, or none ("9" sorts after every ISO time)."""
+    return "9" if moment is None else iso(moment)

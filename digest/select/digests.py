@@ -77,10 +77,12 @@ def window(
     """The papers a reader's next digest is chosen from: those first listed after their
     previous digest (``previous``: the newest paper then; see Store.previous_digest_through),
     or, for a reader who never had one (None), the latest listing of each source (a fetched
-    source's, the inbox's dumps'; Store.latest_listing_papers), of the ``sources`` named (the
-    config's, the inbox's dumps kept; None: every source stored); none after ``through``.
-    With them the papers ``carried`` from a digest that failed after a later one was made
-    (Store.carried_paper_ids), whatever their day.
+    source's, the inbox's dumps'; Store.latest_listing_papers); none after ``through``. With
+    them the papers ``carried`` from a digest that failed after a later one was made
+    (Store.carried_paper_ids), whatever their day. Of all these, only those listed by one of
+    the ``sources`` named (the config's, Store.fed_sources; the inbox's dumps kept; None: every
+    source stored): what a source taken out of the config fetched, not sent yet, stays in the
+    archive, not in a digest made after the edit.
 
     A paper stored since, whose listings are all more than :data:`LATE_DAYS` older than the
     newest listing of the previous digest's time, is left out: an old dump dropped in the
@@ -103,6 +105,9 @@ def window(
     inside = {p.id for p in papers}
     if extra := [i for i in carried if i not in inside and i <= through]:
         papers = sorted([*papers, *store.papers(extra)], key=lambda p: p.id)
+    if sources is not None and papers:  # a source taken out of the config: nothing of it now
+        listed = store.listed_from((p.id for p in papers), sources, up_to, ingested_by)
+        papers = [p for p in papers if p.id in listed]
     return [p for p in papers if up_to is None or p.first_seen <= up_to]
 
 
@@ -111,7 +116,7 @@ class Windows:
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
         self.store, self.config = store, config
-        # a first digest's sources: the config's now (one removed from it feeds nothing new; one
+        # a digest's sources: the config's now (one removed from it feeds nothing new; one
         # renamed, its url the same, feeds under either name)
         self.sources = None if config is None else store.fed_sources(config.sources)
         self.stats = CollectionStats(store)  # the archive's counts, brought up to date

@@ -1,0 +1,87 @@
+"""A source taken out of the config's `sources:` feeds no digest made after the edit, a
+reader's next one included: what it fetched before and was not sent stays in the archive
+(`digest rank`, `preview --date` of a day whose digest was made), not in the next email. A
+source renamed (its url the same) keeps what it fetched under its old name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from test_fetch import HF, NOW, RSS, configure, hf_and_feed
+
+from digest.demo.http_server import LocalHttpServer
+from digest.profiles.load import load_profile
+from digest.select.digests import next_digest
+from digest.store import Store
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+READER = "email: cy@example.org\ninterests: [spiking attention, curriculum design]\n"
+GRADIENT = "Gradient Noise as a Compass for Curriculum Design"  # the feed's (and the daily papers')
+DAILY = ["Spiking Attention Without Softmax", "Tidal Memory Layers for Long-Context Language Models"]
+
+
+def served_fetched_edited(workspace, smtp_server, edit: Callable[[str, str], str]) -> None:
+    """cy has had a digest (of a dump dropped in the inbox) before both sources were fetched
+    (`digest fetch`); then the config is edited (``edit``: its text, the server's url -> new)."""
+    workspace.profile("cy", READER)
+    workspace.dump("a.txt", make_dump("Nov 26", [("Spiking Attention Dropped", "On spiking attention.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    sent = workspace.cli("send")
+    assert sent.exit_code == 0, sent.output
+    assert [m.message["To"] for m in smtp_server.messages] == ["cy@example.org"], sent.output
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(workspace, server, HF, RSS)
+        assert workspace.cli("fetch").exit_code == 0
+        workspace.config_path.write_text(edit(workspace.config_path.read_text(), server.url("")))
+
+
+def test_a_source_removed_from_the_config_feeds_no_digest_of_a_reader_served_before(
+    mail_workspace, smtp_server
+):
+    # Before: a reader's next window was every paper stored after their previous digest,
+    # whatever its source, so the daily papers fetched at 06:00 and taken out of `sources:` at
+    # 06:30 still went to cy at 07:00 (Spiking Attention, Tidal Memory), once
+    workspace = mail_workspace
+    removed = lambda text, url: text.replace(HF.replace("{base}", url), "")  # noqa: E731
+    served_fetched_edited(workspace, smtp_server, removed)
+    assert next_titles(workspace) == [GRADIENT]
+    ranked = workspace.cli("rank", "cy", "--next", "--json")
+    assert [p["title"] for p in json.loads(ranked.output)] == [GRADIENT], ranked.output
+    sent = workspace.cli("send", "--force")  # a second digest today, of what is new since
+    assert "cy@example.org                      1 paper" in sent.output, sent.output
+    email = smtp_server.messages[-1].message.get_body(("plain",)).get_content()
+    assert GRADIENT in email and not any(title in email for title in DAILY), email
+    # the archive keeps them
+    ranked = workspace.cli("rank", "cy", "--json")
+    assert set(DAILY) <= {p["title"] for p in json.loads(ranked.output)}, ranked.output
+    # the dumps dropped in the inbox are a source that no config names: still one
+    today = make_dump("Nov 30", [("Spiking Attention Dropped Today", "On spiking attention.")])
+    workspace.dump("b.txt", today)
+    assert workspace.cli("ingest").exit_code == 0
+    assert next_titles(workspace) == ["Spiking Attention Dropped Today"]
+
+
+def test_a_renamed_source_keeps_what_it_fetched_under_its_old_name(mail_workspace, smtp_server):
+    # its listings are named after its old name until it is fetched again: the same url is the
+    # same source, so its papers not yet sent still go to cy, and to a new reader (dee)
+    workspace = mail_workspace
+    served_fetched_edited(
+        workspace, smtp_server, lambda text, url: text.replace("hf_daily\n", "hf_daily\n    name: hf\n")
+    )
+    assert [s.name for s in workspace.config.sources] == ["hf", "arxiv-cs.LG"]
+    assert next_titles(workspace) == [GRADIENT, *DAILY]
+    workspace.profile("dee", READER.replace("cy@", "dee@"))
+    assert next_titles(workspace, "dee") == [GRADIENT, "Spiking Attention Dropped", *DAILY]
+
+
+def next_titles(workspace, user: str = "cy") -> list[str]:
+    """The titles of the reader's next digest, chosen as the config says."""
+    config = workspace.config
+    with Store(config.database) as store:
+        digest = next_digest(store, load_profile(config, user), NOW, config=config)
+    return [m.paper.title for m in digest.matches]
