@@ -33,6 +33,16 @@ class ListingSources:
                 names.add(name)
         return tuple(sorted(names))
 
+    def untaken_by(self, day: dt.date, sources: Sequence[SourceConfig]) -> tuple[str, ...] | None:
+        """None if a listing dated on or before ``day`` is of a source a digest takes now (one
+        of ``sources``, the config's: :meth:`fed_sources`; the inbox's dumps); else the sources
+        of those listings (none: no listing is stored by then), which a digest does not take."""
+        rows = self.db.execute("SELECT DISTINCT source FROM listings WHERE day <= ?", (day.isoformat(),))
+        listed = {fetched_source(path) for (path,) in rows.fetchall()}
+        if listed & {"", *(safe(name) for name in self.fed_sources(sources))}:
+            return None
+        return tuple(sorted(listed))
+
     def listed_from(
         self,
         paper_ids: Iterable[int],

@@ -296,8 +296,8 @@ def preview(
             fg="yellow",
             err=True,
         )
-    if day and outgoing.digest.day is None and not _listed_by(config, day):
-        click.secho(f"note: no stored listing is dated on or before {day}.", fg="yellow", err=True)
+    if day and outgoing.digest.day is None and (unlisted := _unlisted_by(config, day)):
+        click.secho(f"note: {unlisted}", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
     elif not outgoing.digest.sent:
@@ -343,12 +343,20 @@ def _secret_missing(config: Any, allowed: bool) -> str | None:
     return None
 
 
-def _listed_by(config: Any, day: dt.date) -> bool:
-    """Is any listing stored dated on or before ``day``?"""
+def _unlisted_by(config: Any, day: dt.date) -> str | None:
+    """Why a digest of ``day`` has no listing to draw on (Store.untaken_by); None: it has."""
     from digest.store import Store
 
     with Store(config.database, readonly=True) as store:
-        return bool(store.latest_listing_papers(day))
+        untaken = store.untaken_by(day, config.sources)
+    if untaken is None:
+        return None
+    if not untaken:
+        return f"no stored listing is dated on or before {day}."
+    return (
+        f"no stored listing of a source in the config's `sources:` (nor a dump dropped in the inbox) "
+        f"is dated on or before {day}; those of {', '.join(untaken)}, no longer in `sources:`, are not taken."
+    )
 
 
 @click.command()

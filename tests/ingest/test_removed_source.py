@@ -85,3 +85,24 @@ def next_titles(workspace, user: str = "cy") -> list[str]:
     with Store(config.database) as store:
         digest = next_digest(store, load_profile(config, user), NOW, config=config)
     return [m.paper.title for m in digest.matches]
+
+
+def test_preview_of_a_day_says_a_removed_sources_listings_are_not_taken(workspace):
+    # Before: `_listed_by` counted every source's listings, so with the daily papers alone
+    # fetched and then taken out of the config, a new reader's preview of the day said nothing
+    # matched their interests (Spiking Attention does), not that no source it takes had a listing
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(workspace, server, HF)
+        assert workspace.cli("fetch").exit_code == 0
+        text = workspace.config_path.read_text()
+        workspace.config_path.write_text(text.replace(HF.replace("{base}", server.url("")), ""))
+    workspace.profile("cy", READER)
+    shown = workspace.cli("preview", "cy", "--text", "--date", "2026-11-29")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(
+        "note: no stored listing of a source in the config's `sources:` (nor a dump dropped in the inbox) "
+        "is dated on or before 2026-11-29; those of hf_daily, no longer in `sources:`, are not taken.\n"
+    ), shown.output
+    assert "nothing matches" not in shown.output
+    # the day's digest would take none of them: a digest made then, and the next one, agree
+    assert next_titles(workspace) == []
