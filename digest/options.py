@@ -273,16 +273,24 @@ def _what(opt: Option, prefix: str) -> str:
 
 
 class _Nested(Reading):
-    """The reading of one value: nested sections report under its key."""
+    """The reading of one value: nested sections report under its key; with ``item`` (a YAML
+    mapping), a problem of a key it does not have (a missing ``url``) is said at its first line."""
 
-    def __init__(self, parent: Reading, key: str) -> None:
+    def __init__(self, parent: Reading, key: str, item: Any = None) -> None:
         super().__init__(parent.base, parent.defaults, parent.lines, parent.problems)
         self.key = key
+        self.item = item if hasattr(item, "line") and item else None
+
+    def report(self, key: str, message: str, where: Any = None, name: Any = None) -> None:
+        if self.item is not None and not (hasattr(where, "line") and where.line(name) is not None):
+            where, name = self.item, next(iter(self.item))
+        super().report(key, message, where, name)
 
 
-def nested(reading: Reading, key: str) -> Reading:
-    """The reading of a part of a value (``sources[2]``): its problems are reported under ``key``."""
-    return _Nested(reading, key)
+def nested(reading: Reading, key: str, item: Any = None) -> Reading:
+    """The reading of a part of a value (``sources[2]``): its problems are reported under ``key``,
+    at the line of their key in ``item`` (the YAML mapping read), else at the item's first line."""
+    return _Nested(reading, key, item)
 
 
 def read_section(cls: type, value: Any, reading: Reading) -> Any:

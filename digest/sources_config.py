@@ -142,12 +142,13 @@ class Sources(Check):
         key = getattr(reading, "key", "sources")
         out: list[SourceConfig] = []
         for i, item in enumerate(value):
-            where = nested(reading, f"{key}[{i}]")
+            where = nested(reading, f"{key}[{i}]", item)
             if not isinstance(item, Mapping):
                 where.report(where.key, f"must be a mapping with `kind` ({', '.join(SOURCE_KINDS)})")
                 continue
             if item.get("kind") is not None and item.get("kind") not in SOURCE_KINDS:
-                where.report(f"{where.key}.kind", f"{item['kind']!r} is not one of {', '.join(SOURCE_KINDS)}")
+                kinds = ", ".join(SOURCE_KINDS)
+                where.report(f"{where.key}.kind", f"{item['kind']!r} is not one of {kinds}", item, "kind")
                 continue
             before = len(reading.problems)
             source = read_section(SourceConfig, item, where)
@@ -159,6 +160,8 @@ class Sources(Check):
                 where.report(
                     f"{where.key}.name",
                     f"{source.name!r} is used by another source; give each a distinct name",
+                    item,
+                    "name",
                 )
             out.append(source)
         return tuple(out)

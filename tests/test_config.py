@@ -336,6 +336,32 @@ def test_bad_sources_are_all_named(tmp_path):
     assert "sources[3].retries: must be a whole number from 0 to 10" in message
 
 
+def test_a_bad_source_in_the_file_is_named_with_its_line(tmp_path):
+    """A mistyped kind, a key a kind needs left out, a name used twice: each said at its line
+    (a key left out at the line the source begins), as any other mistake in the file is."""
+    sources = (
+        "sources:\n"
+        "  - kind: rss\n"
+        "  - kind: arxiv_listing\n"
+        "    when: ['06:00']\n"
+        "  - name: mine\n"
+        "    kind: url\n"
+        "  - kind: url\n"
+        "    name: a\n"
+        "    url: https://example.org/a\n"
+        "  - kind: url\n"
+        "    url: https://example.org/b\n"
+        "    name: a\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD + sources))
+    message = str(err.value)
+    assert "line 11: sources[0].kind: 'rss' is not one of hf_daily, arxiv_listing, url" in message
+    assert "line 12: sources[1].categories: an arxiv_listing needs at least one category" in message
+    assert "line 14: sources[2].url: required for kind url" in message
+    assert "line 21: sources[4].name: 'a' is used by another source; give each a distinct name" in message
+
+
 def test_a_source_url_with_a_mistyped_placeholder_or_a_space_is_named(tmp_path):
     from digest.config import parse_config
 
