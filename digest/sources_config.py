@@ -30,7 +30,8 @@ _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 
 
 class OneOrMore(Check):
-    """One value or a list of them, each checked by ``item``; a tuple."""
+    """One value or a list of them, each checked by ``item``; a tuple. A value refused is said
+    as its check says it (`'6am' is not a time of day like "07:30" (did you mean "06:00"?)`)."""
 
     def __init__(self, item: Check, what: str) -> None:
         self.item, self.what = item, what
@@ -41,8 +42,9 @@ class OneOrMore(Check):
         for v in values:
             try:
                 out.append(self.item(v, reading))
-            except Invalid:
-                raise self.fail(value) from None
+            except Invalid as e:
+                said = [p for p in e.problems if isinstance(p, str) and not p.startswith("must be ")]
+                raise (Invalid(*said) if said else self.fail(value)) from None
         return tuple(out)
 
 

@@ -362,6 +362,18 @@ def test_a_bad_source_in_the_file_is_named_with_its_line(tmp_path):
     assert "line 21: sources[4].name: 'a' is used by another source; give each a distinct name" in message
 
 
+def test_a_fetch_time_written_as_it_is_said_is_told_the_24_hour_time_as_send_at_is(tmp_path):
+    sources = "sources:\n  - kind: hf_daily\n    when: ['6am', '07:00']\n  - kind: hf_daily\n"
+    sources += "    name: late\n    when: '25:00'\n"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD + "send_at: 7pm\n" + sources))
+    message = str(err.value)
+    assert """line 10: send_at: '7pm' is not a time of day like "07:30" (did you mean "19:00"?)""" in message
+    said = ' is not a time of day like "07:30"'
+    assert f"""line 13: sources[0].when: '6am'{said} (did you mean "06:00"?)""" in message
+    assert f"line 16: sources[1].when: '25:00'{said}" in message
+
+
 def test_a_source_url_with_a_mistyped_placeholder_or_a_space_is_named(tmp_path):
     from digest.config import parse_config
 
