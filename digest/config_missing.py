@@ -31,9 +31,17 @@ def missing_config(path: Path) -> str:
             "(paths inside it are relative to it, so any folder will do)"
         )
     return (
-        f"{path}: no such configuration file{where}. Copy config.example.yaml to {path} and edit "
+        f"{path}: no such configuration file{where}. Copy {example_config()} to {path} and edit "
         "it, pass --config PATH, or set DIGEST_CONFIG (or try `digest demo`)"
     )
+
+
+def example_config() -> Path:
+    """config.example.yaml: inside an installed wheel, digest/config.example.yaml (pyproject's
+    force-include); in a source checkout, the one beside digest/."""
+    package = Path(__file__).resolve().parent  # digest/
+    packaged = package / "config.example.yaml"
+    return packaged if packaged.is_file() else package.parent / "config.example.yaml"
 
 
 def nearby(path: Path) -> Path | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -107,8 +108,24 @@ def test_a_variable_named_with_a_slip_is_told_the_set_one_of_a_close_name(tmp_pa
 
 
 def test_a_missing_file_says_how_to_get_one(tmp_path):
-    with pytest.raises(ConfigError, match="Copy config.example.yaml"):
+    # "Copy config.example.yaml to ...": a file a user who installed the wheel has nowhere near
+    with pytest.raises(ConfigError, match="Copy .*config.example.yaml to ") as err:
         load_config(tmp_path / "config.yaml")
+    from conftest import ROOT
+
+    example = Path(re.search(r"Copy (\S+) to ", str(err.value))[1])
+    assert example.is_absolute() and example.read_text() == (ROOT / "config.example.yaml").read_text()
+
+
+def test_the_example_config_is_in_the_wheel_where_the_message_finds_it():
+    """`pip install .` installs the wheel, which has no file beside digest/: config.example.yaml
+    goes in it as digest/config.example.yaml, the copy config_missing.example_config() names."""
+    import tomllib
+
+    from conftest import ROOT
+
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    assert build["targets"]["wheel"]["force-include"]["config.example.yaml"] == "digest/config.example.yaml"
 
 
 def test_a_command_run_from_another_folder_is_told_where_it_looked_and_the_config_above(
@@ -131,7 +148,7 @@ def test_a_command_run_from_another_folder_is_told_where_it_looked_and_the_confi
     ):
         load_config(typed)
     monkeypatch.chdir(workspace.root.parent)
-    with pytest.raises(ConfigError, match=r"no such configuration file in .* Copy config.example.yaml"):
+    with pytest.raises(ConfigError, match=r"no such configuration file in .* Copy /\S*config.example.yaml"):
         load_config("elsewhere.yaml")
 
 

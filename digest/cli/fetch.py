@@ -38,7 +38,9 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
 
     config = obj.config
     if not config.sources:
-        raise ConfigError(f"{config.path}: no `sources:` to fetch; see config.example.yaml for examples")
+        from digest.config_missing import example_config
+
+        raise ConfigError(f"{config.path}: no `sources:` to fetch; see {example_config()} for examples")
     unknown = sorted(set(names) - {s.name for s in config.sources})
     if unknown:
         known = ", ".join(s.name for s in config.sources)
