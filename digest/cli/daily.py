@@ -237,7 +237,8 @@ def run(obj: Context, once: bool) -> None:
     before the readers' send times), ingests the settled dumps in the inbox, queues the digest
     of every reader whose send time has come, and delivers what is due. One daemon per
     database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit. `--once` exits
-    1 if a reader got nothing or the inbox could not be used, 3 if a source could not be
+    1 if a reader got nothing (a profile or message that failed, a message the server did not
+    take: deferred or refused) or the inbox could not be used, 3 if a source could not be
     fetched (the readers still served from what is stored), 143 if stopped by SIGTERM (130:
     Ctrl-C).
 

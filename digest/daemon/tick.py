@@ -240,8 +240,13 @@ class TickReport:
 
     @property
     def failed_readers(self) -> bool:
-        """Did some reader get nothing because of their profile or their message?"""
-        return bool(self.profile_problems) or any(s.error for s in self.scheduled)
+        """Did some reader get nothing because of their profile or their message (not built, or
+        not taken by the server in this pass: deferred or failed, as `digest send` counts it)?"""
+        return (
+            bool(self.profile_problems)
+            or any(s.error for s in self.scheduled)
+            or any(not d.ok for d in self.delivered)
+        )
 
     @property
     def failed_fetches(self) -> bool:

@@ -243,6 +243,26 @@ class Deferring(Mailbox):
         return "451 4.3.0 try again later"
 
 
+def test_run_once_exits_1_when_the_server_did_not_take_a_digest_as_send_does(mail_workspace, smtp_server):
+    """A cron `run --once` with smtp.host misspelt (or the server deferring) exited 0 pass after
+    pass while nothing went out, where `digest send` exits 1: README's "1 when a reader got
+    nothing (their profile or message failed)"."""
+    ws = mail_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '00:00'\n")
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    with LocalSmtpServer(Deferring()) as busy:
+        text = ws.config_path.read_text()
+        ws.config_path.write_text(text.replace(f"port: {smtp_server.port}", f"port: {busy.port}"))
+        deferred = ws.cli("run", "--once")
+    assert deferred.exit_code == 1, deferred.output
+    assert "deferred ada: 451 4.3.0 try again later" in deferred.output
+    ws.config_path.write_text(text)
+    between = ws.cli("run", "--once")  # before the retry's time: nothing tried, nothing failed
+    assert between.exit_code == 0, between.output
+    assert ws.cli("send").exit_code == 0  # the retry, by hand: taken
+    assert ws.cli("run", "--once").exit_code == 0
+
+
 def test_a_one_paper_digest_and_a_first_attempt_are_said_in_the_singular(mail_workspace, smtp_server, caplog):
     """The daemon's log said 'digest for ada (2026-03-16) queued: 1 papers' and 'digest sent to
     ada <...>: 1 papers', and `digest status` a deferred message's '1 attempts'."""
