@@ -67,7 +67,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
         )
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
-        click.echo(f"{o.source}: {o.outcome.replace('_', ' ')}: {o.detail}{bug}")
+        click.echo(f"{o.source}: {o.said}{bug}")
     if any(o.outcome == FAILED for o in outcomes):
         raise SystemExit(1)
 

@@ -372,9 +372,7 @@ class Daemon:
         note = f" ({bug})" if bug else ""
         lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for f in report.fetched:
-            lines.append(
-                f"fetched {f.source}: {f.outcome.replace('_', ' ')}: {f.detail}{note if f.bug else ''}"
-            )
+            lines.append(f"fetched {f.source}: {f.said}{note if f.bug else ''}")
         for r in report.ingested.results:
             if r.already_ingested:  # the same document read before (as `digest ingest` says it)
                 lines.append(f"ingested {r.source.name}: {r.day} already ingested, nothing new")

@@ -53,6 +53,13 @@ class FetchOutcome:
     new_papers: int = 0
     bug: bool = False  # failed on a reader's bug (ReaderBug), not a bad document
 
+    @property
+    def said(self) -> str:
+        """The outcome and its detail, as `digest fetch` and `run --once` say it: a detail that
+        begins with the outcome's words ("not modified since the last fetch") not said twice."""
+        head = self.outcome.replace("_", " ")
+        return self.detail if self.detail.startswith(head) else f"{head}: {self.detail}"
+
 
 @dataclass(frozen=True)
 class FetchRecord:

@@ -270,6 +270,18 @@ def test_digest_fetch_fetches_every_source_and_says_what_each_brought(workspace)
     assert only.exit_code != 0 and "no source named nope" in only.output
 
 
+def test_digest_fetch_says_a_feed_not_modified_since_the_last_fetch_once(workspace):
+    """`arxiv-cs.LG: not modified: not modified since the last fetch`, said twice in one line."""
+    routes = {"/rss/cs.LG": Route(fixture("arxiv_listing.rss"), etag='"v1"')}
+    with LocalHttpServer(routes) as server:
+        configure(workspace, server, RSS)
+        assert workspace.cli("fetch").exit_code == 0
+        again = workspace.cli("fetch")
+        assert server.requests[-1].headers.get("If-None-Match") == '"v1"'  # answered 304
+    assert again.exit_code == 0, again.output
+    assert again.output == "arxiv-cs.LG: not modified since the last fetch\n"
+
+
 def test_digest_fetch_exits_non_zero_when_a_fetch_failed(workspace):
     with LocalHttpServer({"/api/daily_papers": Route(fixture("malformed.json"))}) as server:
         configure(workspace, server, HF)
