@@ -86,7 +86,8 @@ def folder_missing(folder: Path, then: str) -> str:
             f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "
             "folder, or fix `profiles:` in the config"
         )
-    return f"{folder}: the profiles folder does not exist; create it and {then}"
+    fix = "or fix `profiles:` in the config"
+    return f"{folder}: the profiles folder does not exist; create it and {then}, {fix}"
 
 
 def _read_all(
@@ -96,7 +97,8 @@ def _read_all(
     cache); a missing folder raises ProfileError."""
     folder = config.profiles
     if not folder.is_dir():
-        raise ProfileError(folder_missing(folder, "add one <user>.yaml per reader (see config.example.yaml)"))
+        then = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
+        raise ProfileError(folder_missing(folder, then))
     profiles: list[Profile] = []
     problems: list[Skipped] = []
     cache = ProfileCache.for_config(config, __file__)

@@ -282,19 +282,41 @@ def test_a_keyword_listed_twice_in_any_case_or_unicode_form_is_refused(workspace
         load_profile(workspace.config, "ada")
 
 
+def said_of_the_profiles_folder(workspace) -> tuple[list[str], str]:
+    """What a pass says of the profiles folder (its problems: no profile read), and `profile new`."""
+    profiles, problems = load_profiles_lenient(workspace.config)
+    assert profiles == []
+    made = workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "robotics")
+    assert made.exit_code == 1
+    return problems, made.output
+
+
+def test_a_profiles_folder_not_there_is_told_to_be_made_or_its_key_fixed(workspace):
+    # said before: "create it and add one <user>.yaml per reader (see config.example.yaml)": a
+    # `profiles: profils` typed in the config was sent to make a second folder, and the example
+    # config, which says nothing of a profile's keys
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text.replace("profiles: profiles", "profiles: profils"))
+    problems, made = said_of_the_profiles_folder(workspace)
+    assert problems == [
+        f"{workspace.root / 'profils'}: the profiles folder does not exist; create it and add one "
+        "<user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`), or fix `profiles:` "
+        "in the config"
+    ]
+    assert "does not exist; create it and run this again, or fix `profiles:` in the config" in made
+
+
 def test_a_file_where_the_profiles_folder_should_be_is_named_as_such(workspace):
     # said before: "the profiles folder does not exist", of a path that exists (a file)
     folder = workspace.root / "profiles"
     folder.rmdir()
     folder.write_text("")
-    profiles, problems = load_profiles_lenient(workspace.config)
-    assert profiles == [] and problems == [
+    problems, made = said_of_the_profiles_folder(workspace)
+    assert problems == [
         f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "
         "folder, or fix `profiles:` in the config"
     ]
-    said = workspace.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "robotics")
-    assert said.exit_code == 1
-    assert "the profiles folder is a file, not a folder" in said.output
+    assert "the profiles folder is a file, not a folder" in made
 
 
 def test_a_link_to_a_folder_that_is_not_there_is_named_as_such(workspace, tmp_path):
