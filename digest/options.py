@@ -165,6 +165,13 @@ class Reading:
 def read(cls: type, data: Mapping[Any, Any], reading: Reading, prefix: str = "") -> dict[str, Any]:
     """The field values of ``cls`` from the YAML mapping ``data``; every problem goes to
     ``reading`` (the values are then defaults where a check failed)."""
+    return _read(cls, data, reading, prefix)[0]
+
+
+def _read(
+    cls: type, data: Mapping[Any, Any], reading: Reading, prefix: str
+) -> tuple[dict[str, Any], set[str]]:
+    """:func:`read`, and the keys whose value was refused."""
     opts = declared(cls)
     keys = known_keys(cls)
     refused: Mapping[str, str] = getattr(cls, "REFUSED", {})
@@ -189,7 +196,7 @@ def read(cls: type, data: Mapping[Any, Any], reading: Reading, prefix: str = "")
             other, wanted = opt.only_with
             if values[opts[other].name] != wanted:
                 reading.report(f"{prefix}{key}", f"only used with {other}: {wanted}", data, key)
-    return values
+    return values, wrong
 
 
 def _not_indented(empty: Any, prefix: str) -> str:
@@ -298,8 +305,13 @@ def read_section(cls: type, value: Any, reading: Reading) -> Any:
     key = getattr(reading, "key", "")
     if not isinstance(value, Mapping):
         raise Invalid(f"must be a mapping ({', '.join(known_keys(cls))})")
-    values = read(cls, value, reading, prefix=f"{key}." if key else "")
+    values, wrong = _read(cls, value, reading, f"{key}." if key else "")
     hook: Callable[..., None] | None = getattr(cls, "cross_check", None)
     if hook is not None:  # checks that involve several keys (mkdocs' post_validation)
-        hook(values, lambda k, m: reading.report(f"{key}.{k}", m, value, k), reading)
+
+        def report(k: str, message: str) -> None:  # a key whose value was refused is said once
+            if k not in wrong:
+                reading.report(f"{key}.{k}", message, value, k)
+
+        hook(values, report, reading)
     return cls(**values)

@@ -391,6 +391,17 @@ def test_a_fetch_time_written_as_it_is_said_is_told_the_24_hour_time_as_send_at_
     assert f"line 16: sources[1].when: '25:00'{said}" in message
 
 
+def test_a_refused_value_is_not_said_again_by_a_check_of_several_keys(tmp_path):
+    # `categories: [cs LG]` was said twice: refused, then "an arxiv_listing needs at least one
+    # category", as if none had been written (the check of the kind saw the refused list as empty)
+    sources = "sources:\n  - kind: arxiv_listing\n    categories: [cs LG]\n"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD + sources))
+    assert str(err.value).endswith(
+        "\n  - line 12: sources[0].categories: must be arXiv categories like [cs.CL, cs.LG], got ['cs LG']"
+    )
+
+
 def test_a_source_url_with_a_mistyped_placeholder_or_a_space_is_named(tmp_path):
     from digest.config import parse_config
 
