@@ -12,9 +12,10 @@ that queues notes the readers it failed, and drops the rows of the readers it se
 with nothing new, and those written before it began of readers it did not find due (no longer
 due, removed), not of those it found due and left to another worker holding them (trying them
 in its pass; a killed worker's hold ends with its lease), nor of those whose failing digest's
-period this worker's clock has not reached (behind the failing one's: not due yet, to it, where
-dropping them listed the failure on and off and said it again at each of the other's passes, its
-row's ``said_at`` gone): a reader is listed from the pass that
+period is still due on the database server's clock (a worker whose clock is behind has not
+reached it; one ahead finds its grace over minutes before the others: dropping them listed the
+failure on and off and said it again at each of the other's passes, its row's ``said_at`` gone;
+a paused or removed reader's goes): a reader is listed from the pass that
 failed it to a pass that began after that and served them or found them not due, whichever
 worker's.
 """
@@ -81,7 +82,7 @@ def note_failures(
     digest's period, why), of those it ``tried``, in ``reader_failures`` (see the module's doc);
     ``left``: those it found due and did not try (another worker held them), whose rows stay;
     ``began``, ``now``: the pass's start and end on the database server's clock; ``latest``: a
-    reader's latest period by this worker's clock (:func:`latest_periods`). Returns the
+    reader's latest period still in its grace, on that clock (:func:`latest_periods`). Returns the
     readers whose failure is to be said at ERROR (digest.daemon.unbuilt's rules, by any worker's
     saying: a new one, another reason or digest, or said a day ago), their rows marked said in the
     same transaction. The file a release before kept in the config's folder is removed."""
@@ -91,10 +92,10 @@ def note_failures(
         with store.transaction() as db:
             before = db.execute("SELECT user, period FROM reader_failures WHERE at < ?", (iso(began),))
             # of readers no longer due (paused, removed, their grace over), or failed by a worker
-            # killed since; not one another worker has written meanwhile, nor one of a period this
-            # worker's clock has not reached (another's, ahead of it, found them due)
+            # killed since; not one another worker has written meanwhile, nor one of a period
+            # still due on the server's clock (this worker's, behind or ahead, found them not due)
             gone = sorted(
-                u for u, period in before.fetchall() if u not in kept and not _ahead(period, latest(u))
+                u for u, period in before.fetchall() if u not in kept and not _kept(period, latest(u))
             )
             _delete(db, served)
             _delete(db, gone, before=iso(began))
@@ -127,23 +128,32 @@ def note_failures(
     return loud
 
 
-def latest_periods(profiles: Sequence[Profile], now: dt.datetime) -> Callable[[str], str | None]:
-    """Each reader's latest period at ``now`` (this worker's clock), None for a reader it has no
-    file of: a row of a later period is another worker's, whose clock is ahead of this one's.
-    The readers by name are gathered at the first question (most passes ask none)."""
+def latest_periods(
+    profiles: Sequence[Profile], now: dt.datetime, grace: dt.timedelta | None = None
+) -> Callable[[str], str | None]:
+    """Each reader's latest period at ``now`` (the pass's end on the database server's clock when
+    this worker's is off: Daemon._seen), None for a reader it has no file of, one paused, or one
+    whose latest send time is more than ``grace`` ago: a row of that period (or a later one) is
+    still another worker's to try, whose clock may be behind this one's (their grace not over,
+    to it) or ahead (the period reached). The readers by name are gathered at the first
+    question (most passes ask none)."""
     by_user: dict[str, Profile] = {}
 
     def latest(user: str) -> str | None:
         if not by_user:
             by_user.update((p.user, p) for p in profiles)
-        slot = latest_slot(by_user[user], now) if user in by_user else None
-        return slot.period if slot else None
+        profile = by_user.get(user)
+        slot = latest_slot(profile, now) if profile is not None and not profile.paused else None
+        if slot is None or (grace is not None and now - slot.at > grace):
+            return None
+        return slot.period
 
     return latest
 
 
-def _ahead(period: str | None, latest: str | None) -> bool:
-    return period is not None and latest is not None and period > latest
+def _kept(period: str | None, latest: str | None) -> bool:
+    """Whether a row of ``period`` stays though this pass did not find its reader due."""
+    return period is not None and latest is not None and period >= latest
 
 
 def _said(db: Any, users: list[str]) -> dict[str, tuple[str, str | None, str | None]]:

@@ -247,7 +247,7 @@ class Daemon:
             unbuilt=self.unbuilt,
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
-            self._note_failures(store, report, began, latest_periods(profiles, self.clock()))
+            self._note_failures(store, report, began, profiles)
         holds = "; ".join(
             x for x in (aside.short if aside else "", "its clock is off" if skewed else "") if x
         )  # the settings of a pass that queued: the ones the others may stand aside for
@@ -255,17 +255,16 @@ class Daemon:
         return report
 
     def _note_failures(
-        self, store: Store, report: TickReport, began: dt.datetime, latest: Callable[[str], str | None]
+        self, store: Store, report: TickReport, began: dt.datetime, profiles: list[Profile]
     ) -> None:
         """The readers this pass could not make a digest for, for `digest status` on any machine
         (digest.daemon.notes); best effort, as the file on SQLite."""
         failures = {s.user: (s.period, s.error) for s in report.scheduled if s.error}
         tried = {s.user for s in report.scheduled}
-        loud = None
-        try:
-            loud = note_failures(
-                store, self.worker, failures, tried, report.due - tried, began, self._seen(), latest
-            )
+        loud, now = None, self._seen()
+        try:  # a row still due on the server's clock stays (this one's may be off)
+            latest = latest_periods(profiles, now, self.config.scheduler.grace)
+            loud = note_failures(store, self.worker, failures, tried, report.due - tried, began, now, latest)
         except db_errors() as e:
             log.warning("could not note the readers the pass failed: %s", e)
         finally:  # said once between the workers (digest.daemon.unbuilt); not noted: by this one's memory
