@@ -77,6 +77,7 @@ def note_failures(
     began: dt.datetime,
     now: dt.datetime,
     latest: Callable[[str], str | None] = lambda user: None,
+    say: Callable[[set[str]], None] = lambda loud: None,
 ) -> set[str]:
     """PostgreSQL: a pass's readers whose digest could not be made (``failures``: reader -> the
     digest's period, why), of those it ``tried``, in ``reader_failures`` (see the module's doc);
@@ -85,7 +86,10 @@ def note_failures(
     reader's latest period still in its grace, on that clock (:func:`latest_periods`). Returns the
     readers whose failure is to be said at ERROR (digest.daemon.unbuilt's rules, by any worker's
     saying: a new one, another reason or digest, or said a day ago), their rows marked said in the
-    same transaction. The file a release before kept in the config's folder is removed."""
+    same transaction, which ``say`` (given them) says before it commits: a worker killed between
+    (SIGKILL, the OOM killer) has marked none, and the next pass says them; the other way round a
+    failure was marked said and said nowhere for a day. The file a release before kept in the
+    config's folder is removed."""
     served, kept = sorted(set(tried) - set(failures)), set(left) | set(tried)
 
     def write() -> set[str]:
@@ -119,6 +123,7 @@ def note_failures(
                     for user, (period, error) in sorted(failures.items())
                 ],
             )
+            say(loud)  # before the commit: a row marked said was said
             return loud
 
     # two workers' passes ending together

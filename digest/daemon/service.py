@@ -260,15 +260,16 @@ class Daemon:
         """The readers this pass could not make a digest for, for `digest status` on any machine
         (digest.daemon.notes); best effort, as the file on SQLite."""
         failures = {s.user: (s.period, s.error) for s in report.scheduled if s.error}
-        tried = {s.user for s in report.scheduled}
-        loud, now = None, self._seen()
+        tried, now = {s.user for s in report.scheduled}, self._seen()
         try:  # a row still due on the server's clock stays (this one's may be off)
             latest = latest_periods(profiles, now, self.config.scheduler.grace)
-            loud = note_failures(store, self.worker, failures, tried, report.due - tried, began, now, latest)
+            note_failures(
+                store, self.worker, failures, tried, report.due - tried, began, now, latest, self.unbuilt.say
+            )
         except db_errors() as e:
             log.warning("could not note the readers the pass failed: %s", e)
-        finally:  # said once between the workers (digest.daemon.unbuilt); not noted: by this one's memory
-            self.unbuilt.say(loud)
+        finally:  # said once between the workers (digest.daemon.unbuilt), as noted; not: by this one's memory
+            self.unbuilt.say(None)
 
     def _seen(self) -> dt.datetime:
         """Now, for the workers table: on the database server's clock if this machine's is off

@@ -10,7 +10,8 @@ the same (digest.daemon.notes).
 
 On PostgreSQL the workers say it once between them: whether to say it at ERROR is decided at the
 end of the pass, in the transaction that notes the failure in ``reader_failures`` (its period and
-when it was last said, by any worker: digest.daemon.notes), by the same rules; each worker saying
+when it was last said, by any worker: digest.daemon.notes), by the same rules, and said before
+that transaction commits (a worker killed between marked nothing said); each worker saying
 it from its own memory, N workers said each failure N times a day. A worker restarted within the
 day says it at DEBUG (`digest status` lists it).
 """
@@ -52,9 +53,9 @@ class UnbuiltSaid:
         _say(user, period, error, loud)
 
     def say(self, loud: set[str] | None) -> None:
-        """Shared: say the failures told this pass, at ERROR those in ``loud`` (their rows said so:
-        digest.daemon.notes.note_failures); None: not noted (the database failing), each as this
-        worker's memory has it."""
+        """Shared: say the failures told this pass, at ERROR those in ``loud`` (their rows about to
+        be marked so: digest.daemon.notes.note_failures); None: not noted (the database failing),
+        each as this worker's memory has it. Said once: a second call says nothing."""
         pending, self.pending = self.pending, {}
         for user, (period, error, now) in pending.items():
             if loud is None:

@@ -8,10 +8,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 
+import pytest
 from test_failures_every_machine import two_machines
 from test_unbuilt_said import trap
 
@@ -97,3 +102,43 @@ def test_workers_with_their_own_copy_of_the_template_say_its_failure_once(tmp_pa
         now = [dt.datetime.now(dt.UTC)]
         db1, app2 = Daemon(a.config, lambda: now[0]), Daemon(b.config, lambda: now[0])
         assert said([db1, app2, db1, app2], caplog) == ["ERROR", "DEBUG", "DEBUG", "DEBUG"]
+
+
+def test_a_worker_killed_as_it_says_a_failure_leaves_it_said_or_to_be_said(tmp_path, smtp_server, caplog):
+    """A `digest run --once` killed (SIGKILL, the OOM killer) once its pass has marked bob's failure
+    said in reader_failures: the mark was committed before the line was written, so it was said
+    nowhere, and the other workers' passes said it at DEBUG for a day (`digest status` listed it).
+    Here each write to the run's log is held 0.3 s by strace, and the run killed as soon as bob's
+    row is marked said; then the other machine's worker makes a pass."""
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to hold a worker as it writes its log")
+    import psycopg
+
+    with postgres_database() as url:
+        a, b = two_machines(tmp_path, smtp_server.port, url)
+        a.cli("status")  # the database's tables made
+        log = a.root / "killed.log"
+        held = ["strace", "-f", "-qq", "-o", os.devnull, "-P", str(log), "-e", "trace=write"]
+        held += ["-e", "inject=write:delay_enter=300000"]
+        with open(log, "wb") as out:
+            run = subprocess.Popen(
+                [*held, sys.executable, "-m", "digest", "--config", str(a.config_path), "run", "--once"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # strace and the run, killed together
+            )
+        marked = "SELECT 1 FROM reader_failures WHERE \"user\" = 'bob' AND said_at IS NOT NULL"
+        with psycopg.connect(str(url), autocommit=True) as side:
+            while run.poll() is None and side.execute(marked).fetchone() is None:
+                time.sleep(0.01)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait(timeout=60)
+        killed = [
+            line for line in log.read_text().splitlines() if " ERROR " in line and "digest for bob" in line
+        ]
+        # was: [], then ["DEBUG"]: said nowhere
+        assert (
+            len(killed) + said([Daemon(b.config, lambda: dt.datetime.now(dt.UTC))], caplog).count("ERROR")
+            == 1
+        )
