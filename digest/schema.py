@@ -342,6 +342,10 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # 30 -> 31: PostgreSQL only: the period of a reader's failing digest and when a worker last said
     # it at ERROR, so that the workers say it once a day between them (digest.daemon.notes)
     reader_failures_said,
+    # 31 -> 32: the schema a worker's release understands, written at each heartbeat: a row without
+    # it (or with an older one) is a worker of a release before the upgrade, which refuses the
+    # database since, so neither runs nor signs off (`digest status` says so: digest.daemon.status)
+    "ALTER TABLE workers ADD COLUMN schema_version INTEGER;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

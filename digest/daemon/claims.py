@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
+from digest.schema import SCHEMA_VERSION
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,13 @@ class Worker:
     messages: int  # queued messages it holds (claimed, lease running)
     readers: int  # readers it holds
     there: bool = True  # seen lately, or holding a lease: False, killed, hung or failing before its heartbeat
+    schema: int | None = SCHEMA_VERSION  # the schema its release understands (None: one before schema 32)
+
+    @property
+    def earlier(self) -> str:
+        """Of a release before this one's schema, which ("": not): rows name theirs since schema 32."""
+        theirs = "before schema 32" if self.schema is None else f"schema {self.schema}"
+        return f"{theirs}; this one's is {SCHEMA_VERSION}" if (self.schema or 0) < SCHEMA_VERSION else ""
 
 
 def heartbeat(
@@ -168,10 +176,11 @@ def heartbeat(
     with store.transaction() as db:
         db.execute("DELETE FROM workers WHERE seen_at < ? AND id <> ?", (iso(now - FORGOTTEN), worker))
         db.execute(
-            "INSERT INTO workers (id, started_at, seen_at, holds, settings) VALUES (?,?,?,?,?) "
+            "INSERT INTO workers (id, started_at, seen_at, holds, settings, schema_version) "
+            "VALUES (?,?,?,?,?,?) "
             "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, holds = excluded.holds, "
-            f"settings = {kept}",
-            (worker, iso(started), iso(now), holds, settings),
+            f"settings = {kept}, schema_version = excluded.schema_version",
+            (worker, iso(started), iso(now), holds, settings, SCHEMA_VERSION),
         )
 
 
@@ -195,7 +204,8 @@ def workers(store: Store, now: dt.datetime, within: dt.timedelta, running: str |
     now; ``there``: seen since ``now - within`` or holding a lease (``running``: as :func:`there`)."""
     sql, args = there(now, within, running)
     rows = store.db.execute(
-        f"SELECT id, started_at, seen_at, holds, {sql} FROM workers WHERE seen_at >= ? OR id = ? ORDER BY id",
+        f"SELECT id, started_at, seen_at, holds, {sql}, schema_version FROM workers "
+        "WHERE seen_at >= ? OR id = ? ORDER BY id",
         (*args, iso(now - FORGOTTEN), running or ""),
     ).fetchall()
     messages = dict(
@@ -215,7 +225,7 @@ def workers(store: Store, now: dt.datetime, within: dt.timedelta, running: str |
     found = []
     for r in rows:  # there: by THERE, the very rule the agreement stands aside by
         held = int(messages.get(r[0], 0)), int(readers.get(r[0], 0))
-        found.append(Worker(r[0], *map(dt.datetime.fromisoformat, r[1:3]), r[3], *held, bool(r[4])))
+        found.append(Worker(r[0], *map(dt.datetime.fromisoformat, r[1:3]), r[3], *held, bool(r[4]), r[5]))
     return found
 
 

@@ -260,10 +260,11 @@ def _lasted(span: dt.timedelta) -> str:
 
 def _gone(s: Status, w: Worker) -> str:
     """A worker not seen lately and holding no lease: how long since it was seen, what that means
-    (on SQLite, where the lock tells, whether it runs at all), and until when it is listed."""
+    (of a release before the database's upgrade, which refuses it; on SQLite, where the lock tells,
+    whether it runs at all), and until when it is listed."""
     ago = _lasted((s.server_now or s.now) - w.seen_at)
     since = f"{w.id}: not seen for {ago} (since {_when(w.seen_at)}, then {w.holds or 'idle'})"
-    if s.running is not None and w.id == s.running:  # SQLite: the daemon holding the lock, in a pass
+    if s.running is not None and w.id == s.running and not w.earlier:  # SQLite: in a pass, its lock held
         return f"{since}: stuck? it still holds the daemon's lock; listed while it does"
     what = (  # on SQLite the lock tells: no daemon runs, or another one (systemd's restart); a
         # hung one would hold it still
@@ -272,6 +273,11 @@ def _gone(s: Status, w: Worker) -> str:
         if s.running is not None
         else "killed, hung or its machine gone?"
     )
+    if w.earlier:  # its release refuses the upgraded database: why it is not seen, running or not
+        what = (
+            f"a daemon of an earlier release ({w.earlier}): it refuses the database since its upgrade, "
+            "so it neither runs nor signs off; upgrade digest there and restart it (or stop it)."
+        )
     return (
         f"{since}: {what} Its leases have ended (what it held went to the others); listed until "
         f"{_when(w.seen_at + FORGOTTEN)} unless seen again"
@@ -281,8 +287,9 @@ def _gone(s: Status, w: Worker) -> str:
 def _workers(s: Status) -> list[str]:
     """Each worker: running (seen lately, or holding a lease), with what it holds; or not seen
     since (killed, hung, or failing before its heartbeat: a worker of an older release after
-    an upgrade): :func:`_gone`; and on SQLite the one running that has not written its row yet
-    (its first heartbeat, as its first pass starts: held up by a busy database)."""
+    an upgrade, as its row's schema tells): :func:`_gone`; and on SQLite the one running that
+    has not written its row yet (its first heartbeat, as its first pass starts: held up by a busy
+    database)."""
     starting = [f"{s.starting}: running, not seen yet (starting its first pass)"] if s.starting else []
     return starting + [
         f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
@@ -333,7 +340,7 @@ def format_status(s: Status) -> str:
             f"Readers whose digest could not be made ({s.failures_from})",
             [f"{u}: {w}" for u, w in s.reader_failures],
         ),
-        ("Workers (a worker stopped on purpose signs off; one killed is listed for a day)", _workers(s)),
+        ("Workers (one stopped signs off; one killed or of an older release is listed a day)", _workers(s)),
         ("Inbox problem", [s.inbox_problem] if s.inbox_problem else []),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         (

@@ -17,7 +17,8 @@ from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status, format_status
 from digest.db import is_postgres
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.store import Store
+from digest.schema import SCHEMA_VERSION
+from digest.store import Store, iso
 
 pytestmark = pytest.mark.backends
 
@@ -149,3 +150,26 @@ def test_on_sqlite_a_killed_worker_restarted_under_another_id_is_said_stopped_no
     assert (
         "): stopped: another daemon runs now (killed: it did not sign off). Its leases have ended" in line
     ), line
+
+
+def test_a_daemon_of_the_release_before_an_upgrade_is_said_so_not_killed(workspace):
+    """A daemon of the release before, left running (or stopped) after another worker upgraded the
+    database, refuses it at every pass and cannot sign off: `digest status` said it was killed,
+    hung or its machine gone (on SQLite: killed), for a day. Its row, as that release wrote it at
+    its last pass, names no schema (the workers' rows name theirs since schema 32)."""
+    config = workspace.config
+    seen = dt.datetime(2026, 3, 16, 7, tzinfo=dt.UTC)
+    with Store(config.database) as store, store.transaction():  # (shown with 7470f3b's `digest run`)
+        store.db.execute(
+            "INSERT INTO workers (id, started_at, seen_at, holds, settings) VALUES (?,?,?,?,?)",
+            ("db1:4242:0a1b2c3d", iso(seen - dt.timedelta(hours=1)), iso(seen), "", None),
+        )
+    (line,) = workers_section(config, seen + dt.timedelta(minutes=5))
+    assert line == (  # was: "... then idle): killed, hung or its machine gone? Its leases ..."
+        "db1:4242:0a1b2c3d: not seen for 5 min (since 2026-03-16 07:00 UTC, then idle): a daemon of an "
+        f"earlier release (before schema 32; this one's is {SCHEMA_VERSION}): it refuses the database "
+        "since its upgrade, so it neither runs nor signs off; upgrade digest there and restart it (or "
+        "stop it). Its leases have ended (what it held went to the others); listed until 2026-03-17 "
+        "07:00 UTC unless seen again"
+    )
+    assert workers_section(config, seen + dt.timedelta(days=1, minutes=1)) == []
