@@ -214,9 +214,8 @@ class Daemon:
         if aside is not None:
             log.error("%s", aside)
         lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
-        skew = self._skew
-        skewed = skew_note(skew, lease)
-        said = self.skew.to_say(skew, self.clock())
+        skewed = skew_note(self._skew, lease)
+        said = self.skew.to_say(self._skew, self.clock())
         if said and skewed:
             log.warning("%s", skewed)
         elif said is False:
@@ -245,6 +244,7 @@ class Daemon:
             say_failures=self.say_failures,
             beat=lambda: self._touch(store),
             unbuilt=self.unbuilt,
+            wall=lambda: on_server_clock(self.wall(), self._skew),  # the readers' leases: as the workers'
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)

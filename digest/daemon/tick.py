@@ -73,12 +73,14 @@ def send_due(
     hold: Collection[str] = (),
     unbuilt: UnbuiltSaid | None = None,
     found_due: set[str] | None = None,
+    wall: Callable[[], dt.datetime] = wall_clock,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period), but
     those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried). A reader
     whose digest cannot be made is said in the log through ``unbuilt`` (the daemon's: once; by
     default at every call). ``found_due`` gets the readers found due, tried or not (another
-    worker holding them, or ``stop`` set first).
+    worker holding them, or ``stop`` set first). ``wall``: the time the readers' leases run on (the
+    daemon's: the database server's when its machine's clock is off, as the workers table's).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -119,7 +121,7 @@ def send_due(
             return done
         listed = due[start : start + READER_BATCH]
         users = [p.user for p, _ in listed]
-        mine = set(claim_readers(store, users, me, wall_clock(), lease))  # the others take the rest
+        mine = set(claim_readers(store, users, me, wall(), lease))  # the others take the rest
         held = [x for x in listed if x[0].user in mine]
         try:
             done += _queue_batch(config, store, outbox, renderer, windows, held, now, stop, unbuilt)
@@ -286,6 +288,7 @@ def run_once(
     say_failures: bool = True,
     beat: Callable[[], None] | None = None,
     unbuilt: UnbuiltSaid | None = None,
+    wall: Callable[[], dt.datetime] = wall_clock,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
@@ -297,7 +300,8 @@ def run_once(
     or removal noted, as a worker whose settings are not the others' (digest.daemon.agree);
     ``beat``: called between the steps (the worker seen again, digest.daemon.claims.touch: a pass
     longer than a lease is not a killed worker's; queueing and sending renew leases already);
-    ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt)."""
+    ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt);
+    ``wall``: the time the readers' leases run on (:func:`send_due`)."""
     problems: list[str] = []
     beat = beat or (lambda: None)
     fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
@@ -331,6 +335,7 @@ def run_once(
             hold=hold,
             unbuilt=unbuilt,
             found_due=due,
+            wall=wall,
         )
         if queue
         else []

@@ -1,13 +1,18 @@
-"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): the leases
-between workers are times of each worker's own clock, so a machine whose clock runs ahead by
-more than a lease takes the readers and messages another worker still holds. Nothing said it;
-each pass now does, with what it risks and what to do."""
+"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): the messages'
+leases between workers are times of each worker's own clock, so a machine whose clock runs ahead
+by more than a lease takes the messages another worker still holds. Nothing said it; each pass
+now does, with what it risks and what to do. The readers' leases are the server's clock's."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import subprocess
 import sys
+import time
+
+import pytest
 
 from digest.daemon.claims import SKEW_SAID, SkewSaid, clock_skew, skew_note
 from digest.db import wall_clock
@@ -25,7 +30,7 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
         assert skew_note(clock_skew(store, now), LEASE) is None
         note = skew_note(clock_skew(store, now + dt.timedelta(minutes=5)), LEASE)
         assert note is not None and note.startswith(
-            "this machine's clock is 300 s ahead of the database server's: the workers' leases "
+            "this machine's clock is 300 s ahead of the database server's: the messages' leases "
             "(delivery.lease_seconds: 120) are times of each worker's own clock"
         )
         assert "a digest sent twice" in note and "set the clock right (NTP)" in note
@@ -93,3 +98,53 @@ def test_a_worker_a_day_ahead_keeps_the_others_rows_and_one_a_lease_behind_is_se
             now = wall_clock() + dt.timedelta(seconds=off)
             status = collect_status(ws.config, now, wall=now)
             assert [w.there for w in status.workers] == [True, True, True], status.workers
+
+
+# a worker's pass on a machine whose clock is argv[2] s ahead, every reading of it (its leases' too)
+AHEAD = """
+import datetime as dt, sys
+import digest.daemon.tick, digest.db
+from digest.config import load_config
+from digest.daemon.service import Daemon
+real = digest.db.wall_clock
+clock = lambda: real() + dt.timedelta(seconds=float(sys.argv[2]))
+digest.db.wall_clock = digest.daemon.tick.wall_clock = clock
+Daemon(load_config(sys.argv[1]), clock=clock, wall=clock).run_once()
+"""
+
+
+def test_the_readers_a_killed_worker_ahead_held_go_to_the_others_after_a_lease(tmp_path, smtp_server):
+    """The readers' leases were times of each worker's own clock: a worker 5 min ahead, killed
+    (SIGKILL, the OOM killer) while it held ada, bob and cy, held them 5 min and a lease, and
+    `digest status` said so ("holds 3 readers"). They are times of the database server's clock now
+    (as its row in the workers table is). Here strace kills it as it opens the user's template."""
+    if shutil.which("strace") is None:
+        pytest.skip("no strace to kill a worker as it builds the digests")
+    from test_failures_every_machine import two_machines
+
+    from digest.daemon.claims import claim_readers
+    from digest.daemon.status import collect_status
+
+    with postgres_database() as url:
+        ws, _ = two_machines(tmp_path, smtp_server.port, url)
+        ws.config_path.write_text(ws.config_path.read_text() + "delivery:\n  lease_seconds: 2\n")
+        ws.cli("status")  # the database's tables made
+        template = str(ws.root / "tpl" / "digest.txt.j2")
+        kill = ["strace", "-f", "-qq", "-o", os.devnull, "-P", template, "-e", "inject=openat:signal=KILL"]
+        pass_ = subprocess.run([*kill, sys.executable, "-c", AHEAD, str(ws.config_path), "300"], timeout=60)
+        assert pass_.returncode == -9
+        with Store(url) as store:
+            (held,) = store.db.execute(
+                "SELECT COUNT(*) FROM reader_claims WHERE claimed_by IS NOT NULL"
+            ).fetchone()
+        assert held == 3
+        time.sleep(3)  # a lease on, on every clock here
+        (worker,) = collect_status(ws.config, wall_clock()).workers
+        assert worker.readers == 0  # was: 3, for 5 min more
+        with Store(url) as store:
+            lease = dt.timedelta(seconds=2)
+            assert claim_readers(store, ["ada", "bob", "cy"], "db1", wall_clock(), lease) == [
+                "ada",
+                "bob",
+                "cy",
+            ]
