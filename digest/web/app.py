@@ -39,6 +39,7 @@ from digest.web.form import (
     SWITCHES,
     WEIGHT,
     FormEdit,
+    exclude_after_conflict,
     form_field,
     form_values,
     terms_text,
@@ -148,6 +149,7 @@ def create_app(
             "profile": profile,
             "interests": [(i.phrase, weight_text(i.weight)) for i in profile.interests],
             "exclude": terms_text(profile.exclude),
+            "exclude_shown": terms_text(profile.exclude),  # what a save compares the field with (409)
             "values": form_values(profile),
             "switches": {key: getattr(profile, OPTIONS[key].name) for key in SWITCHES},
             "fields": [form_field(OPTIONS[key]) for key in FIELDS],
@@ -161,7 +163,11 @@ def create_app(
             "notice": None,
             "kept_unsubscribe": None,
         }
+        sent = extra.pop("sent_exclude", None)
         context.update({k: v for k, v in extra.items() if v is not None})
+        if sent is not None:  # a 409: the file's terms kept where the page's were not typed in
+            context["exclude"], said = exclude_after_conflict(request.form, sent, profile.exclude)
+            context["notice"] = f"{context['notice']} {said}".strip() if said else context["notice"]
         kept = unsubscribed(user) if isinstance(ratings, list) else None  # the database answers
         if kept is not None:  # asked while the file could not be read: shown paused, a save says it
             seen = request.form.get("kept_unsubscribe") == kept.at.isoformat()  # the form posted showed it
@@ -259,7 +265,8 @@ def create_app(
                 cfg(), user, edit.change(current), expect_version=request.form.get("base_version")
             )
         except ProfileConflict as e:
-            return _resubmit(token, user, path, edit, 409, notice=_public(e, path) + _CONFLICT)
+            notice = _public(e, path) + _CONFLICT
+            return _resubmit(token, user, path, edit, 409, notice=notice, sent_exclude=edit.exclude)
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
         written(path, g.held_since)

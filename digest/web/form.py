@@ -91,6 +91,34 @@ def split_terms(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in terms if t.strip())
 
 
+SHOWN = "exclude_shown"  # the form's hidden field: the exclusions' field as its page drew it
+
+
+def exclude_after_conflict(
+    form: MultiDict[str, str], sent: tuple[str, ...], now: tuple[str, ...]
+) -> tuple[str, str]:
+    """The exclusions' field of the page given back by a 409 (the file changed since the form's
+    page was drawn), and what to say of it. The field as its page drew it (SHOWN) shows the
+    file's terms ``now``: sent back, the change made elsewhere stays. Typed in, it keeps what was
+    typed (``sent``), and says what the file has now if that changed too. A page drawn before
+    terms with a comma were quoted (no SHOWN) cannot tell a term with a comma from two terms: the
+    file's terms are shown, and what that page sent is said, to be typed again if it was meant."""
+    now_text, typed = terms_text(now), form.get("exclude", "")
+    drawn = form.get(SHOWN)
+    if drawn is None:
+        if split_terms(typed) in (now, split_terms(", ".join(now))):
+            return now_text, ""
+        said = f'"Leave out papers about" now has: {now_text or "nothing"}, shown below. Your page sent '
+        said += f'"{typed.strip()}", written before terms with a comma were quoted, so a comma in it may '
+        return now_text, said + "be one term's or between two: type it again, in quotes where it is one term."
+    if typed == drawn:
+        return now_text, ""
+    if drawn == now_text:
+        return terms_text(sent), ""
+    said = f'"Leave out papers about" was changed elsewhere too: it is now {now_text or "empty"}; '
+    return terms_text(sent), said + "the form keeps what you typed there."
+
+
 @dataclass(frozen=True)
 class FormEdit:
     """What the preferences form asks for, as submitted (nothing validated yet)."""

@@ -14,6 +14,21 @@ from conftest import NOW
 ONE_TERM = PROFILE.replace("exclude: [medical]", "exclude: medical, biology   # one term")
 
 
+def opened(web_workspace, browser, base: str, drawn_before: str | None):  # noqa: F811
+    """Ada's page in Chromium; ``drawn_before``: made the one the release before b704e67 drew,
+    open across the upgrade: this field's text (terms joined by ", ", none quoted) and none of
+    the hidden fields that say how the page showed them (terms_quoted, exclude_shown)."""
+    page = browser.new_page()
+    page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    if drawn_before is not None:
+        page.evaluate(
+            """(text) => { document.querySelectorAll("[name=terms_quoted], [name=exclude_shown]")
+               .forEach((e) => e.remove()); document.getElementById("exclude").value = text; }""",
+            drawn_before,
+        )
+    return page
+
+
 def saved(
     web_workspace,
     browser,  # noqa: F811
@@ -21,20 +36,11 @@ def saved(
     typed: dict[str, str],
     drawn_before: str | None = None,
 ) -> tuple[str, str]:
-    """Ada's page over ``text``: the exclusions' field as shown, then the file after the fields
-    in ``typed`` were filled and the page saved in Chromium. ``drawn_before``: the page is made
-    the one the release before b704e67 drew, open across the upgrade: this field's text (terms
-    joined by ", ", none quoted) and no terms_quoted in its form, as that page's form had."""
+    """Ada's page over ``text`` (``drawn_before``: see :func:`opened`): the exclusions' field as
+    shown, then the file after the fields in ``typed`` were filled and the page saved in Chromium."""
     path = web_workspace.profile("ada", text)
     with web_workspace.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
-        if drawn_before is not None:
-            page.evaluate(
-                """(text) => { document.querySelector("[name=terms_quoted]")?.remove();
-                   document.getElementById("exclude").value = text; }""",
-                drawn_before,
-            )
+        page = opened(web_workspace, browser, base, drawn_before)
         shown = page.locator("#exclude").input_value()
         for field, value in typed.items():
             page.fill(field, value)
@@ -89,3 +95,47 @@ def test_a_page_drawn_before_terms_were_quoted_keeps_a_term_with_a_comma_it_show
     typed = {"#exclude": "medical, biology, robotics"}
     shown, text = saved(web_workspace, browser, ONE_TERM, typed, drawn_before="medical, biology")
     assert yaml.safe_load(text)["exclude"] == ["medical", "biology", "robotics"]
+
+
+def conflicted(web_workspace, browser, drawn_before: str | None, typed: dict[str, str], elsewhere: str):  # noqa: F811
+    """Ada's page (``drawn_before``: as the release before b704e67 drew it) filled with ``typed``
+    while her file was changed elsewhere to ``elsewhere``: saved (the 409), then saved again as
+    the 409's page stands. The 409's page (its exclusions' field, its notice) and the file."""
+    path = web_workspace.profile("ada", ONE_TERM)
+    with web_workspace.serve() as base:
+        page = opened(web_workspace, browser, base, drawn_before)
+        for field, value in typed.items():
+            page.fill(field, value)
+        path.write_text(ONE_TERM.replace("medical, biology   # one term", elsewhere))
+        with page.expect_response(lambda r: r.request.method == "POST" and "/preview" not in r.url) as answer:
+            page.click("#save")
+        assert answer.value.status == 409
+        shown, notice = page.input_value("#exclude"), page.text_content(".notice")
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        page.close()
+    return shown, notice, yaml.safe_load(path.read_text())
+
+
+def test_a_page_drawn_before_quoting_saved_after_a_change_elsewhere_splits_no_term(web_workspace, browser):  # noqa: F811
+    # A page open across the upgrade showed the one term as "medical, biology"; robotics added
+    # elsewhere, its save met the 409, whose page showed the field as medical, biology under the
+    # new rules: saved again, two terms written and robotics gone, with "Saved.".
+    elsewhere = '["medical, biology", robotics]'
+    shown, notice, data = conflicted(
+        web_workspace, browser, "medical, biology", {"#send_at": "08:15"}, elsewhere
+    )
+    assert shown == '"medical, biology", robotics'  # the file's terms, as this page shows them
+    assert 'Your page sent "medical, biology"' in notice  # what it sent is said, to type again
+    assert data["exclude"] == ["medical, biology", "robotics"] and data["send_at"] == "08:15"
+
+
+def test_terms_untouched_on_the_page_keep_a_change_made_elsewhere_after_the_409(web_workspace, browser):  # noqa: F811
+    shown, notice, data = conflicted(web_workspace, browser, None, {"#send_at": "08:15"}, "[robotics]")
+    assert shown == "robotics"  # was "medical, biology": saved again, robotics gone
+    assert data["exclude"] == ["robotics"] and data["send_at"] == "08:15"
+    # typed on the page as well: what was typed is kept, and the change elsewhere said
+    web_workspace.profile("ada", ONE_TERM)
+    shown, notice, data = conflicted(web_workspace, browser, None, {"#exclude": "soup"}, "[robotics]")
+    assert shown == "soup" and "now robotics" in notice
+    assert data["exclude"] == ["soup"]
