@@ -173,18 +173,20 @@ def test_offline_fetch_tries_each_source_once(tmp_path, workspace):
     assert done.stderr == ""  # no "trying again in 2 s"
 
 
-# The child: a DNS server on 127.0.0.1:53 answering feeds.example.org (127.0.0.1, where a server of
-# the child's serves /daily) as argv[1] says, then one `digest fetch`'s fetch of it.
-RESOLVER_CHILD = textwrap.dedent(
+# The children's DNS server on 127.0.0.1:53, answering feeds.example.org (127.0.0.1, where a server
+# of the child's serves it) as argv[1] says: late, the askings argv[2] numbers (for each type of
+# record, from 0; by default the first) answered 1.5 s later (a cold cache), the others at once.
+DNS_SERVER = textwrap.dedent(
     """
     import json, socket, struct, sys, threading
     from digest.demo.http_server import LocalHttpServer, Route
     from digest.ingest.http import FetchError, Http
 
-    mode = sys.argv[1]  # late: a name's first asking answered 1.5 s later (a cold cache), then at once
+    mode = sys.argv[1]
+    late_at = {int(n) for n in (sys.argv[2] if len(sys.argv) > 2 else "0").split(",")}
     dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dns.bind(("127.0.0.1", 53))
-    asked = []
+    asked, events = [], []  # events: the A lookups ("late", "answered") among the child's own
 
     def serve():
         while True:
@@ -199,14 +201,22 @@ RESOLVER_CHILD = textwrap.dedent(
             )
             reply = query[:2] + struct.pack(">HHHHH", 0x8180 | rcode, 1, int(bool(answers)), 0, 0)
             reply += question + answers
-            first = qtype not in asked
+            late = mode in ("late", "steps") and asked.count(qtype) in late_at
             asked.append(qtype)
-            if mode == "late" and first:
+            if qtype == 1:
+                events.append("lookup: late" if late else "lookup: answered")
+            if late:
                 threading.Timer(1.5, dns.sendto, (reply, peer)).start()
             else:
                 dns.sendto(reply, peer)
 
     threading.Thread(target=serve, daemon=True).start()
+    """
+)
+
+# The child: one `digest fetch`'s fetch of feeds.example.org's /daily.
+RESOLVER_CHILD = DNS_SERVER + textwrap.dedent(
+    """
     with LocalHttpServer({"/daily": Route(b"[]")}) as server, Http(offline_once=True) as http:
         try:
             said = ["fetched", http.get(f"http://feeds.example.org:{server.port}/daily").body.decode()]
@@ -217,9 +227,9 @@ RESOLVER_CHILD = textwrap.dedent(
 )
 
 
-def resolver_says(tmp_path: Path, mode: str) -> dict:
+def resolver_says(tmp_path: Path, mode: str, child: str = RESOLVER_CHILD, *args: str) -> dict:
     """`digest fetch`'s fetch (Http(offline_once=True)) whose resolver waits 1 s for an answer."""
-    command = [*unshared(tmp_path, wait=1), sys.executable, "-c", RESOLVER_CHILD, mode]
+    command = [*unshared(tmp_path, wait=1), sys.executable, "-c", child, mode, *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -252,3 +262,63 @@ def test_fetch_gives_up_on_a_name_that_does_not_exist_or_whose_second_try_fails_
         "tried again: fetch again once online)",
     ]
     assert seen["asked"] == asked
+
+
+# The child: `digest fetch`'s client (Http(offline_once=True)) keeping feeds.example.org's pace, as
+# arXiv's (one request every 3 s), fetching /a, /b and /c in turn, each answer closing its
+# connection (HTTP/1.0), so each request looks the name up anew. Its clock moves only by its
+# waits, which it takes at once: what is said is the order of the lookups, the requests that
+# reach the server and the waits, never how long anything took.
+PACE_CHILD = DNS_SERVER + textwrap.dedent(
+    """
+    now = [0.0]
+
+    def sleep(seconds):
+        events.append(f"wait {seconds:g} s")
+        now[0] += seconds
+
+    served = {"/a": [Route(b"[]")], "/b": [Route(b"[]")], "/c": [Route(b"", status=503), Route(b"[]")]}
+
+    def answer_of(path):
+        def answer(query):
+            route = served[path].pop(0) if len(served[path]) > 1 else served[path][0]
+            events.append(f"GET {path}: {route.status}")
+            return route
+        return answer
+
+    slow = frozenset({"feeds.example.org"})
+    with (
+        LocalHttpServer({path: answer_of(path) for path in served}) as server,
+        Http(offline_once=True, slow_hosts=slow, clock=lambda: now[0], sleep=sleep) as http,
+    ):
+        for path in served:
+            http.get(f"http://feeds.example.org:{server.port}{path}")
+    print(json.dumps({"events": events}))
+    """
+)
+
+
+def test_a_try_whose_name_did_not_resolve_does_not_hold_the_hosts_pace(tmp_path):
+    """A slow host's (arXiv's) pace counts the requests that reached it (Http._unpace): a try
+    whose lookup the resolver answered too late (EAI_AGAIN) never did, so the one more try a
+    second later is not held back to 3 s after it, and the host's next request is paced from
+    the request before that reached it; a try that the host answered (a 503) holds the pace."""
+    seen = resolver_says(tmp_path, "steps", PACE_CHILD, "0,2")
+    assert seen["events"] == [
+        "lookup: late",
+        "wait 1 s",  # RESOLVER_PAUSE; without _unpace, then "wait 2 s": 3 s after the try not made
+        "lookup: answered",
+        "GET /a: 200",
+        "wait 3 s",  # the pace, from /a's request
+        "lookup: late",
+        "wait 1 s",  # and no more: the try not made holds nothing, /a's request was 4 s before
+        "lookup: answered",
+        "GET /b: 200",
+        "wait 3 s",
+        "lookup: answered",
+        "GET /c: 503",  # the host answered: its pace holds the try after the backoff's 2 s
+        "wait 2 s",
+        "wait 1 s",
+        "lookup: answered",
+        "GET /c: 200",
+    ]
