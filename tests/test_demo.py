@@ -25,7 +25,8 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
     processed = tmp_path / "digest-demo" / "inbox" / "processed"
     names = sorted(p.name for p in processed.iterdir())
     assert names[:2] == ["2026-03-02.txt", "2026-03-03.txt"]
-    assert len(names) == 3 and names[2].startswith("fetch-hf_daily-") and names[2].endswith(".json")
+    assert len(names) == 3 and names[2].endswith(".json")
+    assert names[2].startswith("fetch-hf_daily-2026-03-04-")  # the day asked for (was yesterday's)
     # the day asked for is the sample's (it asked for yesterday's date, and said the sample's day)
     fetched = (
         r"  fetched hf_daily from http://127\.0\.0\.1:\d+/api/daily_papers\?date=(\S+): 4 papers of (\S+):"

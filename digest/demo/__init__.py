@@ -104,13 +104,14 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
     routes = {"/api/daily_papers": Route(SAMPLE_JSON.read_bytes(), etag='"demo"')}
     with LocalSmtpServer() as server, LocalHttpServer(routes) as web:
         web_port = WEB_PORT if _free(WEB_PORT) else free_port()
-        papers = web.url(f"/api/daily_papers?date={sample_day().isoformat()}")  # the day it has
+        day = sample_day()
+        papers = web.url(f"/api/daily_papers?date={day.isoformat()}")  # the day it has
         path = lay_out(folder, server.port, papers, web_port)
         config = load_config(path)
         with Store(config.database) as store:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0), say_bugs=say_bugs)
             with Http() as http:
-                fetched = fetch_all(config, store, http, now, say_bugs=say_bugs)
+                fetched = fetch_all(config, store, http, now, say_bugs=say_bugs, day=day)  # its file's too
             with SmtpSender(config.smtp) as sender:
                 outcomes = send_now(config, store, load_profiles(config), sender, now).delivered
         received = list(server.messages)

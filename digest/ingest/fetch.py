@@ -88,14 +88,16 @@ def fetch_source(
     say_bugs: bool = True,
     say_failures: bool = True,
     retrying: Callable[[str, str], object] | None = None,
+    day: dt.date | None = None,
 ) -> FetchOutcome:
     """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer.
     ``say_bugs``: a reader's bug is logged with its traceback once (the daemon); without, the
     caller says it (``FetchOutcome.bug``: `digest fetch`). ``say_failures``: a document that
     cannot be read is logged as a warning (the daemon); without, the caller says it in its
     outcome's line (`digest fetch`). ``retrying``: told (the source's name, what failed) each
-    failed try that another follows (Http.get)."""
-    day = source_day(source, now, config.timezone)
+    failed try that another follows (Http.get). ``day``: the day fetched for, in place of the
+    source's (source_day): `digest demo`'s, whose url asks for its sample's day."""
+    day = day or source_day(source, now, config.timezone)
     url = source.resolved_url(day)
     etag, modified, before = validators(store, url)
     try:
@@ -225,10 +227,11 @@ def fetch_all(
     say_bugs: bool = True,
     say_failures: bool = True,
     retrying: Callable[[str, str], object] | None = None,
+    day: dt.date | None = None,
 ) -> list[FetchOutcome]:
     """Fetch every configured source (or those named), one after the other; ``progress`` is
     told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``,
-    ``retrying``: as fetch_source."""
+    ``retrying``, ``day``: as fetch_source."""
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))
@@ -245,6 +248,7 @@ def fetch_all(
                     say_bugs=say_bugs,
                     say_failures=say_failures,
                     retrying=retrying,
+                    day=day,
                 )
             )
             progress.advance()
