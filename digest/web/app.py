@@ -42,6 +42,7 @@ from digest.web.form import (
     exclude_after_conflict,
     form_field,
     form_values,
+    invalid_fields,
     terms_text,
     weight_text,
 )
@@ -160,11 +161,14 @@ def create_app(
             "ratings": ratings if isinstance(ratings, list) else None,
             "ratings_lasting": isinstance(ratings, StoreUnusable),
             "errors": None,
+            "invalid": [],
             "notice": None,
             "kept_unsubscribe": None,
         }
         sent = extra.pop("sent_exclude", None)
         context.update({k: v for k, v in extra.items() if v is not None})
+        if context["errors"]:  # each field they name marked, the first focused
+            context["invalid"] = invalid_fields(context["errors"], [p for p, _ in context["interests"]])
         if sent is not None:  # a 409: the file's terms kept where the page's were not typed in
             context["exclude"], said = exclude_after_conflict(request.form, sent, profile.exclude)
             context["notice"] = f"{context['notice']} {said}".strip() if said else context["notice"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,24 @@ def split_terms(text: str) -> tuple[str, ...]:
     except csv.Error:  # a term over csv's field limit (128 KB): refused as too long all the same
         terms = text.replace("\n", ",").split(",")
     return tuple(t.strip() for t in terms if t.strip())
+
+
+def invalid_fields(errors: str, phrases: list[str]) -> list[str]:
+    """The form's fields a refused save's ``errors`` name, in the page's order: ``kw:<phrase>`` or
+    ``weight:<phrase>`` (a row of ``phrases``), ``new_kw`` (the keywords as a whole: none left, one
+    too long), ``exclude``, and the keys of FIELDS and SWITCHES; the page marks them invalid,
+    described by the errors, and puts the keyboard's focus on the first."""
+    named, keys = set(), ("interests", "exclude", *FIELDS, *SWITCHES)
+    for line in errors.splitlines():
+        said = re.sub(r"^\s*(?:- )?(?:[^\s:]+\.ya?ml: )?(?:line \d+: )?", "", line)
+        for phrase in phrases:
+            if said.startswith(f"interests.{phrase}: "):
+                part = "weight" if said.startswith(f"interests.{phrase}: weight") else "kw"
+                named.add(f"{part}:{phrase}")
+        named.update(key for key in keys if said.startswith(f"{key}: "))
+    rows = [f"{part}:{phrase}" for phrase in phrases for part in ("kw", "weight")]
+    order = [*rows, *keys]
+    return [("new_kw" if name == "interests" else name) for name in order if name in named]
 
 
 SHOWN = "exclude_shown"  # the form's hidden field: the exclusions' field as its page drew it
