@@ -47,3 +47,39 @@ def test_a_refused_save_marks_the_field_it_names_and_takes_the_keyboard_there(we
     expect(zone).to_have_attribute("aria-invalid", "true")
     expect(zone).to_have_accessible_description(re.compile("timezone: 'Mars/Olympus'"))
     page.context.close()
+
+
+# Whether a field's text is wider than the field (shown cut: "spiking neural netw").
+CUT = "(e) => e.scrollWidth > e.clientWidth"
+
+
+def test_on_a_narrow_screen_each_keyword_is_shown_whole_with_its_weight_named(web_workspace, browser):  # noqa: F811
+    # At 320 px the keyword stood beside its weight and remove button, in 140 px of the width:
+    # "spiking neural networks" read "spiking neural netw", the new keyword's hint "Add a keyword".
+    web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+        for javascript in (True, False):
+            context = browser.new_context(
+                viewport={"width": 320, "height": 640}, java_script_enabled=javascript
+            )
+            page = context.new_page()
+            page.goto(url)
+            keyword = page.locator("[name=kw]").first
+            assert keyword.input_value() == "spiking neural networks"
+            assert not keyword.evaluate(CUT)
+            assert page.evaluate("document.documentElement.scrollWidth") == 320  # nothing off the side
+            row = page.locator("#interests .row").first
+            assert row.locator(".weight-label").is_visible()  # the weight under it says what it is
+            weight = row.locator("[name=weight]").bounding_box()
+            assert weight["y"] > keyword.bounding_box()["y"] + 10  # on the line under it
+            # and the screen reader's names are as they were
+            expect(page.get_by_role("button", name="Remove spiking neural networks")).to_be_visible()
+            context.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 720})  # wide: one line a keyword
+        page.goto(url)
+        keyword, weight = page.locator("[name=kw]").first, page.locator("[name=weight]").first
+        assert weight.bounding_box()["y"] == keyword.bounding_box()["y"]
+        assert not page.locator("#interests .weight-label").first.is_visible()
+        assert page.locator(".row.head").is_visible()
+        page.close()
