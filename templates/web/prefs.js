@@ -133,6 +133,9 @@
     changed();
     newKw.focus();
   }
+  // Add and the remove buttons are this script's: shown by it (without it they would do nothing;
+  // a keyword is removed by clearing it then, and one typed under the others added by Save).
+  for (const button of form.querySelectorAll("button[data-script]")) button.hidden = false;
   document.getElementById("add").addEventListener("click", addRow);
   newKw.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addRow(); } });
   list.addEventListener("click", (e) => {

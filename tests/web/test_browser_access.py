@@ -73,8 +73,11 @@ def test_on_a_narrow_screen_each_keyword_is_shown_whole_with_its_weight_named(we
             assert row.locator(".weight-label").is_visible()  # the weight under it says what it is
             weight = row.locator("[name=weight]").bounding_box()
             assert weight["y"] > keyword.bounding_box()["y"] + 10  # on the line under it
-            # and the screen reader's names are as they were
-            expect(page.get_by_role("button", name="Remove spiking neural networks")).to_be_visible()
+            expect(
+                page.get_by_role(
+                    "spinbutton" if javascript else "textbox", name="Weight of spiking neural networks"
+                )
+            ).to_be_visible()  # its name as it was
             context.close()
         page = browser.new_page(viewport={"width": 1280, "height": 720})  # wide: one line a keyword
         page.goto(url)
@@ -83,3 +86,27 @@ def test_on_a_narrow_screen_each_keyword_is_shown_whole_with_its_weight_named(we
         assert not page.locator("#interests .weight-label").first.is_visible()
         assert page.locator(".row.head").is_visible()
         page.close()
+
+
+def test_without_javascript_no_button_is_offered_that_does_nothing(web_workspace, browser):  # noqa: F811
+    # Add and each keyword's remove button (x) are the script's: without it they were there, in
+    # the keyboard's order and the screen reader's, and did nothing when pressed. Without it a
+    # keyword is removed by clearing it, and one typed under the others is added by Save.
+    path = web_workspace.profile("ada", PROFILE)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    with web_workspace.serve() as base:
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        assert [b.get_attribute("id") for b in page.get_by_role("button").all()] == ["save"]
+        page.fill("[name=kw] >> nth=1", "")  # neuromorphic, cleared
+        page.fill("#new-kw", "event cameras")
+        page.keyboard.press("Enter")  # the form is sent, as by Save
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+        assert "event cameras: 1" in path.read_text() and "neuromorphic" not in path.read_text()
+    context.close()
+    page = browser.new_page()  # with it, they are there
+    with web_workspace.serve() as base:
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        expect(page.get_by_role("button", name="Add")).to_be_visible()
+        expect(page.get_by_role("button", name="Remove spiking neural networks")).to_be_visible()
+    page.close()
