@@ -39,10 +39,11 @@ from digest.web.form import (
     SWITCHES,
     WEIGHT,
     FormEdit,
-    exclude_after_conflict,
+    after_conflict,
     form_field,
     form_values,
     invalid_fields,
+    shown_fields,
     terms_text,
     weight_text,
 )
@@ -151,6 +152,7 @@ def create_app(
             "interests": [(i.phrase, weight_text(i.weight)) for i in profile.interests],
             "exclude": terms_text(profile.exclude),
             "exclude_shown": terms_text(profile.exclude),  # what a save compares the field with (409)
+            "shown": shown_fields(profile),  # and the others
             "values": form_values(profile),
             "switches": {key: getattr(profile, OPTIONS[key].name) for key in SWITCHES},
             "fields": [form_field(OPTIONS[key]) for key in FIELDS],
@@ -165,12 +167,13 @@ def create_app(
             "notice": None,
             "kept_unsubscribe": None,
         }
-        sent = extra.pop("sent_exclude", None)
+        sent = extra.pop("conflicted", None)
         context.update({k: v for k, v in extra.items() if v is not None})
         if context["errors"]:  # each field they name marked, the first focused
             context["invalid"] = invalid_fields(context["errors"], [p for p, _ in context["interests"]])
-        if sent is not None:  # a 409: the file's terms kept where the page's were not typed in
-            context["exclude"], said = exclude_after_conflict(request.form, sent, profile.exclude)
+        if sent is not None:  # a 409: the file's values where the page's were not typed in
+            shown, said = after_conflict(request.form, sent, profile)
+            context.update(shown)
             context["notice"] = f"{context['notice']} {said}".strip() if said else context["notice"]
         kept = unsubscribed(user) if isinstance(ratings, list) else None  # the database answers
         if kept is not None:  # asked while the file could not be read: shown paused, a save says it
@@ -270,7 +273,7 @@ def create_app(
             )
         except ProfileConflict as e:
             notice = _public(e, path) + _CONFLICT
-            return _resubmit(token, user, path, edit, 409, notice=notice, sent_exclude=edit.exclude)
+            return _resubmit(token, user, path, edit, 409, notice=notice, conflicted=edit)
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
         written(path, g.held_since)
@@ -346,8 +349,8 @@ def create_app(
     return app
 
 
-_CONFLICT = ". The form below still shows your edits: saving again replaces the other change, "
-_CONFLICT += "or reload the page to start from the current profile."
+_CONFLICT = ". The form below shows your edits over the current profile: saving again keeps the other "
+_CONFLICT += "change wherever you did not edit, or reload the page to start from the current profile."
 
 
 def _json(data: dict[str, Any], status: int = 200) -> Response:

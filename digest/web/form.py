@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -136,6 +137,47 @@ def exclude_after_conflict(
         return terms_text(sent), ""
     said = f'"Leave out papers about" was changed elsewhere too: it is now {now_text or "empty"}; '
     return terms_text(sent), said + "the form keeps what you typed there."
+
+
+def shown_fields(profile: Profile) -> dict[str, str]:
+    """The fields (but the exclusions, SHOWN) as the page draws them from ``profile``, carried by
+    its form (``shown_<key>``): a save that meets a change made elsewhere (a 409) compares them."""
+    shown = form_values(profile)
+    shown.update({key: "on" if getattr(profile, OPTIONS[key].name) else "" for key in SWITCHES})
+    shown["interests"] = json.dumps([[i.phrase, weight_text(i.weight)] for i in profile.interests])
+    return shown
+
+
+def after_conflict(form: MultiDict[str, str], edit: FormEdit, now: Profile) -> tuple[dict[str, Any], str]:
+    """What the page given back by a 409 shows in place of the form's fields, and what it says of
+    them: a field sent as its page drew it shows the file's value ``now`` (saved again, the
+    change made elsewhere stays); one typed in keeps what was typed, said with the file's value
+    where that changed too. A page drawn before its form carried them keeps what it sent."""
+    drawn_now, said = shown_fields(now), []
+    typed = {key: form.get(key, "").strip() for key in FIELDS}
+    typed.update({key: "on" if on else "" for key, on in edit.switches.items()})
+    rows = [[k, weight_text(w) if isinstance(w, float) else str(w)] for k, w in edit.interests]
+    typed["interests"] = json.dumps(rows)
+    kept = {}
+    for key, value in typed.items():
+        drawn = form.get(f"shown_{key}")
+        if drawn is None:
+            continue
+        kept[key] = drawn_now[key] if value == drawn else value
+        if value != drawn and drawn != drawn_now[key]:
+            label = "Interests" if key == "interests" else OPTIONS[key].label
+            was = {"": "not ticked", "on": "ticked"}.get(drawn_now[key], drawn_now[key])
+            if key == "interests":
+                was = ", ".join(f"{k}: {w}" for k, w in json.loads(drawn_now[key])) or "none"
+            said.append(
+                f'"{label}" was changed elsewhere too: it is now {was}; the form keeps what you typed.'
+            )
+    exclude, told = exclude_after_conflict(form, edit.exclude, now.exclude)
+    shown: dict[str, Any] = {"exclude": exclude}
+    shown["values"] = {key: kept.get(key, form.get(key, "")) for key in FIELDS}
+    shown["switches"] = {key: kept.get(key, typed[key]) == "on" for key in SWITCHES}
+    shown["interests"] = [tuple(row) for row in json.loads(kept.get("interests", typed["interests"]))]
+    return shown, " ".join([*said, told]).strip()
 
 
 @dataclass(frozen=True)

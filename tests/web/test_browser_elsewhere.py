@@ -3,6 +3,7 @@ save, the operator's `digest profile add`) is told so, and their Save still send
 
 from __future__ import annotations
 
+import yaml
 from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
@@ -59,3 +60,44 @@ def test_a_preview_unavailable_leaves_the_change_elsewhere_said(web_workspace, b
             page.click("#save")
         assert answer.value.status == 409
     page.close()
+
+
+def conflict(web_workspace, browser, typed: dict[str, str], *elsewhere: tuple[str, ...]):  # noqa: F811
+    """Ada's page with ``typed`` filled in, her file changed meanwhile by the commands
+    ``elsewhere``; Save (the 409). The 409's page and its notice, and the file once saved again."""
+    path = web_workspace.profile("ada", PROFILE)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    with web_workspace.serve() as base:
+        with page.expect_response(lambda r: r.url.endswith("/version")):
+            page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        for field, value in typed.items():
+            page.fill(field, value)
+        for command in elsewhere:
+            assert web_workspace.cli("profile", *command).exit_code == 0
+        page.locator("#status").filter(has_text="changed elsewhere").wait_for()
+        saves = lambda r: r.request.method == "POST" and not r.url.endswith("/preview")  # noqa: E731
+        with page.expect_response(saves, timeout=10_000) as answer:
+            page.click("#save")
+        assert answer.value.status == 409
+        shown = {"send_at": page.input_value("#send_at"), "max_papers": page.input_value("#max_papers")}
+        shown["kw"] = [row.input_value() for row in page.locator("[name=kw]").all()]
+        notice = page.text_content(".notice")
+        page.click("#save")
+        page.locator(".notice").filter(has_text="Saved.").wait_for()
+    page.close()
+    return shown, notice, yaml.safe_load(path.read_text())
+
+
+def test_a_409_keeps_what_was_changed_elsewhere_not_on_the_page(web_workspace, browser):  # noqa: F811
+    # The 409's form held every field as the reader's page had them: saved again, it wrote the
+    # send time and the keywords back as they were, undoing the change made elsewhere, which
+    # the reader had not touched (only "saving again replaces the other change" said so).
+    elsewhere = (("set", "ada", "send_at", "09:30"), ("add", "ada", "robots"))
+    shown, notice, data = conflict(web_workspace, browser, {"#max_papers": "7"}, *elsewhere)
+    assert shown == {"send_at": "09:30", "max_papers": "7", "kw": [*data["interests"]]}
+    assert data["send_at"] == "09:30" and data["max_papers"] == 7 and "robots" in data["interests"]
+    # a field changed on both: what the reader typed is kept, and the other value said
+    web_workspace.profile("ada", PROFILE)
+    shown, notice, data = conflict(web_workspace, browser, {"#send_at": "08:15"}, elsewhere[0])
+    assert shown["send_at"] == "08:15" and '"At" was changed elsewhere too: it is now 09:30' in notice
+    assert data["send_at"] == "08:15"

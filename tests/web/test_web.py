@@ -113,7 +113,7 @@ def test_a_save_based_on_an_old_version_is_refused(site):
     path = ws.root / "profiles" / "ada.yaml"
     r = client.post(f"/u/{ada}", data=form(signer, ada, base_version="0123456789abcdef", new_kw="x"))
     assert r.status_code == 409 and "changed since you opened it" in r.get_data(as_text=True)
-    assert "make your change again. The form below still shows your edits" in r.get_data(as_text=True)
+    assert "change again. The form below shows your edits over the current" in r.get_data(as_text=True)
     assert path.read_text() == PROFILE
 
 
