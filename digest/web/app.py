@@ -313,8 +313,10 @@ def create_app(
         try:
             candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
             out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
-        except ProfileError as e:
-            return _json({"ok": False, "errors": _public(e, path)})
+        except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
+            said = _public(e, path)
+            invalid = invalid_fields(said, [k for k, _ in edit.interests])
+            return _json({"ok": False, "errors": said, "invalid": invalid})
         return _json(
             {
                 "ok": True,

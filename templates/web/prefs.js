@@ -49,6 +49,7 @@
       return;
     }
     if (mine !== seq) return;  // an older answer arriving late
+    mark(data.invalid || []);
     if (!data.ok) {
       errorsBox.textContent = data.errors;
       errorsBox.hidden = false;
@@ -61,6 +62,21 @@
     summary.textContent = `${n} paper${n === 1 ? "" : "s"}` + unsent;
     summary.dataset.count = String(n);
     frame.srcdoc = data.html;
+  }
+
+  // The fields a preview's errors name (form.invalid_fields' names), marked invalid and described
+  // by the errors, as a refused save's page marks them; unmarked once the preview takes them.
+  let marked = [];
+  function named(name) {
+    const [part, phrase] = name.includes(":") ? [name.slice(0, name.indexOf(":")), name.slice(name.indexOf(":") + 1)] : [name, null];
+    if (phrase === null) return name === "new_kw" ? newKw : document.getElementById(name);
+    const row = [...list.querySelectorAll(".row")].find((r) => r.querySelector("[name=kw]").value.trim().split(/\s+/).join(" ") === phrase);
+    return row ? row.querySelector(`[name=${part}]`) : null;
+  }
+  function mark(names) {
+    for (const field of marked) { field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby"); }
+    marked = names.map(named).filter(Boolean);
+    for (const field of marked) { field.setAttribute("aria-invalid", "true"); field.setAttribute("aria-describedby", "preview-errors"); }
   }
 
   function changed() {

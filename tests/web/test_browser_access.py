@@ -110,3 +110,27 @@ def test_without_javascript_no_button_is_offered_that_does_nothing(web_workspace
         expect(page.get_by_role("button", name="Add")).to_be_visible()
         expect(page.get_by_role("button", name="Remove spiking neural networks")).to_be_visible()
     page.close()
+
+
+def test_the_previews_errors_mark_the_field_they_name_while_it_is_wrong(web_workspace, browser):  # noqa: F811
+    # As the reader typed, the preview said "timezone: 'Mars/Olympus' ..." by itself, under the
+    # form on a phone's screen; the field it names was not marked, nor described by it.
+    web_workspace.profile("ada", PROFILE)
+    page = browser.new_page()
+    with web_workspace.serve() as base:
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.fill("#timezone", "Mars/Olympus")
+        expect(page.locator("#preview-errors")).to_be_visible()
+        zone = page.get_by_role("combobox", name="Time zone")
+        expect(zone).to_have_attribute("aria-invalid", "true")
+        expect(zone).to_have_accessible_description(re.compile("timezone: 'Mars/Olympus'"))
+        weight = page.get_by_role("spinbutton", name="Weight of neuromorphic")
+        page.fill("[aria-label='Weight of neuromorphic']", "0")  # a keyword's weight: its row's field
+        expect(weight).to_have_attribute("aria-invalid", "true")
+        page.fill("[aria-label='Weight of neuromorphic']", "2")
+        page.fill("#timezone", "UTC")  # taken: unmarked
+        expect(page.locator("#preview-errors")).to_be_hidden()
+        expect(zone).not_to_have_attribute("aria-invalid", "true")
+        page.fill("#new-kw", "x" * 300)  # a keyword too long: the new keyword's field
+        expect(page.locator("#new-kw")).to_have_attribute("aria-invalid", "true")
+    page.close()
