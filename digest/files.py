@@ -13,8 +13,8 @@ import fcntl
 import glob
 import os
 import re
+import secrets
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -50,6 +50,24 @@ def _linked(tmp: str | Path, path: Path) -> bool:
     return True
 
 
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # mkstemp's, as remove_leftovers knows them
+
+
+def _made_beside(path: Path) -> tuple[int, Path]:
+    """A new temporary file ``.<name>.<8 characters>.tmp`` beside ``path``, made with the mode
+    any program's new file gets (0666 less the umask, or the folder's default ACL), not mkstemp's
+    0600: a file written anew has the mode an editor's would, so a service account or a backup
+    reading the folder reads it as it reads the user's own files."""
+    for _ in range(100):
+        name = "".join(secrets.choice(_NAME_CHARS) for _ in range(8))
+        tmp = path.with_name(f".{path.name}.{name}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
 def write_atomic(
     path: Path,
     content: str | bytes,
@@ -70,12 +88,14 @@ def write_atomic(
     time comes after it: a reader of the folder tells it from a file an editor is still writing in
     place, whose two times are one (digest.profiles.watch: a profile file). ``new``: the file is
     made, never written over: FileExistsError if one was made meanwhile (by hand, not under the
-    caller's lock), where the filesystem has hard links (elsewhere it is replaced, as without)."""
+    caller's lock), where the filesystem has hard links (elsewhere it is replaced, as without).
+    A file written over keeps its mode; one made anew gets the mode the umask (or the folder's
+    default ACL) gives any program's new file, as an editor's would: 0644 under umask 022."""
     if tmp is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _made_beside(path)
     else:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode("utf-8") if isinstance(content, str) else content)
