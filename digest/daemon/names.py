@@ -51,9 +51,11 @@ from digest.deliver.suppressions import UNSUBSCRIBE, same_address
 from digest.deliver.wanted import hold_names
 from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
+from digest.profiles.cache import written_whole
 from digest.profiles.load import (
+    find_profile_file,
     has_profile_file,
-    load_profile,
+    load_profile_file,
     load_profiles_lenient,
     profile_names,
 )
@@ -206,9 +208,15 @@ def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> N
 
 
 def _address(config: Config, name: str) -> str | None:
-    """The address in ``name``'s profile file, or None if it cannot be read (yet)."""
+    """The address in ``name``'s profile file, or None if it cannot be read (yet). A file written
+    a moment ago is read once whole (cache.written_whole): an address cut short by a save under way
+    ("eve@example.o") would take the reader back for a newcomer, for good."""
     try:
-        return load_profile(config, name).email
+        path = find_profile_file(config, name)
+        if not written_whole(path):
+            log.info("%s's profile file is back and still being written (looked at again next time)", name)
+            return None
+        return load_profile_file(path, config).email
     except ProfileError as e:
         log.info("%s's profile file is back but cannot be read (looked at again next time): %s", name, e)
         return None

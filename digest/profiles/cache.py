@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import __version__, models
-from digest.config import Config
+from digest.config import Config, file_stamp
 from digest.db import kept_beside
 from digest.files import remove_leftovers, write_atomic
 from digest.models import Interest, Profile
@@ -50,6 +50,19 @@ def unsettled(identity: Identity, now_ns: int) -> bool:
     steps: a part that reads as valid YAML), and a second save within the same tick of a coarse
     clock would leave the same identity: such a version is read again before it is trusted."""
     return max(identity[2], identity[3]) > now_ns - UNSETTLED_NS
+
+
+def written_whole(path: Path, clock: Callable[[], int] = time.time_ns) -> bool:
+    """Is ``path`` whole as far as its times tell? A file last changed by a write (its
+    modification time is its change time: an editor, a sync tool writing it in place, not a file
+    renamed into place) within the last two seconds (:func:`unsettled`) may be a save under way: it
+    is waited for until two seconds old (two seconds at the most) and is whole if unchanged since.
+    For a reading a later one cannot mend (digest.daemon.names: a reader back, or a newcomer)."""
+    stamp = file_stamp(path)
+    if stamp is None or stamp[2] != stamp[3] or not unsettled(stamp, clock()):
+        return True
+    time.sleep(max(0, min(stamp[3] + UNSETTLED_NS - clock(), UNSETTLED_NS)) / 1e9)
+    return file_stamp(path) == stamp
 
 
 def profile_files(
