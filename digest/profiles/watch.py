@@ -180,7 +180,8 @@ class ProfileFolder:
             self._identities = {path: identity for path, (identity, _) in earlier.items()}
         now = self._now_ns
         self._unsure = {path for path, i in identities.items() if i is not None and unsettled(i, now)}
-        settled, waiting = {}, {}
+        settled, waiting, arrived = {}, {}, {}
+        first = self.once or self._scan.read == 0  # no earlier pass found the folder's new files
         for profile in profiles:
             path = str(profile.source)
             before, identity = held.get(path), identities.get(path)
@@ -188,6 +189,8 @@ class ProfileFolder:
                 profile, waiting[path] = before, (identity, profile)
             if before is not None or not self._new_waits(path, identity):
                 settled[path] = profile
+            elif first:  # waited for here, taken if it has not changed since
+                arrived[path] = (identity, profile)
         kept = []
         for skipped in problems:
             identity = identities.get(skipped.path) if skipped.path else None
@@ -196,6 +199,12 @@ class ProfileFolder:
                 waiting[skipped.path] = (identity, skipped)
             elif skipped.path in held or not self._new_waits(skipped.path, identity):
                 kept.append(skipped)
+            elif first:
+                arrived[skipped.path] = (identity, skipped)
+        if self.once:
+            waiting.update(arrived)
+        elif arrived:  # the daemon's start: a new file written a moment ago is waited for once
+            self._settle(arrived, settled, kept)
         if self.once and waiting:
             self._settle(waiting, settled, kept)
         self._new = {path: n for path, n in self._new.items() if path in identities and path not in settled}
@@ -210,7 +219,8 @@ class ProfileFolder:
         """A run of one pass: the files of ``waiting`` (each held back with the version the scan
         read, and that reading) are looked at again once they are two seconds old (a wait of two
         seconds at the most), and those still that version are taken as read (a broken one said);
-        one changed since keeps the reading it had, as at a daemon's pass."""
+        one changed since keeps the reading it had, as at a daemon's pass (a new file, none: it
+        is left to the next run, as a daemon leaves it to its next pass)."""
         last = max(max(identity[2], identity[3]) for identity, _ in waiting.values())
         wait_ns = min(last + UNSETTLED_NS - self.clock(), UNSETTLED_NS)
         if wait_ns > 0:
@@ -222,19 +232,21 @@ class ProfileFolder:
                 continue  # still being saved: the reading the run had, as now
             self._waiting.pop(path, None)
             if isinstance(reading, Skipped):
-                del settled[path]
+                settled.pop(path, None)
                 kept.append(reading)
             else:
                 settled[path] = reading
 
     def _new_waits(self, path: str | None, identity: Identity | None) -> bool:
-        """Is ``path``, a file no earlier scan found, to wait for the next pass? Yes if
-        written within the last two seconds and last by a write (its modification time is its
-        change time: maybe an editor making it, a part written), the pass is not the first
-        (the daemon's start), and no earlier pass found it so: a new reader is late by one pass at
-        the most. A file renamed into place (``digest profile new``: files.write_atomic(whole=True),
-        ``mv``, ``cp -p``) was written whole before, its change time later: taken at once."""
-        if path is None or identity is None or self._scan.read == 0 or path in self._identities:
+        """Is ``path``, a file no earlier scan found (nor the profile cache, at a first scan),
+        to wait for the next pass? Yes if written within the last two seconds and last by a write
+        (its modification time is its change time: maybe an editor making it, a part written),
+        and no earlier pass found it so: a new reader is late by one pass at the most. A first
+        scan (the daemon's start, a run of one pass) waits for it instead (:meth:`_settle`), and
+        takes it if unchanged since (else the next pass or run does). A file
+        renamed into place (``digest profile new``: files.write_atomic(whole=True), ``mv``,
+        ``cp -p``) was written whole before, its change time later: taken at once."""
+        if path is None or identity is None or path in self._identities:
             return False
         if identity[2] != identity[3] or not unsettled(identity, self._now_ns):
             return False
