@@ -222,6 +222,30 @@ def tmpfs(tmp_path: Path, size: str, inodes: int | None = None) -> Iterator[Path
 
 
 @contextlib.contextmanager
+def exfat_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real exFAT filesystem (FUSE's exfat, on a loop device over a file of 32 MiB) mounted at
+    tmp_path/exfat: it makes no hard links (link() fails with EPERM), as FAT and some network
+    filesystems. Skipped without root, exfatprogs or exfat-fuse."""
+    image, disk = tmp_path / "exfat.img", tmp_path / "exfat"
+    disk.mkdir()
+    with open(image, "wb") as f:
+        f.truncate(32 * 1024 * 1024)
+    loop = ""
+    try:
+        made = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True, text=True)
+        loop = made.stdout.strip()
+        for step in (["mkfs.exfat", loop], ["mount.exfat-fuse", loop, str(disk)]):
+            missing = not loop or shutil.which(step[0]) is None
+            if missing or subprocess.run(step, capture_output=True).returncode:
+                pytest.skip(f"cannot mount an exFAT filesystem here ({step[0]})")
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True, check=False)
+        if loop:
+            subprocess.run(["losetup", "-d", loop], capture_output=True, check=False)
+
+
+@contextlib.contextmanager
 def quota_disk(tmp_path: Path, limit: str) -> Iterator[Path]:
     """A real folder under a disk quota of ``limit`` on a disk with room (a btrfs subvolume with a
     qgroup limit, on a loop-mounted file of 200 MiB): writing past it fails with EDQUOT, root's too.

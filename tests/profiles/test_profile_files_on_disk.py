@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, exfat_disk
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
@@ -30,3 +30,23 @@ def test_a_new_profile_gets_the_mode_the_umask_gives_and_an_edit_keeps_the_files
     run("add", "ada", "neuromorphic")
     assert path.stat().st_mode & 0o777 == 0o604 and "neuromorphic" in path.read_text()
     assert list(path.parent.glob(".*.tmp")) == []
+
+
+def test_profile_new_where_the_filesystem_makes_no_hard_links_puts_the_file_in_place(workspace, tmp_path):
+    # write_atomic(new=True) links its file into place, which refuses a file made meanwhile; on a
+    # filesystem without hard links (exFAT here: EPERM) it renames it into place instead
+    with exfat_disk(tmp_path) as disk:
+        (disk / "profiles").mkdir()
+        config = disk / "config.yaml"
+        database = f"database: {workspace.root}/"  # the database beside it, not on the exFAT disk
+        config.write_text(workspace.config_path.read_text().replace("database: ", database))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cmd = [sys.executable, "-m", "digest", "--config", str(config), "profile"]
+        new = subprocess.run([*cmd, "new", "ada", "--email", "ada@example.org", "-i", "soup"], env=env)
+        assert new.returncode == 0
+        assert subprocess.run([*cmd, "add", "ada", "neuromorphic"], env=env).returncode == 0
+        again = subprocess.run([*cmd, "new", "ada", "--email", "x@example.org", "-i", "x"], env=env)
+        assert again.returncode == 1
+        path = disk / "profiles" / "ada.yaml"
+        assert "ada@example.org" in path.read_text() and "neuromorphic" in path.read_text()
+        assert sorted(p.name for p in path.parent.iterdir()) == [".ada.yaml.lock", "ada.yaml"]
