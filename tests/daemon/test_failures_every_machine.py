@@ -13,6 +13,7 @@ from test_unbuilt_said import trap
 from digest.daemon.claims import claim_readers
 from digest.daemon.service import Daemon
 from digest.db import wall_clock
+from digest.files import write_atomic
 from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
@@ -65,7 +66,7 @@ def failed_then_cy_paused(a: Workspace, b: Workspace, now: list[dt.datetime]) ->
     assert failures_listed(b) == ["bob", "cy"]  # was: none, on app2
     now[0] += dt.timedelta(minutes=1)
     cy = a.root / "profiles" / "cy.yaml"
-    cy.write_text(cy.read_text() + "paused: true\n")
+    write_atomic(cy, cy.read_text() + "paused: true\n", whole=True)  # saved whole, as `profile` does
 
 
 def test_status_on_another_machine_lists_the_readers_a_worker_could_not_serve(tmp_path, smtp_server):
