@@ -16,12 +16,24 @@ from digest.cli.common import Context
 from digest.cli.db import db
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
+from digest.config_missing import example_config
 from digest.schema import SCHEMA_VERSION
 
 log = logging.getLogger("digest")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    # the example config's installed path, as a missing config's message names it
+    help=f"""Personalized email digests from daily listings of trending research papers.
+
+    \b
+    Try it with no setup at all:
+      digest demo
+    Then, with your own config.yaml (a copy of {example_config()}, edited):
+      digest ingest && digest send
+    """,
+)
 @click.option(
     "--config",
     "config_path",
@@ -45,14 +57,6 @@ log = logging.getLogger("digest")
 def main(
     ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, semantic: bool | None
 ) -> None:
-    """Personalized email digests from daily listings of trending research papers.
-
-    \b
-    Try it with no setup at all:
-      digest demo
-    Then, with your own config.yaml (see config.example.yaml):
-      digest ingest && digest send
-    """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -245,7 +245,7 @@ def run(obj: Context, once: bool) -> None:
     \b
     Example:
       digest run
-      digest run --once        # from cron: */5 * * * * digest --config /etc/digest.yaml run --once
+      digest run --once        # from cron: */5 * * * * digest --config /etc/digest/config.yaml run --once
     """
     from digest.daemon.service import Daemon
 

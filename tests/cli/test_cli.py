@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.config_missing import example_config
 from digest.deliver.outbox import Outbox
 from digest.store import Store
 
@@ -34,6 +37,23 @@ def test_every_command_has_help_with_an_example(words):
     result = CliRunner().invoke(main, [*words, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and f"digest {' '.join(words)}" in result.output
+
+
+def test_the_help_names_the_example_config_where_it_is_installed():
+    """`digest --help` names config.example.yaml by the path a missing config's message gives."""
+    said = CliRunner().invoke(main, ["--help"]).output
+    assert f"a copy of {example_config()}" in said and example_config().is_file()
+
+
+def test_the_help_examples_name_the_config_where_readme_puts_it():
+    """A `--config PATH` in an example of the help is one README's service steps use too."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    named = {
+        path
+        for words in _all_commands(main)
+        for path in re.findall(r"--config (/\S+)", CliRunner().invoke(main, [*words, "--help"]).output)
+    }
+    assert named and all(f"--config {path} " in readme for path in named)
 
 
 @pytest.mark.parametrize("words", [("rank",), ("send",)])
