@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,7 +36,7 @@ from digest.config_missing import close_name, close_variable, missing_config, sa
 from digest.db import DatabaseUrl
 from digest.errors import ConfigError, SecretUnavailable, collect
 from digest.models import Profile
-from digest.options import Reading, like, option, read
+from digest.options import Reading, Report, like, option, read
 from digest.sources_config import SourceConfig, Sources
 
 __all__ = [
@@ -52,7 +51,6 @@ __all__ = [
 
 DEFAULT_CONFIG = Path("config.yaml")
 MIN_SECRET_CHARS = 16
-Report = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,7 @@ class SmtpConfig:
     @staticmethod
     def cross_check(values: dict[str, Any], report: Report, reading: Reading) -> None:
         if values["username"] and not values["password_env"]:
-            report("password_env", "required when smtp.username is set")
+            report("password_env", "required when smtp.username is set", "username")
 
     def password(self) -> str | None:
         """The password from the environment, or None when no login is configured."""
@@ -280,7 +278,8 @@ class DeliveryConfig:
             values["dir"] = reading.base / "outbox-files"
         first, longest = values["retry_first_seconds"], values["retry_max_seconds"]
         if longest < first:
-            report("retry_max_seconds", f"{longest:g} is shorter than retry_first_seconds ({first:g})")
+            said = f"{longest:g} is shorter than retry_first_seconds ({first:g})"
+            report("retry_max_seconds", said, "retry_first_seconds")
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,9 @@ def nested(reading: Reading, key: str, item: Any = None) -> Reading:
     return _Nested(reading, key, item)
 
 
+Report = Callable[..., None]  # a cross_check's report(key, message, *the other keys it used)
+
+
 def read_section(cls: type, value: Any, reading: Reading) -> Any:
     """A nested mapping as an instance of ``cls`` (its problems reported under its key)."""
     key = getattr(reading, "key", "")
@@ -309,8 +312,10 @@ def read_section(cls: type, value: Any, reading: Reading) -> Any:
     hook: Callable[..., None] | None = getattr(cls, "cross_check", None)
     if hook is not None:  # checks that involve several keys (mkdocs' post_validation)
 
-        def report(k: str, message: str) -> None:  # a key whose value was refused is said once
-            if k not in wrong:
+        def report(k: str, message: str, *using: str) -> None:
+            # a key whose value was refused is said once: a check of k against the other keys
+            # it uses says nothing when any of them was refused (it would judge their default)
+            if wrong.isdisjoint((k, *using)):
                 reading.report(f"{key}.{k}", message, value, k)
 
         hook(values, report, reading)

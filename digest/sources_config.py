@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from digest.checks import Bool, Choice, Clock, Int, Number
-from digest.options import Check, Invalid, Reading, declared, nested, option, read_section
+from digest.options import Check, Invalid, Reading, Report, declared, nested, option, read_section
 
 SOURCE_KINDS = ("hf_daily", "arxiv_listing", "url")
 DEFAULT_URLS = {
@@ -112,10 +112,10 @@ class SourceConfig:
         return self.url.replace("{date}", day.isoformat()).replace("{categories}", "+".join(self.categories))
 
     @staticmethod
-    def cross_check(values: dict[str, Any], report: Callable[[str, str], None], reading: Reading) -> None:
+    def cross_check(values: dict[str, Any], report: Report, reading: Reading) -> None:
         kind = values["kind"]
         if kind == "arxiv_listing" and not values["categories"]:
-            report("categories", "an arxiv_listing needs at least one category (e.g. [cs.LG])")
+            report("categories", "an arxiv_listing needs at least one category (e.g. [cs.LG])", "kind")
         unknown = sorted(set(_PLACEHOLDER.findall(values["url"])) - {"{date}", "{categories}"})
         if unknown:
             report(
@@ -123,7 +123,7 @@ class SourceConfig:
             )
         if not values["url"]:
             if kind == "url":
-                report("url", "required for kind url")
+                report("url", "required for kind url", "kind")
             else:
                 values["url"] = DEFAULT_URLS[kind].replace("{feed}", values["feed"])
         if not values["name"]:

@@ -402,6 +402,24 @@ def test_a_refused_value_is_not_said_again_by_a_check_of_several_keys(tmp_path):
     )
 
 
+def test_a_check_of_two_keys_says_nothing_when_either_was_refused(tmp_path):
+    """`retry_first_seconds: -5` was refused, then retry_max_seconds: 10 was said "shorter than
+    retry_first_seconds (60)": a default nobody wrote. Each refused value is said once."""
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "profiles").mkdir()
+    delivery = "delivery:\n  retry_first_seconds: -5\n  retry_max_seconds: 10\n"
+    path = write(tmp_path, "database: d.db\ninbox: inbox\nprofiles: profiles\n" + delivery)
+    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        "invalid configuration:\n"
+        "  - line 5: delivery.retry_first_seconds: must be a positive number up to 86400, got -5\n"
+    )
+    path.write_text(path.read_text().replace("-5", "60"))  # both valid: the check says it
+    said = CliRunner().invoke(main, ["--config", str(path), "status"]).output
+    assert "line 6: delivery.retry_max_seconds: 10 is shorter than retry_first_seconds (60)" in said
+
+
 def test_a_source_url_with_a_mistyped_placeholder_or_a_space_is_named(tmp_path):
     from digest.config import parse_config
 
