@@ -143,13 +143,13 @@ class Sources(Check):
             raise self.fail(value)
         key = getattr(reading, "key", "sources")
         out: list[SourceConfig] = []
+        kinds = ", ".join(SOURCE_KINDS)
         for i, item in enumerate(value):
             where = nested(reading, f"{key}[{i}]", item)
             if not isinstance(item, Mapping):
-                where.report(where.key, f"must be a mapping with `kind` ({', '.join(SOURCE_KINDS)})")
+                where.report(where.key, f"must be a mapping with `kind` ({kinds})", value, i)  # at its line
                 continue
             if item.get("kind") is not None and item.get("kind") not in SOURCE_KINDS:
-                kinds = ", ".join(SOURCE_KINDS)
                 where.report(f"{where.key}.kind", f"{item['kind']!r} is not one of {kinds}", item, "kind")
                 continue
             before = len(reading.problems)

@@ -13,9 +13,9 @@ YAML 1.2 (ruamel.yaml) are handled here and nowhere else:
 - A document is re-read by :func:`load` before an edit returns it: what is written is what
   every reader of the file will see.
 
-Mappings come back as :class:`Mapping` (a dict) that remembers the line of each key, so that
-errors can name it; aliases may not expand to more than :data:`MAX_VALUES` values (a
-"billion laughs" document is refused, not expanded).
+Mappings (:class:`Mapping`, a dict) and lists (:class:`Sequence`) remember the line of each key
+and item, so that errors can name it; aliases may not expand to more than :data:`MAX_VALUES`
+values (a "billion laughs" document is refused, not expanded).
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ class Mapping(dict):
         return getattr(self, "numbers", {}).get(key)
 
 
+class Sequence(list):
+    """A YAML sequence as a list, with the 1-based line of each item (``line(index)``)."""
+
+    line = Mapping.line
+
+
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if built
 
 
@@ -86,6 +92,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
         else:
             numbers.pop(key, None)
     data.lines, data.numbers = lines, numbers
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:
+    data = Sequence(loader.construct_sequence(node))  # a recursive alias is refused (_check_size)
+    data.lines = {i: item.start_mark.line + 1 for i, item in enumerate(node.value)}
+    return data
 
 
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
@@ -128,6 +140,7 @@ def _construct_number(kind: str):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_number("int"))
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_number("float"))
 

@@ -27,6 +27,14 @@ def write(tmp_path, text):
     return path
 
 
+def status_with(tmp_path, text):
+    """`digest --config PATH status` with a config of folders that exist and ``text``."""
+    for folder in ("inbox", "profiles"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    path = write(tmp_path, "database: d.db\ninbox: inbox\nprofiles: profiles\n" + text)
+    return CliRunner().invoke(main, ["--config", str(path), "status"])
+
+
 def test_paths_are_relative_to_the_config_file_and_ports_follow_security(tmp_path):
     config = load_config(write(tmp_path, GOOD))
     assert config.database == tmp_path / "data" / "digest.db"
@@ -379,6 +387,14 @@ def test_a_bad_source_in_the_file_is_named_with_its_line(tmp_path):
     assert "line 21: sources[4].name: 'a' is used by another source; give each a distinct name" in message
 
 
+def test_a_source_that_is_not_a_mapping_is_named_with_its_line(tmp_path):
+    """`- just text` under `sources:` was said with no line, where every other mistake has one."""
+    result = status_with(tmp_path, "sources:\n  - kind: hf_daily\n  - just text\n  - [hf_daily]\n")
+    assert result.exit_code == 1
+    said = "must be a mapping with `kind` (hf_daily, arxiv_listing, url)"
+    assert result.output.endswith(f"  - line 6: sources[1]: {said}\n  - line 7: sources[2]: {said}\n")
+
+
 def test_a_fetch_time_written_as_it_is_said_is_told_the_24_hour_time_as_send_at_is(tmp_path):
     sources = "sources:\n  - kind: hf_daily\n    when: ['6am', '07:00']\n  - kind: hf_daily\n"
     sources += "    name: late\n    when: '25:00'\n"
@@ -405,18 +421,14 @@ def test_a_refused_value_is_not_said_again_by_a_check_of_several_keys(tmp_path):
 def test_a_check_of_two_keys_says_nothing_when_either_was_refused(tmp_path):
     """`retry_first_seconds: -5` was refused, then retry_max_seconds: 10 was said "shorter than
     retry_first_seconds (60)": a default nobody wrote. Each refused value is said once."""
-    (tmp_path / "inbox").mkdir()
-    (tmp_path / "profiles").mkdir()
     delivery = "delivery:\n  retry_first_seconds: -5\n  retry_max_seconds: 10\n"
-    path = write(tmp_path, "database: d.db\ninbox: inbox\nprofiles: profiles\n" + delivery)
-    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    result = status_with(tmp_path, delivery)
     assert result.exit_code == 1
     assert result.output.endswith(
         "invalid configuration:\n"
         "  - line 5: delivery.retry_first_seconds: must be a positive number up to 86400, got -5\n"
     )
-    path.write_text(path.read_text().replace("-5", "60"))  # both valid: the check says it
-    said = CliRunner().invoke(main, ["--config", str(path), "status"]).output
+    said = status_with(tmp_path, delivery.replace("-5", "60")).output  # both valid: the check says it
     assert "line 6: delivery.retry_max_seconds: 10 is shorter than retry_first_seconds (60)" in said
 
 

@@ -62,6 +62,12 @@ def test_mappings_remember_the_line_of_each_key():
     assert (data.line("a"), data.line("b"), data["b"].line("c"), data.line("zz")) == (2, 3, 4, None)
 
 
+def test_lists_remember_the_line_of_each_item():
+    data = yamlio.load("a:\n  - x\n  # note\n  - [y, z]\nb: [1,\n  2]\n", "x.yaml", ConfigError)
+    assert data == {"a": ["x", ["y", "z"]], "b": [1, 2]}
+    assert (data["a"].line(0), data["a"].line(1), data["b"].line(1), data["a"].line(2)) == (2, 4, 6, None)
+
+
 def test_times_are_text_and_the_rest_is_yaml_1_1():
     data = yamlio.load("a: 17:30\nb: 07:30\nc: yes\nd: 010\ne: 0o10\nf: 1e-05\ng: 1.5\n", "x", ConfigError)
     assert data == {"a": "17:30", "b": "07:30", "c": True, "d": 8, "e": "0o10", "f": "1e-05", "g": 1.5}
