@@ -148,7 +148,8 @@ def send_now(
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     if everyone:  # a removed reader's retry: held now (StillWanted.removed), not left waiting for good
-        users += removed_waiting(store)
+        renamed = {c.old for c in carried.waiting}  # a renamed reader's, to be carried over: not removed
+        users += [user for user in removed_waiting(store) if user not in renamed]
     outbox.retry_now(users, now)
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
     if not force:
