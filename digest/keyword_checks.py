@@ -56,7 +56,7 @@ class Weights(Check):
                 continue
             phrase = spaced(phrase)
             if len(phrase) > MAX_KEYWORD:
-                problems.append(_too_long(phrase))
+                problems.append(too_long(phrase))
                 continue
             weight = 1 if weight is None else weight
             if not is_number(weight) or not math.isfinite(weight) or not 0 < weight <= MAX_WEIGHT:
@@ -93,7 +93,7 @@ class Terms(Check):
             for t in value
             if not isinstance(t, str) or not spaced(t)
         ]
-        bad += [_too_long(spaced(t)) for t in value if isinstance(t, str) and len(spaced(t)) > MAX_KEYWORD]
+        bad += [too_long(spaced(t)) for t in value if isinstance(t, str) and len(spaced(t)) > MAX_KEYWORD]
         if bad:
             raise Invalid(*bad)
         return tuple(spaced(t) for t in value)
@@ -147,7 +147,8 @@ def spaced(text: str) -> str:
     return " ".join(UNSAFE.sub("", " ".join(text.split())).split())
 
 
-def _too_long(phrase: str) -> str:
+def too_long(phrase: str) -> str:
+    """What is said of a keyword or term (spaced) over MAX_KEYWORD characters."""
     return f"a keyword of {len(phrase)} characters ({phrase[:30]!r}...); at most {MAX_KEYWORD}"
 
 

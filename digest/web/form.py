@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from digest.keyword_checks import MAX_WEIGHT
+from digest.keyword_checks import MAX_KEYWORD, MAX_WEIGHT, spaced, too_long
 from digest.models import Profile
 from digest.options import Option, declared
 from digest.profiles.changes import convert_value, drop_unused, set_exclude, set_interests
@@ -95,9 +95,10 @@ def split_terms(text: str) -> tuple[str, ...]:
 
 def invalid_fields(errors: str, phrases: list[str]) -> list[str]:
     """The form's fields a refused save's ``errors`` name, in the page's order: ``kw:<phrase>`` or
-    ``weight:<phrase>`` (a row of ``phrases``), ``new_kw`` (the keywords as a whole: none left, one
-    too long), ``exclude``, and the keys of FIELDS and SWITCHES; the page marks them invalid,
-    described by the errors, and puts the keyboard's focus on the first."""
+    ``weight:<phrase>`` (a row of ``phrases``; a keyword too long is its row's ``kw``), ``new_kw``
+    (the keywords as a whole: none left, too many), ``exclude``, and the keys of FIELDS and
+    SWITCHES; the page marks them invalid, described by the errors, and puts the keyboard's focus
+    on the first."""
     named, keys = set(), ("interests", "exclude", *FIELDS, *SWITCHES)
     for line in errors.splitlines():
         said = re.sub(r"^\s*(?:- )?(?:[^\s:]+\.ya?ml: )?(?:line \d+: )?", "", line)
@@ -105,6 +106,9 @@ def invalid_fields(errors: str, phrases: list[str]) -> list[str]:
             if said.startswith(f"interests.{phrase}: "):
                 part = "weight" if said.startswith(f"interests.{phrase}: weight") else "kw"
                 named.add(f"{part}:{phrase}")
+            elif len(spaced(phrase)) > MAX_KEYWORD and said == f"interests: {too_long(spaced(phrase))}":
+                named.add(f"kw:{phrase}")  # the keyword too long: its own field, not the new one's
+                said = ""
         named.update(key for key in keys if said.startswith(f"{key}: "))
     rows = [f"{part}:{phrase}" for phrase in phrases for part in ("kw", "weight")]
     order = [*rows, *keys]

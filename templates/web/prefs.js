@@ -70,7 +70,9 @@
   function named(name) {
     const [part, phrase] = name.includes(":") ? [name.slice(0, name.indexOf(":")), name.slice(name.indexOf(":") + 1)] : [name, null];
     if (phrase === null) return name === "new_kw" ? newKw : document.getElementById(name);
-    const row = [...list.querySelectorAll(".row")].find((r) => r.querySelector("[name=kw]").value.trim().split(/\s+/).join(" ") === phrase);
+    const spaced = (field) => field.value.trim().split(/\s+/).join(" ");
+    const row = [...list.querySelectorAll(".row")].find((r) => spaced(r.querySelector("[name=kw]")) === phrase);
+    if (!row && part === "kw" && spaced(newKw) === phrase) return newKw;  // the keyword being added
     return row ? row.querySelector(`[name=${part}]`) : null;
   }
   function mark(names) {

@@ -49,6 +49,36 @@ def test_a_refused_save_marks_the_field_it_names_and_takes_the_keyboard_there(we
     page.context.close()
 
 
+def test_a_keyword_too_long_is_marked_in_its_own_field_not_the_empty_new_one(web_workspace, browser):  # noqa: F811
+    # "interests: a keyword of 300 characters (...); at most 100" marked the new keyword's field:
+    # refused, the page gives the keyword typed there back in a row of its own and left that
+    # field empty, so the keyboard's focus went to an empty "New keyword, invalid"; typed in a
+    # keyword's row, the preview marked the new keyword's field too, not the one being typed in.
+    long = "neuromorphic " + "x" * 300
+    page = refused(web_workspace, browser, "#new-kw", long, False)
+    row = page.get_by_role("textbox", name="Keyword").nth(2)
+    expect(row).to_have_value(long)
+    expect(row).to_be_focused()
+    expect(row).to_have_attribute("aria-invalid", "true")
+    expect(row).to_have_accessible_description(re.compile("a keyword of 313 characters"))
+    expect(page.locator("#new-kw")).not_to_have_attribute("aria-invalid", "true")
+    page.context.close()
+    web_workspace.profile("ada", PROFILE)
+    page = browser.new_page()  # with JavaScript, as the reader types in a keyword's row
+    with web_workspace.serve() as base:
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.fill("[name=kw] >> nth=1", long)
+        expect(page.locator("#preview-errors")).to_be_visible()
+        expect(page.locator("[name=kw] >> nth=1")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#new-kw")).not_to_have_attribute("aria-invalid", "true")
+        page.fill("[name=kw] >> nth=1", "neuromorphic")  # taken: unmarked
+        expect(page.locator("#preview-errors")).to_be_hidden()
+        expect(page.locator("[name=kw] >> nth=1")).not_to_have_attribute("aria-invalid", "true")
+        page.fill("#new-kw", long)  # the new keyword's own field, while it is being added
+        expect(page.locator("#new-kw")).to_have_attribute("aria-invalid", "true")
+    page.close()
+
+
 # Whether a field's text is wider than the field (shown cut: "spiking neural netw").
 CUT = "(e) => e.scrollWidth > e.clientWidth"
 
