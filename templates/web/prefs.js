@@ -72,7 +72,9 @@
     if (phrase === null) return name === "new_kw" ? newKw : document.getElementById(name);
     const spaced = (field) => field.value.trim().split(/\s+/).join(" ");
     const row = [...list.querySelectorAll(".row")].find((r) => spaced(r.querySelector("[name=kw]")) === phrase);
-    if (!row && part === "kw" && spaced(newKw) === phrase) return newKw;  // the keyword being added
+    if (!row && spaced(newKw) === phrase) {  // the keyword being added: its field, or its weight's
+      return part === "kw" ? newKw : newWeight;
+    }
     return row ? row.querySelector(`[name=${part}]`) : null;
   }
   function mark(names) {

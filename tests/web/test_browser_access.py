@@ -163,4 +163,11 @@ def test_the_previews_errors_mark_the_field_they_name_while_it_is_wrong(web_work
         expect(zone).not_to_have_attribute("aria-invalid", "true")
         page.fill("#new-kw", "x" * 300)  # a keyword too long: the new keyword's field
         expect(page.locator("#new-kw")).to_have_attribute("aria-invalid", "true")
+        # the new keyword's weight ("interests.robots: weight 0 ..."): its own field, as a row's
+        page.fill("#new-kw", "robots")
+        page.fill("#new-weight", "0")
+        new_weight = page.locator("#new-weight")
+        expect(new_weight).to_have_attribute("aria-invalid", "true")
+        expect(new_weight).to_have_accessible_description(re.compile("interests.robots: weight 0"))
+        expect(page.locator("#new-kw")).not_to_have_attribute("aria-invalid", "true")
     page.close()
