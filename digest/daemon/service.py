@@ -393,6 +393,8 @@ class Daemon:
                 lines.append(f"sent to {o.user} <{o.email}>: {counted(o.papers, 'paper')}")
             elif o.retry_at:
                 lines.append(f"deferred {o.user}: {o.reply} (retry at {o.retry_at:%Y-%m-%d %H:%M} UTC)")
+            elif o.held:  # no longer wanted: not a failure of the pass
+                lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
         return "\n".join(lines) or IDLE

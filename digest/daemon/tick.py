@@ -243,11 +243,13 @@ class TickReport:
     @property
     def failed_readers(self) -> bool:
         """Did some reader get nothing because of their profile or their message (not built, or
-        not taken by the server in this pass: deferred or failed, as `digest send` counts it)?"""
+        not taken by the server in this pass: deferred or failed)? A message held before it went
+        (its reader paused, unsubscribed or removed since it was made, or readdressed: made again
+        for the new address) was not the server's to take: it does not count."""
         return (
             bool(self.profile_problems)
             or any(s.error for s in self.scheduled)
-            or any(not d.ok for d in self.delivered)
+            or any(not d.ok and not d.held for d in self.delivered)
         )
 
     @property

@@ -79,6 +79,7 @@ class SendOutcome:
     reply: str
     retry_at: dt.datetime | None = None  # a passing failure: when it is tried again
     unreachable: bool = False  # the server could not be reached at all
+    held: bool = False  # not offered to the server: no longer wanted since made (digest.deliver.wanted)
 
 
 def record(
@@ -156,7 +157,7 @@ def suppressed(
     reply = f"not tried: {why}"
     outbox.mark_failed(msg, reply, now, in_transaction=True, attempted=False)
     say(logging.WARNING, "digest to %s <%s> not sent: %s", msg.user, msg.recipient, reply)
-    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply)
+    return SendOutcome(msg.user, msg.recipient, len(msg.paper_ids), msg.message_id, False, reply, held=True)
 
 
 def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:

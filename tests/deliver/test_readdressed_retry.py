@@ -14,6 +14,7 @@ from test_still_wanted import Greylisting  # bob@example.org's first RCPT answer
 
 from digest.daemon.sendnow import ALREADY, SendReport, send_now
 from digest.daemon.service import Daemon
+from digest.daemon.tick import TickReport
 from digest.db import POSTGRESQL
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.transports import SmtpSender
@@ -256,3 +257,35 @@ def test_a_held_forced_digest_is_not_said_to_be_made_again(tmp_path, database):
         assert forced.status == FAILED and forced.last_error.endswith(f"bob@new.example.org {NOT_REMADE}")
         assert [m.recipient for m in made] == ["bob@new.example.org"]
         assert [m.rcpt_tos for m in server.handler.messages] == [["bob@new.example.org"]]
+
+
+@pytest.mark.parametrize("change", ["new address", "paused"])
+def test_a_pass_that_holds_a_retry_no_longer_wanted_is_no_failure_for_a_timer(
+    tmp_path, greylisting, database, change
+):
+    # `run --once` exited 1 at the pass that held bob's retry ("FAILED bob: not tried: the
+    # reader's address changed since the digest was made ..."), though the next pass makes it
+    # again for his new address (paused, he wants none): a timer's unit said failed, its
+    # OnFailure= mailed the operator, for a reader's own change.
+    ws = Workspace(tmp_path, greylisting.port, database)
+    path = ws.profile("bob", BOB)
+    ws.dump("day.txt", make_dump("Mar 19", PAPERS), mtime=FRI_0730 - dt.timedelta(hours=6))
+    now = [FRI_0730]
+
+    def at(minutes: float) -> TickReport:  # a timer's `run --once`: a daemon's one pass, afresh
+        now[0] = FRI_0730 + dt.timedelta(minutes=minutes)
+        return Daemon(ws.config, lambda: now[0], sender_factory=lambda c: SmtpSender(c.smtp)).run_once()
+
+    assert at(1).failed_readers  # 07:31: answered 451: `run --once` exits 1, as `send` does
+    paused = change == "paused"
+    write_atomic(path, BOB + "paused: true\n" if paused else BOB.replace("bob@", "bob@new."))
+    held = at(3)  # 07:33: the retry held, not offered to the server
+    why = "paused since the digest was made" if paused else "the reader's address changed"
+    assert [d.reply.startswith(f"not tried: {why}") for d in held.delivered] == [True]
+    assert not held.failed_readers  # exits 0
+    said = Daemon.describe(held)
+    assert f"not sent to bob: {why}" in said and "FAILED" not in said
+    again = at(4)  # 07:34: made again for the new address, and taken (paused: nothing)
+    assert not again.failed_readers
+    sent = [m.rcpt_tos for m in greylisting.handler.messages]
+    assert sent == ([] if paused else [["bob@new.example.org"]])
