@@ -346,6 +346,10 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # it (or with an older one) is a worker of a release before the upgrade, which refuses the
     # database since, so neither runs nor signs off (`digest status` says so: digest.daemon.status)
     "ALTER TABLE workers ADD COLUMN schema_version INTEGER;",
+    # 32 -> 33: every name a url was fetched under (fetches.source keeps the last): a source renamed
+    # keeps what it fetched under its old name after the new name's 304 or failure (store_sources)
+    "CREATE TABLE fetch_names (url TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (url, source));\n"
+    "INSERT INTO fetch_names (url, source) SELECT url, source FROM fetches;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -25,10 +25,11 @@ class ListingSources:
 
     def fed_sources(self, sources: Sequence[SourceConfig]) -> tuple[str, ...]:
         """The names of ``sources`` (the config's), and the names a url of one of them was
-        fetched under before (a source renamed: its listings kept the old name's files)."""
+        fetched under before (a source renamed: its listings kept the old name's files, whatever
+        the new name's fetch of the url since: a 304, a failure)."""
         names = {s.name for s in sources}
         urls = [re.compile(_DAY.join(re.escape(p) for p in _template(s).split("{date}"))) for s in sources]
-        for name, url in self.db.execute("SELECT DISTINCT source, url FROM fetches").fetchall():
+        for name, url in self.db.execute("SELECT source, url FROM fetch_names").fetchall():
             if name not in names and any(u.fullmatch(url) for u in urls):
                 names.add(name)
         return tuple(sorted(names))

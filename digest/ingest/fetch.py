@@ -307,6 +307,8 @@ def _record(
             "retry_at = excluded.retry_at",
             (url, source.name, etag, modified, iso(now), outcome, detail, ok, wait),
         )
+        sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        db.execute(sql, (url, source.name))  # its names before stay (a source renamed)
     log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
     return FetchOutcome(source.name, url, outcome, detail, saved)
 

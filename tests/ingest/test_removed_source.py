@@ -9,9 +9,9 @@ import json
 from collections.abc import Callable
 
 import pytest
-from test_fetch import HF, NOW, RSS, configure, hf_and_feed
+from test_fetch import HF, NOW, RSS, configure, fixture, hf_and_feed
 
-from digest.demo.http_server import LocalHttpServer
+from digest.demo.http_server import LocalHttpServer, Route, one_page
 from digest.profiles.load import load_profile
 from digest.select.digests import next_digest
 from digest.store import Store
@@ -77,6 +77,31 @@ def test_a_renamed_source_keeps_what_it_fetched_under_its_old_name(mail_workspac
     assert next_titles(workspace) == [GRADIENT, *DAILY]
     workspace.profile("dee", READER.replace("cy@", "dee@"))
     assert next_titles(workspace, "dee") == [GRADIENT, "Spiking Attention Dropped", *DAILY]
+
+
+@pytest.mark.parametrize("again", [(), (Route(b"down", status=503),)], ids=["304", "503"])
+def test_a_renamed_source_keeps_what_it_fetched_under_its_old_name_after_its_new_names_fetch(
+    mail_workspace, smtp_server, again
+):
+    # Before: the fetches table keeps one name a url, the last one's, so the new name's fetch of
+    # the url (a 304 to the validators its old name's fetch kept, a server down) put the old name
+    # out of it, and with it what the old name fetched out of every digest, cy's and dee's
+    workspace = mail_workspace
+    workspace.profile("cy", READER)
+    daily = one_page(Route(fixture("hf_daily.json"), etag='"v1"'), *again)  # then a 304 (or `again`)
+    routes = {**hf_and_feed(), "/api/daily_papers": daily}
+    with LocalHttpServer(routes) as server:
+        configure(workspace, server, HF, RSS)
+        assert workspace.cli("fetch").exit_code == 0
+        text = workspace.config_path.read_text()
+        renamed = "hf_daily\n    name: hf\n    retries: 0\n"  # a failure said at once
+        workspace.config_path.write_text(text.replace("hf_daily\n", renamed))
+        fetched = workspace.cli("fetch")
+    said = "hf: failed: " if again else "hf: not modified since the last fetch"
+    assert said in fetched.output, fetched.output
+    assert next_titles(workspace) == [GRADIENT, *DAILY]
+    workspace.profile("dee", READER.replace("cy@", "dee@"))
+    assert next_titles(workspace, "dee") == [GRADIENT, *DAILY]
 
 
 def next_titles(workspace, user: str = "cy") -> list[str]:
