@@ -68,6 +68,25 @@ def _made_beside(path: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
+def _keep_owner_and_mode(tmp: str | Path, was: os.stat_result) -> None:
+    """``tmp``, about to replace a file that was ``was``, given that file's owner and group (as far
+    as this process may: root keeps both, a user a group they are in) and then its mode (a chown
+    clears the set-id bits): a profile the user made ``root:digest 0640`` for a daemon run as a
+    service account in group digest stays readable by it after `digest profile add` or a save."""
+    now = os.stat(tmp)
+    uid = was.st_uid if was.st_uid != now.st_uid else -1
+    gid = was.st_gid if was.st_gid != now.st_gid else -1
+    for ids in ((uid, gid), (-1, gid)):
+        if ids == (-1, -1):
+            break
+        try:
+            os.chown(tmp, *ids)
+            break
+        except PermissionError:  # not root: the owner stays this process's; the group if allowed
+            continue
+    os.chmod(tmp, was.st_mode & 0o7777)
+
+
 def write_atomic(
     path: Path,
     content: str | bytes,
@@ -89,7 +108,8 @@ def write_atomic(
     place, whose two times are one (digest.profiles.watch: a profile file). ``new``: the file is
     made, never written over: FileExistsError if one was made meanwhile (by hand, not under the
     caller's lock), where the filesystem has hard links (elsewhere it is replaced, as without).
-    A file written over keeps its mode; one made anew gets the mode the umask (or the folder's
+    A file written over keeps its mode, and its owner and group where this process may give them
+    (root; a user, a group they are in); one made anew gets the mode the umask (or the folder's
     default ACL) gives any program's new file, as an editor's would: 0644 under umask 022."""
     if tmp is None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,13 +125,10 @@ def write_atomic(
                 os.utime(f.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns - 1))
             if sync:
                 os.fsync(f.fileno())
-        try:  # written anew with the mode it had (asked once: another process may take it away
-            # meanwhile, as a halted pass renames the spare beside the database into its note)
-            mode: int | None = path.stat().st_mode & 0o7777
-        except (FileNotFoundError, NotADirectoryError):
-            mode = None
-        if mode is not None:
-            os.chmod(tmp, mode)
+        # written anew with the owner, group and mode it had (asked once: another process may
+        # take it away meanwhile, as a halted pass renames the spare beside the database)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            _keep_owner_and_mode(tmp, path.stat())
         if not (new and _linked(tmp, path)):
             os.replace(tmp, path)
     except BaseException:

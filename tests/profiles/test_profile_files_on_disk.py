@@ -32,6 +32,27 @@ def test_a_new_profile_gets_the_mode_the_umask_gives_and_an_edit_keeps_the_files
     assert list(path.parent.glob(".*.tmp")) == []
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another owner needs root")
+def test_an_edit_keeps_the_files_owner_and_group(workspace):
+    # before, `profile add` (and every save: the web page's, `profile set`) put a new file in place
+    # with the writer's own owner and group: ada.yaml, root:nogroup 0640 for a daemon run as a
+    # service account in that group, became root:root 0640, which the daemon could not read
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile"]
+    subprocess.run([*cmd, "new", "ada", "--email", "ada@example.org", "-i", "soup"], env=env, check=True)
+    path = workspace.root / "profiles" / "ada.yaml"
+    os.chown(path, 0, 65534)
+    path.chmod(0o640)
+    subprocess.run([*cmd, "add", "ada", "neuromorphic"], env=env, check=True, capture_output=True)
+    found = path.stat()
+    assert (found.st_uid, found.st_gid, found.st_mode & 0o777) == (0, 65534, 0o640)
+    os.chown(path, 65534, 65534)  # a user's own file, edited by root
+    subprocess.run([*cmd, "add", "ada", "chips"], env=env, check=True, capture_output=True)
+    found = path.stat()
+    assert (found.st_uid, found.st_gid, found.st_mode & 0o777) == (65534, 65534, 0o640)
+    assert "chips" in path.read_text() and list(path.parent.glob(".*.tmp")) == []
+
+
 def test_profile_new_where_the_filesystem_makes_no_hard_links_puts_the_file_in_place(workspace, tmp_path):
     # write_atomic(new=True) links its file into place, which refuses a file made meanwhile; on a
     # filesystem without hard links (exFAT here: EPERM) it renames it into place instead
