@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,18 +113,28 @@ def carry_and_look(config: Config, store: Store, profiles: Sequence[Profile], no
     name (eve.yaml to ada.yaml) continues its own reader, which the name's records kept from it."""
     carried = renamed.carry_over(config, store, profiles, now)
     moved: list[str] = []
-    look(config, store, now, moved)
+    look(config, store, now, moved, taken={p.user for p in profiles})
     if not moved:
         return carried
     again = renamed.carry_over(config, store, profiles, now)
     return Carried(carried.done + again.done, carried.waiting + again.waiting)
 
 
-def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None = None) -> bool:
+def look(
+    config: Config,
+    store: Store,
+    now: dt.datetime,
+    moved: list[str] | None = None,
+    taken: Collection[str] | None = None,
+) -> bool:
     """Write down the names whose file appeared or went since the last look (one query when
     nothing changed). A folder that cannot be read or holds no profile is not looked at.
     True: something was written down (committed); ``moved``: the archived identities of the
-    removed readers whose records were moved aside (digest.daemon.archive), added to."""
+    removed readers whose records were moved aside (digest.daemon.archive), added to.
+    ``taken``: the readers whose profiles the pass read (None: every name): a file back
+    written a moment ago is waited for (:func:`_address`) only if one of them, so that a pass waits
+    two seconds at the most (its scan's wait: digest.profiles.watch); another, which the pass does
+    not serve (held back by its scan, or written since), is left to the next look."""
     files = profile_names(config)
     if files is None:
         return False
@@ -134,7 +144,8 @@ def look(config: Config, store: Store, now: dt.datetime, moved: list[str] | None
     known = known_readers(store)  # those whose file went before names were looked at (schema 19)
     added = sorted(files - rows.keys())
     back = sorted(n for n, live in rows.items() if not live and n in files)
-    addresses = {n: a for n in back if (a := _address(config, n)) is not None}
+    waits = {n: taken is None or n in taken for n in back}
+    addresses = {n: a for n in back if (a := _address(config, n, waits[n])) is not None}
     back = [n for n in back if n in addresses]  # one that cannot be read yet: the next look
     went = sorted(n for n, live in rows.items() if live and n not in files)
     went += sorted(known - files - rows.keys())
@@ -207,13 +218,14 @@ def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> N
             log.info("profile file gone: %s (its links open nothing from now on)", user)
 
 
-def _address(config: Config, name: str) -> str | None:
+def _address(config: Config, name: str, wait: bool = True) -> str | None:
     """The address in ``name``'s profile file, or None if it cannot be read (yet). A file written
-    a moment ago is read once whole (cache.written_whole): an address cut short by a save under way
-    ("eve@example.o") would take the reader back for a newcomer, for good."""
+    a moment ago is read once whole (cache.written_whole; ``wait``: waited for, else None): an
+    address cut short by a save under way ("eve@example.o") would take the reader back for a
+    newcomer, for good."""
     try:
         path = find_profile_file(config, name)
-        if not written_whole(path):
+        if not written_whole(path, wait=wait):
             log.info("%s's profile file is back and still being written (looked at again next time)", name)
             return None
         return load_profile_file(path, config).email

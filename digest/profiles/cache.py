@@ -52,15 +52,18 @@ def unsettled(identity: Identity, now_ns: int) -> bool:
     return max(identity[2], identity[3]) > now_ns - UNSETTLED_NS
 
 
-def written_whole(path: Path, clock: Callable[[], int] = time.time_ns) -> bool:
+def written_whole(path: Path, clock: Callable[[], int] = time.time_ns, *, wait: bool = True) -> bool:
     """Is ``path`` whole as far as its times tell? A file last changed by a write (its
     modification time is its change time: an editor, a sync tool writing it in place, not a file
     renamed into place) within the last two seconds (:func:`unsettled`) may be a save under way: it
-    is waited for until two seconds old (two seconds at the most) and is whole if unchanged since.
+    is waited for until two seconds old (two seconds at the most) and is whole if unchanged since;
+    ``wait=False``: not waited for, not whole (for now).
     For a reading a later one cannot mend (digest.daemon.names: a reader back, or a newcomer)."""
     stamp = file_stamp(path)
     if stamp is None or stamp[2] != stamp[3] or not unsettled(stamp, clock()):
         return True
+    if not wait:
+        return False
     time.sleep(max(0, min(stamp[3] + UNSETTLED_NS - clock(), UNSETTLED_NS)) / 1e9)
     return file_stamp(path) == stamp
 
