@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from digest.sources_config import SourceConfig
 
 _DAY = r"\d{4}-\d\d-\d\d"  # a url's {date}, as SourceConfig.resolved_url fills it in
+_CATEGORIES = r"([A-Za-z.+-]*)"  # a url's {categories}: cs.CL+cs.LG
 
 
 class ListingSources:
@@ -26,11 +27,13 @@ class ListingSources:
     def fed_sources(self, sources: Sequence[SourceConfig]) -> tuple[str, ...]:
         """The names of ``sources`` (the config's), and the names a url of one of them was
         fetched under before (a source renamed: its listings kept the old name's files, whatever
-        the new name's fetch of the url since: a 304, a failure)."""
+        the new name's fetch of the url since: a 304, a failure), a url's ``{categories}`` then
+        any of the source's categories now (an arxiv_listing widened: arxiv-cs.LG's listings go
+        on in arxiv-cs.LG+cs.CL's digests; narrowed, arxiv-cs.LG+cs.CL's do not in arxiv-cs.LG's)."""
         names = {s.name for s in sources}
-        urls = [re.compile(_DAY.join(re.escape(p) for p in _template(s).split("{date}"))) for s in sources]
+        earlier = [_EarlierUrl(s) for s in sources]
         for name, url in self.db.execute("SELECT source, url FROM fetch_names").fetchall():
-            if name not in names and any(u.fullmatch(url) for u in urls):
+            if name not in names and any(e.fetched(url) for e in earlier):
                 names.add(name)
         return tuple(sorted(names))
 
@@ -68,8 +71,19 @@ class ListingSources:
         return listed
 
 
-def _template(source: SourceConfig) -> str:
-    return source.url.replace("{categories}", "+".join(source.categories))
+class _EarlierUrl:
+    """Whether a url fetched before is ``source``'s: its url with any day for ``{date}`` and,
+    for ``{categories}``, some of its categories now (a category since removed: not its)."""
+
+    def __init__(self, source: SourceConfig) -> None:
+        parts = re.split(r"(\{date\}|\{categories\})", source.url)
+        held = {"{date}": _DAY, "{categories}": _CATEGORIES}
+        self.pattern = re.compile("".join(held.get(p) or re.escape(p) for p in parts))
+        self.categories = set(source.categories)
+
+    def fetched(self, url: str) -> bool:
+        match = self.pattern.fullmatch(url)
+        return match is not None and all(set(c.split("+")) - {""} <= self.categories for c in match.groups())
 
 
 def ingested_bound(moment: dt.datetime | None) -> str:

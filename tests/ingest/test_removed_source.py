@@ -25,18 +25,22 @@ GRADIENT = "Gradient Noise as a Compass for Curriculum Design"  # the feed's (an
 DAILY = ["Spiking Attention Without Softmax", "Tidal Memory Layers for Long-Context Language Models"]
 
 
-def served_fetched_edited(workspace, smtp_server, edit: Callable[[str, str], str]) -> None:
-    """cy has had a digest (of a dump dropped in the inbox) before both sources were fetched
-    (`digest fetch`); then the config is edited (``edit``: its text, the server's url -> new)."""
+def served_fetched_edited(
+    workspace, smtp_server, edit: Callable[[str, str], str], *sources: str, routes: dict | None = None
+) -> None:
+    """cy has had a digest (of a dump dropped in the inbox) before the sources (both: HF and
+    RSS) were fetched (`digest fetch`); then the config is edited (``edit``: its text, the
+    server's url -> new)."""
     workspace.profile("cy", READER)
     workspace.dump("a.txt", make_dump("Nov 26", [("Spiking Attention Dropped", "On spiking attention.")]))
     assert workspace.cli("ingest").exit_code == 0
     sent = workspace.cli("send")
     assert sent.exit_code == 0, sent.output
     assert [m.message["To"] for m in smtp_server.messages] == ["cy@example.org"], sent.output
-    with LocalHttpServer(hf_and_feed()) as server:
-        configure(workspace, server, HF, RSS)
-        assert workspace.cli("fetch").exit_code == 0
+    with LocalHttpServer(routes or hf_and_feed()) as server:
+        configure(workspace, server, *(sources or (HF, RSS)))
+        fetched = workspace.cli("fetch")
+        assert fetched.exit_code == 0, fetched.output
         workspace.config_path.write_text(edit(workspace.config_path.read_text(), server.url("")))
 
 
@@ -102,6 +106,37 @@ def test_a_renamed_source_keeps_what_it_fetched_under_its_old_name_after_its_new
     assert next_titles(workspace) == [GRADIENT, *DAILY]
     workspace.profile("dee", READER.replace("cy@", "dee@"))
     assert next_titles(workspace, "dee") == [GRADIENT, *DAILY]
+
+
+@pytest.mark.parametrize(
+    "reader, titles", [("cy", [GRADIENT]), ("dee", ["Spiking Attention Dropped", GRADIENT])]
+)
+def test_an_arxiv_listing_given_another_category_keeps_what_it_fetched_before(
+    mail_workspace, smtp_server, reader, titles
+):
+    # Before: `categories: [cs.LG]` -> `[cs.LG, cs.CL]` made it arxiv-cs.LG+cs.CL, its url
+    # .../rss/cs.LG+cs.CL, so what arxiv-cs.LG fetched and no digest sent yet went from cy's next
+    # digest (served before the fetch) and dee's first: [] where it was [Gradient Noise]
+    workspace = mail_workspace
+    widened = lambda text, url: text.replace("[cs.LG]", "[cs.LG, cs.CL]")  # noqa: E731
+    served_fetched_edited(workspace, smtp_server, widened, RSS)
+    assert [s.name for s in workspace.config.sources] == ["arxiv-cs.LG+cs.CL"]
+    workspace.profile("dee", READER.replace("cy@", "dee@"))
+    assert next_titles(workspace, reader) == titles
+
+
+def test_an_arxiv_listing_whose_category_is_removed_takes_not_what_that_listing_fetched(
+    mail_workspace, smtp_server
+):
+    # the listing of cs.LG+cs.CL holds cs.CL's papers too: as a removed source's, not taken
+    workspace = mail_workspace
+    routes = {"/rss/cs.LG+cs.CL": Route(fixture("arxiv_listing.rss"))}
+    narrowed = lambda text, url: text.replace("[cs.LG, cs.CL]", "[cs.LG]")  # noqa: E731
+    served_fetched_edited(
+        workspace, smtp_server, narrowed, RSS.replace("[cs.LG]", "[cs.LG, cs.CL]"), routes=routes
+    )
+    assert [s.name for s in workspace.config.sources] == ["arxiv-cs.LG"]
+    assert next_titles(workspace) == []
 
 
 def next_titles(workspace, user: str = "cy") -> list[str]:
