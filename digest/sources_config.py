@@ -143,6 +143,7 @@ class Sources(Check):
             raise self.fail(value)
         key = getattr(reading, "key", "sources")
         out: list[SourceConfig] = []
+        names: set[str] = set()  # of every source, those with a mistake too where it is sure
         kinds = ", ".join(SOURCE_KINDS)
         for i, item in enumerate(value):
             where = nested(reading, f"{key}[{i}]", item)
@@ -156,17 +157,28 @@ class Sources(Check):
             source = read_section(SourceConfig, item, where)
             if item.get("kind") == "url" and "name" not in item:
                 source = dataclasses.replace(source, name=f"url{i + 1}")
-            if len(reading.problems) > before:
-                continue
-            if any(s.name == source.name for s in out):
-                where.report(
-                    f"{where.key}.name",
-                    f"{source.name!r} is used by another source; give each a distinct name",
-                    item,
-                    "name",
-                )
-            out.append(source)
+            refused = len(reading.problems) > before
+            if not refused or _named_surely(item, source):  # a source with a mistake too
+                if source.name in names:
+                    where.report(
+                        f"{where.key}.name",
+                        f"{source.name!r} is used by another source; give each a distinct name",
+                        item,
+                        "name",
+                    )
+                names.add(source.name)
+            if not refused:
+                out.append(source)
         return tuple(out)
+
+
+def _named_surely(item: Mapping[str, Any], source: SourceConfig) -> bool:
+    """Whether ``source``, read from ``item`` with a mistake, has its name as meant: its `name:`
+    taken, or its default made of no value refused (its kind; an arxiv_listing's categories)."""
+    if "name" in item:
+        return source.name == item["name"]
+    kind = item.get("kind")
+    return kind in ("hf_daily", "url") or (kind == "arxiv_listing" and bool(source.categories))
 
 
 def source_keys() -> list[str]:

@@ -395,6 +395,35 @@ def test_a_source_that_is_not_a_mapping_is_named_with_its_line(tmp_path):
     assert result.output.endswith(f"  - line 6: sources[1]: {said}\n  - line 7: sources[2]: {said}\n")
 
 
+def test_two_sources_of_one_name_are_said_though_one_has_another_mistake(tmp_path):
+    """Before: a source with a mistake was left out of the check of names, so a name used twice
+    was not said (the user fixed the url, ran again, and only then heard of the name)."""
+    sources = (
+        "sources:\n"
+        "  - kind: url\n"  # line 5: its url left out
+        "    name: feed\n"
+        "  - kind: url\n"
+        "    name: feed\n"
+        "    url: https://example.org/b\n"
+        "  - kind: hf_daily\n"  # line 10, its default name hf_daily; a time refused
+        "    when: ['25:00']\n"
+        "  - kind: hf_daily\n"
+        "  - kind: url\n"  # a name refused: it is not compared
+        "    name: 'feed x'\n"
+        "    url: https://example.org/c\n"
+    )
+    result = status_with(tmp_path, sources)
+    assert result.exit_code == 1
+    said = "is used by another source; give each a distinct name"
+    assert result.output.endswith(
+        "  - line 5: sources[0].url: required for kind url\n"
+        f"  - line 8: sources[1].name: 'feed' {said}\n"
+        """  - line 11: sources[2].when: '25:00' is not a time of day like "07:30"\n"""
+        f"  - line 12: sources[3].name: 'hf_daily' {said}\n"
+        "  - line 14: sources[4].name: 'feed x' must be letters, digits, '.', '_', '+' or '-'\n"
+    ), result.output
+
+
 def test_a_fetch_time_written_as_it_is_said_is_told_the_24_hour_time_as_send_at_is(tmp_path):
     sources = "sources:\n  - kind: hf_daily\n    when: ['6am', '07:00']\n  - kind: hf_daily\n"
     sources += "    name: late\n    when: '25:00'\n"
