@@ -54,12 +54,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 
 
-IDLE = (  # a pass that found nothing: said with where to see when there will be something
-    "nothing to do: no source due, no new dump, no reader's digest due "
-    "(`digest status` shows when each reader's next one is)"
-)
-
-
 class Daemon:
     def __init__(
         self,
@@ -397,4 +391,4 @@ class Daemon:
                 lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
-        return "\n".join(lines) or IDLE
+        return "\n".join(lines) or report.idle()

@@ -239,6 +239,20 @@ class TickReport:
     fetched: tuple[FetchOutcome, ...] = ()
     profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
     due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
+    retries: tuple[dt.datetime, ...] = ()  # when the messages deferred wait for, soonest first
+
+    def idle(self) -> str:
+        """A pass that did nothing, said with what waits (a message deferred, its retry time)
+        and where to see when there will be something."""
+        waiting = ""
+        if self.retries:
+            at = f"{self.retries[0]:%Y-%m-%d %H:%M} UTC"
+            waiting = f"; {counted(len(self.retries), 'message')} waiting to be retried"
+            waiting += f" at {at}" if len(self.retries) == 1 else f", the first at {at}"
+        return (
+            f"nothing to do: no source due, no new dump, no reader's digest due{waiting} "
+            "(`digest status` shows when each reader's next one is)"
+        )
 
     @property
     def failed_readers(self) -> bool:
@@ -348,5 +362,11 @@ def run_once(
         due_index.look_again(held_for_new_address(store, now - LOOK_BACK_HELD))
     prune(store, now, config.delivery.keep_days)
     return TickReport(
-        report, tuple(waiting), tuple(scheduled), tuple(delivered), tuple(fetched), due=frozenset(due)
+        report,
+        tuple(waiting),
+        tuple(scheduled),
+        tuple(delivered),
+        tuple(fetched),
+        due=frozenset(due),
+        retries=tuple(Outbox(store).retries_after(now)),
     )

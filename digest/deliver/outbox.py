@@ -213,6 +213,16 @@ class Outbox(OutboxMarks):
         wanted = set(users) if users is not None else None
         return [r[0] for r in rows if wanted is None or r[1] in wanted]
 
+    def retries_after(self, now: dt.datetime) -> list[dt.datetime]:
+        """When the queued messages deferred (tried before) and not due at ``now`` are tried
+        again, soonest first."""
+        rows = self.db.execute(
+            "SELECT next_attempt_at FROM outbox WHERE status = ? AND attempts > 0 AND next_attempt_at > ? "
+            "ORDER BY next_attempt_at",
+            (QUEUED, iso(now)),
+        ).fetchall()
+        return [dt.datetime.fromisoformat(r[0]) for r in rows]
+
     def retry_now(self, users: Iterable[str], now: dt.datetime) -> None:
         """Make the queued messages of ``users`` due now (someone asked to send them now)."""
         users = list(users)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -261,6 +262,27 @@ def test_run_once_exits_1_when_the_server_did_not_take_a_digest_as_send_does(mai
     assert between.exit_code == 0, between.output
     assert ws.cli("send").exit_code == 0  # the retry, by hand: taken
     assert ws.cli("run", "--once").exit_code == 0
+
+
+def test_run_once_between_a_deferral_and_its_retry_says_the_message_waiting(mail_workspace, smtp_server):
+    """Before: a pass while ada's deferred digest waited for its retry time said "nothing to do:
+    ... no reader's digest due", as if nothing were left to send."""
+    ws = mail_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '00:00'\n")
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    with LocalSmtpServer(Deferring()) as busy:  # the server says 451: later
+        text = ws.config_path.read_text()
+        ws.config_path.write_text(text.replace(f"port: {smtp_server.port}", f"port: {busy.port}"))
+        deferred = ws.cli("run", "--once")
+    retry = re.search(r"\(retry at (\S+ \S+ UTC)\)", deferred.output)
+    assert retry is not None, deferred.output
+    ws.config_path.write_text(text)
+    between = ws.cli("run", "--once")
+    assert between.exit_code == 0 and between.output == (
+        "nothing to do: no source due, no new dump, no reader's digest due; 1 message waiting to be "
+        f"retried at {retry[1]} (`digest status` shows when each reader's next one is)\n"
+    ), between.output
+    assert smtp_server.messages == []  # not tried before its time
 
 
 def test_a_one_paper_digest_and_a_first_attempt_are_said_in_the_singular(mail_workspace, smtp_server, caplog):
