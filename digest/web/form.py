@@ -20,6 +20,7 @@ from digest.models import Profile
 from digest.options import Option, declared
 from digest.profiles.changes import convert_value, drop_unused, set_exclude, set_interests
 from digest.profiles.edit import Change, Data
+from digest.select.text import keyword_key
 
 # The form asks for every profile option declared with a label (digest.models.Profile), in
 # declaration order: checkboxes for true/false options, a field for each of the others.
@@ -152,16 +153,61 @@ def shown_fields(profile: Profile) -> dict[str, str]:
     return shown
 
 
+Row = tuple[str, str]  # a keyword and its weight, as the form shows them
+
+
+KEEPS = "the form keeps what you typed."
+
+
+def shown_rows(text: str | None) -> list[Row] | None:
+    """The keywords a form's ``shown_interests`` says its page drew (shown_fields), or None where
+    it says none: a page drawn before forms carried it, or a field not as a page writes it."""
+    try:
+        rows = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):  # a form not as a page writes it (nested too deep)
+        return None
+    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 2 for r in rows):
+        return None
+    return [(str(k), str(w)) for k, w in rows]
+
+
+def interests_after_conflict(
+    typed: list[Row], drawn: list[Row], now: list[Row]
+) -> tuple[list[Row], list[str]]:
+    """The keywords of the page given back by a 409, merged keyword by keyword (one keyword,
+    whatever its spacing and case: keyword_key): one the reader left as their page drew it
+    takes the file's state ``now`` (its weight changed, or gone where removed elsewhere); one
+    the reader added, removed or changed keeps their edit; one added elsewhere is added (after
+    the reader's rows). Where both changed a keyword, differently, the reader's edit is kept
+    and said with the file's state."""
+    rows: dict[str, list[Row]] = {}
+    for row in typed:
+        rows.setdefault(keyword_key(row[0]), []).append(row)
+    was, ours = {keyword_key(k): (k, w) for k, w in drawn}, {keyword_key(k): (k, w) for k, w in now}
+    said, merged = [], []
+    for key in [*rows, *(key for key in ours if key not in rows)]:
+        mine, base, theirs = rows.get(key, []), was.get(key), ours.get(key)
+        if mine == ([base] if base else []):
+            mine = [theirs] if theirs else []
+        elif theirs is None and base is not None and mine:
+            said.append(f'The keyword "{mine[0][0]}" was removed elsewhere; {KEEPS}')
+        elif theirs is not None and base != theirs and [w for _, w in mine] != [theirs[1]]:
+            kept = "keeps what you typed" if mine else "leaves it out, as you did"
+            now_said = f"its weight is now {theirs[1]}"
+            said.append(f'The keyword "{theirs[0]}" was changed elsewhere too: {now_said}; the form {kept}.')
+        merged += mine
+    return merged, said
+
+
 def after_conflict(form: MultiDict[str, str], edit: FormEdit, now: Profile) -> tuple[dict[str, Any], str]:
     """What the page given back by a 409 shows in place of the form's fields, and what it says of
     them: a field sent as its page drew it shows the file's value ``now`` (saved again, the
     change made elsewhere stays); one typed in keeps what was typed, said with the file's value
-    where that changed too. A page drawn before its form carried them keeps what it sent."""
+    where that changed too. The keywords are merged one by one (interests_after_conflict). A
+    page drawn before its form carried them keeps what it sent."""
     drawn_now, said = shown_fields(now), []
     typed = {key: form.get(key, "").strip() for key in FIELDS}
     typed.update({key: "on" if on else "" for key, on in edit.switches.items()})
-    rows = [[k, weight_text(w) if isinstance(w, float) else str(w)] for k, w in edit.interests]
-    typed["interests"] = json.dumps(rows)
     kept = {}
     for key, value in typed.items():
         drawn = form.get(f"shown_{key}")
@@ -169,18 +215,17 @@ def after_conflict(form: MultiDict[str, str], edit: FormEdit, now: Profile) -> t
             continue
         kept[key] = drawn_now[key] if value == drawn else value
         if value != drawn and drawn != drawn_now[key]:
-            label = "Interests" if key == "interests" else OPTIONS[key].label
             was = {"": "not ticked", "on": "ticked"}.get(drawn_now[key], drawn_now[key])
-            if key == "interests":
-                was = ", ".join(f"{k}: {w}" for k, w in json.loads(drawn_now[key])) or "none"
-            said.append(
-                f'"{label}" was changed elsewhere too: it is now {was}; the form keeps what you typed.'
-            )
+            said.append(f'"{OPTIONS[key].label}" was changed elsewhere too: it is now {was}; {KEEPS}')
+    interests = [(k, weight_text(w) if isinstance(w, float) else str(w)) for k, w in edit.interests]
+    if (drawn_rows := shown_rows(form.get("shown_interests"))) is not None:
+        now_rows = shown_rows(drawn_now["interests"]) or []
+        interests, told = interests_after_conflict(interests, drawn_rows, now_rows)
+        said += told
     exclude, told = exclude_after_conflict(form, edit.exclude, now.exclude)
-    shown: dict[str, Any] = {"exclude": exclude}
+    shown: dict[str, Any] = {"exclude": exclude, "interests": interests}
     shown["values"] = {key: kept.get(key, form.get(key, "")) for key in FIELDS}
     shown["switches"] = {key: kept.get(key, typed[key]) == "on" for key in SWITCHES}
-    shown["interests"] = [tuple(row) for row in json.loads(kept.get("interests", typed["interests"]))]
     return shown, " ".join([*said, told]).strip()
 
 

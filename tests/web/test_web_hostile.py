@@ -164,3 +164,17 @@ def test_a_profile_that_is_a_symbolic_link_to_a_share_not_mounted_is_a_403_not_a
     (ws.root / "profiles" / "eve.yaml").symlink_to(tmp_path / "share" / "eve.yaml")  # dangling
     r = client.get(f"/u/{signer.token('eve', NOW)}")
     assert r.status_code == 403 and "no longer receives digests" not in r.get_data(as_text=True)
+
+
+def test_a_409_whose_form_says_its_keywords_were_drawn_otherwise_keeps_what_it_sent(site):
+    # the keywords a page drew (shown_interests) are read back at a 409 to merge them one by one:
+    # a form that says them in no way a page writes them (a forged one) is an old page's, not a 500
+    ws, signer, client = site
+    ada = signer.token("ada", NOW)
+    for shown in ("not json", "[" * 5000, '[["robotics"]]', '{"robotics": 2}', "[1]"):
+        data = {"csrf": signer.form_token(ada), "base_version": "0123456789abcdef", "shown_interests": shown}
+        r = client.post(f"/u/{ada}", data={**data, "kw": ["robotics"], "weight": ["3"]})
+        assert r.status_code == 409 and 'name="kw" value="robotics"' in r.get_data(as_text=True)
+        assert 'aria-label="Weight of robotics"' in r.get_data(as_text=True)
+        assert 'name="weight" value="3"' in r.get_data(as_text=True)
+    assert (ws.root / "profiles" / "ada.yaml").read_text() == PROFILE
