@@ -125,7 +125,7 @@ def exclude_after_conflict(
     """The exclusions' field of the page given back by a 409 (the file changed since the form's
     page was drawn), and what to say of it. The field as its page drew it (SHOWN) shows the
     file's terms ``now``: sent back, the change made elsewhere stays. Typed in, it keeps what was
-    typed (``sent``), and says what the file has now if that changed too. A page drawn before
+    typed (``sent``), and says what the file has now if that changed too, to other terms. A page drawn before
     terms with a comma were quoted (no SHOWN) cannot tell a term with a comma from two terms: the
     file's terms are shown, and what that page sent is said, to be typed again if it was meant."""
     now_text, typed = terms_text(now), form.get("exclude", "")
@@ -138,7 +138,7 @@ def exclude_after_conflict(
         return now_text, said + "be one term's or between two: type it again, in quotes where it is one term."
     if typed == drawn:
         return now_text, ""
-    if drawn == now_text:
+    if drawn == now_text or sent == now:  # not changed elsewhere, or changed to what was typed
         return terms_text(sent), ""
     said = f'"Leave out papers about" was changed elsewhere too: it is now {now_text or "empty"}; '
     return terms_text(sent), said + "the form keeps what you typed there."
@@ -203,8 +203,8 @@ def after_conflict(form: MultiDict[str, str], edit: FormEdit, now: Profile) -> t
     """What the page given back by a 409 shows in place of the form's fields, and what it says of
     them: a field sent as its page drew it shows the file's value ``now`` (saved again, the
     change made elsewhere stays); one typed in keeps what was typed, said with the file's value
-    where that changed too. The keywords are merged one by one (interests_after_conflict). A
-    page drawn before its form carried them keeps what it sent."""
+    where that changed too, to another value than typed. The keywords are merged one by one
+    (interests_after_conflict). A page drawn before its form carried them keeps what it sent."""
     drawn_now, said = shown_fields(now), []
     typed = {key: form.get(key, "").strip() for key in FIELDS}
     typed.update({key: "on" if on else "" for key, on in edit.switches.items()})
@@ -214,7 +214,7 @@ def after_conflict(form: MultiDict[str, str], edit: FormEdit, now: Profile) -> t
         if drawn is None:
             continue
         kept[key] = drawn_now[key] if value == drawn else value
-        if value != drawn and drawn != drawn_now[key]:
+        if value != drawn and drawn != drawn_now[key] and value != drawn_now[key]:
             was = {"": "not ticked", "on": "ticked"}.get(drawn_now[key], drawn_now[key])
             said.append(f'"{OPTIONS[key].label}" was changed elsewhere too: it is now {was}; {KEEPS}')
     interests = [(k, weight_text(w) if isinstance(w, float) else str(w)) for k, w in edit.interests]

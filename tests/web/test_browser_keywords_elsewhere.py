@@ -106,3 +106,19 @@ def test_a_keyword_changed_on_both_sides_keeps_the_readers(web_workspace, browse
     assert '"event cameras" was changed elsewhere too: its weight is now 7; the form leaves it out' in notice
     assert 'The keyword "quantum memory" was removed elsewhere; the form keeps what you typed.' in notice
     assert "spiking" not in notice and "tidal" not in notice
+
+
+@pytest.mark.parametrize("javascript", BOTH.values(), ids=BOTH.keys())
+def test_the_same_change_on_both_sides_is_not_said(web_workspace, browser, javascript):  # noqa: F811
+    # '"At" was changed elsewhere too: it is now 09:30; the form keeps what you typed.' was said
+    # of the very 09:30 the reader had typed (and so of the excluded terms)
+    elsewhere = (
+        ("add", "ada", "neuromorphic", "--weight", "4"),
+        ("set", "ada", "send_at", "09:30"),
+        ("exclude", "ada", "robotics"),
+    )
+    typed = {NEUROMORPHIC: "4", "#send_at": "09:30", "#exclude": "robotics"}
+    rows, notice, saved = conflict(web_workspace, browser, javascript, typed, *elsewhere)
+    wanted = {"spiking neural networks": 3, "neuromorphic": 4, "event cameras": 1.5, "quantum memory": 1}
+    assert rows == saved == {**wanted, "tidal memory": 1}
+    assert "changed elsewhere" not in notice
