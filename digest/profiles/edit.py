@@ -47,8 +47,12 @@ def text_version(text: str) -> str:
 
 
 def profile_lock(path: Path) -> FileLock:
-    """An exclusive lock on the sidecar ``.<name>.lock`` (not matched by ``*.yaml``)."""
-    return FileLock(path.with_name(f".{path.name}.lock"), mode=0o600)
+    """An exclusive lock on the sidecar ``.<name>.lock`` (not matched by ``*.yaml``), made with the
+    mode the umask gives (0644 under 022, 0664 under 002), as the profile file it guards is
+    (files.write_atomic), not 0600: the web page or `digest profile` run as another account that
+    may edit the file (a service account in its group) takes it, on the file opened for reading
+    where it may not write it (``others``; flock asks no more)."""
+    return FileLock(path.with_name(f".{path.name}.lock"), mode=0o666, others=True)
 
 
 def apply_edit(

@@ -53,6 +53,35 @@ def test_an_edit_keeps_the_files_owner_and_group(workspace):
     assert "chips" in path.read_text() and list(path.parent.glob(".*.tmp")) == []
 
 
+# the user nobody, able to read the interpreter's files under /root as any user reads an installed
+# python (CAP_DAC_READ_SEARCH: reads and searches only; what it writes is judged as nobody's)
+AS_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+READING = ("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running as another account needs root")
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664)])
+def test_a_profiles_lock_file_lets_an_account_that_may_edit_the_profile_edit_it(workspace, umask, mode):
+    # before, `profile new` made .ada.yaml.lock 0600 whatever the umask, root's: a web page or
+    # `digest profile` run as a service account in the profiles' group, given ada.yaml 0664 in a
+    # folder it may write, was refused every edit ("cannot open the lock file ...: Permission denied")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile"]
+    masked = functools.partial(os.umask, umask)
+    folder = workspace.root / "profiles"
+    os.chown(folder, 0, 65534)
+    folder.chmod(0o2775)  # the group's folder: what is made there is the group's
+    new = [*cmd, "new", "ada", "--email", "ada@example.org", "-i", "soup"]
+    subprocess.run(new, env=env, check=True, capture_output=True, preexec_fn=masked)
+    lock, path = folder / ".ada.yaml.lock", folder / "ada.yaml"
+    assert lock.stat().st_mode & 0o777 == mode  # as the profile file's own
+    path.chmod(0o664)  # the account may edit the profile
+    add = [*AS_NOBODY, *READING, *cmd, "add", "ada", "robots"]
+    done = subprocess.run(add, env=env, capture_output=True, text=True, preexec_fn=masked)
+    assert done.returncode == 0, done.stderr
+    assert "robots" in path.read_text() and list(folder.glob(".*.tmp")) == []
+
+
 def test_profile_new_where_the_filesystem_makes_no_hard_links_puts_the_file_in_place(workspace, tmp_path):
     # write_atomic(new=True) links its file into place, which refuses a file made meanwhile; on a
     # filesystem without hard links (exFAT here: EPERM) it renames it into place instead
