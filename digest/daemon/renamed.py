@@ -304,6 +304,21 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
     return True
 
 
+def _wait_whole(config: Config, user: str, newcomers: set[str]) -> None:
+    """The files of the names without a digest, each whole before a link of ``user`` is judged by
+    their addresses (cache.written_whole: one written in place a moment ago waited for, as a pass
+    holds it back): an address cut short by a save under way (ann-lee's "ann@lab.co", for
+    "ann@lab.com") would carry ``user`` over to another reader for good. One still being written
+    after its wait: StoreError, a 503 tried again."""
+    from digest.profiles.cache import written_whole
+    from digest.profiles.load import profile_path
+
+    for name in sorted(newcomers):
+        path = profile_path(config, name)
+        if not written_whole(path if path.exists() else path.with_suffix(".yml")):
+            raise StoreError(f"{name}'s profile file is being saved; a link of {user} waits for it")
+
+
 def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
     """The name a link signed for ``user`` (no profile file, no rename kept) opens: the profile
     that continues them, carried over now, so that what the link does (a rating, an unsubscribe)
@@ -321,8 +336,10 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
         last = _addresses(store, [user]).get(user)
         if last is None or user not in known_readers(store, [user]):
             return None
-        if last[1] < iso(now - RECENT) or not (profile_names(config) or set()) - known_readers(store):
+        newcomers = (profile_names(config) or set()) - known_readers(store)
+        if last[1] < iso(now - RECENT) or not newcomers:
             return None
+        _wait_whole(config, user, newcomers)
         profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
     if item is None:
