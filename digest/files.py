@@ -68,6 +68,18 @@ def _made_beside(path: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
+def _made_anew(tmp: Path) -> int:
+    """``tmp`` made anew, with the mode any program's new file gets: a left-over of a killed run
+    there is removed first, not written again in place, as it keeps its own mode and owner (an
+    earlier release's was 0600, mkstemp's; another user's may not be writable by this one)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        return os.open(tmp, flags, 0o666)
+    except FileExistsError:
+        Path(tmp).unlink(missing_ok=True)
+        return os.open(tmp, flags, 0o666)
+
+
 def _keep_owner_and_mode(tmp: str | Path, was: os.stat_result) -> None:
     """``tmp``, about to replace a file that was ``was``, given that file's owner and group (as far
     as this process may: root keeps both, a user a group they are in) and then its mode (a chown
@@ -100,9 +112,9 @@ def write_atomic(
 
     ``sync=False`` skips both fsyncs: still all-or-nothing against a killed process, but a
     power loss may lose the file (for many small files whose loss is recoverable).
-    ``tmp``: a temporary name in the (existing) folder that only this caller writes, taken
-    over if a killed run left it; it spares the search for a free name and the folder check
-    per file (the file transport writes one file per message). ``whole``: the file's modification
+    ``tmp``: a temporary name in the (existing) folder that only this caller writes, made anew
+    if a killed run left it; it spares the search for a free name and the folder check per file
+    (the file transport writes one file per message). ``whole``: the file's modification
     time set a nanosecond back (a second on a filesystem of whole seconds), so that its change
     time comes after it: a reader of the folder tells it from a file an editor is still writing in
     place, whose two times are one (digest.profiles.watch: a profile file). ``new``: the file is
@@ -115,7 +127,7 @@ def write_atomic(
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _made_beside(path)
     else:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        fd = _made_anew(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode("utf-8") if isinstance(content, str) else content)

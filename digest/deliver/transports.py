@@ -292,7 +292,7 @@ class FileSender:
     Each file is written whole or not at all, without waiting for the disk (like the outbox's
     commits): a killed process loses nothing, a power loss may lose the last files. The file
     is written beside its final name (``.<name>.tmp``: a message is written by one worker at
-    a time, and a left-over from a killed run is simply overwritten), then renamed."""
+    a time, and a left-over from a killed run is replaced by a new file), then renamed."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

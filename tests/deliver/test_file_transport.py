@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import email
 import email.policy
+import os
 import signal
 import subprocess
 import sys
@@ -35,6 +36,25 @@ def test_a_half_written_file_of_a_killed_run_is_replaced_whole(tmp_path):
     assert FileSender(tmp_path).send(envelope("m1", b"x" * 100_000)).ok
     assert (tmp_path / "m1.eml").read_bytes() == b"x" * 100_000
     assert not (tmp_path / ".m1.eml.tmp").exists()
+
+
+def test_a_left_over_of_an_earlier_release_gives_the_message_the_mode_the_umask_gives(tmp_path):
+    # a release before made its temporary file 0600 (mkstemp's mode): one its run left when
+    # killed mid-write was written again in place, and kept 0600, so the message written in its
+    # place was 0600 where every other is 0644 under umask 022 (a mail reader run as another
+    # account, a backup, could not read it)
+    left = tmp_path / ".m1.eml.tmp"
+    left.write_bytes(b"Subject: one\r\n\r\nbo")
+    left.chmod(0o600)
+    was = os.umask(0o022)
+    try:
+        assert FileSender(tmp_path).send(envelope("m1", b"Subject: one\r\n\r\nbody\r\n")).ok
+        assert FileSender(tmp_path).send(envelope("m2", b"Subject: two\r\n\r\nbody\r\n")).ok
+    finally:
+        os.umask(was)
+    modes = [(tmp_path / name).stat().st_mode & 0o777 for name in ("m1.eml", "m2.eml")]
+    assert modes == [0o644, 0o644]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m1.eml", "m2.eml"]
 
 
 def test_a_folder_that_cannot_be_written_is_a_passing_failure_not_a_crash(tmp_path):
