@@ -251,11 +251,11 @@ def skew_note(skew: dt.timedelta | None, lease: dt.timedelta) -> str | None:
         return None
     way = "ahead of" if skew > dt.timedelta(0) else "behind"
     return (
-        f"this machine's clock is {abs(skew).total_seconds():.0f} s {way} the database server's: the "
-        f"messages' leases (delivery.lease_seconds: {lease.total_seconds():.0f}) are times of each worker's "
-        "own clock, so a worker ahead by more than a lease takes the messages another still holds (a "
-        "digest sent twice), and one behind keeps a killed worker's longer; set the clock right "
-        "(NTP) on this machine or the database server"
+        f"this machine's clock is {abs(skew).total_seconds():.0f} s {way} the database server's: a "
+        f"`digest send` run here holds messages (delivery.lease_seconds: {lease.total_seconds():.0f}) on "
+        "this machine's clock, so one ahead by more than a lease takes the messages a worker still "
+        "holds (a digest sent twice), and one behind keeps a killed worker's longer (a daemon's "
+        "leases are the server's clock's); set the clock right (NTP) on this machine or the database server"
     )
 
 

@@ -238,7 +238,7 @@ class Daemon:
             say_failures=self.say_failures,
             beat=lambda: self._touch(store),
             unbuilt=self.unbuilt,
-            wall=lambda: on_server_clock(self.wall(), self._skew),  # the readers' leases: as the workers'
+            wall=lambda: on_server_clock(self.wall(), self._skew),  # the leases: as the workers'
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)

@@ -317,7 +317,7 @@ def run_once(
     ``beat``: called between the steps (the worker seen again, digest.daemon.claims.touch: a pass
     longer than a lease is not a killed worker's; queueing and sending renew leases already);
     ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt);
-    ``wall``: the time the readers' leases run on (:func:`send_due`)."""
+    ``wall``: the time the readers' and the messages' leases run on (:func:`send_due`)."""
     problems: list[str] = []
     beat = beat or (lambda: None)
     fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
@@ -356,7 +356,8 @@ def run_once(
         if queue
         else []
     )
-    delivered = deliver_due(config, store, sender, now, stop=stop, unrecorded=unrecorded) if deliver else []
+    send = functools.partial(deliver_due, stop=stop, unrecorded=unrecorded, wall=wall)  # leases: as readers
+    delivered = send(config, store, sender, now) if deliver else []
     if due_index is not None and queue:  # a digest held for its reader's new address, by this pass or
         # another process since the last: the day's made again (a day back: longer than any grace)
         due_index.look_again(held_for_new_address(store, now - LOOK_BACK_HELD))

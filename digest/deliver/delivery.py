@@ -79,6 +79,7 @@ def deliver_due(
     fresh_count: int = 0,
     progress: Progress | None = None,
     dropped: list[GivenAway] | None = None,
+    wall: Callable[[], dt.datetime] = wall_clock,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -119,6 +120,8 @@ def deliver_due(
 
     Each result is recorded at its own time (``clock``; default: ``now`` plus the time the
     pass has taken), so a retry waits its full delay after the failure, however long the pass.
+    ``wall``: the time the messages' leases run on (the daemon's: the database server's when its
+    machine's clock is off, as its readers' leases, digest.daemon.tick.send_due).
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
@@ -152,7 +155,7 @@ def deliver_due(
 
     run = Pass(
         config, outbox, policy, limiter, circuit, Suppressions(store), unrecorded, progress, now, clock,
-        lease_holder(me, lease), rng, stop=stop or threading.Event(),
+        lease_holder(me, lease, wall), rng, stop=stop or threading.Event(),
         dropped=[] if dropped is None else dropped,
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
@@ -203,7 +206,7 @@ def deliver_due(
     def keep_lease() -> None:
         if time.monotonic() - renewed[0] > lease.total_seconds() / 4:  # still at it: keep the lease
             with guard:
-                outbox.renew(me, wall_clock() + lease)
+                outbox.renew(me, wall() + lease)
             renewed[0] = time.monotonic()
 
     def hand(msg: OutboxMessage | NewMessage) -> bool:
@@ -247,7 +250,7 @@ def deliver_due(
             bulk.enter_context(
                 spaced_checkpoints(store.db if store.dialect == SQLITE and not store.readonly else None)
             )
-        pending = outbox.claiming(ids, me, wall_clock, lease, batch=cap)
+        pending = outbox.claiming(ids, me, wall, lease, batch=cap)
         while True:
             with guard:
                 next_id = next(pending, None)

@@ -385,5 +385,8 @@ def close_left() -> None:
             _LEFT.remove(left)
 
 
-def lease_holder(me: str, lease: dt.timedelta) -> Callable[[], tuple[str, dt.datetime]]:
-    return lambda: (me, wall_clock() + lease)
+def lease_holder(
+    me: str, lease: dt.timedelta, wall: Callable[[], dt.datetime] = wall_clock
+) -> Callable[[], tuple[str, dt.datetime]]:
+    """(worker, lease end) for a message held now, its lease on ``wall``'s clock (deliver_due's)."""
+    return lambda: (me, wall() + lease)

@@ -1,13 +1,15 @@
-"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): the messages'
-leases between workers are times of each worker's own clock, so a machine whose clock runs ahead
-by more than a lease takes the messages another worker still holds. Nothing said it; each pass
-now does, with what it risks and what to do. The readers' leases are the server's clock's."""
+"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): a `digest send`'s
+leases on messages are times of its machine's own clock, so one run where the clock is ahead by
+more than a lease takes the messages a worker still holds. Nothing said it; each pass now does,
+with what it risks and what to do. A daemon's leases, on readers and messages, are the server's
+clock's."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ import pytest
 
 from digest.daemon.claims import SKEW_SAID, SkewSaid, clock_skew, skew_note
 from digest.db import wall_clock
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
 from conftest import Workspace, postgres_database
@@ -30,8 +33,8 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
         assert skew_note(clock_skew(store, now), LEASE) is None
         note = skew_note(clock_skew(store, now + dt.timedelta(minutes=5)), LEASE)
         assert note is not None and note.startswith(
-            "this machine's clock is 300 s ahead of the database server's: the messages' leases "
-            "(delivery.lease_seconds: 120) are times of each worker's own clock"
+            "this machine's clock is 300 s ahead of the database server's: a `digest send` run here "
+            "holds messages (delivery.lease_seconds: 120) on this machine's clock"
         )
         assert "a digest sent twice" in note and "set the clock right (NTP)" in note
         behind = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)), LEASE)
@@ -103,12 +106,13 @@ def test_a_worker_a_day_ahead_keeps_the_others_rows_and_one_a_lease_behind_is_se
 # a worker's pass on a machine whose clock is argv[2] s ahead, every reading of it (its leases' too)
 AHEAD = """
 import datetime as dt, sys
-import digest.daemon.tick, digest.db
+import digest.daemon.tick, digest.db, digest.deliver.delivery, digest.deliver.lines
 from digest.config import load_config
 from digest.daemon.service import Daemon
 real = digest.db.wall_clock
 clock = lambda: real() + dt.timedelta(seconds=float(sys.argv[2]))
 digest.db.wall_clock = digest.daemon.tick.wall_clock = clock
+digest.deliver.delivery.wall_clock = digest.deliver.lines.wall_clock = clock
 Daemon(load_config(sys.argv[1]), clock=clock, wall=clock).run_once()
 """
 
@@ -148,3 +152,77 @@ def test_the_readers_a_killed_worker_ahead_held_go_to_the_others_after_a_lease(t
                 "bob",
                 "cy",
             ]
+
+
+class KillingMailbox(Mailbox):
+    """A real SMTP server that defers the first message, SIGKILLs ``pid`` as the second one's data
+    comes (the worker killed while the server has it), and takes every later one."""
+
+    pid = 0
+    deferred = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.deferred:
+            self.deferred = True
+            return "451 4.3.0 try again later"
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            self.pid = 0
+            return "451 4.3.0 try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a_lease(tmp_path):
+    """The messages' leases were times of each worker's own clock too: a worker 5 min ahead,
+    killed while the SMTP server took ada's deferred digest again, held it 5 min and a lease, so
+    the in-step worker's passes a lease on sent nothing (and `digest status` said the dead worker
+    "holds 1 message"). A daemon's message leases are times of the database server's clock now,
+    as its readers' leases are: the in-step worker's next pass sends ada's digest."""
+    from test_failures_every_machine import two_machines
+
+    from digest.daemon.service import Daemon
+    from digest.daemon.status import collect_status
+
+    mailbox = KillingMailbox()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws, app2 = two_machines(tmp_path, server.port, url)
+        for config in (ws.config_path, app2.config_path):
+            delivery = "delivery:\n  lease_seconds: 2\n  retry_first_seconds: 1\n"
+            config.write_text(config.read_text() + delivery)
+        Daemon(app2.config, wall_clock).run_once()  # the in-step worker's: ada's digest deferred
+        ahead = subprocess.Popen([sys.executable, "-c", AHEAD, str(ws.config_path), "300"])
+        mailbox.pid = ahead.pid  # its pass tries ada's digest again: killed as the server takes it
+        assert ahead.wait(timeout=60) == -signal.SIGKILL
+        with Store(url) as store:
+            (held,) = store.db.execute(
+                "SELECT user FROM outbox WHERE status = 'queued' AND claimed_by IS NOT NULL"
+            ).fetchall()
+        assert held == ("ada",) and mailbox.messages == []
+        time.sleep(3)  # a lease on, on every clock here (and the retry due)
+        (killed,) = collect_status(ws.config, wall_clock()).workers  # (the in-step one's pass ended)
+        assert killed.messages == 0  # was: it "holds 1 message", 5 min more
+        Daemon(app2.config, wall_clock).run_once()  # the in-step worker's next pass
+        assert [m.rcpt_tos for m in mailbox.messages] == [["ada@example.org"]]  # was: [], for 5 min more
+
+
+def test_a_worker_ahead_leaves_a_message_another_worker_holds(tmp_path):
+    """A worker 5 min ahead took a message another still held (its lease of 2 min ended, on the
+    clock ahead) and sent it: ada got her digest twice once the other's send went on. Its pass
+    judges the lease on the database server's clock now, and leaves the message to its holder."""
+    from test_failures_every_machine import two_machines
+
+    from digest.daemon.service import Daemon
+    from digest.deliver.outbox import Outbox
+
+    mailbox = KillingMailbox()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws, app2 = two_machines(tmp_path, server.port, url)
+        for config in (ws.config_path, app2.config_path):
+            config.write_text(config.read_text() + "delivery:\n  retry_first_seconds: 1\n")
+        Daemon(app2.config, wall_clock).run_once()  # the in-step worker's: ada's digest deferred
+        time.sleep(1.5)  # its retry due
+        with Store(url) as store:  # the in-step worker's next pass holds it (its lease: 2 min)
+            (msg,) = Outbox(store).due_ids(wall_clock())
+            assert Outbox(store).claim([msg], "app2:1:retry", wall_clock(), LEASE) == [msg]
+        subprocess.run([sys.executable, "-c", AHEAD, str(ws.config_path), "300"], check=True, timeout=60)
+        assert mailbox.messages == []  # was: ada's, while the other worker sends it too
