@@ -165,6 +165,7 @@ def create_app(
             "errors": None,
             "invalid": [],
             "notice": None,
+            "outcome": None,  # "done" or "conflict": the notice says what the reader just did
             "kept_unsubscribe": None,
         }
         sent = extra.pop("conflicted", None)
@@ -173,7 +174,7 @@ def create_app(
             context["invalid"] = invalid_fields(context["errors"], [p for p, _ in context["interests"]])
         if sent is not None:  # a 409: the file's values where the page's were not typed in
             shown, said = after_conflict(request.form, sent, profile)
-            context.update(shown)
+            context.update(shown, outcome="conflict")
             context["notice"] = f"{context['notice']} {said}".strip() if said else context["notice"]
         kept = unsubscribed(user) if isinstance(ratings, list) else None  # the database answers
         if kept is not None:  # asked while the file could not be read: shown paused, a save says it
@@ -254,7 +255,8 @@ def create_app(
         user, path = reader(token)
         notice = {"saved": "Saved.", "resubscribed": "Welcome back: your digests are on again."}
         notice["rating-clear"] = "Rating removed."
-        return prefs_page(token, user, path, notice=notice.get(request.args.get("done", "")))
+        done = notice.get(request.args.get("done", ""))
+        return prefs_page(token, user, path, notice=done, outcome="done" if done else None)
 
     @app.post("/u/<token>")
     def save(token: str) -> Response:

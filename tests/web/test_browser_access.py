@@ -171,3 +171,37 @@ def test_the_previews_errors_mark_the_field_they_name_while_it_is_wrong(web_work
         expect(new_weight).to_have_accessible_description(re.compile("interests.robots: weight 0"))
         expect(page.locator("#new-kw")).not_to_have_attribute("aria-invalid", "true")
     page.close()
+
+
+def test_a_saves_outcome_is_read_out_when_its_page_comes(web_workspace, browser):  # noqa: F811
+    # "Saved." and the 409's "the profile changed since you opened it" were a role=status
+    # paragraph present when the page loaded, which a screen reader does not read (a live region
+    # says only what changes in it), and the keyboard's focus was at the page's start: the
+    # reader heard nothing of the save.
+    web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+        for javascript in (True, False):
+            context = browser.new_context(java_script_enabled=javascript)
+            page = context.new_page()
+            page.goto(url)
+            expect(page.locator("body")).to_be_focused()  # a plain load takes no focus
+            page.fill("#max_papers", "7")
+            page.click("#save")
+            notice = page.get_by_role("status").filter(has_text="Saved.")
+            expect(notice).to_be_focused()  # read out as the page comes, by its focus
+            expect(page.locator("main")).to_match_aria_snapshot("- status: Saved.")
+            context.close()
+        context = browser.new_context(java_script_enabled=False)  # changed elsewhere meanwhile: 409
+        page = context.new_page()
+        page.goto(url)
+        page.fill("#max_papers", "8")
+        assert web_workspace.cli("profile", "add", "ada", "robots").exit_code == 0
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.click("#save")
+        assert answer.value.status == 409
+        page.wait_for_load_state()
+        alert = page.get_by_role("alert").filter(has_text="the profile changed since you opened it")
+        expect(alert).to_be_focused()
+        expect(page.locator("main")).to_match_aria_snapshot("- alert: /the profile changed since/")
+        context.close()
