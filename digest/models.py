@@ -118,7 +118,7 @@ class Profile:
         Weekday(),
         default=0,
         only_with=("frequency", "weekly"),
-        label="On",
+        label="Day",
         help="the day of a weekly digest (monday ... sunday)",
     )
     send_at: dt.time = option(

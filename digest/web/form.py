@@ -61,6 +61,9 @@ def form_field(opt: Option) -> dict[str, Any]:
     field["max"] = None if maximum is None else number_text(maximum)
     field["step"] = getattr(opt.check, "step", "any")
     field["only_with"], field["only_value"] = opt.only_with or (None, None)
+    # said in its label, as a page without JavaScript shows it whatever the other's value (weekday:
+    # "Day (weekly digests only)"; the script hides it while unused)
+    field["only_note"] = f"{opt.only_with[1]} digests only" if opt.only_with else None
     return field
 
 

@@ -205,3 +205,25 @@ def test_a_saves_outcome_is_read_out_when_its_page_comes(web_workspace, browser)
         expect(alert).to_be_focused()
         expect(page.locator("main")).to_match_aria_snapshot("- alert: /the profile changed since/")
         context.close()
+
+
+def test_without_javascript_the_week_day_says_it_is_for_a_weekly_digest_only(web_workspace, browser):  # noqa: F811
+    # Without the script the week day ("On: Monday") stood beside "How often: Every day", as if
+    # a daily digest went on Mondays; the server ignores it then.
+    web_workspace.profile("ada", PROFILE)
+    with web_workspace.serve() as base:
+        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_role("combobox", name="How often")).to_have_value("daily")
+        day = page.get_by_role("combobox", name=re.compile(r"\(weekly digests only\)"))
+        expect(day).to_be_visible()
+        context.close()
+        page = browser.new_page()  # with it, shown only for a weekly digest, where it is true
+        page.goto(url)
+        expect(day := page.locator("#weekday")).to_be_hidden()
+        page.select_option("#frequency", "weekly")
+        expect(day).to_be_visible()
+        expect(page.locator("#weekday-field")).to_have_text(re.compile(r"^\s*Day\s"))
+        page.close()
