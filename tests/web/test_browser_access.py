@@ -227,3 +227,18 @@ def test_without_javascript_the_week_day_says_it_is_for_a_weekly_digest_only(web
         expect(day).to_be_visible()
         expect(page.locator("#weekday-field")).to_have_text(re.compile(r"^\s*Day\s"))
         page.close()
+
+
+def test_a_long_address_in_the_pages_head_is_shown_whole(web_workspace, browser):  # noqa: F811
+    # "averyveryverylongname.lastname@research-institute.example.org" read "averyveryverylo..."
+    # at the page's top on a phone: the reader could not read their own address.
+    address = "averyveryverylongname.lastname@research-institute.example.org"
+    web_workspace.profile("ada", PROFILE.replace("ada@example.org", address))
+    with web_workspace.serve() as base:
+        page = browser.new_page(viewport={"width": 320, "height": 640})
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        who = page.locator(".who")
+        expect(who).to_have_text(address)
+        assert not who.evaluate(CUT)
+        assert page.evaluate("document.documentElement.scrollWidth") == 320  # nothing off the side
+        page.close()
