@@ -80,14 +80,14 @@ def _made_anew(tmp: Path) -> int:
         return os.open(tmp, flags, 0o666)
 
 
-def _keep_owner_and_mode(tmp: str | Path, was: os.stat_result) -> None:
+def _keep_owner_and_mode(tmp: str | Path, was: os.stat_result, owner: bool = True) -> None:
     """``tmp``, about to replace a file that was ``was``, given that file's owner and group (as far
     as this process may: root keeps both, a user a group they are in) and then its mode (a chown
     clears the set-id bits): a profile the user made ``root:digest 0640`` for a daemon run as a
     service account in group digest stays readable by it after `digest profile add` or a save."""
     now = os.stat(tmp)
-    uid = was.st_uid if was.st_uid != now.st_uid else -1
-    gid = was.st_gid if was.st_gid != now.st_gid else -1
+    uid = was.st_uid if owner and was.st_uid != now.st_uid else -1
+    gid = was.st_gid if owner and was.st_gid != now.st_gid else -1
     for ids in ((uid, gid), (-1, gid)):
         if ids == (-1, -1):
             break
@@ -107,6 +107,7 @@ def write_atomic(
     tmp: Path | None = None,
     whole: bool = False,
     new: bool = False,
+    mine: bool = False,
 ) -> None:
     """Temp file in the same folder, fsync, rename over the target (then fsync the folder).
 
@@ -122,7 +123,9 @@ def write_atomic(
     caller's lock), where the filesystem has hard links (elsewhere it is replaced, as without).
     A file written over keeps its mode, and its owner and group where this process may give them
     (root; a user, a group they are in); one made anew gets the mode the umask (or the folder's
-    default ACL) gives any program's new file, as an editor's would: 0644 under umask 022."""
+    default ACL) gives any program's new file, as an editor's would: 0644 under umask 022.
+    ``mine``: made this process's whatever the owner of the file it replaces (one it may not
+    write: another user's spare beside the database, made again to be written by this one)."""
     if tmp is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _made_beside(path)
@@ -140,7 +143,7 @@ def write_atomic(
         # written anew with the owner, group and mode it had (asked once: another process may
         # take it away meanwhile, as a halted pass renames the spare beside the database)
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-            _keep_owner_and_mode(tmp, path.stat())
+            _keep_owner_and_mode(tmp, path.stat(), owner=not mine)
         if not (new and _linked(tmp, path)):
             os.replace(tmp, path)
     except BaseException:

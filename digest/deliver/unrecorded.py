@@ -101,7 +101,8 @@ class Unrecorded:
         except OSError as e:
             unwritable = e
         try:
-            write_atomic(self.spare, os.urandom(SPARE_BYTES))  # not zeros: a disk may store those as nothing
+            # not zeros: a disk may store those as nothing; one it could not write made its own
+            write_atomic(self.spare, os.urandom(SPARE_BYTES), mine=unwritable is not None)
         except OSError as e:
             self._refuse(unwritable or e)  # the spare's own fault first: the rename's is no reason
 
