@@ -350,6 +350,8 @@ MIGRATIONS: tuple[str | DataMigration, ...] = (
     # keeps what it fetched under its old name after the new name's 304 or failure (store_sources)
     "CREATE TABLE fetch_names (url TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (url, source));\n"
     "INSERT INTO fetch_names (url, source) SELECT url, source FROM fetches;",
+    # 33 -> 34: listings newest first (a first digest's) read along an index, not the archive sorted
+    "CREATE INDEX listings_day ON listings(day, id);",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -70,6 +70,40 @@ def test_first_seen_is_the_earliest_listing_day_even_when_dumps_arrive_out_of_or
     assert paper.first_seen.day == 12
 
 
+LISTINGS_NEWEST_FIRST = (  # a first digest's read (Store.latest_listing_papers)
+    "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? ORDER BY day DESC, id DESC"
+)
+
+
+def test_the_latest_listings_are_read_along_an_index_made_by_a_migration(db_at, tmp_path):
+    """However many years of listings the archive keeps, a first digest's latest listings are read
+    newest first along the index listings_day (not the archive sorted), which a database at schema
+    33 (without it) gets when it is opened; the papers found are the same."""
+    dumps = []
+    for day in (12, 13, 14):
+        dumps.append(tmp_path / f"2026-03-{day}.txt")
+        dumps[-1].write_text(make_dump(f"Mar {day}", [(f"Paper of the {day}th", "An abstract.")]))
+    with Store(db_at) as store:
+        ingest(store, dumps, NOW)
+        postgres = store.dialect == "postgresql"
+        with store.transaction():
+            store.db.execute("DROP INDEX listings_day")
+            if postgres:
+                store.db.execute("UPDATE schema_version SET version = 33")
+        if not postgres:
+            store.db.execute("PRAGMA user_version = 33")
+    with Store(db_at) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert [p.title for p in store.latest_listing_papers()] == ["Paper of the 14th"]
+        if postgres:
+            indexes = "SELECT indexdef FROM pg_indexes WHERE indexname = 'listings_day'"
+            (index,) = [r[0] for r in store.db.execute(indexes)]
+            assert index.endswith("ON public.listings USING btree (day, id)")
+            return
+        plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {LISTINGS_NEWEST_FIRST}", ("x", "9"))]
+    assert plan == ["SEARCH listings USING INDEX listings_day (day<?)"]  # no sort of every listing
+
+
 def test_a_failure_in_the_middle_of_a_dump_stores_nothing_of_it(tmp_path):
     dump = tmp_path / "day.txt"
     dump.write_text(make_dump("Mar 14", [("Fine", "a"), ("Breaks the disk", "b"), ("Never", "c")]))
