@@ -336,14 +336,9 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
         ``sources``: the names of the sources fetched now (the config's); another fetched source's
         listings (a source removed from the config) are left out, the inbox's dumps kept."""
         kept = None if sources is None else {"", *(safe(s) for s in sources)}
-        rows = self.db.execute(  # read up to the week kept, not fetched all (a year: 1,000 rows)
-            "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? "
-            "ORDER BY day DESC, id DESC",
-            ((up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)),
-        )
         latest: dict[str, int] = {}
         oldest = None
-        for listing, path, day in rows:
+        for listing, path, day in self.listings_newest_first(up_to, ingested_by):  # up to the week kept
             source = fetched_source(path)
             if kept is not None and source not in kept:
                 continue

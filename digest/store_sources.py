@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from digest.fetched_names import fetched_source, safe
@@ -36,6 +36,22 @@ class ListingSources:
             if name not in names and any(e.fetched(url) for e in earlier):
                 names.add(name)
         return tuple(sorted(names))
+
+    def listings_newest_first(
+        self, up_to: dt.date | None, ingested_by: dt.datetime | None
+    ) -> Iterator[tuple[int, str, str]]:
+        """The listings (id, source, day) dated on or before ``up_to`` and ingested by ``ingested_by``,
+        the newest day first (of a day, the last stored first), read a page at a time along the index
+        listings_day: a caller that stops at the week it keeps reads no more of the archive (on
+        PostgreSQL a query's rows all come at once, whether read or not)."""
+        after: tuple[str, int] = ((up_to or dt.date.max).isoformat(), LAST_ID)
+        bound, page = ingested_bound(ingested_by), 64
+        while True:
+            rows = self.db.execute(NEWEST_LISTINGS, (*after, bound, page)).fetchall()
+            yield from rows
+            if len(rows) < page:
+                return
+            after, page = (rows[-1][2], rows[-1][0]), page * 2
 
     def untaken_by(self, day: dt.date, sources: Sequence[SourceConfig]) -> tuple[str, ...] | None:
         """None if a listing dated on or before ``day`` is of a source a digest takes now (one
@@ -69,6 +85,13 @@ class ListingSources:
             ).fetchall()
             listed.update(int(paper) for paper, path in rows if fetched_source(path) in kept)
         return listed
+
+
+LAST_ID = 2**63 - 1  # above any id (a BIGINT's greatest): the first page starts at its day's end
+NEWEST_LISTINGS = (
+    "SELECT id, source, day FROM listings WHERE (day, id) < (?, ?) AND ingested_at <= ? "
+    "ORDER BY day DESC, id DESC LIMIT ?"
+)
 
 
 class _EarlierUrl:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from digest.errors import StoreError
 from digest.ingest.dumps import ingest
 from digest.ingest.sources import read_dump
 from digest.store import SCHEMA_VERSION, Store, title_key
+from digest.store_sources import LAST_ID, NEWEST_LISTINGS
 
 from conftest import NOW, make_dump
 
@@ -70,11 +72,6 @@ def test_first_seen_is_the_earliest_listing_day_even_when_dumps_arrive_out_of_or
     assert paper.first_seen.day == 12
 
 
-LISTINGS_NEWEST_FIRST = (  # a first digest's read (Store.latest_listing_papers)
-    "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? ORDER BY day DESC, id DESC"
-)
-
-
 def test_the_latest_listings_are_read_along_an_index_made_by_a_migration(db_at, tmp_path):
     """However many years of listings the archive keeps, a first digest's latest listings are read
     newest first along the index listings_day (not the archive sorted), which a database at schema
@@ -100,8 +97,60 @@ def test_the_latest_listings_are_read_along_an_index_made_by_a_migration(db_at, 
             (index,) = [r[0] for r in store.db.execute(indexes)]
             assert index.endswith("ON public.listings USING btree (day, id)")
             return
-        plan = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {LISTINGS_NEWEST_FIRST}", ("x", "9"))]
+        read = f"EXPLAIN QUERY PLAN {NEWEST_LISTINGS}"  # a first digest's (Store.latest_listing_papers)
+        plan = [r[3] for r in store.db.execute(read, ("9999-12-31", LAST_ID, "9", 64))]
     assert plan == ["SEARCH listings USING INDEX listings_day (day<?)"]  # no sort of every listing
+
+
+def test_on_postgresql_the_latest_listings_read_stops_at_the_week_kept(db_at, tmp_path):
+    """A first digest's latest listings on PostgreSQL: the server reads a page of the listings
+    newest first, not the archive's years (a query's rows all come at once, whether read or not);
+    as the server's own plans say (auto_explain, with what each read)."""
+    dumps = []
+    for day in (12, 13, 14):
+        dumps.append(tmp_path / f"2026-03-{day}.txt")
+        dumps[-1].write_text(make_dump(f"Mar {day}", [(f"Paper of the {day}th", "An abstract.")]))
+    with Store(db_at) as store:
+        if store.dialect != "postgresql":
+            pytest.skip("SQLite reads a query's rows as they are asked for (the index alone: above)")
+        ingest(store, dumps, NOW)
+        with store.transaction():  # two years of the archive's listings before
+            for n in range(730):
+                day = (dt.date(2024, 3, 1) + dt.timedelta(days=n)).isoformat()
+                store.db.execute(
+                    "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
+                    (f"old{n}", day, f"inbox/processed/{day}.txt", 0, f"{day}T06:00:00+00:00"),
+                )
+        store.db.execute("ANALYZE listings")
+        plans: list[str] = []
+        store.db.raw.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        store.db.execute("LOAD 'auto_explain'")
+        for setting in ("log_min_duration = 0", "log_analyze = on", "log_level = notice"):
+            store.db.execute(f"SET auto_explain.{setting}")
+        assert [p.title for p in store.latest_listing_papers()] == ["Paper of the 14th"]
+    read = [int(r) for p in plans for r in re.findall(r" on listings .*actual time=\S+ rows=(\d+)", p)]
+    assert read and sum(read) <= 64, plans  # a page; before, all 733
+
+
+def test_the_listings_are_read_newest_first_page_after_page_as_one_query_would(db_at):
+    """Read a page at a time (Store.listings_newest_first), the listings come as one query sorting
+    them all would give them: by day, then the last stored first, bounded as asked."""
+    with Store(db_at) as store:
+        with store.transaction():
+            for n in range(400):  # 3 a day, stored out of order; some ingested later
+                day = (dt.date(2026, 1, 1) + dt.timedelta(days=(n * 7) % 133)).isoformat()
+                stamp = f"{day}T0{n % 3 + 6}:00:00+00:00"
+                store.db.execute(
+                    "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
+                    (f"sha{n}", day, f"inbox/processed/{n}.txt", 0, stamp),
+                )
+        for up_to, by in ((None, None), (dt.date(2026, 4, 1), dt.datetime(2026, 3, 1, 7, tzinfo=dt.UTC))):
+            whole = store.db.execute(
+                "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? "
+                "ORDER BY day DESC, id DESC",
+                ((up_to or dt.date.max).isoformat(), "9" if by is None else by.isoformat()),
+            ).fetchall()
+            assert len(whole) > 128 and list(store.listings_newest_first(up_to, by)) == whole
 
 
 def test_a_failure_in_the_middle_of_a_dump_stores_nothing_of_it(tmp_path):
