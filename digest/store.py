@@ -38,7 +38,7 @@ from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, iso
-from digest.store_sources import ListingSources, ingested_bound
+from digest.store_sources import UNLISTED, ListingSources, ingested_bound
 
 log = logging.getLogger(__name__)
 
@@ -232,9 +232,20 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
                 )
         return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
 
-    def papers(self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None) -> list[Paper]:
-        """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day."""
+    def papers(
+        self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None, since: dt.date | None = None
+    ) -> list[Paper]:
+        """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day;
+        ``since``: only those whose latest listing is on or after it (listed in none: first seen)."""
         sql = f"SELECT {_PAPER} FROM papers"
+        if since is not None:  # the listings along listings_day, not every paper read
+            listed = "SELECT lp.paper_id FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id"
+            rows = self.db.execute(
+                f"{sql} p WHERE p.id IN ({listed} WHERE l.day >= ?) OR p.first_seen >= ? AND {UNLISTED} "
+                "ORDER BY p.id",
+                (since.isoformat(), since.isoformat()),
+            )
+            return [_paper(r) for r in rows.fetchall()]
         if up_to is not None:
             rows = self.db.execute(sql + " WHERE first_seen <= ? ORDER BY id", (up_to.isoformat(),))
             return [_paper(r) for r in rows.fetchall()]

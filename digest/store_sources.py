@@ -53,6 +53,20 @@ class ListingSources:
                 return
             after, page = (rows[-1][2], rows[-1][0]), page * 2
 
+    def latest_paper_day(self) -> dt.date | None:
+        """The latest of the papers' days (a paper's: its latest listing's; listed in none, the day
+        it was first seen): the newest listing of a paper, along listings_day, or such a paper's."""
+        listed = self.db.execute(
+            "SELECT l.day FROM listings l WHERE EXISTS (SELECT 1 FROM listing_papers lp WHERE "
+            "lp.listing_id = l.id) ORDER BY l.day DESC, l.id DESC LIMIT 1"
+        ).fetchone()
+        later = "p.first_seen > ?" if listed else "1 = 1"  # later than it, or no listing has any paper
+        unlisted = self.db.execute(
+            f"SELECT MAX(p.first_seen) FROM papers p WHERE {later} AND {UNLISTED}", listed or ()
+        ).fetchone()
+        days = [row[0] for row in (listed, unlisted) if row and row[0]]
+        return dt.date.fromisoformat(max(days)) if days else None
+
     def untaken_by(self, day: dt.date, sources: Sequence[SourceConfig]) -> tuple[str, ...] | None:
         """None if a listing dated on or before ``day`` is of a source a digest takes now (one
         of ``sources``, the config's: :meth:`fed_sources`; the inbox's dumps); else the sources
@@ -87,6 +101,7 @@ class ListingSources:
         return listed
 
 
+UNLISTED = "NOT EXISTS (SELECT 1 FROM listing_papers lp WHERE lp.paper_id = p.id)"  # a paper p no listing has
 LAST_ID = 2**63 - 1  # above any id (a BIGINT's greatest): the first page starts at its day's end
 NEWEST_LISTINGS = (
     "SELECT id, source, day FROM listings WHERE (day, id) < (?, ?) AND ingested_at <= ? "

@@ -69,18 +69,15 @@ def try_keyword(
     all (digest.select.digests; later digests take the papers stored since the previous one)."""
     current = weight_in(profile, phrase)
     weight = weight if weight is not None else (current if current is not None else 1.0)
-    papers = store.papers()
-    listed = store.listing_days(p.id for p in papers)
-    day = {p.id: listed.get(p.id, p.first_seen) for p in papers}
-    latest = max(day.values(), default=None)
+    latest = store.latest_paper_day()  # the window's papers read, not the archive's years
     since = latest - dt.timedelta(days=days - 1) if latest else None
-    recent = {pid for pid, d in day.items() if since is not None and d >= since}
+    window = store.papers(since=since) if since is not None else []
+    recent = {p.id for p in window}
     taken = store.reserved_paper_ids(profile.user)
     # scores as in a real digest: an index of the window's papers alone, with the archive's counts
     # (an index of the whole archive grew with it: a year of papers took 15 GB and minutes)
     stats = CollectionStats(store)
     stats.refresh()
-    window = [p for p in papers if p.id in recent]
     index = build_index(store, window, config, counts=stats, likes=bool(profile.likes))
 
     def digest(p: Profile) -> tuple[Match, ...]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from conftest import make_dump
+
+pytestmark = pytest.mark.backends
 
 PAPERS = [
     ("Event Cameras for Drones", "Event cameras see fast motion."),
@@ -144,6 +148,42 @@ def test_a_keyword_is_tried_on_an_index_of_the_recent_papers_alone_scored_as_a_d
         window = [p for p in store.papers() if p.title == "Event Cameras in Space"]
         digest = build_index(store, window, counts=CollectionStats(store)).rank(profile)
     assert [(m.paper.title, m.score) for m in trial.before] == [(m.paper.title, m.score) for m in digest]
+
+
+def test_a_keyword_is_tried_on_the_recent_papers_read_alone_not_the_archives_years(workspace, monkeypatch):
+    """`profile test` read every paper of the archive (their texts too) to find the last 30 days'
+    (five years of 20 papers a day: 4 s, 158 MB): it reads those alone, and tries the same."""
+    from digest.select.explore import try_keyword
+    from digest.store import Store
+
+    june = dt.datetime(2026, 6, 1)
+    workspace.dump("march.txt", make_dump("Mar 14", PAPERS), mtime=june)
+    workspace.dump("april.txt", make_dump("Apr 10", [("Event Cameras at Night", "Dark.")]), mtime=june)
+    may = [PAPERS[1], ("Event Cameras in Space", "Event cameras orbit.")]  # one listed again in May
+    workspace.dump("may.txt", make_dump("May 22", may), mtime=june)
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    workspace.cli("ingest")
+    with Store(workspace.config.database) as store:
+        read: list[list[str]] = []
+        papers = store.papers
+
+        def reading(*args, **kwargs):
+            read.append([p.title for p in papers(*args, **kwargs)])
+            return papers(*args, **kwargs)
+
+        monkeypatch.setattr(store, "papers", reading)
+        trial = try_keyword(store, load_ada(workspace), "event cameras")
+    assert read == [["Spiking Networks on Chips", "Event Cameras in Space"]]
+    assert (trial.since, trial.candidates) == (dt.date(2026, 4, 23), 2)
+    assert [m.paper.title for m in trial.matches] == ["Event Cameras in Space"]
+    with Store(workspace.config.database) as store, store.transaction():  # a paper no listing has: by
+        store.db.execute(  # the day it was first seen, as before
+            "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?)",
+            ("unlisted", "Unlisted", "", "2026-05-30", "2026-05-30T06:00:00+00:00"),
+        )
+        assert store.latest_paper_day() == dt.date(2026, 5, 30)
+        titles = [p.title for p in store.papers(since=dt.date(2026, 5, 1))]
+        assert titles == ["Spiking Networks on Chips", "Event Cameras in Space", "Unlisted"]
 
 
 def load_ada(workspace):
