@@ -271,7 +271,8 @@ def preview(
     Same papers, templates and CSS inlining as `digest send`. With --date, the digest of
     that day (the reader's local date): chosen from the papers listed on or before it, after
     the reader's digests made before it and without their papers, as `digest send` would
-    have chosen it then (a day that had a digest: from the papers stored when it was made),
+    have chosen it then (a day that had a digest: from the papers stored when it was made,
+    whatever their listings' dates),
     ranked with today's profile, ratings and archive, which may order it otherwise than sent.
 
     \b

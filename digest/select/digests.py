@@ -258,13 +258,16 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     elif previous is not None and previous == store.previous_digest_through(profile.user):
         carried = store.carried_paper_ids({profile.user: previous})[profile.user]
     sources = windows.sources if made is None else None  # a day's digest made: its sources then
-    papers = window(store, previous, through, day, made_at, carried, sources)
+    # a day's digest made: what was stored by then, whatever the listings' dates, as the send chose
+    # it (a reader west of a listing's date line gets, on their evening, a listing dated their morrow)
+    listed_by = day if made is None else None
+    papers = window(store, previous, through, listed_by, made_at, carried, sources)
     merged: dict[int, int] = {}  # a paper of the day's digest's window merged since: that one -> its id
     if previous is not None and made is not None:  # (a day to come is the next digest, as it is)
         inside = {p.id for p in papers}
         merged = {
             now: then
-            for now, then in store.merged_after(previous, through, day).items()
+            for now, then in store.merged_after(previous, through, dt.date.max).items()
             if now not in inside and then not in taken  # taken as it stood then: by its own id
         }
         if merged:
@@ -273,7 +276,7 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     if papers:
         ranked = windows.ranker(papers, likes=bool(profile.likes)).rank(profile)
         matches = [m for m in ranked if m.paper.id in merged or m.paper.id not in taken][: profile.max_papers]
-    days = store.listing_days((m.paper.id for m in matches), day, made_at)
-    latest = max(days.values(), default=None) or store.latest_day((p.id for p in papers), day, made_at)
+    days = store.listing_days((m.paper.id for m in matches), listed_by, made_at)
+    latest = max(days.values(), default=None) or store.latest_day((p.id for p in papers), listed_by, made_at)
     windows.stats.save()
     return Digest(profile=profile, matches=tuple(matches), day=latest, through=through)

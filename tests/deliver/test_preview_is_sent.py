@@ -158,7 +158,7 @@ def test_a_weekly_reader(life):
     assert sorted(life.agree("ada", MON + 7 * DAY)) == sorted(t for t, _ in WEEK)
 
 
-@pytest.mark.parametrize("zone, send_at", [("Asia/Tokyo", "07:30")])
+@pytest.mark.parametrize("zone, send_at", [("Asia/Tokyo", "07:30"), ("America/Los_Angeles", "20:00")])
 def test_a_day_on_the_other_side_of_utc_midnight(life, zone, send_at):
     life.ws.profile("ada", ADA.replace('"07:30"', f'"{send_at}"') + f"timezone: {zone}\n")
     first = (
