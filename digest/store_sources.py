@@ -5,6 +5,7 @@ dropped in the inbox; what a source taken out of the config fetched stays in the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -87,8 +88,31 @@ class ListingSources:
         """Those of ``paper_ids`` with a listing (on or before ``up_to``, ingested by
         ``ingested_by``) of one of ``sources`` (names in the config) or of the inbox's dumps."""
         kept = {"", *(safe(s) for s in sources)}
+        return {paper for paper, source in self._listed_by(paper_ids, up_to, ingested_by) if source in kept}
+
+    def fed_beside(self, message: int, made_at: dt.datetime, sources: Collection[str]) -> set[str]:
+        """The sources (as their files name them) beside ``sources`` (and the inbox's dumps)
+        that fed the digest stored as outbox message ``message``, made at ``made_at``: those of the
+        listings stored by then of the papers it held (or became since, merged) that none of
+        ``sources`` listed (a source taken out of the config since it was made)."""
+        row = self.db.execute("SELECT paper_ids FROM outbox WHERE id = ?", (message,)).fetchone()
+        ids = set(json.loads(row[0])) if row is not None and row[0] else set()
+        if ids:
+            marks = ",".join("?" * len(ids))
+            merged = f"SELECT paper_id FROM paper_merges WHERE old_id IN ({marks})"
+            ids |= {int(r[0]) for r in self.db.execute(merged, tuple(ids)).fetchall()}
+        listed = self._listed_by(ids, None, made_at)
+        kept = {"", *(safe(s) for s in sources)}
+        explained = {paper for paper, source in listed if source in kept}
+        return {source for paper, source in listed if paper not in explained}
+
+    def _listed_by(
+        self, paper_ids: Iterable[int], up_to: dt.date | None, ingested_by: dt.datetime | None
+    ) -> set[tuple[int, str]]:
+        """Each of ``paper_ids`` with the source of each of its listings (on or before ``up_to``,
+        ingested by ``ingested_by``): its name as its files have it, '' for the inbox's dumps."""
         ids = sorted(set(paper_ids))
-        listed: set[int] = set()
+        listed: set[tuple[int, str]] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self.db.execute(
@@ -97,7 +121,7 @@ class ListingSources:
                 f"WHERE lp.paper_id IN ({','.join('?' * len(chunk))}) AND l.day <= ? AND l.ingested_at <= ?",
                 [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
             ).fetchall()
-            listed.update(int(paper) for paper, path in rows if fetched_source(path) in kept)
+            listed.update((int(paper), fetched_source(path)) for paper, path in rows)
         return listed
 
 

@@ -257,7 +257,10 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
         carried = store.carried_paper_ids({profile.user: previous}, (made[1], made[2]))[profile.user]
     elif previous is not None and previous == store.previous_digest_through(profile.user):
         carried = store.carried_paper_ids({profile.user: previous})[profile.user]
-    sources = windows.sources if made is None else None  # a day's digest made: its sources then
+    sources = windows.sources
+    if made is not None and sources is not None:  # a day's digest made: its sources then, the
+        # config's now and those that fed its email (taken out since; one taken out before fed none)
+        sources = (*sources, *store.fed_beside(made[2], made[1], sources))
     # a day's digest made: what was stored by then, whatever the listings' dates, as the send chose
     # it (a reader west of a listing's date line gets, on their evening, a listing dated their morrow)
     listed_by = day if made is None else None

@@ -245,6 +245,9 @@ FETCHED = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)  # the day the fixtures
 CY = 'email: cy@example.org\ninterests: [spiking attention, curriculum design]\nsend_at: "07:00"\n'
 EDITS = {
     "kept": lambda text: text,
+    "removed": lambda text: text.replace(
+        text[text.index("  - kind: hf_daily") : text.index("  - kind: arxiv")], ""
+    ),
     "renamed": lambda text: text.replace("hf_daily\n", "hf_daily\n    name: hf\n"),
     "widened": lambda text: text.replace("[cs.LG]", "[cs.LG, cs.CL]"),
 }
@@ -272,6 +275,12 @@ def test_a_paper_dumped_and_fetched_and_a_source_edited_after_the_fetch(life, ed
         life.ws.config_path.write_text(EDITS[edit](life.ws.config_path.read_text()))
         titles = life.agree("cy", FETCHED + HOUR, to="cy@example.org")
     assert "Gradient Noise as a Compass for Curriculum Design" in titles
+    assert ("Tidal Memory Layers for Long-Context Language Models" in titles) == (edit != "removed")
+    # a source taken out after the day's digest: the day's preview is still its email
+    sent = plain(life.server.handler.messages[-1].message)
+    if edit != "removed":
+        life.ws.config_path.write_text(EDITS["removed"](life.ws.config_path.read_text()))
+    assert plain(preview(life.ws.config, "cy", FETCHED + 2 * HOUR, up_to=FETCHED.date()).message) == sent
 
 
 def test_semantic_matching(life):
