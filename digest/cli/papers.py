@@ -284,6 +284,7 @@ def preview(
     """
     from digest.compose.preview import open_in_browser
     from digest.compose.preview import preview as build_preview
+    from digest.deliver.suppressions import suppressed_note
     from digest.signing import UNSIGNED
 
     config = obj.config
@@ -301,6 +302,8 @@ def preview(
         click.secho(f"note: {unlisted}", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+    elif blocked := suppressed_note(config.database, outgoing.digest.profile):  # as `send` plans them
+        click.secho(f"note: {blocked}", fg="yellow", err=True)
     elif not outgoing.digest.sent:
         click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
             f"note: nothing matches {user}'s interests yet: no email is sent for this "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from digest.models import Profile
 from digest.store import Store, iso
@@ -114,3 +115,17 @@ _COLUMNS = "user, recipient, reply, at, kind"
 
 def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:
     return Suppression(row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]), row[4])
+
+
+def suppressed_note(database: Path | str, profile: Profile) -> str | None:
+    """What `digest preview` says of a reader whose mail is stopped (an unsubscribe, a hard
+    bounce of their address), as `digest send` would plan them; None if it is not."""
+    with Store(database) as store:
+        blocked = Suppressions(store).blocking(profile)
+    if blocked is None:
+        return None
+    user = profile.user
+    return (
+        f"{user} is suppressed ({blocked.describe()}): `digest send` sends them nothing "
+        f"until `digest suppressed --release {user}`."
+    )

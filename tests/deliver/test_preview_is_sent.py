@@ -291,3 +291,39 @@ def test_semantic_matching(life):
     papers = [("Neuromorphic Chips", "Spikes."), ("Brain-Inspired Hardware", "Event-driven silicon neurons.")]
     life.listing("a.txt", [*papers, ("Soup", "Soup."), ("Spiking Vision", "Events.")], MON - 6 * HOUR)
     assert life.agree("ada", MON) == ["Neuromorphic Chips", "Spiking Vision", "Brain-Inspired Hardware"]
+
+
+def test_the_command_lines_preview_is_the_command_lines_send(mail_workspace, smtp_server):
+    # `digest preview ada --text` and `digest send`, as a user runs them (now, by the clock)
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump(
+        "today.txt",
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "x"), ("Soup", "s")]),
+    )
+    assert ws.cli("ingest").exit_code == 0
+    shown = ws.cli("preview", "ada", "--text")
+    assert shown.exit_code == 0 and "note:" not in shown.output, shown.output
+    assert ws.cli("send").exit_code == 0
+    (sent,) = smtp_server.messages
+    assert shown.stdout == plain(sent.message)
+
+
+def test_the_preview_of_an_unsubscribed_reader_says_they_get_nothing(mail_workspace, smtp_server):
+    # Before: it showed their digest and said nothing, while `digest send` sent them nothing
+    from digest.deliver.suppressions import Suppressions
+
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("today.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "x")]))
+    assert ws.cli("ingest").exit_code == 0
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", MON, "one-click, from their digest")
+    shown = ws.cli("preview", "ada", "--text")
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "note: ada is suppressed (unsubscribed on 2026-03-16 07:30 UTC: one-click, from their digest): "
+        "`digest send` sends them nothing until `digest suppressed --release ada`." in shown.stderr
+    ), shown.output
+    sent = ws.cli("send")
+    assert "suppressed: unsubscribed" in sent.output and smtp_server.messages == [], sent.output
