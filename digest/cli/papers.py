@@ -272,7 +272,7 @@ def preview(
     that day (the reader's local date): chosen from the papers listed on or before it, after
     the reader's digests made before it and without their papers, as `digest send` would
     have chosen it then (a day that had a digest: from the papers stored when it was made,
-    whatever their listings' dates),
+    whatever their listings' dates; today before its digest, or a day to come: the next),
     ranked with today's profile, ratings and archive, which may order it otherwise than sent.
 
     \b

@@ -46,7 +46,7 @@ def preview(
         # send carries it over first (digest.daemon.renamed), and not as a new reader's first digest
         history = replace(profile, user=history_name(config, store, profile, now))
         if up_to is not None:
-            digest = digest_of_day(store, history, up_to, config=config)
+            digest = digest_of_day(store, history, up_to, config=config, now=now)
         else:
             digest = next_digest(store, history, now, config=config)
     digest = replace(digest, profile=profile)

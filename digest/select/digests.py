@@ -234,7 +234,14 @@ def next_digests(
     return digests
 
 
-def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Config | None = None) -> Digest:
+def digest_of_day(
+    store: Store,
+    profile: Profile,
+    day: dt.date,
+    *,
+    config: Config | None = None,
+    now: dt.datetime | None = None,
+) -> Digest:
     """The digest of ``day`` (the reader's local date), as it would be or would have been:
     chosen as :func:`next_digest` chooses, from the reader's history as it stood when the day
     began (the digests made before it: where the window starts, what they took), among the
@@ -242,7 +249,8 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
     For a day after the reader's last digest this is their next digest (``up_to=day``). A paper
     of the window of a digest made that day, merged since into an older one
     (digest.store_papers.merge_paper), is that one, there, unless the merged copy itself had been
-    sent before the day."""
+    sent before the day. A day not made that is not past for the reader at ``now`` (today before
+    its digest, a day to come) is their next digest as it is, whatever its listings' dates."""
     # the day's local midnights must exist in UTC too (the store's times): a day at either end
     # of the calendar (9999-12-31, 0001-01-01) is read as the one next to it, which has the same digest
     bounded = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
@@ -263,7 +271,8 @@ def digest_of_day(store: Store, profile: Profile, day: dt.date, *, config: Confi
         sources = (*sources, *store.fed_beside(made[2], made[1], sources))
     # a day's digest made: what was stored by then, whatever the listings' dates, as the send chose
     # it (a reader west of a listing's date line gets, on their evening, a listing dated their morrow)
-    listed_by = day if made is None else None
+    to_come = now is not None and day >= now.astimezone(ZoneInfo(profile.timezone)).date()
+    listed_by = day if made is None and not to_come else None
     papers = window(store, previous, through, listed_by, made_at, carried, sources)
     merged: dict[int, int] = {}  # a paper of the day's digest's window merged since: that one -> its id
     if previous is not None and made is not None:  # (a day to come is the next digest, as it is)

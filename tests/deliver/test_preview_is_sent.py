@@ -167,7 +167,10 @@ def test_a_day_on_the_other_side_of_utc_midnight(life, zone, send_at):
         else dt.datetime(2026, 3, 17, 3, 0, tzinfo=dt.UTC)
     )
     life.listing("a.txt", [("Neuromorphic Late", "x"), ("Spiking Late", "y")], first - 2 * HOUR)
+    today = first.astimezone(ZoneInfo(zone)).date()  # and `preview --date` of it an hour before
+    before = plain(preview(life.ws.config, "ada", first - HOUR, up_to=today).message)
     assert sorted(life.agree("ada", first)) == ["Neuromorphic Late", "Spiking Late"]
+    assert before == plain(life.server.handler.messages[-1].message)
     life.listing("c.txt", [("Neuromorphic Next", "x")], first + 23 * HOUR)
     assert life.agree("ada", first + DAY) == ["Neuromorphic Next"]
 
