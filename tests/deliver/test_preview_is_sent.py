@@ -235,13 +235,17 @@ def test_unsubscribed_and_back(life):
 
 
 def test_a_renamed_profile_file(life):
-    life.ws.profile("ada", ADA)
-    life.listing("a.txt", [("Neuromorphic A", "x"), ("Neuromorphic A2", "x")], MON - 6 * HOUR)
     life.ws.profile("ada", ADA + "max_papers: 1\n")
+    life.listing("a.txt", [("Neuromorphic A", "x"), ("Neuromorphic A2", "x")], MON - 6 * HOUR)
     life.agree("ada", MON)
+    monday = plain(life.server.handler.messages[-1].message)
     (life.ws.root / "profiles" / "ada.yaml").rename(life.ws.root / "profiles" / "ada-lee.yaml")
     life.listing("b.txt", [("Neuromorphic B", "x")], MON + 20 * HOUR)
-    assert life.agree("ada-lee", MON + DAY) == ["Neuromorphic B"]
+    for at in (MON + DAY - HOUR, MON + 2 * DAY):  # Monday's preview, before and after the carry-over
+        shown = plain(preview(life.ws.config, "ada-lee", at, up_to=MON.date()).message)
+        assert shown.replace("ada-lee", "ada") == monday  # but for the name it is for now
+        if at < MON + DAY:
+            assert life.agree("ada-lee", MON + DAY) == ["Neuromorphic B"]
 
 
 FETCHED = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)  # the day the fixtures' sources list
