@@ -282,7 +282,7 @@ def preview(
       digest preview ada --open
       digest preview ada --unsigned-links   # in a shell without the links' secret
     """
-    from digest.compose.preview import open_in_browser
+    from digest.compose.preview import open_in_browser, unlisted_by, waiting_in_inbox
     from digest.compose.preview import preview as build_preview
     from digest.deliver.suppressions import suppressed_note
     from digest.signing import UNSIGNED
@@ -298,7 +298,9 @@ def preview(
             fg="yellow",
             err=True,
         )
-    if day and outgoing.digest.day is None and (unlisted := _unlisted_by(config, day)):
+    if day is None and (waiting := waiting_in_inbox(config)):
+        click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
+    if day and outgoing.digest.day is None and (unlisted := unlisted_by(config, day)):
         click.secho(f"note: {unlisted}", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
@@ -345,22 +347,6 @@ def _secret_missing(config: Any, allowed: bool) -> str | None:
             ) from None
         return e.why
     return None
-
-
-def _unlisted_by(config: Any, day: dt.date) -> str | None:
-    """Why a digest of ``day`` has no listing to draw on (Store.untaken_by); None: it has."""
-    from digest.store import Store
-
-    with Store(config.database, readonly=True) as store:
-        untaken = store.untaken_by(day, config.sources)
-    if untaken is None:
-        return None
-    if not untaken:
-        return f"no stored listing is dated on or before {day}."
-    return (
-        f"no stored listing of a source in the config's `sources:` (nor a dump dropped in the inbox) "
-        f"is dated on or before {day}; those of {', '.join(untaken)}, no longer in `sources:`, are not taken."
-    )
 
 
 @click.command()

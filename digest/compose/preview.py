@@ -11,6 +11,8 @@ from pathlib import Path
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
+from digest.files import counted, printable
+from digest.ingest import inbox
 from digest.models import Profile
 from digest.profiles.load import load_profile
 from digest.select.digests import digest_of_day, next_digest
@@ -56,3 +58,33 @@ def preview(
 def open_in_browser(path: Path) -> bool:
     """Open a file in the default browser; False when there is none."""
     return webbrowser.open(path.resolve().as_uri())
+
+
+def waiting_in_inbox(config: Config) -> str | None:
+    """What a preview of the next digest says of the dumps waiting in the inbox (not taken in
+    yet): the daemon's pass takes them in before the digests it sends, so their papers may be in
+    the email and are not in the preview; None: none waits."""
+    waiting = inbox.candidates(config.inbox) if config.inbox.is_dir() else []
+    if not waiting:
+        return None
+    verb = "is" if len(waiting) == 1 else "are"
+    return (
+        f"{counted(len(waiting), 'dump')} waiting in the inbox {verb} not in this preview "
+        f"({', '.join(printable(p) for p in waiting)}): the daemon (`digest run`) takes "
+        f"{'it' if len(waiting) == 1 else 'them'} in before the digests it sends; `digest ingest` takes "
+        f"{'it' if len(waiting) == 1 else 'them'} in now."
+    )
+
+
+def unlisted_by(config: Config, day: dt.date) -> str | None:
+    """Why a digest of ``day`` has no listing to draw on (Store.untaken_by); None: it has."""
+    with Store(config.database, readonly=True) as store:
+        untaken = store.untaken_by(day, config.sources)
+    if untaken is None:
+        return None
+    if not untaken:
+        return f"no stored listing is dated on or before {day}."
+    return (
+        f"no stored listing of a source in the config's `sources:` (nor a dump dropped in the inbox) "
+        f"is dated on or before {day}; those of {', '.join(untaken)}, no longer in `sources:`, are not taken."
+    )

@@ -334,3 +334,39 @@ def test_the_preview_of_an_unsubscribed_reader_says_they_get_nothing(mail_worksp
     ), shown.output
     sent = ws.cli("send")
     assert "suppressed: unsubscribed" in sent.output and smtp_server.messages == [], sent.output
+
+
+@pytest.mark.parametrize("semantic", [False, True], ids=["keywords", "semantic"])
+def test_a_reader_ranked_beside_one_who_likes_titles(life, semantic):
+    # the daemon ranks readers sharing a window with one index, built to learn where any of
+    # them lists titles they like; the preview ranks one reader alone
+    if semantic:
+        pytest.importorskip("sentence_transformers")
+        with life.ws.config_path.open("a") as config:
+            config.write("semantic: true\n")
+    life.ws.profile("ada", ADA + "max_papers: 3\n")
+    life.ws.profile("bob", BOB.replace("robotics: 2", "neuromorphic: 1") + "like: [Spiking Robots]\n")
+    papers = [
+        (f"Neuromorphic {w}", f"Spiking {w} chips and robots.") for w in ("Arms", "Eyes", "Legs", "Ears")
+    ]
+    life.listing("a.txt", [*papers, ("Robot Soup", "Soup for robots.")], MON - 6 * HOUR)
+    shown = {user: plain(preview(life.ws.config, user, MON).message) for user in ("ada", "bob")}
+    sent = {m.rcpt_tos[0].split("@")[0]: plain(m.message) for m in life.run(MON)}  # one pass, both
+    assert sent == shown
+
+
+def test_the_preview_says_a_dump_waiting_in_the_inbox_is_not_in_it(life):
+    # Before: "nothing matches ada's interests yet", and the daemon's pass then took the dump
+    # in and sent its paper
+    life.ws.profile("ada", ADA)
+    life.ws.dump("today.txt", make_dump("Mar 16", [("Neuromorphic Chips", "Spikes.")]), mtime=MON - 6 * HOUR)
+    shown = life.ws.cli("preview", "ada", "--text")
+    assert shown.exit_code == 0, shown.output
+    inbox = life.ws.root / "inbox" / "today.txt"
+    assert (
+        f"note: 1 dump waiting in the inbox is not in this preview ({inbox}): the daemon (`digest run`) "
+        "takes it in before the digests it sends; `digest ingest` takes it in now.\n" in shown.stderr
+    ), shown.output
+    (sent,) = life.run(MON)
+    assert [title for title, _ in summary(plain(sent.message))[1]] == ["Neuromorphic Chips"]
+    assert life.ws.cli("preview", "ada", "--text").stderr.count("waiting in the inbox") == 0
