@@ -202,6 +202,26 @@ def _say_full(lock: Path, error: OSError) -> None:
         raise disk_full(lock, what, error.strerror, quota=error.errno == errno.EDQUOT) from None
 
 
+def umask() -> int | None:
+    """This process's umask, as the kernel tells it (/proc/self/status; os.umask would set it,
+    and a file another thread makes meanwhile would take the one set); None where it is not told."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return None
+
+
+def _widened(fd: int, mode: int) -> None:
+    """The file open on ``fd``, if this process's owner's, given the bits of ``mode`` less the
+    umask that it lacks (best effort: a filesystem that keeps no modes, a file another's)."""
+    found, mask = os.fstat(fd), umask()
+    missing = mode & ~(mask if mask is not None else 0o777) & ~found.st_mode & 0o777
+    if missing and found.st_uid == os.geteuid():
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, (found.st_mode & 0o7777) | missing)
+
+
 def _write_note(fd: int, text: str) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, text.encode(), 0)
@@ -214,13 +234,16 @@ class FileLock:
     another process holds it. ``note`` writes a line into the lock file saying who holds it.
     """
 
-    def __init__(self, path: Path, mode: int = 0o644, others: bool = False) -> None:
+    def __init__(self, path: Path, mode: int = 0o644, others: bool = False, widen: bool = False) -> None:
         """``others``: a lock file another user may have made (root's one `digest send`), taken
         on the file opened for reading where it cannot be opened for writing (flock asks no more);
-        only for a lock that writes no ``note``."""
+        only for a lock that writes no ``note``. ``widen``: a lock file of this process's owner
+        whose mode is narrower than ``mode`` less the umask (an earlier release's 0600) is given
+        the missing bits as it is taken; never narrowed, nor another user's changed."""
         self.path = path
         self.mode = mode
         self.others = others
+        self.widen = widen
         self.fd: int | None = None
 
     def acquire(self, wait: bool = True, note: str | None = None) -> bool:
@@ -257,7 +280,10 @@ class FileLock:
 
     def _open(self) -> int:
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self.mode)
+            if self.widen:
+                _widened(fd, self.mode)
+            return fd
         except PermissionError:
             if self.others and self.path.exists():  # another user's file in a folder we may write
                 return os.open(self.path, os.O_RDONLY)

@@ -51,8 +51,9 @@ def profile_lock(path: Path) -> FileLock:
     mode the umask gives (0644 under 022, 0664 under 002), as the profile file it guards is
     (files.write_atomic), not 0600: the web page or `digest profile` run as another account that
     may edit the file (a service account in its group) takes it, on the file opened for reading
-    where it may not write it (``others``; flock asks no more)."""
-    return FileLock(path.with_name(f".{path.name}.lock"), mode=0o666, others=True)
+    where it may not write it (``others``; flock asks no more). One an earlier release made 0600
+    is widened so by its owner's next edit (``widen``)."""
+    return FileLock(path.with_name(f".{path.name}.lock"), mode=0o666, others=True, widen=True)
 
 
 def apply_edit(

@@ -100,3 +100,35 @@ def test_profile_new_where_the_filesystem_makes_no_hard_links_puts_the_file_in_p
         path = disk / "profiles" / "ada.yaml"
         assert "ada@example.org" in path.read_text() and "neuromorphic" in path.read_text()
         assert sorted(p.name for p in path.parent.iterdir()) == [".ada.yaml.lock", "ada.yaml"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="running as another account needs root")
+def test_a_lock_file_an_earlier_release_made_0600_is_widened_by_its_owner(workspace):
+    # before, a .ada.yaml.lock an earlier release made 0600 (root's `digest profile new`) stayed
+    # 0600 for good: the service account in the profiles' group was refused every edit ("cannot
+    # open the lock file that keeps two runs apart: Permission denied") though it may edit ada.yaml
+    # (here nobody reads every file, to run the interpreter under /root: the mode tells it)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile"]
+    masked = functools.partial(os.umask, 0o002)
+    folder = workspace.root / "profiles"
+    os.chown(folder, 0, 65534)
+    folder.chmod(0o2775)
+    new = [*cmd, "new", "ada", "--email", "ada@example.org", "-i", "soup"]
+    subprocess.run(new, env=env, check=True, capture_output=True, preexec_fn=masked)
+    lock, path = folder / ".ada.yaml.lock", folder / "ada.yaml"
+    lock.chmod(0o600)  # as the earlier release left it
+    path.chmod(0o664)
+    subprocess.run([*cmd, "add", "ada", "chips"], env=env, check=True, capture_output=True, preexec_fn=masked)
+    assert lock.stat().st_mode & 0o777 == 0o664  # its owner's edit widened it to what the umask gives
+    add = [*AS_NOBODY, *READING, *cmd, "add", "ada", "robots"]
+    done = subprocess.run(add, env=env, capture_output=True, text=True, preexec_fn=masked)
+    assert done.returncode == 0, done.stderr
+    assert "robots" in path.read_text()
+    lock.chmod(0o666)  # wider than the umask gives: the owner's choice, never narrowed
+    subprocess.run([*cmd, "add", "ada", "tiles"], env=env, check=True, capture_output=True, preexec_fn=masked)
+    assert lock.stat().st_mode & 0o777 == 0o666
+    os.chown(lock, 65534, 65534)  # another user's 0600 lock: root takes it as it is, mode unchanged
+    lock.chmod(0o600)
+    subprocess.run([*cmd, "add", "ada", "gears"], env=env, check=True, capture_output=True, preexec_fn=masked)
+    assert lock.stat().st_mode & 0o777 == 0o600 and lock.stat().st_uid == 65534
