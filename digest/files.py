@@ -11,6 +11,7 @@ import contextlib
 import errno
 import fcntl
 import glob
+import logging
 import os
 import re
 import secrets
@@ -20,6 +21,8 @@ from pathlib import Path
 
 from digest.dbfaults import disk_full
 from digest.errors import DigestError
+
+log = logging.getLogger(__name__)
 
 LEFT_FOR = 3600  # seconds: a temporary file of write_atomic's this old is a killed writer's
 
@@ -99,6 +102,24 @@ def _keep_owner_and_mode(tmp: str | Path, was: os.stat_result, owner: bool = Tru
     os.chmod(tmp, was.st_mode & 0o7777)
 
 
+ACCESS_ACL = "system.posix_acl_access"  # a file's ACL entries (setfacl -m u:NAME:r), as Linux keeps them
+_NO_ACL = (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS)
+
+
+def _keep_acl(tmp: str | Path, path: Path) -> None:
+    """``tmp`` given the access ACL of ``path`` it replaces, where there is one (set after the
+    mode, which it holds too): an account given access by ``setfacl -m u:NAME:r`` keeps it. A file
+    or filesystem with none (tmpfs without ACLs, FAT, another system) is passed over quietly."""
+    try:
+        acl = os.getxattr(path, ACCESS_ACL)
+        os.setxattr(tmp, ACCESS_ACL, acl)
+    except (FileNotFoundError, NotADirectoryError, AttributeError):
+        return  # no file to follow (or no xattr calls here)
+    except OSError as e:  # said, not the edit refused: its content matters more than who else reads it
+        if e.errno not in _NO_ACL:
+            log.warning("%s: its ACL entries could not be carried over to the file written anew: %s", path, e)
+
+
 def write_atomic(
     path: Path,
     content: str | bytes,
@@ -121,9 +142,10 @@ def write_atomic(
     place, whose two times are one (digest.profiles.watch: a profile file). ``new``: the file is
     made, never written over: FileExistsError if one was made meanwhile (by hand, not under the
     caller's lock), where the filesystem has hard links (elsewhere it is replaced, as without).
-    A file written over keeps its mode, and its owner and group where this process may give them
-    (root; a user, a group they are in); one made anew gets the mode the umask (or the folder's
-    default ACL) gives any program's new file, as an editor's would: 0644 under umask 022.
+    A file written over keeps its mode, its access ACL (setfacl) where the filesystem keeps them,
+    and its owner and group where this process may give them (root; a user, a group they are in);
+    one made anew gets the mode the umask (or the folder's default ACL) gives any program's new
+    file, as an editor's would: 0644 under umask 022.
     ``mine``: made this process's whatever the owner of the file it replaces (one it may not
     write: another user's spare beside the database, made again to be written by this one)."""
     if tmp is None:
@@ -144,6 +166,7 @@ def write_atomic(
         # take it away meanwhile, as a halted pass renames the spare beside the database)
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             _keep_owner_and_mode(tmp, path.stat(), owner=not mine)
+            _keep_acl(tmp, path)
         if not (new and _linked(tmp, path)):
             os.replace(tmp, path)
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import subprocess
 import sys
 
@@ -132,3 +133,33 @@ def test_a_lock_file_an_earlier_release_made_0600_is_widened_by_its_owner(worksp
     lock.chmod(0o600)
     subprocess.run([*cmd, "add", "ada", "gears"], env=env, check=True, capture_output=True, preexec_fn=masked)
     assert lock.stat().st_mode & 0o777 == 0o600 and lock.stat().st_uid == 65534
+
+
+@pytest.mark.skipif(shutil.which("setfacl") is None, reason="setfacl (Debian's acl) is not installed")
+def test_an_edit_keeps_the_files_acl_entries(workspace):
+    # before, `profile add` (every write_atomic over a file) put a new file in place without the
+    # old one's ACL entries: ada.yaml 0640 given to the account nobody by `setfacl -m u:nobody:r`
+    # (a daemon run as it) could no longer be read by it ("Permission denied")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile"]
+    subprocess.run([*cmd, "new", "ada", "--email", "ada@example.org", "-i", "soup"], env=env, check=True)
+    path = workspace.root / "profiles" / "ada.yaml"
+    path.chmod(0o640)
+    given = subprocess.run(["setfacl", "-m", "u:nobody:r", str(path)], capture_output=True, text=True)
+    if given.returncode != 0:
+        pytest.skip(f"this filesystem keeps no ACL: {given.stderr.strip()}")
+    acl = subprocess.run(["getfacl", "-p", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "user:nobody:r--" in acl
+
+    def read_by_nobody() -> subprocess.CompletedProcess[str]:  # from within the folder (tmp_path is 0700)
+        return subprocess.run([*AS_NOBODY, "cat", path.name], cwd=path.parent, capture_output=True, text=True)
+
+    root = os.geteuid() == 0  # the account given access reads it (running as another needs root)
+    assert not root or read_by_nobody().returncode == 0
+    subprocess.run([*cmd, "add", "ada", "neuromorphic"], env=env, check=True, capture_output=True)
+    assert "neuromorphic" in path.read_text()
+    assert subprocess.run(["getfacl", "-p", str(path)], capture_output=True, text=True).stdout == acl
+    assert path.stat().st_mode & 0o777 == 0o640
+    if root:  # and the file written anew
+        read = read_by_nobody()
+        assert read.returncode == 0 and "neuromorphic" in read.stdout, read.stderr
