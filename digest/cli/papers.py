@@ -155,7 +155,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     """
     from dataclasses import replace
 
-    from digest.daemon.renamed import history_name
+    from digest.daemon.renamed import with_history
     from digest.profiles.load import load_profile
     from digest.select.digests import rank_all, rank_next
     from digest.select.explain import why
@@ -168,7 +168,8 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     first = False  # --next for a reader who never had a digest
     with Store(config.database, readonly=not next_only and config.semantic is None) as store:
         if next_only:  # a renamed file not carried over yet: from the old name's history, as sent
-            history = replace(profile, user=history_name(config, store, profile, now := now_utc()))
+            profile, name = with_history(config, store, profile, now := now_utc(), its_file=True)
+            history = replace(profile, user=name)
             matches = rank_next(store, history, now, limit, config)
             first = store.previous_digest_at(history.user) is None  # a new reader: the latest listing
         else:

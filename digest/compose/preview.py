@@ -40,13 +40,15 @@ def preview(
     ``unsigned``: the reader's links without a signature (digest.signing.UnsignedLinks), the rest
     byte for byte the same: for a preview where the secret cannot be had.
     """
-    from digest.daemon.renamed import history_name  # the renames' module: no import of it at load
+    from digest.daemon.renamed import with_history  # the renames' module: no import of it at load
 
+    its_file = profile is None
     profile = profile or load_profile(config, user)
     with Store(config.database) as store:
         # a renamed profile file not carried over yet: chosen from the old name's history, as the
         # send carries it over first (digest.daemon.renamed), and not as a new reader's first digest
-        history = replace(profile, user=history_name(config, store, profile, now))
+        profile, name = with_history(config, store, profile, now, its_file=its_file)
+        history = replace(profile, user=name)
         if up_to is not None:
             digest = digest_of_day(store, history, up_to, config=config, now=now)
         else:

@@ -162,16 +162,31 @@ def pending(
     return found
 
 
-def history_name(config: Config, store: Store, profile: Profile, now: dt.datetime) -> str:
-    """The name whose history ``profile`` goes on with: the reader its renamed file continues
-    (once carried over, as the send does first), else its own. For what only shows the next
-    digest (preview, `rank --next`): it carries nothing over."""
-    from digest.profiles.load import load_profiles_lenient
+def with_history(
+    config: Config, store: Store, profile: Profile, now: dt.datetime, *, its_file: bool = False
+) -> tuple[Profile, str]:
+    """``profile`` and the name whose history it goes on with: the reader its renamed file
+    continues (once carried over, as the send does first), else its own. For what only shows
+    the next digest (preview, `rank --next`): it carries nothing over. A profile with no digest
+    yet is judged by addresses, by files read whole as a pass reads them: the files of the names
+    without a digest (its own too) written in place a moment ago are waited for first, once, two
+    seconds at the most (:func:`_wait_whole`, the look's rule), so that an address cut short by a
+    save under way ("ann@lab.co" for "ann@lab.com") neither gives it a removed reader's history nor
+    keeps its own from it. ``its_file``: ``profile`` is its file's reading (not an unsaved edit),
+    read again after that wait. One still being written after it: StoreError, try again."""
+    from digest.profiles.load import load_profile, load_profiles_lenient, profile_names
 
-    if known_readers(store, [profile.user]) or not pending(config, store, [profile], now):
-        return profile.user  # a reader with a digest (one look-up, not every reader's name)
+    if known_readers(store, [profile.user]):
+        return profile, profile.user  # a reader with a digest (one look-up, not every reader's name)
+    newcomers = (profile_names(config) or set()) - known_readers(store)
+    _wait_whole(config, newcomers, f"{profile.user}'s next digest, whose history depends on its address,")
+    if its_file and profile.user in newcomers:
+        profile = load_profile(config, profile.user)  # as whole now: it may have been read halfway
+    if not pending(config, store, [profile], now):
+        return profile, profile.user
     every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
-    return next((c.old for c in pending(config, store, every, now) if c.new == profile.user), profile.user)
+    found = (c.old for c in pending(config, store, every, now) if c.new == profile.user)
+    return profile, next(found, profile.user)
 
 
 def copies(store: Store, profiles: Sequence[Profile], of: Sequence[Profile] | None = None) -> list[str]:
@@ -304,19 +319,23 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
     return True
 
 
-def _wait_whole(config: Config, user: str, newcomers: set[str]) -> None:
-    """The files of the names without a digest, each whole before a link of ``user`` is judged by
-    their addresses (cache.written_whole: one written in place a moment ago waited for, as a pass
-    holds it back): an address cut short by a save under way (ann-lee's "ann@lab.co", for
-    "ann@lab.com") would carry ``user`` over to another reader for good. One still being written
-    after its wait: StoreError, a 503 tried again."""
-    from digest.profiles.cache import written_whole
+def _wait_whole(config: Config, newcomers: set[str], waiting: str) -> None:
+    """The files of the names without a digest, each whole before ``waiting`` (a link of a removed
+    reader, a new profile's next digest) is judged by their addresses (cache.being_written: those
+    written in place a moment ago waited for at once, two seconds at the most, as a pass holds
+    them back): an address cut short by a save under way (ann-lee's "ann@lab.co", for
+    "ann@lab.com") would carry a reader over to another for good, or show another's history.
+    One still being written after the wait: StoreError (a link's 503, tried again)."""
+    from digest.profiles.cache import being_written
     from digest.profiles.load import profile_path
 
+    paths = {}
     for name in sorted(newcomers):
         path = profile_path(config, name)
-        if not written_whole(path if path.exists() else path.with_suffix(".yml")):
-            raise StoreError(f"{name}'s profile file is being saved; a link of {user} waits for it")
+        paths[path if path.exists() else path.with_suffix(".yml")] = name
+    if still := being_written(paths):
+        names = ", ".join(paths[path] for path in still)
+        raise StoreError(f"{names}'s profile file is being saved; {waiting} waits for it: try again soon")
 
 
 def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
@@ -339,7 +358,7 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
         newcomers = (profile_names(config) or set()) - known_readers(store)
         if last[1] < iso(now - RECENT) or not newcomers:
             return None
-        _wait_whole(config, user, newcomers)
+        _wait_whole(config, newcomers, f"a link of {user}")
         profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
     if item is None:

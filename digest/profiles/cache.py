@@ -19,7 +19,7 @@ import os
 import pickle
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +59,28 @@ def written_whole(path: Path, clock: Callable[[], int] = time.time_ns, *, wait: 
     is waited for until two seconds old (two seconds at the most) and is whole if unchanged since;
     ``wait=False``: not waited for, not whole (for now).
     For a reading a later one cannot mend (digest.daemon.names: a reader back, or a newcomer)."""
-    stamp = file_stamp(path)
-    if stamp is None or stamp[2] != stamp[3] or not unsettled(stamp, clock()):
-        return True
     if not wait:
-        return False
-    time.sleep(max(0, min(stamp[3] + UNSETTLED_NS - clock(), UNSETTLED_NS)) / 1e9)
-    return file_stamp(path) == stamp
+        return not _in_place_now([path], clock)
+    return not being_written([path], clock)
+
+
+def _in_place_now(paths: Iterable[Path], clock: Callable[[], int]) -> dict[Path, Identity]:
+    """Those of ``paths`` last changed by a write within the last two seconds, with their stamps."""
+    stamps = {path: file_stamp(path) for path in paths}
+    now = clock()
+    return {p: s for p, s in stamps.items() if s is not None and s[2] == s[3] and unsettled(s, now)}
+
+
+def being_written(paths: Iterable[Path], clock: Callable[[], int] = time.time_ns) -> list[Path]:
+    """Those of ``paths`` still being written as far as their times tell (:func:`written_whole`'s
+    rule for them all at once: one wait, until the newest is two seconds old, two seconds at the
+    most, and those changed since)."""
+    fresh = _in_place_now(paths, clock)
+    if not fresh:
+        return []
+    newest = max(stamp[3] for stamp in fresh.values())
+    time.sleep(max(0, min(newest + UNSETTLED_NS - clock(), UNSETTLED_NS)) / 1e9)
+    return [path for path, stamp in fresh.items() if file_stamp(path) != stamp]
 
 
 def profile_files(

@@ -21,11 +21,12 @@ pytestmark = pytest.mark.backends  # on SQLite and PostgreSQL
 ADA = 'send_at: "07:20"\ninterests: [neuromorphic]\nemail: ada@example.org\n'
 
 
-def written_in_two_parts(path) -> subprocess.Popen:
-    """A writer making ``path``: up to "ada@example.o", a pause of a second, then the rest."""
-    cut = ADA.index("rg\n")
-    write = f"import sys, time\nf = open(sys.argv[1], 'w')\nf.write({ADA[:cut]!r}); f.flush()\n"
-    write += f"time.sleep(1)\nf.write({ADA[cut:]!r})\n"
+def written_in_two_parts(path, text: str = ADA, rest: str = "rg\n", pause: float = 1) -> subprocess.Popen:
+    """A writer making ``path`` in place: ``text`` up to ``rest`` ("ada@example.o"), a pause of
+    ``pause`` seconds, then the rest; returned once the first part is there."""
+    cut = text.index(rest)
+    write = f"import sys, time\nf = open(sys.argv[1], 'w')\nf.write({text[:cut]!r}); f.flush()\n"
+    write += f"time.sleep({pause})\nf.write({text[cut:]!r})\n"
     writer = subprocess.Popen([sys.executable, "-c", write, str(path)])
     while not (path.exists() and path.stat().st_size):
         time.sleep(0.01)

@@ -5,17 +5,29 @@ process carries a reader over to the profile of their address (digest.daemon.ren
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import subprocess
 import sys
-import time
+from pathlib import Path
 
+import pytest
+from test_new_file_first_scan import written_in_two_parts
 from test_renamed_profile import MON_0700, add_dump, yesterday
 
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.app import create_app
 
+from conftest import ROOT
+
 ANN_LEE = 'interests: [neuromorphic]\nsend_at: "07:00"\nemail: ann@lab.com\n'
+
+
+def saved_halfway(path: Path, pause: float) -> subprocess.Popen:
+    """ann-lee's file saved in place, paused ``pause`` seconds after "email: ann@lab.co" (her
+    address cut short: ann's)."""
+    return written_in_two_parts(path, ANN_LEE, "m\n", pause)
 
 
 def test_a_removed_readers_link_followed_while_a_newcomers_file_is_saved_gives_her_history_to_nobody(
@@ -33,13 +45,7 @@ def test_a_removed_readers_link_followed_while_a_newcomers_file_is_saved_gives_h
     with Store(ws.config.database) as store, store.transaction():
         store.db.execute("UPDATE deliveries SET recipient = 'ann@lab.co'")
         paper = store.papers()[0].id
-    path = ws.root / "profiles" / "ann-lee.yaml"
-    cut = ANN_LEE.index("m\n")  # the writer pauses a second after "email: ann@lab.co"
-    write = f"import sys, time\nf = open(sys.argv[1], 'w')\nf.write({ANN_LEE[:cut]!r}); f.flush()\n"
-    write += f"time.sleep(1)\nf.write({ANN_LEE[cut:]!r})\n"
-    writer = subprocess.Popen([sys.executable, "-c", write, str(path)])
-    while not (path.exists() and path.stat().st_size):
-        time.sleep(0.01)
+    writer = saved_halfway(ws.root / "profiles" / "ann-lee.yaml", pause=1)
     signer = Signer.from_config(ws.config)
     client = create_app(ws.config, signer, lambda: MON_0700).test_client()
     old = signer.token("ann", MON_0700 - dt.timedelta(days=1))  # yesterday's digest's
@@ -52,3 +58,55 @@ def test_a_removed_readers_link_followed_while_a_newcomers_file_is_saved_gives_h
         assert store.ratings("ann-lee") == {}
         assert store.db.execute("SELECT user FROM schedule_state").fetchall() == [("ann",)]
         assert store.db.execute("SELECT count(*) FROM reader_renames").fetchone() == (0,)
+
+
+def ann_served_yesterday(ws) -> None:
+    """ann <ann@lab.co> had yesterday's digest (by this machine's clock: the commands below run as
+    processes); a listing came after it, and another an hour ago: her next digest has both, a new
+    reader's first the latest alone."""
+    now = dt.datetime.now(dt.UTC)
+    ws.profile("ann", ANN_LEE.replace("lab.com", "lab.co"))
+    yesterday(ws, "ann", now)
+    with Store(ws.config.database) as store, store.transaction():
+        store.db.execute("UPDATE deliveries SET recipient = 'ann@lab.co'")
+    day = f"{now:%b} {now.day}"
+    add_dump(ws, "d1.txt", day, [("Neuromorphic Day One", "Spikes.")], now - dt.timedelta(hours=6))
+    add_dump(ws, "d2.txt", day, [("Neuromorphic Day Two", "More spikes.")], now - dt.timedelta(hours=1))
+
+
+def rank_next(ws, user: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "rank", user, "--next", "--json"]
+    return subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+
+
+def titles(done: subprocess.CompletedProcess[str]) -> list[str]:
+    assert done.returncode == 0, done.stderr
+    return sorted(row["title"] for row in json.loads(done.stdout))
+
+
+BOTH, LATEST = ["Neuromorphic Day One", "Neuromorphic Day Two"], ["Neuromorphic Day Two"]
+
+
+@pytest.mark.parametrize(
+    ("renamed", "ranked", "history"), [("ann-b", "ann-b", BOTH), (None, "ann-lee", LATEST)]
+)
+def test_the_next_digest_of_a_new_profile_is_told_by_files_read_whole(workspace, renamed, ranked, history):
+    # `digest rank --next` (and `preview`) of a profile with no digest yet judge whose history it
+    # goes on with by addresses (renamed.with_history). Before, they read the folder as it was:
+    # ann-lee's file saved in place, read as "email: ann@lab.co", made ann's file renamed ann-b
+    # (ann@lab.co) continue nobody (two new profiles with her address: a first digest, the latest
+    # listing alone), and ann-lee herself, her file read so, continue ann (ann's next digest)
+    ws = workspace
+    ann_served_yesterday(ws)
+    if renamed:
+        (ws.root / "profiles" / "ann.yaml").rename(ws.root / "profiles" / f"{renamed}.yaml")
+    else:
+        (ws.root / "profiles" / "ann.yaml").unlink()
+    writer = saved_halfway(ws.root / "profiles" / "ann-lee.yaml", pause=1.5)
+    first = rank_next(ws, ranked)  # halfway through the save
+    assert writer.wait(timeout=30) == 0
+    if first.returncode:  # the file changed during its wait: said, and nothing shown
+        assert "ann-lee's profile file is being saved" in first.stderr, first.stderr
+    else:
+        assert titles(first) == history
+    assert titles(rank_next(ws, ranked)) == history  # the file whole
