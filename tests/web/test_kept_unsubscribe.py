@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.daemon.sendnow import send_now
@@ -109,6 +110,12 @@ def test_the_preferences_page_shows_a_kept_unsubscribe_and_a_save_writes_it_into
         page = browser.new_page()
         page.goto(link(ws))
         assert "You unsubscribed on 20 March 2026" in page.locator(".notice").inner_text()
+        # a plain load (the email's link: a new page, a change of context) is read from its start,
+        # the note next after the heading; it takes no focus and no announcement, as a save's
+        # outcome does (WCAG 4.1.3's status messages are changes within a page, not a page loaded)
+        expect(page.locator("body")).to_be_focused()
+        snapshot = '- heading "Your digest, Ada" [level=1]\n- status: /^You unsubscribed on 20 March 2026/'
+        expect(page.locator("main")).to_match_aria_snapshot(snapshot)
         assert page.locator("#paused").is_checked()
         page.fill("#send_at", "08:15")  # a change of something else: still paused, now in the file
         with page.expect_navigation():
