@@ -236,26 +236,27 @@ SKEW_SAID = dt.timedelta(seconds=10)  # NTP keeps clocks within milliseconds: th
 
 def clock_skew(store: Store, now: dt.datetime) -> dt.timedelta | None:
     """How far ``now`` (this machine's wall clock) is ahead of the PostgreSQL server's clock
-    (negative: behind); None on SQLite, where one machine holds every lease."""
+    (negative: behind); None on SQLite, where one machine holds every lease. The server's clock
+    as it is now, inside a transaction too (not the transaction's start, CURRENT_TIMESTAMP's)."""
     if store.dialect != POSTGRESQL:
         return None
-    (server,) = store.db.execute("SELECT CURRENT_TIMESTAMP").fetchone()
+    (server,) = store.db.execute("SELECT clock_timestamp()").fetchone()
     if isinstance(server, str):
         server = dt.datetime.fromisoformat(server)
     return now - server
 
 
-def skew_note(skew: dt.timedelta | None, lease: dt.timedelta) -> str | None:
+def skew_note(skew: dt.timedelta | None) -> str | None:
     """What to say of a clock ``skew`` off the database server's (None: nothing to say)."""
     if skew is None or abs(skew) < SKEW_SAID:
         return None
-    way = "ahead of" if skew > dt.timedelta(0) else "behind"
+    way, off = ("ahead of", "later") if skew > dt.timedelta(0) else ("behind", "sooner")
+    seconds = f"{abs(skew).total_seconds():.0f} s"
     return (
-        f"this machine's clock is {abs(skew).total_seconds():.0f} s {way} the database server's: a "
-        f"`digest send` run here holds messages (delivery.lease_seconds: {lease.total_seconds():.0f}) on "
-        "this machine's clock, so one ahead by more than a lease takes the messages a worker still "
-        "holds (a digest sent twice), and one behind keeps a killed worker's longer (a daemon's "
-        "leases are the server's clock's); set the clock right (NTP) on this machine or the database server"
+        f"this machine's clock is {seconds} {way} the database server's: its readers' digests are made "
+        "when this clock reaches their send time, and a digest queued or deferred here is due to the "
+        f"other workers when their clocks reach the time this one gave it ({seconds} {off}; the leases "
+        "are the server's clock's); set the clock right (NTP) on this machine or the database server"
     )
 
 

@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
-from digest.daemon.claims import clear_stale_periods
+from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
+from digest.db import wall_clock
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
@@ -136,9 +137,12 @@ def send_now(
     ``stop`` (Ctrl-C) ends the sending after the message whose data the server has (see
     deliver_due): the messages stored and not sent stay queued, and the readers whose digest
     was not made yet get it from the next send. ``everyone``: ``profiles`` are every reader's (no
-    --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting)."""
+    --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting).
+    The messages are held on the database server's clock when this machine's is off (its skew
+    measured once, here), as a daemon's pass holds them (digest.daemon.claims.on_server_clock)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
+    skew = clock_skew(store, wall_clock())
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
@@ -178,6 +182,7 @@ def send_now(
             progress=progress,
             stop=stop,
             dropped=dropped,
+            wall=lambda: on_server_clock(wall_clock(), skew),
         )
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened

@@ -207,8 +207,7 @@ class Daemon:
         aside = disagreement(store, self.worker, settings, self._seen(), alive(self.config))
         if aside is not None:
             log.error("%s", aside)
-        lease = dt.timedelta(seconds=self.config.delivery.lease_seconds)
-        skewed = skew_note(self._skew, lease)
+        skewed = skew_note(self._skew)
         said = self.skew.to_say(self._skew, self.clock())
         if said and skewed:
             log.warning("%s", skewed)

@@ -1,8 +1,7 @@
-"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): a `digest send`'s
-leases on messages are times of its machine's own clock, so one run where the clock is ahead by
-more than a lease takes the messages a worker still holds. Nothing said it; each pass now does,
-with what it risks and what to do. A daemon's leases, on readers and messages, are the server's
-clock's."""
+"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): a machine ahead
+makes its readers' digests by its own clock. Nothing said it; each pass now does, with what it
+risks and what to do. A daemon's leases, on readers and messages, are the server's clock's (a
+`digest send`'s too: test_send_clock_skew)."""
 
 from __future__ import annotations
 
@@ -30,15 +29,17 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
     with postgres_database() as url, Store(url) as store:
         now = wall_clock()
         assert abs(clock_skew(store, now)) < SKEW_SAID  # this machine runs the server: one clock
-        assert skew_note(clock_skew(store, now), LEASE) is None
-        note = skew_note(clock_skew(store, now + dt.timedelta(minutes=5)), LEASE)
+        assert skew_note(clock_skew(store, now)) is None
+        note = skew_note(clock_skew(store, now + dt.timedelta(minutes=5)))
         assert note is not None and note.startswith(
-            "this machine's clock is 300 s ahead of the database server's: a `digest send` run here "
-            "holds messages (delivery.lease_seconds: 120) on this machine's clock"
+            "this machine's clock is 300 s ahead of the database server's: its readers' digests are made "
+            "when this clock reaches their send time"
         )
-        assert "a digest sent twice" in note and "set the clock right (NTP)" in note
-        behind = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)), LEASE)
+        assert "(300 s later; the leases are the server's clock's)" in note
+        assert "set the clock right (NTP)" in note
+        behind = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)))
         assert behind is not None and "60 s behind the database server's" in behind
+        assert "(60 s sooner;" in behind
 
 
 def test_on_sqlite_there_is_no_other_clock(tmp_path):

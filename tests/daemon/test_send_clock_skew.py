@@ -1,0 +1,87 @@
+"""`digest send` on a machine whose clock is off the database server's: its leases on messages
+were times of its machine's own clock (it measured no skew), so a `send` 5 min ahead took a
+message a daemon worker still held and sent it (a digest twice), and one killed while the SMTP
+server took a message held it 5 min and a lease. It measures the skew once per send now, and
+holds messages on the database server's clock, as a daemon's pass does (test_clock_skew)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from test_clock_skew import LEASE, KillingMailbox
+from test_failures_every_machine import two_machines
+
+from digest.daemon.service import Daemon
+from digest.daemon.status import collect_status
+from digest.db import wall_clock
+from digest.deliver.outbox import Outbox
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+from conftest import postgres_database
+
+# `digest send ARGS...` on a machine whose clock is argv[2] s ahead: every reading of it
+SEND_AHEAD = """
+import datetime as dt, sys
+import digest.db
+real = digest.db.wall_clock
+clock = lambda: real() + dt.timedelta(seconds=float(sys.argv[2]))
+digest.db.wall_clock = clock  # before any module takes it
+import digest.cli, digest.cli.daily
+digest.cli.daily.now_utc = clock
+digest.cli.main(["--config", sys.argv[1], "send", *sys.argv[3:]])
+"""
+
+
+def send_ahead(config_path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", SEND_AHEAD, str(config_path), "300", *args])
+
+
+def deferred_for_ada(tmp_path, port: int, url: str, delivery: str):
+    """db1 and app2 on one database; app2's worker's pass made ada's digest, the server deferred it."""
+    ws, app2 = two_machines(tmp_path, port, url)
+    for config in (ws.config_path, app2.config_path):
+        config.write_text(config.read_text() + f"delivery:\n  retry_first_seconds: 1\n{delivery}")
+    Daemon(app2.config, wall_clock).run_once()
+    return ws, app2
+
+
+def test_a_send_ahead_leaves_a_message_a_worker_holds(tmp_path):
+    """A `digest send --user ada` 5 min ahead took ada's deferred digest while the worker that
+    held it (a 2 min lease) was sending it: ada got it twice. It leaves it to its holder now."""
+    mailbox = KillingMailbox()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws, _ = deferred_for_ada(tmp_path, server.port, url, "")
+        time.sleep(1.5)  # its retry due
+        with Store(url) as store:  # the in-step worker's next pass holds it (its lease: 2 min)
+            (msg,) = Outbox(store).due_ids(wall_clock())
+            assert Outbox(store).claim([msg], "app2:1:retry", wall_clock(), LEASE) == [msg]
+        assert send_ahead(ws.config_path, "--user", "ada").wait(timeout=60) == 0
+        assert mailbox.messages == []  # was: ada's, while the worker sends it too
+        with Store(url) as store:
+            assert Outbox(store).claim([msg], "db1:1:other", wall_clock(), LEASE) == []  # still held
+
+
+def test_the_message_a_killed_send_ahead_was_sending_goes_from_a_worker_after_a_lease(tmp_path):
+    """A `digest send` 5 min ahead, killed while the SMTP server took ada's deferred digest, held
+    it 5 min and a lease: the workers' passes sent nothing meanwhile, and `digest status` said the
+    send "holds 1 message". Its lease is on the database server's clock now: gone a lease on."""
+    mailbox = KillingMailbox()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws, app2 = deferred_for_ada(tmp_path, server.port, url, "  lease_seconds: 2\n")
+        time.sleep(1.5)  # its retry due
+        sending = send_ahead(ws.config_path, "--user", "ada")
+        mailbox.pid = sending.pid  # killed as the server takes ada's digest
+        assert sending.wait(timeout=60) == -signal.SIGKILL
+        with Store(url) as store:
+            (held,) = store.db.execute(
+                "SELECT claimed_until FROM outbox WHERE status = 'queued' AND claimed_by IS NOT NULL"
+            ).fetchall()
+        assert mailbox.messages == []
+        time.sleep(3)  # a lease on, on every clock here
+        assert [w.messages for w in collect_status(ws.config, wall_clock()).workers] in ([], [0]), held
+        Daemon(app2.config, wall_clock).run_once()  # the in-step worker's next pass
+        assert [m.rcpt_tos for m in mailbox.messages] == [["ada@example.org"]]  # was: [], for 5 min more
