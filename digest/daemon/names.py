@@ -113,7 +113,8 @@ def carry_and_look(config: Config, store: Store, profiles: Sequence[Profile], no
     name (eve.yaml to ada.yaml) continues its own reader, which the name's records kept from it."""
     carried = renamed.carry_over(config, store, profiles, now)
     moved: list[str] = []
-    look(config, store, now, moved, taken={p.user for p in profiles})
+    waits = {c.old for c in carried.waiting}  # a renamed reader's, a message of theirs being sent
+    look(config, store, now, moved, taken={p.user for p in profiles}, waiting=waits)
     if not moved:
         return carried
     again = renamed.carry_over(config, store, profiles, now)
@@ -126,6 +127,7 @@ def look(
     now: dt.datetime,
     moved: list[str] | None = None,
     taken: Collection[str] | None = None,
+    waiting: Collection[str] = (),
 ) -> bool:
     """Write down the names whose file appeared or went since the last look (one query when
     nothing changed). A folder that cannot be read or holds no profile is not looked at.
@@ -134,7 +136,11 @@ def look(
     ``taken``: the readers whose profiles the pass read (None: every name): a file back
     written a moment ago is waited for (:func:`_address`) only if one of them, so that a pass waits
     two seconds at the most (its scan's wait: digest.profiles.watch); another, which the pass does
-    not serve (held back by its scan, or written since), is left to the next look."""
+    not serve (held back by its scan, or written since), is left to the next look. ``waiting``: the
+    old names of renamed readers whose carry-over waits (a message of theirs being sent): not
+    written down gone, which would make the worker sending it hold it as a removed reader's
+    (digest.deliver.wanted.StillWanted.removed); the carry-over, made later, marks them left.
+    """
     files = profile_names(config)
     if files is None:
         return False
@@ -150,6 +156,7 @@ def look(
     went = sorted(n for n, live in rows.items() if live and n not in files)
     went += sorted(known - files - rows.keys())
     went = [n for n in went if not has_profile_file(config, n)]  # listed just before it came
+    went = [n for n in went if n not in waiting]
     if not (added or back or went):
         return False
     at = iso(now)

@@ -279,7 +279,8 @@ class StillWanted:
     def removed(self, user: str) -> bool:
         """Is ``user``'s profile file gone, found so by a look (``reader_names.live`` 0:
         digest.daemon.names) and not back since? A file renamed is carried over before (its
-        messages the new name's: digest.daemon.renamed); a folder not mounted is no removal."""
+        messages the new name's: digest.daemon.renamed), or, while a message of its reader's is
+        being sent, left live until it is; a folder not mounted is no removal."""
         if has_profile_file(self.config, user):
             return False
         sql = "SELECT live FROM reader_names WHERE user = ?"

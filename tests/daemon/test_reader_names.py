@@ -168,9 +168,9 @@ def test_a_daemon_looks_at_the_names_again_only_once_the_profiles_folder_changed
     looks: list[dt.datetime] = []
     carries: list[dt.datetime] = []
 
-    def looking(config, store, now, moved=None, taken=None):
+    def looking(config, store, now, moved=None, taken=None, waiting=()):
         looks.append(now)
-        return look(config, store, now, moved, taken)
+        return look(config, store, now, moved, taken, waiting)
 
     def carrying(config, store, profiles, now):
         carries.append(now)
