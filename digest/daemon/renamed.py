@@ -30,6 +30,7 @@ from typing import Any
 from digest.config import Config
 from digest.daemon import removals
 from digest.daemon.archive import is_archived
+from digest.daemon.claims import server_time
 from digest.db import retrying_conflicts, wall_clock
 from digest.deliver.suppressions import same_address
 from digest.deliver.wanted import hold_names
@@ -262,7 +263,9 @@ def carry(
 
 def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
     """True: made; False: nothing to make (made already, or the new name a reader of its own);
-    None: put off to the next pass."""
+    None: put off to the next pass. A message's lease is judged on the database server's clock
+    when this machine's is off (the leases' clock: digest.daemon.claims.on_server_clock), so one
+    ahead does not find a lease another worker holds ended."""
     with store.transaction() as db:
         store.serialize("readers")  # another worker doing the same waits, then finds it done
         # the two names first, as a pass storing a digest holds the names it stores for before any
@@ -276,7 +279,7 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         db.execute("UPDATE outbox SET user = user WHERE user = ? AND status = ?", (item.old, QUEUED))
         busy = db.execute(
             "SELECT 1 FROM outbox WHERE user = ? AND status = ? AND claimed_until > ? LIMIT 1",
-            (item.old, QUEUED, iso(wall_clock())),
+            (item.old, QUEUED, iso(server_time(store, wall_clock()))),
         ).fetchone()
         if busy:  # being sent right now by a worker: its record goes under the old name first
             log.info(

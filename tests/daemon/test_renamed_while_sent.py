@@ -79,3 +79,13 @@ def test_a_renamed_readers_digest_a_worker_holds_goes_though_a_send_puts_the_car
     mailbox, said = renamed_while_held(tmp_path, 0)
     assert "eve-smith: nothing sent; continues eve from the next send or daemon pass" in said
     assert sent_to(mailbox) == ["ada@example.org", "bob@example.org", "eve@example.org"]  # was: no eve
+
+
+def test_a_send_ahead_puts_the_carry_over_off_while_a_worker_holds_the_renamed_readers_digest(tmp_path):
+    """A `digest send` 5 min ahead judged the worker's lease on eve's digest (2 min) ended on its
+    own clock, and carried eve over at once: the worker, holding eve's digest as eve's, found her
+    file gone and held it (eve-smith got none that day). The carry-over judges the lease on the
+    database server's clock now: put off, as by a send in step."""
+    mailbox, said = renamed_while_held(tmp_path, 300)
+    assert "eve-smith: nothing sent; continues eve from the next send" in said  # was: made at once
+    assert sent_to(mailbox) == ["ada@example.org", "bob@example.org", "eve@example.org"]  # was: no eve
