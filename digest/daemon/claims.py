@@ -250,13 +250,12 @@ def skew_note(skew: dt.timedelta | None) -> str | None:
     """What to say of a clock ``skew`` off the database server's (None: nothing to say)."""
     if skew is None or abs(skew) < SKEW_SAID:
         return None
-    way, off = ("ahead of", "later") if skew > dt.timedelta(0) else ("behind", "sooner")
+    way, off = ("ahead of", "early") if skew > dt.timedelta(0) else ("behind", "late")
     seconds = f"{abs(skew).total_seconds():.0f} s"
     return (
         f"this machine's clock is {seconds} {way} the database server's: its readers' digests are made "
-        "when this clock reaches their send time, and a digest queued or deferred here is due to the "
-        f"other workers when their clocks reach the time this one gave it ({seconds} {off}; the leases "
-        "are the server's clock's); set the clock right (NTP) on this machine or the database server"
+        f"when this clock reaches their send time ({seconds} {off}; the leases and the messages' due "
+        "times are the server's clock's); set the clock right (NTP) on this machine or the database server"
     )
 
 

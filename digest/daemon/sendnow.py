@@ -10,6 +10,7 @@ since the previous one, for people who want it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -138,8 +139,8 @@ def send_now(
     deliver_due): the messages stored and not sent stay queued, and the readers whose digest
     was not made yet get it from the next send. ``everyone``: ``profiles`` are every reader's (no
     --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting).
-    The messages are held on the database server's clock when this machine's is off (its skew
-    measured once, here), as a daemon's pass holds them (digest.daemon.claims.on_server_clock)."""
+    The messages are held, and due, on the database server's clock when this machine's is off (its
+    skew measured once, here), as a daemon's pass has them (digest.daemon.claims.on_server_clock)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
@@ -154,7 +155,8 @@ def send_now(
     if everyone:  # a removed reader's retry: held now (StillWanted.removed), not left waiting for good
         renamed = {c.old for c in carried.waiting}  # a renamed reader's, to be carried over: not removed
         users += [user for user in removed_waiting(store) if user not in renamed]
-    outbox.retry_now(users, now)
+    on_server = functools.partial(on_server_clock, skew=skew)  # the messages' due times
+    outbox.retry_now(users, on_server(now))
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
     if not force:
         _clear_stale(store, [p for p in planned if p.action == NEW])
@@ -182,7 +184,8 @@ def send_now(
             progress=progress,
             stop=stop,
             dropped=dropped,
-            wall=lambda: on_server_clock(wall_clock(), skew),
+            wall=lambda: on_server(wall_clock()),
+            on_server=on_server,
         )
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened

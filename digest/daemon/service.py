@@ -238,6 +238,7 @@ class Daemon:
             beat=lambda: self._touch(store),
             unbuilt=self.unbuilt,
             wall=lambda: on_server_clock(self.wall(), self._skew),  # the leases: as the workers'
+            on_server=lambda at: on_server_clock(at, self._skew),  # the messages' due times too
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)

@@ -74,13 +74,16 @@ def send_due(
     unbuilt: UnbuiltSaid | None = None,
     found_due: set[str] | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
+    due_at: dt.datetime | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period), but
     those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried). A reader
     whose digest cannot be made is said in the log through ``unbuilt`` (the daemon's: once; by
     default at every call). ``found_due`` gets the readers found due, tried or not (another
     worker holding them, or ``stop`` set first). ``wall``: the time the readers' leases run on (the
-    daemon's: the database server's when its machine's clock is off, as the workers table's).
+    daemon's: the database server's when its machine's clock is off, as the workers table's);
+    ``due_at``: when the digests queued are due (default ``now``; the daemon's: ``now`` on the server's
+    clock, digest.deliver.delivery.deliver_due's ``on_server``).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -124,7 +127,7 @@ def send_due(
         mine = set(claim_readers(store, users, me, wall(), lease))  # the others take the rest
         held = [x for x in listed if x[0].user in mine]
         try:
-            done += _queue_batch(config, store, outbox, renderer, windows, held, now, stop, unbuilt)
+            done += _queue_batch(config, store, outbox, renderer, windows, held, now, stop, unbuilt, due_at)
         finally:
             release_readers(store, sorted(mine), me)
     return done
@@ -140,6 +143,7 @@ def _queue_batch(
     now: dt.datetime,
     stop: threading.Event | None,
     unbuilt: UnbuiltSaid,
+    due_at: dt.datetime | None = None,
 ) -> list[Scheduled]:
     """The digests of readers this worker holds; each queued with its period marked, together."""
     done = []
@@ -172,12 +176,11 @@ def _queue_batch(
             continue
         ready.append((out, slot.period))
     try:
-        stored = queue_for_periods(config, store, outbox, ready, now)  # one transaction for the batch
+        stored = queue_for_periods(config, store, outbox, ready, now, due_at)  # one transaction for the batch
     except db_errors() as e:  # one of them was queued by another worker: each on its own, then
         log.info("queueing %d digests together failed (%s); one at a time", len(ready), e)
-        stored = [
-            (out, period) for out, period in ready if _queue_one(config, store, outbox, out, period, now)
-        ]
+        one = functools.partial(_queue_one, config, store, outbox, now=now, due_at=due_at)
+        stored = [(out, period) for out, period in ready if one(out, period)]
     for out, period in stored:
         papers = len(out.digest.matches)
         log.info("digest for %s (%s) queued: %s", out.digest.profile.user, period, counted(papers, "paper"))
@@ -187,13 +190,19 @@ def _queue_batch(
 
 
 def _queue_one(
-    config: Config, store: Store, outbox: Outbox, out: Outgoing, period: str, now: dt.datetime
+    config: Config,
+    store: Store,
+    outbox: Outbox,
+    out: Outgoing,
+    period: str,
+    now: dt.datetime,
+    due_at: dt.datetime | None = None,
 ) -> bool:
     """Queue one reader's digest for ``period``; False if another worker had queued one, or
     it is a removed reader's (digest.deliver.wanted.given_away)."""
     user = out.digest.profile.user
     try:
-        return bool(queue_for_periods(config, store, outbox, [(out, period)], now))
+        return bool(queue_for_periods(config, store, outbox, [(out, period)], now, due_at))
     except db_errors() as e:  # the (reader, period) backstop: another worker was quicker
         if not period_queued(store, user, period):
             raise
@@ -202,13 +211,18 @@ def _queue_one(
 
 
 def queue_for_periods(
-    config: Config, store: Store, outbox: Outbox, items: Sequence[tuple[Outgoing, str]], now: dt.datetime
+    config: Config,
+    store: Store,
+    outbox: Outbox,
+    items: Sequence[tuple[Outgoing, str]],
+    now: dt.datetime,
+    due_at: dt.datetime | None = None,
 ) -> list[tuple[Outgoing, str]]:
     """Queue readers' digests and mark their ``period`` done, in one transaction: a crash can
     neither lose the period's digest nor make two of them, and the (reader, period) key refuses
     a second one (failing the whole transaction). Not queued: a removed reader's digest (their
     name's file found gone since ``now``, not theirs now: digest.deliver.wanted.given_away).
-    Returns those queued."""
+    Returns those queued, due at ``due_at`` (default ``now``)."""
     if not items:
         return []
     with store.transaction():
@@ -225,7 +239,7 @@ def queue_for_periods(
         # `send` (Outbox.store) takes them, so that the two never wait on each other in a cycle
         mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
         for out, period in items:
-            enqueue(outbox, out, now, period=period)
+            enqueue(outbox, out, now, period=period, due=due_at)
         store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
     return list(items)
 
@@ -305,6 +319,7 @@ def run_once(
     beat: Callable[[], None] | None = None,
     unbuilt: UnbuiltSaid | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
+    on_server: Callable[[dt.datetime], dt.datetime] | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
@@ -317,7 +332,10 @@ def run_once(
     ``beat``: called between the steps (the worker seen again, digest.daemon.claims.touch: a pass
     longer than a lease is not a killed worker's; queueing and sending renew leases already);
     ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt);
-    ``wall``: the time the readers' and the messages' leases run on (:func:`send_due`)."""
+    ``wall``: the time the readers' and the messages' leases run on (:func:`send_due`); ``on_server``:
+    a time of this machine's clock as the database server's says it, for the messages' due times
+    (digest.deliver.delivery.deliver_due's; default: as it is)."""
+    on_server = on_server or (lambda at: at)
     problems: list[str] = []
     beat = beat or (lambda: None)
     fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
@@ -352,11 +370,12 @@ def run_once(
             unbuilt=unbuilt,
             found_due=due,
             wall=wall,
+            due_at=on_server(now),
         )
         if queue
         else []
     )
-    send = functools.partial(deliver_due, stop=stop, unrecorded=unrecorded, wall=wall)  # leases: as readers
+    send = functools.partial(deliver_due, stop=stop, unrecorded=unrecorded, wall=wall, on_server=on_server)
     delivered = send(config, store, sender, now) if deliver else []
     if due_index is not None and queue:  # a digest held for its reader's new address, by this pass or
         # another process since the last: the day's made again (a day back: longer than any grace)
@@ -369,5 +388,5 @@ def run_once(
         tuple(delivered),
         tuple(fetched),
         due=frozenset(due),
-        retries=tuple(Outbox(store).retries_after(now)),
+        retries=tuple(Outbox(store).retries_after(on_server(now))),
     )

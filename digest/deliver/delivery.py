@@ -80,6 +80,7 @@ def deliver_due(
     progress: Progress | None = None,
     dropped: list[GivenAway] | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
+    on_server: Callable[[dt.datetime], dt.datetime] | None = None,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -121,7 +122,11 @@ def deliver_due(
     Each result is recorded at its own time (``clock``; default: ``now`` plus the time the
     pass has taken), so a retry waits its full delay after the failure, however long the pass.
     ``wall``: the time the messages' leases run on (the daemon's: the database server's when its
-    machine's clock is off, as its readers' leases, digest.daemon.tick.send_due).
+    machine's clock is off, as its readers' leases, digest.daemon.tick.send_due). ``on_server``: a
+    time of this machine's clock as the database server's says it (default: as it is), for the
+    messages' due times, written and judged (the daemon's and `digest send`'s: the server's clock's
+    when the machine's is off, digest.daemon.claims.on_server_clock), so that a message this
+    machine queues or defers is due to every worker at its time.
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
@@ -131,7 +136,8 @@ def deliver_due(
     record_accepted(outbox, unrecorded)
     close_left()
     replay(outbox)
-    ids = outbox.due_ids(now, users)
+    on_server = on_server or (lambda at: at)
+    ids = outbox.due_ids(on_server(now), users)
     if not ids and fresh is None:
         return []
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)
@@ -155,7 +161,7 @@ def deliver_due(
 
     run = Pass(
         config, outbox, policy, limiter, circuit, Suppressions(store), unrecorded, progress, now, clock,
-        lease_holder(me, lease, wall), rng, stop=stop or threading.Event(),
+        lease_holder(me, lease, wall), rng, on_server, stop=stop or threading.Event(),
         dropped=[] if dropped is None else dropped,
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)

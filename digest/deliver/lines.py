@@ -77,6 +77,7 @@ class Pass:
     clock: Callable[[], dt.datetime]
     holder: Callable[[], tuple[str, dt.datetime]]  # (worker, lease end) for a message stored now
     rng: random.Random | None = None
+    on_server: Callable[[dt.datetime], dt.datetime] = lambda at: at  # due times: deliver_due's
     wanted: StillWanted | None = None  # is a message still wanted (default: made in __post_init__)
     guard: threading.Lock = field(default_factory=threading.Lock)
     journal: Journal | None = None  # noted there: what the server accepted (see _send_noted)
@@ -333,7 +334,7 @@ def _write(
             skipped += 1
             continue
         else:
-            msg = run.outbox.add(item, run.now, run.holder())
+            msg = run.outbox.add(item, run.now, run.holder(), run.on_server(run.now))
             if msg is None:
                 skipped += 1
                 continue

@@ -130,12 +130,15 @@ class Outbox(OutboxMarks):
         through: int | None = None,
         packed: bytes | None = None,
         holder: tuple[str, dt.datetime] | None = None,
+        due: dt.datetime | None = None,
     ) -> int:
         """Store a built message. Call inside ``store.transaction()`` to tie it to other state.
 
         ``through``: the newest paper when its digest was chosen (the next digest starts after).
         The bytes go to ``outbox_mime``, compressed (``packed``: ``pack(mime)`` if made already);
         ``outbox.mime`` stays empty. ``holder``: (worker, until): held by that worker from the start.
+        ``due``: when it is due (default ``now``): the database server's time, where the workers' is
+        another (digest.deliver.delivery.deliver_due's ``on_server``).
         """
         worker, until = holder if holder is not None else (None, None)
         row_id = self.db.execute(
@@ -151,8 +154,8 @@ class Outbox(OutboxMarks):
                 b"",
                 json.dumps(list(paper_ids)),
                 QUEUED,
-                (stamp := iso(now)),
-                stamp,
+                iso(due or now),
+                iso(now),
                 through,
                 worker,
                 iso(until) if until is not None else None,
@@ -165,7 +168,11 @@ class Outbox(OutboxMarks):
         return row_id
 
     def add(
-        self, new: NewMessage, now: dt.datetime, holder: tuple[str, dt.datetime] | None = None
+        self,
+        new: NewMessage,
+        now: dt.datetime,
+        holder: tuple[str, dt.datetime] | None = None,
+        due: dt.datetime | None = None,
     ) -> OutboxMessage | None:
         """Store a new message (inside a transaction); the stored message, from memory.
         ``holder``: (worker, until): the worker that made it holds it (see :meth:`hold`).
@@ -195,13 +202,14 @@ class Outbox(OutboxMarks):
             through=new.through,
             packed=new.packed,
             holder=holder,
+            due=due,
         )
         if new.period is not None:
             self.store.set_schedule_state(new.user, new.period, now)
-        stamp = dt.datetime.fromisoformat(iso(now))
+        stamp, at = (dt.datetime.fromisoformat(iso(t)) for t in (now, due or now))
         return OutboxMessage(
             row_id, new.message_id, new.user, new.recipient, new.period, new.subject, new.mime,
-            tuple(new.paper_ids), QUEUED, 0, stamp, None, stamp, None,
+            tuple(new.paper_ids), QUEUED, 0, at, None, stamp, None,
         )  # fmt: skip
 
     def due_ids(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[int]:

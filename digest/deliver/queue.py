@@ -70,8 +70,11 @@ def queue_digests(
     return queued
 
 
-def enqueue(outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None = None) -> int:
-    """Store a prepared message in the outbox (as the CRLF bytes SMTP will carry)."""
+def enqueue(
+    outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None = None, due: dt.datetime | None = None
+) -> int:
+    """Store a prepared message in the outbox (as the CRLF bytes SMTP will carry), due at ``due``
+    (default ``now``: Outbox.enqueue)."""
     return outbox.enqueue(
         user=out.digest.profile.user,
         recipient=out.digest.profile.email,
@@ -82,6 +85,7 @@ def enqueue(outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None 
         now=now,
         period=period,
         through=out.digest.through,
+        due=due,
     )
 
 

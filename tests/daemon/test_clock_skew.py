@@ -35,11 +35,11 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
             "this machine's clock is 300 s ahead of the database server's: its readers' digests are made "
             "when this clock reaches their send time"
         )
-        assert "(300 s later; the leases are the server's clock's)" in note
+        assert "(300 s early; the leases and the messages' due times are the server's clock's)" in note
         assert "set the clock right (NTP)" in note
         behind = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)))
         assert behind is not None and "60 s behind the database server's" in behind
-        assert "(60 s sooner;" in behind
+        assert "(60 s late;" in behind
 
 
 def test_on_sqlite_there_is_no_other_clock(tmp_path):
