@@ -6,9 +6,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
+
+pytestmark = pytest.mark.usefixtures("drafts_in_tmp")  # a kept draft: in the test's folder
 
 
 def editor_script(
