@@ -56,7 +56,10 @@ def test_two_workers_failing_a_reader_first_at_once_say_it_once(tmp_path, smtp_s
     """Two passes ending together, bob's and cy's digests failing for the first time (no row of
     theirs to lock yet): each pass read no row of theirs, and both said them at ERROR. Here each
     pass is held as it notes them by a transaction writing their rows that rolls back (a third
-    pass's note, not yet committed, as a slow one's is), then both go on at once."""
+    pass's note, not yet committed, as a slow one's is), then both go on at once. The second pass
+    starts once the first is held: it has let bob and cy go by then (the readers' claims), so it
+    builds their digests too; started together, one of the two passes could claim no reader
+    (the other's claim under way: SKIP LOCKED) and end without noting them."""
     import psycopg
 
     caplog.set_level(logging.DEBUG, logger="digest")
@@ -65,20 +68,20 @@ def test_two_workers_failing_a_reader_first_at_once_say_it_once(tmp_path, smtp_s
         a.cli("status")  # the database's tables made
         now = [dt.datetime.now(dt.UTC)]
         workers = [Daemon(ws.config, lambda: now[0]) for ws in (a, b)]
+        passes = [threading.Thread(target=worker.run_once, daemon=True) for worker in workers]
         with psycopg.connect(str(url), autocommit=True) as side:
             with contextlib.suppress(Rollback), side.transaction():
                 side.execute(
                     'INSERT INTO reader_failures ("user", error, worker, at) VALUES '
                     "('bob', 'x', 'w3', '2000-01-01'), ('cy', 'x', 'w3', '2000-01-01')"
                 )
-                passes = [threading.Thread(target=worker.run_once) for worker in workers]
-                for one in passes:
+                for started, one in enumerate(passes, 1):
                     one.start()
-                while side.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0] < 2:
-                    time.sleep(0.05)  # both passes waiting for the third's rows
+                    held_by(side, passes[:started])
                 raise Rollback
             for one in passes:
-                one.join()
+                one.join(timeout=60)
+                assert not one.is_alive(), "a pass still running a minute after the third's rollback"
         lines = [(r.levelname, r.getMessage()) for r in caplog.records if "not queued" in r.getMessage()]
         for user in ("bob", "cy"):  # was: ERROR, ERROR
             levels = sorted(level for level, text in lines if text.startswith(f"digest for {user}"))
@@ -87,6 +90,20 @@ def test_two_workers_failing_a_reader_first_at_once_say_it_once(tmp_path, smtp_s
 
 class Rollback(Exception):
     """The third pass's note undone."""
+
+
+def held_by(side, passes: list[threading.Thread], seconds: float = 60) -> None:
+    """Wait until as many sessions as ``passes`` wait for ``side``'s transaction (its rows); fails,
+    saying how far they got, if a pass ends first or they do not within ``seconds``."""
+    waiting = "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND %s = ANY(pg_blocking_pids(pid))"
+    deadline = time.monotonic() + seconds
+    while (held := side.execute(waiting, (side.info.backend_pid,)).fetchone()[0]) < len(passes):
+        ended = sum(not one.is_alive() for one in passes)
+        assert not ended and time.monotonic() < deadline, (
+            f"{held} of {len(passes)} passes held by the third's rows ({ended} ended, {seconds} s at "
+            "most): a pass did not try bob's and cy's digests"
+        )
+        time.sleep(0.05)
 
 
 def test_workers_with_their_own_copy_of_the_template_say_its_failure_once(tmp_path, smtp_server, caplog):
