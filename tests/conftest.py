@@ -24,6 +24,7 @@ from digest.cli import main
 from digest.config import Config, load_config
 from digest.db import DatabaseUrl
 from digest.demo.smtp_server import LocalSmtpServer, release_ports
+from digest.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
@@ -86,9 +87,15 @@ class Workspace:
     def config(self) -> Config:
         return load_config(self.config_path)
 
-    def profile(self, user: str, text: str) -> Path:
+    def profile(self, user: str, text: str, *, in_place: bool = False) -> Path:
+        """Write ``user``'s profile whole, as `digest profile` does (renamed into place: a pass
+        takes it at once); ``in_place``: written in place, as an editor or a sync tool does (a pass
+        that finds it new waits until it is two seconds old: the tests of a save under way)."""
         path = self.root / "profiles" / f"{user}.yaml"
-        path.write_text(text)
+        if in_place:
+            path.write_text(text)
+        else:
+            write_atomic(path, text, whole=True, sync=False)
         return path
 
     def dump(

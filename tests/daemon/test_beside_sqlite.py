@@ -19,6 +19,7 @@ from digest.config import load_config
 from digest.daemon.agree import apart, worker_settings
 from digest.daemon.claims import heartbeat
 from digest.daemon.lock import RunLock
+from digest.files import write_atomic
 from digest.store import Store
 
 from conftest import Workspace
@@ -42,7 +43,7 @@ def test_a_killed_daemons_row_is_not_followed_once_another_daemon_runs(tmp_path)
 
     shutil.move(tmp_path / "profiles", tmp_path / "people")  # the folder moved, the config told
     ws.config_path.write_text(ws.config_path.read_text().replace("profiles: profiles", "profiles: people"))
-    (tmp_path / "people" / "bob.yaml").write_text(R10.replace("r10@", "bob@"))  # and a reader added
+    write_atomic(tmp_path / "people" / "bob.yaml", R10.replace("r10@", "bob@"), whole=True)  # a reader added
     second = start(ws, "second.log")
     try:
         wait_until(lambda: len([r for r in rows(ws) if r[2]]) == 2, 60, "the second daemon's pass", ws)

@@ -118,7 +118,7 @@ def test_a_new_profile_is_picked_up_and_a_removed_one_stops(mail_workspace, smtp
     at(d, clock, 0)
     at(d, clock, 1)
     (ws.root / "profiles" / "bob.yaml").unlink()
-    ws.profile("cy", profile_text("cy", "07:30"))  # written in place a moment ago: taken a pass later
+    ws.profile("cy", profile_text("cy", "07:30"), in_place=True)  # a moment ago: taken a pass later
     at(d, clock, 30)
     at(d, clock, 31)
     assert sorted(received(smtp_server)) == ["ada", "cy"]

@@ -74,7 +74,8 @@ def test_a_run_waits_once_for_a_file_back_written_during_its_wait(mail_workspace
     # did not read (a pass waited up to 4 s; a script writing 100 readers back, 4.1 s)
     ws = mail_workspace
     path, _, _ = eve_unsubscribed_and_gone(ws, smtp_server)
-    ws.profile("ada", 'email: ada@example.org\ninterests: [robots]\nsend_at: "09:00"\n')  # new, just written
+    ada = 'email: ada@example.org\ninterests: [robots]\nsend_at: "09:00"\n'
+    ws.profile("ada", ada, in_place=True)  # new, just written in place: the run waits for it
     asked = []  # the waits the look at the names asked for
     monkeypatch.setattr(cache, "time", SimpleNamespace(time_ns=time.time_ns, sleep=asked.append))
 
