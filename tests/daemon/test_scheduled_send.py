@@ -239,6 +239,12 @@ def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_serve
     )
 
 
+def due_now() -> str:
+    """A send time whose slot came a minute ago (UTC): due at a `run --once` at any hour of the day,
+    where '00:00' was due only within the grace's four hours after midnight."""
+    return f"{dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1):%H:%M}"
+
+
 class Deferring(Mailbox):
     async def handle_RCPT(self, server, session, envelope, address, options) -> str:
         return "451 4.3.0 try again later"
@@ -249,7 +255,7 @@ def test_run_once_exits_1_when_the_server_did_not_take_a_digest_as_send_does(mai
     pass while nothing went out, where `digest send` exits 1: README's "1 when a reader got
     nothing (their profile or message failed)"."""
     ws = mail_workspace
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '00:00'\n")
+    ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{due_now()}'\n")
     ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
     with LocalSmtpServer(Deferring()) as busy:
         text = ws.config_path.read_text()
@@ -268,7 +274,7 @@ def test_run_once_between_a_deferral_and_its_retry_says_the_message_waiting(mail
     """Before: a pass while ada's deferred digest waited for its retry time said "nothing to do:
     ... no reader's digest due", as if nothing were left to send."""
     ws = mail_workspace
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '00:00'\n")
+    ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{due_now()}'\n")
     ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
     with LocalSmtpServer(Deferring()) as busy:  # the server says 451: later
         text = ws.config_path.read_text()
