@@ -336,11 +336,13 @@ def _make_way(config: Config, user: str, now: dt.datetime, timeout: float, writt
         # with another profiles folder than the workers', the look would note their readers removed
         refuse_if_apart(store, config, f"`digest profile new {user}`", now, beside=True, keys=FOLDER)
         done: list[Continued] = []
+        waiting: list[Continued] = []  # a message of the old name being sent: not written down gone
         try:
-            carry(store, pending(config, store, load_profiles_lenient(config)[0], now), now, done=done)
+            items = pending(config, store, load_profiles_lenient(config)[0], now)
+            carry(store, items, now, waiting=waiting, done=done)
         finally:
             written.extend(f"{item.describe()} (a renamed profile)" for item in done)
-        if look(config, store, now):
+        if look(config, store, now, waiting={item.old for item in waiting}):
             written.append("the profile files that came or went since the last pass, written down")
         _look_at_one(config, store, user, now)
         row = store.db.execute("SELECT gone_at FROM reader_names WHERE user = ? AND live = 0", (user,))

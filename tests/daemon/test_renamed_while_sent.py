@@ -14,9 +14,11 @@ from test_failures_every_machine import machine
 from test_renamed_profile import rename, yesterday
 from test_send_clock_skew import SEND_AHEAD
 
+from digest.daemon.names import name_taken_over
 from digest.daemon.service import Daemon
 from digest.db import wall_clock
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
 
@@ -39,10 +41,11 @@ class SlowForTwo(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def renamed_while_held(tmp_path, ahead: float) -> tuple[SlowForTwo, str]:
+def renamed_while_held(tmp_path, ahead: float, meanwhile=None) -> tuple[SlowForTwo, str]:
     """app2's worker's pass holds ada's, bob's and eve's digests (two connections, at ada's and
     bob's); eve.yaml is renamed eve-smith.yaml, and a `digest send` on db1, whose clock is
-    ``ahead`` s ahead, runs. The mailbox once the pass ended, and what the send said."""
+    ``ahead`` s ahead, runs (``meanwhile``: that is run instead, given the workspace, and says
+    what it made). The mailbox once the pass ended, and what the send said."""
     mailbox = SlowForTwo()
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         (tmp_path / "db1").mkdir()
@@ -59,12 +62,15 @@ def renamed_while_held(tmp_path, ahead: float) -> tuple[SlowForTwo, str]:
         try:
             assert mailbox.both.wait(timeout=60)  # the worker holds the three digests
             rename(ws, "eve", "eve-smith")
-            command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), str(ahead)]
-            sending = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            if meanwhile is not None:
+                said = meanwhile(ws)
+            else:
+                command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), str(ahead)]
+                said = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
         finally:
             mailbox.go.set()
             worker.join(timeout=60)
-    return mailbox, sending.stdout
+    return mailbox, said
 
 
 def sent_to(mailbox: Mailbox) -> list[str]:
@@ -88,4 +94,26 @@ def test_a_send_ahead_puts_the_carry_over_off_while_a_worker_holds_the_renamed_r
     database server's clock now: put off, as by a send in step."""
     mailbox, said = renamed_while_held(tmp_path, 300)
     assert "eve-smith: nothing sent; continues eve from the next send" in said  # was: made at once
+    assert sent_to(mailbox) == ["ada@example.org", "bob@example.org", "eve@example.org"]  # was: no eve
+
+
+def removed_cy_named_anew(ws: Workspace) -> str:
+    """The steps `digest profile new cy` takes before it makes cy.yaml (digest.daemon.names
+    .name_taken_over): cy, a reader whose file was removed, had a digest; the renames carried
+    over, then the names looked at. The carry-overs made, said."""
+    with Store(ws.config.database) as store, store.transaction():
+        at = wall_clock() - dt.timedelta(days=2)
+        store.set_schedule_state("cy", at.date().isoformat(), at)
+        store.record_delivery("cy", "<cy@x>", "cy@example.org", [], at, in_transaction=True)
+    return "; ".join(item.describe() for item in name_taken_over(ws.config, "cy", wall_clock()))
+
+
+def test_a_renamed_readers_digest_a_worker_holds_goes_though_profile_new_puts_the_carry_over_off(tmp_path):
+    """`digest profile new cy` (a removed reader's name given anew) carries the renames over and
+    looks at the names, as a pass does: it put eve's carry-over off (a message of eve's being
+    sent), but its look wrote eve's file down as gone, so the worker held eve's digest as "a
+    removed reader's (their profile file is gone)" and eve-smith got none that day. Its look, as
+    a send's, does not write down gone a name whose carry-over waits."""
+    mailbox, said = renamed_while_held(tmp_path, 0, removed_cy_named_anew)
+    assert said == ""  # eve's carry-over put off: none made
     assert sent_to(mailbox) == ["ada@example.org", "bob@example.org", "eve@example.org"]  # was: no eve
