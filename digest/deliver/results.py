@@ -98,7 +98,8 @@ def record(
         outbox.mark_sent(msg, reply, at, in_transaction=True)
         say(logging.INFO, "digest sent to %s <%s>: %s", msg.user, msg.recipient, counted(papers, "paper"))
     elif not final and (retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)):
-        outbox.mark_retry(msg, reply, at, run.on_server(retry_at), in_transaction=True)
+        retry_at = run.on_server(retry_at)  # stored, and said, as `digest status` says it: the server's
+        outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
         say(
             logging.WARNING,
             "digest to %s <%s> deferred until %s: %s",

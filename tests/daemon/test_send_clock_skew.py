@@ -85,3 +85,20 @@ def test_the_message_a_killed_send_ahead_was_sending_goes_from_a_worker_after_a_
         assert [w.messages for w in collect_status(ws.config, wall_clock()).workers] in ([], [0]), held
         Daemon(app2.config, wall_clock).run_once()  # the in-step worker's next pass
         assert [m.rcpt_tos for m in mailbox.messages] == [["ada@example.org"]]  # was: [], for 5 min more
+
+
+def test_a_send_ahead_says_the_retry_time_status_says(tmp_path):
+    """A `digest send` 5 min ahead whose message the server deferred said "deferred until" a time
+    of its own clock, while the time it stored (outbox.next_attempt_at), which `digest status`
+    and the daemon's idle line say, is the database server's (4a0c41c): the two 5 min apart for
+    one retry. It says the time stored now."""
+    mailbox = KillingMailbox()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws, _ = deferred_for_ada(tmp_path, server.port, url, "")
+        time.sleep(1.5)  # its retry due
+        mailbox.deferred = False  # deferred again
+        command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), "300", "--user", "ada"]
+        sent = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        (queued,) = collect_status(ws.config, wall_clock()).queued
+    said = f"deferred until {queued.next_attempt_at:%Y-%m-%d %H:%M} UTC"  # as `digest status` says it
+    assert said in sent.stdout, sent.stdout  # was: 5 min later
