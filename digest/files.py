@@ -107,12 +107,15 @@ _NO_ACL = (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS)
 
 
 def _keep_acl(tmp: str | Path, path: Path) -> None:
-    """``tmp`` given the access ACL of ``path`` it replaces, where there is one (set after the
-    mode, which it holds too): an account given access by ``setfacl -m u:NAME:r`` keeps it. A file
-    or filesystem with none (tmpfs without ACLs, FAT, another system) is passed over quietly."""
+    """``tmp`` given the access ACL (setfacl) of ``path`` it replaces, after the mode: a file with
+    none keeps none, not the folder's default ACL's entries. None kept here (FAT): passed over."""
     try:
-        acl = os.getxattr(path, ACCESS_ACL)
-        os.setxattr(tmp, ACCESS_ACL, acl)
+        try:
+            os.setxattr(tmp, ACCESS_ACL, os.getxattr(path, ACCESS_ACL))
+        except OSError as e:
+            if e.errno != errno.ENODATA:
+                raise
+            os.removexattr(tmp, ACCESS_ACL)  # ENODATA again where it has none either: quiet
     except (FileNotFoundError, NotADirectoryError, AttributeError):
         return  # no file to follow (or no xattr calls here)
     except OSError as e:  # said, not the edit refused: its content matters more than who else reads it

@@ -163,3 +163,31 @@ def test_an_edit_keeps_the_files_acl_entries(workspace):
     if root:  # and the file written anew
         read = read_by_nobody()
         assert read.returncode == 0 and "neuromorphic" in read.stdout, read.stderr
+
+
+@pytest.mark.skipif(shutil.which("setfacl") is None, reason="setfacl (Debian's acl) is not installed")
+def test_an_edit_gives_a_file_without_acl_entries_none_from_the_folders_default(workspace):
+    # before, ada.yaml whose owner took nobody's entry off (`setfacl -b`, the folder's default ACL
+    # giving it to every new file) had it back after `profile add`: the file written anew took the
+    # folder's default entries and the old file had none to carry over, so nobody read it again
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "profile"]
+    folder = workspace.root / "profiles"
+    given = subprocess.run(["setfacl", "-d", "-m", "u:nobody:r", str(folder)], capture_output=True, text=True)
+    if given.returncode != 0:
+        pytest.skip(f"this filesystem keeps no ACL: {given.stderr.strip()}")
+    subprocess.run([*cmd, "new", "ada", "--email", "ada@example.org", "-i", "soup"], env=env, check=True)
+    path = folder / "ada.yaml"
+
+    def entries() -> str:
+        return subprocess.run(["getfacl", "-cp", str(path)], capture_output=True, text=True).stdout
+
+    assert "user:nobody:r--" in entries()  # a new file takes the folder's default, as any program's
+    subprocess.run(["setfacl", "-b", str(path)], check=True)
+    path.chmod(0o640)
+    taken_off = entries()
+    assert "nobody" not in taken_off
+    subprocess.run([*cmd, "add", "ada", "neuromorphic"], env=env, check=True, capture_output=True)
+    assert "neuromorphic" in path.read_text()
+    assert entries() == taken_off
+    assert path.stat().st_mode & 0o777 == 0o640
