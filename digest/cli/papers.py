@@ -283,6 +283,8 @@ def preview(
       digest preview ada --open
       digest preview ada --unsigned-links   # in a shell without the links' secret
     """
+    from zoneinfo import ZoneInfo
+
     from digest.compose.preview import open_in_browser, unlisted_by, waiting_in_inbox
     from digest.compose.preview import preview as build_preview
     from digest.deliver.suppressions import suppressed_note
@@ -290,7 +292,7 @@ def preview(
 
     config = obj.config
     unsigned = _secret_missing(config, allow_unsigned)
-    outgoing = build_preview(config, user, now_utc(), up_to=day, unsigned=unsigned is not None)
+    outgoing = build_preview(config, user, now := now_utc(), up_to=day, unsigned=unsigned is not None)
     say_profile_notes(outgoing.digest.profile)
     if unsigned is not None:
         click.secho(
@@ -299,7 +301,10 @@ def preview(
             fg="yellow",
             err=True,
         )
-    if day is None and (waiting := waiting_in_inbox(config)):
+    today = now.astimezone(
+        ZoneInfo(outgoing.digest.profile.timezone)
+    ).date()  # --date of it, or one to come: the next
+    if (day is None or day >= today) and (waiting := waiting_in_inbox(config)):
         click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(config, day)):
         click.secho(f"note: {unlisted}", fg="yellow", err=True)

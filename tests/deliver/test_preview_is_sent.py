@@ -367,6 +367,11 @@ def test_the_preview_says_a_dump_waiting_in_the_inbox_is_not_in_it(life):
         f"note: 1 dump waiting in the inbox is not in this preview ({inbox}): the daemon (`digest run`) "
         "takes it in before the digests it sends; `digest ingest` takes it in now.\n" in shown.stderr
     ), shown.output
+    today = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"  # `--date` of today before its digest is the next: said too
+    assert "note: 1 dump waiting" in life.ws.cli("preview", "ada", "--text", "--date", today).stderr
+    assert (
+        "waiting in the inbox" not in life.ws.cli("preview", "ada", "--text", "--date", "2026-03-15").stderr
+    )
     (sent,) = life.run(MON)
     assert [title for title, _ in summary(plain(sent.message))[1]] == ["Neuromorphic Chips"]
     assert life.ws.cli("preview", "ada", "--text").stderr.count("waiting in the inbox") == 0
