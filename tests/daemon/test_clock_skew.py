@@ -173,6 +173,21 @@ class KillingMailbox(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+def due_on_server(url, user: str, within: float = 10.0) -> None:
+    """Wait until ``user``'s deferred message is due on the database server's clock, which every
+    worker judges a message's due time on (a worker ahead too), ``within`` seconds at the most."""
+    end = time.monotonic() + within
+    due = f"SELECT next_attempt_at FROM outbox WHERE \"user\" = '{user}'"
+    with Store(url) as store:
+        while True:
+            (at,) = store.db.execute(due).fetchone()
+            (server,) = store.db.execute("SELECT clock_timestamp()").fetchone()
+            if dt.datetime.fromisoformat(at) <= server:
+                return
+            assert time.monotonic() < end, f"{user}'s message not due on the server's clock within {within} s"
+            time.sleep(0.05)
+
+
 def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a_lease(tmp_path):
     """The messages' leases were times of each worker's own clock too: a worker 5 min ahead,
     killed while the SMTP server took ada's deferred digest again, held it 5 min and a lease, so
@@ -191,6 +206,7 @@ def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a
             delivery = "delivery:\n  lease_seconds: 2\n  retry_first_seconds: 1\n"
             config.write_text(config.read_text() + delivery)
         Daemon(app2.config, wall_clock).run_once()  # the in-step worker's: ada's digest deferred
+        due_on_server(url, "ada")  # its retry (a second on): due to a worker ahead only then too
         ahead = subprocess.Popen([sys.executable, "-c", AHEAD, str(ws.config_path), "300"])
         mailbox.pid = ahead.pid  # its pass tries ada's digest again: killed as the server takes it
         assert ahead.wait(timeout=60) == -signal.SIGKILL
