@@ -225,9 +225,9 @@ def refused_when_locked_before_the_look(ws, monkeypatch) -> str:
     holder = sqlite3.connect(ws.config.database, isolation_level=None)
     real = names.look
 
-    def look(*args):
+    def look(*args, **kwargs):
         holder.execute("BEGIN IMMEDIATE")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(names, "look", look)
     try:
