@@ -69,12 +69,11 @@ def waiting_in_inbox(config: Config) -> str | None:
     waiting = inbox.candidates(config.inbox) if config.inbox.is_dir() else []
     if not waiting:
         return None
-    verb = "is" if len(waiting) == 1 else "are"
+    verb, them = ("is", "it") if len(waiting) == 1 else ("are", "them")
     return (
         f"{counted(len(waiting), 'dump')} waiting in the inbox {verb} not in this preview "
-        f"({', '.join(printable(p) for p in waiting)}): the daemon (`digest run`) takes "
-        f"{'it' if len(waiting) == 1 else 'them'} in before the digests it sends; `digest ingest` takes "
-        f"{'it' if len(waiting) == 1 else 'them'} in now."
+        f"({', '.join(printable(p) for p in waiting)}): the daemon (`digest run`) takes {them} in "
+        f"before sending any digest; `digest ingest` takes {them} in now."
     )
 
 

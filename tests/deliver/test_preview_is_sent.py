@@ -365,7 +365,7 @@ def test_the_preview_says_a_dump_waiting_in_the_inbox_is_not_in_it(life):
     inbox = life.ws.root / "inbox" / "today.txt"
     assert (
         f"note: 1 dump waiting in the inbox is not in this preview ({inbox}): the daemon (`digest run`) "
-        "takes it in before the digests it sends; `digest ingest` takes it in now.\n" in shown.stderr
+        "takes it in before sending any digest; `digest ingest` takes it in now.\n" in shown.stderr
     ), shown.output
     today = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"  # `--date` of today before its digest is the next: said too
     assert "note: 1 dump waiting" in life.ws.cli("preview", "ada", "--text", "--date", today).stderr
@@ -375,3 +375,18 @@ def test_the_preview_says_a_dump_waiting_in_the_inbox_is_not_in_it(life):
     (sent,) = life.run(MON)
     assert [title for title, _ in summary(plain(sent.message))[1]] == ["Neuromorphic Chips"]
     assert life.ws.cli("preview", "ada", "--text").stderr.count("waiting in the inbox") == 0
+
+
+def test_the_note_of_two_dumps_waiting_says_them(life):
+    # Before: "... the daemon (`digest run`) takes them in before the digests it sends", and of
+    # one dump "takes it in before the digests it sends": "it" the dump, then the daemon
+    life.ws.profile("ada", ADA)
+    for name in ("a.txt", "b.txt"):
+        life.ws.dump(name, make_dump("Mar 16", [(f"Neuromorphic {name}", "Spikes.")]), mtime=MON - 6 * HOUR)
+    shown = life.ws.cli("preview", "ada", "--text")
+    inbox = life.ws.root / "inbox"
+    assert (
+        f"note: 2 dumps waiting in the inbox are not in this preview ({inbox / 'a.txt'}, {inbox / 'b.txt'}): "
+        "the daemon (`digest run`) takes them in before sending any digest; `digest ingest` takes them "
+        "in now.\n" in shown.stderr
+    ), shown.output
