@@ -145,6 +145,17 @@ def _read_only_folder(path: Path) -> bool:
         return False
 
 
+def takes_no_writes(database: Path | str) -> bool:
+    """An SQLite database this process cannot write: its file or its folder read-only (a
+    read-only disk or mount, modes that forbid this user), where only a read-only open reads it
+    (SQLite's -wal and -shm files cannot be made beside it). PostgreSQL: False (a role that may
+    only read opens it as any other does; the server says so of a write)."""
+    if is_postgres(database) or str(database) == ":memory:":
+        return False
+    path = Path(database)
+    return path.exists() and (_read_only_folder(path) or not os.access(path, os.W_OK))
+
+
 def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
     """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
     immutable (nobody can be writing it there)."""

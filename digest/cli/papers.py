@@ -20,7 +20,6 @@ from digest.cli.common import (
     handle_errors,
     now_utc,
     progress_for,
-    say_profile_notes,
     write_output,
 )
 from digest.files import counted, printable
@@ -283,42 +282,17 @@ def preview(
       digest preview ada --open
       digest preview ada --unsigned-links   # in a shell without the links' secret
     """
-    from zoneinfo import ZoneInfo
-
-    from digest.compose.preview import open_in_browser, unlisted_by, waiting_in_inbox
+    from digest.cli.preview_notes import say_notes, secret_missing
+    from digest.compose.preview import open_in_browser, preview_store
     from digest.compose.preview import preview as build_preview
-    from digest.deliver.suppressions import suppressed_note
-    from digest.signing import UNSIGNED
 
     config = obj.config
-    unsigned = _secret_missing(config, allow_unsigned)
-    outgoing = build_preview(config, user, now := now_utc(), up_to=day, unsigned=unsigned is not None)
-    say_profile_notes(outgoing.digest.profile)
-    if unsigned is not None:
-        click.secho(
-            f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "
-            "and open nothing. The rest is what `digest send` sends; send and serve need the secret.",
-            fg="yellow",
-            err=True,
+    unsigned = secret_missing(config, allow_unsigned)
+    with preview_store(config.database) as store:  # one store, its notes read it too
+        outgoing = build_preview(
+            config, user, now := now_utc(), up_to=day, unsigned=unsigned is not None, store=store
         )
-    today = now.astimezone(
-        ZoneInfo(outgoing.digest.profile.timezone)
-    ).date()  # --date of it, or one to come: the next
-    if (day is None or day >= today) and (waiting := waiting_in_inbox(config)):
-        click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
-    if day and outgoing.digest.day is None and (unlisted := unlisted_by(config, day)):
-        click.secho(f"note: {unlisted}", fg="yellow", err=True)
-    elif outgoing.digest.profile.paused:
-        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
-    elif blocked := suppressed_note(config.database, outgoing.digest.profile):  # as `send` plans them
-        click.secho(f"note: {blocked}", fg="yellow", err=True)
-    elif not outgoing.digest.sent:
-        click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
-            f"note: nothing matches {user}'s interests yet: no email is sent for this "
-            "(`send_empty: true` would send this note).",
-            fg="yellow",
-            err=True,
-        )
+        say_notes(config, store, outgoing, user, day, now, unsigned)
     if as_text:
         click.echo(outgoing.rendered.text, nl=False)
     if out is None and (open_it or not as_text):
@@ -330,29 +304,6 @@ def preview(
         click.echo(f"{outgoing.rendered.subject}\nWrote {out}{unsigned_note}", err=as_text)
     if open_it and out is not None and not open_in_browser(out):
         click.echo(f"No browser found: open {out} yourself.", err=True)
-
-
-def _secret_missing(config: Any, allowed: bool) -> str | None:
-    """Why the links' secret cannot be had here (a shell without its variable, a file readable
-    by the service's user only), when the reader's links would need it and ``allowed``
-    (--unsigned-links); None: it can, or no link is signed. Not allowed, it is `send`'s error
-    (a misspelt variable or file name is one), with the option named; a secret that is there
-    but unusable (too short) is an error either way."""
-    from digest.errors import SecretUnavailable
-
-    if not config.base_url:
-        return None
-    try:
-        config.web.secret()
-    except SecretUnavailable as e:
-        if not allowed:
-            raise SecretUnavailable(
-                f"{e}. To preview without it, its links not signed (they open nothing): "
-                "`digest preview --unsigned-links`",
-                e.why,
-            ) from None
-        return e.why
-    return None
 
 
 @click.command()

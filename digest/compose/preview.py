@@ -11,6 +11,7 @@ from pathlib import Path
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
+from digest.dbfaults import takes_no_writes
 from digest.files import counted, printable
 from digest.ingest import inbox
 from digest.models import Profile
@@ -30,6 +31,7 @@ def preview(
     profile: Profile | None = None,
     renderer: Renderer | None = None,
     unsigned: bool = False,
+    store: Store | None = None,
 ) -> Outgoing:
     """The message for ``user`` (or for ``profile``, e.g. an unsaved edit) as `send` and the
     daemon would build it at ``now``: the reader's next digest (select.digests.next_digest).
@@ -39,22 +41,44 @@ def preview(
 
     ``unsigned``: the reader's links without a signature (digest.signing.UnsignedLinks), the rest
     byte for byte the same: for a preview where the secret cannot be had.
+
+    ``store``: the database, open (:func:`preview_store`); by default opened for this alone.
     """
+    if store is None:
+        with preview_store(config.database) as store:
+            return preview(
+                config,
+                user,
+                now,
+                up_to=up_to,
+                profile=profile,
+                renderer=renderer,
+                unsigned=unsigned,
+                store=store,
+            )
     from digest.daemon.renamed import with_history  # the renames' module: no import of it at load
 
     its_file = profile is None
     profile = profile or load_profile(config, user)
-    with Store(config.database) as store:
-        # a renamed profile file not carried over yet: chosen from the old name's history, as the
-        # send carries it over first (digest.daemon.renamed), and not as a new reader's first digest
-        profile, name = with_history(config, store, profile, now, its_file=its_file)
-        history = replace(profile, user=name)
-        if up_to is not None:
-            digest = digest_of_day(store, history, up_to, config=config, now=now)
-        else:
-            digest = next_digest(store, history, now, config=config)
+    # a renamed profile file not carried over yet: chosen from the old name's history, as the
+    # send carries it over first (digest.daemon.renamed), and not as a new reader's first digest
+    profile, name = with_history(config, store, profile, now, its_file=its_file)
+    history = replace(profile, user=name)
+    if up_to is not None:
+        digest = digest_of_day(store, history, up_to, config=config, now=now)
+    else:
+        digest = next_digest(store, history, now, config=config)
     digest = replace(digest, profile=profile)
     return prepare(config, digest, renderer or Renderer.for_config(config), now, unsigned=unsigned)
+
+
+def preview_store(database: Path | str) -> Store:
+    """The store a preview and its notes read: opened for writing where the database takes
+    writes, as a pass opens it (the preview brings the collection's counts up to date and keeps
+    the embeddings it computes, for the digests after it); read-only where it takes none (a
+    read-only file, folder or disk: a writable open cannot make SQLite's -wal and -shm files),
+    which ranks once the papers stored are indexed (a pass or a preview where it may write)."""
+    return Store(database, readonly=takes_no_writes(database))
 
 
 def open_in_browser(path: Path) -> bool:
@@ -77,10 +101,9 @@ def waiting_in_inbox(config: Config) -> str | None:
     )
 
 
-def unlisted_by(config: Config, day: dt.date) -> str | None:
+def unlisted_by(store: Store, config: Config, day: dt.date) -> str | None:
     """Why a digest of ``day`` has no listing to draw on (Store.untaken_by); None: it has."""
-    with Store(config.database, readonly=True) as store:
-        untaken = store.untaken_by(day, config.sources)
+    untaken = store.untaken_by(day, config.sources)
     if untaken is None:
         return None
     if not untaken:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from digest.models import Profile
 from digest.store import Store, iso
@@ -117,11 +116,10 @@ def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:
     return Suppression(row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]), row[4])
 
 
-def suppressed_note(database: Path | str, profile: Profile) -> str | None:
+def suppressed_note(store: Store, profile: Profile) -> str | None:
     """What `digest preview` says of a reader whose mail is stopped (an unsubscribe, a hard
     bounce of their address), as `digest send` would plan them; None if it is not."""
-    with Store(database) as store:
-        blocked = Suppressions(store).blocking(profile)
+    blocked = Suppressions(store).blocking(profile)
     if blocked is None:
         return None
     user = profile.user

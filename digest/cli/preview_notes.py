@@ -1,0 +1,78 @@
+"""What `digest preview` says on stderr beside the preview, and whether its links can be signed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from digest.cli.common import say_profile_notes
+
+
+def say_notes(
+    config: Any,
+    store: Any,
+    outgoing: Any,
+    user: str,
+    day: dt.date | None,
+    now: dt.datetime,
+    unsigned: str | None,
+) -> None:
+    """What `digest preview` says on stderr beside the preview: its links not signed, what the
+    email may hold that it does not (dumps waiting), why no email may go."""
+    from zoneinfo import ZoneInfo
+
+    from digest.compose.preview import unlisted_by, waiting_in_inbox
+    from digest.deliver.suppressions import suppressed_note
+    from digest.signing import UNSIGNED
+
+    say_profile_notes(outgoing.digest.profile)
+    if unsigned is not None:
+        click.secho(
+            f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "
+            "and open nothing. The rest is what `digest send` sends; send and serve need the secret.",
+            fg="yellow",
+            err=True,
+        )
+    today = now.astimezone(
+        ZoneInfo(outgoing.digest.profile.timezone)
+    ).date()  # --date of it, or one to come: the next
+    if (day is None or day >= today) and (waiting := waiting_in_inbox(config)):
+        click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
+    if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
+        click.secho(f"note: {unlisted}", fg="yellow", err=True)
+    elif outgoing.digest.profile.paused:
+        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+    elif blocked := suppressed_note(store, outgoing.digest.profile):  # as `send` plans them
+        click.secho(f"note: {blocked}", fg="yellow", err=True)
+    elif not outgoing.digest.sent:
+        click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
+            f"note: nothing matches {user}'s interests yet: no email is sent for this "
+            "(`send_empty: true` would send this note).",
+            fg="yellow",
+            err=True,
+        )
+
+
+def secret_missing(config: Any, allowed: bool) -> str | None:
+    """Why the links' secret cannot be had here (a shell without its variable, a file readable
+    by the service's user only), when the reader's links would need it and ``allowed``
+    (--unsigned-links); None: it can, or no link is signed. Not allowed, it is `send`'s error
+    (a misspelt variable or file name is one), with the option named; a secret that is there
+    but unusable (too short) is an error either way."""
+    from digest.errors import SecretUnavailable
+
+    if not config.base_url:
+        return None
+    try:
+        config.web.secret()
+    except SecretUnavailable as e:
+        if not allowed:
+            raise SecretUnavailable(
+                f"{e}. To preview without it, its links not signed (they open nothing): "
+                "`digest preview --unsigned-links`",
+                e.why,
+            ) from None
+        return e.why
+    return None
