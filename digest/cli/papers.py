@@ -290,9 +290,15 @@ def preview(
     unsigned = secret_missing(config, allow_unsigned)
     with preview_store(config.database) as store:  # one store, its notes read it too
         outgoing = build_preview(
-            config, user, now := now_utc(), up_to=day, unsigned=unsigned is not None, store=store
+            config,
+            user,
+            now := now_utc(),
+            up_to=day,
+            unsigned=unsigned is not None,
+            store=store,
+            continued=(of := []),
         )
-        say_notes(config, store, outgoing, user, day, now, unsigned)
+        say_notes(config, store, outgoing, user, day, now, unsigned, of[0])
     if as_text:
         click.echo(outgoing.rendered.text, nl=False)
     if out is None and (open_it or not as_text):

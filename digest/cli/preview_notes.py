@@ -18,9 +18,11 @@ def say_notes(
     day: dt.date | None,
     now: dt.datetime,
     unsigned: str | None,
+    continues: str,
 ) -> None:
     """What `digest preview` says on stderr beside the preview: its links not signed, what the
-    email may hold that it does not (dumps waiting), why no email may go."""
+    email may hold that it does not (dumps waiting), why no email may go. ``continues``: the
+    name whose history it goes on with (digest.compose.preview.preview's ``continued``)."""
     from zoneinfo import ZoneInfo
 
     from digest.compose.preview import unlisted_by, waiting_in_inbox
@@ -44,7 +46,7 @@ def say_notes(
         click.secho(f"note: {unlisted}", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
         click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
-    elif blocked := suppressed_note(store, outgoing.digest.profile):  # as `send` plans them
+    elif blocked := suppressed_note(store, outgoing.digest.profile, continues):  # as `send` plans them
         click.secho(f"note: {blocked}", fg="yellow", err=True)
     elif not outgoing.digest.sent:
         click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it

@@ -32,6 +32,7 @@ def preview(
     renderer: Renderer | None = None,
     unsigned: bool = False,
     store: Store | None = None,
+    continued: list[str] | None = None,
 ) -> Outgoing:
     """The message for ``user`` (or for ``profile``, e.g. an unsaved edit) as `send` and the
     daemon would build it at ``now``: the reader's next digest (select.digests.next_digest).
@@ -43,6 +44,8 @@ def preview(
     byte for byte the same: for a preview where the secret cannot be had.
 
     ``store``: the database, open (:func:`preview_store`); by default opened for this alone.
+    ``continued``: the name whose history the preview goes on with is appended to it (a renamed
+    profile file not carried over yet: the old name; else the reader's own).
     """
     if store is None:
         with preview_store(config.database) as store:
@@ -64,6 +67,8 @@ def preview(
     # send carries it over first (digest.daemon.renamed), and not as a new reader's first digest
     profile, name = with_history(config, store, profile, now, its_file=its_file)
     history = replace(profile, user=name)
+    if continued is not None:
+        continued.append(name)
     if up_to is not None:
         digest = digest_of_day(store, history, up_to, config=config, now=now)
     else:

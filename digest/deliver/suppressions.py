@@ -116,14 +116,23 @@ def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:
     return Suppression(row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]), row[4])
 
 
-def suppressed_note(store: Store, profile: Profile) -> str | None:
+def suppressed_note(store: Store, profile: Profile, continues: str | None = None) -> str | None:
     """What `digest preview` says of a reader whose mail is stopped (an unsubscribe, a hard
-    bounce of their address), as `digest send` would plan them; None if it is not."""
-    blocked = Suppressions(store).blocking(profile)
+    bounce of their address), as `digest send` would plan them; None if it is not. ``continues``:
+    the name whose history the profile goes on with, if another (a renamed file not carried
+    over yet): the send carries that name's suppression over to the profile first."""
+    user = profile.user
+    old = continues if continues not in (None, user) else None
+    blocked = Suppressions(store).blocks(old or user, profile.email)
     if blocked is None:
         return None
-    user = profile.user
+    if old is None:
+        return (
+            f"{user} is suppressed ({blocked.describe()}): `digest send` sends them nothing "
+            f"until `digest suppressed --release {user}`."
+        )
     return (
-        f"{user} is suppressed ({blocked.describe()}): `digest send` sends them nothing "
-        f"until `digest suppressed --release {user}`."
+        f"{user} is suppressed (as {old}, whom {user} continues: {blocked.describe()}): `digest send` "
+        f"sends them nothing until `digest suppressed --release {old}` ({user} once a `digest send` "
+        f"or the daemon's pass has carried {old} over)."
     )
