@@ -42,6 +42,8 @@ def say_notes(
     ).date()  # --date of it, or one to come: the next
     if (day is None or day >= today) and (waiting := waiting_in_inbox(config)):
         click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
+    if (day is None or day >= today) and (fetched := _to_be_fetched(config, store, outgoing, now, continues)):
+        click.secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
         click.secho(f"note: {unlisted}", fg="yellow", err=True)
     elif outgoing.digest.profile.paused:
@@ -55,6 +57,15 @@ def say_notes(
             fg="yellow",
             err=True,
         )
+
+
+def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, continues: str) -> str | None:
+    from digest.compose.preview import to_be_fetched
+    from digest.daemon.fetching import fetched_before_send
+
+    profile = outgoing.digest.profile
+    due = fetched_before_send(config, store, profile, now, continues)
+    return to_be_fetched(profile.user, [(s.name, at) for s, at in due], now)
 
 
 def secret_missing(config: Any, allowed: bool) -> str | None:

@@ -106,6 +106,30 @@ def waiting_in_inbox(config: Config) -> str | None:
     )
 
 
+def to_be_fetched(user: str, sources: list[tuple[str, dt.datetime]], now: dt.datetime) -> str | None:
+    """What a preview of the next digest says of the sources the daemon fetches before that
+    digest goes out (digest.daemon.fetching.fetched_before_send: each source's name, and when:
+    ``now``, due now): what they bring may be in the email and is not in the preview; None: none."""
+    if not sources:
+        return None
+    verb, them = ("is", "it") if len(sources) == 1 else ("are", "them")
+    said = []
+    for name, at in sources:
+        when = (
+            "due now"
+            if at <= now
+            else f"at {at:%H:%M} UTC"
+            if at.date() == now.date()
+            else f"at {at:%Y-%m-%d %H:%M} UTC"
+        )
+        said.append(f"{name}, {when}")
+    return (
+        f"{counted(len(sources), 'source')} to be fetched before {user}'s digest goes out {verb} not in this "
+        f"preview ({'; '.join(said)}): the daemon (`digest run`) fetches {them} before sending the digest; "
+        f"`digest fetch` fetches {them} now."
+    )
+
+
 def unlisted_by(store: Store, config: Config, day: dt.date) -> str | None:
     """Why a digest of ``day`` has no listing to draw on (Store.untaken_by); None: it has."""
     untaken = store.untaken_by(day, config.sources)

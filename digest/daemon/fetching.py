@@ -21,7 +21,7 @@ from digest.config import Config, SourceConfig
 from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, FetchRecord, fetch_source, last_fetches
 from digest.ingest.http import Http
 from digest.models import Profile
-from digest.slots import latest_slot
+from digest.slots import due_slot, latest_slot, next_slot
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,39 @@ def is_due(
     if last.outcome == FAILED:  # (even after an empty answer since the moment)
         return now - last.attempted_at >= RETRY_FAILED
     return False  # papers (or a 304 to them) since the moment
+
+
+def fetched_before_send(
+    config: Config, store: Store, profile: Profile, now: dt.datetime, history: str | None = None
+) -> list[tuple[SourceConfig, dt.datetime]]:
+    """The sources the daemon fetches before ``profile``'s next digest goes out, not fetched for
+    it yet, each with when (``now``: due now, the next pass's first step): what they bring may be
+    in that email and is not in a preview taken now. Its send is its slot due now (due_slot, the
+    next pass), else its next slot not done; a source is fetched for it ``before_minutes`` ahead
+    of that slot (fetched since: not said), or at its ``when`` times up to it. ``history``: the
+    name whose schedule state the reader has (a renamed file not carried over yet: the old name)."""
+    if not config.sources or profile.paused:
+        return []
+    state = store.schedule_state(history or profile.user)
+    period, last_at = state if state else (None, None)
+    slot = due_slot(profile, now, period, config.scheduler.grace, last_at) or next_slot(
+        profile, now, period, last_at
+    )
+    if slot is None:
+        return []
+    last, send = last_fetches(store), max(slot.at, now)
+    found = []
+    for s in config.sources:
+        if s.when:  # its times up to the send, or one passed and not fetched since: the next pass
+            moment = latest_fetch_moment(s, [], config.timezone, send)
+            passed = latest_fetch_moment(s, [], config.timezone, now)
+            due = is_due(passed, last.get(s.name), now, window(s, config.scheduler.grace))
+        else:
+            moment = slot.at - dt.timedelta(minutes=s.before_minutes)
+            due = moment <= now and is_due(moment, last.get(s.name), now, window(s, config.scheduler.grace))
+        if due or (moment is not None and moment > now):
+            found.append((s, now if due else moment))
+    return found
 
 
 def fetch_due(

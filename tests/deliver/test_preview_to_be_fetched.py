@@ -1,0 +1,64 @@
+"""`digest preview` says which sources the daemon fetches before the reader's digest goes out
+(``before_minutes`` ahead of their send time) and has not fetched for it yet: what they bring
+may be in the email and is not in the preview. Real parts: the sources on a loopback HTTP
+server, `digest fetch`, a real daemon's pass at the send time, aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer
+
+pytestmark = pytest.mark.backends
+
+CY = "email: cy@example.org\ninterests: [spiking attention, low-rank adapters]\n"
+
+
+def fetch_note(n: int, said: str) -> str:
+    verb, them = ("is", "it") if n == 1 else ("are", "them")
+    return (
+        f"note: {n} source{'s' if n > 1 else ''} to be fetched before cy's digest goes out {verb} not in "
+        f"this preview ({said}): the daemon (`digest run`) fetches {them} before sending the digest; "
+        f"`digest fetch` fetches {them} now.\n"
+    )
+
+
+def test_the_preview_names_the_sources_to_be_fetched_before_the_send(mail_workspace, smtp_server):
+    # Before: "nothing matches cy's interests yet: no email is sent for this", and the daemon's
+    # pass fetched the sources (before_minutes: 60 ahead) and sent cy their papers
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
+    try:
+        from test_fetch import HF, RSS, configure, hf_and_feed
+    finally:
+        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
+
+    ws, now = mail_workspace, dt.datetime.now(dt.UTC)
+    later, soon = now + dt.timedelta(hours=3), now + dt.timedelta(minutes=30)
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(ws, server, HF, RSS)
+        ws.profile("cy", CY + f'send_at: "{later:%H:%M}"\n')  # fetched an hour ahead: to come
+        shown = ws.cli("preview", "cy", "--text")
+        moment = (later - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+        at = f"at {moment:%H:%M} UTC" if moment.date() == now.date() else f"at {moment:%Y-%m-%d %H:%M} UTC"
+        assert fetch_note(2, f"hf_daily, {at}; arxiv-cs.LG, {at}") in shown.stderr, shown.output
+        ws.profile("cy", CY + f'send_at: "{soon:%H:%M}"\n')  # within the hour: due now
+        shown = ws.cli("preview", "cy", "--text")
+        assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now") in shown.stderr, shown.output
+        assert "nothing matches cy's interests yet" in shown.stderr
+        assert ws.cli("fetch", "--source", "hf_daily").exit_code == 0  # fetched for it: not said
+        shown = ws.cli("preview", "cy", "--text")
+        assert fetch_note(1, "arxiv-cs.LG, due now") in shown.stderr, shown.output
+        send = soon.replace(second=0, microsecond=0)
+        daemon = Daemon(ws.config, lambda: send, sender_factory=lambda config: SmtpSender(config.smtp))
+        daemon.run_once()  # fetches the feed first, then sends
+    (sent,) = smtp_server.messages
+    text = sent.message.get_body(("plain",)).get_content()
+    assert "Quiet Channels" in text and "Spiking Attention Without Softmax" in text
+    assert "Spiking Attention Without Softmax" in shown.stdout  # the feed's paper was not previewed
+    assert "Quiet Channels" not in shown.stdout
