@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException
 
+# a live preview the server cannot make (a 503 the page's script reads): its words, naming nothing
+PREVIEW_BUSY = (
+    "Your preview cannot be made just now: the digest's data is busy. It is tried again in two minutes, "
+    "or as soon as you change something; your edits are kept, and you can save them."
+)
+PREVIEW_REPAIR = (
+    "Your preview is not available until the digest is repaired: the person who runs your digest "
+    "needs to fix it. Nothing you did caused it."
+)
 NEEDS_FIX = " (the pages that need it answer 503 until this is fixed: waiting will not help)"
 
 

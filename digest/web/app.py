@@ -32,7 +32,7 @@ from digest.profiles.edit import ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file
 from digest.signing import Signer
 from digest.store import Store
-from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
+from digest.web.answers import NEEDS_FIX, PREVIEW_BUSY, PREVIEW_REPAIR, NeedsFixing, ReaderGone
 from digest.web.form import (
     FIELDS,
     OPTIONS,
@@ -214,8 +214,13 @@ def create_app(
         corrupt, read-only) is said to need the operator. The detail, with the fix, goes to the
         server's log only: the page names no path and no version."""
         lasting = isinstance(e, StoreUnusable)
+        return unavailable_as(e, page("unavailable.html.j2", 503, lasting=lasting))
+
+    def unavailable_as(e: StoreError, response: Response) -> Response:
+        """``response``, the 503 that says ``e`` (a page, or the JSON a page's script reads),
+        with Retry-After where it may pass; ``e`` in the server's log."""
+        lasting = isinstance(e, StoreUnusable)
         log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX if lasting else "")
-        response = page("unavailable.html.j2", 503, lasting=lasting)
         if not lasting:
             response.headers["Retry-After"] = "120"  # seconds: the reader's browser, a proxy
         return response
@@ -315,6 +320,10 @@ def create_app(
         try:
             candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
             out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
+        except StoreError as e:  # (a new profile file being saved, the database locked): said by
+            # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
+            said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else PREVIEW_BUSY
+            return unavailable_as(e, _json({"ok": False, "errors": said}, 503))
         except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
             said = _public(e, path)
             invalid = invalid_fields(said, [k for k, _ in edit.interests])

@@ -41,6 +41,11 @@
     try {
       const response = await fetch(`${pages}/preview`, { method: "POST", body: new FormData(form) });
       data = await response.json();
+      // not made just now (a 503): asked again when the server says, unless an edit asks first
+      if (response.status === 503 && response.headers.get("Retry-After")) {
+        clearTimeout(timer);
+        timer = setTimeout(refresh, unavailableWait(response));
+      }
     } catch (e) {  // said by the preview, not beside Save, whose words it would replace (that the
       // profile was changed elsewhere: the one place that says so, as the page polls it once)
       if (mine !== seq) return;
