@@ -167,6 +167,7 @@ def create_app(
             "notice": None,
             "outcome": None,  # "done" or "conflict": the notice says what the reader just did
             "kept_unsubscribe": None,
+            "kept_note": None,
         }
         sent = extra.pop("conflicted", None)
         context.update({k: v for k, v in extra.items() if v is not None})
@@ -181,8 +182,8 @@ def create_app(
             seen = request.form.get("kept_unsubscribe") == kept.at.isoformat()  # the form posted showed it
             if "switches" not in extra or not seen:  # (a form sent back: what they ticked, once told)
                 context["switches"] = {**context["switches"], "paused": True}
-            said = KEPT_UNSUBSCRIBE.format(kept.at)  # with a conflict's notice or "Saved.": both said
-            context["notice"] = f"{context['notice']} {said}" if context["notice"] else said
+            # after a conflict's notice or "Saved.": both said; the note describes the pause box too
+            context["kept_note"] = KEPT_UNSUBSCRIBE.format(kept.at)
             context["kept_unsubscribe"] = kept.at.isoformat()  # a save of this form may lift it
         return page("prefs.html.j2", status, **context)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import urllib.request
 
 import pytest
@@ -117,11 +118,19 @@ def test_the_preferences_page_shows_a_kept_unsubscribe_and_a_save_writes_it_into
         snapshot = '- heading "Your digest, Ada" [level=1]\n- status: /^You unsubscribed on 20 March 2026/'
         expect(page.locator("main")).to_match_aria_snapshot(snapshot)
         assert page.locator("#paused").is_checked()
+        # the box ticked for them, described by the note that says why and what unticking does
+        # (WAI-ARIA's aria-describedby), which a reader going from field to field hears with it
+        # (before: "Pause my digest, checkbox, checked", nothing of the unsubscribe)
+        pause = page.get_by_role("checkbox", name="Pause my digest")
+        expect(pause).to_have_accessible_description(
+            re.compile(r"^You unsubscribed on 20 March 2026: .* save\.$")
+        )
         page.fill("#send_at", "08:15")  # a change of something else: still paused, now in the file
         with page.expect_navigation():
             page.click("#save")
         assert page.locator(".notice").inner_text() == "Saved."
         assert page.locator("#paused").is_checked()
+        expect(pause).to_have_accessible_description("")  # the file says it: nothing more to say
         page.close()
     assert yaml.safe_load(path.read_text())["paused"] is True
     assert kept(ws) is None  # the file says it now
@@ -146,6 +155,8 @@ def test_a_page_opened_before_the_unsubscribe_does_not_lift_it_with_a_save(
             page.click("#save")
         notice = page.locator(".notice").inner_text()
         assert notice.startswith("Saved.") and "You unsubscribed on 20 March 2026" in notice  # told now
+        pause = page.get_by_role("checkbox", name="Pause my digest")  # described by that note alone
+        expect(pause).to_have_accessible_description(re.compile("^You unsubscribed on 20 March 2026"))
         page.close()
     assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
     assert kept(ws) is not None and send(ws, smtp_server) == []
