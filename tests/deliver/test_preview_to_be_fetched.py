@@ -29,23 +29,31 @@ def fetch_note(n: int, said: str) -> str:
     )
 
 
-def test_the_preview_names_the_sources_to_be_fetched_before_the_send(mail_workspace, smtp_server):
-    # Before: "nothing matches cy's interests yet: no email is sent for this", and the daemon's
-    # pass fetched the sources (before_minutes: 60 ahead) and sent cy their papers
+def fetch_the_sources():
     sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
     try:
         from test_fetch import HF, RSS, configure, hf_and_feed
     finally:
         sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
+    return HF, RSS, configure, hf_and_feed
 
+
+def said_at(moment: dt.datetime, now: dt.datetime) -> str:
+    moment = moment.replace(second=0, microsecond=0)
+    return f"at {moment:%H:%M} UTC" if moment.date() == now.date() else f"at {moment:%Y-%m-%d %H:%M} UTC"
+
+
+def test_the_preview_names_the_sources_to_be_fetched_before_the_send(mail_workspace, smtp_server):
+    # Before: "nothing matches cy's interests yet: no email is sent for this", and the daemon's
+    # pass fetched the sources (before_minutes: 60 ahead) and sent cy their papers
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws, now = mail_workspace, dt.datetime.now(dt.UTC)
     later, soon = now + dt.timedelta(hours=3), now + dt.timedelta(minutes=30)
     with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
         ws.profile("cy", CY + f'send_at: "{later:%H:%M}"\n')  # fetched an hour ahead: to come
         shown = ws.cli("preview", "cy", "--text")
-        moment = (later - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
-        at = f"at {moment:%H:%M} UTC" if moment.date() == now.date() else f"at {moment:%Y-%m-%d %H:%M} UTC"
+        at = said_at(later - dt.timedelta(hours=1), now)
         assert fetch_note(2, f"hf_daily, {at}; arxiv-cs.LG, {at}") in shown.stderr, shown.output
         ws.profile("cy", CY + f'send_at: "{soon:%H:%M}"\n')  # within the hour: due now
         shown = ws.cli("preview", "cy", "--text")
@@ -62,3 +70,17 @@ def test_the_preview_names_the_sources_to_be_fetched_before_the_send(mail_worksp
     assert "Quiet Channels" in text and "Spiking Attention Without Softmax" in text
     assert "Spiking Attention Without Softmax" in shown.stdout  # the feed's paper was not previewed
     assert "Quiet Channels" not in shown.stdout
+
+
+def test_a_source_fetched_at_its_when_times_is_said_for_a_time_before_the_send_only(mail_workspace):
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws, now = mail_workspace, dt.datetime.now(dt.UTC)
+    before, send, after = (now + dt.timedelta(hours=h) for h in (1, 2, 3))
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(ws, server, HF + f"    when: ['{after:%H:%M}']\n", RSS + f"    when: ['{before:%H:%M}']\n")
+        ws.profile("cy", CY + f'send_at: "{send:%H:%M}"\n')
+        shown = ws.cli("preview", "cy", "--text")  # never fetched: both due now (the next pass)
+        assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now") in shown.stderr, shown.output
+        assert ws.cli("fetch").exit_code == 0  # fetched now: hf_daily's next time is after the send
+        shown = ws.cli("preview", "cy", "--text")
+        assert fetch_note(1, f"arxiv-cs.LG, {said_at(before, now)}") in shown.stderr, shown.output
