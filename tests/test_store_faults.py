@@ -314,7 +314,7 @@ def test_a_run_lock_whose_note_cannot_be_cleared_says_the_real_error_and_is_rele
     released the lock (btrfs's truncate takes room), and that OSError, raised while the run's own
     error unwound, was all the user saw ("internal error: OSError: [Errno 122] Disk quota
     exceeded"); the lock itself stayed held by the process (a daemon's, for good)."""
-    from digest.files import FileLock
+    from digest.filelock import FileLock
 
     with quota_disk(tmp_path, "2M") as disk:
         on_disk(workspace, disk)

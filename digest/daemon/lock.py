@@ -17,7 +17,7 @@ from pathlib import Path
 from digest.db import is_postgres, real_file, sidecar
 from digest.dbfaults import check_folder
 from digest.errors import DigestError
-from digest.files import FileLock
+from digest.filelock import FileLock
 
 
 class AlreadyRunning(DigestError):

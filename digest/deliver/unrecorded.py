@@ -32,7 +32,8 @@ from digest.dbfaults import DiskFull
 from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SendResult
 from digest.errors import DeliveryError, DigestError, StoreError
-from digest.files import FileLock, counted, remove_leftovers, write_atomic
+from digest.filelock import FileLock
+from digest.files import counted, remove_leftovers, write_atomic
 from digest.store import Store
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from typing import Any
 from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError
-from digest.files import FileLock, write_atomic
+from digest.filelock import FileLock
+from digest.files import write_atomic
 from digest.models import Profile
 from digest.profiles.load import find_profile_file, parse_profile, read_profile_text
 

@@ -26,7 +26,7 @@ from digest.daemon.claims import heartbeat
 from digest.daemon.lock import RunLock
 from digest.daemon.status import collect_status, format_status
 from digest.demo.smtp_server import LocalSmtpServer
-from digest.files import FileLock
+from digest.filelock import FileLock
 from digest.store import Store
 
 from conftest import Workspace, make_dump

@@ -28,7 +28,7 @@ from digest.db import DatabaseUrl
 from digest.deliver.outbox import SENT, Outbox
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
-from digest.files import FileLock
+from digest.filelock import FileLock
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump, postgres_database, tmpfs
