@@ -4,7 +4,7 @@ block list would be written on a line of its own below its key's comment (text t
 parse). :func:`remove` and :func:`drop` keep every other line where it was;
 :func:`in_place_of_comment` writes a setting an edit adds on the commented line that shows it
 (as `digest profile new` writes them); :func:`append` adds an item above the comment lines that
-follow the block. Used by :mod:`digest.yamlio` and the profile edits.
+follow the block. Used by :mod:`digest.yaml_edit` and the profile edits.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
-"""YAML in one place: PyYAML reads (YAML 1.1, safe), ruamel.yaml writes round-trip edits.
+"""YAML in one place: PyYAML reads (YAML 1.1, safe); ruamel.yaml writes round-trip edits
+(:mod:`digest.yaml_edit`).
 
 Every file the program reads (the configuration, the profiles) goes through :func:`load`; every
-edit of a file goes through :class:`Document`. The differences between YAML 1.1 (PyYAML) and
-YAML 1.2 (ruamel.yaml) are handled here and nowhere else:
+edit of a file goes through :class:`digest.yaml_edit.Document`. The differences between YAML 1.1
+(PyYAML) and YAML 1.2 (ruamel.yaml) are handled here and there, nowhere else:
 
 - Reading: a plain scalar like ``17:30`` is text, not a number in base 60 (YAML 1.1 would read
   1050). Everything else is PyYAML's YAML 1.1 (``yes``/``no``/``on``/``off`` are booleans,
   ``010`` is octal 8, ``0o10`` and ``1e-05`` are text).
-- Writing: an edit writes its values through :func:`scalar`, which quotes a string wherever the
-  loader would read it as something else (``yes``, ``0o10``, ``1e-05``, a time of day), and
-  floats are written in a form both versions read as the same float (``1.0e-05``).
+- Writing (digest.yaml_edit): an edit writes its values through ``scalar``, which quotes a string
+  wherever the loader would read it as something else (:func:`reads_as`), and floats are written
+  in a form both versions read as the same float (``1.0e-05``).
 - A document is re-read by :func:`load` before an edit returns it: what is written is what
   every reader of the file will see.
 
@@ -20,26 +21,19 @@ values (a "billion laughs" document is refused, not expanded).
 
 from __future__ import annotations
 
-import io
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError as RoundTripMarkedError
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
-from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from digest.errors import DigestError
-from digest.yaml_comments import in_place_of_comment
 
 MAX_VALUES = 100_000  # values a document may expand to through aliases
-_BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 
 
 class Mapping(dict):
@@ -132,7 +126,7 @@ def _refuse_repeated_keys(root: yaml.Node) -> None:
 
 def _construct_number(kind: str):
     def construct(loader: _Loader, node: yaml.ScalarNode) -> Any:
-        if isinstance(node.value, str) and _BASE_60.fullmatch(node.value):
+        if isinstance(node.value, str) and BASE_60.fullmatch(node.value):
             return loader.construct_scalar(node)  # 17:30 stays "17:30" (YAML 1.1: 1050)
         return loader.construct_yaml_int(node) if kind == "int" else loader.construct_yaml_float(node)
 
@@ -212,7 +206,7 @@ def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
-        raise error(f"{where}: not valid YAML, {describe(e)}{_tab_note(e, text)}") from None
+        raise error(f"{where}: not valid YAML, {describe(e)}{tab_note(e, text)}") from None
     except ValueError as e:  # a number of thousands of digits: Python refuses to convert it
         raise error(f"{where}: a number too long to read ({str(e)[:60]}...)") from None
 
@@ -249,7 +243,7 @@ def read_problem(error: OSError | UnicodeDecodeError) -> str:
     )
 
 
-def _tab_note(error: yaml.YAMLError | RoundTripYAMLError, text: str) -> str:
+def tab_note(error: yaml.YAMLError | RoundTripYAMLError, text: str) -> str:
     """A hint where the error is a tab (invisible in most editors), which YAML refuses in
     indentation and before a value: libyaml says only that a character cannot start a token.
     Only where the error points at a tab: one elsewhere on the line (inside a quoted value, in
@@ -277,124 +271,3 @@ def reads_as(text: str) -> Any:
 
 
 _MISSING = object()
-
-
-def scalar(value: Any, quote: bool = False) -> Any:
-    """``value`` as an edit writes it: a string is quoted where the loader would read it as
-    anything but itself (``yes``, ``0o10``, ``1e-05``, ``07:30``, leading spaces, ``#``...), or
-    where ``quote`` asks (a term with a comma that is one term: ``"Smith, J."``)."""
-    if not isinstance(value, str) or isinstance(value, DoubleQuotedScalarString):
-        return value
-    plain = (
-        not quote and value == value.strip() and not _BASE_60.fullmatch(value) and reads_as(value) == value
-    )
-    return value if plain else DoubleQuotedScalarString(value)
-
-
-def inline(value: Any) -> str:
-    """``value`` as it appears in a YAML text written by hand (a string quoted if needed)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return _float_text(value)
-    if not isinstance(value, str):
-        return str(value)
-    quoted = scalar(value)
-    if isinstance(quoted, DoubleQuotedScalarString):
-        return '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return quoted
-
-
-class _Representer(RoundTripRepresenter):
-    """Floats as both YAML versions read them: 1.0e-05, not 1e-05 (text in YAML 1.1)."""
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    mantissa, e, exponent = text.partition("e")
-    return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}" if e else text
-
-
-def _represent_float(representer: _Representer, value: float) -> Any:
-    return representer.represent_scalar("tag:yaml.org,2002:float", _float_text(value))
-
-
-_Representer.add_representer(float, _represent_float)
-
-
-def _guess_indent(text: str) -> tuple[int, int, int]:
-    """(mapping indent, sequence indent, dash offset) as the file already uses them."""
-    mapping, sequence, offset = 2, 4, 2
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    for prev, line in zip(lines, lines[1:], strict=False):
-        if not prev.rstrip().endswith(":"):
-            continue
-        parent = len(prev) - len(prev.lstrip(" "))
-        child = len(line) - len(line.lstrip(" "))
-        if line.lstrip().startswith("- "):
-            offset = max(child - parent, 0)
-            sequence = offset + 2
-        elif child > parent:
-            mapping = child - parent
-    return mapping, sequence, offset
-
-
-class Document:
-    """A YAML mapping document opened for a round-trip edit: comments, key order, quoting and
-    indentation are kept. Change :attr:`data` (writing values through :func:`scalar`), then
-    :meth:`dump`."""
-
-    def __init__(self, text: str, where: str | Path, error: type[DigestError]) -> None:
-        try:
-            load(text, where, error)  # the loader's verdict first: same errors, no alias bombs
-        except error as e:
-            raise error(f"{e}; fix it by hand first") from None
-        self.where, self.error = where, error
-        self._yaml = YAML()  # round trip
-        self._yaml.Representer = _Representer
-        self._yaml.preserve_quotes = True
-        self._yaml.width = 4096  # never re-wrap a long line
-        mapping, sequence, offset = _guess_indent(text)
-        self._yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-        try:
-            data = self._yaml.load(text)
-        except RoundTripYAMLError as e:
-            raise error(  # a text the loader reads, which the round trip does not (a tab after 'key:')
-                f"{where}: cannot be edited in place as it is written, fix it by hand first: "
-                f"{describe(e)}{_tab_note(e, text)}"
-            ) from None
-        self.data: CommentedMap = CommentedMap() if data is None else data
-
-    def dump(self, uncomment: Iterable[str] = ()) -> tuple[str, Any]:
-        """The new text and what the loader reads from it (checked before anything is written).
-        ``uncomment``: top-level keys this edit added, each written in place of the commented
-        line that shows it (``# frequency: daily   # help``), if the file has one."""
-        out = io.StringIO()
-        self._yaml.dump(self.data, out)
-        text = out.getvalue()
-        for key in uncomment:
-            text = in_place_of_comment(text, key)
-        return text, load(text, self.where, self.error)
-
-
-def new_list(items: Iterable[Any] = ()) -> CommentedSeq:
-    return CommentedSeq([scalar(i) for i in items])
-
-
-def new_map(pairs: Iterable[tuple[Any, Any]] = ()) -> CommentedMap:
-    return CommentedMap([(scalar(k), scalar(v)) for k, v in pairs])
-
-
-def list_as_map(seq: CommentedSeq, value: Any) -> CommentedMap:
-    """A list as a mapping item -> ``value``, keeping each item's end-of-line comment."""
-    out = CommentedMap()
-    for i, item in enumerate(seq):
-        out[item] = value
-        comment = seq.ca.items.get(i)
-        if comment and comment[0] is not None:
-            out.ca.items[item] = [None, None, comment[0], None]
-    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from digest import yaml_comments, yamlio
+from digest import yaml_comments, yaml_edit, yamlio
 from digest.errors import ConfigError
 
 
@@ -77,16 +77,16 @@ def test_times_are_text_and_the_rest_is_yaml_1_1():
     "text", ["yes", "No", "on", "off", "0o10", "010", "1e-05", "17:30", "08:15", " x", "#x", "~"]
 )
 def test_an_edit_quotes_the_strings_yaml_1_1_would_read_otherwise(text):
-    doc = yamlio.Document("k: 1\n", "p.yaml", ConfigError)
-    doc.data["v"] = yamlio.scalar(text)
+    doc = yaml_edit.Document("k: 1\n", "p.yaml", ConfigError)
+    doc.data["v"] = yaml_edit.scalar(text)
     new, reread = doc.dump()
     assert reread["v"] == text and yaml.safe_load(new)["v"] == text
     assert new.split("v: ")[1][0] in "'\"", new  # quoted (by scalar(), or by ruamel for YAML 1.2)
 
 
 def test_plain_strings_stay_plain_and_floats_are_written_as_yaml_1_1_floats():
-    doc = yamlio.Document("# keep me\nk: 1   # and me\n", "p.yaml", ConfigError)
-    doc.data["name"] = yamlio.scalar("Europe/Paris")
+    doc = yaml_edit.Document("# keep me\nk: 1   # and me\n", "p.yaml", ConfigError)
+    doc.data["name"] = yaml_edit.scalar("Europe/Paris")
     doc.data["small"] = 1e-05
     doc.data["weight"] = 2.5
     new, reread = doc.dump()
@@ -99,7 +99,7 @@ def test_an_edit_of_an_alias_bomb_is_refused_before_anything_is_changed():
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
     )
     with pytest.raises(ConfigError, match="aliases expand"):
-        yamlio.Document(bomb, "p.yaml", ConfigError)
+        yaml_edit.Document(bomb, "p.yaml", ConfigError)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_an_edit_of_an_alias_bomb_is_refused_before_anything_is_changed():
     ],
 )
 def test_removing_an_item_keeps_every_other_line_and_the_file_parses(before, name, item, after):
-    doc = yamlio.Document(before, "p.yaml", ConfigError)
+    doc = yaml_edit.Document(before, "p.yaml", ConfigError)
     yaml_comments.remove(doc.data, name, item)
     new, reread = doc.dump()  # dump() re-reads it: a file that does not parse would raise here
     assert new == after
@@ -138,7 +138,7 @@ def test_removing_an_item_keeps_every_other_line_and_the_file_parses(before, nam
     ],
 )
 def test_removing_a_key_keeps_the_comment_lines_after_it(before, key, after):
-    doc = yamlio.Document(before, "p.yaml", ConfigError)
+    doc = yaml_edit.Document(before, "p.yaml", ConfigError)
     yaml_comments.drop(doc.data, key)
     assert doc.dump()[0] == after
 
@@ -158,15 +158,15 @@ def test_removing_a_key_keeps_the_comment_lines_after_it(before, key, after):
     ],
 )
 def test_a_key_an_edit_adds_takes_the_place_of_the_comment_line_that_shows_it(before, after):
-    doc = yamlio.Document(before, "p.yaml", ConfigError)
+    doc = yaml_edit.Document(before, "p.yaml", ConfigError)
     doc.data["k"] = 5
     assert doc.dump(uncomment=["k"])[0] == after
 
 
 def test_the_help_of_a_commented_setting_is_the_last_comment_on_its_line():
-    doc = yamlio.Document('a: 1\n# k: "x  # y"   # help\n', "p.yaml", ConfigError)
+    doc = yaml_edit.Document('a: 1\n# k: "x  # y"   # help\n', "p.yaml", ConfigError)
     doc.data["k"] = 5
     assert doc.dump(uncomment=["k"])[0] == "a: 1\nk: 5" + " " * 12 + "# help\n"  # at the help's column
-    tabbed = yamlio.Document("a: 1\n# k: 2\t# help\n", "p.yaml", ConfigError)
+    tabbed = yaml_edit.Document("a: 1\n# k: 2\t# help\n", "p.yaml", ConfigError)
     tabbed.data["k"] = 5
     assert tabbed.dump(uncomment=["k"])[0] == "a: 1\nk: 5   # help\n"

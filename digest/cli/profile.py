@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from digest import yamlio
+from digest import yaml_edit
 from digest.cli.common import Context, handle_errors, say_profile_notes
 
 
@@ -247,7 +247,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     for note in notes:
         click.echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
-    _saved(edited, f"{key} is {yamlio.inline(written)} for {user}")
+    _saved(edited, f"{key} is {yaml_edit.inline(written)} for {user}")
     if key == "paused":  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
         from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
         from digest.store import Store

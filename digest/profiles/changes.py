@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from digest import yaml_comments, yamlio
+from digest import yaml_comments, yaml_edit
 from digest.errors import ProfileError
 from digest.models import Profile
 from digest.options import declared, did_you_mean
@@ -26,7 +26,7 @@ def _number(value: float) -> int | float:
 def _weight(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
         return _number(value)
-    return yamlio.scalar(value)  # written as typed (quoted if need be): the validation says why not
+    return yaml_edit.scalar(value)  # written as typed (quoted if need be): the validation says why not
 
 
 def _find(keys: Sequence[Any], phrase: str) -> Any | None:
@@ -55,9 +55,9 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
     interests = data.get("interests")
     if interests is None:
         if weight is None or weight == 1:
-            data["interests"] = yamlio.new_list([keyword])
+            data["interests"] = yaml_edit.new_list([keyword])
         else:
-            data["interests"] = yamlio.new_map([(keyword, _weight(weight))])
+            data["interests"] = yaml_edit.new_map([(keyword, _weight(weight))])
         return
     if isinstance(interests, list):
         existing = _find(interests, keyword)
@@ -67,9 +67,9 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
             )
         if weight is None or weight == 1:
             if existing is None:
-                yaml_comments.append(interests, yamlio.scalar(keyword))
+                yaml_comments.append(interests, yaml_edit.scalar(keyword))
             return
-        interests = data["interests"] = yamlio.list_as_map(interests, 1)
+        interests = data["interests"] = yaml_edit.list_as_map(interests, 1)
     if not isinstance(interests, dict):
         raise ProfileError(f"{path}: interests: must be a list or a mapping; fix it by hand first")
     existing = _find(list(interests), keyword)
@@ -81,7 +81,7 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
             )
         interests[existing] = _weight(weight)
     else:
-        yaml_comments.append(interests, yamlio.scalar(keyword), _weight(1 if weight is None else weight))
+        yaml_comments.append(interests, yaml_edit.scalar(keyword), _weight(1 if weight is None else weight))
 
 
 def remove_interest(data: Data, keyword: str, path: Path) -> None:
@@ -100,20 +100,20 @@ def add_exclude(data: Data, term: str, path: Path, one: bool = False) -> None:
     term = clean_keyword(term, "exclude")
     exclude = data.get("exclude")
     if exclude is None:
-        data["exclude"] = yamlio.new_list([yamlio.scalar(term, quote=one and "," in term)])
+        data["exclude"] = yaml_edit.new_list([yaml_edit.scalar(term, quote=one and "," in term)])
         return
     if isinstance(exclude, str):
-        exclude = data["exclude"] = yamlio.new_list([exclude])
+        exclude = data["exclude"] = yaml_edit.new_list([exclude])
     if not isinstance(exclude, list):
         raise ProfileError(f"{path}: exclude: must be a list; fix it by hand first")
     if _find(exclude, term) is None:
-        yaml_comments.append(exclude, yamlio.scalar(term, quote=one and "," in term))
+        yaml_comments.append(exclude, yaml_edit.scalar(term, quote=one and "," in term))
 
 
 def remove_exclude(data: Data, term: str, path: Path) -> None:
     exclude = data.get("exclude")
     if isinstance(exclude, str):
-        exclude = data["exclude"] = yamlio.new_list([exclude])
+        exclude = data["exclude"] = yaml_edit.new_list([exclude])
     keys = list(exclude) if isinstance(exclude, list) else []
     existing = _find(keys, term)
     if existing is None:
@@ -136,7 +136,7 @@ def convert_value(key: str, value: str, path: Path) -> Any:
         )
     if not opt.settable:
         raise ProfileError(f"{path}: {key}: not set as one value; use {opt.set_by}")
-    return yamlio.scalar(opt.check.from_text(value))
+    return yaml_edit.scalar(opt.check.from_text(value))
 
 
 def set_key(data: Data, key: str, value: str, path: Path) -> list[str]:
@@ -177,7 +177,7 @@ def set_interests(data: Data, wanted: Sequence[tuple[str, Any]], path: Path) -> 
         else:
             add_interest(data, keyword, weight, path)
     if not wanted:
-        data["interests"] = yamlio.new_list()
+        data["interests"] = yaml_edit.new_list()
 
 
 def set_exclude(data: Data, terms: Sequence[str], path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from digest import yamlio
+from digest import yaml_edit
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import write_atomic
@@ -34,7 +34,7 @@ def commented_defaults(config: Config) -> str:
             continue
         default = getattr(config, opt.inherit) if opt.inherit else opt.default
         value = opt.check.from_text(opt.check.to_text(default))  # as `digest profile set` writes it
-        entry = f"# {key}: {yamlio.inline(value)}"
+        entry = f"# {key}: {yaml_edit.inline(value)}"
         lines.append(f"{entry:<31} # {opt.help}")
     return "\n".join(lines)
 
@@ -59,11 +59,11 @@ def create_profile(
                 f"{path}: {user!r} already has a profile; change it with `digest profile set/add` "
                 f"or `digest profile edit {user}`"
             )
-        lines = [f"  {yamlio.inline(clean_keyword(k, 'interests'))}: 1" for k in interests]
+        lines = [f"  {yaml_edit.inline(clean_keyword(k, 'interests'))}: 1" for k in interests]
         text = NEW_PROFILE.format(
             user=user,
-            name=f"name: {yamlio.inline(name)}\n" if name else "",
-            email=yamlio.inline(email),
+            name=f"name: {yaml_edit.inline(name)}\n" if name else "",
+            email=yaml_edit.inline(email),
             defaults=commented_defaults(config),
             interests="\n".join(lines),
         )

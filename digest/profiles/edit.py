@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest import yamlio
+from digest import yaml_edit
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.filelock import FileLock
@@ -75,7 +75,7 @@ def apply_edit(
                 f"{path}: the profile changed since you opened it (another edit was saved first); "
                 "reload to see the current version, then make your change again"
             )
-        doc = yamlio.Document(text, path, ProfileError)
+        doc = yaml_edit.Document(text, path, ProfileError)
         if not isinstance(doc.data, dict):
             parse_profile(doc.data, path, config)  # raises: not a mapping
         before = set(doc.data)
