@@ -1,16 +1,15 @@
 """The configuration file: every option declared once below (type, default, check, help).
 
 Paths in the file are relative to the file itself. Secrets never live in YAML: the SMTP
-password is read from the environment variable that ``smtp.password_env`` names. Loading,
-the known keys and "did you mean" come from the declarations (:mod:`digest.options`).
+password is read from the environment variable that ``smtp.password_env`` names
+(:mod:`digest.config_secrets`). Loading, the known keys and "did you mean" come from the
+declarations (:mod:`digest.options`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,9 +31,10 @@ from digest.checks import (
     valid_timezone,
 )
 from digest.checks import Email as Address
-from digest.config_missing import close_name, close_variable, missing_config, said_close
+from digest.config_missing import missing_config
+from digest.config_secrets import signing_secret, smtp_password
 from digest.db import DatabaseUrl
-from digest.errors import ConfigError, SecretUnavailable, collect
+from digest.errors import ConfigError, collect
 from digest.models import Profile
 from digest.options import Reading, Report, like, option, read
 from digest.sources_config import SourceConfig, Sources
@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 DEFAULT_CONFIG = Path("config.yaml")
-MIN_SECRET_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -95,21 +94,7 @@ class SmtpConfig:
 
     def password(self) -> str | None:
         """The password from the environment, or None when no login is configured."""
-        if not self.username:
-            return None
-        if not self.password_env:
-            raise ConfigError(
-                "smtp.username is set but smtp.password_env is not: name the environment "
-                "variable that holds the SMTP password (e.g. password_env: DIGEST_SMTP_PASSWORD)"
-            )
-        value = os.environ.get(self.password_env)
-        if value is None:
-            raise ConfigError(
-                f"smtp.password_env names ${self.password_env}, but that environment variable "
-                f"is not set{close_variable(self.password_env)}: export it before sending (a server "
-                f"that takes mail without a login: remove smtp.username: {self.username!r})"
-            )
-        return value
+        return smtp_password(self.username, self.password_env)
 
 
 @dataclass(frozen=True)
@@ -173,56 +158,7 @@ class WebConfig:
     def secret(self) -> bytes | None:
         """The signing secret, or None when neither ``web.secret_env`` nor ``web.secret_file``
         is configured."""
-        if self.secret_env and self.secret_file:
-            raise ConfigError(
-                "web.secret_env and web.secret_file both name the signing secret: keep one of them"
-            )
-        if self.secret_file:
-            return self._secret_from_file(self.secret_file)
-        if not self.secret_env:
-            return None
-        value = os.environ.get(self.secret_env)
-        if value is None:
-            close = close_name(self.secret_env)
-            new = (  # not the command that makes a new secret: under a misspelt name, it is a second one
-                f"if so, write secret_env: {close} in the config, not a new secret (another revokes every "
-                "link of the emails already sent); else export it with the secret the links are signed "
-                "with"
-                if close
-                else "export it with the secret the links are signed with (the same for `send`, `run`, "
-                "`serve` and `preview`); only the first time a new one "
-                f"(`export {self.secret_env}=$(openssl rand -hex 32)`): another revokes every link of "
-                "the emails already sent"
-            )
-            raise SecretUnavailable(
-                f"web.secret_env names ${self.secret_env}, but that environment variable is not set"
-                f"{said_close(close)}: {new}",
-                f"${self.secret_env} is not set",
-            )
-        if len(value) < MIN_SECRET_CHARS:
-            raise ConfigError(
-                f"${self.secret_env} is too short ({len(value)} characters): use at least "
-                f"{MIN_SECRET_CHARS} random characters (e.g. `openssl rand -hex 32`)"
-            )
-        return value.encode("utf-8")
-
-    @staticmethod
-    def _secret_from_file(path: Path) -> bytes:
-        try:  # read once while the file is unchanged (a message is signed per reader)
-            value = _read_secret(path, file_stamp(path))
-        except (OSError, UnicodeDecodeError) as e:
-            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            raise SecretUnavailable(
-                f"web.secret_file: cannot read {path}: {why}; write a random secret there "
-                f"(e.g. `openssl rand -hex 32 > {path}; chmod 600 {path}`)",
-                f"cannot read {path}: {why}",
-            ) from None
-        if len(value) < MIN_SECRET_CHARS:
-            raise ConfigError(
-                f"web.secret_file: the secret in {path} is too short ({len(value)} characters): use at "
-                f"least {MIN_SECRET_CHARS} random characters (e.g. `openssl rand -hex 32 > {path}`)"
-            )
-        return value.encode("utf-8")
+        return signing_secret(self.secret_env, self.secret_file)
 
 
 @dataclass(frozen=True)
@@ -362,38 +298,3 @@ def parse_config(data: Any, path: Path) -> Config:
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
     smtp = data.get("smtp")
     return Config(path=path, smtp_given=isinstance(smtp, dict) and smtp.get("from") is not None, **values)
-
-
-@functools.lru_cache(maxsize=8)
-def _read_secret(path: Path, stamp: tuple[int, int, int, int] | None) -> str:
-    return path.read_text(encoding="utf-8").strip()
-
-
-def file_stamp(path: str | os.PathLike[str] | None) -> tuple[int, int, int, int] | None:
-    """A file's identity on disk (inode, size, modification and change times in ns: the change
-    time moves at every write, even one whose modification time is set back or falls in the
-    same tick of a coarse clock, and cannot be set back), None if it cannot be
-    stat'ed: `digest run` and `digest serve` read the config again when it changes, and a
-    profile file is read again when it changed since it was read (digest.profiles.watch,
-    digest.deliver.wanted)."""
-    stamped = file_changes(path)
-    return None if stamped is None else stamped[0]
-
-
-def file_changes(path: str | os.PathLike[str] | None) -> tuple[tuple[int, int, int, int], int] | None:
-    """:func:`file_stamp`'s identity, and when the file last changed (ns): the later of its
-    modification time and its inode's change time, which `mv`, `cp -p`, `rsync -a` or `touch -d`
-    cannot set back (a file moved in keeps its old modification time). For a symbolic link, the
-    file it leads to, and the link's own change time too: a link made (`ln -sfn`) to an older
-    file is a change. One ``lstat`` for a file, a ``stat`` more for a link."""
-    if path is None:
-        return None
-    try:
-        st = os.lstat(path)
-        linked = st.st_ctime_ns if stat.S_ISLNK(st.st_mode) else 0
-        if linked:
-            st = os.stat(path)
-    except OSError:
-        return None
-    identity = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    return identity, max(st.st_mtime_ns, st.st_ctime_ns, linked)

@@ -19,7 +19,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from digest.config import Config, file_stamp, load_config
+from digest.config import Config, load_config
 from digest.daemon.agree import alive, disagreement, worker_settings
 from digest.daemon.claims import (
     SkewSaid,
@@ -43,6 +43,7 @@ from digest.deliver.senders import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError, StoreError
+from digest.file_stamps import file_stamp
 from digest.files import counted, printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder

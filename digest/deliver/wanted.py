@@ -34,11 +34,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digest.config import Config, file_changes
+from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.deliver.transports import answer_lost
 from digest.errors import ProfileError
+from digest.file_stamps import file_changes
 from digest.files import counted
 from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, has_profile_file, load_profile, profile_path

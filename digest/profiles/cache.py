@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from digest import __version__, models
-from digest.config import Config, file_stamp
+from digest.config import Config
 from digest.db import kept_beside
+from digest.file_stamps import file_stamp
 from digest.files import remove_leftovers, write_atomic
 from digest.models import Interest, Profile
 from digest.options import declared

@@ -241,7 +241,7 @@ def readable_profile(path: Path, config: Config) -> Profile | None:
 
 
 class Versions:
-    """Profile files read again by their version (an Identity: digest.config.file_stamp): each
+    """Profile files read again by their version (an Identity: digest.file_stamps.file_stamp): each
     version read once, one that does not read too (an editor saving it in steps: not read again
     at every pass, nor for every message), for ProfileFolder and StillWanted.changed; a version
     read when it was :func:`~digest.profiles.cache.unsettled` is read again at each call until

@@ -37,7 +37,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from digest.config import Config, file_stamp
+from digest.config import Config
+from digest.file_stamps import file_stamp
 from digest.models import Profile
 from digest.profiles.cache import UNSETTLED_NS, Identity, unsettled
 from digest.profiles.load import Earlier, Skipped, Versions, read_profiles

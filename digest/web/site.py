@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from jinja2 import TemplateError
 
 from digest.compose.render import Renderer
-from digest.config import Config, file_stamp, load_config
+from digest.config import Config, load_config
 from digest.errors import DigestError
+from digest.file_stamps import file_stamp
 from digest.signing import Signer
 from digest.web.prefix import WsgiApp, mount, url_path
 
