@@ -218,18 +218,28 @@ def _clear_stale(store: Store, new: Sequence[Planned]) -> None:
 
 
 class _Noted:
-    """The messages of ``made``, each Message-ID noted in ``ids`` as it is taken."""
+    """The messages of ``made``, each Message-ID noted in ``ids`` as it is taken. Its
+    :meth:`close` closes ``made``'s stream in turn (deliver_due closes it once done with it), so
+    that what stopping the maker raises (a second Ctrl-C in its wait) reaches the caller: a
+    generator in between would close it only as it is dropped, where an error is just printed."""
 
     def __init__(self, made: Forked, ids: list[str]) -> None:
         self.made, self.ids = made, ids
+        self.stream = iter(made)
 
     def poll(self) -> bool:
         return self.made.poll()
 
     def __iter__(self) -> Iterator[NewMessage]:
-        for message in self.made:
-            self.ids.append(message.message_id)
-            yield message
+        return self
+
+    def __next__(self) -> NewMessage:
+        message = next(self.stream)
+        self.ids.append(message.message_id)
+        return message
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def describe_already(

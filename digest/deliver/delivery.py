@@ -269,21 +269,26 @@ def deliver_due(
         if fresh is not None and not run.stopping:
             batch: list[NewMessage] = []
             ready = getattr(fresh, "poll", lambda: True)
-            for new in fresh:
-                if run.journal is None:  # each stored by the connection that sends it
-                    if not hand(new):
-                        break
-                    continue
-                # stored a batch at a time: as soon as a connection may want one (several), or
-                # of what the maker has ready (one connection, which sends them itself)
-                batch.append(new)
-                if len(batch) >= STORE_BATCH or (inline is None and work.qsize() == 0) or not ready():
-                    full, batch = batch, []
-                    if not hand_all(full):
-                        break
-            else:
-                if batch:
-                    hand_all(batch)
+            made = iter(fresh)
+            try:
+                for new in made:
+                    if run.journal is None:  # each stored by the connection that sends it
+                        if not hand(new):
+                            break
+                        continue
+                    # stored a batch at a time: as soon as a connection may want one (several), or
+                    # of what the maker has ready (one connection, which sends them itself)
+                    batch.append(new)
+                    if len(batch) >= STORE_BATCH or (inline is None and work.qsize() == 0) or not ready():
+                        full, batch = batch, []
+                        if not hand_all(full):
+                            break
+                else:
+                    if batch:
+                        hand_all(batch)
+            finally:  # let go of here, not where the loop drops it: a second Ctrl-C while the maker is
+                # stopped and waited for (ahead.Forked.close) is raised, where a finalizer only prints it
+                getattr(made, "close", lambda: None)()
         ended = True
     finally:
         if not ended:

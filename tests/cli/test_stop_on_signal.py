@@ -11,8 +11,11 @@ import threading
 import pytest
 
 from digest.cli.common import stop_on_signal
+from digest.deliver.delivery import deliver_due
+from digest.deliver.outbox import SENT, NewMessage, Outbox
+from digest.store import Store
 
-from conftest import Workspace, make_dump
+from conftest import NOW, Workspace, make_dump
 
 
 @contextlib.contextmanager
@@ -78,3 +81,37 @@ def test_send_in_a_thread_other_than_the_main_one_sends_as_in_the_main_one(tmp_p
     assert results[0].exit_code == 0, results[0].output
     assert "written to" in results[0].output
     assert len(list((tmp_path / "out").glob("*.eml"))) == 1
+
+
+class Made:
+    """The messages `digest send` makes while it sends (in place of its maker, deliver.ahead.Forked):
+    the first Ctrl-C comes once the first is taken; the second as the pass lets go of the rest,
+    where `send` stops its maker and waits for it (Forked.close)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def poll(self) -> bool:
+        return False  # none made ahead: each is stored and sent as it comes
+
+    def __iter__(self):
+        try:
+            for n in range(self.count):
+                yield NewMessage(
+                    f"r{n}", f"r{n}@example.org", f"<m{n}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ()
+                )
+                signal.raise_signal(signal.SIGINT)
+        finally:
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_a_second_ctrl_c_while_send_stops_the_making_of_the_rest_quits_at_once(mail_workspace, smtp_server):
+    # It came where Python only prints an error (the closing of a dropped generator: "Exception
+    # ignored in: <generator object Forked.__iter__ ...> ... KeyboardInterrupt"), so the command
+    # went on as after one Ctrl-C and waited for the server's answers until they timed out.
+    with Store(mail_workspace.config.database) as store:
+        with stop_on_signal("finishing the message the server has") as stop, pytest.raises(KeyboardInterrupt):
+            deliver_due(mail_workspace.config, store, None, NOW, stop=stop, fresh=Made(4), fresh_count=4)
+        entries = {e.user: e.status for e in Outbox(store).entries()}
+    assert [m.rcpt_tos for m in smtp_server.handler.messages] == [["r0@example.org"]]
+    assert entries == {"r0": SENT}  # the rest not stored: the next send makes them

@@ -74,9 +74,7 @@ def interrupted(command: list[str], mailbox: HeldMailbox, *signums: signal.Signa
     try:
         assert mailbox.holding.wait(60), "the first message never reached the server"
         first.send_signal(signums[0])  # while the server has the data, not yet answered
-        said = ""  # the process has taken the signal (or died of it)
-        while "stopping" not in said and (line := first.stderr.readline()):
-            said += line
+        said = said_until(first, "stopping")  # the process has taken the signal (or died of it)
         for signum in signums[1:]:
             first.send_signal(signum)
         if len(signums) == 1:
@@ -88,6 +86,26 @@ def interrupted(command: list[str], mailbox: HeldMailbox, *signums: signal.Signa
             first.kill()
             first.wait()
     return Stopped(first.returncode, said, out, err)
+
+
+def said_until(process: subprocess.Popen, word: str, seconds: float = 60) -> str:
+    """``process``'s stderr up to the line that holds ``word`` (all of it, if it ended first); the
+    test fails, saying what came, if neither happens within ``seconds``."""
+    said: list[str] = []
+
+    def read() -> None:
+        while line := process.stderr.readline():
+            said.append(line)
+            if word in line:
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert not reader.is_alive(), (
+        f"no {word!r} line within {seconds:g} s of the signal; stderr: {''.join(said)!r}"
+    )
+    return "".join(said)
 
 
 def digest(ws: Workspace, *args: str) -> list[str]:
