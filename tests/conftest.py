@@ -27,6 +27,10 @@ from digest.demo.smtp_server import LocalSmtpServer, release_ports
 from digest.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
+# the user nobody, able to read the interpreter's files under /root as any user reads an installed
+# python (CAP_DAC_READ_SEARCH: reads and searches only; what it writes is judged as nobody's)
+AS_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+READING = ("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search")
 SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
 

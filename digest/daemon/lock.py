@@ -33,10 +33,12 @@ class RunLock:
         # beside the file itself, however the config names it (through a symbolic link: two
         # daemons on one file otherwise, each holding a lock of its own)
         where = real_file(database)
-        self.lock = FileLock(sidecar(where, ".lock"))
+        # made with the mode the umask gives any new file (0664 under 002: an account of a group
+        # sharing the folder takes it too), an earlier release's 0644 widened so at its owner's run
+        self.lock = FileLock(sidecar(where, ".lock"), mode=0o666, widen=True)
         self.path = self.lock.path
         # held by a worker besides the run lock: what :meth:`held` asks (not the run lock itself)
-        self.worker = FileLock(sidecar(where, ".worker.lock"))
+        self.worker = FileLock(sidecar(where, ".worker.lock"), mode=0o666)
         # a database named through a symbolic link: where earlier releases took these locks, beside
         # the name as given (a daemon started before an upgrade holds them there until stopped)
         named = None if self.shared else Path(os.path.realpath(sidecar(database, ".lock")))

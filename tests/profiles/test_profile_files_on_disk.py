@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, exfat_disk
+from conftest import AS_NOBODY, READING, ROOT, exfat_disk
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
@@ -52,12 +52,6 @@ def test_an_edit_keeps_the_files_owner_and_group(workspace):
     found = path.stat()
     assert (found.st_uid, found.st_gid, found.st_mode & 0o777) == (65534, 65534, 0o640)
     assert "chips" in path.read_text() and list(path.parent.glob(".*.tmp")) == []
-
-
-# the user nobody, able to read the interpreter's files under /root as any user reads an installed
-# python (CAP_DAC_READ_SEARCH: reads and searches only; what it writes is judged as nobody's)
-AS_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-READING = ("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="running as another account needs root")
