@@ -10,6 +10,7 @@ import errno
 import fcntl
 import glob
 import os
+import pwd
 from pathlib import Path
 
 from digest.dbfaults import disk_full
@@ -47,6 +48,26 @@ def _widened(fd: int, mode: int) -> None:
             os.fchmod(fd, (found.st_mode & 0o7777) | missing)
 
 
+def _not_writable(path: Path) -> str:
+    """Why a lock file could not be opened for writing, and the cure: the folder (a read-only
+    disk or folder), or, in a folder this process may write, the file, another account's."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        found = None
+    if found is None or not os.access(path.parent, os.W_OK, effective_ids=True):  # as open() is judged
+        return "; the folder must be writable for this command"
+    try:
+        owner = pwd.getpwuid(found.st_uid).pw_name
+    except KeyError:
+        owner = f"user {found.st_uid}"
+    return (
+        f"; it is {owner}'s, mode {found.st_mode & 0o777:04o}, which this account may not write: "
+        f"give it write access (`chmod g+w {path}` for an account of its group), or remove it while "
+        "no digest command runs on this database"
+    )
+
+
 def _write_note(fd: int, text: str) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, text.encode(), 0)
@@ -80,7 +101,7 @@ class FileLock:
             fd = self._open()
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
             _say_full(self.path, e)
-            hint = "; the folder must be writable for this command" if e.errno in _NOT_WRITABLE else ""
+            hint = _not_writable(self.path) if e.errno in _NOT_WRITABLE else ""
             what = "open" if self.path.exists() else "make"  # on a read-only disk it may well exist
             raise DigestError(
                 f"{self.path}: cannot {what} the lock file that keeps two runs apart: {e.strerror or e}{hint}"
