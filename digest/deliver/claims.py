@@ -20,14 +20,26 @@ class OutboxClaims:
     store: Store
     db: Any
 
-    def claim(self, ids: Sequence[int], worker: str, now: dt.datetime, lease: dt.timedelta) -> list[int]:
+    def claim(
+        self,
+        ids: Sequence[int],
+        worker: str,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        due: dt.datetime | None = None,
+    ) -> list[int]:
         """Take these queued messages for ``worker`` until ``now + lease``: those no other worker
-        holds (or whose lease ran out: a worker killed mid-send gives them back). One
-        conditional UPDATE per chunk: two workers never both take a message. A chunk's UPDATE
-        that PostgreSQL ends to undo a deadlock (with another worker's transaction holding some of
-        its rows) is tried again after a short pause: it rolled back whole, and taking the same rows again
-        takes what is free then (db.retrying_conflicts)."""
+        holds (or whose lease ran out: a worker killed mid-send gives them back), and, given
+        ``due``, that are due then still (on PostgreSQL: another worker may have tried one and
+        deferred it since the caller found it due, Outbox.due_ids; on SQLite the file lock lets
+        one worker in). One conditional UPDATE per chunk: two workers never both take a message.
+        A chunk's UPDATE that PostgreSQL ends to undo a deadlock (with another worker's transaction
+        holding some of its rows) is tried again after a short pause: it rolled back whole, and
+        taking the same rows again takes what is free then (db.retrying_conflicts)."""
         got: list[int] = []
+        still, when = "", ()  # SQLite, or not asked: as found
+        if due is not None and self.store.dialect == POSTGRESQL:
+            still, when = " AND next_attempt_at <= ?", (iso(due),)
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
 
@@ -36,8 +48,8 @@ class OutboxClaims:
                     return self.db.execute(
                         "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
                         f"AND id IN ({','.join('?' * len(chunk))}) "
-                        f"AND {free_for(self.store)} RETURNING id",
-                        (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now)),
+                        f"AND {free_for(self.store)}{still} RETURNING id",
+                        (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now), *when),
                     ).fetchall()
 
             rows = retrying_conflicts(take, f"claiming {len(chunk)} outbox messages")
@@ -51,10 +63,12 @@ class OutboxClaims:
         clock: Callable[[], dt.datetime],
         lease: dt.timedelta,
         batch: int,
+        due: Callable[[], dt.datetime] | None = None,
     ) -> Iterator[int]:
-        """The messages ``worker`` claims, ``batch`` at a time (others take the rest meanwhile)."""
+        """The messages ``worker`` claims, ``batch`` at a time (others take the rest meanwhile),
+        those due at ``due()``'s time still, if given (:meth:`claim`)."""
         for start in range(0, len(ids), batch):
-            yield from self.claim(ids[start : start + batch], worker, clock(), lease)
+            yield from self.claim(ids[start : start + batch], worker, clock(), lease, due() if due else None)
 
     def renew(self, worker: str, until: dt.datetime) -> None:
         """Extend the lease of the queued messages ``worker`` holds."""

@@ -126,7 +126,8 @@ def deliver_due(
     time of this machine's clock as the database server's says it (default: as it is), for the
     messages' due times, written and judged (the daemon's and `digest send`'s: the server's clock's
     when the machine's is off, digest.daemon.claims.on_server_clock), so that a message this
-    machine queues or defers is due to every worker at its time.
+    machine queues or defers is due to every worker at its time; a message is claimed only if due
+    still then (another worker may have tried and deferred it since it was found due).
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
@@ -256,7 +257,8 @@ def deliver_due(
             bulk.enter_context(
                 spaced_checkpoints(store.db if store.dialect == SQLITE and not store.readonly else None)
             )
-        pending = outbox.claiming(ids, me, wall, lease, batch=cap)
+        # due still when claimed, on the server's clock (another worker may have deferred one since)
+        pending = outbox.claiming(ids, me, wall, lease, batch=cap, due=lambda: on_server(clock()))
         while True:
             with guard:
                 next_id = next(pending, None)

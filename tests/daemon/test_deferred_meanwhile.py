@@ -1,0 +1,90 @@
+"""A message another worker deferred between a pass's look for what is due (Outbox.due_ids) and
+its claim (Outbox.claim): the claim took it, as it took any queued message no other worker held,
+and the pass tried it at once, before the retry time the server's 451 had just set. On PostgreSQL
+the claim judges the message due again now, on the database server's clock (as due_ids does)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+
+from test_failures_every_machine import two_machines
+
+from digest.daemon.service import Daemon
+from digest.daemon.status import collect_status
+from digest.db import wall_clock
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+
+from conftest import postgres_database
+
+# `digest send ARGS...` that pauses after its look for the due messages, before it claims them:
+# it writes "paused" in the file argv[2] and goes on once the file says "go"
+PAUSED_SEND = """
+import pathlib, sys, time
+import digest.cli
+from digest.deliver.claims import OutboxClaims
+claiming, flag = OutboxClaims.claiming, pathlib.Path(sys.argv[2])
+def paused(self, *args, **kwargs):
+    flag.write_text("paused")
+    while flag.read_text() != "go":
+        time.sleep(0.05)
+    yield from claiming(self, *args, **kwargs)
+OutboxClaims.claiming = paused
+digest.cli.main(["--config", sys.argv[1], "send", *sys.argv[3:]])
+"""
+
+
+class DefersTwice(Mailbox):
+    """A real SMTP server that defers the first two messages (451) and takes the later ones;
+    ``tries``: when each came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries: list[dt.datetime] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tries.append(wall_clock())
+        if len(self.tries) <= 2:
+            return "451 4.3.0 try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def until(condition, within: float, what: str) -> None:
+    end = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < end, f"no {what} within {within} s"
+        time.sleep(0.05)
+
+
+def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before_its_retry_time(tmp_path):
+    """app2's worker's pass made ada's digest (deferred); a `digest send --user ada` on db1 makes
+    it due now and finds it due, and while it pauses before its claim app2's next pass tries it
+    and the server defers it again (its retry 1.6-2 min on). The send left it to its retry time;
+    it took it and sent it at once: ada had her digest a second after the server said later."""
+    mailbox = DefersTwice()
+    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
+        ws, app2 = two_machines(tmp_path, server.port, url)
+        for config in (ws.config_path, app2.config_path):
+            config.write_text(config.read_text() + "delivery:\n  retry_first_seconds: 60\n")
+        Daemon(app2.config, wall_clock).run_once()  # ada's digest made, deferred (451)
+        flag = tmp_path / "flag"
+        flag.write_text("")
+        command = [sys.executable, "-c", PAUSED_SEND, str(ws.config_path), str(flag), "--user", "ada"]
+        sending = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            until(lambda: flag.read_text() == "paused" or sending.poll() is not None, 60, "pause")
+            assert sending.poll() is None, sending.communicate()[0]
+            Daemon(app2.config, wall_clock).run_once()  # app2's next pass: ada's digest deferred again
+            assert len(mailbox.tries) == 2
+            flag.write_text("go")
+            said = sending.communicate(timeout=60)[0]
+        finally:
+            if sending.poll() is None:
+                sending.kill()
+                sending.wait()
+        assert mailbox.messages == [], said  # was: ada's, tried a second after the server's 451
+        assert "waiting (`digest send` retries it)" in said  # was: "1 paper  sent"
+        (queued,) = collect_status(ws.config, wall_clock()).queued
+        assert queued.attempts == 2 and queued.next_attempt_at > wall_clock() + dt.timedelta(seconds=60)
