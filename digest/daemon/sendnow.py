@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
-from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock
+from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock, skew_note
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import wall_clock
@@ -140,10 +140,12 @@ def send_now(
     was not made yet get it from the next send. ``everyone``: ``profiles`` are every reader's (no
     --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting).
     The messages are held, and due, on the database server's clock when this machine's is off (its
-    skew measured once, here), as a daemon's pass has them (digest.daemon.claims.on_server_clock)."""
+    skew measured once, here, and said, as a daemon's pass has and says it: digest.daemon.claims)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
+    if note := skew_note(skew):  # said once, as a daemon's pass says it (the send's own clock is off)
+        log.warning("%s", note)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'

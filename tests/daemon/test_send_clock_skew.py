@@ -18,7 +18,7 @@ from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status
 from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
-from digest.demo.smtp_server import LocalSmtpServer
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
 from conftest import postgres_database
@@ -102,3 +102,20 @@ def test_a_send_ahead_says_the_retry_time_status_says(tmp_path):
         (queued,) = collect_status(ws.config, wall_clock()).queued
     said = f"deferred until {queued.next_attempt_at:%Y-%m-%d %H:%M} UTC"  # as `digest status` says it
     assert said in sent.stdout, sent.stdout  # was: 5 min later
+
+
+def test_a_send_ahead_says_its_clock_is_off_once_as_a_daemon_does(tmp_path):
+    """A daemon's pass on a machine whose clock is off the database server's says so (skew_note, at
+    WARNING); a `digest send` there said nothing. It says the same note once now (stderr); one in
+    step says none."""
+    with postgres_database() as url, LocalSmtpServer(Mailbox()) as server:
+        ws, _ = two_machines(tmp_path, server.port, url)
+        said = {}
+        for off in ("300", "0"):
+            command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), off, "--user", "ada"]
+            said[off] = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    note = "this machine's clock is 300 s ahead of the database server's: its readers' digests are made"
+    assert said["300"].stderr.count(note) == 1, said["300"].stderr  # was: 0
+    assert said["300"].stderr.count("this machine's clock") == 1
+    assert "this machine's clock" not in said["0"].stderr
+    assert said["300"].returncode == said["0"].returncode == 0, said["300"].stdout
