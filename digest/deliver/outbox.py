@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 _COLUMNS = (
     "id, message_id, user, recipient, period, subject, b.mime, "
-    "paper_ids, status, attempts, next_attempt_at, last_error, created_at, sent_at, b.packed"
+    "paper_ids, status, attempts, next_attempt_at, last_error, created_at, sent_at, b.packed, "
+    "queued_on_server"
 )
 _WITH_BYTES = "outbox LEFT JOIN outbox_mime b ON b.outbox_id = outbox.id"
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"  # an LZ4 frame's first bytes (0x184D2204, little-endian)
@@ -74,8 +75,15 @@ class OutboxMessage:
     attempts: int
     next_attempt_at: dt.datetime
     last_error: str | None
-    created_at: dt.datetime
+    created_at: dt.datetime  # on the clock of the machine that made it (what `digest status` says)
     sent_at: dt.datetime | None
+    queued_on_server: dt.datetime | None = None  # created_at on the database server's clock (None: before)
+
+    @property
+    def queued(self) -> dt.datetime:
+        """When it was queued on the database server's clock, where known (schema 35), which its
+        give-up runs from (digest.deliver.results.record); else created_at."""
+        return self.queued_on_server or self.created_at
 
 
 @dataclass(frozen=True)
@@ -137,14 +145,15 @@ class Outbox(OutboxMarks):
         ``through``: the newest paper when its digest was chosen (the next digest starts after).
         The bytes go to ``outbox_mime``, compressed (``packed``: ``pack(mime)`` if made already);
         ``outbox.mime`` stays empty. ``holder``: (worker, until): held by that worker from the start.
-        ``due``: when it is due (default ``now``): the database server's time, where the workers' is
-        another (digest.deliver.delivery.deliver_due's ``on_server``).
+        ``due``: when it is due (default ``now``): ``now`` on the database server's clock, where the
+        workers' is another (digest.deliver.delivery.deliver_due's ``on_server``); kept as when it
+        was queued on that clock too (``queued_on_server``: its give-up runs from it).
         """
         worker, until = holder if holder is not None else (None, None)
         row_id = self.db.execute(
             "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, status, "
-            "next_attempt_at, created_at, through_paper, claimed_by, claimed_until) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "next_attempt_at, created_at, through_paper, claimed_by, claimed_until, queued_on_server) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message_id,
                 user,
@@ -159,6 +168,7 @@ class Outbox(OutboxMarks):
                 through,
                 worker,
                 iso(until) if until is not None else None,
+                iso(due or now),
             ),
         ).lastrowid
         self.db.execute(
@@ -209,7 +219,7 @@ class Outbox(OutboxMarks):
         stamp, at = (dt.datetime.fromisoformat(iso(t)) for t in (now, due or now))
         return OutboxMessage(
             row_id, new.message_id, new.user, new.recipient, new.period, new.subject, new.mime,
-            tuple(new.paper_ids), QUEUED, 0, at, None, stamp, None,
+            tuple(new.paper_ids), QUEUED, 0, at, None, stamp, None, at,
         )  # fmt: skip
 
     def due_ids(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[int]:
@@ -324,4 +334,5 @@ def _message(r: tuple) -> OutboxMessage:
         last_error=r[11],
         created_at=dt.datetime.fromisoformat(r[12]),
         sent_at=_time(r[13]),
+        queued_on_server=_time(r[15]),
     )

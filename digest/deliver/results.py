@@ -97,8 +97,11 @@ def record(
     if result.ok:
         outbox.mark_sent(msg, reply, at, in_transaction=True)
         say(logging.INFO, "digest sent to %s <%s>: %s", msg.user, msg.recipient, counted(papers, "paper"))
-    elif not final and (retry_at := policy.next_attempt(msg.attempts + 1, msg.created_at, at, run.rng)):
-        retry_at = run.on_server(retry_at)  # stored, and said, as `digest status` says it: the server's
+    elif not final and (
+        # on the database server's clock (when the machine's is off): the retry time, stored and said
+        # as `digest status` says it, and the give-up, from the message's queueing on that clock
+        retry_at := policy.next_attempt(msg.attempts + 1, msg.queued, run.on_server(at), run.rng)
+    ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
         say(
             logging.WARNING,
