@@ -164,8 +164,11 @@ MIGRATIONS: tuple[str | DataMigration, ...] = FIRST_MIGRATIONS + (
     "INSERT INTO fetch_names (url, source) SELECT url, source FROM fetches;",
     # 33 -> 34: listings newest first (a first digest's) read along an index, not the archive sorted
     "CREATE INDEX listings_day ON listings(day, id);",
-    # 34 -> 35: when a message was queued on the database server's clock: its give-up runs from it (results)
-    "ALTER TABLE outbox ADD COLUMN queued_on_server TEXT;",
+    # 34 -> 35: when a message was queued on the database server's clock (its give-up runs from it:
+    # results); papers by first day, listings by ingest time (`profile test`'s window, `digest status`)
+    "ALTER TABLE outbox ADD COLUMN queued_on_server TEXT;\n"
+    "CREATE INDEX papers_first_seen ON papers(first_seen);\n"
+    "CREATE INDEX listings_ingested ON listings(ingested_at, id);",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -238,24 +238,22 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
         """Every paper (or those ``ids``); ``up_to``: only papers listed on or before that day;
         ``since``: only those whose latest listing is on or after it (listed in none: first seen)."""
         sql = f"SELECT {_PAPER} FROM papers"
-        if since is not None:  # the listings along listings_day, not every paper read
+        if since is not None:  # the ids along listings_day and papers_first_seen, then those papers
             listed = "SELECT lp.paper_id FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id"
-            rows = self.db.execute(
-                f"{sql} p WHERE p.id IN ({listed} WHERE l.day >= ?) OR p.first_seen >= ? AND {UNLISTED} "
-                "ORDER BY p.id",
-                (since.isoformat(), since.isoformat()),
-            )
-            return [_paper(r) for r in rows.fetchall()]
-        if up_to is not None:
+            unlisted = f"SELECT p.id FROM papers p WHERE p.first_seen >= ? AND {UNLISTED}"
+            found = self.db.execute(f"{listed} WHERE l.day >= ? UNION {unlisted}", (since.isoformat(),) * 2)
+            ids = [r[0] for r in found.fetchall()]  # (in one query PostgreSQL hashed every paper to join)
+        elif up_to is not None:
             rows = self.db.execute(sql + " WHERE first_seen <= ? ORDER BY id", (up_to.isoformat(),))
             return [_paper(r) for r in rows.fetchall()]
         if ids is None:
-            rows = self.db.execute(sql + " ORDER BY id").fetchall()
-        else:
-            ids = list(ids)
-            marks = ",".join("?" * len(ids))
-            rows = self.db.execute(sql + f" WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
-        return [_paper(r) for r in rows]
+            return [_paper(r) for r in self.db.execute(sql + " ORDER BY id").fetchall()]
+        papers, ids = [], sorted(set(ids))
+        for start in range(0, len(ids), 500):  # each chunk along the primary key
+            chunk = ids[start : start + 500]
+            rows = self.db.execute(sql + f" WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+            papers += [_paper(r) for r in rows.fetchall()]
+        return papers
 
     def latest_day(
         self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
