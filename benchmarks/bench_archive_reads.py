@@ -27,7 +27,11 @@ PostgreSQL 15: latest_paper_day 0.19 / 27 / 128 ms (Parallel Seq Scan on papers)
 / 187 / 355 ms in a quieter run) -> 3.0 / 345 / 306 ms (the ids: Index Only Scans of listings_day
 and listing_papers_pkey, a Bitmap Index Scan of papers_first_seen; then Index Scans of papers_pkey,
 500 ids each); last_ingest 0.074 / 0.61 / 3.1 ms (Sort of every listing) -> 0.070 / 0.069 / 0.071
-ms (Index Scan Backward using listings_ingested). Unchanged: counts (SQLite 0.015 / 0.5-1.4 /
+ms (Index Scan Backward using listings_ingested). untaken_by, newest first along listings_day a
+page at a time to the first listing a digest takes (the store's, no index added): SQLite 0.015 /
+1.7 / 11.6 ms (every listing's source, DISTINCT) -> 0.013 / 0.049 / 0.049 ms; PostgreSQL 0.18 /
+6.7 / 28 ms (HashAggregate of every listing) -> 0.16 / 0.32 / 0.29 ms (Limit, Index Scan Backward
+using listings_day). Unchanged: counts (SQLite 0.015 / 0.5-1.4 /
 8-15 ms, PostgreSQL 0.3 / 8-20 / 64-128 ms) and version (COUNT(*) of every paper: what they say).
 """
 

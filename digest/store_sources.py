@@ -72,10 +72,11 @@ class ListingSources:
         """None if a listing dated on or before ``day`` is of a source a digest takes now (one
         of ``sources``, the config's: :meth:`fed_sources`; the inbox's dumps); else the sources
         of those listings (none: no listing is stored by then), which a digest does not take."""
-        rows = self.db.execute("SELECT DISTINCT source FROM listings WHERE day <= ?", (day.isoformat(),))
-        listed = {fetched_source(path) for (path,) in rows.fetchall()}
-        if listed & {"", *(safe(name) for name in self.fed_sources(sources))}:
-            return None
+        fed, listed = {"", *(safe(name) for name in self.fed_sources(sources))}, set()
+        for _, path, _ in self.listings_newest_first(day, None):  # the newest taken ends it: not them all
+            if (source := fetched_source(path)) in fed:
+                return None
+            listed.add(source)
         return tuple(sorted(listed))
 
     def listed_from(

@@ -172,6 +172,21 @@ def test_on_postgresql_the_latest_listings_read_stops_at_the_week_kept(db_at, tm
     assert read and sum(read) <= 64, plans  # a page; before, all 733
 
 
+def test_on_postgresql_preview_dates_look_at_the_listings_stops_at_the_newest_taken(db_at, tmp_path):
+    """`digest preview --date`'s look for a listing a digest takes by that day (Store.untaken_by)
+    reads the listings newest first a page at a time and stops at the first taken (the inbox's
+    dumps always are), not at the archive's years of them; as the server's own plans say."""
+    with Store(db_at) as store:
+        if store.dialect != "postgresql":
+            pytest.skip("SQLite reads a query's rows as they are asked for")
+        ingest(store, three_days(tmp_path), NOW)
+        plans = two_years_before(store)
+        assert store.untaken_by(dt.date(2026, 3, 14), ()) is None
+        assert store.untaken_by(dt.date(2024, 1, 1), ()) == ()  # (none by then: all read, none there)
+    read = listings_read(plans)
+    assert read[0] <= 64, plans  # a page; before, all 733
+
+
 def three_days(tmp_path: Path) -> list[Path]:
     """Dumps of 12, 13 and 14 March 2026, a paper each ("Paper of the 12th" ...)."""
     dumps = []
