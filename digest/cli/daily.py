@@ -46,7 +46,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 
     The digest holds the papers listed since the reader's previous digest (a new reader: the
     latest listing; with those of a digest of theirs that failed after that one was made),
-    exactly what `digest preview` shows. It counts as the period's digest:
+    exactly what `digest preview` shows (the dumps waiting in the inbox are taken in first, as
+    the daemon does). It counts as the period's digest:
     the daemon sends no second one, and a second `send` the same day queues nothing new,
     retries what waits and says what happened ("already sent today at 07:02"); --force sends
     a new digest of whatever is new since the previous one.
@@ -135,6 +136,13 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
+    for r in report.ingested.results:  # a dump waiting in the inbox: in the digests, as the daemon's
+        if not r.already_ingested:
+            click.echo(f"{r.source}: taken in first: {r.day}, {counted(r.new_papers, 'new paper')}")
+    for f in report.ingested.failures:
+        click.secho(f"{f.source}: not read: {f.error}{f.kept_note}", fg="red", err=True)
+    for problem in report.ingested.problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
     for item in report.continued:
         click.echo(item.describe())
     for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet

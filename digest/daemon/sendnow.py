@@ -9,6 +9,7 @@ since the previous one, for people who want it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -23,6 +24,7 @@ from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock, skew_note
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
+from digest.daemon.tick import read_inbox
 from digest.db import wall_clock
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
@@ -33,6 +35,7 @@ from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.deliver.wanted import GivenAway, removed_waiting
+from digest.ingest.dumps import IngestReport
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -73,6 +76,7 @@ class SendReport:
     continued: tuple[Continued, ...] = ()  # readers whose renamed profile carried them over
     waiting: tuple[Continued, ...] = ()  # those put off (a message being sent): nothing for them yet
     dropped: tuple[GivenAway, ...] = ()  # new digests not stored: a removed reader's (wanted.given_away)
+    ingested: IngestReport = IngestReport((), ())  # the dumps waiting in the inbox, taken in first
 
 
 def plan_send(
@@ -140,7 +144,8 @@ def send_now(
     was not made yet get it from the next send. ``everyone``: ``profiles`` are every reader's (no
     --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting).
     The messages are held, and due, on the database server's clock when this machine's is off (its
-    skew measured once, here, and said, as a daemon's pass has and says it: digest.daemon.claims)."""
+    skew measured once, here, and said, as a daemon's pass has and says it: digest.daemon.claims).
+    The settled dumps waiting in the inbox are taken in first, as a pass does (digest.daemon.tick)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
@@ -149,6 +154,9 @@ def send_now(
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
+    problems: list[str] = []  # a dump waiting in the inbox: in the digests, as a pass at their time has it
+    ingested, _ = read_inbox(config, store, now, problems)
+    ingested = dataclasses.replace(ingested, problems=ingested.problems + tuple(problems))
     # a renamed profile: the same reader; a removed one: the links signed before open nothing
     carried = carry_and_look(config, store, profiles, now)
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
@@ -199,6 +207,7 @@ def send_now(
         tuple(carried.done),
         tuple(carried.waiting),
         tuple(dropped),
+        ingested,
     )
 
 

@@ -301,6 +301,18 @@ def _inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *
         return None
 
 
+def read_inbox(
+    config: Config, store: Store, now: dt.datetime, problems: list[str], say_bugs: bool = True
+) -> tuple[IngestReport, list[Waiting]]:
+    """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
+    worker at a time; an inbox that cannot be used is a problem in ``problems`` (_inbox_step)."""
+    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
+    with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
+        settle = config.scheduler.settle
+        read = _inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
+    return read or (IngestReport((), ()), [])
+
+
 def run_once(
     config: Config,
     store: Store,
@@ -339,16 +351,12 @@ def run_once(
     problems: list[str] = []
     beat = beat or (lambda: None)
     fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
-    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
         fetched = (
             _inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
         ) or []
-    with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
-        settle = config.scheduler.settle
-        read = _inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
-        report, waiting = read or (IngestReport((), ()), [])
-        report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
+    report, waiting = read_inbox(config, store, now, problems, say_bugs)
+    report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
     carried = Carried([], [])
     if queue and (looked is None or looked.needed()):

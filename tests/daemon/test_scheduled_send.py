@@ -11,6 +11,7 @@ import pytest
 
 from digest.daemon.claims import mark_period
 from digest.daemon.lock import AlreadyRunning, RunLock
+from digest.daemon.sendnow import send_now
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.deliver.outbox import Outbox
@@ -310,3 +311,28 @@ def test_a_one_paper_digest_and_a_first_attempt_are_said_in_the_singular(mail_wo
         tick(ws, MON_0700 + dt.timedelta(minutes=61))
     text = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(minutes=62)))
     assert "bob <bob@example.org>: 1 attempt, next " in text, text
+
+
+def test_digest_send_takes_in_the_dump_waiting_in_the_inbox_first(mail_workspace, smtp_server):
+    """Today's dump dropped in the inbox, then `digest send` before the send time: the digest it
+    sends holds the dump's papers, as the daemon's pass at 07:30 would (it takes the inbox in
+    first), and the daemon sends no second one. Before, it held what was stored alone, and the
+    day's papers waited for the next day's digest (a weekly reader's: a week)."""
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    tick(ws, MON_0700 + dt.timedelta(minutes=30))  # Monday's digest: Day One
+    ws.dump("d2.txt", make_dump("Mar 16", PAPERS_2), mtime=MON_0700 + dt.timedelta(hours=13))
+    tick(ws, MON_0700 + dt.timedelta(hours=14))  # taken in (Day Two), for Tuesday
+    third = [("Neuromorphic Day Three", "Spikes at last.")]
+    ws.dump("d3.txt", make_dump("Mar 17", third), mtime=MON_0700 + dt.timedelta(hours=21))
+    config = ws.config
+    with Store(config.database) as store, SmtpSender(config.smtp) as sender:
+        report = send_now(config, store, load_profiles(config), sender, MON_0700 + dt.timedelta(hours=23))
+    tick(ws, MON_0700 + dt.timedelta(days=1, minutes=31))  # Tuesday's send time: done already
+    assert [sorted(titles(m)) for m in smtp_server.messages] == [
+        ["Neuromorphic Day One"],
+        ["Neuromorphic Day Three", "Neuromorphic Day Two"],
+    ]
+    assert [(r.source.name, r.new_papers) for r in report.ingested.results] == [("d3.txt", 1)]
+    assert (ws.root / "inbox" / "processed" / "d3.txt").exists()
