@@ -93,16 +93,16 @@ def open_in_browser(path: Path) -> bool:
 
 def waiting_in_inbox(config: Config) -> str | None:
     """What a preview of the next digest says of the dumps waiting in the inbox (not taken in
-    yet): the daemon's pass takes them in before the digests it sends, so their papers may be in
-    the email and are not in the preview; None: none waits."""
+    yet): the daemon's pass and `digest send` take them in before the digests they send, so their
+    papers may be in the email and are not in the preview; None: none waits."""
     waiting = inbox.candidates(config.inbox) if config.inbox.is_dir() else []
     if not waiting:
         return None
     verb, them = ("is", "it") if len(waiting) == 1 else ("are", "them")
     return (
         f"{counted(len(waiting), 'dump')} waiting in the inbox {verb} not in this preview "
-        f"({', '.join(printable(p) for p in waiting)}): the daemon (`digest run`) takes {them} in "
-        f"before sending any digest; `digest ingest` takes {them} in now."
+        f"({', '.join(printable(p) for p in waiting)}): the daemon (`digest run`) and `digest send` "
+        f"take {them} in before sending any digest; `digest ingest` takes {them} in now."
     )
 
 

@@ -368,7 +368,8 @@ def test_the_preview_says_a_dump_waiting_in_the_inbox_is_not_in_it(life):
     inbox = life.ws.root / "inbox" / "today.txt"
     assert (
         f"note: 1 dump waiting in the inbox is not in this preview ({inbox}): the daemon (`digest run`) "
-        "takes it in before sending any digest; `digest ingest` takes it in now.\n" in shown.stderr
+        "and `digest send` take it in before sending any digest; `digest ingest` takes it in now.\n"
+        in shown.stderr
     ), shown.output
     today = f"{dt.datetime.now(dt.UTC):%Y-%m-%d}"  # `--date` of today before its digest is the next: said too
     assert "note: 1 dump waiting" in life.ws.cli("preview", "ada", "--text", "--date", today).stderr
@@ -390,6 +391,6 @@ def test_the_note_of_two_dumps_waiting_says_them(life):
     inbox = life.ws.root / "inbox"
     assert (
         f"note: 2 dumps waiting in the inbox are not in this preview ({inbox / 'a.txt'}, {inbox / 'b.txt'}): "
-        "the daemon (`digest run`) takes them in before sending any digest; `digest ingest` takes them "
-        "in now.\n" in shown.stderr
+        "the daemon (`digest run`) and `digest send` take them in before sending any digest; "
+        "`digest ingest` takes them in now.\n" in shown.stderr
     ), shown.output
