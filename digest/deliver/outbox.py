@@ -77,13 +77,9 @@ class OutboxMessage:
     last_error: str | None
     created_at: dt.datetime  # on the clock of the machine that made it (what `digest status` says)
     sent_at: dt.datetime | None
-    queued_on_server: dt.datetime | None = None  # created_at on the database server's clock (None: before)
-
-    @property
-    def queued(self) -> dt.datetime:
-        """When it was queued on the database server's clock, where known (schema 35), which its
-        give-up runs from (digest.deliver.results.record); else created_at."""
-        return self.queued_on_server or self.created_at
+    # created_at on the database server's clock, which its give-up runs from (None: queued before
+    # schema 35; digest.deliver.results.queued_since)
+    queued_on_server: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def record(
     elif not final and (
         # on the database server's clock (when the machine's is off): the retry time, stored and said
         # as `digest status` says it, and the give-up, from the message's queueing on that clock
-        retry_at := policy.next_attempt(msg.attempts + 1, msg.queued, run.on_server(at), run.rng)
+        retry_at := policy.next_attempt(msg.attempts + 1, queued_since(run, msg), run.on_server(at), run.rng)
     ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
         say(
@@ -124,6 +124,14 @@ def record(
     return SendOutcome(
         msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
     )
+
+
+def queued_since(run: Pass, msg: OutboxMessage) -> dt.datetime:
+    """When ``msg`` was queued on the database server's clock, which its give-up runs from. A message
+    queued before schema 35 has only its created_at, a time of its maker's clock: taken as this
+    machine's (the release before judged it against this machine's time), so a digest its maker
+    5 min behind made and tries again keeps its whole window, as before the upgrade."""
+    return msg.queued_on_server or run.on_server(msg.created_at)
 
 
 def refused_alone_before(run: Pass, msg: OutboxMessage, refused_so: Callable[[str], bool] = vague) -> bool:

@@ -20,6 +20,7 @@ from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status
 from digest.db import wall_clock
 from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
 
 from conftest import postgres_database
 
@@ -31,10 +32,17 @@ def off_by(config_path, seconds: int) -> None:
     subprocess.run([sys.executable, "-c", AHEAD, str(config_path), str(seconds)], check=True, timeout=60)
 
 
-@pytest.mark.parametrize("skewed", ["maker 5 min behind", "retried 5 min ahead"])
+BEFORE_35 = "queued before schema 35 by its maker 5 min behind, which retries it"
+
+
+@pytest.mark.parametrize("skewed", ["maker 5 min behind", "retried 5 min ahead", BEFORE_35])
 def test_a_digest_is_given_up_retry_for_hours_after_it_was_queued_whichever_clock_is_off(tmp_path, skewed):
     """ada's digest deferred (451) by the pass that made it, then again by another worker's pass a
-    second on: it waits for its next retry (was: "gave up after 2 attempts over 0.08 hours")."""
+    second on: it waits for its next retry (was: "gave up after 2 attempts over 0.08 hours").
+    A digest in the outbox at the upgrade has no queueing time on the server's clock
+    (queued_on_server NULL), only its created_at, a time of its maker's clock: judged on the
+    clock of the worker trying it, as the release before judged it (was: judged on the server's,
+    given up 5 min early when its maker 5 min behind tried it again, here at its second try)."""
     mailbox = KillingMailbox()
     mailbox.pid = 0
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
@@ -43,14 +51,20 @@ def test_a_digest_is_given_up_retry_for_hours_after_it_was_queued_whichever_cloc
             config.write_text(config.read_text() + WINDOW)
         send_at = (wall_clock() - dt.timedelta(minutes=7)).strftime("%H:%M")  # due 5 min behind too
         ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
-        if skewed == "maker 5 min behind":
+        if skewed != "retried 5 min ahead":
             # the profiles and the dump written before, on its clock too
             for path in [*ws.root.glob("profiles/*"), *ws.root.glob("inbox/*")]:
                 os.utime(path, (path.stat().st_mtime - 600,) * 2)
             off_by(ws.config_path, -300)  # db1's pass makes ada's digest: deferred
+            if skewed == BEFORE_35:  # as the release before (schema 34) left it
+                with Store(url) as store, store.transaction():
+                    store.db.execute("UPDATE outbox SET queued_on_server = NULL")
             due_on_server(url, "ada")
             mailbox.deferred = False  # the next try deferred too
-            Daemon(app2.config, wall_clock).run_once()  # app2's, in step, tries it again: deferred
+            if skewed == BEFORE_35:
+                off_by(ws.config_path, -300)  # db1's, still 5 min behind, tries it again: deferred
+            else:
+                Daemon(app2.config, wall_clock).run_once()  # app2's, in step, tries it again: deferred
         else:
             Daemon(app2.config, wall_clock).run_once()  # app2's, in step, makes it: deferred
             due_on_server(url, "ada")
@@ -61,5 +75,5 @@ def test_a_digest_is_given_up_retry_for_hours_after_it_was_queued_whichever_cloc
     assert [f.last_error for f in status.failed] == []
     (queued,) = status.queued
     assert queued.attempts == 2
-    made = dt.timedelta(minutes=5) if skewed == "maker 5 min behind" else dt.timedelta(0)
+    made = dt.timedelta(minutes=5) if skewed != "retried 5 min ahead" else dt.timedelta(0)
     assert abs(wall_clock() - made - queued.created_at) < dt.timedelta(minutes=1)  # the maker's clock's
