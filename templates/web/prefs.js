@@ -21,6 +21,7 @@
   let dirty = false;
   let timer = null;
   let seq = 0;
+  let edits = 0;  // the changes made on the page so far (changed())
   let versions = null;
   // Once the profile was changed elsewhere, that stays said while the edits here are unsaved: a
   // shorter "Unsaved changes" in its place (the field left on a click on Save) shortened the page
@@ -37,12 +38,14 @@
 
   async function refresh() {
     const mine = ++seq;
+    const asked = edits;
     let data;
     try {
       const response = await fetch(`${pages}/preview`, { method: "POST", body: new FormData(form) });
       data = await response.json();
       // not made just now (a 503): asked again when the server says, unless an edit asks first
-      if (response.status === 503 && response.headers.get("Retry-After")) {
+      // (one made while this answer was on its way has asked already, 250 ms after it: kept)
+      if (response.status === 503 && response.headers.get("Retry-After") && mine === seq && asked === edits) {
         clearTimeout(timer);
         timer = setTimeout(refresh, unavailableWait(response));
       }
@@ -90,6 +93,7 @@
 
   function changed() {
     dirty = true;
+    edits += 1;
     if (status.textContent !== ELSEWHERE) status.textContent = "Unsaved changes";
     clearTimeout(timer);
     timer = setTimeout(refresh, 250);
