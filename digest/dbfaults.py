@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import pwd
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -36,7 +37,9 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
         over := _over_quota(path)
     ):
         return disk_full(path, kept, f"{error}; a file made there: {over}", quota=True)
-    if "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
+    if "readonly" in text and (theirs := _others_wal(path)):
+        why, fix = theirs
+    elif "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
         why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
         fix = "make it writable, or use a reading command (status, rank)"
     elif "locked" in text or "busy" in text:
@@ -132,6 +135,44 @@ def _over_quota(path: Path) -> str:
             with contextlib.suppress(OSError):
                 os.unlink(probe)
     return ""
+
+
+def owned(found: os.stat_result) -> str:
+    """Whose a file is and its mode, as an error says it: "root's, mode 0644"."""
+    try:
+        owner = pwd.getpwuid(found.st_uid).pw_name
+    except KeyError:
+        owner = f"user {found.st_uid}"
+    return f"{owner}'s, mode {found.st_mode & 0o777:04o}"
+
+
+def _others_wal(path: Path) -> tuple[str, str] | None:
+    """Why a database this process may write, in a folder it may write, is refused a write: its
+    -wal or -shm file is another account's, which this one may not write (left by a command that
+    account ran, one that only reads: SQLite makes them with the database's mode, 0644 under umask
+    022, and a reader cannot remove them), with the cure; None: not that."""
+    real = Path(os.path.realpath(path))
+    if not os.access(real, os.W_OK) or _read_only_folder(real):
+        return None
+    for suffix in ("-wal", "-shm"):
+        beside = real.with_name(real.name + suffix)
+        try:
+            found = os.stat(beside)
+        except OSError:
+            continue
+        if os.access(beside, os.W_OK):
+            continue
+        wal = real.with_name(real.name + "-wal")
+        empty = not wal.exists() or wal.stat().st_size == 0
+        why = (
+            f"{beside.name} beside it is {owned(found)}, which this account may not write (left by a "
+            "command another account ran on it)"
+        )
+        fix = f"give them write access (`chmod g+w {wal} {real}-shm` for an account of their group)"
+        if empty:  # made by a reader: it holds nothing
+            fix += ", or remove both (the -wal is empty) while no digest command runs on this database"
+        return why, fix
+    return None
 
 
 def _kib(size: int) -> str:

@@ -10,10 +10,9 @@ import errno
 import fcntl
 import glob
 import os
-import pwd
 from pathlib import Path
 
-from digest.dbfaults import disk_full
+from digest.dbfaults import disk_full, owned
 from digest.errors import DigestError
 
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
@@ -57,12 +56,8 @@ def _not_writable(path: Path) -> str:
         found = None
     if found is None or not os.access(path.parent, os.W_OK, effective_ids=True):  # as open() is judged
         return "; the folder must be writable for this command"
-    try:
-        owner = pwd.getpwuid(found.st_uid).pw_name
-    except KeyError:
-        owner = f"user {found.st_uid}"
     return (
-        f"; it is {owner}'s, mode {found.st_mode & 0o777:04o}, which this account may not write: "
+        f"; it is {owned(found)}, which this account may not write: "
         f"give it write access (`chmod g+w {path}` for an account of its group), or remove it while "
         "no digest command runs on this database"
     )

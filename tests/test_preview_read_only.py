@@ -6,33 +6,49 @@ indexed, and says what to do where papers stored since are not."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from digest.store import Store
 
-from conftest import Workspace, make_dump, postgres_database, read_only_file
+from conftest import AS_NOBODY, READING, Workspace, make_dump, postgres_database, read_only_file
 
 ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
 
 
-def digest(ws: Workspace, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """A real `digest` process (the clone's code: the test's PYTHONPATH is passed on)."""
+def digest(
+    ws: Workspace,
+    *args: str,
+    env: dict[str, str] | None = None,
+    before: tuple[str, ...] = (),
+    preexec_fn: Callable[[], object] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """A real `digest` process (the clone's code: the test's PYTHONPATH is passed on); ``before``:
+    what runs it (setpriv: as another account), ``preexec_fn``: set in it first (its umask)."""
     return subprocess.run(
-        [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args],
+        [*before, sys.executable, "-m", "digest", "--config", str(ws.config_path), *args],
         capture_output=True,
         text=True,
         cwd=ws.root.parent,
         env={**os.environ, **(env or {})},
         timeout=120,
+        preexec_fn=preexec_fn,
     )
 
 
-def listed(ws: Workspace, name: str, title: str) -> None:
+def listed(ws: Workspace, name: str, title: str, **how: Any) -> None:
     ws.dump(name, make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes."), ("Soup", "Soup.")]))
-    assert digest(ws, "ingest").returncode == 0
+    ingested = digest(ws, "ingest", **how)
+    assert ingested.returncode == 0, ingested.stderr
 
 
 def test_a_preview_on_a_read_only_disk_reads_the_database_read_only(tmp_path):
@@ -82,3 +98,40 @@ def test_a_preview_through_a_role_that_may_only_read(tmp_path):
             with psycopg.connect(autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_preview_by_an_account_that_may_not_write_leaves_files_the_owners_error_names():
+    # A reader's open leaves -wal and -shm of its own beside the database (SQLite cannot remove
+    # them read-only), 0644 as the database: the owner's next write is refused. Before, that was
+    # said "the database is read-only (or its folder is ...); make it writable" of a database and
+    # a folder its owner may write
+    if os.geteuid() != 0:
+        pytest.skip("running as other accounts needs root")
+    # (not under tmp_path, whose parents only root may search: access(2), which tells whether a
+    # file may be written, is judged without the capability the accounts read them with)
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        ws = Workspace(root)
+        os.chown(root, 0, 65534)
+        root.chmod(0o2775)  # the group's folder
+        ws.profile("ada", ADA)
+        for folder in (root / "inbox", root / "profiles"):
+            os.chown(folder, 1001, 65534)
+        owner = (*AS_NOBODY[:1], "--reuid=1001", *AS_NOBODY[2:], *READING)  # the daemon's, of the group
+        as_owner = {"before": owner, "preexec_fn": functools.partial(os.umask, 0o022)}
+        listed(ws, "a.txt", "Neuromorphic Chips", **as_owner)
+        assert digest(ws, "preview", "ada", **as_owner).returncode == 0  # its papers indexed
+        shown = digest(ws, "preview", "ada", "--text", before=(*AS_NOBODY, *READING))  # another account
+        assert shown.returncode == 0 and "1. Neuromorphic Chips" in shown.stdout, shown.stderr
+        wal, shm = root / "digest.db-wal", root / "digest.db-shm"
+        assert wal.stat().st_uid == 65534 and wal.stat().st_mode & 0o777 == 0o644
+        ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
+        refused = digest(ws, "ingest", **as_owner)
+        assert refused.returncode == 1
+        assert "the database is read-only" not in refused.stderr, refused.stderr
+        said = f"{root / 'digest.db'}: digest.db-wal beside it is nobody's, mode 0644, which this account"
+        assert said in refused.stderr and f"`chmod g+w {wal} {shm}`" in refused.stderr, refused.stderr
+        assert "or remove both (the -wal is empty) while no digest command runs" in refused.stderr
+        wal.unlink()
+        shm.unlink()  # the cure said
+        assert digest(ws, "ingest", **as_owner).returncode == 0
