@@ -8,7 +8,9 @@ out, a 5xx, held: an address changed, an unsubscribe), the window has moved on p
 papers, sent to the reader in no digest since, are carried to the first digest made after it
 failed (``outbox.failed_at``, digest.deliver.marks.OutboxMarks.mark_failed: stamped later, and
 stored after it was recorded, ``failed_after``), and to no later one: a digest made (and not
-failed) since took them or left them as any window's papers.
+failed) since took them or left them as any window's papers. A reader none of whose digests
+was kept (their first failed: refused, held as they paused) is given the latest listing, as a
+new reader; the failed ones' papers are carried to it alike.
 
 A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns one
 thing. Messages failed before the database kept ``failed_at`` (schema 26) carry nothing.
@@ -45,7 +47,8 @@ class CarriedPapers(ReaderRecords):
     ) -> dict[str, tuple[int, ...]]:
         """For each reader of ``kept`` (the reader: where their window starts, as
         :meth:`previous_digests_through` says), the papers of their failed digests that the
-        window leaves out (made before it starts) and no digest made since they failed was given,
+        window leaves out (made before it starts; of a reader with no digest kept, whose window is
+        the latest listing, every one) and no digest made since they failed was given,
         as they are stored now (a paper merged into another since: that one), less the papers
         sent to them; sorted, () for most. One query for 500 readers; more only for readers
         with such papers.
@@ -56,8 +59,9 @@ class CarriedPapers(ReaderRecords):
         at, made_id = _LAST if made is None else (iso(made[0]), made[1])
         behind: dict[str, set[int]] = {}
         for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, at, made_id, FAILED, at)):
-            start = kept.get(user)
-            if start is not None and int(through) <= start:  # (after it: in the window anyway)
+            start = kept.get(user)  # None: no digest kept, a new reader's window (the latest
+            # listing) leaves a failed first digest's papers out; after the start: in the window
+            if start is None or int(through) <= start:
                 behind.setdefault(user, set()).update(json.loads(raw))
         now = made is None
         return {user: () for user in kept} | {u: self._still_unsent(u, ids, now) for u, ids in behind.items()}

@@ -263,7 +263,7 @@ def digest_of_day(
     carried: tuple[int, ...] = ()  # a day after the last digest: the next digest's, as it is
     if made is not None:  # the day's digest, given a failed one's papers as it was then
         carried = store.carried_paper_ids({profile.user: previous}, (made[1], made[2]))[profile.user]
-    elif previous is not None and previous == store.previous_digest_through(profile.user):
+    elif previous == store.previous_digest_through(profile.user):  # (None: no digest kept)
         carried = store.carried_paper_ids({profile.user: previous})[profile.user]
     sources = windows.sources
     if made is not None and sources is not None:  # a day's digest made: its sources then, the

@@ -272,3 +272,43 @@ def test_a_digest_whose_answer_was_lost_then_refused_has_its_papers_in_the_next_
     at(2 * DAY + dt.timedelta(minutes=1))
     at(3 * DAY + dt.timedelta(minutes=1))
     assert received(server) == [["Thursday"], ["Friday"], ["Saturday", "Thursday"]]
+
+
+def test_a_first_digest_held_as_its_reader_paused_has_its_papers_after_the_pause(tmp_path, server, database):
+    """Bob's first digest (Thursday's) waited for its retry (451) when he paused, and was held:
+    once he resumed, he was given the latest listing as a new reader and Thursday's papers never
+    reached him (a simulated day's finding). They are carried to his next digest, as those of
+    a failed later digest are (README, Failures)."""
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws, retry_for_hours=48)
+    at(dt.timedelta(minutes=1))  # Thursday's made; 451: tried again later
+    write_atomic(ws.root / "profiles" / "bob.yaml", BOB + "paused: true\n")
+    at(dt.timedelta(hours=3))  # Thursday's retry held: bob paused
+    with Store(ws.config.database) as store:
+        (thursday,) = Outbox(store).entries(user="bob")
+    assert thursday.status == FAILED and thursday.last_error.startswith("not tried: paused")
+    at(DAY + dt.timedelta(minutes=1))  # Friday: paused, nothing made
+    write_atomic(ws.root / "profiles" / "bob.yaml", BOB)
+    with Store(ws.config.database) as store:  # what `preview` shows of his next one on Friday
+        (bob,) = load_profiles(ws.config)
+        shown = sorted(m.paper.title for m in digest_of_day(store, bob, dt.date(2026, 3, 21)).matches)
+    at(2 * DAY + dt.timedelta(minutes=1))  # Saturday 07:31
+    at(3 * DAY + dt.timedelta(minutes=1))  # Sunday: nothing new, nothing again
+    assert received(server) == [["Saturday", "Thursday"]]
+    assert shown == ["Robotics Friday", "Robotics Thursday"]  # (Saturday's listing not in yet)
+    with Store(ws.config.database) as store:  # `preview --date` of Saturday: the digest sent
+        (bob,) = load_profiles(ws.config)
+        saturday = digest_of_day(store, bob, dt.date(2026, 3, 21)).matches
+    assert sorted(m.paper.title for m in saturday) == ["Robotics Saturday", "Robotics Thursday"]
+
+
+def test_a_first_digest_refused_for_good_has_its_papers_in_the_next(tmp_path, server, database):
+    """A new reader's window is the latest listing: before, Friday's held Friday's listing
+    alone and Thursday's refused papers were gone."""
+    ws = Workspace(tmp_path, server.port, database)
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))  # Thursday's first digest: refused for good
+    at(DAY + dt.timedelta(minutes=1))
+    at(2 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Friday", "Thursday"], ["Saturday"]]
