@@ -47,7 +47,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     The digest holds the papers listed since the reader's previous digest (a new reader: the
     latest listing; with those of a digest of theirs that failed after that one was made),
     exactly what `digest preview` shows (the dumps waiting in the inbox are taken in first, as
-    the daemon does). It counts as the period's digest:
+    the daemon does; --dry-run takes nothing in and says which wait). It counts as the period's digest:
     the daemon sends no second one, and a second `send` the same day queues nothing new,
     retries what waits and says what happened ("already sent today at 07:02"); --force sends
     a new digest of whatever is new since the previous one.
@@ -67,6 +67,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from dataclasses import replace
 
     from digest.compose.outgoing import prepare
+    from digest.compose.preview import waiting_in_inbox
     from digest.compose.render import Renderer
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
@@ -116,6 +117,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     env = Envelope(out.message_id, p.user, config.smtp.sender, p.email, out.data)
                     line += f"  {FileSender(to_dir).send(env).reply}"
                 click.echo(line)
+            if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
+                click.secho(f"note: {waiting}", fg="yellow", err=True)
             click.echo("Dry run: nothing was sent.")
             if problems:  # as `send` would: a pre-flight check that names the broken profiles fails
                 click.secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)

@@ -336,3 +336,23 @@ def test_digest_send_takes_in_the_dump_waiting_in_the_inbox_first(mail_workspace
     ]
     assert [(r.source.name, r.new_papers) for r in report.ingested.results] == [("d3.txt", 1)]
     assert (ws.root / "inbox" / "processed" / "d3.txt").exists()
+
+
+def test_digest_send_dry_run_says_the_dump_waiting_in_the_inbox_it_does_not_take_in(mail_workspace):
+    """`digest send` takes a dump waiting in the inbox in first; its --dry-run writes nothing, so
+    its digests lack the dump's papers. It says so on stderr, as `preview` does; before, nothing."""
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    dry = ws.cli("send", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    inbox = ws.root / "inbox"
+    assert dry.stderr == (
+        f"note: 1 dump waiting in the inbox is not in this preview ({inbox / 'd1.txt'}): the daemon "
+        "(`digest run`) and `digest send` take it in before sending any digest; `digest ingest` takes "
+        "it in now.\n"
+    )
+    assert "0 papers  nothing new" in dry.stdout and (inbox / "d1.txt").exists()  # not taken in
+    assert ws.cli("ingest").exit_code == 0
+    dry = ws.cli("send", "--dry-run")  # none waits: no note
+    assert dry.exit_code == 0 and dry.stderr == "" and "1 paper" in dry.stdout, dry.output
