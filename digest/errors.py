@@ -50,6 +50,15 @@ class ReaderBug(DumpError):
 class StoreError(DigestError):
     """The database cannot be used (wrong version, locked, corrupt)."""
 
+    retry_after = 120  # seconds a page asks again after (its 503's Retry-After), where it may pass
+
+
+class SaveUnderWay(StoreError):
+    """A file being saved in place that the work must read whole first (a new profile file, whose
+    save lasts two seconds at the most): it is whole in a few seconds, so asked again after them."""
+
+    retry_after = 5
+
 
 class StoreUnusable(StoreError):
     """The database cannot be used until someone fixes something; waiting does not help: its

@@ -34,7 +34,7 @@ from digest.daemon.claims import server_time
 from digest.db import retrying_conflicts, wall_clock
 from digest.deliver.suppressions import same_address
 from digest.deliver.wanted import hold_names
-from digest.errors import StoreError, StoreUnusable
+from digest.errors import SaveUnderWay, StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.load import has_profile_file
 from digest.store import QUEUED, Store, iso
@@ -328,7 +328,7 @@ def _wait_whole(config: Config, newcomers: set[str], waiting: str) -> None:
     written in place a moment ago waited for at once, two seconds at the most, as a pass holds
     them back): an address cut short by a save under way (ann-lee's "ann@lab.co", for
     "ann@lab.com") would carry a reader over to another for good, or show another's history.
-    One still being written after the wait: StoreError (a link's 503, tried again)."""
+    One still being written after the wait: SaveUnderWay (a link's 503, tried again in seconds)."""
     from digest.profiles.cache import being_written
     from digest.profiles.load import profile_path
 
@@ -338,7 +338,7 @@ def _wait_whole(config: Config, newcomers: set[str], waiting: str) -> None:
         paths[path if path.exists() else path.with_suffix(".yml")] = name
     if still := being_written(paths):
         names = ", ".join(paths[path] for path in still)
-        raise StoreError(f"{names}'s profile file is being saved; {waiting} waits for it: try again soon")
+        raise SaveUnderWay(f"{names}'s profile file is being saved; {waiting} waits for it: try again soon")
 
 
 def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:

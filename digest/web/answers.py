@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException
 
+from digest.errors import StoreError
+
 # a live preview the server cannot make (a 503 the page's script reads): its words, naming nothing
 PREVIEW_BUSY = (
-    "Your preview cannot be made just now: the digest's data is busy. It is tried again in two minutes, "
+    "Your preview cannot be made just now: the digest's data is busy. It is tried again {when}, "
     "or as soon as you change something; your edits are kept, and you can save them."
 )
 PREVIEW_REPAIR = (
     "Your preview is not available until the digest is repaired: the person who runs your digest "
     "needs to fix it. Nothing you did caused it."
 )
+
+
+def preview_busy(e: StoreError) -> str:
+    """PREVIEW_BUSY, saying when the page asks again (``e.retry_after``, its 503's Retry-After)."""
+    return PREVIEW_BUSY.format(when="in a few seconds" if e.retry_after < 60 else "in two minutes")
+
+
 NEEDS_FIX = " (the pages that need it answer 503 until this is fixed: waiting will not help)"
 
 

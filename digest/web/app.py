@@ -32,7 +32,7 @@ from digest.profiles.edit import ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file
 from digest.signing import Signer
 from digest.store import Store
-from digest.web.answers import NEEDS_FIX, PREVIEW_BUSY, PREVIEW_REPAIR, NeedsFixing, ReaderGone
+from digest.web.answers import NEEDS_FIX, PREVIEW_REPAIR, NeedsFixing, ReaderGone, preview_busy
 from digest.web.form import (
     FIELDS,
     OPTIONS,
@@ -223,7 +223,7 @@ def create_app(
         lasting = isinstance(e, StoreUnusable)
         log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX if lasting else "")
         if not lasting:
-            response.headers["Retry-After"] = "120"  # seconds: the reader's browser, a proxy
+            response.headers["Retry-After"] = str(e.retry_after)  # the reader's browser, a proxy
         return response
 
     @app.errorhandler(ConfigError)
@@ -323,7 +323,7 @@ def create_app(
             out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
         except StoreError as e:  # (a new profile file being saved, the database locked): said by
             # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
-            said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else PREVIEW_BUSY
+            said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else preview_busy(e)
             return unavailable_as(e, _json({"ok": False, "errors": said}, 503))
         except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
             said = _public(e, path)
