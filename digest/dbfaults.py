@@ -73,6 +73,23 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
     )
 
 
+def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable | None:
+    """What PostgreSQL denying a write (SQLSTATE 42501) to the papers' index means for ``role``:
+    one that may only read (a role granted SELECT) cannot index the papers stored since the last
+    indexing, which any ranking needs first; a role that may write has to do it, or this one be
+    granted writes (None: another error)."""
+    if getattr(error, "sqlstate", None) != "42501":
+        return None
+    first = str(error).strip().splitlines()[0]
+    return StoreUnusable(
+        f"{name}: role '{role}' may only read this database, and the papers stored since it was last "
+        "indexed must be indexed (written) before anything is ranked; index them through a role that "
+        "may write (the daemon's next pass, or `digest status`, `digest send` or this command run so), "
+        f"then run this again, or grant this role writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES "
+        f"IN SCHEMA public TO {role}) ({first})"
+    )
+
+
 def disk_full(path: Path, what: str, error: object, quota: bool = False) -> DiskFull:
     """``path`` could not be written for a full disk (``what`` it means), with the room left now
     (another process may have freed some since) and the room to free; ``quota``: for a disk quota

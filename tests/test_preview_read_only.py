@@ -90,10 +90,38 @@ def test_a_preview_through_a_role_that_may_only_read(tmp_path):
             host = os.environ.get("PGHOST", "127.0.0.1")
             reader = f"postgresql://{role}@{'127.0.0.1' if host.startswith('/') else host}"
             reader += f":{os.environ.get('PGPORT', '5432')}/{name}"
-            ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
-            shown = digest(ws, "preview", "ada", "--text", env={"PGPASSWORD": "r3ader-pw"})
+            as_owner = ws.config_path.read_text()
+            as_reader = as_owner.replace(url, reader)
+            ws.config_path.write_text(as_reader)
+            password = {"env": {"PGPASSWORD": "r3ader-pw"}}
+            shown = digest(ws, "preview", "ada", "--text", **password)
             assert shown.returncode == 0, shown.stderr
             assert shown.stdout == written.stdout
+            # Before: "error: permission denied for table paper_terms", nothing of why or what to do
+            ws.config_path.write_text(as_owner)
+            listed(ws, "b.txt", "Neuromorphic Vision")  # stored by the owner, not indexed yet
+            ws.config_path.write_text(as_reader)
+            shown = digest(ws, "preview", "ada", "--text", **password)
+            said = " ".join(shown.stderr.split())
+            assert shown.returncode == 1 and shown.stderr.startswith("error: "), shown.stderr
+            assert f"role '{role}' may only read this database, and the papers stored since" in said
+            assert "through a role that may write (the daemon's next pass, or `digest status`" in said
+            grant = f"INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public {{}} {role}"
+            assert f"or grant this role writes (GRANT {grant.format('TO')})" in said
+            assert "(permission denied for table paper_terms)" in said and "r3ader-pw" not in said
+            with Store(url) as store:  # either cure: the grant it names lets the reader index them ...
+                store.db.raw.execute(f"GRANT {grant.format('TO')}")
+            shown = digest(ws, "preview", "ada", "--text", **password)
+            assert shown.returncode == 0 and "Neuromorphic Vision" in shown.stdout, shown.stderr
+            with Store(url) as store:  # ... or, the grant taken back, the owner's `digest status`
+                store.db.raw.execute(f"REVOKE {grant.format('FROM')}")
+            ws.config_path.write_text(as_owner)
+            listed(ws, "c.txt", "Neuromorphic Memory")
+            assert digest(ws, "status").returncode == 0
+            ws.config_path.write_text(as_reader)
+            shown = digest(ws, "preview", "ada", "--text", **password)
+            assert shown.returncode == 0 and "Neuromorphic Memory" in shown.stdout, shown.stderr
+            assert not shown.stderr  # the counts it made not kept (term_stats), and nothing said of it
         finally:
             with psycopg.connect(autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -27,7 +27,8 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from digest.db import POSTGRESQL
+from digest.db import POSTGRESQL, db_errors, shown
+from digest.dbfaults import unindexed_read_only
 from digest.progress import Progress
 from digest.select.acronyms import defined_in
 from digest.select.evidence import evidence_in
@@ -98,7 +99,23 @@ class CollectionStats:
 
     def refresh(self, progress: Progress | None = None) -> int:
         """Index the papers stored since the last refresh; returns how many. ``progress`` is
-        told of the papers indexed (worth it for a whole archive: `digest db migrate`)."""
+        told of the papers indexed (worth it for a whole archive: `digest db migrate`). A
+        PostgreSQL role that may only read, with papers to index: StoreUnusable, saying what to do."""
+        try:
+            added = self._index(progress)
+        except db_errors() as e:  # a role that may only read (on SQLite, a read-only file: explain's)
+            if self.store.dialect == POSTGRESQL and (
+                clear := unindexed_read_only(e, shown(self.store.path), self.db.raw.info.user)
+            ):
+                raise clear from e
+            raise
+        if added:
+            log.info("collection statistics: %d new papers indexed", added)
+        self.through, self.n = self._state()
+        return added
+
+    def _index(self, progress: Progress | None) -> int:
+        """:meth:`refresh`'s work: the papers stored since indexed, a chunk a transaction."""
         added = 0
         if progress is not None:
             (waiting,) = self.db.execute(
@@ -135,9 +152,6 @@ class CollectionStats:
                 progress.advance(len(rows))
         if progress is not None:
             progress.finish()
-        if added:
-            log.info("collection statistics: %d new papers indexed", added)
-        self.through, self.n = self._state()
         return added
 
     def _behind(self) -> bool:
@@ -211,8 +225,8 @@ class CollectionStats:
 
     def save(self) -> None:
         """Keep the counts computed since the last save (one transaction); a read-only look at
-        the database keeps them for itself."""
-        if not self._pending or self.store.readonly:
+        the database keeps them for itself, as does a PostgreSQL role that may only read."""
+        if not self._pending or self.store.readonly or not self._may_write():
             return
         with self.store.transaction() as db:
             db.executemany(
@@ -222,3 +236,11 @@ class CollectionStats:
                 [(key, df, through) for key, (df, through) in self._pending.items()],
             )
         self._pending.clear()
+
+    def _may_write(self) -> bool:
+        """May this connection keep the counts? (PostgreSQL: its role's privileges; a refused
+        write, asked instead, would say so as an error.)"""
+        if self.store.dialect != POSTGRESQL:
+            return True
+        may = "has_table_privilege('term_stats', 'INSERT') AND has_table_privilege('term_stats', 'UPDATE')"
+        return bool(self.db.execute(f"SELECT {may}").fetchone()[0])
