@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from digest.cli import papers
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, stop_on_signal
 from digest.files import counted
 
@@ -47,7 +48,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     The digest holds the papers listed since the reader's previous digest (a new reader: the
     latest listing; with those of a digest of theirs that failed after that one was made),
     exactly what `digest preview` shows (the dumps waiting in the inbox are taken in first, as
-    the daemon does; --dry-run takes nothing in and says which wait). It counts as the period's digest:
+    the daemon does, one copied in a moment ago waited for as by `digest ingest`; --dry-run
+    takes nothing in and says which wait). It counts as the period's digest:
     the daemon sends no second one, and a second `send` the same day queues nothing new,
     retries what waits and says what happened ("already sent today at 07:02"); --force sends
     a new digest of whatever is new since the previous one.
@@ -76,6 +78,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
+    from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.store import Store
 
@@ -124,6 +127,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 click.secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
                 sys.exit(1)
             return
+        # a dump copied in a moment ago: waited for, as `digest ingest` does, so the digests hold it
+        with contextlib.suppress(InboxError, OSError):  # an inbox that cannot be used: said by the send
+            settle = config.scheduler.settle
+            wait_settled(config.inbox, settle, papers.WAIT_AT_MOST, now_utc, waiting_for=papers.say_waiting)
+        now = now_utc()
         sender = sender_factory(config, to_dir)
         with stop_on_signal("finishing the message the server has") as stop:
             report = send_now(
@@ -146,6 +154,14 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         click.secho(f"{f.source}: not read: {f.error}{f.kept_note}", fg="red", err=True)
     for problem in report.ingested.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
+    for w in report.still_written:  # still changing after the wait: the digests went without it
+        click.secho(
+            f"{w.path}: still being written (it changed within the last settle_seconds, "
+            f"{config.scheduler.settle_seconds:g} s); left in the inbox, not in these digests: "
+            "the daemon's next pass (or `digest ingest`) takes it in for the next ones",
+            fg="yellow",
+            err=True,
+        )
     for item in report.continued:
         click.echo(item.describe())
     for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet

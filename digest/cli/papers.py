@@ -34,7 +34,7 @@ log = logging.getLogger("digest")
 WAIT_AT_MOST = dt.timedelta(seconds=60)  # `digest ingest` waits this long at most for a dump still written
 
 
-def _say_waiting(w: Any) -> None:
+def say_waiting(w: Any) -> None:
     """What `ingest` says of a dump it waits for (inbox.Waiting.said)."""
     click.echo(f"{w.said()}...", err=True)
 
@@ -77,7 +77,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                         "a digest worker is ingesting the inbox right now; try again shortly"
                     )
                 settle = config.scheduler.settle
-                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=_say_waiting)
+                wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=say_waiting)
                 report, waiting = ingest_inbox(
                     store, config.inbox, now_utc(), settle, progress_for(obj), say_bugs=debugging()
                 )

@@ -36,6 +36,7 @@ from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.deliver.wanted import GivenAway, removed_waiting
 from digest.ingest.dumps import IngestReport
+from digest.ingest.inbox import Waiting
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -77,6 +78,7 @@ class SendReport:
     waiting: tuple[Continued, ...] = ()  # those put off (a message being sent): nothing for them yet
     dropped: tuple[GivenAway, ...] = ()  # new digests not stored: a removed reader's (wanted.given_away)
     ingested: IngestReport = IngestReport((), ())  # the dumps waiting in the inbox, taken in first
+    still_written: tuple[Waiting, ...] = ()  # those still being written: left in the inbox, not in these
 
 
 def plan_send(
@@ -155,7 +157,7 @@ def send_now(
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
     problems: list[str] = []  # a dump waiting in the inbox: in the digests, as a pass at their time has it
-    ingested, _ = read_inbox(config, store, now, problems)
+    ingested, still_written = read_inbox(config, store, now, problems)
     ingested = dataclasses.replace(ingested, problems=ingested.problems + tuple(problems))
     # a renamed profile: the same reader; a removed one: the links signed before open nothing
     carried = carry_and_look(config, store, profiles, now)
@@ -208,6 +210,7 @@ def send_now(
         tuple(carried.waiting),
         tuple(dropped),
         ingested,
+        tuple(still_written),
     )
 
 

@@ -356,3 +356,44 @@ def test_digest_send_dry_run_says_the_dump_waiting_in_the_inbox_it_does_not_take
     assert ws.cli("ingest").exit_code == 0
     dry = ws.cli("send", "--dry-run")  # none waits: no note
     assert dry.exit_code == 0 and dry.stderr == "" and "1 paper" in dry.stdout, dry.output
+
+
+def test_digest_send_waits_for_a_dump_copied_in_a_moment_ago_and_sends_its_papers(
+    mail_workspace, smtp_server
+):
+    """Today's dump copied into the inbox, then `digest send` at once (within settle_seconds, 5 s):
+    it waits for the dump to stay unchanged, as `digest ingest` does, says so, and its digest holds
+    the dump's papers. Before, it sent the digest of what was stored without them and said nothing,
+    the dump left for the daemon's next pass, which sent nothing more that day (the period's digest
+    was sent): its papers came a day later."""
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    assert ws.cli("ingest").exit_code == 0
+    just_now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
+    ws.dump("d2.txt", make_dump("Mar 16", PAPERS_2), mtime=just_now)
+    sent = ws.cli("send")
+    assert sent.exit_code == 0, sent.output
+    assert re.search(r"d2\.txt was changed \d+ s ago; waiting until it has not changed for 5 s", sent.stderr)
+    assert "d2.txt: taken in first: " in sent.stdout and "2 papers  sent" in sent.stdout, sent.output
+    both = ["Neuromorphic Day One", "Neuromorphic Day Two"]
+    assert [sorted(titles(m)) for m in smtp_server.messages] == [both]
+    assert (ws.root / "inbox" / "processed" / "d2.txt").exists()
+
+
+def test_digest_send_says_a_dump_still_written_after_its_wait_left_out(mail_workspace, monkeypatch):
+    """A dump still changing when `digest send` has waited its most (a minute; none here): the
+    digests go without it, and the send says so and what takes it in; before, nothing."""
+    from digest.cli import papers
+
+    monkeypatch.setattr(papers, "WAIT_AT_MOST", dt.timedelta(0))
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
+    ws.dump("d2.txt", make_dump("Mar 16", PAPERS_2), mtime=dt.datetime.now(dt.UTC))
+    sent = ws.cli("send")
+    assert sent.exit_code == 0, sent.output
+    assert "d1.txt: taken in first: " in sent.stdout and "1 paper  sent" in sent.stdout, sent.output
+    said = "d2.txt: still being written (it changed within the last settle_seconds, 5 s); left in the inbox"
+    assert said in sent.stderr and "not in these digests" in sent.stderr, sent.stderr
+    assert (ws.root / "inbox" / "d2.txt").exists()
