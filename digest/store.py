@@ -295,22 +295,26 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
         return days
 
     def version(self) -> str:
-        """Changes whenever papers, listings, deliveries or the outbox change: for live previews."""
+        """Changes whenever papers, listings, deliveries or the outbox change: for live previews.
+
+        The newest ids, not counts (of every paper, at each poll of an open page): papers are only
+        added or merged away with a new listing (add_listing), papers sent with a new delivery
+        (record_delivery); listings and deliveries are never removed. The outbox is counted."""
         row = self.db.execute(
-            "SELECT (SELECT COUNT(*) FROM papers), (SELECT MAX(ingested_at) FROM listings), "
-            "(SELECT COUNT(*) FROM listings), (SELECT COUNT(*) FROM sent_papers), "
+            "SELECT (SELECT MAX(id) FROM papers), (SELECT MAX(ingested_at) FROM listings), "
+            "(SELECT MAX(id) FROM listings), (SELECT MAX(id) FROM deliveries), "
             "(SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM outbox)"
         ).fetchone()
         return "|".join(str(v) for v in row)
 
     def counts(self) -> dict[str, int]:
-        one = self.db.execute
-        return {
-            "papers": one("SELECT COUNT(*) FROM papers").fetchone()[0],
-            "listings": one("SELECT COUNT(*) FROM listings").fetchone()[0],
-            "entries": int(one("SELECT COALESCE(SUM(entries), 0) FROM listings").fetchone()[0]),
-            "deliveries": one("SELECT COUNT(*) FROM deliveries").fetchone()[0],
-        }
+        """The papers and listings stored (`digest ingest`'s last line)."""
+        listings = self.db.execute("SELECT COUNT(*) FROM listings").fetchone()[0]
+        return {"papers": self.paper_count(), "listings": listings}
+
+    def paper_count(self) -> int:
+        """The papers stored (`digest status`; every paper read: said only where it is needed)."""
+        return self.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
 
     def papers_after(self, paper_id: int, through: int | None = None) -> list[Paper]:
         """Papers stored after paper ``paper_id`` (and up to ``through``), oldest first."""

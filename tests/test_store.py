@@ -24,6 +24,10 @@ from conftest import NOW, make_dump
 pytestmark = pytest.mark.backends  # tests that take `db_at` run on SQLite and PostgreSQL
 
 
+def rows(store: Store, sql: str) -> int:
+    return int(store.db.execute(sql).fetchone()[0])
+
+
 def test_the_five_shared_dumps_yield_286_distinct_papers_from_402_entries(db_at, tmp_path, shared_dumps):
     with Store(db_at) as store:
         report = ingest(store, shared_dumps, NOW)
@@ -35,7 +39,9 @@ def test_the_five_shared_dumps_yield_286_distinct_papers_from_402_entries(db_at,
         again = ingest(store, shared_dumps, NOW)
         assert all(r.already_ingested for r in again.results)
         assert sum(r.new_papers for r in again.results) == 0
-        assert store.counts() == {"papers": 286, "listings": 5, "entries": 402, "deliveries": 0}
+        assert store.counts() == {"papers": 286, "listings": 5}
+        assert rows(store, "SELECT COALESCE(SUM(entries), 0) FROM listings") == 402
+        assert rows(store, "SELECT COUNT(*) FROM deliveries") == 0
 
 
 def test_a_paper_remembers_every_listing_it_appeared_in(db_at, tmp_path, shared_dumps):
@@ -252,7 +258,8 @@ def test_a_failure_in_the_middle_of_a_dump_stores_nothing_of_it(tmp_path):
         )
         with pytest.raises(sqlite3.IntegrityError):
             store.add_listing(read_dump(dump), NOW)
-        assert store.counts() == {"papers": 0, "listings": 0, "entries": 0, "deliveries": 0}
+        assert store.counts() == {"papers": 0, "listings": 0}
+        assert rows(store, "SELECT COUNT(*) FROM listing_papers") == 0
 
 
 def test_deliveries_mark_papers_sent_for_that_reader_only(db_at, tmp_path):

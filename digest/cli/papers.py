@@ -173,7 +173,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
             first = store.previous_digest_at(history.user) is None  # a new reader: the latest listing
         else:
             matches = rank_all(store, profile, limit, config)
-        stored = bool(matches) or store.counts()["papers"] > 0
+        stored = bool(matches) or store.paper_count() > 0
     if as_json:
         rows = [
             {

@@ -202,7 +202,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         return Status(
             now=now,
             last_ingest=store.last_ingest(),
-            papers=store.counts()["papers"],
+            papers=store.paper_count(),
             readers=tuple(readers),
             profile_problems=tuple(problems),
             waiting_dumps=waiting,

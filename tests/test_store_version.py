@@ -1,0 +1,67 @@
+"""Store.version, which the preferences page and the live preview poll (GET /u/<token>/version,
+every 1.5 s an open page): it changes with each write a page shows, and reads no table whole."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from digest.deliver.outbox import Outbox
+from digest.ingest.sources import read_dump
+from digest.store import Store
+
+from conftest import NOW, make_dump
+
+pytestmark = pytest.mark.backends
+
+
+class Said:
+    """The store's connection, keeping the statements it is given."""
+
+    def __init__(self, db: Any) -> None:
+        self.db, self.said = db, []
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.said.append(sql)
+        return self.db.execute(sql, params)
+
+
+def test_the_version_changes_with_each_write_a_page_shows(db_at, tmp_path):
+    (tmp_path / "a.txt").write_text(make_dump("Mar 14", [("Spiking Chips", "a"), ("Soup", "b")]))
+    (tmp_path / "b.txt").write_text(make_dump("Mar 15", [("Spiking Vision", "c"), ("Soup", "b")]))
+    with Store(db_at) as store:
+        seen = [store.version()]
+        store.add_listing(read_dump(tmp_path / "a.txt"), NOW)
+        seen.append(store.version())
+        store.add_listing(read_dump(tmp_path / "a.txt"), NOW)  # already stored: nothing changed
+        assert store.version() == seen[-1]
+        store.add_listing(read_dump(tmp_path / "b.txt"), NOW)  # a paper known, one new
+        seen.append(store.version())
+        with store.transaction():
+            Outbox(store).enqueue(
+                user="ada", recipient="ada@example.org", message_id="<1@x>", subject="s",
+                mime=b"m", paper_ids=[1], now=NOW,
+            )  # fmt: skip
+        seen.append(store.version())
+        store.record_delivery("ada", "<1@x>", "ada@example.org", [1, 2], NOW)
+        seen.append(store.version())
+        assert len(set(seen)) == len(seen), seen
+
+
+def test_the_version_reads_no_table_whole(tmp_path):
+    # Before, it counted every paper and every paper sent (SCAN papers, SCAN sent_papers): 8-15 ms
+    # on SQLite, 64-128 ms on PostgreSQL at five years of 100 papers a day, at each poll
+    (tmp_path / "a.txt").write_text(make_dump("Mar 14", [("Spiking Chips", "a"), ("Soup", "b")]))
+    with Store(tmp_path / "d.db") as store:
+        store.add_listing(read_dump(tmp_path / "a.txt"), NOW)
+        real, store.db = store.db, Said(store.db)
+        try:
+            store.version()
+        finally:
+            said, store.db = store.db.said, real
+        plans = [r[3] for sql in said for r in real.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+    scans = [p for p in plans if p.startswith("SCAN") and "CONSTANT ROW" not in p]
+    assert scans in ([], ["SCAN outbox USING COVERING INDEX outbox_through"]), plans  # kept days only
+    assert isinstance(real, sqlite3.Connection)
