@@ -209,3 +209,13 @@ def remove_stale(lefts: list[Path], *, older_than: float = LEFT_FOR, now: float 
             found = left.lstat()
             if stat.S_ISREG(found.st_mode) and (found.st_nlink > 1 or found.st_mtime < now - older_than):
                 left.unlink()
+
+
+def made_as_umask_gives(path: Path) -> None:
+    """An SQLite database not made yet, made empty with the mode the umask gives any new file
+    (0664 under umask 002), as SQLite would make it 0644 whatever the umask: in a folder a group
+    shares, the group's accounts write it (and its -wal and -shm, which SQLite makes with its
+    mode). An existing file is left as it is (never narrowed); one that cannot be made is left
+    to SQLite to make, or to refuse with its own error."""
+    with contextlib.suppress(OSError):  # made meanwhile by another process; a folder not writable
+        os.close(os.open(os.path.realpath(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))

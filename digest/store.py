@@ -29,6 +29,7 @@ from digest.db import (
 from digest.dbfaults import check_folder, explain, open_readonly
 from digest.errors import StoreError
 from digest.fetched_names import fetched_source, safe
+from digest.files import made_as_umask_gives
 from digest.models import Listing, Paper
 from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
@@ -78,6 +79,8 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
             elif readonly:
                 self.db = open_readonly(self.path, timeout)
             else:
+                if str(path) != ":memory:":
+                    made_as_umask_gives(self.path)
                 # shared by the delivery's threads, which take turns (digest.deliver.delivery)
                 self.db = sqlite3.connect(
                     str(path), isolation_level=None, timeout=timeout, check_same_thread=False
