@@ -129,7 +129,7 @@ def _no_file_left(path: Path) -> bool:
     except OSError:
         return False
     free = disk.f_ffree if os.geteuid() == 0 else disk.f_favail
-    writable = not disk.f_flag & os.ST_RDONLY and (not os.path.exists(path) or os.access(path, os.W_OK))
+    writable = not disk.f_flag & os.ST_RDONLY and (not os.path.exists(path) or may_write(path))
     return disk.f_files > 0 and free == 0 and writable
 
 
@@ -169,7 +169,7 @@ def _others_wal(path: Path) -> tuple[str, str] | None:
     account ran, one that only reads: SQLite makes them with the database's mode, 0644 under umask
     022, and a reader cannot remove them), with the cure; None: not that."""
     real = Path(os.path.realpath(path))
-    if not os.access(real, os.W_OK) or _read_only_folder(real):
+    if not may_write(real) or _read_only_folder(real):
         return None
     for suffix in ("-wal", "-shm"):
         beside = real.with_name(real.name + suffix)
@@ -177,7 +177,7 @@ def _others_wal(path: Path) -> tuple[str, str] | None:
             found = os.stat(beside)
         except OSError:
             continue
-        if os.access(beside, os.W_OK):
+        if may_write(beside):
             continue
         wal = real.with_name(real.name + "-wal")
         empty = not wal.exists() or wal.stat().st_size == 0
@@ -198,7 +198,7 @@ def _kib(size: int) -> str:
 
 def _read_only_folder(path: Path) -> bool:
     try:
-        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY) or not os.access(path.parent, os.W_OK)
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY) or not may_write(path.parent)
     except OSError:
         return False
 
@@ -211,7 +211,14 @@ def takes_no_writes(database: Path | str) -> bool:
     if is_postgres(database) or str(database) == ":memory:":
         return False
     path = Path(database)
-    return path.exists() and (_read_only_folder(path) or not os.access(path, os.W_OK))
+    return path.exists() and (_read_only_folder(path) or not may_write(path))
+
+
+def may_write(path: Path | str) -> bool:
+    """Whether this process may write ``path``, judged as its opens are: by its effective ids
+    (os.access alone asks for the real ones: a process run as root with another effective account
+    was told it may write what its opens are refused), where the platform can ask so."""
+    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
 
 
 def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:

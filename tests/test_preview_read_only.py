@@ -163,3 +163,21 @@ def test_a_preview_by_an_account_that_may_not_write_leaves_files_the_owners_erro
         wal.unlink()
         shm.unlink()  # the cure said
         assert digest(ws, "ingest", **as_owner).returncode == 0
+
+
+def test_a_preview_whose_effective_account_may_not_write_reads_the_database_read_only():
+    # A process whose real account is root and effective one nobody (a setuid wrapper, a service
+    # manager's): its opens are judged as nobody's, as the run and worker locks are. Before,
+    # takes_no_writes asked os.access, which judges as the real account (root may write), and the
+    # preview opened the database for writing: "the database is read-only ...; make it writable"
+    if os.geteuid() != 0:
+        pytest.skip("running as other accounts needs root")
+    with tempfile.TemporaryDirectory() as name:  # root's, 0700: nobody searches it by READING
+        ws = Workspace(Path(name))
+        ws.profile("ada", ADA)
+        listed(ws, "a.txt", "Neuromorphic Chips")
+        assert digest(ws, "preview", "ada").returncode == 0  # its papers indexed
+        as_nobody = ("setpriv", "--euid=65534", *READING)  # real uid root, effective nobody
+        shown = digest(ws, "preview", "ada", "--text", before=as_nobody)
+        assert shown.returncode == 0 and "1. Neuromorphic Chips" in shown.stdout, shown.stderr
+        assert not list(Path(name).glob("digest.db-*"))  # nothing left beside it
