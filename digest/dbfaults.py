@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import grp
 import os
 import pwd
 import sqlite3
@@ -163,6 +164,25 @@ def owned(found: os.stat_result) -> str:
     return f"{owner}'s, mode {found.st_mode & 0o777:04o}"
 
 
+def write_access(found: os.stat_result, names: str, them: bool = False) -> str:
+    """How to let this account write a file it may not (``found``, its stat; ``names``, it and
+    any like it): its own, the owner's write bit; of a group it is in, the group's; else, to be
+    given to such a group first (the group's write bit alone would not let it write)."""
+    it, its = ("them", "their") if them else ("it", "its")
+    if found.st_uid == os.geteuid():
+        return f"give {it} write access (`chmod u+w {names}`)"
+    try:
+        group = grp.getgrgid(found.st_gid).gr_name
+    except KeyError:
+        group = f"group {found.st_gid}"
+    if found.st_gid == os.getegid() or found.st_gid in os.getgroups():
+        return f"give {its} group write access (`chmod g+w {names}`; {its} group, {group}, is this account's)"
+    return (
+        f"{its} group, {group}, is not one this account is in: give {it} to one (`chgrp GROUP {names}`, "
+        f"a group this account is in) and write access for it (`chmod g+w {names}`)"
+    )
+
+
 def _others_wal(path: Path) -> tuple[str, str] | None:
     """Why a database this process may write, in a folder it may write, is refused a write: its
     -wal or -shm file is another account's, which this one may not write (left by a command that
@@ -185,7 +205,7 @@ def _others_wal(path: Path) -> tuple[str, str] | None:
             f"{beside.name} beside it is {owned(found)}, which this account may not write (left by a "
             "command another account ran on it)"
         )
-        fix = f"give them write access (`chmod g+w {wal} {real}-shm` for an account of their group)"
+        fix = write_access(found, f"{wal} {real}-shm", them=True)
         if empty:  # made by a reader: it holds nothing
             fix += ", or remove both (the -wal is empty) while no digest command runs on this database"
         return why, fix

@@ -12,7 +12,7 @@ import glob
 import os
 from pathlib import Path
 
-from digest.dbfaults import disk_full, owned
+from digest.dbfaults import disk_full, owned, write_access
 from digest.errors import DigestError
 
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
@@ -47,19 +47,19 @@ def _widened(fd: int, mode: int) -> None:
             os.fchmod(fd, (found.st_mode & 0o7777) | missing)
 
 
-def _not_writable(path: Path) -> str:
-    """Why a lock file could not be opened for writing, and the cure: the folder (a read-only
-    disk or folder), or, in a folder this process may write, the file, another account's."""
+def _not_writable(path: Path, error: OSError) -> str:
+    """Why a lock file could not be opened for writing, and the cure: the file, there, which this
+    account may not write (whoever's it is, in whatever folder: its mode decides), or, the file not
+    there or the disk read-only, the folder."""
     try:
         found = os.stat(path)
     except OSError:
         found = None
-    if found is None or not os.access(path.parent, os.W_OK, effective_ids=True):  # as open() is judged
+    if found is None or error.errno == errno.EROFS:
         return "; the folder must be writable for this command"
     return (
-        f"; it is {owned(found)}, which this account may not write: "
-        f"give it write access (`chmod g+w {path}` for an account of its group), or remove it while "
-        "no digest command runs on this database"
+        f"; it is {owned(found)}, which this account may not write: {write_access(found, str(path))}, "
+        "or remove it while no digest command runs on this database"
     )
 
 
@@ -96,7 +96,7 @@ class FileLock:
             fd = self._open()
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
             _say_full(self.path, e)
-            hint = _not_writable(self.path) if e.errno in _NOT_WRITABLE else ""
+            hint = _not_writable(self.path, e) if e.errno in _NOT_WRITABLE else ""
             what = "open" if self.path.exists() else "make"  # on a read-only disk it may well exist
             raise DigestError(
                 f"{self.path}: cannot {what} the lock file that keeps two runs apart: {e.strerror or e}{hint}"

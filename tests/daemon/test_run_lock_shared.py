@@ -53,3 +53,54 @@ def test_a_run_lock_the_service_account_may_not_write_is_said_as_the_files_not_t
         run.stderr
     )
     assert "folder" not in run.stderr, run.stderr
+
+
+def refused_by_the_lock(tmp_path, folder: tuple[int, int, int], lock: tuple[int, int, int]) -> str:
+    """Root's `digest send` (umask 022) in a folder of owner, group and mode ``folder``; its lock
+    file then given owner, group and mode ``lock``; `digest run --once` as nobody: what it says."""
+    ws = Workspace(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "digest", "--config", str(ws.config_path)]
+    masked = functools.partial(os.umask, 0o022)
+    subprocess.run([*cmd, "send"], env=env, check=True, capture_output=True, preexec_fn=masked)
+    made = tmp_path / "digest.db.lock"
+    os.chown(made, lock[0], lock[1])
+    made.chmod(lock[2])
+    os.chown(tmp_path, folder[0], folder[1])
+    tmp_path.chmod(folder[2])
+    service = [*AS_NOBODY, *READING, *cmd, "run", "--once"]
+    run = subprocess.run(service, env=env, capture_output=True, text=True, preexec_fn=masked)
+    assert run.returncode == 1, run.stderr
+    said = f"{made}: cannot open the lock file that keeps two runs apart: Permission denied; it is "
+    assert said in run.stderr, run.stderr
+    return run.stderr
+
+
+# Before, each of these was told "give it write access (`chmod g+w <lock>` for an account of its
+# group)", which would not let this account write it, or, in a folder it may not write, "the
+# folder must be writable for this command", of a lock file that is there and refused
+
+
+def test_a_lock_of_a_group_the_account_is_not_in_is_said_so(tmp_path):
+    said = refused_by_the_lock(tmp_path, (65534, 65534, 0o755), (0, 0, 0o644))  # root's, group root
+    lock = tmp_path / "digest.db.lock"
+    assert "root's, mode 0644, which this account may not write: its group, root, is not one" in said
+    assert f"(`chgrp GROUP {lock}`, a group this account is in) and write access for it" in said, said
+
+
+def test_a_lock_of_the_account_itself_without_its_write_bit_is_given_it(tmp_path):
+    said = refused_by_the_lock(tmp_path, (65534, 65534, 0o755), (65534, 65534, 0o444))
+    lock = tmp_path / "digest.db.lock"
+    assert (
+        f"nobody's, mode 0444, which this account may not write: give it write access (`chmod u+w {lock}`)"
+        in said
+    )
+    assert "g+w" not in said, said
+
+
+def test_a_lock_there_in_a_folder_the_account_may_not_write_is_said_as_the_files(tmp_path):
+    said = refused_by_the_lock(tmp_path, (0, 65534, 0o755), (0, 65534, 0o644))  # its group's
+    lock = tmp_path / "digest.db.lock"
+    assert "root's, mode 0644, which this account may not write: " in said, said
+    assert f"give its group write access (`chmod g+w {lock}`; its group, nogroup, is this account's)" in said
+    assert "the folder must be writable" not in said, said
