@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import getpass
 import grp
 import os
 import pwd
@@ -64,6 +65,8 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
     Its disk full (SQLSTATE 53100) is the database server's, which may be another machine: the
     server's text ("could not extend file ...: No space left on device", a HINT on a second
     line) names neither that machine nor that nothing stored before is lost."""
+    if getattr(error, "sqlstate", None) == "42501":
+        return write_refused(error, name)
     if getattr(error, "sqlstate", None) != "53100":
         return None
     first = str(error).strip().splitlines()[0] if str(error).strip() else "disk full"
@@ -71,6 +74,21 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
         f"{name}: the PostgreSQL server's disk is full (what was being written then was not stored; "
         "what was before is kept); free some space where its data directory is, on the database "
         f"server (not necessarily this machine), and try again ({first})"
+    )
+
+
+def write_refused(error: Exception, name: str) -> StoreUnusable:
+    """PostgreSQL denying a write (SQLSTATE 42501) a command makes: its role may only read (granted
+    SELECT), or not that table; what to do, naming the role (the URL's, else PGUSER's, else this
+    account's, as libpq takes it)."""
+    from psycopg.conninfo import conninfo_to_dict  # (the error is psycopg's: it is imported)
+
+    role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
+    first = str(error).strip().splitlines()[0]
+    return StoreUnusable(
+        f"{name}: role '{role}' may not write this database, and this command writes to it; run it "
+        "through a role that may write (the database's owner, or one granted writes), or grant this role "
+        f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}) ({first})"
     )
 
 

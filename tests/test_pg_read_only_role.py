@@ -1,0 +1,78 @@
+"""PostgreSQL through a role that may only read (granted SELECT): a command that writes says
+so, with what to do, where it said the server's bare "permission denied for table ..."."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+from digest.store import Store
+
+from conftest import Workspace, make_dump, postgres_database
+
+ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
+PASSWORD = "r3ader-pw"
+
+
+@contextlib.contextmanager
+def reader_of(url: str) -> Iterator[tuple[str, str]]:
+    """A role granted SELECT only on ``url``'s tables: (its name, its URL; PASSWORD its password)."""
+    import psycopg
+
+    role, name = f"digest_reader_{uuid.uuid4().hex[:8]}", url.rsplit("/", 1)[1]
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+    try:
+        with Store(url) as store:
+            store.db.raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        host = os.environ.get("PGHOST", "127.0.0.1")
+        host = "127.0.0.1" if host.startswith("/") else host
+        yield role, f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def digest(ws: Workspace, *args: str, as_reader: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args],
+        capture_output=True,
+        text=True,
+        cwd=ws.root.parent,
+        env={**os.environ, "PGPASSWORD": PASSWORD} if as_reader else None,
+        timeout=120,
+    )
+
+
+def test_a_command_that_writes_through_a_role_that_may_only_read_says_so(tmp_path):
+    with postgres_database() as url, reader_of(url) as (role, reader):
+        ws = Workspace(tmp_path, database=url)
+        ws.profile("ada", ADA)
+        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
+        # Before: "error: postgresql://digest_reader_...: permission denied for table ratings" (the
+        # feedback), "... permission denied for table listings" (the ingest), nothing of why
+        for args, table in ((("feedback", "ada", "1", "up"), "ratings"), (("ingest",), "listings")):
+            done = digest(ws, *args)
+            said = " ".join(done.stderr.split())
+            assert done.returncode == 1 and said.startswith("error: "), done.stderr
+            assert f"role '{role}' may not write this database, and this command writes to it;" in said
+            assert (
+                "run it through a role that may write (the database's owner, or one granted writes)" in said
+            ), said
+            grant = f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+            assert f"or grant this role writes ({grant})" in said, said
+            assert f"(permission denied for table {table})" in said and PASSWORD not in said, said
+        with Store(url) as store:  # the grant it names is the cure
+            store.db.raw.execute(grant)
+        assert digest(ws, "feedback", "ada", "1", "up").returncode == 0
+        done = digest(ws, "ingest")
+        assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
