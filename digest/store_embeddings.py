@@ -26,6 +26,21 @@ class PaperEmbeddings:
 
     db: Any  # sqlite3.Connection, or digest.db.PgConnection that speaks like one
     dialect: str
+    readonly: bool
+
+    def keeps_embeddings(self, table: str = "embeddings") -> bool:
+        """Whether embeddings made now are kept in ``table`` (``text_embeddings``: the readers'
+        texts'): not by a read-only store, nor on PostgreSQL by a role that may not write them (a
+        role granted SELECT: it uses them unkept, as CollectionStats its word counts; the papers'
+        are kept reading the papers FOR SHARE, which asks UPDATE of them too). Asked, not tried: a
+        refused write ends the transaction with an error."""
+        if self.readonly:
+            return False
+        if self.dialect != POSTGRESQL:
+            return True
+        asked = [(table, "INSERT"), (table, "UPDATE")] + [("papers", "UPDATE")] * (table == "embeddings")
+        may = " AND ".join(f"has_table_privilege('{t}', '{what}')" for t, what in asked)
+        return bool(self.db.execute(f"SELECT {may}").fetchone()[0])
 
     def transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError

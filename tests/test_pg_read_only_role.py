@@ -1,5 +1,6 @@
 """PostgreSQL through a role that may only read (granted SELECT): a command that writes says
-so, with what to do, where it said the server's bare "permission denied for table ..."."""
+so, with what to do, where it said the server's bare "permission denied for table ..."; the
+embeddings semantic matching makes are used, not kept, as a read-only SQLite look does."""
 
 from __future__ import annotations
 
@@ -11,12 +12,28 @@ import sys
 import uuid
 from collections.abc import Iterator
 
+import numpy as np
+
+from digest.ingest.sources import read_dump
+from digest.select.ranking import StoredTexts, build_index
+from digest.select.semantic import Embedder
 from digest.store import Store
 
-from conftest import Workspace, make_dump, postgres_database
+from conftest import NOW, Workspace, make_dump, postgres_database
 
 ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
 PASSWORD = "r3ader-pw"
+
+
+class BagOfWordsModel:
+    """A deterministic stand-in for a sentence-transformers model (as tests/select/test_semantic's)."""
+
+    def encode(self, sentences, **kwargs):
+        out = np.zeros((len(sentences), 8), dtype=np.float32)
+        for i, text in enumerate(sentences):
+            out[i, 0 if "spiking" in text.lower() else 1] += 3.0
+            out[i, 7] += 0.1
+        return out
 
 
 @contextlib.contextmanager
@@ -76,3 +93,26 @@ def test_a_command_that_writes_through_a_role_that_may_only_read_says_so(tmp_pat
         assert digest(ws, "feedback", "ada", "1", "up").returncode == 0
         done = digest(ws, "ingest")
         assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
+
+
+def test_embeddings_made_through_a_role_that_may_only_read_are_used_not_kept(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        make_dump("Mar 14", [("Spiking networks for audio", "Spikes."), ("Tabular trees", "Trees.")])
+    )
+    with postgres_database() as url, reader_of(url) as (role, reader):
+        with Store(url) as store:
+            store.add_listing(read_dump(tmp_path / "a.txt"), NOW)
+            papers = store.papers()
+        with Store(reader.replace(f"{role}@", f"{role}:{PASSWORD}@")) as store:
+            # Before: "permission denied for table papers" (kept reading them FOR SHARE), then
+            # "... for table embeddings", "... for table text_embeddings"
+            index = build_index(store, papers, embedder=Embedder(BagOfWordsModel()))
+            assert index.vectors.shape[0] == len(papers)  # type: ignore[union-attr]
+            StoredTexts(store, "injected").save({"spiking": np.ones(4, dtype="<f4")})
+            assert store.embeddings("injected", [p.id for p in papers]) == {}
+            assert store.text_embeddings("injected", ["spiking"]) == {}
+        with Store(url) as store:  # the owner keeps them as before
+            build_index(store, papers, embedder=Embedder(BagOfWordsModel()))
+            assert len(store.embeddings("injected", [p.id for p in papers])) == len(papers)
+            StoredTexts(store, "injected").save({"spiking": np.ones(4, dtype="<f4")})
+            assert list(store.text_embeddings("injected", ["spiking"])) == ["spiking"]

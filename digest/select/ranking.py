@@ -50,7 +50,7 @@ class StoredTexts:
         return {text: np.frombuffer(blob, dtype="<f4") for text, blob in found.items()}
 
     def save(self, vectors: Mapping[str, np.ndarray]) -> None:
-        if not self.store.readonly:
+        if self.store.keeps_embeddings("text_embeddings"):
             blobs = {t: (len(v), np.asarray(v, dtype="<f4").tobytes()) for t, v in vectors.items()}
             self.store.save_text_embeddings(self.key, blobs)
 
@@ -114,7 +114,7 @@ def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: objec
     if missing:
         log.info("embedding %d new papers with %s", len(missing), key)
         fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
-        if not store.readonly:
+        if store.keeps_embeddings():
             store.save_embeddings(  # not of a paper merged or changed meanwhile (by an ingest)
                 key,
                 {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()},
