@@ -246,16 +246,28 @@ def clock_skew(store: Store, now: dt.datetime) -> dt.timedelta | None:
     return now - server
 
 
-def skew_note(skew: dt.timedelta | None) -> str | None:
-    """What to say of a clock ``skew`` off the database server's (None: nothing to say)."""
+def skew_note(skew: dt.timedelta | None, *, send: bool = False) -> str | None:
+    """What to say of a clock ``skew`` off the database server's (None: nothing to say): what it
+    risks for a daemon's worker, or (``send``) for a `digest send`, which serves its readers now and
+    judges by this clock which period (each reader's day) that is."""
     if skew is None or abs(skew) < SKEW_SAID:
         return None
-    way, off = ("ahead of", "early") if skew > dt.timedelta(0) else ("behind", "late")
+    ahead = skew > dt.timedelta(0)
+    way, off = ("ahead of", "early") if ahead else ("behind", "late")
     seconds = f"{abs(skew).total_seconds():.0f} s"
+    if send:
+        edge = "before" if ahead else "after"
+        day = "the next day's" if ahead else "the day before's"
+        risk = (
+            "the period whose digest `digest send` sends (each reader's day) is judged by this clock "
+            f"({seconds} {off}: within {seconds} {edge} a reader's midnight it is {day}"
+        )
+    else:
+        risk = f"its readers' digests are made when this clock reaches their send time ({seconds} {off}"
     return (
-        f"this machine's clock is {seconds} {way} the database server's: its readers' digests are made "
-        f"when this clock reaches their send time ({seconds} {off}; the leases and the messages' due "
-        "times are the server's clock's); set the clock right (NTP) on this machine or the database server"
+        f"this machine's clock is {seconds} {way} the database server's: {risk}; the leases and the "
+        "messages' due times are the server's clock's); set the clock right (NTP) on this machine or "
+        "the database server"
     )
 
 

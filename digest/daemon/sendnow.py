@@ -151,7 +151,7 @@ def send_now(
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
-    if note := skew_note(skew):  # said once, as a daemon's pass says it (the send's own clock is off)
+    if note := skew_note(skew, send=True):  # said once, in its own words (the send's own clock is off)
         log.warning("%s", note)
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"

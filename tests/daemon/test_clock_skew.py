@@ -40,6 +40,13 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
         behind = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)))
         assert behind is not None and "60 s behind the database server's" in behind
         assert "(60 s late;" in behind
+        send = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)), send=True)  # `digest send`'s
+        assert send is not None and send.startswith(
+            "this machine's clock is 60 s behind the database server's: the period whose digest "
+            "`digest send` sends (each reader's day) is judged by this clock (60 s late: within 60 s after "
+            "a reader's midnight it is the day before's; the leases and the messages' due times are "
+            "the server's clock's); set the clock right (NTP)"
+        )
 
 
 def test_on_sqlite_there_is_no_other_clock(tmp_path):
