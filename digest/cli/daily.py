@@ -58,6 +58,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     (4xx, a server that is down) are retried, never queued again. A 5xx refusal is final;
     a 5xx refusal of the address also stops all mail to it (see `digest suppressed`).
     Ctrl-C stops after the message the server has (recorded); `digest send` again sends the rest.
+    It exits 1 when a reader got nothing (their profile, their message, the server) or, the
+    digests sent, a dump it took in was unreadable (kept in inbox/failed/) or the inbox could
+    not be used, as `digest ingest` exits.
 
     \b
     Example:
@@ -204,7 +207,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             f"{outcomes[0].reply.removeprefix('not tried: ')}; {len(outcomes)} digest(s) wait in the "
             f"outbox and are retried{when} by the next `digest send` or scheduler tick"
         )
-    if problems or any(not o.ok for o in outcomes):
+    inbox = report.ingested  # a dump it took in unreadable, or the inbox not usable: 1, as `ingest` exits
+    if problems or inbox.failures or inbox.problems or any(not o.ok for o in outcomes):
         sys.exit(1)
 
 
