@@ -47,10 +47,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 
     The digest holds the papers listed since the reader's previous digest (a new reader: the
     latest listing; with those of a digest of theirs that failed after that one was made),
-    exactly what `digest preview` shows (the dumps waiting in the inbox are taken in first, as
-    the daemon does, one copied in a moment ago waited for as by `digest ingest`; --dry-run
-    takes nothing in and says which wait). It counts as the period's digest:
-    the daemon sends no second one, and a second `send` the same day queues nothing new,
+    exactly what `digest preview` shows (the sources due are fetched first and the dumps waiting
+    in the inbox taken in, as the daemon does, one copied in a moment ago waited for as by
+    `digest ingest`; --dry-run fetches and takes nothing in, and says which). It counts as the
+    period's digest: the daemon sends no second one, and a second `send` the same day queues nothing new,
     retries what waits and says what happened ("already sent today at 07:02"); --force sends
     a new digest of whatever is new since the previous one.
 
@@ -60,7 +60,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     Ctrl-C stops after the message the server has (recorded); `digest send` again sends the rest.
     It exits 1 when a reader got nothing (their profile, their message, the server) or, the
     digests sent, a dump it took in was unreadable (kept in inbox/failed/) or the inbox could
-    not be used, as `digest ingest` exits.
+    not be used, as `digest ingest` exits; 3 when a source it fetched failed, as `run --once`.
 
     \b
     Example:
@@ -72,8 +72,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from dataclasses import replace
 
     from digest.compose.outgoing import prepare
-    from digest.compose.preview import waiting_in_inbox
+    from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
+    from digest.daemon.fetching import RETRY_FAILED, sources_due
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
@@ -81,6 +82,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
+    from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.store import Store
@@ -125,6 +127,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 click.echo(line)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 click.secho(f"note: {waiting}", fg="yellow", err=True)
+            if due := due_to_fetch([s.name for s in sources_due(config, store, as_sent, now)]):
+                click.secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
             click.echo("Dry run: nothing was sent.")
             if problems:  # as `send` would: a pre-flight check that names the broken profiles fails
                 click.secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
@@ -150,6 +154,16 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
+    for o in report.fetched:  # a source due: fetched first, as the daemon's pass does
+        if o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do
+            click.secho(
+                f"{o.source}: not fetched: {o.said}; these digests go without it: the daemon's pass tries "
+                f"it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, `digest fetch` now",
+                fg="red",
+                err=True,
+            )
+        else:
+            click.echo(f"{o.source}: fetched first: {o.said}")
     for r in report.ingested.results:  # a dump waiting in the inbox: in the digests, as the daemon's
         if not r.already_ingested:
             click.echo(f"{r.source}: taken in first: {r.day}, {counted(r.new_papers, 'new paper')}")
@@ -210,6 +224,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     inbox = report.ingested  # a dump it took in unreadable, or the inbox not usable: 1, as `ingest` exits
     if problems or inbox.failures or inbox.problems or any(not o.ok for o in outcomes):
         sys.exit(1)
+    if any(o.outcome == FETCH_FAILED for o in report.fetched):
+        sys.exit(FETCH_FAILED_EXIT)  # the readers served from what is stored, as `run --once` exits
 
 
 @click.command()

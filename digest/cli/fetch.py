@@ -22,7 +22,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     said on stderr as it happens, with the wait before the next; offline (a name that does not
     exist, a network unreachable), a source is tried once (twice, a second apart, where the
     resolver failed for now). The daemon (`digest run`) fetches
-    on its own before the readers' send times.
+    on its own before the readers' send times, and `digest send` those due before it sends.
 
     \b
     Example:

@@ -106,10 +106,25 @@ def waiting_in_inbox(config: Config) -> str | None:
     )
 
 
+def due_to_fetch(sources: list[str]) -> str | None:
+    """What `digest send --dry-run` says of the sources due now (digest.daemon.fetching.sources_due,
+    their names), which `digest send` fetches before it sends and a dry run, writing nothing,
+    does not: what they bring may be in the digests and is not in the listing; None: none is due."""
+    if not sources:
+        return None
+    verb, them = ("is", "it") if len(sources) == 1 else ("are", "them")
+    return (
+        f"{counted(len(sources), 'source')} due {verb} not fetched for this dry run ({', '.join(sources)}): "
+        f"`digest send` fetches {them} before sending the digests, as the daemon (`digest run`) does; "
+        f"`digest fetch` fetches {them} now."
+    )
+
+
 def to_be_fetched(user: str, sources: list[tuple[str, dt.datetime]], now: dt.datetime) -> str | None:
     """What a preview of the next digest says of the sources the daemon fetches before that
     digest goes out (digest.daemon.fetching.fetched_before_send: each source's name, and when:
-    ``now``, due now): what they bring may be in the email and is not in the preview; None: none."""
+    ``now``, due now), as `digest send` does once their time has come: what they bring may be in
+    the email and is not in the preview; None: none."""
     if not sources:
         return None
     verb, them = ("is", "it") if len(sources) == 1 else ("are", "them")
@@ -123,10 +138,17 @@ def to_be_fetched(user: str, sources: list[tuple[str, dt.datetime]], now: dt.dat
             else f"at {at:%Y-%m-%d %H:%M} UTC"
         )
         said.append(f"{name}, {when}")
+    if all(at <= now for _, at in sources):  # a `digest send` now fetches them first too
+        who = f"the daemon (`digest run`) and `digest send` fetch {them} before sending the digest"
+    else:  # a send before their time sends the digest without them
+        its = "its" if len(sources) == 1 else "their"
+        who = (
+            f"the daemon (`digest run`) fetches {them} before sending the digest, as `digest send` "
+            f"does once {its} time has come"
+        )
     return (
         f"{counted(len(sources), 'source')} to be fetched before {user}'s digest goes out {verb} not in this "
-        f"preview ({'; '.join(said)}): the daemon (`digest run`) fetches {them} before sending the digest; "
-        f"`digest fetch` fetches {them} now."
+        f"preview ({'; '.join(said)}): {who}; `digest fetch` fetches {them} now."
     )
 
 

@@ -112,6 +112,23 @@ def fetched_before_send(
     return found
 
 
+def sources_due(
+    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime
+) -> list[SourceConfig]:
+    """The sources :func:`fetch_due` fetches now (their moment come, not fetched since): what
+    `digest send --dry-run`, which fetches nothing, says it would fetch."""
+    if not config.sources:
+        return []
+    last, grace = last_fetches(store), config.scheduler.grace
+    return [
+        s
+        for s in config.sources
+        if is_due(
+            latest_fetch_moment(s, profiles, config.timezone, now), last.get(s.name), now, window(s, grace)
+        )
+    ]
+
+
 def fetch_due(
     config: Config,
     store: Store,
@@ -128,14 +145,7 @@ def fetch_due(
     ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts. ``say_bugs``,
     ``say_failures``: as digest.ingest.fetch.fetch_source (False: the caller says them);
     ``beat``: called after each source (the worker seen again: a slow source is no killed worker)."""
-    if not config.sources:
-        return []
-    last, grace = last_fetches(store), config.scheduler.grace
-    due = []
-    for s in config.sources:
-        moment = latest_fetch_moment(s, profiles, config.timezone, now)
-        if is_due(moment, last.get(s.name), now, window(s, grace)):
-            due.append(s)
+    due = sources_due(config, store, profiles, now)
     if not due:
         return []
     own = http is None

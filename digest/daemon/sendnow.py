@@ -22,9 +22,9 @@ from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock, skew_note
+from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
-from digest.daemon.tick import read_inbox
 from digest.db import wall_clock
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
@@ -36,6 +36,8 @@ from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded, record_accepted
 from digest.deliver.wanted import GivenAway, removed_waiting
 from digest.ingest.dumps import IngestReport
+from digest.ingest.fetch import FetchOutcome
+from digest.ingest.http import Http
 from digest.ingest.inbox import Waiting
 from digest.models import Digest, Profile
 from digest.progress import Progress
@@ -79,6 +81,7 @@ class SendReport:
     dropped: tuple[GivenAway, ...] = ()  # new digests not stored: a removed reader's (wanted.given_away)
     ingested: IngestReport = IngestReport((), ())  # the dumps waiting in the inbox, taken in first
     still_written: tuple[Waiting, ...] = ()  # those still being written: left in the inbox, not in these
+    fetched: tuple[FetchOutcome, ...] = ()  # the sources due, fetched first (as a pass does)
 
 
 def plan_send(
@@ -134,6 +137,7 @@ def send_now(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     everyone: bool = False,
+    http: Http | None = None,
 ) -> SendReport:
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
@@ -147,7 +151,10 @@ def send_now(
     --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting).
     The messages are held, and due, on the database server's clock when this machine's is off (its
     skew measured once, here, and said, as a daemon's pass has and says it: digest.daemon.claims).
-    The settled dumps waiting in the inbox are taken in first, as a pass does (digest.daemon.tick)."""
+    The sources due for these readers are fetched first (through ``http``; by default a client of
+    its own, given up once ``stop`` is set), then the settled dumps waiting in the inbox are taken
+    in, as a pass does (digest.daemon.first): a source that fails is in the report, not a reason to
+    stop the send (its outcome said by the caller, the pass's log line at INFO as ever)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
@@ -156,9 +163,12 @@ def send_now(
     record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
-    problems: list[str] = []  # a dump waiting in the inbox: in the digests, as a pass at their time has it
+    problems: list[str] = []  # a source due, a dump waiting in the inbox: in the digests, as in a pass's
+    fetched = fetch_first(config, store, profiles, now, problems, http, stop, say_failures=False)
     ingested, still_written = read_inbox(config, store, now, problems)
-    ingested = dataclasses.replace(ingested, problems=ingested.problems + tuple(problems))
+    ingested = dataclasses.replace(
+        ingested, problems=tuple(dict.fromkeys(ingested.problems + tuple(problems)))
+    )
     # a renamed profile: the same reader; a removed one: the links signed before open nothing
     carried = carry_and_look(config, store, profiles, now)
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
@@ -211,6 +221,7 @@ def send_now(
         tuple(dropped),
         ingested,
         tuple(still_written),
+        tuple(fetched),
     )
 
 

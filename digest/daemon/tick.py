@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
@@ -21,10 +20,9 @@ from digest.daemon.claims import (
     mark_periods,
     period_queued,
     release_readers,
-    singleton,
 )
 from digest.daemon.due import DueIndex
-from digest.daemon.fetching import fetch_due
+from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
 from digest.daemon.unbuilt import UnbuiltSaid
@@ -37,12 +35,12 @@ from digest.deliver.senders import Sender, SenderFactory
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address, note_given_away
-from digest.files import counted, printable
-from digest.ingest.dumps import IngestReport, ingest_inbox
+from digest.files import counted
+from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
-from digest.ingest.inbox import InboxError, Waiting
+from digest.ingest.inbox import Waiting
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.slots import Slot, due_slot, slot_done
@@ -286,33 +284,6 @@ class TickReport:
         return any(f.outcome == FETCH_FAILED for f in self.fetched)
 
 
-def _inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *args: Any) -> Any:
-    """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
-    (not mounted, not writable, no permission) is a problem to report in ``problems``, not a
-    reason to stop the readers' mail: None then."""
-    try:
-        return step(*args)
-    except (InboxError, OSError) as e:
-        if isinstance(e, db_errors()):
-            raise
-        problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
-        log.error("inbox not used: %s; the digests of what is stored go on", printable(problem))
-        problems.append(problem)
-        return None
-
-
-def read_inbox(
-    config: Config, store: Store, now: dt.datetime, problems: list[str], say_bugs: bool = True
-) -> tuple[IngestReport, list[Waiting]]:
-    """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
-    worker at a time; an inbox that cannot be used is a problem in ``problems`` (_inbox_step)."""
-    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
-    with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
-        settle = config.scheduler.settle
-        read = _inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
-    return read or (IngestReport((), ()), [])
-
-
 def run_once(
     config: Config,
     store: Store,
@@ -350,11 +321,18 @@ def run_once(
     on_server = on_server or (lambda at: at)
     problems: list[str] = []
     beat = beat or (lambda: None)
-    fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
-    with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
-        fetched = (
-            _inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
-        ) or []
+    fetched = fetch_first(
+        config,
+        store,
+        profiles,
+        now,
+        problems,
+        http,
+        stop,
+        say_bugs=say_bugs,
+        say_failures=say_failures,
+        beat=beat,
+    )
     report, waiting = read_inbox(config, store, now, problems, say_bugs)
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()

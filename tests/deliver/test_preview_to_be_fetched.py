@@ -22,10 +22,17 @@ CY = "email: cy@example.org\ninterests: [spiking attention, low-rank adapters]\n
 
 def fetch_note(n: int, said: str) -> str:
     verb, them = ("is", "it") if n == 1 else ("are", "them")
+    if "at " in said:  # a time to come: a `digest send` now goes without it (test_send_fetches)
+        its = "its" if n == 1 else "their"
+        who = (
+            f"the daemon (`digest run`) fetches {them} before sending the digest, as `digest send` does "
+            f"once {its} time has come"
+        )
+    else:  # due now: a `digest send` now fetches it first
+        who = f"the daemon (`digest run`) and `digest send` fetch {them} before sending the digest"
     return (
         f"note: {n} source{'s' if n > 1 else ''} to be fetched before cy's digest goes out {verb} not in "
-        f"this preview ({said}): the daemon (`digest run`) fetches {them} before sending the digest; "
-        f"`digest fetch` fetches {them} now.\n"
+        f"this preview ({said}): {who}; `digest fetch` fetches {them} now.\n"
     )
 
 

@@ -1,0 +1,75 @@
+"""What a daemon's pass, and `digest send`, do before making any digest: the sources due fetched,
+then the inbox's settled dumps taken in, each by one worker at a time, so the digests hold what
+they bring. An inbox that cannot be used is a problem to report, not a reason to stop the mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from digest.config import Config
+from digest.daemon.claims import singleton
+from digest.daemon.fetching import fetch_due
+from digest.db import db_errors
+from digest.files import printable
+from digest.ingest.dumps import IngestReport, ingest_inbox
+from digest.ingest.fetch import FetchOutcome
+from digest.ingest.http import Http
+from digest.ingest.inbox import InboxError, Waiting
+from digest.models import Profile
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *args: Any) -> Any:
+    """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
+    (not mounted, not writable, no permission) is a problem to report in ``problems``, not a
+    reason to stop the readers' mail: None then."""
+    try:
+        return step(*args)
+    except (InboxError, OSError) as e:
+        if isinstance(e, db_errors()):
+            raise
+        problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
+        log.error("inbox not used: %s; the digests of what is stored go on", printable(problem))
+        problems.append(problem)
+        return None
+
+
+def fetch_first(
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    problems: list[str],
+    http: Http | None = None,
+    stop: threading.Event | None = None,
+    *,
+    say_bugs: bool = True,
+    say_failures: bool = True,
+    beat: Callable[[], None] | None = None,
+) -> list[FetchOutcome]:
+    """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
+    at a time (the others skip it); an inbox that cannot be used is a problem in ``problems``."""
+    fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
+    with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
+        return (
+            inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
+        ) or []
+
+
+def read_inbox(
+    config: Config, store: Store, now: dt.datetime, problems: list[str], say_bugs: bool = True
+) -> tuple[IngestReport, list[Waiting]]:
+    """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
+    worker at a time; an inbox that cannot be used is a problem in ``problems`` (:func:`inbox_step`)."""
+    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
+    with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
+        settle = config.scheduler.settle
+        read = inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
+    return read or (IngestReport((), ()), [])

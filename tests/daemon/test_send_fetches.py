@@ -1,0 +1,105 @@
+"""`digest send` fetches the sources due before it sends, as the daemon's pass does
+(digest.daemon.fetching.fetch_due): before, a send at a reader's send time, a source due and not
+fetched yet, sent without its papers, and the pass that fetched them then sent nothing more that
+period. Real parts: the sources on a loopback HTTP server (the fetch tests' fixtures), real
+`digest send` processes, a daemon's pass, aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer
+
+pytestmark = pytest.mark.backends
+
+CY = "email: cy@example.org\ninterests: [spiking attention, low-rank adapters]\n"
+FROM_HF, FROM_FEED = "Spiking Attention Without Softmax", "Quiet Channels"
+
+
+def fetch_the_sources():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
+    try:
+        from test_fetch import HF, RSS, configure, hf_and_feed
+    finally:
+        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
+    return HF, RSS, configure, hf_and_feed
+
+
+def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def text_of(received) -> str:
+    return received.message.get_body(("plain",)).get_content()
+
+
+def cy_due_soon(ws) -> dt.datetime:
+    """cy's send time half an hour on: the sources (fetched an hour ahead) are due now."""
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+    ws.profile("cy", CY + f'send_at: "{soon:%H:%M}"\n')
+    return soon.replace(second=0, microsecond=0)
+
+
+def test_send_fetches_the_sources_due_first_and_the_pass_has_nothing_left(mail_workspace, smtp_server):
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(ws, server, HF, RSS)
+        send_at = cy_due_soon(ws)
+        sent = digest(ws, "send")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert "hf_daily: fetched first: listing: 3 papers of 2026-11-27: 3 new, 0 known" in sent.stdout
+        assert "arxiv-cs.LG: fetched first: listing: 3 papers of 2026-11-27: 2 new, 1 known" in sent.stdout
+        assert "3 papers  sent" in sent.stdout  # was: "0 papers  nothing new", nothing fetched
+        asked = len(server.requests)
+        daemon = Daemon(ws.config, lambda: send_at, sender_factory=lambda config: SmtpSender(config.smtp))
+        report = daemon.run_once()  # cy's send time: fetched and served already
+        assert report.fetched == () and len(server.requests) == asked
+    (received,) = smtp_server.messages  # the send's alone, with both sources' papers
+    assert FROM_HF in text_of(received) and FROM_FEED in text_of(received)
+
+
+def test_a_source_that_fails_is_said_and_the_send_goes_on(mail_workspace, smtp_server):
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    routes = hf_and_feed()
+    del routes["/api/daily_papers"]  # 404: not retried
+    with LocalHttpServer(routes) as server:
+        configure(ws, server, HF, RSS)
+        cy_due_soon(ws)
+        sent = digest(ws, "send")
+    assert "arxiv-cs.LG: fetched first: listing: " in sent.stdout, sent.stdout
+    assert "1 paper  sent" in sent.stdout, sent.stdout
+    said = [line for line in sent.stderr.splitlines() if line.startswith("hf_daily: not fetched: ")]
+    assert len(said) == 1 and "404" in said[0], sent.stderr
+    assert said[0].endswith(
+        "; these digests go without it: the daemon's pass tries it again in 15 minutes, `digest fetch` now"
+    )
+    (received,) = smtp_server.messages
+    assert FROM_FEED in text_of(received) and FROM_HF not in text_of(received)
+    assert sent.returncode == 3  # as `digest run --once` exits: the readers served, a source not
+
+
+def test_send_dry_run_says_what_it_would_fetch_and_fetches_nothing(mail_workspace, smtp_server):
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(ws, server, HF, RSS)
+        cy_due_soon(ws)
+        dry = digest(ws, "send", "--dry-run")
+        assert server.requests == []  # a dry run writes nothing: fetches nothing
+    assert dry.returncode == 0 and "0 papers  nothing new" in dry.stdout, dry.stdout + dry.stderr
+    assert dry.stderr == (
+        "note: 2 sources due are not fetched for this dry run (hf_daily, arxiv-cs.LG): `digest send` "
+        "fetches them before sending the digests, as the daemon (`digest run`) does; `digest fetch` "
+        "fetches them now.\n"
+    )
+    assert smtp_server.messages == []
