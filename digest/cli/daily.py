@@ -82,6 +82,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
     from digest.errors import DeliveryError
+    from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
@@ -164,21 +165,16 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             )
         else:
             click.echo(f"{o.source}: fetched first: {o.said}")
-    for r in report.ingested.results:  # a dump waiting in the inbox: in the digests, as the daemon's
-        if not r.already_ingested:
-            click.echo(f"{r.source}: taken in first: {r.day}, {counted(r.new_papers, 'new paper')}")
-    for f in report.ingested.failures:
-        click.secho(f"{f.source}: not read: {f.error}{f.kept_note}", fg="red", err=True)
-    for problem in report.ingested.problems:
+    ingested = report.ingested  # the dumps waiting in the inbox: in the digests, as the daemon's
+    for r in ingested.results:
+        click.echo(told.taken_in(r))
+    for f in ingested.failures:  # a reader's bug: its traceback logged above (read_inbox's say_bugs)
+        click.secho(told.rejected(f), fg="red", err=True)
+    for problem in ingested.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
     for w in report.still_written:  # still changing after the wait: the digests went without it
-        click.secho(
-            f"{w.path}: still being written (it changed within the last settle_seconds, "
-            f"{config.scheduler.settle_seconds:g} s); left in the inbox, not in these digests: "
-            "the daemon's next pass (or `digest ingest`) takes it in for the next ones",
-            fg="yellow",
-            err=True,
-        )
+        then = "not in these digests; the daemon's next pass (or `digest ingest`) takes it in for the next"
+        click.secho(told.still_written(w, then), fg="yellow", err=True)
     for item in report.continued:
         click.echo(item.describe())
     for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet

@@ -22,10 +22,9 @@ from digest.cli.common import (
     progress_for,
     write_output,
 )
-from digest.files import counted, printable
+from digest.files import counted
 
 if TYPE_CHECKING:
-    from digest.ingest.dumps import IngestFailure
     from digest.models import Match
 
 log = logging.getLogger("digest")
@@ -60,6 +59,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 
     from digest.daemon.claims import singleton
     from digest.daemon.lock import AlreadyRunning, RunLock
+    from digest.ingest import told
     from digest.ingest.dumps import ingest as run_ingest
     from digest.ingest.dumps import ingest_inbox
     from digest.ingest.inbox import wait_settled
@@ -85,42 +85,20 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     if not report.results and not report.failures and not waiting:
         click.echo(f"No dumps in {config.inbox}.")
     for r in report.results:
-        if r.already_ingested:
-            click.echo(f"{r.source}: {r.day} already ingested, nothing new")
-        else:
-            click.echo(
-                f"{r.source}: {r.day}, {counted(r.entries, 'entry', 'entries')}: "
-                f"{counted(r.new_papers, 'new paper')}, {r.known_papers} already known"
-            )
+        click.echo(told.taken_in(r))
     alone = len(report.results) + len(report.failures) == 1
     for f in report.failures:
-        click.secho(_rejected(f, named=bool(paths), alone=alone), fg="red", err=True)
+        click.secho(told.rejected(f, BUG, named=bool(paths), alone=alone), fg="red", err=True)
     for problem in report.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
     for w in waiting:
-        click.secho(
-            f"{w.path}: still being written (it changed within the last settle_seconds, "
-            f"{config.scheduler.settle_seconds:g} s); left in the inbox: run `digest ingest` again",
-            fg="yellow",
-            err=True,
-        )
+        click.secho(told.still_written(w, "run `digest ingest` again"), fg="yellow", err=True)
     click.echo(
         f"The database holds {counted(totals['papers'], 'paper')} "
         f"from {counted(totals['listings'], 'listing')}."
     )
     if report.failures or report.problems:
         sys.exit(1)
-
-
-def _rejected(failure: IngestFailure, named: bool, alone: bool) -> str:
-    """One line for a dump refused; a reader's bug says so, where the dump is and, when there
-    were others, that they were read (its traceback: DIGEST_DEBUG=1 only, ``say_bugs``)."""
-    where = failure.source if named else failure.kept  # None: not moved, said below (a problem)
-    if not failure.bug:  # where it went, when it moved (a file's name may hold a line break)
-        return printable(f"rejected: {failure.error}{failure.kept_note}")
-    said = ([f"kept in {where}"] if where is not None else []) + ([] if alone else ["the other dumps read"])
-    tail = f"; {', '.join(said)}" if said else ""
-    return printable(f"rejected: {failure.error} ({BUG}){tail}")
 
 
 @click.command()

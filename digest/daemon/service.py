@@ -45,6 +45,7 @@ from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError, StoreError
 from digest.file_stamps import file_stamp
 from digest.files import counted, printable
+from digest.ingest import told
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
@@ -356,7 +357,7 @@ class Daemon:
     @staticmethod
     def _log(report: TickReport, say_failures: bool = True) -> None:
         for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
-            log.warning("dump rejected: %s", printable(f.error + f.kept_note))
+            log.warning("%s", told.rejected(f))
         for w in report.waiting if say_failures else ():  # as `digest ingest` says it; `run --once`
             log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 
@@ -368,18 +369,12 @@ class Daemon:
         lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for f in report.fetched:
             lines.append(f"fetched {f.source}: {f.said}{note if f.bug else ''}")
-        for r in report.ingested.results:
-            if r.already_ingested:  # the same document read before (as `digest ingest` says it)
-                lines.append(f"ingested {r.source.name}: {r.day} already ingested, nothing new")
-            else:
-                lines.append(
-                    f"ingested {r.source.name}: {counted(r.new_papers, 'new paper')}, {r.known_papers} known"
-                )
-        for f in report.ingested.failures:
-            lines.append(f"rejected {f.source.name}: {f.error}{note if f.bug else ''}{f.kept_note}")
-        lines += [f"inbox problem: {p}" for p in report.ingested.problems]
-        for w in report.waiting:
-            lines.append(f"{w.said('left in the inbox')}: a later run reads it")
+        ingested = report.ingested  # as `digest ingest` and `digest send` say them (digest.ingest.told)
+        lines += [told.taken_in(r) for r in ingested.results]
+        alone = len(ingested.results) + len(ingested.failures) == 1
+        lines += [told.rejected(f, bug, alone=alone) for f in ingested.failures]
+        lines += [f"inbox problem: {p}" for p in ingested.problems]
+        lines += [told.still_written(w, "a later run reads it") for w in report.waiting]
         for s in report.scheduled:
             what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")

@@ -52,13 +52,17 @@ class Waiting:
     seen: dt.datetime
     settle: dt.timedelta
 
+    @property
+    def ago(self) -> int:
+        """How many seconds before ``seen`` it last changed (whole; 0 for a time ahead)."""
+        return max(0, round((self.seen - self.mtime).total_seconds()))
+
     def said(self, then: str = "waiting") -> str:
         """What is waited for, as `digest ingest`, `run --once` and the daemon say it: when it last
         changed, and for how long it must stay unchanged (true whether the copy is done or the
         file still grows); ``then``: what is done meanwhile."""
-        ago = max(0, round((self.seen - self.mtime).total_seconds()))
         return (
-            f"{self.path} was changed {ago} s ago; {then} until it has not changed for "
+            f"{self.path} was changed {self.ago} s ago; {then} until it has not changed for "
             f"{self.settle.total_seconds():g} s (scheduler.settle_seconds)"
         )
 

@@ -294,10 +294,11 @@ def test_run_once_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_
         command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
         (fetched,) = [line for line in done.stdout.splitlines() if line.startswith("fetched hf: failed: ")]
-        (rejected,) = [line for line in done.stdout.splitlines() if line.startswith("rejected bad.txt: ")]
+        (rejected,) = [line for line in done.stdout.splitlines() if line.startswith("rejected: ")]
+        assert "bad.txt:1: " in rejected, rejected
         assert "not valid JSON" in fetched and "not a listing dump" in rejected
         assert "WARNING" not in done.stderr, done.stderr
-        assert "dump rejected" not in done.stderr and "not a listing dump" not in done.stderr
+        assert "rejected" not in done.stderr and "not a listing dump" not in done.stderr
 
         # the daemon (a source it has not fetched yet, another bad dump): said in its log
         ws.config_path.write_text(plain + "sources:\n" + every_day.format(name="hf2", base=server.url("")))
@@ -307,7 +308,7 @@ def test_run_once_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_
             daemon.tick()
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(w.startswith("fetched from hf2 ") and "not valid JSON" in w for w in warned), warned
-    assert any(w.startswith("dump rejected: ") and "bad2.txt" in w for w in warned), warned
+    assert any(w.startswith("rejected: ") and "bad2.txt" in w for w in warned), warned
 
 
 def test_run_once_sends_the_digest_of_what_it_has_and_exits_3_when_a_source_could_not_be_fetched(

@@ -293,8 +293,8 @@ def test_run_once_and_the_daemon_say_what_they_wait_for_as_ingest_does(workspace
     result = workspace.cli("run", "--once")
     assert "finish being written" not in result.output
     said = (
-        r"day\.txt was changed [23] s ago; left in the inbox until it has not changed for 4 s "
-        r"\(scheduler\.settle_seconds\): a later run reads it"
+        r"day\.txt: still being written \(it changed [23] s ago, within the last settle_seconds, 4 s\); "
+        r"left in the inbox: a later run reads it"
     )
     assert re.search(said, result.output), result.output
 

@@ -191,14 +191,14 @@ def test_digest_run_once_says_a_readers_bug_in_its_line_and_its_traceback_only_w
     command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "run", "--once"]
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr  # the others were read: the pass did its work
-    (line,) = [line for line in done.stdout.splitlines() if line.startswith("rejected huge-1.json: ")]
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("rejected: ")]
     assert ": cannot be read as a dump: ValueError: Exceeds the limit" in line
     kept = workspace.root / "inbox" / "failed" / "huge-1.json"  # said, as `digest ingest` says it
     assert line.endswith(
         " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
-        f"; kept in {kept}"
+        f"; kept in {kept}, the other dumps read"  # as `digest ingest` says it
     )
-    assert "ingested day.txt: 1 new paper" in done.stdout
+    assert "day.txt: 2026-11-29, 1 entry: 1 new paper, 0 already known" in done.stdout
     assert done.stderr.count("Traceback (most recent call last)") == (1 if debug else 0)
     assert (workspace.root / "inbox" / "failed" / "huge-1.json").exists()
 

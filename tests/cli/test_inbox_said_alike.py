@@ -1,0 +1,54 @@
+"""What `digest ingest`, `digest send` and `digest run --once` say of the dumps they take in from
+the inbox is said in the same words (digest.ingest.told): a dump stored, one already had, one
+rejected and kept in inbox/failed/, one still being written. Before, the same bad dump was
+"rejected: ..." to ingest, "inbox/bad.txt: not read: ..." to send and "rejected bad.txt: ..." to
+run --once, and send said nothing of a dump it already had."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from digest.cli import papers
+
+from conftest import Workspace, make_dump
+
+GOOD = make_dump("Mar 15", [("Neuromorphic One", "Spikes."), ("Unrelated", "Soup.")])
+AGAIN = make_dump("Mar 14", [("Neuromorphic Zero", "Older spikes.")])
+COMMANDS = {"ingest": ("ingest",), "send": ("send",), "run": ("run", "--once")}
+
+
+def said_of_dumps(ws: Workspace, command: tuple[str, ...]) -> list[str]:
+    """The lines of ``command`` that say what became of each dump of the inbox, in a fixed order."""
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    ws.dump("again.txt", AGAIN, where="elsewhere")
+    assert ws.cli("ingest", str(ws.root / "elsewhere" / "again.txt")).exit_code == 0  # had already
+    ws.dump("again.txt", AGAIN)
+    ws.dump("bad.txt", "not a listing\n")
+    ws.dump("good.txt", GOOD)
+    ws.dump("slow.txt", GOOD, mtime=dt.datetime.now(dt.UTC))
+    done = ws.cli(*command)
+    lines = done.output.replace(str(ws.root) + "/", "").splitlines()
+    about = {
+        name: [line for line in lines if f"inbox/{name}.txt" in line]
+        for name in ("again", "bad", "good", "slow")
+    }
+    return [(told or ["(nothing said)"])[-1] for told in about.values()]  # the last: after any wait
+
+
+def test_the_three_commands_say_each_dump_of_the_inbox_alike(tmp_path, smtp_server, monkeypatch):
+    monkeypatch.setattr(papers, "WAIT_AT_MOST", dt.timedelta(0))  # slow.txt: not waited for
+    said = {}
+    for name, command in COMMANDS.items():
+        (tmp_path / name).mkdir()
+        said[name] = said_of_dumps(Workspace(tmp_path / name, smtp_server.port), command)
+    for name in ("send", "run"):  # the same words; what then becomes of the dump still written is theirs
+        assert said[name][:3] == said["ingest"][:3], (name, said[name])
+    again, bad, good, slow = said["ingest"]
+    assert re.fullmatch(r"inbox/again\.txt: 2026-03-14 already ingested, nothing new", again), again
+    assert bad.startswith("rejected: inbox/bad.txt:1: not a listing dump"), bad
+    assert bad.endswith("; kept in inbox/failed/bad.txt"), bad
+    assert re.fullmatch(r"inbox/good\.txt: 2026-03-15, 2 entries: 2 new papers, 0 already known", good), good
+    left = re.compile(r"inbox/slow\.txt: still being written \(it changed [01] s ago, within the last ")
+    for name, (*_, slow) in said.items():  # and when it last changed
+        assert left.match(slow) and "settle_seconds, 5 s); left in the inbox: " in slow, (name, slow)
