@@ -37,12 +37,11 @@ def say_notes(
             fg="yellow",
             err=True,
         )
-    today = now.astimezone(
-        ZoneInfo(outgoing.digest.profile.timezone)
-    ).date()  # --date of it, or one to come: the next
-    if (day is None or day >= today) and (waiting := waiting_in_inbox(config)):
+    today = now.astimezone(ZoneInfo(outgoing.digest.profile.timezone)).date()
+    next_one = day is None or day >= today  # --date of today, or of a day to come: the next digest
+    if next_one and (waiting := waiting_in_inbox(config)):
         click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
-    if (day is None or day >= today) and (fetched := _to_be_fetched(config, store, outgoing, now, continues)):
+    if next_one and (fetched := _to_be_fetched(config, store, outgoing, now, continues)):
         click.secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
         click.secho(f"note: {unlisted}", fg="yellow", err=True)
