@@ -74,7 +74,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
-    from digest.daemon.fetching import RETRY_FAILED, sources_due
+    from digest.daemon.fetching import RETRY_FAILED, due_now
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
@@ -128,7 +128,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 click.echo(line)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 click.secho(f"note: {waiting}", fg="yellow", err=True)
-            if due := due_to_fetch([s.name for s in sources_due(config, store, as_sent, now)]):
+            if due := due_to_fetch([s.name for s in due_now(config, store, as_sent, now)]):
                 click.secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
             click.echo("Dry run: nothing was sent.")
             if problems:  # as `send` would: a pre-flight check that names the broken profiles fails

@@ -61,9 +61,13 @@ def say_notes(
 def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, continues: str) -> str | None:
     from digest.compose.preview import to_be_fetched
     from digest.daemon.fetching import fetched_before_send
+    from digest.profiles.load import load_profiles_lenient
 
     profile = outgoing.digest.profile
-    due = fetched_before_send(config, store, profile, now, continues)
+    readers: list[Any] = []  # the others a pass looks at: a source due for their send is due now
+    if any(not s.when for s in config.sources) and not profile.paused:
+        readers = [p for p in load_profiles_lenient(config)[0] if p.user != profile.user]
+    due = fetched_before_send(config, store, profile, now, continues, readers)
     return to_be_fetched(profile.user, [(s.name, at) for s, at in due], now)
 
 

@@ -107,7 +107,7 @@ def waiting_in_inbox(config: Config) -> str | None:
 
 
 def due_to_fetch(sources: list[str]) -> str | None:
-    """What `digest send --dry-run` says of the sources due now (digest.daemon.fetching.sources_due,
+    """What `digest send --dry-run` says of the sources due now (digest.daemon.fetching.due_now,
     their names), which `digest send` fetches before it sends and a dry run, writing nothing,
     does not: what they bring may be in the digests and is not in the listing; None: none is due."""
     if not sources:

@@ -79,44 +79,13 @@ def is_due(
     return False  # papers (or a 304 to them) since the moment
 
 
-def fetched_before_send(
-    config: Config, store: Store, profile: Profile, now: dt.datetime, history: str | None = None
-) -> list[tuple[SourceConfig, dt.datetime]]:
-    """The sources the daemon fetches before ``profile``'s next digest goes out, not fetched for
-    it yet, each with when (``now``: due now, the next pass's first step): what they bring may be
-    in that email and is not in a preview taken now. Its send is its slot due now (due_slot, the
-    next pass), else its next slot not done; a source is fetched for it ``before_minutes`` ahead
-    of that slot (fetched since: not said), or at its ``when`` times up to it. ``history``: the
-    name whose schedule state the reader has (a renamed file not carried over yet: the old name)."""
-    if not config.sources or profile.paused:
-        return []
-    state = store.schedule_state(history or profile.user)
-    period, last_at = state if state else (None, None)
-    slot = due_slot(profile, now, period, config.scheduler.grace, last_at) or next_slot(
-        profile, now, period, last_at
-    )
-    if slot is None:
-        return []
-    last, send = last_fetches(store), max(slot.at, now)
-    found = []
-    for s in config.sources:
-        if s.when:  # its times up to the send, or one passed and not fetched since: the next pass
-            moment = latest_fetch_moment(s, [], config.timezone, send)
-            passed = latest_fetch_moment(s, [], config.timezone, now)
-            due = is_due(passed, last.get(s.name), now, window(s, config.scheduler.grace))
-        else:
-            moment = slot.at - dt.timedelta(minutes=s.before_minutes)
-            due = moment <= now and is_due(moment, last.get(s.name), now, window(s, config.scheduler.grace))
-        if due or (moment is not None and moment > now):
-            found.append((s, now if due else moment))
-    return found
-
-
-def sources_due(
+def due_now(
     config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime
 ) -> list[SourceConfig]:
-    """The sources :func:`fetch_due` fetches now (their moment come, not fetched since): what
-    `digest send --dry-run`, which fetches nothing, says it would fetch."""
+    """The sources a pass at ``now`` fetches (its first step, before any digest): those whose latest
+    moment, for any of ``profiles`` (the readers it looks at) or at their ``when`` times, has come
+    and that were not fetched since (:func:`is_due`); what `digest send --dry-run`, which fetches
+    nothing, says it would fetch."""
     if not config.sources:
         return []
     last, grace = last_fetches(store), config.scheduler.grace
@@ -127,6 +96,43 @@ def sources_due(
             latest_fetch_moment(s, profiles, config.timezone, now), last.get(s.name), now, window(s, grace)
         )
     ]
+
+
+def fetched_before_send(
+    config: Config,
+    store: Store,
+    profile: Profile,
+    now: dt.datetime,
+    history: str | None = None,
+    readers: Sequence[Profile] = (),
+) -> list[tuple[SourceConfig, dt.datetime]]:
+    """The sources the daemon fetches before ``profile``'s next digest goes out, not fetched for
+    it yet, each with when (``now``: due now, the next pass's first step): what they bring may be
+    in that email and is not in a preview taken now. Due now is what the pass finds due
+    (:func:`due_now`, for ``profile`` and ``readers``, the others it looks at: a source due for
+    another reader's send is fetched before this reader's digest too); else a source is fetched
+    for it ``before_minutes`` ahead of its send (its slot due now, else its next slot not done),
+    or at its ``when`` times up to it. ``history``: the name whose schedule state the reader has
+    (a renamed file not carried over yet: the old name)."""
+    if not config.sources or profile.paused:
+        return []
+    state = store.schedule_state(history or profile.user)
+    period, last_at = state if state else (None, None)
+    slot = due_slot(profile, now, period, config.scheduler.grace, last_at) or next_slot(
+        profile, now, period, last_at
+    )
+    if slot is None:
+        return []
+    due = {s.name for s in due_now(config, store, [profile, *readers], now)}
+    found = []
+    for s in config.sources:
+        if s.when:  # its latest time up to the send
+            moment = latest_fetch_moment(s, [], config.timezone, max(slot.at, now))
+        else:
+            moment = slot.at - dt.timedelta(minutes=s.before_minutes)
+        if s.name in due or (moment is not None and moment > now):
+            found.append((s, now if s.name in due else moment))
+    return found
 
 
 def fetch_due(
@@ -145,7 +151,7 @@ def fetch_due(
     ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts. ``say_bugs``,
     ``say_failures``: as digest.ingest.fetch.fetch_source (False: the caller says them);
     ``beat``: called after each source (the worker seen again: a slow source is no killed worker)."""
-    due = sources_due(config, store, profiles, now)
+    due = due_now(config, store, profiles, now)
     if not due:
         return []
     own = http is None

@@ -58,10 +58,9 @@ def test_the_preview_names_the_sources_to_be_fetched_before_the_send(mail_worksp
     later, soon = now + dt.timedelta(hours=3), now + dt.timedelta(minutes=30)
     with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
-        ws.profile("cy", CY + f'send_at: "{later:%H:%M}"\n')  # fetched an hour ahead: to come
-        shown = ws.cli("preview", "cy", "--text")
-        at = said_at(later - dt.timedelta(hours=1), now)
-        assert fetch_note(2, f"hf_daily, {at}; arxiv-cs.LG, {at}") in shown.stderr, shown.output
+        ws.profile("cy", CY + f'send_at: "{later:%H:%M}"\n')  # fetched an hour ahead, but never yet:
+        shown = ws.cli("preview", "cy", "--text")  # the next pass fetches them at once (fetching.due_now)
+        assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now") in shown.stderr, shown.output
         ws.profile("cy", CY + f'send_at: "{soon:%H:%M}"\n')  # within the hour: due now
         shown = ws.cli("preview", "cy", "--text")
         assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now") in shown.stderr, shown.output
@@ -72,6 +71,9 @@ def test_the_preview_names_the_sources_to_be_fetched_before_the_send(mail_worksp
         send = soon.replace(second=0, microsecond=0)
         daemon = Daemon(ws.config, lambda: send, sender_factory=lambda config: SmtpSender(config.smtp))
         daemon.run_once()  # fetches the feed first, then sends
+        again = ws.cli("preview", "cy", "--text")  # the next digest's: fetched an hour before its send
+        at = said_at(send + dt.timedelta(days=1) - dt.timedelta(hours=1), now)
+        assert fetch_note(2, f"hf_daily, {at}; arxiv-cs.LG, {at}") in again.stderr, again.output
     (sent,) = smtp_server.messages
     text = sent.message.get_body(("plain",)).get_content()
     assert "Quiet Channels" in text and "Spiking Attention Without Softmax" in text
@@ -91,3 +93,29 @@ def test_a_source_fetched_at_its_when_times_is_said_for_a_time_before_the_send_o
         assert ws.cli("fetch").exit_code == 0  # fetched now: hf_daily's next time is after the send
         shown = ws.cli("preview", "cy", "--text")
         assert fetch_note(1, f"arxiv-cs.LG, {said_at(before, now)}") in shown.stderr, shown.output
+
+
+def test_a_source_due_for_another_readers_send_is_said_due_before_a_due_readers_digest(
+    mail_workspace, smtp_server
+):
+    """cy's send time passed ten minutes ago and cy's digest is not made yet (the daemon was down, or
+    cy had nothing worth sending: due through the grace period); dee's comes in ten minutes. The
+    sources were fetched for cy's time, an hour ago, and are due again for dee's (before_minutes:
+    60): the daemon's next pass fetches them first, then makes cy's digest. The preview chose the
+    moment from cy's slot alone, found it fetched, and said nothing of them; it asks now what the
+    pass asks (fetching.due_now)."""
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws, now = mail_workspace, dt.datetime.now(dt.UTC)
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(ws, server, HF, RSS)
+        ws.profile("cy", CY + f'send_at: "{now - dt.timedelta(minutes=10):%H:%M}"\n')
+        ws.profile("dee", CY.replace("cy@", "dee@") + f'send_at: "{now + dt.timedelta(minutes=10):%H:%M}"\n')
+        hour_ago = now - dt.timedelta(hours=1)
+        sender = {"sender_factory": lambda config: SmtpSender(config.smtp)}
+        fetched = Daemon(ws.config, lambda: hour_ago, **sender).run_once().fetched  # for cy's time
+        assert [f.source for f in fetched] == ["hf_daily", "arxiv-cs.LG"], fetched
+        shown = ws.cli("preview", "cy", "--text")
+        report = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), **sender).run_once()
+    assert [f.source for f in report.fetched] == ["hf_daily", "arxiv-cs.LG"]  # before cy's digest
+    assert "cy" in {s.user for s in report.scheduled}, report.scheduled
+    assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now") in shown.stderr, shown.output
