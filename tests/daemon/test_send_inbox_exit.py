@@ -33,8 +33,10 @@ def test_send_exits_1_after_a_dump_it_took_in_was_unreadable_as_ingest_does(mail
     ws.dump("bad.txt", NOT_UTF8)
     sent = digest(ws, "send")
     failed = ws.root / "inbox" / "failed"
-    assert "d1.txt: taken in first: " in sent.stdout and "1 paper  sent" in sent.stdout, sent.stdout
-    assert f"bad.txt: not read: {ws.root / 'inbox' / 'bad.txt'}:1: not UTF-8 text" in sent.stderr
+    assert "d1.txt: 2026-03-15, 2 entries: 2 new papers" in sent.stdout and "1 paper  sent" in sent.stdout, (
+        sent.stdout
+    )
+    assert f"rejected: {ws.root / 'inbox' / 'bad.txt'}:1: not UTF-8 text" in sent.stderr
     assert sent.stderr.rstrip().endswith(f"; kept in {failed / 'bad.txt'}"), sent.stderr
     assert [m.rcpt_tos for m in smtp_server.messages] == [["ada@example.org"]]  # the digest went
     assert sent.returncode == 1, sent.stdout + sent.stderr  # was: 0
