@@ -38,7 +38,7 @@ from digest.schema_text import newer_schema, older_schema_read_only
 from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import title_key, upsert_paper
-from digest.store_readers import FAILED, QUEUED, SENT, Delivery, Rating, iso
+from digest.store_readers import FAILED, QUEUED, RECENT_DELIVERIES, SENT, Delivery, Rating, iso
 from digest.store_sources import UNLISTED, ListingSources, ingested_bound
 
 log = logging.getLogger(__name__)
@@ -298,14 +298,14 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
         return days
 
     def version(self) -> str:
-        """Changes whenever papers, listings, deliveries or the outbox change: for live previews.
-
-        The newest ids, not counts (of every paper, at each poll of an open page): papers are only
-        added or merged away with a new listing (add_listing), papers sent with a new delivery
-        (record_delivery); listings and deliveries are never removed. The outbox is counted."""
+        """Changes whenever papers, listings, deliveries or the outbox change: for live previews. The
+        newest ids, not counts (of every paper, at each poll): papers are only added or merged away
+        with a new listing, papers sent with a new delivery; listings and deliveries are never
+        removed. The outbox is counted, and the newest deliveries (store_readers.RECENT_DELIVERIES)."""
         row = self.db.execute(
-            "SELECT (SELECT MAX(id) FROM papers), (SELECT MAX(ingested_at) FROM listings), "
-            "(SELECT MAX(id) FROM listings), (SELECT MAX(id) FROM deliveries), "
+            "SELECT (SELECT MAX(id) FROM papers), (SELECT MAX(ingested_at) FROM listings), (SELECT "
+            "MAX(id) FROM listings), (SELECT MAX(id) FROM deliveries), (SELECT COUNT(*) FROM deliveries "
+            f"WHERE id > (SELECT COALESCE(MAX(id), 0) FROM deliveries) - {RECENT_DELIVERIES}), "
             "(SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) FROM outbox)"
         ).fetchone()
         return "|".join(str(v) for v in row)

@@ -50,6 +50,9 @@ class Delivery:
 # a rating's name (the command line's and the web page's) and the value the ratings table holds
 RATING_VALUES: dict[str, int | None] = {"up": 1, "down": -1, "clear": None}
 RATING_NAMES = {value: name for name, value in RATING_VALUES.items()}
+# Store.version counts the deliveries of the newest ids: on PostgreSQL a delivery another worker
+# took a lower id for may commit after these (digest.deliver.marks.Outbox.mark_sent, at once)
+RECENT_DELIVERIES = 1000
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,19 @@ def test_the_version_reads_no_table_whole(tmp_path):
     scans = [p for p in plans if p.startswith("SCAN") and "CONSTANT ROW" not in p]
     assert scans in ([], ["SCAN outbox USING COVERING INDEX outbox_through"]), plans  # kept days only
     assert isinstance(real, sqlite3.Connection)
+
+
+def test_the_version_changes_with_a_delivery_committed_after_a_later_one(db_at, tmp_path):
+    # PostgreSQL: two workers record deliveries at once (Outbox.mark_sent); the one that took its
+    # id first may commit last, when the newest id is already the other's: before, the version
+    # did not change with it (a reader's page kept showing the digest as unsent)
+    if not isinstance(db_at, str):
+        pytest.skip("SQLite: one writer at a time, its ids committed in order")
+    (tmp_path / "a.txt").write_text(make_dump("Mar 14", [("Spiking Chips", "a"), ("Soup", "b")]))
+    with Store(db_at) as first, Store(db_at) as second:
+        first.add_listing(read_dump(tmp_path / "a.txt"), NOW)
+        with first.transaction():
+            first.record_delivery("ada", "<1@x>", "ada@example.org", [1], NOW, in_transaction=True)
+            second.record_delivery("bob", "<2@x>", "bob@example.org", [2], NOW)
+            before = second.version()
+        assert second.version() != before
