@@ -14,7 +14,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from digest.db import is_postgres
+from digest.db import connect_postgres, is_postgres
 from digest.errors import StoreError, StoreUnusable
 
 FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
@@ -60,13 +60,14 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     return (StoreUnusable if lasting else StoreError)(f"{path}: {why}; {fix} ({error})")
 
 
-def explain_pg(error: Exception, name: str) -> StoreError | None:
+def explain_pg(error: Exception, name: str, url: str = "") -> StoreError | None:
     """What a PostgreSQL error during a statement means for the user (None: not one said here).
     Its disk full (SQLSTATE 53100) is the database server's, which may be another machine: the
     server's text ("could not extend file ...: No space left on device", a HINT on a second
-    line) names neither that machine nor that nothing stored before is lost."""
+    line) names neither that machine nor that nothing stored before is lost. ``url``: to ask the
+    server what a role refused a table may do (the URL as configured: ``name`` is it shown)."""
     if getattr(error, "sqlstate", None) == "42501":
-        return write_refused(error, name)
+        return write_refused(error, name, url)
     if getattr(error, "sqlstate", None) != "53100":
         return None
     first = str(error).strip().splitlines()[0] if str(error).strip() else "disk full"
@@ -77,19 +78,37 @@ def explain_pg(error: Exception, name: str) -> StoreError | None:
     )
 
 
-def write_refused(error: Exception, name: str) -> StoreUnusable:
+def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     """PostgreSQL denying a write (SQLSTATE 42501) a command makes: its role may only read (granted
     SELECT), or not that table; what to do, naming the role (the URL's, else PGUSER's, else this
-    account's, as libpq takes it)."""
+    account's, as libpq takes it). A table it may not even read (granted nothing: a reading command
+    refused too) said as such."""
     from psycopg.conninfo import conninfo_to_dict  # (the error is psycopg's: it is imported)
 
     role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
     first = str(error).strip().splitlines()[0]
+    table = first.removeprefix("permission denied for table ")
+    if table != first and not _may_select(url or name, table):
+        return StoreUnusable(
+            f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "
+            f"SCHEMA public TO {role}, and writes for a command that writes), or run it through a role "
+            f"that may ({first})"
+        )
     return StoreUnusable(
         f"{name}: role '{role}' may not write this database, and this command writes to it; run it "
         "through a role that may write (the database's owner, or one granted writes), or grant this role "
         f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}) ({first})"
     )
+
+
+def _may_select(url: str, table: str) -> bool:
+    """Whether the role ``url`` connects as may read ``table`` (asked on a connection of its own:
+    the refused one's transaction is over); True where that cannot be asked."""
+    try:
+        with contextlib.closing(connect_postgres(url, 5.0)) as db:
+            return bool(db.execute("SELECT has_table_privilege(?, 'SELECT')", (table,)).fetchone()[0])
+    except Exception:  # noqa: BLE001 (not asked: said as a write refused, as before)
+        return True
 
 
 def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable | None:

@@ -116,3 +116,43 @@ def test_embeddings_made_through_a_role_that_may_only_read_are_used_not_kept(tmp
             assert len(store.embeddings("injected", [p.id for p in papers])) == len(papers)
             StoredTexts(store, "injected").save({"spiking": np.ones(4, dtype="<f4")})
             assert list(store.text_embeddings("injected", ["spiking"])) == ["spiking"]
+
+
+@contextlib.contextmanager
+def role_granted_nothing(url: str) -> Iterator[tuple[str, str]]:
+    """A role granted nothing on ``url`` (PUBLIC's connect only): (its name, its URL)."""
+    import psycopg
+
+    role, name = f"digest_none_{uuid.uuid4().hex[:8]}", url.rsplit("/", 1)[1]
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+    try:
+        host = os.environ.get("PGHOST", "127.0.0.1")
+        host = "127.0.0.1" if host.startswith("/") else host
+        yield role, f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_role_that_may_not_read_is_not_said_to_be_refused_a_write(tmp_path):
+    with postgres_database() as url, role_granted_nothing(url) as (role, other):
+        ws = Workspace(tmp_path, database=url)
+        ws.profile("ada", ADA)
+        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, other))
+        # Before: "role '...' may not write this database, and this command writes to it; ... grant
+        # this role writes (GRANT INSERT, UPDATE, DELETE ...)" of `digest status`, which only reads
+        for args in (("status",), ("rank", "ada")):
+            done = digest(ws, *args)
+            said = " ".join(done.stderr.split())
+            assert done.returncode == 1 and "may not write" not in said, said
+            grant = f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"
+            assert f"role '{role}' may not read this database; grant it ({grant}, and writes" in said, said
+            assert "(permission denied for table schema_version)" in said, said
+        with Store(url) as store:  # the grant it names is the cure
+            store.db.raw.execute(grant)
+        done = digest(ws, "status")
+        assert done.returncode == 0, done.stderr

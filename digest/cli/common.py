@@ -69,7 +69,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except db_errors() as e:  # a read outside a transaction: say what it means for the user
             path = _database(args)
-            clear = explain(e, path) if isinstance(e, sqlite3.Error) else explain_pg(e, shown(path))
+            sqlite = isinstance(e, sqlite3.Error)
+            clear = explain(e, path) if sqlite else explain_pg(e, shown(path), str(path))
             if clear is None and debugging():
                 raise
             said = f"{clear}{still_unrecorded(clear, path)}" if clear else f"{shown(path)}: {e}"

@@ -27,13 +27,14 @@ class TickFailures:
     def __init__(self) -> None:
         self._bugs = SeenBugs()  # the bugs whose traceback was logged (digest.bugs)
 
-    def failed(self, error: Exception, database: str, now: dt.datetime) -> None:
-        """Log the pass that failed with ``error`` (``database``: as messages name it)."""
+    def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
+        """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
+        as configured, to ask the server what its role may do)."""
         if isinstance(error, StoreUnusable):
             log.error("tick failed, and will until this is fixed (%s): %s", RETRY, error)
         elif isinstance(error, DigestError):
             log.error("tick failed; %s: %s%s", RETRY, error, still_unrecorded(error, database))
-        elif (clear := explain_pg(error, database)) is not None:  # its server's disk full
+        elif (clear := explain_pg(error, database, url)) is not None:  # its server's disk full
             log.error("tick failed; %s: %s", RETRY, clear)
         elif isinstance(error, db_errors()) and not is_bug(error):  # connection lost, timeout
             log.error("tick failed; %s: %s: %s", RETRY, database, printable(str(error).strip()))

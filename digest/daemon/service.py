@@ -302,7 +302,7 @@ class Daemon:
             self.login_refused = str(e)
             log.error("%s", e)
         except Exception as e:  # noqa: BLE001 - the daemon outlives a bad tick (digest.daemon.failures)
-            self.failures.failed(e, shown(self.config.database), self.clock())
+            self.failures.failed(e, shown(self.config.database), self.clock(), str(self.config.database))
         finally:
             self._busy.release()
 
