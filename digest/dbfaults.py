@@ -82,11 +82,18 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     """PostgreSQL denying a write (SQLSTATE 42501) a command makes: its role may only read (granted
     SELECT), or not that table; what to do, naming the role (the URL's, else PGUSER's, else this
     account's, as libpq takes it). A table it may not even read (granted nothing: a reading command
-    refused too) said as such."""
+    refused too), and the tables not made yet in a schema it may not make them in, said as such."""
     from psycopg.conninfo import conninfo_to_dict  # (the error is psycopg's: it is imported)
 
     role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
     first = str(error).strip().splitlines()[0]
+    if first.startswith("permission denied for schema"):  # CREATE TABLE: a new database's first command
+        return StoreUnusable(
+            f"{name}: role '{role}' may not make digest's tables in this database, as the first command on "
+            "a new database does (and the first after an upgrade of digest); run that once through the "
+            f"database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA public TO "
+            f"{role}) ({first})"
+        )
     table = first.removeprefix("permission denied for table ")
     if table != first and not _may_select(url or name, table):
         return StoreUnusable(

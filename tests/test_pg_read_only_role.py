@@ -156,3 +156,25 @@ def test_a_role_that_may_not_read_is_not_said_to_be_refused_a_write(tmp_path):
             store.db.raw.execute(grant)
         done = digest(ws, "status")
         assert done.returncode == 0, done.stderr
+
+
+def test_a_role_that_may_not_make_the_tables_of_a_new_database_is_told_so(tmp_path):
+    import psycopg
+
+    with postgres_database() as url, role_granted_nothing(url) as (role, other):
+        ws = Workspace(tmp_path, database=other)
+        ws.profile("ada", ADA)
+        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+        # Before: "... may not write this database ...; or grant this role writes (GRANT INSERT,
+        # UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ...) (permission denied for schema public)":
+        # there were no tables yet to grant writes on
+        done = digest(ws, "ingest")
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and "may not write" not in said, said
+        assert f"role '{role}' may not make digest's tables in this database" in said, said
+        grant = f"GRANT CREATE ON SCHEMA public TO {role}"
+        assert f"({grant}) (permission denied for schema public)" in said, said
+        with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
+            admin.execute(grant)  # the grant it names is the cure
+        done = digest(ws, "ingest")
+        assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
