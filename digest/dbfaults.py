@@ -82,7 +82,8 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     """PostgreSQL denying a write (SQLSTATE 42501) a command makes: its role may only read (granted
     SELECT), or not that table; what to do, naming the role (the URL's, else PGUSER's, else this
     account's, as libpq takes it). A table it may not even read (granted nothing: a reading command
-    refused too), and the tables not made yet in a schema it may not make them in, said as such."""
+    refused too), the tables not made yet in a schema it may not make them in, and the tables an
+    upgrade changes, which only their owner may, said as such."""
     from psycopg.conninfo import conninfo_to_dict  # (the error is psycopg's: it is imported)
 
     role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
@@ -93,6 +94,13 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
             "a new database does (and the first after an upgrade of digest); run that once through the "
             f"database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA public TO "
             f"{role}) ({first})"
+        )
+    if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
+        return StoreUnusable(
+            f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
+            "command after an upgrade of digest does (writes granted are not enough); run one command "
+            "that writes (e.g. `digest ingest`) once through the database's owner, then this role goes on "
+            f"as before ({first})"
         )
     table = first.removeprefix("permission denied for table ")
     if table != first and not _may_select(url or name, table):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from digest.ingest.sources import read_dump
+from digest.schema import SCHEMA_VERSION
 from digest.select.ranking import StoredTexts, build_index
 from digest.select.semantic import Embedder
 from digest.store import Store
@@ -176,5 +177,32 @@ def test_a_role_that_may_not_make_the_tables_of_a_new_database_is_told_so(tmp_pa
         assert f"({grant}) (permission denied for schema public)" in said, said
         with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
             admin.execute(grant)  # the grant it names is the cure
+        done = digest(ws, "ingest")
+        assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
+
+
+def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_path):
+    with postgres_database() as url, reader_of(url) as (role, worker):
+        ws = Workspace(tmp_path, database=url)
+        ws.profile("ada", ADA)
+        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        with Store(url) as store:  # a worker's role, granted writes; the tables as an older digest left them
+            store.db.raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+            store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+            store.db.raw.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION - 1}")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, worker))
+        ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
+        # Before: "... may not write this database ...; or grant this role writes (GRANT INSERT,
+        # UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ...) (must be owner of table outbox)": granted
+        done = digest(ws, "ingest")
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and "may not write" not in said, said
+        assert f"role '{role}' may not change digest's tables, only their owner may," in said, said
+        assert "once through the database's owner, then this role goes on as before (must be owner" in said
+        import psycopg  # the owner's upgrade, stood in for: the tables were only said to be older
+
+        with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
+            admin.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION}")
         done = digest(ws, "ingest")
         assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
