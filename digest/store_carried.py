@@ -9,8 +9,9 @@ papers, sent to the reader in no digest since, are carried to the first digest m
 failed (``outbox.failed_at``, digest.deliver.marks.OutboxMarks.mark_failed: stamped later, and
 stored after it was recorded, ``failed_after``), and to no later one: a digest made (and not
 failed) since took them or left them as any window's papers. A reader none of whose digests
-was kept (their first failed: refused, held as they paused) is given the latest listing, as a
-new reader; the failed ones' papers are carried to it alike.
+was kept (their first failed: refused, held as they paused) is no new reader (given the latest
+listing): their window starts where their first digest's ended (Store.previous_digest_through),
+so that what was listed since comes, and that first digest's papers are carried to it alike.
 
 A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns one
 thing. Messages failed before the database kept ``failed_at`` (schema 26) carry nothing.
@@ -59,8 +60,9 @@ class CarriedPapers(ReaderRecords):
         at, made_id = _LAST if made is None else (iso(made[0]), made[1])
         behind: dict[str, set[int]] = {}
         for user, through, raw in self._in_chunks(_PENDING, list(kept), (FAILED, at, made_id, FAILED, at)):
-            start = kept.get(user)  # None: no digest kept, a new reader's window (the latest
-            # listing) leaves a failed first digest's papers out; after the start: in the window
+            start = kept.get(user)  # at or before the start: out of the window (a reader with no
+            # digest kept starts where the first ended); after: in it. None: only digests made
+            # before the outbox kept where they ended, a new reader's window (the latest listing)
             if start is None or int(through) <= start:
                 behind.setdefault(user, set()).update(json.loads(raw))
         now = made is None
@@ -109,6 +111,12 @@ class CarriedPapers(ReaderRecords):
             ).fetchone()
             row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (at,))
             previous = None if at is None else int(row.fetchone()[0])
+        if previous is None:  # none kept then: where their first digest made ended, if one was
+            # (a new reader's latest listing only before; previous_digest_through)
+            (first,) = self.db.execute(
+                "SELECT MIN(through_paper) FROM outbox WHERE user = ? AND created_at < ?", (user, iso(start))
+            ).fetchone()
+            previous = None if first is None else int(first)
         return previous, taken, made[0] if made else None
 
     def _still_unsent(self, user: str, ids: set[int], less_sent: bool = True) -> tuple[int, ...]:

@@ -103,18 +103,22 @@ class ReaderRecords:
 
     def previous_digest_through(self, user: str) -> int | None:
         """The newest paper when the reader's previous digest was chosen (their next one is
-        chosen from the papers after it), or None: they never had a digest.
+        chosen from the papers after it), or None: they never had a digest made (a new reader,
+        given the latest listing).
 
-        A digest refused for good does not count (its papers are free again). For digests
-        made before the outbox kept this, the papers stored by the time of the digest.
+        A digest refused for good does not count (its papers are free again, digest.store_carried).
+        A reader none of whose digests was kept (their first failed: refused, held as they paused)
+        is no new reader: their window starts where their first digest's did end, so that what was
+        listed since comes with its papers (carried). For digests made before the outbox kept
+        this, the papers stored by the time of the digest.
         """
-        kept, any_kept = self.db.execute(
-            "SELECT MAX(CASE WHEN status != ? THEN through_paper END), MAX(through_paper) "
+        kept, first = self.db.execute(
+            "SELECT MAX(CASE WHEN status != ? THEN through_paper END), MIN(through_paper) "
             "FROM outbox WHERE user = ?",
             (FAILED, user),
         ).fetchone()
-        if any_kept is not None:  # digests chosen by this version: the last one not refused
-            return None if kept is None else int(kept)
+        if first is not None:  # digests chosen by this version: the last one not refused, or the first
+            return int(first if kept is None else kept)
         at = self.previous_digest_at(user)
         if at is None:
             return None
@@ -152,11 +156,14 @@ class ReaderRecords:
         rows = self._each(  # two look-ups in outbox_through per reader
             "(SELECT through_paper FROM outbox WHERE user = asked.name AND through_paper IS NOT NULL "
             "AND status != ? ORDER BY through_paper DESC LIMIT 1), "
-            "(SELECT 1 FROM outbox WHERE user = asked.name AND through_paper IS NOT NULL LIMIT 1)",
+            "(SELECT through_paper FROM outbox WHERE user = asked.name AND through_paper IS NOT NULL "
+            "ORDER BY through_paper LIMIT 1)",
             users,
             (FAILED,),
         )
-        kept = {name: through for name, through, any_kept in rows if any_kept is not None}
+        kept = {
+            name: first if through is None else through for name, through, first in rows if first is not None
+        }
         rest = [u for u in users if u not in kept]
         known = {  # readers with any record at all (the others never had a digest)
             r[0]

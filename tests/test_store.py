@@ -305,6 +305,7 @@ def test_a_batch_of_readers_is_answered_as_each_reader_alone(db_at, tmp_path):
         )
         assert store.previous_digests_through(users) == {u: store.previous_digest_through(u) for u in users}
         assert store.previous_digests_through(users)["kurt"] is None
+        assert store.previous_digests_through(users)["cy"] == one.id  # none kept: where the first ended
         assert store.reserved_paper_ids_of(users) == {u: store.reserved_paper_ids(u) for u in users}
         assert store.reserved_paper_ids_of(users, since=two.id) == {  # a window from paper two on
             u: {i for i in store.reserved_paper_ids(u) if i >= two.id} for u in users

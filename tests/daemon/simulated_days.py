@@ -271,6 +271,7 @@ def violations(sim: Simulation) -> list[str]:
     found += left_out(
         sim, [(u, dt.datetime.fromisoformat(at), {titles[i] for i in json.loads(ids)}) for u, at, ids in made]
     )
+    made_at = [(u, dt.datetime.fromisoformat(at)) for u, at, _ in made]
     periods = {m: period for m, _, period, _ in rows}
     created = {m: dt.datetime.fromisoformat(at) for m, _, _, at in rows}
     found += unserved(sim, {m: (user, period) for m, user, period, _ in rows})
@@ -295,8 +296,9 @@ def violations(sim: Simulation) -> list[str]:
             found.append(f"{user}: {len(taken)} digests for {period} (at {at})")
     calm = sim.calm
     for user in sim.readers:
-        # a new reader's first digest: the latest listing; every paper after it is owed
-        first = min((t.at for t in sim.server.taken if t.user == user), default=calm)
+        # a new reader's first digest: the latest listing; every paper after it is owed, whether
+        # it was sent or failed (refused, held as they paused: README, Failures)
+        first = min((at for who, at in made_at if who == user), default=calm)
         missing = sorted(t for t, at in sim.dumped.items() if t not in seen[user] and first < at < calm)
         if missing:
             found.append(f"{user}: never got {', '.join(missing)}")
@@ -309,9 +311,9 @@ def left_out(sim: Simulation, made: list[tuple[str, dt.datetime, set[str]]]) -> 
     one (README: What a digest holds), whoever made it (a pass, `digest send`)."""
     found = []
     for user in sim.readers:
-        # from their first digest the server took: before it, one that was not sent (paused) leaves
-        # them a new reader, whose next digest is the latest listing
-        first = min((t.at for t in sim.server.taken if t.user == user), default=sim.now)
+        # from their first digest made, sent or not: one that failed (refused, held as they paused)
+        # leaves them no new reader (whose next digest is the latest listing)
+        first = min((at for who, at, _ in made if who == user), default=sim.now)
         theirs = [(at, papers) for who, at, papers in made if who == user and at >= first]
         for (before, _), (at, papers) in zip(theirs, theirs[1:], strict=False):
             had = set().union(*(p for when, p in theirs if when < at))

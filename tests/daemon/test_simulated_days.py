@@ -1,8 +1,8 @@
 """Ten days of a digest set-up as a seeded random sequence of what happens in one (see
 simulated_days): whatever happened, each reader got one digest a period at the most, no paper
-twice, every paper listed after their first digest once the server took mail again, each digest
-what came since the previous one, and one on each day a pass found papers for them (their
-schedule, the config and the server left alone for a day).
+twice, every paper listed after their first digest (sent or failed) once the server took mail
+again, each digest what came since the previous one, and one on each day a pass found papers for
+them (their schedule, the config and the server left alone for a day).
 A few fixed seeds; a longer random run:
 `PYTHONPATH=.:tests python tests/daemon/simulated_days.py FIRST LAST`."""
 
@@ -18,7 +18,9 @@ from conftest import Workspace
 pytestmark = pytest.mark.backends
 
 
-@pytest.mark.parametrize("seed", [1, 2])  # both fail without 7f20801 (send took no dump in)
+# 1 and 2 fail without 7f20801 (send took no dump in); 0 without a reader whose first digest failed
+# given what was listed since (dflt's first deferred by a 451, held as they paused: days 1 to 9 never came)
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_ten_days_of_passes_sends_edits_and_refusals_keep_the_readers_promises(tmp_path, database, seed):
     with LocalSmtpServer(Server()) as server:
         sim = simulate(Workspace(tmp_path, server.port, database), server.handler, seed)

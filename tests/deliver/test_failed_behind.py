@@ -21,6 +21,7 @@ from digest.deliver.outbox import FAILED, SENT, Outbox
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.files import write_atomic
+from digest.ingest.dumps import ingest_inbox
 from digest.profiles.load import load_profiles
 from digest.select.digests import digest_of_day, next_digest, rank_next
 from digest.store import Store
@@ -287,19 +288,23 @@ def test_a_first_digest_held_as_its_reader_paused_has_its_papers_after_the_pause
     with Store(ws.config.database) as store:
         (thursday,) = Outbox(store).entries(user="bob")
     assert thursday.status == FAILED and thursday.last_error.startswith("not tried: paused")
-    at(DAY + dt.timedelta(minutes=1))  # Friday: paused, nothing made
+    at(DAY + dt.timedelta(minutes=1))  # Friday: paused, nothing made (Friday's listing taken in)
     write_atomic(ws.root / "profiles" / "bob.yaml", BOB)
     with Store(ws.config.database) as store:  # what `preview` shows of his next one on Friday
         (bob,) = load_profiles(ws.config)
         shown = sorted(m.paper.title for m in digest_of_day(store, bob, dt.date(2026, 3, 21)).matches)
     at(2 * DAY + dt.timedelta(minutes=1))  # Saturday 07:31
     at(3 * DAY + dt.timedelta(minutes=1))  # Sunday: nothing new, nothing again
-    assert received(server) == [["Saturday", "Thursday"]]
+    assert received(server) == [["Friday", "Saturday", "Thursday"]]  # Friday's: listed while paused
     assert shown == ["Robotics Friday", "Robotics Thursday"]  # (Saturday's listing not in yet)
     with Store(ws.config.database) as store:  # `preview --date` of Saturday: the digest sent
         (bob,) = load_profiles(ws.config)
         saturday = digest_of_day(store, bob, dt.date(2026, 3, 21)).matches
-    assert sorted(m.paper.title for m in saturday) == ["Robotics Saturday", "Robotics Thursday"]
+    assert sorted(m.paper.title for m in saturday) == [
+        "Robotics Friday",
+        "Robotics Saturday",
+        "Robotics Thursday",
+    ]
 
 
 def test_a_first_digest_refused_for_good_has_its_papers_in_the_next(tmp_path, server, database):
@@ -312,3 +317,53 @@ def test_a_first_digest_refused_for_good_has_its_papers_in_the_next(tmp_path, se
     at(DAY + dt.timedelta(minutes=1))
     at(2 * DAY + dt.timedelta(minutes=1))
     assert received(server) == [["Friday", "Thursday"], ["Saturday"]]
+
+
+def test_the_papers_listed_after_a_first_digest_refused_for_good_come_with_its_papers(
+    tmp_path, server, database
+):
+    """Bob's first digest (Thursday's) refused for good (550), no pass on Friday (the machine off),
+    `digest send` on Saturday: Thursday's papers and every one listed since, Friday's too (before,
+    Friday's never came: a reader none of whose digests was kept was a new reader, given the
+    latest listing); the preview is that email. Cat, whose profile came on Saturday, never had a
+    digest made: the latest listing alone. Bob's next digest holds what came after, once."""
+    ws = Workspace(tmp_path, server.port, database)
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))  # Thursday's, his first: refused for good
+    saturday = THU_0730 + 2 * DAY + dt.timedelta(minutes=1)
+    ws.profile("cat", BOB.replace("Bob", "Cat").replace("bob@", "cat@"))
+    with Store(ws.config.database) as store:
+        ingest_inbox(store, ws.config.inbox, saturday, dt.timedelta(seconds=5))  # `digest ingest`
+        shown = {u: preview(ws.config, u, saturday, store=store).rendered.html for u in ("bob", "cat")}
+        send_now(ws.config, store, load_profiles(ws.config), SmtpSender(ws.config.smtp), saturday)
+    sent = {m.message["X-Digest-User"]: m.message for m in server.handler.messages}
+    assert received(server) == [["Friday", "Saturday", "Thursday"], ["Saturday"]]  # bob's, cat's
+    for user, message in sent.items():
+        assert unsigned(shown[user]) == unsigned(message.get_body(("html",)).get_content()), user
+    with Store(ws.config.database) as store:  # `preview --date` of Saturday: the email sent
+        (bob, _cat) = load_profiles(ws.config)
+        day = digest_of_day(store, bob, dt.date(2026, 3, 21)).matches
+    assert sorted(m.paper.title for m in day) == ["Robotics Friday", "Robotics Saturday", "Robotics Thursday"]
+    ws.dump("Sunday.txt", make_dump("Mar 22", [("Robotics Sunday", "Robots.")]), mtime=saturday + 18 * HOUR)
+    at(3 * DAY + dt.timedelta(minutes=1))
+    assert received(server)[2:] == [["Sunday"], ["Sunday"]]
+
+
+def test_two_first_digests_failed_leave_every_paper_since_the_first_to_the_next(tmp_path, server, database):
+    """Thursday's and Friday's digests both refused for good (Bob's address full for two days),
+    none kept: Saturday's holds everything listed from Thursday's on, each paper once; Wednesday's
+    listing, before his first digest, is not his (a new reader's first digest is the latest listing)."""
+    ws = Workspace(tmp_path, server.port, database)
+    ws.dump(
+        "Wednesday.txt", make_dump("Mar 18", [("Robotics Wednesday", "Robots.")]), mtime=THU_0730 - 30 * HOUR
+    )
+    server.handler.reply = "550 5.2.2 mailbox full"
+    at = bobs_week(ws)
+    at(dt.timedelta(minutes=1))  # Thursday's refused
+    server.handler.refused.clear()  # and the next holding Thursday's paper: Friday's
+    at(DAY + dt.timedelta(minutes=1))
+    assert len(server.handler.refused) == 1
+    at(2 * DAY + dt.timedelta(minutes=1))
+    at(3 * DAY + dt.timedelta(minutes=1))
+    assert received(server) == [["Friday", "Saturday", "Thursday"]]
