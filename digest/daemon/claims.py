@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
 
+WAIT_POLL = 0.25  # s between tries of a duty's lock, waiting for the worker at it
 READER_BATCH = 25  # readers claimed at a time: small, so the others share the day's work
 
 
@@ -102,14 +104,21 @@ def period_queued(store: Store, user: str, period: str) -> bool:
 
 
 @contextmanager
-def singleton(store: Store, duty: str) -> Iterator[bool]:
+def singleton(
+    store: Store, duty: str, *, wait: bool = False, stop: threading.Event | None = None
+) -> Iterator[bool]:
     """Whether this worker does ``duty`` now: on PostgreSQL, if it got the duty's advisory lock
-    at once (held until the block ends); on SQLite always (the file lock made it the only one)."""
+    at once (held until the block ends); on SQLite always (the file lock made it the only one).
+    ``wait``: until the worker at it is done (`digest send`, whose digests must hold what that
+    brings), polled so that ``stop`` set (Ctrl-C) gives up the wait: False then."""
     if store.dialect != POSTGRESQL:
         yield True
         return
     key = lock_key(duty)
     got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+    while wait and not got and not (stop is not None and stop.is_set()):
+        (stop or threading.Event()).wait(WAIT_POLL)  # the other's fetch or ingest: seconds, not the mail
+        got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
     if not got:
         log.debug("%s: another worker is at it; skipped", duty)
     try:

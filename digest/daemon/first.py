@@ -53,23 +53,32 @@ def fetch_first(
     say_bugs: bool = True,
     say_failures: bool = True,
     beat: Callable[[], None] | None = None,
+    wait: bool = False,
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
-    at a time (the others skip it); an inbox that cannot be used is a problem in ``problems``."""
+    at a time (the others skip it; ``wait``: wait for that one's fetch, then fetch what is still
+    due, as `digest send` does); an inbox that cannot be used is a problem in ``problems``."""
     fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
-    with singleton(store, "fetch") as mine:  # one worker fetches; the others skip it
+    with singleton(store, "fetch", wait=wait, stop=stop) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
         ) or []
 
 
 def read_inbox(
-    config: Config, store: Store, now: dt.datetime, problems: list[str], say_bugs: bool = True
+    config: Config,
+    store: Store,
+    now: dt.datetime,
+    problems: list[str],
+    say_bugs: bool = True,
+    wait: bool = False,
+    stop: threading.Event | None = None,
 ) -> tuple[IngestReport, list[Waiting]]:
     """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
-    worker at a time; an inbox that cannot be used is a problem in ``problems`` (:func:`inbox_step`)."""
+    worker at a time (``wait``: for the one at it, until ``stop``, as :func:`fetch_first`); an inbox
+    that cannot be used is a problem in ``problems`` (:func:`inbox_step`)."""
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
-    with singleton(store, "ingest") as mine:  # one worker moves the inbox's dumps
+    with singleton(store, "ingest", wait=wait, stop=stop) as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
         read = inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
     return read or (IngestReport((), ()), [])

@@ -164,8 +164,9 @@ def send_now(
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
     problems: list[str] = []  # a source due, a dump waiting in the inbox: in the digests, as in a pass's
-    fetched = fetch_first(config, store, profiles, now, problems, http, stop, say_failures=False)
-    ingested, still_written = read_inbox(config, store, now, problems)
+    # another worker's fetch or ingest under way (PostgreSQL): waited for, so these digests hold it
+    fetched = fetch_first(config, store, profiles, now, problems, http, stop, say_failures=False, wait=True)
+    ingested, still_written = read_inbox(config, store, now, problems, wait=True, stop=stop)
     ingested = dataclasses.replace(
         ingested, problems=tuple(dict.fromkeys(ingested.problems + tuple(problems)))
     )

@@ -103,3 +103,37 @@ def test_send_dry_run_says_what_it_would_fetch_and_fetches_nothing(mail_workspac
         "fetches them now.\n"
     )
     assert smtp_server.messages == []
+
+
+def test_a_send_while_another_worker_fetches_waits_for_that_fetch(mail_workspace, smtp_server):
+    """A pass of another worker fetching (its "fetch" advisory lock held) as `digest send` starts:
+    the send waited for nothing and sent cy's digest without the source due ("0 papers  nothing
+    new"); it now waits for that fetch, then fetches what is still due and sends it."""
+    import threading
+
+    import psycopg
+
+    from digest.db import lock_key
+
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    with (
+        LocalHttpServer(hf_and_feed()) as server,
+        psycopg.connect(str(ws.config.database), autocommit=True) as other,
+    ):
+        configure(ws, server, HF, RSS)
+        cy_due_soon(ws)
+        key = lock_key("fetch")
+        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's fetch, 3 s long
+        done = threading.Timer(3, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
+        done.start()
+        try:
+            sent = digest(ws, "send")
+        finally:
+            done.join()
+    assert "hf_daily: fetched first: " in sent.stdout, sent.stdout + sent.stderr
+    assert "3 papers  sent" in sent.stdout, sent.stdout  # was: "0 papers  nothing new"
+    (received,) = smtp_server.messages
+    assert FROM_HF in text_of(received) and FROM_FEED in text_of(received)
