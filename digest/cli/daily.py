@@ -281,7 +281,8 @@ def run(obj: Context, once: bool) -> None:
     of every reader whose send time has come, and delivers what is due. One daemon per
     database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit. `--once` exits
     1 if a reader got nothing (a profile or message that failed, a message the server did not
-    take: deferred or refused) or the inbox could not be used, 3 if a source could not be
+    take: deferred or refused), a dump it took in was unreadable (kept in inbox/failed/, as
+    `digest ingest` exits) or the inbox could not be used, 3 if a source could not be
     fetched (the readers still served from what is stored), 143 if stopped by SIGTERM (130:
     Ctrl-C).
 
@@ -312,8 +313,8 @@ def run(obj: Context, once: bool) -> None:
         if stop.is_set():
             click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits
-        if report.failed_readers or report.ingested.problems:
-            sys.exit(1)  # the others were served; say that not everybody was, or the inbox is stuck
+        if report.failed_readers or report.ingested.problems or report.ingested.failures:
+            sys.exit(1)  # the others served; not everybody was, the inbox is stuck, or a dump refused
         if report.failed_fetches:
             sys.exit(FETCH_FAILED_EXIT)  # the readers were served from what is stored; a source was not
     else:

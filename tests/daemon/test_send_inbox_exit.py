@@ -59,3 +59,16 @@ def test_send_exits_1_when_it_could_not_use_the_inbox_as_ingest_and_run_once_do(
     assert "1 paper  sent" in sent.stdout and len(smtp_server.messages) == 1, sent.stdout
     assert sent.returncode == 1, sent.stdout + sent.stderr  # was: 0
     assert digest(ws, "ingest").returncode == 1
+
+
+def test_run_once_exits_1_after_a_dump_it_took_in_was_unreadable_as_send_and_ingest_do(mail_workspace):
+    """`run --once` said the dump it put aside and exited 0 (a cron job or a timer saw nothing);
+    it exits 1 now, as `send` and `ingest` do for the same dump, and 0 at the next pass."""
+    ws = mail_workspace
+    ws.dump("bad.txt", NOT_UTF8)
+    once = digest(ws, "run", "--once")
+    kept = ws.root / "inbox" / "failed" / "bad.txt"
+    assert kept.exists() and "bad.txt" in once.stdout + once.stderr, once.stdout + once.stderr
+    assert once.returncode == 1, once.stdout + once.stderr  # was: 0
+    again = digest(ws, "run", "--once")  # nothing refused this time
+    assert again.returncode == 0, again.stdout + again.stderr
