@@ -156,7 +156,14 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
     for o in report.fetched:  # a source due: fetched first, as the daemon's pass does
-        if o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do
+        if o.stopped:  # Ctrl-C: no digest made after it, the fetch not recorded: due at once
+            click.secho(
+                f"{o.source}: not fetched: stopped before its answer; the next `digest send` or daemon's "
+                "pass fetches it first",
+                fg="yellow",
+                err=True,
+            )
+        elif o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do
             click.secho(
                 f"{o.source}: not fetched: {o.said}; these digests go without it: the daemon's pass tries "
                 f"it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, `digest fetch` now",

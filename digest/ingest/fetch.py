@@ -52,6 +52,7 @@ class FetchOutcome:
     saved: Path | None = None  # where the document ended up (processed/ or failed/)
     new_papers: int = 0
     bug: bool = False  # failed on a reader's bug (ReaderBug), not a bad document
+    stopped: bool = False  # given up before its answer (SIGTERM, Ctrl-C): not an attempt, due again
 
     @property
     def said(self) -> str:
@@ -114,7 +115,7 @@ def fetch_source(
         )
     except FetchStopped as e:  # not an attempt: not recorded, so the source is due again at the start
         log.info("fetch %s: %s", source.name, e)
-        return FetchOutcome(source.name, url, FAILED, f"{e}; fetched again at the next start")
+        return FetchOutcome(source.name, url, FAILED, f"{e}; fetched again at the next start", stopped=True)
     except FetchError as e:
         if before == EMPTY:  # the validators stand for a document without papers; once the last
             etag = modified = None  # outcome says "failed", a 304 to them could not tell: ask afresh
