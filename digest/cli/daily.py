@@ -71,6 +71,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     """
     from dataclasses import replace
 
+    from digest.cli.fetch import say_retry
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
@@ -152,6 +153,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 progress=progress_for(obj),
                 stop=stop,
                 everyone=not users,
+                retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)

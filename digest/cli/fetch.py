@@ -63,7 +63,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
             progress_for(obj),
             say_bugs=debugging(),
             say_failures=False,
-            retrying=None if obj.quiet else _say_retry,
+            retrying=None if obj.quiet else say_retry,
         )
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
@@ -72,7 +72,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
-def _say_retry(source: str, what: str) -> None:
+def say_retry(source: str, what: str) -> None:
     """A try that failed and another that follows, as it happens (a server down: four tries of
     a source take half a minute): on stderr, as progress is; through ``sys.stderr`` as it is now,
     which is the bar's console while a bar is shown (the line printed above the bar, not after it

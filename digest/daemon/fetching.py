@@ -146,10 +146,11 @@ def fetch_due(
     say_bugs: bool = True,
     say_failures: bool = True,
     beat: Callable[[], None] | None = None,
+    retrying: Callable[[str, str], object] | None = None,
 ) -> list[FetchOutcome]:
     """Fetch every source whose moment has come and that has not been fetched since; once
     ``stop`` is set (SIGTERM), the fetch under way gives up and no other starts. ``say_bugs``,
-    ``say_failures``: as digest.ingest.fetch.fetch_source (False: the caller says them);
+    ``say_failures``, ``retrying``: as digest.ingest.fetch.fetch_source (False: the caller says them);
     ``beat``: called after each source (the worker seen again: a slow source is no killed worker)."""
     due = due_now(config, store, profiles, now)
     if not due:
@@ -162,7 +163,16 @@ def fetch_due(
             if stop is not None and stop.is_set():
                 break
             outcomes.append(
-                fetch_source(config, store, client, s, now, say_bugs=say_bugs, say_failures=say_failures)
+                fetch_source(
+                    config,
+                    store,
+                    client,
+                    s,
+                    now,
+                    say_bugs=say_bugs,
+                    say_failures=say_failures,
+                    retrying=retrying,
+                )
             )
             if beat is not None:
                 beat()

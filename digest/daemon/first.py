@@ -54,11 +54,15 @@ def fetch_first(
     say_failures: bool = True,
     beat: Callable[[], None] | None = None,
     wait: bool = False,
+    retrying: Callable[[str, str], object] | None = None,
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
     at a time (the others skip it; ``wait``: wait for that one's fetch, then fetch what is still
-    due, as `digest send` does); an inbox that cannot be used is a problem in ``problems``."""
-    fetch = functools.partial(fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat)
+    due, as `digest send` does; ``retrying``: each try that failed said, as `digest fetch` says it);
+    an inbox that cannot be used is a problem in ``problems``."""
+    fetch = functools.partial(
+        fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
+    )
     with singleton(store, "fetch", wait=wait, stop=stop) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -138,6 +138,7 @@ def send_now(
     stop: threading.Event | None = None,
     everyone: bool = False,
     http: Http | None = None,
+    retrying: Callable[[str, str], object] | None = None,
 ) -> SendReport:
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
@@ -165,7 +166,9 @@ def send_now(
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
     problems: list[str] = []  # a source due, a dump waiting in the inbox: in the digests, as in a pass's
     # another worker's fetch or ingest under way (PostgreSQL): waited for, so these digests hold it
-    fetched = fetch_first(config, store, profiles, now, problems, http, stop, say_failures=False, wait=True)
+    fetched = fetch_first(
+        config, store, profiles, now, problems, http, stop, say_failures=False, wait=True, retrying=retrying
+    )
     ingested, still_written = read_inbox(config, store, now, problems, wait=True, stop=stop)
     ingested = dataclasses.replace(
         ingested, problems=tuple(dict.fromkeys(ingested.problems + tuple(problems)))

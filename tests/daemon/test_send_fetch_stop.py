@@ -88,3 +88,25 @@ def test_ctrl_c_in_a_fetch_that_hangs_makes_nothing_and_says_the_source_is_fetch
 
 
 pytestmark = pytest.mark.backends
+
+
+def test_a_send_waiting_on_a_source_that_does_not_answer_says_each_try_as_digest_fetch_does(
+    mail_workspace, smtp_server
+):
+    """A source that takes the connection and never answers: each try waits its `timeout` and is
+    tried again (`retries`), minutes at the defaults, and `digest send` said nothing until then,
+    where `digest fetch` says each try that failed and the wait before the next on stderr."""
+    HF, _, configure, _ = fetch_the_sources()
+    ws, stalled = mail_workspace, Stalled()
+    try:
+        configure(ws, stalled, HF.rstrip("\n") + "\n    timeout: 1\n    retries: 1\n")
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+        ws.profile("cy", CY + f'send_at: "{soon:%H:%M}"\n')
+        sent = digest(ws, "send")
+    finally:
+        stalled.close()
+    tries = [line for line in sent.stderr.splitlines() if line.startswith("hf_daily: no answer within 1 s")]
+    assert len(tries) == 1, sent.stderr  # the first try's, said as it happens; was: none
+    assert "hf_daily: not fetched: failed: " in sent.stderr and sent.returncode == 3, (
+        sent.stdout + sent.stderr
+    )
