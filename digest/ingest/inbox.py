@@ -60,8 +60,9 @@ class Waiting:
     def said(self, then: str = "waiting") -> str:
         """What is waited for, as `digest ingest`, `run --once` and the daemon say it: when it last
         changed, and for how long it must stay unchanged (true whether the copy is done or the
-        file still grows); ``then``: what is done meanwhile."""
-        return (
+        file still grows); ``then``: what is done meanwhile. The name escaped (printable): a line
+        break in it cannot forge a line."""
+        return printable(
             f"{self.path} was changed {self.ago} s ago; {then} until it has not changed for "
             f"{self.settle.total_seconds():g} s (scheduler.settle_seconds)"
         )
