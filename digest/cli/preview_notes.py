@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import click
 
 from digest.cli.common import say_profile_notes
+
+log = logging.getLogger(__name__)
 
 
 def say_notes(
@@ -66,7 +69,16 @@ def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, con
     profile = outgoing.digest.profile
     readers: list[Any] = []  # the others a pass looks at: a source due for their send is due now
     if any(not s.when for s in config.sources) and not profile.paused:
-        readers = [p for p in load_profiles_lenient(config)[0] if p.user != profile.user]
+        try:  # a folder this account may not list (its own file read by name): judged for it alone
+            listed = load_profiles_lenient(config)[0]
+        except OSError as e:
+            log.info(
+                "the other readers' send times not known (%s): the sources judged for %s alone",
+                e,
+                profile.user,
+            )
+            listed = []
+        readers = [p for p in listed if p.user != profile.user]
     due = fetched_before_send(config, store, profile, now, continues, readers)
     return to_be_fetched(profile.user, [(s.name, at) for s, at in due], now)
 

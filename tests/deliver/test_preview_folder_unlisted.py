@@ -1,0 +1,74 @@
+"""`digest preview` by an account that may read its reader's profile file but not list the
+profiles folder (mode 0711: each reader's file opened by its name) shows the preview: the other
+readers, whose send times may make a source due now (fetching.due_now), are not known to it, and
+the sources are judged for its reader alone, as before they were asked. It failed with "internal
+error: PermissionError: [Errno 13] Permission denied: 'profiles'" once the preview listed the
+folder for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from digest.demo.http_server import LocalHttpServer
+
+from conftest import AS_NOBODY, ROOT, Workspace
+
+CY = 'email: cy@example.org\ninterests: [spiking attention]\nsend_at: "{:%H:%M}"\n'
+
+
+def system_python() -> str:
+    """An interpreter every account may run (this one's files may be under /root), of this one's
+    version (the venv's packages are its): `nobody` runs it without reading what it may not."""
+    found = shutil.which("python3", path="/usr/bin:/usr/local/bin")
+    if os.geteuid() != 0 or found is None:
+        pytest.skip("running as another account needs root and a python3 every account may run")
+    version = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True)
+    if version.stdout.decode().strip() != str(sys.version_info[:2]):
+        pytest.skip(f"{found} is not Python {sys.version_info[:2]}")
+    return found
+
+
+def test_a_preview_whose_account_may_not_list_the_profiles_folder_is_shown(smtp_server):
+    python = system_python()
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
+    try:
+        from test_fetch import HF, configure, hf_and_feed
+    finally:
+        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
+    now = dt.datetime.now(dt.UTC)
+    with tempfile.TemporaryDirectory() as name, LocalHttpServer(hf_and_feed()) as server:
+        root = Path(name)
+        root.chmod(0o755)
+        ws = Workspace(root, smtp_server.port)
+        configure(ws, server, HF)
+        ws.profile("cy", CY.format(now + dt.timedelta(hours=3)))
+        ws.profile("dee", CY.replace("cy@", "dee@").format(now + dt.timedelta(hours=5)))
+        for path in root.rglob("*"):
+            os.chown(path, 65534, 65534)
+        os.chown(root, 65534, 65534)
+        os.chown(root / "profiles", 0, 0)
+        (root / "profiles").chmod(0o711)  # each file opened by its name; the folder not listed
+        paths = [str(ROOT), *site.getsitepackages()]
+        shown = subprocess.run(
+            [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "preview", "cy", "--text"],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths), "HOME": str(root)},
+            timeout=120,
+        )
+    assert shown.returncode == 0, shown.stderr
+    assert "internal error" not in shown.stderr
+    assert (
+        "note: 1 source to be fetched before cy's digest goes out is not in this preview (hf_daily, due now)"
+        in (shown.stderr)
+    ), shown.stderr
