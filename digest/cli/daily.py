@@ -180,7 +180,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     for f in ingested.failures:  # a reader's bug: its traceback logged above (read_inbox's say_bugs)
         click.secho(told.rejected(f), fg="red", err=True)
     for problem in ingested.problems:
-        click.secho(f"error: {problem}", fg="red", err=True)
+        click.secho(told.problem(problem), fg="red", err=True)
     for w in report.still_written:  # still changing after the wait: the digests went without it
         then = "not in these digests; the daemon's next pass (or `digest ingest`) takes it in for the next"
         click.secho(told.still_written(w, then), fg="yellow", err=True)

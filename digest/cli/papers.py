@@ -90,7 +90,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     for f in report.failures:
         click.secho(told.rejected(f, BUG, named=bool(paths), alone=alone), fg="red", err=True)
     for problem in report.problems:
-        click.secho(f"error: {problem}", fg="red", err=True)
+        click.secho(told.problem(problem), fg="red", err=True)
     for w in waiting:
         click.secho(told.still_written(w, "run `digest ingest` again"), fg="yellow", err=True)
     click.echo(

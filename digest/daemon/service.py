@@ -373,7 +373,7 @@ class Daemon:
         lines += [told.taken_in(r) for r in ingested.results]
         alone = len(ingested.results) + len(ingested.failures) == 1
         lines += [told.rejected(f, bug, alone=alone) for f in ingested.failures]
-        lines += [f"inbox problem: {p}" for p in ingested.problems]
+        lines += [told.problem(p) for p in ingested.problems]
         lines += [told.still_written(w, "a later run reads it") for w in report.waiting]
         for s in report.scheduled:
             what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")

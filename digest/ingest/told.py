@@ -1,6 +1,7 @@
 """What became of each dump taken in from the inbox, in one set of words for every command that
 takes them in (`digest ingest`, `digest send`, `digest run --once`) and for the daemon's log:
-stored, already had, rejected (and where it was put aside), still being written.
+stored, already had, rejected (and where it was put aside), still being written; and an inbox (or a
+dump of it) the disk would not let be used.
 
 Each line is printable (digest.files.printable): a file name with a line break cannot forge a line.
 The callers add the colour (a rejection in red) and, for a dump still written, what becomes of it.
@@ -46,3 +47,8 @@ def still_written(waiting: Waiting, then: str) -> str:
         f"{waiting.path}: still being written (it changed {waiting.ago} s ago, within the last "
         f"settle_seconds, {settle:g} s); left in the inbox: {then}"
     )
+
+
+def problem(said: str) -> str:
+    """An inbox that cannot be used, or a dump the disk will not let go of (left in the inbox)."""
+    return printable(f"error: {said}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 
 from digest.cli import papers
 
@@ -52,3 +54,31 @@ def test_the_three_commands_say_each_dump_of_the_inbox_alike(tmp_path, smtp_serv
     left = re.compile(r"inbox/slow\.txt: still being written \(it changed [01] s ago, within the last ")
     for name, (*_, slow) in said.items():  # and when it last changed
         assert left.match(slow) and "settle_seconds, 5 s); left in the inbox: " in slow, (name, slow)
+
+
+def test_a_dump_the_disk_will_not_let_go_of_is_said_alike_and_escaped(tmp_path, smtp_server):
+    # Before: `digest ingest` and `send` said "error: inbox/good" and `run --once` "inbox problem:
+    # inbox/good", then "FORGED: cannot move it to ..." on a line of its own: the name not escaped
+    said = {}
+    for name, command in COMMANDS.items():
+        (tmp_path / name).mkdir()
+        ws = Workspace(tmp_path / name, smtp_server.port)
+        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+        ws.dump("good\nFORGED.txt", GOOD)
+        (ws.root / "inbox" / "processed").symlink_to("/nowhere")  # a disk that is not mounted
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command],
+            capture_output=True,
+            text=True,
+            cwd=ws.root,
+            timeout=120,
+        )
+        lines = (done.stdout + done.stderr).splitlines()
+        assert not any(line.startswith("FORGED") for line in lines), (name, done.stdout, done.stderr)
+        said[name] = [line for line in lines if line.startswith(("error: ", "inbox problem: "))]
+    for name, lines in said.items():
+        assert lines == [
+            f"error: {tmp_path / name}/inbox/good\\nFORGED.txt: cannot move it to {tmp_path / name}/inbox/"
+            "processed: File exists (a link to a folder that is not there: mount its disk, or remove the "
+            "link); it stays in the inbox and is read again next time (nothing is stored twice)"
+        ], (name, lines)
