@@ -141,6 +141,10 @@ class Simulation:
     def _clock(self) -> dt.datetime:
         return self.now
 
+    def made_at(self, message_id: str, created_at: str) -> dt.datetime:
+        """When a digest was made, on the simulated clock (its worker's clock may be off it)."""
+        return dt.datetime.fromisoformat(created_at)
+
     def passes(self) -> None:
         """The daemon's pass (one daemon, kept between passes, as `digest run`)."""
         self.looked.append((self.now, {u: self._schedule(r) for u, r in self.readers.items()}))
@@ -158,7 +162,7 @@ class Simulation:
         config = self.ws.config
         profiles = [p for p in load_profiles(config) if user in (None, p.user)]
         with Store(config.database) as store, SmtpSender(config.smtp) as sender:
-            send_now(config, store, profiles, sender, self.now, everyone=user is None)
+            send_now(config, store, profiles, sender, self._clock(), everyone=user is None)
 
     def dump(self, day: int, late: bool) -> None:
         titles = [f"Spiking paper {day}-{i}" for i in range(1 + day % 3)]
@@ -267,14 +271,13 @@ def violations(sim: Simulation) -> list[str]:
     with Store(sim.ws.config.database) as store:
         rows = store.db.execute("SELECT message_id, user, period, created_at FROM outbox").fetchall()
         titles = dict(store.db.execute("SELECT id, title FROM papers").fetchall())
-        made = store.db.execute("SELECT user, created_at, paper_ids FROM outbox ORDER BY id").fetchall()
-    found += left_out(
-        sim, [(u, dt.datetime.fromisoformat(at), {titles[i] for i in json.loads(ids)}) for u, at, ids in made]
-    )
-    made_at = [(u, dt.datetime.fromisoformat(at)) for u, at, _ in made]
+        made = store.db.execute("SELECT user, message_id, created_at, paper_ids FROM outbox ORDER BY id")
+        made = [(u, sim.made_at(m, at), {titles[i] for i in json.loads(ids)}) for u, m, at, ids in made]
+    found += left_out(sim, made)
+    made_at = [(u, at) for u, at, _ in made]
     periods = {m: period for m, _, period, _ in rows}
-    created = {m: dt.datetime.fromisoformat(at) for m, _, _, at in rows}
-    found += unserved(sim, {m: (user, period) for m, user, period, _ in rows})
+    created = {m: sim.made_at(m, at) for m, _, _, at in rows}
+    found += unserved(sim, {m: (user, period, created[m]) for m, user, period, _ in rows})
     by_period: dict[tuple[str, str], list[Taken]] = defaultdict(list)
     seen: dict[str, dict[str, Taken]] = defaultdict(dict)
     ids = [t.message_id for t in sim.server.taken]
@@ -327,12 +330,14 @@ def left_out(sim: Simulation, made: list[tuple[str, dt.datetime, set[str]]]) -> 
     return found
 
 
-def unserved(sim: Simulation, periods: dict[str, tuple[str, str]]) -> list[str]:
+def unserved(sim: Simulation, periods: dict[str, tuple[str, str, dt.datetime]]) -> list[str]:
     """The days a daemon's pass came within four hours (the grace) of a reader's send time with
-    papers they had not been sent, and no digest was made for the day: the reader's schedule, the
-    config's and the server left alone for a day before, so that nothing else explains it."""
+    papers they had not been sent, and no digest was made for the day, nor any since that send
+    time (`digest send` just after midnight makes the new day's: README, Sending now): the
+    reader's schedule, the config's and the server left alone for a day before, so that nothing
+    else explains it."""
     found = []
-    made = {(user, period) for user, period in periods.values()}
+    made = {(user, period) for user, period, _ in periods.values()}
     daily = {"utc", "la", "tokyo", "london", "dflt"}
     for at, schedules in sim.looked:
         for user, (zone, send_at, paused) in schedules.items():
@@ -345,6 +350,8 @@ def unserved(sim: Simulation, periods: dict[str, tuple[str, str]]) -> list[str]:
             for day in (local.date(), local.date() - dt.timedelta(days=1)):
                 slot = dt.datetime.combine(day, dt.time.fromisoformat(send_at), tzinfo=ZoneInfo(zone))
                 if not slot <= at <= slot + 4 * HOUR or (user, day.isoformat()) in made:
+                    continue
+                if any(who == user and slot <= when <= at for who, _, when in periods.values()):
                     continue
                 earlier = [t for t in sim.server.taken if t.user == user and t.at < at]
                 had = {title for t in earlier for title in t.titles}
@@ -361,32 +368,3 @@ def simulate(ws: Workspace, server: Server, seed: int) -> Simulation:
     sim = Simulation(ws, server, seed)
     sim.play(random.Random(seed))
     return sim
-
-
-def explore(first: int, last: int) -> None:
-    """Seeds ``first`` to ``last`` (not included), each on a fresh SQLite workspace (under
-    pg_virtualenv, PGHOST set: a fresh PostgreSQL database), their violations printed with the
-    sequence that led to them: `PYTHONPATH=.:tests python tests/daemon/simulated_days.py 0 300`."""
-    import contextlib
-    import logging
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from digest.demo.smtp_server import LocalSmtpServer
-
-    from conftest import postgres_database
-
-    logging.disable(logging.CRITICAL)
-    for seed in range(first, last):
-        database = postgres_database() if os.environ.get("PGHOST") else contextlib.nullcontext("digest.db")
-        with tempfile.TemporaryDirectory() as root, LocalSmtpServer(Server()) as server, database as db:
-            sim = simulate(Workspace(Path(root), server.port, db), server.handler, seed)
-            found = violations(sim)
-        print(f"seed {seed}: {len(found)} violations", *found, *(sim.log if found else ()), sep="\n  ")
-
-
-if __name__ == "__main__":
-    import sys
-
-    explore(int(sys.argv[1]), int(sys.argv[2]))
