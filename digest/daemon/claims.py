@@ -6,7 +6,8 @@
   ``period_digests``' primary key (reader, period) is the backstop.
 - Messages: claimed with a lease too (digest.deliver.outbox.Outbox.claim).
 - Singleton duties (ingesting the inbox, fetching sources): under a PostgreSQL advisory lock;
-  a worker that cannot take it at once skips the duty (another one is doing it).
+  a worker that cannot take it at once skips the duty (another one is doing it), but for a fetch
+  of sources due, which a pass waits for a while and `digest send` until it is done.
 - Workers: each one notes itself in ``workers`` at every pass, with what it holds, for
   `digest status`.
 
@@ -19,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ from digest.store import Store, iso
 log = logging.getLogger(__name__)
 
 WAIT_POLL = 0.25  # s between tries of a duty's lock, waiting for the worker at it
+BEAT_EVERY = 5.0  # s between a waiting pass's notes that it is there (claims.touch)
 READER_BATCH = 25  # readers claimed at a time: small, so the others share the day's work
 
 
@@ -105,19 +108,34 @@ def period_queued(store: Store, user: str, period: str) -> bool:
 
 @contextmanager
 def singleton(
-    store: Store, duty: str, *, wait: bool = False, stop: threading.Event | None = None
+    store: Store,
+    duty: str,
+    *,
+    wait: bool = False,
+    stop: threading.Event | None = None,
+    patience: float | None = None,
+    beat: Callable[[], None] | None = None,
 ) -> Iterator[bool]:
     """Whether this worker does ``duty`` now: on PostgreSQL, if it got the duty's advisory lock
     at once (held until the block ends); on SQLite always (the file lock made it the only one).
     ``wait``: until the worker at it is done (`digest send`, whose digests must hold what that
-    brings), polled so that ``stop`` set (Ctrl-C) gives up the wait: False then."""
+    brings), polled so that ``stop`` set (Ctrl-C) gives up the wait: False then; ``patience``: for
+    that many seconds at most (a pass: False after them, the duty skipped), ``beat`` called every
+    ``BEAT_EVERY`` s meanwhile (the worker seen again: a wait is no killed worker)."""
     if store.dialect != POSTGRESQL:
         yield True
         return
     key = lock_key(duty)
     got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+    started = beaten = time.monotonic()
     while wait and not got and not (stop is not None and stop.is_set()):
+        if patience is not None and time.monotonic() - started >= patience:
+            log.info("%s: another worker is still at it after %.0f s; not waited for longer", duty, patience)
+            break
         (stop or threading.Event()).wait(WAIT_POLL)  # the other's fetch or ingest: seconds, not the mail
+        if beat is not None and time.monotonic() - beaten >= BEAT_EVERY:
+            beat()
+            beaten = time.monotonic()
         got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
     if not got:
         log.debug("%s: another worker is at it; skipped", duty)

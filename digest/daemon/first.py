@@ -13,7 +13,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon.claims import singleton
-from digest.daemon.fetching import fetch_due
+from digest.daemon.fetching import due_now, fetch_due
 from digest.db import db_errors
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -54,16 +54,21 @@ def fetch_first(
     say_failures: bool = True,
     beat: Callable[[], None] | None = None,
     wait: bool = False,
+    patience: float | None = None,
     retrying: Callable[[str, str], object] | None = None,
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
-    at a time (the others skip it; ``wait``: wait for that one's fetch, then fetch what is still
-    due, as `digest send` does; ``retrying``: each try that failed said, as `digest fetch` says it);
-    an inbox that cannot be used is a problem in ``problems``."""
+    at a time (``wait``: a source being due, wait for that one's fetch, then fetch what is still
+    due, as `digest send` does; ``patience``: that many seconds at most, ``beat`` called meanwhile,
+    as a pass does, whose readers due now are served right after: claims.singleton; ``retrying``:
+    each try that failed said, as `digest fetch` says it); an inbox that cannot be used is a
+    problem in ``problems``."""
     fetch = functools.partial(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
-    with singleton(store, "fetch", wait=wait, stop=stop) as mine:  # one worker fetches at a time
+    wait = wait and bool(due_now(config, store, profiles, now))  # nothing due: nothing to wait for
+    waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat}
+    with singleton(store, "fetch", **waiting) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
         ) or []

@@ -48,6 +48,8 @@ from digest.store import Store
 
 log = logging.getLogger(__name__)
 
+FETCH_PATIENCE = 120.0  # s a pass waits for another worker's fetch of sources due (then skips it)
+
 LOOK_BACK_HELD = dt.timedelta(days=1)  # held messages' readers looked at again this long
 
 
@@ -332,6 +334,8 @@ def run_once(
         say_bugs=say_bugs,
         say_failures=say_failures,
         beat=beat,
+        wait=True,  # another worker's fetch: the readers due now wait for it, a while (not the pass long)
+        patience=FETCH_PATIENCE,
     )
     report, waiting = read_inbox(config, store, now, problems, say_bugs)
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
