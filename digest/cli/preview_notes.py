@@ -63,7 +63,7 @@ def say_notes(
 
 def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, continues: str) -> str | None:
     from digest.compose.preview import to_be_fetched
-    from digest.daemon.fetching import fetched_before_send
+    from digest.daemon.fetching import due_now, fetched_before_send
     from digest.profiles.load import load_profiles_lenient
 
     profile = outgoing.digest.profile
@@ -80,7 +80,9 @@ def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, con
             listed = []
         readers = [p for p in listed if p.user != profile.user]
     due = fetched_before_send(config, store, profile, now, continues, readers)
-    return to_be_fetched(profile.user, [(s.name, at) for s, at in due], now)
+    mine = {s.name for s in due_now(config, store, [profile], now)}  # what `digest send USER` fetches
+    others = [s.name for s, at in due if at <= now and s.name not in mine]
+    return to_be_fetched(profile.user, [(s.name, at) for s, at in due], now, others)
 
 
 def secret_missing(config: Any, allowed: bool) -> str | None:

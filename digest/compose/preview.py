@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import webbrowser
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,11 +121,15 @@ def due_to_fetch(sources: list[str]) -> str | None:
     )
 
 
-def to_be_fetched(user: str, sources: list[tuple[str, dt.datetime]], now: dt.datetime) -> str | None:
+def to_be_fetched(
+    user: str, sources: list[tuple[str, dt.datetime]], now: dt.datetime, others: Collection[str] = ()
+) -> str | None:
     """What a preview of the next digest says of the sources the daemon fetches before that
     digest goes out (digest.daemon.fetching.fetched_before_send: each source's name, and when:
     ``now``, due now), as `digest send` does once their time has come: what they bring may be in
-    the email and is not in the preview; None: none."""
+    the email and is not in the preview; None: none. ``others``: the names of those due now for
+    other readers' send times alone, which `digest send` of every reader fetches and `digest send
+    USER` does not (it fetches what that reader's digest is due for)."""
     if not sources:
         return None
     verb, them = ("is", "it") if len(sources) == 1 else ("are", "them")
@@ -138,13 +143,18 @@ def to_be_fetched(user: str, sources: list[tuple[str, dt.datetime]], now: dt.dat
             else f"at {at:%Y-%m-%d %H:%M} UTC"
         )
         said.append(f"{name}, {when}")
+    aside = ""  # `digest send USER` fetches what USER's digest is due for alone
+    if theirs := [name for name, at in sources if at <= now and name in others]:
+        are = "it is" if len(theirs) == 1 else "they are"
+        named = "" if len(theirs) == len(sources) else f" for {', '.join(theirs)}"
+        aside = f" (not `digest send --user {user}`{named}: {are} due for other readers' send times)"
     if all(at <= now for _, at in sources):  # a `digest send` now fetches them first too
-        who = f"the daemon (`digest run`) and `digest send` fetch {them} before sending the digest"
+        who = f"the daemon (`digest run`) and `digest send` fetch {them} before sending the digest{aside}"
     else:  # a send before their time sends the digest without them
         its = "its" if len(sources) == 1 else "their"
         who = (
             f"the daemon (`digest run`) fetches {them} before sending the digest, as `digest send` "
-            f"does once {its} time has come"
+            f"does once {its} time has come{aside}"
         )
     return (
         f"{counted(len(sources), 'source')} to be fetched before {user}'s digest goes out {verb} not in this "

@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from digest.config import load_config
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer
+from digest.ingest.fetch import fetch_all
+from digest.ingest.http import Http
+from digest.store import Store
 
 pytestmark = pytest.mark.backends
 
@@ -137,3 +141,34 @@ def test_a_send_while_another_worker_fetches_waits_for_that_fetch(mail_workspace
     assert "3 papers  sent" in sent.stdout, sent.stdout  # was: "0 papers  nothing new"
     (received,) = smtp_server.messages
     assert FROM_HF in text_of(received) and FROM_FEED in text_of(received)
+
+
+def test_a_preview_says_send_of_one_reader_does_not_fetch_a_source_due_for_another(
+    mail_workspace, smtp_server
+):
+    """cy's preview named the sources due for ada's send time (half an hour on) as ones "the daemon
+    (`digest run`) and `digest send` fetch before sending the digest"; `digest send cy` fetches what
+    cy's digest is due for alone (not them), and said nothing of it. The note says so now."""
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    with LocalHttpServer(hf_and_feed()) as server:
+        configure(ws, server, HF, RSS)
+        cy_due_soon(ws)  # as ada: her send time half an hour on, the sources due for it
+        ws.profile("ada", (ws.config.profiles / "cy.yaml").read_text().replace("cy@", "ada@"))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+        ws.profile("cy", CY + f'send_at: "{later:%H:%M}"\n')
+        with Store(ws.config.database) as store, Http() as client:  # fetched 2 h ago: for cy's (then)
+            fetch_all(load_config(ws.config_path), store, client, later - dt.timedelta(hours=5))
+        asked = len(server.requests)  # next send time, not for ada's, 1 h from its moment
+        shown = digest(ws, "preview", "cy", "--text")
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        said = " ".join(shown.stderr.split())
+        assert (
+            "note: 2 sources to be fetched before cy's digest goes out are not in this preview "
+            "(hf_daily, due now; arxiv-cs.LG, due now): the daemon (`digest run`) and `digest send` "
+            "fetch them before sending the digest (not `digest send --user cy`: they are due for other "
+            "readers' send times); `digest fetch` fetches them now."
+        ) in said, shown.stderr
+        sent = digest(ws, "send", "--user", "cy")  # as the note says: cy's digest goes without them
+        assert sent.returncode == 0 and "fetched first" not in sent.stdout, sent.stdout + sent.stderr
+        assert len(server.requests) == asked

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.backends
 CY = "email: cy@example.org\ninterests: [spiking attention, low-rank adapters]\n"
 
 
-def fetch_note(n: int, said: str) -> str:
+def fetch_note(n: int, said: str, aside: str = "") -> str:
     verb, them = ("is", "it") if n == 1 else ("are", "them")
     if "at " in said:  # a time to come: a `digest send` now goes without it (test_send_fetches)
         its = "its" if n == 1 else "their"
@@ -30,6 +30,7 @@ def fetch_note(n: int, said: str) -> str:
         )
     else:  # due now: a `digest send` now fetches it first
         who = f"the daemon (`digest run`) and `digest send` fetch {them} before sending the digest"
+    who += aside  # (not `digest send --user cy`: ...)
     return (
         f"note: {n} source{'s' if n > 1 else ''} to be fetched before cy's digest goes out {verb} not in "
         f"this preview ({said}): {who}; `digest fetch` fetches {them} now.\n"
@@ -118,4 +119,5 @@ def test_a_source_due_for_another_readers_send_is_said_due_before_a_due_readers_
         report = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), **sender).run_once()
     assert [f.source for f in report.fetched] == ["hf_daily", "arxiv-cs.LG"]  # before cy's digest
     assert "cy" in {s.user for s in report.scheduled}, report.scheduled
-    assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now") in shown.stderr, shown.output
+    others = " (not `digest send --user cy`: they are due for other readers' send times)"  # dee's
+    assert fetch_note(2, "hf_daily, due now; arxiv-cs.LG, due now", others) in shown.stderr, shown.output
