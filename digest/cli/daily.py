@@ -85,6 +85,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.errors import DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
+    from digest.ingest.fetch import FetchOutcome
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.store import Store
@@ -154,9 +155,14 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 stop=stop,
                 everyone=not users,
                 retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
+                say_bugs=debugging(),  # a reader's bug said in its line, as `ingest` and `fetch` do
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
+
+    def bug(o: FetchOutcome) -> str:  # its traceback logged with DIGEST_DEBUG=1 only, as `digest fetch`'s
+        return f" ({BUG})" if o.bug else ""
+
     for o in report.fetched:  # a source due: fetched first, as the daemon's pass does
         if o.stopped:  # Ctrl-C: no digest made after it, the fetch not recorded: due at once
             click.secho(
@@ -167,18 +173,19 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             )
         elif o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do
             click.secho(
-                f"{o.source}: not fetched: {o.said}; these digests go without it: the daemon's pass tries "
-                f"it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, `digest fetch` now",
+                f"{o.source}: not fetched: {o.said}{bug(o)}; these digests go without it: the daemon's pass "
+                f"tries it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, `digest fetch` now",
                 fg="red",
                 err=True,
             )
         else:
-            click.echo(f"{o.source}: fetched first: {o.said}")
+            click.echo(f"{o.source}: fetched first: {o.said}{bug(o)}")
     ingested = report.ingested  # the dumps waiting in the inbox: in the digests, as the daemon's
     for r in ingested.results:
         click.echo(told.taken_in(r))
-    for f in ingested.failures:  # a reader's bug: its traceback logged above (read_inbox's say_bugs)
-        click.secho(told.rejected(f), fg="red", err=True)
+    alone = len(ingested.results) + len(ingested.failures) == 1
+    for f in ingested.failures:  # a reader's bug: said so, its traceback logged with DIGEST_DEBUG=1 only
+        click.secho(told.rejected(f, BUG, alone=alone), fg="red", err=True)
     for problem in ingested.problems:
         click.secho(told.problem(problem), fg="red", err=True)
     for w in report.still_written:  # still changing after the wait: the digests went without it

@@ -139,6 +139,7 @@ def send_now(
     everyone: bool = False,
     http: Http | None = None,
     retrying: Callable[[str, str], object] | None = None,
+    say_bugs: bool = True,
 ) -> SendReport:
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
@@ -155,7 +156,8 @@ def send_now(
     The sources due for these readers are fetched first (through ``http``; by default a client of
     its own, given up once ``stop`` is set), then the settled dumps waiting in the inbox are taken
     in, as a pass does (digest.daemon.first): a source that fails is in the report, not a reason to
-    stop the send (its outcome said by the caller, the pass's log line at INFO as ever)."""
+    stop the send (its outcome said by the caller, the pass's log line at INFO as ever); ``say_bugs``:
+    a reader's bug logged with its traceback (False: the caller says it, as `digest ingest` does)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
@@ -167,9 +169,19 @@ def send_now(
     problems: list[str] = []  # a source due, a dump waiting in the inbox: in the digests, as in a pass's
     # another worker's fetch or ingest under way (PostgreSQL): waited for, so these digests hold it
     fetched = fetch_first(
-        config, store, profiles, now, problems, http, stop, say_failures=False, wait=True, retrying=retrying
+        config,
+        store,
+        profiles,
+        now,
+        problems,
+        http,
+        stop,
+        say_bugs=say_bugs,
+        say_failures=False,
+        wait=True,
+        retrying=retrying,
     )
-    ingested, still_written = read_inbox(config, store, now, problems, wait=True, stop=stop)
+    ingested, still_written = read_inbox(config, store, now, problems, say_bugs, wait=True, stop=stop)
     ingested = dataclasses.replace(
         ingested, problems=tuple(dict.fromkeys(ingested.problems + tuple(problems)))
     )

@@ -254,3 +254,60 @@ def test_a_readers_bug_can_be_pickled_with_what_was_raised():
     bug = pickle.loads(pickle.dumps(ReaderBug("huge.json: cannot be read as a dump", ValueError("x"))))
     assert isinstance(bug, ReaderBug) and str(bug) == "huge.json: cannot be read as a dump"
     assert isinstance(bug.error, ValueError) and bug.error.args == ("x",)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_digest_send_says_a_readers_bug_in_its_line_and_its_traceback_only_when_debugging(
+    mail_workspace, smtp_server, debug
+):
+    """`digest send` takes in the inbox's dumps as a pass does, and printed a reader's bug's
+    traceback (the daemon's path) whatever DIGEST_DEBUG said, unlike `ingest` and `run --once`:
+    its line says the dump was rejected and that it is a bug to report; the traceback only with
+    DIGEST_DEBUG=1."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    ws = mail_workspace
+    ws.dump("huge-1.json", HUGE % (1, "9" * 5000))
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_DEBUG"} | (
+        {"DIGEST_DEBUG": "1"} if debug else {}
+    )
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr  # a dump refused: 1, as `ingest`
+    assert done.stderr.count("Traceback (most recent call last)") == (1 if debug else 0), done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("rejected: ")]
+    assert ": cannot be read as a dump: ValueError: Exceeds the limit" in line, line
+    assert (
+        " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
+        in line
+    )
+    assert (ws.root / "inbox" / "failed" / "huge-1.json").exists()
+
+
+def test_digest_send_says_a_readers_bug_in_a_source_it_fetched_first_as_digest_fetch_does(
+    mail_workspace, smtp_server
+):
+    """A source due that `digest send` fetched first and a reader failed on: its traceback was
+    printed (DIGEST_DEBUG unset); now its line says it is a bug to report, as `digest fetch`'s does."""
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
+    from test_fetch import HF, configure
+
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    ws = mail_workspace
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_DEBUG"}
+    huge = Route((HUGE % (1, "9" * 5000)).encode())
+    with LocalHttpServer({"/api/daily_papers": huge}) as server:
+        configure(ws, server, HF)
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)  # hf_daily due for it (an hour ahead)
+        ws.profile("cy", f'email: cy@example.org\ninterests: [spiking attention]\nsend_at: "{soon:%H:%M}"\n')
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert "Traceback (most recent call last)" not in done.stderr, done.stderr
+    said = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("hf_daily: ")]
+    assert len(said) == 1 and "ValueError: Exceeds the limit" in said[0], done.stdout + done.stderr
+    assert (
+        " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
+        "; these digests go without it: " in said[0]
+    ), said[0]
