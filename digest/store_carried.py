@@ -77,7 +77,10 @@ class CarriedPapers(ReaderRecords):
         stored between ``start`` and ``end`` the newest paper when it was chosen, when, and its id:
         what that day's digest could see, or None). A digest refused for good does not count,
         unless it failed after that day's digest was made (it waited for a retry then, and the
-        window started after it: Thursday's, refused after Friday's was made, for Friday's)."""
+        window started after it: Thursday's, refused after Friday's was made, for Friday's).
+        With no digest kept before ``start``, where the first digest made ended (by the time the
+        day's digest was made, or, none made, by ``end``: today's first, refused this morning, is
+        where today's view starts, as the next digest does)."""
         rows = self.db.execute(
             "SELECT through_paper, paper_ids, created_at, id, status, failed_at, failed_after FROM outbox "
             "WHERE user = ? AND created_at < ? AND (status != ? OR failed_at IS NOT NULL)",
@@ -112,9 +115,11 @@ class CarriedPapers(ReaderRecords):
             row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (at,))
             previous = None if at is None else int(row.fetchone()[0])
         if previous is None:  # none kept then: where their first digest made ended, if one was
-            # (a new reader's latest listing only before; previous_digest_through)
+            # (previous_digest_through), by the time the day's digest was made; a day not made, by
+            # its end: one failed that day (today's first, refused) is where its next digest starts
+            by = iso(made[0][1]) if made else iso(end)
             (first,) = self.db.execute(
-                "SELECT MIN(through_paper) FROM outbox WHERE user = ? AND created_at < ?", (user, iso(start))
+                "SELECT MIN(through_paper) FROM outbox WHERE user = ? AND created_at < ?", (user, by)
             ).fetchone()
             previous = None if first is None else int(first)
         return previous, taken, made[0] if made else None
