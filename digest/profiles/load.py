@@ -90,6 +90,16 @@ def folder_missing(folder: Path, then: str) -> str:
     return f"{folder}: the profiles folder does not exist; create it and {then}, {fix}"
 
 
+def folder_unlisted(folder: Path, e: OSError) -> str:
+    """Why this account cannot know the readers: it may not list the profiles folder."""
+    return (
+        f"{folder}: this account may not list the profiles folder ({e.strerror}), and every reader "
+        "is found by listing it; run this as the account that owns the folder, or let this one list "
+        f"it (chmod a+r {folder}, or a group of both with g+r); `digest preview USER`, `send --user "
+        "USER` and `rank USER` need only USER's file"
+    )
+
+
 def _read_all(
     config: Config, identities: dict[str, Identity | None] | None = None, earlier: Earlier | None = None
 ) -> tuple[list[Profile], list[Skipped]]:
@@ -106,7 +116,10 @@ def _read_all(
         earlier.update(cache.entries)
     misnamed: list[str] = []
     leftovers: list[Path] = []  # a profile's writer killed before its rename (or its link's unlink)
-    files = list(profile_files(folder, misnamed, leftovers))
+    try:
+        files = list(profile_files(folder, misnamed, leftovers))
+    except PermissionError as e:  # mode 0711: each reader's file read by its name, none listed
+        raise ProfileError(folder_unlisted(folder, e)) from e
     remove_stale(leftovers)
     if identities is not None:
         identities.update(files)
