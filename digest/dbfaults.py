@@ -286,11 +286,12 @@ def takes_no_writes(database: Path | str) -> bool:
     return path.exists() and (_read_only_folder(path) or not may_write(path))
 
 
-def may_write(path: Path | str) -> bool:
-    """Whether this process may write ``path``, judged as its opens are: by its effective ids
-    (os.access alone asks for the real ones: a process run as root with another effective account
-    was told it may write what its opens are refused), where the platform can ask so."""
-    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+def may_write(path: Path | str, mode: int = os.W_OK) -> bool:
+    """Whether this process may write ``path`` (or whatever ``mode`` asks: with os.X_OK, move
+    files in and out of a folder), judged as its opens are: by its effective ids (os.access alone
+    asks for the real ones: a process run as root with another effective account was told it may
+    write what its opens are refused), where the platform can ask so."""
+    return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
 
 
 def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.dbfaults import may_write
 from digest.errors import DigestError
 from digest.files import printable, write_atomic
 
@@ -89,7 +90,7 @@ def problem(inbox: Path) -> str | None:
         read_only = bool(os.statvfs(inbox).f_flag & os.ST_RDONLY)
     except OSError:
         read_only = False
-    if read_only or not os.access(inbox, os.W_OK | os.X_OK):
+    if read_only or not may_write(inbox, os.W_OK | os.X_OK):  # by the effective ids, as the moves
         return f"{inbox}: read-only: the dumps read cannot move out of it to processed/ or failed/"
     return None
 
