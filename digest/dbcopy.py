@@ -16,12 +16,12 @@ on the copy afterwards, as the source would have done.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from digest.db import is_postgres, shown
+from digest.dbfaults import may_write
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
 from digest.select.collection import CollectionStats
@@ -91,8 +91,9 @@ def accepted_unrecorded(src: Store) -> None:
 
 
 def _writable(path: Path) -> bool:
-    """Can SQLite write the database file (and its -wal and -shm files beside it)?"""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    """Can SQLite write the database file (and its -wal and -shm files beside it)? Judged by the
+    effective ids, as SQLite's opens are."""
+    return may_write(path) and may_write(path.parent)
 
 
 def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:

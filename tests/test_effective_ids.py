@@ -50,3 +50,31 @@ def test_status_names_an_inbox_its_effective_account_may_not_move_dumps_out_of()
         inbox = root / "inbox"
         said = f"Inbox problem:\n  {inbox}: read-only: the dumps read cannot move out of it"
         assert said in status.stdout, status.stdout
+
+
+def test_migrate_from_a_file_its_effective_account_may_not_write_says_why_with_a_journal_beside():
+    # Before: dbcopy._writable asked os.access (root may write): the copy went on to record the
+    # journal's messages in a file its opens could not write
+    as_root()
+    sys.path.insert(0, str(Path(__file__).parent))
+    try:
+        from test_dbcopy import killed_pass_journal
+    finally:
+        sys.path.remove(str(Path(__file__).parent))
+    from conftest import postgres_database
+
+    with tempfile.TemporaryDirectory() as name, postgres_database() as url:
+        root = Path(name)
+        ws = Workspace(root)
+        journal = killed_pass_journal(ws.config.database)
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        os.chown(ws.config.database, 0, 0)  # root's, 0644: nobody may read it, not write it
+        moved = digest(ws, "db", "migrate", "--to", url, before=AS_NOBODY_EFFECTIVE)
+        out = moved.stdout + moved.stderr
+        assert moved.returncode == 1, out
+        assert "delivery is stopped" not in out and "internal error" not in out, out
+        assert (
+            f"{ws.config.database}: the database file is read-only, and 1 digest(s) the server accepted "
+            f"(ada <ada@example.org>) are noted beside it ({journal}) but not recorded in it yet"
+        ) in out, out
