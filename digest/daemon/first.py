@@ -26,17 +26,21 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 
-def inbox_step(config: Config, problems: list[str], step: Callable[..., Any], *args: Any) -> Any:
+def inbox_step(
+    config: Config, problems: list[str], step: Callable[..., Any], *args: Any, say: bool = True
+) -> Any:
     """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
     (not mounted, not writable, no permission) is a problem to report in ``problems``, not a
-    reason to stop the readers' mail: None then."""
+    reason to stop the readers' mail: None then. ``say``: logged as an error too (the daemon's
+    log); False: the caller says it (`digest send`, `run --once`: once, in their own line)."""
     try:
         return step(*args)
     except (InboxError, OSError) as e:
         if isinstance(e, db_errors()):
             raise
         problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
-        log.error("inbox not used: %s; the digests of what is stored go on", printable(problem))
+        said = "inbox not used: %s; the digests of what is stored go on"
+        (log.error if say else log.debug)(said, printable(problem))
         problems.append(problem)
         return None
 
@@ -70,7 +74,9 @@ def fetch_first(
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat}
     with singleton(store, "fetch", **waiting) as mine:  # one worker fetches at a time
         return (
-            inbox_step(config, problems, fetch, config, store, profiles, now, http, stop) if mine else []
+            inbox_step(config, problems, fetch, config, store, profiles, now, http, stop, say=say_failures)
+            if mine
+            else []
         ) or []
 
 
@@ -82,12 +88,16 @@ def read_inbox(
     say_bugs: bool = True,
     wait: bool = False,
     stop: threading.Event | None = None,
+    *,
+    say_failures: bool = True,
 ) -> tuple[IngestReport, list[Waiting]]:
     """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
     worker at a time (``wait``: for the one at it, until ``stop``, as :func:`fetch_first`); an inbox
-    that cannot be used is a problem in ``problems`` (:func:`inbox_step`)."""
+    that cannot be used is a problem in ``problems`` (:func:`inbox_step`; ``say_failures``: logged
+    too, as :func:`fetch_first`'s)."""
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     with singleton(store, "ingest", wait=wait, stop=stop) as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
-        read = inbox_step(config, problems, ingest, store, config.inbox, now, settle) if mine else None
+        args = (store, config.inbox, now, settle)
+        read = inbox_step(config, problems, ingest, *args, say=say_failures) if mine else None
     return read or (IngestReport((), ()), [])

@@ -181,7 +181,9 @@ def send_now(
         wait=True,
         retrying=retrying,
     )
-    ingested, still_written = read_inbox(config, store, now, problems, say_bugs, wait=True, stop=stop)
+    ingested, still_written = read_inbox(
+        config, store, now, problems, say_bugs, wait=True, stop=stop, say_failures=False
+    )
     ingested = dataclasses.replace(
         ingested, problems=tuple(dict.fromkeys(ingested.problems + tuple(problems)))
     )

@@ -311,9 +311,10 @@ def run_once(
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
     the renames and names left alone while the profiles and the folder's names are as the last
     look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps;
-    ``say_failures``: a fetched document that cannot be read logged as a warning (False: the
-    caller's report says it, `digest run --once`); ``queue=False``: no digest queued, no rename
-    or removal noted, as a worker whose settings are not the others' (digest.daemon.agree);
+    ``say_failures``: a fetched document that cannot be read logged as a warning, an inbox that
+    cannot be used as an error (False: the caller's report says them, `digest run --once`);
+    ``queue=False``: no digest queued, no rename or removal noted, as a worker whose settings are
+    not the others' (digest.daemon.agree);
     ``beat``: called between the steps (the worker seen again, digest.daemon.claims.touch: a pass
     longer than a lease is not a killed worker's; queueing and sending renew leases already);
     ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt);
@@ -337,7 +338,7 @@ def run_once(
         wait=True,  # another worker's fetch: the readers due now wait for it, a while (not the pass long)
         patience=FETCH_PATIENCE,
     )
-    report, waiting = read_inbox(config, store, now, problems, say_bugs)
+    report, waiting = read_inbox(config, store, now, problems, say_bugs, say_failures=say_failures)
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
     carried = Carried([], [])

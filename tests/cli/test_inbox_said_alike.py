@@ -82,3 +82,36 @@ def test_a_dump_the_disk_will_not_let_go_of_is_said_alike_and_escaped(tmp_path, 
             "processed: File exists (a link to a folder that is not there: mount its disk, or remove the "
             "link); it stays in the inbox and is read again next time (nothing is stored twice)"
         ], (name, lines)
+
+
+def test_an_inbox_that_cannot_be_used_is_said_once_by_a_command_and_logged_by_the_daemon(
+    tmp_path, smtp_server, caplog
+):
+    # Before: `digest send` and `run --once` said it twice, the log's "ERROR ... inbox not used:
+    # <inbox>: the inbox folder is not a folder; ...; the digests of what is stored go on" and then
+    # their own "error: <inbox>: the inbox folder is not a folder; ..."
+    ws = Workspace(tmp_path, smtp_server.port)
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    inbox = tmp_path / "inbox"
+    inbox.rmdir()
+    inbox.write_text("a file where the inbox folder should be\n")
+    said = f"{inbox}: the inbox folder is not a folder; create it or fix `inbox:`"
+    for command in (("send",), ("send", "--user", "ada"), ("run", "--once")):
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command],
+            capture_output=True,
+            text=True,
+            cwd=ws.root,
+            timeout=120,
+        )
+        out = done.stdout + done.stderr
+        assert out.count(said) == 1 and f"error: {said}" in out, (command, out)
+        assert "inbox not used" not in out, (command, out)
+    from digest.daemon.tick import run_once
+    from digest.profiles.load import load_profiles
+    from digest.store import Store
+
+    with Store(ws.config.database) as store:  # the daemon's pass: its log keeps the line
+        run_once(ws.config, store, load_profiles(ws.config), None, dt.datetime.now(dt.UTC))
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert f"inbox not used: {said}; the digests of what is stored go on" in errors, errors
