@@ -294,6 +294,12 @@ def may_write(path: Path | str, mode: int = os.W_OK) -> bool:
     return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
 
 
+def may_read(path: Path | str, mode: int = os.R_OK) -> bool:
+    """Whether this process may read ``path`` (or list and search a folder: os.R_OK | os.X_OK),
+    by its effective ids, as :func:`may_write`."""
+    return may_write(path, mode)
+
+
 def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
     """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
     immutable (nobody can be writing it there)."""

@@ -100,6 +100,15 @@ def folder_unlisted(folder: Path, e: OSError) -> str:
     )
 
 
+def folder_unsearched(folder: Path, path: Path, e: OSError) -> str:
+    """Why no reader's file can be opened: this account may not search the profiles folder."""
+    return (
+        f"{path}: cannot be read: this account may not search the profiles folder {folder} "
+        f"({e.strerror}); run this as the account that owns the folder, or let this one search it "
+        f"(chmod a+x {folder}: each reader's file then opened by its name, the folder not listed)"
+    )
+
+
 def _read_all(
     config: Config, identities: dict[str, Identity | None] | None = None, earlier: Earlier | None = None
 ) -> tuple[list[Profile], list[Skipped]]:
@@ -192,9 +201,13 @@ def find_profile_file(config: Config, user: str) -> Path:
     """The existing file of ``user`` (.yaml or .yml), or an error naming the closest user id."""
     check_user_id(user)
     path = profile_path(config, user)
-    if not path.exists() and (alt := path.with_suffix(".yml")).exists():
-        path = alt
-    if not path.exists():
+    try:
+        if not path.exists() and (alt := path.with_suffix(".yml")).exists():
+            path = alt
+        there = path.exists()
+    except PermissionError as e:  # the folder not searchable (a file's own mode says it when read)
+        raise ProfileError(folder_unsearched(config.profiles, path, e)) from e
+    if not there:
         known = sorted(p.stem for p in config.profiles.glob("*.y*ml")) if config.profiles.is_dir() else []
         hint = difflib.get_close_matches(user, known, n=1)
         tip = f" Did you mean {hint[0]!r}?" if hint else (f" Known: {', '.join(known)}." if known else "")

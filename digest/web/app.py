@@ -47,7 +47,7 @@ from digest.web.form import (
     terms_text,
     weight_text,
 )
-from digest.web.identity import held_since, link_reader, written
+from digest.web.identity import held_since, link_reader, searchable, written
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
@@ -117,8 +117,9 @@ def create_app(
             found = link_reader(cfg(), signed, now())  # renamed: the new name; removed: None
         except ProfileError as e:
             log.error("%s %s: %s", request.method, request.path, e)
-            if not cfg().profiles.is_dir():  # unmounted, moved: nobody's profile can be read
-                log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
+            if not searchable(cfg().profiles):  # unmounted, moved, or closed to this account: nobody's
+                if not cfg().profiles.is_dir():  # profile can be read (the reason, if closed, said above)
+                    log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
                 raise NeedsFixing() from None
             abort(403)  # a profile that is a link outside the folder: never read
         if found is None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from digest.config import Config
 from digest.daemon.removals import removals
 from digest.daemon.renamed import carried_for_link
+from digest.dbfaults import may_read
 from digest.errors import StoreError, StoreUnusable
 from digest.profiles.load import find_profile_file, has_profile_file
 from digest.signing import Signed
@@ -201,6 +202,11 @@ def _follow(config: Config, store: Store, signed: Signed) -> tuple[str, str | No
         last = store.db.execute("SELECT MAX(renamed_at) FROM reader_renames WHERE user = ?", (name,))
         renamed_at = max(renamed_at, last.fetchone()[0] or renamed_at, key=_stamp)
     return name, renamed_at
+
+
+def searchable(folder: Path) -> bool:
+    """Is ``folder`` there, and may this process open a file in it by its name (effective ids)?"""
+    return folder.is_dir() and may_read(folder, os.X_OK)
 
 
 def removed(config: Config, user: str) -> bool:
