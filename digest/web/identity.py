@@ -213,6 +213,6 @@ def removed(config: Config, user: str) -> bool:
     """No profile file of ``user`` (.yaml or .yml) in a profiles folder that can be read: the
     reader was removed, not lost to a folder that is missing or unreadable (an operator's trouble)."""
     folder = config.profiles
-    if not (folder.is_dir() and os.access(folder, os.R_OK | os.X_OK)):
+    if not (folder.is_dir() and may_read(folder, os.R_OK | os.X_OK)):  # by the effective ids, as opens
         return False
     return not has_profile_file(config, user)

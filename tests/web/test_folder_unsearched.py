@@ -90,3 +90,17 @@ def test_a_profiles_folder_the_account_may_not_search_is_said_as_the_operators(s
     assert f"error: {said} (Permission denied)" in ranked.stderr and f"chmod a+x {folder}" in ranked.stderr
     assert status == 503 and REPAIRED in page, (status, page)
     assert "Traceback" not in log and said in log, log
+
+
+def test_a_server_whose_effective_account_may_not_search_the_folder_does_not_say_readers_removed(smtp_server):
+    # Before: web.identity.removed asked os.access, by the real ids (root may search anything),
+    # found no file by its effective ones, and told cy "This address no longer receives digests"
+    system_python()  # skipped where there is none, or not as root
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        ws, link, env = closed_folder(root, smtp_server.port)
+        status, page, log = served(ws, link, env, ("setpriv", "--euid=65534"))  # real uid root
+    assert status == 503 and REPAIRED in page, (status, page)
+    assert "no longer receives digests" not in page
+    assert "this account may not search the profiles folder" in log, log
