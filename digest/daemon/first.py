@@ -9,6 +9,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from digest.config import Config
@@ -19,7 +20,7 @@ from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
-from digest.ingest.inbox import InboxError, Waiting
+from digest.ingest.inbox import InboxError, Waiting, split_ready
 from digest.models import Profile
 from digest.store import Store
 
@@ -43,6 +44,32 @@ def inbox_step(
         (log.error if say else log.debug)(said, printable(problem))
         problems.append(problem)
         return None
+
+
+def one_worker(
+    store: Store,
+    duty: str,
+    needed: Callable[[], bool],
+    *,
+    wait: bool,
+    stop: threading.Event | None,
+    patience: float | None,
+    beat: Callable[[], None] | None,
+) -> AbstractContextManager[bool]:
+    """claims.singleton for ``duty``, waiting for another worker at it only when ``wait`` and
+    ``needed()`` (a source due, a settled dump in the inbox: nothing else to wait for); the wait
+    as long as ``patience`` at most, ``beat`` called meanwhile, ``stop`` ending it."""
+    wait = wait and needed()
+    return singleton(store, duty, wait=wait, stop=stop, patience=patience, beat=beat)
+
+
+def settled_dumps(config: Config, now: dt.datetime) -> bool:
+    """Does a dump settled enough to be read wait in the inbox? (An inbox that cannot be used:
+    no, nothing to wait for; reading it says why.)"""
+    try:
+        return bool(split_ready(config.inbox, now, config.scheduler.settle)[0])
+    except (InboxError, OSError):
+        return False
 
 
 def fetch_first(
@@ -70,9 +97,9 @@ def fetch_first(
     fetch = functools.partial(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
-    wait = wait and bool(due_now(config, store, profiles, now))  # nothing due: nothing to wait for
+    due = functools.partial(due_now, config, store, profiles, now)  # nothing due: nothing to wait for
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat}
-    with singleton(store, "fetch", **waiting) as mine:  # one worker fetches at a time
+    with one_worker(store, "fetch", lambda: bool(due()), **waiting) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop, say=say_failures)
             if mine
@@ -90,13 +117,17 @@ def read_inbox(
     stop: threading.Event | None = None,
     *,
     say_failures: bool = True,
+    patience: float | None = None,
+    beat: Callable[[], None] | None = None,
 ) -> tuple[IngestReport, list[Waiting]]:
     """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
-    worker at a time (``wait``: for the one at it, until ``stop``, as :func:`fetch_first`); an inbox
-    that cannot be used is a problem in ``problems`` (:func:`inbox_step`; ``say_failures``: logged
-    too, as :func:`fetch_first`'s)."""
+    worker at a time (``wait``: a settled dump being in the inbox, for the one at it, until ``stop``,
+    ``patience`` and ``beat`` as :func:`fetch_first`); an inbox that cannot be used is a problem in
+    ``problems`` (:func:`inbox_step`; ``say_failures``: logged too, as :func:`fetch_first`'s)."""
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
-    with singleton(store, "ingest", wait=wait, stop=stop) as mine:  # one worker moves the inbox's dumps
+    settled = functools.partial(settled_dumps, config, now)
+    waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat}
+    with one_worker(store, "ingest", settled, **waiting) as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
         args = (store, config.inbox, now, settle)
         read = inbox_step(config, problems, ingest, *args, say=say_failures) if mine else None

@@ -48,7 +48,7 @@ from digest.store import Store
 
 log = logging.getLogger(__name__)
 
-FETCH_PATIENCE = 120.0  # s a pass waits for another worker's fetch of sources due (then skips it)
+PATIENCE = 120.0  # s a pass waits for another worker's fetch of sources due, or ingest of settled dumps
 
 LOOK_BACK_HELD = dt.timedelta(days=1)  # held messages' readers looked at again this long
 
@@ -336,9 +336,21 @@ def run_once(
         say_failures=say_failures,
         beat=beat,
         wait=True,  # another worker's fetch: the readers due now wait for it, a while (not the pass long)
-        patience=FETCH_PATIENCE,
+        patience=PATIENCE,
     )
-    report, waiting = read_inbox(config, store, now, problems, say_bugs, say_failures=say_failures)
+    # another worker's ingest of a settled dump, likewise: the digests made next hold what it brings
+    report, waiting = read_inbox(
+        config,
+        store,
+        now,
+        problems,
+        say_bugs,
+        True,
+        stop,
+        say_failures=say_failures,
+        patience=PATIENCE,
+        beat=beat,
+    )
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
     carried = Carried([], [])

@@ -1,7 +1,7 @@
 """A daemon's pass on PostgreSQL that finds another worker fetching (its "fetch" advisory lock
 held) as a reader's send time comes: it skipped the fetch and made that reader's digest at once,
 without what the fetch brought, and marked the period done. It now waits for that fetch, a while
-(tick.FETCH_PATIENCE), seen meanwhile, then fetches what is still due. Real parts: the sources on
+(tick.PATIENCE), seen meanwhile, then fetches what is still due. Real parts: the sources on
 a loopback HTTP server, a real `digest run --once`, another connection holding the lock, aiosmtpd."""
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""A daemon's pass on PostgreSQL that finds another worker taking in the inbox's dumps (its
+"ingest" advisory lock held) as a reader's send time comes: it skipped the inbox and made that
+reader's digest at once, without the dump, and closed the period. It now waits for that worker,
+as for a fetch (first.py, tick.PATIENCE), when a settled dump waits in the inbox. Real
+parts: a real `digest ingest` and `digest run --once`, another connection holding the lock, aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from test_send_fetches import digest, text_of
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
+
+
+def test_a_pass_at_a_send_time_while_another_worker_takes_in_a_dump_waits_for_it(mail_workspace, smtp_server):
+    import psycopg
+
+    from digest.db import lock_key
+
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    now = dt.datetime.now(dt.UTC)
+    ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')  # just come
+    ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=2):%b %d}", [("Neuromorphic Early", "Spikes.")]))
+    taken = digest(ws, "ingest")
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    latest = make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "More spikes.")])
+    ws.dump("two.txt", latest)  # settled, in the inbox: the latest listing, ada's first digest
+    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
+        key = lock_key("ingest")
+        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's ingest, 3 s long
+        done = threading.Timer(3, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
+        done.start()
+        try:
+            ran = digest(ws, "run", "--once")
+        finally:
+            done.join()
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "two.txt: " in ran.stdout and "digest for ada (" in ran.stdout, ran.stdout + ran.stderr
+    (received,) = smtp_server.messages  # was: the older listing's paper, the period done
+    assert "Neuromorphic Late" in text_of(received), text_of(received)
+    assert not list((ws.root / "inbox").glob("*.txt"))
+
+
+def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(mail_workspace, smtp_server):
+    import time
+
+    import psycopg
+
+    from digest.db import lock_key
+
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    now = dt.datetime.now(dt.UTC)
+    ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
+    ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Early", "Spikes.")]))
+    assert digest(ws, "ingest").returncode == 0
+    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (lock_key("ingest"),))  # held all along
+        started = time.monotonic()
+        ran = digest(ws, "run", "--once")
+        took = time.monotonic() - started
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "1 paper queued" in ran.stdout and took < 20, (took, ran.stdout)
