@@ -148,7 +148,8 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
             profile, name = with_history(config, store, profile, now := now_utc(), its_file=True)
             history = replace(profile, user=name)
             matches = rank_next(store, history, now, limit, config)
-            first = store.previous_digest_at(history.user) is None  # a new reader: the latest listing
+            # a new reader: the latest listing (a first digest held or refused: after it, as their next)
+            first = store.previous_digest_through(history.user) is None
         else:
             matches = rank_all(store, profile, limit, config)
         stored = bool(matches) or store.paper_count() > 0
