@@ -8,12 +8,13 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from digest.config import Config
-from digest.daemon.claims import singleton
+from digest.daemon.claims import WAIT_POLL, singleton
 from digest.daemon.fetching import due_now, fetch_due
 from digest.db import db_errors
 from digest.files import printable
@@ -46,6 +47,7 @@ def inbox_step(
         return None
 
 
+@contextmanager
 def one_worker(
     store: Store,
     duty: str,
@@ -55,12 +57,19 @@ def one_worker(
     stop: threading.Event | None,
     patience: float | None,
     beat: Callable[[], None] | None,
-) -> AbstractContextManager[bool]:
+    waited: list[float] | None = None,
+) -> Iterator[bool]:
     """claims.singleton for ``duty``, waiting for another worker at it only when ``wait`` and
     ``needed()`` (a source due, a settled dump in the inbox: nothing else to wait for); the wait
-    as long as ``patience`` at most, ``beat`` called meanwhile, ``stop`` ending it."""
+    as long as ``patience`` at most, ``beat`` called meanwhile, ``stop`` ending it; the seconds
+    waited added to ``waited`` (a pass's clock moves on by them: a send time that came meanwhile
+    is served by that pass)."""
     wait = wait and needed()
-    return singleton(store, duty, wait=wait, stop=stop, patience=patience, beat=beat)
+    began = time.monotonic()
+    with singleton(store, duty, wait=wait, stop=stop, patience=patience, beat=beat) as mine:
+        if wait and waited is not None and time.monotonic() - began >= WAIT_POLL:  # it did wait
+            waited.append(time.monotonic() - began)
+        yield mine
 
 
 def settled_dumps(config: Config, now: dt.datetime) -> bool:
@@ -87,18 +96,20 @@ def fetch_first(
     wait: bool = False,
     patience: float | None = None,
     retrying: Callable[[str, str], object] | None = None,
+    waited: list[float] | None = None,
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
     at a time (``wait``: a source being due, wait for that one's fetch, then fetch what is still
     due, as `digest send` does; ``patience``: that many seconds at most, ``beat`` called meanwhile,
-    as a pass does, whose readers due now are served right after: claims.singleton; ``retrying``:
+    ``waited``: the seconds waited added, as a pass does, whose readers due now are served right
+    after: :func:`one_worker`; ``retrying``:
     each try that failed said, as `digest fetch` says it); an inbox that cannot be used is a
     problem in ``problems``."""
     fetch = functools.partial(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
     due = functools.partial(due_now, config, store, profiles, now)  # nothing due: nothing to wait for
-    waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat}
+    waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
     with one_worker(store, "fetch", lambda: bool(due()), **waiting) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop, say=say_failures)
@@ -119,14 +130,15 @@ def read_inbox(
     say_failures: bool = True,
     patience: float | None = None,
     beat: Callable[[], None] | None = None,
+    waited: list[float] | None = None,
 ) -> tuple[IngestReport, list[Waiting]]:
     """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
     worker at a time (``wait``: a settled dump being in the inbox, for the one at it, until ``stop``,
-    ``patience`` and ``beat`` as :func:`fetch_first`); an inbox that cannot be used is a problem in
-    ``problems`` (:func:`inbox_step`; ``say_failures``: logged too, as :func:`fetch_first`'s)."""
+    ``patience``, ``beat`` and ``waited`` as :func:`fetch_first`); an inbox that cannot be used is
+    a problem in ``problems`` (:func:`inbox_step`; ``say_failures``: logged too, as :func:`fetch_first`'s)."""
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     settled = functools.partial(settled_dumps, config, now)
-    waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat}
+    waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
     with one_worker(store, "ingest", settled, **waiting) as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
         args = (store, config.inbox, now, settle)

@@ -324,6 +324,7 @@ def run_once(
     on_server = on_server or (lambda at: at)
     problems: list[str] = []
     beat = beat or (lambda: None)
+    waited: list[float] = []  # s waited for another worker's fetch or ingest (first.one_worker)
     fetched = fetch_first(
         config,
         store,
@@ -337,7 +338,10 @@ def run_once(
         beat=beat,
         wait=True,  # another worker's fetch: the readers due now wait for it, a while (not the pass long)
         patience=PATIENCE,
+        waited=waited,
     )
+    now += dt.timedelta(seconds=sum(waited))  # a send time that came as it waited: served in this pass
+    waited.clear()
     # another worker's ingest of a settled dump, likewise: the digests made next hold what it brings
     report, waiting = read_inbox(
         config,
@@ -350,7 +354,9 @@ def run_once(
         say_failures=say_failures,
         patience=PATIENCE,
         beat=beat,
+        waited=waited,
     )
+    now += dt.timedelta(seconds=sum(waited))
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
     carried = Carried([], [])

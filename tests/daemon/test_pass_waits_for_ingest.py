@@ -71,3 +71,40 @@ def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(ma
         took = time.monotonic() - started
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "1 paper queued" in ran.stdout and took < 20, (took, ran.stdout)
+
+
+def test_a_send_time_that_comes_while_a_pass_waits_is_served_by_that_pass(mail_workspace, smtp_server):
+    import time
+
+    import psycopg
+
+    from digest.daemon.service import Daemon
+    from digest.db import lock_key
+    from digest.deliver.transports import SmtpSender
+
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    seven = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
+    ws.profile("ada", ADA + 'send_at: "07:00"\n')
+    ws.dump(
+        "day.txt",
+        make_dump("Mar 15", [("Neuromorphic Late", "Spikes.")]),
+        mtime=seven - dt.timedelta(hours=1),
+    )
+    began = time.monotonic()  # the pass starts at 06:59:58, the clock going on as it waits
+    clock = lambda: seven - dt.timedelta(seconds=2) + dt.timedelta(seconds=time.monotonic() - began)  # noqa: E731
+    daemon = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
+    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
+        key = lock_key("ingest")
+        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's ingest, 4 s long
+        done = threading.Timer(4, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
+        done.start()
+        try:
+            report = daemon.run_once()
+        finally:
+            done.join()
+    assert [r.new_papers for r in report.ingested.results] == [1]
+    assert [s.user for s in report.scheduled] == ["ada"]  # was: none, ada left to the next pass
+    (received,) = smtp_server.messages
+    assert "Neuromorphic Late" in text_of(received)
