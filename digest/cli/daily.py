@@ -325,7 +325,9 @@ def run(obj: Context, once: bool) -> None:
         with stop_on_signal("finishing the message the server has") as stop:
             daemon.stop = stop
             report = daemon.run_once()
-        click.echo(daemon.describe(report, BUG))
+        said = daemon.describe(report, BUG, stopped=stop.is_set())
+        if said:
+            click.echo(said)
         if stop.is_set():
             click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits

@@ -362,9 +362,10 @@ class Daemon:
             log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 
     @staticmethod
-    def describe(report: TickReport, bug: str = "") -> str:
+    def describe(report: TickReport, bug: str = "", stopped: bool = False) -> str:
         """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
-        adds (in parentheses)."""
+        adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
+        "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them)."""
         note = f" ({bug})" if bug else ""
         lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for f in report.fetched:
@@ -387,4 +388,4 @@ class Daemon:
                 lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
-        return "\n".join(lines) or report.idle()
+        return "\n".join(lines) or ("" if stopped else report.idle())

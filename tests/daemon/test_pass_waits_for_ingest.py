@@ -108,3 +108,40 @@ def test_a_send_time_that_comes_while_a_pass_waits_is_served_by_that_pass(mail_w
     assert [s.user for s in report.scheduled] == ["ada"]  # was: none, ada left to the next pass
     (received,) = smtp_server.messages
     assert "Neuromorphic Late" in text_of(received)
+
+
+def test_sigterm_as_a_pass_waits_stops_it_at_once_without_saying_it_had_nothing_to_do(
+    mail_workspace, smtp_server
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psycopg
+
+    from digest.db import lock_key
+
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    now = dt.datetime.now(dt.UTC)
+    ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
+    ws.dump("day.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "Spikes.")]))
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (lock_key("ingest"),))  # a holder that never lets go
+        run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)  # waiting for it (up to 2 minutes)
+        sent = time.monotonic()
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+        took = time.monotonic() - sent
+        made = other.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    assert run.returncode == 143 and took < 5, (run.returncode, took, out, err)
+    assert "stopped before the end of the pass" in out, out + err
+    assert "nothing to do" not in out, (
+        out
+    )  # was: "nothing to do: no source due, no new dump, no reader's ..."
+    assert made == 0 and smtp_server.messages == []  # ada's digest left whole to the next pass
+    assert (ws.root / "inbox" / "day.txt").exists()
