@@ -325,37 +325,13 @@ def run_once(
     problems: list[str] = []
     beat = beat or (lambda: None)
     waited: list[float] = []  # s waited for another worker's fetch or ingest (first.one_worker)
-    fetched = fetch_first(
-        config,
-        store,
-        profiles,
-        now,
-        problems,
-        http,
-        stop,
-        say_bugs=say_bugs,
-        say_failures=say_failures,
-        beat=beat,
-        wait=True,  # another worker's fetch: the readers due now wait for it, a while (not the pass long)
-        patience=PATIENCE,
-        waited=waited,
-    )
+    # another worker's fetch, then its ingest of a settled dump: the readers due now wait for them, a
+    # while (not the pass long), so the digests made next hold what they bring
+    waits = dict(wait=True, stop=stop, say_failures=say_failures, patience=PATIENCE, beat=beat, waited=waited)
+    fetched = fetch_first(config, store, profiles, now, problems, http, say_bugs=say_bugs, **waits)
     now += dt.timedelta(seconds=sum(waited))  # a send time that came as it waited: served in this pass
     waited.clear()
-    # another worker's ingest of a settled dump, likewise: the digests made next hold what it brings
-    report, waiting = read_inbox(
-        config,
-        store,
-        now,
-        problems,
-        say_bugs,
-        True,
-        stop,
-        say_failures=say_failures,
-        patience=PATIENCE,
-        beat=beat,
-        waited=waited,
-    )
+    report, waiting = read_inbox(config, store, now, problems, say_bugs, **waits)
     now += dt.timedelta(seconds=sum(waited))
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
