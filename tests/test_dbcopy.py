@@ -56,6 +56,8 @@ def test_migrate_copies_every_row_and_the_next_digests_are_the_same(mail_workspa
             ):
                 assert pg.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0, table
             assert pg.counts() == lite.counts()
+            for sql in ("SELECT SUM(entries) FROM listings", "SELECT COUNT(*) FROM deliveries"):
+                assert pg.db.execute(sql).fetchone()[0] == lite.db.execute(sql).fetchone()[0], sql
             assert [m.mime for m in _outbox(pg)] == [m.mime for m in _outbox(lite)]
             after = [(d.profile.user, d.paper_ids) for d in next_digests(pg, load_profiles(config), NOW)]
             assert after == before
