@@ -1,14 +1,19 @@
 """`digest run` as real processes in the daemon tests: starting one, waiting on what it does
-(with its log in the failure), and a mailbox that accepts slowly so a batch takes a while."""
+(with its log in the failure), a mailbox that accepts slowly so a batch takes a while, and another
+worker at one of the duties one worker does at a time (its advisory lock held, on PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from digest.demo.smtp_server import Received
 from digest.store import Store
@@ -84,3 +89,26 @@ def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}\n{logs(ws)}")
+
+
+@contextlib.contextmanager
+def another_worker_at(database: Path | str, duty: str, seconds: float | None = None) -> Iterator:
+    """Another worker at ``duty`` ("fetch", "ingest": digest.db.lock_key's) on the PostgreSQL
+    ``database``: its lock held from a connection of its own (yielded) for ``seconds``, or all along
+    (None); a timed hold ends before the block does."""
+    import psycopg
+
+    from digest.db import lock_key
+
+    key = lock_key(duty)
+    with psycopg.connect(str(database), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (key,))
+        done = None
+        if seconds is not None:
+            done = threading.Timer(seconds, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
+            done.start()
+        try:
+            yield other
+        finally:
+            if done is not None:
+                done.join()

@@ -7,9 +7,9 @@ a loopback HTTP server, a real `digest run --once`, another connection holding t
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
+from daemon_processes import another_worker_at
 from test_send_fetches import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
 
 from digest.demo.http_server import LocalHttpServer
@@ -18,31 +18,18 @@ pytestmark = pytest.mark.backends
 
 
 def test_a_pass_at_a_send_time_while_another_worker_fetches_waits_for_that_fetch(mail_workspace, smtp_server):
-    import psycopg
-
-    from digest.db import lock_key
-
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
     if not str(ws.config.database).startswith("postgresql"):
         pytest.skip("workers share a database on PostgreSQL only")
-    with (
-        LocalHttpServer(hf_and_feed()) as server,
-        psycopg.connect(str(ws.config.database), autocommit=True) as other,
-    ):
+    with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)  # cy's send time: just come
         ws.profile("cy", CY + f'send_at: "{due:%H:%M}"\n')
         fed = digest(ws, "fetch", "--source", "arxiv-cs.LG")  # one paper for cy stored: hf_daily due
         assert fed.returncode == 0, fed.stdout + fed.stderr
-        key = lock_key("fetch")
-        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's fetch, 3 s long
-        done = threading.Timer(3, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
-        done.start()
-        try:
+        with another_worker_at(ws.config.database, "fetch", seconds=3):  # the other worker's fetch
             ran = digest(ws, "run", "--once")
-        finally:
-            done.join()
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "fetched hf_daily: " in ran.stdout, ran.stdout + ran.stderr
     assert "digest for cy (" in ran.stdout and "3 papers queued" in ran.stdout, ran.stdout

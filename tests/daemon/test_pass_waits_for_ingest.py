@@ -7,9 +7,9 @@ parts: a real `digest ingest` and `digest run --once`, another connection holdin
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
+from daemon_processes import another_worker_at
 from test_send_fetches import digest, text_of
 
 from conftest import make_dump
@@ -20,10 +20,6 @@ ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
 
 
 def test_a_pass_at_a_send_time_while_another_worker_takes_in_a_dump_waits_for_it(mail_workspace, smtp_server):
-    import psycopg
-
-    from digest.db import lock_key
-
     ws = mail_workspace
     if not str(ws.config.database).startswith("postgresql"):
         pytest.skip("workers share a database on PostgreSQL only")
@@ -34,15 +30,8 @@ def test_a_pass_at_a_send_time_while_another_worker_takes_in_a_dump_waits_for_it
     assert taken.returncode == 0, taken.stdout + taken.stderr
     latest = make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "More spikes.")])
     ws.dump("two.txt", latest)  # settled, in the inbox: the latest listing, ada's first digest
-    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
-        key = lock_key("ingest")
-        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's ingest, 3 s long
-        done = threading.Timer(3, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
-        done.start()
-        try:
-            ran = digest(ws, "run", "--once")
-        finally:
-            done.join()
+    with another_worker_at(ws.config.database, "ingest", seconds=3):  # the other worker's ingest
+        ran = digest(ws, "run", "--once")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "two.txt: " in ran.stdout and "digest for ada (" in ran.stdout, ran.stdout + ran.stderr
     (received,) = smtp_server.messages  # was: the older listing's paper, the period done
@@ -53,10 +42,6 @@ def test_a_pass_at_a_send_time_while_another_worker_takes_in_a_dump_waits_for_it
 def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(mail_workspace, smtp_server):
     import time
 
-    import psycopg
-
-    from digest.db import lock_key
-
     ws = mail_workspace
     if not str(ws.config.database).startswith("postgresql"):
         pytest.skip("workers share a database on PostgreSQL only")
@@ -64,8 +49,7 @@ def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(ma
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
     ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Early", "Spikes.")]))
     assert digest(ws, "ingest").returncode == 0
-    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", (lock_key("ingest"),))  # held all along
+    with another_worker_at(ws.config.database, "ingest"):  # held all along
         started = time.monotonic()
         ran = digest(ws, "run", "--once")
         took = time.monotonic() - started
@@ -76,10 +60,7 @@ def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(ma
 def test_a_send_time_that_comes_while_a_pass_waits_is_served_by_that_pass(mail_workspace, smtp_server):
     import time
 
-    import psycopg
-
     from digest.daemon.service import Daemon
-    from digest.db import lock_key
     from digest.deliver.transports import SmtpSender
 
     ws = mail_workspace
@@ -95,15 +76,8 @@ def test_a_send_time_that_comes_while_a_pass_waits_is_served_by_that_pass(mail_w
     began = time.monotonic()  # the pass starts at 06:59:58, the clock going on as it waits
     clock = lambda: seven - dt.timedelta(seconds=2) + dt.timedelta(seconds=time.monotonic() - began)  # noqa: E731
     daemon = Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp))
-    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
-        key = lock_key("ingest")
-        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's ingest, 4 s long
-        done = threading.Timer(4, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
-        done.start()
-        try:
-            report = daemon.run_once()
-        finally:
-            done.join()
+    with another_worker_at(ws.config.database, "ingest", seconds=4):  # the other worker's ingest
+        report = daemon.run_once()
     assert [r.new_papers for r in report.ingested.results] == [1]
     assert [s.user for s in report.scheduled] == ["ada"]  # was: none, ada left to the next pass
     (received,) = smtp_server.messages
@@ -118,10 +92,6 @@ def test_sigterm_as_a_pass_waits_stops_it_at_once_without_saying_it_had_nothing_
     import sys
     import time
 
-    import psycopg
-
-    from digest.db import lock_key
-
     ws = mail_workspace
     if not str(ws.config.database).startswith("postgresql"):
         pytest.skip("workers share a database on PostgreSQL only")
@@ -129,8 +99,7 @@ def test_sigterm_as_a_pass_waits_stops_it_at_once_without_saying_it_had_nothing_
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
     ws.dump("day.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "Spikes.")]))
     command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
-    with psycopg.connect(str(ws.config.database), autocommit=True) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", (lock_key("ingest"),))  # a holder that never lets go
+    with another_worker_at(ws.config.database, "ingest") as other:  # a holder that never lets go
         run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(4)  # waiting for it (up to 2 minutes)
         sent = time.monotonic()

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from daemon_processes import another_worker_at
 
 from digest.config import load_config
 from digest.daemon.service import Daemon
@@ -113,30 +114,15 @@ def test_a_send_while_another_worker_fetches_waits_for_that_fetch(mail_workspace
     """A pass of another worker fetching (its "fetch" advisory lock held) as `digest send` starts:
     the send waited for nothing and sent cy's digest without the source due ("0 papers  nothing
     new"); it now waits for that fetch, then fetches what is still due and sends it."""
-    import threading
-
-    import psycopg
-
-    from digest.db import lock_key
-
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
     if not str(ws.config.database).startswith("postgresql"):
         pytest.skip("workers share a database on PostgreSQL only")
-    with (
-        LocalHttpServer(hf_and_feed()) as server,
-        psycopg.connect(str(ws.config.database), autocommit=True) as other,
-    ):
+    with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
         cy_due_soon(ws)
-        key = lock_key("fetch")
-        other.execute("SELECT pg_advisory_lock(%s)", (key,))  # the other worker's fetch, 3 s long
-        done = threading.Timer(3, lambda: other.execute("SELECT pg_advisory_unlock(%s)", (key,)))
-        done.start()
-        try:
+        with another_worker_at(ws.config.database, "fetch", seconds=3):  # the other worker's fetch
             sent = digest(ws, "send")
-        finally:
-            done.join()
     assert "hf_daily: fetched first: " in sent.stdout, sent.stdout + sent.stderr
     assert "3 papers  sent" in sent.stdout, sent.stdout  # was: "0 papers  nothing new"
     (received,) = smtp_server.messages
