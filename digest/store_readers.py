@@ -322,6 +322,15 @@ class ReaderRecords:
         rows = self.db.execute("SELECT paper_id, rating FROM ratings WHERE user = ?", (user,))
         return dict(rows.fetchall())
 
+    def ratings_version(self, user: str) -> str:
+        """Changes whenever the reader's ratings do, which change their ranking at once: the live
+        preview's version, with Store.version (GET /u/<token>/version). The reader's rows alone,
+        along the primary key (user, paper_id)."""
+        rows = self.db.execute(
+            "SELECT paper_id, rating FROM ratings WHERE user = ? ORDER BY paper_id", (user,)
+        )
+        return hashlib.sha256(repr(rows.fetchall()).encode()).hexdigest()[:16]
+
     def rated_papers(self, user: str) -> list[Rating]:
         """The reader's ratings with the papers' titles, the latest first."""
         rows = self.db.execute(

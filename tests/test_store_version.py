@@ -1,5 +1,6 @@
-"""Store.version, which the preferences page and the live preview poll (GET /u/<token>/version,
-every 1.5 s an open page): it changes with each write a page shows, and reads no table whole."""
+"""Store.version and Store.ratings_version, which the preferences page and the live preview poll
+(GET /u/<token>/version, every 1.5 s an open page): they change with each write a page shows, and
+read no table whole."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class Said:
         self.db, self.said = db, []
 
     def execute(self, sql: str, params: Any = ()) -> Any:
-        self.said.append(sql)
+        self.said.append((sql, params))
         return self.db.execute(sql, params)
 
 
@@ -59,9 +60,12 @@ def test_the_version_reads_no_table_whole(tmp_path):
         real, store.db = store.db, Said(store.db)
         try:
             store.version()
+            store.ratings_version("ada")  # the reader's ratings alone, along the primary key
         finally:
             said, store.db = store.db.said, real
-        plans = [r[3] for sql in said for r in real.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()]
+        plans = [
+            r[3] for sql, args in said for r in real.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()
+        ]
     scans = [p for p in plans if p.startswith("SCAN") and "CONSTANT ROW" not in p]
     assert scans in ([], ["SCAN outbox USING COVERING INDEX outbox_through"]), plans  # kept days only
     assert isinstance(real, sqlite3.Connection)
@@ -81,3 +85,18 @@ def test_the_version_changes_with_a_delivery_committed_after_a_later_one(db_at, 
             second.record_delivery("bob", "<2@x>", "bob@example.org", [2], NOW)
             before = second.version()
         assert second.version() != before
+
+
+def test_the_readers_ratings_version_changes_with_each_rating_of_theirs_alone(db_at, tmp_path):
+    # A rating changes the reader's ranking at once: before, the live preview's version did not
+    # change with it (tests/web/test_browser_live_ratings.py, the browser's side)
+    (tmp_path / "a.txt").write_text(make_dump("Mar 14", [("Spiking Chips", "a"), ("Soup", "b")]))
+    with Store(db_at) as store:
+        store.add_listing(read_dump(tmp_path / "a.txt"), NOW)
+        seen = [store.ratings_version("ada")]
+        for paper, rating in [(1, 1), (1, -1), (2, 1), (1, None), (2, None)]:
+            store.rate("ada", paper, rating, NOW)  # the same moment each time: not the time it says
+            seen.append(store.ratings_version("ada"))
+        assert seen[-1] == seen[0] and len(set(seen[:-1])) == len(seen) - 1, seen
+        store.rate("bob", 1, 1, NOW)  # another reader's: not ada's ranking
+        assert store.ratings_version("ada") == seen[0]

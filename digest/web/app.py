@@ -354,8 +354,8 @@ def create_app(
 
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
-        _, path = reader(token)
-        return _json({"profile": _file_version(path), "content": content_version(cfg())})
+        user, path = reader(token)
+        return _json({"profile": _file_version(path), "content": content_version(cfg(), user)})
 
     parts = WebParts(cfg, reader, check_post, page, now)
     add_rating_routes(app, parts)
@@ -386,8 +386,8 @@ def _file_version(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{digest}"
 
 
-def content_version(config: Config) -> str:
-    """Changes when a template or the stored papers change: the preview must be rebuilt."""
+def content_version(config: Config, user: str) -> str:
+    """Changes when a template, the papers or the reader's ratings change: the preview must be rebuilt."""
     h = hashlib.sha256()
     for folder in (config.templates, builtin_templates()):
         if folder and folder.is_dir():
@@ -395,5 +395,5 @@ def content_version(config: Config) -> str:
                 st = f.stat()
                 h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
     with Store(config.database) as store:
-        h.update(store.version().encode())
+        h.update(f"{store.version()}|{store.ratings_version(user)}".encode())
     return h.hexdigest()[:16]

@@ -1,0 +1,77 @@
+"""A live preview (/u/<token>/digest?live=1) open in a real browser (Debian's Chromium, Playwright)
+follows the reader's ratings made elsewhere: `digest feedback` from the command line (a real
+`digest` process), or the "More like this" button of an email's link in another tab. A rating
+changes the reader's ranking at once (README: rank, preview and the next digest reflect it), so
+the page polling GET /u/<token>/version must see a new version and reload."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
+from test_browser_ratings import FIRST_DAY, NEIGHBOURS, OTHERS, send_first_digest
+
+from digest.store import Store
+
+from conftest import SECRET
+
+RELOAD_MS = 8000  # the page polls every 1.5 s
+
+
+def titles(page) -> list[str]:
+    return [t.strip() for t in page.locator("h2").all_inner_texts()]
+
+
+def reloaded(page) -> None:
+    """Wait until the page has reloaded itself (the mark set on the old document is gone)."""
+    page.wait_for_function("() => window.__before === undefined", timeout=RELOAD_MS)
+    page.wait_for_load_state()
+
+
+def test_a_live_preview_reloads_on_a_rating_made_from_the_command_line_and_in_another_tab(
+    web_workspace,
+    smtp_server,
+    shared_dumps,
+    browser,  # noqa: F811
+):
+    msg = send_first_digest(web_workspace, smtp_server, shared_dumps)
+    html = msg.get_body(("html",)).get_content()
+    block = html[html.index("Drive a Walking") :]
+    more = re.search(r'<a href="([^"]+)"[^>]*>More like this</a>', block)[1]
+    reader_url = more.split("/more/")[0]
+    with Store(web_workspace.config.database) as store:
+        (liked,) = [p.id for p in store.papers() if p.title == FIRST_DAY[0][0]]
+    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+    command = [sys.executable, "-m", "digest", "--config", str(web_workspace.config_path), "feedback", "ada"]
+    with web_workspace.serve():
+        live = browser.new_page(viewport={"width": 1280, "height": 900})
+        live.goto(reader_url + "/digest?live=1")
+        before = titles(live)
+        assert set(before[:2]) == OTHERS and not NEIGHBOURS & set(before)
+        live.wait_for_timeout(2000)  # the page has polled its first version
+        live.evaluate("window.__before = true")
+
+        done = subprocess.run([*command, str(liked), "up"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        reloaded(live)
+        after = titles(live)
+        assert set(after[:2]) == OTHERS and set(after[2:4]) == NEIGHBOURS, after
+
+        live.evaluate("window.__before = true")  # cleared from the command line: back as before
+        done = subprocess.run([*command, str(liked), "clear"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        reloaded(live)
+        assert titles(live) == before
+
+        live.evaluate("window.__before = true")  # the email's "More like this", in another tab
+        other = browser.new_page()
+        other.goto(more)
+        other.get_by_role("button", name="More like this").click()
+        other.locator(".notice").filter(has_text="more papers like this one").wait_for()
+        reloaded(live)
+        assert set(titles(live)[2:4]) == NEIGHBOURS
+        other.close()
+        live.close()
