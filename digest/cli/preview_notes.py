@@ -64,20 +64,18 @@ def say_notes(
 def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, continues: str) -> str | None:
     from digest.compose.preview import to_be_fetched
     from digest.daemon.fetching import due_now, fetched_before_send
-    from digest.profiles.load import load_profiles_lenient
+    from digest.profiles.load import read_profiles
 
     profile = outgoing.digest.profile
     readers: list[Any] = []  # the others a pass looks at: a source due for their send is due now
     if any(not s.when for s in config.sources) and not profile.paused:
-        try:  # a folder this account may not list (its own file read by name): judged for it alone
-            listed = load_profiles_lenient(config)[0]
-        except OSError as e:
-            log.info(
+        listed, skipped = read_profiles(config)
+        for unread in (s.problem for s in skipped if s.path is None):  # the folder, not a file in it:
+            log.info(  # one this account may not list (its own file read by name): judged for it alone
                 "the other readers' send times not known (%s): the sources judged for %s alone",
-                e,
+                unread,
                 profile.user,
             )
-            listed = []
         readers = [p for p in listed if p.user != profile.user]
     due = fetched_before_send(config, store, profile, now, continues, readers)
     mine = {s.name for s in due_now(config, store, [profile], now)}  # what `digest send USER` fetches

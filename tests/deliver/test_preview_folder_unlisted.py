@@ -58,8 +58,9 @@ def test_a_preview_whose_account_may_not_list_the_profiles_folder_is_shown(smtp_
         os.chown(root / "profiles", 0, 0)
         (root / "profiles").chmod(0o711)  # each file opened by its name; the folder not listed
         paths = [str(ROOT), *site.getsitepackages()]
+        digest = [*AS_NOBODY, python, "-m", "digest", "-v", "--config", str(ws.config_path)]  # -v: INFO too
         shown = subprocess.run(
-            [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "preview", "cy", "--text"],
+            [*digest, "preview", "cy", "--text"],
             capture_output=True,
             text=True,
             cwd=root,
@@ -72,3 +73,8 @@ def test_a_preview_whose_account_may_not_list_the_profiles_folder_is_shown(smtp_
         "note: 1 source to be fetched before cy's digest goes out is not in this preview (hf_daily, due now)"
         in (shown.stderr)
     ), shown.stderr
+    assert (  # -v says why: the folder not listed, the other readers not known
+        f"the other readers' send times not known ({root / 'profiles'}: this account may not list the "
+        "profiles folder (Permission denied)"
+    ) in shown.stderr, shown.stderr
+    assert "the sources judged for cy alone" in shown.stderr
