@@ -91,7 +91,17 @@ def folder_missing(folder: Path, then: str) -> str:
 
 
 def folder_unlisted(folder: Path, e: OSError) -> str:
-    """Why this account cannot know the readers: it may not list the profiles folder."""
+    """Why this account cannot know the readers: it may not list the profiles folder (nor search
+    it, 0700 of another account: then the mode to give says both, a+r alone would not do)."""
+    from digest.dbfaults import may_read
+
+    if not may_read(folder, os.X_OK):
+        return (
+            f"{folder}: this account may neither list the profiles folder nor open a file in it "
+            f"({e.strerror}), and every reader is found by listing it; run this as the account that "
+            f"owns the folder, or let this one list and search it (chmod a+rx {folder}, or a group of "
+            "both with g+rx)"
+        )
     return (
         f"{folder}: this account may not list the profiles folder ({e.strerror}), and every reader "
         "is found by listing it; run this as the account that owns the folder, or let this one list "

@@ -84,3 +84,40 @@ def test_commands_about_every_reader_say_the_folder_they_may_not_list(smtp_serve
         assert done.returncode == 0, (args, done.stdout + done.stderr)
     assert "internal error" not in served and UNLISTED.format(folder) in served, served
     assert "<title>Your digest preferences" in shown, shown
+
+
+def test_a_folder_closed_to_this_account_is_said_with_the_mode_that_opens_it(smtp_server):
+    # A profiles folder 0700 of another account: every reader's commands said "chmod a+r", which
+    # left it 0704, listed but no file opened, and `digest status` then failed with "internal
+    # error: PermissionError: [Errno 13] Permission denied: '.../profiles/cy.yaml'"
+    python = system_python()
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        ws = WebWorkspace(root, smtp_server.port)
+        ws.profile("cy", CY)
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        folder = root / "profiles"
+        os.chown(folder, 0, 0)
+        folder.chmod(0o700)  # root's: nobody may not list it, nor open a file in it
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
+        env.update(HOME=str(root), DIGEST_TEST_SECRET=SECRET)
+        env.pop("DIGEST_DEBUG", None)
+        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path)]
+
+        def digest(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)
+
+        said = {args: digest(*args.split()) for args in ("status", "send")}
+        named = digest("rank", "cy")
+        subprocess.run(["chmod", "a+rx", str(folder)], check=True)  # as the message says
+        after = digest("status")
+    for args, done in said.items():
+        out = done.stdout + done.stderr
+        assert "internal error" not in out, (args, out)
+        assert f"{folder}: this account may neither list the profiles folder nor open a file in it" in out
+        assert f"chmod a+rx {folder}" in out and "need only USER's file" not in out, (args, out)
+    assert f"chmod a+x {folder}" in named.stderr and named.returncode == 1  # a named reader's: search alone
+    assert after.returncode == 0 and "internal error" not in after.stderr, after.stderr
+    assert "cy" in after.stdout and "may not" not in after.stdout + after.stderr, after.stdout
