@@ -15,6 +15,7 @@ from typing import Any
 
 from digest import yamlio
 from digest.config import Config
+from digest.dbfaults import may_read
 from digest.errors import ProfileError, collect
 from digest.files import remove_stale
 from digest.forking import cores, split_map
@@ -93,8 +94,6 @@ def folder_missing(folder: Path, then: str) -> str:
 def folder_unlisted(folder: Path, e: OSError) -> str:
     """Why this account cannot know the readers: it may not list the profiles folder (nor search
     it, 0700 of another account: then the mode to give says both, a+r alone would not do)."""
-    from digest.dbfaults import may_read
-
     if not may_read(folder, os.X_OK):
         return (
             f"{folder}: this account may neither list the profiles folder nor open a file in it "
@@ -139,6 +138,11 @@ def _read_all(
         files = list(profile_files(folder, misnamed, leftovers))
     except PermissionError as e:  # mode 0711: each reader's file read by its name, none listed
         raise ProfileError(folder_unlisted(folder, e)) from e
+    if files and not may_read(folder, os.X_OK):  # mode 0704 of another account: listed, none opened
+        try:
+            os.lstat(files[0][0])
+        except PermissionError as e:
+            raise ProfileError(folder_unsearched(folder, Path(files[0][0]), e)) from e
     remove_stale(leftovers)
     if identities is not None:
         identities.update(files)

@@ -121,3 +121,34 @@ def test_a_folder_closed_to_this_account_is_said_with_the_mode_that_opens_it(smt
     assert f"chmod a+x {folder}" in named.stderr and named.returncode == 1  # a named reader's: search alone
     assert after.returncode == 0 and "internal error" not in after.stderr, after.stderr
     assert "cy" in after.stdout and "may not" not in after.stdout + after.stderr, after.stdout
+
+
+def test_a_folder_listed_but_not_searched_is_said_not_an_internal_error(smtp_server):
+    # A profiles folder 0704 of another account (read without search: what "chmod a+r" made of a
+    # 0700 one): the files are listed, none can be opened; `digest status` failed with "internal
+    # error: PermissionError: [Errno 13] Permission denied: '.../profiles/cy.yaml'"
+    python = system_python()
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        ws = WebWorkspace(root, smtp_server.port)
+        ws.profile("cy", CY)
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        folder = root / "profiles"
+        os.chown(folder, 0, 0)
+        folder.chmod(0o704)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
+        env.update(HOME=str(root), DIGEST_TEST_SECRET=SECRET)
+        env.pop("DIGEST_DEBUG", None)
+        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path)]
+        said = {
+            args: subprocess.run([*command, args], capture_output=True, text=True, env=env, timeout=120)
+            for args in ("status", "send")
+        }
+    for args, done in said.items():
+        out = done.stdout + done.stderr
+        assert "internal error" not in out, (args, out)
+        assert f"this account may not search the profiles folder {folder}" in out, (args, out)
+        assert f"chmod a+x {folder}" in out, (args, out)
+    assert said["status"].returncode == 0 and said["send"].returncode == 1
