@@ -7,6 +7,7 @@ they failed with "internal error: PermissionError: [Errno 13] Permission denied:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import site
 import subprocess
@@ -14,6 +15,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
@@ -41,26 +44,46 @@ def page(url: str, serving: subprocess.Popen[str]) -> str:
     return "no answer"
 
 
-def test_commands_about_every_reader_say_the_folder_they_may_not_list(smtp_server):
+@contextlib.contextmanager
+def folder_of_root(smtp_server, mode: int, readers: tuple[str, ...] = ("cy",)) -> Iterator[Nobody]:
+    """A workspace of nobody's whose profiles folder (``readers``' files) is root's, of ``mode``,
+    and `digest` run on it as nobody (setpriv); removed after."""
     python = system_python()
     with tempfile.TemporaryDirectory() as name:
         root = Path(name)
         root.chmod(0o755)
         ws = WebWorkspace(root, smtp_server.port)
-        ws.profile("cy", CY)
-        ws.profile("dee", CY.replace("cy@", "dee@"))
+        for user in readers:
+            ws.profile(user, CY.replace("cy@", f"{user}@"))
         for path in [root, *root.rglob("*")]:
             os.chown(path, 65534, 65534)
         os.chown(root / "profiles", 0, 0)
-        (root / "profiles").chmod(0o711)  # each file opened by its name; the folder not listed
+        (root / "profiles").chmod(mode)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
         env.update(HOME=str(root), DIGEST_TEST_SECRET=SECRET)
         env.pop("DIGEST_DEBUG", None)
-        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path)]
+        yield Nobody(
+            ws, root / "profiles", [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path)], env
+        )
 
-        def digest(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)
 
+@dataclass
+class Nobody:
+    ws: WebWorkspace
+    folder: Path
+    command: list[str]
+    env: dict[str, str]
+
+    def digest(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*self.command, *args], capture_output=True, text=True, env=self.env, timeout=120
+        )
+
+
+def test_commands_about_every_reader_say_the_folder_they_may_not_list(smtp_server):
+    # each file opened by its name; the folder not listed
+    with folder_of_root(smtp_server, 0o711, ("cy", "dee")) as nobody:
+        ws, command, env, digest = nobody.ws, nobody.command, nobody.env, nobody.digest
         said = {args: digest(*args.split()) for args in ("status", "send", "run --once")}
         named = ("send --user cy", "rank cy", "profile test cy attention", "profile url cy")
         one = {args: digest(*args.split()) for args in named}
@@ -71,7 +94,7 @@ def test_commands_about_every_reader_say_the_folder_they_may_not_list(smtp_serve
             finally:
                 s.terminate()
             served = "".join(s.communicate(timeout=30))
-    folder = root / "profiles"
+    folder = nobody.folder
     for args, done in said.items():
         out = done.stdout + done.stderr
         assert "internal error" not in out, (args, out)
@@ -90,29 +113,12 @@ def test_a_folder_closed_to_this_account_is_said_with_the_mode_that_opens_it(smt
     # A profiles folder 0700 of another account: every reader's commands said "chmod a+r", which
     # left it 0704, listed but no file opened, and `digest status` then failed with "internal
     # error: PermissionError: [Errno 13] Permission denied: '.../profiles/cy.yaml'"
-    python = system_python()
-    with tempfile.TemporaryDirectory() as name:
-        root = Path(name)
-        root.chmod(0o755)
-        ws = WebWorkspace(root, smtp_server.port)
-        ws.profile("cy", CY)
-        for path in [root, *root.rglob("*")]:
-            os.chown(path, 65534, 65534)
-        folder = root / "profiles"
-        os.chown(folder, 0, 0)
-        folder.chmod(0o700)  # root's: nobody may not list it, nor open a file in it
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
-        env.update(HOME=str(root), DIGEST_TEST_SECRET=SECRET)
-        env.pop("DIGEST_DEBUG", None)
-        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path)]
-
-        def digest(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)
-
-        said = {args: digest(*args.split()) for args in ("status", "send")}
-        named = digest("rank", "cy")
-        subprocess.run(["chmod", "a+rx", str(folder)], check=True)  # as the message says
-        after = digest("status")
+    with folder_of_root(smtp_server, 0o700) as nobody:  # nobody may not list it, nor open a file in it
+        said = {args: nobody.digest(args) for args in ("status", "send")}
+        named = nobody.digest("rank", "cy")
+        subprocess.run(["chmod", "a+rx", str(nobody.folder)], check=True)  # as the message says
+        after = nobody.digest("status")
+    folder = nobody.folder
     for args, done in said.items():
         out = done.stdout + done.stderr
         assert "internal error" not in out, (args, out)
@@ -127,28 +133,11 @@ def test_a_folder_listed_but_not_searched_is_said_not_an_internal_error(smtp_ser
     # A profiles folder 0704 of another account (read without search: what "chmod a+r" made of a
     # 0700 one): the files are listed, none can be opened; `digest status` failed with "internal
     # error: PermissionError: [Errno 13] Permission denied: '.../profiles/cy.yaml'"
-    python = system_python()
-    with tempfile.TemporaryDirectory() as name:
-        root = Path(name)
-        root.chmod(0o755)
-        ws = WebWorkspace(root, smtp_server.port)
-        ws.profile("cy", CY)
-        for path in [root, *root.rglob("*")]:
-            os.chown(path, 65534, 65534)
-        folder = root / "profiles"
-        os.chown(folder, 0, 0)
-        folder.chmod(0o704)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
-        env.update(HOME=str(root), DIGEST_TEST_SECRET=SECRET)
-        env.pop("DIGEST_DEBUG", None)
-        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path)]
-        said = {
-            args: subprocess.run([*command, args], capture_output=True, text=True, env=env, timeout=120)
-            for args in ("status", "send")
-        }
+    with folder_of_root(smtp_server, 0o704) as nobody:
+        said = {args: nobody.digest(args) for args in ("status", "send")}
     for args, done in said.items():
         out = done.stdout + done.stderr
         assert "internal error" not in out, (args, out)
-        assert f"this account may not search the profiles folder {folder}" in out, (args, out)
-        assert f"chmod a+x {folder}" in out, (args, out)
+        assert f"this account may not search the profiles folder {nobody.folder}" in out, (args, out)
+        assert f"chmod a+x {nobody.folder}" in out, (args, out)
     assert said["status"].returncode == 0 and said["send"].returncode == 1

@@ -7,12 +7,11 @@ the page polling GET /u/<token>/version must see a new version and reload."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 
 from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
-from test_browser_ratings import FIRST_DAY, NEIGHBOURS, OTHERS, send_first_digest
+from test_browser_ratings import FIRST_DAY, NEIGHBOURS, OTHERS, liked_link, send_first_digest
 
 from digest.store import Store
 
@@ -37,10 +36,7 @@ def test_a_live_preview_reloads_on_a_rating_made_from_the_command_line_and_in_an
     shared_dumps,
     browser,  # noqa: F811
 ):
-    msg = send_first_digest(web_workspace, smtp_server, shared_dumps)
-    html = msg.get_body(("html",)).get_content()
-    block = html[html.index("Drive a Walking") :]
-    more = re.search(r'<a href="([^"]+)"[^>]*>More like this</a>', block)[1]
+    more = liked_link(send_first_digest(web_workspace, smtp_server, shared_dumps))
     reader_url = more.split("/more/")[0]
     with Store(web_workspace.config.database) as store:
         (liked,) = [p.id for p in store.papers() if p.title == FIRST_DAY[0][0]]

@@ -71,6 +71,13 @@ def send_first_digest(ws, smtp_server, shared_dumps) -> EmailMessage:
     return received.message
 
 
+def liked_link(msg: EmailMessage) -> str:
+    """The "More like this" link of the first day's spiking paper in the received email."""
+    html = msg.get_body(("html",)).get_content()
+    block = html[html.index("Drive a Walking") :]  # its title, past the highlighted keyword
+    return re.search(r'<a href="([^"]+)"[^>]*>More like this</a>', block)[1]
+
+
 def preview_titles(page, base_url: str, token_url: str) -> list[str]:
     page.goto(token_url + "/digest")
     return [t.strip() for t in page.locator("h2").all_inner_texts()]
@@ -83,10 +90,8 @@ def test_more_like_this_from_the_received_email_raises_the_papers_neighbours_in_
     browser,  # noqa: F811
 ):
     msg = send_first_digest(web_workspace, smtp_server, shared_dumps)
-    html = msg.get_body(("html",)).get_content()
     liked = FIRST_DAY[0][0]
-    block = html[html.index("Drive a Walking") :]  # its title, past the highlighted keyword
-    link = re.search(r'<a href="([^"]+)"[^>]*>More like this</a>', block)[1]
+    link = liked_link(msg)
     assert link.startswith(web_workspace.base_url + "/u/") and "/more/" in link
     text = msg.get_body(("plain",)).get_content()
     assert f"More like this: {link}\r\n" in text  # the same link in the text part (as received: CRLF)
