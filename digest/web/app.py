@@ -10,7 +10,6 @@ command line does; the rating pages are in :mod:`digest.web.ratings`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -53,6 +52,7 @@ from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
 from digest.web.unsubscribe import add_unsubscribe_routes, kept_unsubscribe
+from digest.web.versions import content_version, file_version
 from digest.zone_text import NO_PLACE
 
 log = logging.getLogger(__name__)
@@ -355,7 +355,7 @@ def create_app(
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        return _json({"profile": _file_version(path), "content": content_version(cfg(), user)})
+        return _json({"profile": file_version(path), "content": content_version(cfg(), user)})
 
     parts = WebParts(cfg, reader, check_post, page, now)
     add_rating_routes(app, parts)
@@ -375,25 +375,3 @@ def _json(data: dict[str, Any], status: int = 200) -> Response:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _file_version(path: Path) -> str:
-    try:
-        st = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError:
-        return "missing"
-    return f"{st.st_mtime_ns}:{st.st_size}:{digest}"
-
-
-def content_version(config: Config, user: str) -> str:
-    """Changes when a template, the papers or the reader's ratings change: the preview must be rebuilt."""
-    h = hashlib.sha256()
-    for folder in (config.templates, builtin_templates()):
-        if folder and folder.is_dir():
-            for f in sorted(folder.glob("digest*")):
-                st = f.stat()
-                h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
-    with Store(config.database) as store:
-        h.update(f"{store.version()}|{store.ratings_version(user)}".encode())
-    return h.hexdigest()[:16]
