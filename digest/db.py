@@ -302,7 +302,10 @@ class PgConnection:
     def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:
         import psycopg  # here: only a PostgreSQL database needs it
 
-        self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=max(1, int(connect_timeout)))
+        named = "application_name" in str(url) or os.environ.get("PGAPPNAME")  # the user's name kept
+        app = {} if named else {"application_name": f"digest {worker_id()}"[:63]}  # pg_stat_activity's
+        timeout = max(1, int(connect_timeout))
+        self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=timeout, **app)
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
         want_id = bool(_INSERT.match(sql))

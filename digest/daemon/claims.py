@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from digest.daemon.holders import held_note, holders
 from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
 from digest.schema import SCHEMA_VERSION
@@ -130,7 +131,7 @@ def singleton(
     started = beaten = time.monotonic()
     while wait and not got and not (stop is not None and stop.is_set()):
         if patience is not None and time.monotonic() - started >= patience:
-            log.info("%s: another worker is still at it after %.0f s; not waited for longer", duty, patience)
+            log.warning("%s", held_note(next(iter(holders(store, (duty,))), None), duty, patience))
             break
         (stop or threading.Event()).wait(WAIT_POLL)  # the other's fetch or ingest: seconds, not the mail
         if beat is not None and time.monotonic() - beaten >= BEAT_EVERY:

@@ -12,9 +12,11 @@ from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
 from digest.daemon.fetching import latest_fetch_moment
+from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
+from digest.daemon.tick import PATIENCE
 from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
@@ -78,6 +80,7 @@ class Status:
     config_notes: tuple[str, ...] = ()  # the config's timezone: one kept for old systems (EST)
     server_now: dt.datetime | None = None  # now on the database server's clock, as the workers' rows are
     running: str | None = None  # SQLite: the worker holding the daemon's lock ("": none); None: not known
+    held: tuple[str, ...] = ()  # PostgreSQL: duties' locks whose holder has been silent past PATIENCE
     given_away: tuple[tuple[str, str, str], ...] = ()  # removed readers' digests sent to nobody (removals)
 
 
@@ -222,6 +225,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             starting=running if running and running not in {w.id for w in found} else None,
             running=running,
             server_now=server_now,
+            held=tuple(long_held(store, server_now, PATIENCE)),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,
@@ -341,6 +345,7 @@ def format_status(s: Status) -> str:
             [f"{u}: {w}" for u, w in s.reader_failures],
         ),
         ("Workers (one stopped signs off; one killed or of an older release is listed a day)", _workers(s)),
+        ("Duties held up (a pass waits for them, then goes on without)", list(s.held)),
         ("Inbox problem", [s.inbox_problem] if s.inbox_problem else []),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
         (

@@ -1,0 +1,95 @@
+"""Who holds a duty's advisory lock on PostgreSQL (digest.daemon.claims.singleton), for the line a
+pass says when it gives up waiting for it and for `digest status`: a worker stopped (SIGSTOP) or a
+connection left idle in a transaction holds it for good, and every pass waits its patience."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from digest.db import POSTGRESQL, lock_key
+from digest.store import Store
+
+DUTIES = ("fetch", "ingest")  # the duties one worker at a time does (first.fetch_first, read_inbox)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The PostgreSQL session holding a duty's lock, as pg_stat_activity shows it."""
+
+    duty: str
+    pid: int  # the server process of that session: pg_terminate_backend(pid) ends it
+    application: str  # its application_name ("digest host:pid:token" for a digest worker)
+    client: str  # its client's address ("local": a Unix socket)
+    state: str  # "active", "idle", "idle in transaction", ...
+    since: dt.datetime | None  # when it came to that state (its last statement's end, when idle)
+    connected: dt.datetime | None  # when that session began: the lock is held since then at most
+
+    def idle_for(self, now: dt.datetime) -> dt.timedelta | None:
+        """How long it has done nothing while holding the lock (None: it is running a statement)."""
+        if self.since is None or not self.state.startswith("idle"):
+            return None
+        return max(now - self.since, dt.timedelta(0))
+
+    def describe(self) -> str:
+        """'pid 4711 (application "digest h:12:ab", client 10.0.0.5, idle since 06:58:02 UTC,
+        connected 06:50:00 UTC)'"""
+        app = f'application "{self.application}"' if self.application else "no application name"
+        state = f"{self.state} since {_at(self.since)}" if self.since else self.state
+        return f"pid {self.pid} ({app}, client {self.client}, {state}, connected {_at(self.connected)})"
+
+
+def _at(moment: dt.datetime | None) -> str:
+    return "?" if moment is None else f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
+    """The sessions holding these duties' locks (none on SQLite: the file lock, one worker). The
+    bigint key of pg_advisory_lock is in pg_locks as classid (its high 32 bits), objid (its low)
+    and objsubid 1. Another session's pid shows to a role that is not its own only with the
+    pg_read_all_stats role: its other columns are then NULL, said as "?"."""
+    if store.dialect != POSTGRESQL:
+        return []
+    keys = {((k := lock_key(d)) >> 32) & 0xFFFFFFFF: (k & 0xFFFFFFFF, d) for d in duties}
+    rows = store.db.execute(
+        "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, "
+        "COALESCE(host(a.client_addr), CASE WHEN a.pid IS NOT NULL THEN 'local' END), a.state, "
+        "a.state_change, a.backend_start FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid() "
+        "ORDER BY l.pid"
+    ).fetchall()
+    found = []
+    for high, low, pid, app, client, state, since, connected in rows:
+        if keys.get(high, (None,))[0] == low:
+            duty = keys[high][1]
+            found.append(Holder(duty, pid, app or "", client or "?", state or "?", since, connected))
+    return found
+
+
+def held_note(holder: Holder | None, duty: str, waited: float) -> str:
+    """The warning of a pass that waited ``waited`` seconds for ``duty`` and gives up: who holds
+    it (when PostgreSQL tells), and what to do."""
+    who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
+    kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
+    return (
+        f'{duty}: another worker has held the "{duty}" lock for at least {waited:.0f} s ({who}); '
+        f"not waited for longer, the pass goes on without it. If that worker is stopped or hung, "
+        f"end it, or its session: {kill}"
+    )
+
+
+def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
+    """For `digest status`: each duty's lock whose session has done nothing for longer than
+    ``patience`` (a pass gives up waiting for it then): a frozen worker, an idle transaction.
+    PostgreSQL keeps no time of an advisory lock's taking: a worker at its duty speaks to the
+    database between its steps, so a long silence is the sign shown. ``now``: the server's clock."""
+    lines = []
+    for h in holders(store):
+        idle = h.idle_for(now)
+        if idle is not None and idle.total_seconds() > patience:
+            lines.append(
+                f'"{h.duty}" lock held by {h.describe()}, silent for {idle.total_seconds():.0f} s: each '
+                f"pass waits {patience:.0f} s for it, then goes on without; if that worker is stopped "
+                f"or hung, end it, or its session: SELECT pg_terminate_backend({h.pid})"
+            )
+    return lines

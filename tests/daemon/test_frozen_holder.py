@@ -1,0 +1,82 @@
+"""A worker frozen at its fetch on PostgreSQL (SIGSTOP, or its connection left idle in a transaction)
+holds the "fetch" lock for good: every other worker's pass waited its patience (tick.PATIENCE) and
+said only, at INFO, "fetch: another worker is still at it after 120 s; not waited for longer", and
+`digest status` said nothing of it. The pass now warns with who holds it (pg_locks and
+pg_stat_activity: pid, application, client, state, since when) and what to do, and `digest status`
+names a duty's lock whose holder has been silent past the patience. Real parts: a real `digest run
+--once` stopped by SIGSTOP in its fetch of a slow loopback source, a daemon's pass on the same
+database, aiosmtpd (the patience shortened, not waited for: two minutes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from test_send_fetches import CY, fetch_the_sources
+
+from digest.daemon import status, tick
+from digest.daemon.holders import holders
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.store import Store
+
+pytestmark = pytest.mark.backends
+
+
+def frozen_at_its_fetch(ws) -> subprocess.Popen:
+    """A real `digest run --once` stopped (SIGSTOP) once it holds the "fetch" lock."""
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    with Store(ws.config.database) as store:
+        while not [h for h in holders(store) if h.duty == "fetch"]:  # its, the only worker
+            assert time.monotonic() < deadline and proc.poll() is None, "the worker never took the lock"
+            time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGSTOP)
+    return proc
+
+
+def test_a_pass_waiting_for_a_frozen_worker_says_who_holds_the_lock_and_status_names_it(
+    mail_workspace, smtp_server, monkeypatch, caplog
+):
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    routes = hf_and_feed()
+    routes["/api/daily_papers"] = Route(routes["/api/daily_papers"].body, delay=60)  # the fetch it froze in
+    with LocalHttpServer(routes) as server:
+        configure(ws, server, HF, RSS)
+        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        ws.profile("cy", CY + f'send_at: "{due:%H:%M}"\n')
+        frozen = frozen_at_its_fetch(ws)
+        try:
+            monkeypatch.setattr(tick, "PATIENCE", 2.0)  # a pass's two minutes, not waited for here
+            monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
+            time.sleep(1.5)  # the frozen worker's session silent past status' patience
+            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
+            with caplog.at_level(logging.INFO, logger="digest"):
+                report = daemon.run_once()
+            shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
+        finally:
+            os.kill(frozen.pid, signal.SIGKILL)
+            frozen.wait(timeout=10)
+    me = f"digest {socket.gethostname()}:{frozen.pid}:"
+    (said,) = [r for r in caplog.records if "lock for at least" in r.getMessage()]  # was: INFO, no one named
+    assert said.levelno == logging.WARNING, said.getMessage()
+    line = said.getMessage()
+    assert 'another worker has held the "fetch" lock for at least 2 s' in line, line
+    assert f'application "{me}' in line and "client " in line and "idle since " in line, line
+    assert "SELECT pg_terminate_backend(" in line, line
+    assert [s.user for s in report.scheduled] == ["cy"]  # the pass went on without the fetch
+    assert "Duties held up (a pass waits for them, then goes on without):" in shown, shown
+    (held,) = [x for x in shown.splitlines() if '"fetch" lock held by pid ' in x]
+    assert f'application "{me}' in held and "SELECT pg_terminate_backend(" in held, held
