@@ -79,6 +79,23 @@ def is_due(
     return False  # papers (or a 304 to them) since the moment
 
 
+BACKOFF = 2.0  # s: Http's first wait between a source's tries (doubling after each)
+
+
+def fetch_time(source: SourceConfig) -> float:
+    """The longest a fetch of ``source`` takes while it is still retrying (Http.get): each of its
+    tries a timeout long, and the doubling waits between them. Not counted: an answer dribbled in
+    (refused at DEADLINE x the timeout, not tried again), a server's Retry-After (Http.max_wait
+    at most), the daily papers API's further pages."""
+    return (source.retries + 1) * source.timeout_seconds + BACKOFF * (2**source.retries - 1)
+
+
+def patience_for(sources: Sequence[SourceConfig], least: float) -> float:
+    """How long to wait for another worker's fetch of ``sources`` (one after the other): as long as
+    they may take while still retrying, ``least`` at the least."""
+    return max(least, sum(map(fetch_time, sources)))
+
+
 def due_now(
     config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime
 ) -> list[SourceConfig]:
@@ -156,7 +173,7 @@ def fetch_due(
     if not due:
         return []
     own = http is None
-    client = http or Http(stop=stop)
+    client = http or Http(stop=stop, backoff=BACKOFF)
     outcomes = []
     try:
         for s in due:

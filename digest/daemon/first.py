@@ -15,7 +15,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon.claims import WAIT_POLL, singleton
-from digest.daemon.fetching import due_now, fetch_due
+from digest.daemon.fetching import due_now, fetch_due, patience_for
 from digest.db import db_errors
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -100,7 +100,8 @@ def fetch_first(
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
     at a time (``wait``: a source being due, wait for that one's fetch, then fetch what is still
-    due, as `digest send` does; ``patience``: that many seconds at most, ``beat`` called meanwhile,
+    due, as `digest send` does; ``patience``: that many seconds at most, or as long as those
+    sources' fetch may take while it retries (fetching.patience_for), ``beat`` called meanwhile,
     ``waited``: the seconds waited added, as a pass does, whose readers due now are served right
     after: :func:`one_worker`; ``retrying``:
     each try that failed said, as `digest fetch` says it); an inbox that cannot be used is a
@@ -108,9 +109,11 @@ def fetch_first(
     fetch = functools.partial(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
-    due = functools.partial(due_now, config, store, profiles, now)  # nothing due: nothing to wait for
+    due = due_now(config, store, profiles, now) if wait else []  # nothing due: nothing to wait for
+    if patience is not None:  # not less than the other's fetch of them takes while it retries
+        patience = patience_for(due, patience)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
-    with one_worker(store, "fetch", lambda: bool(due()), **waiting) as mine:  # one worker fetches at a time
+    with one_worker(store, "fetch", lambda: bool(due), **waiting) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop, say=say_failures)
             if mine

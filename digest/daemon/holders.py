@@ -80,7 +80,8 @@ def held_note(holder: Holder | None, duty: str, waited: float) -> str:
 
 def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
     """For `digest status`: each duty's lock whose session has done nothing for longer than
-    ``patience`` (a pass gives up waiting for it then): a frozen worker, an idle transaction.
+    ``patience`` (the longest a worker at it may be silent: digest.daemon.status's, a pass's
+    patience or one source's fetch with its retries): a frozen worker, an idle transaction.
     PostgreSQL keeps no time of an advisory lock's taking: a worker at its duty speaks to the
     database between its steps, so a long silence is the sign shown. ``now``: the server's clock."""
     lines = []
@@ -88,8 +89,9 @@ def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
         idle = h.idle_for(now)
         if idle is not None and idle.total_seconds() > patience:
             lines.append(
-                f'"{h.duty}" lock held by {h.describe()}, silent for {idle.total_seconds():.0f} s: each '
-                f"pass waits {patience:.0f} s for it, then goes on without; if that worker is stopped "
-                f"or hung, end it, or its session: SELECT pg_terminate_backend({h.pid})"
+                f'"{h.duty}" lock held by {h.describe()}, silent for {idle.total_seconds():.0f} s '
+                f"(more than the {patience:.0f} s a worker at it may be): each pass waits for it, then "
+                "goes on without; if that worker is stopped or hung, end it, or its session: "
+                f"SELECT pg_terminate_backend({h.pid})"
             )
     return lines

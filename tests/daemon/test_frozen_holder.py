@@ -54,7 +54,8 @@ def test_a_pass_waiting_for_a_frozen_worker_says_who_holds_the_lock_and_status_n
     routes = hf_and_feed()
     routes["/api/daily_papers"] = Route(routes["/api/daily_papers"].body, delay=60)  # the fetch it froze in
     with LocalHttpServer(routes) as server:
-        configure(ws, server, HF, RSS)
+        quick = "    timeout: 1\n    retries: 0\n"  # its fetch may take 1 s: status' patience stays 1 s
+        configure(ws, server, HF + quick, RSS + quick)
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         ws.profile("cy", CY + f'send_at: "{due:%H:%M}"\n')
         frozen = frozen_at_its_fetch(ws)

@@ -1,0 +1,64 @@
+"""A daemon's pass on PostgreSQL that waits for another worker's fetch waited tick.PATIENCE (2
+minutes) at most, however long the sources due may take while they retry (each try a timeout
+long, with doubling waits between: hf_daily's defaults, 4 tries of 30 s and 14 s of waits, 134
+s): it gave up on a fetch still retrying, as it should, and made a reader's digest at once without
+what it brought. It now waits as long as those sources' fetch may take (fetching.patience_for),
+the patience at the least. Real parts: a real `digest run --once` fetching from a loopback server
+that answers 503 twice, the pass on the same database with the patience shortened to 2 s (a
+source's: 3 tries of 1 s and 6 s of waits, 9 s), aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import subprocess
+import sys
+import time
+
+import pytest
+from test_send_fetches import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
+
+from digest.daemon import tick
+from digest.daemon.holders import holders
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.store import Store
+
+pytestmark = pytest.mark.backends
+
+
+def test_a_pass_waits_for_another_workers_fetch_as_long_as_its_retries_may_take(
+    mail_workspace, smtp_server, monkeypatch, caplog
+):
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    routes = hf_and_feed()
+    busy = Route(b"busy", status=503)
+    routes["/api/daily_papers"] = [busy, busy, routes["/api/daily_papers"]]  # tried again in 2 s, 4 s
+    with LocalHttpServer(routes) as server:
+        configure(ws, server, HF + "    timeout: 1\n    retries: 2\n", RSS)
+        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)  # cy's send time: just come
+        ws.profile("cy", CY + f'send_at: "{due:%H:%M}"\n')
+        fed = digest(ws, "fetch", "--source", "arxiv-cs.LG")  # one paper for cy stored: hf_daily due
+        assert fed.returncode == 0, fed.stdout + fed.stderr
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+        other = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            with Store(ws.config.database) as store:  # the other worker at its fetch
+                while not [h for h in holders(store) if h.duty == "fetch"]:
+                    assert time.monotonic() < deadline and other.poll() is None, other.communicate()[0]
+                    time.sleep(0.02)
+            monkeypatch.setattr(tick, "PATIENCE", 2.0)  # a pass's two minutes, shorter than the fetch
+            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
+            with caplog.at_level(logging.INFO, logger="digest"):
+                daemon.run_once()
+        finally:
+            out = other.communicate(timeout=60)[0]
+    assert other.returncode == 0 and "fetched hf_daily: " in out, out
+    assert not [r for r in caplog.records if "not waited for longer" in r.getMessage()], caplog.text
+    (received,) = smtp_server.messages  # was: the feed's paper alone, the period done
+    assert FROM_HF in text_of(received) and FROM_FEED in text_of(received), text_of(received)
