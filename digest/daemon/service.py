@@ -241,6 +241,7 @@ class Daemon:
             unbuilt=self.unbuilt,
             wall=lambda: on_server_clock(self.wall(), self._skew),  # the leases: as the workers'
             on_server=lambda at: on_server_clock(at, self._skew),  # the messages' due times too
+            clock=self.clock,  # read again after its fetch and its inbox
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)

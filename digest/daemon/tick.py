@@ -286,6 +286,15 @@ class TickReport:
         return any(f.outcome == FETCH_FAILED for f in self.fetched)
 
 
+def moved_on(now: dt.datetime, waited: list[float], clock: Callable[[], dt.datetime] | None) -> dt.datetime:
+    """A pass's ``now`` after a step (its fetch, its inbox): moved on by the seconds it waited for
+    another worker (``waited``, emptied), or to ``clock()``'s time if later (its own long fetch or
+    ingest), so that a reader's send time that came meanwhile is served by this pass."""
+    later = now + dt.timedelta(seconds=sum(waited))
+    waited.clear()
+    return max(later, clock()) if clock is not None else later
+
+
 def run_once(
     config: Config,
     store: Store,
@@ -305,6 +314,7 @@ def run_once(
     unbuilt: UnbuiltSaid | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
     on_server: Callable[[dt.datetime], dt.datetime] | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
@@ -320,7 +330,8 @@ def run_once(
     ``unbuilt``: the readers whose digest cannot be made, said once (the daemon's, digest.daemon.unbuilt);
     ``wall``: the time the readers' and the messages' leases run on (:func:`send_due`); ``on_server``:
     a time of this machine's clock as the database server's says it, for the messages' due times
-    (digest.deliver.delivery.deliver_due's; default: as it is)."""
+    (digest.deliver.delivery.deliver_due's; default: as it is); ``clock``: the pass's, which ``now``
+    was read from, read again after the fetch and after the inbox (:func:`moved_on`)."""
     on_server = on_server or (lambda at: at)
     problems: list[str] = []
     beat = beat or (lambda: None)
@@ -329,10 +340,9 @@ def run_once(
     # while (not the pass long), so the digests made next hold what they bring
     waits = dict(wait=True, stop=stop, say_failures=say_failures, patience=PATIENCE, beat=beat, waited=waited)
     fetched = fetch_first(config, store, profiles, now, problems, http, say_bugs=say_bugs, **waits)
-    now += dt.timedelta(seconds=sum(waited))  # a send time that came as it waited: served in this pass
-    waited.clear()
+    now = moved_on(now, waited, clock)  # a send time that came as it waited or fetched: served in this pass
     report, waiting = read_inbox(config, store, now, problems, say_bugs, **waits)
-    now += dt.timedelta(seconds=sum(waited))
+    now = moved_on(now, waited, clock)
     report = dataclasses.replace(report, problems=tuple(dict.fromkeys(report.problems + tuple(problems))))
     beat()
     carried = Carried([], [])
