@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import pytest
 from test_send_fetches import CY, fetch_the_sources
@@ -31,34 +32,42 @@ from digest.store import Store
 pytestmark = pytest.mark.backends
 
 
-def frozen_at_its_fetch(ws) -> subprocess.Popen:
-    """A real `digest run --once` stopped (SIGSTOP) once it holds the "fetch" lock."""
+def cy_due_as_workers_fetch(ws, daily_papers: Callable[[Route], Route | list[Route]]):
+    """Skipped on SQLite (workers share a database on PostgreSQL only); cy's send time just come;
+    the fetch tests' routes (returned, with their sources HF, RSS and configure), the daily papers'
+    answered as ``daily_papers`` makes of its fixture's Route."""
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
+    routes = hf_and_feed()
+    routes["/api/daily_papers"] = daily_papers(routes["/api/daily_papers"])
+    ws.profile("cy", CY + f'send_at: "{dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1):%H:%M}"\n')
+    return routes, HF, RSS, configure
+
+
+def at_its_fetch(ws, out: int = subprocess.DEVNULL) -> subprocess.Popen:
+    """A real `digest run --once` (its output to ``out``), once it holds the "fetch" lock."""
     command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     with Store(ws.config.database) as store:
         while not [h for h in holders(store) if h.duty == "fetch"]:  # its, the only worker
             assert time.monotonic() < deadline and proc.poll() is None, "the worker never took the lock"
-            time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGSTOP)
+            time.sleep(0.02)
     return proc
 
 
 def test_a_pass_waiting_for_a_frozen_worker_says_who_holds_the_lock_and_status_names_it(
     mail_workspace, smtp_server, monkeypatch, caplog
 ):
-    HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
-    routes = hf_and_feed()
-    routes["/api/daily_papers"] = Route(routes["/api/daily_papers"].body, delay=60)  # the fetch it froze in
+    slow = lambda fixture: Route(fixture.body, delay=60)  # noqa: E731 - the fetch it froze in
+    routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, slow)
     with LocalHttpServer(routes) as server:
         quick = "    timeout: 1\n    retries: 0\n"  # its fetch may take 1 s: status' patience stays 1 s
         configure(ws, server, HF + quick, RSS + quick)
-        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        ws.profile("cy", CY + f'send_at: "{due:%H:%M}"\n')
-        frozen = frozen_at_its_fetch(ws)
+        frozen = at_its_fetch(ws)
+        os.kill(frozen.pid, signal.SIGSTOP)
         try:
             monkeypatch.setattr(tick, "PATIENCE", 2.0)  # a pass's two minutes, not waited for here
             monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)

@@ -12,18 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import subprocess
-import sys
-import time
 
 import pytest
-from test_send_fetches import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
+from test_frozen_holder import at_its_fetch, cy_due_as_workers_fetch
+from test_send_fetches import FROM_FEED, FROM_HF, digest, text_of
 
 from digest.daemon import tick
-from digest.daemon.holders import holders
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.store import Store
 
 pytestmark = pytest.mark.backends
 
@@ -31,27 +28,16 @@ pytestmark = pytest.mark.backends
 def test_a_pass_waits_for_another_workers_fetch_as_long_as_its_retries_may_take(
     mail_workspace, smtp_server, monkeypatch, caplog
 ):
-    HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
-    routes = hf_and_feed()
     busy = Route(b"busy", status=503)
-    routes["/api/daily_papers"] = [busy, busy, routes["/api/daily_papers"]]  # tried again in 2 s, 4 s
+    tried_again = lambda fixture: [busy, busy, fixture]  # noqa: E731 - tried again in 2 s, then 4 s
+    routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, tried_again)
     with LocalHttpServer(routes) as server:
         configure(ws, server, HF + "    timeout: 1\n    retries: 2\n", RSS)
-        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)  # cy's send time: just come
-        ws.profile("cy", CY + f'send_at: "{due:%H:%M}"\n')
         fed = digest(ws, "fetch", "--source", "arxiv-cs.LG")  # one paper for cy stored: hf_daily due
         assert fed.returncode == 0, fed.stdout + fed.stderr
-        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
-        other = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        other = at_its_fetch(ws, subprocess.PIPE)  # the other worker at its fetch
         try:
-            deadline = time.monotonic() + 60
-            with Store(ws.config.database) as store:  # the other worker at its fetch
-                while not [h for h in holders(store) if h.duty == "fetch"]:
-                    assert time.monotonic() < deadline and other.poll() is None, other.communicate()[0]
-                    time.sleep(0.02)
             monkeypatch.setattr(tick, "PATIENCE", 2.0)  # a pass's two minutes, shorter than the fetch
             daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
             with caplog.at_level(logging.INFO, logger="digest"):
