@@ -207,6 +207,10 @@ class Digest:
     day: dt.date | None  # latest listing day among the papers
     through: int | None = None  # the newest paper id in the store when it was chosen: the
     # reader's next digest is chosen from the papers after it
+    # where its window started and the papers carried into it (a failed digest's), as read when it
+    # was chosen: the outbox tells by it a failure of another worker's since (Store.failed_unseen);
+    # None: not read for the outbox (`preview --date`'s digest of a day)
+    window: tuple[int | None, tuple[int, ...]] | None = None
 
     @property
     def paper_ids(self) -> tuple[int, ...]:

@@ -30,13 +30,14 @@ from digest.store_readers import FAILED, ReaderRecords, iso
 # (a past day's: made when, its id; what it was given), or _LAST (now). Made after it: stamped
 # later, and stored after it was recorded (an id after failed_after: one stored before, stamped
 # later by a clock ahead, was not; failed before schema 30, the stamp alone)
-_PENDING = (
-    "SELECT f.user, f.through_paper, f.paper_ids FROM outbox f WHERE f.status = ? "
+_PENDING_ROWS = (
+    "FROM outbox f WHERE f.status = ? "
     "AND f.failed_at IS NOT NULL AND f.through_paper IS NOT NULL AND f.failed_at < ? "
     "AND (f.failed_after IS NULL OR f.failed_after < ?) AND NOT EXISTS (SELECT 1 FROM outbox e "
     "WHERE e.user = f.user AND e.status != ? AND e.created_at > f.failed_at "
     "AND (f.failed_after IS NULL OR e.id > f.failed_after) AND e.created_at < ?) AND f.user IN"
 )
+_PENDING = f"SELECT f.user, f.through_paper, f.paper_ids {_PENDING_ROWS}"
 _LAST = ("9999-12-31T23:59:59+00:00", 2**63 - 1)  # no digest: as it stands now (every stamp, id before)
 
 
@@ -67,6 +68,35 @@ class CarriedPapers(ReaderRecords):
                 behind.setdefault(user, set()).update(json.loads(raw))
         now = made is None
         return {user: () for user in kept} | {u: self._still_unsent(u, ids, now) for u, ids in behind.items()}
+
+    def failed_unseen(self, user: str, seen: tuple[int | None, tuple[int, ...]] | None) -> list[int]:
+        """The reader's failed digests whose papers are carried to their next digest (no digest
+        made since they failed), if the digest about to be stored did not see them so: ``seen``
+        (Digest.window, None: not asked) is where its window started and what it carried, as read
+        when it was chosen; the window as it would be read now is another. Another worker failed
+        them after that (their retries run out, a 550 answered before this worker's pass began,
+        recorded after it read the window): the window started after them, as after a digest
+        waiting, and carried none of their papers. :meth:`failed_before` then keeps them failed
+        before the digest stored (as if that digest had been stored before they failed), so that
+        their papers go to the one after it, not to none. Asked in the transaction that stores
+        it, the reader's name held (PostgreSQL: digest.deliver.wanted.hold_names), which the
+        transaction recording a failure holds too: either that failure is read here, or its
+        ``failed_after`` sees this digest. One look-up for most readers (nothing failed)."""
+        if seen is None:
+            return []
+        sql = f"SELECT f.id {_PENDING_ROWS} (?)"
+        ids = [r[0] for r in self.db.execute(sql, (FAILED, *_LAST, FAILED, _LAST[0], user)).fetchall()]
+        if not ids:
+            return []
+        start = self.previous_digest_through(user)
+        return [] if (start, self.carried_paper_ids({user: start})[user]) == seen else ids
+
+    def failed_before(self, ids: list[int], stored: int) -> None:
+        """The failed digests ``ids`` (:meth:`failed_unseen`) kept as failed before the message
+        ``stored`` (``failed_after``): not taken by it."""
+        if ids:
+            marks = ",".join("?" * len(ids))
+            self.db.execute(f"UPDATE outbox SET failed_after = ? WHERE id IN ({marks})", (stored, *ids))
 
     def history_before(
         self, user: str, start: dt.datetime, end: dt.datetime

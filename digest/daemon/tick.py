@@ -34,7 +34,7 @@ from digest.deliver.retention import prune
 from digest.deliver.senders import Sender, SenderFactory
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
-from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address, note_given_away
+from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address, hold_names, note_given_away
 from digest.files import counted
 from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -227,6 +227,7 @@ def queue_for_periods(
         return []
     with store.transaction():
         mine = [(out.digest.profile.user, out.digest.profile.email) for out, _ in items]
+        hold_names(store, sorted({user for user, _ in mine}))  # see Outbox.enqueue's ``window``
         gone = given_away(store, config, mine, now)
         for out, period in items:
             if (user := out.digest.profile.user) in gone:

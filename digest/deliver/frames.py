@@ -26,11 +26,11 @@ FRAME_BYTES = 192 * 1024  # a frame is sent once it holds this much (a message i
 
 MESSAGE, FAILED, ERROR, END = 1, 2, 3, 4
 
-# kind, flags, through, then the lengths of: user, recipient, message_id, subject, period,
-# mime, packed, and the number of paper ids (8 bytes each)
-_HEAD = struct.Struct("<BBq8I")
+# kind, flags, through, where its window started, then the lengths of: user, recipient, message_id,
+# subject, period, mime, packed, and the numbers of paper ids and of those carried (8 bytes each)
+_HEAD = struct.Struct("<BBqq9I")
 _SHORT = struct.Struct("<BI")  # kind, length of what follows (FAILED: a pickle; ERROR: text)
-_PERIOD, _THROUGH, _BACKSTOP, _PACKED = 1, 2, 4, 8
+_PERIOD, _THROUGH, _BACKSTOP, _PACKED, _WINDOW, _START = 1, 2, 4, 8, 16, 32
 
 
 class Frame:
@@ -47,16 +47,20 @@ class Frame:
     def message(self, m: NewMessage) -> None:
         texts = [s.encode("utf-8") for s in (m.user, m.recipient, m.message_id, m.subject, m.period or "")]
         packed = m.packed if m.packed is not None else b""
+        start, carried = m.window if m.window is not None else (None, ())
         flags = (
             (_PERIOD if m.period is not None else 0)
             | (_THROUGH if m.through is not None else 0)
             | (_BACKSTOP if m.backstop else 0)
             | (_PACKED if m.packed is not None else 0)
+            | (_WINDOW if m.window is not None else 0)
+            | (_START if start is not None else 0)
         )
-        ids = struct.pack(f"<{len(m.paper_ids)}q", *m.paper_ids)
+        ids = struct.pack(f"<{len(m.paper_ids) + len(carried)}q", *m.paper_ids, *carried)
         head = _HEAD.pack(
-            MESSAGE, flags, m.through or 0, *map(len, texts), len(m.mime), len(packed), len(m.paper_ids)
-        )
+            MESSAGE, flags, m.through or 0, start or 0, *map(len, texts), len(m.mime), len(packed),
+            len(m.paper_ids), len(carried),
+        )  # fmt: skip
         self._add(head, *texts, m.mime, packed, ids)
 
     def failed(self, outcome: Any) -> None:
@@ -99,7 +103,7 @@ def records(frame: bytes | bytearray | memoryview) -> Iterator[tuple[int, Any]]:
             else:
                 yield kind, data.decode("utf-8") if kind == ERROR else None
             continue
-        _, flags, through, *sizes, ids = _HEAD.unpack_from(view, at)
+        _, flags, through, start, *sizes, ids, n_carried = _HEAD.unpack_from(view, at)
         at += _HEAD.size
         fields = []
         for n in sizes:
@@ -107,7 +111,8 @@ def records(frame: bytes | bytearray | memoryview) -> Iterator[tuple[int, Any]]:
             at += n
         user, recipient, message_id, subject, period = (f.decode("utf-8") for f in fields[:5])
         paper_ids = struct.unpack_from(f"<{ids}q", view, at)
-        at += 8 * ids
+        carried = struct.unpack_from(f"<{n_carried}q", view, at + 8 * ids)
+        at += 8 * (ids + n_carried)
         yield (
             MESSAGE,
             NewMessage(
@@ -121,5 +126,6 @@ def records(frame: bytes | bytearray | memoryview) -> Iterator[tuple[int, Any]]:
                 through=through if flags & _THROUGH else None,
                 backstop=bool(flags & _BACKSTOP),
                 packed=fields[6] if flags & _PACKED else None,
+                window=(start if flags & _START else None, carried) if flags & _WINDOW else None,
             ),
         )

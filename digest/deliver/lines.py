@@ -312,8 +312,11 @@ def _write(
     send: list[OutboxMessage] = []
     # the names of every message it records or stores first (held on PostgreSQL), then the outbox
     # rows: the order of a look moving a removed reader's rows aside (digest.daemon.names), so
-    # neither waits for the other holding a row the other wants (a deadlock)
-    hold_names(run.outbox.store, sorted({one[0].user for one in held} | {i.user for i in items}), share=True)
+    # neither waits for the other holding a row the other wants (a deadlock); not shared when it
+    # stores a digest: a failure of one of the reader's digests, recorded by another worker, is
+    # then recorded before it or after (Outbox.enqueue's ``window``)
+    share = not any(isinstance(i, NewMessage) for i in items)
+    hold_names(run.outbox.store, sorted({one[0].user for one in held} | {i.user for i in items}), share=share)
     new = [(i.user, i.recipient) for i in items if isinstance(i, NewMessage)]
     gone = given_away(run.outbox.store, run.config, new, run.now)
     for one in held:

@@ -96,6 +96,7 @@ class NewMessage:
     through: int | None = None  # the newest paper when its digest was chosen
     backstop: bool = True  # the period's one digest: not stored if it has one (False: `send --force`)
     packed: bytes | None = None  # ``pack(mime)``, if the maker made it already (else the outbox does)
+    window: tuple[int | None, tuple[int, ...]] | None = None  # its digest's, as read (Digest.window)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Outbox(OutboxMarks):
         packed: bytes | None = None,
         holder: tuple[str, dt.datetime] | None = None,
         due: dt.datetime | None = None,
+        window: tuple[int | None, tuple[int, ...]] | None = None,
     ) -> int:
         """Store a built message. Call inside ``store.transaction()`` to tie it to other state.
 
@@ -144,8 +146,13 @@ class Outbox(OutboxMarks):
         ``due``: when it is due (default ``now``): ``now`` on the database server's clock, where the
         workers' is another (digest.deliver.delivery.deliver_due's ``on_server``); kept as when it
         was queued on that clock too (``queued_on_server``: its give-up runs from it).
+        ``window``: where its digest's window started and what it carried, as read (Digest.window):
+        a digest of the reader's failed since by another worker, which that window did not see
+        failed, is not taken by this one (Store.failed_unseen); the caller holds the reader's
+        name (digest.deliver.wanted.hold_names, not shared), as a failure's transaction does.
         """
         worker, until = holder if holder is not None else (None, None)
+        unseen = self.store.failed_unseen(user, window)
         row_id = self.db.execute(
             "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, status, "
             "next_attempt_at, created_at, through_paper, claimed_by, claimed_until, queued_on_server) "
@@ -171,6 +178,7 @@ class Outbox(OutboxMarks):
             "INSERT INTO outbox_mime (outbox_id, mime, packed) VALUES (?, ?, 1)",
             (row_id, packed if packed is not None else pack(mime)),
         )
+        self.store.failed_before(unseen, row_id)
         return row_id
 
     def add(
@@ -209,6 +217,7 @@ class Outbox(OutboxMarks):
             packed=new.packed,
             holder=holder,
             due=due,
+            window=new.window,
         )
         if new.period is not None:
             self.store.set_schedule_state(new.user, new.period, now)

@@ -13,6 +13,7 @@ from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.outbox import NewMessage, Outbox, pack
 from digest.deliver.senders import Sender, SenderFactory
 from digest.deliver.suppressions import Suppressions
+from digest.deliver.wanted import hold_names
 from digest.errors import DigestError
 from digest.models import Digest
 from digest.progress import Progress
@@ -42,6 +43,7 @@ def queue_digests(
 
     def flush() -> None:
         with store.transaction():  # nothing is sent before this commits: a crash loses nothing
+            hold_names(store, sorted({out.digest.profile.user for out in batch}))  # (Outbox.enqueue)
             for out in batch:
                 enqueue(outbox, out, now)
         queued.extend(out.message_id for out in batch)
@@ -86,6 +88,7 @@ def enqueue(
         period=period,
         through=out.digest.through,
         due=due,
+        window=out.digest.window,
     )
 
 
@@ -173,4 +176,5 @@ def new_message(out: Outgoing, period: str | None = None, *, backstop: bool = Tr
         through=out.digest.through,
         backstop=backstop,
         packed=pack(data),
+        window=out.digest.window,
     )

@@ -138,6 +138,10 @@ class Windows:
     def papers(self, user: str, up_to: dt.date | None = None) -> list[Paper]:
         return self.window_of(user, up_to)[0]
 
+    def start(self, user: str) -> tuple[int | None, tuple[int, ...]]:
+        """Where the reader's window starts and the papers carried into it, as read (Digest.window)."""
+        return self._through[user], self._carried[user]
+
     def window_of(self, user: str, up_to: dt.date | None = None) -> tuple[list[Paper], tuple[int, ...]]:
         """The reader's window: its papers and their ids (made once per window, not per reader)."""
         if user not in self._through:
@@ -229,7 +233,8 @@ def next_digests(
         papers = windows.papers(profile.user, up_to)
         day = max((days[m.paper.id] for m in matches if m.paper.id in days), default=None)
         day = day or windows.latest_day(papers, up_to)
-        digests.append(Digest(profile=profile, matches=tuple(matches), day=day, through=windows.through))
+        window = windows.start(profile.user)
+        digests.append(Digest(profile, tuple(matches), day, through=windows.through, window=window))
     windows.stats.save()
     return digests
 

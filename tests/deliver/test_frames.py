@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from digest.deliver.delivery import SendOutcome
@@ -22,10 +23,13 @@ def test_a_message_with_every_field_set_comes_back_equal():
         through=0,
         backstop=False,
         packed=pack(mime),
+        window=(0, (1, 2**40)),  # where its digest's window started, what was carried into it
     )
     frame = Frame()
     frame.message(message)
-    assert list(records(frame.take())) == [(MESSAGE, message)]
+    new_reader = dataclasses.replace(message, window=(None, ()))  # a new reader's: nothing before
+    frame.message(new_reader)
+    assert list(records(frame.take())) == [(MESSAGE, message), (MESSAGE, new_reader)]
 
 
 def test_a_message_without_the_optional_fields_comes_back_equal():
@@ -34,7 +38,13 @@ def test_a_message_without_the_optional_fields_comes_back_equal():
     frame.message(message)
     [(kind, back)] = records(frame.take())
     assert back == message
-    assert (back.period, back.through, back.packed, back.backstop) == (None, None, None, True)
+    assert (back.period, back.through, back.packed, back.backstop, back.window) == (
+        None,
+        None,
+        None,
+        True,
+        None,
+    )
 
 
 def test_failures_errors_and_the_end_keep_their_place_among_the_messages():

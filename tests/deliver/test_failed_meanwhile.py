@@ -1,0 +1,98 @@
+"""With several workers, a reader's window is read (the papers after their last digest not
+failed, and a failed one's carried) in one transaction and their digest stored in another. A
+digest of theirs that another worker fails in between (its retries run out, a 550: the
+answer stamped before this worker's pass began, its commit after the window was read) was
+still waiting when the window was read: the window started after it and carried none of its
+papers. The digest stored then must not count as made after that failure (it did not take
+its papers): the reader's digest after it has them. Two real connections (the two workers),
+interleaved in that order, a real server on loopback, SQLite and PostgreSQL; on PostgreSQL
+the failure's transaction open as the digest's is stored: either waits for the other."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_commit_conflicts import in_thread
+from test_failed_behind import DAY, THU_0730, Deferring, bobs_week, received
+
+from digest.compose.outgoing import prepare
+from digest.compose.render import Renderer
+from digest.daemon.tick import queue_for_periods
+from digest.deliver.outbox import FAILED, QUEUED, Outbox
+from digest.deliver.queue import new_message
+from digest.deliver.wanted import hold_names
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.profiles.load import load_profiles
+from digest.select.digests import next_digest
+from digest.store import Store
+
+from conftest import Workspace
+
+pytestmark = pytest.mark.backends
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def server():
+    with LocalSmtpServer(Deferring()) as server:
+        yield server
+
+
+def test_a_digest_failed_by_another_worker_as_the_next_one_is_made_has_its_papers_in_the_one_after(
+    tmp_path, server, database
+):
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws, retry_for_hours=48)
+    at(MINUTE)  # Thursday 07:31: Thursday's digest made; 451: tried again later
+    assert len(server.handler.refused) == 1 and server.handler.messages == []
+    at(DAY - MINUTE)  # Friday 07:29: Friday's listing taken in, Thursday's tried again: 451
+    friday = THU_0730 + DAY + MINUTE
+    with Store(ws.config.database) as one, Store(ws.config.database) as other:
+        (bob,) = load_profiles(ws.config)
+        made = next_digest(one, bob, friday, config=ws.config)  # this worker reads bob's window
+        assert [m.paper.title for m in made.matches] == ["Robotics Friday"]  # (Thursday's waits)
+        (thursday,) = Outbox(other).messages(QUEUED, user="bob")  # the other worker: refused for
+        Outbox(other).mark_failed(thursday, "550 5.2.2 mailbox full", friday - MINUTE)  # good
+        out = prepare(ws.config, made, Renderer.for_config(ws.config), friday)
+        with one.transaction():  # this worker stores Friday's digest
+            Outbox(one).add(new_message(out, "2026-03-20"), friday)
+        assert [e.status for e in Outbox(one).entries(user="bob")] == [FAILED, QUEUED]
+        later = next_digest(one, bob, friday + dt.timedelta(hours=5))  # (Saturday's not in yet)
+        assert [m.paper.title for m in later.matches] == ["Robotics Thursday"]
+    at(2 * DAY + MINUTE)  # Saturday 07:31: Friday's sent, then Saturday's with Thursday's paper
+    assert received(server) == [["Friday"], ["Saturday", "Thursday"]]
+
+
+def test_a_failure_recorded_as_the_next_digest_is_stored_leaves_its_papers_to_the_one_after(
+    tmp_path, server, database
+):
+    """PostgreSQL: the other worker's transaction recording Thursday's failure (the names held,
+    shared, as a delivery pass's are) still open as this worker's pass stores Friday's digest
+    (the window read before): the digest waits for it, and sees it."""
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock lets one transaction at a time write")
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws, retry_for_hours=48)
+    at(MINUTE)
+    at(DAY - MINUTE)
+    friday = THU_0730 + DAY + MINUTE
+    with Store(ws.config.database) as one, Store(ws.config.database) as other:
+        (bob,) = load_profiles(ws.config)
+        made = next_digest(one, bob, friday, config=ws.config)
+        out = prepare(ws.config, made, Renderer.for_config(ws.config), friday)
+        (thursday,) = Outbox(other).messages(QUEUED, user="bob")
+        with other.transaction():
+            hold_names(other, ["bob"], share=True)
+            Outbox(other).mark_failed(
+                thursday, "550 5.2.2 mailbox full", friday - MINUTE, in_transaction=True
+            )
+            storing, stored, errors = in_thread(
+                lambda: queue_for_periods(ws.config, one, Outbox(one), [(out, "2026-03-20")], friday)
+            )
+            storing.join(2)  # (it waits for this transaction's end)
+        storing.join(60)
+        assert errors == [] and len(stored[0]) == 1
+        later = next_digest(one, bob, friday + dt.timedelta(hours=5))
+        assert [m.paper.title for m in later.matches] == ["Robotics Thursday"]
