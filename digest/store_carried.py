@@ -133,17 +133,12 @@ class CarriedPapers(ReaderRecords):
                 (user, iso(start)),
             )
         }
-        if any(t is not None for t, *_ in kept):
-            previous = max((t for t, _ in before if t is not None), default=None)
-        else:  # digests made before the outbox kept where they stopped: the papers stored by then
-            (at,) = self.db.execute(
-                "SELECT MAX(at) FROM (SELECT MAX(created_at) AS at FROM outbox WHERE user = ? AND "
-                "status != ? AND created_at < ? UNION ALL SELECT MAX(sent_at) FROM deliveries "
-                "WHERE user = ? AND sent_at < ?) AS t",
-                (user, FAILED, iso(start), user, iso(start)),
-            ).fetchone()
-            row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (at,))
-            previous = None if at is None else int(row.fetchone()[0])
+        previous = max((t for t, _ in before if t is not None), default=None)
+        if previous is None and (at := self._kept_before_through(user, start)) is not None:  # digests
+            # made before the outbox kept where they stopped (old deliveries): the papers stored by
+            # then, as previous_digest_through says (those failed since do not count)
+            row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (iso(at),))
+            previous = int(row.fetchone()[0])
         if previous is None:  # none kept then: where their first digest made ended, if one was
             # (previous_digest_through), by the time the day's digest was made; a day not made, by
             # its end: one failed that day (today's first, refused) is where its next digest starts

@@ -107,23 +107,39 @@ class ReaderRecords:
         given the latest listing).
 
         A digest refused for good does not count (its papers are free again, digest.store_carried).
-        A reader none of whose digests was kept (their first failed: refused, held as they paused)
-        is no new reader: their window starts where their first digest's did end, so that what was
-        listed since comes with its papers (carried). For digests made before the outbox kept
-        this, the papers stored by the time of the digest.
+        For digests made before the outbox kept this (deliveries older than the outbox), the
+        papers stored by the time of the digest: a reader whose digests have all failed since
+        such a one had their last kept then. A reader none of whose digests was kept (their
+        first failed: refused, held as they paused) is no new reader: their window starts where
+        their first digest's did end, so that what was listed since comes with its papers (carried).
         """
         kept, first = self.db.execute(
             "SELECT MAX(CASE WHEN status != ? THEN through_paper END), MIN(through_paper) "
             "FROM outbox WHERE user = ?",
             (FAILED, user),
         ).fetchone()
-        if first is not None:  # digests chosen by this version: the last one not refused, or the first
-            return int(first if kept is None else kept)
-        at = self.previous_digest_at(user)
+        if kept is not None:  # digests chosen by this version: the last one not refused
+            return int(kept)
+        at = self.previous_digest_at(user) if first is None else self._kept_before_through(user)
+        if at is None and first is not None:  # none kept: where the first ended
+            return int(first)
         if at is None:
             return None
         row = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM papers WHERE added_at <= ?", (iso(at),))
         return int(row.fetchone()[0])
+
+    def _kept_before_through(self, user: str, before: dt.datetime | None = None) -> dt.datetime | None:
+        """When the reader's newest digest kept whose window's end was not (a delivery older than
+        the outbox, a message stored before it kept ``through_paper``) was made (before ``before``)."""
+        until = "9999-12-31T23:59:59+00:00" if before is None else iso(before)
+        (at,) = self.db.execute(
+            "SELECT MAX(at) FROM (SELECT MAX(created_at) AS at FROM outbox WHERE user = ? AND status != ? "
+            "AND through_paper IS NULL AND created_at < ? UNION ALL SELECT MAX(sent_at) FROM deliveries d "
+            "WHERE user = ? AND sent_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+            "o.message_id = d.message_id AND o.through_paper IS NOT NULL)) AS t",
+            (user, FAILED, until, user, until),
+        ).fetchone()
+        return None if at is None else dt.datetime.fromisoformat(at)
 
     def newest_day_when(self, paper_id: int) -> dt.date | None:
         """The newest listing day stored by the time paper ``paper_id`` was (the listings
@@ -161,10 +177,8 @@ class ReaderRecords:
             users,
             (FAILED,),
         )
-        kept = {
-            name: first if through is None else through for name, through, first in rows if first is not None
-        }
-        rest = [u for u in users if u not in kept]
+        kept = {name: through for name, through, first in rows if through is not None}
+        rest = [u for u in users if u not in kept]  # (all failed: rare, one by one)
         known = {  # readers with any record at all (the others never had a digest)
             r[0]
             for table in ("schedule_state", "outbox", "deliveries")

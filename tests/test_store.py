@@ -291,13 +291,17 @@ def test_a_batch_of_readers_is_answered_as_each_reader_alone(db_at, tmp_path):
                 user="cy", recipient="cy@example.org", message_id="<f@x>", subject="s", mime=b"m",
                 paper_ids=[one.id], now=NOW, through=one.id,
             )  # fmt: skip
-            store.db.execute("UPDATE outbox SET status = 'failed' WHERE message_id = '<f@x>'")
+            outbox.enqueue(
+                user="dee", recipient="dee@example.org", message_id="<d@x>", subject="s", mime=b"m",
+                paper_ids=[one.id], now=NOW, through=one.id,
+            )  # fmt: skip
+            store.db.execute("UPDATE outbox SET status = 'failed' WHERE message_id IN ('<f@x>', '<d@x>')")
             store.set_schedule_states([("ada", "2026-03-14"), ("bob", "2026-03-13")], NOW)
         store.record_delivery("bob", "<old@x>", "bob@example.org", [one.id], NOW)  # before the outbox
         later = NOW + dt.timedelta(days=1, minutes=5)
         store.record_delivery("bob", "<new@x>", "bob@example.org", [three.id], later)
         store.record_delivery("cy", "<c@x>", "cy@example.org", [two.id], NOW)
-        users = ["ada", "bob", "cy", "kurt"]
+        users = ["ada", "bob", "cy", "dee", "kurt"]
         assert (
             store.last_delivered(users)
             == {u: store.deliveries(u)[-1].sent_at for u in users if store.deliveries(u)}
@@ -305,7 +309,9 @@ def test_a_batch_of_readers_is_answered_as_each_reader_alone(db_at, tmp_path):
         )
         assert store.previous_digests_through(users) == {u: store.previous_digest_through(u) for u in users}
         assert store.previous_digests_through(users)["kurt"] is None
-        assert store.previous_digests_through(users)["cy"] == one.id  # none kept: where the first ended
+        assert store.previous_digests_through(users)["dee"] == one.id  # none kept: where the first ended
+        # cy's last kept is a delivery older than the outbox (<c@x>), all failed since: where it ended
+        assert store.previous_digests_through(users)["cy"] == three.id
         assert store.reserved_paper_ids_of(users) == {u: store.reserved_paper_ids(u) for u in users}
         assert store.reserved_paper_ids_of(users, since=two.id) == {  # a window from paper two on
             u: {i for i in store.reserved_paper_ids(u) if i >= two.id} for u in users
