@@ -217,6 +217,14 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
         click.echo("\n".join(lines))
+    for user in report.left:  # `send --user`: another reader's mail, a removed one's: left, and said
+        click.secho(
+            f"{user}: a removed reader's digest waits in the outbox (their profile file is gone): not sent, "
+            "and left to `digest send` without --user (which holds it now) or the daemon's pass (when its "
+            "retry is due)",
+            fg="yellow",
+            err=True,
+        )
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made
         sent = sum(o.ok for o in outcomes)
         click.secho(

@@ -82,6 +82,9 @@ class SendReport:
     ingested: IngestReport = IngestReport((), ())  # the dumps waiting in the inbox, taken in first
     still_written: tuple[Waiting, ...] = ()  # those still being written: left in the inbox, not in these
     fetched: tuple[FetchOutcome, ...] = ()  # the sources due, fetched first (as a pass does)
+    # `send --user`: removed readers with a message waiting, left (another reader's mail: held by a
+    # `send` to every reader, or by the daemon's pass when its retry is due)
+    left: tuple[str, ...] = ()
 
 
 def plan_send(
@@ -192,9 +195,10 @@ def send_now(
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
     planned = plan_send(config, store, profiles, now, force=force)
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
+    renamed = {c.old for c in carried.waiting}  # a renamed reader's, to be carried over: not removed
+    removed = [user for user in removed_waiting(store) if user not in renamed and user not in users]
     if everyone:  # a removed reader's retry: held now (StillWanted.removed), not left waiting for good
-        renamed = {c.old for c in carried.waiting}  # a renamed reader's, to be carried over: not removed
-        users += [user for user in removed_waiting(store) if user not in renamed]
+        users += removed
     on_server = functools.partial(on_server_clock, skew=skew)  # the messages' due times
     outbox.retry_now(users, on_server(now))
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
@@ -240,6 +244,7 @@ def send_now(
         ingested,
         tuple(still_written),
         tuple(fetched),
+        () if everyone else tuple(removed),
     )
 
 

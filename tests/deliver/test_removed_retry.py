@@ -11,7 +11,7 @@ import pytest
 from test_readdressed_retry import BOB, FRI_0730, bobs_daemon, greylisting  # noqa: F401 (a fixture)
 
 from digest.daemon.status import collect_status, format_status
-from digest.deliver.outbox import FAILED, SENT, Outbox
+from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.store import Store
 
 from conftest import Workspace, make_dump
@@ -68,16 +68,44 @@ def test_a_send_by_hand_holds_a_removed_readers_retry_and_status_says_so(tmp_pat
     # Before: with no daemon, `digest send` left bob's retry queued for good (it serves the readers
     # with a file), so `digest status` listed it among the messages waiting to be sent, after he left
     ws = Workspace(tmp_path, greylisting.port, database)
-    ws.profile("ada", BOB.replace("Bob", "Ada").replace("bob@", "ada@"))
-    path = ws.profile("bob", BOB)
-    ws.dump("day.txt", make_dump("Mar 19", [("Robotics Today", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    first = ws.cli("send")  # bob's digest answered 451: waits for a retry
-    assert "deferred until" in first.output
-    path.unlink()  # bob is removed
+    bob_deferred_then_removed(ws)
     second = ws.cli("send")
     assert "bob" in second.output and "not tried: a removed reader's" in second.output
     assert [m.rcpt_tos for m in greylisting.handler.messages] == [["ada@example.org"]]
     status = ws.cli("status").output
     assert "Messages waiting to be sent" not in status
     assert "not tried: a removed reader's (their profile file is gone)" in status
+
+
+def test_a_send_for_one_reader_says_it_leaves_a_removed_readers_retry(tmp_path, greylisting, database):  # noqa: F811
+    # Before: `digest send --user ada` said nothing of bob's retry, which it leaves (another reader's
+    # mail), and `digest status` listed it among the messages waiting to be sent, after he left
+    ws = Workspace(tmp_path, greylisting.port, database)
+    bob_deferred_then_removed(ws, "--user", "bob")
+    one = ws.cli("send", "--user", "ada")
+    assert one.exit_code == 0
+    assert "ada@example.org" in one.output and "sent" in one.output
+    assert (
+        "bob: a removed reader's digest waits in the outbox (their profile file is gone): not sent, "
+        "and left to `digest send` without --user (which holds it now) or the daemon's pass (when its "
+        "retry is due)"
+    ) in one.output
+    with Store(ws.config.database) as store:
+        (left,) = Outbox(store).entries(user="bob")
+    assert left.status == QUEUED  # another reader's mail: left as it was
+    every = ws.cli("send")  # held now
+    assert "bob" in every.output and "not tried: a removed reader's" in every.output
+    assert "waits in the outbox" not in every.output
+    assert [m.rcpt_tos for m in greylisting.handler.messages] == [["ada@example.org"]]
+
+
+def bob_deferred_then_removed(ws: Workspace, *send: str) -> None:
+    """ada's and bob's profile files, the day's listing taken in, a `digest send` (``send``: its
+    options) whose digest to bob the server answers 451 (he waits for a retry), then bob's file
+    removed."""
+    ws.profile("ada", BOB.replace("Bob", "Ada").replace("bob@", "ada@"))
+    path = ws.profile("bob", BOB)
+    ws.dump("day.txt", make_dump("Mar 19", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    assert "deferred until" in ws.cli("send", *send).output
+    path.unlink()
