@@ -22,6 +22,13 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
         assert msg.get_content_type() == "multipart/alternative"
         assert (mailbox / f"{eml.stem}.html").read_text().startswith("<!DOCTYPE html>")
     assert "reader" in result.output and "delivered" in result.output
+    # each sample dump said as `digest ingest` says a dump of the inbox (digest.ingest.told), by
+    # its path from here; before: "  ingested 2026-03-02.txt: 2026-03-02, 7 new papers, 0 already known"
+    dumps = [line for line in result.output.splitlines() if "inbox/2026-03-0" in line]
+    assert dumps == [
+        "  digest-demo/inbox/2026-03-02.txt: 2026-03-02, 7 entries: 7 new papers, 0 already known",
+        "  digest-demo/inbox/2026-03-03.txt: 2026-03-03, 9 entries: 6 new papers, 3 already known",
+    ]
     processed = tmp_path / "digest-demo" / "inbox" / "processed"
     names = sorted(p.name for p in processed.iterdir())
     assert names[:2] == ["2026-03-02.txt", "2026-03-03.txt"]

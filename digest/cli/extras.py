@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import click
 
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc
-from digest.files import counted, printable
 
 log = logging.getLogger("digest")
 
@@ -39,19 +38,17 @@ def demo(folder: Path) -> None:
       digest demo --dir /tmp/try-digest
     """
     from digest.demo import run_demo
+    from digest.ingest import told
 
     result = run_demo(folder, now_utc(), say_bugs=debugging())
     click.echo(f"Demo folder: {result.folder}")
     if result.replaced:
         click.echo("  (the previous demo there was replaced: the demo starts over each time; --dir keeps it)")
-    for r in result.ingest.results:
-        click.echo(
-            f"  ingested {r.source.name}: {r.day}, {counted(r.new_papers, 'new paper')}, "
-            f"{r.known_papers} already known"
-        )
+    alone = len(result.ingest.results) + len(result.ingest.failures) == 1
+    for r in result.ingest.results:  # taken in from the demo's inbox: said as `digest ingest` says it
+        click.echo(f"  {told.taken_in(r)}")
     for failure in result.ingest.failures:  # a reader's bug on a sample (a bad one would be ours too)
-        bug = f" ({BUG})" if failure.bug else ""
-        click.secho(printable(f"  rejected {failure.source.name}: {failure.error}{bug}"), fg="red", err=True)
+        click.secho(f"  {told.rejected(failure, BUG, alone=alone)}", fg="red", err=True)
     for f in result.fetched:
         bug = f" ({BUG})" if f.bug else ""
         click.echo(f"  fetched {f.source} from {f.url}: {f.detail}{bug}")

@@ -107,7 +107,7 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
         day = sample_day()
         papers = web.url(f"/api/daily_papers?date={day.isoformat()}")  # the day it has
         path = lay_out(folder, server.port, papers, web_port)
-        config = load_config(path)
+        config = load_config(_from_here(path))  # its paths as said: digest-demo/inbox/2026-03-02.txt
         with Store(config.database) as store:
             report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0), say_bugs=say_bugs)
             with Http() as http:
@@ -148,3 +148,10 @@ def _free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _from_here(path: Path) -> Path:
+    """``path`` from the current folder when it is inside it (the demo's default, digest-demo/), so
+    that what it takes in is named as `digest ingest` there names it; else as it is."""
+    here = Path.cwd().resolve()
+    return path.relative_to(here) if path.is_relative_to(here) else path
