@@ -17,6 +17,7 @@ from digest.bugs import SeenBugs
 from digest.errors import DumpError, ReaderBug
 from digest.files import printable
 from digest.ingest import inbox as inbox_folder
+from digest.ingest import told
 from digest.ingest.sources import read_dump
 from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
@@ -72,14 +73,7 @@ def ingest(
             progress.advance()
             continue
         result = store.add_listing(listing, now)
-        log.info(
-            "dump %s (%s): %d new papers, %d known%s",
-            printable(path),
-            listing.day,
-            result.new_papers,
-            result.known_papers,
-            ", already ingested" if result.already_ingested else "",
-        )
+        log.info("%s", told.taken_in(result))  # as the commands say it (the daemon's log: all it says)
         results.append(result)
         done(result)
         progress.advance()

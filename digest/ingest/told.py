@@ -10,11 +10,14 @@ The callers add the colour (a rejection in red) and, for a dump still written, w
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from digest.files import counted, printable
-from digest.ingest.dumps import IngestFailure
-from digest.ingest.inbox import Waiting
-from digest.store import IngestResult
+
+if TYPE_CHECKING:  # (digest.ingest.dumps logs each dump stored in these words)
+    from digest.ingest.dumps import IngestFailure
+    from digest.ingest.inbox import Waiting
+    from digest.store import IngestResult
 
 
 def taken_in(result: IngestResult) -> str:

@@ -107,7 +107,10 @@ def test_a_dump_written_slowly_is_read_whole_and_each_due_reader_gets_one_digest
     assert (ws.root / "inbox" / "processed" / "day.txt").read_bytes() == text
     assert not (ws.root / "inbox" / "failed").exists()
     log = (ws.root / "daemon.log").read_text()
-    assert "(2026-03-14): 15 new papers" in log  # the whole dump, not the first pieces
+    # the whole dump, not the first pieces, said as `digest ingest` says it (digest.ingest.told);
+    # before: "dump .../inbox/day.txt (2026-03-14): 15 new papers, 0 known"
+    stored = f"INFO digest.ingest.dumps: {path}: 2026-03-14, 15 entries: 15 new papers, 0 already known\n"
+    assert stored in log, log
     assert log.count("digest sent to") == 5
 
 
