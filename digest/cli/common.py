@@ -11,9 +11,9 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,8 +23,13 @@ from digest.dbfaults import explain, explain_pg
 from digest.deliver.unrecorded import still_unrecorded
 from digest.errors import DigestError
 from digest.files import write_atomic
+from digest.ingest import told
 from digest.models import Profile
 from digest.progress import Progress
+
+if TYPE_CHECKING:
+    from digest.ingest.dumps import IngestReport
+    from digest.ingest.inbox import Waiting
 
 
 def now_utc() -> dt.datetime:
@@ -168,3 +173,19 @@ def progress_for(obj: Context) -> Progress | None:
     from digest.cli.bar import BarProgress  # rich loads only when there is a bar to show
 
     return BarProgress()
+
+
+def say_inbox_faults(
+    ingested: IngestReport, still_written: Iterable[Waiting], then: str, named: bool = False
+) -> None:
+    """What went wrong with the dumps a command took in (digest.ingest.told), as `digest ingest`,
+    `send` and `run --once` all say it, on stderr: each dump rejected and the inbox's problems in
+    red, each dump left still being written in yellow (``then``: what takes it in); ``named``: the
+    dumps were named on the command line (one rejected stays where it is)."""
+    alone = len(ingested.results) + len(ingested.failures) == 1
+    for f in ingested.failures:  # a reader's bug: said so, its traceback logged with DIGEST_DEBUG=1 only
+        click.secho(told.rejected(f, BUG, named=named, alone=alone), fg="red", err=True)
+    for problem in ingested.problems:
+        click.secho(told.problem(problem), fg="red", err=True)
+    for w in still_written:
+        click.secho(told.still_written(w, then), fg="yellow", err=True)

@@ -11,7 +11,16 @@ from pathlib import Path
 import click
 
 from digest.cli import papers
-from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, stop_on_signal
+from digest.cli.common import (
+    BUG,
+    Context,
+    debugging,
+    handle_errors,
+    now_utc,
+    progress_for,
+    say_inbox_faults,
+    stop_on_signal,
+)
 from digest.files import counted
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
@@ -183,14 +192,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     ingested = report.ingested  # the dumps waiting in the inbox: in the digests, as the daemon's
     for r in ingested.results:
         click.echo(told.taken_in(r))
-    alone = len(ingested.results) + len(ingested.failures) == 1
-    for f in ingested.failures:  # a reader's bug: said so, its traceback logged with DIGEST_DEBUG=1 only
-        click.secho(told.rejected(f, BUG, alone=alone), fg="red", err=True)
-    for problem in ingested.problems:
-        click.secho(told.problem(problem), fg="red", err=True)
-    for w in report.still_written:  # still changing after the wait: the digests went without it
-        then = "not in these digests; the daemon's next pass (or `digest ingest`) takes it in for the next"
-        click.secho(told.still_written(w, then), fg="yellow", err=True)
+    then = "not in these digests; the daemon's next pass (or `digest ingest`) takes it in for the next"
+    say_inbox_faults(ingested, report.still_written, then)  # one still changing after the wait: left out
     for item in report.continued:
         click.echo(item.describe())
     for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet
@@ -333,9 +336,10 @@ def run(obj: Context, once: bool) -> None:
         with stop_on_signal("finishing the message the server has") as stop:
             daemon.stop = stop
             report = daemon.run_once()
-        said = daemon.describe(report, BUG, stopped=stop.is_set())
+        said = daemon.describe(report, BUG, stopped=stop.is_set(), inbox_faults=False)
         if said:
             click.echo(said)
+        say_inbox_faults(report.ingested, report.waiting, "a later run reads it")  # on stderr, as `ingest`
         if stop.is_set():
             click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from digest.cli.common import (
-    BUG,
     Context,
     debugging,
     handle_errors,
     now_utc,
     progress_for,
+    say_inbox_faults,
     write_output,
 )
 from digest.files import counted
@@ -86,13 +86,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
         click.echo(f"No dumps in {config.inbox}.")
     for r in report.results:
         click.echo(told.taken_in(r))
-    alone = len(report.results) + len(report.failures) == 1
-    for f in report.failures:
-        click.secho(told.rejected(f, BUG, named=bool(paths), alone=alone), fg="red", err=True)
-    for problem in report.problems:
-        click.secho(told.problem(problem), fg="red", err=True)
-    for w in waiting:
-        click.secho(told.still_written(w, "run `digest ingest` again"), fg="yellow", err=True)
+    say_inbox_faults(report, waiting, "run `digest ingest` again", named=bool(paths))
     click.echo(
         f"The database holds {counted(totals['papers'], 'paper')} "
         f"from {counted(totals['listings'], 'listing')}."

@@ -363,10 +363,12 @@ class Daemon:
             log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 
     @staticmethod
-    def describe(report: TickReport, bug: str = "", stopped: bool = False) -> str:
+    def describe(report: TickReport, bug: str = "", stopped: bool = False, inbox_faults: bool = True) -> str:
         """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
         adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
-        "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them)."""
+        "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them);
+        not ``inbox_faults``: the dumps rejected or still written and the inbox's problems left out
+        (the command says them on stderr), and not "nothing to do" where there are some."""
         note = f" ({bug})" if bug else ""
         lines = [f"profile skipped: {p}" for p in report.profile_problems]
         for f in report.fetched:
@@ -374,9 +376,10 @@ class Daemon:
         ingested = report.ingested  # as `digest ingest` and `digest send` say them (digest.ingest.told)
         lines += [told.taken_in(r) for r in ingested.results]
         alone = len(ingested.results) + len(ingested.failures) == 1
-        lines += [told.rejected(f, bug, alone=alone) for f in ingested.failures]
-        lines += [told.problem(p) for p in ingested.problems]
-        lines += [told.still_written(w, "a later run reads it") for w in report.waiting]
+        faults = [told.rejected(f, bug, alone=alone) for f in ingested.failures]
+        faults += [told.problem(p) for p in ingested.problems]
+        faults += [told.still_written(w, "a later run reads it") for w in report.waiting]
+        lines += faults if inbox_faults else []
         for s in report.scheduled:
             what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")
@@ -389,4 +392,4 @@ class Daemon:
                 lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
-        return "\n".join(lines) or ("" if stopped else report.idle())
+        return "\n".join(lines) or ("" if stopped or faults else report.idle())

@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 
+from test_progress import in_a_terminal
+
 from digest.cli import papers
 
 from conftest import Workspace, make_dump
@@ -115,3 +117,25 @@ def test_an_inbox_that_cannot_be_used_is_said_once_by_a_command_and_logged_by_th
         run_once(ws.config, store, load_profiles(ws.config), None, dt.datetime.now(dt.UTC))
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert f"inbox not used: {said}; the digests of what is stored go on" in errors, errors
+
+
+def test_the_three_commands_say_a_rejected_dump_on_stderr_in_red_in_a_terminal(tmp_path, smtp_server):
+    # Before: `digest run --once` said it on stdout, without colour, where `ingest` and `send` say
+    # it on stderr, red in a terminal (a redirected stdout took it, and the terminal showed nothing)
+    for name, command in COMMANDS.items():
+        (tmp_path / name).mkdir()
+        ws = Workspace(tmp_path / name, smtp_server.port)
+        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+        ws.dump("bad.txt", "not a listing\n")
+        ws.dump("good.txt", GOOD)
+        run = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command]
+        with open(tmp_path / name / "stdout", "w") as stdout:
+            terminal = in_a_terminal(run, status=1, stdout=stdout)
+        out = (tmp_path / name / "stdout").read_text()
+        rejected = f"\x1b[31mrejected: {ws.root}/inbox/bad.txt:1: not a listing dump"
+        assert terminal.count(rejected) == 1 and "kept in" in terminal, (name, terminal)
+        stored = f"{ws.root}/inbox/good.txt: 2026-03-15, 2 entries"
+        assert "rejected" not in out and stored in out, (name, out)
+    ws.dump("bad2.txt", "not a listing either\n")  # run --once's pass that did nothing else: not idle
+    done = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and not done.stdout and "rejected: " in done.stderr, done

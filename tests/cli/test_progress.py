@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.dumps import ingest
@@ -33,12 +34,13 @@ def digest(ws: Workspace, *args: str) -> list[str]:
     return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
 
 
-def in_a_terminal(cmd: list[str], status: int = 0) -> str:
+def in_a_terminal(cmd: list[str], status: int = 0, stdout: IO[str] | None = None) -> str:
     """Run ``cmd`` with stdin, stdout and stderr on a pseudo-terminal; everything it wrote (its
-    exit status ``status``)."""
+    exit status ``status``). ``stdout``: a file its stdout goes to instead (a pipe's, a redirect's)."""
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    out = stdout if stdout is not None else slave
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=out, stderr=slave, env=env, close_fds=True)
     os.close(slave)
     out = b""
     while True:

@@ -191,7 +191,7 @@ def test_digest_run_once_says_a_readers_bug_in_its_line_and_its_traceback_only_w
     command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "run", "--once"]
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 1, done.stderr  # the others were read; a dump refused: 1, as `ingest`
-    (line,) = [line for line in done.stdout.splitlines() if line.startswith("rejected: ")]
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("rejected: ")]  # as `ingest`
     assert ": cannot be read as a dump: ValueError: Exceeds the limit" in line
     kept = workspace.root / "inbox" / "failed" / "huge-1.json"  # said, as `digest ingest` says it
     assert line.endswith(
