@@ -42,8 +42,8 @@ def explain(error: sqlite3.Error, path: Path) -> StoreError | None:
     if "readonly" in text and (theirs := _others_wal(path)):
         why, fix = theirs
     elif "readonly" in text or "read-only" in text or ("unable to open" in text and _read_only_folder(path)):
-        why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
-        fix = "make it writable, or use a reading command (status, rank)"
+        why, fix = unwritable(path)
+        fix += ", or use a reading command (status, rank)"
     elif "locked" in text or "busy" in text:
         why, lasting = "the database stayed locked by another process for too long", False
         fix = "wait for it to finish (another digest, or a tool holding the file open) and try again"
@@ -262,6 +262,37 @@ def _others_wal(path: Path) -> tuple[str, str] | None:
             fix += ", or remove both (the -wal is empty) while no digest command runs on this database"
         return why, fix
     return None
+
+
+def unwritable(path: Path) -> tuple[str, str]:
+    """Why this account may not write the SQLite database ``path``, and the cure, by case (as the
+    lock's and the -wal's are said): its disk mounted read-only; the file, or its folder (where
+    SQLite makes -wal and -shm files), named with its owner and mode."""
+    real = Path(os.path.realpath(path))
+    with contextlib.suppress(OSError):
+        if os.statvfs(real.parent).f_flag & os.ST_RDONLY:
+            return "the database is read-only: its disk is mounted read-only", "make it writable (remount it)"
+    found = {}
+    for what, where, mode in (
+        ("the database", real, os.W_OK),
+        ("its folder", real.parent, os.W_OK | os.X_OK),
+    ):
+        with contextlib.suppress(OSError):
+            if not may_write(where, mode):
+                found[where] = (what, os.stat(where))
+    if not found:  # opened read-only, or not known why
+        why = "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it)"
+        return why, "make it writable"
+    why = (
+        ", and ".join(f"{what} is {owned(st)}" for what, st in found.values())
+        + ", which this account may not write"
+    )
+    if real.parent in found:
+        why += " (SQLite makes -wal and -shm files beside the database)"
+    stats = [st for _, st in found.values()]
+    if len({(st.st_uid, st.st_gid) for st in stats}) == 1:  # one owner and group: one cure for both
+        return why, write_access(stats[0], " ".join(map(str, reversed(found))), them=len(found) > 1)
+    return why, "; ".join(f"{what}: {write_access(st, str(where))}" for where, (what, st) in found.items())
 
 
 def _kib(size: int) -> str:

@@ -1,0 +1,65 @@
+"""A database another account owns, 0644, which this account may only read: a command that writes
+says whose it is and its mode, and the cure by case, as the lock's and the -wal's are said. Before,
+it was "the database is read-only (or its folder is: SQLite writes -wal and -shm files beside it);
+make it writable, or use a reading command (status, rank)", whoever's the file and its folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from test_preview_read_only import ADA, digest, listed
+
+from conftest import AS_NOBODY, READING, Workspace, make_dump
+
+NOBODY = (*AS_NOBODY, *READING)  # uid and group 65534 (nogroup), reading what root's modes let nobody
+
+
+def test_a_database_of_another_account_is_said_with_its_owner_mode_and_cure():
+    if os.geteuid() != 0:
+        pytest.skip("running as other accounts needs root")
+    # (not under tmp_path, whose parents only root may search: access(2), which tells whether a
+    # file may be written, is judged without the capability the accounts read them with)
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        ws = Workspace(root)
+        root.chmod(0o755)
+        ws.profile("ada", ADA)
+        listed(ws, "a.txt", "Neuromorphic Chips", preexec_fn=functools.partial(os.umask, 0o022))
+        database = root / "digest.db"
+        assert database.stat().st_mode & 0o777 == 0o644  # root's, as its folder is
+        day = f"{dt.datetime.now(dt.UTC):%b %d}"
+        dump = ws.dump("b.txt", make_dump(day, [("Neuromorphic Vision", "Spikes.")]), where="elsewhere")
+
+        def refused() -> str:
+            done = digest(ws, "ingest", str(dump), before=NOBODY)
+            assert done.returncode == 1 and "the database is read-only" not in done.stderr, done.stderr
+            return " ".join(done.stderr.split())
+
+        said = refused()  # the file and its folder, one owner and group: one cure for both
+        assert f"{database}: the database is root's, mode 0644, and its folder is root's, mode 0755, " in said
+        assert (
+            "which this account may not write (SQLite makes -wal and -shm files beside the database)" in said
+        )
+        both = f"{root} {database}"
+        assert f"give them to one (`chgrp GROUP {both}`, a group this account is in)" in said, said
+        assert f"and write access for it (`chmod g+w {both}`), or use a reading command" in said, said
+
+        os.chown(root, 0, 65534)
+        root.chmod(0o2775)  # the group's folder: the file alone, of a group nobody is not in
+        said = refused()
+        assert f"{database}: the database is root's, mode 0644, which this account may not write; " in said
+        assert (
+            f"its group, root, is not one this account is in: give it to one (`chgrp GROUP {database}`"
+            in said
+        )
+        os.chown(database, 0, 65534)  # of nobody's group: its write bit
+        said = refused()
+        assert f"give its group write access (`chmod g+w {database}`; its group, nogroup, is" in said, said
+        database.chmod(0o664)  # the cure said
+        done = digest(ws, "ingest", str(dump), before=NOBODY)
+        assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
