@@ -63,3 +63,39 @@ def test_a_database_of_another_account_is_said_with_its_owner_mode_and_cure():
         database.chmod(0o664)  # the cure said
         done = digest(ws, "ingest", str(dump), before=NOBODY)
         assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
+
+
+def test_status_on_a_database_it_may_only_read_says_what_indexing_the_papers_needs():
+    # Before: "next digests not counted: ...digest.db: the database is read-only (...); make it
+    # writable, or use a reading command (status, rank)", to one who had just run `digest status`:
+    # counting the next digests needs the papers stored since the last indexing indexed (written)
+    if os.geteuid() != 0:
+        pytest.skip("running as other accounts needs root")
+    with tempfile.TemporaryDirectory() as name:  # (not under tmp_path: as above)
+        root = Path(name)
+        ws = Workspace(root)
+        root.chmod(0o755)
+        ws.profile("ada", ADA)
+        listed(
+            ws, "a.txt", "Neuromorphic Chips", preexec_fn=functools.partial(os.umask, 0o022)
+        )  # not indexed
+        shown = digest(ws, "status", before=NOBODY)
+        said = " ".join(shown.stderr.split())
+        assert shown.returncode == 0 and "Papers stored: 2" in shown.stdout, shown.stderr
+        assert f"next digests not counted: {root / 'digest.db'}: the database is root's, mode 0644, " in said
+        assert "and its folder is root's, mode 0755, which this account may not write (SQLite makes" in said
+        assert "beside the database), and the papers stored since it was last indexed must be" in said
+        assert (
+            "indexed (written) before anything is ranked; index them through an account that may write"
+            in said
+        )
+        assert "(the daemon's next pass, or `digest status`, `digest send` or this command run so)" in said, (
+            said
+        )
+        assert (
+            "then run this again, or their group, root, is not one this" in said
+            and "use a reading command" not in said
+        ), said
+        assert digest(ws, "status").returncode == 0  # root's, which indexes them
+        shown = digest(ws, "status", before=NOBODY)
+        assert shown.returncode == 0 and not shown.stderr, shown.stderr

@@ -26,9 +26,11 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 from digest.db import POSTGRESQL, db_errors, shown
-from digest.dbfaults import unindexed_read_only
+from digest.dbfaults import takes_no_writes, unindexed_read_only, unwritable
+from digest.errors import StoreError, StoreUnusable
 from digest.progress import Progress
 from digest.select.acronyms import defined_in
 from digest.select.evidence import evidence_in
@@ -81,6 +83,19 @@ def index_paper(db, dialect: str, pid: int, words: set[str], pairs: set[str]) ->
         )
 
 
+def unindexed_unwritable(path: Path, error: StoreError) -> StoreUnusable:
+    """What an SQLite database this account may not write (digest.dbfaults.unwritable: whose, its
+    mode, its disk) means with papers stored since it was last indexed: they must be indexed
+    (written) before any ranking, by an account that may write, or this one let write it."""
+    why, fix = unwritable(path)
+    cause = error.__cause__ or error  # SQLite's own words (explain's error is raised from them)
+    return StoreUnusable(
+        f"{path}: {why}, and the papers stored since it was last indexed must be indexed (written) before "
+        "anything is ranked; index them through an account that may write (the daemon's next pass, or "
+        f"`digest status`, `digest send` or this command run so), then run this again, or {fix} ({cause})"
+    )
+
+
 class CollectionStats:
     """The archive's counts for the matcher's specificity, read from (and kept in) the store."""
 
@@ -103,12 +118,16 @@ class CollectionStats:
         PostgreSQL role that may only read, with papers to index: StoreUnusable, saying what to do."""
         try:
             added = self._index(progress)
-        except db_errors() as e:  # a role that may only read (on SQLite, a read-only file: explain's)
+        except db_errors() as e:  # a role that may only read (on SQLite, a read-only file: below)
             if self.store.dialect == POSTGRESQL and (
                 clear := unindexed_read_only(e, shown(self.store.path), self.db.raw.info.user)
             ):
                 raise clear from e
             raise
+        except StoreError as e:  # SQLite's write refused, explained (digest.dbfaults.explain)
+            if self.store.dialect == POSTGRESQL or not takes_no_writes(self.store.path):
+                raise  # (a read-only open of a database this account may write: the caller writes it)
+            raise unindexed_unwritable(Path(self.store.path), e) from e
         if added:
             log.info("collection statistics: %d new papers indexed", added)
         self.through, self.n = self._state()
