@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,83 +20,68 @@ from conftest import AS_NOBODY, READING, Workspace, make_dump
 NOBODY = (*AS_NOBODY, *READING)  # uid and group 65534 (nogroup), reading what root's modes let nobody
 
 
-def test_a_database_of_another_account_is_said_with_its_owner_mode_and_cure():
+@pytest.fixture
+def roots_database() -> Iterator[Workspace]:
+    """root's database (0644) in root's folder (0755), a listing stored in it and not indexed. Not
+    under tmp_path, whose parents only root may search: access(2), which tells whether a file may
+    be written, is judged without the capability the accounts read them with."""
     if os.geteuid() != 0:
         pytest.skip("running as other accounts needs root")
-    # (not under tmp_path, whose parents only root may search: access(2), which tells whether a
-    # file may be written, is judged without the capability the accounts read them with)
     with tempfile.TemporaryDirectory() as name:
-        root = Path(name)
-        ws = Workspace(root)
-        root.chmod(0o755)
+        ws = Workspace(Path(name))
+        ws.root.chmod(0o755)
         ws.profile("ada", ADA)
         listed(ws, "a.txt", "Neuromorphic Chips", preexec_fn=functools.partial(os.umask, 0o022))
-        database = root / "digest.db"
-        assert database.stat().st_mode & 0o777 == 0o644  # root's, as its folder is
-        day = f"{dt.datetime.now(dt.UTC):%b %d}"
-        dump = ws.dump("b.txt", make_dump(day, [("Neuromorphic Vision", "Spikes.")]), where="elsewhere")
+        yield ws
 
-        def refused() -> str:
-            done = digest(ws, "ingest", str(dump), before=NOBODY)
-            assert done.returncode == 1 and "the database is read-only" not in done.stderr, done.stderr
-            return " ".join(done.stderr.split())
 
-        said = refused()  # the file and its folder, one owner and group: one cure for both
-        assert f"{database}: the database is root's, mode 0644, and its folder is root's, mode 0755, " in said
-        assert (
-            "which this account may not write (SQLite makes -wal and -shm files beside the database)" in said
-        )
-        both = f"{root} {database}"
-        assert f"give them to one (`chgrp GROUP {both}`, a group this account is in)" in said, said
-        assert f"and write access for it (`chmod g+w {both}`), or use a reading command" in said, said
+def test_a_database_of_another_account_is_said_with_its_owner_mode_and_cure(roots_database):
+    ws = roots_database
+    root, database = ws.root, ws.root / "digest.db"
+    assert database.stat().st_mode & 0o777 == 0o644  # root's, as its folder is
+    day = f"{dt.datetime.now(dt.UTC):%b %d}"
+    dump = ws.dump("b.txt", make_dump(day, [("Neuromorphic Vision", "Spikes.")]), where="elsewhere")
 
-        os.chown(root, 0, 65534)
-        root.chmod(0o2775)  # the group's folder: the file alone, of a group nobody is not in
-        said = refused()
-        assert f"{database}: the database is root's, mode 0644, which this account may not write; " in said
-        assert (
-            f"its group, root, is not one this account is in: give it to one (`chgrp GROUP {database}`"
-            in said
-        )
-        os.chown(database, 0, 65534)  # of nobody's group: its write bit
-        said = refused()
-        assert f"give its group write access (`chmod g+w {database}`; its group, nogroup, is" in said, said
-        database.chmod(0o664)  # the cure said
+    def refused() -> str:
         done = digest(ws, "ingest", str(dump), before=NOBODY)
-        assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
+        assert done.returncode == 1 and "the database is read-only" not in done.stderr, done.stderr
+        return " ".join(done.stderr.split())
+
+    said = refused()  # the file and its folder, one owner and group: one cure for both
+    assert f"{database}: the database is root's, mode 0644, and its folder is root's, mode 0755, " in said
+    assert "which this account may not write (SQLite makes -wal and -shm files beside the database)" in said
+    both = f"{root} {database}"
+    assert f"give them to one (`chgrp GROUP {both}`, a group this account is in)" in said, said
+    assert f"and write access for it (`chmod g+w {both}`), or use a reading command" in said, said
+
+    os.chown(root, 0, 65534)
+    root.chmod(0o2775)  # the group's folder: the file alone, of a group nobody is not in
+    said = refused()
+    assert f"{database}: the database is root's, mode 0644, which this account may not write; " in said
+    assert f"its group, root, is not one this account is in: give it to one (`chgrp GROUP {database}`" in said
+    os.chown(database, 0, 65534)  # of nobody's group: its write bit
+    said = refused()
+    assert f"give its group write access (`chmod g+w {database}`; its group, nogroup, is" in said, said
+    database.chmod(0o664)  # the cure said
+    done = digest(ws, "ingest", str(dump), before=NOBODY)
+    assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
 
 
-def test_status_on_a_database_it_may_only_read_says_what_indexing_the_papers_needs():
+def test_status_on_a_database_it_may_only_read_says_what_indexing_the_papers_needs(roots_database):
     # Before: "next digests not counted: ...digest.db: the database is read-only (...); make it
     # writable, or use a reading command (status, rank)", to one who had just run `digest status`:
     # counting the next digests needs the papers stored since the last indexing indexed (written)
-    if os.geteuid() != 0:
-        pytest.skip("running as other accounts needs root")
-    with tempfile.TemporaryDirectory() as name:  # (not under tmp_path: as above)
-        root = Path(name)
-        ws = Workspace(root)
-        root.chmod(0o755)
-        ws.profile("ada", ADA)
-        listed(
-            ws, "a.txt", "Neuromorphic Chips", preexec_fn=functools.partial(os.umask, 0o022)
-        )  # not indexed
-        shown = digest(ws, "status", before=NOBODY)
-        said = " ".join(shown.stderr.split())
-        assert shown.returncode == 0 and "Papers stored: 2" in shown.stdout, shown.stderr
-        assert f"next digests not counted: {root / 'digest.db'}: the database is root's, mode 0644, " in said
-        assert "and its folder is root's, mode 0755, which this account may not write (SQLite makes" in said
-        assert "beside the database), and the papers stored since it was last indexed must be" in said
-        assert (
-            "indexed (written) before anything is ranked; index them through an account that may write"
-            in said
-        )
-        assert "(the daemon's next pass, or `digest status`, `digest send` or this command run so)" in said, (
-            said
-        )
-        assert (
-            "then run this again, or their group, root, is not one this" in said
-            and "use a reading command" not in said
-        ), said
-        assert digest(ws, "status").returncode == 0  # root's, which indexes them
-        shown = digest(ws, "status", before=NOBODY)
-        assert shown.returncode == 0 and not shown.stderr, shown.stderr
+    ws = roots_database
+    shown = digest(ws, "status", before=NOBODY)
+    said = " ".join(shown.stderr.split())
+    assert shown.returncode == 0 and "Papers stored: 2" in shown.stdout, shown.stderr
+    assert f"next digests not counted: {ws.root / 'digest.db'}: the database is root's, mode 0644, " in said
+    assert "and its folder is root's, mode 0755, which this account may not write (SQLite makes" in said
+    assert "beside the database), and the papers stored since it was last indexed must be" in said
+    assert "indexed (written) before anything is ranked; index them through an account that may" in said
+    assert "(the daemon's next pass, or `digest status`, `digest send` or this command run so)" in said
+    assert "then run this again, or their group, root, is not one this" in said, said
+    assert "use a reading command" not in said, said
+    assert digest(ws, "status").returncode == 0  # root's, which indexes them
+    shown = digest(ws, "status", before=NOBODY)
+    assert shown.returncode == 0 and not shown.stderr, shown.stderr

@@ -11,16 +11,7 @@ from pathlib import Path
 import click
 
 from digest.cli import papers
-from digest.cli.common import (
-    BUG,
-    Context,
-    debugging,
-    handle_errors,
-    now_utc,
-    progress_for,
-    say_inbox_faults,
-    stop_on_signal,
-)
+from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, stop_on_signal
 from digest.files import counted
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
@@ -80,6 +71,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     """
     from dataclasses import replace
 
+    from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
@@ -318,6 +310,7 @@ def run(obj: Context, once: bool) -> None:
       digest run
       digest run --once        # from cron: */5 * * * * digest --config /etc/digest/config.yaml run --once
     """
+    from digest.cli.common import say_inbox_faults
     from digest.daemon.service import Daemon
 
     logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
