@@ -110,11 +110,17 @@ def folder_unlisted(folder: Path, e: OSError) -> str:
 
 
 def folder_unsearched(folder: Path, path: Path, e: OSError) -> str:
-    """Why no reader's file can be opened: this account may not search the profiles folder."""
+    """Why no reader's file can be opened: this account may not search the profiles folder (and
+    what searching it gives: each file by its name, or, a folder it may list already, 0704, all)."""
+    then = (
+        "it may list the folder already, and then opens each reader's file in it too"
+        if may_read(folder, os.R_OK)
+        else "each reader's file then opened by its name, the folder not listed"
+    )
     return (
         f"{path}: cannot be read: this account may not search the profiles folder {folder} "
         f"({e.strerror}); run this as the account that owns the folder, or let this one search it "
-        f"(chmod a+x {folder}: each reader's file then opened by its name, the folder not listed)"
+        f"(chmod a+x {folder}: {then})"
     )
 
 

@@ -133,11 +133,20 @@ def test_a_folder_listed_but_not_searched_is_said_not_an_internal_error(smtp_ser
     # A profiles folder 0704 of another account (read without search: what "chmod a+r" made of a
     # 0700 one): the files are listed, none can be opened; `digest status` failed with "internal
     # error: PermissionError: [Errno 13] Permission denied: '.../profiles/cy.yaml'"
+    # (and every command said the cure as for a folder 0700: "chmod a+x ...: each reader's file
+    # then opened by its name, the folder not listed", when a+x makes it 0705, listed and searched)
     with folder_of_root(smtp_server, 0o704) as nobody:
-        said = {args: nobody.digest(args) for args in ("status", "send")}
+        said = {args: nobody.digest(*args.split()) for args in ("status", "send", "rank cy")}
+        subprocess.run(["chmod", "a+x", str(nobody.folder)], check=True)  # as the message says
+        after = nobody.digest("status")
     for args, done in said.items():
         out = done.stdout + done.stderr
         assert "internal error" not in out, (args, out)
         assert f"this account may not search the profiles folder {nobody.folder}" in out, (args, out)
-        assert f"chmod a+x {nobody.folder}" in out, (args, out)
-    assert said["status"].returncode == 0 and said["send"].returncode == 1
+        assert f"chmod a+x {nobody.folder}: it may list the folder already, and then opens" in out, (
+            args,
+            out,
+        )
+        assert "the folder not listed" not in out, (args, out)
+    assert said["status"].returncode == 0 and said["send"].returncode == 1 and said["rank cy"].returncode == 1
+    assert after.returncode == 0 and "cy" in after.stdout and "may not" not in after.stdout + after.stderr
