@@ -355,7 +355,8 @@ def create_app(
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        return _json({"profile": file_version(path), "content": content_version(cfg(), user)})
+        content, ratings = content_version(cfg(), user)
+        return _json({"profile": file_version(path), "content": content, "ratings": ratings})
 
     parts = WebParts(cfg, reader, check_post, page, now)
     add_rating_routes(app, parts)

@@ -23,10 +23,11 @@ def file_version(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{digest}"
 
 
-def content_version(config: Config, user: str) -> str:
+def content_version(config: Config, user: str) -> tuple[str, str]:
     """Changes when the config file (the defaults a reader inherits: `digest serve` reads it again
     at the next request), a template, the papers or the reader's ratings change: the preview must
-    be rebuilt."""
+    be rebuilt. With the reader's ratings' own version (one database read for both): the
+    preferences page's list of ratings is read again when it changes (templates/web/prefs.js)."""
     h = hashlib.sha256(f"{file_stamp(config.path)};".encode())
     for folder in (config.templates, builtin_templates()):
         if folder and folder.is_dir():
@@ -34,5 +35,6 @@ def content_version(config: Config, user: str) -> str:
                 st = f.stat()
                 h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
     with Store(config.database) as store:
-        h.update(f"{store.version()}|{store.ratings_version(user)}".encode())
-    return h.hexdigest()[:16]
+        ratings = store.ratings_version(user)
+        h.update(f"{store.version()}|{ratings}".encode())
+    return h.hexdigest()[:16], ratings

@@ -184,6 +184,16 @@
   let saving = false;
   form.addEventListener("submit", () => { dirty = false; saving = true; status.textContent = "Saving…"; });
 
+  // A rating made elsewhere (a digest's link in another tab, `digest feedback`): the list of
+  // ratings read again from this page as the server shows it now; the form is left as it is.
+  async function ratingsAgain() {
+    const answer = await fetch(pages);
+    if (!answer.ok) throw new Error(`${answer.status}`);  // the versions kept: read again at the next poll
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("ratings");
+    const shown = document.getElementById("ratings");
+    if (fresh && shown) shown.replaceWith(document.importNode(fresh, true));
+  }
+
   async function poll() {
     let wait = POLL;
     try {
@@ -197,6 +207,7 @@
       } else if (versions && v.content !== versions.content) {
         if (dirty) refresh(); else frame.src = frame.src;
       }
+      if (versions && v.ratings !== versions.ratings) await ratingsAgain();
       versions = v;
     } catch (e) { /* the server is away: try again later */ }
     setTimeout(poll, wait);

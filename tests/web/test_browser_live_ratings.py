@@ -71,3 +71,32 @@ def test_a_live_preview_reloads_on_a_rating_made_from_the_command_line_and_in_an
         assert set(titles(live)[2:4]) == NEIGHBOURS
         other.close()
         live.close()
+
+
+def test_the_preferences_page_lists_a_rating_made_elsewhere(
+    web_workspace,
+    smtp_server,
+    shared_dumps,
+    browser,  # noqa: F811
+):
+    # The page's preview followed the rating, its list of ratings still said "None yet."
+    more = liked_link(send_first_digest(web_workspace, smtp_server, shared_dumps))
+    with Store(web_workspace.config.database) as store:
+        (liked,) = [p.id for p in store.papers() if p.title == FIRST_DAY[0][0]]
+    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+    command = [sys.executable, "-m", "digest", "--config", str(web_workspace.config_path), "feedback", "ada"]
+    with web_workspace.serve():
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(more.split("/more/")[0])
+        ratings = page.locator("#ratings")
+        assert "None yet." in ratings.inner_text()
+        page.wait_for_timeout(2000)  # the page has polled its first version
+        page.fill("#exclude", "soup")  # an edit not saved: kept as typed
+        done = subprocess.run([*command, str(liked), "up"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        ratings.filter(has_text=FIRST_DAY[0][0]).wait_for(timeout=RELOAD_MS)
+        assert "More like this" in ratings.inner_text() and page.input_value("#exclude") == "soup"
+        done = subprocess.run([*command, str(liked), "clear"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        ratings.filter(has_text="None yet.").wait_for(timeout=RELOAD_MS)
+        page.close()
