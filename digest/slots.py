@@ -88,13 +88,28 @@ def next_slot(
 
 
 def current_period(profile: Profile, now: dt.datetime) -> str:
-    """The period ``now`` falls in, for `digest send`: the reader's local day if it is one of
-    their send days (before its send time too), else the period of their latest slot."""
+    """The period ``now`` falls in: the reader's local day if it is one of their send days
+    (before its send time too), else the period of their latest slot."""
     today = now.astimezone(ZoneInfo(profile.timezone)).date()
     if sends_on(profile, today):
         return today.isoformat()
     slot = latest_slot(profile, now)
     return slot.period if slot is not None else today.isoformat()
+
+
+def send_period(
+    profile: Profile,
+    now: dt.datetime,
+    grace: dt.timedelta,
+    last_period: str | None = None,
+    last_at: dt.datetime | None = None,
+) -> str:
+    """The period `digest send` sends now: the one a daemon's pass would serve (:func:`due_slot`),
+    a send time the daemon missed that is not done and whose ``grace`` lasts (just after
+    midnight, the evening before's: the new day's comes at its own send time), else
+    :func:`current_period`. ``last_period``, ``last_at``: the reader's schedule state."""
+    due = due_slot(profile, now, last_period, grace, last_at)
+    return due.period if due is not None else current_period(profile, now)
 
 
 def due_slot(

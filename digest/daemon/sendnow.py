@@ -42,7 +42,7 @@ from digest.ingest.inbox import Waiting
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
-from digest.slots import current_period, day_begins, period_done
+from digest.slots import day_begins, period_done, send_period
 from digest.store import FAILED, QUEUED, SENT, Store
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,8 @@ def plan_send(
     states = store.schedule_states(users)
     suppressed = {s.user: s for s in Suppressions(store).all()}  # few rows: one query
     plans: list[Planned | None] = [None] * len(profiles)
-    periods = [current_period(p, now) for p in profiles]  # asked once per reader
+    grace = config.scheduler.grace  # a send time missed just before: its period (the daemon owes it)
+    periods = [send_period(p, now, grace, *states.get(p.user, (None, None))) for p in profiles]
     wanted: list[int] = []
     already: list[int] = []
     for i, p in enumerate(profiles):

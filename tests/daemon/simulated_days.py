@@ -332,10 +332,10 @@ def left_out(sim: Simulation, made: list[tuple[str, dt.datetime, set[str]]]) -> 
 
 def unserved(sim: Simulation, periods: dict[str, tuple[str, str, dt.datetime]]) -> list[str]:
     """The days a daemon's pass came within four hours (the grace) of a reader's send time with
-    papers they had not been sent, and no digest was made for the day, nor any since that send
-    time (`digest send` just after midnight makes the new day's: README, Sending now): the
-    reader's schedule, the config's and the server left alone for a day before, so that nothing
-    else explains it."""
+    papers they had not been sent, and no digest was made for the day (a `digest send` since that
+    send time, just after midnight too, makes that day's: README, Sending now): the reader's
+    schedule, the config's and the server left alone for a day before, so that nothing else
+    explains it."""
     found = []
     made = {(user, period) for user, period, _ in periods.values()}
     daily = {"utc", "la", "tokyo", "london", "dflt"}
@@ -350,8 +350,6 @@ def unserved(sim: Simulation, periods: dict[str, tuple[str, str, dt.datetime]]) 
             for day in (local.date(), local.date() - dt.timedelta(days=1)):
                 slot = dt.datetime.combine(day, dt.time.fromisoformat(send_at), tzinfo=ZoneInfo(zone))
                 if not slot <= at <= slot + 4 * HOUR or (user, day.isoformat()) in made:
-                    continue
-                if any(who == user and slot <= when <= at for who, _, when in periods.values()):
                     continue
                 earlier = [t for t in sim.server.taken if t.user == user and t.at < at]
                 had = {title for t in earlier for title in t.titles}

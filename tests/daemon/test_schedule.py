@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.models import Interest, Profile
-from digest.slots import due_slot, next_slot, slot_on
+from digest.slots import due_slot, next_slot, send_period, slot_on
 
 UTC = dt.UTC
 GRACE = dt.timedelta(hours=4)
@@ -172,3 +172,46 @@ def test_a_day_whose_midnight_is_skipped_begins_at_the_jump():
     # Santiago springs forward at 24:00 on Sep 5, 2026: Sep 6 begins at 01:00 (04:00 UTC)
     slot = slot_on(reader("America/Santiago", (8, 0)), dt.date(2026, 9, 6))
     assert slot.begins == utc(2026, 9, 6, 4) and slot.at == utc(2026, 9, 6, 11)
+
+
+def test_a_send_after_midnight_sends_the_evening_before_while_its_grace_lasts_and_is_not_done():
+    # 21:00 in New York (EDT) on Mar 17 is 01:00 UTC on Mar 18; its midnight 04:00 UTC
+    profile = reader("America/New_York", (21, 0))
+    after = utc(2026, 3, 18, 4, 10)  # 00:10, 3 h 10 min after the send time: the daemon owes Mar 17
+    assert send_period(profile, after, GRACE) == "2026-03-17"
+    assert send_period(profile, after, GRACE, "2026-03-16", utc(2026, 3, 17, 1)) == "2026-03-17"
+    served = ("2026-03-17", utc(2026, 3, 18, 1, 2))  # the evening before had its digest: the new day
+    assert send_period(profile, after, GRACE, *served) == "2026-03-18"
+    assert send_period(profile, utc(2026, 3, 18, 5, 10), GRACE) == "2026-03-18"  # its grace over
+    assert send_period(profile, utc(2026, 3, 18, 2), GRACE) == "2026-03-17"  # before midnight: as ever
+    assert send_period(profile, utc(2026, 3, 19, 1, 30), GRACE, *served) == "2026-03-18"  # its own time
+
+
+def test_a_send_on_a_weekly_readers_day_is_that_days_unless_the_week_before_is_owed():
+    profile = reader("UTC", (21, 0), "weekly", weekday=2)  # Wednesdays
+    assert send_period(profile, utc(2026, 3, 19, 0, 10), GRACE) == "2026-03-18"  # Thursday: Wednesday's
+    assert send_period(profile, utc(2026, 3, 17, 12), GRACE) == "2026-03-11"  # Tuesday: the last one's
+    assert send_period(profile, utc(2026, 3, 18, 0, 10), GRACE) == "2026-03-18"  # a week ago: past the grace
+    week = dt.timedelta(days=7)  # the longest grace: the daemon still owes the week before on the day
+    assert send_period(profile, utc(2026, 3, 18, 0, 10), week) == "2026-03-11"
+    assert (
+        send_period(profile, utc(2026, 3, 18, 0, 10), week, "2026-03-11", utc(2026, 3, 11, 21))
+        == "2026-03-18"
+    )
+
+
+def test_a_send_after_midnight_on_a_day_the_clocks_change_sends_the_slot_the_daemon_owes():
+    # London springs forward at 01:00 GMT on Mar 29: its 23:30 of Mar 28 is 23:30 UTC
+    london = reader("Europe/London", (23, 30))
+    assert send_period(london, utc(2026, 3, 29, 0, 10), GRACE) == "2026-03-28"
+    assert send_period(london, utc(2026, 3, 29, 1, 10), GRACE, "2026-03-28", utc(2026, 3, 28, 23, 30)) == (
+        "2026-03-29"  # 02:10 BST, the jump passed: the new day
+    )
+    # Santiago's Sep 6 begins at the jump (01:00, 04:00 UTC): its 23:00 of Sep 5 (03:00 UTC) is owed
+    santiago = reader("America/Santiago", (23, 0))
+    assert send_period(santiago, utc(2026, 9, 6, 4, 10), GRACE) == "2026-09-05"
+    # the repeated hour: London's 01:30 of Oct 25 served at its first (00:30 UTC); at the second, done
+    fall = reader("Europe/London", (1, 30))
+    assert send_period(fall, utc(2026, 10, 25, 1, 35), GRACE, "2026-10-25", utc(2026, 10, 25, 0, 30)) == (
+        "2026-10-25"
+    )
