@@ -277,18 +277,19 @@ def clock_skew(store: Store, now: dt.datetime) -> dt.timedelta | None:
 def skew_note(skew: dt.timedelta | None, *, send: bool = False) -> str | None:
     """What to say of a clock ``skew`` off the database server's (None: nothing to say): what it
     risks for a daemon's worker, or (``send``) for a `digest send`, which serves its readers now and
-    judges by this clock which period (each reader's day) that is."""
+    judges by this clock which period (a day of the reader's schedule) it sends and which sources
+    are due (fetched first)."""
     if skew is None or abs(skew) < SKEW_SAID:
         return None
     ahead = skew > dt.timedelta(0)
     way, off = ("ahead of", "early") if ahead else ("behind", "late")
     seconds = f"{abs(skew).total_seconds():.0f} s"
     if send:
-        edge = "before" if ahead else "after"
-        day = "the next day's" if ahead else "the day before's"
+        taken = f"up to {seconds} ahead has come" if ahead else f"come in the last {seconds} is still ahead"
         risk = (
-            "the period whose digest `digest send` sends (each reader's day) is judged by this clock "
-            f"({seconds} {off}: within {seconds} {edge} a reader's midnight it is {day}"
+            "`digest send` judges by this clock which period it sends each reader (a day of their "
+            f"schedule) and which sources are due to be fetched first ({seconds} {off}: a reader's next "
+            f"period, or a source's moment, {taken}"
         )
     else:
         risk = f"its readers' digests are made when this clock reaches their send time ({seconds} {off}"

@@ -42,10 +42,11 @@ def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it
         assert "(60 s late;" in behind
         send = skew_note(clock_skew(store, now - dt.timedelta(minutes=1)), send=True)  # `digest send`'s
         assert send is not None and send.startswith(
-            "this machine's clock is 60 s behind the database server's: the period whose digest "
-            "`digest send` sends (each reader's day) is judged by this clock (60 s late: within 60 s after "
-            "a reader's midnight it is the day before's; the leases and the messages' due times are "
-            "the server's clock's); set the clock right (NTP)"
+            "this machine's clock is 60 s behind the database server's: `digest send` judges by this "
+            "clock which period it sends each reader (a day of their schedule) and which sources are "
+            "due to be fetched first (60 s late: a reader's next period, or a source's moment, come in "
+            "the last 60 s is still ahead; the leases and the messages' due times are the server's "
+            "clock's); set the clock right (NTP)"
         )
 
 

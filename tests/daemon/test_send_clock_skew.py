@@ -108,19 +108,20 @@ def test_a_send_ahead_says_its_clock_is_off_once_in_its_own_words(tmp_path):
     """A daemon's pass on a machine whose clock is off the database server's says so (skew_note, at
     WARNING); a `digest send` there said nothing, then the daemon's words ("its readers' digests are
     made when this clock reaches their send time"), not true of a send, which serves its readers
-    at once. It says once now (stderr) what the clock risks for it: which period it sends is judged
-    by that clock. One in step says nothing."""
+    at once. It says once now (stderr) what the clock risks for it: which period it sends and which
+    sources are due (fetched first) are judged by that clock. One in step says nothing."""
     with postgres_database() as url, LocalSmtpServer(Mailbox()) as server:
         ws, _ = two_machines(tmp_path, server.port, url)
         said = {}
         for off in ("300", "0"):
             command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), off, "--user", "ada"]
             said[off] = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    note = (
-        "this machine's clock is 300 s ahead of the database server's: the period whose digest "
-        "`digest send` sends (each reader's day) is judged by this clock (300 s early: within 300 s "
-        "before a reader's midnight it is the next day's; the leases and the messages' due times are "
-        "the server's clock's); set the clock right (NTP)"
+    note = (  # a period: a day of the reader's schedule (a weekly reader's is their week's day)
+        "this machine's clock is 300 s ahead of the database server's: `digest send` judges by this "
+        "clock which period it sends each reader (a day of their schedule) and which sources are due "
+        "to be fetched first (300 s early: a reader's next period, or a source's moment, up to 300 s "
+        "ahead has come; the leases and the messages' due times are the server's clock's); set the "
+        "clock right (NTP)"
     )
     stderr = " ".join(said["300"].stderr.split())  # the log's lines wrapped in a narrow terminal
     assert stderr.count(note) == 1, said["300"].stderr  # was: the daemon's words
