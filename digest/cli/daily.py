@@ -315,6 +315,7 @@ def run(obj: Context, once: bool) -> None:
     """
     from digest.cli.common import say_inbox_faults
     from digest.daemon.service import Daemon
+    from digest.ingest.fetch import FAILED as FETCH_FAILED
 
     logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
     # config.yaml read again by the daemon when it changes, with this command line's --semantic
@@ -332,9 +333,12 @@ def run(obj: Context, once: bool) -> None:
         with stop_on_signal("finishing the message the server has") as stop:
             daemon.stop = stop
             report = daemon.run_once()
-        said = daemon.describe(report, BUG, stopped=stop.is_set(), inbox_faults=False)
+        said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
             click.echo(said)
+        for f in report.fetched:  # one that failed: on stderr, as `digest send` says it
+            if f.outcome == FETCH_FAILED:
+                click.secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
         say_inbox_faults(report.ingested, report.waiting, "a later run reads it")  # on stderr, as `ingest`
         if stop.is_set():
             click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")

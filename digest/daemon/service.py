@@ -46,6 +46,7 @@ from digest.errors import DigestError, StoreError
 from digest.file_stamps import file_stamp
 from digest.files import counted, printable
 from digest.ingest import told
+from digest.ingest.fetch import FAILED
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
@@ -363,23 +364,22 @@ class Daemon:
             log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 
     @staticmethod
-    def describe(report: TickReport, bug: str = "", stopped: bool = False, inbox_faults: bool = True) -> str:
+    def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:
         """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
         adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
         "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them);
-        not ``inbox_faults``: the dumps rejected or still written and the inbox's problems left out
-        (the command says them on stderr), and not "nothing to do" where there are some."""
-        note = f" ({bug})" if bug else ""
+        not ``faults``: the fetches that failed, the dumps rejected or still written and the inbox's
+        problems left out (the command says them on stderr), and not "nothing to do" for them."""
         lines = [f"profile skipped: {p}" for p in report.profile_problems]
-        for f in report.fetched:
-            lines.append(f"fetched {f.source}: {f.said}{note if f.bug else ''}")
+        wrong = [f.line(bug) for f in report.fetched if f.outcome == FAILED and not faults]
+        lines += [f.line(bug) for f in report.fetched if f.outcome != FAILED or faults]
         ingested = report.ingested  # as `digest ingest` and `digest send` say them (digest.ingest.told)
         lines += [told.taken_in(r) for r in ingested.results]
         alone = len(ingested.results) + len(ingested.failures) == 1
-        faults = [told.rejected(f, bug, alone=alone) for f in ingested.failures]
-        faults += [told.problem(p) for p in ingested.problems]
-        faults += [told.still_written(w, "a later run reads it") for w in report.waiting]
-        lines += faults if inbox_faults else []
+        wrong += [told.rejected(f, bug, alone=alone) for f in ingested.failures]
+        wrong += [told.problem(p) for p in ingested.problems]
+        wrong += [told.still_written(w, "a later run reads it") for w in report.waiting]
+        lines += wrong if faults else []
         for s in report.scheduled:
             what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
             lines.append(f"digest for {s.user} ({s.period}): {what}")
@@ -392,4 +392,4 @@ class Daemon:
                 lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
             else:
                 lines.append(f"FAILED {o.user}: {o.reply}")
-        return "\n".join(lines) or ("" if stopped or faults else report.idle())
+        return "\n".join(lines) or ("" if stopped or wrong else report.idle())

@@ -61,6 +61,10 @@ class FetchOutcome:
         head = self.outcome.replace("_", " ")
         return self.detail if self.detail.startswith(head) else f"{head}: {self.detail}"
 
+    def line(self, bug: str = "") -> str:
+        """Its line in `digest run --once`'s account of a pass; ``bug``: what a reader's bug adds."""
+        return f"fetched {self.source}: {self.said}" + (f" ({bug})" if bug and self.bug else "")
+
 
 @dataclass(frozen=True)
 class FetchRecord:

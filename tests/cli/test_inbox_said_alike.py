@@ -139,3 +139,24 @@ def test_the_three_commands_say_a_rejected_dump_on_stderr_in_red_in_a_terminal(t
     ws.dump("bad2.txt", "not a listing either\n")  # run --once's pass that did nothing else: not idle
     done = subprocess.run(run, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and not done.stdout and "rejected: " in done.stderr, done
+
+
+def test_run_once_says_a_failed_fetch_on_stderr_in_red_as_send_does(tmp_path, smtp_server):
+    # Before: `digest run --once` said "fetched hf_daily: failed: ..." on stdout, without colour,
+    # where `digest send` says a failed fetch in red on stderr, as run --once now says a rejected dump
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    with LocalHttpServer({"/api/daily_papers": Route(b"down", status=500)}) as server:
+        for name, command in (("send", ("send",)), ("run", ("run", "--once"))):
+            (tmp_path / name).mkdir()
+            ws = Workspace(tmp_path / name, smtp_server.port)
+            source = f"  - kind: hf_daily\n    url: {server.url('')}/api/daily_papers\n    retries: 0\n"
+            ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + source)
+            ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+            run = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command]
+            with open(tmp_path / name / "stdout", "w") as stdout:
+                terminal = in_a_terminal(run, status=3, stdout=stdout)
+            out = (tmp_path / name / "stdout").read_text()
+            red = re.findall(r"\x1b\[31m([^\n]*hf_daily: [^\n]*500[^\n]*)", terminal)
+            assert len(red) == 1, (name, terminal)
+            assert "hf_daily" not in out, (name, out)

@@ -294,7 +294,7 @@ def test_run_once_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_
         ws.dump("bad.txt", "not a listing\n")
         command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
-        (fetched,) = [line for line in done.stdout.splitlines() if line.startswith("fetched hf: failed: ")]
+        (fetched,) = [line for line in done.stderr.splitlines() if line.startswith("fetched hf: failed: ")]
         (rejected,) = [line for line in done.stderr.splitlines() if line.startswith("rejected: ")]
         assert "bad.txt:1: " in rejected, rejected  # on stderr, as `digest ingest` says it
         assert "not valid JSON" in fetched and "not a listing dump" in rejected
