@@ -80,7 +80,9 @@ def test_status_on_a_database_it_may_only_read_says_what_indexing_the_papers_nee
     assert "beside the database), and the papers stored since it was last indexed must be" in said
     assert "indexed (written) before anything is ranked; index them through an account that may" in said
     assert "(the daemon's next pass, or `digest status`, `digest send` or this command run so)" in said
-    assert "then run this again, or their group, root, is not one this" in said, said
+    # before: "then run this again, or their group, root, is not one this account is in: give them to one"
+    cure = "then run this again; to let this account write it instead: their group, root, is not one this"
+    assert cure in said, said
     assert "use a reading command" not in said, said
     assert digest(ws, "status").returncode == 0  # root's, which indexes them
     shown = digest(ws, "status", before=NOBODY)

@@ -92,7 +92,8 @@ def unindexed_unwritable(path: Path, error: StoreError) -> StoreUnusable:
     return StoreUnusable(
         f"{path}: {why}, and the papers stored since it was last indexed must be indexed (written) before "
         "anything is ranked; index them through an account that may write (the daemon's next pass, or "
-        f"`digest status`, `digest send` or this command run so), then run this again, or {fix} ({cause})"
+        f"`digest status`, `digest send` or this command run so), then run this again; to let this account "
+        f"write it instead: {fix} ({cause})"
     )
 
 
