@@ -80,3 +80,25 @@ def test_the_demo_refuses_to_overwrite_a_folder_it_did_not_make(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "mine")])
     assert result.exit_code == 1 and "is not a demo folder" in result.output
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+def test_the_demo_run_again_from_inside_its_folder_starts_over(tmp_path):
+    # Before: "internal error: FileNotFoundError: [Errno 2] No such file or directory" (the demo
+    # asked for the current folder, to name its dumps from it, after it had replaced that folder)
+    import subprocess
+    import sys
+
+    demo = tmp_path / "digest-demo"
+    line = "inbox/2026-03-02.txt: 2026-03-02, 7 entries: 7 new papers, 0 already known"
+    for cwd, folder, named in (
+        (tmp_path, "digest-demo", "digest-demo"),
+        (demo, ".", demo),
+        (demo, str(demo), demo),
+    ):
+        run = [sys.executable, "-m", "digest", "demo", "--dir", folder]
+        done = subprocess.run(run, cwd=cwd, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"  {named}/{line}" in done.stdout.splitlines(), (
+            done.stdout
+        )  # its folder replaced: whole paths
+        assert len(list((demo / "mailbox").glob("*.eml"))) == 3

@@ -84,7 +84,7 @@ def _near(path: Path) -> str:
     """``path`` relative to the current folder when it is inside it."""
     try:
         near = str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, FileNotFoundError):  # not inside it, or it is gone (the demo replaced it: --dir .)
         return str(path)
     return near if "/" in near else f"./{near}"  # a bare name would be looked up on the PATH
 

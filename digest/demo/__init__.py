@@ -152,6 +152,10 @@ def _free(port: int) -> bool:
 
 def _from_here(path: Path) -> Path:
     """``path`` from the current folder when it is inside it (the demo's default, digest-demo/), so
-    that what it takes in is named as `digest ingest` there names it; else as it is."""
-    here = Path.cwd().resolve()
+    that what it takes in is named as `digest ingest` there names it; else as it is (and where the
+    current folder was inside the demo's, which the demo replaced: it is gone)."""
+    try:
+        here = Path.cwd().resolve()
+    except FileNotFoundError:  # `digest demo --dir .` run in the demo's folder: replaced
+        return path
     return path.relative_to(here) if path.is_relative_to(here) else path
