@@ -80,14 +80,18 @@ def is_due(
 
 
 BACKOFF = 2.0  # s: Http's first wait between a source's tries (doubling after each)
+MAX_WAIT = 120.0  # s: Http's longest wait between tries: one longer ends the fetch (no more tries)
 
 
 def fetch_time(source: SourceConfig) -> float:
     """The longest a fetch of ``source`` takes while it is still retrying (Http.get): each of its
-    tries a timeout long, and the doubling waits between them. Not counted: an answer dribbled in
-    (refused at DEADLINE x the timeout, not tried again), a server's Retry-After (Http.max_wait
-    at most), the daily papers API's further pages."""
-    return (source.retries + 1) * source.timeout_seconds + BACKOFF * (2**source.retries - 1)
+    tries a timeout long, and the doubling waits between them, up to the first longer than
+    MAX_WAIT, where Http gives up (retries 10: 7 tries, not 11). Not counted: an answer dribbled
+    in (refused at DEADLINE x the timeout, not tried again), a server's Retry-After (MAX_WAIT at
+    most), an arXiv host's pace, the daily papers API's further pages."""
+    waits = [BACKOFF * 2**n for n in range(source.retries)]
+    waits = [w for w in waits if w <= MAX_WAIT]  # doubling: the first longer ends the tries
+    return (len(waits) + 1) * source.timeout_seconds + sum(waits)
 
 
 def patience_for(sources: Sequence[SourceConfig], least: float) -> float:
@@ -173,7 +177,7 @@ def fetch_due(
     if not due:
         return []
     own = http is None
-    client = http or Http(stop=stop, backoff=BACKOFF)
+    client = http or Http(stop=stop, backoff=BACKOFF, max_wait=MAX_WAIT)
     outcomes = []
     try:
         for s in due:
