@@ -24,6 +24,7 @@ class Holder:
     state: str  # "active", "idle", "idle in transaction", ...
     since: dt.datetime | None  # when it came to that state (its last statement's end, when idle)
     connected: dt.datetime | None  # when that session began: the lock is held since then at most
+    shown: bool = True  # False: pg_stat_activity hides the session from this role (not its own)
 
     def idle_for(self, now: dt.datetime) -> dt.timedelta | None:
         """How long it has done nothing while holding the lock (None: it is running a statement)."""
@@ -35,6 +36,8 @@ class Holder:
         """'pid 4711 (application "digest h:12:ab", client 10.0.0.5, idle since 06:58:02 UTC,
         connected 06:50:00 UTC)'"""
         app = f'application "{self.application}"' if self.application else "no application name"
+        if not self.shown:  # its client, state and times NULL to a role without pg_read_all_stats
+            return f"pid {self.pid} ({app}; its client and state not shown to this role)"
         state = f"{self.state} since {_at(self.since)}" if self.since else self.state
         return f"pid {self.pid} ({app}, client {self.client}, {state}, connected {_at(self.connected)})"
 
@@ -46,14 +49,15 @@ def _at(moment: dt.datetime | None) -> str:
 def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
     """The sessions holding these duties' locks (none on SQLite: the file lock, one worker). The
     bigint key of pg_advisory_lock is in pg_locks as classid (its high 32 bits), objid (its low)
-    and objsubid 1. Another session's pid shows to a role that is not its own only with the
-    pg_read_all_stats role: its other columns are then NULL, said as "?"."""
+    and objsubid 1. A session of another role shows its pid and application_name to a role
+    without pg_read_all_stats, its client, state and times NULL (``shown`` False; its client
+    not "local", which is a Unix socket's client_port -1)."""
     if store.dialect != POSTGRESQL:
         return []
     keys = {((k := lock_key(d)) >> 32) & 0xFFFFFFFF: (k & 0xFFFFFFFF, d) for d in duties}
     rows = store.db.execute(
         "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, "
-        "COALESCE(host(a.client_addr), CASE WHEN a.pid IS NOT NULL THEN 'local' END), a.state, "
+        "CASE WHEN a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END, a.state, "
         "a.state_change, a.backend_start FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid() "
         "ORDER BY l.pid"
@@ -62,7 +66,8 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
     for high, low, pid, app, client, state, since, connected in rows:
         if keys.get(high, (None,))[0] == low:
             duty = keys[high][1]
-            found.append(Holder(duty, pid, app or "", client or "?", state or "?", since, connected))
+            shown = connected is not None  # backend_start: NULL only to a role it is hidden from
+            found.append(Holder(duty, pid, app or "", client or "?", state or "?", since, connected, shown))
     return found
 
 
@@ -86,6 +91,14 @@ def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
     database between its steps, so a long silence is the sign shown. ``now``: the server's clock."""
     lines = []
     for h in holders(store):
+        if not h.shown:  # whether it is at work or stopped: not to be told from here
+            role = store.db.execute("SELECT current_user").fetchone()[0]
+            lines.append(
+                f'"{h.duty}" lock held by {h.describe()}: whether that worker is at work or stopped '
+                f"cannot be told from here; run `digest status` as the workers' role, or GRANT "
+                f"pg_read_all_stats TO {role}"
+            )
+            continue
         idle = h.idle_for(now)
         if idle is not None and idle.total_seconds() > patience:
             lines.append(
