@@ -153,6 +153,16 @@ def wall_clock() -> dt.datetime:
 _TOKEN: tuple[int, str] = (0, "")  # (the pid it was drawn in, a random token): see worker_id
 
 
+def session_name(worker: str) -> str:
+    """``worker`` (host:pid:token) as its PostgreSQL sessions' application_name, "digest " before
+    it, within the 63 bytes PostgreSQL keeps: a long host name cut, its pid and token whole (what
+    tells this worker from another on that host, as the workers table does)."""
+    host, pid, token = worker.rsplit(":", 2)
+    tail = f":{pid}:{token}"
+    room = max(63 - len("digest ") - len(tail), 0)
+    return f"digest {host.encode()[:room].decode(errors='ignore')}{tail}"
+
+
 def worker_id() -> str:
     """This process, as the database's claims and the workers table name it: host:pid:token.
     Host and pid alone do not tell two workers apart: containers on one host's network share
@@ -303,7 +313,7 @@ class PgConnection:
         import psycopg  # here: only a PostgreSQL database needs it
 
         named = "application_name" in str(url) or os.environ.get("PGAPPNAME")  # the user's name kept
-        app = {} if named else {"application_name": f"digest {worker_id()}"[:63]}  # pg_stat_activity's
+        app = {} if named else {"application_name": session_name(worker_id())}  # pg_stat_activity's
         timeout = max(1, int(connect_timeout))
         self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=timeout, **app)
 

@@ -1,0 +1,55 @@
+"""digest names its PostgreSQL sessions `digest HOST:PID:TOKEN` (the workers table's id), so that
+the warning of a pass kept waiting and `digest status` tell which worker holds a duty's lock; but
+PostgreSQL keeps 63 bytes of an application_name, and the name was cut at its end: on a host of
+a cloud's long name (ip-172-31-45-123.eu-west-1.compute.internal) the token went, on a longer
+one the pid too. Real parts: a real process on a host of that name (unshare -u), its session as
+pg_stat_activity shows it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import postgres_database
+
+OWN = """
+import sys
+from digest.db import worker_id
+from digest.store import Store
+with Store(sys.argv[1]) as store:
+    row = store.db.execute("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+    print(worker_id())
+    print(row.fetchone()[0])
+"""
+
+
+@pytest.mark.parametrize(
+    "host", ["ip-172-31-45-123.eu-west-1.compute.internal", "digest-worker-" + "x" * 40 + "-0"]
+)
+def test_a_workers_session_is_named_with_its_pid_and_token_on_a_host_of_a_long_name(host):
+    with postgres_database() as url:
+        done = subprocess.run(
+            [
+                "unshare",
+                "-u",
+                "sh",
+                "-c",
+                f'hostname {host} && exec "$0" -c "$1" "$2"',
+                sys.executable,
+                OWN,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    if done.returncode and ("hostname: " in done.stderr or "unshare: " in done.stderr):  # not root
+        pytest.skip(f"cannot name a host here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    worker, app = done.stdout.split("\n")[:2]
+    _, pid, token = worker.rsplit(":", 2)
+    assert len(app.encode()) <= 63, app
+    assert app.startswith("digest ip-172-31-" if host.startswith("ip-") else "digest digest-worker-"), app
+    assert app.endswith(f":{pid}:{token}"), (app, worker)  # was: cut in the token, or the pid
