@@ -311,8 +311,9 @@ class PgConnection:
 
     def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:
         import psycopg  # here: only a PostgreSQL database needs it
+        from psycopg.conninfo import conninfo_to_dict
 
-        named = "application_name" in str(url) or os.environ.get("PGAPPNAME")  # the user's name kept
+        named = "application_name" in conninfo_to_dict(str(url)) or os.environ.get("PGAPPNAME")  # kept
         app = {} if named else {"application_name": session_name(worker_id())}  # pg_stat_activity's
         timeout = max(1, int(connect_timeout))
         self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=timeout, **app)

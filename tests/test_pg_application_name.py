@@ -53,3 +53,27 @@ def test_a_workers_session_is_named_with_its_pid_and_token_on_a_host_of_a_long_n
     assert len(app.encode()) <= 63, app
     assert app.startswith("digest ip-172-31-" if host.startswith("ip-") else "digest digest-worker-"), app
     assert app.endswith(f":{pid}:{token}"), (app, worker)  # was: cut in the token, or the pid
+
+
+def test_a_database_whose_name_holds_application_name_gets_the_workers_session_name():
+    """The URL was searched for "application_name" as text: a database so named (or a password
+    holding it) was taken for the user's own name, and the session went unnamed."""
+    import psycopg
+
+    def own(url: str) -> list[str]:  # the worker's id and its session's application_name
+        done = subprocess.run([sys.executable, "-c", OWN, url], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split("\n")[:2]
+
+    with postgres_database() as url:
+        name = "application_name_" + url.rsplit("/", 1)[1]
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        try:
+            worker, app = own(url.rsplit("/", 1)[0] + "/" + name)
+            _, mine = own(f"{url}?application_name=mine")
+        finally:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    assert app == f"digest {worker}", (app, worker)  # was: '' (unnamed)
+    assert mine == "mine"  # the user's own kept
