@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from digest.daemon.holders import held_note, holders
+from digest.daemon.holders import held_note, holders, waiting_note
 from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
 from digest.schema import SCHEMA_VERSION
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 WAIT_POLL = 0.25  # s between tries of a duty's lock, waiting for the worker at it
 BEAT_EVERY = 5.0  # s between a waiting pass's notes that it is there (claims.touch)
+SAY_AFTER = 10.0  # s a wait without patience (`digest send`) goes on before it says who it waits for
 READER_BATCH = 25  # readers claimed at a time: small, so the others share the day's work
 
 
@@ -129,10 +130,14 @@ def singleton(
     key = lock_key(duty)
     got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
     started = beaten = time.monotonic()
+    said = False
     while wait and not got and not (stop is not None and stop.is_set()):
         if patience is not None and time.monotonic() - started >= patience:
             log.warning("%s", held_note(next(iter(holders(store, (duty,))), None), duty, patience))
             break
+        if patience is None and not said and time.monotonic() - started >= SAY_AFTER:  # waits on: says so
+            log.warning("%s", waiting_note(next(iter(holders(store, (duty,))), None), duty, SAY_AFTER))
+            said = True
         (stop or threading.Event()).wait(WAIT_POLL)  # the other's fetch or ingest: seconds, not the mail
         if beat is not None and time.monotonic() - beaten >= BEAT_EVERY:
             beat()

@@ -83,6 +83,18 @@ def held_note(holder: Holder | None, duty: str, waited: float) -> str:
     )
 
 
+def waiting_note(holder: Holder | None, duty: str, waited: float) -> str:
+    """What a wait without patience (`digest send`) says once it has waited ``waited`` seconds for
+    ``duty``: who holds it, that it waits on, and what to do if that worker is stopped."""
+    who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
+    kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
+    return (
+        f'{duty}: waiting for another worker, which has held the "{duty}" lock for {waited:.0f} s '
+        f"({who}); Ctrl-C gives the wait up. If that worker is stopped or hung, end it, or its "
+        f"session: {kill}"
+    )
+
+
 def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
     """For `digest status`: each duty's lock whose session has done nothing for longer than
     ``patience`` (the longest a worker at it may be silent: digest.daemon.status's, a pass's
