@@ -36,7 +36,7 @@ from digest.deliver.alone import refused_alone
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.transports import SendResult
-from digest.deliver.wanted import READDRESSED, readdressed
+from digest.deliver.wanted import READDRESSED, hold_names, readdressed
 from digest.files import counted
 
 if TYPE_CHECKING:
@@ -174,8 +174,9 @@ def suppressed(
 
 def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
     """Is ``msg`` (stored) no longer wanted: to a suppressed address, or its reader paused since
-    (digest.deliver.wanted)? Then it is recorded as failed, not tried: one transaction, tried again
-    after a short pause if PostgreSQL ends it to undo a deadlock (its line said once, after the commit)."""
+    (digest.deliver.wanted)? Then it is recorded as failed, not tried: one transaction (the reader's
+    name held first, shared, as digest.deliver.lines holds it), tried again after a short pause if
+    PostgreSQL ends it to undo a deadlock (its line said once, after the commit)."""
     with run.guard:
         why = run.why_not(msg)
         if why is None:
@@ -185,6 +186,10 @@ def skip_suppressed(run: Pass, msg: OutboxMessage) -> bool:
         def write() -> SendOutcome:
             said.clear()
             with run.outbox.store.transaction():
+                # the reader's name first, shared, as a pass recording results holds it: a digest of
+                # theirs being stored meanwhile (its window read with this one waiting) is then
+                # stored before this failure or sees it (Outbox.enqueue's ``window``)
+                hold_names(run.outbox.store, [msg.user], share=True)
                 return suppressed(run.outbox, msg, why, run.now, said, run.grace_lasts(msg))
 
         outcome = retrying_conflicts(write, f"recording {msg.message_id} as not sent")

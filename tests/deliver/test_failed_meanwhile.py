@@ -14,16 +14,22 @@ import datetime as dt
 
 import pytest
 from test_commit_conflicts import in_thread
-from test_failed_behind import DAY, THU_0730, Deferring, bobs_week, received
+from test_failed_behind import BOB, DAY, THU_0730, Deferring, bobs_week, received
 
 from digest.compose.outgoing import prepare
 from digest.compose.render import Renderer
 from digest.daemon.tick import queue_for_periods
+from digest.deliver.lines import Pass
 from digest.deliver.outbox import FAILED, QUEUED, Outbox
+from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.queue import new_message
+from digest.deliver.results import skip_suppressed
+from digest.deliver.suppressions import Suppressions
+from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import hold_names
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.profiles.load import load_profiles
+from digest.progress import NO_PROGRESS
 from digest.select.digests import next_digest
 from digest.store import Store
 
@@ -94,5 +100,43 @@ def test_a_failure_recorded_as_the_next_digest_is_stored_leaves_its_papers_to_th
             storing.join(2)  # (it waits for this transaction's end)
         storing.join(60)
         assert errors == [] and len(stored[0]) == 1
+        later = next_digest(one, bob, friday + dt.timedelta(hours=5))
+        assert [m.paper.title for m in later.matches] == ["Robotics Thursday"]
+
+
+def test_a_retry_held_for_a_new_address_as_the_next_digest_is_stored_leaves_its_papers_to_the_one_after(
+    tmp_path, server, database
+):
+    """PostgreSQL: bob gives a new address; another worker's delivery comes to Thursday's retry
+    (deferred, for the old address) and holds it (skip_suppressed: not tried, failed) as this
+    worker's pass, which read bob's window with Thursday's waiting, stores Friday's digest to the
+    new address: the hold waits for that digest's transaction, and sees its digest."""
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock lets one transaction at a time write")
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws, retry_for_hours=48)
+    at(MINUTE)
+    at(DAY - MINUTE)
+    ws.profile("bob", BOB.replace("bob@example.org", "robert@example.org"))
+    friday = THU_0730 + DAY + MINUTE
+    with Store(ws.config.database) as one, Store(ws.config.database) as other:
+        (bob,) = load_profiles(ws.config)
+        made = next_digest(one, bob, friday, config=ws.config)
+        out = prepare(ws.config, made, Renderer.for_config(ws.config), friday)
+        outbox = Outbox(other)
+        (thursday,) = outbox.messages(QUEUED, user="bob")
+        run = Pass(
+            ws.config, outbox, RetryPolicy(), RateLimiter(None), Circuit(1, timeouts=2), Suppressions(other),
+            Unrecorded(other.path), NO_PROGRESS, friday - MINUTE, lambda: friday - MINUTE,
+            lambda: ("w2", friday + MINUTE),
+        )  # fmt: skip
+        with one.transaction():  # this worker's pass stores Friday's (as queue_for_periods does)
+            hold_names(one, ["bob"])
+            Outbox(one).add(new_message(out, "2026-03-20"), friday)
+            holding, held, errors = in_thread(lambda: skip_suppressed(run, thursday))
+            holding.join(2)
+        holding.join(60)
+        assert errors == [] and held == [True]
+        assert [e.status for e in Outbox(one).entries(user="bob")] == [FAILED, QUEUED]
         later = next_digest(one, bob, friday + dt.timedelta(hours=5))
         assert [m.paper.title for m in later.matches] == ["Robotics Thursday"]
