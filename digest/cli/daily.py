@@ -217,9 +217,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         click.echo("\n".join(lines))
     for user in report.left:  # `send --user`: another reader's mail, a removed one's: left, and said
         click.secho(
-            f"{user}: a removed reader's digest waits in the outbox (their profile file is gone): not sent, "
-            "and left to `digest send` without --user (which holds it now) or the daemon's pass (when its "
-            "retry is due)",
+            f"{user}: a removed reader's digest waits in the outbox (their profile file is gone): "
+            "not sent by this `send --user`: a `digest send` without --user holds it back at once, the "
+            "daemon's pass when its retry is due (unless the file comes back first)",
             fg="yellow",
             err=True,
         )

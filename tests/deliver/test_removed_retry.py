@@ -86,9 +86,9 @@ def test_a_send_for_one_reader_says_it_leaves_a_removed_readers_retry(tmp_path, 
     assert one.exit_code == 0
     assert "ada@example.org" in one.output and "sent" in one.output
     assert (
-        "bob: a removed reader's digest waits in the outbox (their profile file is gone): not sent, "
-        "and left to `digest send` without --user (which holds it now) or the daemon's pass (when its "
-        "retry is due)"
+        "bob: a removed reader's digest waits in the outbox (their profile file is gone): "
+        "not sent by this `send --user`: a `digest send` without --user holds it back at once, the "
+        "daemon's pass when its retry is due (unless the file comes back first)"
     ) in one.output
     with Store(ws.config.database) as store:
         (left,) = Outbox(store).entries(user="bob")
