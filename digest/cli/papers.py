@@ -302,14 +302,35 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
       digest feedback ada 42 up
       digest feedback ada 17 clear
     """
+    from digest.daemon.renamed_first import carried_first
     from digest.profiles.load import load_profile
     from digest.store import Store
     from digest.store_readers import RATING_NAMES, RATING_VALUES
 
-    load_profile(obj.config, user)  # the reader must exist
+    profile = load_profile(obj.config, user)  # the reader must exist
     with Store(obj.config.database) as store:
-        previous = store.rate(user, paper_id, RATING_VALUES[rating], now_utc())
+        # a renamed file's reader (no pass since): carried over first, or the rating would make
+        # USER a reader of their own and leave the old name's history behind for good
+        carried = carried_first(obj.config, store, profile, now := now_utc())
+        for item in carried.done:
+            click.echo(item.describe())
+        say_put_off(carried, "rated")
+        previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
     click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
+
+
+def say_put_off(carried: Any, what: str) -> None:
+    """DigestError if the carry-over to the reader's name was put off (a message of the old name
+    being sent): nothing is written under the new name until it is made."""
+    from digest.errors import DigestError
+
+    for item in carried.waiting:
+        raise DigestError(
+            f"{item.new} continues {item.old} (the same address <{item.email}>; {item.old}'s profile file "
+            f"is gone), but a message to {item.old} is being sent right now: the carry-over waits for it, "
+            f"and nothing was {what} (under {item.new} it would make a new reader and leave {item.old}'s "
+            "history behind); run this again in a minute"
+        )
 
 
 def _rated(rating: str, before: str) -> str:

@@ -12,7 +12,8 @@ profile whose address matches none (renamed and readdressed at once) is a new re
 
 Made by every command that may queue a digest (the daemon's pass, `digest send`) before it
 looks at who is due, and by `digest serve` when a link of the old name is followed first
-(:func:`carried_for_link`); `digest status` and `send --dry-run` only say what will be carried.
+(:func:`carried_for_link`), and by `digest feedback` of the new name before it rates
+(digest.daemon.renamed_first); `digest status` and `send --dry-run` only say what will be carried.
 Several workers: one transaction, serialized, that looks again at both names first, so the
 second worker finds the work done. A message of the old name being sent at that moment
 (claimed by a worker) puts it off to the next pass.
@@ -171,7 +172,7 @@ def with_history(
     the next digest (preview, `rank --next`): it carries nothing over. A profile with no digest
     yet is judged by addresses, by files read whole as a pass reads them: the files of the names
     without a digest (its own too) written in place a moment ago are waited for first, once, two
-    seconds at the most (:func:`_wait_whole`, the look's rule), so that an address cut short by a
+    seconds at the most (:func:`wait_whole`, the look's rule), so that an address cut short by a
     save under way ("ann@lab.co" for "ann@lab.com") neither gives it a removed reader's history nor
     keeps its own from it. ``its_file``: ``profile`` is its file's reading (not an unsaved edit),
     read again after that wait. One still being written after it: StoreError, try again."""
@@ -180,7 +181,7 @@ def with_history(
     if known_readers(store, [profile.user]):
         return profile, profile.user  # a reader with a digest (one look-up, not every reader's name)
     newcomers = (profile_names(config) or set()) - known_readers(store)
-    _wait_whole(config, newcomers, f"{profile.user}'s next digest, whose history depends on its address,")
+    wait_whole(config, newcomers, f"{profile.user}'s next digest, whose history depends on its address,")
     if its_file and profile.user in newcomers:
         profile = load_profile(config, profile.user)  # as whole now: it may have been read halfway
     if not pending(config, store, [profile], now):
@@ -322,7 +323,7 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
     return True
 
 
-def _wait_whole(config: Config, newcomers: set[str], waiting: str) -> None:
+def wait_whole(config: Config, newcomers: set[str], waiting: str) -> None:
     """The files of the names without a digest, each whole before ``waiting`` (a link of a removed
     reader, a new profile's next digest) is judged by their addresses (cache.being_written: those
     written in place a moment ago waited for at once, two seconds at the most, as a pass holds
@@ -361,7 +362,7 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
         newcomers = (profile_names(config) or set()) - known_readers(store)
         if last[1] < iso(now - RECENT) or not newcomers:
             return None
-        _wait_whole(config, newcomers, f"a link of {user}")
+        wait_whole(config, newcomers, f"a link of {user}")
         profiles, _ = load_profiles_lenient(config)
         item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
     if item is None:

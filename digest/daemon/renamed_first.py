@@ -1,0 +1,32 @@
+"""A command that writes a reader's records under their name (`digest feedback`, `digest profile
+set USER paused`) carries a renamed file's reader over to that name first, as a link of the old
+name does (digest.daemon.renamed.carried_for_link): a rating stored under ``ada2`` before the
+carry-over would give ``ada2`` records of her own, and the next pass would then take her for a new
+reader (``ada``'s history, ratings and links left behind for good)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.config import Config
+from digest.daemon.renamed import Carried, carry, known_readers, pending, wait_whole
+from digest.models import Profile
+from digest.store import Store
+
+
+def carried_first(config: Config, store: Store, profile: Profile, now: dt.datetime) -> Carried:
+    """The carry-over to ``profile``'s name, made now (``done``) or put off (``waiting``: a message
+    of the old name being sent by a worker; nothing may be written under the new name until the
+    next pass); neither: no rename to carry over. Cheap for a reader with a digest (one look-up).
+    The new names' files are waited for whole first, as a pass reads them (an address cut short
+    by a save under way would carry another reader over)."""
+    from digest.profiles.load import load_profiles_lenient, profile_names
+
+    if known_readers(store, [profile.user]) or not pending(config, store, [profile], now):
+        return Carried([], [])
+    newcomers = (profile_names(config) or set()) - known_readers(store)
+    wait_whole(config, newcomers, f"{profile.user}'s records, which go on from a renamed file's reader,")
+    every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
+    items = [c for c in pending(config, store, every, now) if c.new == profile.user]
+    done, waiting = carry(store, items, now, waiting=(waiting := [])), waiting
+    return Carried(done, waiting)

@@ -1,0 +1,88 @@
+"""`digest feedback` for a renamed profile file (ada.yaml -> ada2.yaml, the same address) before
+any pass carried the rename over: the rating is the renamed reader's, her history goes with her.
+Real `digest` processes, a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from digest.db import wall_clock
+from digest.deliver.outbox import Outbox
+from digest.store import Store, iso
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
+PAPERS = [("Neuromorphic chip", "An event-driven chip."), ("Neuromorphic vision", "Event cameras.")]
+
+
+def digest(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_rating_from_the_command_line_carries_a_pending_rename_over_first(mail_workspace, smtp_server):
+    """ada2's rating gave ada2 records of her own, so the send no longer took ada2 for ada renamed:
+    ada's rating stayed under ada, and ada2 was a new reader ({'ada': {1: -1}, 'ada2': {2: 1}})."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "send").returncode == 0
+    assert len(smtp_server.messages) == 1
+    with Store(ws.config.database) as store:
+        first, second = sorted(p.id for p in store.papers())
+    assert digest(ws, "feedback", "ada", str(first), "down").returncode == 0
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+
+    rated = digest(ws, "feedback", "ada2", str(second), "up")
+    assert rated.returncode == 0, rated.stderr
+    assert "ada2 continues ada (the same address <ada@example.org>" in rated.stdout
+    assert f"ada2: paper {second} rated up." in rated.stdout
+    sent = digest(ws, "send")
+    assert sent.returncode == 0, sent.stderr
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2")}
+        assert found == {"ada": {}, "ada2": {first: -1, second: 1}}
+        assert [d.user for d in store.deliveries()] == ["ada2"]  # her first digest, now hers
+    assert len(smtp_server.messages) == 1  # no second digest the same day
+
+
+def test_a_rating_waits_while_the_carry_over_is_put_off(workspace):
+    """A message of ada's being sent by a worker right now (its claim held): the carry-over is put
+    off, and a rating under ada2 then would break the rename for good: it is said, nothing rated."""
+    ws = workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "ingest").returncode == 0
+    now = wall_clock()
+    with Store(ws.config.database) as store:
+        (paper, _) = sorted(p.id for p in store.papers())
+        with store.transaction() as db:
+            store.set_schedule_state("ada", now.date().isoformat(), now)
+            Outbox(store).enqueue(
+                user="ada", recipient="ada@example.org", message_id="<1@x>", subject="s", mime=b"m",
+                paper_ids=[], now=now,
+            )  # fmt: skip
+            until = iso(now + dt.timedelta(minutes=5))
+            db.execute("UPDATE outbox SET claimed_by = 'w2', claimed_until = ? WHERE user = 'ada'", (until,))
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+
+    rated = digest(ws, "feedback", "ada2", str(paper), "up")
+    assert rated.returncode == 1 and rated.stdout == ""
+    assert "a message to ada is being sent right now: the carry-over waits for it, and nothing was rated" in (
+        rated.stderr
+    )
+    with Store(ws.config.database) as store:
+        assert store.ratings("ada2") == {} and store.schedule_state("ada2") is None
+        store.db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL")  # the worker done
+    rated = digest(ws, "feedback", "ada2", str(paper), "up")
+    assert rated.returncode == 0, rated.stderr
+    assert rated.stdout.startswith("ada2 continues ada") and f"ada2: paper {paper} rated up." in rated.stdout
+    with Store(ws.config.database) as store:
+        assert store.ratings("ada2") == {paper: 1} and store.schedule_state("ada2") is not None
