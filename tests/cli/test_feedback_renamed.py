@@ -12,6 +12,7 @@ import pytest
 
 from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
+from digest.deliver.suppressions import Suppressions
 from digest.store import Store, iso
 
 from conftest import Workspace, make_dump
@@ -86,3 +87,25 @@ def test_a_rating_waits_while_the_carry_over_is_put_off(workspace):
     assert rated.stdout.startswith("ada2 continues ada") and f"ada2: paper {paper} rated up." in rated.stdout
     with Store(ws.config.database) as store:
         assert store.ratings("ada2") == {paper: 1} and store.schedule_state("ada2") is not None
+
+
+def test_unpausing_a_renamed_reader_lifts_the_old_names_hard_bounce(mail_workspace, smtp_server):
+    """`digest profile set ada2 paused false` lifts a hard bounce (README): it looked for one under
+    ada2, found none (it was ada's), said nothing of it, and the send carried ada's bounce over to
+    ada2, who got no digest."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "ingest").returncode == 0
+    now = wall_clock()
+    with Store(ws.config.database) as store, store.transaction():
+        store.set_schedule_state("ada", (now - dt.timedelta(days=1)).date().isoformat(), now)
+        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", now)
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+
+    done = digest(ws, "profile", "set", "ada2", "paused", "false")
+    assert done.returncode == 0, done.stderr
+    assert "ada2 continues ada" in done.stdout
+    assert "ada2 is no longer suppressed: digests go to them again" in done.stdout
+    with Store(ws.config.database) as store:
+        assert Suppressions(store).all() == []
