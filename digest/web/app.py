@@ -52,7 +52,7 @@ from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
 from digest.web.unsubscribe import add_unsubscribe_routes, kept_unsubscribe
-from digest.web.versions import content_version, file_version
+from digest.web.versions import page_versions, versions
 from digest.zone_text import NO_PLACE
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,7 @@ def create_app(
 
     def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
         posted = request.method == "POST"
+        made_at = page_versions(cfg(), user, path)  # before what it shows: its script's first baseline
         text = current_text(path, user, posted)  # before the profile: a change between is a conflict
         ratings = rated_papers(cfg(), user)
         profile = extra.pop("profile", None) or current_profile(cfg(), user, posted)
@@ -169,6 +170,7 @@ def create_app(
             "outcome": None,  # "done" or "conflict": the notice says what the reader just did
             "kept_unsubscribe": None,
             "kept_note": None,
+            "versions": made_at,
         }
         sent = extra.pop("conflicted", None)
         context.update({k: v for k, v in extra.items() if v is not None})
@@ -344,19 +346,20 @@ def create_app(
     @app.get("/u/<token>/digest")
     def digest_page(token: str) -> Response:
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
-        user, _ = reader(token)
+        user, path = reader(token)
+        made_at = page_versions(cfg(), user, path)  # before the preview: the script's first baseline
         out = preview(cfg(), user, now(), profile=current_profile(cfg(), user), renderer=site().renderer)
         html = shown(out)
         if request.args.get("live"):
-            script = Markup('<script src="%s/assets/live.js" defer></script>') % request.script_root
+            script = '<script src="%s/assets/live.js" data-versions="%s" defer></script>'
+            script = Markup(script) % (request.script_root, made_at)
             html = html.replace("</body>", f"{script}</body>", 1)
         return Response(html, mimetype="text/html")
 
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        content, ratings = content_version(cfg(), user)
-        return _json({"profile": file_version(path), "content": content, "ratings": ratings})
+        return _json(versions(cfg(), user, path))
 
     parts = WebParts(cfg, reader, check_post, page, now)
     add_rating_routes(app, parts)

@@ -1,14 +1,18 @@
 """What an open page polls (GET /u/<token>/version, every 1.5 s): the reader's profile file, and
 what the preview is built from besides it. A change of either reloads the live preview (or its
-frame on the preferences page): templates/web/live.js and prefs.js."""
+frame on the preferences page): templates/web/live.js and prefs.js. The page carries the versions
+it was made at (:func:`page_versions`), which the first poll compares with: a change between the
+page's making and that poll reloads it too."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from digest.compose.render import builtin_templates
 from digest.config import Config
+from digest.errors import StoreError
 from digest.file_stamps import file_stamp
 from digest.store import Store
 
@@ -38,3 +42,19 @@ def content_version(config: Config, user: str) -> tuple[str, str]:
         ratings = store.ratings_version(user)
         h.update(f"{store.version()}|{ratings}".encode())
     return h.hexdigest()[:16], ratings
+
+
+def versions(config: Config, user: str, path: Path) -> dict[str, str]:
+    """What GET /u/<token>/version answers: the profile's, the content's and the ratings'."""
+    content, ratings = content_version(config, user)
+    return {"profile": file_version(path), "content": content, "ratings": ratings}
+
+
+def page_versions(config: Config, user: str, path: Path) -> str:
+    """The versions a page is made at, as JSON for its script (read before the page is: a change
+    meanwhile reloads it once more, never one missed); "null" when the database cannot be read
+    (the page made without it): the script's first poll is then its baseline, as before."""
+    try:
+        return json.dumps(versions(config, user, path))
+    except StoreError:
+        return "null"

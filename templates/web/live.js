@@ -3,7 +3,12 @@
   "use strict";
   const m = location.pathname.match(/^(.*\/u\/[^/]+)\/digest$/);  // under base_url's path, if any
   if (!m) return;
+  // the versions the page was made at: a change between its making and the first poll reloads it
   let last = null;
+  try {
+    const v = JSON.parse(document.currentScript.dataset.versions || "null");
+    if (v) last = `${v.profile}|${v.content}`;
+  } catch (e) { /* none: the first poll is the baseline */ }
   async function poll() {
     let wait = 1500;  // a server that cannot answer (503): when it says (Retry-After), else in a minute
     try {

@@ -22,7 +22,10 @@
   let timer = null;
   let seq = 0;
   let edits = 0;  // the changes made on the page so far (changed())
+  // the versions the page was made at (null: made without the database): a change between its
+  // making and the first poll is one too
   let versions = null;
+  try { versions = JSON.parse(document.body.dataset.versions || "null"); } catch (e) { /* none */ }
   // Once the profile was changed elsewhere, that stays said while the edits here are unsaved: a
   // shorter "Unsaved changes" in its place (the field left on a click on Save) shortened the page
   // under the pointer, which then let go of no button: the click saved nothing.
