@@ -9,10 +9,26 @@
     const v = JSON.parse(document.currentScript.dataset.versions || "null");
     if (v) last = `${v.profile}|${v.content}`;
   } catch (e) { /* none: the first poll is the baseline */ }
+  // The server no longer takes this page's link (web.secret_file rotated: the links signed before
+  // answer 403): said once, at the top of the page, and no more polling (403 every time).
+  function expired() {
+    const note = document.createElement("div");
+    note.id = "link-expired";
+    note.setAttribute("role", "alert");
+    note.textContent = "This link is no longer valid: this page no longer follows changes. "
+      + "Open the link in your newest digest email.";
+    Object.assign(note.style, {
+      position: "sticky", top: "0", zIndex: "2147483647", padding: "10px 14px", background: "#fef2f2",
+      color: "#991b1b", borderBottom: "1px solid #fecaca", font: "14px/1.4 system-ui, sans-serif",
+    });
+    document.body.prepend(note);
+  }
+
   async function poll() {
     let wait = 1500;  // a server that cannot answer (503): when it says (Retry-After), else in a minute
     try {
       const answer = await fetch(`${m[1]}/version`);
+      if (answer.status === 403) { expired(); return; }  // the link's secret rotated: never again
       if (!answer.ok) { wait = 1000 * (Number(answer.headers.get("Retry-After")) || 60); throw new Error(`${answer.status}`); }
       const v = await answer.json();
       const key = `${v.profile}|${v.content}`;

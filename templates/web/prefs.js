@@ -29,6 +29,8 @@
   // Once the profile was changed elsewhere, that stays said while the edits here are unsaved: a
   // shorter "Unsaved changes" in its place (the field left on a click on Save) shortened the page
   // under the pointer, which then let go of no button: the click saved nothing.
+  const EXPIRED = "This link is no longer valid: this page no longer follows changes, and saving from it fails. "
+    + "Open the link in your newest digest email.";
   const ELSEWHERE = "Your profile was changed elsewhere: reload to see it (your edits here are not saved yet).";
 
   function fit() {
@@ -197,10 +199,23 @@
     if (fresh && shown) shown.replaceWith(document.importNode(fresh, true));
   }
 
+  // The server no longer takes this page's link (web.secret_file rotated: the links signed before
+  // answer 403): said once, at the top, and no more polling (it would be 403 every time).
+  function expired() {
+    const note = document.createElement("p");
+    note.className = "errors";
+    note.id = "link-expired";
+    note.setAttribute("role", "alert");
+    note.textContent = EXPIRED;
+    const title = document.querySelector("h1");
+    if (title) title.after(note); else document.body.prepend(note);
+  }
+
   async function poll() {
     let wait = POLL;
     try {
       const answer = await fetch(`${pages}/version`);
+      if (answer.status === 403) { expired(); return; }  // the link's secret rotated: never again
       if (!answer.ok) { wait = unavailableWait(answer); throw new Error(`${answer.status}`); }
       const v = await answer.json();
       if (saving) return;

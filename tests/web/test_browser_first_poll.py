@@ -1,7 +1,8 @@
 """A change made between a live page's making and its first poll of GET /u/<token>/version is
 followed too (Debian's Chromium, Playwright): the page carries the versions it was made at, and
 its first poll compares with them. The change is made inside that first poll's request (held by
-a Playwright route until it is made), so it comes after the page was made and before the answer."""
+a Playwright route until it is made), so it comes after the page was made and before the
+answer. And a page whose link the server no longer takes (the secret rotated) says so."""
 
 from __future__ import annotations
 
@@ -65,3 +66,34 @@ def test_the_preferences_page_follows_a_change_made_before_its_first_poll(web_wo
         page.locator('input[name="kw"][value="neuromorphic"]').wait_for(timeout=WAIT_MS)  # reloaded
         assert len(seen) == 1
         page.close()
+
+
+def test_an_open_page_says_its_link_is_no_longer_valid_once_the_secret_is_rotated(web_workspace, browser):  # noqa: F811
+    """web.secret_file rotated (a link leaked): the open pages' link answers 403. They polled on,
+    once a minute, and said nothing; they say it now, once, and poll no more."""
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    secret = ws.root / "web-secret"
+    secret.write_text("first-secret-0123456789abcdef0123\n")
+    text = ws.config_path.read_text()
+    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve():
+        polls: list[str] = []
+        pages = [browser.new_page(), browser.new_page()]
+        for page in pages:
+            page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/version") else None)
+        pages[0].goto(f"{ws.base_url}/u/{token}/digest?live=1")
+        pages[1].goto(f"{ws.base_url}/u/{token}")
+        pages[1].wait_for_timeout(2000)  # both have polled
+        secret.write_text("rotated-secret-0123456789abcdef01234\n")
+        for page in pages:
+            note = page.locator("#link-expired")
+            note.wait_for(timeout=WAIT_MS)
+            assert note.inner_text().startswith("This link is no longer valid")
+            assert "Open the link in your newest digest email." in note.inner_text()
+        asked = len(polls)
+        pages[1].wait_for_timeout(3500)  # two polls' time: none
+        assert len(polls) == asked
+        for page in pages:
+            page.close()
