@@ -351,7 +351,7 @@ def unserved(sim: Simulation, periods: dict[str, tuple[str, str, dt.datetime]]) 
                 slot = dt.datetime.combine(day, dt.time.fromisoformat(send_at), tzinfo=ZoneInfo(zone))
                 if not slot <= at <= slot + 4 * HOUR or (user, day.isoformat()) in made:
                     continue
-                earlier = [t for t in sim.server.taken if t.user == user and t.at < at]
+                earlier = [t for t in sim.server.taken if t.user == user and t.at <= at]  # the pass's own too
                 had = {title for t in earlier for title in t.titles}
                 # what came before their first digest is not owed: a new reader gets the latest listing
                 since = min((t.at for t in earlier), default=START - HOUR)
