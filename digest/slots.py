@@ -154,3 +154,16 @@ def period_done(profile: Profile, period: str, last_period: str | None, last_at:
     if slot is None:
         return last_period is not None and period <= last_period
     return slot_done(slot, last_period, last_at)
+
+
+def served_before_its_time(
+    profile: Profile, period: str, now: dt.datetime, last_period: str | None, last_at: dt.datetime | None
+) -> bool:
+    """Whether the reader's last digest, made on ``period``'s local day before its send time
+    (``now`` is before it too), served an earlier period: a send time missed the evening before,
+    sent just after midnight (:func:`send_period`). `digest send` leaves ``period`` to its send
+    time then, as the daemon does: a second `send` is not a reason to take the day's early."""
+    slot = slot_on(profile, dt.date.fromisoformat(period))
+    if slot is None or last_period is None or last_at is None or last_period >= period:
+        return False
+    return slot.begins <= last_at and now < slot.at

@@ -46,7 +46,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     """Send every reader's digest for today (their current period) now, and deliver what waits.
 
     Just after midnight, a send time of the evening before that the daemon missed (within its
-    grace) is the period sent: the digest owed then; the new day's comes at its own send time.
+    grace) is the period sent: the digest owed then; the new day's comes at its own send time (a
+    `send` again before then, or after a late digest of the daemon's that day, says so).
 
     The digest holds the papers listed since the reader's previous digest (a new reader: the
     latest listing; with those of a digest of theirs that failed after that one was made),

@@ -42,7 +42,7 @@ from digest.ingest.inbox import Waiting
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
-from digest.slots import day_begins, period_done, send_period
+from digest.slots import day_begins, period_done, send_period, served_before_its_time, slot_on
 from digest.store import FAILED, QUEUED, SENT, Store
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ def plan_send(
     periods = [send_period(p, now, grace, *states.get(p.user, (None, None))) for p in profiles]
     wanted: list[int] = []
     already: list[int] = []
+    held: set[int] = set()  # of those, the ones whose period waits for its send time
     for i, p in enumerate(profiles):
         period = periods[i]
         state = states.get(p.user)
@@ -110,14 +111,19 @@ def plan_send(
             plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
         elif blocked is not None and blocked.covers(p.email):
             plans[i] = Planned(p, period, SUPPRESSED, None, f"suppressed: {blocked.describe()}")
-        elif state is not None and period_done(p, period, *state) and not force:
+        elif state is not None and not force and period_done(p, period, *state):
             already.append(i)
+        elif state is not None and not force and served_before_its_time(p, period, now, *state):
+            already.append(i)  # today's digest served the evening before's send time: today's at its own
+            held.add(i)
         else:
             wanted.append(i)
     latest = Outbox(store).latest_entries([profiles[i].user for i in already])
     for i in already:
         p = profiles[i]
         note = describe_already(p, latest.get(p.user), states[p.user][1], now)
+        if i in held and (slot := slot_on(p, dt.date.fromisoformat(periods[i]))) is not None:
+            note += f" (the digest of {states[p.user][0]}); {periods[i]}'s comes {_day_at(p, slot.at, now)}"
         plans[i] = Planned(p, periods[i], ALREADY, None, note)
     windows = Windows(store, config)
     for start in range(0, len(wanted), PLAN_BATCH):

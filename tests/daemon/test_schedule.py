@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.models import Interest, Profile
-from digest.slots import due_slot, next_slot, send_period, slot_on
+from digest.slots import due_slot, next_slot, send_period, served_before_its_time, slot_on
 
 UTC = dt.UTC
 GRACE = dt.timedelta(hours=4)
@@ -185,6 +185,21 @@ def test_a_send_after_midnight_sends_the_evening_before_while_its_grace_lasts_an
     assert send_period(profile, utc(2026, 3, 18, 5, 10), GRACE) == "2026-03-18"  # its grace over
     assert send_period(profile, utc(2026, 3, 18, 2), GRACE) == "2026-03-17"  # before midnight: as ever
     assert send_period(profile, utc(2026, 3, 19, 1, 30), GRACE, *served) == "2026-03-18"  # its own time
+
+
+def test_a_send_again_after_the_evening_befores_digest_leaves_the_new_day_to_its_send_time():
+    profile = reader("America/New_York", (21, 0))  # Mar 18 begins at 04:00 UTC, its 21:00 is 01:00 UTC
+    served = ("2026-03-17", utc(2026, 3, 18, 4, 10))  # by a send at 00:10, its 21:00 missed
+    assert served_before_its_time(profile, "2026-03-18", utc(2026, 3, 18, 4, 20), *served)
+    assert served_before_its_time(profile, "2026-03-18", utc(2026, 3, 18, 13), *served)  # the morning
+    assert not served_before_its_time(profile, "2026-03-18", utc(2026, 3, 19, 1, 30), *served)  # its time
+    on_time = ("2026-03-17", utc(2026, 3, 18, 1, 1))  # the evening's served before midnight
+    assert not served_before_its_time(profile, "2026-03-18", utc(2026, 3, 18, 4, 20), *on_time)
+    assert not served_before_its_time(profile, "2026-03-18", utc(2026, 3, 18, 4, 20), None, None)
+    weekly = reader("UTC", (21, 0), "weekly", weekday=2)  # the week before's sent on the day, at 00:10
+    assert served_before_its_time(
+        weekly, "2026-03-18", utc(2026, 3, 18, 0, 20), "2026-03-11", utc(2026, 3, 18, 0, 10)
+    )
 
 
 def test_a_send_on_a_weekly_readers_day_is_that_days_unless_the_week_before_is_owed():

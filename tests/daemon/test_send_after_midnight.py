@@ -66,3 +66,24 @@ def test_a_send_after_midnight_sends_the_evening_before_the_daemon_missed_and_th
     got = [titles(m) for m in smtp_server.handler.messages]
     assert periods == ["2026-03-17", "2026-03-18"], evening.stdout + evening.stderr
     assert got == [["Spiking evening"], ["Spiking morning"]]
+
+
+def test_a_second_send_after_midnight_leaves_the_new_day_to_its_send_time(tmp_path, smtp_server):
+    ws = Workspace(tmp_path, smtp_server.port)
+    ws.profile("ada", ADA + "send_empty: true\n")  # a "nothing new today" note rather than no mail
+    ws.dump("17.txt", make_dump("Mar 17", [("Spiking evening", "About spiking.")]), mtime=at(17, 12))
+    assert digest_at(ws, at(17, 12, 5), "run", "--once").returncode == 0
+    first = digest_at(ws, at(18, 0, 10), "send")  # the evening's, its 21:00 missed
+    assert first.returncode == 0, first.stdout + first.stderr
+    said = "already sent today at 00:10 EDT (the digest of 2026-03-17); 2026-03-18's comes today at 21:00 EDT"
+    for args in (("send", "--dry-run"), ("send",)):  # again, ten minutes later: nothing new
+        again = digest_at(ws, at(18, 0, 20), *args)
+        assert again.returncode == 0 and said in again.stdout, again.stdout + again.stderr
+    assert len(smtp_server.handler.messages) == 1
+    ws.dump("18.txt", make_dump("Mar 18", [("Spiking morning", "About spiking.")]), mtime=at(18, 9))
+    evening = digest_at(ws, at(18, 21, 1), "run", "--once")
+    assert evening.returncode == 0, evening.stdout + evening.stderr
+    with Store(tmp_path / "digest.db") as store:
+        periods = [r[0] for r in store.db.execute("SELECT period FROM outbox ORDER BY id")]
+    assert periods == ["2026-03-17", "2026-03-18"], evening.stdout + evening.stderr
+    assert [titles(m) for m in smtp_server.handler.messages] == [["Spiking evening"], ["Spiking morning"]]
