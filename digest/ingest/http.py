@@ -191,11 +191,15 @@ class Http:
                 pause = None
                 continue
             delay = wait if retry_after is None else retry_after
-            if delay > self.max_wait:
-                raise FetchError(
-                    f"{url}: {problem}; the server asks to wait {delay:g} s, longer than we wait",
-                    retry_after,
+            if delay > self.max_wait:  # the server's Retry-After, or our own doubling wait
+                tries = counted(attempt + 1, "attempt")
+                why = (
+                    f"the server asks to wait {delay:g} s (Retry-After), longer than we wait"
+                    if retry_after is not None
+                    else f"not tried again: the next wait ({delay:g} s) would pass the {self.max_wait:g} s "
+                    "a fetch waits at most"
                 )
+                raise FetchError(f"{url}: {problem} (after {tries}); {why}", retry_after)
             log.info("%s: %s; retrying in %g s", url, problem, delay)
             if retrying is not None:  # a failure said again in full only when it changed
                 what = "the same again" if problem == told else problem

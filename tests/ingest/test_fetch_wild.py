@@ -225,3 +225,27 @@ def test_a_long_retry_after_is_kept_with_the_failure_whichever_attempt_gets_it(r
     ):
         client.get(server.url("/daily"), retries=retries)
     assert err.value.retry_after == 3600  # the daemon asks again in an hour, not in 15 minutes
+
+
+def test_giving_up_on_our_own_backoff_does_not_say_the_server_asked_to_wait():
+    """Http's doubling waits pass max_wait (120 s) at the 7th try of a source that answers 503 with no
+    Retry-After: that is our wait, not the server's; a Retry-After that long is the server's."""
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    routes = {
+        "/busy": Route(b"busy", status=503),
+        "/later": Route(b"x", status=503, headers={"Retry-After": "600"}),
+    }
+    with LocalHttpServer(routes) as server, Http(sleep=lambda s: None) as client:
+        with pytest.raises(FetchError) as ours:
+            client.get(server.url("/busy"), retries=10)
+        with pytest.raises(FetchError) as theirs:
+            client.get(server.url("/later"), retries=3)
+    said = str(ours.value)
+    assert "the server asks" not in said, said
+    assert (
+        "HTTP 503 Service Unavailable (after 7 attempts); not tried again: the next wait (128 s)" in said
+    ), said
+    assert "would pass the 120 s a fetch waits at most" in said and ours.value.retry_after is None, said
+    said = str(theirs.value)
+    assert "(after 1 attempt); the server asks to wait 600 s (Retry-After), longer than we wait" in said, said
