@@ -117,13 +117,17 @@ def singleton(
     stop: threading.Event | None = None,
     patience: float | None = None,
     beat: Callable[[], None] | None = None,
+    alive: tuple[float, float] | None = None,
 ) -> Iterator[bool]:
     """Whether this worker does ``duty`` now: on PostgreSQL, if it got the duty's advisory lock
     at once (held until the block ends); on SQLite always (the file lock made it the only one).
     ``wait``: until the worker at it is done (`digest send`, whose digests must hold what that
     brings), polled so that ``stop`` set (Ctrl-C) gives up the wait: False then; ``patience``: for
     that many seconds at most (a pass: False after them, the duty skipped), ``beat`` called every
-    ``BEAT_EVERY`` s meanwhile (the worker seen again: a wait is no killed worker)."""
+    ``BEAT_EVERY`` s meanwhile (the worker seen again: a wait is no killed worker); ``alive``
+    (quiet, most): past the patience, waited on while the holder's session spoke to the database
+    within ``quiet`` s (a worker at work, retrying), ``most`` s in all at most: given up, and the
+    holder called stopped or hung, only once it has been silent longer (holders.held_note)."""
     if store.dialect != POSTGRESQL:
         yield True
         return
@@ -131,10 +135,17 @@ def singleton(
     got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
     started = beaten = time.monotonic()
     said = False
+    looked = 0.0
     while wait and not got and not (stop is not None and stop.is_set()):
-        if patience is not None and time.monotonic() - started >= patience:
-            log.warning("%s", held_note(next(iter(holders(store, (duty,))), None), duty, patience))
-            break
+        waited = time.monotonic() - started
+        if patience is not None and waited >= patience and time.monotonic() - looked >= 1.0:
+            holder, looked = next(iter(holders(store, (duty,))), None), time.monotonic()
+            quiet, most = alive or (0.0, 0.0)
+            silent = holder.silent(store) if holder is not None else None
+            judged = holder is not None and (silent is None or silent > quiet)  # None: let go meanwhile
+            if alive is None or judged or waited >= most:
+                log.warning("%s", held_note(holder, duty, waited, silent, quiet if alive else None))
+                break
         if patience is None and not said and time.monotonic() - started >= SAY_AFTER:  # waits on: says so
             log.warning("%s", waiting_note(next(iter(holders(store, (duty,))), None), duty, SAY_AFTER))
             said = True

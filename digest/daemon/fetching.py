@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, FetchRecord, fetch_source, last_fetches
-from digest.ingest.http import Http
+from digest.ingest.http import DEADLINE, Http
 from digest.models import Profile
 from digest.slots import due_slot, latest_slot, next_slot
 from digest.store import Store
@@ -92,6 +92,20 @@ def fetch_time(source: SourceConfig) -> float:
     waits = [BACKOFF * 2**n for n in range(source.retries)]
     waits = [w for w in waits if w <= MAX_WAIT]  # doubling: the first longer ends the tries
     return (len(waits) + 1) * source.timeout_seconds + sum(waits)
+
+
+def quiet_time(source: SourceConfig) -> float:
+    """The longest a worker at work fetching ``source`` says nothing to the database: one try (an
+    answer dribbled in, up to DEADLINE x the timeout) and the wait before it (MAX_WAIT at most, ours
+    or a server's Retry-After), fetch_source speaking to it at each try made again. Longer: that
+    worker is stopped or hung."""
+    return DEADLINE * source.timeout_seconds + (MAX_WAIT if source.retries else 0.0)
+
+
+def longest_fetch(source: SourceConfig) -> float:
+    """The longest a fetch of ``source`` may take at all: every try dribbled in to its deadline, every
+    wait MAX_WAIT long (Retry-After)."""
+    return (source.retries + 1) * DEADLINE * source.timeout_seconds + source.retries * MAX_WAIT
 
 
 def patience_for(sources: Sequence[SourceConfig], least: float) -> float:

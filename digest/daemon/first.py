@@ -15,7 +15,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon.claims import WAIT_POLL, singleton
-from digest.daemon.fetching import due_now, fetch_due, patience_for
+from digest.daemon.fetching import due_now, fetch_due, longest_fetch, patience_for, quiet_time
 from digest.db import db_errors
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -58,15 +58,17 @@ def one_worker(
     patience: float | None,
     beat: Callable[[], None] | None,
     waited: list[float] | None = None,
+    alive: tuple[float, float] | None = None,
 ) -> Iterator[bool]:
     """claims.singleton for ``duty``, waiting for another worker at it only when ``wait`` and
     ``needed()`` (a source due, a settled dump in the inbox: nothing else to wait for); the wait
     as long as ``patience`` at most, ``beat`` called meanwhile, ``stop`` ending it; the seconds
     waited added to ``waited`` (a pass's clock moves on by them: a send time that came meanwhile
-    is served by that pass)."""
+    is served by that pass); ``alive``: past ``patience``, waited on while the holder shows signs of
+    life (claims.singleton's ``alive``)."""
     wait = wait and needed()
     began = time.monotonic()
-    with singleton(store, duty, wait=wait, stop=stop, patience=patience, beat=beat) as mine:
+    with singleton(store, duty, wait=wait, stop=stop, patience=patience, beat=beat, alive=alive) as mine:
         if wait and waited is not None and time.monotonic() - began >= WAIT_POLL:  # it did wait
             waited.append(time.monotonic() - began)
         yield mine
@@ -101,7 +103,8 @@ def fetch_first(
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
     at a time (``wait``: a source being due, wait for that one's fetch, then fetch what is still
     due, as `digest send` does; ``patience``: that many seconds at most, or as long as those
-    sources' fetch may take while it retries (fetching.patience_for), ``beat`` called meanwhile,
+    sources' fetch may take while it retries (fetching.patience_for), and on while the holder shows
+    signs of life (fetching.quiet_time; a fetch of every source at most: longest_fetch), ``beat`` called,
     ``waited``: the seconds waited added, as a pass does, whose readers due now are served right
     after: :func:`one_worker`; ``retrying``:
     each try that failed said, as `digest fetch` says it); an inbox that cannot be used is a
@@ -110,10 +113,14 @@ def fetch_first(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
     due = due_now(config, store, profiles, now) if wait else []  # nothing due: nothing to wait for
+    alive = None
     if patience is not None:  # not less than the other's fetch of them takes while it retries
-        patience = patience_for(due, patience)
+        patience = patience_for(due, patience)  # then on while the holder, fetching any source, is at work
+        alive = (max(map(quiet_time, config.sources), default=0.0), sum(map(longest_fetch, config.sources)))
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
-    with one_worker(store, "fetch", lambda: bool(due), **waiting) as mine:  # one worker fetches at a time
+    with one_worker(
+        store, "fetch", lambda: bool(due), alive=alive, **waiting
+    ) as mine:  # one worker fetches at a time
         return (
             inbox_step(config, problems, fetch, config, store, profiles, now, http, stop, say=say_failures)
             if mine

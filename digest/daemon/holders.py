@@ -32,6 +32,18 @@ class Holder:
             return None
         return max(now - self.since, dt.timedelta(0))
 
+    def silent(self, store: Store) -> float | None:
+        """Seconds its session has said nothing to the database, by the server's clock (0: running
+        a statement; None: not shown to this role, or gone)."""
+        if not self.shown:
+            return None
+        row = store.db.execute(
+            "SELECT CASE WHEN state = 'active' THEN 0 ELSE "
+            "EXTRACT(EPOCH FROM clock_timestamp() - state_change) END FROM pg_stat_activity WHERE pid = ?",
+            (self.pid,),
+        ).fetchone()
+        return None if row is None or row[0] is None else max(float(row[0]), 0.0)
+
     def describe(self) -> str:
         """'pid 4711 (application "digest h:12:ab", client 10.0.0.5, idle since 06:58:02 UTC,
         connected 06:50:00 UTC)'"""
@@ -71,11 +83,26 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
     return found
 
 
-def held_note(holder: Holder | None, duty: str, waited: float) -> str:
+def held_note(
+    holder: Holder | None, duty: str, waited: float, silent: float | None = None, quiet: float | None = None
+) -> str:
     """The warning of a pass that waited ``waited`` seconds for ``duty`` and gives up: who holds
-    it (when PostgreSQL tells), and what to do."""
+    it (when PostgreSQL tells), and what to do. ``quiet``: the longest a worker at it is silent
+    (None: not judged): a holder ``silent`` no longer is at work, and not to be ended."""
     who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
     kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
+    if quiet is not None and silent is not None and silent <= quiet:
+        return (
+            f'{duty}: another worker has held the "{duty}" lock for at least {waited:.0f} s ({who}) '
+            f"and is at work (its session spoke to the database {silent:.0f} s ago); not waited for "
+            "longer than a fetch of every source may take, the pass goes on without it"
+        )
+    if quiet is not None and silent is not None:
+        return (
+            f'{duty}: another worker has held the "{duty}" lock for at least {waited:.0f} s ({who}), '
+            f"silent for {silent:.0f} s, longer than a worker at it is ({quiet:.0f} s): it is stopped or "
+            f"hung; the pass goes on without it. End that worker, or its session: {kill}"
+        )
     return (
         f'{duty}: another worker has held the "{duty}" lock for at least {waited:.0f} s ({who}); '
         f"not waited for longer, the pass goes on without it. If that worker is stopped or hung, "
@@ -98,7 +125,8 @@ def waiting_note(holder: Holder | None, duty: str, waited: float) -> str:
 def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
     """For `digest status`: each duty's lock whose session has done nothing for longer than
     ``patience`` (the longest a worker at it may be silent: digest.daemon.status's, a pass's
-    patience or one source's fetch with its retries): a frozen worker, an idle transaction.
+    patience or one try of a source and the wait before it, fetching.quiet_time, a worker at its
+    fetch speaking to the database at each try made again): a frozen worker, an idle transaction.
     PostgreSQL keeps no time of an advisory lock's taking: a worker at its duty speaks to the
     database between its steps, so a long silence is the sign shown. ``now``: the server's clock."""
     lines = []

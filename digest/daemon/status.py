@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
-from digest.daemon.fetching import fetch_time, latest_fetch_moment
+from digest.daemon.fetching import latest_fetch_moment, quiet_time
 from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
@@ -225,7 +225,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             starting=running if running and running not in {w.id for w in found} else None,
             running=running,
             server_now=server_now,
-            held=tuple(long_held(store, server_now, max([PATIENCE, *map(fetch_time, config.sources)]))),
+            held=tuple(long_held(store, server_now, max([PATIENCE, *map(quiet_time, config.sources)]))),
             continued=tuple(c.describe() for c in continued.values()),
             copies=tuple(copies(store, [p for p in profiles if p.user not in continued])),
             profiles_folder=config.profiles,

@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
+from digest.db import POSTGRESQL, db_errors
 from digest.errors import DumpError, ReaderBug
 from digest.fetched_names import file_name, is_sources
 from digest.files import write_atomic
@@ -83,6 +84,19 @@ def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date
     return today - dt.timedelta(days=1) if source.kind == "hf_daily" and source.day == "yesterday" else today
 
 
+def _retrying(store: Store, source: str, told: Callable[[str, str], object] | None, what: str) -> None:
+    """A try failed and another follows: a word to the database first, on the session that holds the
+    "fetch" lock (PostgreSQL), so the other workers see this one at work (digest.daemon.holders),
+    then ``told`` (the caller's ``retrying``) of it."""
+    if store.dialect == POSTGRESQL:
+        try:
+            store.db.execute("SELECT 1")
+        except db_errors() as e:  # only a sign of life: the fetch's own record says a database gone
+            log.debug("could not show this fetch at work: %s", e)
+    if told is not None:
+        told(source, what)
+
+
 def fetch_source(
     config: Config,
     store: Store,
@@ -108,7 +122,7 @@ def fetch_source(
     try:
         paged = source.kind == "hf_daily"  # the daily papers API answers in pages: every page of the day
         get = functools.partial(pages.get_day, http) if paged else http.get
-        said = None if retrying is None else functools.partial(retrying, source.name)
+        said = functools.partial(_retrying, store, source.name, retrying)
         answer = get(
             url,
             etag=etag,

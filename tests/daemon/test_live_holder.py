@@ -1,0 +1,72 @@
+"""A worker at its fetch on PostgreSQL that a server keeps waiting (503 with Retry-After) is at work,
+not frozen: a pass waiting for its "fetch" lock gave up after its own due sources' fetch_time (which
+counts no Retry-After) and warned 'If that worker is stopped or hung, end it, or its session: SELECT
+pg_terminate_backend(N)', and `digest status` listed it under "Duties held up" once its session had
+been silent through one such wait. The holder now speaks to the database at each try it makes again,
+a pass waits on while the holder shows such signs of life, and status judges a "fetch" holder by
+the longest silence of a worker at it (one try and one wait). Real parts: a real `digest fetch` of
+a loopback source answering 503 with Retry-After twice, a daemon's pass on the same database,
+`digest status`'s collect_status, aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import subprocess
+import sys
+import time
+
+import pytest
+from test_frozen_holder import cy_due_as_workers_fetch
+
+from digest.daemon import status, tick
+from digest.daemon.holders import holders
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route, one_page
+from digest.store import Store
+
+pytestmark = pytest.mark.backends
+
+LATER = 12  # s: the server's Retry-After, twice, before it answers
+
+
+def test_a_holder_kept_waiting_by_the_server_is_waited_for_and_not_called_frozen(
+    mail_workspace, smtp_server, monkeypatch, caplog
+):
+    ws = mail_workspace
+    busy = Route(b"busy", status=503, headers={"Retry-After": str(LATER)})
+    routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, lambda fixture: one_page(busy, busy, fixture))
+    with LocalHttpServer(routes) as server:  # fetch_time: 3 tries of 1 s and 2 + 4 s of waits, 1 s
+        configure(
+            ws, server, HF + "    timeout: 1\n    retries: 2\n", RSS + "    timeout: 1\n    retries: 0\n"
+        )
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"]
+        fetching = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            with Store(ws.config.database) as store:
+                while not [h for h in holders(store) if h.duty == "fetch"]:
+                    assert time.monotonic() < deadline and fetching.poll() is None, "no lock taken"
+                    time.sleep(0.02)
+            began = time.monotonic()
+            monkeypatch.setattr(tick, "PATIENCE", 1.0)  # the pass's patience: its sources' 10 s
+            monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
+            time.sleep(LATER - 1.5)  # the holder's session silent through the server's first wait
+            shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
+            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
+            with caplog.at_level(logging.INFO, logger="digest"):
+                report = daemon.run_once()
+            waited = time.monotonic() - began
+            out, _ = fetching.communicate(timeout=60)
+        finally:
+            if fetching.poll() is None:
+                fetching.kill()
+                fetching.wait()
+    assert fetching.returncode == 0, out
+    assert "hf_daily: listing: 3 papers" in out, out
+    said = [r.getMessage() for r in caplog.records if "lock for" in r.getMessage()]
+    assert not [s for s in said if "pg_terminate_backend" in s], said  # was: end it, after 10 s
+    assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
+    assert waited >= 2 * LATER, waited  # the pass waited for it to end, then found nothing due
+    assert report.fetched == () and [s.user for s in report.scheduled] == ["cy"]
