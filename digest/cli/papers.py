@@ -311,10 +311,12 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
     with Store(obj.config.database) as store:
         # a renamed file's reader (no pass since): carried over first, or the rating would make
         # USER a reader of their own and leave the old name's history behind for good
-        carried = carried_first(obj.config, store, profile, now := now_utc())
+        shared: list[Any] = []
+        carried = carried_first(obj.config, store, profile, now := now_utc(), shared=shared)
         for item in carried.done:
             click.echo(item.describe())
         say_put_off(carried, "rated")
+        say_shared(shared, "rated")
         previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
     click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
 
@@ -330,6 +332,22 @@ def say_put_off(carried: Any, what: str) -> None:
             f"is gone), but a message to {item.old} is being sent right now: the carry-over waits for it, "
             f"and nothing was {what} (under {item.new} it would make a new reader and leave {item.old}'s "
             "history behind); run this again in a minute"
+        )
+
+
+def say_shared(shared: list[Any], what: str) -> None:
+    """DigestError if the reader's new profile would continue a renamed file's reader but another
+    new profile has that address too: none continues it, and a record under this name alone would
+    make the other one continue it at the next pass."""
+    from digest.errors import DigestError
+
+    for item, others in shared:
+        names = ", ".join(others)
+        raise DigestError(
+            f"{item.new} has the address <{item.email}> of {item.old}, whose profile file is gone, and so "
+            f"does {names}: none of them continues {item.old} yet, and nothing was {what} (under {item.new} "
+            f"it would make {item.new} a new reader, and {names} then continue {item.old}). Say which "
+            f"continues {item.old} by renaming the others' files back or giving them other addresses"
         )
 
 

@@ -9,24 +9,39 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.config import Config
-from digest.daemon.renamed import Carried, carry, known_readers, pending, wait_whole
+from digest.daemon.renamed import Carried, Continued, carry, known_readers, pending, wait_whole
+from digest.deliver.suppressions import same_address
 from digest.models import Profile
 from digest.store import Store
 
 
-def carried_first(config: Config, store: Store, profile: Profile, now: dt.datetime) -> Carried:
+def carried_first(
+    config: Config,
+    store: Store,
+    profile: Profile,
+    now: dt.datetime,
+    *,
+    shared: list[tuple[Continued, list[str]]] | None = None,
+) -> Carried:
     """The carry-over to ``profile``'s name, made now (``done``) or put off (``waiting``: a message
     of the old name being sent by a worker; nothing may be written under the new name until the
     next pass); neither: no rename to carry over. Cheap for a reader with a digest (one look-up).
     The new names' files are waited for whole first, as a pass reads them (an address cut short
-    by a save under way would carry another reader over)."""
+    by a save under way would carry another reader over). ``shared``: given the gone reader this
+    profile would continue were it alone, and the other new profiles with that address, when
+    none continues it (a record written under this name alone would make the other continue it)."""
     from digest.profiles.load import load_profiles_lenient, profile_names
 
-    if known_readers(store, [profile.user]) or not pending(config, store, [profile], now):
+    if known_readers(store, [profile.user]) or not (alone := pending(config, store, [profile], now)):
         return Carried([], [])
     newcomers = (profile_names(config) or set()) - known_readers(store)
     wait_whole(config, newcomers, f"{profile.user}'s records, which go on from a renamed file's reader,")
     every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
     items = [c for c in pending(config, store, every, now) if c.new == profile.user]
+    if not items and shared is not None and not known_readers(store, [profile.user]):
+        email = alone[0].email  # none continues it: another new profile has that address too
+        others = [p.user for p in every if p.user != profile.user and same_address(p.email, email)]
+        if others := [u for u in others if not known_readers(store, [u])]:
+            shared.append((alone[0], others))
     done, waiting = carry(store, items, now, waiting=(waiting := [])), waiting
     return Carried(done, waiting)

@@ -109,3 +109,30 @@ def test_unpausing_a_renamed_reader_lifts_the_old_names_hard_bounce(mail_workspa
     assert "ada2 is no longer suppressed: digests go to them again" in done.stdout
     with Store(ws.config.database) as store:
         assert Suppressions(store).all() == []
+
+
+def test_a_rating_does_not_choose_between_two_new_profiles_with_the_renamed_readers_address(
+    mail_workspace, smtp_server
+):
+    """ada.yaml renamed ada2.yaml and ada3.yaml made with her address too: none continues ada (the
+    warning says so). A rating under ada2 gave ada2 records of her own, and the send then carried
+    ada over to ada3, the one left without records ({'ada3': {first: -1}})."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "send").returncode == 0
+    with Store(ws.config.database) as store:
+        first, second = sorted(p.id for p in store.papers())
+    assert digest(ws, "feedback", "ada", str(first), "down").returncode == 0
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+    ws.profile("ada3", ADA)
+
+    rated = digest(ws, "feedback", "ada2", str(second), "up")
+    assert rated.returncode == 1 and rated.stdout == ""
+    assert "and so does ada3: none of them continues ada yet, and nothing was rated" in rated.stderr
+    sent = digest(ws, "send")
+    assert sent.returncode == 0, sent.stderr
+    assert "continues ada" not in sent.stdout
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
+        assert found == {"ada": {first: -1}, "ada2": {}, "ada3": {}}
