@@ -10,13 +10,18 @@
     if (v) last = `${v.profile}|${v.content}`;
   } catch (e) { /* none: the first poll is the baseline */ }
   // The server no longer takes this page's link (web.secret_file rotated: the links signed before
-  // answer 403): said once, at the top of the page, and no more polling (403 every time).
-  function expired() {
+  // answer 403), or its reader was removed (410): said once, at the top of the page. A 403 is for
+  // good (no more polling); a 410 is asked again in a minute (a file put back before any pass found
+  // it gone opens again: the page is made again).
+  const EXPIRED = "This link is no longer valid: this page no longer follows changes. "
+    + "Open the link in your newest digest email.";
+  const GONE = "This address no longer receives digests: this page no longer follows changes.";
+  function say(id, text) {
+    if (document.getElementById(id)) return;
     const note = document.createElement("div");
-    note.id = "link-expired";
+    note.id = id;
     note.setAttribute("role", "alert");
-    note.textContent = "This link is no longer valid: this page no longer follows changes. "
-      + "Open the link in your newest digest email.";
+    note.textContent = text;
     Object.assign(note.style, {
       position: "sticky", top: "0", zIndex: "2147483647", padding: "10px 14px", background: "#fef2f2",
       color: "#991b1b", borderBottom: "1px solid #fecaca", font: "14px/1.4 system-ui, sans-serif",
@@ -28,7 +33,9 @@
     let wait = 1500;  // a server that cannot answer (503): when it says (Retry-After), else in a minute
     try {
       const answer = await fetch(`${m[1]}/version`);
-      if (answer.status === 403) { expired(); return; }  // the link's secret rotated: never again
+      if (answer.status === 403) { say("link-expired", EXPIRED); return; }  // the secret rotated: never again
+      if (answer.status === 410) { say("reader-gone", GONE); wait = 60000; throw new Error("410"); }
+      if (document.getElementById("reader-gone")) { location.reload(); return; }  // the reader back
       if (!answer.ok) { wait = 1000 * (Number(answer.headers.get("Retry-After")) || 60); throw new Error(`${answer.status}`); }
       const v = await answer.json();
       const key = `${v.profile}|${v.content}`;

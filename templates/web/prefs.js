@@ -31,6 +31,8 @@
   // under the pointer, which then let go of no button: the click saved nothing.
   const EXPIRED = "This link is no longer valid: this page no longer follows changes, and saving from it fails. "
     + "Open the link in your newest digest email.";
+  const GONE = "This address no longer receives digests: this page no longer follows changes, and saving from "
+    + "it fails.";
   const ELSEWHERE = "Your profile was changed elsewhere: reload to see it (your edits here are not saved yet).";
 
   function fit() {
@@ -200,13 +202,16 @@
   }
 
   // The server no longer takes this page's link (web.secret_file rotated: the links signed before
-  // answer 403): said once, at the top, and no more polling (it would be 403 every time).
-  function expired() {
+  // answer 403), or its reader was removed (410): said once, at the top. A 403 is for good (no
+  // more polling); a 410 is asked again in a minute (a file put back before any pass found it gone
+  // opens again: the page is made again).
+  function say(id, text) {
+    if (document.getElementById(id)) return;
     const note = document.createElement("p");
     note.className = "errors";
-    note.id = "link-expired";
+    note.id = id;
     note.setAttribute("role", "alert");
-    note.textContent = EXPIRED;
+    note.textContent = text;
     const title = document.querySelector("h1");
     if (title) title.after(note); else document.body.prepend(note);
   }
@@ -215,7 +220,10 @@
     let wait = POLL;
     try {
       const answer = await fetch(`${pages}/version`);
-      if (answer.status === 403) { expired(); return; }  // the link's secret rotated: never again
+      if (answer.status === 403) { say("link-expired", EXPIRED); return; }  // the secret rotated: never again
+      if (answer.status === 410) { say("reader-gone", GONE); wait = 60000; throw new Error("410"); }
+      const gone = document.getElementById("reader-gone");
+      if (gone) { if (!dirty) { location.reload(); return; } gone.remove(); }  // back (edits here kept)
       if (!answer.ok) { wait = unavailableWait(answer); throw new Error(`${answer.status}`); }
       const v = await answer.json();
       if (saving) return;

@@ -97,3 +97,30 @@ def test_an_open_page_says_its_link_is_no_longer_valid_once_the_secret_is_rotate
         assert len(polls) == asked
         for page in pages:
             page.close()
+
+
+def test_an_open_page_says_its_reader_was_removed_and_reloads_if_the_file_comes_back(web_workspace, browser):  # noqa: F811
+    """ada.yaml removed: the open pages' link answers 410 ("This address no longer receives
+    digests"). They polled on, once a minute, and said nothing; they say it now, and the page is
+    made again if a poll is answered once more (the file put back before any pass found it gone)."""
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve():
+        pages = [browser.new_page(), browser.new_page()]
+        for page in pages:
+            page.clock.install()
+        pages[0].goto(f"{ws.base_url}/u/{token}/digest?live=1")
+        pages[1].goto(f"{ws.base_url}/u/{token}")
+        (ws.root / "profiles" / "ada.yaml").unlink()
+        for page in pages:
+            page.clock.run_for(2000)  # a poll: the 410
+            note = page.locator("#reader-gone")
+            note.wait_for(timeout=WAIT_MS)
+            assert note.inner_text().startswith("This address no longer receives digests")
+        ws.profile("ada", ADA)
+        for page in pages:
+            page.clock.run_for(61_000)  # the next poll, a minute on: answered, the page made again
+            page.wait_for_load_state()
+            page.locator("#reader-gone").wait_for(state="detached", timeout=WAIT_MS)
+            page.close()
