@@ -305,8 +305,7 @@ class ReaderRecords:
 
     def _rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
         with self.transaction() as db:
-            if not db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
-                raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
+            self.check_paper(paper_id)
             row = db.execute(
                 "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
             ).fetchone()
@@ -320,6 +319,11 @@ class ReaderRecords:
                     (user, paper_id, rating, iso(now)),
                 )
         return None if row is None else int(row[0])
+
+    def check_paper(self, paper_id: int) -> None:
+        """StoreError if there is no paper ``paper_id`` (a merged one's: see current_paper_id)."""
+        if not self.db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
+            raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
 
     def current_paper_id(self, paper_id: int) -> int:
         """The paper that paper ``paper_id`` is now: itself, or the paper it was merged into

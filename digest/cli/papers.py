@@ -309,6 +309,7 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
 
     profile = load_profile(obj.config, user)  # the reader must exist
     with Store(obj.config.database) as store:
+        store.check_paper(store.current_paper_id(paper_id))  # a mistyped id: nothing done, nor carried
         # a renamed file's reader (no pass since): carried over first, or the rating would make
         # USER a reader of their own and leave the old name's history behind for good
         shared: list[Any] = []

@@ -136,3 +136,19 @@ def test_a_rating_does_not_choose_between_two_new_profiles_with_the_renamed_read
     with Store(ws.config.database) as store:
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
         assert found == {"ada": {first: -1}, "ada2": {}, "ada3": {}}
+
+
+def test_a_rating_of_a_paper_that_does_not_exist_carries_nothing_over(mail_workspace, smtp_server):
+    """A mistyped paper id: the command fails and does nothing. It carried ada over to ada2 first
+    ("ada2 continues ada ...") and then said "error: no paper with id 9999"."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "send").returncode == 0
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+
+    rated = digest(ws, "feedback", "ada2", "9999", "up")
+    assert rated.returncode == 1 and rated.stdout == ""
+    assert "error: no paper with id 9999" in rated.stderr
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("ada") is not None and store.schedule_state("ada2") is None
