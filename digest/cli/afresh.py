@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -95,3 +96,35 @@ def start_afresh_before_links(
             fg="yellow",
             err=True,
         )
+
+
+def carried_before_link(config: Config, profile: Profile, now: dt.datetime) -> None:
+    """A renamed file's reader (``ada.yaml`` renamed ``ada2.yaml``, no pass since) carried over to
+    ``profile``'s name before a link of it is printed (said on stderr), as `digest feedback` does:
+    a rating or an unsubscribe through the link would give the new name records of its own, and
+    the next pass take it for a new reader. Put off (a message of the old name being sent), or two
+    new profiles with the gone reader's address: DigestError, no link printed."""
+    from digest.cli.papers import say_put_off, say_shared
+    from digest.daemon.renamed_first import carried_first
+    from digest.db import db_errors
+    from digest.errors import DigestError
+    from digest.store import Store
+
+    shared: list[Any] = []
+    try:
+        with Store(config.database) as store:
+            carried = carried_first(config, store, profile, now, shared=shared)
+    except (DigestError, *db_errors()) as e:
+        click.secho(
+            f"note: the database could not be read or written to carry a renamed file's reader over to "
+            f"{profile.user}, if any ({e}); until the next `digest send` or daemon pass does, a rating "
+            "through the link may make them a new reader",
+            fg="yellow",
+            err=True,
+        )
+        return
+    for item in carried.done:
+        click.echo(item.describe(), err=True)
+    by = "a rating or an unsubscribe through a link of {new}"
+    say_put_off(carried, "no link was printed", by)
+    say_shared(shared, "no link was printed", by)

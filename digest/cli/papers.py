@@ -316,27 +316,28 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
         carried = carried_first(obj.config, store, profile, now := now_utc(), shared=shared)
         for item in carried.done:
             click.echo(item.describe())
-        say_put_off(carried, "rated")
-        say_shared(shared, "rated")
+        say_put_off(carried, "nothing was rated")
+        say_shared(shared, "nothing was rated")
         previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
     click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
 
 
-def say_put_off(carried: Any, what: str) -> None:
+def say_put_off(carried: Any, what: str, by: str = "under {new} it") -> None:
     """DigestError if the carry-over to the reader's name was put off (a message of the old name
-    being sent): nothing is written under the new name until it is made."""
+    being sent): nothing is written under the new name until it is made. ``what``: what was not
+    done; ``by``: what would write under the new name ({new}: that name)."""
     from digest.errors import DigestError
 
     for item in carried.waiting:
         raise DigestError(
             f"{item.new} continues {item.old} (the same address <{item.email}>; {item.old}'s profile file "
             f"is gone), but a message to {item.old} is being sent right now: the carry-over waits for it, "
-            f"and nothing was {what} (under {item.new} it would make a new reader and leave {item.old}'s "
+            f"and {what} ({by.format(new=item.new)} would make a new reader and leave {item.old}'s "
             "history behind); run this again in a minute"
         )
 
 
-def say_shared(shared: list[Any], what: str) -> None:
+def say_shared(shared: list[Any], what: str, by: str = "under {new} it") -> None:
     """DigestError if the reader's new profile would continue a renamed file's reader but another
     new profile has that address too: none continues it, and a record under this name alone would
     make the other one continue it at the next pass."""
@@ -346,8 +347,8 @@ def say_shared(shared: list[Any], what: str) -> None:
         names = ", ".join(others)
         raise DigestError(
             f"{item.new} has the address <{item.email}> of {item.old}, whose profile file is gone, and so "
-            f"does {names}: none of them continues {item.old} yet, and nothing was {what} (under {item.new} "
-            f"it would make {item.new} a new reader, and {names} then continue {item.old}). Say which "
+            f"does {names}: none of them continues {item.old} yet, and {what} ({by.format(new=item.new)} "
+            f"would make {item.new} a new reader, and {names} then continue {item.old}). Say which "
             f"continues {item.old} by renaming the others' files back or giving them other addresses"
         )
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from digest import yaml_edit
-from digest.cli.common import Context, handle_errors, say_profile_notes
+from digest.cli.common import Context, handle_errors, now_utc, say_profile_notes
 
 
 @click.group()
@@ -68,7 +68,6 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     Example:
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
-    from digest.cli.common import now_utc
     from digest.daemon.names import name_taken_over, start_afresh
     from digest.daemon.renamed import copies, pending
     from digest.db import db_errors
@@ -249,7 +248,6 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     written = edited.data.get(key, value)  # `yes` is written true
     _saved(edited, f"{key} is {yaml_edit.inline(written)} for {user}")
     if key == "paused":  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
-        from digest.cli.common import now_utc
         from digest.daemon.renamed_first import carried_first
         from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
         from digest.store import Store
@@ -375,17 +373,16 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
 def profile_url(obj: Context, user: str) -> None:
     """Print USER's signed preferences link (the one in their emails).
 
-    Needs base_url and web.secret_env in the config. A file made by hand under a removed
-    reader's name, with another address: their history is moved aside first (said on stderr),
-    as the next pass would, so the link never shows it; such a file that cannot be read gets
-    no link until it is fixed.
+    Needs base_url and web.secret_env in the config. A file made by hand under a removed reader's
+    name, with another address: their history is moved aside first (said on stderr), as the next
+    pass would; a renamed file's reader is carried over to it first (said on stderr, as `digest
+    feedback` does). Such a file that cannot be read gets no link until it is fixed.
 
     \b
     Example:
       digest profile url ada
     """
-    from digest.cli.afresh import start_afresh_before_links, unreadable
-    from digest.cli.common import now_utc
+    from digest.cli.afresh import carried_before_link, start_afresh_before_links, unreadable
     from digest.errors import ProfileError
     from digest.profiles.load import load_profile
     from digest.web.app import reader_url
@@ -397,4 +394,5 @@ def profile_url(obj: Context, user: str) -> None:
         click.secho(unreadable(obj.config, user, e), fg="yellow", err=True)  # removed reader's name
     else:
         start_afresh_before_links(obj.config, [profile], now_utc(), f"profile url {user}", f"under {user}")
+        carried_before_link(obj.config, profile, now_utc())  # a renamed file's reader: carried over first
     click.echo(reader_url(obj.config, user, now_utc()))  # signed past a removal's second, if any

@@ -5,6 +5,7 @@ Real `digest` processes, a real SMTP server on loopback."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -13,7 +14,9 @@ import pytest
 from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
+from digest.signing import Signer
 from digest.store import Store, iso
+from digest.web.app import create_app
 
 from conftest import Workspace, make_dump
 
@@ -152,3 +155,34 @@ def test_a_rating_of_a_paper_that_does_not_exist_carries_nothing_over(mail_works
     assert "error: no paper with id 9999" in rated.stderr
     with Store(ws.config.database) as store:
         assert store.schedule_state("ada") is not None and store.schedule_state("ada2") is None
+
+
+def test_a_link_printed_for_the_new_name_carries_a_pending_rename_over_first(web_workspace):
+    """`digest profile url ada2` printed a link of ada2 and carried nothing over: a rating through
+    it gave ada2 records of her own, and the send then took ada2 for a new reader (a second
+    digest the same day, ada's rating left under ada: {'ada': {1: -1}, 'ada2': {2: 1}})."""
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "send").returncode == 0
+    with Store(ws.config.database) as store:
+        first, second = sorted(p.id for p in store.papers())
+    assert digest(ws, "feedback", "ada", str(first), "down").returncode == 0
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+
+    url = digest(ws, "profile", "url", "ada2")
+    assert url.returncode == 0, url.stderr
+    assert "ada2 continues ada (the same address <ada@example.org>" in url.stderr
+    token = re.fullmatch(r"\S+/u/(\S+)\n", url.stdout).group(1)
+    web = create_app(ws.config, Signer.from_config(ws.config), wall_clock).test_client()
+    csrf = re.search(
+        r'name="csrf" value="([^"]+)"', web.get(f"/u/{token}/more/{second}").get_data(as_text=True)
+    )
+    assert (
+        web.post(f"/u/{token}/rate/{second}", data={"rating": "up", "csrf": csrf.group(1)}).status_code == 200
+    )
+    assert digest(ws, "send").returncode == 0
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2")}
+        assert found == {"ada": {}, "ada2": {first: -1, second: 1}}
+        assert [d.user for d in store.deliveries()] == ["ada2"]  # no second digest the same day
