@@ -107,13 +107,20 @@ def carried_before_link(config: Config, profile: Profile, now: dt.datetime) -> N
     from digest.cli.papers import say_put_off, say_shared
     from digest.daemon.renamed_first import carried_first
     from digest.db import db_errors
-    from digest.errors import DigestError
+    from digest.errors import ConfigError, DigestError
     from digest.store import Store
 
     shared: list[Any] = []
     try:
         with Store(config.database) as store:
-            carried = carried_first(config, store, profile, now, shared=shared)
+            carried = carried_first(
+                config, store, profile, now, f"`digest profile url {profile.user}`", shared=shared
+            )
+    except ConfigError as e:  # the settings are not the running workers': what to do is theirs
+        click.secho(
+            f"note: no renamed file's reader was carried over to {profile.user}: {e}", fg="yellow", err=True
+        )
+        return
     except (DigestError, *db_errors()) as e:
         click.secho(
             f"note: the database could not be read or written to carry a renamed file's reader over to "

@@ -313,7 +313,8 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
         # a renamed file's reader (no pass since): carried over first, or the rating would make
         # USER a reader of their own and leave the old name's history behind for good
         shared: list[Any] = []
-        carried = carried_first(obj.config, store, profile, now := now_utc(), shared=shared)
+        what = f"`digest feedback {user}`"
+        carried = carried_first(obj.config, store, profile, now := now_utc(), what, shared=shared)
         for item in carried.done:
             click.echo(item.describe())
         say_put_off(carried, "nothing was rated")

@@ -254,7 +254,9 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
 
         with Store(obj.config.database) as store:
             # a renamed file's reader (no pass since): their suppression is the old name's
-            carried = carried_first(obj.config, store, edited.profile, now_utc())
+            carried = carried_first(
+                obj.config, store, edited.profile, now_utc(), f"`digest profile set {user}`"
+            )
             for item in carried.done:
                 click.echo(item.describe())
             name = next((item.old for item in carried.waiting), user)  # put off: lifted there

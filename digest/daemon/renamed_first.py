@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.config import Config
+from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.renamed import Carried, Continued, carry, known_readers, pending, wait_whole
 from digest.deliver.suppressions import same_address
 from digest.models import Profile
@@ -20,6 +21,7 @@ def carried_first(
     store: Store,
     profile: Profile,
     now: dt.datetime,
+    what: str,
     *,
     shared: list[tuple[Continued, list[str]]] | None = None,
 ) -> Carried:
@@ -29,7 +31,9 @@ def carried_first(
     The new names' files are waited for whole first, as a pass reads them (an address cut short
     by a save under way would carry another reader over). ``shared``: given the gone reader this
     profile would continue were it alone, and the other new profiles with that address, when
-    none continues it (a record written under this name alone would make the other continue it)."""
+    none continues it (a record written under this name alone would make the other continue it).
+    A config whose profiles folder is not the workers' carries nothing over: ConfigError naming
+    ``what`` (the command, as the user runs it), as `digest send` refuses."""
     from digest.profiles.load import load_profiles_lenient, profile_names
 
     if known_readers(store, [profile.user]) or not (alone := pending(config, store, [profile], now)):
@@ -43,5 +47,7 @@ def carried_first(
         others = [p.user for p in every if p.user != profile.user and same_address(p.email, email)]
         if others := [u for u in others if not known_readers(store, [u])]:
             shared.append((alone[0], others))
+    if items:  # another profiles folder than the workers' would move a live reader's history
+        refuse_if_apart(store, config, what, now, beside=True, keys=FOLDER)
     done, waiting = carry(store, items, now, waiting=(waiting := [])), waiting
     return Carried(done, waiting)

@@ -11,6 +11,9 @@ import sys
 
 import pytest
 
+from digest.daemon.agree import worker_settings
+from digest.daemon.claims import heartbeat
+from digest.daemon.lock import RunLock
 from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
@@ -18,7 +21,7 @@ from digest.signing import Signer
 from digest.store import Store, iso
 from digest.web.app import create_app
 
-from conftest import Workspace, make_dump
+from conftest import WebWorkspace, Workspace, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -186,3 +189,33 @@ def test_a_link_printed_for_the_new_name_carries_a_pending_rename_over_first(web
         found = {user: store.ratings(user) for user in ("ada", "ada2")}
         assert found == {"ada": {}, "ada2": {first: -1, second: 1}}
         assert [d.user for d in store.deliveries()] == ["ada2"]  # no second digest the same day
+
+
+def test_a_rating_with_another_profiles_folder_than_the_workers_carries_nothing_over(
+    mail_workspace, smtp_server
+):
+    """`digest feedback ada2` run with a config whose profiles folder is not the workers' (a stale
+    copy: ada2.yaml in it, ada.yaml not) carried the workers' live reader ada over to ada2 ("ada2
+    continues ada ..."), which `digest send` and `profile new` refuse (agree.refuse_if_apart): the
+    workers' next pass would then take ada, whose file they still have, for a new reader."""
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "send").returncode == 0
+    with Store(ws.config.database) as store:
+        paper = min(p.id for p in store.papers())
+    (ws.root / "workers").mkdir()
+    workers = WebWorkspace(ws.root / "workers", 2525, database=str(ws.config.database))
+    workers.profile("ada", ADA)  # the workers' folder: ada's file is there
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+    now = wall_clock()
+    with Store(ws.config.database) as store:
+        heartbeat(store, "app1:7:abcd", now, now, settings=worker_settings(workers.config))
+    with RunLock(ws.config.database).acquire(worker="app1:7:abcd"):
+        rated = digest(ws, "feedback", "ada2", str(paper), "up")
+    assert rated.returncode == 1 and "ada2 continues ada" not in rated.stdout
+    assert (
+        "its settings differ from those of the workers on this database (worker app1:7:abcd)" in rated.stderr
+    )
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("ada") is not None and store.ratings("ada2") == {}
