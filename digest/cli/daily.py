@@ -315,9 +315,11 @@ def run(obj: Context, once: bool) -> None:
       digest run --once        # from cron: */5 * * * * digest --config /etc/digest/config.yaml run --once
     """
     from digest.cli.common import say_inbox_faults
+    from digest.cli.said_once import not_logged_twice
     from digest.daemon.service import Daemon
     from digest.ingest.fetch import FAILED as FETCH_FAILED
 
+    verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v
     logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
     # config.yaml read again by the daemon when it changes, with this command line's --semantic
     daemon = Daemon(
@@ -331,7 +333,7 @@ def run(obj: Context, once: bool) -> None:
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
-        with stop_on_signal("finishing the message the server has") as stop:
+        with stop_on_signal("finishing the message the server has") as stop, not_logged_twice(verbose):
             daemon.stop = stop
             report = daemon.run_once()
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)

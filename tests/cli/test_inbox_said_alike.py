@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
-from test_progress import in_a_terminal
+from test_progress import digest, in_a_terminal
 
 from digest.cli import papers
 
@@ -160,3 +162,52 @@ def test_run_once_says_a_failed_fetch_on_stderr_in_red_as_send_does(tmp_path, sm
             red = re.findall(r"\x1b\[31m([^\n]*hf_daily: [^\n]*500[^\n]*)", terminal)
             assert len(red) == 1, (name, terminal)
             assert "hf_daily" not in out, (name, out)
+
+
+def test_run_once_says_each_event_once_and_logs_the_others(tmp_path, smtp_server):
+    # Before: without -v, `digest run --once` said each dump it stored, each source fetched, each
+    # digest queued and sent twice: its own line, and the same event as an INFO line of its log on
+    # stderr ("INFO digest.ingest.dumps: <dump>: 2026-03-15, 2 entries: ..."); a failed fetch as an
+    # INFO line and its own red line. Its log keeps the pass's other events (a dump moved); -v all.
+    from digest.demo.http_server import LocalHttpServer, Route
+
+    hf = (Path(__file__).parents[1] / "ingest" / "fixtures" / "hf_daily.json").read_bytes()
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # nothing listens there now: refused
+        down = taken.getsockname()[1]
+    with LocalHttpServer({"/api/daily_papers": Route(hf)}) as server:
+        for verbose in ((), ("-v",)):
+            (tmp_path / (verbose or ("plain",))[0]).mkdir()
+            ws = Workspace(tmp_path / (verbose or ("plain",))[0], smtp_server.port)
+            sources = "".join(
+                f"  - kind: hf_daily\n    name: {name}\n    url: {base}/api/daily_papers\n    retries: 0\n"
+                for name, base in (("good", server.url("")), ("down", f"http://127.0.0.1:{down}"))
+            )
+            ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + sources)
+            send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)).strftime("%H:%M")
+            ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+            ws.dump("good.txt", GOOD)
+            command = digest(ws, *verbose, "run", "--once")
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ws.root, timeout=120)
+            assert done.returncode == 3, done
+            said = done.stdout.splitlines()
+            assert [line.split(":")[0] for line in said] == [
+                "fetched good",
+                f"{ws.root}/inbox/good.txt",
+                "digest for ada (" + dt.datetime.now(dt.UTC).strftime("%Y-%m-%d") + ")",
+                "sent to ada <ada@example.org>",
+            ], said
+            logged = [line for line in done.stderr.splitlines() if " INFO " in line]
+            moved = [
+                line
+                for line in logged
+                if f"INFO digest.ingest.inbox: moved {ws.root}/inbox/good.txt to " in line
+            ]
+            assert len(moved) == 1, done.stderr  # the pass's other events: still in its log
+            refused = [line for line in done.stderr.splitlines() if "Connection refused" in line]
+            events = ("ingest.fetch: fetch ", "ingest.dumps: ", "daemon.tick: digest for ada ")
+            events += ("deliver.results: digest sent to ada ",)
+            in_log = [e for e in events if any(f"INFO digest.{e}" in x for x in logged)]
+            if verbose:  # a log asked for: every event, timed, as the daemon logs them
+                assert in_log == list(events) and len(refused) == 2, done.stderr
+            else:  # the command's own lines only; the failed fetch on stderr, once
+                assert in_log == [] and [x.split(":")[0] for x in refused] == ["fetched down"], done.stderr
