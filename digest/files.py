@@ -7,6 +7,7 @@ Locks on files are :mod:`digest.filelock`'s.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import glob
 import logging
@@ -25,6 +26,19 @@ LEFT_FOR = 3600  # seconds: a temporary file of write_atomic's this old is a kil
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``1 paper``, ``2 papers``: a count as the messages say it."""
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
+
+
+def lasted(span: dt.timedelta) -> str:
+    """'40 s', '7 min', '2 h 05 min', '1 day 3 h': how long, as an operator reads it."""
+    seconds = max(0, int(span.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if hours == 0:
+        return f"{minutes} min"
+    if days == 0:
+        return f"{hours} h {minutes % 60:02d} min"
+    return f"{counted(days, 'day')} {hours % 24} h"
 
 
 def printable(text: object) -> str:

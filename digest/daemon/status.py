@@ -22,8 +22,9 @@ from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
+from digest.deliver.wanted import removed_readers
 from digest.errors import StoreError
-from digest.files import counted
+from digest.files import counted, lasted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -82,6 +83,7 @@ class Status:
     running: str | None = None  # SQLite: the worker holding the daemon's lock ("": none); None: not known
     held: tuple[str, ...] = ()  # PostgreSQL: duties' locks whose holder has been silent past PATIENCE
     given_away: tuple[tuple[str, str, str], ...] = ()  # removed readers' digests sent to nobody (removals)
+    leaving: tuple[tuple[OutboxMessage, str], ...] = ()  # removed readers' waiting messages: held when tried
 
 
 def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
@@ -161,6 +163,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]
         upcoming = _counted(store, config, active, now)
+        queued = outbox.messages(QUEUED)  # a removed reader's is held when tried, never sent
+        removed = removed_readers(config, suppressions, {m.user for m in queued}, now)
         readers = []
         continued = {c.new: c for c in pending(config, store, profiles, now)}  # made by the next pass
         was = {p.user: continued[p.user].old if p.user in continued else p.user for p in profiles}
@@ -213,7 +217,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             failed_dumps_total=failed_total,
             failed_folder=config.inbox / inbox_folder.FAILED,
             inbox_problem=inbox_folder.problem(config.inbox),
-            queued=tuple(outbox.messages(QUEUED)),
+            queued=tuple(m for m in queued if m.user not in removed),
+            leaving=tuple((m, removed[m.user]) for m in queued if m.user in removed),
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
             sources=sources,
             reader_failures=tuple(reader_failures(store).items()),
@@ -249,24 +254,11 @@ def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
 
-def _lasted(span: dt.timedelta) -> str:
-    """'40 s', '7 min', '2 h 05 min', '1 day 3 h': how long, as an operator reads it."""
-    seconds = max(0, int(span.total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours == 0:
-        return f"{minutes} min"
-    if days == 0:
-        return f"{hours} h {minutes % 60:02d} min"
-    return f"{counted(days, 'day')} {hours % 24} h"
-
-
 def _gone(s: Status, w: Worker) -> str:
     """A worker not seen lately and holding no lease: how long since it was seen, what that means
     (of a release before the database's upgrade, which refuses it; on SQLite, where the lock tells,
     whether it runs at all), and until when it is listed."""
-    ago = _lasted((s.server_now or s.now) - w.seen_at)
+    ago = lasted((s.server_now or s.now) - w.seen_at)
     since = f"{w.id}: not seen for {ago} (since {_when(w.seen_at)}, then {w.holds or 'idle'})"
     if s.running is not None and w.id == s.running and not w.earlier:  # SQLite: in a pass, its lock held
         return f"{since}: stuck? it still holds the daemon's lock; listed while it does"
@@ -364,6 +356,11 @@ def format_status(s: Status) -> str:
                 + (f", last reply: {m.last_error}" if m.last_error else "")
                 for m in s.queued
             ],
+        ),
+        (
+            "Removed readers' digests waiting (held, not sent: by the daemon's pass when the retry is due, "
+            "or by `digest send` without --user now)",
+            [f"{m.user} <{m.recipient}> (made {_when(m.created_at)}): {why}" for m, why in s.leaving],
         ),
         (
             "Messages that failed for good",

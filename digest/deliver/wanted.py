@@ -31,7 +31,7 @@ is read again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest.config import Config
@@ -240,6 +240,20 @@ def removed_waiting(store: Store) -> list[str]:
         (QUEUED,),
     )
     return [user for (user,) in rows.fetchall()]
+
+
+def removed_readers(
+    config: Config, suppressions: Suppressions, users: Iterable[str], now: dt.datetime
+) -> dict[str, str]:
+    """Those of ``users`` (with a message waiting) who are removed readers, each with why: a
+    message of theirs is held when it is tried (:meth:`StillWanted.why_not`: the daemon's pass when
+    its retry is due, `digest send` without --user at once), never sent; `digest status` says so."""
+    wanted = StillWanted(config, suppressions, now)
+    return {
+        user: "their name went to another reader" if is_archived(user) else "their profile file is gone"
+        for user in users
+        if is_archived(user) or wanted.removed(user)
+    }
 
 
 class StillWanted:

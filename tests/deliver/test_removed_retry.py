@@ -80,6 +80,7 @@ def test_a_send_by_hand_holds_a_removed_readers_retry_and_status_says_so(tmp_pat
 def test_a_send_for_one_reader_says_it_leaves_a_removed_readers_retry(tmp_path, greylisting, database):  # noqa: F811
     # Before: `digest send --user ada` said nothing of bob's retry, which it leaves (another reader's
     # mail), and `digest status` listed it among the messages waiting to be sent, after he left
+    # ("Messages waiting to be sent:\n  bob <bob@example.org>: 1 attempt, next ...")
     ws = Workspace(tmp_path, greylisting.port, database)
     bob_deferred_then_removed(ws, "--user", "bob")
     one = ws.cli("send", "--user", "ada")
@@ -93,6 +94,13 @@ def test_a_send_for_one_reader_says_it_leaves_a_removed_readers_retry(tmp_path, 
     with Store(ws.config.database) as store:
         (left,) = Outbox(store).entries(user="bob")
     assert left.status == QUEUED  # another reader's mail: left as it was
+    status = ws.cli("status").output  # said as what it is: held when tried, never sent
+    assert "Messages waiting to be sent" not in status, status
+    assert (
+        "Removed readers' digests waiting (held, not sent: by the daemon's pass when the retry is due, "
+        "or by `digest send` without --user now):\n  bob <bob@example.org> (made "
+    ) in status, status
+    assert status.rstrip().endswith("): their profile file is gone"), status
     every = ws.cli("send")  # held now
     assert "bob" in every.output and "not tried: a removed reader's" in every.output
     assert "waits in the outbox" not in every.output
