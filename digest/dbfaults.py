@@ -11,6 +11,7 @@ import grp
 import os
 import pwd
 import sqlite3
+import stat
 import tempfile
 from pathlib import Path
 
@@ -216,10 +217,10 @@ def owned(found: os.stat_result) -> str:
     return f"{owner}'s, mode {found.st_mode & 0o777:04o}"
 
 
-def write_access(found: os.stat_result, names: str, them: bool = False) -> str:
+def write_access(found: os.stat_result, names: str, them: bool = False, lacking: str | None = None) -> str:
     """How to let this account write a file it may not (``found``, its stat; ``names``, it and
     any like it): its own, the owner's write bit; of a group it is in, the group's; else, to be
-    given to such a group first (the group's write bit alone would not let it write)."""
+    given to such a group first, and the group's write bit to those without it (``lacking``)."""
     it, its = ("them", "their") if them else ("it", "its")
     if found.st_uid == os.geteuid():
         return f"give {it} write access (`chmod u+w {names}`)"
@@ -229,10 +230,13 @@ def write_access(found: os.stat_result, names: str, them: bool = False) -> str:
         group = f"group {found.st_gid}"
     if found.st_gid == os.getegid() or found.st_gid in os.getgroups():
         return f"give {its} group write access (`chmod g+w {names}`; {its} group, {group}, is this account's)"
-    return (
-        f"{its} group, {group}, is not one this account is in: give {it} to one (`chgrp GROUP {names}`, "
-        f"a group this account is in) and write access for it (`chmod g+w {names}`)"
-    )
+    if lacking is None:
+        lacking = "" if found.st_mode & stat.S_IWGRP else names
+    given = f"{its} group, {group}, is not one this account is in: give {it} to one (`chgrp GROUP {names}`, "
+    if not lacking:  # its group may write it already: only the group is missing
+        mode = "their modes let their" if them else "its mode lets its"
+        return given + f"a group this account is in; {mode} group write already)"
+    return given + f"a group this account is in) and write access for it (`chmod g+w {lacking}`)"
 
 
 def _others_wal(path: Path) -> tuple[str, str] | None:
@@ -291,7 +295,8 @@ def unwritable(path: Path) -> tuple[str, str]:
         why += " (SQLite makes -wal and -shm files beside the database)"
     stats = [st for _, st in found.values()]
     if len({(st.st_uid, st.st_gid) for st in stats}) == 1:  # one owner and group: one cure for both
-        return why, write_access(stats[0], " ".join(map(str, reversed(found))), them=len(found) > 1)
+        lacking = " ".join(str(w) for w, (_, st) in reversed(found.items()) if not st.st_mode & stat.S_IWGRP)
+        return why, write_access(stats[0], " ".join(map(str, reversed(found))), len(found) > 1, lacking)
     return why, "; ".join(f"{what}: {write_access(st, str(where))}" for where, (what, st) in found.items())
 
 

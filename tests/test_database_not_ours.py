@@ -67,6 +67,39 @@ def test_a_database_of_another_account_is_said_with_its_owner_mode_and_cure(root
     assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
 
 
+def test_the_cure_asks_only_for_what_the_file_and_its_folder_lack(roots_database):
+    # Before: for a database 0664 in a folder 0775, both root's, "give them to one (`chgrp GROUP
+    # <folder> <db>`, a group this account is in) and write access for it (`chmod g+w <folder> <db>`)",
+    # though both let their group write already
+    ws = roots_database
+    root, database = ws.root, ws.root / "digest.db"
+    both = f"{root} {database}"
+    dump = ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "S.")]))
+
+    def refused() -> str:
+        done = digest(ws, "ingest", str(dump), before=NOBODY)
+        assert done.returncode == 1, done.stderr
+        return " ".join(done.stderr.split())
+
+    database.chmod(0o664)
+    root.chmod(0o775)
+    said = refused()
+    assert "the database is root's, mode 0664, and its folder is root's, mode 0775, " in said, said
+    given = f"give them to one (`chgrp GROUP {both}`, a group this account is in"
+    assert f"{given}; their modes let their group write already), or use a reading command" in said, said
+    assert "chmod" not in said, said
+    root.chmod(0o755)  # the folder alone lacks the group's write bit
+    assert f"{given}) and write access for it (`chmod g+w {root}`), or use" in refused()
+    root.chmod(0o775)
+    database.chmod(0o644)  # the file alone
+    assert f"{given}) and write access for it (`chmod g+w {database}`), or use" in refused()
+    database.chmod(0o664)
+    os.chown(root, 0, 65534)  # the cure said first: nobody's group (nogroup), whose write bits they have
+    os.chown(database, 0, 65534)
+    done = digest(ws, "ingest", str(dump), before=NOBODY)
+    assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
+
+
 def test_status_on_a_database_it_may_only_read_says_what_indexing_the_papers_needs(roots_database):
     # Before: "next digests not counted: ...digest.db: the database is read-only (...); make it
     # writable, or use a reading command (status, rank)", to one who had just run `digest status`:
