@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
 from test_browser_ratings import FIRST_DAY, NEIGHBOURS, OTHERS, liked_link, send_first_digest
@@ -30,18 +31,30 @@ def reloaded(page) -> None:
     page.wait_for_load_state()
 
 
+def first_digest_and_its_feedback(ws, smtp_server, shared_dumps) -> tuple[str, Callable[[str], None]]:
+    """ada's first digest sent: the "More like this" link of its first paper, and a rating of that
+    paper (``"up"``, ``"clear"``) by `digest feedback` run as a real process."""
+    more = liked_link(send_first_digest(ws, smtp_server, shared_dumps))
+    with Store(ws.config.database) as store:
+        (liked,) = [p.id for p in store.papers() if p.title == FIRST_DAY[0][0]]
+    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "feedback", "ada", str(liked)]
+
+    def feedback(rating: str) -> None:
+        done = subprocess.run([*command, rating], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    return more, feedback
+
+
 def test_a_live_preview_reloads_on_a_rating_made_from_the_command_line_and_in_another_tab(
     web_workspace,
     smtp_server,
     shared_dumps,
     browser,  # noqa: F811
 ):
-    more = liked_link(send_first_digest(web_workspace, smtp_server, shared_dumps))
+    more, feedback = first_digest_and_its_feedback(web_workspace, smtp_server, shared_dumps)
     reader_url = more.split("/more/")[0]
-    with Store(web_workspace.config.database) as store:
-        (liked,) = [p.id for p in store.papers() if p.title == FIRST_DAY[0][0]]
-    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
-    command = [sys.executable, "-m", "digest", "--config", str(web_workspace.config_path), "feedback", "ada"]
     with web_workspace.serve():
         live = browser.new_page(viewport={"width": 1280, "height": 900})
         live.goto(reader_url + "/digest?live=1")
@@ -50,15 +63,13 @@ def test_a_live_preview_reloads_on_a_rating_made_from_the_command_line_and_in_an
         live.wait_for_timeout(2000)  # the page has polled its first version
         live.evaluate("window.__before = true")
 
-        done = subprocess.run([*command, str(liked), "up"], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        feedback("up")
         reloaded(live)
         after = titles(live)
         assert set(after[:2]) == OTHERS and set(after[2:4]) == NEIGHBOURS, after
 
         live.evaluate("window.__before = true")  # cleared from the command line: back as before
-        done = subprocess.run([*command, str(liked), "clear"], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        feedback("clear")
         reloaded(live)
         assert titles(live) == before
 
@@ -80,11 +91,7 @@ def test_the_preferences_page_lists_a_rating_made_elsewhere(
     browser,  # noqa: F811
 ):
     # The page's preview followed the rating, its list of ratings still said "None yet."
-    more = liked_link(send_first_digest(web_workspace, smtp_server, shared_dumps))
-    with Store(web_workspace.config.database) as store:
-        (liked,) = [p.id for p in store.papers() if p.title == FIRST_DAY[0][0]]
-    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
-    command = [sys.executable, "-m", "digest", "--config", str(web_workspace.config_path), "feedback", "ada"]
+    more, feedback = first_digest_and_its_feedback(web_workspace, smtp_server, shared_dumps)
     with web_workspace.serve():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(more.split("/more/")[0])
@@ -92,11 +99,9 @@ def test_the_preferences_page_lists_a_rating_made_elsewhere(
         assert "None yet." in ratings.inner_text()
         page.wait_for_timeout(2000)  # the page has polled its first version
         page.fill("#exclude", "soup")  # an edit not saved: kept as typed
-        done = subprocess.run([*command, str(liked), "up"], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        feedback("up")
         ratings.filter(has_text=FIRST_DAY[0][0]).wait_for(timeout=RELOAD_MS)
         assert "More like this" in ratings.inner_text() and page.input_value("#exclude") == "soup"
-        done = subprocess.run([*command, str(liked), "clear"], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        feedback("clear")
         ratings.filter(has_text="None yet.").wait_for(timeout=RELOAD_MS)
         page.close()
