@@ -320,7 +320,8 @@ def run(obj: Context, once: bool) -> None:
     from digest.ingest.fetch import FAILED as FETCH_FAILED
 
     verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v
-    logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
+    if not obj.quiet:  # -q: only errors, the pass's events too
+        logging.getLogger("digest").setLevel(logging.INFO)  # the daemon logs one line per event
     # config.yaml read again by the daemon when it changes, with this command line's --semantic
     daemon = Daemon(
         obj.config,

@@ -211,3 +211,18 @@ def test_run_once_says_each_event_once_and_logs_the_others(tmp_path, smtp_server
                 assert in_log == list(events) and len(refused) == 2, done.stderr
             else:  # the command's own lines only; the failed fetch on stderr, once
                 assert in_log == [] and [x.split(":")[0] for x in refused] == ["fetched down"], done.stderr
+
+
+def test_run_once_with_q_logs_only_errors(tmp_path, smtp_server):
+    # Before: `digest -q run --once` (-q: "Only errors") still logged the pass's INFO events on
+    # stderr ("INFO digest.ingest.inbox: moved ..."), `run` setting its logger to INFO whatever -q said.
+    ws = Workspace(tmp_path, smtp_server.port)
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)).strftime("%H:%M")
+    ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+    ws.dump("good.txt", GOOD)
+    done = subprocess.run(
+        digest(ws, "-q", "run", "--once"), capture_output=True, text=True, cwd=ws.root, timeout=120
+    )
+    assert done.returncode == 0, done
+    assert "sent to ada <ada@example.org>" in done.stdout  # what the pass did: still said
+    assert done.stderr == "", done.stderr
