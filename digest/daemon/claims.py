@@ -127,14 +127,16 @@ def singleton(
     ``BEAT_EVERY`` s meanwhile (the worker seen again: a wait is no killed worker); ``alive``
     (quiet, most): past the patience, waited on while the holder's session spoke to the database
     within ``quiet`` s (a worker at work, retrying), ``most`` s in all at most: given up, and the
-    holder called stopped or hung, only once it has been silent longer (holders.held_note)."""
+    holder called stopped or hung, only once it has been silent longer (holders.held_note); without
+    ``patience``, the holder judged by ``quiet`` after SAY_AFTER: said to be at work, waited for, or
+    stopped or hung, and what to do (holders.waiting_note)."""
     if store.dialect != POSTGRESQL:
         yield True
         return
     key = lock_key(duty)
     got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
     started = beaten = time.monotonic()
-    said = False
+    said = ""  # what a wait without patience said: "work" (the holder at work), "hung" (what to do)
     looked = 0.0
     while wait and not got and not (stop is not None and stop.is_set()):
         waited = time.monotonic() - started
@@ -146,9 +148,11 @@ def singleton(
             if alive is None or judged or waited >= most:
                 log.warning("%s", held_note(holder, duty, waited, silent, quiet if alive else None))
                 break
-        if patience is None and not said and time.monotonic() - started >= SAY_AFTER:  # waits on: says so
-            log.warning("%s", waiting_note(next(iter(holders(store, (duty,))), None), duty, SAY_AFTER))
-            said = True
+        if patience is None and said != "hung" and waited >= SAY_AFTER and time.monotonic() - looked >= 1.0:
+            said, looked = (
+                _say_waiting(store, duty, waited, alive, said),
+                time.monotonic(),
+            )  # waits on: says so
         (stop or threading.Event()).wait(WAIT_POLL)  # the other's fetch or ingest: seconds, not the mail
         if beat is not None and time.monotonic() - beaten >= BEAT_EVERY:
             beat()
@@ -161,6 +165,22 @@ def singleton(
     finally:
         if got:
             store.db.execute("SELECT pg_advisory_unlock(?)", (key,))
+
+
+def _say_waiting(store: Store, duty: str, waited: float, alive: tuple[float, float] | None, said: str) -> str:
+    """A wait without patience (`digest send`) past SAY_AFTER: the holder judged by its signs of life
+    (``alive``'s quiet; None: not judged, what to do said at once). At work: said so once, and looked
+    at again (a worker that freezes later); silent longer, or not to be judged: what to do, once.
+    What is said now ("work", "hung"; ``said`` as it was while there is nothing new to say)."""
+    holder = next(iter(holders(store, (duty,))), None)
+    if holder is None:  # let go meanwhile: the lock is taken at the next try
+        return said
+    quiet = alive[0] if alive is not None else None
+    silent = holder.silent(store) if quiet is not None else None
+    at_work = quiet is not None and silent is not None and silent <= quiet
+    if not (at_work and said == "work"):
+        log.warning("%s", waiting_note(holder, duty, waited, silent, quiet))
+    return "work" if at_work else "hung"
 
 
 # -- the workers table -------------------------------------------------------------------

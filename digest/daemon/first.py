@@ -65,7 +65,8 @@ def one_worker(
     as long as ``patience`` at most, ``beat`` called meanwhile, ``stop`` ending it; the seconds
     waited added to ``waited`` (a pass's clock moves on by them: a send time that came meanwhile
     is served by that pass); ``alive``: past ``patience``, waited on while the holder shows signs of
-    life (claims.singleton's ``alive``)."""
+    life, and without one (`digest send`), the holder said to be at work or stopped by them
+    (claims.singleton's ``alive``)."""
     wait = wait and needed()
     began = time.monotonic()
     with singleton(store, duty, wait=wait, stop=stop, patience=patience, beat=beat, alive=alive) as mine:
@@ -113,10 +114,10 @@ def fetch_first(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
     due = due_now(config, store, profiles, now) if wait else []  # nothing due: nothing to wait for
-    alive = None
+    # the holder, fetching any source, judged by its signs of life: a pass waits on while it is at work
+    alive = (max(map(quiet_time, config.sources), default=0.0), sum(map(longest_fetch, config.sources)))
     if patience is not None:  # not less than the other's fetch of them takes while it retries
-        patience = patience_for(due, patience)  # then on while the holder, fetching any source, is at work
-        alive = (max(map(quiet_time, config.sources), default=0.0), sum(map(longest_fetch, config.sources)))
+        patience = patience_for(due, patience)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
     with one_worker(
         store, "fetch", lambda: bool(due), alive=alive, **waiting

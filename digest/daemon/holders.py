@@ -110,15 +110,28 @@ def held_note(
     )
 
 
-def waiting_note(holder: Holder | None, duty: str, waited: float) -> str:
+def waiting_note(
+    holder: Holder | None, duty: str, waited: float, silent: float | None = None, quiet: float | None = None
+) -> str:
     """What a wait without patience (`digest send`) says once it has waited ``waited`` seconds for
-    ``duty``: who holds it, that it waits on, and what to do if that worker is stopped."""
+    ``duty``: who holds it, that it waits on, and what to do if that worker is stopped. ``quiet``:
+    the longest a worker at it is silent (None: not judged): a holder ``silent`` no longer is at
+    work, waited for, and not to be ended; one silent longer is stopped or hung (as held_note)."""
     who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
     kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
+    held = f'{duty}: waiting for another worker, which has held the "{duty}" lock for {waited:.0f} s ({who})'
+    if quiet is not None and silent is not None and silent <= quiet:
+        return (
+            f"{held} and is at work (its session spoke to the database {silent:.0f} s ago); waiting for "
+            "it to end, Ctrl-C gives the wait up"
+        )
+    if quiet is not None and silent is not None:
+        return (
+            f"{held}, silent for {silent:.0f} s, longer than a worker at it is ({quiet:.0f} s): it is "
+            f"stopped or hung; Ctrl-C gives the wait up. End that worker, or its session: {kill}"
+        )
     return (
-        f'{duty}: waiting for another worker, which has held the "{duty}" lock for {waited:.0f} s '
-        f"({who}); Ctrl-C gives the wait up. If that worker is stopped or hung, end it, or its "
-        f"session: {kill}"
+        f"{held}; Ctrl-C gives the wait up. If that worker is stopped or hung, end it, or its session: {kill}"
     )
 
 

@@ -70,3 +70,41 @@ def test_a_holder_kept_waiting_by_the_server_is_waited_for_and_not_called_frozen
     assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
     assert waited >= 2 * LATER, waited  # the pass waited for it to end, then found nothing due
     assert report.fetched == () and [s.user for s in report.scheduled] == ["cy"]
+
+
+def test_send_waiting_for_a_holder_kept_waiting_by_the_server_says_it_is_at_work(mail_workspace, smtp_server):
+    """`digest send` waits for another worker's fetch to its end; after claims.SAY_AFTER it said "If
+    that worker is stopped or hung, end it, or its session: SELECT pg_terminate_backend(N)" of a
+    worker at work (its session spoke to the database at its last try, a server's Retry-After ago)."""
+    ws = mail_workspace
+    busy = Route(b"busy", status=503, headers={"Retry-After": str(LATER)})
+    routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, lambda fixture: one_page(busy, busy, fixture))
+    with LocalHttpServer(routes) as server:  # quiet_time: one try (4 x 1 s) and a wait (120 s)
+        configure(
+            ws, server, HF + "    timeout: 1\n    retries: 2\n", RSS + "    timeout: 1\n    retries: 0\n"
+        )
+        digest = [sys.executable, "-m", "digest", "--config", str(ws.config_path)]
+        fetching = subprocess.Popen(
+            [*digest, "fetch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            with Store(ws.config.database) as store:
+                while not [h for h in holders(store) if h.duty == "fetch"]:
+                    assert time.monotonic() < deadline and fetching.poll() is None, "no lock taken"
+                    time.sleep(0.02)
+            sent = subprocess.run(
+                [*digest, "send", "--user", "cy"], capture_output=True, text=True, timeout=120
+            )
+            out, _ = fetching.communicate(timeout=60)
+        finally:
+            if fetching.poll() is None:
+                fetching.kill()
+                fetching.wait()
+    assert fetching.returncode == 0 and "hf_daily: listing: 3 papers" in out, out
+    said = " ".join(sent.stderr.split())
+    assert 'fetch: waiting for another worker, which has held the "fetch" lock for 1' in said, sent.stderr
+    assert "and is at work (its session spoke to the database " in said, sent.stderr
+    assert "pg_terminate_backend" not in said, sent.stderr  # was: end it, after 10 s
+    assert sent.returncode == 0 and "3 papers  sent" in sent.stdout, sent.stdout + sent.stderr
+    assert len(smtp_server.messages) == 1  # the send waited for the fetch, and its papers are in it
