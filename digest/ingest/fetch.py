@@ -84,15 +84,22 @@ def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date
     return today - dt.timedelta(days=1) if source.kind == "hf_daily" and source.day == "yesterday" else today
 
 
-def _retrying(store: Store, source: str, told: Callable[[str, str], object] | None, what: str) -> None:
-    """A try failed and another follows: a word to the database first, on the session that holds the
-    "fetch" lock (PostgreSQL), so the other workers see this one at work (digest.daemon.holders),
-    then ``told`` (the caller's ``retrying``) of it."""
+def _at_work(store: Store) -> None:
+    """A word to the database, on the session that holds the "fetch" lock (PostgreSQL), so the other
+    workers see this one at work (digest.daemon.holders): at each try made again, and each page of
+    a day that came (pages.get_day), a worker at its fetch is never silent longer than one try and
+    the wait before it (digest.daemon.fetching.quiet_time)."""
     if store.dialect == POSTGRESQL:
         try:
             store.db.execute("SELECT 1")
         except db_errors() as e:  # only a sign of life: the fetch's own record says a database gone
             log.debug("could not show this fetch at work: %s", e)
+
+
+def _retrying(store: Store, source: str, told: Callable[[str, str], object] | None, what: str) -> None:
+    """A try failed and another follows: a word to the database first (:func:`_at_work`), then
+    ``told`` (the caller's ``retrying``) of it."""
+    _at_work(store)
     if told is not None:
         told(source, what)
 
@@ -121,7 +128,8 @@ def fetch_source(
     etag, modified, before = validators(store, url)
     try:
         paged = source.kind == "hf_daily"  # the daily papers API answers in pages: every page of the day
-        get = functools.partial(pages.get_day, http) if paged else http.get
+        at_work = functools.partial(_at_work, store)  # after each page: a day of many is no silence
+        get = functools.partial(pages.get_day, http, came=at_work) if paged else http.get
         said = functools.partial(_retrying, store, source.name, retrying)
         answer = get(
             url,

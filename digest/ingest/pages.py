@@ -57,9 +57,11 @@ def get_day(
     timeout: float | None = None,
     retries: int | None = None,
     retrying: Callable[[str], object] | None = None,
+    came: Callable[[], object] | None = None,
 ) -> Answer:
     """The whole day at ``url`` as one answer (see the module's doc); ``retrying``: as Http.get,
-    for every page."""
+    for every page; ``came``: called after each answer that came (a page, the second paper asked
+    alone): fetch_source's sign of life to the other workers, a day of many pages being no silence."""
     asked = httpx.URL(url)
     ask: dict[str, Any] = {"timeout": timeout, "retries": retries, "retrying": retrying}
     if "p" in asked.params:
@@ -69,8 +71,14 @@ def get_day(
     def page_url(n: int) -> str:
         return str(asked.copy_merge_params({"limit": limit, "p": n}))
 
+    def get(one: str, **conditional: str | None) -> Answer:
+        answer = http.get(one, **ask, **conditional)
+        if came is not None:
+            came()
+        return answer
+
     def page(n: int, **conditional: str | None) -> Answer:
-        return http.get(page_url(n), **ask, **conditional)
+        return get(page_url(n), **conditional)
 
     first = page(0, etag=etag, last_modified=last_modified)
     second = None  # page 2, once asked
@@ -85,7 +93,7 @@ def get_day(
         return first
     papers, seen, pages, size = list(items), {_key(item) for item in items}, 1, len(first.body)
     if second is None:
-        second = _second_page(http, asked, first, items[0], page, ask)
+        second = _second_page(get, asked, first, items[0], page)
     while True:
         if size > MAX_DUMP_BYTES:  # the day is one document: a dump's limit, checked as it grows
             raise FetchError(
@@ -118,12 +126,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _second_page(
-    http: Http,
+    get: Callable[..., Answer],
     asked: httpx.URL,
     first: Answer,
     top: Any,
     page: Callable[..., Answer],
-    ask: dict[str, Any],
 ) -> Answer:
     """Page 2 after a page 1 that came anew, asked with page 1's ETag. A 304 says page 2 is the
     version page 1 is: page 1 again (a server that ignores p), or the day's version, given to
@@ -138,7 +145,7 @@ def _second_page(
         return again
     paper = str(asked.copy_merge_params({"limit": 1, "p": 1}))
     try:
-        alone = _items(http.get(paper, **ask).body)
+        alone = _items(get(paper).body)
     except FetchStopped:
         raise
     except FetchError as e:  # a server that will not give one paper: page 2 tells, as before

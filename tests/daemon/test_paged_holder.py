@@ -1,0 +1,96 @@
+"""A worker fetching a day of the daily papers API page after page on PostgreSQL is at work, not
+frozen: between pages that come it said nothing to the database (its sign of life was given only
+at a try made again), so a day of many slow pages passed the longest silence of a worker at its
+fetch (fetching.quiet_time: one try, 4 x the timeout) and a pass waiting for its "fetch" lock called
+it stopped or hung and told the admin to end it, and `digest status` listed it under "Duties held
+up". It now speaks to the database after each page. Real parts: a real `digest fetch` of a loopback
+API serving slow pages, a daemon's pass on the same database, `digest status`'s collect_status,
+aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import subprocess
+import sys
+import time
+
+import pytest
+from test_frozen_holder import cy_due_as_workers_fetch
+
+from digest.daemon import status, tick
+from digest.daemon.holders import holders
+from digest.daemon.service import Daemon
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.store import Store
+
+pytestmark = pytest.mark.backends
+
+SLOW = 1.5  # s each page takes to come, well within its timeout (2 s)
+QUICK = "    timeout: 2\n    retries: 0\n"  # quiet_time 8 s; a fetch of both sources: 16 s at most
+
+
+def slow_pages(count: int, delay: float = SLOW):
+    """The daily papers fixture's day spread over ``count`` pages (its papers again under other ids
+    past the first), each taking ``delay`` s to come; an empty page after them."""
+
+    def make(fixture: Route):
+        papers = json.loads(fixture.body)
+
+        def answer(query: dict[str, str]) -> Route:
+            n = int(query.get("p", "0"))
+            if n >= count:
+                return Route(b"[]")
+            page = [{**p, "paper": {**p["paper"], "id": f"{p['paper']['id']}{n:02d}"}} for p in papers]
+            return Route(json.dumps(page if n else papers).encode(), delay=delay)
+
+        return answer
+
+    return make
+
+
+def fetch_with_a_pass(ws, monkeypatch, caplog, count: int, status_after: float):
+    """A real `digest fetch` of ``count`` slow pages; `digest status` collected ``status_after`` s into
+    it, then a daemon's pass (its patience 1 s). (its output, status' text, the pass's report, the
+    pass's "lock for" warnings, the seconds from the lock's taking to the pass's end)."""
+    routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, slow_pages(count))
+    with LocalHttpServer(routes) as server:
+        configure(ws, server, HF + QUICK, RSS + QUICK)
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"]
+        fetching = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            with Store(ws.config.database) as store:
+                while not [h for h in holders(store) if h.duty == "fetch"]:
+                    assert time.monotonic() < deadline and fetching.poll() is None, "no lock taken"
+                    time.sleep(0.02)
+            began = time.monotonic()
+            monkeypatch.setattr(tick, "PATIENCE", 1.0)
+            monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
+            time.sleep(status_after)
+            shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
+            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
+            with caplog.at_level(logging.INFO, logger="digest"):
+                report = daemon.run_once()
+            waited = time.monotonic() - began
+            out, _ = fetching.communicate(timeout=120)
+        finally:
+            if fetching.poll() is None:
+                fetching.kill()
+                fetching.wait()
+    assert fetching.returncode == 0, out
+    said = [r.getMessage() for r in caplog.records if "lock for" in r.getMessage()]
+    return out, shown, report, said, waited
+
+
+def test_a_holder_fetching_many_slow_pages_is_waited_for_and_not_called_frozen(
+    mail_workspace, smtp_server, monkeypatch, caplog
+):
+    out, shown, report, said, waited = fetch_with_a_pass(mail_workspace, monkeypatch, caplog, 12, 9.0)
+    assert "hf_daily: listing: 36 papers" in out, out  # 12 pages of 1.5 s: 18 s, none silent 8 s
+    assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
+    assert not [s for s in said if "pg_terminate_backend" in s], said  # was: stopped or hung, end it
+    assert waited >= 12 * SLOW, waited  # the pass waited for the fetch to end, then found nothing due
+    assert report.fetched == () and [s.user for s in report.scheduled] == ["cy"]
