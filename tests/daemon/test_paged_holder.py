@@ -54,7 +54,8 @@ def slow_pages(count: int, delay: float = SLOW):
 def fetch_with_a_pass(ws, monkeypatch, caplog, count: int, status_after: float):
     """A real `digest fetch` of ``count`` slow pages; `digest status` collected ``status_after`` s into
     it, then a daemon's pass (its patience 1 s). (its output, status' text, the pass's report, the
-    pass's "lock for" warnings, the seconds from the lock's taking to the pass's end)."""
+    pass's "lock for" warnings, (the seconds from the lock's taking to the pass's end, whether the
+    fetch was still at work then))."""
     routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, slow_pages(count))
     with LocalHttpServer(routes) as server:
         configure(ws, server, HF + QUICK, RSS + QUICK)
@@ -74,7 +75,7 @@ def fetch_with_a_pass(ws, monkeypatch, caplog, count: int, status_after: float):
             daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
             with caplog.at_level(logging.INFO, logger="digest"):
                 report = daemon.run_once()
-            waited = time.monotonic() - began
+            waited, still = time.monotonic() - began, fetching.poll() is None
             out, _ = fetching.communicate(timeout=120)
         finally:
             if fetching.poll() is None:
@@ -82,15 +83,34 @@ def fetch_with_a_pass(ws, monkeypatch, caplog, count: int, status_after: float):
                 fetching.wait()
     assert fetching.returncode == 0, out
     said = [r.getMessage() for r in caplog.records if "lock for" in r.getMessage()]
-    return out, shown, report, said, waited
+    return out, shown, report, said, (waited, still)
 
 
 def test_a_holder_fetching_many_slow_pages_is_waited_for_and_not_called_frozen(
     mail_workspace, smtp_server, monkeypatch, caplog
 ):
-    out, shown, report, said, waited = fetch_with_a_pass(mail_workspace, monkeypatch, caplog, 12, 9.0)
+    out, shown, report, said, (waited, _) = fetch_with_a_pass(mail_workspace, monkeypatch, caplog, 12, 9.0)
     assert "hf_daily: listing: 36 papers" in out, out  # 12 pages of 1.5 s: 18 s, none silent 8 s
     assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
     assert not [s for s in said if "pg_terminate_backend" in s], said  # was: stopped or hung, end it
     assert waited >= 12 * SLOW, waited  # the pass waited for the fetch to end, then found nothing due
     assert report.fetched == () and [s.user for s in report.scheduled] == ["cy"]
+
+
+def test_a_pass_waits_for_a_holder_at_work_as_long_as_a_fetch_of_every_source_may_take_then_says_so(
+    mail_workspace, smtp_server, monkeypatch, caplog
+):
+    """Past its patience, a pass waits on while the holder shows signs of life, up to as long as a
+    fetch of every source may take (fetching.longest_fetch: 8 s each here), then goes on without it,
+    saying it is at work and not to be ended."""
+    out, shown, report, said, (waited, still) = fetch_with_a_pass(
+        mail_workspace, monkeypatch, caplog, 16, 1.0
+    )
+    assert "hf_daily: listing: 48 papers" in out, out  # 16 pages of 1.5 s: 24 s, past the pass's 16 s
+    (line,) = said
+    assert 'fetch: another worker has held the "fetch" lock for at least 1' in line, line
+    assert "and is at work (its session spoke to the database " in line, line
+    assert "not waited for longer than a fetch of every source may take, the pass goes on" in line, line
+    assert "pg_terminate_backend" not in line and "Duties held up" not in shown, line + shown
+    assert waited >= 16 and still, waited  # the cap, 16 s past its start, the fetch still at work
+    assert report.fetched == ()  # the pass went on without fetching
