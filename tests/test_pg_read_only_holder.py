@@ -7,26 +7,19 @@ a role granted SELECT, a session over TCP holding the lock, a real `digest statu
 
 from __future__ import annotations
 
-import datetime as dt
-
 import psycopg
-from test_pg_read_only_role import PASSWORD, digest, reader_of
+from test_pg_read_only_role import PASSWORD, ada_ingested, digest, reader_of
 
 from digest.daemon.holders import holders
 from digest.db import lock_key
 from digest.store import Store
 
-from conftest import Workspace, make_dump, postgres_database
-
-ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n'
+from conftest import postgres_database
 
 
 def test_status_through_a_role_that_may_only_read_says_it_cannot_see_the_holders_state(tmp_path):
     with postgres_database() as url, reader_of(url) as (role, reader):
-        ws = Workspace(tmp_path, database=url)
-        ws.profile("ada", ADA)
-        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
-        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        ws = ada_ingested(tmp_path, url)
         tcp = reader.replace(f"{role}@", "").rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1]
         with psycopg.connect(tcp, autocommit=True, application_name="digest stuck") as stuck:
             stuck.execute("SELECT pg_advisory_lock(%s)", (lock_key("fetch"),))  # then idle

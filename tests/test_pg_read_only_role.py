@@ -68,12 +68,19 @@ def digest(ws: Workspace, *args: str, as_reader: bool = True) -> subprocess.Comp
     )
 
 
+def ada_ingested(tmp_path, url: str) -> Workspace:
+    """A workspace on the database ``url`` with ada's profile and a dump of today's, taken in by a
+    real `digest ingest` as the database's owner."""
+    ws = Workspace(tmp_path, database=url)
+    ws.profile("ada", ADA)
+    ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+    assert digest(ws, "ingest", as_reader=False).returncode == 0
+    return ws
+
+
 def test_a_command_that_writes_through_a_role_that_may_only_read_says_so(tmp_path):
     with postgres_database() as url, reader_of(url) as (role, reader):
-        ws = Workspace(tmp_path, database=url)
-        ws.profile("ada", ADA)
-        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
-        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        ws = ada_ingested(tmp_path, url)
         ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
         ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
         # Before: "error: postgresql://digest_reader_...: permission denied for table ratings" (the
@@ -139,10 +146,7 @@ def role_granted_nothing(url: str) -> Iterator[tuple[str, str]]:
 
 def test_a_role_that_may_not_read_is_not_said_to_be_refused_a_write(tmp_path):
     with postgres_database() as url, role_granted_nothing(url) as (role, other):
-        ws = Workspace(tmp_path, database=url)
-        ws.profile("ada", ADA)
-        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
-        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        ws = ada_ingested(tmp_path, url)
         ws.config_path.write_text(ws.config_path.read_text().replace(url, other))
         # Before: "role '...' may not write this database, and this command writes to it; ... grant
         # this role writes (GRANT INSERT, UPDATE, DELETE ...)" of `digest status`, which only reads
@@ -183,10 +187,7 @@ def test_a_role_that_may_not_make_the_tables_of_a_new_database_is_told_so(tmp_pa
 
 def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_path):
     with postgres_database() as url, reader_of(url) as (role, worker):
-        ws = Workspace(tmp_path, database=url)
-        ws.profile("ada", ADA)
-        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
-        assert digest(ws, "ingest", as_reader=False).returncode == 0
+        ws = ada_ingested(tmp_path, url)
         with Store(url) as store:  # a worker's role, granted writes; the tables as an older digest left them
             store.db.raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
             store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")

@@ -34,18 +34,25 @@ def digest(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
-def test_a_rating_from_the_command_line_carries_a_pending_rename_over_first(mail_workspace, smtp_server):
-    """ada2's rating gave ada2 records of her own, so the send no longer took ada2 for ada renamed:
-    ada's rating stayed under ada, and ada2 was a new reader ({'ada': {1: -1}, 'ada2': {2: 1}})."""
-    ws = mail_workspace
+def ada_rated_then_renamed(ws: Workspace) -> tuple[int, int]:
+    """ada's digest of PAPERS sent, the first paper rated down by her, then ada.yaml renamed
+    ada2.yaml (the same address, no pass since): the two papers' ids, (first, second)."""
     ws.profile("ada", ADA)
     ws.dump("day.txt", make_dump("Mar 14", PAPERS))
     assert digest(ws, "send").returncode == 0
-    assert len(smtp_server.messages) == 1
     with Store(ws.config.database) as store:
         first, second = sorted(p.id for p in store.papers())
     assert digest(ws, "feedback", "ada", str(first), "down").returncode == 0
     (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+    return first, second
+
+
+def test_a_rating_from_the_command_line_carries_a_pending_rename_over_first(mail_workspace, smtp_server):
+    """ada2's rating gave ada2 records of her own, so the send no longer took ada2 for ada renamed:
+    ada's rating stayed under ada, and ada2 was a new reader ({'ada': {1: -1}, 'ada2': {2: 1}})."""
+    ws = mail_workspace
+    first, second = ada_rated_then_renamed(ws)
+    assert len(smtp_server.messages) == 1
 
     rated = digest(ws, "feedback", "ada2", str(second), "up")
     assert rated.returncode == 0, rated.stderr
@@ -124,13 +131,7 @@ def test_a_rating_does_not_choose_between_two_new_profiles_with_the_renamed_read
     warning says so). A rating under ada2 gave ada2 records of her own, and the send then carried
     ada over to ada3, the one left without records ({'ada3': {first: -1}})."""
     ws = mail_workspace
-    ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    assert digest(ws, "send").returncode == 0
-    with Store(ws.config.database) as store:
-        first, second = sorted(p.id for p in store.papers())
-    assert digest(ws, "feedback", "ada", str(first), "down").returncode == 0
-    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+    first, second = ada_rated_then_renamed(ws)
     ws.profile("ada3", ADA)
 
     rated = digest(ws, "feedback", "ada2", str(second), "up")
@@ -165,13 +166,7 @@ def test_a_link_printed_for_the_new_name_carries_a_pending_rename_over_first(web
     it gave ada2 records of her own, and the send then took ada2 for a new reader (a second
     digest the same day, ada's rating left under ada: {'ada': {1: -1}, 'ada2': {2: 1}})."""
     ws = web_workspace
-    ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    assert digest(ws, "send").returncode == 0
-    with Store(ws.config.database) as store:
-        first, second = sorted(p.id for p in store.papers())
-    assert digest(ws, "feedback", "ada", str(first), "down").returncode == 0
-    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+    first, second = ada_rated_then_renamed(ws)
 
     url = digest(ws, "profile", "url", "ada2")
     assert url.returncode == 0, url.stderr

@@ -9,6 +9,7 @@ database, aiosmtpd (the patience shortened, not waited for: two minutes)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -17,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from test_send_fetches import CY, fetch_the_sources
@@ -45,16 +46,55 @@ def cy_due_as_workers_fetch(ws, daily_papers: Callable[[Route], Route | list[Rou
     return routes, HF, RSS, configure
 
 
-def at_its_fetch(ws, out: int = subprocess.DEVNULL) -> subprocess.Popen:
-    """A real `digest run --once` (its output to ``out``), once it holds the "fetch" lock."""
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
+def at_its_fetch(
+    ws, out: int = subprocess.DEVNULL, args: tuple[str, ...] = ("run", "--once")
+) -> subprocess.Popen:
+    """A real `digest run --once` (or `digest ARGS`; its output to ``out``), once it holds the
+    "fetch" lock (killed if it never takes it)."""
+    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
     proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    with Store(ws.config.database) as store:
-        while not [h for h in holders(store) if h.duty == "fetch"]:  # its, the only worker
-            assert time.monotonic() < deadline and proc.poll() is None, "the worker never took the lock"
-            time.sleep(0.02)
+    try:
+        deadline = time.monotonic() + 60
+        with Store(ws.config.database) as store:
+            while not [h for h in holders(store) if h.duty == "fetch"]:  # its, the only worker
+                assert time.monotonic() < deadline and proc.poll() is None, "the worker never took the lock"
+                time.sleep(0.02)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
     return proc
+
+
+@contextlib.contextmanager
+def fetch_holding_the_lock(ws) -> Iterator[subprocess.Popen]:
+    """A real `digest fetch` (its output piped) once it holds the "fetch" lock; killed at the end
+    if it is still at work."""
+    fetching = at_its_fetch(ws, subprocess.PIPE, ("fetch",))
+    try:
+        yield fetching
+    finally:
+        if fetching.poll() is None:
+            fetching.kill()
+            fetching.wait()
+
+
+def status_then_a_pass(
+    ws, monkeypatch, caplog, status_after: float
+) -> tuple[str, tick.TickReport, list[str], float]:
+    """While another worker holds the "fetch" lock: `digest status` collected ``status_after`` s
+    on, then a daemon's pass (its patience, and status', 1 s). (status' text, the pass's report,
+    its "lock for" warnings, the seconds from the call to the pass's end)."""
+    began = time.monotonic()
+    monkeypatch.setattr(tick, "PATIENCE", 1.0)
+    monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
+    time.sleep(status_after)
+    shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
+    daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
+    with caplog.at_level(logging.INFO, logger="digest"):
+        report = daemon.run_once()
+    said = [r.getMessage() for r in caplog.records if "lock for" in r.getMessage()]
+    return shown, report, said, time.monotonic() - began
 
 
 def test_a_pass_waiting_for_a_frozen_worker_says_who_holds_the_lock_and_status_names_it(

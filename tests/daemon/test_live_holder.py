@@ -10,21 +10,13 @@ a loopback source answering 503 with Retry-After twice, a daemon's pass on the s
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import subprocess
 import sys
-import time
 
 import pytest
-from test_frozen_holder import cy_due_as_workers_fetch
+from test_frozen_holder import cy_due_as_workers_fetch, fetch_holding_the_lock, status_then_a_pass
 
-from digest.daemon import status, tick
-from digest.daemon.holders import holders
-from digest.daemon.service import Daemon
-from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route, one_page
-from digest.store import Store
 
 pytestmark = pytest.mark.backends
 
@@ -41,31 +33,12 @@ def test_a_holder_kept_waiting_by_the_server_is_waited_for_and_not_called_frozen
         configure(
             ws, server, HF + "    timeout: 1\n    retries: 2\n", RSS + "    timeout: 1\n    retries: 0\n"
         )
-        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"]
-        fetching = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            deadline = time.monotonic() + 60
-            with Store(ws.config.database) as store:
-                while not [h for h in holders(store) if h.duty == "fetch"]:
-                    assert time.monotonic() < deadline and fetching.poll() is None, "no lock taken"
-                    time.sleep(0.02)
-            began = time.monotonic()
-            monkeypatch.setattr(tick, "PATIENCE", 1.0)  # the pass's patience: its sources' 10 s
-            monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
-            time.sleep(LATER - 1.5)  # the holder's session silent through the server's first wait
-            shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
-            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
-            with caplog.at_level(logging.INFO, logger="digest"):
-                report = daemon.run_once()
-            waited = time.monotonic() - began
+        with fetch_holding_the_lock(ws) as fetching:  # the pass's patience (its sources' 10 s): 1 s
+            # status once the holder's session was silent through the server's first wait
+            shown, report, said, waited = status_then_a_pass(ws, monkeypatch, caplog, LATER - 1.5)
             out, _ = fetching.communicate(timeout=60)
-        finally:
-            if fetching.poll() is None:
-                fetching.kill()
-                fetching.wait()
     assert fetching.returncode == 0, out
     assert "hf_daily: listing: 3 papers" in out, out
-    said = [r.getMessage() for r in caplog.records if "lock for" in r.getMessage()]
     assert not [s for s in said if "pg_terminate_backend" in s], said  # was: end it, after 10 s
     assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
     assert waited >= 2 * LATER, waited  # the pass waited for it to end, then found nothing due
@@ -84,23 +57,11 @@ def test_send_waiting_for_a_holder_kept_waiting_by_the_server_says_it_is_at_work
             ws, server, HF + "    timeout: 1\n    retries: 2\n", RSS + "    timeout: 1\n    retries: 0\n"
         )
         digest = [sys.executable, "-m", "digest", "--config", str(ws.config_path)]
-        fetching = subprocess.Popen(
-            [*digest, "fetch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        try:
-            deadline = time.monotonic() + 60
-            with Store(ws.config.database) as store:
-                while not [h for h in holders(store) if h.duty == "fetch"]:
-                    assert time.monotonic() < deadline and fetching.poll() is None, "no lock taken"
-                    time.sleep(0.02)
+        with fetch_holding_the_lock(ws) as fetching:
             sent = subprocess.run(
                 [*digest, "send", "--user", "cy"], capture_output=True, text=True, timeout=120
             )
             out, _ = fetching.communicate(timeout=60)
-        finally:
-            if fetching.poll() is None:
-                fetching.kill()
-                fetching.wait()
     assert fetching.returncode == 0 and "hf_daily: listing: 3 papers" in out, out
     said = " ".join(sent.stderr.split())
     assert 'fetch: waiting for another worker, which has held the "fetch" lock for 1' in said, sent.stderr

@@ -9,22 +9,12 @@ aiosmtpd."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import logging
-import subprocess
-import sys
-import time
 
 import pytest
-from test_frozen_holder import cy_due_as_workers_fetch
+from test_frozen_holder import cy_due_as_workers_fetch, fetch_holding_the_lock, status_then_a_pass
 
-from digest.daemon import status, tick
-from digest.daemon.holders import holders
-from digest.daemon.service import Daemon
-from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.store import Store
 
 pytestmark = pytest.mark.backends
 
@@ -59,30 +49,11 @@ def fetch_with_a_pass(ws, monkeypatch, caplog, count: int, status_after: float):
     routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, slow_pages(count))
     with LocalHttpServer(routes) as server:
         configure(ws, server, HF + QUICK, RSS + QUICK)
-        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"]
-        fetching = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            deadline = time.monotonic() + 60
-            with Store(ws.config.database) as store:
-                while not [h for h in holders(store) if h.duty == "fetch"]:
-                    assert time.monotonic() < deadline and fetching.poll() is None, "no lock taken"
-                    time.sleep(0.02)
-            began = time.monotonic()
-            monkeypatch.setattr(tick, "PATIENCE", 1.0)
-            monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
-            time.sleep(status_after)
-            shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
-            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
-            with caplog.at_level(logging.INFO, logger="digest"):
-                report = daemon.run_once()
-            waited, still = time.monotonic() - began, fetching.poll() is None
+        with fetch_holding_the_lock(ws) as fetching:
+            shown, report, said, waited = status_then_a_pass(ws, monkeypatch, caplog, status_after)
+            still = fetching.poll() is None
             out, _ = fetching.communicate(timeout=120)
-        finally:
-            if fetching.poll() is None:
-                fetching.kill()
-                fetching.wait()
     assert fetching.returncode == 0, out
-    said = [r.getMessage() for r in caplog.records if "lock for" in r.getMessage()]
     return out, shown, report, said, (waited, still)
 
 

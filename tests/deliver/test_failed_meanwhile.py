@@ -46,6 +46,19 @@ def server():
         yield server
 
 
+def on_friday_two_workers(tmp_path, server, database: str) -> Workspace:
+    """PostgreSQL only (SQLite's write lock lets one transaction at a time write): bob's week on a
+    real daemon's passes up to Friday 07:29, Thursday's digest deferred twice (451), Friday's
+    listing taken in."""
+    if not database.startswith("postgresql://"):
+        pytest.skip("SQLite's write lock lets one transaction at a time write")
+    ws = Workspace(tmp_path, server.port, database)
+    at = bobs_week(ws, retry_for_hours=48)
+    at(MINUTE)
+    at(DAY - MINUTE)
+    return ws
+
+
 def test_a_digest_failed_by_another_worker_as_the_next_one_is_made_has_its_papers_in_the_one_after(
     tmp_path, server, database
 ):
@@ -77,12 +90,7 @@ def test_a_failure_recorded_as_the_next_digest_is_stored_leaves_its_papers_to_th
     """PostgreSQL: the other worker's transaction recording Thursday's failure (the names held,
     shared, as a delivery pass's are) still open as this worker's pass stores Friday's digest
     (the window read before): the digest waits for it, and sees it."""
-    if not database.startswith("postgresql://"):
-        pytest.skip("SQLite's write lock lets one transaction at a time write")
-    ws = Workspace(tmp_path, server.port, database)
-    at = bobs_week(ws, retry_for_hours=48)
-    at(MINUTE)
-    at(DAY - MINUTE)
+    ws = on_friday_two_workers(tmp_path, server, database)
     friday = THU_0730 + DAY + MINUTE
     with Store(ws.config.database) as one, Store(ws.config.database) as other:
         (bob,) = load_profiles(ws.config)
@@ -111,12 +119,7 @@ def test_a_retry_held_for_a_new_address_as_the_next_digest_is_stored_leaves_its_
     (deferred, for the old address) and holds it (skip_suppressed: not tried, failed) as this
     worker's pass, which read bob's window with Thursday's waiting, stores Friday's digest to the
     new address: the hold waits for that digest's transaction, and sees its digest."""
-    if not database.startswith("postgresql://"):
-        pytest.skip("SQLite's write lock lets one transaction at a time write")
-    ws = Workspace(tmp_path, server.port, database)
-    at = bobs_week(ws, retry_for_hours=48)
-    at(MINUTE)
-    at(DAY - MINUTE)
+    ws = on_friday_two_workers(tmp_path, server, database)
     ws.profile("bob", BOB.replace("bob@example.org", "robert@example.org"))
     friday = THU_0730 + DAY + MINUTE
     with Store(ws.config.database) as one, Store(ws.config.database) as other:
