@@ -10,7 +10,6 @@ import datetime as dt
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 from test_progress import digest, in_a_terminal
@@ -70,13 +69,7 @@ def test_a_dump_the_disk_will_not_let_go_of_is_said_alike_and_escaped(tmp_path, 
         ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
         ws.dump("good\nFORGED.txt", GOOD)
         (ws.root / "inbox" / "processed").symlink_to("/nowhere")  # a disk that is not mounted
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command],
-            capture_output=True,
-            text=True,
-            cwd=ws.root,
-            timeout=120,
-        )
+        done = subprocess.run(digest(ws, *command), capture_output=True, text=True, cwd=ws.root, timeout=120)
         lines = (done.stdout + done.stderr).splitlines()
         assert not any(line.startswith("FORGED") for line in lines), (name, done.stdout, done.stderr)
         said[name] = [line for line in lines if line.startswith(("error: ", "inbox problem: "))]
@@ -101,13 +94,7 @@ def test_an_inbox_that_cannot_be_used_is_said_once_by_a_command_and_logged_by_th
     inbox.write_text("a file where the inbox folder should be\n")
     said = f"{inbox}: the inbox folder is not a folder; create it or fix `inbox:`"
     for command in (("send",), ("send", "--user", "ada"), ("run", "--once")):
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command],
-            capture_output=True,
-            text=True,
-            cwd=ws.root,
-            timeout=120,
-        )
+        done = subprocess.run(digest(ws, *command), capture_output=True, text=True, cwd=ws.root, timeout=120)
         out = done.stdout + done.stderr
         assert out.count(said) == 1 and f"error: {said}" in out, (command, out)
         assert "inbox not used" not in out, (command, out)
@@ -130,7 +117,7 @@ def test_the_three_commands_say_a_rejected_dump_on_stderr_in_red_in_a_terminal(t
         ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
         ws.dump("bad.txt", "not a listing\n")
         ws.dump("good.txt", GOOD)
-        run = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command]
+        run = digest(ws, *command)
         with open(tmp_path / name / "stdout", "w") as stdout:
             terminal = in_a_terminal(run, status=1, stdout=stdout)
         out = (tmp_path / name / "stdout").read_text()
@@ -155,7 +142,7 @@ def test_run_once_says_a_failed_fetch_on_stderr_in_red_as_send_does(tmp_path, sm
             source = f"  - kind: hf_daily\n    url: {server.url('')}/api/daily_papers\n    retries: 0\n"
             ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + source)
             ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
-            run = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *command]
+            run = digest(ws, *command)
             with open(tmp_path / name / "stdout", "w") as stdout:
                 terminal = in_a_terminal(run, status=3, stdout=stdout)
             out = (tmp_path / name / "stdout").read_text()

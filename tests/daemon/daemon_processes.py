@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from digest.demo.smtp_server import Received
 from digest.store import Store
 
@@ -89,6 +91,12 @@ def wait_until(condition, timeout: float, what: str, ws: Workspace) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}\n{logs(ws)}")
+
+
+def workers_share(ws: Workspace) -> None:
+    """Skips the test on SQLite: workers share a database (and its advisory locks) on PostgreSQL only."""
+    if not str(ws.config.database).startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL only")
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from daemon_processes import workers_share
 from test_send_fetches import CY, fetch_the_sources
 
 from digest.daemon import status, tick
@@ -38,8 +39,7 @@ def cy_due_as_workers_fetch(ws, daily_papers: Callable[[Route], Route | list[Rou
     the fetch tests' routes (returned, with their sources HF, RSS and configure), the daily papers'
     answered as ``daily_papers`` makes of its fixture's Route."""
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     routes = hf_and_feed()
     routes["/api/daily_papers"] = daily_papers(routes["/api/daily_papers"])
     ws.profile("cy", CY + f'send_at: "{dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1):%H:%M}"\n')

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from daemon_processes import another_worker_at
+from daemon_processes import another_worker_at, workers_share
 from test_send_fetches import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
 
 from digest.demo.http_server import LocalHttpServer
@@ -20,8 +20,7 @@ pytestmark = pytest.mark.backends
 def test_a_pass_at_a_send_time_while_another_worker_fetches_waits_for_that_fetch(mail_workspace, smtp_server):
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)  # cy's send time: just come

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from daemon_processes import another_worker_at
+from daemon_processes import another_worker_at, workers_share
 from test_send_fetches import digest, text_of
 
 from conftest import make_dump
@@ -21,8 +21,7 @@ ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
 
 def test_a_pass_at_a_send_time_while_another_worker_takes_in_a_dump_waits_for_it(mail_workspace, smtp_server):
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     now = dt.datetime.now(dt.UTC)
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')  # just come
     ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=2):%b %d}", [("Neuromorphic Early", "Spikes.")]))
@@ -43,8 +42,7 @@ def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(ma
     import time
 
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     now = dt.datetime.now(dt.UTC)
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
     ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Early", "Spikes.")]))
@@ -64,8 +62,7 @@ def test_a_send_time_that_comes_while_a_pass_waits_is_served_by_that_pass(mail_w
     from digest.deliver.transports import SmtpSender
 
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     seven = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
     ws.profile("ada", ADA + 'send_at: "07:00"\n')
     ws.dump(
@@ -93,8 +90,7 @@ def test_sigterm_as_a_pass_waits_stops_it_at_once_without_saying_it_had_nothing_
     import time
 
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     now = dt.datetime.now(dt.UTC)
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
     ws.dump("day.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "Spikes.")]))

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from daemon_processes import another_worker_at
+from daemon_processes import another_worker_at, workers_share
 
 from digest.config import load_config
 from digest.daemon.service import Daemon
@@ -116,8 +116,7 @@ def test_a_send_while_another_worker_fetches_waits_for_that_fetch(mail_workspace
     new"); it now waits for that fetch, then fetches what is still due and sends it."""
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
-    if not str(ws.config.database).startswith("postgresql"):
-        pytest.skip("workers share a database on PostgreSQL only")
+    workers_share(ws)
     with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
         cy_due_soon(ws)
