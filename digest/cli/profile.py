@@ -248,23 +248,9 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     written = edited.data.get(key, value)  # `yes` is written true
     _saved(edited, f"{key} is {yaml_edit.inline(written)} for {user}")
     if key == "paused":  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
-        from digest.daemon.renamed_first import carried_first
-        from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
-        from digest.store import Store
+        from digest.cli.paused import lift_suppressions
 
-        with Store(obj.config.database) as store:
-            # a renamed file's reader (no pass since): their suppression is the old name's
-            carried = carried_first(
-                obj.config, store, edited.profile, now_utc(), f"`digest profile set {user}`"
-            )
-            for item in carried.done:
-                click.echo(item.describe())
-            name = next((item.old for item in carried.waiting), user)  # put off: lifted there
-            if edited.profile.paused:
-                if Suppressions(store).release(name, UNSUBSCRIBE):
-                    click.echo(f"{user}'s unsubscribe, kept in the database, is now in the file")
-            elif Suppressions(store).release(name):
-                click.echo(f"{user} is no longer suppressed: digests go to them again")
+        lift_suppressions(obj.config, edited.profile)
 
 
 profile_set.help = (profile_set.help or "").replace("{keys}", _settable_keys())
