@@ -338,18 +338,20 @@ def say_put_off(carried: Any, what: str, by: str = "under {new} it") -> None:
         )
 
 
-def say_shared(shared: list[Any], what: str, by: str = "under {new} it") -> None:
+def say_shared(shared: list[Any], what: str, by: str = "under {new} it", why: str | None = None) -> None:
     """DigestError if the reader's new profile would continue a renamed file's reader but another
     new profile has that address too: none continues it, and a record under this name alone would
-    make the other one continue it at the next pass."""
+    make the other one continue it at the next pass. ``why``: the words in brackets after ``what``
+    ({new}, {old}, {names}), said instead of that."""
     from digest.errors import DigestError
 
     for item, others in shared:
         names = ", ".join(others)
+        why = why or f"({by} would make {{new}} a new reader, and {{names}} then continue {{old}})"
         raise DigestError(
             f"{item.new} has the address <{item.email}> of {item.old}, whose profile file is gone, and so "
-            f"does {names}: none of them continues {item.old} yet, and {what} ({by.format(new=item.new)} "
-            f"would make {item.new} a new reader, and {names} then continue {item.old}). Say which "
+            f"does {names}: none of them continues {item.old} yet, and {what} "
+            f"{why.format(new=item.new, old=item.old, names=names)}. Say which "
             f"continues {item.old} by renaming the others' files back or giving them other addresses"
         )
 

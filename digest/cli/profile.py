@@ -231,6 +231,9 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     KEY is one of:
     {keys}
 
+    Setting paused for a renamed profile file (a gone reader's address, no pass since) carries
+    that reader over to USER first; if that is refused, nothing is saved.
+
     \b
     Example:
       digest profile set ada send_at 07:30
@@ -238,19 +241,22 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada frequency weekly && digest profile set ada weekday friday
       digest profile set ada paused false   # also lifts a hard bounce or a kept unsubscribe
     """
+    from digest.cli.paused import carrying_first, lift_suppressions
     from digest.profiles.changes import set_key
     from digest.profiles.edit import apply_edit
 
     notes: list[str] = []
-    edited = apply_edit(obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)))
+    carried: list[Any] = []  # paused: a renamed file's reader carried over first (refused: nothing saved)
+    first = carrying_first(obj.config, carried) if key == "paused" else None
+    edited = apply_edit(
+        obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)), before_write=first
+    )
     for note in notes:
         click.echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
     _saved(edited, f"{key} is {yaml_edit.inline(written)} for {user}")
-    if key == "paused":  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
-        from digest.cli.paused import lift_suppressions
-
-        lift_suppressions(obj.config, edited.profile)
+    if carried:  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
+        lift_suppressions(obj.config, edited.profile, carried[0])
 
 
 profile_set.help = (profile_set.help or "").replace("{keys}", _settable_keys())

@@ -33,7 +33,8 @@ def carried_first(
     profile would continue were it alone, and the other new profiles with that address, when
     none continues it (a record written under this name alone would make the other continue it).
     A config whose profiles folder is not the workers' carries nothing over: ConfigError naming
-    ``what`` (the command, as the user runs it), as `digest send` refuses."""
+    ``what`` (the command, as the user runs it), as `digest send` refuses. ``profile`` may be its
+    file as it is about to be saved (`profile set`: refused, nothing is), judged as the others are."""
     from digest.profiles.load import load_profiles_lenient, profile_names
 
     if known_readers(store, [profile.user]) or not (alone := pending(config, store, [profile], now)):
@@ -41,6 +42,7 @@ def carried_first(
     newcomers = (profile_names(config) or set()) - known_readers(store)
     wait_whole(config, newcomers, f"{profile.user}'s records, which go on from a renamed file's reader,")
     every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
+    every = [profile if p.user == profile.user else p for p in every]  # as it is about to be saved, if so
     items = [c for c in pending(config, store, every, now) if c.new == profile.user]
     if not items and shared is not None and not known_readers(store, [profile.user]):
         email = alone[0].email  # none continues it: another new profile has that address too

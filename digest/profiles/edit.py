@@ -64,9 +64,13 @@ def apply_edit(
     expect_version: str | None = None,
     *,
     dry_run: bool = False,
+    before_write: Callable[[Profile], None] | None = None,
 ) -> Edited:
     """Lock, read, change, validate, write. ``expect_version``: refuse if the file changed since.
-    ``dry_run``: validate and return the would-be profile, write nothing (for previews)."""
+    ``dry_run``: validate and return the would-be profile, write nothing (for previews).
+    ``before_write``: given the would-be profile, under the lock, before the file is written (or
+    left as it is); what it raises leaves the file as it was (a change that goes with the file's
+    and may be refused, made first: the command does all of it or nothing)."""
     path = find_profile_file(config, user)
     with profile_lock(path):
         text = read_profile_text(path)  # not UTF-8: said so, not an internal error
@@ -83,6 +87,8 @@ def apply_edit(
         added = [k for k in doc.data if k not in before and isinstance(k, str)]
         new, reread = doc.dump(uncomment=added)  # what PyYAML reads from the new text, before it is written
         profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
+        if before_write is not None and not dry_run:
+            before_write(profile)  # raises: the file stays as it was
         if new != text and not dry_run:
             write_atomic(path, new, whole=True)
     return Edited(profile, new, new != text, reread)

@@ -1,0 +1,83 @@
+"""`digest profile set NEW paused ...` for a renamed profile file (ada.yaml renamed ada2.yaml, the
+same address, no pass since): the carry-over it makes first, refused, saves nothing. Real `digest`
+processes on a real profiles folder and database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_feedback_renamed import ADA, PAPERS, digest
+
+from digest.daemon.agree import worker_settings
+from digest.daemon.claims import heartbeat
+from digest.daemon.lock import RunLock
+from digest.db import wall_clock
+from digest.deliver.suppressions import Suppressions
+from digest.store import Store
+
+from conftest import WebWorkspace, Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+
+def ada_bounced_then_renamed_paused(ws: Workspace) -> str:
+    """ada (a digest yesterday, then a hard bounce), her file renamed ada2.yaml and paused there:
+    ada2.yaml's text."""
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "ingest").returncode == 0
+    now = wall_clock()
+    with Store(ws.config.database) as store, store.transaction():
+        store.set_schedule_state("ada", (now - dt.timedelta(days=1)).date().isoformat(), now)
+        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", now)
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    ws.profile("ada2", ADA + "paused: true\n")
+    return (ws.root / "profiles" / "ada2.yaml").read_text()
+
+
+def bounced(ws: Workspace) -> list[tuple[str, str]]:
+    with Store(ws.config.database) as store:
+        return [(s.user, s.kind) for s in Suppressions(store).all()]
+
+
+def test_unpausing_beside_workers_of_another_profiles_folder_saves_nothing(workspace):
+    """The carry-over refused (the workers have ada.yaml still): the command said the settings'
+    error and exited 1 with ada2.yaml already saved unpaused, ada's bounce not lifted."""
+    ws = workspace
+    text = ada_bounced_then_renamed_paused(ws)
+    (ws.root / "workers").mkdir()
+    workers = WebWorkspace(ws.root / "workers", 2525, database=str(ws.config.database))
+    workers.profile("ada", ADA)  # the workers' folder: ada's file is there
+    now = wall_clock()
+    with Store(ws.config.database) as store:
+        heartbeat(store, "app1:7:abcd", now, now, settings=worker_settings(workers.config))
+    with RunLock(ws.config.database).acquire(worker="app1:7:abcd"):
+        done = digest(ws, "profile", "set", "ada2", "paused", "false")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "its settings differ from those of the workers on this database (worker app1:7:abcd)" in (
+        done.stderr
+    )
+    path = ws.root / "profiles" / "ada2.yaml"
+    assert f"nothing was saved: {path} keeps its paused as it was" in done.stderr
+    assert path.read_text() == text
+    assert bounced(ws) == [("ada", "bounce")]
+
+
+def test_unpausing_one_of_two_new_profiles_with_the_gone_readers_address_saves_nothing(workspace):
+    """ada3.yaml made with ada's address too: unpausing ada2 would leave none of them continuing
+    ada. It saved ada2.yaml unpaused and exited 0 with "paused is false for ada2", ada's bounce
+    not lifted (no reader's to lift), though the help says unpausing lifts it."""
+    ws = workspace
+    text = ada_bounced_then_renamed_paused(ws)
+    ws.profile("ada3", ADA)
+
+    done = digest(ws, "profile", "set", "ada2", "paused", "false")
+    assert done.returncode == 1 and done.stdout == ""
+    path = ws.root / "profiles" / "ada2.yaml"
+    assert (
+        "ada2 has the address <ada@example.org> of ada, whose profile file is gone, and so does ada3: none "
+        f"of them continues ada yet, and nothing was saved: {path} keeps its paused as it was"
+    ) in done.stderr
+    assert path.read_text() == text
+    assert bounced(ws) == [("ada", "bounce")]
