@@ -130,7 +130,8 @@ def pending(
     """The readers that these profiles continue (only reads). Cheap when there is nothing to do:
     one look at the readers' schedule states. Only a reader served in the last RECENT days: an
     address given to someone else long after its reader left (a lab's alias) is a new reader,
-    not one who inherits the old one's ratings, bounce and links."""
+    not one who inherits the old one's ratings, bounce and links. Several new profiles with the
+    address: the one not paused continues it, if only one is; else none does (said once)."""
     since = iso((now or wall_clock()) - RECENT)
     known = known_readers(store)
     live = {p.user for p in profiles}
@@ -148,6 +149,8 @@ def pending(
             chosen.setdefault(max(same)[1], []).append(profile)
     found = []
     for old, takers in sorted(chosen.items()):
+        if len(active := [p for p in takers if not p.paused]) == 1:  # the one served: a paused one
+            takers = active  # gets no records, and would otherwise continue it once the other had some
         if len(takers) > 1:
             names = ", ".join(p.user for p in takers)
             if (said := (str(store.path), old, names)) in _WARNED:  # once a process, not every pass

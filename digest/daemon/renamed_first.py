@@ -31,7 +31,8 @@ def carried_first(
     The new names' files are waited for whole first, as a pass reads them (an address cut short
     by a save under way would carry another reader over). ``shared``: given the gone reader this
     profile would continue were it alone, and the other new profiles with that address, when
-    none continues it (a record written under this name alone would make the other continue it).
+    none continues it (a record written under this name alone would make the other continue it;
+    one of them continuing it, the only one not paused, is nothing to refuse).
     A config whose profiles folder is not the workers' carries nothing over: ConfigError naming
     ``what`` (the command, as the user runs it), as `digest send` refuses. ``profile`` may be its
     file as it is about to be saved (`profile set`: refused, nothing is), judged as the others are."""
@@ -43,8 +44,10 @@ def carried_first(
     wait_whole(config, newcomers, f"{profile.user}'s records, which go on from a renamed file's reader,")
     every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
     every = [profile if p.user == profile.user else p for p in every]  # as it is about to be saved, if so
-    items = [c for c in pending(config, store, every, now) if c.new == profile.user]
-    if not items and shared is not None and not known_readers(store, [profile.user]):
+    found = pending(config, store, every, now)
+    items = [c for c in found if c.new == profile.user]
+    taken = any(c.old == alone[0].old for c in found)  # by the only one of them not paused
+    if not items and not taken and shared is not None and not known_readers(store, [profile.user]):
         email = alone[0].email  # none continues it: another new profile has that address too
         others = [p.user for p in every if p.user != profile.user and same_address(p.email, email)]
         if others := [u for u in others if not known_readers(store, [u])]:

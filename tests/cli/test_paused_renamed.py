@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_feedback_renamed import ADA, PAPERS, digest
+from test_feedback_renamed import ADA, PAPERS, ada_rated_then_renamed, digest
 
 from digest.daemon.agree import worker_settings
 from digest.daemon.claims import heartbeat
@@ -81,3 +81,28 @@ def test_unpausing_one_of_two_new_profiles_with_the_gone_readers_address_saves_n
     ) in done.stderr
     assert path.read_text() == text
     assert bounced(ws) == [("ada", "bounce")]
+
+
+def test_a_paused_new_profile_takes_no_part_in_which_continues_the_gone_reader(mail_workspace, smtp_server):
+    """ada.yaml renamed ada2.yaml and paused, ada3.yaml made with her address, due now: the first
+    pass said none of them continues ada and sent ada3 a digest of her own (a second one to that
+    address that day), and the next pass, ada3 a reader now, carried ada over to ada2 ("ada2
+    continues ada"): passes that disagreed, ada's history going to the paused profile."""
+    ws = mail_workspace
+    first, _ = ada_rated_then_renamed(ws)
+    ws.profile("ada2", ADA + "paused: true\n")
+    due = max(
+        dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5), dt.datetime.now(dt.UTC).replace(hour=0, minute=0)
+    )
+    ws.profile("ada3", ADA + f'timezone: UTC\nsend_at: "{due:%H:%M}"\n')
+
+    passes = [digest(ws, "run", "--once") for _ in range(2)]
+    assert [p.returncode for p in passes] == [0, 0], passes[0].stderr + passes[1].stderr
+    assert "ada3 continues ada (the same address <ada@example.org>" in passes[0].stderr
+    assert "none of them continues" not in passes[0].stderr
+    assert "continues ada" not in passes[1].stderr
+    assert len(smtp_server.messages) == 1  # ada's: no second digest that day
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
+        assert found == {"ada": {}, "ada2": {}, "ada3": {first: -1}}
+        assert store.schedule_state("ada2") is None and store.schedule_state("ada3") is not None
