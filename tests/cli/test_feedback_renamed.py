@@ -47,6 +47,17 @@ def ada_rated_then_renamed(ws: Workspace) -> tuple[int, int]:
     return first, second
 
 
+def ada_bounced(ws: Workspace) -> None:
+    """ada's profile, PAPERS ingested, her digest yesterday, then a hard bounce of her address."""
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    assert digest(ws, "ingest").returncode == 0
+    now = wall_clock()
+    with Store(ws.config.database) as store, store.transaction():
+        store.set_schedule_state("ada", (now - dt.timedelta(days=1)).date().isoformat(), now)
+        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", now)
+
+
 def test_a_rating_from_the_command_line_carries_a_pending_rename_over_first(mail_workspace, smtp_server):
     """ada2's rating gave ada2 records of her own, so the send no longer took ada2 for ada renamed:
     ada's rating stayed under ada, and ada2 was a new reader ({'ada': {1: -1}, 'ada2': {2: 1}})."""
@@ -107,13 +118,7 @@ def test_unpausing_a_renamed_reader_lifts_the_old_names_hard_bounce(mail_workspa
     ada2, found none (it was ada's), said nothing of it, and the send carried ada's bounce over to
     ada2, who got no digest."""
     ws = mail_workspace
-    ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    assert digest(ws, "ingest").returncode == 0
-    now = wall_clock()
-    with Store(ws.config.database) as store, store.transaction():
-        store.set_schedule_state("ada", (now - dt.timedelta(days=1)).date().isoformat(), now)
-        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", now)
+    ada_bounced(ws)
     (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
 
     done = digest(ws, "profile", "set", "ada2", "paused", "false")

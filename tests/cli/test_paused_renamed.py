@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_feedback_renamed import ADA, PAPERS, ada_rated_then_renamed, digest
+from test_feedback_renamed import ADA, ada_bounced, ada_rated_then_renamed, digest
 
 from digest.daemon.agree import worker_settings
 from digest.daemon.claims import heartbeat
@@ -16,7 +16,7 @@ from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
 from digest.store import Store
 
-from conftest import WebWorkspace, Workspace, make_dump
+from conftest import WebWorkspace, Workspace
 
 pytestmark = pytest.mark.backends
 
@@ -24,13 +24,7 @@ pytestmark = pytest.mark.backends
 def ada_bounced_then_renamed_paused(ws: Workspace) -> str:
     """ada (a digest yesterday, then a hard bounce), her file renamed ada2.yaml and paused there:
     ada2.yaml's text."""
-    ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    assert digest(ws, "ingest").returncode == 0
-    now = wall_clock()
-    with Store(ws.config.database) as store, store.transaction():
-        store.set_schedule_state("ada", (now - dt.timedelta(days=1)).date().isoformat(), now)
-        Suppressions(store).add("ada", "ada@example.org", "550 5.1.1 no such user", now)
+    ada_bounced(ws)
     (ws.root / "profiles" / "ada.yaml").unlink()
     ws.profile("ada2", ADA + "paused: true\n")
     return (ws.root / "profiles" / "ada2.yaml").read_text()
