@@ -245,17 +245,19 @@ def read_problem(error: OSError | UnicodeDecodeError) -> str:
 
 def tab_note(error: yaml.YAMLError | RoundTripYAMLError, text: str) -> str:
     """A hint where the error is a tab (invisible in most editors), which YAML refuses in
-    indentation and before a value: libyaml says only that a character cannot start a token.
-    Only where the error points at a tab: one elsewhere on the line (inside a quoted value, in
-    a flow list) is no cause."""
+    indentation and before a value: libyaml says only that a character cannot start a token,
+    or, where it names the tab ("found a tab character that violates indentation"), not what
+    to do. Only where the error points at a tab: one elsewhere on the line (inside a quoted
+    value, in a flow list) is no cause."""
     mark = getattr(error, "problem_mark", None)
-    if mark is None or "tab" in str(getattr(error, "problem", "")):
+    if mark is None:
         return ""
     lines = _LINE_BREAKS.split(text)  # YAML's line breaks, as the mark counts them
     line = lines[mark.line] if mark.line < len(lines) else ""
     if line[mark.column : mark.column + 1] != "\t":
         return ""
-    return " (a tab: YAML indents with spaces only; replace the tab with spaces)"
+    named = "tab" in str(getattr(error, "problem", ""))
+    return f" ({'' if named else 'a tab: '}YAML indents with spaces only; replace the tab with spaces)"
 
 
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

@@ -42,6 +42,23 @@ def test_a_tab_is_named_where_the_error_points_at_it_and_only_there():
         assert tab not in str(info.value), text
 
 
+def test_a_tab_that_libyaml_names_itself_is_said_with_the_fix_too():
+    # 'email: dan@example.org' then a tab-indented key: libyaml said "while scanning a plain scalar
+    # (from line 1, column 8): found a tab character that violates indentation", with no fix
+    cases = {
+        "email: dan@example.org\n\tsend_at: '07:00'\n": "line 2, column 1: ",
+        "interests:\n  - robots\n\t- drones\n": "line 3, column 1: ",
+        "note: |\n  first\n\tsecond\n": "line 3, column 1: ",  # a block scalar's own words
+    }
+    for text, where in cases.items():
+        with pytest.raises(ConfigError) as info:
+            yamlio.load(text, "p.yaml", ConfigError)
+        message = str(info.value)
+        assert message.startswith(f"p.yaml: not valid YAML, {where}"), message
+        assert message.endswith(" (YAML indents with spaces only; replace the tab with spaces)"), message
+        assert "a tab: " not in message, message  # said once: libyaml's words name the tab already
+
+
 def test_a_key_given_twice_is_refused_with_both_lines_and_a_merge_key_still_overrides():
     text = 'email: a@x.org\nsend_at: "07:00"\ninterests: [x]\nsend_at: "19:00"\n'
     with pytest.raises(
