@@ -70,6 +70,21 @@ class FilePath(Check):
         return reading.base / Path(value).expanduser()
 
 
+class Folder(FilePath):
+    """A folder that must be there (relative to the config file): a path mistyped would
+    otherwise be passed over in silence (``fix``: what to put there)."""
+
+    def __init__(self, fix: str) -> None:
+        super().__init__("a folder, relative to the config file")
+        self.fix = fix
+
+    def __call__(self, value: Any, reading: Reading) -> Path:
+        path = super().__call__(value, reading)
+        if not path.is_dir():
+            raise Invalid(f"{path} is not a folder: make it and {self.fix}, or fix the path")
+        return path
+
+
 class DatabaseRef(Check):
     """An SQLite file (a path, relative to the config file) or a ``postgresql://`` URL whose
     omitted parts (host, port, user, password, database) come from libpq's PG* variables."""

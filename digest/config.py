@@ -20,6 +20,7 @@ from digest.checks import (
     DatabaseRef,
     EnvName,
     FilePath,
+    Folder,
     Int,
     ModelName,
     Number,
@@ -250,7 +251,11 @@ class Config:
     max_papers: int = like(Profile, "max_papers", help="for profiles that name none")
     min_score: float = like(Profile, "min_score", default=0.1, help="for profiles that name none")
     templates: Path | None = option(
-        FilePath(), default=None, help="a folder whose templates override the built-in ones"
+        Folder(
+            "put your versions of the built-in templates there (digest.html.j2, digest.txt.j2, digest.css)"
+        ),
+        default=None,
+        help="a folder whose templates override the built-in ones",
     )
     base_url: str | None = option(
         PublicUrl(), default=None, help="where `digest serve` is reachable, for the links in emails"

@@ -52,3 +52,23 @@ def test_a_syntax_error_in_the_users_html_template_is_said_with_its_file_and_lin
     assert preview.exit_code == 1, preview.output
     where = workspace.root / "my-templates" / "digest.html.j2"
     assert f"error: {where}, line 1: Expected an expression" in preview.output
+
+
+def test_a_templates_folder_that_is_not_there_is_said_with_its_line_not_passed_over(workspace):
+    """`templates: my-templats` (one letter short of the folder of the user's own versions):
+    `preview` showed the built-in template, exit 0, and `send` sent it, with not a word."""
+    _templates(workspace, "digest.txt.j2", "Mine: ")
+    _readers(workspace)
+    config = workspace.config_path.read_text().replace("templates: my-templates", "templates: my-templats")
+    workspace.config_path.write_text(config)
+    line = config.splitlines().index("templates: my-templats") + 1
+    for command in (("preview", "ada", "--text"), ("status",)):
+        result = workspace.cli(*command)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"line {line}: templates: {workspace.root / 'my-templats'} is not a folder: make it and put "
+            "your versions of the built-in templates there (digest.html.j2, digest.txt.j2, digest.css), "
+            "or fix the path"
+        ) in result.output, result.output
+    (workspace.root / "my-templats").write_text("")  # a file of that name is no folder either
+    assert "my-templats is not a folder: " in workspace.cli("preview", "ada", "--text").output
