@@ -87,7 +87,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
-    from digest.errors import DeliveryError
+    from digest.errors import ConfigError, DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.ingest.fetch import FetchOutcome
@@ -96,10 +96,16 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.store import Store
 
     config = obj.config
-    if not dry_run and to_dir is None:
-        check_transport(config)  # an unset password variable: said before anything is queued
-    elif not dry_run and config.base_url:
-        config.web.secret()  # the files' links are signed too: a secret gone is said before queueing
+    refusal: ConfigError | None = None
+    try:
+        if to_dir is None:
+            check_transport(config)  # an unset password variable: said before anything is queued
+        elif config.base_url:
+            config.web.secret()  # the files' links are signed too: a secret gone is said before queueing
+    except ConfigError as e:
+        if not dry_run:
+            raise
+        refusal = e  # the check before a send: said after the digests it lists
     problems: list[str] = []
     if users:
         profiles = [load_profile(config, u) for u in users]
@@ -138,8 +144,15 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             if due := due_to_fetch([s.name for s in due_now(config, store, as_sent, now)]):
                 click.secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
             click.echo("Dry run: nothing was sent.")
+            if refusal is not None:
+                click.secho(
+                    f"error: `digest send` would refuse, before queueing anything: {refusal}",
+                    fg="red",
+                    err=True,
+                )
             if problems:  # as `send` would: a pre-flight check that names the broken profiles fails
                 click.secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
+            if problems or refusal is not None:
                 sys.exit(1)
             return
         # a dump copied in a moment ago: waited for, as `digest ingest` does, so the digests hold it

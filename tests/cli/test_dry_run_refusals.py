@@ -1,0 +1,28 @@
+"""`digest send --dry-run`, the check before a send, refuses what the send would refuse before
+queueing anything (an unset password or signing secret), after listing the digests."""
+
+from __future__ import annotations
+
+from test_small_faults import login_config
+
+
+def test_a_dry_run_says_the_unset_variable_that_would_stop_the_send(workspace, monkeypatch, tmp_path):
+    """It listed ada's digest and said "Dry run: nothing was sent.", exit 0, where `digest send`
+    then refused: "smtp.password_env names $DIGEST_TEST_SMTP_PW, but that environment variable
+    is not set" (and so for web.secret_env)."""
+    monkeypatch.delenv("DIGEST_TEST_SMTP_PW", raising=False)
+    monkeypatch.delenv("DIGEST_TEST_SECRET", raising=False)
+    login_config(workspace, 2525)
+    result = workspace.cli("send", "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert "ada@example.org" in result.output and "Dry run: nothing was sent." in result.output
+    assert "error: `digest send` would refuse, before queueing anything: " in result.output
+    assert "$DIGEST_TEST_SMTP_PW, but that environment variable is not set" in result.output
+    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "pw")
+    assert workspace.cli("send", "--dry-run").exit_code == 0  # nothing the send would refuse
+    with workspace.config_path.open("a") as config:
+        config.write("base_url: http://127.0.0.1:8025\nweb:\n  secret_env: DIGEST_TEST_SECRET\n")
+    for args in (("send", "--dry-run"), ("send", "--dry-run", "--to-dir", str(tmp_path / "eml"))):
+        result = workspace.cli(*args)
+        assert result.exit_code == 1, result.output
+        assert "$DIGEST_TEST_SECRET, but that environment variable is not set" in result.output
