@@ -309,8 +309,12 @@ def describe_already(
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
     if entry.status == QUEUED:
         return f"already queued {_day_at(profile, entry.created_at, now)}; waiting (`digest send` retries it)"
-    if entry.status == FAILED:
-        return f"already attempted {_day_at(profile, entry.created_at, now)}: {entry.last_error}"
+    if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
+        return (
+            f"already attempted {_day_at(profile, entry.created_at, now)}: {entry.last_error}; not tried "
+            f"again: its papers go in {profile.user}'s next digest, or in one now: "
+            f"`digest send --user {profile.user} --force`"
+        )
     return f"already done {_day_at(profile, made_at, now)}"
 
 

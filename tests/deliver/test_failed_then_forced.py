@@ -1,0 +1,34 @@
+"""A reader's digest of the day refused for good: a `digest send` again says how to send them
+one now, and that one goes. A real aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from test_refusals import READERS
+from test_refusals import readers as workspace_of_readers
+from test_refusals_after_data import RefusingData, delivered
+
+from digest.demo.smtp_server import LocalSmtpServer
+
+pytestmark = pytest.mark.backends
+
+
+def test_a_send_again_after_a_final_refusal_says_how_to_send_the_reader_a_digest_now(tmp_path, database):
+    """The user, the server's fault mended, ran `digest send` again and read only 'r2 ...
+    already attempted today at 14:48 UTC: 554 5.6.0 Message content rejected', exit 0: nothing
+    said that the send would not try it again, nor how to send r2 a digest today."""
+    handler = RefusingData({"r2@example.org"}, "554 5.6.0 Message content rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        result = ws.cli("send")
+        assert result.exit_code == 1 and "FAILED: 554 5.6.0 Message content rejected" in result.output
+        handler.refused = set()  # the server mended
+        for args in (("send", "--dry-run"), ("send",)):
+            (r2,) = [line for line in ws.cli(*args).output.splitlines() if line.startswith("r2 ")]
+            assert ": 554 5.6.0 Message content rejected; not tried again: its papers go in r2's next " in r2
+            assert "digest, or in one now: `digest send --user r2 --force`" in r2, r2
+        assert handler.refusals == 1
+        assert ws.cli("send", "--user", "r2", "--force").exit_code == 0
+        assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS})
