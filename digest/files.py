@@ -80,6 +80,15 @@ def _made_beside(path: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
+def spare_beside(path: Path) -> Path:
+    """An empty temporary file beside ``path`` (:func:`_made_beside`), for :func:`write_atomic`'s
+    ``tmp``: made first, it says a folder this process may not write (OSError) before anything
+    that goes with the write is done. The caller removes it if it is not written."""
+    fd, tmp = _made_beside(path)
+    os.close(fd)
+    return tmp
+
+
 def _made_anew(tmp: Path) -> int:
     """``tmp`` made anew, with the mode any program's new file gets: a left-over of a killed run
     there is removed first, not written again in place, as it keeps its own mode and owner (an

@@ -20,7 +20,7 @@ from digest import yaml_edit
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.filelock import FileLock
-from digest.files import write_atomic
+from digest.files import spare_beside, write_atomic
 from digest.models import Profile
 from digest.profiles.load import find_profile_file, parse_profile, read_profile_text
 
@@ -87,8 +87,28 @@ def apply_edit(
         added = [k for k in doc.data if k not in before and isinstance(k, str)]
         new, reread = doc.dump(uncomment=added)  # what PyYAML reads from the new text, before it is written
         profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
-        if before_write is not None and not dry_run:
-            before_write(profile)  # raises: the file stays as it was
-        if new != text and not dry_run:
-            write_atomic(path, new, whole=True)
+        if dry_run:
+            return Edited(profile, new, new != text, reread)
+        tmp = _spare(path) if new != text else None  # a folder it may not write: said, nothing done
+        try:
+            if before_write is not None:
+                before_write(profile)  # raises: the file stays as it was
+            if tmp is not None:
+                write_atomic(path, new, whole=True, tmp=tmp)
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
     return Edited(profile, new, new != text, reread)
+
+
+def _spare(path: Path) -> Path:
+    """The temporary file the new text is written to, made before anything that goes with the
+    write (apply_edit's ``before_write``): a folder this account may not write is said, nothing
+    done, not an internal error after a carry-over was made."""
+    try:
+        return spare_beside(path)
+    except OSError as e:
+        raise ProfileError(
+            f"cannot write {path}: {e.strerror or e} in {path.parent} (this account must be able to "
+            "make files in the profiles folder to save a change); nothing was saved"
+        ) from None

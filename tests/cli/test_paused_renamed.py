@@ -5,6 +5,8 @@ processes on a real profiles folder and database."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from test_feedback_renamed import ADA, ada_bounced, ada_rated_then_renamed, digest
@@ -16,7 +18,7 @@ from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
 from digest.store import Store
 
-from conftest import WebWorkspace, Workspace
+from conftest import AS_NOBODY, READING, WebWorkspace, Workspace
 
 pytestmark = pytest.mark.backends
 
@@ -100,3 +102,31 @@ def test_a_paused_new_profile_takes_no_part_in_which_continues_the_gone_reader(m
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
         assert found == {"ada": {}, "ada2": {}, "ada3": {first: -1}}
         assert store.schedule_state("ada2") is None and store.schedule_state("ada3") is not None
+
+
+def test_unpausing_in_a_profiles_folder_it_may_not_write_carries_nothing_over(workspace):
+    """ada2.yaml and ada3.yaml paused with ada's address, `digest profile set ada3 paused false`
+    run by an account that may not write the profiles folder: the carry-over to ada3 was made, then
+    the write failed ("internal error: PermissionError ... please report it"), ada's history and
+    bounce left under ada3 with both files still paused, which no pass would have done."""
+    ws = workspace
+    ada_bounced_then_renamed_paused(ws)
+    ws.profile("ada3", ADA + "paused: true\n")
+    folder = ws.root / "profiles"
+    text = (folder / "ada3.yaml").read_text()
+    (folder / ".ada3.yaml.lock").touch()  # an earlier edit's
+    subprocess.run(["chmod", "-R", "a+rwX", str(ws.root)], check=True)
+    folder.chmod(0o555)
+    command = [*AS_NOBODY, *READING, sys.executable, "-m", "digest", "--config", str(ws.config_path)]
+    done = subprocess.run(
+        [*command, "profile", "set", "ada3", "paused", "false"], capture_output=True, text=True
+    )
+    folder.chmod(0o777)
+    assert done.returncode == 1 and done.stdout == "", done.stdout + done.stderr
+    path = folder / "ada3.yaml"
+    assert f"error: cannot write {path}: Permission denied in {folder}" in done.stderr
+    assert "nothing was saved" in done.stderr and "internal error" not in done.stderr
+    assert path.read_text() == text and sorted(p.name for p in folder.glob(".*.tmp")) == []
+    assert bounced(ws) == [("ada", "bounce")]
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("ada") is not None and store.schedule_state("ada3") is None
