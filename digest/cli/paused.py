@@ -27,10 +27,12 @@ def carried_before_saving(config: Config, profile: Profile) -> Carried:
 
     unsaved = f"nothing was saved: {profile.source} keeps its paused as it was"
     shared: list[Any] = []
+    # a pause writes nothing under this name: none continuing the gone reader then is no refusal
+    pausing = None if profile.paused else shared
     with Store(config.database) as store:
         try:
             carried = carried_first(
-                config, store, profile, now_utc(), f"`digest profile set {profile.user}`", shared=shared
+                config, store, profile, now_utc(), f"`digest profile set {profile.user}`", shared=pausing
             )
         except ConfigError as e:  # the settings are not the running workers': what to do is theirs
             raise ConfigError(f"{e}; {unsaved}") from None

@@ -130,3 +130,23 @@ def test_unpausing_in_a_profiles_folder_it_may_not_write_carries_nothing_over(wo
     assert bounced(ws) == [("ada", "bounce")]
     with Store(ws.config.database) as store:
         assert store.schedule_state("ada") is not None and store.schedule_state("ada3") is None
+
+
+def test_pausing_the_one_new_profile_not_paused_is_saved(workspace):
+    """ada2.yaml paused, ada3.yaml not, both with ada's address (ada3 continues ada): `digest
+    profile set ada3 paused true` was refused, "none of them continues ada yet, and nothing was
+    saved", exit 1: mail to ada3 could not be stopped from the command line. A pause writes
+    nothing under ada3's name, so none continuing ada after it is nothing to refuse."""
+    ws = workspace
+    ada_bounced_then_renamed_paused(ws)
+    ws.profile("ada3", ADA)
+
+    done = digest(ws, "profile", "set", "ada3", "paused", "true")
+    assert done.returncode == 0, done.stderr
+    path = ws.root / "profiles" / "ada3.yaml"
+    assert done.stdout == f"paused is true for ada3; saved {path}\n"
+    assert "ada2, ada3 have its address: none of them continues it" in done.stderr
+    assert "paused: true" in path.read_text()
+    assert bounced(ws) == [("ada", "bounce")]
+    with Store(ws.config.database) as store:
+        assert store.schedule_state("ada") is not None and store.schedule_state("ada3") is None
