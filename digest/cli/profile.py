@@ -69,7 +69,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
       digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
     """
     from digest.daemon.names import name_taken_over, start_afresh
-    from digest.daemon.renamed import copies, pending
+    from digest.daemon.renamed import copies
+    from digest.daemon.renamed_first import said_for_new
     from digest.db import db_errors
     from digest.errors import DigestError
     from digest.profiles.create import create_profile
@@ -87,8 +88,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     say_profile_notes(created)
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
         with Store(obj.config.database, readonly=True) as store:
-            for item in pending(obj.config, store, [created]):
-                click.echo(f"{item.describe()} (from the next `digest send` or daemon pass)")
+            for line in said_for_new(obj.config, store, created):  # or none does: another has it too
+                click.echo(line)
             for note in copies(store, load_profiles_lenient(obj.config)[0], of=[created]):  # a copy?
                 click.secho(f"note: {note}", fg="yellow")
         if note := start_afresh(obj.config, created, now_utc()):  # a removed reader's name, another address

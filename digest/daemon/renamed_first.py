@@ -56,3 +56,26 @@ def carried_first(
         refuse_if_apart(store, config, what, now, beside=True, keys=FOLDER)
     done, waiting = carry(store, items, now, waiting=(waiting := [])), waiting
     return Carried(done, waiting)
+
+
+def said_for_new(config: Config, store: Store, profile: Profile, now: dt.datetime | None = None) -> list[str]:
+    """What `profile new` says of ``profile``, just made, with a gone reader's address: that it
+    continues them from the next pass, or, another new profile with that address too (neither
+    the only one not paused), that none of them does, as the pass will log."""
+    from digest.profiles.load import load_profiles_lenient
+
+    if not (alone := pending(config, store, [profile], now)):
+        return []
+    every = load_profiles_lenient(config)[0]
+    found = pending(config, store, every, now)
+    if taker := next((c for c in found if c.old == alone[0].old), None):
+        return [f"{taker.describe()} (from the next `digest send` or daemon pass)"]
+    item = alone[0]
+    others = [p.user for p in every if p.user != profile.user and same_address(p.email, item.email)]
+    names = ", ".join(u for u in others if not known_readers(store, [u]))
+    return [
+        f"note: {profile.user} has the address <{item.email}> of {item.old}, whose profile file is gone, "
+        f"and so does {names}: none of them continues {item.old} (from the next `digest send` or daemon "
+        f"pass each not paused is a new reader, {item.old}'s history left behind). Say which continues "
+        f"{item.old} by renaming the others' files back or giving them other addresses"
+    ]

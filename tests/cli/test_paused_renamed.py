@@ -150,3 +150,30 @@ def test_pausing_the_one_new_profile_not_paused_is_saved(workspace):
     assert bounced(ws) == [("ada", "bounce")]
     with Store(ws.config.database) as store:
         assert store.schedule_state("ada") is not None and store.schedule_state("ada3") is None
+
+
+def test_profile_new_says_none_continues_the_gone_reader_when_another_new_profile_has_the_address(workspace):
+    """ada.yaml gone, ada2.yaml made with her address (not paused), then `digest profile new ada3`
+    with it too: it said "ada3 continues ada (...) (from the next `digest send` or daemon pass)",
+    though that pass continues neither ("none of them continues it")."""
+    ws = workspace
+    ada_bounced(ws)
+    (ws.root / "profiles" / "ada.yaml").unlink()
+    ws.profile("ada2", ADA)
+    new = ("profile", "new", "ada3", "--email", "ada@example.org", "-i", "neuromorphic")
+
+    made = digest(ws, *new)
+    assert made.returncode == 0, made.stderr
+    assert "ada3 continues ada" not in made.stdout
+    assert (
+        "note: ada3 has the address <ada@example.org> of ada, whose profile file is gone, and so does "
+        "ada2: none of them continues ada"
+    ) in made.stdout
+    status = digest(ws, "status")
+    assert "continues ada" not in status.stdout and "none of them continues it" in status.stderr
+
+    (ws.root / "profiles" / "ada3.yaml").unlink()
+    ws.profile("ada2", ADA + "paused: true\n")  # the one made now is the only one not paused
+    made = digest(ws, *new)
+    assert made.returncode == 0, made.stderr
+    assert "ada3 continues ada (the same address <ada@example.org>" in made.stdout
