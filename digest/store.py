@@ -1,8 +1,7 @@
-"""The database (SQLite): papers, the listings they appeared in, and what each reader was sent.
-
-The schema carries a version (``PRAGMA user_version``); ``MIGRATIONS[n]`` (digest/schema.py)
-takes a database from version n to n + 1, so later releases can migrate existing files in place.
-"""
+"""The database (SQLite, or PostgreSQL through digest.db): papers, the listings they appeared in,
+and what each reader was sent. The schema carries a version (``PRAGMA user_version``);
+``MIGRATIONS[n]`` (digest/schema.py) takes a database from version n to n + 1, so later releases
+can migrate existing files in place."""
 
 from __future__ import annotations
 
@@ -26,7 +25,8 @@ from digest.db import (
     retrying_conflicts,
     shown,
 )
-from digest.dbfaults import check_folder, explain, open_readonly
+from digest.dbfaults import explain, open_readonly
+from digest.dbfolder import check_folder
 from digest.errors import StoreError
 from digest.fetched_names import fetched_source, safe
 from digest.files import made_as_umask_gives

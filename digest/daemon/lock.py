@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from digest.db import is_postgres, real_file, sidecar
-from digest.dbfaults import check_folder
+from digest.dbfolder import check_folder
 from digest.errors import DigestError
 from digest.filelock import FileLock
 
