@@ -11,6 +11,7 @@ the failure's transaction open as the digest's is stored: either waits for the o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from test_commit_conflicts import in_thread
@@ -46,16 +47,22 @@ def server():
         yield server
 
 
+def up_to_friday(ws: Workspace) -> Callable[[dt.timedelta], None]:
+    """Bob's week on a real daemon's passes (bobs_week's ``at``) up to Friday 07:29: Thursday's
+    digest deferred twice (451), Friday's listing taken in."""
+    at = bobs_week(ws, retry_for_hours=48)
+    at(MINUTE)  # Thursday 07:31: Thursday's digest made; 451: tried again later
+    at(DAY - MINUTE)  # Friday 07:29: Friday's listing taken in, Thursday's tried again: 451
+    return at
+
+
 def on_friday_two_workers(tmp_path, server, database: str) -> Workspace:
-    """PostgreSQL only (SQLite's write lock lets one transaction at a time write): bob's week on a
-    real daemon's passes up to Friday 07:29, Thursday's digest deferred twice (451), Friday's
-    listing taken in."""
+    """PostgreSQL only (SQLite's write lock lets one transaction at a time write): bob's week up
+    to Friday 07:29 (up_to_friday)."""
     if not database.startswith("postgresql://"):
         pytest.skip("SQLite's write lock lets one transaction at a time write")
     ws = Workspace(tmp_path, server.port, database)
-    at = bobs_week(ws, retry_for_hours=48)
-    at(MINUTE)
-    at(DAY - MINUTE)
+    up_to_friday(ws)
     return ws
 
 
@@ -63,10 +70,8 @@ def test_a_digest_failed_by_another_worker_as_the_next_one_is_made_has_its_paper
     tmp_path, server, database
 ):
     ws = Workspace(tmp_path, server.port, database)
-    at = bobs_week(ws, retry_for_hours=48)
-    at(MINUTE)  # Thursday 07:31: Thursday's digest made; 451: tried again later
+    at = up_to_friday(ws)
     assert len(server.handler.refused) == 1 and server.handler.messages == []
-    at(DAY - MINUTE)  # Friday 07:29: Friday's listing taken in, Thursday's tried again: 451
     friday = THU_0730 + DAY + MINUTE
     with Store(ws.config.database) as one, Store(ws.config.database) as other:
         (bob,) = load_profiles(ws.config)

@@ -13,13 +13,13 @@ import datetime as dt
 
 import pytest
 from test_commit_conflicts import in_thread
-from test_failed_behind import DAY, THU_0730, Deferring, bobs_week, received
+from test_failed_behind import DAY, THU_0730, received, server  # noqa: F401  (the fixture)
+from test_failed_meanwhile import up_to_friday
 
 from digest.daemon.sendnow import NEW, send_now
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.deliver.transports import SmtpSender
 from digest.deliver.wanted import hold_names
-from digest.demo.smtp_server import LocalSmtpServer
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digest
 from digest.store import Store
@@ -31,19 +31,13 @@ pytestmark = pytest.mark.backends
 MINUTE = dt.timedelta(minutes=1)
 
 
-@pytest.fixture
-def server():
-    with LocalSmtpServer(Deferring()) as server:
-        yield server
-
-
 def test_a_digest_failed_by_another_worker_as_send_makes_the_next_has_its_papers_in_the_one_after(
-    tmp_path, server, database
+    tmp_path,
+    server,  # noqa: F811  (test_failed_behind's fixture)
+    database,
 ):
     ws = Workspace(tmp_path, server.port, database)
-    at = bobs_week(ws, retry_for_hours=48)
-    at(MINUTE)  # Thursday 07:31: Thursday's digest made; 451: tried again later
-    at(DAY - MINUTE)  # Friday 07:29: Friday's listing taken in, Thursday's tried again: 451
+    at = up_to_friday(ws)  # Thursday's digest deferred twice (451), Friday's listing taken in
     friday = THU_0730 + DAY + MINUTE
     with Store(ws.config.database) as one, Store(ws.config.database) as other:
         profiles = load_profiles(ws.config)

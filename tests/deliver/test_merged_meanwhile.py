@@ -13,13 +13,13 @@ import datetime as dt
 import json
 
 import pytest
-from test_failed_behind import DAY, THU_0730, Deferring, bobs_week, received
+from test_failed_behind import DAY, THU_0730, received, server  # noqa: F401  (the fixture)
+from test_failed_meanwhile import up_to_friday
 
 from digest.compose.outgoing import prepare
 from digest.compose.render import Renderer
 from digest.daemon.tick import queue_for_periods
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
-from digest.demo.smtp_server import LocalSmtpServer
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.select.digests import next_digest
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.backends
 
 MINUTE = dt.timedelta(minutes=1)
 ARXIV_ID = "2603.04040"
-
-
-@pytest.fixture
-def server():
-    with LocalSmtpServer(Deferring()) as server:
-        yield server
 
 
 def daily_json() -> str:  # Wednesday's daily papers: the id, with a title of its own
@@ -54,16 +48,16 @@ def query_atom() -> str:  # the arXiv query API: the id with the title of Thursd
 
 
 def test_a_carried_paper_merged_as_the_next_digest_is_made_is_offered_once_more_and_sent_once(
-    tmp_path, server, database
+    tmp_path,
+    server,  # noqa: F811  (test_failed_behind's fixture)
+    database,
 ):
     ws = Workspace(tmp_path, server.port, database)
-    at = bobs_week(ws, retry_for_hours=48)
     wednesday = THU_0730 - DAY
     with Store(ws.config.database) as store:  # the paper with the id, listed the day before
         daily = ws.dump("daily.json", daily_json(), "dumps", wednesday)
         assert not ingest(store, [daily], wednesday).failures
-    at(MINUTE)  # Thursday 07:31: Thursday's digest ("Robotics Thursday", no id yet); 451
-    at(DAY - MINUTE)  # Friday 07:29: Friday's listing taken in, Thursday's tried again: 451
+    at = up_to_friday(ws)  # Thursday's digest ("Robotics Thursday", no id yet) deferred twice
     friday = THU_0730 + DAY + MINUTE
     with Store(ws.config.database) as one, Store(ws.config.database) as other:
         (bob,) = load_profiles(ws.config)
