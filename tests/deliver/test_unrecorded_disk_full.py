@@ -71,12 +71,20 @@ def digest(ws: Workspace, tmp: Path, *args: str, run_as: tuple[str, ...] = ()) -
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
+# the server's reply to r0's digest waits for the disk to fill: on a loaded machine that took
+# longer than the workspace's 5 s timeout, r0's digest was not accepted, nothing halted, and a
+# test failed later on what the halt was to leave ("the disk is full" without r0)
+PATIENT = "  timeout: 60\n"
+
+
 @contextlib.contextmanager
 def ingested(tmp_path: Path) -> Iterator[tuple[Path, FillingMailbox, Workspace]]:
     """Five readers, a day's papers ingested, the database on a small disk, a server that fills it."""
     with small_disk(tmp_path / "disk") as disk, LocalSmtpServer(FillingMailbox(disk)) as server:
         (disk / "ws").mkdir()
         ws = Workspace(disk / "ws", server.port)
+        ws.config_path.write_text(ws.config_path.read_text().replace("  timeout: 5\n", PATIENT))
+        assert ws.config.smtp.timeout == 60
         for i in range(5):
             ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
         papers = [(f"Neuromorphic chip {i}", "An event-driven chip.") for i in range(40)]
@@ -98,6 +106,14 @@ def test_a_digest_noted_by_a_process_with_another_temporary_folder_is_not_sent_a
     assert halted.returncode == 1 and "delivery is stopped" in halted.stderr, halted.stderr
     assert "DELIVERY STOPPED" in status.stdout  # was: not said
     assert noted_in_a == []  # was: digest-<hash>.unrecorded, in A's temporary folder
+
+
+def halt(ws: Workspace, tmp: Path, box: FillingMailbox) -> None:
+    """A `digest send` that the disk filling as r0's digest arrives halts: r0 accepted, not recorded
+    (a send that went otherwise is said here, not as what the next command says of the disk)."""
+    halted = digest(ws, tmp, "send")
+    assert halted.returncode == 1 and "delivery is stopped" in halted.stderr, halted.stderr
+    assert [m.rcpt_tos for m in box.messages] == [["r0@example.org"]], halted.stderr
 
 
 def fill_but_a_little(disk: Path) -> None:
@@ -152,7 +168,7 @@ def test_after_a_halt_a_send_on_a_disk_still_full_records_what_was_accepted_befo
     """The note of r0's digest went into the spare, and the disk stays full: the next send said it
     could not keep the spare, and left r0's digest unrecorded without a word of it."""
     with ingested(tmp_path) as (disk, box, ws):
-        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        halt(ws, tmp_path / "a", box)  # r0 accepted, not recorded
         (disk / "more").mkdir()
         fill_but_a_little(disk / "more")  # the disk stays full (the halted pass's journal gone)
         refused = digest(ws, tmp_path / "a", "send")
@@ -181,7 +197,7 @@ def test_on_a_disk_full_to_the_last_byte_status_and_send_name_the_digests_accept
     byte: the database cannot even be opened, so `digest status` could not list r0 under DELIVERY
     STOPPED, and both said only 'the database file cannot be opened or written ... (disk I/O error)'."""
     with ingested(tmp_path) as (disk, box, ws):
-        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        halt(ws, tmp_path / "a", box)  # r0 accepted, not recorded
         fill(disk)
         said = {command: digest(ws, tmp_path / "a", command) for command in ("status", "send")}
     assert [m.rcpt_tos for m in box.messages] == [["r0@example.org"]]
@@ -203,7 +219,7 @@ def test_a_run_once_on_a_disk_full_to_the_last_byte_says_so_and_names_the_digest
     at each run: it said only "digest.db.worker.lock: cannot make the lock file: No space left on
     device", neither how much to free nor the digest the server accepted that is still not recorded."""
     with ingested(tmp_path) as (disk, box, ws):
-        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        halt(ws, tmp_path / "a", box)  # r0 accepted, not recorded
         fill(disk)
         result = digest(ws, tmp_path / "a", "run", "--once")
     assert result.returncode == 1, result.stdout
@@ -218,7 +234,7 @@ def test_a_daemon_pass_on_a_disk_full_to_the_last_byte_names_the_digests_accepte
     tmp_path, caplog
 ):
     with ingested(tmp_path) as (disk, box, ws):
-        digest(ws, tmp_path / "a", "send")  # halts: r0 accepted, not recorded
+        halt(ws, tmp_path / "a", box)  # r0 accepted, not recorded
         fill(disk)
         Daemon(ws.config, clock=lambda: dt.datetime.now(dt.UTC)).tick()  # a running daemon's next pass
     (said,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("tick failed")]
