@@ -36,6 +36,7 @@ from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.compose.template_errors import users_template_error
 from digest.config import Config
 from digest.db import kept_beside
+from digest.errors import ConfigError
 from digest.files import remove_leftovers
 from digest.models import Digest, Hit, HitGroups, Match, Paper
 from digest.select.explain import why
@@ -119,10 +120,21 @@ class Renderer:
         """The subject, the HTML as mail carries it (CSS inlined, then
         :func:`~digest.compose.ascii_html.mail_html`) and the text of a digest. A template of
         the user's folder that fails is said as a :class:`ConfigError` with its file and line."""
+        self.check_folder()
         try:
             return self._render(digest, links)
         except TemplateError as e:
             raise users_template_error(e, self.user_templates) or e from None
+
+    def check_folder(self) -> None:
+        """The ``templates:`` folder, checked when the config was read, gone since (renamed,
+        removed while the daemon runs): a ConfigError, as a template of it that fails, not the
+        built-in templates in its place, which Jinja's loader would fall back to in silence."""
+        if self.user_templates is not None and not self.user_templates.is_dir():
+            raise ConfigError(
+                f"templates: {self.user_templates} is not a folder any more: put it back, or fix "
+                "`templates:` in the config (the built-in templates are not used in its place)"
+            )
 
     def _render(self, digest: Digest, links: dict[str, str] | None) -> Rendered:
         context = self.context(digest, links)
