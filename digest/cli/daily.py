@@ -65,6 +65,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     It exits 1 when a reader got nothing (their profile, their message, the server) or, the
     digests sent, a dump it took in was unreadable (kept in inbox/failed/) or the inbox could
     not be used, as `digest ingest` exits; 3 when a source it fetched failed, as `run --once`.
+    --dry-run exits 1 where the send would refuse before queueing anything (an unset
+    smtp.password_env or web.secret_env variable, no smtp.from) or skip a profile.
 
     \b
     Example:

@@ -26,3 +26,13 @@ def test_a_dry_run_says_the_unset_variable_that_would_stop_the_send(workspace, m
         result = workspace.cli(*args)
         assert result.exit_code == 1, result.output
         assert "$DIGEST_TEST_SECRET, but that environment variable is not set" in result.output
+
+
+def test_the_help_says_when_a_dry_run_exits_1(workspace):
+    """`digest send --help` named the exit codes of the send alone: a cron job's dry run that
+    exited 1 for an unset password variable was not said anywhere but in the README."""
+    result = workspace.cli("send", "--help")
+    assert result.exit_code == 0
+    said = " ".join(result.output.split())
+    assert "--dry-run exits 1 where the send would refuse before queueing anything (an unset " in said
+    assert "smtp.password_env or web.secret_env variable, no smtp.from) or skip a profile." in said
