@@ -137,7 +137,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 elif plan.action != NEW:
                     line += f"  {plan.note}"
                 elif to_dir and renderer and plan.digest is not None:
-                    out = prepare(config, plan.digest, renderer, now)
+                    # the secret the links are signed with unset: files all the same (their links
+                    # unsigned, as `preview`'s), the refusal said after the list
+                    out = prepare(config, plan.digest, renderer, now, unsigned=refusal is not None)
                     env = Envelope(out.message_id, p.user, config.smtp.sender, p.email, out.data)
                     line += f"  {FileSender(to_dir).send(env).reply}"
                 click.echo(line)

@@ -36,3 +36,24 @@ def test_the_help_says_when_a_dry_run_exits_1(workspace):
     said = " ".join(result.output.split())
     assert "--dry-run exits 1 where the send would refuse before queueing anything (an unset " in said
     assert "smtp.password_env or web.secret_env variable, no smtp.from) or skip a profile." in said
+
+
+def test_a_dry_run_to_files_without_the_secret_lists_the_digests_then_says_the_refusal(
+    workspace, monkeypatch, tmp_path
+):
+    """With base_url and web.secret_env unset, `send --dry-run --to-dir` for a reader with a new
+    digest said only 'error: web.secret_env names $DIGEST_TEST_SECRET, but that environment
+    variable is not set: ...': no list, no file, not the dry run's "would refuse"."""
+    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "pw")
+    monkeypatch.delenv("DIGEST_TEST_SECRET", raising=False)
+    login_config(workspace, 2525)
+    with workspace.config_path.open("a") as config:
+        config.write("base_url: http://127.0.0.1:8025\nweb:\n  secret_env: DIGEST_TEST_SECRET\n")
+    result = workspace.cli("send", "--dry-run", "--to-dir", str(tmp_path / "eml"))
+    assert result.exit_code == 1, result.output
+    (ada,) = [line for line in result.output.splitlines() if line.startswith("ada ")]
+    assert "1 paper  written to " in ada, result.output
+    assert "Dry run: nothing was sent." in result.output
+    refusal = "error: `digest send` would refuse, before queueing anything: web.secret_env names "
+    assert refusal in result.output
+    assert len(list((tmp_path / "eml").glob("*.eml"))) == 1
