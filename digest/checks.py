@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,6 +83,9 @@ class Folder(FilePath):
         path = super().__call__(value, reading)
         if not path.is_dir():
             raise Invalid(f"{path} is not a folder: make it and {self.fix}, or fix the path")
+        if not os.access(path, os.R_OK | os.X_OK):  # its files unseen: taken for an empty folder
+            what = "let it read the folder and its files (its mode or group)"
+            raise Invalid(f"{path} is a folder this account cannot read: {what}, or fix the path")
         return path
 
 

@@ -1,0 +1,52 @@
+"""A `templates:` folder the account that runs `digest` cannot read (root's, mode 0700, the daemon
+run as another account): its templates unseen, it was taken for an empty folder. A real `digest`
+process run as nobody (setpriv)."""
+
+from __future__ import annotations
+
+import os
+import site
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
+try:
+    from test_preview_folder_unlisted import system_python
+finally:
+    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
+
+from conftest import AS_NOBODY, ROOT, Workspace, make_dump
+
+
+def test_a_templates_folder_this_account_cannot_read_is_said_not_passed_over():
+    """`digest preview ada --text` run as nobody showed the built-in template, exit 0, not a
+    word that the user's digest.txt.j2 (in root's folder, mode 0700) was not used."""
+    python = system_python()
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        ws = Workspace(root)
+        ws.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+        assert ws.cli("ingest").exit_code == 0
+        mine = root / "my-templates"
+        mine.mkdir()
+        (mine / "digest.txt.j2").write_text("Mine: {{ subject }}\n")
+        with ws.config_path.open("a") as config:
+            config.write("templates: my-templates\n")
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        os.chown(mine, 0, 0)
+        mine.chmod(0o700)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
+        env.update(HOME=str(root))
+        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "preview", "ada"]
+        done = subprocess.run([*command, "--text"], capture_output=True, text=True, env=env, timeout=120)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert (
+        f"templates: {mine} is a folder this account cannot read: let it read the folder and its files "
+        "(its mode or group), or fix the path"
+    ) in said, said
