@@ -43,6 +43,7 @@ from digest.errors import StoreError, StoreUnusable
 from digest.profiles.load import find_profile_file, has_profile_file
 from digest.signing import Signed
 from digest.store import Store
+from digest.web import held
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,19 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
     """The name and profile file of the reader ``signed`` was made for (under the name they go
     on under); None: that reader receives no digests any more. ProfileError: the name has a file
     that cannot be read, or the profiles folder is gone (not a removed reader)."""
+
+    def read(store: Store) -> tuple[str, str | None, list[str]] | None:
+        followed = _follow(config, store, signed)
+        if followed is None:
+            return None
+        name, renamed_at = followed
+        return name, renamed_at, [r.gone_at for r in removals(store.db, name)]
+
     try:
-        with Store(config.database, readonly=True) as store:
-            followed = _follow(config, store, signed)
-            if followed is None:
-                return None
-            name, renamed_at = followed
-            gone = [r.gone_at for r in removals(store.db, name)]
+        found = held.read(config.database, read, readonly=True)  # at every poll (digest.web.held)
+        if found is None:
+            return None
+        name, renamed_at, gone = found
     except StoreError as e:
         if not has_profile_file(config, signed.user):
             raise

@@ -14,7 +14,7 @@ from digest.compose.render import builtin_templates
 from digest.config import Config
 from digest.errors import StoreError
 from digest.file_stamps import file_stamp
-from digest.store import Store
+from digest.web import held
 
 
 def file_version(path: Path) -> str:
@@ -38,9 +38,8 @@ def content_version(config: Config, user: str) -> tuple[str, str]:
             for f in sorted(folder.glob("digest*")):
                 st = f.stat()
                 h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
-    with Store(config.database) as store:
-        ratings = store.ratings_version(user)
-        h.update(f"{store.version()}|{ratings}".encode())
+    stored, ratings = held.read(config.database, lambda store: (store.version(), store.ratings_version(user)))
+    h.update(f"{stored}|{ratings}".encode())
     return h.hexdigest()[:16], ratings
 
 

@@ -1,0 +1,103 @@
+"""The database as `digest serve`'s requests read it for every page's poll (GET /u/<token>/version,
+every 1.5 s from each open page): the link's reader (digest.web.identity) and the versions
+(digest.web.versions).
+
+On PostgreSQL a Store opened per read cost a connection each (its authentication, the schema's
+version read: 6-15 ms; a poll opened two, 15-33 ms in all: benchmarks/bench_version_poll.py), so
+one Store is held per process for each database and way of opening it (read-only or not) and
+lent to one request at a time; a request that finds it lent opens one of its own, as before,
+rather than wait. Its connection is in autocommit: each read sees what other processes committed
+before it (a rating made in another tab, `digest feedback`). One that was dropped (the server
+restarted, the session ended by an admin, an idle timeout) is closed and the read made again
+once on a new one; a database still down is said as a Store that cannot open it says it.
+
+On SQLite a Store is opened per read, as before: it is a file's open (0.4 ms), and each open looks
+at the file again (its folder gone, a newer schema, the file replaced).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from digest.db import db_errors, is_postgres, shown
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+class _Held:
+    """One Store, lent to one thread at a time (None: not opened yet, or dropped)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.store: Store | None = None
+        self.pid = os.getpid()  # a forked child opens its own: a connection is not shared across a fork
+
+
+_HELD: dict[tuple[str, bool], _Held] = {}
+_MADE = threading.Lock()
+
+
+def _held(database: str, readonly: bool) -> _Held:
+    with _MADE:
+        held = _HELD.get((database, readonly))
+        if held is None or held.pid != os.getpid():
+            held = _HELD[(database, readonly)] = _Held()
+        return held
+
+
+def read(database: Path | str, work: Callable[[Store], _T], *, readonly: bool = False) -> _T:
+    """``work(store)`` on the database: on PostgreSQL, on this process's held Store (see the
+    module), else on a Store opened for it. ``work`` only reads, or commits what it writes."""
+    if not is_postgres(database):
+        with Store(database, readonly=readonly) as store:
+            return work(store)
+    held = _held(str(database), readonly)
+    if not held.lock.acquire(blocking=False):  # lent to another request: not waited for
+        with Store(database, readonly=readonly) as store:
+            return work(store)
+    try:
+        if held.store is not None and _dropped(held.store):
+            _drop(held)
+        if held.store is None:
+            held.store = Store(database, readonly=readonly)
+            return work(held.store)
+        try:
+            return work(held.store)
+        except db_errors():
+            if not _dropped(held.store):
+                raise
+            log.info(
+                "%s: the connection held for the pages' polls was dropped; connecting again", shown(database)
+            )
+            _drop(held)
+        held.store = Store(database, readonly=readonly)
+        return work(held.store)
+    except BaseException:
+        if held.store is not None and _dropped(held.store):
+            _drop(held)
+        raise
+    finally:
+        held.lock.release()
+
+
+def _dropped(store: Store) -> bool:
+    """Is the held connection unusable (closed, or lost: psycopg's ``broken``)?"""
+    raw = store.db.raw
+    return bool(raw.closed or raw.broken)
+
+
+def _drop(held: _Held) -> None:
+    store, held.store = held.store, None
+    if store is not None:
+        try:
+            store.close()
+        except db_errors():  # a lost connection's close: nothing left to end
+            pass

@@ -1,0 +1,106 @@
+"""An open page polls GET /u/<token>/version every 1.5 s. On PostgreSQL a real `digest serve`
+answers the polls on the connections it holds (digest.web.held), not two new ones a poll (6-15 ms
+each: benchmarks/bench_version_poll.py); a rating made by another process is in the next poll's
+answer, and a poll after the database server restarted is answered on a new connection."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import psycopg
+import pytest
+
+from digest.db import is_postgres
+from digest.signing import Signer
+
+from conftest import NOW, SECRET, WebWorkspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+HANG = 120  # seconds: only ends a server that hangs
+ADA = "email: ada@example.org\ninterests: [robotics]\n"
+
+
+def sessions(url: str, pid: int) -> list[tuple[int, object]]:
+    """The sessions of the `digest serve` of ``pid`` (its application_name: digest.db.session_name)."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        return admin.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE application_name LIKE %s ORDER BY pid",
+            (f"digest %:{pid}:%",),
+        ).fetchall()
+
+
+def opened(url: str) -> int:
+    """The sessions the database has had (PostgreSQL 14 and later)."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(autocommit=True) as admin:
+        row = admin.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (name,)).fetchone()
+        return row[0]
+
+
+def restart(url: str, pid: int) -> None:
+    """The database server restarted: pg_virtualenv -t's own cluster, else (a server not the
+    test's to restart) the serve's sessions ended, as a restart ends them."""
+    if os.environ.get("PG_CLUSTER_CONF_ROOT"):  # pg_virtualenv -t: a throwaway cluster
+        command = ["pg_ctlcluster", os.environ["PGVERSION"], "regress", "restart"]
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return
+    with psycopg.connect(autocommit=True) as admin:
+        for backend, _ in sessions(url, pid):
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+
+def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_a_restart(
+    tmp_path, smtp_server, database, monkeypatch
+):
+    if not is_postgres(database):
+        pytest.skip("a connection is held on PostgreSQL only (an SQLite Store's open is a file's)")
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    token = Signer.from_config(ws.config).token("ada", NOW)
+
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        proc.stdout.readline()  # Serving on ...
+
+        def poll() -> dict[str, str]:
+            with urllib.request.urlopen(f"{ws.base_url}/u/{token}/version", timeout=HANG) as answer:
+                return json.loads(answer.read())
+
+        first = poll()
+        held = sessions(database, proc.pid)
+        before = opened(database)
+        for _ in range(10):
+            assert poll() == first
+        # no session opened for the ten polls (the held ones may be counted since: a session's
+        # statistics are sent by it, once a second at the most; one that ends sends them then)
+        assert opened(database) - before <= len(held)
+        assert sessions(database, proc.pid) == held  # the same sessions, still open
+        assert len(held) == 2  # the link's reader (read-only) and the versions
+
+        assert ws.cli("feedback", "ada", "1", "up").exit_code == 0  # another process's rating
+        rated = poll()
+        assert rated["ratings"] != first["ratings"] and rated["content"] != first["content"]
+
+        restart(database, proc.pid)
+        deadline = time.monotonic() + 30
+        while True:  # the server back: answered on new connections, as before
+            try:
+                assert poll() == rated
+                break
+            except urllib.error.HTTPError as e:  # a 503 while it starts
+                assert e.code == 503 and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert sessions(database, proc.pid) != held
+        assert ws.cli("feedback", "ada", "1", "clear").exit_code == 0
+        assert poll()["ratings"] == first["ratings"]
