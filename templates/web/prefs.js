@@ -22,6 +22,7 @@
   let timer = null;
   let seq = 0;
   let edits = 0;  // the changes made on the page so far (changed())
+  let expired = false;  // the server takes this page's link no more (expire())
   // the versions the page was made at (null: made without the database): a change between its
   // making and the first poll is one too
   let versions = null;
@@ -44,11 +45,13 @@
   frame.addEventListener("load", fit);
 
   async function refresh() {
+    if (expired) return;  // the server takes the link no more: nothing to preview with it
     const mine = ++seq;
     const asked = edits;
     let data;
     try {
       const response = await fetch(`${pages}/preview`, { method: "POST", body: new FormData(form) });
+      if (response.status === 403) { expire(); return; }  // the secret rotated, before a poll said it
       data = await response.json();
       // not made just now (a 503): asked again when the server says, unless an edit asks first
       // (one made while this answer was on its way has asked already, 250 ms after it: kept)
@@ -63,7 +66,7 @@
       delete summary.dataset.count;
       return;
     }
-    if (mine !== seq) return;  // an older answer arriving late
+    if (mine !== seq || expired) return;  // an older answer arriving late, or after the link's end
     mark(data.invalid || []);
     if (!data.ok) {
       errorsBox.textContent = data.errors;
@@ -216,11 +219,25 @@
     if (title) title.after(note); else document.body.prepend(note);
   }
 
+  // The link no longer taken (a 403, to a poll or to a preview): the note says it, the one thing
+  // said. The preview's messages of an edit, and the fields they marked, are put away (fixing
+  // them would save nothing), and so is its summary; no more previews are asked for.
+  function expire() {
+    expired = true;
+    clearTimeout(timer);
+    say("link-expired", EXPIRED);
+    errorsBox.hidden = true;
+    errorsBox.textContent = "";
+    mark([]);
+    summary.textContent = "";
+    delete summary.dataset.count;
+  }
+
   async function poll() {
     let wait = POLL;
     try {
       const answer = await fetch(`${pages}/version`);
-      if (answer.status === 403) { say("link-expired", EXPIRED); return; }  // the secret rotated: never again
+      if (answer.status === 403) { expire(); return; }  // the secret rotated: never again
       if (answer.status === 410) { say("reader-gone", GONE); wait = 60000; throw new Error("410"); }
       const gone = document.getElementById("reader-gone");
       if (gone) { if (!dirty) { location.reload(); return; } gone.remove(); }  // back (edits here kept)

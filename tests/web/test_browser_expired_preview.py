@@ -1,0 +1,71 @@
+"""A preferences page whose link the server no longer takes (web.secret_file rotated while it is
+open) says that one thing (Debian's Chromium, Playwright): the live preview's messages of an edit
+(a keyword too long) are not left under it, nor the fields they marked, and an edit made after
+it is not said to find the server away."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+
+from digest.signing import Signer
+
+from conftest import NOW
+
+ADA = "name: Ada\nemail: ada@example.org\ninterests: [robotics, neuromorphic]\n"
+WAIT_MS = 8000  # the page polls every 1.5 s
+LONG = "neuromorphic " + "x" * 300  # refused: "a keyword of 313 characters (...); at most 100"
+
+
+def test_the_preview_s_messages_give_way_to_the_note_that_the_link_is_no_longer_valid(web_workspace, browser):  # noqa: F811
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    secret = ws.root / "web-secret"
+    secret.write_text("first-secret-0123456789abcdef0123\n")
+    text = ws.config_path.read_text()
+    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(f"{ws.base_url}/u/{token}")
+        page.fill("[name=kw] >> nth=1", LONG)
+        errors, keyword = page.locator("#preview-errors"), page.locator("[name=kw] >> nth=1")
+        expect(errors).to_contain_text("a keyword of 313 characters", timeout=WAIT_MS)
+        expect(keyword).to_have_attribute("aria-invalid", "true")
+
+        secret.write_text("rotated-secret-0123456789abcdef01234\n")
+        expect(page.locator("#link-expired")).to_contain_text("This link is no longer valid", timeout=WAIT_MS)
+        expect(errors).to_be_hidden()  # was: the keyword's message, under the note, as if fixing it would do
+        expect(keyword).not_to_have_attribute("aria-invalid", "true")
+        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#link-expired").inner_text()]
+
+        page.fill("[name=kw] >> nth=1", "neuromorphic")  # an edit after it: nothing else said
+        page.wait_for_timeout(1000)
+        expect(errors).to_be_hidden()
+        assert "server running" not in page.locator("#summary").inner_text()
+        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#link-expired").inner_text()]
+        page.close()
+
+
+def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_workspace, browser):  # noqa: F811
+    """The secret rotated, and the reader edits before the page's next poll: the preview's request
+    is refused (403) first. Was: "Preview unavailable: is the server running?" beside the title of
+    the preview, until the poll said the link was no longer valid."""
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    secret = ws.root / "web-secret"
+    secret.write_text("first-secret-0123456789abcdef0123\n")
+    text = ws.config_path.read_text()
+    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve():
+        page = browser.new_page()
+        page.route("**/version", lambda route: route.abort())  # no poll says it
+        page.goto(f"{ws.base_url}/u/{token}")
+        secret.write_text("rotated-secret-0123456789abcdef01234\n")
+        with page.expect_response(lambda r: r.url.endswith("/preview")) as refused:
+            page.fill("[name=kw] >> nth=1", "spiking")
+        assert refused.value.status == 403
+        expect(page.locator("#link-expired")).to_contain_text("This link is no longer valid", timeout=WAIT_MS)
+        assert "server running" not in page.locator("#summary").inner_text()
+        page.close()
