@@ -12,8 +12,10 @@ from pathlib import Path
 
 from digest.compose.render import builtin_templates
 from digest.config import Config
+from digest.deliver.suppressions import Suppressions
 from digest.errors import StoreError
 from digest.file_stamps import file_stamp
+from digest.store import Store
 from digest.web import held
 
 
@@ -27,26 +29,38 @@ def file_version(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{digest}"
 
 
-def content_version(config: Config, user: str) -> tuple[str, str]:
+def content_version(config: Config, user: str) -> tuple[str, str, str]:
     """Changes when the config file (the defaults a reader inherits: `digest serve` reads it again
     at the next request), a template, the papers or the reader's ratings change: the preview must
-    be rebuilt. With the reader's ratings' own version (one database read for both): the
-    preferences page's list of ratings is read again when it changes (templates/web/prefs.js)."""
+    be rebuilt. With the reader's ratings' own version (one database read for all): the
+    preferences page's list of ratings is read again when it changes (templates/web/prefs.js);
+    and when the reader's unsubscribe kept in the database was asked ("": none), which stands for
+    their file's pause (:func:`versions`)."""
     h = hashlib.sha256(f"{file_stamp(config.path)};".encode())
     for folder in (config.templates, builtin_templates()):
         if folder and folder.is_dir():
             for f in sorted(folder.glob("digest*")):
                 st = f.stat()
                 h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
-    stored, ratings = held.read(config.database, lambda store: (store.version(), store.ratings_version(user)))
+
+    def read(store: Store) -> tuple[str, str, str]:
+        kept = Suppressions(store).unsubscribed(user)
+        return store.version(), store.ratings_version(user), kept.at.isoformat() if kept else ""
+
+    stored, ratings, kept = held.read(config.database, read)
     h.update(f"{stored}|{ratings}".encode())
-    return h.hexdigest()[:16], ratings
+    return h.hexdigest()[:16], ratings, kept
 
 
 def versions(config: Config, user: str, path: Path) -> dict[str, str]:
-    """What GET /u/<token>/version answers: the profile's, the content's and the ratings'."""
-    content, ratings = content_version(config, user)
-    return {"profile": file_version(path), "content": content, "ratings": ratings}
+    """What GET /u/<token>/version answers: the profile's, the content's and the ratings'. The
+    profile's is its file's and, where there is one, its unsubscribe kept in the database (asked
+    while the file could not be read: the preferences page shows it, its pause box ticked): one
+    lifted without a word to the file (`digest profile set USER paused false` on a file that says
+    so already) or kept is followed by an open page as an edit of the file is."""
+    content, ratings, kept = content_version(config, user)
+    profile = file_version(path) + (f"|unsubscribed {kept}" if kept else "")
+    return {"profile": profile, "content": content, "ratings": ratings}
 
 
 def page_versions(config: Config, user: str, path: Path) -> str:

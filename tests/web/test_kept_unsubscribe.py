@@ -325,3 +325,25 @@ def test_a_removed_file_put_back_with_the_readers_address_keeps_their_unsubscrib
         report = send_now(ws.config, store, load_profiles(ws.config), None, NOW + dt.timedelta(days=1))
     assert [p.action for p in report.planned if p.profile.user == "ada"] == ["suppressed"]
     assert kept(ws) is not None
+
+
+def test_an_open_page_follows_the_kept_unsubscribe_lifted_by_the_operator(ws, browser):  # noqa: F811
+    """The fixed file says `paused: false` already: `digest profile set ada paused false` lifts the
+    kept unsubscribe and writes nothing. Was: the open page kept saying "You unsubscribed on ...",
+    the pause box ticked for ada, and a save of another field from it paused her again."""
+    path = ws.profile("ada", BROKEN)
+    with ws.serve():
+        assert one_click(ws)[0] == 200
+        path.write_text(PROFILE + "paused: false\n")  # fixed
+        page = browser.new_page()
+        page.goto(link(ws))
+        expect(page.locator("#kept-note")).to_contain_text("You unsubscribed on 20 March 2026")
+        assert page.locator("#paused").is_checked()
+        text, stat = path.read_text(), path.stat()
+        result = ws.cli("profile", "set", "ada", "paused", "false")
+        assert "ada is no longer suppressed: digests go to them again" in result.output
+        assert (path.read_text(), path.stat().st_mtime_ns) == (text, stat.st_mtime_ns)  # not written
+        expect(page.locator("#kept-note")).to_have_count(0, timeout=8000)  # the page made again
+        assert not page.locator("#paused").is_checked()
+        page.close()
+    assert kept(ws) is None
