@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
-
-from digest.signing import Signer
-
-from conftest import NOW
+from test_browser_first_poll import secret_in_a_file
 
 ADA = "name: Ada\nemail: ada@example.org\ninterests: [robotics, neuromorphic]\n"
 WAIT_MS = 8000  # the page polls every 1.5 s
@@ -20,11 +17,7 @@ LONG = "neuromorphic " + "x" * 300  # refused: "a keyword of 313 characters (...
 def test_the_preview_s_messages_give_way_to_the_note_that_the_link_is_no_longer_valid(web_workspace, browser):  # noqa: F811
     ws = web_workspace
     ws.profile("ada", ADA)
-    secret = ws.root / "web-secret"
-    secret.write_text("first-secret-0123456789abcdef0123\n")
-    text = ws.config_path.read_text()
-    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
-    token = Signer.from_config(ws.config).token("ada", NOW)
+    secret, token = secret_in_a_file(ws)
     with ws.serve():
         page = browser.new_page()
         page.goto(f"{ws.base_url}/u/{token}")
@@ -53,11 +46,7 @@ def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_wo
     the preview, until the poll said the link was no longer valid."""
     ws = web_workspace
     ws.profile("ada", ADA)
-    secret = ws.root / "web-secret"
-    secret.write_text("first-secret-0123456789abcdef0123\n")
-    text = ws.config_path.read_text()
-    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
-    token = Signer.from_config(ws.config).token("ada", NOW)
+    secret, token = secret_in_a_file(ws)
     with ws.serve():
         page = browser.new_page()
         page.route("**/version", lambda route: route.abort())  # no poll says it

@@ -6,6 +6,8 @@ answer. And a page whose link the server no longer takes (the secret rotated) sa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
 
 from digest.signing import Signer
@@ -29,6 +31,15 @@ def change_in_first_poll(page, change) -> list[str]:
 
     page.route("**/version", first)
     return seen
+
+
+def secret_in_a_file(ws) -> tuple[Path, str]:
+    """The workspace's secret in web.secret_file (to rotate: write another), and ada's token."""
+    secret = ws.root / "web-secret"
+    secret.write_text("first-secret-0123456789abcdef0123\n")
+    text = ws.config_path.read_text()
+    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
+    return secret, Signer.from_config(ws.config).token("ada", NOW)
 
 
 def test_a_live_preview_follows_a_change_made_before_its_first_poll(web_workspace, browser):  # noqa: F811
@@ -73,11 +84,7 @@ def test_an_open_page_says_its_link_is_no_longer_valid_once_the_secret_is_rotate
     once a minute, and said nothing; they say it now, once, and poll no more."""
     ws = web_workspace
     ws.profile("ada", ADA)
-    secret = ws.root / "web-secret"
-    secret.write_text("first-secret-0123456789abcdef0123\n")
-    text = ws.config_path.read_text()
-    ws.config_path.write_text(text.replace("secret_env: DIGEST_TEST_SECRET", "secret_file: web-secret"))
-    token = Signer.from_config(ws.config).token("ada", NOW)
+    secret, token = secret_in_a_file(ws)
     with ws.serve():
         polls: list[str] = []
         pages = [browser.new_page(), browser.new_page()]
