@@ -1,5 +1,6 @@
-"""The trending-papers page dump: a short header, the day (``Mar 14``), then paragraphs that
-alternate title and abstract.
+"""The trending-papers page dump: a short header (passed over whatever it says), the day
+(``Mar 14``, or a plain form with its year: DAY_LINES), then paragraphs that alternate title
+and abstract.
 
 The format has no mark of which paragraph is a title: a dump whose paragraphs fell out of step
 (an abstract missing, or split in two by a blank line) would pair a title with the next title,
@@ -35,7 +36,19 @@ HEADER = (
     "byak and the research community",
 )
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-DAY_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2})$")
+# The listing's day: "Mar 14" as the page shows it, "March 14", "14 Mar", with a year or not
+# ("Mar 14, 2026", "14 March 2026"), or "2026-03-14"; each names its month, so none is ambiguous
+# ("03/04/2026" is, and is no day line).
+_MONTH = r"(?P<month>[A-Za-z]{3})[a-z]*\.?"
+DAY_LINES = (
+    re.compile(rf"^{_MONTH} (?P<day>\d{{1,2}})(?:,? (?P<year>\d{{4}}))?$"),
+    re.compile(rf"^(?P<day>\d{{1,2}}) {_MONTH}(?:,? (?P<year>\d{{4}}))?$"),
+    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$"),
+)
+DAY_FORMS = '"Mar 14", "14 Mar", "March 14, 2026", "14 March 2026" or "2026-03-14"'
+# The header before the day line is passed over whatever it says (the page's words change): the
+# day line is looked for in the first HEADER_MAX paragraphs.
+HEADER_MAX = 8
 # A title ends with no mark, or a question's or an exclamation's, but not a statement's period:
 # a paragraph in a title's place that ends with one, followed by one in its abstract's place that
 # ends with no mark at all, is an abstract's (last) paragraph and a title, out of step (a title
@@ -51,24 +64,21 @@ MAX_ENTRIES = 5_000  # papers in one dump
 
 
 def sniff(lines: list[str]) -> bool:
-    first = next((line.strip() for line in lines if line.strip()), "")
-    return first.casefold() in HEADER or _day(first) is not None
+    first = [line.strip() for line in lines if line.strip()][: HEADER_MAX + 1]
+    return bool(first) and (first[0].casefold() in HEADER or any(_day(line) for line in first))
 
 
 def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
     paras = paragraphs(lines)
-    i = 0
-    while i < len(paras) and paras[i].text.casefold() in HEADER:
-        i += 1
-    if i == len(paras) or _day(paras[i].text) is None:
-        line = paras[i].line if i < len(paras) else len(lines)
-        found = f" but found {_clip(paras[i].text)!r}" if i < len(paras) else ""
-        raise DumpError(
-            f'{path}:{line}: no day line: expected the listing\'s day (e.g. "Mar 14") after the header{found}'
-        )
-    month, day = _day(paras[i].text)  # type: ignore[misc]
+    i = next((k for k, para in enumerate(paras[:HEADER_MAX]) if _day(para.text)), None)
+    if i is None:
+        raise _no_day_line(paras, path, len(lines))
+    month, day, year = _day(paras[i].text)  # type: ignore[misc]
     day_line = paras[i].line
-    listing_day = _resolve_year(month, day, mtime.date() + dt.timedelta(days=1), path, day_line)
+    if year is None:
+        listing_day = _resolve_year(month, day, mtime.date() + dt.timedelta(days=1), path, day_line)
+    else:
+        listing_day = _resolve_year(month, day, dt.date(year, 12, 31), path, day_line, year - 1)
     body = paras[i + 1 :]
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
@@ -123,16 +133,44 @@ def _reads_as_title(text: str) -> bool:
     return not SENTENCE_END.search(text) or (bool(ASKED.search(text)) and not states(text))
 
 
-def _day(text: str) -> tuple[int, int] | None:
-    m = DAY_LINE.match(text.strip())
-    if not m or m["month"].casefold() not in MONTHS:
+def _no_day_line(paras: list, path: Path, end: int) -> DumpError:
+    """No day line in the header's reach: said at the first paragraph that is not one of the
+    page's usual header lines, with the forms a day line may take and the cure."""
+    rest = [para for para in paras[:HEADER_MAX] if para.text.casefold() not in HEADER]
+    line = rest[0].line if rest else end
+    found = f" but found {_clip(rest[0].text)!r}" if rest else ""
+    return DumpError(
+        f"{path}:{line}: no day line: expected the listing's day after the header, on a line of its "
+        f"own before the first title ({DAY_FORMS}){found}; put the day the page shows there and "
+        "drop the dump in the inbox again"
+    )
+
+
+def _day(text: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of a day line in one of DAY_LINES' forms, else None."""
+    for form in DAY_LINES:
+        m = form.match(text.strip())
+        if m:
+            break
+    else:
         return None
-    return MONTHS.index(m["month"].casefold()) + 1, int(m["day"])
+    month = m["month"].casefold()
+    if month.isdigit():
+        if not 1 <= int(month) <= 12:
+            return None
+        number = int(month)
+    elif month in MONTHS:
+        number = MONTHS.index(month) + 1
+    else:
+        return None
+    return number, int(m["day"]), int(m["year"]) if m["year"] else None
 
 
-def _resolve_year(month: int, day: int, anchor: dt.date, path: Path, line: int) -> dt.date:
-    """The most recent (month, day) not after ``anchor``."""
-    for year in range(anchor.year, anchor.year - 9, -1):
+def _resolve_year(
+    month: int, day: int, anchor: dt.date, path: Path, line: int, before: int | None = None
+) -> dt.date:
+    """The most recent (month, day) not after ``anchor`` (and after the year ``before``)."""
+    for year in range(anchor.year, before if before is not None else anchor.year - 9, -1):
         try:
             candidate = dt.date(year, month, day)
         except ValueError:

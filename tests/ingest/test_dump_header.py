@@ -1,0 +1,92 @@
+"""The header of a trending dump, before its day line, is passed over whatever it says (README,
+Listing dumps): a page whose header words changed is read, not refused. The day line may take
+any of the unambiguous forms a user copies (a year or not, the day first or the month); one that
+is none of them is refused naming the forms and the cure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from digest.errors import DumpError
+from digest.ingest.sources import parse_dump
+from digest.store import Store
+
+from conftest import HEADER, Workspace, make_dump
+
+MTIME = dt.datetime(2026, 3, 20, 9, 0)
+PAPERS = [
+    ("Gliders That Learn to Soar", "We train gliders to find thermals. They stay aloft longer."),
+    ("Sparse Maps for Small Robots", "Small robots keep sparse maps. The maps fit in a kilobyte."),
+]
+
+
+def parse(text: str):
+    return parse_dump(text.encode(), Path("day.txt"), MTIME)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        HEADER.replace("Subscribe\n", "Subscribe now\n"),
+        HEADER.replace("new\n", "New!\n"),
+        HEADER + "Trending this week\n\n",
+        "",
+    ],
+    ids=["changed-line", "changed-first-line", "added-line", "none"],
+)
+def test_a_header_that_says_other_words_is_passed_over(header):
+    text = make_dump("Mar 14", PAPERS).replace(HEADER, header, 1)
+    listing = parse(text)
+    assert listing.day == dt.date(2026, 3, 14)
+    assert [e.title for e in listing.entries] == [t for t, _ in PAPERS]
+    assert listing.sha256 == parse(make_dump("Mar 14", PAPERS)).sha256
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("Mar 14", dt.date(2026, 3, 14)),
+        ("March 14", dt.date(2026, 3, 14)),
+        ("14 Mar", dt.date(2026, 3, 14)),
+        ("Mar 12, 2026", dt.date(2026, 3, 12)),
+        ("12 Mar 2026", dt.date(2026, 3, 12)),
+        ("12 March 2026", dt.date(2026, 3, 12)),
+        ("2026-03-12", dt.date(2026, 3, 12)),
+        ("2025-12-31", dt.date(2025, 12, 31)),
+    ],
+)
+def test_a_day_line_with_or_without_its_year_in_any_plain_form_is_read(day, expected):
+    assert parse(make_dump(day, PAPERS)).day == expected
+
+
+@pytest.mark.parametrize("day", ["03/12/2026", "12.03.2026", "2026-13-01", "Someday 12"])
+def test_a_day_line_in_no_known_form_is_refused_naming_the_forms_and_the_cure(day):
+    with pytest.raises(DumpError) as info:
+        parse(make_dump(day, PAPERS))
+    assert str(info.value) == (
+        "day.txt:9: no day line: expected the listing's day after the header, on a line of its own "
+        'before the first title ("Mar 14", "14 Mar", "March 14, 2026", "14 March 2026" or '
+        f"\"2026-03-14\") but found '{day}'; put the day the page shows there and drop the dump in "
+        "the inbox again"
+    )
+
+
+def test_a_day_with_its_year_that_is_no_day_of_that_year_is_refused():
+    with pytest.raises(DumpError, match=r"^day.txt:9: Feb 29 is not a day of the year"):
+        parse(make_dump("2026-02-29", PAPERS))
+
+
+def test_digest_ingest_reads_a_dump_whose_header_changed(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.dump("c.txt", make_dump("Mar 14", PAPERS).replace("Subscribe\n", "Subscribe now\n"))
+    ws.dump("d.txt", make_dump("2026-03-13", PAPERS))
+    result = ws.cli("ingest")
+    assert result.exit_code == 0, result.output
+    assert "c.txt: 2026-03-14, 2 entries" in result.output
+    assert "d.txt: 2026-03-13, 2 entries" in result.output
+    assert not (tmp_path / "inbox" / "failed").exists()
+    with Store(ws.config.database) as store:
+        assert sorted(p.title for p in store.papers()) == sorted(t for t, _ in PAPERS)
