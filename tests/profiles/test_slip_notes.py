@@ -349,7 +349,15 @@ ADDRESS = "is not a valid email address"
         ('send_at: "12am"', f'{TIME} (did you mean "00:00"?)'),
         ('send_at: "7.30"', f'{TIME} (did you mean "07:30"?)'),
         ("send_at: 7", f'{TIME} (did you mean "07:00"?)'),
-        *((f"send_at: {no}", TIME) for no in ('"13pm"', '"24:00"', '"0am"', "true", '"soon"')),  # no guess
+        # these, with no separator or with seconds, were told only 'is not a time of day like "07:30"'
+        ('send_at: "0730"', f'{TIME} (did you mean "07:30"?)'),
+        ('send_at: "730"', f'{TIME} (did you mean "07:30"?)'),
+        ('send_at: "07:30:00"', f'{TIME} (did you mean "07:30"?)'),
+        ("send_at: 19:00:00", f'{TIME} (did you mean "19:00"?)'),
+        *(
+            (f"send_at: {no}", TIME)
+            for no in ('"13pm"', '"24:00"', '"0am"', "true", '"soon"', '"07:30:15"', '"0760"', '"12345"')
+        ),  # no guess
         # an abbreviation or an offset was told "(e.g. Europe/London)", whatever was meant
         ("timezone: PST", f"{ZONE} (PST is an abbreviation: name the place, e.g. America/Los_Angeles)"),
         ("timezone: cest", f"{ZONE} (cest is an abbreviation: name the place, e.g. Europe/Paris)"),
