@@ -3,7 +3,6 @@ the program's value or raises :class:`Invalid` with a message that says what is 
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import re
@@ -11,17 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.address_text import address_slip
-from digest.clock_text import clock_meant
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, read_section
-from digest.zone_text import zone_hint
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The local part: an RFC 5322 dot-atom in ASCII (what every server takes without SMTPUTF8); no
 # quoted strings, no comments ("eve(comment)@..."), no NUL or spaces. The domain: ASCII labels.
@@ -242,65 +237,6 @@ class Choice(Check):
 
     def choices(self) -> list[tuple[str, str]]:
         return list(self.options.items())
-
-
-class Weekday(Check):
-    """'monday', 'Mon', 'fri' -> 0 ... 6."""
-
-    what = "a day of the week"
-    widget = "select"
-
-    def __call__(self, value: Any, reading: Reading) -> int:
-        word = value.strip().lower() if isinstance(value, str) else ""
-        for i, day in enumerate(WEEKDAYS):
-            if len(word) >= 3 and day.startswith(word):
-                return i
-        raise Invalid(f"{value!r} is not a day of the week (e.g. monday)")
-
-    def to_text(self, value: Any) -> str:
-        return WEEKDAYS[value]
-
-    def choices(self) -> list[tuple[str, str]]:
-        return [(d, d.capitalize()) for d in WEEKDAYS]
-
-
-class Clock(Check):
-    """'07:30' -> time(7, 30). (An unquoted 17:30 is text too: digest.yamlio reads no base 60.)"""
-
-    what = 'a time of day like "07:30"'
-    widget = "time"
-
-    def __call__(self, value: Any, reading: Reading) -> dt.time:
-        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value) if isinstance(value, str) else None
-        if m and int(m[1]) < 24 and int(m[2]) < 60:
-            return dt.time(int(m[1]), int(m[2]))
-        meant = clock_meant(value)
-        raise Invalid(
-            f"{value!r} is not {self.what}" + (f' (did you mean "{meant:%H:%M}"?)' if meant else "")
-        )
-
-    def to_text(self, value: Any) -> str:
-        return f"{value:%H:%M}"
-
-
-def valid_timezone(name: Any) -> bool:
-    if not isinstance(name, str) or not name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-class TimeZone(Check):
-    what = "an IANA time zone name (e.g. Europe/London)"
-    widget = "timezone"
-
-    def __call__(self, value: Any, reading: Reading) -> str:
-        if not valid_timezone(value):
-            raise Invalid(f"{value!r} is not a known IANA time zone ({zone_hint(value)})")
-        return value
 
 
 class Email(Check):

@@ -29,7 +29,6 @@ from digest.checks import (
     Section,
     Switch,
     Text,
-    valid_timezone,
 )
 from digest.checks import Email as Address
 from digest.config_missing import missing_config
@@ -39,6 +38,7 @@ from digest.errors import ConfigError, collect
 from digest.models import Profile
 from digest.options import Reading, Report, like, option, read
 from digest.sources_config import SourceConfig, Sources
+from digest.time_checks import valid_timezone
 
 __all__ = [
     "Config",

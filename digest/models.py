@@ -13,19 +13,10 @@ from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
-from digest.checks import (
-    Bool,
-    Choice,
-    Clock,
-    Email,
-    Int,
-    Number,
-    Text,
-    TimeZone,
-    Weekday,
-)
+from digest.checks import Bool, Choice, Email, Int, Number, Text
 from digest.keyword_checks import Terms, Titles, Weights
 from digest.options import option
+from digest.time_checks import Clock, TimeZone, Weekday
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from digest.checks import Bool, Choice, Clock, Int, Number
+from digest.checks import Bool, Choice, Int, Number
 from digest.options import Check, Invalid, Reading, Report, declared, nested, option, read_section
+from digest.time_checks import Clock
 
 SOURCE_KINDS = ("hf_daily", "arxiv_listing", "url")
 DEFAULT_URLS = {

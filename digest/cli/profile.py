@@ -114,9 +114,9 @@ def profile_show(obj: Context, user: str) -> None:
     Example:
       digest profile show ada
     """
-    from digest.checks import WEEKDAYS
     from digest.keyword_checks import flow_term
     from digest.profiles.load import load_profile
+    from digest.time_checks import WEEKDAYS
 
     p = load_profile(obj.config, user)
     when = {"daily": "every day", "weekdays": "Monday to Friday"}.get(p.frequency)
