@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from digest.address_text import address_slip
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
-from digest.options import Check, Invalid, Reading, read_section
+from digest.options import Check, Invalid, Reading, did_you_mean, read_section
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -227,8 +227,8 @@ class Choice(Check):
 
     def __call__(self, value: Any, reading: Reading) -> str:
         word = value.strip().lower() if isinstance(value, str) else None  # "Weekly" is weekly
-        if word not in self.options:
-            raise Invalid(f"{value!r} is not {self.what}")
+        if word not in self.options:  # a slip is told the choice it is close to, as a key's is
+            raise Invalid(f"{value!r} is not {self.what}" + did_you_mean(word or "", list(self.options)))
         return word
 
     def from_text(self, text: str) -> Any:

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.checks import Bool, Choice, Int, Number
-from digest.options import Check, Invalid, Reading, Report, declared, nested, option, read_section
+from digest.options import (
+    Check,
+    Invalid,
+    Reading,
+    Report,
+    declared,
+    did_you_mean,
+    nested,
+    option,
+    read_section,
+)
 from digest.time_checks import Clock
 
 SOURCE_KINDS = ("hf_daily", "arxiv_listing", "url")
@@ -152,7 +162,10 @@ class Sources(Check):
                 where.report(where.key, f"must be a mapping with `kind` ({kinds})", value, i)  # at its line
                 continue
             if item.get("kind") is not None and item.get("kind") not in SOURCE_KINDS:
-                where.report(f"{where.key}.kind", f"{item['kind']!r} is not one of {kinds}", item, "kind")
+                told = (
+                    f"{item['kind']!r} is not one of {kinds}{did_you_mean(item['kind'], list(SOURCE_KINDS))}"
+                )
+                where.report(f"{where.key}.kind", told, item, "kind")
                 continue
             before = len(reading.problems)
             source = read_section(SourceConfig, item, where)
