@@ -245,6 +245,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     from digest.cli.paused import carrying_first, lift_suppressions
     from digest.profiles.changes import set_key
     from digest.profiles.edit import apply_edit
+    from digest.time_checks import WEEKDAYS
 
     notes: list[str] = []
     carried: list[Any] = []  # paused: a renamed file's reader carried over first (refused: nothing saved)
@@ -255,7 +256,11 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     for note in notes:
         click.echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
-    _saved(edited, f"{key} is {yaml_edit.inline(written)} for {user}")
+    said = f"{key} is {yaml_edit.inline(written)} for {user}"
+    if key == "frequency" and edited.profile.frequency == "weekly":  # the day it comes: Monday unless set
+        day = WEEKDAYS[edited.profile.weekday].capitalize()
+        said += f" (each {day}; another day: `digest profile set {user} weekday DAY`)"
+    _saved(edited, said)
     if carried:  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
         lift_suppressions(obj.config, edited.profile, carried[0])
 

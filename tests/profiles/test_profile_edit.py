@@ -216,6 +216,22 @@ def test_weekly_needs_frequency_first_and_daily_drops_the_weekday(workspace):
     assert "weekday" not in path.read_text()
 
 
+def test_setting_frequency_weekly_says_the_day_it_comes_and_how_to_choose_another(workspace):
+    # it said only "frequency is weekly for ada; saved ...", the day (Monday unless set) unsaid
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    weekly = workspace.cli("profile", "set", "ada", "frequency", "weekly")
+    assert weekly.exit_code == 0
+    assert weekly.output == (
+        "frequency is weekly for ada (each Monday; another day: `digest profile set ada weekday DAY`); "
+        f"saved {path}\n"
+    )
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\nweekday: thursday\n")
+    assert "(each Thursday;" in workspace.cli("profile", "set", "ada", "frequency", "weekly").output
+    daily = workspace.cli("profile", "set", "ada", "frequency", "daily").output
+    removed = "weekday removed: it only applies to frequency: weekly\n"
+    assert daily == f"{removed}frequency is daily for ada; saved {path}\n"  # no day for a daily digest
+
+
 def test_two_processes_editing_at_once_lose_nothing(workspace):
     workspace.profile("ada", "# many hands\nemail: ada@example.org\ninterests:\n  base: 1\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
