@@ -62,10 +62,12 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     from digest.ingest import told
     from digest.ingest.dumps import ingest as run_ingest
     from digest.ingest.dumps import ingest_inbox
-    from digest.ingest.inbox import wait_settled
+    from digest.ingest.inbox import InboxError, problem, wait_settled
     from digest.store import Store
 
     config = obj.config
+    if not paths and not config.inbox.is_dir():  # said with the config file that names it
+        raise InboxError(str(problem(config.inbox, config.path)))
     waiting: list[Any] = []
     with Store(config.database) as store:
         if paths:

@@ -22,6 +22,7 @@ from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
 from digest.ingest.inbox import InboxError, Waiting, split_ready
+from digest.ingest.inbox import problem as inbox_problem
 from digest.models import Profile
 from digest.store import Store
 
@@ -41,6 +42,8 @@ def inbox_step(
         if isinstance(e, db_errors()):
             raise
         problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
+        if not config.inbox.is_dir():  # gone: named in full, with the config file that names it
+            problem = str(inbox_problem(config.inbox, config.path))
         said = "inbox not used: %s; the digests of what is stored go on"
         (log.error if say else log.debug)(said, printable(problem))
         problems.append(problem)

@@ -216,7 +216,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             failed_dumps=tuple(failed),
             failed_dumps_total=failed_total,
             failed_folder=config.inbox / inbox_folder.FAILED,
-            inbox_problem=inbox_folder.problem(config.inbox),
+            inbox_problem=inbox_folder.problem(config.inbox, config.path),
             queued=tuple(m for m in queued if m.user not in removed),
             leaving=tuple((m, removed[m.user]) for m in queued if m.user in removed),
             failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),

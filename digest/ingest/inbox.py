@@ -80,12 +80,14 @@ def candidates(inbox: Path) -> list[Path]:
     )
 
 
-def problem(inbox: Path) -> str | None:
+def problem(inbox: Path, config_file: Path | None = None) -> str | None:
     """What keeps the inbox from working, said for `digest status`: gone, not a folder, or on a
-    read-only disk (its dumps are read but cannot move out, so they are read at every pass)."""
+    read-only disk (its dumps are read but cannot move out, so they are read at every pass).
+    A folder that is not there is named in full, with the config file that names it."""
     if not inbox.is_dir():
         what = "is not a folder" if inbox.exists() else "does not exist"
-        return f"{inbox}: the inbox folder {what}; create it or fix `inbox:`"
+        where = f"in {config_file}" if config_file else "in the config"
+        return f"{inbox.absolute()}: the inbox folder {what}; create it or fix `inbox:` {where}"
     try:
         read_only = bool(os.statvfs(inbox).f_flag & os.ST_RDONLY)
     except OSError:

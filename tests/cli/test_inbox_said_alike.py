@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from test_progress import digest, in_a_terminal
@@ -92,7 +93,7 @@ def test_an_inbox_that_cannot_be_used_is_said_once_by_a_command_and_logged_by_th
     inbox = tmp_path / "inbox"
     inbox.rmdir()
     inbox.write_text("a file where the inbox folder should be\n")
-    said = f"{inbox}: the inbox folder is not a folder; create it or fix `inbox:`"
+    said = f"{inbox}: the inbox folder is not a folder; create it or fix `inbox:` in {ws.config_path}"
     for command in (("send",), ("send", "--user", "ada"), ("run", "--once")):
         done = subprocess.run(digest(ws, *command), capture_output=True, text=True, cwd=ws.root, timeout=120)
         out = done.stdout + done.stderr
@@ -213,3 +214,19 @@ def test_run_once_with_q_logs_only_errors(tmp_path, smtp_server):
     assert done.returncode == 0, done
     assert "sent to ada <ada@example.org>" in done.stdout  # what the pass did: still said
     assert done.stderr == "", done.stderr
+
+
+def test_an_inbox_that_is_not_there_is_named_in_full_with_the_config_file_that_names_it(tmp_path):
+    # Before: a user in the config's folder was told "error: inbox: the inbox folder does not exist;
+    # create it or fix `inbox:`", neither the folder in full nor the file to fix named
+    ws = Workspace(tmp_path)
+    ws.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+    (tmp_path / "inbox").rmdir()
+    said = f"{tmp_path / 'inbox'}: the inbox folder does not exist; create it or fix `inbox:` in config.yaml"
+    here = [sys.executable, "-m", "digest"]  # the config found in the folder, as ./config.yaml
+    done = subprocess.run([*here, "ingest"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert (done.returncode, done.stderr) == (1, f"error: {said}\n")
+    status = subprocess.run([*here, "status"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert f"Inbox problem:\n  {said}\n" in status.stdout
+    elsewhere = subprocess.run(digest(ws, "ingest"), capture_output=True, text=True, timeout=120)
+    assert elsewhere.stderr == f"error: {said[: -len('config.yaml')]}{ws.config_path}\n"

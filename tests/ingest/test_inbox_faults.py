@@ -100,7 +100,8 @@ def test_a_missing_inbox_stops_no_ones_mail(mail_workspace, smtp_server):
         (ws.root / "inbox" / folder).rmdir()  # the inbox's disk not mounted
     report = tick(ws, NOW)
     assert report.ingested.problems == (
-        f"{ws.root / 'inbox'}: the inbox folder does not exist; create it or fix `inbox:`",
+        f"{ws.root / 'inbox'}: the inbox folder does not exist; create it or fix `inbox:` "
+        f"in {ws.config_path}",
     )
     assert [s.papers for s in report.scheduled] == [1] and [o.ok for o in report.delivered] == [True]
     assert len(smtp_server.messages) == 1
