@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest.config import Config, SourceConfig
+from digest.config import Config
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
-from digest.daemon.fetching import latest_fetch_moment, quiet_time
+from digest.daemon.fetching import quiet_time
 from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
 from digest.daemon.tick import PATIENCE
+from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.retention import database_size
@@ -86,36 +87,6 @@ class Status:
     leaving: tuple[tuple[OutboxMessage, str], ...] = ()  # removed readers' waiting messages: held when tried
 
 
-def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
-    """Why a due reader has had nothing yet: the fetches for their digest (each source's last
-    attempt, if made since the moment it was fetched for this digest) tell "no listing today"
-    from "fetch failed"; when the sources did bring papers, nothing matched (yet). No fetch for
-    it at all: no pass has had its turn (no daemon yet: a new user's first status), due now."""
-    recent = [f for f, since in fetches if f is not None and f.attempted_at >= since]
-    if not recent:
-        return "due now"
-    if recent and all(f.outcome == FETCH_FAILED for f in recent):
-        lines = "its Source line" if len(recent) == 1 else "their Source lines"  # the detail is there
-        return f"waiting: fetch failed ({', '.join(f.source for f in recent)}: see {lines} above)"
-    if (
-        recent
-        and all(f.outcome in (EMPTY, NOT_MODIFIED) for f in recent)
-        and any(f.outcome == EMPTY for f in recent)
-    ):
-        return "no listing today (weekend or holiday): nothing new"
-    return "due: nothing matched yet"
-
-
-def _fetched_for(source: SourceConfig, profile: Profile, at: dt.datetime, config: Config) -> dt.datetime:
-    """When ``source`` was fetched for ``profile``'s digest due ``at`` (the daemon's moment:
-    ``before_minutes`` before it, or the last of its ``when`` times); at the latest, the start
-    of that UTC day. A send time just after midnight was fetched for the evening before: its
-    failed attempts then are the reason it waits, not "nothing matched"."""
-    moment = latest_fetch_moment(source, [profile], config.timezone, at)
-    midnight = dt.datetime.combine(at.astimezone(dt.UTC).date(), dt.time(), tzinfo=dt.UTC)
-    return midnight if moment is None else min(moment, midnight)
-
-
 def _upcoming(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
     """How many papers each reader's next digest would hold now."""
     digests = next_digests(store, active, now, config=config, windows=Windows(store, config))
@@ -180,7 +151,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
             if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
                 for_it = [
-                    (fetches.get(src.name), _fetched_for(src, p, due.at, config)) for src in config.sources
+                    (fetches.get(src.name), fetched_for(src, p, due.at, config)) for src in config.sources
                 ]
                 note = waiting_note(for_it)
             elif p.user in blocked:
