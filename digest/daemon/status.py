@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,6 +65,7 @@ class Status:
     failed_dumps: tuple[tuple[Path, str], ...]  # the newest FAILED_SHOWN, newest first
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
+    sent_since: dict[int, dt.datetime] = field(default_factory=dict)  # of failed: a later one sent
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     failures_from: str = LAST_PASS  # whose passes those are (PostgreSQL: each worker's latest)
@@ -190,7 +191,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             inbox_problem=inbox_folder.problem(config.inbox, config.path),
             queued=tuple(m for m in queued if m.user not in removed),
             leaving=tuple((m, removed[m.user]) for m in queued if m.user in removed),
-            failed=tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since),
+            failed=(gone := tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since)),
+            sent_since=outbox.sent_after(gone),  # a later digest to the same reader, sent
             sources=sources,
             reader_failures=tuple(reader_failures(store).items()),
             failures_from=failures_from(store),
@@ -335,7 +337,11 @@ def format_status(s: Status) -> str:
         ),
         (
             "Messages that failed for good",
-            [f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}" for m in s.failed],
+            [
+                f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}"
+                + (f" (a later digest was sent at {_when(at)})" if (at := s.sent_since.get(m.id)) else "")
+                for m in s.failed
+            ],
         ),
         (
             "Digests sent to nobody (planned for a reader whose profile file was then removed)",

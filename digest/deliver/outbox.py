@@ -291,6 +291,17 @@ class Outbox(OutboxMarks):
             sql, args = sql + " AND user = ?", [*args, user]
         return [_entry(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
+    def sent_after(self, failed: Sequence[OutboxMessage | OutboxEntry]) -> dict[int, dt.datetime]:
+        """For `digest status`: of each message ``failed``, when the first message to the same
+        reader made after it was sent (a `send --force`, the next day's digest), if one was."""
+        later: dict[int, dt.datetime] = {}
+        for m in failed:
+            sql = "SELECT MIN(sent_at) FROM outbox WHERE user = ? AND status = ? AND id > ?"
+            (at,) = self.db.execute(sql, (m.user, SENT, m.id)).fetchone()
+            if at:
+                later[m.id] = dt.datetime.fromisoformat(at)
+        return later
+
     def problems(self) -> list[OutboxEntry]:
         """For `digest status`: messages refused for good, and queued ones waiting for a retry,
         each with the server's last reply (``last_error``) and, if waiting, ``next_attempt_at``."""

@@ -32,3 +32,25 @@ def test_a_send_again_after_a_final_refusal_says_how_to_send_the_reader_a_digest
         assert handler.refusals == 1
         assert ws.cli("send", "--user", "r2", "--force").exit_code == 0
         assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS})
+
+
+def test_status_notes_a_later_digest_beside_a_message_that_failed_for_good(tmp_path, database):
+    """After `send --user r2 --force` delivered r2's digest, `digest status` still listed r2's
+    refused message under "Messages that failed for good" with nothing of the digest that went
+    out since, as if r2 still had had none."""
+    handler = RefusingData({"r2@example.org"}, "554 5.6.0 Message content rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert ws.cli("send").exit_code == 1
+        failed = ws.cli("status").output.split("Messages that failed for good:\n")[1].splitlines()[0]
+        assert failed.startswith("  r2 <r2@example.org> (") and failed.endswith(
+            "): 554 5.6.0 Message content rejected"
+        )
+        handler.refused = set()  # the server mended
+        assert ws.cli("send", "--user", "r2", "--force").exit_code == 0
+        status = ws.cli("status").output
+    (line,) = [
+        x for x in status.split("Messages that failed for good:\n")[1].splitlines() if x.startswith("  r2 ")
+    ]
+    assert line.startswith(failed + " (a later digest was sent at "), status
+    assert line.endswith(")") and "r1 <" not in status.split("Messages that failed for good:\n")[1]
