@@ -37,6 +37,7 @@ from typing import Any
 from digest.config import Config
 from digest.daemon import archive, removals, renamed
 from digest.daemon.agree import FOLDER, refuse_if_apart
+from digest.daemon.names_said import say_kept, say_looked
 from digest.daemon.newcomer import past_second_of, refusal, was_a_reader
 from digest.daemon.renamed import (
     Carried,
@@ -179,22 +180,11 @@ def look(
     # a conflict with another transaction that PostgreSQL ends (a pass storing a digest holds the names
     # it stores for before any row, as this one does: no cycle with it): tried again
     outcome = retrying_conflicts(write, "writing down the profile files that came or went")
-    _say_kept(aside)
+    say_kept(aside)
     if moved is not None:
         moved.extend(aside)
-    if went:
-        log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
-    if undone := [name for name, said in outcome.items() if said == UNDONE]:
-        log.info(
-            "profile file(s) back with their reader's address: %s (their links open again)", ", ".join(undone)
-        )
-    if others := [name for name, said in outcome.items() if said == ANOTHER]:
-        log.warning(
-            "profile file(s) back with another address than their last reader's: %s (a new reader: the "
-            "earlier emails' links open nothing; the removed reader's history, what was sent and the "
-            "ratings, is kept apart under NAME~removed-TIME)",
-            ", ".join(others),
-        )
+    undone, others = ([n for n, said in outcome.items() if said == w] for w in (UNDONE, ANOTHER))
+    say_looked(went, undone, others)
     return True
 
 
@@ -246,14 +236,6 @@ def _returned(address: str, removal: removals.Removal | None) -> bool:
 
 
 UNDONE, ANOTHER, UNKNOWN = "undone", "another", "unknown"  # what a file back is: its reader, ...
-
-
-def _say_kept(moved: Sequence[str]) -> None:
-    """Logged once the transaction that moved them committed (not by a try that was undone)."""
-    for aside in moved:
-        log.info(
-            "%s's records before its file went are kept as %s's", aside.partition(archive.MARK)[0], aside
-        )
 
 
 def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str]) -> str | None:
@@ -385,7 +367,7 @@ def start_afresh(
             return before, moved
 
         before, moved = retrying_conflicts(write, "moving a removed reader's history aside")  # as look's
-    _say_kept(moved)
+    say_kept(moved)
     if not moved:
         return None
     who = f"<{before}>" if before else "(address not known)"
