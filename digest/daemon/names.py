@@ -184,7 +184,7 @@ def look(
     if moved is not None:
         moved.extend(aside)
     undone, others = ([n for n, said in outcome.items() if said == w] for w in (UNDONE, ANOTHER))
-    say_looked(went, undone, others)
+    say_looked(store, went, undone, others)
     return True
 
 

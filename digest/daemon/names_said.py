@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 
 from digest.daemon import archive
+from digest.store import SENT, Store
 
 log = logging.getLogger("digest.daemon.names")
 
@@ -20,10 +21,18 @@ def say_kept(moved: Sequence[str]) -> None:
         )
 
 
-def say_looked(went: Sequence[str], undone: Sequence[str], others: Sequence[str]) -> None:
-    """The files found gone, back with their reader's address (``undone``), back with another."""
-    if went:
-        log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(went))
+def say_looked(store: Store, went: Sequence[str], undone: Sequence[str], others: Sequence[str]) -> None:
+    """The files found gone, back with their reader's address (``undone``), back with another.
+    Of those gone, a name that was never sent a digest has no email's links to close (a profile
+    made and removed before its first): said so, not that its links open nothing."""
+    mailed = sent_to(store, went)
+    if had := [name for name in went if name in mailed]:
+        log.info("profile file(s) gone: %s (their links open nothing from now on)", ", ".join(had))
+    if never := [name for name in went if name not in mailed]:
+        log.info(
+            "profile file(s) gone: %s (never sent a digest: no email's links to close)",
+            ", ".join(never),
+        )
     if undone:
         log.info(
             "profile file(s) back with their reader's address: %s (their links open again)", ", ".join(undone)
@@ -35,3 +44,13 @@ def say_looked(went: Sequence[str], undone: Sequence[str], others: Sequence[str]
             "ratings, is kept apart under NAME~removed-TIME)",
             ", ".join(others),
         )
+
+
+def sent_to(store: Store, names: Sequence[str]) -> set[str]:
+    """Those of ``names`` that were sent a digest: emails whose links the name opened."""
+    found: set[str] = set()
+    for start in range(0, len(names), 500):
+        chunk = list(names[start : start + 500])
+        sql = f"SELECT DISTINCT user FROM outbox WHERE status = ? AND user IN ({','.join('?' * len(chunk))})"
+        found.update(name for (name,) in store.db.execute(sql, [SENT, *chunk]))
+    return found
