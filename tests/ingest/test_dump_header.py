@@ -6,25 +6,19 @@ is none of them is refused naming the forms and the cure."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
+from test_out_of_step import parse  # day.txt, modified 2026-03-20
 
 from digest.errors import DumpError
-from digest.ingest.sources import parse_dump
 from digest.store import Store
 
 from conftest import HEADER, Workspace, make_dump
 
-MTIME = dt.datetime(2026, 3, 20, 9, 0)
 PAPERS = [
     ("Gliders That Learn to Soar", "We train gliders to find thermals. They stay aloft longer."),
     ("Sparse Maps for Small Robots", "Small robots keep sparse maps. The maps fit in a kilobyte."),
 ]
-
-
-def parse(text: str):
-    return parse_dump(text.encode(), Path("day.txt"), MTIME)
 
 
 @pytest.mark.parametrize(
