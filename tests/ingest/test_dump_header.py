@@ -84,3 +84,21 @@ def test_digest_ingest_reads_a_dump_whose_header_changed(tmp_path):
     assert not (tmp_path / "inbox" / "failed").exists()
     with Store(ws.config.database) as store:
         assert sorted(p.title for p in store.papers()) == sorted(t for t, _ in PAPERS)
+
+
+@pytest.mark.parametrize("day", ["Mar 14, 2062", "2026-12-14", "14 March 2027"])
+def test_a_day_with_its_year_after_the_file_was_saved_is_refused(day):
+    """A year written in the day line is taken as written, but not a day after the one the file
+    was saved on (and the next, as for a day without its year): a listing is saved on its day
+    or after it, so that is a slip, and its papers would be dated a day to come."""
+    with pytest.raises(DumpError) as info:
+        parse(make_dump(day, PAPERS))
+    assert str(info.value) == (
+        f"day.txt:9: the day line {day!r} is after the day the file was saved (2026-03-20): a "
+        "listing is saved on its day or later. A mistyped year? Put the day the page shows there "
+        "and drop the dump in the inbox again"
+    )
+
+
+def test_a_day_with_its_year_on_the_day_after_the_file_was_saved_is_read():
+    assert parse(make_dump("Mar 21, 2026", PAPERS)).day == dt.date(2026, 3, 21)

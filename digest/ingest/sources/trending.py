@@ -75,10 +75,17 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         raise _no_day_line(paras, path, len(lines))
     month, day, year = _day(paras[i].text)  # type: ignore[misc]
     day_line = paras[i].line
+    anchor = mtime.date() + dt.timedelta(days=1)
     if year is None:
-        listing_day = _resolve_year(month, day, mtime.date() + dt.timedelta(days=1), path, day_line)
+        listing_day = _resolve_year(month, day, anchor, path, day_line)
     else:
         listing_day = _resolve_year(month, day, dt.date(year, 12, 31), path, day_line, year - 1)
+    if listing_day > anchor:  # a year written, mistyped: its papers would be dated a day to come
+        raise DumpError(
+            f"{path}:{day_line}: the day line {paras[i].text!r} is after the day the file was saved "
+            f"({mtime.date()}): a listing is saved on its day or later. A mistyped year? Put the day "
+            "the page shows there and drop the dump in the inbox again"
+        )
     body = paras[i + 1 :]
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
