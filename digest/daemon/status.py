@@ -65,7 +65,8 @@ class Status:
     failed_dumps: tuple[tuple[Path, str], ...]  # the newest FAILED_SHOWN, newest first
     queued: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
-    sent_since: dict[int, dt.datetime] = field(default_factory=dict)  # of failed: a later one sent
+    # of each failed message: a later digest to the reader that was sent (when, to which address)
+    sent_since: dict[int, tuple[dt.datetime, str]] = field(default_factory=dict)
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     failures_from: str = LAST_PASS  # whose passes those are (PostgreSQL: each worker's latest)
@@ -339,7 +340,7 @@ def format_status(s: Status) -> str:
             "Messages that failed for good",
             [
                 f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}"
-                + (f" (a later digest was sent at {_when(at)})" if (at := s.sent_since.get(m.id)) else "")
+                + (_sent_since(m.recipient, *s.sent_since[m.id]) if m.id in s.sent_since else "")
                 for m in s.failed
             ],
         ),
@@ -370,3 +371,9 @@ def format_status(s: Status) -> str:
         if items:
             lines += ["", f"{title}:"] + [f"  {item}" for item in items]
     return "\n".join(lines)
+
+
+def _sent_since(refused: str, at: dt.datetime, to: str) -> str:
+    """The note beside a message that failed for good: a later digest went, and where, if the
+    reader's address is not the one that refused (changed since)."""
+    return f" (a later digest was sent{'' if to == refused else f' to {to}'} at {_when(at)})"

@@ -291,15 +291,16 @@ class Outbox(OutboxMarks):
             sql, args = sql + " AND user = ?", [*args, user]
         return [_entry(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
-    def sent_after(self, failed: Sequence[OutboxMessage | OutboxEntry]) -> dict[int, dt.datetime]:
+    def sent_after(self, failed: Sequence[OutboxMessage | OutboxEntry]) -> dict[int, tuple[dt.datetime, str]]:
         """For `digest status`: of each message ``failed``, when the first message to the same
-        reader made after it was sent (a `send --force`, the next day's digest), if one was."""
-        later: dict[int, dt.datetime] = {}
+        reader made after it was sent (a `send --force`, the next day's digest), if one was, and
+        the address it went to (the reader's address may have changed since)."""
+        later: dict[int, tuple[dt.datetime, str]] = {}
         for m in failed:
-            sql = "SELECT MIN(sent_at) FROM outbox WHERE user = ? AND status = ? AND id > ?"
-            (at,) = self.db.execute(sql, (m.user, SENT, m.id)).fetchone()
-            if at:
-                later[m.id] = dt.datetime.fromisoformat(at)
+            sql = "SELECT sent_at, recipient FROM outbox WHERE user = ? AND status = ? AND id > ?"
+            row = self.db.execute(sql + " ORDER BY sent_at LIMIT 1", (m.user, SENT, m.id)).fetchone()
+            if row and row[0]:
+                later[m.id] = (dt.datetime.fromisoformat(row[0]), row[1])
         return later
 
     def problems(self) -> list[OutboxEntry]:

@@ -54,3 +54,21 @@ def test_status_notes_a_later_digest_beside_a_message_that_failed_for_good(tmp_p
     ]
     assert line.startswith(failed + " (a later digest was sent at "), status
     assert line.endswith(")") and "r1 <" not in status.split("Messages that failed for good:\n")[1]
+
+
+def test_the_note_names_the_address_a_later_digest_went_to_when_it_is_another(tmp_path, database):
+    """r2's digest refused at r2@example.org, then r2's address changed and a digest sent there:
+    the note beside the refusal said 'a later digest was sent at ...' with no address, so one
+    read it as the refused address taking mail again."""
+    handler = RefusingData({"r2@example.org"}, "550 5.1.1 Mailbox unavailable")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert ws.cli("send").exit_code == 1
+        ws.profile("r2", "email: r2@new.example.org\ninterests: [robots]\n")
+        assert ws.cli("send", "--user", "r2", "--force").exit_code == 0
+        status = ws.cli("status").output
+    (line,) = [
+        x for x in status.split("Messages that failed for good:\n")[1].splitlines() if x.startswith("  r2 ")
+    ]
+    assert line.startswith("  r2 <r2@example.org> ("), status
+    assert "): 550 5.1.1 Mailbox unavailable (a later digest was sent to r2@new.example.org at " in line
