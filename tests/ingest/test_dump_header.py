@@ -56,7 +56,9 @@ def test_a_day_line_with_or_without_its_year_in_any_plain_form_is_read(day, expe
     assert parse(make_dump(day, PAPERS)).day == expected
 
 
-@pytest.mark.parametrize("day", ["03/12/2026", "12.03.2026", "2026-13-01", "Someday 12"])
+@pytest.mark.parametrize(
+    "day", ["03/12/2026", "12.03.2026", "2026-13-01", "Someday 12", "Marble 5", "Decoding 7"]
+)
 def test_a_day_line_in_no_known_form_is_refused_naming_the_forms_and_the_cure(day):
     with pytest.raises(DumpError) as info:
         parse(make_dump(day, PAPERS))

@@ -39,7 +39,12 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 # The listing's day: "Mar 14" as the page shows it, "March 14", "14 Mar", with a year or not
 # ("Mar 14, 2026", "14 March 2026"), or "2026-03-14"; each names its month, so none is ambiguous
 # ("03/04/2026" is, and is no day line).
-_MONTH = r"(?P<month>[A-Za-z]{3})[a-z]*\.?"
+# A month is named by its name or its three letters ("Sept" too), never by a word that only begins
+# with them: a title such as "Marble 5" or "Decoding 7" is no day line.
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august")
+MONTH_NAMES += ("september", "october", "november", "december")
+MONTH_WORDS = {w: i + 1 for i, name in enumerate(MONTH_NAMES) for w in (name, name[:3])} | {"sept": 9}
+_MONTH = r"(?P<month>[A-Za-z]+)\.?"
 DAY_LINES = (
     re.compile(rf"^{_MONTH} (?P<day>\d{{1,2}})(?:,? (?P<year>\d{{4}}))?$"),
     re.compile(rf"^(?P<day>\d{{1,2}}) {_MONTH}(?:,? (?P<year>\d{{4}}))?$"),
@@ -166,8 +171,8 @@ def _day(text: str) -> tuple[int, int, int | None] | None:
         if not 1 <= int(month) <= 12:
             return None
         number = int(month)
-    elif month in MONTHS:
-        number = MONTHS.index(month) + 1
+    elif month in MONTH_WORDS:
+        number = MONTH_WORDS[month]
     else:
         return None
     return number, int(m["day"]), int(m["year"]) if m["year"] else None
