@@ -1,16 +1,13 @@
 """An open page polls GET /u/<token>/version every 1.5 s. On PostgreSQL a real `digest serve`
 answers the polls on the connections it holds (digest.web.held), not two new ones a poll (6-15 ms
 each: benchmarks/bench_version_poll.py); a rating made by another process is in the next poll's
-answer, and a poll after the database server restarted is answered on a new connection."""
+answer, and a poll after its sessions ended (as a restart of the database server ends them) is
+answered on new connections."""
 
 from __future__ import annotations
 
 import json
-import os
 import select
-import subprocess
-import time
-import urllib.error
 import urllib.request
 
 import psycopg
@@ -44,17 +41,13 @@ def opened(url: str) -> int:
         return row[0]
 
 
-def restart(url: str, pid: int) -> None:
-    """The database server restarted: pg_virtualenv -t's own cluster, else (a server not the
-    test's to restart) the serve's sessions ended, as a restart ends them."""
-    if os.environ.get("PG_CLUSTER_CONF_ROOT"):  # pg_virtualenv -t: a throwaway cluster
-        command = ["pg_ctlcluster", os.environ["PGVERSION"], "regress", "restart"]
-        done = subprocess.run(command, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return
+def end_sessions(url: str, pid: int) -> None:
+    """The serve's sessions ended, as a restart of the database server or an admin ends them
+    (the same FATAL 57P01 to each). Not a restart of pg_virtualenv -t's cluster: `pg_ctlcluster
+    restart` exited 2 now and then on a loaded machine, which would fail CI for nothing."""
     with psycopg.connect(autocommit=True) as admin:
         for backend, _ in sessions(url, pid):
-            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+            admin.execute("SELECT pg_terminate_backend(%s, 10000)", (backend,))  # waits until it ended
 
 
 def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_a_restart(
@@ -92,15 +85,8 @@ def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_
         rated = poll()
         assert rated["ratings"] != first["ratings"] and rated["content"] != first["content"]
 
-        restart(database, proc.pid)
-        deadline = time.monotonic() + 30
-        while True:  # the server back: answered on new connections, as before
-            try:
-                assert poll() == rated
-                break
-            except urllib.error.HTTPError as e:  # a 503 while it starts
-                assert e.code == 503 and time.monotonic() < deadline
-                time.sleep(0.2)
+        end_sessions(database, proc.pid)
+        assert poll() == rated  # answered at once, on new connections
         assert sessions(database, proc.pid) != held
         assert ws.cli("feedback", "ada", "1", "clear").exit_code == 0
         assert poll()["ratings"] == first["ratings"]
