@@ -23,6 +23,7 @@
   let seq = 0;
   let edits = 0;  // the changes made on the page so far (changed())
   let expired = false;  // the server takes this page's link no more (expire())
+  let away = false;  // its reader removed (a 410, readerGone()): no previews until a poll is answered
   // the versions the page was made at (null: made without the database): a change between its
   // making and the first poll is one too
   let versions = null;
@@ -45,13 +46,14 @@
   frame.addEventListener("load", fit);
 
   async function refresh() {
-    if (expired) return;  // the server takes the link no more: nothing to preview with it
+    if (expired || away) return;  // the server takes the link no more: nothing to preview with it
     const mine = ++seq;
     const asked = edits;
     let data;
     try {
       const response = await fetch(`${pages}/preview`, { method: "POST", body: new FormData(form) });
       if (response.status === 403) { expire(); return; }  // the secret rotated, before a poll said it
+      if (response.status === 410) { readerGone(); return; }  // removed, before a poll said it
       data = await response.json();
       // not made just now (a 503): asked again when the server says, unless an edit asks first
       // (one made while this answer was on its way has asked already, 250 ms after it: kept)
@@ -66,7 +68,7 @@
       delete summary.dataset.count;
       return;
     }
-    if (mine !== seq || expired) return;  // an older answer arriving late, or after the link's end
+    if (mine !== seq || expired || away) return;  // an older answer arriving late, or after the link's end
     mark(data.invalid || []);
     if (!data.ok) {
       errorsBox.textContent = data.errors;
@@ -219,13 +221,24 @@
     if (title) title.after(note); else document.body.prepend(note);
   }
 
-  // The link no longer taken (a 403, to a poll or to a preview): the note says it, the one thing
-  // said. The preview's messages of an edit, and the fields they marked, are put away (fixing
-  // them would save nothing), and so is its summary; no more previews are asked for.
+  // The link no longer taken (a 403, to a poll or to a preview), or its reader removed (a 410):
+  // the note says it, the one thing said. The preview's messages of an edit, and the fields they
+  // marked, are put away (fixing them would save nothing), and so is its summary; no more
+  // previews are asked for (for a 410, until a poll is answered again: then the preview is).
   function expire() {
     expired = true;
-    clearTimeout(timer);
     say("link-expired", EXPIRED);
+    putAway();
+  }
+
+  function readerGone() {
+    away = true;
+    say("reader-gone", GONE);
+    putAway();
+  }
+
+  function putAway() {
+    clearTimeout(timer);
     errorsBox.hidden = true;
     errorsBox.textContent = "";
     mark([]);
@@ -238,9 +251,14 @@
     try {
       const answer = await fetch(`${pages}/version`);
       if (answer.status === 403) { expire(); return; }  // the secret rotated: never again
-      if (answer.status === 410) { say("reader-gone", GONE); wait = 60000; throw new Error("410"); }
+      if (answer.status === 410) { readerGone(); wait = 60000; throw new Error("410"); }
       const gone = document.getElementById("reader-gone");
-      if (gone) { if (!dirty) { location.reload(); return; } gone.remove(); }  // back (edits here kept)
+      if (gone) {  // back: the page made again, or its edits kept and previewed again
+        if (!dirty) { location.reload(); return; }
+        gone.remove();
+        away = false;
+        refresh();
+      }
       if (!answer.ok) { wait = unavailableWait(answer); throw new Error(`${answer.status}`); }
       const v = await answer.json();
       if (saving) return;

@@ -58,3 +58,42 @@ def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_wo
         expect(page.locator("#link-expired")).to_contain_text("This link is no longer valid", timeout=WAIT_MS)
         assert "server running" not in page.locator("#summary").inner_text()
         page.close()
+
+
+def test_the_preview_s_messages_give_way_to_the_note_that_the_reader_was_removed(web_workspace, browser):  # noqa: F811
+    """ada.yaml removed while her page is open with an edit's message: the 410's note is the one
+    thing said, as the 403's is, and an edit after it says nothing of the server."""
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    token = secret_in_a_file(ws)[1]
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(f"{ws.base_url}/u/{token}")
+        page.fill("[name=kw] >> nth=1", LONG)
+        errors, keyword = page.locator("#preview-errors"), page.locator("[name=kw] >> nth=1")
+        expect(errors).to_contain_text("a keyword of 313 characters", timeout=WAIT_MS)
+
+        (ws.root / "profiles" / "ada.yaml").unlink()
+        expect(page.locator("#reader-gone")).to_contain_text("no longer receives digests", timeout=WAIT_MS)
+        expect(errors).to_be_hidden()  # was: the keyword's message, under the note
+        expect(keyword).not_to_have_attribute("aria-invalid", "true")
+        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#reader-gone").inner_text()]
+
+        page.fill("[name=kw] >> nth=1", "neuromorphic")  # an edit after it: nothing else said
+        page.wait_for_timeout(1000)
+        expect(errors).to_be_hidden()
+        assert "server running" not in page.locator("#summary").inner_text()
+        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#reader-gone").inner_text()]
+        page.close()
+
+        ws.profile("ada", ADA)  # back; then removed again while a page open on it polls not yet
+        page = browser.new_page()
+        page.route("**/version", lambda route: route.abort())
+        page.goto(f"{ws.base_url}/u/{token}")
+        (ws.root / "profiles" / "ada.yaml").unlink()
+        with page.expect_response(lambda r: r.url.endswith("/preview")) as refused:
+            page.fill("[name=kw] >> nth=1", "spiking")
+        assert refused.value.status == 410
+        expect(page.locator("#reader-gone")).to_contain_text("no longer receives digests", timeout=WAIT_MS)
+        assert "server running" not in page.locator("#summary").inner_text()  # was: said so
+        page.close()
