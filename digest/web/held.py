@@ -9,7 +9,9 @@ lent to one request at a time; a request that finds it lent opens one of its own
 rather than wait. Its connection is in autocommit: each read sees what other processes committed
 before it (a rating made in another tab, `digest feedback`). One that was dropped (the server
 restarted, the session ended by an admin, an idle timeout) is closed and the read made again
-once on a new one; a database still down is said as a Store that cannot open it says it.
+once on a new one; a database still down is said as a Store that cannot open it says it. Before
+each read the schema's version is read again (one light query): a database a later release
+migrated while this process runs is then refused as a newly opened Store refuses it.
 
 On SQLite a Store is opened per read, as before: it is a file's open (0.4 ms), and each open looks
 at the file again (its folder gone, a newer schema, the file replaced).
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from digest.db import db_errors, is_postgres, shown
+from digest.schema import SCHEMA_VERSION
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ def read(database: Path | str, work: Callable[[Store], _T], *, readonly: bool = 
         with Store(database, readonly=readonly) as store:
             return work(store)
     try:
-        if held.store is not None and _dropped(held.store):
+        if held.store is not None and not _usable(held.store):
             _drop(held)
         if held.store is None:
             held.store = Store(database, readonly=readonly)
@@ -86,6 +89,18 @@ def read(database: Path | str, work: Callable[[Store], _T], *, readonly: bool = 
         raise
     finally:
         held.lock.release()
+
+
+def _usable(store: Store) -> bool:
+    """Is the held connection still open, on a database at the schema it was opened at? One light
+    read: a later release may have migrated it since (a fresh Store then refuses it: a newer
+    schema), or it may have been remade; a connection lost meanwhile fails this read."""
+    if _dropped(store):
+        return False
+    try:
+        return store.db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    except db_errors():  # lost, or no schema here any more: opened again, said as a new Store says it
+        return False
 
 
 def _dropped(store: Store) -> bool:

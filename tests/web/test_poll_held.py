@@ -2,18 +2,21 @@
 answers the polls on the connections it holds (digest.web.held), not two new ones a poll (6-15 ms
 each: benchmarks/bench_version_poll.py); a rating made by another process is in the next poll's
 answer, and a poll after its sessions ended (as a restart of the database server ends them) is
-answered on new connections."""
+answered on new connections; a database a later release migrated meanwhile is refused as a new
+Store refuses it."""
 
 from __future__ import annotations
 
 import json
 import select
+import urllib.error
 import urllib.request
 
 import psycopg
 import pytest
 
 from digest.db import is_postgres
+from digest.schema import SCHEMA_VERSION
 from digest.signing import Signer
 
 from conftest import NOW, SECRET, WebWorkspace, make_dump
@@ -90,3 +93,36 @@ def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_
         assert sessions(database, proc.pid) != held
         assert ws.cli("feedback", "ada", "1", "clear").exit_code == 0
         assert poll()["ratings"] == first["ratings"]
+
+
+def test_a_poll_on_a_held_connection_says_a_newer_schema_as_a_new_store_would(
+    tmp_path, smtp_server, database, monkeypatch
+):
+    """A later release migrated the database while this `digest serve` runs (its connections
+    opened at the schema it understands): the polls are 503 at once, lasting (no Retry-After),
+    the log saying the newer schema, as they are in a serve started after the upgrade."""
+    if not is_postgres(database):
+        pytest.skip("a connection is held on PostgreSQL only (an SQLite Store's open is a file's)")
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    url = f"{ws.base_url}/u/{token}/version"
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        proc.stdout.readline()  # Serving on ...
+        with urllib.request.urlopen(url, timeout=HANG) as answer:
+            assert answer.status == 200
+        assert len(sessions(database, proc.pid)) == 2  # held
+        with psycopg.connect(database, autocommit=True) as admin:  # a later release's migration
+            admin.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
+        for _ in range(2):  # each poll, not the first alone
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url, timeout=HANG)
+            assert refused.value.code == 503 and refused.value.headers.get("Retry-After") is None
+        proc.terminate()
+        logged = proc.stderr.read()
+    words = f"the database has schema version {SCHEMA_VERSION + 1}, newer than this digest understands"
+    assert logged.count(words) == 2, logged
