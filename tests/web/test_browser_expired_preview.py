@@ -1,9 +1,11 @@
 """A preferences page whose link the server no longer takes (web.secret_file rotated while it is
-open) says that one thing (Debian's Chromium, Playwright): the live preview's messages of an edit
-(a keyword too long) are not left under it, nor the fields they marked, and an edit made after
-it is not said to find the server away."""
+open: a 403; its reader's profile file removed: a 410) says that one thing (Debian's Chromium,
+Playwright): the live preview's messages of an edit (a keyword too long) are not left under it,
+nor the fields they marked, and an edit made after it is not said to find the server away."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
@@ -14,30 +16,39 @@ WAIT_MS = 8000  # the page polls every 1.5 s
 LONG = "neuromorphic " + "x" * 300  # refused: "a keyword of 313 characters (...); at most 100"
 
 
+def said_alone(browser, base: str, token: str, note: str, words: str, end: Callable[[], None]) -> None:  # noqa: F811
+    """ada's page with a keyword too long, its message shown; then ``end()`` (the link no longer
+    taken): the note #``note`` says ``words``, the preview's message is put away and the keyword
+    unmarked, and the note is the page's one alert, before and after an edit."""
+    page = browser.new_page()
+    page.goto(f"{base}/u/{token}")
+    page.fill("[name=kw] >> nth=1", LONG)
+    errors, keyword = page.locator("#preview-errors"), page.locator("[name=kw] >> nth=1")
+    expect(errors).to_contain_text("a keyword of 313 characters", timeout=WAIT_MS)
+    expect(keyword).to_have_attribute("aria-invalid", "true")
+
+    end()
+    shown = page.locator(f"#{note}")
+    expect(shown).to_contain_text(words, timeout=WAIT_MS)
+    expect(errors).to_be_hidden()  # was: the keyword's message, under the note, as if fixing it would do
+    expect(keyword).not_to_have_attribute("aria-invalid", "true")
+    assert page.get_by_role("alert").all_inner_texts() == [shown.inner_text()]
+
+    page.fill("[name=kw] >> nth=1", "neuromorphic")  # an edit after it: nothing else said
+    page.wait_for_timeout(1000)
+    expect(errors).to_be_hidden()
+    assert "server running" not in page.locator("#summary").inner_text()
+    assert page.get_by_role("alert").all_inner_texts() == [shown.inner_text()]
+    page.close()
+
+
 def test_the_preview_s_messages_give_way_to_the_note_that_the_link_is_no_longer_valid(web_workspace, browser):  # noqa: F811
     ws = web_workspace
     ws.profile("ada", ADA)
     secret, token = secret_in_a_file(ws)
     with ws.serve():
-        page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{token}")
-        page.fill("[name=kw] >> nth=1", LONG)
-        errors, keyword = page.locator("#preview-errors"), page.locator("[name=kw] >> nth=1")
-        expect(errors).to_contain_text("a keyword of 313 characters", timeout=WAIT_MS)
-        expect(keyword).to_have_attribute("aria-invalid", "true")
-
-        secret.write_text("rotated-secret-0123456789abcdef01234\n")
-        expect(page.locator("#link-expired")).to_contain_text("This link is no longer valid", timeout=WAIT_MS)
-        expect(errors).to_be_hidden()  # was: the keyword's message, under the note, as if fixing it would do
-        expect(keyword).not_to_have_attribute("aria-invalid", "true")
-        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#link-expired").inner_text()]
-
-        page.fill("[name=kw] >> nth=1", "neuromorphic")  # an edit after it: nothing else said
-        page.wait_for_timeout(1000)
-        expect(errors).to_be_hidden()
-        assert "server running" not in page.locator("#summary").inner_text()
-        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#link-expired").inner_text()]
-        page.close()
+        rotate = lambda: secret.write_text("rotated-secret-0123456789abcdef01234\n")  # noqa: E731
+        said_alone(browser, ws.base_url, token, "link-expired", "This link is no longer valid", rotate)
 
 
 def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_workspace, browser):  # noqa: F811
@@ -67,24 +78,8 @@ def test_the_preview_s_messages_give_way_to_the_note_that_the_reader_was_removed
     ws.profile("ada", ADA)
     token = secret_in_a_file(ws)[1]
     with ws.serve():
-        page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{token}")
-        page.fill("[name=kw] >> nth=1", LONG)
-        errors, keyword = page.locator("#preview-errors"), page.locator("[name=kw] >> nth=1")
-        expect(errors).to_contain_text("a keyword of 313 characters", timeout=WAIT_MS)
-
-        (ws.root / "profiles" / "ada.yaml").unlink()
-        expect(page.locator("#reader-gone")).to_contain_text("no longer receives digests", timeout=WAIT_MS)
-        expect(errors).to_be_hidden()  # was: the keyword's message, under the note
-        expect(keyword).not_to_have_attribute("aria-invalid", "true")
-        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#reader-gone").inner_text()]
-
-        page.fill("[name=kw] >> nth=1", "neuromorphic")  # an edit after it: nothing else said
-        page.wait_for_timeout(1000)
-        expect(errors).to_be_hidden()
-        assert "server running" not in page.locator("#summary").inner_text()
-        assert page.get_by_role("alert").all_inner_texts() == [page.locator("#reader-gone").inner_text()]
-        page.close()
+        remove = (ws.root / "profiles" / "ada.yaml").unlink
+        said_alone(browser, ws.base_url, token, "reader-gone", "no longer receives digests", remove)
 
         ws.profile("ada", ADA)  # back; then removed again while a page open on it polls not yet
         page = browser.new_page()

@@ -53,21 +53,30 @@ def end_sessions(url: str, pid: int) -> None:
             admin.execute("SELECT pg_terminate_backend(%s, 10000)", (backend,))  # waits until it ended
 
 
-def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_a_restart(
-    tmp_path, smtp_server, database, monkeypatch
-):
+def ada_ingested(tmp_path, port: int, database: str, monkeypatch) -> tuple[WebWorkspace, str]:
+    """ada's workspace on PostgreSQL (skipped on SQLite), a day ingested, and her link's token."""
     if not is_postgres(database):
         pytest.skip("a connection is held on PostgreSQL only (an SQLite Store's open is a file's)")
     monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
-    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    ws = WebWorkspace(tmp_path, port, database)
     ws.profile("ada", ADA)
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
     assert ws.cli("ingest").exit_code == 0
-    token = Signer.from_config(ws.config).token("ada", NOW)
+    return ws, Signer.from_config(ws.config).token("ada", NOW)
+
+
+def started(proc) -> None:
+    assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+    proc.stdout.readline()  # Serving on ...
+
+
+def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_a_restart(
+    tmp_path, smtp_server, database, monkeypatch
+):
+    ws, token = ada_ingested(tmp_path, smtp_server.port, database, monkeypatch)
 
     with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        proc.stdout.readline()  # Serving on ...
+        started(proc)
 
         def poll() -> dict[str, str]:
             with urllib.request.urlopen(f"{ws.base_url}/u/{token}/version", timeout=HANG) as answer:
@@ -101,18 +110,10 @@ def test_a_poll_on_a_held_connection_says_a_newer_schema_as_a_new_store_would(
     """A later release migrated the database while this `digest serve` runs (its connections
     opened at the schema it understands): the polls are 503 at once, lasting (no Retry-After),
     the log saying the newer schema, as they are in a serve started after the upgrade."""
-    if not is_postgres(database):
-        pytest.skip("a connection is held on PostgreSQL only (an SQLite Store's open is a file's)")
-    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
-    ws = WebWorkspace(tmp_path, smtp_server.port, database)
-    ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    token = Signer.from_config(ws.config).token("ada", NOW)
+    ws, token = ada_ingested(tmp_path, smtp_server.port, database, monkeypatch)
     url = f"{ws.base_url}/u/{token}/version"
     with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        proc.stdout.readline()  # Serving on ...
+        started(proc)
         with urllib.request.urlopen(url, timeout=HANG) as answer:
             assert answer.status == 200
         assert len(sessions(database, proc.pid)) == 2  # held
