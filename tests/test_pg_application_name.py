@@ -77,3 +77,42 @@ def test_a_database_whose_name_holds_application_name_gets_the_workers_session_n
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     assert app == f"digest {worker}", (app, worker)  # was: '' (unnamed)
     assert mine == "mine"  # the user's own kept
+
+
+HOLD = """
+import socket, sys
+socket.sethostname(sys.argv[2])
+from digest.daemon.claims import singleton
+from digest.db import worker_id
+from digest.store import Store
+with Store(sys.argv[1]) as store, singleton(store, "fetch") as mine:
+    print(worker_id(), mine, flush=True)
+    sys.stdin.read()  # held until the test closes it
+"""
+
+
+def test_a_worker_on_a_host_of_a_non_ascii_name_is_named_so_the_admin_knows_it():
+    """PostgreSQL puts "?" for each byte of an application_name that is not ASCII: a worker on
+    bücher-wörk.example was 'digest b??cher-w??rk.example:PID:TOKEN' in the warning of a pass kept
+    waiting for it and in `digest status`, matching no row of the workers table. Real parts: a real
+    process on a host of that name (unshare -u) holding the "fetch" lock, its holder as a pass sees it."""
+    from digest.daemon.holders import holders
+    from digest.store import Store
+
+    host = "bücher-wörk.example"
+    with postgres_database() as url:
+        command = ["unshare", "-u", sys.executable, "-c", HOLD, url, host]
+        worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            line = worker.stdout.readline().split()
+            if not line:
+                pytest.skip("cannot name a host here (not root?)")
+            assert line[1] == "True", line
+            with Store(url) as store:
+                (held,) = holders(store, ("fetch",))
+        finally:
+            worker.communicate("", timeout=30)
+    assert held.application.isascii() and "?" not in held.application, held.application
+    assert f", worker {line[0]}, client " in held.describe(), (
+        held.describe()
+    )  # was: 'digest b??cher-w??rk.example:...'

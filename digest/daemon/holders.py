@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from digest.db import POSTGRESQL, lock_key
+from digest.db import POSTGRESQL, lock_key, session_worker
 from digest.store import Store
 
 DUTIES = ("fetch", "ingest")  # the duties one worker at a time does (first.fetch_first, read_inbox)
@@ -48,6 +48,8 @@ class Holder:
         """'pid 4711 (application "digest h:12:ab", client 10.0.0.5, idle since 06:58:02 UTC,
         connected 06:50:00 UTC)'"""
         app = f'application "{self.application}"' if self.application else "no application name"
+        if (worker := session_worker(self.application)) not in ("", self.application.removeprefix("digest ")):
+            app += f", worker {worker}"  # its host's name not ASCII: in punycode in the application's
         if not self.shown:  # its client, state and times NULL to a role without pg_read_all_stats
             return f"pid {self.pid} ({app}; its client and state not shown to this role)"
         state = f"{self.state} since {_at(self.since)}" if self.since else self.state
