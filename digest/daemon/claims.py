@@ -143,7 +143,7 @@ def singleton(
         if patience is not None and waited >= patience and time.monotonic() - looked >= 1.0:
             holder, looked = next(iter(holders(store, (duty,))), None), time.monotonic()
             quiet, most = alive or (0.0, 0.0)
-            silent = holder.silent(store) if holder is not None else None
+            silent = holder.silent if holder is not None else None
             judged = holder is not None and (silent is None or silent > quiet)  # None: let go meanwhile
             if alive is None or judged or waited >= most:
                 log.warning("%s", held_note(holder, duty, waited, silent, quiet if alive else None))
@@ -176,7 +176,7 @@ def _say_waiting(store: Store, duty: str, waited: float, alive: tuple[float, flo
     if holder is None:  # let go meanwhile: the lock is taken at the next try
         return said
     quiet = alive[0] if alive is not None else None
-    silent = holder.silent(store) if quiet is not None else None
+    silent = holder.silent if quiet is not None else None
     at_work = quiet is not None and silent is not None and silent <= quiet
     if not (at_work and said == "work"):
         log.warning("%s", waiting_note(holder, duty, waited, silent, quiet))

@@ -25,24 +25,15 @@ class Holder:
     since: dt.datetime | None  # when it came to that state (its last statement's end, when idle)
     connected: dt.datetime | None  # when that session began: the lock is held since then at most
     shown: bool = True  # False: pg_stat_activity hides the session from this role (not its own)
+    # seconds it had said nothing to the database when looked at, by the server's clock (0: running
+    # a statement; None: not shown to this role)
+    silent: float | None = None
 
     def idle_for(self, now: dt.datetime) -> dt.timedelta | None:
         """How long it has done nothing while holding the lock (None: it is running a statement)."""
         if self.since is None or not self.state.startswith("idle"):
             return None
         return max(now - self.since, dt.timedelta(0))
-
-    def silent(self, store: Store) -> float | None:
-        """Seconds its session has said nothing to the database, by the server's clock (0: running
-        a statement; None: not shown to this role, or gone)."""
-        if not self.shown:
-            return None
-        row = store.db.execute(
-            "SELECT CASE WHEN state = 'active' THEN 0 ELSE "
-            "EXTRACT(EPOCH FROM clock_timestamp() - state_change) END FROM pg_stat_activity WHERE pid = ?",
-            (self.pid,),
-        ).fetchone()
-        return None if row is None or row[0] is None else max(float(row[0]), 0.0)
 
     def describe(self) -> str:
         """'pid 4711 (application "digest h:12:ab", client 10.0.0.5, idle since 06:58:02 UTC,
@@ -72,16 +63,21 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
     rows = store.db.execute(
         "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, "
         "CASE WHEN a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END, a.state, "
-        "a.state_change, a.backend_start FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "a.state_change, a.backend_start, CASE WHEN a.state = 'active' THEN 0 ELSE "
+        "EXTRACT(EPOCH FROM clock_timestamp() - a.state_change) END "
+        "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid() "
         "ORDER BY l.pid"
     ).fetchall()
     found = []
-    for high, low, pid, app, client, state, since, connected in rows:
+    for high, low, pid, app, client, state, since, connected, silent in rows:
         if keys.get(high, (None,))[0] == low:
             duty = keys[high][1]
             shown = connected is not None  # backend_start: NULL only to a role it is hidden from
-            found.append(Holder(duty, pid, app or "", client or "?", state or "?", since, connected, shown))
+            quiet = None if silent is None else max(float(silent), 0.0)
+            found.append(
+                Holder(duty, pid, app or "", client or "?", state or "?", since, connected, shown, quiet)
+            )
     return found
 
 
