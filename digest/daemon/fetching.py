@@ -15,11 +15,12 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, FetchRecord, fetch_source, last_fetches
-from digest.ingest.http import DEADLINE, Http
+from digest.ingest.http import ARXIV_HOSTS, ARXIV_PACE, DEADLINE, Http
 from digest.models import Profile
 from digest.slots import due_slot, latest_slot, next_slot
 from digest.store import Store
@@ -83,29 +84,37 @@ BACKOFF = 2.0  # s: Http's first wait between a source's tries (doubling after e
 MAX_WAIT = 120.0  # s: Http's longest wait between tries: one longer ends the fetch (no more tries)
 
 
+def pace(source: SourceConfig) -> float:
+    """The longest a try of ``source`` waits for its host's pace before it is made (Http._pace):
+    ARXIV_PACE for an arXiv host's, asked ARXIV_PACE after the request before it (another
+    source's too: several categories fetched one after the other), else none."""
+    return ARXIV_PACE if (urlsplit(source.url).hostname or "").lower() in ARXIV_HOSTS else 0.0
+
+
 def fetch_time(source: SourceConfig) -> float:
     """The longest a fetch of ``source`` takes while it is still retrying (Http.get): each of its
-    tries a timeout long, and the doubling waits between them, up to the first longer than
-    MAX_WAIT, where Http gives up (retries 10: 7 tries, not 11). Not counted: an answer dribbled
-    in (refused at DEADLINE x the timeout, not tried again), a server's Retry-After (MAX_WAIT at
-    most), an arXiv host's pace, the daily papers API's further pages."""
+    tries a timeout long after its host's pace (:func:`pace`), and the doubling waits between
+    them, up to the first longer than MAX_WAIT, where Http gives up (retries 10: 7 tries, not 11).
+    Not counted: an answer dribbled in (refused at DEADLINE x the timeout, not tried again), a
+    server's Retry-After (MAX_WAIT at most), the daily papers API's further pages."""
     waits = [BACKOFF * 2**n for n in range(source.retries)]
     waits = [w for w in waits if w <= MAX_WAIT]  # doubling: the first longer ends the tries
-    return (len(waits) + 1) * source.timeout_seconds + sum(waits)
+    return (len(waits) + 1) * (pace(source) + source.timeout_seconds) + sum(waits)
 
 
 def quiet_time(source: SourceConfig) -> float:
     """The longest a worker at work fetching ``source`` says nothing to the database: one try (an
-    answer dribbled in, up to DEADLINE x the timeout) and the wait before it (MAX_WAIT at most, ours
-    or a server's Retry-After), fetch_source speaking to it at each try made again. Longer: that
-    worker is stopped or hung."""
-    return DEADLINE * source.timeout_seconds + (MAX_WAIT if source.retries else 0.0)
+    answer dribbled in, up to DEADLINE x the timeout), its host's pace before it (:func:`pace`)
+    and the wait before that (MAX_WAIT at most, ours or a server's Retry-After), fetch_source
+    speaking to it at each try made again. Longer: that worker is stopped or hung."""
+    return pace(source) + DEADLINE * source.timeout_seconds + (MAX_WAIT if source.retries else 0.0)
 
 
 def longest_fetch(source: SourceConfig) -> float:
-    """The longest a fetch of ``source`` may take at all: every try dribbled in to its deadline, every
-    wait MAX_WAIT long (Retry-After)."""
-    return (source.retries + 1) * DEADLINE * source.timeout_seconds + source.retries * MAX_WAIT
+    """The longest a fetch of ``source`` may take at all: every try dribbled in to its deadline after
+    its host's pace, every wait MAX_WAIT long (Retry-After)."""
+    tries = source.retries + 1
+    return tries * (pace(source) + DEADLINE * source.timeout_seconds) + source.retries * MAX_WAIT
 
 
 def patience_for(sources: Sequence[SourceConfig], least: float) -> float:

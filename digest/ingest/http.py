@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"digest/{__version__} (research-paper email digest; python-httpx/{httpx.__version__})"
 ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
+ARXIV_PACE = 3.0  # s between two requests to an arXiv host (Http's min_interval): arXiv asks for it
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
 OFFLINE = "not tried again: fetch again once online"  # offline_once's word of a try not made
@@ -75,7 +76,7 @@ class Http:
         retries: int = 3,
         backoff: float = 2.0,
         max_wait: float = 120.0,
-        min_interval: float = 3.0,
+        min_interval: float = ARXIV_PACE,
         max_bytes: int = MAX_BYTES,
         slow_hosts: frozenset[str] = ARXIV_HOSTS,
         clock: Callable[[], float] = time.monotonic,
