@@ -343,18 +343,22 @@ class PgConnection:
         app = {} if named else {"application_name": session_name(worker_id())}  # pg_stat_activity's
         timeout = max(1, int(connect_timeout))
         self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=timeout, **app)
+        self.mark = ""  # a comment each statement ends with ("": none): digest.daemon.speaking's
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
         want_id = bool(_INSERT.match(sql))
         text = pg_sql(sql, want_id)
         cur = self.raw.cursor()
-        cur.execute(text, tuple(params) if not isinstance(params, dict) else params)
+        cur.execute(self._marked(text), tuple(params) if not isinstance(params, dict) else params)
         return PgCursor(cur, want_id and text.endswith("RETURNING id"))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         cur = self.raw.cursor()
-        cur.executemany(pg_sql(sql), [tuple(r) for r in rows])
+        cur.executemany(self._marked(pg_sql(sql)), [tuple(r) for r in rows])
         return PgCursor(cur, False)
+
+    def _marked(self, text: str) -> str:
+        return f"{text}\n{self.mark}" if self.mark else text
 
     @property
     def in_transaction(self) -> bool:

@@ -17,6 +17,7 @@ same statements run without the PostgreSQL clauses.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from digest.daemon.holders import held_note, holders, waiting_note
+from digest.daemon.speaking import FROZEN_AFTER, MARK, speaking
 from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
 from digest.schema import SCHEMA_VERSION
@@ -129,24 +131,33 @@ def singleton(
     within ``quiet`` s (a worker at work, retrying), ``most`` s in all at most: given up, and the
     holder called stopped or hung, only once it has been silent longer (holders.held_note); without
     ``patience``, the holder judged by ``quiet`` after SAY_AFTER: said to be at work, waited for, or
-    stopped or hung, and what to do (holders.waiting_note)."""
+    stopped or hung, and what to do (holders.waiting_note). A holder that speaks while it holds the
+    lock (digest.daemon.speaking, as this one does once it has it) is judged by FROZEN_AFTER in
+    place of ``quiet``, and a pass gives it up as stopped once it is silent longer, patience or not."""
     if store.dialect != POSTGRESQL:
         yield True
         return
     key = lock_key(duty)
-    got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+    take = f"SELECT pg_try_advisory_lock(?) {MARK}"  # taken: speaking (digest.daemon.speaking)
+    got = bool(store.db.execute(take, (key,)).fetchone()[0])
     started = beaten = time.monotonic()
     said = ""  # what a wait without patience said: "work" (the holder at work), "hung" (what to do)
     looked = 0.0
+    spoke: set[int] = set()  # the holders seen speaking (a word of theirs their last statement)
     while wait and not got and not (stop is not None and stop.is_set()):
         waited = time.monotonic() - started
-        if patience is not None and waited >= patience and time.monotonic() - looked >= 1.0:
+        if patience is not None and time.monotonic() - looked >= 1.0:  # looked at from the start
             holder, looked = next(iter(holders(store, (duty,))), None), time.monotonic()
             quiet, most = alive or (0.0, 0.0)
             silent = holder.silent if holder is not None else None
+            if holder is not None and (holder.speaks or holder.pid in spoke):
+                spoke.add(holder.pid)
+                quiet = min(quiet, FROZEN_AFTER) if alive else FROZEN_AFTER  # speaking: stopped sooner
+            frozen = holder is not None and holder.pid in spoke and (silent is None or silent > quiet)
             judged = holder is not None and (silent is None or silent > quiet)  # None: let go meanwhile
-            if alive is None or judged or waited >= most:
-                log.warning("%s", held_note(holder, duty, waited, silent, quiet if alive else None))
+            if frozen or (waited >= patience and (alive is None or judged or waited >= most)):
+                judging = quiet if alive or frozen else None
+                log.warning("%s", held_note(holder, duty, waited, silent, judging))
                 break
         if patience is None and said != "hung" and waited >= SAY_AFTER and time.monotonic() - looked >= 1.0:
             said, looked = (
@@ -157,11 +168,12 @@ def singleton(
         if beat is not None and time.monotonic() - beaten >= BEAT_EVERY:
             beat()
             beaten = time.monotonic()
-        got = bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+        got = bool(store.db.execute(take, (key,)).fetchone()[0])
     if not got:
         log.debug("%s: another worker is at it; skipped", duty)
     try:
-        yield got
+        with speaking(store) if got else contextlib.nullcontext():
+            yield got
     finally:
         if got:
             store.db.execute("SELECT pg_advisory_unlock(?)", (key,))
@@ -176,6 +188,8 @@ def _say_waiting(store: Store, duty: str, waited: float, alive: tuple[float, flo
     if holder is None:  # let go meanwhile: the lock is taken at the next try
         return said
     quiet = alive[0] if alive is not None else None
+    if holder.speaks:  # one that speaks: stopped once silent FROZEN_AFTER, if not sooner
+        quiet = FROZEN_AFTER if quiet is None else min(quiet, FROZEN_AFTER)
     silent = holder.silent if quiet is not None else None
     at_work = quiet is not None and silent is not None and silent <= quiet
     if not (at_work and said == "work"):

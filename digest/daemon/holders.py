@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from digest.daemon.speaking import FROZEN_AFTER, speaks
 from digest.db import POSTGRESQL, lock_key, session_worker
 from digest.store import Store
 
@@ -28,6 +29,7 @@ class Holder:
     # seconds it had said nothing to the database when looked at, by the server's clock (0: running
     # a statement; None: not shown to this role)
     silent: float | None = None
+    speaks: bool = False  # its last statement a word of digest.daemon.speaking's: it speaks while it holds
 
     def idle_for(self, now: dt.datetime) -> dt.timedelta | None:
         """How long it has done nothing while holding the lock (None: it is running a statement)."""
@@ -64,19 +66,30 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
         "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, "
         "CASE WHEN a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END, a.state, "
         "a.state_change, a.backend_start, CASE WHEN a.state = 'active' THEN 0 ELSE "
-        "EXTRACT(EPOCH FROM clock_timestamp() - a.state_change) END "
+        "EXTRACT(EPOCH FROM clock_timestamp() - a.state_change) END, a.query "
         "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid() "
         "ORDER BY l.pid"
     ).fetchall()
     found = []
-    for high, low, pid, app, client, state, since, connected, silent in rows:
+    for high, low, pid, app, client, state, since, connected, silent, query in rows:
         if keys.get(high, (None,))[0] == low:
             duty = keys[high][1]
             shown = connected is not None  # backend_start: NULL only to a role it is hidden from
             quiet = None if silent is None else max(float(silent), 0.0)
             found.append(
-                Holder(duty, pid, app or "", client or "?", state or "?", since, connected, shown, quiet)
+                Holder(
+                    duty,
+                    pid,
+                    app or "",
+                    client or "?",
+                    state or "?",
+                    since,
+                    connected,
+                    shown,
+                    quiet,
+                    speaks(query),
+                )
             )
     return found
 
@@ -150,11 +163,11 @@ def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
                 f"pg_read_all_stats TO {role}"
             )
             continue
-        idle = h.idle_for(now)
-        if idle is not None and idle.total_seconds() > patience:
+        idle, most = h.idle_for(now), min(patience, FROZEN_AFTER) if h.speaks else patience  # speaking
+        if idle is not None and idle.total_seconds() > most:
             lines.append(
                 f'"{h.duty}" lock held by {h.describe()}, silent for {idle.total_seconds():.0f} s '
-                f"(more than the {patience:.0f} s a worker at it may be): each pass waits for it, then "
+                f"(more than the {most:.0f} s a worker at it may be): each pass waits for it, then "
                 "goes on without; if that worker is stopped or hung, end it, or its session: "
                 f"SELECT pg_terminate_backend({h.pid})"
             )

@@ -1,0 +1,60 @@
+"""A worker holding a duty's advisory lock on PostgreSQL (digest.daemon.claims.singleton) speaks to
+the database every ``SPEAK_EVERY`` seconds from a thread of its own, whatever its duty is doing (a
+request a timeout long, a server's Retry-After, arXiv's pace, a big dump read), so a worker that is
+silent for ``FROZEN_AFTER`` is stopped (SIGSTOP, a machine suspended) or its connection lost, not
+at work: the others need not wait out the longest silence of a fetch (fetching.quiet_time, 240 s
+by default) to tell. A SIGSTOP stops every thread of the process. The lock's taking, and every
+statement of its session while it holds it, end with :data:`MARK`, which pg_stat_activity's
+``query`` (the session's last statement) shows the others (digest.daemon.holders): a holder of
+another release, or a session left idle holding the lock, does not speak so, and is judged by the
+silence of a worker at its fetch as before."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from digest.db import POSTGRESQL, db_errors
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+MARK = "-- digest: speaks while it holds the lock"
+SPEAK_EVERY = 2.0  # s between the words of a worker holding a duty's lock
+FROZEN_AFTER = 20.0  # s of silence (ten words missed) after which a holder that speaks is stopped
+SPEAK = "SELECT 1"
+
+
+def speaks(query: str | None) -> bool:
+    """Whether a session whose last statement was ``query`` (pg_stat_activity's) speaks so."""
+    return bool(query) and query.rstrip().endswith(MARK)
+
+
+@contextmanager
+def speaking(store: Store) -> Iterator[None]:
+    """While the block runs, a word to the database every :data:`SPEAK_EVERY` s from a thread
+    (psycopg serializes it with the block's own statements on the connection; inside the block's
+    transaction, a SELECT 1 changes nothing). A failed word is only not said (the duty's own
+    statements say a database gone)."""
+    if store.dialect != POSTGRESQL:  # one worker (the file lock): no one to speak to
+        yield
+        return
+    done, before, store.db.mark = threading.Event(), store.db.mark, MARK  # before: an outer duty's
+
+    def speak() -> None:
+        while not done.wait(SPEAK_EVERY):
+            try:
+                store.db.execute(SPEAK)
+            except db_errors() as e:
+                log.debug("could not show this worker at its duty: %s", e)
+
+    thread = threading.Thread(target=speak, name="digest-speaking", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        store.db.mark = before
+        thread.join(timeout=30.0)  # a word under way ends first (a database gone: its timeout)
