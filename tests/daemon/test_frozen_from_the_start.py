@@ -9,23 +9,14 @@ status`'s collect_status, aiosmtpd."""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import os
-import signal
-import time
-
 import pytest
 from test_frozen_holder import (
-    at_its_fetch,
+    a_pass_beside_a_frozen_worker,
     cy_due_as_workers_fetch,
     fetch_holding_the_lock,
     status_then_a_pass,
 )
 
-from digest.daemon import status, tick
-from digest.daemon.service import Daemon
-from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
 
 pytestmark = pytest.mark.backends
@@ -36,25 +27,7 @@ SLOW = "    timeout: 15\n    retries: 0\n"  # a worker at them silent 60 s at mo
 def test_a_worker_frozen_as_it_took_the_lock_is_called_stopped_after_20_s_not_60(
     mail_workspace, smtp_server, monkeypatch, caplog
 ):
-    ws = mail_workspace
-    slow = lambda fixture: Route(fixture.body, delay=60)  # noqa: E731 - the fetch it froze in
-    routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, slow)
-    with LocalHttpServer(routes) as server:
-        configure(ws, server, HF + SLOW, RSS + SLOW)
-        frozen = at_its_fetch(ws)
-        os.kill(frozen.pid, signal.SIGSTOP)  # as soon as it holds the lock
-        try:
-            began = time.monotonic()
-            monkeypatch.setattr(tick, "PATIENCE", 2.0)  # a pass's two minutes: its sources' 30 s
-            monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
-            daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
-            with caplog.at_level(logging.INFO, logger="digest"):
-                report = daemon.run_once()
-            waited = time.monotonic() - began
-            shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
-        finally:
-            os.kill(frozen.pid, signal.SIGKILL)
-            frozen.wait(timeout=10)
+    frozen, report, shown, waited = a_pass_beside_a_frozen_worker(mail_workspace, monkeypatch, caplog, SLOW)
     (said,) = [r.getMessage() for r in caplog.records if "lock for at least" in r.getMessage()]
     assert "longer than a worker at it is (20 s): it is stopped or hung" in said, said  # was: (60 s)
     assert "SELECT pg_terminate_backend(" in said, said

@@ -97,28 +97,42 @@ def status_then_a_pass(
     return shown, report, said, time.monotonic() - began
 
 
-def test_a_pass_waiting_for_a_frozen_worker_says_who_holds_the_lock_and_status_names_it(
-    mail_workspace, smtp_server, monkeypatch, caplog
-):
-    ws = mail_workspace
+def a_pass_beside_a_frozen_worker(
+    ws, monkeypatch, caplog, sources: str, rest: float = 0.0
+) -> tuple[subprocess.Popen, tick.TickReport, str, float]:
+    """A real `digest run --once` stopped (SIGSTOP) as soon as it holds the "fetch" lock, in its
+    fetch of a slow loopback source (``sources``: each source's timeout and retries), then, ``rest``
+    s on, a daemon's pass (its patience 2 s, status' 1 s) and `digest status`. (The stopped worker,
+    the pass's report, status' text, the seconds the pass took.)"""
     slow = lambda fixture: Route(fixture.body, delay=60)  # noqa: E731 - the fetch it froze in
     routes, HF, RSS, configure = cy_due_as_workers_fetch(ws, slow)
     with LocalHttpServer(routes) as server:
-        quick = "    timeout: 1\n    retries: 0\n"  # its fetch may take 1 s: status' patience stays 1 s
-        configure(ws, server, HF + quick, RSS + quick)
+        configure(ws, server, HF + sources, RSS + sources)
         frozen = at_its_fetch(ws)
         os.kill(frozen.pid, signal.SIGSTOP)
         try:
             monkeypatch.setattr(tick, "PATIENCE", 2.0)  # a pass's two minutes, not waited for here
             monkeypatch.setattr(status, "PATIENCE", 1.0, raising=False)
-            time.sleep(1.5)  # the frozen worker's session silent past status' patience
+            time.sleep(rest)
+            began = time.monotonic()
             daemon = Daemon(ws.config, lambda: dt.datetime.now(dt.UTC), lambda c: SmtpSender(c.smtp))
             with caplog.at_level(logging.INFO, logger="digest"):
                 report = daemon.run_once()
+            waited = time.monotonic() - began
             shown = status.format_status(status.collect_status(ws.config, dt.datetime.now(dt.UTC)))
         finally:
             os.kill(frozen.pid, signal.SIGKILL)
             frozen.wait(timeout=10)
+    return frozen, report, shown, waited
+
+
+def test_a_pass_waiting_for_a_frozen_worker_says_who_holds_the_lock_and_status_names_it(
+    mail_workspace, smtp_server, monkeypatch, caplog
+):
+    ws = mail_workspace
+    quick = "    timeout: 1\n    retries: 0\n"  # its fetch may take 1 s: status' patience stays 1 s
+    # 1.5 s on: the frozen worker's session silent past status' patience
+    frozen, report, shown, _ = a_pass_beside_a_frozen_worker(ws, monkeypatch, caplog, quick, 1.5)
     me = f"digest {socket.gethostname()}:{frozen.pid}:"
     (said,) = [r for r in caplog.records if "lock for at least" in r.getMessage()]  # was: INFO, no one named
     assert said.levelno == logging.WARNING, said.getMessage()
