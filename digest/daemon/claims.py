@@ -156,7 +156,7 @@ def singleton(
             frozen = holder is not None and holder.pid in spoke and (silent is None or silent > quiet)
             judged = holder is not None and (silent is None or silent > quiet)  # None: let go meanwhile
             if frozen or (waited >= patience and (alive is None or judged or waited >= most)):
-                judging = quiet if alive or frozen else None
+                judging = quiet if alive or holder is not None and holder.pid in spoke else None
                 log.warning("%s", held_note(holder, duty, waited, silent, judging))
                 break
         if patience is None and said != "hung" and waited >= SAY_AFTER and time.monotonic() - looked >= 1.0:

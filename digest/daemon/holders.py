@@ -103,10 +103,11 @@ def held_note(
     who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
     kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
     if quiet is not None and silent is not None and silent <= quiet:
+        longer = "than a fetch of every source may take" if duty == "fetch" else "(a pass's patience)"
         return (
             f'{duty}: another worker has held the "{duty}" lock for at least {waited:.0f} s ({who}) '
             f"and is at work (its session spoke to the database {silent:.0f} s ago); not waited for "
-            "longer than a fetch of every source may take, the pass goes on without it"
+            f"longer {longer}, the pass goes on without it"
         )
     if quiet is not None and silent is not None:
         return (
