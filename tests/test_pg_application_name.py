@@ -80,28 +80,28 @@ def test_a_database_whose_name_holds_application_name_gets_the_workers_session_n
 
 
 HOLD = """
-import socket, sys
+import datetime as dt, socket, sys
 socket.sethostname(sys.argv[2])
-from digest.daemon.claims import singleton
+from digest.daemon.claims import heartbeat, singleton
 from digest.db import worker_id
 from digest.store import Store
 with Store(sys.argv[1]) as store, singleton(store, "fetch") as mine:
+    if sys.argv[3:]:  # noted in the workers table, as a worker's pass notes itself
+        now = dt.datetime.now(dt.UTC)
+        heartbeat(store, worker_id(), now, now, "fetch")
     print(worker_id(), mine, flush=True)
     sys.stdin.read()  # held until the test closes it
 """
 
 
-def test_a_worker_on_a_host_of_a_non_ascii_name_is_named_so_the_admin_knows_it():
-    """PostgreSQL puts "?" for each byte of an application_name that is not ASCII: a worker on
-    bücher-wörk.example was 'digest b??cher-w??rk.example:PID:TOKEN' in the warning of a pass kept
-    waiting for it and in `digest status`, matching no row of the workers table. Real parts: a real
-    process on a host of that name (unshare -u) holding the "fetch" lock, its holder as a pass sees it."""
+def held_by_a_worker_on(host: str, *noted: str):
+    """(The worker's id, its holder of the "fetch" lock as a pass sees it): a real process on a host
+    of that name (unshare -u), ``noted`` ("noted"): in the workers table as a pass notes itself."""
     from digest.daemon.holders import holders
     from digest.store import Store
 
-    host = "bücher-wörk.example"
     with postgres_database() as url:
-        command = ["unshare", "-u", sys.executable, "-c", HOLD, url, host]
+        command = ["unshare", "-u", sys.executable, "-c", HOLD, url, host, *noted]
         worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             line = worker.stdout.readline().split()
@@ -112,7 +112,25 @@ def test_a_worker_on_a_host_of_a_non_ascii_name_is_named_so_the_admin_knows_it()
                 (held,) = holders(store, ("fetch",))
         finally:
             worker.communicate("", timeout=30)
+    return line[0], held
+
+
+def test_a_worker_on_a_host_of_a_non_ascii_name_is_named_so_the_admin_knows_it():
+    """PostgreSQL puts "?" for each byte of an application_name that is not ASCII: a worker on
+    bücher-wörk.example was 'digest b??cher-w??rk.example:PID:TOKEN' in the warning of a pass kept
+    waiting for it and in `digest status`, matching no row of the workers table. Real parts: a real
+    process on a host of that name (unshare -u) holding the "fetch" lock, its holder as a pass sees it."""
+    worker, held = held_by_a_worker_on("bücher-wörk.example")
     assert held.application.isascii() and "?" not in held.application, held.application
-    assert f", worker {line[0]}, client " in held.describe(), (
-        held.describe()
-    )  # was: 'digest b??cher-w??rk.example:...'
+    assert f", worker {worker}, client " in held.describe(), held.describe()  # was: 'digest b??cher-w??rk...'
+
+
+def test_a_worker_on_a_host_named_in_punycode_is_named_as_the_workers_table_names_it():
+    """A host named as DNS writes a name that is not ASCII (xn--bcher-kva.example, as a machine of
+    an internationalized domain is named) was read back as bücher.example: the holder's line named
+    "worker bücher.example:PID:TOKEN", a worker the workers table and the Workers section of
+    `digest status` do not have (theirs is xn--bcher-kva.example:PID:TOKEN). A session whose name is a
+    worker's id in that table is that worker, as it is named."""
+    worker, held = held_by_a_worker_on("xn--bcher-kva.example", "noted")
+    assert held.application == f"digest {worker}", held.application
+    assert ", worker " not in held.describe(), held.describe()  # was: ', worker bücher.example:...'

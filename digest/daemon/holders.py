@@ -30,6 +30,7 @@ class Holder:
     # a statement; None: not shown to this role)
     silent: float | None = None
     speaks: bool = False  # its last statement a word of digest.daemon.speaking's: it speaks while it holds
+    listed: bool = False  # its application_name, "digest " after, a worker's id in the workers table
 
     def idle_for(self, now: dt.datetime) -> dt.timedelta | None:
         """How long it has done nothing while holding the lock (None: it is running a statement)."""
@@ -41,7 +42,8 @@ class Holder:
         """'pid 4711 (application "digest h:12:ab", client 10.0.0.5, idle since 06:58:02 UTC,
         connected 06:50:00 UTC)'"""
         app = f'application "{self.application}"' if self.application else "no application name"
-        if (worker := session_worker(self.application)) not in ("", self.application.removeprefix("digest ")):
+        worker = "" if self.listed else session_worker(self.application)  # listed: its name is its id
+        if worker not in ("", self.application.removeprefix("digest ")):
             app += f", worker {worker}"  # its host's name not ASCII: in punycode in the application's
         if not self.shown:  # its client, state and times NULL to a role without pg_read_all_stats
             return f"pid {self.pid} ({app}; its client and state not shown to this role)"
@@ -58,7 +60,9 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
     bigint key of pg_advisory_lock is in pg_locks as classid (its high 32 bits), objid (its low)
     and objsubid 1. A session of another role shows its pid and application_name to a role
     without pg_read_all_stats, its client, state and times NULL (``shown`` False; its client
-    not "local", which is a Unix socket's client_port -1)."""
+    not "local", which is a Unix socket's client_port -1). ``listed``: its application_name names a
+    row of the workers table as it is (a host named in punycode, xn--bcher-kva: not read back as
+    bücher, a worker the table does not have)."""
     if store.dialect != POSTGRESQL:
         return []
     keys = {((k := lock_key(d)) >> 32) & 0xFFFFFFFF: (k & 0xFFFFFFFF, d) for d in duties}
@@ -66,13 +70,14 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
         "SELECT l.classid::bigint, l.objid::bigint, l.pid, a.application_name, "
         "CASE WHEN a.client_port = -1 THEN 'local' ELSE host(a.client_addr) END, a.state, "
         "a.state_change, a.backend_start, CASE WHEN a.state = 'active' THEN 0 ELSE "
-        "EXTRACT(EPOCH FROM clock_timestamp() - a.state_change) END, a.query "
+        "EXTRACT(EPOCH FROM clock_timestamp() - a.state_change) END, a.query, "
+        "EXISTS (SELECT 1 FROM workers w WHERE w.id = substr(a.application_name, 8)) "
         "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid() "
         "ORDER BY l.pid"
     ).fetchall()
     found = []
-    for high, low, pid, app, client, state, since, connected, silent, query in rows:
+    for high, low, pid, app, client, state, since, connected, silent, query, listed in rows:
         if keys.get(high, (None,))[0] == low:
             duty = keys[high][1]
             shown = connected is not None  # backend_start: NULL only to a role it is hidden from
@@ -89,6 +94,7 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
                     shown,
                     quiet,
                     speaks(query),
+                    bool(listed),
                 )
             )
     return found
