@@ -104,3 +104,24 @@ def test_a_day_with_its_year_after_the_file_was_saved_is_refused(day):
 
 def test_a_day_with_its_year_on_the_day_after_the_file_was_saved_is_read():
     assert parse(make_dump("Mar 21, 2026", PAPERS)).day == dt.date(2026, 3, 21)
+
+
+@pytest.mark.parametrize("before", [0, 1], ids=["first-title", "second-title"])
+def test_a_dump_without_a_day_line_whose_title_is_a_day_is_refused_as_having_none(before):
+    """A dump with no day line whose first paragraphs hold a paper titled "May 2" (a film's, a
+    day's): the title was taken for the day, and the dump refused as "titles and abstracts are
+    out of step" at the abstract after it, which said nothing of the day line missing."""
+    papers = [*PAPERS[:before], ("May 2", "A film about one day in spring. It follows two people."), *PAPERS]
+    text = make_dump("Mar 14", papers).replace("Mar 14\n\n", "", 1)
+    with pytest.raises(DumpError) as info:
+        parse(text)
+    line = 9 + 4 * before
+    assert str(info.value) == (
+        f"day.txt:{line}: no day line? 'May 2' was taken for the listing's day, but the paragraph "
+        f"after it (line {line + 2}: 'A film about one day in spring. It follows two people.') reads "
+        "as an abstract, not a title, and the titles and abstracts after it do not pair up: if "
+        "'May 2' is a paper's title, put the day the page shows on a line of its own before the "
+        'first title ("Mar 14", "14 Mar", "March 14, 2026", "14 March 2026" or "2026-03-14"); if it '
+        "is the day, the first paper's title is missing. The dump is refused whole: mend it and "
+        "drop it in the inbox again"
+    )

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 from digest.errors import DumpError
-from digest.ingest.sources.decode import paragraphs
+from digest.ingest.sources.decode import Paragraph, paragraphs
 from digest.ingest.sources.sentences import ASKED, SENTENCE_END, states
 from digest.models import Entry, Listing
 
@@ -102,6 +102,25 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
                 f"{path}:{para.line}: a paragraph longer than {MAX_PARAGRAPH:,} characters "
                 f"({len(para.text):,}); not a listing's title or abstract. The dump is refused whole"
             )
+    try:
+        entries = _pairs(body, path)
+    except DumpError as e:
+        if _reads_as_title(body[0].text):
+            raise
+        raise _day_as_title(paras[i], body[0], path) from e
+    if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
+        raise DumpError(
+            f"{path}:{len(lines)}: the file ends in the middle of a sentence "
+            f"({_clip(entries[-1].abstract[-60:])!r}) without a final newline: an interrupted "
+            "copy? Copy the whole dump again"
+        )
+    canon = "\n".join([f"{MONTHS[month - 1]} {day}"] + [f"{e.title}\n{e.abstract}" for e in entries])
+    digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
+    return Listing(source=path, day=listing_day, entries=tuple(entries), sha256=digest)
+
+
+def _pairs(body: list[Paragraph], path: Path) -> list[Entry]:
+    """The body's paragraphs as (title, abstract) pairs, refused where they show out of step."""
     entries: list[Entry] = []
     for k in range(0, len(body), 2):
         title = body[k]
@@ -124,15 +143,20 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
                 "dump is refused whole: mend it (or copy the listing again) and drop it in the inbox again"
             )
         entries.append(Entry(title=title.text, abstract=abstract.text, line=title.line))
-    if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
-        raise DumpError(
-            f"{path}:{len(lines)}: the file ends in the middle of a sentence "
-            f"({_clip(entries[-1].abstract[-60:])!r}) without a final newline: an interrupted "
-            "copy? Copy the whole dump again"
-        )
-    canon = "\n".join([f"{MONTHS[month - 1]} {day}"] + [f"{e.title}\n{e.abstract}" for e in entries])
-    digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
-    return Listing(source=path, day=listing_day, entries=tuple(entries), sha256=digest)
+    return entries
+
+
+def _day_as_title(day: Paragraph, after: Paragraph, path: Path) -> DumpError:
+    """The body does not pair up, and the paragraph after the "day line" reads as an abstract:
+    the dump has likely no day line, and a paper's title that is a day ("May 2") was taken for it."""
+    return DumpError(
+        f"{path}:{day.line}: no day line? {day.text!r} was taken for the listing's day, but the "
+        f"paragraph after it (line {after.line}: {_clip(after.text)!r}) reads as an abstract, not "
+        f"a title, and the titles and abstracts after it do not pair up: if {day.text!r} is a "
+        "paper's title, put the day the page shows on a line of its own before the first title "
+        f"({DAY_FORMS}); if it is the day, the first paper's title is missing. The dump is "
+        "refused whole: mend it and drop it in the inbox again"
+    )
 
 
 def _reads_as_title(text: str) -> bool:
