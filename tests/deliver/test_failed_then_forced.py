@@ -72,3 +72,27 @@ def test_the_note_names_the_address_a_later_digest_went_to_when_it_is_another(tm
     ]
     assert line.startswith("  r2 <r2@example.org> ("), status
     assert "): 550 5.1.1 Mailbox unavailable (a later digest was sent to r2@new.example.org at " in line
+
+
+def test_a_newcomer_given_a_removed_readers_name_puts_no_note_on_their_refusal(tmp_path, database):
+    """r2's digest refused at r2@example.org, r2.yaml removed (found gone by a send), the name
+    then given to zed@example.net, whose digest is sent: the refusal is the removed reader's,
+    moved aside with their records (r2~removed-TIME), and no later digest of theirs went, so it
+    is listed with no note; zed's digest is not "a later digest" of that reader."""
+    handler = RefusingData({"r2@example.org"}, "550 5.1.1 Mailbox unavailable")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert ws.cli("send").exit_code == 1
+        (ws.root / "profiles" / "r2.yaml").unlink()
+        assert ws.cli("send").exit_code == 0  # its look finds r2.yaml gone
+        ws.profile("r2", "email: zed@example.net\ninterests: [robots]\n")
+        sent = ws.cli("send")
+        assert sent.exit_code == 0 and "zed@example.net" in sent.output and " sent" in sent.output
+        status = ws.cli("status").output
+    failed = [
+        x for x in status.split("Messages that failed for good:\n")[1].splitlines() if x.startswith("  ")
+    ]
+    assert len(failed) == 1 and failed[0].startswith("  r2~removed-"), status
+    assert " <r2@example.org> (" in failed[0] and failed[0].endswith("): 550 5.1.1 Mailbox unavailable"), (
+        status
+    )
