@@ -323,6 +323,14 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
         say_shared(shared, "nothing was rated")
         previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
     click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
+    if (other := carried.by_other) is not None:  # the paused one: the other is served, with the history
+        click.echo(
+            f"note: {user} is paused, and {other.new} (not paused, the same address <{other.email}>) "
+            f"continues {other.old}, whose profile file is gone, from the next `digest send` or daemon "
+            f"pass: this rating is {user}'s own, and steers no digest while {user} is paused; "
+            f"{other.new} gets the next digests, with {other.old}'s ratings (rate them under "
+            f"{other.new}: `digest feedback {other.new} {paper_id} {rating}`)"
+        )
 
 
 def say_put_off(carried: Any, what: str, by: str = "under {new} it") -> None:

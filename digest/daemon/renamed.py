@@ -224,6 +224,7 @@ class Carried:
 
     done: list[Continued]
     waiting: list[Continued]
+    by_other: Continued | None = None  # the gone reader the profile would continue, another's (it paused)
 
     def serving(self, profiles: Sequence[Profile]) -> list[Profile]:
         """``profiles`` but those whose carry-over waits (a digest made for them now would be

@@ -35,7 +35,9 @@ def carried_first(
     one of them continuing it, the only one not paused, is nothing to refuse).
     A config whose profiles folder is not the workers' carries nothing over: ConfigError naming
     ``what`` (the command, as the user runs it), as `digest send` refuses. ``profile`` may be its
-    file as it is about to be saved (`profile set`: refused, nothing is), judged as the others are."""
+    file as it is about to be saved (`profile set`: refused, nothing is), judged as the others are.
+    ``by_other``: the gone reader this profile would continue, continued by another new profile
+    (this one paused, the other the only one not paused)."""
     from digest.profiles.load import load_profiles_lenient, profile_names
 
     if known_readers(store, [profile.user]) or not (alone := pending(config, store, [profile], now)):
@@ -55,7 +57,8 @@ def carried_first(
     if items:  # another profiles folder than the workers' would move a live reader's history
         refuse_if_apart(store, config, what, now, beside=True, keys=FOLDER)
     done, waiting = carry(store, items, now, waiting=(waiting := [])), waiting
-    return Carried(done, waiting)
+    other = next((c for c in found if c.old == alone[0].old and c.new != profile.user), None)
+    return Carried(done, waiting, other)
 
 
 def said_for_new(config: Config, store: Store, profile: Profile, now: dt.datetime | None = None) -> list[str]:

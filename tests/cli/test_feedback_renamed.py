@@ -219,3 +219,29 @@ def test_a_rating_with_another_profiles_folder_than_the_workers_carries_nothing_
     )
     with Store(ws.config.database) as store:
         assert store.schedule_state("ada") is not None and store.ratings("ada2") == {}
+
+
+def test_a_rating_of_a_paused_profile_while_another_continues_the_renamed_reader_says_so(
+    mail_workspace, smtp_server
+):
+    """ada.yaml renamed ada2.yaml, paused, and ada3.yaml made with her address: ada3, the only one
+    not paused, continues ada. `digest feedback ada2 ...` said only 'ada2: paper 2 rated up.': the
+    rating went under paused ada2, who gets no digest, and steered nothing ada's address gets."""
+    ws = mail_workspace
+    first, second = ada_rated_then_renamed(ws)
+    ws.profile("ada2", ADA + "paused: true\n")
+    ws.profile("ada3", ADA)
+
+    rated = digest(ws, "feedback", "ada2", str(second), "up")
+    assert rated.returncode == 0, rated.stderr
+    assert rated.stdout == (
+        f"ada2: paper {second} rated up.\n"
+        "note: ada2 is paused, and ada3 (not paused, the same address <ada@example.org>) continues ada, "
+        "whose profile file is gone, from the next `digest send` or daemon pass: this rating is ada2's "
+        "own, and steers no digest while ada2 is paused; ada3 gets the next digests, with ada's "
+        f"ratings (rate them under ada3: `digest feedback ada3 {second} up`)\n"
+    )
+    assert digest(ws, "send").returncode == 0
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
+        assert found == {"ada": {}, "ada2": {second: 1}, "ada3": {first: -1}}
