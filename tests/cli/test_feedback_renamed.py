@@ -245,3 +245,27 @@ def test_a_rating_of_a_paused_profile_while_another_continues_the_renamed_reader
     with Store(ws.config.database) as store:
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
         assert found == {"ada": {}, "ada2": {second: 1}, "ada3": {first: -1}}
+
+
+def test_a_kept_unsubscribe_counts_as_paused_in_choosing_who_continues_the_renamed_reader(
+    mail_workspace, smtp_server
+):
+    """ada.yaml renamed ada2.yaml and ada3.yaml made with her address, neither paused in its file,
+    and ada2's unsubscribe kept in the database (as the app keeps it while the file cannot be read:
+    Suppressions.unsubscribe): ada2 is out of the choice (a suppression makes a reader of its own),
+    so ada3 continues ada, as if ada2 said paused, and nothing goes to ada2."""
+    ws = mail_workspace
+    first, _ = ada_rated_then_renamed(ws)
+    ws.profile("ada3", ADA)
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada2", wall_clock())
+    status = digest(ws, "status")
+    assert "  ada3 continues ada (the same address <ada@example.org>" in status.stdout, status.stdout
+    sent = digest(ws, "send")
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.startswith("ada3 continues ada (the same address <ada@example.org>")
+    assert "ada2             ada@example.org                  suppressed: unsubscribed on " in sent.stdout
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
+        assert found == {"ada": {}, "ada2": {}, "ada3": {first: -1}}
+        assert [tuple(r) for r in store.db.execute("SELECT user, status FROM outbox")] == [("ada3", "sent")]
