@@ -125,3 +125,14 @@ def test_a_dump_without_a_day_line_whose_title_is_a_day_is_refused_as_having_non
         "is the day, the first paper's title is missing. The dump is refused whole: mend it and "
         "drop it in the inbox again"
     )
+
+
+@pytest.mark.parametrize("title", ["Wait for It...", "Less Is More."], ids=["ellipsis", "period"])
+def test_a_dump_with_a_day_line_whose_first_title_ends_as_a_sentence_is_refused_where_it_is_broken(title):
+    """A dump with its day line, whose first title ends as a sentence does (so reads as no title)
+    and whose last abstract is lost: refused at the title left without one, as before, not as
+    having no day line (the pairs do not fit with the day line taken for a title either)."""
+    text = make_dump("Mar 14", [(title, "We say a little. Then we stop."), *PAPERS])
+    with pytest.raises(DumpError) as info:
+        parse(text.rsplit("\n\n", 1)[0] + "\n")
+    assert str(info.value) == "day.txt:19: the title 'Sparse Maps for Small Robots' has no abstract after it"

@@ -105,7 +105,7 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
     try:
         entries = _pairs(body, path)
     except DumpError as e:
-        if _reads_as_title(body[0].text):
+        if _reads_as_title(body[0].text) or not _fits([paras[i], *body], path):
             raise
         raise _day_as_title(paras[i], body[0], path) from e
     if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
@@ -144,6 +144,16 @@ def _pairs(body: list[Paragraph], path: Path) -> list[Entry]:
             )
         entries.append(Entry(title=title.text, abstract=abstract.text, line=title.line))
     return entries
+
+
+def _fits(paras: list[Paragraph], path: Path) -> bool:
+    """Whether the paragraphs pair up: the "day line" taken back as a title, the one explanation
+    of a fault that the no-day-line message gives (a fault further on is said where it is)."""
+    try:
+        _pairs(paras, path)
+    except DumpError:
+        return False
+    return True
 
 
 def _day_as_title(day: Paragraph, after: Paragraph, path: Path) -> DumpError:
