@@ -324,13 +324,7 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
         previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
     click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
     if (other := carried.by_other) is not None:  # the paused one: the other is served, with the history
-        click.echo(
-            f"note: {user} is paused, and {other.new} (not paused, the same address <{other.email}>) "
-            f"continues {other.old}, whose profile file is gone, from the next `digest send` or daemon "
-            f"pass: this rating is {user}'s own, and steers no digest while {user} is paused; "
-            f"{other.new} gets the next digests, with {other.old}'s ratings (rate them under "
-            f"{other.new}: `digest feedback {other.new} {paper_id} {rating}`)"
-        )
+        click.echo(_by_other_note(user, other, paper_id, rating, RATING_NAMES[previous]))
 
 
 def say_put_off(carried: Any, what: str, by: str = "under {new} it") -> None:
@@ -364,6 +358,25 @@ def say_shared(shared: list[Any], what: str, by: str = "under {new} it", why: st
             f"{why.format(new=item.new, old=item.old, names=names)}. Say which "
             f"continues {item.old} by renaming the others' files back or giving them other addresses"
         )
+
+
+def _by_other_note(user: str, other: Any, paper_id: int, rating: str, before: str) -> str:
+    """What `digest feedback` of paused ``user`` says after it while ``other.new`` continues the
+    gone reader ``other.old``: the rating (or its clearing) was ``user``'s own, and where the gone
+    reader's ratings, and the next digests, go."""
+    if rating != "clear":
+        did = f"this rating is {user}'s own, and steers no digest while {user} is paused"
+    elif before == "clear":
+        did = f"{user} had no rating of it to clear, and none of {other.old}'s was cleared"
+    else:
+        did = f"this cleared {user}'s own rating, not {other.old}'s"
+    verb = "clear it" if rating == "clear" else "rate them"
+    return (
+        f"note: {user} is paused, and {other.new} (not paused, the same address <{other.email}>) "
+        f"continues {other.old}, whose profile file is gone, from the next `digest send` or daemon "
+        f"pass: {did}; {other.new} gets the next digests, with {other.old}'s ratings ({verb} "
+        f"under {other.new}: `digest feedback {other.new} {paper_id} {rating}`)"
+    )
 
 
 def _rated(rating: str, before: str) -> str:

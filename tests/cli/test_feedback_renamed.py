@@ -269,3 +269,34 @@ def test_a_kept_unsubscribe_counts_as_paused_in_choosing_who_continues_the_renam
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
         assert found == {"ada": {}, "ada2": {}, "ada3": {first: -1}}
         assert [tuple(r) for r in store.db.execute("SELECT user, status FROM outbox")] == [("ada3", "sent")]
+
+
+def test_a_clearing_of_a_paused_profile_while_another_continues_the_renamed_reader_says_what_it_did(
+    mail_workspace, smtp_server
+):
+    """As above, `digest feedback ada2 FIRST clear` (ada's down-rating of it to go to ada3): ada2
+    had none to clear, and the note said "this rating is ada2's own", of no rating at all; the
+    command it gives, run, clears ada's rating under ada3."""
+    ws = mail_workspace
+    first, _ = ada_rated_then_renamed(ws)
+    ws.profile("ada2", ADA + "paused: true\n")
+    ws.profile("ada3", ADA)
+
+    cleared = digest(ws, "feedback", "ada2", str(first), "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout == (
+        f"ada2: paper {first} had no rating to clear.\n"
+        "note: ada2 is paused, and ada3 (not paused, the same address <ada@example.org>) continues ada, "
+        "whose profile file is gone, from the next `digest send` or daemon pass: ada2 had no rating of "
+        "it to clear, and none of ada's was cleared; ada3 gets the next digests, with ada's ratings "
+        f"(clear it under ada3: `digest feedback ada3 {first} clear`)\n"
+    )
+    again = digest(ws, "feedback", "ada3", str(first), "clear")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.endswith(f"ada3: paper {first} cleared (was down).\n")
+    with Store(ws.config.database) as store:
+        assert {user: store.ratings(user) for user in ("ada", "ada2", "ada3")} == {
+            "ada": {},
+            "ada2": {},
+            "ada3": {},
+        }
