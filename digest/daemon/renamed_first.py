@@ -40,8 +40,10 @@ def carried_first(
     (this one paused, the other the only one not paused)."""
     from digest.profiles.load import load_profiles_lenient, profile_names
 
-    if known_readers(store, [profile.user]) or not (alone := pending(config, store, [profile], now)):
+    if known_readers(store, [profile.user]):
         return Carried([], [])
+    if not (alone := pending(config, store, [profile], now)):
+        return Carried([], [], _by_other(config, store, profile, now))
     newcomers = (profile_names(config) or set()) - known_readers(store)
     wait_whole(config, newcomers, f"{profile.user}'s records, which go on from a renamed file's reader,")
     every = load_profiles_lenient(config)[0]  # two new profiles with its address continue neither
@@ -59,6 +61,17 @@ def carried_first(
     done, waiting = carry(store, items, now, waiting=(waiting := [])), waiting
     other = next((c for c in found if c.old == alone[0].old and c.new != profile.user), None)
     return Carried(done, waiting, other)
+
+
+def _by_other(config: Config, store: Store, profile: Profile, now: dt.datetime) -> Continued | None:
+    """The gone reader another new profile with this paused one's address continues, this one
+    continuing none (records of its own: a rating of it while paused, as `digest feedback` makes)."""
+    from digest.profiles.load import load_profiles_lenient
+
+    if not profile.paused:
+        return None
+    found = pending(config, store, load_profiles_lenient(config)[0], now)
+    return next((c for c in found if c.new != profile.user and same_address(c.email, profile.email)), None)
 
 
 def said_for_new(config: Config, store: Store, profile: Profile, now: dt.datetime | None = None) -> list[str]:

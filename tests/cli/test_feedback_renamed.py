@@ -300,3 +300,32 @@ def test_a_clearing_of_a_paused_profile_while_another_continues_the_renamed_read
             "ada2": {},
             "ada3": {},
         }
+
+
+def test_a_second_rating_of_a_paused_profile_while_another_continues_the_renamed_reader_says_so_too(
+    mail_workspace, smtp_server
+):
+    """As above, ada2 rating a second paper: the first rating gave paused ada2 records of her own
+    (she continues none), and the second said only 'ada2: paper 1 rated up.', though ada3 still
+    continues ada from the next pass, with her ratings."""
+    ws = mail_workspace
+    first, second = ada_rated_then_renamed(ws)
+    ws.profile("ada2", ADA + "paused: true\n")
+    ws.profile("ada3", ADA)
+    assert "note: ada2 is paused" in digest(ws, "feedback", "ada2", str(second), "up").stdout
+
+    rated = digest(ws, "feedback", "ada2", str(first), "up")
+    assert rated.returncode == 0, rated.stderr
+    assert rated.stdout == (
+        f"ada2: paper {first} rated up.\n"
+        "note: ada2 is paused, and ada3 (not paused, the same address <ada@example.org>) continues ada, "
+        "whose profile file is gone, from the next `digest send` or daemon pass: this rating is ada2's "
+        "own, and steers no digest while ada2 is paused; ada3 gets the next digests, with ada's "
+        f"ratings (rate them under ada3: `digest feedback ada3 {first} up`)\n"
+    )
+    assert digest(ws, "send").returncode == 0
+    with Store(ws.config.database) as store:
+        found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
+        assert found == {"ada": {}, "ada2": {first: 1, second: 1}, "ada3": {first: -1}}
+    again = digest(ws, "feedback", "ada2", str(first), "down")  # ada carried over: no note now
+    assert again.stdout == f"ada2: paper {first} rated down (was up).\n", again.stdout
