@@ -328,17 +328,25 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
     database: `digest db migrate` sends nothing)."""
     pending = unrecorded.entries()
     if pending:  # first: while they cannot be recorded, that is what the user must know (DeliveryHalted)
-        mark_accepted(outbox, pending)
-        log.warning("recorded %d digest(s) the server had accepted before delivery stopped", len(pending))
+        recorded = {a.outbox_id for a in mark_accepted(outbox, pending)}
+        if recorded:
+            n = len(recorded)
+            log.warning("recorded %d digest(s) the server had accepted before delivery stopped", n)
+        if before := [a for a in pending if a.outbox_id not in recorded]:  # the note is every process's
+            log.info(
+                "%d digest(s) the server had accepted before delivery stopped (%s) were recorded already, "
+                "by another process that reads the same note (`digest send`, another worker)",
+                len(before), _who(before),
+            )  # fmt: skip
         unrecorded.clear(pending)
     if sending:
         unrecorded.ready()
 
 
-def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> int:
-    """Record as sent, in one transaction, those of ``accepted`` still queued; how many. If that
+def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> list[Accepted]:
+    """Record as sent, in one transaction, those of ``accepted`` still queued; those. If that
     cannot be written, delivery stays stopped: DeliveryHalted (``noted``: where they are noted)."""
-    recorded = 0
+    recorded: list[Accepted] = []
     try:
         with outbox.store.transaction():
             for a in accepted:
@@ -348,7 +356,7 @@ def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> 
                     continue
                 if msg.status == QUEUED:
                     outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
-                    recorded += 1
+                    recorded.append(a)
     except (*db_errors(), StoreError) as e:
         who = _who(accepted)
         message = (
