@@ -276,6 +276,15 @@ def farewell(store: Store, worker: str) -> None:
         db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 
 
+def unsigned_note(worker: str, error: Exception) -> str:
+    """A worker stopping that could not sign off (the database gone or refusing it): what it leaves."""
+    return (
+        f"this worker ({worker}) could not sign off from the workers table ({error}): `digest status` lists "
+        'it as not seen ("killed, hung or its machine gone?") for a day after its last pass; nothing '
+        "waits for it (what it held goes to the others after a lease, as a killed worker's does)"
+    )
+
+
 def workers(store: Store, now: dt.datetime, within: dt.timedelta, running: str | None = None) -> list[Worker]:
     """The workers in the table (seen in the last :data:`FORGOTTEN`, and ``running``'s row however
     old: a daemon stuck in a pass holds its locks, and heartbeats no more), with what each holds

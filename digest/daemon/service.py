@@ -29,6 +29,7 @@ from digest.daemon.claims import (
     on_server_clock,
     skew_note,
     touch,
+    unsigned_note,
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
@@ -94,6 +95,7 @@ class Daemon:
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
         self.login_refused: str | None = None  # the server refused our login: no more tries
         self.worker, self.started = worker_id(), clock()  # in the workers table (`digest status`)
+        self._listed = False  # its row written (a heartbeat): to take back as it stops (_farewell)
         self.profiles = ProfileFolder(config, once=once)  # kept between ticks (see digest.profiles.watch)
         # who may be due (see digest.daemon.due), their files looked at again before they are served
         self.due, self._synced = DueIndex(lambda listed: self.profiles.fresh(listed)), -1
@@ -126,7 +128,9 @@ class Daemon:
             with Store(self.config.database) as store:
                 farewell(store, self.worker)
         except (DigestError, *db_errors()) as e:  # a database failing here failed the pass too
-            log.debug("could not remove this worker from the workers seen: %s", e)
+            if not self._listed:  # no row of its own to take back
+                return log.debug("could not remove this worker from the workers seen: %s", e)
+            log.warning(unsigned_note(self.worker, e))
 
     def _config_changed(self) -> None:
         """config.yaml was edited: its new settings take effect now, as `digest status`,
@@ -184,6 +188,7 @@ class Daemon:
             with Store(self.config.database) as store:
                 self._skew = clock_skew(store, self.wall())
                 heartbeat(store, self.worker, self._started(), self._seen(), "in a pass", keep_settings=True)
+                self._listed = True
                 try:
                     report = self._in_pass(store, profiles, sender, files)
                 except BaseException:  # no longer one serving the readers (digest.daemon.agree): its
