@@ -25,7 +25,7 @@ from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_cloc
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
-from digest.db import wall_clock
+from digest.db import POSTGRESQL, wall_clock
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
@@ -121,7 +121,7 @@ def plan_send(
     latest = Outbox(store).latest_entries([profiles[i].user for i in already])
     for i in already:
         p = profiles[i]
-        note = describe_already(p, latest.get(p.user), states[p.user][1], now)
+        note = describe_already(p, latest.get(p.user), states[p.user][1], now, store.dialect == POSTGRESQL)
         if i in held and (slot := slot_on(p, dt.date.fromisoformat(periods[i]))) is not None:
             note += f" (the digest of {states[p.user][0]}); {periods[i]}'s comes {_day_at(p, slot.at, now)}"
         plans[i] = Planned(p, periods[i], ALREADY, None, note)
@@ -298,15 +298,24 @@ class _Noted:
 
 
 def describe_already(
-    profile: Profile, latest: OutboxEntry | None, made_at: dt.datetime, now: dt.datetime
+    profile: Profile, latest: OutboxEntry | None, made_at: dt.datetime, now: dt.datetime, shared: bool = False
 ) -> str:
     """'already sent today at 07:02', in the reader's time zone, from the reader's latest
-    outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after)."""
+    outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after);
+    ``shared`` (PostgreSQL): a message another worker holds is said so (on SQLite a claim left is
+    a dead process's: digest.deliver.claims.free_for)."""
     entry = latest if latest is not None and latest.created_at >= made_at else None
     if entry is None:
         return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
+    held = shared and entry.claimed_by and entry.claimed_until and entry.claimed_until > now
+    if entry.status == QUEUED and held:
+        return (  # another worker's now (this send claims nothing before it has planned)
+            f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "
+            f"which sends it (its lease ends at {entry.claimed_until:%H:%M:%S} UTC; then another worker "
+            "or `digest send` does)"
+        )
     if entry.status == QUEUED:
         return f"already queued {_day_at(profile, entry.created_at, now)}; waiting (`digest send` retries it)"
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now

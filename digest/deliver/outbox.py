@@ -57,7 +57,7 @@ def unpack(stored: bytes, packed: bool) -> bytes:
 
 _ENTRY = (
     "id, message_id, user, recipient, subject, status, attempts, next_attempt_at, "
-    "last_error, created_at, sent_at"
+    "last_error, created_at, sent_at, claimed_by, claimed_until"
 )
 
 
@@ -114,6 +114,8 @@ class OutboxEntry:
     last_error: str | None
     created_at: dt.datetime
     sent_at: dt.datetime | None
+    claimed_by: str | None = None  # the worker holding it (PostgreSQL: several workers)...
+    claimed_until: dt.datetime | None = None  # ...until then (the database server's clock)
 
 
 class Outbox(OutboxMarks):
@@ -332,6 +334,7 @@ def _entry(r: tuple) -> OutboxEntry:
     return OutboxEntry(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6],
         dt.datetime.fromisoformat(r[7]), r[8], dt.datetime.fromisoformat(r[9]), _time(r[10]),
+        r[11], _time(r[12]),
     )  # fmt: skip
 
 

@@ -1,0 +1,41 @@
+"""`digest send` run while the workers send (PostgreSQL):
+a digest a worker had queued and held (claimed, its lease running) was said "already queued today
+at 17:21 UTC; waiting (`digest send` retries it)" by that `digest send`, which left it to its
+holder and exited 0: it named neither who had it nor that nothing was for the admin to do. It
+names the worker that holds it now."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.db import wall_clock
+from digest.deliver.outbox import QUEUED, Outbox
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+from conftest import Workspace, make_dump, postgres_database
+
+
+class Deferring:
+    """An SMTP server that defers every message (451), as a busy one does."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return "451 4.3.0 try again later"
+
+
+def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
+    with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
+        ws = Workspace(tmp_path, server.port, database=str(url))
+        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chips", "An event-driven chip.")]))
+        assert ws.cli("ingest").exit_code == 0
+        first = ws.cli("send")  # ada's digest queued, deferred by the server
+        assert "deferred" in first.output, first.output
+        with Store(ws.config.database) as store:  # a worker's pass takes it (its lease: 2 min)
+            outbox = Outbox(store)
+            (entry,) = outbox.entries(status=QUEUED)
+            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", wall_clock(), dt.timedelta(minutes=2))
+        again = ws.cli("send")
+    (line,) = [x for x in again.output.splitlines() if x.startswith("ada ")]
+    assert "waiting (`digest send` retries it)" not in line, line  # was: said so, of a worker's message
+    assert "held by worker vm:4242:0a1b2c3d, which sends it (its lease ends at " in line, line
