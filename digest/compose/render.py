@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
@@ -128,12 +129,22 @@ class Renderer:
 
     def check_folder(self) -> None:
         """The ``templates:`` folder, checked when the config was read, gone since (renamed,
-        removed while the daemon runs): a ConfigError, as a template of it that fails, not the
-        built-in templates in its place, which Jinja's loader would fall back to in silence."""
-        if self.user_templates is not None and not self.user_templates.is_dir():
+        removed while the daemon runs) or made unreadable to this account: a ConfigError, as a
+        template of it that fails, not the built-in templates in its place, which Jinja's loader
+        would fall back to in silence."""
+        folder = self.user_templates
+        if folder is None:
+            return
+        if not folder.is_dir():
             raise ConfigError(
-                f"templates: {self.user_templates} is not a folder any more: put it back, or fix "
+                f"templates: {folder} is not a folder any more: put it back, or fix "
                 "`templates:` in the config (the built-in templates are not used in its place)"
+            )
+        if not os.access(folder, os.R_OK | os.X_OK):  # made unreadable since: its files unseen
+            raise ConfigError(
+                f"templates: {folder} is a folder this account cannot read any more: let it read the "
+                "folder and its files (its mode or group), or fix `templates:` in the config (the "
+                "built-in templates are not used in its place)"
             )
 
     def _render(self, digest: Digest, links: dict[str, str] | None) -> Rendered:
