@@ -104,7 +104,21 @@ def create_app(
         return site().config
 
     def page(name: str, status: int = 200, **context: Any) -> Response:
-        html = site().renderer.page(name, root=request.script_root, **context)
+        """A templates/web page. Not one of the reader's own while the `templates:` folder is gone
+        or unreadable (the built-in one in its place, in silence): the 503 for the operator
+        (:func:`misconfigured`); but a POST's answer, its work done (saved, unsubscribed, rated),
+        says it in the built-in page, the folder in the log; the 410 and 503 pages are built-in."""
+        renderer = site().renderer
+        if status not in (410, 503):
+            try:
+                renderer.check_folder()
+            except ConfigError as e:
+                if request.method != "POST":
+                    raise
+                log.error(
+                    "%s %s: %s; answered with the built-in page%s", request.method, request.path, e, NEEDS_FIX
+                )
+        html = renderer.page(name, root=request.script_root, **context)
         return Response(html, status=status, mimetype="text/html")
 
     def reader(token: str) -> tuple[str, Path]:
@@ -328,6 +342,9 @@ def create_app(
             # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
             said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else preview_busy(e)
             return unavailable_as(e, _json({"ok": False, "errors": said}, 503))
+        except ConfigError as e:  # the templates folder gone, or a template of it that fails
+            log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
+            return _json({"ok": False, "errors": PREVIEW_REPAIR}, 503)
         except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
             said = _public(e, path)
             invalid = invalid_fields(said, [k for k, _ in edit.interests])
