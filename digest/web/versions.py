@@ -20,13 +20,14 @@ from digest.web import held
 
 
 def file_version(path: Path) -> str:
-    """The profile file's: its time, size and bytes ("missing": it cannot be read)."""
+    """The profile file's: its size and bytes ("missing": it cannot be read). Not its time: a file
+    written again as it was (put back after its removal, a save that changes nothing) is not a
+    change an open page with edits should tell its reader to reload for, losing them."""
     try:
-        st = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        data = path.read_bytes()
     except OSError:
         return "missing"
-    return f"{st.st_mtime_ns}:{st.st_size}:{digest}"
+    return f"{len(data)}:{hashlib.sha256(data).hexdigest()[:16]}"
 
 
 def content_version(config: Config, user: str) -> tuple[str, str, str]:
