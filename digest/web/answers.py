@@ -3,6 +3,9 @@ reader (410), a server its operator must fix first (503)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from werkzeug.exceptions import HTTPException
 
 from digest.errors import StoreError
@@ -36,3 +39,14 @@ class NeedsFixing(HTTPException):
     """The server cannot serve a reader until its operator fixes something (a 503 that says so)."""
 
     code = 503
+
+
+def public_error(error: Exception, path: Path) -> str:
+    """An error for the web page: the file's name instead of the server's path to it."""
+    return str(error).replace(str(path), path.name)
+
+
+def origin_of(url: str) -> str:
+    """``url``'s scheme://host[:port]."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
@@ -31,7 +30,15 @@ from digest.profiles.edit import ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file
 from digest.signing import Signer
 from digest.store import Store
-from digest.web.answers import NEEDS_FIX, PREVIEW_REPAIR, NeedsFixing, ReaderGone, preview_busy
+from digest.web.answers import (
+    NEEDS_FIX,
+    PREVIEW_REPAIR,
+    NeedsFixing,
+    ReaderGone,
+    origin_of,
+    preview_busy,
+    public_error,
+)
 from digest.web.form import (
     FIELDS,
     OPTIONS,
@@ -51,7 +58,7 @@ from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
-from digest.web.unsubscribe import add_unsubscribe_routes, kept_unsubscribe
+from digest.web.unsubscribe import LIFTED, add_unsubscribe_routes, kept_unsubscribe, lifted_since
 from digest.web.versions import page_versions, versions
 from digest.zone_text import NO_PLACE
 
@@ -75,11 +82,6 @@ def reader_url(config: Config, user: str, now: dt.datetime) -> str:
         )
     find_profile_file(config, user)
     return f"{config.base_url}/u/{signer.token(user, now)}"
-
-
-def _public(error: Exception, path: Path) -> str:
-    """An error for the web page: the file's name instead of the server's path to it."""
-    return str(error).replace(str(path), path.name)
 
 
 MAX_FORM_BYTES = 1024 * 1024  # a preferences form with every keyword allowed is a few KB
@@ -150,7 +152,7 @@ def create_app(
 
     def check_post(token: str, need_form_token: bool = True) -> None:
         origin = request.headers.get("Origin")
-        if origin and origin != "null" and origin not in (_origin(request.host_url), site().base_origin):
+        if origin and origin != "null" and origin not in (origin_of(request.host_url), site().base_origin):
             abort(403)
         if need_form_token and not site().signer.check_form_token(token, request.form.get("csrf")):
             abort(403)
@@ -199,6 +201,7 @@ def create_app(
             seen = request.form.get("kept_unsubscribe") == kept.at.isoformat()  # the form posted showed it
             if "switches" not in extra or not seen:  # (a form sent back: what they ticked, once told)
                 context["switches"] = {**context["switches"], "paused": True}
+                context["shown"] = {**context["shown"], "paused": "on"}  # drawn so: a 409 compares it
             # after a conflict's notice or "Saved.": both said; the note describes the pause box too
             context["kept_note"] = KEPT_UNSUBSCRIBE.format(kept.at)
             context["kept_unsubscribe"] = kept.at.isoformat()  # a save of this form may lift it
@@ -292,15 +295,17 @@ def create_app(
             typed = {"described": edit.described(), "fields": list(request.form.items(multi=True))}
             return page("broken.html.j2", 503, posted=True, typed=typed, token=token)
         edit = edit.as_shown(current)
+        if edit.switches.get("paused") and lifted_since(cfg(), user, request.form.get("kept_unsubscribe")):
+            return _resubmit(token, user, path, edit, 409, notice=LIFTED + _CONFLICT, conflicted=edit)
         try:
             edited = apply_edit(
                 cfg(), user, edit.change(current), expect_version=request.form.get("base_version")
             )
         except ProfileConflict as e:
-            notice = _public(e, path) + _CONFLICT
+            notice = public_error(e, path) + _CONFLICT
             return _resubmit(token, user, path, edit, 409, notice=notice, conflicted=edit)
         except ProfileError as e:
-            return _resubmit(token, user, path, edit, 422, errors=_public(e, path))
+            return _resubmit(token, user, path, edit, 422, errors=public_error(e, path))
         written(path, g.held_since)
         kept = unsubscribed(user)  # lifted once the file says paused, or by a form that showed it
         if kept and (edited.profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
@@ -346,7 +351,7 @@ def create_app(
             log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
             return _json({"ok": False, "errors": PREVIEW_REPAIR}, 503)
         except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
-            said = _public(e, path)
+            said = public_error(e, path)
             invalid = invalid_fields(said, [k for k, _ in edit.interests])
             return _json({"ok": False, "errors": said, "invalid": invalid})
         return _json(
@@ -391,8 +396,3 @@ _CONFLICT += "change wherever you did not edit, or reload the page to start from
 
 def _json(data: dict[str, Any], status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

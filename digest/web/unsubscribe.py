@@ -37,6 +37,25 @@ def kept_unsubscribe(config: Config, user: str) -> Suppression | None:
         return Suppressions(store).unsubscribed(user)
 
 
+LIFTED = (
+    "Your unsubscribe was lifted since this page was opened (digests go to you again), so it was "
+    "not saved: the pause box now shows your profile as it is"
+)
+
+
+def lifted_since(config: Config, user: str, shown: str | None) -> bool:
+    """Was the unsubscribe kept in the database that a page showed (``shown``: its form's
+    kept_unsubscribe; its pause box ticked for it) lifted since (`digest suppressed --release`,
+    `digest profile set USER paused false`)? A save of that form would pause the reader again.
+    The database unavailable: not known, so no (the save goes on, as without it)."""
+    if not shown:
+        return False
+    try:
+        return kept_unsubscribe(config, user) is None
+    except StoreError:
+        return False
+
+
 def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
     """Register the unsubscribe pages on ``app``."""
 

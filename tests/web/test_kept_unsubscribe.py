@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -327,23 +328,55 @@ def test_a_removed_file_put_back_with_the_readers_address_keeps_their_unsubscrib
     assert kept(ws) is not None
 
 
+def page_of_a_kept_unsubscribe(ws: WebWorkspace, browser, path: Path):  # noqa: F811
+    """ada's one-click unsubscribe kept while ``path``, her file, was broken, then the file fixed
+    (`paused: false`): her page, opened, says the unsubscribe and has its pause box ticked for it."""
+    assert one_click(ws)[0] == 200
+    path.write_text(PROFILE + "paused: false\n")  # fixed
+    page = browser.new_page()
+    page.goto(link(ws))
+    expect(page.locator("#kept-note")).to_contain_text("You unsubscribed on 20 March 2026")
+    assert page.locator("#paused").is_checked()
+    return page
+
+
 def test_an_open_page_follows_the_kept_unsubscribe_lifted_by_the_operator(ws, browser):  # noqa: F811
     """The fixed file says `paused: false` already: `digest profile set ada paused false` lifts the
     kept unsubscribe and writes nothing. Was: the open page kept saying "You unsubscribed on ...",
     the pause box ticked for ada, and a save of another field from it paused her again."""
     path = ws.profile("ada", BROKEN)
     with ws.serve():
-        assert one_click(ws)[0] == 200
-        path.write_text(PROFILE + "paused: false\n")  # fixed
-        page = browser.new_page()
-        page.goto(link(ws))
-        expect(page.locator("#kept-note")).to_contain_text("You unsubscribed on 20 March 2026")
-        assert page.locator("#paused").is_checked()
+        page = page_of_a_kept_unsubscribe(ws, browser, path)
         text, stat = path.read_text(), path.stat()
         result = ws.cli("profile", "set", "ada", "paused", "false")
         assert "ada is no longer suppressed: digests go to them again" in result.output
         assert (path.read_text(), path.stat().st_mtime_ns) == (text, stat.st_mtime_ns)  # not written
         expect(page.locator("#kept-note")).to_have_count(0, timeout=8000)  # the page made again
         assert not page.locator("#paused").is_checked()
+        page.close()
+    assert kept(ws) is None
+
+
+def test_a_page_with_edits_does_not_pause_again_a_reader_the_operator_released(ws, browser):  # noqa: F811
+    """`digest suppressed --release ada` while her page, drawn with the kept unsubscribe (its pause
+    box ticked for it), has edits: its poll says the profile changed elsewhere; a save from it
+    said "Saved." and wrote `paused: true` into the file, pausing again the reader just released.
+    It is now a conflict: her edits kept over the profile as it is, the box unticked."""
+    path = ws.profile("ada", BROKEN)
+    with ws.serve():
+        page = page_of_a_kept_unsubscribe(ws, browser, path)
+        page.fill("[name=new_kw]", "spiking")
+        assert "ada: released" in ws.cli("suppressed", "--release", "ada").output
+        expect(page.locator("#status")).to_contain_text("changed elsewhere", timeout=8000)
+        with page.expect_navigation():
+            page.click("#save")
+        expect(page.locator("#notice")).to_contain_text("Your unsubscribe was lifted")
+        assert not page.locator("#paused").is_checked()
+        assert "spiking" in [f.input_value() for f in page.locator("[name=kw]").all()]
+        assert "paused: false" in path.read_text() and "spiking" not in path.read_text()
+        with page.expect_navigation():
+            page.click("#save")
+        expect(page.locator("#notice")).to_have_text("Saved.")
+        assert "paused: false" in path.read_text() and "spiking" in path.read_text(), path.read_text()
         page.close()
     assert kept(ws) is None
