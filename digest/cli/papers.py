@@ -101,7 +101,10 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 @click.argument("user")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
 @click.option(
-    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many papers to show."
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many papers to show.  [default: 20; with --next, USER's max_papers: the next digest]",
 )
 @click.option(
     "--next",
@@ -112,13 +115,14 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 )
 @click.pass_obj
 @handle_errors
-def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) -> None:
+def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: bool) -> None:
     """Rank every stored paper for USER, with the keywords behind each score.
 
     With --next, only the next digest's window: the papers listed since USER's previous
     digest (a new reader: the latest listing), with those of a digest of theirs that failed
     after that one was made (README, Failures), that were not sent to them; the first
-    max_papers of it above min_score are the next digest.
+    max_papers of it above min_score are the next digest, and are what it shows (--limit
+    shows more of the window, the digest's last marked).
 
     \b
     Example:
@@ -143,11 +147,11 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
         if next_only:  # a renamed file not carried over yet: from the old name's history, as sent
             profile, name = with_history(config, store, profile, now := now_utc(), its_file=True)
             history = replace(profile, user=name)
-            matches = rank_next(store, history, now, limit, config)
+            matches = rank_next(store, history, now, limit or profile.max_papers, config)
             # a new reader: the latest listing (a first digest held or refused: after it, as their next)
             first = store.previous_digest_through(history.user) is None
         else:
-            matches = rank_all(store, profile, limit, config)
+            matches = rank_all(store, profile, limit or 20, config)
         stored = bool(matches) or store.paper_count() > 0
     if as_json:
         rows = [
@@ -180,6 +184,11 @@ def rank(obj: Context, user: str, as_json: bool, limit: int, next_only: bool) ->
     for i, m in enumerate(matches, 1):
         click.echo(f"{i:>3}. {m.score:7.3f}  {m.paper.title}")
         click.echo(f"              {why(m.paper, m.all_hits, m.keywords).text}")
+        if next_only and i == profile.max_papers < len(matches):  # --limit asked for more than it holds
+            click.echo(
+                f"     ({user}'s next digest holds the {i} above (max_papers: {i}); "
+                "below, the rest of its window)"
+            )
 
 
 def _groups(match: Match) -> dict[str, object]:
