@@ -51,7 +51,7 @@ def demo(folder: Path) -> None:
         click.secho(f"  {told.rejected(failure, BUG, alone=alone)}", fg="red", err=True)
     for f in result.fetched:
         bug = f" ({BUG})" if f.bug else ""
-        click.echo(f"  fetched {f.source} from {f.url}: {f.detail}{bug}")
+        click.echo(f"  fetched {f.source} from {f.url}: {f.said}{bug}")  # as `digest fetch` says it
     click.echo("")
     click.echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
     for o in result.outcomes:

@@ -57,10 +57,16 @@ class FetchOutcome:
 
     @property
     def said(self) -> str:
-        """The outcome and its detail, as `digest fetch` and `run --once` say it: a detail that
-        begins with the outcome's words ("not modified since the last fetch") not said twice."""
+        """The outcome and its detail, as `digest fetch`, `run --once`, `send`, the demo and
+        `status` say it: a detail that begins with the outcome's words ("not modified since the
+        last fetch") not said twice, and a listing stored as its papers alone ("3 papers of
+        2026-03-04: 3 new, 0 known"), not as "listing: ...", a word the user sees nowhere else."""
         head = self.outcome.replace("_", " ")
-        return self.detail if self.detail.startswith(head) else f"{head}: {self.detail}"
+        return (
+            self.detail
+            if self.outcome == LISTING or self.detail.startswith(head)
+            else f"{head}: {self.detail}"
+        )
 
     def line(self, bug: str = "") -> str:
         """Its line in `digest run --once`'s account of a pass; ``bug``: what a reader's bug adds."""

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import digest.demo
+from digest.cli import main
+from digest.demo.http_server import LocalHttpServer, Route
+
 from conftest import make_dump
 
 PAPERS = [(f"Spiking Networks Part {n}", "We study spiking neural networks.") for n in range(1, 6)]
@@ -24,3 +33,19 @@ def test_rank_next_shows_what_the_next_digest_holds_and_no_more(workspace):
     )
     assert sum("Spiking" in line for line in more) == 4
     assert sum("Spiking" in line for line in workspace.cli("rank", "ada").output.splitlines()) == 5
+
+
+def test_a_fetched_listing_is_said_by_fetch_as_the_demo_says_it(workspace, tmp_path, monkeypatch):
+    sample = Path(digest.demo.__file__).with_name("sample") / "fetch" / "daily_papers.json"
+    with LocalHttpServer({"/api/daily_papers": Route(sample.read_bytes())}) as server:
+        text = workspace.config_path.read_text() + "sources:\n  - kind: hf_daily\n"
+        workspace.config_path.write_text(text + f"    url: {server.url('')}/api/daily_papers?date={{date}}\n")
+        fetched = workspace.cli("fetch")
+    assert fetched.exit_code == 0, fetched.output
+    # before: "hf_daily: listing: 4 papers of 2026-03-04: 4 new, 0 known", a word the demo,
+    # `digest status` and every other line leave out
+    assert fetched.output == "hf_daily: 4 papers of 2026-03-04: 4 new, 0 known\n"
+    monkeypatch.chdir(tmp_path)
+    demo = CliRunner().invoke(main, ["demo"])
+    said = re.search(r"^  fetched hf_daily from \S+: (.*)$", demo.output, re.M)
+    assert said and said.group(1) == "4 papers of 2026-03-04: 3 new, 1 known"

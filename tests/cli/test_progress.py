@@ -110,7 +110,7 @@ def test_fetch_in_a_terminal_shows_a_bar_of_the_sources(workspace):
         with_sources(workspace, server)
         out = in_a_terminal(digest(workspace, "fetch"))
     assert BAR in out and "fetching" in out and "2/2" in out
-    assert "hf_daily: listing: 3 papers" in out
+    assert "hf_daily: 3 papers" in out
 
 
 def test_fetch_in_a_pipe_logs_one_line_per_source_and_draws_nothing(workspace):

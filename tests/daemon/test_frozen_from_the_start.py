@@ -51,6 +51,6 @@ def test_a_worker_waiting_25_s_for_one_answer_speaks_meanwhile_and_is_not_called
         with fetch_holding_the_lock(ws) as fetching:  # status 22 s into its 25 s wait, then a pass
             shown, report, said, waited = status_then_a_pass(ws, monkeypatch, caplog, 22)
             out, _ = fetching.communicate(timeout=60)
-    assert fetching.returncode == 0 and "hf_daily: listing: 3 papers" in out, out
+    assert fetching.returncode == 0 and "hf_daily: 3 papers" in out, out
     assert "Duties held up" not in shown and not said, (shown, said)
     assert report.fetched == () and [s.user for s in report.scheduled] == ["cy"]  # waited for it

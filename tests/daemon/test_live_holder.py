@@ -38,7 +38,7 @@ def test_a_holder_kept_waiting_by_the_server_is_waited_for_and_not_called_frozen
             shown, report, said, waited = status_then_a_pass(ws, monkeypatch, caplog, LATER - 1.5)
             out, _ = fetching.communicate(timeout=60)
     assert fetching.returncode == 0, out
-    assert "hf_daily: listing: 3 papers" in out, out
+    assert "hf_daily: 3 papers" in out, out
     assert not [s for s in said if "pg_terminate_backend" in s], said  # was: end it, after 10 s
     assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
     assert waited >= 2 * LATER, waited  # the pass waited for it to end, then found nothing due
@@ -62,7 +62,7 @@ def test_send_waiting_for_a_holder_kept_waiting_by_the_server_says_it_is_at_work
                 [*digest, "send", "--user", "cy"], capture_output=True, text=True, timeout=120
             )
             out, _ = fetching.communicate(timeout=60)
-    assert fetching.returncode == 0 and "hf_daily: listing: 3 papers" in out, out
+    assert fetching.returncode == 0 and "hf_daily: 3 papers" in out, out
     said = " ".join(sent.stderr.split())
     assert 'fetch: waiting for another worker, which has held the "fetch" lock for 1' in said, sent.stderr
     assert "and is at work (its session spoke to the database " in said, sent.stderr

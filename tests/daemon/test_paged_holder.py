@@ -61,7 +61,7 @@ def test_a_holder_fetching_many_slow_pages_is_waited_for_and_not_called_frozen(
     mail_workspace, smtp_server, monkeypatch, caplog
 ):
     out, shown, report, said, (waited, _) = fetch_with_a_pass(mail_workspace, monkeypatch, caplog, 12, 9.0)
-    assert "hf_daily: listing: 36 papers" in out, out  # 12 pages of 1.5 s: 18 s, none silent 8 s
+    assert "hf_daily: 36 papers" in out, out  # 12 pages of 1.5 s: 18 s, none silent 8 s
     assert "Duties held up" not in shown and "pg_terminate_backend" not in shown, shown
     assert not [s for s in said if "pg_terminate_backend" in s], said  # was: stopped or hung, end it
     assert waited >= 12 * SLOW, waited  # the pass waited for the fetch to end, then found nothing due
@@ -77,7 +77,7 @@ def test_a_pass_waits_for_a_holder_at_work_as_long_as_a_fetch_of_every_source_ma
     out, shown, report, said, (waited, still) = fetch_with_a_pass(
         mail_workspace, monkeypatch, caplog, 16, 1.0
     )
-    assert "hf_daily: listing: 48 papers" in out, out  # 16 pages of 1.5 s: 24 s, past the pass's 16 s
+    assert "hf_daily: 48 papers" in out, out  # 16 pages of 1.5 s: 24 s, past the pass's 16 s
     (line,) = said
     assert 'fetch: another worker has held the "fetch" lock for at least 1' in line, line
     assert "and is at work (its session spoke to the database " in line, line

@@ -61,8 +61,8 @@ def test_send_fetches_the_sources_due_first_and_the_pass_has_nothing_left(mail_w
         send_at = cy_due_soon(ws)
         sent = digest(ws, "send")
         assert sent.returncode == 0, sent.stdout + sent.stderr
-        assert "hf_daily: fetched first: listing: 3 papers of 2026-11-27: 3 new, 0 known" in sent.stdout
-        assert "arxiv-cs.LG: fetched first: listing: 3 papers of 2026-11-27: 2 new, 1 known" in sent.stdout
+        assert "hf_daily: fetched first: 3 papers of 2026-11-27: 3 new, 0 known" in sent.stdout
+        assert "arxiv-cs.LG: fetched first: 3 papers of 2026-11-27: 2 new, 1 known" in sent.stdout
         assert "3 papers  sent" in sent.stdout  # was: "0 papers  nothing new", nothing fetched
         asked = len(server.requests)
         daemon = Daemon(ws.config, lambda: send_at, sender_factory=lambda config: SmtpSender(config.smtp))
@@ -81,7 +81,7 @@ def test_a_source_that_fails_is_said_and_the_send_goes_on(mail_workspace, smtp_s
         configure(ws, server, HF, RSS)
         cy_due_soon(ws)
         sent = digest(ws, "send")
-    assert "arxiv-cs.LG: fetched first: listing: " in sent.stdout, sent.stdout
+    assert "arxiv-cs.LG: fetched first: 3 papers of " in sent.stdout, sent.stdout
     assert "1 paper  sent" in sent.stdout, sent.stdout
     said = [line for line in sent.stderr.splitlines() if line.startswith("hf_daily: not fetched: ")]
     assert len(said) == 1 and "404" in said[0], sent.stderr

@@ -264,7 +264,7 @@ def test_digest_fetch_fetches_every_source_and_says_what_each_brought(workspace)
         configure(workspace, server, HF, RSS)
         result = workspace.cli("fetch")
         assert result.exit_code == 0, result.output
-        assert "hf_daily: listing: 3 papers of 2026-11-27: 3 new, 0 known" in result.output
+        assert "hf_daily: 3 papers of 2026-11-27: 3 new, 0 known" in result.output
         assert "arxiv-cs.LG: empty: no papers" in result.output
         only = workspace.cli("fetch", "--source", "nope")
     assert only.exit_code != 0 and "no source named nope" in only.output

@@ -136,5 +136,5 @@ def test_a_source_renamed_in_the_config_feeds_a_new_readers_first_digest_before_
         ]
         assert first_digest(workspace) == whole  # before it is fetched under its new name
         fetched = workspace.cli("fetch")
-        assert "hf: listing: 3 papers of 2026-11-27: already ingested, nothing new" in fetched.output
+        assert "hf: 3 papers of 2026-11-27: already ingested, nothing new" in fetched.output
     assert first_digest(workspace) == whole
