@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +28,12 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.db import POSTGRESQL, db_errors
 from digest.errors import DumpError, ReaderBug
-from digest.fetched_names import file_name, is_sources
+from digest.fetched_names import file_name
 from digest.files import write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
 from digest.ingest.dumps import read_listing
+from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
@@ -173,7 +173,7 @@ def fetch_source(
         return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
         why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        _put_aside(
+        put_aside(
             path, config.inbox, name, f"fetched from {source.name} ({url}), but the fetch stopped ({why})"
         )
         raise
@@ -203,7 +203,7 @@ def _take(
             path, mtime=asked, replacements=source.replacements, skip_bad_items=True, say_bug=say_bug
         )
     except DumpError as e:
-        kept = _kept_already(config.inbox, source, answer.body)
+        kept = kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
             path.unlink(missing_ok=True)
             saved: Path | None = kept
@@ -344,53 +344,6 @@ def _record(
         db.execute(sql, (url, source.name))  # its names before stay (a source renamed)
     log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
     return FetchOutcome(source.name, url, outcome, detail, saved)
-
-
-STRANDED_AFTER = 600  # seconds: a hidden fetched document this old was left by a killed fetch
-
-
-def put_aside_stranded(inbox: Path) -> None:
-    """Put in failed/ the documents a killed fetch left hidden (``.fetch-*``): kept to look at,
-    not read by the inbox's ingest (which would not know the source's settings); the attempt
-    was never recorded, so the source is asked again."""
-    try:
-        stranded = [p for p in inbox.glob(".fetch-*") if time.time() - p.stat().st_mtime > STRANDED_AFTER]
-    except OSError:
-        return
-    for path in stranded:
-        if not path.name.endswith(".tmp"):
-            _put_aside(path, inbox, path.name[1:], "left in the inbox by a fetch that was stopped")
-
-
-def _put_aside(path: Path, inbox: Path, name: str, why: str) -> None:
-    """``path`` (a fetched document not stored) to failed/, saying so; the next fetch asks again."""
-    if not path.exists():
-        return  # moved to processed/ or failed/ already
-    reason = f"not stored: {why}; the source is fetched again"
-    try:
-        saved = inbox_folder.move_failed(path, inbox, reason, name)
-    except (OSError, inbox_folder.MoveError) as e:
-        log.error("cannot move %s to failed/: %s", path, e)
-        return
-    if saved is not None:
-        log.warning("fetched document %s put aside in failed/: %s", saved.name, reason)
-
-
-def _kept_already(inbox: Path, source: SourceConfig, body: bytes) -> Path | None:
-    """The copy in ``failed/`` of the same document from ``source``, if the latest one put
-    aside is it (a source that keeps serving one bad document fills the folder with nothing)."""
-    folder = inbox / inbox_folder.FAILED
-    try:
-        earlier = [(p.stat().st_mtime_ns, p) for p in folder.iterdir() if is_sources(p.name, source.name)]
-        if not earlier:
-            return None
-        latest = max(earlier)[1]
-        note = latest.with_name(latest.name + ".error.txt").read_text(encoding="utf-8", errors="replace")
-        if not note.startswith(f"fetched from {source.name} (") or latest.read_bytes() != body:
-            return None
-    except OSError:  # no failed/ yet, or a file gone meanwhile: nothing to compare with
-        return None
-    return latest
 
 
 def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:
