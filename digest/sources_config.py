@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from digest.checks import Bool, Choice, Int, Number
@@ -121,6 +122,17 @@ class SourceConfig:
 
     def resolved_url(self, day: dt.date) -> str:
         return self.url.replace("{date}", day.isoformat()).replace("{categories}", "+".join(self.categories))
+
+    def url_note(self, sources: Sequence[SourceConfig], config_file: Path | None, status: int | None) -> str:
+        """What a fetch answered 404 or 410 (no such document) adds: the key that holds the
+        address in the config file (``sources[0].url in config.yaml``), or, for the address a
+        kind has by default, that the key may give another; "" for any other failure."""
+        if status not in (404, 410) or self not in sources:
+            return ""
+        key, where = f"sources[{list(sources).index(self)}].url", f" in {config_file}" if config_file else ""
+        if self.url == DEFAULT_URLS.get(self.kind, "").replace("{feed}", self.feed):
+            return f"; the {self.kind} service's own address: if it moved, set {key}{where}"
+        return f"; check the source's url: {key}{where}"
 
     @staticmethod
     def cross_check(values: dict[str, Any], report: Report, reading: Reading) -> None:

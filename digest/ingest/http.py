@@ -46,11 +46,13 @@ DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is p
 
 class FetchError(DigestError):
     """A document could not be fetched (after the retries); ``retry_after``: the seconds the
-    server asked us to wait before asking again (``Retry-After``), when longer than we wait."""
+    server asked us to wait before asking again (``Retry-After``), when longer than we wait;
+    ``status``: the server's final answer, if it answered (404: SourceConfig.url_note)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status  # the HTTP status of a final answer (404), None for no answer
 
 
 class FetchStopped(FetchError):
@@ -182,7 +184,7 @@ class Http:
                     )
                 problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip() + _redirected(url, r)
                 if r.status_code not in RETRY_STATUS:
-                    raise FetchError(f"{url}: {problem}")
+                    raise FetchError(f"{url}: {problem}", status=r.status_code)
                 retry_after = retry_after_seconds(r.headers.get("Retry-After"), self.wall())
             if last:
                 break

@@ -78,7 +78,12 @@ def get_day(
         return answer
 
     def page(n: int, **conditional: str | None) -> Answer:
-        return get(page_url(n), **conditional)
+        try:
+            return get(page_url(n), **conditional)
+        except FetchError as e:  # a later page's 404: the day's address answered, not one to fix
+            if n == 0 or e.status is None:
+                raise
+            raise FetchError(str(e), e.retry_after) from None
 
     first = page(0, etag=etag, last_modified=last_modified)
     second = None  # page 2, once asked

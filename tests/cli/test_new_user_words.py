@@ -49,3 +49,23 @@ def test_a_fetched_listing_is_said_by_fetch_as_the_demo_says_it(workspace, tmp_p
     demo = CliRunner().invoke(main, ["demo"])
     said = re.search(r"^  fetched hf_daily from \S+: (.*)$", demo.output, re.M)
     assert said and said.group(1) == "4 papers of 2026-03-04: 3 new, 1 known"
+
+
+def test_a_source_answered_404_names_the_key_of_its_address(workspace):
+    with LocalHttpServer({}) as server:  # every path: 404
+        text = workspace.config_path.read_text() + "sources:\n  - kind: hf_daily\n"
+        workspace.config_path.write_text(
+            text + f"    url: {server.url('')}/gone?date={{date}}\n" + "  - kind: hf_daily\n    name: own\n"
+        )
+        fetched = workspace.cli("fetch", "--source", "hf_daily")
+        # before: "hf_daily: failed: http://127.0.0.1:.../gone?date=...: HTTP 404 Not Found", no word of where
+        assert fetched.exit_code == 1
+        assert fetched.output.rstrip().endswith(
+            f"HTTP 404 Not Found; check the source's url: sources[0].url in {workspace.config_path}"
+        ), fetched.output
+    status = workspace.cli("status").output
+    assert f"404 Not Found; check the source's url: sources[0].url in {workspace.config_path}" in status
+    config = workspace.config  # the second, at hf_daily's own address (not asked here: no network)
+    said = config.sources[1].url_note(config.sources, config.path, 404)
+    assert said == f"; the hf_daily service's own address: if it moved, set sources[1].url in {config.path}"
+    assert config.sources[1].url_note(config.sources, config.path, 500) == ""
