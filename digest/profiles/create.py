@@ -52,7 +52,7 @@ def create_profile(
     check_user_id(user)
     path = profile_path(config, user)
     if not config.profiles.is_dir():
-        raise ProfileError(folder_missing(config.profiles, "run this again"))
+        raise ProfileError(folder_missing(config.profiles, "run this again", config.path))
     with profile_lock(path):
         if path.exists() or path.with_suffix(".yml").exists():
             raise ProfileError(

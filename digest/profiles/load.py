@@ -75,19 +75,19 @@ def read_profiles(
         return [], [Skipped(None, str(e))]
 
 
-def folder_missing(folder: Path, then: str) -> str:
-    """Why the profiles folder cannot be read: not there, a link to nothing, or a file in its place."""
+def folder_missing(folder: Path, then: str, config_file: Path | None = None) -> str:
+    """Why the profiles folder cannot be read: not there, a link to nothing, or a file in its
+    place; named in full, with the config file that names it (as the inbox's, inbox.problem)."""
+    folder = folder.absolute()
     if folder.is_symlink() and not folder.exists():  # "create it" would fail: the name is taken
         return (
             f"{folder}: the profiles folder is a link to a folder that is not there; mount its disk, "
             "or remove the link and make the folder"
         )
+    fix = f"or fix `profiles:` in {config_file or 'the config'}"
     if folder.exists():
-        return (
-            f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "
-            "folder, or fix `profiles:` in the config"
-        )
-    fix = "or fix `profiles:` in the config"
+        moved = "move the file away and make the folder"
+        return f"{folder}: the profiles folder is a file, not a folder; {moved}, {fix}"
     return f"{folder}: the profiles folder does not exist; create it and {then}, {fix}"
 
 
@@ -132,7 +132,7 @@ def _read_all(
     folder = config.profiles
     if not folder.is_dir():
         then = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
-        raise ProfileError(folder_missing(folder, then))
+        raise ProfileError(folder_missing(folder, then, config.path))
     profiles: list[Profile] = []
     problems: list[Skipped] = []
     cache = ProfileCache.for_config(config, __file__)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -11,7 +13,7 @@ import digest.demo
 from digest.cli import main
 from digest.demo.http_server import LocalHttpServer, Route
 
-from conftest import make_dump
+from conftest import Workspace, make_dump
 
 PAPERS = [(f"Spiking Networks Part {n}", "We study spiking neural networks.") for n in range(1, 6)]
 
@@ -69,3 +71,30 @@ def test_a_source_answered_404_names_the_key_of_its_address(workspace):
     said = config.sources[1].url_note(config.sources, config.path, 404)
     assert said == f"; the hf_daily service's own address: if it moved, set sources[1].url in {config.path}"
     assert config.sources[1].url_note(config.sources, config.path, 500) == ""
+
+
+def test_a_profiles_folder_not_there_is_named_in_full_with_the_config_file_that_names_it(tmp_path):
+    # Before: a user in the config's folder was told "profiles: the profiles folder does not exist;
+    # create it and ..., or fix `profiles:` in the config", the file to fix not named, where the
+    # inbox's says "/.../inbox: the inbox folder does not exist; create it or fix `inbox:` in config.yaml"
+    ws = Workspace(tmp_path)
+    (tmp_path / "profiles").rmdir()
+    said = (
+        f"{tmp_path / 'profiles'}: the profiles folder does not exist; create it and add one <user>.yaml "
+        "per reader (`digest profile new USER --email ADDR -i KEYWORD`), or fix `profiles:` in config.yaml"
+    )
+    here = [sys.executable, "-m", "digest"]  # the config found in the folder, as ./config.yaml
+    status = subprocess.run([*here, "status"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert f"Profiles with errors (skipped):\n  {said}\n" in status.stdout, status.stdout
+    made = subprocess.run(
+        [*here, "profile", "new", "ada", "--email", "ada@example.org", "-i", "robots"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert made.returncode == 1
+    assert made.stderr.endswith("create it and run this again, or fix `profiles:` in config.yaml\n"), (
+        made.stderr
+    )
+    assert ws.config_path.exists()

@@ -301,9 +301,10 @@ def test_a_profiles_folder_not_there_is_told_to_be_made_or_its_key_fixed(workspa
     assert problems == [
         f"{workspace.root / 'profils'}: the profiles folder does not exist; create it and add one "
         "<user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`), or fix `profiles:` "
-        "in the config"
+        f"in {workspace.config_path}"
     ]
-    assert "does not exist; create it and run this again, or fix `profiles:` in the config" in made
+    fix = f"or fix `profiles:` in {workspace.config_path}"
+    assert f"does not exist; create it and run this again, {fix}" in made
 
 
 def test_a_file_where_the_profiles_folder_should_be_is_named_as_such(workspace):
@@ -314,7 +315,7 @@ def test_a_file_where_the_profiles_folder_should_be_is_named_as_such(workspace):
     problems, made = said_of_the_profiles_folder(workspace)
     assert problems == [
         f"{folder}: the profiles folder is a file, not a folder; move the file away and make the "
-        "folder, or fix `profiles:` in the config"
+        f"folder, or fix `profiles:` in {workspace.config_path}"
     ]
     assert "the profiles folder is a file, not a folder" in made
 
