@@ -115,7 +115,7 @@ class Document:
         except RoundTripYAMLError as e:
             raise error(  # a text the loader reads, which the round trip does not (a tab after 'key:')
                 f"{where}: cannot be edited in place as it is written, fix it by hand first: "
-                f"{yamlio.describe(e)}{yamlio.tab_note(e, text)}"
+                f"{yamlio.said(e, text)}"
             ) from None
         self.data: CommentedMap = CommentedMap() if data is None else data
 

@@ -206,7 +206,7 @@ def load(text: str, where: str | Path, error: type[DigestError]) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as e:
-        raise error(f"{where}: not valid YAML, {describe(e)}{tab_note(e, text)}") from None
+        raise error(f"{where}: not valid YAML, {said(e, text)}") from None
     except ValueError as e:  # a number of thousands of digits: Python refuses to convert it
         raise error(f"{where}: a number too long to read ({str(e)[:60]}...)") from None
 
@@ -243,21 +243,22 @@ def read_problem(error: OSError | UnicodeDecodeError) -> str:
     )
 
 
-def tab_note(error: yaml.YAMLError | RoundTripYAMLError, text: str) -> str:
-    """A hint where the error is a tab (invisible in most editors), which YAML refuses in
-    indentation and before a value: libyaml says only that a character cannot start a token,
-    or, where it names the tab ("found a tab character that violates indentation"), not what
-    to do. Only where the error points at a tab: one elsewhere on the line (inside a quoted
-    value, in a flow list) is no cause."""
+def said(error: yaml.YAMLError | RoundTripYAMLError, text: str) -> str:
+    """'line L, column C: what is wrong' (:func:`describe`), said plainly where the error points
+    at a tab (invisible in most editors), which YAML refuses in indentation and before a value:
+    libyaml's words ("while scanning a plain scalar (from line 1, column 8): found a tab character
+    that violates indentation", or that a character cannot start a token) say neither that it
+    is a tab nor what to do. Only where the error points at a tab: one elsewhere on the line
+    (inside a quoted value, in a flow list) is no cause."""
     mark = getattr(error, "problem_mark", None)
-    if mark is None:
-        return ""
     lines = _LINE_BREAKS.split(text)  # YAML's line breaks, as the mark counts them
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    if line[mark.column : mark.column + 1] != "\t":
-        return ""
-    named = "tab" in str(getattr(error, "problem", ""))
-    return f" ({'' if named else 'a tab: '}YAML indents with spaces only; replace the tab with spaces)"
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if mark is None or line[mark.column : mark.column + 1] != "\t":
+        return describe(error)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: "
+    if not line[: mark.column].strip(" \t"):
+        return where + "a tab indents this line; YAML indents with spaces only: replace the tab with spaces"
+    return where + "a tab, where YAML takes only spaces: replace the tab with a space"
 
 
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

@@ -103,8 +103,7 @@ def test_a_file_the_reader_reads_but_an_edit_in_place_cannot_is_told_where_and_w
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {path}: cannot be edited in place as it is written, fix it by hand first: line 1, "
-        "column 7: while scanning for the next token: found character '\\t' that cannot start any "
-        "token (a tab: YAML indents with spaces only; replace the tab with spaces)\n"
+        "column 7: a tab, where YAML takes only spaces: replace the tab with a space\n"
     )
     assert path.read_text() == "email:\t ada@example.org\ninterests: [robots]\n"
 

@@ -61,8 +61,8 @@ def test_a_tab_in_the_indentation_is_named(workspace):
     message = str(info.value)
     assert message.startswith(f"{path}: not valid YAML, line 3, column 1: "), message
     assert message.endswith(
-        "found character that cannot start any token "
-        "(a tab: YAML indents with spaces only; replace the tab with spaces)"
+        "line 3, column 1: a tab indents this line; YAML indents with spaces only: "
+        "replace the tab with spaces"
     ), message
 
 
