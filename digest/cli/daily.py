@@ -65,6 +65,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     It exits 1 when a reader got nothing (their profile, their message, the server) or, the
     digests sent, a dump it took in was unreadable (kept in inbox/failed/) or the inbox could
     not be used, as `digest ingest` exits; 3 when a source it fetched failed, as `run --once`.
+    A reader's digest refused for good by an earlier send (said "already attempted today at
+    ...: 554 ...; not tried again") leaves it 0: this send tried nothing, the one that met the
+    refusal exited 1, and `digest status` lists it under "Messages that failed for good".
     --dry-run exits 1 where the send would refuse before queueing anything (an unset
     smtp.password_env or web.secret_env variable, no smtp.from) or skip a profile.
 

@@ -96,3 +96,22 @@ def test_a_newcomer_given_a_removed_readers_name_puts_no_note_on_their_refusal(t
     assert " <r2@example.org> (" in failed[0] and failed[0].endswith("): 550 5.1.1 Mailbox unavailable"), (
         status
     )
+
+
+def test_a_send_again_after_a_final_refusal_exits_0_and_its_help_says_why(tmp_path, database):
+    """`digest send` again the day a digest was refused for good exited 0 with nothing saying
+    whether that was meant: a cron job could not tell a refusal said once from one not looked at.
+    It is meant (the send tried nothing; the one that met the refusal exited 1), and said."""
+    handler = RefusingData({"r2@example.org"}, "554 5.6.0 Message content rejected")
+    with LocalSmtpServer(handler) as server:
+        ws = workspace_of_readers(tmp_path, server, database)
+        assert ws.cli("send").exit_code == 1
+        again = ws.cli("send")
+    assert again.exit_code == 0 and "already attempted today at " in again.output
+    assert handler.refusals == 1
+    help_text = " ".join(ws.cli("send", "--help").output.split())
+    assert (
+        "A reader's digest refused for good by an earlier send (said \"already attempted today at ...: "
+        '554 ...; not tried again") leaves it 0: this send tried nothing, the one that met the refusal '
+        'exited 1, and `digest status` lists it under "Messages that failed for good".'
+    ) in help_text
