@@ -123,7 +123,11 @@ def plan_send(
         p = profiles[i]
         note = describe_already(p, latest.get(p.user), states[p.user][1], now, store.dialect == POSTGRESQL)
         if i in held and (slot := slot_on(p, dt.date.fromisoformat(periods[i]))) is not None:
-            note += f" (the digest of {states[p.user][0]}); {periods[i]}'s comes {_day_at(p, slot.at, now)}"
+            note += (  # the new day's digest held to its send time; said plainly, with how not to wait
+                f" (the digest of {states[p.user][0]}); the digest of {periods[i]} goes out "
+                f"{_day_at(p, slot.at, now)} (to send what is new before then: "
+                f"`digest send --user {p.user} --force`)"
+            )
         plans[i] = Planned(p, periods[i], ALREADY, None, note)
     windows = Windows(store, config)
     for start in range(0, len(wanted), PLAN_BATCH):

@@ -75,7 +75,11 @@ def test_a_second_send_after_midnight_leaves_the_new_day_to_its_send_time(tmp_pa
     assert digest_at(ws, at(17, 12, 5), "run", "--once").returncode == 0
     first = digest_at(ws, at(18, 0, 10), "send")  # the evening's, its 21:00 missed
     assert first.returncode == 0, first.stdout + first.stderr
-    said = "already sent today at 00:10 EDT (the digest of 2026-03-17); 2026-03-18's comes today at 21:00 EDT"
+    # before: "...; 2026-03-18's comes today at 21:00 EDT", said as no one says it, nor how not to wait
+    said = (
+        "already sent today at 00:10 EDT (the digest of 2026-03-17); the digest of 2026-03-18 goes out "
+        "today at 21:00 EDT (to send what is new before then: `digest send --user ada --force`)"
+    )
     for args in (("send", "--dry-run"), ("send",)):  # again, ten minutes later: nothing new
         again = digest_at(ws, at(18, 0, 20), *args)
         assert again.returncode == 0 and said in again.stdout, again.stdout + again.stderr
