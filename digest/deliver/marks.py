@@ -32,9 +32,10 @@ class OutboxMarks(OutboxClaims):
 
     def mark_sent(
         self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
-    ) -> None:
+    ) -> bool:
         """The server accepted it: the message and its papers are recorded as sent, together
-        (once: if another worker recorded it already, after this one's lease ran out, nothing),
+        (once: if another worker recorded it already, after this one's lease ran out, nothing:
+        False; another process's recording of it that commits while this one waits too),
         for the reader the message is stored under now: a removed reader's records moved aside
         while it was at the server (digest.daemon.archive) are no longer ``msg.user``'s."""
         with self._tx(in_transaction):
@@ -46,11 +47,12 @@ class OutboxMarks(OutboxClaims):
             ).fetchall()  # (every row read: the statement is done)
             if not rows:
                 log.warning("%s was recorded as sent by another worker already", msg.message_id)
-                return
+                return False
             self._attempt(msg, now, True, reply)
             self.store.record_delivery(
                 rows[0][0], msg.message_id, msg.recipient, msg.paper_ids, now, in_transaction=True
             )
+            return True
 
     def mark_retry(
         self,

@@ -354,8 +354,8 @@ def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> 
                     msg = outbox.get(a.outbox_id)
                 except KeyError:
                     continue
-                if msg.status == QUEUED:
-                    outbox.mark_sent(msg, a.reply, a.at, in_transaction=True)
+                # read queued, it may be recorded by another process before this one's UPDATE runs
+                if msg.status == QUEUED and outbox.mark_sent(msg, a.reply, a.at, in_transaction=True):
                     recorded.append(a)
     except (*db_errors(), StoreError) as e:
         who = _who(accepted)

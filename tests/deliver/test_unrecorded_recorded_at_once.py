@@ -1,0 +1,70 @@
+"""Two processes of one config folder recording one note at once (PostgreSQL, READ COMMITTED): a
+`digest send` and a worker's next pass each read ada's accepted digest still queued, and each
+marked it sent, the second's UPDATE finding it sent already once the first committed; both said
+"recorded 1 digest(s) the server had accepted before delivery stopped" of the one digest. The one
+whose UPDATE recorded it says so; the other says it was recorded already."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+
+import psycopg
+
+from digest.deliver.outbox import SENT, Outbox
+from digest.deliver.unrecorded import Accepted, Unrecorded, record_accepted
+from digest.store import Store
+
+from conftest import NOW, postgres_database
+
+AT = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
+
+
+def _waiting(name: str) -> int:
+    with psycopg.connect(autocommit=True) as admin:
+        (n,) = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", (name,)
+        ).fetchone()
+    return n
+
+
+def test_two_processes_recording_one_digest_at_once_say_it_recorded_once(caplog):
+    with postgres_database() as url:
+        with Store(url) as store, store.transaction():
+            ada = Outbox(store).enqueue(
+                user="ada", recipient="ada@example.org", message_id="<ada@example.org>",
+                subject="digest", mime=b"Subject: digest\r\n\r\nhello\r\n", paper_ids=[], now=NOW,
+            )  # fmt: skip
+        first, second = Unrecorded(url), Unrecorded(url)  # a worker's memory, and `digest send`'s
+        first.lasting = True
+        assert first.add([Accepted(ada, "ada", "ada@example.org", "250 OK", AT)])
+        assert second.entries()  # the note beside the config, read by the other process
+        caplog.set_level(logging.INFO, logger="digest.deliver.unrecorded")
+        name = str(url).rsplit("/", 1)[1]
+        with psycopg.connect(dbname=name) as lock:  # ada's row held until both have read it queued
+            lock.execute("UPDATE outbox SET attempts = attempts WHERE id = %s", (ada,))
+
+            def record(unrecorded: Unrecorded) -> None:
+                with Store(url) as own:
+                    record_accepted(Outbox(own), unrecorded, sending=False)
+
+            threads = [threading.Thread(target=record, args=(u,)) for u in (first, second)]
+            for t in threads:
+                t.start()
+            deadline = time.monotonic() + 20
+            while _waiting(name) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _waiting(name) == 2
+            lock.rollback()
+        for t in threads:
+            t.join(20)
+        with Store(url) as store:
+            assert Outbox(store).get(ada).status == SENT
+    said = [r.getMessage() for r in caplog.records if r.name == "digest.deliver.unrecorded"]
+    assert said.count("recorded 1 digest(s) the server had accepted before delivery stopped") == 1, said
+    assert [line for line in said if "were recorded already" in line] == [
+        "1 digest(s) the server had accepted before delivery stopped (ada <ada@example.org>) were "
+        "recorded already, by another process that reads the same note (`digest send`, another worker)"
+    ], said
