@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
-from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock, skew_note
+from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
@@ -119,9 +119,10 @@ def plan_send(
         else:
             wanted.append(i)
     latest = Outbox(store).latest_entries([profiles[i].user for i in already])
+    leases_at = server_time(store, now) if store.dialect == POSTGRESQL and already else None  # workers'
     for i in already:
         p = profiles[i]
-        note = describe_already(p, latest.get(p.user), states[p.user][1], now, store.dialect == POSTGRESQL)
+        note = describe_already(p, latest.get(p.user), states[p.user][1], now, leases_at)
         if i in held and (slot := slot_on(p, dt.date.fromisoformat(periods[i]))) is not None:
             note += (  # the new day's digest held to its send time; said plainly, with how not to wait
                 f" (the digest of {states[p.user][0]}); the digest of {periods[i]} goes out "
@@ -302,18 +303,22 @@ class _Noted:
 
 
 def describe_already(
-    profile: Profile, latest: OutboxEntry | None, made_at: dt.datetime, now: dt.datetime, shared: bool = False
+    profile: Profile,
+    latest: OutboxEntry | None,
+    made_at: dt.datetime,
+    now: dt.datetime,
+    leases_at: dt.datetime | None = None,
 ) -> str:
     """'already sent today at 07:02', in the reader's time zone, from the reader's latest
     outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after);
-    ``shared`` (PostgreSQL): a message another worker holds is said so (on SQLite a claim left is
-    a dead process's: digest.deliver.claims.free_for)."""
+    ``leases_at`` (PostgreSQL: ``now`` on the database server's clock, the leases'): a message another
+    worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for)."""
     entry = latest if latest is not None and latest.created_at >= made_at else None
     if entry is None:
         return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
-    held = shared and entry.claimed_by and entry.claimed_until and entry.claimed_until > now
+    held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until > leases_at
     if entry.status == QUEUED and held:
         return (  # another worker's now (this send claims nothing before it has planned)
             f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "

@@ -7,6 +7,10 @@ names the worker that holds it now."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+
+from test_send_clock_skew import SEND_AHEAD
 
 from digest.db import wall_clock
 from digest.deliver.outbox import QUEUED, Outbox
@@ -39,3 +43,25 @@ def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
     (line,) = [x for x in again.output.splitlines() if x.startswith("ada ")]
     assert "waiting (`digest send` retries it)" not in line, line  # was: said so, of a worker's message
     assert "held by worker vm:4242:0a1b2c3d, which sends it (its lease ends at " in line, line
+
+
+def test_a_send_ahead_names_the_worker_holding_a_queued_digest(tmp_path):
+    """A `digest send` 5 min ahead of the database server judged a worker's lease (a time of the
+    server's clock) by its own clock: a running 2 min lease looked ended, and ada's line said
+    "waiting (`digest send` retries it)" though that send left it to the worker (its claims are
+    held on the server's clock, as `digest status` counts a worker's messages). It judges the
+    lease on the server's clock now."""
+    with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
+        ws = Workspace(tmp_path, server.port, database=str(url))
+        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chips", "An event-driven chip.")]))
+        assert ws.cli("ingest").exit_code == 0
+        assert "deferred" in ws.cli("send").output  # ada's digest queued, deferred by the server
+        with Store(ws.config.database) as store:  # a worker's pass takes it (its lease: 2 min)
+            outbox = Outbox(store)
+            (entry,) = outbox.entries(status=QUEUED)
+            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", wall_clock(), dt.timedelta(minutes=2))
+        command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), "300"]
+        again = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    (line,) = [x for x in again.stdout.splitlines() if x.startswith("ada ")]
+    assert "held by worker vm:4242:0a1b2c3d, which sends it" in line, line  # was: "waiting (...)"
