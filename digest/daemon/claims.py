@@ -276,12 +276,16 @@ def farewell(store: Store, worker: str) -> None:
         db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 
 
-def unsigned_note(worker: str, error: Exception) -> str:
-    """A worker stopping that could not sign off (the database gone or refusing it): what it leaves."""
-    return (
-        f"this worker ({worker}) could not sign off from the workers table ({error}): `digest status` lists "
-        'it as not seen ("killed, hung or its machine gone?") for a day after its last pass; nothing '
-        "waits for it (what it held goes to the others after a lease, as a killed worker's does)"
+def unsigned_note(worker: str, error: Exception, shared: bool = True) -> str:
+    """A worker stopping that could not sign off (the database gone or refusing it): what it leaves,
+    in `digest status`'s words (``shared``: PostgreSQL's; on SQLite the lock tells it stopped)."""
+    return f"this worker ({worker}) could not sign off from the workers table ({error}): " + (
+        '`digest status` lists it as not seen ("killed, hung or its machine gone?") for a day after its '
+        "last pass; nothing waits for it (what it held goes to the others after a lease, as a killed "
+        "worker's does)"
+        if shared
+        else '`digest status` lists it as stopped ("killed: it did not sign off") for a day after its last '
+        "pass; nothing waits for it (the next daemon or `digest send` takes what it held at once)"
     )
 
 

@@ -130,7 +130,7 @@ class Daemon:
         except (DigestError, *db_errors()) as e:  # a database failing here failed the pass too
             if not self._listed:  # no row of its own to take back
                 return log.debug("could not remove this worker from the workers seen: %s", e)
-            log.warning(unsigned_note(self.worker, e))
+            log.warning(unsigned_note(self.worker, e, is_postgres(self.config.database)))
 
     def _config_changed(self) -> None:
         """config.yaml was edited: its new settings take effect now, as `digest status`,
