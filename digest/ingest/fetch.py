@@ -152,7 +152,9 @@ def fetch_source(
         if before == EMPTY:  # the validators stand for a document without papers; once the last
             etag = modified = None  # outcome says "failed", a 304 to them could not tell: ask afresh
         wait = None if e.retry_after is None else now + dt.timedelta(seconds=min(e.retry_after, 86400.0))
-        why = str(e) + source.url_note(config.sources, config.path, e.status)  # 404: the key to look at
+        # 404: the key to look at, in the file named in full: status reads it from elsewhere
+        file = config.path.absolute() if config.path else None
+        why = str(e) + source.url_note(config.sources, file, e.status)
         return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait)
     if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
         detail = "still no papers: not modified since the last fetch"

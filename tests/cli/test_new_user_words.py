@@ -98,3 +98,27 @@ def test_a_profiles_folder_not_there_is_named_in_full_with_the_config_file_that_
         made.stderr
     )
     assert ws.config_path.exists()
+
+
+def test_a_404_kept_for_status_names_the_config_file_in_full(tmp_path):
+    # Before: `digest --config <folder>/config.yaml fetch` run from the folder above stored
+    # "...; check the source's url: sources[0].url in <folder>/config.yaml", and `digest status`
+    # run in the config's folder showed that path, a file that is not there from where it is read
+    ws = Workspace(tmp_path)
+    here = [sys.executable, "-m", "digest"]
+    with LocalHttpServer({}) as server:  # every path: 404
+        text = ws.config_path.read_text() + "sources:\n  - kind: url\n    name: mine\n"
+        ws.config_path.write_text(text + f"    url: {server.url('')}/nothing.json\n")
+        named = f"{tmp_path.name}/config.yaml"
+        fetched = subprocess.run(
+            [*here, "--config", named, "fetch"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path.parent,
+            timeout=120,
+        )
+    assert fetched.returncode == 1
+    said = f"HTTP 404 Not Found; check the source's url: sources[0].url in {tmp_path / 'config.yaml'}"
+    assert fetched.stdout.rstrip().endswith(said), fetched.stdout
+    status = subprocess.run([*here, "status"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "Source mine: FETCH FAILED at " in status.stdout and f"{said}\n" in status.stdout, status.stdout
