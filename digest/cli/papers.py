@@ -132,6 +132,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     """
     from dataclasses import replace
 
+    from digest.cli.preview_notes import say_stopped
     from digest.daemon.renamed import with_history
     from digest.profiles.load import load_profile
     from digest.select.digests import rank_all, rank_next
@@ -148,6 +149,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
             profile, name = with_history(config, store, profile, now := now_utc(), its_file=True)
             history = replace(profile, user=name)
             matches = rank_next(store, history, now, limit or profile.max_papers, config)
+            say_stopped(store, profile, user, name)  # paused, suppressed: as `digest preview` says it
             # a new reader: the latest listing (a first digest held or refused: after it, as their next)
             first = store.previous_digest_through(history.user) is None
         else:

@@ -29,7 +29,6 @@ def say_notes(
     from zoneinfo import ZoneInfo
 
     from digest.compose.preview import unlisted_by, waiting_in_inbox
-    from digest.deliver.suppressions import suppressed_note
     from digest.signing import UNSIGNED
 
     say_profile_notes(outgoing.digest.profile)
@@ -48,17 +47,26 @@ def say_notes(
         click.secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
         click.secho(f"note: {unlisted}", fg="yellow", err=True)
-    elif outgoing.digest.profile.paused:
-        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
-    elif blocked := suppressed_note(store, outgoing.digest.profile, continues):  # as `send` plans them
-        click.secho(f"note: {blocked}", fg="yellow", err=True)
-    elif not outgoing.digest.sent:
+    elif not say_stopped(store, outgoing.digest.profile, user, continues) and not outgoing.digest.sent:
         click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
             f"note: nothing matches {user}'s interests yet: no email is sent for this "
             "(`send_empty: true` would send this note).",
             fg="yellow",
             err=True,
         )
+
+
+def say_stopped(store: Any, profile: Any, user: str, continues: str) -> bool:
+    """Say on stderr that no digest goes to ``user`` now, paused or suppressed, as `digest send`
+    plans them (`digest preview`, `digest rank --next`); whether it said so."""
+    from digest.deliver.suppressions import suppressed_note
+
+    if profile.paused:
+        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+        return True
+    if blocked := suppressed_note(store, profile, continues):
+        click.secho(f"note: {blocked}", fg="yellow", err=True)
+    return blocked is not None
 
 
 def _to_be_fetched(config: Any, store: Any, outgoing: Any, now: dt.datetime, continues: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -122,3 +123,21 @@ def test_a_404_kept_for_status_names_the_config_file_in_full(tmp_path):
     assert fetched.stdout.rstrip().endswith(said), fetched.stdout
     status = subprocess.run([*here, "status"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert "Source mine: FETCH FAILED at " in status.stdout and f"{said}\n" in status.stdout, status.stdout
+
+
+def test_rank_next_of_a_paused_reader_says_no_digest_goes_to_them(workspace):
+    # Before: `digest rank ada --next` for a paused reader listed her "next digest" ("ada's next
+    # digest holds the 2 above" under a larger --limit) with no word that `digest send` sends her
+    # nothing, where `send --dry-run` says "paused: gets nothing until unpaused" and `preview` a note
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    workspace.profile(
+        "ada", "email: ada@example.org\ninterests: [spiking neural networks]\nmax_papers: 2\npaused: true\n"
+    )
+    assert workspace.cli("ingest").exit_code == 0
+    here = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "rank", "ada", "--next"]
+    shown = subprocess.run([*here, "--limit", "3"], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr == "note: ada is paused: `digest send` sends them nothing.\n"
+    assert [line.split()[0] for line in shown.stdout.splitlines() if "Spiking" in line] == ["1.", "2.", "3."]
+    as_json = subprocess.run([*here, "--json"], capture_output=True, text=True, timeout=120)
+    assert len(json.loads(as_json.stdout)) == 2 and "is paused" in as_json.stderr  # stdout: the JSON alone
