@@ -35,9 +35,12 @@ def speaks(query: str | None) -> bool:
 @contextmanager
 def speaking(store: Store) -> Iterator[None]:
     """While the block runs, a word to the database every :data:`SPEAK_EVERY` s from a thread
-    (psycopg serializes it with the block's own statements on the connection; inside the block's
-    transaction, a SELECT 1 changes nothing). A failed word is only not said (the duty's own
-    statements say a database gone)."""
+    (psycopg serializes it with the block's own statements on the connection). Not said while the
+    connection is in a transaction of the block's: a word would be a statement of that transaction
+    and keep an admin's idle_in_transaction_session_timeout from ending it (a main thread hung in
+    it); a duty's transactions are a run of statements (a dump's papers, a fetch's row), each of
+    which shows it at work. A failed word is only not said (the duty's own statements say a
+    database gone)."""
     if store.dialect != POSTGRESQL:  # one worker (the file lock): no one to speak to
         yield
         return
@@ -45,6 +48,8 @@ def speaking(store: Store) -> Iterator[None]:
 
     def speak() -> None:
         while not done.wait(SPEAK_EVERY):
+            if store.db.in_transaction:  # the duty's: its own statements speak (module docstring)
+                continue
             try:
                 store.db.execute(SPEAK)
             except db_errors() as e:
