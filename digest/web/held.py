@@ -9,7 +9,9 @@ lent to one request at a time; a request that finds it lent opens one of its own
 rather than wait. Its connection is in autocommit: each read sees what other processes committed
 before it (a rating made in another tab, `digest feedback`). One that was dropped (the server
 restarted, the session ended by an admin, an idle timeout) is closed and the read made again
-once on a new one; a database still down is said as a Store that cannot open it says it. Before
+once on a new one; a database still down is said as a Store that cannot open it says it. A read
+on it that takes :data:`HELD_READ_LIMIT` is cut (:func:`_bounded`): the network may have dropped
+the connection without a word, and TCP would keep the poll waiting for minutes. Before
 each read the schema's version is read again (one light query): a database a later release
 migrated while this process runs is then refused as a newly opened Store refuses it.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +36,8 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+HELD_READ_LIMIT = 2.0  # s: a poll's reads take milliseconds; past this the held connection is cut
 
 
 class _Held:
@@ -67,13 +72,13 @@ def read(database: Path | str, work: Callable[[Store], _T], *, readonly: bool = 
         with Store(database, readonly=readonly) as store:
             return work(store)
     try:
-        if held.store is not None and not _usable(held.store):
+        if held.store is not None and not _bounded(held.store, lambda s: _usable(s)):
             _drop(held)
         if held.store is None:
             held.store = Store(database, readonly=readonly)
             return work(held.store)
         try:
-            return work(held.store)
+            return _bounded(held.store, work)
         except db_errors():
             if not _dropped(held.store):
                 raise
@@ -89,6 +94,34 @@ def read(database: Path | str, work: Callable[[Store], _T], *, readonly: bool = 
         raise
     finally:
         held.lock.release()
+
+
+def _bounded(store: Store, work: Callable[[Store], _T]) -> _T:
+    """``work(store)`` on the held connection, cut (its socket shut down: the read under way fails
+    as on a connection lost, and is made again on a new one) once it takes :data:`HELD_READ_LIMIT`:
+    a connection the network dropped without a word (a NAT's or firewall's mapping forgotten, no
+    reset) is otherwise waited on until TCP gives up, minutes, and the poll with it. A read that
+    ended as the limit came may cut the connection for the next: that read is made again too."""
+    done = threading.Event()
+
+    def cut() -> None:
+        if done.is_set():
+            return
+        log.info("a read on the connection held for the pages' polls took %.0f s: cut", HELD_READ_LIMIT)
+        try:
+            with socket.socket(fileno=os.dup(store.db.raw.fileno())) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, *db_errors()):  # closed meanwhile: nothing to cut
+            pass
+
+    timer = threading.Timer(HELD_READ_LIMIT, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        return work(store)
+    finally:
+        done.set()
+        timer.cancel()
 
 
 def _usable(store: Store) -> bool:
