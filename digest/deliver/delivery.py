@@ -29,8 +29,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from digest.checkpoints import spaced_checkpoints
 from digest.config import Config
-from digest.db import SQLITE, db_errors, spaced_checkpoints, wall_clock, worker_id
+from digest.db import SQLITE, db_errors, wall_clock, worker_id
 from digest.deliver.journal import Journal, replay
 from digest.deliver.lines import (
     Line,
@@ -336,7 +337,7 @@ FILE_BATCH = 64  # messages stored (and recorded) per commit by the file transpo
 STORE_BATCH = 96
 # Messages handed out ahead of each connection, at most (each ~50 KB: memory stays flat). The
 # calling thread hands out nothing while it commits, and a commit now and then checkpoints the
-# write-ahead log (~45 ms for 40 MB, see digest.db.spaced_checkpoints): the messages handed out
+# write-ahead log (~45 ms for 40 MB, see digest.checkpoints.spaced_checkpoints): the messages handed out
 # carry the connections through it. With 4 per connection they ran dry at each checkpoint, and
 # waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with 24, 0.16 s.
 QUEUED_PER_CONNECTION = 24

@@ -13,8 +13,9 @@ from collections import Counter
 
 import pytest
 
+from digest.checkpoints import BULK_CHECKPOINT_PAGES
 from digest.config import load_config
-from digest.db import BULK_CHECKPOINT_PAGES, SQLITE
+from digest.db import SQLITE
 from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.deliver.queue import queue_digests
