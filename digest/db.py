@@ -344,6 +344,7 @@ class PgConnection:
         timeout = max(1, int(connect_timeout))
         self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=timeout, **app)
         self.mark = ""  # a comment each statement ends with ("": none): digest.daemon.speaking's
+        self.moved = time.monotonic()  # its last statement's (not speaking's words: said on .raw)
 
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
         want_id = bool(_INSERT.match(sql))
@@ -358,6 +359,7 @@ class PgConnection:
         return PgCursor(cur, False)
 
     def _marked(self, text: str) -> str:
+        self.moved = time.monotonic()
         return f"{text}\n{self.mark}" if self.mark else text
 
     @property

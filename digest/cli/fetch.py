@@ -30,6 +30,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
       digest fetch --source hf_daily
     """
     from digest.daemon.claims import singleton
+    from digest.daemon.fetching import fetch_alive
     from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.errors import ConfigError
     from digest.ingest.fetch import FAILED, fetch_all
@@ -50,7 +51,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
         lock,
         Store(config.database) as store,
         Http(offline_once=True) as http,
-        singleton(store, "fetch") as mine,
+        singleton(store, "fetch", alive=fetch_alive(config)) as mine,  # alive: how long it may be quiet
     ):
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from digest.daemon.holders import held_note, holders, waiting_note
-from digest.daemon.speaking import FROZEN_AFTER, MARK, speaking
+from digest.daemon.speaking import FROZEN_AFTER, INGEST_QUIET, MARK, speaking
 from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
 from digest.schema import SCHEMA_VERSION
@@ -172,7 +172,8 @@ def singleton(
     if not got:
         log.debug("%s: another worker is at it; skipped", duty)
     try:
-        with speaking(store) if got else contextlib.nullcontext():
+        quiet = max(alive[0] if alive else 0.0, INGEST_QUIET)  # a fetch reads its listing too
+        with speaking(store, quiet) if got else contextlib.nullcontext():
             yield got
     finally:
         if got:

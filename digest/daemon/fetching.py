@@ -117,6 +117,12 @@ def longest_fetch(source: SourceConfig) -> float:
     return tries * (pace(source) + DEADLINE * source.timeout_seconds) + source.retries * MAX_WAIT
 
 
+def fetch_alive(config: Config) -> tuple[float, float]:
+    """A worker fetching any of ``config``'s sources: the longest it is silent at work
+    (:func:`quiet_time`), and the longest its fetch of every source may take (:func:`longest_fetch`)."""
+    return max(map(quiet_time, config.sources), default=0.0), sum(map(longest_fetch, config.sources))
+
+
 def patience_for(sources: Sequence[SourceConfig], least: float) -> float:
     """How long to wait for another worker's fetch of ``sources`` (one after the other): as long as
     they may take while still retrying, ``least`` at the least."""

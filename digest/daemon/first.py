@@ -15,7 +15,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon.claims import WAIT_POLL, singleton
-from digest.daemon.fetching import due_now, fetch_due, longest_fetch, patience_for, quiet_time
+from digest.daemon.fetching import due_now, fetch_alive, fetch_due, patience_for
 from digest.db import db_errors
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
@@ -118,7 +118,7 @@ def fetch_first(
     )
     due = due_now(config, store, profiles, now) if wait else []  # nothing due: nothing to wait for
     # the holder, fetching any source, judged by its signs of life: a pass waits on while it is at work
-    alive = (max(map(quiet_time, config.sources), default=0.0), sum(map(longest_fetch, config.sources)))
+    alive = fetch_alive(config)
     if patience is not None:  # not less than the other's fetch of them takes while it retries
         patience = patience_for(due, patience)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,6 +26,10 @@ MARK = "-- digest: speaks while it holds the lock"
 SPEAK_EVERY = 2.0  # s between the words of a worker holding a duty's lock
 FROZEN_AFTER = 20.0  # s of silence (ten words missed) after which a holder that speaks is stopped
 SPEAK = "SELECT 1"
+# s an ingest says nothing of its own to the database at work: a dump read whole and parsed (10 MB at
+# most: sources.MAX_DUMP_BYTES, seconds), the file moved to processed/; between them, a statement.
+# A fetch's: this, or one try's (fetching.quiet_time), whichever is longer (it reads what it fetched)
+INGEST_QUIET = 60.0
 
 
 def speaks(query: str | None) -> bool:
@@ -33,14 +38,19 @@ def speaks(query: str | None) -> bool:
 
 
 @contextmanager
-def speaking(store: Store) -> Iterator[None]:
-    """While the block runs, a word to the database every :data:`SPEAK_EVERY` s from a thread
+def speaking(store: Store, quiet: float) -> Iterator[None]:
+    """While the block runs, and it said something to the database within ``quiet`` s (the longest
+    its duty is silent at work: fetching.quiet_time, :data:`INGEST_QUIET`), a word to the database
+    every :data:`SPEAK_EVERY` s from a thread
     (psycopg serializes it with the block's own statements on the connection). Not said while the
     connection is in a transaction of the block's: a word would be a statement of that transaction
     and keep an admin's idle_in_transaction_session_timeout from ending it (a main thread hung in
     it); a duty's transactions are a run of statements (a dump's papers, a fetch's row), each of
     which shows it at work. A failed word is only not said (the duty's own statements say a
-    database gone)."""
+    database gone). A duty silent longer is hung (its main thread stuck on a filesystem that stopped
+    answering, say): the thread falls silent too, and the others call it stopped or hung
+    :data:`FROZEN_AFTER` s later, not at work for ever; it speaks again once the duty does. Its words
+    are said on the connection's psycopg one (``raw``), which does not count them as the duty's."""
     if store.dialect != POSTGRESQL:  # one worker (the file lock): no one to speak to
         yield
         return
@@ -48,10 +58,10 @@ def speaking(store: Store) -> Iterator[None]:
 
     def speak() -> None:
         while not done.wait(SPEAK_EVERY):
-            if store.db.in_transaction:  # the duty's: its own statements speak (module docstring)
-                continue
+            if store.db.in_transaction or time.monotonic() - store.db.moved > quiet:
+                continue  # the duty's transaction: its statements speak; a duty silent longer: hung
             try:
-                store.db.execute(SPEAK)
+                store.db.raw.execute(f"{SPEAK}\n{MARK}")
             except db_errors() as e:
                 log.debug("could not show this worker at its duty: %s", e)
 

@@ -11,7 +11,7 @@ import time
 import psycopg
 import pytest
 
-from digest.daemon.speaking import SPEAK_EVERY, speaking
+from digest.daemon.speaking import INGEST_QUIET, SPEAK_EVERY, speaking
 from digest.db import db_errors, is_postgres
 from digest.store import Store
 
@@ -26,7 +26,7 @@ def test_an_idle_transaction_of_a_worker_that_speaks_is_ended_by_the_servers_tim
         admin.execute(f"ALTER DATABASE {name} SET idle_in_transaction_session_timeout = '3s'")
     with (
         Store(database) as store,
-        speaking(store),
+        speaking(store, INGEST_QUIET),
         pytest.raises(db_errors()) as ended,
         store.transaction() as db,
     ):
