@@ -197,16 +197,18 @@ class Http:
             if delay > self.max_wait:  # the server's Retry-After, or our own doubling wait
                 tries = counted(attempt + 1, "attempt")
                 why = (
-                    f"the server asks to wait {delay:g} s (Retry-After), longer than we wait"
+                    f"the server asks to wait {said_seconds(delay)} s (Retry-After), longer than we wait"
                     if retry_after is not None
                     else f"not tried again: the next wait ({delay:g} s) would pass the {self.max_wait:g} s "
                     "a fetch waits at most"
                 )
                 raise FetchError(f"{url}: {problem} (after {tries}); {why}", retry_after)
-            log.info("%s: %s; retrying in %g s", url, problem, delay)
+            log.info("%s: %s; retrying in %s s", url, problem, said_seconds(delay))
             if retrying is not None:  # a failure said again in full only when it changed
                 what = "the same again" if problem == told else problem
-                retrying(f"{what}; trying again in {delay:g} s (try {attempt + 2} of {retries + 1})")
+                retrying(
+                    f"{what}; trying again in {said_seconds(delay)} s (try {attempt + 2} of {retries + 1})"
+                )
                 told = problem
             self.sleep(delay)
             wait *= 2
@@ -279,6 +281,12 @@ def _redirected(url: str, answer: httpx.Response | httpx.TransportError) -> str:
     except RuntimeError:  # an error before any request was made
         return ""
     return "" if at == url else f" (from {at}, redirected there)"
+
+
+def said_seconds(seconds: float) -> str:
+    """A wait as said to the user: to a tenth of a second, whole seconds from 10 s (a
+    ``Retry-After`` date leaves a wait such as 1.26038 s: the date has whole seconds)."""
+    return f"{round(seconds) if seconds >= 10 else round(seconds, 1):g}"
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:

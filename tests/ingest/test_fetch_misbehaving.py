@@ -1,0 +1,48 @@
+"""Sources that misbehave, on loopback, met by real `digest fetch` processes: what the operator
+is told, and that what a server means is what is stored."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+FEED = """<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>probe</title>
+<pubDate>Fri, 04 Dec 2026 00:00:00 -0500</pubDate>
+<item><title>Café lattices for naïve probes</title>
+<link>https://arxiv.org/abs/2612.09001</link><guid>oai:arXiv.org:2612.09001v1</guid>
+<description>arXiv:2612.09001v1 Announce Type: new Abstract: We probe café lattices, naïvely, and
+count what the probes find.</description><dc:creator>Jörg Müller</dc:creator><category>cs.LG</category></item>
+</channel></rss>
+"""
+
+
+def fetch(workspace, url: str) -> subprocess.CompletedProcess[str]:
+    """A real `digest fetch` of one `url` source named feed (one retry), its output."""
+    text = workspace.config_path.read_text()
+    sources = f"sources:\n  - kind: url\n    name: feed\n    url: {url}\n    retries: 1\n"
+    workspace.config_path.write_text(text + sources)
+    command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "fetch"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=Path(workspace.root))
+
+
+def test_a_retry_after_given_as_an_http_date_is_said_rounded(workspace):
+    """An HTTP date has whole seconds: the wait it leaves is said to a tenth of a second, not 1.26038 s."""
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    busy = Route(b"busy", status=503, content_type="text/plain", headers={"Retry-After": when})
+    with LocalHttpServer(
+        {"/rss": [busy, Route(FEED.encode(), content_type="application/rss+xml")]}
+    ) as server:
+        done = fetch(workspace, server.url("/rss"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = re.fullmatch(
+        r"feed: HTTP 503 Service Unavailable; trying again in (\S+) s \(try 2 of 2\)\n", done.stderr
+    )
+    assert said and re.fullmatch(r"\d+(\.\d)?", said[1]), done.stderr
+    assert done.stdout == "feed: listing: 1 papers of 2026-12-04: 1 new, 0 known\n"
