@@ -28,6 +28,7 @@ from digest import __version__
 from digest.bugs import error_chain
 from digest.errors import DigestError
 from digest.files import counted
+from digest.ingest.charset import as_utf8
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
 from digest.ingest.streams import Unreachable
 from digest.lookups import lookup_failure, unresolved
@@ -175,12 +176,13 @@ class Http:
                 if r.status_code == 304 and not headers:  # "not modified" since nothing: no document
                     raise FetchError(f"{url}: HTTP 304 Not Modified, but nothing was asked to compare with")
                 if r.status_code in (200, 304):
+                    content_type = r.headers.get("Content-Type", "")
                     return Answer(
                         r.status_code,
-                        body if r.status_code == 200 else b"",
+                        as_utf8(body, content_type) if r.status_code == 200 else b"",
                         r.headers.get("ETag"),
                         r.headers.get("Last-Modified"),
-                        r.headers.get("Content-Type", ""),
+                        content_type,
                     )
                 problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip() + _redirected(url, r)
                 if r.status_code not in RETRY_STATUS:

@@ -10,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from digest.demo.http_server import LocalHttpServer, Route
+from digest.store import Store
 
 FEED = """<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>probe</title>
@@ -46,3 +49,20 @@ def test_a_retry_after_given_as_an_http_date_is_said_rounded(workspace):
     )
     assert said and re.fullmatch(r"\d+(\.\d)?", said[1]), done.stderr
     assert done.stdout == "feed: listing: 1 papers of 2026-12-04: 1 new, 0 known\n"
+
+
+@pytest.mark.parametrize("declared", ["header", "xml"])
+def test_a_feed_in_latin_1_that_says_so_is_read_in_latin_1(workspace, declared):
+    """ISO-8859-1 named in the Content-Type, or in the XML declaration alone: read as such."""
+    feed, kind = FEED, "application/rss+xml; charset=ISO-8859-1"
+    if declared == "xml":
+        feed = FEED.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>')
+        kind = "application/rss+xml"
+    with LocalHttpServer({"/rss": Route(feed.encode("latin-1"), content_type=kind)}) as server:
+        done = fetch(workspace, server.url("/rss"))
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert done.stdout == "feed: listing: 1 papers of 2026-12-04: 1 new, 0 known\n"
+    with Store(workspace.root / "digest.db") as store:
+        [paper] = store.papers()
+    assert (paper.title, paper.authors) == ("Café lattices for naïve probes", ("Jörg Müller",))
+    assert paper.abstract == "We probe café lattices, naïvely, and count what the probes find."

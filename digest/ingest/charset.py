@@ -1,0 +1,48 @@
+"""A fetched document in the character set its server named, made UTF-8 for the readers.
+
+The readers take UTF-8 (a dump is saved so: decode.decode). A server may send another
+character set and say which, in the ``Content-Type`` (``charset=ISO-8859-1``) or, for XML, in
+its declaration (``<?xml version="1.0" encoding="ISO-8859-1"?>``; the header wins, as HTTP
+says). Such a document is decoded so and saved in UTF-8; one that is UTF-8 already (or has a
+UTF-8 byte order mark), names no character set, names one Python does not know, or does not
+decode in the one it names is kept as it came, for the reader to refuse, saying where.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email.message
+import re
+
+_XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
+_UTF8 = codecs.lookup("utf-8").name
+
+
+def as_utf8(body: bytes, content_type: str) -> bytes:
+    """``body`` in UTF-8, decoded in the character set ``content_type`` or its XML declaration names."""
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    for named in (_header_charset(content_type), _declared(body)):
+        if not named:
+            continue
+        try:
+            if codecs.lookup(named).name == _UTF8:
+                return body  # said to be UTF-8, and is not: the reader says where it breaks
+            return body.decode(named).encode("utf-8")
+        except (LookupError, UnicodeDecodeError):
+            return body  # the header's word stands: not the declaration's in its place
+    return body
+
+
+def _header_charset(content_type: str) -> str | None:
+    message = email.message.Message()
+    message["Content-Type"] = content_type
+    return message.get_content_charset() if content_type else None
+
+
+def _declared(body: bytes) -> str | None:
+    found = _XML_DECLARATION.match(body[:200])
+    return found[1].decode("ascii") if found else None
