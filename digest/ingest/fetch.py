@@ -29,7 +29,7 @@ from digest.config import Config, SourceConfig
 from digest.db import POSTGRESQL, db_errors
 from digest.errors import DumpError, ReaderBug
 from digest.fetched_names import file_name
-from digest.files import write_atomic
+from digest.files import counted, write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
 from digest.ingest.dumps import read_listing
@@ -224,7 +224,7 @@ def _take(
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?)"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
-    detail = f"{result.entries} papers of {listing.day}: " + (
+    detail = f"{counted(result.entries, 'paper')} of {listing.day}: " + (
         "already ingested, nothing new"
         if result.already_ingested
         else f"{result.new_papers} new, {result.known_papers} known"

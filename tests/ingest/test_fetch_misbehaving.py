@@ -27,10 +27,11 @@ count what the probes find.</description><dc:creator>Jörg Müller</dc:creator><
 
 
 def fetch(workspace, url: str) -> subprocess.CompletedProcess[str]:
-    """A real `digest fetch` of one `url` source named feed (one retry), its output."""
+    """A real `digest fetch` of one `url` source named feed (one retry; the first call's url), its output."""
     text = workspace.config_path.read_text()
-    sources = f"sources:\n  - kind: url\n    name: feed\n    url: {url}\n    retries: 1\n"
-    workspace.config_path.write_text(text + sources)
+    if "sources:" not in text:
+        sources = f"sources:\n  - kind: url\n    name: feed\n    url: {url}\n    retries: 1\n"
+        workspace.config_path.write_text(text + sources)
     command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "fetch"]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=Path(workspace.root))
 
@@ -48,7 +49,7 @@ def test_a_retry_after_given_as_an_http_date_is_said_rounded(workspace):
         r"feed: HTTP 503 Service Unavailable; trying again in (\S+) s \(try 2 of 2\)\n", done.stderr
     )
     assert said and re.fullmatch(r"\d+(\.\d)?", said[1]), done.stderr
-    assert done.stdout == "feed: listing: 1 papers of 2026-12-04: 1 new, 0 known\n"
+    assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n"
 
 
 @pytest.mark.parametrize("declared", ["header", "xml"])
@@ -61,8 +62,16 @@ def test_a_feed_in_latin_1_that_says_so_is_read_in_latin_1(workspace, declared):
     with LocalHttpServer({"/rss": Route(feed.encode("latin-1"), content_type=kind)}) as server:
         done = fetch(workspace, server.url("/rss"))
     assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
-    assert done.stdout == "feed: listing: 1 papers of 2026-12-04: 1 new, 0 known\n"
+    assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n"
     with Store(workspace.root / "digest.db") as store:
         [paper] = store.papers()
     assert (paper.title, paper.authors) == ("Café lattices for naïve probes", ("Jörg Müller",))
     assert paper.abstract == "We probe café lattices, naïvely, and count what the probes find."
+
+
+def test_a_listing_of_one_paper_is_said_as_one_paper(workspace):
+    with LocalHttpServer({"/rss": Route(FEED.encode(), content_type="application/rss+xml")}) as server:
+        done = fetch(workspace, server.url("/rss"))
+        again = fetch(workspace, server.url("/rss"))
+    assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stderr
+    assert again.stdout == "feed: listing: 1 paper of 2026-12-04: already ingested, nothing new\n"
