@@ -35,6 +35,8 @@ from digest.ingest import pages
 from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
+from digest.ingest.repeats import repeats
+from digest.ingest.repeats import said as repeats_said
 from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
@@ -224,12 +226,13 @@ def _take(
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?)"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
-    detail = f"{counted(result.entries, 'paper')} of {listing.day}: " + (
+    again = repeats(listing.entries)  # one paper listed twice is one paper, not one "known"
+    detail = f"{counted(result.entries - len(again), 'paper')} of {listing.day}: " + (
         "already ingested, nothing new"
         if result.already_ingested
-        else f"{result.new_papers} new, {result.known_papers} known"
+        else f"{result.new_papers} new, {max(0, result.known_papers - len(again))} known"
     )
-    detail += _skipped(listing, source, url, saved, say_failure)
+    detail += repeats_said(again) + _skipped(listing, source, url, saved, say_failure)
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
 

@@ -4,6 +4,7 @@ is told, and that what a server means is what is stored."""
 from __future__ import annotations
 
 import email.utils
+import json
 import re
 import subprocess
 import sys
@@ -75,3 +76,27 @@ def test_a_listing_of_one_paper_is_said_as_one_paper(workspace):
         again = fetch(workspace, server.url("/rss"))
     assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stderr
     assert again.stdout == "feed: listing: 1 paper of 2026-12-04: already ingested, nothing new\n"
+
+
+def item(arxiv_id: str, title: str, abstract: str) -> dict:
+    paper = {"id": arxiv_id, "title": title, "summary": abstract, "authors": [{"name": "Ana Lind"}]}
+    return {"paper": paper, "publishedAt": "2026-12-04T09:00:00.000Z"}
+
+
+def test_a_paper_listed_twice_in_one_document_is_counted_once_and_said(workspace):
+    """Item 3 lists item 1's paper again (another title): one paper, not "1 known"."""
+    items = [
+        item("2612.09001", "Sparse probes for lattice maps", "We map lattices with sparse probes."),
+        item("2612.09002", "Counting probes in the dark", "We count probes without light."),
+        item("2612.09001", "Sparse probes for lattice maps (v2)", "We map lattices with fewer probes."),
+    ]
+    with LocalHttpServer({"/daily": Route(json.dumps(items).encode())}) as server:
+        done = fetch(workspace, server.url("/daily"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = "feed: listing: 2 papers of 2026-12-04: 2 new, 0 known; item 3 lists 2612.09001 again (item 1)\n"
+    assert done.stdout == said
+    with Store(workspace.root / "digest.db") as store:
+        assert sorted(p.title for p in store.papers()) == [
+            "Counting probes in the dark",
+            "Sparse probes for lattice maps",
+        ]
