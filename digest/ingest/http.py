@@ -30,6 +30,7 @@ from digest.errors import DigestError
 from digest.files import counted
 from digest.ingest.charset import as_utf8
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
+from digest.ingest.sources import MAX_DUMP_BYTES
 from digest.ingest.streams import Unreachable
 from digest.lookups import lookup_failure, unresolved
 
@@ -39,7 +40,7 @@ USER_AGENT = f"digest/{__version__} (research-paper email digest; python-httpx/{
 ARXIV_HOSTS = frozenset({"arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
 ARXIV_PACE = 3.0  # s between two requests to an arXiv host (Http's min_interval): arXiv asks for it
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-MAX_BYTES = 50_000_000  # a listing is a few MB at most; anything larger is refused, not stored
+MAX_BYTES = MAX_DUMP_BYTES  # a listing's limit: a larger one is refused as it comes, not kept
 OFFLINE = "not tried again: fetch again once online"  # offline_once's word of a try not made
 RESOLVER_PAUSE = 1.0  # offline_once: the pause before the one more try a resolver's "try again" gets
 DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is per read)

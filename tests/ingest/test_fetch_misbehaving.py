@@ -100,3 +100,16 @@ def test_a_paper_listed_twice_in_one_document_is_counted_once_and_said(workspace
             "Counting probes in the dark",
             "Sparse probes for lattice maps",
         ]
+
+
+def test_a_document_over_a_dumps_limit_is_refused_as_it_comes_and_not_kept(workspace):
+    """11 MB of daily papers: past the 10 MB a listing may have, refused before it is all read."""
+    one = item("2612.09001", "Sparse probes for lattice maps", "We map lattices with sparse probes. " * 40)
+    body = json.dumps([one] * 7000).encode()
+    assert 10 * 2**20 < len(body) < 12 * 2**20
+    with LocalHttpServer({"/daily": Route(body)}) as server:
+        done = fetch(workspace, server.url("/daily"))
+        url = server.url("/daily")
+    assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
+    assert done.stdout == f"feed: failed: {url}: the document is larger than 10,485,760 bytes; refused\n"
+    assert not (workspace.root / "inbox" / "failed").exists()
