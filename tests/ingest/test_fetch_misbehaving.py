@@ -50,7 +50,7 @@ def test_a_retry_after_given_as_an_http_date_is_said_rounded(workspace):
         r"feed: HTTP 503 Service Unavailable; trying again in (\S+) s \(try 2 of 2\)\n", done.stderr
     )
     assert said and re.fullmatch(r"\d+(\.\d)?", said[1]), done.stderr
-    assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n"
+    assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n"
 
 
 @pytest.mark.parametrize("declared", ["header", "xml"])
@@ -63,7 +63,7 @@ def test_a_feed_in_latin_1_that_says_so_is_read_in_latin_1(workspace, declared):
     with LocalHttpServer({"/rss": Route(feed.encode("latin-1"), content_type=kind)}) as server:
         done = fetch(workspace, server.url("/rss"))
     assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
-    assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n"
+    assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n"
     with Store(workspace.root / "digest.db") as store:
         [paper] = store.papers()
     assert (paper.title, paper.authors) == ("Café lattices for naïve probes", ("Jörg Müller",))
@@ -74,8 +74,8 @@ def test_a_listing_of_one_paper_is_said_as_one_paper(workspace):
     with LocalHttpServer({"/rss": Route(FEED.encode(), content_type="application/rss+xml")}) as server:
         done = fetch(workspace, server.url("/rss"))
         again = fetch(workspace, server.url("/rss"))
-    assert done.stdout == "feed: listing: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stderr
-    assert again.stdout == "feed: listing: 1 paper of 2026-12-04: already ingested, nothing new\n"
+    assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stderr
+    assert again.stdout == "feed: 1 paper of 2026-12-04: already ingested, nothing new\n"
 
 
 def item(arxiv_id: str, title: str, abstract: str) -> dict:
@@ -93,7 +93,7 @@ def test_a_paper_listed_twice_in_one_document_is_counted_once_and_said(workspace
     with LocalHttpServer({"/daily": Route(json.dumps(items).encode())}) as server:
         done = fetch(workspace, server.url("/daily"))
     assert done.returncode == 0, done.stdout + done.stderr
-    said = "feed: listing: 2 papers of 2026-12-04: 2 new, 0 known; item 3 lists 2612.09001 again (item 1)\n"
+    said = "feed: 2 papers of 2026-12-04: 2 new, 0 known; item 3 lists 2612.09001 again (item 1)\n"
     assert done.stdout == said
     with Store(workspace.root / "digest.db") as store:
         assert sorted(p.title for p in store.papers()) == [
