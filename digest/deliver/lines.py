@@ -42,7 +42,7 @@ from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
-from digest.deliver.unrecorded import Accepted, Unrecorded, stop_delivery
+from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded, stop_delivery
 from digest.deliver.wanted import (
     GIVEN_AWAY,
     GivenAway,
@@ -238,7 +238,11 @@ class Line:
     def _commit(self, items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
         """One transaction: the held results recorded, the new ones of ``items`` stored
         (:func:`commit`). Returns the messages to send."""
-        send = commit(self.run, self.held, items)
+        try:
+            send = commit(self.run, self.held, items)
+        except DeliveryHalted:  # what was accepted is noted and said: not again at the pass's end
+            self.held = [one for one in self.held if not one[1].ok]
+            raise
         self.held = []
         return send
 

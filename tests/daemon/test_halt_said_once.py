@@ -1,0 +1,58 @@
+"""The database's sessions ended (a restart, a failover) just after the server accepted a digest:
+the halt is said once, with the error that stopped the pass. It was said twice at CRITICAL, the
+second time with the dead connection's "the connection is lost" for a cause: the connection's
+last result, not recorded, was tried again as the pass ended, though it was noted already."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import psycopg
+from test_workers import setup
+
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+
+from conftest import postgres_database
+
+
+class EndsTheSessions(Mailbox):
+    """Accepts every message; at the third's DATA (its data ended), ends the digest sessions of
+    the database: the next statement of the pass is the commit recording that third digest."""
+
+    url = ""
+
+    async def handle_DATA(self, server, session, envelope):
+        if len(self.messages) == 2:
+            with psycopg.connect(self.url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name LIKE 'digest %' AND pid <> pg_backend_pid()"
+                )
+        return await super().handle_DATA(server, session, envelope)
+
+
+def send(ws) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_a_database_restart_after_the_server_accepted_a_digest_is_said_once_with_its_cause(tmp_path):
+    handler = EndsTheSessions()
+    with postgres_database() as url, LocalSmtpServer(handler) as server:
+        handler.url = url
+        ws = setup(tmp_path, server.port, url, readers=6)
+        halted = send(ws)
+        assert halted.returncode == 1, halted.stderr
+        said = [line for line in halted.stderr.splitlines() if " CRITICAL " in line]
+        assert len(said) == 1, halted.stderr  # was: twice, then "(the connection is lost)"
+        assert "the server accepted the digest to r0002 <r0002@example.org>" in said[0]
+        assert "(terminating connection due to administrator command)" in said[0], said
+        assert "the connection is lost" not in halted.stderr
+        resumed = send(ws)  # the database answering: r0002's recorded, the others sent
+        assert resumed.returncode == 0, resumed.stderr
+        assert "recorded 1 digest(s) the server had accepted before delivery stopped" in resumed.stderr
+    received = sorted(m.rcpt_tos[0] for m in handler.messages)
+    assert received == [f"r{i:04d}@example.org" for i in range(6)]  # each once: nothing lost, none twice
