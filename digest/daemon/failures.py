@@ -12,7 +12,7 @@ import logging
 from digest.bugs import SeenBugs
 from digest.db import db_errors, is_bug
 from digest.dbfaults import explain_pg
-from digest.deliver.unrecorded import still_unrecorded
+from digest.deliver.unrecorded import DeliveryHalted, still_unrecorded
 from digest.errors import DigestError, StoreUnusable
 from digest.files import printable
 
@@ -32,6 +32,8 @@ class TickFailures:
         as configured, to ask the server what its role may do)."""
         if isinstance(error, StoreUnusable):
             log.error("tick failed, and will until this is fixed (%s): %s", RETRY, error)
+        elif isinstance(error, DeliveryHalted):  # said at CRITICAL as delivery stopped: not again
+            log.error("tick failed; %s: delivery is stopped (said above, at CRITICAL)", RETRY)
         elif isinstance(error, DigestError):
             log.error("tick failed; %s: %s%s", RETRY, error, still_unrecorded(error, database))
         elif (clear := explain_pg(error, database, url)) is not None:  # its server's disk full

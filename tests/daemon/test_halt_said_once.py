@@ -1,7 +1,8 @@
 """The database's sessions ended (a restart, a failover) just after the server accepted a digest:
 the halt is said once, with the error that stopped the pass. It was said twice at CRITICAL, the
 second time with the dead connection's "the connection is lost" for a cause: the connection's
-last result, not recorded, was tried again as the pass ended, though it was noted already."""
+last result, not recorded, was tried again as the pass ended, though it was noted already; and
+a daemon's "tick failed" line then said it all a third time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 
 import psycopg
+from daemon_processes import start, stop_all, wait_until
 from test_workers import setup
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
@@ -56,3 +58,24 @@ def test_a_database_restart_after_the_server_accepted_a_digest_is_said_once_with
         assert "recorded 1 digest(s) the server had accepted before delivery stopped" in resumed.stderr
     received = sorted(m.rcpt_tos[0] for m in handler.messages)
     assert received == [f"r{i:04d}@example.org" for i in range(6)]  # each once: nothing lost, none twice
+
+
+def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
+    handler = EndsTheSessions()
+    with postgres_database() as url, LocalSmtpServer(handler) as server:
+        handler.url = url
+        ws = setup(tmp_path, server.port, url, readers=6)
+        worker = start(ws)
+        try:
+            wait_until(lambda: len(handler.messages) >= 6, 60, "every digest sent", ws)
+            wait_until(
+                lambda: "before delivery stopped" in (ws.root / "daemon.log").read_text(), 30, "r0002's", ws
+            )
+        finally:
+            stop_all([worker])
+    log = (ws.root / "daemon.log").read_text()
+    assert log.count("the server accepted the digest to r0002 <r0002@example.org>") == 1, log  # was: 3
+    assert "tick failed; retrying at the next poll: delivery is stopped (said above, at CRITICAL)" in log, log
+    assert "recorded 1 digest(s) the server had accepted before delivery stopped" in log, log
+    received = sorted(m.rcpt_tos[0] for m in handler.messages)
+    assert received == [f"r{i:04d}@example.org" for i in range(6)]
