@@ -19,7 +19,7 @@ from digest.daemon.renamed import copies, pending
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
-from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
+from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxEntry
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
@@ -40,6 +40,7 @@ from digest.zone_text import config_zone_note
 log = logging.getLogger(__name__)
 
 FAILED_SHOWN = 10  # the newest dumps put aside that `status` lists (the rest are counted)
+QUEUED_SHOWN = 20  # the messages waiting longest that `status` lists (the rest are counted)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class Status:
     profile_problems: tuple[str, ...]
     waiting_dumps: tuple[Path, ...]
     failed_dumps: tuple[tuple[Path, str], ...]  # the newest FAILED_SHOWN, newest first
-    queued: tuple[OutboxMessage, ...]
-    failed: tuple[OutboxMessage, ...]
+    queued: tuple[OutboxEntry, ...]  # every one (without its bytes); QUEUED_SHOWN listed
+    failed: tuple[OutboxEntry, ...]
     # of each failed message: a later digest to the reader that was sent (when, to which address)
     sent_since: dict[int, tuple[dt.datetime, str]] = field(default_factory=dict)
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
@@ -86,7 +87,7 @@ class Status:
     running: str | None = None  # SQLite: the worker holding the daemon's lock ("": none); None: not known
     held: tuple[str, ...] = ()  # PostgreSQL: duties' locks whose holder has been silent past PATIENCE
     given_away: tuple[tuple[str, str, str], ...] = ()  # removed readers' digests sent to nobody (removals)
-    leaving: tuple[tuple[OutboxMessage, str], ...] = ()  # removed readers' waiting messages: held when tried
+    leaving: tuple[tuple[OutboxEntry, str], ...] = ()  # removed readers' waiting messages: held when tried
 
 
 def _upcoming(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
@@ -136,7 +137,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]
         upcoming = _counted(store, config, active, now)
-        queued = outbox.messages(QUEUED)  # a removed reader's is held when tried, never sent
+        queued = outbox.entries(QUEUED)  # a removed reader's is held when tried, never sent
         removed = removed_readers(config, suppressions, {m.user for m in queued}, now)
         readers = []
         continued = {c.new: c for c in pending(config, store, profiles, now)}  # made by the next pass
@@ -192,7 +193,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             inbox_problem=inbox_folder.problem(config.inbox, config.path),
             queued=tuple(m for m in queued if m.user not in removed),
             leaving=tuple((m, removed[m.user]) for m in queued if m.user in removed),
-            failed=(gone := tuple(m for m in outbox.messages(FAILED) if m.created_at >= listed_since)),
+            failed=(gone := tuple(m for m in outbox.entries(FAILED) if m.created_at >= listed_since)),
             sent_since=outbox.sent_after(gone),  # a later digest to the same reader, sent
             sources=sources,
             reader_failures=tuple(reader_failures(store).items()),
@@ -328,7 +329,11 @@ def format_status(s: Status) -> str:
             [
                 f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {_when(m.next_attempt_at)}"
                 + (f", last reply: {m.last_error}" if m.last_error else "")
-                for m in s.queued
+                for m in s.queued[:QUEUED_SHOWN]
+            ]
+            + [
+                f"... and {more} more (the {QUEUED_SHOWN} waiting longest are listed)"
+                for more in _unlisted(s)
             ],
         ),
         (
@@ -371,6 +376,11 @@ def format_status(s: Status) -> str:
         if items:
             lines += ["", f"{title}:"] + [f"  {item}" for item in items]
     return "\n".join(lines)
+
+
+def _unlisted(s: Status) -> list[int]:
+    """How many queued messages `status` does not list, if any."""
+    return [len(s.queued) - QUEUED_SHOWN] if len(s.queued) > QUEUED_SHOWN else []
 
 
 def _sent_since(refused: str, at: dt.datetime, to: str) -> str:

@@ -1,0 +1,48 @@
+"""`digest status` with many digests queued (the SMTP server away all morning): it read every queued
+message's bytes (its MIME, unpacked) to list one line each, and listed them all (5,000 queued:
+a peak of 257 MiB resident on SQLite, 342 MiB on PostgreSQL; benchmarks/bench_status_queued.py).
+It reads them without their bytes now (75 and 88 MiB), and lists the QUEUED_SHOWN waiting
+longest, counting the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from digest.deliver.outbox import Outbox
+from digest.store import Store
+
+from conftest import NOW
+
+pytestmark = pytest.mark.backends
+
+MIME = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: digest\r\n\r\nhello\r\n"
+
+
+def test_status_lists_the_messages_waiting_longest_without_reading_their_bytes(workspace):
+    ws = workspace
+    with Store(ws.config.database) as store:
+        outbox = Outbox(store)
+        with store.transaction():
+            for i in range(50):
+                ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [robots]\n")
+                outbox.enqueue(
+                    user=f"r{i:02d}", recipient=f"r{i:02d}@example.org", message_id=f"<m{i}@example.org>",
+                    subject="digest", mime=MIME, paper_ids=[], now=NOW + dt.timedelta(minutes=i),
+                )  # fmt: skip
+            # the last one's bytes damaged: a status that reads them fails on it
+            store.db.execute(
+                "UPDATE outbox_mime SET mime = ? WHERE outbox_id = (SELECT MAX(id) FROM outbox)", (b"x",)
+            )
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "status"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr  # was: the damaged bytes, unpacked
+    section = done.stdout.split("Messages waiting to be sent:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert section[0].startswith("  r00 <r00@example.org>: 0 attempts, next "), section
+    assert [line.split()[0] for line in section[:20]] == [f"r{i:02d}" for i in range(20)]
+    assert section[20:] == ["  ... and 30 more (the 20 waiting longest are listed)"], section  # was: all 50
