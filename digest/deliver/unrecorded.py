@@ -241,6 +241,7 @@ def stop_delivery(
     error: Exception,
 ) -> None:
     """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
+    error = _ended_by(error)
     accepted = [
         Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
         for msg, result, at in batch
@@ -268,6 +269,17 @@ def stop_delivery(
     )
     log.critical(message)
     raise DeliveryHalted(message) from None
+
+
+def _ended_by(error: Exception) -> Exception:
+    """The server's reason for ending the connection ("terminating connection due to administrator
+    command": a restart, pg_terminate_backend), where ``error`` is only a statement's on the
+    connection it ended ("the connection is lost"), raised while the pass was failing on that
+    reason (its ``__context__``: the pass's next read met it first); else ``error``."""
+    cause, said = error.__context__, str(getattr(error.__context__, "sqlstate", ""))
+    if getattr(error, "sqlstate", 0) is None and said.startswith(("57P", "08")):  # the server's own words
+        return cause  # type: ignore[return-value]
+    return error
 
 
 def _who(accepted: list[Accepted]) -> str:

@@ -75,6 +75,8 @@ def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
             stop_all([worker])
     log = (ws.root / "daemon.log").read_text()
     assert log.count("the server accepted the digest to r0002 <r0002@example.org>") == 1, log  # was: 3
+    assert "(terminating connection due to administrator command)" in log, log
+    assert "the connection is lost" not in log, log
     assert "tick failed; retrying at the next poll: delivery is stopped (said above, at CRITICAL)" in log, log
     assert "recorded 1 digest(s) the server had accepted before delivery stopped" in log, log
     received = sorted(m.rcpt_tos[0] for m in handler.messages)
