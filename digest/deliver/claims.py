@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from digest.db import POSTGRESQL, retrying_conflicts
+from digest.db import POSTGRESQL, retrying_conflicts, wall_clock
 from digest.store import QUEUED, Store, iso
 
 
@@ -119,3 +119,10 @@ def free_for(store: Store) -> str:
     if store.dialect != POSTGRESQL:
         return "(? IS NOT NULL AND ? IS NOT NULL)"
     return "(claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?)"
+
+
+def lease_holder(
+    me: str, lease: dt.timedelta, wall: Callable[[], dt.datetime] = wall_clock
+) -> Callable[[], tuple[str, dt.datetime]]:
+    """(worker, lease end) for a message held now, its lease on ``wall``'s clock (deliver_due's)."""
+    return lambda: (me, wall() + lease)

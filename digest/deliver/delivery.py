@@ -32,13 +32,13 @@ from typing import Any
 from digest.checkpoints import spaced_checkpoints
 from digest.config import Config
 from digest.db import SQLITE, db_errors, wall_clock, worker_id
+from digest.deliver.claims import lease_holder
 from digest.deliver.journal import Journal, replay
 from digest.deliver.lines import (
     Line,
     Pass,
     close_left,
     commit,
-    lease_holder,
     record_noted,
     take_noted,
 )

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from digest.config import Config
-from digest.db import POSTGRESQL, db_errors, retrying_conflicts, wall_clock
+from digest.db import POSTGRESQL, db_errors, retrying_conflicts
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
@@ -391,10 +391,3 @@ def close_left() -> None:
         if not any(t.is_alive() for t in threads):
             journal.close(remove=False)
             _LEFT.remove(left)
-
-
-def lease_holder(
-    me: str, lease: dt.timedelta, wall: Callable[[], dt.datetime] = wall_clock
-) -> Callable[[], tuple[str, dt.datetime]]:
-    """(worker, lease end) for a message held now, its lease on ``wall``'s clock (deliver_due's)."""
-    return lambda: (me, wall() + lease)

@@ -19,7 +19,8 @@ import pytest
 from test_commit_conflicts import MIME, in_thread, waiting
 
 from digest.db import worker_id
-from digest.deliver.lines import Pass, lease_holder
+from digest.deliver.claims import lease_holder
+from digest.deliver.lines import Pass
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.results import skip_suppressed

@@ -15,7 +15,8 @@ from collections.abc import Callable
 import pytest
 
 from digest.db import worker_id
-from digest.deliver.lines import Line, Pass, lease_holder
+from digest.deliver.claims import lease_holder
+from digest.deliver.lines import Line, Pass
 from digest.deliver.outbox import SENT, Outbox
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions

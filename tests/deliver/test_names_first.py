@@ -19,7 +19,8 @@ from test_commit_conflicts import MIME, in_thread, waiting
 from digest.daemon.names import look
 from digest.daemon.renamed import carry, pending
 from digest.db import wall_clock, worker_id
-from digest.deliver.lines import Line, Pass, lease_holder
+from digest.deliver.claims import lease_holder
+from digest.deliver.lines import Line, Pass
 from digest.deliver.outbox import NewMessage, Outbox
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
