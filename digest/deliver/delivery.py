@@ -240,6 +240,8 @@ def deliver_due(
         noted = take_noted(run)
         try:
             return commit(run, noted, batch)
+        except DeliveryHalted:  # noted beside the database and said: not again at the pass's end
+            raise
         except BaseException:
             with run.noted_lock:  # not recorded: the pass's end tries again, or keeps the journal
                 run.noted[:0] = noted

@@ -370,8 +370,10 @@ def record_noted(run: Pass, threads: list[threading.Thread]) -> None:
     assert journal is not None
     recorded = False
     try:
-        commit(run, take_noted(run), [])
-        recorded = True
+        noted = take_noted(run)
+        if noted or not run.halt.is_set():  # halted: what was noted is said, the journal kept
+            commit(run, noted, [])
+            recorded = True
     finally:
         if any(t.is_alive() for t in threads):  # it keeps noting in the journal it has
             _LEFT.append((journal, threads))

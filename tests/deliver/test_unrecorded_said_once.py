@@ -1,0 +1,37 @@
+"""A full disk halting a pass on SQLite mid-way (its journal's batch of accepted digests could not
+be recorded as the next messages were stored): the halt is said once. It was said twice at
+CRITICAL, naming the same digests: the batch's commit said it (stop_delivery) and put the batch
+back to be recorded at the pass's end (record_noted), whose commit failed and said it again."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from test_unrecorded import NOW, fill, setup
+
+from digest.deliver.delivery import STORE_BATCH, RateLimiter, deliver_due
+from digest.deliver.outbox import SENT, Outbox
+from digest.deliver.unrecorded import DeliveryHalted
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+
+def test_a_full_disk_halting_a_pass_mid_way_is_said_once_and_loses_nothing(tmp_path, caplog):
+    readers = STORE_BATCH + 30  # the pass records a batch before its end
+    with LocalSmtpServer() as server:
+        ws, store = setup(tmp_path, server.port, readers=readers)
+        fill(store)
+        with pytest.raises(DeliveryHalted):
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=1)
+        store.close()
+        said = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
+        assert len(said) == 1, said  # was: 2, the same digests named twice
+        assert said[0].startswith(
+            "the server accepted the digest to r0 <r0@example.org>, r1 <r1@example.org>"
+        )
+        with Store(ws.config.database) as store:  # room again: the next pass records them, sends the rest
+            deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=1)
+            assert Outbox(store).counts()[SENT] == readers
+    got = sorted(m.rcpt_tos[0] for m in server.handler.messages)
+    assert got == sorted(f"r{i}@example.org" for i in range(readers))  # each once: none lost, none twice
