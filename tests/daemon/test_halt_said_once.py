@@ -6,8 +6,10 @@ a daemon's "tick failed" line then said it all a third time."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import psycopg
 from daemon_processes import start, stop_all, wait_until
@@ -15,7 +17,7 @@ from test_workers import setup
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 
-from conftest import postgres_database
+from conftest import Workspace, postgres_database
 
 
 class EndsTheSessions(Mailbox):
@@ -34,6 +36,18 @@ class EndsTheSessions(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+@contextlib.contextmanager
+def six_readers_due(tmp_path) -> Iterator[tuple[Workspace, EndsTheSessions]]:
+    """Six readers due on a fresh PostgreSQL database, and a real aiosmtpd on loopback that ends
+    the digest sessions at the third digest's DATA (the received: the handler's messages)."""
+    handler = EndsTheSessions()
+    with postgres_database() as url, LocalSmtpServer(handler) as server:
+        handler.url = url
+        yield setup(tmp_path, server.port, url, readers=6), handler
+    received = sorted(m.rcpt_tos[0] for m in handler.messages)
+    assert received == [f"r{i:04d}@example.org" for i in range(6)]  # each once: nothing lost, none twice
+
+
 def send(ws) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"],
@@ -42,10 +56,7 @@ def send(ws) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_database_restart_after_the_server_accepted_a_digest_is_said_once_with_its_cause(tmp_path):
-    handler = EndsTheSessions()
-    with postgres_database() as url, LocalSmtpServer(handler) as server:
-        handler.url = url
-        ws = setup(tmp_path, server.port, url, readers=6)
+    with six_readers_due(tmp_path) as (ws, _):
         halted = send(ws)
         assert halted.returncode == 1, halted.stderr
         said = [line for line in halted.stderr.splitlines() if " CRITICAL " in line]
@@ -56,15 +67,10 @@ def test_a_database_restart_after_the_server_accepted_a_digest_is_said_once_with
         resumed = send(ws)  # the database answering: r0002's recorded, the others sent
         assert resumed.returncode == 0, resumed.stderr
         assert "recorded 1 digest(s) the server had accepted before delivery stopped" in resumed.stderr
-    received = sorted(m.rcpt_tos[0] for m in handler.messages)
-    assert received == [f"r{i:04d}@example.org" for i in range(6)]  # each once: nothing lost, none twice
 
 
 def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
-    handler = EndsTheSessions()
-    with postgres_database() as url, LocalSmtpServer(handler) as server:
-        handler.url = url
-        ws = setup(tmp_path, server.port, url, readers=6)
+    with six_readers_due(tmp_path) as (ws, handler):
         worker = start(ws)
         try:
             wait_until(lambda: len(handler.messages) >= 6, 60, "every digest sent", ws)
@@ -79,5 +85,3 @@ def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
     assert "the connection is lost" not in log, log
     assert "tick failed; retrying at the next poll: delivery is stopped (said above, at CRITICAL)" in log, log
     assert "recorded 1 digest(s) the server had accepted before delivery stopped" in log, log
-    received = sorted(m.rcpt_tos[0] for m in handler.messages)
-    assert received == [f"r{i:04d}@example.org" for i in range(6)]
