@@ -346,8 +346,9 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
             log.warning("recorded %d digest(s) the server had accepted before delivery stopped", n)
         if before := [a for a in pending if a.outbox_id not in recorded]:  # the note is every process's
             log.info(
-                "%d digest(s) the server had accepted before delivery stopped (%s) were recorded already, "
-                "by another process that reads the same note (`digest send`, another worker)",
+                "%d digest(s) the server had accepted before delivery stopped (%s) were recorded already: "
+                "by another process that reads the same note (`digest send`, another worker), or by the "
+                "halted pass itself at its end",
                 len(before), _who(before),
             )  # fmt: skip
         unrecorded.clear(pending)

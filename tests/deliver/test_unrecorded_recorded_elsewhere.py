@@ -46,5 +46,6 @@ def test_a_worker_says_a_digest_another_process_recorded_was_recorded_already(tm
     assert not any(line.startswith("recorded 1") for line in said), said  # was: "recorded 1 digest(s) ..."
     assert said == [
         "1 digest(s) the server had accepted before delivery stopped (ada <ada@example.org>) were "
-        "recorded already, by another process that reads the same note (`digest send`, another worker)"
+        "recorded already: by another process that reads the same note (`digest send`, another worker), "
+        "or by the halted pass itself at its end"
     ]
