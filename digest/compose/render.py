@@ -84,16 +84,7 @@ class Renderer:
         ``cache_read``: where to read them, if elsewhere (digest.db.kept_beside)."""
         self.user_templates = user_templates
         loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
-        loaders.append(FileSystemLoader(str(builtin_templates())))
-        self.env = Environment(
-            loader=ChoiceLoader(loaders),
-            autoescape=select_autoescape(["html", "html.j2"]),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters["day"] = format_day
+        self.env = _environment(*loaders, FileSystemLoader(str(builtin_templates())))
         self.view: Callable[[Match], PaperView] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
@@ -183,8 +174,20 @@ class Renderer:
         return template
 
     def page(self, name: str, **context: object) -> str:
-        """A page of `digest serve` (templates/web/<name>), overridable like the email templates."""
-        return self.env.get_template(f"web/{name}").render(**context)
+        """A page of `digest serve` (templates/web/<name>), overridable like the email templates.
+        The ``templates:`` folder gone or unreadable (the caller says so, or not: a POST's answer,
+        the 503 page): the built-in page, from an Environment of its own, as the shared one would
+        keep it, its file unchanged, in place of the reader's own once the folder is back."""
+        try:
+            self.check_folder()
+            env = self.env
+        except ConfigError:
+            env = self._builtin_env
+        return env.get_template(f"web/{name}").render(**context)
+
+    @functools.cached_property
+    def _builtin_env(self) -> Environment:
+        return _environment(FileSystemLoader(str(builtin_templates())))
 
     @staticmethod
     def subject(digest: Digest) -> str:
@@ -193,6 +196,20 @@ class Renderer:
         if n == 0:
             return f"Your research digest{when}: nothing new today"
         return f"Your research digest{when}: {n} paper{'s' if n != 1 else ''}"
+
+
+def _environment(*loaders: FileSystemLoader) -> Environment:
+    """Jinja as the templates expect it: the first loader that has a template gives it."""
+    env = Environment(
+        loader=ChoiceLoader(list(loaders)),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["day"] = format_day
+    return env
 
 
 def _cached_wordwrap(env: Environment) -> Callable[..., str]:

@@ -1,0 +1,57 @@
+"""The `templates:` folder gone while `digest serve` runs, then put back: a POST answered meanwhile
+with the built-in page does not leave that page in place of the reader's own. The real app on a
+thread, over HTTP."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from digest.compose.render import builtin_templates
+from digest.signing import Signer
+
+from conftest import NOW, make_dump
+
+
+def answer(url: str, form: dict[str, str] | None = None, origin: str = "") -> tuple[int, str]:
+    """The status and body of a GET, or of a POST of ``form``."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Origin": origin} if origin else {})
+    try:
+        with urllib.request.urlopen(request) as done:
+            return done.status, done.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_the_readers_own_page_comes_back_with_the_folder_after_a_post_answered_without_it(web_workspace):
+    """my-templates (its own preferences page) renamed, a Save refused meanwhile (answered with the
+    built-in page, as a POST is), the folder put back: ada's page stayed the built-in one until
+    `digest serve` was restarted, Jinja keeping the built-in template it had loaded in its place."""
+    ws = web_workspace
+    mine = ws.root / "my-templates"
+    (mine / "web").mkdir(parents=True)
+    prefs = (builtin_templates() / "web" / "prefs.html.j2").read_text()
+    (mine / "web" / "prefs.html.j2").write_text(
+        prefs.replace("{% block body_attrs %}", "{% block body_attrs %} data-mine", 1)
+    )
+    with ws.config_path.open("a") as config:
+        config.write("templates: my-templates\n")
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    url = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    with ws.serve():
+        status, body = answer(url)
+        assert status == 200 and "data-mine" in body
+        form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', body))
+
+        mine.rename(ws.root / "my-templates.old")
+        status, body = answer(url, {**form, "kw": "robots", "weight": "1", "max_papers": "none"}, ws.base_url)
+        assert status == 422 and "data-mine" not in body, (status, body)
+
+        (ws.root / "my-templates.old").rename(mine)
+        status, body = answer(url)
+        assert status == 200 and "data-mine" in body
