@@ -106,16 +106,16 @@ def create_app(
         return site().config
 
     def page(name: str, status: int = 200, **context: Any) -> Response:
-        """A templates/web page. Not one of the reader's own while the `templates:` folder is gone
-        or unreadable (the built-in one in its place, in silence): the 503 for the operator
-        (:func:`misconfigured`); but a POST's answer, its work done (saved, unsubscribed, rated),
-        says it in the built-in page, the folder in the log; the 410 and 503 pages are built-in."""
+        """A templates/web page. The `templates:` folder gone or unreadable: the 503 for the operator
+        (:func:`misconfigured`), not the built-in page in silence; but a POST's answer, its work done
+        (saved, unsubscribed, rated), or the page it sends back to ("?done=saved"), says it in the
+        built-in page, the folder in the log; the 410 and 503 pages are built-in."""
         renderer = site().renderer
         if status not in (410, 503):
             try:
                 renderer.check_folder()
             except ConfigError as e:
-                if request.method != "POST":
+                if request.method != "POST" and not request.args.get("done"):
                     raise
                 log.error(
                     "%s %s: %s; answered with the built-in page%s", request.method, request.path, e, NEEDS_FIX

@@ -4,6 +4,7 @@ thread, over HTTP."""
 
 from __future__ import annotations
 
+import logging
 import re
 import urllib.error
 import urllib.parse
@@ -55,3 +56,26 @@ def test_the_readers_own_page_comes_back_with_the_folder_after_a_post_answered_w
         (ws.root / "my-templates.old").rename(mine)
         status, body = answer(url)
         assert status == 200 and "data-mine" in body
+
+
+def test_a_save_while_the_folder_is_gone_says_saved(web_workspace, caplog):
+    """my-templates renamed, a Save of ada's page: saved, but its answer (the page it is sent back
+    to, "?done=saved") was the 503 "not available until the digest is repaired" page, so she was
+    told nothing of the save, which she would take for failed. It is the built-in page, "Saved."."""
+    ws = web_workspace
+    mine = ws.root / "my-templates"
+    (mine / "web").mkdir(parents=True)
+    (mine / "web" / "prefs.html.j2").write_text((builtin_templates() / "web" / "prefs.html.j2").read_text())
+    with ws.config_path.open("a") as config:
+        config.write("templates: my-templates\n")
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
+    url = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    caplog.set_level(logging.ERROR, logger="digest.web.app")
+    with ws.serve():
+        form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', answer(url)[1]))
+        mine.rename(ws.root / "my-templates.old")
+        status, body = answer(url, {**form, "kw": "robots", "weight": "1"}, ws.base_url)
+        assert "- robots" in (ws.root / "profiles" / "ada.yaml").read_text()
+        assert status == 200 and "Saved." in body, (status, body)
+        assert any("answered with the built-in page" in r.getMessage() for r in caplog.records), caplog.text
+        assert answer(url)[0] == 503  # her page opened again: for the operator, as before
