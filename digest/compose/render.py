@@ -19,13 +19,10 @@ from typing import NamedTuple
 from urllib.parse import quote_plus
 
 from jinja2 import (
-    ChoiceLoader,
     Environment,
     FileSystemLoader,
-    StrictUndefined,
     Template,
     TemplateError,
-    select_autoescape,
 )
 from jinja2.filters import do_wordwrap
 from markupsafe import Markup
@@ -33,6 +30,7 @@ from markupsafe import Markup
 from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
 from digest.compose.inline_memo import InlineMemo
+from digest.compose.jinja_env import UsersLoader, environment
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.compose.template_errors import users_template_error
 from digest.config import Config
@@ -83,8 +81,9 @@ class Renderer:
         (:mod:`digest.compose.inline_memo`; :meth:`for_config` puts it beside the database);
         ``cache_read``: where to read them, if elsewhere (digest.db.kept_beside)."""
         self.user_templates = user_templates
-        loaders = [FileSystemLoader(str(user_templates))] if user_templates else []
-        self.env = _environment(*loaders, FileSystemLoader(str(builtin_templates())))
+        loaders = [UsersLoader(str(user_templates))] if user_templates else []
+        self.env = environment(*loaders, FileSystemLoader(str(builtin_templates())))
+        self.env.filters["day"] = format_day
         self.view: Callable[[Match], PaperView] = paper_view
         self.preinlined: PreInlined | None = None
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
@@ -187,7 +186,9 @@ class Renderer:
 
     @functools.cached_property
     def _builtin_env(self) -> Environment:
-        return _environment(FileSystemLoader(str(builtin_templates())))
+        env = environment(FileSystemLoader(str(builtin_templates())))
+        env.filters["day"] = format_day
+        return env
 
     @staticmethod
     def subject(digest: Digest) -> str:
@@ -196,20 +197,6 @@ class Renderer:
         if n == 0:
             return f"Your research digest{when}: nothing new today"
         return f"Your research digest{when}: {n} paper{'s' if n != 1 else ''}"
-
-
-def _environment(*loaders: FileSystemLoader) -> Environment:
-    """Jinja as the templates expect it: the first loader that has a template gives it."""
-    env = Environment(
-        loader=ChoiceLoader(list(loaders)),
-        autoescape=select_autoescape(["html", "html.j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["day"] = format_day
-    return env
 
 
 def _cached_wordwrap(env: Environment) -> Callable[..., str]:

@@ -50,3 +50,38 @@ def test_a_templates_folder_this_account_cannot_read_is_said_not_passed_over():
         f"templates: {mine} is a folder this account cannot read: let it read the folder and its files "
         "(its mode or group), or fix the path"
     ) in said, said
+
+
+def test_a_template_this_account_cannot_read_in_a_readable_folder_is_said_with_its_file():
+    """my-templates readable, its digest.html.j2 root's, mode 0600: `digest preview ada` (as every
+    command that renders, `digest serve` at its start, each pass of `digest run`) said "internal
+    error: PermissionError: [Errno 13] Permission denied: '.../digest.html.j2' (... please report
+    it)", exit 2: a fault of the setup taken for one of digest's, with no fix said."""
+    python = system_python()
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        ws = Workspace(root)
+        ws.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
+        assert ws.cli("ingest").exit_code == 0
+        mine = root / "my-templates"
+        mine.mkdir()
+        (mine / "digest.html.j2").write_text("<p>Mine: {{ subject }}</p>\n")
+        with ws.config_path.open("a") as config:
+            config.write("templates: my-templates\n")
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        os.chown(mine / "digest.html.j2", 0, 0)
+        (mine / "digest.html.j2").chmod(0o600)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
+        env.update(HOME=str(root))
+        command = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "preview", "ada"]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "internal error" not in said, said
+    assert (
+        f"templates: {mine / 'digest.html.j2'} cannot be read by this account (Permission denied): let it "
+        "read the file (its mode or group), or remove it to use the built-in one"
+    ) in said, said

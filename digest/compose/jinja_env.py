@@ -1,0 +1,44 @@
+"""Jinja's Environment as the templates expect it, and the loader of the ``templates:`` folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+from digest.errors import ConfigError
+
+
+class UsersLoader(FileSystemLoader):
+    """The ``templates:`` folder's loader: a file of it this account cannot read (its mode, its
+    group) is said as a ConfigError naming it, not an internal error, nor passed over."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except TemplateNotFound:  # (an OSError too): the built-in one is used, as it should be
+            raise
+        except OSError as e:
+            raise ConfigError(
+                f"templates: {e.filename} cannot be read by this account ({e.strerror}): let it read "
+                "the file (its mode or group), or remove it to use the built-in one"
+            ) from None
+
+
+def environment(*loaders: FileSystemLoader) -> Environment:
+    """Jinja as the templates expect it: the first loader that has a template gives it."""
+    return Environment(
+        loader=ChoiceLoader(list(loaders)),
+        autoescape=select_autoescape(["html", "html.j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
