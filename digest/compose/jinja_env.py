@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from jinja2 import (
@@ -23,7 +24,18 @@ class UsersLoader(FileSystemLoader):
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             return super().get_source(environment, template)
-        except TemplateNotFound:  # (an OSError too): the built-in one is used, as it should be
+        except TemplateNotFound:  # (an OSError too): the built-in one is used, as it should be,
+            if "/" not in template:  # (the folder itself unreadable: Renderer.check_folder says it)
+                raise
+            try:  # unless a folder within (web/) may not be searched: not the built-in in silence
+                os.stat(os.path.join(self.searchpath[0], *template.split("/")))
+            except PermissionError as e:
+                raise ConfigError(
+                    f"templates: {e.filename} cannot be looked for by this account ({e.strerror}): "
+                    "let it read the folder and its files (its mode or group)"
+                ) from None
+            except OSError:
+                pass
             raise
         except OSError as e:
             raise ConfigError(

@@ -172,17 +172,24 @@ class Renderer:
             template = self._templates[name] = self.env.get_template(name)
         return template
 
-    def page(self, name: str, **context: object) -> str:
+    def page(self, name: str, *, said: bool = False, **context: object) -> str:
         """A page of `digest serve` (templates/web/<name>), overridable like the email templates.
         The ``templates:`` folder gone or unreadable (the caller says so, or not: a POST's answer,
         the 503 page): the built-in page, from an Environment of its own, as the shared one would
-        keep it, its file unchanged, in place of the reader's own once the folder is back."""
+        keep it, its file unchanged, in place of the reader's own once the folder is back. ``said``:
+        a page that says a fault (the 410, the 503) is the built-in one if the folder's fails too."""
+        builtin = self._builtin_env.get_template
         try:
             self.check_folder()
-            env = self.env
-        except ConfigError:
-            env = self._builtin_env
-        return env.get_template(f"web/{name}").render(**context)
+        except ConfigError:  # the caller has said it, or answers so
+            return builtin(f"web/{name}").render(**context)
+        try:
+            template = self.env.get_template(f"web/{name}")
+        except ConfigError:  # a file of the folder this account cannot read: the caller's 503
+            if not said:
+                raise
+            template = builtin(f"web/{name}")
+        return template.render(**context)
 
     @functools.cached_property
     def _builtin_env(self) -> Environment:

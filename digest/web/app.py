@@ -120,7 +120,7 @@ def create_app(
                 log.error(
                     "%s %s: %s; answered with the built-in page%s", request.method, request.path, e, NEEDS_FIX
                 )
-        html = renderer.page(name, root=request.script_root, **context)
+        html = renderer.page(name, said=status in (410, 503), root=request.script_root, **context)
         return Response(html, status=status, mimetype="text/html")
 
     def reader(token: str) -> tuple[str, Path]:

@@ -4,16 +4,30 @@ thread, over HTTP."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import re
+import site
+import subprocess
+import sys
+import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from digest.compose.render import builtin_templates
 from digest.signing import Signer
 
-from conftest import NOW, make_dump
+from conftest import AS_NOBODY, NOW, ROOT, SECRET, WebWorkspace, make_dump
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
+try:
+    from test_preview_folder_unlisted import system_python
+finally:
+    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
 
 
 def answer(url: str, form: dict[str, str] | None = None, origin: str = "") -> tuple[int, str]:
@@ -79,3 +93,48 @@ def test_a_save_while_the_folder_is_gone_says_saved(web_workspace, caplog):
         assert status == 200 and "Saved." in body, (status, body)
         assert any("answered with the built-in page" in r.getMessage() for r in caplog.records), caplog.text
         assert answer(url)[0] == 503  # her page opened again: for the operator, as before
+
+
+def test_a_web_folder_this_account_cannot_search_is_said_not_replaced(monkeypatch):
+    """my-templates readable, its web/ root's, mode 0700, `digest serve` run as nobody: ada's page
+    answered 200 with the built-in preferences page, not a word anywhere (Jinja, seeing no file
+    there, fell back to the built-in one). It is the 503 for the operator, the folder in the log."""
+    python = system_python()
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        status, body, said = serve_as_nobody(python, root)
+    assert status == 503 and "not available until the digest is repaired" in body, (status, said)
+    mine = root / "my-templates"
+    assert f"templates: {mine / 'web' / 'prefs.html.j2'} cannot be looked for by this account" in said, said
+
+
+def serve_as_nobody(python: str, root: Path) -> tuple[int, str, str]:
+    """ada's page asked of `digest serve` run as nobody, its web/ folder root's, mode 0700."""
+    ws = WebWorkspace(root, 2525)
+    mine = root / "my-templates"
+    (mine / "web").mkdir(parents=True)
+    (mine / "web" / "prefs.html.j2").write_text((builtin_templates() / "web" / "prefs.html.j2").read_text())
+    with ws.config_path.open("a") as config:
+        config.write("templates: my-templates\n")
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
+    for path in [root, *root.rglob("*")]:
+        os.chown(path, 65534, 65534)
+    os.chown(mine / "web", 0, 0)
+    (mine / "web").chmod(0o700)
+    env = {**os.environ, "DIGEST_TEST_SECRET": SECRET, "HOME": str(root)}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *site.getsitepackages()])
+    command = [*AS_NOBODY, python, *ws.serve_command()[1:]]
+    url = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', dt.datetime.now(dt.UTC))}"
+    with open(root / "serve.log", "w+") as log:
+        serve = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while "Serving on" not in (root / "serve.log").read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            status, body = answer(url)
+        finally:
+            serve.terminate()
+            serve.wait(30)
+    return status, body, (root / "serve.log").read_text()
