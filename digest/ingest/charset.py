@@ -5,7 +5,10 @@ character set and say which, in the ``Content-Type`` (``charset=ISO-8859-1``) or
 its declaration (``<?xml version="1.0" encoding="ISO-8859-1"?>``; the header wins, as HTTP
 says). Such a document is decoded so and saved in UTF-8; one that is UTF-8 already (or has a
 UTF-8 byte order mark), names no character set, names one Python does not know, or does not
-decode in the one it names is kept as it came, for the reader to refuse, saying where.
+decode in the one it names is kept as it came, for the reader to refuse, saying where. A body
+with a NUL byte is not taken for UTF-8 (a text listing has none): UTF-16 of ASCII alone is
+valid UTF-8 byte by byte. UTF-16 without a byte order mark is read in the order its first
+character shows ('<' or '[' is 00 3C or 3C 00), big-endian where it shows none (RFC 2781).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ _UTF8 = codecs.lookup("utf-8").name
 def as_utf8(body: bytes, content_type: str) -> bytes:
     """``body`` in UTF-8, decoded in the character set ``content_type`` or its XML declaration names."""
     try:
-        body.decode("utf-8")
-        return body
+        if b"\x00" not in body:
+            body.decode("utf-8")
+            return body
     except UnicodeDecodeError:
         pass
     for named in (_header_charset(content_type), _declared(body)):
@@ -31,10 +35,17 @@ def as_utf8(body: bytes, content_type: str) -> bytes:
         try:
             if codecs.lookup(named).name == _UTF8:
                 return body  # said to be UTF-8, and is not: the reader says where it breaks
-            return body.decode(named).encode("utf-8")
+            return body.decode(_ordered(named, body)).encode("utf-8")
         except (LookupError, UnicodeDecodeError):
             return body  # the header's word stands: not the declaration's in its place
     return body
+
+
+def _ordered(named: str, body: bytes) -> str:
+    """``named``, or for UTF-16 without a byte order mark the order its first character shows."""
+    if codecs.lookup(named).name != "utf-16" or body[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return named
+    return "utf-16-le" if body[1:2] == b"\x00" and body[:1] != b"\x00" else "utf-16-be"
 
 
 def _header_charset(content_type: str) -> str | None:

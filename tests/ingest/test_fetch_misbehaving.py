@@ -70,6 +70,20 @@ def test_a_feed_in_latin_1_that_says_so_is_read_in_latin_1(workspace, declared):
     assert paper.abstract == "We probe café lattices, naïvely, and count what the probes find."
 
 
+@pytest.mark.parametrize("order", ["utf-16-le", "utf-16-be"])
+def test_a_feed_in_utf_16_without_a_byte_order_mark_is_read_in_its_order(workspace, order):
+    """charset=utf-16, no BOM, ASCII alone: each byte pair a NUL and a character, valid UTF-8 byte by byte."""
+    feed = FEED.replace("é", "e").replace("ï", "i").replace("ö", "o").replace("ü", "u")
+    kind = "application/rss+xml; charset=utf-16"
+    with LocalHttpServer({"/rss": Route(feed.encode(order), content_type=kind)}) as server:
+        done = fetch(workspace, server.url("/rss"))
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n"
+    with Store(workspace.root / "digest.db") as store:
+        [paper] = store.papers()
+    assert (paper.title, paper.authors) == ("Cafe lattices for naive probes", ("Jorg Muller",))
+
+
 def test_a_listing_of_one_paper_is_said_as_one_paper(workspace):
     with LocalHttpServer({"/rss": Route(FEED.encode(), content_type="application/rss+xml")}) as server:
         done = fetch(workspace, server.url("/rss"))
