@@ -116,6 +116,24 @@ def test_a_paper_listed_twice_in_one_document_is_counted_once_and_said(workspace
         ]
 
 
+def test_a_paper_without_an_id_listed_twice_is_counted_once_and_said(workspace):
+    """Items 1 and 3 without an arXiv id, of one title as the store keys it: one paper."""
+    items = [
+        item("", "Sparse probes for lattice maps", "We map lattices with sparse probes."),
+        item("2612.09002", "Counting probes in the dark", "We count probes without light."),
+        item("", "Sparse Probes for Lattice Maps.", "We map lattices with sparse probes."),
+    ]
+    for listed in items[0], items[2]:
+        del listed["paper"]["id"]
+    with LocalHttpServer({"/daily": Route(json.dumps(items).encode())}) as server:
+        done = fetch(workspace, server.url("/daily"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    again = "item 3 lists 'Sparse Probes for Lattice Maps.' again (item 1)"
+    assert done.stdout == f"feed: 2 papers of 2026-12-04: 2 new, 0 known; {again}\n"
+    with Store(workspace.root / "digest.db") as store:
+        assert len(store.papers()) == 2
+
+
 def test_a_document_over_a_dumps_limit_is_refused_as_it_comes_and_not_kept(workspace):
     """11 MB of daily papers: past the 10 MB a listing may have, refused before it is all read."""
     one = item("2612.09001", "Sparse probes for lattice maps", "We map lattices with sparse probes. " * 40)
