@@ -122,8 +122,15 @@ def get_day(
     if pages == 1:  # one page, the document as it came, and its validators (see the module's doc)
         return first
     log.info("%s: %d papers in %d pages", url, len(papers), pages)
-    text = json.dumps(papers, ensure_ascii=False)  # a lone surrogate (a page's "\ud800") escaped again:
-    body = _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode("utf-8")  # the reader drops it
+    # compact: no larger than the pages it was counted on (written with spaces: smaller still)
+    text = json.dumps(papers, ensure_ascii=False, separators=(",", ":"))
+    # a lone surrogate (a page's "\ud800") escaped again: the reader drops it
+    body = _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode("utf-8")
+    if len(body) > MAX_DUMP_BYTES:  # a page's numbers written longer (1E5: 100000.0), say
+        raise FetchError(
+            f"{url}: the {pages} pages of the day come to {len(body):,} bytes as one document, over "
+            f"the limit of {MAX_DUMP_BYTES // 2**20} MB for a dump; refused"
+        )
     return Answer(200, body, None, None, first.content_type)
 
 

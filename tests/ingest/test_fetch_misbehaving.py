@@ -145,3 +145,29 @@ def test_a_document_over_a_dumps_limit_is_refused_as_it_comes_and_not_kept(works
     assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
     assert done.stdout == f"feed: failed: {url}: the document is larger than 10,485,760 bytes; refused\n"
     assert not (workspace.root / "inbox" / "failed").exists()
+
+
+def test_a_day_of_pages_under_a_dumps_limit_is_saved_under_it(workspace):
+    """49 compact pages of 4,900 papers, 10,313,439 bytes in all (under the 10 MB counted as they
+    come): the day's document is no larger, and is read."""
+    papers = [
+        item(f"2612.{10000 + n}", f"Invented paper number {n}", "An invented abstract. " * 61)
+        for n in range(4900)
+    ]
+    for listed in papers:
+        listed["paper"]["authors"] = [{"name": f"Au{k}"} for k in range(40)]
+
+    def day(query: dict[str, str]) -> Route:
+        start = int(query.get("p", 0)) * 100
+        return Route(json.dumps(papers[start : start + 100], separators=(",", ":")).encode())
+
+    with LocalHttpServer({"/api/daily_papers": day}) as server:
+        url = server.url("/api/daily_papers") + "?date={date}"
+        sources = f"sources:\n  - kind: hf_daily\n    name: feed\n    url: {url}\n"
+        workspace.config_path.write_text(workspace.config_path.read_text() + sources)
+        command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "fetch"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=workspace.root)
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert done.stdout == "feed: 4900 papers of 2026-12-04: 4900 new, 0 known\n"
+    [saved] = (workspace.root / "inbox" / "processed").iterdir()
+    assert saved.stat().st_size < 10 * 2**20

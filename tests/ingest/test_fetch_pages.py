@@ -303,3 +303,27 @@ def test_a_server_with_one_etag_for_every_page_of_a_day_gives_the_whole_day(work
         "limit=100&p=1",
         "limit=100&p=2",
     ]
+
+
+def test_pages_under_a_dumps_limit_that_come_to_more_as_one_document_are_refused(workspace):
+    """49 pages, 10,323,239 bytes: under the limit as they come, 10,568,191 as the day's one
+    document (each "1E5" written "100000.0"): refused before it is saved, not kept in failed/."""
+    papers = day_of(4900)
+    for paper in papers:
+        paper["paper"]["authors"] = [{"name": f"Au{k}"} for k in range(40)]
+        paper["paper"]["summary"] = "An invented abstract. " * 57
+    numbers = ",".join(f'"n{k}":1E5' for k in range(10))
+
+    def answer(query: dict[str, str]) -> Route:
+        start = int(query.get("p", 0)) * 100
+        text = json.dumps(papers[start : start + 100], separators=(",", ":"))
+        return Route(text.replace('"publishedAt"', numbers + ',"publishedAt"').encode())
+
+    outcome, stored, asked = fetch(workspace, {"/api/daily_papers": answer})
+    assert len(asked) == 50 and outcome.outcome == FAILED and stored == []
+    assert (
+        "/api/daily_papers?date=2026-11-29: the 49 pages of the day come to 10,568,191 bytes"
+        in outcome.detail
+    )
+    assert outcome.detail.endswith(" as one document, over the limit of 10 MB for a dump; refused")
+    assert not (workspace.root / "inbox" / "failed").exists()
