@@ -289,7 +289,7 @@ def _redirected(url: str, answer: httpx.Response | httpx.TransportError) -> str:
 def said_seconds(seconds: float) -> str:
     """A wait as said to the user: to a tenth of a second, whole seconds from 10 s (a
     ``Retry-After`` date leaves a wait such as 1.26038 s: the date has whole seconds)."""
-    return f"{round(seconds) if seconds >= 10 else round(seconds, 1):g}"
+    return str(round(seconds)) if seconds >= 10 else f"{round(seconds, 1):g}"  # not 1.23457e+06
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:

@@ -53,6 +53,19 @@ def test_a_retry_after_given_as_an_http_date_is_said_rounded(workspace):
     assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n"
 
 
+def test_a_retry_after_of_weeks_is_said_in_whole_seconds(workspace):
+    """Retry-After: 1234567 (two weeks): said as the seconds it is, not as 1.23457e+06."""
+    busy = Route(b"busy", status=503, content_type="text/plain", headers={"Retry-After": "1234567"})
+    with LocalHttpServer({"/rss": busy}) as server:
+        done = fetch(workspace, server.url("/rss"))
+        url = server.url("/rss")
+    assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
+    assert done.stdout == (
+        f"feed: failed: {url}: HTTP 503 Service Unavailable (after 1 attempt); the server asks to wait "
+        "1234567 s (Retry-After), longer than we wait\n"
+    )
+
+
 @pytest.mark.parametrize("declared", ["header", "xml"])
 def test_a_feed_in_latin_1_that_says_so_is_read_in_latin_1(workspace, declared):
     """ISO-8859-1 named in the Content-Type, or in the XML declaration alone: read as such."""
