@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from digest.daemon.holders import held_note, holders, waiting_note
-from digest.daemon.speaking import FROZEN_AFTER, INGEST_QUIET, MARK, speaking
+from digest.daemon.speaking import INGEST_QUIET, MARK, judged_by, speaking
 from digest.db import POSTGRESQL, lock_key, wall_clock
 from digest.deliver.claims import free_for
 from digest.schema import SCHEMA_VERSION
@@ -132,7 +132,7 @@ def singleton(
     holder called stopped or hung, only once it has been silent longer (holders.held_note); without
     ``patience``, the holder judged by ``quiet`` after SAY_AFTER: said to be at work, waited for, or
     stopped or hung, and what to do (holders.waiting_note). A holder that speaks while it holds the
-    lock (digest.daemon.speaking, as this one does once it has it) is judged by FROZEN_AFTER in
+    lock (digest.daemon.speaking, as this one does once it has it) is judged by speaking.judged_by in
     place of ``quiet``, and a pass gives it up as stopped once it is silent longer, patience or not."""
     if store.dialect != POSTGRESQL:
         yield True
@@ -152,7 +152,7 @@ def singleton(
             silent = holder.silent if holder is not None else None
             if holder is not None and (holder.speaks or holder.pid in spoke):
                 spoke.add(holder.pid)
-                quiet = min(quiet, FROZEN_AFTER) if alive else FROZEN_AFTER  # speaking: stopped sooner
+                quiet = judged_by(quiet if alive else None)  # speaking: stopped sooner, not between words
             frozen = holder is not None and holder.pid in spoke and (silent is None or silent > quiet)
             judged = holder is not None and (silent is None or silent > quiet)  # None: let go meanwhile
             if frozen or (waited >= patience and (alive is None or judged or waited >= most)):
@@ -190,7 +190,7 @@ def _say_waiting(store: Store, duty: str, waited: float, alive: tuple[float, flo
         return said
     quiet = alive[0] if alive is not None else None
     if holder.speaks:  # one that speaks: stopped once silent FROZEN_AFTER, if not sooner
-        quiet = FROZEN_AFTER if quiet is None else min(quiet, FROZEN_AFTER)
+        quiet = judged_by(quiet)
     silent = holder.silent if quiet is not None else None
     at_work = quiet is not None and silent is not None and silent <= quiet
     if not (at_work and said == "work"):

@@ -32,6 +32,14 @@ SPEAK = "SELECT 1"
 INGEST_QUIET = 60.0
 
 
+def judged_by(quiet: float | None) -> float:
+    """The silence after which a holder that speaks is stopped or hung, its duty's being ``quiet``
+    (None: not known): that, capped at :data:`FROZEN_AFTER`, and two words' time at least, as a
+    speaking holder is silent up to :data:`SPEAK_EVERY` between its words (a source's timeout of
+    0.2 s without retries makes a fetch's quiet time 0.8 s)."""
+    return FROZEN_AFTER if quiet is None else min(max(quiet, 2 * SPEAK_EVERY), FROZEN_AFTER)
+
+
 def speaks(query: str | None) -> bool:
     """Whether a session whose last statement was ``query`` (pg_stat_activity's) speaks so."""
     return bool(query) and query.rstrip().endswith(MARK)
