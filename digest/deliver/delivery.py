@@ -347,6 +347,7 @@ QUEUED_PER_CONNECTION = 24
 
 def _finish(line: Line, ended: bool, owned: bool) -> None:
     """The inline connection's last result recorded, its sender closed."""
+    failing = sys.exc_info()[1]
     try:
         if ended:
             line.flush()
@@ -355,7 +356,8 @@ def _finish(line: Line, ended: bool, owned: bool) -> None:
             try:
                 line.flush()
             except DeliveryHalted:
-                raise
+                if not isinstance(failing, DeliveryHalted):  # the halt said first stays the one raised
+                    raise
             except Exception:  # noqa: BLE001, S110 - the first error is raised
                 pass
     finally:

@@ -249,6 +249,10 @@ def stop_delivery(
     ]
     if not accepted:
         raise StoreError(f"cannot record the delivery results: {error}") from None
+    if said := [a for a in accepted if a.outbox_id in unrecorded.memory]:  # this pass's end trying again
+        accepted = [a for a in accepted if a not in said]  # noted and said at its halt: not again
+        if not accepted:
+            raise DeliveryHalted(f"delivery is stopped: {_who(said)} not recorded (said above)") from None
     noted = unrecorded.add(accepted)
     who = _who(accepted)
     if not noted and not unrecorded.lasting:
