@@ -74,6 +74,7 @@ class Unrecorded:
         # a daemon's (`digest run`): this memory outlives a halted pass, read by its next one; a
         # command's (`digest send`, `run --once`) ends with it
         self.lasting = False
+        self.ended: Exception | None = None  # this pass's: the server's reason for ending its connection
 
     def ready(self) -> None:
         """Before a pass sends anything: the spare kept beside the database, so that the note
@@ -85,6 +86,7 @@ class Unrecorded:
         each, for ever) are removed, once an hour old (another may be writing its own now). On
         PostgreSQL the file the workers take turns on (:meth:`_turn`) is made here too, while
         there is room: at a halt the folder may have none left for a new file."""
+        self.ended = None
         if not self.kept:
             return
         if self.shared and not self.turns.exists():
@@ -241,7 +243,7 @@ def stop_delivery(
     error: Exception,
 ) -> None:
     """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
-    error = _ended_by(error)
+    error = _ended_by(error, unrecorded)
     accepted = [
         Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
         for msg, result, at in batch
@@ -275,14 +277,19 @@ def stop_delivery(
     raise DeliveryHalted(message) from None
 
 
-def _ended_by(error: Exception) -> Exception:
+def _ended_by(error: Exception, unrecorded: Unrecorded) -> Exception:
     """The server's reason for ending the connection ("terminating connection due to administrator
     command": a restart, pg_terminate_backend), where ``error`` is only a statement's on the
     connection it ended ("the connection is lost"), raised while the pass was failing on that
-    reason (its ``__context__``: the pass's next read met it first); else ``error``."""
-    cause, said = error.__context__, str(getattr(error.__context__, "sqlstate", ""))
-    if getattr(error, "sqlstate", 0) is None and said.startswith(("57P", "08")):  # the server's own words
-        return cause  # type: ignore[return-value]
+    reason (its ``__context__``: the pass's next read met it first); else, for psycopg's own words,
+    what the pass's first connection to meet the end met (``unrecorded.ended``); else ``error``."""
+    own, context = getattr(error, "sqlstate", 0) is None, error.__context__
+    if own and str(getattr(context, "sqlstate", "")).startswith(("57P", "08")):  # the server's own words
+        error = context  # type: ignore[assignment]
+    elif own and unrecorded.ended is not None:  # another connection of the pass met it first
+        return unrecorded.ended
+    if unrecorded.ended is None and (own or str(getattr(error, "sqlstate", "")).startswith(("57P", "08"))):
+        unrecorded.ended = error
     return error
 
 

@@ -85,3 +85,20 @@ def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
     assert "the connection is lost" not in log, log
     assert "tick failed; retrying at the next poll: delivery is stopped (said above, at CRITICAL)" in log, log
     assert "recorded 1 digest(s) the server had accepted before delivery stopped" in log, log
+
+
+def test_a_database_restart_met_by_several_connections_is_said_with_the_servers_reason(tmp_path):
+    """Three connections: each one whose digest the server accepted meets the ended sessions in its
+    own commit, and names it: the one that met the end first has its cause (the server's reason, or
+    "server closed the connection unexpectedly"), the others had psycopg's "the connection is lost"."""
+    with six_readers_due(tmp_path) as (ws, _):
+        text = ws.config_path.read_text()
+        ws.config_path.write_text(text.replace("delivery:\n", "delivery:\n  connections: 3\n", 1))
+        halted = send(ws)
+        assert halted.returncode == 1, halted.stderr
+        said = [line for line in halted.stderr.splitlines() if " CRITICAL " in line]
+        causes = {line.split(" failed (", 1)[1].split("); delivery is stopped")[0] for line in said}
+        assert len(causes) == 1, said  # the first connection's (the server's words if it got them)
+        assert "the connection is lost" not in halted.stderr  # was: in the other connections' lines
+        resumed = send(ws)  # each accepted digest recorded, the others sent: one each (six_readers_due)
+        assert resumed.returncode == 0, resumed.stderr
