@@ -135,7 +135,8 @@ def create_app(
             log.error("%s %s: %s", request.method, request.path, e)
             if not searchable(cfg().profiles):  # unmounted, moved, or closed to this account: nobody's
                 if not cfg().profiles.is_dir():  # profile can be read (the reason, if closed, said above)
-                    log.error("the profiles folder %s is gone%s", cfg().profiles, NEEDS_FIX)
+                    gone = "the profiles folder %s is gone: mount or restore it, or fix `profiles:` in %s%s"
+                    log.error(gone, cfg().profiles, cfg().path or "the config", NEEDS_FIX)
                 raise NeedsFixing() from None
             abort(403)  # a profile that is a link outside the folder: never read
         if found is None:

@@ -11,6 +11,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -75,6 +78,36 @@ def test_a_profiles_folder_gone_is_a_lasting_503_not_a_removed_reader(site, capl
     assert r.status_code == 503 and LASTING in r.get_data(as_text=True)
     assert "no longer receives digests" not in r.get_data(as_text=True)
     assert f"the profiles folder {ws.root / 'profiles'} is gone" in caplog.text
+
+
+def test_a_profiles_folder_gone_under_digest_serve_names_the_config_file_that_names_it(web_workspace):
+    """A real `digest serve`: its log said "the profiles folder ... is gone" without the config file
+    to fix, where the CLI's error names it ("... or fix `profiles:` in .../config.yaml")."""
+    ws = web_workspace
+    ws.profile("ada", PROFILE)
+    ada = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', wall_clock())}"
+    with ws.serve_process() as serve:
+        deadline = time.monotonic() + 60
+        while answered(ws.base_url + "/") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        shutil.rmtree(ws.root / "profiles")  # unmounted
+        status = answered(ada)
+        serve.terminate()
+        said = serve.communicate(timeout=30)[1]
+    assert status == 503, said
+    gone = f"the profiles folder {ws.root / 'profiles'} is gone: mount or restore it, or fix `profiles:` in "
+    assert f"{gone}{ws.config_path} (the pages" in said, said  # was: "is gone (the pages ..."
+
+
+def answered(url: str) -> int | None:
+    """The status of a GET of ``url``; None if nothing answers there (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as done:
+            return done.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
 
 
 def test_a_one_click_unsubscribe_into_an_empty_profiles_folder_is_not_answered_done(site, caplog):
