@@ -322,7 +322,7 @@ def describe_already(
     if entry.status == QUEUED and held:
         return (  # another worker's now (this send claims nothing before it has planned)
             f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "
-            f"which sends it (its lease ends at {entry.claimed_until:%H:%M:%S} UTC; then another worker "
+            f"which sends it (its lease ends {_utc_at(entry.claimed_until, now)}; then another worker "
             "or `digest send` does)"
         )
     if entry.status == QUEUED:
@@ -341,3 +341,10 @@ def _day_at(profile: Profile, moment: dt.datetime, now: dt.datetime) -> str:
     local, today = moment.astimezone(zone), now.astimezone(zone).date()
     day = "today" if local.date() == today else f"on {local:%a %Y-%m-%d}"
     return f"{day} at {local:%H:%M} {local:%Z}"  # the reader's time: "today at 02:32 JST"
+
+
+def _utc_at(moment: dt.datetime, now: dt.datetime) -> str:
+    """'at 17:30:33 UTC', or 'on Sun 2026-12-06 at 00:00:33 UTC' when that is not today (UTC)."""
+    utc = moment.astimezone(dt.UTC)
+    day = "" if utc.date() == now.astimezone(dt.UTC).date() else f"on {utc:%a %Y-%m-%d} "
+    return f"{day}at {utc:%H:%M:%S} UTC"

@@ -45,6 +45,27 @@ def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
     assert "held by worker vm:4242:0a1b2c3d, which sends it (its lease ends at " in line, line
 
 
+def test_a_lease_ending_on_another_day_is_said_with_its_date(tmp_path):
+    """A lease past midnight was said by its time alone ("its lease ends at 00:01:00 UTC"):
+    today's or tomorrow's, the admin could not tell. Its date is said when it is not today."""
+    with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
+        ws = Workspace(tmp_path, server.port, database=str(url))
+        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chips", "An event-driven chip.")]))
+        assert ws.cli("ingest").exit_code == 0
+        assert "deferred" in ws.cli("send").output  # ada's digest queued, deferred by the server
+        with Store(ws.config.database) as store:  # a worker's pass takes it, its lease ending tomorrow
+            outbox = Outbox(store)
+            (entry,) = outbox.entries(status=QUEUED)
+            now = wall_clock()
+            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", now, dt.timedelta(hours=25))
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+        again = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    ends = (now + dt.timedelta(hours=25)).astimezone(dt.UTC)
+    (line,) = [x for x in again.stdout.splitlines() if x.startswith("ada ")]
+    assert f"(its lease ends on {ends:%a %Y-%m-%d} at {ends:%H:%M}:" in line, line  # was: "at 18:21:07 UTC"
+
+
 def test_a_send_ahead_names_the_worker_holding_a_queued_digest(tmp_path):
     """A `digest send` 5 min ahead of the database server judged a worker's lease (a time of the
     server's clock) by its own clock: a running 2 min lease looked ended, and ada's line said
