@@ -20,7 +20,7 @@ import click
 from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.db import db_errors, shown
 from digest.dbfaults import explain, explain_pg
-from digest.deliver.unrecorded import still_unrecorded
+from digest.deliver.unrecorded import DeliveryHalted, still_unrecorded
 from digest.errors import DigestError
 from digest.files import write_atomic
 from digest.ingest import told
@@ -69,6 +69,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except DeliveryHalted:  # said at CRITICAL as delivery stopped (its log line): not again
+            click.secho("error: delivery is stopped (said above, at CRITICAL)", fg="red", err=True)
+            sys.exit(1)
         except DigestError as e:
             click.secho(f"error: {e}{still_unrecorded(e, _database(args))}", fg="red", err=True)
             sys.exit(1)

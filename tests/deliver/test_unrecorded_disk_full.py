@@ -116,6 +116,16 @@ def halt(ws: Workspace, tmp: Path, box: FillingMailbox) -> None:
     assert [m.rcpt_tos for m in box.messages] == [["r0@example.org"]], halted.stderr
 
 
+def test_a_send_halted_by_a_full_disk_says_the_halt_once(tmp_path):
+    with ingested(tmp_path) as (_, box, ws):
+        halted = digest(ws, tmp_path / "a", "send")
+    said = halted.stderr
+    assert halted.returncode == 1 and [m.rcpt_tos for m in box.messages] == [["r0@example.org"]], said
+    assert said.count("the server accepted the digest to r0 <r0@example.org>") == 1, said  # was: 2
+    assert " CRITICAL " in said.split("the server accepted the digest to r0")[0].splitlines()[-1], said
+    assert said.splitlines()[-1] == "error: delivery is stopped (said above, at CRITICAL)", said
+
+
 def fill_but_a_little(disk: Path) -> None:
     """Full but for a little room (the lock's note, a page or two): less than the spare's."""
     fill(disk)

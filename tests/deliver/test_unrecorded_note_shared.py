@@ -265,7 +265,10 @@ def test_a_send_halting_with_no_room_for_its_note_says_it_will_be_sent_again(tmp
     assert "This worker's next pass records it as sent" not in unnoted  # was said
     assert "this command ends with it in its memory only, so a worker sends it again" in unnoted, unnoted
     for text in said:  # its last line the halt's, not the lost database's at the lease's renewal
-        assert text.strip().splitlines()[-1].startswith("error: the server accepted the digest to"), text
+        lines = text.strip().splitlines()
+        assert lines[-1] == "error: delivery is stopped (said above, at CRITICAL)", text
+        said_at_critical = [line for line in lines if " CRITICAL " in line]
+        assert "the server accepted the digest to" in said_at_critical[-1], text
     sent = sorted(m.rcpt_tos[0] for m in handler.messages)
     assert sent == ["ada@example.org", "ada@example.org", "bob@example.org"] or sent == [
         "ada@example.org", "bob@example.org", "bob@example.org"
