@@ -97,6 +97,8 @@ class Renderer:
                 log.info("digest.html.j2 cannot be pre-inlined (%s): premailer inlines each message", e)
             except TemplateError as e:
                 raise users_template_error(e, user_templates) or e from None
+            except ConfigError:  # the folder's unreadable (UsersLoader): said as each message it holds
+                self.preinlined = None  # is rendered the plain way, as the folder gone is (check_folder)
 
     @classmethod
     def for_config(cls, config: Config) -> Renderer:

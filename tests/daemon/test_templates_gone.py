@@ -10,6 +10,7 @@ import site
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,5 +94,42 @@ def test_a_templates_folder_made_unreadable_while_the_daemon_runs_holds_the_dige
         try:
             said = f"templates: {mine} is a folder this account cannot read any more: let it read the folder"
             held_until_back(ws, smtp_server, said, lambda: mine.chmod(0o700), lambda: mine.chmod(0o755))
+        finally:
+            stop_all([daemon])
+
+
+def test_a_template_made_unreadable_while_the_daemon_runs_is_said_once_and_holds_the_digest(smtp_server):
+    """The folder's digest.html.j2 made unreadable (root's, mode 0600) under a daemon run as nobody,
+    the folder readable: "tick failed; retrying at the next poll: templates: ... cannot be read by
+    this account" at every poll (the template was loaded as each pass's renderer was made), and
+    nothing else done meanwhile. It is said once, as the digest it holds, which goes out in the
+    user's template at the first pass once the file may be read again."""
+    python = system_python()
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        root.chmod(0o755)
+        ws = Workspace(root, smtp_server.port)
+        html = my_templates(ws) / "digest.html.j2"
+        html.write_text((builtin_templates() / "digest.html.j2").read_text())
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, 65534, 65534)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
+        env.update(HOME=name)
+        out = open(root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
+        run = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "run"]
+        daemon = subprocess.Popen(run, stdout=out, stderr=subprocess.STDOUT, env=env)
+        said = f"templates: {html} cannot be read by this account (Permission denied)"
+
+        def away() -> None:
+            os.chown(html, 0, 0)
+            html.chmod(0o600)
+
+        def back() -> None:
+            time.sleep(5)  # five polls
+            assert logs(ws).count(said) == 1, logs(ws)  # was: at every poll, as "tick failed; ..."
+            html.chmod(0o644)
+
+        try:
+            held_until_back(ws, smtp_server, said, away, back)
         finally:
             stop_all([daemon])
