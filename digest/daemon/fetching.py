@@ -75,8 +75,8 @@ def is_due(
         return False  # the readers it was fetched for are served: wait for the next moment
     if last.outcome == EMPTY:  # nothing listed yet: ask again, slower, while readers wait for it
         return now - last.attempted_at >= RETRY_EMPTY
-    if last.outcome == FAILED:  # (even after an empty answer since the moment)
-        return now - last.attempted_at >= RETRY_FAILED
+    if last.outcome == FAILED:  # (even after an empty answer since the moment); gone: its next moment
+        return not last.gone and now - last.attempted_at >= RETRY_FAILED
     return False  # papers (or a 304 to them) since the moment
 
 

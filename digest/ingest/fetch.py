@@ -75,6 +75,12 @@ class FetchOutcome:
         return f"fetched {self.source}: {self.said}" + (f" ({bug})" if bug and self.bug else "")
 
 
+# a 410: the address is gone for good, by the server's word; asked again at the source's usual
+# times (a mistake of the server's mended, or the url fixed), not every 15 minutes (is_due)
+GONE = ": the server says this address is gone for good"
+AT_ITS_TIMES = "; the daemon asks again at the source's next fetch time, not every 15 minutes"
+
+
 @dataclass(frozen=True)
 class FetchRecord:
     source: str
@@ -84,6 +90,11 @@ class FetchRecord:
     detail: str
     succeeded_at: dt.datetime | None
     retry_at: dt.datetime | None = None  # a failed fetch's server asked not to be asked before
+
+    @property
+    def gone(self) -> bool:
+        """A failed fetch answered 410 Gone: not tried again before the source's next fetch time."""
+        return self.outcome == FAILED and GONE in self.detail
 
 
 def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date:
@@ -156,7 +167,8 @@ def fetch_source(
         wait = None if e.retry_after is None else now + dt.timedelta(seconds=min(e.retry_after, 86400.0))
         # 404: the key to look at, in the file named in full: status reads it from elsewhere
         file = config.path.absolute() if config.path else None
-        why = str(e) + source.url_note(config.sources, file, e.status)
+        why = str(e) + (GONE if e.status == 410 else "") + source.url_note(config.sources, file, e.status)
+        why += AT_ITS_TIMES if e.status == 410 else ""
         return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait)
     if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
         detail = "still no papers: not modified since the last fetch"

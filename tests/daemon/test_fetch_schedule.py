@@ -347,3 +347,21 @@ def test_run_once_exits_1_not_3_when_a_reader_also_got_nothing(mail_workspace, s
         result = ws.cli("run", "--once")
     assert "fetched hf_daily: failed: " in result.output and "profile skipped: " in result.output
     assert result.exit_code == 1, result.output
+
+
+def test_a_source_gone_for_good_is_said_so_and_asked_again_at_its_next_time_not_every_15_minutes(
+    mail_workspace,
+):
+    """A 410 Gone (the server says the address is gone for good) was retried every 15 minutes
+    while the readers waited, like a 404 or a 503, and said only as "HTTP 410 Gone"."""
+    ws = mail_workspace
+    with LocalHttpServer({"/api/daily_papers": Route(b"gone", status=410)}) as server:
+        setup(ws, server, HF)
+        asked = [FRI.replace(hour=6, minute=30) + dt.timedelta(minutes=m) for m in range(0, 120, 5)]
+        fetched = [t for t in asked if tick(ws, t).fetched]
+        text = format_status(collect_status(ws.config, FRI.replace(hour=7, minute=40)))
+        again = tick(ws, FRI.replace(hour=6, minute=30) + dt.timedelta(days=1)).fetched
+    assert fetched == [FRI.replace(hour=6, minute=30)]  # was: 06:30, 06:45, ... every 15 minutes
+    assert len(again) == 1  # at its next fetch time, the next morning
+    assert "HTTP 410 Gone: the server says this address is gone for good" in text, text
+    assert "the daemon asks again at the source's next fetch time, not every 15 minutes" in text, text
