@@ -6,9 +6,11 @@ names the worker that holds it now."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
 
 from test_send_clock_skew import SEND_AHEAD
 
@@ -27,7 +29,10 @@ class Deferring:
         return "451 4.3.0 try again later"
 
 
-def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
+@contextlib.contextmanager
+def held_by_a_worker(tmp_path, lease: dt.timedelta) -> Iterator[tuple[Workspace, dt.datetime]]:
+    """ada's digest queued (the server deferring it) and held by worker vm:4242:0a1b2c3d for
+    ``lease`` from the moment given, on PostgreSQL (a worker's pass takes it)."""
     with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
         ws = Workspace(tmp_path, server.port, database=str(url))
         ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
@@ -35,10 +40,16 @@ def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
         assert ws.cli("ingest").exit_code == 0
         first = ws.cli("send")  # ada's digest queued, deferred by the server
         assert "deferred" in first.output, first.output
-        with Store(ws.config.database) as store:  # a worker's pass takes it (its lease: 2 min)
+        with Store(ws.config.database) as store:
             outbox = Outbox(store)
             (entry,) = outbox.entries(status=QUEUED)
-            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", wall_clock(), dt.timedelta(minutes=2))
+            now = wall_clock()
+            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", now, lease)
+        yield ws, now
+
+
+def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
+    with held_by_a_worker(tmp_path, dt.timedelta(minutes=2)) as (ws, _):
         again = ws.cli("send")
     (line,) = [x for x in again.output.splitlines() if x.startswith("ada ")]
     assert "waiting (`digest send` retries it)" not in line, line  # was: said so, of a worker's message
@@ -48,17 +59,7 @@ def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
 def test_a_lease_ending_on_another_day_is_said_with_its_date(tmp_path):
     """A lease past midnight was said by its time alone ("its lease ends at 00:01:00 UTC"):
     today's or tomorrow's, the admin could not tell. Its date is said when it is not today."""
-    with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
-        ws = Workspace(tmp_path, server.port, database=str(url))
-        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chips", "An event-driven chip.")]))
-        assert ws.cli("ingest").exit_code == 0
-        assert "deferred" in ws.cli("send").output  # ada's digest queued, deferred by the server
-        with Store(ws.config.database) as store:  # a worker's pass takes it, its lease ending tomorrow
-            outbox = Outbox(store)
-            (entry,) = outbox.entries(status=QUEUED)
-            now = wall_clock()
-            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", now, dt.timedelta(hours=25))
+    with held_by_a_worker(tmp_path, dt.timedelta(hours=25)) as (ws, now):  # it ends tomorrow
         command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
         again = subprocess.run(command, capture_output=True, text=True, timeout=60)
     ends = (now + dt.timedelta(hours=25)).astimezone(dt.UTC)
@@ -72,16 +73,7 @@ def test_a_send_ahead_names_the_worker_holding_a_queued_digest(tmp_path):
     "waiting (`digest send` retries it)" though that send left it to the worker (its claims are
     held on the server's clock, as `digest status` counts a worker's messages). It judges the
     lease on the server's clock now."""
-    with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
-        ws = Workspace(tmp_path, server.port, database=str(url))
-        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chips", "An event-driven chip.")]))
-        assert ws.cli("ingest").exit_code == 0
-        assert "deferred" in ws.cli("send").output  # ada's digest queued, deferred by the server
-        with Store(ws.config.database) as store:  # a worker's pass takes it (its lease: 2 min)
-            outbox = Outbox(store)
-            (entry,) = outbox.entries(status=QUEUED)
-            assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", wall_clock(), dt.timedelta(minutes=2))
+    with held_by_a_worker(tmp_path, dt.timedelta(minutes=2)) as (ws, _):
         command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), "300"]
         again = subprocess.run(command, capture_output=True, text=True, timeout=60)
     (line,) = [x for x in again.stdout.splitlines() if x.startswith("ada ")]

@@ -72,6 +72,18 @@ def test_a_templates_folder_gone_while_the_daemon_runs_is_said_not_replaced_by_t
         stop_all([daemon])
 
 
+def start_as_nobody(ws: Workspace, python: str) -> subprocess.Popen:
+    """`digest run` as nobody (the workspace nobody's but what the test makes root's after), its
+    output in daemon.log."""
+    for path in [ws.root, *ws.root.rglob("*")]:
+        os.chown(path, 65534, 65534)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
+    env.update(HOME=str(ws.root))
+    out = open(ws.root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
+    run = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "run"]
+    return subprocess.Popen(run, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
 def test_a_templates_folder_made_unreadable_while_the_daemon_runs_holds_the_digest(smtp_server):
     """The user's folder made unreadable (root's, mode 0700) under a daemon run as another account
     (nobody): Jinja, seeing no file there, fell back to the built-in templates and ada's digest
@@ -83,14 +95,8 @@ def test_a_templates_folder_made_unreadable_while_the_daemon_runs_holds_the_dige
         root.chmod(0o755)
         ws = Workspace(root, smtp_server.port)
         mine = my_templates(ws)
-        for path in [root, *root.rglob("*")]:
-            os.chown(path, 65534, 65534)
+        daemon = start_as_nobody(ws, python)
         os.chown(mine, 0, 0)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
-        env.update(HOME=name)
-        out = open(root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
-        run = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "run"]
-        daemon = subprocess.Popen(run, stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             said = f"templates: {mine} is a folder this account cannot read any more: let it read the folder"
             held_until_back(ws, smtp_server, said, lambda: mine.chmod(0o700), lambda: mine.chmod(0o755))
@@ -111,13 +117,7 @@ def test_a_template_made_unreadable_while_the_daemon_runs_is_said_once_and_holds
         ws = Workspace(root, smtp_server.port)
         html = my_templates(ws) / "digest.html.j2"
         html.write_text((builtin_templates() / "digest.html.j2").read_text())
-        for path in [root, *root.rglob("*")]:
-            os.chown(path, 65534, 65534)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *site.getsitepackages()])}
-        env.update(HOME=name)
-        out = open(root / "daemon.log", "ab")  # noqa: SIM115 - the process owns it
-        run = [*AS_NOBODY, python, "-m", "digest", "--config", str(ws.config_path), "run"]
-        daemon = subprocess.Popen(run, stdout=out, stderr=subprocess.STDOUT, env=env)
+        daemon = start_as_nobody(ws, python)
         said = f"templates: {html} cannot be read by this account (Permission denied)"
 
         def away() -> None:
