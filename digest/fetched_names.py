@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_TAIL = r"-\d{4}-\d\d-\d\d-\d{8}T\d{6}(?:\.\d+)?\.(?:json|xml|txt)"  # day, stamp, number, ext
+_TAIL = r"-\d{4}-\d\d-\d\d-\d{8}T\d{6}(?:\.\d+)?\.(?:json|xml|html|txt)"  # day, stamp, number, ext
 _ANY = re.compile(r"\.?fetch-(.+)" + _TAIL)
 
 
@@ -19,7 +19,7 @@ def safe(name: str) -> str:
 
 def file_name(source: str, day: dt.date, now: dt.datetime, ext: str) -> str:
     """The name of the document fetched from ``source`` (its name in the config) at ``now``
-    for ``day``; ``ext``: ".json", ".xml" or ".txt"."""
+    for ``day``; ``ext``: ".json", ".xml", ".html" (a page refused) or ".txt"."""
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"fetch-{safe(source)}-{day.isoformat()}-{stamp}{ext}"
 

@@ -37,6 +37,7 @@ from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_strande
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
+from digest.ingest.sources import is_html
 from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
@@ -365,6 +366,10 @@ def _record(
 
 
 def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:
+    """``fetch-...`` with the extension of what came: an HTML page (a server's error or sign-in
+    page, refused) is kept in failed/ as ``.html``, not as the ``.xml`` of a listing."""
     head = body.lstrip()[:1]
     ext = ".json" if head in (b"[", b"{") or "json" in content_type else ".xml" if head == b"<" else ".txt"
+    if head == b"<" and is_html(body[:1024].decode("utf-8", "replace")):
+        ext = ".html"
     return file_name(source.name, day, now, ext)

@@ -184,3 +184,18 @@ def test_a_day_of_pages_under_a_dumps_limit_is_saved_under_it(workspace):
     assert done.stdout == "feed: 4900 papers of 2026-12-04: 4900 new, 0 known\n"
     [saved] = (workspace.root / "inbox" / "processed").iterdir()
     assert saved.stat().st_size < 10 * 2**20
+
+
+def test_an_html_page_answered_with_200_is_kept_in_failed_as_html(workspace):
+    """A server's error page sent as 200 is refused; its copy in failed/ is named .html, as it is,
+    and still its source's: the next fetch of the same page keeps it once."""
+    page = b"<!DOCTYPE html>\n<html><head><title>Down</title></head><body>Maintenance</body></html>\n"
+    with LocalHttpServer({"/rss": Route(page, content_type="text/html")}) as server:
+        done = fetch(workspace, server.url("/rss"))
+        again = fetch(workspace, server.url("/rss"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "an HTML page, not a listing" in done.stdout
+    failed = sorted(p.name for p in (workspace.root / "inbox" / "failed").iterdir())
+    assert len(failed) == 2 and failed[0].endswith(".html"), failed
+    assert failed[1] == failed[0] + ".error.txt"
+    assert again.stdout == done.stdout, again.stdout

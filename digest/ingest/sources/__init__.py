@@ -77,7 +77,7 @@ def parse_dump(
             listing = feed.parse(text, path, mtime, replacements=replacements)
             return _within_limits(_items_read(listing, skip_bad_items))
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
-    if _HTML.match(text):
+    if is_html(text):
         raise DumpError(
             f"{path}:{first}: an HTML page, not a listing (a server's error, sign-in or consent page?)"
         )
@@ -86,6 +86,11 @@ def parse_dump(
         'trending-papers page ("new", ..., then a day such as "Mar 14"), the Hugging Face daily '
         "papers JSON (an array), or an arXiv Atom or RSS feed"
     )
+
+
+def is_html(text: str) -> bool:
+    """Whether ``text`` begins as an HTML page does (a doctype, or an html, head or body tag)."""
+    return _HTML.match(text) is not None
 
 
 def _items_read(listing: Listing, skip_bad_items: bool) -> Listing:
