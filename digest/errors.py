@@ -30,6 +30,15 @@ class DumpError(DigestError):
     """A listing dump cannot be read. Nothing of it was stored."""
 
 
+class NotUtf8(DumpError):
+    """A dump that is not UTF-8 text: ``line`` of the file at ``path``, and ``where`` (byte
+    0xe9 at offset 182), for a fetch to say it as its source's fault (charset.not_utf8)."""
+
+    def __init__(self, message: str, path: str, line: int, where: str) -> None:
+        super().__init__(message)
+        self.path, self.line, self.where = path, line, where
+
+
 class ItemError(DumpError):
     """One item (paper) of a JSON, Atom or RSS listing cannot be read: a dump is refused whole
     for it, a fetched feed skips it and says so (``Listing.skipped``)."""

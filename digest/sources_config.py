@@ -129,10 +129,18 @@ class SourceConfig:
         kind has by default, that the key may give another; "" for any other failure."""
         if status not in (404, 410) or self not in sources:
             return ""
-        key, where = f"sources[{list(sources).index(self)}].url", f" in {config_file}" if config_file else ""
+        key = self.url_key(sources, config_file)
         if self.url == DEFAULT_URLS.get(self.kind, "").replace("{feed}", self.feed):
-            return f"; the {self.kind} service's own address: if it moved, set {key}{where}"
-        return f"; check the source's url: {key}{where}"
+            return f"; the {self.kind} service's own address: if it moved, set {key}"
+        return f"; check the source's url: {key}"
+
+    def url_key(self, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
+        """The key that holds this source's address: ``sources[0].url in /.../config.yaml``
+        (without the file when there is none), or "" for a source not in ``sources`` (the demo's)."""
+        if self not in sources:
+            return ""
+        where = f" in {config_file}" if config_file else ""
+        return f"sources[{list(sources).index(self)}].url{where}"
 
     @staticmethod
     def cross_check(values: dict[str, Any], report: Report, reading: Reading) -> None:

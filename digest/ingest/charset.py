@@ -17,6 +17,8 @@ import codecs
 import email.message
 import re
 
+from digest.errors import NotUtf8
+
 _XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
 _UTF8 = codecs.lookup("utf-8").name
 
@@ -46,6 +48,31 @@ def _ordered(named: str, body: bytes) -> str:
     if codecs.lookup(named).name != "utf-16" or body[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         return named
     return "utf-16-le" if body[1:2] == b"\x00" and body[:1] != b"\x00" else "utf-16-be"
+
+
+def not_utf8(error: NotUtf8, url: str, content_type: str, body: bytes, key: str) -> str:
+    """What a fetched document that is not UTF-8 (``error``, the reader's) says: the source's
+    fault, with the byte, the URL and what its server named, and ``key`` (the source's url in
+    the config, or ""), not the advice to save a dropped dump as UTF-8."""
+    header, declared = _header_charset(content_type), _declared(body)
+    named = header or declared
+    said = f"Content-Type {content_type!r}" if header else f"its XML declaration, {named}"
+    try:
+        utf8 = named is not None and codecs.lookup(named).name == _UTF8
+    except LookupError:
+        utf8 = False
+    claim = (
+        "and its server names no character set (in the Content-Type or an XML declaration)"
+        if named is None
+        else f"though its server says it is ({said})"
+        if utf8
+        else f"nor in the character set its server names ({said})"
+    )
+    fix = f", or set {key} to an address that sends it so" if key else ""
+    return (
+        f"{error.path}:{error.line}: the document at {url} is not UTF-8 text ({error.where}), {claim}: "
+        f"the source sends it wrongly; ask its maintainers to send UTF-8 or name the character set{fix}"
+    )
 
 
 def _header_charset(content_type: str) -> str | None:

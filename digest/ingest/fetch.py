@@ -27,11 +27,12 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.db import POSTGRESQL, db_errors
-from digest.errors import DumpError, ReaderBug
+from digest.errors import DumpError, NotUtf8, ReaderBug
 from digest.fetched_names import file_name
 from digest.files import counted, write_atomic
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import pages
+from digest.ingest.charset import not_utf8
 from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
@@ -221,14 +222,18 @@ def _take(
             path, mtime=asked, replacements=source.replacements, skip_bad_items=True, say_bug=say_bug
         )
     except DumpError as e:
+        why = str(e)
+        if isinstance(e, NotUtf8):  # the source's fault, not a dump to save again
+            key = source.url_key(config.sources, config.path.absolute() if config.path else None)
+            why = not_utf8(e, url, answer.content_type, answer.body, key)
         kept = kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
             path.unlink(missing_ok=True)
             saved: Path | None = kept
         else:
-            reason = f"fetched from {source.name} ({url}): {e}"
+            reason = f"fetched from {source.name} ({url}): {why}"
             saved = inbox_folder.move_failed(path, config.inbox, reason, name)
-        detail = str(e) if saved is None else inbox_folder.moved_in(str(e), path, saved)
+        detail = why if saved is None else inbox_folder.moved_in(why, path, saved)
         if say_failure:  # else the caller's line says it (and _record's at INFO)
             log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again

@@ -199,3 +199,25 @@ def test_an_html_page_answered_with_200_is_kept_in_failed_as_html(workspace):
     assert len(failed) == 2 and failed[0].endswith(".html"), failed
     assert failed[1] == failed[0] + ".error.txt"
     assert again.stdout == done.stdout, again.stdout
+
+
+@pytest.mark.parametrize("kind", ["application/rss+xml", "application/rss+xml; charset=utf-8"])
+def test_a_feed_not_in_utf8_that_names_no_charset_or_utf8_is_said_as_the_sources_fault(workspace, kind):
+    """Latin-1 bytes with no character set named (or UTF-8 named falsely): the source's document
+    is wrong, said with its byte, its URL and the source's key; not "save the dump as UTF-8"."""
+    with LocalHttpServer({"/rss": Route(FEED.encode("latin-1"), content_type=kind)}) as server:
+        done = fetch(workspace, server.url("/rss"))
+        url = server.url("/rss")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "save the dump" not in done.stdout
+    claim = (
+        "and its server names no character set" if kind.endswith("xml") else "though its server says it is"
+    )
+    said = re.fullmatch(
+        rf"feed: failed: (\S+\.xml):4: the document at {re.escape(url)} is not UTF-8 text "
+        rf"\(byte 0xe9 at offset 182\), {claim}[^:]*: (.*)\n",
+        done.stdout,
+    )
+    assert said, done.stdout
+    assert f"sources[0].url in {workspace.config_path}" in said[2]
+    assert (workspace.root / "inbox" / "failed" / Path(said[1]).name).exists()

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import DumpError
+from digest.errors import DumpError, NotUtf8
 
 # Control characters (but tab and newline) and the bidi embedding/override/isolate marks; and a
 # lone surrogate, which only a JSON escape gives ("\ud800"): no UTF-8, no database stores it.
@@ -28,11 +28,9 @@ def decode(raw: bytes, path: Path) -> list[str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise DumpError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
-            "save the dump as UTF-8 and try again"
-        ) from None
+        line, where = raw[: e.start].count(b"\n") + 1, f"byte 0x{raw[e.start]:02x} at offset {e.start}"
+        message = f"{path}:{line}: not UTF-8 text ({where}); save the dump as UTF-8 and try again"
+        raise NotUtf8(message, str(path), line, where) from None
     if not text.strip():
         raise DumpError(f"{path}:1: the file is empty")
     if "\x00" in text:
