@@ -57,6 +57,10 @@ class FetchError(DigestError):
         self.status = status  # the HTTP status of a final answer (404), None for no answer
 
 
+class Undecodable(Exception):
+    """An answer's body that does not decompress in the Content-Encoding its server named."""
+
+
 class FetchStopped(FetchError):
     """The daemon is stopping: the fetch was given up before its answer (nothing of it kept)."""
 
@@ -136,7 +140,7 @@ class Http:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         retries = self.retries if retries is None else retries
-        wait, told, pause, paused = self.backoff, None, None, False
+        wait, told, pause, paused, undecodable = self.backoff, None, None, False, False
         for attempt in range(retries + 1):
             paced = self._pace(url)
             last = attempt == retries
@@ -169,9 +173,14 @@ class Http:
                         raise FetchError(f"{url}: {problem} (after {tries}; {OFFLINE})") from None
                     pause, paused = RESOLVER_PAUSE, True  # a slow resolver's answer may come by then
                     self._unpace(url, paced)  # the host was not asked: its pace does not hold the try
+            except Undecodable as e:  # a cache's or a proxy's moment may pass: tried once more, no more
+                problem, retry_after = str(e), None
+                if undecodable:
+                    raise FetchError(f"{url}: {problem} (after {counted(attempt + 1, 'attempt')})") from None
+                undecodable = True
             except httpx.TooManyRedirects:
                 raise FetchError(f"{url}: too many redirects (a redirect loop?)") from None
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a body not decodable
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # e.g. a broken chunked body
                 raise FetchError(f"{url}: {type(e).__name__}: {e}") from None
             else:
                 if r.status_code == 304 and not headers:  # "not modified" since nothing: no document
@@ -229,14 +238,23 @@ class Http:
             if "," in coding:
                 raise FetchError(f"{url}: the answer is encoded more than once ({coding}); refused")
             chunks, size = [], 0
-            for chunk in r.iter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
-                if self.clock() > deadline:
-                    late = DEADLINE * timeout
-                    raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused")
-                chunks.append(chunk)
+            try:
+                for chunk in r.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise FetchError(
+                            f"{url}: the document is larger than {self.max_bytes:,} bytes; refused"
+                        )
+                    if self.clock() > deadline:
+                        late = DEADLINE * timeout
+                        raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused")
+                    chunks.append(chunk)
+            except (
+                httpx.DecodingError
+            ) as e:  # zlib's "Error -3 while decompressing data: incorrect header check"
+                why = str(e).rsplit(": ", 1)[-1] if str(e) else "it is damaged"
+                compressed = f"the server sent a compressed body (Content-Encoding: {coding})"
+                raise Undecodable(f"{compressed} that does not decompress ({why})") from None
             return r, b"".join(chunks)
 
     def _pace(self, url: str) -> float | None:

@@ -221,3 +221,30 @@ def test_a_feed_not_in_utf8_that_names_no_charset_or_utf8_is_said_as_the_sources
     assert said, done.stdout
     assert f"sources[0].url in {workspace.config_path}" in said[2]
     assert (workspace.root / "inbox" / "failed" / Path(said[1]).name).exists()
+
+
+BAD_GZIP = Route(b"not gzip at all", content_type="application/rss+xml", headers={"Content-Encoding": "gzip"})
+
+
+def test_a_compressed_body_that_does_not_decompress_is_said_plainly_and_tried_once_more(workspace):
+    """Said in a user's words, tried again once (a cache's or a proxy's moment), not at every retry."""
+    with LocalHttpServer({"/rss": BAD_GZIP}) as server:
+        url = server.url("/rss")
+        text = workspace.config_path.read_text()
+        workspace.config_path.write_text(text + f"sources:\n  - kind: url\n    name: feed\n    url: {url}\n")
+        done = fetch(workspace, url)
+        asked = len(server.requests)
+    assert done.returncode == 1, done.stdout + done.stderr
+    compressed = "the server sent a compressed body (Content-Encoding: gzip) that does not decompress"
+    assert done.stdout == f"feed: failed: {url}: {compressed} (incorrect header check) (after 2 attempts)\n"
+    assert re.fullmatch(
+        rf"feed: {re.escape(compressed)} .*; trying again in 2 s \(try 2 of 4\)\n", done.stderr
+    )
+    assert asked == 2
+
+
+def test_a_compressed_body_that_decompresses_the_second_time_is_read(workspace):
+    feed = Route(FEED.encode(), content_type="application/rss+xml")
+    with LocalHttpServer({"/rss": [BAD_GZIP, feed]}) as server:
+        done = fetch(workspace, server.url("/rss"))
+    assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stdout + done.stderr
