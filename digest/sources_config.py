@@ -134,6 +134,15 @@ class SourceConfig:
             return f"; the {self.kind} service's own address: if it moved, set {key}"
         return f"; check the source's url: {key}"
 
+    def moved_note(self, moved: str | None, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
+        """What a fetch redirected permanently adds to its line: the address to put in the url
+        (its placeholders the user's to keep), "" when it was not."""
+        key = self.url_key(sources, config_file)
+        if not moved or not key:
+            return ""
+        placed = " (keeping its {date} or {categories})" if _PLACEHOLDER.search(self.url) else ""
+        return f" (moved permanently to {moved}: update {key}{placed})"
+
     def url_key(self, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
         """The key that holds this source's address: ``sources[0].url in /.../config.yaml``
         (without the file when there is none), or "" for a source not in ``sources`` (the demo's)."""

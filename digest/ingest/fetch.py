@@ -172,13 +172,13 @@ def fetch_source(
         why = str(e) + (GONE if e.status == 410 else "") + source.url_note(config.sources, file, e.status)
         why += AT_ITS_TIMES if e.status == 410 else ""
         return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait)
+    moved = source.moved_note(answer.moved, config.sources, config.path.absolute() if config.path else None)
     if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
-        detail = "still no papers: not modified since the last fetch"
+        detail = "still no papers: not modified since the last fetch" + moved
         return _record(store, source, url, now, EMPTY, detail, etag, modified)
     if answer.status == 304:
-        return _record(
-            store, source, url, now, NOT_MODIFIED, "not modified since the last fetch", etag, modified
-        )
+        detail = "not modified since the last fetch" + moved
+        return _record(store, source, url, now, NOT_MODIFIED, detail, etag, modified)
     name = _file_name(source, day, now, answer.content_type, answer.body)
     path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
     try:
@@ -189,7 +189,7 @@ def fetch_source(
         _record(store, source, url, now, FAILED, why, None, None)
         raise
     try:
-        return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures)
+        return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures, moved)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
         why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         put_aside(
@@ -210,9 +210,10 @@ def _take(
     answer: Answer,
     say_bug: bool = True,
     say_failure: bool = True,
+    moved: str = "",
 ) -> FetchOutcome:
     """Read the fetched document at ``path`` (hidden), store it, move it to processed/ (or to
-    failed/) as ``name``, and record the outcome."""
+    failed/) as ``name``, and record the outcome; ``moved``: what a permanent redirect adds."""
     try:
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
         # the day asked for stands in for a document that names none (an empty JSON array)
@@ -233,7 +234,7 @@ def _take(
         else:
             reason = f"fetched from {source.name} ({url}): {why}"
             saved = inbox_folder.move_failed(path, config.inbox, reason, name)
-        detail = why if saved is None else inbox_folder.moved_in(why, path, saved)
+        detail = (why if saved is None else inbox_folder.moved_in(why, path, saved)) + moved
         if say_failure:  # else the caller's line says it (and _record's at INFO)
             log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
@@ -242,7 +243,7 @@ def _take(
     result = store.add_listing(dataclasses.replace(listing, source=config.inbox / name), now)
     saved = inbox_folder.move_processed(path, config.inbox, name)
     if not listing.entries:
-        detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?)"
+        detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?){moved}"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
     again = repeats(listing.entries)  # one paper listed twice is one paper, not one "known"
     detail = f"{counted(result.entries - len(again), 'paper')} of {listing.day}: " + (
@@ -250,7 +251,7 @@ def _take(
         if result.already_ingested
         else f"{result.new_papers} new, {max(0, result.known_papers - len(again))} known"
     )
-    detail += repeats_said(again) + _skipped(listing, source, url, saved, say_failure)
+    detail += repeats_said(again) + _skipped(listing, source, url, saved, say_failure) + moved
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
 

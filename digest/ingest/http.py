@@ -72,6 +72,18 @@ class Answer:
     etag: str | None
     last_modified: str | None
     content_type: str
+    moved: str | None = None  # where a permanent redirect (301, 308) from the URL asked sent it
+
+
+def moved_to(answer: httpx.Response) -> str | None:
+    """The URL the permanent redirects (301, 308) at the start of ``answer``'s redirects led to:
+    the address to ask in the URL's place (a temporary one after them is not followed there)."""
+    moved = None
+    for at, hop in enumerate(answer.history):
+        if hop.status_code not in (301, 308):
+            break
+        moved = str((answer.history[at + 1] if at + 1 < len(answer.history) else answer).request.url)
+    return moved
 
 
 class Http:
@@ -193,6 +205,7 @@ class Http:
                         r.headers.get("ETag"),
                         r.headers.get("Last-Modified"),
                         content_type,
+                        moved_to(r),
                     )
                 problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip() + _redirected(url, r)
                 if r.status_code not in RETRY_STATUS:

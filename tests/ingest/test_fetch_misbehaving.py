@@ -248,3 +248,25 @@ def test_a_compressed_body_that_decompresses_the_second_time_is_read(workspace):
     with LocalHttpServer({"/rss": [BAD_GZIP, feed]}) as server:
         done = fetch(workspace, server.url("/rss"))
     assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_a_permanent_redirect_is_said_with_the_key_to_update(workspace, status):
+    """Followed, and said in the fetch's line, with the address to put in the source's url: once
+    per fetch. A temporary one (302) is followed without a word."""
+    feed = Route(FEED.encode(), content_type="application/rss+xml")
+    routes = {"/old": Route(status=status, headers={"Location": "/rss"}), "/rss": feed}
+    with LocalHttpServer(routes) as server:
+        done = fetch(workspace, server.url("/old"))
+        new = server.url("/rss")
+    moved = f" (moved permanently to {new}: update sources[0].url in {workspace.config_path})"
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert done.stdout == f"feed: 1 paper of 2026-12-04: 1 new, 0 known{moved}\n"
+
+
+def test_a_temporary_redirect_is_followed_without_a_word(workspace):
+    feed = Route(FEED.encode(), content_type="application/rss+xml")
+    routes = {"/old": Route(status=302, headers={"Location": "/rss"}), "/rss": feed}
+    with LocalHttpServer(routes) as server:
+        done = fetch(workspace, server.url("/old"))
+    assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stdout + done.stderr
