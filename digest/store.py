@@ -37,7 +37,7 @@ from digest.schema_pg import migrate_postgres, pg_version
 from digest.schema_text import newer_schema, older_schema_read_only
 from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
-from digest.store_papers import title_key, upsert_paper
+from digest.store_papers import other_abstract, title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, RECENT_DELIVERIES, SENT, Delivery, Rating, iso
 from digest.store_sources import UNLISTED, ListingSources, ingested_bound
 
@@ -57,6 +57,7 @@ class IngestResult:
     entries: int
     new_papers: int
     known_papers: int
+    other_abstracts: int = 0  # known papers this listing gives another abstract than the one kept
 
 
 class Store(CarriedPapers, PaperEmbeddings, ListingSources):
@@ -213,27 +214,22 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
                     # reader's first digest takes the config's sources': latest_listing_papers)
                     db.execute("UPDATE listings SET source = ? WHERE id = ?", (str(listing.source), known[0]))
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
+            row = (listing.sha256, listing.day.isoformat(), str(listing.source), len(listing.entries))
             listing_id = db.execute(
                 "INSERT INTO listings (sha256, day, source, entries, ingested_at, format) "
                 "VALUES (?,?,?,?,?,?)",
-                (
-                    listing.sha256,
-                    listing.day.isoformat(),
-                    str(listing.source),
-                    len(listing.entries),
-                    stamp,
-                    listing.format,
-                ),
+                (*row, stamp, listing.format),
             ).lastrowid
-            new = known = 0
+            new = known = other = 0
             for position, entry in enumerate(listing.entries):
                 paper_id, added = upsert_paper(db, entry, listing.day, stamp)
                 new, known = new + added, known + (not added)
+                other += not added and other_abstract(db, paper_id, entry, fetched_source(row[2]), listing_id)
                 db.execute(
                     "INSERT OR IGNORE INTO listing_papers (listing_id, paper_id, position) VALUES (?,?,?)",
                     (listing_id, paper_id, position),
                 )
-        return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known)
+        return IngestResult(listing.source, listing.day, False, len(listing.entries), new, known, other)
 
     def papers(
         self, ids: Iterable[int] | None = None, *, up_to: dt.date | None = None, since: dt.date | None = None

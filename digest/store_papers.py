@@ -12,6 +12,7 @@ import sqlite3
 import unicodedata
 from typing import Any
 
+from digest.fetched_names import fetched_source
 from digest.models import Entry
 from digest.select.text import fold_case
 from digest.store_readers import QUEUED
@@ -97,6 +98,19 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
         return paper_id, True
     _complete(db, row, entry, day)
     return row[0], False
+
+
+def other_abstract(db: Any, paper_id: int, entry: Entry, source: str, listing_id: int) -> bool:
+    """Whether ``entry`` gives the known paper another abstract than the one kept (the first,
+    README "Sources"), and the paper was listed by the same ``source`` before (fetched_source: ""
+    for a dropped dump) in a listing before ``listing_id``'s: a corrected abstract, not another
+    source's wording of the same one, nor the same listing's paper listed twice (said: repeats)."""
+    row = db.execute("SELECT abstract FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    if not entry.abstract or row is None or " ".join(row[0].split()) == " ".join(entry.abstract.split()):
+        return False
+    sql = "SELECT l.source FROM listing_papers lp JOIN listings l ON l.id = lp.listing_id "
+    rows = db.execute(sql + "WHERE lp.paper_id = ? AND l.id <> ?", (paper_id, listing_id)).fetchall()
+    return any(fetched_source(path) == source for (path,) in rows)
 
 
 def _another_id(row: tuple, entry: Entry) -> bool:

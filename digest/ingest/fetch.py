@@ -251,6 +251,8 @@ def _take(
         if result.already_ingested
         else f"{result.new_papers} new, {max(0, result.known_papers - len(again))} known"
     )
+    if result.other_abstracts:  # a corrected abstract: the first is kept (README, "Sources")
+        detail += f"; {result.other_abstracts} known with another abstract: kept the first"
     detail += repeats_said(again) + _skipped(listing, source, url, saved, say_failure) + moved
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)

@@ -270,3 +270,25 @@ def test_a_temporary_redirect_is_followed_without_a_word(workspace):
     with LocalHttpServer(routes) as server:
         done = fetch(workspace, server.url("/old"))
     assert done.stdout == "feed: 1 paper of 2026-12-04: 1 new, 0 known\n", done.stdout + done.stderr
+
+
+def test_the_same_day_fetched_again_with_a_corrected_abstract_says_the_first_is_kept(workspace):
+    """The source corrects one abstract of a day fetched already: the first one is kept (README,
+    "Sources": the first source's title and abstract), and the fetch says so, not "2 known" alone."""
+    first = [
+        item("2612.09001", "Sparse probes for lattice maps", "We map lattices with sparse probes."),
+        item("2612.09002", "Counting probes in the dark", "We count probes without light."),
+    ]
+    corrected = [first[0], item("2612.09002", "Counting probes in the dark", "We count probes in the dark.")]
+    answers = [Route(json.dumps(first).encode()), Route(json.dumps(corrected).encode())]
+    with LocalHttpServer({"/daily": answers}) as server:
+        done = fetch(workspace, server.url("/daily"))
+        again = fetch(workspace, server.url("/daily"))
+    assert done.stdout == "feed: 2 papers of 2026-12-04: 2 new, 0 known\n", done.stdout + done.stderr
+    kept = "1 known with another abstract: kept the first"
+    assert again.stdout == f"feed: 2 papers of 2026-12-04: 0 new, 2 known; {kept}\n", (
+        again.stdout + again.stderr
+    )
+    with Store(workspace.root / "digest.db") as store:
+        abstracts = sorted(p.abstract for p in store.papers())
+    assert abstracts == ["We count probes without light.", "We map lattices with sparse probes."]
