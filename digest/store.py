@@ -39,7 +39,7 @@ from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import other_abstract, title_key, upsert_paper
 from digest.store_readers import FAILED, QUEUED, RECENT_DELIVERIES, SENT, Delivery, Rating, iso
-from digest.store_sources import UNLISTED, ListingSources, ingested_bound
+from digest.store_sources import UNLISTED, ListingSources
 
 log = logging.getLogger(__name__)
 
@@ -254,45 +254,6 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
             papers += [_paper(r) for r in rows.fetchall()]
         return papers
 
-    def latest_day(
-        self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
-    ) -> dt.date | None:
-        """The latest listing day (on or before ``up_to``; among the listings ingested by
-        ``ingested_by``) in which any of these papers stood."""
-        ids = list(paper_ids)
-        days = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            row = self.db.execute(
-                "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
-                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
-                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
-            ).fetchone()
-            if row and row[0]:
-                days.append(row[0])
-        return dt.date.fromisoformat(max(days)) if days else None
-
-    def listing_days(
-        self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
-    ) -> dict[int, dt.date]:
-        """Each paper's latest listing day (on or before ``up_to``, by ``ingested_by``):
-        :meth:`latest_day` of many sets of papers from one query (the day of a set is the
-        latest of its papers')."""
-        ids = sorted(set(paper_ids))
-        days: dict[int, dt.date] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                "SELECT lp.paper_id, MAX(l.day) FROM listings l "
-                "JOIN listing_papers lp ON lp.listing_id = l.id "
-                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ? GROUP BY lp.paper_id",
-                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
-            ).fetchall()
-            days.update((int(r[0]), dt.date.fromisoformat(r[1])) for r in rows if r[1])
-        return days
-
     def version(self) -> str:
         """Changes whenever papers, listings, deliveries or the outbox change: for live previews. The
         newest ids, not counts (of every paper, at each poll): papers are only added or merged away
@@ -367,14 +328,6 @@ class Store(CarriedPapers, PaperEmbeddings, ListingSources):
             list(latest.values()),
         ).fetchall()
         return [_paper(r) for r in rows]
-
-    def last_ingest(self) -> tuple[str, dt.date, dt.datetime] | None:
-        row = self.db.execute(
-            "SELECT source, day, ingested_at FROM listings ORDER BY ingested_at DESC, id DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            return None
-        return row[0], dt.date.fromisoformat(row[1]), dt.datetime.fromisoformat(row[2])
 
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"

@@ -68,6 +68,53 @@ class ListingSources:
         days = [row[0] for row in (listed, unlisted) if row and row[0]]
         return dt.date.fromisoformat(max(days)) if days else None
 
+    def latest_day(
+        self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
+    ) -> dt.date | None:
+        """The latest listing day (on or before ``up_to``; among the listings ingested by
+        ``ingested_by``) in which any of these papers stood."""
+        ids = list(paper_ids)
+        days = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            row = self.db.execute(
+                "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
+                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
+            ).fetchone()
+            if row and row[0]:
+                days.append(row[0])
+        return dt.date.fromisoformat(max(days)) if days else None
+
+    def listing_days(
+        self, paper_ids: Iterable[int], up_to: dt.date | None = None, ingested_by: dt.datetime | None = None
+    ) -> dict[int, dt.date]:
+        """Each paper's latest listing day (on or before ``up_to``, by ``ingested_by``):
+        :meth:`latest_day` of many sets of papers from one query (the day of a set is the
+        latest of its papers')."""
+        ids = sorted(set(paper_ids))
+        days: dict[int, dt.date] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT lp.paper_id, MAX(l.day) FROM listings l "
+                "JOIN listing_papers lp ON lp.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ? GROUP BY lp.paper_id",
+                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
+            ).fetchall()
+            days.update((int(r[0]), dt.date.fromisoformat(r[1])) for r in rows if r[1])
+        return days
+
+    def last_ingest(self) -> tuple[str, dt.date, dt.datetime] | None:
+        row = self.db.execute(
+            "SELECT source, day, ingested_at FROM listings ORDER BY ingested_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], dt.date.fromisoformat(row[1]), dt.datetime.fromisoformat(row[2])
+
     def untaken_by(self, day: dt.date, sources: Sequence[SourceConfig]) -> tuple[str, ...] | None:
         """None if a listing dated on or before ``day`` is of a source a digest takes now (one
         of ``sources``, the config's: :meth:`fed_sources`; the inbox's dumps); else the sources
