@@ -38,7 +38,8 @@ from digest.schema_text import newer_schema, older_schema_read_only
 from digest.store_carried import CarriedPapers
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import other_abstract, title_key, upsert_paper
-from digest.store_readers import FAILED, QUEUED, RECENT_DELIVERIES, SENT, Delivery, Rating, iso
+from digest.store_ratings import Rating, ReaderRatings
+from digest.store_readers import FAILED, QUEUED, RECENT_DELIVERIES, SENT, Delivery, iso
 from digest.store_sources import UNLISTED, ListingSources
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class IngestResult:
     other_abstracts: int = 0  # known papers this listing gives another abstract than the one kept
 
 
-class Store(CarriedPapers, PaperEmbeddings, ListingSources):
+class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
     def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
 

@@ -1,5 +1,5 @@
-"""What the store keeps per reader: schedule state, deliveries and sent papers, ratings, the
-embeddings of their texts.
+"""What the store keeps per reader: schedule state, deliveries and sent papers, the embeddings
+of their texts (their ratings: digest.store_ratings).
 
 A part of :class:`digest.store.Store` (its base class), kept apart so that each module owns
 one thing: papers and listings there, readers' records here.
@@ -17,7 +17,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from digest.db import db_errors
 from digest.errors import StoreError
 
 # An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
@@ -47,22 +46,9 @@ class Delivery:
     sent_at: dt.datetime
 
 
-# a rating's name (the command line's and the web page's) and the value the ratings table holds
-RATING_VALUES: dict[str, int | None] = {"up": 1, "down": -1, "clear": None}
-RATING_NAMES = {value: name for name, value in RATING_VALUES.items()}
 # Store.version counts the deliveries of the newest ids: on PostgreSQL a delivery another worker
 # took a lower id for may commit after these (digest.deliver.marks.Outbox.mark_sent, at once)
 RECENT_DELIVERIES = 1000
-
-
-@dataclass(frozen=True)
-class Rating:
-    """A reader's rating of a paper: 1 (more like this) or -1 (less like this), and when."""
-
-    paper_id: int
-    title: str
-    rating: int
-    rated_at: dt.datetime
 
 
 class ReaderRecords:
@@ -289,37 +275,6 @@ class ReaderRecords:
             ids.update(json.loads(raw))
         return ids
 
-    # -- ratings -------------------------------------------------------------------------
-
-    def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
-        """Record a reader's rating of a paper (1 up, -1 down), or clear it (None); returns
-        the rating it had before (None: none), read in the same transaction. A paper merged
-        into another while it was rated (an ingest's, on PostgreSQL) is rated as that one."""
-        rated = self.current_paper_id(paper_id)
-        try:
-            return self._rate(user, rated, rating, now)
-        except (StoreError, *db_errors()):  # the paper gone, or the new rating refused, by a merge:
-            if self.current_paper_id(paper_id) == rated:
-                raise
-        return self._rate(user, self.current_paper_id(paper_id), rating, now)
-
-    def _rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
-        with self.transaction() as db:
-            self.check_paper(paper_id)
-            row = db.execute(
-                "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
-            ).fetchone()
-            if rating is None:
-                db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
-            else:
-                db.execute(
-                    "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, "
-                    "rated_at = excluded.rated_at",
-                    (user, paper_id, rating, iso(now)),
-                )
-        return None if row is None else int(row[0])
-
     def check_paper(self, paper_id: int) -> None:
         """StoreError if there is no paper ``paper_id`` (a merged one's: see current_paper_id)."""
         if not self.db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
@@ -330,33 +285,6 @@ class ReaderRecords:
         (digest.store_papers.merge_paper), as the links of a digest sent before the merge say."""
         row = self.db.execute("SELECT paper_id FROM paper_merges WHERE old_id = ?", (paper_id,)).fetchone()
         return paper_id if row is None else int(row[0])
-
-    def has_preferences(self) -> bool:
-        """Whether any reader has rated any paper."""
-        return self.db.execute("SELECT 1 FROM ratings LIMIT 1").fetchone() is not None
-
-    def ratings(self, user: str) -> dict[int, int]:
-        """The reader's ratings: paper id -> 1 (more like this) or -1 (less like this)."""
-        rows = self.db.execute("SELECT paper_id, rating FROM ratings WHERE user = ?", (user,))
-        return dict(rows.fetchall())
-
-    def ratings_version(self, user: str) -> str:
-        """Changes whenever the reader's ratings do, which change their ranking at once: the live
-        preview's version, with Store.version (GET /u/<token>/version). The reader's rows alone,
-        along the primary key (user, paper_id)."""
-        rows = self.db.execute(
-            "SELECT paper_id, rating FROM ratings WHERE user = ? ORDER BY paper_id", (user,)
-        )
-        return hashlib.sha256(repr(rows.fetchall()).encode()).hexdigest()[:16]
-
-    def rated_papers(self, user: str) -> list[Rating]:
-        """The reader's ratings with the papers' titles, the latest first."""
-        rows = self.db.execute(
-            "SELECT r.paper_id, p.title, r.rating, r.rated_at FROM ratings r "
-            "JOIN papers p ON p.id = r.paper_id WHERE r.user = ? ORDER BY r.rated_at DESC, r.paper_id DESC",
-            (user,),
-        )
-        return [Rating(pid, title, rating, dt.datetime.fromisoformat(at)) for pid, title, rating, at in rows]
 
     def last_delivered(self, users: Sequence[str]) -> dict[str, dt.datetime]:
         """When each of ``users`` was last sent a digest (the readers ever sent one): one index

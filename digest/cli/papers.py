@@ -318,7 +318,7 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
     from digest.daemon.renamed_first import carried_first
     from digest.profiles.load import load_profile
     from digest.store import Store
-    from digest.store_readers import RATING_NAMES, RATING_VALUES
+    from digest.store_ratings import RATING_NAMES, RATING_VALUES
 
     profile = load_profile(obj.config, user)  # the reader must exist
     with Store(obj.config.database) as store:

@@ -24,8 +24,8 @@ from digest.config import Config
 from digest.errors import StoreError
 from digest.models import Paper
 from digest.store import Rating, Store
-from digest.store_readers import RATING_NAMES as NAMES
-from digest.store_readers import RATING_VALUES as VALUES
+from digest.store_ratings import RATING_NAMES as NAMES
+from digest.store_ratings import RATING_VALUES as VALUES
 
 log = logging.getLogger(__name__)
 

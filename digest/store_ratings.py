@@ -1,0 +1,89 @@
+"""A reader's ratings of papers ("more like this", "less like this"): recorded, cleared, read.
+
+A part of :class:`digest.store.Store` (its base class), kept apart from the reader's other
+records (digest.store_readers) so that each module owns one thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from digest.db import db_errors
+from digest.errors import StoreError
+from digest.store_readers import ReaderRecords, iso
+
+# a rating's name (the command line's and the web page's) and the value the ratings table holds
+RATING_VALUES: dict[str, int | None] = {"up": 1, "down": -1, "clear": None}
+RATING_NAMES = {value: name for name, value in RATING_VALUES.items()}
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A reader's rating of a paper: 1 (more like this) or -1 (less like this), and when."""
+
+    paper_id: int
+    title: str
+    rating: int
+    rated_at: dt.datetime
+
+
+class ReaderRatings(ReaderRecords):
+    """The ``ratings`` table; the database connection and transactions are the Store's."""
+
+    def rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
+        """Record a reader's rating of a paper (1 up, -1 down), or clear it (None); returns
+        the rating it had before (None: none), read in the same transaction. A paper merged
+        into another while it was rated (an ingest's, on PostgreSQL) is rated as that one."""
+        rated = self.current_paper_id(paper_id)
+        try:
+            return self._rate(user, rated, rating, now)
+        except (StoreError, *db_errors()):  # the paper gone, or the new rating refused, by a merge:
+            if self.current_paper_id(paper_id) == rated:
+                raise
+        return self._rate(user, self.current_paper_id(paper_id), rating, now)
+
+    def _rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
+        with self.transaction() as db:
+            self.check_paper(paper_id)
+            row = db.execute(
+                "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
+            ).fetchone()
+            if rating is None:
+                db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
+            else:
+                db.execute(
+                    "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, "
+                    "rated_at = excluded.rated_at",
+                    (user, paper_id, rating, iso(now)),
+                )
+        return None if row is None else int(row[0])
+
+    def has_preferences(self) -> bool:
+        """Whether any reader has rated any paper."""
+        return self.db.execute("SELECT 1 FROM ratings LIMIT 1").fetchone() is not None
+
+    def ratings(self, user: str) -> dict[int, int]:
+        """The reader's ratings: paper id -> 1 (more like this) or -1 (less like this)."""
+        rows = self.db.execute("SELECT paper_id, rating FROM ratings WHERE user = ?", (user,))
+        return dict(rows.fetchall())
+
+    def ratings_version(self, user: str) -> str:
+        """Changes whenever the reader's ratings do, which change their ranking at once: the live
+        preview's version, with Store.version (GET /u/<token>/version). The reader's rows alone,
+        along the primary key (user, paper_id)."""
+        rows = self.db.execute(
+            "SELECT paper_id, rating FROM ratings WHERE user = ? ORDER BY paper_id", (user,)
+        )
+        return hashlib.sha256(repr(rows.fetchall()).encode()).hexdigest()[:16]
+
+    def rated_papers(self, user: str) -> list[Rating]:
+        """The reader's ratings with the papers' titles, the latest first."""
+        rows = self.db.execute(
+            "SELECT r.paper_id, p.title, r.rating, r.rated_at FROM ratings r "
+            "JOIN papers p ON p.id = r.paper_id WHERE r.user = ? ORDER BY r.rated_at DESC, r.paper_id DESC",
+            (user,),
+        )
+        return [Rating(pid, title, rating, dt.datetime.fromisoformat(at)) for pid, title, rating, at in rows]
