@@ -14,6 +14,7 @@ from digest import __version__
 from digest.cli import daily, extras, papers
 from digest.cli.common import Context
 from digest.cli.db import db
+from digest.cli.feedback import feedback
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
 from digest.config_missing import example_config
@@ -73,7 +74,7 @@ for command in (
     fetch,
     papers.rank,
     papers.preview,
-    papers.feedback,
+    feedback,
     daily.send,
     daily.run,
     daily.status,

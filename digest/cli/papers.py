@@ -298,46 +298,6 @@ def preview(
         click.echo(f"No browser found: open {out} yourself.", err=True)
 
 
-@click.command()
-@click.argument("user")
-@click.argument("paper_id", type=int)
-@click.argument("rating", type=click.Choice(["up", "down", "clear"]))
-@click.pass_obj
-@handle_errors
-def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
-    """Rate a paper for USER: up (more like this), down (less like this) or clear.
-
-    PAPER_ID is the "id" that `digest rank USER --json` prints. The next rank, preview and
-    digest learn from it at once.
-
-    \b
-    Example:
-      digest feedback ada 42 up
-      digest feedback ada 17 clear
-    """
-    from digest.daemon.renamed_first import carried_first
-    from digest.profiles.load import load_profile
-    from digest.store import Store
-    from digest.store_ratings import RATING_NAMES, RATING_VALUES
-
-    profile = load_profile(obj.config, user)  # the reader must exist
-    with Store(obj.config.database) as store:
-        store.check_paper(store.current_paper_id(paper_id))  # a mistyped id: nothing done, nor carried
-        # a renamed file's reader (no pass since): carried over first, or the rating would make
-        # USER a reader of their own and leave the old name's history behind for good
-        shared: list[Any] = []
-        what = f"`digest feedback {user}`"
-        carried = carried_first(obj.config, store, profile, now := now_utc(), what, shared=shared)
-        for item in carried.done:
-            click.echo(item.describe())
-        say_put_off(carried, "nothing was rated")
-        say_shared(shared, "nothing was rated")
-        previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
-    click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
-    if (other := carried.by_other) is not None:  # the paused one: the other is served, with the history
-        click.echo(_by_other_note(user, other, paper_id, rating, RATING_NAMES[previous]))
-
-
 def say_put_off(carried: Any, what: str, by: str = "under {new} it") -> None:
     """DigestError if the carry-over to the reader's name was put off (a message of the old name
     being sent): nothing is written under the new name until it is made. ``what``: what was not
@@ -369,32 +329,3 @@ def say_shared(shared: list[Any], what: str, by: str = "under {new} it", why: st
             f"{why.format(new=item.new, old=item.old, names=names)}. Say which "
             f"continues {item.old} by renaming the others' files back or giving them other addresses"
         )
-
-
-def _by_other_note(user: str, other: Any, paper_id: int, rating: str, before: str) -> str:
-    """What `digest feedback` of paused ``user`` says after it while ``other.new`` continues the
-    gone reader ``other.old``: the rating (or its clearing) was ``user``'s own, and where the gone
-    reader's ratings, and the next digests, go."""
-    if rating != "clear":
-        did = f"this rating is {user}'s own, and steers no digest while {user} is paused"
-    elif before == "clear":
-        did = f"{user} had no rating of it to clear, and none of {other.old}'s was cleared"
-    else:
-        did = f"this cleared {user}'s own rating, not {other.old}'s"
-    verb = "clear it" if rating == "clear" else "rate them"
-    return (
-        f"note: {user} is paused, and {other.new} (not paused, the same address <{other.email}>) "
-        f"continues {other.old}, whose profile file is gone, from the next `digest send` or daemon "
-        f"pass: {did}; {other.new} gets the next digests, with {other.old}'s ratings ({verb} "
-        f"under {other.new}: `digest feedback {other.new} {paper_id} {rating}`)"
-    )
-
-
-def _rated(rating: str, before: str) -> str:
-    """What a rating did, given the one it replaced ("clear": none): "rated up (was down)",
-    "cleared (was up)", "had no rating to clear", "already rated up"."""
-    if before == rating:
-        return "had no rating to clear" if rating == "clear" else f"already rated {rating}"
-    if rating == "clear":
-        return f"cleared (was {before})"
-    return f"rated {rating}" + ("" if before == "clear" else f" (was {before})")
