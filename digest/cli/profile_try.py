@@ -1,0 +1,77 @@
+"""`digest profile test`: try a keyword on a reader's profile before keeping it, nothing saved."""
+
+from __future__ import annotations
+
+import click
+
+from digest.cli.common import Context, handle_errors, say_profile_notes
+
+
+@click.command("test")
+@click.argument("user")
+@click.argument("keyword")
+@click.option(
+    "--weight",
+    type=click.FloatRange(min=0, min_open=True),
+    help="The weight to try  [default: the profile's, if it has the keyword, else 1]",
+)
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back.")
+@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True, help="Papers to list.")
+@click.pass_obj
+@handle_errors
+def profile_test(obj: Context, user: str, keyword: str, weight: float | None, days: int, show: int) -> None:
+    """Try KEYWORD before keeping it: which recent papers it matches, and how USER's digest changes.
+
+    Nothing is saved; `digest profile add` keeps it.
+
+    \b
+    Example:
+      digest profile test ada "event cameras"
+      digest profile test ada SNN --weight 2 --days 7
+    """
+    from digest.files import counted
+    from digest.profiles.load import load_profile
+    from digest.select.explore import try_keyword
+    from digest.store import Store
+
+    config = obj.config
+    profile = load_profile(config, user)
+    say_profile_notes(profile)
+    with Store(config.database) as store:
+        trial = try_keyword(store, profile, keyword, weight, days, config)
+    if trial.since is None:
+        when = "(no papers stored yet)"
+    else:
+        year = f", {trial.since.year}" if trial.latest and trial.since.year != trial.latest.year else ""
+        when = f"listed since {trial.since:%b} {trial.since.day}{year}"
+    click.echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
+    for i, m in enumerate(trial.matches[:show], 1):
+        click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
+    if len(trial.matches) > show:
+        click.echo(f"      ... and {len(trial.matches) - show} more")
+    if trial.below:  # a common word reaches many papers, each scoring little by itself
+        at = "" if trial.weight == 1 else f" at weight {trial.weight:g}"
+        click.echo(
+            f"  ({counted(trial.below, 'more paper')} with it, each scoring under {user}'s min_score "
+            f"{profile.min_score:g} with it alone{at}; with the other interests it can still count)"
+        )
+    if trial.current is None:
+        tried = f"(weight {trial.weight:g})"
+    elif trial.current == trial.weight:
+        tried = f"(weight {trial.weight:g}, as in the profile now)"
+    else:
+        tried = f"at weight {trial.weight:g} (the profile has {trial.current:g})"
+    click.echo(f"\n{user}'s digest from these papers with {keyword!r} {tried}:")
+    position = {m.paper.id: i for i, m in enumerate(trial.after, 1)}
+    for m in trial.added:
+        click.echo(f"  + #{position[m.paper.id]:<2} {m.paper.title}")
+    for m in trial.dropped:
+        click.echo(f"  -     {m.paper.title}  (drops out)")
+    if not trial.added and not trial.dropped:
+        click.echo("  no change: the same papers as now")
+    else:
+        kept = len(trial.after) - len(trial.added)
+        click.echo(
+            f"  {'1 paper stays' if kept == 1 else f'{kept} papers stay'}; {len(trial.after)} in all "
+            f"(at most {profile.max_papers})"
+        )
