@@ -36,6 +36,7 @@ from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
 from digest.daemon.names import Looked
 from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
+from digest.daemon.pass_said import describe, say_faults
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
 from digest.daemon.unbuilt import UnbuiltSaid
@@ -45,9 +46,7 @@ from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError, StoreError
 from digest.file_stamps import file_stamp
-from digest.files import counted, printable
-from digest.ingest import told
-from digest.ingest.fetch import FAILED
+from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
@@ -203,7 +202,7 @@ class Daemon:
         if not is_postgres(self.config.database):  # on PostgreSQL, in the database (_note_failures)
             failures = {s.user: s.error for s in report.scheduled if s.error}
             write_reader_failures(self.config.database, failures, self.clock())
-        self._log(report, self.say_failures)
+        say_faults(log, report, self.say_failures)
         return report
 
     def _in_pass(
@@ -359,42 +358,4 @@ class Daemon:
         log.info("received %s", signal.Signals(signum).name)
         self.stop.set()
 
-    # -- reporting -----------------------------------------------------------------------
-
-    @staticmethod
-    def _log(report: TickReport, say_failures: bool = True) -> None:
-        for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
-            log.warning("%s", told.rejected(f))
-        for w in report.waiting if say_failures else ():  # as `digest ingest` says it; `run --once`
-            log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
-
-    @staticmethod
-    def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:
-        """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
-        adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
-        "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them);
-        not ``faults``: the fetches that failed, the dumps rejected or still written and the inbox's
-        problems left out (the command says them on stderr), and not "nothing to do" for them."""
-        lines = [f"profile skipped: {p}" for p in report.profile_problems]
-        wrong = [f.line(bug) for f in report.fetched if f.outcome == FAILED and not faults]
-        lines += [f.line(bug) for f in report.fetched if f.outcome != FAILED or faults]
-        ingested = report.ingested  # as `digest ingest` and `digest send` say them (digest.ingest.told)
-        lines += [told.taken_in(r) for r in ingested.results]
-        alone = len(ingested.results) + len(ingested.failures) == 1
-        wrong += [told.rejected(f, bug, alone=alone) for f in ingested.failures]
-        wrong += [told.problem(p) for p in ingested.problems]
-        wrong += [told.still_written(w, "a later run reads it") for w in report.waiting]
-        lines += wrong if faults else []
-        for s in report.scheduled:
-            what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
-            lines.append(f"digest for {s.user} ({s.period}): {what}")
-        for o in report.delivered:
-            if o.ok:
-                lines.append(f"sent to {o.user} <{o.email}>: {counted(o.papers, 'paper')}")
-            elif o.retry_at:
-                lines.append(f"deferred {o.user}: {o.reply} (retry at {o.retry_at:%Y-%m-%d %H:%M} UTC)")
-            elif o.held:  # no longer wanted: not a failure of the pass
-                lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
-            else:
-                lines.append(f"FAILED {o.user}: {o.reply}")
-        return "\n".join(lines) or ("" if stopped or wrong else report.idle())
+    describe = staticmethod(describe)  # the pass in lines, for `digest run --once` (digest.daemon.pass_said)

@@ -1,0 +1,50 @@
+"""What a daemon pass did, said: the dumps it put aside or left in its log (Daemon's), and its
+lines for `digest run --once` (Daemon.describe)."""
+
+from __future__ import annotations
+
+import logging
+
+from digest.daemon.tick import TickReport
+from digest.files import counted
+from digest.ingest import told
+from digest.ingest.fetch import FAILED
+
+
+def say_faults(log: logging.Logger, report: TickReport, say_failures: bool = True) -> None:
+    """The dumps a pass put aside, and those still written, in the daemon's log (``log``: its own)."""
+    for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
+        log.warning("%s", told.rejected(f))
+    for w in report.waiting if say_failures else ():  # as `digest ingest` says it; `run --once`
+        log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
+
+
+def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:
+    """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
+    adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
+    "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them);
+    not ``faults``: the fetches that failed, the dumps rejected or still written and the inbox's
+    problems left out (the command says them on stderr), and not "nothing to do" for them."""
+    lines = [f"profile skipped: {p}" for p in report.profile_problems]
+    wrong = [f.line(bug) for f in report.fetched if f.outcome == FAILED and not faults]
+    lines += [f.line(bug) for f in report.fetched if f.outcome != FAILED or faults]
+    ingested = report.ingested  # as `digest ingest` and `digest send` say them (digest.ingest.told)
+    lines += [told.taken_in(r) for r in ingested.results]
+    alone = len(ingested.results) + len(ingested.failures) == 1
+    wrong += [told.rejected(f, bug, alone=alone) for f in ingested.failures]
+    wrong += [told.problem(p) for p in ingested.problems]
+    wrong += [told.still_written(w, "a later run reads it") for w in report.waiting]
+    lines += wrong if faults else []
+    for s in report.scheduled:
+        what = f"{counted(s.papers, 'paper')} queued" if s.message_id else (s.error or "nothing new yet")
+        lines.append(f"digest for {s.user} ({s.period}): {what}")
+    for o in report.delivered:
+        if o.ok:
+            lines.append(f"sent to {o.user} <{o.email}>: {counted(o.papers, 'paper')}")
+        elif o.retry_at:
+            lines.append(f"deferred {o.user}: {o.reply} (retry at {o.retry_at:%Y-%m-%d %H:%M} UTC)")
+        elif o.held:  # no longer wanted: not a failure of the pass
+            lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
+        else:
+            lines.append(f"FAILED {o.user}: {o.reply}")
+    return "\n".join(lines) or ("" if stopped or wrong else report.idle())
