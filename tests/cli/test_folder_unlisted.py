@@ -11,7 +11,6 @@ import contextlib
 import os
 import site
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -19,11 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
-try:
-    from test_preview_folder_unlisted import system_python
-finally:
-    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
+from helpers.accounts import system_python
 
 from conftest import AS_NOBODY, ROOT, SECRET, WebWorkspace
 

@@ -7,15 +7,10 @@ from __future__ import annotations
 import os
 import site
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
-try:
-    from test_preview_folder_unlisted import system_python
-finally:
-    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
+from helpers.accounts import system_python
 
 from conftest import AS_NOBODY, ROOT, Workspace, make_dump
 

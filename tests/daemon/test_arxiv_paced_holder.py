@@ -10,11 +10,10 @@ status`'s collect_status, aiosmtpd."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 from daemon_processes import workers_share
+from helpers.fetch_sources import configure, fixture
 from test_frozen_holder import fetch_holding_the_lock, status_then_a_pass
 from test_send_fetches import CY
 
@@ -30,11 +29,6 @@ QUICK = "    timeout: 0.25\n    retries: 0\n"  # a worker at it silent 1 s at mo
 def test_a_holder_keeping_arxivs_pace_is_waited_for_and_not_called_frozen(
     mail_workspace, smtp_server, monkeypatch, caplog
 ):
-    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
-    try:
-        from test_fetch import configure, fixture
-    finally:
-        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
     ws = mail_workspace
     workers_share(ws)
     ws.profile("cy", CY + f'send_at: "{dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1):%H:%M}"\n')

@@ -3,11 +3,10 @@ start) halfway through its first save: waited for, as at a daemon's later passes
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
+from helpers.writers import written_in_two_parts
 from test_due_readers import Clock
 from test_edited_in_place import MON_0700, passes, run_once
 
@@ -17,20 +16,6 @@ from digest.deliver.transports import SmtpSender
 from conftest import make_dump
 
 pytestmark = pytest.mark.backends  # on SQLite and PostgreSQL
-
-ADA = 'send_at: "07:20"\ninterests: [neuromorphic]\nemail: ada@example.org\n'
-
-
-def written_in_two_parts(path, text: str = ADA, rest: str = "rg\n", pause: float = 1) -> subprocess.Popen:
-    """A writer making ``path`` in place: ``text`` up to ``rest`` ("ada@example.o"), a pause of
-    ``pause`` seconds, then the rest; returned once the first part is there."""
-    cut = text.index(rest)
-    write = f"import sys, time\nf = open(sys.argv[1], 'w')\nf.write({text[:cut]!r}); f.flush()\n"
-    write += f"time.sleep({pause})\nf.write({text[cut:]!r})\n"
-    writer = subprocess.Popen([sys.executable, "-c", write, str(path)])
-    while not (path.exists() and path.stat().st_size):
-        time.sleep(0.01)
-    return writer
 
 
 @pytest.mark.parametrize("start", ["run --once", "daemon start"])

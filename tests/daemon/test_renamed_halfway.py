@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_new_file_first_scan import written_in_two_parts
+from helpers.writers import written_in_two_parts
 from test_renamed_profile import MON_0700, add_dump, yesterday
 
 from digest.signing import Signer

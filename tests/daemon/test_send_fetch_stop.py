@@ -12,14 +12,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from test_send_fetches import CY, FROM_HF, digest, fetch_the_sources, text_of
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_send_fetches import CY, FROM_HF, digest, fetch_the_sources, text_of  # noqa: E402
-
-from digest.demo.http_server import LocalHttpServer  # noqa: E402
+from digest.demo.http_server import LocalHttpServer
 
 
 class Stalled:

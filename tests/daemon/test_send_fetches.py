@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from daemon_processes import another_worker_at, workers_share
+from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
 
 from digest.config import load_config
 from digest.daemon.service import Daemon
@@ -29,11 +29,6 @@ FROM_HF, FROM_FEED = "Spiking Attention Without Softmax", "Quiet Channels"
 
 
 def fetch_the_sources():
-    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
-    try:
-        from test_fetch import HF, RSS, configure, hf_and_feed
-    finally:
-        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
     return HF, RSS, configure, hf_and_feed
 
 

@@ -8,23 +8,17 @@ import datetime as dt
 import os
 import site
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from daemon_processes import logs, start, stop_all, wait_until
+from helpers.accounts import system_python
 
 from digest.compose.render import builtin_templates
 
 from conftest import AS_NOBODY, ROOT, Workspace, make_dump
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
-try:
-    from test_preview_folder_unlisted import system_python
-finally:
-    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
 
 
 def my_templates(ws: Workspace) -> Path:

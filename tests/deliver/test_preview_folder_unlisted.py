@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import site
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-import pytest
+from helpers.accounts import system_python
+from helpers.fetch_sources import HF, configure, hf_and_feed
 
 from digest.demo.http_server import LocalHttpServer
 
@@ -25,25 +24,8 @@ from conftest import AS_NOBODY, ROOT, Workspace
 CY = 'email: cy@example.org\ninterests: [spiking attention]\nsend_at: "{:%H:%M}"\n'
 
 
-def system_python() -> str:
-    """An interpreter every account may run (this one's files may be under /root), of this one's
-    version (the venv's packages are its): `nobody` runs it without reading what it may not."""
-    found = shutil.which("python3", path="/usr/bin:/usr/local/bin")
-    if os.geteuid() != 0 or found is None:
-        pytest.skip("running as another account needs root and a python3 every account may run")
-    version = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True)
-    if version.stdout.decode().strip() != str(sys.version_info[:2]):
-        pytest.skip(f"{found} is not Python {sys.version_info[:2]}")
-    return found
-
-
 def test_a_preview_whose_account_may_not_list_the_profiles_folder_is_shown(smtp_server):
     python = system_python()
-    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
-    try:
-        from test_fetch import HF, configure, hf_and_feed
-    finally:
-        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
     now = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory() as name, LocalHttpServer(hf_and_feed()) as server:
         root = Path(name)

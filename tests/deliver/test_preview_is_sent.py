@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import email.message
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
 from test_failed_behind import Deferring
 
 from digest.compose.preview import preview
@@ -266,12 +265,6 @@ EDITS = {
 @pytest.mark.parametrize("edit", EDITS)
 def test_a_paper_dumped_and_fetched_and_a_source_edited_after_the_fetch(life, edit):
     from digest.demo.http_server import LocalHttpServer
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
-    try:
-        from test_fetch import HF, RSS, configure, hf_and_feed
-    finally:
-        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
 
     life.ws.profile("cy", CY)
     life.listing("a.txt", [("Spiking Attention Dropped", "On spiking attention.")], FETCHED - DAY - 2 * HOUR)

@@ -6,10 +6,9 @@ server, `digest fetch`, a real daemon's pass at the send time, aiosmtpd on loopb
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
+from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
@@ -38,11 +37,6 @@ def fetch_note(n: int, said: str, aside: str = "") -> str:
 
 
 def fetch_the_sources():
-    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))  # the fetch tests' sources
-    try:
-        from test_fetch import HF, RSS, configure, hf_and_feed
-    finally:
-        sys.path.remove(str(Path(__file__).parents[1] / "ingest"))
     return HF, RSS, configure, hf_and_feed
 
 

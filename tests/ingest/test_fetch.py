@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.fetch_sources import HF, RSS, configure, fixture, hf_and_feed
 
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route, one_page
@@ -19,12 +20,7 @@ from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED, fetch_all,
 from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
 from digest.store import Store
 
-FIXTURES = Path(__file__).with_name("fixtures")
 NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
-
-
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
 
 
 class Waits:
@@ -35,21 +31,6 @@ class Waits:
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
-
-
-def configure(workspace, server: LocalHttpServer, *sources: str):
-    text = workspace.config_path.read_text() + "sources:\n" + "".join(sources)
-    workspace.config_path.write_text(text.replace("{base}", server.url("")))
-    return load_config(workspace.config_path)
-
-
-HF = "  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"
-RSS = "  - kind: arxiv_listing\n    categories: [cs.LG]\n    url: {base}/rss/{categories}\n"
-
-
-def hf_and_feed(feed: str = "arxiv_listing.rss") -> dict[str, Route]:
-    """The routes of the daily papers JSON and arXiv's cs.LG feed (the fixture ``feed``)."""
-    return {"/api/daily_papers": Route(fixture("hf_daily.json")), "/rss/cs.LG": Route(fixture(feed))}
 
 
 def run(config, waits: Waits | None = None, **http):

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
+from helpers.writers import written_in_two_parts
 from playwright.sync_api import Browser, Page
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
 
 from conftest import NOW
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "daemon"))
-try:
-    from test_new_file_first_scan import written_in_two_parts
-finally:
-    sys.path.remove(str(Path(__file__).parents[1] / "daemon"))
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 BOB = "email: bob@example.org\ninterests: [robots]\n"

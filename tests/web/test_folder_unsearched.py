@@ -17,11 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
-try:
-    from test_preview_folder_unlisted import system_python
-finally:
-    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
+from helpers.accounts import system_python
 
 from conftest import AS_NOBODY, ROOT, SECRET, WebWorkspace
 

@@ -10,7 +10,6 @@ import os
 import re
 import site
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -18,16 +17,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from helpers.accounts import system_python
+
 from digest.compose.render import builtin_templates
 from digest.signing import Signer
 
 from conftest import AS_NOBODY, NOW, ROOT, SECRET, WebWorkspace, make_dump
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "deliver"))
-try:
-    from test_preview_folder_unlisted import system_python
-finally:
-    sys.path.remove(str(Path(__file__).parents[1] / "deliver"))
 
 
 def answer(url: str, form: dict[str, str] | None = None, origin: str = "") -> tuple[int, str]:
