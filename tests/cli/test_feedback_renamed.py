@@ -221,6 +221,17 @@ def test_a_rating_with_another_profiles_folder_than_the_workers_carries_nothing_
         assert store.schedule_state("ada") is not None and store.ratings("ada2") == {}
 
 
+def paused_note(paper: int) -> str:
+    """What `digest feedback ada2 PAPER up` adds when paused ada2 shares ada's address with ada3,
+    who continues ada."""
+    return (
+        "note: ada2 is paused, and ada3 (not paused, the same address <ada@example.org>) continues ada, "
+        "whose profile file is gone, from the next `digest send` or daemon pass: this rating is ada2's "
+        "own, and steers no digest while ada2 is paused; ada3 gets the next digests, with ada's "
+        f"ratings (rate them under ada3: `digest feedback ada3 {paper} up`)\n"
+    )
+
+
 def test_a_rating_of_a_paused_profile_while_another_continues_the_renamed_reader_says_so(
     mail_workspace, smtp_server
 ):
@@ -234,13 +245,7 @@ def test_a_rating_of_a_paused_profile_while_another_continues_the_renamed_reader
 
     rated = digest(ws, "feedback", "ada2", str(second), "up")
     assert rated.returncode == 0, rated.stderr
-    assert rated.stdout == (
-        f"ada2: paper {second} rated up.\n"
-        "note: ada2 is paused, and ada3 (not paused, the same address <ada@example.org>) continues ada, "
-        "whose profile file is gone, from the next `digest send` or daemon pass: this rating is ada2's "
-        "own, and steers no digest while ada2 is paused; ada3 gets the next digests, with ada's "
-        f"ratings (rate them under ada3: `digest feedback ada3 {second} up`)\n"
-    )
+    assert rated.stdout == f"ada2: paper {second} rated up.\n" + paused_note(second)
     assert digest(ws, "send").returncode == 0
     with Store(ws.config.database) as store:
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
@@ -316,13 +321,7 @@ def test_a_second_rating_of_a_paused_profile_while_another_continues_the_renamed
 
     rated = digest(ws, "feedback", "ada2", str(first), "up")
     assert rated.returncode == 0, rated.stderr
-    assert rated.stdout == (
-        f"ada2: paper {first} rated up.\n"
-        "note: ada2 is paused, and ada3 (not paused, the same address <ada@example.org>) continues ada, "
-        "whose profile file is gone, from the next `digest send` or daemon pass: this rating is ada2's "
-        "own, and steers no digest while ada2 is paused; ada3 gets the next digests, with ada's "
-        f"ratings (rate them under ada3: `digest feedback ada3 {first} up`)\n"
-    )
+    assert rated.stdout == f"ada2: paper {first} rated up.\n" + paused_note(first)
     assert digest(ws, "send").returncode == 0
     with Store(ws.config.database) as store:
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}

@@ -9,10 +9,10 @@ import logging
 import urllib.error
 import urllib.request
 
+from helpers.own_templates import own_prefs_page
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
-from digest.compose.render import builtin_templates
 from digest.signing import Signer
 
 from conftest import NOW, make_dump
@@ -27,14 +27,7 @@ def test_a_templates_folder_gone_while_serve_runs_is_said_not_replaced(web_works
     preview said "Preview unavailable: is the server running?" (the 503 page's HTML, which the
     script cannot read), and her page opened again was the built-in one, with not a word."""
     ws = web_workspace
-    mine = ws.root / "my-templates"
-    (mine / "web").mkdir(parents=True)
-    prefs = (builtin_templates() / "web" / "prefs.html.j2").read_text()
-    (mine / "web" / "prefs.html.j2").write_text(
-        prefs.replace("{% block body_attrs %}", "{% block body_attrs %} data-mine", 1)
-    )
-    with ws.config_path.open("a") as config:
-        config.write("templates: my-templates\n")
+    mine = own_prefs_page(ws.config_path)
     ws.profile("ada", ADA)
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
     assert ws.cli("ingest").exit_code == 0

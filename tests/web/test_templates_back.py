@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from helpers.accounts import system_python
+from helpers.own_templates import own_prefs_page
 
 from digest.compose.render import builtin_templates
 from digest.signing import Signer
@@ -41,14 +42,7 @@ def test_the_readers_own_page_comes_back_with_the_folder_after_a_post_answered_w
     built-in page, as a POST is), the folder put back: ada's page stayed the built-in one until
     `digest serve` was restarted, Jinja keeping the built-in template it had loaded in its place."""
     ws = web_workspace
-    mine = ws.root / "my-templates"
-    (mine / "web").mkdir(parents=True)
-    prefs = (builtin_templates() / "web" / "prefs.html.j2").read_text()
-    (mine / "web" / "prefs.html.j2").write_text(
-        prefs.replace("{% block body_attrs %}", "{% block body_attrs %} data-mine", 1)
-    )
-    with ws.config_path.open("a") as config:
-        config.write("templates: my-templates\n")
+    mine = own_prefs_page(ws.config_path)
     ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
     assert ws.cli("ingest").exit_code == 0
