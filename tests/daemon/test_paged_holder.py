@@ -24,7 +24,8 @@ QUICK = "    timeout: 2\n    retries: 0\n"  # quiet_time 8 s; a fetch of both so
 
 def slow_pages(count: int, delay: float = SLOW):
     """The daily papers fixture's day spread over ``count`` pages (its papers again under other ids
-    past the first), each taking ``delay`` s to come; an empty page after them."""
+    and titles past the first: other papers, not the same listed again), each taking ``delay`` s to
+    come; an empty page after them."""
 
     def make(fixture: Route):
         papers = json.loads(fixture.body)
@@ -33,7 +34,18 @@ def slow_pages(count: int, delay: float = SLOW):
             n = int(query.get("p", "0"))
             if n >= count:
                 return Route(b"[]")
-            page = [{**p, "paper": {**p["paper"], "id": f"{p['paper']['id']}{n:02d}"}} for p in papers]
+            page = [
+                {
+                    **p,
+                    "title": f"{p['title']} {n}",
+                    "paper": {
+                        **p["paper"],
+                        "id": f"{p['paper']['id']}{n:02d}",
+                        "title": f"{p['paper']['title']} {n}",
+                    },
+                }
+                for p in papers
+            ]
             return Route(json.dumps(page if n else papers).encode(), delay=delay)
 
         return answer
