@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from digest.config import Config
-from digest.daemon.claims import server_time, there
+from digest.daemon.claims import there
+from digest.daemon.clocks import server_time
 from digest.daemon.lock import RunLock
 from digest.db import POSTGRESQL, is_postgres
 from digest.errors import ConfigError

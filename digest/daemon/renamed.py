@@ -31,7 +31,7 @@ from typing import Any
 from digest.config import Config
 from digest.daemon import removals
 from digest.daemon.archive import is_archived
-from digest.daemon.claims import server_time
+from digest.daemon.clocks import server_time
 from digest.db import retrying_conflicts, wall_clock
 from digest.deliver.suppressions import same_address
 from digest.deliver.wanted import hold_names
@@ -269,7 +269,7 @@ def carry(
 def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
     """True: made; False: nothing to make (made already, or the new name a reader of its own);
     None: put off to the next pass. A message's lease is judged on the database server's clock
-    when this machine's is off (the leases' clock: digest.daemon.claims.on_server_clock), so one
+    when this machine's is off (the leases' clock: digest.daemon.clocks.on_server_clock), so one
     ahead does not find a lease another worker holds ended."""
     with store.transaction() as db:
         store.serialize("readers")  # another worker doing the same waits, then finds it done

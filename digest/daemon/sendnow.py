@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
-from digest.daemon.claims import clear_stale_periods, clock_skew, on_server_clock, server_time, skew_note
+from digest.daemon.claims import clear_stale_periods
+from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued

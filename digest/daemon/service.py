@@ -21,16 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from digest.config import Config, load_config
 from digest.daemon.agree import alive, disagreement, worker_settings
-from digest.daemon.claims import (
-    SkewSaid,
-    clock_skew,
-    farewell,
-    heartbeat,
-    on_server_clock,
-    skew_note,
-    touch,
-    unsigned_note,
-)
+from digest.daemon.claims import farewell, heartbeat, touch, unsigned_note
+from digest.daemon.clocks import SkewSaid, clock_skew, on_server_clock, skew_note
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
@@ -275,7 +267,7 @@ class Daemon:
 
     def _seen(self) -> dt.datetime:
         """Now, for the workers table: on the database server's clock if this machine's is off
-        (digest.daemon.claims.on_server_clock, the skew measured at the pass's start)."""
+        (digest.daemon.clocks.on_server_clock, the skew measured at the pass's start)."""
         return on_server_clock(self.clock(), self._skew)
 
     def _started(self) -> dt.datetime:

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.daemon.agree import alive, running_worker
-from digest.daemon.claims import FORGOTTEN, Worker, server_time, workers
+from digest.daemon.claims import FORGOTTEN, Worker, workers
+from digest.daemon.clocks import server_time
 from digest.daemon.fetching import quiet_time
 from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures

@@ -126,7 +126,7 @@ def deliver_due(
     machine's clock is off, as its readers' leases, digest.daemon.tick.send_due). ``on_server``: a
     time of this machine's clock as the database server's says it (default: as it is), for the
     messages' due times, written and judged (the daemon's and `digest send`'s: the server's clock's
-    when the machine's is off, digest.daemon.claims.on_server_clock), so that a message this
+    when the machine's is off, digest.daemon.clocks.on_server_clock), so that a message this
     machine queues or defers is due to every worker at its time; a message is claimed only if due
     still then (another worker may have tried and deferred it since it was found due).
     """

@@ -1,4 +1,4 @@
-"""A worker's clock off the database server's (digest.daemon.claims.clock_skew): a machine ahead
+"""A worker's clock off the database server's (digest.daemon.clocks.clock_skew): a machine ahead
 makes its readers' digests by its own clock. Nothing said it; each pass now does, with what it
 risks and what to do. A daemon's leases, on readers and messages, are the server's clock's (a
 `digest send`'s too: test_send_clock_skew)."""
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from digest.daemon.claims import SKEW_SAID, SkewSaid, clock_skew, skew_note
+from digest.daemon.clocks import SKEW_SAID, SkewSaid, clock_skew, skew_note
 from digest.db import wall_clock
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
