@@ -3,9 +3,12 @@ reader (410), a server its operator must fix first (503)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Response
 from werkzeug.exceptions import HTTPException
 
 from digest.errors import StoreError
@@ -50,3 +53,8 @@ def origin_of(url: str) -> str:
     """``url``'s scheme://host[:port]."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def json_answer(data: dict[str, Any], status: int = 200) -> Response:
+    """``data`` as the JSON a page's script reads."""
+    return Response(json.dumps(data), status=status, mimetype="application/json")

@@ -4,13 +4,13 @@ Reader URLs are ``/u/<token>/...`` (under base_url's path: :mod:`digest.web.pref
 :mod:`digest.signing` (anything else: the same bare 403; a removed reader's: a 410 saying that
 no more digests come); forms carry a form token and are refused from another origin, but for the one-click
 unsubscribe POST (RFC 8058). Saving goes through :func:`digest.profiles.edit.apply_edit`, as the
-command line does; the rating pages are in :mod:`digest.web.ratings`.
+command line does; the rating pages are in :mod:`digest.web.ratings`, the preview in
+:mod:`digest.web.previews`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -18,10 +18,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
-from markupsafe import Markup
 
-from digest.compose.outgoing import Outgoing
-from digest.compose.preview import preview
 from digest.compose.render import builtin_templates
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
@@ -32,11 +29,10 @@ from digest.signing import Signer
 from digest.store import Store
 from digest.web.answers import (
     NEEDS_FIX,
-    PREVIEW_REPAIR,
     NeedsFixing,
     ReaderGone,
+    json_answer,
     origin_of,
-    preview_busy,
     public_error,
 )
 from digest.web.form import (
@@ -54,9 +50,9 @@ from digest.web.form import (
     weight_text,
 )
 from digest.web.identity import held_since, link_reader, searchable, written
+from digest.web.previews import add_preview_routes
 from digest.web.ratings import WebParts, add_rating_routes, rated_papers
 from digest.web.site import LiveSite, Site, site_of
-from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
 from digest.web.unsubscribe import LIFTED, add_unsubscribe_routes, kept_unsubscribe, lifted_since
 from digest.web.versions import page_versions, versions
@@ -326,65 +322,13 @@ def create_app(
             extra["base_version"] = base
         return prefs_page(token, user, path, status, **extra)
 
-    def shown(out: Outgoing) -> str:
-        """What the preview shows: the email, or (a digest with nothing in it, which is not sent
-        without send_empty) a page that says no email goes, not a note that never comes."""
-        return out.rendered.html if out.digest.sent else site().renderer.page("unsent.html.j2")
-
-    @app.post("/u/<token>/preview")
-    def preview_form(token: str) -> Response:
-        user, path = reader(token)
-        check_post(token)
-        edit = FormEdit.parse(request.form)
-        try:
-            current = current_profile(cfg(), user)
-        except ProfileUnreadable:
-            return _json({"ok": False, "errors": UNREADABLE}, 503)
-        edit = edit.as_shown(current)
-        try:
-            candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
-            out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
-        except StoreError as e:  # (a new profile file being saved, the database locked): said by
-            # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
-            said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else preview_busy(e)
-            return unavailable_as(e, _json({"ok": False, "errors": said}, 503))
-        except ConfigError as e:  # the templates folder gone, or a template of it that fails
-            log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
-            return _json({"ok": False, "errors": PREVIEW_REPAIR}, 503)
-        except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
-            said = public_error(e, path)
-            invalid = invalid_fields(said, [k for k, _ in edit.interests])
-            return _json({"ok": False, "errors": said, "invalid": invalid})
-        return _json(
-            {
-                "ok": True,
-                "subject": out.rendered.subject,
-                "count": len(out.digest.matches),
-                "paused": candidate.profile.paused,
-                "sent": out.digest.sent,
-                "html": shown(out),
-            }
-        )
-
-    @app.get("/u/<token>/digest")
-    def digest_page(token: str) -> Response:
-        """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
-        user, path = reader(token)
-        made_at = page_versions(cfg(), user, path)  # before the preview: the script's first baseline
-        out = preview(cfg(), user, now(), profile=current_profile(cfg(), user), renderer=site().renderer)
-        html = shown(out)
-        if request.args.get("live"):
-            script = '<script src="%s/assets/live.js" data-versions="%s" defer></script>'
-            script = Markup(script) % (request.script_root, made_at)
-            html = html.replace("</body>", f"{script}</body>", 1)
-        return Response(html, mimetype="text/html")
-
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        return _json(versions(cfg(), user, path))
+        return json_answer(versions(cfg(), user, path))
 
     parts = WebParts(cfg, reader, check_post, page, now)
+    add_preview_routes(app, parts, unavailable_as)
     add_rating_routes(app, parts)
     add_unsubscribe_routes(app, parts)
     app.wsgi_app = LiveSite(config, signer, reload).middleware(app.wsgi_app)  # type: ignore[method-assign]
@@ -393,7 +337,3 @@ def create_app(
 
 _CONFLICT = ". The form below shows your edits over the current profile: saving again keeps the other "
 _CONFLICT += "change wherever you did not edit, or reload the page to start from the current profile."
-
-
-def _json(data: dict[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(data), status=status, mimetype="application/json")

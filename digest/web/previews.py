@@ -1,0 +1,97 @@
+"""The reader's digest as `send` would send it now: the live preview of the preferences page's
+edits (``POST /u/<token>/preview``, JSON its script reads, nothing saved) and the email's page
+(``/u/<token>/digest``, ``?live=1``: reloaded when anything changes)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, Response, request
+from markupsafe import Markup
+
+from digest.compose.outgoing import Outgoing
+from digest.compose.preview import preview
+from digest.config import ConfigError
+from digest.errors import ProfileError, StoreError, StoreUnusable
+from digest.profiles.edit import apply_edit
+from digest.web.answers import NEEDS_FIX, PREVIEW_REPAIR, json_answer, preview_busy, public_error
+from digest.web.form import FormEdit, invalid_fields
+from digest.web.ratings import WebParts
+from digest.web.site import Site, site_of
+from digest.web.unreadable import SAID as UNREADABLE
+from digest.web.unreadable import ProfileUnreadable, current_profile
+from digest.web.versions import page_versions
+
+log = logging.getLogger(__name__)
+
+
+def add_preview_routes(
+    app: Flask, parts: WebParts, unavailable_as: Callable[[StoreError, Response], Response]
+) -> None:
+    """Register the preview and the digest's page on ``app``; ``unavailable_as`` answers a
+    database that cannot serve (the 503 of :func:`digest.web.app.create_app`)."""
+
+    cfg, reader, check_post, now = parts.config, parts.reader, parts.check_post, parts.now
+
+    def site() -> Site:
+        return site_of(request.environ)
+
+    def shown(out: Outgoing) -> str:
+        """What the preview shows: the email, or (a digest with nothing in it, which is not sent
+        without send_empty) a page that says no email goes, not a note that never comes."""
+        return out.rendered.html if out.digest.sent else site().renderer.page("unsent.html.j2")
+
+    @app.post("/u/<token>/preview")
+    def preview_form(token: str) -> Response:
+        user, path = reader(token)
+        check_post(token)
+        edit = FormEdit.parse(request.form)
+        try:
+            current = current_profile(cfg(), user)
+        except ProfileUnreadable:
+            return json_answer({"ok": False, "errors": UNREADABLE}, 503)
+        edit = edit.as_shown(current)
+        try:
+            candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
+            out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
+        except StoreError as e:  # (a new profile file being saved, the database locked): said by
+            # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
+            said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else preview_busy(e)
+            return unavailable_as(e, json_answer({"ok": False, "errors": said}, 503))
+        except ConfigError as e:  # the templates folder gone, or a template of it that fails
+            log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
+            return json_answer({"ok": False, "errors": PREVIEW_REPAIR}, 503)
+        except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
+            said = public_error(e, path)
+            invalid = invalid_fields(said, [k for k, _ in edit.interests])
+            return json_answer({"ok": False, "errors": said, "invalid": invalid})
+        return json_answer(
+            {
+                "ok": True,
+                "subject": out.rendered.subject,
+                "count": len(out.digest.matches),
+                "paused": candidate.profile.paused,
+                "sent": out.digest.sent,
+                "html": shown(out),
+            }
+        )
+
+    @app.get("/u/<token>/digest")
+    def digest_page(token: str) -> Response:
+        """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
+        user, path = reader(token)
+        made_at = page_versions(cfg(), user, path)  # before the preview: the script's first baseline
+        out = preview(
+            cfg(),
+            user,
+            now(),
+            profile=current_profile(cfg(), user),
+            renderer=site().renderer,
+        )
+        html = shown(out)
+        if request.args.get("live"):
+            script = '<script src="%s/assets/live.js" data-versions="%s" defer></script>'
+            script = Markup(script) % (request.script_root, made_at)
+            html = html.replace("</body>", f"{script}</body>", 1)
+        return Response(html, mimetype="text/html")
