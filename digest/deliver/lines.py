@@ -36,13 +36,14 @@ from typing import Any
 
 from digest.config import Config
 from digest.db import POSTGRESQL, db_errors, retrying_conflicts
+from digest.deliver.halt import stop_delivery
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
-from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded, stop_delivery
+from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.deliver.wanted import (
     GIVEN_AWAY,
     GivenAway,
@@ -281,7 +282,7 @@ def commit(run: Pass, held: list[Held], items: list[OutboxMessage | NewMessage])
     address). A transaction PostgreSQL ends to undo a deadlock (an ingest merging the papers of
     two messages this one records and holds) is tried again after a short pause, up to
     :data:`~digest.store.CONFLICT_TRIES` times in all, as an ingest's is. If it cannot be
-    written, delivery stops (:func:`~digest.deliver.unrecorded.stop_delivery`)."""
+    written, delivery stops (:func:`~digest.deliver.halt.stop_delivery`)."""
     said = Said()  # logged once committed: a transaction tried again says its lines once
     dropped: list[GivenAway] = []  # so too, told once committed
 

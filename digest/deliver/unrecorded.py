@@ -11,7 +11,8 @@ folder is not such a place: systemd's PrivateTmp, or another TMPDIR, gives each 
 own). On a disk that is full by then, it is written into a spare file each pass keeps there
 (``digest.db.unrecorded.spare``, :data:`SPARE_BYTES`), in place, and renamed; a pass that
 cannot keep that spare (a folder it may not write in, a disk already full) sends nothing
-(:meth:`Unrecorded.ready`). Notes an earlier release left in the temporary folder are read.
+(:meth:`Unrecorded.ready`). Notes an earlier release left in the temporary folder are read. The
+halt itself, and what it says: :mod:`digest.deliver.halt`.
 """
 
 from __future__ import annotations
@@ -29,12 +30,10 @@ from pathlib import Path
 
 from digest.db import SQLITE, db_errors, is_postgres, real_file, sidecar
 from digest.dbfaults import DiskFull
-from digest.deliver.outbox import QUEUED, Outbox, OutboxMessage
-from digest.deliver.transports import SendResult
+from digest.deliver.outbox import QUEUED, Outbox
 from digest.errors import DeliveryError, DigestError, StoreError
 from digest.filelock import FileLock
 from digest.files import counted, remove_leftovers, write_atomic
-from digest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -236,64 +235,7 @@ def _fallback(path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"digest-{name}.unrecorded"
 
 
-def stop_delivery(
-    store: Store,
-    unrecorded: Unrecorded,
-    batch: list[tuple[OutboxMessage, SendResult | None, dt.datetime]],
-    error: Exception,
-) -> None:
-    """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
-    error = _ended_by(error, unrecorded)
-    accepted = [
-        Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
-        for msg, result, at in batch
-        if result is not None and result.ok
-    ]
-    if not accepted:
-        raise StoreError(f"cannot record the delivery results: {error}") from None
-    if said := [a for a in accepted if a.outbox_id in unrecorded.memory]:  # this pass's end trying again
-        accepted = [a for a in accepted if a not in said]  # noted and said at its halt: not again
-        if not accepted:
-            raise DeliveryHalted(f"delivery is stopped: {_who(said)} not recorded (said above)") from None
-    noted = unrecorded.add(accepted)
-    who = _who(accepted)
-    if not noted and not unrecorded.lasting:
-        message = _lost_with_the_command(store, unrecorded, who, error)
-        log.critical(message)
-        raise DeliveryHalted(message) from None
-    message = (
-        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
-        "delivery is stopped so that it will not be sent again"
-        + ("" if noted else _unnoted(store, unrecorded))
-        + (
-            ". Free space (or make the database writable): the next pass records it as sent and resumes."
-            if store.dialect == SQLITE  # else a lost connection, a timeout: nothing for the disk
-            else ". This worker's next pass records it as sent, once the database answers again, and "
-            "resumes (if the database stays away longer than delivery.lease_seconds, another worker "
-            "may send it once more)"
-        )
-    )
-    log.critical(message)
-    raise DeliveryHalted(message) from None
-
-
-def _ended_by(error: Exception, unrecorded: Unrecorded) -> Exception:
-    """The server's reason for ending the connection ("terminating connection due to administrator
-    command": a restart, pg_terminate_backend), where ``error`` is only a statement's on the
-    connection it ended ("the connection is lost"), raised while the pass was failing on that
-    reason (its ``__context__``: the pass's next read met it first); else, for psycopg's own words,
-    what the pass's first connection to meet the end met (``unrecorded.ended``); else ``error``."""
-    own, context = getattr(error, "sqlstate", 0) is None, error.__context__
-    if own and str(getattr(context, "sqlstate", "")).startswith(("57P", "08")):  # the server's own words
-        error = context  # type: ignore[assignment]
-    elif own and unrecorded.ended is not None:  # another connection of the pass met it first
-        return unrecorded.ended
-    if unrecorded.ended is None and (own or str(getattr(error, "sqlstate", "")).startswith(("57P", "08"))):
-        unrecorded.ended = error
-    return error
-
-
-def _who(accepted: list[Accepted]) -> str:
+def who_of(accepted: list[Accepted]) -> str:
     return ", ".join(f"{a.user} <{a.recipient}>" for a in accepted)
 
 
@@ -310,39 +252,10 @@ def still_unrecorded(error: Exception, database: Path | str) -> str:
         return ""
     return (
         f". Delivery is stopped: the server accepted {counted(len(accepted), 'digest')} that the "
-        f"database could not record ({_who(accepted)}; noted in {unrecorded.path}); the first pass "
+        f"database could not record ({who_of(accepted)}; noted in {unrecorded.path}); the first pass "
         f"that can write the database records {'it' if len(accepted) == 1 else 'them'} as sent, and "
         "nothing is sent before"
     )
-
-
-def _lost_with_the_command(store: Store, unrecorded: Unrecorded, who: str, error: Exception) -> str:
-    """A command's halt (`digest send`, `run --once`) whose note could be written nowhere: its memory
-    ends with it, so what the server accepted is sent again, which it says (not "the next pass
-    records it as sent", true of a daemon's memory alone)."""
-    if store.dialect == SQLITE:
-        where, again = "beside the database", "the next pass sends it again"
-    else:
-        where = f"in {unrecorded.path.parent}"
-        again = (
-            "a worker sends it again once the database answers and this command's claim on it lapses "
-            "(delivery.lease_seconds)"
-        )
-    return (
-        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}), "
-        f"and no note of it can be written {where} (see the lines before): delivery is stopped, but this "
-        f"command ends with it in its memory only, so {again}. Free space (a file must be made there: "
-        f"df -h, df -i) or make {unrecorded.path.parent} writable, so that the next halt is noted"
-    )
-
-
-def _unnoted(store: Store, unrecorded: Unrecorded) -> str:
-    """What the halt adds when the note could not be written: on SQLite, a full disk's advice; on
-    PostgreSQL, where it is in the config's folder (read-only, say: Unrecorded.ready went on)."""
-    if store.dialect == SQLITE:
-        return " (and no note of it can be written: restart only once there is space)"
-    where = unrecorded.path.parent
-    return f" (and no note of it can be written in {where}: it is in this process's memory only)"
 
 
 def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = True) -> None:
@@ -360,7 +273,7 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
                 "%d digest(s) the server had accepted before delivery stopped (%s) were recorded already: "
                 "by another process that reads the same note (`digest send`, another worker), or by the "
                 "halted pass itself at its end",
-                len(before), _who(before),
+                len(before), who_of(before),
             )  # fmt: skip
         unrecorded.clear(pending)
     if sending:
@@ -382,7 +295,7 @@ def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> 
                 if msg.status == QUEUED and outbox.mark_sent(msg, a.reply, a.at, in_transaction=True):
                     recorded.append(a)
     except (*db_errors(), StoreError) as e:
-        who = _who(accepted)
+        who = who_of(accepted)
         message = (
             f"delivery is stopped: {len(accepted)} digest(s) the server accepted are still not recorded"
             f"{noted} ({who}): {e}. "
