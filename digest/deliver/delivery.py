@@ -34,14 +34,8 @@ from digest.config import Config
 from digest.db import SQLITE, db_errors, wall_clock, worker_id
 from digest.deliver.claims import lease_holder
 from digest.deliver.journal import Journal, replay
-from digest.deliver.lines import (
-    Line,
-    Pass,
-    close_left,
-    commit,
-    record_noted,
-    take_noted,
-)
+from digest.deliver.lines import Line, Pass, commit
+from digest.deliver.noted import close_left, record_noted, take_noted
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.refusals import stopped
