@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from simulated_days import Server, Simulation, violations
 
-import digest.daemon.claims
+import digest.daemon.clocks
 import digest.daemon.renamed
 import digest.daemon.sendnow
 import digest.daemon.tick
@@ -49,14 +49,14 @@ OFFSETS = [-300, -240, -120, -90, 0, 0, 45, 120, 240, 300]
 LEASE = 1.0  # s: delivery.lease_seconds; a killed worker's claims end this long after
 KILLS = 0.06  # of the passes and sends: a real process, killed between a claim and the send
 # the modules that read the wall clock (digest.db.wall_clock) for a worker's leases
-CLOCKED = (digest.db, digest.daemon.claims, digest.daemon.renamed, digest.daemon.sendnow, digest.daemon.tick)
+CLOCKED = (digest.db, digest.daemon.clocks, digest.daemon.renamed, digest.daemon.sendnow, digest.daemon.tick)
 CLOCKED += (digest.deliver.delivery, digest.deliver.lines)
 
 # a pass of a worker in its own process, on a machine argv[3] s off the wall clock, at the
 # simulated time argv[2] (+ the same offset)
 KILLED_PASS = """
 import datetime as dt, sys
-import digest.daemon.claims as c, digest.daemon.renamed as r, digest.daemon.tick as t, digest.db
+import digest.daemon.clocks as c, digest.daemon.renamed as r, digest.daemon.tick as t, digest.db
 import digest.deliver.delivery as d, digest.deliver.lines as l
 from digest.config import load_config
 from digest.daemon.service import Daemon
