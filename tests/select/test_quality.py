@@ -36,8 +36,9 @@ def quality(*args: str) -> float:
     run = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     name = "mean residual nDCG@10 with feedback=" if "--feedback" in args else "mean nDCG@10="
-    (mean,) = [line.removeprefix(name) for line in run.stdout.splitlines() if line.startswith(name)]
-    return float(mean)
+    means = [line.removeprefix(name) for line in run.stdout.splitlines() if line.startswith(name)]
+    assert len(means) == 1, f"{script.name} did not print one line '{name}...'; it printed:\n{run.stdout}"
+    return float(means[0])
 
 
 def semantic_extra() -> None:
