@@ -168,7 +168,7 @@ def send_now(
     was not made yet get it from the next send. ``everyone``: ``profiles`` are every reader's (no
     --user): the waiting messages of the readers found removed are held too (wanted.removed_waiting).
     The messages are held, and due, on the database server's clock when this machine's is off (its
-    skew measured once, here, and said, as a daemon's pass has and says it: digest.daemon.claims).
+    skew measured once, here, and said, as a daemon's pass has and says it: digest.daemon.clocks).
     The sources due for these readers are fetched first (through ``http``; by default a client of
     its own, given up once ``stop`` is set), then the settled dumps waiting in the inbox are taken
     in, as a pass does (digest.daemon.first): a source that fails is in the report, not a reason to

@@ -97,7 +97,7 @@ class Daemon:
         # the readers whose digest cannot be made, said (digest.daemon.unbuilt): on PostgreSQL once
         # between the workers, as the pass notes them
         self.unbuilt = UnbuiltSaid(shared=is_postgres(config.database))
-        self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.claims)
+        self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.clocks)
         # the note on the config's timezone (EST: digest.zone_text), said once; a `digest run --once`
         # (say_notes False), run at every pass from a timer, leaves it to `digest status`
         self._zone_said = "" if say_notes else None
