@@ -331,7 +331,7 @@ def describe_already(
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
         return (
             f"already attempted {_day_at(profile, entry.created_at, now)}: {entry.last_error}; not tried "
-            f"again: its papers go in {profile.user}'s next digest, or in one now: "
+            f"again: {profile.user}'s next digest will include its papers, or send them now with "
             f"`digest send --user {profile.user} --force`"
         )
     return f"already done {_day_at(profile, made_at, now)}"

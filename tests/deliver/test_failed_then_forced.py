@@ -27,8 +27,8 @@ def test_a_send_again_after_a_final_refusal_says_how_to_send_the_reader_a_digest
         handler.refused = set()  # the server mended
         for args in (("send", "--dry-run"), ("send",)):
             (r2,) = [line for line in ws.cli(*args).output.splitlines() if line.startswith("r2 ")]
-            assert ": 554 5.6.0 Message content rejected; not tried again: its papers go in r2's next " in r2
-            assert "digest, or in one now: `digest send --user r2 --force`" in r2, r2
+            assert ": 554 5.6.0 Message content rejected; not tried again: r2's next digest will " in r2
+            assert "include its papers, or send them now with `digest send --user r2 --force`" in r2, r2
         assert handler.refusals == 1
         assert ws.cli("send", "--user", "r2", "--force").exit_code == 0
         assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS})
