@@ -95,7 +95,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.errors import ConfigError, DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
-    from digest.ingest.fetch import FetchOutcome
+    from digest.ingest.fetch import GONE, FetchOutcome
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.store import Store
@@ -196,10 +196,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 fg="yellow",
                 err=True,
             )
-        elif o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do
+        elif o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do; why, below
+            again = f"the daemon's pass tries it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, "
+            again = "" if GONE in o.detail else again  # a 410: at its times, as its detail says
             click.secho(
-                f"{o.source}: not fetched: {o.said}{bug(o)}; these digests go without it: the daemon's pass "
-                f"tries it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, `digest fetch` now",
+                f"{o.source}: not fetched, so these digests go without it ({again}`digest fetch` now):\n"
+                f"  {o.said}{bug(o)}",
                 fg="red",
                 err=True,
             )

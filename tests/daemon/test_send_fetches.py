@@ -78,10 +78,16 @@ def test_a_source_that_fails_is_said_and_the_send_goes_on(mail_workspace, smtp_s
         sent = digest(ws, "send")
     assert "arxiv-cs.LG: fetched first: 3 papers of " in sent.stdout, sent.stdout
     assert "1 paper  sent" in sent.stdout, sent.stdout
-    said = [line for line in sent.stderr.splitlines() if line.startswith("hf_daily: not fetched: ")]
-    assert len(said) == 1 and "404" in said[0], sent.stderr
-    assert said[0].endswith(
-        "; these digests go without it: the daemon's pass tries it again in 15 minutes, `digest fetch` now"
+    lines = sent.stderr.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if line.startswith("hf_daily: not fetched")]
+    assert lines[at] == (  # was one line: "...: HTTP 404 ...; check the source's url: ...; these
+        # digests go without it: the daemon's pass tries it again in 15 minutes, `digest fetch` now"
+        "hf_daily: not fetched, so these digests go without it (the daemon's pass tries it again in "
+        "15 minutes, `digest fetch` now):"
+    ), sent.stderr
+    assert lines[at + 1].startswith("  failed: http://127.0.0.1:") and " 404 " in lines[at + 1], sent.stderr
+    assert lines[at + 1].endswith(f"; check the source's url: sources[0].url in {ws.config_path}"), (
+        sent.stderr
     )
     (received,) = smtp_server.messages
     assert FROM_FEED in text_of(received) and FROM_HF not in text_of(received)

@@ -308,9 +308,10 @@ def test_digest_send_says_a_readers_bug_in_a_source_it_fetched_first_as_digest_f
         command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert "Traceback (most recent call last)" not in done.stderr, done.stderr
-    said = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("hf_daily: ")]
-    assert len(said) == 1 and "ValueError: Exceeds the limit" in said[0], done.stdout + done.stderr
-    assert (
+    lines = (done.stdout + done.stderr).splitlines()
+    said = [lines[i : i + 2] for i, line in enumerate(lines) if line.startswith("hf_daily: ")]
+    assert len(said) == 1 and said[0][0].startswith("hf_daily: not fetched, so these digests go without it")
+    assert "ValueError: Exceeds the limit" in said[0][1], done.stdout + done.stderr
+    assert said[0][1].endswith(
         " (an error digest did not foresee: a bug, please report it; DIGEST_DEBUG=1 shows its traceback)"
-        "; these digests go without it: " in said[0]
     ), said[0]
