@@ -99,7 +99,12 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 
 @click.command()
 @click.argument("user")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array, best first (with --next, each row's in_next_digest: in the digest or not).",
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
@@ -168,8 +173,10 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
                     {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end}
                     for h in m.all_hits
                 ],
+                # --next: whether the next digest holds it (its first max_papers), as the text's line says
+                **({"in_next_digest": i < profile.max_papers} if next_only else {}),
             }
-            for m in matches
+            for i, m in enumerate(matches)
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -38,6 +38,18 @@ def test_rank_next_shows_what_the_next_digest_holds_and_no_more(workspace):
     assert sum("Spiking" in line for line in workspace.cli("rank", "ada").output.splitlines()) == 5
 
 
+def test_rank_next_json_marks_where_the_next_digest_ends(workspace):
+    """`rank ada --next --limit 4 --json` printed four rows alike: nothing told a script that
+    only the first two (max_papers: 2) are the next digest, as the text form's line does."""
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\nmax_papers: 2\n")
+    assert workspace.cli("ingest").exit_code == 0
+    rows = json.loads(workspace.cli("rank", "ada", "--next", "--limit", "4", "--json").output)
+    assert [row.get("in_next_digest") for row in rows] == [True, True, False, False], rows
+    archive = json.loads(workspace.cli("rank", "ada", "--json").output)  # no --next: as before
+    assert archive and all("in_next_digest" not in row for row in archive)
+
+
 def test_a_fetched_listing_is_said_by_fetch_as_the_demo_says_it(workspace, tmp_path, monkeypatch):
     sample = Path(digest.demo.__file__).with_name("sample") / "fetch" / "daily_papers.json"
     with LocalHttpServer({"/api/daily_papers": Route(sample.read_bytes())}) as server:
