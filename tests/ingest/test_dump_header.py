@@ -127,6 +127,38 @@ def test_a_dump_without_a_day_line_whose_title_is_a_day_is_refused_as_having_non
     )
 
 
+NO_DAY_LINE_CURE = (
+    'first title ("Mar 14", "14 Mar", "March 14, 2026", "14 March 2026" or "2026-03-14"); if it '
+    "is the day, the first paper's title is missing. The dump is refused whole: mend it and "
+    "drop it in the inbox again"
+)
+
+
+@pytest.mark.parametrize("day", ["Feb 30", "May 2, 2027"], ids=["no-such-day", "to-come"])
+def test_a_dump_without_a_day_line_whose_title_is_no_day_is_refused_as_having_none(day):
+    """A dump with no day line whose first title is a day that is none ("Feb 30") or one after
+    the file was saved (2026-03-20): refused with the words of a day line ("Feb 30 is not a day of
+    the year", "the day line 'May 2, 2027' is after the day the file was saved"), calling the
+    title a day line, where a "May 2" gets the no-day-line words."""
+    papers = [(day, "A film about one day in spring. It follows two people."), *PAPERS]
+    with pytest.raises(DumpError) as info:
+        parse(make_dump("Mar 14", papers).replace("Mar 14\n\n", "", 1))
+    assert str(info.value) == (
+        f"day.txt:9: no day line? {day!r} was taken for the listing's day, but the paragraph "
+        "after it (line 11: 'A film about one day in spring. It follows two people.') reads "
+        f"as an abstract, not a title, and the titles and abstracts after it do not pair up: if "
+        f"{day!r} is a paper's title, put the day the page shows on a line of its own before the "
+        + NO_DAY_LINE_CURE
+    )
+
+
+def test_a_dump_whose_day_line_is_no_day_is_still_told_so():
+    """A day line mistyped ("Feb 30") before titles and abstracts that pair up: said as before."""
+    with pytest.raises(DumpError) as info:
+        parse(make_dump("Feb 30", PAPERS))
+    assert str(info.value) == "day.txt:9: Feb 30 is not a day of the year"
+
+
 @pytest.mark.parametrize("title", ["Wait for It...", "Less Is More."], ids=["ellipsis", "period"])
 def test_a_dump_with_a_day_line_whose_first_title_ends_as_a_sentence_is_refused_where_it_is_broken(title):
     """A dump with its day line, whose first title ends as a sentence does (so reads as no title)

@@ -81,17 +81,22 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
     month, day, year = _day(paras[i].text)  # type: ignore[misc]
     day_line = paras[i].line
     anchor = mtime.date() + dt.timedelta(days=1)
-    if year is None:
-        listing_day = _resolve_year(month, day, anchor, path, day_line)
-    else:
-        listing_day = _resolve_year(month, day, dt.date(year, 12, 31), path, day_line, year - 1)
-    if listing_day > anchor:  # a year written, mistyped: its papers would be dated a day to come
-        raise DumpError(
-            f"{path}:{day_line}: the day line {paras[i].text!r} is after the day the file was saved "
-            f"({mtime.date()}): a listing is saved on its day or later. A mistyped year? Put the day "
-            "the page shows there and drop the dump in the inbox again"
-        )
     body = paras[i + 1 :]
+    try:
+        if year is None:
+            listing_day = _resolve_year(month, day, anchor, path, day_line)
+        else:
+            listing_day = _resolve_year(month, day, dt.date(year, 12, 31), path, day_line, year - 1)
+        if listing_day > anchor:  # a year written, mistyped: its papers would be dated a day to come
+            raise DumpError(
+                f"{path}:{day_line}: the day line {paras[i].text!r} is after the day the file was saved "
+                f"({mtime.date()}): a listing is saved on its day or later. A mistyped year? Put the day "
+                "the page shows there and drop the dump in the inbox again"
+            )
+    except DumpError as e:  # no day (Feb 30, a day to come): a paper's title, if the pairs say so
+        if body and not _fits(body, path) and _fits([paras[i], *body], path):
+            raise _day_as_title(paras[i], body[0], path) from e
+        raise
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
     if len(body) > 2 * MAX_ENTRIES:
