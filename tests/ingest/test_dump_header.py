@@ -159,6 +159,21 @@ def test_a_dump_whose_day_line_is_no_day_is_still_told_so():
     assert str(info.value) == "day.txt:9: Feb 30 is not a day of the year"
 
 
+def test_a_dump_without_a_day_line_whose_title_is_a_day_with_a_short_abstract_is_refused_as_having_none():
+    """As above, "May 2" the first title, but its abstract short and with no sentence's end (it
+    reads as a title): refused as titles and abstracts out of step, or as a title missing, at a
+    line further on, saying nothing of the day line missing."""
+    papers = [("May 2", "A film about one day in spring"), *PAPERS]
+    with pytest.raises(DumpError) as info:
+        parse(make_dump("Mar 14", papers).replace("Mar 14\n\n", "", 1))
+    assert str(info.value) == (
+        "day.txt:9: no day line? 'May 2' was taken for the listing's day, but the titles and "
+        "abstracts after it do not pair up, and they do with 'May 2' a title and the paragraph "
+        "after it (line 11: 'A film about one day in spring') its abstract: if 'May 2' is a "
+        "paper's title, put the day the page shows on a line of its own before the " + NO_DAY_LINE_CURE
+    )
+
+
 @pytest.mark.parametrize("title", ["Wait for It...", "Less Is More."], ids=["ellipsis", "period"])
 def test_a_dump_with_a_day_line_whose_first_title_ends_as_a_sentence_is_refused_where_it_is_broken(title):
     """A dump with its day line, whose first title ends as a sentence does (so reads as no title)

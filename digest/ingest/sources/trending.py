@@ -109,9 +109,10 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
             )
     try:
         entries = _pairs(body, path)
-    except DumpError as e:
-        if _reads_as_title(body[0].text) or not _fits([paras[i], *body], path):
-            raise
+    except DumpError as e:  # the pairs fit with the "day" a title: it is one, or the first title is lost
+        even = body[: len(body) // 2 * 2]  # a paragraph after the "day" that reads as a title: only if
+        if not _fits([paras[i], *body], path) or (_reads_as_title(body[0].text) and _fits(even, path)):
+            raise  # the pairs fail before the end (a lost last abstract does not explain it)
         raise _day_as_title(paras[i], body[0], path) from e
     if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
         raise DumpError(
@@ -162,12 +163,20 @@ def _fits(paras: list[Paragraph], path: Path) -> bool:
 
 
 def _day_as_title(day: Paragraph, after: Paragraph, path: Path) -> DumpError:
-    """The body does not pair up, and the paragraph after the "day line" reads as an abstract:
-    the dump has likely no day line, and a paper's title that is a day ("May 2") was taken for it."""
+    """The body does not pair up, and it does with the "day line" a title (the paragraph after it
+    its abstract, whether it reads as one or, short, as a title does): the dump has likely no
+    day line, and a paper's title that is a day ("May 2", "Feb 30", a day to come) was taken for it."""
+    after_it = f"the paragraph after it (line {after.line}: {_clip(after.text)!r})"
+    why = (  # short, with no sentence's end: as a title reads, so said as the pairs show it
+        f"the titles and abstracts after it do not pair up, and they do with {day.text!r} a title and "
+        f"{after_it} its abstract"
+        if _reads_as_title(after.text)
+        else f"{after_it} reads as an abstract, not a title, and the titles and abstracts after it do "
+        "not pair up"
+    )
     return DumpError(
-        f"{path}:{day.line}: no day line? {day.text!r} was taken for the listing's day, but the "
-        f"paragraph after it (line {after.line}: {_clip(after.text)!r}) reads as an abstract, not "
-        f"a title, and the titles and abstracts after it do not pair up: if {day.text!r} is a "
+        f"{path}:{day.line}: no day line? {day.text!r} was taken for the listing's day, but {why}: "
+        f"if {day.text!r} is a "
         "paper's title, put the day the page shows on a line of its own before the first title "
         f"({DAY_FORMS}); if it is the day, the first paper's title is missing. The dump is "
         "refused whole: mend it and drop it in the inbox again"
