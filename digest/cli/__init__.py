@@ -11,7 +11,7 @@ import logging
 import click
 
 from digest import __version__
-from digest.cli import daily, extras, papers
+from digest.cli import daily, extras, papers, status
 from digest.cli.common import Context
 from digest.cli.db import db
 from digest.cli.feedback import feedback
@@ -77,7 +77,7 @@ for command in (
     feedback,
     daily.send,
     daily.run,
-    daily.status,
+    status.status,
     daily.suppressed,
     extras.demo,
     extras.serve,

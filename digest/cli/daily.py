@@ -378,18 +378,3 @@ def run(obj: Context, once: bool) -> None:
             started=lambda: click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
         )
         click.echo("digest daemon stopped", err=True)
-
-
-@click.command()
-@click.pass_obj
-@handle_errors
-def status(obj: Context) -> None:
-    """Show the last ingest, each reader's last and next digest, and what failed or waits.
-
-    \b
-    Example:
-      digest status
-    """
-    from digest.daemon.status import collect_status, format_status
-
-    click.echo(format_status(collect_status(obj.config, now_utc())))
