@@ -7,7 +7,8 @@
 N readers (profiles), each with one digest queued in the outbox (~40 KB of MIME each, of text
 that compresses as a digest's does: stored packed, as the outbox keeps it) and deferred once
 ("451 try again later"). Runs a real `digest status` process 3 times and prints its median
-wall time, its peak resident memory (the child's ru_maxrss) and how many lines it printed;
+wall time, its peak resident memory (the child's ru_maxrss) and how many lines it printed, and
+the same of `digest status --queued` (every queued message, a line each);
 then, in this process, the read behind "Messages waiting to be sent" alone, with the messages'
 bytes (what status read before) and without (what it reads now): its time and its peak of
 Python allocations (tracemalloc).
@@ -91,11 +92,11 @@ def fill(database: str, root: Path, queued: int) -> None:
         )
 
 
-def run_status(config: Path) -> tuple[float, int, int]:
-    """(seconds, peak RSS in KiB, lines printed) of one real `digest status`."""
+def run_status(config: Path, *options: str) -> tuple[float, int, int]:
+    """(seconds, peak RSS in KiB, lines printed) of one real `digest status` (``--queued``)."""
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "--config", str(config), "status"],
+        [sys.executable, "-m", "digest", "--config", str(config), "status", *options],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     out = proc.stdout.read()  # type: ignore[union-attr]
@@ -144,6 +145,7 @@ def main() -> None:
             os.chdir(root)
             fill(database, root, args.queued)
             runs = [run_status(root / "config.yaml") for _ in range(3)]
+            every = [run_status(root / "config.yaml", "--queued") for _ in range(3)]
             reads = [read_queued(database, bytes_too) for bytes_too in (True, False)]
         finally:
             if admin is not None:
@@ -152,6 +154,8 @@ def main() -> None:
     print(f"{args.queued} queued, {kind}")
     print(f"  digest status: {statistics.median(r[0] for r in runs):.2f} s (median of 3), "
           f"peak RSS {max(r[1] for r in runs) / 1024:.0f} MiB, {runs[0][2]} lines printed")  # fmt: skip
+    print(f"  digest status --queued: {statistics.median(r[0] for r in every):.2f} s (median of 3), "
+          f"peak RSS {max(r[1] for r in every) / 1024:.0f} MiB, {every[0][2]} lines printed")  # fmt: skip
     for (took, peak), how in zip(
         reads, ("with their bytes (Outbox.messages)", "without (Outbox.entries)"), strict=True
     ):

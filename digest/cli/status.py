@@ -8,15 +8,29 @@ from digest.cli.common import Context, handle_errors, now_utc
 
 
 @click.command()
+@click.option(
+    "--queued",
+    is_flag=True,
+    help="List every message waiting to be sent, one line each, oldest first (status lists 20).",
+)
 @click.pass_obj
 @handle_errors
-def status(obj: Context) -> None:
+def status(obj: Context, queued: bool) -> None:
     """Show the last ingest, each reader's last and next digest, and what failed or waits.
 
     \b
     Example:
       digest status
+      digest status --queued | grep 'last reply: 451'
     """
-    from digest.daemon.status import collect_status, format_status
+    from digest.daemon.status import collect_status, format_status, queued_line
 
+    if queued:  # every one, printed as read: thousands, a line each, no more memory than one
+        from digest.deliver.outbox import QUEUED, Outbox
+        from digest.store import Store
+
+        with Store(obj.config.database, readonly=True) as store:
+            for m in Outbox(store).each_entry(QUEUED):
+                click.echo(queued_line(m))
+        return
     click.echo(format_status(collect_status(obj.config, now_utc())))

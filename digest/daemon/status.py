@@ -327,13 +327,10 @@ def format_status(s: Status) -> str:
         ),
         (
             "Messages waiting to be sent",
-            [
-                f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {_when(m.next_attempt_at)}"
-                + (f", last reply: {m.last_error}" if m.last_error else "")
-                for m in s.queued[:QUEUED_SHOWN]
-            ]
+            [queued_line(m) for m in s.queued[:QUEUED_SHOWN]]
             + [
-                f"... and {more} more (the {QUEUED_SHOWN} waiting longest are listed)"
+                f"... and {more} more (the {QUEUED_SHOWN} waiting longest are listed; "
+                "`digest status --queued` lists them all)"
                 for more in _unlisted(s)
             ],
         ),
@@ -377,6 +374,13 @@ def format_status(s: Status) -> str:
         if items:
             lines += ["", f"{title}:"] + [f"  {item}" for item in items]
     return "\n".join(lines)
+
+
+def queued_line(m: OutboxEntry) -> str:
+    """A queued message's line, in `status` and `status --queued`: its reader, attempts, next try
+    and last reply."""
+    line = f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {_when(m.next_attempt_at)}"
+    return line + (f", last reply: {m.last_error}" if m.last_error else "")
 
 
 def _unlisted(s: Status) -> list[int]:

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import logging
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import lz4.frame
@@ -292,6 +292,12 @@ class Outbox(OutboxMarks):
         if user is not None:
             sql, args = sql + " AND user = ?", [*args, user]
         return [_entry(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def each_entry(self, status: str) -> Iterator[OutboxEntry]:
+        """The messages of ``status``, oldest first, without their bytes, one at a time as the
+        database gives them (`digest status --queued`: thousands, printed as they come)."""
+        for row in self.db.execute(f"SELECT {_ENTRY} FROM outbox WHERE status = ? ORDER BY id", (status,)):
+            yield _entry(row)
 
     def sent_after(self, failed: Sequence[OutboxMessage | OutboxEntry]) -> dict[int, tuple[dt.datetime, str]]:
         """For `digest status`: of each message ``failed``, when the first message to the same
