@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.daemon.agree import alive, running_worker
@@ -17,6 +16,7 @@ from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
+from digest.daemon.status_readers import ReaderStatus, _when, reader_table
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
@@ -42,18 +42,6 @@ log = logging.getLogger(__name__)
 
 FAILED_SHOWN = 10  # the newest dumps put aside that `status` lists (the rest are counted)
 QUEUED_SHOWN = 20  # the messages waiting longest that `status` lists (the rest are counted)
-
-
-@dataclass(frozen=True)
-class ReaderStatus:
-    user: str
-    email: str
-    schedule: str
-    last_sent: dt.datetime | None
-    next_due: dt.datetime | None
-    note: str
-    next_papers: int | None = None  # how many papers the next digest holds as of now
-    timezone: str = "UTC"  # the reader's: their last and next digest are shown in it
 
 
 @dataclass(frozen=True)
@@ -215,21 +203,6 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         )
 
 
-def _next(r: ReaderStatus) -> str:
-    """'7 papers at 2026-03-16 08:00 CET': the next digest as it stands now, in the reader's zone."""
-    if r.next_due is None:
-        return "-"
-    n = r.next_papers
-    count = "" if n is None else f"{n} paper{'' if n == 1 else 's'} at "
-    return count + _when(r.next_due, r.timezone)
-
-
-def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
-    """'2026-03-16 07:00 UTC', or in a reader's zone with its abbreviation ('08:00 CET'; a
-    zone without one shows its offset: '+14')."""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
-
-
 def _gone(s: Status, w: Worker) -> str:
     """A worker not seen lately and holding no lease: how long since it was seen, what that means
     (of a release before the database's upgrade, which refuses it; on SQLite, where the lock tells,
@@ -296,10 +269,7 @@ def format_status(s: Status) -> str:
             + (f"; the server asked not to be asked before {_when(f.retry_at)}" if f.retry_at else "")
         )
     lines.append("")
-    lines.append(f"{'reader':<14} {'schedule':<34} {'last digest':<22} {'next digest':<37} note")
-    for r in s.readers:
-        last = _when(r.last_sent, r.timezone)
-        lines.append(f"{r.user:<14} {r.schedule:<34} {last:<22} {_next(r):<37} {r.note}".rstrip())
+    lines += reader_table(s.readers)
     if not s.readers:
         empty = s.profiles_folder is not None and not s.profile_problems
         lines.append(f"(no readers: {s.profiles_folder} holds no <user>.yaml)" if empty else "(no readers)")
