@@ -13,15 +13,22 @@ from digest.cli.common import Context, handle_errors, now_utc
     is_flag=True,
     help="List every message waiting to be sent, one line each, oldest first (status lists 20).",
 )
+@click.option(
+    "--readers",
+    "every_reader",
+    is_flag=True,
+    help="A line for every reader (past 50, status sums them up and lists those needing attention).",
+)
 @click.pass_obj
 @handle_errors
-def status(obj: Context, queued: bool) -> None:
+def status(obj: Context, queued: bool, every_reader: bool) -> None:
     """Show the last ingest, each reader's last and next digest, and what failed or waits.
 
     \b
     Example:
       digest status
       digest status --queued | grep 'last reply: 451'
+      digest status --readers | less
     """
     from digest.daemon.status import collect_status, format_status, queued_line
 
@@ -33,4 +40,4 @@ def status(obj: Context, queued: bool) -> None:
             for m in Outbox(store).each_entry(QUEUED):
                 click.echo(queued_line(m))
         return
-    click.echo(format_status(collect_status(obj.config, now_utc())))
+    click.echo(format_status(collect_status(obj.config, now_utc()), every_reader))

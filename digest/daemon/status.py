@@ -16,7 +16,7 @@ from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
-from digest.daemon.status_readers import ReaderStatus, _when, reader_table
+from digest.daemon.status_readers import ReaderStatus, _when, reader_lines
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
@@ -245,7 +245,8 @@ def _workers(s: Status) -> list[str]:
     ]
 
 
-def format_status(s: Status) -> str:
+def format_status(s: Status, every_reader: bool = False) -> str:
+    """What `digest status` prints; ``every_reader``: the readers' table whole (--readers)."""
     lines = []
     if s.last_ingest:
         source, day, at = s.last_ingest
@@ -269,7 +270,7 @@ def format_status(s: Status) -> str:
             + (f"; the server asked not to be asked before {_when(f.retry_at)}" if f.retry_at else "")
         )
     lines.append("")
-    lines += reader_table(s.readers)
+    lines += reader_lines(s.readers, every_reader)
     if not s.readers:
         empty = s.profiles_folder is not None and not s.profile_problems
         lines.append(f"(no readers: {s.profiles_folder} holds no <user>.yaml)" if empty else "(no readers)")

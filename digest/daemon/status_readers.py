@@ -4,9 +4,15 @@ times it shows, in the reader's zone or UTC."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+READERS_LISTED = 50  # past this many, status sums the readers up and lists those needing attention
+STATES = ("on schedule", "due now", "overdue", "paused", "suppressed", "unsubscribed")
+CALM = ("on schedule", "paused")  # the states that need nobody: the others are listed
+EVERY = "every reader: `digest status --readers`"
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,32 @@ class ReaderStatus:
     note: str
     next_papers: int | None = None  # how many papers the next digest holds as of now
     timezone: str = "UTC"  # the reader's: their last and next digest are shown in it
+
+
+def reader_lines(readers: Sequence[ReaderStatus], every: bool = False) -> list[str]:
+    """The readers' table, or past READERS_LISTED readers (unless ``every``) how many are in each
+    state and the table of those needing attention (due, overdue, suppressed, unsubscribed)."""
+    if every or len(readers) <= READERS_LISTED:
+        return reader_table(readers)
+    counts = Counter(state_of(r) for r in readers)
+    summed = ", ".join(f"{counts[state]} {state}" for state in STATES if counts[state])
+    lines = [f"Readers: {len(readers)}: {summed} ({EVERY})"]
+    attention = [r for r in readers if state_of(r) not in CALM]
+    if not attention:
+        return lines
+    lines += ["", "Readers needing attention:", *reader_table(attention[:READERS_LISTED])]
+    more = len(attention) - READERS_LISTED
+    return lines + ([f"... and {more} more ({EVERY})"] if more > 0 else [])
+
+
+def state_of(r: ReaderStatus) -> str:
+    """One of STATES, from the reader's note: "overdue" is due and not served since the daemon's
+    poll (the note says what it waits for)."""
+    if not r.note:
+        return "on schedule"
+    if r.note in ("paused", "due now"):
+        return r.note
+    return next((word for word in ("suppressed", "unsubscribed") if r.note.startswith(word)), "overdue")
 
 
 def reader_table(readers: Sequence[ReaderStatus]) -> list[str]:
