@@ -18,6 +18,7 @@ import logging
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -120,7 +121,10 @@ class Http:
         self._last: dict[str, float] = {}
         self.deadline = Deadline(clock, stop)  # the whole answer's, headers too (a read's timeout is not)
         self.client = httpx.Client(
-            headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=Transport(self.deadline)
+            # the codings _unpacker unpacks (httpx would offer br and zstd too, when installed)
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=True,
+            transport=Transport(self.deadline),
         )
 
     def close(self) -> None:
@@ -244,27 +248,32 @@ class Http:
         """The answer and its body, read up to ``max_bytes`` and within ``DEADLINE`` x ``timeout``
         seconds (a larger or slower one is refused: a server that sends a byte a second never
         times out a read). A body encoded more than once ("gzip, gzip") is refused before it is
-        read: each layer multiplies what a few kilobytes unpack to, past any check of the size."""
+        read: each layer multiplies what a few kilobytes unpack to, past any check of the size. A
+        compressed body is unpacked here, no further than the limit (_unpacker): httpx unpacks
+        each read whole, 64 MB of a gzip bomb's 64 KB, before a size can be checked."""
         deadline = self.deadline.at = self.clock() + DEADLINE * timeout
         with self.client.stream("GET", url, headers=headers, timeout=timeout) as r:
             coding = r.headers.get("Content-Encoding", "")
             if "," in coding:
                 raise FetchError(f"{url}: the answer is encoded more than once ({coding}); refused")
+            unpack = _unpacker(coding)
             chunks, size = [], 0
             try:
-                for chunk in r.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FetchError(
-                            f"{url}: the document is larger than {self.max_bytes:,} bytes; refused"
-                        )
+                for raw in r.iter_raw():
+                    for chunk in unpack(raw, self.max_bytes - size + 1):
+                        size += len(chunk)
+                        if size > self.max_bytes:
+                            raise FetchError(
+                                f"{url}: the document is larger than {self.max_bytes:,} bytes; refused"
+                            )
+                        chunks.append(chunk)
                     if self.clock() > deadline:
                         late = DEADLINE * timeout
                         raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused")
-                    chunks.append(chunk)
-            except (
-                httpx.DecodingError
-            ) as e:  # zlib's "Error -3 while decompressing data: incorrect header check"
+                chunks.extend(unpack(b"", self.max_bytes - size + 1))
+                if sum(map(len, chunks)) > self.max_bytes:
+                    raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
+            except zlib.error as e:  # zlib's "Error -3 while decompressing data: incorrect header check"
                 why = str(e).rsplit(": ", 1)[-1] if str(e) else "it is damaged"
                 compressed = f"the server sent a compressed body (Content-Encoding: {coding})"
                 raise Undecodable(f"{compressed} that does not decompress ({why})") from None
@@ -292,6 +301,41 @@ class Http:
             self._last.pop(host, None)
         else:
             self._last[host] = before
+
+
+def _unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
+    """What unpacks a body sent in ``coding`` (gzip, deflate; any other is kept as it came, as
+    httpx keeps one it cannot decode): called with each part read (b"" at the end) and the most
+    to give back, it returns the part unpacked, in pieces of at most that many bytes, so a
+    few bytes that unpack to a gigabyte never stand in memory whole. zlib.error if damaged."""
+    coding = coding.strip().lower()
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        return lambda raw, most: [raw] if raw else []
+    gzip = coding != "deflate"
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+    first = not gzip  # deflate: zlib's format, or raw deflate as some servers send it (httpx's way)
+
+    def unpack(raw: bytes, most: int) -> list[bytes]:
+        nonlocal inflate, first
+        pieces = []
+        while raw:
+            try:
+                piece = inflate.decompress(raw, max(most, 1))
+            except zlib.error:
+                if not first:
+                    raise
+                inflate, first = zlib.decompressobj(-zlib.MAX_WBITS), False
+                continue
+            first = False
+            pieces.append(piece)
+            raw = inflate.unconsumed_tail
+            if sum(map(len, pieces)) >= most:  # over the limit: the caller refuses it
+                break
+        if not raw and not pieces:
+            pieces.append(inflate.flush())
+        return [p for p in pieces if p]
+
+    return unpack
 
 
 def _offline(error: httpx.TransportError) -> bool:
