@@ -105,8 +105,6 @@ def get_day(
                 f"{url}: pages 1 to {pages} of the day come to {size:,} bytes, over the limit of "
                 f"{MAX_DUMP_BYTES // 2**20} MB for a dump; refused"
             )
-        if pages == MAX_PAGES:
-            raise FetchError(f"{url}: more than {MAX_PAGES} pages of {limit} papers for one day; refused")
         answer = second if pages == 1 else page(pages)
         items = _items(answer.body)
         if items is None:
@@ -116,6 +114,8 @@ def get_day(
         new = [item for item in items if _key(item) not in seen]
         if not new:  # past the end (an empty page), or a server that ignores p
             break
+        if pages == MAX_PAGES:  # the page after the most brought more: a day of 50 full pages is not
+            raise FetchError(f"{url}: more than {MAX_PAGES} pages of {limit} papers for one day; refused")
         seen.update(_key(item) for item in new)
         papers += new
         pages, size = pages + 1, size + len(answer.body)

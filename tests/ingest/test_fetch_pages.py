@@ -8,6 +8,8 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
+import pytest
+
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.fetch import FAILED, LISTING, NOT_MODIFIED, fetch_all
@@ -327,3 +329,18 @@ def test_pages_under_a_dumps_limit_that_come_to_more_as_one_document_are_refused
     )
     assert outcome.detail.endswith(" as one document, over the limit of 10 MB for a dump; refused")
     assert not (workspace.root / "inbox" / "failed").exists()
+
+
+@pytest.mark.parametrize("count", [100, 101])
+def test_a_day_of_exactly_the_most_pages_is_fetched_and_one_more_paper_refused(workspace, count):
+    """A day of 50 full pages (limit=2 in the url: 100 papers) was refused as 'more than 50
+    pages of 2 papers for one day' before the empty page after them was asked. The 51st page
+    is asked: empty, the day is its 50 pages; one more paper on it, the day is refused."""
+    source = "  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}&limit=2\n"
+    outcome, papers, asked = fetch(workspace, {"/api/daily_papers": daily_api(day_of(count))}, source)
+    if count == 100:
+        assert outcome.outcome == LISTING and len(papers) == 100, outcome.detail
+    else:
+        assert outcome.outcome == FAILED and papers == []
+        assert "more than 50 pages of 2 papers for one day; refused" in outcome.detail
+    assert len(asked) == 51  # the 50 pages and the one after them
