@@ -44,6 +44,7 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BYTES = MAX_DUMP_BYTES  # a listing's limit: a larger one is refused as it comes, not kept
 OFFLINE = "not tried again: fetch again once online"  # offline_once's word of a try not made
 RESOLVER_PAUSE = 1.0  # offline_once: the pause before the one more try a resolver's "try again" gets
+_COMPRESSED = "the server sent a compressed body"  # an Undecodable's words, from the start
 DEADLINE = 4  # the whole answer within DEADLINE x the timeout (the timeout is per read)
 
 
@@ -235,8 +236,11 @@ class Http:
             log.info("%s: %s; retrying in %s s", url, problem, said_seconds(delay))
             if retrying is not None:  # a failure said again in full only when it changed
                 what = "the same again" if problem == told else problem
-                retrying(
-                    f"{what}; trying again in {said_seconds(delay)} s (try {attempt + 2} of {retries + 1})"
+                in_s = f"in {said_seconds(delay)} s"
+                retrying(  # a body that did not decompress is tried once more, not every try left
+                    f"{what}; trying once more {in_s} (the last try if it does not decompress either)"
+                    if undecodable and problem.startswith(_COMPRESSED)
+                    else f"{what}; trying again {in_s} (try {attempt + 2} of {retries + 1})"
                 )
                 told = problem
             self.sleep(delay)
@@ -275,7 +279,7 @@ class Http:
                     raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
             except zlib.error as e:  # zlib's "Error -3 while decompressing data: incorrect header check"
                 why = str(e).rsplit(": ", 1)[-1] if str(e) else "it is damaged"
-                compressed = f"the server sent a compressed body (Content-Encoding: {coding})"
+                compressed = f"{_COMPRESSED} (Content-Encoding: {coding})"
                 raise Undecodable(f"{compressed} that does not decompress ({why})") from None
             return r, b"".join(chunks)
 
