@@ -31,6 +31,7 @@ A ``limit`` or ``p`` already in the source's url is the user's: ``limit`` sets t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -61,11 +62,31 @@ def get_day(
 ) -> Answer:
     """The whole day at ``url`` as one answer (see the module's doc); ``retrying``: as Http.get,
     for every page; ``came``: called after each answer that came (a page, the second paper asked
-    alone): fetch_source's sign of life to the other workers, a day of many pages being no silence."""
+    alone): fetch_source's sign of life to the other workers, a day of many pages being no silence.
+    Its ``moved``: where a permanent redirect of the first page sent the day, without the ``limit``
+    and ``p`` the pages were asked with (that address fetches the day, not one page of it)."""
     asked = httpx.URL(url)
     ask: dict[str, Any] = {"timeout": timeout, "retries": retries, "retrying": retrying}
     if "p" in asked.params:
         return http.get(url, etag=etag, last_modified=last_modified, **ask)
+    day = _paged(http, url, asked, ask, etag, last_modified, came)
+    if day.moved is None:
+        return day
+    moved = httpx.URL(day.moved).copy_remove_param("p")
+    moved = moved if "limit" in asked.params else moved.copy_remove_param("limit")
+    return dataclasses.replace(day, moved=str(moved))
+
+
+def _paged(
+    http: Http,
+    url: str,
+    asked: httpx.URL,
+    ask: dict[str, Any],
+    etag: str | None,
+    last_modified: str | None,
+    came: Callable[[], object] | None,
+) -> Answer:
+    """get_day's pages, the day's address not yet said as the user's (``moved``: the first page's)."""
     limit = _int(asked.params.get("limit")) or PAGE
 
     def page_url(n: int) -> str:
@@ -131,7 +152,7 @@ def get_day(
             f"{url}: the {pages} pages of the day come to {len(body):,} bytes as one document, over "
             f"the limit of {MAX_DUMP_BYTES // 2**20} MB for a dump; refused"
         )
-    return Answer(200, body, None, None, first.content_type)
+    return Answer(200, body, None, None, first.content_type, first.moved)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import pytest
 
@@ -344,3 +345,24 @@ def test_a_day_of_exactly_the_most_pages_is_fetched_and_one_more_paper_refused(w
         assert outcome.outcome == FAILED and papers == []
         assert "more than 50 pages of 2 papers for one day; refused" in outcome.detail
     assert len(asked) == 51  # the 50 pages and the one after them
+
+
+def moved_api(papers: list[dict]) -> dict[str, Callable[[dict[str, str]], Route]]:
+    """The daily API at /api/daily_papers, and /old/api/daily_papers sending every page there (301)."""
+
+    def old(query: dict[str, str]) -> Route:
+        return Route(status=301, headers={"Location": "/api/daily_papers?" + urlencode(query)})
+
+    return {"/old/api/daily_papers": old, "/api/daily_papers": daily_api(papers)}
+
+
+@pytest.mark.parametrize("count", [3, 108])
+def test_a_day_moved_permanently_is_said_with_the_days_address_in_one_page_or_several(workspace, count):
+    """A day of several pages did not say a 301 that a day of one page says; the one page said the
+    address of its page (limit=100&p=0), which set as the url fetches that one page alone. Both say
+    the day's address now, the pages' limit and p left out."""
+    old = "  - kind: hf_daily\n    url: {base}/old/api/daily_papers?date={date}\n"
+    outcome, papers, _ = fetch(workspace, moved_api(day_of(count)), old)
+    assert outcome.outcome == LISTING and len(papers) == count, outcome.detail
+    new = "/api/daily_papers?date=2026-11-29: update sources[0].url in "
+    assert new in outcome.detail and "(keeping its {date}" in outcome.detail, outcome.detail
