@@ -13,7 +13,7 @@ import pytest
 
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.ingest.fetch import FAILED, LISTING, NOT_MODIFIED, fetch_all
+from digest.ingest.fetch import FAILED, LISTING, NOT_MODIFIED, fetch_all, last_fetches
 from digest.ingest.http import Http
 from digest.store import Store
 
@@ -366,3 +366,20 @@ def test_a_day_moved_permanently_is_said_with_the_days_address_in_one_page_or_se
     assert outcome.outcome == LISTING and len(papers) == count, outcome.detail
     new = "/api/daily_papers?date=2026-11-29: update sources[0].url in "
     assert new in outcome.detail and "(keeping its {date}" in outcome.detail, outcome.detail
+
+
+def test_a_later_page_gone_fails_the_day_as_a_page_not_the_days_address_gone(workspace):
+    """A 410 on page 2: the day's address answered, so it is not said gone for good (nor its
+    key to fix), and the day is asked again at the usual retry, not only at its next time."""
+
+    def second_page_gone(query: dict[str, str]) -> Route:
+        if query.get("p") == "1":
+            return Route(b"gone", status=410, content_type="text/plain")
+        return daily_api(day_of(108))(query)
+
+    outcome, papers, _ = fetch(workspace, {"/api/daily_papers": second_page_gone})
+    assert outcome.outcome == FAILED and papers == []
+    assert outcome.detail.endswith("/api/daily_papers?date=2026-11-29&limit=100&p=1: HTTP 410 Gone")
+    config = load_config(workspace.config_path)
+    with Store(config.database) as store:
+        assert not last_fetches(store)["hf_daily"].gone
