@@ -39,6 +39,7 @@ DEFAULT_URLS = {
 _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
+_KEY = re.compile(r"\bsources\[\d+\]\.url\b")  # url_key's words, in a saved note (rekeyed)
 
 
 class OneOrMore(Check):
@@ -142,6 +143,14 @@ class SourceConfig:
             return ""
         placed = " (keeping its {date} or {categories})" if _PLACEHOLDER.search(self.url) else ""
         return f" (moved permanently to {moved}: update {key}{placed})"
+
+    def rekeyed(self, said: str, sources: Sequence[SourceConfig]) -> str:
+        """``said`` (a fetch's saved detail, this source's) with the key of its url as ``sources``
+        has it now: a source added or removed above it since the fetch moves it (sources[0] is
+        sources[1] now), and `digest status` says the key the user is to edit today."""
+        if self not in sources:
+            return said
+        return _KEY.sub(f"sources[{list(sources).index(self)}].url", said)
 
     def url_key(self, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
         """The key that holds this source's address: ``sources[0].url in /.../config.yaml``

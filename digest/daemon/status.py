@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.config import Config
+from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, workers
 from digest.daemon.clocks import server_time
@@ -113,6 +114,11 @@ def _counted(store: Store, config: Config, active: list[Profile], now: dt.dateti
     return {}
 
 
+def _rekeyed(record: FetchRecord | None, source: SourceConfig, config: Config) -> FetchRecord | None:
+    """The source's last fetch, the key its note names (sources[0].url) as the config is now."""
+    return record and dataclasses.replace(record, detail=source.rekeyed(record.detail, config.sources))
+
+
 def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = None) -> Status:
     """What `digest status` shows at ``now``; ``wall``: this machine's clock (by default read
     now), whose skew off the database server's is left out of the workers' times."""
@@ -121,7 +127,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
     with Store(config.database, readonly=True) as store:
         outbox = Outbox(store)
         fetches = last_fetches(store)
-        sources = tuple((src.name, fetches.get(src.name)) for src in config.sources)
+        sources = tuple((src.name, _rekeyed(fetches.get(src.name), src, config)) for src in config.sources)
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]

@@ -153,3 +153,19 @@ def test_rank_next_of_a_paused_reader_says_no_digest_goes_to_them(workspace):
     assert [line.split()[0] for line in shown.stdout.splitlines() if "Spiking" in line] == ["1.", "2.", "3."]
     as_json = subprocess.run([*here, "--json"], capture_output=True, text=True, timeout=120)
     assert len(json.loads(as_json.stdout)) == 2 and "is paused" in as_json.stderr  # stdout: the JSON alone
+
+
+def test_a_saved_404_names_the_sources_key_as_the_config_is_now(workspace):
+    """The key in a fetch's saved note is the config's at the fetch: a source added above it
+    before `digest status` made status send the user to the other source's url (sources[0])."""
+    with LocalHttpServer({}) as server:  # every path: 404
+        text = workspace.config_path.read_text()
+        gone = f"  - kind: url\n    name: gone\n    url: {server.url('/gone')}\n"
+        workspace.config_path.write_text(text + "sources:\n" + gone)
+        assert workspace.cli("fetch").exit_code == 1
+    added = "  - kind: url\n    name: added\n    url: https://example.org/papers.json\n"
+    workspace.config_path.write_text(text + "sources:\n" + added + gone)
+    (line,) = [s for s in workspace.cli("status").output.splitlines() if s.startswith("Source gone:")]
+    assert line.endswith(
+        f"404 Not Found; check the source's url: sources[1].url in {workspace.config_path}"
+    ), line
