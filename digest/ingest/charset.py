@@ -43,6 +43,11 @@ def as_utf8(body: bytes, content_type: str) -> bytes:
     return body
 
 
+def charset_named(body: bytes, content_type: str) -> str | None:
+    """The character set as_utf8 decodes ``body`` in: the Content-Type's, else its XML declaration's."""
+    return _header_charset(content_type) or _declared(body)
+
+
 def _ordered(named: str, body: bytes) -> str:
     """``named``, or for UTF-16 without a byte order mark the order its first character shows."""
     if codecs.lookup(named).name != "utf-16" or body[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):

@@ -29,7 +29,7 @@ from digest import __version__
 from digest.bugs import error_chain
 from digest.errors import DigestError
 from digest.files import counted
-from digest.ingest.charset import as_utf8
+from digest.ingest.charset import as_utf8, charset_named
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
 from digest.ingest.sources import MAX_DUMP_BYTES
 from digest.ingest.streams import Unreachable
@@ -204,9 +204,15 @@ class Http:
                     raise FetchError(f"{url}: HTTP 304 Not Modified, but nothing was asked to compare with")
                 if r.status_code in (200, 304):
                     content_type = r.headers.get("Content-Type", "")
+                    text = as_utf8(body, content_type) if r.status_code == 200 else b""
+                    if len(text) > self.max_bytes:  # the limit is the document's as read and kept
+                        raise FetchError(
+                            f"{url}: the document is larger than {self.max_bytes:,} bytes in UTF-8 "
+                            f"({len(body):,} bytes as sent, in {charset_named(body, content_type)}); refused"
+                        )
                     return Answer(
                         r.status_code,
-                        as_utf8(body, content_type) if r.status_code == 200 else b"",
+                        text,
                         r.headers.get("ETag"),
                         r.headers.get("Last-Modified"),
                         content_type,

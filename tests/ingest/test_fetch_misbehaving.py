@@ -160,6 +160,28 @@ def test_a_document_over_a_dumps_limit_is_refused_as_it_comes_and_not_kept(works
     assert not (workspace.root / "inbox" / "failed").exists()
 
 
+@pytest.mark.parametrize("charset", ["ISO-8859-1", "UTF-16"])
+def test_a_document_under_the_limit_as_sent_over_it_in_utf8_is_refused_as_it_comes(workspace, charset):
+    """5.5 MB of Latin-1 (é: one byte, two in UTF-8), or 8 MB of UTF-16 (語: two bytes, three in
+    UTF-8): under the limit as sent, over it as the UTF-8 the readers take. It was kept in failed/,
+    said as a dump 'over the limit of 10 MB for a dump'; the fetch refuses it as it does any
+    document over the limit, saying what came and what it grew to, and keeps nothing."""
+    letter, count = ("é", 2540) if charset == "ISO-8859-1" else ("語", 1900)
+    papers = [item(f"2612.{10000 + n}", f"Paper {n}", letter * 2000) for n in range(count)]
+    body = json.dumps(papers, ensure_ascii=False).encode(charset)
+    assert len(body) < 10 * 2**20 < len(body.decode(charset).encode())
+    with LocalHttpServer(
+        {"/daily": Route(body, content_type=f"application/json; charset={charset}")}
+    ) as server:
+        done = fetch(workspace, server.url("/daily"))
+        url = server.url("/daily")
+    assert (done.returncode, done.stderr) == (1, ""), done.stdout + done.stderr
+    grown = "the document is larger than 10,485,760 bytes in UTF-8"
+    grown += f" ({len(body):,} bytes as sent, in {charset.lower()})"
+    assert done.stdout == f"feed: failed: {url}: {grown}; refused\n"
+    assert not (workspace.root / "inbox" / "failed").exists()
+
+
 def test_a_day_of_pages_under_a_dumps_limit_is_saved_under_it(workspace):
     """49 compact pages of 4,900 papers, 10,313,439 bytes in all (under the 10 MB counted as they
     come): the day's document is no larger, and is read."""
