@@ -117,6 +117,11 @@ def _at_work(store: Store) -> None:
             log.debug("could not show this fetch at work: %s", e)
 
 
+def _file(config: Config) -> Path | None:
+    """The config's file named in full, for the notes that name a key in it (None: no file)."""
+    return config.path.absolute() if config.path else None
+
+
 def _retrying(store: Store, source: str, told: Callable[[str, str], object] | None, what: str) -> None:
     """A try failed and another follows: a word to the database first (:func:`_at_work`), then
     ``told`` (the caller's ``retrying``) of it."""
@@ -168,11 +173,14 @@ def fetch_source(
             etag = modified = None  # outcome says "failed", a 304 to them could not tell: ask afresh
         wait = None if e.retry_after is None else now + dt.timedelta(seconds=min(e.retry_after, 86400.0))
         # 404: the key to look at, in the file named in full: status reads it from elsewhere
-        file = config.path.absolute() if config.path else None
-        why = str(e) + (GONE if e.status == 410 else "") + source.url_note(config.sources, file, e.status)
+        why = (
+            str(e)
+            + (GONE if e.status == 410 else "")
+            + source.url_note(config.sources, _file(config), e.status)
+        )
         why += AT_ITS_TIMES if e.status == 410 else ""
         return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait)
-    moved = source.moved_note(answer.moved, config.sources, config.path.absolute() if config.path else None)
+    moved = source.moved_note(answer.moved, config.sources, _file(config))
     if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
         detail = "still no papers: not modified since the last fetch" + moved
         return _record(store, source, url, now, EMPTY, detail, etag, modified)
@@ -225,7 +233,7 @@ def _take(
     except DumpError as e:
         why = str(e)
         if isinstance(e, NotUtf8):  # the source's fault, not a dump to save again
-            key = source.url_key(config.sources, config.path.absolute() if config.path else None)
+            key = source.url_key(config.sources, _file(config))
             why = not_utf8(e, url, answer.content_type, answer.body, key)
         kept = kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry
