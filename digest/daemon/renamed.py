@@ -283,7 +283,7 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         # for, then seen below; a claim after it finds them the new name's)
         db.execute("UPDATE outbox SET user = user WHERE user = ? AND status = ?", (item.old, QUEUED))
         busy = db.execute(
-            "SELECT 1 FROM outbox WHERE user = ? AND status = ? AND claimed_until > ? LIMIT 1",
+            "SELECT 1 FROM outbox WHERE user = ? AND status = ? AND claimed_until >= ? LIMIT 1",
             (item.old, QUEUED, iso(server_time(store, wall_clock()))),
         ).fetchone()
         if busy:  # being sent right now by a worker: its record goes under the old name first

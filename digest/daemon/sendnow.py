@@ -319,7 +319,7 @@ def describe_already(
         return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
-    held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until > leases_at
+    held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
     if entry.status == QUEUED and held:
         return (  # another worker's now (this send claims nothing before it has planned)
             f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "
