@@ -100,19 +100,23 @@ def _bounded(store: Store, work: Callable[[Store], _T]) -> _T:
     """``work(store)`` on the held connection, cut (its socket shut down: the read under way fails
     as on a connection lost, and is made again on a new one) once it takes :data:`HELD_READ_LIMIT`:
     a connection the network dropped without a word (a NAT's or firewall's mapping forgotten, no
-    reset) is otherwise waited on until TCP gives up, minutes, and the poll with it. A read that
-    ended as the limit came may cut the connection for the next: that read is made again too."""
-    done = threading.Event()
+    reset) is otherwise waited on until TCP gives up, minutes, and the poll with it. The cut (its
+    look at the read, the socket's dup and shutdown) and the read's end hold one lock: a read that
+    ended as the limit came is not cut after it, which would cut the next read's connection, or
+    another socket's whose descriptor took the number of one closed meanwhile (the held Store
+    dropped once this read ended)."""
+    done, cutting = threading.Event(), threading.Lock()
 
     def cut() -> None:
-        if done.is_set():
-            return
-        log.info("a read on the connection held for the pages' polls took %.0f s: cut", HELD_READ_LIMIT)
-        try:
-            with socket.socket(fileno=os.dup(store.db.raw.fileno())) as sock:
-                sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, *db_errors()):  # closed meanwhile: nothing to cut
-            pass
+        with cutting:
+            if done.is_set():
+                return
+            log.info("a read on the connection held for the pages' polls took %.0f s: cut", HELD_READ_LIMIT)
+            try:
+                with socket.socket(fileno=os.dup(store.db.raw.fileno())) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, *db_errors()):  # closed meanwhile: nothing to cut
+                pass
 
     timer = threading.Timer(HELD_READ_LIMIT, cut)
     timer.daemon = True
@@ -120,7 +124,8 @@ def _bounded(store: Store, work: Callable[[Store], _T]) -> _T:
     try:
         return work(store)
     finally:
-        done.set()
+        with cutting:  # a cut under way ends first; none after
+            done.set()
         timer.cancel()
 
 
