@@ -24,6 +24,7 @@ from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.first import fetch_first, read_inbox
+from digest.daemon.lease_holders import LeaseHolder, lease_holders
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock
@@ -121,9 +122,10 @@ def plan_send(
             wanted.append(i)
     latest = Outbox(store).latest_entries([profiles[i].user for i in already])
     leases_at = server_time(store, now) if store.dialect == POSTGRESQL and already else None  # workers'
+    holding = lease_holders(store, (e.claimed_by for e in latest.values() if e is not None and e.claimed_by))
     for i in already:
         p = profiles[i]
-        note = describe_already(p, latest.get(p.user), states[p.user][1], now, leases_at)
+        note = describe_already(p, latest.get(p.user), states[p.user][1], now, leases_at, holding)
         if i in held and (slot := slot_on(p, dt.date.fromisoformat(periods[i]))) is not None:
             note += (  # the new day's digest held to its send time; said plainly, with how not to wait
                 f" (the digest of {states[p.user][0]}); the digest of {periods[i]} goes out "
@@ -309,17 +311,26 @@ def describe_already(
     made_at: dt.datetime,
     now: dt.datetime,
     leases_at: dt.datetime | None = None,
+    holding: dict[str, LeaseHolder] | None = None,
 ) -> str:
     """'already sent today at 07:02', in the reader's time zone, from the reader's latest
     outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after);
     ``leases_at`` (PostgreSQL: ``now`` on the database server's clock, the leases'): a message another
-    worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for)."""
+    worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for), and
+    whether that worker is gone (``holding``: lease_holders', no session of it on the database)."""
     entry = latest if latest is not None and latest.created_at >= made_at else None
     if entry is None:
         return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
     held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
+    holder = (holding or {}).get(entry.claimed_by or "")
+    if entry.status == QUEUED and held and holder is not None and not holder.connected:
+        return (  # killed (its session ended with it): nobody sends it before its lease ends
+            f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "
+            "which is gone (no session of it on the database: killed, or its machine down); another "
+            f"worker or `digest send` sends it once its lease ends {_utc_at(entry.claimed_until, now)}"
+        )
     if entry.status == QUEUED and held:
         return (  # another worker's now (this send claims nothing before it has planned)
             f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "

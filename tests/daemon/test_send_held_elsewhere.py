@@ -12,9 +12,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import psycopg
 from test_send_clock_skew import SEND_AHEAD
 
-from digest.db import wall_clock
+from digest.db import session_name, wall_clock
 from digest.deliver.outbox import QUEUED, Outbox
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
@@ -32,7 +33,8 @@ class Deferring:
 @contextlib.contextmanager
 def held_by_a_worker(tmp_path, lease: dt.timedelta) -> Iterator[tuple[Workspace, dt.datetime]]:
     """ada's digest queued (the server deferring it) and held by worker vm:4242:0a1b2c3d for
-    ``lease`` from the moment given, on PostgreSQL (a worker's pass takes it)."""
+    ``lease`` from the moment given, on PostgreSQL (a worker's pass takes it), that worker
+    connected meanwhile (a session named as its would be: digest.db.session_name)."""
     with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
         ws = Workspace(tmp_path, server.port, database=str(url))
         ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
@@ -45,7 +47,8 @@ def held_by_a_worker(tmp_path, lease: dt.timedelta) -> Iterator[tuple[Workspace,
             (entry,) = outbox.entries(status=QUEUED)
             now = wall_clock()
             assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", now, lease)
-        yield ws, now
+        with psycopg.connect(str(url), autocommit=True, application_name=session_name("vm:4242:0a1b2c3d")):
+            yield ws, now
 
 
 def test_send_names_the_worker_holding_a_queued_digest(tmp_path):
