@@ -317,7 +317,8 @@ def describe_already(
     outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after);
     ``leases_at`` (PostgreSQL: ``now`` on the database server's clock, the leases'): a message another
     worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for), and
-    whether that worker is gone (``holding``: lease_holders', no session of it on the database)."""
+    whether that worker is gone (``holding``: lease_holders', no session of it on the database), or a
+    `digest send` (not in the workers table: a send is no worker)."""
     entry = latest if latest is not None and latest.created_at >= made_at else None
     if entry is None:
         return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
@@ -327,13 +328,15 @@ def describe_already(
     holder = (holding or {}).get(entry.claimed_by or "")
     if entry.status == QUEUED and held and holder is not None and not holder.connected:
         return (  # killed (its session ended with it): nobody sends it before its lease ends
-            f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "
-            "which is gone (no session of it on the database: killed, or its machine down); another "
-            f"worker or `digest send` sends it once its lease ends {_utc_at(entry.claimed_until, now)}"
+            f"already queued {_day_at(profile, entry.created_at, now)}; held by {holder.kind} "
+            f"{entry.claimed_by}, which is gone (no session of it on the database: killed, or its machine "
+            "down); another worker or `digest send` sends it once its lease ends "
+            f"{_utc_at(entry.claimed_until, now)}"
         )
     if entry.status == QUEUED and held:
+        kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
         return (  # another worker's now (this send claims nothing before it has planned)
-            f"already queued {_day_at(profile, entry.created_at, now)}; held by worker {entry.claimed_by}, "
+            f"already queued {_day_at(profile, entry.created_at, now)}; held by {kind} {entry.claimed_by}, "
             f"which sends it (its lease ends {_utc_at(entry.claimed_until, now)}; then another worker "
             "or `digest send` does)"
         )

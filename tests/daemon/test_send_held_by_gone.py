@@ -2,7 +2,9 @@
 message claimed until its lease ends; a later `digest send` said "held by worker vm:25510:e16b0b18,
 which sends it (its lease ends at 20:06:46 UTC; then another worker or `digest send` does)" and
 exited 0: nobody was sending it, and nobody would before the lease ended. It says the holder is
-gone (no session of it on the database) and when another sends it."""
+gone (no session of it on the database) and when another sends it. A `digest send` stopped
+(SIGSTOP) or at work was named "worker" likewise: a send is none (`digest status` does not list
+it); it is named a `digest send`."""
 
 from __future__ import annotations
 
@@ -73,5 +75,18 @@ def test_a_send_killed_holding_a_digest_is_said_gone(tmp_path):
         code, line, _ = send_again(ws)
     assert code == 0, line
     assert "which sends it" not in line, line  # was: "held by worker ..., which sends it (its lease ends ..."
-    assert f"held by worker {holder}, which is gone (no session of it on the database" in line, line
+    assert f"held by `digest send` {holder}, which is gone (no session of it on the database" in line, line
     assert "sends it once its lease ends at " in line, line
+
+
+def test_a_send_stopped_holding_a_digest_is_named_a_send_not_a_worker(tmp_path):
+    with sending_ada(tmp_path) as (ws, first, holder):
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            code, line, _ = send_again(ws)
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
+    assert code == 0, line
+    assert f"held by worker {holder}" not in line, line  # was: "held by worker vm:...:..., which sends it"
+    assert f"held by `digest send` {holder}, which sends it (its lease ends at " in line, line
+    assert "then another worker or `digest send` does)" in line, line

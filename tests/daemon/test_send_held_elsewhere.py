@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import psycopg
 from test_send_clock_skew import SEND_AHEAD
 
+from digest.daemon.claims import heartbeat
 from digest.db import session_name, wall_clock
 from digest.deliver.outbox import QUEUED, Outbox
 from digest.demo.smtp_server import LocalSmtpServer
@@ -47,6 +48,7 @@ def held_by_a_worker(tmp_path, lease: dt.timedelta) -> Iterator[tuple[Workspace,
             (entry,) = outbox.entries(status=QUEUED)
             now = wall_clock()
             assert outbox.claim([entry.id], "vm:4242:0a1b2c3d", now, lease)
+            heartbeat(store, "vm:4242:0a1b2c3d", now, now, "in a pass")  # a worker's row (a send has none)
         with psycopg.connect(str(url), autocommit=True, application_name=session_name("vm:4242:0a1b2c3d")):
             yield ws, now
 
