@@ -67,9 +67,10 @@ def accepted_unrecorded(src: Store) -> None:
     (digest.deliver.journal, digest.deliver.unrecorded). Both are files beside the SQLite file
     that the workers on PostgreSQL never read: copied without them, those messages would still
     be queued, and be sent a second time."""
+    from digest.deliver.accepted import record_accepted
     from digest.deliver.journal import journals, read, replay
     from digest.deliver.outbox import Outbox
-    from digest.deliver.unrecorded import Unrecorded, record_accepted
+    from digest.deliver.unrecorded import Unrecorded
 
     unrecorded = Unrecorded(src.path)
     notes = [(path, read(path)) for path in journals(src.path)]

@@ -28,6 +28,7 @@ from digest.daemon.lease_holders import LeaseHolder, lease_holders
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock
+from digest.deliver.accepted import record_accepted
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
@@ -35,7 +36,7 @@ from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.unrecorded import Unrecorded, record_accepted
+from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import GivenAway, removed_waiting
 from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FetchOutcome

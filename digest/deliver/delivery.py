@@ -32,6 +32,7 @@ from typing import Any
 from digest.checkpoints import spaced_checkpoints
 from digest.config import Config
 from digest.db import SQLITE, db_errors, wall_clock, worker_id
+from digest.deliver.accepted import record_accepted
 from digest.deliver.claims import lease_holder
 from digest.deliver.journal import Journal, replay
 from digest.deliver.lines import Line, Pass, commit
@@ -42,7 +43,7 @@ from digest.deliver.refusals import stopped
 from digest.deliver.results import SendOutcome, skip_suppressed
 from digest.deliver.senders import Sender, SenderFactory, sender_factory, writes_files
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.unrecorded import DeliveryHalted, Unrecorded, record_accepted
+from digest.deliver.unrecorded import DeliveryHalted, Unrecorded
 from digest.deliver.wanted import GivenAway
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress

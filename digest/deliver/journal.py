@@ -31,8 +31,9 @@ import secrets
 from pathlib import Path
 
 from digest.db import SQLITE, is_postgres, real_file, sidecar
+from digest.deliver.accepted import mark_accepted
 from digest.deliver.outbox import Outbox
-from digest.deliver.unrecorded import Accepted, mark_accepted
+from digest.deliver.unrecorded import Accepted
 from digest.store import Store
 
 log = logging.getLogger(__name__)

@@ -65,7 +65,8 @@ RECORDS = """
 import sys
 from digest.db import DatabaseUrl
 from digest.deliver.outbox import Outbox
-from digest.deliver.unrecorded import Unrecorded, record_accepted
+from digest.deliver.accepted import record_accepted
+from digest.deliver.unrecorded import Unrecorded
 from digest.store import Store
 database = DatabaseUrl(sys.argv[1], __import__("pathlib").Path(sys.argv[2]))
 with Store(database) as store:

@@ -13,8 +13,9 @@ import time
 
 import psycopg
 
+from digest.deliver.accepted import record_accepted
 from digest.deliver.outbox import SENT, Outbox
-from digest.deliver.unrecorded import Accepted, Unrecorded, record_accepted
+from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.store import Store
 
 from conftest import NOW, postgres_database

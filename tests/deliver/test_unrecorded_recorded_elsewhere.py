@@ -12,8 +12,9 @@ import logging
 import pytest
 
 from digest.db import DatabaseUrl
+from digest.deliver.accepted import record_accepted
 from digest.deliver.outbox import SENT, Outbox
-from digest.deliver.unrecorded import Accepted, Unrecorded, record_accepted
+from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.store import Store
 
 from conftest import NOW
