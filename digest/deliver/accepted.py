@@ -4,10 +4,11 @@ every pass does, and what keeps delivery stopped while it cannot be done."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from digest.db import SQLITE, db_errors
-from digest.deliver.outbox import QUEUED, Outbox
+from digest.db import SQLITE, db_errors, shown
+from digest.deliver.outbox import FAILED, QUEUED, Outbox
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded, who_of
 from digest.errors import StoreError
 
@@ -20,11 +21,11 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
     database: `digest db migrate` sends nothing)."""
     pending = unrecorded.entries()
     if pending:  # first: while they cannot be recorded, that is what the user must know (DeliveryHalted)
-        recorded = {a.outbox_id for a in mark_accepted(outbox, pending)}
-        if recorded:
-            n = len(recorded)
+        marked, before = mark_accepted(outbox, pending)
+        if marked:
+            n = len(marked)
             log.warning("recorded %d digest(s) the server had accepted before delivery stopped", n)
-        if before := [a for a in pending if a.outbox_id not in recorded]:  # the note is every process's
+        if before:  # the note is every process's
             log.info(
                 "%d digest(s) the server had accepted before delivery stopped (%s) were recorded already: "
                 "by another process that reads the same note (`digest send`, another worker), or by the "
@@ -36,20 +37,32 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
         unrecorded.ready()
 
 
-def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> list[Accepted]:
-    """Record as sent, in one transaction, those of ``accepted`` still queued; those. If that
-    cannot be written, delivery stays stopped: DeliveryHalted (``noted``: where they are noted)."""
+def mark_accepted(
+    outbox: Outbox, accepted: list[Accepted], noted: str = ""
+) -> tuple[list[Accepted], list[Accepted]]:
+    """Record as sent, in one transaction, those of ``accepted`` still queued: those, and those
+    found sent already. If that cannot be written, delivery stays stopped: DeliveryHalted
+    (``noted``: where they are noted). Those marked failed since, or no longer in the outbox, are
+    left as they are, and said (a warning): the outbox does not say they were delivered."""
     recorded: list[Accepted] = []
+    sent: list[Accepted] = []
+    failed: list[tuple[Accepted, str]] = []
+    gone: list[Accepted] = []
     try:
         with outbox.store.transaction():
             for a in accepted:
                 try:
                     msg = outbox.get(a.outbox_id)
                 except KeyError:
+                    gone.append(a)
                     continue
                 # read queued, it may be recorded by another process before this one's UPDATE runs
                 if msg.status == QUEUED and outbox.mark_sent(msg, a.reply, a.at, in_transaction=True):
                     recorded.append(a)
+                elif msg.status == FAILED:
+                    failed.append((a, msg.last_error or "no error kept"))
+                else:
+                    sent.append(a)
     except (*db_errors(), StoreError) as e:
         who = who_of(accepted)
         message = (
@@ -63,4 +76,16 @@ def mark_accepted(outbox: Outbox, accepted: list[Accepted], noted: str = "") -> 
         )
         log.critical(message)
         raise DeliveryHalted(message) from None
-    return recorded
+    for a, error in failed:  # a try after (another worker's, once its claim lapsed) failed for good
+        log.warning(
+            "the server accepted the digest to %s%s at %s (%s), but the outbox has it failed since (%s): "
+            "left failed, so `digest status` lists it failed though it was delivered",
+            who_of([a]), noted, f"{a.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC", a.reply, error,
+        )  # fmt: skip
+    if gone:  # no pass removes an outbox row: the database is another (replaced, restored from a copy)
+        log.warning(
+            "%d digest(s) the server accepted%s (%s) are not in the outbox of %s any more: nothing "
+            "recorded of them (was the database replaced, or restored from a copy older than them?)",
+            len(gone), noted, who_of(gone), shown(outbox.store.path),
+        )  # fmt: skip
+    return recorded, sent

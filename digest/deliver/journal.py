@@ -160,7 +160,7 @@ def replay(outbox: Outbox) -> int:
 
 
 def _record(outbox: Outbox, path: Path) -> int:
-    recorded = len(mark_accepted(outbox, read(path), f" (noted in {path})"))
+    recorded = len(mark_accepted(outbox, read(path), f" (noted in {path})")[0])
     if recorded:
         log.warning("recorded %d digest(s) the server accepted before a pass ended (%s)", recorded, path.name)
     return recorded
