@@ -370,8 +370,19 @@ class PgConnection:
 
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
-        with self.raw.transaction():
-            yield self
+        """A transaction; once it ended, a marked word (``mark`` set: a duty's lock held) as its
+        last statement, in place of psycopg's COMMIT or ROLLBACK, which carry no mark: the others
+        read a holder's last statement to tell whether it speaks (digest.daemon.holders), and one
+        stopped right after a transaction would be judged as one that does not."""
+        import psycopg  # imported already: this connection is one
+
+        try:
+            with self.raw.transaction():
+                yield self
+        finally:
+            if self.mark and not self.in_transaction:  # an inner one's end: the outer goes on
+                with contextlib.suppress(psycopg.Error):  # lost: the duty's next statement says so
+                    self.raw.execute(f"SELECT 1\n{self.mark}")
 
     def close(self) -> None:
         self.raw.close()
