@@ -7,11 +7,12 @@ pg_stat_activity shows to every role."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from digest.db import POSTGRESQL, session_name
-from digest.store import Store
+from digest.store import QUEUED, Store, iso
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,59 @@ def lease_holders(store: Store, ids: Iterable[str]) -> dict[str, LeaseHolder]:
     listed = store.db.execute(f"SELECT id FROM workers WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
     workers = {r[0] for r in listed.fetchall()}
     return {i: LeaseHolder(i, i in connected, i in workers) for i in ids}
+
+
+@dataclass(frozen=True)
+class Held:
+    """A queued message another process holds, its lease running."""
+
+    id: int
+    user: str
+    recipient: str
+    created_at: dt.datetime
+    holder: LeaseHolder
+    until: dt.datetime
+
+
+def held_by_others(store: Store, users: Sequence[str], me: str, at: dt.datetime) -> list[Held]:
+    """The queued messages of ``users`` held at ``at`` (the server's clock) by another process than
+    ``me``, as a `digest send` leaves them (deliver_due claims only what is free); [] on SQLite."""
+    if store.dialect != POSTGRESQL or not users:
+        return []
+    rows = []
+    for start in range(0, len(users), 500):
+        chunk = list(users[start : start + 500])
+        rows += store.db.execute(
+            "SELECT id, user, recipient, created_at, claimed_by, claimed_until FROM outbox WHERE status = ? "
+            f"AND claimed_by IS NOT NULL AND claimed_by <> ? AND claimed_until >= ? AND user IN "
+            f"({','.join('?' * len(chunk))}) ORDER BY id",
+            (QUEUED, me, iso(at), *chunk),
+        ).fetchall()
+    found = lease_holders(store, (r[4] for r in rows))
+    return [Held(r[0], r[1], r[2], _time(r[3]), found[r[4]], _time(r[5])) for r in rows]
+
+
+def held_note(held: Held, now: dt.datetime) -> str:
+    """What `digest send` says of a message it leaves to its holder: who holds it, until when."""
+    who = f"{held.user} <{held.recipient}>: the digest queued {utc_at(held.created_at, now)} is held by"
+    if not held.holder.connected:
+        return (
+            f"{who} {held.holder.kind} {held.holder.id}, which is gone (no session of it on the database: "
+            "killed, or its machine down); another worker or `digest send` sends it once its lease ends "
+            f"{utc_at(held.until, now)}"
+        )
+    return (
+        f"{who} {held.holder.kind} {held.holder.id}, which sends it (its lease ends "
+        f"{utc_at(held.until, now)}; then another worker or `digest send` does)"
+    )
+
+
+def utc_at(moment: dt.datetime, now: dt.datetime) -> str:
+    """'at 17:30:33 UTC', or 'on Sun 2026-12-06 at 00:00:33 UTC' when that is not today (UTC)."""
+    utc = moment.astimezone(dt.UTC)
+    day = "" if utc.date() == now.astimezone(dt.UTC).date() else f"on {utc:%a %Y-%m-%d} "
+    return f"{day}at {utc:%H:%M:%S} UTC"
+
+
+def _time(value: dt.datetime | str) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)

@@ -24,10 +24,10 @@ from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.first import fetch_first, read_inbox
-from digest.daemon.lease_holders import LeaseHolder, lease_holders
+from digest.daemon.lease_holders import LeaseHolder, held_by_others, held_note, lease_holders, utc_at
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
-from digest.db import POSTGRESQL, wall_clock
+from digest.db import POSTGRESQL, wall_clock, worker_id
 from digest.deliver.accepted import record_accepted
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
@@ -250,6 +250,10 @@ def send_now(
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
             made.close()
+    said = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
+    for held in held_by_others(store, users, worker_id(), on_server(wall_clock())):  # left to them
+        if held.id not in {e.id for e in said.values()}:
+            log.warning("%s", held_note(held, now))  # not in its reader's line already
     return SendReport(
         tuple(planned),
         tuple(queued),
@@ -332,13 +336,13 @@ def describe_already(
             f"already queued {_day_at(profile, entry.created_at, now)}; held by {holder.kind} "
             f"{entry.claimed_by}, which is gone (no session of it on the database: killed, or its machine "
             "down); another worker or `digest send` sends it once its lease ends "
-            f"{_utc_at(entry.claimed_until, now)}"
+            f"{utc_at(entry.claimed_until, now)}"
         )
     if entry.status == QUEUED and held:
         kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
         return (  # another worker's now (this send claims nothing before it has planned)
             f"already queued {_day_at(profile, entry.created_at, now)}; held by {kind} {entry.claimed_by}, "
-            f"which sends it (its lease ends {_utc_at(entry.claimed_until, now)}; then another worker "
+            f"which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another worker "
             "or `digest send` does)"
         )
     if entry.status == QUEUED:
@@ -357,10 +361,3 @@ def _day_at(profile: Profile, moment: dt.datetime, now: dt.datetime) -> str:
     local, today = moment.astimezone(zone), now.astimezone(zone).date()
     day = "today" if local.date() == today else f"on {local:%a %Y-%m-%d}"
     return f"{day} at {local:%H:%M} {local:%Z}"  # the reader's time: "today at 02:32 JST"
-
-
-def _utc_at(moment: dt.datetime, now: dt.datetime) -> str:
-    """'at 17:30:33 UTC', or 'on Sun 2026-12-06 at 00:00:33 UTC' when that is not today (UTC)."""
-    utc = moment.astimezone(dt.UTC)
-    day = "" if utc.date() == now.astimezone(dt.UTC).date() else f"on {utc:%a %Y-%m-%d} "
-    return f"{day}at {utc:%H:%M:%S} UTC"
