@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 
 from digest.db import SQLITE, db_errors, shown
-from digest.deliver.outbox import FAILED, QUEUED, Outbox
+from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded, who_of
 from digest.errors import StoreError
 
@@ -56,6 +56,9 @@ def mark_accepted(
                 except KeyError:
                     gone.append(a)
                     continue
+                if not _same(a, msg):  # its id another message's now: the database replaced
+                    gone.append(a)
+                    continue
                 # read queued, it may be recorded by another process before this one's UPDATE runs
                 if msg.status == QUEUED and outbox.mark_sent(msg, a.reply, a.at, in_transaction=True):
                     recorded.append(a)
@@ -84,8 +87,17 @@ def mark_accepted(
         )  # fmt: skip
     if gone:  # no pass removes an outbox row: the database is another (replaced, restored from a copy)
         log.warning(
-            "%d digest(s) the server accepted%s (%s) are not in the outbox of %s any more: nothing "
-            "recorded of them (was the database replaced, or restored from a copy older than them?)",
+            "%d digest(s) the server accepted%s (%s) are not in the outbox of %s any more (not there, or "
+            "another message at their number): nothing recorded of them (was the database replaced, or "
+            "restored from a copy older than them?)",
             len(gone), noted, who_of(gone), shown(outbox.store.path),
         )  # fmt: skip
     return recorded, sent
+
+
+def _same(a: Accepted, msg: OutboxMessage) -> bool:
+    """Is ``msg`` (at the note's outbox id) the message the server accepted, as far as the note
+    tells (it keeps no Message-ID)? Its reader's: a database replaced (a fresh one, a copy
+    restored) numbers its own messages from 1 again, and the note would record another reader's,
+    never sent, as sent."""
+    return (msg.user, msg.recipient) == (a.user, a.recipient)

@@ -66,8 +66,8 @@ def test_digests_accepted_then_failed_or_gone_are_not_said_recorded(tmp_path, da
         (
             "WARNING",
             f"1 digest(s) the server accepted (cy <cy@example.org>) are not in the outbox of {shown(at)} "
-            "any more: nothing recorded of them (was the database replaced, or restored from a copy "
-            "older than them?)",
+            "any more (not there, or another message at their number): nothing recorded of them (was the "
+            "database replaced, or restored from a copy older than them?)",
         ),
         (
             "INFO",
