@@ -127,6 +127,7 @@ def test_a_dump_without_a_day_line_whose_title_is_a_day_is_refused_as_having_non
     )
 
 
+DAY_FORMS_SAID = '"Mar 14", "14 Mar", "March 14, 2026", "14 March 2026" or "2026-03-14"'
 NO_DAY_LINE_CURE = (
     'first title ("Mar 14", "14 Mar", "March 14, 2026", "14 March 2026" or "2026-03-14"); if it '
     "is the day, the first paper's title is missing. The dump is refused whole: mend it and "
@@ -161,16 +162,19 @@ def test_a_dump_whose_day_line_is_no_day_is_still_told_so():
 
 def test_a_dump_without_a_day_line_whose_title_is_a_day_with_a_short_abstract_is_refused_as_having_none():
     """As above, "May 2" the first title, but its abstract short and with no sentence's end (it
-    reads as a title): refused as titles and abstracts out of step, or as a title missing, at a
-    line further on, saying nothing of the day line missing."""
+    reads as a title): the text is then the same as a dump with its day line "May 2" whose first
+    abstract is lost, so both readings are said (the no-day-line one with its cure), not titles
+    and abstracts out of step further on."""
     papers = [("May 2", "A film about one day in spring"), *PAPERS]
     with pytest.raises(DumpError) as info:
         parse(make_dump("Mar 14", papers).replace("Mar 14\n\n", "", 1))
     assert str(info.value) == (
-        "day.txt:9: no day line? 'May 2' was taken for the listing's day, but the titles and "
-        "abstracts after it do not pair up, and they do with 'May 2' a title and the paragraph "
-        "after it (line 11: 'A film about one day in spring') its abstract: if 'May 2' is a "
-        "paper's title, put the day the page shows on a line of its own before the " + NO_DAY_LINE_CURE
+        "day.txt:11: the title 'A film about one day in spring' has no abstract after it (the next "
+        "paragraph, line 13, begins the next paper), or 'May 2' (line 9) is a paper's title, not "
+        "the listing's day, and this its abstract: the titles and abstracts pair up either way. If "
+        "'May 2' is the listing's day, put the abstract back after this title; if it is a paper's "
+        "title, put the day the page shows on a line of its own before it (" + DAY_FORMS_SAID + "). "
+        "The dump is refused whole: mend it and drop it in the inbox again"
     )
 
 
@@ -183,3 +187,21 @@ def test_a_dump_with_a_day_line_whose_first_title_ends_as_a_sentence_is_refused_
     with pytest.raises(DumpError) as info:
         parse(text.rsplit("\n\n", 1)[0] + "\n")
     assert str(info.value) == "day.txt:19: the title 'Sparse Maps for Small Robots' has no abstract after it"
+
+
+def test_a_dump_with_its_day_line_whose_first_abstract_is_lost_is_told_so_at_the_first_title():
+    """A dump with its day line ("Mar 14"), the first paper's abstract lost in the copy: the pairs
+    fit with that abstract put back, and with "Mar 14" a title (the first title its abstract).
+    Both are said, at the first title, the day line's reading first: not "no day line?"."""
+    third = ("Clouds Seen From Below", "We photograph clouds from the ground. The photos date the rain.")
+    text = make_dump("Mar 14", [*PAPERS, third]).replace("\n\n" + PAPERS[0][1], "", 1)
+    with pytest.raises(DumpError) as info:
+        parse(text)
+    assert str(info.value) == (
+        "day.txt:11: the title 'Gliders That Learn to Soar' has no abstract after it (the next "
+        "paragraph, line 13, begins the next paper), or 'Mar 14' (line 9) is a paper's title, not "
+        "the listing's day, and this its abstract: the titles and abstracts pair up either way. If "
+        "'Mar 14' is the listing's day, put the abstract back after this title; if it is a paper's "
+        "title, put the day the page shows on a line of its own before it (" + DAY_FORMS_SAID + "). "
+        "The dump is refused whole: mend it and drop it in the inbox again"
+    )

@@ -113,6 +113,8 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         even = body[: len(body) // 2 * 2]  # a paragraph after the "day" that reads as a title: only if
         if not _fits([paras[i], *body], path) or (_reads_as_title(body[0].text) and _fits(even, path)):
             raise  # the pairs fail before the end (a lost last abstract does not explain it)
+        if _reads_as_title(body[0].text) and _fits(body[1:], path):  # or the first abstract is lost
+            raise _first_abstract_lost(paras[i], body, path) from e
         raise _day_as_title(paras[i], body[0], path) from e
     if lines and lines[-1] != "" and not SENTENCE_END.search(entries[-1].abstract):
         raise DumpError(
@@ -180,6 +182,21 @@ def _day_as_title(day: Paragraph, after: Paragraph, path: Path) -> DumpError:
         "paper's title, put the day the page shows on a line of its own before the first title "
         f"({DAY_FORMS}); if it is the day, the first paper's title is missing. The dump is "
         "refused whole: mend it and drop it in the inbox again"
+    )
+
+
+def _first_abstract_lost(day: Paragraph, body: list[Paragraph], path: Path) -> DumpError:
+    """The body pairs up with its first paragraph, which reads as a title, left out (its abstract
+    lost: a dump with its day line), and with the "day" a title and that paragraph its abstract
+    (a day as a title, "May 2", in a dump with no day line): both said, the first where it is."""
+    first, after = body[0], body[1]
+    return DumpError(
+        f"{path}:{first.line}: the title {_clip(first.text)!r} has no abstract after it (the next "
+        f"paragraph, line {after.line}, begins the next paper), or {day.text!r} (line {day.line}) is "
+        "a paper's title, not the listing's day, and this its abstract: the titles and abstracts "
+        f"pair up either way. If {day.text!r} is the listing's day, put the abstract back after "
+        "this title; if it is a paper's title, put the day the page shows on a line of its own "
+        f"before it ({DAY_FORMS}). The dump is refused whole: mend it and drop it in the inbox again"
     )
 
 
