@@ -174,3 +174,20 @@ def test_a_rating_the_database_cannot_store_is_a_503_that_says_so_not_a_404(web_
             rate(client, signer, signer.token("ada", NOW), pid, "up").status_code == 200
         )  # and again, it is
         assert ratings(ws) == {pid: 1}
+
+
+def test_the_page_of_an_undone_rating_is_titled_as_what_it_says(site):
+    """Undoing a "More like this" on its own page said "Your rating of this paper is removed." under
+    a tab titled "Less like this", what a screen reader reads out first: the title follows the page."""
+    ws, signer, client, ids = site
+    ada = signer.token("ada", NOW)
+    pid = ids["Robotics Today"]
+    titles = {}
+    for rating in ("up", "clear", "down", "clear"):
+        page = rate(client, signer, ada, pid, rating).get_data(as_text=True)
+        titles.setdefault(rating, set()).add(re.search(r"<title>(.*?)</title>", page).group(1))
+    assert titles == {
+        "up": {"More like this · Research digest"},
+        "down": {"Less like this · Research digest"},
+        "clear": {"Rating removed · Research digest"},
+    }
