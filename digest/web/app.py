@@ -42,9 +42,9 @@ from digest.web.form import (
     WEIGHT,
     FormEdit,
     after_conflict,
+    field_errors,
     form_field,
     form_values,
-    invalid_fields,
     shown_fields,
     terms_text,
     weight_text,
@@ -188,7 +188,8 @@ def create_app(
         sent = extra.pop("conflicted", None)
         context.update({k: v for k, v in extra.items() if v is not None})
         if context["errors"]:  # each field they name marked, the first focused
-            context["invalid"] = invalid_fields(context["errors"], [p for p, _ in context["interests"]])
+            context["field_said"] = field_errors(context["errors"], [p for p, _ in context["interests"]])
+            context["invalid"] = list(context["field_said"])
         if sent is not None:  # a 409: the file's values where the page's were not typed in
             shown, said = after_conflict(request.form, sent, profile)
             context.update(shown, outcome="conflict")

@@ -97,26 +97,34 @@ def split_terms(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in terms if t.strip())
 
 
-def invalid_fields(errors: str, phrases: list[str]) -> list[str]:
-    """The form's fields a refused save's ``errors`` name, in the page's order: ``kw:<phrase>`` or
-    ``weight:<phrase>`` (a row of ``phrases``; a keyword too long is its row's ``kw``), ``new_kw``
-    (the keywords as a whole: none left, too many), ``exclude``, and the keys of FIELDS and
-    SWITCHES; the page marks them invalid, described by the errors, and puts the keyboard's focus
-    on the first."""
-    named, keys = set(), ("interests", "exclude", *FIELDS, *SWITCHES)
+def field_errors(errors: str, phrases: list[str]) -> dict[str, str]:
+    """The form's fields a refused save's ``errors`` name, in the page's order, each with what
+    the errors say of it, without the file, line and key (``timezone: 'X' is not ...`` -> ``'X' is
+    not ...``): ``kw:<phrase>`` or ``weight:<phrase>`` (a row of ``phrases``; a keyword too long is
+    its row's ``kw``), ``new_kw`` (the keywords as a whole: none left, too many), ``exclude``, and
+    the keys of FIELDS and SWITCHES. The page marks them invalid, described by the errors and by
+    what is said next to each (the box of all the errors, at the top, may be far from the field),
+    and puts the keyboard's focus on the first."""
+    named: dict[str, list[str]] = {}
+    keys = ("interests", "exclude", *FIELDS, *SWITCHES)
     for line in errors.splitlines():
         said = re.sub(r"^\s*(?:- )?(?:[^\s:]+\.ya?ml: )?(?:line \d+: )?", "", line)
         for phrase in phrases:
             if said.startswith(f"interests.{phrase}: "):
                 part = "weight" if said.startswith(f"interests.{phrase}: weight") else "kw"
-                named.add(f"{part}:{phrase}")
+                named.setdefault(f"{part}:{phrase}", []).append(said.removeprefix(f"interests.{phrase}: "))
             elif len(spaced(phrase)) > MAX_KEYWORD and said == f"interests: {too_long(spaced(phrase))}":
-                named.add(f"kw:{phrase}")  # the keyword too long: its own field, not the new one's
-                said = ""
-        named.update(key for key in keys if said.startswith(f"{key}: "))
+                named.setdefault(f"kw:{phrase}", []).append(said.removeprefix("interests: "))
+                said = ""  # the keyword too long: its own field, not the new one's
+        for key in keys:
+            if said.startswith(f"{key}: "):
+                named.setdefault(key, []).append(said.removeprefix(f"{key}: "))
     rows = [f"{part}:{phrase}" for phrase in phrases for part in ("kw", "weight")]
-    order = [*rows, *keys]
-    return [("new_kw" if name == "interests" else name) for name in order if name in named]
+    return {
+        ("new_kw" if name == "interests" else name): " ".join(named[name])
+        for name in (*rows, *keys)
+        if name in named
+    }
 
 
 SHOWN = "exclude_shown"  # the form's hidden field: the exclusions' field as its page drew it

@@ -16,7 +16,7 @@ from digest.config import ConfigError
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import apply_edit
 from digest.web.answers import NEEDS_FIX, PREVIEW_REPAIR, json_answer, preview_busy, public_error
-from digest.web.form import FormEdit, invalid_fields
+from digest.web.form import FormEdit, field_errors
 from digest.web.ratings import WebParts
 from digest.web.site import Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
@@ -64,7 +64,7 @@ def add_preview_routes(
             return json_answer({"ok": False, "errors": PREVIEW_REPAIR}, 503)
         except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
             said = public_error(e, path)
-            invalid = invalid_fields(said, [k for k, _ in edit.interests])
+            invalid = list(field_errors(said, [k for k, _ in edit.interests]))
             return json_answer({"ok": False, "errors": said, "invalid": invalid})
         return json_answer(
             {

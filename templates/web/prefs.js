@@ -84,7 +84,7 @@
     frame.srcdoc = data.html;
   }
 
-  // The fields a preview's errors name (form.invalid_fields' names), marked invalid and described
+  // The fields a preview's errors name (form.field_errors' names), marked invalid and described
   // by the errors, as a refused save's page marks them; unmarked once the preview takes them.
   let marked = [];
   function named(name) {

@@ -1,0 +1,38 @@
+"""A save refused for a field, on a phone: the page comes back scrolled to that field, focused, and
+what is wrong with it is said there, next to it, not only in the box at the top of the page (some
+650 px above at 375 px, out of sight). Real Chromium on `digest serve`'s app."""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
+
+from digest.signing import Signer
+
+from conftest import NOW
+
+SAID = "'Europe/Londn' is not a known IANA time zone (did you mean Europe/London?)"
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
+def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, script):  # noqa: F811
+    web_workspace.with_ada(PROFILE)
+    with web_workspace.serve() as base:
+        context = browser.new_context(viewport={"width": 375, "height": 700}, java_script_enabled=script)
+        page = context.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        field = page.locator("#timezone")
+        field.fill("Europe/Londn")
+        with page.expect_navigation():
+            field.press("Enter")
+        assert page.locator("#errors").count() == 1  # the box at the top says it still
+        assert page.evaluate("document.activeElement.id") == "timezone"
+        said = page.get_by_text(SAID, exact=True)
+        assert said.is_visible() and said.evaluate("e => e.getBoundingClientRect().bottom <= innerHeight")
+        below = said.bounding_box()["y"] - (field.bounding_box()["y"] + field.bounding_box()["height"])
+        assert 0 <= below < 24  # right under the field
+        described = field.get_attribute("aria-describedby").split()
+        assert said.get_attribute("id") in described and "errors" in described
+        # its name is still its label (the message beside it describes it, not names it)
+        assert field.aria_snapshot().startswith('- combobox "Time zone" [invalid]')
+        context.close()
