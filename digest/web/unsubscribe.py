@@ -89,7 +89,8 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 log.error("one-click unsubscribe: the profiles folder %s is empty%s", folder, NEEDS_FIX)
                 raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
             return parts.page("gone.html.j2")
-        parts.check_post(token, need_form_token=False)
+        if request.form.get("List-Unsubscribe") != "One-Click":  # the page's button: from this site
+            parts.check_post(token, need_form_token=False)  # (a web mail's one-click has its Origin)
         try:  # a broken file stays as it is; the request is kept in the database (no retry is asked)
             edited = apply_edit(parts.config(), user, _set_paused(True))
         except ProfileError as e:
