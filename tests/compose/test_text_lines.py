@@ -37,3 +37,18 @@ def test_every_line_of_the_text_part_but_a_link_keeps_to_78_characters(mail_work
         "picked for your interests: spiking neural\n"
         "networks, neural radiance fields, sparse distributed representations,\nsparsity.\n\n1. "
     ) in text
+
+
+def test_the_text_of_a_nothing_today_note_says_what_its_html_says(mail_workspace, smtp_server):
+    """A `send_empty: true` reader's empty day: the HTML part adds what to do about it; so does the text."""
+    ws = mail_workspace
+    for dump in sorted((SHARED / "dumps").iterdir()):
+        ws.dump(dump.name, dump.read_bytes())
+    ws.profile("carol", "email: carol@example.org\nsend_empty: true\ninterests: [coral reef ecology]\n")
+    assert ws.cli("send").exit_code == 0
+    (received,) = smtp_server.messages
+    advice = "The next digest comes as usual; to cast a wider net, add keywords to your profile."
+    assert advice in received.message.get_body(("html",)).get_content()
+    text = received.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Nothing new matched your interests today (coral reef ecology).\n" in text
+    assert advice in " ".join(text.split())
