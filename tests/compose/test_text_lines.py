@@ -52,3 +52,18 @@ def test_the_text_of_a_nothing_today_note_says_what_its_html_says(mail_workspace
     text = received.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Nothing new matched your interests today (coral reef ecology).\n" in text
     assert advice in " ".join(text.split())
+
+
+def test_the_footer_of_a_long_address_is_wrapped_too(mail_workspace, smtp_server):
+    """An address too long to share a line (a department's, 85 characters) is on a line of its own."""
+    address = "dan.with.a.rather.long.address.for.testing@very-long-subdomain.example-university.edu"
+    ws = mail_workspace
+    for dump in sorted((SHARED / "dumps").iterdir()):
+        ws.dump(dump.name, dump.read_bytes())
+    ws.profile("dan", f"email: {address}\ninterests: [neural radiance fields]\n")
+    assert ws.cli("send").exit_code == 0
+    (received,) = smtp_server.messages
+    text = received.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    long = [line for line in text.splitlines() if len(line) > 78 and "://" not in line]
+    assert long == [address]  # a word alone, which cannot be broken
+    assert f"You get this digest because\n{address}\nis subscribed.\n" in text
