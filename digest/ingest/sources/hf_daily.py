@@ -93,13 +93,20 @@ def _text(obj: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
+# Never in a URL (RFC 3986) and what would end a quoted attribute or start a tag where a link is
+# shown: '"><script>' after a repository's address is markup, not part of it.
+_NOT_IN_URL = frozenset('"<>\\`')
+
+
 def _url(value: Any) -> str | None:
-    """An http(s) URL with no space, line break or other control character (a link, not text)."""
+    """An http(s) URL with no space, line break or other control character (a link, not text),
+    and none of the characters a URL never holds that quote or open markup (_NOT_IN_URL)."""
     if (
         isinstance(value, str)
         and value.startswith(("https://", "http://"))
         and " " not in value
         and clean(value) == value  # what clean() would drop or fold: a space, a control character
+        and _NOT_IN_URL.isdisjoint(value)
     ):
         return value
     return None
