@@ -48,12 +48,11 @@ def papers_json(day: dt.date) -> bytes:
     return json.dumps(items).encode()
 
 
-def test_only_a_plain_http_url_from_a_source_becomes_a_link_in_the_email(mail_workspace, smtp_server):
-    ws = mail_workspace
+def fetched_and_sent(ws, smtp_server, document: bytes):
+    """`digest fetch` of ``document`` served on loopback, then `digest send`: the message received."""
     ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\nmax_papers: 20\n")
-    today = dt.datetime.now(dt.UTC).date()
     env = {**os.environ, "DIGEST_CONFIG": str(ws.config_path)}
-    with LocalHttpServer({"/api/daily_papers": Route(papers_json(today))}) as server:
+    with LocalHttpServer({"/api/daily_papers": Route(document)}) as server:
         configure(ws, server, HF)
         for command in ("fetch", "send"):
             done = subprocess.run(
@@ -61,7 +60,12 @@ def test_only_a_plain_http_url_from_a_source_becomes_a_link_in_the_email(mail_wo
             )
             assert done.returncode == 0, done.stderr
     (received,) = smtp_server.messages
-    message = received.message
+    return received.message
+
+
+def test_only_a_plain_http_url_from_a_source_becomes_a_link_in_the_email(mail_workspace, smtp_server):
+    today = dt.datetime.now(dt.UTC).date()
+    message = fetched_and_sent(mail_workspace, smtp_server, papers_json(today))
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
     assert len(re.findall(r"<h2 ", html)) == len(HOSTILE)  # every paper sent, its bad links left out
@@ -71,3 +75,26 @@ def test_only_a_plain_http_url_from_a_source_becomes_a_link_in_the_email(mail_wo
     links = re.findall(r"^ *(?:Code|Project page): (\S*)", text, re.MULTILINE)
     assert links == [SAFE]
     assert "<script>" not in text and "onmouseover" not in html + text
+
+
+def test_a_title_with_line_breaks_and_control_characters_injects_no_header_and_reaches_no_terminal(
+    mail_workspace, smtp_server
+):
+    # Test-only: sound as found. The subject is made of the count and the day, never a title.
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    title = "Robotics\r\nBcc: evil@example.org\r\nX-Injected: yes \x1b[2J\x07\u202e\x9b31m\ud800"
+    item = {
+        "paper": {"id": "2612.20001", "title": title, "summary": "Robotics\r\nSubject: hi\x1b]0;x\x07."},
+        "publishedAt": f"{day}T08:00:00.000Z",
+    }
+    message = fetched_and_sent(mail_workspace, smtp_server, json.dumps([item]).encode())
+    assert sorted(message.keys()) == sorted(
+        ["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "Auto-Submitted"]
+        + ["X-Digest-User", "MIME-Version", "Content-Type"]
+    )
+    assert "evil" not in message["Subject"] and message.get_all("Bcc") is None
+    text = message.get_body(("plain",)).get_content()
+    assert "Robotics Bcc: evil@example.org X-Injected: yes [2J31m" in text
+    assert not re.search(
+        r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]", text
+    )
