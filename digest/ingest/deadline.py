@@ -151,6 +151,9 @@ class _Body(httpx.SyncByteStream):
             self.stream.close()
 
 
+_REDIRECTS = (301, 302, 303, 307, 308)  # those httpx follows (its has_redirect_location)
+
+
 class Transport(httpx.BaseTransport):
     """httpx's HTTP/1.1 transport over ``deadline``'s network, through the proxy the
     environment names for the scheme (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``: as httpx
@@ -197,6 +200,12 @@ class Transport(httpx.BaseTransport):
         )
         with _as_httpx():
             answer = pool.handle_request(core)
+        if answer.status in _REDIRECTS and any(k.lower() == b"location" for k, _ in answer.headers):
+            with _as_httpx():  # httpx reads a redirect's body whole, unpacked and unlimited: unread
+                answer.stream.close()
+            unsent = (b"content-encoding", b"content-length", b"transfer-encoding")
+            headers = [(k, v) for k, v in answer.headers if k.lower() not in unsent]
+            return httpx.Response(answer.status, headers=headers, extensions=answer.extensions)
         return httpx.Response(
             answer.status, headers=answer.headers, stream=_Body(answer.stream), extensions=answer.extensions
         )

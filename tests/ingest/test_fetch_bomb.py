@@ -53,3 +53,27 @@ def test_a_compression_bomb_is_refused_holding_no_more_than_the_limit(workspace,
         bomb, said = peak_of_fetch(workspace)
     assert "s: failed: " in said and "larger than 10,485,760 bytes; refused" in said, said
     assert bomb - plain < 40, f"{bomb} MB at the bomb's fetch, {plain} MB at a plain one's"
+
+
+def test_a_redirect_whose_body_is_a_compression_bomb_is_followed_without_unpacking_it(workspace):
+    """httpx reads a redirect's body whole before following it, unpacked with no limit: a 302
+    whose body was 256 MB of spaces as gzip peaked near 300 MB. Nothing reads a redirect's
+    body: it is left unread now, and the redirect followed."""
+    routes = {
+        "/plain": Route(b"[]"),
+        "/old": Route(
+            packed(UNPACKED_MB, "gzip"),
+            status=302,
+            headers={"Content-Encoding": "gzip", "Location": "/plain"},
+        ),
+    }
+    source = "  - kind: url\n    name: s\n    url: {base}/%s\n"
+    original = workspace.config_path.read_text()
+    with LocalHttpServer(routes) as server:
+        configure(workspace, server, source % "plain")
+        plain, _ = peak_of_fetch(workspace)
+        workspace.config_path.write_text(original)
+        configure(workspace, server, source % "old")
+        moved, said = peak_of_fetch(workspace)
+    assert "s: empty: no papers" in said, said
+    assert moved - plain < 40, f"{moved} MB at the redirect's fetch, {plain} MB at a plain one's"
