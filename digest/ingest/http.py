@@ -339,9 +339,11 @@ def _unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
             first = False
             pieces.append(piece)
             raw = inflate.unconsumed_tail
+            if gzip and inflate.eof and not raw and inflate.unused_data.strip(b"\0"):  # RFC 1952's
+                raw, inflate = inflate.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)  # members
             if sum(map(len, pieces)) >= most:  # over the limit: the caller refuses it
                 break
-        if not raw and not pieces:
+        if not raw and not pieces:  # the end
             pieces.append(inflate.flush())
         return [p for p in pieces if p]
 

@@ -4,6 +4,7 @@ is told, and that what a server means is what is stored."""
 from __future__ import annotations
 
 import email.utils
+import gzip
 import json
 import re
 import subprocess
@@ -317,3 +318,17 @@ def test_the_same_day_fetched_again_with_a_corrected_abstract_says_the_first_is_
     with Store(workspace.root / "digest.db") as store:
         abstracts = sorted(p.abstract for p in store.papers())
     assert abstracts == ["We count probes without light.", "We map lattices with sparse probes."]
+
+
+def test_a_gzip_body_of_several_members_is_read_whole(workspace):
+    """A gzip body may be several members one after the other (RFC 1952; a server or a cache
+    that writes it in parts): only the first was read, and the rest dropped without a word."""
+    body = FEED.encode()
+    cut = body.index(b"<item>")
+    packed = gzip.compress(body[:cut]) + gzip.compress(body[cut:])
+    route = Route(packed, content_type="application/rss+xml", headers={"Content-Encoding": "gzip"})
+    with LocalHttpServer({"/rss": route}) as server:
+        done = fetch(workspace, server.url("/rss"))
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert done.stdout.startswith("feed: 1 paper"), done.stdout
+    assert not (workspace.root / "inbox" / "failed").exists()
