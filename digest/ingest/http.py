@@ -324,9 +324,10 @@ def _unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
     gzip = coding != "deflate"
     inflate = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
     first = not gzip  # deflate: zlib's format, or raw deflate as some servers send it (httpx's way)
+    fed = False  # whether any of the body came: one cut short is damaged, an empty one is not
 
     def unpack(raw: bytes, most: int) -> list[bytes]:
-        nonlocal inflate, first
+        nonlocal inflate, first, fed
         pieces = []
         while raw:
             try:
@@ -338,13 +339,15 @@ def _unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
                 continue
             first = False
             pieces.append(piece)
-            raw = inflate.unconsumed_tail
+            raw, fed = inflate.unconsumed_tail, True
             if gzip and inflate.eof and not raw and inflate.unused_data.strip(b"\0"):  # RFC 1952's
                 raw, inflate = inflate.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)  # members
             if sum(map(len, pieces)) >= most:  # over the limit: the caller refuses it
                 break
         if not raw and not pieces:  # the end
             pieces.append(inflate.flush())
+            if fed and not inflate.eof:
+                raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
         return [p for p in pieces if p]
 
     return unpack

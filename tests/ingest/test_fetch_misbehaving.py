@@ -332,3 +332,17 @@ def test_a_gzip_body_of_several_members_is_read_whole(workspace):
     assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
     assert done.stdout.startswith("feed: 1 paper"), done.stdout
     assert not (workspace.root / "inbox" / "failed").exists()
+
+
+def test_a_gzip_body_cut_short_is_said_as_not_decompressing(workspace):
+    """A gzip body whose end is missing though the answer came whole (its Content-Length met: a
+    cache that stored a cut body) was read as far as it went and the document blamed."""
+    packed = gzip.compress(FEED.encode())[:-60]
+    route = Route(packed, content_type="application/rss+xml", headers={"Content-Encoding": "gzip"})
+    with LocalHttpServer({"/rss": route}) as server:
+        url = server.url("/rss")
+        done = fetch(workspace, url)
+    compressed = "the server sent a compressed body (Content-Encoding: gzip) that does not decompress"
+    expected = f"feed: failed: {url}: {compressed} (incomplete or truncated stream) (after 2 attempts)\n"
+    assert done.stdout == expected, done.stdout + done.stderr
+    assert not (workspace.root / "inbox" / "failed").exists()
