@@ -3,7 +3,9 @@ digest another process holds: a process still connected to the database, or one 
 machine down: its session ended with it), whose message waits for its lease to end; a worker
 (`digest run`, a row of the workers table from its first pass on) or a `digest send`, which has
 none. Every digest process names its sessions after its id (digest.db.session_name), which
-pg_stat_activity shows to every role."""
+pg_stat_activity shows to every role; unless the URL's application_name or PGAPPNAME names them
+(digest.db keeps that name): then a holder's session cannot be found, and whether it is connected
+is not said (``connected`` None), rather than every holder called gone."""
 
 from __future__ import annotations
 
@@ -11,14 +13,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from digest.db import POSTGRESQL, session_name
+from digest.db import POSTGRESQL, session_name, worker_id
 from digest.store import QUEUED, Store, iso
 
 
 @dataclass(frozen=True)
 class LeaseHolder:
     id: str  # host:pid:token (digest.db.worker_id)
-    connected: bool  # a session of it on this database now: False, the process is gone
+    connected: bool | None  # a session of it on this database now: False, gone; None, not told
     worker: bool = True  # a worker's (`digest run`: in the workers table); False, a `digest send`'s
 
     @property
@@ -32,15 +34,22 @@ def lease_holders(store: Store, ids: Iterable[str]) -> dict[str, LeaseHolder]:
     if store.dialect != POSTGRESQL or not ids:
         return {}
     names = {session_name(i): i for i in ids}
+    own = store.db.execute("SELECT current_setting('application_name')").fetchone()[0]
+    if own != session_name(worker_id()):  # sessions named by the URL or PGAPPNAME: none found by id
+        return {i: LeaseHolder(i, None, i in _workers(store, ids)) for i in ids}
     rows = store.db.execute(
         "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() "
         f"AND application_name IN ({','.join('?' * len(names))})",
         tuple(names),
     ).fetchall()
     connected = {names[r[0]] for r in rows}
-    listed = store.db.execute(f"SELECT id FROM workers WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
-    workers = {r[0] for r in listed.fetchall()}
+    workers = _workers(store, ids)
     return {i: LeaseHolder(i, i in connected, i in workers) for i in ids}
+
+
+def _workers(store: Store, ids: list[str]) -> set[str]:
+    listed = store.db.execute(f"SELECT id FROM workers WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
+    return {r[0] for r in listed.fetchall()}
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ def held_by_others(store: Store, users: Sequence[str], me: str, at: dt.datetime)
 def held_note(held: Held, now: dt.datetime) -> str:
     """What `digest send` says of a message it leaves to its holder: who holds it, until when."""
     who = f"{held.user} <{held.recipient}>: the digest queued {utc_at(held.created_at, now)} is held by"
+    if held.holder.connected is None:
+        return f"{who} {held.holder.kind} {held.holder.id} {unknown(held.until, now)}"
     if not held.holder.connected:
         return (
             f"{who} {held.holder.kind} {held.holder.id}, which is gone (no session of it on the database: "
@@ -85,6 +96,15 @@ def held_note(held: Held, now: dt.datetime) -> str:
     return (
         f"{who} {held.holder.kind} {held.holder.id}, which sends it (its lease ends "
         f"{utc_at(held.until, now)}; then another worker or `digest send` does)"
+    )
+
+
+def unknown(until: dt.datetime, now: dt.datetime) -> str:
+    """Of a holder whose session cannot be found (sessions named by the URL or PGAPPNAME)."""
+    return (
+        f"until its lease ends {utc_at(until, now)}; then another worker or `digest send` sends it (whether "
+        "that process is still at work is not told: this database's sessions are named by the URL's "
+        "application_name or PGAPPNAME, not by digest)"
     )
 
 

@@ -24,7 +24,7 @@ from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.first import fetch_first, read_inbox
-from digest.daemon.lease_holders import LeaseHolder, held_by_others, held_note, lease_holders, utc_at
+from digest.daemon.lease_holders import LeaseHolder, held_by_others, held_note, lease_holders, unknown, utc_at
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock, worker_id
@@ -331,7 +331,12 @@ def describe_already(
         return f"already sent {_day_at(profile, entry.sent_at, now)}"
     held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
     holder = (holding or {}).get(entry.claimed_by or "")
-    if entry.status == QUEUED and held and holder is not None and not holder.connected:
+    if entry.status == QUEUED and held and holder is not None and holder.connected is None:
+        return (
+            f"already queued {_day_at(profile, entry.created_at, now)}; held by {holder.kind} "
+            f"{entry.claimed_by} {unknown(entry.claimed_until, now)}"
+        )
+    if entry.status == QUEUED and held and holder is not None and holder.connected is False:
         return (  # killed (its session ended with it): nobody sends it before its lease ends
             f"already queued {_day_at(profile, entry.created_at, now)}; held by {holder.kind} "
             f"{entry.claimed_by}, which is gone (no session of it on the database: killed, or its machine "
