@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -15,6 +17,41 @@ from jinja2 import (
 )
 
 from digest.errors import ConfigError
+
+
+def builtin_templates() -> Path:
+    """Inside an installed wheel: digest/templates; in a source checkout: ./templates."""
+    package = Path(__file__).resolve().parent.parent  # digest/
+    packaged = package / "templates"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "templates"
+
+
+class BuiltinTemplates(BaseLoader):
+    """The built-in templates (and the pages' scripts), read once, as :data:`BUILTIN` when this
+    module is imported: at the start of every command, `digest run` and `digest serve` before
+    their first pass or request. A `pip install` of another release replaces the files under a
+    running daemon or `digest serve`; it keeps the templates of the release it started with (a
+    later one's ask for values this one's code does not give), as it keeps its code, until
+    restarted (README, Upgrading)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        self.sources = {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in files}
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source = self.sources.get(template)
+        if source is None:
+            raise TemplateNotFound(template)
+        return source, str(self.folder / template), lambda: True  # never read again
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.sources)
+
+
+BUILTIN = BuiltinTemplates(builtin_templates())
 
 
 class UsersLoader(FileSystemLoader):
@@ -44,7 +81,7 @@ class UsersLoader(FileSystemLoader):
             ) from None
 
 
-def environment(*loaders: FileSystemLoader) -> Environment:
+def environment(*loaders: BaseLoader) -> Environment:
     """Jinja as the templates expect it: the first loader that has a template gives it."""
     return Environment(
         loader=ChoiceLoader(list(loaders)),

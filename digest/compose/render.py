@@ -20,7 +20,6 @@ from urllib.parse import quote_plus
 
 from jinja2 import (
     Environment,
-    FileSystemLoader,
     Template,
     TemplateError,
 )
@@ -30,7 +29,8 @@ from markupsafe import Markup
 from digest.compose.ascii_html import mail_html
 from digest.compose.inline import premailer_inline
 from digest.compose.inline_memo import InlineMemo
-from digest.compose.jinja_env import UsersLoader, environment
+from digest.compose.jinja_env import BUILTIN, UsersLoader, environment
+from digest.compose.jinja_env import builtin_templates as builtin_templates  # where they were
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.compose.template_errors import users_template_error
 from digest.config import Config
@@ -44,15 +44,6 @@ log = logging.getLogger(__name__)
 
 ABSTRACT_CHARS = 480  # abstracts longer than this are trimmed at a word, with a link to read on
 MAX_AUTHORS = 3  # more authors than this are shortened to the first three and "et al."
-
-
-def builtin_templates() -> Path:
-    """Inside an installed wheel: digest/templates; in a source checkout: ./templates."""
-    package = Path(__file__).resolve().parent.parent  # digest/
-    packaged = package / "templates"
-    if packaged.is_dir():
-        return packaged
-    return package.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,7 @@ class Renderer:
         ``cache_read``: where to read them, if elsewhere (digest.db.kept_beside)."""
         self.user_templates = user_templates
         loaders = [UsersLoader(str(user_templates))] if user_templates else []
-        self.env = environment(*loaders, FileSystemLoader(str(builtin_templates())))
+        self.env = environment(*loaders, BUILTIN)
         self.env.filters["day"] = format_day
         self.view: Callable[[Match], PaperView] = paper_view
         self.preinlined: PreInlined | None = None
@@ -195,7 +186,7 @@ class Renderer:
 
     @functools.cached_property
     def _builtin_env(self) -> Environment:
-        env = environment(FileSystemLoader(str(builtin_templates())))
+        env = environment(BUILTIN)
         env.filters["day"] = format_day
         return env
 

@@ -19,7 +19,7 @@ from zoneinfo import available_timezones
 
 from flask import Flask, Response, abort, g, redirect, request
 
-from digest.compose.render import builtin_templates
+from digest.compose.jinja_env import BUILTIN
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
@@ -271,7 +271,7 @@ def create_app(
     def asset(name: str) -> Response:
         if name not in ("prefs.js", "live.js"):
             abort(404)
-        js = (builtin_templates() / "web" / name).read_text(encoding="utf-8")
+        js = BUILTIN.sources[f"web/{name}"]  # the release's this process started with
         return Response(js, mimetype="text/javascript")
 
     @app.get("/u/<token>")

@@ -10,7 +10,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from digest.compose.render import builtin_templates
+from digest.compose.jinja_env import builtin_templates
 from digest.config import Config
 from digest.deliver.suppressions import Suppressions
 from digest.errors import StoreError

@@ -1,0 +1,97 @@
+"""A `digest serve` and a `digest run` started before `pip install` of another release keep
+running the release they started with until restarted (README, Upgrading), templates too: the
+install replaces the built-in templates under them, and a later release's template asks for
+values this release's code does not give. Here the package is laid out as a wheel installs it
+(digest/, digest/templates/) in a folder of the test's, its templates then rewritten as an
+install of a later release rewrites them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import digest
+from digest.compose.render import builtin_templates
+
+from conftest import SECRET, WebWorkspace
+
+LATER = ' data-release="{{ release_note }}"'  # a value only a later release's code gives
+
+
+def installed(site: Path) -> Path:
+    """This release laid out as pip installs it: site/digest, with its templates inside."""
+    package = site / "digest"
+    shutil.copytree(Path(digest.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    if not (package / "templates").is_dir():  # a source checkout: ./templates beside digest/
+        shutil.copytree(builtin_templates(), package / "templates")
+    return package / "templates"
+
+
+def later_release(templates: Path) -> None:
+    """What `pip install` of a later release leaves: its templates, which ask for a value more."""
+    for name, anchor in (("web/prefs.html.j2", "{% block body_attrs %}"), ("digest.html.j2", "<body")):
+        path = templates / name
+        text = path.read_text(encoding="utf-8")
+        assert anchor in text, name
+        path.write_text(text.replace(anchor, anchor + LATER, 1), encoding="utf-8")
+
+
+def test_a_running_serve_keeps_its_releases_templates_after_an_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    templates = installed(tmp_path / "site")
+    (tmp_path / "ws").mkdir()
+    ws = WebWorkspace(tmp_path / "ws", 2525)
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    env = {"PYTHONPATH": str(tmp_path / "site"), "DIGEST_TEST_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "serve", "--port", str(ws.port)],
+        cwd=ws.root,  # not the checkout: its digest/ is not imported
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        link = next(line.split()[-1] for line in proc.stdout if "/u/" in line)  # it serves
+        later_release(templates)  # `pip install` of a later release, before anyone opened a page
+        try:
+            with urllib.request.urlopen(link, timeout=30) as answer:
+                status, page = answer.status, answer.read().decode()
+        except urllib.error.HTTPError as e:
+            status, page = e.code, e.read().decode()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert status == 200, err[-2000:]
+    assert "ada@example.org" in page and "data-release" not in page
+
+
+def test_a_running_daemons_digests_keep_its_releases_templates_after_an_install(tmp_path):
+    """The daemon makes a Renderer each pass: one made after the install renders this release's."""
+    templates = installed(tmp_path / "site")
+    script = f"""
+import datetime as dt
+from pathlib import Path
+import digest.daemon.service  # what `digest run` imports as it starts
+from digest.compose.render import Renderer
+from digest.models import Digest, Interest, Profile
+text = Path({str(templates / "digest.html.j2")!r})
+text.write_text(text.read_text().replace("<body", "<body" + {LATER!r}, 1))
+ada = Profile(user="ada", email="ada@example.org", interests=(Interest("agents"),))
+html = Renderer().render(Digest(ada, (), dt.date(2026, 12, 5))).html
+assert "data-release" not in html, html
+print("rendered")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "rendered", done.stderr[-2000:]
