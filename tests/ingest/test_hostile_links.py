@@ -98,3 +98,22 @@ def test_a_title_with_line_breaks_and_control_characters_injects_no_header_and_r
     assert not re.search(
         r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]", text
     )
+
+
+def test_a_link_whose_scheme_is_in_capitals_is_kept_with_its_scheme_lowered(mail_workspace, smtp_server):
+    # RFC 3986 3.1: a scheme is case-insensitive; "HTTPS://github.com/a/b" is a real link
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    item = {
+        "paper": {
+            "id": "2612.30001",
+            "title": "Robotics with a link in capitals",
+            "summary": "An invented abstract about robotics.",
+            "githubRepo": "HTTPS://github.com/Lab/Robots",
+            "projectPage": "Http://example.org/Robots",
+        },
+        "publishedAt": f"{day}T08:00:00.000Z",
+    }
+    message = fetched_and_sent(mail_workspace, smtp_server, json.dumps([item]).encode())
+    text = message.get_body(("plain",)).get_content()
+    links = re.findall(r"^ *(?:Code|Project page): (\S*)", text, re.MULTILINE)
+    assert links == ["https://github.com/Lab/Robots", "http://example.org/Robots"]

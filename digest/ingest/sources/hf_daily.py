@@ -100,15 +100,19 @@ _NOT_IN_URL = frozenset('"<>\\`')
 
 def _url(value: Any) -> str | None:
     """An http(s) URL with no space, line break or other control character (a link, not text),
-    and none of the characters a URL never holds that quote or open markup (_NOT_IN_URL)."""
+    and none of the characters a URL never holds that quote or open markup (_NOT_IN_URL). The
+    scheme is case-insensitive (RFC 3986, 3.1): "HTTPS://..." is kept, its scheme lowered."""
+    if not isinstance(value, str):
+        return None
+    scheme, sep, rest = value.partition("://")
     if (
-        isinstance(value, str)
-        and value.startswith(("https://", "http://"))
+        sep
+        and scheme.lower() in ("https", "http")
         and " " not in value
         and clean(value) == value  # what clean() would drop or fold: a space, a control character
         and _NOT_IN_URL.isdisjoint(value)
     ):
-        return value
+        return f"{scheme.lower()}://{rest}"
     return None
 
 
