@@ -224,3 +224,28 @@ def test_without_javascript_a_decimal_comma_in_a_weight_is_refused_by_the_server
         assert page.locator("[name=weight]").last.input_value() == "0,5"  # shown back as typed
         context.close()
     assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
+
+
+def test_papers_at_most_is_limited_alike_by_the_page_the_server_and_the_readme(web_workspace, browser):  # noqa: F811
+    # The profile's check (models.Profile.max_papers: Int(1, 1000)) is the truth; the page's field and
+    # the README say the same limit.
+    path = web_workspace.profile("ada", PROFILE)
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "more than 1000 papers" in " ".join(readme.split())
+    with web_workspace.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        field = page.locator("#max_papers")
+        assert field.get_attribute("max") == "1000"
+        field.fill("1001")
+        assert field.evaluate("e => e.validity.rangeOverflow")
+        page.evaluate("document.querySelector('form').noValidate = true")  # what the server says of it
+        with page.expect_navigation():
+            page.click("#save")
+        assert "must be a whole number from 1 to 1000, got 1001" in page.locator("#errors").inner_text()
+        page.locator("#max_papers").fill("1000")
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        page.close()
+    assert yaml.safe_load(path.read_text())["max_papers"] == 1000
