@@ -60,8 +60,10 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
     """Register the unsubscribe pages on ``app``."""
 
     def show(token: str, profile: object, done: bool = False, back: bool = False) -> Response:
-        """The page: ``profile`` None when its file cannot be read (then it names no address)."""
+        """The page: ``profile`` None when its file cannot be read (then it names no address); after
+        a POST, its heading takes the focus (what happened)."""
         context = {"token": token, "csrf": g.form_token, "profile": profile, "done": done, "back": back}
+        context["posted"] = request.method == "POST"
         return parts.page("unsubscribe.html.j2", **context)
 
     @app.get("/u/<token>/unsubscribe")
