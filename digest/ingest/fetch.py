@@ -36,10 +36,10 @@ from digest.ingest.charset import not_utf8
 from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
+from digest.ingest.left_out import said as said_left_out
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
-from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
 
@@ -261,27 +261,9 @@ def _take(
     )
     if result.other_abstracts:  # a corrected abstract: the first is kept (README, "Sources")
         detail += f"; {result.other_abstracts} known with another abstract: kept the first"
-    detail += repeats_said(again) + _skipped(listing, source, url, saved, say_failure) + moved
+    detail += repeats_said(again) + said_left_out(listing, source, url, saved, say_failure) + moved
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
-
-
-def _skipped(
-    listing: Listing, source: SourceConfig, url: str, saved: Path | None, say_failure: bool = True
-) -> str:
-    """What the fetch record says of the items left out; the log names each, with why (without
-    ``say_failure``, only when they are more than the record names: the caller's line says them)."""
-    reasons = [r.removeprefix(f"{listing.source}: ") for r in listing.skipped]
-    for reason in reasons if say_failure or len(reasons) > NAMED else ():
-        log.warning("fetched from %s (%s): left out %s (the document: %s)", source.name, url, reason, saved)
-    if not reasons:
-        return ""
-    more = f"; and {len(reasons) - NAMED} more (the log names each)" if len(reasons) > NAMED else ""
-    items = "item" if len(reasons) == 1 else "items"
-    return f"; {len(reasons)} unreadable {items} left out: " + "; ".join(reasons[:NAMED]) + more
-
-
-NAMED = 3  # the items left out that a fetch's record (and `digest fetch`'s line) names
 
 
 def fetch_all(
