@@ -47,6 +47,7 @@ class Listing:
     sha256: str  # of the content: the same dump ingested twice is recognised
     format: str = "trending"  # the reader that read it: trending | hf_daily | arxiv_atom | arxiv_rss
     skipped: tuple[str, ...] = ()  # why each unreadable item was left out (a fetched feed's only)
+    unlinked: tuple[str, ...] = ()  # a kept item's links left out, with why (never refuses a dump)
 
 
 @dataclass(frozen=True, slots=True)

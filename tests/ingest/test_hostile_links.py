@@ -117,3 +117,39 @@ def test_a_link_whose_scheme_is_in_capitals_is_kept_with_its_scheme_lowered(mail
     text = message.get_body(("plain",)).get_content()
     links = re.findall(r"^ *(?:Code|Project page): (\S*)", text, re.MULTILINE)
     assert links == ["https://github.com/Lab/Robots", "http://example.org/Robots"]
+
+
+def test_digest_fetch_names_the_links_it_left_out_of_the_papers_it_kept(mail_workspace):
+    # as it names the items it left out whole: up to three on its line, the others counted and logged
+    ws = mail_workspace
+    env = {**os.environ, "DIGEST_CONFIG": str(ws.config_path)}
+    document = papers_json(dt.datetime.now(dt.UTC).date())
+    with LocalHttpServer({"/api/daily_papers": Route(document)}) as server:
+        configure(ws, server, HF)
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "fetch"], env=env, capture_output=True, text=True
+        )
+    assert done.returncode == 0, done.stderr
+    line = " ".join(done.stdout.split())
+    assert (
+        "; 10 items kept without a link: item 1: paper.githubRepo 'javascript:alert(1)' "
+        "(not an http(s) URL); "
+        "item 2: paper.githubRepo 'JaVaScRiPt:alert(1)' (not an http(s) URL) and paper.projectPage "
+        "'JaVaScRiPt:alert(1)' (not an http(s) URL); item 3: paper.githubRepo "
+        "'data:text/html,<script>alert(1)</script>' (not an http(s) URL) and paper.projectPage "
+        "'data:text/html,<script>alert(1)</script>' (not an http(s) URL); and 7 more (the log names each)"
+    ) in line
+    logged = [x for x in done.stderr.splitlines() if "left out a link of item" in x]
+    assert (
+        len(logged) == 10
+        and "item 10: paper.githubRepo 'https://example.org/a\\nb' (holds a space" in logged[9]
+    )
+
+
+def test_a_dump_in_the_inbox_whose_links_are_left_out_is_not_refused(mail_workspace):
+    ws = mail_workspace
+    ws.dump("daily.json", papers_json(dt.datetime.now(dt.UTC).date()))
+    result = ws.cli("ingest")
+    assert result.exit_code == 0, result.output
+    assert not list((ws.config.inbox / "failed").glob("*"))
+    assert len(list((ws.config.inbox / "processed").glob("*.json"))) == 1

@@ -11,6 +11,7 @@ thumbnails, comments, who submitted it, the media and organization fields.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -41,15 +42,19 @@ def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
         raise DumpError(f"{path}:1: expected the array of daily papers but found an object{hint}")
     if not isinstance(data, list):
         raise DumpError(f"{path}:1: expected the array of daily papers, found {type(data).__name__}")
-    entries, skipped = [], []
+    entries, skipped, unlinked = [], [], []
     for n, item in enumerate(data, 1):
         try:
             entries.append(_entry(item, n, path))
         except ItemError as e:
             skipped.append(str(e))
+            continue
+        if refused := _links_refused(item["paper"]):
+            unlinked.append(f"{path}: item {n}: " + " and ".join(refused))
     days = [_day(item.get("publishedAt")) for item in data if isinstance(item, dict)]
     day = most_common(days) or mtime.date()
-    return Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))  # type: ignore[arg-type]
+    listing = Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))  # type: ignore[arg-type]
+    return dataclasses.replace(listing, unlinked=tuple(unlinked))
 
 
 def _entry(item: Any, n: int, path: Path) -> Entry:
@@ -102,18 +107,35 @@ def _url(value: Any) -> str | None:
     """An http(s) URL with no space, line break or other control character (a link, not text),
     and none of the characters a URL never holds that quote or open markup (_NOT_IN_URL). The
     scheme is case-insensitive (RFC 3986, 3.1): "HTTPS://..." is kept, its scheme lowered."""
-    if not isinstance(value, str):
+    if _why_not_url(value) is not None:
         return None
-    scheme, sep, rest = value.partition("://")
-    if (
-        sep
-        and scheme.lower() in ("https", "http")
-        and " " not in value
-        and clean(value) == value  # what clean() would drop or fold: a space, a control character
-        and _NOT_IN_URL.isdisjoint(value)
-    ):
-        return f"{scheme.lower()}://{rest}"
+    scheme, _, rest = value.partition("://")
+    return f"{scheme.lower()}://{rest}"
+
+
+def _why_not_url(value: Any) -> str | None:
+    """Why ``value`` is no link (:func:`_url`); None if it is one."""
+    if not isinstance(value, str):
+        return f"must be text, got {type(value).__name__}"
+    scheme, sep, _ = value.partition("://")
+    if not sep or scheme.lower() not in ("https", "http"):
+        return "not an http(s) URL"
+    if " " in value or clean(value) != value:  # what clean() would drop or fold
+        return "holds a space or a control character"
+    if odd := sorted(_NOT_IN_URL.intersection(value)):
+        return "holds " + ", ".join(map(repr, odd)) + ", never in a URL"
     return None
+
+
+def _links_refused(paper: dict[str, Any]) -> list[str]:
+    """The code and project links of a kept paper left out, each with why (none, an empty one: none)."""
+    said = []
+    for key in ("githubRepo", "projectPage"):
+        value = paper.get(key)
+        if value not in (None, "") and (why := _why_not_url(value)) is not None:
+            shown = f" {value[:80] + ('...' if len(value) > 80 else '')!r}" if isinstance(value, str) else ""
+            said.append(f"paper.{key}{shown} ({why})")
+    return said
 
 
 def _day(value: Any) -> dt.date | None:
