@@ -64,8 +64,8 @@ def add_preview_routes(
             return json_answer({"ok": False, "errors": PREVIEW_REPAIR}, 503)
         except ProfileError as e:  # the fields it names marked by the page, as a refused save's are
             said = public_error(e, path)
-            invalid = list(field_errors(said, [k for k, _ in edit.interests]))
-            return json_answer({"ok": False, "errors": said, "invalid": invalid})
+            named = field_errors(said, [k for k, _ in edit.interests])  # each said next to its field
+            return json_answer({"ok": False, "errors": said, "invalid": list(named), "said": named})
         return json_answer(
             {
                 "ok": True,

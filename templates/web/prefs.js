@@ -69,7 +69,7 @@
       return;
     }
     if (mine !== seq || expired || away) return;  // an older answer arriving late, or after the link's end
-    mark(data.invalid || []);
+    mark(data.invalid || [], data.ok || data.said ? data.said || {} : null);
     if (!data.ok) {
       errorsBox.textContent = data.errors;
       errorsBox.hidden = false;
@@ -97,10 +97,29 @@
     }
     return row ? row.querySelector(`[name=${part}]`) : null;
   }
-  function mark(names) {
+  // What the errors say of each field (``said``) is said next to it too, where a refused save's
+  // page says it (its said_of): in the field's row or label, else after the field (or its label).
+  // ``said`` null (the preview unavailable): the words next to the fields are left as they are.
+  function mark(names, said) {
     for (const field of marked) { field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby"); }
-    marked = names.map(named).filter(Boolean);
-    for (const field of marked) { field.setAttribute("aria-invalid", "true"); field.setAttribute("aria-describedby", "preview-errors"); }
+    if (said) for (const old of form.querySelectorAll(".field-error")) old.remove();
+    marked = [];
+    names.forEach((name, i) => {
+      const field = named(name);
+      if (!field) return;
+      marked.push(field);
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", "preview-errors");
+      if (!said || !said[name]) return;
+      const note = document.createElement("span");
+      note.className = "field-error";
+      note.id = `live-said-${i}`;
+      note.setAttribute("aria-hidden", "true");  // read through the field's description
+      note.textContent = said[name];
+      const within = field.closest(".row, .grid label");
+      if (within) within.append(note); else (field.closest("label.check") || field).after(note);
+      field.setAttribute("aria-describedby", `${note.id} preview-errors`);
+    });
   }
 
   function changed() {

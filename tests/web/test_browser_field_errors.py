@@ -45,3 +45,27 @@ def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, s
         # its name is still its label (the message beside it describes it, not names it)
         assert field.aria_snapshot().startswith('- combobox "Time zone" [invalid]')
         context.close()
+
+
+def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(web_workspace, browser):  # noqa: F811
+    web_workspace.with_ada(PROFILE)
+    with web_workspace.serve() as base:
+        context = browser.new_context(viewport={"width": 375, "height": 700})
+        page = context.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        field = page.locator("#timezone")
+        field.fill("Europe/Londn")  # not saved: the preview refuses it
+        said = page.get_by_text(SAID, exact=True)
+        said.wait_for()
+        field.scroll_into_view_if_needed()
+        assert said.is_visible() and page.locator("#preview-errors").is_visible()  # said there too
+        below = said.bounding_box()["y"] - (field.bounding_box()["y"] + field.bounding_box()["height"])
+        assert 0 <= below < 24  # right under the field, as a refused save's page says it
+        described = field.get_attribute("aria-describedby").split()
+        assert said.get_attribute("id") in described and "preview-errors" in described
+        assert field.aria_snapshot().startswith('- combobox "Time zone" [invalid]')
+        field.fill("Europe/London")  # taken: unsaid
+        said.wait_for(state="detached")
+        assert page.locator(".field-error").count() == 0
+        assert field.get_attribute("aria-invalid") is None
+        context.close()

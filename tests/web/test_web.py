@@ -126,7 +126,12 @@ def test_preview_of_an_unsaved_edit_and_the_version_changes(site):
     r = client.post(f"/u/{ada}/preview", data=form(signer, ada))
     assert r.json["count"] == 1 and "Robotics</mark> Today" in r.json["html"]
     bad = client.post(f"/u/{ada}/preview", data=form(signer, ada, weight=["heavy"]))
-    assert bad.json == {"ok": False, "errors": bad.json["errors"], "invalid": ["weight:robotics"]}
+    assert bad.json == {
+        "ok": False,
+        "errors": bad.json["errors"],
+        "invalid": ["weight:robotics"],
+        "said": {"weight:robotics": "weight 'heavy' is not a positive number up to 100"},
+    }
     assert "interests.robotics: weight 'heavy' is not a positive number" in bad.json["errors"]
     assert client.get(f"/u/{ada}/version").json == before
     ws.dump("day2.txt", make_dump("Mar 15", [("More Robotics", "Robots again.")]))
