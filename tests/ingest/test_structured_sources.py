@@ -210,3 +210,15 @@ def test_a_feed_whose_declaration_names_another_encoding_than_its_utf8_bytes_kee
         "Ölçü and señal.",
         ("Zoë Ångström",),
     )
+
+
+def test_the_daily_papers_json_is_read_as_the_text_it_is_entities_included(tmp_path):
+    # Test-only: sound as found. The API's JSON strings are plain text (arXiv's abstract, its line
+    # breaks and quotes as they are: "\"hallucinations\""), never HTML: "&amp;" in one is what the
+    # authors wrote (a paper on HTML escaping), kept as typed and escaped once where it is shown.
+    item = {
+        "paper": {"id": "2612.40001", "title": "Why &amp; is not & in <b>HTML</b>", "summary": 'Say "&lt;".'}
+    }
+    listing = parse_dump(json.dumps([item]).encode(), tmp_path / "d.json", dt.datetime(2026, 12, 5))
+    (entry,) = listing.entries
+    assert (entry.title, entry.abstract) == ("Why &amp; is not & in <b>HTML</b>", 'Say "&lt;".')
