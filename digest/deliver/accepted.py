@@ -96,8 +96,9 @@ def mark_accepted(
 
 
 def _same(a: Accepted, msg: OutboxMessage) -> bool:
-    """Is ``msg`` (at the note's outbox id) the message the server accepted, as far as the note
-    tells (it keeps no Message-ID)? Its reader's: a database replaced (a fresh one, a copy
-    restored) numbers its own messages from 1 again, and the note would record another reader's,
-    never sent, as sent."""
-    return (msg.user, msg.recipient) == (a.user, a.recipient)
+    """Is ``msg`` (at the note's outbox id) the message the server accepted? A database replaced (a
+    fresh one, a copy restored) numbers its own messages from 1 again, and the note would record
+    another message, never sent, as sent: its Message-ID tells, or, in a note an earlier release
+    wrote (no Message-ID), its reader (the same reader's next digest there is not told apart)."""
+    same = (msg.user, msg.recipient) == (a.user, a.recipient)
+    return same and (not a.message_id or msg.message_id == a.message_id)

@@ -27,7 +27,7 @@ def stop_delivery(
     """Recording a batch failed: note what the server accepted, and stop the pass, loudly."""
     error = _ended_by(error, unrecorded)
     accepted = [
-        Accepted(msg.id, msg.user, msg.recipient, result.reply, at)
+        Accepted(msg.id, msg.user, msg.recipient, result.reply, at, msg.message_id)
         for msg, result, at in batch
         if result is not None and result.ok
     ]

@@ -22,7 +22,6 @@ Not with PostgreSQL: its workers may run on other machines, which could not read
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import json
 import logging
@@ -33,7 +32,7 @@ from pathlib import Path
 from digest.db import SQLITE, is_postgres, real_file, sidecar
 from digest.deliver.accepted import mark_accepted
 from digest.deliver.outbox import Outbox
-from digest.deliver.unrecorded import Accepted
+from digest.deliver.unrecorded import Accepted, from_note, noted
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -71,11 +70,7 @@ class Journal:
 
     def note(self, accepted: Accepted) -> None:
         """One accepted message, appended in one write (raises OSError: a full disk)."""
-        line = json.dumps(
-            {"outbox_id": accepted.outbox_id, "user": accepted.user, "recipient": accepted.recipient,
-             "reply": accepted.reply, "at": accepted.at.isoformat()},
-            ensure_ascii=True,
-        )  # fmt: skip
+        line = json.dumps(noted(accepted), ensure_ascii=True)
         data = ("\n" + line).encode("ascii")  # a line cut by a failed write ends where the next begins
         if os.write(self.fd, data) != len(data):
             raise OSError(f"{self.path}: short write")
@@ -97,17 +92,8 @@ def read(path: Path) -> list[Accepted]:
         if not line:
             continue
         try:
-            item = json.loads(line)
-            found.append(
-                Accepted(
-                    int(item["outbox_id"]),
-                    str(item["user"]),
-                    str(item["recipient"]),
-                    str(item["reply"]),
-                    dt.datetime.fromisoformat(item["at"]),
-                )  # fmt: skip
-            )
-        except (KeyError, TypeError, ValueError):
+            found.append(from_note(json.loads(line)))
+        except (AttributeError, KeyError, TypeError, ValueError):
             log.warning("%s, line %d: not a whole entry (left out)", path, number)
     return found
 

@@ -264,7 +264,7 @@ class Line:
         accepted = [one for one in self.held if one[1].ok]
         try:
             for m, result, at in accepted:
-                run.journal.note(Accepted(m.id, m.user, m.recipient, result.reply, at))  # type: ignore[union-attr]
+                run.journal.note(Accepted(m.id, m.user, m.recipient, result.reply, at, m.message_id))  # type: ignore[union-attr]
         except OSError as e:
             stop_delivery(run.outbox.store, run.unrecorded, list(self.held), e)  # raises
         self.held = [one for one in self.held if not one[1].ok]

@@ -51,6 +51,25 @@ class Accepted:
     recipient: str
     reply: str
     at: dt.datetime
+    # the message the server accepted, as the outbox has it: '' in a note an earlier release wrote
+    message_id: str = ""
+
+
+def noted(a: Accepted) -> dict:
+    """One entry of the note, or of a pass's journal (digest.deliver.journal)."""
+    return {
+        "outbox_id": a.outbox_id, "user": a.user, "recipient": a.recipient, "message_id": a.message_id,
+        "reply": a.reply, "at": a.at.isoformat(),
+    }  # fmt: skip
+
+
+def from_note(item: dict) -> Accepted:
+    """An entry of the note or a journal (KeyError, TypeError, ValueError: not a whole one); one
+    an earlier release wrote has no Message-ID."""
+    return Accepted(
+        int(item["outbox_id"]), str(item["user"]), str(item["recipient"]), str(item["reply"]),
+        dt.datetime.fromisoformat(item["at"]), str(item.get("message_id") or ""),
+    )  # fmt: skip
 
 
 class Unrecorded:
@@ -143,11 +162,8 @@ class Unrecorded:
             raw += items if isinstance(items, list) else []
         for item in raw:
             try:
-                a = Accepted(
-                    int(item["outbox_id"]), str(item["user"]), str(item["recipient"]), str(item["reply"]),
-                    dt.datetime.fromisoformat(item["at"]),
-                )  # fmt: skip
-            except (KeyError, TypeError, ValueError):
+                a = from_note(item)
+            except (AttributeError, KeyError, TypeError, ValueError):
                 continue
             found.setdefault(a.outbox_id, a)
         return [found[k] for k in sorted(found)]
@@ -160,11 +176,7 @@ class Unrecorded:
             return self._write(self.entries())
 
     def _write(self, accepted: list[Accepted]) -> bool:
-        items = [
-            {"outbox_id": a.outbox_id, "user": a.user, "recipient": a.recipient, "reply": a.reply,
-             "at": a.at.isoformat()}
-            for a in accepted
-        ]  # fmt: skip
+        items = [noted(a) for a in accepted]
         text = json.dumps(items, indent=1) + "\n"
         try:
             write_atomic(self.path, text)

@@ -2,8 +2,8 @@
 outbox id. A database replaced meanwhile (a fresh one, a copy restored) numbers its messages from 1
 again: the next `digest send` recorded as sent ("recorded 1 digest(s) the server had accepted
 before delivery stopped") the message now at that id, bob's digest, queued and never sent, so bob
-never got it. A message is recorded only if it is its reader's, as the note has it (the note
-keeps no Message-ID: ada's next digest at that number is not told apart)."""
+never got it. A message is recorded only if it is its reader's, as the note has it (and has the
+noted Message-ID: test_unrecorded_message_id)."""
 
 from __future__ import annotations
 
