@@ -86,6 +86,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
     from digest.daemon.fetching import RETRY_FAILED, due_now
+    from digest.daemon.lease_holders import utc_at
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
@@ -199,6 +200,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         elif o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do; why, below
             again = f"the daemon's pass tries it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, "
             again = "" if GONE in o.detail else again  # a 410: at its times, as its detail says
+            if o.retry_at is not None and o.retry_at > now + RETRY_FAILED:  # not asked before (is_due)
+                again = (
+                    "the server asks to wait (Retry-After): the daemon's pass tries it again "
+                    f"{utc_at(o.retry_at, now)} if its readers still wait for it then, else at its next "
+                    "fetch time; "
+                )
             click.secho(
                 f"{o.source}: not fetched, so these digests go without it ({again}`digest fetch` now):\n"
                 f"  {o.said}{bug(o)}",

@@ -58,6 +58,7 @@ class FetchOutcome:
     new_papers: int = 0
     bug: bool = False  # failed on a reader's bug (ReaderBug), not a bad document
     stopped: bool = False  # given up before its answer (SIGTERM, Ctrl-C): not an attempt, due again
+    retry_at: dt.datetime | None = None  # failed: the server asked not to be asked before (Retry-After)
 
     @property
     def said(self) -> str:
@@ -360,7 +361,7 @@ def _record(
         sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
         db.execute(sql, (url, source.name))  # its names before stay (a source renamed)
     log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
-    return FetchOutcome(source.name, url, outcome, detail, saved)
+    return FetchOutcome(source.name, url, outcome, detail, saved, retry_at=retry_at)
 
 
 def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:

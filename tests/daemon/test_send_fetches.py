@@ -15,9 +15,10 @@ from daemon_processes import another_worker_at, workers_share
 from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
 
 from digest.config import load_config
+from digest.daemon.lease_holders import utc_at
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
-from digest.demo.http_server import LocalHttpServer
+from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.fetch import fetch_all
 from digest.ingest.http import Http
 from digest.store import Store
@@ -158,3 +159,32 @@ def test_a_preview_says_send_of_one_reader_does_not_fetch_a_source_due_for_anoth
         sent = digest(ws, "send", "--user", "cy")  # as the note says: cy's digest goes without them
         assert sent.returncode == 0 and "fetched first" not in sent.stdout, sent.stdout + sent.stderr
         assert len(server.requests) == asked
+
+
+def test_a_source_whose_server_asks_for_an_hour_is_said_tried_again_then(mail_workspace, smtp_server):
+    """A 503 with "Retry-After: 3600": the line said "the daemon's pass tries it again in 15 minutes",
+    where the pass asks it no sooner than the server's hour (is_due), if at all that period."""
+    HF, RSS, configure, hf_and_feed = fetch_the_sources()
+    ws = mail_workspace
+    routes = hf_and_feed()
+    routes["/api/daily_papers"] = Route(b"busy", status=503, headers={"Retry-After": "3600"})
+    with LocalHttpServer(routes) as server:
+        configure(ws, server, HF, RSS)
+        cy_due_soon(ws)
+        before = dt.datetime.now(dt.UTC)
+        sent = digest(ws, "send")
+    assert "1 paper  sent" in sent.stdout, sent.stdout + sent.stderr
+    lines = sent.stderr.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if line.startswith("hf_daily: not fetched")]
+    assert "15 minutes" not in lines[at], sent.stderr
+    hour = [before.replace(microsecond=0) + dt.timedelta(seconds=3600 + s) for s in range(60)]
+    assert any(
+        lines[at]
+        == (
+            "hf_daily: not fetched, so these digests go without it (the server asks to wait (Retry-After): "
+            f"the daemon's pass tries it again {utc_at(t, before)} if its readers still wait for it then, "
+            "else at its next fetch time; `digest fetch` now):"
+        )
+        for t in hour  # the server's hour from the send's clock, a second or more after `before`
+    ), sent.stderr
+    assert "the server asks to wait 3600 s (Retry-After)" in lines[at + 1], sent.stderr
