@@ -103,7 +103,8 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print a JSON array, best first (with --next, each row's in_next_digest: in the digest or not).",
+    help="Print a JSON array, best first (with --next, each row's in_next_digest: in the digest or not; "
+    "false for all of a paused or suppressed reader's, whom `digest send` sends nothing).",
 )
 @click.option(
     "--limit",
@@ -148,13 +149,13 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     profile = load_profile(config, user)
     # the archive's keyword ranking only reads (it works on a read-only disk); --next keeps
     # the collection's counts up to date and semantic matching keeps embeddings: they write
-    first = False  # --next for a reader who never had a digest
+    first = stopped = False  # --next for a reader who never had a digest; one sent nothing
     with Store(config.database, readonly=not next_only and config.semantic is None) as store:
         if next_only:  # a renamed file not carried over yet: from the old name's history, as sent
             profile, name = with_history(config, store, profile, now := now_utc(), its_file=True)
             history = replace(profile, user=name)
             matches = rank_next(store, history, now, limit or profile.max_papers, config)
-            say_stopped(store, profile, user, name)  # paused, suppressed: as `digest preview` says it
+            stopped = say_stopped(store, profile, user, name)  # paused, suppressed: as `digest preview` says
             # a new reader: the latest listing (a first digest held or refused: after it, as their next)
             first = store.previous_digest_through(history.user) is None
         else:
@@ -173,8 +174,9 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
                     {"keyword": h.keyword, "field": h.field, "start": h.start, "end": h.end}
                     for h in m.all_hits
                 ],
-                # --next: whether the next digest holds it (its first max_papers), as the text's line says
-                **({"in_next_digest": i < profile.max_papers} if next_only else {}),
+                # --next: whether the next digest holds it (its first max_papers), as the text's line
+                # says; none for a reader `send` sends nothing (paused, suppressed: said on stderr)
+                **({"in_next_digest": i < profile.max_papers and not stopped} if next_only else {}),
             }
             for i, m in enumerate(matches)
         ]

@@ -169,3 +169,22 @@ def test_a_saved_404_names_the_sources_key_as_the_config_is_now(workspace):
     assert line.endswith(
         f"404 Not Found; check the source's url: sources[1].url in {workspace.config_path}"
     ), line
+
+
+def test_rank_next_json_of_a_paused_reader_marks_no_row_in_the_next_digest(workspace):
+    """A paused reader: `digest send` sends them nothing (said on stderr), but `rank ada --next
+    --json` marked their first max_papers rows "in_next_digest": true, which a script reading
+    stdout took for what ada gets. None is now; the note stays."""
+    workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    profile = "email: ada@example.org\ninterests: [spiking neural networks]\nmax_papers: 2\n"
+    workspace.profile("ada", profile + "paused: true\n")
+    assert workspace.cli("ingest").exit_code == 0
+    command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "rank", "ada"]
+    ranked = subprocess.run([*command, "--next", "--limit", "3", "--json"], capture_output=True, text=True)
+    assert ranked.returncode == 0, ranked.stderr
+    rows = json.loads(ranked.stdout)
+    assert [row["in_next_digest"] for row in rows] == [False, False, False], rows  # was: True, True, False
+    assert "note: ada is paused: `digest send` sends them nothing." in ranked.stderr
+    workspace.profile("ada", profile)  # resumed: the digest's rows marked again
+    ranked = subprocess.run([*command, "--next", "--limit", "3", "--json"], capture_output=True, text=True)
+    assert [row["in_next_digest"] for row in json.loads(ranked.stdout)] == [True, True, False]
