@@ -16,7 +16,7 @@ from conftest import postgres_database
 
 OWN = """
 import sys
-from digest.db import worker_id
+from digest.worker_ids import worker_id
 from digest.store import Store
 with Store(sys.argv[1]) as store:
     row = store.db.execute("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
@@ -83,7 +83,7 @@ HOLD = """
 import datetime as dt, socket, sys
 socket.sethostname(sys.argv[2])
 from digest.daemon.claims import heartbeat, singleton
-from digest.db import worker_id
+from digest.worker_ids import worker_id
 from digest.store import Store
 with Store(sys.argv[1]) as store, singleton(store, "fetch") as mine:
     if sys.argv[3:]:  # noted in the workers table, as a worker's pass notes itself

@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from digest.daemon.speaking import FROZEN_AFTER, speaks
-from digest.db import POSTGRESQL, lock_key, session_worker
+from digest.db import POSTGRESQL, lock_key
 from digest.store import Store
+from digest.worker_ids import session_worker
 
 DUTIES = ("fetch", "ingest")  # the duties one worker at a time does (first.fetch_first, read_inbox)
 

@@ -2,7 +2,7 @@
 digest another process holds: a process still connected to the database, or one gone (killed, its
 machine down: its session ended with it), whose message waits for its lease to end; a worker
 (`digest run`, a row of the workers table from its first pass on) or a `digest send`, which has
-none. Every digest process names its sessions after its id (digest.db.session_name), which
+none. Every digest process names its sessions after its id (digest.worker_ids.session_name), which
 pg_stat_activity shows to every role; unless the URL's application_name or PGAPPNAME names them
 (digest.db keeps that name): then a holder's session cannot be found, and whether it is connected
 is not said (``connected`` None), rather than every holder called gone."""
@@ -13,13 +13,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from digest.db import POSTGRESQL, session_name, worker_id
+from digest.db import POSTGRESQL
 from digest.store import QUEUED, Store, iso
+from digest.worker_ids import session_name, worker_id
 
 
 @dataclass(frozen=True)
 class LeaseHolder:
-    id: str  # host:pid:token (digest.db.worker_id)
+    id: str  # host:pid:token (digest.worker_ids.worker_id)
     connected: bool | None  # a session of it on this database now: False, gone; None, not told
     worker: bool = True  # a worker's (`digest run`: in the workers table); False, a `digest send`'s
 

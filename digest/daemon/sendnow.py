@@ -27,7 +27,7 @@ from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.lease_holders import LeaseHolder, held_by_others, held_note, lease_holders, unknown, utc_at
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
-from digest.db import POSTGRESQL, wall_clock, worker_id
+from digest.db import POSTGRESQL, wall_clock
 from digest.deliver.accepted import record_accepted
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
@@ -47,6 +47,7 @@ from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
 from digest.slots import day_begins, period_done, send_period, served_before_its_time, slot_on
 from digest.store import FAILED, QUEUED, SENT, Store
+from digest.worker_ids import worker_id
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from digest.daemon.pass_said import describe, say_faults
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import TickReport, run_once
 from digest.daemon.unbuilt import UnbuiltSaid
-from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, shown, wall_clock, worker_id
+from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.deliver.senders import check_transport
 from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
@@ -42,6 +42,7 @@ from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.store import Store
+from digest.worker_ids import worker_id
 from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
 from digest.daemon.unbuilt import UnbuiltSaid
-from digest.db import db_errors, wall_clock, worker_id
+from digest.db import db_errors, wall_clock
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue, unbuilt_reason
@@ -45,6 +45,7 @@ from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.slots import Slot, due_slot, slot_done
 from digest.store import Store
+from digest.worker_ids import worker_id
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from digest.checkpoints import spaced_checkpoints
 from digest.config import Config
-from digest.db import SQLITE, db_errors, wall_clock, worker_id
+from digest.db import SQLITE, db_errors, wall_clock
 from digest.deliver.accepted import record_accepted
 from digest.deliver.claims import lease_holder
 from digest.deliver.journal import Journal, replay
@@ -48,6 +48,7 @@ from digest.deliver.wanted import GivenAway
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
+from digest.worker_ids import worker_id
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ up to five minutes either way, every reading of it (the pass's ``now``, the leas
 what README's *Several workers* allows for, and says: a worker ahead makes its readers' digests
 when its clock reaches their send time). On SQLite the workers are processes of one machine:
 one clock. They take turns (an event ends before the next begins), in this process, each under
-its own worker id (digest.db.worker_id) and clock while it acts. Now and then a worker's pass,
+its own worker id (digest.worker_ids.worker_id) and clock while it acts. Now and then a worker's pass,
 or its `digest send`, is a real `digest` process killed (SIGKILL) by the SMTP server as the data
 of a message it claimed comes, before the server takes it (it dies between its claim and the
 send, as test_send_killed's `send`, without its own `finally`); the others go on a lease later.
@@ -37,6 +37,7 @@ import digest.daemon.tick
 import digest.db
 import digest.deliver.delivery
 import digest.deliver.lines
+import digest.worker_ids
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
 from digest.store import Store
@@ -98,7 +99,7 @@ class KillingServer(Server):
 class Worker:
     name: str
     offset: dt.timedelta
-    token: str  # its worker id's (digest.db.worker_id): host:pid:token
+    token: str  # its worker id's (digest.worker_ids.worker_id): host:pid:token
     daemon: Daemon | None = None
 
 
@@ -134,9 +135,9 @@ class Workers(Simulation):
         """One of the workers, drawn: its id and its clock, for what it does now."""
         worker = self.current = self.acted = self.pick.choice(self.workers)
         self.log.append(f"  by {worker.name}")
-        real, token = digest.db.wall_clock, digest.db._TOKEN
+        real, token = digest.db.wall_clock, digest.worker_ids._TOKEN
         wall: Callable[[], dt.datetime] = lambda: real() + worker.offset  # noqa: E731
-        digest.db._TOKEN = (os.getpid(), worker.token)
+        digest.worker_ids._TOKEN = (os.getpid(), worker.token)
         for module in CLOCKED:
             module.wall_clock = wall
         try:
@@ -144,7 +145,7 @@ class Workers(Simulation):
         finally:
             for module in CLOCKED:
                 module.wall_clock = real
-            digest.db._TOKEN, self.current = token, None
+            digest.worker_ids._TOKEN, self.current = token, None
 
     def do(self, what: str, call) -> None:
         self.acted = None

@@ -12,11 +12,12 @@ import sys
 import pytest
 
 from digest.daemon.claims import claim_readers, heartbeat, release_readers, singleton, workers
-from digest.db import wall_clock, worker_id
+from digest.db import wall_clock
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import Outbox
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
+from digest.worker_ids import worker_id
 
 from conftest import NOW, Workspace
 
@@ -136,7 +137,7 @@ def test_a_worker_stalled_past_its_lease_sends_nothing_another_worker_took_over(
 def test_two_workers_on_one_host_name_with_one_pid_are_two_workers():
     """Containers on one host's network share its name, and each has a pid namespace of its own
     (both workers are pid 1): still two workers, or each would send what the other claimed."""
-    who = [sys.executable, "-c", "from digest.db import worker_id; print(worker_id(), worker_id())"]
+    who = [sys.executable, "-c", "from digest.worker_ids import worker_id; print(worker_id(), worker_id())"]
     in_namespace = ["unshare", "--pid", "--fork", "--mount-proc", *who]
     first = subprocess.run(in_namespace, capture_output=True, text=True)
     if first.returncode:

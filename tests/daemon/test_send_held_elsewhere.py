@@ -16,10 +16,11 @@ import psycopg
 from test_send_clock_skew import SEND_AHEAD
 
 from digest.daemon.claims import heartbeat
-from digest.db import session_name, wall_clock
+from digest.db import wall_clock
 from digest.deliver.outbox import QUEUED, Outbox
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
+from digest.worker_ids import session_name
 
 from conftest import Workspace, make_dump, postgres_database
 
@@ -35,7 +36,7 @@ class Deferring:
 def held_by_a_worker(tmp_path, lease: dt.timedelta) -> Iterator[tuple[Workspace, dt.datetime]]:
     """ada's digest queued (the server deferring it) and held by worker vm:4242:0a1b2c3d for
     ``lease`` from the moment given, on PostgreSQL (a worker's pass takes it), that worker
-    connected meanwhile (a session named as its would be: digest.db.session_name)."""
+    connected meanwhile (a session named as its would be: digest.worker_ids.session_name)."""
     with postgres_database() as url, LocalSmtpServer(Deferring()) as server:
         ws = Workspace(tmp_path, server.port, database=str(url))
         ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")

@@ -18,7 +18,6 @@ from functools import partial
 import pytest
 from test_commit_conflicts import MIME, in_thread, waiting
 
-from digest.db import worker_id
 from digest.deliver.claims import lease_holder
 from digest.deliver.lines import Pass
 from digest.deliver.outbox import FAILED, Outbox
@@ -28,6 +27,7 @@ from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.progress import NO_PROGRESS
 from digest.store import Store
+from digest.worker_ids import worker_id
 
 from conftest import NOW
 

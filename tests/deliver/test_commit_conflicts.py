@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import pytest
 
-from digest.db import worker_id
 from digest.deliver.claims import lease_holder
 from digest.deliver.lines import Line, Pass
 from digest.deliver.outbox import SENT, Outbox
@@ -26,6 +25,7 @@ from digest.ingest.dumps import ingest
 from digest.progress import NO_PROGRESS
 from digest.store import Store
 from digest.store_papers import merge_paper
+from digest.worker_ids import worker_id
 
 from conftest import NOW, make_dump
 

@@ -18,7 +18,7 @@ from test_commit_conflicts import MIME, in_thread, waiting
 
 from digest.daemon.names import look
 from digest.daemon.renamed import carry, pending
-from digest.db import wall_clock, worker_id
+from digest.db import wall_clock
 from digest.deliver.claims import lease_holder
 from digest.deliver.lines import Line, Pass
 from digest.deliver.outbox import NewMessage, Outbox
@@ -29,6 +29,7 @@ from digest.deliver.unrecorded import Unrecorded
 from digest.profiles.load import load_profiles_lenient
 from digest.progress import NO_PROGRESS
 from digest.store import Store, iso
+from digest.worker_ids import worker_id
 
 from conftest import Workspace
 

@@ -28,7 +28,8 @@ ADA = "email: ada@example.org\ninterests: [robotics]\n"
 
 
 def sessions(url: str, pid: int) -> list[tuple[int, object]]:
-    """The sessions of the `digest serve` of ``pid`` (its application_name: digest.db.session_name)."""
+    """The sessions of the `digest serve` of ``pid`` (its application_name:
+    digest.worker_ids.session_name)."""
     with psycopg.connect(url, autocommit=True) as admin:
         return admin.execute(
             "SELECT pid, backend_start FROM pg_stat_activity WHERE application_name LIKE %s ORDER BY pid",
