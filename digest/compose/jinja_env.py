@@ -28,6 +28,9 @@ def builtin_templates() -> Path:
     return package.parent / "templates"
 
 
+TEMPLATE_FILES = (".j2", ".css", ".js")  # what the templates include and the pages load
+
+
 class BuiltinTemplates(BaseLoader):
     """The built-in templates (and the pages' scripts), read once, as :data:`BUILTIN` when this
     module is imported: at the start of every command, `digest run` and `digest serve` before
@@ -38,10 +41,24 @@ class BuiltinTemplates(BaseLoader):
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        files = sorted(p for p in folder.rglob("*") if p.is_file())
-        self.sources = {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in files}
+        self.sources: dict[str, str] = {}
+        self.unreadable: dict[str, str] = {}  # what a template of them asked for says (its path)
+        for path in sorted(folder.rglob("*")):
+            if not path.name.endswith(TEMPLATE_FILES) or not path.is_file():
+                continue  # not one (an editor's swap file beside them, in a source checkout)
+            name = path.relative_to(folder).as_posix()
+            try:
+                self.sources[name] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeError) as e:  # fails what needs it, not every command
+                why = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+                self.unreadable[name] = (
+                    f"{path}: a built-in template cannot be read ({why}): the installed digest is "
+                    "damaged; reinstall it (`pip install --force-reinstall`, from where it came)"
+                )
 
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if template in self.unreadable:
+            raise ConfigError(self.unreadable[template])
         source = self.sources.get(template)
         if source is None:
             raise TemplateNotFound(template)
