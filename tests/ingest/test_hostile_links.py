@@ -153,3 +153,36 @@ def test_a_dump_in_the_inbox_whose_links_are_left_out_is_not_refused(mail_worksp
     assert result.exit_code == 0, result.output
     assert not list((ws.config.inbox / "failed").glob("*"))
     assert len(list((ws.config.inbox / "processed").glob("*.json"))) == 1
+
+
+def test_real_links_with_escaped_quotes_braces_or_a_host_in_capitals_are_kept_as_written(
+    mail_workspace, smtp_server
+):
+    # Test-only: sound as found (db79c8e, 404e2e9). A quote or bracket percent-encoded is no quote;
+    # '{', '}', '|' and '^' are harmless in markup; a host is kept as written (the scheme lowered).
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    kept = [
+        ("https://example.org/search?q=%22robots%22&x=%3Cb%3E", "https://example.org/p%60s%5C"),
+        ("https://example.org/{lab}/robots|v2^1", "HTTPS://Example.ORG/Path"),
+    ]
+    items = [
+        {
+            "paper": {
+                "id": f"2612.4000{n}",
+                "title": f"Robotics with kept links, take {n}",
+                "summary": "An invented abstract about robotics.",
+                "githubRepo": code,
+                "projectPage": page,
+            },
+            "publishedAt": f"{day}T08:00:00.000Z",
+        }
+        for n, (code, page) in enumerate(kept)
+    ]
+    message = fetched_and_sent(mail_workspace, smtp_server, json.dumps(items).encode())
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    links = sorted(re.findall(r"^ *(?:Code|Project page): (\S*)", text, re.MULTILINE))
+    expected = sorted([*kept[0], kept[1][0], "https://Example.ORG/Path"])
+    assert links == expected
+    hrefs = {h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', html)}
+    assert set(expected) <= hrefs, hrefs
