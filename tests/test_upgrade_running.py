@@ -7,6 +7,7 @@ install of a later release rewrites them."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -95,3 +96,33 @@ print("rendered")
         timeout=120,
     )
     assert done.stdout.strip() == "rendered", done.stderr[-2000:]
+
+
+def test_an_install_under_a_running_serve_does_not_change_what_its_pages_poll(tmp_path, monkeypatch):
+    """GET /u/<token>/version's content changes when what the preview is made from does: the
+    built-in templates this process read as it started do not, whatever an install writes."""
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    templates = installed(tmp_path / "site")
+    (tmp_path / "ws").mkdir()
+    ws = WebWorkspace(tmp_path / "ws", 2525)
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    env = {"PYTHONPATH": str(tmp_path / "site"), "DIGEST_TEST_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "serve", "--port", str(ws.port)],
+        cwd=ws.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        link = next(line.split()[-1] for line in proc.stdout if "/u/" in line)
+        with urllib.request.urlopen(link + "/version", timeout=30) as answer:
+            before = json.loads(answer.read())
+        later_release(templates)
+        with urllib.request.urlopen(link + "/version", timeout=30) as answer:
+            after = json.loads(answer.read())
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert after == before

@@ -10,7 +10,6 @@ import hashlib
 import json
 from pathlib import Path
 
-from digest.compose.jinja_env import builtin_templates
 from digest.config import Config
 from digest.deliver.suppressions import Suppressions
 from digest.errors import StoreError
@@ -32,17 +31,17 @@ def file_version(path: Path) -> str:
 
 def content_version(config: Config, user: str) -> tuple[str, str, str]:
     """Changes when the config file (the defaults a reader inherits: `digest serve` reads it again
-    at the next request), a template, the papers or the reader's ratings change: the preview must
-    be rebuilt. With the reader's ratings' own version (one database read for all): the
-    preferences page's list of ratings is read again when it changes (templates/web/prefs.js);
-    and when the reader's unsubscribe kept in the database was asked ("": none), which stands for
-    their file's pause (:func:`versions`)."""
+    at the next request), a template of the `templates:` folder, the papers or the reader's ratings
+    change: the preview must be rebuilt. With the reader's ratings' own version (one database
+    read for all): the preferences page's list of ratings is read again when it changes
+    (templates/web/prefs.js); and when the reader's unsubscribe kept in the database was asked
+    ("": none), which stands for their file's pause (:func:`versions`)."""
     h = hashlib.sha256(f"{file_stamp(config.path)};".encode())
-    for folder in (config.templates, builtin_templates()):
-        if folder and folder.is_dir():
-            for f in sorted(folder.glob("digest*")):
-                st = f.stat()
-                h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
+    folder = config.templates  # the built-in ones are this process's, read as it started (BUILTIN)
+    if folder and folder.is_dir():
+        for f in sorted(folder.glob("digest*")):
+            st = f.stat()
+            h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
 
     def read(store: Store) -> tuple[str, str, str]:
         kept = Suppressions(store).unsubscribed(user)
