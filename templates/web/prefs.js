@@ -98,7 +98,8 @@
     return row ? row.querySelector(`[name=${part}]`) : null;
   }
   // What the errors say of each field (``said``) is said next to it too, where a refused save's
-  // page says it (its said_of): in the field's row or label, else after the field (or its label).
+  // page says it (its said_of): in the field's row or label, else after the field (or its label);
+  // the field is described by it alone, as there (the box would say it twice to a screen reader).
   // ``said`` null (the preview unavailable): the words next to the fields are left as they are.
   function mark(names, said) {
     for (const field of marked) { field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby"); }
@@ -118,7 +119,7 @@
       note.textContent = said[name];
       const within = field.closest(".row, .grid label");
       if (within) within.append(note); else (field.closest("label.check") || field).after(note);
-      field.setAttribute("aria-describedby", `${note.id} preview-errors`);
+      field.setAttribute("aria-describedby", note.id);  // alone: the box says it again, with the rest
     });
   }
 
