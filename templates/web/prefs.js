@@ -261,7 +261,7 @@
     clearTimeout(timer);
     errorsBox.hidden = true;
     errorsBox.textContent = "";
-    mark([]);
+    mark([], {});  // unmarked, and what was said under them put away with the box
     summary.textContent = "";
     delete summary.dataset.count;
   }

@@ -32,6 +32,7 @@ def said_alone(browser, base: str, token: str, note: str, words: str, end: Calla
     expect(shown).to_contain_text(words, timeout=WAIT_MS)
     expect(errors).to_be_hidden()  # was: the keyword's message, under the note, as if fixing it would do
     expect(keyword).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field-error")).to_have_count(0)  # nor what it said under the keyword
     assert page.get_by_role("alert").all_inner_texts() == [shown.inner_text()]
 
     page.fill("[name=kw] >> nth=1", "neuromorphic")  # an edit after it: nothing else said
