@@ -100,10 +100,12 @@
   // What the errors say of each field (``said``) is said next to it too, where a refused save's
   // page says it (its said_of): in the field's row or label, else after the field (or its label);
   // the field is described by it alone, as there (the box would say it twice to a screen reader).
-  // ``said`` null (the preview unavailable): the words next to the fields are left as they are.
+  // ``said`` null (the preview unavailable): the fields, their marks and the words next to them,
+  // are left as they are (words kept with no mark would be hidden from a screen reader).
   function mark(names, said) {
+    if (!said) return;
     for (const field of marked) { field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby"); }
-    if (said) for (const old of form.querySelectorAll(".field-error")) old.remove();
+    for (const old of form.querySelectorAll(".field-error")) old.remove();
     marked = [];
     names.forEach((name, i) => {
       const field = named(name);
@@ -111,7 +113,7 @@
       marked.push(field);
       field.setAttribute("aria-invalid", "true");
       field.setAttribute("aria-describedby", "preview-errors");
-      if (!said || !said[name]) return;
+      if (!said[name]) return;
       const note = document.createElement("span");
       note.className = "field-error";
       note.id = `live-said-${i}`;

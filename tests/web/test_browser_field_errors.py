@@ -77,3 +77,26 @@ def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(we
         assert page.locator(".field-error").count() == 0
         assert field.get_attribute("aria-invalid") is None
         context.close()
+
+
+def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web_workspace, browser):  # noqa: F811
+    # A 503 (here: ada.yaml broken under the page) is no preview: what the last one said of a field
+    # stays under it, and the field stays marked and described by it, not one without the other.
+    web_workspace.with_ada(PROFILE)
+    with web_workspace.serve() as base:
+        context = browser.new_context(viewport={"width": 375, "height": 700})
+        page = context.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        field = page.locator("#timezone")
+        field.fill("Europe/Londn")
+        said = page.get_by_text(SAID, exact=True)
+        said.wait_for()
+        (web_workspace.root / "profiles" / "ada.yaml").write_text("email: [\n")
+        with page.expect_response(lambda r: r.url.endswith("/preview")) as answer:
+            field.fill("Europe/Lond")
+        assert answer.value.status == 503
+        page.get_by_text("Your profile cannot be read right now", exact=False).wait_for()
+        assert said.is_visible()
+        assert field.get_attribute("aria-invalid") == "true"
+        assert field.get_attribute("aria-describedby") == said.get_attribute("id")
+        context.close()
