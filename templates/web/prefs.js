@@ -86,7 +86,18 @@
 
   // The fields a preview's errors name (form.field_errors' names), marked invalid and described
   // by the errors, as a refused save's page marks them; unmarked once the preview takes them.
-  let marked = [];
+  // The fields a refused save's page marked are the first preview's to unmark, as its own are; a
+  // field keeps what describes it besides (the paused box's kept-note), marked or not.
+  let marked = [...form.querySelectorAll("[aria-invalid]")];
+  const own = new Map();
+  for (const field of form.querySelectorAll("[aria-describedby]")) {
+    const rest = field.getAttribute("aria-describedby").split(" ").filter((id) => !/^(said-\d+|errors)$/.test(id));
+    if (rest.length) own.set(field, rest.join(" "));
+  }
+  const describe = (field, by) => {
+    const all = [by, own.get(field)].filter(Boolean).join(" ");
+    if (all) field.setAttribute("aria-describedby", all); else field.removeAttribute("aria-describedby");
+  };
   function named(name) {
     const [part, phrase] = name.includes(":") ? [name.slice(0, name.indexOf(":")), name.slice(name.indexOf(":") + 1)] : [name, null];
     if (phrase === null) return name === "new_kw" ? newKw : document.getElementById(name);
@@ -104,7 +115,7 @@
   // are left as they are (words kept with no mark would be hidden from a screen reader).
   function mark(names, said) {
     if (!said) return;
-    for (const field of marked) { field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby"); }
+    for (const field of marked) { field.removeAttribute("aria-invalid"); describe(field, null); }
     for (const old of form.querySelectorAll(".field-error")) old.remove();
     marked = [];
     names.forEach((name, i) => {
@@ -112,7 +123,7 @@
       if (!field) return;
       marked.push(field);
       field.setAttribute("aria-invalid", "true");
-      field.setAttribute("aria-describedby", "preview-errors");
+      describe(field, "preview-errors");
       if (!said[name]) return;
       const note = document.createElement("span");
       note.className = "field-error";
@@ -121,7 +132,7 @@
       note.textContent = said[name];
       const within = field.closest(".row, .grid label");
       if (within) within.append(note); else (field.closest("label.check") || field).after(note);
-      field.setAttribute("aria-describedby", note.id);  // alone: the box says it again, with the rest
+      describe(field, note.id);  // not the box: it says it again, with the rest
     });
   }
 

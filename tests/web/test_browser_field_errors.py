@@ -100,3 +100,22 @@ def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web
         assert field.get_attribute("aria-invalid") == "true"
         assert field.get_attribute("aria-describedby") == said.get_attribute("id")
         context.close()
+
+
+def test_a_field_a_refused_save_marked_is_unmarked_once_the_preview_takes_it(web_workspace, browser):  # noqa: F811
+    web_workspace.with_ada(PROFILE)
+    with web_workspace.serve() as base:
+        context = browser.new_context(viewport={"width": 375, "height": 700})
+        page = context.new_page()
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        field = page.locator("#timezone")
+        field.fill("Europe/Londn")
+        with page.expect_navigation():
+            field.press("Enter")  # refused: the page comes back with the field marked
+        assert field.get_attribute("aria-invalid") == "true"
+        with page.expect_response(lambda r: r.url.endswith("/preview")):
+            field.fill("Europe/London")  # taken by the preview: its message goes, and its mark
+        page.get_by_text(SAID, exact=True).wait_for(state="detached")
+        assert field.get_attribute("aria-invalid") is None
+        assert field.get_attribute("aria-describedby") is None  # not the message gone
+        context.close()
