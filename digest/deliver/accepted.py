@@ -59,10 +59,18 @@ def mark_accepted(
                 if not _same(a, msg):  # its id another message's now: the database replaced
                     gone.append(a)
                     continue
-                # read queued, it may be recorded by another process before this one's UPDATE runs
-                if msg.status == QUEUED and outbox.mark_sent(msg, a.reply, a.at, in_transaction=True):
-                    recorded.append(a)
-                elif msg.status == FAILED:
+                # read queued, another process may record it (sent, or failed) before this one's
+                # UPDATE runs (PostgreSQL's READ COMMITTED): then it is what it is once that committed
+                if msg.status == QUEUED:
+                    if outbox.mark_sent(msg, a.reply, a.at, in_transaction=True, queued_only=True):
+                        recorded.append(a)
+                        continue
+                    try:
+                        msg = outbox.get(a.outbox_id)
+                    except KeyError:
+                        gone.append(a)
+                        continue
+                if msg.status == FAILED:
                     failed.append((a, msg.last_error or "no error kept"))
                 else:
                     sent.append(a)

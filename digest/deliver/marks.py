@@ -14,7 +14,7 @@ from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from digest.deliver.claims import OutboxClaims
-from digest.store import FAILED, SENT, iso
+from digest.store import FAILED, QUEUED, SENT, iso
 
 if TYPE_CHECKING:
     from digest.deliver.outbox import OutboxMessage
@@ -31,22 +31,30 @@ class OutboxMarks(OutboxClaims):
             yield self.db
 
     def mark_sent(
-        self, msg: OutboxMessage, reply: str, now: dt.datetime, *, in_transaction: bool = False
+        self,
+        msg: OutboxMessage,
+        reply: str,
+        now: dt.datetime,
+        *,
+        in_transaction: bool = False,
+        queued_only: bool = False,
     ) -> bool:
         """The server accepted it: the message and its papers are recorded as sent, together
         (once: if another worker recorded it already, after this one's lease ran out, nothing:
         False; another process's recording of it that commits while this one waits too),
         for the reader the message is stored under now: a removed reader's records moved aside
-        while it was at the server (digest.daemon.archive) are no longer ``msg.user``'s."""
+        while it was at the server (digest.daemon.archive) are no longer ``msg.user``'s.
+        ``queued_only``: nor if it is failed by then (digest.deliver.accepted leaves those failed)."""
         with self._tx(in_transaction):
             db = self.db
             rows = db.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = NULL "
-                "WHERE id = ? AND status != ? RETURNING user",
-                (SENT, iso(now), msg.id, SENT),
+                f"WHERE id = ? AND status {'=' if queued_only else '!='} ? RETURNING user",
+                (SENT, iso(now), msg.id, QUEUED if queued_only else SENT),
             ).fetchall()  # (every row read: the statement is done)
             if not rows:
-                log.warning("%s was recorded as sent by another worker already", msg.message_id)
+                if not queued_only:  # (its caller says what it is)
+                    log.warning("%s was recorded as sent by another worker already", msg.message_id)
                 return False
             self._attempt(msg, now, True, reply)
             self.store.record_delivery(
