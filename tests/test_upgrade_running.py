@@ -15,6 +15,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 import digest
 from digest.compose.render import builtin_templates
 
@@ -126,3 +128,73 @@ def test_an_install_under_a_running_serve_does_not_change_what_its_pages_poll(tm
         proc.terminate()
         proc.communicate(timeout=30)
     assert after == before
+
+
+def _imports_in_functions(module: str, commands: bool = False) -> set[str]:
+    """The digest modules ``module`` imports inside its functions (a name imported from a package
+    that is a module of it: that module too); with ``commands`` False, not in the body of a click
+    command (it runs only in its own process, whose start it is)."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return set()
+    found: set[str] = set()
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                command = any("command" in ast.unparse(d) for d in child.decorator_list)
+                if commands or not command:
+                    visit(child, True)
+            elif inside and isinstance(child, ast.ImportFrom) and (child.module or "").startswith("digest"):
+                found.add(child.module)
+                package = importlib.util.find_spec(child.module)
+                if package is not None and package.submodule_search_locations:
+                    found.update(
+                        f"{child.module}.{a.name}"
+                        for a in child.names
+                        if importlib.util.find_spec(f"{child.module}.{a.name}") is not None
+                    )
+            elif inside and isinstance(child, ast.Import):
+                found.update(a.name for a in child.names if a.name.startswith("digest"))
+            else:
+                visit(child, inside)
+
+    visit(ast.parse(Path(spec.origin).read_text(encoding="utf-8")), False)
+    return found
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_a_running_daemon_or_serve_has_imported_every_digest_module_it_may_import_later(command):
+    """What a started `digest run` (`digest serve`) has imported (the command's own imports, then
+    digest.cli.preload's list) names, in its functions, no digest module it has not imported: one
+    imported the first time after an install would be the other release's. A new function-level
+    import of a module not imported at the start fails here: add it to the command's list."""
+    where = {"run": "digest.cli.daily", "serve": "digest.cli.extras"}[command]
+    start = sorted(_imports_in_functions(where, commands=True) & _command_imports(where, command))
+    script = f"""
+import importlib, sys
+import digest.cli
+for name in {start!r}:
+    importlib.import_module(name)
+from digest.cli.preload import preload
+preload({command!r})
+print(" ".join(sorted(m for m in sys.modules if m == "digest" or m.startswith("digest."))))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(done.stdout.split())
+    later = {f"{name} (in {module})" for module in loaded for name in _imports_in_functions(module) - loaded}
+    assert not later, f"`digest {command}` imports these only when it needs them: {sorted(later)}"
+
+
+def _command_imports(module: str, command: str) -> set[str]:
+    """The digest modules the click command ``command`` of ``module`` imports as it starts."""
+    import ast
+    import importlib.util
+
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8"))
+    (function,) = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == command]
+    return {n.module for n in ast.walk(function) if isinstance(n, ast.ImportFrom) and n.module}

@@ -344,9 +344,12 @@ def run(obj: Context, once: bool) -> None:
       digest run --once        # from cron: */5 * * * * digest --config /etc/digest/config.yaml run --once
     """
     from digest.cli.common import say_inbox_faults
+    from digest.cli.preload import preload
     from digest.cli.said_once import not_logged_twice
     from digest.daemon.service import Daemon
     from digest.ingest.fetch import FAILED as FETCH_FAILED
+
+    preload("run")  # what a pass may import: this release's, whatever is installed later
 
     verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v
     if not obj.quiet:  # -q: only errors, the pass's events too

@@ -110,10 +110,13 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     import waitress
 
     from digest.cli.afresh import start_afresh_before_links
+    from digest.cli.preload import preload
     from digest.profiles.load import load_profiles_lenient
     from digest.signing import Signer
     from digest.web.app import create_app
     from digest.web.prefix import url_path
+
+    preload("serve")  # what a page may import: this release's, whatever is installed later
 
     config = obj.config
     host = host or config.web.host
