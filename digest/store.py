@@ -59,6 +59,7 @@ class IngestResult:
     new_papers: int
     known_papers: int
     other_abstracts: int = 0  # known papers this listing gives another abstract than the one kept
+    unlinked: tuple[str, ...] = ()  # its kept items' links left out, with why (left_out.unlinked_in_dump)
 
 
 class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):

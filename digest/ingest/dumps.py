@@ -18,6 +18,7 @@ from digest.errors import DumpError, ReaderBug
 from digest.files import printable
 from digest.ingest import inbox as inbox_folder
 from digest.ingest import told
+from digest.ingest.left_out import unlinked_in_dump
 from digest.ingest.sources import read_dump
 from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
@@ -73,6 +74,8 @@ def ingest(
             progress.advance()
             continue
         result = store.add_listing(listing, now)
+        if listing.unlinked and not result.already_ingested:  # said as a fetch says them
+            result = dataclasses.replace(result, unlinked=unlinked_in_dump(listing))
         log.info("%s", told.taken_in(result))  # as the commands say it (the daemon's log: all it says)
         results.append(result)
         done(result)

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from digest.files import counted, printable
+from digest.ingest.left_out import named
 
 if TYPE_CHECKING:  # (digest.ingest.dumps logs each dump stored in these words)
     from digest.ingest.dumps import IngestFailure
@@ -21,12 +22,14 @@ if TYPE_CHECKING:  # (digest.ingest.dumps logs each dump stored in these words)
 
 
 def taken_in(result: IngestResult) -> str:
-    """A dump stored: its day, its entries, how many papers were new; or one had already."""
+    """A dump stored: its day, its entries, how many papers were new, the links it left out (as a
+    fetch's line says them: left_out.named); or one had already."""
     if result.already_ingested:
         return printable(f"{result.source}: {result.day} already ingested, nothing new")
     return printable(
         f"{result.source}: {result.day}, {counted(result.entries, 'entry', 'entries')}: "
         f"{counted(result.new_papers, 'new paper')}, {result.known_papers} already known"
+        + named("{} kept without a link", result.unlinked)
     )
 
 

@@ -186,3 +186,25 @@ def test_real_links_with_escaped_quotes_braces_or_a_host_in_capitals_are_kept_as
     assert links == expected
     hrefs = {h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', html)}
     assert set(expected) <= hrefs, hrefs
+
+
+def test_digest_ingest_names_the_links_it_left_out_of_a_dump_in_the_inbox(mail_workspace):
+    # as `digest fetch` names them: on the dump's line, three named, the others counted and logged
+    ws = mail_workspace
+    ws.dump("daily.json", papers_json(dt.datetime.now(dt.UTC).date()))
+    env = {**os.environ, "DIGEST_CONFIG": str(ws.config_path)}
+    done = subprocess.run([sys.executable, "-m", "digest", "ingest"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if "daily.json" in x]
+    assert line.endswith(
+        "10 entries: 10 new papers, 0 already known; 10 items kept without a link: item 1: "
+        "paper.githubRepo 'javascript:alert(1)' (not an http(s) URL); "
+        "item 2: paper.githubRepo 'JaVaScRiPt:alert(1)' (not an http(s) URL) and paper.projectPage "
+        "'JaVaScRiPt:alert(1)' (not an http(s) URL); item 3: paper.githubRepo "
+        "'data:text/html,<script>alert(1)</script>' (not an http(s) URL) and paper.projectPage "
+        "'data:text/html,<script>alert(1)</script>' (not an http(s) URL); and 7 more (the log names each)"
+    )
+    logged = [x for x in done.stderr.splitlines() if "left out a link of item" in x]
+    assert len(logged) == 10 and "daily.json" in logged[9]
+    assert "item 10: paper.githubRepo 'https://example.org/a\\nb' (holds a space" in logged[9]
+    assert len(list((ws.config.inbox / "processed").glob("*.json"))) == 1
