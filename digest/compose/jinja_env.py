@@ -16,6 +16,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from digest.compose.widewrap import wordwrap
 from digest.errors import ConfigError
 
 
@@ -99,8 +100,9 @@ class UsersLoader(FileSystemLoader):
 
 
 def environment(*loaders: BaseLoader) -> Environment:
-    """Jinja as the templates expect it: the first loader that has a template gives it."""
-    return Environment(
+    """Jinja as the templates expect it: the first loader that has a template gives it; its
+    ``wordwrap`` counts columns, wide characters two (digest.compose.widewrap)."""
+    env = Environment(
         loader=ChoiceLoader(list(loaders)),
         autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,
@@ -108,3 +110,5 @@ def environment(*loaders: BaseLoader) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["wordwrap"] = wordwrap
+    return env

@@ -23,7 +23,6 @@ from jinja2 import (
     Template,
     TemplateError,
 )
-from jinja2.filters import do_wordwrap
 from markupsafe import Markup
 
 from digest.compose.ascii_html import mail_html
@@ -33,6 +32,7 @@ from digest.compose.jinja_env import BUILTIN, UsersLoader, environment
 from digest.compose.jinja_env import builtin_templates as builtin_templates  # where they were
 from digest.compose.preinline import Fallback, PreInlined, Unsupported
 from digest.compose.template_errors import users_template_error
+from digest.compose.widewrap import wordwrap as wide_wordwrap
 from digest.config import Config
 from digest.db import kept_beside
 from digest.errors import ConfigError
@@ -80,7 +80,7 @@ class Renderer:
         self.fallbacks = 0  # messages the pre-inlined template handed back to the plain way
         self._templates: dict[str, Template] = {}
         if fast:
-            self.env.filters["wordwrap"] = _cached_wordwrap(self.env)
+            self.env.filters["wordwrap"] = _cached_wordwrap()
             self.view = cached_paper_view
             try:
                 self.preinlined = PreInlined(self.env, "digest.html.j2", InlineMemo(cache, cache_read))
@@ -199,8 +199,9 @@ class Renderer:
         return f"Your research digest{when}: {n} paper{'s' if n != 1 else ''}"
 
 
-def _cached_wordwrap(env: Environment) -> Callable[..., str]:
-    """Jinja's own wordwrap, remembered per text: an abstract is wrapped once, not once per reader."""
+def _cached_wordwrap() -> Callable[..., str]:
+    """The templates' wordwrap (digest.compose.widewrap), remembered per text: an abstract is
+    wrapped once, not once per reader."""
 
     @functools.lru_cache(maxsize=8192)
     def wordwrap(
@@ -210,7 +211,7 @@ def _cached_wordwrap(env: Environment) -> Callable[..., str]:
         wrapstring: str | None = None,
         break_on_hyphens: bool = True,
     ) -> str:
-        return do_wordwrap(env, s, width, break_long_words, wrapstring, break_on_hyphens)
+        return wide_wordwrap(s, width, break_long_words, wrapstring, break_on_hyphens)
 
     return wordwrap
 
