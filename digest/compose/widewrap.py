@@ -47,7 +47,13 @@ def pieces(word: str) -> list[str]:
     if word.isascii():
         return [word]
     if link := URL.search(word):  # the text before a link may break; the link and what follows not
-        return pieces(word[: link.start()]) + [word[link.start() :]] if link.start() else [word]
+        if not link.start():
+            return [word]
+        head = pieces(word[: link.start()])
+        before = head[-1].rstrip("".join(c for c in head[-1] if not columns(c)))  # its marks aside
+        if before and (before[-1] in OPENING or columns(before[-1]) == 1):  # „ or 「: with the link
+            return head[:-1] + [head[-1] + word[link.start() :]]
+        return head + [word[link.start() :]]
     out: list[str] = []
     wide_before = False
     for c in word:

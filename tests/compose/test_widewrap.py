@@ -39,3 +39,10 @@ def test_a_link_a_latin_word_and_closing_marks_stay_whole():
     assert wordwrap("见https://example.org/长链接/abc。", 10, False) == "见\nhttps://example.org/长链接/abc。"
     assert wordwrap("研究です。結果", 8, False) == "研究で\nす。結果"  # no line begins with 。
     assert wordwrap("結果（実験）", 6, False) == "結果\n（実\n験）"  # nor ends with （
+
+
+def test_a_quote_or_opening_mark_before_a_link_stays_with_the_link():
+    # no wide character: as Jinja's own wraps it (a line never ends with the opening quote)
+    text = "Der Code liegt unter „https://example.org/a/very/long/path“ bereit, siehe dort"
+    assert wordwrap(text, 40) == do_wordwrap(Environment(), text, 40)
+    assert wordwrap("詳細は「https://example.org/x」", 12, False) == "詳細は\n「https://example.org/x」"
