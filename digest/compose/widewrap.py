@@ -23,6 +23,8 @@ CLOSING = set(
     "、。，．,.・：；？！:;?!)]}）］｝〕〉》」』】〙〗〟’”ゝゞ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
 )
 URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+ZWJ = "\u200d"  # the zero-width joiner: the emoji before and after it make one
+SKIN_TONES = ("\U0001f3fb", "\U0001f3ff")  # the Fitzpatrick modifiers, each after an emoji
 OPENING = set("（［｛〔〈《「『【〘〖〝‘“([{")
 
 
@@ -62,6 +64,8 @@ def pieces(word: str) -> list[str]:
             columns(c) == 0
             or c in CLOSING
             or out[-1][-1] in OPENING
+            or ZWJ in (c, out[-1][-1])  # an emoji of several (a family): one
+            or SKIN_TONES[0] <= c <= SKIN_TONES[1]  # an emoji's skin tone: with it
             or not (wide or wide_before)  # a Latin word, a number: whole
         )
         if joined:

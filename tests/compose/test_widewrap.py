@@ -46,3 +46,12 @@ def test_a_quote_or_opening_mark_before_a_link_stays_with_the_link():
     text = "Der Code liegt unter „https://example.org/a/very/long/path“ bereit, siehe dort"
     assert wordwrap(text, 40) == do_wordwrap(Environment(), text, 40)
     assert wordwrap("詳細は「https://example.org/x」", 12, False) == "詳細は\n「https://example.org/x」"
+
+
+def test_an_emoji_of_several_characters_is_never_cut():
+    family, wave = "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\U0001f44b\U0001f3fd"  # ZWJ; a skin tone
+    for width in range(8, 30):
+        for text in (f"Robots {family} learn, and {family}{family}", f"hello {wave}{wave}{wave}{wave}"):
+            lines = wordwrap(text, width, False).split("\n")
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            assert not any(line.endswith("\u200d") or line.startswith("\U0001f3fd") for line in lines), lines
