@@ -39,7 +39,13 @@ SEMANTIC_WEIGHT = 0.5  # what the closest possible paper adds, in keyword-score 
 SIMILARITY_FLOOR = 0.0  # cosine below which a paper gets nothing
 SIMILARITY_SPAN = 0.8  # cosine above the floor at which it gets everything
 
-INSTALL_HINT = "install the extra: pip install 'digest[semantic]'"
+# The README's install line (Semantic matching): digest is installed from its clone, not PyPI, and
+# torch goes first, at the version the tests run with (PyPI's own would be its CUDA build).
+INSTALL_HINT = (
+    "install the extra in the clone digest was installed from, as the README says (Semantic "
+    "matching): .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install '.[semantic]'"
+)
+TURN_OFF_HINT = "or turn semantic matching off (remove `semantic:` from the config, or --no-semantic)"
 
 
 class SentenceModel(Protocol):
@@ -71,7 +77,10 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise ConfigError(f"semantic matching needs sentence-transformers: {INSTALL_HINT}") from exc
+        raise ConfigError(
+            f"semantic matching is on and needs the semantic extra (sentence-transformers), which is not "
+            f"installed: {INSTALL_HINT}; {TURN_OFF_HINT}"
+        ) from exc
     folder = Path(path) if path is not None else packaged_model_path()
     if folder is None or not folder.is_dir():
         raise ConfigError(

@@ -99,7 +99,7 @@ def test_module_imports_and_explains_itself_without_the_extra():
     if importlib.util.find_spec("sentence_transformers") is not None:
         pytest.skip("the semantic extra is installed")
     assert not available()
-    with pytest.raises(ConfigError, match=r"digest\[semantic\]"):
+    with pytest.raises(ConfigError, match=r"pip install '\.\[semantic\]'"):
         load_model()
 
 
@@ -315,3 +315,30 @@ def test_with_semantic_matching_a_reader_who_rated_nothing_is_ranked_without_the
         ranker.rank_many([ada, bob])
         assert made == [len(PAPERS)]
         assert ranker.rank(ada) == alone
+
+
+def test_without_the_extra_every_command_says_the_readmes_install_line_and_how_to_turn_it_off(
+    workspace, monkeypatch
+):
+    """Shown with a venv of `pip install -e '.[test]'` and `semantic: true`: `digest rank ada`
+    said "install the extra: pip install 'digest[semantic]'", which asks PyPI for a
+    project named digest (this one is installed from its clone) and torch with it, its CUDA build."""
+    import sys
+
+    from digest.select import ranking
+
+    from conftest import make_dump
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # its import fails: not installed
+    monkeypatch.setattr(ranking, "_MODELS", {})
+    workspace.dump("day.txt", make_dump("Mar 14", [("Networks of spiking neurons", "Spikes for sound.")]))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    assert workspace.cli("ingest").exit_code == 0
+    for command in (["--semantic", "rank", "ada"], ["--semantic", "preview", "ada", "--text"]):
+        result = workspace.cli(*command)
+        assert result.exit_code == 1
+        said = result.output
+        assert "digest[semantic]" not in said, said
+        assert "pip install torch==2.13.0 && .venv/bin/pip install '.[semantic]'" in said, said
+        assert "`semantic:`" in said and "--no-semantic" in said, said
+    assert workspace.cli("--no-semantic", "rank", "ada").exit_code == 0
