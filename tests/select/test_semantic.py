@@ -342,3 +342,33 @@ def test_without_the_extra_every_command_says_the_readmes_install_line_and_how_t
         assert "pip install torch==2.13.0 && .venv/bin/pip install '.[semantic]'" in said, said
         assert "`semantic:`" in said and "--no-semantic" in said, said
     assert workspace.cli("--no-semantic", "rank", "ada").exit_code == 0
+
+
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_a_damaged_or_empty_model_folder_is_named_not_reported_as_a_bug(workspace):
+    """Shown with `semantic: {model: ./models/trunc}`, a copy of the packaged model whose
+    model.safetensors was cut short: `digest rank ada` said "internal error: SafetensorError:
+    Error while deserializing header: ... (please report it)"; an empty folder "internal error:
+    ValueError: Unrecognized model in ...". The user's files, not digest, are at fault."""
+    import shutil
+
+    from digest.select.semantic import packaged_model_path
+
+    from conftest import make_dump
+
+    damaged = workspace.root / "models" / "damaged"
+    shutil.copytree(packaged_model_path(), damaged)
+    with (damaged / "model.safetensors").open("r+b") as weights:
+        weights.truncate(1_000_000)
+    (workspace.root / "models" / "empty").mkdir()
+    workspace.dump("day.txt", make_dump("Mar 14", [("Networks of spiking neurons", "Spikes for sound.")]))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    assert workspace.cli("ingest").exit_code == 0
+    plain = workspace.config_path.read_text()
+    for folder in ("damaged", "empty"):
+        workspace.config_path.write_text(plain + f"semantic:\n  model: ./models/{folder}\n")
+        result = workspace.cli("rank", "ada")
+        said = result.output
+        assert result.exit_code == 1 and "internal error" not in said, said
+        assert f"the embedding model in {damaged.parent / folder} cannot be loaded" in said, said
+        assert "semantic.model" in said, said
