@@ -331,7 +331,8 @@ def run(obj: Context, once: bool) -> None:
     Every scheduler.poll_seconds it fetches the `sources:` that are due (by default an hour
     before the readers' send times), ingests the settled dumps in the inbox, queues the digest
     of every reader whose send time has come, and delivers what is due. One daemon per
-    database (a lock); SIGTERM or Ctrl-C finish the message in flight and exit. `--once` exits
+    database (a lock); on SIGTERM or Ctrl-C what the server accepted is recorded, a message
+    still on its way is withdrawn (it stays queued for the next run), and it exits. `--once` exits
     1 if a reader got nothing (a profile or message that failed, a message the server did not
     take: deferred or refused), a dump it took in was unreadable (kept in inbox/failed/, as
     `digest ingest` exits) or the inbox could not be used, 3 if a source could not be

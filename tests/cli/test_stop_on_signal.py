@@ -9,7 +9,9 @@ import signal
 import threading
 
 import pytest
+from click.testing import CliRunner
 
+from digest.cli import main
 from digest.cli.common import stop_on_signal
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import SENT, NewMessage, Outbox
@@ -115,3 +117,12 @@ def test_a_second_ctrl_c_while_send_stops_the_making_of_the_rest_quits_at_once(m
         entries = {e.user: e.status for e in Outbox(store).entries()}
     assert [m.rcpt_tos for m in smtp_server.handler.messages] == [["r0@example.org"]]
     assert entries == {"r0": SENT}  # the rest not stored: the next send makes them
+
+
+def test_run_help_says_a_stop_withdraws_the_message_on_its_way():
+    """`digest run --help` said SIGTERM or Ctrl-C "finish the message in flight": a message whose
+    data is still on its way at the stop is withdrawn before its end and stays queued (README,
+    Stopping; shown with a server slow to answer RCPT: exit 143, nothing delivered)."""
+    said = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    assert "finish the message in flight" not in said
+    assert "withdrawn" in said and "stays queued" in said
