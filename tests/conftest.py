@@ -373,27 +373,24 @@ class WebWorkspace(Workspace):
             server.shutdown()
             thread.join(5)
 
-    def serve_command(self) -> list[str]:
-        """The real `digest serve` command on this workspace's config and port."""
-        return [
-            sys.executable,
-            "-m",
-            "digest",
-            "--config",
-            str(self.config_path),
-            "serve",
-            "--port",
-            str(self.port),
-        ]
+    def serve_command(self, port_option: bool = True) -> list[str]:
+        """The real `digest serve` command on this workspace's config and port (``port_option``
+        False: without --port, the config's web.port or the default)."""
+        port = ["--port", str(self.port)] if port_option else []
+        return [sys.executable, "-m", "digest", "--config", str(self.config_path), "serve", *port]
 
     @contextlib.contextmanager
-    def serve_process(self, hang: float = 300.0) -> Iterator[subprocess.Popen[str]]:
+    def serve_process(self, hang: float = 300.0, port_option: bool = True) -> Iterator[subprocess.Popen[str]]:
         """:meth:`serve_command` run in the background, its output piped to the test; stopped with
         SIGTERM (a SIGINT is ignored when the test run was started in the background by a shell),
         killed if it hangs ``hang`` seconds, and its pipes closed, whatever failed."""
         env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
         proc = subprocess.Popen(
-            self.serve_command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            self.serve_command(port_option),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             yield proc

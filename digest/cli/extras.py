@@ -120,6 +120,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
 
     config = obj.config
     host = host or config.web.host
+    port_given = port is not None  # --port: the one to change, whatever web.port says
     port = port or config.web.port
     signer = Signer.from_config(config)
     if signer is None:
@@ -148,7 +149,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
     _check_store(config.database)
     local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url, quoted=True)}"
-    elsewhere = _links_elsewhere(config.base_url, port)
+    elsewhere = _links_elsewhere(config.base_url, port, port_given)
     if elsewhere:
         click.secho(elsewhere, fg="yellow", err=True)
     click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
@@ -165,19 +166,23 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         server.close()
 
 
-def _links_elsewhere(base_url: str | None, port: int) -> str | None:
+def _links_elsewhere(base_url: str | None, port: int, port_given: bool = False) -> str | None:
     """A note when the emails' links (``base_url``) name this machine's loopback at another port
-    than the one served: clicked, they reach nothing (a proxy elsewhere is another host)."""
+    than the one served: clicked, they reach nothing (a proxy elsewhere is another host). The
+    port to change is --port's where it was given (it overrides web.port), else web.port."""
     parts = urlsplit(base_url or "")
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         return None
     linked = parts.port or (443 if parts.scheme == "https" else 80)
     if linked == port:
         return None
+    change = (
+        f" (--port): serve with --port {linked}" if port_given else f": set web.port: {linked} in the config"
+    )
     return (
         f"note: the emails' links go to base_url {base_url}, port {linked}, and this server listens "
-        f"on port {port}: set web.port: {linked} in the config (or base_url to port {port}), unless a "
-        "proxy on this machine passes that port on"
+        f"on port {port}{change} (or base_url to port {port}), unless a proxy on this machine passes "
+        "that port on"
     )
 
 
