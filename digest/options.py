@@ -316,7 +316,11 @@ def read_section(cls: type, value: Any, reading: Reading) -> Any:
             # a key whose value was refused is said once: a check of k against the other keys
             # it uses says nothing when any of them was refused (it would judge their default)
             if wrong.isdisjoint((k, *using)):
-                reading.report(f"{key}.{k}", message, value, k)
+                # at k's line; k not written, at that of a key it used (an item of a list, such as
+                # a source, says a key left out at its own first line: see nested)
+                lined = [n for n in (k, *using) if hasattr(value, "line") and value.line(n) is not None]
+                at = lined[0] if lined and getattr(reading, "item", None) is None else k
+                reading.report(f"{key}.{k}", message, value, at)
 
         hook(values, report, reading)
     return cls(**values)
