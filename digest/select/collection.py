@@ -31,6 +31,7 @@ from pathlib import Path
 from digest.db import POSTGRESQL, db_errors, shown
 from digest.dbfaults import takes_no_writes, unindexed_read_only, unwritable
 from digest.errors import StoreError, StoreUnusable
+from digest.files import counted
 from digest.progress import Progress
 from digest.select.acronyms import defined_in
 from digest.select.evidence import evidence_in
@@ -130,7 +131,7 @@ class CollectionStats:
                 raise  # (a read-only open of a database this account may write: the caller writes it)
             raise unindexed_unwritable(Path(self.store.path), e) from e
         if added:
-            log.info("collection statistics: %d new papers indexed", added)
+            log.info("collection statistics: %s indexed", counted(added, "new paper"))
         self.through, self.n = self._state()
         return added
 
