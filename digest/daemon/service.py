@@ -337,7 +337,10 @@ class Daemon:
             )
             while not self.stop.wait(0.2):
                 pass
-            log.info("stopping: finishing the message in flight")
+            log.info(
+                "stopping: finishing the message the server has (a message still on its way is "
+                "withdrawn: it stays queued for the next pass)"
+            )
         finally:
             scheduler.shutdown(wait=True)
             self._scheduler = None
