@@ -243,8 +243,8 @@ def _workers(s: Status) -> list[str]:
     database)."""
     starting = [f"{s.starting}: running, not seen yet (starting its first pass)"] if s.starting else []
     return starting + [
-        f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {w.readers} readers, "
-        f"{w.messages} messages"
+        f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {counted(w.readers, 'reader')}, "
+        f"{counted(w.messages, 'message')}"
         if w.there
         else _gone(s, w)
         for w in s.workers
