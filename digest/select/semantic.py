@@ -43,7 +43,7 @@ SIMILARITY_SPAN = 0.8  # cosine above the floor at which it gets everything
 # torch goes first, at the version the tests run with (PyPI's own would be its CUDA build).
 INSTALL_HINT = (
     "install the extra in the clone digest was installed from, as the README says (Semantic "
-    "matching): .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install '.[semantic]'"
+    "matching): .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'"
 )
 TURN_OFF_HINT = "or turn semantic matching off (remove `semantic:` from the config, or --no-semantic)"
 

@@ -99,7 +99,7 @@ def test_module_imports_and_explains_itself_without_the_extra():
     if importlib.util.find_spec("sentence_transformers") is not None:
         pytest.skip("the semantic extra is installed")
     assert not available()
-    with pytest.raises(ConfigError, match=r"pip install '\.\[semantic\]'"):
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[semantic\]'"):
         load_model()
 
 
@@ -339,7 +339,7 @@ def test_without_the_extra_every_command_says_the_readmes_install_line_and_how_t
         assert result.exit_code == 1
         said = result.output
         assert "digest[semantic]" not in said, said
-        assert "pip install torch==2.13.0 && .venv/bin/pip install '.[semantic]'" in said, said
+        assert "pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'" in said, said
         assert "`semantic:`" in said and "--no-semantic" in said, said
     assert workspace.cli("--no-semantic", "rank", "ada").exit_code == 0
 
@@ -372,3 +372,28 @@ def test_a_damaged_or_empty_model_folder_is_named_not_reported_as_a_bug(workspac
         assert result.exit_code == 1 and "internal error" not in said, said
         assert f"the embedding model in {damaged.parent / folder} cannot be loaded" in said, said
         assert "semantic.model" in said, said
+
+
+def test_the_install_line_said_without_the_extra_is_the_readmes_byte_for_byte(workspace, monkeypatch):
+    """The message quoted the README's install line (Semantic matching) without its `-e`: `pip
+    install '.[semantic]'` copies the clone into the venv, where the README's editable install
+    (and `pip install -e '.[test]'`, the one the venv was made with) runs the clone itself."""
+    import sys
+
+    from digest.select import ranking
+
+    from conftest import ROOT, make_dump
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Semantic matching** (optional)") :]
+    block = section[section.index("```sh\n") + len("```sh\n") :]
+    line = block[: block.index("\n")]
+    assert line.startswith(".venv/bin/pip install torch"), line
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # its import fails: not installed
+    monkeypatch.setattr(ranking, "_MODELS", {})
+    workspace.dump("day.txt", make_dump("Mar 14", [("Networks of spiking neurons", "Spikes for sound.")]))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    assert workspace.cli("ingest").exit_code == 0
+    result = workspace.cli("--semantic", "rank", "ada")
+    assert result.exit_code == 1
+    assert f": {line};" in result.output, result.output
