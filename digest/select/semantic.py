@@ -45,7 +45,11 @@ INSTALL_HINT = (
     "install the extra in the clone digest was installed from, as the README says (Semantic "
     "matching): .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'"
 )
-TURN_OFF_HINT = "or turn semantic matching off (remove `semantic:` from the config, or --no-semantic)"
+# --no-semantic is an option of digest itself, said before the command (after it, click refuses it)
+TURN_OFF_HINT = (
+    "or turn semantic matching off (remove `semantic:` from the config, or for one command: "
+    "`digest --no-semantic <command>`)"
+)
 
 
 class SentenceModel(Protocol):

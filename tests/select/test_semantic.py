@@ -397,3 +397,22 @@ def test_the_install_line_said_without_the_extra_is_the_readmes_byte_for_byte(wo
     result = workspace.cli("--semantic", "rank", "ada")
     assert result.exit_code == 1
     assert f": {line};" in result.output, result.output
+
+
+def test_the_way_off_said_without_the_extra_puts_no_semantic_before_the_command(workspace, monkeypatch):
+    """The message said "or --no-semantic", an option of `digest` itself: put after the command
+    as said (`digest rank ada --no-semantic`), click answers "No such option"."""
+    import sys
+
+    from digest.select import ranking
+
+    from conftest import make_dump
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # its import fails: not installed
+    monkeypatch.setattr(ranking, "_MODELS", {})
+    workspace.dump("day.txt", make_dump("Mar 14", [("Networks of spiking neurons", "Spikes for sound.")]))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    assert workspace.cli("ingest").exit_code == 0
+    said = workspace.cli("--semantic", "rank", "ada").output
+    assert "`digest --no-semantic <command>`" in said, said
+    assert workspace.cli("rank", "ada", "--no-semantic").exit_code == 2  # not an option of rank
