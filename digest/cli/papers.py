@@ -127,8 +127,8 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     With --next, only the next digest's window: the papers listed since USER's previous
     digest (a new reader: the latest listing), with those of a digest of theirs that failed
     after that one was made (README, Failures), that were not sent to them; the first
-    max_papers of it above min_score are the next digest, and are what it shows (--limit
-    shows more of the window, the digest's last marked).
+    max_papers of it scoring at least min_score are the next digest, and are what it shows
+    (--limit shows more of the window, the digest's last marked).
 
     \b
     Example:
