@@ -8,7 +8,6 @@ install of a later release rewrites them."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -16,22 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-import digest
-from digest.compose.render import builtin_templates
+from helpers.installed import installed
 
 from conftest import SECRET, WebWorkspace
 
 LATER = ' data-release="{{ release_note }}"'  # a value only a later release's code gives
-
-
-def installed(site: Path) -> Path:
-    """This release laid out as pip installs it: site/digest, with its templates inside."""
-    package = site / "digest"
-    shutil.copytree(Path(digest.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    if not (package / "templates").is_dir():  # a source checkout: ./templates beside digest/
-        shutil.copytree(builtin_templates(), package / "templates")
-    return package / "templates"
 
 
 def later_release(templates: Path) -> None:

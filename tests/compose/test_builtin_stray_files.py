@@ -6,26 +6,15 @@ folder does. Run as real `digest` processes, the package laid out as pip install
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import digest
-from digest.compose.jinja_env import builtin_templates
+from helpers.installed import installed
 
 from conftest import Workspace
 
 SWAP = b"b0VIM 9.0\x00\x00\xff\xfe\x80 not text"  # what vim leaves beside a file it edits
-
-
-def installed(site: Path) -> Path:
-    """This release laid out as pip installs it: site/digest, with its templates inside."""
-    package = site / "digest"
-    shutil.copytree(Path(digest.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    if not (package / "templates").is_dir():  # a source checkout: ./templates beside digest/
-        shutil.copytree(builtin_templates(), package / "templates")
-    return package / "templates"
 
 
 def digest_cmd(tmp_path: Path, ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
