@@ -34,9 +34,9 @@ def lease_holders(store: Store, ids: Iterable[str]) -> dict[str, LeaseHolder]:
     ids = sorted(set(ids))
     if store.dialect != POSTGRESQL or not ids:
         return {}
-    names = {session_name(i): i for i in ids}
+    names = {session_name(i): i for i in ids if i.count(":") >= 2}  # host:pid:token; another, not told
     own = store.db.execute("SELECT current_setting('application_name')").fetchone()[0]
-    if own != session_name(worker_id()):  # sessions named by the URL or PGAPPNAME: none found by id
+    if own != session_name(worker_id()) or not names:  # sessions named by the URL or PGAPPNAME
         return {i: LeaseHolder(i, None, i in _workers(store, ids)) for i in ids}
     rows = store.db.execute(
         "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() "
@@ -45,7 +45,8 @@ def lease_holders(store: Store, ids: Iterable[str]) -> dict[str, LeaseHolder]:
     ).fetchall()
     connected = {names[r[0]] for r in rows}
     workers = _workers(store, ids)
-    return {i: LeaseHolder(i, i in connected, i in workers) for i in ids}
+    told = set(names.values())
+    return {i: LeaseHolder(i, (i in connected) if i in told else None, i in workers) for i in ids}
 
 
 def _workers(store: Store, ids: list[str]) -> set[str]:
