@@ -202,18 +202,7 @@ class Renderer:
 def _cached_wordwrap() -> Callable[..., str]:
     """The templates' wordwrap (digest.compose.widewrap), remembered per text: an abstract is
     wrapped once, not once per reader."""
-
-    @functools.lru_cache(maxsize=8192)
-    def wordwrap(
-        s: str,
-        width: int = 79,
-        break_long_words: bool = True,
-        wrapstring: str | None = None,
-        break_on_hyphens: bool = True,
-    ) -> str:
-        return wide_wordwrap(s, width, break_long_words, wrapstring, break_on_hyphens)
-
-    return wordwrap
+    return functools.lru_cache(maxsize=8192)(wide_wordwrap)
 
 
 @functools.lru_cache(maxsize=4096)
