@@ -251,10 +251,11 @@ def send_now(
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
             made.close()
-    said = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
+    latest = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
+    said = {e.id for e in latest.values()}  # in its reader's line already
     for held in held_by_others(store, users, worker_id(), on_server(wall_clock())):  # left to them
-        if held.id not in {e.id for e in said.values()}:
-            log.warning("%s", held_note(held, now))  # not in its reader's line already
+        if held.id not in said:
+            log.warning("%s", held_note(held, now))
     return SendReport(
         tuple(planned),
         tuple(queued),
