@@ -33,6 +33,7 @@ from digest.ingest.charset import as_utf8, charset_named
 from digest.ingest.deadline import Deadline, Late, Stopped, Transport
 from digest.ingest.sources import MAX_DUMP_BYTES
 from digest.ingest.streams import Unreachable
+from digest.ingest.unpack import unpacker
 from digest.lookups import lookup_failure, unresolved
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class Http:
         self._last: dict[str, float] = {}
         self.deadline = Deadline(clock, stop)  # the whole answer's, headers too (a read's timeout is not)
         self.client = httpx.Client(
-            # the codings _unpacker unpacks (httpx would offer br and zstd too, when installed)
+            # the codings unpacker unpacks (httpx would offer br and zstd too, when installed)
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True,
             transport=Transport(self.deadline),
@@ -259,14 +260,14 @@ class Http:
         seconds (a larger or slower one is refused: a server that sends a byte a second never
         times out a read). A body encoded more than once ("gzip, gzip") is refused before it is
         read: each layer multiplies what a few kilobytes unpack to, past any check of the size. A
-        compressed body is unpacked here, no further than the limit (_unpacker): httpx unpacks
+        compressed body is unpacked here, no further than the limit (digest.ingest.unpack): httpx unpacks
         each read whole, 64 MB of a gzip bomb's 64 KB, before a size can be checked."""
         deadline = self.deadline.at = self.clock() + DEADLINE * timeout
         with self.client.stream("GET", url, headers=headers, timeout=timeout) as r:
             coding = r.headers.get("Content-Encoding", "")
             if "," in coding:
                 raise FetchError(f"{url}: the answer is encoded more than once ({coding}); refused")
-            unpack = _unpacker(coding)
+            unpack = unpacker(coding)
             chunks, size = [], 0
             try:
                 for raw in r.iter_raw():
@@ -311,46 +312,6 @@ class Http:
             self._last.pop(host, None)
         else:
             self._last[host] = before
-
-
-def _unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
-    """What unpacks a body sent in ``coding`` (gzip, deflate; any other is kept as it came, as
-    httpx keeps one it cannot decode): called with each part read (b"" at the end) and the most
-    to give back, it returns the part unpacked, in pieces of at most that many bytes, so a
-    few bytes that unpack to a gigabyte never stand in memory whole. zlib.error if damaged."""
-    coding = coding.strip().lower()
-    if coding not in ("gzip", "x-gzip", "deflate"):
-        return lambda raw, most: [raw] if raw else []
-    gzip = coding != "deflate"
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-    first = not gzip  # deflate: zlib's format, or raw deflate as some servers send it (httpx's way)
-    fed = False  # whether any of the body came: one cut short is damaged, an empty one is not
-
-    def unpack(raw: bytes, most: int) -> list[bytes]:
-        nonlocal inflate, first, fed
-        pieces = []
-        while raw:
-            try:
-                piece = inflate.decompress(raw, max(most, 1))
-            except zlib.error:
-                if not first:
-                    raise
-                inflate, first = zlib.decompressobj(-zlib.MAX_WBITS), False
-                continue
-            first = False
-            pieces.append(piece)
-            raw, fed = inflate.unconsumed_tail, True
-            if gzip and inflate.eof and not raw and inflate.unused_data.strip(b"\0"):  # RFC 1952's
-                raw, inflate = inflate.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)  # members
-            if sum(map(len, pieces)) >= most:  # over the limit: the caller refuses it
-                break
-        if not raw and not pieces:  # the end
-            pieces.append(inflate.flush())
-            if fed and not inflate.eof:
-                raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
-        return [p for p in pieces if p]
-
-    return unpack
 
 
 def _offline(error: httpx.TransportError) -> bool:
