@@ -269,21 +269,24 @@ class Http:
                 raise FetchError(f"{url}: the answer is encoded more than once ({coding}); refused")
             unpack = unpacker(coding)
             chunks, size = [], 0
+
+            def take(raw: bytes) -> None:  # ``raw`` unpacked and kept, counted as it comes
+                nonlocal size
+                for chunk in unpack(raw, self.max_bytes - size + 1):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise FetchError(
+                            f"{url}: the document is larger than {self.max_bytes:,} bytes; refused"
+                        )
+                    chunks.append(chunk)
+
             try:
                 for raw in r.iter_raw():
-                    for chunk in unpack(raw, self.max_bytes - size + 1):
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise FetchError(
-                                f"{url}: the document is larger than {self.max_bytes:,} bytes; refused"
-                            )
-                        chunks.append(chunk)
+                    take(raw)
                     if self.clock() > deadline:
                         late = DEADLINE * timeout
                         raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused")
-                chunks.extend(unpack(b"", self.max_bytes - size + 1))
-                if sum(map(len, chunks)) > self.max_bytes:
-                    raise FetchError(f"{url}: the document is larger than {self.max_bytes:,} bytes; refused")
+                take(b"")  # what the unpacker still holds at the end
             except zlib.error as e:  # zlib's "Error -3 while decompressing data: incorrect header check"
                 why = str(e).rsplit(": ", 1)[-1] if str(e) else "it is damaged"
                 compressed = f"{_COMPRESSED} (Content-Encoding: {coding})"

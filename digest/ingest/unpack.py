@@ -22,7 +22,7 @@ def unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
 
     def unpack(raw: bytes, most: int) -> list[bytes]:
         nonlocal inflate, first, fed
-        pieces = []
+        pieces, got = [], 0
         while raw:
             try:
                 piece = inflate.decompress(raw, max(most, 1))
@@ -33,10 +33,11 @@ def unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
                 continue
             first = False
             pieces.append(piece)
+            got += len(piece)
             raw, fed = inflate.unconsumed_tail, True
             if gzip and inflate.eof and not raw and inflate.unused_data.strip(b"\0"):  # RFC 1952's
                 raw, inflate = inflate.unused_data, zlib.decompressobj(16 + zlib.MAX_WBITS)  # members
-            if sum(map(len, pieces)) >= most:  # over the limit: the caller refuses it
+            if got >= most:  # over the limit: the caller refuses it
                 break
         if not raw and not pieces:  # the end
             pieces.append(inflate.flush())
