@@ -17,7 +17,7 @@ from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
-from digest.daemon.status_readers import ReaderStatus, _when, reader_lines
+from digest.daemon.status_readers import ReaderStatus, reader_lines, shown_at
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
@@ -214,7 +214,7 @@ def _gone(s: Status, w: Worker) -> str:
     (of a release before the database's upgrade, which refuses it; on SQLite, where the lock tells,
     whether it runs at all), and until when it is listed."""
     ago = lasted((s.server_now or s.now) - w.seen_at)
-    since = f"{w.id}: not seen for {ago} (since {_when(w.seen_at)}, then {w.holds or 'idle'})"
+    since = f"{w.id}: not seen for {ago} (since {shown_at(w.seen_at)}, then {w.holds or 'idle'})"
     if s.running is not None and w.id == s.running and not w.earlier:  # SQLite: in a pass, its lock held
         return f"{since}: stuck? it still holds the daemon's lock; listed while it does"
     what = (  # on SQLite the lock tells: no daemon runs, or another one (systemd's restart); a
@@ -231,7 +231,7 @@ def _gone(s: Status, w: Worker) -> str:
         )
     return (
         f"{since}: {what} Its leases have ended (what it held went to the others); listed until "
-        f"{_when(w.seen_at + FORGOTTEN)} unless seen again"
+        f"{shown_at(w.seen_at + FORGOTTEN)} unless seen again"
     )
 
 
@@ -243,8 +243,8 @@ def _workers(s: Status) -> list[str]:
     database)."""
     starting = [f"{s.starting}: running, not seen yet (starting its first pass)"] if s.starting else []
     return starting + [
-        f"{w.id}: last seen {_when(w.seen_at)} ({w.holds or 'idle'}); holds {counted(w.readers, 'reader')}, "
-        f"{counted(w.messages, 'message')}"
+        f"{w.id}: last seen {shown_at(w.seen_at)} ({w.holds or 'idle'}); "
+        f"holds {counted(w.readers, 'reader')}, {counted(w.messages, 'message')}"
         if w.there
         else _gone(s, w)
         for w in s.workers
@@ -256,7 +256,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
     lines = []
     if s.last_ingest:
         source, day, at = s.last_ingest
-        lines.append(f"Last ingest: {Path(source).name} (listing of {day}) at {_when(at)}")
+        lines.append(f"Last ingest: {Path(source).name} (listing of {day}) at {shown_at(at)}")
     else:
         lines.append("Last ingest: none yet")
     lines.append(f"Papers stored: {s.papers}")
@@ -267,13 +267,13 @@ def format_status(s: Status, every_reader: bool = False) -> str:
             continue
         what = {EMPTY: "no listing (nothing new)", NOT_MODIFIED: "not modified", FETCH_FAILED: "FETCH FAILED"}
         lines.append(
-            f"Source {name}: {what.get(f.outcome, 'fetched')} at {_when(f.attempted_at)}: {f.detail}"
+            f"Source {name}: {what.get(f.outcome, 'fetched')} at {shown_at(f.attempted_at)}: {f.detail}"
             + (
-                f" (last success {_when(f.succeeded_at)})"
+                f" (last success {shown_at(f.succeeded_at)})"
                 if f.outcome == FETCH_FAILED and f.succeeded_at
                 else ""
             )
-            + (f"; the server asked not to be asked before {_when(f.retry_at)}" if f.retry_at else "")
+            + (f"; the server asked not to be asked before {shown_at(f.retry_at)}" if f.retry_at else "")
         )
     lines.append("")
     lines += reader_lines(s.readers, every_reader)
@@ -314,12 +314,12 @@ def format_status(s: Status, every_reader: bool = False) -> str:
         (
             "Removed readers' digests waiting (held, not sent: by the daemon's pass when the retry is due, "
             "or by `digest send` without --user now)",
-            [f"{m.user} <{m.recipient}> (made {_when(m.created_at)}): {why}" for m, why in s.leaving],
+            [f"{m.user} <{m.recipient}> (made {shown_at(m.created_at)}): {why}" for m, why in s.leaving],
         ),
         (
             "Messages that failed for good",
             [
-                f"{m.user} <{m.recipient}> ({_when(m.created_at)}): {m.last_error}"
+                f"{m.user} <{m.recipient}> ({shown_at(m.created_at)}): {m.last_error}"
                 + (_sent_since(m.recipient, *s.sent_since[m.id]) if m.id in s.sent_since else "")
                 for m in s.failed
             ],
@@ -327,8 +327,8 @@ def format_status(s: Status, every_reader: bool = False) -> str:
         (
             "Digests sent to nobody (planned for a reader whose profile file was then removed)",
             [
-                f"{user} (file found gone {_when(dt.datetime.fromisoformat(at))}): {what} not sent: the name "
-                "has no file or another reader's now"
+                f"{user} (file found gone {shown_at(dt.datetime.fromisoformat(at))}): {what} not sent: "
+                "the name has no file or another reader's now"
                 for user, at, what in s.given_away
             ],
         ),
@@ -344,7 +344,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
             (
                 "DELIVERY STOPPED: the server accepted these digests but recording them failed "
                 "(disk full or read-only?); nothing is sent until they are recorded",
-                [f"{a.user} <{a.recipient}> at {_when(a.at)}: {a.reply}" for a in s.unrecorded],
+                [f"{a.user} <{a.recipient}> at {shown_at(a.at)}: {a.reply}" for a in s.unrecorded],
             ),
         )
     for title, items in sections:
@@ -356,7 +356,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
 def queued_line(m: OutboxEntry) -> str:
     """A queued message's line, in `status` and `status --queued`: its reader, attempts, next try
     and last reply."""
-    line = f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {_when(m.next_attempt_at)}"
+    line = f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {shown_at(m.next_attempt_at)}"
     return line + (f", last reply: {m.last_error}" if m.last_error else "")
 
 
@@ -368,4 +368,4 @@ def _unlisted(s: Status) -> list[int]:
 def _sent_since(refused: str, at: dt.datetime, to: str) -> str:
     """The note beside a message that failed for good: a later digest went, and where, if the
     reader's address is not the one that refused (changed since)."""
-    return f" (a later digest was sent{'' if to == refused else f' to {to}'} at {_when(at)})"
+    return f" (a later digest was sent{'' if to == refused else f' to {to}'} at {shown_at(at)})"

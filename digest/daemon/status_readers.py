@@ -57,7 +57,7 @@ def reader_table(readers: Sequence[ReaderStatus]) -> list[str]:
     """The table of readers, a header and a line each."""
     lines = [f"{'reader':<14} {'schedule':<34} {'last digest':<22} {'next digest':<37} note"]
     for r in readers:
-        last = _when(r.last_sent, r.timezone)
+        last = shown_at(r.last_sent, r.timezone)
         lines.append(f"{r.user:<14} {r.schedule:<34} {last:<22} {_next(r):<37} {r.note}".rstrip())
     return lines
 
@@ -68,10 +68,10 @@ def _next(r: ReaderStatus) -> str:
         return "-"
     n = r.next_papers
     count = "" if n is None else f"{n} paper{'' if n == 1 else 's'} at "
-    return count + _when(r.next_due, r.timezone)
+    return count + shown_at(r.next_due, r.timezone)
 
 
-def _when(moment: dt.datetime | None, zone: str = "UTC") -> str:
+def shown_at(moment: dt.datetime | None, zone: str = "UTC") -> str:
     """'2026-03-16 07:00 UTC', or in a reader's zone with its abbreviation ('08:00 CET'; a
     zone without one shows its offset: '+14')."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
