@@ -17,9 +17,10 @@ RELEVANCE = SHARED / "eval" / "dev_relevance_14.json"
 
 def quality(*args: str) -> float:
     """The mean benchmarks/ranking_quality.py returns (nDCG@10, or with ``--feedback`` the residual
-    nDCG@10 with feedback), as it prints it (to 3 places), run as the script it is: it finds its
-    own modules (benchmarks/_path.py, _dumps.py) beside it, as from the command line, and no
-    test puts benchmarks/ on sys.path."""
+    nDCG@10 with feedback), as it prints it: in full, not rounded (0.7695 is under a 0.77 bar,
+    0.770 to 3 places is not). Run as the script it is: it finds its own modules
+    (benchmarks/_path.py, _dumps.py) beside it, as from the command line, and no test puts
+    benchmarks/ on sys.path."""
     if not RELEVANCE.is_file() or not (SHARED / "dumps").is_dir():
         pytest.skip(f"the shared relevance set is not at {RELEVANCE}")
     assert len(json.loads(RELEVANCE.read_text())) == 14
@@ -38,6 +39,8 @@ def quality(*args: str) -> float:
     name = "mean residual nDCG@10 with feedback=" if "--feedback" in args else "mean nDCG@10="
     means = [line.removeprefix(name) for line in run.stdout.splitlines() if line.startswith(name)]
     assert len(means) == 1, f"{script.name} did not print one line '{name}...'; it printed:\n{run.stdout}"
+    places = means[0].partition(".")[2]
+    assert len(places) > 3, f"{script.name} printed the mean rounded ({name}{means[0]}), not in full"
     return float(means[0])
 
 
