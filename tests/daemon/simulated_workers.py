@@ -31,12 +31,11 @@ from dataclasses import dataclass, field
 from simulated_days import Server, Simulation, violations
 
 import digest.daemon.clocks
+import digest.daemon.newcomer
 import digest.daemon.renamed
 import digest.daemon.sendnow
-import digest.daemon.tick
 import digest.db
-import digest.deliver.delivery
-import digest.deliver.lines
+import digest.store_twice
 import digest.worker_ids
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
@@ -49,21 +48,21 @@ from conftest import Workspace
 OFFSETS = [-300, -240, -120, -90, 0, 0, 45, 120, 240, 300]
 LEASE = 1.0  # s: delivery.lease_seconds; a killed worker's claims end this long after
 KILLS = 0.06  # of the passes and sends: a real process, killed between a claim and the send
-# the modules that read the wall clock (digest.db.wall_clock) for a worker's leases
-CLOCKED = (digest.db, digest.daemon.clocks, digest.daemon.renamed, digest.daemon.sendnow, digest.daemon.tick)
-CLOCKED += (digest.deliver.delivery, digest.deliver.lines)
+# the modules that read the wall clock (digest.db.wall_clock) as they run, each given the worker's
+# (test_simulated_clocks checks the list); the others take it as a default argument, bound as they
+# were imported, which the worker's daemon and send_now pass on as ``wall``
+CLOCKED = (digest.db, digest.daemon.clocks, digest.daemon.newcomer, digest.daemon.renamed)
+CLOCKED += (digest.daemon.sendnow, digest.store_twice)
 
 # a pass of a worker in its own process, on a machine argv[3] s off the wall clock, at the
 # simulated time argv[2] (+ the same offset)
 KILLED_PASS = """
 import datetime as dt, sys
-import digest.daemon.clocks as c, digest.daemon.renamed as r, digest.daemon.tick as t, digest.db
-import digest.deliver.delivery as d, digest.deliver.lines as l
+import digest.db
+real, off = digest.db.wall_clock, dt.timedelta(seconds=float(sys.argv[3]))
+wall = digest.db.wall_clock = lambda: real() + off  # before any module takes it, as KILLED_SEND
 from digest.config import load_config
 from digest.daemon.service import Daemon
-real, off = digest.db.wall_clock, dt.timedelta(seconds=float(sys.argv[3]))
-wall = lambda: real() + off
-digest.db.wall_clock = c.wall_clock = r.wall_clock = t.wall_clock = d.wall_clock = l.wall_clock = wall
 now = dt.datetime.fromisoformat(sys.argv[2]) + off
 Daemon(load_config(sys.argv[1]), clock=lambda: now, wall=wall, once=True).run_once()
 """
