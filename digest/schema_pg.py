@@ -21,11 +21,12 @@ def pg_version(db: Any) -> int:
     return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
 
 
-def migrate_postgres(db: Any, name: str, readonly: bool) -> int | None:
+def migrate_postgres(db: Any, name: str) -> int | None:
     """Bring a PostgreSQL database to :data:`SCHEMA_VERSION`, in one transaction, under an
     advisory lock, so that workers starting together migrate it once. Returns the version this
     call migrated from; None if it found the database migrated already (by another process,
-    while it waited for the lock)."""
+    while it waited for the lock). A Store opened to read only migrates it too, all or nothing
+    (an SQLite one is refused instead: schema_text.older_schema_read_only, the disk read-only)."""
     if pg_version(db) == SCHEMA_VERSION:
         return None
     with db.transaction():

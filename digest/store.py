@@ -110,7 +110,7 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         try:
             if pg_version(self.db) != SCHEMA_VERSION:  # one transaction: all or nothing (asked again,
                 # under a lock: another process may have migrated it meanwhile, then this one did not)
-                self.upgraded_from = migrate_postgres(self.db, shown(url), self.readonly)
+                self.upgraded_from = migrate_postgres(self.db, shown(url))
         except BaseException:
             self.db.close()
             raise
