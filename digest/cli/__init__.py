@@ -17,6 +17,7 @@ from digest.cli.db import db
 from digest.cli.feedback import feedback
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
+from digest.cli.suppressed import suppressed
 from digest.config_missing import example_config
 from digest.schema import SCHEMA_VERSION
 
@@ -78,7 +79,7 @@ for command in (
     daily.send,
     daily.run,
     status.status,
-    daily.suppressed,
+    suppressed,
     extras.demo,
     extras.serve,
     db,

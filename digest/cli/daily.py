@@ -1,4 +1,4 @@
-"""`digest send`, `run` and `status`: the daily digest, now or on schedule."""
+"""`digest send` and `run`: the daily digest, now or on schedule."""
 
 from __future__ import annotations
 
@@ -274,51 +274,6 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         sys.exit(1)
     if any(o.outcome == FETCH_FAILED for o in report.fetched):
         sys.exit(FETCH_FAILED_EXIT)  # the readers served from what is stored, as `run --once` exits
-
-
-@click.command()
-@click.option("--release", "release", multiple=True, metavar="USER", help="Lift USER's suppression.")
-@click.pass_obj
-@handle_errors
-def suppressed(obj: Context, release: tuple[str, ...]) -> None:
-    """List the readers whose address was refused for good (5xx), or who unsubscribed while
-    their profile file could not be read: they get no digests.
-
-    A bounce's suppression lasts until the address in the profile changes, an unsubscribe's
-    until the reader undoes it from their page; either until it is released here or with
-    `digest profile set USER paused false`.
-
-    \b
-    Example:
-      digest suppressed
-      digest suppressed --release ada
-    """
-    from digest.daemon.archive import is_archived
-    from digest.deliver.suppressions import Suppressions
-    from digest.errors import DigestError
-    from digest.store import Store
-
-    with Store(obj.config.database) as store:
-        suppressions = Suppressions(store)
-        for user in release:
-            if not suppressions.release(user):
-                raise DigestError(f"{user} is not suppressed; `digest suppressed` lists who is")
-            if is_archived(user):  # no profile is theirs: nothing goes to them
-                click.echo(f"{user}: released (a removed reader's, kept apart: no digest goes to them)")
-            else:
-                click.echo(f"{user}: released; the next digest goes to their address again")
-        if release:
-            return
-        found = suppressions.all()
-    if not found:
-        click.echo("No suppressed readers.")
-    for s in found:
-        kept = (
-            " (a removed reader's, kept apart: their name went to someone else)"
-            if is_archived(s.user)
-            else ""
-        )
-        click.echo(f"{s.user:<16} {s.describe()}{kept}")
 
 
 @click.command()
