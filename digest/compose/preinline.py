@@ -34,7 +34,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, Template, nodes
 from markupsafe import Markup, escape
@@ -42,20 +41,17 @@ from markupsafe import Markup, escape
 from digest.compose.ascii_html import mail_html, references
 from digest.compose.inline import ancestral_attributes, premailer_inline, style_selectors
 from digest.compose.inline_memo import InlineMemo
+from digest.compose.lxml_escape import Fallback, lxml_attribute, lxml_text
 from digest.compose.plain_outputs import plain_outputs
 
 MARK = "zq8"  # markers: zq8v<n>Z (an expression), zq8b<n>Z / zq8e<n>Z (a branch begins / ends)
 _MARKER = re.compile(MARK + r"([vbe])(\d+)Z")
 _SPLIT = re.compile("<!--" + MARK + r"([be])(\d+)Z-->|" + MARK + r"(v)(\d+)Z")
-# Characters lxml's parser changes or drops (controls, CR, noncharacters, lone surrogates):
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")  # after &#34; and &#39; are turned into quotes
 _TAG = re.compile(r'<(/?)([a-z]+)((?: [a-z-]+="[^"<>&]*")*)>')
 _PHRASING = frozenset(
     ["abbr", "b", "bdi", "bdo", "cite", "code", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp"]
     + ["small", "span", "strong", "sub", "sup", "u", "var"]
 )
-_URI_SAFE = "".join(chr(c) for c in range(33, 127))  # lxml leaves printable ASCII in URLs alone
 _ATTRS = frozenset({"href", "src", "alt", "title", "name", "lang", "dir", "action", "value"})
 _RAW = frozenset({"style", "script", "textarea", "pre", "listing", "xmp", "plaintext", "title"})
 _CACHE_LIMIT = 50_000
@@ -63,10 +59,6 @@ _CACHE_LIMIT = 50_000
 
 class Unsupported(Exception):
     """The template cannot be pre-inlined; render it the plain way."""
-
-
-class Fallback(Exception):
-    """A value the fast escape cannot vouch for; render this message the plain way."""
 
 
 @dataclass(frozen=True)
@@ -358,33 +350,3 @@ def _stylesheet_problem(doc: str) -> str | None:
         if names is None or names & _ATTRS:
             return f"the selector {selector!r} depends on more than the ancestors' classes"
     return None
-
-
-def lxml_text(html: str) -> str:
-    """Escaped text as lxml writes it back: &amp; &lt; &gt; stay, quotes become characters."""
-    if "<" in html or _UNSAFE.search(html):
-        raise Fallback("markup or a control character in a value")
-    if "&#" in html:
-        html = html.replace("&#34;", '"').replace("&#39;", "'")
-    if "&" in html and _ENTITY.search(html):
-        raise Fallback("an unusual entity in a value")
-    if ">" in html:
-        html = html.replace(">", "&gt;")
-    return html
-
-
-def lxml_attribute(html: str, *, uri: bool) -> str:
-    """An attribute value as lxml writes it back (inside double quotes)."""
-    if "<" in html or _UNSAFE.search(html):
-        raise Fallback("markup or a control character in an attribute")
-    raw = html.replace("&#34;", '"').replace("&#39;", "'")
-    if '"' in raw or ("&" in raw and _ENTITY.search(raw)):
-        raise Fallback("a quote or an unusual entity in an attribute")
-    if "&lt;" in raw or "&gt;" in raw:
-        raise Fallback("< or > in an attribute")  # lxml keeps them raw in some places (<!-- -->)
-    raw = raw.replace("&amp;", "&")
-    if uri and not (raw.isascii() and raw.isprintable() and " " not in raw):
-        if raw != raw.strip(" \t\n\x0c\r"):
-            raise Fallback("blanks around a URL")  # lxml drops the leading ones
-        raw = quote(raw, safe=_URI_SAFE)
-    return raw.replace("&", "&amp;")

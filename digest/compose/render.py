@@ -30,7 +30,8 @@ from digest.compose.inline import premailer_inline
 from digest.compose.inline_memo import InlineMemo
 from digest.compose.jinja_env import BUILTIN, UsersLoader, environment
 from digest.compose.jinja_env import builtin_templates as builtin_templates  # where they were
-from digest.compose.preinline import Fallback, PreInlined, Unsupported
+from digest.compose.lxml_escape import Fallback
+from digest.compose.preinline import PreInlined, Unsupported
 from digest.compose.template_errors import users_template_error
 from digest.compose.widewrap import wordwrap as wide_wordwrap
 from digest.config import Config

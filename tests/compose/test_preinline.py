@@ -11,8 +11,9 @@ from jinja2 import Environment, nodes
 from lxml import etree
 from markupsafe import Markup, escape
 
+from digest.compose.lxml_escape import Fallback, lxml_attribute, lxml_text
 from digest.compose.plain_outputs import plain_outputs
-from digest.compose.preinline import Fallback, PreInlined, Unsupported, lxml_attribute, lxml_text
+from digest.compose.preinline import PreInlined, Unsupported
 from digest.compose.render import Renderer, builtin_templates
 from digest.models import Digest, Hit, Interest, Match, Paper, Profile
 
