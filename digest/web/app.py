@@ -2,10 +2,10 @@
 
 Reader URLs are ``/u/<token>/...`` (under base_url's path: :mod:`digest.web.prefix`), signed by
 :mod:`digest.signing` (anything else: the same bare 403; a removed reader's: a 410 saying that
-no more digests come); forms carry a form token and are refused from another origin, but for the one-click
-unsubscribe POST (RFC 8058). Saving goes through :func:`digest.profiles.edit.apply_edit`, as the
-command line does; the rating pages are in :mod:`digest.web.ratings`, the preview in
-:mod:`digest.web.previews`.
+no more digests come); forms carry a form token (the unsubscribe button's too) and are refused
+from another origin, but for the one-click unsubscribe POST (RFC 8058). Saving goes through
+:func:`digest.profiles.edit.apply_edit`, as the command line does; the rating pages are in
+:mod:`digest.web.ratings`, the preview in :mod:`digest.web.previews`.
 """
 
 from __future__ import annotations

@@ -91,8 +91,8 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 log.error("one-click unsubscribe: the profiles folder %s is empty%s", folder, NEEDS_FIX)
                 raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
             return parts.page("gone.html.j2")
-        if request.form.get("List-Unsubscribe") != "One-Click":  # the page's button: from this site
-            parts.check_post(token, need_form_token=False)  # (a web mail's one-click has its Origin)
+        if not _one_click():  # the page's button: its form token, as
+            parts.check_post(token)  # every form of the page (its Origin is "null": no-referrer)
         try:  # a broken file stays as it is; the request is kept in the database (no retry is asked)
             edited = apply_edit(parts.config(), user, _set_paused(True))
         except ProfileError as e:
@@ -145,6 +145,15 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
             raise unreadable(user, e, posted=True) from None
         written(path, g.held_since)
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
+
+
+def _one_click() -> bool:
+    """A one-click POST (RFC 8058): its form, or its body as it is when a client sent it without
+    the form's Content-Type."""
+    return request.form.get("List-Unsubscribe") == "One-Click" or request.get_data().strip() == ONE_CLICK
+
+
+ONE_CLICK = b"List-Unsubscribe=One-Click"
 
 
 def _holds_profiles(folder: Path) -> bool:

@@ -2,10 +2,10 @@
 "Referrer-Policy: no-referrer" (its URL's token must not leak to other sites), and under that
 policy a browser serializes a form POST's Origin as "null". So check_post accepts "null", and
 must: refusing it would refuse every button of the page. What a page of opaque origin (a `data:`
-page, a sandboxed iframe) can send that way is no more than anyone holding the signed URL can: the
-unsubscribe button is the one-click unsubscribe (RFC 8058, accepted from any origin), and the
-other forms need the form token, which only a reader of the page has. Chromium (Playwright); the
-real app on a thread."""
+page, a sandboxed iframe) can send that way is no more than anyone holding the signed URL can: every
+form of the page needs the form token (the unsubscribe button's too), which only a reader of the
+page has; only the one-click unsubscribe (RFC 8058) is accepted without it, from any origin.
+Chromium (Playwright); the real app on a thread."""
 
 from __future__ import annotations
 

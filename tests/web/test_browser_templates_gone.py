@@ -32,6 +32,7 @@ def test_a_templates_folder_gone_while_serve_runs_is_said_not_replaced(web_works
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
     assert ws.cli("ingest").exit_code == 0
     token = Signer.from_config(ws.config).token("ada", NOW)
+    csrf = Signer.from_config(ws.config).form_token(token)  # the page's unsubscribe button sends it
     caplog.set_level(logging.ERROR, logger="digest.web.app")
     with ws.serve():
         page = browser.new_page()
@@ -52,7 +53,11 @@ def test_a_templates_folder_gone_while_serve_runs_is_said_not_replaced(web_works
         assert again.locator("#summary").count() == 0  # not the built-in preferences page
 
         caplog.clear()  # a POST's work done is still said (the built-in page), and logged
-        request = urllib.request.Request(f"{ws.base_url}/u/{token}/unsubscribe", data=b"", method="POST")
+        request = urllib.request.Request(
+            f"{ws.base_url}/u/{token}/unsubscribe",
+            data=f"csrf={csrf}".encode(),
+            method="POST",
+        )
         with urllib.request.urlopen(request) as done:
             assert done.status == 200
         assert "paused: true" in (ws.root / "profiles" / "ada.yaml").read_text()
