@@ -47,7 +47,19 @@
 
   async function refresh() {
     if (expired || away) return;  // the server takes the link no more: nothing to preview with it
-    const mine = ++seq;
+    const mine = ++seq;  // (an answer on its way is older than what the fields hold now: dropped)
+    // A weight whose decimal comma was refused holds what was typed without it (1,5 is 15 there):
+    // not previewed, which would show half of the edit; said under the field until it is written
+    // with a point, as the server says its errors of a field.
+    const commas = [...form.querySelectorAll("input[data-comma]")];
+    if (commas.length) {
+      markFields(commas.map((field) => [field, COMMA]));
+      errorsBox.textContent = "Not previewed: " + commas.map((f) => `${f.getAttribute("aria-label")}: ${COMMA}`).join(" ");
+      errorsBox.hidden = false;
+      summary.textContent = "";
+      delete summary.dataset.count;
+      return;
+    }
     const asked = edits;
     let data;
     try {
@@ -114,22 +126,23 @@
   // ``said`` null (the preview unavailable): the fields, their marks and the words next to them,
   // are left as they are (words kept with no mark would be hidden from a screen reader).
   function mark(names, said) {
-    if (!said) return;
+    if (said) markFields(names.map((name) => [named(name), said[name]]));
+  }
+  function markFields(pairs) {  // [field, what is said next to it (or nothing)]
     for (const field of marked) { field.removeAttribute("aria-invalid"); describe(field, null); }
     for (const old of form.querySelectorAll(".field-error")) old.remove();
     marked = [];
-    names.forEach((name, i) => {
-      const field = named(name);
+    pairs.forEach(([field, words], i) => {
       if (!field) return;
       marked.push(field);
       field.setAttribute("aria-invalid", "true");
       describe(field, "preview-errors");
-      if (!said[name]) return;
+      if (!words) return;
       const note = document.createElement("span");
       note.className = "field-error";
       note.id = `live-said-${i}`;
       note.setAttribute("aria-hidden", "true");  // read through the field's description
-      note.textContent = said[name];
+      note.textContent = words;
       const within = field.closest(".row, .grid label");
       if (within) within.append(note); else (field.closest("label.check") || field).after(note);
       describe(field, note.id);  // not the box: it says it again, with the rest
