@@ -30,6 +30,23 @@ def builtin_templates() -> Path:
 
 
 TEMPLATE_FILES = (".j2", ".css", ".js")  # what the templates include and the pages load
+# The built-in templates this release ships (tests/compose/test_builtin_missing.py: the folder's):
+# one missing from an installed package is said as a damaged install, with its path.
+SHIPPED = frozenset(
+    {"digest.css", "digest.html.j2", "digest.txt.j2"}
+    | {
+        f"web/{name}"
+        for name in ("base.html.j2", "broken.html.j2", "gone.html.j2", "live.js", "prefs.html.j2")
+    }
+    | {f"web/{name}" for name in ("prefs.js", "rate.html.j2", "unavailable.html.j2", "unsent.html.j2")}
+    | {"web/unsubscribe.html.j2", "web/web.css"}
+)
+
+
+class MissingTemplate(ConfigError):
+    """A built-in template missing from the installed package: its path and the fix, not an
+    internal error. Not a TemplateNotFound, which Jinja's ChoiceLoader would say as one more
+    ("TemplateNotFound: digest.html.j2"); the built-in loader is the last of every Environment."""
 
 
 class BuiltinTemplates(BaseLoader):
@@ -61,6 +78,11 @@ class BuiltinTemplates(BaseLoader):
         if template in self.unreadable:
             raise ConfigError(self.unreadable[template])
         source = self.sources.get(template)
+        if source is None and template in SHIPPED:
+            raise MissingTemplate(
+                f"{self.folder / template}: a built-in template is missing: the installed digest is "
+                "damaged; reinstall it (`pip install --force-reinstall`, from where it came)",
+            )
         if source is None:
             raise TemplateNotFound(template)
         return source, str(self.folder / template), lambda: True  # never read again

@@ -271,7 +271,7 @@ def create_app(
     def asset(name: str) -> Response:
         if name not in ("prefs.js", "live.js"):
             abort(404)
-        js = BUILTIN.sources[f"web/{name}"]  # the release's this process started with
+        js, _, _ = BUILTIN.get_source(None, f"web/{name}")  # the release's this process started with
         return Response(js, mimetype="text/javascript")
 
     @app.get("/u/<token>")
