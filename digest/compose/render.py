@@ -178,12 +178,13 @@ class Renderer:
         except ConfigError:  # the caller has said it, or answers so
             return builtin(f"web/{name}").render(**context)
         try:
-            template = self.env.get_template(f"web/{name}")
-        except ConfigError:  # a file of the folder this account cannot read: the caller's 503
-            if not said:
+            return self.env.get_template(f"web/{name}").render(**context)
+        except (ConfigError, TemplateError) as e:  # a file of the folder unreadable, or failing:
+            if said:  # the caller's 503, its file and line in the log
+                return builtin(f"web/{name}").render(**context)
+            if isinstance(e, ConfigError):
                 raise
-            template = builtin(f"web/{name}")
-        return template.render(**context)
+            raise users_template_error(e, self.user_templates) or e from None
 
     @functools.cached_property
     def _builtin_env(self) -> Environment:

@@ -7,16 +7,19 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
+from digest.compose.jinja_env import SHIPPED
 from digest.errors import ConfigError
 
 
 def users_template_error(error: TemplateError, folder: Path | None) -> ConfigError | None:
     """``error`` as a :class:`ConfigError` naming the file of ``folder`` and the line it arose
     at: a syntax error's own, else the last line of that template Jinja's traceback passes
-    through (a value the template asks for that is not there, a filter given the wrong thing).
-    None when no template of ``folder`` is in it (the built-in ones)."""
+    through (a value the template asks for that is not there, a filter given the wrong thing);
+    a file it includes, imports or extends that is nowhere (no built-in template's name): the file
+    that asks, where known, and the one to add. None when no template of ``folder`` is in it (the
+    built-in ones)."""
     if folder is None:
         return None
     where: tuple[str, int | None] | None = None
@@ -26,7 +29,16 @@ def users_template_error(error: TemplateError, folder: Path | None) -> ConfigErr
         for frame in traceback.extract_tb(error.__traceback__):
             if frame.filename.endswith(".j2"):
                 where = (frame.filename, frame.lineno)
-    if where is None or not _inside(Path(where[0]), folder):
+    if where is not None and not _inside(Path(where[0]), folder):
+        where = None
+    if isinstance(error, TemplateNotFound) and str(error.name) not in SHIPPED:  # only theirs name it
+        asker = f"{where[0]}, line {where[1]}" if where else f"a template of {folder}"
+        return ConfigError(
+            f"{asker} includes, imports or extends {str(error.name)!r}, which is neither in your "
+            f"`templates:` folder nor among the built-in templates: add {folder / str(error.name)}, "
+            "or fix the name"
+        )
+    if where is None:
         return None
     what = getattr(error, "message", None) or str(error) or type(error).__name__
     return ConfigError(

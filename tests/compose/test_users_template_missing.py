@@ -1,0 +1,65 @@
+"""A template of the user's `templates:` folder that includes (imports, extends) a file that is
+neither in the folder nor among the built-in templates: said with the file that asks for it and
+the one it names, as theirs to fix, not "internal error: TemplateNotFound" for the email, nor a
+500 for a page of `digest serve`. Real `digest` processes."""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+from digest.signing import Signer
+
+from conftest import NOW, SECRET
+
+HANG = 300  # seconds: only a process that hangs takes this long
+
+
+def with_folder(ws, name: str, text: str):
+    mine = ws.root / "mine"
+    (mine / name).parent.mkdir(parents=True, exist_ok=True)
+    (mine / name).write_text(text)
+    ws.config_path.write_text(ws.config_path.read_text() + "templates: mine\n")
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    return mine
+
+
+def test_an_email_template_that_includes_a_file_that_is_nowhere_says_both_files(workspace, tmp_path):
+    mine = with_folder(workspace, "digest.html.j2", '<p>Hello</p>\n{% include "parts/footer.j2" %}\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "preview", "ada"]
+        + ["--out", str(tmp_path / "ada.html")],
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+    )
+    assert "internal error" not in done.stderr
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "'parts/footer.j2', which is neither in" in done.stderr
+    assert str(mine / "parts" / "footer.j2") in done.stderr
+    assert not (tmp_path / "ada.html").exists()
+
+
+def test_a_page_template_that_includes_a_file_that_is_nowhere_is_a_503_and_a_log_line(web_workspace):
+    ws = web_workspace
+    mine = with_folder(ws, "web/unsubscribe.html.j2", '{% include "parts/footer.j2" %}\n')
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+        try:
+            with urllib.request.urlopen(f"{ws.base_url}/u/{token}/unsubscribe", timeout=HANG) as r:
+                status, body = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+        proc.terminate()
+        said = proc.stderr.read()
+    assert status == 503, body[:300]
+    assert "Traceback" not in said, said[-3000:]
+    where = f"{mine / 'web' / 'unsubscribe.html.j2'}, line 1 includes, imports or extends 'parts/footer.j2'"
+    assert where in said, said[-3000:]
+    assert "footer.j2" not in body  # the reader is told it is unavailable, not the file
+    assert SECRET not in said
