@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
 
 from digest.config import Config, SemanticConfig
 from digest.models import Match, Paper, Profile
+from digest.select.embedding_lock import making_embeddings
 from digest.select.matcher import CollectionCounts, PaperIndex
 from digest.store import Store
 
@@ -53,6 +55,10 @@ class StoredTexts:
         if self.store.keeps_embeddings("text_embeddings"):
             blobs = {t: (len(v), np.asarray(v, dtype="<f4").tobytes()) for t, v in vectors.items()}
             self.store.save_text_embeddings(self.key, blobs)
+
+    def making(self) -> AbstractContextManager[None]:
+        """Held while texts missing here are made and kept (digest.select.embedding_lock)."""
+        return making_embeddings(self.store, self.key, "text_embeddings")
 
 
 def build_index(
@@ -105,23 +111,33 @@ def build_index(
 
 
 def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: object) -> dict[int, np.ndarray]:
-    """The papers' embeddings: stored ones reused, missing ones computed now and stored."""
-    stored = {
+    """The papers' embeddings: stored ones reused, missing ones computed now and stored, by one
+    process of the database at a time (another one making them meanwhile is waited for, and what
+    it stored read: digest.select.embedding_lock)."""
+    stored = _stored(store, key, papers)
+    if len(stored) == len(papers):
+        return stored
+    with making_embeddings(store, key, "embeddings"):
+        stored.update(_stored(store, key, [p for p in papers if p.id not in stored]))
+        missing = [p for p in papers if p.id not in stored]
+        if missing:
+            log.info("embedding %d new papers with %s", len(missing), key)
+            fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
+            if store.keeps_embeddings():
+                store.save_embeddings(  # not of a paper merged or changed meanwhile (by an ingest)
+                    key,
+                    {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()},
+                    texts={p.id: (p.title, p.abstract) for p in missing},
+                )
+            stored.update(fresh)
+    return stored
+
+
+def _stored(store: Store, key: str, papers: Sequence[Paper]) -> dict[int, np.ndarray]:
+    return {
         pid: np.frombuffer(blob, dtype="<f4")
         for pid, blob in store.embeddings(key, (p.id for p in papers)).items()
     }
-    missing = [p for p in papers if p.id not in stored]
-    if missing:
-        log.info("embedding %d new papers with %s", len(missing), key)
-        fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
-        if store.keeps_embeddings():
-            store.save_embeddings(  # not of a paper merged or changed meanwhile (by an ingest)
-                key,
-                {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()},
-                texts={p.id: (p.title, p.abstract) for p in missing},
-            )
-        stored.update(fresh)
-    return stored
 
 
 def keyword_index(index: PaperIndex | Ranker) -> PaperIndex:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -151,6 +152,10 @@ class TextCache(Protocol):
 
     def save(self, vectors: Mapping[str, np.ndarray]) -> None: ...
 
+    def making(self) -> AbstractContextManager[None]:
+        """Held while the texts not found are made and saved (one process at a time)."""
+        ...
+
 
 class Embedder:
     """Unit-length embeddings of papers and interests; interests are cached.
@@ -205,12 +210,20 @@ class Embedder:
         if missing and self.cache is not None:
             self._texts.update(self.cache.load(missing))
             missing = [p for p in missing if p not in self._texts]
+        if missing and self.cache is not None:
+            with self.cache.making():  # what another process made meanwhile is read, not made again
+                self._texts.update(self.cache.load(missing))
+                self._embed_phrases([p for p in missing if p not in self._texts])
+        elif missing:
+            self._embed_phrases(missing)
+        return np.stack([self._texts[p] for p in phrases])
+
+    def _embed_phrases(self, missing: Sequence[str]) -> None:
         if missing:
             fresh = dict(zip(missing, self.embed_texts(missing), strict=True))
             self._texts.update(fresh)
             if self.cache is not None:
                 self.cache.save(fresh)
-        return np.stack([self._texts[p] for p in phrases])
 
 
 class SemanticIndex:

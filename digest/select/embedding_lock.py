@@ -1,0 +1,86 @@
+"""One process at a time makes a database's missing paper embeddings: two commands that find the
+same papers without a stored embedding at the same time (two `digest --semantic rank`, a daemon's
+pass and a `digest preview --semantic`) would each load the model (some 800 MB) and embed them.
+The first takes the lock and makes and stores them; the others wait for it, then read them from
+the store, and make only those still missing.
+
+On SQLite the lock is a file lock beside the database (``digest.db.embeddings.lock``, as the run
+lock is ``digest.db.lock``); on PostgreSQL a session's advisory lock, per model. Either ends with
+the process, however it ends. A holder that keeps it longer than :data:`WAIT_MOST` (stopped,
+hung, or a first run embedding a whole archive) is waited for no longer: the waiter makes the
+embeddings itself, as every process did before there was a lock, and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from digest.db import POSTGRESQL, lock_key, real_file, sidecar
+from digest.errors import DigestError
+from digest.filelock import FileLock
+from digest.store import Store
+
+log = logging.getLogger(__name__)
+
+WAIT_MOST = 300.0  # seconds a waiter waits for another process's embeddings at the most
+POLL = 0.25  # seconds between tries
+
+
+@contextmanager
+def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
+    """Held while this process makes and stores the missing embeddings of model ``key`` (papers'
+    in ``table`` embeddings, readers' texts' in text_embeddings): entered
+    once no other process of this database makes them (or after WAIT_MOST), so that what another
+    stored meanwhile is read, not made again. Inside a transaction nothing is waited for (a lock
+    held there would keep the holder's save waiting on it), nor by a store that keeps none."""
+    if store.db.in_transaction or not store.keeps_embeddings(table):
+        yield
+        return
+    take, release = _file_lock(store) if store.dialect != POSTGRESQL else _advisory_lock(store, key)
+    started = time.monotonic()
+    got = take()
+    if not got:
+        log.info("waiting for another digest process making the same papers' embeddings (%s)", key)
+    while not got and time.monotonic() - started < WAIT_MOST:
+        time.sleep(POLL)
+        got = take()
+    if not got:
+        log.warning(
+            "waited %d s for another digest process making the same papers' embeddings (%s); "
+            "making them here too",
+            time.monotonic() - started,
+            key,
+        )
+    try:
+        yield
+    finally:
+        if got:
+            release()
+
+
+def _file_lock(store: Store):  # -> (take, release)
+    lock = FileLock(sidecar(real_file(store.path), ".embeddings.lock"), mode=0o666, others=True, widen=True)
+
+    def take() -> bool:
+        try:
+            return lock.acquire(wait=False)
+        except DigestError as e:  # a folder this account may not write: made as before, unlocked
+            log.debug("embeddings made without the lock: %s", e)
+            return True
+
+    return take, lock.release
+
+
+def _advisory_lock(store: Store, key: str):  # -> (take, release)
+    number = lock_key(f"embeddings:{key}")
+
+    def take() -> bool:
+        return bool(store.db.execute("SELECT pg_try_advisory_lock(?)", (number,)).fetchone()[0])
+
+    def release() -> None:
+        store.db.execute("SELECT pg_advisory_unlock(?)", (number,))
+
+    return take, release
