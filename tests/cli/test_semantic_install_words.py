@@ -1,0 +1,37 @@
+"""Where digest tells a user what to install for semantic matching, it gives the README's install
+line (Semantic matching), not the extra's name: `pip install 'digest[semantic]'` asks PyPI for a
+project named digest (this one is installed from its clone), and PyPI's torch is its CUDA build."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.config import SemanticConfig
+
+from conftest import ROOT
+
+
+def readme_install_line() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Semantic matching** (optional)") :]
+    block = section[section.index("```sh\n") + len("```sh\n") :]
+    return block[: block.index("\n")]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_digest_help_gives_the_readmes_install_line_for_semantic():
+    said = flat(CliRunner().invoke(main, ["--help"]).output)
+    assert "digest[semantic]" not in said, said
+    assert readme_install_line() in said, said
+
+
+def test_the_semantic_options_docstring_and_the_example_config_give_the_install_line():
+    line = readme_install_line()
+    example = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    for where, text in (("SemanticConfig", SemanticConfig.__doc__ or ""), ("config.example.yaml", example)):
+        assert "digest[semantic]" not in text, where
+        assert line in flat(text.replace("\n# ", " ")), where
