@@ -231,7 +231,9 @@ class SemanticConfig:
     (:data:`SEMANTIC_INSTALL`)."""
 
     model: str | None = option(
-        ModelName(), default=None, help="a sentence-transformers name or a local folder; none: packaged model"
+        ModelName(),
+        default=None,
+        help="a local folder holding a sentence-transformers model; none: the packaged model",
     )
 
     @property

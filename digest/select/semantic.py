@@ -87,6 +87,8 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
             f"installed: {INSTALL_HINT}; {TURN_OFF_HINT}"
         ) from exc
     folder = Path(path) if path is not None else packaged_model_path()
+    if path is not None and not Path(path).is_dir():  # the config's, not the install's, to mend
+        raise ConfigError(_no_model_folder(str(path)))
     if folder is None or not folder.is_dir():
         raise ConfigError(
             f"no embedding model found at {folder or '(packaged model)'}: {INSTALL_HINT}, "
@@ -112,6 +114,23 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
             f"the embedding model in {folder} cannot be loaded, its files are missing or damaged "
             f"({type(exc).__name__}: {exc}): {fix}; {TURN_OFF_HINT}"
         ) from exc
+
+
+def _no_model_folder(path: str) -> str:
+    """What is wrong with ``semantic.model`` naming no folder: a model's name (the config's check
+    makes a local one absolute), or a folder gone since the config was read, or a file."""
+    if not Path(path).is_absolute():
+        return (
+            f"semantic.model is '{path}', a model's name, not a folder: digest loads a model from a "
+            "local folder only, offline (it downloads none): copy the model's files (modules.json, "
+            "config.json, the weights, the tokenizer) into a folder and give semantic.model that "
+            f"folder, or `semantic: true` for the packaged one; {TURN_OFF_HINT}"
+        )
+    what = "is a file, not a folder" if Path(path).exists() else "is not there"
+    return (
+        f"the model folder {path} (semantic.model) {what}: give semantic.model a folder holding a "
+        f"whole sentence-transformers model, or `semantic: true` for the packaged one; {TURN_OFF_HINT}"
+    )
 
 
 def _damaged_model_errors() -> tuple[type[BaseException], ...]:

@@ -1,0 +1,63 @@
+"""What `semantic.model` names that is no model folder is said as such: the extra is installed,
+so the install line is no cure. The extra's import is a stand-in here (no torch needed): these
+faults are found before any model is loaded."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from digest.errors import ConfigError
+from digest.select import ranking
+from digest.select.semantic import load_model
+
+from conftest import make_dump
+
+INSTALL = "pip install torch==2.13.0"
+
+
+@pytest.fixture
+def extra_installed(monkeypatch):
+    """sentence_transformers importable; a model it is asked to load is a test failure."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a model was loaded: {args}")
+
+    monkeypatch.setitem(
+        sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=refuse)
+    )
+    monkeypatch.setattr(ranking, "_MODELS", {})
+
+
+def test_a_model_name_is_said_to_be_no_local_folder_not_a_missing_install(workspace, extra_installed):
+    """Shown with `semantic: {model: sentence-transformers/all-mpnet-base-v2}` (the README's config
+    comment: "or any sentence-transformers model name"), the extra installed: `digest rank ada`
+    said "no embedding model found at sentence-transformers/all-mpnet-base-v2: install the extra
+    ... .venv/bin/pip install torch==2.13.0 && ..., or give the path of a sentence-transformers
+    model folder"."""
+    workspace.dump("day.txt", make_dump("Mar 14", [("Networks of spiking neurons", "Spikes for sound.")]))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    assert workspace.cli("ingest").exit_code == 0
+    plain = workspace.config_path.read_text()
+    workspace.config_path.write_text(plain + "semantic:\n  model: sentence-transformers/all-mpnet-base-v2\n")
+    result = workspace.cli("rank", "ada")
+    said = result.output
+    assert result.exit_code == 1 and "internal error" not in said, said
+    assert INSTALL not in said, said
+    assert (
+        "semantic.model is 'sentence-transformers/all-mpnet-base-v2', a model's name, not a folder: "
+        "digest loads a model from a local folder only, offline" in said
+    ), said
+
+
+def test_a_model_folder_gone_since_the_config_was_read_is_named(tmp_path, extra_installed):
+    """A daemon's config names ./models/mine, removed while it runs: the folder is the fault."""
+    gone = tmp_path / "models" / "mine"
+    with pytest.raises(ConfigError) as raised:
+        load_model(str(gone))
+    said = str(raised.value)
+    assert INSTALL not in said, said
+    assert f"the model folder {gone} (semantic.model) is not there" in said, said
+    assert "`semantic: true` for the packaged one" in said, said
