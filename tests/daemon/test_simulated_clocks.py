@@ -34,36 +34,48 @@ def test_a_simulated_worker_ahead_is_ahead_for_server_time_too(tmp_path, databas
     assert abs(off - ahead) < dt.timedelta(seconds=5), off
 
 
-def reads_the_wall_clock(tree: ast.Module) -> bool:
-    """Whether a module calls digest.db's wall_clock as it runs: takes it from digest.db and names
-    it anywhere but as a default argument (bound as the module is imported, out of a worker's reach:
-    its callers pass ``wall`` on)."""
-    taken = any(
-        isinstance(node, ast.ImportFrom)
-        and node.module == "digest.db"
-        and "wall_clock" in {a.name for a in node.names}
+def wall_clock_names(tree: ast.Module) -> set[str]:
+    """The names under which a module calls digest.db's wall_clock as it runs: each name it takes
+    wall_clock under (``as`` another name too), from digest.db or from a module that took it (``from
+    digest.daemon.clocks import wall_clock``), named anywhere but as a default argument (bound as the
+    module is imported, out of a worker's reach: its callers pass ``wall`` on)."""
+    taken = {
+        a.asname or a.name
         for node in ast.walk(tree)
-    )
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("digest"))
+        for a in node.names
+        if a.name == "wall_clock"
+    }
     functions = [
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
     ]
     defaults = {id(d) for f in functions for d in (*f.args.defaults, *f.args.kw_defaults) if d is not None}
-    named = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and n.id == "wall_clock" and id(n) not in defaults
-    ]
-    return taken and bool(named)
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in taken and id(n) not in defaults
+    }
+
+
+def test_the_scan_finds_the_clock_under_another_name_or_taken_from_another_module():
+    assert wall_clock_names(ast.parse("from digest.db import wall_clock as now\nnow()")) == {"now"}
+    taken_on = "from digest.daemon.clocks import wall_clock\ndef f():\n    return wall_clock()"
+    assert wall_clock_names(ast.parse(taken_on)) == {"wall_clock"}
+    assert wall_clock_names(ast.parse("from ..db import wall_clock\nwall_clock()")) == {"wall_clock"}
+    assert wall_clock_names(ast.parse("from digest.db import wall_clock\ndef f(w=wall_clock): w()")) == set()
 
 
 def test_every_module_that_reads_the_wall_clock_as_it_runs_is_given_the_workers():
     package = ROOT / "digest"
-    reading = {
-        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    names = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): wall_clock_names(
+            ast.parse(path.read_text(encoding="utf-8"))
+        )
         for path in package.rglob("*.py")
-        if reads_the_wall_clock(ast.parse(path.read_text(encoding="utf-8")))
     }
+    reading = {module for module, taken in names.items() if taken}
     assert reading, "no module found reading digest.db.wall_clock: has it another name now?"
+    # the simulated workers set each module's wall_clock: a clock read under another name is out of reach
+    renamed = {module: taken for module, taken in names.items() if taken - {"wall_clock"}}
+    assert not renamed, f"read under another name than wall_clock, which the workers set: {renamed}"
     assert reading | {"digest.db"} == {m.__name__ for m in CLOCKED}
 
 
