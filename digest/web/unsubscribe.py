@@ -148,9 +148,10 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
 
 
 def _one_click() -> bool:
-    """A one-click POST (RFC 8058): its form, or its body as it is when a client sent it without
-    the form's Content-Type."""
-    return request.form.get("List-Unsubscribe") == "One-Click" or request.get_data().strip() == ONE_CLICK
+    """A one-click POST (RFC 8058): its form (its value as a line too: "One-Click\\r\\n"), or its
+    body as it is when a client sent it without the form's Content-Type."""
+    value = request.form.get("List-Unsubscribe", "")
+    return value.strip() == "One-Click" or request.get_data().strip() == ONE_CLICK
 
 
 ONE_CLICK = b"List-Unsubscribe=One-Click"

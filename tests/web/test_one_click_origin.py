@@ -41,3 +41,13 @@ def test_a_one_click_post_from_a_web_mails_page_unsubscribes(web_workspace):
         assert paused(ws)
         assert post(url, b"List-Unsubscribe=One-Click", WEB_MAIL) == 200  # again: still unsubscribed
         assert paused(ws)
+
+
+def test_a_one_click_post_ending_its_body_with_a_line_break_unsubscribes(web_workspace):
+    """A client that writes its form body as a line ("List-Unsubscribe=One-Click\\r\\n") still asks
+    for the one-click: a 403 would lose the reader's unsubscribe (providers do not try again)."""
+    ws = web_workspace.with_ada("email: ada@example.org\ninterests: [robotics]\n")
+    with ws.serve() as base:
+        url = f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}/unsubscribe"
+        assert post(url, b"List-Unsubscribe=One-Click\r\n", None) == 200
+        assert paused(ws)
