@@ -102,21 +102,25 @@ def create_app(
         return site().config
 
     def page(name: str, status: int = 200, **context: Any) -> Response:
-        """A templates/web page. The `templates:` folder gone or unreadable: the 503 for the operator
-        (:func:`misconfigured`), not the built-in page in silence; but a POST's answer, its work done
-        (saved, unsubscribed, rated), or the page it sends back to ("?done=saved"), says it in the
-        built-in page, the folder in the log; the 410 and 503 pages are built-in."""
+        """A templates/web page. The `templates:` folder gone or unreadable, or its page failing:
+        the 503 for the operator (:func:`misconfigured`), not the built-in page in silence; but a
+        POST's answer, its work done (saved, unsubscribed, rated), or the page it sends back to
+        ("?done=saved"), says it in the built-in page, the folder in the log; the 410 and 503 pages
+        are built-in."""
         renderer = site().renderer
-        if status not in (410, 503):
-            try:
+        said = status in (410, 503)
+        done = request.method == "POST" or bool(request.args.get("done"))
+        try:
+            if not said:
                 renderer.check_folder()
-            except ConfigError as e:
-                if request.method != "POST" and not request.args.get("done"):
-                    raise
-                log.error(
-                    "%s %s: %s; answered with the built-in page%s", request.method, request.path, e, NEEDS_FIX
-                )
-        html = renderer.page(name, said=status in (410, 503), root=request.script_root, **context)
+            html = renderer.page(name, said=said, root=request.script_root, **context)
+        except ConfigError as e:
+            if not done:
+                raise
+            log.error(
+                "%s %s: %s; answered with the built-in page%s", request.method, request.path, e, NEEDS_FIX
+            )
+            html = renderer.page(name, said=True, root=request.script_root, **context)
         return Response(html, status=status, mimetype="text/html")
 
     def reader(token: str) -> tuple[str, Path]:

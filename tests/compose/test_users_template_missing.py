@@ -63,3 +63,33 @@ def test_a_page_template_that_includes_a_file_that_is_nowhere_is_a_503_and_a_log
     assert where in said, said[-3000:]
     assert "footer.j2" not in body  # the reader is told it is unavailable, not the file
     assert SECRET not in said
+
+
+def test_an_unsubscribe_done_with_a_failing_page_template_is_said_done_in_the_built_in_page(web_workspace):
+    """The one-click (RFC 8058) pauses the reader before its page is made: the folder's page failing
+    then, the answer is the built-in page saying it is done (200, as the preferences' answers to a
+    POST when the folder is gone), the file in the log; not a 503 saying nothing was changed."""
+    ws = web_workspace
+    mine = with_folder(ws, "web/unsubscribe.html.j2", '{% include "parts/footer.j2" %}\n')
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    one_click = urllib.request.Request(
+        f"{ws.base_url}/u/{token}/unsubscribe",
+        b"List-Unsubscribe=One-Click",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+        try:
+            with urllib.request.urlopen(one_click, timeout=HANG) as r:
+                status, body = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+        proc.terminate()
+        said = proc.stderr.read()
+    assert "paused: true" in (ws.root / "profiles" / "ada.yaml").read_text()
+    assert status == 200, body[:300]
+    assert "You are unsubscribed" in body
+    assert f"{mine / 'web' / 'unsubscribe.html.j2'}, line 1 includes" in said, said[-3000:]
+    assert "Traceback" not in said, said[-3000:]
