@@ -10,6 +10,7 @@ changes themselves are in :mod:`digest.profiles.changes`; a new file is made by
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -94,11 +95,25 @@ def apply_edit(
             if before_write is not None:
                 before_write(profile)  # raises: the file stays as it was
             if tmp is not None:
-                write_atomic(path, new, whole=True, tmp=tmp)
+                try:
+                    write_atomic(path, new, whole=True, tmp=tmp)
+                except OSError as e:  # a full disk, a quota: said, the file as it was
+                    raise ProfileError(not_saved(path, e)) from None
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
     return Edited(profile, new, new != text, reread)
+
+
+def not_saved(path: Path, error: OSError) -> str:
+    """Why ``path`` (a profile) could not be written (write_atomic: its old content is kept), and
+    what to do: a full disk or quota is freed, anything else made writable. No folder is named but in
+    the file's path: the web page shows a reader the file's name alone (digest.web.answers.public_error)."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some space on its disk (or raise the quota there), then save again"
+    else:
+        fix = "this account must be able to write the profiles folder to save a change"
+    return f"cannot save {path}: {error.strerror or error}; {fix}; nothing was saved, the file is as it was"
 
 
 def _spare(path: Path) -> Path:

@@ -1,0 +1,123 @@
+"""Saving a profile where the profiles folder's disk is full: the command says which file could
+not be saved and what to do, and the reader's file stays as it was. Real parts: a real `digest`
+run in a private mount namespace (unshare -m) whose profiles folder is a small tmpfs filled to
+the last block; skipped where a namespace cannot be made (not root)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import SECRET
+
+DIGEST = Path(sys.executable).parent / "digest"
+SEEN = "----- the profiles folder, as the command left it -----"
+# the folder's files kept aside, a 256 KiB tmpfs mounted over it, the files put back, the rest filled
+FULL = (
+    'set -e; kept=$(mktemp -d); cp -a "$1/." "$kept/"; mount -t tmpfs -o size=256k tmpfs "$1"; '
+    'cp -a "$kept/." "$1/"; dd if=/dev/zero of="$1/.filler" bs=4k 2>/dev/null || true; shift; set +e; '
+    '"$@" 2>&1; echo "exit $?"; rm "$0/.filler"; echo "' + SEEN + '"; ls -A "$0"; cat "$0/ada.yaml"'
+)
+ADA = "email: ada@example.org\ninterests:\n  neural networks: 1\n"
+
+
+def on_a_full_disk(ws, *args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
+    """`digest ARGS` with the profiles folder on a full disk: what it said, and the folder after."""
+    folder = str(ws.root / "profiles")
+    command = [DIGEST, "--config", str(ws.config_path), *args]
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", FULL, folder, folder, *map(str, command)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    if done.returncode and ("unshare: " in done.stderr or "mount: " in done.stderr):  # not root
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    said, _, folder_after = (done.stdout + done.stderr).partition(SEEN)
+    return " ".join(said.split()), folder_after
+
+
+CHANGES = [
+    ("add", "ada", "spiking neurons"),
+    ("set", "ada", "max_papers", "5"),
+    ("exclude", "ada", "medical"),
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_refused_by_a_full_disk_names_the_file_and_leaves_it_as_it_was(workspace, change):
+    workspace.profile("ada", ADA)
+    said, after = on_a_full_disk(workspace, "profile", *change)
+    assert "exit 1" in said, said
+    assert "internal error" not in said, said
+    assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: No space left on device" in said, said
+    assert "free some space" in said and "nothing was saved" in said, said
+    assert after.split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], after  # no temporary file left
+
+
+def test_a_web_save_refused_by_a_full_disk_says_so_and_shows_the_form_again_as_typed(web_workspace):
+    """The preferences page of a real `digest serve` whose profiles folder is on a full disk."""
+    from digest.signing import Signer
+
+    ws = web_workspace
+    ws.profile("ada", ADA)
+    folder = str(ws.root / "profiles")
+    until_told = '"$@" & read -r done; kill $!; wait $!; echo "exit $?"'  # serves until the test is done
+    serving = FULL.replace('"$@" 2>&1; echo "exit $?"', until_told)
+    signer = Signer.from_config(ws.config)
+    token = signer.token("ada", dt.datetime.now(dt.UTC))
+    with subprocess.Popen(
+        ["unshare", "-m", "sh", "-c", serving, folder, folder, *ws.serve_command()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "DIGEST_TEST_SECRET": SECRET},
+    ) as served:
+        try:
+            answer = post_when_up(
+                f"{ws.base_url}/u/{token}",
+                {
+                    "csrf": signer.form_token(token),
+                    "kw": ["neural networks", "spiking neurons"],
+                    "weight": ["1", "2"],
+                },
+                origin=ws.base_url,
+                served=served,
+            )
+        finally:
+            out, _ = served.communicate("done\n", timeout=60)
+    status, page = answer
+    said = " ".join(page.split())
+    assert status == 422, said[:2000]
+    assert "cannot save ada.yaml: No space left on device; free some space" in said, said[:2000]
+    assert folder not in said  # the server's paths are not shown to a reader
+    assert 'value="spiking neurons"' in said  # what they typed, there to save again
+    assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
+
+
+def post_when_up(url: str, fields: dict, *, origin: str, served: subprocess.Popen) -> tuple[int, str]:
+    """POST ``fields`` to ``url`` once the server listens: its status and page."""
+    data = urllib.parse.urlencode(fields, doseq=True).encode()
+    for _ in range(200):
+        if served.poll() is not None:
+            pytest.skip(f"cannot mount a tmpfs here: {served.stdout.read().strip()}")  # type: ignore[union-attr]
+        request = urllib.request.Request(url, data=data, headers={"Origin": origin})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+        except urllib.error.URLError:
+            time.sleep(0.1)
+    raise AssertionError("digest serve did not answer")
