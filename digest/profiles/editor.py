@@ -15,7 +15,7 @@ from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import write_atomic
 from digest.models import Profile
-from digest.profiles.edit import ProfileConflict, profile_lock
+from digest.profiles.edit import ProfileConflict, not_saved, profile_lock
 from digest.profiles.load import find_profile_file, parse_profile_text, read_profile_text
 
 
@@ -76,7 +76,11 @@ def edit_in_editor(
                         f"{unreadable}{path} changed while you were editing (another change was saved first) "
                         f"and was left as it is; your version is at {draft}: compare and edit again"
                     )
-                write_atomic(path, text, whole=True)
+                try:
+                    write_atomic(path, text, whole=True)
+                except OSError as e:  # a full disk, a quota: the reader's work is not thrown away
+                    keep_draft = True
+                    raise ProfileError(f"{not_saved(path, e)}; your version is kept at {draft}") from None
             return profile
     finally:
         if not keep_draft:

@@ -121,3 +121,21 @@ def post_when_up(url: str, fields: dict, *, origin: str, served: subprocess.Pope
         except urllib.error.URLError:
             time.sleep(0.1)
     raise AssertionError("digest serve did not answer")
+
+
+def test_an_edit_in_the_editor_refused_by_a_full_disk_keeps_the_draft_and_says_where(workspace, tmp_path):
+    workspace.profile("ada", ADA)
+    editor = tmp_path / "editor.sh"  # what a reader does in $EDITOR: adds an interest and saves
+    editor.write_text('#!/bin/sh\nprintf "  spiking neurons: 2\\n" >> "$1"\n')
+    editor.chmod(0o755)
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    env = {**os.environ, "EDITOR": str(editor), "VISUAL": "", "TMPDIR": str(drafts)}
+    said, after = on_a_full_disk(workspace, "profile", "edit", "ada", env=env)
+    assert "exit 1" in said, said
+    assert "internal error" not in said, said
+    kept = list(drafts.glob("digest-edit-ada-*/ada.yaml"))
+    assert [p.read_text() for p in kept] == [ADA + "  spiking neurons: 2\n"], said
+    assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: No space left on device" in said, said
+    assert f"your version is kept at {kept[0]}" in said, said
+    assert after.split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], after
