@@ -12,7 +12,7 @@ from digest.files import write_atomic
 from digest.models import Profile
 from digest.options import declared
 from digest.profiles.changes import clean_keyword
-from digest.profiles.edit import profile_lock
+from digest.profiles.edit import profile_lock, what_to_do
 from digest.profiles.load import check_user_id, folder_missing, parse_profile_text, profile_path
 
 NEW_PROFILE = """\
@@ -75,5 +75,10 @@ def create_profile(
                 raise ProfileError(
                     f"{path}: {user!r} already has a profile, made while this one was being written; "
                     f"nothing was written: look at it with `digest profile show {user}`"
+                ) from None
+            except OSError as e:  # a full disk, a quota: said, no file left (write_atomic removes its own)
+                fix = what_to_do(e, "run this again")
+                raise ProfileError(
+                    f"cannot make {path}: {e.strerror or e}; {fix}; no profile was made"
                 ) from None
     return profile

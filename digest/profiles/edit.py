@@ -109,11 +109,15 @@ def not_saved(path: Path, error: OSError) -> str:
     """Why ``path`` (a profile) could not be written (write_atomic: its old content is kept), and
     what to do: a full disk or quota is freed, anything else made writable. No folder is named but in
     the file's path: the web page shows a reader the file's name alone (digest.web.answers.public_error)."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        fix = "free some space on its disk (or raise the quota there), then save again"
-    else:
-        fix = "this account must be able to write the profiles folder to save a change"
+    fix = what_to_do(error, "save again")
     return f"cannot save {path}: {error.strerror or error}; {fix}; nothing was saved, the file is as it was"
+
+
+def what_to_do(error: OSError, then: str) -> str:
+    """What to do when a profile could not be written for ``error``, before doing ``then``."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"free some space on its disk (or raise the quota there), then {then}"
+    return f"make the profiles folder writable for this account, then {then}"
 
 
 def _spare(path: Path) -> Path:

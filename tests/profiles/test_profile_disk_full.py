@@ -139,3 +139,14 @@ def test_an_edit_in_the_editor_refused_by_a_full_disk_keeps_the_draft_and_says_w
     assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: No space left on device" in said, said
     assert f"your version is kept at {kept[0]}" in said, said
     assert after.split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], after
+
+
+def test_a_new_profile_refused_by_a_full_disk_says_so_and_leaves_no_file(workspace):
+    workspace.profile("ada", ADA)
+    new = ("profile", "new", "cy", "--email", "cy@example.org", "--interest", "x")
+    said, after = on_a_full_disk(workspace, *new)
+    assert "exit 1" in said, said
+    assert "internal error" not in said, said
+    assert f"cannot make {workspace.root / 'profiles' / 'cy.yaml'}: No space left on device" in said, said
+    assert "free some space" in said and "no profile was made" in said, said
+    assert "cy.yaml" not in after.split(), after
