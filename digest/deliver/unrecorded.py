@@ -181,8 +181,8 @@ class Unrecorded:
         try:
             write_atomic(self.path, text)
             return True
-        except OSError as e:
-            log.critical("%s: cannot write the note of unrecorded messages: %s", self.path, e)
+        except OSError as e:  # said below if the spare's room cannot take it either: not lost yet
+            first = e
         data = text.encode()
         try:  # the spare's room, written over in place and renamed: no new space needed
             if len(data) > self.spare.stat().st_size:
@@ -195,9 +195,13 @@ class Unrecorded:
             finally:
                 os.close(fd)
             os.replace(self.spare, self.path)
+            log.info("%s: written in the room kept for it (%s): %s", self.path, self.spare.name, first)
             return True
         except OSError as e:
-            log.critical("%s: cannot write the note of unrecorded messages there either: %s", self.spare, e)
+            log.critical(
+                "%s: cannot write the note of unrecorded messages (%s), nor in the room kept for it, %s (%s)",
+                self.path, first, self.spare, e,
+            )  # fmt: skip
         return False
 
     def clear(self, recorded: list[Accepted] | None = None) -> None:

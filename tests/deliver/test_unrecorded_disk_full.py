@@ -289,3 +289,16 @@ def test_a_database_on_a_full_disk_is_still_copied_into_postgresql(tmp_path):
         copied = digest(ws, tmp_path / "a", "db", "migrate", "--to", url)
     assert copied.returncode == 0, copied.stderr  # was: 1, 'digest.db.unrecorded.spare: cannot keep ...'
     assert "every table's rows are there" in copied.stdout
+
+
+def test_a_note_written_into_the_room_kept_for_it_is_not_said_unwritten(tmp_path):
+    """The disk filled as r0's digest arrived: the note went into the spare's room, as it is meant
+    to, yet the halt began with "digest.db.unrecorded: cannot write the note of unrecorded
+    messages: [Errno 28] No space left on device" at CRITICAL, telling the operator it was lost."""
+    with ingested(tmp_path) as (disk, box, ws):
+        halted = digest(ws, tmp_path / "a", "send")
+        note = (disk / "ws" / "digest.db.unrecorded").read_text()
+    said = halted.stderr
+    assert halted.returncode == 1 and [m.rcpt_tos for m in box.messages] == [["r0@example.org"]], said
+    assert '"recipient": "r0@example.org"' in note, note
+    assert "cannot write the note" not in said, said
