@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for
+
+if TYPE_CHECKING:
+    from digest.config import Config
+    from digest.store import Store
 
 
 @click.command()
@@ -32,7 +39,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     from digest.daemon.claims import singleton
     from digest.daemon.fetching import fetch_alive
     from digest.daemon.lock import AlreadyRunning, RunLock
-    from digest.errors import ConfigError
+    from digest.db import db_errors
+    from digest.errors import ConfigError, DigestError
     from digest.ingest.fetch import FAILED, fetch_all
     from digest.ingest.http import Http
     from digest.store import Store
@@ -55,22 +63,43 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     ):
         if not mine:  # PostgreSQL: a worker is fetching right now
             raise AlreadyRunning("a digest worker is fetching the sources right now; try again shortly")
-        outcomes = fetch_all(  # each said once, in its line below; a try that failed as it happens
-            config,
-            store,
-            http,
-            now_utc(),
-            names,
-            progress_for(obj),
-            say_bugs=debugging(),
-            say_failures=False,
-            retrying=None if obj.quiet else say_retry,
-        )
+        now = now_utc()
+        try:
+            outcomes = fetch_all(  # each said once, in its line below; a try that failed as it happens
+                config,
+                store,
+                http,
+                now,
+                names,
+                progress_for(obj),
+                say_bugs=debugging(),
+                say_failures=False,
+                retrying=None if obj.quiet else say_retry,
+            )
+        except OSError as e:  # the inbox: full, read-only (its fetch recorded as failed), not the database's
+            if isinstance(e, db_errors()):
+                raise
+            raise DigestError(not_saved(config, store, now, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
         click.echo(f"{o.source}: {o.said}{bug}")
     if any(o.outcome == FAILED for o in outcomes):
         raise SystemExit(1)
+
+
+def not_saved(config: Config, store: Store, now: dt.datetime, error: OSError) -> str:
+    """What `digest fetch` says of a fetched document it could not save in the inbox (a full disk,
+    a read-only inbox), with the sources it stopped at (recorded as failed at ``now``): their
+    lines, as the outcomes' would be, and what to do. The fetch stops there, as a pass's does."""
+    from digest.ingest.fetch import FAILED, last_fetches
+
+    since = now.replace(microsecond=0)  # as the store keeps it
+    failed = [r for r in last_fetches(store).values() if r.attempted_at >= since and r.outcome == FAILED]
+    lines = [f"{r.source}: failed: {r.detail}" for r in failed]
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    fix = "free some space there" if full else "make it writable for this account"
+    lines.append(f"{config.inbox}: {error.strerror or error}: {fix}, then fetch again")
+    return "\n".join(lines)
 
 
 def say_retry(source: str, what: str) -> None:

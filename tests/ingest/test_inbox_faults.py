@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 
@@ -309,3 +310,28 @@ def test_run_once_and_the_daemon_say_what_they_wait_for_as_ingest_does(workspace
     )
     assert re.search(said, logged[0]), logged
     assert (workspace.root / "inbox" / "day.txt").exists()
+
+
+def test_digest_fetch_into_a_full_inbox_says_where_and_what_to_do(tmp_path):
+    """`digest fetch` itself, the document fetched and the inbox's disk full: it was an internal
+    error ("OSError: [Errno 28] No space left on device"), the inbox not named."""
+    document = b"[" + b" " * 30_000 + b"]"  # more than the disk has left
+    with tmpfs(tmp_path, "64k") as disk, LocalHttpServer({"/listing.txt": Route(document)}) as web:
+        (disk / "filler").write_bytes(b"x" * 60_000)  # the disk all but full
+        (tmp_path / "ws").mkdir()
+        ws = Workspace(tmp_path / "ws")
+        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
+        ws.config_path.write_text(text + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        left = sorted(p.name for p in disk.iterdir())
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 1, said
+    assert "internal error" not in said, said
+    assert "url1: failed: fetched, but not saved in the inbox: No space left on device" in said, said
+    assert f"{disk}: No space left on device: free some space there, then fetch again" in said, said
+    assert left == ["filler"]  # no half-written document left
