@@ -33,6 +33,10 @@ class ProfileConflict(ProfileError):
     """The file changed between reading it and saving a change made from that reading."""
 
 
+class ProfileNotSaved(ProfileError):
+    """The file, sound, could not be written (a full disk, a quota): it is as it was."""
+
+
 @dataclass(frozen=True)
 class Edited:
     profile: Profile
@@ -98,7 +102,7 @@ def apply_edit(
                 try:
                     write_atomic(path, new, whole=True, tmp=tmp)
                 except OSError as e:  # a full disk, a quota: said, the file as it was
-                    raise ProfileError(not_saved(path, e)) from None
+                    raise ProfileNotSaved(not_saved(path, e)) from None
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.models import Profile
+from digest.profiles.edit import ProfileNotSaved
 from digest.profiles.load import load_profile
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,11 @@ class ProfileUnreadable(HTTPException):
 
 
 def unreadable(user: str, error: ProfileError, posted: bool) -> ProfileUnreadable:
-    """Said in the log (the file, its line and what is wrong), to be raised for the page."""
+    """Said in the log (the file, its line and what is wrong), to be raised for the page. A
+    change the disk kept out of a sound file (ProfileNotSaved) is said as such: the file is read."""
+    if isinstance(error, ProfileNotSaved):
+        log.error("a change to the profile of %s was not saved: %s", user, error)
+        return ProfileUnreadable(user, posted)
     log.error(
         "the profile of %s cannot be read; their pages answer 503 and nothing is saved to it "
         "until the file is fixed: %s",

@@ -21,7 +21,7 @@ from flask import Flask, Response, g, redirect, request
 from digest.config import Config
 from digest.deliver.suppressions import Suppression, Suppressions
 from digest.errors import ProfileError, StoreError
-from digest.profiles.edit import Change, Data, apply_edit
+from digest.profiles.edit import Change, Data, ProfileNotSaved, apply_edit
 from digest.store import Store
 from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
 from digest.web.identity import written
@@ -97,13 +97,14 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
             edited = apply_edit(parts.config(), user, _set_paused(True))
         except ProfileError as e:
             unreadable(user, e, posted=True)  # the file, its line and what is wrong: in the log
-            keep(user)
+            keep(user, unsaved=isinstance(e, ProfileNotSaved))
             return show(token, None, done=True)
         written(path, g.held_since)
         log.info("unsubscribed %s", user)
         return show(token, edited.profile, done=True)
 
-    def keep(user: str) -> None:
+    def keep(user: str, unsaved: bool = False) -> None:
+        """The unsubscribe kept in the database; ``unsaved``: the file is sound, its disk full."""
         try:
             with Store(parts.config().database) as store:
                 Suppressions(store).unsubscribe(user, parts.now())
@@ -116,11 +117,14 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 user,
             )
             raise
+        why, when = ("written", "there is room") if unsaved else ("read", "the file is fixed")
         log.warning(
-            "unsubscribe of %s kept in the database (their profile file cannot be read): no digest goes "
-            "to them until they undo it from their page; once the file is fixed, "
+            "unsubscribe of %s kept in the database (their profile file cannot be %s): no digest goes "
+            "to them until they undo it from their page; once %s, "
             "`digest profile set %s paused true` writes it into the file",
             user,
+            why,
+            when,
             user,
         )
 

@@ -67,9 +67,40 @@ def test_a_change_refused_by_a_full_disk_names_the_file_and_leaves_it_as_it_was(
 
 def test_a_web_save_refused_by_a_full_disk_says_so_and_shows_the_form_again_as_typed(web_workspace):
     """The preferences page of a real `digest serve` whose profiles folder is on a full disk."""
+    fields = {"kw": ["neural networks", "spiking neurons"], "weight": ["1", "2"]}
+    status, page, out = posted_on_a_full_disk(web_workspace, "", fields)
+    said = " ".join(page.split())
+    assert status == 422, said[:2000]
+    assert "cannot save ada.yaml: No space left on device; free some space" in said, said[:2000]
+    assert str(web_workspace.root) not in said  # the server's paths are not shown to a reader
+    assert 'value="spiking neurons"' in said  # what they typed, there to save again
+    assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
+
+
+def test_a_one_click_unsubscribe_the_full_disk_kept_out_of_the_file_is_kept_and_said_unsaved(web_workspace):
+    """The file cannot take ``paused: true``; the database, on another disk, keeps the request (no
+    digest goes to them). The log said "the profile of ada cannot be read ... until the file is
+    fixed" and "(their profile file cannot be read)", sending the operator to a file that is sound."""
+    from digest.web.unsubscribe import kept_unsubscribe
+
+    status, page, out = posted_on_a_full_disk(
+        web_workspace, "/unsubscribe", {"List-Unsubscribe": "One-Click"}
+    )
+    assert status == 200 and "Unsubscribed" in page, page
+    assert kept_unsubscribe(web_workspace.config, "ada") is not None
+    log = " ".join(out.partition(SEEN)[0].split())
+    assert "cannot be read" not in log, log
+    assert "cannot save" in log and "No space left on device" in log and "kept in the database" in log, log
+    assert "once there is room, `digest profile set ada paused true` writes it into the file" in log, log
+    assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
+
+
+def posted_on_a_full_disk(ws, path: str, fields: dict) -> tuple[int, str, str]:
+    """``fields`` posted to ada's page (``path`` after it) of a real `digest serve` whose profiles
+    folder is on a full disk: the answer's status and page, and what the server said (its log, then
+    the folder as it left it)."""
     from digest.signing import Signer
 
-    ws = web_workspace
     ws.profile("ada", ADA)
     folder = str(ws.root / "profiles")
     until_told = '"$@" & read -r done; kill $!; wait $!; echo "exit $?"'  # serves until the test is done
@@ -85,25 +116,11 @@ def test_a_web_save_refused_by_a_full_disk_says_so_and_shows_the_form_again_as_t
         env={**os.environ, "DIGEST_TEST_SECRET": SECRET},
     ) as served:
         try:
-            answer = post_when_up(
-                f"{ws.base_url}/u/{token}",
-                {
-                    "csrf": signer.form_token(token),
-                    "kw": ["neural networks", "spiking neurons"],
-                    "weight": ["1", "2"],
-                },
-                origin=ws.base_url,
-                served=served,
-            )
+            url, fields = f"{ws.base_url}/u/{token}{path}", {"csrf": signer.form_token(token), **fields}
+            status, page = post_when_up(url, fields, origin=ws.base_url, served=served)
         finally:
             out, _ = served.communicate("done\n", timeout=60)
-    status, page = answer
-    said = " ".join(page.split())
-    assert status == 422, said[:2000]
-    assert "cannot save ada.yaml: No space left on device; free some space" in said, said[:2000]
-    assert folder not in said  # the server's paths are not shown to a reader
-    assert 'value="spiking neurons"' in said  # what they typed, there to save again
-    assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
+    return status, page, out
 
 
 def post_when_up(url: str, fields: dict, *, origin: str, served: subprocess.Popen) -> tuple[int, str]:
