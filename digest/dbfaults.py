@@ -272,9 +272,11 @@ def unwritable(path: Path) -> tuple[str, str]:
     lock's and the -wal's are said): its disk mounted read-only; the file, or its folder (where
     SQLite makes -wal and -shm files), named with its owner and mode."""
     real = Path(os.path.realpath(path))
-    with contextlib.suppress(OSError):
-        if os.statvfs(real.parent).f_flag & os.ST_RDONLY:
-            return "the database is read-only: its disk is mounted read-only", "make it writable (remount it)"
+    mounted = "the database is read-only: its disk is mounted read-only", "make it writable (remount it)"
+    for where in (real, real.parent):  # the file alone may be (a bind mount: a container's volume)
+        with contextlib.suppress(OSError):
+            if os.statvfs(where).f_flag & os.ST_RDONLY:
+                return mounted
     found = {}
     for what, where, mode in (
         ("the database", real, os.W_OK),

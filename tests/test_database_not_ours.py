@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_preview_read_only import ADA, digest, listed
 
-from conftest import AS_NOBODY, READING, Workspace, make_dump
+from conftest import AS_NOBODY, READING, Workspace, make_dump, read_only_file
 
 NOBODY = (*AS_NOBODY, *READING)  # uid and group 65534 (nogroup), reading what root's modes let nobody
 
@@ -120,3 +120,20 @@ def test_status_on_a_database_it_may_only_read_says_what_indexing_the_papers_nee
     assert digest(ws, "status").returncode == 0  # root's, which indexes them
     shown = digest(ws, "status", before=NOBODY)
     assert shown.returncode == 0 and not shown.stderr, shown.stderr
+
+
+def test_a_database_file_mounted_read_only_is_said_so_not_given_a_chmod(tmp_path):
+    """The file alone mounted read-only (a container's `-v ./digest.db:/data/digest.db:ro`), its
+    folder writable: `digest send` said "the database is root's, mode 0644, which this account may
+    not write; give it write access (`chmod u+w …`)", a cure that changes nothing."""
+    (tmp_path / "ws").mkdir()
+    ws = Workspace(tmp_path / "ws")
+    ws.profile("ada", ADA)
+    listed(ws, "a.txt", "Neuromorphic Chips")
+    with read_only_file(ws.root / "digest.db"):
+        refused = digest(ws, "send")
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode == 1, said
+    assert "chmod" not in said, said
+    assert "digest.db: the database is read-only: its disk is mounted read-only" in said, said
+    assert "make it writable (remount it)" in said, said
