@@ -10,16 +10,17 @@ changes themselves are in :mod:`digest.profiles.changes`; a new file is made by
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from digest import yaml_edit
 from digest.config import Config
-from digest.errors import ProfileError
+from digest.errors import DigestError, ProfileError
 from digest.filelock import FileLock
 from digest.files import spare_beside, write_atomic
 from digest.models import Profile
@@ -62,6 +63,26 @@ def profile_lock(path: Path) -> FileLock:
     return FileLock(path.with_name(f".{path.name}.lock"), mode=0o666, others=True, widen=True)
 
 
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """:func:`profile_lock` held for a change to ``path``; a lock file the disk refuses (a read-only
+    folder or disk, a full one or a quota) is ProfileNotSaved, said as a refused write
+    of the profile is (the web page shows it to the reader with what they typed; an editor's
+    draft is kept), not a bare DigestError naming the lock's path."""
+    lock = profile_lock(path)
+    try:
+        lock.acquire()
+    except DigestError as e:
+        cause = e.__context__  # the OSError the lock's message was made from
+        if not isinstance(cause, OSError) or cause.errno not in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+            raise  # another's lock file this account may not open: its owner, mode and cure, as said
+        raise ProfileNotSaved(not_saved(path, cause)) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def apply_edit(
     config: Config,
     user: str,
@@ -77,7 +98,7 @@ def apply_edit(
     left as it is); what it raises leaves the file as it was (a change that goes with the file's
     and may be refused, made first: the command does all of it or nothing)."""
     path = find_profile_file(config, user)
-    with profile_lock(path):
+    with locked(path):
         text = read_profile_text(path)  # not UTF-8: said so, not an internal error
         if expect_version is not None and text_version(text) != expect_version:
             raise ProfileConflict(

@@ -15,7 +15,7 @@ from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import write_atomic
 from digest.models import Profile
-from digest.profiles.edit import ProfileConflict, not_saved, profile_lock
+from digest.profiles.edit import ProfileConflict, ProfileNotSaved, locked, not_saved
 from digest.profiles.load import find_profile_file, parse_profile_text, read_profile_text
 
 
@@ -65,22 +65,26 @@ def edit_in_editor(
                     continue
                 keep_draft = True
                 raise ProfileError(f"{e}\n{path} is unchanged; your draft is kept at {draft}") from None
-            with profile_lock(path):
-                try:  # saved meanwhile as Latin-1 (or removed): said, and the draft kept, as a change
-                    current, unreadable = read_profile_text(path), ""
-                except ProfileError as e:
-                    current, unreadable = None, f"{e}\n"
-                if current != original:
-                    keep_draft = True
-                    raise ProfileConflict(
-                        f"{unreadable}{path} changed while you were editing (another change was saved first) "
-                        f"and was left as it is; your version is at {draft}: compare and edit again"
-                    )
-                try:
-                    write_atomic(path, text, whole=True)
-                except OSError as e:  # a full disk, a quota: the reader's work is not thrown away
-                    keep_draft = True
-                    raise ProfileError(f"{not_saved(path, e)}; your version is kept at {draft}") from None
+            try:
+                with locked(path):
+                    try:  # saved meanwhile as Latin-1 (or removed): said, and the draft kept, as a change
+                        current, unreadable = read_profile_text(path), ""
+                    except ProfileError as e:
+                        current, unreadable = None, f"{e}\n"
+                    if current != original:
+                        keep_draft = True
+                        raise ProfileConflict(
+                            f"{unreadable}{path} changed while you were editing (another change was "
+                            f"saved first) and was left as it is; your version is at {draft}: compare "
+                            "and edit again"
+                        )
+                    try:
+                        write_atomic(path, text, whole=True)
+                    except OSError as e:
+                        raise ProfileNotSaved(not_saved(path, e)) from None
+            except ProfileNotSaved as e:  # a full or read-only disk: the reader's work is not thrown away
+                keep_draft = True
+                raise ProfileError(f"{e}; your version is kept at {draft}") from None
             return profile
     finally:
         if not keep_draft:

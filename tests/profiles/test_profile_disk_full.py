@@ -27,15 +27,21 @@ FULL = (
     'cp -a "$kept/." "$1/"; dd if=/dev/zero of="$1/.filler" bs=4k 2>/dev/null || true; shift; set +e; '
     '"$@" 2>&1; echo "exit $?"; rm "$0/.filler"; echo "' + SEEN + '"; ls -A "$0"; cat "$0/ada.yaml"'
 )
+# the folder a read-only bind mount of itself (even root may not write it)
+READ_ONLY = (
+    'set -e; mount --bind "$1" "$1"; mount -o remount,ro,bind "$1"; shift; set +e; '
+    '"$@" 2>&1; echo "exit $?"; echo "' + SEEN + '"; ls -A "$0"; cat "$0/ada.yaml"'
+)
 ADA = "email: ada@example.org\ninterests:\n  neural networks: 1\n"
 
 
-def on_a_full_disk(ws, *args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
-    """`digest ARGS` with the profiles folder on a full disk: what it said, and the folder after."""
+def on_a_full_disk(ws, *args: str, env: dict[str, str] | None = None, script: str = FULL) -> tuple[str, str]:
+    """`digest ARGS` with the profiles folder on a full disk (``script``: or made so otherwise):
+    what it said, and the folder after."""
     folder = str(ws.root / "profiles")
     command = [DIGEST, "--config", str(ws.config_path), *args]
     done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", FULL, folder, folder, *map(str, command)],
+        ["unshare", "-m", "sh", "-c", script, folder, folder, *map(str, command)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -95,7 +101,7 @@ def test_a_one_click_unsubscribe_the_full_disk_kept_out_of_the_file_is_kept_and_
     assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
 
 
-def posted_on_a_full_disk(ws, path: str, fields: dict) -> tuple[int, str, str]:
+def posted_on_a_full_disk(ws, path: str, fields: dict, script: str = FULL) -> tuple[int, str, str]:
     """``fields`` posted to ada's page (``path`` after it) of a real `digest serve` whose profiles
     folder is on a full disk: the answer's status and page, and what the server said (its log, then
     the folder as it left it)."""
@@ -104,7 +110,7 @@ def posted_on_a_full_disk(ws, path: str, fields: dict) -> tuple[int, str, str]:
     ws.profile("ada", ADA)
     folder = str(ws.root / "profiles")
     until_told = '"$@" & read -r done; kill $!; wait $!; echo "exit $?"'  # serves until the test is done
-    serving = FULL.replace('"$@" 2>&1; echo "exit $?"', until_told)
+    serving = script.replace('"$@" 2>&1; echo "exit $?"', until_told)
     signer = Signer.from_config(ws.config)
     token = signer.token("ada", dt.datetime.now(dt.UTC))
     with subprocess.Popen(
@@ -167,3 +173,31 @@ def test_a_new_profile_refused_by_a_full_disk_says_so_and_leaves_no_file(workspa
     assert f"cannot make {workspace.root / 'profiles' / 'cy.yaml'}: No space left on device" in said, said
     assert "free some space" in said and "no profile was made" in said, said
     assert "cy.yaml" not in after.split(), after
+
+
+def test_a_web_save_into_a_read_only_profiles_folder_says_so_and_shows_the_form_again_as_typed(web_workspace):
+    """The profile's lock file cannot be opened for writing there: a bare 500 before, what the
+    reader typed gone."""
+    fields = {"kw": ["neural networks", "spiking neurons"], "weight": ["1", "2"]}
+    status, page, out = posted_on_a_full_disk(web_workspace, "", fields, script=READ_ONLY)
+    said = " ".join(page.split())
+    assert status == 422, said[:2000]
+    assert "cannot save ada.yaml: Read-only file system" in said, said[:2000]
+    assert "make the profiles folder writable for this account, then save again" in said, said[:2000]
+    assert str(web_workspace.root) not in said  # the server's paths are not shown to a reader
+    assert 'value="spiking neurons"' in said  # what they typed, there to save again
+
+
+def test_an_edit_in_the_editor_into_a_read_only_profiles_folder_keeps_the_draft(workspace, tmp_path):
+    workspace.profile("ada", ADA)
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "  spiking neurons: 2\\n" >> "$1"\n')
+    editor.chmod(0o755)
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    env = {**os.environ, "EDITOR": str(editor), "VISUAL": "", "TMPDIR": str(drafts)}
+    said, after = on_a_full_disk(workspace, "profile", "edit", "ada", env=env, script=READ_ONLY)
+    kept = list(drafts.glob("digest-edit-ada-*/ada.yaml"))
+    assert "exit 1" in said and [p.read_text() for p in kept] == [ADA + "  spiking neurons: 2\n"], said
+    assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: Read-only file system" in said, said
+    assert f"your version is kept at {kept[0]}" in said, said
