@@ -183,7 +183,8 @@ def send_now(
     skew = clock_skew(store, wall_clock())
     if note := skew_note(skew, send=True):  # said once, in its own words (the send's own clock is off)
         log.warning("%s", note)
-    record_accepted(outbox, Unrecorded(store.path))  # what a killed pass had handed over, before
+    unrecorded = Unrecorded(store.path)  # this command's, for its delivery too: what it says, said once
+    record_accepted(outbox, unrecorded)  # what a killed pass had handed over, before
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
     problems: list[str] = []  # a source due, a dump waiting in the inbox: in the digests, as in a pass's
@@ -247,6 +248,7 @@ def send_now(
             dropped=dropped,
             wall=lambda: on_server(wall_clock()),
             on_server=on_server,
+            unrecorded=unrecorded,
         )
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened

@@ -277,6 +277,7 @@ def test_a_postgresql_worker_whose_config_folder_is_read_only_still_sends(tmp_pa
     assert [m.rcpt_tos for m in server.handler.messages] == [["ada@example.org"]]
     assert f"{etc}/digest_test_" in sent.stderr and "cannot be kept beside the database" in sent.stderr
     assert "in memory only" in sent.stderr, sent.stderr
+    assert sent.stderr.count("cannot be kept beside the database") == 1, sent.stderr  # was: twice
 
 
 def test_a_database_on_a_full_disk_is_still_copied_into_postgresql(tmp_path):
