@@ -49,6 +49,15 @@ def ports_released() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def config_found_anyway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's config, tmp_path/config.yaml (a Workspace's), is the one `digest` finds without
+    --config ($DIGEST_CONFIG), as for a user who keeps one config: the commands the messages
+    suggest say no --config (digest.cli.suggested). tests/cli/test_suggested_config.py runs
+    configs digest would not find by itself."""
+    monkeypatch.setenv("DIGEST_CONFIG", str(tmp_path / "config.yaml"))
+
+
+@pytest.fixture(autouse=True)
 def logger_levels_restored() -> Iterator[None]:
     """A test that runs `digest run` in-process (it sets the `digest` logger to INFO, and
     `apscheduler`'s to ERROR, for the daemon's lines) leaves the next test the levels it found."""

@@ -21,7 +21,7 @@ NOBODY = (*AS_NOBODY, *READING)  # uid and group 65534 (nogroup), reading what r
 
 
 @pytest.fixture
-def roots_database() -> Iterator[Workspace]:
+def roots_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
     """root's database (0644) in root's folder (0755), a listing stored in it and not indexed. Not
     under tmp_path, whose parents only root may search: access(2), which tells whether a file may
     be written, is judged without the capability the accounts read them with."""
@@ -29,6 +29,7 @@ def roots_database() -> Iterator[Workspace]:
         pytest.skip("running as other accounts needs root")
     with tempfile.TemporaryDirectory() as name:
         ws = Workspace(Path(name))
+        monkeypatch.setenv("DIGEST_CONFIG", str(ws.config_path))  # found anyway, as tmp_path's (conftest)
         ws.root.chmod(0o755)
         ws.profile("ada", ADA)
         listed(ws, "a.txt", "Neuromorphic Chips", preexec_fn=functools.partial(os.umask, 0o022))

@@ -17,6 +17,7 @@ from digest.cli.db import db
 from digest.cli.feedback import feedback
 from digest.cli.fetch import fetch
 from digest.cli.profile import profile
+from digest.cli.suggested import carry, config_option
 from digest.cli.suppressed import suppressed
 from digest.config import SEMANTIC_INSTALL
 from digest.config_missing import example_config
@@ -70,6 +71,8 @@ def main(
     # own events, and a tick that raised still comes through (ERROR).
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     ctx.obj = Context(config_path, semantic, quiet=quiet)
+    carry(config_option(config_path))  # the commands its messages suggest: with this config
+    ctx.call_on_close(lambda: carry(""))
 
 
 for command in (

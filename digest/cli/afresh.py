@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import click
-
+from digest.cli.common import echo, secho
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.models import Profile
@@ -79,18 +78,18 @@ def start_afresh_before_links(
         gone = names_gone(config)
         for p in profiles:
             if p.user in gone and (note := start_afresh(config, p, now, command=command, known_gone=True)):
-                click.echo(note, err=True)
+                echo(note, err=True)
         if taken := {p.user for p in profiles} & gone:
             past_removals(config, taken)
     except ConfigError as e:  # the settings are not the running workers': what to do is theirs
-        click.secho(
+        secho(
             f"note: a removed reader's history {where}, if any, was not moved aside: {e}. {links} printed "
             "all the same; until the workers' next pass moves that history aside, the page may show it",
             fg="yellow",
             err=True,
         )
     except (DigestError, *db_errors()) as e:
-        click.secho(
+        secho(
             f"note: the database could not be read or written to move a removed reader's history {where} "
             f"aside, if any; until the next `digest send` or daemon pass does, the page may show it ({e})",
             fg="yellow",
@@ -117,12 +116,12 @@ def carried_before_link(config: Config, profile: Profile, now: dt.datetime) -> N
                 config, store, profile, now, f"`digest profile url {profile.user}`", shared=shared
             )
     except ConfigError as e:  # the settings are not the running workers': what to do is theirs
-        click.secho(
+        secho(
             f"note: no renamed file's reader was carried over to {profile.user}: {e}", fg="yellow", err=True
         )
         return
     except (DigestError, *db_errors()) as e:
-        click.secho(
+        secho(
             f"note: the database could not be read or written to carry a renamed file's reader over to "
             f"{profile.user}, if any ({e}); until the next `digest send` or daemon pass does, a rating "
             "through the link may make them a new reader",
@@ -131,7 +130,7 @@ def carried_before_link(config: Config, profile: Profile, now: dt.datetime) -> N
         )
         return
     for item in carried.done:
-        click.echo(item.describe(), err=True)
+        echo(item.describe(), err=True)
     by = "a rating or an unsubscribe through a link of {new}"
     say_put_off(carried, "no link was printed", by)
     say_shared(shared, "no link was printed", by)

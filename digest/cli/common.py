@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from digest.cli.suggested import said
 from digest.config import Config, SemanticConfig, find_config_path, load_config
 from digest.db import db_errors, shown
 from digest.dbfaults import explain, explain_pg
@@ -62,6 +63,17 @@ class Context:
         return self._config
 
 
+def echo(message: Any = None, **kwargs: Any) -> None:
+    """click.echo of what a command says, the commands in it as the user can copy them
+    (digest.cli.suggested: with the --config they gave)."""
+    click.echo(said(message), **kwargs)
+
+
+def secho(message: Any = None, **kwargs: Any) -> None:
+    """click.secho, as :func:`echo`."""
+    click.secho(said(message), **kwargs)
+
+
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """DigestError -> one clear message and exit 1; anything else -> a short note, exit 2."""
 
@@ -70,10 +82,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except DeliveryHalted:  # said at CRITICAL as delivery stopped (its log line): not again
-            click.secho("error: delivery is stopped (said above, at CRITICAL)", fg="red", err=True)
+            secho("error: delivery is stopped (said above, at CRITICAL)", fg="red", err=True)
             sys.exit(1)
         except DigestError as e:
-            click.secho(f"error: {e}{still_unrecorded(e, _database(args))}", fg="red", err=True)
+            secho(f"error: {e}{still_unrecorded(e, _database(args))}", fg="red", err=True)
             sys.exit(1)
         except db_errors() as e:  # a read outside a transaction: say what it means for the user
             path = _database(args)
@@ -82,18 +94,18 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             if clear is None and debugging():
                 raise
             said = f"{clear}{still_unrecorded(clear, path)}" if clear else f"{shown(path)}: {e}"
-            click.secho(f"error: {said}", fg="red", err=True)
+            secho(f"error: {said}", fg="red", err=True)
             sys.exit(1)
         except BrokenPipeError:  # `digest ... | head`: the reader left; nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(141)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            echo("interrupted", err=True)
             sys.exit(130)
         except Exception as e:  # noqa: BLE001 - the last guard before a user sees a traceback
             if debugging():
                 raise
-            click.secho(
+            secho(
                 f"internal error: {type(e).__name__}: {e}\n"
                 "(set DIGEST_DEBUG=1 to see the traceback, and please report it)",
                 fg="red",
@@ -153,7 +165,7 @@ def say_profile_notes(profile: Profile) -> None:
     from digest.profiles.term_slips import profile_notes
 
     for note in profile_notes(profile):
-        click.secho(note, fg="yellow", err=True)
+        secho(note, fg="yellow", err=True)
 
 
 def write_output(path: Path, text: str) -> None:
@@ -187,8 +199,8 @@ def say_inbox_faults(
     dumps were named on the command line (one rejected stays where it is)."""
     alone = len(ingested.results) + len(ingested.failures) == 1
     for f in ingested.failures:  # a reader's bug: said so, its traceback logged with DIGEST_DEBUG=1 only
-        click.secho(told.rejected(f, BUG, named=named, alone=alone), fg="red", err=True)
+        secho(told.rejected(f, BUG, named=named, alone=alone), fg="red", err=True)
     for problem in ingested.problems:
-        click.secho(told.problem(problem), fg="red", err=True)
+        secho(told.problem(problem), fg="red", err=True)
     for w in still_written:
-        click.secho(told.still_written(w, then), fg="yellow", err=True)
+        secho(told.still_written(w, then), fg="yellow", err=True)

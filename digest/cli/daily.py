@@ -11,7 +11,17 @@ from pathlib import Path
 import click
 
 from digest.cli import papers
-from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for, stop_on_signal
+from digest.cli.common import (
+    BUG,
+    Context,
+    debugging,
+    echo,
+    handle_errors,
+    now_utc,
+    progress_for,
+    secho,
+    stop_on_signal,
+)
 from digest.files import counted
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
@@ -118,9 +128,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     else:  # a broken profile file is that reader's problem: everybody else is served
         profiles, problems = load_profiles_lenient(config)
         for problem in problems:
-            click.secho(f"profile skipped: {problem}", fg="red", err=True)
+            secho(f"profile skipped: {problem}", fg="red", err=True)
         if not profiles and not problems:
-            click.secho(f"No readers: {config.profiles} holds no <user>.yaml (one per reader).", err=True)
+            secho(f"No readers: {config.profiles} holds no <user>.yaml (one per reader).", err=True)
     now = now_utc()
     # a dry run records nothing: it needs no lock, and runs beside the daemon
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
@@ -128,7 +138,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         if dry_run:
             continued = pending(config, store, profiles, now)  # carried over by the send itself
             for item in continued:
-                click.echo(f"{item.describe()} (by the send)")
+                echo(f"{item.describe()} (by the send)")
             # planned under the old name: what the send does once it carried the reader over
             old, new = {c.new: c.old for c in continued}, {c.old: c.new for c in continued}
             as_sent = [replace(p, user=old.get(p.user, p.user)) for p in profiles]
@@ -146,20 +156,20 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     out = prepare(config, plan.digest, renderer, now, unsigned=refusal is not None)
                     env = Envelope(out.message_id, p.user, config.smtp.sender, p.email, out.data)
                     line += f"  {FileSender(to_dir).send(env).reply}"
-                click.echo(line)
+                echo(line)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
-                click.secho(f"note: {waiting}", fg="yellow", err=True)
+                secho(f"note: {waiting}", fg="yellow", err=True)
             if due := due_to_fetch([s.name for s in due_now(config, store, as_sent, now)]):
-                click.secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
-            click.echo("Dry run: nothing was sent.")
+                secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
+            echo("Dry run: nothing was sent.")
             if refusal is not None:
-                click.secho(
+                secho(
                     f"error: `digest send` would refuse, before queueing anything: {refusal}",
                     fg="red",
                     err=True,
                 )
             if problems:  # as `send` would: a pre-flight check that names the broken profiles fails
-                click.secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
+                secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
             if problems or refusal is not None:
                 sys.exit(1)
             return
@@ -191,7 +201,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 
     for o in report.fetched:  # a source due: fetched first, as the daemon's pass does
         if o.stopped:  # Ctrl-C: no digest made after it, the fetch not recorded: due at once
-            click.secho(
+            secho(
                 f"{o.source}: not fetched: stopped before its answer; the next `digest send` or daemon's "
                 "pass fetches it first",
                 fg="yellow",
@@ -206,23 +216,23 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     f"{utc_at(o.retry_at, now)} if its readers still wait for it then, else at its next "
                     "fetch time; "
                 )
-            click.secho(
+            secho(
                 f"{o.source}: not fetched, so these digests go without it ({again}`digest fetch` now):\n"
                 f"  {o.said}{bug(o)}",
                 fg="red",
                 err=True,
             )
         else:
-            click.echo(f"{o.source}: fetched first: {o.said}{bug(o)}")
+            echo(f"{o.source}: fetched first: {o.said}{bug(o)}")
     ingested = report.ingested  # the dumps waiting in the inbox: in the digests, as the daemon's
     for r in ingested.results:
-        click.echo(told.taken_in(r))
+        echo(told.taken_in(r))
     then = "not in these digests; the daemon's next pass (or `digest ingest`) takes it in for the next"
     say_inbox_faults(ingested, report.still_written, then)  # one still changing after the wait: left out
     for item in report.continued:
-        click.echo(item.describe())
+        echo(item.describe())
     for item in report.waiting:  # a message of the old name being sent: nothing for the new one yet
-        click.echo(f"{item.new}: nothing sent; continues {item.old} from the next send or daemon pass")
+        echo(f"{item.new}: nothing sent; continues {item.old} from the next send or daemon pass")
     outcomes = report.delivered
     to_files = to_dir is not None or config.delivery.transport == "file"
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)
@@ -244,9 +254,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         elif plan.action != NEW and p.user not in tried:
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
-        click.echo("\n".join(lines))
+        echo("\n".join(lines))
     for user in report.left:  # `send --user`: another reader's mail, a removed one's: left, and said
-        click.secho(
+        secho(
             f"{user}: a removed reader's digest waits in the outbox (their profile file is gone): "
             "not sent by this `send --user`: a `digest send` without --user holds it back at once, the "
             "daemon's pass when its retry is due (unless the file comes back first)",
@@ -255,7 +265,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         )
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made
         sent = sum(o.ok for o in outcomes)
-        click.secho(
+        secho(
             f"interrupted after {counted(sent, 'digest')} went out: nothing is lost or sent twice; "
             "`digest send` sends the rest (what is queued, and the digests not made yet)",
             fg="red",
@@ -327,13 +337,13 @@ def run(obj: Context, once: bool) -> None:
             report = daemon.run_once()
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
-            click.echo(said)
+            echo(said)
         for f in report.fetched:  # one that failed: on stderr, as `digest send` says it
             if f.outcome == FETCH_FAILED:
-                click.secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
+                secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
         say_inbox_faults(report.ingested, report.waiting, "a later run reads it")  # on stderr, as `ingest`
         if stop.is_set():
-            click.echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
+            echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits
         if report.failed_readers or report.ingested.problems or report.ingested.failures:
             sys.exit(1)  # the others served; not everybody was, the inbox is stuck, or a dump refused
@@ -341,6 +351,6 @@ def run(obj: Context, once: bool) -> None:
             sys.exit(FETCH_FAILED_EXIT)  # the readers were served from what is stored; a source was not
     else:
         daemon.serve(  # said once the run lock is held: a second daemon says only why it cannot
-            started=lambda: click.echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
+            started=lambda: echo(f"digest daemon started (pid {os.getpid()}); Ctrl-C to stop", err=True)
         )
-        click.echo("digest daemon stopped", err=True)
+        echo("digest daemon stopped", err=True)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from digest.checks import DatabaseRef
-from digest.cli.common import Context, handle_errors, progress_for
+from digest.cli.common import Context, echo, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres
 from digest.errors import ConfigError, StoreError
@@ -62,16 +62,16 @@ def migrate(obj: Context, target: str) -> None:
     width = max(len(t) for t, _, _ in report.tables)
     for table, source, copied in report.tables:
         mark = "" if source == copied else "   MISMATCH"
-        click.echo(f"  {table:<{width}}  {source:>9} -> {copied:>9}{mark}")
-    click.echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
+        echo(f"  {table:<{width}}  {source:>9} -> {copied:>9}{mark}")
+    echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
     if not report.ok:
         raise StoreError(
             f"{report.target}: the row counts differ from {report.source}'s (MISMATCH above): keep using "
             "the SQLite database, and report this"
         )
-    click.echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
+    echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
     url, note = for_config(target)
-    click.echo(f"Now set `database: {url}` in {config.path}{note}, and start the workers.")
+    echo(f"Now set `database: {url}` in {config.path}{note}, and start the workers.")
 
 
 def for_config(target: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc
+from digest.cli.common import BUG, Context, debugging, echo, handle_errors, now_utc, secho
 
 log = logging.getLogger("digest")
 
@@ -41,31 +41,31 @@ def demo(folder: Path) -> None:
     from digest.ingest import told
 
     result = run_demo(folder, now_utc(), say_bugs=debugging())
-    click.echo(f"Demo folder: {result.folder}")
+    echo(f"Demo folder: {result.folder}")
     if result.replaced:
-        click.echo("  (the previous demo there was replaced: the demo starts over each time; --dir keeps it)")
+        echo("  (the previous demo there was replaced: the demo starts over each time; --dir keeps it)")
     alone = len(result.ingest.results) + len(result.ingest.failures) == 1
     for r in result.ingest.results:  # taken in from the demo's inbox: said as `digest ingest` says it
-        click.echo(f"  {told.taken_in(r)}")
+        echo(f"  {told.taken_in(r)}")
     for failure in result.ingest.failures:  # a reader's bug on a sample (a bad one would be ours too)
-        click.secho(f"  {told.rejected(failure, BUG, alone=alone)}", fg="red", err=True)
+        secho(f"  {told.rejected(failure, BUG, alone=alone)}", fg="red", err=True)
     for f in result.fetched:
         bug = f" ({BUG})" if f.bug else ""
-        click.echo(f"  fetched {f.source} from {f.url}: {f.said}{bug}")  # as `digest fetch` says it
-    click.echo("")
-    click.echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
+        echo(f"  fetched {f.source} from {f.url}: {f.said}{bug}")  # as `digest fetch` says it
+    echo("")
+    echo(f"  {'reader':<10} {'email':<22} {'papers':>6}  result")
     for o in result.outcomes:
-        click.echo(f"  {o.user:<10} {o.email:<22} {o.papers:>6}  {'delivered' if o.ok else o.reply}")
-    click.echo("")
-    click.echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
+        echo(f"  {o.user:<10} {o.email:<22} {o.papers:>6}  {'delivered' if o.ok else o.reply}")
+    echo("")
+    echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
     for _recipient, eml, html in result.saved:
-        click.echo(f"  {html}   ({eml.name})")
+        echo(f"  {html}   ({eml.name})")
     config = result.folder / "config.yaml"
-    click.echo(f"Then try: {invocation()} --config {config} rank ada")
-    click.echo("")
-    click.echo("The messages' links (More like this, Less like this, preferences, unsubscribe) open")
-    click.echo(f"the readers' pages at {result.base_url}: serve them with (Ctrl-C to stop)")
-    click.echo(f"  {invocation()} --config {config} serve")
+    echo(f"Then try: {invocation()} --config {config} rank ada")
+    echo("")
+    echo("The messages' links (More like this, Less like this, preferences, unsubscribe) open")
+    echo(f"the readers' pages at {result.base_url}: serve them with (Ctrl-C to stop)")
+    echo(f"  {invocation()} --config {config} serve")
 
 
 def invocation() -> str:
@@ -133,7 +133,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
                 "(set web.secret_env: DIGEST_SECRET in the config and export DIGEST_SECRET)"
             )
         signer = Signer.ephemeral()
-        click.secho(
+        secho(
             "note: no web.secret_env or secret_file: links are signed with a random secret for this run.",
             err=True,
         )
@@ -151,15 +151,15 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url, quoted=True)}"
     elsewhere = _links_elsewhere(config.base_url, port, port_given)
     if elsewhere:
-        click.secho(elsewhere, fg="yellow", err=True)
-    click.echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
+        secho(elsewhere, fg="yellow", err=True)
+    echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:
-        click.secho(f"profile skipped: {problem}", fg="red", err=True)
+        secho(f"profile skipped: {problem}", fg="red", err=True)
     start_afresh_before_links(config, profiles, now_utc(), "serve", "under a name given to a new file")
     now = now_utc()  # (after: a newcomer's link is signed past the removal's second)
     for p in profiles:
-        click.echo(f"  {p.user:<16} {local}/u/{signer.token(p.user, now)}")
+        echo(f"  {p.user:<16} {local}/u/{signer.token(p.user, now)}")
     try:
         server.run()
     finally:
@@ -196,6 +196,6 @@ def _check_store(database: Path | str) -> None:
     try:
         Store(database, timeout=1).close()
     except StoreUnusable as e:
-        click.secho(f"warning: {e} (the pages that need it answer 503 until then)", fg="red", err=True)
+        secho(f"warning: {e} (the pages that need it answer 503 until then)", fg="red", err=True)
     except StoreError:
         pass

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
+from digest.cli.common import Context, echo, handle_errors, now_utc
 from digest.cli.papers import say_put_off, say_shared
 
 
@@ -41,13 +41,13 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
         what = f"`digest feedback {user}`"
         carried = carried_first(obj.config, store, profile, now := now_utc(), what, shared=shared)
         for item in carried.done:
-            click.echo(item.describe())
+            echo(item.describe())
         say_put_off(carried, "nothing was rated")
         say_shared(shared, "nothing was rated")
         previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
-    click.echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
+    echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
     if (other := carried.by_other) is not None:  # the paused one: the other is served, with the history
-        click.echo(_by_other_note(user, other, paper_id, rating, RATING_NAMES[previous]))
+        echo(_by_other_note(user, other, paper_id, rating, RATING_NAMES[previous]))
 
 
 def _by_other_note(user: str, other: Any, paper_id: int, rating: str, before: str) -> str:

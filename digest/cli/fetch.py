@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from digest.cli.common import BUG, Context, debugging, handle_errors, now_utc, progress_for
+from digest.cli.common import BUG, Context, debugging, echo, handle_errors, now_utc, progress_for
 
 if TYPE_CHECKING:
     from digest.config import Config
@@ -82,7 +82,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
             raise DigestError(not_saved(config, store, now, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
-        click.echo(f"{o.source}: {o.said}{bug}")
+        echo(f"{o.source}: {o.said}{bug}")
     if any(o.outcome == FAILED for o in outcomes):
         raise SystemExit(1)
 
@@ -107,4 +107,4 @@ def say_retry(source: str, what: str) -> None:
     a source take half a minute): on stderr, as progress is; through ``sys.stderr`` as it is now,
     which is the bar's console while a bar is shown (the line printed above the bar, not after it
     on the bar's own line, as click's stderr, the terminal itself, would)."""
-    click.echo(f"{source}: {what}", file=sys.stderr)
+    echo(f"{source}: {what}", file=sys.stderr)

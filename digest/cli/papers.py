@@ -16,6 +16,7 @@ import click
 from digest.cli.common import (
     Context,
     debugging,
+    echo,
     handle_errors,
     now_utc,
     progress_for,
@@ -35,7 +36,7 @@ WAIT_AT_MOST = dt.timedelta(seconds=60)  # `digest ingest` waits this long at mo
 
 def say_waiting(w: Any) -> None:
     """What `ingest` says of a dump it waits for (inbox.Waiting.said)."""
-    click.echo(f"{w.said()}...", err=True)
+    echo(f"{w.said()}...", err=True)
 
 
 @click.command()
@@ -85,11 +86,11 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                 )
         totals = store.counts()
     if not report.results and not report.failures and not waiting:
-        click.echo(f"No dumps in {config.inbox}.")
+        echo(f"No dumps in {config.inbox}.")
     for r in report.results:
-        click.echo(told.taken_in(r))
+        echo(told.taken_in(r))
     say_inbox_faults(report, waiting, "run `digest ingest` again", named=bool(paths))
-    click.echo(
+    echo(
         f"The database holds {counted(totals['papers'], 'paper')} "
         f"from {counted(totals['listings'], 'listing')}."
     )
@@ -184,19 +185,19 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
         return
     if not matches:
         if not stored:
-            click.echo(f"No papers stored yet: put listing dumps in {config.inbox} and run `digest ingest`.")
+            echo(f"No papers stored yet: put listing dumps in {config.inbox} and run `digest ingest`.")
         elif next_only and first:  # a new reader's first digest is the latest listing
-            click.echo(f"Nothing for {user}'s first digest yet: no paper of the latest listing matches.")
+            echo(f"Nothing for {user}'s first digest yet: no paper of the latest listing matches.")
         elif next_only:  # the window is what came since the reader's last digest
-            click.echo(f"Nothing for {user}'s next digest yet: no paper since the last one matches.")
+            echo(f"Nothing for {user}'s next digest yet: no paper since the last one matches.")
         else:
-            click.echo(f"No stored paper matches {user}'s interests.")
+            echo(f"No stored paper matches {user}'s interests.")
         return
     for i, m in enumerate(matches, 1):
         click.echo(f"{i:>3}. {m.score:7.3f}  {m.paper.title}")
         click.echo(f"              {why(m.paper, m.all_hits, m.keywords).text}")
         if next_only and i == profile.max_papers < len(matches):  # --limit asked for more than it holds
-            click.echo(
+            echo(
                 f"     ({user}'s next digest holds the {i} above (max_papers: {i}); "
                 "below, the rest of its window)"
             )
@@ -302,9 +303,9 @@ def preview(
     if out is not None:
         write_output(out, outgoing.rendered.html)
         unsigned_note = " (its links not signed)" if unsigned is not None else ""
-        click.echo(f"{outgoing.rendered.subject}\nWrote {out}{unsigned_note}", err=as_text)
+        echo(f"{outgoing.rendered.subject}\nWrote {out}{unsigned_note}", err=as_text)
     if open_it and out is not None and not open_in_browser(out):
-        click.echo(f"No browser found: open {out} yourself.", err=True)
+        echo(f"No browser found: open {out} yourself.", err=True)
 
 
 def say_put_off(carried: Any, what: str, by: str = "under {new} it") -> None:

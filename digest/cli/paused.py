@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import click
-
-from digest.cli.common import now_utc
+from digest.cli.common import echo, now_utc
 from digest.config import Config
 from digest.daemon.renamed import Carried
 from digest.models import Profile
@@ -41,7 +39,7 @@ def carried_before_saving(config: Config, profile: Profile) -> Carried:
     )
     say_shared(shared, unsaved, why=why)
     for item in carried.done:
-        click.echo(item.describe())
+        echo(item.describe())
     return carried
 
 
@@ -62,6 +60,6 @@ def lift_suppressions(config: Config, profile: Profile, carried: Carried) -> Non
     with Store(config.database) as store:
         if profile.paused:
             if Suppressions(store).release(name, UNSUBSCRIBE):
-                click.echo(f"{user}'s unsubscribe, kept in the database, is now in the file")
+                echo(f"{user}'s unsubscribe, kept in the database, is now in the file")
         elif Suppressions(store).release(name):
-            click.echo(f"{user} is no longer suppressed: digests go to them again")
+            echo(f"{user} is no longer suppressed: digests go to them again")

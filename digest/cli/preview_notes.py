@@ -6,9 +6,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-import click
-
-from digest.cli.common import say_profile_notes
+from digest.cli.common import say_profile_notes, secho
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +31,7 @@ def say_notes(
 
     say_profile_notes(outgoing.digest.profile)
     if unsigned is not None:
-        click.secho(
+        secho(
             f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "
             "and open nothing. The rest is what `digest send` sends; send and serve need the secret.",
             fg="yellow",
@@ -42,13 +40,13 @@ def say_notes(
     today = now.astimezone(ZoneInfo(outgoing.digest.profile.timezone)).date()
     next_one = day is None or day >= today  # --date of today, or of a day to come: the next digest
     if next_one and (waiting := waiting_in_inbox(config)):
-        click.secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
+        secho(f"note: {waiting}", fg="yellow", err=True)  # the daemon's pass takes them in first
     if next_one and (fetched := _to_be_fetched(config, store, outgoing, now, continues)):
-        click.secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
+        secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
-        click.secho(f"note: {unlisted}", fg="yellow", err=True)
+        secho(f"note: {unlisted}", fg="yellow", err=True)
     elif not say_stopped(store, outgoing.digest.profile, user, continues) and not outgoing.digest.sent:
-        click.secho(  # the "nothing new" message is shown, but only send_empty: true would send it
+        secho(  # the "nothing new" message is shown, but only send_empty: true would send it
             f"note: nothing matches {user}'s interests yet: no email is sent for this "
             "(`send_empty: true` would send this note).",
             fg="yellow",
@@ -62,10 +60,10 @@ def say_stopped(store: Any, profile: Any, user: str, continues: str) -> bool:
     from digest.deliver.suppressions import suppressed_note
 
     if profile.paused:
-        click.secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+        secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
         return True
     if blocked := suppressed_note(store, profile, continues):
-        click.secho(f"note: {blocked}", fg="yellow", err=True)
+        secho(f"note: {blocked}", fg="yellow", err=True)
     return blocked is not None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from digest import yaml_edit
-from digest.cli.common import Context, handle_errors, now_utc, say_profile_notes
+from digest.cli.common import Context, echo, handle_errors, now_utc, say_profile_notes, secho
 from digest.cli.profile_try import profile_test
 
 
@@ -43,7 +43,7 @@ class _Number(click.ParamType):
 
 def _saved(edited: Any, what: str) -> None:
     where = edited.profile.source
-    click.echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
+    echo(f"{what}; saved {where}" if edited.changed else f"No change to {where}.")
     say_profile_notes(edited.profile)  # a keyword given with a comma in it
 
 
@@ -83,20 +83,20 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     # a removed or renamed reader's name, no pass since: their links (and history) stay theirs;
     # if that cannot be written down, no profile is made (StoreError, said by handle_errors)
     for item in name_taken_over(obj.config, user, now_utc()):
-        click.echo(item.describe())
+        echo(item.describe())
     created = create_profile(obj.config, user, email, interests, name)
-    click.echo(f"Created {created.source}")
+    echo(f"Created {created.source}")
     say_profile_notes(created)
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
         with Store(obj.config.database, readonly=True) as store:
             for line in said_for_new(obj.config, store, created):  # or none does: another has it too
-                click.echo(line)
+                echo(line)
             for note in copies(store, load_profiles_lenient(obj.config)[0], of=[created]):  # a copy?
-                click.secho(f"note: {note}", fg="yellow")
+                secho(f"note: {note}", fg="yellow")
         if note := start_afresh(obj.config, created, now_utc()):  # a removed reader's name, another address
-            click.echo(note)
+            echo(note)
     except (DigestError, *db_errors()) as e:  # the profile is made; the next send or pass looks again
-        click.secho(
+        secho(
             f"note: the database could not be read or written to say whether {user} continues or copies "
             f"another reader, or to move a removed reader's history under that name aside; the next "
             f"`digest send` or daemon pass does ({e})",
@@ -134,13 +134,13 @@ def profile_show(obj: Context, user: str) -> None:
         # each term as it reads back in a YAML list, in YAML's quotes where they are needed
         ("exclude", ", ".join(flow_term(t, single=True) for t in p.exclude) or "-"),
     ]
-    click.echo(f"{p.source}")
+    echo(f"{p.source}")
     for key, value in rows:
-        click.echo(f"  {key:<11} {value}")
+        echo(f"  {key:<11} {value}")
     width = max([len(i.phrase) for i in p.interests] + [8])
-    click.echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
+    echo(f"  {'interests':<11} {'keyword':<{width}}  weight")
     for i in p.interests:
-        click.echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
+        echo(f"  {'':<11} {i.phrase:<{width}}  {i.weight:g}")
     say_profile_notes(p)
 
 
@@ -255,7 +255,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
         obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)), before_write=first
     )
     for note in notes:
-        click.echo(note)
+        echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
     said = f"{key} is {yaml_edit.inline(written)} for {user}"
     if key == "frequency" and edited.profile.frequency == "weekly":  # the day it comes: Monday unless set
@@ -286,15 +286,15 @@ def profile_edit(obj: Context, user: str) -> None:
     from digest.profiles.editor import edit_in_editor, run_editor
 
     def ask(errors: str) -> bool:
-        click.secho(errors, fg="red", err=True)
+        secho(errors, fg="red", err=True)
         try:
             return click.confirm("Re-open the editor?", default=True, err=True)
         except click.Abort:  # no terminal to answer from (stdin closed): keep the file as it was
-            click.echo("", err=True)
+            echo("", err=True)
             return False
 
     edited = edit_in_editor(obj.config, user, run_editor, ask)
-    click.echo(f"Saved {edited.source}" if edited else "No change.")
+    echo(f"Saved {edited.source}" if edited else "No change.")
 
 
 @profile.command("url")
@@ -322,11 +322,11 @@ def profile_url(obj: Context, user: str) -> None:
     try:  # a file made by hand under a removed reader's name, no pass since: their history aside
         profile = load_profile(obj.config, user)
     except ProfileError as e:  # the file's fault, not the database's: the link printed, unless a
-        click.secho(unreadable(obj.config, user, e), fg="yellow", err=True)  # removed reader's name
+        secho(unreadable(obj.config, user, e), fg="yellow", err=True)  # removed reader's name
     else:
         start_afresh_before_links(obj.config, [profile], now_utc(), f"profile url {user}", f"under {user}")
         carried_before_link(obj.config, profile, now_utc())  # a renamed file's reader: carried over first
-    click.echo(reader_url(obj.config, user, now_utc()))  # signed past a removal's second, if any
+    echo(reader_url(obj.config, user, now_utc()))  # signed past a removal's second, if any
 
 
 profile.add_command(profile_test)  # `digest profile test`, its own module (digest.cli.profile_try)

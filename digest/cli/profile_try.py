@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, handle_errors, say_profile_notes
+from digest.cli.common import Context, echo, handle_errors, say_profile_notes
 
 
 @click.command("test")
@@ -44,14 +44,14 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
     else:
         year = f", {trial.since.year}" if trial.latest and trial.since.year != trial.latest.year else ""
         when = f"listed since {trial.since:%b} {trial.since.day}{year}"
-    click.echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
+    echo(f"{keyword!r} matches {len(trial.matches)} of {trial.candidates} papers {when}:")
     for i, m in enumerate(trial.matches[:show], 1):
-        click.echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
+        echo(f"  {i:>2}. {m.score:5.2f}  {m.paper.title}")
     if len(trial.matches) > show:
-        click.echo(f"      ... and {len(trial.matches) - show} more")
+        echo(f"      ... and {len(trial.matches) - show} more")
     if trial.below:  # a common word reaches many papers, each scoring little by itself
         at = "" if trial.weight == 1 else f" at weight {trial.weight:g}"
-        click.echo(
+        echo(
             f"  ({counted(trial.below, 'more paper')} with it, each scoring under {user}'s min_score "
             f"{profile.min_score:g} with it alone{at}; with the other interests it can still count)"
         )
@@ -61,17 +61,17 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
         tried = f"(weight {trial.weight:g}, as in the profile now)"
     else:
         tried = f"at weight {trial.weight:g} (the profile has {trial.current:g})"
-    click.echo(f"\n{user}'s digest from these papers with {keyword!r} {tried}:")
+    echo(f"\n{user}'s digest from these papers with {keyword!r} {tried}:")
     position = {m.paper.id: i for i, m in enumerate(trial.after, 1)}
     for m in trial.added:
-        click.echo(f"  + #{position[m.paper.id]:<2} {m.paper.title}")
+        echo(f"  + #{position[m.paper.id]:<2} {m.paper.title}")
     for m in trial.dropped:
-        click.echo(f"  -     {m.paper.title}  (drops out)")
+        echo(f"  -     {m.paper.title}  (drops out)")
     if not trial.added and not trial.dropped:
-        click.echo("  no change: the same papers as now")
+        echo("  no change: the same papers as now")
     else:
         kept = len(trial.after) - len(trial.added)
-        click.echo(
+        echo(
             f"  {'1 paper stays' if kept == 1 else f'{kept} papers stay'}; {len(trial.after)} in all "
             f"(at most {profile.max_papers})"
         )

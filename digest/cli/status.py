@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, handle_errors, now_utc
+from digest.cli.common import Context, echo, handle_errors, now_utc
 
 
 @click.command()
@@ -38,6 +38,6 @@ def status(obj: Context, queued: bool, every_reader: bool) -> None:
 
         with Store(obj.config.database, readonly=True) as store:
             for m in Outbox(store).each_entry(QUEUED):
-                click.echo(queued_line(m))
+                echo(queued_line(m))
         return
-    click.echo(format_status(collect_status(obj.config, now_utc()), every_reader))
+    echo(format_status(collect_status(obj.config, now_utc()), every_reader))

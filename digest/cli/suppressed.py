@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, handle_errors
+from digest.cli.common import Context, echo, handle_errors
 
 
 @click.command()
@@ -36,18 +36,18 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
             if not suppressions.release(user):
                 raise DigestError(f"{user} is not suppressed; `digest suppressed` lists who is")
             if is_archived(user):  # no profile is theirs: nothing goes to them
-                click.echo(f"{user}: released (a removed reader's, kept apart: no digest goes to them)")
+                echo(f"{user}: released (a removed reader's, kept apart: no digest goes to them)")
             else:
-                click.echo(f"{user}: released; the next digest goes to their address again")
+                echo(f"{user}: released; the next digest goes to their address again")
         if release:
             return
         found = suppressions.all()
     if not found:
-        click.echo("No suppressed readers.")
+        echo("No suppressed readers.")
     for s in found:
         kept = (
             " (a removed reader's, kept apart: their name went to someone else)"
             if is_archived(s.user)
             else ""
         )
-        click.echo(f"{s.user:<16} {s.describe()}{kept}")
+        echo(f"{s.user:<16} {s.describe()}{kept}")

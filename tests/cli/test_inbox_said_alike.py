@@ -217,7 +217,10 @@ def test_run_once_with_q_logs_only_errors(tmp_path, smtp_server):
     assert done.stderr == "", done.stderr
 
 
-def test_an_inbox_that_is_not_there_is_named_in_full_with_the_config_file_that_names_it(tmp_path):
+def test_an_inbox_that_is_not_there_is_named_in_full_with_the_config_file_that_names_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("DIGEST_CONFIG")  # found as ./config.yaml, in its folder
     # Before: a user in the config's folder was told "error: inbox: the inbox folder does not exist;
     # create it or fix `inbox:`", neither the folder in full nor the file to fix named
     ws = Workspace(tmp_path)

@@ -86,7 +86,10 @@ def test_a_source_answered_404_names_the_key_of_its_address(workspace):
     assert config.sources[1].url_note(config.sources, config.path, 500) == ""
 
 
-def test_a_profiles_folder_not_there_is_named_in_full_with_the_config_file_that_names_it(tmp_path):
+def test_a_profiles_folder_not_there_is_named_in_full_with_the_config_file_that_names_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("DIGEST_CONFIG")  # found as ./config.yaml, in its folder
     # Before: a user in the config's folder was told "profiles: the profiles folder does not exist;
     # create it and ..., or fix `profiles:` in the config", the file to fix not named, where the
     # inbox's says "/.../inbox: the inbox folder does not exist; create it or fix `inbox:` in config.yaml"
