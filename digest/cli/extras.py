@@ -91,7 +91,11 @@ def _near(path: Path) -> str:
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: web.host, else 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: web.port, else 8025).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port (default: web.port, else 8025); 0: any free port, said.",
+)
 @click.pass_obj
 @handle_errors
 def serve(obj: Context, host: str | None, port: int | None) -> None:
@@ -106,6 +110,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     Example:
       digest serve
       DIGEST_SECRET=$(openssl rand -hex 32) digest serve --host 0.0.0.0 --port 8080
+      digest serve --port 0        # any free port: the one it listens on is said
     """
     import waitress
 
@@ -121,7 +126,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     config = obj.config
     host = host or config.web.host
     port_given = port is not None  # --port: the one to change, whatever web.port says
-    port = port or config.web.port
+    port = config.web.port if port is None else port  # 0: any free one, the one bound said below
     signer = Signer.from_config(config)
     if signer is None:
         if host not in ("127.0.0.1", "localhost", "::1"):
@@ -147,6 +152,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         why = e.strerror or str(e)
         hint = "is another `digest serve` running?"
         raise DigestError(f"cannot listen on {host}:{port}: {why} ({hint})") from None
+    port = int(getattr(server, "effective_port", port))  # --port 0: the free one the system gave
     _check_store(config.database)
     local = f"http://{'[::1]' if host == '::1' else host}:{port}{url_path(config.base_url, quoted=True)}"
     elsewhere = _links_elsewhere(config.base_url, port, port_given)
