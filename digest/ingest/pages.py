@@ -37,6 +37,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_plus
 
 import httpx
 
@@ -72,9 +73,17 @@ def get_day(
     day = _paged(http, url, asked, ask, etag, last_modified, came)
     if day.moved is None:
         return day
-    moved = httpx.URL(day.moved).copy_remove_param("p")
-    moved = moved if "limit" in asked.params else moved.copy_remove_param("limit")
-    return dataclasses.replace(day, moved=str(moved))
+    ours = {"p"} if "limit" in asked.params else {"p", "limit"}
+    return dataclasses.replace(day, moved=_without(day.moved, ours))
+
+
+def _without(url: str, names: set[str]) -> str:
+    """``url`` without its query's parameters ``names``, the rest as written there (httpx's
+    copy_remove_param writes the query anew: a%20b became a+b)."""
+    base, mark, rest = url.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    kept = [p for p in query.split("&") if p and unquote_plus(p.partition("=")[0]) not in names]
+    return base + (mark if kept else "") + "&".join(kept) + hash_ + fragment
 
 
 def _paged(
