@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.errors import DumpError, ItemError
 from digest.ingest.sources.fields import arxiv_id, clean, content_sha, most_common, unique
@@ -104,8 +105,8 @@ _NOT_IN_URL = frozenset('"<>\\`')
 
 
 def _url(value: Any) -> str | None:
-    """An http(s) URL with no space, line break or other control character (a link, not text),
-    and none of the characters a URL never holds that quote or open markup (_NOT_IN_URL). The
+    """An http(s) URL with a host, no space, line break or other control character (a link, not
+    text), and none of the characters a URL never holds that quote or open markup (_NOT_IN_URL). The
     scheme is case-insensitive (RFC 3986, 3.1): "HTTPS://..." is kept, its scheme lowered."""
     if _why_not_url(value) is not None:
         return None
@@ -124,7 +125,11 @@ def _why_not_url(value: Any) -> str | None:
         return "holds a space or a control character"
     if odd := sorted(_NOT_IN_URL.intersection(value)):
         return "holds " + ", ".join(map(repr, odd)) + ", never in a URL"
-    return None
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:  # a bracketed host not closed, not an IPv6 address
+        return "has no valid host"
+    return None if host else "has no host"  # https:///nohost, http://: a link to no server
 
 
 def _links_refused(paper: dict[str, Any]) -> list[str]:
