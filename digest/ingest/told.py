@@ -22,13 +22,16 @@ if TYPE_CHECKING:  # (digest.ingest.dumps logs each dump stored in these words)
 
 
 def taken_in(result: IngestResult) -> str:
-    """A dump stored: its day, its entries, how many papers were new, the links it left out (as a
-    fetch's line says them: left_out.named); or one had already."""
+    """A dump stored: its day, its entries, how many papers were new, the known ones it gives a
+    corrected abstract (the first kept) and the links it left out, as a fetch's line says them
+    (digest.ingest.fetch, left_out.named); or one had already."""
     if result.already_ingested:
         return printable(f"{result.source}: {result.day} already ingested, nothing new")
+    other = result.other_abstracts  # as a fetch's line says them (a corrected abstract)
     return printable(
         f"{result.source}: {result.day}, {counted(result.entries, 'entry', 'entries')}: "
         f"{counted(result.new_papers, 'new paper')}, {result.known_papers} already known"
+        + (f"; {other} known with another abstract: kept the first" if other else "")
         + named("{} kept without a link", result.unlinked)
     )
 
