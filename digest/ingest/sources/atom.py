@@ -3,7 +3,8 @@
 
 Per entry: ``id`` (``http://arxiv.org/abs/2403.01234v2`` or ``oai:arXiv.org:2403.01234v2``: the
 version is dropped), ``title``, ``summary`` (the listing feeds' "arXiv:... Announce Type: new
-Abstract:" prefix removed), ``author/name``, ``arxiv:primary_category`` then ``category@term``,
+Abstract:" prefix removed), ``author/name`` (the query API) or ``dc:creator`` (the listing feeds:
+every author in one string, as in the RSS one), ``arxiv:primary_category`` then ``category@term``,
 ``arxiv:announce_type``. Replacements (``replace``, ``replace-cross``) are skipped unless asked for
 (``replacements: true`` on the source): a digest is for new work. The listing's day is the
 feed's ``updated`` day (the file's day without one).
@@ -20,10 +21,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from digest.errors import DumpError, ItemError
-from digest.ingest.sources.arxiv_feed import REPLACEMENTS, iso_day, split_abstract
+from digest.ingest.sources.arxiv_feed import REPLACEMENTS, iso_day, split_abstract, split_authors
 from digest.ingest.sources.fields import (
     ARXIV,
     ATOM,
+    DC,
     arxiv_id,
     clean,
     content_sha,
@@ -80,7 +82,9 @@ def _entry(node: ET.Element, n: int, path: Path, replacements: bool) -> Entry | 
         [primary.get("term", "") if primary is not None else ""]
         + [c.get("term", "") for c in node.findall(f"{ATOM}category")]
     )
-    authors = unique(clean(a.findtext(f"{ATOM}name")) for a in node.findall(f"{ATOM}author"))
+    authors = unique(clean(a.findtext(f"{ATOM}name")) for a in node.findall(f"{ATOM}author")) or unique(
+        name for c in node.findall(f"{DC}creator") for name in split_authors(clean(c.text))
+    )  # the query API names each author; the listing feeds put them all in one dc:creator
     before = () if paper_id else read_before(node.find(f"{ATOM}title"))  # found by its id else
     return Entry(
         title, abstract, n, arxiv_id=paper_id, authors=authors, categories=categories, read_before=before
