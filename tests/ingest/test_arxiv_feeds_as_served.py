@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.fetch import fetch_all
@@ -74,4 +76,49 @@ def test_the_atom_listing_feed_gives_its_authors_in_one_dc_creator_as_the_rss_on
         )
     )
     papers = fetched(workspace, {"/atom": Route(feed, content_type="application/atom+xml")}, "atom")
+    assert papers["2612.02001"].authors == ("Zoë Brontë", "José Núñez", "Li Wei")
+
+
+def rss_item(full_id: str, announce: str, title: str, abstract: str, creators: str) -> str:
+    plain = full_id.rsplit("v", 1)[0]
+    return f"""
+    <item>
+      <title>{title}</title>
+      <link>https://arxiv.org/abs/{plain}</link>
+      <description>arXiv:{full_id} Announce Type: {announce} \nAbstract: {abstract}</description>
+      <guid isPermaLink="false">oai:arXiv.org:{full_id}</guid>
+      <category>cs.LG</category>
+      <pubDate>Fri, 04 Dec 2026 00:00:00 -0500</pubDate>
+      <arxiv:announce_type>{announce}</arxiv:announce_type>
+      <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
+      <dc:creator>{creators}</dc:creator>
+    </item>"""
+
+
+def rss_feed(*items: str) -> bytes:
+    return f"""<?xml version='1.0' encoding='UTF-8'?>
+<rss {NS} xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
+  <channel>
+    <title>cs.LG updates on arXiv.org</title>
+    <link>http://rss.arxiv.org/rss/cs.LG</link>
+    <description>cs.LG updates on the arXiv.org e-print archive.</description>
+    <language>en-us</language>
+    <lastBuildDate>Fri, 04 Dec 2026 05:00:00 +0000</lastBuildDate>
+    <managingEditor>rss-help@arxiv.org</managingEditor>
+    <pubDate>Fri, 04 Dec 2026 00:00:00 -0500</pubDate>
+    <skipDays><day>Saturday</day><day>Sunday</day></skipDays>{"".join(items)}
+  </channel>
+</rss>
+""".encode()
+
+
+@pytest.mark.parametrize("feed", ["atom", "rss"])
+def test_affiliations_in_brackets_are_no_authors_of_their_own_in_either_feed(workspace, feed):
+    creators = "Zoë Brontë (Université Paris-Saclay, CNRS), José Núñez, Li Wei (Tsinghua University, Beijing)"
+    new = ("2612.02001v1", "new", "Sparse Routing for Mixture Models", "We route tokens sparsely.", creators)
+    routes = {
+        "/atom": Route(atom_feed(atom_entry(*new)), content_type="application/atom+xml"),
+        "/rss": Route(rss_feed(rss_item(*new)), content_type="application/rss+xml"),
+    }
+    papers = fetched(workspace, routes, feed)
     assert papers["2612.02001"].authors == ("Zoë Brontë", "José Núñez", "Li Wei")

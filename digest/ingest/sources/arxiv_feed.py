@@ -39,7 +39,14 @@ def rfc822_day(value: str | None) -> dt.date | None:
         return None
 
 
+_BRACKETED = re.compile(r"\s*\([^()]*\)")
+
+
 def split_authors(text: str) -> list[str]:
-    """``dc:creator`` holds every name in one string: "A. One, B. Two and C. Three"."""
+    """``dc:creator`` holds every name in one string: "A. One, B. Two and C. Three", each name
+    followed by its affiliations in brackets where the authors gave them ("A. One (MIT, CNRS)"):
+    those are left out, as the query API's ``arxiv:affiliation`` is, not split into names."""
+    while (unbracketed := _BRACKETED.sub("", text)) != text:  # innermost first: "(Dept. (ICC), U.)"
+        text = unbracketed
     parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
     return [p.strip() for p in parts if p.strip()]
