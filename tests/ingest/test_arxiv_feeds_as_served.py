@@ -122,3 +122,16 @@ def test_affiliations_in_brackets_are_no_authors_of_their_own_in_either_feed(wor
     }
     papers = fetched(workspace, routes, feed)
     assert papers["2612.02001"].authors == ("Zoë Brontë", "José Núñez", "Li Wei")
+
+
+@pytest.mark.parametrize("feed", ["atom", "rss"])
+def test_an_abstract_only_update_of_an_older_paper_is_not_taken_for_new_work(workspace, feed):
+    # arXiv's feed service announces a changed abstract of a paper listed before as "absonly",
+    # beside "replace" for a new version: neither is new work, both are kept with replacements
+    new = ("2612.02001v1", "new", "Sparse Routing for Mixture Models", "We route tokens sparsely.", "A. One")
+    update = ("2611.03003v2", "absonly", "Older Sparse Routing", "A corrected abstract.", "F. Five")
+    routes = {
+        "/atom": Route(atom_feed(atom_entry(*new), atom_entry(*update)), content_type="application/atom+xml"),
+        "/rss": Route(rss_feed(rss_item(*new), rss_item(*update)), content_type="application/rss+xml"),
+    }
+    assert sorted(fetched(workspace, routes, feed)) == ["2612.02001"]

@@ -8,7 +8,9 @@ import re
 
 # The listing feeds start each abstract with "arXiv:2403.01234v1 Announce Type: new Abstract: ..."
 _PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s*", re.IGNORECASE)
-REPLACEMENTS = frozenset({"replace", "replace-cross"})
+# Announcements of papers listed before: a new version ("replace", "replace-cross") or a changed
+# abstract alone ("absonly", one of the types arXiv's feed service writes); not new work
+REPLACEMENTS = frozenset({"replace", "replace-cross", "absonly"})
 
 
 def split_abstract(text: str) -> tuple[str | None, str]:

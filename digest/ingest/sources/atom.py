@@ -5,8 +5,8 @@ Per entry: ``id`` (``http://arxiv.org/abs/2403.01234v2`` or ``oai:arXiv.org:2403
 version is dropped), ``title``, ``summary`` (the listing feeds' "arXiv:... Announce Type: new
 Abstract:" prefix removed), ``author/name`` (the query API) or ``dc:creator`` (the listing feeds:
 every author in one string, as in the RSS one), ``arxiv:primary_category`` then ``category@term``,
-``arxiv:announce_type``. Replacements (``replace``, ``replace-cross``) are skipped unless asked for
-(``replacements: true`` on the source): a digest is for new work. The listing's day is the
+``arxiv:announce_type``. Replacements (``replace``, ``replace-cross``, ``absonly``) are skipped
+unless asked for (``replacements: true`` on the source): a digest is for new work. The listing's day is the
 feed's ``updated`` day (the file's day without one).
 Kept: arXiv id, title, abstract, authors, categories. Ignored: ``published``/``updated`` of
 entries (the store keeps the day it first saw a paper), links (the abstract page and PDF are
