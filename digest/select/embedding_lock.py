@@ -40,19 +40,25 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
         yield
         return
     take, release = _file_lock(store) if store.dialect != POSTGRESQL else _advisory_lock(store, key)
+    # the holder may be making either kind (one lock): what is said is what this process waits to make
+    what = "papers" if table == "embeddings" else "readers' texts (interests, titles they like)"
     started = time.monotonic()
     got = take()
     if not got:
-        log.info("waiting for another digest process making the same papers' embeddings (%s)", key)
+        log.info(
+            "waiting for another digest process making embeddings with %s, before making those of %s",
+            key,
+            what,
+        )
     while not got and time.monotonic() - started < WAIT_MOST:
         time.sleep(POLL)
         got = take()
     if not got:
         log.warning(
-            "waited %d s for another digest process making the same papers' embeddings (%s); "
-            "making them here too",
+            "waited %d s for another digest process making embeddings with %s; making those of %s here",
             time.monotonic() - started,
             key,
+            what,
         )
     try:
         yield

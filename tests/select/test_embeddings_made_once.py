@@ -19,7 +19,7 @@ from test_semantic import PAPERS, BagOfWordsModel, profile, stored_papers
 from digest.db import POSTGRESQL, lock_key, real_file, sidecar
 from digest.filelock import FileLock
 from digest.select import embedding_lock
-from digest.select.ranking import build_index
+from digest.select.ranking import StoredTexts, build_index
 from digest.select.semantic import Embedder
 from digest.store import Store
 
@@ -105,7 +105,10 @@ def test_a_process_that_holds_the_lock_too_long_is_waited_for_only_so_long(db_at
         finally:
             holder.close() if isinstance(holder, Store) else holder.release()
         assert model.calls == len(PAPERS) and index.rank(profile("spiking"))
-        assert "waited 0 s for another digest process making the same papers' embeddings" in caplog.text
+        waited = (
+            "waited 0 s for another digest process making embeddings with injected; making those of papers"
+        )
+        assert f"{waited} here" in caplog.text
 
 
 def test_the_lock_file_lies_beside_the_database(db_at, tmp_path):
@@ -115,3 +118,24 @@ def test_the_lock_file_lies_beside_the_database(db_at, tmp_path):
         stored_papers(store)
         build_index(store, store.papers(), embedder=Embedder(BagOfWordsModel()))
     assert (tmp_path / "digest.db.embeddings.lock").exists()
+
+
+def test_a_wait_for_readers_texts_is_said_as_such(db_at, monkeypatch, caplog):
+    """A command that waits to make the embeddings of readers' texts (their interests) says so, not
+    that it waits for papers' embeddings: it may have no paper left to embed, and the holder of
+    the one lock may be making either."""
+    monkeypatch.setattr(embedding_lock, "WAIT_MOST", 0.5)
+    with Store(db_at) as store:
+        holder = hold_the_lock(store, db_at)
+        try:
+            with caplog.at_level(logging.INFO):
+                Embedder(BagOfWordsModel(), cache=StoredTexts(store, "injected")).embed_phrases(["spiking"])
+        finally:
+            holder.close() if isinstance(holder, Store) else holder.release()
+    said = [r.getMessage() for r in caplog.records if r.name == embedding_lock.__name__]
+    assert said == [
+        "waiting for another digest process making embeddings with injected, before making those of readers' "
+        "texts (interests, titles they like)",
+        "waited 0 s for another digest process making embeddings with injected; making those of readers' "
+        "texts (interests, titles they like) here",
+    ]
