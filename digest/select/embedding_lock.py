@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 WAIT_MOST = 300.0  # seconds a waiter waits for another process's embeddings at the most
 POLL = 0.25  # seconds between tries
+# (database, model) whose holder this process waited WAIT_MOST for in vain, until it takes the lock:
+# not waited for again meanwhile (for each reader's texts, a pass would wait WAIT_MOST per reader)
+_STUCK: set[tuple[str, str]] = set()
 
 
 @contextmanager
@@ -42,20 +45,27 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
     take, release = _file_lock(store) if store.dialect != POSTGRESQL else _advisory_lock(store, key)
     # the holder may be making either kind (one lock): what is said is what this process waits to make
     what = "papers" if table == "embeddings" else "readers' texts (interests, titles they like)"
+    where = (str(store.path), key)
     started = time.monotonic()
     got = take()
-    if not got:
+    if not got and where in _STUCK:
+        log.info("embeddings with %s made here: the process holding the lock was waited for already", key)
+    elif not got:
         log.info(
             "waiting for another digest process making embeddings with %s, before making those of %s",
             key,
             what,
         )
-    while not got and time.monotonic() - started < WAIT_MOST:
+    while not got and where not in _STUCK and time.monotonic() - started < WAIT_MOST:
         time.sleep(POLL)
         got = take()
-    if not got:
+    if got:
+        _STUCK.discard(where)
+    elif where not in _STUCK:
+        _STUCK.add(where)
         log.warning(
-            "waited %d s for another digest process making embeddings with %s; making those of %s here",
+            "waited %d s for another digest process making embeddings with %s; making those of %s here "
+            "(and, until it lets go, all that are missing, without waiting again)",
             time.monotonic() - started,
             key,
             what,

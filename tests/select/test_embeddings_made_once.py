@@ -25,6 +25,13 @@ from digest.store import Store
 
 pytestmark = pytest.mark.backends
 
+
+@pytest.fixture(autouse=True)
+def no_holder_waited_for_in_vain(monkeypatch):
+    """Each test starts as a new process: no holder of its database's lock given up on before."""
+    monkeypatch.setattr(embedding_lock, "_STUCK", set(), raising=False)
+
+
 # One process ranking ada with an injected model that notes each paper it embeds in CALLS (one
 # line per call, the number of texts), says it has started (STARTED) and takes its time.
 CHILD = """
@@ -137,5 +144,35 @@ def test_a_wait_for_readers_texts_is_said_as_such(db_at, monkeypatch, caplog):
         "waiting for another digest process making embeddings with injected, before making those of readers' "
         "texts (interests, titles they like)",
         "waited 0 s for another digest process making embeddings with injected; making those of readers' "
-        "texts (interests, titles they like) here",
+        "texts (interests, titles they like) here (and, until it lets go, all that are missing, without "
+        "waiting again)",
     ]
+
+
+def test_a_holder_waited_for_in_vain_is_not_waited_for_again_for_each_text(db_at, monkeypatch, caplog):
+    """A holder that never lets go (a `digest rank` stopped with Ctrl-Z) is waited for WAIT_MOST
+    once, not again for each reader's texts after the papers: a pass of many readers would
+    otherwise wait WAIT_MOST for every one of them. Once the lock is free again, it is waited for."""
+    monkeypatch.setattr(embedding_lock, "WAIT_MOST", 0.5)
+    readers = [profile("spiking"), profile("pruning"), profile("graph neural networks")]
+    with Store(db_at) as store:
+        stored_papers(store)
+        holder = hold_the_lock(store, db_at)
+        try:
+            with caplog.at_level(logging.WARNING):
+                embedder = Embedder(BagOfWordsModel(), cache=StoredTexts(store, "injected"))
+                index = build_index(store, store.papers(), embedder=embedder)
+                assert all(index.rank(p) for p in readers)
+        finally:
+            holder.close() if isinstance(holder, Store) else holder.release()
+        waits = [r.getMessage() for r in caplog.records if r.name == embedding_lock.__name__]
+        assert len(waits) == 1, waits
+        embedder.embed_phrases(["free again"])  # the lock is let go: taken here
+        holder = hold_the_lock(store, db_at)  # another holder, waited for again
+        try:
+            with caplog.at_level(logging.WARNING):
+                embedder.embed_phrases(["a new one"])
+        finally:
+            holder.close() if isinstance(holder, Store) else holder.release()
+    waits = [r.getMessage() for r in caplog.records if r.name == embedding_lock.__name__]
+    assert len(waits) == 2, f"a holder after the lock was free again not waited for: {waits}"
