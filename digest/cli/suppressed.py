@@ -1,5 +1,5 @@
 """`digest suppressed`: the readers whose address bounced for good, or who unsubscribed while their
-profile could not be read; --release lifts it."""
+profile could not be read or written; --release lifts it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from digest.cli.common import Context, echo, handle_errors
 @handle_errors
 def suppressed(obj: Context, release: tuple[str, ...]) -> None:
     """List the readers whose address was refused for good (5xx), or who unsubscribed while
-    their profile file could not be read: they get no digests.
+    their profile file could not be read or written (a full disk): they get no digests.
 
     A bounce's suppression lasts until the address in the profile changes, an unsubscribe's
     until the reader undoes it from their page; either until it is released here or with

@@ -333,7 +333,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
             ],
         ),
         (
-            "Suppressed readers (hard bounce, or unsubscribed while their file could not be read; "
+            "Suppressed readers (hard bounce, or unsubscribed while their file could not be read or written; "
             "`digest suppressed --release USER`)",
             [f"{x.user} {x.describe()}" for x in s.suppressed],
         ),

@@ -48,6 +48,7 @@ def same_address(a: str, b: str) -> bool:
 
 
 UNREADABLE_UNSUBSCRIBE = "one-click, while their profile file could not be read"
+UNSAVED_UNSUBSCRIBE = "one-click, while their profile file could not be written (its disk full or read-only)"
 
 
 class Suppressions:

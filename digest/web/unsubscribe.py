@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import Flask, Response, g, redirect, request
 
 from digest.config import Config
-from digest.deliver.suppressions import Suppression, Suppressions
+from digest.deliver.suppressions import UNREADABLE_UNSUBSCRIBE, UNSAVED_UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError
 from digest.profiles.edit import Change, Data, ProfileNotSaved, apply_edit
 from digest.store import Store
@@ -105,9 +105,10 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
 
     def keep(user: str, unsaved: bool = False) -> None:
         """The unsubscribe kept in the database; ``unsaved``: the file is sound, its disk full."""
+        how = UNSAVED_UNSUBSCRIBE if unsaved else UNREADABLE_UNSUBSCRIBE  # what `send` and `status` say
         try:
             with Store(parts.config().database) as store:
-                Suppressions(store).unsubscribe(user, parts.now())
+                Suppressions(store).unsubscribe(user, parts.now(), how)
         except Exception:  # a 503 (a 500: a bug) may be tried again or not: the operator is told
             log.error(
                 "unsubscribe of %s NOT done: they asked for no more digests, but neither their profile "

@@ -101,6 +101,30 @@ def test_a_one_click_unsubscribe_the_full_disk_kept_out_of_the_file_is_kept_and_
     assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
 
 
+def test_a_one_click_unsubscribe_kept_out_of_the_file_stops_the_next_send_and_says_why(
+    web_workspace, smtp_server
+):
+    """The next real `digest send` (aiosmtpd on loopback) mails bob and not ada, and says why in
+    the words of what happened: the send said "suppressed: unsubscribed on ...: one-click, while
+    their profile file could not be read", of a file that was read."""
+    from conftest import make_dump
+
+    web_workspace.profile("bob", "email: bob@example.org\ninterests:\n  neural networks: 1\n")
+    web_workspace.dump("day.txt", make_dump("Mar 14", [("Neural networks today", "About neural networks.")]))
+    status, page, _ = posted_on_a_full_disk(web_workspace, "/unsubscribe", {"List-Unsubscribe": "One-Click"})
+    assert status == 200 and "Unsubscribed" in page, page
+    sent = subprocess.run(
+        [DIGEST, "--config", str(web_workspace.config_path), "send"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    said = " ".join((sent.stdout + sent.stderr).split())
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["bob@example.org"]], said
+    assert "could not be written (its disk full or read-only)" in said, said
+    assert "could not be read" not in said, said
+
+
 def posted_on_a_full_disk(ws, path: str, fields: dict, script: str = FULL) -> tuple[int, str, str]:
     """``fields`` posted to ada's page (``path`` after it) of a real `digest serve` whose profiles
     folder is on a full disk: the answer's status and page, and what the server said (its log, then
