@@ -134,7 +134,7 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
         user, path = parts.reader(token)
         parts.check_post(token)
         try:
-            current_profile(parts.config(), user, posted=True)
+            current = current_profile(parts.config(), user, posted=True)
         except ProfileUnreadable:  # the file as it is, and a bounce kept; an unsubscribe kept, undone
             if kept_unsubscribe(parts.config(), user) is None:
                 raise
@@ -146,9 +146,17 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
             Suppressions(store).release(user)  # that a database error leaves the reader paused
         try:
             apply_edit(parts.config(), user, _set_paused(False))
+        except ProfileNotSaved as e:  # a sound file its disk refused: logged, not said as a broken file
+            unreadable(user, e, posted=True)
+            if current.paused:  # the file still pauses them: not done, until the operator makes room
+                raise NeedsFixing() from None
+            log.info(
+                "%s undid their unsubscribe (kept in the database; their file does not pause them)", user
+            )
         except ProfileError as e:
             raise unreadable(user, e, posted=True) from None
-        written(path, g.held_since)
+        else:
+            written(path, g.held_since)
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
 

@@ -125,6 +125,25 @@ def test_a_one_click_unsubscribe_kept_out_of_the_file_stops_the_next_send_and_sa
     assert "could not be read" not in said, said
 
 
+def test_undoing_a_kept_unsubscribe_on_a_full_disk_says_what_was_done(web_workspace):
+    """ada unsubscribed while the disk was full (kept in the database, the file without paused);
+    her undo lifts it, so her digests go again, though the file cannot take ``paused: false``.
+    The page said "The file that holds your digest's settings has a mistake ... your change was
+    not saved", a 503, of a sound file, while the undo had been done."""
+    from digest.deliver.suppressions import UNSAVED_UNSUBSCRIBE, Suppressions
+    from digest.store import Store
+    from digest.web.unsubscribe import kept_unsubscribe
+
+    with Store(web_workspace.config.database) as store:
+        Suppressions(store).unsubscribe("ada", dt.datetime.now(dt.UTC), UNSAVED_UNSUBSCRIBE)
+    status, page, out = posted_on_a_full_disk(web_workspace, "/resubscribe", {})
+    assert kept_unsubscribe(web_workspace.config, "ada") is None  # her digests go again
+    said = " ".join(page.split())
+    assert status == 200 and "has a mistake" not in said, said[-3000:]
+    assert "No space left on device" in out, out
+    assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
+
+
 def posted_on_a_full_disk(ws, path: str, fields: dict, script: str = FULL) -> tuple[int, str, str]:
     """``fields`` posted to ada's page (``path`` after it) of a real `digest serve` whose profiles
     folder is on a full disk: the answer's status and page, and what the server said (its log, then
