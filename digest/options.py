@@ -230,7 +230,26 @@ def _value(opt: Option, data: Mapping[Any, Any], reading: Reading, prefix: str, 
             else:
                 reading.report(f"{prefix}{key}", f"required ({_what(opt, prefix)}{example})")
         return fallback
+    if raw is None and not _takes_none(opt, reading):  # written with nothing after it: not "None is not..."
+        whose = "the config's" if opt.inherit and reading.defaults is not None else "the default"
+        default = f"{whose} ({opt.check.to_text(fallback)})"
+        reading.report(
+            f"{prefix}{key}",
+            f"empty: write {_what(opt, prefix)}, or leave the line out for {default}",
+            data,
+            key,
+        )
+        return fallback
     return _checked(opt, raw, reading, f"{prefix}{key}", data, key, fallback)
+
+
+def _takes_none(opt: Option, reading: Reading) -> bool:
+    """Whether ``opt``'s check takes an empty value (a list left empty: none), its problems kept apart."""
+    try:
+        opt.check(None, Reading(reading.base, reading.defaults, reading.lines))
+    except Invalid:
+        return False
+    return True
 
 
 def _checked(opt: Option, raw: Any, reading: Reading, key: str, data: Any, name: Any, fallback: Any) -> Any:

@@ -1,0 +1,49 @@
+"""A key written with nothing after it (``timezone:``), which has a default, is told it is empty:
+what to write, or to leave the line out for the default; never Python's ``None``."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.config import load_config
+from digest.errors import ConfigError, ProfileError
+from digest.profiles.load import load_profile
+
+
+def refused(workspace, text: str) -> list[str]:
+    workspace.profile("ada", text)
+    with pytest.raises(ProfileError) as info:
+        load_profile(workspace.config, "ada")
+    return str(info.value).splitlines()[1:]
+
+
+def test_an_empty_time_zone_is_told_to_name_one_or_leave_the_line_out(workspace):
+    # said: "line 2: timezone: None is not a known IANA time zone (e.g. Europe/London)"
+    said = refused(workspace, "email: ada@example.org\ntimezone:\ninterests: [robots]\n")
+    assert said == [
+        "  - line 2: timezone: empty: write an IANA time zone name (e.g. Europe/London), or leave "
+        "the line out for the config's (UTC)"
+    ]
+
+
+def test_other_empty_keys_with_a_default_say_so_too(workspace):
+    # said: "send_at: None is not a time of day", "max_papers: must be ..., got None"
+    said = refused(workspace, "email: ada@example.org\nsend_at:\nmax_papers:\ninterests: [robots]\n")
+    assert said == [
+        '  - line 2: send_at: empty: write a time of day like "07:30", or leave the line out for the '
+        "config's (07:00)",
+        "  - line 3: max_papers: empty: write a whole number from 1 to 1000, or leave the line out for "
+        "the config's (10)",
+    ]
+
+
+def test_the_configs_own_empty_time_zone_says_its_default(workspace):
+    # said: "line 4: timezone: None is not a known IANA time zone (e.g. Europe/London)"
+    workspace.config_path.write_text(workspace.config_path.read_text() + "timezone:\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(workspace.config_path)
+    assert (
+        "timezone: empty: write an IANA time zone name (e.g. Europe/London), or leave the line out "
+        "for the default (UTC)" in str(info.value)
+    )
+    assert "None" not in str(info.value)
