@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 
 import click
 
@@ -24,6 +25,14 @@ from digest.config_missing import example_config
 from digest.schema import SCHEMA_VERSION
 
 log = logging.getLogger("digest")
+
+
+class OffsetFormatter(logging.Formatter):
+    """A log line's time with its UTC offset (2026-11-01 01:30:00,000 -0400): where the machine's
+    clock falls back, the hour that comes twice is told apart (-0400, then -0500)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return f"{super().formatTime(record, datefmt)} {time.strftime('%z', self.converter(record.created))}"
 
 
 @click.group(
@@ -62,9 +71,10 @@ log = logging.getLogger("digest")
 def main(
     ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, semantic: bool | None
 ) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(OffsetFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING, handlers=[handler]
     )
     # APScheduler logs each run of the daemon's tick at INFO, and at WARNING each poll that
     # falls while a long tick still runs (one tick at a time is the design): -v shows digest's
