@@ -17,7 +17,9 @@ from pathlib import Path
 
 from digest.config import find_config_path
 
-_COMMAND = re.compile(r"`digest (?!--config )")  # a command in a message, not one that says it already
+# a command in a message, not one that says it already, nor `digest demo`: it takes no config (it
+# writes its own), and the config named may be one not there ("no such configuration file")
+_COMMAND = re.compile(r"`digest (?!--config |demo\b)")
 
 
 def config_option(given: str | None) -> str:

@@ -147,3 +147,14 @@ def test_no_config_is_added_where_digest_finds_it_anyway(setup):
     assert "`digest suppressed` lists who is" in by_env.stderr, by_env.stderr
     other = digest("--config", str(setup), "suppressed", "--release", "ada", cwd=folder)
     assert f"`digest --config {setup} suppressed`" in other.stderr, other.stderr
+
+
+def test_a_config_not_there_suggests_the_demo_without_it(tmp_path):
+    """`digest demo` takes no config (it writes its own): a config file that is not there is not
+    put in the demo's command, as if the demo would use it."""
+    missing = tmp_path / "srv" / "nope.yaml"
+    refused = digest("--config", str(missing), "status", cwd=elsewhere(tmp_path))
+    assert refused.returncode == 1
+    assert f"error: {missing}: no such configuration file." in refused.stderr
+    # before: "(or try `digest --config .../srv/nope.yaml demo`)", a file the demo never reads
+    assert refused.stderr.endswith("(or try `digest demo`)\n"), refused.stderr
