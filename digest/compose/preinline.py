@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, Template, nodes
+from jinja2 import Environment, Template, TemplateNotFound, nodes
 from markupsafe import Markup, escape
 
 from digest.compose.ascii_html import mail_html, references
@@ -43,6 +43,7 @@ from digest.compose.inline import ancestral_attributes, premailer_inline, style_
 from digest.compose.inline_memo import InlineMemo
 from digest.compose.lxml_escape import Fallback, lxml_attribute, lxml_text
 from digest.compose.plain_outputs import plain_outputs
+from digest.compose.template_errors import IncludeNotFound
 
 MARK = "zq8"  # markers: zq8v<n>Z (an expression), zq8b<n>Z / zq8e<n>Z (a branch begins / ends)
 _MARKER = re.compile(MARK + r"([vbe])(\d+)Z")
@@ -77,7 +78,7 @@ class PreInlined:
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         if MARK in source:
             raise Unsupported(f"{name} contains {MARK!r}")
-        self._env, self._name = env, name
+        self._env, self._name, self._filename = env, name, filename
         ast = env.parse(source, name, filename)
         ast.body = self._splice(ast.body)
         self._datas: list[list[nodes.TemplateData]] = [[]]  # static text between two markers
@@ -158,7 +159,10 @@ class PreInlined:
                 name = node.template.value if isinstance(node.template, nodes.Const) else None
                 if not isinstance(name, str):
                     raise Unsupported(f"include of a computed name at line {node.lineno}")
-                source, filename, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+                try:
+                    source, filename, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+                except TemplateNotFound as e:  # said with the include's file and line
+                    raise IncludeNotFound(e.name, self._filename, node.lineno) from None
                 included = self._env.parse(source, name, filename).body
                 if MARK in source or not all(isinstance(n, nodes.Output) for n in included):
                     raise Unsupported(f"include of {name} with statements at line {node.lineno}")

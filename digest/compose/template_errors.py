@@ -13,6 +13,16 @@ from digest.compose.jinja_env import SHIPPED
 from digest.errors import ConfigError
 
 
+class IncludeNotFound(TemplateNotFound):
+    """A file a template includes that is nowhere, found as the template is read whole before its
+    first message (digest.compose.preinline), where no frame of the template is in the traceback:
+    it carries the file and the line of the include."""
+
+    def __init__(self, name: str, filename: str | None, lineno: int) -> None:
+        super().__init__(name)
+        self.filename, self.lineno = filename, lineno
+
+
 def users_template_error(error: TemplateError, folder: Path | None) -> ConfigError | None:
     """``error`` as a :class:`ConfigError` naming the file of ``folder`` and the line it arose
     at: a syntax error's own, else the last line of that template Jinja's traceback passes
@@ -23,7 +33,7 @@ def users_template_error(error: TemplateError, folder: Path | None) -> ConfigErr
     if folder is None:
         return None
     where: tuple[str, int | None] | None = None
-    if isinstance(error, TemplateSyntaxError) and error.filename:
+    if isinstance(error, TemplateSyntaxError | IncludeNotFound) and error.filename:
         where = (error.filename, error.lineno)
     else:
         for frame in traceback.extract_tb(error.__traceback__):

@@ -13,7 +13,7 @@ import urllib.request
 
 from digest.signing import Signer
 
-from conftest import NOW, SECRET
+from conftest import NOW, SECRET, make_dump
 
 HANG = 300  # seconds: only a process that hangs takes this long
 
@@ -93,3 +93,29 @@ def test_an_unsubscribe_done_with_a_failing_page_template_is_said_done_in_the_bu
     assert "You are unsubscribed" in body
     assert f"{mine / 'web' / 'unsubscribe.html.j2'}, line 1 includes" in said, said[-3000:]
     assert "Traceback" not in said, said[-3000:]
+
+
+def test_the_email_template_including_a_file_that_is_nowhere_is_said_with_its_line_by_every_command(
+    mail_workspace,
+):
+    """The HTML email template is read whole (its includes too) before the first message: the
+    user saw "a template of mine includes ... 'parts/footer.j2'" from `preview`, `send`, `run
+    --once` and the daemon's log, with no file nor line where the include is."""
+    ws = mail_workspace
+    mine = with_folder(ws, "digest.html.j2", '<p>Hello</p>\n\n{% include "parts/footer.j2" %}\n')
+    ws.dump("d.txt", make_dump("Mar 14", [("Robotics at the edge", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    where = f"{mine / 'digest.html.j2'}, line 3 includes, imports or extends 'parts/footer.j2'"
+    digest = [sys.executable, "-m", "digest", "--config", str(ws.config_path)]
+    for command in (["preview", "ada", "--out", str(ws.root / "ada.html")], ["send"], ["run", "--once"]):
+        done = subprocess.run(digest + command, capture_output=True, text=True, timeout=HANG)
+        assert done.returncode == 1, (command, done.stderr[-2000:])
+        assert f"error: {where}" in done.stderr, (command, done.stderr[-2000:])
+    with subprocess.Popen(digest + ["run"], stderr=subprocess.PIPE, text=True) as daemon:
+        try:
+            for line in daemon.stderr:
+                if "tick failed" in line:
+                    break
+        finally:
+            daemon.terminate()
+    assert f"tick failed; retrying at the next poll: {where}" in line, line
