@@ -253,7 +253,7 @@ def create_app(
         """503 until the operator fixes it (a template of their `templates:` folder that fails for
         this reader): the file, line and fix in the server's log, none of it on the page."""
         log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
-        return page("unavailable.html.j2", 503, lasting=True)
+        return page("unavailable.html.j2", 503, lasting=True, templates=True)
 
     @app.errorhandler(ProfileUnreadable)
     def profile_unreadable(e: ProfileUnreadable) -> Response:  # said in the log where it was raised

@@ -119,3 +119,28 @@ def test_the_email_template_including_a_file_that_is_nowhere_is_said_with_its_li
         finally:
             daemon.terminate()
     assert f"tick failed; retrying at the next poll: {where}" in line, line
+
+
+def test_the_503_of_a_failing_page_template_says_the_templates_not_the_stored_data(web_workspace):
+    """The reader saw "The digest cannot use its stored data (its database or its readers'
+    profiles)", where a page of the `templates:` folder failed: the page now says the templates,
+    the operator's log the file and line, and the reader is told no path."""
+    ws = web_workspace
+    page = '{% extends "web/base.html.j2" %}\n{% block main %}\n{{ name | nosuch }}\n{% endblock %}\n'
+    mine = with_folder(ws, "web/prefs.html.j2", page)
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+        try:
+            with urllib.request.urlopen(f"{ws.base_url}/u/{token}", timeout=HANG) as r:
+                status, body = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+        proc.terminate()
+        said = proc.stderr.read()
+    assert status == 503, body[:300]
+    assert "stored data" not in body
+    assert "The site cannot use its templates" in body, body
+    assert str(ws.root) not in body and "prefs.html.j2" not in body
+    assert f"{mine / 'web' / 'prefs.html.j2'}, line 3: No filter named 'nosuch'" in said, said[-3000:]
