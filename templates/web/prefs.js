@@ -213,7 +213,12 @@
     const row = template.content.firstElementChild.cloneNode(true);
     row.querySelector("[name=kw]").value = keyword;
     row.querySelector("[name=weight]").value = newWeight.value || "1";
-    row.querySelector("button.remove").setAttribute("aria-label", `Remove ${keyword}`);
+    // Labelled with its keyword, as the server's rows are: a screen reader, and a message naming
+    // the field ("Not previewed: Weight of ...: ..."), say whose weight it is.
+    row.querySelector("[name=weight]").setAttribute("aria-label", `Weight of ${keyword}`);
+    const remove = row.querySelector("button.remove");
+    remove.setAttribute("aria-label", `Remove ${keyword}`);
+    remove.title = `Remove ${keyword}`;
     list.appendChild(row);
     newKw.value = "";
     newWeight.value = "";

@@ -246,3 +246,25 @@ def test_a_long_address_in_the_pages_head_is_shown_whole(web_workspace, browser)
         assert not who.evaluate(CUT)
         assert page.evaluate("document.documentElement.scrollWidth") == 320  # nothing off the side
         page.close()
+
+
+def test_a_row_added_by_the_page_names_its_keyword_in_its_weights_label(web_workspace, browser):  # noqa: F811
+    # A row added with "Add" kept the template's aria-label="Weight": a screen reader said "Weight"
+    # for every added row, and a comma typed there was said "Not previewed: Weight: Write
+    # decimals with a point ...", not which keyword's weight it was.
+    web_workspace.profile("ada", PROFILE)
+    page = browser.new_page()
+    with web_workspace.serve() as base:
+        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.fill("#new-kw", "graph neural networks")
+        page.click("#add")
+        weight = page.get_by_role("spinbutton", name="Weight of graph neural networks")
+        expect(weight).to_have_count(1)
+        expect(page.get_by_role("button", name="Remove graph neural networks")).to_have_attribute(
+            "title", "Remove graph neural networks"
+        )
+        weight.fill("")
+        weight.press_sequentially("1,5")
+        said = re.compile(r"^Not previewed: Weight of graph neural networks: Write decimals")
+        expect(page.locator("text=Not previewed:")).to_have_text(said)
+    page.close()
