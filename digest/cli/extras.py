@@ -122,6 +122,12 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from digest.web.prefix import url_path
 
     preload("serve")  # what a page may import: this release's, whatever is installed later
+    from digest.compose.jinja_env import damaged_install
+    from digest.errors import ConfigError
+
+    damaged = damaged_install()
+    if damaged is not None:  # said once, before a reader meets a page without its file
+        raise ConfigError(f"{damaged}; `digest serve` does not start without them")
 
     config = obj.config
     host = host or config.web.host
@@ -130,8 +136,6 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     signer = Signer.from_config(config)
     if signer is None:
         if host not in ("127.0.0.1", "localhost", "::1"):
-            from digest.errors import ConfigError
-
             raise ConfigError(
                 "web.secret_env (or web.secret_file) is not set: serving beyond loopback needs a "
                 "signing secret "

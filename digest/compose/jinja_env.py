@@ -94,6 +94,20 @@ class BuiltinTemplates(BaseLoader):
 BUILTIN = BuiltinTemplates(builtin_templates())
 
 
+def damaged_install() -> str | None:
+    """What is missing or unreadable of the built-in files this release ships (:data:`SHIPPED`), as
+    one message naming each with the fix; None when all are there (`digest serve` checks at start)."""
+    missing = sorted(SHIPPED - BUILTIN.sources.keys() - BUILTIN.unreadable.keys())
+    said = [f"{BUILTIN.folder / name} is missing" for name in missing]
+    said += [f"{BUILTIN.folder / name} cannot be read" for name in sorted(BUILTIN.unreadable)]
+    if not said:
+        return None
+    return (
+        f"the installed digest is damaged: {'; '.join(said)}: reinstall it (`pip install "
+        "--force-reinstall`, from where it came)"
+    )
+
+
 class UsersLoader(FileSystemLoader):
     """The ``templates:`` folder's loader: a file of it this account cannot read (its mode, its
     group) is said as a ConfigError naming it, not an internal error, nor passed over."""
