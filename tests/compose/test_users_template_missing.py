@@ -27,6 +27,21 @@ def with_folder(ws, name: str, text: str):
     return mine
 
 
+def served_once(ws, request: str | urllib.request.Request) -> tuple[int, str, str]:
+    """``request`` asked of a real `digest serve` on ``ws``: the status, the body, and what the
+    server logged until stopped."""
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+        try:
+            with urllib.request.urlopen(request, timeout=HANG) as r:
+                status, body = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+        proc.terminate()
+        return status, body, proc.stderr.read()
+
+
 def test_an_email_template_that_includes_a_file_that_is_nowhere_says_both_files(workspace, tmp_path):
     mine = with_folder(workspace, "digest.html.j2", '<p>Hello</p>\n{% include "parts/footer.j2" %}\n')
     done = subprocess.run(
@@ -47,16 +62,7 @@ def test_a_page_template_that_includes_a_file_that_is_nowhere_is_a_503_and_a_log
     ws = web_workspace
     mine = with_folder(ws, "web/unsubscribe.html.j2", '{% include "parts/footer.j2" %}\n')
     token = Signer.from_config(ws.config).token("ada", NOW)
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
-        try:
-            with urllib.request.urlopen(f"{ws.base_url}/u/{token}/unsubscribe", timeout=HANG) as r:
-                status, body = r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            status, body = e.code, e.read().decode()
-        proc.terminate()
-        said = proc.stderr.read()
+    status, body, said = served_once(ws, f"{ws.base_url}/u/{token}/unsubscribe")
     assert status == 503, body[:300]
     assert "Traceback" not in said, said[-3000:]
     where = f"{mine / 'web' / 'unsubscribe.html.j2'}, line 1 includes, imports or extends 'parts/footer.j2'"
@@ -78,16 +84,7 @@ def test_an_unsubscribe_done_with_a_failing_page_template_is_said_done_in_the_bu
         {"Content-Type": "application/x-www-form-urlencoded"},
         method="POST",
     )
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
-        try:
-            with urllib.request.urlopen(one_click, timeout=HANG) as r:
-                status, body = r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            status, body = e.code, e.read().decode()
-        proc.terminate()
-        said = proc.stderr.read()
+    status, body, said = served_once(ws, one_click)
     assert "paused: true" in (ws.root / "profiles" / "ada.yaml").read_text()
     assert status == 200, body[:300]
     assert "You are unsubscribed" in body
@@ -129,16 +126,7 @@ def test_the_503_of_a_failing_page_template_says_the_templates_not_the_stored_da
     page = '{% extends "web/base.html.j2" %}\n{% block main %}\n{{ name | nosuch }}\n{% endblock %}\n'
     mine = with_folder(ws, "web/prefs.html.j2", page)
     token = Signer.from_config(ws.config).token("ada", NOW)
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
-        try:
-            with urllib.request.urlopen(f"{ws.base_url}/u/{token}", timeout=HANG) as r:
-                status, body = r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            status, body = e.code, e.read().decode()
-        proc.terminate()
-        said = proc.stderr.read()
+    status, body, said = served_once(ws, f"{ws.base_url}/u/{token}")
     assert status == 503, body[:300]
     assert "stored data" not in body
     assert "The site cannot use its templates" in body, body
