@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+from helpers.daily_papers import daily_papers
 from helpers.fetch_sources import HF, configure
 
 from digest.demo.http_server import LocalHttpServer, Route
@@ -31,21 +32,20 @@ HOSTILE = [
 
 
 def papers_json(day: dt.date) -> bytes:
-    items = [
-        {
-            "paper": {
-                "id": f"2612.{10001 + n}",
+    return daily_papers(
+        day,
+        [
+            {
                 "title": f"Robotics with links, take {n}",
                 "summary": f"An invented abstract about robotics, take {n}.",
-                "authors": [{"name": "Ada Lovelace"}],
+                "authors": ["Ada Lovelace"],
                 "githubRepo": link,
                 "projectPage": SAFE if n == 0 else link,
-            },
-            "publishedAt": f"{day.isoformat()}T08:00:00.000Z",
-        }
-        for n, link in enumerate(HOSTILE)
-    ]
-    return json.dumps(items).encode()
+            }
+            for n, link in enumerate(HOSTILE)
+        ],
+        10001,
+    )
 
 
 def fetched_and_sent(ws, smtp_server, document: bytes):

@@ -8,9 +8,9 @@ the markup is an element, and the only links are http(s) and mailto ones."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import select
 
+from helpers.daily_papers import daily_papers
 from playwright.sync_api import Frame, expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
@@ -42,21 +42,20 @@ LINKS = [
 
 
 def papers(day: dt.date) -> bytes:
-    items = [
-        {
-            "paper": {
-                "id": f"2612.{20001 + n}",
+    return daily_papers(
+        day,
+        [
+            {
                 "title": f"Robotics {markup} take {n}",
                 "summary": f"An abstract about robotics {markup} and {markup} again.",
-                "authors": [{"name": f"Ada {markup}"}],
+                "authors": [f"Ada {markup}"],
                 "githubRepo": LINKS[n % len(LINKS)],
                 "projectPage": LINKS[(n + 1) % len(LINKS)],
-            },
-            "publishedAt": f"{day.isoformat()}T08:00:00.000Z",
-        }
-        for n, markup in enumerate(MARKUP)
-    ]
-    return json.dumps(items).encode()
+            }
+            for n, markup in enumerate(MARKUP)
+        ],
+        20001,
+    )
 
 
 # what the page shows that could run or fetch: links not http(s)/mailto, on* attributes, elements
