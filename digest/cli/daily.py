@@ -22,6 +22,7 @@ from digest.cli.common import (
     secho,
     stop_on_signal,
 )
+from digest.db import wall_clock
 from digest.files import counted
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
@@ -329,6 +330,7 @@ def run(obj: Context, once: bool) -> None:
         say_failures=not once,  # --once: a document it cannot read said in its line, as `fetch` does
         say_notes=not once,  # --once: run at every pass by a timer; `digest status` says them
         once=once,  # a profile file saved in place a moment before waited for (2 s at the most)
+        wall=wall_clock,  # the leases' clock: this machine's, read as the daemon runs
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight

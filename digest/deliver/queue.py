@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
+from digest.db import wall_clock
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.outbox import NewMessage, Outbox, pack
 from digest.deliver.senders import Sender, SenderFactory
@@ -117,9 +118,8 @@ def send_digests(
     failures: list[SendOutcome] = []
     fresh = made_ahead(config, todo, renderer, now, failures) if todo else None
     users = [d.profile.user for d in digests]
-    delivered = deliver_due(
-        config, store, sender, now, users=users, fresh=fresh, fresh_count=len(todo), progress=progress
-    )
+    more = {"fresh": fresh, "fresh_count": len(todo), "progress": progress}
+    delivered = deliver_due(config, store, sender, now, users=users, wall=wall_clock, **more)
     return failures + delivered
 
 

@@ -85,3 +85,50 @@ def test_a_killed_pass_takes_its_clock_before_any_module_can():
     patched = next(i for i, line in enumerate(lines) if "digest.db.wall_clock = " in line)
     assert lines[imports[0]] == "import digest.db"
     assert imports[0] < patched < imports[1], "\n".join(lines)
+
+
+def test_every_call_in_digest_of_a_function_taking_the_wall_clock_passes_it():
+    """tick's send_due and run_once, delivery's deliver_due, claims' lease_holder and the Daemon
+    take ``wall`` with digest.db's wall_clock as its default, bound as they are imported, which
+    the simulated workers' setting of digest.db.wall_clock never reaches: a call in digest/ that
+    leaves it out reads a clock no worker sets (`digest run` made its Daemon so, and send_digests
+    its deliver_due). Tests may leave it out: they run on one clock."""
+    import inspect
+
+    from digest.daemon import service, tick
+    from digest.deliver import claims, delivery
+
+    taking = {
+        name: [p.name for p in inspect.signature(f).parameters.values()].index("wall")
+        for name, f in {
+            "send_due": tick.send_due,
+            "run_once": tick.run_once,
+            "deliver_due": delivery.deliver_due,
+            "lease_holder": claims.lease_holder,
+            "Daemon": service.Daemon.__init__,
+        }.items()
+    }
+    taking["Daemon"] -= 1  # self
+    leaving = []
+    for path in sorted((ROOT / "digest").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {  # the name each is called under, imported from its own module
+            a.asname or a.name: a.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module in (tick.__name__, delivery.__name__)
+            or isinstance(node, ast.ImportFrom)
+            and node.module in (claims.__name__, service.__name__)
+            for a in node.names
+            if a.name in taking
+        }
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+                continue
+            name = imported.get(call.func.id)
+            if name is None:
+                continue
+            given = any(k.arg in ("wall", None) for k in call.keywords) or len(call.args) > taking[name]
+            if not given:
+                leaving.append(f"{path.relative_to(ROOT)}:{call.lineno} {name}")
+    assert not leaving, f"called without wall, which then reads a clock no worker sets: {leaving}"
