@@ -189,6 +189,7 @@ class Number(Check):
 
 
 class Port(Check):
+    what = "a port number from 1 to 65535"
     widget = "number"
 
     def __call__(self, value: Any, reading: Reading) -> int:

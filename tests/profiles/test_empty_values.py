@@ -47,3 +47,15 @@ def test_the_configs_own_empty_time_zone_says_its_default(workspace):
         "for the default (UTC)" in str(info.value)
     )
     assert "None" not in str(info.value)
+
+
+def test_an_empty_port_says_what_a_port_is_and_its_default(workspace):
+    # said: "smtp.port: empty: write a value, or leave the line out for the default (587)"
+    text = workspace.config_path.read_text().replace("  port: 2525\n", "  security: starttls\n  port:\n")
+    workspace.config_path.write_text(text + "web:\n  port:\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(workspace.config_path)
+    said = str(info.value)
+    port = "empty: write a port number from 1 to 65535, or leave the line out for the default"
+    assert f"line 7: smtp.port: {port} (587)" in said, said  # starttls's
+    assert f"line 11: web.port: {port} (8025)" in said, said
