@@ -232,7 +232,9 @@ def _value(opt: Option, data: Mapping[Any, Any], reading: Reading, prefix: str, 
         return fallback
     if raw is None and not _takes_none(opt, reading):  # written with nothing after it: not "None is not..."
         whose = "the config's" if opt.inherit and reading.defaults is not None else "the default"
-        default = f"{whose} ({opt.check.to_text(fallback)})"
+        # no value to show (a source's url: the real service; its categories: none) is not "()"
+        shown = "" if fallback in ("", (), []) else opt.check.to_text(fallback)
+        default = f"{whose} ({shown})" if shown else whose
         reading.report(
             f"{prefix}{key}",
             f"empty: write {_what(opt, prefix)}, or leave the line out for {default}",

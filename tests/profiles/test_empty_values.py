@@ -59,3 +59,20 @@ def test_an_empty_port_says_what_a_port_is_and_its_default(workspace):
     port = "empty: write a port number from 1 to 65535, or leave the line out for the default"
     assert f"line 7: smtp.port: {port} (587)" in said, said  # starttls's
     assert f"line 11: web.port: {port} (8025)" in said, said
+
+
+def test_an_empty_key_whose_default_is_no_value_shows_no_empty_brackets(workspace):
+    # said: "sources[0].url: empty: write an http(s) URL, or leave the line out for the default ()"
+    # and "sources[0].categories: ... for the default (())"
+    text = "sources:\n  - kind: arxiv_listing\n    url:\n    categories:\n    feed:\n"
+    workspace.config_path.write_text(workspace.config_path.read_text() + text)
+    with pytest.raises(ConfigError) as info:
+        load_config(workspace.config_path)
+    said = str(info.value).splitlines()[1:]
+    assert said == [
+        "  - line 11: sources[0].url: empty: write an http(s) URL, or leave the line out for the default",
+        "  - line 12: sources[0].categories: empty: write arXiv categories like [cs.CL, cs.LG], or leave the "
+        "line out for the default",
+        "  - line 13: sources[0].feed: empty: write one of rss, atom, or leave the line out for the default "
+        "(rss)",
+    ]
