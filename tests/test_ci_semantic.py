@@ -1,0 +1,31 @@
+"""CI's run with the semantic extra installed (.ci/run's last line) takes every test module whose
+tests skip without the extra: the first run has no torch, so a module left out of the second has
+its semantic tests skipped in both, and never run."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from conftest import ROOT
+
+NEEDS_THE_EXTRA = "@pytest.mark.skipif(not available()"  # the mark those tests carry
+
+
+def semantic_run() -> set[str]:
+    """The test files .ci/run's pytest run with the semantic extra names (its HF_HUB_OFFLINE line)."""
+    script = (ROOT / ".ci" / "run").read_text().replace("\\\n", " ")  # a command over two lines: one
+    lines = [line for line in script.splitlines() if not line.startswith("#")]
+    runs = [shlex.split(line) for line in lines if "HF_HUB_OFFLINE=1" in line and "pytest" in line]
+    assert len(runs) == 1, f".ci/run has {len(runs)} pytest runs with the semantic extra, not one"
+    return {word for word in runs[0] if word.startswith("tests/")}
+
+
+def test_every_module_of_tests_that_need_the_semantic_extra_runs_where_ci_installs_it():
+    needing = {
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "tests").rglob("test_*.py"))
+        if NEEDS_THE_EXTRA in path.read_text(encoding="utf-8") and path.name != Path(__file__).name
+    }
+    assert "tests/select/test_semantic.py" in needing  # the check finds what it looks for
+    assert sorted(needing - semantic_run()) == []
