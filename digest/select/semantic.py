@@ -51,7 +51,7 @@ def install_hint() -> str:
     where digest was started), from the clone it runs from (its folder, where it is one)."""
     python = shlex.quote(sys.executable)
     source = Path(__file__).resolve().parent.parent.parent  # beside digest/: the clone, if one
-    clone = str(source) if (source / "pyproject.toml").is_file() else "<digest's clone>"
+    clone = str(source) if (source / "pyproject.toml").is_file() else "<path of the digest clone>"
     line = SEMANTIC_INSTALL.replace(".venv/bin/pip ", f"{python} -m pip ")
     line = line.replace("'.[semantic]'", shlex.quote(f"{clone}[semantic]"))
     return (

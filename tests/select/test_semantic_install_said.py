@@ -42,3 +42,28 @@ def test_the_install_line_is_for_the_python_digest_runs_on_from_any_folder(works
     assert ".venv/bin/pip" not in done.stderr
     assert SEMANTIC_INSTALL.startswith(".venv/bin/pip install torch==2.13.0")  # the README's, quoted
     assert SEMANTIC_INSTALL in (clone / "README.md").read_text()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sentence_transformers") is not None, reason="the semantic extra is installed"
+)
+def test_installed_from_a_wheel_the_clone_is_a_placeholder_in_one_pair_of_quotes(tmp_path, workspace):
+    """digest installed as pip installs a wheel (no clone beside digest/): the clone's folder is
+    not known, and the line says a placeholder for it, not one the shell's quoting garbled
+    ('<digest'"'"'s clone>[semantic]')."""
+    from helpers.installed import installed
+
+    installed(tmp_path / "site")
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+    workspace.dump("d.txt", make_dump("Mar 14", [("Networks of spiking neurons", "Spikes for sound.")]))
+    assert workspace.cli("ingest").exit_code == 0
+    command = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "--semantic"]
+    env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        command + ["rank", "ada"], cwd=workspace.root, env=env, capture_output=True, text=True, timeout=HANG
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "from the clone it was installed from" in done.stderr, done.stderr
+    assert "'\"'\"'" not in done.stderr, done.stderr  # a quote the shell's quoting made of one
+    line = f"{sys.executable} -m pip install -e '<path of the digest clone>[semantic]'"
+    assert line in done.stderr, done.stderr
