@@ -42,6 +42,8 @@ from digest.web.form import (
     WEIGHT,
     FormEdit,
     after_conflict,
+    back_to_default,
+    default_values,
     field_errors,
     form_field,
     form_values,
@@ -284,7 +286,11 @@ def create_app(
         notice = {"saved": "Saved.", "resubscribed": "Welcome back: your digests are on again."}
         notice["rating-clear"] = "Rating removed."
         done = notice.get(request.args.get("done", ""))
-        return prefs_page(token, user, path, notice=done, outcome="done" if done else None)
+        emptied = request.args.getlist("default") if done == "Saved." else []
+        if not emptied:
+            return prefs_page(token, user, path, notice=done, outcome="done" if done else None)
+        said = back_to_default(emptied, current_profile(cfg(), user))  # the fields the save emptied, now
+        return prefs_page(token, user, path, notice=f"{done} {said}".strip(), outcome="done")
 
     @app.post("/u/<token>")
     def save(token: str) -> Response:
@@ -300,9 +306,8 @@ def create_app(
         if edit.switches.get("paused") and lifted_since(cfg(), user, request.form.get("kept_unsubscribe")):
             return _resubmit(token, user, path, edit, 409, notice=LIFTED + _CONFLICT, conflicted=edit)
         try:
-            edited = apply_edit(
-                cfg(), user, edit.change(current), expect_version=request.form.get("base_version")
-            )
+            change = edit.change(current, default_values(cfg()))
+            edited = apply_edit(cfg(), user, change, expect_version=request.form.get("base_version"))
         except ProfileConflict as e:
             notice = public_error(e, path) + _CONFLICT
             return _resubmit(token, user, path, edit, 409, notice=notice, conflicted=edit)
@@ -313,7 +318,8 @@ def create_app(
         if kept and (edited.profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
             with Store(cfg().database) as store:
                 Suppressions(store).release(user, UNSUBSCRIBE)
-        return redirect(f"{request.script_root}/u/{token}?done=saved", code=303)
+        emptied = "".join(f"&default={key}" for key in edit.emptied())
+        return redirect(f"{request.script_root}/u/{token}?done=saved{emptied}", code=303)
 
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
         """The page again with what the reader typed (nothing lost), and why it was not saved."""

@@ -15,6 +15,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from digest import yaml_comments
+from digest.config import Config
 from digest.keyword_checks import MAX_KEYWORD, MAX_WEIGHT, spaced, too_long
 from digest.models import Profile
 from digest.options import Option, declared
@@ -74,6 +76,24 @@ def weight_text(weight: float) -> str:
 
 def form_values(profile: Profile) -> dict[str, str]:
     return {key: OPTIONS[key].check.to_text(getattr(profile, OPTIONS[key].name)) for key in FIELDS}
+
+
+def default_values(config: Config) -> dict[str, str]:
+    """What each field shows for a profile that does not set it: the config's default for
+    profiles (``timezone:`` in config.yaml), or the built-in one."""
+    values = {}
+    for key in FIELDS:
+        opt = OPTIONS[key]
+        values[key] = opt.check.to_text(getattr(config, opt.inherit) if opt.inherit else opt.default)
+    return values
+
+
+def back_to_default(keys: list[str], profile: Profile) -> str:
+    """What the page says of the fields a save emptied, each back to its default (shown as the
+    saved ``profile`` now has it): "Back to the default: Time zone (UTC), Papers at most (10)."."""
+    values = form_values(profile)
+    named = [f"{OPTIONS[key].label} ({values[key]})" for key in FIELDS if key in keys]
+    return f"Back to the default: {', '.join(named)}." if named else ""
 
 
 def terms_text(terms: tuple[str, ...]) -> str:
@@ -246,7 +266,7 @@ class FormEdit:
 
     interests: tuple[tuple[str, Any], ...]
     exclude: tuple[str, ...]
-    scalars: dict[str, str]
+    scalars: dict[str, str]  # a field emptied: "" (back to the default); one not sent: absent
     switches: dict[str, bool]
     quoted: bool = True  # its page quoted a term with a comma (QUOTED); one drawn before did not
 
@@ -265,7 +285,7 @@ class FormEdit:
                 weight = raw  # written as typed: the validation explains what is wrong
             interests.append((" ".join(keyword.split()), weight))
         exclude = split_terms(form.get("exclude", ""))
-        scalars = {k: form.get(k, "").strip() for k in FIELDS if form.get(k, "").strip()}
+        scalars = {k: form.get(k, "").strip() for k in FIELDS if k in form}
         switches = {k: form.get(k) == "on" for k in SWITCHES}
         return cls(tuple(interests), exclude, scalars, switches, form.get(QUOTED) == "1")
 
@@ -284,14 +304,19 @@ class FormEdit:
         weights = [f"{k}: {weight_text(w) if isinstance(w, float) else w}" for k, w in self.interests]
         shown = [("Interests", ", ".join(weights) or "none")]
         shown.append(("Leave out papers about", terms_text(self.exclude)))
-        shown += [(OPTIONS[key].label or key, value) for key, value in self.scalars.items()]
+        shown += [(OPTIONS[key].label or key, value or "the default") for key, value in self.scalars.items()]
         shown += [(OPTIONS[key].label or key, "yes" if on else "no") for key, on in self.switches.items()]
         return [(label, value) for label, value in shown if value]
 
-    def change(self, current: Profile) -> Change:
-        """The edit to the YAML document: only what differs from ``current`` is written."""
+    def emptied(self) -> list[str]:
+        """The fields sent empty: each goes back to its default (its line removed from the file)."""
+        return [key for key, value in self.scalars.items() if not value]
+
+    def change(self, current: Profile, defaults: dict[str, str]) -> Change:
+        """The edit to the YAML document: only what differs from ``current`` is written; a field
+        emptied loses its line (its comments kept), and so reads as ``defaults`` has it."""
         effective = form_values(current)
-        wanted = {**effective, **self.scalars}
+        wanted = {**effective, **{key: value or defaults[key] for key, value in self.scalars.items()}}
 
         def apply(data: Data, path: Path) -> None:
             set_interests(data, self.interests, path)
@@ -301,7 +326,10 @@ class FormEdit:
                 only_with = OPTIONS[key].only_with
                 if only_with and wanted[only_with[0]] != only_with[1]:
                     continue
-                if value != effective[key]:
+                if not value:
+                    if key in data:
+                        yaml_comments.drop(data, key)
+                elif value != effective[key]:
                     data[key] = convert_value(key, value, path)
             for key in FIELDS:
                 drop_unused(data, key, wanted[key])

@@ -16,7 +16,7 @@ from digest.config import ConfigError
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import apply_edit
 from digest.web.answers import NEEDS_FIX, PREVIEW_REPAIR, json_answer, preview_busy, public_error
-from digest.web.form import FormEdit, field_errors
+from digest.web.form import FormEdit, default_values, field_errors
 from digest.web.ratings import WebParts
 from digest.web.site import Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
@@ -53,7 +53,7 @@ def add_preview_routes(
             return json_answer({"ok": False, "errors": UNREADABLE}, 503)
         edit = edit.as_shown(current)
         try:
-            candidate = apply_edit(cfg(), user, edit.change(current), dry_run=True)
+            candidate = apply_edit(cfg(), user, edit.change(current, default_values(cfg())), dry_run=True)
             out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
         except StoreError as e:  # (a new profile file being saved, the database locked): said by
             # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
