@@ -113,7 +113,7 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
             log.error(
                 "unsubscribe of %s NOT done: they asked for no more digests, but neither their profile "
                 "file nor the database can be written; once they are fixed, pause them: "
-                "digest profile set %s paused true",
+                "`digest profile set %s paused true`",
                 user,
                 user,
             )

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
+from digest.cli.suggested import carrying
 from digest.deliver.suppressions import Suppressions
 from digest.signing import Signer
 from digest.store import Store
@@ -159,4 +160,9 @@ def test_a_one_click_unsubscribe_kept_neither_in_the_file_nor_in_the_database_is
     assert r.status_code >= 500 and path.read_text() == BROKEN
     (line,) = [r.getMessage() for r in caplog.records if "NOT done" in r.getMessage()]
     assert "unsubscribe of ada NOT done: they asked for no more digests" in line
-    assert "digest profile set ada paused true" in line
+    # the command as every message suggests one: in backquotes, so that the config given to
+    # `digest --config PATH serve` goes into it (digest.cli.suggested)
+    assert line.endswith("pause them: `digest profile set ada paused true`")
+    assert carrying(line, "--config '/srv/my digest/config.yaml' ").endswith(
+        "`digest --config '/srv/my digest/config.yaml' profile set ada paused true`"
+    )
