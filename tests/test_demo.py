@@ -102,3 +102,23 @@ def test_the_demo_run_again_from_inside_its_folder_starts_over(tmp_path):
             done.stdout
         )  # its folder replaced: whole paths
         assert len(list((demo / "mailbox").glob("*.eml"))) == 3
+
+
+def test_the_commands_the_demo_suggests_run_as_copied_from_a_folder_with_a_space(tmp_path):
+    """A demo in "my demo": the two commands it prints, pasted into a shell, are the commands
+    meant: the config's path quoted, not split in two at its space."""
+    import shlex
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "digest", "demo", "--dir", "my demo"]
+    done = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    (tried,) = [line.removeprefix("Then try: ") for line in lines if line.startswith("Then try: ")]
+    config = str(tmp_path / "my demo" / "config.yaml")
+    assert shlex.split(tried) == [sys.executable, "-m", "digest", "--config", config, "rank", "ada"]
+    (served,) = [line.strip() for line in lines if line.strip().endswith(" serve")]
+    assert shlex.split(served) == [sys.executable, "-m", "digest", "--config", config, "serve"]
+    ranked = subprocess.run(tried, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert ranked.returncode == 0 and "Spiking" in ranked.stdout, ranked.stdout + ranked.stderr

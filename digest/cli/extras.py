@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -60,7 +61,7 @@ def demo(folder: Path) -> None:
     echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
     for _recipient, eml, html in result.saved:
         echo(f"  {html}   ({eml.name})")
-    config = result.folder / "config.yaml"
+    config = shlex.quote(str(result.folder / "config.yaml"))  # pasted into a shell as it is
     echo(f"Then try: {invocation()} --config {config} rank ada")
     echo("")
     echo("The messages' links (More like this, Less like this, preferences, unsubscribe) open")
@@ -70,14 +71,15 @@ def demo(folder: Path) -> None:
 
 def invocation() -> str:
     """How to run digest again as it was run now: ``digest`` if that is the command on the
-    PATH, else the path it was run by (``.venv/bin/digest`` after the README's install)."""
+    PATH, else the path it was run by (``.venv/bin/digest`` after the README's install), quoted
+    for a shell where it needs it (a space in a folder's name)."""
     script = Path(sys.argv[0])
     if script.name == "__main__.py":  # python -m digest
-        return f"{_near(Path(sys.executable))} -m digest"
+        return f"{shlex.quote(_near(Path(sys.executable)))} -m digest"
     found = shutil.which("digest")
     if found and script.exists() and Path(found).resolve() == script.resolve():
         return "digest"
-    return _near(script) if script.exists() else "digest"
+    return shlex.quote(_near(script)) if script.exists() else "digest"
 
 
 def _near(path: Path) -> str:
