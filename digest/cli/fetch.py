@@ -39,9 +39,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     from digest.daemon.claims import singleton
     from digest.daemon.fetching import fetch_alive
     from digest.daemon.lock import AlreadyRunning, RunLock
-    from digest.db import db_errors
     from digest.errors import ConfigError, DigestError
-    from digest.ingest.fetch import FAILED, fetch_all
+    from digest.ingest.fetch import FAILED, InboxNotWritten, fetch_all
     from digest.ingest.http import Http
     from digest.store import Store
 
@@ -76,9 +75,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
                 say_failures=False,
                 retrying=None if obj.quiet else say_retry,
             )
-        except OSError as e:  # the inbox: full, read-only (its fetch recorded as failed), not the database's
-            if isinstance(e, db_errors()):
-                raise
+        except InboxNotWritten as e:  # full, read-only (its fetch recorded as failed); another OSError: a bug
             raise DigestError(not_saved(config, store, now, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only

@@ -131,6 +131,12 @@ def _retrying(store: Store, source: str, told: Callable[[str, str], object] | No
         told(source, what)
 
 
+class InboxNotWritten(OSError):
+    """A fetched document the inbox would not take (a full disk, a read-only inbox): raised on,
+    as the OSError it is, so that a pass stops fetching; its callers tell it from another
+    OSError of a fetch (a bug), which is not the inbox's to be blamed for."""
+
+
 def fetch_source(
     config: Config,
     store: Store,
@@ -196,7 +202,7 @@ def fetch_source(
     except OSError as e:  # an attempt all the same: asked again in 15 minutes, not at every poll
         why = f"fetched, but not saved in the inbox: {e.strerror or e}"
         _record(store, source, url, now, FAILED, why, None, None)
-        raise
+        raise InboxNotWritten(e.errno, e.strerror, e.filename) from e
     try:
         return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures, moved)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again

@@ -335,3 +335,26 @@ def test_digest_fetch_into_a_full_inbox_says_where_and_what_to_do(tmp_path):
     assert "url1: failed: fetched, but not saved in the inbox: No space left on device" in said, said
     assert f"{disk}: No space left on device: free some space there, then fetch again" in said, said
     assert left == ["filler"]  # no half-written document left
+
+
+def test_digest_fetch_blames_the_inbox_only_for_the_inbox_writes_errors(tmp_path, monkeypatch):
+    """Another OSError in a fetch (a bug: a reader that opens a file not there) is not said as
+    the inbox's ("inbox: No such file or directory: make it writable ..."): it is an internal
+    error, to be reported; the document fetched is kept aside in failed/ as before."""
+    import digest.ingest.fetch as fetching
+
+    def reader_bug(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "/usr/share/digest/sample.txt")
+
+    monkeypatch.setattr(fetching, "read_listing", reader_bug)
+    with LocalHttpServer({"/listing.txt": Route(b"[]")}) as web:
+        ws = Workspace(tmp_path)
+        ws.config_path.write_text(
+            ws.config_path.read_text() + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n"
+        )
+        done = ws.cli("fetch")
+    said = " ".join(done.output.split())
+    assert "make it writable" not in said and "inbox:" not in said, said
+    assert done.exit_code == 2, said
+    assert "internal error: FileNotFoundError: [Errno 2] No such file or directory" in said, said
+    assert {p.parent.name for p in (tmp_path / "inbox").rglob("fetch-url1-*")} == {"failed"}
