@@ -119,7 +119,12 @@ class SourceConfig:
         help="seconds to wait for an answer",
     )
     retries: int = option(Int(0, 10), default=3, help="tries again after 429/5xx, with backoff")
-    replacements: bool = option(Bool(), default=False, help="arXiv feeds: keep replaced papers too")
+    replacements: bool = option(
+        Bool(),
+        default=False,
+        help="arXiv feeds: keep papers announced again too (a new version: replace, replace-cross; "
+        "a changed abstract: absonly)",
+    )
 
     def resolved_url(self, day: dt.date) -> str:
         return self.url.replace("{date}", day.isoformat()).replace("{categories}", "+".join(self.categories))

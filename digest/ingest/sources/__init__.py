@@ -40,7 +40,8 @@ def read_dump(
     skip_bad_items: bool = False,
 ) -> Listing:
     """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day;
-    ``replacements``: keep the arXiv feeds' replaced papers (skipped by default);
+    ``replacements``: keep the arXiv feeds' papers announced again (replace, replace-cross,
+    absonly; skipped by default);
     ``skip_bad_items``: a JSON, Atom or RSS item that cannot be read is left out and named in
     ``Listing.skipped`` (a fetched feed's good papers are not refused for one bad one), unless
     none can be read; without it, one refuses the dump whole."""
