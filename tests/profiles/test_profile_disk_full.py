@@ -226,7 +226,7 @@ def test_a_web_save_into_a_read_only_profiles_folder_says_so_and_shows_the_form_
     said = " ".join(page.split())
     assert status == 422, said[:2000]
     assert "cannot save ada.yaml: Read-only file system" in said, said[:2000]
-    assert "make the profiles folder writable for this account, then save again" in said, said[:2000]
+    assert "its disk is mounted read-only: remount it read-write, then save again" in said, said[:2000]
     assert str(web_workspace.root) not in said  # the server's paths are not shown to a reader
     assert 'value="spiking neurons"' in said  # what they typed, there to save again
 
@@ -244,3 +244,14 @@ def test_an_edit_in_the_editor_into_a_read_only_profiles_folder_keeps_the_draft(
     assert "exit 1" in said and [p.read_text() for p in kept] == [ADA + "  spiking neurons: 2\n"], said
     assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: Read-only file system" in said, said
     assert f"your version is kept at {kept[0]}" in said, said
+
+
+def test_a_change_on_a_read_only_disk_says_to_remount_it_not_to_make_the_folder_writable(workspace):
+    """A read-only mount is not cured by a folder's permissions (even root may not write it):
+    the message said "make the profiles folder writable for this account"."""
+    workspace.profile("ada", ADA)
+    said, after = on_a_full_disk(workspace, "profile", "add", "ada", "spiking neurons", script=READ_ONLY)
+    assert "exit 1" in said, said
+    assert "Read-only file system; its disk is mounted read-only: remount it read-write" in said, said
+    assert "writable for this account" not in said, said
+    assert ADA.split() == after.split()[-len(ADA.split()) :], after
