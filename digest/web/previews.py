@@ -38,8 +38,11 @@ def add_preview_routes(
         return site_of(request.environ)
 
     def shown(out: Outgoing) -> str:
-        """What the preview shows: the email, or (a digest with nothing in it, which is not sent
-        without send_empty) a page that says no email goes, not a note that never comes."""
+        """What the preview shows: the email, or a page that says no email goes, as `digest send`
+        sends none: to a paused reader (`digest preview`'s "note: ada is paused"), or a digest with
+        nothing in it, not sent without send_empty (not a note that never comes)."""
+        if out.digest.profile.paused:
+            return site().renderer.page("paused.html.j2")
         return out.rendered.html if out.digest.sent else site().renderer.page("unsent.html.j2")
 
     @app.post("/u/<token>/preview")

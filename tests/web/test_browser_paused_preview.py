@@ -1,0 +1,50 @@
+"""A paused reader's preview says what the daemon will really do: nothing goes to them, as
+`digest preview` says on stderr ("note: ada is paused: `digest send` sends them nothing."), so
+the preferences page's preview and the digest's own page show that, not an email that never
+comes (Chromium, a real SMTP server)."""
+
+from __future__ import annotations
+
+import urllib.request
+
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+from test_browser_unsent import sent_to
+
+from digest.signing import Signer
+
+from conftest import NOW, make_dump
+
+PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  gardening: 2\npaused: true\n"
+PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "Vision on chips.")]
+
+
+def test_a_paused_readers_preview_says_no_email_goes_as_the_daemon_sends_none(
+    web_workspace,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    ws = web_workspace
+    ws.profile("ada", PROFILE)
+    ws.dump("day.txt", make_dump("Mar 20", PAPERS))
+    assert ws.cli("ingest").exit_code == 0
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{token}")
+        frame = page.frame_locator("#preview")
+        frame.locator("h1").filter(has_text="Your digests are paused").wait_for()
+        said = frame.locator("body").inner_text()
+        assert "no email is sent" in said and "Gardening Robots" not in said, said
+
+        page.uncheck("#paused")  # unticked, not saved: the digest they would get is shown
+        page.locator("#interests [name=kw]").first.fill("gardening robots")
+        frame.get_by_role("link", name="Gardening Robots").wait_for()
+        assert page.locator("#summary").inner_text() == "1 paper"
+        page.check("#paused")  # ticked again: paused, said in the frame too
+        frame.locator("h1").filter(has_text="Your digests are paused").wait_for()
+        assert page.locator("#summary").inner_text() == "1 paper · paused: nothing is sent"
+        page.close()
+        with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:  # the page on its own
+            alone = answer.read().decode()
+        assert "Your digests are paused" in alone and "Gardening Robots" not in alone
+    assert sent_to(ws, smtp_server) == []  # as the pages said: nothing
