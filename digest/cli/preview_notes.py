@@ -45,13 +45,46 @@ def say_notes(
         secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
         secho(f"note: {unlisted}", fg="yellow", err=True)
-    elif not say_stopped(store, outgoing.digest.profile, user, continues) and not outgoing.digest.sent:
+    elif say_stopped(store, outgoing.digest.profile, user, continues):
+        pass
+    elif not outgoing.digest.sent:
         secho(  # the "nothing new" message is shown, but only send_empty: true would send it
             f"note: nothing matches {user}'s interests yet: no email is sent for this "
             "(`send_empty: true` would send this note).",
             fg="yellow",
             err=True,
         )
+    elif next_one and (went := _period_went(config, store, outgoing.digest.profile, now, continues)):
+        secho(f"note: {went}", fg="yellow", err=True)  # `digest send` sends nothing now
+
+
+def _period_went(config: Any, store: Any, profile: Any, now: dt.datetime, continues: str) -> str | None:
+    """That the digest of the reader's current period went already (or was made), as `digest send`
+    then says it ("already sent today at 07:02 UTC"), so the preview is the next one, and when that
+    goes; None: this period's digest is still to go (the preview is what `send` sends now)."""
+    from zoneinfo import ZoneInfo
+
+    from digest.daemon.sendnow import describe_already
+    from digest.deliver.outbox import Outbox
+    from digest.slots import next_slot, period_done, send_period, served_before_its_time
+
+    state = store.schedule_states([continues]).get(continues)
+    if state is None:
+        return None
+    period = send_period(profile, now, config.scheduler.grace, *state)
+    if not (period_done(profile, period, *state) or served_before_its_time(profile, period, now, *state)):
+        return None
+    said = describe_already(profile, Outbox(store).latest_entries([continues]).get(continues), state[1], now)
+    slot = next_slot(profile, now, *state)
+    if slot is None:
+        return None
+    local = slot.at.astimezone(ZoneInfo(profile.timezone))
+    day = "today" if local.date() == now.astimezone(local.tzinfo).date() else f"on {local:%a %Y-%m-%d}"
+    return (
+        f"{profile.user}'s digest of this period was {said}: this preview is the next one, which "
+        f"the daemon sends {day} at {local:%H:%M} {local:%Z} (`digest send` too, from then on; to "
+        f"send it now: `digest send --user {profile.user} --force`)."
+    )
 
 
 def say_stopped(store: Any, profile: Any, user: str, continues: str) -> bool:
