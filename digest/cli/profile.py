@@ -242,8 +242,11 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada timezone Europe/Paris
       digest profile set ada frequency weekly && digest profile set ada weekday friday
       digest profile set ada paused false   # also lifts a hard bounce or a kept unsubscribe
+      digest profile set ada timezone ''    # back to the default (the config's, or UTC)
     """
     from digest.cli.paused import carrying_first, lift_suppressions
+    from digest.models import Profile
+    from digest.options import declared
     from digest.profiles.changes import set_key
     from digest.profiles.edit import apply_edit
     from digest.time_checks import WEEKDAYS
@@ -258,6 +261,10 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
         echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
     said = f"{key} is {yaml_edit.inline(written)} for {user}"
+    if not value.strip() and key not in edited.data:  # emptied: its line taken out (set_key)
+        opt = declared(Profile)[key]
+        now = opt.check.to_text(getattr(edited.profile, opt.name)) or "none"
+        said = f"{key} is back to the default for {user}: {now}"
     if key == "frequency" and edited.profile.frequency == "weekly":  # the day it comes: Monday unless set
         day = WEEKDAYS[edited.profile.weekday].capitalize()
         said += f" (each {day}; another day: `digest profile set {user} weekday DAY`)"

@@ -140,7 +140,14 @@ def convert_value(key: str, value: str, path: Path) -> Any:
 
 
 def set_key(data: Data, key: str, value: str, path: Path) -> list[str]:
-    """Set one key from command-line text; returns notes on what else had to change."""
+    """Set one key from command-line text; returns notes on what else had to change. An empty
+    VALUE of a key that is not required takes its line out (comments kept): the key goes back to
+    its default, as a field emptied on the preferences page does."""
+    opt = declared(Profile).get(key)
+    if opt is not None and opt.settable and not opt.required and not value.strip():
+        if key in data:
+            yaml_comments.drop(data, key)
+        return drop_unused(data, key, opt.default)
     data[key] = convert_value(key, value, path)
     return drop_unused(data, key, data[key])
 
