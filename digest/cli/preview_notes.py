@@ -54,15 +54,26 @@ def say_notes(
             fg="yellow",
             err=True,
         )
-    elif next_one and (went := _period_went(config, store, outgoing.digest.profile, now, continues)):
+    elif next_one and (went := _period_went(config, store, outgoing.digest.profile, now, continues, day)):
         secho(f"note: {went}", fg="yellow", err=True)  # `digest send` sends nothing now
 
 
-def _period_went(config: Any, store: Any, profile: Any, now: dt.datetime, continues: str) -> str | None:
+def _period_went(
+    config: Any, store: Any, profile: Any, now: dt.datetime, continues: str, day: dt.date | None
+) -> str | None:
     """That the digest of the reader's current period went already (or was made), as `digest send`
     then says it ("already sent today at 07:02 UTC"), so the preview is the next one, and when that
-    goes; None: this period's digest is still to go (the preview is what `send` sends now)."""
+    goes; None: this period's digest is still to go (the preview is what `send` sends now), or
+    ``day`` (--date) had a digest made, which the preview is (digest_of_day), not the next one."""
     from zoneinfo import ZoneInfo
+
+    if day is not None:
+        zone, day = ZoneInfo(profile.timezone), min(day, dt.date.max - dt.timedelta(days=1))  # as it does
+        start, end = (
+            dt.datetime.combine(d, dt.time(), tzinfo=zone) for d in (day, day + dt.timedelta(days=1))
+        )
+        if store.history_before(continues, start, end)[2] is not None:
+            return None
 
     from digest.daemon.sendnow import describe_already
     from digest.deliver.outbox import Outbox

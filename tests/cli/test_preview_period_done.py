@@ -5,6 +5,7 @@ says so on stderr, with when that next digest goes (a real SMTP server, the comm
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from conftest import make_dump
 
@@ -44,3 +45,29 @@ def test_a_preview_after_this_periods_digest_says_send_sends_it_not_now(mail_wor
     assert f"the next one, which the daemon sends on {tomorrow:%a %Y-%m-%d} at 00:00 UTC" in bob.stderr, (
         bob.stderr
     )
+
+
+def test_a_preview_of_today_after_its_digest_is_that_digest_and_not_said_the_next(
+    mail_workspace, smtp_server
+):
+    """`--date` of today, once today's digest is made, shows that digest (README: "a day that had a
+    digest is chosen from the papers stored when it was made"), not the next one: no note says it
+    is the next one, which goes tomorrow."""
+    ws = mail_workspace
+    today = dt.datetime.now(dt.UTC)
+    listed = today - dt.timedelta(days=1)  # yesterday's listing, sent today
+    day = f"{listed:%b} {listed.day}"
+    ws.profile("bob", "email: bob@example.org\ninterests: [gardening]\nsend_at: '00:00'\n")
+    ws.dump("day.txt", make_dump(day, PAPERS))
+    assert ws.cli("ingest").exit_code == 0
+    time.sleep(1.1)  # the store's times are to the second: sent after the papers it holds
+    assert ws.cli("send").exit_code == 0 and len(smtp_server.messages) == 1
+    time.sleep(1.1)  # and before the paper that came since
+    ws.dump("more.txt", make_dump(day, MORE))
+    assert ws.cli("ingest").exit_code == 0
+
+    shown = ws.cli("preview", "bob", "--text", "--date", f"{today:%Y-%m-%d}")
+    assert "Gardening Robots" in shown.stdout and "Gardening Drones" not in shown.stdout  # as sent
+    assert "this preview is the next one" not in shown.stderr, shown.stderr
+    upcoming = ws.cli("preview", "bob", "--text")  # without --date: the next one, and said so
+    assert "Gardening Drones" in upcoming.stdout and "this preview is the next one" in upcoming.stderr
