@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from flask import Flask, Response, request
 from markupsafe import Markup
@@ -21,6 +22,7 @@ from digest.web.ratings import WebParts
 from digest.web.site import Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile
+from digest.web.unsubscribe import kept_unsubscribe
 from digest.web.versions import page_versions
 
 log = logging.getLogger(__name__)
@@ -85,13 +87,10 @@ def add_preview_routes(
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
         user, path = reader(token)
         made_at = page_versions(cfg(), user, path)  # before the preview: the script's first baseline
-        out = preview(
-            cfg(),
-            user,
-            now(),
-            profile=current_profile(cfg(), user),
-            renderer=site().renderer,
-        )
+        profile = current_profile(cfg(), user)
+        if kept_unsubscribe(cfg(), user) is not None:  # shown paused on their page, as a save keeps it
+            profile = replace(profile, paused=True)
+        out = preview(cfg(), user, now(), profile=profile, renderer=site().renderer)
         html = shown(out)
         if request.args.get("live"):
             script = '<script src="%s/assets/live.js" data-versions="%s" defer></script>'

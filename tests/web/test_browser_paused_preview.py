@@ -48,3 +48,28 @@ def test_a_paused_readers_preview_says_no_email_goes_as_the_daemon_sends_none(
             alone = answer.read().decode()
         assert "Your digests are paused" in alone and "Gardening Robots" not in alone
     assert sent_to(ws, smtp_server) == []  # as the pages said: nothing
+
+
+def test_a_kept_unsubscribes_preview_says_no_email_goes_as_its_page_shows_it_paused(
+    web_workspace, smtp_server
+):
+    """An unsubscribe kept in the database (asked while the profile file could not be read): the
+    page shows the pause box ticked ("To get them again, untick ... and save") and `digest send`
+    sends nothing, so its preview says the digests are paused too, not the email."""
+    from digest.deliver.suppressions import Suppressions
+    from digest.store import Store
+
+    ws = web_workspace
+    ws.profile("ada", PROFILE.replace("paused: true\n", ""))  # the file: not paused
+    ws.dump("day.txt", make_dump("Mar 20", PAPERS))
+    assert ws.cli("ingest").exit_code == 0
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve() as base:
+        with urllib.request.urlopen(f"{base}/u/{token}") as answer:
+            assert 'id="kept-note"' in answer.read().decode()  # the page: paused, and why
+        with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:
+            alone = answer.read().decode()
+    assert "Your digests are paused" in alone and "Gardening Robots" not in alone, alone[:300]
+    assert ws.cli("send").exit_code == 0 and sent_to(ws, smtp_server) == []  # as it said: nothing
