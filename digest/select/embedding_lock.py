@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 WAIT_MOST = 300.0  # seconds a waiter waits for another process's embeddings at the most
 POLL = 0.25  # seconds between tries
+SAY_AFTER = 3.0  # seconds of waiting after which the wait is said as a warning (shown without -v)
 # (database, model) whose holder this process waited WAIT_MOST for in vain, until it takes the lock:
 # not waited for again meanwhile (for each reader's texts, a pass would wait WAIT_MOST per reader)
 _STUCK: set[tuple[str, str]] = set()
@@ -56,9 +57,21 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
             key,
             what,
         )
+    said = False
     while not got and where not in _STUCK and time.monotonic() - started < WAIT_MOST:
         time.sleep(POLL)
         got = take()
+        if not got and not said and time.monotonic() - started >= SAY_AFTER:
+            said = True  # a command does not sit silent for minutes: said once, without -v too
+            log.warning(
+                "still waiting (%d s so far) for another digest process making embeddings with %s (a rank, "
+                "preview or daemon pass on this database), before making those of %s: at most %s, then they "
+                "are made here",
+                time.monotonic() - started,
+                key,
+                what,
+                _duration(WAIT_MOST),
+            )
     if got:
         _STUCK.discard(where)
     elif where not in _STUCK:
@@ -75,6 +88,10 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
     finally:
         if got:
             release()
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} s"
 
 
 def _file_lock(store: Store):  # -> (take, release)

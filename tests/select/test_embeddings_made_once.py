@@ -176,3 +176,25 @@ def test_a_holder_waited_for_in_vain_is_not_waited_for_again_for_each_text(db_at
             holder.close() if isinstance(holder, Store) else holder.release()
     waits = [r.getMessage() for r in caplog.records if r.name == embedding_lock.__name__]
     assert len(waits) == 2, f"a holder after the lock was free again not waited for: {waits}"
+
+
+def test_a_wait_of_more_than_a_few_seconds_is_said_without_verbose(db_at, monkeypatch, caplog):
+    """A command waiting for another's embeddings (two `digest --semantic rank` at once) does not
+    sit silent for up to WAIT_MOST: past SAY_AFTER it says, as a warning (shown without -v), what
+    it waits for and for how long at the most."""
+    monkeypatch.setattr(embedding_lock, "WAIT_MOST", 1.0)
+    monkeypatch.setattr(embedding_lock, "SAY_AFTER", 0.3, raising=False)
+    with Store(db_at) as store:
+        stored_papers(store)
+        holder = hold_the_lock(store, db_at)
+        try:
+            with caplog.at_level(logging.WARNING):
+                build_index(store, store.papers(), embedder=Embedder(BagOfWordsModel()))
+        finally:
+            holder.close() if isinstance(holder, Store) else holder.release()
+    said = [r.getMessage() for r in caplog.records if r.name == embedding_lock.__name__]
+    assert said[:1] == [
+        "still waiting (0 s so far) for another digest process making embeddings with injected (a rank, "
+        "preview or daemon pass on this database), before making those of papers: at most 1 s, then "
+        "they are made here"
+    ], said
