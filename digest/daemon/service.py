@@ -41,6 +41,7 @@ from digest.file_stamps import file_stamp
 from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
+from digest.select.embedding_lock import EmbeddingsStopped, stopping
 from digest.store import Store
 from digest.worker_ids import worker_id
 from digest.zone_text import config_zone_note
@@ -293,10 +294,13 @@ class Daemon:
         if self.stop.is_set() or not self._busy.acquire(blocking=False):
             return
         try:
-            report = self._pass()
+            with stopping(self.stop):  # a wait for another's embeddings ends at SIGTERM
+                report = self._pass()
             if report.waiting and self._scheduler is not None:
                 soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
                 self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)
+        except EmbeddingsStopped as e:  # SIGTERM: nothing made or sent, the next start does it
+            log.info("pass not finished: %s", e)
         except LoginRefused as e:  # retrying with the same credentials only locks the account
             self.login_refused = str(e)
             log.error("%s", e)

@@ -13,7 +13,9 @@ embeddings itself, as every process did before there was a lock, and says so.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +33,23 @@ SAY_AFTER = 3.0  # seconds of waiting after which the wait is said as a warning 
 # (database, model) whose holder this process waited WAIT_MOST for in vain, until it takes the lock:
 # not waited for again meanwhile (for each reader's texts, a pass would wait WAIT_MOST per reader)
 _STUCK: set[tuple[str, str]] = set()
+# the daemon's stop event (SIGTERM) for the work of this thread, set by :func:`stopping`
+_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("stop", default=None)
+
+
+class EmbeddingsStopped(DigestError):
+    """The process is stopping (the daemon's SIGTERM) while it waits for another's embeddings."""
+
+
+@contextmanager
+def stopping(stop: threading.Event) -> Iterator[None]:
+    """Within it, a wait for another process's embeddings ends as soon as ``stop`` is set (the
+    daemon's SIGTERM), with :class:`EmbeddingsStopped`, not after WAIT_MOST."""
+    token = _STOP.set(stop)
+    try:
+        yield
+    finally:
+        _STOP.reset(token)
 
 
 @contextmanager
@@ -57,9 +76,13 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
             key,
             what,
         )
-    said = False
+    said, stop = False, _STOP.get() or threading.Event()
     while not got and where not in _STUCK and time.monotonic() - started < WAIT_MOST:
-        time.sleep(POLL)
+        if stop.wait(POLL):
+            raise EmbeddingsStopped(
+                f"stopping: the wait for another digest process making embeddings with {key} is given up "
+                f"after {time.monotonic() - started:.0f} s, before making those of {what}"
+            )
         got = take()
         if not got and not said and time.monotonic() - started >= SAY_AFTER:
             said = True  # a command does not sit silent for minutes: said once, without -v too
