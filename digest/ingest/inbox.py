@@ -173,20 +173,38 @@ def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Pat
     if not folder.is_dir():
         return [], 0
     notes = []
-    for note in folder.glob("*.error.txt"):
+    names = {p.name for p in folder.iterdir()}
+    for note in folder.iterdir():
+        # a dump whose note could not be written (a full disk) is listed too: its own file stands for it
+        bare = not note.name.endswith(".error.txt") and f"{note.name}.error.txt" not in names
+        if not note.name.endswith(".error.txt") and not (bare and not note.name.startswith(".")):
+            continue
         try:
-            notes.append((note.stat().st_mtime_ns, note.name, note))
+            if note.is_file():
+                notes.append((note.stat().st_mtime_ns, note.name, note))
         except FileNotFoundError:
             continue  # taken away meanwhile
     notes.sort(reverse=True)
     out = []
     for _, _, note in notes[:newest]:
+        if not note.name.endswith(".error.txt"):
+            out.append((note, f"{note}: {unrecorded(note.name)}"))
+            continue
         try:
             why = note.read_text(encoding="utf-8", errors="replace").strip()
         except FileNotFoundError:
             continue
         out.append((note.with_name(note.name[: -len(".error.txt")]), why))
     return out, len(notes)
+
+
+def unrecorded(name: str) -> str:
+    """What `digest status` says of a dump in failed/ with no note of why (digest.daemon.status)."""
+    return (
+        f"put aside, its reason not recorded ({name}.error.txt, which says it, could not be written "
+        "beside it: a full disk?); move it back into the inbox to read it again: if it fails again, "
+        "the reason is said then"
+    )
 
 
 def _move(path: Path, folder: Path, name: str | None = None) -> Path | None:
