@@ -19,31 +19,48 @@ from digest.files import printable
 log = logging.getLogger("digest.daemon.service")  # the daemon's log, as it always said it
 
 RETRY = "retrying at the next poll"
+AGAIN = dt.timedelta(hours=1)  # a failure alike at every poll is said again so often
 
 
 class TickFailures:
-    """The failures of a daemon's passes, said as above (one per daemon)."""
+    """The failures of a daemon's passes, said as above (one per daemon). A known trouble failing
+    every poll the same way (a full disk) is said once, then again only when it changes or every
+    AGAIN, with how many passes failed so; the first pass to succeed after says so."""
 
     def __init__(self) -> None:
         self._bugs = SeenBugs()  # the bugs whose traceback was logged (digest.bugs)
+        self._last: str | None = None  # the known trouble said last, until a pass succeeds
+        self._since = self._said = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._count = 0  # the passes failed since the first said, all alike or not
 
     def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
         """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
         as configured, to ask the server what its role may do)."""
-        if isinstance(error, StoreUnusable):
-            log.error("tick failed, and will until this is fixed (%s): %s", RETRY, error)
-        elif isinstance(error, DeliveryHalted):  # said at CRITICAL as delivery stopped: not again
-            log.error("tick failed; %s: delivery is stopped (said above, at CRITICAL)", RETRY)
-        elif isinstance(error, DigestError):
-            log.error("tick failed; %s: %s%s", RETRY, error, still_unrecorded(error, database))
-        elif (clear := explain_pg(error, database, url)) is not None:  # its server's disk full
-            log.error("tick failed; %s: %s", RETRY, clear)
-        elif isinstance(error, db_errors()) and not is_bug(error):  # connection lost, timeout
-            log.error("tick failed; %s: %s: %s", RETRY, database, printable(str(error).strip()))
-        elif isinstance(error, OSError):  # a file the pass reads or writes: full, gone, not allowed
-            log.error("tick failed; %s: %s", RETRY, printable(_os_error(error)))
-        else:
-            self._bug(error, now)
+        line = _line(error, database, url)
+        if self._last is None:
+            self._since, self._count = now, 0
+        self._count += 1
+        if line is None:
+            self._last = self._last or ""  # a bug: said as such (_bug); its end said too
+            return self._bug(error, now)
+        if line == self._last and now - self._said < AGAIN:
+            return log.debug("%s", line)  # said already
+        again = line == self._last
+        self._last, self._said = line, now
+        if again:
+            line += f" (still: {self._count} passes failed since {self._since:%Y-%m-%d %H:%M} UTC)"
+        log.error("%s", line)
+
+    def succeeded(self, now: dt.datetime) -> None:
+        """A pass went through: a failure said before is over, and said so."""
+        if self._last is None:
+            return
+        log.info(
+            "tick succeeded again, after %d failed passes since %s UTC (said above)",
+            self._count,
+            f"{self._since:%Y-%m-%d %H:%M}",
+        )
+        self._last = None
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
         new, first = self._bugs.first(error, now)
@@ -62,6 +79,23 @@ class TickFailures:
             RETRY,
             exc_info=error,
         )
+
+
+def _line(error: Exception, database: str, url: str) -> str | None:
+    """The line saying a pass failed with a known trouble; None for a bug."""
+    if isinstance(error, StoreUnusable):
+        return f"tick failed, and will until this is fixed ({RETRY}): {error}"
+    if isinstance(error, DeliveryHalted):  # said at CRITICAL as delivery stopped: not again
+        return f"tick failed; {RETRY}: delivery is stopped (said above, at CRITICAL)"
+    if isinstance(error, DigestError):
+        return f"tick failed; {RETRY}: {error}{still_unrecorded(error, database)}"
+    if (clear := explain_pg(error, database, url)) is not None:  # its server's disk full
+        return f"tick failed; {RETRY}: {clear}"
+    if isinstance(error, db_errors()) and not is_bug(error):  # connection lost, timeout
+        return f"tick failed; {RETRY}: {database}: {printable(str(error).strip())}"
+    if isinstance(error, OSError):  # a file the pass reads or writes: full, gone, not allowed
+        return f"tick failed; {RETRY}: {printable(_os_error(error))}"
+    return None
 
 
 def _os_error(error: OSError) -> str:

@@ -296,6 +296,7 @@ class Daemon:
         try:
             with stopping(self.stop):  # a wait for another's embeddings ends at SIGTERM
                 report = self._pass()
+            self.failures.succeeded(self.clock())
             if report.waiting and self._scheduler is not None:
                 soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
                 self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)

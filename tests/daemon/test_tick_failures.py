@@ -205,3 +205,33 @@ def test_the_postgresql_servers_disk_full_is_said_as_such_with_what_to_do(tmp_pa
             assert "the PostgreSQL server's disk is full" in result.output
             assert dump.exists() and not (ws.root / "inbox" / "failed").exists()
             store.db.execute("DROP TRIGGER disk_full ON workers")
+
+
+def test_a_pass_failing_alike_at_every_poll_is_said_once_and_its_end_too(tmp_path, caplog):
+    """A full disk fails every poll the same way: said once (not 16 lines in 80 s at poll_seconds
+    5), again when the error changes or an hour later, and the first pass through says it is over."""
+    config = Workspace(tmp_path).config
+    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
+
+    def full(config: Config) -> None:
+        raise OSError(28, "No space left on device", str(tmp_path / "digest.db-journal"))
+
+    daemon = Daemon(config, lambda: now[0], sender_factory=full)
+    with caplog.at_level(logging.INFO):
+        for _ in range(16):
+            daemon.tick()
+            now[0] += dt.timedelta(seconds=5)
+        assert [r.getMessage() for r in failed(caplog)] == [
+            f"tick failed; retrying at the next poll: {tmp_path / 'digest.db-journal'}: "
+            "No space left on device"
+        ]
+        now[0] += dt.timedelta(hours=1)
+        daemon.tick()
+        assert (
+            failed(caplog)[-1].getMessage().endswith("(still: 17 passes failed since 2026-03-16 07:00 UTC)")
+        )
+        daemon.sender_factory = None
+        daemon.tick()
+    assert (
+        "tick succeeded again, after 17 failed passes since 2026-03-16 07:00 UTC (said above)" in caplog.text
+    )
