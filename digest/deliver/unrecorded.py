@@ -136,7 +136,7 @@ class Unrecorded:
                     "%s: cannot be kept beside the database (%s): the note of digests the server "
                     "accepts but the database cannot record (%s) would be in memory only, for this "
                     "process; make %s writable", self.spare, error.strerror or error, self.path.name,
-                    self.path.parent,
+                    os.path.abspath(self.path.parent),  # the config's folder: not "." when relative
                 )  # fmt: skip
                 self.warned = True
             return
