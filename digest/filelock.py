@@ -18,12 +18,12 @@ from digest.errors import DigestError
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def _say_full(lock: Path, error: OSError) -> None:
+def _say_full(lock: Path, error: OSError, keeps: str = "two runs") -> None:
     """A lock file a full disk kept from being made or written (a worker's, new at each run: the
     first file `digest run --once` writes) is said as the database's full disk is (DiskFull: the
     room to free, and the digests accepted but not recorded that the command's error names)."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        what = "the lock file that keeps two runs apart cannot be made"
+        what = f"the lock file that keeps {keeps} apart cannot be made"
         raise disk_full(lock, what, error.strerror, quota=error.errno == errno.EDQUOT) from None
 
 
@@ -75,13 +75,22 @@ class FileLock:
     another process holds it. ``note`` writes a line into the lock file saying who holds it.
     """
 
-    def __init__(self, path: Path, mode: int = 0o644, others: bool = False, widen: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        mode: int = 0o644,
+        others: bool = False,
+        widen: bool = False,
+        keeps: str = "two runs",
+    ) -> None:
         """``others``: a lock file another user may have made (root's one `digest send`), taken
         on the file opened for reading where it cannot be opened for writing (flock asks no more);
         only for a lock that writes no ``note``. ``widen``: a lock file of this process's owner
         whose mode is narrower than ``mode`` less the umask (an earlier release's 0600) is given
-        the missing bits as it is taken; never narrowed, nor another user's changed."""
+        the missing bits as it is taken; never narrowed, nor another user's changed. ``keeps``: what
+        it keeps apart, as its errors say it ("two runs", "two edits of this profile")."""
         self.path = path
+        self.keeps = keeps
         self.mode = mode
         self.others = others
         self.widen = widen
@@ -95,18 +104,19 @@ class FileLock:
         try:
             fd = self._open()
         except OSError as e:  # a read-only disk or folder: said as such, not as an internal error
-            _say_full(self.path, e)
+            _say_full(self.path, e, self.keeps)
             hint = _not_writable(self.path, e) if e.errno in _NOT_WRITABLE else ""
             what = "open" if self.path.exists() else "make"  # on a read-only disk it may well exist
             raise DigestError(
-                f"{self.path}: cannot {what} the lock file that keeps two runs apart: {e.strerror or e}{hint}"
+                f"{self.path}: cannot {what} the lock file that keeps {self.keeps} apart: "
+                f"{e.strerror or e}{hint}"
             ) from None
         try:
             if note is not None:
                 _write_note(fd, note)
         except OSError as e:
             os.close(fd)
-            _say_full(self.path, e)
+            _say_full(self.path, e, self.keeps)
             raise DigestError(f"{self.path}: cannot write who holds the lock: {e.strerror or e}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -148,7 +158,7 @@ class FileLock:
             if fd >= 0:
                 os.close(fd)
             new.unlink(missing_ok=True)
-            _say_full(self.path, e)
+            _say_full(self.path, e, self.keeps)
             raise DigestError(f"{self.path}: cannot make the lock file: {e.strerror or e}") from None
         self.fd = fd
         for left in self.path.parent.glob(f"{glob.escape(self.path.name)}.*.new"):

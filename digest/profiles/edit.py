@@ -60,7 +60,8 @@ def profile_lock(path: Path) -> FileLock:
     may edit the file (a service account in its group) takes it, on the file opened for reading
     where it may not write it (``others``; flock asks no more). One an earlier release made 0600
     is widened so by its owner's next edit (``widen``)."""
-    return FileLock(path.with_name(f".{path.name}.lock"), mode=0o666, others=True, widen=True)
+    lock = path.with_name(f".{path.name}.lock")
+    return FileLock(lock, mode=0o666, others=True, widen=True, keeps="two edits of this profile")
 
 
 @contextlib.contextmanager
