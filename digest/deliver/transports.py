@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import smtplib
 import socket
@@ -314,7 +315,12 @@ class FileSender:
                 self.made = True
             write_atomic(path, mail.data, sync=False, tmp=self.folder / f".{token}.eml.tmp")
         except OSError as e:
-            return SendResult(False, f"cannot write {path}: {e}")
+            why = e.strerror or str(e)
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):  # said plainly, with what to do
+                why += (
+                    f": free space on the disk of {self.folder} (the message stays queued: tried again later)"
+                )
+            return SendResult(False, f"cannot write {path}: {why}")
         return SendResult(True, f"written to {path}")
 
 

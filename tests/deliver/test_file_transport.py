@@ -16,7 +16,7 @@ from digest.deliver.outbox import QUEUED, SENT, Outbox
 from digest.deliver.transports import Envelope, FileSender
 from digest.store import Store
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, make_dump, tmpfs
 
 
 def envelope(token: str, data: bytes) -> Envelope:
@@ -117,3 +117,16 @@ def test_a_send_to_files_killed_mid_batch_and_run_again_writes_each_readers_dige
 
 def written(folder) -> int:
     return sum(1 for _ in folder.glob("*.eml")) if folder.is_dir() else 0
+
+
+def test_a_full_disk_is_said_plainly_with_what_to_do(tmp_path):
+    """The reason a message waits (shown by `digest status` and the daemon's log) said a full disk
+    as Python's "[Errno 28] No space left on device"; now plainly, with what to do."""
+    with tmpfs(tmp_path, "64k") as disk:
+        result = FileSender(disk / "mail").send(envelope("m1", b"Subject: s\r\n\r\n" + b"x" * 200_000))
+    assert not result.ok and not result.permanent
+    assert "[Errno" not in result.reply
+    assert result.reply == (
+        f"cannot write {disk / 'mail' / 'm1.eml'}: No space left on device: free space on the disk of "
+        f"{disk / 'mail'} (the message stays queued: tried again later)"
+    )
