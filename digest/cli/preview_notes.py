@@ -75,8 +75,6 @@ def _period_went(
         if store.history_before(continues, start, end)[2] is not None:
             return None
 
-    from digest.daemon.sendnow import describe_already
-    from digest.deliver.outbox import Outbox
     from digest.slots import next_slot, period_done, send_period, served_before_its_time
 
     state = store.schedule_states([continues]).get(continues)
@@ -85,6 +83,10 @@ def _period_went(
     period = send_period(profile, now, config.scheduler.grace, *state)
     if not (period_done(profile, period, *state) or served_before_its_time(profile, period, now, *state)):
         return None
+    # only now: sendnow loads the sending machinery (outbox, senders, lz4), ~40 ms a preview
+    from digest.daemon.sendnow import describe_already
+    from digest.deliver.outbox import Outbox
+
     said = describe_already(profile, Outbox(store).latest_entries([continues]).get(continues), state[1], now)
     slot = next_slot(profile, now, *state)
     if slot is None:
