@@ -36,7 +36,14 @@ SHIPPED = frozenset(
     {"digest.css", "digest.html.j2", "digest.txt.j2"}
     | {
         f"web/{name}"
-        for name in ("base.html.j2", "broken.html.j2", "gone.html.j2", "live.js", "paused.html.j2")
+        for name in (
+            "base.html.j2",
+            "broken.html.j2",
+            "gone.html.j2",
+            "live.js",
+            "paused.html.j2",
+            "stopped.html.j2",
+        )
     }
     | {f"web/{name}" for name in ("prefs.html.j2", "prefs.js", "rate.html.j2", "unavailable.html.j2")}
     | {"web/unsent.html.j2"}

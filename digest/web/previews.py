@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 
 from flask import Flask, Response, request
 from markupsafe import Markup
 
 from digest.compose.outgoing import Outgoing
-from digest.compose.preview import preview
+from digest.compose.preview import preview, preview_store
 from digest.config import ConfigError
+from digest.deliver.suppressions import BOUNCE, UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
+from digest.models import Profile
 from digest.profiles.edit import apply_edit
 from digest.web.answers import NEEDS_FIX, PREVIEW_REPAIR, json_answer, preview_busy, public_error
 from digest.web.form import FormEdit, default_values, field_errors
@@ -22,10 +23,11 @@ from digest.web.ratings import WebParts
 from digest.web.site import Site, site_of
 from digest.web.unreadable import SAID as UNREADABLE
 from digest.web.unreadable import ProfileUnreadable, current_profile
-from digest.web.unsubscribe import kept_unsubscribe
 from digest.web.versions import page_versions
 
 log = logging.getLogger(__name__)
+
+STOPPED = {BOUNCE: "address refused", UNSUBSCRIBE: "unsubscribed"}  # the summary's, beside the count
 
 
 def add_preview_routes(
@@ -39,12 +41,38 @@ def add_preview_routes(
     def site() -> Site:
         return site_of(request.environ)
 
-    def shown(out: Outgoing) -> str:
+    def previewed(
+        user: str, profile: Profile, showed: str | None = None
+    ) -> tuple[Outgoing, Suppression | None]:
+        """The preview, and what stops mail to the reader as `digest send` plans it (its "note: ada
+        is suppressed"): a hard bounce of their address, or an unsubscribe kept in the database, of
+        the name whose history they continue. ``showed``: the kept unsubscribe an edit's form
+        showed (its time), which saving that form lifts: not a stop for its preview."""
+        continued: list[str] = []
+        with preview_store(cfg().database) as store:
+            out = preview(
+                cfg(),
+                user,
+                now(),
+                profile=profile,
+                renderer=site().renderer,
+                store=store,
+                continued=continued,
+            )
+            blocked = Suppressions(store).blocks(continued[0], out.digest.profile.email)
+        if blocked is not None and blocked.kind == UNSUBSCRIBE and showed == blocked.at.isoformat():
+            return out, None
+        return out, blocked
+
+    def shown(out: Outgoing, blocked: Suppression | None) -> str:
         """What the preview shows: the email, or a page that says no email goes, as `digest send`
-        sends none: to a paused reader (`digest preview`'s "note: ada is paused"), or a digest with
-        nothing in it, not sent without send_empty (not a note that never comes)."""
+        sends none: to a paused reader (`digest preview`'s "note: ada is paused"), to one whose mail
+        is stopped (``blocked``: "note: ada is suppressed"), or a digest with nothing in it, not
+        sent without send_empty (not a note that never comes)."""
         if out.digest.profile.paused:
             return site().renderer.page("paused.html.j2")
+        if blocked is not None:
+            return site().renderer.page("stopped.html.j2", stop=blocked, email=out.digest.profile.email)
         return out.rendered.html if out.digest.sent else site().renderer.page("unsent.html.j2")
 
     @app.post("/u/<token>/preview")
@@ -59,7 +87,8 @@ def add_preview_routes(
         edit = edit.as_shown(current)
         try:
             candidate = apply_edit(cfg(), user, edit.change(current, default_values(cfg())), dry_run=True)
-            out = preview(cfg(), user, now(), profile=candidate.profile, renderer=site().renderer)
+            showed = request.form.get("kept_unsubscribe")
+            out, blocked = previewed(user, candidate.profile, showed)
         except StoreError as e:  # (a new profile file being saved, the database locked): said by
             # the page's script, which reads JSON, under the preview; the 503 page's HTML it cannot
             said = PREVIEW_REPAIR if isinstance(e, StoreUnusable) else preview_busy(e)
@@ -78,7 +107,8 @@ def add_preview_routes(
                 "count": len(out.digest.matches),
                 "paused": candidate.profile.paused,
                 "sent": out.digest.sent,
-                "html": shown(out),
+                "stopped": STOPPED[blocked.kind] if blocked else None,
+                "html": shown(out, blocked),
             }
         )
 
@@ -87,11 +117,8 @@ def add_preview_routes(
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
         user, path = reader(token)
         made_at = page_versions(cfg(), user, path)  # before the preview: the script's first baseline
-        profile = current_profile(cfg(), user)
-        if kept_unsubscribe(cfg(), user) is not None:  # shown paused on their page, as a save keeps it
-            profile = replace(profile, paused=True)
-        out = preview(cfg(), user, now(), profile=profile, renderer=site().renderer)
-        html = shown(out)
+        out, blocked = previewed(user, current_profile(cfg(), user))
+        html = shown(out, blocked)
         if request.args.get("live"):
             script = '<script src="%s/assets/live.js" data-versions="%s" defer></script>'
             script = Markup(script) % (request.script_root, made_at)

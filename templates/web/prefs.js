@@ -90,7 +90,13 @@
     }
     errorsBox.hidden = true;
     const n = data.count;
-    const unsent = data.paused ? " · paused: nothing is sent" : data.sent ? "" : " · no email is sent";
+    const unsent = data.paused
+      ? " · paused: nothing is sent"
+      : data.stopped
+        ? ` · ${data.stopped}: nothing is sent`
+        : data.sent
+          ? ""
+          : " · no email is sent";
     summary.textContent = `${n} paper${n === 1 ? "" : "s"}` + unsent;
     summary.dataset.count = String(n);
     frame.srcdoc = data.html;

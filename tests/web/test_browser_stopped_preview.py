@@ -1,0 +1,86 @@
+"""A reader whose mail is stopped, their address having refused a digest for good (a hard bounce)
+or their one-click unsubscribe kept in the database, is sent nothing, as `digest preview` says on
+stderr ("note: ada is suppressed ..."): the preferences page's preview and the digest's own page
+say so too, not the email that never goes (Chromium, real SMTP servers)."""
+
+from __future__ import annotations
+
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+from test_browser_unsent import sent_to
+from test_kept_unsubscribe import BROKEN, PROFILE, link, one_click
+
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.signing import Signer
+
+from conftest import NOW, make_dump
+
+
+@dataclass
+class Refusing(Mailbox):
+    """A mail server that has no mailbox for ada: a 5xx at RCPT, a hard bounce."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return f"550 5.1.1 <{address}>: no such user"
+
+
+def test_a_bounced_readers_preview_says_their_address_refused_it_as_the_daemon_sends_none(
+    web_workspace,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    ws = web_workspace
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests:\n  gardening robots: 2\n")
+    ws.dump("day.txt", make_dump("Mar 20", [("Gardening Robots", "Robots that water plants.")]))
+    assert ws.cli("ingest").exit_code == 0
+    config = ws.config_path.read_text()
+    with LocalSmtpServer(Refusing()) as refusing:  # the first send bounces: ada is suppressed
+        ws.config_path.write_text(config.replace(f"port: {smtp_server.port}", f"port: {refusing.port}"))
+        assert sent_to(ws, refusing) == []
+    ws.config_path.write_text(config)
+    noted = ws.cli("preview", "ada", "--out", str(ws.root / "preview.html")).stderr
+    assert "note: ada is suppressed (<ada@example.org> refused on" in noted
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{token}")
+        frame = page.frame_locator("#preview")
+        frame.locator("h1").filter(has_text="Your address refused your digests").wait_for()
+        said = frame.locator("body").inner_text()
+        assert "the mail server of ada@example.org refused your digest for good" in said, said
+        assert "550 5.1.1" in said and "Gardening Robots" not in said, said
+        page.fill("#max_papers", "3")  # an edit's live preview: still stopped, and the summary says so
+        page.locator("#summary").filter(has_text="address refused").wait_for()
+        assert page.locator("#summary").inner_text() == "1 paper · address refused: nothing is sent"
+        page.close()
+        with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:  # the page on its own
+            alone = answer.read().decode()
+        assert "Your address refused your digests" in alone and "Gardening Robots" not in alone
+    assert sent_to(ws, smtp_server) == []  # as the pages said: nothing
+
+
+def test_a_kept_unsubscribes_digest_page_says_they_unsubscribed_until_a_save_lifts_it(
+    web_workspace,
+    smtp_server,
+    browser,  # noqa: F811
+):
+    ws = web_workspace
+    ws.profile("ada", BROKEN)  # a hand edit broke the file: the one-click is kept in the database
+    ws.dump("day.txt", make_dump("Mar 20", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    with ws.serve():
+        assert one_click(ws)[0] == 200
+        ws.profile("ada", PROFILE)  # fixed, without paused: the kept unsubscribe still holds
+        with urllib.request.urlopen(link(ws, "/digest")) as answer:
+            alone = answer.read().decode()
+        assert "You unsubscribed" in alone and "Robotics Today" not in alone
+        page = browser.new_page()
+        page.goto(link(ws))
+        page.uncheck("#paused")  # unticked, not saved: the save lifts it, so the digest is shown
+        page.frame_locator("#preview").get_by_role("link", name="Robotics Today").wait_for()
+        assert page.locator("#summary").inner_text() == "1 paper"
+        page.close()
+    assert sent_to(ws, smtp_server) == []  # as the page said: nothing, until a save
