@@ -21,6 +21,7 @@ from digest.cli.common import (
     now_utc,
     progress_for,
     say_inbox_faults,
+    secho,
     write_output,
 )
 from digest.files import counted
@@ -139,7 +140,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     """
     from dataclasses import replace
 
-    from digest.cli.preview_notes import say_stopped
+    from digest.cli.preview_notes import period_went, say_stopped
     from digest.daemon.renamed import with_history
     from digest.profiles.load import load_profile
     from digest.select.digests import rank_all, rank_next
@@ -157,6 +158,11 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
             history = replace(profile, user=name)
             matches = rank_next(store, history, now, limit or profile.max_papers, config)
             stopped = say_stopped(store, profile, user, name)  # paused, suppressed: as `digest preview` says
+            shown = "these are the papers of the next one"  # its period's went: `send` sends none now
+            # (none: "Nothing for ada's next digest yet" says it)
+            went = matches and not stopped and period_went(config, store, profile, now, name, shown=shown)
+            if went:
+                secho(f"note: {went}", fg="yellow", err=True)
             # a new reader: the latest listing (a first digest held or refused: after it, as their next)
             first = store.previous_digest_through(history.user) is None
         else:

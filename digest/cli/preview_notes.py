@@ -54,16 +54,22 @@ def say_notes(
             fg="yellow",
             err=True,
         )
-    elif next_one and (went := _period_went(config, store, outgoing.digest.profile, now, continues, day)):
+    elif next_one and (went := period_went(config, store, outgoing.digest.profile, now, continues, day)):
         secho(f"note: {went}", fg="yellow", err=True)  # `digest send` sends nothing now
 
 
-def _period_went(
-    config: Any, store: Any, profile: Any, now: dt.datetime, continues: str, day: dt.date | None
+def period_went(
+    config: Any,
+    store: Any,
+    profile: Any,
+    now: dt.datetime,
+    continues: str,
+    day: dt.date | None = None,
+    shown: str = "this preview is the next one",
 ) -> str | None:
     """That the digest of the reader's current period went already (or was made), as `digest send`
-    then says it ("already sent today at 07:02 UTC"), so the preview is the next one, and when that
-    goes; None: this period's digest is still to go (the preview is what `send` sends now), or
+    then says it ("already sent today at 07:02 UTC"), so what is ``shown`` is the next one, and when
+    that goes; None: this period's digest is still to go (the preview is what `send` sends now), or
     ``day`` (--date) had a digest made, which the preview is (digest_of_day), not the next one."""
     from zoneinfo import ZoneInfo
 
@@ -94,7 +100,7 @@ def _period_went(
     local = slot.at.astimezone(ZoneInfo(profile.timezone))
     day = "today" if local.date() == now.astimezone(local.tzinfo).date() else f"on {local:%a %Y-%m-%d}"
     return (
-        f"{profile.user}'s digest of this period was {said}: this preview is the next one, which "
+        f"{profile.user}'s digest of this period was {said}: {shown}, which "
         f"the daemon sends {day} at {local:%H:%M} {local:%Z} (`digest send` too, from then on; to "
         f"send it now: `digest send --user {profile.user} --force`)."
     )
