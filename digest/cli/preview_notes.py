@@ -49,8 +49,8 @@ def say_notes(
         pass
     elif not outgoing.digest.sent:
         secho(  # the "nothing new" message is shown, but only send_empty: true would send it
-            f"note: nothing matches {user}'s interests yet: no email is sent for this "
-            "(`send_empty: true` would send this note).",
+            f"note: {_nothing_new(store, outgoing.digest.profile, user, now, continues)}: no email is "
+            "sent for this (`send_empty: true` would send this note).",
             fg="yellow",
             err=True,
         )
@@ -104,6 +104,26 @@ def period_went(
         f"the daemon sends {day} at {local:%H:%M} {local:%Z} (`digest send` too, from then on; to "
         f"send it now: `digest send --user {profile.user} --force`)."
     )
+
+
+def _nothing_new(store: Any, profile: Any, user: str, now: dt.datetime, continues: str) -> str:
+    """Why the digest is empty: nothing matches yet (a reader who never had a digest made), or
+    nothing new since their last one, whose papers are not sent again (the window starts after it),
+    with when it was made as the outbox keeps it."""
+    from zoneinfo import ZoneInfo
+
+    from digest.deliver.outbox import Outbox
+
+    if store.previous_digest_through(continues) is None:
+        return f"nothing matches {user}'s interests yet"
+    said = f"nothing new matches {user}'s interests since their last digest"
+    entry = Outbox(store).latest_entries([continues]).get(continues)
+    if entry is None:  # a digest older than the outbox
+        return said
+    zone = ZoneInfo(profile.timezone)
+    local = (entry.sent_at or entry.created_at).astimezone(zone)
+    day = "today" if local.date() == now.astimezone(zone).date() else f"on {local:%a %Y-%m-%d}"
+    return f"{said} ({day} at {local:%H:%M} {local:%Z}; the papers in it are not sent again)"
 
 
 def say_stopped(store: Any, profile: Any, user: str, continues: str) -> bool:
