@@ -168,7 +168,8 @@ def moved_in(reason: str, path: Path, target: Path) -> str:
 
 def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Path, str]], int]:
     """The dumps put aside in failed/ with their reasons, newest first (``newest``: at most so
-    many), and how many there are in all (one look at the folder for both)."""
+    many), and how many there are in all (one look at the folder for both). A reason whose dump
+    is no longer there (moved back into the inbox, fixed, or removed) is not one: left as it is."""
     folder = inbox / FAILED
     if not folder.is_dir():
         return [], 0
@@ -180,6 +181,8 @@ def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Pat
         if not note.name.endswith(".error.txt") and not (bare and not note.name.startswith(".")):
             continue
         try:
+            if note.name.endswith(".error.txt") and note.name[: -len(".error.txt")] not in names:
+                continue  # its dump taken out of failed/: a stale reason
             if note.is_file():
                 notes.append((note.stat().st_mtime_ns, note.name, note))
         except FileNotFoundError:
