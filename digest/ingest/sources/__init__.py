@@ -55,7 +55,9 @@ def read_dump(
             )
         raw = path.read_bytes()
         if mtime is None:
-            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime)
+            # in UTC, not this machine's zone: the page's day (any zone, UTC-12 to UTC+14) is at most
+            # a day after it (trending.parse's anchor), as it is not after a local date far west
+            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     except OSError as e:
         raise DumpError(f"{path}: cannot read the file: {e.strerror or e}") from None
     return parse_dump(raw, path, mtime, replacements=replacements, skip_bad_items=skip_bad_items)
