@@ -55,7 +55,8 @@ def test_a_kept_unsubscribes_preview_says_no_email_goes_as_its_page_shows_it_pau
 ):
     """An unsubscribe kept in the database (asked while the profile file could not be read): the
     page shows the pause box ticked ("To get them again, untick ... and save") and `digest send`
-    sends nothing, so its preview says the digests are paused too, not the email."""
+    sends nothing, so its preview says no email goes ("You unsubscribed", the stopped page), not the
+    email."""
     from digest.deliver.suppressions import Suppressions
     from digest.store import Store
 
@@ -71,5 +72,5 @@ def test_a_kept_unsubscribes_preview_says_no_email_goes_as_its_page_shows_it_pau
             assert 'id="kept-note"' in answer.read().decode()  # the page: paused, and why
         with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:
             alone = answer.read().decode()
-    assert "Your digests are paused" in alone and "Gardening Robots" not in alone, alone[:300]
+    assert "You unsubscribed" in alone and "Gardening Robots" not in alone, alone[:300]
     assert ws.cli("send").exit_code == 0 and sent_to(ws, smtp_server) == []  # as it said: nothing
