@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from digest.bugs import SeenBugs
 from digest.config import Config
 from digest.daemon.claims import WAIT_POLL, singleton
 from digest.daemon.fetching import due_now, fetch_alive, fetch_due, patience_for
 from digest.db import db_errors
+from digest.errors import DigestError
 from digest.files import printable
 from digest.ingest.dumps import IngestReport, ingest_inbox
-from digest.ingest.fetch import FetchOutcome
+from digest.ingest.fetch import FetchOutcome, InboxNotWritten
 from digest.ingest.http import Http
 from digest.ingest.inbox import InboxError, Waiting, split_ready
 from digest.ingest.inbox import problem as inbox_problem
@@ -29,24 +31,55 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 
+INBOX_BUGS = SeenBugs()  # the bugs met fetching or reading the inbox whose traceback was logged
+
+
 def inbox_step(
-    config: Config, problems: list[str], step: Callable[..., Any], *args: Any, say: bool = True
+    config: Config,
+    problems: list[str],
+    step: Callable[..., Any],
+    *args: Any,
+    say: bool = True,
+    doing: str = "fetching the sources",
+    say_bugs: bool = True,
 ) -> Any:
     """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
-    (not mounted, not writable, no permission) is a problem to report in ``problems``, not a
-    reason to stop the readers' mail: None then. ``say``: logged as an error too (the daemon's
-    log); False: the caller says it (`digest send`, `run --once`: once, in their own line)."""
+    (not mounted, not writable, no permission: InboxError, InboxNotWritten) is a problem to report
+    in ``problems``, not a reason to stop the readers' mail: None then. ``say``: logged as an error
+    too (the daemon's log); False: the caller says it (`digest send`, `run --once`: once, in their
+    own line). Another error but the database's is a bug met ``doing`` it, not the inbox's: a
+    problem too, said as one to report (``say_bugs``: its traceback logged, once, as the daemon
+    logs a pass's bug, digest.daemon.failures), and the mail goes on as well."""
     try:
         return step(*args)
-    except (InboxError, OSError) as e:
-        if isinstance(e, db_errors()):
-            raise
+    except (InboxError, InboxNotWritten) as e:
         problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
         if not config.inbox.is_dir():  # gone: named in full, with the config file that names it
             problem = str(inbox_problem(config.inbox, config.path))
         said = "inbox not used: %s; the digests of what is stored go on"
         (log.error if say else log.debug)(said, printable(problem))
         problems.append(problem)
+        return None
+    except Exception as e:
+        if isinstance(e, (DigestError, *db_errors())):
+            raise
+        what = f"{type(e).__name__}: {printable(str(e).strip())}"
+        trace = "its traceback is in the log" if say_bugs else "DIGEST_DEBUG=1 shows its traceback"
+        problems.append(
+            f"{doing} failed on an error digest did not foresee, {what} (a bug, please report it; "
+            f"{trace}); the digests of what is stored go on"
+        )
+        if say_bugs and INBOX_BUGS.first(e)[0]:
+            log.error(
+                "%s failed on an unforeseen error (a bug in digest: please report it with this "
+                "traceback; it is logged once, then one line each time it happens again); the "
+                "digests of what is stored go on",
+                doing,
+                exc_info=e,
+            )
+        else:
+            said = "%s failed again on the unforeseen error %s (its traceback was logged)"
+            (log.error if say_bugs else log.debug)(said, doing, what)
         return None
 
 
@@ -126,7 +159,19 @@ def fetch_first(
         store, "fetch", lambda: bool(due), alive=alive, **waiting
     ) as mine:  # one worker fetches at a time
         return (
-            inbox_step(config, problems, fetch, config, store, profiles, now, http, stop, say=say_failures)
+            inbox_step(
+                config,
+                problems,
+                fetch,
+                config,
+                store,
+                profiles,
+                now,
+                http,
+                stop,
+                say=say_failures,
+                say_bugs=say_bugs,
+            )
             if mine
             else []
         ) or []
@@ -156,5 +201,6 @@ def read_inbox(
     with one_worker(store, "ingest", settled, **waiting) as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
         args = (store, config.inbox, now, settle)
-        read = inbox_step(config, problems, ingest, *args, say=say_failures) if mine else None
+        said = {"say": say_failures, "doing": "reading the inbox", "say_bugs": say_bugs}
+        read = inbox_step(config, problems, ingest, *args, **said) if mine else None
     return read or (IngestReport((), ()), [])

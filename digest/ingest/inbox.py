@@ -73,11 +73,14 @@ def candidates(inbox: Path) -> list[Path]:
     """Top-level files that could be dumps (not in progress, not our own sub-folders)."""
     if not inbox.is_dir():
         raise InboxError(str(problem(inbox)))
-    return sorted(
-        p
-        for p in inbox.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IN_PROGRESS_SUFFIXES)
-    )
+    try:  # a folder this account may not read, a disk that fails: the inbox's, said as such
+        return sorted(
+            p
+            for p in inbox.iterdir()
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IN_PROGRESS_SUFFIXES)
+        )
+    except OSError as e:
+        raise InboxError(f"{e.filename or inbox}: cannot read the inbox: {e.strerror or e}") from e
 
 
 def problem(inbox: Path, config_file: Path | None = None) -> str | None:
@@ -105,6 +108,8 @@ def split_ready(inbox: Path, now: dt.datetime, settle: dt.timedelta) -> tuple[li
             st = path.stat()
         except FileNotFoundError:
             continue  # renamed away meanwhile
+        except OSError as e:  # the inbox's, as :func:`candidates`'
+            raise InboxError(f"{path}: cannot read the inbox: {e.strerror or e}") from e
         mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
         ahead = st.st_mtime - time.time() > FUTURE_SLACK.total_seconds()  # the wall clock: ``now`` may be old
         if settle <= dt.timedelta(0) or now - mtime >= settle or ahead:
