@@ -137,6 +137,14 @@ class InboxNotWritten(OSError):
     OSError of a fetch (a bug), which is not the inbox's to be blamed for."""
 
 
+def not_written_args(error: OSError) -> tuple:
+    """The arguments that make an InboxNotWritten say what ``error`` says: its errno, words and
+    both file names (a rename's), or, without an errno, its own words (not "[Errno None] None")."""
+    if error.errno is None:
+        return error.args
+    return (error.errno, error.strerror, error.filename, None, error.filename2)
+
+
 def fetch_source(
     config: Config,
     store: Store,
@@ -202,7 +210,7 @@ def fetch_source(
     except OSError as e:  # an attempt all the same: asked again in 15 minutes, not at every poll
         why = f"fetched, but not saved in the inbox: {e.strerror or e}"
         _record(store, source, url, now, FAILED, why, None, None)
-        raise InboxNotWritten(e.errno, e.strerror, e.filename) from e
+        raise InboxNotWritten(*not_written_args(e)) from e
     try:
         return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures, moved)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again

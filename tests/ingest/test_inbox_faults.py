@@ -358,3 +358,36 @@ def test_digest_fetch_blames_the_inbox_only_for_the_inbox_writes_errors(tmp_path
     assert done.exit_code == 2, said
     assert "internal error: FileNotFoundError: [Errno 2] No such file or directory" in said, said
     assert {p.parent.name for p in (tmp_path / "inbox").rglob("fetch-url1-*")} == {"failed"}
+
+
+def test_the_inbox_writes_error_keeps_its_own_words(tmp_path, monkeypatch):
+    """The inbox write's error, raised on as InboxNotWritten, says what the original said: both
+    file names of a rename, and the words of an error without an errno (not "[Errno None] None")."""
+    import digest.ingest.fetch as fetching
+
+    refusals = [
+        OSError(18, "Invalid cross-device link", "/inbox/.fetch.txt", None, "/inbox/fetch.txt"),
+        OSError("the network disk said no"),
+    ]
+    for refusal in refusals:
+
+        def refuse(*args, refusal=refusal, **kwargs):
+            raise refusal
+
+        monkeypatch.setattr(fetching, "write_atomic", refuse)
+        with LocalHttpServer({"/listing.txt": Route(b"[]")}) as web:
+            (tmp_path / str(refusal.errno)).mkdir()
+            ws = Workspace(tmp_path / str(refusal.errno))
+            ws.config_path.write_text(
+                ws.config_path.read_text() + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n"
+            )
+            with Store(ws.config.database) as store, Http(sleep=lambda s: None) as http:
+                try:
+                    fetching.fetch_all(ws.config, store, http, NOW)
+                except fetching.InboxNotWritten as e:
+                    raised = e
+            said = " ".join(ws.cli("fetch").output.split())  # as `digest fetch` says it
+        assert str(raised) == str(refusal) and raised.filename2 == refusal.filename2
+        assert "[Errno None]" not in said and f"{ws.root / 'inbox'}: {refusal.strerror or refusal}" in said, (
+            said
+        )
