@@ -306,7 +306,8 @@ def create_app(
         if edit.switches.get("paused") and lifted_since(cfg(), user, request.form.get("kept_unsubscribe")):
             return _resubmit(token, user, path, edit, 409, notice=LIFTED + _CONFLICT, conflicted=edit)
         try:
-            change = edit.change(current, default_values(cfg()))
+            dropped: list[str] = []  # the fields emptied whose line the file had: back to the default
+            change = edit.change(current, default_values(cfg()), dropped)
             edited = apply_edit(cfg(), user, change, expect_version=request.form.get("base_version"))
         except ProfileConflict as e:
             notice = public_error(e, path) + _CONFLICT
@@ -318,7 +319,7 @@ def create_app(
         if kept and (edited.profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
             with Store(cfg().database) as store:
                 Suppressions(store).release(user, UNSUBSCRIBE)
-        emptied = "".join(f"&default={key}" for key in edit.emptied())
+        emptied = "".join(f"&default={key}" for key in dropped)
         return redirect(f"{request.script_root}/u/{token}?done=saved{emptied}", code=303)
 
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:

@@ -308,17 +308,17 @@ class FormEdit:
         shown += [(OPTIONS[key].label or key, "yes" if on else "no") for key, on in self.switches.items()]
         return [(label, value) for label, value in shown if value]
 
-    def emptied(self) -> list[str]:
-        """The fields sent empty: each goes back to its default (its line removed from the file)."""
-        return [key for key, value in self.scalars.items() if not value]
-
-    def change(self, current: Profile, defaults: dict[str, str]) -> Change:
+    def change(self, current: Profile, defaults: dict[str, str], dropped: list[str] | None = None) -> Change:
         """The edit to the YAML document: only what differs from ``current`` is written; a field
-        emptied loses its line (its comments kept), and so reads as ``defaults`` has it."""
+        emptied loses its line (its comments kept), and so reads as ``defaults`` has it; ``dropped``:
+        told the keys whose line it took out (a field emptied that the file did not set is not
+        one: it was at its default already)."""
         effective = form_values(current)
         wanted = {**effective, **{key: value or defaults[key] for key, value in self.scalars.items()}}
 
         def apply(data: Data, path: Path) -> None:
+            if dropped is not None:
+                dropped.clear()  # of this try's document alone
             set_interests(data, self.interests, path)
             if self.exclude != split_terms(terms_text(current.exclude)):  # the field as shown, untouched
                 set_exclude(data, self.exclude, path)
@@ -329,6 +329,8 @@ class FormEdit:
                 if not value:
                     if key in data:
                         yaml_comments.drop(data, key)
+                        if dropped is not None:
+                            dropped.append(key)
                 elif value != effective[key]:
                     data[key] = convert_value(key, value, path)
             for key in FIELDS:

@@ -1,0 +1,48 @@
+"""What the preferences page says after a save that emptied fields: the fields whose line left the
+file, each with its default as the page shows it ("Day (Monday)"), not a field the file never set;
+and said once: a reload later shows the page as it is, not that notice again. Chromium against the
+real `digest serve`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import select
+
+from playwright.sync_api import expect
+from test_browser import browser  # noqa: F401  (the Chromium fixture)
+
+from digest.db import wall_clock
+from digest.signing import Signer
+
+HANG = 300  # seconds: only a process that hangs takes this long
+PROFILE = """\
+email: ada@example.org
+timezone: Europe/London
+frequency: weekly
+weekday: tuesday
+interests:
+  spiking neurons: 3
+"""
+
+
+def test_the_notice_names_only_the_lines_taken_out(web_workspace, browser):  # noqa: F811
+    ws = web_workspace
+    with ws.config_path.open("a") as f:
+        f.write("timezone: America/New_York\n")  # the config's default for profiles that name none
+    path = ws.profile("ada", PROFILE)
+    token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
+    with ws.serve_process(HANG) as proc:
+        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
+        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+        page = browser.new_page()
+        page.goto(f"{ws.base_url}/u/{token}")
+        page.locator("#timezone").fill("")
+        page.locator("#max_papers").fill("")  # never written: at its default already
+        # a form that sends the day empty (the select offers no empty choice: as a script may post it)
+        page.evaluate("const s = document.getElementById('weekday'); s.add(new Option('', '')); s.value = ''")
+        with page.expect_navigation():
+            page.locator("#save").click()
+        expect(page.locator("#notice")).to_contain_text("Time zone (America/New_York).")
+        expect(page.locator("#notice")).not_to_contain_text("Papers at most")
+        assert "weekday" not in path.read_text() and "timezone" not in path.read_text()
+        page.close()
