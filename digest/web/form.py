@@ -92,7 +92,11 @@ def back_to_default(keys: list[str], profile: Profile) -> str:
     """What the page says of the fields a save emptied, each back to its default (shown as the
     saved ``profile`` now has it): "Back to the default: Time zone (UTC), Papers at most (10)."."""
     values = form_values(profile)
-    named = [f"{OPTIONS[key].label} ({values[key]})" for key in FIELDS if key in keys]
+
+    def shown(key: str) -> str:  # as the page's field shows it: a choice by its label ("Monday")
+        return dict(OPTIONS[key].check.choices() or ()).get(values[key], values[key])
+
+    named = [f"{OPTIONS[key].label} ({shown(key)})" for key in FIELDS if key in keys]
     return f"Back to the default: {', '.join(named)}." if named else ""
 
 

@@ -42,7 +42,8 @@ def test_the_notice_names_only_the_lines_taken_out(web_workspace, browser):  # n
         page.evaluate("const s = document.getElementById('weekday'); s.add(new Option('', '')); s.value = ''")
         with page.expect_navigation():
             page.locator("#save").click()
-        expect(page.locator("#notice")).to_contain_text("Time zone (America/New_York).")
-        expect(page.locator("#notice")).not_to_contain_text("Papers at most")
+        expect(page.locator("#notice")).to_have_text(
+            "Saved. Back to the default: Day (Monday), Time zone (America/New_York)."
+        )
         assert "weekday" not in path.read_text() and "timezone" not in path.read_text()
         page.close()
