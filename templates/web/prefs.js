@@ -8,6 +8,15 @@
   const unavailableWait = (answer) => 1000 * (Number(answer.headers.get("Retry-After")) || 60);
   const form = document.getElementById("prefs");
   if (!form) return;
+  // An outcome (?done=saved&default=timezone: "Saved. Back to the default: ...") is said once:
+  // the address loses it, so a reload later shows the page as it is, not that notice again.
+  const said = new URLSearchParams(location.search);
+  if (said.has("done") || said.has("default")) {
+    said.delete("done");
+    said.delete("default");
+    const rest = said.toString();
+    history.replaceState(history.state, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+  }
   const token = document.body.dataset.token;
   const pages = `${document.body.dataset.root || ""}/u/${token}`;  // under base_url's path, if any
   const frame = document.getElementById("preview");

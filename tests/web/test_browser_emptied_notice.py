@@ -25,7 +25,7 @@ interests:
 """
 
 
-def test_the_notice_names_only_the_lines_taken_out(web_workspace, browser):  # noqa: F811
+def test_the_notice_names_only_the_lines_taken_out_and_is_said_once(web_workspace, browser):  # noqa: F811
     ws = web_workspace
     with ws.config_path.open("a") as f:
         f.write("timezone: America/New_York\n")  # the config's default for profiles that name none
@@ -46,4 +46,7 @@ def test_the_notice_names_only_the_lines_taken_out(web_workspace, browser):  # n
             "Saved. Back to the default: Day (Monday), Time zone (America/New_York)."
         )
         assert "weekday" not in path.read_text() and "timezone" not in path.read_text()
+        page.reload()
+        expect(page.locator("#timezone")).to_have_value("America/New_York")
+        expect(page.locator("#notice")).to_have_count(0)  # said once
         page.close()
