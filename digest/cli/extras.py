@@ -127,9 +127,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from digest.compose.jinja_env import damaged_install
     from digest.errors import ConfigError
 
-    damaged = damaged_install()
+    damaged = damaged_install("`digest serve` does not start")
     if damaged is not None:  # said once, before a reader meets a page without its file
-        raise ConfigError(f"{damaged}; `digest serve` does not start without them")
+        raise ConfigError(damaged)
 
     config = obj.config
     host = host or config.web.host

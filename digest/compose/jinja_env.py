@@ -29,6 +29,11 @@ def builtin_templates() -> Path:
     return package.parent / "templates"
 
 
+def restore(folder: Path, them: str = "them") -> str:
+    """How to get the built-in files of ``folder`` back."""
+    return "reinstall it (`pip install --force-reinstall`, from where it came)"
+
+
 TEMPLATE_FILES = (".j2", ".css", ".js")  # what the templates include and the pages load
 # The built-in templates this release ships (tests/compose/test_builtin_missing.py: the folder's):
 # one missing from an installed package is said as a damaged install, with its path.
@@ -79,7 +84,7 @@ class BuiltinTemplates(BaseLoader):
                 why = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
                 self.unreadable[name] = (
                     f"{path}: a built-in template cannot be read ({why}): the installed digest is "
-                    "damaged; reinstall it (`pip install --force-reinstall`, from where it came)"
+                    f"damaged; {restore(folder, 'it')}"
                 )
 
     def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
@@ -89,7 +94,7 @@ class BuiltinTemplates(BaseLoader):
         if source is None and template in SHIPPED:
             raise MissingTemplate(
                 f"{self.folder / template}: a built-in template is missing: the installed digest is "
-                "damaged; reinstall it (`pip install --force-reinstall`, from where it came)",
+                f"damaged; {restore(self.folder, 'it')}",
             )
         if source is None:
             raise TemplateNotFound(template)
@@ -102,18 +107,19 @@ class BuiltinTemplates(BaseLoader):
 BUILTIN = BuiltinTemplates(builtin_templates())
 
 
-def damaged_install() -> str | None:
+def damaged_install(refused: str = "") -> str | None:
     """What is missing or unreadable of the built-in files this release ships (:data:`SHIPPED`), as
-    one message naming each with the fix; None when all are there (`digest serve` checks at start)."""
+    one message naming each with the fix that fits how digest is installed (:func:`restore`); None
+    when all are there (`digest serve` checks at start). ``refused``: what does not go on without
+    them ("`digest serve` does not start"), said last, of "it" or "them" as many are named."""
     missing = sorted(SHIPPED - BUILTIN.sources.keys() - BUILTIN.unreadable.keys())
     said = [f"{BUILTIN.folder / name} is missing" for name in missing]
     said += [f"{BUILTIN.folder / name} cannot be read" for name in sorted(BUILTIN.unreadable)]
     if not said:
         return None
-    return (
-        f"the installed digest is damaged: {'; '.join(said)}: reinstall it (`pip install "
-        "--force-reinstall`, from where it came)"
-    )
+    them = "them" if len(said) > 1 else "it"
+    end = f"; {refused} without {them}" if refused else ""
+    return f"the installed digest is damaged: {'; '.join(said)}: {restore(BUILTIN.folder, them)}{end}"
 
 
 class UsersLoader(FileSystemLoader):

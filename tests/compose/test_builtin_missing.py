@@ -64,3 +64,24 @@ def test_the_list_of_shipped_templates_is_the_folders():
     folder = builtin_templates()
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.name.endswith(TEMPLATE_FILES)}
     assert files == SHIPPED
+
+
+def serve_refused(site, ws) -> str:
+    """What a real `digest serve` run from ``site`` (on PYTHONPATH) says as it refuses to start."""
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "DIGEST_TEST_SECRET": SECRET}
+    done = subprocess.run(
+        ws.serve_command(), cwd=ws.root, env=env, capture_output=True, text=True, timeout=HANG
+    )
+    assert done.returncode == 1 and "Serving on" not in done.stdout, done.stderr[-3000:]
+    return " ".join(done.stderr.split())
+
+
+def test_one_file_missing_from_an_installed_package_is_it_not_them(tmp_path, web_workspace):
+    templates = installed(tmp_path / "site")
+    (templates / "web" / "prefs.js").unlink()
+    said = serve_refused(tmp_path / "site", web_workspace)
+    assert (
+        f"{templates / 'web' / 'prefs.js'} is missing: reinstall it (`pip install --force-reinstall`, "
+        "from where it came); `digest serve` does not start without it"
+    ) in said, said
