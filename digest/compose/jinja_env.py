@@ -30,7 +30,13 @@ def builtin_templates() -> Path:
 
 
 def restore(folder: Path, them: str = "them") -> str:
-    """How to get the built-in files of ``folder`` back."""
+    """How to get the built-in files of ``folder`` back: from git, in the clone digest runs from
+    (an editable install: its ./templates, no reinstall brings them back), else by reinstalling."""
+    clone = folder.parent
+    if not (clone / "__init__.py").exists() and (clone / ".git").exists():  # not inside the package
+        return (
+            f"restore {them} from git (`git -C {clone} checkout -- templates`): digest runs from that clone"
+        )
     return "reinstall it (`pip install --force-reinstall`, from where it came)"
 
 

@@ -5,13 +5,16 @@ the package laid out as pip installs it."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from helpers.installed import installed
 from test_builtin_stray_files import digest_cmd, workspace
 
+import digest
 from digest.compose.jinja_env import SHIPPED, TEMPLATE_FILES, builtin_templates
 
 from conftest import SECRET
@@ -84,4 +87,22 @@ def test_one_file_missing_from_an_installed_package_is_it_not_them(tmp_path, web
     assert (
         f"{templates / 'web' / 'prefs.js'} is missing: reinstall it (`pip install --force-reinstall`, "
         "from where it came); `digest serve` does not start without it"
+    ) in said, said
+
+
+def test_a_file_missing_from_the_clone_digest_runs_from_is_restored_from_git(tmp_path, web_workspace):
+    """An editable install runs from its clone's ./templates: no reinstall brings a file of it back
+    (pip installs the same clone again), git does."""
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        Path(digest.__file__).parent, clone / "digest", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(builtin_templates(), clone / "templates")
+    subprocess.run(["git", "init", "-q", str(clone)], check=True)
+    (clone / "templates" / "web" / "prefs.js").unlink()
+    said = serve_refused(clone, web_workspace)
+    assert (
+        f"{clone / 'templates' / 'web' / 'prefs.js'} is missing: restore it from git "
+        f"(`git -C {clone} checkout -- templates`): digest runs from that clone; "
+        "`digest serve` does not start without it"
     ) in said, said
