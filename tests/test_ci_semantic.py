@@ -1,15 +1,21 @@
 """CI's run with the semantic extra installed (.ci/run's last line) takes every test module whose
 tests skip without the extra: the first run has no torch, so a module left out of the second has
-its semantic tests skipped in both, and never run."""
+its semantic tests skipped in both, and never run. A test skips without the extra by its mark, or
+inside, by a skip of its own (pytest.importorskip, or pytest.skip when the extra is not there)."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
 from conftest import ROOT
 
-NEEDS_THE_EXTRA = "@pytest.mark.skipif(not available()"  # the mark those tests carry
+NEEDS_THE_EXTRA = re.compile(  # the mark those tests carry, or the skip inside them
+    r"@pytest\.mark\.skipif\(not available\(\)"
+    r"|pytest\.importorskip\(\s*[\"'](sentence_transformers|torch)[\"']"
+    r"|if not available\(\):\s*pytest\.skip\("
+)
 
 
 def semantic_run() -> set[str]:
@@ -25,7 +31,9 @@ def test_every_module_of_tests_that_need_the_semantic_extra_runs_where_ci_instal
     needing = {
         path.relative_to(ROOT).as_posix()
         for path in sorted((ROOT / "tests").rglob("test_*.py"))
-        if NEEDS_THE_EXTRA in path.read_text(encoding="utf-8") and path.name != Path(__file__).name
+        if NEEDS_THE_EXTRA.search(path.read_text(encoding="utf-8")) and path.name != Path(__file__).name
     }
-    assert "tests/select/test_semantic.py" in needing  # the check finds what it looks for
+    assert "tests/select/test_semantic.py" in needing  # the check finds what it looks for: the mark,
+    assert "tests/deliver/test_preview_is_sent.py" in needing  # importorskip inside a test,
+    assert "tests/select/test_quality.py" in needing  # a skip when the extra is not there
     assert sorted(needing - semantic_run()) == []
