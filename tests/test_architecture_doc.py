@@ -1,0 +1,19 @@
+"""docs/architecture.md describes, where it lists the modules, the parts the latest changes added:
+the commands messages suggest (cli/suggested.py), one process at a time making embeddings
+(select/embedding_lock.py), what an inbox problem is to a pass (first.py, InboxNotWritten), and a
+preferences field emptied (back to the default) as against one not sent (kept)."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+DOC = " ".join((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").split())
+
+
+def test_the_module_list_describes_the_latest_parts():
+    assert "`suggested.py` writes the commands digest's messages suggest" in DOC
+    assert "made by one process of a database at a time (`embedding_lock.py`)" in DOC
+    assert "`InboxNotWritten`, raised by `ingest/fetch.py`" in DOC
+    assert "another error but the database's a bug said as one" in DOC
+    assert "a field sent empty goes back to its default" in DOC
+    assert "a field not sent at all is kept as the file has it" in DOC
