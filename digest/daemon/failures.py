@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from digest.bugs import SeenBugs
 from digest.db import db_errors, is_bug
@@ -29,7 +30,7 @@ class TickFailures:
 
     def __init__(self) -> None:
         self._bugs = SeenBugs()  # the bugs whose traceback was logged (digest.bugs)
-        self._last: str | None = None  # the known trouble said last, until a pass succeeds
+        self._last: str | None = None  # the known trouble said last (_alike), until a pass succeeds
         self._since = self._said = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._count = 0  # the passes failed since the first said, all alike or not
 
@@ -43,10 +44,11 @@ class TickFailures:
         if line is None:
             self._last = self._last or ""  # a bug: said as such (_bug); its end said too
             return self._bug(error, now)
-        if line == self._last and now - self._said < AGAIN:
+        alike = _alike(line)
+        if alike == self._last and now - self._said < AGAIN:
             return log.debug("%s", line)  # said already
-        again = line == self._last
-        self._last, self._said = line, now
+        again = alike == self._last
+        self._last, self._said = alike, now
         if again:
             line += f" (still: {self._count} passes failed since {self._since:%Y-%m-%d %H:%M} UTC)"
         log.error("%s", line)
@@ -96,6 +98,12 @@ def _line(error: Exception, database: str, url: str) -> str | None:
     if isinstance(error, OSError):  # a file the pass reads or writes: full, gone, not allowed
         return f"tick failed; {RETRY}: {printable(_os_error(error))}"
     return None
+
+
+def _alike(line: str) -> str:
+    """``line`` but for its figures: a trouble that says how it stands now (a full disk's "12 KiB
+    free", which another process writing or freeing a little changes) is the same from poll to poll."""
+    return re.sub(r"\d+", "#", line)
 
 
 def _os_error(error: OSError) -> str:

@@ -235,3 +235,33 @@ def test_a_pass_failing_alike_at_every_poll_is_said_once_and_its_end_too(tmp_pat
     assert (
         "tick succeeded again, after 17 failed passes since 2026-03-16 07:00 UTC (said above)" in caplog.text
     )
+
+
+def test_a_trouble_whose_figures_change_at_every_poll_is_said_once_all_the_same(tmp_path, caplog):
+    """A full disk's line names the room left at that moment ("the disk is full, 12 KiB free"),
+    which another process writing or freeing a little changes between two polls: the same trouble,
+    not said again at each poll for its figures. An hour later it is said again, as it is then."""
+    from digest.dbfaults import DiskFull
+
+    config = Workspace(tmp_path).config
+    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
+    room = iter(range(4, 400, 4))
+
+    def full(config: Config) -> None:
+        raise DiskFull(
+            f"{tmp_path / 'digest.db'}: the disk is full, {next(room)} KiB free (what was being written "
+            "then was not stored; what was before is kept); free some space there (at least 1 MiB) and "
+            "try again (database or disk is full)"
+        )
+
+    daemon = Daemon(config, lambda: now[0], sender_factory=full)
+    with caplog.at_level(logging.INFO):
+        for _ in range(16):
+            daemon.tick()
+            now[0] += dt.timedelta(seconds=5)
+        said = [r.getMessage() for r in failed(caplog)]
+        assert len(said) == 1, f"{len(said)} lines for one trouble: {said[:3]}"
+        now[0] += dt.timedelta(hours=1)
+        daemon.tick()
+    last = failed(caplog)[-1].getMessage()
+    assert "the disk is full, 68 KiB free" in last and "(still: 17 passes failed since" in last, last
