@@ -185,6 +185,8 @@ def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Pat
         bare = not note.name.endswith(".error.txt") and f"{note.name}.error.txt" not in names
         if not note.name.endswith(".error.txt") and not (bare and not note.name.startswith(".")):
             continue
+        if note.name.endswith(".error.txt") and note.name[: -len(".error.txt")] not in names:
+            continue  # its dump moved back into the inbox (to be read again) or away: nothing waits here
         try:
             if note.name.endswith(".error.txt") and note.name[: -len(".error.txt")] not in names:
                 continue  # its dump taken out of failed/: a stale reason
