@@ -229,7 +229,8 @@ class Unrecorded:
         The lock file is made by every pass (:meth:`ready`); one that cannot be made now (no pass
         kept room here before: a new file on a disk with no inode left) is said, and the note is
         written without a turn."""
-        lock = FileLock(self.turns, others=True) if self.shared and self.kept else None
+        keeps = "two workers' writes of this note"
+        lock = FileLock(self.turns, others=True, keeps=keeps) if self.shared and self.kept else None
         try:
             if lock is not None:
                 lock.acquire()
