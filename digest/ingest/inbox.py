@@ -188,8 +188,6 @@ def failed_dumps(inbox: Path, newest: int | None = None) -> tuple[list[tuple[Pat
         if note.name.endswith(".error.txt") and note.name[: -len(".error.txt")] not in names:
             continue  # its dump moved back into the inbox (to be read again) or away: nothing waits here
         try:
-            if note.name.endswith(".error.txt") and note.name[: -len(".error.txt")] not in names:
-                continue  # its dump taken out of failed/: a stale reason
             if note.is_file():
                 notes.append((note.stat().st_mtime_ns, note.name, note))
         except FileNotFoundError:
