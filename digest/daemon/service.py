@@ -83,6 +83,7 @@ class Daemon:
         self.wall, self._skew = wall, None
         self.sender_factory = sender_factory  # None: the configured transport (delivery:)
         self.stop = threading.Event()
+        self._signalled: int | None = None  # SIGTERM or SIGINT taken by serve (see _on_signal)
         self._busy = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
@@ -340,8 +341,12 @@ class Daemon:
                 self.config.inbox,
                 self.config.scheduler.poll_seconds,
             )
-            while not self.stop.wait(0.2):
+            # the handler only notes the signal (see _on_signal): the Event is set here, between waits
+            while self._signalled is None and not self.stop.wait(0.2):
                 pass
+            if self._signalled is not None:
+                log.info("received %s", signal.Signals(self._signalled).name)
+                self.stop.set()
             log.info(
                 "stopping: finishing the message the server has (a message still on its way is "
                 "withdrawn: it stays queued for the next pass)"
@@ -356,7 +361,10 @@ class Daemon:
             log.info("daemon stopped")
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        log.info("received %s", signal.Signals(signum).name)
-        self.stop.set()
+        """Only notes the signal, in a plain attribute: it runs in the main thread between two of
+        its bytecodes, maybe inside ``self.stop.wait`` while that holds the Event's lock (not
+        reentrant), which ``self.stop.set()`` here would wait for forever. serve's loop, which
+        waits in steps of 0.2 s, sets the Event the other threads wait on."""
+        self._signalled = signum
 
     describe = staticmethod(describe)  # the pass in lines, for `digest run --once` (digest.daemon.pass_said)
