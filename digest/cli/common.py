@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,9 +124,29 @@ def _database(args: tuple[Any, ...]) -> Path | str:
 
 
 class Stop(threading.Event):
-    """Set by the first Ctrl-C or SIGTERM; ``signum`` says which (the exit code is 128 + it)."""
+    """Set by the first Ctrl-C or SIGTERM; ``signum`` says which (the exit code is 128 + it).
+
+    The signal handler only notes it (``asked``, a plain attribute): it runs in the main thread
+    between two of its bytecodes, maybe inside a ``wait`` on this very Event (a pause between a
+    source's tries, the wait for another's embeddings) while that holds the Event's lock, which
+    is not reentrant: ``set()`` there waited for it forever. So ``is_set`` reads the note too, and
+    ``wait`` waits in steps of at most ``STEP`` seconds, reading it between them."""
 
     signum = signal.SIGINT
+    asked = False
+    STEP = 0.1
+
+    def is_set(self) -> bool:
+        return self.asked or super().is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = self.STEP if end is None else min(self.STEP, end - time.monotonic())
+            if left <= 0:
+                return False
+            super().wait(left)
+        return True
 
 
 @contextlib.contextmanager
@@ -140,7 +161,7 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.signum = signal.Signals(signum)
-        stop.set()
+        stop.asked = True  # not stop.set(): see Stop
         # os.write, not click: the signal may come in the middle of a write to stderr. And
         # nothing raised: an error here (a closed stderr) would be raised in the work itself,
         # where it would cut the wait for the server's answer it is meant to let end.

@@ -6,13 +6,17 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 
 import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
-from digest.cli.common import stop_on_signal
+from digest.cli.common import Stop, stop_on_signal
 from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import SENT, NewMessage, Outbox
 from digest.store import Store
@@ -45,6 +49,42 @@ def test_a_stop_asked_while_stderr_cannot_be_written_is_taken_and_raises_nothing
         assert stop.is_set()
         with pytest.raises(KeyboardInterrupt):  # a second one still quits at once
             signal.raise_signal(signal.SIGINT)
+
+
+SIGNAL_IN_WAIT = textwrap.dedent(
+    """
+    import signal
+    from digest.cli.common import Stop, stop_on_signal
+
+    with stop_on_signal("finishing the message the server has") as stop:
+        with stop._cond:  # where stop.wait holds it (a pause between a source's tries)
+            signal.raise_signal(signal.SIGTERM)
+        print("stopped" if stop.is_set() else "not stopped")
+    """
+)
+
+
+def test_a_signal_that_comes_while_the_main_thread_holds_the_stops_lock_is_taken():
+    # `digest send` waiting between a source's tries, or for another's embeddings, waits in
+    # stop.wait, which holds the Event's lock (not reentrant) for moments: a handler that set
+    # the Event there waited for it forever, and a second Ctrl-C waited the same way.
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", SIGNAL_IN_WAIT], capture_output=True, text=True, timeout=10
+        )
+    except subprocess.TimeoutExpired:  # the child is killed by run()
+        raise AssertionError("the handler never returned: it waits for a lock its own thread holds") from None
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "stopped\n"
+
+
+def test_a_wait_on_the_stop_ends_soon_after_the_signal():
+    with stop_on_signal("finishing") as stop:
+        threading.Timer(0.3, signal.raise_signal, (signal.SIGTERM,)).start()  # taken in the main thread
+        began = time.monotonic()
+        assert stop.wait(30)
+        assert time.monotonic() - began < 2
+        assert not Stop().wait(0.05)  # and a wait nobody ends still ends at its timeout
 
 
 def test_the_stop_says_which_signal_asked_for_it():
