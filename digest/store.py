@@ -303,19 +303,25 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         ingested_by: dt.datetime | None = None,
         within_days: int = 7,
         sources: Collection[str] | None = None,
+        through: int | None = None,
     ) -> list[Paper]:
         """Papers of the latest listing of each source (its latest day, on or before ``up_to``,
         among those ingested by ``ingested_by``; of those, the last ingested): a fetched source's
         own (hf_daily's of yesterday beside arXiv's of today), the dumps dropped in the inbox one
         source. A source whose latest is more than ``within_days`` older than the newest is left out.
         ``sources``: the names of the sources fetched now (the config's); another fetched source's
-        listings (a source removed from the config) are left out, the inbox's dumps kept."""
+        listings (a source removed from the config) are left out, the inbox's dumps kept.
+        ``through``: the newest paper when the digest made by ``ingested_by`` was chosen: a listing
+        holding a paper after it was stored after that digest, even when its time says the same
+        second (the store's times are to the second), and is left out."""
         kept = None if sources is None else {"", *(safe(s) for s in sources)}
         latest: dict[str, int] = {}
         oldest = None
         for listing, path, day in self.listings_newest_first(up_to, ingested_by):  # up to the week kept
             source = fetched_source(path)
             if kept is not None and source not in kept:
+                continue
+            if through is not None and self._holds_after(listing, through):
                 continue
             oldest = oldest or (dt.date.fromisoformat(day) - dt.timedelta(days=within_days)).isoformat()
             if day < oldest:
@@ -330,6 +336,13 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
             list(latest.values()),
         ).fetchall()
         return [_paper(r) for r in rows]
+
+    def _holds_after(self, listing: int, through: int) -> bool:
+        """Whether listing ``listing`` holds a paper after paper ``through``."""
+        row = self.db.execute(
+            "SELECT 1 FROM listing_papers WHERE listing_id = ? AND paper_id > ? LIMIT 1", (listing, through)
+        ).fetchone()
+        return row is not None
 
 
 _PAPER = "id, title, abstract, first_seen, arxiv_id, authors, categories, code_url, project_url, upvotes"

@@ -93,7 +93,9 @@ def window(
     ``ingested_by``: the latest listing among those stored by then (a past digest's).
     """
     if previous is None:
-        latest = store.latest_listing_papers(up_to, ingested_by, LATE_DAYS, sources)
+        # a past digest's: not a listing stored after it was chosen, in the same second
+        after = through if ingested_by is not None else None
+        latest = store.latest_listing_papers(up_to, ingested_by, LATE_DAYS, sources, through=after)
         papers = [p for p in latest if p.id <= through]
     else:
         papers = store.papers_after(previous, through)
