@@ -49,7 +49,7 @@ def say_notes(
         pass
     elif not outgoing.digest.sent:
         secho(  # the "nothing new" message is shown, but only send_empty: true would send it
-            f"note: {_nothing_new(store, outgoing.digest.profile, user, now, continues)}: no email is "
+            f"note: {_nothing_new(store, outgoing.digest.profile, user, now, continues, day)}: no email is "
             "sent for this (`send_empty: true` would send this note).",
             fg="yellow",
             err=True,
@@ -106,21 +106,29 @@ def period_went(
     )
 
 
-def _nothing_new(store: Any, profile: Any, user: str, now: dt.datetime, continues: str) -> str:
+def _nothing_new(
+    store: Any, profile: Any, user: str, now: dt.datetime, continues: str, day: dt.date | None = None
+) -> str:
     """Why the digest is empty: nothing matches yet (a reader who never had a digest made), or
     nothing new since their last one, whose papers are not sent again (the window starts after it),
-    with when it was made as the outbox keeps it."""
+    with when it was made as the outbox keeps it. ``day`` (--date) before today: as that day's
+    digest saw them (digest_of_day), not after digests made since."""
     from zoneinfo import ZoneInfo
 
     from digest.deliver.outbox import Outbox
 
+    zone = ZoneInfo(profile.timezone)
+    if day is not None and day < now.astimezone(zone).date():
+        start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        if store.history_before(continues, start, start + dt.timedelta(days=1))[0] is None:
+            return f"nothing matches {user}'s interests by {day}"
+        return f"nothing new matches {user}'s interests on {day} since their digest before that day"
     if store.previous_digest_through(continues) is None:
         return f"nothing matches {user}'s interests yet"
     said = f"nothing new matches {user}'s interests since their last digest"
     entry = Outbox(store).latest_entries([continues]).get(continues)
     if entry is None:  # a digest older than the outbox
         return said
-    zone = ZoneInfo(profile.timezone)
     local = (entry.sent_at or entry.created_at).astimezone(zone)
     day = "today" if local.date() == now.astimezone(zone).date() else f"on {local:%a %Y-%m-%d}"
     return f"{said} ({day} at {local:%H:%M} {local:%Z}; the papers in it are not sent again)"

@@ -20,3 +20,20 @@ def test_an_empty_preview_after_a_digest_says_nothing_new_since_it(mail_workspac
     assert "yet" not in after, after
     never = ws.cli("preview", "eve", "--text").stderr  # never had one: nothing matches yet
     assert "note: nothing matches eve's interests yet: no email is sent for this" in never, never
+
+
+def test_an_empty_preview_of_a_day_before_the_readers_first_digest_is_not_said_after_it(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    ws.profile("bob", "email: bob@example.org\ninterests: [gardening]\n")
+    ws.dump("early.txt", make_dump("Mar 18", [("Event Cameras", "Vision on chips.")]), where="aside")
+    assert ws.cli("ingest", str(ws.root / "aside" / "early.txt")).exit_code == 0
+    ws.dump("day.txt", make_dump("Mar 20", PAPERS))
+    assert ws.cli("ingest").exit_code == 0
+    assert ws.cli("send").exit_code == 0 and len(smtp_server.messages) == 1  # bob's first, today
+    # Mar 18: nothing of his then, and no digest before that day: not "since their last digest
+    # (today ...)", a digest made long after the day shown
+    then = ws.cli("preview", "bob", "--date", "2026-03-18", "--text").stderr
+    assert "since their last digest" not in then, then
+    assert "note: nothing matches bob's interests by 2026-03-18: no email is sent for this" in then, then
