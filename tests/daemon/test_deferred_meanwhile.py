@@ -58,7 +58,9 @@ def until(condition, within: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before_its_retry_time(tmp_path):
+def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before_its_retry_time(
+    tmp_path, monkeypatch
+):
     """app2's worker's pass made ada's digest (deferred); a `digest send --user ada` on db1 makes
     it due now and finds it due, and while it pauses before its claim app2's next pass tries it
     and the server defers it again (its retry 1.6-2 min on). The send left it to its retry time;
@@ -66,6 +68,7 @@ def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before
     mailbox = DefersTwice()
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         ws, app2 = two_machines(tmp_path, server.port, url)
+        monkeypatch.setenv("DIGEST_CONFIG", str(ws.config_path))  # its `digest send`: a user's one config
         for config in (ws.config_path, app2.config_path):
             config.write_text(config.read_text() + "delivery:\n  retry_first_seconds: 60\n")
         Daemon(app2.config, wall_clock).run_once()  # ada's digest made, deferred (451)

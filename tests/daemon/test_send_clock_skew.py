@@ -104,7 +104,7 @@ def test_a_send_ahead_says_the_retry_time_status_says(tmp_path):
     assert said in sent.stdout, sent.stdout  # was: 5 min later
 
 
-def test_a_send_ahead_says_its_clock_is_off_once_in_its_own_words(tmp_path):
+def test_a_send_ahead_says_its_clock_is_off_once_in_its_own_words(tmp_path, monkeypatch):
     """A daemon's pass on a machine whose clock is off the database server's says so (skew_note, at
     WARNING); a `digest send` there said nothing, then the daemon's words ("its readers' digests are
     made when this clock reaches their send time"), not true of a send, which serves its readers
@@ -112,6 +112,7 @@ def test_a_send_ahead_says_its_clock_is_off_once_in_its_own_words(tmp_path):
     sources are due (fetched first) are judged by that clock. One in step says nothing."""
     with postgres_database() as url, LocalSmtpServer(Mailbox()) as server:
         ws, _ = two_machines(tmp_path, server.port, url)
+        monkeypatch.setenv("DIGEST_CONFIG", str(ws.config_path))  # its `digest send`: a user's one config
         said = {}
         for off in ("300", "0"):
             command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), off, "--user", "ada"]
