@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import sys
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from digest.cli.common import BUG, Context, debugging, echo, handle_errors, now_
 
 if TYPE_CHECKING:
     from digest.config import Config
-    from digest.store import Store
+    from digest.ingest.fetch import FetchRecord
 
 
 @click.command()
@@ -40,7 +39,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     from digest.daemon.fetching import fetch_alive
     from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.errors import ConfigError, DigestError
-    from digest.ingest.fetch import FAILED, InboxNotWritten, fetch_all
+    from digest.ingest.fetch import FAILED, InboxNotWritten, fetch_all, last_fetches
     from digest.ingest.http import Http
     from digest.store import Store
 
@@ -76,7 +75,11 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
                 retrying=None if obj.quiet else say_retry,
             )
         except InboxNotWritten as e:  # full, read-only (its fetch recorded as failed); another OSError: a bug
-            raise DigestError(not_saved(config, store, now, e)) from None
+            since = now.replace(microsecond=0)  # as the store keeps it: the sources it stopped at
+            stopped = [
+                r for r in last_fetches(store).values() if r.attempted_at >= since and r.outcome == FAILED
+            ]
+            raise DigestError(not_saved(config, stopped, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
         echo(f"{o.source}: {o.said}{bug}")
@@ -84,15 +87,12 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
-def not_saved(config: Config, store: Store, now: dt.datetime, error: OSError) -> str:
+def not_saved(config: Config, stopped: list[FetchRecord], error: OSError) -> str:
     """What `digest fetch` says of a fetched document it could not save in the inbox (a full disk,
-    a read-only inbox), with the sources it stopped at (recorded as failed at ``now``): their
-    lines, as the outcomes' would be, and what to do. The fetch stops there, as a pass's does."""
-    from digest.ingest.fetch import FAILED, last_fetches
-
-    since = now.replace(microsecond=0)  # as the store keeps it
-    failed = [r for r in last_fetches(store).values() if r.attempted_at >= since and r.outcome == FAILED]
-    lines = [f"{r.source}: failed: {r.detail}" for r in failed]
+    a read-only inbox), with the sources it stopped at (``stopped``: recorded as failed as it did):
+    their lines, as the outcomes' would be, and what to do. The fetch stops there, as a pass's does.
+    (No import of digest.ingest.fetch here: a function of this module `digest serve` never calls.)"""
+    lines = [f"{r.source}: failed: {r.detail}" for r in stopped]
     full = error.errno in (errno.ENOSPC, errno.EDQUOT)
     fix = "free some space there" if full else "make it writable for this account"
     lines.append(f"{config.inbox}: {error.strerror or error}: {fix}, then fetch again")
