@@ -90,7 +90,8 @@ def test_on_a_read_only_disk_send_and_a_profile_edit_say_what_is_read_only(works
         assert "internal error" not in result.output, command
         if command[0] == "profile":  # the profile's lock refused: said as the profile not saved
             said = " ".join(result.output.split())
-            assert f"cannot save {small_disk}/profiles/ada.yaml: Read-only file system; make the" in said
+            fix = "its disk is mounted read-only: remount it read-write"  # no permission cures it
+            assert f"cannot save {small_disk}/profiles/ada.yaml: Read-only file system; {fix}" in said
         else:
             assert "the lock file that keeps two runs apart" in result.output
         assert "Read-only file system" in result.output
