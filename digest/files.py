@@ -23,6 +23,20 @@ log = logging.getLogger(__name__)
 LEFT_FOR = 3600  # seconds: a temporary file of write_atomic's this old is a killed writer's
 
 
+def disk_fix(error: OSError, place: str) -> str:
+    """What to do when ``place`` ("the profiles folder", "it": the inbox) could not be written for
+    ``error``: what fits its cause (its permissions cure none but EACCES and EPERM)."""
+    fixes = {
+        errno.ENOSPC: "free some space on its disk",
+        errno.EDQUOT: "raise this account's quota on its disk (or free some of its space there)",
+        errno.EROFS: "its disk is mounted read-only: remount it read-write",
+        errno.EACCES: f"make {place} writable for this account",
+        errno.EPERM: f"make {place} writable for this account",
+        errno.EIO: "the disk failed to write it (an I/O error): check the disk and the system's log",
+    }
+    return fixes.get(error.errno or 0, f"look at {place} and its disk (the system's log may say more)")
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``1 paper``, ``2 papers``: a count as the messages say it."""
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.common import BUG, Context, debugging, echo, handle_errors, now_utc, progress_for
+from digest.files import disk_fix
 
 if TYPE_CHECKING:
     from digest.config import Config
@@ -93,9 +93,7 @@ def not_saved(config: Config, stopped: list[FetchRecord], error: OSError) -> str
     their lines, as the outcomes' would be, and what to do. The fetch stops there, as a pass's does.
     (No import of digest.ingest.fetch here: a function of this module `digest serve` never calls.)"""
     lines = [f"{r.source}: failed: {r.detail}" for r in stopped]
-    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
-    fix = "free some space there" if full else "make it writable for this account"
-    lines.append(f"{config.inbox}: {error.strerror or error}: {fix}, then fetch again")
+    lines.append(f"{config.inbox}: {error.strerror or error}: {disk_fix(error, 'it')}, then fetch again")
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from digest import yaml_edit
 from digest.config import Config
 from digest.errors import DigestError, ProfileError
 from digest.filelock import FileLock
-from digest.files import spare_beside, write_atomic
+from digest.files import disk_fix, spare_beside, write_atomic
 from digest.models import Profile
 from digest.profiles.load import find_profile_file, parse_profile, read_profile_text
 
@@ -142,19 +142,7 @@ def not_saved(path: Path, error: OSError) -> str:
 def what_to_do(error: OSError, then: str) -> str:
     """What to do when a profile could not be written for ``error``, before doing ``then``: what
     fits its cause (a folder's permissions cure none but EACCES and EPERM)."""
-    fix = _FIXES.get(error.errno or 0, _ANY_OTHER)
-    return f"{fix}, then {then}"
-
-
-_ANY_OTHER = "look at the profiles folder and its disk (the system's log may say more)"
-_FIXES = {
-    errno.ENOSPC: "free some space on its disk",
-    errno.EDQUOT: "raise this account's quota on its disk (or free some of its space there)",
-    errno.EROFS: "its disk is mounted read-only: remount it read-write",
-    errno.EACCES: "make the profiles folder writable for this account",
-    errno.EPERM: "make the profiles folder writable for this account",
-    errno.EIO: "the disk failed to write it (an I/O error): check the disk and the system's log",
-}
+    return f"{disk_fix(error, 'the profiles folder')}, then {then}"
 
 
 def _spare(path: Path) -> Path:

@@ -333,8 +333,31 @@ def test_digest_fetch_into_a_full_inbox_says_where_and_what_to_do(tmp_path):
     assert done.returncode == 1, said
     assert "internal error" not in said, said
     assert "url1: failed: fetched, but not saved in the inbox: No space left on device" in said, said
-    assert f"{disk}: No space left on device: free some space there, then fetch again" in said, said
+    assert f"{disk}: No space left on device: free some space on its disk, then fetch again" in said, said
     assert left == ["filler"]  # no half-written document left
+
+
+def test_digest_fetch_into_a_read_only_inbox_says_remount_not_permissions(tmp_path):
+    """An inbox on a disk mounted read-only: `digest fetch` told "make it writable for this
+    account", which no permission cures; it says what fits a read-only disk, as a profile save
+    does (digest.files.disk_fix)."""
+    with tmpfs(tmp_path, "1m") as disk, LocalHttpServer({"/listing.txt": Route(b"[]")}) as web:
+        (tmp_path / "ws").mkdir()
+        ws = Workspace(tmp_path / "ws")
+        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
+        ws.config_path.write_text(text + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 1 and "internal error" not in said, said
+    fix = "its disk is mounted read-only: remount it read-write"
+    assert f"{disk}: Read-only file system: {fix}" in said, said
+    assert "writable for this account" not in said, said
 
 
 def test_digest_fetch_blames_the_inbox_only_for_the_inbox_writes_errors(tmp_path, monkeypatch):
