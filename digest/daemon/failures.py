@@ -100,10 +100,16 @@ def _line(error: Exception, database: str, url: str) -> str | None:
     return None
 
 
+# A figure standing on its own ("12 KiB", "(3 s", "[Errno 28]", "07:05", "1,024"), not digits that
+# are part of a name, a path or a date ("inbox/2026-03-14.txt", "m1.eml", "2026-03-14").
+FIGURE = re.compile(r"(?<![\w./\\-])\d[\d.,:]*(?<=\d)(?![\w/\\-]|[.:,][\w/\\-])")
+
+
 def _alike(line: str) -> str:
     """``line`` but for its figures: a trouble that says how it stands now (a full disk's "12 KiB
-    free", which another process writing or freeing a little changes) is the same from poll to poll."""
-    return re.sub(r"\d+", "#", line)
+    free", which another process writing or freeing a little changes) is the same from poll to poll;
+    the digits of what it names are kept (a pass failing on another dated file is another trouble)."""
+    return FIGURE.sub("#", line)
 
 
 def _os_error(error: OSError) -> str:

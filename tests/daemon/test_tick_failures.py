@@ -265,3 +265,26 @@ def test_a_trouble_whose_figures_change_at_every_poll_is_said_once_all_the_same(
         daemon.tick()
     last = failed(caplog)[-1].getMessage()
     assert "the disk is full, 68 KiB free" in last and "(still: 17 passes failed since" in last, last
+
+
+def test_a_pass_failing_on_another_file_is_said_though_only_its_digits_differ(tmp_path, caplog):
+    """The figures folded are those that say how a trouble stands (room left, seconds), not the
+    digits of what it names: a pass failing on inbox/2026-03-14.txt, then on inbox/2026-03-15.txt,
+    says the second file too, at once (not an hour later)."""
+    config = Workspace(tmp_path).config
+    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
+    day = [14]
+
+    def refused(config: Config) -> None:
+        raise PermissionError(13, "Permission denied", f"inbox/2026-03-{day[0]}.txt")
+
+    daemon = Daemon(config, lambda: now[0], sender_factory=refused)
+    for poll in range(6):
+        day[0] = 14 if poll < 3 else 15
+        daemon.tick()
+        now[0] += dt.timedelta(seconds=5)
+    said = [r.getMessage() for r in failed(caplog)]
+    assert said == [
+        "tick failed; retrying at the next poll: inbox/2026-03-14.txt: Permission denied",
+        "tick failed; retrying at the next poll: inbox/2026-03-15.txt: Permission denied",
+    ], said
