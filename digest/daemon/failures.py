@@ -1,8 +1,9 @@
 """How a failed pass is said in the daemon's log. A known trouble (a DigestError, whose message
-says what and how to fix it; the database's or the disk's) is one line at each poll that fails.
-An unforeseen exception is a bug: its traceback is logged once, so that it can be reported, and
-each later pass failing the same way (the same exception from the same lines) says so in one
-line instead of the same traceback at every poll."""
+says what and how to fix it; the database's or the disk's) is one line when it is first met, again
+an hour later while passes go on failing so (its changing figures aside: a full disk's room left),
+and the first pass through says they are over. An unforeseen exception is a bug: its traceback is
+logged once, so that it can be reported, and each later pass failing the same way (the same
+exception from the same lines) says so in one line instead of the same traceback at every poll."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 import logging
 import re
 
-from digest.bugs import SeenBugs
+from digest.bugs import KEPT, SeenBugs
 from digest.db import db_errors, is_bug
 from digest.dbfaults import explain_pg
 from digest.deliver.unrecorded import DeliveryHalted, still_unrecorded
@@ -24,45 +25,48 @@ AGAIN = dt.timedelta(hours=1)  # a failure alike at every poll is said again so 
 
 
 class TickFailures:
-    """The failures of a daemon's passes, said as above (one per daemon). A known trouble failing
-    every poll the same way (a full disk) is said once, then again only when it changes or every
-    AGAIN, with how many passes failed so; the first pass to succeed after says so."""
+    """The failures of a daemon's passes, said as above (one per daemon). Each known trouble met
+    since the last pass that succeeded (a full disk; two files refused in turn, one at each poll) is
+    said once, then again every AGAIN with how many passes failed since; another trouble is said
+    when first met; the first pass to succeed after says so."""
 
     def __init__(self) -> None:
         self._bugs = SeenBugs()  # the bugs whose traceback was logged (digest.bugs)
-        self._last: str | None = None  # the known trouble said last (_alike), until a pass succeeds
-        self._since = self._said = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._failing = False  # a pass failed since the last that succeeded
+        self._said: dict[str, dt.datetime] = {}  # each known trouble said (_alike) since then: when
+        self._since = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._count = 0  # the passes failed since the first said, all alike or not
 
     def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
         """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
         as configured, to ask the server what its role may do)."""
         line = _line(error, database, url)
-        if self._last is None:
-            self._since, self._count = now, 0
+        if not self._failing:
+            self._failing, self._since, self._count, self._said = True, now, 0, {}
         self._count += 1
-        if line is None:
-            self._last = self._last or ""  # a bug: said as such (_bug); its end said too
+        if line is None:  # a bug: said as such (_bug); its end said too
             return self._bug(error, now)
         alike = _alike(line)
-        if alike == self._last and now - self._said < AGAIN:
+        said = self._said.get(alike)
+        if said is not None and now - said < AGAIN:
             return log.debug("%s", line)  # said already
-        again = alike == self._last
-        self._last, self._said = alike, now
-        if again:
+        if len(self._said) >= KEPT and alike not in self._said:
+            del self._said[next(iter(self._said))]
+        self._said[alike] = now
+        if said is not None:
             line += f" (still: {self._count} passes failed since {self._since:%Y-%m-%d %H:%M} UTC)"
         log.error("%s", line)
 
     def succeeded(self, now: dt.datetime) -> None:
         """A pass went through: a failure said before is over, and said so."""
-        if self._last is None:
+        if not self._failing:
             return
         log.info(
             "tick succeeded again, after %d failed passes since %s UTC (said above)",
             self._count,
             f"{self._since:%Y-%m-%d %H:%M}",
         )
-        self._last = None
+        self._failing = False
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
         new, first = self._bugs.first(error, now)

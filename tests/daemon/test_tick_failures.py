@@ -288,3 +288,35 @@ def test_a_pass_failing_on_another_file_is_said_though_only_its_digits_differ(tm
         "tick failed; retrying at the next poll: inbox/2026-03-14.txt: Permission denied",
         "tick failed; retrying at the next poll: inbox/2026-03-15.txt: Permission denied",
     ], said
+
+
+def test_two_troubles_taking_turns_at_each_poll_are_each_said_once(tmp_path, caplog):
+    """Two files refused in turn, one at each poll: each said once (not a line at every poll),
+    each again an hour later while it goes on."""
+    config = Workspace(tmp_path).config
+    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
+    day = [14]
+
+    def refused(config: Config) -> None:
+        raise PermissionError(13, "Permission denied", f"inbox/2026-03-{day[0]}.txt")
+
+    daemon = Daemon(config, lambda: now[0], sender_factory=refused)
+    for poll in range(8):
+        day[0] = 14 + poll % 2
+        daemon.tick()
+        now[0] += dt.timedelta(seconds=5)
+    said = [r.getMessage() for r in failed(caplog)]
+    assert said == [
+        "tick failed; retrying at the next poll: inbox/2026-03-14.txt: Permission denied",
+        "tick failed; retrying at the next poll: inbox/2026-03-15.txt: Permission denied",
+    ], f"{len(said)} lines in 8 polls: {said}"
+    now[0] += dt.timedelta(hours=1)
+    day[0] = 14
+    daemon.tick()
+    assert (
+        failed(caplog)[-1]
+        .getMessage()
+        .endswith(
+            "inbox/2026-03-14.txt: Permission denied (still: 9 passes failed since 2026-03-16 07:00 UTC)"
+        )
+    )
