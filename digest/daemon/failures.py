@@ -11,12 +11,12 @@ import datetime as dt
 import logging
 import re
 
-from digest.bugs import KEPT, SeenBugs
+from digest.bugs import KEPT, SeenBugs, bug_signature
 from digest.db import db_errors, is_bug
 from digest.dbfaults import explain_pg
 from digest.deliver.unrecorded import DeliveryHalted, still_unrecorded
 from digest.errors import DigestError, StoreUnusable
-from digest.files import printable
+from digest.files import counted, printable
 
 log = logging.getLogger("digest.daemon.service")  # the daemon's log, as it always said it
 
@@ -36,6 +36,8 @@ class TickFailures:
         self._said: dict[str, dt.datetime] = {}  # each known trouble said (_alike) since then: when
         self._since = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._count = 0  # the passes failed since the first said, all alike or not
+        # each bug met in a step that does not fail the pass: when last said, how often it happened since
+        self._repeats: dict[tuple, tuple[dt.datetime, int]] = {}
 
     def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
         """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
@@ -67,6 +69,39 @@ class TickFailures:
             f"{self._since:%Y-%m-%d %H:%M}",
         )
         self._failing = False
+
+    def step_failed(self, doing: str, error: Exception, now: dt.datetime) -> None:
+        """A bug met ``doing`` a step that does not fail the pass (fetching the sources, reading
+        the inbox: digest.daemon.first.inbox_step): its traceback logged once, then, while it happens
+        again at every poll, one line every AGAIN with how many times it did."""
+        new, first = self._bugs.first(error, now)
+        if new:
+            self._repeats[bug_signature(error)] = (now, 0)
+            log.error(
+                "%s failed on an unforeseen error (a bug in digest: please report it with this "
+                "traceback; it is logged once, then one line an hour while it happens again); the "
+                "digests of what is stored go on",
+                doing,
+                exc_info=error,
+            )
+            return
+        key = bug_signature(error)
+        said, times = self._repeats.get(key, (first or now, 0))
+        times += 1
+        if now - said < AGAIN:
+            self._repeats[key] = (said, times)
+            return log.debug("%s failed again on the unforeseen error %s", doing, _what(error))
+        if len(self._repeats) >= KEPT and key not in self._repeats:
+            del self._repeats[next(iter(self._repeats))]
+        self._repeats[key] = (now, times)
+        log.error(
+            "%s failed again on the unforeseen error %s (%s since its traceback was logged at %s UTC); "
+            "the digests of what is stored go on",
+            doing,
+            _what(error),
+            counted(times, "time"),
+            f"{first.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}" if first else "?",
+        )
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
         new, first = self._bugs.first(error, now)
@@ -114,6 +149,10 @@ def _alike(line: str) -> str:
     free", which another process writing or freeing a little changes) is the same from poll to poll;
     the digits of what it names are kept (a pass failing on another dated file is another trouble)."""
     return FIGURE.sub("#", line)
+
+
+def _what(error: Exception) -> str:
+    return f"{type(error).__name__}: {printable(str(error).strip())}"
 
 
 def _os_error(error: OSError) -> str:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from digest.bugs import SeenBugs
 from digest.config import Config
 from digest.daemon.claims import WAIT_POLL, singleton
+from digest.daemon.failures import TickFailures
 from digest.daemon.fetching import due_now, fetch_alive, fetch_due, patience_for
 from digest.db import db_errors
 from digest.errors import DigestError
@@ -31,9 +31,6 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 
-INBOX_BUGS = SeenBugs()  # the bugs met fetching or reading the inbox whose traceback was logged
-
-
 def inbox_step(
     config: Config,
     problems: list[str],
@@ -42,14 +39,17 @@ def inbox_step(
     say: bool = True,
     doing: str = "fetching the sources",
     say_bugs: bool = True,
+    bugs: TickFailures | None = None,
+    now: dt.datetime,
 ) -> Any:
     """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
     (not mounted, not writable, no permission: InboxError, InboxNotWritten) is a problem to report
     in ``problems``, not a reason to stop the readers' mail: None then. ``say``: logged as an error
     too (the daemon's log); False: the caller says it (`digest send`, `run --once`: once, in their
     own line). Another error but the database's is a bug met ``doing`` it, not the inbox's: a
-    problem too, said as one to report (``say_bugs``: its traceback logged, once, as the daemon
-    logs a pass's bug, digest.daemon.failures), and the mail goes on as well."""
+    problem too, said as one to report (``say_bugs``: in the log by ``bugs``, the daemon's
+    TickFailures, as it says a pass's bug: its traceback once, then a line an hour while it goes
+    on, at ``now``; without ``bugs``, its traceback each time), and the mail goes on as well."""
     try:
         return step(*args)
     except (InboxError, InboxNotWritten) as e:
@@ -69,17 +69,10 @@ def inbox_step(
             f"{doing} failed on an error digest did not foresee, {what} (a bug, please report it; "
             f"{trace}); the digests of what is stored go on"
         )
-        if say_bugs and INBOX_BUGS.first(e)[0]:
-            log.error(
-                "%s failed on an unforeseen error (a bug in digest: please report it with this "
-                "traceback; it is logged once, then one line each time it happens again); the "
-                "digests of what is stored go on",
-                doing,
-                exc_info=e,
-            )
-        else:
-            said = "%s failed again on the unforeseen error %s (its traceback was logged)"
-            (log.error if say_bugs else log.debug)(said, doing, what)
+        if say_bugs:
+            (bugs if bugs is not None else TickFailures()).step_failed(doing, e, now)
+        else:  # said by the caller, in its own line
+            log.debug("%s failed on the unforeseen error %s", doing, what)
         return None
 
 
@@ -136,6 +129,7 @@ def fetch_first(
     patience: float | None = None,
     retrying: Callable[[str, str], object] | None = None,
     waited: list[float] | None = None,
+    bugs: TickFailures | None = None,
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
     at a time (``wait``: a source being due, wait for that one's fetch, then fetch what is still
@@ -144,8 +138,8 @@ def fetch_first(
     signs of life (fetching.quiet_time; a fetch of every source at most: longest_fetch), ``beat`` called,
     ``waited``: the seconds waited added, as a pass does, whose readers due now are served right
     after: :func:`one_worker`; ``retrying``:
-    each try that failed said, as `digest fetch` says it); an inbox that cannot be used is a
-    problem in ``problems``."""
+    each try that failed said, as `digest fetch` says it; ``bugs``: :func:`inbox_step`'s); an inbox
+    that cannot be used is a problem in ``problems``."""
     fetch = functools.partial(
         fetch_due, say_bugs=say_bugs, say_failures=say_failures, beat=beat, retrying=retrying
     )
@@ -171,6 +165,8 @@ def fetch_first(
                 stop,
                 say=say_failures,
                 say_bugs=say_bugs,
+                bugs=bugs,
+                now=now,
             )
             if mine
             else []
@@ -190,17 +186,25 @@ def read_inbox(
     patience: float | None = None,
     beat: Callable[[], None] | None = None,
     waited: list[float] | None = None,
+    bugs: TickFailures | None = None,
 ) -> tuple[IngestReport, list[Waiting]]:
     """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
     worker at a time (``wait``: a settled dump being in the inbox, for the one at it, until ``stop``,
     ``patience``, ``beat`` and ``waited`` as :func:`fetch_first`); an inbox that cannot be used is
-    a problem in ``problems`` (:func:`inbox_step`; ``say_failures``: logged too, as :func:`fetch_first`'s)."""
+    a problem in ``problems`` (:func:`inbox_step`, with ``bugs``; ``say_failures``: logged too, as
+    :func:`fetch_first`'s)."""
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
     settled = functools.partial(settled_dumps, config, now)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
     with one_worker(store, "ingest", settled, **waiting) as mine:  # one worker moves the inbox's dumps
         settle = config.scheduler.settle
         args = (store, config.inbox, now, settle)
-        said = {"say": say_failures, "doing": "reading the inbox", "say_bugs": say_bugs}
+        said = {
+            "say": say_failures,
+            "doing": "reading the inbox",
+            "say_bugs": say_bugs,
+            "bugs": bugs,
+            "now": now,
+        }
         read = inbox_step(config, problems, ingest, *args, **said) if mine else None
     return read or (IngestReport((), ()), [])

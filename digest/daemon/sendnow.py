@@ -23,6 +23,7 @@ from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
+from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.lease_holders import LeaseHolder, held_by_others, held_note, lease_holders, unknown, utc_at
 from digest.daemon.names import carry_and_look
@@ -188,6 +189,7 @@ def send_now(
     replay(outbox)  # planning: those readers are told "already sent", not "waiting"
     refuse_if_apart(store, config, "digest send", now)  # another folder or defaults than the workers'
     problems: list[str] = []  # a source due, a dump waiting in the inbox: in the digests, as in a pass's
+    bugs = TickFailures()  # a bug met fetching or reading the inbox (with DIGEST_DEBUG): its traceback once
     # another worker's fetch or ingest under way (PostgreSQL): waited for, so these digests hold it
     fetched = fetch_first(
         config,
@@ -201,9 +203,10 @@ def send_now(
         say_failures=False,
         wait=True,
         retrying=retrying,
+        bugs=bugs,
     )
     ingested, still_written = read_inbox(
-        config, store, now, problems, say_bugs, wait=True, stop=stop, say_failures=False
+        config, store, now, problems, say_bugs, wait=True, stop=stop, say_failures=False, bugs=bugs
     )
     ingested = dataclasses.replace(
         ingested, problems=tuple(dict.fromkeys(ingested.problems + tuple(problems)))

@@ -242,6 +242,7 @@ class Daemon:
             wall=lambda: on_server_clock(self.wall(), self._skew),  # the leases: as the workers'
             on_server=lambda at: on_server_clock(at, self._skew),  # the messages' due times too
             clock=self.clock,  # read again after its fetch and its inbox
+            bugs=self.failures,  # a bug met fetching or reading the inbox: said as the pass's are
         )
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)

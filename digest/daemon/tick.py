@@ -22,6 +22,7 @@ from digest.daemon.claims import (
     release_readers,
 )
 from digest.daemon.due import DueIndex
+from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
@@ -317,12 +318,14 @@ def run_once(
     wall: Callable[[], dt.datetime] = wall_clock,
     on_server: Callable[[dt.datetime], dt.datetime] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    bugs: TickFailures | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
     the renames and names left alone while the profiles and the folder's names are as the last
-    look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps;
+    look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps,
+    and a bug met fetching or reading the inbox by ``bugs`` (the daemon's, digest.daemon.failures);
     ``say_failures``: a fetched document that cannot be read logged as a warning, an inbox that
     cannot be used as an error (False: the caller's report says them, `digest run --once`);
     ``queue=False``: no digest queued, no rename or removal noted, as a worker whose settings are
@@ -341,6 +344,7 @@ def run_once(
     # another worker's fetch, then its ingest of a settled dump: the readers due now wait for them, a
     # while (not the pass long), so the digests made next hold what they bring
     waits = dict(wait=True, stop=stop, say_failures=say_failures, patience=PATIENCE, beat=beat, waited=waited)
+    waits["bugs"] = bugs
     fetched = fetch_first(config, store, profiles, now, problems, http, say_bugs=say_bugs, **waits)
     now = moved_on(now, waited, clock)  # a send time that came as it waited or fetched: served in this pass
     report, waiting = read_inbox(config, store, now, problems, say_bugs, **waits)

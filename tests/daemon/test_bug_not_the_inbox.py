@@ -11,6 +11,7 @@ import pytest
 
 import digest.ingest.dumps as dumps
 import digest.ingest.fetch as fetching
+from digest.daemon.failures import TickFailures
 from digest.daemon.tick import run_once
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.http import Http
@@ -59,13 +60,15 @@ def test_a_bug_in_a_fetch_is_said_as_a_bug_and_the_mail_goes_on(fetching_ws, smt
 def test_the_daemon_logs_a_bug_in_a_fetch_with_its_traceback_not_as_the_inbox(
     fetching_ws, smtp_server, caplog
 ):
-    config = fetching_ws.config
+    config, bugs = fetching_ws.config, TickFailures()  # the daemon's, as Daemon passes it
     with Store(config.database) as store, Http(sleep=lambda s: None) as http, caplog.at_level(logging.INFO):
-        run_once(config, store, load_profiles(config), None, NOW - dt.timedelta(hours=2), http=http)
-        report = run_once(config, store, load_profiles(config), None, NOW, http=http)
+        run_once(
+            config, store, load_profiles(config), None, NOW - dt.timedelta(hours=2), http=http, bugs=bugs
+        )
+        report = run_once(config, store, load_profiles(config), None, NOW, http=http, bugs=bugs)
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not [r for r in logged if "inbox not used" in r.getMessage()], [r.getMessage() for r in logged]
-    bug, again = logged  # its traceback once, then one line
+    bug, again = logged  # its traceback once, then one line (two hours later: said again)
     assert bug.getMessage().startswith("fetching the sources failed on an unforeseen error")
     assert "please report it with this traceback" in bug.getMessage()
     assert bug.exc_info and bug.exc_info[0] is FileNotFoundError  # its traceback, to report
