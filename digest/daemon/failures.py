@@ -2,8 +2,8 @@
 says what and how to fix it; the database's or the disk's) is one line when it is first met, again
 an hour later while passes go on failing so (its changing figures aside: a full disk's room left),
 and the first pass through says they are over. An unforeseen exception is a bug: its traceback is
-logged once, so that it can be reported, and each later pass failing the same way (the same
-exception from the same lines) says so in one line instead of the same traceback at every poll."""
+logged once, so that it can be reported; while later passes fail the same way (the same exception
+from the same lines), one line an hour says so, not the same traceback or line at every poll."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class TickFailures:
         self._said: dict[str, dt.datetime] = {}  # each known trouble said (_alike) since then: when
         self._since = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._count = 0  # the passes failed since the first said, all alike or not
-        # each bug met in a step that does not fail the pass: when last said, how often it happened since
+        # each bug seen again (its traceback logged): when last said, how often it happened since
         self._repeats: dict[tuple, tuple[dt.datetime, int]] = {}
 
     def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
@@ -72,20 +72,28 @@ class TickFailures:
 
     def step_failed(self, doing: str, error: Exception, now: dt.datetime) -> None:
         """A bug met ``doing`` a step that does not fail the pass (fetching the sources, reading
-        the inbox: digest.daemon.first.inbox_step): its traceback logged once, then, while it happens
-        again at every poll, one line every AGAIN with how many times it did."""
+        the inbox: digest.daemon.first.inbox_step), said as :meth:`_bug` says a pass's."""
+        self._said_bug(doing, error, now, "the digests of what is stored go on")
+
+    def _bug(self, error: Exception, now: dt.datetime) -> None:
+        self._said_bug("tick", error, now, RETRY)
+
+    def _said_bug(self, doing: str, error: Exception, now: dt.datetime, then: str) -> None:
+        """A bug met ``doing``: its traceback logged once; while it happens again (at every poll),
+        one line every AGAIN with how many times it did, the others at DEBUG; ``then``: what
+        the daemon does next."""
         new, first = self._bugs.first(error, now)
+        key = bug_signature(error)
         if new:
-            self._repeats[bug_signature(error)] = (now, 0)
+            self._repeats[key] = (now, 0)
             log.error(
                 "%s failed on an unforeseen error (a bug in digest: please report it with this "
-                "traceback; it is logged once, then one line an hour while it happens again); the "
-                "digests of what is stored go on",
+                "traceback; it is logged once, then one line an hour while it happens again); %s",
                 doing,
+                then,
                 exc_info=error,
             )
             return
-        key = bug_signature(error)
         said, times = self._repeats.get(key, (first or now, 0))
         times += 1
         if now - said < AGAIN:
@@ -95,30 +103,12 @@ class TickFailures:
             del self._repeats[next(iter(self._repeats))]
         self._repeats[key] = (now, times)
         log.error(
-            "%s failed again on the unforeseen error %s (%s since its traceback was logged at %s UTC); "
-            "the digests of what is stored go on",
+            "%s failed again on the unforeseen error %s (%s since its traceback was logged at %s UTC); %s",
             doing,
             _what(error),
             counted(times, "time"),
             f"{first.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}" if first else "?",
-        )
-
-    def _bug(self, error: Exception, now: dt.datetime) -> None:
-        new, first = self._bugs.first(error, now)
-        what = f"{type(error).__name__}: {printable(str(error).strip())}"
-        if not new:
-            log.error(
-                "tick failed again on the unforeseen error %s (its traceback was logged at %s UTC); %s",
-                what,
-                f"{first.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}" if first else "?",
-                RETRY,
-            )
-            return
-        log.error(
-            "tick failed on an unforeseen error (a bug in digest: please report it with this "
-            "traceback; it is logged once, then one line each time it happens again); %s",
-            RETRY,
-            exc_info=error,
+            then,
         )
 
 
