@@ -71,15 +71,10 @@ def period_went(
     then says it ("already sent today at 07:02 UTC"), so what is ``shown`` is the next one, and when
     that goes; None: this period's digest is still to go (the preview is what `send` sends now), or
     ``day`` (--date) had a digest made, which the preview is (digest_of_day), not the next one."""
-    from zoneinfo import ZoneInfo
+    from digest.local_day import day_at, day_bounds
 
-    if day is not None:
-        zone, day = ZoneInfo(profile.timezone), min(day, dt.date.max - dt.timedelta(days=1))  # as it does
-        start, end = (
-            dt.datetime.combine(d, dt.time(), tzinfo=zone) for d in (day, day + dt.timedelta(days=1))
-        )
-        if store.history_before(continues, start, end)[2] is not None:
-            return None
+    if day is not None and store.history_before(continues, *day_bounds(day, profile.timezone))[2] is not None:
+        return None
 
     from digest.slots import next_slot, period_done, send_period, served_before_its_time
 
@@ -97,11 +92,9 @@ def period_went(
     slot = next_slot(profile, now, *state)
     if slot is None:
         return None
-    local = slot.at.astimezone(ZoneInfo(profile.timezone))
-    day = "today" if local.date() == now.astimezone(local.tzinfo).date() else f"on {local:%a %Y-%m-%d}"
     return (
         f"{profile.user}'s digest of this period was {said}: {shown}, which "
-        f"the daemon sends {day} at {local:%H:%M} {local:%Z} (`digest send` too, from then on; to "
+        f"the daemon sends {day_at(profile.timezone, slot.at, now)} (`digest send` too, from then on; to "
         f"send it now: `digest send --user {profile.user} --force`)."
     )
 
@@ -116,11 +109,10 @@ def _nothing_new(
     from zoneinfo import ZoneInfo
 
     from digest.deliver.outbox import Outbox
+    from digest.local_day import day_at, day_bounds
 
-    zone = ZoneInfo(profile.timezone)
-    if day is not None and day < now.astimezone(zone).date():
-        start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-        if store.history_before(continues, start, start + dt.timedelta(days=1))[0] is None:
+    if day is not None and day < now.astimezone(ZoneInfo(profile.timezone)).date():
+        if store.history_before(continues, *day_bounds(day, profile.timezone))[0] is None:
             return f"nothing matches {user}'s interests by {day}"
         return f"nothing new matches {user}'s interests on {day} since their digest before that day"
     if store.previous_digest_through(continues) is None:
@@ -129,9 +121,8 @@ def _nothing_new(
     entry = Outbox(store).latest_entries([continues]).get(continues)
     if entry is None:  # a digest older than the outbox
         return said
-    local = (entry.sent_at or entry.created_at).astimezone(zone)
-    day = "today" if local.date() == now.astimezone(zone).date() else f"on {local:%a %Y-%m-%d}"
-    return f"{said} ({day} at {local:%H:%M} {local:%Z}; the papers in it are not sent again)"
+    when = day_at(profile.timezone, entry.sent_at or entry.created_at, now)
+    return f"{said} ({when}; the papers in it are not sent again)"
 
 
 def say_stopped(store: Any, profile: Any, user: str, continues: str) -> bool:

@@ -16,7 +16,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from digest.compose.render import Renderer
 from digest.config import Config
@@ -43,6 +42,7 @@ from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
 from digest.ingest.inbox import Waiting
+from digest.local_day import day_at
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
@@ -132,7 +132,7 @@ def plan_send(
         if i in held and (slot := slot_on(p, dt.date.fromisoformat(periods[i]))) is not None:
             note += (  # the new day's digest held to its send time; said plainly, with how not to wait
                 f" (the digest of {states[p.user][0]}); the digest of {periods[i]} goes out "
-                f"{_day_at(p, slot.at, now)} (to send what is new before then: "
+                f"{day_at(p.timezone, slot.at, now)} (to send what is new before then: "
                 f"`digest send --user {p.user} --force`)"
             )
         plans[i] = Planned(p, periods[i], ALREADY, None, note)
@@ -331,21 +331,22 @@ def describe_already(
     worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for), and
     whether that worker is gone (``holding``: lease_holders', no session of it on the database), or a
     `digest send` (not in the workers table: a send is no worker)."""
+    zone = profile.timezone  # what is said is in the reader's time: "today at 02:32 JST"
     entry = latest if latest is not None and latest.created_at >= made_at else None
     if entry is None:
-        return f"already done {_day_at(profile, made_at, now)} (nothing new then)"
+        return f"already done {day_at(zone, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:
-        return f"already sent {_day_at(profile, entry.sent_at, now)}"
+        return f"already sent {day_at(zone, entry.sent_at, now)}"
     held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
     holder = (holding or {}).get(entry.claimed_by or "")
     if entry.status == QUEUED and held and holder is not None and holder.connected is None:
         return (
-            f"already queued {_day_at(profile, entry.created_at, now)}; held by {holder.kind} "
+            f"already queued {day_at(zone, entry.created_at, now)}; held by {holder.kind} "
             f"{entry.claimed_by} {unknown(entry.claimed_until, now)}"
         )
     if entry.status == QUEUED and held and holder is not None and holder.connected is False:
         return (  # killed (its session ended with it): nobody sends it before its lease ends
-            f"already queued {_day_at(profile, entry.created_at, now)}; held by {holder.kind} "
+            f"already queued {day_at(zone, entry.created_at, now)}; held by {holder.kind} "
             f"{entry.claimed_by}, which is gone (no session of it on the database: killed, or its machine "
             "down); another worker or `digest send` sends it once its lease ends "
             f"{utc_at(entry.claimed_until, now)}"
@@ -353,23 +354,16 @@ def describe_already(
     if entry.status == QUEUED and held:
         kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
         return (  # another worker's now (this send claims nothing before it has planned)
-            f"already queued {_day_at(profile, entry.created_at, now)}; held by {kind} {entry.claimed_by}, "
+            f"already queued {day_at(zone, entry.created_at, now)}; held by {kind} {entry.claimed_by}, "
             f"which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another worker "
             "or `digest send` does)"
         )
     if entry.status == QUEUED:
-        return f"already queued {_day_at(profile, entry.created_at, now)}; waiting (`digest send` retries it)"
+        return f"already queued {day_at(zone, entry.created_at, now)}; waiting (`digest send` retries it)"
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
         return (
-            f"already attempted {_day_at(profile, entry.created_at, now)}: {entry.last_error}; not tried "
+            f"already attempted {day_at(zone, entry.created_at, now)}: {entry.last_error}; not tried "
             f"again: {profile.user}'s next digest will include its papers, or send them now with "
             f"`digest send --user {profile.user} --force`"
         )
-    return f"already done {_day_at(profile, made_at, now)}"
-
-
-def _day_at(profile: Profile, moment: dt.datetime, now: dt.datetime) -> str:
-    zone = ZoneInfo(profile.timezone)
-    local, today = moment.astimezone(zone), now.astimezone(zone).date()
-    day = "today" if local.date() == today else f"on {local:%a %Y-%m-%d}"
-    return f"{day} at {local:%H:%M} {local:%Z}"  # the reader's time: "today at 02:32 JST"
+    return f"already done {day_at(zone, made_at, now)}"

@@ -26,6 +26,7 @@ from collections.abc import Collection, Sequence
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
+from digest.local_day import day_bounds
 from digest.models import Digest, Match, Paper, Profile
 from digest.select.batch import rank_many
 from digest.select.collection import CollectionStats
@@ -258,12 +259,7 @@ def digest_of_day(
     (digest.store_papers.merge_paper), is that one, there, unless the merged copy itself had been
     sent before the day. A day not made that is not past for the reader at ``now`` (today before
     its digest, a day to come) is their next digest as it is, whatever its listings' dates."""
-    # the day's local midnights must exist in UTC too (the store's times): a day at either end
-    # of the calendar (9999-12-31, 0001-01-01) is read as the one next to it, which has the same digest
-    bounded = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
-    start = dt.datetime.combine(bounded, dt.time(), tzinfo=ZoneInfo(profile.timezone))
-    end = dt.datetime.combine(bounded + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(profile.timezone))
-    previous, taken, made = store.history_before(profile.user, start, end)
+    previous, taken, made = store.history_before(profile.user, *day_bounds(day, profile.timezone))
     windows = Windows(store, config)
     through = windows.through if made is None else min(windows.through, made[0])
     made_at = None if made is None else made[1]
