@@ -23,7 +23,6 @@ from digest.options import (
     Invalid,
     Reading,
     Report,
-    declared,
     did_you_mean,
     nested,
     option,
@@ -236,8 +235,3 @@ def _named_surely(item: Mapping[str, Any], source: SourceConfig) -> bool:
         return source.name == item["name"]
     kind = item.get("kind")
     return kind in ("hf_daily", "url") or (kind == "arxiv_listing" and bool(source.categories))
-
-
-def source_keys() -> list[str]:
-    """The keys of one source (for config.example.yaml's check)."""
-    return list(declared(SourceConfig))
