@@ -14,6 +14,7 @@ embeddings itself, as every process did before there was a lock, and says so.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from digest.db import POSTGRESQL, lock_key, real_file, sidecar
 from digest.errors import DigestError
 from digest.filelock import FileLock
+from digest.files import lasted
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,7 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
                 time.monotonic() - started,
                 key,
                 what,
-                _duration(WAIT_MOST),
+                lasted(dt.timedelta(seconds=WAIT_MOST)),
             )
     if got:
         _STUCK.discard(where)
@@ -111,10 +113,6 @@ def making_embeddings(store: Store, key: str, table: str) -> Iterator[None]:
     finally:
         if got:
             release()
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} s"
 
 
 def _file_lock(store: Store):  # -> (take, release)
