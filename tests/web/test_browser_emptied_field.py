@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
@@ -27,17 +31,26 @@ interests:
 """
 
 
-def test_an_emptied_field_goes_back_to_the_default_and_says_so(web_workspace, browser):  # noqa: F811
-    ws = web_workspace
-    with ws.config_path.open("a") as f:
-        f.write("timezone: America/New_York\n")  # the config's default for profiles that name none
-    path = ws.profile("ada", PROFILE)
+@contextmanager
+def ada_page(ws: Any, browser: Any, profile: str) -> Iterator[tuple[Any, Path]]:  # noqa: F811
+    """Ada's preferences page in Chromium, ``profile`` her file, served by a real `digest serve`
+    process: the page, and her profile's path."""
+    path = ws.profile("ada", profile)
     token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
     with ws.serve_process(HANG) as proc:
         assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
         assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
         page = browser.new_page()
         page.goto(f"{ws.base_url}/u/{token}")
+        yield page, path
+        page.close()
+
+
+def test_an_emptied_field_goes_back_to_the_default_and_says_so(web_workspace, browser):  # noqa: F811
+    ws = web_workspace
+    with ws.config_path.open("a") as f:
+        f.write("timezone: America/New_York\n")  # the config's default for profiles that name none
+    with ada_page(ws, browser, PROFILE) as (page, path):
         page.locator("#timezone").fill("")
         page.locator("#max_papers").fill("")
         with page.expect_navigation():
@@ -55,18 +68,11 @@ def test_an_emptied_field_goes_back_to_the_default_and_says_so(web_workspace, br
             "interests:\n"
             "  spiking neurons: 3\n"
         )
-        page.close()
 
 
 def test_a_field_not_sent_is_kept(web_workspace, browser):  # noqa: F811
     ws = web_workspace
-    path = ws.profile("ada", PROFILE)
-    token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
-        page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{token}")
+    with ada_page(ws, browser, PROFILE) as (page, path):
         page.evaluate("document.getElementById('timezone').remove()")  # a form without the field
         page.locator("#max_papers").fill("7")
         with page.expect_navigation():
@@ -75,4 +81,3 @@ def test_a_field_not_sent_is_kept(web_workspace, browser):  # noqa: F811
         expect(page.locator("#timezone")).to_have_value("Europe/London")
         assert "timezone: Europe/London   # where Ada reads\n" in path.read_text()
         assert "max_papers: 7\n" in path.read_text()
-        page.close()

@@ -5,16 +5,10 @@ real `digest serve`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import select
-
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
+from test_browser_emptied_field import ada_page
 
-from digest.db import wall_clock
-from digest.signing import Signer
-
-HANG = 300  # seconds: only a process that hangs takes this long
 PROFILE = """\
 email: ada@example.org
 timezone: Europe/London
@@ -29,13 +23,7 @@ def test_the_notice_names_only_the_lines_taken_out_and_is_said_once(web_workspac
     ws = web_workspace
     with ws.config_path.open("a") as f:
         f.write("timezone: America/New_York\n")  # the config's default for profiles that name none
-    path = ws.profile("ada", PROFILE)
-    token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
-        page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{token}")
+    with ada_page(ws, browser, PROFILE) as (page, path):
         page.locator("#timezone").fill("")
         page.locator("#max_papers").fill("")  # never written: at its default already
         # a form that sends the day empty (the select offers no empty choice: as a script may post it)
@@ -49,4 +37,3 @@ def test_the_notice_names_only_the_lines_taken_out_and_is_said_once(web_workspac
         page.reload()
         expect(page.locator("#timezone")).to_have_value("America/New_York")
         expect(page.locator("#notice")).to_have_count(0)  # said once
-        page.close()

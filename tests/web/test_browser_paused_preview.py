@@ -6,6 +6,9 @@ comes (Chromium, a real SMTP server)."""
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_unsent import sent_to
@@ -18,6 +21,24 @@ PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  gardening: 2\npaused
 PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "Vision on chips.")]
 
 
+@contextmanager
+def stopped_preview(ws: Any, browser: Any, heading: str, paper: str) -> Iterator[tuple[Any, Any, str]]:  # noqa: F811
+    """Ada's preferences page in Chromium, served by `digest serve`'s app, once its preview shows
+    ``heading`` (her digests stopped: no email goes): the page, the preview's frame and what it
+    says. After, the digest's page on its own (/digest) must say ``heading`` too, not ``paper``."""
+    token = Signer.from_config(ws.config).token("ada", NOW)
+    with ws.serve() as base:
+        page = browser.new_page()
+        page.goto(f"{base}/u/{token}")
+        frame = page.frame_locator("#preview")
+        frame.locator("h1").filter(has_text=heading).wait_for()
+        yield page, frame, frame.locator("body").inner_text()
+        page.close()
+        with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:  # the page on its own
+            alone = answer.read().decode()
+        assert heading in alone and paper not in alone, alone[:300]
+
+
 def test_a_paused_readers_preview_says_no_email_goes_as_the_daemon_sends_none(
     web_workspace,
     smtp_server,
@@ -27,13 +48,7 @@ def test_a_paused_readers_preview_says_no_email_goes_as_the_daemon_sends_none(
     ws.profile("ada", PROFILE)
     ws.dump("day.txt", make_dump("Mar 20", PAPERS))
     assert ws.cli("ingest").exit_code == 0
-    token = Signer.from_config(ws.config).token("ada", NOW)
-    with ws.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{token}")
-        frame = page.frame_locator("#preview")
-        frame.locator("h1").filter(has_text="Your digests are paused").wait_for()
-        said = frame.locator("body").inner_text()
+    with stopped_preview(ws, browser, "Your digests are paused", "Gardening Robots") as (page, frame, said):
         assert "no email is sent" in said and "Gardening Robots" not in said, said
 
         page.uncheck("#paused")  # unticked, not saved: the digest they would get is shown
@@ -43,10 +58,6 @@ def test_a_paused_readers_preview_says_no_email_goes_as_the_daemon_sends_none(
         page.check("#paused")  # ticked again: paused, said in the frame too
         frame.locator("h1").filter(has_text="Your digests are paused").wait_for()
         assert page.locator("#summary").inner_text() == "1 paper · paused: nothing is sent"
-        page.close()
-        with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:  # the page on its own
-            alone = answer.read().decode()
-        assert "Your digests are paused" in alone and "Gardening Robots" not in alone
     assert sent_to(ws, smtp_server) == []  # as the pages said: nothing
 
 

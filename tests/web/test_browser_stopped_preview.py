@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
+from test_browser_paused_preview import stopped_preview
 from test_browser_unsent import sent_to
 from test_kept_unsubscribe import BROKEN, PROFILE, link, one_click
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
-from digest.signing import Signer
 
-from conftest import NOW, make_dump
+from conftest import make_dump
 
 
 @dataclass
@@ -43,22 +43,13 @@ def test_a_bounced_readers_preview_says_their_address_refused_it_as_the_daemon_s
     ws.config_path.write_text(config)
     noted = ws.cli("preview", "ada", "--out", str(ws.root / "preview.html")).stderr
     assert "note: ada is suppressed (<ada@example.org> refused on" in noted
-    token = Signer.from_config(ws.config).token("ada", NOW)
-    with ws.serve() as base:
-        page = browser.new_page()
-        page.goto(f"{base}/u/{token}")
-        frame = page.frame_locator("#preview")
-        frame.locator("h1").filter(has_text="Your address refused your digests").wait_for()
-        said = frame.locator("body").inner_text()
+    refused = "Your address refused your digests"
+    with stopped_preview(ws, browser, refused, "Gardening Robots") as (page, _, said):
         assert "the mail server of ada@example.org refused your digest for good" in said, said
         assert "550 5.1.1" in said and "Gardening Robots" not in said, said
         page.fill("#max_papers", "3")  # an edit's live preview: still stopped, and the summary says so
         page.locator("#summary").filter(has_text="address refused").wait_for()
         assert page.locator("#summary").inner_text() == "1 paper · address refused: nothing is sent"
-        page.close()
-        with urllib.request.urlopen(f"{base}/u/{token}/digest") as answer:  # the page on its own
-            alone = answer.read().decode()
-        assert "Your address refused your digests" in alone and "Gardening Robots" not in alone
     assert sent_to(ws, smtp_server) == []  # as the pages said: nothing
 
 
