@@ -11,6 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from digest.daemon.tick import run_once
 from digest.demo.http_server import LocalHttpServer, Route
@@ -23,6 +26,40 @@ from conftest import Workspace, make_dump, tmpfs
 NOW = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 PAPERS = [("Neuromorphic Chips", "Spikes on silicon."), ("Event Cameras", "Microsecond pixels.")]
 ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "06:30"\n'
+
+
+@contextmanager
+def inbox_on_its_disk(
+    tmp_path: Path, size: str, document: bytes, when: str | None = None
+) -> Iterator[tuple[Path, LocalHttpServer, Workspace]]:
+    """A workspace (``tmp_path``/ws) whose inbox is a disk of its own (a tmpfs of ``size``), with one
+    source, url1, that a real HTTP server on loopback answers with ``document``; ``when``: the
+    source's `when:`. The disk, the server and the workspace."""
+    with tmpfs(tmp_path, size) as disk, LocalHttpServer({"/listing.txt": Route(document)}) as web:
+        (tmp_path / "ws").mkdir()
+        ws = Workspace(tmp_path / "ws")
+        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
+        source = f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n"
+        ws.config_path.write_text(text + source + (f"    when: {when}\n" if when else ""))
+        yield disk, web, ws
+
+
+@contextmanager
+def full_inbox(tmp_path: Path, when: str | None = None) -> Iterator[tuple[Path, LocalHttpServer, Workspace]]:
+    """:func:`inbox_on_its_disk`, the disk all but full and url1's document more than it has left."""
+    with inbox_on_its_disk(tmp_path, "64k", b"[" + b" " * 30_000 + b"]", when) as (disk, web, ws):
+        (disk / "filler").write_bytes(b"x" * 60_000)  # the disk all but full
+        yield disk, web, ws
+
+
+def fetch_process(ws: Workspace) -> subprocess.CompletedProcess[str]:
+    """A real `digest fetch` process of ``ws``'s config, run to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_dump_that_cannot_be_moved_out_of_the_inbox_is_stored_named_and_moved_next_time(workspace):
@@ -261,14 +298,7 @@ def test_a_dump_written_after_a_pass_began_is_waited_for_not_taken_for_a_copy_fr
 
 
 def test_a_source_fetched_into_a_full_inbox_is_asked_again_in_15_minutes_not_at_every_poll(tmp_path):
-    document = b"[" + b" " * 30_000 + b"]"  # more than the disk has left
-    with tmpfs(tmp_path, "64k") as disk, LocalHttpServer({"/listing.txt": Route(document)}) as web:
-        (disk / "filler").write_bytes(b"x" * 60_000)  # the disk all but full
-        (tmp_path / "ws").mkdir()
-        ws = Workspace(tmp_path / "ws")
-        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
-        source = f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n    when: ['07:00']\n"
-        ws.config_path.write_text(text + source)
+    with full_inbox(tmp_path, when="['07:00']") as (disk, web, ws):
         reports = []
         for minute in range(16):  # a poll a minute
             with Store(ws.config.database) as store, Http(sleep=lambda s: None) as http:
@@ -315,19 +345,8 @@ def test_run_once_and_the_daemon_say_what_they_wait_for_as_ingest_does(workspace
 def test_digest_fetch_into_a_full_inbox_says_where_and_what_to_do(tmp_path):
     """`digest fetch` itself, the document fetched and the inbox's disk full: it was an internal
     error ("OSError: [Errno 28] No space left on device"), the inbox not named."""
-    document = b"[" + b" " * 30_000 + b"]"  # more than the disk has left
-    with tmpfs(tmp_path, "64k") as disk, LocalHttpServer({"/listing.txt": Route(document)}) as web:
-        (disk / "filler").write_bytes(b"x" * 60_000)  # the disk all but full
-        (tmp_path / "ws").mkdir()
-        ws = Workspace(tmp_path / "ws")
-        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
-        ws.config_path.write_text(text + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n")
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    with full_inbox(tmp_path) as (disk, _, ws):
+        done = fetch_process(ws)
         left = sorted(p.name for p in disk.iterdir())
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 1, said
@@ -341,18 +360,9 @@ def test_digest_fetch_into_a_read_only_inbox_says_remount_not_permissions(tmp_pa
     """An inbox on a disk mounted read-only: `digest fetch` told "make it writable for this
     account", which no permission cures; it says what fits a read-only disk, as a profile save
     does (digest.files.disk_fix)."""
-    with tmpfs(tmp_path, "1m") as disk, LocalHttpServer({"/listing.txt": Route(b"[]")}) as web:
-        (tmp_path / "ws").mkdir()
-        ws = Workspace(tmp_path / "ws")
-        text = ws.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
-        ws.config_path.write_text(text + f"sources:\n  - kind: url\n    url: {web.url('/listing.txt')}\n")
+    with inbox_on_its_disk(tmp_path, "1m", b"[]") as (disk, _, ws):
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "--config", str(ws.config_path), "fetch"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = fetch_process(ws)
     said = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 1 and "internal error" not in said, said
     fix = "its disk is mounted read-only: remount it read-write"
