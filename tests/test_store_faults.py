@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.disks import quota_disk, tmpfs
 
 from digest.errors import StoreError
 from digest.store import Store
 
-from conftest import make_dump, quota_disk, tmpfs
+from conftest import make_dump
 
 PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
 

@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from daemon_processes import start, wait_until
+from helpers.disks import tmpfs
 
 from digest.cli import main
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
-from conftest import Workspace, make_dump, tmpfs
+from conftest import Workspace, make_dump
 
 PAPERS = [
     (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)

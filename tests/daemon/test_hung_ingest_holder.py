@@ -18,13 +18,14 @@ import time
 
 import pytest
 from daemon_processes import workers_share
+from helpers.disks import exfat_disk
 
 from digest.daemon import tick
 from digest.daemon.holders import holders, long_held
 from digest.daemon.speaking import FROZEN_AFTER
 from digest.store import Store
 
-from conftest import exfat_disk, make_dump
+from conftest import make_dump
 
 pytestmark = pytest.mark.backends
 

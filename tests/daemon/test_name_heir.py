@@ -128,7 +128,7 @@ def test_profile_new_under_a_removed_readers_name_with_the_database_locked_is_re
 
 
 def test_profile_new_with_the_database_on_a_read_only_disk_says_so_and_makes_no_file(ws, tmp_path):
-    from conftest import tmpfs
+    from helpers.disks import tmpfs
 
     if not isinstance(ws.config.database, type(ws.root)):
         pytest.skip("an SQLite file on a read-only disk")

@@ -12,11 +12,13 @@ import subprocess
 import sys
 import time
 
+from helpers.disks import tmpfs
+
 from digest.deliver.outbox import QUEUED, SENT, Outbox
 from digest.deliver.transports import Envelope, FileSender
 from digest.store import Store
 
-from conftest import Workspace, make_dump, tmpfs
+from conftest import Workspace, make_dump
 
 
 def envelope(token: str, data: bytes) -> Envelope:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from helpers.disks import tmpfs
 
 from digest.db import DatabaseUrl
 from digest.deliver.outbox import SENT, Outbox
@@ -31,7 +32,7 @@ from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.filelock import FileLock
 from digest.store import Store
 
-from conftest import NOW, Workspace, make_dump, postgres_database, tmpfs
+from conftest import NOW, Workspace, make_dump, postgres_database
 
 AT = dt.datetime(2026, 3, 14, 7, 30, tzinfo=dt.UTC)
 NOTES = """

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from helpers.disks import tmpfs
 from test_inbox_faults import NOW
 
 from digest.daemon.tick import run_once
@@ -18,7 +19,7 @@ from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.http import Http
 from digest.store import Store
 
-from conftest import Workspace, tmpfs
+from conftest import Workspace
 
 
 @contextmanager

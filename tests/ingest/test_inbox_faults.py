@@ -11,13 +11,15 @@ import subprocess
 import threading
 import time
 
+from helpers.disks import tmpfs
+
 from digest.daemon.tick import run_once
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
-from conftest import Workspace, make_dump, tmpfs
+from conftest import Workspace, make_dump
 
 NOW = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 PAPERS = [("Neuromorphic Chips", "Spikes on silicon."), ("Event Cameras", "Microsecond pixels.")]

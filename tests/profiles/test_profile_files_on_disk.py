@@ -9,8 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from helpers.disks import exfat_disk
 
-from conftest import AS_NOBODY, READING, ROOT, exfat_disk
+from conftest import AS_NOBODY, READING, ROOT
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])

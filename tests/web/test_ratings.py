@@ -7,12 +7,13 @@ import contextlib
 import re
 
 import pytest
+from helpers.disks import tmpfs
 
 from digest.signing import Signer
 from digest.store import Store
 from digest.web.app import create_app
 
-from conftest import NOW, make_dump, tmpfs
+from conftest import NOW, make_dump
 
 PAPERS = [("Robotics Today", "Robots that grasp."), ("Planning for Robots", "Planning grasps.")]
 

@@ -9,13 +9,14 @@ import subprocess
 import urllib.request
 
 import pytest
+from helpers.disks import tmpfs
 
 from digest.db import wall_clock
 from digest.profiles.load import MAX_INTERESTS, MAX_KEYWORD
 from digest.signing import Signer
 from digest.web.app import create_app
 
-from conftest import NOW, make_dump, tmpfs
+from conftest import NOW, make_dump
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 HANG = 300  # seconds: only a process that hangs takes this long, however busy the machine

@@ -16,12 +16,13 @@ import urllib.error
 import urllib.request
 
 import pytest
+from helpers.disks import tmpfs
 
 from digest.db import wall_clock
 from digest.signing import Signer
 from digest.web.app import create_app
 
-from conftest import NOW, make_dump, tmpfs
+from conftest import NOW, make_dump
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 LASTING = "This will not pass by itself: the person who runs your digest needs to fix it"
