@@ -8,8 +8,9 @@ RCPT, our sender refused) suppresses nobody. The suppression holds until the add
 reader's profile changes, or the reader is released (`digest suppressed --release USER`, or
 `digest profile set USER paused false`).
 
-A reader's one-click unsubscribe (RFC 8058) that cannot be written into their profile file (a
-hand edit broke it) is kept here too, as a suppression of kind ``unsubscribe``: it stops mail to
+A reader's unsubscribe (the one-click POST of RFC 8058, or the unsubscribe page's button) that
+cannot be written into their profile file (a hand edit broke it, or its disk refused the write) is
+kept here too, as a suppression of kind ``unsubscribe``: it stops mail to
 any address of theirs (the file may be fixed with another one), until they undo it from the
 page, or it is released as above. A bounce never replaces it.
 """
@@ -47,8 +48,19 @@ def same_address(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
-UNREADABLE_UNSUBSCRIBE = "one-click, while their profile file could not be read"
-UNSAVED_UNSUBSCRIBE = "one-click, while their profile file could not be written (its disk full or read-only)"
+ONE_CLICK_ASKED, PAGE_ASKED = "one-click", "from their unsubscribe page"
+
+
+def kept_unsubscribe_reason(asked: str = ONE_CLICK_ASKED, unsaved: bool = False) -> str:
+    """How an unsubscribe kept here was asked (``asked``: the mail provider's one-click POST, or
+    the button of the unsubscribe page) and why the file could not take it: what `digest send`,
+    `digest status` and `digest suppressed` say of it."""
+    why = "could not be written (its disk full or read-only)" if unsaved else "could not be read"
+    return f"{asked}, while their profile file {why}"
+
+
+UNREADABLE_UNSUBSCRIBE = kept_unsubscribe_reason()
+UNSAVED_UNSUBSCRIBE = kept_unsubscribe_reason(unsaved=True)
 
 
 class Suppressions:

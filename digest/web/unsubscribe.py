@@ -19,7 +19,13 @@ from pathlib import Path
 from flask import Flask, Response, g, redirect, request
 
 from digest.config import Config
-from digest.deliver.suppressions import UNREADABLE_UNSUBSCRIBE, UNSAVED_UNSUBSCRIBE, Suppression, Suppressions
+from digest.deliver.suppressions import (
+    ONE_CLICK_ASKED,
+    PAGE_ASKED,
+    Suppression,
+    Suppressions,
+    kept_unsubscribe_reason,
+)
 from digest.errors import ProfileError, StoreError
 from digest.profiles.edit import Change, Data, ProfileNotSaved, apply_edit
 from digest.store import Store
@@ -91,21 +97,24 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 log.error("one-click unsubscribe: the profiles folder %s is empty%s", folder, NEEDS_FIX)
                 raise NeedsFixing() from None  # a 200 would be lost when it is back; a 503 is tried again
             return parts.page("gone.html.j2")
-        if not _one_click():  # the page's button: its form token, as
+        one_click = _one_click()
+        if not one_click:  # the page's button: its form token, as
             parts.check_post(token)  # every form of the page (its Origin is "null": no-referrer)
         try:  # a broken file stays as it is; the request is kept in the database (no retry is asked)
             edited = apply_edit(parts.config(), user, _set_paused(True))
         except ProfileError as e:
             unreadable(user, e, posted=True)  # the file, its line and what is wrong: in the log
-            keep(user, unsaved=isinstance(e, ProfileNotSaved))
+            keep(user, one_click, unsaved=isinstance(e, ProfileNotSaved))
             return show(token, None, done=True)
         written(path, g.held_since)
         log.info("unsubscribed %s", user)
         return show(token, edited.profile, done=True)
 
-    def keep(user: str, unsaved: bool = False) -> None:
-        """The unsubscribe kept in the database; ``unsaved``: the file is sound, its disk full."""
-        how = UNSAVED_UNSUBSCRIBE if unsaved else UNREADABLE_UNSUBSCRIBE  # what `send` and `status` say
+    def keep(user: str, one_click: bool, unsaved: bool = False) -> None:
+        """The unsubscribe kept in the database, as it was asked (``one_click``: RFC 8058's POST, else
+        the page's button); ``unsaved``: the file is sound, its disk full or read-only."""
+        asked = ONE_CLICK_ASKED if one_click else PAGE_ASKED
+        how = kept_unsubscribe_reason(asked, unsaved)  # what `send`, `status` and `suppressed` say
         try:
             with Store(parts.config().database) as store:
                 Suppressions(store).unsubscribe(user, parts.now(), how)
