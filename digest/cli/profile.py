@@ -163,9 +163,11 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
       digest profile add ada "event cameras" --weight 2
     """
     from digest.profiles.changes import add_interest
-    from digest.profiles.edit import apply_edit
+    from digest.profiles.edit import RUN_AGAIN, apply_edit
 
-    edited = apply_edit(obj.config, user, lambda data, path: add_interest(data, keyword, weight, path))
+    edited = apply_edit(
+        obj.config, user, lambda data, path: add_interest(data, keyword, weight, path), then=RUN_AGAIN
+    )
     _saved(edited, f"{keyword!r} is in {user}'s interests" + (f" with weight {weight:g}" if weight else ""))
 
 
@@ -182,9 +184,11 @@ def profile_remove(obj: Context, user: str, keyword: str) -> None:
       digest profile remove ada neuromorphic
     """
     from digest.profiles.changes import remove_interest
-    from digest.profiles.edit import apply_edit
+    from digest.profiles.edit import RUN_AGAIN, apply_edit
 
-    edited = apply_edit(obj.config, user, lambda data, path: remove_interest(data, keyword, path))
+    edited = apply_edit(
+        obj.config, user, lambda data, path: remove_interest(data, keyword, path), then=RUN_AGAIN
+    )
     _saved(edited, f"Removed {keyword!r} from {user}'s interests")
 
 
@@ -203,10 +207,10 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
       digest profile exclude ada medical --remove
     """
     from digest.profiles.changes import add_exclude, remove_exclude
-    from digest.profiles.edit import apply_edit
+    from digest.profiles.edit import RUN_AGAIN, apply_edit
 
     change = remove_exclude if remove else add_exclude
-    edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path))
+    edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path), then=RUN_AGAIN)
     _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
 
 
@@ -248,14 +252,18 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     from digest.models import Profile
     from digest.options import declared
     from digest.profiles.changes import set_key
-    from digest.profiles.edit import apply_edit
+    from digest.profiles.edit import RUN_AGAIN, apply_edit
     from digest.time_checks import WEEKDAYS
 
     notes: list[str] = []
     carried: list[Any] = []  # paused: a renamed file's reader carried over first (refused: nothing saved)
     first = carrying_first(obj.config, carried) if key == "paused" else None
     edited = apply_edit(
-        obj.config, user, lambda data, path: notes.extend(set_key(data, key, value, path)), before_write=first
+        obj.config,
+        user,
+        lambda data, path: notes.extend(set_key(data, key, value, path)),
+        before_write=first,
+        then=RUN_AGAIN,
     )
     for note in notes:
         echo(note)

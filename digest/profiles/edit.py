@@ -64,12 +64,16 @@ def profile_lock(path: Path) -> FileLock:
     return FileLock(lock, mode=0o666, others=True, widen=True, keeps="two edits of this profile")
 
 
+SAVE_AGAIN, RUN_AGAIN = "save again", "run this again"  # the web page's user saves; a command's runs it
+
+
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path, then: str = SAVE_AGAIN) -> Iterator[None]:
     """:func:`profile_lock` held for a change to ``path``; a lock file the disk refuses (a read-only
-    folder or disk, a full one or a quota) is ProfileNotSaved, said as a refused write
-    of the profile is (the web page shows it to the reader with what they typed; an editor's
-    draft is kept), not a bare DigestError naming the lock's path."""
+        folder or disk, a full one or a quota) is ProfileNotSaved, said as a refused write
+        of the profile is (the web page shows it to the reader with what they typed; an editor's
+        draft is kept), not a bare DigestError naming the lock's path. ``then``: what the user does once
+    the disk is mended (:func:`not_saved`)."""
     lock = profile_lock(path)
     try:
         lock.acquire()
@@ -77,7 +81,7 @@ def locked(path: Path) -> Iterator[None]:
         cause = e.__context__  # the OSError the lock's message was made from
         if not isinstance(cause, OSError) or cause.errno not in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
             raise  # another's lock file this account may not open: its owner, mode and cure, as said
-        raise ProfileNotSaved(not_saved(path, cause)) from None
+        raise ProfileNotSaved(not_saved(path, cause, then)) from None
     try:
         yield
     finally:
@@ -92,14 +96,16 @@ def apply_edit(
     *,
     dry_run: bool = False,
     before_write: Callable[[Profile], None] | None = None,
+    then: str = SAVE_AGAIN,
 ) -> Edited:
     """Lock, read, change, validate, write. ``expect_version``: refuse if the file changed since.
     ``dry_run``: validate and return the would-be profile, write nothing (for previews).
     ``before_write``: given the would-be profile, under the lock, before the file is written (or
     left as it is); what it raises leaves the file as it was (a change that goes with the file's
-    and may be refused, made first: the command does all of it or nothing)."""
+    and may be refused, made first: the command does all of it or nothing). ``then``: what a refused
+    write tells the user to do once the disk is mended (RUN_AGAIN from a command)."""
     path = find_profile_file(config, user)
-    with locked(path):
+    with locked(path, then):
         text = read_profile_text(path)  # not UTF-8: said so, not an internal error
         if expect_version is not None and text_version(text) != expect_version:
             raise ProfileConflict(
@@ -124,18 +130,19 @@ def apply_edit(
                 try:
                     write_atomic(path, new, whole=True, tmp=tmp)
                 except OSError as e:  # a full disk, a quota: said, the file as it was
-                    raise ProfileNotSaved(not_saved(path, e)) from None
+                    raise ProfileNotSaved(not_saved(path, e, then)) from None
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
     return Edited(profile, new, new != text, reread)
 
 
-def not_saved(path: Path, error: OSError) -> str:
+def not_saved(path: Path, error: OSError, then: str = SAVE_AGAIN) -> str:
     """Why ``path`` (a profile) could not be written (write_atomic: its old content is kept), and
     what to do: a full disk or quota is freed, anything else made writable. No folder is named but in
-    the file's path: the web page shows a reader the file's name alone (digest.web.answers.public_error)."""
-    fix = what_to_do(error, "save again")
+    the file's path: the web page shows a reader the file's name alone (digest.web.answers.public_error).
+    ``then``: what the user does once that is done: SAVE_AGAIN on the web page, RUN_AGAIN for a command."""
+    fix = what_to_do(error, then)
     return f"cannot save {path}: {error.strerror or error}; {fix}; nothing was saved, the file is as it was"
 
 
