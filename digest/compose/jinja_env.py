@@ -18,6 +18,7 @@ from jinja2 import (
 
 from digest.compose.widewrap import wordwrap
 from digest.errors import ConfigError
+from digest.install_source import reinstall
 
 
 def builtin_templates() -> Path:
@@ -31,13 +32,20 @@ def builtin_templates() -> Path:
 
 def restore(folder: Path, them: str = "them") -> str:
     """How to get the built-in files of ``folder`` back: from git, in the clone digest runs from
-    (an editable install: its ./templates, no reinstall brings them back), else by reinstalling."""
+    (an editable install: its ./templates, no reinstall brings them back), else by reinstalling
+    from where it came, the command said whole (digest.install_source: pip's record of it)."""
     clone = folder.parent
     if not (clone / "__init__.py").exists() and (clone / ".git").exists():  # not inside the package
         return (
             f"restore {them} from git (`git -C {clone} checkout -- templates`): digest runs from that clone"
         )
-    return "reinstall it (`pip install --force-reinstall`, from where it came)"
+    package = Path(__file__).resolve().parent.parent  # digest/
+    how = reinstall(package)
+    if how is None:
+        return f"reinstall digest from where this copy ({package}) came: no installed package records it"
+    if how.command is None:
+        return f"restore {them} in {how.folder}: digest runs from that folder (an editable install)"
+    return f"reinstall it: `{how.command}`"
 
 
 TEMPLATE_FILES = (".j2", ".css", ".js")  # what the templates include and the pages load

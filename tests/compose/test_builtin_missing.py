@@ -84,9 +84,10 @@ def test_one_file_missing_from_an_installed_package_is_it_not_them(tmp_path, web
     templates = installed(tmp_path / "site")
     (templates / "web" / "prefs.js").unlink()
     said = serve_refused(tmp_path / "site", web_workspace)
-    assert (
-        f"{templates / 'web' / 'prefs.js'} is missing: reinstall it (`pip install --force-reinstall`, "
-        "from where it came); `digest serve` does not start without it"
+    assert (  # a copy on PYTHONPATH: no installed package's record is of it (test_reinstall_command.py)
+        f"{templates / 'web' / 'prefs.js'} is missing: reinstall digest from where this copy "
+        f"({templates.parent}) came: no installed package records it; "
+        "`digest serve` does not start without it"
     ) in said, said
 
 

@@ -1,0 +1,82 @@
+"""Where the running digest was installed from, and the command that installs it again from there:
+what a damaged install is told to run (a built-in template missing, digest.compose.jinja_env).
+
+pip records the source of a package it did not take from an index in its ``direct_url.json``
+(PEP 610): a local folder (editable or not), an archive (a wheel file, an sdist, a URL), or a
+version control URL with its commit. No such record: it came from an index. The command runs
+the Python that runs digest (``sys.executable -m pip``), not a `pip` of whichever environment
+comes first on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+NAME = "digest"
+
+
+@dataclass(frozen=True)
+class Reinstall:
+    command: str | None  # the command to run, shell-quoted; None: no reinstall brings the files back
+    folder: Path | None = None  # an editable install's folder (its files are the ones digest runs)
+
+
+def reinstall(package: Path) -> Reinstall | None:
+    """How to install the digest at ``package`` (its digest/ folder) again from where it came; None
+    when no installed package's record is of that copy (digest run from a folder on PYTHONPATH)."""
+    try:
+        dist = metadata.distribution(NAME)
+    except metadata.PackageNotFoundError:
+        return None
+    pip = f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps"
+    try:
+        direct = json.loads(dist.read_text("direct_url.json") or "null")
+    except ValueError:  # a record pip did not write: as none
+        direct = None
+    if not isinstance(direct, dict) or not isinstance(direct.get("url"), str):
+        if not _holds(dist, package):
+            return None
+        return Reinstall(f"{pip} {shlex.quote(f'{NAME}=={dist.version}')}")  # from an index, as it is
+    url: str = direct["url"]
+    dir_info = direct.get("dir_info")
+    if isinstance(dir_info, dict):
+        folder = _local(url)
+        if dir_info.get("editable"):  # digest runs from that folder: reinstalling it changes nothing
+            if folder is None or folder.resolve() != package.resolve().parent:
+                return None
+            return Reinstall(None, folder)
+        if not _holds(dist, package):
+            return None
+        return Reinstall(f"{pip} {shlex.quote(str(folder) if folder else url)}")
+    if not _holds(dist, package):
+        return None
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
+        source = f"{vcs['vcs']}+{url}@{vcs['commit_id']}"  # the commit installed, not the branch now
+        sub = direct.get("subdirectory")
+        source += f"#subdirectory={sub}" if sub else ""
+        return Reinstall(f"{pip} {shlex.quote(source)}")
+    folder = _local(url)  # an archive: a wheel or sdist file, or one from a URL
+    return Reinstall(f"{pip} {shlex.quote(str(folder) if folder else url)}")
+
+
+def _local(url: str) -> Path | None:
+    parts = urlsplit(url)
+    return Path(unquote(parts.path)) if parts.scheme == "file" else None
+
+
+def _holds(dist: metadata.Distribution, package: Path) -> bool:
+    """Is ``package`` the digest/ folder this distribution installed (not another copy on sys.path)?"""
+    try:
+        return (
+            Path(str(dist.locate_file(f"{NAME}/__init__.py"))).resolve()
+            == (package / "__init__.py").resolve()
+        )
+    except OSError:
+        return False

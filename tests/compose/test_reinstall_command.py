@@ -1,0 +1,157 @@
+"""A damaged install (a built-in template deleted) is told the command that installs digest again
+from where it came, whole, as pip recorded it (PEP 610's direct_url.json): a folder, a wheel file,
+a git URL at the commit installed, or the index at the version installed; an editable install is
+told to restore the file in its folder. Real parts: a fresh virtual environment, a real `pip
+install` of this release, a real `digest preview` that refuses, and the command it says, run."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+import digest
+from digest.compose.jinja_env import builtin_templates
+
+PROJECT = Path(digest.__file__).resolve().parent.parent
+ADA = "email: ada@example.org\ninterests:\n  robots: 1\n"
+
+
+def source_tree(where: Path) -> Path:
+    """This release's source as a folder of its own (what `pip install FOLDER` builds)."""
+    shutil.copytree(PROJECT / "digest", where / "digest", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(builtin_templates(), where / "templates")
+    for name in ("pyproject.toml", "README.md", "config.example.yaml"):
+        shutil.copy(PROJECT / name, where / name)
+    return where
+
+
+def venv(where: Path) -> Path:
+    """A fresh virtual environment whose Python finds digest's dependencies (and pip) in the one
+    running the tests, after its own site-packages: its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    python = where / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+def pip(python: Path, *args: str) -> None:
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", *args], check=True, timeout=600, cwd=python.parent
+    )
+
+
+def preview(python: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    ws = tmp_path / "ws"
+    (ws / "profiles").mkdir(parents=True, exist_ok=True)
+    (ws / "inbox").mkdir(exist_ok=True)
+    (ws / "profiles" / "ada.yaml").write_text(ADA)
+    config = "database: digest.db\ninbox: inbox\nprofiles: profiles\nsmtp:\n  host: 127.0.0.1\n  port: 2525\n"
+    (ws / "config.yaml").write_text(config + "  from: Digest <digest@example.org>\n")
+    return subprocess.run(
+        [
+            python.parent / "digest",
+            "--config",
+            ws / "config.yaml",
+            "preview",
+            "ada",
+            "--out",
+            ws / "ada.html",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ws,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+
+
+def installed_template(python: Path) -> Path:
+    """The built-in email template of the digest ``python`` imports (run elsewhere than in a clone)."""
+    done = subprocess.run(
+        [python, "-c", "import digest, pathlib; print(pathlib.Path(digest.__file__).parent)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=python.parent,
+    )
+    return Path(done.stdout.strip()) / "templates" / "digest.html.j2"
+
+
+def said_command(stderr: str) -> str:
+    said = " ".join(stderr.split())
+    assert "reinstall it: `" in said, said
+    return said.split("reinstall it: `", 1)[1].split("`", 1)[0]
+
+
+def wheel(src: Path, tmp_path: Path) -> str:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path / "dist", src], check=True
+    )
+    return str(next((tmp_path / "dist").glob("digest-*.whl")))
+
+
+def git_url(src: Path, tmp_path: Path) -> str:
+    git = ["git", "-C", str(src), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "release"], check=True)
+    return f"git+file://{src}"
+
+
+SOURCES = {"folder": lambda src, tmp: str(src), "wheel": wheel, "git": git_url}
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_the_damaged_install_is_told_a_command_that_reinstalls_it_from_where_it_came(tmp_path, kind):
+    src = source_tree(tmp_path / "src")
+    python = venv(tmp_path / "venv")
+    source = SOURCES[kind](src, tmp_path)
+    pip(python, source)
+    installed_template(python).unlink()
+    refused = preview(python, tmp_path)
+    assert refused.returncode == 1 and "a built-in template is missing" in refused.stderr, refused.stderr
+    command = said_command(refused.stderr)
+    where = {"folder": str(src), "wheel": source}.get(kind)
+    head = f"{python} -m pip install --force-reinstall --no-deps "
+    if kind == "git":
+        commit = subprocess.run(["git", "-C", src, "rev-parse", "HEAD"], capture_output=True, text=True)
+        where = f"git+file://{src}@{commit.stdout.strip()}"
+    assert command == head + shlex.quote(where), refused.stderr
+    subprocess.run(shlex.split(command), check=True, capture_output=True, timeout=600, cwd=tmp_path)  # as run
+    assert installed_template(python).is_file()
+    again = preview(python, tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+def test_an_install_from_an_index_is_told_the_same_version_from_the_index(tmp_path):
+    """pip keeps no direct_url.json of a package it took from an index (PEP 610)."""
+    python = venv(tmp_path / "venv")
+    pip(python, str(source_tree(tmp_path / "src")))
+    template = installed_template(python)
+    (direct,) = template.parent.parent.parent.glob("digest-*.dist-info/direct_url.json")
+    direct.unlink()
+    template.unlink()
+    command = said_command(preview(python, tmp_path).stderr)
+    assert command == f"{python} -m pip install --force-reinstall --no-deps digest==0.1.0"
+
+
+def test_an_editable_install_outside_git_is_told_to_restore_the_file_in_its_folder(tmp_path):
+    src = source_tree(tmp_path / "src")
+    python = venv(tmp_path / "venv")
+    pip(python, "-e", str(src))
+    (src / "templates" / "digest.html.j2").unlink()
+    said = " ".join(preview(python, tmp_path).stderr.split())
+    assert f"restore it in {src}: digest runs from that folder (an editable install)" in said, said
+    assert "--force-reinstall" not in said, said
