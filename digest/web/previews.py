@@ -1,6 +1,10 @@
 """The reader's digest as `send` would send it now: the live preview of the preferences page's
 edits (``POST /u/<token>/preview``, JSON its script reads, nothing saved) and the email's page
-(``/u/<token>/digest``, ``?live=1``: reloaded when anything changes)."""
+(``/u/<token>/digest``, ``?live=1``: reloaded when anything changes). Where `send` would send no
+email, both show the page that says why instead of the email: ``paused.html.j2`` (the reader is
+paused), ``stopped.html.j2`` (their mail is stopped: a hard bounce of their address, or an
+unsubscribe kept in the database) or ``unsent.html.j2`` (nothing in the digest, and send_empty
+off)."""
 
 from __future__ import annotations
 
