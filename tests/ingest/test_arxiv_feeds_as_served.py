@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from digest.compose.render import short_authors
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.fetch import fetch_all
@@ -135,3 +136,30 @@ def test_an_abstract_only_update_of_an_older_paper_is_not_taken_for_new_work(wor
         "/rss": Route(rss_feed(rss_item(*new), rss_item(*update)), content_type="application/rss+xml"),
     }
     assert sorted(fetched(workspace, routes, feed)) == ["2612.02001"]
+
+
+@pytest.mark.parametrize("feed", ["atom", "rss"])
+def test_an_unclosed_bracket_keeps_the_names_it_may_hold_together_as_written(workspace, feed):
+    # no split can tell where "(MIT, CNRS, ..." ends: which of its pieces are places and which
+    # are people; the names before the bracket are sure, the rest is kept as one, as written
+    creators = "Xu Yan, Ann Bell (MIT, CNRS, Carl Dunn, Eve Fox (Stanford)"
+    new = ("2612.02001v1", "new", "Sparse Routing for Mixture Models", "We route tokens sparsely.", creators)
+    routes = {
+        "/atom": Route(atom_feed(atom_entry(*new)), content_type="application/atom+xml"),
+        "/rss": Route(rss_feed(rss_item(*new)), content_type="application/rss+xml"),
+    }
+    authors = fetched(workspace, routes, feed)["2612.02001"].authors
+    assert authors == ("Xu Yan", "Ann Bell (MIT, CNRS, Carl Dunn, Eve Fox")
+    assert short_authors(authors) == "Xu Yan, Ann Bell (MIT, CNRS, Carl Dunn, Eve Fox"
+
+
+@pytest.mark.parametrize("feed", ["atom", "rss"])
+def test_a_bracket_closed_but_never_opened_keeps_what_comes_before_it_together(workspace, feed):
+    creators = "Ann Bell, MIT, CNRS), Carl Dunn and Eve Fox"
+    new = ("2612.02001v1", "new", "Sparse Routing for Mixture Models", "We route tokens sparsely.", creators)
+    routes = {
+        "/atom": Route(atom_feed(atom_entry(*new)), content_type="application/atom+xml"),
+        "/rss": Route(rss_feed(rss_item(*new)), content_type="application/rss+xml"),
+    }
+    authors = fetched(workspace, routes, feed)["2612.02001"].authors
+    assert authors == ("Ann Bell, MIT, CNRS)", "Carl Dunn", "Eve Fox")

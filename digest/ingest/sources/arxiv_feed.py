@@ -42,13 +42,26 @@ def rfc822_day(value: str | None) -> dt.date | None:
 
 
 _BRACKETED = re.compile(r"\s*\([^()]*\)")
+_BETWEEN_NAMES = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
 def split_authors(text: str) -> list[str]:
     """``dc:creator`` holds every name in one string: "A. One, B. Two and C. Three", each name
     followed by its affiliations in brackets where the authors gave them ("A. One (MIT, CNRS)"):
-    those are left out, as the query API's ``arxiv:affiliation`` is, not split into names."""
+    those are left out, as the query API's ``arxiv:affiliation`` is, not split into names.
+    A bracket left unpaired ("A. One (MIT, CNRS, B. Two") hides where the places end and the
+    people begin: from the name holding a stray "(" to the end (from the start to the name
+    holding a stray ")") is kept as one, as written, so no place becomes an author, no name is lost."""
     while (unbracketed := _BRACKETED.sub("", text)) != text:  # innermost first: "(Dept. (ICC), U.)"
         text = unbracketed
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
-    return [p.strip() for p in parts if p.strip()]
+    seams = list(_BETWEEN_NAMES.finditer(text))
+    spans = list(zip([0] + [m.end() for m in seams], [m.start() for m in seams] + [len(text)], strict=True))
+    # what is left unpaired is ")"s before "("s: a "(" before a ")" would have been a pair
+    opened = next((i for i, (a, b) in enumerate(spans) if "(" in text[a:b]), len(spans))
+    closed = max((i for i, (a, b) in enumerate(spans) if ")" in text[a:b]), default=-1)
+    if closed >= 0 or opened < len(spans):
+        first = 0 if closed >= 0 else opened
+        last = len(spans) - 1 if opened < len(spans) else closed
+        together = (spans[first][0], spans[last][1])
+        spans = spans[:first] + [together] + spans[last + 1 :]
+    return [name for a, b in spans if (name := text[a:b].strip())]
