@@ -73,7 +73,9 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     waiting: list[Any] = []
     with Store(config.database) as store:
         if paths:
-            report = run_ingest(store, list(paths), now_utc(), progress_for(obj), say_bugs=debugging())
+            report = run_ingest(
+                store, list(paths), now_utc(), progress_for(obj), say_bugs=debugging(), zone=config.timezone
+            )
         else:  # the inbox is the daemon's: not while it runs
             with RunLock(config.database).acquire("digest ingest"), singleton(store, "ingest") as mine:
                 if not mine:  # PostgreSQL: a worker is ingesting right now
@@ -83,7 +85,13 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                 settle = config.scheduler.settle
                 wait_settled(config.inbox, settle, WAIT_AT_MOST, now_utc, waiting_for=say_waiting)
                 report, waiting = ingest_inbox(
-                    store, config.inbox, now_utc(), settle, progress_for(obj), say_bugs=debugging()
+                    store,
+                    config.inbox,
+                    now_utc(),
+                    settle,
+                    progress_for(obj),
+                    say_bugs=debugging(),
+                    zone=config.timezone,
                 )
         totals = store.counts()
     if not report.results and not report.failures and not waiting:

@@ -193,7 +193,7 @@ def read_inbox(
     ``patience``, ``beat`` and ``waited`` as :func:`fetch_first`); an inbox that cannot be used is
     a problem in ``problems`` (:func:`inbox_step`, with ``bugs``; ``say_failures``: logged too, as
     :func:`fetch_first`'s)."""
-    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs)
+    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs, zone=config.timezone)
     settled = functools.partial(settled_dumps, config, now)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
     with one_worker(store, "ingest", settled, **waiting) as mine:  # one worker moves the inbox's dumps

@@ -109,7 +109,9 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
         path = lay_out(folder, server.port, papers, web_port)
         config = load_config(_from_here(path))  # its paths as said: digest-demo/inbox/2026-03-02.txt
         with Store(config.database) as store:
-            report, _ = ingest_inbox(store, config.inbox, now, dt.timedelta(0), say_bugs=say_bugs)
+            report, _ = ingest_inbox(
+                store, config.inbox, now, dt.timedelta(0), say_bugs=say_bugs, zone=config.timezone
+            )
             with Http() as http:
                 fetched = fetch_all(config, store, http, now, say_bugs=say_bugs, day=day)  # its file's too
             with SmtpSender(config.smtp) as sender:

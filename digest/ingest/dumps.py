@@ -55,8 +55,10 @@ def ingest(
     done: Callable[[IngestResult | IngestFailure], None] = lambda outcome: None,
     *,
     say_bugs: bool = True,
+    zone: str = "UTC",
 ) -> IngestReport:
     """Each dump is read whole, then stored in one transaction; a bad dump stores nothing.
+    ``zone``: the config's, whose day a feed naming none is listed under (the day it was saved).
     ``done`` hears of each dump as soon as it is stored or refused. ``say_bugs``: a reader's bug
     is logged as the daemon logs it (its traceback once); without, the caller says it
     (``IngestFailure.bug``: `digest ingest`, one line per file)."""
@@ -66,7 +68,7 @@ def ingest(
     progress.start("ingesting", len(paths))
     for path in paths:
         try:
-            listing = read_listing(Path(path), say_bug=say_bugs)
+            listing = read_listing(Path(path), say_bug=say_bugs, zone=zone)
         except DumpError as e:
             log.debug("dump rejected: %s", printable(e))  # the callers report it (ingest, the daemon)
             failures.append(IngestFailure(Path(path), str(e), bug=isinstance(e, ReaderBug)))
@@ -91,6 +93,7 @@ def read_listing(
     replacements: bool = False,
     skip_bad_items: bool = False,
     say_bug: bool = True,
+    zone: str = "UTC",
 ) -> Listing:
     """``read_dump`` (the same options); a reader that fails on this file in a way it did not
     foresee fails for this file alone (reading writes nothing): the dump, dropped or fetched
@@ -98,7 +101,9 @@ def read_listing(
     sources, and everybody's mail, go on. ``say_bug``: the bug is logged here (:func:`_said`);
     without, the caller says it (the one-shot commands: one line, the traceback when debugging)."""
     try:
-        return read_dump(path, mtime=mtime, replacements=replacements, skip_bad_items=skip_bad_items)
+        return read_dump(
+            path, mtime=mtime, replacements=replacements, skip_bad_items=skip_bad_items, zone=zone
+        )
     except (DumpError, MemoryError):
         raise
     except Exception as e:  # noqa: BLE001 - one unreadable file must not stop the others
@@ -139,11 +144,12 @@ def ingest_inbox(
     progress: Progress | None = None,
     *,
     say_bugs: bool = True,
+    zone: str = "UTC",
 ) -> tuple[IngestReport, list[inbox_folder.Waiting]]:
     """Ingest the settled dumps of the inbox (returned with those still settling: inbox.Waiting);
     move each to processed/ or failed/ (with why, and where: ``IngestFailure.kept``). A dump the
     disk will not let go of is left in the inbox and said in ``problems``: what was read is stored,
-    and the rest of the run (the readers' mail) goes on. ``say_bugs``: as :func:`ingest`."""
+    and the rest of the run (the readers' mail) goes on. ``say_bugs``, ``zone``: as :func:`ingest`."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
     problems: list[str] = []
     kept: dict[Path, Path | None] = {}
@@ -158,7 +164,7 @@ def ingest_inbox(
             log.warning("%s", printable(e))
             problems.append(str(e))
 
-    report = ingest(store, ready, now, progress, done=move, say_bugs=say_bugs)
+    report = ingest(store, ready, now, progress, done=move, say_bugs=say_bugs, zone=zone)
     failures = tuple(dataclasses.replace(f, kept=kept.get(f.source)) for f in report.failures)
     report = dataclasses.replace(report, failures=failures, problems=tuple(problems))
     return report, waiting

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from digest.errors import DumpError, ItemError
 from digest.ingest.sources import atom, hf_daily, rss, trending
@@ -38,8 +39,10 @@ def read_dump(
     mtime: dt.datetime | None = None,
     replacements: bool = False,
     skip_bad_items: bool = False,
+    zone: str = "UTC",
 ) -> Listing:
-    """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day;
+    """Parse one dump. ``mtime`` (default: the file's) anchors the year of the listing's day,
+    and is the day of a feed that names none (the file's: its day in ``zone``, the config's);
     ``replacements``: keep the arXiv feeds' papers announced again (replace, replace-cross,
     absonly; skipped by default);
     ``skip_bad_items``: a JSON, Atom or RSS item that cannot be read is left out and named in
@@ -54,10 +57,8 @@ def read_dump(
                 "for a dump; nothing of it was read"
             )
         raw = path.read_bytes()
-        if mtime is None:
-            # in UTC, not this machine's zone: the page's day (any zone, UTC-12 to UTC+14) is at most
-            # a day after it (trending.parse's anchor), as it is not after a local date far west
-            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        if mtime is None:  # in the config's zone, as a fetched feed's day (parse_dump: a page's year in UTC)
+            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, ZoneInfo(zone))
     except OSError as e:
         raise DumpError(f"{path}: cannot read the file: {e.strerror or e}") from None
     return parse_dump(raw, path, mtime, replacements=replacements, skip_bad_items=skip_bad_items)
@@ -71,7 +72,9 @@ def parse_dump(
         raise DumpError(f"{path}: {len(raw):,} bytes, over the limit of {limit} MB for a dump")
     lines = decode(raw, path)
     if trending.sniff(lines):
-        return trending.parse(lines, path, mtime)
+        # its year from the UTC day, not a zone's: the page's day (any zone, UTC-12 to UTC+14) is at
+        # most a day after it (trending.parse's anchor), as it is not after a local date far west
+        return trending.parse(lines, path, mtime.astimezone(dt.UTC) if mtime.tzinfo else mtime)
     text = "\n".join(lines)
     if hf_daily.sniff(text):
         return _within_limits(_items_read(hf_daily.parse(text, path, mtime), skip_bad_items))

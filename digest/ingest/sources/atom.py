@@ -7,7 +7,7 @@ Abstract:" prefix removed), ``author/name`` (the query API) or ``dc:creator`` (t
 every author in one string, as in the RSS one), ``arxiv:primary_category`` then ``category@term``,
 ``arxiv:announce_type``. Replacements (``replace``, ``replace-cross``, ``absonly``) are skipped
 unless asked for (``replacements: true`` on the source): a digest is for new work. The listing's day is the
-feed's ``updated`` day (the file's day without one).
+feed's ``updated`` day (without one, the day it was saved, in the config's zone: read_dump).
 Kept: arXiv id, title, abstract, authors, categories. Ignored: ``published``/``updated`` of
 entries (the store keeps the day it first saw a paper), links (the abstract page and PDF are
 made from the id), affiliations, ``arxiv:comment``, ``arxiv:journal_ref``, ``arxiv:doi``, rights.

@@ -3,8 +3,9 @@
 Per item: ``title``, ``link`` (the abstract page), ``guid`` (``oai:arXiv.org:2403.01234v1``),
 ``description`` ("arXiv:2403.01234v1 Announce Type: new Abstract: ..."), ``category`` (one per
 category), ``dc:creator`` (every author in one string), ``arxiv:announce_type``. Replacements
-are skipped unless asked for. The listing's day is the channel's ``pubDate`` (else ``lastBuildDate``, else the
-file's day); a weekend feed has a channel and no items: an empty listing, not an error.
+are skipped unless asked for. The listing's day is the channel's ``pubDate`` (else
+``lastBuildDate``, else the day it was saved, in the config's zone: read_dump); a weekend feed
+has a channel and no items: an empty listing, not an error.
 Kept: arXiv id, title, abstract, authors, categories. Ignored: ``pubDate`` of items,
 ``dc:rights``, the channel's title, description and ``skipDays``.
 """
