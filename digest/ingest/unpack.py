@@ -18,20 +18,24 @@ def unpacker(coding: str) -> Callable[[bytes, int], list[bytes]]:
     gzip = coding != "deflate"
     inflate = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
     first = not gzip  # deflate: zlib's format, or raw deflate as some servers send it (httpx's way)
+    head = b""  # deflate's first bytes, until zlib's two-byte header is judged (a byte per part too)
     fed = False  # whether any of the body came: one cut short is damaged, an empty one is not
 
     def unpack(raw: bytes, most: int) -> list[bytes]:
-        nonlocal inflate, first, fed
+        nonlocal inflate, first, head, fed
         pieces, got = [], 0
+        if first:
+            head += raw
         while raw:
             try:
                 piece = inflate.decompress(raw, max(most, 1))
             except zlib.error:
                 if not first:
                     raise
-                inflate, first = zlib.decompressobj(-zlib.MAX_WBITS), False
-                continue
-            first = False
+                inflate, first, raw, head = zlib.decompressobj(-zlib.MAX_WBITS), False, head, b""
+                continue  # raw deflate from its first byte, not from this part's
+            if len(head) >= 2:  # the header was there to judge, and zlib took it
+                first, head = False, b""
             pieces.append(piece)
             got += len(piece)
             raw, fed = inflate.unconsumed_tail, True
