@@ -268,7 +268,7 @@ class Http:
             if "," in coding:
                 raise FetchError(f"{url}: the answer is encoded more than once ({coding}); refused")
             unpack = unpacker(coding)
-            chunks, size = [], 0
+            body, size = bytearray(), 0  # one buffer: a body in tiny parts is not a million objects
 
             def take(raw: bytes) -> None:  # ``raw`` unpacked and kept, counted as it comes
                 nonlocal size
@@ -278,7 +278,7 @@ class Http:
                         raise FetchError(
                             f"{url}: the document is larger than {self.max_bytes:,} bytes; refused"
                         )
-                    chunks.append(chunk)
+                    body.extend(chunk)
 
             try:
                 for raw in r.iter_raw():
@@ -291,7 +291,7 @@ class Http:
                 why = str(e).rsplit(": ", 1)[-1] if str(e) else "it is damaged"
                 compressed = f"{_COMPRESSED} (Content-Encoding: {coding})"
                 raise Undecodable(f"{compressed} that does not decompress ({why})") from None
-            return r, b"".join(chunks)
+            return r, bytes(body)
 
     def _pace(self, url: str) -> float | None:
         """Waits for a slow host's pace; the time of its request before (None: none, or not slow)."""

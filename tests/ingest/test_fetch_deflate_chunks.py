@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import tracemalloc
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ def byte_by_byte(body: bytes, coding: str) -> Iterator[str]:
     """A server answering every request (Http tries an undecodable body twice) with ``body``, each
     byte its own chunk (Transfer-Encoding: chunked)."""
     listener = socket.create_server(("127.0.0.1", 0))
+    chunked = b"".join(b"1\r\n" + body[i : i + 1] + b"\r\n" for i in range(len(body))) + b"0\r\n\r\n"
 
     def answer() -> None:
         while True:
@@ -50,8 +52,7 @@ def byte_by_byte(body: bytes, coding: str) -> Iterator[str]:
                     f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Encoding: {coding}\r\n"
                 )
                 conn.sendall(head.encode() + b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
-                chunks = b"".join(b"1\r\n" + body[i : i + 1] + b"\r\n" for i in range(len(body)))
-                conn.sendall(chunks + b"0\r\n\r\n")
+                conn.sendall(chunked)
 
     server = threading.Thread(target=answer, daemon=True)
     server.start()
@@ -67,3 +68,18 @@ def test_a_compressed_body_sent_a_byte_at_a_time_unpacks_to_the_document(coding)
     header = "gzip" if coding == "gzip" else "deflate"
     with byte_by_byte(packed(coding), header) as url, Http(sleep=lambda s: None) as http:
         assert http.get(url).body == DOCUMENT
+
+
+def test_a_body_sent_a_byte_at_a_time_is_held_in_about_its_own_size():
+    # what came may stand whole in the HTTP client's buffer (six bytes a byte, with the chunks'
+    # sizes and line ends), but not as a Python object per byte (a hundred bytes and more each)
+    document = bytes(range(256)) * 200  # 51,200 bytes
+    with byte_by_byte(document, "identity") as url, Http(sleep=lambda s: None) as http:
+        tracemalloc.start()
+        try:
+            body = http.get(url).body
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert body == document
+    assert peak < 10 * len(document), f"{peak:,} bytes held at the peak for a body of {len(document):,}"
