@@ -102,15 +102,19 @@ def upsert_paper(db: Any, entry: Entry, day: dt.date, stamp: str) -> tuple[int, 
 
 def other_abstract(db: Any, paper_id: int, entry: Entry, source: str, listing_id: int) -> bool:
     """Whether ``entry`` gives the known paper another abstract than the one kept (the first,
-    README "Sources"), and the paper was listed by the same ``source`` before (fetched_source: ""
-    for a dropped dump) in a listing before ``listing_id``'s: a corrected abstract, not another
-    source's wording of the same one, nor the same listing's paper listed twice (said: repeats)."""
+    README "Sources"), and the kept one is this ``source``'s (fetched_source: "" for a dropped
+    dump): the paper's first listing, before ``listing_id``'s, is by it. A corrected abstract, not
+    another source's wording of the same one (which a source listing the paper again, unchanged,
+    would be said to correct at each listing), nor the same listing's paper listed twice (said:
+    repeats)."""
     row = db.execute("SELECT abstract FROM papers WHERE id = ?", (paper_id,)).fetchone()
     if not entry.abstract or row is None or " ".join(row[0].split()) == " ".join(entry.abstract.split()):
         return False
     sql = "SELECT l.source FROM listing_papers lp JOIN listings l ON l.id = lp.listing_id "
-    rows = db.execute(sql + "WHERE lp.paper_id = ? AND l.id <> ?", (paper_id, listing_id)).fetchall()
-    return any(fetched_source(path) == source for (path,) in rows)
+    first = db.execute(
+        sql + "WHERE lp.paper_id = ? AND l.id <> ? ORDER BY l.id LIMIT 1", (paper_id, listing_id)
+    ).fetchone()
+    return first is not None and fetched_source(first[0]) == source
 
 
 def _another_id(row: tuple, entry: Entry) -> bool:
