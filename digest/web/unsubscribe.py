@@ -127,7 +127,11 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 user,
             )
             raise
-        why, when = ("written", "there is room") if unsaved else ("read", "the file is fixed")
+        why, when = (
+            ("written", "its disk takes it (room made on it, or it remounted read-write)")
+            if unsaved
+            else ("read", "the file is fixed")
+        )
         log.warning(
             "unsubscribe of %s kept in the database (their profile file cannot be %s): no digest goes "
             "to them until they undo it from their page; once %s, "

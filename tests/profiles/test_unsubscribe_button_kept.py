@@ -34,3 +34,12 @@ def test_a_one_click_kept_in_the_database_is_still_said_one_click(web_workspace)
     assert status == 200, page
     said = said_by(web_workspace, "suppressed")
     assert "one-click, while their profile file could not be written" in said, said
+
+
+def test_an_unsubscribe_kept_because_the_disk_is_read_only_is_not_told_to_wait_for_room(web_workspace):
+    status, _, log = posted_on_a_full_disk(web_workspace, "/unsubscribe", {}, script=READ_ONLY)
+    assert status == 200, log
+    said = " ".join(log.split())
+    assert "unsubscribe of ada kept in the database" in said, said
+    assert "there is room" not in said, said  # a read-only disk has room: it is remounted read-write
+    assert "once its disk takes it (room made on it, or it remounted read-write)" in said, said
