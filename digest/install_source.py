@@ -25,6 +25,7 @@ NAME = "digest"
 class Reinstall:
     command: str | None  # the command to run, shell-quoted; None: no reinstall brings the files back
     folder: Path | None = None  # an editable install's folder (its files are the ones digest runs)
+    gone: Path | None = None  # the folder or file the command installs from, no longer there
 
 
 def reinstall(package: Path) -> Reinstall | None:
@@ -53,7 +54,7 @@ def reinstall(package: Path) -> Reinstall | None:
             return Reinstall(None, folder)
         if not _holds(dist, package):
             return None
-        return Reinstall(f"{pip} {shlex.quote(str(folder) if folder else url)}")
+        return _from(pip, folder, url)
     if not _holds(dist, package):
         return None
     vcs = direct.get("vcs_info")
@@ -62,8 +63,14 @@ def reinstall(package: Path) -> Reinstall | None:
         sub = direct.get("subdirectory")
         source += f"#subdirectory={sub}" if sub else ""
         return Reinstall(f"{pip} {shlex.quote(source)}")
-    folder = _local(url)  # an archive: a wheel or sdist file, or one from a URL
-    return Reinstall(f"{pip} {shlex.quote(str(folder) if folder else url)}")
+    return _from(pip, _local(url), url)  # an archive: a wheel or sdist file, or one from a URL
+
+
+def _from(pip: str, local: Path | None, url: str) -> Reinstall:
+    """``pip`` installing from ``local`` (a folder or file here), else from ``url``; a local one since
+    removed is said (the command, as it is, would not run)."""
+    command = f"{pip} {shlex.quote(str(local) if local else url)}"
+    return Reinstall(command, gone=local if local is not None and not local.exists() else None)
 
 
 def _local(url: str) -> Path | None:

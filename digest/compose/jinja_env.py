@@ -45,6 +45,8 @@ def restore(folder: Path, them: str = "them") -> str:
         return f"reinstall digest from where this copy ({package}) came: no installed package records it"
     if how.command is None:
         return f"restore {them} in {how.folder}: digest runs from that folder (an editable install)"
+    if how.gone is not None:  # the wheel, sdist or folder it was installed from, since removed
+        return f"reinstall it: `{how.command}` ({how.gone} is no longer there: put it back first)"
     return f"reinstall it: `{how.command}`"
 
 

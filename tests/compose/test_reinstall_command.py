@@ -155,3 +155,16 @@ def test_an_editable_install_outside_git_is_told_to_restore_the_file_in_its_fold
     said = " ".join(preview(python, tmp_path).stderr.split())
     assert f"restore it in {src}: digest runs from that folder (an editable install)" in said, said
     assert "--force-reinstall" not in said, said
+
+
+def test_an_install_whose_wheel_is_since_deleted_is_told_it_is_gone(tmp_path):
+    """The command names the wheel it was installed from; run as it is, pip cannot find it."""
+    python = venv(tmp_path / "venv")
+    source = wheel(source_tree(tmp_path / "src"), tmp_path)
+    pip(python, source)
+    Path(source).unlink()
+    installed_template(python).unlink()
+    said = " ".join(preview(python, tmp_path).stderr.split())
+    command = said_command(said)
+    assert command == f"{python} -m pip install --force-reinstall --no-deps {shlex.quote(source)}", said
+    assert f"({source} is no longer there: put it back first)" in said, said
