@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from digest.files import write_atomic
 from digest.ingest import told
 from digest.models import Profile
 from digest.progress import Progress
+from digest.stop import Stop
 
 if TYPE_CHECKING:
     from digest.ingest.dumps import IngestReport
@@ -121,32 +121,6 @@ def _database(args: tuple[Any, ...]) -> Path | str:
     """The command's database, as its config (loaded by then, if at all) names it."""
     config = getattr(args[0], "_config", None) if args else None
     return config.database if config is not None else Path("database")
-
-
-class Stop(threading.Event):
-    """Set by the first Ctrl-C or SIGTERM; ``signum`` says which (the exit code is 128 + it).
-
-    The signal handler only notes it (``asked``, a plain attribute): it runs in the main thread
-    between two of its bytecodes, maybe inside a ``wait`` on this very Event (a pause between a
-    source's tries, the wait for another's embeddings) while that holds the Event's lock, which
-    is not reentrant: ``set()`` there waited for it forever. So ``is_set`` reads the note too, and
-    ``wait`` waits in steps of at most ``STEP`` seconds, reading it between them."""
-
-    signum = signal.SIGINT
-    asked = False
-    STEP = 0.1
-
-    def is_set(self) -> bool:
-        return self.asked or super().is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        end = None if timeout is None else time.monotonic() + timeout
-        while not self.is_set():
-            left = self.STEP if end is None else min(self.STEP, end - time.monotonic())
-            if left <= 0:
-                return False
-            super().wait(left)
-        return True
 
 
 @contextlib.contextmanager

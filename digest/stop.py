@@ -1,0 +1,33 @@
+"""The stop a process takes on its first Ctrl-C or SIGTERM, safe to note from a signal handler."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+
+class Stop(threading.Event):
+    """Set by the first Ctrl-C or SIGTERM; ``signum`` says which (the exit code is 128 + it).
+
+    The signal handler only notes it (``asked``, a plain attribute): it runs in the main thread
+    between two of its bytecodes, maybe inside a ``wait`` on this very Event (a pause between a
+    source's tries, the wait for another's embeddings) while that holds the Event's lock, which
+    is not reentrant: ``set()`` there waited for it forever. So ``is_set`` reads the note too, and
+    ``wait`` waits in steps of at most ``STEP`` seconds, reading it between them."""
+
+    signum = signal.SIGINT
+    asked = False
+    STEP = 0.1
+
+    def is_set(self) -> bool:
+        return self.asked or super().is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = self.STEP if end is None else min(self.STEP, end - time.monotonic())
+            if left <= 0:
+                return False
+            super().wait(left)
+        return True
