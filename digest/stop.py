@@ -20,6 +20,11 @@ class Stop(threading.Event):
     asked = False
     STEP = 0.1
 
+    def note(self, signum: int) -> None:
+        """What a signal handler calls in place of ``set()``: only notes the signal."""
+        self.signum = signal.Signals(signum)
+        self.asked = True
+
     def is_set(self) -> bool:
         return self.asked or super().is_set()
 

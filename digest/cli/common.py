@@ -134,8 +134,7 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
     def on_signal(signum: int, frame: object) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
-        stop.signum = signal.Signals(signum)
-        stop.asked = True  # not stop.set(): see Stop
+        stop.note(signum)  # not stop.set(): see Stop
         # os.write, not click: the signal may come in the middle of a write to stderr. And
         # nothing raised: an error here (a closed stderr) would be raised in the work itself,
         # where it would cut the wait for the server's answer it is meant to let end.

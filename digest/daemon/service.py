@@ -42,6 +42,7 @@ from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.select.embedding_lock import EmbeddingsStopped, stopping
+from digest.stop import Stop
 from digest.store import Store
 from digest.worker_ids import worker_id
 from digest.zone_text import config_zone_note
@@ -82,8 +83,7 @@ class Daemon:
         # is measured on it, and left out of the times this worker writes in the workers table
         self.wall, self._skew = wall, None
         self.sender_factory = sender_factory  # None: the configured transport (delivery:)
-        self.stop = threading.Event()
-        self._signalled: int | None = None  # SIGTERM or SIGINT taken by serve (see _on_signal)
+        self.stop = Stop()  # SIGTERM or SIGINT taken by serve notes it (see _on_signal)
         self._busy = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
         self.unrecorded = Unrecorded(config.database)  # outlives a tick: see deliver.unrecorded
@@ -342,12 +342,11 @@ class Daemon:
                 self.config.inbox,
                 self.config.scheduler.poll_seconds,
             )
-            # the handler only notes the signal (see _on_signal): the Event is set here, between waits
-            while self._signalled is None and not self.stop.wait(0.2):
+            while not self.stop.wait(0.2):  # ends at the signal the handler noted (see _on_signal)
                 pass
-            if self._signalled is not None:
-                log.info("received %s", signal.Signals(self._signalled).name)
-                self.stop.set()
+            if self.stop.asked:
+                log.info("received %s", self.stop.signum.name)
+            self.stop.set()  # here, between waits: the other threads' waits end at once
             log.info(
                 "stopping: finishing the message the server has (a message still on its way is "
                 "withdrawn: it stays queued for the next pass)"
@@ -362,10 +361,11 @@ class Daemon:
             log.info("daemon stopped")
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        """Only notes the signal, in a plain attribute: it runs in the main thread between two of
-        its bytecodes, maybe inside ``self.stop.wait`` while that holds the Event's lock (not
-        reentrant), which ``self.stop.set()`` here would wait for forever. serve's loop, which
-        waits in steps of 0.2 s, sets the Event the other threads wait on."""
-        self._signalled = signum
+        """Only notes the signal (:meth:`digest.stop.Stop.note`): it runs in the main thread between
+        two of its bytecodes, maybe inside ``self.stop.wait`` while that holds the Event's lock (not
+        reentrant), which ``self.stop.set()`` here would wait for forever. The stop's waits read the
+        note (in every thread); serve's loop then sets the Event too. Unlike `digest send`'s, a
+        second signal does not quit at once: the daemon finishes the message the server has."""
+        self.stop.note(signum)
 
     describe = staticmethod(describe)  # the pass in lines, for `digest run --once` (digest.daemon.pass_said)
