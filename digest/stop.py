@@ -8,13 +8,17 @@ import time
 
 
 class Stop(threading.Event):
-    """Set by the first Ctrl-C or SIGTERM; ``signum`` says which (the exit code is 128 + it).
+    """The stop a process takes on its first Ctrl-C or SIGTERM: `digest send`'s and `run --once`'s
+    (digest.cli.common.stop_on_signal), the daemon's (Daemon.serve). ``signum`` says which signal
+    (the commands exit with 128 + it). Its work reads it between steps, and waits on it: a pause
+    between a source's tries, the wait for another's embeddings (digest.select.embedding_lock's
+    ``stopping``), the daemon's loop.
 
-    The signal handler only notes it (``asked``, a plain attribute): it runs in the main thread
-    between two of its bytecodes, maybe inside a ``wait`` on this very Event (a pause between a
-    source's tries, the wait for another's embeddings) while that holds the Event's lock, which
-    is not reentrant: ``set()`` there waited for it forever. So ``is_set`` reads the note too, and
-    ``wait`` waits in steps of at most ``STEP`` seconds, reading it between them."""
+    The signal handler calls ``note``, never ``set()``: it runs in the main thread between two of
+    its bytecodes, maybe inside a ``wait`` on this very Event while that holds the Event's lock,
+    which is not reentrant: ``set()`` there waited for it forever. So ``is_set`` reads the note
+    (``asked``, a plain attribute) too, and ``wait`` waits in steps of at most ``STEP`` seconds,
+    reading it between them, in any thread. ``set()`` from outside a handler works as an Event's."""
 
     signum = signal.SIGINT
     asked = False

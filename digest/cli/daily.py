@@ -24,6 +24,7 @@ from digest.cli.common import (
 )
 from digest.db import wall_clock
 from digest.files import counted
+from digest.stop import Stop
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
 
@@ -110,6 +111,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.fetch import GONE, FetchOutcome
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
+    from digest.select.embedding_lock import EmbeddingsStopped, stopping
     from digest.store import Store
 
     config = obj.config
@@ -180,20 +182,25 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             wait_settled(config.inbox, settle, papers.WAIT_AT_MOST, now_utc, waiting_for=papers.say_waiting)
         now = now_utc()
         sender = sender_factory(config, to_dir)
-        with stop_on_signal("finishing the message the server has") as stop:
-            report = send_now(
-                config,
-                store,
-                profiles,
-                sender,
-                now,
-                force=force,
-                progress=progress_for(obj),
-                stop=stop,
-                everyone=not users,
-                retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
-                say_bugs=debugging(),  # a reader's bug said in its line, as `ingest` and `fetch` do
-            )
+        # the stop ends a wait for another process's embeddings too (before any digest is made)
+        with stop_on_signal("finishing the message the server has") as stop, stopping(stop):
+            try:
+                report = send_now(
+                    config,
+                    store,
+                    profiles,
+                    sender,
+                    now,
+                    force=force,
+                    progress=progress_for(obj),
+                    stop=stop,
+                    everyone=not users,
+                    retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
+                    say_bugs=debugging(),  # a reader's bug said in its line, as `ingest` and `fetch` do
+                )
+            except EmbeddingsStopped as e:
+                secho(str(e), fg="yellow", err=True)
+                interrupted(0, stop)
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
 
@@ -265,14 +272,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             err=True,
         )
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made
-        sent = sum(o.ok for o in outcomes)
-        secho(
-            f"interrupted after {counted(sent, 'digest')} went out: nothing is lost or sent twice; "
-            "`digest send` sends the rest (what is queued, and the digests not made yet)",
-            fg="red",
-            err=True,
-        )
-        sys.exit(128 + stop.signum)  # 130 after Ctrl-C, 143 after SIGTERM, as a shell says them
+        interrupted(sum(o.ok for o in outcomes), stop)
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""
@@ -285,6 +285,17 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         sys.exit(1)
     if any(o.outcome == FETCH_FAILED for o in report.fetched):
         sys.exit(FETCH_FAILED_EXIT)  # the readers served from what is stored, as `run --once` exits
+
+
+def interrupted(sent: int, stop: Stop) -> None:
+    """`digest send` stopped by a signal: said, and the exit code a shell gives a command it ended."""
+    secho(
+        f"interrupted after {counted(sent, 'digest')} went out: nothing is lost or sent twice; "
+        "`digest send` sends the rest (what is queued, and the digests not made yet)",
+        fg="red",
+        err=True,
+    )
+    sys.exit(128 + stop.signum)  # 130 after Ctrl-C, 143 after SIGTERM, as a shell says them
 
 
 @click.command()
@@ -315,6 +326,7 @@ def run(obj: Context, once: bool) -> None:
     from digest.cli.said_once import not_logged_twice
     from digest.daemon.service import Daemon
     from digest.ingest.fetch import FAILED as FETCH_FAILED
+    from digest.select.embedding_lock import EmbeddingsStopped, stopping
 
     preload("run")  # what a pass may import: this release's, whatever is installed later
 
@@ -334,9 +346,16 @@ def run(obj: Context, once: bool) -> None:
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
-        with stop_on_signal("finishing the message the server has") as stop, not_logged_twice(verbose):
+        # the stop ends a wait for another process's embeddings too, as it ends the daemon's
+        with stop_on_signal("finishing the message the server has") as stop, stopping(stop):
             daemon.stop = stop
-            report = daemon.run_once()
+            try:
+                with not_logged_twice(verbose):
+                    report = daemon.run_once()
+            except EmbeddingsStopped as e:  # nothing made or sent: the next pass does it
+                secho(str(e), fg="yellow", err=True)
+                echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
+                sys.exit(128 + stop.signum)
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
             echo(said)

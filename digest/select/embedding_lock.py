@@ -35,18 +35,22 @@ SAY_AFTER = 3.0  # seconds of waiting after which the wait is said as a warning 
 # (database, model) whose holder this process waited WAIT_MOST for in vain, until it takes the lock:
 # not waited for again meanwhile (for each reader's texts, a pass would wait WAIT_MOST per reader)
 _STUCK: set[tuple[str, str]] = set()
-# the daemon's stop event (SIGTERM) for the work of this thread, set by :func:`stopping`
+# the stop (SIGTERM, Ctrl-C) of the work of this thread, as :func:`stopping` gives it
 _STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("stop", default=None)
 
 
 class EmbeddingsStopped(DigestError):
-    """The process is stopping (the daemon's SIGTERM) while it waits for another's embeddings."""
+    """The process is stopping (SIGTERM or Ctrl-C: the daemon, `digest send`, `run --once`) while it
+    waits for another's embeddings: nothing was made; the next pass or send makes them."""
 
 
 @contextmanager
 def stopping(stop: threading.Event) -> Iterator[None]:
-    """Within it, a wait for another process's embeddings ends as soon as ``stop`` is set (the
-    daemon's SIGTERM), with :class:`EmbeddingsStopped`, not after WAIT_MOST."""
+    """Within it (in this thread), a wait for another process's embeddings ends within POLL seconds
+    of ``stop`` being set, with :class:`EmbeddingsStopped`, not after WAIT_MOST: entered with its
+    stop (a :class:`digest.stop.Stop`, whose signal handler notes it) by the daemon's pass, `digest send` and
+    `digest run --once`. `digest rank` and `preview` enter none: Ctrl-C raises KeyboardInterrupt in
+    their wait, which ends the command at once (it holds no lock yet, so it releases none)."""
     token = _STOP.set(stop)
     try:
         yield

@@ -1,0 +1,106 @@
+"""SIGTERM (or Ctrl-C) ends `digest send` and `digest run --once` while they wait for another
+process's embeddings (a `digest --semantic rank` making them, or stopped with Ctrl-Z while it held
+the lock): at once, as the daemon's pass stops there (test_stop_while_waiting_for_embeddings), not
+after up to WAIT_MOST (5 minutes). Before, only the daemon's pass watched its stop in that wait:
+the commands' first signal said "stopping: ..." and the wait went on.
+
+Real processes: the command runs as its own `python -m digest`; this test's process holds the
+embeddings lock, as the other digest process would. The wait comes before the model is loaded,
+so no torch is needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from digest.db import sidecar
+from digest.filelock import FileLock
+
+from conftest import Workspace, make_dump
+
+WAITING = "waiting for another digest process making embeddings"
+
+
+def semantic_workspace(tmp_path: Path) -> Workspace:
+    """ada, due now (her send time a minute ago, UTC), and a dump in the inbox of a paper for her."""
+    ws = Workspace(tmp_path)
+    with ws.config_path.open("a") as f:
+        f.write("semantic: true\n")
+    due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    ws.profile("ada", f'email: ada@example.org\ntimezone: UTC\nsend_at: "{due:%H:%M}"\ninterests: [spiking]')
+    ws.dump("day.txt", make_dump("Mar 4", [("Spiking networks for audio", "We train spiking networks.")]))
+    return ws
+
+
+def stopped_while_waiting(ws: Workspace, *command: str) -> tuple[int, float, str]:
+    """``command`` run as a real process until it waits for the embeddings lock this test holds;
+    then SIGTERM. Its exit code, the seconds it took to end after the signal, and what it said
+    (stdout, then stderr)."""
+    holder = FileLock(sidecar(ws.root / "digest.db", ".embeddings.lock"))  # another process making them
+    assert holder.acquire(wait=False)
+    out, err = ws.root / "stdout.txt", ws.root / "stderr.txt"
+    try:
+        with out.open("w") as o, err.open("w") as e:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "digest", "-v", "--config", str(ws.config_path), *command],
+                stdout=o,
+                stderr=e,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while WAITING not in err.read_text():
+                assert child.poll() is None, f"it ended before waiting: {err.read_text()}"
+                assert time.monotonic() < deadline, f"it never waited for the lock: {err.read_text()}"
+                time.sleep(0.05)
+            child.send_signal(signal.SIGTERM)
+            began = time.monotonic()
+            try:
+                code = child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(
+                    f"`digest {' '.join(command)}` still waited for another's embeddings 20 s after SIGTERM "
+                    f"(up to 5 minutes):\n{err.read_text()}"
+                ) from None
+            took = time.monotonic() - began
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        return code, took, out.read_text() + err.read_text()
+    finally:
+        holder.release()
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (
+            ("send", "--to-dir", "out"),
+            "interrupted after 0 digests went out: nothing is lost or sent twice; `digest send` sends "
+            "the rest (what is queued, and the digests not made yet)",
+        ),
+        (
+            ("run", "--once"),
+            "stopped before the end of the pass: the next pass does the rest (nothing is lost)",
+        ),
+    ],
+)
+def test_sigterm_ends_the_commands_wait_for_another_process_embeddings(tmp_path, command, said):
+    ws = semantic_workspace(tmp_path)
+    command = tuple(str(tmp_path / c) if c == "out" else c for c in command)
+    code, took, err = stopped_while_waiting(ws, *command)
+    assert took < 5, f"it ended {took:.0f} s after SIGTERM"
+    assert code == 128 + signal.SIGTERM, err  # 143, as after a stop anywhere else
+    assert (
+        "the wait for another digest process making embeddings with packaged:all-MiniLM-L6-v2 is given up "
+        "after" in err
+    ), err
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert " ".join(said.split()) in " ".join(err.split()), err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())  # nothing made or sent
