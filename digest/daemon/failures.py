@@ -38,6 +38,9 @@ class TickFailures:
         self._count = 0  # the passes failed since the first said, all alike or not
         # each bug seen again (its traceback logged): when last said, how often it happened since
         self._repeats: dict[tuple, tuple[dt.datetime, int]] = {}
+        # each trouble of a step that does not fail the pass (_alike): the steps meeting it, when
+        # said, since, its words
+        self._steps: dict[str, tuple[set[str], dt.datetime, dt.datetime, str]] = {}
 
     def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
         """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
@@ -74,6 +77,32 @@ class TickFailures:
         """A bug met ``doing`` a step that does not fail the pass (fetching the sources, reading
         the inbox: digest.daemon.first.inbox_step), said as :meth:`_bug` says a pass's."""
         self._said_bug(doing, error, now, "the digests of what is stored go on")
+
+    def step_trouble(self, doing: str, problem: str, now: dt.datetime) -> None:
+        """An inbox that cannot be used (``problem``), met ``doing`` a step that does not fail the
+        pass: said as a pass's known trouble is, when first met and again every AGAIN while it
+        lasts, the polls between at DEBUG; :meth:`step_went` says when it is over."""
+        line = f"inbox not used: {problem}; the digests of what is stored go on"
+        alike = _alike(problem)
+        known = self._steps.get(alike)
+        steps = (known[0] if known else set()) | {doing}
+        if known is not None and now - known[1] < AGAIN:
+            self._steps[alike] = (steps, *known[1:])
+            return log.debug("%s", line)
+        if len(self._steps) >= KEPT and alike not in self._steps:
+            del self._steps[next(iter(self._steps))]
+        since = known[2] if known else now
+        self._steps[alike] = (steps, now, since, problem)
+        log.error("%s%s", line, f" (still, since {since:%Y-%m-%d %H:%M} UTC)" if known else "")
+
+    def step_went(self, doing: str) -> None:
+        """``doing`` went through, using the inbox: a trouble said of it is over when no other step
+        meets it still, and said so."""
+        for alike, (steps, *_, problem) in list(self._steps.items()):
+            steps.discard(doing)
+            if not steps:
+                del self._steps[alike]
+                log.info("the inbox is used again (said above: %s)", problem)
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
         self._said_bug("tick", error, now, RETRY)

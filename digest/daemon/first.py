@@ -45,19 +45,23 @@ def inbox_step(
     """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
     (not mounted, not writable, no permission: InboxError, InboxNotWritten) is a problem to report
     in ``problems``, not a reason to stop the readers' mail: None then. ``say``: logged as an error
-    too (the daemon's log); False: the caller says it (`digest send`, `run --once`: once, in their
+    too (the daemon's log; with ``bugs``, when first met and again an hour later while it lasts,
+    and when it is over); False: the caller says it (`digest send`, `run --once`: once, in their
     own line). Another error but the database's is a bug met ``doing`` it, not the inbox's: a
     problem too, said as one to report (``say_bugs``: in the log by ``bugs``, the daemon's
     TickFailures, as it says a pass's bug: its traceback once, then a line an hour while it goes
     on, at ``now``; without ``bugs``, its traceback each time), and the mail goes on as well."""
     try:
-        return step(*args)
+        done = step(*args)
     except (InboxError, InboxNotWritten) as e:
         problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
         if not config.inbox.is_dir():  # gone: named in full, with the config file that names it
             problem = str(inbox_problem(config.inbox, config.path))
-        said = "inbox not used: %s; the digests of what is stored go on"
-        (log.error if say else log.debug)(said, printable(problem))
+        if say and bugs is not None:  # the daemon's: once, then hourly while it lasts
+            bugs.step_trouble(doing, printable(problem), now)
+        else:
+            said = "inbox not used: %s; the digests of what is stored go on"
+            (log.error if say else log.debug)(said, printable(problem))
         problems.append(problem)
         return None
     except Exception as e:
@@ -74,6 +78,9 @@ def inbox_step(
         else:  # said by the caller, in its own line
             log.debug("%s failed on the unforeseen error %s", doing, what)
         return None
+    if bugs is not None and done:  # the inbox used (a fetch with nothing due has not tried it)
+        bugs.step_went(doing)
+    return done
 
 
 @contextmanager
