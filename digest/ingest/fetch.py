@@ -268,6 +268,12 @@ def _take(
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?){moved}"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
+    if source.kind == "hf_daily" and listing.day < day and result.already_ingested:  # an earlier day's
+        detail = (  # list again: the day's is not out yet; asked again as for an empty day (README)
+            f"the daily papers of {day} are not out yet: the API answered those of {listing.day} "
+            f"again ({counted(result.entries, 'paper')}, already ingested){moved}"
+        )
+        return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
     again = repeats(listing.entries)  # one paper listed twice is one paper, not one "known"
     detail = f"{counted(result.entries - len(again), 'paper')} of {listing.day}: " + (
         "already ingested, nothing new"

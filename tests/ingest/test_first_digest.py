@@ -136,5 +136,7 @@ def test_a_source_renamed_in_the_config_feeds_a_new_readers_first_digest_before_
         ]
         assert first_digest(workspace) == whole  # before it is fetched under its new name
         fetched = workspace.cli("fetch")
-        assert "hf: 3 papers of 2026-11-27: already ingested, nothing new" in fetched.output
+        # the fixture is the daily papers of 2026-11-27 whatever day is asked: taken in all the same,
+        # and said as an earlier day's list again (tests/daemon/test_fetch_stale_day.py)
+        assert "the API answered those of 2026-11-27 again (3 papers, already ingested)" in fetched.output
     assert first_digest(workspace) == whole

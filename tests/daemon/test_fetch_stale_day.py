@@ -1,0 +1,73 @@
+"""The daily papers API answering, for the day asked, the day before's list again (the day's
+list not out yet) is not the day's list: the daemon asks again, as for an empty one, and the
+reader gets the day's papers once they are out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from helpers.daily_papers import daily_papers
+
+from digest.daemon.status import collect_status, format_status
+from digest.daemon.tick import run_once
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.http import Http
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+HF = "  - kind: hf_daily\n    day: yesterday\n    url: {base}/api/daily_papers?date={date}\n"
+PAPER = {"authors": ["A. Writer"], "githubRepo": None, "projectPage": None}
+MON, TUE = dt.date(2026, 12, 7), dt.date(2026, 12, 8)
+
+
+def listed(day: dt.date, first_id: int, topic: str) -> bytes:
+    paper = {**PAPER, "title": f"Sparse {topic} for graph learning", "summary": f"We study {topic}."}
+    return daily_papers(day, [paper], first_id)
+
+
+def test_yesterdays_list_answered_again_for_today_is_asked_again_until_the_day_is_out(
+    mail_workspace, smtp_server
+):
+    ws = mail_workspace
+    answers = {MON.isoformat(): listed(MON, 10001, "probes")}  # Tuesday's list is not out yet
+
+    def api(query: dict[str, str]) -> Route:
+        if query.get("p", "0") != "0":
+            return Route(b"[]")
+        asked = query["date"]  # the API answers the latest list it has, whatever day is asked
+        return Route(answers.get(asked) or answers[MON.isoformat()], etag=f'"{asked}-{len(answers)}"')
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        ws.config_path.write_text(
+            ws.config_path.read_text() + "sources:\n" + HF.replace("{base}", server.url(""))
+        )
+        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph learning"]\nsend_at: "07:00"\n')
+
+        def tick(now: dt.datetime):
+            config = ws.config
+            with (
+                Store(config.database) as store,
+                SmtpSender(config.smtp) as sender,
+                Http(sleep=lambda s: None) as http,
+            ):
+                return run_once(config, store, load_profiles(config), sender, now, http=http)
+
+        tick(dt.datetime(2026, 12, 8, 5, 0, tzinfo=dt.UTC))  # Monday's list, for Tuesday's 07:00
+        tick(dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.UTC))
+        assert len(smtp_server.messages) == 1
+        asked = len(server.requests)
+        # Wednesday 06:00: Tuesday's list asked for, Monday's answered again
+        tick(dt.datetime(2026, 12, 9, 6, 0, tzinfo=dt.UTC))
+        said = format_status(collect_status(ws.config, dt.datetime(2026, 12, 9, 6, 1, tzinfo=dt.UTC)))
+        source_line = next(line for line in said.splitlines() if line.startswith("Source hf_daily"))
+        assert "2026-12-08" in source_line and "not out yet" in source_line, source_line
+        answers[TUE.isoformat()] = listed(TUE, 10002, "sketches")  # Tuesday's list comes out
+        tick(dt.datetime(2026, 12, 9, 6, 30, tzinfo=dt.UTC))
+        assert len(server.requests) > asked + 2, "the day's list was not asked for again: " + "; ".join(
+            r.path for r in server.requests[asked:]
+        )
+        tick(dt.datetime(2026, 12, 9, 7, 0, tzinfo=dt.UTC))
+    assert len(smtp_server.messages) == 2
+    second = smtp_server.messages[1].message.as_string()
+    assert "Sparse sketches" in second and "Sparse probes" not in second
