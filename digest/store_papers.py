@@ -105,10 +105,15 @@ def other_abstract(db: Any, paper_id: int, entry: Entry, source: str, listing_id
     README "Sources"), and the kept one is this ``source``'s (fetched_source: "" for a dropped
     dump): the paper's first listing, before ``listing_id``'s, is by it. A corrected abstract, not
     another source's wording of the same one (which a source listing the paper again, unchanged,
-    would be said to correct at each listing), nor the same listing's paper listed twice (said:
-    repeats)."""
+    would be said to correct at each listing), nor the start of the kept one (the copy a fuller
+    one completed), nor the same listing's paper listed twice (said: repeats)."""
     row = db.execute("SELECT abstract FROM papers WHERE id = ?", (paper_id,)).fetchone()
-    if not entry.abstract or row is None or " ".join(row[0].split()) == " ".join(entry.abstract.split()):
+    # the kept one starting with it: the copy cut short that a fuller one completed (_complete)
+    if (
+        not entry.abstract
+        or row is None
+        or " ".join(row[0].split()).startswith(" ".join(entry.abstract.split()))
+    ):
         return False
     sql = "SELECT l.source FROM listing_papers lp JOIN listings l ON l.id = lp.listing_id "
     first = db.execute(
