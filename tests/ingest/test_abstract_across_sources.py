@@ -8,11 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.fetch import fetch_all
 from digest.ingest.http import Http
 from digest.store import Store
+
+pytestmark = pytest.mark.backends  # the listings' order and the abstract kept, on either database
 
 ARXIV = "We route tokens sparsely through gardens of experts."
 HF = "We route tokens sparsely through gardens of experts, and measure what it costs."
