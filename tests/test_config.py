@@ -13,6 +13,7 @@ from digest.cli import main
 from digest.config import Config, find_config_path, load_config
 from digest.errors import ConfigError
 from digest.options import dotted_keys
+from digest.sources_config import SourceConfig
 
 GOOD = (
     "database: data/digest.db\ninbox: inbox\nprofiles: profiles\n"
@@ -221,6 +222,17 @@ def test_every_declared_option_is_in_the_example_config_which_loads():
     missing = [key for key in dotted_keys(Config) if key not in keys_in(text)]
     assert not missing, f"config.example.yaml does not show: {', '.join(missing)}"
     assert load_config(ROOT / "config.example.yaml").smtp.host == "smtp.example.org"
+
+
+def test_every_key_the_example_config_shows_is_one_digest_reads():
+    """The example's keys commented out too ('#   name: my-query' of its url source): loading the
+    example checks only the live ones, so a key renamed in digest would still be shown there."""
+    from conftest import ROOT
+
+    read = set(dotted_keys(Config)) | {f"sources.{key}" for key in dotted_keys(SourceConfig)}
+    prose = {"true"}  # '# true: the packaged all-MiniLM-L6-v2 model': a value of semantic, said in words
+    unknown = sorted(keys_in((ROOT / "config.example.yaml").read_text()) - read - prose)
+    assert not unknown, f"config.example.yaml shows keys digest does not read: {', '.join(unknown)}"
 
 
 def test_a_number_in_quotes_in_the_config_is_said_to_be_text(tmp_path):
