@@ -271,6 +271,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             fg="yellow",
             err=True,
         )
+    if report.given_up:  # stopped in the wait for another's embeddings, after what is said above
+        secho(report.given_up, fg="yellow", err=True)
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made
         interrupted(sum(o.ok for o in outcomes), stop)
     if outcomes and all(o.unreachable for o in outcomes):

@@ -46,6 +46,7 @@ from digest.local_day import day_at
 from digest.models import Digest, Profile
 from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
+from digest.select.embedding_lock import EmbeddingsStopped
 from digest.slots import day_begins, period_done, send_period, served_before_its_time, slot_on
 from digest.store import FAILED, QUEUED, SENT, Store
 from digest.worker_ids import worker_id
@@ -90,6 +91,8 @@ class SendReport:
     # `send --user`: removed readers with a message waiting, left (another reader's mail: held by a
     # `send` to every reader, or by the daemon's pass when its retry is due)
     left: tuple[str, ...] = ()
+    # stopped (SIGTERM, Ctrl-C) in the wait for another's embeddings, before any digest was made: why
+    given_up: str = ""
 
 
 def plan_send(
@@ -214,7 +217,20 @@ def send_now(
     # a renamed profile: the same reader; a removed one: the links signed before open nothing
     carried = carry_and_look(config, store, profiles, now)
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
-    planned = plan_send(config, store, profiles, now, force=force)
+    try:
+        planned = plan_send(config, store, profiles, now, force=force)
+    except EmbeddingsStopped as e:  # what was fetched and taken in so far is stored: said by the caller
+        return SendReport(
+            planned=(),
+            queued=(),
+            delivered=(),
+            continued=tuple(carried.done),
+            waiting=tuple(carried.waiting),
+            ingested=ingested,
+            still_written=tuple(still_written),
+            fetched=tuple(fetched),
+            given_up=str(e),
+        )
     users = [p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)]
     renamed = {c.old for c in carried.waiting}  # a renamed reader's, to be carried over: not removed
     removed = [user for user in removed_waiting(store) if user not in renamed and user not in users]

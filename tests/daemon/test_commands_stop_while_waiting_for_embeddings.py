@@ -38,23 +38,32 @@ def semantic_workspace(tmp_path: Path) -> Workspace:
     return ws
 
 
-def stopped_while_waiting(ws: Workspace, *command: str) -> tuple[int, float, str]:
-    """``command`` run as a real process until it waits for the embeddings lock this test holds;
-    then SIGTERM. Its exit code, the seconds it took to end after the signal, and what it said
-    (stdout, then stderr)."""
+def stopped_while_waiting(ws: Workspace, *command: str, verbose: bool = True) -> tuple[int, float, str]:
+    """``command`` run as a real process until it waits for the embeddings lock this test holds
+    (``verbose``: with -v, said at once; without, by the warning after 3 s); then SIGTERM. Its exit
+    code, the seconds it took to end after the signal, and what it said (stdout, then stderr)."""
     holder = FileLock(sidecar(ws.root / "digest.db", ".embeddings.lock"))  # another process making them
     assert holder.acquire(wait=False)
     out, err = ws.root / "stdout.txt", ws.root / "stderr.txt"
     try:
         with out.open("w") as o, err.open("w") as e:
             child = subprocess.Popen(
-                [sys.executable, "-m", "digest", "-v", "--config", str(ws.config_path), *command],
+                [
+                    sys.executable,
+                    "-m",
+                    "digest",
+                    *(["-v"] if verbose else []),
+                    "--config",
+                    str(ws.config_path),
+                ]
+                + list(command),
                 stdout=o,
                 stderr=e,
             )
         try:
             deadline = time.monotonic() + 60
-            while WAITING not in err.read_text():
+            waiting = WAITING if verbose else "still waiting ("
+            while waiting not in err.read_text():
                 assert child.poll() is None, f"it ended before waiting: {err.read_text()}"
                 assert time.monotonic() < deadline, f"it never waited for the lock: {err.read_text()}"
                 time.sleep(0.05)
@@ -104,3 +113,18 @@ def test_sigterm_ends_the_commands_wait_for_another_process_embeddings(tmp_path,
     assert "internal error" not in err and "Traceback" not in err, err
     assert " ".join(said.split()) in " ".join(err.split()), err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())  # nothing made or sent
+
+
+def test_a_send_stopped_in_the_wait_still_says_the_dump_it_took_in_before(tmp_path):
+    """The inbox is taken in before the digests are ranked: a dump moved to processed/ by a send
+    stopped in the wait is said (without -v, where its log is not), as by one that ends: a later
+    send would not say it at all."""
+    ws = semantic_workspace(tmp_path)
+    code, _, said = stopped_while_waiting(ws, "send", "--to-dir", str(tmp_path / "out"), verbose=False)
+    assert code == 128 + signal.SIGTERM, said
+    assert (ws.root / "inbox" / "processed" / "day.txt").exists()
+    assert "day.txt: 2026-03-04, 1 entry: 1 new paper" in said, said
+    given_up = said.index("the wait for another digest process making embeddings")
+    assert (
+        said.index("day.txt: 2026-03-04") < given_up < said.index("interrupted after 0 digests went out")
+    ), said
