@@ -46,6 +46,7 @@ from digest.store import Store, iso
 log = logging.getLogger(__name__)
 
 LISTING, EMPTY, NOT_MODIFIED, FAILED = "listing", "empty", "not_modified", "failed"
+NOT_OUT = "not out yet"  # an empty outcome whose answer held papers, of an earlier day: not "empty"
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,9 @@ class FetchOutcome:
         last fetch") not said twice, and a listing stored as its papers alone ("3 papers of
         2026-03-04: 3 new, 0 known"), not as "listing: ...", a word the user sees nowhere else."""
         head = self.outcome.replace("_", " ")
-        return (
-            self.detail
-            if self.outcome == LISTING or self.detail.startswith(head)
-            else f"{head}: {self.detail}"
-        )
+        plain = self.outcome == LISTING or self.detail.startswith(head)
+        not_out = self.outcome == EMPTY and NOT_OUT in self.detail  # its answer held papers: not "empty"
+        return self.detail if plain or not_out else f"{head}: {self.detail}"
 
     def line(self, bug: str = "") -> str:
         """Its line in `digest run --once`'s account of a pass; ``bug``: what a reader's bug adds."""
@@ -166,7 +165,7 @@ def fetch_source(
     source's (source_day): `digest demo`'s, whose url asks for its sample's day."""
     day = day or source_day(source, now, config.timezone)
     url = source.resolved_url(day)
-    etag, modified, before = validators(store, url)
+    etag, modified, before, said_before = validators(store, url)
     try:
         paged = source.kind == "hf_daily"  # the daily papers API answers in pages: every page of the day
         at_work = functools.partial(_at_work, store)  # after each page: a day of many is no silence
@@ -196,8 +195,11 @@ def fetch_source(
         why += AT_ITS_TIMES if e.status == 410 else ""
         return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait)
     moved = source.moved_note(answer.moved, config.sources, _file(config))
-    if answer.status == 304 and before == EMPTY:  # the document the server keeps has no papers
-        detail = "still no papers: not modified since the last fetch" + moved
+    if answer.status == 304 and before == EMPTY:  # what the server keeps has no papers of the day
+        still = (
+            f"the daily papers of {day} are still {NOT_OUT}" if NOT_OUT in said_before else "still no papers"
+        )
+        detail = f"{still}: not modified since the last fetch{moved}"
         return _record(store, source, url, now, EMPTY, detail, etag, modified)
     if answer.status == 304:
         detail = "not modified since the last fetch" + moved
@@ -270,7 +272,7 @@ def _take(
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
     if source.kind == "hf_daily" and listing.day < day and result.already_ingested:  # an earlier day's
         detail = (  # list again: the day's is not out yet; asked again as for an empty day (README)
-            f"the daily papers of {day} are not out yet: the API answered those of {listing.day} "
+            f"the daily papers of {day} are {NOT_OUT}: the API answered those of {listing.day} "
             f"again ({counted(result.entries, 'paper')}, already ingested){moved}"
         )
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
@@ -328,11 +330,11 @@ def fetch_all(
     return outcomes
 
 
-def validators(store: Store, url: str) -> tuple[str | None, str | None, str | None]:
-    """The ETag and Last-Modified kept for ``url``, and the outcome of its last fetch."""
-    sql = "SELECT etag, last_modified, outcome FROM fetches WHERE url = ?"
+def validators(store: Store, url: str) -> tuple[str | None, str | None, str | None, str]:
+    """The ETag and Last-Modified kept for ``url``, and the outcome of its last fetch and its detail."""
+    sql = "SELECT etag, last_modified, outcome, detail FROM fetches WHERE url = ?"
     row = store.db.execute(sql, (url,)).fetchone()
-    return (row[0], row[1], row[2]) if row else (None, None, None)
+    return (row[0], row[1], row[2], row[3] or "") if row else (None, None, None, "")
 
 
 def last_fetches(store: Store) -> dict[str, FetchRecord]:

@@ -5,6 +5,7 @@ reader gets the day's papers once they are out."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 from helpers.daily_papers import daily_papers
 
@@ -71,3 +72,29 @@ def test_yesterdays_list_answered_again_for_today_is_asked_again_until_the_day_i
     assert len(smtp_server.messages) == 2
     second = smtp_server.messages[1].message.as_string()
     assert "Sparse sketches" in second and "Sparse probes" not in second
+
+
+def test_a_day_still_not_out_is_said_so_on_a_304_and_not_as_empty(mail_workspace, monkeypatch):
+    """`digest fetch` asked twice on Tuesday morning, Monday's list answered both times (the second
+    a 304): neither says the answer was empty or had no papers; both say the day is not out yet."""
+    ws = mail_workspace
+    monday = listed(MON, 10001, "probes")
+
+    def api(query: dict[str, str]) -> Route:
+        return Route(b"[]" if query.get("p", "0") != "0" else monday, etag='"monday"')
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        hf = HF.replace("yesterday", "today").replace("{base}", server.url(""))
+        ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + hf)
+        for at in (dt.datetime(2026, 12, 7, 9, 0), dt.datetime(2026, 12, 8, 6, 0)):  # Monday, Tuesday
+            clock = importlib.import_module("digest.cli.fetch")  # the module, not its command
+            monkeypatch.setattr(clock, "now_utc", lambda at=at: at.replace(tzinfo=dt.UTC))
+            first = ws.cli("fetch").output
+        assert "hf_daily: the daily papers of 2026-12-08 are not out yet: the API answered" in first, first
+        again = ws.cli("fetch").output  # a conditional request: 304
+        assert server.requests[-2].headers.get("If-None-Match") == '"monday"'
+    assert again.strip() == (
+        "hf_daily: the daily papers of 2026-12-08 are still not out yet: not modified since the last fetch"
+    ), again
+    said = format_status(collect_status(ws.config, dt.datetime(2026, 12, 8, 6, 1, tzinfo=dt.UTC)))
+    assert "are still not out yet: not modified" in said and "no papers" not in said, said
