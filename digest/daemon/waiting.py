@@ -7,7 +7,7 @@ import datetime as dt
 
 from digest.config import Config, SourceConfig
 from digest.daemon.fetching import latest_fetch_moment
-from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord
+from digest.ingest.fetch import EMPTY, NOT_MODIFIED, NOT_OUT, FetchRecord
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.models import Profile
 
@@ -28,6 +28,10 @@ def waiting_note(fetches: list[tuple[FetchRecord | None, dt.datetime]]) -> str:
         and all(f.outcome in (EMPTY, NOT_MODIFIED) for f in recent)
         and any(f.outcome == EMPTY for f in recent)
     ):
+        late = [f.source for f in recent if f.outcome == EMPTY and NOT_OUT in f.detail]
+        if late:  # an earlier day's list answered again: the day's is late, not a day without one
+            lines = "its Source line" if len(late) == 1 else "their Source lines"
+            return f"the day's list not out yet ({', '.join(late)}: see {lines} above): nothing new yet"
         return "no listing today (weekend or holiday): nothing new"
     return "due: nothing matched yet"
 

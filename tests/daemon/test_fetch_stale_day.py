@@ -86,6 +86,7 @@ def test_a_day_still_not_out_is_said_so_on_a_304_and_not_as_empty(mail_workspace
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         hf = HF.replace("yesterday", "today").replace("{base}", server.url(""))
         ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + hf)
+        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph learning"]\nsend_at: "06:30"\n')
         for at in (dt.datetime(2026, 12, 7, 9, 0), dt.datetime(2026, 12, 8, 6, 0)):  # Monday, Tuesday
             clock = importlib.import_module("digest.cli.fetch")  # the module, not its command
             monkeypatch.setattr(clock, "now_utc", lambda at=at: at.replace(tzinfo=dt.UTC))
@@ -96,5 +97,10 @@ def test_a_day_still_not_out_is_said_so_on_a_304_and_not_as_empty(mail_workspace
     assert again.strip() == (
         "hf_daily: the daily papers of 2026-12-08 are still not out yet: not modified since the last fetch"
     ), again
-    said = format_status(collect_status(ws.config, dt.datetime(2026, 12, 8, 6, 1, tzinfo=dt.UTC)))
+    said = format_status(collect_status(ws.config, dt.datetime(2026, 12, 8, 6, 35, tzinfo=dt.UTC)))
     assert "are still not out yet: not modified" in said and "no papers" not in said, said
+    # ada, due at 06:30 and waiting for the day's list, is not told it is a weekend or holiday
+    ada = next(line for line in said.splitlines() if line.startswith("ada "))
+    assert ada.endswith(
+        "the day's list not out yet (hf_daily: see its Source line above): nothing new yet"
+    ), ada
