@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 ABSTRACT_CHARS = 480  # abstracts longer than this are trimmed at a word, with a link to read on
 MAX_AUTHORS = 3  # more authors than this are shortened to the first three and "et al."
+MAX_AUTHORS_CHARS = 200  # a longer line is cut at the last name before it and "et al." added:
+# an author entry may hold many names (a bracket left unclosed keeps the rest as written)
 
 
 @dataclass(frozen=True)
@@ -217,10 +219,16 @@ def arxiv_search(title: str) -> str:
 
 
 def short_authors(authors: tuple[str, ...], limit: int = MAX_AUTHORS) -> str:
-    """ "A, B, C et al." past ``limit`` authors; all of them otherwise."""
-    if len(authors) > limit:
-        return ", ".join(authors[:limit]) + " et al."
-    return ", ".join(authors)
+    """ "A, B, C et al." past ``limit`` authors; all of them otherwise. A line longer than
+    MAX_AUTHORS_CHARS (one entry holding many names, as written) is cut at the last ", " before
+    it (or, with none, at a space) and ends with "et al."."""
+    line = ", ".join(authors[:limit]) + (" et al." if len(authors) > limit else "")
+    if len(line) <= MAX_AUTHORS_CHARS:
+        return line
+    cut = line.rfind(", ", 0, MAX_AUTHORS_CHARS)
+    if cut <= 0:
+        cut = line.rfind(" ", 0, MAX_AUTHORS_CHARS)
+    return (line[:cut] if cut > 0 else line[:MAX_AUTHORS_CHARS]).rstrip(" ,") + " et al."
 
 
 def paper_links(paper: Paper) -> dict[str, str | None]:

@@ -5,6 +5,7 @@ loopback server: what a reader's digest then says of each paper."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -163,3 +164,22 @@ def test_a_bracket_closed_but_never_opened_keeps_what_comes_before_it_together(w
     }
     authors = fetched(workspace, routes, feed)["2612.02001"].authors
     assert authors == ("Ann Bell, MIT, CNRS)", "Carl Dunn", "Eve Fox")
+
+
+@pytest.mark.parametrize("feed", ["atom", "rss"])
+def test_an_unclosed_bracket_before_a_collaboration_does_not_make_a_page_long_author_line(workspace, feed):
+    # the names after the stray "(" are kept as one entry: 300 of them would be one line of
+    # 4,600 characters in the email, where any other paper shows three names and "et al."
+    crowd = ", ".join(f"Member Number{i}" for i in range(300))
+    creators = f"Ann Bell (MIT, {crowd}"
+    new = ("2612.02001v1", "new", "Sparse Routing for Mixture Models", "We route tokens sparsely.", creators)
+    routes = {
+        "/atom": Route(atom_feed(atom_entry(*new)), content_type="application/atom+xml"),
+        "/rss": Route(rss_feed(rss_item(*new)), content_type="application/rss+xml"),
+    }
+    authors = fetched(workspace, routes, feed)["2612.02001"].authors
+    assert authors == (f"Ann Bell (MIT, {crowd}",)  # stored as written
+    line = short_authors(authors)
+    assert len(line) <= 210, f"{len(line)} characters: {line[:80]}…"
+    assert line.startswith("Ann Bell (MIT, Member Number0, Member Number1")
+    assert re.search(r", Member Number\d+ et al\.$", line), line[-40:]  # cut between names
