@@ -22,6 +22,8 @@ log = logging.getLogger("digest.daemon.service")  # the daemon's log, as it alwa
 
 RETRY = "retrying at the next poll"
 AGAIN = dt.timedelta(hours=1)  # a failure alike at every poll is said again so often
+INBOX = "inbox not used: {}; the digests of what is stored go on"  # step_trouble's, by default
+INBOX_BACK = "the inbox is used again"
 
 
 class TickFailures:
@@ -39,8 +41,8 @@ class TickFailures:
         # each bug seen again (its traceback logged): when last said, how often it happened since
         self._repeats: dict[tuple, tuple[dt.datetime, int]] = {}
         # each trouble of a step that does not fail the pass (_alike): the steps meeting it, when
-        # said, since, its words
-        self._steps: dict[str, tuple[set[str], dt.datetime, dt.datetime, str]] = {}
+        # said, since, its words, the words saying it is over
+        self._steps: dict[str, tuple[set[str], dt.datetime, dt.datetime, str, str]] = {}
 
     def failed(self, error: Exception, database: str, now: dt.datetime, url: str = "") -> None:
         """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
@@ -78,12 +80,16 @@ class TickFailures:
         the inbox: digest.daemon.first.inbox_step), said as :meth:`_bug` says a pass's."""
         self._said_bug(doing, error, now, "the digests of what is stored go on")
 
-    def step_trouble(self, doing: str, problem: str, now: dt.datetime) -> None:
-        """An inbox that cannot be used (``problem``), met ``doing`` a step that does not fail the
-        pass: said as a pass's known trouble is, when first met and again every AGAIN while it
-        lasts, the polls between at DEBUG; :meth:`step_went` says when it is over."""
-        line = f"inbox not used: {problem}; the digests of what is stored go on"
-        alike = _alike(problem)
+    def step_trouble(
+        self, doing: str, problem: str, now: dt.datetime, *, line: str = INBOX, over: str = INBOX_BACK
+    ) -> None:
+        """A trouble of a step that does not fail the pass (``problem``, met ``doing`` it: an inbox
+        that cannot be used; a refused SMTP login, which stops delivering), said in ``line`` (its
+        ``{}``: the problem) as a pass's known trouble is, when first met and again every AGAIN
+        while it lasts, the polls between at DEBUG; :meth:`step_went` says when it is over, in
+        ``over``'s words."""
+        line = line.format(problem)
+        alike = _alike(line)
         known = self._steps.get(alike)
         steps = (known[0] if known else set()) | {doing}
         if known is not None and now - known[1] < AGAIN:
@@ -92,17 +98,17 @@ class TickFailures:
         if len(self._steps) >= KEPT and alike not in self._steps:
             del self._steps[next(iter(self._steps))]
         since = known[2] if known else now
-        self._steps[alike] = (steps, now, since, problem)
+        self._steps[alike] = (steps, now, since, problem, over)
         log.error("%s%s", line, f" (still, since {since:%Y-%m-%d %H:%M} UTC)" if known else "")
 
     def step_went(self, doing: str) -> None:
-        """``doing`` went through, using the inbox: a trouble said of it is over when no other step
-        meets it still, and said so."""
-        for alike, (steps, *_, problem) in list(self._steps.items()):
+        """``doing`` went through (using the inbox; delivering): a trouble said of it is over when
+        no other step meets it still, and said so."""
+        for alike, (steps, *_, problem, over) in list(self._steps.items()):
             steps.discard(doing)
             if not steps:
                 del self._steps[alike]
-                log.info("the inbox is used again (said above: %s)", problem)
+                log.info("%s (said above: %s)", over, problem)
 
     def _bug(self, error: Exception, now: dt.datetime) -> None:
         self._said_bug("tick", error, now, RETRY)

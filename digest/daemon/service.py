@@ -49,6 +49,11 @@ from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)
 
+# a refused login, said when first met, then hourly while it lasts (digest.daemon.failures)
+REFUSED = (
+    "not delivering: {}; correct smtp in the config (or the password's variable, then restart the daemon)"
+)
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -218,10 +223,8 @@ class Daemon:
         self.unbuilt.pending.clear()  # a failed pass's (tried again in this one)
         deliver = self.login_refused is None
         if not deliver:
-            log.error(
-                "not delivering: %s; correct smtp in the config (or the password's variable, "
-                "then restart the daemon)",
-                self.login_refused,
+            self.failures.step_trouble(
+                "delivering", self.login_refused, self.clock(), line=REFUSED, over="delivering again"
             )
         report = run_once(
             self.config,
@@ -244,6 +247,8 @@ class Daemon:
             clock=self.clock,  # read again after its fetch and its inbox
             bugs=self.failures,  # a bug met fetching or reading the inbox: said as the pass's are
         )
+        if deliver:  # the login went through (or none is asked): a refusal said before is over
+            self.failures.step_went("delivering")
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)
         holds = "; ".join(
