@@ -65,8 +65,10 @@ def edit_in_editor(
                     continue
                 keep_draft = True
                 raise ProfileError(f"{e}\n{path} is unchanged; your draft is kept at {draft}") from None
+            # the editor has closed: a new `edit` starts from the file, so the version kept is pasted in
+            then = f"run `digest profile edit {user}` again and paste in your version"
             try:
-                with locked(path):
+                with locked(path, then):
                     try:  # saved meanwhile as Latin-1 (or removed): said, and the draft kept, as a change
                         current, unreadable = read_profile_text(path), ""
                     except ProfileError as e:
@@ -81,7 +83,7 @@ def edit_in_editor(
                     try:
                         write_atomic(path, text, whole=True)
                     except OSError as e:
-                        raise ProfileNotSaved(not_saved(path, e)) from None
+                        raise ProfileNotSaved(not_saved(path, e, then)) from None
             except ProfileNotSaved as e:  # a full or read-only disk: the reader's work is not thrown away
                 keep_draft = True
                 raise ProfileError(f"{e}; your version is kept at {draft}") from None

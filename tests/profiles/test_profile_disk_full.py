@@ -207,6 +207,11 @@ def test_an_edit_in_the_editor_refused_by_a_full_disk_keeps_the_draft_and_says_w
     assert [p.read_text() for p in kept] == [ADA + "  spiking neurons: 2\n"], said
     assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: No space left on device" in said, said
     assert f"your version is kept at {kept[0]}" in said, said
+    # the editor has closed: a new `edit` starts from the file, so the draft is pasted into it
+    assert (
+        "free some space on its disk, then run `digest profile edit ada` again and paste in your version;"
+        in said
+    ), said
     assert after.split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], after
 
 
@@ -247,6 +252,10 @@ def test_an_edit_in_the_editor_into_a_read_only_profiles_folder_keeps_the_draft(
     assert "exit 1" in said and [p.read_text() for p in kept] == [ADA + "  spiking neurons: 2\n"], said
     assert f"cannot save {workspace.root / 'profiles' / 'ada.yaml'}: Read-only file system" in said, said
     assert f"your version is kept at {kept[0]}" in said, said
+    assert "then save again" not in said, said  # there is nothing open to save
+    assert (
+        "remount it read-write, then run `digest profile edit ada` again and paste in your version" in said
+    ), said
 
 
 def test_a_change_on_a_read_only_disk_says_to_remount_it_not_to_make_the_folder_writable(workspace):
