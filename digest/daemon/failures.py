@@ -84,7 +84,8 @@ class TickFailures:
         self, doing: str, problem: str, now: dt.datetime, *, line: str = INBOX, over: str = INBOX_BACK
     ) -> None:
         """A trouble of a step that does not fail the pass (``problem``, met ``doing`` it: an inbox
-        that cannot be used; a refused SMTP login, which stops delivering), said in ``line`` (its
+        that cannot be used; a refused SMTP login, which stops delivering; settings that differ
+        from the other workers', which stops queueing), said in ``line`` (its
         ``{}``: the problem) as a pass's known trouble is, when first met and again every AGAIN
         while it lasts, the polls between at DEBUG; :meth:`step_went` says when it is over, in
         ``over``'s words."""

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 REFUSED = (
     "not delivering: {}; correct smtp in the config (or the password's variable, then restart the daemon)"
 )
+AGREE = "this worker's settings agree with the other workers' again: queueing digests"
 
 Clock = Callable[[], dt.datetime]
 
@@ -212,8 +213,10 @@ class Daemon:
         heartbeat that ends it (with the settings it served the readers with, if it queued)."""
         settings, began = worker_settings(self.config, files), self._seen()
         aside = disagreement(store, self.worker, settings, self._seen(), alive(self.config))
-        if aside is not None:
-            log.error("%s", aside)
+        if aside is not None:  # said once, then hourly while it lasts (digest.daemon.failures)
+            self.failures.step_trouble("queueing", str(aside), self.clock(), line="{}", over=AGREE)
+        else:
+            self.failures.step_went("queueing")
         skewed = skew_note(self._skew)
         said = self.skew.to_say(self._skew, self.clock())
         if said and skewed:
