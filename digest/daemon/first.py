@@ -30,6 +30,9 @@ from digest.store import Store
 
 log = logging.getLogger(__name__)
 
+STUCK = "moving the inbox's dumps"  # a step's trouble (digest.daemon.failures), and its over words:
+MOVED = "the inbox's dumps are moved out of it again"
+
 
 def inbox_step(
     config: Config,
@@ -200,7 +203,9 @@ def read_inbox(
     ``patience``, ``beat`` and ``waited`` as :func:`fetch_first`); an inbox that cannot be used is
     a problem in ``problems`` (:func:`inbox_step`, with ``bugs``; ``say_failures``: logged too, as
     :func:`fetch_first`'s)."""
-    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs, zone=config.timezone)
+    daemon = bugs if say_failures else None  # a dump not moved out of the inbox: once, then hourly
+    say = functools.partial(daemon.step_trouble, STUCK, now=now, line="{}", over=MOVED) if daemon else None
+    ingest = functools.partial(ingest_inbox, say_bugs=say_bugs, zone=config.timezone, say_problem=say)
     settled = functools.partial(settled_dumps, config, now)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}
     with one_worker(store, "ingest", settled, **waiting) as mine:  # one worker moves the inbox's dumps
@@ -214,4 +219,6 @@ def read_inbox(
             "now": now,
         }
         read = inbox_step(config, problems, ingest, *args, **said) if mine else None
+    if daemon and read is not None and not read[0].problems and all(f.kept for f in read[0].failures):
+        daemon.step_went(STUCK)  # every dump read moved out of the inbox (or none to read)
     return read or (IngestReport((), ()), [])

@@ -3,18 +3,35 @@ lines for `digest run --once` (Daemon.describe)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from digest.daemon.failures import TickFailures
+from digest.daemon.first import MOVED, STUCK
 from digest.daemon.tick import TickReport
 from digest.files import counted
 from digest.ingest import told
 from digest.ingest.fetch import FAILED
 
 
-def say_faults(log: logging.Logger, report: TickReport, say_failures: bool = True) -> None:
-    """The dumps a pass put aside, and those still written, in the daemon's log (``log``: its own)."""
-    for f in report.ingested.failures if say_failures else ():  # put aside in failed/ with why
-        log.warning("%s", told.rejected(f))
+def say_faults(
+    log: logging.Logger,
+    report: TickReport,
+    say_failures: bool = True,
+    failures: TickFailures | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """The dumps a pass put aside or left in its log (``log``: its own). A dump that could not be
+    moved out of the inbox is read again, and refused again, at every poll: with the daemon's
+    ``failures``, it is said as a step's trouble (once, then hourly while it lasts), and the pass
+    that leaves none in the inbox says they are moved out again (digest.daemon.first.read_inbox)."""
+    ingested = report.ingested
+    stuck = [f for f in ingested.failures if f.kept is None] if failures is not None else []
+    for f in ingested.failures if say_failures else ():  # put aside in failed/ with why
+        if f not in stuck:
+            log.warning("%s", told.rejected(f))
+    for f in stuck if failures is not None and now is not None and say_failures else ():
+        failures.step_trouble(STUCK, told.rejected(f), now, line="{}", over=MOVED)  # and its move's problem
     for w in report.waiting if say_failures else ():  # as `digest ingest` says it; `run --once`
         log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 

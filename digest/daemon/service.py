@@ -203,7 +203,7 @@ class Daemon:
         if not is_postgres(self.config.database):  # on PostgreSQL, in the database (_note_failures)
             failures = {s.user: s.error for s in report.scheduled if s.error}
             write_reader_failures(self.config.database, failures, self.clock())
-        say_faults(log, report, self.say_failures)
+        say_faults(log, report, self.say_failures, self.failures, self.clock())
         return report
 
     def _in_pass(

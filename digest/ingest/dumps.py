@@ -145,11 +145,13 @@ def ingest_inbox(
     *,
     say_bugs: bool = True,
     zone: str = "UTC",
+    say_problem: Callable[[str], None] | None = None,
 ) -> tuple[IngestReport, list[inbox_folder.Waiting]]:
     """Ingest the settled dumps of the inbox (returned with those still settling: inbox.Waiting);
     move each to processed/ or failed/ (with why, and where: ``IngestFailure.kept``). A dump the
     disk will not let go of is left in the inbox and said in ``problems``: what was read is stored,
-    and the rest of the run (the readers' mail) goes on. ``say_bugs``, ``zone``: as :func:`ingest`."""
+    and the rest of the run (the readers' mail) goes on, each logged here (``say_problem``: or said so:
+    the daemon's, once an hour while it lasts). ``say_bugs``, ``zone``: as :func:`ingest`."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
     problems: list[str] = []
     kept: dict[Path, Path | None] = {}
@@ -161,7 +163,10 @@ def ingest_inbox(
             else:  # stored: a dump renamed away meanwhile is only noted
                 inbox_folder.move_processed(outcome.source, inbox)
         except inbox_folder.MoveError as e:
-            log.warning("%s", printable(e))
+            if say_problem is None:
+                log.warning("%s", printable(e))
+            else:
+                say_problem(printable(e))
             problems.append(str(e))
 
     report = ingest(store, ready, now, progress, done=move, say_bugs=say_bugs, zone=zone)
