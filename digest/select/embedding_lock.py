@@ -41,13 +41,16 @@ _STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("
 
 class EmbeddingsStopped(DigestError):
     """The process is stopping (SIGTERM or Ctrl-C: the daemon, `digest send`, `run --once`) while it
-    waits for another's embeddings: nothing was made; the next pass or send makes them."""
+    waits for another's embeddings, before it loads the model, or between the batches of papers it
+    embeds: what was made is kept (a batch is stored whole or not at all); the next pass or send
+    makes the rest."""
 
 
 @contextmanager
 def stopping(stop: threading.Event) -> Iterator[None]:
     """Within it (in this thread), a wait for another process's embeddings ends within POLL seconds
-    of ``stop`` being set, with :class:`EmbeddingsStopped`, not after WAIT_MOST: entered with its
+    of ``stop`` being set, with :class:`EmbeddingsStopped`, not after WAIT_MOST, and so does the
+    making of them, before the model is loaded or after the batch of papers being embedded: entered with its
     stop (a :class:`digest.stop.Stop`, whose signal handler notes it) by the daemon's pass, `digest send` and
     `digest run --once`. `digest rank` and `preview` enter none: Ctrl-C raises KeyboardInterrupt in
     their wait, which ends the command at once (it holds no lock yet, so it releases none)."""
@@ -56,6 +59,13 @@ def stopping(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         _STOP.reset(token)
+
+
+def stop_asked() -> bool:
+    """Whether the work of this thread is asked to stop (its :func:`stopping`'s stop is set): read
+    before the model is loaded and between batches of papers embedded (digest.select.ranking)."""
+    stop = _STOP.get()
+    return stop is not None and stop.is_set()
 
 
 @contextmanager

@@ -12,13 +12,16 @@ import numpy as np
 
 from digest.config import Config, SemanticConfig
 from digest.models import Match, Paper, Profile
-from digest.select.embedding_lock import making_embeddings
+from digest.select.embedding_lock import EmbeddingsStopped, making_embeddings, stop_asked
 from digest.select.matcher import CollectionCounts, PaperIndex
 from digest.store import Store
 
 log = logging.getLogger(__name__)
 
 _MODELS: dict[str, object] = {}  # one loaded model per process and model
+# papers embedded and stored at a time: a stop (SIGTERM, Ctrl-C) is acted on between two batches
+# (some 8 s each on a busy 2-CPU machine), what was made before it kept; the model's own batches are 32
+BATCH = 64
 
 
 class Ranker(Protocol):
@@ -33,7 +36,17 @@ def embedder_for(semantic: SemanticConfig, store: Store | None = None):  # -> di
 
     def model():  # -> SentenceModel
         if semantic.key not in _MODELS:
+            if stop_asked():  # loading takes 10 s and more: not begun once the process is stopping
+                raise EmbeddingsStopped(
+                    f"stopping: the embedding model {semantic.key} is not loaded, nothing was embedded; "
+                    "the next pass or send makes the embeddings"
+                )
             _MODELS[semantic.key] = load_model(semantic.model)
+            if stop_asked():  # asked while it loaded: kept loaded, nothing embedded
+                raise EmbeddingsStopped(
+                    f"stopping: the embedding model {semantic.key} is loaded, nothing was embedded with it; "
+                    "the next pass or send makes the embeddings"
+                )
         return _MODELS[semantic.key]
 
     cache = StoredTexts(store, semantic.key) if store is not None else None
@@ -122,15 +135,37 @@ def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: objec
         missing = [p for p in papers if p.id not in stored]
         if missing:
             log.info("embedding %d new papers with %s", len(missing), key)
-            fresh = embedder.embed_papers(missing)  # type: ignore[attr-defined]
-            if store.keeps_embeddings():
-                store.save_embeddings(  # not of a paper merged or changed meanwhile (by an ingest)
-                    key,
-                    {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()},
-                    texts={p.id: (p.title, p.abstract) for p in missing},
-                )
-            stored.update(fresh)
+            stored.update(_made(store, key, missing, embedder))
     return stored
+
+
+def _made(store: Store, key: str, missing: Sequence[Paper], embedder: object) -> dict[int, np.ndarray]:
+    """The embeddings of ``missing``, made and stored :data:`BATCH` papers at a time, each batch in
+    a transaction of its own; a stop asked (the daemon's SIGTERM: digest.select.embedding_lock's
+    ``stopping``) ends it before the next batch, or before the first (the model not loaded yet),
+    with :class:`EmbeddingsStopped`: what was stored stays; the next pass or command makes the rest.
+    The packaged model gives a paper the same vector, bit for bit, in one batch or in many (so
+    the rankings are those of papers embedded all at once: checked on the 286 papers of the dumps)."""
+    keep = store.keeps_embeddings()
+    made: dict[int, np.ndarray] = {}
+    for start in range(0, len(missing), BATCH):
+        if stop_asked():
+            said = f"{len(made)} of the {len(missing)} new papers are made and kept" if made else ""
+            said = said or f"{len(missing)} new papers are not made"
+            then = "the rest" if made else "them"
+            raise EmbeddingsStopped(
+                f"stopping: the embeddings with {key} of {said}; the next pass or send makes {then}"
+            )
+        batch = missing[start : start + BATCH]
+        fresh = embedder.embed_papers(batch)  # type: ignore[attr-defined]
+        if keep:
+            store.save_embeddings(  # not of a paper merged or changed meanwhile (by an ingest)
+                key,
+                {pid: (len(v), np.asarray(v, dtype="<f4").tobytes()) for pid, v in fresh.items()},
+                texts={p.id: (p.title, p.abstract) for p in batch},
+            )
+        made.update(fresh)
+    return made
 
 
 def _stored(store: Store, key: str, papers: Sequence[Paper]) -> dict[int, np.ndarray]:

@@ -34,6 +34,7 @@ import numpy as np
 from digest.config import SEMANTIC_INSTALL
 from digest.errors import ConfigError
 from digest.models import Match, Paper, Profile
+from digest.select.embedding_lock import EmbeddingsStopped, stop_asked
 from digest.select.matcher import PaperIndex, ProfileScores, top
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,11 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no progress bars in our output
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     _no_progress_bars()
+    if stop_asked():  # the import took its seconds: a stop (SIGTERM) asked meanwhile is not kept waiting
+        raise EmbeddingsStopped(
+            f"stopping: the embedding model in {folder} is not loaded, nothing was embedded; the next "
+            "pass or send makes the embeddings"
+        )
     log.info("loading embedding model from %s", folder)
     try:
         return SentenceTransformer(str(folder), device="cpu")
