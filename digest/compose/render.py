@@ -209,8 +209,15 @@ def _cached_wordwrap() -> Callable[..., str]:
     return functools.lru_cache(maxsize=8192)(wide_wordwrap)
 
 
-@functools.lru_cache(maxsize=4096)
 def format_day(day: dt.date | None) -> str:
+    """ "Mar 17, 2026". A time's own day (as its zone has it): never through the cache by the
+    time itself, since the same instant in two zones is equal and hashes alike, and the first
+    zone's day would be said for the second."""
+    return _format_day(day.date() if isinstance(day, dt.datetime) else day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_day(day: dt.date | None) -> str:
     return f"{day:%b} {day.day}, {day.year}" if day else ""
 
 

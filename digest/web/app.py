@@ -53,7 +53,7 @@ from digest.web.form import (
 )
 from digest.web.identity import held_since, link_reader, searchable, written
 from digest.web.previews import add_preview_routes
-from digest.web.ratings import WebParts, add_rating_routes, rated_papers
+from digest.web.ratings import WebParts, add_rating_routes, in_zone, rated_papers
 from digest.web.site import LiveSite, Site, site_of
 from digest.web.unreadable import ProfileUnreadable, current_profile, current_text
 from digest.web.unsubscribe import LIFTED, add_unsubscribe_routes, kept_unsubscribe, lifted_since
@@ -166,6 +166,7 @@ def create_app(
         text = current_text(path, user, posted)  # before the profile: a change between is a conflict
         ratings = rated_papers(cfg(), user)
         profile = extra.pop("profile", None) or current_profile(cfg(), user, posted)
+        ratings = in_zone(ratings, profile.timezone)  # dated by the reader's calendar
         context = {
             "token": token,
             "csrf": g.form_token,

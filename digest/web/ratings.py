@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, g, redirect, request
 
@@ -57,6 +58,15 @@ def rated_papers(config: Config, user: str) -> list[Rating] | StoreError:
     except StoreError as e:
         log.warning("ratings of %s not shown: %s", user, e)
         return e
+
+
+def in_zone(ratings: list[Rating] | StoreError, timezone: str) -> list[Rating] | StoreError:
+    """The ratings with their times in the reader's zone (their profile's ``timezone``): the page
+    dates each by the reader's calendar, as their digests are, not by UTC's."""
+    if not isinstance(ratings, list):
+        return ratings
+    zone = ZoneInfo(timezone)
+    return [replace(r, rated_at=r.rated_at.astimezone(zone)) for r in ratings]
 
 
 MAX_PAPER_ID = 2**63 - 1  # the largest id a database integer holds
