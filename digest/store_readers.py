@@ -280,6 +280,11 @@ class ReaderRecords:
         if not self.db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
             raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
 
+    def paper_with_arxiv_id(self, arxiv_id: str) -> int | None:
+        """The id of the paper stored with ``arxiv_id`` (without version); None if none is."""
+        row = self.db.execute("SELECT id FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
+        return None if row is None else int(row[0])
+
     def current_paper_id(self, paper_id: int) -> int:
         """The paper that paper ``paper_id`` is now: itself, or the paper it was merged into
         (digest.store_papers.merge_paper), as the links of a digest sent before the merge say."""

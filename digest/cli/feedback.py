@@ -10,22 +10,48 @@ from digest.cli.common import Context, echo, handle_errors, now_utc
 from digest.cli.papers import say_put_off, say_shared
 
 
+class PaperId(click.ParamType):
+    """PAPER_ID: a stored paper's id (a number), or an arXiv id: 2403.01234, 2403.01234v2,
+    arXiv:2403.01234, an arxiv.org/abs/ URL, hep-th/9901001 (then ``(arxiv_id, None)``)."""
+
+    name = "paper_id"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str | None, int | None]:
+        from digest.ingest.sources.fields import arxiv_id
+
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        if text.isdigit():
+            return None, int(text)
+        if found := arxiv_id(text):
+            return found, None
+        self.fail(
+            f"{value!r} is neither a paper id (the number `digest rank USER --json` prints) "
+            "nor an arXiv id (2403.01234, 2403.01234v2, hep-th/9901001)",
+            param,
+            ctx,
+        )
+
+
 @click.command()
 @click.argument("user")
-@click.argument("paper_id", type=int)
+@click.argument("paper_id", type=PaperId())
 @click.argument("rating", type=click.Choice(["up", "down", "clear"]))
 @click.pass_obj
 @handle_errors
-def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
+def feedback(obj: Context, user: str, paper_id: tuple[str | None, int | None], rating: str) -> None:
     """Rate a paper for USER: up (more like this), down (less like this) or clear.
 
-    PAPER_ID is the "id" that `digest rank USER --json` prints. The next rank, preview and
-    digest learn from it at once.
+    PAPER_ID is the "id" that `digest rank USER --json` prints, or the paper's arXiv id
+    (2403.01234, with or without a version such as v2; old-style hep-th/9901001). The next
+    rank, preview and digest learn from it at once.
 
     \b
     Example:
       digest feedback ada 42 up
       digest feedback ada 17 clear
+      digest feedback ada 2403.01234v2 down
     """
     from digest.daemon.renamed_first import carried_first
     from digest.profiles.load import load_profile
@@ -33,8 +59,10 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
     from digest.store_ratings import RATING_NAMES, RATING_VALUES
 
     profile = load_profile(obj.config, user)  # the reader must exist
+    arxiv, number = paper_id
     with Store(obj.config.database) as store:
-        store.check_paper(store.current_paper_id(paper_id))  # a mistyped id: nothing done, nor carried
+        pid = number if arxiv is None else _with_arxiv_id(store, arxiv, user)
+        store.check_paper(store.current_paper_id(pid))  # a mistyped id: nothing done, nor carried
         # a renamed file's reader (no pass since): carried over first, or the rating would make
         # USER a reader of their own and leave the old name's history behind for good
         shared: list[Any] = []
@@ -44,10 +72,23 @@ def feedback(obj: Context, user: str, paper_id: int, rating: str) -> None:
             echo(item.describe())
         say_put_off(carried, "nothing was rated")
         say_shared(shared, "nothing was rated")
-        previous = store.rate(user, paper_id, RATING_VALUES[rating], now)
-    echo(f"{user}: paper {paper_id} {_rated(rating, RATING_NAMES[previous])}.")
+        previous = store.rate(user, pid, RATING_VALUES[rating], now)
+    which = "" if arxiv is None else f" (arXiv {arxiv})"
+    echo(f"{user}: paper {pid}{which} {_rated(rating, RATING_NAMES[previous])}.")
     if (other := carried.by_other) is not None:  # the paused one: the other is served, with the history
-        echo(_by_other_note(user, other, paper_id, rating, RATING_NAMES[previous]))
+        echo(_by_other_note(user, other, pid, rating, RATING_NAMES[previous]))
+
+
+def _with_arxiv_id(store: Any, arxiv: str, user: str) -> int:
+    """The id of the stored paper with arXiv id ``arxiv``, or StoreError saying there is none."""
+    from digest.errors import StoreError
+
+    if (found := store.paper_with_arxiv_id(arxiv)) is None:
+        raise StoreError(
+            f"no paper with arXiv id {arxiv} in the database (its listing may not be ingested yet; "
+            f"see the ids of `digest rank {user} --json`)"
+        )
+    return found
 
 
 def _by_other_note(user: str, other: Any, paper_id: int, rating: str, before: str) -> str:
