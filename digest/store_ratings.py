@@ -61,6 +61,22 @@ class ReaderRatings(ReaderRecords):
                 )
         return None if row is None else int(row[0])
 
+    def unstored_titles(self, titles: tuple[str, ...]) -> list[str]:
+        """Those of ``titles`` (a profile's ``like:``) that no stored paper has, compared as the
+        readers' models compare them (digest.select.feedback: by title_key), so that they count
+        for nothing yet. One of two papers of one title has the key with its arXiv id after it."""
+        from digest.store_papers import title_key
+
+        unstored = []
+        for title in titles:
+            key = title_key(title)
+            row = self.db.execute(
+                "SELECT 1 FROM papers WHERE key = ? OR key LIKE ? LIMIT 1", (key, f"{key} arxiv %")
+            ).fetchone()
+            if row is None:
+                unstored.append(title)
+        return unstored
+
     def has_preferences(self) -> bool:
         """Whether any reader has rated any paper."""
         return self.db.execute("SELECT 1 FROM ratings LIMIT 1").fetchone() is not None

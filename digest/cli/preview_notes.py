@@ -30,6 +30,14 @@ def say_notes(
     from digest.signing import UNSIGNED
 
     say_profile_notes(outgoing.digest.profile)
+    for title in store.unstored_titles(outgoing.digest.profile.likes):  # it counts for nothing yet
+        secho(
+            f"note: {outgoing.digest.profile.source}: like: {title!r} is the title of no stored paper, "
+            "so it counts for nothing yet: it counts once a listing with that paper is ingested "
+            "(titles are compared ignoring case and punctuation)",
+            fg="yellow",
+            err=True,
+        )
     if unsigned is not None:
         secho(
             f"note: the links in this preview are NOT SIGNED ({unsigned}): they read /u/{UNSIGNED}/... "
