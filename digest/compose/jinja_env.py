@@ -62,6 +62,7 @@ SHIPPED = frozenset(
             "broken.html.j2",
             "gone.html.j2",
             "live.js",
+            "paper_gone.html.j2",
             "paused.html.j2",
             "stopped.html.j2",
         )

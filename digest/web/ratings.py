@@ -72,16 +72,25 @@ def in_zone(ratings: list[Rating] | StoreError, timezone: str) -> list[Rating] |
 MAX_PAPER_ID = 2**63 - 1  # the largest id a database integer holds
 
 
+class PaperGone(Exception):
+    """A rating link's paper is not in the database (any more): its 404 page says so."""
+
+
 def add_rating_routes(app: Flask, parts: WebParts) -> None:
     """Register the rating pages on ``app``."""
 
+    @app.errorhandler(PaperGone)
+    def paper_gone(_: Exception) -> Response:
+        token = (request.view_args or {}).get("token", "")
+        return parts.page("paper_gone.html.j2", 404, token=token)
+
     def find(paper_id: int) -> Paper:
         if paper_id > MAX_PAPER_ID:  # no database integer holds it: no such paper
-            abort(404)
+            raise PaperGone
         with Store(parts.config().database) as store:  # a link sent before its paper was merged: that one
             found = store.papers([store.current_paper_id(paper_id)])
         if not found:
-            abort(404)
+            raise PaperGone
         return found[0]
 
     def current(user: str, paper_id: int) -> int | None:
