@@ -184,6 +184,7 @@ def create_app(
             "base_version": text_version(text),
             "ratings": ratings if isinstance(ratings, list) else None,
             "ratings_lasting": isinstance(ratings, StoreUnusable),
+            "ratings_all": request.args.get("ratings") == "all",  # else the latest RATINGS_SHOWN
             "errors": None,
             "invalid": [],
             "notice": None,

@@ -127,8 +127,9 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
             find(paper_id)  # 404 if the paper went away between the two queries
             raise  # else the database's trouble (locked, full): the app's 503 page
         log.info("%s rated paper %d: %s", user, paper_id, name)
-        if request.form.get("back") == "preferences":
-            return redirect(f"{request.script_root}/u/{token}?done=rating-{name}#ratings", code=303)
+        if (back := request.form.get("back")) in ("preferences", "preferences-all"):  # the list it was in
+            every = "ratings=all&" if back == "preferences-all" else ""
+            return redirect(f"{request.script_root}/u/{token}?{every}done=rating-{name}#ratings", code=303)
         return parts.page(
             "rate.html.j2",
             token=token,
