@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, abort, g, redirect, request
 
 from digest.config import Config
-from digest.errors import StoreError
+from digest.errors import DigestError, StoreError
 from digest.models import Paper
+from digest.profiles.load import load_profile
 from digest.store import Rating, Store
 from digest.store_ratings import RATING_NAMES as NAMES
 from digest.store_ratings import RATING_VALUES as VALUES
@@ -97,10 +98,19 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
         with Store(parts.config().database) as store:
             return store.ratings(user).get(paper_id)
 
+    def whose(user: str) -> str | None:
+        """The address ``user``'s digests go to: a forwarded digest's links rate for its reader,
+        which the page says. None if the profile cannot be read now (the page goes on without)."""
+        try:
+            return load_profile(parts.config(), user).email
+        except DigestError:
+            return None
+
     def ask(token: str, paper_id: int, wanted: str) -> Response:
         user, _ = parts.reader(token)
         paper = find(paper_id)
         context: dict[str, Any] = {"token": token, "csrf": g.form_token, "paper": paper, "wanted": wanted}
+        context["email"] = whose(user)
         return parts.page("rate.html.j2", rating=NAMES[current(user, paper.id)], done=None, **context)
 
     @app.get("/u/<token>/more/<int:paper_id>")
@@ -139,4 +149,5 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
             rating=name,
             done=DONE[value],
             undo=NAMES[previous] if previous != value else None,
+            email=whose(user),
         )
