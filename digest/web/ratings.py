@@ -98,19 +98,21 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
         with Store(parts.config().database) as store:
             return store.ratings(user).get(paper_id)
 
-    def whose(user: str) -> str | None:
-        """The address ``user``'s digests go to: a forwarded digest's links rate for its reader,
-        which the page says. None if the profile cannot be read now (the page goes on without)."""
+    def whose(user: str) -> dict[str, Any]:
+        """The address ``user``'s digests go to (a forwarded digest's links rate for its reader,
+        which the page says) and whether they are paused (no next digest to learn from it until
+        they resume). Neither if the profile cannot be read now (the page goes on without)."""
         try:
-            return load_profile(parts.config(), user).email
+            profile = load_profile(parts.config(), user)
         except DigestError:
-            return None
+            return {"email": None, "paused": False}
+        return {"email": profile.email, "paused": profile.paused}
 
     def ask(token: str, paper_id: int, wanted: str) -> Response:
         user, _ = parts.reader(token)
         paper = find(paper_id)
         context: dict[str, Any] = {"token": token, "csrf": g.form_token, "paper": paper, "wanted": wanted}
-        context["email"] = whose(user)
+        context.update(whose(user))
         return parts.page("rate.html.j2", rating=NAMES[current(user, paper.id)], done=None, **context)
 
     @app.get("/u/<token>/more/<int:paper_id>")
@@ -149,5 +151,5 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
             rating=name,
             done=DONE[value],
             undo=NAMES[previous] if previous != value else None,
-            email=whose(user),
+            **whose(user),
         )
