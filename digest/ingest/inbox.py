@@ -70,14 +70,19 @@ class Waiting:
 
 
 def candidates(inbox: Path) -> list[Path]:
-    """Top-level files that could be dumps (not in progress, not our own sub-folders)."""
+    """Top-level files that could be dumps (not in progress, not our own sub-folders, nor a file
+    named ``failed``: standing where failed/ goes, it could never be put aside there as a dump it
+    is not, and would be refused again at every pass; the move's error names it, to move away)."""
     if not inbox.is_dir():
         raise InboxError(str(problem(inbox)))
     try:  # a folder this account may not read, a disk that fails: the inbox's, said as such
         return sorted(
             p
             for p in inbox.iterdir()
-            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IN_PROGRESS_SUFFIXES)
+            if p.is_file()
+            and p.name != FAILED
+            and not p.name.startswith(".")
+            and not p.name.endswith(IN_PROGRESS_SUFFIXES)
         )
     except OSError as e:
         raise InboxError(f"{e.filename or inbox}: cannot read the inbox: {e.strerror or e}") from e

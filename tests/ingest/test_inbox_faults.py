@@ -75,6 +75,20 @@ def test_a_file_where_processed_should_be_is_named_and_nothing_is_lost(workspace
     assert (dump.parent / "processed" / "day.txt").exists()
 
 
+def test_a_file_where_failed_should_be_is_named_not_read_as_a_dump(workspace):
+    # said before, at every `ingest`: "rejected: inbox/failed:1: not a listing dump ...", and its
+    # move into failed/, which it stands in the way of, refused
+    workspace.dump("bad.txt", "not a listing of papers\n")
+    stray = workspace.dump("failed", "notes\n")  # a stray file, dated a minute ago as the dump
+    first = workspace.cli("ingest")
+    assert first.exit_code == 1 and "internal error" not in first.output
+    bad = stray.parent / "bad.txt"
+    said = f"{bad}: cannot move it to {stray}: File exists (a file, not a folder: move it away)"
+    assert said in first.output
+    assert f"rejected: {stray}" not in first.output and f"{stray}: cannot move" not in first.output
+    assert stray.read_text() == "notes\n"
+
+
 def test_a_rejected_dump_whose_reason_cannot_be_written_still_says_why(workspace):
     workspace.dump("bad.txt", "not a listing at all\n")
     failed = workspace.root / "inbox" / "failed"
