@@ -250,8 +250,8 @@ class Daemon:
             clock=self.clock,  # read again after its fetch and its inbox
             bugs=self.failures,  # a bug met fetching or reading the inbox: said as the pass's are
         )
-        if deliver:  # the login went through (or none is asked): a refusal said before is over
-            self.failures.step_went("delivering")
+        if deliver and any(o.ok for o in report.delivered):  # a message went: a refusal said is over
+            self.failures.step_went("delivering")  # (not before: nothing due has tried the new login)
         if aside is None and store.dialect == POSTGRESQL:  # one standing aside tried no reader
             self._note_failures(store, report, began, profiles)
         holds = "; ".join(

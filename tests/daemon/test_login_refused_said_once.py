@@ -24,10 +24,9 @@ def said(caplog, words: str, level: int = logging.ERROR) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno == level and words in r.getMessage()]
 
 
-def test_a_refused_login_is_said_once_then_hourly_and_when_delivering_again(
-    tmp_path, caplog, smtp_server, monkeypatch
-):
-    caplog.set_level(logging.INFO, logger="digest")
+def refused_login(tmp_path, smtp_server, monkeypatch):
+    """A daemon whose SMTP server (``refusing``, to start) refuses its login, and the config
+    (``right``) naming ``smtp_server`` instead, with no login; ada's digest due at the start."""
     port = free_port("127.0.0.1")
     refusing = Controller(
         Mailbox(),
@@ -45,6 +44,14 @@ def test_a_refused_login_is_said_once_then_hourly_and_when_delivering_again(
     ws.profile("ada", 'email: ada@example.org\ninterests: [chips]\nsend_at: "07:00"\nsend_empty: true\n')
     now = [NOW]
     daemon = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
+    return refusing, ws, right, now, daemon
+
+
+def test_a_refused_login_is_said_once_then_hourly_and_when_delivering_again(
+    tmp_path, caplog, smtp_server, monkeypatch
+):
+    caplog.set_level(logging.INFO, logger="digest")
+    refusing, ws, right, now, daemon = refused_login(tmp_path, smtp_server, monkeypatch)
     refusing.start()
     try:
         for _ in range(12):  # a minute at a poll of 5 s
@@ -59,6 +66,32 @@ def test_a_refused_login_is_said_once_then_hourly_and_when_delivering_again(
     finally:
         refusing.stop()
     write_atomic(ws.config_path, right)  # the right server, no login
+    daemon.tick()
+    assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]
+    (back,) = said(caplog, "delivering again", logging.INFO)
+    assert back.startswith("delivering again (said above: authentication failed at the SMTP server")
+
+
+def test_a_corrected_login_is_said_to_deliver_again_once_a_message_went(
+    tmp_path, caplog, smtp_server, monkeypatch
+):
+    # said before at the first pass after the config's change, with no message due to try the login:
+    # "delivering again (said above: authentication failed ...)", of a login nothing had tried yet
+    caplog.set_level(logging.INFO, logger="digest")
+    refusing, ws, right, now, daemon = refused_login(tmp_path, smtp_server, monkeypatch)
+    refusing.start()
+    try:
+        daemon.tick()  # refused: ada's digest waits a minute to be tried again
+        daemon.tick()
+        assert said(caplog, "not delivering")
+    finally:
+        refusing.stop()
+    write_atomic(ws.config_path, right)  # the right server, no login
+    now[0] += dt.timedelta(seconds=5)
+    daemon.tick()  # ada's digest not due to be tried yet: nothing went
+    assert not smtp_server.messages
+    assert not said(caplog, "delivering again", logging.INFO)
+    now[0] += dt.timedelta(minutes=2)
     daemon.tick()
     assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]
     (back,) = said(caplog, "delivering again", logging.INFO)
