@@ -18,7 +18,6 @@ from jinja2 import (
 
 from digest.compose.widewrap import wordwrap
 from digest.errors import ConfigError
-from digest.install_source import reinstall
 
 
 def builtin_templates() -> Path:
@@ -39,6 +38,10 @@ def restore(folder: Path, them: str = "them") -> str:
         return (
             f"restore {them} from git (`git -C {clone} checkout -- templates`): digest runs from that clone"
         )
+    # pip's record (importlib.metadata, 37 ms of CPU): read only for a damaged install; `digest run`
+    # and `serve` load it at their start (digest.cli.preload), other commands not at all
+    from digest.install_source import reinstall
+
     package = Path(__file__).resolve().parent.parent  # digest/
     how = reinstall(package)
     if how is None:
