@@ -219,6 +219,9 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as e:
             self.drop()
             return SendResult(False, f"{_why(e)} during {stage}", timed_out=isinstance(e, TimeoutError))
+        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: quit at once. Not with QUIT, whose
+            self.drop()  # answer comes only after the one this transaction waited for (close())
+            raise
         if code == 250:
             return SendResult(True, f"{code} {reply_text(text)}".strip())
         result = refusal(self.config, mail.sender, stage, code, text)

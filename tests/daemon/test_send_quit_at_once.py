@@ -1,0 +1,89 @@
+"""A second SIGTERM (or Ctrl-C) quits `digest send` and `digest run --once` at once, as the first
+one's words promise, even while the server holds the answer to a message's data: a real process,
+a real SMTP server on loopback that does not answer; the next send sends the rest."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import signal
+import subprocess
+import time
+
+import pytest
+from test_send_interrupted import HeldMailbox, digest, said_until, workspace_of
+
+from digest.deliver.outbox import Outbox
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+pytestmark = pytest.mark.backends
+
+SMTP_TIMEOUT = 30  # s: how long the command waited for the server after the second signal
+
+
+def quit_twice(command: list[str], mailbox: HeldMailbox) -> tuple[subprocess.CompletedProcess, float]:
+    """``command`` run until the server holds the first message's answer; SIGTERM, and once the
+    command says it stops, SIGTERM again. The server answers only after the command has ended.
+    Returns the ended command and the seconds from the second signal to its end."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert mailbox.holding.wait(60), "the first message never reached the server"
+        process.send_signal(signal.SIGTERM)
+        said = said_until(process, "stopping")
+        time.sleep(0.3)  # the first signal taken, the answer still held
+        process.send_signal(signal.SIGTERM)
+        second = time.monotonic()
+        try:
+            out, err = process.communicate(timeout=SMTP_TIMEOUT + 30)
+        except subprocess.TimeoutExpired:
+            out, err = "", ""
+        took = time.monotonic() - second
+    finally:
+        mailbox.release.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return subprocess.CompletedProcess(command, process.returncode, out, said + err), took
+
+
+def workspace(tmp_path, server, database, readers, profile=""):
+    ws = workspace_of(tmp_path, server, database, readers, profile)
+    text = ws.config_path.read_text().replace("  timeout: 5\n", f"  timeout: {SMTP_TIMEOUT}\n")
+    ws.config_path.write_text(text)
+    return ws
+
+
+def unanswered(ws) -> list[tuple[str, str, int]]:
+    """(user, last reply, attempts) of the messages still queued."""
+    with Store(ws.config.database) as store:
+        outbox = Outbox(store)
+        rows = store.db.execute("SELECT id FROM outbox WHERE status != 'sent' ORDER BY id").fetchall()
+        messages = [outbox.get(i) for (i,) in rows]
+    return [(m.user, m.last_error or "", m.attempts) for m in messages]
+
+
+@pytest.mark.parametrize("command", [["send"], ["run", "--once"]])
+def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_recorded_as_maybe_taken(
+    database, tmp_path, command
+):
+    mailbox = HeldMailbox()
+    readers = ["ada", "bob", "cy"]
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+    with LocalSmtpServer(mailbox) as server:
+        ws = workspace(tmp_path, server, database, readers, profile=f'send_at: "{send_at}"\n')
+        assert ws.cli("ingest").exit_code == 0
+        first, took = quit_twice(digest(ws, *command), mailbox)
+        assert took < 3, f"quit {took:.1f} s after the second SIGTERM; stderr: {first.stderr!r}"
+        assert first.returncode == 130, first
+        mailbox.release.set()
+        for _ in range(2):  # its retry a minute away: the next send (or pass) sends the rest at once
+            again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
+            if not unanswered(ws):
+                break
+            time.sleep(1)
+        assert not unanswered(ws), again.stdout + again.stderr
+
+    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
+    assert set(got) == {f"{user}@example.org" for user in readers}, got
+    assert sum(got.values()) <= len(readers) + 1, got  # at most the message whose answer went unread
