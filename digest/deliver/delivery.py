@@ -101,7 +101,9 @@ def deliver_due(
     A worker with nothing to send next records at once. ``stop`` (SIGTERM, Ctrl-C) lets each
     worker finish the message whose data has ended; one still on its way is withdrawn before its
     end (the connection closed: the server drops it), and it and the messages not tried yet stay
-    queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker.
+    queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker; the calling
+    thread's own message whose data's end the server has is recorded as its answer lost (deferred:
+    transports.UNANSWERED), not left queued as if never tried.
 
     On SQLite (SMTP, one connection or several), a message the server accepted is noted in the
     pass's journal (digest.deliver.journal) instead, before its connection takes the next, and

@@ -42,7 +42,7 @@ from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender
+from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender, Unanswered
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.deliver.wanted import (
     GIVEN_AWAY,
@@ -184,7 +184,12 @@ class Line:
                 raise
             return bool(committed) and not (run.stopping or run.circuit.refused)
 
-        result = self._hand_over(item, ready, failed)
+        try:
+            result = self._hand_over(item, ready, failed)
+        except Unanswered as e:  # quit at once, the data's end sent: stored (ready ran), recorded so
+            if committed:
+                self._result(committed[0], e.result)
+            raise
         at = run.clock()  # when the server answered, not after a commit: see digest.deliver.alone
         if committed is None:  # the transaction ended before the data's end: stored now
             committed = self._commit([item])
@@ -200,7 +205,11 @@ class Line:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
             self.held.append((msg, refused, run.clock()))
             return
-        result = self._hand_over(msg, ready)
+        try:
+            result = self._hand_over(msg, ready)
+        except Unanswered as e:  # quit at once, the data's end sent: recorded as its answer lost
+            self._result(msg, e.result)
+            raise
         if result is not WITHDRAWN:
             self._result(msg, result)
 

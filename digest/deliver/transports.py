@@ -263,12 +263,33 @@ def data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple
         conn.send(message)
         gate.pass_()
         conn.send(end)
-    return conn.getreply()
+    try:
+        return conn.getreply()
+    except KeyboardInterrupt as e:  # the data's end is with the server: it may take the message
+        raise Unanswered(UNANSWERED) from e
 
 
 _LEADING_PERIOD = re.compile(rb"(?m)^\.")  # smtplib's own quoting (RFC 5321 4.5.2)
 # What SmtpSender.send returns for a transaction its ``ready`` withdrew (nothing was delivered).
 WITHDRAWN = SendResult(False, "withdrawn before the end of its data: not delivered")
+
+
+# A message whose data's end the server has, its answer not waited for: a second Ctrl-C or SIGTERM
+# quit the command. Ends as answer_lost expects: the server may have taken it (deferred, sent again
+# with the same Message-ID, and a day's digest not made again: digest.deliver.wanted.readdressed).
+UNANSWERED = SendResult(
+    False,
+    "the command quit at once during DATA: its answer was not waited for, so the server may have taken it",
+)
+
+
+class Unanswered(KeyboardInterrupt):
+    """A second Ctrl-C or SIGTERM while the server held the answer to a message's data: the
+    command quits, and ``result`` (:data:`UNANSWERED`) is what it records for the message."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 class _Withdrawn(Exception):

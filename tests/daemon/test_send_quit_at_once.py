@@ -1,6 +1,9 @@
 """A second SIGTERM (or Ctrl-C) quits `digest send` and `digest run --once` at once, as the first
 one's words promise, even while the server holds the answer to a message's data: a real process,
-a real SMTP server on loopback that does not answer; the next send sends the rest."""
+a real SMTP server on loopback that does not answer. The message whose data the server has, and
+whose answer nobody waits for any more, is recorded as such: deferred, its reply saying the answer
+was lost during DATA (the server may have taken it), and said; the next send sends it again, with
+the same Message-ID. Nothing is lost, and nothing goes twice without being said."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import pytest
 from test_send_interrupted import HeldMailbox, digest, said_until, workspace_of
 
 from digest.deliver.outbox import Outbox
+from digest.deliver.transports import answer_lost
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
@@ -76,6 +80,18 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
         first, took = quit_twice(digest(ws, *command), mailbox)
         assert took < 3, f"quit {took:.1f} s after the second SIGTERM; stderr: {first.stderr!r}"
         assert first.returncode == 130, first
+        held = mailbox.messages[0].rcpt_tos[0].split("@")[0] if mailbox.messages else None
+        # the message whose answer was not waited for: recorded, and said on stderr
+        left = {user: (reply, tries) for user, reply, tries in unanswered(ws)}
+        assert set(left) <= set(readers), left  # the others stored (SQLite) or not made yet
+        maybe = [u for u, (reply, tries) in left.items() if tries]
+        assert len(maybe) == 1, left
+        reply, _ = left[maybe[0]]
+        assert answer_lost(reply), reply  # as a timeout's: the day's digest is not made again
+        assert "the server may have taken it" in first.stderr, first.stderr
+        assert f"{maybe[0]} <{maybe[0]}@example.org>" in first.stderr, first.stderr
+        assert held is None or held == maybe[0]
+
         mailbox.release.set()
         for _ in range(2):  # its retry a minute away: the next send (or pass) sends the rest at once
             again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
@@ -86,4 +102,6 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
 
     got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
     assert set(got) == {f"{user}@example.org" for user in readers}, got
-    assert sum(got.values()) <= len(readers) + 1, got  # at most the message whose answer went unread
+    assert sum(got.values()) <= len(readers) + 1, got  # at most the one said to be maybe taken
+    ids = {(m.rcpt_tos[0], m.message["Message-ID"]) for m in mailbox.messages}
+    assert len(ids) == len(readers), ids  # the one sent again: the same message, the same Message-ID
