@@ -6,6 +6,11 @@ import signal
 import threading
 import time
 
+# What `digest send`'s and `run --once`'s first signal says becomes of the work (Stop.doing): while
+# the delivery sends, and before (fetching, taking in dumps, ranking, waiting for embeddings).
+SENDING = "finishing the message the server has"
+NOT_SENDING = "no more digests are made or sent"
+
 
 class Stop(threading.Event):
     """The stop a process takes on its first Ctrl-C or SIGTERM: `digest send`'s and `run --once`'s
@@ -23,6 +28,9 @@ class Stop(threading.Event):
     signum = signal.SIGINT
     asked = False
     STEP = 0.1
+    # what the work finishes before it stops, as the first signal's note says it: the command's
+    # (digest.cli.common.stop_on_signal), or the delivery's while it sends (deliver_due's SENDING)
+    doing = ""
 
     def note(self, signum: int) -> None:
         """What a signal handler calls in place of ``set()``: only notes the signal."""

@@ -126,10 +126,12 @@ def _database(args: tuple[Any, ...]) -> Path | str:
 @contextlib.contextmanager
 def stop_on_signal(doing: str) -> Iterator[Stop]:
     """The first Ctrl-C (SIGINT) or SIGTERM sets the event, for the work to stop where nothing
-    is left half-done (``doing`` says what it finishes first); a second one quits at once.
+    is left half-done (``doing`` says what becomes of the work, until the work says otherwise in
+    ``Stop.doing``: deliver_due, while it sends); a second one quits at once.
 
     Outside the main thread, where no signal can be taken, the event is never set."""
     stop = Stop()
+    stop.doing = doing
 
     def on_signal(signum: int, frame: object) -> None:
         if stop.is_set():
@@ -140,7 +142,7 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
         # where it would cut the wait for the server's answer it is meant to let end.
         with contextlib.suppress(OSError):
             again = "Ctrl-C again" if signum == signal.SIGINT else f"{stop.signum.name} again (or Ctrl-C)"
-            os.write(2, f"stopping: {doing}; {again} to quit at once\n".encode())
+            os.write(2, f"stopping: {stop.doing}; {again} to quit at once\n".encode())
 
     if threading.current_thread() is not threading.main_thread():
         yield stop

@@ -24,7 +24,7 @@ from digest.cli.common import (
 )
 from digest.db import wall_clock
 from digest.files import counted
-from digest.stop import Stop
+from digest.stop import NOT_SENDING, Stop
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
 
@@ -183,7 +183,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         now = now_utc()
         sender = sender_factory(config, to_dir)
         # the stop ends a wait for another process's embeddings too (before any digest is made)
-        with stop_on_signal("finishing the message the server has") as stop, stopping(stop):
+        with stop_on_signal(NOT_SENDING) as stop, stopping(stop):
             try:
                 report = send_now(
                     config,
@@ -349,7 +349,7 @@ def run(obj: Context, once: bool) -> None:
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
         # the stop ends a wait for another process's embeddings too, as it ends the daemon's
-        with stop_on_signal("finishing the message the server has") as stop, stopping(stop):
+        with stop_on_signal(NOT_SENDING) as stop, stopping(stop):
             daemon.stop = stop
             try:
                 with not_logged_twice(verbose):

@@ -112,6 +112,8 @@ def test_sigterm_ends_the_commands_wait_for_another_process_embeddings(tmp_path,
     ), err
     assert "internal error" not in err and "Traceback" not in err, err
     assert " ".join(said.split()) in " ".join(err.split()), err
+    # where it is: no message with the server, none to be made or sent (it said it finished one)
+    assert "stopping: no more digests are made or sent; SIGTERM again (or Ctrl-C) to quit at once" in err, err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())  # nothing made or sent
 
 

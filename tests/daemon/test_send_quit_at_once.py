@@ -79,6 +79,7 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
         assert ws.cli("ingest").exit_code == 0
         first, took = quit_twice(digest(ws, *command), mailbox)
         assert took < 3, f"quit {took:.1f} s after the second SIGTERM; stderr: {first.stderr!r}"
+        assert "stopping: finishing the message the server has; SIGTERM again" in first.stderr, first.stderr
         assert first.returncode == 130, first
         held = mailbox.messages[0].rcpt_tos[0].split("@")[0] if mailbox.messages else None
         # the message whose answer was not waited for: recorded, and said on stderr
