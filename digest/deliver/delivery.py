@@ -102,9 +102,10 @@ def deliver_due(
     A worker with nothing to send next records at once. ``stop`` (SIGTERM, Ctrl-C) lets each
     worker finish the message whose data has ended; one still on its way is withdrawn before its
     end (the connection closed: the server drops it), and it and the messages not tried yet stay
-    queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker; the calling
-    thread's own message whose data's end the server has is recorded as its answer lost (deferred:
-    transports.UNANSWERED), not left queued as if never tried.
+    queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker; each message
+    whose data's end the server has and whose answer is not waited for (the calling thread's, the
+    workers') is recorded as its answer lost (deferred: transports.UNANSWERED), not left queued
+    as if never tried.
 
     On SQLite (SMTP, one connection or several), a message the server accepted is noted in the
     pass's journal (digest.deliver.journal) instead, before its connection takes the next, and
@@ -179,9 +180,12 @@ def deliver_due(
         else None
     )
 
+    lines: list[Line] = []  # the workers'
+
     def worker(make: Callable[[], Any]) -> None:
         own = make()
         line = Line(run, own)
+        lines.append(line)
         try:
             while True:
                 try:
@@ -314,6 +318,8 @@ def deliver_due(
             if run.journal is not None:
                 record_noted(run, threads)
         finally:
+            if isinstance(sys.exc_info()[1], KeyboardInterrupt):  # before the wait, or in it: the
+                _abandon(run, lines)  # messages whose answers the workers wait for, recorded so
             told.doing = before
             progress.finish()
             with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
@@ -345,6 +351,16 @@ STORE_BATCH = 96
 # carry the connections through it. With 4 per connection they ran dry at each checkpoint, and
 # waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with 24, 0.16 s.
 QUEUED_PER_CONNECTION = 24
+
+
+def _abandon(run: Pass, lines: list[Line]) -> None:
+    """The command quits at once: each worker's message whose answer it still waits for is recorded
+    as its answer lost (Line.abandoned; deferred, said), not left queued as if never tried. If that
+    cannot be written, it stays queued, as before."""
+    held = [one for line in lines if (one := line.abandoned()) is not None]
+    if held:
+        with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):
+            commit(run, held, [])
 
 
 def _finish(line: Line, ended: bool, owned: bool) -> None:

@@ -42,7 +42,7 @@ from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import WITHDRAWN, Envelope, SendResult, SmtpSender, Unanswered
+from digest.deliver.transports import UNANSWERED, WITHDRAWN, Envelope, SendResult, SmtpSender, Unanswered
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.deliver.wanted import (
     GIVEN_AWAY,
@@ -119,6 +119,14 @@ class Line:
         self.run, self.sender, self.batch = run, sender, batch
         self.held: list[Held] = []  # results not recorded yet (at most one, unless batched)
         self.taken: list[OutboxMessage | NewMessage] = []  # not stored or sent yet (fewer than batch)
+        self.flight: OutboxMessage | None = None  # stored, its data's end with the server, not answered
+
+    def abandoned(self) -> Held | None:
+        """The message this connection's thread waits for the answer to, if any, when the command
+        quits at once (a second Ctrl-C or SIGTERM) without waiting for it: its result to record
+        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.transports.Unanswered)."""
+        msg = self.flight
+        return None if msg is None else (msg, UNANSWERED, self.run.clock())
 
     def take(self, item: OutboxMessage | NewMessage) -> None:
         """Send ``item`` (a stored message, or a new one: stored first), after recording the
@@ -182,7 +190,9 @@ class Line:
             except BaseException as e:
                 failed.append(e)
                 raise
-            return bool(committed) and not (run.stopping or run.circuit.refused)
+            go = bool(committed) and not (run.stopping or run.circuit.refused)
+            self.flight = committed[0] if go else None
+            return go
 
         try:
             result = self._hand_over(item, ready, failed)
@@ -190,6 +200,8 @@ class Line:
             if committed:
                 self._result(committed[0], e.result)
             raise
+        finally:
+            self.flight = None
         at = run.clock()  # when the server answered, not after a commit: see digest.deliver.alone
         if committed is None:  # the transaction ended before the data's end: stored now
             committed = self._commit([item])
@@ -205,11 +217,15 @@ class Line:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
             self.held.append((msg, refused, run.clock()))
             return
+        if ready is None:  # no word before the data's end: taken as with the server from the start
+            self.flight = msg
         try:
             result = self._hand_over(msg, ready)
         except Unanswered as e:  # quit at once, the data's end sent: recorded as its answer lost
             self._result(msg, e.result)
             raise
+        finally:
+            self.flight = None
         if result is not WITHDRAWN:
             self._result(msg, result)
 
@@ -267,7 +283,9 @@ class Line:
             return
 
         def ready() -> bool:  # asked to stop before the data's end: withdrawn (it stays queued)
-            return not (run.stopping or run.circuit.refused)
+            go = not (run.stopping or run.circuit.refused)
+            self.flight = msg if go else None
+            return go
 
         self._send(msg, ready if isinstance(self.sender, SmtpSender) else None)
         accepted = [one for one in self.held if one[1].ok]
