@@ -63,19 +63,31 @@ class ReaderRatings(ReaderRecords):
 
     def unstored_titles(self, titles: tuple[str, ...]) -> list[str]:
         """Those of ``titles`` (a profile's ``like:``) that no stored paper has, compared as the
-        readers' models compare them (digest.select.feedback: by title_key), so that they count
-        for nothing yet. One of two papers of one title has the key with its arXiv id after it."""
+        readers' models compare them (:meth:`liked_papers`), so that they count for nothing yet."""
         from digest.store_papers import title_key
 
-        unstored = []
-        for title in titles:
-            key = title_key(title)
-            row = self.db.execute(
-                "SELECT 1 FROM papers WHERE key = ? OR key LIKE ? LIMIT 1", (key, f"{key} arxiv %")
-            ).fetchone()
-            if row is None:
-                unstored.append(title)
-        return unstored
+        found = self.liked_papers(titles)
+        return [title for title in titles if not found.get(title_key(title))]
+
+    def liked_papers(self, titles: tuple[str, ...]) -> dict[str, list[int]]:
+        """The stored papers of ``titles`` (a profile's ``like:``), by title_key: key -> paper ids,
+        in one query along the papers' key index (the readers' models learn from them whichever
+        listing they came in). One of two papers of one title has the key with its arXiv id after
+        it ("KEY arxiv ID"): a range of the index, which sorts it right after KEY."""
+        from digest.store_papers import title_key
+
+        keys = sorted({title_key(t) for t in titles} - {""})
+        if not keys:
+            return {}
+        where = " OR ".join("key = ? OR (key >= ? AND key < ?)" for _ in keys)
+        args = [a for k in keys for a in (k, f"{k} arxiv ", f"{k} arxiv!")]  # "!" follows " "
+        rows = self.db.execute(f"SELECT id, key FROM papers WHERE {where} ORDER BY id", args).fetchall()
+        found: dict[str, list[int]] = {k: [] for k in keys}
+        for pid, stored in rows:
+            for k in keys:
+                if stored == k or stored.startswith(f"{k} arxiv "):
+                    found[k].append(pid)
+        return found
 
     def has_preferences(self) -> bool:
         """Whether any reader has rated any paper."""

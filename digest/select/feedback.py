@@ -76,6 +76,8 @@ class FeedbackRanker:
     ``base``: a :class:`PaperIndex`, or a :class:`digest.select.semantic.SemanticIndex`.
     ``ratings(user)``: paper id -> 1 or -1. ``papers_of(ids)``: the stored papers with
     these ids (rated papers outside the index, e.g. those of earlier digests).
+    ``liked(titles)``: the stored papers of a profile's ``like:`` titles (Store.liked_papers: key
+    -> ids), whichever listing they came in; those of the index are found without it.
     ``features``: default tf-idf of the index's papers (``make_features``: a function that
     makes them, called when a reader with a model is first ranked); ``models``: fitted models to start
     from (shared between rankers over the same features). ``weight``: the model's full say
@@ -90,6 +92,7 @@ class FeedbackRanker:
         features: Features | None = None,
         make_features: Callable[[], Features] | None = None,
         papers_of: Callable[[Sequence[int]], list[Paper]] | None = None,
+        liked: Callable[[tuple[str, ...]], dict[str, list[int]]] | None = None,
         weight: float | None = None,
         models: dict[str, ReaderModel | None] | None = None,
     ) -> None:
@@ -99,6 +102,7 @@ class FeedbackRanker:
         self._features = features
         self._make_features = make_features or (lambda: TextFeatures(self.index.papers))
         self._papers_of = papers_of or (lambda ids: [])
+        self._liked = liked or (lambda titles: {})
         self.weight = FEEDBACK_WEIGHT if weight is None else weight
         self.models: dict[str, ReaderModel | None] = {} if models is None else models
         self._position = {pid: d for d, pid in enumerate(self.index.ids.tolist())}
@@ -119,7 +123,8 @@ class FeedbackRanker:
         return _rows_for(self.features, self.index.papers)
 
     def preferences(self, profile: Profile) -> tuple[list[int], list[int]]:
-        """(paper ids liked, paper ids rated down): ratings, then the profile's liked titles."""
+        """(paper ids liked, paper ids rated down): ratings, then the profile's liked titles (the
+        index's papers, then stored ones outside it: one store lookup, for a reader with likes)."""
         from digest.store import title_key
 
         ratings = self._ratings(profile.user)
@@ -128,7 +133,13 @@ class FeedbackRanker:
         if profile.likes:
             wanted = {title_key(t) for t in profile.likes}
             up += [p.id for p in self.index.papers if title_key(p.title) in wanted and p.id not in ratings]
+            stored = {pid for ids in self._liked(profile.likes).values() for pid in ids}
+            up += sorted(pid for pid in stored if pid not in self._position and pid not in ratings)
         return up, down
+
+    def _disliked(self, profile: Profile) -> list[int]:
+        """The paper ids rated down (preferences' second half, without looking up the likes)."""
+        return sorted(pid for pid, r in self._ratings(profile.user).items() if r < 0)
 
     def fit(self, profile: Profile) -> ReaderModel | None:
         """The reader's model (refitted only when their ratings, likes or interests
@@ -193,7 +204,7 @@ class FeedbackRanker:
 
     def _down_positions(self, profile: Profile) -> list[int]:
         model = self.fit(profile)
-        down = model.key[1] if model is not None else self.preferences(profile)[1]
+        down = model.key[1] if model is not None else self._disliked(profile)
         return [self._position[pid] for pid in down if pid in self._position]
 
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
@@ -253,7 +264,7 @@ class FeedbackRanker:
 
         models = [self.fit(p) for p in profiles]
         for i, p in enumerate(profiles):
-            skip[i] |= set(models[i].key[1] if models[i] is not None else self.preferences(p)[1])
+            skip[i] |= set(models[i].key[1] if models[i] is not None else self._disliked(p))
         affinities: dict[int, np.ndarray] = {}
 
         def extra(stack: list[int]) -> np.ndarray | None:

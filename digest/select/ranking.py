@@ -96,7 +96,7 @@ def build_index(
         if learn:
             from digest.select.feedback import FeedbackRanker
 
-            return FeedbackRanker(index, store.ratings, papers_of=store.papers)
+            return FeedbackRanker(index, store.ratings, papers_of=store.papers, liked=store.liked_papers)
         return index
     from digest.select.semantic import SemanticIndex
 
@@ -120,7 +120,9 @@ def build_index(
         embeddings = EmbeddingFeatures(papers, blended.vectors, lookup, embed_text)
         return CombinedFeatures(TextFeatures(papers), embeddings)
 
-    return FeedbackRanker(blended, store.ratings, make_features=features, papers_of=store.papers)
+    return FeedbackRanker(
+        blended, store.ratings, make_features=features, papers_of=store.papers, liked=store.liked_papers
+    )
 
 
 def _embeddings(store: Store, key: str, papers: Sequence[Paper], embedder: object) -> dict[int, np.ndarray]:
