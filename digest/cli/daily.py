@@ -349,15 +349,19 @@ def run(obj: Context, once: bool) -> None:
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight
         # the stop ends a wait for another process's embeddings too, as it ends the daemon's
+        given_up = ""  # the words of a stop in the embeddings: said after what the pass did before
         with stop_on_signal(NOT_SENDING) as stop, stopping(stop):
             daemon.stop = stop
             try:
                 with not_logged_twice(verbose):
                     report = daemon.run_once()
             except EmbeddingsStopped as e:  # nothing made or sent: the next pass does it
-                secho(str(e), fg="yellow", err=True)
-                echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
-                sys.exit(128 + stop.signum)
+                given_up = str(e)
+                if e.report is None:  # stopped before the pass fetched or took in anything
+                    secho(given_up, fg="yellow", err=True)
+                    echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
+                    sys.exit(128 + stop.signum)
+                report = e.report  # what was fetched and taken in: said below, as after any stop
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
             echo(said)
@@ -366,6 +370,8 @@ def run(obj: Context, once: bool) -> None:
                 secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
         say_inbox_faults(report.ingested, report.waiting, "a later run reads it")  # on stderr, as `ingest`
         if stop.is_set():
+            if given_up:
+                secho(given_up, fg="yellow", err=True)
             echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits
         if report.failed_readers or report.ingested.problems or report.ingested.failures:

@@ -44,6 +44,7 @@ from digest.ingest.http import Http
 from digest.ingest.inbox import Waiting
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
+from digest.select.embedding_lock import EmbeddingsStopped
 from digest.slots import Slot, due_slot, slot_done
 from digest.store import Store
 from digest.worker_ids import worker_id
@@ -359,23 +360,27 @@ def run_once(
             looked.done(carried)
         beat()
     hold, due = {c.new for c in carried.waiting}, set[str]()
-    scheduled = (
-        send_due(
-            config,
-            store,
-            profiles,
-            now,
-            stop=stop,
-            due_index=due_index,
-            hold=hold,
-            unbuilt=unbuilt,
-            found_due=due,
-            wall=wall,
-            due_at=on_server(now),
+    try:
+        scheduled = (
+            send_due(
+                config,
+                store,
+                profiles,
+                now,
+                stop=stop,
+                due_index=due_index,
+                hold=hold,
+                unbuilt=unbuilt,
+                found_due=due,
+                wall=wall,
+                due_at=on_server(now),
+            )
+            if queue
+            else []
         )
-        if queue
-        else []
-    )
+    except EmbeddingsStopped as e:  # SIGTERM in the embeddings: what the pass fetched and took in, said
+        e.report = TickReport(report, tuple(waiting), (), (), tuple(fetched))  # by `run --once`
+        raise
     send = functools.partial(deliver_due, stop=stop, unrecorded=unrecorded, wall=wall, on_server=on_server)
     delivered = send(config, store, sender, now) if deliver else []
     if due_index is not None and queue:  # a digest held for its reader's new address, by this pass or

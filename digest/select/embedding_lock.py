@@ -45,6 +45,8 @@ class EmbeddingsStopped(DigestError):
     embeds: what was made is kept (a batch is stored whole or not at all); the next pass or send
     makes the rest."""
 
+    report: object = None  # a pass's: what it fetched and took in before (digest.daemon.tick.run_once)
+
 
 @contextmanager
 def stopping(stop: threading.Event) -> Iterator[None]:

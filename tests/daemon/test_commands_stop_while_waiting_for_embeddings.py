@@ -117,16 +117,23 @@ def test_sigterm_ends_the_commands_wait_for_another_process_embeddings(tmp_path,
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())  # nothing made or sent
 
 
-def test_a_send_stopped_in_the_wait_still_says_the_dump_it_took_in_before(tmp_path):
-    """The inbox is taken in before the digests are ranked: a dump moved to processed/ by a send
-    stopped in the wait is said (without -v, where its log is not), as by one that ends: a later
-    send would not say it at all."""
+@pytest.mark.parametrize(
+    ("command", "last"),
+    [
+        (("send", "--to-dir", "out"), "interrupted after 0 digests went out"),
+        (("run", "--once"), "stopped before the end of the pass: the next pass does the rest"),
+    ],
+)
+def test_a_command_stopped_in_the_wait_still_says_the_dump_it_took_in_before(tmp_path, command, last):
+    """The inbox is taken in before the digests are ranked: a dump moved to processed/ by a `send`
+    or `run --once` stopped in the wait for the embeddings (or in their making: the same stop) is
+    said (without -v, where its log is not), as by one that ends: a later command would not say it
+    at all."""
     ws = semantic_workspace(tmp_path)
-    code, _, said = stopped_while_waiting(ws, "send", "--to-dir", str(tmp_path / "out"), verbose=False)
+    command = tuple(str(tmp_path / c) if c == "out" else c for c in command)
+    code, _, said = stopped_while_waiting(ws, *command, verbose=False)
     assert code == 128 + signal.SIGTERM, said
     assert (ws.root / "inbox" / "processed" / "day.txt").exists()
     assert "day.txt: 2026-03-04, 1 entry: 1 new paper" in said, said
-    given_up = said.index("the wait for another digest process making embeddings")
-    assert (
-        said.index("day.txt: 2026-03-04") < given_up < said.index("interrupted after 0 digests went out")
-    ), said
+    assert "the wait for another digest process making embeddings with packaged" in said, said
+    assert said.index("day.txt: 2026-03-04") < said.index(last), said  # stdout, then stderr
