@@ -22,6 +22,7 @@ log = logging.getLogger("digest.daemon.service")  # the daemon's log, as it alwa
 
 RETRY = "retrying at the next poll"
 AGAIN = dt.timedelta(hours=1)  # a failure alike at every poll is said again so often
+NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 INBOX = "inbox not used: {}; the digests of what is stored go on"  # step_trouble's, by default
 INBOX_BACK = "the inbox is used again"
 
@@ -36,7 +37,7 @@ class TickFailures:
         self._bugs = SeenBugs()  # the bugs whose traceback was logged (digest.bugs)
         self._failing = False  # a pass failed since the last that succeeded
         self._said: dict[str, dt.datetime] = {}  # each known trouble said (_alike) since then: when
-        self._since = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._since = NEVER
         self._count = 0  # the passes failed since the first said, all alike or not
         # each bug seen again (its traceback logged): when last said, how often it happened since
         self._repeats: dict[tuple, tuple[dt.datetime, int]] = {}
@@ -48,8 +49,9 @@ class TickFailures:
         """Log the pass that failed with ``error`` (``database``: as messages name it; ``url``:
         as configured, to ask the server what its role may do)."""
         line = _line(error, database, url)
-        if not self._failing:
+        if not self._failing:  # a new run of failures: each trouble and bug in it said at once
             self._failing, self._since, self._count, self._said = True, now, 0, {}
+            self._repeats = {key: (NEVER, times) for key, (_, times) in self._repeats.items()}
         self._count += 1
         if line is None:  # a bug: said as such (_bug); its end said too
             return self._bug(error, now)

@@ -324,3 +324,25 @@ def test_two_troubles_taking_turns_at_each_poll_are_each_said_once(tmp_path, cap
             "inbox/2026-03-14.txt: Permission denied (still: 9 passes failed since 2026-03-16 07:00 UTC)"
         )
     )
+
+
+def test_a_bug_back_after_a_pass_that_went_through_is_said_again_at_once(tmp_path, caplog):
+    # the log said "tick succeeded again … (said above)" after a failure it had only logged at DEBUG
+    caplog.set_level(logging.INFO, logger="digest")
+    config = Workspace(tmp_path).config
+    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
+    daemon = Daemon(config, lambda: now[0], sender_factory=no_transport)
+    working = Daemon(config, lambda: now[0]).sender_factory
+    for broken in (True, False, True, False):  # 07:00 the bug, 07:01 through, 07:02 the bug again
+        daemon.sender_factory = no_transport if broken else working
+        daemon.tick()
+        now[0] += dt.timedelta(minutes=1)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and "tick " in r.getMessage()]
+    assert len(said) == 4, said
+    assert said[0].startswith("tick failed on an unforeseen error")
+    assert said[1].startswith("tick succeeded again, after 1 failed passes since 2026-03-16 07:00")
+    assert said[2] == (
+        "tick failed again on the unforeseen error KeyError: 'transport' (1 time since its traceback "
+        "was logged at 2026-03-16 07:00:00 UTC); retrying at the next poll"
+    ), said
+    assert said[3].startswith("tick succeeded again, after 1 failed passes since 2026-03-16 07:02")
