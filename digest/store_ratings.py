@@ -73,14 +73,17 @@ class ReaderRatings(ReaderRecords):
         """The stored papers of ``titles`` (a profile's ``like:``), by title_key: key -> paper ids,
         in one query along the papers' key index (the readers' models learn from them whichever
         listing they came in). One of two papers of one title has the key with its arXiv id after
-        it ("KEY arxiv ID"): a range of the index, which sorts it right after KEY."""
+        it ("KEY arxiv ID"): a range of the index from "KEY arxiv " to "KEY arxiv \uffff", which
+        holds it whatever order the database sorts text in: bytes (SQLite, PostgreSQL's "C") or
+        an ICU collation (U+FFFF sorts last there: CLDR keeps it for such bounds), where one
+        ignoring spaces and punctuation at first puts "KEY arxiv ID" after "KEY arxiv!"."""
         from digest.store_papers import title_key
 
         keys = sorted({title_key(t) for t in titles} - {""})
         if not keys:
             return {}
         where = " OR ".join("key = ? OR (key >= ? AND key < ?)" for _ in keys)
-        args = [a for k in keys for a in (k, f"{k} arxiv ", f"{k} arxiv!")]  # "!" follows " "
+        args = [a for k in keys for a in (k, f"{k} arxiv ", f"{k} arxiv \uffff")]
         rows = self.db.execute(f"SELECT id, key FROM papers WHERE {where} ORDER BY id", args).fetchall()
         found: dict[str, list[int]] = {k: [] for k in keys}
         for pid, stored in rows:
