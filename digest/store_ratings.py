@@ -84,11 +84,11 @@ class ReaderRatings(ReaderRecords):
             return {}
         where = " OR ".join("key = ? OR (key >= ? AND key < ?)" for _ in keys)
         args = [a for k in keys for a in (k, f"{k} arxiv ", f"{k} arxiv \uffff")]
-        rows = self.db.execute(f"SELECT id, key FROM papers WHERE {where} ORDER BY id", args).fetchall()
+        sql = f"SELECT id, key, arxiv_id FROM papers WHERE {where} ORDER BY id"
         found: dict[str, list[int]] = {k: [] for k in keys}
-        for pid, stored in rows:
-            for k in keys:
-                if stored == k or stored.startswith(f"{k} arxiv "):
+        for pid, stored, arxiv_id in self.db.execute(sql, args).fetchall():
+            for k in keys:  # not another title going on with "arxiv" ("KEY: arXiv papers as data")
+                if stored == k or (arxiv_id and stored == f"{k} arxiv {arxiv_id}"):
                     found[k].append(pid)
         return found
 

@@ -67,3 +67,21 @@ def test_a_liked_title_finds_both_papers_whatever_order_the_database_sorts_text_
         ids = stored_twins(store)
         assert store.liked_papers(("Twin Lanterns",)) == {"twin lanterns": ids}
         assert store.unstored_titles(("Twin Lanterns",)) == []
+
+
+def test_a_liked_title_is_not_the_start_of_another_title_that_goes_on_with_arxiv(db_at):
+    with Store(db_at) as store:
+        with store.transaction() as db:
+            for key, title in [
+                ("twin lanterns", "Twin Lanterns"),
+                (
+                    "twin lanterns arxiv preprints as lantern fuel",
+                    "Twin Lanterns: arXiv preprints as lantern fuel",
+                ),
+            ]:
+                db.execute(
+                    "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?,?,?,?,?)",
+                    (key, title, "Lanterns.", "2026-11-10", "2026-11-10T06:00:00+00:00"),
+                )
+        first = store.papers()[0].id
+        assert store.liked_papers(("Twin Lanterns",)) == {"twin lanterns": [first]}
