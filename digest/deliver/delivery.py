@@ -105,7 +105,7 @@ def deliver_due(
     queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker; each message
     whose data's end the server has and whose answer is not waited for (the calling thread's, the
     workers') is recorded as its answer lost (deferred: transports.UNANSWERED), not left queued
-    as if never tried.
+    as if never tried; the results the workers hold, not recorded yet, are recorded then too.
 
     On SQLite (SMTP, one connection or several), a message the server accepted is noted in the
     pass's journal (digest.deliver.journal) instead, before its connection takes the next, and
@@ -355,9 +355,12 @@ QUEUED_PER_CONNECTION = 24
 
 def _abandon(run: Pass, lines: list[Line]) -> None:
     """The command quits at once: each worker's message whose answer it still waits for is recorded
-    as its answer lost (Line.abandoned; deferred, said), not left queued as if never tried. If that
-    cannot be written, it stays queued, as before."""
-    held = [one for line in lines if (one := line.abandoned()) is not None]
+    as its answer lost (Line.abandoned; deferred, said), not left queued as if never tried; so are
+    the results a worker holds (the server answered, the next commit not made yet: a worker waits
+    for the next message's MAIL or RCPT), not left queued to go again unsaid. If that cannot be
+    written, they stay queued, as before."""
+    held = [one for line in lines for one in list(line.held)]
+    held += [one for line in lines if (one := line.abandoned()) is not None]
     if held:
         with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):
             commit(run, held, [])

@@ -8,10 +8,12 @@ without being said."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -112,3 +114,42 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
     assert twice <= set(maybe), (got, maybe)  # only those said to be maybe taken went twice
     ids = {(m.rcpt_tos[0], m.message["Message-ID"]) for m in mailbox.messages}
     assert len(ids) == len(readers), ids  # the one sent again: the same message, the same Message-ID
+
+
+class RcptHeld:
+    """Answers each message's data at once, but holds RCPT once two messages are taken (each of
+    two connections then waits for its second message's RCPT, its first one's result not recorded
+    yet: the commit that records it is made with the second's data)."""
+
+    def __init__(self) -> None:
+        self.rcpt_tos: list[str] = []
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if len(self.rcpt_tos) >= 2 and not self.release.is_set():
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.rcpt_tos.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def test_a_second_sigterm_before_the_next_data_records_what_the_workers_were_answered(database, tmp_path):
+    mailbox = RcptHeld()
+    readers = [f"r{i}" for i in range(6)]
+    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+    with LocalSmtpServer(mailbox) as server:
+        ws = workspace(tmp_path, server, database, readers, f'send_at: "{send_at}"\n', connections=2)
+        assert ws.cli("ingest").exit_code == 0
+        first, took = quit_twice(digest(ws, "send"), mailbox)
+        assert took < 3 and first.returncode == 130, first
+        again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
+        assert not unanswered(ws), again.stdout + again.stderr
+    # the two the server took before the stop: recorded then (sent), not sent again by the next send
+    got = collections.Counter(mailbox.rcpt_tos)
+    assert got == collections.Counter(f"{user}@example.org" for user in readers), (got, again.stdout)
