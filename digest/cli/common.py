@@ -129,12 +129,16 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
     is left half-done (``doing`` says what becomes of the work, until the work says otherwise in
     ``Stop.doing``: deliver_due, while it sends); a second one quits at once.
 
-    Outside the main thread, where no signal can be taken, the event is never set."""
+    The second one exits as a shell says the signal that ended a command (130 after Ctrl-C, 143
+    after SIGTERM), as the first one's stop does. Outside the main thread, where no signal can be
+    taken, the event is never set."""
     stop = Stop()
     stop.doing = doing
+    second: list[int] = []  # the second signal's number
 
     def on_signal(signum: int, frame: object) -> None:
         if stop.is_set():
+            second.append(signum)
             raise KeyboardInterrupt
         stop.note(signum)  # not stop.set(): see Stop
         # os.write, not click: the signal may come in the middle of a write to stderr. And
@@ -150,6 +154,11 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield stop
+    except KeyboardInterrupt:
+        if not second:
+            raise
+        echo("interrupted", err=True)
+        sys.exit(128 + second[0])
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
