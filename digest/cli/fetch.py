@@ -12,7 +12,7 @@ from digest.files import disk_fix
 
 if TYPE_CHECKING:
     from digest.config import Config
-    from digest.ingest.fetch import FetchRecord
+    from digest.ingest.fetch_records import FetchRecord
 
 
 @click.command()
@@ -39,7 +39,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     from digest.daemon.fetching import fetch_alive
     from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.errors import ConfigError, DigestError
-    from digest.ingest.fetch import FAILED, InboxNotWritten, fetch_all, last_fetches
+    from digest.ingest.fetch import FAILED, InboxNotWritten, fetch_all
+    from digest.ingest.fetch_records import last_fetches
     from digest.ingest.http import Http
     from digest.store import Store
 

@@ -8,7 +8,7 @@ import logging
 
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import MOVED, STUCK
-from digest.daemon.tick import TickReport
+from digest.daemon.tick_report import TickReport
 from digest.files import counted
 from digest.ingest import told
 from digest.ingest.fetch import FAILED

@@ -30,7 +30,8 @@ from digest.daemon.names import Looked
 from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
 from digest.daemon.pass_said import describe, say_faults
 from digest.daemon.skipped import SkippedProfiles
-from digest.daemon.tick import TickReport, run_once
+from digest.daemon.tick import run_once
+from digest.daemon.tick_report import TickReport
 from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, shown, wall_clock
 from digest.deliver.senders import check_transport

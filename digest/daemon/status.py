@@ -29,8 +29,9 @@ from digest.deliver.wanted import removed_readers
 from digest.errors import StoreError
 from digest.files import counted, lasted
 from digest.ingest import inbox as inbox_folder
-from digest.ingest.fetch import EMPTY, NOT_MODIFIED, FetchRecord, last_fetches
+from digest.ingest.fetch import EMPTY, NOT_MODIFIED
 from digest.ingest.fetch import FAILED as FETCH_FAILED
+from digest.ingest.fetch_records import FetchRecord, last_fetches
 from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats

@@ -8,7 +8,6 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
@@ -26,9 +25,10 @@ from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
+from digest.daemon.tick_report import Scheduled, TickReport
 from digest.daemon.unbuilt import UnbuiltSaid
 from digest.db import db_errors, wall_clock
-from digest.deliver.delivery import SendOutcome, deliver_due
+from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import Outbox
 from digest.deliver.queue import enqueue, unbuilt_reason
 from digest.deliver.retention import prune
@@ -37,11 +37,7 @@ from digest.deliver.suppressions import Suppressions
 from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import GIVEN_AWAY, given_away, held_for_new_address, hold_names, note_given_away
 from digest.files import counted
-from digest.ingest.dumps import IngestReport
-from digest.ingest.fetch import FAILED as FETCH_FAILED
-from digest.ingest.fetch import FetchOutcome
 from digest.ingest.http import Http
-from digest.ingest.inbox import Waiting
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.select.embedding_lock import EmbeddingsStopped
@@ -54,15 +50,6 @@ log = logging.getLogger(__name__)
 PATIENCE = 120.0  # s a pass waits for another worker's fetch of sources due, or ingest of settled dumps
 
 LOOK_BACK_HELD = dt.timedelta(days=1)  # held messages' readers looked at again this long
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    user: str
-    period: str
-    papers: int
-    message_id: str | None  # None: nothing worth sending yet (the reader stays due until grace ends)
-    error: str | None = None  # this reader's digest could not be made (they stay due; others go on)
 
 
 def send_due(
@@ -246,48 +233,6 @@ def queue_for_periods(
             enqueue(outbox, out, now, period=period, due=due_at)
         store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
     return list(items)
-
-
-@dataclass(frozen=True)
-class TickReport:
-    ingested: IngestReport
-    waiting: tuple[Waiting, ...]  # dumps changed within the settle time
-    scheduled: tuple[Scheduled, ...]
-    delivered: tuple[SendOutcome, ...]
-    fetched: tuple[FetchOutcome, ...] = ()
-    profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
-    due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
-    retries: tuple[dt.datetime, ...] = ()  # when the messages deferred wait for, soonest first
-
-    def idle(self) -> str:
-        """A pass that did nothing, said with what waits (a message deferred, its retry time)
-        and where to see when there will be something."""
-        waiting = ""
-        if self.retries:
-            at = f"{self.retries[0]:%Y-%m-%d %H:%M} UTC"
-            waiting = f"; {counted(len(self.retries), 'message')} waiting to be retried"
-            waiting += f" at {at}" if len(self.retries) == 1 else f", the first at {at}"
-        return (
-            f"nothing to do: no source due, no new dump, no reader's digest due{waiting} "
-            "(`digest status` shows when each reader's next one is)"
-        )
-
-    @property
-    def failed_readers(self) -> bool:
-        """Did some reader get nothing because of their profile or their message (not built, or
-        not taken by the server in this pass: deferred or failed)? A message held before it went
-        (its reader paused, unsubscribed or removed since it was made, or readdressed: made again
-        for the new address) was not the server's to take: it does not count."""
-        return (
-            bool(self.profile_problems)
-            or any(s.error for s in self.scheduled)
-            or any(not d.ok and not d.held for d in self.delivered)
-        )
-
-    @property
-    def failed_fetches(self) -> bool:
-        """Did a source fetched in this pass fail (the readers served from what is stored)?"""
-        return any(f.outcome == FETCH_FAILED for f in self.fetched)
 
 
 def moved_on(now: dt.datetime, waited: list[float], clock: Callable[[], dt.datetime] | None) -> dt.datetime:

@@ -7,8 +7,9 @@ import datetime as dt
 
 from digest.config import Config, SourceConfig
 from digest.daemon.fetching import latest_fetch_moment
-from digest.ingest.fetch import EMPTY, NOT_MODIFIED, NOT_OUT, FetchRecord
+from digest.ingest.fetch import EMPTY, NOT_MODIFIED, NOT_OUT
 from digest.ingest.fetch import FAILED as FETCH_FAILED
+from digest.ingest.fetch_records import FetchRecord
 from digest.models import Profile
 
 

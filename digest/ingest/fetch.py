@@ -83,22 +83,6 @@ GONE = ": the server says this address is gone for good"
 AT_ITS_TIMES = "; the daemon asks again at the source's next fetch time, not every 15 minutes"
 
 
-@dataclass(frozen=True)
-class FetchRecord:
-    source: str
-    url: str
-    attempted_at: dt.datetime
-    outcome: str
-    detail: str
-    succeeded_at: dt.datetime | None
-    retry_at: dt.datetime | None = None  # a failed fetch's server asked not to be asked before
-
-    @property
-    def gone(self) -> bool:
-        """A failed fetch answered 410 Gone: not tried again before the source's next fetch time."""
-        return self.outcome == FAILED and GONE in self.detail
-
-
 def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date:
     """The day a source is fetched for: today (in the config's zone), or yesterday for hf_daily."""
     today = now.astimezone(ZoneInfo(timezone)).date()
@@ -335,25 +319,6 @@ def validators(store: Store, url: str) -> tuple[str | None, str | None, str | No
     sql = "SELECT etag, last_modified, outcome, detail FROM fetches WHERE url = ?"
     row = store.db.execute(sql, (url,)).fetchone()
     return (row[0], row[1], row[2], row[3] or "") if row else (None, None, None, "")
-
-
-def last_fetches(store: Store) -> dict[str, FetchRecord]:
-    """The latest attempt of each source, by source name."""
-    rows = store.db.execute(
-        "SELECT source, url, attempted_at, outcome, detail, succeeded_at, retry_at FROM fetches "
-        "ORDER BY attempted_at"
-    ).fetchall()
-    out = {}
-    for source, url, at, outcome, detail, ok_at, retry_at in rows:
-        prev = out.get(source)
-        succeeded = dt.datetime.fromisoformat(ok_at) if ok_at else None
-        if prev is not None and prev.succeeded_at and (succeeded is None or prev.succeeded_at > succeeded):
-            succeeded = prev.succeeded_at  # another day's URL of the same source succeeded later
-        wait = dt.datetime.fromisoformat(retry_at) if retry_at else None
-        out[source] = FetchRecord(
-            source, url, dt.datetime.fromisoformat(at), outcome, detail, succeeded, wait
-        )
-    return out
 
 
 def _record(

@@ -19,7 +19,7 @@ from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route, one_page
 from digest.ingest.fetch import FAILED as FETCH_FAILED
-from digest.ingest.fetch import FetchRecord
+from digest.ingest.fetch_records import FetchRecord
 from digest.ingest.http import Http
 from digest.models import Profile
 from digest.profiles.load import load_profiles

@@ -13,7 +13,7 @@ import pytest
 
 from digest.daemon.service import Daemon
 from digest.demo.http_server import LocalHttpServer, Route, one_page
-from digest.ingest.fetch import last_fetches
+from digest.ingest.fetch_records import last_fetches
 from digest.store import Store
 
 pytestmark = pytest.mark.backends  # SQLite and PostgreSQL

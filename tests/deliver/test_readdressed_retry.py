@@ -14,7 +14,7 @@ from test_still_wanted import Greylisting  # bob@example.org's first RCPT answer
 
 from digest.daemon.sendnow import ALREADY, SendReport, send_now
 from digest.daemon.service import Daemon
-from digest.daemon.tick import TickReport
+from digest.daemon.tick_report import TickReport
 from digest.db import POSTGRESQL
 from digest.deliver.outbox import FAILED, Outbox
 from digest.deliver.transports import SmtpSender

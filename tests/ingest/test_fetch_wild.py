@@ -143,7 +143,8 @@ def test_a_connection_reset_mid_body_is_a_broken_connection_retried_and_a_redire
 
 def test_a_stop_during_a_fetch_gives_it_up_within_a_second_and_records_no_attempt(workspace):
     from digest.config import load_config
-    from digest.ingest.fetch import fetch_all, last_fetches
+    from digest.ingest.fetch import fetch_all
+    from digest.ingest.fetch_records import last_fetches
     from digest.store import Store
 
     stop = threading.Event()

@@ -1,0 +1,64 @@
+"""What one pass of the daemon did: each reader's digest scheduled, and the pass's report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from digest.deliver.delivery import SendOutcome
+from digest.files import counted
+from digest.ingest.dumps import IngestReport
+from digest.ingest.fetch import FAILED as FETCH_FAILED
+from digest.ingest.fetch import FetchOutcome
+from digest.ingest.inbox import Waiting
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    user: str
+    period: str
+    papers: int
+    message_id: str | None  # None: nothing worth sending yet (the reader stays due until grace ends)
+    error: str | None = None  # this reader's digest could not be made (they stay due; others go on)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    ingested: IngestReport
+    waiting: tuple[Waiting, ...]  # dumps changed within the settle time
+    scheduled: tuple[Scheduled, ...]
+    delivered: tuple[SendOutcome, ...]
+    fetched: tuple[FetchOutcome, ...] = ()
+    profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
+    due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
+    retries: tuple[dt.datetime, ...] = ()  # when the messages deferred wait for, soonest first
+
+    def idle(self) -> str:
+        """A pass that did nothing, said with what waits (a message deferred, its retry time)
+        and where to see when there will be something."""
+        waiting = ""
+        if self.retries:
+            at = f"{self.retries[0]:%Y-%m-%d %H:%M} UTC"
+            waiting = f"; {counted(len(self.retries), 'message')} waiting to be retried"
+            waiting += f" at {at}" if len(self.retries) == 1 else f", the first at {at}"
+        return (
+            f"nothing to do: no source due, no new dump, no reader's digest due{waiting} "
+            "(`digest status` shows when each reader's next one is)"
+        )
+
+    @property
+    def failed_readers(self) -> bool:
+        """Did some reader get nothing because of their profile or their message (not built, or
+        not taken by the server in this pass: deferred or failed)? A message held before it went
+        (its reader paused, unsubscribed or removed since it was made, or readdressed: made again
+        for the new address) was not the server's to take: it does not count."""
+        return (
+            bool(self.profile_problems)
+            or any(s.error for s in self.scheduled)
+            or any(not d.ok and not d.held for d in self.delivered)
+        )
+
+    @property
+    def failed_fetches(self) -> bool:
+        """Did a source fetched in this pass fail (the readers served from what is stored)?"""
+        return any(f.outcome == FETCH_FAILED for f in self.fetched)
