@@ -254,6 +254,11 @@ class Email(Check):
         if not isinstance(value, str) or not pattern.match(value.strip()):
             hint = "" if self.named else address_slip(value, is_bare_email)
             raise Invalid(f"{value!r} {message}{hint}")
+        if self.named and not value.strip().rpartition("<")[2].partition("@")[0].isascii():
+            # smtplib writes MAIL FROM in ASCII: every message would fail, its build refused
+            raise Invalid(
+                f"{value!r} {message} (the part before @ must be ASCII: not every mail server accepts others)"
+            )
         return value.strip()
 
 
