@@ -195,8 +195,7 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
         sender = parseaddr(sender)[1]
         why = (
             f"the SMTP server {config.host}:{config.port} refused the sender <{sender}> at MAIL FROM: "
-            f"{result.reply}; check smtp.from (and smtp.username: many servers take only the address "
-            "they log you in as)"
+            f"{result.reply}; {_wanted(config, result.reply)}"
         )
         if enhanced(result.reply) == ACCOUNT_DISABLED:
             why = (
@@ -212,6 +211,24 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
     if enhanced(result.reply) == ACCOUNT_DISABLED:  # maybe ours: see SendResult.account
         return dataclasses.replace(result, ours=True, account=True)
     return dataclasses.replace(result, bounce=about_address(code, result.reply, coded_only=stage == "DATA"))
+
+
+# A refusal at MAIL FROM of a session without TLS, or without a login (RFC 3207, RFC 4954: 530).
+TLS_WANTED = re.compile(r"STARTTLS|\bTLS\b|encrypt", re.IGNORECASE)
+LOGIN_WANTED = re.compile(r"authenticat|\blog ?in\b", re.IGNORECASE)
+
+
+def _wanted(config: SmtpConfig, reply: str) -> str:
+    """What to check after a refusal at MAIL FROM: the setting the server asks for (STARTTLS,
+    a login) where the config lacks it, else the sender's address."""
+    if config.security == "none" and TLS_WANTED.search(reply):
+        return (
+            "the server takes mail only over TLS: set smtp.security: starttls (port 587), or ssl if "
+            "the server's port is 465"
+        )
+    if not config.username and LOGIN_WANTED.search(reply):
+        return "the server takes mail only after a login: set smtp.username and smtp.password_env"
+    return "check smtp.from (and smtp.username: many servers take only the address they log you in as)"
 
 
 def reply_text(value: bytes | str) -> str:

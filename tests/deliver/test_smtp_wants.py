@@ -1,0 +1,73 @@
+"""A real `digest send` to an aiosmtpd server on loopback that wants what the config does not
+give it (STARTTLS, a login): the refusal at MAIL FROM says which setting to change."""
+
+from __future__ import annotations
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from digest.demo.smtp_server import Mailbox, free_port
+
+from conftest import Workspace, make_dump
+
+PAPERS = [("Spiking Neural Networks at Scale", "We train spiking neural networks on event data.")]
+
+
+@pytest.fixture
+def server(trusted):
+    """Start an aiosmtpd server with ``options`` on a free loopback port; its port."""
+    started = []
+
+    def start(**options):
+        port = free_port("127.0.0.1")
+        controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        started.append(controller)
+        return port
+
+    start.tls = trusted
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def send(tmp_path, port, settings=""):
+    ws = Workspace(tmp_path, port)
+    ws.config_path.write_text(ws.config_path.read_text() + settings)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\n")
+    ws.cli("ingest")
+    return ws.cli("send")
+
+
+def test_a_server_that_wants_starttls_first_says_to_set_security_starttls(tmp_path, server):
+    port = server(tls_context=server.tls, require_starttls=True)
+    result = send(tmp_path, port)
+    assert result.exit_code == 1
+    assert "530 Must issue a STARTTLS command first" in result.output
+    assert "check smtp.from" not in result.output
+    assert "the server takes mail only over TLS: set smtp.security: starttls" in result.output
+    assert "the digests wait in the outbox" in result.output
+    (tmp_path / "again").mkdir()  # with the setting it wants, a digest goes
+    result = send(tmp_path / "again", port, "  security: starttls\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_server_that_wants_a_login_says_to_set_a_username(tmp_path, server, monkeypatch):
+    port = server(
+        authenticator=lambda *args: AuthResult(success=True),
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    result = send(tmp_path, port)
+    assert result.exit_code == 1
+    assert "530 5.7.0 Authentication required" in result.output
+    assert "check smtp.from" not in result.output
+    assert (
+        "the server takes mail only after a login: set smtp.username and smtp.password_env" in result.output
+    )
+    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "secret")
+    (tmp_path / "again").mkdir()
+    result = send(tmp_path / "again", port, "  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n")
+    assert result.exit_code == 0, result.output
