@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,29 @@ class Folder(FilePath):
         if not os.access(path, os.R_OK | os.X_OK):  # its files unseen: taken for an empty folder
             what = "let it read the folder and its files (its mode or group)"
             raise Invalid(f"{path} is a folder this account cannot read: {what}, or fix the path")
+        return path
+
+
+class CaFile(FilePath):
+    """A file of certificates (PEM) to trust, read now: a path mistyped or a file of something
+    else is said at once, not as a server that cannot be reached at every send."""
+
+    def __init__(self) -> None:
+        super().__init__("a certificate file (PEM), relative to the config file")
+
+    def __call__(self, value: Any, reading: Reading) -> Path:
+        path = super().__call__(value, reading)
+        if not path.is_file():
+            raise Invalid(f"{path} is not a file")
+        try:
+            ssl.create_default_context(cafile=path)
+        except (OSError, ssl.SSLError) as e:
+            why = (
+                "holds no certificate (PEM)"
+                if isinstance(e, ssl.SSLError)
+                else f"cannot be read: {e.strerror}"
+            )
+            raise Invalid(f"{path} {why}") from None
         return path
 
 

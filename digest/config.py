@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from digest import yamlio
 from digest.checks import (
+    CaFile,
     Choice,
     DatabaseRef,
     EnvName,
@@ -86,6 +87,11 @@ class SmtpConfig:
         Number(0, above=True, what="a positive number of seconds", maximum=3600),
         default=30.0,
         help="seconds to wait",
+    )
+    ca_file: Path | None = option(
+        CaFile(),
+        default=None,
+        help="a certificate (PEM) to trust for this server besides the system's: a self-signed one's",
     )
 
     @staticmethod

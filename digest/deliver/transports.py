@@ -70,9 +70,7 @@ class SmtpSender:
         c = self.config
         try:
             if c.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    c.host, c.port, timeout=c.timeout, context=ssl.create_default_context()
-                )
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=_context(c))
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                 if c.security == "starttls":
@@ -83,6 +81,10 @@ class SmtpSender:
             conn.ehlo_or_helo_if_needed()
         except DeliveryError:
             raise
+        except ssl.SSLCertVerificationError as e:
+            raise DeliveryError(
+                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_untrusted(c, e)}"
+            ) from None
         except (OSError, smtplib.SMTPException) as e:
             name = unresolved(e, c.host)
             check = "smtp.host" if name else "smtp.host, smtp.port and smtp.security"
@@ -97,11 +99,11 @@ class SmtpSender:
     def _starttls(self, conn: smtplib.SMTP) -> None:
         """TLS on ``conn``; a server that offers none (one on this machine: config.example.yaml
         says starttls) is said with the setting that fits it, not smtplib's words alone."""
+        c = self.config
         try:
-            conn.starttls(context=ssl.create_default_context())
+            conn.starttls(context=_context(c))
         except smtplib.SMTPNotSupportedError:
             conn.close()
-            c = self.config
             raise DeliveryError(
                 f"the SMTP server {c.host}:{c.port} offers no STARTTLS (smtp.security: starttls): for a "
                 "server without TLS (one on this machine, or a relay on a trusted network), set "
@@ -362,6 +364,31 @@ def answer_lost(reply: str) -> bool:
     """Is ``reply`` (a failed try's, as :meth:`SmtpSender.send` words it) a connection lost or
     timed out during DATA, its answer never heard: the server may have taken the message."""
     return reply.endswith(" during DATA") or " during DATA: " in reply
+
+
+def _context(c: SmtpConfig) -> ssl.SSLContext:
+    """The system's trusted certificates, and smtp.ca_file's besides (a self-signed server's)."""
+    context = ssl.create_default_context()
+    if c.ca_file is not None:
+        context.load_verify_locations(cafile=c.ca_file)
+    return context
+
+
+def _untrusted(c: SmtpConfig, e: ssl.SSLCertVerificationError) -> str:
+    """A certificate refused, said with the setting that fits: smtp.host for one made out to
+    another name, else smtp.ca_file (OpenSSL's reason in brackets: "self-signed certificate")."""
+    if e.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+        return (
+            f"the server's certificate is not for {c.host} ({e.verify_message}); check smtp.host: "
+            "write the name the server's certificate is made out to"
+        )
+    trusted = (
+        f"the certificate of smtp.ca_file ({c.ca_file}) does not vouch for it either; " if c.ca_file else ""
+    )
+    return (
+        f"the server's certificate is not trusted ({e.verify_message}); {trusted}if it is your own "
+        "server's, set smtp.ca_file to the certificate of the server (or of its CA), PEM"
+    )
 
 
 def _why(e: BaseException) -> str:
