@@ -50,6 +50,8 @@ def _mended(text: str, valid: Callable[[str], bool]) -> str:
     local, at, domain = text.partition("@")
     if not local.isascii():  # a name first: its letters are not the address's ('Zoë <zoe@...>')
         return "the part before @ must be ASCII: not every mail server accepts others"
+    if ascii_form := idn_ascii(text, valid):
+        return f"{IDN_NOTE}: {ascii_form}"
     if (ats := text.count("@")) > 1:  # bob@@example.org
         count = "two" if ats == 2 else str(ats)
         local, _, domain = re.sub("@+", "@", text).partition("@")
@@ -60,3 +62,19 @@ def _mended(text: str, valid: Callable[[str], bool]) -> str:
     if at and "," in domain and valid(fixed := f"{local}@{domain.replace(',', '.')}"):
         return f"a comma for a point? {fixed}"
     return ""
+
+
+IDN_NOTE = "a domain in letters other than ASCII is written in its ASCII form"
+
+
+def idn_ascii(address: str, valid: Callable[[str], bool]) -> str:
+    """``address`` with its domain (letters other than ASCII: 'exämple.org') in the ASCII form
+    mail servers take without SMTPUTF8 ('xn--exmple-cua.org', IDNA), if ``valid`` takes it; else ''."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return ""
+    try:
+        fixed = f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # not a name IDNA can write (a label too long, a character it forbids)
+        return ""
+    return fixed if valid(fixed) else ""

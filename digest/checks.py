@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from digest.address_text import address_slip
+from digest.address_text import IDN_NOTE, address_slip, idn_ascii
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, did_you_mean, read_section
@@ -276,7 +276,7 @@ class Email(Check):
         pattern = _ADDRESS if self.named else _EMAIL
         message = "is not an email address" if self.named else "is not a valid email address"
         if not isinstance(value, str) or not pattern.match(value.strip()):
-            hint = "" if self.named else address_slip(value, is_bare_email)
+            hint = _named_hint(value) if self.named else address_slip(value, is_bare_email)
             raise Invalid(f"{value!r} {message}{hint}")
         if self.named and not value.strip().rpartition("<")[2].partition("@")[0].isascii():
             # smtplib writes MAIL FROM in ASCII: every message would fail, its build refused
@@ -284,6 +284,18 @@ class Email(Check):
                 f"{value!r} {message} (the part before @ must be ASCII: not every mail server accepts others)"
             )
         return value.strip()
+
+
+def _named_hint(value: Any) -> str:
+    """The note for a refused 'Name <address>': the address with its domain in ASCII, if that is all."""
+    if not isinstance(value, str):
+        return ""
+    name, bracket, address = value.strip().rpartition("<")
+    close = ">" if bracket else ""
+    fixed = idn_ascii(
+        address.removesuffix(close), lambda a: _ADDRESS.match(f"{name}{bracket}{a}{close}") is not None
+    )
+    return f" ({IDN_NOTE}: {name}{bracket}{fixed}{close})" if fixed else ""
 
 
 class EnvName(Check):

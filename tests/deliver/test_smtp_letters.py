@@ -42,3 +42,28 @@ def test_a_sender_address_with_letters_other_than_ascii_before_the_at_is_refused
     assert "the part before @ must be ASCII" in result.output
     assert "UnicodeEncodeError" not in result.output
     assert smtp_server.messages == []
+
+
+def test_an_address_whose_domain_is_not_ascii_is_told_its_ascii_form_which_arrives(
+    mail_workspace, smtp_server
+):
+    mail_workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
+    mail_workspace.profile("ada", "email: ada@exämple.org\ninterests: [spiking]\n")
+    result = mail_workspace.cli("send")
+    assert (
+        "line 1: email: 'ada@exämple.org' is not a valid email address (a domain in letters other than "
+        "ASCII is written in its ASCII form: ada@xn--exmple-cua.org)"
+    ) in result.output
+    mail_workspace.profile("ada", "email: ada@xn--exmple-cua.org\ninterests: [spiking]\n")
+    assert mail_workspace.cli("send").exit_code == 0
+    (got,) = smtp_server.messages
+    assert got.rcpt_tos == ["ada@xn--exmple-cua.org"]
+
+
+def test_a_sender_whose_domain_is_not_ascii_is_told_its_ascii_form(mail_workspace):
+    with_sender(mail_workspace, "Recherche <digest@exämple.org>")
+    result = mail_workspace.cli("send")
+    assert (
+        "line 7: smtp.from: 'Recherche <digest@exämple.org>' is not an email address (a domain in letters "
+        "other than ASCII is written in its ASCII form: Recherche <digest@xn--exmple-cua.org>)"
+    ) in result.output
