@@ -15,6 +15,7 @@ from pathlib import Path
 
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
+from digest.deliver.certificates import tls_context, untrusted
 from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
@@ -70,7 +71,9 @@ class SmtpSender:
         c = self.config
         try:
             if c.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=_context(c))
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=c.timeout, context=tls_context(c)
+                )
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                 if c.security == "starttls":
@@ -83,7 +86,7 @@ class SmtpSender:
             raise
         except ssl.SSLCertVerificationError as e:
             raise DeliveryError(
-                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {_untrusted(c, e)}"
+                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {untrusted(c, e)}"
             ) from None
         except (OSError, smtplib.SMTPException) as e:
             name = unresolved(e, c.host)
@@ -101,7 +104,7 @@ class SmtpSender:
         says starttls) is said with the setting that fits it, not smtplib's words alone."""
         c = self.config
         try:
-            conn.starttls(context=_context(c))
+            conn.starttls(context=tls_context(c))
         except smtplib.SMTPNotSupportedError:
             conn.close()
             raise DeliveryError(
@@ -364,31 +367,6 @@ def answer_lost(reply: str) -> bool:
     """Is ``reply`` (a failed try's, as :meth:`SmtpSender.send` words it) a connection lost or
     timed out during DATA, its answer never heard: the server may have taken the message."""
     return reply.endswith(" during DATA") or " during DATA: " in reply
-
-
-def _context(c: SmtpConfig) -> ssl.SSLContext:
-    """The system's trusted certificates, and smtp.ca_file's besides (a self-signed server's)."""
-    context = ssl.create_default_context()
-    if c.ca_file is not None:
-        context.load_verify_locations(cafile=c.ca_file)
-    return context
-
-
-def _untrusted(c: SmtpConfig, e: ssl.SSLCertVerificationError) -> str:
-    """A certificate refused, said with the setting that fits: smtp.host for one made out to
-    another name, else smtp.ca_file (OpenSSL's reason in brackets: "self-signed certificate")."""
-    if e.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
-        return (
-            f"the server's certificate is not for {c.host} ({e.verify_message}); check smtp.host: "
-            "write the name the server's certificate is made out to"
-        )
-    trusted = (
-        f"the certificate of smtp.ca_file ({c.ca_file}) does not vouch for it either; " if c.ca_file else ""
-    )
-    return (
-        f"the server's certificate is not trusted ({e.verify_message}); {trusted}if it is your own "
-        "server's, set smtp.ca_file to the certificate of the server (or of its CA), PEM"
-    )
 
 
 def _why(e: BaseException) -> str:

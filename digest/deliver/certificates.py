@@ -1,0 +1,32 @@
+"""The TLS of the SMTP connection: the certificates trusted, and a refused one said with its setting."""
+
+from __future__ import annotations
+
+import ssl
+
+from digest.config import SmtpConfig
+
+
+def tls_context(c: SmtpConfig) -> ssl.SSLContext:
+    """The system's trusted certificates, and smtp.ca_file's besides (a self-signed server's)."""
+    context = ssl.create_default_context()
+    if c.ca_file is not None:
+        context.load_verify_locations(cafile=c.ca_file)
+    return context
+
+
+def untrusted(c: SmtpConfig, e: ssl.SSLCertVerificationError) -> str:
+    """A certificate refused, said with the setting that fits: smtp.host for one made out to
+    another name, else smtp.ca_file (OpenSSL's reason in brackets: "self-signed certificate")."""
+    if e.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+        return (
+            f"the server's certificate is not for {c.host} ({e.verify_message}); check smtp.host: "
+            "write the name the server's certificate is made out to"
+        )
+    trusted = (
+        f"the certificate of smtp.ca_file ({c.ca_file}) does not vouch for it either; " if c.ca_file else ""
+    )
+    return (
+        f"the server's certificate is not trusted ({e.verify_message}); {trusted}if it is your own "
+        "server's, set smtp.ca_file to the certificate of the server (or of its CA), PEM"
+    )
