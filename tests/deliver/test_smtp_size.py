@@ -1,0 +1,41 @@
+"""A real `digest send` to aiosmtpd on loopback whose SIZE (RFC 1870) is smaller than a digest."""
+
+from __future__ import annotations
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from digest.demo.smtp_server import Mailbox, free_port
+
+from conftest import Workspace, make_dump
+
+PAPERS = [
+    (f"Spiking Networks, Part {i}", "We train spiking neural networks on event data. " * 20) for i in range(5)
+]
+
+
+@pytest.fixture
+def small_server():
+    controller = Controller(
+        Mailbox(), hostname="127.0.0.1", port=free_port("127.0.0.1"), data_size_limit=4000
+    )
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def test_a_digest_larger_than_the_servers_size_fails_saying_both_sizes_without_sending_it(
+    tmp_path, small_server
+):
+    ws = Workspace(tmp_path, small_server.port)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\n")
+    ws.cli("ingest")
+    result = ws.cli("send")
+    assert result.exit_code == 1
+    assert "FAILED: the message is " in result.output
+    assert "bytes, more than the server takes (its SIZE: 4,000 bytes)" in result.output
+    assert "fewer papers (max_papers in the reader's profile) make a smaller digest" in result.output
+    assert small_server.handler.messages == []
+    status = ws.cli("status").output
+    assert "Messages that failed for good:" in status and "its SIZE: 4,000 bytes" in status
