@@ -15,6 +15,18 @@ def tls_context(c: SmtpConfig) -> ssl.SSLContext:
     return context
 
 
+def tls_refused(c: SmtpConfig, e: BaseException) -> str:
+    """What to say of a connection whose TLS failed so that a setting mends it, else ''."""
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return untrusted(c, e)
+    if isinstance(e, ssl.SSLError) and e.reason == "WRONG_VERSION_NUMBER" and c.security == "ssl":
+        return (  # its greeting ("220 ...") read as a TLS record
+            "the server answered in the clear, not in TLS: a server that takes TLS after STARTTLS "
+            "(port 587, or 25) wants smtp.security: starttls; TLS from the start (ssl) is port 465"
+        )
+    return ""
+
+
 def untrusted(c: SmtpConfig, e: ssl.SSLCertVerificationError) -> str:
     """A certificate refused, said with the setting that fits: smtp.host for one made out to
     another name, else smtp.ca_file (OpenSSL's reason in brackets: "self-signed certificate")."""

@@ -7,7 +7,6 @@ import errno
 import re
 import smtplib
 import socket
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
-from digest.deliver.certificates import tls_context, untrusted
+from digest.deliver.certificates import tls_context, tls_refused
 from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
@@ -84,16 +83,14 @@ class SmtpSender:
             conn.ehlo_or_helo_if_needed()
         except DeliveryError:
             raise
-        except ssl.SSLCertVerificationError as e:
-            raise DeliveryError(
-                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {untrusted(c, e)}"
-            ) from None
         except (OSError, smtplib.SMTPException) as e:
+            server = f"the SMTP server {c.host}:{c.port} ({c.security})"
+            if said := tls_refused(c, e):  # a certificate refused, or no TLS where ssl wants it
+                raise DeliveryError(f"cannot connect to {server}: {said}") from None
             name = unresolved(e, c.host)
             check = "smtp.host" if name else "smtp.host, smtp.port and smtp.security"
             raise DeliveryError(
-                f"cannot connect to the SMTP server {c.host}:{c.port} ({c.security}): {name or _why(e)}; "
-                f"check {check} in the config"
+                f"cannot connect to {server}: {name or _why(e)}; check {check} in the config"
             ) from None
         with contextlib.suppress(OSError):  # the end of a message's data goes at once (see send)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

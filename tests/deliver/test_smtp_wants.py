@@ -71,3 +71,14 @@ def test_a_server_that_wants_a_login_says_to_set_a_username(tmp_path, server, mo
     (tmp_path / "again").mkdir()
     result = send(tmp_path / "again", port, "  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n")
     assert result.exit_code == 0, result.output
+
+
+def test_tls_from_the_start_to_a_server_that_speaks_first_in_the_clear_says_to_set_starttls(tmp_path, server):
+    port = server(tls_context=server.tls, require_starttls=True)  # as on port 587
+    result = send(tmp_path, port, "  security: ssl\n")
+    assert result.exit_code == 1
+    assert "WRONG_VERSION_NUMBER" not in result.output
+    assert (
+        "the server answered in the clear, not in TLS: a server that takes TLS after STARTTLS "
+        "(port 587, or 25) wants smtp.security: starttls; TLS from the start (ssl) is port 465"
+    ) in result.output
