@@ -73,10 +73,31 @@ def feedback(obj: Context, user: str, paper_id: tuple[str | None, int | None], r
         say_put_off(carried, "nothing was rated")
         say_shared(shared, "nothing was rated")
         previous = store.rate(user, pid, RATING_VALUES[rating], now)
+        stopped = None if carried.by_other is not None else _stopped_note(store, profile, rating)
     which = "" if arxiv is None else f" (arXiv {arxiv})"
     echo(f"{user}: paper {pid}{which} {_rated(rating, RATING_NAMES[previous])}.")
     if (other := carried.by_other) is not None:  # the paused one: the other is served, with the history
         echo(_by_other_note(user, other, pid, rating, RATING_NAMES[previous]))
+    elif stopped is not None:
+        echo(stopped)
+
+
+def _stopped_note(store: Any, profile: Any, rating: str) -> str | None:
+    """What `digest feedback` says after the rating of a reader to whom no digest goes now
+    (paused; a hard bounce of their address or an unsubscribe kept in the database, as `digest
+    preview` says them): the rating is kept, and steers their digests once they go again."""
+    from digest.deliver.suppressions import suppressed_note
+
+    user = profile.user
+    if profile.paused:
+        why = f"{user} is paused: nothing is sent to them until `digest profile set {user} paused false`"
+    elif blocked := suppressed_note(store, profile):
+        why = blocked.removesuffix(".")
+    else:
+        return None
+    if rating == "clear":
+        return f"note: {why}; their digests go without this rating once they go again."
+    return f"note: {why}; the rating is kept, and their digests learn from it once they go again."
 
 
 def _with_arxiv_id(store: Any, arxiv: str, user: str) -> int:

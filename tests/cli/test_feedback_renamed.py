@@ -326,5 +326,8 @@ def test_a_second_rating_of_a_paused_profile_while_another_continues_the_renamed
     with Store(ws.config.database) as store:
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
         assert found == {"ada": {}, "ada2": {first: 1, second: 1}, "ada3": {first: -1}}
-    again = digest(ws, "feedback", "ada2", str(first), "down")  # ada carried over: no note now
-    assert again.stdout == f"ada2: paper {first} rated down (was up).\n", again.stdout
+    again = digest(ws, "feedback", "ada2", str(first), "down")  # ada carried over: her pause alone
+    assert again.stdout == f"ada2: paper {first} rated down (was up).\n" + (
+        "note: ada2 is paused: nothing is sent to them until `digest profile set ada2 paused false`; "
+        "the rating is kept, and their digests learn from it once they go again.\n"
+    ), again.stdout
