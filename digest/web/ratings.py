@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, abort, g, redirect, request
 
 from digest.config import Config
+from digest.deliver.suppressions import BOUNCE, Suppressions
 from digest.errors import DigestError, StoreError
 from digest.models import Paper
 from digest.profiles.load import load_profile
@@ -100,13 +101,28 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
 
     def whose(user: str) -> dict[str, Any]:
         """The address ``user``'s digests go to (a forwarded digest's links rate for its reader,
-        which the page says) and whether they are paused (no next digest to learn from it until
-        they resume). Neither if the profile cannot be read now (the page goes on without)."""
+        which the page says), whether they are paused (no next digest to learn from it until
+        they resume) and what else stops their mail (:func:`stopped`). No address and not paused
+        if the profile cannot be read now (the page goes on without)."""
         try:
             profile = load_profile(parts.config(), user)
         except DigestError:
-            return {"email": None, "paused": False}
-        return {"email": profile.email, "paused": profile.paused}
+            profile = None
+        email = None if profile is None else profile.email
+        paused = profile is not None and profile.paused
+        return {"email": email, "paused": paused, "stopped": stopped(user, email)}
+
+    def stopped(user: str, email: str | None) -> str | None:
+        """What stops mail to ``user`` now: "bounce" (their address refused for good), "unsubscribe"
+        (their unsubscribe kept in the database, any address), or None; None if it cannot be read."""
+        try:
+            with Store(parts.config().database) as store:
+                found = Suppressions(store).get(user)
+        except StoreError:
+            return None
+        if found is None or (found.kind == BOUNCE and (email is None or not found.covers(email))):
+            return None
+        return found.kind
 
     def ask(token: str, paper_id: int, wanted: str) -> Response:
         user, _ = parts.reader(token)
