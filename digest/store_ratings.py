@@ -71,24 +71,33 @@ class ReaderRatings(ReaderRecords):
 
     def liked_papers(self, titles: tuple[str, ...]) -> dict[str, list[int]]:
         """The stored papers of ``titles`` (a profile's ``like:``), by title_key: key -> paper ids,
-        in one query along the papers' key index (the readers' models learn from them whichever
-        listing they came in). One of two papers of one title has the key with its arXiv id after
-        it ("KEY arxiv ID"): a range of the index from "KEY arxiv " to "KEY arxiv \uffff", which
-        holds it whatever order the database sorts text in: bytes (SQLite, PostgreSQL's "C") or
-        an ICU collation (U+FFFF sorts last there: CLDR keeps it for such bounds), where one
-        ignoring spaces and punctuation at first puts "KEY arxiv ID" after "KEY arxiv!"."""
+        in one query along the papers' key index and paper_titles' (the readers' models learn from
+        them whichever listing they came in, by the title a paper was first stored under or any it
+        was listed under later: a new version's changed title). One of two papers of one title has
+        the key with its arXiv id after it ("KEY arxiv ID"): a range of the index from "KEY arxiv "
+        to "KEY arxiv \uffff", which holds it whatever order the database sorts text in: bytes
+        (SQLite, PostgreSQL's "C") or an ICU collation (U+FFFF sorts last there: CLDR keeps it for
+        such bounds), where one ignoring spaces and punctuation at first puts "KEY arxiv ID" after
+        "KEY arxiv!". A later title's key is held to the same rules."""
         from digest.store_papers import title_key
 
         keys = sorted({title_key(t) for t in titles} - {""})
         if not keys:
             return {}
-        where = " OR ".join("key = ? OR (key >= ? AND key < ?)" for _ in keys)
+
+        def where(key: str) -> str:
+            return " OR ".join(f"{key} = ? OR ({key} >= ? AND {key} < ?)" for _ in keys)
+
         args = [a for k in keys for a in (k, f"{k} arxiv ", f"{k} arxiv \uffff")]
-        sql = f"SELECT id, key, arxiv_id FROM papers WHERE {where} ORDER BY id"
+        sql = (  # the paper's first title's key, then the keys of titles it was listed under later
+            f"SELECT id, key, arxiv_id FROM papers WHERE {where('key')} UNION "
+            "SELECT t.paper_id, t.key, p.arxiv_id FROM paper_titles t JOIN papers p ON p.id = t.paper_id "
+            f"WHERE {where('t.key')} ORDER BY 1"
+        )
         found: dict[str, list[int]] = {k: [] for k in keys}
-        for pid, stored, arxiv_id in self.db.execute(sql, args).fetchall():
+        for pid, stored, arxiv_id in self.db.execute(sql, args + args).fetchall():
             for k in keys:  # not another title going on with "arxiv" ("KEY: arXiv papers as data")
-                if stored == k or (arxiv_id and stored == f"{k} arxiv {arxiv_id}"):
+                if (stored == k or (arxiv_id and stored == f"{k} arxiv {arxiv_id}")) and pid not in found[k]:
                     found[k].append(pid)
         return found
 

@@ -85,3 +85,32 @@ def test_a_liked_title_is_not_the_start_of_another_title_that_goes_on_with_arxiv
                 )
         first = store.papers()[0].id
         assert store.liked_papers(("Twin Lanterns",)) == {"twin lanterns": [first]}
+
+
+def test_a_liked_title_finds_the_paper_listed_under_it_later_and_no_title_it_only_begins(db_at):
+    """A paper stored under its first title, listed again with its arXiv id under a changed one
+    (paper_titles): either title finds it, as exactly as the first one does."""
+    with Store(db_at) as store:
+        with store.transaction() as db:
+            db.execute(
+                "INSERT INTO papers (key, title, abstract, first_seen, added_at, arxiv_id) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    "twin lanterns",
+                    "Twin Lanterns",
+                    "Lanterns.",
+                    "2026-11-10",
+                    "2026-11-10T06:00:00+00:00",
+                    "2611.1",
+                ),
+            )
+            (pid,) = db.execute("SELECT id FROM papers").fetchone()
+            db.execute(
+                "INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", ("twin lanterns at sea", pid)
+            )
+        assert store.liked_papers(("Twin Lanterns at Sea!", "twin lanterns")) == {
+            "twin lanterns at sea": [pid],
+            "twin lanterns": [pid],
+        }
+        assert store.liked_papers(("Twin Lanterns at",)) == {"twin lanterns at": []}
+        assert store.unstored_titles(("Twin lanterns at sea", "Twin Lanterns at")) == ["Twin Lanterns at"]

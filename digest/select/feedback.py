@@ -124,7 +124,8 @@ class FeedbackRanker:
 
     def preferences(self, profile: Profile) -> tuple[list[int], list[int]]:
         """(paper ids liked, paper ids rated down): ratings, then the profile's liked titles (the
-        index's papers, then stored ones outside it: one store lookup, for a reader with likes)."""
+        index's papers, then stored ones outside it: one store lookup, for a reader with likes,
+        which finds a paper by a title it was listed under later too)."""
         from digest.store import title_key
 
         ratings = self._ratings(profile.user)
@@ -132,8 +133,12 @@ class FeedbackRanker:
         down = sorted(pid for pid, r in ratings.items() if r < 0)
         if profile.likes:
             wanted = {title_key(t) for t in profile.likes}
-            up += [p.id for p in self.index.papers if title_key(p.title) in wanted and p.id not in ratings]
             stored = {pid for ids in self._liked(profile.likes).values() for pid in ids}
+            up += [  # by the title shown, or by one it was listed under later (the store's lookup)
+                p.id
+                for p in self.index.papers
+                if (title_key(p.title) in wanted or p.id in stored) and p.id not in ratings
+            ]
             up += sorted(pid for pid in stored if pid not in self._position and pid not in ratings)
         return up, down
 
