@@ -184,6 +184,7 @@ def copy_word_index(src: Store, raw: Any, batch: int, progress: Progress) -> Non
     paper; in the copy's transaction (``raw``: its psycopg connection)."""
     src.db.execute("CREATE VIRTUAL TABLE temp.paper_terms_vocab USING fts5vocab(main, paper_terms, instance)")
     src.db.execute("CREATE VIRTUAL TABLE temp.paper_terms_rows USING fts5vocab(main, paper_terms, row)")
+    rows = None
     try:
         (total,) = src.db.execute("SELECT COALESCE(SUM(doc), 0) FROM temp.paper_terms_rows").fetchone()
         progress.start("copying the word index", total)
@@ -200,6 +201,9 @@ def copy_word_index(src: Store, raw: Any, batch: int, progress: Progress) -> Non
         )
         progress.finish()
         log.info("copied the word index")
-    finally:
+    finally:  # a read left midway (Ctrl-C) holds the table: dropped with it open, "database table
+        # is locked" would be said in place of what stopped the copy
+        if rows is not None:
+            rows.close()
         src.db.execute("DROP TABLE temp.paper_terms_vocab")
         src.db.execute("DROP TABLE temp.paper_terms_rows")
