@@ -118,6 +118,35 @@ def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:
             )
 
 
+def refuse_foreign(target: str, timeout: float = 30.0) -> None:
+    """Nothing but digest's in the target, asked before digest's tables are made in it (opening
+    it as a Store would make them): a database holding other tables and no digest schema is
+    another application's, or a mistyped name, to be left as it is."""
+    from digest.db import connect_postgres, db_errors
+    from digest.pgrefusals import refusal
+
+    try:
+        db = connect_postgres(target, timeout)
+    except db_errors() as e:  # psycopg's: imported by the connection
+        raise refusal(target, e, timeout) from None
+    try:
+        names = [
+            name
+            for (name,) in db.raw.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1"
+            ).fetchall()
+        ]
+    finally:
+        db.close()
+    if names and "schema_version" not in names:
+        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise StoreError(
+            f"{shown(target)}: the database holds tables that are not digest's ({listed}); migrate "
+            "into an empty database (createdb a new one), so that nothing is mixed or overwritten"
+        )
+
+
 def copy_to_postgres(
     source: Path, target: str, *, batch: int = 5000, progress: Progress | None = None
 ) -> CopyReport:
@@ -132,6 +161,7 @@ def copy_to_postgres(
         )
     if not Path(source).exists():
         raise StoreError(f"{source}: no such database file")
+    refuse_foreign(target)
     with Store(source) as src, Store(target) as dst:
         accepted_unrecorded(src)
         tables = sqlite_tables(src)
