@@ -97,6 +97,24 @@ def _writable(path: Path) -> bool:
     return may_write(path) and may_write(path.parent)
 
 
+def refuse_went_on(src: Store, dst: Store, target: str) -> None:
+    """The target holds digests sent from it that the source does not: a copy made before, which
+    the workers went on with (its ids continue after the copied ones). Said first, before "stop
+    them" or "createdb a new one", which, followed, would put the file's older state in its place
+    and send those digests' papers again."""
+    (last,) = src.db.execute("SELECT COALESCE(MAX(id), 0) FROM deliveries").fetchone()
+    count, at = dst.db.execute(
+        "SELECT COUNT(*), MAX(sent_at) FROM deliveries WHERE id > ?", (last,)
+    ).fetchone()
+    if count:
+        raise StoreError(
+            f"{shown(target)}: the database holds {count} digest{'s' * (count != 1)} sent from it that "
+            f"{src.path} does not have (the last on {at[:16].replace('T', ' ')} UTC): it has been in use "
+            "since a copy of the file; keep it (`database:` pointing at it). Copied again, the file's "
+            "older state would send those digests' papers again"
+        )
+
+
 def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:
     """Nothing in the target that the copy would mix with or collide with: no worker using it (a
     `digest run` started on the empty database writes the profiles' names at its first pass, and
@@ -165,6 +183,7 @@ def copy_to_postgres(
     with Store(source) as src, Store(target) as dst:
         accepted_unrecorded(src)
         tables = sqlite_tables(src)
+        refuse_went_on(src, dst, target)
         refuse_unless_empty(dst, target, tables)
         raw = dst.db.raw
         total = sum(src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)

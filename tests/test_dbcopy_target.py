@@ -1,10 +1,16 @@
 """`digest db migrate`: the database it copies into, told from one to leave as it is (another
-application's tables)."""
+application's tables, a copy the workers went on with)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from digest.daemon.claims import heartbeat
+from digest.db import DatabaseUrl
+from digest.deliver.delivery import deliver_due
+from digest.deliver.outbox import Outbox
 from digest.ingest.dumps import ingest
 from digest.store import Store
 
@@ -38,3 +44,49 @@ def test_a_database_holding_another_applications_tables_is_refused_and_left_as_i
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
             ).fetchall()
             assert tables == [(table,)]
+
+
+def _digest_sent(store: Store, config, user: str, now: dt.datetime) -> None:
+    """A digest for ``user`` queued and sent, as a pass does (its delivery recorded)."""
+    with store.transaction():
+        Outbox(store).enqueue(
+            user=user, recipient=f"{user}@example.org", message_id=f"<{user}.{now:%Y%m%d}@x>", subject="s",
+            mime=b"Subject: s\r\n\r\nbody\r\n", paper_ids=[], now=now,
+        )  # fmt: skip
+    deliver_due(config, store, None, now)
+
+
+def test_migrating_again_into_the_database_the_workers_went_on_with_says_to_keep_it(
+    mail_workspace, smtp_server
+):
+    """The copy made, the workers went on with it for days; `digest db migrate` run again (shell
+    history, a second operator) said 'the database already holds papers; migrate into an empty
+    database (createdb a new one)' (with a worker running: 'stop them, then migrate into an empty
+    database (dropdb and createdb it again)'): followed, the file's older state replaced the
+    digests sent since, and their papers went to the readers again. It says the database holds
+    digests the file does not, and to keep it."""
+    ws = mail_workspace
+    config = ws.config
+    with Store(config.database) as store:
+        _digest_sent(store, config, "ada", NOW)
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(DatabaseUrl(url, ws.root)) as pg:  # the workers went on: the next day's digest
+            _digest_sent(pg, config, "ada", NOW + dt.timedelta(days=1))
+            sent = pg.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()[0]
+        said = (
+            f"error: {url}: the database holds 1 digest sent from it that {config.database} does "
+            f"not have (the last on {sent[:16].replace('T', ' ')} UTC): it has been in use since a "
+            "copy of the file; keep it (`database:` pointing at it). Copied again, the file's older "
+            "state would send those digests' papers again"
+        )
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1, result.output
+        assert said in result.output.replace("\n", " "), result.output
+        assert "createdb" not in result.output
+        with Store(url) as pg:  # a worker running on it
+            heartbeat(pg, "app2:4242:abcd", NOW, NOW, "idle")
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1, result.output
+        assert said in result.output.replace("\n", " ") and "dropdb" not in result.output, result.output
+    assert len(smtp_server.messages) == 2
