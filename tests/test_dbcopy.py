@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -342,45 +341,3 @@ def test_a_journal_beside_a_database_named_through_a_linked_folder_is_counted_on
         "the database file is read-only, and 1 digest(s) the server accepted (ada <ada@example.org>) "
         f"are noted beside it ({journal}) but not recorded in it yet"
     ) in result.output, result.output
-
-
-class _CtrlCAt:
-    """A progress bar during which Ctrl-C is pressed: in the stage named, at its first rows."""
-
-    def __init__(self, stage: str) -> None:
-        self.stage, self.now = stage, ""
-
-    def start(self, what: str, total: int) -> None:
-        self.now = what
-
-    def advance(self, n: int) -> None:
-        if self.now == self.stage:
-            raise KeyboardInterrupt
-
-    def finish(self) -> None:
-        pass
-
-
-@pytest.mark.parametrize("stage", ["copying", "copying the word index"])
-def test_ctrl_c_during_the_copy_says_interrupted_and_leaves_the_target_empty(workspace, monkeypatch, stage):
-    """Ctrl-C while the word index was copied was said as 'error: digest.db: the database stayed
-    locked by another process for too long; ... (database table is locked)' (exit 1): the SQLite
-    statement reading the index was still open when its temporary tables were dropped, and that
-    failure took the interrupt's place. It says 'interrupted' (130), copies nothing, and a second
-    run copies everything."""
-    ws = workspace
-    # more words than the copy reads at once (5,000), so that it is midway when interrupted
-    papers = [(f"Paper {i}", " ".join(f"word{i}x{j}" for j in range(200))) for i in range(30)]
-    with Store(ws.config.database) as store:
-        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", papers))], NOW)
-        assert ws.cli("status").exit_code == 0  # the papers indexed
-    with postgres_database() as url:
-        monkeypatch.setattr(sys.modules["digest.cli.db"], "progress_for", lambda obj: _CtrlCAt(stage))
-        result = ws.cli("db", "migrate", "--to", url)
-        assert (result.exit_code, result.output.strip()) == (130, "interrupted")
-        with Store(url) as pg:
-            assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 0
-        monkeypatch.undo()
-        result = ws.cli("db", "migrate", "--to", url)
-        assert result.exit_code == 0, result.output
-        assert "every table's rows are there" in result.output
