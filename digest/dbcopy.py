@@ -46,6 +46,7 @@ class CopyReport:
     target: str
     tables: tuple[tuple[str, int, int], ...]  # (table, rows in the source, rows in the target)
     indexed: int  # papers indexed on the copy (those the source had not indexed yet)
+    unindexed: int | None = None  # when that indexing was interrupted (Ctrl-C): the papers left
 
     @property
     def ok(self) -> bool:
@@ -223,7 +224,16 @@ def copy_to_postgres(
             )
             for t in tables
         )  # as copied: indexing the papers the source had not indexed yet adds acronyms
-        indexed = CollectionStats(dst).refresh(progress)
+        stats, unindexed = CollectionStats(dst), "SELECT COUNT(*) FROM papers WHERE id > ?"
+        (waiting,) = dst.db.execute(unindexed, (stats.through,)).fetchone()
+        try:
+            indexed = stats.refresh(progress)
+        except KeyboardInterrupt:  # the copy is committed: said so; the papers are indexed a chunk a
+            # transaction, those left by the workers' first pass, as after an ingest
+            progress.finish()
+            with Store(target) as again:  # dst's connection may be mid-statement, interrupted
+                (left,) = again.db.execute(unindexed, (CollectionStats(again).through,)).fetchone()
+            return CopyReport(str(source), shown(target), counts, waiting - left, left or None)
     return CopyReport(str(source), shown(target), counts, indexed)
 
 

@@ -52,3 +52,30 @@ def test_ctrl_c_during_the_copy_says_interrupted_and_leaves_the_target_empty(wor
         result = ws.cli("db", "migrate", "--to", url)
         assert result.exit_code == 0, result.output
         assert "every table's rows are there" in result.output
+
+
+def test_ctrl_c_while_the_copy_indexes_its_papers_says_the_copy_is_complete(workspace, monkeypatch):
+    """Ctrl-C once the rows were copied and committed, while the papers the source had not
+    indexed yet were indexed on the copy, said only 'interrupted' (130): every row was in
+    PostgreSQL, unsaid, and the next run refused it ('the database already holds papers;
+    migrate into an empty database (createdb a new one)'). It says the rows are all there, the
+    `database:` line to write, and that the workers index the rest."""
+    ws = workspace
+    papers = [(f"Paper {i}", f"About topic {i}.") for i in range(5)]
+    with Store(ws.config.database) as store:  # ingested, not indexed yet: no ranking since
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", papers))], NOW)
+    with postgres_database() as url:
+        monkeypatch.setattr("digest.select.collection.CHUNK", 2)  # Ctrl-C after the first 2
+        monkeypatch.setattr(sys.modules["digest.cli.db"], "progress_for", lambda obj: _CtrlCAt("indexing"))
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 130, result.output
+        assert "MISMATCH" not in result.output
+        assert f"Copied {ws.config.database} into {url}: every table's rows are there." in result.output
+        assert (
+            "(the word index copied; indexing the papers the source had not indexed yet was "
+            "interrupted, 3 left: the workers' first pass indexes them)"
+        ) in result.output, result.output
+        assert "Now set `database: postgresql://" in result.output
+        assert result.output.rstrip().endswith("interrupted")
+        with Store(url) as pg:
+            assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 5

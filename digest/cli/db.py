@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -63,7 +64,13 @@ def migrate(obj: Context, target: str) -> None:
     for table, source, copied in report.tables:
         mark = "" if source == copied else "   MISMATCH"
         echo(f"  {table:<{width}}  {source:>9} -> {copied:>9}{mark}")
-    echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
+    if report.unindexed is None:
+        echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
+    else:
+        echo(
+            "  (the word index copied; indexing the papers the source had not indexed yet was interrupted, "
+            f"{report.unindexed} left: the workers' first pass indexes them)"
+        )
     if not report.ok:
         raise StoreError(
             f"{report.target}: the row counts differ from {report.source}'s (MISMATCH above): keep using "
@@ -72,6 +79,9 @@ def migrate(obj: Context, target: str) -> None:
     echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
     url, note = for_config(target)
     echo(f"Now set `database: {url}` in {config.path}{note}, and start the workers.")
+    if report.unindexed is not None:
+        echo("interrupted", err=True)
+        sys.exit(130)
 
 
 def for_config(target: str) -> tuple[str, str]:
