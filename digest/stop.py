@@ -7,8 +7,13 @@ import threading
 import time
 
 # What `digest send`'s and `run --once`'s first signal says becomes of the work (Stop.doing): while
-# the delivery sends, and before (fetching, taking in dumps, ranking, waiting for embeddings).
-SENDING = "finishing the message the server has"
+# the delivery sends, and before (fetching, taking in dumps, ranking, waiting for embeddings). While
+# it sends, a message whose data the server has is waited for; one before its data (its RCPT) is
+# withdrawn, and stays queued: the words hold for both.
+SENDING = (
+    "no more digests are sent: the server's answer to a message it has is waited for; "
+    "one still on its way is withdrawn and stays queued"
+)
 NOT_SENDING = "no more digests are made or sent"
 
 

@@ -86,7 +86,8 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
         assert ws.cli("ingest").exit_code == 0
         first, took = quit_twice(digest(ws, *command), mailbox)
         assert took < 3, f"quit {took:.1f} s after the second SIGTERM; stderr: {first.stderr!r}"
-        assert "stopping: finishing the message the server has; SIGTERM again" in first.stderr, first.stderr
+        assert "stopping: no more digests are sent: " in first.stderr, first.stderr
+        assert "; SIGTERM again (or Ctrl-C) to quit at once" in first.stderr, first.stderr
         assert first.returncode == 143, first  # the second SIGTERM ended it, as a shell says it
         # the messages whose answers were not waited for (the server holds each one's, one per
         # connection at most): recorded, and said on stderr
