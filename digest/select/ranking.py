@@ -152,11 +152,11 @@ def _made(store: Store, key: str, missing: Sequence[Paper], embedder: object) ->
     made: dict[int, np.ndarray] = {}
     for start in range(0, len(missing), BATCH):
         if stop_asked():
-            said = f"{len(made)} of the {len(missing)} new papers are made and kept" if made else ""
-            said = said or f"{len(missing)} new papers are not made"
-            then = "the rest" if made else "them"
+            done, left = len(made), len(missing) - len(made)
+            said = f"{done} of the {len(missing)} new papers are embedded ({key}) and kept" if made else ""
+            said = said or f"none of the {len(missing)} new papers is embedded yet ({key})"
             raise EmbeddingsStopped(
-                f"stopping: the embeddings with {key} of {said}; the next pass or send makes {then}"
+                f"stopping: {said}; the next pass or send embeds {f'the other {left}' if made else 'them'}"
             )
         batch = missing[start : start + BATCH]
         fresh = embedder.embed_papers(batch)  # type: ignore[attr-defined]

@@ -104,8 +104,8 @@ def test_a_sigterm_while_papers_are_embedded_stops_after_the_batch_and_keeps_it(
     assert child.returncode == 0, err
     assert took < 2.5, f"the process went on embedding for {took:.1f} s after SIGTERM: {out!r} {err!r}"
     assert out.strip() == (
-        "stopping: the embeddings with injected of 2 of the 10 new papers are made and kept; the next pass "
-        "or send makes the rest"
+        "stopping: 2 of the 10 new papers are embedded (injected) and kept; "
+        "the next pass or send embeds the other 8"
     )
     assert stored(database) == 2  # the batch made is stored whole, nothing after it
 
@@ -155,7 +155,9 @@ def test_a_process_already_stopping_does_not_load_the_model(tmp_path, monkeypatc
         ):  # a reader's texts: the model not loaded either
             embedder.embed_phrases(["spiking"])
     assert loaded == [], f"the model was loaded by a process asked to stop: {stopped.value}"
-    assert str(stopped.value).endswith("of 10 new papers are not made; the next pass or send makes them")
+    assert str(stopped.value) == (
+        "stopping: none of the 10 new papers is embedded yet (injected); the next pass or send embeds them"
+    )
 
 
 def test_a_stop_asked_while_the_model_loads_embeds_nothing(tmp_path, monkeypatch):
