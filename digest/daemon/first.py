@@ -31,7 +31,7 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 STUCK = "moving the inbox's dumps"  # a step's trouble (digest.daemon.failures), and its over words:
-MOVED = "the inbox's dumps are moved out of it again"
+MOVED = "no dump is stuck in the inbox any more"  # moved out, or deleted by hand: either
 
 
 def inbox_step(

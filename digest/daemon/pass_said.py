@@ -24,7 +24,7 @@ def say_faults(
     """The dumps a pass put aside or left in its log (``log``: its own). A dump that could not be
     moved out of the inbox is read again, and refused again, at every poll: with the daemon's
     ``failures``, it is said as a step's trouble (once, then hourly while it lasts), and the pass
-    that leaves none in the inbox says they are moved out again (digest.daemon.first.read_inbox)."""
+    that leaves none in the inbox says none is stuck any more (digest.daemon.first.read_inbox)."""
     ingested = report.ingested
     stuck = [f for f in ingested.failures if f.kept is None] if failures is not None else []
     for f in ingested.failures if say_failures else ():  # put aside in failed/ with why

@@ -1,7 +1,8 @@
 """A dump the daemon cannot read is put aside in the inbox's failed/; when the disk will not let it
 go (inbox/failed a file, a read-only inbox), it stays in the inbox and is read again at every poll.
 The daemon's log says so as it says a pass's own trouble: when first met, again an hour later
-while it lasts, not two lines at every poll; and when the inbox's dumps are moved out again."""
+while it lasts, not two lines at every poll; and when none is stuck there any more (moved out, or
+deleted by hand)."""
 
 from __future__ import annotations
 
@@ -40,5 +41,20 @@ def test_a_dump_that_cannot_be_put_aside_is_said_once_then_hourly_and_when_it_is
     (tmp_path / "inbox" / "failed").unlink()  # the way cleared
     daemon.tick()
     assert not (tmp_path / "inbox" / "bad.txt").exists()
-    back = said(caplog, "moved out", logging.INFO)  # each trouble said above: over
-    assert back == [f"the inbox's dumps are moved out of it again (said above: {s})" for s in lines]
+    back = said(caplog, "stuck in the inbox", logging.INFO)  # each trouble said above: over
+    assert back == [f"no dump is stuck in the inbox any more (said above: {s})" for s in lines]
+
+
+def test_a_stuck_dump_deleted_by_hand_is_not_said_to_be_moved(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="digest")
+    ws = Workspace(tmp_path)
+    ws.dump("bad.txt", "not a listing of papers\n", mtime=NOW - dt.timedelta(minutes=5))
+    (tmp_path / "inbox" / "failed").write_text("")  # a file where its folder would be
+    daemon = Daemon(ws.config, lambda: NOW, sender_factory=lambda config: None)
+    daemon.tick()
+    (tmp_path / "inbox" / "bad.txt").unlink()  # the user deletes it: nothing was moved
+    daemon.tick()
+    over = [r.getMessage() for r in caplog.records if "said above" in r.getMessage()]
+    assert len(over) == 2, over
+    assert not [line for line in over if "moved" in line.split(" (said above")[0]], over
+    assert all(line.startswith("no dump is stuck in the inbox any more (said above: ") for line in over), over
