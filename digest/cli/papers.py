@@ -63,7 +63,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
     from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.ingest import told
     from digest.ingest.dumps import ingest as run_ingest
-    from digest.ingest.dumps import ingest_inbox
+    from digest.ingest.dumps import ingest_inbox, said_by_caller
     from digest.ingest.inbox import InboxError, problem, wait_settled
     from digest.store import Store
 
@@ -92,6 +92,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
                     progress_for(obj),
                     say_bugs=debugging(),
                     zone=config.timezone,
+                    say_problem=said_by_caller,  # below, with "error: "
                 )
         totals = store.counts()
     if not report.results and not report.failures and not waiting:

@@ -20,7 +20,7 @@ from digest.daemon.fetching import due_now, fetch_alive, fetch_due, patience_for
 from digest.db import db_errors
 from digest.errors import DigestError
 from digest.files import printable
-from digest.ingest.dumps import IngestReport, ingest_inbox
+from digest.ingest.dumps import IngestReport, ingest_inbox, said_by_caller
 from digest.ingest.fetch import FetchOutcome, InboxNotWritten
 from digest.ingest.http import Http
 from digest.ingest.inbox import InboxError, Waiting, split_ready
@@ -205,6 +205,7 @@ def read_inbox(
     :func:`fetch_first`'s)."""
     daemon = bugs if say_failures else None  # a dump not moved out of the inbox: once, then hourly
     say = functools.partial(daemon.step_trouble, STUCK, now=now, line="{}", over=MOVED) if daemon else None
+    say = say if say or say_failures else said_by_caller  # `send`, `run --once`: in their own line
     ingest = functools.partial(ingest_inbox, say_bugs=say_bugs, zone=config.timezone, say_problem=say)
     settled = functools.partial(settled_dumps, config, now)
     waiting = {"wait": wait, "stop": stop, "patience": patience, "beat": beat, "waited": waited}

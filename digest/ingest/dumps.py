@@ -136,6 +136,11 @@ def _said(error: Exception, path: Path) -> None:
         )
 
 
+def said_by_caller(problem: str) -> None:
+    """``ingest_inbox``'s ``say_problem`` for a command that says the report's problems itself
+    (`digest ingest`, `send`, `run --once`: one "error: " line each), not logged a second time."""
+
+
 def ingest_inbox(
     store: Store,
     inbox: Path,
@@ -151,7 +156,8 @@ def ingest_inbox(
     move each to processed/ or failed/ (with why, and where: ``IngestFailure.kept``). A dump the
     disk will not let go of is left in the inbox and said in ``problems``: what was read is stored,
     and the rest of the run (the readers' mail) goes on, each logged here (``say_problem``: or said so:
-    the daemon's, once an hour while it lasts). ``say_bugs``, ``zone``: as :func:`ingest`."""
+    the daemon's, once an hour while it lasts; :func:`said_by_caller`: not here, a command says
+    ``problems`` on stderr). ``say_bugs``, ``zone``: as :func:`ingest`."""
     ready, waiting = inbox_folder.split_ready(inbox, now, settle)
     problems: list[str] = []
     kept: dict[Path, Path | None] = {}

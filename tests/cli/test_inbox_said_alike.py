@@ -234,3 +234,18 @@ def test_an_inbox_that_is_not_there_is_named_in_full_with_the_config_file_that_n
     assert f"Inbox problem:\n  {said}\n" in status.stdout
     elsewhere = subprocess.run(digest(ws, "ingest"), capture_output=True, text=True, timeout=120)
     assert elsewhere.stderr == f"error: {said[: -len('config.yaml')]}{ws.config_path}\n"
+
+
+def test_a_dump_the_disk_will_not_let_go_of_is_said_once(tmp_path, smtp_server):
+    # Before: a WARNING log line, then the command's "error: " line, both of the same move
+    for name, command in COMMANDS.items():
+        (tmp_path / name).mkdir()
+        ws = Workspace(tmp_path / name, smtp_server.port)
+        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+        ws.dump("bad.txt", "not a listing\n")
+        (ws.root / "inbox" / "failed").write_text("")  # a file where its folder would be
+        done = subprocess.run(digest(ws, *command), capture_output=True, text=True, cwd=ws.root, timeout=120)
+        said = [line for line in (done.stdout + done.stderr).splitlines() if "cannot move it" in line]
+        assert len(said) == 1, (name, said)
+        assert said[0].startswith(f"error: {ws.root}/inbox/bad.txt: cannot move it to "), (name, said)
+        assert done.returncode == 1, (name, done.stderr)
