@@ -94,6 +94,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
+    from digest.cli.said_once import not_logged_twice
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
@@ -183,8 +184,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         now = now_utc()
         sender = sender_factory(config, to_dir)
         # the stop ends a wait for another process's embeddings too (before any digest is made)
-        with stop_on_signal(NOT_SENDING) as stop, stopping(stop):
-            try:
+        verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v: the log asked for
+        with stop_on_signal(NOT_SENDING) as stop, stopping(stop), not_logged_twice(verbose, {}):
+            try:  # a deferral or failure: said in its reader's row below, not logged too
                 report = send_now(
                     config,
                     store,

@@ -1,10 +1,12 @@
-"""What `digest run --once` says in its own lines, left out of its log.
+"""What `digest run --once` (and `digest send`) says in its own lines, left out of its log.
 
 `run --once` logs the pass's events at INFO, as the daemon does (a dump moved, papers indexed, a
 database made), so a cron job's or a timer's log keeps them; but the events it then says in its own
 lines (a source fetched or not, a dump stored, a digest queued, a digest sent) were said twice on a
 terminal: the log's line on stderr and its own. Without -v those INFO records are left out; with -v
 (a log asked for, each line timed) and in the daemon's log, whose lines are all it says, they stay.
+So are a delivery's deferral and failure, logged at WARNING and ERROR, under `run --once` and
+`digest send`: each command says them in its own line (:data:`OUTCOMES`).
 """
 
 from __future__ import annotations
@@ -22,25 +24,52 @@ SAID_BY_RUN_ONCE: dict[str, frozenset[str]] = {
 }
 
 
-class SaidOtherwise(logging.Filter):
-    """Drops the INFO records of ``formats``: the command says them in its own lines."""
+# the results of delivery said by `digest send` (a row of its table) and `run --once` (a line),
+# "ada ... deferred until ...: 451 ..." and "FAILED bob: 550 ...": at their level (WARNING, ERROR)
+# too, not only at INFO; the suppression of an address, said nowhere else, stays
+OUTCOMES = frozenset({"digest to %s <%s> deferred until %s: %s", "digest to %s <%s> failed: %s"})
+RESULTS = "digest.deliver.results"
 
-    def __init__(self, formats: frozenset[str]) -> None:
+
+class SaidOtherwise(logging.Filter):
+    """Drops the INFO records of ``formats``, and those of ``always`` at any level: the command says
+    them in its own lines. Those of ``always`` are kept in ``held``, to be logged after all if the
+    command ends without its lines (a second Ctrl-C, an error)."""
+
+    def __init__(self, formats: frozenset[str], always: frozenset[str] = frozenset()) -> None:
         super().__init__()
-        self.formats = formats
+        self.formats, self.always = formats, always
+        self.held: list[logging.LogRecord] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg in self.always:
+            self.held.append(record)
+            return False
         return record.levelno != logging.INFO or record.msg not in self.formats
 
 
 @contextmanager
-def not_logged_twice(verbose: bool) -> Iterator[None]:
-    """While the command runs, its loggers leave out what it says itself (not with -v)."""
-    added = [] if verbose else [(logging.getLogger(n), SaidOtherwise(f)) for n, f in SAID_BY_RUN_ONCE.items()]
+def not_logged_twice(verbose: bool, formats: dict[str, frozenset[str]] = SAID_BY_RUN_ONCE) -> Iterator[None]:
+    """While the command runs, its loggers leave out what it says itself (not with -v): the INFO
+    records of ``formats`` (`run --once`'s; `digest send` gives none), and a delivery's deferral or
+    failure (:data:`OUTCOMES`), which both commands say in their lines once the work returns; if it
+    raises instead (quit at once, an error), those are logged as they came, before it goes on."""
+    kinds = {RESULTS: frozenset(), **formats}
+    added = (
+        [] if verbose else [(logging.getLogger(n), SaidOtherwise(f, _always(n))) for n, f in kinds.items()]
+    )
     for logger, said in added:
         logger.addFilter(said)
+    ended = False
     try:
         yield
+        ended = True
     finally:  # a process that goes on (tests) logs them again
         for logger, said in added:
             logger.removeFilter(said)
+            for record in () if ended else said.held:
+                logger.handle(record)
+
+
+def _always(name: str) -> frozenset[str]:
+    return OUTCOMES if name == RESULTS else frozenset()
