@@ -14,6 +14,7 @@ SENDING = (
     "no more digests are sent: the server's answer to a message it has is waited for; "
     "one still on its way is withdrawn and stays queued"
 )
+WRITING = "no more digests are written: a file being written is finished"  # the file transport's
 NOT_SENDING = "no more digests are made or sent"
 
 
