@@ -146,6 +146,8 @@ def _made(store: Store, key: str, missing: Sequence[Paper], embedder: object) ->
     a transaction of its own; a stop asked (the daemon's SIGTERM: digest.select.embedding_lock's
     ``stopping``) ends it before the next batch, or before the first (the model not loaded yet),
     with :class:`EmbeddingsStopped`: what was stored stays; the next pass or command makes the rest.
+    A stop asked during the last batch lets it finish, then ends the work the same way (the pass
+    stops there: no digest is made), its words saying every paper is embedded.
     The packaged model gives a paper the same vector, bit for bit, in one batch or in many (so
     the rankings are those of papers embedded all at once: checked on the 286 papers of the dumps)."""
     keep = store.keeps_embeddings()
@@ -167,6 +169,11 @@ def _made(store: Store, key: str, missing: Sequence[Paper], embedder: object) ->
                 texts={p.id: (p.title, p.abstract) for p in batch},
             )
         made.update(fresh)
+    if stop_asked():  # asked during the last batch: made and kept, but the pass goes no further
+        raise EmbeddingsStopped(
+            f"stopping: the {len(missing)} new papers are embedded ({key}) and kept, but no digest is "
+            "made; the next pass or send makes the digests"
+        )
     return made
 
 

@@ -62,7 +62,7 @@ from digest.select.embedding_lock import EmbeddingsStopped, stopping
 from digest.select.semantic import Embedder
 from digest.store import Store
 
-ranking.BATCH = 2
+ranking.BATCH = int(sys.argv[3]) if len(sys.argv) > 3 else 2
 folder = Path(sys.argv[2])
 
 class Slow:
@@ -78,6 +78,41 @@ with Store(Path(sys.argv[1])) as store, stop_on_signal("stopping") as stop, stop
     except EmbeddingsStopped as e:
         print(e)
 """
+
+
+def embedded_until_sigterm(tmp_path: Path, *batch: str) -> tuple[str, float]:
+    """The child (batches of ``batch``) stopped by SIGTERM in its first batch: what it printed, and
+    the seconds from the signal to its end."""
+    database = tmp_path / "digest.db"
+    with Store(database) as store:
+        our_papers(store)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(database), str(tmp_path), *batch],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started").exists():
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "the process never started embedding"
+        time.sleep(0.05)
+    child.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    return out.strip(), time.monotonic() - signalled
+
+
+def test_a_sigterm_in_the_last_batch_finishes_it_and_says_the_pass_stops(tmp_path):
+    out, _ = embedded_until_sigterm(tmp_path, "10")  # one batch: the last
+    assert out == (
+        "stopping: the 10 new papers are embedded (injected) and kept, but no digest is made; "
+        "the next pass or send makes the digests"
+    )
+    assert stored(tmp_path / "digest.db") == 10
 
 
 def test_a_sigterm_while_papers_are_embedded_stops_after_the_batch_and_keeps_it(tmp_path):
