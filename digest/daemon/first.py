@@ -15,7 +15,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.daemon.claims import WAIT_POLL, singleton
-from digest.daemon.failures import TickFailures
+from digest.daemon.failures import INBOX, TickFailures
 from digest.daemon.fetching import due_now, fetch_alive, fetch_due, patience_for
 from digest.db import db_errors
 from digest.errors import DigestError
@@ -62,9 +62,8 @@ def inbox_step(
             problem = str(inbox_problem(config.inbox, config.path))
         if say and bugs is not None:  # the daemon's: once, then hourly while it lasts
             bugs.step_trouble(doing, printable(problem), now)
-        else:
-            said = "inbox not used: %s; the digests of what is stored go on"
-            (log.error if say else log.debug)(said, printable(problem))
+        else:  # the same words as the daemon's
+            (log.error if say else log.debug)("%s", INBOX.format(printable(problem)))
         problems.append(problem)
         return None
     except Exception as e:
