@@ -112,7 +112,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.fetch import GONE, FetchOutcome
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profile, load_profiles_lenient
-    from digest.select.embedding_lock import EmbeddingsStopped, stopping
+    from digest.select.embedding_lock import stopping
     from digest.store import Store
 
     config = obj.config
@@ -183,26 +183,24 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             wait_settled(config.inbox, settle, papers.WAIT_AT_MOST, now_utc, waiting_for=papers.say_waiting)
         now = now_utc()
         sender = sender_factory(config, to_dir)
-        # the stop ends a wait for another process's embeddings too (before any digest is made)
+        # the stop ends a wait for another process's embeddings too (before any digest is made):
+        # send_now returns what it did before it, with the stop's words (report.given_up, said below)
         verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v: the log asked for
+        # a deferral or failure: said in its reader's row below, not logged too
         with stop_on_signal(NOT_SENDING) as stop, stopping(stop), not_logged_twice(verbose, {}):
-            try:  # a deferral or failure: said in its reader's row below, not logged too
-                report = send_now(
-                    config,
-                    store,
-                    profiles,
-                    sender,
-                    now,
-                    force=force,
-                    progress=progress_for(obj),
-                    stop=stop,
-                    everyone=not users,
-                    retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
-                    say_bugs=debugging(),  # a reader's bug said in its line, as `ingest` and `fetch` do
-                )
-            except EmbeddingsStopped as e:
-                secho(str(e), fg="yellow", err=True)
-                interrupted(0, stop)
+            report = send_now(
+                config,
+                store,
+                profiles,
+                sender,
+                now,
+                force=force,
+                progress=progress_for(obj),
+                stop=stop,
+                everyone=not users,
+                retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
+                say_bugs=debugging(),  # a reader's bug said in its line, as `ingest` and `fetch` do
+            )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
 
