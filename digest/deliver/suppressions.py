@@ -60,7 +60,6 @@ def kept_unsubscribe_reason(asked: str = ONE_CLICK_ASKED, unsaved: bool = False)
 
 
 UNREADABLE_UNSUBSCRIBE = kept_unsubscribe_reason()
-UNSAVED_UNSUBSCRIBE = kept_unsubscribe_reason(unsaved=True)
 
 
 class Suppressions:

@@ -133,12 +133,12 @@ def test_undoing_a_kept_unsubscribe_on_a_full_disk_says_what_was_done(web_worksp
     her undo lifts it, so her digests go again, though the file cannot take ``paused: false``.
     The page said "The file that holds your digest's settings has a mistake ... your change was
     not saved", a 503, of a sound file, while the undo had been done."""
-    from digest.deliver.suppressions import UNSAVED_UNSUBSCRIBE, Suppressions
+    from digest.deliver.suppressions import Suppressions, kept_unsubscribe_reason
     from digest.store import Store
     from digest.web.unsubscribe import kept_unsubscribe
 
     with Store(web_workspace.config.database) as store:
-        Suppressions(store).unsubscribe("ada", dt.datetime.now(dt.UTC), UNSAVED_UNSUBSCRIBE)
+        Suppressions(store).unsubscribe("ada", dt.datetime.now(dt.UTC), kept_unsubscribe_reason(unsaved=True))
     status, page, out = posted_on_a_full_disk(web_workspace, "/resubscribe", {})
     assert kept_unsubscribe(web_workspace.config, "ada") is None  # her digests go again
     said = " ".join(page.split())
