@@ -216,13 +216,13 @@ class SmtpSender:
                 raise _Stale from e
             self.drop()
             if isinstance(e.__context__, TimeoutError):  # smtplib reports a timeout as a hang-up
-                return SendResult(False, f"the server timed out during {stage}", timed_out=True)
-            return SendResult(False, f"the server hung up during {stage}: {_why(e)}")
+                return SendResult(False, f"the server timed out{during(stage)}", timed_out=True)
+            return SendResult(False, f"the server hung up{during(stage, _why(e))}")
         except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
             code, text = e.smtp_code, e.smtp_error
         except (OSError, smtplib.SMTPException) as e:
             self.drop()
-            return SendResult(False, f"{_why(e)} during {stage}", timed_out=isinstance(e, TimeoutError))
+            return SendResult(False, f"{_why(e)}{during(stage)}", timed_out=isinstance(e, TimeoutError))
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: quit at once. Not with QUIT, whose
             self.drop()  # answer comes only after the one this transaction waited for (close())
             raise
@@ -287,6 +287,21 @@ def data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple
 
 
 _LEADING_PERIOD = re.compile(rb"(?m)^\.")  # smtplib's own quoting (RFC 5321 4.5.2)
+
+
+def during(stage: str, why: str = "") -> str:
+    """How a failed try's reply names where the transaction was (and why it ended there): " during
+    DATA: <why>". A connection lost there (and a command quit while it waited: :data:`UNANSWERED`)
+    ends :data:`DATA_LOST`'s way, which :func:`answer_lost` reads in the replies stored."""
+    return f" during {stage}: {why}" if why else f" during {stage}"
+
+
+# A failed try's reply whose answer to the data was never heard ends with these words, or has them
+# followed by ": <why>": answer_lost reads them in the attempts stored, by this release and earlier
+# ones (whose rows say "the server timed out during DATA", "the server hung up during DATA: ...",
+# "<error> during DATA", "the command quit at once during DATA: ..."), so they stay these words.
+DATA_LOST = during("DATA")
+
 # What SmtpSender.send returns for a transaction its ``ready`` withdrew (nothing was delivered).
 WITHDRAWN = SendResult(False, "withdrawn before the end of its data: not delivered")
 
@@ -296,7 +311,8 @@ WITHDRAWN = SendResult(False, "withdrawn before the end of its data: not deliver
 # with the same Message-ID, and a day's digest not made again: digest.deliver.wanted.readdressed).
 UNANSWERED = SendResult(
     False,
-    "the command quit at once during DATA: its answer was not waited for, so the server may have taken it",
+    "the command quit at once"
+    + during("DATA", "its answer was not waited for, so the server may have taken it"),
 )
 
 
@@ -378,7 +394,7 @@ class FileSenders:
 def answer_lost(reply: str) -> bool:
     """Is ``reply`` (a failed try's, as :meth:`SmtpSender.send` words it) a connection lost or
     timed out during DATA, its answer never heard: the server may have taken the message."""
-    return reply.endswith(" during DATA") or " during DATA: " in reply
+    return reply.endswith(DATA_LOST) or f"{DATA_LOST}: " in reply
 
 
 def _why(e: BaseException) -> str:
