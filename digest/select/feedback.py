@@ -142,21 +142,22 @@ class FeedbackRanker:
             up += sorted(pid for pid in stored if pid not in self._position and pid not in ratings)
         return up, down
 
-    def _disliked(self, profile: Profile) -> list[int]:
-        """The paper ids rated down (preferences' second half, without looking up the likes)."""
-        return sorted(pid for pid, r in self._ratings(profile.user).items() if r < 0)
-
     def fit(self, profile: Profile) -> ReaderModel | None:
         """The reader's model (refitted only when their ratings, likes or interests
         changed), or None when they like nothing."""
+        return self._fitted(profile)[0]
+
+    def _fitted(self, profile: Profile) -> tuple[ReaderModel | None, list[int]]:
+        """:meth:`fit`'s model and the paper ids rated down, from one look at the reader's ratings
+        and liked titles (:meth:`preferences`): a ranking needs both, and looks once."""
         up, down = self.preferences(profile)
         key = (tuple(up), tuple(down), interests_text(profile))
         cached = self.models.get(profile.user)
         if cached is not None and cached.key == key:
-            return cached
+            return cached, down
         model = self._fit(key, up, down, profile) if up else None
         self.models[profile.user] = model
-        return model
+        return model, down
 
     def _fit(self, key: tuple, up: list[int], down: list[int], profile: Profile) -> ReaderModel | None:
         from sklearn.exceptions import ConvergenceWarning
@@ -198,7 +199,9 @@ class FeedbackRanker:
 
     def affinity(self, profile: Profile) -> np.ndarray | None:
         """What the reader's model adds to every paper of the index (0..weight), or None."""
-        model = self.fit(profile)
+        return self._affinity(self.fit(profile))
+
+    def _affinity(self, model: ReaderModel | None) -> np.ndarray | None:
         if model is None:
             return None
         return self._scale(_dot(self._rows, model.weights), model)
@@ -207,17 +210,13 @@ class FeedbackRanker:
         z = (margins + (model.intercept - model.center)) / model.scale
         return model.weight * saturate(z, smooth=self.smooth)
 
-    def _down_positions(self, profile: Profile) -> list[int]:
-        model = self.fit(profile)
-        down = model.key[1] if model is not None else self._disliked(profile)
-        return [self._position[pid] for pid in down if pid in self._position]
-
     def rank(self, profile: Profile, limit: int | None = None) -> list[Match]:
         """Like :meth:`PaperIndex.rank`, with the reader's model added to the score."""
         if limit is not None and limit <= 0:
             return []
-        affinity = self.affinity(profile)
-        down = self._down_positions(profile)
+        model, disliked = self._fitted(profile)  # one look at the reader's ratings and likes
+        affinity = self._affinity(model)
+        down = [self._position[pid] for pid in disliked if pid in self._position]
         if affinity is None and not down:
             return self.base.rank(profile, limit)
         scored, total = self._base_scores(profile)
@@ -267,9 +266,10 @@ class FeedbackRanker:
             ]
         from digest.select.batch import rank_many
 
-        models = [self.fit(p) for p in profiles]
-        for i, p in enumerate(profiles):
-            skip[i] |= set(models[i].key[1] if models[i] is not None else self._disliked(p))
+        fitted = [self._fitted(p) for p in profiles]
+        models = [model for model, _ in fitted]
+        for i, (_, disliked) in enumerate(fitted):
+            skip[i] |= set(disliked)
         affinities: dict[int, np.ndarray] = {}
 
         def extra(stack: list[int]) -> np.ndarray | None:
