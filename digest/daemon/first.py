@@ -42,28 +42,29 @@ def inbox_step(
     say: bool = True,
     doing: str = "fetching the sources",
     say_bugs: bool = True,
-    bugs: TickFailures | None = None,
+    bugs: TickFailures,
     now: dt.datetime,
 ) -> Any:
     """``step(*args)`` (fetching into the inbox, reading it); an inbox that cannot be used
     (not mounted, not writable, no permission: InboxError, InboxNotWritten) is a problem to report
     in ``problems``, not a reason to stop the readers' mail: None then. ``say``: logged as an error
-    too (the daemon's log; with ``bugs``, when first met and again an hour later while it lasts,
+    too, by ``bugs`` (the daemon's log: when first met and again an hour later while it lasts,
     and when it is over); False: the caller says it (`digest send`, `run --once`: once, in their
     own line). Another error but the database's is a bug met ``doing`` it, not the inbox's: a
-    problem too, said as one to report (``say_bugs``: in the log by ``bugs``, the daemon's
-    TickFailures, as it says a pass's bug: its traceback once, then a line an hour while it goes
-    on, at ``now``; without ``bugs``, its traceback each time), and the mail goes on as well."""
+    problem too, said as one to report (``say_bugs``: in the log by ``bugs``, the TickFailures of
+    the daemon, of the command (`digest send`, `run --once`) or of the pass (tick.run_once called
+    alone), as it says a pass's bug: its traceback once, then a line an hour while it goes on, at
+    ``now``), and the mail goes on as well."""
     try:
         done = step(*args)
     except (InboxError, InboxNotWritten) as e:
         problem = f"{e.filename or config.inbox}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
         if not config.inbox.is_dir():  # gone: named in full, with the config file that names it
             problem = str(inbox_problem(config.inbox, config.path))
-        if say and bugs is not None:  # the daemon's: once, then hourly while it lasts
+        if say:  # once, then hourly while it lasts
             bugs.step_trouble(doing, printable(problem), now)
-        else:  # the same words as the daemon's
-            (log.error if say else log.debug)("%s", INBOX.format(printable(problem)))
+        else:  # said by the caller, in its own line
+            log.debug("%s", INBOX.format(printable(problem)))
         problems.append(problem)
         return None
     except Exception as e:
@@ -76,11 +77,11 @@ def inbox_step(
             f"{trace}); the digests of what is stored go on"
         )
         if say_bugs:
-            (bugs if bugs is not None else TickFailures()).step_failed(doing, e, now)
+            bugs.step_failed(doing, e, now)
         else:  # said by the caller, in its own line
             log.debug("%s failed on the unforeseen error %s", doing, what)
         return None
-    if bugs is not None and done:  # the inbox used (a fetch with nothing due has not tried it)
+    if done:  # the inbox used (a fetch with nothing due has not tried it)
         bugs.step_went(doing)
     return done
 
@@ -138,7 +139,7 @@ def fetch_first(
     patience: float | None = None,
     retrying: Callable[[str, str], object] | None = None,
     waited: list[float] | None = None,
-    bugs: TickFailures | None = None,
+    bugs: TickFailures,
 ) -> list[FetchOutcome]:
     """The sources due for ``profiles`` fetched (digest.daemon.fetching.fetch_due), by one worker
     at a time (``wait``: a source being due, wait for that one's fetch, then fetch what is still
@@ -195,7 +196,7 @@ def read_inbox(
     patience: float | None = None,
     beat: Callable[[], None] | None = None,
     waited: list[float] | None = None,
-    bugs: TickFailures | None = None,
+    bugs: TickFailures,
 ) -> tuple[IngestReport, list[Waiting]]:
     """The inbox's settled dumps taken in, before the digests a pass (or `digest send`) makes: by one
     worker at a time (``wait``: a settled dump being in the inbox, for the one at it, until ``stop``,

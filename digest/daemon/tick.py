@@ -271,7 +271,8 @@ def run_once(
     ``due_index``: only the readers it names are looked at, see digest.daemon.due; ``looked``:
     the renames and names left alone while the profiles and the folder's names are as the last
     look saw them; ``say_bugs``: a dump reader's bug logged with its traceback, digest.ingest.dumps,
-    and a bug met fetching or reading the inbox by ``bugs`` (the daemon's, digest.daemon.failures);
+    and a bug met fetching or reading the inbox by ``bugs`` (the daemon's, digest.daemon.failures;
+    without it, one of this pass's own);
     ``say_failures``: a fetched document that cannot be read logged as a warning, an inbox that
     cannot be used as an error (False: the caller's report says them, `digest run --once`);
     ``queue=False``: no digest queued, no rename or removal noted, as a worker whose settings are
@@ -290,7 +291,7 @@ def run_once(
     # another worker's fetch, then its ingest of a settled dump: the readers due now wait for them, a
     # while (not the pass long), so the digests made next hold what they bring
     waits = dict(wait=True, stop=stop, say_failures=say_failures, patience=PATIENCE, beat=beat, waited=waited)
-    waits["bugs"] = bugs
+    waits["bugs"] = bugs if bugs is not None else TickFailures()  # alone: one for the pass, both steps
     fetched = fetch_first(config, store, profiles, now, problems, http, say_bugs=say_bugs, **waits)
     now = moved_on(now, waited, clock)  # a send time that came as it waited or fetched: served in this pass
     report, waiting = read_inbox(config, store, now, problems, say_bugs, **waits)

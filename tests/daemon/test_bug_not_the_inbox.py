@@ -92,3 +92,21 @@ def test_a_bug_in_reading_the_inbox_is_said_as_a_bug_and_the_mail_goes_on(
         said
     )
     assert len(smtp_server.messages) == 1, said
+
+
+def test_one_pass_says_a_bug_met_in_both_its_steps_with_one_traceback(mail_workspace, monkeypatch, caplog):
+    """A pass run without a daemon's record (tick.run_once called by itself, as `digest send` and
+    `run --once` hold one for the command) keeps one for the pass: the same bug met fetching the
+    sources and again reading the inbox logs its traceback once, not once per step."""
+    import digest.daemon.first as first
+
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    monkeypatch.setattr(first, "fetch_due", reader_bug)  # both steps call it from the same line
+    monkeypatch.setattr(first, "ingest_inbox", reader_bug)
+    config = ws.config
+    with Store(config.database) as store, caplog.at_level(logging.INFO):
+        report = run_once(config, store, load_profiles(config), None, NOW)
+    traced = [r.getMessage()[:60] for r in caplog.records if r.exc_info]
+    assert len(traced) == 1, f"{len(traced)} tracebacks in one pass: {traced}"
+    assert len(report.ingested.problems) == 2  # each step's problem still in the pass's report

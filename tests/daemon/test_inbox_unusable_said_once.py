@@ -65,16 +65,17 @@ def test_a_fetch_with_nothing_to_write_does_not_say_the_inbox_is_used_again(tmp_
     assert not [s for s in inbox_said(caplog, logging.INFO) if "again" in s], inbox_said(caplog, logging.INFO)
 
 
-def test_the_inbox_not_used_is_said_in_the_same_words_with_or_without_the_daemons_record(tmp_path, caplog):
-    """`digest send`'s step (no daemon's record) says an inbox that cannot be used in the words of
-    the daemon's record (failures.INBOX), not a copy of them that could drift."""
-    caplog.set_level(logging.INFO, logger="digest")
+def test_the_inbox_not_used_is_said_in_the_same_words_by_the_daemon_and_by_a_command(tmp_path, caplog):
+    """`digest send`'s step (``say=False``: the command says it in its own line, the log at DEBUG)
+    logs an inbox that cannot be used in the words of the daemon's record (failures.INBOX), not a
+    copy of them that could drift."""
+    caplog.set_level(logging.DEBUG, logger="digest")
     config = Workspace(tmp_path).config
 
     def refused() -> list:
         raise InboxNotWritten(30, "Read-only file system", str(tmp_path / "inbox" / "a.txt"))
 
     inbox_step(config, [], refused, now=NOW, bugs=TickFailures())
-    inbox_step(config, [], refused, now=NOW)
-    daemons, alone = inbox_said(caplog)
-    assert alone == daemons == INBOX.format(f"{tmp_path / 'inbox' / 'a.txt'}: Read-only file system")
+    inbox_step(config, [], refused, now=NOW, bugs=TickFailures(), say=False)
+    (daemons,), (commands,) = inbox_said(caplog), inbox_said(caplog, logging.DEBUG)
+    assert commands == daemons == INBOX.format(f"{tmp_path / 'inbox' / 'a.txt'}: Read-only file system")
