@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers.listings import OTHER_SUBJECTS
 
 from conftest import make_dump
 
@@ -19,20 +20,9 @@ pytestmark = pytest.mark.backends  # the liked titles are looked up on SQLite an
 LIKED = "close to papers you liked"
 MUSIC = ("Music generation with diffusion", "Audio diffusion models compose music.")
 SPEECH = ("Speech recognition with transformers", "Audio tokens and attention for speech.")
-OTHER_SUBJECTS = [
-    ("Graph neural networks for molecules", "Message passing on molecular graphs."),
-    ("Cache-oblivious B-trees", "Search trees that adapt to the memory hierarchy."),
-    ("Consensus in asynchronous networks", "Byzantine agreement with authenticated messages."),
-    ("Register allocation by graph coloring", "A compiler pass that spills fewer variables."),
-    ("Query optimization for column stores", "Join ordering with cardinality estimates."),
-    ("Garbage collection pauses", "A concurrent collector for large heaps."),
-    ("Lock-free hash tables", "Open addressing with atomic compare-and-swap."),
-    ("Type inference for dynamic languages", "Gradual types recovered from execution traces."),
-    ("Energy-aware scheduling on phones", "Batching background work saves battery."),
-    ("Erasure codes for cold storage", "Reed-Solomon stripes across data centers."),
-]
+GRAPHS = ("Graph neural networks for molecules", "Message passing on molecular graphs.")
 DAY1 = [MUSIC, ("Sorting algorithms revisited", "Quicksort and mergesort on modern caches.")]
-DAY2 = [SPEECH, *OTHER_SUBJECTS]  # the next digest's window: no music paper in it
+DAY2 = [SPEECH, GRAPHS, *OTHER_SUBJECTS]  # the next digest's window: no music paper in it
 PROFILE = (
     "email: ada@example.org\ninterests:\n  - graph neural networks\n"
     "like:\n  - music generation with diffusion!\n"  # another case and punctuation: the same title
@@ -74,7 +64,7 @@ def test_a_liked_paper_stored_before_the_window_teaches_the_next_digest(workspac
 def test_a_liked_title_counts_once_a_listing_with_it_is_ingested_though_a_later_one_is_next(workspace):
     ws = workspace
     ws.profile("ada", PROFILE)
-    ws.dump("day0.txt", make_dump("Mar 13", OTHER_SUBJECTS))
+    ws.dump("day0.txt", make_dump("Mar 13", [GRAPHS, *OTHER_SUBJECTS]))
     assert ws.cli("ingest").exit_code == 0
     assert "like: 'music generation with diffusion!' is the title of no stored paper" in preview(ws).stderr
     ws.dump("day1.txt", make_dump("Mar 14", DAY1))

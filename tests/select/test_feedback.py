@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers.listings import OTHER_SUBJECTS
 
 from digest.errors import StoreError
 from digest.models import Interest, Paper, Profile
@@ -27,18 +28,6 @@ PAPERS = [
 ]
 # The rest of a listing: papers on other subjects (a model tells what a reader likes from
 # what a listing mostly is, so a listing of six papers would be no test of it).
-OTHER_SUBJECTS = [
-    ("Cache-oblivious B-trees", "Search trees that adapt to the memory hierarchy."),
-    ("Consensus in asynchronous networks", "Byzantine agreement with authenticated messages."),
-    ("Register allocation by graph coloring", "A compiler pass that spills fewer variables."),
-    ("Query optimization for column stores", "Join ordering with cardinality estimates."),
-    ("Garbage collection pauses", "A concurrent collector for large heaps."),
-    ("Lock-free hash tables", "Open addressing with atomic compare-and-swap."),
-    ("Type inference for dynamic languages", "Gradual types recovered from execution traces."),
-    ("Energy-aware scheduling on phones", "Batching background work saves battery."),
-    ("Erasure codes for cold storage", "Reed-Solomon stripes across data centers."),
-    ("Formal verification of file systems", "Crash consistency proved in a proof assistant."),
-]
 PAPERS += [Paper(7 + i, t, a, DAY) for i, (t, a) in enumerate(OTHER_SUBJECTS)]
 
 
