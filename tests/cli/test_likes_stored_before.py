@@ -7,11 +7,10 @@ the latest listing; the liked paper is in an earlier one."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from helpers.listings import OTHER_SUBJECTS
+from helpers.preview import preview
 
 from conftest import make_dump
 
@@ -34,18 +33,6 @@ def next_digest(ws) -> dict[str, list[str]]:
     result = ws.cli("rank", "ada", "--next", "--json")
     assert result.exit_code == 0, result.output
     return {row["title"]: row["matches"] for row in json.loads(result.output)}
-
-
-def preview(ws) -> subprocess.CompletedProcess:
-    """The real command (`digest preview ada --text`)."""
-    run = subprocess.run(
-        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "preview", "ada", "--text"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return run
 
 
 def test_a_liked_paper_stored_before_the_window_teaches_the_next_digest(workspace):

@@ -5,10 +5,8 @@ case, or with other punctuation, as titles are compared) is not named."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from helpers.preview import preview
 
 from conftest import make_dump
 
@@ -17,18 +15,6 @@ PAPERS = [
     ("Robot Hands that Feel", "Tactile sensors let a robot hand grasp soft things."),
 ]
 LATER = [("Event Cameras for Drones", "Event cameras let small drones fly fast in the dark.")]
-
-
-def preview(ws) -> str:
-    """The real command's stderr (`digest preview ada --text`)."""
-    run = subprocess.run(
-        [sys.executable, "-m", "digest", "--config", str(ws.config_path), "preview", "ada", "--text"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stderr
 
 
 @pytest.mark.backends
@@ -41,7 +27,7 @@ def test_a_liked_title_no_stored_paper_has_is_named_until_it_is_ingested(workspa
     )
     ws.dump("day1.txt", make_dump("Mar 14", PAPERS))
     assert ws.cli("ingest").exit_code == 0
-    said = preview(ws)
+    said = preview(ws).stderr
     assert (
         f"note: {ws.root / 'profiles' / 'ada.yaml'}: like: 'Event Cameras for Drones' is the title of "
         "no stored paper, so it counts for nothing yet: it counts once a listing with that paper is "
@@ -50,4 +36,4 @@ def test_a_liked_title_no_stored_paper_has_is_named_until_it_is_ingested(workspa
     assert "spiking networks on chips" not in said.lower()
     ws.dump("day2.txt", make_dump("Mar 15", LATER))
     assert ws.cli("ingest").exit_code == 0
-    assert "like:" not in preview(ws)
+    assert "like:" not in preview(ws).stderr
