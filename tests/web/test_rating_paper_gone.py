@@ -13,7 +13,7 @@ import urllib.request
 from digest.signing import Signer
 from digest.store import Store
 
-from conftest import NOW, make_dump
+from conftest import NOW
 
 
 def fetch(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
@@ -26,10 +26,7 @@ def fetch(url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
 
 
 def test_a_link_to_a_paper_no_longer_stored_says_so_and_rates_nothing(web_workspace):
-    ws = web_workspace
-    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
+    ws = web_workspace.with_ada("email: ada@example.org\ninterests: [robotics]\n")  # paper 1, not 4242
     signer = Signer.from_config(ws.config)
     ada = signer.token("ada", NOW)
     with ws.serve() as base:

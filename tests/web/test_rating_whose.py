@@ -9,16 +9,13 @@ import urllib.request
 
 from digest.signing import Signer
 
-from conftest import NOW, make_dump
+from conftest import NOW
 
 WHOSE = "This rating is for the digest sent to ada@example.org."
 
 
 def test_the_rating_page_names_the_digest_the_rating_goes_to(web_workspace):
-    ws = web_workspace
-    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
+    ws = web_workspace.with_ada("email: ada@example.org\ninterests: [robotics]\n")  # paper 1 ingested
     signer = Signer.from_config(ws.config)
     ada = signer.token("ada", NOW)
     with ws.serve() as base:
