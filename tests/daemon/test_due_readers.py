@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers.smtp_login import refusing_logins
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
@@ -193,24 +194,10 @@ def test_a_grace_of_zero_still_sends_at_the_first_pass_after_the_send_time_but_n
 def test_a_refused_login_corrected_in_the_config_is_tried_again_without_a_restart(
     mail_workspace, smtp_server, monkeypatch
 ):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult
-
-    from digest.demo.smtp_server import Mailbox, free_port
-
     ws, clock = mail_workspace, Clock(MON_0700)
     ws.profile("ada", profile_text("ada", "07:00"))
     settings = ws.config_path.read_text()
-    port = free_port("127.0.0.1")
-    refusing = Controller(
-        Mailbox(),
-        hostname="127.0.0.1",
-        port=port,
-        auth_require_tls=False,
-        authenticator=lambda *args: AuthResult(success=False, handled=False),  # a 535
-    )
-    refusing.start()
-    try:
+    with refusing_logins() as port:
         monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "wrong")
         wrong = settings.replace(f"port: {smtp_server.port}", f"port: {port}").replace(
             "  timeout: 5\n", "  timeout: 5\n  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n"
@@ -221,8 +208,6 @@ def test_a_refused_login_corrected_in_the_config_is_tried_again_without_a_restar
         assert d.login_refused is not None  # no more tries with the same login
         tick(d, clock, 2)
         assert received(smtp_server) == []
-    finally:
-        refusing.stop()
     write_atomic(ws.config_path, settings)  # the right server and login
     tick(d, clock, 3)
     assert received(smtp_server) == ["ada"]

@@ -4,15 +4,14 @@ poll; and when it delivers again, once the login is corrected in the config."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from helpers.smtp_login import refusing_logins
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
-from digest.demo.smtp_server import Mailbox, free_port
 from digest.files import write_atomic
 
 from conftest import Workspace
@@ -24,36 +23,28 @@ def said(caplog, words: str, level: int = logging.ERROR) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno == level and words in r.getMessage()]
 
 
+@contextlib.contextmanager
 def refused_login(tmp_path, smtp_server, monkeypatch):
-    """A daemon whose SMTP server (``refusing``, to start) refuses its login, and the config
+    """While the block runs, a daemon whose SMTP server refuses its login, and the config
     (``right``) naming ``smtp_server`` instead, with no login; ada's digest due at the start."""
-    port = free_port("127.0.0.1")
-    refusing = Controller(
-        Mailbox(),
-        hostname="127.0.0.1",
-        port=port,
-        auth_require_tls=False,
-        authenticator=lambda *args: AuthResult(success=False, handled=False),  # a 535
-    )
-    ws = Workspace(tmp_path, smtp_port=port)
-    right = ws.config_path.read_text().replace(f"port: {port}", f"port: {smtp_server.port}")
-    ws.config_path.write_text(
-        ws.config_path.read_text() + "  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n"
-    )
-    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "wrong")
-    ws.profile("ada", 'email: ada@example.org\ninterests: [chips]\nsend_at: "07:00"\nsend_empty: true\n')
-    now = [NOW]
-    daemon = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
-    return refusing, ws, right, now, daemon
+    with refusing_logins() as port:
+        ws = Workspace(tmp_path, smtp_port=port)
+        right = ws.config_path.read_text().replace(f"port: {port}", f"port: {smtp_server.port}")
+        ws.config_path.write_text(
+            ws.config_path.read_text() + "  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n"
+        )
+        monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "wrong")
+        ws.profile("ada", 'email: ada@example.org\ninterests: [chips]\nsend_at: "07:00"\nsend_empty: true\n')
+        now = [NOW]
+        daemon = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
+        yield ws, right, now, daemon
 
 
 def test_a_refused_login_is_said_once_then_hourly_and_when_delivering_again(
     tmp_path, caplog, smtp_server, monkeypatch
 ):
     caplog.set_level(logging.INFO, logger="digest")
-    refusing, ws, right, now, daemon = refused_login(tmp_path, smtp_server, monkeypatch)
-    refusing.start()
-    try:
+    with refused_login(tmp_path, smtp_server, monkeypatch) as (ws, right, now, daemon):
         for _ in range(12):  # a minute at a poll of 5 s
             daemon.tick()
             now[0] += dt.timedelta(seconds=5)
@@ -63,8 +54,6 @@ def test_a_refused_login_is_said_once_then_hourly_and_when_delivering_again(
         now[0] += dt.timedelta(hours=1)
         daemon.tick()
         assert said(caplog, "not delivering")[1:] == [lines[0] + " (still, since 2026-03-16 07:00 UTC)"]
-    finally:
-        refusing.stop()
     write_atomic(ws.config_path, right)  # the right server, no login
     daemon.tick()
     assert [m.message["X-Digest-User"] for m in smtp_server.messages] == ["ada"]
@@ -78,14 +67,10 @@ def test_a_corrected_login_is_said_to_deliver_again_once_a_message_went(
     # said before at the first pass after the config's change, with no message due to try the login:
     # "delivering again (said above: authentication failed ...)", of a login nothing had tried yet
     caplog.set_level(logging.INFO, logger="digest")
-    refusing, ws, right, now, daemon = refused_login(tmp_path, smtp_server, monkeypatch)
-    refusing.start()
-    try:
+    with refused_login(tmp_path, smtp_server, monkeypatch) as (ws, right, now, daemon):
         daemon.tick()  # refused: ada's digest waits a minute to be tried again
         daemon.tick()
         assert said(caplog, "not delivering")
-    finally:
-        refusing.stop()
     write_atomic(ws.config_path, right)  # the right server, no login
     now[0] += dt.timedelta(seconds=5)
     daemon.tick()  # ada's digest not due to be tried yet: nothing went

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 
 import pytest
+from helpers.smtp_login import login_server, refusing_logins
 
 from digest.config import load_config
 from digest.deliver.transports import WITHDRAWN, Envelope, LoginRefused, SmtpSender, data, forward_path
@@ -132,23 +134,10 @@ def test_ready_is_not_asked_when_the_server_refuses_the_recipient(tmp_path):
 
 @pytest.fixture
 def auth_server():
-    """An aiosmtpd server on a free loopback port whose login (AUTH) goes to ``authenticator``."""
-    from aiosmtpd.controller import Controller
-
-    from digest.demo.smtp_server import Mailbox, free_port
-
-    started = []
-
-    def start(**options):
-        port = free_port("127.0.0.1")
-        controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, **options)
-        controller.start()
-        started.append(controller)
-        return port
-
-    yield start
-    for controller in started:
-        controller.stop()
+    """Starts an aiosmtpd server on a free loopback port whose login (AUTH) goes to
+    ``authenticator`` (helpers.smtp_login.login_server), stopped at the test's end: its port."""
+    with contextlib.ExitStack() as servers:
+        yield lambda **options: servers.enter_context(login_server(**options))
 
 
 def sender_for(tmp_path, port, monkeypatch) -> SmtpSender:
@@ -212,12 +201,8 @@ def test_a_login_the_server_cannot_check_now_is_tried_again_not_refused(tmp_path
     )
 
 
-def test_a_login_refused_for_good_is_refused(tmp_path, auth_server, monkeypatch):
-    from aiosmtpd.smtp import AuthResult
-
-    refuse = lambda *args: AuthResult(success=False, handled=False)  # noqa: E731 - aiosmtpd's 535
-    port = auth_server(auth_require_tls=False, authenticator=refuse)
-    with pytest.raises(LoginRefused, match="535"):
+def test_a_login_refused_for_good_is_refused(tmp_path, monkeypatch):
+    with refusing_logins() as port, pytest.raises(LoginRefused, match="535"):
         sender_for(tmp_path, port, monkeypatch).connect()
 
 
