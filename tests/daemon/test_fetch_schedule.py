@@ -10,20 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.ticks import tick
 
 from digest.config import SourceConfig
 from digest.daemon.fetching import is_due, latest_fetch_moment
 from digest.daemon.fetching import window as fetch_window
 from digest.daemon.status import collect_status, format_status
-from digest.daemon.tick import run_once
-from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route, one_page
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.http import Http
 from digest.models import Profile
-from digest.profiles.load import load_profiles
-from digest.store import Store
 
 from conftest import make_dump
 
@@ -43,16 +39,6 @@ def setup(ws, server: LocalHttpServer, *sources: str) -> None:
     text = ws.config_path.read_text() + "sources:\n" + "".join(sources)
     ws.config_path.write_text(text.replace("{base}", server.url("")))
     ws.profile("ada", 'email: ada@example.org\ninterests: [curriculum, adapters]\nsend_at: "07:30"\n')
-
-
-def tick(ws, now: dt.datetime):
-    config = ws.config
-    with (
-        Store(config.database) as store,
-        SmtpSender(config.smtp) as sender,
-        Http(sleep=lambda s: None) as http,
-    ):
-        return run_once(config, store, load_profiles(config), sender, now, http=http)
 
 
 def reader(user: str = "ada", send_at: dt.time = dt.time(7, 30), tz: str = "Europe/London") -> Profile:

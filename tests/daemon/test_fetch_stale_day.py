@@ -8,14 +8,10 @@ import datetime as dt
 import importlib
 
 from helpers.daily_papers import daily_papers
+from helpers.ticks import tick
 
 from digest.daemon.status import collect_status, format_status
-from digest.daemon.tick import run_once
-from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.ingest.http import Http
-from digest.profiles.load import load_profiles
-from digest.store import Store
 
 HF = "  - kind: hf_daily\n    day: yesterday\n    url: {base}/api/daily_papers?date={date}\n"
 PAPER = {"authors": ["A. Writer"], "githubRepo": None, "projectPage": None}
@@ -45,30 +41,21 @@ def test_yesterdays_list_answered_again_for_today_is_asked_again_until_the_day_i
         )
         ws.profile("ada", 'email: ada@example.org\ninterests: ["graph learning"]\nsend_at: "07:00"\n')
 
-        def tick(now: dt.datetime):
-            config = ws.config
-            with (
-                Store(config.database) as store,
-                SmtpSender(config.smtp) as sender,
-                Http(sleep=lambda s: None) as http,
-            ):
-                return run_once(config, store, load_profiles(config), sender, now, http=http)
-
-        tick(dt.datetime(2026, 12, 8, 5, 0, tzinfo=dt.UTC))  # Monday's list, for Tuesday's 07:00
-        tick(dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.UTC))
+        tick(ws, dt.datetime(2026, 12, 8, 5, 0, tzinfo=dt.UTC))  # Monday's list, for Tuesday's 07:00
+        tick(ws, dt.datetime(2026, 12, 8, 7, 0, tzinfo=dt.UTC))
         assert len(smtp_server.messages) == 1
         asked = len(server.requests)
         # Wednesday 06:00: Tuesday's list asked for, Monday's answered again
-        tick(dt.datetime(2026, 12, 9, 6, 0, tzinfo=dt.UTC))
+        tick(ws, dt.datetime(2026, 12, 9, 6, 0, tzinfo=dt.UTC))
         said = format_status(collect_status(ws.config, dt.datetime(2026, 12, 9, 6, 1, tzinfo=dt.UTC)))
         source_line = next(line for line in said.splitlines() if line.startswith("Source hf_daily"))
         assert "2026-12-08" in source_line and "not out yet" in source_line, source_line
         answers[TUE.isoformat()] = listed(TUE, 10002, "sketches")  # Tuesday's list comes out
-        tick(dt.datetime(2026, 12, 9, 6, 30, tzinfo=dt.UTC))
+        tick(ws, dt.datetime(2026, 12, 9, 6, 30, tzinfo=dt.UTC))
         assert len(server.requests) > asked + 2, "the day's list was not asked for again: " + "; ".join(
             r.path for r in server.requests[asked:]
         )
-        tick(dt.datetime(2026, 12, 9, 7, 0, tzinfo=dt.UTC))
+        tick(ws, dt.datetime(2026, 12, 9, 7, 0, tzinfo=dt.UTC))
     assert len(smtp_server.messages) == 2
     second = smtp_server.messages[1].message.as_string()
     assert "Sparse sketches" in second and "Sparse probes" not in second

@@ -1,0 +1,24 @@
+"""A daemon's pass as the tests of a daemon that fetches its sources take one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.daemon.tick import run_once
+from digest.deliver.transports import SmtpSender
+from digest.ingest.http import Http
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+
+def tick(ws, now: dt.datetime):
+    """One pass (tick.run_once) at ``now`` with the workspace ``ws``'s config as it stands (its
+    sources, SMTP server and profiles), fetching what is due with no waits between requests: its
+    report."""
+    config = ws.config
+    with (
+        Store(config.database) as store,
+        SmtpSender(config.smtp) as sender,
+        Http(sleep=lambda s: None) as http,
+    ):
+        return run_once(config, store, load_profiles(config), sender, now, http=http)
