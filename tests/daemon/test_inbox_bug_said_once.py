@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from polled import START, Polled
+
 import digest.ingest.dumps as dumps
-from digest.daemon.service import Daemon
 
 from conftest import Workspace, make_dump
 
-NOW = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 MISSING = "/usr/share/digest/sample.txt"
 
 
@@ -29,26 +29,23 @@ def inbox_bugs(caplog) -> list[logging.LogRecord]:
     ]
 
 
-def daemon_with_a_dump(root, clock) -> Daemon:
+def daemon_with_a_dump(root) -> Polled:
+    """A daemon whose inbox holds a dump (and which has no mail to send), polled from START."""
     ws = Workspace(root)
     dump = make_dump("Mar 14", [("Neuromorphic Chips", "Spikes on silicon.")])
-    ws.dump("2026-03-14.txt", dump, mtime=NOW - dt.timedelta(hours=1))
-    return Daemon(ws.config, clock, sender_factory=lambda config: None)
+    ws.dump("2026-03-14.txt", dump, mtime=START - dt.timedelta(hours=1))
+    return Polled(ws.config, sender_factory=lambda config: None)
 
 
 def test_a_bug_reading_the_inbox_at_every_poll_is_said_once_then_hourly(tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(dumps, "read_listing", reader_bug)
-    now = [NOW]
-    daemon = daemon_with_a_dump(tmp_path, lambda: now[0])
-    for _ in range(12):  # a minute at poll_seconds 5: the dump stays in the inbox, the bug at each poll
-        daemon.tick()
-        now[0] += dt.timedelta(seconds=5)
+    polled = daemon_with_a_dump(tmp_path)
+    polled.polls(12)  # a minute at poll_seconds 5: the dump stays in the inbox, the bug at each poll
     said = inbox_bugs(caplog)
     assert len(said) == 1, f"{len(said)} lines in 12 polls: {[r.getMessage()[:90] for r in said]}"
     assert said[0].exc_info is not None and said[0].exc_info[0] is FileNotFoundError  # to report
     assert "then one line an hour while it happens again" in said[0].getMessage()
-    now[0] += dt.timedelta(hours=1)
-    daemon.tick()
+    polled.an_hour_later()
     again = inbox_bugs(caplog)[-1]
     assert again.exc_info is None
     assert again.getMessage() == (
@@ -64,8 +61,8 @@ def test_each_daemon_says_the_bugs_it_meets_with_their_traceback(tmp_path, caplo
     monkeypatch.setattr(dumps, "read_listing", reader_bug)
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
-    daemon_with_a_dump(tmp_path / "one", lambda: NOW).tick()
-    daemon_with_a_dump(tmp_path / "two", lambda: NOW).tick()
+    daemon_with_a_dump(tmp_path / "one").polls(1)
+    daemon_with_a_dump(tmp_path / "two").polls(1)
     first, second = inbox_bugs(caplog)
     assert first.exc_info is not None
     assert second.exc_info is not None, second.getMessage()

@@ -11,6 +11,7 @@ import os
 import uuid
 
 import pytest
+from polled import Polled
 
 from digest.config import Config
 from digest.daemon.service import Daemon
@@ -34,20 +35,15 @@ def no_clock(config: Config) -> None:  # another bug, elsewhere
 
 
 def test_an_unforeseen_error_logs_its_traceback_once_then_one_line_an_hour(tmp_path, caplog):
-    config = Workspace(tmp_path).config
-    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
-    daemon = Daemon(config, lambda: now[0], sender_factory=no_transport)
-    for _ in range(12):  # a minute at poll_seconds 5
-        daemon.tick()
-        now[0] += dt.timedelta(seconds=5)
+    polled = Polled(Workspace(tmp_path).config, sender_factory=no_transport)
+    polled.polls(12)  # a minute at poll_seconds 5
     said = failed(caplog)
     assert len(said) == 1, f"{len(said)} lines in 12 polls: {[r.getMessage()[:80] for r in said]}"
     first = said[0]
     assert first.exc_info is not None and first.exc_info[0] is KeyError  # the traceback, to report
     assert "a bug in digest: please report it with this traceback" in first.getMessage()
     assert "then one line an hour while it happens again" in first.getMessage()
-    now[0] += dt.timedelta(hours=1)
-    daemon.tick()
+    polled.an_hour_later()
     again = failed(caplog)[-1]
     assert again.exc_info is None
     assert again.getMessage() == (
@@ -55,9 +51,20 @@ def test_an_unforeseen_error_logs_its_traceback_once_then_one_line_an_hour(tmp_p
         "was logged at 2026-03-16 07:00:00 UTC); retrying at the next poll"
     )
 
-    daemon.sender_factory = no_clock  # another bug: its own traceback
-    daemon.tick()
+    polled.daemon.sender_factory = no_clock  # another bug: its own traceback
+    polled.daemon.tick()
     assert failed(caplog)[-1].exc_info is not None and failed(caplog)[-1].exc_info[0] is TypeError
+
+
+def refusing(*days: int):
+    """A sender factory failing as a pass refused a file of the inbox would: inbox/2026-03-<day>.txt,
+    the next of ``days`` at each pass."""
+    files = iter(days)
+
+    def refused(config: Config) -> None:
+        raise PermissionError(13, "Permission denied", f"inbox/2026-03-{next(files)}.txt")
+
+    return refused
 
 
 def sender_wrapping(step):
@@ -214,28 +221,23 @@ def test_the_postgresql_servers_disk_full_is_said_as_such_with_what_to_do(tmp_pa
 def test_a_pass_failing_alike_at_every_poll_is_said_once_and_its_end_too(tmp_path, caplog):
     """A full disk fails every poll the same way: said once (not 16 lines in 80 s at poll_seconds
     5), again when the error changes or an hour later, and the first pass through says it is over."""
-    config = Workspace(tmp_path).config
-    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
 
     def full(config: Config) -> None:
         raise OSError(28, "No space left on device", str(tmp_path / "digest.db-journal"))
 
-    daemon = Daemon(config, lambda: now[0], sender_factory=full)
+    polled = Polled(Workspace(tmp_path).config, sender_factory=full)
     with caplog.at_level(logging.INFO):
-        for _ in range(16):
-            daemon.tick()
-            now[0] += dt.timedelta(seconds=5)
+        polled.polls(16)
         assert [r.getMessage() for r in failed(caplog)] == [
             f"tick failed; retrying at the next poll: {tmp_path / 'digest.db-journal'}: "
             "No space left on device"
         ]
-        now[0] += dt.timedelta(hours=1)
-        daemon.tick()
+        polled.an_hour_later()
         assert (
             failed(caplog)[-1].getMessage().endswith("(still: 17 passes failed since 2026-03-16 07:00 UTC)")
         )
-        daemon.sender_factory = None
-        daemon.tick()
+        polled.daemon.sender_factory = None
+        polled.daemon.tick()
     assert (
         "tick succeeded again, after 17 failed passes since 2026-03-16 07:00 UTC (said above)" in caplog.text
     )
@@ -247,8 +249,6 @@ def test_a_trouble_whose_figures_change_at_every_poll_is_said_once_all_the_same(
     not said again at each poll for its figures. An hour later it is said again, as it is then."""
     from digest.dbfaults import DiskFull
 
-    config = Workspace(tmp_path).config
-    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
     room = iter(range(4, 400, 4))
 
     def full(config: Config) -> None:
@@ -258,15 +258,12 @@ def test_a_trouble_whose_figures_change_at_every_poll_is_said_once_all_the_same(
             "try again (database or disk is full)"
         )
 
-    daemon = Daemon(config, lambda: now[0], sender_factory=full)
+    polled = Polled(Workspace(tmp_path).config, sender_factory=full)
     with caplog.at_level(logging.INFO):
-        for _ in range(16):
-            daemon.tick()
-            now[0] += dt.timedelta(seconds=5)
+        polled.polls(16)
         said = [r.getMessage() for r in failed(caplog)]
         assert len(said) == 1, f"{len(said)} lines for one trouble: {said[:3]}"
-        now[0] += dt.timedelta(hours=1)
-        daemon.tick()
+        polled.an_hour_later()
     last = failed(caplog)[-1].getMessage()
     assert "the disk is full, 68 KiB free" in last and "(still: 17 passes failed since" in last, last
 
@@ -275,18 +272,7 @@ def test_a_pass_failing_on_another_file_is_said_though_only_its_digits_differ(tm
     """The figures folded are those that say how a trouble stands (room left, seconds), not the
     digits of what it names: a pass failing on inbox/2026-03-14.txt, then on inbox/2026-03-15.txt,
     says the second file too, at once (not an hour later)."""
-    config = Workspace(tmp_path).config
-    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
-    day = [14]
-
-    def refused(config: Config) -> None:
-        raise PermissionError(13, "Permission denied", f"inbox/2026-03-{day[0]}.txt")
-
-    daemon = Daemon(config, lambda: now[0], sender_factory=refused)
-    for poll in range(6):
-        day[0] = 14 if poll < 3 else 15
-        daemon.tick()
-        now[0] += dt.timedelta(seconds=5)
+    Polled(Workspace(tmp_path).config, sender_factory=refusing(14, 14, 14, 15, 15, 15)).polls(6)
     said = [r.getMessage() for r in failed(caplog)]
     assert said == [
         "tick failed; retrying at the next poll: inbox/2026-03-14.txt: Permission denied",
@@ -297,26 +283,14 @@ def test_a_pass_failing_on_another_file_is_said_though_only_its_digits_differ(tm
 def test_two_troubles_taking_turns_at_each_poll_are_each_said_once(tmp_path, caplog):
     """Two files refused in turn, one at each poll: each said once (not a line at every poll),
     each again an hour later while it goes on."""
-    config = Workspace(tmp_path).config
-    now = [dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)]
-    day = [14]
-
-    def refused(config: Config) -> None:
-        raise PermissionError(13, "Permission denied", f"inbox/2026-03-{day[0]}.txt")
-
-    daemon = Daemon(config, lambda: now[0], sender_factory=refused)
-    for poll in range(8):
-        day[0] = 14 + poll % 2
-        daemon.tick()
-        now[0] += dt.timedelta(seconds=5)
+    polled = Polled(Workspace(tmp_path).config, sender_factory=refusing(*[14, 15] * 4, 14))
+    polled.polls(8)
     said = [r.getMessage() for r in failed(caplog)]
     assert said == [
         "tick failed; retrying at the next poll: inbox/2026-03-14.txt: Permission denied",
         "tick failed; retrying at the next poll: inbox/2026-03-15.txt: Permission denied",
     ], f"{len(said)} lines in 8 polls: {said}"
-    now[0] += dt.timedelta(hours=1)
-    day[0] = 14
-    daemon.tick()
+    polled.an_hour_later()  # 14's turn
     assert (
         failed(caplog)[-1]
         .getMessage()
