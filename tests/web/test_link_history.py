@@ -14,7 +14,17 @@ import datetime as dt
 
 import pytest
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
-from test_link_identity import ADA, DAY, EVE, GONE, MON, NEW_EVE, opened, send_day
+from test_link_identity import (
+    ADA,
+    DAY,
+    EVE,
+    GONE,
+    MON,
+    NEW_EVE,
+    eve_gone_and_the_name_given_to_eve_new,
+    opened,
+    send_day,
+)
 
 from digest.daemon.names import look
 from digest.store import Store
@@ -64,12 +74,7 @@ def test_a_file_back_half_written_at_a_pass_is_looked_at_again_by_the_next(ws, s
 
 
 def test_a_file_back_with_another_address_is_another_reader(ws, smtp_server, browser):  # noqa: F811
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
-    (ws.root / "profiles" / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)
-    ws.profile("eve", NEW_EVE)
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     with ws.serve(MON + 2 * DAY):
         assert opened(browser, old) == (410, GONE)
         assert opened(browser, new) == (200, "eve.new@example.org")
@@ -83,13 +88,8 @@ def test_a_file_back_with_an_earlier_readers_address_after_another_reader_had_th
     """eve removed; eve.new given the name, then removed; eve's address back: the last reader of
     the name was eve.new, so eve's file is a new reader as far as links go, and eve.new's links
     open nobody (theirs is not this file)."""
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, other = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)
-    ws.profile("eve", NEW_EVE)
-    other = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").unlink()
     send_day(ws, smtp_server, MON + 3 * DAY)
     ws.profile("eve", EVE)
@@ -103,13 +103,8 @@ def test_a_file_back_with_an_earlier_readers_address_after_another_reader_had_th
 def test_a_readers_file_back_keeps_the_earlier_readers_links_closed(ws, smtp_server, browser):  # noqa: F811
     """eve removed; eve.new given the name, their file missed by a pass and back: eve.new's links
     open again, eve's not (the removal before eve.new's stays)."""
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, other = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)
-    ws.profile("eve", NEW_EVE)
-    other = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").unlink()
     send_day(ws, smtp_server, MON + 3 * DAY)
     ws.profile("eve", NEW_EVE)
@@ -126,13 +121,8 @@ def test_a_removed_readers_link_does_not_reach_a_renamed_reader_past_a_later_rem
 ):
     """eve removed; eve.new given the name renames it eve-new; a third reader given the name is
     removed: eve's link is still the removed eve's (410), not eve-new's page."""
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)  # eve found gone
-    ws.profile("eve", NEW_EVE)
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").rename(folder / "eve-new.yaml")
     send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues eve.new
     ws.profile("eve", THIRD_EVE)
@@ -153,13 +143,8 @@ def test_a_file_back_with_the_removed_readers_address_after_another_reader_renam
     """eve removed; eve.new given the name renames it eve-new; eve's address back as eve.yaml:
     another reader had the name in between, so eve's old link opens nobody (not eve-new's page
     by the rename, nor the file back, which a pass cannot tell from a newcomer any more)."""
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)  # eve found gone
-    ws.profile("eve", NEW_EVE)
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").rename(folder / "eve-new.yaml")
     send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues eve.new
     ws.profile("eve", EVE)
@@ -176,13 +161,8 @@ def test_a_removed_readers_link_does_not_follow_a_later_readers_rename_that_no_p
 ):
     """eve removed; eve.new given the name renames it eve-new, and a link is followed before any
     pass: the page carries eve.new over to eve-new then, for eve.new's links only."""
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)  # eve found gone
-    ws.profile("eve", NEW_EVE)
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").rename(folder / "eve-new.yaml")  # no pass since
     with ws.serve(MON + 2 * DAY + dt.timedelta(hours=1)):
         assert opened(browser, old) == (410, GONE)

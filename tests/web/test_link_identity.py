@@ -57,6 +57,17 @@ def send_day(ws: WebWorkspace, smtp_server, now: dt.datetime) -> dict[str, str]:
     return links_since(smtp_server, before)
 
 
+def eve_gone_and_the_name_given_to_eve_new(ws: WebWorkspace, smtp_server) -> tuple[str, str]:
+    """eve sent a digest on MON, eve's file removed (the pass of MON + DAY finds it gone), and the
+    name given to someone else, eve.new, sent a digest on MON + 2 DAY: eve's link and eve.new's."""
+    ws.profile("eve", EVE)
+    eve = send_day(ws, smtp_server, MON)["eve@example.org"]
+    (ws.root / "profiles" / "eve.yaml").unlink()
+    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
+    ws.profile("eve", NEW_EVE)  # someone else, given the free name
+    return eve, send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+
+
 def links_since(smtp_server, before: int) -> dict[str, str]:
     """Each recipient's preferences link in the messages received after the first ``before``."""
     links = {}
@@ -77,12 +88,7 @@ def opened(browser, url: str) -> tuple[int, str]:  # noqa: F811
 
 
 def test_a_removed_readers_link_does_not_open_a_later_reader_given_the_same_name(ws, smtp_server, browser):  # noqa: F811
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
-    (ws.root / "profiles" / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
-    ws.profile("eve", NEW_EVE)  # someone else, given the free name
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     legacy = f"{ws.base_url}/u/{Signer(SECRET.encode()).legacy_token('eve')}"  # sent before schema 19
     with ws.serve(MON + 2 * DAY):
         assert opened(browser, old) == (410, GONE)
@@ -131,13 +137,8 @@ def test_a_removed_readers_link_does_not_follow_the_rename_of_a_later_reader_giv
     smtp_server,
     browser,  # noqa: F811
 ):
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
-    ws.profile("eve", NEW_EVE)  # someone else, given the free name
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").rename(folder / "eve-new.yaml")  # who renames their file
     send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues the later eve, not the removed one
     with ws.serve(MON + 3 * DAY):
@@ -232,13 +233,8 @@ def test_a_removed_readers_link_opens_nobody_after_the_later_reader_renamed_the_
     smtp_server,
     browser,  # noqa: F811
 ):
-    ws.profile("eve", EVE)
-    old = send_day(ws, smtp_server, MON)["eve@example.org"]
+    old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
-    (folder / "eve.yaml").unlink()
-    send_day(ws, smtp_server, MON + DAY)  # the pass finds eve's file gone
-    ws.profile("eve", NEW_EVE)
-    new = send_day(ws, smtp_server, MON + 2 * DAY)["eve.new@example.org"]
     (folder / "eve.yaml").rename(folder / "eve-new.yaml")
     send_day(ws, smtp_server, MON + 3 * DAY)  # eve-new continues the later eve
     (folder / "eve-new.yaml").rename(folder / "eve.yaml")  # and is eve again
