@@ -76,6 +76,8 @@ class Faulty:
 
 
 def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
+    """A workspace of ``readers`` readers (r00, r01, …) asking for neuromorphic chips, delivering
+    over three connections to the server on ``port`` (a timeout of 1 s), the day's dump in its inbox."""
     ws = Workspace(tmp_path, port)
     text = ws.config_path.read_text().replace("timeout: 5", "timeout: 1")
     ws.config_path.write_text(text + "delivery:\n  connections: 3\n" + extra)
@@ -86,9 +88,10 @@ def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
 
 
 def queue_all(ws: Workspace, store: Store) -> None:
+    """The day's dump ingested and every reader's digest queued, as a pass of the daemon queues them."""
     config = ws.config
     ingest(store, [config.inbox / "day.txt"], NOW)
-    queue_digests(config, store, next_digests(store, load_profiles(config), NOW), NOW)
+    queue_digests(config, store, next_digests(store, load_profiles(config), NOW, config=config), NOW)
 
 
 def drain(config, store, start=NOW, step=dt.timedelta(minutes=30), passes=60):

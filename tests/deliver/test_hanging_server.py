@@ -7,34 +7,14 @@ import asyncio
 import datetime as dt
 import threading
 
+from test_delivery import queue_all, workspace
+
 from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
 from digest.deliver.outbox import QUEUED, Outbox
-from digest.deliver.queue import queue_digests
 from digest.demo.smtp_server import LocalSmtpServer, Received
-from digest.ingest.dumps import ingest
-from digest.profiles.load import load_profiles
-from digest.select.digests import next_digests
 from digest.store import Store
 
-from conftest import NOW, Workspace, make_dump
-
-PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
-
-
-def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
-    ws = Workspace(tmp_path, port)
-    text = ws.config_path.read_text().replace("timeout: 5", "timeout: 1")
-    ws.config_path.write_text(text + "delivery:\n  connections: 3\n" + extra)
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    for i in range(readers):
-        ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [neuromorphic]\n")
-    return ws
-
-
-def queue_all(ws: Workspace, store: Store) -> None:
-    config = ws.config
-    ingest(store, [config.inbox / "day.txt"], NOW)
-    queue_digests(config, store, next_digests(store, load_profiles(config), NOW, config=config), NOW)
+from conftest import NOW
 
 
 class HangsAfterData:
