@@ -4,7 +4,11 @@ what is wrong with it is said there, next to it, not only in the box at the top 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
+from playwright.sync_api import Page
 from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
@@ -14,13 +18,24 @@ from conftest import NOW
 SAID = "'Europe/Londn' is not a known IANA time zone (did you mean Europe/London?)"
 
 
+@contextlib.contextmanager
+def ada_on_a_phone(ws, browser, script: bool = True) -> Iterator[Page]:  # noqa: F811
+    """ada's page of a served app in Chromium at a phone's size (375 x 700), with JavaScript or
+    without, open while the block runs."""
+    ws.with_ada(PROFILE)
+    with ws.serve() as base:
+        context = browser.new_context(viewport={"width": 375, "height": 700}, java_script_enabled=script)
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+            yield page
+        finally:
+            context.close()
+
+
 @pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
 def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, script):  # noqa: F811
-    web_workspace.with_ada(PROFILE)
-    with web_workspace.serve() as base:
-        context = browser.new_context(viewport={"width": 375, "height": 700}, java_script_enabled=script)
-        page = context.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with ada_on_a_phone(web_workspace, browser, script) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")
         with page.expect_navigation():
@@ -35,7 +50,7 @@ def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, s
         assert said.get_attribute("id") in described
         # said once to a screen reader: its description is its own message, not the box saying it again
         assert "errors" not in described
-        cdp = context.new_cdp_session(page)
+        cdp = page.context.new_cdp_session(page)
         descriptions = [
             n["description"]["value"]
             for n in cdp.send("Accessibility.getFullAXTree")["nodes"]
@@ -44,15 +59,10 @@ def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, s
         assert descriptions == [SAID]
         # its name is still its label (the message beside it describes it, not names it)
         assert field.aria_snapshot().startswith('- combobox "Time zone" [invalid]')
-        context.close()
 
 
 def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(web_workspace, browser):  # noqa: F811
-    web_workspace.with_ada(PROFILE)
-    with web_workspace.serve() as base:
-        context = browser.new_context(viewport={"width": 375, "height": 700})
-        page = context.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with ada_on_a_phone(web_workspace, browser) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")  # not saved: the preview refuses it
         said = page.get_by_text(SAID, exact=True)
@@ -64,7 +74,7 @@ def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(we
         described = field.get_attribute("aria-describedby").split()
         # said once to a screen reader: by its own message, not the preview's box saying it again
         assert described == [said.get_attribute("id")]
-        cdp = context.new_cdp_session(page)
+        cdp = page.context.new_cdp_session(page)
         descriptions = [
             n["description"]["value"]
             for n in cdp.send("Accessibility.getFullAXTree")["nodes"]
@@ -76,17 +86,12 @@ def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(we
         said.wait_for(state="detached")
         assert page.locator(".field-error").count() == 0
         assert field.get_attribute("aria-invalid") is None
-        context.close()
 
 
 def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web_workspace, browser):  # noqa: F811
     # A 503 (here: ada.yaml broken under the page) is no preview: what the last one said of a field
     # stays under it, and the field stays marked and described by it, not one without the other.
-    web_workspace.with_ada(PROFILE)
-    with web_workspace.serve() as base:
-        context = browser.new_context(viewport={"width": 375, "height": 700})
-        page = context.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with ada_on_a_phone(web_workspace, browser) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")
         said = page.get_by_text(SAID, exact=True)
@@ -99,15 +104,10 @@ def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web
         assert said.is_visible()
         assert field.get_attribute("aria-invalid") == "true"
         assert field.get_attribute("aria-describedby") == said.get_attribute("id")
-        context.close()
 
 
 def test_a_field_a_refused_save_marked_is_unmarked_once_the_preview_takes_it(web_workspace, browser):  # noqa: F811
-    web_workspace.with_ada(PROFILE)
-    with web_workspace.serve() as base:
-        context = browser.new_context(viewport={"width": 375, "height": 700})
-        page = context.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with ada_on_a_phone(web_workspace, browser) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")
         with page.expect_navigation():
@@ -118,4 +118,3 @@ def test_a_field_a_refused_save_marked_is_unmarked_once_the_preview_takes_it(web
         page.get_by_text(SAID, exact=True).wait_for(state="detached")
         assert field.get_attribute("aria-invalid") is None
         assert field.get_attribute("aria-describedby") is None  # not the message gone
-        context.close()
