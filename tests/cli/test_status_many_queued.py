@@ -22,8 +22,8 @@ pytestmark = pytest.mark.backends
 MIME = b"From: d@example.org\r\nTo: r@example.org\r\nSubject: digest\r\n\r\nhello\r\n"
 
 
-def test_status_lists_the_messages_waiting_longest_without_reading_their_bytes(workspace):
-    ws = workspace
+def queue_fifty(ws) -> None:
+    """Fifty readers, r00 to r49, each with a digest queued, a minute apart from NOW (r00 first)."""
     with Store(ws.config.database) as store:
         outbox = Outbox(store)
         with store.transaction():
@@ -33,10 +33,15 @@ def test_status_lists_the_messages_waiting_longest_without_reading_their_bytes(w
                     user=f"r{i:02d}", recipient=f"r{i:02d}@example.org", message_id=f"<m{i}@example.org>",
                     subject="digest", mime=MIME, paper_ids=[], now=NOW + dt.timedelta(minutes=i),
                 )  # fmt: skip
-            # the last one's bytes damaged: a status that reads them fails on it
-            store.db.execute(
-                "UPDATE outbox_mime SET mime = ? WHERE outbox_id = (SELECT MAX(id) FROM outbox)", (b"x",)
-            )
+
+
+def test_status_lists_the_messages_waiting_longest_without_reading_their_bytes(workspace):
+    ws = workspace
+    queue_fifty(ws)
+    with Store(ws.config.database) as store:  # the last one's bytes damaged: a status reading them fails
+        store.db.execute(
+            "UPDATE outbox_mime SET mime = ? WHERE outbox_id = (SELECT MAX(id) FROM outbox)", (b"x",)
+        )
     done = subprocess.run(
         [sys.executable, "-m", "digest", "--config", str(ws.config_path), "status"],
         capture_output=True, text=True, timeout=120,
@@ -55,15 +60,7 @@ def test_status_queued_lists_every_message_waiting(workspace):
     `digest status --queued` said "No such option '--queued'". It prints every queued message, one
     line each, oldest first, as status lists them; nothing else."""
     ws = workspace
-    with Store(ws.config.database) as store:
-        outbox = Outbox(store)
-        with store.transaction():
-            for i in range(50):
-                ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [robots]\n")
-                outbox.enqueue(
-                    user=f"r{i:02d}", recipient=f"r{i:02d}@example.org", message_id=f"<m{i}@example.org>",
-                    subject="digest", mime=MIME, paper_ids=[], now=NOW + dt.timedelta(minutes=i),
-                )  # fmt: skip
+    queue_fifty(ws)
     command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "status", "--queued"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
