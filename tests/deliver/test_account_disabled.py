@@ -21,7 +21,7 @@ from test_refusals import (
     nobody_suppressed_or_failed,
     readers,
 )
-from test_refusals_bare import TurningAwayAtRcpt
+from test_refusals_bare import refused_at_every_rcpt_after_one_taken
 from test_smtp_sender import sender_for
 from test_taken_since import deliver, plain
 
@@ -124,16 +124,7 @@ def test_our_account_disabled_mid_pass_at_rcpt_suppresses_nobody(tmp_path, datab
     says so at each RCPT: that it took our mail a moment ago says nothing of whose account it is now.
     Each waits (nobody suppressed, nothing failed), and the next pass, taking nothing, stops at 3 in
     a row; enabled again, every digest goes once."""
-    handler = TurningAwayAtRcpt(rcpt=DISABLED)
-    with LocalSmtpServer(handler) as server:
-        ws = readers(tmp_path, server, database)
-        first = ws.cli("send").output
-        assert "FAILED" not in first and first.count("deferred until") == len(READERS) - 1
-        nobody_suppressed_or_failed(ws)
-        again = ws.cli("send").output
-        assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
-        nobody_suppressed_or_failed(ws)
-        fixed_then_sent_once(ws, handler)
+    refused_at_every_rcpt_after_one_taken(tmp_path, database, DISABLED)
 
 
 def test_once_a_disabled_mailbox_is_a_bounce_the_readers_new_digest_of_the_pass_is_not_tried(workspace):

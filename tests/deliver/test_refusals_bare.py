@@ -70,12 +70,11 @@ class TurningAwayAtRcpt(Relay):
         return await super().handle_RCPT(server, session, envelope, address, options)
 
 
-def test_a_relay_refusing_everyone_at_rcpt_with_a_bare_code_after_taking_one_message_burns_no_digest(
-    tmp_path, database
-):
-    """r0's digest taken, then "550 5.7.1 Rejected" to every recipient: each waits, in this pass and
-    the next (nothing taken since), which the refusals in a row stop; fixed, every digest goes once."""
-    handler = TurningAwayAtRcpt(rcpt="550 5.7.1 Rejected")
+def refused_at_every_rcpt_after_one_taken(tmp_path, database, reply: str) -> None:
+    """r0's digest taken, then ``reply`` to every recipient: each waits (nobody suppressed, nothing
+    failed), in this pass and the next (nothing taken since), which stops at 3 refusals in a row;
+    the server fixed, every digest goes once."""
+    handler = TurningAwayAtRcpt(rcpt=reply)
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         first = ws.cli("send").output
@@ -85,6 +84,14 @@ def test_a_relay_refusing_everyone_at_rcpt_with_a_bare_code_after_taking_one_mes
         assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
         nobody_suppressed_or_failed(ws)
         fixed_then_sent_once(ws, handler)
+
+
+def test_a_relay_refusing_everyone_at_rcpt_with_a_bare_code_after_taking_one_message_burns_no_digest(
+    tmp_path, database
+):
+    """r0's digest taken, then "550 5.7.1 Rejected" to every recipient: each waits, in this pass and
+    the next (nothing taken since), which the refusals in a row stop; fixed, every digest goes once."""
+    refused_at_every_rcpt_after_one_taken(tmp_path, database, "550 5.7.1 Rejected")
 
 
 @pytest.mark.parametrize(
