@@ -34,6 +34,20 @@ def peak_of_fetch(workspace) -> tuple[int, str]:
     return usage.ru_maxrss // 1024, output
 
 
+def peaks_beside_a_plain_fetch(workspace, routes: dict[str, Route], path: str) -> tuple[int, int, str]:
+    """`digest fetch` of a source at /plain, then of one at /``path`` (``routes`` served on loopback):
+    the peak of each (MB) and what the second said."""
+    source = "  - kind: url\n    name: s\n    url: {base}/%s\n"
+    original = workspace.config_path.read_text()
+    with LocalHttpServer(routes) as server:
+        configure(workspace, server, source % "plain")
+        plain, _ = peak_of_fetch(workspace)
+        workspace.config_path.write_text(original)
+        configure(workspace, server, source % path)
+        peak, said = peak_of_fetch(workspace)
+    return plain, peak, said
+
+
 @pytest.mark.parametrize("coding", ["gzip", "deflate"])
 def test_a_compression_bomb_is_refused_holding_no_more_than_the_limit(workspace, coding):
     """A 256 MB body of spaces sent as 250 KB of gzip peaked at 186 MB in `digest fetch`, 128 MB
@@ -43,14 +57,7 @@ def test_a_compression_bomb_is_refused_holding_no_more_than_the_limit(workspace,
         "/plain": Route(b"[]"),
         "/bomb": Route(packed(UNPACKED_MB, coding), headers={"Content-Encoding": coding}),
     }
-    source = "  - kind: url\n    name: s\n    url: {base}/%s\n"
-    original = workspace.config_path.read_text()
-    with LocalHttpServer(routes) as server:
-        configure(workspace, server, source % "plain")
-        plain, _ = peak_of_fetch(workspace)
-        workspace.config_path.write_text(original)
-        configure(workspace, server, source % "bomb")
-        bomb, said = peak_of_fetch(workspace)
+    plain, bomb, said = peaks_beside_a_plain_fetch(workspace, routes, "bomb")
     assert "s: failed: " in said and "larger than 10,485,760 bytes; refused" in said, said
     assert bomb - plain < 40, f"{bomb} MB at the bomb's fetch, {plain} MB at a plain one's"
 
@@ -67,13 +74,6 @@ def test_a_redirect_whose_body_is_a_compression_bomb_is_followed_without_unpacki
             headers={"Content-Encoding": "gzip", "Location": "/plain"},
         ),
     }
-    source = "  - kind: url\n    name: s\n    url: {base}/%s\n"
-    original = workspace.config_path.read_text()
-    with LocalHttpServer(routes) as server:
-        configure(workspace, server, source % "plain")
-        plain, _ = peak_of_fetch(workspace)
-        workspace.config_path.write_text(original)
-        configure(workspace, server, source % "old")
-        moved, said = peak_of_fetch(workspace)
+    plain, moved, said = peaks_beside_a_plain_fetch(workspace, routes, "old")
     assert "s: empty: no papers" in said, said
     assert moved - plain < 40, f"{moved} MB at the redirect's fetch, {plain} MB at a plain one's"
