@@ -24,3 +24,36 @@ def daily_papers(day: dt.date, papers: list[dict[str, object]], first_id: int) -
         for n, p in enumerate(papers)
     ]
     return json.dumps(items).encode()
+
+
+def as_the_api_sends(day: dt.date, arxiv_day: dt.date, titles: list[str], first_id: int) -> bytes:
+    """The daily papers of ``day`` as the real API answers ``?date=<day>``: each paper put on the
+    daily page that day (``paper.submittedOnDailyAt``, midnight UTC of the page's day), its
+    ``publishedAt`` (outer: the arXiv submission time; ``paper``'s: that day at midnight) on
+    ``arxiv_day``, before it (the last paper two weeks before: a paper put on the page late)."""
+    items = []
+    for n, title in enumerate(titles):
+        arxiv = arxiv_day - dt.timedelta(days=14 if n == len(titles) - 1 and n else 0)
+        summary = f"We study {title.lower()}."
+        paper = {
+            "id": f"2612.{first_id + n}",
+            "authors": [{"_id": f"a{n}", "name": "A. Writer", "hidden": False}],
+            "publishedAt": f"{arxiv.isoformat()}T00:00:00.000Z",
+            "submittedOnDailyAt": f"{day.isoformat()}T00:00:00.000Z",
+            "title": title,
+            "summary": summary,
+            "upvotes": 3 + n,
+            "discussionId": f"d{n}",
+        }
+        items.append(
+            {
+                "paper": paper,
+                "publishedAt": f"{arxiv.isoformat()}T17:{n:02d}:41.000Z",
+                "title": title,
+                "summary": summary,
+                "thumbnail": f"https://cdn-thumbnails.example.org/{paper['id']}.png",
+                "numComments": 0,
+                "isAuthorParticipating": False,
+            }
+        )
+    return json.dumps(items).encode()

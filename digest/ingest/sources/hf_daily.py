@@ -1,9 +1,15 @@
 """The Hugging Face daily papers JSON: the array ``/api/daily_papers?date=YYYY-MM-DD`` returns.
 
 Each item holds ``paper`` (``id``: the arXiv id, ``title``, ``summary``, ``authors[].name``,
-``publishedAt``, ``upvotes``, optional ``githubRepo``, ``projectPage``, ``ai_keywords``) and its
-own ``publishedAt``: the moment it was listed. The listing's day is the most common of those
-days (the file's modification day for an empty array: a day with no papers is nothing new).
+``publishedAt``, ``submittedOnDailyAt``, ``upvotes``, optional ``githubRepo``, ``projectPage``,
+``ai_keywords``) and its own ``publishedAt``. The real API's ``paper.submittedOnDailyAt`` is the
+day of the daily page the paper was put on (midnight UTC of that day; in older answers the
+moment it was put there), the day ``?date=`` asks for; both ``publishedAt`` are the arXiv
+submission (the paper's at midnight, the item's with its time): the day before the page's, or
+earlier (all written in UTC). The listing's day is the most common day of the papers'
+``submittedOnDailyAt``; a document whose papers have none (saved by another tool, say) keeps
+the rule it had: the most common day of the items' own ``publishedAt``; the file's modification
+day for an empty array (a day with no papers is nothing new).
 Kept: arXiv id, title, abstract, authors, upvotes, code and project links. Ignored: the
 paper's ``publishedAt`` (the arXiv day), ``ai_keywords``/``ai_summary`` (machine-written),
 thumbnails, comments, who submitted it, the media and organization fields.
@@ -52,8 +58,7 @@ def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
             continue
         if refused := _links_refused(item["paper"]):
             unlinked.append(f"{path}: item {n}: " + " and ".join(refused))
-    days = [_day(item.get("publishedAt")) for item in data if isinstance(item, dict)]
-    day = most_common(days) or mtime.date()
+    day = most_common(_page_days(data)) or most_common(_published_days(data)) or mtime.date()
     listing = Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))  # type: ignore[arg-type]
     return dataclasses.replace(listing, unlinked=tuple(unlinked))
 
@@ -141,6 +146,17 @@ def _links_refused(paper: dict[str, Any]) -> list[str]:
             shown = f" {value[:80] + ('...' if len(value) > 80 else '')!r}" if isinstance(value, str) else ""
             said.append(f"paper.{key}{shown} ({why})")
     return said
+
+
+def _page_days(data: list[Any]) -> list[dt.date | None]:
+    """The days of the daily pages the items' papers were put on (``paper.submittedOnDailyAt``)."""
+    papers = (item.get("paper") for item in data if isinstance(item, dict))
+    return [_day(paper.get("submittedOnDailyAt")) for paper in papers if isinstance(paper, dict)]
+
+
+def _published_days(data: list[Any]) -> list[dt.date | None]:
+    """The days of the items' own ``publishedAt``: the day of a document without page days."""
+    return [_day(item.get("publishedAt")) for item in data if isinstance(item, dict)]
 
 
 def _day(value: Any) -> dt.date | None:
