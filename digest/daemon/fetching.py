@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
-from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, fetch_source
+from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, fetch_with_missed
 from digest.ingest.fetch_records import FetchRecord, last_fetches
 from digest.ingest.http import ARXIV_HOSTS, ARXIV_PACE, DEADLINE, Http
 from digest.models import Profile
@@ -213,17 +213,15 @@ def fetch_due(
         for s in due:
             if stop is not None and stop.is_set():
                 break
-            outcomes.append(
-                fetch_source(
-                    config,
-                    store,
-                    client,
-                    s,
-                    now,
-                    say_bugs=say_bugs,
-                    say_failures=say_failures,
-                    retrying=retrying,
-                )
+            outcomes += fetch_with_missed(  # the days before its own it never asked for first
+                config,
+                store,
+                client,
+                s,
+                now,
+                say_bugs=say_bugs,
+                say_failures=say_failures,
+                retrying=retrying,
             )
             if beat is not None:
                 beat()

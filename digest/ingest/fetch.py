@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
@@ -37,6 +38,7 @@ from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
+from digest.ingest.missed_days import missed_days
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -207,6 +209,22 @@ def fetch_source(
         raise
 
 
+def fetch_with_missed(
+    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, **how: Any
+) -> list[FetchOutcome]:
+    """fetch_source (``how``: its keywords), after the days before the source's own that it never
+    asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
+    a second apart before ``now``: the day's own fetch stays the source's latest."""
+    missed = missed_days(store, source, source_day(source, now, config.timezone))
+    outcomes: list[FetchOutcome] = []
+    for n, day in enumerate(missed):
+        at = now - dt.timedelta(seconds=len(missed) - n)
+        outcomes.append(fetch_source(config, store, http, source, at, day=day, **how))
+        if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
+            return outcomes
+    return [*outcomes, fetch_source(config, store, http, source, now, **how)]
+
+
 def _take(
     config: Config,
     store: Store,
@@ -294,20 +312,12 @@ def fetch_all(
     progress.start("fetching", len(chosen))
     outcomes = []
     try:
+        how: dict[str, Any] = {"say_bugs": say_bugs, "say_failures": say_failures, "retrying": retrying}
         for source in chosen:
-            outcomes.append(
-                fetch_source(
-                    config,
-                    store,
-                    http,
-                    source,
-                    now,
-                    say_bugs=say_bugs,
-                    say_failures=say_failures,
-                    retrying=retrying,
-                    day=day,
-                )
-            )
+            if day is None:  # the source's own day, after the days before it never asked for
+                outcomes += fetch_with_missed(config, store, http, source, now, **how)
+            else:
+                outcomes.append(fetch_source(config, store, http, source, now, day=day, **how))
             progress.advance()
     finally:
         progress.finish()

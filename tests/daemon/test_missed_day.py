@@ -1,0 +1,82 @@
+"""The daemon down all of one day: the daily papers it would have fetched that day (``day:
+yesterday``: the list of the day before) are fetched at its next pass, before the day's, so their
+papers reach the reader in the next digest and none is lost. A real pass (run_once) under a
+chosen clock, a loopback API answering documents shaped like the real one's, aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from helpers.daily_papers import as_the_api_sends
+
+from digest.daemon.tick import run_once
+from digest.deliver.transports import SmtpSender
+from digest.demo.http_server import LocalHttpServer, Route
+from digest.ingest.http import Http
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"  # day: yesterday
+
+
+def page(day: int) -> bytes:
+    """The daily page of 2026-12-<day>: two papers of the arXiv day before."""
+    on = dt.date(2026, 12, day)
+    titles = [f"Graph topic {day} one", f"Graph topic {day} two"]
+    return as_the_api_sends(on, on - dt.timedelta(days=1), titles, 10000 + 10 * day)
+
+
+def test_the_list_of_a_day_the_daemon_was_down_reaches_the_reader_the_next_day(mail_workspace, smtp_server):
+    ws = mail_workspace
+    lists = {dt.date(2026, 12, d): page(d) for d in (8, 9, 10)}  # Tuesday to Thursday
+
+    def api(query: dict[str, str]) -> Route:
+        asked = dt.date.fromisoformat(query["date"])
+        return Route(b"[]" if query.get("p", "0") != "0" else lists.get(asked, b"[]"))
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        ws.config_path.write_text(ws.config_path.read_text() + HF.replace("{base}", server.url("")))
+        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
+
+        def tick(day: int, hour: int):
+            with (
+                Store(ws.config.database) as store,
+                SmtpSender(ws.config.smtp) as sender,
+                Http(sleep=lambda s: None) as http,
+            ):
+                now = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+                return run_once(ws.config, store, load_profiles(ws.config), sender, now, http=http)
+
+        tick(9, 7)  # Wednesday: Tuesday's list, and ada's digest
+        # Thursday: the daemon down all day (Wednesday's list not fetched); Friday: Thursday's
+        said = tick(11, 7)
+    assert [m.message["Subject"] for m in smtp_server.messages] == [
+        "Your research digest for Dec 8, 2026: 2 papers",
+        "Your research digest for Dec 10, 2026: 4 papers",
+    ], said
+    friday = smtp_server.messages[1].message.get_body(("plain",)).get_content()
+    assert "Graph topic 9 one" in friday and "Graph topic 10 one" in friday, friday
+
+
+def test_digest_fetch_asks_for_the_days_never_asked_for_first_and_only_those(workspace, monkeypatch):
+    lists = {dt.date(2026, 12, d): page(d) for d in (8, 9, 10)}
+
+    def api(query: dict[str, str]) -> Route:
+        asked = dt.date.fromisoformat(query["date"])
+        return Route(b"[]" if query.get("p", "0") != "0" else lists.get(asked, b"[]"))
+
+    said = []
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        hf = HF.replace("{base}", server.url(""))
+        workspace.config_path.write_text(workspace.config_path.read_text() + hf)
+        clock = importlib.import_module("digest.cli.fetch")  # the module, not its command
+        for day in (9, 11, 11):  # Wednesday, then Friday twice (Thursday: nothing ran)
+            at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(clock, "now_utc", lambda at=at: at)
+            said.append(workspace.cli("fetch").output.strip())
+    assert said == [
+        "hf_daily: 2 papers of 2026-12-08: 2 new, 0 known",
+        "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known\nhf_daily: 2 papers of 2026-12-10: 2 new, 0 known",
+        "hf_daily: 2 papers of 2026-12-10: already ingested, nothing new",
+    ], said
