@@ -48,6 +48,7 @@ class Listing:
     format: str = "trending"  # the reader that read it: trending | hf_daily | arxiv_atom | arxiv_rss
     skipped: tuple[str, ...] = ()  # why each unreadable item was left out (a fetched feed's only)
     unlinked: tuple[str, ...] = ()  # a kept item's links left out, with why (never refuses a dump)
+    page_day: bool = False  # the day is the daily page's own (hf_daily: paper.submittedOnDailyAt)
 
 
 @dataclass(frozen=True, slots=True)

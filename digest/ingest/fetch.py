@@ -42,6 +42,7 @@ from digest.ingest.missed_days import missed_days
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
+from digest.models import Listing
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
 
@@ -272,12 +273,23 @@ def _take(
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?){moved}"
         return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
-    if source.kind == "hf_daily" and listing.day < day and result.already_ingested:  # an earlier day's
-        detail = (  # list again: the day's is not out yet; asked again as for an empty day (README)
-            f"the daily papers of {day} are {NOT_OUT}: the API answered those of {listing.day} "
-            f"again ({counted(result.entries, 'paper')}, already ingested){moved}"
+    if (
+        source.kind == "hf_daily"
+        and listing.day < day
+        and (result.already_ingested or _asked_page(source, listing))
+    ):
+        # an earlier day's list: the day's is not out yet; asked again as for an empty day (README)
+        if result.already_ingested:
+            told = f"again ({counted(result.entries, 'paper')}, already ingested)"
+        else:  # its page's own day, asked for by date: its papers kept, the day's asked again
+            told = (
+                f"({counted(result.entries, 'paper')}: {result.new_papers} new, {result.known_papers} known)"
+            )
+        detail = (
+            f"the daily papers of {day} are {NOT_OUT}: the API answered those of {listing.day} {told}{moved}"
         )
-        return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
+        out = _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
+        return dataclasses.replace(out, new_papers=result.new_papers)
     again = repeats(listing.entries)  # one paper listed twice is one paper, not one "known"
     detail = f"{counted(result.entries - len(again), 'paper')} of {listing.day}: " + (
         "already ingested, nothing new"
@@ -289,6 +301,13 @@ def _take(
     detail += repeats_said(again) + said_left_out(listing, source, url, saved, say_failure) + moved
     out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
+
+
+def _asked_page(source: SourceConfig, listing: Listing) -> bool:
+    """Whether ``listing`` is dated by its daily page and was asked for by its date (``{date}``):
+    then an earlier day is another day's list, whatever it brings (fixtures dated otherwise, or
+    an address asking for no date, may hold papers of the day under an earlier one)."""
+    return listing.page_day and "{date}" in source.url
 
 
 def fetch_all(

@@ -27,12 +27,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def digest(ws, *args: str, at: dt.datetime) -> str:
-    """`digest <args>` run with the machine's clock at ``at`` (UTC)."""
+def digest(ws, *args: str, at: dt.datetime, code: int = 0) -> str:
+    """`digest <args>` run with the machine's clock at ``at`` (UTC), ending with ``code``."""
     cmd = ["faketime", at.strftime("%Y-%m-%d %H:%M:%S"), sys.executable, "-m", "digest"]
     cmd += ["--config", str(ws.config_path), *args]
     done = subprocess.run(cmd, env={**os.environ, "TZ": "UTC"}, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == code, done.stdout + done.stderr
     return done.stdout
 
 
@@ -76,3 +76,30 @@ def test_the_day_befores_list_answered_again_is_still_not_out_yet(workspace):
         "hf_daily: the daily papers of 2026-12-08 are not out yet: the API answered those of "
         "2026-12-07 again (3 papers, already ingested)"
     ), early
+
+
+def test_an_earlier_days_page_never_stored_answered_for_the_day_keeps_its_papers_and_the_day_is_asked_again(
+    workspace,
+):
+    """Monday's list failed to come on Monday (a 503); asked for Tuesday's early, the API answers
+    Monday's, its papers never stored: they are stored, and Tuesday's list is still not out."""
+    monday = as_the_api_sends(MON, FRI, TITLES, 10001)
+    down = {"now": True}
+
+    def api(query: dict[str, str]) -> Route:
+        if down["now"]:
+            return Route(b'{"error": "down"}', status=503)
+        return Route(b"[]" if query.get("p", "0") != "0" else monday)  # the latest it has
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        hf = HF.replace("{base}", server.url("")) + "    day: today\n    retries: 0\n"
+        workspace.config_path.write_text(workspace.config_path.read_text() + hf)
+        digest(workspace, "fetch", at=dt.datetime(2026, 12, 7, 9, 0), code=1)
+        down["now"] = False
+        early = digest(workspace, "fetch", at=dt.datetime(2026, 12, 8, 5, 0))
+        status = digest(workspace, "status", at=dt.datetime(2026, 12, 8, 5, 1))
+    assert early.strip() == (
+        "hf_daily: the daily papers of 2026-12-08 are not out yet: the API answered those of "
+        "2026-12-07 (3 papers: 3 new, 0 known)"
+    ), early
+    assert "Papers stored: 3" in status, status

@@ -58,9 +58,10 @@ def parse(text: str, path: Path, mtime: dt.datetime) -> Listing:
             continue
         if refused := _links_refused(item["paper"]):
             unlinked.append(f"{path}: item {n}: " + " and ".join(refused))
-    day = most_common(_page_days(data)) or most_common(_published_days(data)) or mtime.date()
+    page_day = most_common(_page_days(data))
+    day = page_day or most_common(_published_days(data)) or mtime.date()
     listing = Listing(path, day, tuple(entries), content_sha(text), FORMAT, tuple(skipped))  # type: ignore[arg-type]
-    return dataclasses.replace(listing, unlinked=tuple(unlinked))
+    return dataclasses.replace(listing, unlinked=tuple(unlinked), page_day=page_day is not None)
 
 
 def _entry(item: Any, n: int, path: Path) -> Entry:
