@@ -4,13 +4,15 @@ A message says "`digest send --user ada --force`" where the library cannot know 
 command runs with. A user who ran ``digest --config /srv/d/config.yaml send`` and copies it runs
 it on another config (or none: "no such configuration file"). The command line says every
 message, its log lines included, through :func:`carrying`, which puts ``--config PATH`` where
-digest takes it, before the command: "`digest --config /srv/d/config.yaml send ...`". A config the
-copied command would find anyway ($DIGEST_CONFIG, else ./config.yaml) is not repeated.
+digest takes it, before the command: "`digest --config /srv/d/config.yaml send ...`", the path
+whole (``--config ../d/config.yaml`` copied from a log read in another folder would name no file).
+A config the copied command would find anyway ($DIGEST_CONFIG, else ./config.yaml) is not repeated.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shlex
 from pathlib import Path
@@ -23,15 +25,17 @@ _COMMAND = re.compile(r"`digest (?!--config |demo\b)")
 
 
 def config_option(given: str | None) -> str:
-    """``--config PATH `` (PATH as the user gave it) for a command copied from a message, or ""
-    when digest run without --config in the same shell finds that file anyway."""
+    """``--config PATH `` for a command copied from a message or a log line, PATH whole (a copy is
+    run from other folders than the one the command ran in: a log read later, another terminal),
+    or "" when digest run without --config in the same shell finds that file anyway."""
     if not given:
         return ""
     try:
         same = Path(given).resolve() == find_config_path(None).resolve()
     except (OSError, RuntimeError):
         same = False
-    return "" if same else f"--config {shlex.quote(given)} "
+    whole = os.path.abspath(given)  # os.getcwd() is the folder's real path: "../" is right from it
+    return "" if same else f"--config {shlex.quote(whole)} "
 
 
 def carrying(text: str, option: str) -> str:

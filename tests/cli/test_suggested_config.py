@@ -137,6 +137,19 @@ def test_a_log_line_suggests_the_command_with_the_config_given(setup, tmp_path):
     assert f"restart `digest --config {setup} serve` to use them" in stderr, stderr
 
 
+def test_a_relative_config_is_suggested_as_a_path_that_runs_from_any_folder(setup, tmp_path):
+    """A log or a message is copied from another folder than the one the command ran in: the
+    config typed as ``../srv/digest/where.yaml`` is suggested whole."""
+    home = elsewhere(tmp_path)
+    refused = digest("--config", "../srv/digest/where.yaml", "suppressed", "--release", "ada", cwd=home)
+    # before: "`digest --config ../srv/digest/where.yaml suppressed` lists who is"
+    assert f"`digest --config {setup} suppressed` lists who is" in refused.stderr, refused.stderr
+    deeper = home / "a" / "b"
+    deeper.mkdir(parents=True)
+    ran = digest(*suggested(refused.stderr, "digest ")[1:], cwd=deeper)
+    assert ran.returncode == 0 and ran.stdout == "No suppressed readers.\n", ran.stderr
+
+
 def test_no_config_is_added_where_digest_finds_it_anyway(setup):
     folder = setup.parent
     (folder / "config.yaml").write_text(setup.read_text())
