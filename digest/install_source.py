@@ -5,13 +5,16 @@ pip records the source of a package it did not take from an index in its ``direc
 (PEP 610): a local folder (editable or not), an archive (a wheel file, an sdist, a URL), or a
 version control URL with its commit. No such record: it came from an index. The command runs
 the Python that runs digest (``sys.executable -m pip``), not a `pip` of whichever environment
-comes first on PATH.
+comes first on PATH, with ``--user`` for a user install (without it, pip uninstalls the copy in
+~/.local and installs one in the Python's own site-packages, the `digest` command in ~/.local/bin
+gone with it).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import site
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -36,6 +39,8 @@ def reinstall(package: Path) -> Reinstall | None:
     except metadata.PackageNotFoundError:
         return None
     pip = f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps"
+    if _in_user_site(dist):  # `pip install --user`: without it pip moves digest out of ~/.local
+        pip += " --user"
     try:
         direct = json.loads(dist.read_text("direct_url.json") or "null")
     except ValueError:  # a record pip did not write: as none
@@ -85,5 +90,15 @@ def _holds(dist: metadata.Distribution, package: Path) -> bool:
             Path(str(dist.locate_file(f"{NAME}/__init__.py"))).resolve()
             == (package / "__init__.py").resolve()
         )
+    except OSError:
+        return False
+
+
+def _in_user_site(dist: metadata.Distribution) -> bool:
+    """Was ``dist`` installed with ``pip install --user`` (into the user's site-packages)?"""
+    if not site.ENABLE_USER_SITE:  # a virtual environment (or python -s): it has none
+        return False
+    try:
+        return Path(str(dist.locate_file(""))).resolve() == Path(site.getusersitepackages()).resolve()
     except OSError:
         return False

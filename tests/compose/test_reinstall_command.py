@@ -52,13 +52,19 @@ def pip(python: Path, *args: str) -> None:
     )
 
 
-def preview(python: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+def workspace(tmp_path: Path) -> Path:
+    """A config with one reader, ada: its folder."""
     ws = tmp_path / "ws"
     (ws / "profiles").mkdir(parents=True, exist_ok=True)
     (ws / "inbox").mkdir(exist_ok=True)
     (ws / "profiles" / "ada.yaml").write_text(ADA)
     config = "database: digest.db\ninbox: inbox\nprofiles: profiles\nsmtp:\n  host: 127.0.0.1\n  port: 2525\n"
     (ws / "config.yaml").write_text(config + "  from: Digest <digest@example.org>\n")
+    return ws
+
+
+def preview(python: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    ws = workspace(tmp_path)
     return subprocess.run(
         [
             python.parent / "digest",
@@ -145,6 +151,37 @@ def test_an_install_from_an_index_is_told_the_same_version_from_the_index(tmp_pa
     template.unlink()
     command = said_command(preview(python, tmp_path).stderr)
     assert command == f"{python} -m pip install --force-reinstall --no-deps digest==0.1.0"
+
+
+def test_a_user_install_is_told_a_command_that_reinstalls_it_in_the_user_site(tmp_path):
+    """`pip install --user` (a Python with a user site: here a virtual environment that sees the
+    system's packages, as a plain Python does): the command keeps it there, with its `digest`
+    command in the user's bin folder. Without --user pip moved it out of the user site."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", tmp_path / "v"])
+    python = tmp_path / "v" / "bin" / "python"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONUSERBASE": str(tmp_path / "user")}
+    user = Path(
+        subprocess.run(
+            [python, "-c", "import site; print(site.getusersitepackages())"],
+            capture_output=True, text=True, env=env, check=True,
+        ).stdout.strip()
+    )  # fmt: skip
+    user.mkdir(parents=True)
+    (user / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # digest's dependencies, pip
+    src = source_tree(tmp_path / "src")
+    run = {"capture_output": True, "text": True, "timeout": 600, "env": env, "cwd": tmp_path}
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--user", src], check=True, **run)
+    template = user / "digest" / "templates" / "digest.html.j2"
+    template.unlink()
+    ws = workspace(tmp_path)
+    refused = subprocess.run([tmp_path / "user" / "bin" / "digest", "--config", ws / "config.yaml",
+                              "preview", "ada", "--out", ws / "ada.html"], **run)  # fmt: skip
+    command = said_command(refused.stderr)
+    # before: ".../python -m pip install --force-reinstall --no-deps .../src" (no --user)
+    assert command == f"{python} -m pip install --force-reinstall --no-deps --user {src}", refused.stderr
+    subprocess.run(shlex.split(command), check=True, **run)
+    assert template.is_file() and (tmp_path / "user" / "bin" / "digest").is_file()
+    assert not list((tmp_path / "v").glob("lib/python*/site-packages/digest"))
 
 
 def test_an_editable_install_outside_git_is_told_to_restore_the_file_in_its_folder(tmp_path):
