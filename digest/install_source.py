@@ -3,11 +3,12 @@ what a damaged install is told to run (a built-in template missing, digest.compo
 
 pip records the source of a package it did not take from an index in its ``direct_url.json``
 (PEP 610): a local folder (editable or not), an archive (a wheel file, an sdist, a URL), or a
-version control URL with its commit. No such record: it came from an index. The command runs
-the Python that runs digest (``sys.executable -m pip``), not a `pip` of whichever environment
-comes first on PATH, with ``--user`` for a user install (without it, pip uninstalls the copy in
-~/.local and installs one in the Python's own site-packages, the `digest` command in ~/.local/bin
-gone with it).
+version control URL with its commit. No such record: it was installed by name, from an index or a
+--find-links folder, neither recorded: the command is said with the index to fill in ("digest" on
+PyPI is another project). The command runs the Python that runs digest (``sys.executable -m
+pip``), not a `pip` of whichever environment comes first on PATH, with ``--user`` for a user
+install (without it, pip uninstalls the copy in ~/.local and installs one in the Python's own
+site-packages, the `digest` command in ~/.local/bin gone with it).
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ NAME = "digest"
 
 @dataclass(frozen=True)
 class Reinstall:
-    command: str | None  # the command to run, shell-quoted; None: no reinstall brings the files back
+    command: str | None  # the command to run, shell-quoted; None: see ``folder`` or ``unknown``
     folder: Path | None = None  # an editable install's folder (its files are the ones digest runs)
     gone: Path | None = None  # the folder or file the command installs from, no longer there
+    # installed by name (from an index, or a --find-links folder: pip records neither): the command
+    # to finish with the index's URL (``--index-url URL``); "digest" on PyPI is another project
+    unknown: str | None = None
 
 
 def reinstall(package: Path) -> Reinstall | None:
@@ -48,7 +52,7 @@ def reinstall(package: Path) -> Reinstall | None:
     if not isinstance(direct, dict) or not isinstance(direct.get("url"), str):
         if not _holds(dist, package):
             return None
-        return Reinstall(f"{pip} {shlex.quote(f'{NAME}=={dist.version}')}")  # from an index, as it is
+        return Reinstall(None, unknown=f"{pip} --index-url URL {shlex.quote(f'{NAME}=={dist.version}')}")
     url: str = direct["url"]
     dir_info = direct.get("dir_info")
     if isinstance(dir_info, dict):

@@ -46,6 +46,12 @@ def restore(folder: Path, them: str = "them") -> str:
     how = reinstall(package)
     if how is None:
         return f"reinstall digest from where this copy ({package}) came: no installed package records it"
+    if how.unknown is not None:
+        return (
+            "reinstall it from the package index it came from (pip keeps no record of which; "
+            f'"digest" on PyPI is another project): `{how.unknown}`, URL being that index\'s (from a '
+            "folder of wheels: `--no-index --find-links FOLDER` in place of `--index-url URL`)"
+        )
     if how.command is None:
         return f"restore {them} in {how.folder}: digest runs from that folder (an editable install)"
     if how.gone is not None:  # the wheel, sdist or folder it was installed from, since removed

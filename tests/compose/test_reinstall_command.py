@@ -141,16 +141,22 @@ def test_the_damaged_install_is_told_a_command_that_reinstalls_it_from_where_it_
     assert again.returncode == 0, again.stderr
 
 
-def test_an_install_from_an_index_is_told_the_same_version_from_the_index(tmp_path):
-    """pip keeps no direct_url.json of a package it took from an index (PEP 610)."""
+def test_an_install_by_name_is_told_its_index_is_not_known_and_the_command_to_finish(tmp_path):
+    """pip keeps no direct_url.json of a package installed by name (PEP 610), nor the index or
+    --find-links folder it took it from: "digest" on PyPI is another project, so the command is
+    said with its index to fill in, and runs once it is."""
     python = venv(tmp_path / "venv")
-    pip(python, str(source_tree(tmp_path / "src")))
-    template = installed_template(python)
-    (direct,) = template.parent.parent.parent.glob("digest-*.dist-info/direct_url.json")
-    direct.unlink()
-    template.unlink()
-    command = said_command(preview(python, tmp_path).stderr)
-    assert command == f"{python} -m pip install --force-reinstall --no-deps digest==0.1.0"
+    found = Path(wheel(source_tree(tmp_path / "src"), tmp_path)).parent
+    pip(python, "--ignore-installed", "--no-index", "--find-links", str(found), "digest")  # not the tests'
+    installed_template(python).unlink()
+    said = " ".join(preview(python, tmp_path).stderr.split())
+    # before: "reinstall it: `.../python -m pip install --force-reinstall --no-deps digest==0.1.0`"
+    assert "from the package index it came from (pip keeps no record of which;" in said, said
+    command = said.split("came from", 1)[1].split("`")[1]
+    assert command == f"{python} -m pip install --force-reinstall --no-deps --index-url URL digest==0.1.0"
+    finished = command.replace("--index-url URL", f"--no-index --find-links {found}")
+    subprocess.run(shlex.split(finished), check=True, capture_output=True, timeout=600, cwd=tmp_path)
+    assert preview(python, tmp_path).returncode == 0
 
 
 def test_a_user_install_is_told_a_command_that_reinstalls_it_in_the_user_site(tmp_path):
