@@ -8,7 +8,9 @@ version control URL with its commit. No such record: it was installed by name, f
 PyPI is another project). The command runs the Python that runs digest (``sys.executable -m
 pip``), not a `pip` of whichever environment comes first on PATH, with ``--user`` for a user
 install (without it, pip uninstalls the copy in ~/.local and installs one in the Python's own
-site-packages, the `digest` command in ~/.local/bin gone with it).
+site-packages, the `digest` command in ~/.local/bin gone with it), and with
+``--break-system-packages`` for a distribution's Python that refuses pip without it (PEP 668's
+EXTERNALLY-MANAGED): digest was installed in it so.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import shlex
 import site
 import sys
+import sysconfig
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +48,9 @@ def reinstall(package: Path) -> Reinstall | None:
     pip = f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps"
     if _in_user_site(dist):  # `pip install --user`: without it pip moves digest out of ~/.local
         pip += " --user"
+    managed = Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED"  # PEP 668: a distribution's
+    if sys.prefix == sys.base_prefix and managed.is_file():  # Python, digest installed in it with:
+        pip += " --break-system-packages"
     try:
         direct = json.loads(dist.read_text("direct_url.json") or "null")
     except ValueError:  # a record pip did not write: as none

@@ -159,12 +159,9 @@ def test_an_install_by_name_is_told_its_index_is_not_known_and_the_command_to_fi
     assert preview(python, tmp_path).returncode == 0
 
 
-def test_a_user_install_is_told_a_command_that_reinstalls_it_in_the_user_site(tmp_path):
-    """`pip install --user` (a Python with a user site: here a virtual environment that sees the
-    system's packages, as a plain Python does): the command keeps it there, with its `digest`
-    command in the user's bin folder. Without --user pip moved it out of the user site."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", tmp_path / "v"])
-    python = tmp_path / "v" / "bin" / "python"
+def user_install(python: Path, tmp_path: Path, *flags: str) -> tuple[str, Path, dict]:
+    """digest installed with `pip install --user` by ``python`` into a PYTHONUSERBASE of its own, a
+    built-in template deleted: the command its refused preview says, the src folder, run's args."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONUSERBASE": str(tmp_path / "user")}
     user = Path(
         subprocess.run(
@@ -176,18 +173,47 @@ def test_a_user_install_is_told_a_command_that_reinstalls_it_in_the_user_site(tm
     (user / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # digest's dependencies, pip
     src = source_tree(tmp_path / "src")
     run = {"capture_output": True, "text": True, "timeout": 600, "env": env, "cwd": tmp_path}
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--user", src], check=True, **run)
-    template = user / "digest" / "templates" / "digest.html.j2"
-    template.unlink()
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--user", *flags, src], check=True, **run
+    )
+    (user / "digest" / "templates" / "digest.html.j2").unlink()
     ws = workspace(tmp_path)
     refused = subprocess.run([tmp_path / "user" / "bin" / "digest", "--config", ws / "config.yaml",
                               "preview", "ada", "--out", ws / "ada.html"], **run)  # fmt: skip
-    command = said_command(refused.stderr)
+    return said_command(refused.stderr), src, run
+
+
+def test_a_user_install_is_told_a_command_that_reinstalls_it_in_the_user_site(tmp_path):
+    """`pip install --user` (a Python with a user site: here a virtual environment that sees the
+    system's packages, as a plain Python does): the command keeps it there, with its `digest`
+    command in the user's bin folder. Without --user pip moved it out of the user site."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", tmp_path / "v"])
+    python = tmp_path / "v" / "bin" / "python"
+    command, src, run = user_install(python, tmp_path)
     # before: ".../python -m pip install --force-reinstall --no-deps .../src" (no --user)
-    assert command == f"{python} -m pip install --force-reinstall --no-deps --user {src}", refused.stderr
+    assert command == f"{python} -m pip install --force-reinstall --no-deps --user {src}"
     subprocess.run(shlex.split(command), check=True, **run)
-    assert template.is_file() and (tmp_path / "user" / "bin" / "digest").is_file()
+    assert list(tmp_path.glob("user/lib/python*/site-packages/digest/templates/digest.html.j2"))
+    assert (tmp_path / "user" / "bin" / "digest").is_file()
     assert not list((tmp_path / "v").glob("lib/python*/site-packages/digest"))
+
+
+SYSTEM = Path("/usr/bin/python3")  # a distribution's Python: pip refuses it but with a flag (PEP 668)
+
+
+@pytest.mark.skipif(
+    not list(SYSTEM.parent.parent.glob("lib/python3*/EXTERNALLY-MANAGED")), reason="no PEP 668 Python here"
+)
+def test_a_user_install_into_an_externally_managed_python_is_told_the_flag_it_took(tmp_path):
+    """Debian's Python refuses `pip install --user` but with --break-system-packages (PEP 668):
+    digest installed so is told the command with it, which runs."""
+    command, src, run = user_install(SYSTEM, tmp_path, "--break-system-packages")
+    # before: "error: externally-managed-environment" from the command said
+    assert (
+        command == f"{SYSTEM} -m pip install --force-reinstall --no-deps --user --break-system-packages {src}"
+    )
+    subprocess.run(shlex.split(command), check=True, **run)
+    assert list(tmp_path.glob("user/lib/python*/site-packages/digest/templates/digest.html.j2"))
 
 
 def test_an_editable_install_outside_git_is_told_to_restore_the_file_in_its_folder(tmp_path):
