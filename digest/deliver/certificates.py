@@ -5,13 +5,27 @@ from __future__ import annotations
 import ssl
 
 from digest.config import SmtpConfig
+from digest.errors import DeliveryError
 
 
 def tls_context(c: SmtpConfig) -> ssl.SSLContext:
-    """The system's trusted certificates, and smtp.ca_file's besides (a self-signed server's)."""
+    """The system's trusted certificates, and smtp.ca_file's besides (a self-signed server's).
+    The file is read at each connection: one gone or spoilt since the config was read (a daemon
+    reads it again only when config.yaml changes) is said as smtp.ca_file, not as the server."""
     context = ssl.create_default_context()
     if c.ca_file is not None:
-        context.load_verify_locations(cafile=c.ca_file)
+        try:
+            context.load_verify_locations(cafile=c.ca_file)
+        except (OSError, ssl.SSLError) as e:
+            why = (
+                "holds no certificate (PEM)"
+                if isinstance(e, ssl.SSLError)
+                else f"cannot be read: {e.strerror}"
+            )
+            raise DeliveryError(
+                f"smtp.ca_file: {c.ca_file} {why} (since the config was read); put the server's certificate "
+                "back there, or change smtp.ca_file; tried again later"
+            ) from None
     return context
 
 

@@ -7,6 +7,7 @@ import errno
 import re
 import smtplib
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -68,15 +69,14 @@ class SmtpSender:
 
     def connect(self) -> None:
         c = self.config
+        context = None if c.security == "none" else tls_context(c)  # before a connection is open
         try:
             if c.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    c.host, c.port, timeout=c.timeout, context=tls_context(c)
-                )
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
-                if c.security == "starttls":
-                    self._starttls(conn)
+                if context is not None:
+                    self._starttls(conn, context)
             password = c.password()
             if c.username and password is not None:
                 self._login(conn, c.username, password)
@@ -96,12 +96,12 @@ class SmtpSender:
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = conn
 
-    def _starttls(self, conn: smtplib.SMTP) -> None:
+    def _starttls(self, conn: smtplib.SMTP, context: ssl.SSLContext) -> None:
         """TLS on ``conn``; a server that offers none (one on this machine: config.example.yaml
         says starttls) is said with the setting that fits it, not smtplib's words alone."""
         c = self.config
         try:
-            conn.starttls(context=tls_context(c))
+            conn.starttls(context=context)
         except smtplib.SMTPNotSupportedError:
             conn.close()
             raise DeliveryError(

@@ -90,3 +90,34 @@ def test_a_ca_file_that_is_not_there_or_holds_no_certificate_is_a_config_error(t
     (ws.root / "ca.pem").write_text("not a certificate\n")
     result = ws.cli("send")
     assert f"line 10: smtp.ca_file: {ws.root / 'ca.pem'} holds no certificate (PEM)" in result.output
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_a_ca_file_spoilt_after_the_config_was_read_is_said_as_the_ca_file(
+    security, tmp_path, tls_server, certificate, monkeypatch
+):
+    """A daemon reads config.yaml again only when it changes, and the ca_file at each connection:
+    one gone or spoilt meanwhile is not a wrong host, port or security."""
+    from digest.deliver.transports import SmtpSender
+    from digest.errors import DeliveryError
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    server = tls_server(security)
+    ca = tmp_path / "a" / "ca.pem"
+    ca.parent.mkdir()
+    ca.write_bytes(certificate[0].read_bytes())
+    ws = workspace(tmp_path / "a", server.port, f"  security: {security}\n  ca_file: ca.pem\n")
+    sender = SmtpSender(ws.config.smtp)
+    ca.write_text("not a certificate\n")
+    with pytest.raises(DeliveryError) as spoilt:
+        sender.connect()
+    ca.unlink()
+    with pytest.raises(DeliveryError) as gone:
+        sender.connect()
+    assert f"smtp.ca_file: {ca} holds no certificate (PEM) (since the config was read)" in str(spoilt.value)
+    assert f"smtp.ca_file: {ca} cannot be read: No such file or directory" in str(gone.value)
+    for error in (spoilt.value, gone.value):
+        assert "check smtp.host, smtp.port and smtp.security" not in str(error)
+    ca.write_bytes(certificate[0].read_bytes())
+    sender.connect()
+    sender.close()
