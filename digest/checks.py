@@ -275,14 +275,17 @@ class Email(Check):
     def __call__(self, value: Any, reading: Reading) -> str:
         pattern = _ADDRESS if self.named else _EMAIL
         message = "is not an email address" if self.named else "is not a valid email address"
-        if not isinstance(value, str) or not pattern.match(value.strip()):
-            hint = _named_hint(value) if self.named else address_slip(value, is_bare_email)
-            raise Invalid(f"{value!r} {message}{hint}")
-        if self.named and not value.strip().rpartition("<")[2].partition("@")[0].isascii():
+        local, at, _ = (
+            value.strip().rpartition("<")[2].partition("@") if isinstance(value, str) else ("", "", "")
+        )
+        if self.named and at and not local.isascii():  # said first: a domain's ASCII form would not do
             # smtplib writes MAIL FROM in ASCII: every message would fail, its build refused
             raise Invalid(
                 f"{value!r} {message} (the part before @ must be ASCII: not every mail server accepts others)"
             )
+        if not isinstance(value, str) or not pattern.match(value.strip()):
+            hint = _named_hint(value) if self.named else address_slip(value, is_bare_email)
+            raise Invalid(f"{value!r} {message}{hint}")
         return value.strip()
 
 

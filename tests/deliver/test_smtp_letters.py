@@ -67,3 +67,15 @@ def test_a_sender_whose_domain_is_not_ascii_is_told_its_ascii_form(mail_workspac
         "line 7: smtp.from: 'Recherche <digest@exämple.org>' is not an email address (a domain in letters "
         "other than ASCII is written in its ASCII form: Recherche <digest@xn--exmple-cua.org>)"
     ) in result.output
+
+
+def test_a_sender_not_ascii_on_both_sides_of_the_at_is_not_told_a_form_that_is_refused_too(mail_workspace):
+    """The ASCII form of the domain alone ('dïgest@xn--…') would be refused for its first part:
+    that part is said first, as for a reader's address."""
+    with_sender(mail_workspace, "Recherche <dïgest@exämple.org>")
+    result = mail_workspace.cli("send")
+    assert (
+        "line 7: smtp.from: 'Recherche <dïgest@exämple.org>' is not an email address (the part before @ "
+        "must be ASCII: not every mail server accepts others)"
+    ) in result.output
+    assert "xn--" not in result.output
