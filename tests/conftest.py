@@ -13,16 +13,18 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from digest.cli import main
 from digest.config import Config, load_config
 from digest.db import DatabaseUrl
-from digest.demo.smtp_server import LocalSmtpServer, release_ports
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox, free_port, release_ports
 from digest.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +73,23 @@ def logger_levels_restored() -> Iterator[None]:
 def smtp_server() -> Iterator[LocalSmtpServer]:
     with LocalSmtpServer() as server:
         yield server
+
+
+@pytest.fixture
+def smtp_servers() -> Iterator[Callable[..., Controller]]:
+    """Start aiosmtpd servers (a Mailbox, with aiosmtpd's ``options``: TLS, AUTH, SIZE) on free
+    loopback ports; each is stopped after the test."""
+    started: list[Controller] = []
+
+    def start(**options: Any) -> Controller:
+        controller = Controller(Mailbox(), hostname="127.0.0.1", port=free_port("127.0.0.1"), **options)
+        controller.start()
+        started.append(controller)
+        return controller
+
+    yield start
+    for controller in started:
+        controller.stop()
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from __future__ import annotations
 import ssl
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from digest.demo.smtp_server import Mailbox, free_port
 
 from conftest import Workspace, make_dump
 
@@ -16,27 +13,13 @@ PAPERS = [("Spiking Neural Networks at Scale", "We train spiking neural networks
 
 
 @pytest.fixture
-def tls_server(certificate):
+def tls_server(certificate, smtp_servers):
     """aiosmtpd with the self-signed certificate: STARTTLS required, or TLS from the start."""
     cert, key = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    started = []
-
-    def start(security: str) -> Controller:
-        tls = {
-            "ssl": {"ssl_context": context},
-            "starttls": {"tls_context": context, "require_starttls": True},
-        }
-        port = free_port("127.0.0.1")
-        controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, **tls[security])
-        controller.start()
-        started.append(controller)
-        return controller
-
-    yield start
-    for controller in started:
-        controller.stop()
+    tls = {"ssl": {"ssl_context": context}, "starttls": {"tls_context": context, "require_starttls": True}}
+    return lambda security: smtp_servers(**tls[security])
 
 
 def workspace(root, port, settings):

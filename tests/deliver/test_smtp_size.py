@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from digest.demo.smtp_server import Mailbox, free_port
 
 from conftest import Workspace, make_dump
 
@@ -15,13 +12,8 @@ PAPERS = [
 
 
 @pytest.fixture
-def small_server():
-    controller = Controller(
-        Mailbox(), hostname="127.0.0.1", port=free_port("127.0.0.1"), data_size_limit=4000
-    )
-    controller.start()
-    yield controller
-    controller.stop()
+def small_server(smtp_servers):
+    return smtp_servers(data_size_limit=4000)
 
 
 def test_a_digest_larger_than_the_servers_size_fails_saying_both_sizes_without_sending_it(

@@ -4,10 +4,7 @@ give it (STARTTLS, a login): the refusal at MAIL FROM says which setting to chan
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-
-from digest.demo.smtp_server import Mailbox, free_port
 
 from conftest import Workspace, make_dump
 
@@ -15,21 +12,14 @@ PAPERS = [("Spiking Neural Networks at Scale", "We train spiking neural networks
 
 
 @pytest.fixture
-def server(trusted):
+def server(trusted, smtp_servers):
     """Start an aiosmtpd server with ``options`` on a free loopback port; its port."""
-    started = []
 
     def start(**options):
-        port = free_port("127.0.0.1")
-        controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, **options)
-        controller.start()
-        started.append(controller)
-        return port
+        return smtp_servers(**options).port
 
     start.tls = trusted
-    yield start
-    for controller in started:
-        controller.stop()
+    return start
 
 
 def send(tmp_path, port, settings=""):
