@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import ssl
 
 from digest.config import SmtpConfig
@@ -27,6 +28,23 @@ def tls_context(c: SmtpConfig) -> ssl.SSLContext:
                 "back there, or change smtp.ca_file; tried again later"
             ) from None
     return context
+
+
+def greeted(c: SmtpConfig) -> smtplib.SMTP:
+    """A connection without TLS (yet) and its server's greeting. A server that takes it and says
+    nothing in smtp.timeout is most likely one that waits for TLS from the start (port 465):
+    said so, not as a timeout to mend with smtp.host, smtp.port or smtp.security alike."""
+    try:
+        return smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+    except smtplib.SMTPServerDisconnected as e:
+        if not isinstance(e.__context__, TimeoutError):  # smtplib says a timeout as a hang-up
+            raise
+    raise DeliveryError(
+        f"the SMTP server {c.host}:{c.port} ({c.security}) took the connection, and timed out before its "
+        f"greeting (smtp.timeout: {c.timeout:g} s): a server that takes TLS from the start (port 465) "
+        "waits for it before it greets: set smtp.security: ssl for such a port; else check smtp.host "
+        "and smtp.port"
+    )
 
 
 def tls_refused(c: SmtpConfig, e: BaseException) -> str:

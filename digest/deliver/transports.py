@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
-from digest.deliver.certificates import tls_context, tls_refused
+from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
@@ -74,7 +74,7 @@ class SmtpSender:
             if c.security == "ssl":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
             else:
-                conn = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+                conn = greeted(c)  # its greeting: one that never comes is said as a port-465 server
                 if context is not None:
                     self._starttls(conn, context)
             password = c.password()

@@ -72,3 +72,13 @@ def test_tls_from_the_start_to_a_server_that_speaks_first_in_the_clear_says_to_s
         "the server answered in the clear, not in TLS: a server that takes TLS after STARTTLS "
         "(port 587, or 25) wants smtp.security: starttls; TLS from the start (ssl) is port 465"
     ) in result.output
+
+
+def test_starttls_to_a_server_that_takes_tls_from_the_start_says_to_set_ssl(tmp_path, server):
+    port = server(ssl_context=server.tls)  # as on port 465: it waits for our TLS, and greets in it
+    result = send(tmp_path, port, "  security: starttls\n")  # smtp.timeout: 5, the Workspace's
+    assert "took the connection, and timed out before its greeting (smtp.timeout: 5 s)" in result.output
+    assert "set smtp.security: ssl for such a port" in result.output
+    assert "check smtp.host, smtp.port and smtp.security" not in result.output
+    (tmp_path / "ssl").mkdir()
+    assert send(tmp_path / "ssl", port, "  security: ssl\n").exit_code == 0
