@@ -45,7 +45,8 @@ def feedback(obj: Context, user: str, paper_id: tuple[str | None, int | None], r
 
     PAPER_ID is the "id" that `digest rank USER --json` prints, or the paper's arXiv id
     (2403.01234, with or without a version such as v2; old-style hep-th/9901001). The next
-    rank, preview and digest learn from it at once.
+    rank and preview learn from it at once, and the next digest (of a paused or suppressed
+    reader, once their digests go again: it says so).
 
     \b
     Example:

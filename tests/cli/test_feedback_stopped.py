@@ -113,3 +113,9 @@ def test_a_removed_profile_rates_nothing_and_says_whose_file_is_missing(workspac
     assert "no profile for user 'ada'" in gone.stderr
     with Store(workspace.config.database) as store:
         assert store.ratings("ada") == {}
+
+
+def test_the_help_says_a_paused_or_suppressed_readers_digests_learn_once_they_go_again(workspace):
+    shown = " ".join(digest(workspace, "feedback", "--help").stdout.split())
+    assert "The next rank and preview learn from it at once, and the next digest" in shown, shown
+    assert "(of a paused or suppressed reader, once their digests go again: it says so)" in shown, shown
