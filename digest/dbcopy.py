@@ -104,16 +104,33 @@ def refuse_went_on(src: Store, dst: Store, target: str) -> None:
     them" or "createdb a new one", which, followed, would put the file's older state in its place
     and send those digests' papers again."""
     (last,) = src.db.execute("SELECT COALESCE(MAX(id), 0) FROM deliveries").fetchone()
-    count, at = dst.db.execute(
-        "SELECT COUNT(*), MAX(sent_at) FROM deliveries WHERE id > ?", (last,)
-    ).fetchone()
+    (count,) = dst.db.execute("SELECT COUNT(*) FROM deliveries WHERE id > ?", (last,)).fetchone()
+    count += _diverged(src, dst, last)  # the file went on too: the same ids, other digests
     if count:
+        (at,) = dst.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()  # one of those
         raise StoreError(
             f"{shown(target)}: the database holds {count} digest{'s' * (count != 1)} sent from it that "
             f"{src.path} does not have (the last on {at[:16].replace('T', ' ')} UTC): it has been in use "
             "since a copy of the file; keep it (`database:` pointing at it). Copied again, the file's "
             "older state would send those digests' papers again"
         )
+
+
+def _diverged(src: Store, dst: Store, last: int, page: int = 500) -> int:
+    """The target's deliveries up to the source's last id that the source does not have (by
+    Message-ID): those both sent after the copy, the newest first, down to the copy's last."""
+    count, below = 0, last + 1
+    while rows := dst.db.execute(
+        "SELECT id, message_id FROM deliveries WHERE id < ? ORDER BY id DESC LIMIT ?", (below, page)
+    ).fetchall():
+        for delivery, message_id in rows:
+            if src.db.execute(
+                "SELECT 1 FROM deliveries WHERE id = ? AND message_id = ?", (delivery, message_id)
+            ).fetchone():
+                return count
+            count += 1
+        below = rows[-1][0]
+    return count
 
 
 def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:

@@ -90,3 +90,34 @@ def test_migrating_again_into_the_database_the_workers_went_on_with_says_to_keep
         assert result.exit_code == 1, result.output
         assert said in result.output.replace("\n", " ") and "dropdb" not in result.output, result.output
     assert len(smtp_server.messages) == 2
+
+
+def test_migrating_again_when_the_file_went_on_too_still_says_to_keep_the_database(
+    mail_workspace, smtp_server
+):
+    """The copy made, the workers went on with it, and so did the SQLite file (a `digest run` or
+    `send` left on it): both sent a digest with the id after the copy's last. Counted by ids above
+    the file's last, the database held nothing new, and it said 'the database already holds
+    outbox; migrate into an empty database (createdb a new one)': followed, the digests sent from
+    PostgreSQL are lost and their papers sent again. The database's own digests are told by their
+    Message-IDs, and it says to keep it."""
+    ws = mail_workspace
+    config = ws.config
+    with Store(config.database) as store:
+        _digest_sent(store, config, "ada", NOW)
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(DatabaseUrl(url, ws.root)) as pg:
+            _digest_sent(pg, config, "ada", NOW + dt.timedelta(days=1))
+            sent = pg.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()[0]
+        with Store(config.database) as store:  # the file went on too, a day later still
+            for day in (1, 2):
+                _digest_sent(store, config, "bob", NOW + dt.timedelta(days=day, hours=1))
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1, result.output
+        said = result.output.replace("\n", " ")
+        assert (
+            f"error: {url}: the database holds 1 digest sent from it that {config.database} does "
+            f"not have (the last on {sent[:16].replace('T', ' ')} UTC): it has been in use since a copy"
+        ) in said, result.output
+        assert "createdb" not in result.output
