@@ -157,7 +157,8 @@ def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:
 def refuse_foreign(target: str, timeout: float = 30.0) -> None:
     """Nothing but digest's in the target, asked before digest's tables are made in it (opening
     it as a Store would make them): a database holding other tables and no digest schema is
-    another application's, or a mistyped name, to be left as it is."""
+    another application's, or a mistyped name, to be left as it is. A `schema_version` table of
+    another tool (Flyway's before version 5, with columns of its own) is no digest schema."""
     from digest.db import connect_postgres, db_errors
     from digest.pgrefusals import refusal
 
@@ -173,9 +174,13 @@ def refuse_foreign(target: str, timeout: float = 30.0) -> None:
                 "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1"
             ).fetchall()
         ]
+        columns = db.raw.execute(  # digest's schema_version has one column; another tool's more
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'schema_version'"
+        ).fetchall()
     finally:
         db.close()
-    if names and "schema_version" not in names:
+    if names and columns != [("version",)]:
         listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise StoreError(
             f"{shown(target)}: the database holds tables that are not digest's ({listed}); migrate "

@@ -46,6 +46,35 @@ def test_a_database_holding_another_applications_tables_is_refused_and_left_as_i
             assert tables == [(table,)]
 
 
+def test_a_database_with_another_tools_schema_version_table_is_refused_and_left_as_it_was(workspace):
+    """Another application's database holding a `schema_version` table of its own (Flyway's name
+    for its history before version 5): taken for digest's schema, it was opened as a Store and the
+    copy failed with 'error: .../digest.db: relation "papers" does not exist', blaming the SQLite
+    file. It is refused as another application's, naming its tables, and left as it was."""
+    import psycopg
+
+    ws = workspace
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "a.")]))], NOW)
+    with postgres_database() as url:
+        with psycopg.connect(url.split("?")[0], autocommit=True) as other:
+            other.execute("CREATE TABLE schema_version (installed_rank INT, version TEXT, script TEXT)")
+            other.execute("INSERT INTO schema_version VALUES (1, '2', 'V2__more.sql')")
+            other.execute("CREATE TABLE customers (name TEXT)")
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"error: {url}: the database holds tables that are not digest's (customers, schema_version); "
+            "migrate into an empty database (createdb a new one)"
+        ) in result.output.replace("\n", " "), result.output
+        with psycopg.connect(url, autocommit=True) as other:
+            tables = other.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                "ORDER BY 1"
+            ).fetchall()
+            assert tables == [("customers",), ("schema_version",)]
+
+
 def _digest_sent(store: Store, config, user: str, now: dt.datetime) -> None:
     """A digest for ``user`` queued and sent, as a pass does (its delivery recorded)."""
     with store.transaction():
