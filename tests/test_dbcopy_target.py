@@ -150,3 +150,24 @@ def test_migrating_again_when_the_file_went_on_too_still_says_to_keep_the_databa
             f"not have (the last on {sent[:16].replace('T', ' ')} UTC): it has been in use since a copy"
         ) in said, result.output
         assert "createdb" not in result.output
+
+
+def test_the_copy_says_that_ratings_made_before_database_is_switched_stay_in_the_file(workspace):
+    """`digest serve` and `digest feedback` go on with the SQLite file until `database:` names the
+    copy (serve reads config.yaml again), so a rating made in between is in the file only, and
+    lost to the workers on PostgreSQL; the copy's last words said only 'Now set `database: ...`,
+    and start the workers.' They say where such ratings go, and the help says to stop serve."""
+    ws = workspace
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "a.")]))], NOW)
+    with postgres_database() as url:
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.output.split())
+        assert (
+            f"Until it is set, the ratings `digest serve`'s pages and `digest feedback` record go to "
+            f"{ws.config.database} only, not to the copy."
+        ) in said, result.output
+    assert "Stop the daemon and `digest serve` first" in " ".join(
+        ws.cli("db", "migrate", "--help").output.split()
+    )

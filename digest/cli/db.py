@@ -40,7 +40,8 @@ def migrate(obj: Context, target: str) -> None:
     """Copy the config's SQLite database into an empty PostgreSQL database, without loss.
 
     Every table is copied in one transaction and the row counts of both are compared; the
-    SQLite file is left as it was. Stop the daemon first. Then set `database:` to the URL.
+    SQLite file is left as it was. Stop the daemon and `digest serve` first (what they record
+    after the copy would go to the file only). Then set `database:` to the URL.
 
     \b
     Example:
@@ -78,7 +79,11 @@ def migrate(obj: Context, target: str) -> None:
         )
     echo(f"Copied {report.source} into {report.target}: every table's rows are there.")
     url, note = for_config(target)
-    echo(f"Now set `database: {url}` in {config.path}{note}, and start the workers.")
+    echo(
+        f"Now set `database: {url}` in {config.path}{note}, and start the workers. Until it is set, "
+        f"the ratings `digest serve`'s pages and `digest feedback` record go to {report.source} only, "
+        "not to the copy."
+    )
     if report.unindexed is not None:
         echo("interrupted", err=True)
         sys.exit(130)
