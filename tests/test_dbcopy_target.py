@@ -85,6 +85,17 @@ def _digest_sent(store: Store, config, user: str, now: dt.datetime) -> None:
     deliver_due(config, store, None, now)
 
 
+def _copied_and_went_on(ws, url: str) -> str:
+    """ada's digest sent from the SQLite file, the file copied into ``url``, and the workers gone on
+    with it: the next day's digest sent from PostgreSQL. Returns when that one was sent."""
+    with Store(ws.config.database) as store:
+        _digest_sent(store, ws.config, "ada", NOW)
+    assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+    with Store(DatabaseUrl(url, ws.root)) as pg:
+        _digest_sent(pg, ws.config, "ada", NOW + dt.timedelta(days=1))
+        return pg.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()[0]
+
+
 def test_migrating_again_into_the_database_the_workers_went_on_with_says_to_keep_it(
     mail_workspace, smtp_server
 ):
@@ -96,13 +107,8 @@ def test_migrating_again_into_the_database_the_workers_went_on_with_says_to_keep
     digests the file does not, and to keep it."""
     ws = mail_workspace
     config = ws.config
-    with Store(config.database) as store:
-        _digest_sent(store, config, "ada", NOW)
     with postgres_database() as url:
-        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
-        with Store(DatabaseUrl(url, ws.root)) as pg:  # the workers went on: the next day's digest
-            _digest_sent(pg, config, "ada", NOW + dt.timedelta(days=1))
-            sent = pg.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()[0]
+        sent = _copied_and_went_on(ws, url)
         said = (
             f"error: {url}: the database holds 1 digest sent from it that {config.database} does "
             f"not have (the last on {sent[:16].replace('T', ' ')} UTC): it has been in use since a "
@@ -132,13 +138,8 @@ def test_migrating_again_when_the_file_went_on_too_still_says_to_keep_the_databa
     Message-IDs, and it says to keep it."""
     ws = mail_workspace
     config = ws.config
-    with Store(config.database) as store:
-        _digest_sent(store, config, "ada", NOW)
     with postgres_database() as url:
-        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
-        with Store(DatabaseUrl(url, ws.root)) as pg:
-            _digest_sent(pg, config, "ada", NOW + dt.timedelta(days=1))
-            sent = pg.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()[0]
+        sent = _copied_and_went_on(ws, url)
         with Store(config.database) as store:  # the file went on too, a day later still
             for day in (1, 2):
                 _digest_sent(store, config, "bob", NOW + dt.timedelta(days=day, hours=1))
