@@ -42,7 +42,15 @@ from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.results import Said, SendOutcome, record, skip_suppressed, suppressed
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import UNANSWERED, WITHDRAWN, Envelope, SendResult, SmtpSender, Unanswered
+from digest.deliver.transports import (
+    UNANSWERED,
+    WITHDRAWN,
+    Envelope,
+    FileSender,
+    SendResult,
+    SmtpSender,
+    Unanswered,
+)
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.deliver.wanted import (
     GIVEN_AWAY,
@@ -124,9 +132,12 @@ class Line:
     def abandoned(self) -> Held | None:
         """The message this connection's thread waits for the answer to, if any, when the command
         quits at once (a second Ctrl-C or SIGTERM) without waiting for it: its result to record
-        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.transports.Unanswered)."""
+        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.transports.Unanswered).
+        None for a file being written: no server may have it, and the next send writes it again,
+        the same file (it stays queued, not deferred as an answer lost)."""
         msg = self.flight
-        return None if msg is None else (msg, UNANSWERED, self.run.clock())
+        lost = msg is not None and not isinstance(self.sender, FileSender)
+        return (msg, UNANSWERED, self.run.clock()) if lost else None
 
     def take(self, item: OutboxMessage | NewMessage) -> None:
         """Send ``item`` (a stored message, or a new one: stored first), after recording the
