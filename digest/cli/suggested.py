@@ -34,7 +34,9 @@ def config_option(given: str | None) -> str:
         same = Path(given).resolve() == find_config_path(None).resolve()
     except (OSError, RuntimeError):
         same = False
-    whole = os.path.abspath(given)  # os.getcwd() is the folder's real path: "../" is right from it
+    whole = os.path.abspath(given)  # "a/../b" read as "b": os.getcwd() is the folder's real path
+    if Path(whole).resolve() != Path(given).resolve():  # a "../" after a link: the kernel's way
+        whole = os.path.join(os.getcwd(), given)
     return "" if same else f"--config {shlex.quote(whole)} "
 
 

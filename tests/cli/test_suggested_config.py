@@ -150,6 +150,19 @@ def test_a_relative_config_is_suggested_as_a_path_that_runs_from_any_folder(setu
     assert ran.returncode == 0 and ran.stdout == "No suppressed readers.\n", ran.stderr
 
 
+def test_a_config_reached_back_through_a_linked_folder_is_suggested_as_the_file_opened(setup, tmp_path):
+    """``link/../where.yaml``, ``link`` a symbolic link to a folder elsewhere, opens the file beside
+    the folder linked to (the kernel follows the link, then goes up): the command suggested names
+    that file, not one beside the link."""
+    home = elsewhere(tmp_path)
+    (home / "link").symlink_to(setup.parent / "profiles")
+    refused = digest("--config", "link/../where.yaml", "suppressed", "--release", "ada", cwd=home)
+    assert refused.returncode == 1 and "ada is not suppressed" in refused.stderr, refused.stderr
+    ran = digest(*suggested(refused.stderr, "digest ")[1:], cwd=tmp_path)
+    # before: "error: .../home/where.yaml: no such configuration file. ..."
+    assert ran.returncode == 0 and ran.stdout == "No suppressed readers.\n", (refused.stderr, ran.stderr)
+
+
 def test_no_config_is_added_where_digest_finds_it_anyway(setup):
     folder = setup.parent
     (folder / "config.yaml").write_text(setup.read_text())
