@@ -16,6 +16,7 @@ from pathlib import Path
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
+from digest.deliver.data_lost import during
 from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
@@ -289,19 +290,6 @@ def data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple
 _LEADING_PERIOD = re.compile(rb"(?m)^\.")  # smtplib's own quoting (RFC 5321 4.5.2)
 
 
-def during(stage: str, why: str = "") -> str:
-    """How a failed try's reply names where the transaction was (and why it ended there): " during
-    DATA: <why>". A connection lost there (and a command quit while it waited: :data:`UNANSWERED`)
-    ends :data:`DATA_LOST`'s way, which :func:`answer_lost` reads in the replies stored."""
-    return f" during {stage}: {why}" if why else f" during {stage}"
-
-
-# A failed try's reply whose answer to the data was never heard ends with these words, or has them
-# followed by ": <why>": answer_lost reads them in the attempts stored, by this release and earlier
-# ones (whose rows say "the server timed out during DATA", "the server hung up during DATA: ...",
-# "<error> during DATA", "the command quit at once during DATA: ..."), so they stay these words.
-DATA_LOST = during("DATA")
-
 # What SmtpSender.send returns for a transaction its ``ready`` withdrew (nothing was delivered).
 WITHDRAWN = SendResult(False, "withdrawn before the end of its data: not delivered")
 
@@ -389,12 +377,6 @@ class FileSenders:
 
     def __call__(self) -> FileSender:
         return FileSender(self.folder)
-
-
-def answer_lost(reply: str) -> bool:
-    """Is ``reply`` (a failed try's, as :meth:`SmtpSender.send` words it) a connection lost or
-    timed out during DATA, its answer never heard: the server may have taken the message."""
-    return reply.endswith(DATA_LOST) or f"{DATA_LOST}: " in reply
 
 
 def _why(e: BaseException) -> str:

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 from digest.config import Config
 from digest.db import POSTGRESQL
+from digest.deliver.data_lost import answer_lost
 from digest.deliver.suppressions import Suppressions, same_address
-from digest.deliver.transports import answer_lost
 from digest.errors import ProfileError
 from digest.file_stamps import file_changes
 from digest.files import counted

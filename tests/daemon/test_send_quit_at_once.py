@@ -19,8 +19,8 @@ import time
 import pytest
 from test_send_interrupted import HeldMailbox, digest, said_until, workspace_of
 
+from digest.deliver.data_lost import answer_lost
 from digest.deliver.outbox import Outbox
-from digest.deliver.transports import answer_lost
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from digest.deliver.transports import DATA_LOST, UNANSWERED, answer_lost, during
+from digest.deliver.data_lost import DATA_LOST, answer_lost, during
+from digest.deliver.transports import UNANSWERED
 
 # replies as stored in attempts by earlier releases (their words, as SmtpSender.send made them)
 STORED_LOST = [

@@ -1,0 +1,24 @@
+"""The words of a failed try's reply that say where the SMTP transaction was when it ended, and
+whether the answer to the message's data was never heard (the server may have taken it)."""
+
+from __future__ import annotations
+
+
+def during(stage: str, why: str = "") -> str:
+    """How a failed try's reply names where the transaction was (and why it ended there): " during
+    DATA: <why>". A connection lost there (and a command quit while it waited: transports.UNANSWERED)
+    ends :data:`DATA_LOST`'s way, which :func:`answer_lost` reads in the replies stored."""
+    return f" during {stage}: {why}" if why else f" during {stage}"
+
+
+# A failed try's reply whose answer to the data was never heard ends with these words, or has them
+# followed by ": <why>": answer_lost reads them in the attempts stored, by this release and earlier
+# ones (whose rows say "the server timed out during DATA", "the server hung up during DATA: ...",
+# "<error> during DATA", "the command quit at once during DATA: ..."), so they stay these words.
+DATA_LOST = during("DATA")
+
+
+def answer_lost(reply: str) -> bool:
+    """Is ``reply`` (a failed try's, as transports.SmtpSender.send words it) a connection lost or
+    timed out during DATA, its answer never heard: the server may have taken the message."""
+    return reply.endswith(DATA_LOST) or f"{DATA_LOST}: " in reply
