@@ -3,6 +3,8 @@ whether the answer to the message's data was never heard (the server may have ta
 
 from __future__ import annotations
 
+import re
+
 
 def during(stage: str, why: str = "") -> str:
     """How a failed try's reply names where the transaction was (and why it ended there): " during
@@ -17,8 +19,14 @@ def during(stage: str, why: str = "") -> str:
 # "<error> during DATA", "the command quit at once during DATA: ..."), so they stay these words.
 DATA_LOST = during("DATA")
 
+_SERVER_ANSWER = re.compile(r"[1-5][0-9][0-9](?: |$)")  # "451 4.3.0 ...": the server's own reply
+
 
 def answer_lost(reply: str) -> bool:
     """Is ``reply`` (a failed try's, as transports.SmtpSender.send words it) a connection lost or
-    timed out during DATA, its answer never heard: the server may have taken the message."""
+    timed out during DATA, its answer never heard: the server may have taken the message. A reply
+    that begins with a server's code (451, 554: a refusal of the data) is its answer, heard,
+    whatever words follow it; the replies of a lost answer never begin so."""
+    if _SERVER_ANSWER.match(reply):
+        return False
     return reply.endswith(DATA_LOST) or f"{DATA_LOST}: " in reply

@@ -10,7 +10,10 @@ from __future__ import annotations
 import pytest
 
 from digest.deliver.data_lost import DATA_LOST, answer_lost, during
-from digest.deliver.transports import UNANSWERED
+from digest.deliver.transports import UNANSWERED, Envelope, SmtpSender
+from digest.demo.smtp_server import LocalSmtpServer
+
+from conftest import Workspace
 
 # replies as stored in attempts by earlier releases (their words, as SmtpSender.send made them)
 STORED_LOST = [
@@ -49,3 +52,31 @@ def test_the_command_quitting_at_once_is_an_answer_lost_by_the_words_answer_lost
     assert during("DATA") == DATA_LOST
     assert answer_lost("the server hung up" + during("DATA", "why")) and answer_lost("x" + during("DATA"))
     assert not answer_lost("the server hung up" + during("RCPT", "why"))
+
+
+class Answering:
+    """A real SMTP server that answers the end of the message's data with ``reply``."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    async def handle_DATA(self, server, session, envelope):
+        return self.reply
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["451 4.3.0 queue write failed during DATA: try again later", "554 5.6.0 header too long during DATA"],
+)
+def test_a_servers_answer_holding_the_words_is_an_answer_heard_not_lost(tmp_path, answer):
+    """The server answered the data (refused it, for now or for good): nothing of it reached the
+    reader, whatever words its answer has, so a day's digest may be made again for a new address."""
+    with LocalSmtpServer(Answering(answer)) as server:
+        config = Workspace(tmp_path, server.port).config
+        with SmtpSender(config.smtp) as sender:
+            mail = Envelope(
+                "<1@example.org>", "ada", config.smtp.sender, "ada@example.org", b"Subject: x\r\n\r\nx\r\n"
+            )
+            result = sender.send(mail)
+    assert not result.ok and result.reply == answer
+    assert not answer_lost(result.reply), f"the server's answer {result.reply!r} read as an answer lost"
