@@ -216,7 +216,7 @@ def fetch_with_missed(
     """fetch_source (``how``: its keywords), after the days before the source's own that it never
     asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
     a second apart before ``now``: the day's own fetch stays the source's latest."""
-    missed = missed_days(store, source, source_day(source, now, config.timezone))
+    missed = missed_days(store, source, source_day(source, now, config.timezone), GONE)
     outcomes: list[FetchOutcome] = []
     for n, day in enumerate(missed):
         at = now - dt.timedelta(seconds=len(missed) - n)

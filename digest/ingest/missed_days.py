@@ -4,7 +4,10 @@ at its own address (``?date=``), and a pass asks only for its own day's (``day: 
 the day before), so a day missed was never fetched and its papers reached no one. Before its own
 day, a pass asks for the days before it that were never asked for, back to the last that was
 (a week at most; none when no day of the last week was asked: a source new to this database
-begins at its own day, and one idle longer than a week does not fetch a week).
+begins at its own day, and one idle longer than a week does not fetch a week). A day of that week
+whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
+at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
+never came.
 """
 
 from __future__ import annotations
@@ -20,18 +23,24 @@ log = logging.getLogger(__name__)
 CATCH_UP = 7  # days looked back for the last day asked for
 
 
-def missed_days(store: Store, source: SourceConfig, day: dt.date) -> list[dt.date]:
-    """The days before ``day`` whose daily papers ``source`` never asked for, oldest first."""
+def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:
+    """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
+    got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
+    digest.ingest.fetch.GONE), oldest first."""
     if source.kind != "hf_daily" or "{date}" not in source.url:
         return []
-    missed = []
-    for back in range(1, CATCH_UP + 1):
-        earlier = day - dt.timedelta(days=back)
-        asked = store.db.execute("SELECT 1 FROM fetches WHERE url = ?", (source.resolved_url(earlier),))
-        if asked.fetchone() is not None:
-            if missed:
-                said = ", ".join(d.isoformat() for d in reversed(missed))
-                log.info("%s: the daily papers of %s were never fetched: fetched now", source.name, said)
-            return missed[::-1]
-        missed.append(earlier)
-    return []
+    days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
+    urls = {source.resolved_url(d): d for d in days}
+    marks = ", ".join("?" * len(urls))
+    rows = store.db.execute(
+        f"SELECT url, succeeded_at, detail FROM fetches WHERE url IN ({marks})", tuple(urls)
+    )
+    got = {urls[url]: succeeded is not None or gone in detail for url, succeeded, detail in rows.fetchall()}
+    if not got:  # nothing asked for in a week: a new source, or one long unused
+        return []
+    last = max(got)  # the last day asked for: the ones after it never were
+    missed = sorted(d for d in days if d > last or not got.get(d, True))
+    if missed:
+        said = ", ".join(d.isoformat() for d in missed)
+        log.info("%s: the daily papers of %s were never fetched: fetched now", source.name, said)
+    return missed

@@ -80,3 +80,30 @@ def test_digest_fetch_asks_for_the_days_never_asked_for_first_and_only_those(wor
         "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known\nhf_daily: 2 papers of 2026-12-10: 2 new, 0 known",
         "hf_daily: 2 papers of 2026-12-10: already ingested, nothing new",
     ], said
+
+
+def test_a_missed_day_whose_catch_up_failed_is_asked_again_at_the_next_fetch(workspace, monkeypatch):
+    lists = {dt.date(2026, 12, d): page(d) for d in (8, 9, 10, 11)}
+    down = {dt.date(2026, 12, 9)}  # Wednesday's list: the API fails when Friday's pass asks for it
+
+    def api(query: dict[str, str]) -> Route:
+        asked = dt.date.fromisoformat(query["date"])
+        if asked in down:
+            return Route(b"busy", status=503, content_type="text/plain")
+        return Route(b"[]" if query.get("p", "0") != "0" else lists.get(asked, b"[]"))
+
+    said = []
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        hf = HF.replace("{base}", server.url("")) + "    retries: 0\n"
+        workspace.config_path.write_text(workspace.config_path.read_text() + hf)
+        clock = importlib.import_module("digest.cli.fetch")
+        for day in (9, 11, 12):  # Wednesday, Friday (Thursday: nothing ran), Saturday
+            at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(clock, "now_utc", lambda at=at: at)
+            said.append(workspace.cli("fetch").output.strip())
+            down.clear() if day == 11 else None
+    assert "2026-12-09" in said[1] and "503" in said[1], said
+    assert said[2].splitlines() == [
+        "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known",
+        "hf_daily: 2 papers of 2026-12-11: 2 new, 0 known",
+    ], said
