@@ -148,14 +148,14 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period, last_at)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
-            if due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
+            if p.user in blocked and not p.paused:  # in their due window too: no digest is made for them
+                kept = blocked[p.user].kind == UNSUBSCRIBE
+                note = "unsubscribed (kept in the database)" if kept else "suppressed (hard bounce)"
+            elif due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?
                 for_it = [
                     (fetches.get(src.name), fetched_for(src, p, due.at, config)) for src in config.sources
                 ]
                 note = waiting_note(for_it)
-            elif p.user in blocked:
-                kept = blocked[p.user].kind == UNSUBSCRIBE
-                note = "unsubscribed (kept in the database)" if kept else "suppressed (hard bounce)"
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )
