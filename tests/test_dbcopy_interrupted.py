@@ -79,3 +79,37 @@ def test_ctrl_c_while_the_copy_indexes_its_papers_says_the_copy_is_complete(work
         assert result.output.rstrip().endswith("interrupted")
         with Store(url) as pg:
             assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 5
+
+
+class _ServerEndsTheCopy(_CtrlCAt):
+    """A progress bar at whose first rows copied the PostgreSQL server ends the copy's connection
+    (as when it is stopped or restarted mid-command): a real error from the server."""
+
+    def advance(self, n: int) -> None:
+        import psycopg
+
+        if self.now == "copying":
+            with psycopg.connect(autocommit=True, dbname=self.stage) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
+def test_the_server_lost_during_the_copy_is_said_of_the_postgresql_database_not_the_sqlite_file(
+    workspace, monkeypatch
+):
+    """A PostgreSQL server stopped while `digest db migrate` copied was said as the SQLite file's
+    fault: 'error: digest.db: consuming input failed: server closed the connection unexpectedly'."""
+    ws = workspace
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("A paper", "About it.")]))], NOW)
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        monkeypatch.setattr(
+            sys.modules["digest.cli.db"], "progress_for", lambda obj: _ServerEndsTheCopy(name)
+        )
+        result = ws.cli("db", "migrate", "--to", url)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: {url}: "), result.output
+    assert "digest.db" not in result.output, result.output

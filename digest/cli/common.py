@@ -52,6 +52,9 @@ class Context:
         self.quiet = quiet  # -q: only errors, no progress bar
         self.semantic = semantic  # --semantic / --no-semantic override the config
         self._config: Config | None = None
+        # a PostgreSQL database the command works on beside the config's SQLite file (`db migrate`'s
+        # target): the one its errors name
+        self.postgres: str | None = None
 
     @property
     def config(self) -> Config:
@@ -89,8 +92,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             secho(f"error: {e}{still_unrecorded(e, _database(args))}", fg="red", err=True)
             sys.exit(1)
         except db_errors() as e:  # a read outside a transaction: say what it means for the user
-            path = _database(args)
             sqlite = isinstance(e, sqlite3.Error)
+            path = _database(args, sqlite)
             clear = explain(e, path) if sqlite else explain_pg(e, shown(path), str(path))
             if clear is None and debugging():
                 raise
@@ -117,8 +120,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _database(args: tuple[Any, ...]) -> Path | str:
-    """The command's database, as its config (loaded by then, if at all) names it."""
+def _database(args: tuple[Any, ...], sqlite: bool = True) -> Path | str:
+    """The command's database, as its config (loaded by then, if at all) names it; for an error
+    of PostgreSQL's (``sqlite`` False), the PostgreSQL database the command works on beside an
+    SQLite config (`db migrate`'s target), if any."""
+    postgres = getattr(args[0], "postgres", None) if args else None
+    if not sqlite and postgres:
+        return postgres
     config = getattr(args[0], "_config", None) if args else None
     return config.database if config is not None else Path("database")
 

@@ -59,6 +59,7 @@ def migrate(obj: Context, target: str) -> None:
         DatabaseRef()(target, Reading(base=config.path.parent))
     except Invalid as e:
         raise ConfigError(f"--to (the URL `database:` will hold) {'; '.join(map(str, e.problems))}") from None
+    obj.postgres = target  # its errors are the target's, not the SQLite file's
     with RunLock(config.database).acquire("digest db migrate"):
         report = copy_to_postgres(config.database, target, progress=progress_for(obj))
     width = max(len(t) for t, _, _ in report.tables)
