@@ -1,3 +1,3 @@
-from digest.cli import run
+from digest.program import run
 
 run()
