@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -274,7 +275,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     if report.given_up:  # stopped in the wait for another's embeddings, after what is said above
         secho(report.given_up, fg="yellow", err=True)
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made
-        interrupted(sum(o.ok for o in outcomes), stop)
+        interrupted(sum(o.ok for o in outcomes), stop, to_dir, to_files)
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""
@@ -289,11 +290,19 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         sys.exit(FETCH_FAILED_EXIT)  # the readers served from what is stored, as `run --once` exits
 
 
-def interrupted(sent: int, stop: Stop) -> None:
-    """`digest send` stopped by a signal: said, and the exit code a shell gives a command it ended."""
+def interrupted(sent: int, stop: Stop, to_dir: Path | None = None, to_files: bool = False) -> None:
+    """`digest send` stopped by a signal: said, and the exit code a shell gives a command it ended.
+    ``to_files``: the digests were written as files (the file transport, or into ``to_dir`` given
+    by --to-dir, which the command that writes the rest names again: without it, it would send
+    them by SMTP)."""
+    if to_files:
+        again = "`digest send" + (f" --to-dir {shlex.quote(str(to_dir))}" if to_dir is not None else "") + "`"
+        what = f"{'was' if sent == 1 else 'were'} written: nothing is lost or written twice; {again} writes"
+    else:
+        what = "went out: nothing is lost or sent twice; `digest send` sends"
     secho(
-        f"interrupted after {counted(sent, 'digest')} went out: nothing is lost or sent twice; "
-        "`digest send` sends the rest (what is queued, and the digests not made yet)",
+        f"interrupted after {counted(sent, 'digest')} {what} the rest (what is queued, and the digests "
+        "not made yet)",
         fg="red",
         err=True,
     )

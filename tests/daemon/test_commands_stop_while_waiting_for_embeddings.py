@@ -91,8 +91,9 @@ def stopped_while_waiting(ws: Workspace, *command: str, verbose: bool = True) ->
     [
         (
             ("send", "--to-dir", "out"),
-            "interrupted after 0 digests went out: nothing is lost or sent twice; `digest send` sends "
-            "the rest (what is queued, and the digests not made yet)",
+            # the folder named again (tmp_path/out): without it, `digest send` would send by SMTP
+            "interrupted after 0 digests were written: nothing is lost or written twice; "
+            "`digest send --to-dir",
         ),
         (
             ("run", "--once"),
@@ -120,7 +121,7 @@ def test_sigterm_ends_the_commands_wait_for_another_process_embeddings(tmp_path,
 @pytest.mark.parametrize(
     ("command", "last"),
     [
-        (("send", "--to-dir", "out"), "interrupted after 0 digests went out"),
+        (("send", "--to-dir", "out"), "interrupted after 0 digests were written"),
         (("run", "--once"), "stopped before the end of the pass: the next pass does the rest"),
     ],
 )
