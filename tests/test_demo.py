@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from email import message_from_bytes, policy
 
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.demo import SAMPLE_JSON
 
 
 def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeypatch):
@@ -42,6 +44,11 @@ def test_the_demo_runs_the_whole_pipeline_in_a_fresh_directory(tmp_path, monkeyp
         "2026-03-04",
         "2026-03-04",
     )
+    # the sample is dated as the real API dates a day's list: by the day its papers were put on
+    # the daily page (paper.submittedOnDailyAt), their publishedAt the arXiv day before
+    sample = json.loads(SAMPLE_JSON.read_text(encoding="utf-8"))
+    assert {item["paper"]["submittedOnDailyAt"] for item in sample} == {"2026-03-04T00:00:00.000Z"}
+    assert {item["publishedAt"][:10] for item in sample} == {"2026-03-03"}
     assert "ada.html" in result.output
     ada = (mailbox / "ada.html").read_text()
     assert "Spiking" in ada and "Medical" not in ada  # ada excludes medical papers

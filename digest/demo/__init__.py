@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import os
 import secrets
@@ -34,6 +33,7 @@ from digest.errors import DigestError
 from digest.ingest.dumps import IngestReport, ingest_inbox
 from digest.ingest.fetch import FetchOutcome, fetch_all
 from digest.ingest.http import Http
+from digest.ingest.sources import hf_daily
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
@@ -132,11 +132,13 @@ def run_demo(folder: Path, now: dt.datetime, say_bugs: bool = True) -> DemoResul
 
 
 def sample_day() -> dt.date:
-    """The day of the sample daily papers (their ``publishedAt``): the day the demo asks for, so
-    that its fetch's line names the day asked and the day had alike, not yesterday's date asked
-    and the sample's day answered (the sample dumps are of the two days before it)."""
-    papers = json.loads(SAMPLE_JSON.read_bytes())
-    return min(dt.date.fromisoformat(p["publishedAt"][:10]) for p in papers)
+    """The day of the sample daily papers, as `digest fetch` reads it (the day of the daily page
+    its papers were put on, ``paper.submittedOnDailyAt``, as the real API sends it; not their
+    arXiv day, ``publishedAt``, the day before): the day the demo asks for, so that its fetch's
+    line names the day asked and the day had alike, not yesterday's date asked and the sample's
+    day answered (the sample dumps are of the two days before it)."""
+    mtime = dt.datetime.fromtimestamp(SAMPLE_JSON.stat().st_mtime)  # for no papers: it has some
+    return hf_daily.parse(SAMPLE_JSON.read_text(encoding="utf-8"), SAMPLE_JSON, mtime).day
 
 
 def _free(port: int) -> bool:

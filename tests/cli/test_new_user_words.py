@@ -54,7 +54,9 @@ def test_a_fetched_listing_is_said_by_fetch_as_the_demo_says_it(workspace, tmp_p
     sample = Path(digest.demo.__file__).with_name("sample") / "fetch" / "daily_papers.json"
     with LocalHttpServer({"/api/daily_papers": Route(sample.read_bytes())}) as server:
         text = workspace.config_path.read_text() + "sources:\n  - kind: hf_daily\n"
-        workspace.config_path.write_text(text + f"    url: {server.url('')}/api/daily_papers?date={{date}}\n")
+        # the sample's day, as the demo asks for it (its papers were put on the page of 2026-03-04)
+        url = f"{server.url('')}/api/daily_papers?date=2026-03-04"
+        workspace.config_path.write_text(text + f"    url: {url}\n")
         fetched = workspace.cli("fetch")
     assert fetched.exit_code == 0, fetched.output
     # before: "hf_daily: listing: 4 papers of 2026-03-04: 4 new, 0 known", a word the demo,
