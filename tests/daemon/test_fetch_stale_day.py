@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+import pytest
 from helpers.daily_papers import daily_papers
 from helpers.ticks import tick
 
@@ -18,16 +19,19 @@ PAPER = {"authors": ["A. Writer"], "githubRepo": None, "projectPage": None}
 MON, TUE = dt.date(2026, 12, 7), dt.date(2026, 12, 8)
 
 
-def listed(day: dt.date, first_id: int, topic: str) -> bytes:
+def listed(day: dt.date, first_id: int, topic: str, page_day: bool = True) -> bytes:
+    """The list of ``day``'s page as the API sends it (``page_day=False``: as older answers and
+    other mirrors send it, dated by the items' ``publishedAt``)."""
     paper = {**PAPER, "title": f"Sparse {topic} for graph learning", "summary": f"We study {topic}."}
-    return daily_papers(day, [paper], first_id)
+    return daily_papers(day, [paper], first_id, page_day=page_day)
 
 
+@pytest.mark.parametrize("page_day", [True, False], ids=["as-the-api-sends-it", "older-answers"])
 def test_yesterdays_list_answered_again_for_today_is_asked_again_until_the_day_is_out(
-    mail_workspace, smtp_server
+    mail_workspace, smtp_server, page_day
 ):
     ws = mail_workspace
-    answers = {MON.isoformat(): listed(MON, 10001, "probes")}  # Tuesday's list is not out yet
+    answers = {MON.isoformat(): listed(MON, 10001, "probes", page_day)}  # Tuesday's list is not out yet
 
     def api(query: dict[str, str]) -> Route:
         if query.get("p", "0") != "0":
@@ -50,7 +54,7 @@ def test_yesterdays_list_answered_again_for_today_is_asked_again_until_the_day_i
         said = format_status(collect_status(ws.config, dt.datetime(2026, 12, 9, 6, 1, tzinfo=dt.UTC)))
         source_line = next(line for line in said.splitlines() if line.startswith("Source hf_daily"))
         assert "2026-12-08" in source_line and "not out yet" in source_line, source_line
-        answers[TUE.isoformat()] = listed(TUE, 10002, "sketches")  # Tuesday's list comes out
+        answers[TUE.isoformat()] = listed(TUE, 10002, "sketches", page_day)  # Tuesday's list comes out
         tick(ws, dt.datetime(2026, 12, 9, 6, 30, tzinfo=dt.UTC))
         assert len(server.requests) > asked + 2, "the day's list was not asked for again: " + "; ".join(
             r.path for r in server.requests[asked:]

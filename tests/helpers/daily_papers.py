@@ -6,23 +6,31 @@ import datetime as dt
 import json
 
 
-def daily_papers(day: dt.date, papers: list[dict[str, object]], first_id: int) -> bytes:
-    """``papers`` (title, summary, authors' names, githubRepo, projectPage) as the JSON lists them,
-    published on ``day``, numbered from 2612.<first_id>."""
-    items = [
-        {
-            "paper": {
-                "id": f"2612.{first_id + n}",
-                "title": p["title"],
-                "summary": p["summary"],
-                "authors": [{"name": name} for name in p["authors"]],  # type: ignore[attr-defined]
-                "githubRepo": p["githubRepo"],
-                "projectPage": p["projectPage"],
-            },
-            "publishedAt": f"{day.isoformat()}T08:00:00.000Z",
+def daily_papers(
+    day: dt.date, papers: list[dict[str, object]], first_id: int, *, page_day: bool = True
+) -> bytes:
+    """``papers`` (title, summary, authors' names, githubRepo, projectPage) as the real API lists
+    them on the daily page of ``day``, numbered from 2612.<first_id>: each put on that page
+    (``paper.submittedOnDailyAt``, midnight UTC of ``day``), its ``publishedAt`` the arXiv
+    submission of the day before (the paper's at midnight, the item's with its time).
+    ``page_day=False``: as older answers and other mirrors send them, without
+    ``submittedOnDailyAt``, the items' ``publishedAt`` on ``day`` itself."""
+    arxiv = day - dt.timedelta(days=1)
+    items = []
+    for n, p in enumerate(papers):
+        paper: dict[str, object] = {
+            "id": f"2612.{first_id + n}",
+            "title": p["title"],
+            "summary": p["summary"],
+            "authors": [{"name": name} for name in p["authors"]],  # type: ignore[attr-defined]
+            "githubRepo": p["githubRepo"],
+            "projectPage": p["projectPage"],
         }
-        for n, p in enumerate(papers)
-    ]
+        if page_day:
+            paper["publishedAt"] = f"{arxiv.isoformat()}T00:00:00.000Z"
+            paper["submittedOnDailyAt"] = f"{day.isoformat()}T00:00:00.000Z"
+        listed = f"{arxiv.isoformat()}T17:00:00.000Z" if page_day else f"{day.isoformat()}T08:00:00.000Z"
+        items.append({"paper": paper, "publishedAt": listed})
     return json.dumps(items).encode()
 
 
