@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 from email import message_from_bytes, policy
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
@@ -128,4 +130,35 @@ def test_the_commands_the_demo_suggests_run_as_copied_from_a_folder_with_a_space
     (served,) = [line.strip() for line in lines if line.strip().endswith(" serve")]
     assert shlex.split(served) == [sys.executable, "-m", "digest", "--config", config, "serve"]
     ranked = subprocess.run(tried, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert ranked.returncode == 0 and "Spiking" in ranked.stdout, ranked.stdout + ranked.stderr
+
+
+def test_the_commands_the_demo_suggests_run_as_copied_into_another_folder(tmp_path):
+    """`digest demo` run by a relative path (`../v/bin/digest demo`, as a user runs the virtual
+    environment's command from beside it): the commands it prints name the program by its whole
+    path, so that pasted into a shell in another folder they run, as its config's path does."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("digest")
+    if not script.exists():
+        pytest.skip("digest is not installed as a console script here")
+    here = tmp_path / "here"
+    here.mkdir()
+    relative = os.path.relpath(script, here)  # ../../…/.venv/bin/digest
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the virtual environment is not on the PATH
+    done = subprocess.run([relative, "demo"], cwd=here, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    (tried,) = [line.removeprefix("Then try: ") for line in lines if line.startswith("Then try: ")]
+    (served,) = [line.strip() for line in lines if line.strip().endswith(" serve")]
+    config = str(here / "digest-demo" / "config.yaml")
+    # before: "Then try: ../../../../work/h12/.venv/bin/digest --config /tmp/…/config.yaml rank ada"
+    assert shlex.split(tried) == [str(script.absolute()), "--config", config, "rank", "ada"], tried
+    assert shlex.split(served) == [str(script.absolute()), "--config", config, "serve"], served
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ranked = subprocess.run(tried, shell=True, cwd=elsewhere, env=env, capture_output=True, text=True)
     assert ranked.returncode == 0 and "Spiking" in ranked.stdout, ranked.stdout + ranked.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import shutil
 import sys
@@ -41,6 +42,7 @@ def demo(folder: Path) -> None:
     from digest.demo import run_demo
     from digest.ingest import told
 
+    program = invocation()  # before the demo replaces its folder, which may be the current one
     result = run_demo(folder, now_utc(), say_bugs=debugging())
     echo(f"Demo folder: {result.folder}")
     if result.replaced:
@@ -62,33 +64,36 @@ def demo(folder: Path) -> None:
     for _recipient, eml, html in result.saved:
         echo(f"  {html}   ({eml.name})")
     config = shlex.quote(str(result.folder / "config.yaml"))  # pasted into a shell as it is
-    echo(f"Then try: {invocation()} --config {config} rank ada")
+    echo(f"Then try: {program} --config {config} rank ada")
     echo("")
     echo("The messages' links (More like this, Less like this, preferences, unsubscribe) open")
     echo(f"the readers' pages at {result.base_url}: serve them with (Ctrl-C to stop)")
-    echo(f"  {invocation()} --config {config} serve")
+    echo(f"  {program} --config {config} serve")
 
 
 def invocation() -> str:
-    """How to run digest again as it was run now: ``digest`` if that is the command on the
-    PATH, else the path it was run by (``.venv/bin/digest`` after the README's install), quoted
-    for a shell where it needs it (a space in a folder's name)."""
+    """How to run digest again as it was run now, from any folder (the demo's commands are
+    copied and pasted elsewhere): ``digest`` if that is the command on the PATH, else the whole
+    path of the program it was run by (``/home/me/digest/.venv/bin/digest`` after the README's
+    install, run as ``.venv/bin/digest``), quoted for a shell where it needs it (a space in a
+    folder's name)."""
     script = Path(sys.argv[0])
     if script.name == "__main__.py":  # python -m digest
-        return f"{shlex.quote(_near(Path(sys.executable)))} -m digest"
+        return f"{shlex.quote(_whole(Path(sys.executable)))} -m digest"
     found = shutil.which("digest")
     if found and script.exists() and Path(found).resolve() == script.resolve():
         return "digest"
-    return shlex.quote(_near(script)) if script.exists() else "digest"
+    return shlex.quote(_whole(script)) if script.exists() else "digest"
 
 
-def _near(path: Path) -> str:
-    """``path`` relative to the current folder when it is inside it."""
+def _whole(path: Path) -> str:
+    """``path`` from the root: the current folder joined to it and its ``..`` taken out, or, where
+    that names another file (a ``..`` after a symbolic link), its real path."""
     try:
-        near = str(path.absolute().relative_to(Path.cwd()))
-    except (ValueError, FileNotFoundError):  # not inside it, or it is gone (the demo replaced it: --dir .)
+        whole = os.path.abspath(path)
+        return whole if os.path.samefile(whole, path) else str(path.resolve())
+    except OSError:  # the current folder is gone (the demo replaced it: --dir .)
         return str(path)
-    return near if "/" in near else f"./{near}"  # a bare name would be looked up on the PATH
 
 
 @click.command()
