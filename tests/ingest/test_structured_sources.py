@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.daily_papers import as_the_api_sends
 
 from digest.errors import DumpError
 from digest.ingest.sources import parse_dump
@@ -24,7 +25,9 @@ def read(name: str, as_name: str = "fetched.dump"):
 def test_the_daily_papers_json_gives_ids_authors_upvotes_and_links():
     listing = read("hf_daily.json")
     assert listing.format == "hf_daily"
-    assert listing.day == dt.date(2026, 11, 27)  # the day the items were listed, not the arXiv day
+    # the older shape (no paper.submittedOnDailyAt, as older answers and other mirrors send it):
+    # the day of the items' own publishedAt, not the paper's (the arXiv day)
+    assert listing.day == dt.date(2026, 11, 27) and not listing.page_day
     first = listing.entries[0]
     assert first.arxiv_id == "2611.01001"
     assert first.title == "Tidal Memory Layers for Long-Context Language Models"  # whitespace folded
@@ -34,6 +37,17 @@ def test_the_daily_papers_json_gives_ids_authors_upvotes_and_links():
     assert first.project_url == "https://example.org/tidal"
     assert listing.entries[1].code_url is None and listing.entries[1].project_url is None
     assert [e.line for e in listing.entries] == [1, 2, 3]  # the item's number, for messages
+
+
+def test_the_daily_papers_as_the_api_sends_them_are_of_the_day_of_their_daily_page():
+    """Monday's page, its papers submitted to arXiv on Friday (one two weeks before): Monday's
+    list (paper.submittedOnDailyAt), whatever the items' and the papers' publishedAt say."""
+    monday, friday = dt.date(2026, 12, 7), dt.date(2026, 12, 4)
+    document = as_the_api_sends(monday, friday, ["Graph probes", "Graph sketches", "A late survey"], 10001)
+    assert {item["publishedAt"][:10] for item in json.loads(document)} == {"2026-12-04", "2026-11-20"}
+    listing = parse_dump(document, Path("fetched.dump"), MTIME)
+    assert listing.format == "hf_daily" and listing.day == monday and listing.page_day
+    assert [e.arxiv_id for e in listing.entries] == ["2612.10001", "2612.10002", "2612.10003"]
 
 
 def test_an_empty_daily_papers_array_is_an_empty_listing_of_the_files_day():
