@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -93,6 +92,8 @@ class CaFile(FilePath):
         super().__init__("a certificate file (PEM), relative to the config file")
 
     def __call__(self, value: Any, reading: Reading) -> Path:
+        import ssl  # here: a command that opens no connection loads no ssl (nor socket, OpenSSL)
+
         path = super().__call__(value, reading)
         if not path.is_file():
             raise Invalid(f"{path} is not a file")
