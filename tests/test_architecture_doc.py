@@ -17,3 +17,10 @@ def test_the_module_list_describes_the_latest_parts():
     assert "another error but the database's a bug said as one" in DOC
     assert "a field sent empty goes back to its default" in DOC
     assert "a field not sent at all is kept as the file has it" in DOC
+
+
+def test_the_module_lists_name_the_modules_this_release_added():
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for name in ("certificates.py", "data_lost.py", "missed_days.py"):
+        assert f"`{name}`" in DOC, name
+        assert f" {name} (" in readme or f" {name}:" in readme, name
