@@ -208,6 +208,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     def bug(o: FetchOutcome) -> str:  # its traceback logged with DIGEST_DEBUG=1 only, as `digest fetch`'s
         return f" ({BUG})" if o.bug else ""
 
+    own = {o.source: o for o in report.fetched}  # each source's own day's: after the days it missed
     for o in report.fetched:  # a source due: fetched first, as the daemon's pass does
         if o.stopped:  # Ctrl-C: no digest made after it, the fetch not recorded: due at once
             secho(
@@ -225,6 +226,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     f"{utc_at(o.retry_at, now)} if its readers still wait for it then, else at its next "
                     "fetch time; "
                 )
+            if own[o.source].outcome != FETCH_FAILED:  # a day it missed (digest.ingest.missed_days):
+                again = "the daemon asks for that day again at the source's next fetch, "  # not in 15 min
             secho(
                 f"{o.source}: not fetched, so these digests go without it ({again}`digest fetch` now):\n"
                 f"  {o.said}{bug(o)}",
