@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers.listings import OTHER_SUBJECTS
 
 pytestmark = pytest.mark.backends
 
@@ -18,16 +19,6 @@ LIKED = "close to papers you liked"
 FIRST_TITLE = "Lantern Graphs for Retrieval"
 LATER_TITLE = "Lantern Walks: Graph Retrieval of Passages"
 ABSTRACT = "Lantern graphs index documents; lantern walks retrieve passages for a question."
-OTHER_SUBJECTS = [
-    ("Cache-oblivious B-trees", "Search trees that adapt to the memory hierarchy."),
-    ("Consensus in asynchronous networks", "Byzantine agreement with authenticated messages."),
-    ("Register allocation by graph coloring", "A compiler pass that spills fewer variables."),
-    ("Query optimization for column stores", "Join ordering with cardinality estimates."),
-    ("Garbage collection pauses", "A concurrent collector for large heaps."),
-    ("Lock-free hash tables", "Open addressing with atomic compare-and-swap."),
-    ("Energy-aware scheduling on phones", "Batching background work saves battery."),
-    ("Erasure codes for cold storage", "Reed-Solomon stripes across data centers."),
-]
 NEIGHBOUR = ("Lantern walks over passage graphs", "Walks on lantern graphs retrieve passages of documents.")
 LATER_NEIGHBOUR = (
     "Passages retrieved by lantern walks",
