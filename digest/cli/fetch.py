@@ -27,8 +27,10 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     (a weekend) is "nothing new", not an error. A try that fails (a server down, a timeout) is
     said on stderr as it happens, with the wait before the next; offline (a name that does not
     exist, a network unreachable), a source is tried once (twice, a second apart, where the
-    resolver failed for now). The daemon (`digest run`) fetches
-    on its own before the readers' send times, and `digest send` those due before it sends.
+    resolver failed for now). A daily papers source (`hf_daily`, its address asking for `{date}`)
+    first asks for the days before its own that it never asked for, or that failed (the daemon
+    not running that day; a week back at most), each said in its line. The daemon (`digest run`)
+    fetches on its own before the readers' send times, and `digest send` those due before it sends.
 
     \b
     Example:

@@ -325,7 +325,8 @@ def fetch_all(
 ) -> list[FetchOutcome]:
     """Fetch every configured source (or those named), one after the other; ``progress`` is
     told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``,
-    ``retrying``, ``day``: as fetch_source."""
+    ``retrying``, ``day``: as fetch_source; without ``day``, a source's own day comes after the
+    days it missed (:func:`fetch_with_missed`), an outcome each."""
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))

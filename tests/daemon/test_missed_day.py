@@ -107,3 +107,8 @@ def test_a_missed_day_whose_catch_up_failed_is_asked_again_at_the_next_fetch(wor
         "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known",
         "hf_daily: 2 papers of 2026-12-11: 2 new, 0 known",
     ], said
+
+
+def test_digest_fetch_help_says_the_days_never_asked_for_are_asked_for_first(workspace):
+    shown = " ".join(workspace.cli("fetch", "--help").output.split())
+    assert "first asks for the days before its own that it never asked for, or that failed" in shown, shown
