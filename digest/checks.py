@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from digest.address_text import IDN_NOTE, address_slip, idn_ascii
 from digest.db import DatabaseUrl
@@ -132,7 +132,7 @@ class DatabaseRef(Check):
             parts.port  # noqa: B018 - raises on a port that is not a number
         except ValueError as e:
             raise Invalid(f"is not a valid postgresql:// URL ({e}): {text!r}") from None
-        if parts.password:
+        if parts.password or "password" in parse_qs(parts.query, keep_blank_values=True):  # libpq reads both
             raise Invalid(
                 "must not hold a password (the config file is not a secret): leave it out of the URL "
                 "and set PGPASSWORD in the environment (or use ~/.pgpass)"

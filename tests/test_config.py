@@ -366,6 +366,7 @@ def test_the_database_is_a_path_or_a_postgresql_url_without_a_password(tmp_path)
     assert url.database.local == tmp_path  # the worker's own files (caches, notes): beside the config
     for value, says in [
         ("postgresql://me:secret@db/digest", "must not hold a password"),
+        ("postgresql://me@db/digest?sslmode=require&password=secret", "must not hold a password"),
         ("mysql://db/digest", "got a mysql:// URL"),
         ("postgresql://db:port/digest", "is not a valid postgresql:// URL"),
     ]:
