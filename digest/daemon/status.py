@@ -148,7 +148,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             nxt = due.at if due else (s.at if (s := next_slot(p, now, period, last_at)) else None)
             note = "paused" if p.paused else ("due now" if due else "")
             poll = dt.timedelta(seconds=config.scheduler.poll_seconds)
-            if p.user in blocked and not p.paused:  # in their due window too: no digest is made for them
+            if p.user in blocked:  # paused, or in their due window, too: no digest is made until released
                 kept = blocked[p.user].kind == UNSUBSCRIBE
                 note = "unsubscribed (kept in the database)" if kept else "suppressed (hard bounce)"
             elif due and config.sources and now - due.at > poll:  # the daemon had its chance: why not?

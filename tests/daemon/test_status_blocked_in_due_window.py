@@ -54,3 +54,17 @@ def test_readers_the_daemon_does_not_serve_are_said_so_in_their_due_window(mail_
     assert {user: after[user] for user in ("bob", "cy", "dee")} == {
         user: in_window[user] for user in ("bob", "cy", "dee")
     }
+
+
+def test_a_paused_reader_suppressed_too_is_said_suppressed(mail_workspace):
+    """Unpausing a reader whose address bounced for good brings them no digest: the suppression is
+    what holds them, said as it was before the due window's note came first (and counted among the
+    readers needing attention, not the calm ones, past the table's size)."""
+    ws = mail_workspace
+    ws.profile("bob", 'email: bob@example.org\ninterests: [volcanology]\nsend_at: "07:00"\npaused: true\n')
+    with Store(ws.config.database) as store, store.transaction():
+        Suppressions(store).add(
+            "bob", "bob@example.org", "550 5.1.1 no such user", FRI_0700 - dt.timedelta(days=1)
+        )
+    for hours in (0, 5):  # in the due window, and after it
+        assert notes(ws, FRI_0700 + dt.timedelta(hours=hours, minutes=6))["bob"] == "suppressed (hard bounce)"
