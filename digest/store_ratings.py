@@ -92,10 +92,10 @@ class ReaderRatings(ReaderRecords):
         sql = (  # the paper's first title's key, then the keys of titles it was listed under later
             f"SELECT id, key, arxiv_id FROM papers WHERE {where('key')} UNION "
             "SELECT t.paper_id, t.key, p.arxiv_id FROM paper_titles t JOIN papers p ON p.id = t.paper_id "
-            f"WHERE {where('t.key')} ORDER BY 1"
-        )
+            f"WHERE {where('t.key')}"
+        )  # no ORDER BY: SQLite would read the whole papers table in id order for it (3+ titles)
         found: dict[str, list[int]] = {k: [] for k in keys}
-        for pid, stored, arxiv_id in self.db.execute(sql, args + args).fetchall():
+        for pid, stored, arxiv_id in sorted(self.db.execute(sql, args + args).fetchall(), key=lambda r: r[0]):
             for k in keys:  # not another title going on with "arxiv" ("KEY: arXiv papers as data")
                 if (stored == k or (arxiv_id and stored == f"{k} arxiv {arxiv_id}")) and pid not in found[k]:
                     found[k].append(pid)
