@@ -17,7 +17,7 @@ from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
-from digest.daemon.status_readers import ReaderStatus, reader_lines, shown_at
+from digest.daemon.status_readers import ReaderStatus, missed_note, reader_lines, shown_at
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
@@ -36,7 +36,7 @@ from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
 from digest.select.digests import Windows, next_digests
-from digest.slots import due_slot, next_slot
+from digest.slots import due_slot, latest_slot, next_slot, slot_done
 from digest.store import Store, iso
 from digest.zone_text import config_zone_note
 
@@ -156,6 +156,14 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
                     (fetches.get(src.name), fetched_for(src, p, due.at, config)) for src in config.sources
                 ]
                 note = waiting_note(for_it)
+            elif not note and state and upcoming.get(p.user) and p.user not in continued:
+                missed = latest_slot(p, now)  # the latest send time, not served and past its grace
+                if (
+                    missed
+                    and not slot_done(missed, period, last_at)
+                    and now - missed.at > config.scheduler.grace
+                ):
+                    note = missed_note(p.user, missed.at, config.scheduler.grace, p.timezone)
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 READERS_LISTED = 50  # past this many, status sums the readers up and lists those needing attention
-STATES = ("on schedule", "due now", "overdue", "paused", "suppressed", "unsubscribed")
+STATES = ("on schedule", "due now", "overdue", "missed", "paused", "suppressed", "unsubscribed")
 CALM = ("on schedule", "paused")  # the states that need nobody: the others are listed
 EVERY = "every reader: `digest status --readers`"
 
@@ -50,7 +50,22 @@ def state_of(r: ReaderStatus) -> str:
         return "on schedule"
     if r.note in ("paused", "due now"):
         return r.note
+    if r.note.startswith(MISSED):
+        return "missed"
     return next((word for word in ("suppressed", "unsubscribed") if r.note.startswith(word)), "overdue")
+
+
+MISSED = "no digest at"
+
+
+def missed_note(user: str, slot_at: dt.datetime, grace: dt.timedelta, zone: str) -> str:
+    """A send time no pass served within the grace: its digest is not made late (README,
+    *Restarts and crashes*); the papers wait in the window of the next one, the count beside it."""
+    minutes = int(grace.total_seconds() // 60)
+    return (
+        f"{MISSED} {shown_at(slot_at, zone)} (not sent within the {minutes}-minute grace): "
+        f"its papers go in the next; `digest send --user {user}` sends them now"
+    )
 
 
 def reader_table(readers: Sequence[ReaderStatus]) -> list[str]:
