@@ -41,7 +41,7 @@ from digest.ingest.http import Http
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.select.embedding_lock import EmbeddingsStopped
-from digest.slots import Slot, due_slot, slot_done
+from digest.slots import Slot, due_slot, latest_slot, slot_done
 from digest.store import Store
 from digest.worker_ids import worker_id
 
@@ -65,6 +65,7 @@ def send_due(
     found_due: set[str] | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
     due_at: dt.datetime | None = None,
+    missed: list[tuple[str, dt.datetime]] | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period), but
     those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried). A reader
@@ -73,7 +74,8 @@ def send_due(
     worker holding them, or ``stop`` set first). ``wall``: the time the readers' leases run on (the
     daemon's: the database server's when its machine's clock is off, as the workers table's);
     ``due_at``: when the digests queued are due (default ``now``; the daemon's: ``now`` on the server's
-    clock, digest.deliver.delivery.deliver_due's ``on_server``).
+    clock, digest.deliver.delivery.deliver_due's ``on_server``); ``missed`` gets the readers who had
+    a digest before and whose latest send time passed its grace unserved (user, send instant).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -101,6 +103,16 @@ def send_due(
             due.append((profile, slot))  # (a hard bounce of their address, an unsubscribe: no more digests)
         elif slot is None and due_index is not None:
             due_index.not_due(profile, last, now, last_at)
+        if (
+            slot is None
+            and missed is not None
+            and last is not None
+            and not profile.paused
+            and bounced is None
+        ):
+            latest = latest_slot(profile, now)
+            if latest and not slot_done(latest, last, last_at) and now - latest.at > config.scheduler.grace:
+                missed.append((profile.user, latest.at))
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
     if found_due is not None:
@@ -306,6 +318,7 @@ def run_once(
             looked.done(carried)
         beat()
     hold, due = {c.new for c in carried.waiting}, set[str]()
+    missed: list[tuple[str, dt.datetime]] = []
     try:
         scheduled = (
             send_due(
@@ -318,6 +331,7 @@ def run_once(
                 hold=hold,
                 unbuilt=unbuilt,
                 found_due=due,
+                missed=missed,
                 wall=wall,
                 due_at=on_server(now),
             )
@@ -340,5 +354,7 @@ def run_once(
         tuple(delivered),
         tuple(fetched),
         due=frozenset(due),
+        missed=tuple(missed),
+        grace=config.scheduler.grace,
         retries=tuple(Outbox(store).retries_after(on_server(now))),
     )

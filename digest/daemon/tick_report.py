@@ -32,6 +32,8 @@ class TickReport:
     profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
     due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
     retries: tuple[dt.datetime, ...] = ()  # when the messages deferred wait for, soonest first
+    missed: tuple[tuple[str, dt.datetime], ...] = ()  # send times past their grace unserved (send_due)
+    grace: dt.timedelta = dt.timedelta(0)
 
     def idle(self) -> str:
         """A pass that did nothing, said with what waits (a message deferred, its retry time)
@@ -42,9 +44,22 @@ class TickReport:
             waiting = f"; {counted(len(self.retries), 'message')} waiting to be retried"
             waiting += f" at {at}" if len(self.retries) == 1 else f", the first at {at}"
         return (
-            f"nothing to do: no source due, no new dump, no reader's digest due{waiting} "
+            f"nothing to do: no source due, no new dump, no reader's digest due{waiting}{self._missed()} "
             "(`digest status` shows when each reader's next one is)"
         )
+
+    def _missed(self) -> str:
+        """The send times no pass served within the grace: not made late, said (README,
+        *Restarts and crashes*), with the way to have their papers now."""
+        if not self.missed:
+            return ""
+        grace = f"not sent within the {int(self.grace.total_seconds() // 60)}-minute grace"
+        if len(self.missed) > 1:
+            after = "their papers go in the next, `digest send` sends them now"
+            return f"; {len(self.missed)} readers' digests {grace}: {after}"
+        user, at = self.missed[0]
+        after = f"its papers go in the next, `digest send --user {user}` sends them now"
+        return f"; {user}'s of {at:%Y-%m-%d %H:%M} UTC {grace}: {after}"
 
     @property
     def failed_readers(self) -> bool:

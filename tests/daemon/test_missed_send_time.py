@@ -54,6 +54,11 @@ def test_a_midnight_digest_missed_past_the_grace_is_said_and_its_papers_come_nex
     tick(ws, at(6, 12))  # ingested; then the daemon is down over Monday's midnight
     report = tick(ws, at(7, 4, 56))  # started again at 04:56: past the 240-minute grace
     assert report.scheduled == ()
+    assert report.idle() == (
+        "nothing to do: no source due, no new dump, no reader's digest due; ada's of 2026-12-07 00:00 UTC"
+        " not sent within the 240-minute grace: its papers go in the next, `digest send --user ada` sends"
+        " them now (`digest status` shows when each reader's next one is)"
+    )
 
     line = ada_line(ws, at(7, 4, 57))
     assert "2 papers at 2026-12-08 00:00 UTC" in line, line
