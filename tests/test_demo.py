@@ -162,3 +162,50 @@ def test_the_commands_the_demo_suggests_run_as_copied_into_another_folder(tmp_pa
     elsewhere.mkdir()
     ranked = subprocess.run(tried, shell=True, cwd=elsewhere, env=env, capture_output=True, text=True)
     assert ranked.returncode == 0 and "Spiking" in ranked.stdout, ranked.stdout + ranked.stderr
+
+
+def test_a_program_path_with_a_dotdot_after_a_link_is_suggested_by_its_real_path(tmp_path):
+    """`lnk/../../a/b/digest demo`, lnk a link to deep/er: the kernel reads lnk/.. as deep, so it
+    runs; the same path with its `..` taken out by the letter (a/b/digest beside tmp_path) names
+    no file. The commands the demo prints name the program by its real path, not by the relative
+    one, which copied into another folder names nothing."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("digest")
+    if not script.exists():
+        pytest.skip("digest is not installed as a console script here")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "digest").symlink_to(script)
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "lnk").symlink_to(tmp_path / "deep" / "er")
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    demo = tmp_path / "demo"
+    done = subprocess.run(
+        ["lnk/../../a/b/digest", "demo", "--dir", str(demo)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (tried,) = [
+        line.removeprefix("Then try: ") for line in done.stdout.splitlines() if line.startswith("Then try: ")
+    ]
+    # before: "Then try: lnk/../../a/b/digest --config /tmp/…/demo/config.yaml rank ada"
+    assert shlex.split(tried) == [
+        str(script.resolve()),
+        "--config",
+        str(demo / "config.yaml"),
+        "rank",
+        "ada",
+    ], tried
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ranked = subprocess.run(
+        tried, shell=True, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert ranked.returncode == 0 and "Spiking" in ranked.stdout, ranked.stdout + ranked.stderr

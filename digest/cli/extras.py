@@ -88,10 +88,11 @@ def invocation() -> str:
 
 def _whole(path: Path) -> str:
     """``path`` from the root: the current folder joined to it and its ``..`` taken out, or, where
-    that names another file (a ``..`` after a symbolic link), its real path."""
+    that names another file or none (a ``..`` after a symbolic link), its real path."""
     try:
         whole = os.path.abspath(path)
-        return whole if os.path.samefile(whole, path) else str(path.resolve())
+        same = os.path.exists(whole) and os.path.samefile(whole, path)
+        return whole if same else str(path.resolve())
     except OSError:  # the current folder is gone (the demo replaced it: --dir .)
         return str(path)
 
