@@ -65,7 +65,7 @@ def send_due(
     found_due: set[str] | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
     due_at: dt.datetime | None = None,
-    missed: list[tuple[str, dt.datetime]] | None = None,
+    missed: list[tuple[str, dt.datetime, str]] | None = None,
 ) -> list[Scheduled]:
     """Queue the digest of every reader whose slot has come (within the grace period), but
     those ``hold`` names (looked at again next time: digest.daemon.renamed.Carried). A reader
@@ -75,7 +75,7 @@ def send_due(
     daemon's: the database server's when its machine's clock is off, as the workers table's);
     ``due_at``: when the digests queued are due (default ``now``; the daemon's: ``now`` on the server's
     clock, digest.deliver.delivery.deliver_due's ``on_server``); ``missed`` gets the readers who had
-    a digest before and whose latest send time passed its grace unserved (user, send instant).
+    a digest before and whose latest send time passed its grace unserved (user, send instant, zone).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -112,7 +112,7 @@ def send_due(
         ):
             latest = latest_slot(profile, now)
             if latest and not slot_done(latest, last, last_at) and now - latest.at > config.scheduler.grace:
-                missed.append((profile.user, latest.at))
+                missed.append((profile.user, latest.at, profile.timezone))
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
     if found_due is not None:
@@ -318,7 +318,7 @@ def run_once(
             looked.done(carried)
         beat()
     hold, due = {c.new for c in carried.waiting}, set[str]()
-    missed: list[tuple[str, dt.datetime]] = []
+    missed: list[tuple[str, dt.datetime, str]] = []
     try:
         scheduled = (
             send_due(

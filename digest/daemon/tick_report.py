@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from digest.daemon.status_readers import shown_at
 from digest.deliver.delivery import SendOutcome
 from digest.files import counted
 from digest.ingest.dumps import IngestReport
@@ -32,7 +33,7 @@ class TickReport:
     profile_problems: tuple[str, ...] = ()  # profile files skipped (their readers get nothing)
     due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
     retries: tuple[dt.datetime, ...] = ()  # when the messages deferred wait for, soonest first
-    missed: tuple[tuple[str, dt.datetime], ...] = ()  # send times past their grace unserved (send_due)
+    missed: tuple[tuple[str, dt.datetime, str], ...] = ()  # send times past their grace unserved, zone
     grace: dt.timedelta = dt.timedelta(0)
 
     def idle(self) -> str:
@@ -57,9 +58,9 @@ class TickReport:
         if len(self.missed) > 1:
             after = "their papers go in the next, `digest send` sends them now"
             return f"; {len(self.missed)} readers' digests {grace}: {after}"
-        user, at = self.missed[0]
+        user, at, zone = self.missed[0]  # in the reader's zone, as `digest status` says it
         after = f"its papers go in the next, `digest send --user {user}` sends them now"
-        return f"; {user}'s of {at:%Y-%m-%d %H:%M} UTC {grace}: {after}"
+        return f"; {user}'s of {shown_at(at, zone)} {grace}: {after}"
 
     @property
     def failed_readers(self) -> bool:

@@ -90,3 +90,23 @@ def test_past_fifty_readers_a_missed_send_time_is_counted_as_missed_and_listed()
     assert any(line.startswith("ada ") and "no digest at 2026-12-07 00:00 UTC" in line for line in lines), (
         lines
     )
+
+
+def test_run_once_says_a_missed_send_time_in_the_readers_zone_as_status_does(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile(
+        "tok", 'email: tok@example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\ntimezone: Asia/Tokyo\n'
+    )
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 12))
+    tick(ws, at(5, 12))
+    tick(ws, at(5, 22, 1))  # the digest of Sunday 07:00 JST, on time
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 12))
+    tick(ws, at(6, 12))
+    report = tick(ws, at(7, 4, 56))  # Monday 07:00 JST (Sunday 22:00 UTC) passed its grace unserved
+    assert "tok's of 2026-12-07 07:00 JST not sent within the 240-minute grace" in report.idle(), (
+        report.idle()
+    )
+    line = next(
+        x for x in format_status(collect_status(ws.config, at(7, 4, 57))).splitlines() if x.startswith("tok ")
+    )
+    assert "no digest at 2026-12-07 07:00 JST" in line, line
