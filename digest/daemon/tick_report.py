@@ -51,15 +51,16 @@ class TickReport:
 
     def _missed(self) -> str:
         """The send times no pass served within the grace: not made late, said (README,
-        *Restarts and crashes*), with the way to have their papers now."""
+        *Restarts and crashes*), with the way to have what waits now: the pass does not count it (it
+        ranks no one it does not send to), so nothing here says papers wait; `digest status` does."""
         if not self.missed:
             return ""
         grace = f"not sent within the {int(self.grace.total_seconds() // 60)}-minute grace"
         if len(self.missed) > 1:
-            after = "their papers go in the next, `digest send` sends them now"
+            after = "what waits for them goes in their next (`digest status` names them and what waits)"
             return f"; {len(self.missed)} readers' digests {grace}: {after}"
         user, at, zone = self.missed[0]  # in the reader's zone, as `digest status` says it
-        after = f"its papers go in the next, `digest send --user {user}` sends them now"
+        after = f"what waits for them goes in their next, `digest send --user {user}` sends it now"
         return f"; {user}'s of {shown_at(at, zone)} {grace}: {after}"
 
     @property

@@ -56,8 +56,8 @@ def test_a_midnight_digest_missed_past_the_grace_is_said_and_its_papers_come_nex
     assert report.scheduled == ()
     assert report.idle() == (
         "nothing to do: no source due, no new dump, no reader's digest due; ada's of 2026-12-07 00:00 UTC"
-        " not sent within the 240-minute grace: its papers go in the next, `digest send --user ada` sends"
-        " them now (`digest status` shows when each reader's next one is)"
+        " not sent within the 240-minute grace: what waits for them goes in their next,"
+        " `digest send --user ada` sends it now (`digest status` shows when each reader's next one is)"
     )
 
     line = ada_line(ws, at(7, 4, 57))
