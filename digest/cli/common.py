@@ -166,7 +166,14 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
         if not second:
             raise
         echo("interrupted", err=True)
-        sys.exit(128 + second[0])
+        # at once, with nothing unwound: the workers still writing or sending (daemon threads)
+        # would run on into the database the command's unwinding closes ("Cannot operate on a
+        # closed database", a digest then said accepted but not recorded, or a segfault as the
+        # interpreter finalizes under them). What is done is committed; a worker's transaction
+        # not committed is rolled back by the database, as after a kill.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(128 + second[0])
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
