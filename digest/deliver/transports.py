@@ -17,6 +17,7 @@ from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.data_lost import during
+from digest.deliver.oversize import over_size
 from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
@@ -192,7 +193,7 @@ class SmtpSender:
         assert conn is not None
         stage = "MAIL"
         gate = None if ready is None else _Gate(ready)
-        if too_large := _over_size(conn, mail.data):  # RFC 1870: not sent, the server would refuse it
+        if too_large := over_size(conn, mail.data):  # RFC 1870: not sent, the server would refuse it
             return too_large
         try:
             reverse = self.reverse_paths.get(mail.sender)
@@ -238,19 +239,6 @@ class SmtpSender:
         else:
             self.drop()
         return result
-
-
-def _over_size(conn: smtplib.SMTP, message: bytes) -> SendResult | None:
-    """A message larger than the server's SIZE (its EHLO's fixed maximum), refused for good."""
-    size = conn.esmtp_features.get("size", "")
-    if not size.isdigit() or not 0 < int(size) < len(message):  # SIZE 0 or none: no limit said
-        return None
-    return SendResult(
-        False,
-        f"the message is {len(message):,} bytes, more than the server takes (its SIZE: {int(size):,} bytes): "
-        "not sent; fewer papers (max_papers in the reader's profile) make a smaller digest",
-        permanent=True,
-    )
 
 
 def forward_path(address: str) -> str:
