@@ -251,7 +251,9 @@ class Line:
         commit's own error (in ``failed``), which stops the pass."""
         self.run.limiter.wait()
         sender = self.run.config.smtp.sender
-        envelope = Envelope(item.message_id, item.user, sender, item.recipient, item.mime)
+        envelope = Envelope(
+            item.message_id, item.user, sender, item.recipient, item.mime, len(item.paper_ids)
+        )
         try:
             # only an SmtpSender takes ``ready``; other senders (files) are called as before
             return self.sender.send(envelope) if ready is None else self.sender.send(envelope, ready=ready)

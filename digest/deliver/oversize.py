@@ -7,11 +7,22 @@ import smtplib
 from digest.deliver.replies import SendResult
 
 
-def over_size(conn: smtplib.SMTP, message: bytes) -> SendResult | None:
-    """A message larger than the server's SIZE (its EHLO's fixed maximum), refused for good."""
+def over_size(conn: smtplib.SMTP, message: bytes, papers: int = 0) -> SendResult | None:
+    """A message larger than the server's SIZE (its EHLO's fixed maximum), refused for good.
+    Fewer papers make a smaller digest, but for one of ``papers`` 1: a digest holds at least one,
+    so only the server's limit (or smaller templates) lets such a digest through."""
     size = conn.esmtp_features.get("size", "")
     if not size.isdigit() or not 0 < int(size) < len(message):  # SIZE 0 or none: no limit said
         return None
+    if papers == 1:
+        return SendResult(
+            False,
+            f"the message is {len(message):,} bytes with one paper, more than the server takes (its SIZE: "
+            f"{int(size):,} bytes): not sent; a digest cannot hold fewer papers: the server's message size "
+            "limit has to be raised (by its administrator), or the digest's templates made smaller "
+            "(templates: in the config)",
+            permanent=True,
+        )
     return SendResult(
         False,
         f"the message is {len(message):,} bytes, more than the server takes (its SIZE: {int(size):,} bytes): "

@@ -33,6 +33,7 @@ class Envelope:
     sender: str  # the From header's address (envelope sender)
     recipient: str
     data: bytes
+    papers: int = 0  # how many papers the digest holds (0: not said)
 
 
 class Refused(DeliveryError):
@@ -193,7 +194,9 @@ class SmtpSender:
         assert conn is not None
         stage = "MAIL"
         gate = None if ready is None else _Gate(ready)
-        if too_large := over_size(conn, mail.data):  # RFC 1870: not sent, the server would refuse it
+        if too_large := over_size(
+            conn, mail.data, mail.papers
+        ):  # RFC 1870: not sent, the server would refuse it
             return too_large
         try:
             reverse = self.reverse_paths.get(mail.sender)

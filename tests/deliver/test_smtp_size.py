@@ -31,3 +31,19 @@ def test_a_digest_larger_than_the_servers_size_fails_saying_both_sizes_without_s
     assert small_server.handler.messages == []
     status = ws.cli("status").output
     assert "Messages that failed for good:" in status and "its SIZE: 4,000 bytes" in status
+
+
+def test_a_one_paper_digest_larger_than_the_servers_size_says_fewer_papers_cannot_help(
+    tmp_path, small_server
+):
+    ws = Workspace(tmp_path, small_server.port)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS[:1]))
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\nmax_papers: 1\n")
+    ws.cli("ingest")
+    result = ws.cli("send")
+    assert result.exit_code == 1
+    assert "1 paper  FAILED: the message is " in result.output
+    assert "bytes with one paper, more than the server takes (its SIZE: 4,000 bytes)" in result.output
+    assert "fewer papers (max_papers" not in result.output, result.output
+    assert "the server's message size limit has to be raised (by its administrator)" in result.output
+    assert small_server.handler.messages == []
