@@ -226,9 +226,15 @@ def _wanted(config: SmtpConfig, reply: str) -> str:
             "the server takes mail only over TLS: set smtp.security: starttls (port 587), or ssl if "
             "the server's port is 465"
         )
-    if not config.username and LOGIN_WANTED.search(reply):
+    if login_wanted(config, reply):
         return "the server takes mail only after a login: set smtp.username and smtp.password_env"
     return "check smtp.from (and smtp.username: many servers take only the address they log you in as)"
+
+
+def login_wanted(config: SmtpConfig, reply: str) -> bool:
+    """Does a refusal of us (at MAIL FROM, or at RCPT TO) ask for the login the config lacks: words
+    of a login ("530 5.7.0 Authentication required"), with no smtp.username set?"""
+    return not config.username and bool(LOGIN_WANTED.search(reply))
 
 
 def reply_text(value: bytes | str) -> str:

@@ -4,7 +4,10 @@ give it (STARTTLS, a login): the refusal at MAIL FROM says which setting to chan
 from __future__ import annotations
 
 import pytest
+from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+
+from digest.demo.smtp_server import free_port
 
 from conftest import Workspace, make_dump
 
@@ -82,3 +85,31 @@ def test_starttls_to_a_server_that_takes_tls_from_the_start_says_to_set_ssl(tmp_
     assert "check smtp.host, smtp.port and smtp.security" not in result.output
     (tmp_path / "ssl").mkdir()
     assert send(tmp_path / "ssl", port, "  security: ssl\n").exit_code == 0
+
+
+class LoginAtRcpt:
+    """A server that takes MAIL FROM from anyone and asks for a login only at RCPT TO."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "530 5.7.0 Authentication required"
+
+
+def test_a_server_that_wants_a_login_at_rcpt_says_to_set_a_username(tmp_path):
+    controller = Controller(LoginAtRcpt(), hostname="127.0.0.1", port=free_port("127.0.0.1"))
+    controller.start()
+    try:
+        ws = Workspace(tmp_path, controller.port)
+        ws.dump("day.txt", make_dump("Mar 14", PAPERS))
+        for user in ("ada", "bob", "cy"):  # a refusal of us: several recipients in a row
+            ws.profile(user, f"email: {user}@example.org\ninterests: [spiking]\n")
+        ws.cli("ingest")
+        result = ws.cli("send")
+    finally:
+        controller.stop()
+    assert result.exit_code == 1
+    assert "530 5.7.0 Authentication required" in result.output
+    assert "relaying denied" not in result.output, result.output
+    assert (
+        "the server takes mail only after a login: set smtp.username and smtp.password_env" in result.output
+    )
+    assert "the digests wait in the outbox" in result.output
