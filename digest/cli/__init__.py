@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import time
 
 import click
@@ -80,6 +81,8 @@ def main(
     # falls while a long tick still runs (one tick at a time is the design): -v shows digest's
     # own events, and a tick that raised still comes through (ERROR).
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    if config_path and config_path.startswith("~"):  # a shell leaves it after "=", and in quotes
+        config_path = os.path.expanduser(config_path)
     ctx.obj = Context(config_path, semantic, quiet=quiet)
     carry(config_option(config_path))  # the commands its messages suggest: with this config
     ctx.call_on_close(lambda: carry(""))
