@@ -337,7 +337,7 @@ def run(obj: Context, once: bool) -> None:
     """
     from digest.cli.common import say_inbox_faults
     from digest.cli.preload import preload
-    from digest.cli.said_once import not_logged_twice
+    from digest.cli.said_once import BOOKKEEPING, SAID_BY_RUN_ONCE, not_logged_twice
     from digest.daemon.service import Daemon
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.select.embedding_lock import EmbeddingsStopped, stopping
@@ -365,7 +365,7 @@ def run(obj: Context, once: bool) -> None:
         with stop_on_signal(NOT_SENDING) as stop, stopping(stop):
             daemon.stop = stop
             try:
-                with not_logged_twice(verbose):
+                with not_logged_twice(verbose, {**SAID_BY_RUN_ONCE, **BOOKKEEPING}):
                     report = daemon.run_once()
             except EmbeddingsStopped as e:  # nothing made or sent: the next pass does it
                 given_up = str(e)

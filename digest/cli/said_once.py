@@ -1,10 +1,12 @@
 """What `digest run --once` (and `digest send`) says in its own lines, left out of its log.
 
-`run --once` logs the pass's events at INFO, as the daemon does (a dump moved, papers indexed, a
-database made), so a cron job's or a timer's log keeps them; but the events it then says in its own
-lines (a source fetched or not, a dump stored, a digest queued, a digest sent) were said twice on a
-terminal: the log's line on stderr and its own. Without -v those INFO records are left out; with -v
-(a log asked for, each line timed) and in the daemon's log, whose lines are all it says, they stay.
+`run --once` logs the pass's events at INFO, as the daemon does; but the events it then says in its
+own lines (a source fetched or not, a dump stored, a digest queued, a digest sent) were said twice on
+a terminal: the log's line on stderr and its own. Without -v those INFO records are left out, and so
+is the pass's bookkeeping (a database made, a dump moved, papers indexed: :data:`BOOKKEEPING`), which
+`digest ingest` and `digest send` log with -v only; with -v (a log asked for, each line timed) and in
+the daemon's log, whose lines are all it says, they stay. Its notes of the readers (a profile file
+gone, a rename carried over) stay at INFO: it says them nowhere else.
 So are a delivery's deferral and failure, logged at WARNING and ERROR, under `run --once` and
 `digest send`: each command says them in its own line (:data:`OUTCOMES`).
 """
@@ -21,6 +23,14 @@ SAID_BY_RUN_ONCE: dict[str, frozenset[str]] = {
     "digest.ingest.dumps": frozenset({"%s"}),  # told.taken_in: "<dump>: <day>, N entries: ..."
     "digest.daemon.tick": frozenset({"digest for %s (%s) queued: %s"}),  # "digest for ...: N papers queued"
     "digest.deliver.results": frozenset({"digest sent to %s <%s>: %s"}),  # "sent to <user> <address>: ..."
+}
+
+# logger: the formats of its INFO records of a pass's bookkeeping, logged by `run --once` with -v
+# only, as `ingest` and `send` log them (they say the events themselves in their lines)
+BOOKKEEPING: dict[str, frozenset[str]] = {
+    "digest.store": frozenset({"database %s %s %d"}),  # "database digest.db created at schema version 35"
+    "digest.ingest.inbox": frozenset({"moved %s to %s"}),  # a dump read, moved to processed/
+    "digest.select.collection": frozenset({"collection statistics: %s indexed"}),
 }
 
 
