@@ -67,6 +67,17 @@ class Context:
         return self._config
 
 
+class HomePath(click.Path):
+    """A click.Path whose leading ``~`` (or ``~user``) is the home folder, as the shell makes it at
+    the start of a word: bash leaves it after "=" (``--to-dir=~/out``) and in quotes, and it would
+    name a folder "~" in the current one."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.startswith("~"):
+            value = os.path.expanduser(value)
+        return super().convert(value, param, ctx)
+
+
 def echo(message: Any = None, **kwargs: Any) -> None:
     """click.echo of what a command says, the commands in it as the user can copy them
     (digest.cli.suggested: with the --config they gave)."""

@@ -15,6 +15,7 @@ from digest.cli import papers
 from digest.cli.common import (
     BUG,
     Context,
+    HomePath,
     debugging,
     echo,
     handle_errors,
@@ -49,7 +50,7 @@ log = logging.getLogger("digest")
 )
 @click.option(
     "--to-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=HomePath(file_okay=False, path_type=Path),
     help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
     "files are written and nothing is recorded; without it, writing the file counts as delivery.",
 )

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from digest.cli.common import BUG, Context, debugging, echo, handle_errors, now_utc, secho
+from digest.cli.common import BUG, Context, HomePath, debugging, echo, handle_errors, now_utc, secho
 
 log = logging.getLogger("digest")
 
@@ -21,7 +21,7 @@ log = logging.getLogger("digest")
 @click.option(
     "--dir",
     "folder",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=HomePath(file_okay=False, path_type=Path),
     default=Path("digest-demo"),
     show_default=True,
     help="Where to put the demo.",

@@ -15,6 +15,7 @@ import click
 
 from digest.cli.common import (
     Context,
+    HomePath,
     debugging,
     echo,
     handle_errors,
@@ -41,7 +42,7 @@ def say_waiting(w: Any) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=HomePath(path_type=Path))
 @click.pass_obj
 @handle_errors
 def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
@@ -248,7 +249,7 @@ class DayType(click.ParamType):
 @click.argument("user")
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=HomePath(dir_okay=False, path_type=Path),
     help="Where to write the HTML (default: preview-USER.html, unless --text or --open alone).",
 )
 @click.option("--open", "open_it", is_flag=True, help="Open the HTML in the default browser.")
