@@ -29,6 +29,7 @@ SAID_BY_RUN_ONCE: dict[str, frozenset[str]] = {
 # only, as `ingest` and `send` log them (they say the events themselves in their lines)
 BOOKKEEPING: dict[str, frozenset[str]] = {
     "digest.store": frozenset({"database %s %s %d"}),  # "database digest.db created at schema version 35"
+    "digest.schema_pg": frozenset({"database %s %s %d"}),  # the same of a postgresql:// database
     "digest.ingest.inbox": frozenset({"moved %s to %s"}),  # a dump read, moved to processed/
     "digest.select.collection": frozenset({"collection statistics: %s indexed"}),
 }

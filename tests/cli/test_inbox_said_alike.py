@@ -253,3 +253,19 @@ def test_a_dump_the_disk_will_not_let_go_of_is_said_once(tmp_path, smtp_server):
         assert len(said) == 1, (name, said)
         assert said[0].startswith(f"error: {ws.root}/inbox/bad.txt: cannot move it to "), (name, said)
         assert done.returncode == 1, (name, done.stderr)
+
+
+def test_run_once_on_postgresql_logs_the_database_made_with_v_only(tmp_path, smtp_server):
+    # Before: without -v, `digest run --once` on a new PostgreSQL database still logged
+    # "INFO digest.schema_pg: database postgresql:///... created at schema version 35", where on
+    # SQLite the same line (digest.store's) is left out as the pass's bookkeeping.
+    from conftest import postgres_database
+
+    with postgres_database() as url:
+        ws = Workspace(tmp_path, smtp_server.port, database=str(url))
+        ws.dump("good.txt", GOOD)
+        done = subprocess.run(
+            digest(ws, "run", "--once"), capture_output=True, text=True, cwd=ws.root, timeout=120
+        )
+        assert done.returncode == 0, done
+        assert [line for line in done.stderr.splitlines() if " INFO " in line] == [], done.stderr
