@@ -148,11 +148,6 @@ def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> Non
         return  # empty: the copy is to be made
     if dst.db.execute("SELECT 1 FROM workers LIMIT 1").fetchone():
         return  # in use: refuse_unless_empty names the workers
-    present = dst.db.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-    ).fetchall()
-    if set(tables) - {name for (name,) in present}:
-        return  # a table of the file's that the copy lacks (made since): no copy of it
     for table in (t for t in tables if t not in INDEXED):
         columns = [r[1] for r in src.db.execute(f"PRAGMA table_info({table})").fetchall()]
         sql = f"SELECT COUNT(*), {'MAX(id)' if 'id' in columns else '0'} FROM {table}"

@@ -66,21 +66,3 @@ def test_migrate_again_after_a_copy_interrupted_while_indexing_says_it_is_a_copy
         assert "createdb" not in again.output
         assert f"{url} is a copy of {ws.config.database} already" in again.output, again.output
         assert "3 papers not indexed yet: the workers' first pass indexes them" in again.output
-
-
-def test_migrate_again_with_a_table_the_copy_lacks_is_refused_in_words(workspace):
-    # Before: a table in the file that the copy has not (one made there since) stopped the check
-    # for a copy with PostgreSQL's own words: "error: postgresql:///...: relation "my_notes" does
-    # not exist LINE 1: SELECT COUNT(*), MAX(id) FROM my_notes".
-    ws = workspace
-    with Store(ws.config.database) as store:
-        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "About a.")]))], NOW)
-    with postgres_database() as url:
-        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
-        with Store(ws.config.database) as store, store.transaction() as db:
-            db.execute("CREATE TABLE my_notes (id INTEGER PRIMARY KEY, note TEXT)")
-            db.execute("INSERT INTO my_notes (note) VALUES ('x')")
-        again = ws.cli("db", "migrate", "--to", url)
-        assert again.exit_code == 1, again.output
-        assert "relation" not in again.output and "is a copy of" not in again.output, again.output
-        assert "the database already holds papers" in again.output, again.output
