@@ -38,12 +38,6 @@ ORDER = (
 # Not copied row for row: the word index (copy_word_index), the workers seen (not data).
 REBUILT = frozenset({"paper_terms", "workers", "reader_claims"})
 DATA = ("papers", "listings", "outbox", "deliveries")  # any row here: the target is not empty
-# the word index's tables: indexing the papers on the copy adds to them (digest.select.collection)
-INDEXED = frozenset({"acronyms", "collection_state", "term_stats"})
-
-
-class AlreadyCopied(StoreError):
-    """The target is a copy of the source already: nothing to copy again (not a fault)."""
 
 
 @dataclass(frozen=True)
@@ -139,30 +133,6 @@ def _diverged(src: Store, dst: Store, last: int, page: int = 500) -> int:
     return count
 
 
-def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> None:
-    """Raise :class:`AlreadyCopied` if the target holds the source's rows already, nothing recorded
-    in either since (`digest db migrate` run again, its copy complete, maybe interrupted while it
-    indexed the papers): every table copied has as many rows, and the same last id, in both; no
-    worker has used the copy. The word index's tables are left out: indexing on the copy adds to them."""
-    if not any(dst.db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in DATA):
-        return  # empty: the copy is to be made
-    if dst.db.execute("SELECT 1 FROM workers LIMIT 1").fetchone():
-        return  # in use: refuse_unless_empty names the workers
-    for table in (t for t in tables if t not in INDEXED):
-        columns = [r[1] for r in src.db.execute(f"PRAGMA table_info({table})").fetchall()]
-        sql = f"SELECT COUNT(*), {'MAX(id)' if 'id' in columns else '0'} FROM {table}"
-        if tuple(src.db.execute(sql).fetchone()) != tuple(dst.db.execute(sql).fetchone()):
-            return
-    stats = CollectionStats(dst)
-    (left,) = dst.db.execute("SELECT COUNT(*) FROM papers WHERE id > ?", (stats.through,)).fetchone()
-    (papers,) = dst.db.execute("SELECT COUNT(*) FROM papers").fetchone()
-    indexing = f" ({left} papers not indexed yet: the workers' first pass indexes them)" if left else ""
-    raise AlreadyCopied(
-        f"{shown(target)} is a copy of {src.path} already: the same rows in every table ({papers} "
-        f"papers), nothing recorded in either since; nothing copied again{indexing}."
-    )
-
-
 def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:
     """Nothing in the target that the copy would mix with or collide with: no worker using it (a
     `digest run` started on the empty database writes the profiles' names at its first pass, and
@@ -237,7 +207,6 @@ def copy_to_postgres(
         accepted_unrecorded(src)
         tables = sqlite_tables(src)
         refuse_went_on(src, dst, target)
-        refuse_copied(src, dst, target, tables)
         refuse_unless_empty(dst, target, tables)
         raw = dst.db.raw
         total = sum(src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)

@@ -48,7 +48,7 @@ def migrate(obj: Context, target: str) -> None:
       createdb digest
       PGHOST=db.example.org digest db migrate --to postgresql:///digest
     """
-    from digest.dbcopy import AlreadyCopied, copy_to_postgres
+    from digest.dbcopy import copy_to_postgres
 
     config = obj.config
     if is_postgres(config.database):
@@ -60,14 +60,8 @@ def migrate(obj: Context, target: str) -> None:
     except Invalid as e:
         raise ConfigError(f"--to (the URL `database:` will hold) {'; '.join(map(str, e.problems))}") from None
     obj.postgres = target  # its errors are the target's, not the SQLite file's
-    try:
-        with RunLock(config.database).acquire("digest db migrate"):
-            report = copy_to_postgres(config.database, target, progress=progress_for(obj))
-    except AlreadyCopied as e:  # run again: the copy is there, nothing to do but switch
-        echo(str(e))
-        url, note = for_config(target)
-        echo(f"If not done yet, set `database: {url}` in {config.path}{note}, and start the workers.")
-        return
+    with RunLock(config.database).acquire("digest db migrate"):
+        report = copy_to_postgres(config.database, target, progress=progress_for(obj))
     width = max(len(t) for t, _, _ in report.tables)
     for table, source, copied in report.tables:
         mark = "" if source == copied else "   MISMATCH"
