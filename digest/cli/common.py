@@ -177,11 +177,13 @@ def stop_on_signal(doing: str) -> Iterator[Stop]:
         if not second:
             raise
         echo("interrupted", err=True)
-        # at once, with nothing unwound: the workers still writing or sending (daemon threads)
-        # would run on into the database the command's unwinding closes ("Cannot operate on a
-        # closed database", a digest then said accepted but not recorded, or a segfault as the
-        # interpreter finalizes under them). What is done is committed; a worker's transaction
-        # not committed is rolled back by the database, as after a kill.
+        # at once, with nothing outside this block unwound: the workers still writing or sending
+        # (daemon threads) would run on into the database the command's unwinding closes ("Cannot
+        # operate on a closed database", a digest then said accepted but not recorded, or a
+        # segfault as the interpreter finalizes under them). What is done is committed; a worker's
+        # transaction not committed is rolled back by the database, as after a kill. The blocks
+        # inside it are unwound first: `send` opens its store outside, `run --once` inside (the
+        # daemon's pass), so there the store closes before this line (not seen to fail: 18 runs).
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(128 + second[0])
