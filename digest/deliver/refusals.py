@@ -11,7 +11,7 @@ retries them at once); nobody is suppressed; the error says what to fix.
 from __future__ import annotations
 
 from digest.deliver.lines import Pass
-from digest.deliver.replies import login_wanted
+from digest.deliver.replies import SET_LOGIN, login_wanted
 from digest.deliver.transports import LoginRefused, Refused
 
 
@@ -24,9 +24,8 @@ def stopped(run: Pass) -> Refused:
     elif circuit.relayed and circuit.stages == {"RCPT"} and login_wanted(smtp, circuit.reply):
         error = Refused(
             f"the SMTP server {smtp.host}:{smtp.port} refused {len(circuit.streak)} recipients in a row "
-            f"at RCPT TO (the last: {circuit.reply}), and took no message: the server takes mail only "
-            "after a login: set smtp.username and smtp.password_env; nobody was suppressed, and the "
-            "digests wait in the outbox until the server takes them"
+            f"at RCPT TO (the last: {circuit.reply}), and took no message: {SET_LOGIN}; nobody was "
+            "suppressed, and the digests wait in the outbox until the server takes them"
         )
     elif circuit.relayed and circuit.stages == {"RCPT"}:
         error = Refused(

@@ -216,6 +216,9 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
 # A refusal at MAIL FROM of a session without TLS, or without a login (RFC 3207, RFC 4954: 530).
 TLS_WANTED = re.compile(r"STARTTLS|\bTLS\b|encrypt", re.IGNORECASE)
 LOGIN_WANTED = re.compile(r"authenticat|\blog ?in\b", re.IGNORECASE)
+# What to set when the server asks for a login the config lacks (:func:`login_wanted`): at MAIL
+# FROM, and for recipients refused in a row at RCPT TO (digest.deliver.refusals).
+SET_LOGIN = "the server takes mail only after a login: set smtp.username and smtp.password_env"
 
 
 def _wanted(config: SmtpConfig, reply: str) -> str:
@@ -227,7 +230,7 @@ def _wanted(config: SmtpConfig, reply: str) -> str:
             "the server's port is 465"
         )
     if login_wanted(config, reply):
-        return "the server takes mail only after a login: set smtp.username and smtp.password_env"
+        return SET_LOGIN
     return "check smtp.from (and smtp.username: many servers take only the address they log you in as)"
 
 
