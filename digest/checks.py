@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from digest.address_text import IDN_NOTE, address_slip, idn_ascii
+from digest.ca_file import load_ca_file
 from digest.db import DatabaseUrl
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, did_you_mean, read_section
@@ -95,17 +96,8 @@ class CaFile(FilePath):
         import ssl  # here: a command that opens no connection loads no ssl (nor socket, OpenSSL)
 
         path = super().__call__(value, reading)
-        if not path.is_file():
-            raise Invalid(f"{path} is not a file")
-        try:
-            ssl.create_default_context(cafile=path)
-        except (OSError, ssl.SSLError) as e:
-            why = (
-                "holds no certificate (PEM)"
-                if isinstance(e, ssl.SSLError)
-                else f"cannot be read: {e.strerror}"
-            )
-            raise Invalid(f"{path} {why}") from None
+        if why := load_ca_file(ssl.create_default_context(), path):
+            raise Invalid(f"{path} {why}")
         return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 
+from digest.ca_file import load_ca_file
 from digest.config import SmtpConfig
 from digest.errors import DeliveryError
 
@@ -14,19 +15,11 @@ def tls_context(c: SmtpConfig) -> ssl.SSLContext:
     The file is read at each connection: one gone or spoilt since the config was read (a daemon
     reads it again only when config.yaml changes) is said as smtp.ca_file, not as the server."""
     context = ssl.create_default_context()
-    if c.ca_file is not None:
-        try:
-            context.load_verify_locations(cafile=c.ca_file)
-        except (OSError, ssl.SSLError) as e:
-            why = (
-                "holds no certificate (PEM)"
-                if isinstance(e, ssl.SSLError)
-                else f"cannot be read: {e.strerror}"
-            )
-            raise DeliveryError(
-                f"smtp.ca_file: {c.ca_file} {why} (since the config was read); put the server's certificate "
-                "back there, or change smtp.ca_file; tried again later"
-            ) from None
+    if c.ca_file is not None and (why := load_ca_file(context, c.ca_file)):
+        raise DeliveryError(
+            f"smtp.ca_file: {c.ca_file} {why} (since the config was read); put the server's certificate "
+            "back there, or change smtp.ca_file; tried again later"
+        )
     return context
 
 

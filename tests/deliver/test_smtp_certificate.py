@@ -69,7 +69,11 @@ def test_a_ca_file_that_is_not_there_or_holds_no_certificate_is_a_config_error(t
     ws = workspace(tmp_path / "a", 25, "  security: starttls\n  ca_file: ca.pem\n")
     result = ws.cli("send")
     assert result.exit_code == 1
+    assert f"line 10: smtp.ca_file: {ws.root / 'ca.pem'} is not there" in result.output
+    (ws.root / "ca.pem").mkdir()
+    result = ws.cli("send")
     assert f"line 10: smtp.ca_file: {ws.root / 'ca.pem'} is not a file" in result.output
+    (ws.root / "ca.pem").rmdir()
     (ws.root / "ca.pem").write_text("not a certificate\n")
     result = ws.cli("send")
     assert f"line 10: smtp.ca_file: {ws.root / 'ca.pem'} holds no certificate (PEM)" in result.output
@@ -97,9 +101,15 @@ def test_a_ca_file_spoilt_after_the_config_was_read_is_said_as_the_ca_file(
     ca.unlink()
     with pytest.raises(DeliveryError) as gone:
         sender.connect()
+    ca.mkdir()
+    with pytest.raises(DeliveryError) as folder:
+        sender.connect()
+    ca.rmdir()
+    # the words of the config check (test_a_ca_file_that_is_not_there...), and when
     assert f"smtp.ca_file: {ca} holds no certificate (PEM) (since the config was read)" in str(spoilt.value)
-    assert f"smtp.ca_file: {ca} cannot be read: No such file or directory" in str(gone.value)
-    for error in (spoilt.value, gone.value):
+    assert f"smtp.ca_file: {ca} is not there (since the config was read)" in str(gone.value)
+    assert f"smtp.ca_file: {ca} is not a file (since the config was read)" in str(folder.value)
+    for error in (spoilt.value, gone.value, folder.value):
         assert "check smtp.host, smtp.port and smtp.security" not in str(error)
     ca.write_bytes(certificate[0].read_bytes())
     sender.connect()
