@@ -6,7 +6,6 @@ the message it accepted stayed queued and went out again)."""
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import datetime as dt
 import signal
@@ -16,29 +15,13 @@ import threading
 from dataclasses import dataclass
 
 import pytest
+from helpers.held_answers import HeldAnswers
 
-from digest.demo.smtp_server import LocalSmtpServer, Received
+from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace, make_dump
 
 pytestmark = pytest.mark.backends
-
-
-class HeldMailbox:
-    """Accepts every message, but answers the first one's data only once ``release`` is set."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-        self.holding = threading.Event()  # the first message's data is here, its answer held
-        self.release = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        if not self.messages and not self.release.is_set():
-            self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
 
 
 def workspace_of(
@@ -65,7 +48,7 @@ class Stopped:
         return self.said + self.rest
 
 
-def interrupted(command: list[str], mailbox: HeldMailbox, *signums: signal.Signals) -> Stopped:
+def interrupted(command: list[str], mailbox: HeldAnswers, *signums: signal.Signals) -> Stopped:
     """``command`` run as its own process until the server holds the first message's answer; then
     the first of ``signums``, and once the command says it stops, the others. With one signal the
     server then answers (the command waits for that answer); with more, only once the command
@@ -120,7 +103,7 @@ def test_ctrl_c_during_a_send_records_the_message_in_flight_and_the_next_send_se
     database, tmp_path, signum, code, quits
 ):
     # the exit code a shell gives a command the signal ended (128 + its number): SIGTERM was 130 too
-    mailbox = HeldMailbox()
+    mailbox = HeldAnswers()  # the first message's data held
     readers = [f"r{i}" for i in range(4)]
     with LocalSmtpServer(mailbox) as server:
         ws = workspace_of(tmp_path, server, database, readers)
@@ -146,7 +129,7 @@ def test_sigterm_during_a_run_once_records_the_message_in_flight_and_the_next_pa
     database, tmp_path
 ):
     # systemd stops a `run --once` of a timer with SIGTERM, as it stops the daemon
-    mailbox = HeldMailbox()
+    mailbox = HeldAnswers()  # the first message's data held
     readers = [f"r{i}" for i in range(4)]
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     with LocalSmtpServer(mailbox) as server:
@@ -172,7 +155,7 @@ def test_a_second_ctrl_c_while_several_connections_finish_quits_cleanly_and_the_
     # ignored in: <generator object spaced_checkpoints ...> Traceback ... Cannot operate on a
     # closed database"); one before it had the command wait for the server's answers until they
     # timed out (twice smtp.timeout at most: "deferred ...: the server timed out during DATA")
-    mailbox = HeldMailbox()
+    mailbox = HeldAnswers()  # the first message's data held
     readers = [f"r{i}" for i in range(6)]
     with LocalSmtpServer(mailbox) as server:
         ws = workspace_of(tmp_path, server, database, readers)

@@ -8,16 +8,15 @@ without being said."""
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import datetime as dt
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
-from test_send_interrupted import HeldMailbox, digest, said_until, workspace_of
+from helpers.held_answers import HeldAnswers
+from test_send_interrupted import digest, said_until, workspace_of
 
 from digest.deliver.data_lost import answer_lost
 from digest.deliver.outbox import Outbox
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.backends
 SMTP_TIMEOUT = 30  # s: how long the command waited for the server after the second signal
 
 
-def quit_twice(command: list[str], mailbox: HeldMailbox) -> tuple[subprocess.CompletedProcess, float]:
+def quit_twice(command: list[str], mailbox: HeldAnswers) -> tuple[subprocess.CompletedProcess, float]:
     """``command`` run until the server holds the first message's answer; SIGTERM, and once the
     command says it stops, SIGTERM again. The server answers only after the command has ended.
     Returns the ended command and the seconds from the second signal to its end."""
@@ -78,7 +77,7 @@ def unanswered(ws) -> list[tuple[str, str, int]]:
 def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_recorded_as_maybe_taken(
     database, tmp_path, command, connections
 ):
-    mailbox = HeldMailbox()
+    mailbox = HeldAnswers()
     readers = ["ada", "bob", "cy", "dan", "eve", "fay"][: 3 * connections]
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     with LocalSmtpServer(mailbox) as server:
@@ -117,31 +116,11 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
     assert len(ids) == len(readers), ids  # the one sent again: the same message, the same Message-ID
 
 
-class RcptHeld:
-    """Answers each message's data at once, but holds RCPT once two messages are taken (each of
-    two connections then waits for its second message's RCPT, its first one's result not recorded
-    yet: the commit that records it is made with the second's data)."""
-
-    def __init__(self) -> None:
-        self.rcpt_tos: list[str] = []
-        self.holding = threading.Event()
-        self.release = threading.Event()
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if len(self.rcpt_tos) >= 2 and not self.release.is_set():
-            self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.rcpt_tos.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
 def test_a_second_sigterm_before_the_next_data_records_what_the_workers_were_answered(database, tmp_path):
-    mailbox = RcptHeld()
+    # each message's data answered at once; RCPT held once two messages are taken (each of two
+    # connections then waits for its second message's RCPT, its first one's result not recorded
+    # yet: the commit that records it is made with the second's data)
+    mailbox = HeldAnswers(stage="RCPT", after=2)
     readers = [f"r{i}" for i in range(6)]
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     with LocalSmtpServer(mailbox) as server:
@@ -152,5 +131,5 @@ def test_a_second_sigterm_before_the_next_data_records_what_the_workers_were_ans
         again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
         assert not unanswered(ws), again.stdout + again.stderr
     # the two the server took before the stop: recorded then (sent), not sent again by the next send
-    got = collections.Counter(mailbox.rcpt_tos)
+    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
     assert got == collections.Counter(f"{user}@example.org" for user in readers), (got, again.stdout)

@@ -5,13 +5,12 @@ withdrawn before its data, and stays queued; the stop's words must not say the s
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import signal
 import subprocess
-import threading
 
 import pytest
+from helpers.held_answers import HeldAnswers
 from test_send_interrupted import digest, said_until, workspace_of
 
 from digest.demo.smtp_server import LocalSmtpServer
@@ -19,32 +18,11 @@ from digest.demo.smtp_server import LocalSmtpServer
 pytestmark = pytest.mark.backends
 
 
-class FirstRcptHeld:
-    """Holds the first RCPT until ``release``; answers everything else at once."""
-
-    def __init__(self) -> None:
-        self.delivered: list[str] = []
-        self.holding = threading.Event()
-        self.release = threading.Event()
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if not self.delivered and not self.release.is_set():
-            self.holding.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.delivered.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
 @pytest.mark.parametrize("command", [["send"], ["run", "--once"]])
 def test_a_stop_before_the_data_says_no_more_is_sent_and_the_message_stays_queued(
     database, tmp_path, command
 ):
-    mailbox = FirstRcptHeld()
+    mailbox = HeldAnswers(stage="RCPT")  # the first RCPT held
     send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
     with LocalSmtpServer(mailbox) as server:
         ws = workspace_of(tmp_path, server, database, ["ada", "bob"], f'send_at: "{send_at}"\n')
@@ -64,9 +42,10 @@ def test_a_stop_before_the_data_says_no_more_is_sent_and_the_message_stays_queue
                 process.kill()
                 process.wait()
         assert process.returncode == 143
-        assert mailbox.delivered == []  # withdrawn before its data: the server never had it
+        assert mailbox.messages == []  # withdrawn before its data: the server never had it
         assert "the server has;" not in said, said
         assert "stopping: no more digests are sent: " in said, said
         assert "one still on its way is withdrawn and stays queued" in said, said
         again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
-    assert sorted(mailbox.delivered) == ["ada@example.org", "bob@example.org"], again.stderr
+    got = sorted(m.rcpt_tos[0] for m in mailbox.messages)
+    assert got == ["ada@example.org", "bob@example.org"], again.stderr
