@@ -43,18 +43,12 @@ from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.select.embedding_lock import EmbeddingsStopped, stopping
-from digest.stop import WRITING, Stop
+from digest.stop import Stop, finishing
 from digest.store import Store
 from digest.worker_ids import worker_id
 from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)
-
-STOPPING = {  # what a stop finishes: by SMTP (False), with the file transport (True)
-    False: "finishing the message the server has (a message still on its way is withdrawn: it stays "
-    "queued for the next pass)",
-    True: WRITING,  # as `digest send` says it
-}
 
 # a refused login, said when first met, then hourly while it lasts (digest.daemon.failures)
 REFUSED = (
@@ -362,7 +356,7 @@ class Daemon:
             if self.stop.asked:
                 log.info("received %s", self.stop.signum.name)
             self.stop.set()  # here, between waits: the other threads' waits end at once
-            log.info("stopping: %s", STOPPING[self.config.delivery.transport == "file"])
+            log.info("stopping: %s", finishing(self.config.delivery.transport == "file"))  # as `send`
         finally:
             scheduler.shutdown(wait=True)
             self._scheduler = None
