@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, abort, g, redirect, request
 
 from digest.config import Config
-from digest.deliver.suppressions import BOUNCE, Suppressions
+from digest.deliver.suppressions import Suppressions
 from digest.errors import DigestError, StoreError
 from digest.models import Paper
 from digest.profiles.load import load_profile
@@ -113,16 +113,17 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
         return {"email": email, "paused": paused, "stopped": stopped(user, email)}
 
     def stopped(user: str, email: str | None) -> str | None:
-        """What stops mail to ``user`` now: "bounce" (their address refused for good), "unsubscribe"
-        (their unsubscribe kept in the database, any address), or None; None if it cannot be read."""
+        """What stops mail to ``user`` now, as `digest send` plans them (Suppressions.blocks):
+        "bounce" (their address refused for good), "unsubscribe" (their unsubscribe kept in the
+        database, any address), or None; None if it cannot be read. Without their address (their
+        profile unreadable now), only an unsubscribe is known to stop them."""
         try:
             with Store(parts.config().database) as store:
-                found = Suppressions(store).get(user)
+                suppressions = Suppressions(store)
+                found = suppressions.unsubscribed(user) if email is None else suppressions.blocks(user, email)
         except StoreError:
             return None
-        if found is None or (found.kind == BOUNCE and (email is None or not found.covers(email))):
-            return None
-        return found.kind
+        return None if found is None else found.kind
 
     def ask(token: str, paper_id: int, wanted: str) -> Response:
         user, _ = parts.reader(token)
