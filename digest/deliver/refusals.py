@@ -14,6 +14,9 @@ from digest.deliver.lines import Pass
 from digest.deliver.replies import SET_LOGIN, login_wanted
 from digest.deliver.transports import LoginRefused, Refused
 
+WAITING = "the digests wait in the outbox until the server takes them"
+KEPT = f"nobody was suppressed, and {WAITING}"  # after a refusal of us for several recipients
+
 
 def stopped(run: Pass) -> Refused:
     """The error that ends a pass in which the server refused us (``run.circuit.refused``)."""
@@ -24,16 +27,14 @@ def stopped(run: Pass) -> Refused:
     elif circuit.relayed and circuit.stages == {"RCPT"} and login_wanted(smtp, circuit.reply):
         error = Refused(
             f"the SMTP server {smtp.host}:{smtp.port} refused {len(circuit.streak)} recipients in a row "
-            f"at RCPT TO (the last: {circuit.reply}), and took no message: {SET_LOGIN}; nobody was "
-            "suppressed, and the digests wait in the outbox until the server takes them"
+            f"at RCPT TO (the last: {circuit.reply}), and took no message: {SET_LOGIN}; {KEPT}"
         )
     elif circuit.relayed and circuit.stages == {"RCPT"}:
         error = Refused(
             f"the SMTP server {smtp.host}:{smtp.port} refused {len(circuit.streak)} recipients in a row "
             f"at RCPT TO as a refusal of us (the last: {circuit.reply}), and took no message: relaying "
             "denied, or our sender not allowed; check smtp.host, smtp.username and smtp.from, and that "
-            "the server relays mail for us; nobody was suppressed, and the digests wait in the outbox "
-            "until the server takes them"
+            f"the server relays mail for us; {KEPT}"
         )
     elif circuit.relayed:  # refused after DATA (some maybe at RCPT): the message of us, not of them
         where = "after DATA" if circuit.stages == {"DATA"} else "at RCPT TO or after DATA"
@@ -44,9 +45,8 @@ def stopped(run: Pass) -> Refused:
             "authorized, a login required, our mail failing the receivers' checks (SPF, DKIM, DMARC), or "
             "our IP address or domain listed as a source of spam; check smtp.from, smtp.username and the "
             "sending domain's SPF, DKIM and DMARC records (and, if the reply names a block list, its "
-            "page about the sending IP address); nobody was suppressed, and the digests wait in the "
-            "outbox until the server takes them"
+            f"page about the sending IP address); {KEPT}"
         )
     else:
-        error = Refused(f"{circuit.reply}; the digests wait in the outbox until the server takes them")
+        error = Refused(f"{circuit.reply}; {WAITING}")
     return error  # said once, by whoever reports it (`digest send`, the daemon's "tick failed")
