@@ -18,12 +18,6 @@ WRITING = "no more digests are written: a file being written is finished"  # the
 NOT_SENDING = "no more digests are made or sent"
 
 
-def finishing(to_files: bool) -> str:
-    """What a stop finishes of the sending, by SMTP or (``to_files``) with the file transport: the
-    words of `digest send`'s and `run --once`'s first signal, and of the daemon's stop."""
-    return WRITING if to_files else SENDING
-
-
 class Stop(threading.Event):
     """The stop a process takes on its first Ctrl-C or SIGTERM: `digest send`'s and `run --once`'s
     (digest.cli.common.stop_on_signal), the daemon's (Daemon.serve). ``signum`` says which signal

@@ -43,7 +43,7 @@ from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
 from digest.select.embedding_lock import EmbeddingsStopped, stopping
-from digest.stop import Stop, finishing
+from digest.stop import NOT_SENDING, Stop
 from digest.store import Store
 from digest.worker_ids import worker_id
 from digest.zone_text import config_zone_note
@@ -356,7 +356,8 @@ class Daemon:
             if self.stop.asked:
                 log.info("received %s", self.stop.signum.name)
             self.stop.set()  # here, between waits: the other threads' waits end at once
-            log.info("stopping: %s", finishing(self.config.delivery.transport == "file"))  # as `send`
+            # as `digest send` says it: the delivery's words while it sends (Stop.doing), else none is
+            log.info("stopping: %s", self.stop.doing or NOT_SENDING)
         finally:
             scheduler.shutdown(wait=True)
             self._scheduler = None

@@ -47,7 +47,7 @@ from digest.deliver.unrecorded import DeliveryHalted, Unrecorded
 from digest.deliver.wanted import GivenAway
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
-from digest.stop import Stop, finishing
+from digest.stop import SENDING, WRITING, Stop
 from digest.store import Store
 from digest.worker_ids import worker_id
 
@@ -258,7 +258,7 @@ def deliver_due(
     progress.start("sending", len(ids) + fresh_count)
     ended = False
     told = stop if isinstance(stop, Stop) else Stop()  # what a first signal's note says, from here on
-    before, told.doing = told.doing, finishing(writes_files(sender))
+    before, told.doing = told.doing, WRITING if writes_files(sender) else SENDING  # no server for files
     bulk = contextlib.ExitStack()  # checkpoints spaced out while the pass commits (restored at its end)
     try:
         with guard:  # the workers have started

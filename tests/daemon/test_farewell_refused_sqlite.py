@@ -34,9 +34,9 @@ def test_a_worker_on_sqlite_that_could_not_sign_off_says_what_status_says_of_it(
         stop_all([proc])
     log = (ws.root / "daemon.log").read_text()
     status = format_status(collect_status(ws.config, wall_clock()))
-    # a message still on its way at the stop is withdrawn, not finished (README, Stopping)
+    # no message on its way at the stop: none is said (test_stop_said_alike)
     assert "stopping: finishing the message in flight" not in log, log
-    assert "one still on its way is withdrawn and stays queued" in log  # as `digest send` says it
+    assert "stopping: no more digests are made or sent" in log, log
     said = log.split("stopping: ", 1)[-1]
     assert f"this worker ({worker}) could not sign off" in said, log
     assert "killed, hung or its machine gone?" not in said, said  # was: PostgreSQL's words
