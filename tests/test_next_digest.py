@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 
 import pytest
+from helpers.refusing import Refusing
 
 from digest.compose.preview import preview
 from digest.daemon.sendnow import ALREADY, send_now
@@ -105,28 +105,8 @@ def test_failed_sends_queue_one_digest_for_the_period_that_goes_out_when_the_ser
         assert len(server.messages) == 1
 
 
-@dataclass
-class RefusingMailbox:
-    """A real SMTP server that refuses one address for good and counts the attempts."""
-
-    refuse: str
-    messages: list[Received] = field(default_factory=list)
-    refused: int = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            self.refused += 1
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
 def test_a_550_address_is_attempted_once_until_the_reader_is_released(database, tmp_path):
-    handler = RefusingMailbox(refuse="ada@example.org")
+    handler = Refusing({"ada@example.org"}, "550 5.1.1 mailbox unavailable")
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("ada", ADA)
@@ -136,18 +116,18 @@ def test_a_550_address_is_attempted_once_until_the_reader_is_released(database, 
         send(ws, MON_0700 + dt.timedelta(days=1))
         send(ws, MON_0700 + dt.timedelta(days=1), force=True)
         tick(ws, MON_0700 + dt.timedelta(days=2, minutes=30))
-        assert handler.refused == 1
+        assert handler.refusals == 1
         status = format_status(collect_status(ws.config, MON_0700 + dt.timedelta(days=2)))
         assert "Suppressed readers" in status and "550 5.1.1 mailbox unavailable" in status
         assert "suppressed (hard bounce)" in status
         released = ws.cli("suppressed", "--release", "ada")
         assert released.exit_code == 0, released.output
         send(ws, MON_0700 + dt.timedelta(days=2, hours=1))
-        assert handler.refused == 2  # tried again once released
+        assert handler.refusals == 2  # tried again once released
 
 
 def test_a_new_address_in_the_profile_lifts_the_suppression(database, tmp_path):
-    handler = RefusingMailbox(refuse="ada@example.org")
+    handler = Refusing({"ada@example.org"}, "550 5.1.1 mailbox unavailable")
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("ada", ADA)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
+from helpers.refusing import Refusing
 
 from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import Workspace, make_dump
@@ -28,17 +27,6 @@ PAPERS = [("Neuromorphic chip", "An event-driven chip."), ("Neuromorphic vision"
 def digest(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-
-@dataclass
-class RefusingBob(Mailbox):
-    """Accepts every message but bob's, whose address it refuses for good."""
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address.startswith("bob@"):
-            return "550 5.1.1 <bob@example.org>: no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
 
 def rated(ws: Workspace, user: str, rating: str = "up") -> subprocess.CompletedProcess[str]:
@@ -69,7 +57,7 @@ def test_a_paused_reader_is_told_the_rating_waits_for_the_resume(workspace):
 
 
 def test_a_bounced_reader_is_told_nothing_goes_to_them_until_released(tmp_path, database):
-    with LocalSmtpServer(RefusingBob()) as server:
+    with LocalSmtpServer(Refusing({"bob@example.org"})) as server:
         ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\n")
         ws.dump("day.txt", make_dump("Mar 14", PAPERS))

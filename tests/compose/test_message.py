@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import email
 import re
-from dataclasses import dataclass, field
 from email import policy
 
 import pytest
+from helpers.refusing import Refusing
 
 from digest.compose.message import build_message, unsubscribe_links
 from digest.compose.mime import message_bytes
@@ -134,26 +134,8 @@ def test_sending_twice_never_sends_a_paper_twice(mail_workspace, smtp_server):
     assert "Fresh Neuromorphic Result" in bob_text and "Keyword Spotting" not in bob_text
 
 
-@dataclass
-class RefusingMailbox:
-    """A real SMTP server that refuses one recipient for good."""
-
-    refuse: str
-    messages: list[Received] = field(default_factory=list)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
 def test_a_refused_address_is_reported_suppressed_and_its_papers_stay_unsent(tmp_path):
-    with LocalSmtpServer(RefusingMailbox(refuse="bob@example.org")) as server:
+    with LocalSmtpServer(Refusing({"bob@example.org"}, "550 5.1.1 mailbox unavailable")) as server:
         ws = Workspace(tmp_path, server.port)
         seed(ws)
         outcomes = send_all(ws)

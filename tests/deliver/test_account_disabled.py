@@ -13,9 +13,9 @@ from collections import Counter
 
 import pytest
 import test_smtp_sender
+from helpers.refusing import Refusing
 from test_refusals import (
     READERS,
-    Refusing,
     Relay,
     fixed_then_sent_once,
     nobody_suppressed_or_failed,

@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 
 import pytest
+from helpers.refusing import Refusing
 
 from digest.config import load_config
 from digest.deliver.outbox import Outbox
@@ -81,20 +82,6 @@ def fixed_then_sent_once(ws: Workspace, handler: Relay) -> None:
         assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS), FAILED: 0}
     assert ws.cli("send").exit_code == 0  # and a third `send` sends nothing again
     assert sum(handler.received().values()) == len(READERS)
-
-
-class Refusing(Mailbox):
-    """Accepts every recipient but those of ``refused``, each answered with ``reply``."""
-
-    def __init__(self, refused: set[str], reply: str) -> None:
-        super().__init__()
-        self.refused, self.reply = refused, reply
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
-        if address in self.refused:
-            return self.reply.format(address)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
 
 def test_relaying_denied_to_every_recipient_stops_the_pass_and_suppresses_nobody(tmp_path, database):

@@ -12,7 +12,8 @@ import sys
 from collections import Counter
 
 import pytest
-from test_refusals import READERS, Refusing, Relay, fixed_then_sent_once, nobody_suppressed_or_failed, readers
+from helpers.refusing import Refusing
+from test_refusals import READERS, Relay, fixed_then_sent_once, nobody_suppressed_or_failed, readers
 
 from digest.config import load_config
 from digest.deliver.outbox import Outbox

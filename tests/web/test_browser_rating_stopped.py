@@ -10,15 +10,15 @@ import re
 import select
 import subprocess
 import sys
-from dataclasses import dataclass
 from typing import Any
 
+from helpers.refusing import Refusing
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import WebWorkspace, make_dump
@@ -34,19 +34,6 @@ UNSUBSCRIBED = (
 )
 PAPERS = [("Neuromorphic chip", "An event-driven chip."), ("Neuromorphic vision", "Event cameras.")]
 LATER = [("Neuromorphic memory", "Spiking memories.")]
-
-
-@dataclass
-class RefusingBob(Mailbox):
-    """Accepts every message, bob's too until ``refuse`` is set: then his address is refused for good."""
-
-    refuse: bool = False
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if self.refuse and address.startswith("bob@"):
-            return "550 5.1.1 <bob@example.org>: no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
 
 def digest(ws: WebWorkspace, *args: str) -> subprocess.CompletedProcess[str]:
@@ -89,10 +76,10 @@ def test_a_bounced_reader_rating_from_an_older_email_is_told_none_goes_to_them(
     monkeypatch,
     browser,  # noqa: F811
 ):
-    refusing = RefusingBob()
+    refusing = Refusing(set())
     with LocalSmtpServer(refusing) as server:
         ws = bob_sent_once(tmp_path, monkeypatch, server)
-        refusing.refuse = True  # the next day his mailbox is gone
+        refusing.refused.add("bob@example.org")  # the next day his mailbox is gone
         ws.dump("day2.txt", make_dump("Mar 15", LATER))
         assert digest(ws, "send", "--force").returncode == 1
     with Store(ws.config.database) as store:
@@ -106,7 +93,7 @@ def test_an_unsubscribe_kept_in_the_database_is_said_on_the_rating_page(
     monkeypatch,
     browser,  # noqa: F811
 ):
-    with LocalSmtpServer(RefusingBob()) as server:
+    with LocalSmtpServer(Refusing(set())) as server:
         ws = bob_sent_once(tmp_path, monkeypatch, server)
     with Store(ws.config.database) as store:
         Suppressions(store).unsubscribe("bob", wall_clock())  # his file could not be written then

@@ -8,12 +8,12 @@ read the suppression as `digest send` plans the reader (Suppressions.blocks)."""
 
 from __future__ import annotations
 
+from helpers.refusing import Refusing
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_rating_stopped import (
     AT_ONCE,
     BOUNCED,
     LATER,
-    RefusingBob,
     bob_sent_once,
     digest,
     first_link,
@@ -30,10 +30,10 @@ PAUSED = "Your digests are paused: your next digest, once you resume them, learn
 def bob_bounced(tmp_path, monkeypatch) -> tuple[WebWorkspace, str]:
     """bob's first digest taken, his address refused for good the next day: the workspace, and
     the first "More like this" link of his first email."""
-    refusing = RefusingBob()
+    refusing = Refusing(set())
     with LocalSmtpServer(refusing) as server:
         ws = bob_sent_once(tmp_path, monkeypatch, server)
-        refusing.refuse = True
+        refusing.refused.add("bob@example.org")
         ws.dump("day2.txt", make_dump("Mar 15", LATER))
         assert digest(ws, "send", "--force").returncode == 1
     return ws, first_link(server)

@@ -6,25 +6,16 @@ say so too, not the email that never goes (Chromium, real SMTP servers)."""
 from __future__ import annotations
 
 import urllib.request
-from dataclasses import dataclass
-from typing import Any
 
+from helpers.refusing import Refusing
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_paused_preview import stopped_preview
 from test_browser_unsent import sent_to
 from test_kept_unsubscribe import BROKEN, PROFILE, link, one_click
 
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import make_dump
-
-
-@dataclass
-class Refusing(Mailbox):
-    """A mail server that has no mailbox for ada: a 5xx at RCPT, a hard bounce."""
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        return f"550 5.1.1 <{address}>: no such user"
 
 
 def test_a_bounced_readers_preview_says_their_address_refused_it_as_the_daemon_sends_none(
@@ -37,7 +28,9 @@ def test_a_bounced_readers_preview_says_their_address_refused_it_as_the_daemon_s
     ws.dump("day.txt", make_dump("Mar 20", [("Gardening Robots", "Robots that water plants.")]))
     assert ws.cli("ingest").exit_code == 0
     config = ws.config_path.read_text()
-    with LocalSmtpServer(Refusing()) as refusing:  # the first send bounces: ada is suppressed
+    with LocalSmtpServer(
+        Refusing({"ada@example.org"})
+    ) as refusing:  # the first send bounces: ada is suppressed
         ws.config_path.write_text(config.replace(f"port: {smtp_server.port}", f"port: {refusing.port}"))
         assert sent_to(ws, refusing) == []
     ws.config_path.write_text(config)
