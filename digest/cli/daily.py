@@ -29,6 +29,8 @@ from digest.files import counted
 from digest.stop import NOT_SENDING
 
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
+# what `run --once` says when a signal stopped its pass
+PASS_STOPPED = "stopped before the end of the pass: the next pass does the rest (nothing is lost)"
 
 log = logging.getLogger("digest")
 
@@ -353,7 +355,7 @@ def run(obj: Context, once: bool) -> None:
                 given_up = str(e)
                 if e.report is None:  # stopped before the pass fetched or took in anything
                     secho(given_up, fg="yellow", err=True)
-                    echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
+                    echo(PASS_STOPPED)
                     sys.exit(128 + stop.signum)
                 report = e.report  # what was fetched and taken in: said below, as after any stop
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
@@ -366,7 +368,7 @@ def run(obj: Context, once: bool) -> None:
         if stop.is_set():
             if given_up:
                 secho(given_up, fg="yellow", err=True)
-            echo("stopped before the end of the pass: the next pass does the rest (nothing is lost)")
+            echo(PASS_STOPPED)
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits
         if report.failed_readers or report.ingested.problems or report.ingested.failures:
             sys.exit(1)  # the others served; not everybody was, the inbox is stuck, or a dump refused
