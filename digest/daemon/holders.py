@@ -101,14 +101,21 @@ def holders(store: Store, duties: tuple[str, ...] = DUTIES) -> list[Holder]:
     return found
 
 
+def _whose(holder: Holder | None) -> tuple[str, str]:
+    """Who holds a lock, as a note says it (when PostgreSQL tells), and the statement that ends
+    their session (PID to fill in when it does not)."""
+    if holder is None:
+        return "its holder not shown to this role", "SELECT pg_terminate_backend(PID)"
+    return f"held by {holder.describe()}", f"SELECT pg_terminate_backend({holder.pid})"
+
+
 def held_note(
     holder: Holder | None, duty: str, waited: float, silent: float | None = None, quiet: float | None = None
 ) -> str:
     """The warning of a pass that waited ``waited`` seconds for ``duty`` and gives up: who holds
     it (when PostgreSQL tells), and what to do. ``quiet``: the longest a worker at it is silent
     (None: not judged): a holder ``silent`` no longer is at work, and not to be ended."""
-    who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
-    kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
+    who, kill = _whose(holder)
     if quiet is not None and silent is not None and silent <= quiet:
         longer = "than a fetch of every source may take" if duty == "fetch" else "(a pass's patience)"
         return (
@@ -136,8 +143,7 @@ def waiting_note(
     ``duty``: who holds it, that it waits on, and what to do if that worker is stopped. ``quiet``:
     the longest a worker at it is silent (None: not judged): a holder ``silent`` no longer is at
     work, waited for, and not to be ended; one silent longer is stopped or hung (as held_note)."""
-    who = f"held by {holder.describe()}" if holder else "its holder not shown to this role"
-    kill = f"SELECT pg_terminate_backend({holder.pid})" if holder else "SELECT pg_terminate_backend(PID)"
+    who, kill = _whose(holder)
     held = f'{duty}: waiting for another worker, which has held the "{duty}" lock for {waited:.0f} s ({who})'
     if quiet is not None and silent is not None and silent <= quiet:
         return (
