@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from digest.address_text import IDN_NOTE, address_slip, idn_ascii
 from digest.ca_file import load_ca_file
 from digest.db import DatabaseUrl
+from digest.files import LET_READ_FOLDER
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, did_you_mean, read_section
 
@@ -80,8 +81,7 @@ class Folder(FilePath):
         if not path.is_dir():
             raise Invalid(f"{path} is not a folder: make it and {self.fix}, or fix the path")
         if not os.access(path, os.R_OK | os.X_OK):  # its files unseen: taken for an empty folder
-            what = "let it read the folder and its files (its mode or group)"
-            raise Invalid(f"{path} is a folder this account cannot read: {what}, or fix the path")
+            raise Invalid(f"{path} is a folder this account cannot read: {LET_READ_FOLDER}, or fix the path")
         return path
 
 

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 LEFT_FOR = 3600  # seconds: a temporary file of write_atomic's this old is a killed writer's
 
+# What to do about a folder this account cannot read (a profiles folder, a templates folder).
+LET_READ_FOLDER = "let it read the folder and its files (its mode or group)"
+
 
 def disk_fix(error: OSError, place: str) -> str:
     """What to do when ``place`` ("the profiles folder", "it": the inbox) could not be written for

@@ -18,6 +18,7 @@ from jinja2 import (
 
 from digest.compose.widewrap import wordwrap
 from digest.errors import ConfigError
+from digest.files import LET_READ_FOLDER
 
 
 def builtin_templates() -> Path:
@@ -163,7 +164,7 @@ class UsersLoader(FileSystemLoader):
             except PermissionError as e:
                 raise ConfigError(
                     f"templates: {e.filename} cannot be looked for by this account ({e.strerror}): "
-                    "let it read the folder and its files (its mode or group)"
+                    f"{LET_READ_FOLDER}"
                 ) from None
             except OSError:
                 pass

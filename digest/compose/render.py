@@ -37,7 +37,7 @@ from digest.compose.widewrap import wordwrap as wide_wordwrap
 from digest.config import Config
 from digest.db import kept_beside
 from digest.errors import ConfigError
-from digest.files import remove_leftovers
+from digest.files import LET_READ_FOLDER, remove_leftovers
 from digest.models import Digest, Hit, HitGroups, Match, Paper
 from digest.select.explain import why
 
@@ -128,9 +128,8 @@ class Renderer:
             )
         if not os.access(folder, os.R_OK | os.X_OK):  # made unreadable since: its files unseen
             raise ConfigError(
-                f"templates: {folder} is a folder this account cannot read any more: let it read the "
-                "folder and its files (its mode or group), or fix `templates:` in the config (the "
-                "built-in templates are not used in its place)"
+                f"templates: {folder} is a folder this account cannot read any more: {LET_READ_FOLDER}, "
+                "or fix `templates:` in the config (the built-in templates are not used in its place)"
             )
 
     def _render(self, digest: Digest, links: dict[str, str] | None) -> Rendered:
