@@ -354,28 +354,25 @@ def describe_already(
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {day_at(zone, entry.sent_at, now)}"
     held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
+    queued = f"already queued {day_at(zone, entry.created_at, now)}"
     holder = (holding or {}).get(entry.claimed_by or "")
+    kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
+    held_by = f"{queued}; held by {kind} {entry.claimed_by}"
     if entry.status == QUEUED and held and holder is not None and holder.connected is None:
-        return (
-            f"already queued {day_at(zone, entry.created_at, now)}; held by {holder.kind} "
-            f"{entry.claimed_by} {unknown(entry.claimed_until, now)}"
-        )
+        return f"{held_by} {unknown(entry.claimed_until, now)}"
     if entry.status == QUEUED and held and holder is not None and holder.connected is False:
         return (  # killed (its session ended with it): nobody sends it before its lease ends
-            f"already queued {day_at(zone, entry.created_at, now)}; held by {holder.kind} "
-            f"{entry.claimed_by}, which is gone (no session of it on the database: killed, or its machine "
+            f"{held_by}, which is gone (no session of it on the database: killed, or its machine "
             "down); another worker or `digest send` sends it once its lease ends "
             f"{utc_at(entry.claimed_until, now)}"
         )
     if entry.status == QUEUED and held:
-        kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
         return (  # another worker's now (this send claims nothing before it has planned)
-            f"already queued {day_at(zone, entry.created_at, now)}; held by {kind} {entry.claimed_by}, "
-            f"which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another worker "
-            "or `digest send` does)"
+            f"{held_by}, which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another "
+            "worker or `digest send` does)"
         )
     if entry.status == QUEUED:
-        return f"already queued {day_at(zone, entry.created_at, now)}; waiting (`digest send` retries it)"
+        return f"{queued}; waiting (`digest send` retries it)"
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
         return (
             f"already attempted {day_at(zone, entry.created_at, now)}: {entry.last_error}; not tried "
