@@ -17,11 +17,11 @@ def load_ca_file(context: ssl.SSLContext, path: Path) -> str:
     "cannot be read: Permission denied")."""
     import ssl
 
-    if not path.exists():
-        return "is not there"
-    if not path.is_file():
-        return "is not a file"
-    try:
+    try:  # a folder on its way that this account may not search: exists() raises, as the load
+        if not path.exists():
+            return "is not there"
+        if not path.is_file():
+            return "is not a file"
         context.load_verify_locations(cafile=path)
     except ssl.SSLError:
         return "holds no certificate (PEM)"
