@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.db import is_postgres, shown
+from digest.dbcopy_again import refuse_copied
 from digest.dbfaults import may_write
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
@@ -207,6 +208,7 @@ def copy_to_postgres(
         accepted_unrecorded(src)
         tables = sqlite_tables(src)
         refuse_went_on(src, dst, target)
+        refuse_copied(src, dst, target, tables)
         refuse_unless_empty(dst, target, tables)
         raw = dst.db.raw
         total = sum(src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)

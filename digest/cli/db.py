@@ -41,7 +41,9 @@ def migrate(obj: Context, target: str) -> None:
 
     Every table is copied in one transaction and the row counts of both are compared; the
     SQLite file is left as it was. Stop the daemon and `digest serve` first (what they record
-    after the copy would go to the file only). Then set `database:` to the URL.
+    after the copy would go to the file only). Then set `database:` to the URL. Run again on its
+    own copy, nothing changed on either side since (every row compared), it says so and copies
+    nothing (exit 0).
 
     \b
     Example:
@@ -49,6 +51,7 @@ def migrate(obj: Context, target: str) -> None:
       PGHOST=db.example.org digest db migrate --to postgresql:///digest
     """
     from digest.dbcopy import copy_to_postgres
+    from digest.dbcopy_again import AlreadyCopied
 
     config = obj.config
     if is_postgres(config.database):
@@ -60,8 +63,14 @@ def migrate(obj: Context, target: str) -> None:
     except Invalid as e:
         raise ConfigError(f"--to (the URL `database:` will hold) {'; '.join(map(str, e.problems))}") from None
     obj.postgres = target  # its errors are the target's, not the SQLite file's
-    with RunLock(config.database).acquire("digest db migrate"):
-        report = copy_to_postgres(config.database, target, progress=progress_for(obj))
+    try:
+        with RunLock(config.database).acquire("digest db migrate"):
+            report = copy_to_postgres(config.database, target, progress=progress_for(obj))
+    except AlreadyCopied as e:  # run again on its own copy, untouched: nothing to do but switch
+        echo(str(e))
+        url, note = for_config(target)
+        echo(f"If not done yet, set `database: {url}` in {config.path}{note}, and start the workers.")
+        return
     width = max(len(t) for t, _, _ in report.tables)
     for table, source, copied in report.tables:
         mark = "" if source == copied else "   MISMATCH"

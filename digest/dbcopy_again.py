@@ -1,0 +1,193 @@
+"""`digest db migrate` run again on a database that holds the file's rows: is it the file's copy,
+row for row, in content (not counts or ids: a rating changed, a suppression released, a state
+updated in place, on either side, keeps both counts and ids)?
+
+Every table copied is read on both sides in one read-only snapshot each (nothing is written to
+either) and compared as a multiset of rows: each row's values, as both databases give them back
+(text, integers, bytes, NULL: the schema's types, the same on both; a boolean or a whole float is
+its integer, in case), hashed, the hashes summed; a table whose sums differ is read again to count
+the rows each side holds that the other does not. The word index's tables are left out: they are
+counted from the papers (compared), and indexing the papers on the copy adds to them. So are the
+outbox's claims, which the copy clears (a claim names an SQLite process, no worker).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from digest.db import shown
+from digest.errors import StoreError
+from digest.select.collection import CollectionStats
+from digest.store import Store
+
+# the word index's tables: counted from the papers; indexing the papers on the copy adds to them
+INDEXED = frozenset({"acronyms", "collection_state", "term_stats"})
+CLEARED = {"outbox": frozenset({"claimed_by", "claimed_until"})}  # as the copy leaves them: NULL
+
+
+class AlreadyCopied(StoreError):
+    """The target is a copy of the source already, row for row: nothing to copy (not a fault)."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    in_file: int  # rows only the file holds (its key not in the database)
+    in_database: int  # rows only the database holds
+    changed: int  # rows under the same key, changed on one side or the other (which, nothing says)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (memoryview, bytearray)):
+        return bytes(value)
+    return value
+
+
+def _hash(row: Iterable[Any]) -> bytes:
+    return hashlib.blake2b(repr(tuple(map(_value, row))).encode(), digest_size=16).digest()
+
+
+def _sum(rows: Iterable[Iterable[Any]]) -> tuple[int, int]:
+    count = total = 0
+    for row in rows:
+        count += 1
+        total = (total + int.from_bytes(_hash(row), "big")) % (1 << 128)
+    return count, total
+
+
+def _columns(src: Store, table: str) -> tuple[str, int]:
+    """The columns selected (the key's first), and how many make the key (none: the whole row)."""
+    info = src.db.execute(f"PRAGMA table_info({table})").fetchall()
+    key = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+    cleared = CLEARED.get(table, frozenset())
+    names = key + [r[1] for r in info if r[1] not in key]
+    return ", ".join(f'NULL AS "{c}"' if c in cleared else f'"{c}"' for c in names), len(key) or len(names)
+
+
+def _keyed(rows: Iterable[tuple[Any, ...]], key: int) -> Counter[tuple[bytes, bytes]]:
+    return Counter((_hash(row[:key]), _hash(row)) for row in rows)
+
+
+def differences(src: Store, dst: Store, tables: list[str]) -> list[Difference]:
+    """The tables whose rows differ in content between the file and the database (none: a copy)."""
+    compared = {t: _columns(src, t) for t in tables if t not in INDEXED}
+    sql = {t: f"SELECT {columns} FROM {t}" for t, (columns, _) in compared.items()}
+    with _snapshots(src, dst) as (file_rows, database_rows):
+        differ = [t for t in compared if _sum(file_rows(sql[t])) != _sum(database_rows(sql[t]))]
+        found = []
+        for table in differ:
+            key = compared[table][1]
+            file_side, database_side = (
+                _keyed(file_rows(sql[table]), key),
+                _keyed(database_rows(sql[table]), key),
+            )
+            only_file = Counter(k for k, _ in (file_side - database_side).elements())
+            only_database = Counter(k for k, _ in (database_side - file_side).elements())
+            changed = only_file & only_database
+            found.append(
+                Difference(
+                    table,
+                    (only_file - changed).total(),
+                    (only_database - changed).total(),
+                    changed.total(),
+                )
+            )
+    return found
+
+
+Rows = Callable[[str], Iterator[tuple[Any, ...]]]
+
+
+class _snapshots:  # noqa: N801 (a context manager read as a phrase)
+    """A read-only snapshot of each: SQLite's read transaction (BEGIN, then ROLLBACK), PostgreSQL's
+    REPEATABLE READ, READ ONLY transaction; rows streamed (a server-side cursor)."""
+
+    def __init__(self, src: Store, dst: Store) -> None:
+        self.src, self.raw, self.cursors = src, dst.db.raw, 0
+
+    def __enter__(self) -> tuple[Rows, Rows]:
+        self.src.db.execute("BEGIN")
+        self.transaction = self.raw.transaction()
+        self.transaction.__enter__()
+        self.raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return self.file_rows, self.database_rows
+
+    def file_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        rows = self.src.db.execute(sql)
+        try:
+            while chunk := rows.fetchmany(2000):
+                yield from chunk
+        finally:
+            rows.close()
+
+    def database_rows(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        self.cursors += 1
+        with self.raw.cursor(name=f"digest_compared_{self.cursors}") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(sql)
+            yield from cursor
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.transaction.__exit__(*exc)  # read only: committing or rolling back changes nothing
+        finally:
+            self.src.db.execute("ROLLBACK")
+
+
+def copy_of(src: Store, dst: Store) -> bool:
+    """Does the database hold a copy of the file at all (another digest's database does not)? The
+    file's first paper is there, under its id, with its key and the time it was added; without
+    papers, its first digest sent, under its id, with its Message-ID."""
+    for sql in (
+        "SELECT id, key, added_at FROM papers ORDER BY id LIMIT 1",
+        "SELECT id, message_id, sent_at FROM deliveries ORDER BY id LIMIT 1",
+    ):
+        first = src.db.execute(sql).fetchone()
+        if first:
+            return tuple(first) == tuple(dst.db.execute(sql).fetchone() or ())
+    return False
+
+
+def same_columns(src: Store, dst: Store, tables: list[str]) -> bool:
+    """Every table compared has the same columns on both sides."""
+    found: dict[str, set[str]] = {}
+    for table, column in dst.db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    ).fetchall():
+        found.setdefault(table, set()).add(column)
+    return all(
+        {r[1] for r in src.db.execute(f"PRAGMA table_info({t})").fetchall()} == found.get(t)
+        for t in tables
+        if t not in INDEXED
+    )
+
+
+def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> None:
+    """`digest db migrate` run again on its own copy, no worker having used it (refuse_unless_empty
+    names them): :class:`AlreadyCopied` if every table's rows are the same in content; if rows
+    differ, refuse_unless_empty's words stand."""
+    if not any(dst.db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in tables):
+        return  # empty: the copy is to be made
+    if dst.db.execute("SELECT 1 FROM workers LIMIT 1").fetchone() or not copy_of(src, dst):
+        return
+    if not same_columns(src, dst, tables):
+        return  # a table or a column made on one side since (`CREATE TABLE my_notes` in the file)
+    found = differences(src, dst, tables)
+    if not found:
+        stats = CollectionStats(dst)
+        (left,) = dst.db.execute("SELECT COUNT(*) FROM papers WHERE id > ?", (stats.through,)).fetchone()
+        (papers,) = dst.db.execute("SELECT COUNT(*) FROM papers").fetchone()
+        indexing = f" ({left} papers not indexed yet: the workers' first pass indexes them)" if left else ""
+        raise AlreadyCopied(
+            f"{shown(target)} is a copy of {src.path} already: every table's rows are the same in both "
+            f"({papers} papers); nothing copied again{indexing}."
+        )
+    # rows differ: refuse_unless_empty's words

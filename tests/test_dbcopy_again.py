@@ -1,0 +1,121 @@
+"""`digest db migrate` run again on the database it copied into.
+
+Untouched since (every table's rows the same in content on both sides, compared row for row, not
+by counts or ids), the target is the file's copy already and is said to be so, exit 0, nothing
+written to either: not "createdb a new one", which, followed, drops a database that is exactly the
+copy. Rows changed in place on either side after the copy (a rating changed, a suppression
+released, a digest sent) keep counts and ids alike: those are never "a copy already"; what each
+side holds that the other does not is said, and what to do without losing either's."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.deliver.suppressions import Suppressions
+from digest.ingest.dumps import ingest
+from digest.store import Store
+
+from conftest import NOW, make_dump, postgres_database
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _pg_config(ws, url: str) -> str:
+    """A config like the workspace's, its `database:` the copy (a worker's, once switched)."""
+    path = ws.root / "pg.yaml"
+    path.write_text(ws.config_path.read_text().replace("database: digest.db", f"database: {url}"))
+    return str(path)
+
+
+def _ingested(ws) -> None:
+    ws.profile("ada", "email: ada@example.org\ninterests: [neural]\n")
+    papers = [("Neural fields", "About neural fields."), ("Neural codes", "About neural codes.")]
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", papers))], NOW)
+        Suppressions(store).add("bob", "bob@example.org", "550 no such user", NOW)  # a refusal's
+    assert ws.cli("status").exit_code == 0  # the papers indexed
+
+
+def test_migrate_run_again_on_its_untouched_copy_says_it_is_a_copy_already(workspace):
+    ws = workspace
+    _ingested(ws)
+    assert ws.cli("feedback", "ada", "1", "up").exit_code == 0
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        before = _sha(ws.config.database)
+        again = ws.cli("db", "migrate", "--to", url)
+        # before: "error: ...: the database already holds papers; migrate into an empty database
+        # (createdb a new one), so that nothing is mixed or overwritten" (exit 1)
+        assert again.exit_code == 0, again.output
+        said = " ".join(again.output.split())
+        assert (
+            f"{url} is a copy of {ws.config.database} already: every table's rows are the same in both "
+            "(2 papers); nothing copied again."
+        ) in said, again.output
+        assert "If not done yet, set `database: postgresql://" in said
+        assert "createdb" not in said
+        assert _sha(ws.config.database) == before
+        third = ws.cli("db", "migrate", "--to", url)  # nothing recorded by the second either
+        assert third.exit_code == 0 and "is a copy of" in third.output, third.output
+        with Store(url) as pg:
+            assert pg.db.execute("SELECT rating FROM ratings").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("side", ["file", "database"])
+@pytest.mark.parametrize("change", ["rating", "release", "send"])
+def test_rows_changed_after_the_copy_are_never_a_copy_already(mail_workspace, smtp_server, side, change):
+    """A rating turned from up to down (`digest feedback`), a suppression released (`digest
+    suppressed --release`), a digest sent (`digest send --force`), on the file or on the copy
+    (through a config naming it): a rating or a release keeps every count and id. It is never "a
+    copy already"."""
+    ws = mail_workspace
+    _ingested(ws)
+    assert ws.cli("feedback", "ada", "1", "up").exit_code == 0
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        ws.dump("b.txt", make_dump("Mar 13", [("Neural nets", "About neural nets.")]))
+        command = {
+            "rating": ["feedback", "ada", "1", "down"],
+            "release": ["suppressed", "--release", "bob"],
+            "send": ["send", "--force"],
+        }[change]
+        on = ["--config", _pg_config(ws, url)] if side == "database" else ["--config", str(ws.config_path)]
+        changed = CliRunner().invoke(main, [*on, *command])
+        assert changed.exit_code == 0, changed.output
+        again = ws.cli("db", "migrate", "--to", url)
+        assert again.exit_code == 1, again.output
+        said = " ".join(again.output.split())
+        assert "already:" not in said and "nothing copied" not in said, said
+        assert CHANGED[change, side] in said, said
+    assert len(smtp_server.messages) == (change == "send")
+
+
+CHANGED = {  # what it says then
+    **{
+        (c, s): "the database already holds papers"
+        for c in ("rating", "release", "send")
+        for s in ("file", "database")
+    },
+    ("send", "database"): "the database holds 1 digest sent from it that",  # in use since a copy
+}
+
+
+def test_a_table_made_in_the_file_since_the_copy_is_no_copy_already(workspace):
+    """A table the copy lacks (made in the file since, `CREATE TABLE my_notes`): no copy; the words
+    of a database holding rows, not PostgreSQL's "relation does not exist"."""
+    ws = workspace
+    _ingested(ws)
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(ws.config.database) as store, store.transaction() as db:
+            db.execute("CREATE TABLE my_notes (id INTEGER PRIMARY KEY, note TEXT)")
+        again = ws.cli("db", "migrate", "--to", url)
+        assert again.exit_code == 1, again.output
+        assert "the database already holds papers" in again.output and "already:" not in again.output
