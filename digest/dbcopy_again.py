@@ -173,7 +173,7 @@ def same_columns(src: Store, dst: Store, tables: list[str]) -> bool:
 def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> None:
     """`digest db migrate` run again on its own copy, no worker having used it (refuse_unless_empty
     names them): :class:`AlreadyCopied` if every table's rows are the same in content; if rows
-    differ, refuse_unless_empty's words stand."""
+    differ, what each side holds that the other does not, and what to do without losing either's."""
     if not any(dst.db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in tables):
         return  # empty: the copy is to be made
     if dst.db.execute("SELECT 1 FROM workers LIMIT 1").fetchone() or not copy_of(src, dst):
@@ -190,4 +190,37 @@ def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> Non
             f"{shown(target)} is a copy of {src.path} already: every table's rows are the same in both "
             f"({papers} papers); nothing copied again{indexing}."
         )
-    # rows differ: refuse_unless_empty's words
+    raise StoreError(changed_since(src, target, found))
+
+
+def changed_since(src: Store, target: str, found: list[Difference]) -> str:
+    """The words for a copy whose rows changed since: what each side holds that the other does not,
+    and what each way on loses. Which side changed a row (a rating turned, a suppression released,
+    a digest sent), nothing in the rows says: a row removed on one side leaves the other holding
+    more, so neither is said to be the newer."""
+
+    def rows(n: int, what: str) -> str:
+        return f"{n} row{'s' * (n != 1)} {what}" if n else ""
+
+    listed = "; ".join(
+        f"{d.table}: "
+        + ", ".join(
+            filter(
+                None,
+                (
+                    rows(d.changed, "not the same in both"),
+                    rows(d.in_file, "only the file holds"),
+                    rows(d.in_database, "only the database holds"),
+                ),
+            )
+        )
+        for d in found
+    )
+    return (
+        f"{shown(target)}: the database holds a copy of {src.path}, and rows differ since ({listed}): "
+        "added, changed or removed on one side or the other, which, nothing in them says. Copied again "
+        "(into an empty database: dropdb and createdb it again), the database's rows above would be "
+        "replaced by the file's; switched to (`database:` pointing at it), the file's would be left "
+        "behind. Nothing was copied; keep the side whose rows are right, and make the other's changes "
+        "again there"
+    )

@@ -74,7 +74,9 @@ def test_rows_changed_after_the_copy_are_never_a_copy_already(mail_workspace, sm
     """A rating turned from up to down (`digest feedback`), a suppression released (`digest
     suppressed --release`), a digest sent (`digest send --force`), on the file or on the copy
     (through a config naming it): a rating or a release keeps every count and id. It is never "a
-    copy already"."""
+    copy already". Before this, those said "the database already holds papers; ... (createdb a new
+    one)", which, followed, loses what was changed on PostgreSQL; they now say which side holds what,
+    and what copying again or switching would lose."""
     ws = mail_workspace
     _ingested(ws)
     assert ws.cli("feedback", "ada", "1", "up").exit_code == 0
@@ -94,15 +96,23 @@ def test_rows_changed_after_the_copy_are_never_a_copy_already(mail_workspace, sm
         said = " ".join(again.output.split())
         assert "already:" not in said and "nothing copied" not in said, said
         assert CHANGED[change, side] in said, said
+        if (change, side) != ("send", "database"):
+            assert f"error: {url}: {COPY} {ws.config.database}, and rows differ since (" in said, said
+            assert (
+                "Copied again (into an empty database: dropdb and createdb it again), the database's rows "
+                "above would be replaced by the file's; switched to (`database:` pointing at it), the "
+                "file's would be left behind. Nothing was copied; keep the side whose rows are right"
+            ) in said, said
     assert len(smtp_server.messages) == (change == "send")
 
 
-CHANGED = {  # what it says then
-    **{
-        (c, s): "the database already holds papers"
-        for c in ("rating", "release", "send")
-        for s in ("file", "database")
-    },
+COPY = "the database holds a copy of"
+CHANGED = {  # what it says then: which side holds what (a row changed: which side, nothing says)
+    ("rating", "file"): "(ratings: 1 row not the same in both): added, changed or removed",
+    ("rating", "database"): "(ratings: 1 row not the same in both): added, changed or removed",
+    ("release", "file"): "(suppressions: 1 row only the database holds): added, changed or removed",
+    ("release", "database"): "(suppressions: 1 row only the file holds): added, changed or removed",
+    ("send", "file"): "deliveries: 1 row only the file holds",
     ("send", "database"): "the database holds 1 digest sent from it that",  # in use since a copy
 }
 
