@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.db import is_postgres, shown
-from digest.dbcopy_again import refuse_copied
+from digest.dbcopy_again import EMPTY, refuse_copied, refuse_other
 from digest.dbfaults import may_write
 from digest.errors import StoreError
 from digest.progress import NO_PROGRESS, Progress
@@ -149,10 +149,7 @@ def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:
         )
     for table in (*DATA, *(t for t in tables if t not in DATA)):
         if dst.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
-            raise StoreError(
-                f"{shown(target)}: the database already holds {table}; migrate into an empty "
-                "database (createdb a new one), so that nothing is mixed or overwritten"
-            )
+            raise StoreError(f"{shown(target)}: the database already holds {table}; {EMPTY}")
 
 
 def refuse_foreign(target: str, timeout: float = 30.0) -> None:
@@ -184,8 +181,7 @@ def refuse_foreign(target: str, timeout: float = 30.0) -> None:
     if names and columns != [("version",)]:
         listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise StoreError(
-            f"{shown(target)}: the database holds tables that are not digest's ({listed}); migrate "
-            "into an empty database (createdb a new one), so that nothing is mixed or overwritten"
+            f"{shown(target)}: the database holds tables that are not digest's ({listed}); {EMPTY}"
         )
 
 
@@ -207,6 +203,7 @@ def copy_to_postgres(
     with Store(source) as src, Store(target) as dst:
         accepted_unrecorded(src)
         tables = sqlite_tables(src)
+        refuse_other(src, dst, target)
         refuse_went_on(src, dst, target)
         refuse_copied(src, dst, target, tables)
         refuse_unless_empty(dst, target, tables)

@@ -29,6 +29,9 @@ INDEXED = frozenset({"acronyms", "collection_state", "term_stats"})
 CLEARED = {"outbox": frozenset({"claimed_by", "claimed_until"})}  # as the copy leaves them: NULL
 
 
+EMPTY = "migrate into an empty database (createdb a new one), so that nothing is mixed or overwritten"
+
+
 class AlreadyCopied(StoreError):
     """The target is a copy of the source already, row for row: nothing to copy (not a fault)."""
 
@@ -142,18 +145,34 @@ class _snapshots:  # noqa: N801 (a context manager read as a phrase)
             self.src.db.execute("ROLLBACK")
 
 
-def copy_of(src: Store, dst: Store) -> bool:
-    """Does the database hold a copy of the file at all (another digest's database does not)? The
-    file's first paper is there, under its id, with its key and the time it was added; without
-    papers, its first digest sent, under its id, with its Message-ID."""
+def copy_of(src: Store, dst: Store, first: int = 20) -> bool:
+    """Does the database hold a copy of the file at all (another digest's database does not)? One
+    of the file's first papers is there, under its id, with its key and the time it was added (one
+    merged since, on either side, is gone); without papers, one of its first digests sent, under
+    its id, with its Message-ID and time."""
     for sql in (
-        "SELECT id, key, added_at FROM papers ORDER BY id LIMIT 1",
-        "SELECT id, message_id, sent_at FROM deliveries ORDER BY id LIMIT 1",
+        "SELECT id, key, added_at FROM papers ORDER BY id LIMIT ?",
+        "SELECT id, message_id, sent_at FROM deliveries ORDER BY id LIMIT ?",
     ):
-        first = src.db.execute(sql).fetchone()
-        if first:
-            return tuple(first) == tuple(dst.db.execute(sql).fetchone() or ())
+        rows = {tuple(r) for r in src.db.execute(sql, (first,)).fetchall()}
+        if rows:
+            return bool(rows & {tuple(r) for r in dst.db.execute(sql, (first,)).fetchall()})
     return False
+
+
+def refuse_other(src: Store, dst: Store, target: str) -> None:
+    """A database holding papers or digests that are not the file's (another digest's, one begun
+    without it): no copy of it, and none to replace or to be told to keep as the file's copy (said
+    before "it has been in use since a copy" or "stop the workers, dropdb and createdb it")."""
+    if copy_of(src, dst) or not any(
+        dst.db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in ("papers", "deliveries")
+    ):
+        return
+    raise StoreError(
+        f"{shown(target)}: the database holds papers or digests that {src.path} never had (none of the "
+        "file's first papers is in it): it is no copy of the file but another digest's database (or one "
+        f"begun without it); leave it as it is, and {EMPTY}"
+    )
 
 
 def same_columns(src: Store, dst: Store, tables: list[str]) -> bool:

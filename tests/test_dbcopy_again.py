@@ -16,11 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.daemon.claims import heartbeat
 from digest.deliver.suppressions import Suppressions
 from digest.ingest.dumps import ingest
 from digest.store import Store
 
-from conftest import NOW, make_dump, postgres_database
+from conftest import NOW, Workspace, make_dump, postgres_database
 
 
 def _sha(path: Path) -> str:
@@ -129,3 +130,36 @@ def test_a_table_made_in_the_file_since_the_copy_is_no_copy_already(workspace):
         again = ws.cli("db", "migrate", "--to", url)
         assert again.exit_code == 1, again.output
         assert "the database already holds papers" in again.output and "already:" not in again.output
+
+
+def test_another_digests_database_is_not_told_to_be_kept_as_the_files_copy(
+    mail_workspace, smtp_server, tmp_path
+):
+    """`--to` naming the PostgreSQL database of another digest (another team's, a mistyped name):
+    it said "the database holds 1 digest sent from it that digest.db does not have ...: it has been
+    in use since a copy of the file; keep it (`database:` pointing at it)", and, its workers seen,
+    "stop them, then migrate into an empty database (dropdb and createdb it again)": neither is
+    true, the second drops another digest's data. It is said to be no copy of the file, to be left."""
+    ws = mail_workspace
+    _ingested(ws)
+    (tmp_path / "other").mkdir()
+    other = Workspace(tmp_path / "other", smtp_server.port)
+    other.profile("cy", "email: cy@example.org\ninterests: [robot]\n")
+    with Store(other.config.database) as store:
+        ingest(store, [other.dump("r.txt", make_dump("Mar 12", [("Robot arms", "About robot arms.")]))], NOW)
+    assert other.cli("send").exit_code == 0
+    with postgres_database() as url:
+        assert other.cli("db", "migrate", "--to", url).exit_code == 0
+        said = (
+            f"error: {url}: the database holds papers or digests that {ws.config.database} never had "
+            "(none of the file's first papers is in it): it is no copy of the file but another digest's "
+            "database (or one begun without it); leave it as it is, and migrate into an empty database "
+            "(createdb a new one), so that nothing is mixed or overwritten"
+        )
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1 and said in " ".join(result.output.split()), result.output
+        with Store(url) as pg:  # its workers running
+            heartbeat(pg, "app2:4242:abcd", NOW, NOW, "idle")
+        result = ws.cli("db", "migrate", "--to", url)
+        assert result.exit_code == 1 and said in " ".join(result.output.split()), result.output
+        assert "dropdb" not in result.output
