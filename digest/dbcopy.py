@@ -106,20 +106,36 @@ def refuse_went_on(src: Store, dst: Store, target: str) -> None:
     and send those digests' papers again."""
     (last,) = src.db.execute("SELECT COALESCE(MAX(id), 0) FROM deliveries").fetchone()
     (count,) = dst.db.execute("SELECT COUNT(*) FROM deliveries WHERE id > ?", (last,)).fetchone()
-    count += _diverged(src, dst, last)  # the file went on too: the same ids, other digests
+    diverged, common = _diverged(src, dst, last)  # the file went on too: the same ids, other digests
+    count += diverged
     if count:
         (at,) = dst.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()  # one of those
+        own, at_own = src.db.execute(
+            "SELECT COUNT(*), MAX(sent_at) FROM deliveries WHERE id > ?", (common,)
+        ).fetchone()
         raise StoreError(
             f"{shown(target)}: the database holds {count} digest{'s' * (count != 1)} sent from it that "
-            f"{src.path} does not have (the last on {at[:16].replace('T', ' ')} UTC): it has been in use "
-            "since a copy of the file; keep it (`database:` pointing at it). Copied again, the file's "
-            "older state would send those digests' papers again"
+            f"{src.path} does not have (the last on {_minute(at)} UTC): it has been in use since a copy "
+            "of the file; keep it (`database:` pointing at it). Copied again, the file's older state "
+            "would send those digests' papers again"
+            + (
+                f". {src.path} holds {own} digest{'s' * (own != 1)} sent from it since the copy that the "
+                f"database does not have (the last on {_minute(at_own)} UTC): the workers do not know "
+                "of them, and may send their papers again"
+                if own
+                else ""
+            )
         )
 
 
-def _diverged(src: Store, dst: Store, last: int, page: int = 500) -> int:
+def _minute(at: str) -> str:
+    return at[:16].replace("T", " ")
+
+
+def _diverged(src: Store, dst: Store, last: int, page: int = 500) -> tuple[int, int]:
     """The target's deliveries up to the source's last id that the source does not have (by
-    Message-ID): those both sent after the copy, the newest first, down to the copy's last."""
+    Message-ID): those both sent after the copy, the newest first, down to the copy's last; and
+    that last one's id (0: none in common), after which the source's are its own."""
     count, below = 0, last + 1
     while rows := dst.db.execute(
         "SELECT id, message_id FROM deliveries WHERE id < ? ORDER BY id DESC LIMIT ?", (below, page)
@@ -128,10 +144,10 @@ def _diverged(src: Store, dst: Store, last: int, page: int = 500) -> int:
             if src.db.execute(
                 "SELECT 1 FROM deliveries WHERE id = ? AND message_id = ?", (delivery, message_id)
             ).fetchone():
-                return count
+                return count, delivery
             count += 1
         below = rows[-1][0]
-    return count
+    return count, 0
 
 
 def refuse_unless_empty(dst: Store, target: str, tables: list[str]) -> None:

@@ -135,7 +135,8 @@ def test_migrating_again_when_the_file_went_on_too_still_says_to_keep_the_databa
     the file's last, the database held nothing new, and it said 'the database already holds
     outbox; migrate into an empty database (createdb a new one)': followed, the digests sent from
     PostgreSQL are lost and their papers sent again. The database's own digests are told by their
-    Message-IDs, and it says to keep it."""
+    Message-IDs, and it says to keep it; and the file's own, sent since the copy, which the workers
+    do not know of (they were not said)."""
     ws = mail_workspace
     config = ws.config
     with postgres_database() as url:
@@ -151,6 +152,14 @@ def test_migrating_again_when_the_file_went_on_too_still_says_to_keep_the_databa
             f"not have (the last on {sent[:16].replace('T', ' ')} UTC): it has been in use since a copy"
         ) in said, result.output
         assert "createdb" not in result.output
+        with Store(config.database) as store:
+            (own,) = store.db.execute("SELECT MAX(sent_at) FROM deliveries").fetchone()
+        # before: the file's own two, sent after the copy, were not said
+        assert (
+            f". {config.database} holds 2 digests sent from it since the copy that the database does not "
+            f"have (the last on {own[:16].replace('T', ' ')} UTC): the workers do not know of them, and "
+            "may send their papers again"
+        ) in said, result.output
 
 
 def test_the_copy_says_that_ratings_made_before_database_is_switched_stay_in_the_file(workspace):
