@@ -160,10 +160,16 @@ def shown(database: Path | str) -> str:
         return str(database)
     parts = urlsplit(str(database))
     if parts.password:
-        host = parts.hostname or ""
+        host = url_host(parts.hostname or "")
         netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
     return str(database)
+
+
+def url_host(host: str) -> str:
+    """A host as a URL and our messages write it: an IPv6 address in brackets (``[::1]``, so that
+    its port reads apart from it), a name, an IPv4 address or a socket folder as it is."""
+    return f"[{host}]" if ":" in host and not host.startswith("/") else host
 
 
 def sidecar(database: Path | str, suffix: str) -> Path:

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from digest.db import shown
+from digest.db import shown, url_host
 from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
 
@@ -119,7 +119,7 @@ def _names(pgconn: Any) -> tuple[str, str, str]:
     if pgconn is None:
         return "?", "?", ""
     host, port = text(pgconn.host), text(pgconn.port)
-    server = f" at {host}:{port}" if host else ""
+    server = f" at {url_host(host)}:{port}" if host else ""
     return text(pgconn.user), text(pgconn.db), server
 
 

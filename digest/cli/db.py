@@ -11,7 +11,7 @@ import click
 from digest.checks import DatabaseRef
 from digest.cli.common import Context, echo, handle_errors, progress_for
 from digest.daemon.lock import RunLock
-from digest.db import is_postgres
+from digest.db import is_postgres, url_host
 from digest.errors import ConfigError, StoreError
 from digest.options import Invalid, Reading
 
@@ -109,6 +109,6 @@ def for_config(target: str) -> tuple[str, str]:
         return target, ""
     given = "the host and port PGHOST and PGPORT" if port and not parts.port else "the host PGHOST"
     port = str(parts.port or port)
-    netloc = f"{parts.username}@" * bool(parts.username) + (f"[{host}]" if ":" in host else host)
+    netloc = f"{parts.username}@" * bool(parts.username) + url_host(host)
     netloc += f":{port}" * bool(port)
     return urlunsplit(parts._replace(netloc=netloc)), f" (with {given} gave this command)"
