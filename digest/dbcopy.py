@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.db import is_postgres, shown
+from digest.db import db_errors, is_postgres, shown
 from digest.dbcopy_again import EMPTY, refuse_copied, refuse_other
 from digest.dbfaults import may_write
 from digest.errors import StoreError
@@ -226,33 +226,15 @@ def copy_to_postgres(
         raw = dst.db.raw
         total = sum(src.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
         progress.start("copying", total)
-        with raw.transaction():
-            for table in tables:
-                columns = [r[1] for r in src.db.execute(f"PRAGMA table_info({table})").fetchall()]
-                names = ", ".join(f'"{c}"' for c in columns)
-                rows = src.db.execute(f"SELECT {names} FROM {table}")
-                with raw.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    while chunk := rows.fetchmany(batch):
-                        for row in chunk:
-                            copy.write_row(row)
-                        progress.advance(len(chunk))
-                if "id" in columns:
-                    raw.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table} "
-                        "HAVING MAX(id) IS NOT NULL"
-                    )
-                log.info("copied %s", table)
-            # nor the id of a paper merged into another, which SQLite's next paper skipped too
-            raw.execute(
-                "SELECT setval(pg_get_serial_sequence('papers', 'id'), m) FROM (SELECT MAX(old_id) AS m "
-                "FROM paper_merges) AS t WHERE m > (SELECT COALESCE(MAX(id), 0) FROM papers)"
-            )
-            # a claim names an SQLite process (the file lock's), no worker: nothing to wait for
-            raw.execute(
-                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL"
-            )
-            progress.finish()
-            copy_word_index(src, raw, batch, progress)
+        committing = False  # the copy's last statement sent: lost then, whether it was kept is unknown
+        try:
+            with raw.transaction():
+                copy_rows(src, raw, tables, batch, progress)
+                committing = True
+        except db_errors() as e:
+            if not getattr(raw, "broken", False):
+                raise
+            raise lost(src, target, e, committing) from None
         counts = tuple(
             (
                 t,
@@ -272,6 +254,54 @@ def copy_to_postgres(
                 (left,) = again.db.execute(unindexed, (CollectionStats(again).through,)).fetchone()
             return CopyReport(str(source), shown(target), counts, waiting - left, left or None)
     return CopyReport(str(source), shown(target), counts, indexed)
+
+
+def copy_rows(src: Store, raw: Any, tables: list[str], batch: int, progress: Progress) -> None:
+    """Every table's rows, then the word index, in the copy's transaction (``raw``: its psycopg
+    connection)."""
+    for table in tables:
+        columns = [r[1] for r in src.db.execute(f"PRAGMA table_info({table})").fetchall()]
+        names = ", ".join(f'"{c}"' for c in columns)
+        rows = src.db.execute(f"SELECT {names} FROM {table}")
+        with raw.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            while chunk := rows.fetchmany(batch):
+                for row in chunk:
+                    copy.write_row(row)
+                progress.advance(len(chunk))
+        if "id" in columns:
+            raw.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table} "
+                "HAVING MAX(id) IS NOT NULL"
+            )
+        log.info("copied %s", table)
+    # nor the id of a paper merged into another, which SQLite's next paper skipped too
+    raw.execute(
+        "SELECT setval(pg_get_serial_sequence('papers', 'id'), m) FROM (SELECT MAX(old_id) AS m "
+        "FROM paper_merges) AS t WHERE m > (SELECT COALESCE(MAX(id), 0) FROM papers)"
+    )
+    # a claim names an SQLite process (the file lock's), no worker: nothing to wait for
+    raw.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL")
+    progress.finish()
+    copy_word_index(src, raw, batch, progress)
+
+
+def lost(src: Store, target: str, error: Exception, committing: bool) -> StoreError:
+    """The connection to PostgreSQL lost during the copy (a server restarted, a network cut, an
+    administrator ending it): libpq's text ("terminating connection due to administrator command",
+    "server closed the connection unexpectedly") said as what it means for the copy."""
+    first = (
+        " ".join(str(error).strip().splitlines()[0].split()) if str(error).strip() else type(error).__name__
+    )
+    kept = (
+        "it was lost as the copy was being committed, so whether it was kept is not known"
+        if committing
+        else "the copy is one transaction, not committed then, so nothing of it was kept"
+    )
+    return StoreError(
+        f"{shown(target)}: the connection to PostgreSQL was lost during the copy ({first}): {kept}; "
+        f"{src.path} is as it was. Run `digest db migrate` again once the server answers: it copies "
+        "into the empty database, or says that it holds the copy already"
+    )
 
 
 def copy_word_index(src: Store, raw: Any, batch: int, progress: Progress) -> None:

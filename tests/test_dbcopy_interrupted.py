@@ -96,11 +96,12 @@ class _ServerEndsTheCopy(_CtrlCAt):
                 )
 
 
-def test_the_server_lost_during_the_copy_is_said_of_the_postgresql_database_not_the_sqlite_file(
-    workspace, monkeypatch
-):
+def test_the_server_lost_during_the_copy_is_said_of_the_postgresql_database_in_words(workspace, monkeypatch):
     """A PostgreSQL server stopped while `digest db migrate` copied was said as the SQLite file's
-    fault: 'error: digest.db: consuming input failed: server closed the connection unexpectedly'."""
+    fault: 'error: digest.db: consuming input failed: server closed the connection unexpectedly';
+    then as libpq's text: 'error: URL: terminating connection due to administrator command
+    CONTEXT: COPY papers, line 1'. It says what it means for the copy (one transaction: nothing
+    of it kept) and what to do, and the copy made again once the server answers is whole."""
     ws = workspace
     with Store(ws.config.database) as store:
         ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("A paper", "About it.")]))], NOW)
@@ -110,6 +111,17 @@ def test_the_server_lost_during_the_copy_is_said_of_the_postgresql_database_not_
             sys.modules["digest.cli.db"], "progress_for", lambda obj: _ServerEndsTheCopy(name)
         )
         result = ws.cli("db", "migrate", "--to", url)
-    assert result.exit_code == 1, result.output
-    assert result.output.startswith(f"error: {url}: "), result.output
-    assert "digest.db" not in result.output, result.output
+        assert result.exit_code == 1, result.output
+        said = " ".join(result.output.split())
+        assert (
+            f"error: {url}: the connection to PostgreSQL was lost during the copy (terminating connection "
+            "due to administrator command): the copy is one transaction, not committed then, so nothing "
+            f"of it was kept; {ws.config.database} is as it was. Run `digest db migrate` again once the "
+            "server answers: it copies into the empty database, or says that it holds the copy already"
+        ) in said, said
+        assert "CONTEXT" not in said and f"error: {ws.config.database}" not in said
+        monkeypatch.undo()
+        with Store(url) as pg:
+            assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone() == (0,)
+        again = ws.cli("db", "migrate", "--to", url)  # as said: the server answers again
+        assert again.exit_code == 0 and "every table's rows are there" in again.output, again.output
