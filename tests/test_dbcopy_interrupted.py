@@ -79,6 +79,14 @@ def test_ctrl_c_while_the_copy_indexes_its_papers_says_the_copy_is_complete(work
         assert result.output.rstrip().endswith("interrupted")
         with Store(url) as pg:
             assert pg.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 5
+        monkeypatch.undo()
+        again = ws.cli("db", "migrate", "--to", url)  # the copy is whole: the word index's tables aside
+        assert again.exit_code == 0, again.output
+        assert (
+            f"{url} is a copy of {ws.config.database} already: every table's rows are the same in both "
+            "(5 papers); nothing copied again (3 papers not indexed yet: the workers' first pass "
+            "indexes them)."
+        ) in " ".join(again.output.split()), again.output
 
 
 class _ServerEndsTheCopy(_CtrlCAt):
