@@ -190,17 +190,20 @@ def same_columns(src: Store, dst: Store, tables: list[str]) -> bool:
 
 
 def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> None:
-    """`digest db migrate` run again on its own copy, no worker having used it (refuse_unless_empty
-    names them): :class:`AlreadyCopied` if every table's rows are the same in content; if rows
-    differ, what each side holds that the other does not, and what to do without losing either's."""
+    """`digest db migrate` run again on its own copy: :class:`AlreadyCopied` if every table's rows
+    are the same in content and no worker has used it; if rows differ (workers or not), what each
+    side holds that the other does not, and what to do without losing either's. Workers seen and
+    every row the same: refuse_unless_empty names them (a new copy in its place loses nothing)."""
     if not any(dst.db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in tables):
         return  # empty: the copy is to be made
-    if dst.db.execute("SELECT 1 FROM workers LIMIT 1").fetchone() or not copy_of(src, dst):
+    if not copy_of(src, dst):
         return
     if not same_columns(src, dst, tables):
         return  # a table or a column made on one side since (`CREATE TABLE my_notes` in the file)
     found = differences(src, dst, tables)
     if not found:
+        if dst.db.execute("SELECT 1 FROM workers LIMIT 1").fetchone():
+            return
         stats = CollectionStats(dst)
         (left,) = dst.db.execute("SELECT COUNT(*) FROM papers WHERE id > ?", (stats.through,)).fetchone()
         (papers,) = dst.db.execute("SELECT COUNT(*) FROM papers").fetchone()

@@ -189,3 +189,27 @@ def test_any_change_of_a_value_on_the_copy_is_no_copy(mail_workspace, smtp_serve
             assert db.raw.execute(change).rowcount == 1
         again = ws.cli("db", "migrate", "--to", url)
         assert again.exit_code == 1 and "not the same in both" in " ".join(again.output.split()), again.output
+
+
+def test_a_copy_whose_workers_changed_a_rating_is_not_to_be_dropped(workspace):
+    """Workers started on the copy (one seen), and a rating changed there (their `digest serve`'s
+    page, `digest feedback`): it said "digest workers have used this database (...): stop them,
+    then migrate into an empty database (dropdb and createdb it again)", which, followed, loses
+    the rating. The rows that differ are said, and what each way on loses."""
+    ws = workspace
+    _ingested(ws)
+    assert ws.cli("feedback", "ada", "1", "up").exit_code == 0
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(url) as pg:  # a worker running on it
+            heartbeat(pg, "app2:4242:abcd", NOW, NOW, "idle")
+        changed = CliRunner().invoke(main, ["--config", _pg_config(ws, url), "feedback", "ada", "1", "down"])
+        assert changed.exit_code == 0, changed.output
+        again = ws.cli("db", "migrate", "--to", url)
+        assert again.exit_code == 1, again.output
+        said = " ".join(again.output.split())
+        assert "stop them" not in said, said
+        assert (
+            f"{COPY} {ws.config.database}, and rows differ since (ratings: 1 row not the same in both)"
+            in said
+        )
