@@ -5,10 +5,14 @@ updated in place, on either side, keeps both counts and ids)?
 Every table copied is read on both sides in one read-only snapshot each (nothing is written to
 either) and compared as a multiset of rows: each row's values, as both databases give them back
 (text, integers, bytes, NULL: the schema's types, the same on both; a boolean or a whole float is
-its integer, in case), hashed, the hashes summed; a table whose sums differ is read again to count
-the rows each side holds that the other does not. The word index's tables are left out: they are
-counted from the papers (compared), and indexing the papers on the copy adds to them. So are the
-outbox's claims, which the copy clears (a claim names an SQLite process, no worker).
+its integer, in case; any other difference of type counts as a difference, the safe side),
+hashed, the hashes summed (the order of the rows, which the two may sort differently, plays no
+part); a table whose sums differ is read again, by its primary key (the whole row where it has
+none), to count the rows changed under the same key and those only one side holds. The word
+index's tables are left out: they are counted from the papers (compared), and indexing the papers
+on the copy adds to them. So are the outbox's claims, which the copy clears (a claim names an
+SQLite process, no worker). The check is also where a database that is no copy of the file at
+all (another digest's) is told apart (copy_of).
 """
 
 from __future__ import annotations
