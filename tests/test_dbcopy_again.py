@@ -213,3 +213,25 @@ def test_a_copy_whose_workers_changed_a_rating_is_not_to_be_dropped(workspace):
             f"{COPY} {ws.config.database}, and rows differ since (ratings: 1 row not the same in both)"
             in said
         )
+
+
+@pytest.mark.parametrize("side", ["file", "database"])
+def test_a_row_removed_and_another_added_keeps_the_count_and_is_no_copy(workspace, side):
+    """One rating removed and another added on the same side (the count the same, as a swap of
+    rows keeps it): the rows are compared, not counted, so it is never "a copy already"; each row
+    is said as only one side's."""
+    ws = workspace
+    _ingested(ws)
+    assert ws.cli("feedback", "ada", "1", "up").exit_code == 0
+    with postgres_database() as url:
+        assert ws.cli("db", "migrate", "--to", url).exit_code == 0
+        with Store(ws.config.database if side == "file" else url) as store, store.transaction() as db:
+            (rated_at,) = db.execute("SELECT rated_at FROM ratings").fetchone()
+            db.execute("DELETE FROM ratings WHERE paper_id = 1")
+            db.execute(
+                "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES ('ada', 2, 1, ?)", (rated_at,)
+            )
+        again = ws.cli("db", "migrate", "--to", url)
+        said = " ".join(again.output.split())
+        assert again.exit_code == 1 and "nothing copied again" not in said, said
+        assert "(ratings: 1 row only the file holds, 1 row only the database holds)" in said, said
