@@ -115,6 +115,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.ingest.fetch import GONE, FetchOutcome
     from digest.ingest.inbox import InboxError, wait_settled
+    from digest.ingest.missed_days import GONE_FOR_GOOD, NOT_AGAIN
     from digest.profiles.load import load_profile, load_profiles_lenient
     from digest.select.embedding_lock import stopping
     from digest.store import Store
@@ -230,10 +231,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     "fetch time; "
                 )
             if own[o.source].outcome != FETCH_FAILED:  # a day it missed (digest.ingest.missed_days):
-                again = "the daemon asks for that day again at the source's next fetch, "  # not in 15 min
+                # not in 15 min; a 410, or a day a week old: never, as its detail says (not_again)
+                later = "the daemon asks for that day again at the source's next fetch, "
+                again = "" if NOT_AGAIN in o.detail else later
+            now_too = "" if GONE_FOR_GOOD in o.detail else f" ({again}`digest fetch` now)"  # nor it
             secho(
-                f"{o.source}: not fetched, so these digests go without it ({again}`digest fetch` now):\n"
-                f"  {o.said}{bug(o)}",
+                f"{o.source}: not fetched, so these digests go without it{now_too}:\n  {o.said}{bug(o)}",
                 fg="red",
                 err=True,
             )

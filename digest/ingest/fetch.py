@@ -38,7 +38,7 @@ from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
-from digest.ingest.missed_days import missed_days
+from digest.ingest.missed_days import missed_days, not_again
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -216,11 +216,16 @@ def fetch_with_missed(
     """fetch_source (``how``: its keywords), after the days before the source's own that it never
     asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
     a second apart before ``now``: the day's own fetch stays the source's latest."""
-    missed = missed_days(store, source, source_day(source, now, config.timezone), GONE)
+    own = source_day(source, now, config.timezone)
+    missed = missed_days(store, source, own, GONE)
     outcomes: list[FetchOutcome] = []
     for n, day in enumerate(missed):
         at = now - dt.timedelta(seconds=len(missed) - n)
-        outcomes.append(fetch_source(config, store, http, source, at, day=day, **how))
+        out = fetch_source(config, store, http, source, at, day=day, **how)
+        if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
+            again = not_again(day, own, GONE in out.detail)
+            out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
+        outcomes.append(out)
         if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
             return outcomes
     return [*outcomes, fetch_source(config, store, http, source, now, **how)]

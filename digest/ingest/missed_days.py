@@ -22,6 +22,20 @@ log = logging.getLogger(__name__)
 
 CATCH_UP = 7  # days looked back for the last day asked for
 
+# what a failed catch-up of a missed day adds when no later fetch asks for that day again
+NOT_AGAIN = "not asked for again"
+GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS_TIMES
+AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
+
+
+def not_again(day: dt.date, own: dt.date, gone: bool) -> str:
+    """What the failed catch-up of ``day`` (the source's own day: ``own``) adds when the source's
+    next fetch will not ask for it again: a 410, or a day that leaves the week looked back at
+    tomorrow; "" when it will (missed_days)."""
+    if gone:
+        return GONE_FOR_GOOD
+    return AGED_OUT if day <= own - dt.timedelta(days=CATCH_UP) else ""
+
 
 def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:
     """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
