@@ -35,7 +35,7 @@ from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
 from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
-from digest.deliver.suppressions import Suppressions
+from digest.deliver.suppressions import Suppressions, until_released
 from digest.deliver.unrecorded import Unrecorded
 from digest.deliver.wanted import GivenAway, removed_waiting
 from digest.ingest.dumps import IngestReport
@@ -118,7 +118,8 @@ def plan_send(
         if p.paused:
             plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
         elif blocked is not None and blocked.covers(p.email):
-            plans[i] = Planned(p, period, SUPPRESSED, None, f"suppressed: {blocked.describe()}")
+            why = f"suppressed: {blocked.describe()}; gets nothing {until_released(p.user)}"
+            plans[i] = Planned(p, period, SUPPRESSED, None, why)
         elif state is not None and not force and period_done(p, period, *state):
             already.append(i)
         elif state is not None and not force and served_before_its_time(p, period, now, *state):

@@ -128,6 +128,11 @@ def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:
     return Suppression(row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]), row[4])
 
 
+def until_released(user: str) -> str:
+    """How a suppressed reader gets mail again, as `digest send` and `digest preview` say it."""
+    return f"until `digest suppressed --release {user}`"
+
+
 def suppressed_note(store: Store, profile: Profile, continues: str | None = None) -> str | None:
     """What `digest preview` says of a reader whose mail is stopped (an unsubscribe, a hard
     bounce of their address), as `digest send` would plan them; None if it is not. ``continues``:
@@ -141,7 +146,7 @@ def suppressed_note(store: Store, profile: Profile, continues: str | None = None
     if old is None:
         return (
             f"{user} is suppressed ({blocked.describe()}): `digest send` sends them nothing "
-            f"until `digest suppressed --release {user}`."
+            f"{until_released(user)}."
         )
     return (
         f"{user} is suppressed (as {old}, whom {user} continues: {blocked.describe()}): `digest send` "
