@@ -33,6 +33,7 @@ from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
+from digest.deliver.oversize import fits_no_digest
 from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions, until_released
@@ -375,9 +376,14 @@ def describe_already(
     if entry.status == QUEUED:
         return f"{queued}; waiting (`digest send` retries it)"
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
-        return (
+        then = (
+            ""
+            if not fits_no_digest(entry.last_error or "")
+            else "once a digest fits the server's SIZE (as said before), "
+        )
+        return (  # a one-paper digest over SIZE: --force meets the same refusal until then
             f"already attempted {day_at(zone, entry.created_at, now)}: {entry.last_error}; not tried "
-            f"again: {profile.user}'s next digest will include its papers, or send them now with "
+            f"again: {then}{profile.user}'s next digest will include its papers, or send them now with "
             f"`digest send --user {profile.user} --force`"
         )
     return f"already done {day_at(zone, made_at, now)}"

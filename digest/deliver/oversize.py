@@ -6,6 +6,14 @@ import smtplib
 
 from digest.deliver.replies import SendResult
 
+NO_FEWER = "a digest cannot hold fewer papers"  # a one-paper digest over SIZE: none fits the server
+
+
+def fits_no_digest(error: str) -> bool:
+    """Is ``error`` (a failed message's last) a one-paper digest over the server's SIZE: a digest
+    sent again (`digest send --force`) fails the same way until the server's limit is raised?"""
+    return NO_FEWER in error
+
 
 def over_size(conn: smtplib.SMTP, message: bytes, papers: int = 0) -> SendResult | None:
     """A message larger than the server's SIZE (its EHLO's fixed maximum), refused for good.
@@ -18,7 +26,7 @@ def over_size(conn: smtplib.SMTP, message: bytes, papers: int = 0) -> SendResult
         return SendResult(
             False,
             f"the message is {len(message):,} bytes with one paper, more than the server takes (its SIZE: "
-            f"{int(size):,} bytes): not sent; a digest cannot hold fewer papers: the server's message size "
+            f"{int(size):,} bytes): not sent; {NO_FEWER}: the server's message size "
             "limit has to be raised (by its administrator), or the digest's templates made smaller "
             "(templates: in the config)",
             permanent=True,

@@ -1,4 +1,7 @@
-"""A real `digest send` to aiosmtpd on loopback whose SIZE (RFC 1870) is smaller than a digest."""
+"""A real `digest send` to aiosmtpd on loopback whose SIZE (RFC 1870) is smaller than a digest. A
+one-paper digest over it cannot be made smaller by the reader: a send again says that sending
+its papers now (`--force`) waits for a digest that fits the server's SIZE, as `--force` then
+meets the same refusal."""
 
 from __future__ import annotations
 
@@ -46,4 +49,22 @@ def test_a_one_paper_digest_larger_than_the_servers_size_says_fewer_papers_canno
     assert "bytes with one paper, more than the server takes (its SIZE: 4,000 bytes)" in result.output
     assert "fewer papers (max_papers" not in result.output, result.output
     assert "the server's message size limit has to be raised (by its administrator)" in result.output
+    assert small_server.handler.messages == []
+
+
+def test_a_send_again_after_a_one_paper_digest_over_size_does_not_offer_force_alone(tmp_path, small_server):
+    ws = Workspace(tmp_path, small_server.port)
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS[:1]))
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\nmax_papers: 1\n")
+    ws.cli("ingest")
+    assert ws.cli("send").exit_code == 1
+    again = ws.cli("send")
+    assert again.exit_code == 0, again.output
+    assert "already attempted today at " in again.output, again.output
+    assert (
+        "; not tried again: once a digest fits the server's SIZE (as said before), ada's next digest "
+        "will include its papers, or send them now with `digest send --user ada --force`"
+    ) in again.output, again.output
+    forced = ws.cli("send", "--user", "ada", "--force")  # before the server's limit is raised
+    assert forced.exit_code == 1 and "bytes with one paper, more than the server takes" in forced.output
     assert small_server.handler.messages == []
