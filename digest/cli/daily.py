@@ -98,6 +98,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
+    from digest.cli.renamed_user import load_named
     from digest.cli.said_once import not_logged_twice
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
@@ -116,7 +117,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.fetch import GONE, FetchOutcome
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.ingest.missed_days import GONE_FOR_GOOD, NOT_AGAIN
-    from digest.profiles.load import load_profile, load_profiles_lenient
+    from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
     from digest.store import Store
 
@@ -133,7 +134,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         refusal = e  # the check before a send: said after the digests it lists
     problems: list[str] = []
     if users:
-        profiles = [load_profile(config, u) for u in users]
+        profiles = [load_named(config, u, now_utc()) for u in users]  # a renamed one: its new name
     else:  # a broken profile file is that reader's problem: everybody else is served
         profiles, problems = load_profiles_lenient(config)
         for problem in problems:

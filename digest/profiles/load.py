@@ -231,9 +231,14 @@ def find_profile_file(config: Config, user: str) -> Path:
         known = sorted(p.stem for p in config.profiles.glob("*.y*ml")) if config.profiles.is_dir() else []
         hint = difflib.get_close_matches(user, known, n=1)
         tip = f" Did you mean {hint[0]!r}?" if hint else (f" Known: {', '.join(known)}." if known else "")
-        raise ProfileError(f"{path}: no profile for user {user!r}.{tip}")
+        raise ProfileError(f"{no_profile(path, user)}.{tip}")
     check_inside(path, config)
     return path
+
+
+def no_profile(path: Path, user: str) -> str:
+    """The words of a name with no profile file, before what may help."""
+    return f"{path}: no profile for user {user!r}"
 
 
 def has_profile_file(config: Config, user: str) -> bool:

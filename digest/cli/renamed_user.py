@@ -1,0 +1,48 @@
+"""A reader named on the command line whose profile file was renamed: `digest send --user ada`
+after ``ada.yaml`` became ``ada-lee.yaml``. The file's name is gone, and the closest name in the
+folder (difflib's "Did you mean 'bad'?") is another reader: the error names the reader's new name
+instead, from the rename carried over (``reader_renames``) or the one the next send carries over
+(digest.daemon.renamed.pending)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from digest.errors import ProfileError
+
+
+def load_named(config: Any, user: str, now: dt.datetime) -> Any:
+    """``user``'s profile (load_profile); a name whose file is gone because it was renamed raises
+    a ProfileError that names the reader's new name and the command to use."""
+    from digest.errors import StoreError
+    from digest.profiles.load import has_profile_file, load_profile, no_profile, profile_path
+
+    try:
+        return load_profile(config, user)
+    except ProfileError as e:
+        if has_profile_file(config, user):
+            raise
+        try:
+            new = _new_name(config, user, now)
+        except StoreError:  # the database not usable: the missing file said alone
+            raise e from None
+        if new is None:
+            raise
+        raise ProfileError(f"{no_profile(profile_path(config, user), user)}: {new}") from e
+
+
+def _new_name(config: Any, user: str, now: dt.datetime) -> str | None:
+    from digest.daemon.renamed import pending
+    from digest.profiles.load import load_profiles_lenient
+    from digest.store import Store
+
+    with Store(config.database) as store:
+        row = store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone()
+        if row is not None:
+            new = row[0]
+            return f"{user}'s profile file was renamed: the reader is {new} now (`digest send --user {new}`)"
+        for item in pending(config, store, load_profiles_lenient(config)[0], now):
+            if item.old == user:
+                return f"{item.describe()} from the next send: `digest send --user {item.new}`"
+    return None

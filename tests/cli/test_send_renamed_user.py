@@ -1,0 +1,34 @@
+"""`digest send --user ada` after ada's profile file was renamed ``ada-lee.yaml``: the name has no
+file, and the closest file name in the folder is another reader's ("Did you mean 'bad'?"). The
+error names the reader's new name instead: before the first send under it, the rename the send
+will carry over (the same address); after, the rename carried over (reader_renames). Exit 1 both
+times, as for any name without a file. A real send to aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+from conftest import make_dump
+
+
+def test_send_user_of_a_renamed_file_names_the_new_name_not_the_closest_file(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.dump("day.txt", make_dump("Mar 14", [("Spiking Networks", "Spiking networks on events.")]))
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\n")
+    ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
+    assert ws.cli("send").exit_code == 0
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada-lee.yaml")
+    before = ws.cli("send", "--user", "ada")
+    assert before.exit_code == 1
+    assert "Did you mean 'bad'" not in before.output, before.output
+    assert (
+        "no profile for user 'ada': ada-lee continues ada (the same address <ada@example.org>;"
+        in before.output
+    )
+    assert "from the next send: `digest send --user ada-lee`" in before.output, before.output
+    assert ws.cli("send", "--user", "ada-lee").exit_code == 0  # carries ada over
+    after = ws.cli("send", "--user", "ada")
+    assert after.exit_code == 1
+    assert (
+        "no profile for user 'ada': ada's profile file was renamed: the reader is ada-lee now "
+        "(`digest send --user ada-lee`)"
+    ) in after.output, after.output
+    assert "Did you mean 'bad'?" in ws.cli("send", "--user", "adx").output  # a typo: the closest name
