@@ -35,6 +35,7 @@ from digest.db import retrying_conflicts
 from digest.deliver.alone import refused_alone
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
+from digest.deliver.suppressions import until_released
 from digest.deliver.transports import SendResult
 from digest.deliver.wanted import READDRESSED, hold_names, readdressed
 from digest.files import counted
@@ -119,8 +120,8 @@ def record(
         if result.bounce:  # (a 5.7.13 may become one only here: the pass is told so here)
             run.suppressions.add(reader, msg.recipient, reply, at)
             run.bounced.set()
-            line = "address <%s> of %s suppressed: no more digests to it"
-            say(logging.ERROR, line, msg.recipient, msg.user)
+            line = "address <%s> of %s suppressed: no more digests to it %s"  # and what lifts it
+            say(logging.ERROR, line, msg.recipient, msg.user, until_released(reader))
     return SendOutcome(
         msg.user, msg.recipient, papers, msg.message_id, result.ok, reply, retry_at, result.unreachable
     )

@@ -1,7 +1,8 @@
 """A delivery deferred (4xx) or failed (5xx) is said once by `digest send` (its reader's row) and
 `digest run --once` (its line), not a second time by their log on stderr ("WARNING
 digest.deliver.results: digest to ada <ada@example.org> deferred until ...", "ERROR ... failed:
-..."); the suppression of a bounced address, which only the log says, stays. Real processes, a
+..."); the suppression of a bounced address, which only the log says, stays, with the command that
+lifts it (`digest suppressed --release bob`, as `digest send` says it). Real processes, a
 real SMTP server on loopback."""
 
 from __future__ import annotations
@@ -38,5 +39,8 @@ def test_a_deferred_and_a_failed_delivery_are_each_said_once(tmp_path, command):
     failed = [line for line in said if "bob" in line and "550 5.1.1 no such user" in line]
     assert len(deferred) == 1 and len(failed) == 1, said
     assert "digest.deliver.results: digest to" not in done.stderr, done.stderr
-    assert "address <bob@example.org> of bob suppressed: no more digests to it" in done.stderr, done.stderr
+    assert (  # and what lifts it, as `digest send` says it in bob's row from then on
+        "address <bob@example.org> of bob suppressed: no more digests to it until "
+        "`digest suppressed --release bob`"
+    ) in done.stderr, done.stderr
     assert done.returncode == 1, done
