@@ -78,6 +78,11 @@ class HomePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+def say_no_readers(config: Config) -> None:
+    """On stderr: the profiles folder holds no reader's file (`digest send`, `run --once`)."""
+    secho(f"No readers: {config.profiles} holds no <user>.yaml (one per reader).", err=True)
+
+
 def echo(message: Any = None, **kwargs: Any) -> None:
     """click.echo of what a command says, the commands in it as the user can copy them
     (digest.cli.suggested: with the --config they gave)."""

@@ -20,6 +20,7 @@ from digest.cli.common import (
     handle_errors,
     now_utc,
     progress_for,
+    say_no_readers,
     secho,
     stop_on_signal,
 )
@@ -140,7 +141,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         for problem in problems:
             secho(f"profile skipped: {problem}", fg="red", err=True)
         if not profiles and not problems:
-            secho(f"No readers: {config.profiles} holds no <user>.yaml (one per reader).", err=True)
+            say_no_readers(config)
     now = now_utc()
     # a dry run records nothing: it needs no lock, and runs beside the daemon
     lock = contextlib.nullcontext() if dry_run else RunLock(config.database).acquire("digest send")
@@ -328,6 +329,7 @@ def run(obj: Context, once: bool) -> None:
     from digest.cli.said_once import BOOKKEEPING, SAID_BY_RUN_ONCE, not_logged_twice
     from digest.daemon.service import Daemon
     from digest.ingest.fetch import FAILED as FETCH_FAILED
+    from digest.profiles.load import profile_names
     from digest.select.embedding_lock import EmbeddingsStopped, stopping
 
     preload("run")  # what a pass may import: this release's, whatever is installed later
@@ -365,6 +367,8 @@ def run(obj: Context, once: bool) -> None:
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
             echo(said)
+        if not report.profile_problems and profile_names(obj.config) is None:  # none, as `send` says
+            say_no_readers(obj.config)  # (a folder it cannot list: said as a profile skipped)
         for f in report.fetched:  # one that failed: on stderr, as `digest send` says it
             if f.outcome == FETCH_FAILED:
                 secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
