@@ -33,10 +33,15 @@ def load_named(config: Any, user: str, now: dt.datetime) -> Any:
 
 
 def _new_name(config: Any, user: str, now: dt.datetime) -> str | None:
+    from pathlib import Path
+
     from digest.daemon.renamed import pending
+    from digest.db import is_postgres
     from digest.profiles.load import load_profiles_lenient
     from digest.store import Store
 
+    if not is_postgres(config.database) and not Path(config.database).exists():
+        return None  # no database yet: nobody carried over, nor any history to go on (none made)
     with Store(config.database) as store:
         row = store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone()
         if row is not None:

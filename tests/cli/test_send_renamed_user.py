@@ -6,6 +6,8 @@ times, as for any name without a file. A real send to aiosmtpd on loopback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import make_dump
 
 
@@ -32,3 +34,12 @@ def test_send_user_of_a_renamed_file_names_the_new_name_not_the_closest_file(mai
         "(`digest send --user ada-lee`)"
     ) in after.output, after.output
     assert "Did you mean 'bad'?" in ws.cli("send", "--user", "adx").output  # a typo: the closest name
+
+
+def test_a_name_without_a_file_before_any_database_creates_none(workspace):
+    """The lookup of a new name only reads: a mistyped `send --user` on a setup that never sent
+    leaves no empty database behind (at a `database:` path mistyped too, say)."""
+    workspace.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
+    result = workspace.cli("send", "--user", "ada")
+    assert result.exit_code == 1 and "Did you mean 'bad'?" in result.output, result.output
+    assert not Path(workspace.config.database).exists()
