@@ -46,7 +46,7 @@ class ReaderRatings(ReaderRecords):
 
     def _rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
         with self.transaction() as db:
-            self.check_paper(paper_id)
+            self.check_paper(paper_id, user)
             row = db.execute(
                 "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
             ).fetchone()

@@ -275,10 +275,11 @@ class ReaderRecords:
             ids.update(json.loads(raw))
         return ids
 
-    def check_paper(self, paper_id: int) -> None:
-        """StoreError if there is no paper ``paper_id`` (a merged one's: see current_paper_id)."""
+    def check_paper(self, paper_id: int, user: str) -> None:
+        """StoreError if there is no paper ``paper_id`` (a merged one's: see current_paper_id),
+        naming the command that prints ``user``'s paper ids."""
         if not self.db.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone():
-            raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank USER --json`)")
+            raise StoreError(f"no paper with id {paper_id} (see the ids of `digest rank {user} --json`)")
 
     def paper_with_arxiv_id(self, arxiv_id: str) -> int | None:
         """The id of the paper stored with ``arxiv_id`` (without version); None if none is."""

@@ -63,7 +63,7 @@ def feedback(obj: Context, user: str, paper_id: tuple[str | None, int | None], r
     arxiv, number = paper_id
     with Store(obj.config.database) as store:
         pid = number if arxiv is None else _with_arxiv_id(store, arxiv, user)
-        store.check_paper(store.current_paper_id(pid))  # a mistyped id: nothing done, nor carried
+        store.check_paper(store.current_paper_id(pid), user)  # a mistyped id: nothing done, nor carried
         # a renamed file's reader (no pass since): carried over first, or the rating would make
         # USER a reader of their own and leave the old name's history behind for good
         shared: list[Any] = []

@@ -1,7 +1,9 @@
 """`digest feedback USER PAPER_ID ...` takes the paper's arXiv id too (as a reader has it from
 arXiv or a digest's link: with a version, an ``arXiv:`` prefix, or old-style), and says which
-paper it rated; an arXiv id no stored paper has, or an id of neither kind, is refused with what
-PAPER_ID may be, and nothing is rated."""
+paper it rated; an arXiv id no stored paper has, a paper id no stored paper has, or an id of
+neither kind, is refused with what PAPER_ID may be, and nothing is rated. The command to run for
+the ids names the reader rated (`digest rank ada --json`), to be copied as it is, as the refusal
+of an unknown arXiv id names it: not `USER`, which only the help's synopsis says."""
 
 from __future__ import annotations
 
@@ -47,7 +49,9 @@ def test_an_arxiv_id_with_a_version_prefix_or_old_style_rates_that_paper(workspa
         assert store.ratings("ada") == {strings: -1}
 
 
-def test_an_unknown_arxiv_id_or_an_id_of_neither_kind_rates_nothing_and_says_what_is_taken(workspace):
+def test_an_unknown_arxiv_id_or_paper_id_or_an_id_of_neither_kind_rates_nothing_and_says_what_is_taken(
+    workspace,
+):
     workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
     workspace.dump("2026-03-14.json", hf_day([("2403.01234", "Robotics at Home")]))
     assert workspace.cli("ingest").exit_code == 0
@@ -57,6 +61,9 @@ def test_an_unknown_arxiv_id_or_an_id_of_neither_kind_rates_nothing_and_says_wha
         "error: no paper with arXiv id 2403.99999 in the database (its listing may not be ingested "
         "yet; see the ids of `digest rank ada --json`)\n"
     )
+    unknown = workspace.cli("feedback", "ada", "999", "up")
+    assert unknown.exit_code == 1
+    assert unknown.output == "error: no paper with id 999 (see the ids of `digest rank ada --json`)\n"
     neither = workspace.cli("feedback", "ada", "robotics", "up")
     assert neither.exit_code == 2
     assert (
