@@ -325,6 +325,7 @@ def run(obj: Context, once: bool) -> None:
       digest run --once        # from cron: */5 * * * * digest --config /etc/digest/config.yaml run --once
     """
     from digest.cli.common import say_inbox_faults
+    from digest.cli.fetch import say_retry
     from digest.cli.preload import preload
     from digest.cli.said_once import BOOKKEEPING, SAID_BY_RUN_ONCE, not_logged_twice
     from digest.daemon.service import Daemon
@@ -347,6 +348,7 @@ def run(obj: Context, once: bool) -> None:
         say_notes=not once,  # --once: run at every pass by a timer; `digest status` says them
         once=once,  # a profile file saved in place a moment before waited for (2 s at the most)
         wall=wall_clock,  # the leases' clock: this machine's, read as the daemon runs
+        retrying=say_retry if once and not obj.quiet else None,  # as `digest send` says a try that failed
     )
     if once:
         # SIGTERM (systemd stopping a timer's run) or Ctrl-C: as the daemon, after the message in flight

@@ -23,6 +23,8 @@ SAID_BY_RUN_ONCE: dict[str, frozenset[str]] = {
     "digest.ingest.dumps": frozenset({"%s"}),  # told.taken_in: "<dump>: <day>, N entries: ..."
     "digest.daemon.tick": frozenset({"digest for %s (%s) queued: %s"}),  # "digest for ...: N papers queued"
     "digest.deliver.results": frozenset({"digest sent to %s <%s>: %s"}),  # "sent to <user> <address>: ..."
+    # a try that failed, another following: "<source>: cannot connect: ...; trying again in 2 s (try 2 of 4)"
+    "digest.ingest.http": frozenset({"%s: %s; retrying in %s s", "%s: %s; retrying in %g s"}),
 }
 
 # logger: the formats of its INFO records of a pass's bookkeeping, logged by `run --once` with -v

@@ -72,9 +72,11 @@ class Daemon:
         say_notes: bool = True,
         once: bool = False,
         wall: Clock = wall_clock,
+        retrying: Callable[[str, str], object] | None = None,
     ) -> None:
         self.config = config
         self.once = once  # `digest run --once`: a file saved a moment before waited for (ProfileFolder)
+        self.retrying = retrying  # `run --once`: a fetch's failed try said as `digest fetch` says it
         # a dump reader's bug: its traceback logged once (the daemon); False: said by the caller
         # in the pass's report (`digest run --once`, without DIGEST_DEBUG): see describe
         self.say_bugs = say_bugs
@@ -250,6 +252,7 @@ class Daemon:
             on_server=lambda at: on_server_clock(at, self._skew),  # the messages' due times too
             clock=self.clock,  # read again after its fetch and its inbox
             bugs=self.failures,  # a bug met fetching or reading the inbox: said as the pass's are
+            retrying=self.retrying,
         )
         if deliver and any(o.ok for o in report.delivered):  # a message went: a refusal said is over
             self.failures.step_went("delivering")  # (not before: nothing due has tried the new login)

@@ -277,6 +277,7 @@ def run_once(
     on_server: Callable[[dt.datetime], dt.datetime] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     bugs: TickFailures | None = None,
+    retrying: Callable[[str, str], object] | None = None,
 ) -> TickReport:
     """One pass of the daemon's work: due sources fetched, new dumps in, due digests queued,
     due messages out (``deliver=False``: not out; the daemon after the server refused its login;
@@ -295,7 +296,8 @@ def run_once(
     ``wall``: the time the readers' and the messages' leases run on (:func:`send_due`); ``on_server``:
     a time of this machine's clock as the database server's says it, for the messages' due times
     (digest.deliver.delivery.deliver_due's; default: as it is); ``clock``: the pass's, which ``now``
-    was read from, read again after the fetch and after the inbox (:func:`moved_on`)."""
+    was read from, read again after the fetch and after the inbox (:func:`moved_on`); ``retrying``:
+    a fetch's failed try said as it happens, as `digest fetch` says it (`run --once`)."""
     on_server = on_server or (lambda at: at)
     problems: list[str] = []
     beat = beat or (lambda: None)
@@ -304,7 +306,9 @@ def run_once(
     # while (not the pass long), so the digests made next hold what they bring
     waits = dict(wait=True, stop=stop, say_failures=say_failures, patience=PATIENCE, beat=beat, waited=waited)
     waits["bugs"] = bugs if bugs is not None else TickFailures()  # alone: one for the pass, both steps
-    fetched = fetch_first(config, store, profiles, now, problems, http, say_bugs=say_bugs, **waits)
+    fetched = fetch_first(
+        config, store, profiles, now, problems, http, say_bugs=say_bugs, retrying=retrying, **waits
+    )
     now = moved_on(now, waited, clock)  # a send time that came as it waited or fetched: served in this pass
     report, waiting = read_inbox(config, store, now, problems, say_bugs, **waits)
     now = moved_on(now, waited, clock)
