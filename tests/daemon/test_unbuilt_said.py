@@ -124,7 +124,10 @@ def test_a_weekly_digest_that_fails_for_days_is_said_again_each_day(mail_workspa
     ws = mail_workspace
     now = [dt.datetime.now(dt.UTC)]
     daemon = failing_for_bob(ws, now)
-    send_at, weekday = (now[0] - dt.timedelta(minutes=5)).strftime("%H:%M"), now[0].strftime("%A").lower()
+    # the weekday of the send time five minutes ago, not of now: just after midnight UTC that is
+    # yesterday's, whose slot has come (today's, at 23:5x, is a day away and last week's too old)
+    due = now[0] - dt.timedelta(minutes=5)
+    send_at, weekday = due.strftime("%H:%M"), due.strftime("%A").lower()
     ws.profile(
         "bob",
         f"email: bob@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n"
