@@ -173,8 +173,8 @@ def test_run_once_says_each_event_once_and_logs_the_others_with_v(tmp_path, smtp
                 for name, base in (("good", server.url("")), ("down", f"http://127.0.0.1:{down}"))
             )
             ws.config_path.write_text(ws.config_path.read_text() + "sources:\n" + sources)
-            send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)).strftime("%H:%M")
-            ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
+            due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)  # its day: the digest's period
+            ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{due:%H:%M}'\n")
             ws.dump("good.txt", GOOD)
             command = digest(ws, *verbose, "run", "--once")
             done = subprocess.run(command, capture_output=True, text=True, cwd=ws.root, timeout=120)
@@ -183,7 +183,7 @@ def test_run_once_says_each_event_once_and_logs_the_others_with_v(tmp_path, smtp
             assert [line.split(":")[0] for line in said] == [
                 "fetched good",
                 f"{ws.root}/inbox/good.txt",
-                "digest for ada (" + dt.datetime.now(dt.UTC).strftime("%Y-%m-%d") + ")",
+                f"digest for ada ({due:%Y-%m-%d})",  # yesterday's just after midnight UTC
                 "sent to ada <ada@example.org>",
             ], said
             logged = [line for line in done.stderr.splitlines() if " INFO " in line]
