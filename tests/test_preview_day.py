@@ -100,8 +100,8 @@ def test_the_day_is_the_readers_own(mail_workspace, smtp_server):
 
 def test_preview_date_on_the_command_line(workspace):
     workspace.profile("ada", ADA)
-    for day in (14, 15):
-        workspace.dump(f"{day}.txt", make_dump(f"Mar {day}", DAYS[day]))
+    for day in (14, 15):  # saved that evening: a listing of 2026 whatever the year the test runs in
+        workspace.dump(f"{day}.txt", make_dump(f"Mar {day}", DAYS[day]), mtime=at(day, 20))
         workspace.cli("ingest")
         assert workspace.cli("send", "--to-dir", str(workspace.root / "sent")).exit_code == 0
     past = workspace.cli("preview", "ada", "--text", "--date", "2026-03-14")
@@ -115,7 +115,7 @@ def test_preview_date_on_the_command_line(workspace):
 
 def test_preview_date_at_either_end_of_the_calendar(workspace):
     workspace.profile("ada", TOKYO)  # east of UTC: the first day's midnight is before year 1 in UTC
-    workspace.dump("14.txt", make_dump("Mar 14", DAYS[14]))
+    workspace.dump("14.txt", make_dump("Mar 14", DAYS[14]), mtime=at(14, 20))  # of 2026, in any year
     workspace.cli("ingest")
     last = workspace.cli("preview", "ada", "--text", "--date", "9999-12-31")
     assert last.exit_code == 0, last.output
