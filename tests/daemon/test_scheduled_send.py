@@ -221,16 +221,14 @@ def test_status_shows_a_readers_last_and_next_digest_in_the_readers_own_zone(mai
 def test_run_once_from_the_command_line_does_one_pass(mail_workspace, smtp_server):
     ws = mail_workspace
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '00:00'\n")
-    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)  # saved in 2026: Mar 15 of 2026
     result = ws.cli("run", "--once")
     assert result.exit_code == 0, result.output
     assert "d1.txt: 2026-03-15, 2 entries: 2 new papers, 0 already known" in result.output
     status = ws.cli("status")
     assert status.exit_code == 0 and "ada" in status.output
     assert "\nWorkers" not in status.output  # the pass is over: no worker runs (it signed off)
-    ws.dump(
-        "again.txt", make_dump("Mar 15", PAPERS_1), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    )
+    ws.dump("again.txt", make_dump("Mar 15", PAPERS_1), mtime=EARLIER)
     assert "again.txt: 2026-03-15 already ingested, nothing new" in ws.cli("run", "--once").output
     idle = ws.cli("run", "--once")  # said only 'nothing to do', the reader's next time to be guessed
     assert idle.exit_code == 0 and idle.output == (
