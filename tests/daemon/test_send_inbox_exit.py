@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import Workspace, make_dump
+from conftest import NOW, Workspace, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -29,7 +29,7 @@ def digest(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
 def test_send_exits_1_after_a_dump_it_took_in_was_unreadable_as_ingest_does(mail_workspace, smtp_server):
     ws = mail_workspace
     ws.profile("ada", ADA)
-    ws.dump("d1.txt", make_dump("Mar 15", PAPERS))
+    ws.dump("d1.txt", make_dump("Mar 15", PAPERS), mtime=NOW)  # saved in 2026: Mar 15 of 2026
     ws.dump("bad.txt", NOT_UTF8)
     sent = digest(ws, "send")
     failed = ws.root / "inbox" / "failed"
