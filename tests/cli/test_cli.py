@@ -17,7 +17,7 @@ from digest.config_missing import example_config
 from digest.deliver.outbox import Outbox
 from digest.store import Store
 
-from conftest import SHARED, make_dump
+from conftest import NOW, SHARED, make_dump
 
 COMMANDS = sorted(main.commands)
 
@@ -81,6 +81,7 @@ def seed(ws):
                 ("Unrelated", "Nothing to see."),
             ],
         ),
+        mtime=NOW,  # saved in 2026: the listing of 2026-03-14, whatever the year the test runs in
     )
     ws.profile("ada", "email: ada@example.org\ninterests:\n  spiking neural networks: 2\n  neuromorphic: 1\n")
 
@@ -236,7 +237,9 @@ def test_the_shared_evaluation_runs_against_the_cli():
 def test_preview_text_prints_the_plain_part_and_date_limits_the_listings(workspace):
     seed(workspace)
     workspace.dump(
-        "later.txt", make_dump("Mar 16", [("Neuromorphic Audio", "A neuromorphic cochlea for audio.")])
+        "later.txt",
+        make_dump("Mar 16", [("Neuromorphic Audio", "A neuromorphic cochlea for audio.")]),
+        mtime=NOW,
     )
     workspace.cli("ingest")
     now = workspace.cli("preview", "ada", "--text")
