@@ -3,7 +3,7 @@ nothing matches their interests "yet" as if they never had a digest (a real SMTP
 
 from __future__ import annotations
 
-from conftest import make_dump
+from conftest import NOW, make_dump
 
 PAPERS = [("Gardening Robots", "Robots that water plants.")]
 
@@ -27,9 +27,10 @@ def test_an_empty_preview_of_a_day_before_the_readers_first_digest_is_not_said_a
 ):
     ws = mail_workspace
     ws.profile("bob", "email: bob@example.org\ninterests: [gardening]\n")
-    ws.dump("early.txt", make_dump("Mar 18", [("Event Cameras", "Vision on chips.")]), where="aside")
+    early = make_dump("Mar 18", [("Event Cameras", "Vision on chips.")])
+    ws.dump("early.txt", early, where="aside", mtime=NOW)  # saved in 2026: the listing of 2026-03-18
     assert ws.cli("ingest", str(ws.root / "aside" / "early.txt")).exit_code == 0
-    ws.dump("day.txt", make_dump("Mar 20", PAPERS))
+    ws.dump("day.txt", make_dump("Mar 20", PAPERS), mtime=NOW)
     assert ws.cli("ingest").exit_code == 0
     assert ws.cli("send").exit_code == 0 and len(smtp_server.messages) == 1  # bob's first, today
     # Mar 18: nothing of his then, and no digest before that day: not "since their last digest
