@@ -13,7 +13,7 @@ from test_out_of_step import parse  # day.txt, modified 2026-03-20
 from digest.errors import DumpError
 from digest.store import Store
 
-from conftest import HEADER, Workspace, make_dump
+from conftest import HEADER, NOW, Workspace, make_dump
 
 PAPERS = [
     ("Gliders That Learn to Soar", "We train gliders to find thermals. They stay aloft longer."),
@@ -77,7 +77,8 @@ def test_a_day_with_its_year_that_is_no_day_of_that_year_is_refused():
 
 def test_digest_ingest_reads_a_dump_whose_header_changed(tmp_path):
     ws = Workspace(tmp_path)
-    ws.dump("c.txt", make_dump("Mar 14", PAPERS).replace("Subscribe\n", "Subscribe now\n"))
+    c = make_dump("Mar 14", PAPERS).replace("Subscribe\n", "Subscribe now\n")
+    ws.dump("c.txt", c, mtime=NOW)  # saved in 2026: the listing of 2026-03-14 in any year
     ws.dump("d.txt", make_dump("2026-03-13", PAPERS))
     result = ws.cli("ingest")
     assert result.exit_code == 0, result.output
