@@ -4,7 +4,7 @@ file, left in failed/, names a dump that is not there. A dump still in failed/ k
 
 from __future__ import annotations
 
-from conftest import make_dump
+from conftest import NOW, make_dump
 
 
 def test_a_failed_dump_moved_back_and_taken_in_is_no_longer_listed_as_failed(workspace):
@@ -20,7 +20,8 @@ def test_a_failed_dump_moved_back_and_taken_in_is_no_longer_listed_as_failed(wor
         "worse.txt.error.txt",
     ]
     (failed / "bad.txt").unlink()  # fixed by the user, and put back into the inbox
-    ws.dump("bad.txt", make_dump("Mar 20", [("Gardening Robots", "Robots that water plants.")]))
+    fixed = make_dump("Mar 20", [("Gardening Robots", "Robots that water plants.")])
+    ws.dump("bad.txt", fixed, mtime=NOW)  # saved in 2026: the listing of 2026-03-20 in any year
     taken = ws.cli("ingest")
     assert "inbox/bad.txt: 2026-03-20, 1 entry: 1 new paper" in taken.output, taken.output
     status = ws.cli("status").output
