@@ -207,7 +207,7 @@ def test_a_dump_still_written_after_the_wait_is_left_in_the_inbox_and_said(works
 
     monkeypatch.setattr(papers, "WAIT_AT_MOST", dt.timedelta(seconds=0.5))  # a minute, in the product
     settle_in(workspace, 1)
-    workspace.dump("done.txt", make_dump("Mar 13", PAPERS))
+    workspace.dump("done.txt", make_dump("Mar 13", PAPERS), mtime=NOW)  # of 2026: 2026-03-13 in any year
     papers_ = [(f"Paper {i}", f"Abstract number {i}.") for i in range(8)]
     writer, written = write_slowly(workspace.root / "inbox" / "slow.txt", papers_, pause=0.3)
     assert written[0].wait(30)  # the file is there, its first paper written
