@@ -38,7 +38,7 @@ from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
-from digest.ingest.missed_days import missed_days, not_again
+from digest.ingest.missed_days import failed_before, missed_days, not_again
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -215,11 +215,15 @@ def fetch_with_missed(
 ) -> list[FetchOutcome]:
     """fetch_source (``how``: its keywords), after the days before the source's own that it never
     asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
-    a second apart before ``now``: the day's own fetch stays the source's latest."""
+    a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
+    fails, the days that failed before are left for the next fetch (an outage: no storm)."""
     own = source_day(source, now, config.timezone)
-    missed = missed_days(store, source, own, GONE)
+    missed, failed = missed_days(store, source, own, GONE), failed_before(store, source, own, GONE)
     outcomes: list[FetchOutcome] = []
     for n, day in enumerate(missed):
+        if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
+            log.info("%s: %s failed before and a day failed now: asked at the next fetch", source.name, day)
+            continue
         at = now - dt.timedelta(seconds=len(missed) - n)
         out = fetch_source(config, store, http, source, at, day=day, **how)
         if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again

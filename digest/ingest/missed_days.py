@@ -7,7 +7,11 @@ day, a pass asks for the days before it that were never asked for, back to the l
 begins at its own day, and one idle longer than a week does not fetch a week). A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
-never came.
+never came. During an outage every day of the week fails in turn; asking each of them again at
+every fetch (each with its retries, every 15 minutes) would send the API a storm when it is
+least able to answer: once one day's fetch fails in a pass, the days that failed before are left
+for the next fetch (:func:`failed_before`; the days never asked for are asked all the same: a
+day never asked for that is older than the last one asked would not be asked again).
 """
 
 from __future__ import annotations
@@ -37,19 +41,31 @@ def not_again(day: dt.date, own: dt.date, gone: bool) -> str:
     return AGED_OUT if day <= own - dt.timedelta(days=CATCH_UP) else ""
 
 
-def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:
-    """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
-    got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
-    digest.ingest.fetch.GONE), oldest first."""
+def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[dt.date, bool]:
+    """The days of the week before ``day`` whose daily papers ``source`` asked for: whether it got
+    them (a fetch succeeded, or the last failed with a 410: its detail holds ``gone``)."""
     if source.kind != "hf_daily" or "{date}" not in source.url:
-        return []
+        return {}
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     urls = {source.resolved_url(d): d for d in days}
     marks = ", ".join("?" * len(urls))
     rows = store.db.execute(
         f"SELECT url, succeeded_at, detail FROM fetches WHERE url IN ({marks})", tuple(urls)
     )
-    got = {urls[url]: succeeded is not None or gone in detail for url, succeeded, detail in rows.fetchall()}
+    return {urls[url]: succeeded is not None or gone in detail for url, succeeded, detail in rows.fetchall()}
+
+
+def failed_before(store: Store, source: SourceConfig, day: dt.date, gone: str) -> set[dt.date]:
+    """The days of the week before ``day`` whose daily papers ``source`` asked for and never got."""
+    return {d for d, got in _asked(store, source, day, gone).items() if not got}
+
+
+def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:
+    """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
+    got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
+    digest.ingest.fetch.GONE), oldest first."""
+    days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
+    got = _asked(store, source, day, gone)
     if not got:  # nothing asked for in a week: a new source, or one long unused
         return []
     last = max(got)  # the last day asked for: the ones after it never were
