@@ -12,6 +12,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import FORGOTTEN, Worker, workers
 from digest.daemon.clocks import server_time
+from digest.daemon.failed_days import failed_days
 from digest.daemon.fetching import quiet_time
 from digest.daemon.holders import long_held
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
@@ -60,6 +61,7 @@ class Status:
     # of each failed message: a later digest to the reader that was sent (when, to which address)
     sent_since: dict[int, tuple[dt.datetime, str]] = field(default_factory=dict)
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
+    failed_days: tuple[tuple[str, str], ...] = ()  # (source, line): a day's daily papers failed, not its last
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     failures_from: str = LAST_PASS  # whose passes those are (PostgreSQL: each worker's latest)
     unrecorded: tuple[Accepted, ...] = ()  # accepted by the server, not recorded: delivery stopped
@@ -200,6 +202,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             failed=(gone := tuple(m for m in outbox.entries(FAILED) if m.created_at >= listed_since)),
             sent_since=outbox.sent_after(gone),  # a later digest to the same reader, sent
             sources=sources,
+            failed_days=tuple(failed_days(store, config, fetches, now)),
             reader_failures=tuple(reader_failures(store).items()),
             failures_from=failures_from(store),
             unrecorded=tuple(Unrecorded(config.database).entries()),
@@ -284,6 +287,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
             )
             + (f"; the server asked not to be asked before {shown_at(f.retry_at)}" if f.retry_at else "")
         )
+        lines += [f"  and {line}" for source, line in s.failed_days if source == name]
     lines.append("")
     lines += reader_lines(s.readers, every_reader)
     if not s.readers:

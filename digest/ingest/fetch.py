@@ -218,7 +218,10 @@ def fetch_with_missed(
     a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
     fails, the days that failed before are left for the next fetch (an outage: no storm)."""
     own = source_day(source, now, config.timezone)
-    missed, failed = missed_days(store, source, own, GONE), failed_before(store, source, own, GONE)
+    missed, failed = (
+        missed_days(store, source, own, GONE),
+        {a.day for a in failed_before(store, source, own, GONE)},
+    )
     outcomes: list[FetchOutcome] = []
     for n, day in enumerate(missed):
         if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from digest.config import SourceConfig
 from digest.store import Store
@@ -41,23 +42,36 @@ def not_again(day: dt.date, own: dt.date, gone: bool) -> str:
     return AGED_OUT if day <= own - dt.timedelta(days=CATCH_UP) else ""
 
 
-def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[dt.date, bool]:
-    """The days of the week before ``day`` whose daily papers ``source`` asked for: whether it got
-    them (a fetch succeeded, or the last failed with a 410: its detail holds ``gone``)."""
+@dataclass(frozen=True)
+class Asked:
+    """A day of the week before a source's own whose daily papers it asked for."""
+
+    day: dt.date
+    got: bool  # a fetch succeeded, or the last failed with a 410 (gone for good)
+    url: str
+    attempted_at: dt.datetime  # its last fetch
+    detail: str  # and what it said
+
+
+def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[dt.date, Asked]:
+    """The days of the week before ``day`` whose daily papers ``source`` asked for (a detail that
+    holds ``gone``: the last fetch failed with a 410)."""
     if source.kind != "hf_daily" or "{date}" not in source.url:
         return {}
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     urls = {source.resolved_url(d): d for d in days}
     marks = ", ".join("?" * len(urls))
-    rows = store.db.execute(
-        f"SELECT url, succeeded_at, detail FROM fetches WHERE url IN ({marks})", tuple(urls)
-    )
-    return {urls[url]: succeeded is not None or gone in detail for url, succeeded, detail in rows.fetchall()}
+    sql = f"SELECT url, succeeded_at, detail, attempted_at FROM fetches WHERE url IN ({marks})"
+    return {
+        urls[url]: Asked(urls[url], ok is not None or gone in why, url, dt.datetime.fromisoformat(at), why)
+        for url, ok, why, at in store.db.execute(sql, tuple(urls)).fetchall()
+    }
 
 
-def failed_before(store: Store, source: SourceConfig, day: dt.date, gone: str) -> set[dt.date]:
-    """The days of the week before ``day`` whose daily papers ``source`` asked for and never got."""
-    return {d for d, got in _asked(store, source, day, gone).items() if not got}
+def failed_before(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
+    """The days of the week before ``day`` whose daily papers ``source`` asked for and never got,
+    oldest first: each asked again at the source's fetches until it is over a week old."""
+    return sorted((a for a in _asked(store, source, day, gone).values() if not a.got), key=lambda a: a.day)
 
 
 def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:
@@ -65,7 +79,7 @@ def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> 
     got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
     digest.ingest.fetch.GONE), oldest first."""
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
-    got = _asked(store, source, day, gone)
+    got = {d: a.got for d, a in _asked(store, source, day, gone).items()}
     if not got:  # nothing asked for in a week: a new source, or one long unused
         return []
     last = max(got)  # the last day asked for: the ones after it never were
