@@ -4,7 +4,9 @@ at its own address (``?date=``), and a pass asks only for its own day's (``day: 
 the day before), so a day missed was never fetched and its papers reached no one. Before its own
 day, a pass asks for the days before it that were never asked for, back to the last that was
 (a week at most; none when no day of the last week was asked: a source new to this database
-begins at its own day, and one idle longer than a week does not fetch a week). A day of that week
+begins at its own day, and one idle longer than a week does not fetch a week). A day whose last
+answer held no papers of it, given before the day was over (UTC: a `day: today` source asked in
+the morning, its page not out yet, then the daemon stopped) is asked once more. A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
@@ -26,6 +28,7 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 CATCH_UP = 7  # days looked back for the last day asked for
+EMPTY = "empty"  # a fetch's outcome: an answer without papers of the day (digest.ingest.fetch's)
 
 # what a failed catch-up of a missed day adds when no later fetch asks for that day again
 NOT_AGAIN = "not asked for again"
@@ -51,6 +54,7 @@ class Asked:
     url: str
     attempted_at: dt.datetime  # its last fetch
     detail: str  # and what it said
+    early: bool = False  # its last answer had no papers of the day, asked before the day was over
 
 
 def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[dt.date, Asked]:
@@ -61,11 +65,14 @@ def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     urls = {source.resolved_url(d): d for d in days}
     marks = ", ".join("?" * len(urls))
-    sql = f"SELECT url, succeeded_at, detail, attempted_at FROM fetches WHERE url IN ({marks})"
-    return {
-        urls[url]: Asked(urls[url], ok is not None or gone in why, url, dt.datetime.fromisoformat(at), why)
-        for url, ok, why, at in store.db.execute(sql, tuple(urls)).fetchall()
-    }
+    sql = f"SELECT url, succeeded_at, detail, attempted_at, outcome FROM fetches WHERE url IN ({marks})"
+    asked = {}
+    for url, ok, why, at, outcome in store.db.execute(sql, tuple(urls)).fetchall():
+        d, when = urls[url], dt.datetime.fromisoformat(at)
+        over = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # its page's UTC day
+        early = outcome == EMPTY and when < over  # `day: today` asked in the morning: not out yet?
+        asked[d] = Asked(d, ok is not None or gone in why, url, when, why, early)
+    return asked
 
 
 def failed_before(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
@@ -79,11 +86,13 @@ def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> 
     got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
     digest.ingest.fetch.GONE), oldest first."""
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
-    got = {d: a.got for d, a in _asked(store, source, day, gone).items()}
+    asked = _asked(store, source, day, gone)
+    got = {d: a.got for d, a in asked.items()}
     if not got:  # nothing asked for in a week: a new source, or one long unused
         return []
     last = max(got)  # the last day asked for: the ones after it never were
-    missed = sorted(d for d in days if d > last or not got.get(d, True))
+    early = {d for d, a in asked.items() if a.early}  # asked once more, after its day
+    missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)
     if missed:
         said = ", ".join(d.isoformat() for d in missed)
         log.info("%s: the daily papers of %s were never fetched: fetched now", source.name, said)
