@@ -204,6 +204,7 @@ class Digest:
     # was chosen: the outbox tells by it a failure of another worker's since (Store.failed_unseen);
     # None: not read for the outbox (`preview --date`'s digest of a day)
     window: tuple[int | None, tuple[int, ...]] | None = None
+    since: dt.date | None = None  # the earliest listing day among the papers (a digest of days)
 
     @property
     def paper_ids(self) -> tuple[int, ...]:

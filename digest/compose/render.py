@@ -154,6 +154,7 @@ class Renderer:
             "name": profile.display_name,
             "interests_text": ", ".join([i.phrase for i in profile.interests]),
             "day": digest.day,
+            "days": days_span(digest.since, digest.day),
             "count": len(digest.matches),
             "papers": [self.view(m) for m in digest.matches],
             "links": links or {},
@@ -218,6 +219,14 @@ def format_day(day: dt.date | None) -> str:
 @functools.lru_cache(maxsize=4096)
 def _format_day(day: dt.date | None) -> str:
     return f"{day:%b} {day.day}, {day.year}" if day else ""
+
+
+def days_span(since: dt.date | None, day: dt.date | None) -> str:
+    """A digest's listing days when more than one (a day caught up): "Dec 9 to Dec 10, 2026"."""
+    if since is None or day is None or since >= day:
+        return ""
+    first = f"{since:%b} {since.day}" if since.year == day.year else format_day(since)
+    return f"{first} to {format_day(day)}"
 
 
 def arxiv_search(title: str) -> str:

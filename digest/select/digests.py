@@ -235,9 +235,11 @@ def next_digests(
     for profile, matches in zip(profiles, ranked, strict=True):
         papers = windows.papers(profile.user, up_to)
         day = max((days[m.paper.id] for m in matches if m.paper.id in days), default=None)
+        since = min((days[m.paper.id] for m in matches if m.paper.id in days), default=None)
         day = day or windows.latest_day(papers, up_to)
         window = windows.start(profile.user)
-        digests.append(Digest(profile, tuple(matches), day, through=windows.through, window=window))
+        digest = Digest(profile, tuple(matches), day, through=windows.through, window=window, since=since)
+        digests.append(digest)
     windows.stats.save()
     return digests
 

@@ -1,7 +1,9 @@
 """The daemon down all of one day: the daily papers it would have fetched that day (``day:
 yesterday``: the list of the day before) are fetched at its next pass, before the day's, so their
 papers reach the reader in the next digest and none is lost. A real pass (run_once) under a
-chosen clock, a loopback API answering documents shaped like the real one's, aiosmtpd."""
+chosen clock, a loopback API answering documents shaped like the real one's, aiosmtpd. That
+digest, titled by its newest listing, says which days its papers are from (the days' listings,
+not "the day's trending papers")."""
 
 from __future__ import annotations
 
@@ -57,6 +59,9 @@ def test_the_list_of_a_day_the_daemon_was_down_reaches_the_reader_the_next_day(m
     ], said
     friday = smtp_server.messages[1].message.get_body(("plain",)).get_content()
     assert "Graph topic 9 one" in friday and "Graph topic 10 one" in friday, friday
+    html = smtp_server.messages[1].message.get_body(("html",)).get_content()  # of two days: said so
+    assert "4 papers for ada from the trending papers of Dec 9 to Dec 10, 2026, picked for" in friday, friday
+    assert "Picked from the trending papers of Dec 9 to Dec 10, 2026 for your interests: graph." in html
 
 
 def test_digest_fetch_asks_for_the_days_never_asked_for_first_and_only_those(workspace, monkeypatch):
