@@ -296,4 +296,5 @@ def digest_of_day(
     days = store.listing_days((m.paper.id for m in matches), listed_by, made_at)
     latest = max(days.values(), default=None) or store.latest_day((p.id for p in papers), listed_by, made_at)
     windows.stats.save()
-    return Digest(profile=profile, matches=tuple(matches), day=latest, through=through)
+    since = min(days.values(), default=None)  # as the digest sent says its days (next_digests)
+    return Digest(profile=profile, matches=tuple(matches), day=latest, through=through, since=since)
