@@ -65,3 +65,17 @@ def as_the_api_sends(day: dt.date, arxiv_day: dt.date, titles: list[str], first_
             }
         )
     return json.dumps(items).encode()
+
+
+def graph_page(query: dict[str, str]) -> bytes:
+    """The real API's answer to ``?date=D&p=P``: D's daily page of two "Graph topic <D's day>"
+    papers of the arXiv day before on page 0, ``[]`` on the pages after it."""
+    if query.get("p", "0") != "0":
+        return b"[]"
+    day = dt.date.fromisoformat(query["date"])
+    return as_the_api_sends(
+        day,
+        day - dt.timedelta(days=1),
+        [f"Graph topic {day.day} {n}" for n in ("one", "two")],
+        10000 + 10 * day.day,
+    )
