@@ -133,6 +133,25 @@ def due_slot(
     return slot
 
 
+def missed_slot(
+    profile: Profile,
+    now: dt.datetime,
+    last_period: str | None,
+    grace: dt.timedelta,
+    last_at: dt.datetime | None = None,
+) -> Slot | None:
+    """The reader's latest send time that no pass served within ``grace``, if any: its digest is
+    not made late, its papers go in the next one (README, *Restarts and crashes*). Only of a reader
+    who had a digest before (``last_period``: a newcomer's first comes at their next send time)
+    and not paused. The one decision `digest run`'s passes say and `digest status` shows."""
+    if profile.paused or last_period is None:
+        return None
+    slot = latest_slot(profile, now)
+    if slot is None or slot_done(slot, last_period, last_at) or now - slot.at <= grace:
+        return None
+    return slot
+
+
 def slot_done(slot: Slot, last_period: str | None, last_at: dt.datetime | None) -> bool:
     """Whether ``slot``'s period had its digest: the last digest was made at or after the
     slot's send instant (a reader now in another time zone got it on this local day already),

@@ -37,7 +37,7 @@ from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
 from digest.select.digests import Windows, next_digests
-from digest.slots import due_slot, latest_slot, next_slot, slot_done
+from digest.slots import due_slot, missed_slot, next_slot
 from digest.store import Store, iso
 from digest.zone_text import config_zone_note
 
@@ -158,14 +158,13 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
                     (fetches.get(src.name), fetched_for(src, p, due.at, config)) for src in config.sources
                 ]
                 note = waiting_note(for_it)
-            elif not note and state and upcoming.get(p.user) and p.user not in continued:
-                missed = latest_slot(p, now)  # the latest send time, not served and past its grace
-                if (
-                    missed
-                    and not slot_done(missed, period, last_at)
-                    and now - missed.at > config.scheduler.grace
-                ):
-                    note = missed_note(p.user, missed.at, config.scheduler.grace, p.timezone)
+            elif (
+                not note
+                and upcoming.get(p.user)
+                and p.user not in continued
+                and (missed := missed_slot(p, now, period, config.scheduler.grace, last_at)) is not None
+            ):
+                note = missed_note(p.user, missed.at, config.scheduler.grace, p.timezone)
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )

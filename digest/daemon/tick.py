@@ -41,7 +41,7 @@ from digest.ingest.http import Http
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.select.embedding_lock import EmbeddingsStopped
-from digest.slots import Slot, due_slot, latest_slot, slot_done
+from digest.slots import Slot, due_slot, missed_slot, slot_done
 from digest.store import Store
 from digest.worker_ids import worker_id
 
@@ -98,21 +98,15 @@ def send_due(
             continue
         last, last_at = states.get(profile.user, (None, None))
         slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace, last_at)
-        bounced = suppressed.get(profile.user)
-        if slot is not None and (bounced is None or not bounced.covers(profile.email)):
-            due.append((profile, slot))  # (a hard bounce of their address, an unsubscribe: no more digests)
+        bounced = suppressed.get(profile.user)  # a hard bounce of their address, an unsubscribe: no more
+        blocked = bounced is not None and bounced.covers(profile.email)  # digests (an old address's: yes)
+        if slot is not None and not blocked:
+            due.append((profile, slot))
         elif slot is None and due_index is not None:
             due_index.not_due(profile, last, now, last_at)
-        if (
-            slot is None
-            and missed is not None
-            and last is not None
-            and not profile.paused
-            and bounced is None
-        ):
-            latest = latest_slot(profile, now)
-            if latest and not slot_done(latest, last, last_at) and now - latest.at > config.scheduler.grace:
-                missed.append((profile.user, latest.at, profile.timezone))
+        gone = missed_slot(profile, now, last, config.scheduler.grace, last_at) if slot is None else None
+        if gone is not None and missed is not None and not blocked:
+            missed.append((profile.user, gone.at, profile.timezone))
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
     if found_due is not None:
