@@ -8,7 +8,7 @@ import logging
 
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import MOVED, STUCK
-from digest.daemon.tick_report import TickReport
+from digest.daemon.tick_report import TickReport, missed_said
 from digest.files import counted
 from digest.ingest import told
 from digest.ingest.fetch import FAILED
@@ -34,6 +34,16 @@ def say_faults(
         failures.step_trouble(STUCK, told.rejected(f), now, line="{}", over=MOVED)  # and its move's problem
     for w in report.waiting if say_failures else ():  # as `digest ingest` says it; `run --once`
         log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
+
+
+def say_missed(log: logging.Logger, report: TickReport, said: dict[str, dt.datetime]) -> None:
+    """The send times a daemon's pass found missed past the grace, in its log (``log``: its own),
+    so that the log tells why a reader got nothing today; each once (``said``: the daemon's, each
+    reader's last said): a reader looked at again, their file edited, is not said twice."""
+    for user, at, zone in report.missed:
+        if said.get(user) != at:
+            said[user] = at
+            log.warning("%s", missed_said(user, at, zone, report.grace))
 
 
 def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:

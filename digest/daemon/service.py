@@ -28,7 +28,7 @@ from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
 from digest.daemon.names import Looked
 from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
-from digest.daemon.pass_said import describe, say_faults
+from digest.daemon.pass_said import describe, say_faults, say_missed
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import run_once
 from digest.daemon.tick_report import TickReport
@@ -109,6 +109,7 @@ class Daemon:
         # the readers whose digest cannot be made, said (digest.daemon.unbuilt): on PostgreSQL once
         # between the workers, as the pass notes them
         self.unbuilt = UnbuiltSaid(shared=is_postgres(config.database))
+        self.missed_said: dict[str, dt.datetime] = {}  # each reader's send time missed, said (pass_said)
         self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.clocks)
         # the note on the config's timezone (EST: digest.zone_text), said once; a `digest run --once`
         # (say_notes False), run at every pass from a timer, leaves it to `digest status`
@@ -207,6 +208,8 @@ class Daemon:
             failures = {s.user: s.error for s in report.scheduled if s.error}
             write_reader_failures(self.config.database, failures, self.clock())
         say_faults(log, report, self.say_failures, self.failures, self.clock())
+        if self.say_failures:  # `run --once` says them in its own lines
+            say_missed(log, report, self.missed_said)
         return report
 
     def _in_pass(

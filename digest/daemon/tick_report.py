@@ -59,9 +59,7 @@ class TickReport:
         if len(self.missed) > 1:
             after = "what waits for them goes in their next (`digest status` names them and what waits)"
             return f"; {len(self.missed)} readers' digests {grace}: {after}"
-        user, at, zone = self.missed[0]  # in the reader's zone, as `digest status` says it
-        after = f"what waits for them goes in their next, `digest send --user {user}` sends it now"
-        return f"; {user}'s of {shown_at(at, zone)} {grace}: {after}"
+        return f"; {missed_said(*self.missed[0], self.grace)}"
 
     @property
     def failed_readers(self) -> bool:
@@ -79,3 +77,13 @@ class TickReport:
     def failed_fetches(self) -> bool:
         """Did a source fetched in this pass fail (the readers served from what is stored)?"""
         return any(f.outcome == FETCH_FAILED for f in self.fetched)
+
+
+def missed_said(user: str, at: dt.datetime, zone: str, grace: dt.timedelta) -> str:
+    """A reader's send time no pass served within the ``grace``, in their zone as `digest status`
+    says it, and how to have what waits now: `digest run --once`'s words and the daemon's log line."""
+    minutes = int(grace.total_seconds() // 60)
+    return (
+        f"{user}'s digest of {shown_at(at, zone)} not sent within the {minutes}-minute grace: "
+        f"what waits for them goes in their next, `digest send --user {user}` sends it now"
+    )

@@ -62,4 +62,4 @@ def test_a_reader_whose_old_address_bounced_is_missed_in_the_pass_as_in_status(t
     assert "no digest at 2026-12-07 00:00 UTC (not sent within the 240-minute grace)" in line, line
     assert report.missed == (("ada", at(7, 0), "UTC"),)
     said = report.idle()
-    assert "ada's of 2026-12-07 00:00 UTC not sent within the 240-minute grace" in said, said
+    assert "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace" in said, said

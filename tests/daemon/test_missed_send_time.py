@@ -55,8 +55,8 @@ def test_a_midnight_digest_missed_past_the_grace_is_said_and_its_papers_come_nex
     report = tick(ws, at(7, 4, 56))  # started again at 04:56: past the 240-minute grace
     assert report.scheduled == ()
     assert report.idle() == (
-        "nothing to do: no source due, no new dump, no reader's digest due; ada's of 2026-12-07 00:00 UTC"
-        " not sent within the 240-minute grace: what waits for them goes in their next,"
+        "nothing to do: no source due, no new dump, no reader's digest due; ada's digest of"
+        " 2026-12-07 00:00 UTC not sent within the 240-minute grace: what waits for them goes in their next,"
         " `digest send --user ada` sends it now (`digest status` shows when each reader's next one is)"
     )
 
@@ -103,7 +103,7 @@ def test_run_once_says_a_missed_send_time_in_the_readers_zone_as_status_does(mai
     ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 12))
     tick(ws, at(6, 12))
     report = tick(ws, at(7, 4, 56))  # Monday 07:00 JST (Sunday 22:00 UTC) passed its grace unserved
-    assert "tok's of 2026-12-07 07:00 JST not sent within the 240-minute grace" in report.idle(), (
+    assert "tok's digest of 2026-12-07 07:00 JST not sent within the 240-minute grace" in report.idle(), (
         report.idle()
     )
     line = next(
