@@ -43,7 +43,7 @@ def say_missed(log: logging.Logger, report: TickReport, said: dict[str, dt.datet
     for user, at, zone in report.missed:
         if said.get(user) != at:
             said[user] = at
-            log.warning("%s", missed_said(user, at, zone, report.grace))
+            log.warning("%s", missed_said([(user, at, zone)], report.grace))
 
 
 def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:

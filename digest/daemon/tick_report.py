@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.daemon.status_readers import shown_at
@@ -12,6 +13,8 @@ from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchOutcome
 from digest.ingest.inbox import Waiting
+
+MISSED_NAMED = 10  # the readers whose send time was missed that a pass's line names (the rest counted)
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,7 @@ class TickReport:
         """The send times no pass served within the grace: not made late, said (README,
         *Restarts and crashes*), with the way to have what waits now: the pass does not count it (it
         ranks no one it does not send to), so nothing here says papers wait; `digest status` does."""
-        if not self.missed:
-            return ""
-        grace = f"not sent within the {int(self.grace.total_seconds() // 60)}-minute grace"
-        if len(self.missed) > 1:
-            after = "what waits for them goes in their next (`digest status` names them and what waits)"
-            return f"; {len(self.missed)} readers' digests {grace}: {after}"
-        return f"; {missed_said(*self.missed[0], self.grace)}"
+        return f"; {missed_said(self.missed, self.grace)}" if self.missed else ""
 
     @property
     def failed_readers(self) -> bool:
@@ -79,11 +76,23 @@ class TickReport:
         return any(f.outcome == FETCH_FAILED for f in self.fetched)
 
 
-def missed_said(user: str, at: dt.datetime, zone: str, grace: dt.timedelta) -> str:
-    """A reader's send time no pass served within the ``grace``, in their zone as `digest status`
-    says it, and how to have what waits now: `digest run --once`'s words and the daemon's log line."""
+def missed_said(missed: Sequence[tuple[str, dt.datetime, str]], grace: dt.timedelta) -> str:
+    """Readers' send times no pass served within the ``grace`` (user, send instant, zone), each
+    named with its time in the reader's zone as `digest status` says it (the first MISSED_NAMED;
+    the rest counted), and how to have what waits now: `digest run --once`'s words and the daemon's
+    log line (one reader each)."""
     minutes = int(grace.total_seconds() // 60)
+    grace_words = f"not sent within the {minutes}-minute grace"
+    if len(missed) == 1:
+        user, at, zone = missed[0]
+        return (
+            f"{user}'s digest of {shown_at(at, zone)} {grace_words}: "
+            f"what waits for them goes in their next, `digest send --user {user}` sends it now"
+        )
+    named = ", ".join(f"{user}'s of {shown_at(at, zone)}" for user, at, zone in missed[:MISSED_NAMED])
+    if len(missed) > MISSED_NAMED:
+        named += f" and {len(missed) - MISSED_NAMED} more (`digest status` names them)"
     return (
-        f"{user}'s digest of {shown_at(at, zone)} not sent within the {minutes}-minute grace: "
-        f"what waits for them goes in their next, `digest send --user {user}` sends it now"
+        f"{len(missed)} readers' digests {grace_words} ({named}): "
+        "what waits for each goes in their next, `digest send --user USER` sends it now"
     )

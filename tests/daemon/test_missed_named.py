@@ -1,0 +1,53 @@
+"""`digest run --once` names each reader whose send time it found missed past the grace, with the
+time in the reader's zone, as `digest status` does: a user wants to know who got nothing, not a
+count. Past MISSED_NAMED readers the rest are counted, `digest status` naming them. Before, with
+two or more: "4 readers' digests not sent within the 240-minute grace: what waits for them goes in
+their next (`digest status` names them and what waits)". Real `digest run --once` under
+libfaketime, a real store, aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from helpers.faked import digest_at, needs_faketime
+
+from digest.daemon.tick_report import MISSED_NAMED, TickReport
+from digest.ingest.dumps import IngestReport
+
+from conftest import make_dump
+
+DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
+GRACE = dt.timedelta(minutes=240)
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
+
+
+@needs_faketime
+def test_run_once_names_each_reader_whose_send_time_was_missed(mail_workspace, smtp_server):
+    ws = mail_workspace
+    for user in ("ada", "bob"):
+        ws.profile(user, f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    ws.profile(
+        "tok", 'email: tok@example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\ntimezone: Asia/Tokyo\n'
+    )
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+    digest_at(ws, "run", "--once", at=at(5, 12))
+    digest_at(ws, "run", "--once", at=at(5, 22, 1))  # tok's Sunday 07:00 JST
+    digest_at(ws, "run", "--once", at=at(6, 0, 1))  # ada's and bob's Sunday
+    assert len(smtp_server.messages) == 3
+    done = digest_at(ws, "run", "--once", at=at(7, 4, 56))  # Monday's three, past the grace
+    assert done.stdout == (
+        "nothing to do: no source due, no new dump, no reader's digest due; 3 readers' digests not sent"
+        " within the 240-minute grace (ada's of 2026-12-07 00:00 UTC, bob's of 2026-12-07 00:00 UTC,"
+        " tok's of 2026-12-07 07:00 JST): what waits for each goes in their next, `digest send --user USER`"
+        " sends it now (`digest status` shows when each reader's next one is)\n"
+    )
+
+
+def test_past_the_readers_named_the_rest_are_counted():
+    missed = tuple((f"r{i:02}", at(7, 0), "UTC") for i in range(MISSED_NAMED + 2))
+    said = TickReport(IngestReport((), ()), (), (), (), missed=missed, grace=GRACE).idle()
+    assert f"r{MISSED_NAMED - 1:02}'s of 2026-12-07 00:00 UTC and 2 more (`digest status` names them)" in said
+    assert f"r{MISSED_NAMED:02}'s" not in said
