@@ -51,7 +51,8 @@ def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: b
     adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
     "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them);
     not ``faults``: the fetches that failed, the dumps rejected or still written and the inbox's
-    problems left out (the command says them on stderr), and not "nothing to do" for them."""
+    problems left out (the command says them on stderr), and not "nothing to do" for them. The send
+    times it found missed past the grace: a line of their own, or in "nothing to do"'s."""
     lines = [f"profile skipped: {p}" for p in report.profile_problems]
     wrong = [f.line(bug) for f in report.fetched if f.outcome == FAILED and not faults]
     lines += [f.line(bug) for f in report.fetched if f.outcome != FAILED or faults]
@@ -74,4 +75,6 @@ def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: b
             lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
         else:
             lines.append(f"FAILED {o.user}: {o.reply}")
+    if report.missed and (lines or stopped or wrong):  # else said in "nothing to do"'s line
+        lines.append(missed_said(report.missed, report.grace))
     return "\n".join(lines) or ("" if stopped or wrong else report.idle())

@@ -3,7 +3,11 @@ time in the reader's zone, as `digest status` does: a user wants to know who got
 count. Past MISSED_NAMED readers the rest are counted, `digest status` naming them. Before, with
 two or more: "4 readers' digests not sent within the 240-minute grace: what waits for them goes in
 their next (`digest status` names them and what waits)". Real `digest run --once` under
-libfaketime, a real store, aiosmtpd."""
+libfaketime, a real store, aiosmtpd.
+
+A pass that did something (another reader's digest sent, a dump taken in) says them in a line of
+its own: before, only "nothing to do" said them, and a pass that sent bob's digest at 04:55 said
+nothing of ada's missed at 00:00."""
 
 from __future__ import annotations
 
@@ -44,6 +48,23 @@ def test_run_once_names_each_reader_whose_send_time_was_missed(mail_workspace, s
         " tok's of 2026-12-07 07:00 JST): what waits for each goes in their next, `digest send --user USER`"
         " sends it now (`digest status` shows when each reader's next one is)\n"
     )
+
+
+@needs_faketime
+def test_a_pass_that_sends_another_readers_digest_still_says_the_one_missed(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+    digest_at(ws, "run", "--once", at=at(5, 12))
+    digest_at(ws, "run", "--once", at=at(6, 0, 1))  # ada's Sunday
+    ws.profile("bob", 'email: bob@example.org\ninterests: [neuromorphic]\nsend_at: "04:55"\n')
+    done = digest_at(ws, "run", "--once", at=at(7, 4, 56))  # bob's first; ada's Monday past the grace
+    assert done.stdout.splitlines() == [
+        "digest for bob (2026-12-07): 2 papers queued",
+        "sent to bob <bob@example.org>: 2 papers",
+        "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace: what waits for them goes"
+        " in their next, `digest send --user ada` sends it now",
+    ]
 
 
 def test_past_the_readers_named_the_rest_are_counted():
