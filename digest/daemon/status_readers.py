@@ -61,11 +61,20 @@ MISSED = "no digest at"
 def missed_note(user: str, slot_at: dt.datetime, grace: dt.timedelta, zone: str) -> str:
     """A send time no pass served within the grace: its digest is not made late (README,
     *Restarts and crashes*); the papers wait in the window of the next one, the count beside it."""
-    minutes = int(grace.total_seconds() // 60)
     return (
-        f"{MISSED} {shown_at(slot_at, zone)} (not sent within the {minutes}-minute grace): "
+        f"{MISSED} {shown_at(slot_at, zone)} (not sent within the {grace_said(grace)}): "
         f"its papers go in the next; `digest send --user {user}` sends them now"
     )
+
+
+def grace_said(grace: dt.timedelta) -> str:
+    """'240-minute grace', or in seconds where that is not whole minutes ('30-second grace',
+    '150-second grace'): the grace the passes use (SchedulerConfig.grace: at least one poll),
+    never a figure rounded off it ('0-minute')."""
+    seconds = grace.total_seconds()
+    if seconds % 60 == 0:
+        return f"{int(seconds // 60)}-minute grace"
+    return f"{seconds:g}-second grace"
 
 
 def reader_table(readers: Sequence[ReaderStatus]) -> list[str]:

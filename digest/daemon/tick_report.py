@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digest.daemon.status_readers import shown_at
+from digest.daemon.status_readers import grace_said, shown_at
 from digest.deliver.delivery import SendOutcome
 from digest.files import counted
 from digest.ingest.dumps import IngestReport
@@ -81,8 +81,7 @@ def missed_said(missed: Sequence[tuple[str, dt.datetime, str]], grace: dt.timede
     named with its time in the reader's zone as `digest status` says it (the first MISSED_NAMED;
     the rest counted), and how to have what waits now: `digest run --once`'s words and the daemon's
     log line (one reader each)."""
-    minutes = int(grace.total_seconds() // 60)
-    grace_words = f"not sent within the {minutes}-minute grace"
+    grace_words = f"not sent within the {grace_said(grace)}"
     if len(missed) == 1:
         user, at, zone = missed[0]
         return (
