@@ -143,7 +143,8 @@ def missed_slot(
     """The reader's latest send time that no pass served within ``grace``, if any: its digest is
     not made late, its papers go in the next one (README, *Restarts and crashes*). Only of a reader
     who had a digest before (``last_period``: a newcomer's first comes at their next send time)
-    and not paused. The one decision `digest run`'s passes say and `digest status` shows."""
+    and not paused. Said missed, by `digest run`'s passes and `digest status` alike, only while
+    papers wait for the reader (digest.daemon.missed)."""
     if profile.paused or last_period is None:
         return None
     slot = latest_slot(profile, now)

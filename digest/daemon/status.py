@@ -15,6 +15,7 @@ from digest.daemon.clocks import server_time
 from digest.daemon.failed_days import failed_days
 from digest.daemon.fetching import quiet_time
 from digest.daemon.holders import long_held
+from digest.daemon.missed import missed_readers, papers_waiting
 from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
@@ -36,7 +37,6 @@ from digest.ingest.fetch_records import FetchRecord, last_fetches
 from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
-from digest.select.digests import Windows, next_digests
 from digest.slots import due_slot, missed_slot, next_slot
 from digest.store import Store, iso
 from digest.zone_text import config_zone_note
@@ -83,12 +83,6 @@ class Status:
     leaving: tuple[tuple[OutboxEntry, str], ...] = ()  # removed readers' waiting messages: held when tried
 
 
-def _upcoming(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
-    """How many papers each reader's next digest would hold now."""
-    digests = next_digests(store, active, now, config=config, windows=Windows(store, config))
-    return {d.profile.user: len(d.matches) for d in digests}
-
-
 def _index_new_papers(config: Config) -> bool:
     """The collection statistics brought up to date (what ranking a window needs, and what a
     read-only look at the database cannot write), through a connection that may write: after
@@ -102,15 +96,15 @@ def _index_new_papers(config: Config) -> bool:
 
 
 def _counted(store: Store, config: Config, active: list[Profile], now: dt.datetime) -> dict[str, int]:
-    """:func:`_upcoming`; papers stored since anything last ranked (`digest ingest` does not
+    """digest.daemon.missed.papers_waiting; papers stored since anything last ranked (`digest ingest` does not
     index them) are indexed first, unless the disk takes no writes: then nothing is counted."""
     try:
-        return _upcoming(store, config, active, now)
+        return papers_waiting(store, config, active, now)
     except (*db_errors(), StoreError) as e:
         why: Exception = e
     if _index_new_papers(config):
         try:
-            return _upcoming(store, config, active, now)
+            return papers_waiting(store, config, active, now)
         except (*db_errors(), StoreError) as e:
             why = e
     log.warning("next digests not counted: %s", why)
@@ -160,11 +154,11 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
                 note = waiting_note(for_it)
             elif (
                 not note
-                and upcoming.get(p.user)
                 and p.user not in continued
-                and (missed := missed_slot(p, now, period, config.scheduler.grace, last_at)) is not None
+                and (gone := missed_slot(p, now, period, config.scheduler.grace, last_at)) is not None
+                and missed_readers([(p, gone)], upcoming)
             ):
-                note = missed_note(p.user, missed.at, config.scheduler.grace, p.timezone)
+                note = missed_note(p.user, gone.at, config.scheduler.grace, p.timezone)
             when = {"daily": "daily", "weekdays": "weekdays"}.get(
                 p.frequency, f"weekly ({['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][p.weekday]})"
             )

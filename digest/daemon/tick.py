@@ -23,6 +23,7 @@ from digest.daemon.claims import (
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
+from digest.daemon.missed import missed_readers, papers_waiting
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
 from digest.daemon.tick_report import Scheduled, TickReport
@@ -74,8 +75,9 @@ def send_due(
     worker holding them, or ``stop`` set first). ``wall``: the time the readers' leases run on (the
     daemon's: the database server's when its machine's clock is off, as the workers table's);
     ``due_at``: when the digests queued are due (default ``now``; the daemon's: ``now`` on the server's
-    clock, digest.deliver.delivery.deliver_due's ``on_server``); ``missed`` gets the readers who had
-    a digest before and whose latest send time passed its grace unserved (user, send instant, zone).
+    clock, digest.deliver.delivery.deliver_due's ``on_server``); ``missed`` gets the readers whose
+    send time was missed (digest.daemon.missed: passed its grace unserved, papers waiting; user,
+    send instant, zone).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -93,6 +95,7 @@ def send_due(
         candidates = due_index.candidates(now)
         states = store.schedule_states([p.user for p in candidates])
     suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
+    passed: list[tuple[Profile, Slot]] = []  # send times passed unserved: missed if papers wait
     for profile in candidates:
         if profile.user in hold:
             continue
@@ -106,7 +109,7 @@ def send_due(
             due_index.not_due(profile, last, now, last_at)
         gone = missed_slot(profile, now, last, config.scheduler.grace, last_at) if slot is None else None
         if gone is not None and missed is not None and not blocked:
-            missed.append((profile.user, gone.at, profile.timezone))
+            passed.append((profile, gone))
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
     if found_due is not None:
@@ -126,6 +129,9 @@ def send_due(
             done += _queue_batch(config, store, outbox, renderer, windows, held, now, stop, unbuilt, due_at)
         finally:
             release_readers(store, sorted(mine), me)
+    if missed is not None and passed and not (stop is not None and stop.is_set()):  # after the due are served
+        waiting = papers_waiting(store, config, [p for p, _ in passed], now, windows)
+        missed += [(p.user, s.at, p.timezone) for p, s in missed_readers(passed, waiting)]
     return done
 
 

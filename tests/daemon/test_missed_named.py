@@ -7,7 +7,8 @@ libfaketime, a real store, aiosmtpd.
 
 A pass that did something (another reader's digest sent, a dump taken in) says them in a line of
 its own: before, only "nothing to do" said them, and a pass that sent bob's digest at 04:55 said
-nothing of ada's missed at 00:00."""
+nothing of ada's missed at 00:00. Each reader missed has papers waiting (a Monday listing came):
+a send time with nothing to send is not missed (test_missed_one_decision)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from digest.ingest.dumps import IngestReport
 from conftest import make_dump
 
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
+DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digests
 GRACE = dt.timedelta(minutes=240)
 
 
@@ -41,6 +43,8 @@ def test_run_once_names_each_reader_whose_send_time_was_missed(mail_workspace, s
     digest_at(ws, "run", "--once", at=at(5, 22, 1))  # tok's Sunday 07:00 JST
     digest_at(ws, "run", "--once", at=at(6, 0, 1))  # ada's and bob's Sunday
     assert len(smtp_server.messages) == 3
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    digest_at(ws, "run", "--once", at=at(6, 12))
     done = digest_at(ws, "run", "--once", at=at(7, 4, 56))  # Monday's three, past the grace
     assert done.stdout == (
         "nothing to do: no source due, no new dump, no reader's digest due; 3 readers' digests not sent"
@@ -57,11 +61,13 @@ def test_a_pass_that_sends_another_readers_digest_still_says_the_one_missed(mail
     ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
     digest_at(ws, "run", "--once", at=at(5, 12))
     digest_at(ws, "run", "--once", at=at(6, 0, 1))  # ada's Sunday
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    digest_at(ws, "run", "--once", at=at(6, 12))
     ws.profile("bob", 'email: bob@example.org\ninterests: [neuromorphic]\nsend_at: "04:55"\n')
     done = digest_at(ws, "run", "--once", at=at(7, 4, 56))  # bob's first; ada's Monday past the grace
     assert done.stdout.splitlines() == [
-        "digest for bob (2026-12-07): 2 papers queued",
-        "sent to bob <bob@example.org>: 2 papers",
+        "digest for bob (2026-12-07): 1 paper queued",
+        "sent to bob <bob@example.org>: 1 paper",
         "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace: what waits for them goes"
         " in their next, `digest send --user ada` sends it now",
     ]

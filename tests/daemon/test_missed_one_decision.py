@@ -4,7 +4,10 @@ two never disagree about a reader. Before, the pass left out a reader with any s
 a reader whose old address had bounced, and who had since given a new one, was "missed" in
 `digest status` while `run --once` said "nothing to do ... no reader's digest due". A suppression
 stops only the address it names (or any, for an unsubscribe): the reader at a new address is
-served, and missed, like any other. Real passes (run_once) under a chosen clock, a real store,
+served, and missed, like any other. And a send time is missed only while papers wait for the reader
+(digest.daemon.missed): after downtime over a send time with no new listing, the pass said every
+reader's "not sent within the 240-minute grace" (and the daemon logged it as a warning) while
+status, which counts what waits, said nothing. Real passes (run_once) under a chosen clock, a real store,
 aiosmtpd refusing the old address."""
 
 from __future__ import annotations
@@ -63,3 +66,21 @@ def test_a_reader_whose_old_address_bounced_is_missed_in_the_pass_as_in_status(t
     assert report.missed == (("ada", at(7, 0), "UTC"),)
     said = report.idle()
     assert "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace" in said, said
+
+
+def test_a_send_time_passed_with_nothing_to_send_is_missed_neither_in_the_pass_nor_in_status(
+    tmp_path, database
+):
+    with LocalSmtpServer(Mailbox()) as server:
+        ws = Workspace(tmp_path, server.port, database=database)
+        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+        ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+        tick(ws, at(5, 12))
+        sent = tick(ws, at(6, 0, 1))
+        assert len(sent.delivered) == 1, sent  # Saturday's digest, Dec 6 00:01
+        report = tick(ws, at(7, 4, 56))  # down over Monday's midnight, past the grace; no new dump came
+        status = format_status(collect_status(ws.config, at(7, 4, 56)))
+    line = next(x for x in status.splitlines() if x.startswith("ada "))
+    assert "0 papers" in line and "not sent within" not in line, line
+    assert report.missed == ()
+    assert "not sent within" not in report.idle(), report.idle()

@@ -19,6 +19,7 @@ from digest.deliver.transports import SmtpSender
 from conftest import make_dump
 
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
+DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digest
 ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n'
 
 
@@ -41,6 +42,9 @@ def test_a_missed_send_time_is_said_in_the_daemons_log_once(mail_workspace, smtp
     now[0] = at(6, 0, 1)
     daemon.tick()  # Sunday's digest, on time
     assert len(smtp_server.messages) == 1
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    now[0] = at(6, 12)
+    daemon.tick()
     now[0] = at(7, 4, 56)  # the daemon's machine asleep over Monday's midnight, past the grace
     daemon.tick()
     now[0] += dt.timedelta(minutes=1)
@@ -62,6 +66,8 @@ def test_run_once_says_it_once_in_its_line_not_in_a_log_line_too(mail_workspace,
     ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
     digest_at(ws, "run", "--once", at=at(5, 12))
     digest_at(ws, "run", "--once", at=at(6, 0, 1))
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    digest_at(ws, "run", "--once", at=at(6, 12))
     done = digest_at(ws, "run", "--once", at=at(7, 4, 56))
     assert "ada's digest of 2026-12-07 00:00 UTC not sent within" in done.stdout, done.stdout
     assert "not sent within" not in done.stderr, done.stderr
