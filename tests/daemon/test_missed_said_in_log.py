@@ -59,6 +59,37 @@ def test_a_missed_send_time_is_said_in_the_daemons_log_once(mail_workspace, smtp
     assert [r.levelno for r in caplog.records if "not sent within" in r.getMessage()] == [logging.WARNING]
 
 
+def test_many_readers_missed_in_one_pass_are_one_log_line_naming_the_first_ten(
+    mail_workspace, smtp_server, caplog
+):
+    """After a restart over a send time every reader's was missed: one WARNING, not one a reader
+    (10,000 lines at 10,000 readers)."""
+    caplog.set_level(logging.INFO, logger="digest")
+    ws = mail_workspace
+    users = [f"r{i:02d}" for i in range(12)]
+    for user in users:
+        ws.profile(user, ADA.replace("ada@", f"{user}@"))
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+    now = [at(5, 12)]
+    daemon = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
+    daemon.tick()
+    now[0] = at(6, 0, 1)
+    daemon.tick()  # Sunday's digests, on time
+    assert len(smtp_server.messages) == 12
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    now[0] = at(6, 12)
+    daemon.tick()
+    now[0] = at(7, 4, 56)  # down over Monday's midnight, past the grace
+    daemon.tick()
+    daemon.tick()
+    lines = missed_lines(caplog)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        "12 readers' digests not sent within the 240-minute grace (r00's of 2026-12-07"
+    )
+    assert "r09's of 2026-12-07 00:00 UTC and 2 more (`digest status` names them)" in lines[0], lines[0]
+
+
 @needs_faketime
 def test_run_once_says_it_once_in_its_line_not_in_a_log_line_too(mail_workspace, smtp_server):
     ws = mail_workspace
