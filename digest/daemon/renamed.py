@@ -383,5 +383,10 @@ def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
                 "pages, until it runs with the workers' config (the same settings and profiles folder)"
             )
         if carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
-            raise StoreError(f"{item.new} continues {user} once a message being sent to them is recorded")
+            raise put_off(item)
     return item.new
+
+
+def put_off(item: Continued) -> StoreError:
+    """The 503 (tried again) of a page whose reader's carry-over waits for a message being sent."""
+    return StoreError(f"{item.new} continues {item.old} once a message being sent to them is recorded")

@@ -29,6 +29,7 @@ from digest.profiles.load import load_profile
 from digest.store import Rating, Store
 from digest.store_ratings import RATING_NAMES as NAMES
 from digest.store_ratings import RATING_VALUES as VALUES
+from digest.web.carried import carried_for_write
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ def add_rating_routes(app: Flask, parts: WebParts) -> None:
         paper = find(paper_id)
         value = VALUES[name]
         try:
+            carried_for_write(parts.config(), user, parts.now(), "a rating")  # bob.yaml now robert.yaml
             with Store(parts.config().database) as store:
                 previous = store.rate(user, paper_id, value, parts.now())
         except StoreError:

@@ -78,10 +78,9 @@ def test_a_rating_from_the_command_line_carries_a_pending_rename_over_first(mail
     assert len(smtp_server.messages) == 1  # no second digest the same day
 
 
-def test_a_rating_waits_while_the_carry_over_is_put_off(workspace):
-    """A message of ada's being sent by a worker right now (its claim held): the carry-over is put
-    off, and a rating under ada2 then would break the rename for good: it is said, nothing rated."""
-    ws = workspace
+def ada_being_sent_then_renamed(ws: Workspace) -> int:
+    """A message of ada's being sent by a worker right now (its claim held), then ada.yaml renamed
+    ada2.yaml (no pass since): the carry-over is put off. The first paper's id."""
     ws.profile("ada", ADA)
     ws.dump("day.txt", make_dump("Mar 14", PAPERS))
     assert digest(ws, "ingest").returncode == 0
@@ -97,6 +96,14 @@ def test_a_rating_waits_while_the_carry_over_is_put_off(workspace):
             until = iso(now + dt.timedelta(minutes=5))
             db.execute("UPDATE outbox SET claimed_by = 'w2', claimed_until = ? WHERE user = 'ada'", (until,))
     (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada2.yaml")
+    return paper
+
+
+def test_a_rating_waits_while_the_carry_over_is_put_off(workspace):
+    """A message of ada's being sent by a worker right now (its claim held): the carry-over is put
+    off, and a rating under ada2 then would break the rename for good: it is said, nothing rated."""
+    ws = workspace
+    paper = ada_being_sent_then_renamed(ws)
 
     rated = digest(ws, "feedback", "ada2", str(paper), "up")
     assert rated.returncode == 1 and rated.stdout == ""

@@ -71,6 +71,15 @@ def bob_sent_once(tmp_path, monkeypatch, server: LocalSmtpServer) -> WebWorkspac
     return ws
 
 
+def bob_bounced(tmp_path, monkeypatch, server: LocalSmtpServer, refusing: Refusing) -> WebWorkspace:
+    """bob's digest sent on the first day; the next day his mailbox is gone (a hard bounce)."""
+    ws = bob_sent_once(tmp_path, monkeypatch, server)
+    refusing.refused.add("bob@example.org")
+    ws.dump("day2.txt", make_dump("Mar 15", LATER))
+    assert digest(ws, "send", "--force").returncode == 1
+    return ws
+
+
 def test_a_bounced_reader_rating_from_an_older_email_is_told_none_goes_to_them(
     tmp_path,
     monkeypatch,
@@ -78,10 +87,7 @@ def test_a_bounced_reader_rating_from_an_older_email_is_told_none_goes_to_them(
 ):
     refusing = Refusing(set())
     with LocalSmtpServer(refusing) as server:
-        ws = bob_sent_once(tmp_path, monkeypatch, server)
-        refusing.refused.add("bob@example.org")  # the next day his mailbox is gone
-        ws.dump("day2.txt", make_dump("Mar 15", LATER))
-        assert digest(ws, "send", "--force").returncode == 1
+        ws = bob_bounced(tmp_path, monkeypatch, server, refusing)
     with Store(ws.config.database) as store:
         assert Suppressions(store).get("bob").kind == "bounce"
     words = rated_hint(ws, first_link(server), browser)
