@@ -30,6 +30,7 @@ from digest.errors import ProfileError, StoreError
 from digest.profiles.edit import Change, Data, ProfileNotSaved, apply_edit
 from digest.store import Store
 from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
+from digest.web.carried import carried_for_write
 from digest.web.identity import written
 from digest.web.ratings import WebParts
 from digest.web.unreadable import ProfileUnreadable, current_profile, unreadable
@@ -146,6 +147,7 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
     def resubscribe(token: str) -> Response:
         user, path = parts.reader(token)
         parts.check_post(token)
+        carried_for_write(parts.config(), user, parts.now(), "an undo of the unsubscribe")  # the bounce too
         try:
             current = current_profile(parts.config(), user, posted=True)
         except ProfileUnreadable:  # the file as it is, and a bounce kept; an unsubscribe kept, undone
