@@ -1,9 +1,9 @@
 """A write of the web page under a reader's name (a rating, its undo or clearing; the undo of an
-unsubscribe, which lifts a hard bounce too) carries a renamed file's reader over to that name
-first, through the function `digest feedback` calls (:func:`digest.daemon.renamed_first.
-carried_first`): written before it, a record would make the new name a reader of its own, and a
-release would miss what the old name's history (ratings, a bounce or unsubscribe kept in the
-database, links) brings at the next pass.
+unsubscribe, which lifts a hard bounce too; an unsubscribe kept in the database as its file cannot
+be written) carries a renamed file's reader over to that name first, through the function `digest
+feedback` calls (:func:`digest.daemon.renamed_first.carried_first`): written before it, a record
+would make the new name a reader of its own, and a release would miss what the old name's history
+(ratings, a bounce or unsubscribe kept in the database, links) brings at the next pass.
 
 A carry-over that cannot be made now writes nothing: put off (a message of the old name being
 sent) is the app's 503, tried again (Retry-After), as a link of the old name is

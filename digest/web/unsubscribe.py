@@ -117,6 +117,8 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
         asked = ONE_CLICK_ASKED if one_click else PAGE_ASKED
         how = kept_unsubscribe_reason(asked, unsaved)  # what `send`, `status` and `suppressed` say
         try:
+            if unsaved:  # a sound file: its address says whom a renamed file continues, carried over first
+                carried_for_write(parts.config(), user, parts.now(), "an unsubscribe")
             with Store(parts.config().database) as store:
                 Suppressions(store).unsubscribe(user, parts.now(), how)
         except Exception:  # a 503 (a 500: a bug) may be tried again or not: the operator is told

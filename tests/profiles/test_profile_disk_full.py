@@ -147,18 +147,22 @@ def test_undoing_a_kept_unsubscribe_on_a_full_disk_says_what_was_done(web_worksp
     assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
 
 
-def posted_on_a_full_disk(ws, path: str, fields: dict, script: str = FULL) -> tuple[int, str, str]:
-    """``fields`` posted to ada's page (``path`` after it) of a real `digest serve` whose profiles
-    folder is on a full disk: the answer's status and page, and what the server said (its log, then
-    the folder as it left it)."""
+def posted_on_a_full_disk(
+    ws, path: str, fields: dict, script: str = FULL, user: str = "ada"
+) -> tuple[int, str, str]:
+    """``fields`` posted to ``user``'s page (``path`` after it) of a real `digest serve` whose
+    profiles folder is on a full disk: the answer's status and page, and what the server said (its
+    log, then the folder as it left it). ada's profile is written first; another ``user``'s file
+    is there already."""
     from digest.signing import Signer
 
-    ws.profile("ada", ADA)
+    if user == "ada":
+        ws.profile("ada", ADA)
     folder = str(ws.root / "profiles")
     until_told = '"$@" & read -r done; kill $!; wait $!; echo "exit $?"'  # serves until the test is done
-    serving = script.replace('"$@" 2>&1; echo "exit $?"', until_told)
+    serving = script.replace('"$@" 2>&1; echo "exit $?"', until_told).replace("/ada.yaml", f"/{user}.yaml")
     signer = Signer.from_config(ws.config)
-    token = signer.token("ada", dt.datetime.now(dt.UTC))
+    token = signer.token(user, dt.datetime.now(dt.UTC))
     with subprocess.Popen(
         ["unshare", "-m", "sh", "-c", serving, folder, folder, *ws.serve_command()],
         stdin=subprocess.PIPE,
