@@ -38,7 +38,7 @@ from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
-from digest.ingest.missed_days import EMPTY, failed_before, missed_days, not_again
+from digest.ingest.missed_days import EMPTY
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -210,34 +210,6 @@ def fetch_source(
         raise
 
 
-def fetch_with_missed(
-    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, **how: Any
-) -> list[FetchOutcome]:
-    """fetch_source (``how``: its keywords), after the days before the source's own that it never
-    asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
-    a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
-    fails, the days that failed before are left for the next fetch (an outage: no storm)."""
-    own = source_day(source, now, config.timezone)
-    missed, failed = (
-        missed_days(store, source, own, GONE),
-        {a.day for a in failed_before(store, source, own, GONE)},
-    )
-    outcomes: list[FetchOutcome] = []
-    for n, day in enumerate(missed):
-        if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
-            log.info("%s: %s failed before and a day failed now: asked at the next fetch", source.name, day)
-            continue
-        at = now - dt.timedelta(seconds=len(missed) - n)
-        out = fetch_source(config, store, http, source, at, day=day, **how)
-        if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
-            again = not_again(day, own, GONE in out.detail)
-            out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
-        outcomes.append(out)
-        if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
-            return outcomes
-    return [*outcomes, fetch_source(config, store, http, source, now, **how)]
-
-
 def _take(
     config: Config,
     store: Store,
@@ -339,6 +311,8 @@ def fetch_all(
     told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``,
     ``retrying``, ``day``: as fetch_source; without ``day``, a source's own day comes after the
     days it missed (:func:`fetch_with_missed`), an outcome each."""
+    from digest.ingest.fetch_missed import fetch_with_missed  # it fetches through fetch_source
+
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))
