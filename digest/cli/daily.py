@@ -116,8 +116,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.ingest.fetch import GONE, FetchOutcome
+    from digest.ingest.fetch_missed import held_back
     from digest.ingest.inbox import InboxError, wait_settled
-    from digest.ingest.missed_days import GONE_FOR_GOOD, NOT_AGAIN
+    from digest.ingest.missed_days import BEHIND, GONE_FOR_GOOD, NOT_AGAIN
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
     from digest.store import Store
@@ -236,6 +237,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 # not in 15 min; a 410, or a day a week old: never, as its detail says (not_again)
                 later = "the daemon asks for that day again at the source's next fetch, "
                 again = "" if NOT_AGAIN in o.detail else later
+            if o is not own[o.source] and again.endswith(", ") and held_back(report.fetched, o):
+                again = f"{again.removesuffix(', ')} {BEHIND}, "  # an older day failed too: asked first
             now_too = "" if GONE_FOR_GOOD in o.detail else f" ({again}`digest fetch` now)"  # nor it
             secho(
                 f"{o.source}: not fetched, so these digests go without it{now_too}:\n  {o.said}{bug(o)}",

@@ -12,7 +12,7 @@ from digest.config import Config
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import CATCH_UP, failed_before
+from digest.ingest.missed_days import BEHIND, CATCH_UP, failed_before
 from digest.store import Store
 
 
@@ -29,7 +29,7 @@ def failed_days(
             if src.name in last and a.url == last[src.name].url:
                 continue
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage)
-            when = "at each fetch" if n == 0 else "at each fetch once the days before it answer,"
+            when = "at each fetch" if n == 0 else f"at each fetch {BEHIND},"
             today = now.astimezone(ZoneInfo(config.timezone)).date()
             end = a.day + dt.timedelta(days=CATCH_UP) + (today - own)  # its source's day a week after it
             said = src.rekeyed(a.detail, config.sources)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from digest.config import Config
 from digest.ingest.fetch import AT_ITS_TIMES, FAILED, GONE, FetchOutcome, fetch_source, source_day
 from digest.ingest.http import Http
-from digest.ingest.missed_days import failed_before, missed_days, not_again
+from digest.ingest.missed_days import NOT_AGAIN, failed_before, missed_days, not_again
 from digest.sources_config import SourceConfig
 from digest.store import Store
 
@@ -44,3 +45,15 @@ def fetch_with_missed(
         if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
             return outcomes
     return [*outcomes, fetch_source(config, store, http, source, now, **how)]
+
+
+def held_back(outcomes: Sequence[FetchOutcome], failed: FetchOutcome) -> bool:
+    """Whether ``failed``, the failed fetch of a day a source missed, among ``outcomes`` (a fetch's:
+    each source's missed days oldest first, then its own), waits at the source's next fetch for an
+    older day that failed in the same fetch and is asked again then: that one is asked first, and
+    if it fails again ``failed`` is left for the fetch after it (:func:`fetch_with_missed`)."""
+    at = next(n for n, o in enumerate(outcomes) if o is failed)
+    return any(
+        o.source == failed.source and o.outcome == FAILED and not o.stopped and NOT_AGAIN not in o.detail
+        for o in outcomes[:at]
+    )

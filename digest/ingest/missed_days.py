@@ -34,6 +34,8 @@ EMPTY = "empty"  # a fetch's outcome: an answer without papers of the day (diges
 NOT_AGAIN = "not asked for again"
 GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS_TIMES
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
+# when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
+BEHIND = "once the days before it answer"
 
 
 def not_again(day: dt.date, own: dt.date, gone: bool) -> str:

@@ -1,0 +1,35 @@
+"""`digest send` whose catch-up of several missed days failed (the daily papers API down): the
+next fetch asks for the oldest of them, and once it fails again the later ones wait for the next
+fetch after it (digest.ingest.fetch_missed: no storm against an API already down). So `send` says
+the oldest is asked for again at the source's next fetch, and each later one "once the days before
+it answer", as `digest status` says them (digest.daemon.failed_days): not a promise the next fetch
+breaks. Real sends under a chosen clock, a loopback API, aiosmtpd; the next day's send shows what
+is asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from test_send_missed_day_lost import AGAIN, sends
+
+
+def test_a_later_failed_day_is_said_to_wait_for_the_days_before_it(mail_workspace, monkeypatch):
+    # nothing ran on the 10th and 11th; the API down for their lists (day: yesterday)
+    said, asked = sends(mail_workspace, monkeypatch, {9: 503, 10: 503}, (9, 12, 13))
+    saturday = said[1].split("hf_daily: not fetched")
+    assert "date=2026-12-09" in saturday[1] and "date=2026-12-10" in saturday[2], said[1]
+    assert f"({AGAIN}, `digest fetch` now)" in saturday[1], said[1]  # the oldest: asked, and it is
+    waits = f"({AGAIN} once the days before it answer, `digest fetch` now)"
+    assert waits in saturday[2], said[1]
+    assert asked[2] == [dt.date(2026, 12, 9), dt.date(2026, 12, 12)], asked  # the 9th failed: the 10th waited
+
+
+def test_with_its_own_day_failed_too_a_later_day_waits_for_the_15_minute_retry_of_the_ones_before(
+    mail_workspace, monkeypatch
+):
+    said, _ = sends(mail_workspace, monkeypatch, {9: 503, 10: 503, 11: 503}, (9, 12))
+    saturday = said[1].split("hf_daily: not fetched")
+    retry = "(the daemon's pass tries it again in 15 minutes"
+    assert f"{retry}, `digest fetch` now)" in saturday[1], said[1]
+    assert f"{retry} once the days before it answer, `digest fetch` now)" in saturday[2], said[1]
+    assert f"{retry}, `digest fetch` now)" in saturday[3], said[1]  # its own day: asked whatever failed
