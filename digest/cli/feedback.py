@@ -54,13 +54,14 @@ def feedback(obj: Context, user: str, paper_id: tuple[str | None, int | None], r
       digest feedback ada 17 clear
       digest feedback ada 2403.01234v2 down
     """
+    from digest.cli.renamed_user import load_named
     from digest.daemon.renamed_first import carried_first
-    from digest.profiles.load import load_profile
     from digest.store import Store
     from digest.store_ratings import RATING_NAMES, RATING_VALUES
 
-    profile = load_profile(obj.config, user)  # the reader must exist
     arxiv, number = paper_id
+    # the reader must exist; a renamed file's old name: the new one said (as `digest send --user`)
+    profile = load_named(obj.config, user, now_utc(), f"digest feedback {{}} {arxiv or number} {rating}")
     with Store(obj.config.database) as store:
         pid = number if arxiv is None else _with_arxiv_id(store, arxiv, user)
         store.check_paper(store.current_paper_id(pid), user)  # a mistyped id: nothing done, nor carried

@@ -151,14 +151,14 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     from dataclasses import replace
 
     from digest.cli.preview_notes import period_went, say_stopped
+    from digest.cli.renamed_user import load_named
     from digest.daemon.renamed import with_history
-    from digest.profiles.load import load_profile
     from digest.select.digests import rank_all, rank_next
     from digest.select.explain import why
     from digest.store import Store
 
     config = obj.config
-    profile = load_profile(config, user)
+    profile = load_named(config, user, now_utc(), "digest rank {}")  # a renamed file's: its new name said
     # the archive's keyword ranking only reads (it works on a read-only disk); --next keeps
     # the collection's counts up to date and semantic matching keeps embeddings: they write
     first = stopped = False  # --next for a reader who never had a digest; one sent nothing

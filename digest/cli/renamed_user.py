@@ -1,8 +1,8 @@
 """A reader named on the command line whose profile file was renamed: `digest send --user ada`
-after ``ada.yaml`` became ``ada-lee.yaml``. The file's name is gone, and the closest name in the
-folder (difflib's "Did you mean 'bad'?") is another reader: the error names the reader's new name
-instead, from the rename carried over (``reader_renames``) or the one the next send carries over
-(digest.daemon.renamed.pending)."""
+(`digest feedback ada ...`, `digest rank ada`) after ``ada.yaml`` became ``ada-lee.yaml``. The
+file's name is gone, and the closest name in the folder (difflib's "Did you mean 'bad'?") is
+another reader: the error names the reader's new name instead, from the rename carried over
+(``reader_renames``) or the one the next send carries over (digest.daemon.renamed.pending)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from typing import Any
 from digest.errors import ProfileError
 
 
-def load_named(config: Any, user: str, now: dt.datetime) -> Any:
+def load_named(config: Any, user: str, now: dt.datetime, again: str = "digest send --user {}") -> Any:
     """``user``'s profile (load_profile); a name whose file is gone because it was renamed raises
-    a ProfileError that names the reader's new name and the command to use."""
+    a ProfileError that names the reader's new name and the command to use (``again``, the new
+    name in its ``{}``)."""
     from digest.errors import StoreError
     from digest.profiles.load import has_profile_file, load_profile, no_profile, profile_path
 
@@ -24,7 +25,7 @@ def load_named(config: Any, user: str, now: dt.datetime) -> Any:
         if has_profile_file(config, user):
             raise
         try:
-            new = _new_name(config, user, now)
+            new = _new_name(config, user, now, again)
         except StoreError:  # the database not usable: the missing file said alone
             raise e from None
         if new is None:
@@ -32,7 +33,7 @@ def load_named(config: Any, user: str, now: dt.datetime) -> Any:
         raise ProfileError(f"{no_profile(profile_path(config, user), user)}: {new}") from e
 
 
-def _new_name(config: Any, user: str, now: dt.datetime) -> str | None:
+def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | None:
     from pathlib import Path
 
     from digest.daemon.renamed import pending
@@ -46,8 +47,8 @@ def _new_name(config: Any, user: str, now: dt.datetime) -> str | None:
         row = store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone()
         if row is not None:
             new = row[0]
-            return f"{user}'s profile file was renamed: the reader is {new} now (`digest send --user {new}`)"
+            return f"{user}'s profile file was renamed: the reader is {new} now (`{again.format(new)}`)"
         for item in pending(config, store, load_profiles_lenient(config)[0], now):
             if item.old == user:
-                return f"{item.describe()} from the next send: `digest send --user {item.new}`"
+                return f"{item.describe()} from the next send: `{again.format(item.new)}`"
     return None
