@@ -38,7 +38,7 @@ from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
-from digest.ingest.missed_days import EMPTY
+from digest.ingest.missed_days import EMPTY, FAILED
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -48,7 +48,7 @@ from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
 
-LISTING, NOT_MODIFIED, FAILED = "listing", "not_modified", "failed"  # and EMPTY, of missed_days
+LISTING, NOT_MODIFIED = "listing", "not_modified"  # and EMPTY and FAILED, of missed_days
 NOT_OUT = "not out yet"  # an empty outcome whose answer held papers, of an earlier day: not "empty"
 
 

@@ -6,7 +6,8 @@ day, a pass asks for the days before it that were never asked for, back to the l
 (a week at most; none when no day of the last week was asked: a source new to this database
 begins at its own day, and one idle longer than a week does not fetch a week). A day whose last
 answer held no papers of it, given before the day was over (UTC: a `day: today` source asked in
-the morning, its page not out yet, then the daemon stopped) is asked once more. A day of that week
+the morning, its page not out yet, then the daemon stopped) is asked once more; if that fails, it
+is a day that failed, as below (its answer of the morning does not make it got). A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CATCH_UP = 7  # days looked back for the last day asked for
 EMPTY = "empty"  # a fetch's outcome: an answer without papers of the day (digest.ingest.fetch's)
+FAILED = "failed"  # and one without an answer
 
 # what a failed catch-up of a missed day adds when no later fetch asks for that day again
 NOT_AGAIN = "not asked for again"
@@ -73,7 +75,9 @@ def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[
         d, when = urls[url], dt.datetime.fromisoformat(at)
         over = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # its page's UTC day
         early = outcome == EMPTY and when < over  # `day: today` asked in the morning: not out yet?
-        asked[d] = Asked(d, ok is not None or gone in why, url, when, why, early)
+        # asked once more, after its day, and that failed: its answer of the morning is not the day's
+        again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
+        asked[d] = Asked(d, (ok is not None and not again) or gone in why, url, when, why, early)
     return asked
 
 
