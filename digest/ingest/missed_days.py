@@ -29,6 +29,10 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 CATCH_UP = 7  # days looked back for the last day asked for
+# the days a fetch asks for before its own: never asked for, or asked and every fetch failed
+MISSING = (
+    "%s: the daily papers of %s never came (never asked for, or their fetch failed): asking for them first"
+)
 EMPTY = "empty"  # a fetch's outcome: an answer without papers of the day (digest.ingest.fetch's)
 FAILED = "failed"  # and one without an answer
 
@@ -101,5 +105,5 @@ def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> 
     missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)
     if missed:
         said = ", ".join(d.isoformat() for d in missed)
-        log.info("%s: the daily papers of %s were never fetched: fetched now", source.name, said)
+        log.info(MISSING, source.name, said)
     return missed
