@@ -3,7 +3,8 @@
 `run --once` logs the pass's events at INFO, as the daemon does; but the events it then says in its
 own lines (a source fetched or not, a dump stored, a digest queued, a digest sent) were said twice on
 a terminal: the log's line on stderr and its own. Without -v those INFO records are left out, and so
-is the pass's bookkeeping (a database made, a dump moved, papers indexed: :data:`BOOKKEEPING`), which
+is the pass's bookkeeping (a database made, a dump moved, papers indexed, in an outage a day that
+failed before left for the next fetch: :data:`BOOKKEEPING`), which
 `digest ingest` and `digest send` log with -v only; with -v (a log asked for, each line timed) and in
 the daemon's log, whose lines are all it says, they stay. Its notes of the readers (a profile file
 gone, a rename carried over) stay at INFO: it says them nowhere else.
@@ -17,9 +18,13 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from digest.ingest.fetch_missed import LEFT
+from digest.ingest.missed_days import MISSING
+
 # logger: the formats of its INFO records that `run --once` says in a line of its own
 SAID_BY_RUN_ONCE: dict[str, frozenset[str]] = {
     "digest.ingest.fetch": frozenset({"fetch %s (%s): %s: %s"}),  # "fetched <source>: ..." (failed: stderr)
+    "digest.ingest.missed_days": frozenset({MISSING}),  # the days caught up on: a "fetched ..." line each
     "digest.ingest.dumps": frozenset({"%s"}),  # told.taken_in: "<dump>: <day>, N entries: ..."
     "digest.daemon.tick": frozenset({"digest for %s (%s) queued: %s"}),  # "digest for ...: N papers queued"
     "digest.deliver.results": frozenset({"digest sent to %s <%s>: %s"}),  # "sent to <user> <address>: ..."
@@ -34,6 +39,8 @@ BOOKKEEPING: dict[str, frozenset[str]] = {
     "digest.schema_pg": frozenset({"database %s %s %d"}),  # the same of a postgresql:// database
     "digest.ingest.inbox": frozenset({"moved %s to %s"}),  # a dump read, moved to processed/
     "digest.select.collection": frozenset({"collection statistics: %s indexed"}),
+    # in an outage, a day that failed before left for the next fetch (`digest fetch` logs it with -v)
+    "digest.ingest.fetch_missed": frozenset({LEFT}),
 }
 
 

@@ -18,6 +18,9 @@ from digest.store import Store
 
 log = logging.getLogger(__name__)
 
+# a day that failed before, left for the next fetch once a day failed in this one (an outage)
+LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
+
 
 def fetch_with_missed(
     config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, **how: Any
@@ -34,7 +37,7 @@ def fetch_with_missed(
     outcomes: list[FetchOutcome] = []
     for n, day in enumerate(missed):
         if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
-            log.info("%s: %s failed before and a day failed now: asked at the next fetch", source.name, day)
+            log.info(LEFT, source.name, day)
             continue
         at = now - dt.timedelta(seconds=len(missed) - n)
         out = fetch_source(config, store, http, source, at, day=day, **how)

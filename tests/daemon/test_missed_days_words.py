@@ -8,6 +8,7 @@ user reading the log then looks for a daemon that was down, not an API that fail
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from helpers.daily_papers import graph_page
@@ -24,17 +25,23 @@ def at(day: int) -> dt.datetime:
     return dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
 
 
-def test_a_day_whose_fetch_failed_is_not_said_never_fetched(workspace, tmp_path: Path):
-    down = tmp_path / "down"  # the API answers 503 while it exists
+def api(down: Path) -> Callable[[dict[str, str]], Route]:
+    """The daily papers API: each day's page, or a 503 while ``down`` exists (an outage)."""
 
-    def api(query: dict[str, str]) -> Route:
+    def answer(query: dict[str, str]) -> Route:
         return (
             Route(b"busy", status=503, content_type="text/plain")
             if down.exists()
             else Route(graph_page(query))
         )
 
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
+    return answer
+
+
+def test_a_day_whose_fetch_failed_is_not_said_never_fetched(workspace, tmp_path: Path):
+    down = tmp_path / "down"  # the API answers 503 while it exists
+
+    with LocalHttpServer({"/api/daily_papers": api(down)}) as server:
         workspace.config_path.write_text(
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )
@@ -50,3 +57,29 @@ def test_a_day_whose_fetch_failed_is_not_said_never_fetched(workspace, tmp_path:
         "digest.ingest.missed_days: hf_daily: the daily papers of 2026-12-05, 2026-12-06 never came"
         " (never asked for, or their fetch failed): asking for them first"
     ], done.stderr
+
+
+def test_run_once_says_the_days_caught_up_on_in_its_own_lines_only(
+    mail_workspace, smtp_server, tmp_path: Path
+):
+    """`run --once` says each event of its pass once, in a line of its own: each day caught up on
+    is a "fetched hf_daily: ..." line (failed: on stderr), so the record listing them, and the one
+    of a day left for the next fetch in an outage (the pass's bookkeeping, as `digest fetch` logs
+    it: with -v), are not also on stderr as timed log lines. With -v both stay."""
+    workspace = mail_workspace
+    workspace.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
+    down = tmp_path / "down"
+
+    with LocalHttpServer({"/api/daily_papers": api(down)}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        digest_at(workspace, "run", "--once", at=at(5))
+        down.touch()  # 12-05 and 12-06 asked for and failed; then 12-05 fails again, 12-06 is left
+        digest_at(workspace, "run", "--once", at=at(7), code=3)
+        quiet = digest_at(workspace, "run", "--once", at=at(8), code=3)
+        logged = digest_at(workspace, "-v", "run", "--once", at=at(9), code=3)
+    assert [line for line in quiet.stderr.splitlines() if " INFO " in line] == [], quiet.stderr
+    assert "fetched hf_daily: failed: " in quiet.stderr and "date=2026-12-05" in quiet.stderr, quiet.stderr
+    assert "never came (never asked for, or their fetch failed)" in logged.stderr, logged.stderr
+    assert "hf_daily: 2026-12-06 failed before and a day failed now: asked at the next fetch" in logged.stderr
