@@ -325,7 +325,8 @@ def run(obj: Context, once: bool) -> None:
     \b
     Example:
       digest run
-      digest run --once        # from cron: */5 * * * * digest --config /etc/digest/config.yaml run --once
+      digest run --once        # one pass; from cron, by its full path (cron's PATH has no venv):
+      */5 * * * * /opt/digest/.venv/bin/digest --config /etc/digest/config.yaml run --once
     """
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
