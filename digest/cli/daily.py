@@ -101,11 +101,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.cli.fetch import say_retry
     from digest.cli.renamed_user import load_named
     from digest.cli.said_once import not_logged_twice
+    from digest.cli.send_fetched import say_fetched
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
-    from digest.daemon.fetching import RETRY_FAILED, due_now
-    from digest.daemon.lease_holders import utc_at
+    from digest.daemon.fetching import due_now
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
@@ -115,10 +115,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.errors import ConfigError, DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
-    from digest.ingest.fetch import GONE, FetchOutcome
-    from digest.ingest.fetch_missed import held_back
     from digest.ingest.inbox import InboxError, wait_settled
-    from digest.ingest.missed_days import BEHIND, GONE_FOR_GOOD, NOT_AGAIN
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
     from digest.store import Store
@@ -212,41 +209,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
 
-    def bug(o: FetchOutcome) -> str:  # its traceback logged with DIGEST_DEBUG=1 only, as `digest fetch`'s
-        return f" ({BUG})" if o.bug else ""
-
-    own = {o.source: o for o in report.fetched}  # each source's own day's: after the days it missed
-    for o in report.fetched:  # a source due: fetched first, as the daemon's pass does
-        if o.stopped:  # Ctrl-C: no digest made after it, the fetch not recorded: due at once
-            secho(
-                f"{o.source}: not fetched: stopped before its answer; the next `digest send` or daemon's "
-                "pass fetches it first",
-                fg="yellow",
-                err=True,
-            )
-        elif o.outcome == FETCH_FAILED:  # the digests go on without it, as a pass's do; why, below
-            again = f"the daemon's pass tries it again in {RETRY_FAILED.total_seconds() / 60:.0f} minutes, "
-            again = "" if GONE in o.detail else again  # a 410: at its times, as its detail says
-            if o.retry_at is not None and o.retry_at > now + RETRY_FAILED:  # not asked before (is_due)
-                again = (
-                    "the server asks to wait (Retry-After): the daemon's pass tries it again "
-                    f"{utc_at(o.retry_at, now)} if its readers still wait for it then, else at its next "
-                    "fetch time; "
-                )
-            if own[o.source].outcome != FETCH_FAILED:  # a day it missed (digest.ingest.missed_days):
-                # not in 15 min; a 410, or a day a week old: never, as its detail says (not_again)
-                later = "the daemon asks for that day again at the source's next fetch, "
-                again = "" if NOT_AGAIN in o.detail else later
-            if o is not own[o.source] and again.endswith(", ") and held_back(report.fetched, o):
-                again = f"{again.removesuffix(', ')} {BEHIND}, "  # an older day failed too: asked first
-            now_too = "" if GONE_FOR_GOOD in o.detail else f" ({again}`digest fetch` now)"  # nor it
-            secho(
-                f"{o.source}: not fetched, so these digests go without it{now_too}:\n  {o.said}{bug(o)}",
-                fg="red",
-                err=True,
-            )
-        else:
-            echo(f"{o.source}: fetched first: {o.said}{bug(o)}")
+    say_fetched(report.fetched, now)  # the sources due: fetched first, as the daemon's pass does
     ingested = report.ingested  # the dumps waiting in the inbox: in the digests, as the daemon's
     for r in ingested.results:
         echo(told.taken_in(r))
