@@ -101,11 +101,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.cli.fetch import say_retry
     from digest.cli.renamed_user import load_named
     from digest.cli.said_once import not_logged_twice
-    from digest.cli.send_fetched import say_fetched
+    from digest.cli.send_fetched import say_failed_before, say_fetched
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
-    from digest.daemon.fetching import due_now
+    from digest.daemon.fetching import due_now, failed_for
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
@@ -208,8 +208,12 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
+        making = [p.profile for p in report.planned if p.action in (NEW, NOTHING)]  # digests made now
+        # a source that failed a moment ago, not due again yet: these digests go without it too
+        failed = failed_for(config, store, making, now, {o.source for o in report.fetched})
 
     say_fetched(report.fetched, now)  # the sources due: fetched first, as the daemon's pass does
+    say_failed_before(failed, now)  # said, not counted: the command that met it said it and exited so
     ingested = report.ingested  # the dumps waiting in the inbox: in the digests, as the daemon's
     for r in ingested.results:
         echo(told.taken_in(r))

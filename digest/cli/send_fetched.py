@@ -12,7 +12,10 @@ from digest.daemon.lease_holders import utc_at
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import GONE, FetchOutcome
 from digest.ingest.fetch_missed import held_back
+from digest.ingest.fetch_records import FetchRecord
 from digest.ingest.missed_days import BEHIND, GONE_FOR_GOOD, NOT_AGAIN
+
+WITHOUT = "{}: not fetched, so these digests go without it"  # a source due that failed
 
 
 def say_fetched(fetched: Sequence[FetchOutcome], now: dt.datetime) -> None:
@@ -47,9 +50,27 @@ def say_fetched(fetched: Sequence[FetchOutcome], now: dt.datetime) -> None:
                 again = f"{again.removesuffix(', ')} {BEHIND}, "  # an older day failed too: asked first
             now_too = "" if GONE_FOR_GOOD in o.detail else f" ({again}`digest fetch` now)"  # nor it
             secho(
-                f"{o.source}: not fetched, so these digests go without it{now_too}:\n  {o.said}{bug(o)}",
+                f"{WITHOUT.format(o.source)}{now_too}:\n  {o.said}{bug(o)}",
                 fg="red",
                 err=True,
             )
         else:
             echo(f"{o.source}: fetched first: {o.said}{bug(o)}")
+
+
+def say_failed_before(failed: Sequence[FetchRecord], now: dt.datetime) -> None:
+    """Each source not fetched by this `digest send` (not due: it failed a moment ago, and waits to
+    be tried again) whose failure these digests go without, said on stderr, in yellow: when it
+    failed, when the daemon's pass tries it again, and why, as the failed fetch said it."""
+    for f in failed:
+        again = max(f.attempted_at + RETRY_FAILED, f.retry_at or f.attempted_at)
+        then = f"again {utc_at(again, now)} if its readers still wait for it then, else "
+        when = then if again > now else ""
+        tries = "" if f.gone else f"the daemon's pass tries it {when}at its next fetch time; "
+        said = FetchOutcome(f.source, f.url, f.outcome, f.detail).said
+        secho(
+            f"{WITHOUT.format(f.source)}: its fetch failed {utc_at(f.attempted_at, now)} ({tries}"
+            f"`digest fetch` now):\n  {said}",
+            fg="yellow",
+            err=True,
+        )

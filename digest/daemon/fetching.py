@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -148,6 +148,25 @@ def due_now(
             latest_fetch_moment(s, profiles, config.timezone, now), last.get(s.name), now, window(s, grace)
         )
     ]
+
+
+def failed_for(
+    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime, fetched: Collection[str]
+) -> list[FetchRecord]:
+    """The last fetch of each source that failed since its moment for ``profiles`` (the readers
+    whose digests are made now), of the sources not fetched now (``fetched``: the names of those
+    fetched): in their wait before they are tried again (RETRY_FAILED, a server's Retry-After) or
+    past the time these readers wait for them, so the digests made now go without them."""
+    last = last_fetches(store)
+    found = []
+    for s in config.sources:
+        moment = latest_fetch_moment(s, profiles, config.timezone, now)
+        f = last.get(s.name)
+        if s.name in fetched or moment is None or f is None:
+            continue
+        if f.outcome == FAILED and f.attempted_at >= moment:
+            found.append(f)
+    return found
 
 
 def fetched_before_send(
