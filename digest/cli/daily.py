@@ -24,6 +24,7 @@ from digest.cli.common import (
     secho,
     stop_on_signal,
 )
+from digest.cli.send_kept import say_kept
 from digest.cli.send_stopped import interrupted
 from digest.db import wall_clock
 from digest.files import counted
@@ -55,7 +56,8 @@ log = logging.getLogger("digest")
     "--to-dir",
     type=HomePath(file_okay=False, path_type=Path),
     help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
-    "files are written and nothing is recorded; without it, writing the file counts as delivery.",
+    "files are written and nothing is recorded; without it, writing the file counts as delivery (a "
+    "digest a mail server deferred is left queued for its retry by SMTP).",
 )
 @click.pass_obj
 @handle_errors
@@ -205,6 +207,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 everyone=not users,
                 retrying=None if obj.quiet else say_retry,  # a source that stalls: each try said
                 say_bugs=debugging(),  # a reader's bug said in its line, as `ingest` and `fetch` do
+                untried=to_dir is not None,  # a message a server deferred: left to it (said below)
             )
         if not stop.is_set():
             prune(store, now, config.delivery.keep_days)
@@ -253,6 +256,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             fg="yellow",
             err=True,
         )
+    say_kept(report.kept)
     if report.given_up:  # stopped in the wait for another's embeddings, after what is said above
         secho(report.given_up, fg="yellow", err=True)
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made

@@ -92,6 +92,7 @@ class SendReport:
     # `send --user`: removed readers with a message waiting, left (another reader's mail: held by a
     # `send` to every reader, or by the daemon's pass when its retry is due)
     left: tuple[str, ...] = ()
+    kept: tuple[OutboxEntry, ...] = ()  # `send --to-dir`: the messages a server deferred, left queued
     # stopped (SIGTERM, Ctrl-C) in the wait for another's embeddings, before any digest was made: why
     given_up: str = ""
 
@@ -166,6 +167,7 @@ def send_now(
     http: Http | None = None,
     retrying: Callable[[str, str], object] | None = None,
     say_bugs: bool = True,
+    untried: bool = False,
 ) -> SendReport:
     """Queue each reader's digest for the current period (unless the period has one), and
     deliver it with what else is due for these readers, retrying at once what waits for them.
@@ -183,7 +185,8 @@ def send_now(
     its own, given up once ``stop`` is set), then the settled dumps waiting in the inbox are taken
     in, as a pass does (digest.daemon.first): a source that fails is in the report, not a reason to
     stop the send (its outcome said by the caller, the pass's log line at INFO as ever); ``say_bugs``:
-    a reader's bug logged with its traceback (False: the caller says it, as `digest ingest` does)."""
+    a reader's bug logged with its traceback (False: the caller says it, as `digest ingest` does).
+    ``untried`` (`send --to-dir`): the messages a server deferred stay queued for it (report.kept)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
@@ -239,7 +242,7 @@ def send_now(
     if everyone:  # a removed reader's retry: held now (StillWanted.removed), not left waiting for good
         users += removed
     on_server = functools.partial(on_server_clock, skew=skew)  # the messages' due times
-    outbox.retry_now(users, on_server(now))
+    outbox.retry_now(users, on_server(now), untried)
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
     if not force:
         _clear_stale(store, [p for p in planned if p.action == NEW])
@@ -270,6 +273,7 @@ def send_now(
             wall=lambda: on_server(wall_clock()),
             on_server=on_server,
             unrecorded=unrecorded,
+            untried=untried,
         )
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
@@ -290,6 +294,7 @@ def send_now(
         tuple(still_written),
         tuple(fetched),
         () if everyone else tuple(removed),
+        kept=tuple(m for m in outbox.entries(QUEUED) if m.attempts and m.user in users) if untried else (),
     )
 
 

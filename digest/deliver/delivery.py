@@ -79,6 +79,7 @@ def deliver_due(
     dropped: list[GivenAway] | None = None,
     wall: Callable[[], dt.datetime] = wall_clock,
     on_server: Callable[[dt.datetime], dt.datetime] | None = None,
+    untried: bool = False,
 ) -> list[SendOutcome]:
     """Hand every due outbox message to a sender; record each result as it comes.
 
@@ -128,7 +129,8 @@ def deliver_due(
     messages' due times, written and judged (the daemon's and `digest send`'s: the server's clock's
     when the machine's is off, digest.daemon.clocks.on_server_clock), so that a message this
     machine queues or defers is due to every worker at its time; a message is claimed only if due
-    still then (another worker may have tried and deferred it since it was found due).
+    still then (another worker may have tried and deferred it since it was found due). ``untried``:
+    the stored messages a server deferred are left queued (`send --to-dir`: Outbox.due_ids).
     """
     policy = policy or RetryPolicy.from_config(config.delivery)
     limiter = limiter or RateLimiter(config.delivery.max_per_second)
@@ -139,7 +141,7 @@ def deliver_due(
     close_left()
     replay(outbox)
     on_server = on_server or (lambda at: at)
-    ids = outbox.due_ids(on_server(now), users)
+    ids = outbox.due_ids(on_server(now), users, untried)
     if not ids and fresh is None:
         return []
     me, lease = worker_id(), dt.timedelta(seconds=config.delivery.lease_seconds)

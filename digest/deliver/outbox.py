@@ -229,10 +229,15 @@ class Outbox(OutboxMarks):
             tuple(new.paper_ids), QUEUED, 0, at, None, stamp, None, at,
         )  # fmt: skip
 
-    def due_ids(self, now: dt.datetime, users: Iterable[str] | None = None) -> list[int]:
-        """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded)."""
+    def due_ids(
+        self, now: dt.datetime, users: Iterable[str] | None = None, untried: bool = False
+    ) -> list[int]:
+        """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded);
+        ``untried``: only those never tried (not one a server deferred: `send --to-dir` leaves those)."""
         rows = self.db.execute(
-            "SELECT id, user FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY id",
+            "SELECT id, user FROM outbox WHERE status = ? AND next_attempt_at <= ?"
+            + (" AND attempts = 0" if untried else "")
+            + " ORDER BY id",
             (QUEUED, iso(now)),
         ).fetchall()
         wanted = set(users) if users is not None else None
@@ -248,15 +253,17 @@ class Outbox(OutboxMarks):
         ).fetchall()
         return [dt.datetime.fromisoformat(r[0]) for r in rows]
 
-    def retry_now(self, users: Iterable[str], now: dt.datetime) -> None:
-        """Make the queued messages of ``users`` due now (someone asked to send them now)."""
+    def retry_now(self, users: Iterable[str], now: dt.datetime, untried: bool = False) -> None:
+        """Make the queued messages of ``users`` due now (someone asked to send them now); ``untried``:
+        only those never tried (see due_ids)."""
         users = list(users)
         with self.store.transaction():
             for start in range(0, len(users), 500):
                 chunk = users[start : start + 500]
                 self.db.execute(
                     "UPDATE outbox SET next_attempt_at = ? WHERE status = ? AND next_attempt_at > ? "
-                    f"AND user IN ({','.join('?' * len(chunk))})",
+                    + ("AND attempts = 0 " if untried else "")
+                    + f"AND user IN ({','.join('?' * len(chunk))})",
                     (iso(now), QUEUED, iso(now), *chunk),
                 )
 

@@ -1,0 +1,26 @@
+"""`digest send --to-dir`: the digests a mail server deferred are left queued for it, and said.
+
+A reader's digest waiting in the outbox for its retry, after the server answered 4xx (or could
+not be reached), is that reader's email: `--to-dir` (to look at the digests as files) writes only
+the ones it makes now and those never tried (the rest of an interrupted `send --to-dir`), and leaves
+it to the daemon's pass or a `digest send` at its retry, by SMTP, once. Were it written, it would
+count as delivered: the reader would never get it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from digest.cli.common import secho
+from digest.daemon.status import queued_line
+from digest.deliver.outbox import OutboxEntry
+
+
+def say_kept(kept: Sequence[OutboxEntry]) -> None:
+    """Each deferred digest `send --to-dir` left queued (on stderr, as a reader's note)."""
+    for m in kept:
+        secho(
+            f"not written (deferred by the mail server, it waits for its retry by SMTP: the daemon's pass "
+            f"or `digest send` sends it then): {queued_line(m)}",
+            fg="yellow",
+            err=True,
+        )
