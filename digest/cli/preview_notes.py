@@ -118,6 +118,7 @@ def _nothing_new(
 
     from digest.deliver.outbox import Outbox
     from digest.local_day import day_at, day_bounds
+    from digest.store import QUEUED
 
     if day is not None and day < now.astimezone(ZoneInfo(profile.timezone)).date():
         if store.history_before(continues, *day_bounds(day, profile.timezone))[0] is None:
@@ -130,6 +131,12 @@ def _nothing_new(
     if entry is None:  # a digest older than the outbox
         return said
     when = day_at(profile.timezone, entry.sent_at or entry.created_at, now)
+    if entry.status == QUEUED:  # made, not delivered yet (a server deferred it, or it is on its way)
+        retry = (
+            f" for its retry {day_at(profile.timezone, entry.next_attempt_at, now)}" if entry.attempts else ""
+        )
+        waits = f"not delivered yet: it waits in the outbox{retry}"
+        return f"{said} (made {when}, {waits}; its papers go in no other digest)"
     return f"{said} ({when}; the papers in it are not sent again)"
 
 
