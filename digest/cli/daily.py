@@ -111,6 +111,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
+    from digest.deliver.results import retry_said
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
@@ -233,7 +234,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         if o.ok:
             status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
         elif o.retry_at:
-            status = f"deferred until {o.retry_at:%Y-%m-%d %H:%M} UTC: {o.reply}"
+            status = f"deferred until {retry_said(o.retry_at)}: {o.reply}"
         else:
             status = f"FAILED: {o.reply}"
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
@@ -263,7 +264,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         interrupted(sum(o.ok for o in outcomes), stop, to_dir, to_files)
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
-        when = f" from {first:%Y-%m-%d %H:%M} UTC" if first else ""
+        when = f" from {retry_said(first)}" if first else ""
         raise DeliveryError(
             f"{outcomes[0].reply.removeprefix('not tried: ')}; {len(outcomes)} digest(s) wait in the "
             f"outbox and are retried{when} by the next `digest send` or scheduler tick"

@@ -83,6 +83,12 @@ class SendOutcome:
     held: bool = False  # not offered to the server: no longer wanted since made (digest.deliver.wanted)
 
 
+def retry_said(at: dt.datetime) -> str:
+    """A deferred message's retry time as `digest send` says it, to the second ('2026-12-06 07:01:55
+    UTC'): the first retry comes within a minute, which to the minute read as the send's own."""
+    return f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
 def record(
     run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime, say: Say = log.log
 ) -> SendOutcome:

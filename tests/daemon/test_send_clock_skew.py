@@ -100,7 +100,7 @@ def test_a_send_ahead_says_the_retry_time_status_says(tmp_path):
         command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), "300", "--user", "ada"]
         sent = subprocess.run(command, capture_output=True, text=True, timeout=60)
         (queued,) = collect_status(ws.config, wall_clock()).queued
-    said = f"deferred until {queued.next_attempt_at:%Y-%m-%d %H:%M} UTC"  # as `digest status` says it
+    said = f"deferred until {queued.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"  # the time stored, as status
     assert said in sent.stdout, sent.stdout  # was: 5 min later
 
 
