@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
 from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
 
 
 class DefersFirst(Mailbox):
@@ -25,10 +29,10 @@ class DefersFirst(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_a_deferred_digest_is_not_written_by_to_dir_and_reaches_its_reader_by_smtp_once(tmp_path):
+def test_a_deferred_digest_is_not_written_by_to_dir_and_reaches_its_reader_by_smtp_once(tmp_path, database):
     handler = DefersFirst()
     with LocalSmtpServer(handler) as server:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
         ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
         first = ws.cli("send")
@@ -52,9 +56,9 @@ def test_a_deferred_digest_is_not_written_by_to_dir_and_reaches_its_reader_by_sm
     assert [m.rcpt_tos for m in handler.messages] == [["ada@example.org"]]
 
 
-def test_the_digests_it_makes_now_are_written(tmp_path):
+def test_the_digests_it_makes_now_are_written(tmp_path, database):
     with LocalSmtpServer(DefersFirst()) as server:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
         ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
         done = ws.cli("send", "--to-dir", str(tmp_path / "out"))
