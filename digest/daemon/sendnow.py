@@ -32,7 +32,7 @@ from digest.deliver.accepted import record_accepted
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
-from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry
+from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry, server_deferred
 from digest.deliver.oversize import fits_no_digest
 from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
@@ -294,7 +294,9 @@ def send_now(
         tuple(still_written),
         tuple(fetched),
         () if everyone else tuple(removed),
-        kept=tuple(m for m in outbox.entries(QUEUED) if m.attempts and m.user in users) if untried else (),
+        kept=tuple(m for m in outbox.entries(QUEUED) if server_deferred(m) and m.user in users)
+        if untried
+        else (),
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import lz4.frame
 
 from digest.deliver.marks import OutboxMarks
+from digest.deliver.replies import UNWRITTEN
 from digest.store import FAILED, QUEUED, SENT, Store, iso
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ _COLUMNS = (
     "queued_on_server"
 )
 _WITH_BYTES = "outbox LEFT JOIN outbox_mime b ON b.outbox_id = outbox.id"
+# `send --to-dir`'s messages (Outbox.due_ids): never tried, or tried by the file transport, which could
+# not write them (no mail server deferred them); its parameter: f"{UNWRITTEN}%"
+UNTRIED = "(attempts = 0 OR last_error LIKE ?)"
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"  # an LZ4 frame's first bytes (0x184D2204, little-endian)
 
 
@@ -116,6 +120,11 @@ class OutboxEntry:
     sent_at: dt.datetime | None
     claimed_by: str | None = None  # the worker holding it (PostgreSQL: several workers)...
     claimed_until: dt.datetime | None = None  # ...until then (the database server's clock)
+
+
+def server_deferred(m: OutboxEntry) -> bool:
+    """Was this queued message deferred by a mail server (tried, and not a file it could not write)?"""
+    return m.attempts > 0 and not (m.last_error or "").startswith(UNWRITTEN)
 
 
 class Outbox(OutboxMarks):
@@ -233,12 +242,13 @@ class Outbox(OutboxMarks):
         self, now: dt.datetime, users: Iterable[str] | None = None, untried: bool = False
     ) -> list[int]:
         """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded);
-        ``untried``: only those never tried (not one a server deferred: `send --to-dir` leaves those)."""
+        ``untried``: only those never tried or not written by the file transport (not one a mail server
+        deferred: `send --to-dir` leaves those, server_deferred)."""
         rows = self.db.execute(
             "SELECT id, user FROM outbox WHERE status = ? AND next_attempt_at <= ?"
-            + (" AND attempts = 0" if untried else "")
+            + (f" AND {UNTRIED}" if untried else "")
             + " ORDER BY id",
-            (QUEUED, iso(now)),
+            (QUEUED, iso(now), *((f"{UNWRITTEN}%",) if untried else ())),
         ).fetchall()
         wanted = set(users) if users is not None else None
         return [r[0] for r in rows if wanted is None or r[1] in wanted]
@@ -255,16 +265,16 @@ class Outbox(OutboxMarks):
 
     def retry_now(self, users: Iterable[str], now: dt.datetime, untried: bool = False) -> None:
         """Make the queued messages of ``users`` due now (someone asked to send them now); ``untried``:
-        only those never tried (see due_ids)."""
+        not those a mail server deferred (see due_ids)."""
         users = list(users)
         with self.store.transaction():
             for start in range(0, len(users), 500):
                 chunk = users[start : start + 500]
                 self.db.execute(
                     "UPDATE outbox SET next_attempt_at = ? WHERE status = ? AND next_attempt_at > ? "
-                    + ("AND attempts = 0 " if untried else "")
+                    + (f"AND {UNTRIED} " if untried else "")
                     + f"AND user IN ({','.join('?' * len(chunk))})",
-                    (iso(now), QUEUED, iso(now), *chunk),
+                    (iso(now), QUEUED, iso(now), *((f"{UNWRITTEN}%",) if untried else ()), *chunk),
                 )
 
     def get(self, outbox_id: int) -> OutboxMessage:

@@ -89,6 +89,8 @@ MAILBOX_POLICY = ((7, 13), (7, 17), (7, 18))
 # in (our sending account: at AUTH or MAIL FROM, where any 5xx is ours); at RCPT or after DATA a
 # receiving server may say it of the recipient's mailbox.
 ACCOUNT_DISABLED = (7, 13)
+# How the file transport's failure to write a message begins (FileSender): no mail server's reply
+UNWRITTEN = "cannot write "
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:

@@ -18,7 +18,7 @@ from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.data_lost import during
 from digest.deliver.oversize import over_size
-from digest.deliver.replies import ACCOUNT_DISABLED, SendResult, enhanced, refusal, reply_text
+from digest.deliver.replies import ACCOUNT_DISABLED, UNWRITTEN, SendResult, enhanced, refusal, reply_text
 from digest.errors import DeliveryError
 from digest.files import write_atomic
 from digest.lookups import unresolved
@@ -356,7 +356,7 @@ class FileSender:
                 why += (
                     f": free space on the disk of {self.folder} (the message stays queued: tried again later)"
                 )
-            return SendResult(False, f"cannot write {path}: {why}")
+            return SendResult(False, f"{UNWRITTEN}{path}: {why}")
         return SendResult(True, f"written to {path}")
 
 
