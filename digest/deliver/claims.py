@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from digest.db import POSTGRESQL, retrying_conflicts, wall_clock
+from digest.deliver.replies import UNWRITTEN
 from digest.store import QUEUED, Store, iso
+
+# `send --to-dir`'s messages (Outbox.due_ids, claim): never tried, or tried by the file transport, which
+# could not write them (no mail server deferred them); its parameter: f"{UNWRITTEN}%"
+UNTRIED = "(attempts = 0 OR last_error LIKE ?)"
 
 
 class OutboxClaims:
@@ -27,6 +32,7 @@ class OutboxClaims:
         now: dt.datetime,
         lease: dt.timedelta,
         due: dt.datetime | None = None,
+        untried: bool = False,
     ) -> list[int]:
         """Take these queued messages for ``worker`` until ``now + lease``: those no other worker
         holds (or whose lease ran out: a worker killed mid-send gives them back), and, given
@@ -35,11 +41,15 @@ class OutboxClaims:
         one worker in). One conditional UPDATE per chunk: two workers never both take a message.
         A chunk's UPDATE that PostgreSQL ends to undo a deadlock (with another worker's transaction
         holding some of its rows) is tried again after a short pause: it rolled back whole, and
-        taking the same rows again takes what is free then (db.retrying_conflicts)."""
+        taking the same rows again takes what is free then (db.retrying_conflicts). ``untried``
+        (`send --to-dir`): not one a mail server deferred meanwhile, due again or not (it is the
+        reader's email, Outbox.due_ids)."""
         got: list[int] = []
         still, when = "", ()  # SQLite, or not asked: as found
         if due is not None and self.store.dialect == POSTGRESQL:
             still, when = " AND next_attempt_at <= ?", (iso(due),)
+        if untried:
+            still, when = f"{still} AND {UNTRIED}", (*when, f"{UNWRITTEN}%")
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
 
@@ -64,11 +74,13 @@ class OutboxClaims:
         lease: dt.timedelta,
         batch: int,
         due: Callable[[], dt.datetime] | None = None,
+        untried: bool = False,
     ) -> Iterator[int]:
         """The messages ``worker`` claims, ``batch`` at a time (others take the rest meanwhile),
-        those due at ``due()``'s time still, if given (:meth:`claim`)."""
+        those due at ``due()``'s time still, if given, and ``untried`` (:meth:`claim`)."""
         for start in range(0, len(ids), batch):
-            yield from self.claim(ids[start : start + batch], worker, clock(), lease, due() if due else None)
+            at = due() if due else None
+            yield from self.claim(ids[start : start + batch], worker, clock(), lease, at, untried)
 
     def renew(self, worker: str, until: dt.datetime) -> None:
         """Extend the lease of the queued messages ``worker`` holds."""

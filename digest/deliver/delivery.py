@@ -268,7 +268,7 @@ def deliver_due(
                 spaced_checkpoints(store.db if store.dialect == SQLITE and not store.readonly else None)
             )
         # due still when claimed, on the server's clock (another worker may have deferred one since)
-        pending = outbox.claiming(ids, me, wall, lease, batch=cap, due=lambda: on_server(clock()))
+        pending = outbox.claiming(ids, me, wall, lease, cap, lambda: on_server(clock()), untried)
         while True:
             with guard:
                 next_id = next(pending, None)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import lz4.frame
 
+from digest.deliver.claims import UNTRIED
 from digest.deliver.marks import OutboxMarks
 from digest.deliver.replies import UNWRITTEN
 from digest.store import FAILED, QUEUED, SENT, Store, iso
@@ -34,9 +35,6 @@ _COLUMNS = (
     "queued_on_server"
 )
 _WITH_BYTES = "outbox LEFT JOIN outbox_mime b ON b.outbox_id = outbox.id"
-# `send --to-dir`'s messages (Outbox.due_ids): never tried, or tried by the file transport, which could
-# not write them (no mail server deferred them); its parameter: f"{UNWRITTEN}%"
-UNTRIED = "(attempts = 0 OR last_error LIKE ?)"
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"  # an LZ4 frame's first bytes (0x184D2204, little-endian)
 
 
