@@ -156,7 +156,10 @@ def failed_for(
     """The last fetch of each source that failed since its moment for ``profiles`` (the readers
     whose digests are made now), of the sources not fetched now (``fetched``: the names of those
     fetched): in their wait before they are tried again (RETRY_FAILED, a server's Retry-After) or
-    past the time these readers wait for them, so the digests made now go without them."""
+    past the time these readers wait for them, so the digests made now go without them. No digest
+    made: none goes without them (a source's ``when`` times come whoever is served)."""
+    if not profiles:
+        return []
     last = last_fetches(store)
     found = []
     for s in config.sources:

@@ -58,3 +58,31 @@ def test_a_send_says_the_source_that_failed_a_moment_ago_its_digests_go_without(
     ], said
     assert "0 papers  nothing new" in sent.stdout, sent.stdout
     assert friday.stderr == "" and "hf_daily: fetched first: " in friday.stdout, friday.stderr
+
+
+def test_a_send_that_makes_no_digest_says_nothing_of_a_source_fetched_at_its_when_times(
+    mail_workspace, smtp_server, tmp_path: Path
+):
+    """A source fetched at its ``when`` times has its moment whoever is served: a send that makes
+    no digest (ada's sent today already) has no digest to go without it, and says nothing of it."""
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
+    down = tmp_path / "down"
+
+    def api(query: dict[str, str]) -> Route:
+        return (
+            Route(b"busy", status=503, content_type="text/plain")
+            if down.exists()
+            else Route(graph_page(query))
+        )
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        source = HF.replace("{base}", server.url("")) + '    when: ["06:00"]\n'
+        ws.config_path.write_text(ws.config_path.read_text() + source)
+        sent = digest_at(ws, "send", at=at(11, 7, 0))  # fetched first, and ada's digest sent
+        down.touch()
+        digest_at(ws, "fetch", at=dt.datetime(2026, 12, 11, 7, 0, 30, tzinfo=dt.UTC), code=1)  # offline
+        again = digest_at(ws, "send", at=at(11, 7, 1))  # ada's sent today: no digest made
+    assert "hf_daily: fetched first: " in sent.stdout and " sent" in sent.stdout, sent.stdout
+    assert "already" in again.stdout, again.stdout
+    assert again.stderr == "", again.stderr
