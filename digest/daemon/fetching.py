@@ -163,11 +163,11 @@ def failed_for(
     last = last_fetches(store)
     found = []
     for s in config.sources:
-        moment = latest_fetch_moment(s, profiles, config.timezone, now)
         f = last.get(s.name)
-        if s.name in fetched or moment is None or f is None:
-            continue
-        if f.outcome == FAILED and f.attempted_at >= moment:
+        if s.name in fetched or f is None or f.outcome != FAILED:
+            continue  # the readers' moments looked at only for a source that failed (of every reader's)
+        moment = latest_fetch_moment(s, profiles, config.timezone, now)
+        if moment is not None and f.attempted_at >= moment:
             found.append(f)
     return found
 
