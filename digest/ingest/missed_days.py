@@ -29,9 +29,11 @@ from digest.store import Store
 log = logging.getLogger(__name__)
 
 CATCH_UP = 7  # days looked back for the last day asked for
-# the days a fetch asks for before its own: never asked for, or asked and every fetch failed
+# the days a fetch asks for before its own: never asked for, empty when asked before the day was
+# over (`day: today` asked early), or asked and every fetch failed
 MISSING = (
-    "%s: the daily papers of %s never came (never asked for, or their fetch failed): asking for them first"
+    "%s: the daily papers of %s never came (never asked for, empty when asked before their day was "
+    "over, or their fetch failed): asking for them first"
 )
 EMPTY = "empty"  # a fetch's outcome: an answer without papers of the day (digest.ingest.fetch's)
 FAILED = "failed"  # and one without an answer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 
 from helpers.daily_papers import as_the_api_sends
 
@@ -60,3 +61,17 @@ def test_a_day_empty_after_it_was_over_is_not_asked_again(workspace, monkeypatch
     )
     assert said[2].splitlines()[0].startswith("hf_daily: empty: no papers"), said  # asked once more
     assert said[3] == "hf_daily: 2 papers of 2026-12-11: already ingested, nothing new", said
+
+
+def test_the_log_says_a_day_empty_when_asked_early_is_asked_for_again(workspace, monkeypatch, caplog):
+    """The log's line of the days asked for first names why each may not have come: Wednesday's was
+    asked for and answered, empty, before its day was over; it was neither never asked for nor a
+    fetch that failed (before, the words named only those two)."""
+    caplog.set_level(logging.INFO, logger="digest.ingest.missed_days")
+    wednesday = {"2026-12-09"}
+    fetches(workspace, monkeypatch, [(8, 9, set()), (9, 9, wednesday), (11, 9, set())])
+    said = [r.getMessage() for r in caplog.records if r.name == "digest.ingest.missed_days"]
+    assert said == [
+        "hf_daily: the daily papers of 2026-12-09, 2026-12-10 never came (never asked for, empty when "
+        "asked before their day was over, or their fetch failed): asking for them first"
+    ], said
