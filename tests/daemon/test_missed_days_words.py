@@ -8,13 +8,12 @@ user reading the log then looks for a daemon that was down, not an API that fail
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
-from helpers.daily_papers import graph_page
+from helpers.daily_papers import down_while
 from helpers.faked import digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = needs_faketime
 
@@ -25,23 +24,10 @@ def at(day: int) -> dt.datetime:
     return dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
 
 
-def api(down: Path) -> Callable[[dict[str, str]], Route]:
-    """The daily papers API: each day's page, or a 503 while ``down`` exists (an outage)."""
-
-    def answer(query: dict[str, str]) -> Route:
-        return (
-            Route(b"busy", status=503, content_type="text/plain")
-            if down.exists()
-            else Route(graph_page(query))
-        )
-
-    return answer
-
-
 def test_a_day_whose_fetch_failed_is_not_said_never_fetched(workspace, tmp_path: Path):
     down = tmp_path / "down"  # the API answers 503 while it exists
 
-    with LocalHttpServer({"/api/daily_papers": api(down)}) as server:
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
         workspace.config_path.write_text(
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )
@@ -71,7 +57,7 @@ def test_run_once_says_the_days_caught_up_on_in_its_own_lines_only(
     workspace.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
     down = tmp_path / "down"
 
-    with LocalHttpServer({"/api/daily_papers": api(down)}) as server:
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
         workspace.config_path.write_text(
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )

@@ -14,10 +14,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from helpers.daily_papers import graph_page
+from helpers.daily_papers import down_while
 from helpers.faked import digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = needs_faketime
 
@@ -34,15 +34,7 @@ def test_a_send_says_the_source_that_failed_a_moment_ago_its_digests_go_without(
     ws = mail_workspace
     ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
     down = tmp_path / "down"
-
-    def api(query: dict[str, str]) -> Route:
-        return (
-            Route(b"busy", status=503, content_type="text/plain")
-            if down.exists()
-            else Route(graph_page(query))
-        )
-
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
         ws.config_path.write_text(ws.config_path.read_text() + HF.replace("{base}", server.url("")))
         friday = digest_at(ws, "send", at=at(11, 7, 0))  # 12-10's list fetched first, and ada's digest
         down.touch()
@@ -68,15 +60,7 @@ def test_a_send_that_makes_no_digest_says_nothing_of_a_source_fetched_at_its_whe
     ws = mail_workspace
     ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
     down = tmp_path / "down"
-
-    def api(query: dict[str, str]) -> Route:
-        return (
-            Route(b"busy", status=503, content_type="text/plain")
-            if down.exists()
-            else Route(graph_page(query))
-        )
-
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
         source = HF.replace("{base}", server.url("")) + '    when: ["06:00"]\n'
         ws.config_path.write_text(ws.config_path.read_text() + source)
         sent = digest_at(ws, "send", at=at(11, 7, 0))  # fetched first, and ada's digest sent

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from pathlib import Path
+
+from digest.demo.http_server import Route
 
 
 def daily_papers(
@@ -79,3 +83,17 @@ def graph_page(query: dict[str, str]) -> bytes:
         [f"Graph topic {day.day} {n}" for n in ("one", "two")],
         10000 + 10 * day.day,
     )
+
+
+def down_while(down: Path) -> Callable[[dict[str, str]], Route]:
+    """The daily papers API: each day's page (:func:`graph_page`), or a 503 while ``down`` exists
+    (an outage, the machine offline)."""
+
+    def answer(query: dict[str, str]) -> Route:
+        return (
+            Route(b"busy", status=503, content_type="text/plain")
+            if down.exists()
+            else Route(graph_page(query))
+        )
+
+    return answer
