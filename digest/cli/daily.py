@@ -24,7 +24,6 @@ from digest.cli.common import (
     secho,
     stop_on_signal,
 )
-from digest.cli.send_kept import say_kept
 from digest.cli.send_stopped import interrupted
 from digest.db import wall_clock
 from digest.files import counted
@@ -104,6 +103,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.cli.renamed_user import load_named
     from digest.cli.said_once import not_logged_twice
     from digest.cli.send_fetched import say_failed_before, say_fetched
+    from digest.cli.send_kept import say_kept  # it reads status's words: loaded by `send` only
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
