@@ -26,9 +26,8 @@ def papers_waiting(
     now: dt.datetime,
     windows: Windows | None = None,
 ) -> dict[str, int]:
-    """How many papers each reader's next digest would hold now."""
-    if not profiles:
-        return {}
+    """How many papers each reader's next digest would hold now (with no reader, the new papers are
+    indexed all the same: `digest status` indexes them, as any ranking does)."""
     digests = next_digests(store, profiles, now, config=config, windows=windows or Windows(store, config))
     return {d.profile.user: len(d.matches) for d in digests}
 
