@@ -28,6 +28,9 @@ pytestmark = pytest.mark.backends
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "# from bob.yaml: bob@private.example.org\nexclude: [medical\n"
+# A page without edits reloads itself when its profile file changes (prefs.js's poll, every 1.5 s);
+# a poll while the file is broken would reload it onto the 503 page, not the form (CI hit that
+# once): the tests that break the file under an open page edit it first, as its reader would.
 SECRETS = ("ada.yaml", "line 6", "YAML", "medical", "bob", "private.example.org")
 
 
@@ -148,10 +151,10 @@ def test_a_page_opened_before_the_unsubscribe_does_not_lift_it_with_a_save(
     with ws.serve():
         page = browser.new_page()
         page.goto(link(ws))  # opened while the file was fine, left open
+        page.fill("#send_at", "08:15")  # edited first: an unedited page reloads (above)
         path.write_text(BROKEN)
         assert one_click(ws)[0] == 200  # from the mail, meanwhile
         path.write_text(PROFILE)  # fixed, as it was
-        page.fill("#send_at", "08:15")
         with page.expect_navigation():
             page.click("#save")
         notice = page.locator(".notice").inner_text()
@@ -259,10 +262,10 @@ def test_a_page_opened_before_the_unsubscribe_sent_back_after_a_conflict_does_no
     with ws.serve():
         page = browser.new_page()
         page.goto(link(ws))  # opened while the file was fine, left open
+        page.fill("#send_at", "08:15")  # edited first: an unedited page reloads (above)
         path.write_text(BROKEN)
         assert one_click(ws)[0] == 200  # from the mail, meanwhile
         path.write_text(PROFILE + "# fixed by the operator\n")  # fixed: not the text the page was opened on
-        page.fill("#send_at", "08:15")
         with page.expect_navigation():
             page.click("#save")
         assert "changed" in page.locator(".notice").inner_text()  # the conflict, with the edits
