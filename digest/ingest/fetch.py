@@ -27,7 +27,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
-from digest.db import POSTGRESQL, db_errors
 from digest.errors import DumpError, NotUtf8, ReaderBug
 from digest.fetched_names import file_name
 from digest.files import counted, write_atomic
@@ -36,6 +35,7 @@ from digest.ingest import pages
 from digest.ingest.charset import not_utf8
 from digest.ingest.dumps import read_listing
 from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_stranded
+from digest.ingest.fetch_at_work import at_work, try_failed
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
 from digest.ingest.missed_days import EMPTY, FAILED
@@ -92,29 +92,9 @@ def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date
     return today - dt.timedelta(days=1) if source.kind == "hf_daily" and source.day == "yesterday" else today
 
 
-def _at_work(store: Store) -> None:
-    """A word to the database, on the session that holds the "fetch" lock (PostgreSQL), so the other
-    workers see this one at work (digest.daemon.holders): at each try made again, and each page of
-    a day that came (pages.get_day), a worker at its fetch is never silent longer than one try and
-    the wait before it (digest.daemon.fetching.quiet_time)."""
-    if store.dialect == POSTGRESQL:
-        try:
-            store.db.execute("SELECT 1")
-        except db_errors() as e:  # only a sign of life: the fetch's own record says a database gone
-            log.debug("could not show this fetch at work: %s", e)
-
-
 def _file(config: Config) -> Path | None:
     """The config's file named in full, for the notes that name a key in it (None: no file)."""
     return config.path.absolute() if config.path else None
-
-
-def _retrying(store: Store, source: str, told: Callable[[str, str], object] | None, what: str) -> None:
-    """A try failed and another follows: a word to the database first (:func:`_at_work`), then
-    ``told`` (the caller's ``retrying``) of it."""
-    _at_work(store)
-    if told is not None:
-        told(source, what)
 
 
 class InboxNotWritten(OSError):
@@ -155,9 +135,9 @@ def fetch_source(
     etag, modified, before, said_before = validators(store, url)
     try:
         paged = source.kind == "hf_daily"  # the daily papers API answers in pages: every page of the day
-        at_work = functools.partial(_at_work, store)  # after each page: a day of many is no silence
-        get = functools.partial(pages.get_day, http, came=at_work) if paged else http.get
-        said = functools.partial(_retrying, store, source.name, retrying)
+        came = functools.partial(at_work, store)  # after each page: a day of many is no silence
+        get = functools.partial(pages.get_day, http, came=came) if paged else http.get
+        said = functools.partial(try_failed, store, source.name, retrying)
         answer = get(
             url,
             etag=etag,
