@@ -18,8 +18,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from digest.ingest.fetch_missed import LEFT
-from digest.ingest.missed_days import MISSING
+from digest.ingest.missed_days import LEFT, MISSING
 
 # logger: the formats of its INFO records that `run --once` says in a line of its own
 SAID_BY_RUN_ONCE: dict[str, frozenset[str]] = {
@@ -39,7 +38,8 @@ BOOKKEEPING: dict[str, frozenset[str]] = {
     "digest.schema_pg": frozenset({"database %s %s %d"}),  # the same of a postgresql:// database
     "digest.ingest.inbox": frozenset({"moved %s to %s"}),  # a dump read, moved to processed/
     "digest.select.collection": frozenset({"collection statistics: %s indexed"}),
-    # in an outage, a day that failed before left for the next fetch (`digest fetch` logs it with -v)
+    # in an outage, a day that failed before left for the next fetch (`digest fetch` logs it with -v;
+    # ingest.fetch.fetch_with_missed logs it under this name)
     "digest.ingest.fetch_missed": frozenset({LEFT}),
 }
 

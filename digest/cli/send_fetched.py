@@ -11,9 +11,8 @@ from digest.daemon.fetching import RETRY_FAILED
 from digest.daemon.lease_holders import utc_at
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import GONE, FetchOutcome
-from digest.ingest.fetch_missed import held_back
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import BEHIND, GONE_FOR_GOOD, NOT_AGAIN
+from digest.ingest.missed_days import BEHIND, GONE_FOR_GOOD, NOT_AGAIN, held_back
 
 WITHOUT = "{}: not fetched, so these digests go without it"  # a source due that failed
 

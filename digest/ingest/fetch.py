@@ -38,7 +38,7 @@ from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_strande
 from digest.ingest.fetch_at_work import at_work, try_failed
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
-from digest.ingest.missed_days import EMPTY, FAILED
+from digest.ingest.missed_days import EMPTY, FAILED, LEFT, failed_before, missed_days, not_again
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -47,6 +47,8 @@ from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store, iso
 
 log = logging.getLogger(__name__)
+# a day that failed before, left in an outage: logged under the name it had (cli.said_once.BOOKKEEPING)
+missed_log = logging.getLogger("digest.ingest.fetch_missed")
 
 LISTING, NOT_MODIFIED = "listing", "not_modified"  # and EMPTY and FAILED, of missed_days
 NOT_OUT = "not out yet"  # an empty outcome whose answer held papers, of an earlier day: not "empty"
@@ -274,6 +276,34 @@ def _asked_page(source: SourceConfig, listing: Listing) -> bool:
     return listing.page_day and "{date}" in source.url
 
 
+def fetch_with_missed(
+    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, **how: Any
+) -> list[FetchOutcome]:
+    """fetch_source (``how``: its keywords), after the days before the source's own that it never
+    asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
+    a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
+    fails, the days that failed before are left for the next fetch (an outage: no storm)."""
+    own = source_day(source, now, config.timezone)
+    missed, failed = (
+        missed_days(store, source, own, GONE),
+        {a.day for a in failed_before(store, source, own, GONE)},
+    )
+    outcomes: list[FetchOutcome] = []
+    for n, day in enumerate(missed):
+        if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
+            missed_log.info(LEFT, source.name, day)
+            continue
+        at = now - dt.timedelta(seconds=len(missed) - n)
+        out = fetch_source(config, store, http, source, at, day=day, **how)
+        if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
+            again = not_again(day, own, GONE in out.detail)
+            out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
+        outcomes.append(out)
+        if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
+            return outcomes
+    return [*outcomes, fetch_source(config, store, http, source, now, **how)]
+
+
 def fetch_all(
     config: Config,
     store: Store,
@@ -291,8 +321,6 @@ def fetch_all(
     told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``,
     ``retrying``, ``day``: as fetch_source; without ``day``, a source's own day comes after the
     days it missed (:func:`fetch_with_missed`), an outcome each."""
-    from digest.ingest.fetch_missed import fetch_with_missed  # it fetches through fetch_source
-
     chosen = [s for s in config.sources if not names or s.name in names]
     progress = progress or NO_PROGRESS
     progress.start("fetching", len(chosen))

@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from digest.config import SourceConfig
 from digest.store import Store
+
+if TYPE_CHECKING:
+    from digest.ingest.fetch import FetchOutcome
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,8 @@ GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
+# a day that failed before, left for the next fetch once a day failed in this one (an outage)
+LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
 
 
 def not_again(day: dt.date, own: dt.date, gone: bool) -> str:
@@ -109,3 +116,15 @@ def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> 
         said = ", ".join(d.isoformat() for d in missed)
         log.info(MISSING, source.name, said)
     return missed
+
+
+def held_back(outcomes: Sequence[FetchOutcome], failed: FetchOutcome) -> bool:
+    """Whether ``failed``, the failed fetch of a day a source missed, among ``outcomes`` (a fetch's:
+    each source's missed days oldest first, then its own), waits at the source's next fetch for an
+    older day that failed in the same fetch and is asked again then: that one is asked first, and
+    if it fails again ``failed`` is left for the fetch after it (digest.ingest.fetch.fetch_with_missed)."""
+    at = next(n for n, o in enumerate(outcomes) if o is failed)
+    return any(
+        o.source == failed.source and o.outcome == FAILED and not o.stopped and NOT_AGAIN not in o.detail
+        for o in outcomes[:at]
+    )
