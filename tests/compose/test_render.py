@@ -11,8 +11,9 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from digest.compose.highlight import escape_text, highlight, highlight_spans, trim_point
 from digest.compose.message import build_message, message_id, unsubscribe_links
-from digest.compose.render import Renderer, escape_text, highlight, highlight_spans, trim_point
+from digest.compose.render import Renderer
 from digest.config import load_config
 from digest.demo import SAMPLE
 from digest.ingest.sources import read_dump

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from digest.compose.render import highlight
+from digest.compose.highlight import highlight
 from digest.models import Interest, Paper, Profile
 from digest.select.explain import why
 from digest.select.explore import with_keyword
