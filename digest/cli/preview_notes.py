@@ -92,8 +92,8 @@ def period_went(
     period = send_period(profile, now, config.scheduler.grace, *state)
     if not (period_done(profile, period, *state) or served_before_its_time(profile, period, now, *state)):
         return None
-    # only now: sendnow loads the sending machinery (outbox, senders, lz4), ~40 ms a preview
-    from digest.daemon.sendnow import describe_already
+    # only now, for a reader whose period is done: these load the outbox (digest.deliver.outbox, email)
+    from digest.daemon.already import describe_already
     from digest.deliver.outbox import Outbox
 
     said = describe_already(profile, Outbox(store).latest_entries([continues]).get(continues), state[1], now)

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
+from digest.daemon.already import describe_already
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
-from digest.daemon.lease_holders import LeaseHolder, held_by_others, held_note, lease_holders, unknown, utc_at
+from digest.daemon.lease_holders import held_by_others, held_note, lease_holders
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock
@@ -33,7 +34,6 @@ from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry, server_deferred
-from digest.deliver.oversize import fits_no_digest
 from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions, until_released
@@ -49,7 +49,7 @@ from digest.progress import Progress
 from digest.select.digests import Windows, next_digests
 from digest.select.embedding_lock import EmbeddingsStopped
 from digest.slots import day_begins, period_done, send_period, served_before_its_time, slot_on
-from digest.store import FAILED, QUEUED, SENT, Store
+from digest.store import QUEUED, Store
 from digest.worker_ids import worker_id
 
 log = logging.getLogger(__name__)
@@ -340,57 +340,3 @@ class _Noted:
 
     def close(self) -> None:
         self.stream.close()
-
-
-def describe_already(
-    profile: Profile,
-    latest: OutboxEntry | None,
-    made_at: dt.datetime,
-    now: dt.datetime,
-    leases_at: dt.datetime | None = None,
-    holding: dict[str, LeaseHolder] | None = None,
-) -> str:
-    """'already sent today at 07:02', in the reader's time zone, from the reader's latest
-    outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after);
-    ``leases_at`` (PostgreSQL: ``now`` on the database server's clock, the leases'): a message another
-    worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for), and
-    whether that worker is gone (``holding``: lease_holders', no session of it on the database), or a
-    `digest send` (not in the workers table: a send is no worker)."""
-    zone = profile.timezone  # what is said is in the reader's time: "today at 02:32 JST"
-    entry = latest if latest is not None and latest.created_at >= made_at else None
-    if entry is None:
-        return f"already done {day_at(zone, made_at, now)} (nothing new then)"
-    if entry.status == SENT and entry.sent_at is not None:
-        return f"already sent {day_at(zone, entry.sent_at, now)}"
-    held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
-    queued = f"already queued {day_at(zone, entry.created_at, now)}"
-    holder = (holding or {}).get(entry.claimed_by or "")
-    kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
-    held_by = f"{queued}; held by {kind} {entry.claimed_by}"
-    if entry.status == QUEUED and held and holder is not None and holder.connected is None:
-        return f"{held_by} {unknown(entry.claimed_until, now)}"
-    if entry.status == QUEUED and held and holder is not None and holder.connected is False:
-        return (  # killed (its session ended with it): nobody sends it before its lease ends
-            f"{held_by}, which is gone (no session of it on the database: killed, or its machine "
-            "down); another worker or `digest send` sends it once its lease ends "
-            f"{utc_at(entry.claimed_until, now)}"
-        )
-    if entry.status == QUEUED and held:
-        return (  # another worker's now (this send claims nothing before it has planned)
-            f"{held_by}, which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another "
-            "worker or `digest send` does)"
-        )
-    if entry.status == QUEUED:
-        return f"{queued}; waiting (`digest send` retries it)"
-    if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
-        then = (
-            ""
-            if not fits_no_digest(entry.last_error or "")
-            else "once a digest fits the server's SIZE (as said before), "
-        )
-        return (  # a one-paper digest over SIZE: --force meets the same refusal until then
-            f"already attempted {day_at(zone, entry.created_at, now)}: {entry.last_error}; not tried "
-            f"again: {then}{profile.user}'s next digest will include its papers, or send them now with "
-            f"`digest send --user {profile.user} --force`"
-        )
-    return f"already done {day_at(zone, made_at, now)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.daemon.sendnow import describe_already
+from digest.daemon.already import describe_already
 from digest.deliver.outbox import QUEUED, OutboxEntry
 from digest.profiles.load import load_profiles
 

@@ -1,0 +1,68 @@
+"""What `digest send` (and `digest preview`) say of a reader whose period's digest is done already:
+sent, done with nothing new, queued (waiting, or held by another process, connected or gone), or
+attempted and failed for good, in the reader's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.daemon.lease_holders import LeaseHolder, unknown, utc_at
+from digest.deliver.outbox import OutboxEntry
+from digest.deliver.oversize import fits_no_digest
+from digest.local_day import day_at
+from digest.models import Profile
+from digest.store import FAILED, QUEUED, SENT
+
+
+def describe_already(
+    profile: Profile,
+    latest: OutboxEntry | None,
+    made_at: dt.datetime,
+    now: dt.datetime,
+    leases_at: dt.datetime | None = None,
+    holding: dict[str, LeaseHolder] | None = None,
+) -> str:
+    """'already sent today at 07:02', in the reader's time zone, from the reader's latest
+    outbox entry (``latest``) if it is the period's message (made at ``made_at`` or after);
+    ``leases_at`` (PostgreSQL: ``now`` on the database server's clock, the leases'): a message another
+    worker holds then is said so (on SQLite a claim left is a dead process's: claims.free_for), and
+    whether that worker is gone (``holding``: lease_holders', no session of it on the database), or a
+    `digest send` (not in the workers table: a send is no worker)."""
+    zone = profile.timezone  # what is said is in the reader's time: "today at 02:32 JST"
+    entry = latest if latest is not None and latest.created_at >= made_at else None
+    if entry is None:
+        return f"already done {day_at(zone, made_at, now)} (nothing new then)"
+    if entry.status == SENT and entry.sent_at is not None:
+        return f"already sent {day_at(zone, entry.sent_at, now)}"
+    held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
+    queued = f"already queued {day_at(zone, entry.created_at, now)}"
+    holder = (holding or {}).get(entry.claimed_by or "")
+    kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
+    held_by = f"{queued}; held by {kind} {entry.claimed_by}"
+    if entry.status == QUEUED and held and holder is not None and holder.connected is None:
+        return f"{held_by} {unknown(entry.claimed_until, now)}"
+    if entry.status == QUEUED and held and holder is not None and holder.connected is False:
+        return (  # killed (its session ended with it): nobody sends it before its lease ends
+            f"{held_by}, which is gone (no session of it on the database: killed, or its machine "
+            "down); another worker or `digest send` sends it once its lease ends "
+            f"{utc_at(entry.claimed_until, now)}"
+        )
+    if entry.status == QUEUED and held:
+        return (  # another worker's now (this send claims nothing before it has planned)
+            f"{held_by}, which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another "
+            "worker or `digest send` does)"
+        )
+    if entry.status == QUEUED:
+        return f"{queued}; waiting (`digest send` retries it)"
+    if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
+        then = (
+            ""
+            if not fits_no_digest(entry.last_error or "")
+            else "once a digest fits the server's SIZE (as said before), "
+        )
+        return (  # a one-paper digest over SIZE: --force meets the same refusal until then
+            f"already attempted {day_at(zone, entry.created_at, now)}: {entry.last_error}; not tried "
+            f"again: {then}{profile.user}'s next digest will include its papers, or send them now with "
+            f"`digest send --user {profile.user} --force`"
+        )
+    return f"already done {day_at(zone, made_at, now)}"
