@@ -34,8 +34,9 @@ from digest.config import Config
 from digest.db import SQLITE, db_errors, wall_clock
 from digest.deliver.accepted import record_accepted
 from digest.deliver.claims import lease_holder
+from digest.deliver.commits import commit
 from digest.deliver.journal import Journal, replay
-from digest.deliver.lines import Line, Pass, commit
+from digest.deliver.lines import Line, Pass
 from digest.deliver.noted import close_left, record_noted, take_noted
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy

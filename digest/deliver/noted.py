@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import threading
 
+from digest.deliver.commits import commit
 from digest.deliver.journal import Journal
-from digest.deliver.lines import Held, Pass, commit
+from digest.deliver.lines import Held, Pass
 
 
 def take_noted(run: Pass) -> list[Held]:

@@ -1,5 +1,5 @@
 """A sent message's result written to the outbox (inside the transaction that records it:
-digest.deliver.lines.commit): sent (its papers recorded as sent to the reader), deferred with a
+digest.deliver.commits.commit): sent (its papers recorded as sent to the reader), deferred with a
 backoff, failed for good (a bounce suppresses the address), or not tried (a suppressed
 address); and the :class:`SendOutcome` a pass reports for it. What recording a result says
 (sent, deferred, failed, suppressed) is logged once its transaction has committed (:class:`Said`).
@@ -51,7 +51,7 @@ Say = Callable[..., None]  # logging.Logger.log's signature: (level, message, *a
 
 class Said:
     """The lines a transaction recording results has to log, logged once it has committed: a
-    transaction tried again (digest.deliver.lines.commit) says each once, and a message is said
+    transaction tried again (digest.deliver.commits.commit) says each once, and a message is said
     sent only once that is recorded (if it cannot be, digest.deliver.unrecorded says so)."""
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""On PostgreSQL a delivery's commit (digest.deliver.lines.commit: the last message's result
+"""On PostgreSQL a delivery's commit (digest.deliver.commits.commit: the last message's result
 recorded, the next message held) may meet an ingest merging the papers of both messages: each
 transaction holds one message's row and waits for the other's, and PostgreSQL ends one of them.
 When it ends the delivery's, after the server accepted the message, the commit is tried again in

@@ -1,4 +1,4 @@
-"""On PostgreSQL a delivery storing a new digest or recording results (digest.deliver.lines.commit),
+"""On PostgreSQL a delivery storing a new digest or recording results (digest.deliver.commits.commit),
 a look moving a removed reader's records aside (digest.daemon.names.look: the name's file back for
 someone else) and a renamed profile's carry-over (digest.daemon.renamed.carry) take the names first,
 then the readers' rows (digest.deliver.wanted.hold_names): the storing holds the names of the
