@@ -12,7 +12,7 @@ profile whose address matches none (renamed and readdressed at once) is a new re
 
 Made by every command that may queue a digest (the daemon's pass, `digest send`) before it
 looks at who is due, and by `digest serve` when a link of the old name is followed first
-(:func:`carried_for_link`), and by `digest feedback` of the new name before it rates
+(digest.daemon.renamed_link.carried_for_link), and by `digest feedback` of the new name before it rates
 (digest.daemon.renamed_first); `digest status` and `send --dry-run` only say what will be carried.
 Several workers: one transaction, serialized, that looks again at both names first, so the
 second worker finds the work done. A message of the old name being sent at that moment
@@ -35,7 +35,7 @@ from digest.daemon.clocks import server_time
 from digest.db import retrying_conflicts, wall_clock
 from digest.deliver.suppressions import same_address
 from digest.deliver.wanted import hold_names
-from digest.errors import SaveUnderWay, StoreError, StoreUnusable
+from digest.errors import SaveUnderWay
 from digest.models import Profile
 from digest.profiles.load import has_profile_file
 from digest.store import QUEUED, Store, iso
@@ -104,7 +104,7 @@ def _has_records(db: Any, user: str) -> bool:
     )
 
 
-def _addresses(store: Store, users: Sequence[str]) -> dict[str, tuple[str, str]]:
+def last_addresses(store: Store, users: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Each reader's (address of their latest digest, when their last digest was made): one
     query for 500 readers (an index look-up each), not one per reader."""
     found: dict[str, tuple[str, str]] = {}
@@ -140,7 +140,7 @@ def pending(
         return []
     # a removed reader moved aside (their name given to someone else) is continued by nobody
     gone = [u for u in sorted(known - live) if not is_archived(u) and not has_profile_file(config, u)]
-    addresses = _addresses(store, gone) if gone else {}
+    addresses = last_addresses(store, gone) if gone else {}
     chosen: dict[str, list[Profile]] = {}
     for profile in new:
         same = [(at, u) for u, (email, at) in addresses.items() if same_address(email, profile.email)]
@@ -344,49 +344,3 @@ def wait_whole(config: Config, newcomers: set[str], waiting: str) -> None:
     if still := being_written(paths):
         names = ", ".join(paths[path] for path in still)
         raise SaveUnderWay(f"{names}'s profile file is being saved; {waiting} waits for it: try again soon")
-
-
-def carried_for_link(config: Config, user: str, now: dt.datetime) -> str | None:
-    """The name a link signed for ``user`` (no profile file, no rename kept) opens: the profile
-    that continues them, carried over now, so that what the link does (a rating, an unsubscribe)
-    is the reader's and not a removed reader's, ignored by their next digest; None: nobody
-    continues them. Put off (a message of theirs being sent): StoreError, a 503 tried again.
-    The database is opened for writing only for a carry-over to make (a removed reader's link
-    on a read-only database is their 410, not a 503)."""
-    from digest.daemon.agree import FOLDER, apart
-    from digest.profiles.load import load_profiles_lenient, profile_names
-
-    with Store(config.database, readonly=True) as store:  # written only if a carry-over is pending
-        # the cheap answers first (a removed reader's links are followed for years): a name that
-        # never had a digest, or not in the last RECENT days, or no profile file without a digest
-        # (a new name) to continue it: no reader to continue
-        last = _addresses(store, [user]).get(user)
-        if last is None or user not in known_readers(store, [user]):
-            return None
-        newcomers = (profile_names(config) or set()) - known_readers(store)
-        if last[1] < iso(now - RECENT) or not newcomers:
-            return None
-        wait_whole(config, newcomers, f"a link of {user}")
-        profiles, _ = load_profiles_lenient(config)
-        item = next((c for c in pending(config, store, profiles, now) if c.old == user), None)
-    if item is None:
-        return None
-    with Store(config.database) as store:
-        # a web process with another profiles folder than the workers' (a stale copy, another
-        # mount) would move a live reader's history to a name of its own, and the workers back
-        aside = apart(store, config, now, beside=True, keys=FOLDER)  # what a carry-over depends on
-        if aside is not None:
-            raise StoreUnusable(
-                f"{config.path}: its settings differ from those of the workers on this database (worker "
-                f"{aside.other}): {aside.differ}. A link of {user} (whose profile {item.new} continues "
-                "them, not carried over yet) waits: this process carries no reader over, nor opens their "
-                "pages, until it runs with the workers' config (the same settings and profiles folder)"
-            )
-        if carry(store, [item], now, waiting=(waiting := [])) == [] and waiting:
-            raise put_off(item)
-    return item.new
-
-
-def put_off(item: Continued) -> StoreError:
-    """The 503 (tried again) of a page whose reader's carry-over waits for a message being sent."""
-    return StoreError(f"{item.new} continues {item.old} once a message being sent to them is recorded")

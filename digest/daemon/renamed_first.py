@@ -1,6 +1,6 @@
 """A command that writes a reader's records under their name (`digest feedback`, `digest profile
 set USER paused`) carries a renamed file's reader over to that name first, as a link of the old
-name does (digest.daemon.renamed.carried_for_link): a rating stored under ``ada2`` before the
+name does (digest.daemon.renamed_link.carried_for_link): a rating stored under ``ada2`` before the
 carry-over would give ``ada2`` records of her own, and the next pass would then take her for a new
 reader (``ada``'s history, ratings and links left behind for good)."""
 

@@ -7,7 +7,7 @@ would make the new name a reader of its own, and a release would miss what the o
 
 A carry-over that cannot be made now writes nothing: put off (a message of the old name being
 sent) is the app's 503, tried again (Retry-After), as a link of the old name is
-(digest.daemon.renamed.carried_for_link); the old name's address shared with another new profile
+(digest.daemon.renamed_link.carried_for_link); the old name's address shared with another new profile
 (none continues it: a record under this name alone would make the other one continue it) waits
 for the operator (a 503 saying so; the log says which profiles). Continued by another profile
 (this one paused) is no reason to refuse: the record is this reader's own, as the CLI writes it.
@@ -20,8 +20,9 @@ import logging
 from typing import Any
 
 from digest.config import Config
-from digest.daemon.renamed import known_readers, put_off
+from digest.daemon.renamed import known_readers
 from digest.daemon.renamed_first import carried_first
+from digest.daemon.renamed_link import put_off
 from digest.store import Store
 from digest.web.answers import NEEDS_FIX, NeedsFixing
 from digest.web.unreadable import current_profile

@@ -10,7 +10,7 @@ A link names a profile file's stem and when it was signed (digest.signing). It o
   (``reader_name_removals``, digest.daemon.removals: every time, not only the last): the file
   there now is a later reader's;
 - a removed reader's page under the name a renamed file continues them with, carried over
-  now if no pass did yet (:func:`digest.daemon.renamed.carried_for_link`), unless the name's
+  now if no pass did yet (:func:`digest.daemon.renamed_link.carried_for_link`), unless the name's
   file was found gone since the link was signed (the renamed file continues a later reader of
   the name); else nobody, but in a process whose profiles folder is not the workers': there a
   name the workers never found gone waits (:func:`not_elsewhere`, a 503).
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from digest.config import Config
 from digest.daemon.removals import removals
-from digest.daemon.renamed import carried_for_link
+from digest.daemon.renamed_link import carried_for_link
 from digest.dbfaults import may_read
 from digest.errors import StoreError, StoreUnusable
 from digest.profiles.load import find_profile_file, has_profile_file

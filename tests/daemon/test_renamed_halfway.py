@@ -1,5 +1,5 @@
 """A link of a removed reader followed while a new profile file is being saved in place: the web
-process carries a reader over to the profile of their address (digest.daemon.renamed
+process carries a reader over to the profile of their address (digest.daemon.renamed_link
 .carried_for_link), so it must not judge by an address cut short, as a pass does not."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`digest serve` beside the workers: a link of a renamed reader carries their history over to
-the new name when it is followed before a pass did (digest.daemon.renamed.carried_for_link). A
+the new name when it is followed before a pass did (digest.daemon.renamed_link.carried_for_link). A
 web process run with another config than the workers' (another profiles folder: a stale copy,
 a test folder, a mount missing) took a live reader for a renamed one and moved their history to
 a name of its own folder, which the workers moved back at their next pass. It now follows the
