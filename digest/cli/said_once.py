@@ -47,7 +47,7 @@ BOOKKEEPING: dict[str, frozenset[str]] = {
 # the results of delivery said by `digest send` (a row of its table) and `run --once` (a line),
 # "ada ... deferred until ...: 451 ..." and "FAILED bob: 550 ...": at their level (WARNING, ERROR)
 # too, not only at INFO; the suppression of an address, said nowhere else, stays
-OUTCOMES = frozenset({"digest to %s <%s> deferred until %s: %s", "digest to %s <%s> failed: %s"})
+OUTCOMES = frozenset({"digest to %s <%s> %s: %s", "digest to %s <%s> failed: %s"})
 RESULTS = "digest.deliver.results"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from digest.cli.common import secho
 from digest.daemon.status import queued_line
+from digest.deliver.held_said import held_by
 from digest.deliver.outbox import OutboxEntry
 
 
@@ -19,7 +20,7 @@ def say_kept(kept: Sequence[OutboxEntry]) -> None:
     """Each deferred digest `send --to-dir` left queued (on stderr, as a reader's note)."""
     for m in kept:
         secho(
-            f"not written (deferred by the mail server, it waits for its retry by SMTP: the daemon's pass "
+            f"not written ({held_by(m.last_error or '')}, it waits for its retry by SMTP: the daemon's pass "
             f"or `digest send` sends it then): {queued_line(m)}",
             fg="yellow",
             err=True,

@@ -91,6 +91,10 @@ MAILBOX_POLICY = ((7, 13), (7, 17), (7, 18))
 ACCOUNT_DISABLED = (7, 13)
 # How the file transport's failure to write a message begins (FileSender): no mail server's reply
 UNWRITTEN = "cannot write "
+# How a connection that could not be made is said (SmtpSender.connect): no server said anything
+CANNOT_CONNECT = "cannot connect to "
+# How a message the pass did not offer begins (the server could not be reached before it, ...)
+NOT_TRIED = "not tried: "
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from digest.db import retrying_conflicts
 from digest.deliver.alone import refused_alone
+from digest.deliver.held_said import waits_until
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.suppressions import until_released
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from digest.deliver.lines import Pass
 
 log = logging.getLogger(__name__)
+WAITS = "digest to %s <%s> %s: %s"  # deferred until <its retry>, or what else held it (held_said)
 
 
 Say = Callable[..., None]  # logging.Logger.log's signature: (level, message, *args)
@@ -110,14 +112,8 @@ def record(
         retry_at := policy.next_attempt(msg.attempts + 1, queued_since(run, msg), run.on_server(at), run.rng)
     ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
-        say(
-            logging.WARNING,
-            "digest to %s <%s> deferred until %s: %s",
-            msg.user,
-            msg.recipient,
-            retry_at.isoformat(timespec="seconds"),
-            reply,
-        )
+        waits = waits_until(reply, retry_at.isoformat(timespec="seconds"))  # "deferred until ..."
+        say(logging.WARNING, WAITS, msg.user, msg.recipient, waits, reply)
     else:
         if not final:  # a passing failure, or a refusal of us (see SendResult.ours)
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"

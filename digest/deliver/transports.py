@@ -18,7 +18,15 @@ from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.data_lost import during
 from digest.deliver.oversize import over_size
-from digest.deliver.replies import ACCOUNT_DISABLED, UNWRITTEN, SendResult, enhanced, refusal, reply_text
+from digest.deliver.replies import (
+    ACCOUNT_DISABLED,
+    CANNOT_CONNECT,
+    UNWRITTEN,
+    SendResult,
+    enhanced,
+    refusal,
+    reply_text,
+)
 from digest.errors import DeliveryError
 from digest.files import write_atomic
 from digest.lookups import unresolved
@@ -89,11 +97,11 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as e:
             server = f"the SMTP server {c.host}:{c.port} ({c.security})"
             if said := tls_refused(c, e):  # a certificate refused, or no TLS where ssl wants it
-                raise DeliveryError(f"cannot connect to {server}: {said}") from None
+                raise DeliveryError(f"{CANNOT_CONNECT}{server}: {said}") from None
             name = unresolved(e, c.host)
             check = "smtp.host" if name else "smtp.host, smtp.port and smtp.security"
             raise DeliveryError(
-                f"cannot connect to {server}: {name or _why(e)}; check {check} in the config"
+                f"{CANNOT_CONNECT}{server}: {name or _why(e)}; check {check} in the config"
             ) from None
         with contextlib.suppress(OSError):  # the end of a message's data goes at once (see send)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

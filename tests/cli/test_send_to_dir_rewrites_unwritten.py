@@ -26,7 +26,7 @@ def test_a_digest_it_could_not_write_is_written_by_the_next_send_to_dir(tmp_path
         blocked.write_text("a file where the folder's parent should be\n")
         out = blocked / "out"
         failed = ws.cli("send", "--to-dir", str(out))
-        assert "deferred until" in failed.output and "cannot write" in failed.output, failed.output
+        assert "not written; waits until" in failed.output and "cannot write" in failed.output, failed.output
         assert "not written (deferred by the mail server" not in failed.stderr, failed.stderr
 
         blocked.unlink()

@@ -1,0 +1,42 @@
+"""What held a digest that waits in the outbox for its retry, said as what happened: a mail
+server deferred it (its reply, a 4xx, quoted after), the mail server could not be reached (no
+server said anything: the connection's error quoted after), or the file transport could not write
+it (the path and the error quoted after). `digest send`'s rows, `run --once`'s lines and `send
+--to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
+
+from __future__ import annotations
+
+from digest.deliver.replies import CANNOT_CONNECT, NOT_TRIED, UNWRITTEN
+
+DEFERRED = "deferred by the mail server"
+UNREACHED = "the mail server could not be reached"
+NOT_WRITTEN = "the file could not be written"
+
+
+def held_by(reply: str) -> str:
+    """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
+    row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`NOT_WRITTEN`."""
+    if reply.startswith(UNWRITTEN):
+        return NOT_WRITTEN
+    if reply.removeprefix(NOT_TRIED).startswith(CANNOT_CONNECT):  # this try's, or the pass's first
+        return UNREACHED
+    return DEFERRED
+
+
+def waits_until(reply: str, at: str) -> str:
+    """A digest waiting for its retry at ``at`` (said as the caller says times), and why: "deferred
+    until <at>" of a server's deferral (as before), else what held it, then "waits until <at>"."""
+    held = held_by(reply)
+    if held == DEFERRED:
+        return f"deferred until {at}"
+    return f"{'not written' if held == NOT_WRITTEN else f'not sent: {held}'}; waits until {at}"
+
+
+def held_for(reply: str, user: str) -> str:
+    """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
+    ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
+    reached)", "not written for ada"."""
+    held = held_by(reply)
+    if held == UNREACHED:
+        return f"not sent to {user} ({UNREACHED})"
+    return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

@@ -1,0 +1,73 @@
+"""A digest not delivered, waiting in the outbox for its retry, is said as what happened to it:
+"deferred" only of a mail server that answered 4xx (its reply quoted), "the mail server could not
+be reached" of a connection refused (no server said anything; the error quoted), "not written" of
+a file the file transport (`send --to-dir`) could not write (the path and error quoted). Before,
+all three read "deferred until ..." in `digest send`'s rows and the daemon's log, "deferred ada:"
+in `run --once`'s lines, and `send --to-dir` said "not written (deferred by the mail server ...)"
+of a digest no server ever saw. Real SQLite, a real loopback port nobody listens on, a real
+aiosmtpd answering 451, a real folder that cannot be made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox, free_port
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
+DAY = make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")])
+REFUSED = "cannot connect to the SMTP server 127.0.0.1:"
+
+
+class Defers(Mailbox):
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "451 4.3.0 try later"
+
+
+def ready(ws: Workspace) -> Workspace:
+    ws.profile("ada", ADA)
+    ws.dump("day.txt", DAY)
+    return ws
+
+
+def test_a_server_that_cannot_be_reached_is_said_so_not_deferred(tmp_path):
+    ws = ready(Workspace(tmp_path, free_port()))  # kept, not listening: the connection is refused
+    done = ws.cli("send")
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+    assert "not sent: the mail server could not be reached; waits until 20" in row, row
+    assert REFUSED in row and "deferred" not in row, row
+
+    looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    kept = "not written (the mail server could not be reached, it waits for its retry by SMTP"
+    assert kept in looked.stderr, looked.stderr
+    assert "deferred" not in looked.stderr, looked.stderr
+
+
+def test_run_once_says_the_server_could_not_be_reached(tmp_path):
+    ws = ready(Workspace(tmp_path, free_port()))
+    assert ws.cli("send").exit_code == 1  # queued, not reached
+    with Store(ws.config.database) as store:  # its retry due now
+        store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
+        store.db.commit()
+    done = ws.cli("run", "--once")
+    assert f"not sent to ada (the mail server could not be reached): {REFUSED}" in done.stdout, done.output
+    assert "deferred" not in done.output, done.output
+
+
+def test_a_file_that_cannot_be_written_is_said_so_not_deferred(tmp_path):
+    ws = ready(Workspace(tmp_path, free_port()))
+    (tmp_path / "afile").write_text("")
+    done = ws.cli("send", "--to-dir", str(tmp_path / "afile" / "out"))
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+    assert "not written; waits until 20" in row and f"cannot write {tmp_path}/afile/out/" in row, row
+    assert "Not a directory" in row and "deferred" not in row, row
+
+
+def test_a_server_s_4xx_is_still_said_deferred_with_its_reply(tmp_path):
+    with LocalSmtpServer(Defers()) as server:
+        ws = ready(Workspace(tmp_path, server.port))
+        done = ws.cli("send")
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+    assert "deferred until 20" in row and row.endswith("451 4.3.0 try later"), row
