@@ -111,8 +111,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
-    from digest.deliver.held_said import waits_until
-    from digest.deliver.results import retry_said
+    from digest.deliver.held_said import retry_said, waits_until
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender

@@ -23,6 +23,7 @@ from digest.daemon.status_readers import ReaderStatus, missed_note, reader_lines
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
+from digest.deliver.held_said import retry_said
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxEntry
 from digest.deliver.retention import database_size
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
@@ -362,7 +363,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
 def queued_line(m: OutboxEntry) -> str:
     """A queued message's line, in `status` and `status --queued`: its reader, attempts, next try
     and last reply."""
-    line = f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {shown_at(m.next_attempt_at)}"
+    line = f"{m.user} <{m.recipient}>: {counted(m.attempts, 'attempt')}, next {retry_said(m.next_attempt_at)}"
     return line + (f", last reply: {m.last_error}" if m.last_error else "")
 
 

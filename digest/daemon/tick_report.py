@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from digest.daemon.status_readers import grace_said, shown_at
 from digest.deliver.delivery import SendOutcome
+from digest.deliver.held_said import retry_said
 from digest.files import counted
 from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -44,7 +45,7 @@ class TickReport:
         and where to see when there will be something."""
         waiting = ""
         if self.retries:
-            at = f"{self.retries[0]:%Y-%m-%d %H:%M} UTC"
+            at = retry_said(self.retries[0])
             waiting = f"; {counted(len(self.retries), 'message')} waiting to be retried"
             waiting += f" at {at}" if len(self.retries) == 1 else f", the first at {at}"
         return (

@@ -6,7 +6,17 @@ it (the path and the error quoted after). `digest send`'s rows, `run --once`'s l
 
 from __future__ import annotations
 
+import datetime as dt
+
 from digest.deliver.replies import CANNOT_CONNECT, NOT_TRIED, UNWRITTEN
+
+
+def retry_said(at: dt.datetime) -> str:
+    """A waiting message's retry time, as every command and the daemon's log say it: to the second,
+    in UTC ('2026-12-06 07:01:55 UTC'). The first retry comes within a minute, which to the minute
+    read as the send's own (or as now, in `status`)."""
+    return f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+
 
 DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from digest.db import retrying_conflicts
 from digest.deliver.alone import refused_alone
-from digest.deliver.held_said import waits_until
+from digest.deliver.held_said import retry_said, waits_until
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.suppressions import until_released
@@ -85,12 +85,6 @@ class SendOutcome:
     held: bool = False  # not offered to the server: no longer wanted since made (digest.deliver.wanted)
 
 
-def retry_said(at: dt.datetime) -> str:
-    """A deferred message's retry time as `digest send` says it, to the second ('2026-12-06 07:01:55
-    UTC'): the first retry comes within a minute, which to the minute read as the send's own."""
-    return f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
 def record(
     run: Pass, msg: OutboxMessage, result: SendResult, at: dt.datetime, say: Say = log.log
 ) -> SendOutcome:
@@ -112,7 +106,7 @@ def record(
         retry_at := policy.next_attempt(msg.attempts + 1, queued_since(run, msg), run.on_server(at), run.rng)
     ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
-        waits = waits_until(reply, retry_at.isoformat(timespec="seconds"))  # "deferred until ..."
+        waits = waits_until(reply, retry_said(retry_at))  # "deferred until ..."
         say(logging.WARNING, WAITS, msg.user, msg.recipient, waits, reply)
     else:
         if not final:  # a passing failure, or a refusal of us (see SendResult.ours)
