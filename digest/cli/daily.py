@@ -155,7 +155,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             old, new = {c.new: c.old for c in continued}, {c.old: c.new for c in continued}
             as_sent = [replace(p, user=old.get(p.user, p.user)) for p in profiles]
             renderer = Renderer.for_config(config) if to_dir else None
+            making = []  # the digests `send` would make: a source that failed a moment ago, they go without
             for plan in plan_send(config, store, as_sent, now, force=force):
+                making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:
@@ -171,8 +173,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 echo(line)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 secho(f"note: {waiting}", fg="yellow", err=True)
-            if due := due_to_fetch([s.name for s in due_now(config, store, as_sent, now)]):
+            first = [s.name for s in due_now(config, store, as_sent, now)]  # fetched first by `send`
+            if due := due_to_fetch(first):
                 secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
+            say_failed_before(failed_for(config, store, making, now, first), now)  # as `send` says them
             echo("Dry run: nothing was sent.")
             if refusal is not None:
                 secho(
@@ -304,6 +308,7 @@ def run(obj: Context, once: bool) -> None:
     from digest.cli.fetch import say_retry
     from digest.cli.preload import preload
     from digest.cli.said_once import BOOKKEEPING, SAID_BY_RUN_ONCE, not_logged_twice
+    from digest.cli.send_fetched import say_failed_before
     from digest.daemon.service import Daemon
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.profiles.load import profile_names
@@ -350,6 +355,7 @@ def run(obj: Context, once: bool) -> None:
         for f in report.fetched:  # one that failed: on stderr, as `digest send` says it
             if f.outcome == FETCH_FAILED:
                 secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
+        say_failed_before(report.failed_before, now_utc())  # the pass that made digests without it: once
         say_inbox_faults(report.ingested, report.waiting, "a later run reads it")  # on stderr, as `ingest`
         if stop.is_set():
             if given_up:

@@ -22,6 +22,7 @@ from digest.daemon.claims import (
 )
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
+from digest.daemon.fetching import failed_for
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.missed import missed_readers, papers_waiting
 from digest.daemon.names import Looked, carry_and_look
@@ -351,12 +352,16 @@ def run_once(
         # another process since the last: the day's made again (a day back: longer than any grace)
         due_index.look_again(held_for_new_address(store, now - LOOK_BACK_HELD))
     prune(store, now, config.delivery.keep_days)
+    made = {s.user for s in scheduled if s.message_id}  # a source that failed a moment ago: go without it
+    made_now = [p for p in profiles if p.user in made]
+    before = failed_for(config, store, made_now, now, {f.source for f in fetched})
     return TickReport(
         report,
         tuple(waiting),
         tuple(scheduled),
         tuple(delivered),
         tuple(fetched),
+        failed_before=tuple(before),
         due=frozenset(due),
         missed=tuple(missed),
         grace=config.scheduler.grace,

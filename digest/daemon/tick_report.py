@@ -13,6 +13,7 @@ from digest.files import counted
 from digest.ingest.dumps import IngestReport
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import FetchOutcome
+from digest.ingest.fetch_records import FetchRecord
 from digest.ingest.inbox import Waiting
 
 MISSED_NAMED = 10  # the readers whose send time was missed that a pass's line names (the rest counted)
@@ -38,6 +39,9 @@ class TickReport:
     due: frozenset[str] = frozenset()  # the readers found due: those of scheduled, those left to others
     retries: tuple[dt.datetime, ...] = ()  # when the messages deferred wait for, soonest first
     missed: tuple[tuple[str, dt.datetime, str], ...] = ()  # send times past their grace unserved, zone
+    # the sources not fetched by this pass whose fetch failed a moment before (waiting to be tried
+    # again), that the digests it queued go without (digest.daemon.fetching.failed_for)
+    failed_before: tuple[FetchRecord, ...] = ()
     grace: dt.timedelta = dt.timedelta(0)
 
     def idle(self) -> str:
