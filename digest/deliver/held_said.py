@@ -7,6 +7,7 @@ it (the path and the error quoted after). `digest send`'s rows, `run --once`'s l
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from digest.deliver.replies import CANNOT_CONNECT, NOT_TRIED, UNWRITTEN
 
@@ -21,6 +22,8 @@ def retry_said(at: dt.datetime) -> str:
 DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
 NOT_WRITTEN = "the file could not be written"
+# a connection the server answered with a code before any mail (SMTPConnectError: "421 4.3.2 busy")
+GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 
 
 def held_by(reply: str) -> str:
@@ -28,7 +31,8 @@ def held_by(reply: str) -> str:
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
-    if reply.removeprefix(NOT_TRIED).startswith(CANNOT_CONNECT):  # this try's, or the pass's first
+    said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
+    if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED
     return DEFERRED
 

@@ -1,6 +1,6 @@
 """A digest not delivered, waiting in the outbox for its retry, is said as what happened to it:
-"deferred" only of a mail server that answered 4xx (its reply quoted), "the mail server could not
-be reached" of a connection refused (no server said anything; the error quoted), "not written" of
+"deferred" only of a mail server that answered 4xx (its reply quoted; at the connection too, as a
+busy server's "421" greeting), "the mail server could not be reached" of a connection refused (no server said anything; the error quoted), "not written" of
 a file the file transport (`send --to-dir`) could not write (the path and error quoted). Before,
 all three read "deferred until ..." in `digest send`'s rows and the daemon's log, "deferred ada:"
 in `run --once`'s lines, and `send --to-dir` said "not written (deferred by the mail server ...)"
@@ -9,6 +9,10 @@ aiosmtpd answering 451, a real folder that cannot be made."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox, free_port
@@ -24,6 +28,28 @@ REFUSED = "cannot connect to the SMTP server 127.0.0.1:"
 class Defers(Mailbox):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         return "451 4.3.0 try later"
+
+
+@contextlib.contextmanager
+def greeting(reply: str) -> Iterator[int]:
+    """A loopback server that answers every connection with ``reply`` (before any mail: what
+    smtplib calls SMTPConnectError) and hangs up; its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.sendall(f"{reply}\r\n".encode())
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:  # shutdown wakes the thread's accept (close alone leaves it listening)
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
 
 
 def ready(ws: Workspace) -> Workspace:
@@ -71,3 +97,15 @@ def test_a_server_s_4xx_is_still_said_deferred_with_its_reply(tmp_path):
         done = ws.cli("send")
     (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
     assert "deferred until 20" in row and row.endswith("451 4.3.0 try later"), row
+
+
+def test_a_server_that_answers_the_connection_with_a_4xx_deferred_it(tmp_path):
+    """A server busy at the connection ("421 4.3.2 busy") was reached: it deferred the digest."""
+    with greeting("421 4.3.2 busy, try later") as port:
+        ws = ready(Workspace(tmp_path, port))
+        done = ws.cli("send")
+        (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+        assert "deferred until 20" in row and "421 4.3.2 busy, try later" in row, row
+        assert "could not be reached" not in row, row
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert "not written (deferred by the mail server, it waits for its retry" in looked.stderr, looked.stderr
