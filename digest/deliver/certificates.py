@@ -7,6 +7,7 @@ import ssl
 
 from digest.ca_file import load_ca_file
 from digest.config import SmtpConfig
+from digest.deliver.replies import NO_GREETING
 from digest.errors import DeliveryError
 
 
@@ -33,8 +34,8 @@ def greeted(c: SmtpConfig) -> smtplib.SMTP:
         if not isinstance(e.__context__, TimeoutError):  # smtplib says a timeout as a hang-up
             raise
     raise DeliveryError(
-        f"the SMTP server {c.host}:{c.port} ({c.security}) took the connection, and timed out before its "
-        f"greeting (smtp.timeout: {c.timeout:g} s): a server that takes TLS from the start (port 465) "
+        f"the SMTP server {c.host}:{c.port} ({c.security}) {NO_GREETING} "
+        f"(smtp.timeout: {c.timeout:g} s): a server that takes TLS from the start (port 465) "
         "waits for it before it greets: set smtp.security: ssl for such a port; else check smtp.host "
         "and smtp.port"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digest.deliver.replies import CANNOT_CONNECT, NOT_TRIED, UNWRITTEN
+from digest.deliver.replies import CANNOT_CONNECT, NO_GREETING, NOT_TRIED, UNWRITTEN
 
 
 def retry_said(at: dt.datetime) -> str:
@@ -33,6 +33,8 @@ def held_by(reply: str) -> str:
         return NOT_WRITTEN
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
+        return UNREACHED
+    if NO_GREETING in said:  # a port that took the connection, and no server spoke on it
         return UNREACHED
     return DEFERRED
 

@@ -95,6 +95,9 @@ UNWRITTEN = "cannot write "
 CANNOT_CONNECT = "cannot connect to "
 # How a message the pass did not offer begins (the server could not be reached before it, ...)
 NOT_TRIED = "not tried: "
+# How a server that took the connection and never greeted is said (certificates.greeted): no server
+# said anything either
+NO_GREETING = "took the connection, and timed out before its greeting"
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:

@@ -1,7 +1,9 @@
 """A digest not delivered, waiting in the outbox for its retry, is said as what happened to it:
 "deferred" only of a mail server that answered 4xx (its reply quoted; at the connection too, as a
-busy server's "421" greeting), "the mail server could not be reached" of a connection refused (no server said anything; the error quoted), "not written" of
-a file the file transport (`send --to-dir`) could not write (the path and error quoted). Before,
+busy server's "421" greeting), "the mail server could not be reached" of a connection refused or
+taken by a port on which no server ever spoke (no server said anything; the error quoted), "not
+written" of a file the file transport (`send --to-dir`) could not write (the path and error
+quoted). Before,
 all three read "deferred until ..." in `digest send`'s rows and the daemon's log, "deferred ada:"
 in `run --once`'s lines, and `send --to-dir` said "not written (deferred by the mail server ...)"
 of a digest no server ever saw. Real SQLite, a real loopback port nobody listens on, a real
@@ -109,3 +111,14 @@ def test_a_server_that_answers_the_connection_with_a_4xx_deferred_it(tmp_path):
         assert "could not be reached" not in row, row
         looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
     assert "not written (deferred by the mail server, it waits for its retry" in looked.stderr, looked.stderr
+
+
+def test_a_port_that_takes_the_connection_and_never_greets_is_said_unreached(tmp_path):
+    """Taken by the port, timed out before any greeting: no mail server said anything."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never answers
+        ws = ready(Workspace(tmp_path, silent.getsockname()[1]))
+        ws.config_path.write_text(ws.config_path.read_text().replace("timeout: 5", "timeout: 1"))
+        done = ws.cli("send")
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+    assert "not sent: the mail server could not be reached; waits until 20" in row, row
+    assert "took the connection, and timed out before its greeting" in row and "deferred" not in row, row
