@@ -71,6 +71,8 @@ def test_a_server_that_cannot_be_reached_is_said_so_not_deferred(tmp_path):
     kept = "not written (the mail server could not be reached, it waits for its retry by SMTP"
     assert kept in looked.stderr, looked.stderr
     assert "deferred" not in looked.stderr, looked.stderr
+    helped = " ".join(ws.cli("send", "--help").stdout.split())  # --to-dir's help says it leaves it too
+    assert "deferred by the mail server or the mail server could not be reached, is left queued" in helped
 
 
 def test_run_once_says_the_server_could_not_be_reached(tmp_path):
