@@ -4,8 +4,9 @@ daemon logs) and `digest status` shows: a send time no pass served within the gr
 missed: after downtime over a send time with no new listing (a weekend), nobody was.
 
 The papers waiting are those the reader's next digest would hold now; a pass counts them only for
-the readers whose send time passed unserved (a pass may look at 100,000 readers), `status` has
-them counted for every reader already."""
+the readers whose send time passed unserved (a pass may look at 100,000 readers) and no pass said
+before (digest.store_missed: each send time is said once), `status` has them counted for every
+reader already (and names them until their next send time: a state, not news)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.slots import Slot
 from digest.store import Store
+from digest.store_missed import note_said_missed, said_missed
 
 
 def papers_waiting(
@@ -38,3 +40,19 @@ def missed_readers(
     """Of the readers whose latest send time passed unserved (``found``: missed_slot's), those for
     whom papers wait (``waiting``: :func:`papers_waiting` of them, or more)."""
     return [(p, s) for p, s in found if waiting.get(p.user)]
+
+
+def missed_to_say(
+    store: Store, config: Config, found: Sequence[tuple[Profile, Slot]], now: dt.datetime, windows: Windows
+) -> list[tuple[Profile, Slot]]:
+    """Of ``found`` (missed_slot's), those a pass says now: papers wait for them, and no pass said
+    this send time of theirs before (digest.store_missed, noted here). Those said before are not
+    counted again: a `digest run --once` from cron every 5 minutes ranked each of them at every pass
+    until their next send time, to say them again."""
+    said = said_missed(store, [p.user for p, _ in found])
+    found = [(p, s) for p, s in found if said.get(p.user) != s.at]
+    if not found:
+        return []
+    missed = missed_readers(found, papers_waiting(store, config, [p for p, _ in found], now, windows))
+    note_said_missed(store, [(p.user, s.at) for p, s in missed])
+    return missed

@@ -24,7 +24,7 @@ from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.fetching import failed_for
 from digest.daemon.first import fetch_first, read_inbox
-from digest.daemon.missed import missed_readers, papers_waiting
+from digest.daemon.missed import missed_to_say
 from digest.daemon.names import Looked, carry_and_look
 from digest.daemon.renamed import Carried
 from digest.daemon.tick_report import Scheduled, TickReport
@@ -78,7 +78,7 @@ def send_due(
     ``due_at``: when the digests queued are due (default ``now``; the daemon's: ``now`` on the server's
     clock, digest.deliver.delivery.deliver_due's ``on_server``); ``missed`` gets the readers whose
     send time was missed (digest.daemon.missed: passed its grace unserved, papers waiting; user,
-    send instant, zone).
+    send instant, zone), each once (not said by a pass before: digest.store_missed).
 
     Queuing a reader's message and marking their period done happen in one transaction, so
     a crash can neither lose the period's digest nor make two of them. A reader with nothing
@@ -131,8 +131,7 @@ def send_due(
         finally:
             release_readers(store, sorted(mine), me)
     if missed is not None and passed and not (stop is not None and stop.is_set()):  # after the due are served
-        waiting = papers_waiting(store, config, [p for p, _ in passed], now, windows)
-        missed += [(p.user, s.at, p.timezone) for p, s in missed_readers(passed, waiting)]
+        missed += [(p.user, s.at, p.timezone) for p, s in missed_to_say(store, config, passed, now, windows)]
     return done
 
 

@@ -1,0 +1,74 @@
+"""A send time missed (passed its grace unserved, papers waiting: digest.daemon.missed) is said
+once, by the first pass that finds it, whichever process runs it: `digest run --once` from cron
+every 5 minutes is a new process at every pass, and it said the same readers again at every pass
+until their next send time (and ranked each again to count what waits for them). The passes after
+say nothing of them; `digest status` keeps naming them until their next send time (a state, not
+news). The record is the database's (digest.store_missed), so a daemon restarted, or another
+worker on PostgreSQL, does not say it again either. Real passes (run_once, each with nothing
+kept in memory, as a new process) under a chosen clock, a real store (SQLite and PostgreSQL),
+aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from digest.daemon.status import collect_status, format_status
+from digest.daemon.tick import run_once
+from digest.deliver.transports import SmtpSender
+from digest.profiles.load import load_profiles
+from digest.store import Store
+
+from conftest import make_dump
+
+pytestmark = pytest.mark.backends
+
+DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
+DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digest
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
+
+
+def tick(ws, now: dt.datetime):
+    with Store(ws.config.database) as store, SmtpSender(ws.config.smtp) as sender:
+        return run_once(ws.config, store, load_profiles(ws.config), sender, now)
+
+
+def test_a_missed_send_time_is_said_by_one_pass_and_status_keeps_naming_it(mail_workspace, smtp_server):
+    ws = mail_workspace
+    for user in ("ada", "bob"):
+        ws.profile(user, f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+    tick(ws, at(5, 12))
+    tick(ws, at(6, 0, 1))  # Sunday's digests, on time
+    assert len(smtp_server.messages) == 2
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    tick(ws, at(6, 12))
+    # nothing ran over Monday's midnight: passes every 5 minutes from 04:56, past the grace
+    passes = [tick(ws, at(7, 4, 56) + dt.timedelta(minutes=5 * i)) for i in range(3)]
+    assert passes[0].missed == (("ada", at(7, 0), "UTC"), ("bob", at(7, 0), "UTC"))
+    assert "2 readers' digests not sent within the 240-minute grace" in passes[0].idle()
+    assert [p.missed for p in passes[1:]] == [(), ()]
+    assert "not sent within" not in passes[2].idle(), passes[2].idle()
+    status = format_status(collect_status(ws.config, at(7, 5, 7)))
+    for user in ("ada", "bob"):
+        line = next(x for x in status.splitlines() if x.startswith(f"{user} "))
+        assert "no digest at 2026-12-07 00:00 UTC (not sent within the 240-minute grace)" in line, line
+
+
+def test_the_next_send_time_missed_is_said_again(mail_workspace, smtp_server):
+    """Once per send time, not once per reader: Tuesday's, missed too, is said at its first pass."""
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+    tick(ws, at(5, 12))
+    tick(ws, at(6, 0, 1))
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    tick(ws, at(6, 12))
+    assert tick(ws, at(7, 4, 56)).missed == (("ada", at(7, 0), "UTC"),)
+    assert tick(ws, at(7, 5, 1)).missed == ()
+    assert tick(ws, at(8, 4, 56)).missed == (("ada", at(8, 0), "UTC"),)
+    assert tick(ws, at(8, 5, 1)).missed == ()
