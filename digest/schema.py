@@ -170,7 +170,8 @@ MIGRATIONS: tuple[str | DataMigration, ...] = FIRST_MIGRATIONS + (
     "CREATE INDEX papers_first_seen ON papers(first_seen);\n"
     "CREATE INDEX listings_ingested ON listings(ingested_at, id);",
     # 35 -> 36: each reader's send time a pass said missed (digest.store_missed): said once, not at
-    # every `digest run --once` from cron until their next send time, nor by each worker or restart
+    # every `digest run --once` from cron until their next send time, nor by each worker or restart;
+    # or found them paused at (not missed once they are unpaused)
     "CREATE TABLE missed_said (user TEXT PRIMARY KEY, slot_at TEXT NOT NULL, why TEXT NOT NULL);",
 )
 SCHEMA_VERSION = len(MIGRATIONS)

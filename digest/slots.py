@@ -139,18 +139,34 @@ def missed_slot(
     last_period: str | None,
     grace: dt.timedelta,
     last_at: dt.datetime | None = None,
+    paused_at: dt.datetime | None = None,
 ) -> Slot | None:
     """The reader's latest send time that no pass served within ``grace``, if any: its digest is
     not made late, its papers go in the next one (README, *Restarts and crashes*). Only of a reader
     who had a digest before (``last_period``: a newcomer's first comes at their next send time)
-    and not paused. Said missed, by `digest run`'s passes and `digest status` alike, only while
-    papers wait for the reader (digest.daemon.missed)."""
+    and not paused, then or now: ``paused_at``, the send time a pass found them paused at
+    (:func:`paused_slot`, noted: digest.store_missed) is not missed once they are unpaused, their
+    papers waiting for their next digest as a pause means. Said missed, by `digest run`'s passes
+    and `digest status` alike, only while papers wait for the reader (digest.daemon.missed)."""
     if profile.paused or last_period is None:
         return None
     slot = latest_slot(profile, now)
-    if slot is None or slot_done(slot, last_period, last_at) or now - slot.at <= grace:
+    if slot is None or slot.at == paused_at or now - slot.at <= grace:
+        return None
+    if slot_done(slot, last_period, last_at):
         return None
     return slot
+
+
+def paused_slot(
+    profile: Profile, now: dt.datetime, last_period: str | None, last_at: dt.datetime | None = None
+) -> Slot | None:
+    """A paused reader's latest send time, passed and not served (their schedule state: ``last_period``,
+    ``last_at``): a pass notes it, so that once unpaused it is not :func:`missed_slot`'s."""
+    if not profile.paused or last_period is None:
+        return None
+    slot = latest_slot(profile, now)
+    return None if slot is None or slot_done(slot, last_period, last_at) else slot
 
 
 def slot_done(slot: Slot, last_period: str | None, last_at: dt.datetime | None) -> bool:

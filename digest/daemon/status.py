@@ -40,6 +40,7 @@ from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
 from digest.slots import due_slot, missed_slot, next_slot
 from digest.store import Store, iso
+from digest.store_missed import PAUSED, said_missed
 from digest.zone_text import config_zone_note
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         was = {p.user: continued[p.user].old if p.user in continued else p.user for p in profiles}
         users = list(was.values())
         states, delivered = store.schedule_states(users), store.last_delivered(users)
+        paused = said_missed(store, [p.user for p in profiles], PAUSED)  # send times they were paused at
+        grace = config.scheduler.grace
         for p in profiles:
             state = states.get(was[p.user])
             last = delivered.get(was[p.user])
@@ -156,7 +159,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             elif (
                 not note
                 and p.user not in continued
-                and (gone := missed_slot(p, now, period, config.scheduler.grace, last_at)) is not None
+                and (gone := missed_slot(p, now, period, grace, last_at, paused.get(p.user))) is not None
                 and missed_readers([(p, gone)], upcoming)
             ):
                 note = missed_note(p.user, gone.at, config.scheduler.grace, p.timezone)

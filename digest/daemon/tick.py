@@ -43,8 +43,9 @@ from digest.ingest.http import Http
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.select.embedding_lock import EmbeddingsStopped
-from digest.slots import Slot, due_slot, missed_slot, slot_done
+from digest.slots import Slot, due_slot, missed_slot, paused_slot, slot_done
 from digest.store import Store
+from digest.store_missed import PAUSED, note_said_missed, said_missed
 from digest.worker_ids import worker_id
 
 log = logging.getLogger(__name__)
@@ -96,23 +97,31 @@ def send_due(
         candidates = due_index.candidates(now)
         states = store.schedule_states([p.user for p in candidates])
     suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
+    grace = config.scheduler.grace
     passed: list[tuple[Profile, Slot]] = []  # send times passed unserved: missed if papers wait
+    paused = said_missed(store, [p.user for p in candidates], PAUSED)  # send times they were paused at
+    pausing: list[tuple[str, dt.datetime]] = []  # those found paused now, to note
     for profile in candidates:
         if profile.user in hold:
             continue
         last, last_at = states.get(profile.user, (None, None))
-        slot: Slot | None = due_slot(profile, now, last, config.scheduler.grace, last_at)
+        over = paused_slot(profile, now, last, last_at)
+        if over is not None and paused.get(profile.user) != over.at:
+            pausing.append((profile.user, over.at))
+        slot: Slot | None = due_slot(profile, now, last, grace, last_at)
         bounced = suppressed.get(profile.user)  # a hard bounce of their address, an unsubscribe: no more
         blocked = bounced is not None and bounced.covers(profile.email)  # digests (an old address's: yes)
         if slot is not None and not blocked:
             due.append((profile, slot))
         elif slot is None and due_index is not None:
             due_index.not_due(profile, last, now, last_at)
-        gone = missed_slot(profile, now, last, config.scheduler.grace, last_at) if slot is None else None
+        was_paused = paused.get(profile.user)
+        gone = None if slot is not None else missed_slot(profile, now, last, grace, last_at, was_paused)
         if gone is not None and missed is not None and not blocked:
             passed.append((profile, gone))
         # a due reader whose address bounced stays a candidate while the slot's grace lasts:
         # `digest suppressed --release` writes only the database, and the next tick serves them
+    note_said_missed(store, pausing, PAUSED)
     if found_due is not None:
         found_due.update(p.user for p, _ in due)
     done: list[Scheduled] = []
