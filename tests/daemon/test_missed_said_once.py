@@ -11,9 +11,11 @@ aiosmtpd."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
+from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
@@ -72,3 +74,25 @@ def test_the_next_send_time_missed_is_said_again(mail_workspace, smtp_server):
     assert tick(ws, at(7, 5, 1)).missed == ()
     assert tick(ws, at(8, 4, 56)).missed == (("ada", at(8, 0), "UTC"),)
     assert tick(ws, at(8, 5, 1)).missed == ()
+
+
+def test_a_daemon_restarted_does_not_say_it_again(mail_workspace, smtp_server, caplog):
+    """The daemon remembered what it said in its memory only: restarted (or another worker), it
+    said the same send time again in its log."""
+    caplog.set_level(logging.INFO, logger="digest")
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
+    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
+    tick(ws, at(5, 12))
+    tick(ws, at(6, 0, 1))
+    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
+    tick(ws, at(6, 12))
+    now = [at(7, 4, 56)]
+    for _ in range(2):  # started, a pass, stopped; started again five minutes on
+        Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp)).tick()
+        now[0] += dt.timedelta(minutes=5)
+    said = [r.getMessage() for r in caplog.records if "not sent within" in r.getMessage()]
+    assert said == [
+        "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace: what waits for them"
+        " goes in their next, `digest send --user ada` sends it now"
+    ]
