@@ -51,6 +51,7 @@ READER_TABLES = (
     "sent_papers",
     "ratings",
     "suppressions",
+    "missed_said",  # the send time said missed, or paused at (digest.store_missed): not said again
 )
 _RECORDS = ("schedule_state", "outbox", "deliveries", "ratings", "suppressions")  # any: a known reader
 
