@@ -295,16 +295,18 @@ def preview(
       digest preview ada --unsigned-links   # in a shell without the links' secret
     """
     from digest.cli.preview_notes import say_notes, secret_missing
+    from digest.cli.renamed_user import found_named
     from digest.compose.preview import open_in_browser, preview_store
     from digest.compose.preview import preview as build_preview
 
     config = obj.config
     unsigned = secret_missing(config, allow_unsigned)
+    found_named(config, user, now := now_utc(), "digest preview {}")  # a renamed file's: its new name said
     with preview_store(config.database) as store:  # one store, its notes read it too
         outgoing = build_preview(
             config,
             user,
-            now := now_utc(),
+            now,
             up_to=day,
             unsigned=unsigned is not None,
             store=store,

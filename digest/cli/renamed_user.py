@@ -1,12 +1,16 @@
 """A reader named on the command line whose profile file was renamed: `digest send --user ada`
-(`digest feedback ada ...`, `digest rank ada`) after ``ada.yaml`` became ``ada-lee.yaml``. The
-file's name is gone, and the closest name in the folder (difflib's "Did you mean 'bad'?") is
-another reader: the error names the reader's new name instead, from the rename carried over
-(``reader_renames``) or the one the next send carries over (digest.daemon.renamed.pending)."""
+(`digest feedback ada ...`, `digest rank ada`, `digest preview ada`, `digest profile show ada`, ...)
+after ``ada.yaml`` became ``ada-lee.yaml``. The file's name is gone, and the closest name in the
+folder (difflib's "Did you mean 'bad'?") is another reader: the error names the reader's new name
+instead, from the rename carried over (``reader_renames``) or the one the next send carries over
+(digest.daemon.renamed.pending), and the command does nothing (the operator may have meant another
+person: it never acts on the renamed reader silently)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from digest.errors import ProfileError
@@ -16,11 +20,29 @@ def load_named(config: Any, user: str, now: dt.datetime, again: str = "digest se
     """``user``'s profile (load_profile); a name whose file is gone because it was renamed raises
     a ProfileError that names the reader's new name and the command to use (``again``, the new
     name in its ``{}``)."""
+    from digest.profiles.load import load_profile
+
+    with renamed_said(config, user, now, again):
+        return load_profile(config, user)
+
+
+def found_named(config: Any, user: str, now: dt.datetime, again: str) -> None:
+    """Before a command that finds ``user``'s file itself (an edit, a preview): the error of
+    :func:`load_named` if it is gone because it was renamed, else that of a name without a file."""
+    from digest.profiles.load import find_profile_file
+
+    with renamed_said(config, user, now, again):
+        find_profile_file(config, user)
+
+
+@contextlib.contextmanager
+def renamed_said(config: Any, user: str, now: dt.datetime, again: str) -> Iterator[None]:
+    """A ProfileError of the block for ``user``'s missing file, said with the new name instead."""
     from digest.errors import StoreError
-    from digest.profiles.load import has_profile_file, load_profile, no_profile, profile_path
+    from digest.profiles.load import has_profile_file, no_profile, profile_path
 
     try:
-        return load_profile(config, user)
+        yield
     except ProfileError as e:
         if has_profile_file(config, user):
             raise

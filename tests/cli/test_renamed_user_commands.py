@@ -1,0 +1,31 @@
+"""The commands that take a reader's name, given the old name after the reader's profile file was
+renamed (``ada.yaml`` -> ``ada-lee.yaml``), name the new name as `digest send --user ada` does
+(tests/cli/test_send_renamed_user.py), not the closest file name in the folder, another reader
+("Did you mean 'bad'?": a copied command would then show or change bob's neighbour). They do
+nothing else: the operator may have meant another person, so nothing is shown or written for the
+renamed reader under the old name. Exit 1, as for any name without a file. A real send to aiosmtpd
+on loopback first, then the rename."""
+
+from __future__ import annotations
+
+from test_send_renamed_user import renamed
+
+PENDING = "no profile for user 'ada': ada-lee continues ada (the same address <ada@example.org>;"
+
+
+def refused(ws, *args: str) -> str:
+    result = ws.cli(*args)
+    assert result.exit_code == 1, result.output
+    assert "Did you mean 'bad'" not in result.output, result.output
+    assert PENDING in result.output, result.output
+    return result.output
+
+
+def test_preview_of_a_renamed_file_names_the_new_name(mail_workspace, smtp_server, tmp_path):
+    ws = mail_workspace
+    renamed(ws)
+    out = refused(ws, "preview", "ada", "--out", str(tmp_path / "ada.html"))
+    assert "from the next send: `digest preview ada-lee`" in out, out
+    assert not (tmp_path / "ada.html").exists()
+    assert ws.cli("preview", "ada-lee", "--text").exit_code == 0
+    assert "Did you mean 'bad'?" in ws.cli("preview", "adx").output  # a typo: the closest name
