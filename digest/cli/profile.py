@@ -115,11 +115,11 @@ def profile_show(obj: Context, user: str) -> None:
     Example:
       digest profile show ada
     """
+    from digest.cli.renamed_user import load_named, typed
     from digest.keyword_checks import flow_term
-    from digest.profiles.load import load_profile
     from digest.time_checks import WEEKDAYS
 
-    p = load_profile(obj.config, user)
+    p = load_named(obj.config, user, now_utc(), typed("profile", "show", "{}"))  # renamed: its new name
     when = {"daily": "every day", "weekdays": "Monday to Friday"}.get(p.frequency)
     when = when or f"every {WEEKDAYS[p.weekday].capitalize()}"
     rows = [

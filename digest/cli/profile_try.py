@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, echo, handle_errors, say_profile_notes
+from digest.cli.common import Context, echo, handle_errors, now_utc, say_profile_notes
 
 
 @click.command("test")
@@ -29,13 +29,14 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
       digest profile test ada "event cameras"
       digest profile test ada SNN --weight 2 --days 7
     """
+    from digest.cli.renamed_user import load_named, typed
     from digest.files import counted
-    from digest.profiles.load import load_profile
     from digest.select.explore import try_keyword
     from digest.store import Store
 
     config = obj.config
-    profile = load_profile(config, user)
+    weighted = ["--weight", f"{weight:g}"] if weight is not None else []
+    profile = load_named(config, user, now_utc(), typed("profile", "test", "{}", keyword, *weighted))
     say_profile_notes(profile)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)

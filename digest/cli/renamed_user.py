@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ from digest.errors import ProfileError
 def load_named(config: Any, user: str, now: dt.datetime, again: str = "digest send --user {}") -> Any:
     """``user``'s profile (load_profile); a name whose file is gone because it was renamed raises
     a ProfileError that names the reader's new name and the command to use (``again``, the new
-    name in its ``{}``)."""
+    name in its ``{}``: :func:`typed`)."""
     from digest.profiles.load import load_profile
 
     with renamed_said(config, user, now, again):
@@ -33,6 +34,13 @@ def found_named(config: Any, user: str, now: dt.datetime, again: str) -> None:
 
     with renamed_said(config, user, now, again):
         find_profile_file(config, user)
+
+
+def typed(*words: str) -> str:
+    """The command to use again, as typed (quoted for the shell), the user's place ``{}``:
+    ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event cameras'`."""
+    quoted = (w if w == "{}" else shlex.quote(w).replace("{", "{{").replace("}", "}}") for w in words)
+    return " ".join(("digest", *quoted))
 
 
 @contextlib.contextmanager

@@ -29,3 +29,19 @@ def test_preview_of_a_renamed_file_names_the_new_name(mail_workspace, smtp_serve
     assert not (tmp_path / "ada.html").exists()
     assert ws.cli("preview", "ada-lee", "--text").exit_code == 0
     assert "Did you mean 'bad'?" in ws.cli("preview", "adx").output  # a typo: the closest name
+
+
+def test_profile_show_and_test_of_a_renamed_file_name_the_new_name(mail_workspace, smtp_server):
+    ws = mail_workspace
+    renamed(ws)
+    assert "`digest profile show ada-lee`" in refused(ws, "profile", "show", "ada")
+    out = refused(ws, "profile", "test", "ada", "event cameras", "--weight", "2")
+    assert "`digest profile test ada-lee 'event cameras' --weight 2`" in out, out
+    assert ws.cli("send", "--user", "ada-lee").exit_code == 0  # carries ada over
+    after = ws.cli("profile", "show", "ada")
+    assert after.exit_code == 1, after.output
+    assert (
+        "no profile for user 'ada': ada's profile file was renamed: the reader is ada-lee now "
+        "(`digest profile show ada-lee`)"
+    ) in after.output, after.output
+    assert "Did you mean 'bad'?" in ws.cli("profile", "show", "adx").output  # a typo: the closest name
