@@ -162,9 +162,12 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     Example:
       digest profile add ada "event cameras" --weight 2
     """
+    from digest.cli.renamed_user import found_named, typed
     from digest.profiles.changes import add_interest
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
+    weighted = ["--weight", f"{weight:g}"] if weight is not None else []
+    found_named(obj.config, user, now_utc(), typed("profile", "add", "{}", keyword, *weighted))
     edited = apply_edit(
         obj.config, user, lambda data, path: add_interest(data, keyword, weight, path), then=RUN_AGAIN
     )
@@ -183,9 +186,11 @@ def profile_remove(obj: Context, user: str, keyword: str) -> None:
     Example:
       digest profile remove ada neuromorphic
     """
+    from digest.cli.renamed_user import found_named, typed
     from digest.profiles.changes import remove_interest
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
+    found_named(obj.config, user, now_utc(), typed("profile", "remove", "{}", keyword))
     edited = apply_edit(
         obj.config, user, lambda data, path: remove_interest(data, keyword, path), then=RUN_AGAIN
     )
@@ -206,9 +211,12 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
       digest profile exclude ada medical
       digest profile exclude ada medical --remove
     """
+    from digest.cli.renamed_user import found_named, typed
     from digest.profiles.changes import add_exclude, remove_exclude
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
+    again = typed("profile", "exclude", "{}", term, *(["--remove"] if remove else []))
+    found_named(obj.config, user, now_utc(), again)
     change = remove_exclude if remove else add_exclude
     edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path), then=RUN_AGAIN)
     _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
@@ -249,12 +257,14 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada timezone ''    # back to the default (the config's, or UTC)
     """
     from digest.cli.paused import carrying_first, lift_suppressions
+    from digest.cli.renamed_user import found_named, typed
     from digest.models import Profile
     from digest.options import declared
     from digest.profiles.changes import set_key
     from digest.profiles.edit import RUN_AGAIN, apply_edit
     from digest.time_checks import WEEKDAYS
 
+    found_named(obj.config, user, now_utc(), typed("profile", "set", "{}", key, value))
     notes: list[str] = []
     carried: list[Any] = []  # paused: a renamed file's reader carried over first (refused: nothing saved)
     first = carrying_first(obj.config, carried) if key == "paused" else None
@@ -298,7 +308,10 @@ def profile_edit(obj: Context, user: str) -> None:
     Example:
       EDITOR=nano digest profile edit ada
     """
+    from digest.cli.renamed_user import found_named, typed
     from digest.profiles.editor import edit_in_editor, run_editor
+
+    found_named(obj.config, user, now_utc(), typed("profile", "edit", "{}"))
 
     def ask(errors: str) -> bool:
         secho(errors, fg="red", err=True)

@@ -45,3 +45,23 @@ def test_profile_show_and_test_of_a_renamed_file_name_the_new_name(mail_workspac
         "(`digest profile show ada-lee`)"
     ) in after.output, after.output
     assert "Did you mean 'bad'?" in ws.cli("profile", "show", "adx").output  # a typo: the closest name
+
+
+def test_profile_changes_to_a_renamed_file_name_the_new_name_and_write_nothing(mail_workspace, smtp_server):
+    """`profile add/remove/exclude/set/edit ada`: refused, the renamed file as it was, no ada.yaml
+    made, and bad's (the closest name) untouched."""
+    ws = mail_workspace
+    renamed(ws)
+    folder = ws.root / "profiles"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    tried = {
+        ("profile", "add", "ada", "{x} cameras", "--weight", "2"): "add ada-lee '{x} cameras' --weight 2",
+        ("profile", "remove", "ada", "spiking"): "remove ada-lee spiking",
+        ("profile", "exclude", "ada", "medical", "--remove"): "exclude ada-lee medical --remove",
+        ("profile", "set", "ada", "paused", "true"): "set ada-lee paused true",
+        ("profile", "edit", "ada"): "edit ada-lee",
+    }
+    for args, again in tried.items():
+        out = refused(ws, *args)
+        assert f"from the next send: `digest profile {again}`" in out, out
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
