@@ -342,11 +342,13 @@ def profile_url(obj: Context, user: str) -> None:
       digest profile url ada
     """
     from digest.cli.afresh import carried_before_link, start_afresh_before_links, unreadable
+    from digest.cli.renamed_user import renamed_said, typed
     from digest.errors import ProfileError
     from digest.profiles.load import load_profile
     from digest.web.app import reader_url
 
-    reader_url(obj.config, user, now_utc())  # the config's and file's errors first, before any write
+    with renamed_said(obj.config, user, now_utc(), typed("profile", "url", "{}")):  # renamed: its new name
+        reader_url(obj.config, user, now_utc())  # the config's and file's errors first, before any write
     try:  # a file made by hand under a removed reader's name, no pass since: their history aside
         profile = load_profile(obj.config, user)
     except ProfileError as e:  # the file's fault, not the database's: the link printed, unless a

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from test_send_renamed_user import renamed
 
+from conftest import SECRET, WebWorkspace
+
 PENDING = "no profile for user 'ada': ada-lee continues ada (the same address <ada@example.org>;"
 
 
@@ -65,3 +67,16 @@ def test_profile_changes_to_a_renamed_file_name_the_new_name_and_write_nothing(m
         out = refused(ws, *args)
         assert f"from the next send: `digest profile {again}`" in out, out
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_profile_url_of_a_renamed_file_names_the_new_name_and_prints_no_link(
+    tmp_path, smtp_server, database, monkeypatch
+):
+    """No link printed (stdout empty): ada's link, signed for the old name, would open ada-lee's page."""
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    renamed(ws)
+    out = refused(ws, "profile", "url", "ada")
+    assert "from the next send: `digest profile url ada-lee`" in out, out
+    assert ws.cli("profile", "url", "ada").stdout == ""
+    assert ws.cli("profile", "url", "ada-lee").stdout.startswith(f"{ws.base_url}/u/")
