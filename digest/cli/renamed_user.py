@@ -68,17 +68,20 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | Non
 
     from digest.daemon.renamed import pending
     from digest.db import is_postgres
-    from digest.profiles.load import load_profiles_lenient
+    from digest.profiles.load import has_profile_file, load_profiles_lenient
     from digest.store import Store
 
     if not is_postgres(config.database) and not Path(config.database).exists():
         return None  # no database yet: nobody carried over, nor any history to go on (none made)
     with Store(config.database) as store:
         row = store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone()
-        if row is not None:
-            new = row[0]
+        new = None if row is None else row[0]
+        if new is not None and has_profile_file(config, new):
             return f"{user}'s profile file was renamed: the reader is {new} now (`{again.format(new)}`)"
         for item in pending(config, store, load_profiles_lenient(config)[0], now):
-            if item.old == user:
-                return f"{item.describe()} from the next send: `{again.format(item.new)}`"
+            if item.old == (new or user):  # the new name's file renamed again, no send since: that one
+                then = "" if new is None else f"{user}'s profile file was renamed {new}, and "
+                return f"{then}{item.describe()} from the next send: `{again.format(item.new)}`"
+    if new is not None:  # the reader's later file gone too (removed): no command to give
+        return f"{user}'s profile file was renamed {new}, and {new}'s is gone too: the reader was removed"
     return None

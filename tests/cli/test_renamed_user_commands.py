@@ -80,3 +80,30 @@ def test_profile_url_of_a_renamed_file_names_the_new_name_and_prints_no_link(
     assert "from the next send: `digest profile url ada-lee`" in out, out
     assert ws.cli("profile", "url", "ada").stdout == ""
     assert ws.cli("profile", "url", "ada-lee").stdout.startswith(f"{ws.base_url}/u/")
+
+
+def test_the_new_name_said_is_the_current_one_not_a_removed_or_renamed_again_one(mail_workspace, smtp_server):
+    """The rename carried over (ada -> ada-lee) is not the last word: ada-lee's file removed, the
+    command said is none (`digest profile show ada-lee` would only say that name has no file
+    either); ada-lee's file back under another name with the same address (ada-l3, no send since),
+    the command said is that name's."""
+    ws = mail_workspace
+    renamed(ws)
+    assert ws.cli("send", "--user", "ada-lee").exit_code == 0  # carries ada over
+    text = (ws.root / "profiles" / "ada-lee.yaml").read_text()
+    (ws.root / "profiles" / "ada-lee.yaml").unlink()
+    assert ws.cli("send").exit_code == 0  # ada-lee's removal noted
+    gone = ws.cli("profile", "show", "ada")
+    assert gone.exit_code == 1 and "`digest profile show ada-lee`" not in gone.output, gone.output
+    assert (
+        "no profile for user 'ada': ada's profile file was renamed ada-lee, and ada-lee's is gone too: "
+        "the reader was removed"
+    ) in gone.output, gone.output
+    ws.profile("ada-l3", text)
+    again = ws.cli("profile", "show", "ada")
+    assert again.exit_code == 1, again.output
+    assert (
+        "no profile for user 'ada': ada's profile file was renamed ada-lee, and ada-l3 continues ada-lee "
+        "(the same address <ada@example.org>;"
+    ) in again.output, again.output
+    assert "from the next send: `digest profile show ada-l3`" in again.output, again.output
