@@ -66,7 +66,7 @@ def renamed_said(config: Any, user: str, now: dt.datetime, again: str) -> Iterat
 def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | None:
     from pathlib import Path
 
-    from digest.daemon.renamed import pending
+    from digest.daemon.renamed import NONE_CONTINUES, known_readers, pending
     from digest.db import is_postgres
     from digest.profiles.load import has_profile_file, load_profiles_lenient
     from digest.store import Store
@@ -78,9 +78,15 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | Non
         new = None if row is None else row[0]
         if new is not None and has_profile_file(config, new):
             return f"{user}'s profile file was renamed: the reader is {new} now (`{again.format(new)}`)"
-        for item in pending(config, store, load_profiles_lenient(config)[0], now):
-            if item.old == (new or user):  # the new name's file renamed again, no send since: that one
-                then = "" if new is None else f"{user}'s profile file was renamed {new}, and "
+        gone = new or user  # the name whose history goes on: the later one, once carried over
+        then = "" if new is None else f"{user}'s profile file was renamed {new}, and "
+        known = known_readers(store)  # the new profiles (no records) that each would continue it, alone
+        takers = [p for p in load_profiles_lenient(config)[0] if p.user not in known]
+        takers = [p for p in takers if any(c.old == gone for c in pending(config, store, [p], now))]
+        if len(takers) > 1 and len([p for p in takers if not p.paused]) != 1:  # pending's rule: none does
+            return then + NONE_CONTINUES.format(old=gone, names=", ".join(p.user for p in takers))
+        for item in pending(config, store, takers, now):  # (not logged again: it is said here)
+            if item.old == gone:  # the new name's file renamed again, no send since: that one
                 return f"{then}{item.describe()} from the next send: `{again.format(item.new)}`"
     if new is not None:  # the reader's later file gone too (removed): no command to give
         return f"{user}'s profile file was renamed {new}, and {new}'s is gone too: the reader was removed"

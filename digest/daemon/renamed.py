@@ -125,6 +125,12 @@ def last_addresses(store: Store, users: Sequence[str]) -> dict[str, tuple[str, s
     return found
 
 
+NONE_CONTINUES = (  # `digest feedback OLD` says it too (digest.cli.renamed_user)
+    "{old}'s profile file is gone and {names} have its address: none of them continues it (say "
+    "which by renaming the others' files back, or giving them other addresses)"
+)
+
+
 def pending(
     config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime | None = None
 ) -> list[Continued]:
@@ -157,12 +163,7 @@ def pending(
             if (said := (str(store.path), old, names)) in _WARNED:  # once a process, not every pass
                 continue
             _WARNED.add(said)
-            log.warning(
-                "%s's profile file is gone and %s have its address: none of them continues it (say "
-                "which by renaming the others' files back, or giving them other addresses)",
-                old,
-                names,
-            )
+            log.warning(NONE_CONTINUES.format(old=old, names=names))
             continue
         found.append(Continued(old, takers[0].user, takers[0].email))
     return found

@@ -107,3 +107,20 @@ def test_the_new_name_said_is_the_current_one_not_a_removed_or_renamed_again_one
         "(the same address <ada@example.org>;"
     ) in again.output, again.output
     assert "from the next send: `digest profile show ada-l3`" in again.output, again.output
+
+
+def test_two_new_files_with_the_old_address_are_said_not_a_close_name(mail_workspace, smtp_server, caplog):
+    """ada.yaml renamed ada-lee.yaml and copied to ada-two.yaml: none continues ada until the
+    operator says which (digest.daemon.renamed.pending); the old name's error says so, in the
+    pass's words (not logged as well), instead of "Did you mean 'bad'?"."""
+    ws = mail_workspace
+    renamed(ws)
+    ws.profile("ada-two", (ws.root / "profiles" / "ada-lee.yaml").read_text())
+    result = ws.cli("profile", "show", "ada")
+    assert result.exit_code == 1 and "Did you mean 'bad'" not in result.output, result.output
+    assert (
+        "no profile for user 'ada': ada's profile file is gone and ada-lee, ada-two have its address: "
+        "none of them continues it (say which by renaming the others' files back, or giving them other "
+        "addresses)"
+    ) in result.output, result.output
+    assert not [r for r in caplog.records if "none of them continues it" in r.getMessage()]  # not twice
