@@ -8,9 +8,12 @@ on loopback first, then the rename."""
 
 from __future__ import annotations
 
+import pytest
 from test_send_renamed_user import renamed
 
 from conftest import SECRET, WebWorkspace
+
+pytestmark = pytest.mark.backends
 
 PENDING = "no profile for user 'ada': ada-lee continues ada (the same address <ada@example.org>;"
 
