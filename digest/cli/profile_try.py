@@ -6,6 +6,8 @@ import click
 
 from digest.cli.common import Context, echo, handle_errors, now_utc, say_profile_notes
 
+DAYS, SHOW = 30, 10  # --days, --show by default: left out of the command said again for a renamed file
+
 
 @click.command("test")
 @click.argument("user")
@@ -15,8 +17,8 @@ from digest.cli.common import Context, echo, handle_errors, now_utc, say_profile
     type=click.FloatRange(min=0, min_open=True),
     help="The weight to try  [default: the profile's, if it has the keyword, else 1]",
 )
-@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="How far back.")
-@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True, help="Papers to list.")
+@click.option("--days", type=click.IntRange(min=1), default=DAYS, show_default=True, help="How far back.")
+@click.option("--show", type=click.IntRange(min=0), default=SHOW, show_default=True, help="Papers to list.")
 @click.pass_obj
 @handle_errors
 def profile_test(obj: Context, user: str, keyword: str, weight: float | None, days: int, show: int) -> None:
@@ -35,8 +37,10 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
     from digest.store import Store
 
     config = obj.config
-    weighted = ["--weight", f"{weight:g}"] if weight is not None else []
-    profile = load_named(config, user, now_utc(), typed("profile", "test", "{}", keyword, *weighted))
+    asked = ["--weight", f"{weight:g}"] if weight is not None else []  # the options typed, said again
+    asked += ["--days", str(days)] if days != DAYS else []
+    asked += ["--show", str(show)] if show != SHOW else []
+    profile = load_named(config, user, now_utc(), typed("profile", "test", "{}", keyword, *asked))
     say_profile_notes(profile)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)

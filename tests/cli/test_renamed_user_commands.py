@@ -52,6 +52,18 @@ def test_profile_show_and_test_of_a_renamed_file_name_the_new_name(mail_workspac
     assert "Did you mean 'bad'?" in ws.cli("profile", "show", "adx").output  # a typo: the closest name
 
 
+def test_profile_test_of_a_renamed_file_says_the_command_with_every_option_typed(mail_workspace, smtp_server):
+    """`profile test ada SNN --weight 2 --days 7 --show 3` (its help's example, with --show): the
+    command said is the one typed, under the new name, --days and --show too (not a run over the
+    default 30 days); an option left at its default is left out as typed."""
+    ws = mail_workspace
+    renamed(ws)
+    out = refused(ws, "profile", "test", "ada", "SNN", "--weight", "2", "--days", "7", "--show", "3")
+    assert "`digest profile test ada-lee SNN --weight 2 --days 7 --show 3`" in out, out
+    out = refused(ws, "profile", "test", "ada", "SNN", "--show", "0")
+    assert "`digest profile test ada-lee SNN --show 0`" in out, out
+
+
 def test_profile_changes_to_a_renamed_file_name_the_new_name_and_write_nothing(mail_workspace, smtp_server):
     """`profile add/remove/exclude/set/edit ada`: refused, the renamed file as it was, no ada.yaml
     made, and bad's (the closest name) untouched."""
