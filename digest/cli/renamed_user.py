@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from digest.errors import ProfileError
@@ -41,6 +41,12 @@ def typed(*words: str) -> str:
     ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event cameras'`."""
     quoted = (w if w == "{}" else shlex.quote(w).replace("{", "{{").replace("}", "}}") for w in words)
     return " ".join(("digest", *quoted))
+
+
+def typed_send(users: Sequence[str], user: str, *options: str) -> str:
+    """`digest send` as typed, ``user``'s place ``{}``: the other --user names and the options kept
+    (--dry-run above all: copied, the command must send nothing either)."""
+    return typed("send", *(w for u in users for w in ("--user", "{}" if u == user else u)), *options)
 
 
 @contextlib.contextmanager

@@ -48,3 +48,20 @@ def test_a_name_without_a_file_before_any_database_creates_none(workspace):
     result = workspace.cli("send", "--user", "ada")
     assert result.exit_code == 1 and "Did you mean 'bad'?" in result.output, result.output
     assert not Path(workspace.config.database).exists()
+
+
+def test_the_send_said_for_the_old_name_is_the_one_typed_dry_run_and_other_readers_kept(
+    mail_workspace, smtp_server, tmp_path
+):
+    """`send --user ada --user bad --dry-run --to-dir DIR`: the command said is that send under the
+    new name, not a bare `digest send --user ada-lee`, which copied would send ada-lee's digest for
+    real (by SMTP, not into DIR) when only a look was asked, and leave bad out."""
+    ws = mail_workspace
+    renamed(ws)
+    sent = len(smtp_server.messages)
+    looked = tmp_path / "look here"
+    result = ws.cli("send", "--user", "ada", "--user", "bad", "--dry-run", "--to-dir", str(looked))
+    assert result.exit_code == 1, result.output
+    said = f"`digest send --user ada-lee --user bad --dry-run --to-dir '{looked}'`"
+    assert f"from the next send: {said}" in result.output, result.output
+    assert len(smtp_server.messages) == sent and not looked.exists()  # nothing done, as before
