@@ -151,14 +151,15 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     from dataclasses import replace
 
     from digest.cli.preview_notes import period_went, say_stopped
-    from digest.cli.renamed_user import load_named
+    from digest.cli.renamed_user import given, load_named, typed
     from digest.daemon.renamed import with_history
     from digest.select.digests import rank_all, rank_next
     from digest.select.explain import why
     from digest.store import Store
 
     config = obj.config
-    profile = load_named(config, user, now_utc(), "digest rank {}")  # a renamed file's: its new name said
+    again = typed("rank", "{}", *given(("--json", as_json), ("--limit", limit), ("--next", next_only)))
+    profile = load_named(config, user, now_utc(), again)  # a renamed file's: its new name said
     # the archive's keyword ranking only reads (it works on a read-only disk); --next keeps
     # the collection's counts up to date and semantic matching keeps embeddings: they write
     first = stopped = False  # --next for a reader who never had a digest; one sent nothing
@@ -295,13 +296,15 @@ def preview(
       digest preview ada --unsigned-links   # in a shell without the links' secret
     """
     from digest.cli.preview_notes import say_notes, secret_missing
-    from digest.cli.renamed_user import found_named
+    from digest.cli.renamed_user import found_named, given, typed
     from digest.compose.preview import open_in_browser, preview_store
     from digest.compose.preview import preview as build_preview
 
     config = obj.config
     unsigned = secret_missing(config, allow_unsigned)
-    found_named(config, user, now := now_utc(), "digest preview {}")  # a renamed file's: its new name said
+    options = given(("--out", out), ("--open", open_it), ("--text", as_text), ("--date", day))
+    again = typed("preview", "{}", *options, *given(("--unsigned-links", allow_unsigned)))
+    found_named(config, user, now := now_utc(), again)  # a renamed file's: its new name said
     with preview_store(config.database) as store:  # one store, its notes read it too
         outgoing = build_preview(
             config,

@@ -43,6 +43,18 @@ def typed(*words: str) -> str:
     return " ".join(("digest", *quoted))
 
 
+def given(*options: tuple[str, Any]) -> list[str]:
+    """The options typed, as words for :func:`typed`: a flag set alone (``("--text", True)``), an
+    option with its value; one not given (None, False) left out."""
+    words: list[str] = []
+    for name, value in options:
+        if value is True:
+            words.append(name)
+        elif value is not None and value is not False:  # 0 is a value
+            words += [name, str(value)]
+    return words
+
+
 def typed_send(users: Sequence[str], user: str, *options: str) -> str:
     """`digest send` as typed, ``user``'s place ``{}``: the other --user names and the options kept
     (--dry-run above all: copied, the command must send nothing either)."""

@@ -30,10 +30,24 @@ def test_preview_of_a_renamed_file_names_the_new_name(mail_workspace, smtp_serve
     ws = mail_workspace
     renamed(ws)
     out = refused(ws, "preview", "ada", "--out", str(tmp_path / "ada.html"))
-    assert "from the next send: `digest preview ada-lee`" in out, out
+    assert f"from the next send: `digest preview ada-lee --out {tmp_path / 'ada.html'}`" in out, out
     assert not (tmp_path / "ada.html").exists()
     assert ws.cli("preview", "ada-lee", "--text").exit_code == 0
     assert "Did you mean 'bad'?" in ws.cli("preview", "adx").output  # a typo: the closest name
+
+
+def test_preview_and_rank_of_a_renamed_file_say_the_command_with_every_option_typed(
+    mail_workspace, smtp_server, tmp_path
+):
+    """`preview ada --text --date DAY` said as `digest preview ada-lee` would, copied, write
+    preview-ada-lee.html of today's digest instead of printing that day's; `rank ada --next` would
+    rank every stored paper instead of the next digest's. The options typed are said again."""
+    ws = mail_workspace
+    renamed(ws)
+    out = refused(ws, "preview", "ada", "--text", "--date", "2026-03-14", "--out", str(tmp_path / "a b.html"))
+    assert f"`digest preview ada-lee --out '{tmp_path / 'a b.html'}' --text --date 2026-03-14`" in out, out
+    out = refused(ws, "rank", "ada", "--next", "--limit", "5", "--json")
+    assert "from the next send: `digest rank ada-lee --json --limit 5 --next`" in out, out
 
 
 def test_profile_show_and_test_of_a_renamed_file_name_the_new_name(mail_workspace, smtp_server):
