@@ -162,12 +162,13 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     Example:
       digest profile add ada "event cameras" --weight 2
     """
-    from digest.cli.renamed_user import found_named, typed
+    from digest.cli.renamed_user import found_named, given, typed
     from digest.profiles.changes import add_interest
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
-    weighted = ["--weight", f"{weight:g}"] if weight is not None else []
-    found_named(obj.config, user, now_utc(), typed("profile", "add", "{}", keyword, *weighted))
+    found_named(
+        obj.config, user, now_utc(), typed("profile", "add", "{}", keyword, *given(("--weight", weight)))
+    )
     edited = apply_edit(
         obj.config, user, lambda data, path: add_interest(data, keyword, weight, path), then=RUN_AGAIN
     )

@@ -31,15 +31,17 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
       digest profile test ada "event cameras"
       digest profile test ada SNN --weight 2 --days 7
     """
-    from digest.cli.renamed_user import load_named, typed
+    from digest.cli.renamed_user import given, load_named, typed
     from digest.files import counted
     from digest.select.explore import try_keyword
     from digest.store import Store
 
     config = obj.config
-    asked = ["--weight", f"{weight:g}"] if weight is not None else []  # the options typed, said again
-    asked += ["--days", str(days)] if days != DAYS else []
-    asked += ["--show", str(show)] if show != SHOW else []
+    asked = given(
+        ("--weight", weight),
+        ("--days", days if days != DAYS else None),
+        ("--show", show if show != SHOW else None),
+    )
     profile = load_named(config, user, now_utc(), typed("profile", "test", "{}", keyword, *asked))
     say_profile_notes(profile)
     with Store(config.database) as store:

@@ -45,14 +45,22 @@ def typed(*words: str) -> str:
 
 def given(*options: tuple[str, Any]) -> list[str]:
     """The options typed, as words for :func:`typed`: a flag set alone (``("--text", True)``), an
-    option with its value; one not given (None, False) left out."""
+    option with its value (a number as typed: the same number); one not given (None, False) left out."""
     words: list[str] = []
     for name, value in options:
         if value is True:
             words.append(name)
         elif value is not None and value is not False:  # 0 is a value
-            words += [name, str(value)]
+            words += [name, _word(value)]
     return words
+
+
+def _word(value: Any) -> str:
+    """A float as short as it reads back the same (2 for 2.0; 0.1234567 whole, not :g's 0.123457)."""
+    if not isinstance(value, float):
+        return str(value)
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def typed_send(users: Sequence[str], user: str, *options: str) -> str:

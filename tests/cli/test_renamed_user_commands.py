@@ -78,6 +78,17 @@ def test_profile_test_of_a_renamed_file_says_the_command_with_every_option_typed
     assert "`digest profile test ada-lee SNN --show 0`" in out, out
 
 
+def test_a_weight_said_again_is_the_weight_typed_not_rounded(mail_workspace, smtp_server):
+    """`profile add ada SNN --weight 0.1234567` said as `--weight 0.123457` (six digits, as `profile
+    show` prints a weight) would, copied, keep another weight than the one asked for."""
+    ws = mail_workspace
+    renamed(ws)
+    out = refused(ws, "profile", "add", "ada", "SNN", "--weight", "0.1234567")
+    assert "`digest profile add ada-lee SNN --weight 0.1234567`" in out, out
+    out = refused(ws, "profile", "test", "ada", "SNN", "--weight", "1234567.5")
+    assert "`digest profile test ada-lee SNN --weight 1234567.5`" in out, out
+
+
 def test_profile_changes_to_a_renamed_file_name_the_new_name_and_write_nothing(mail_workspace, smtp_server):
     """`profile add/remove/exclude/set/edit ada`: refused, the renamed file as it was, no ada.yaml
     made, and bad's (the closest name) untouched."""
