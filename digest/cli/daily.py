@@ -101,7 +101,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
 
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
-    from digest.cli.renamed_user import load_named, typed_send
+    from digest.cli.renamed_user import given, load_named, typed_send
     from digest.cli.said_once import not_logged_twice
     from digest.cli.send_fetched import say_failed_before, say_fetched
     from digest.cli.send_kept import say_kept  # it reads status's words: loaded by `send` only
@@ -137,8 +137,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         refusal = e  # the check before a send: said after the digests it lists
     problems: list[str] = []
     if users:
-        options = [*(["--dry-run"] if dry_run else []), *(["--force"] if force else [])]
-        options += ["--to-dir", str(to_dir)] if to_dir is not None else []  # a renamed one: its new name
+        options = given(("--dry-run", dry_run), ("--force", force), ("--to-dir", to_dir))  # said again
         profiles = [load_named(config, u, now_utc(), typed_send(users, u, *options)) for u in users]
     else:  # a broken profile file is that reader's problem: everybody else is served
         profiles, problems = load_profiles_lenient(config)
