@@ -4,7 +4,8 @@ after ``ada.yaml`` became ``ada-lee.yaml``. The file's name is gone, and the clo
 folder (difflib's "Did you mean 'bad'?") is another reader: the error names the reader's new name
 instead, from the rename carried over (``reader_renames``) or the one the next send carries over
 (digest.daemon.renamed.pending), and the command does nothing (the operator may have meant another
-person: it never acts on the renamed reader silently)."""
+person: it never acts on the renamed reader silently). `digest suppressed --release ada`, which
+needs no file, says it only where nothing is suppressed under ada (:func:`renamed_error`)."""
 
 from __future__ import annotations
 
@@ -72,21 +73,29 @@ def typed_send(users: Sequence[str], user: str, *options: str) -> str:
 @contextlib.contextmanager
 def renamed_said(config: Any, user: str, now: dt.datetime, again: str) -> Iterator[None]:
     """A ProfileError of the block for ``user``'s missing file, said with the new name instead."""
-    from digest.errors import StoreError
-    from digest.profiles.load import has_profile_file, no_profile, profile_path
-
     try:
         yield
     except ProfileError as e:
-        if has_profile_file(config, user):
+        said = renamed_error(config, user, now, again)
+        if said is None:  # a file there, a name never renamed, the database not usable: said alone
             raise
-        try:
-            new = _new_name(config, user, now, again)
-        except StoreError:  # the database not usable: the missing file said alone
-            raise e from None
-        if new is None:
-            raise
-        raise ProfileError(f"{no_profile(profile_path(config, user), user)}: {new}") from e
+        raise said from e
+
+
+def renamed_error(config: Any, user: str, now: dt.datetime, again: str) -> ProfileError | None:
+    """The error of :func:`load_named` for ``user`` if their file is gone because it was renamed,
+    else None: for a command that needs no file (`digest suppressed --release`, a removed
+    reader's suppression lifted), to say the new name instead of what it says of the old one."""
+    from digest.errors import StoreError
+    from digest.profiles.load import has_profile_file, no_profile, profile_path
+
+    if has_profile_file(config, user):
+        return None
+    try:
+        new = _new_name(config, user, now, again)
+    except StoreError:  # the database not usable: the missing file said alone
+        return None
+    return None if new is None else ProfileError(f"{no_profile(profile_path(config, user), user)}: {new}")
 
 
 def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | None:

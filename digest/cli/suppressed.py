@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import Context, echo, handle_errors
+from digest.cli.common import Context, echo, handle_errors, now_utc
 
 
 @click.command()
@@ -18,23 +18,28 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
 
     A bounce's suppression lasts until the address in the profile changes, an unsubscribe's
     until the reader undoes it from their page; either until it is released here or with
-    `digest profile set USER paused false`.
+    `digest profile set USER paused false`. A name whose profile file was renamed, nothing
+    suppressed under it (carried over to the new name), says the new name and releases nothing.
 
     \b
     Example:
       digest suppressed
       digest suppressed --release ada
     """
+    from digest.cli.renamed_user import renamed_error, typed
     from digest.daemon.archive import is_archived
     from digest.deliver.suppressions import Suppressions
     from digest.errors import DigestError
     from digest.store import Store
 
+    again = typed("suppressed", "--release", "{}")
     with Store(obj.config.database) as store:
         suppressions = Suppressions(store)
         for user in release:
-            if not suppressions.release(user):
-                raise DigestError(f"{user} is not suppressed; `digest suppressed` lists who is")
+            if not suppressions.release(user):  # a renamed file's old name: its new name said
+                raise renamed_error(obj.config, user, now_utc(), again) or DigestError(
+                    f"{user} is not suppressed; `digest suppressed` lists who is"
+                )
             if is_archived(user):  # no profile is theirs: nothing goes to them
                 echo(f"{user}: released (a removed reader's, kept apart: no digest goes to them)")
             else:
