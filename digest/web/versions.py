@@ -2,7 +2,10 @@
 what the preview is built from besides it. A change of either reloads the live preview (or its
 frame on the preferences page): templates/web/live.js and prefs.js. The page carries the versions
 it was made at (:func:`page_versions`), which the first poll compares with: a change between the
-page's making and that poll reloads it too."""
+page's making and that poll reloads it too. While the profile file cannot be read (a hand edit
+broke it, a copy in progress), the answer says so (``unreadable``: the words of its 503 page): the
+page does not reload onto that page, which has no script and would never come back; it says them
+and waits until the file reads again."""
 
 from __future__ import annotations
 
@@ -14,8 +17,10 @@ from digest.config import Config
 from digest.deliver.suppressions import Suppressions
 from digest.errors import StoreError
 from digest.file_stamps import file_stamp
+from digest.profiles.load import readable_profile
 from digest.store import Store
 from digest.web import held
+from digest.web.unreadable import SAID as UNREADABLE
 
 
 def file_version(path: Path) -> str:
@@ -53,14 +58,17 @@ def content_version(config: Config, user: str) -> tuple[str, str, str]:
 
 
 def versions(config: Config, user: str, path: Path) -> dict[str, str]:
-    """What GET /u/<token>/version answers: the profile's, the content's and the ratings'. The
+    """What GET /u/<token>/version answers: the profile's, the content's and the ratings', and
+    ``unreadable`` while the profile file cannot be read (not logged: asked every 1.5 s; the page
+    the reader opens says it in the log, with the file, the line and what is wrong). The
     profile's is its file's and, where there is one, its unsubscribe kept in the database (asked
     while the file could not be read: the preferences page shows it, its pause box ticked): one
     lifted without a word to the file (`digest profile set USER paused false` on a file that says
     so already) or kept is followed by an open page as an edit of the file is."""
     content, ratings, kept = content_version(config, user)
     profile = file_version(path) + (f"|unsubscribed {kept}" if kept else "")
-    return {"profile": profile, "content": content, "ratings": ratings}
+    said = {"profile": profile, "content": content, "ratings": ratings}
+    return said if readable_profile(path, config) is not None else {**said, "unreadable": UNREADABLE}
 
 
 def page_versions(config: Config, user: str, path: Path) -> str:

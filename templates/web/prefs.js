@@ -33,6 +33,10 @@
   let edits = 0;  // the changes made on the page so far (changed())
   let expired = false;  // the server takes this page's link no more (expire())
   let away = false;  // its reader removed (a 410, readerGone()): no previews until a poll is answered
+  // the profile file cannot be read (a poll said so: cannotRead()): said in the status line, the
+  // form and its edits kept, nothing previewed, until a poll finds it read again (readAgain())
+  let unreadable = false;
+  let statusBefore = "";  // what the status line said before that
   // the versions the page was made at (null: made without the database): a change between its
   // making and the first poll is one too
   let versions = null;
@@ -55,7 +59,7 @@
   frame.addEventListener("load", fit);
 
   async function refresh() {
-    if (expired || away) return;  // the server takes the link no more: nothing to preview with it
+    if (expired || away || unreadable) return;  // nothing to preview with the link, or of the profile
     const mine = ++seq;  // (an answer on its way is older than what the fields hold now: dropped)
     // A weight whose decimal comma was refused holds what was typed without it (1,5 is 15 there):
     // not previewed, which would show half of the edit; said under the field until it is written
@@ -89,7 +93,7 @@
       delete summary.dataset.count;
       return;
     }
-    if (mine !== seq || expired || away) return;  // an older answer arriving late, or after the link's end
+    if (mine !== seq || expired || away || unreadable) return;  // an older answer, or one after the link's end
     mark(data.invalid || [], data.ok || data.said ? data.said || {} : null);
     if (!data.ok) {
       errorsBox.textContent = data.errors;
@@ -167,7 +171,8 @@
   function changed() {
     dirty = true;
     edits += 1;
-    if (status.textContent !== ELSEWHERE) status.textContent = "Unsaved changes";
+    if (unreadable) statusBefore = statusBefore === ELSEWHERE ? ELSEWHERE : "Unsaved changes";
+    else if (status.textContent !== ELSEWHERE) status.textContent = "Unsaved changes";
     clearTimeout(timer);
     timer = setTimeout(refresh, 250);
   }
@@ -312,6 +317,24 @@
     delete summary.dataset.count;
   }
 
+  // The profile file cannot be read (a hand edit broke it, a copy in progress): the page is not
+  // reloaded onto the 503 page, which follows nothing (its reader would find it dead once the file
+  // is fixed). The status line says what that page says (the poll's words); the form and its edits
+  // stay; the preview is put away (of a profile that cannot be read), until the file reads again.
+  function cannotRead(said) {
+    if (!unreadable) statusBefore = status.textContent;
+    unreadable = true;
+    status.textContent = said;
+    putAway();
+    frame.hidden = true;
+  }
+
+  function readAgain() {
+    unreadable = false;
+    status.textContent = statusBefore;
+    frame.hidden = false;
+  }
+
   async function poll() {
     let wait = POLL;
     try {
@@ -328,10 +351,17 @@
       if (!answer.ok) { wait = unavailableWait(answer); throw new Error(`${answer.status}`); }
       const v = await answer.json();
       if (saving) return;
+      if (v.unreadable) {  // the versions kept: compared with once the file reads again
+        cannotRead(v.unreadable);
+        throw new Error("unreadable");
+      }
+      const back = unreadable;  // read again: the page made again, or previewed again
+      if (back) readAgain();
       if (versions && v.profile !== versions.profile) {
         if (!dirty) { location.reload(); return; }
         status.textContent = ELSEWHERE;
-      } else if (versions && v.content !== versions.content) {
+        if (back) refresh();
+      } else if (back || (versions && v.content !== versions.content)) {
         if (dirty) refresh(); else frame.src = frame.src;
       }
       if (versions && v.ratings !== versions.ratings) await ratingsAgain();
