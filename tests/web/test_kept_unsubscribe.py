@@ -28,9 +28,10 @@ pytestmark = pytest.mark.backends
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "# from bob.yaml: bob@private.example.org\nexclude: [medical\n"
-# A page without edits reloads itself when its profile file changes (prefs.js's poll, every 1.5 s);
-# a poll while the file is broken would reload it onto the 503 page, not the form (CI hit that
-# once): the tests that break the file under an open page edit it first, as its reader would.
+# A page without edits follows its profile file (prefs.js's poll, every 1.5 s): while the file is
+# broken it says so and waits (test_browser_unreadable_poll.py), and once the file reads again
+# changed it is made again. The tests that break and fix the file under an open page edit it
+# first, as its reader would: no reload comes between their steps (a fill into a page reloading).
 SECRETS = ("ada.yaml", "line 6", "YAML", "medical", "bob", "private.example.org")
 
 
