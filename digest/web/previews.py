@@ -86,8 +86,8 @@ def add_preview_routes(
         edit = FormEdit.parse(request.form)
         try:
             current = current_profile(cfg(), user)
-        except ProfileUnreadable:
-            return json_answer({"ok": False, "errors": UNREADABLE}, 503)
+        except ProfileUnreadable:  # said in the page's status line, as an answer to its poll says it
+            return json_answer({"ok": False, "errors": UNREADABLE, "unreadable": UNREADABLE}, 503)
         edit = edit.as_shown(current)
         try:
             candidate = apply_edit(cfg(), user, edit.change(current, default_values(cfg())), dry_run=True)

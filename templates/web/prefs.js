@@ -80,6 +80,7 @@
       if (response.status === 403) { expire(); return; }  // the secret rotated, before a poll said it
       if (response.status === 410) { readerGone(); return; }  // removed, before a poll said it
       data = await response.json();
+      if (data.unreadable) { if (mine === seq) cannotRead(data.unreadable); return; }  // before a poll said it
       // not made just now (a 503): asked again when the server says, unless an edit asks first
       // (one made while this answer was on its way has asked already, 250 ms after it: kept)
       if (response.status === 503 && response.headers.get("Retry-After") && mine === seq && asked === edits) {
@@ -319,13 +320,16 @@
 
   // The profile file cannot be read (a hand edit broke it, a copy in progress): the page is not
   // reloaded onto the 503 page, which follows nothing (its reader would find it dead once the file
-  // is fixed). The status line says what that page says (the poll's words); the form and its edits
-  // stay; the preview is put away (of a profile that cannot be read), until the file reads again.
+  // is fixed). The status line says what that page says (the server's words, to a poll or to a
+  // preview); the form and its edits stay, and what the last preview said of them (no preview:
+  // nothing said of them since); the preview is put away, until the file reads again.
   function cannotRead(said) {
     if (!unreadable) statusBefore = status.textContent;
     unreadable = true;
     status.textContent = said;
-    putAway();
+    clearTimeout(timer);
+    summary.textContent = "";
+    delete summary.dataset.count;
     frame.hidden = true;
   }
 

@@ -94,6 +94,32 @@ def test_a_page_with_edits_keeps_them_and_saves_them_once_the_file_is_fixed(web_
         page.close()
 
 
+def test_a_preview_asked_before_a_poll_says_the_file_is_broken_in_the_status_line(web_workspace, browser):  # noqa: F811
+    link = setup(web_workspace)
+    path = web_workspace.root / "profiles" / "ada.yaml"
+    with web_workspace.serve():
+        page = browser.new_page()
+        page.goto(link)
+        page.fill("#send_at", "08:15")
+        expect(page.locator("#summary")).to_have_text("1 paper")
+        page.route("**/version", lambda route: route.abort())  # no poll answered meanwhile
+        path.write_text(BROKEN)
+        with page.expect_response(lambda r: r.url.endswith("/preview")) as answer:
+            page.fill("#send_at", "08:30")
+        assert answer.value.status == 503
+        # before: said in the preview's error box, the preview of the file as it was left under it
+        expect(page.locator("#status")).to_have_text(SAID)
+        expect(page.locator("#preview-errors")).to_be_hidden()
+        expect(page.locator("#preview")).to_be_hidden()
+
+        path.write_text(PROFILE)
+        page.unroute("**/version")  # the next poll: read again, the edits previewed again
+        expect(page.locator("#status")).to_have_text("Unsaved changes", timeout=WAIT_MS)
+        expect(page.locator("#summary")).to_have_text("1 paper", timeout=WAIT_MS)
+        expect(page.locator("#preview")).to_be_visible()
+        page.close()
+
+
 def test_the_live_preview_says_it_and_follows_the_file_again(web_workspace, browser):  # noqa: F811
     link = setup(web_workspace)
     path = web_workspace.root / "profiles" / "ada.yaml"
