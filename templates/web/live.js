@@ -35,9 +35,13 @@
       const answer = await fetch(`${m[1]}/version`);
       if (answer.status === 403) { say("link-expired", EXPIRED); return; }  // the secret rotated: never again
       if (answer.status === 410) { say("reader-gone", GONE); wait = 60000; throw new Error("410"); }
-      if (document.getElementById("reader-gone")) { location.reload(); return; }  // the reader back
+      const v = answer.ok ? await answer.json() : null;
+      // the reader back: made again; back with a file that cannot be read (a copy still in
+      // progress): said below, not reloaded onto the 503 page, and reloaded once it reads changed
+      const gone = document.getElementById("reader-gone");
+      if (gone && !(v && v.unreadable)) { location.reload(); return; }
+      gone?.remove();
       if (!answer.ok) { wait = 1000 * (Number(answer.headers.get("Retry-After")) || 60); throw new Error(`${answer.status}`); }
-      const v = await answer.json();
       // The profile file cannot be read (a hand edit broke it, a copy in progress): said at the top,
       // as its 503 page says it, not reloaded onto that page, which follows nothing; the versions
       // kept, compared with once the file reads again (reloaded if it was changed)

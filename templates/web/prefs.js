@@ -346,14 +346,18 @@
       if (answer.status === 403) { expire(); return; }  // the secret rotated: never again
       if (answer.status === 410) { readerGone(); wait = 60000; throw new Error("410"); }
       const gone = document.getElementById("reader-gone");
-      if (gone) {  // back: the page made again, or its edits kept and previewed again
-        if (!dirty) { location.reload(); return; }
+      const v = answer.ok ? await answer.json() : null;
+      // back: the page made again, or its edits kept and previewed again; back with a file that
+      // cannot be read (put back by a copy still in progress): said below, not reloaded onto the
+      // 503 page, which follows nothing; made again or previewed again once it reads
+      const broken = Boolean(v && v.unreadable);
+      if (gone) {
+        if (!dirty && !broken) { location.reload(); return; }
         gone.remove();
         away = false;
-        refresh();
+        if (!broken) refresh();
       }
       if (!answer.ok) { wait = unavailableWait(answer); throw new Error(`${answer.status}`); }
-      const v = await answer.json();
       if (saving) return;
       if (v.unreadable) {  // the versions kept: compared with once the file reads again
         cannotRead(v.unreadable);
