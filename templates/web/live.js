@@ -33,6 +33,8 @@
     let wait = 1500;  // a server that cannot answer (503): when it says (Retry-After), else in a minute
     try {
       const answer = await fetch(`${m[1]}/version`);
+      // the link no longer taken: said alone, not that the file (gone, or no longer followed) cannot be read
+      if (answer.status === 403 || answer.status === 410) document.getElementById("profile-unreadable")?.remove();
       if (answer.status === 403) { say("link-expired", EXPIRED); return; }  // the secret rotated: never again
       if (answer.status === 410) { say("reader-gone", GONE); wait = 60000; throw new Error("410"); }
       const v = answer.ok ? await answer.json() : null;

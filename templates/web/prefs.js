@@ -297,16 +297,19 @@
   // the note says it, the one thing said. The preview's messages of an edit, and the fields they
   // marked, are put away (fixing them would save nothing), and so is its summary; no more
   // previews are asked for (for a 410, until a poll is answered again: then the preview is).
+  // (A page saying its file cannot be read says that no more: the file is gone, or no longer followed.)
   function expire() {
     expired = true;
     say("link-expired", EXPIRED);
     putAway();
+    if (unreadable) readAgain();
   }
 
   function readerGone() {
     away = true;
     say("reader-gone", GONE);
     putAway();
+    if (unreadable) readAgain();
   }
 
   function putAway() {
