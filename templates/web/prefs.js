@@ -80,7 +80,8 @@
       if (response.status === 403) { expire(); return; }  // the secret rotated, before a poll said it
       if (response.status === 410) { readerGone(); return; }  // removed, before a poll said it
       data = await response.json();
-      if (data.unreadable) { if (mine === seq) cannotRead(data.unreadable); return; }  // before a poll said it
+      // before a poll said it (not after one found the link ended: that is said alone)
+      if (data.unreadable) { if (mine === seq && !expired && !away) cannotRead(data.unreadable); return; }
       // not made just now (a 503): asked again when the server says, unless an edit asks first
       // (one made while this answer was on its way has asked already, 250 ms after it: kept)
       if (response.status === 503 && response.headers.get("Retry-After") && mine === seq && asked === edits) {

@@ -5,10 +5,12 @@ rotated: a 403) says that one thing, as any page whose link ends does
 a mistake that the person who runs your digest needs to fix", which is no longer so (the file is
 gone) or no longer followed (the page polls no more). The preferences page's status line says
 again what it said before (its edits unsaved), its preview frame shown as for any page whose link
-ended; the live preview's note about the file is put away. Chromium on the real app."""
+ended; the live preview's note about the file is put away; a preview answer saying the file cannot
+be read that arrives after the link ended is not said. Chromium on the real app."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -79,5 +81,30 @@ def test_the_live_preview_says_only_that_its_reader_is_gone_once_the_file_goes(w
         gone = page.locator("#reader-gone")
         expect(gone).to_contain_text("no longer receives digests", timeout=WAIT_MS)
         expect(page.locator("#profile-unreadable")).to_have_count(0)  # before: both said
+        assert page.get_by_role("alert").all_inner_texts() == [gone.inner_text()]
+        page.close()
+
+
+def test_a_late_preview_once_the_reader_is_gone_says_nothing_of_the_file(web_workspace, browser):  # noqa: F811
+    """The preview asked while the file was broken, its answer arriving after a poll found the
+    reader gone (held back here with Playwright's page.route, then given as the server gave it)."""
+    ws = web_workspace.with_ada(PROFILE)
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.fill("#send_at", "08:15")
+        expect(page.locator("#summary")).to_have_text("1 paper", timeout=WAIT_MS)
+        held = []
+        page.route("**/preview", lambda route: held.append(route))
+        with page.expect_request("**/preview"):  # asked 250 ms after the edit, its answer held
+            page.fill("#send_at", "08:30")
+
+        (ws.root / "profiles" / "ada.yaml").unlink()
+        gone = page.locator("#reader-gone")
+        expect(gone).to_contain_text("no longer receives digests", timeout=WAIT_MS)
+        answer = json.dumps({"ok": False, "errors": SAID, "unreadable": SAID})
+        held[0].fulfill(status=503, content_type="application/json", body=answer)
+        page.wait_for_timeout(500)  # the answer read by the page (nothing it does then marks it)
+        expect(page.locator("#status")).to_have_text("Unsaved changes")  # before: the file's mistake
         assert page.get_by_role("alert").all_inner_texts() == [gone.inner_text()]
         page.close()
