@@ -34,6 +34,15 @@ AS_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 READING = ("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search")
 SHARED = Path(os.environ.get("DIGEST_SHARED", ROOT.parent / "shared"))
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+# the latest a dump is saved unless a test says when (Workspace.dump): its day line without a year
+# ("Mar 14", "Dec 5": any day, Jan 1 to Dec 31) is then of 2026 whatever the year the tests run in
+SAVED_AT_LATEST = dt.datetime(2026, 12, 30, 12, 0, tzinfo=dt.UTC)
+
+
+def a_minute_ago() -> dt.datetime:
+    """The clock's time a minute ago: a dump saved then is settled, and recent for a test that
+    needs it so (a daemon passing at the real hour, a listing of today's)."""
+    return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -133,14 +142,16 @@ class Workspace:
         self, name: str, text: str | bytes, where: str = "inbox", mtime: dt.datetime | None = None
     ) -> Path:
         """Write a dump; ``mtime`` dates it (it anchors the listing's year and the settle time).
-        By default a minute ago: a dump dropped a while ago, that `digest ingest` need not wait
-        for (see the tests of a dump still being written)."""
+        By default a minute ago, and no later than SAVED_AT_LATEST: a dump dropped a while ago,
+        that `digest ingest` need not wait for (see the tests of a dump still being written), of a
+        listing of 2026 in any year the tests run in; a test that needs it recent says so
+        (``mtime=a_minute_ago()``)."""
         path = self.root / where / name
         path.parent.mkdir(exist_ok=True)
         if isinstance(text, str):
             text = text.encode()
         path.write_bytes(text)
-        mtime = mtime or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        mtime = mtime or min(a_minute_ago(), SAVED_AT_LATEST)
         os.utime(path, (mtime.timestamp(), mtime.timestamp()))
         return path
 

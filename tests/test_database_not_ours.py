@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_preview_read_only import ADA, digest, listed
 
-from conftest import AS_NOBODY, READING, Workspace, make_dump, read_only_file
+from conftest import AS_NOBODY, READING, Workspace, a_minute_ago, make_dump, read_only_file
 
 NOBODY = (*AS_NOBODY, *READING)  # uid and group 65534 (nogroup), reading what root's modes let nobody
 
@@ -41,7 +41,9 @@ def test_a_database_of_another_account_is_said_with_its_owner_mode_and_cure(root
     root, database = ws.root, ws.root / "digest.db"
     assert database.stat().st_mode & 0o777 == 0o644  # root's, as its folder is
     day = f"{dt.datetime.now(dt.UTC):%b %d}"
-    dump = ws.dump("b.txt", make_dump(day, [("Neuromorphic Vision", "Spikes.")]), where="elsewhere")
+    dump = ws.dump(
+        "b.txt", make_dump(day, [("Neuromorphic Vision", "Spikes.")]), where="elsewhere", mtime=a_minute_ago()
+    )
 
     def refused() -> str:
         done = digest(ws, "ingest", str(dump), before=NOBODY)
@@ -75,7 +77,11 @@ def test_the_cure_asks_only_for_what_the_file_and_its_folder_lack(roots_database
     ws = roots_database
     root, database = ws.root, ws.root / "digest.db"
     both = f"{root} {database}"
-    dump = ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "S.")]))
+    dump = ws.dump(
+        "b.txt",
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "S.")]),
+        mtime=a_minute_ago(),
+    )
 
     def refused() -> str:
         done = digest(ws, "ingest", str(dump), before=NOBODY)

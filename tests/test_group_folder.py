@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_NOBODY, READING, Workspace, make_dump
+from conftest import AS_NOBODY, READING, Workspace, a_minute_ago, make_dump
 
 ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
 ADMIN = (*AS_NOBODY[:1], "--reuid=1001", *AS_NOBODY[2:], *READING)  # uid 1001, group nogroup
@@ -24,7 +24,11 @@ def ingest(
     ws: Workspace, name: str, title: str, who: tuple[str, ...], umask: int
 ) -> subprocess.CompletedProcess:
     """`digest ingest` of a new dump, as a real process run by ``who`` with ``umask``."""
-    ws.dump(name, make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes."), ("Soup", "Soup.")]))
+    ws.dump(
+        name,
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes."), ("Soup", "Soup.")]),
+        mtime=a_minute_ago(),
+    )
     return subprocess.run(
         [*who, sys.executable, "-m", "digest", "--config", str(ws.config_path), "ingest"],
         capture_output=True,

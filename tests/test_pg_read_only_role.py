@@ -20,7 +20,7 @@ from digest.select.ranking import StoredTexts, build_index
 from digest.select.semantic import Embedder
 from digest.store import Store
 
-from conftest import NOW, Workspace, make_dump, postgres_database
+from conftest import NOW, Workspace, a_minute_ago, make_dump, postgres_database
 
 ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
 PASSWORD = "r3ader-pw"
@@ -73,7 +73,11 @@ def ada_ingested(tmp_path, url: str) -> Workspace:
     real `digest ingest` as the database's owner."""
     ws = Workspace(tmp_path, database=url)
     ws.profile("ada", ADA)
-    ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+    ws.dump(
+        "a.txt",
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]),
+        mtime=a_minute_ago(),
+    )
     assert digest(ws, "ingest", as_reader=False).returncode == 0
     return ws
 
@@ -82,7 +86,11 @@ def test_a_command_that_writes_through_a_role_that_may_only_read_says_so(tmp_pat
     with postgres_database() as url, reader_of(url) as (role, reader):
         ws = ada_ingested(tmp_path, url)
         ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
-        ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
+        ws.dump(
+            "b.txt",
+            make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]),
+            mtime=a_minute_ago(),
+        )
         # Before: "error: postgresql://digest_reader_...: permission denied for table ratings" (the
         # feedback), "... permission denied for table listings" (the ingest), nothing of why
         for args, table in ((("feedback", "ada", "1", "up"), "ratings"), (("ingest",), "listings")):
@@ -169,7 +177,11 @@ def test_a_role_that_may_not_make_the_tables_of_a_new_database_is_told_so(tmp_pa
     with postgres_database() as url, role_granted_nothing(url) as (role, other):
         ws = Workspace(tmp_path, database=other)
         ws.profile("ada", ADA)
-        ws.dump("a.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]))
+        ws.dump(
+            "a.txt",
+            make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]),
+            mtime=a_minute_ago(),
+        )
         # Before: "... may not write this database ...; or grant this role writes (GRANT INSERT,
         # UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ...) (permission denied for schema public)":
         # there were no tables yet to grant writes on
@@ -193,7 +205,11 @@ def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_pa
             store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
             store.db.raw.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION - 1}")
         ws.config_path.write_text(ws.config_path.read_text().replace(url, worker))
-        ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
+        ws.dump(
+            "b.txt",
+            make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]),
+            mtime=a_minute_ago(),
+        )
         # Before: "... may not write this database ...; or grant this role writes (GRANT INSERT,
         # UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ...) (must be owner of table outbox)": granted
         done = digest(ws, "ingest")

@@ -20,7 +20,7 @@ import pytest
 
 from digest.store import Store
 
-from conftest import AS_NOBODY, READING, Workspace, make_dump, postgres_database, read_only_file
+from conftest import AS_NOBODY, READING, Workspace, a_minute_ago, make_dump, postgres_database, read_only_file
 
 ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
 
@@ -46,7 +46,11 @@ def digest(
 
 
 def listed(ws: Workspace, name: str, title: str, **how: Any) -> None:
-    ws.dump(name, make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes."), ("Soup", "Soup.")]))
+    ws.dump(
+        name,
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes."), ("Soup", "Soup.")]),
+        mtime=a_minute_ago(),
+    )
     ingested = digest(ws, "ingest", **how)
     assert ingested.returncode == 0, ingested.stderr
 
@@ -153,7 +157,11 @@ def test_a_preview_by_an_account_that_may_not_write_leaves_files_the_owners_erro
         assert shown.returncode == 0 and "1. Neuromorphic Chips" in shown.stdout, shown.stderr
         wal, shm = root / "digest.db-wal", root / "digest.db-shm"
         assert wal.stat().st_uid == 65534 and wal.stat().st_mode & 0o777 == 0o644
-        ws.dump("b.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]))
+        ws.dump(
+            "b.txt",
+            make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Vision", "Spikes.")]),
+            mtime=a_minute_ago(),
+        )
         refused = digest(ws, "ingest", **as_owner)
         assert refused.returncode == 1
         assert "the database is read-only" not in refused.stderr, refused.stderr

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "Vision on chips.")]
 
@@ -43,7 +43,7 @@ finally:
 def test_a_command_on_an_intact_install_does_not_read_where_it_was_installed_from(workspace, command, shows):
     today = dt.datetime.now(dt.UTC)
     workspace.profile("ada", "email: ada@example.org\ninterests: [gardening]\n")
-    workspace.dump("day.txt", make_dump(f"{today:%b} {today.day}", PAPERS))
+    workspace.dump("day.txt", make_dump(f"{today:%b} {today.day}", PAPERS), mtime=a_minute_ago())
     assert workspace.cli("ingest").exit_code == 0
 
     for _ in range(2):  # the second: the templates' inlining answers kept from the first (inline_memo)

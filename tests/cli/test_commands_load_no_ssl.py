@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "Vision on chips.")]
 
@@ -33,7 +33,7 @@ finally:
 def test_a_command_that_opens_no_connection_loads_no_ssl(workspace, command):
     today = dt.datetime.now(dt.UTC)
     workspace.profile("ada", "email: ada@example.org\ninterests: [gardening]\n")
-    workspace.dump("day.txt", make_dump(f"{today:%b} {today.day}", PAPERS))
+    workspace.dump("day.txt", make_dump(f"{today:%b} {today.day}", PAPERS), mtime=a_minute_ago())
 
     ran = subprocess.run(
         [sys.executable, "-c", LOADED, "--config", str(workspace.config_path), *command],

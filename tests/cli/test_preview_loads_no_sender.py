@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "Vision on chips.")]
 
@@ -29,7 +29,7 @@ finally:
 def test_a_preview_of_a_digest_still_to_go_loads_no_sending_machinery(workspace):
     today = dt.datetime.now(dt.UTC)
     workspace.profile("ada", "email: ada@example.org\ninterests: [gardening]\n")
-    workspace.dump("day.txt", make_dump(f"{today:%b} {today.day}", PAPERS))
+    workspace.dump("day.txt", make_dump(f"{today:%b} {today.day}", PAPERS), mtime=a_minute_ago())
     assert workspace.cli("ingest").exit_code == 0
 
     shown = subprocess.run(

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "Vision on chips.")]
 MORE = [("Gardening Drones", "Drones that water plants.")]
@@ -37,13 +37,13 @@ def test_a_preview_of_today_right_after_its_send_is_the_digest_sent(mail_workspa
     today = dt.datetime.now(dt.UTC)
     listed = today - dt.timedelta(days=1)  # yesterday's listing, sent today
     ws.profile("bob", "email: bob@example.org\ninterests: [gardening]\nsend_at: '00:00'\n")
-    ws.dump("day.txt", make_dump(f"{listed:%b} {listed.day}", PAPERS))
+    ws.dump("day.txt", make_dump(f"{listed:%b} {listed.day}", PAPERS), mtime=a_minute_ago())
     clock(100)
     assert ws.cli("ingest").exit_code == 0
     clock(300)
     assert ws.cli("send").exit_code == 0 and len(smtp_server.messages) == 1
     clock(600)  # a dump of the same day comes in after the send, within its second
-    ws.dump("more.txt", make_dump(f"{listed:%b} {listed.day}", MORE))
+    ws.dump("more.txt", make_dump(f"{listed:%b} {listed.day}", MORE), mtime=a_minute_ago())
     assert ws.cli("ingest").exit_code == 0
 
     clock(900)

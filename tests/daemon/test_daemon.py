@@ -19,7 +19,7 @@ from daemon_processes import SlowMailbox, start, wait_until
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
@@ -127,9 +127,7 @@ def test_sigkill_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flig
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
         ws = setup(tmp_path, server.port, readers=readers, database=database, connections=connections)
-        ws.dump(
-            "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        )
+        ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=a_minute_ago())
         proc = start(ws)
         try:
             if kill_after == "queueing":
@@ -165,9 +163,7 @@ def test_sigterm_mid_batch_records_the_message_in_flight_and_exits_within_second
     mailbox = SlowMailbox()
     with LocalSmtpServer(mailbox) as server:
         ws = setup(tmp_path, server.port, readers=200, database=database, connections=connections)
-        ws.dump(
-            "day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        )
+        ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=a_minute_ago())
         proc = start(ws)
         wait_until(lambda: len(mailbox.messages) >= 50, 60, "50 sent", ws)
         asked = time.monotonic()

@@ -27,7 +27,7 @@ from helpers.disks import tmpfs
 from digest.cli import main
 from digest.demo.smtp_server import LocalSmtpServer, Received
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, a_minute_ago, make_dump
 
 PAPERS = [
     (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
@@ -73,7 +73,7 @@ def setup(root: Path, port: int, extra: str = "", connections: int = 2) -> Works
         ws.profile(
             f"r{i:02d}", f'email: r{i:02d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
         )
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=a_minute_ago())
     return ws
 
 
@@ -189,7 +189,7 @@ def test_a_reader_whose_message_cannot_be_built_is_reported_and_the_others_serve
         send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
         eve = 'name: "Eve\\r\\nBcc: all@example.org"\nemail: eve@example.org\ninterests: [neuromorphic]\n'
         ws.profile("eve", eve + f'send_at: "{send_at}"\n')
-        ws.dump("bad.json", "[" * 5000 + "]" * 5000, mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+        ws.dump("bad.json", "[" * 5000 + "]" * 5000, mtime=a_minute_ago())
         proc = start(ws)
         try:
             wait_until(lambda: len(server.messages) >= READERS, 60, "every other digest", ws)

@@ -21,7 +21,7 @@ from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch_records import FetchRecord
 from digest.models import Profile
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLite and PostgreSQL
 
@@ -313,7 +313,7 @@ def test_run_once_sends_the_digest_of_what_it_has_and_exits_3_when_a_source_coul
         send_at = (now - dt.timedelta(minutes=2)).strftime("%H:%M")
         ws.profile("ada", f"email: ada@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
         day = now.strftime("%b %d")
-        ws.dump("d1.txt", make_dump(day, [("Neuromorphic Chips Today", "Spikes.")]))
+        ws.dump("d1.txt", make_dump(day, [("Neuromorphic Chips Today", "Spikes.")]), mtime=a_minute_ago())
         result = ws.cli("run", "--once")
         assert [r.path for r in server.requests] != []  # the source was asked (and answered 500)
     assert result.exit_code == 3, result.output

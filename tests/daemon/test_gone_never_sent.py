@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends
 PAPERS = [("Robots That Stack Cups", "Robots stack cups. They rarely drop one.")]
@@ -35,7 +35,8 @@ def test_a_profile_removed_before_its_first_digest_is_not_said_to_close_links(ma
     # Before: dan, made and removed with no digest ever sent, was logged "profile file(s) gone: dan
     # (their links open nothing from now on)", as ada whose emails hold links
     ws = mail_workspace
-    ws.dump("day.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", PAPERS))  # today's listing
+    today = make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", PAPERS)  # today's listing
+    ws.dump("day.txt", today, mtime=a_minute_ago())
     ws.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
     first = digest(ws, "send")
     assert len(smtp_server.messages) == 1, first  # ada's digest

@@ -22,7 +22,7 @@ from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
 from digest.store import Store
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -42,7 +42,11 @@ def test_a_pass_past_its_patience_says_a_worker_ingesting_a_big_dump_is_at_work(
             (f"Neuromorphic Study {d}-{i} of Unit {i % 97}", f"Spikes and {i % 13} layers.")
             for i in range(5000)
         ]
-        ws.dump(f"big{d}.txt", make_dump(f"{now - dt.timedelta(days=DUMPS - d):%b %d}", papers))
+        ws.dump(
+            f"big{d}.txt",
+            make_dump(f"{now - dt.timedelta(days=DUMPS - d):%b %d}", papers),
+            mtime=a_minute_ago(),
+        )
     command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "ingest"]
     ingesting = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

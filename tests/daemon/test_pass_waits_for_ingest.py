@@ -12,7 +12,7 @@ import pytest
 from daemon_processes import another_worker_at, workers_share
 from test_send_fetches import digest, text_of
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -24,11 +24,16 @@ def test_a_pass_at_a_send_time_while_another_worker_takes_in_a_dump_waits_for_it
     workers_share(ws)
     now = dt.datetime.now(dt.UTC)
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')  # just come
-    ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=2):%b %d}", [("Neuromorphic Early", "Spikes.")]))
+    ws.dump(
+        "one.txt",
+        make_dump(f"{now - dt.timedelta(days=2):%b %d}", [("Neuromorphic Early", "Spikes.")]),
+        mtime=a_minute_ago(),
+    )
     taken = digest(ws, "ingest")
     assert taken.returncode == 0, taken.stdout + taken.stderr
     latest = make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "More spikes.")])
-    ws.dump("two.txt", latest)  # settled, in the inbox: the latest listing, ada's first digest
+    # settled, in the inbox: the latest listing, ada's first digest
+    ws.dump("two.txt", latest, mtime=a_minute_ago())
     with another_worker_at(ws.config.database, "ingest", seconds=3):  # the other worker's ingest
         ran = digest(ws, "run", "--once")
     assert ran.returncode == 0, ran.stdout + ran.stderr
@@ -45,7 +50,11 @@ def test_a_pass_with_no_settled_dump_does_not_wait_for_another_workers_ingest(ma
     workers_share(ws)
     now = dt.datetime.now(dt.UTC)
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
-    ws.dump("one.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Early", "Spikes.")]))
+    ws.dump(
+        "one.txt",
+        make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Early", "Spikes.")]),
+        mtime=a_minute_ago(),
+    )
     assert digest(ws, "ingest").returncode == 0
     with another_worker_at(ws.config.database, "ingest"):  # held all along
         started = time.monotonic()
@@ -93,7 +102,11 @@ def test_sigterm_as_a_pass_waits_stops_it_at_once_without_saying_it_had_nothing_
     workers_share(ws)
     now = dt.datetime.now(dt.UTC)
     ws.profile("ada", ADA + f'send_at: "{now - dt.timedelta(minutes=1):%H:%M}"\n')
-    ws.dump("day.txt", make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "Spikes.")]))
+    ws.dump(
+        "day.txt",
+        make_dump(f"{now - dt.timedelta(days=1):%b %d}", [("Neuromorphic Late", "Spikes.")]),
+        mtime=a_minute_ago(),
+    )
     command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
     with another_worker_at(ws.config.database, "ingest") as other:  # a holder that never lets go
         run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -21,7 +21,7 @@ from daemon_processes import SlowMailbox, start, stop_all, wait_until
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.store import Store
 
-from conftest import Workspace, make_dump, postgres_database
+from conftest import Workspace, a_minute_ago, make_dump, postgres_database
 
 READERS, WORKERS, LEASE = 2000, 4, 30
 PAPERS = [
@@ -60,7 +60,7 @@ def setup(root: Path, port: int, url: str, readers: int = READERS) -> Workspace:
         ws.profile(
             f"r{i:04d}", f'email: r{i:04d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
         )
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=a_minute_ago())
     with Store(url):  # migrated once, before the workers start (they would wait for each other)
         pass
     return ws

@@ -27,7 +27,7 @@ from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profile
 from digest.store import Store
 
-from conftest import Workspace, make_dump
+from conftest import Workspace, a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -303,6 +303,7 @@ def test_the_command_lines_preview_is_the_command_lines_send(mail_workspace, smt
     ws.dump(
         "today.txt",
         make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "x"), ("Soup", "s")]),
+        mtime=a_minute_ago(),
     )
     assert ws.cli("ingest").exit_code == 0
     shown = ws.cli("preview", "ada", "--text")
@@ -318,7 +319,11 @@ def test_the_preview_of_an_unsubscribed_reader_says_they_get_nothing(mail_worksp
 
     ws = mail_workspace
     ws.profile("ada", ADA)
-    ws.dump("today.txt", make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "x")]))
+    ws.dump(
+        "today.txt",
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "x")]),
+        mtime=a_minute_ago(),
+    )
     assert ws.cli("ingest").exit_code == 0
     with Store(ws.config.database) as store:
         Suppressions(store).unsubscribe("ada", MON, "one-click, from their digest")

@@ -12,7 +12,7 @@ import pytest
 from digest.deliver.suppressions import Suppressions
 from digest.store import Store
 
-from conftest import make_dump
+from conftest import a_minute_ago, make_dump
 
 pytestmark = pytest.mark.backends
 
@@ -21,7 +21,7 @@ AT = dt.datetime(2026, 3, 16, 7, 30, tzinfo=dt.UTC)
 
 
 def listed(ws, name: str, title: str) -> None:
-    ws.dump(name, make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes.")]))
+    ws.dump(name, make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [(title, "Spikes.")]), mtime=a_minute_ago())
     assert ws.cli("ingest").exit_code == 0
 
 

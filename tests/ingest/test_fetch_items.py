@@ -70,7 +70,7 @@ def test_a_fetched_feed_keeps_its_good_papers_and_names_the_unreadable_one(works
 
 def test_the_same_document_dropped_in_the_inbox_is_refused_whole(workspace):
     config = workspace.config
-    workspace.dump("lab.xml", FEED)  # dropped a minute ago: nothing to wait for
+    workspace.dump("lab.xml", FEED)  # dropped a while ago: nothing to wait for
     result = workspace.cli("ingest")
     with Store(config.database) as store:
         assert store.papers() == []

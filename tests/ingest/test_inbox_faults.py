@@ -46,7 +46,7 @@ def test_a_dump_that_cannot_be_moved_out_of_the_inbox_is_stored_named_and_moved_
 def test_a_link_to_a_file_where_processed_should_be_is_named_as_a_file(workspace, tmp_path):
     # said before: "(a link to a folder that is not there: mount its disk ...)", of a link whose file is there
     dump = workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
-    notes = workspace.dump("notes.txt", "", where=".")  # dated a minute ago, as the dump: no settling
+    notes = workspace.dump("notes.txt", "", where=".")  # dated a while ago, as the dump: no settling
     (workspace.root / "inbox" / "processed").symlink_to(notes)
     first = workspace.cli("ingest")
     assert first.exit_code == 1 and "internal error" not in first.output
@@ -60,7 +60,7 @@ def test_a_link_to_a_file_where_processed_should_be_is_named_as_a_file(workspace
 def test_a_file_where_processed_should_be_is_named_and_nothing_is_lost(workspace):
     # said before: "cannot move it to inbox/processed: File exists", of a path that is a file
     dump = workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
-    workspace.dump("processed", "")  # a stray file, dated a minute ago as the dump: no settling
+    workspace.dump("processed", "")  # a stray file, dated a while ago as the dump: no settling
     first = workspace.cli("ingest")
     assert first.exit_code == 1 and "internal error" not in first.output
     assert (
@@ -79,7 +79,7 @@ def test_a_file_where_failed_should_be_is_named_not_read_as_a_dump(workspace):
     # said before, at every `ingest`: "rejected: inbox/failed:1: not a listing dump ...", and its
     # move into failed/, which it stands in the way of, refused
     workspace.dump("bad.txt", "not a listing of papers\n")
-    stray = workspace.dump("failed", "notes\n")  # a stray file, dated a minute ago as the dump
+    stray = workspace.dump("failed", "notes\n")  # a stray file, dated a while ago as the dump
     first = workspace.cli("ingest")
     assert first.exit_code == 1 and "internal error" not in first.output
     bad = stray.parent / "bad.txt"
