@@ -1,15 +1,17 @@
 """What held a digest that waits in the outbox for its retry, said as what happened: a mail
 server deferred it (its reply, a 4xx, quoted after), the mail server could not be reached (no
-server said anything: the connection's error quoted after), or the file transport could not write
-it (the path and the error quoted after). `digest send`'s rows, `run --once`'s lines and `send
---to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
+server said anything: the connection's error quoted after), the mail server was reached and does
+not take our smtp settings (no STARTTLS, no login, a login refused: what to fix quoted after), or
+the file transport could not write it (the path and the error quoted after). `digest send`'s
+rows, `run --once`'s lines and `send --to-dir`'s notes say it in these words; the reply or error
+that follows says the rest."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from digest.deliver.replies import CANNOT_CONNECT, NO_GREETING, NOT_TRIED, UNWRITTEN
+from digest.deliver.replies import CANNOT_CONNECT, NO_GREETING, NOT_TRIED, SETTINGS_SAID, UNWRITTEN
 
 
 def retry_said(at: dt.datetime) -> str:
@@ -21,6 +23,7 @@ def retry_said(at: dt.datetime) -> str:
 
 DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
+SETTINGS = "the mail server does not take our smtp settings"
 NOT_WRITTEN = "the file could not be written"
 # a connection the server answered with a code before any mail (SMTPConnectError: "421 4.3.2 busy")
 GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
@@ -28,10 +31,13 @@ GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 
 def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
-    row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`NOT_WRITTEN`."""
+    row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
+    :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
+    if any(phrase in said for phrase in SETTINGS_SAID):  # reached, and nothing deferred: the config
+        return SETTINGS
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED
     if NO_GREETING in said:  # a port that took the connection, and no server spoke on it
@@ -51,8 +57,8 @@ def waits_until(reply: str, at: str) -> str:
 def held_for(reply: str, user: str) -> str:
     """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
-    reached)", "not written for ada"."""
+    reached)" (or "(the mail server does not take our smtp settings)"), "not written for ada"."""
     held = held_by(reply)
-    if held == UNREACHED:
-        return f"not sent to {user} ({UNREACHED})"
+    if held in (UNREACHED, SETTINGS):
+        return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

@@ -98,6 +98,14 @@ NOT_TRIED = "not tried: "
 # How a server that took the connection and never greeted is said (certificates.greeted): no server
 # said anything either
 NO_GREETING = "took the connection, and timed out before its greeting"
+# How a server that was reached and does not take our smtp settings says it (SmtpSender._starttls,
+# _login): no STARTTLS, no login, a login refused or failed. Not a deferral: the config is to fix
+NO_STARTTLS = "offers no STARTTLS"
+NO_LOGIN = "offers no login (AUTH)"
+LOGIN_FAILED = "took the connection but failed the login"
+LOGIN_REFUSED = "authentication failed at the SMTP server"
+ACCOUNT_OFF = "but the account is disabled"
+SETTINGS_SAID = (NO_STARTTLS, NO_LOGIN, LOGIN_FAILED, LOGIN_REFUSED, ACCOUNT_OFF)
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:

@@ -20,7 +20,12 @@ from digest.deliver.data_lost import during
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
     ACCOUNT_DISABLED,
+    ACCOUNT_OFF,
     CANNOT_CONNECT,
+    LOGIN_FAILED,
+    LOGIN_REFUSED,
+    NO_LOGIN,
+    NO_STARTTLS,
     UNWRITTEN,
     SendResult,
     enhanced,
@@ -116,7 +121,7 @@ class SmtpSender:
         except smtplib.SMTPNotSupportedError:
             conn.close()
             raise DeliveryError(
-                f"the SMTP server {c.host}:{c.port} offers no STARTTLS (smtp.security: starttls): for a "
+                f"the SMTP server {c.host}:{c.port} {NO_STARTTLS} (smtp.security: starttls): for a "
                 "server without TLS (one on this machine, or a relay on a trusted network), set "
                 "smtp.security: none; else check smtp.host and smtp.port"
             ) from None
@@ -139,23 +144,23 @@ class SmtpSender:
             conn.close()
             if enhanced(_why(e)) == ACCOUNT_DISABLED:  # the password was right (RFC 5248)
                 raise LoginRefused(
-                    f"the SMTP server {c.host}:{c.port} took the login as {username!r} but the account is "
-                    f"disabled: {_why(e)}; its administrator (the mail provider) has to enable it again"
+                    f"the SMTP server {c.host}:{c.port} took the login as {username!r} {ACCOUNT_OFF}: "
+                    f"{_why(e)}; its administrator (the mail provider) has to enable it again"
                 ) from None
             raise LoginRefused(
-                f"authentication failed at the SMTP server {c.host}:{c.port}: {_why(e)}; "
+                f"{LOGIN_REFUSED} {c.host}:{c.port}: {_why(e)}; "
                 f"check smtp.username ({username!r}) and the password in ${c.password_env}"
             ) from None
         except smtplib.SMTPNotSupportedError:
             conn.close()
             raise DeliveryError(
-                f"{server} offers no login (AUTH) to log in as {username!r}: many servers offer it only "
+                f"{server} {NO_LOGIN} to log in as {username!r}: many servers offer it only "
                 "after STARTTLS; check smtp.security, or leave out smtp.username for a server without login"
             ) from None
         except (OSError, smtplib.SMTPException) as e:
             conn.close()
             raise DeliveryError(
-                f"{server} took the connection but failed the login as {username!r}: {_why(e)}; "
+                f"{server} {LOGIN_FAILED} as {username!r}: {_why(e)}; "
                 f"check smtp.username and the password in ${c.password_env}"
             ) from None
 

@@ -1,13 +1,14 @@
 """A digest not delivered, waiting in the outbox for its retry, is said as what happened to it:
 "deferred" only of a mail server that answered 4xx (its reply quoted; at the connection too, as a
 busy server's "421" greeting), "the mail server could not be reached" of a connection refused or
-taken by a port on which no server ever spoke (no server said anything; the error quoted), "not
-written" of a file the file transport (`send --to-dir`) could not write (the path and error
-quoted). Before,
-all three read "deferred until ..." in `digest send`'s rows and the daemon's log, "deferred ada:"
-in `run --once`'s lines, and `send --to-dir` said "not written (deferred by the mail server ...)"
-of a digest no server ever saw. Real SQLite, a real loopback port nobody listens on, a real
-aiosmtpd answering 451, a real folder that cannot be made."""
+taken by a port on which no server ever spoke (no server said anything; the error quoted), "the
+mail server does not take our smtp settings" of one reached that offers no STARTTLS or login, or
+refuses the login (what to fix quoted), "not written" of a file the file transport (`send
+--to-dir`) could not write (the path and error quoted). Before, all read "deferred until ..." in
+`digest send`'s rows and the daemon's log, "deferred ada:" in `run --once`'s lines, and `send
+--to-dir` said "not written (deferred by the mail server ...)" of a digest no server deferred.
+Real SQLite, a real loopback port nobody listens on, a real aiosmtpd answering 451 (or without
+TLS, or login), a real folder that cannot be made."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
+
+from helpers.smtp_login import login_server, refusing_logins
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox, free_port
 from digest.store import Store
@@ -124,3 +127,45 @@ def test_a_port_that_takes_the_connection_and_never_greets_is_said_unreached(tmp
     (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
     assert "not sent: the mail server could not be reached; waits until 20" in row, row
     assert "took the connection, and timed out before its greeting" in row and "deferred" not in row, row
+
+
+def test_a_server_that_does_not_take_our_settings_is_said_so_not_deferred(tmp_path, monkeypatch, caplog):
+    """Reached, and nothing deferred: a server with no STARTTLS for `smtp.security: starttls`, with
+    no login for smtp.username, or refusing the login (535) holds the digest until the config is
+    fixed. Before, "deferred until ...", as of a server's 4xx."""
+    with LocalSmtpServer(Mailbox()) as server:  # no TLS: offers no STARTTLS
+        (tmp_path / "tls").mkdir()
+        ws = ready(Workspace(tmp_path / "tls", server.port))
+        ws.config_path.write_text(ws.config_path.read_text() + "  security: starttls\n")
+        done = ws.cli("send")
+        (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+        assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
+        assert "offers no STARTTLS (smtp.security: starttls)" in row and "deferred" not in row, row
+        with Store(ws.config.database) as store:  # its retry due now
+            store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
+            store.db.commit()
+        ran = ws.cli("run", "--once")
+        assert "not sent to ada (the mail server does not take our smtp settings): the SMTP" in ran.stdout
+        assert "deferred" not in ran.output, ran.output
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert "not written (the mail server does not take our smtp settings, it waits" in looked.stderr
+
+    monkeypatch.setenv("SMTP_PASSWORD", "secret")
+    login = "  username: ada\n  password_env: SMTP_PASSWORD\n"
+    with login_server() as port:  # its login only after TLS (aiosmtpd's default): none offered here
+        (tmp_path / "auth").mkdir()
+        ws = ready(Workspace(tmp_path / "auth", port))
+        ws.config_path.write_text(ws.config_path.read_text() + login)
+        done = ws.cli("send")
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+    assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
+    assert "offers no login (AUTH)" in row and "deferred" not in row, row
+
+    with refusing_logins() as port, caplog.at_level("WARNING"):
+        (tmp_path / "refused").mkdir()
+        ws = ready(Workspace(tmp_path / "refused", port))
+        ws.config_path.write_text(ws.config_path.read_text() + login)
+        ws.cli("send")
+    (said,) = [r.getMessage() for r in caplog.records if "ada@example.org" in r.getMessage()]
+    assert "not sent: the mail server does not take our smtp settings; waits until 20" in said, said
+    assert "authentication failed at the SMTP server" in said and "deferred" not in said, said
