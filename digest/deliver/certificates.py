@@ -7,7 +7,7 @@ import ssl
 
 from digest.ca_file import load_ca_file
 from digest.config import SmtpConfig
-from digest.deliver.replies import NO_GREETING
+from digest.deliver.replies import CERTIFICATE_REFUSED, IN_THE_CLEAR, NO_GREETING
 from digest.errors import DeliveryError
 
 
@@ -47,7 +47,7 @@ def tls_refused(c: SmtpConfig, e: BaseException) -> str:
         return untrusted(c, e)
     if isinstance(e, ssl.SSLError) and e.reason == "WRONG_VERSION_NUMBER" and c.security == "ssl":
         return (  # its greeting ("220 ...") read as a TLS record
-            "the server answered in the clear, not in TLS: a server that takes TLS after STARTTLS "
+            f"{IN_THE_CLEAR}: a server that takes TLS after STARTTLS "
             "(port 587, or 25) wants smtp.security: starttls; TLS from the start (ssl) is port 465"
         )
     return ""
@@ -58,13 +58,13 @@ def untrusted(c: SmtpConfig, e: ssl.SSLCertVerificationError) -> str:
     another name, else smtp.ca_file (OpenSSL's reason in brackets: "self-signed certificate")."""
     if e.verify_code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
         return (
-            f"the server's certificate is not for {c.host} ({e.verify_message}); check smtp.host: "
+            f"{CERTIFICATE_REFUSED} for {c.host} ({e.verify_message}); check smtp.host: "
             "write the name the server's certificate is made out to"
         )
     trusted = (
         f"the certificate of smtp.ca_file ({c.ca_file}) does not vouch for it either; " if c.ca_file else ""
     )
     return (
-        f"the server's certificate is not trusted ({e.verify_message}); {trusted}if it is your own "
+        f"{CERTIFICATE_REFUSED} trusted ({e.verify_message}); {trusted}if it is your own "
         "server's, set smtp.ca_file to the certificate of the server (or of its CA), PEM"
     )

@@ -99,13 +99,26 @@ NOT_TRIED = "not tried: "
 # said anything either
 NO_GREETING = "took the connection, and timed out before its greeting"
 # How a server that was reached and does not take our smtp settings says it (SmtpSender._starttls,
-# _login): no STARTTLS, no login, a login refused or failed. Not a deferral: the config is to fix
+# _login): no STARTTLS, no login, a login refused or failed. Not a deferral, nor a server that
+# could not be reached: the config is to fix
 NO_STARTTLS = "offers no STARTTLS"
 NO_LOGIN = "offers no login (AUTH)"
 LOGIN_FAILED = "took the connection but failed the login"
 LOGIN_REFUSED = "authentication failed at the SMTP server"
 ACCOUNT_OFF = "but the account is disabled"
-SETTINGS_SAID = (NO_STARTTLS, NO_LOGIN, LOGIN_FAILED, LOGIN_REFUSED, ACCOUNT_OFF)
+# ... and its TLS refused (certificates.tls_refused): a certificate we do not trust, or made out to
+# another name; a server that answers in the clear where smtp.security: ssl wants TLS
+CERTIFICATE_REFUSED = "the server's certificate is not"
+IN_THE_CLEAR = "the server answered in the clear, not in TLS"
+SETTINGS_SAID = (
+    NO_STARTTLS,
+    NO_LOGIN,
+    LOGIN_FAILED,
+    LOGIN_REFUSED,
+    ACCOUNT_OFF,
+    CERTIFICATE_REFUSED,
+    IN_THE_CLEAR,
+)
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:

@@ -2,20 +2,23 @@
 "deferred" only of a mail server that answered 4xx (its reply quoted; at the connection too, as a
 busy server's "421" greeting), "the mail server could not be reached" of a connection refused or
 taken by a port on which no server ever spoke (no server said anything; the error quoted), "the
-mail server does not take our smtp settings" of one reached that offers no STARTTLS or login, or
-refuses the login (what to fix quoted), "not written" of a file the file transport (`send
---to-dir`) could not write (the path and error quoted). Before, all read "deferred until ..." in
-`digest send`'s rows and the daemon's log, "deferred ada:" in `run --once`'s lines, and `send
---to-dir` said "not written (deferred by the mail server ...)" of a digest no server deferred.
-Real SQLite, a real loopback port nobody listens on, a real aiosmtpd answering 451 (or without
-TLS, or login), a real folder that cannot be made."""
+mail server does not take our smtp settings" of one reached that offers no STARTTLS or login,
+refuses the login, or whose certificate we refuse (what to fix quoted), "not written" of a file
+the file transport (`send --to-dir`) could not write (the path and error quoted). Before, all
+read "deferred until ..." in `digest send`'s rows and the daemon's log, "deferred ada:" in `run
+--once`'s lines, and `send --to-dir` said "not written (deferred by the mail server ...)" of a
+digest no server deferred. Real SQLite, a real loopback port nobody listens on, a real aiosmtpd
+answering 451 (or without TLS, or login, or with a self-signed certificate), a real folder that
+cannot be made."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from helpers.smtp_login import login_server, refusing_logins
@@ -28,6 +31,7 @@ from conftest import Workspace, make_dump
 ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
 DAY = make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")])
 REFUSED = "cannot connect to the SMTP server 127.0.0.1:"
+SETTINGS = "not sent: the mail server does not take our smtp settings; waits until 20"
 
 
 class Defers(Mailbox):
@@ -61,6 +65,19 @@ def ready(ws: Workspace) -> Workspace:
     ws.profile("ada", ADA)
     ws.dump("day.txt", DAY)
     return ws
+
+
+def with_smtp(root: Path, port: int, settings: str) -> Workspace:
+    """A ready workspace in the new folder ``root``, its smtp section with ``settings`` besides."""
+    root.mkdir()
+    ws = ready(Workspace(root, port))
+    ws.config_path.write_text(ws.config_path.read_text() + settings)
+    return ws
+
+
+def row_of_ada(done: Any) -> str:
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
+    return row
 
 
 def test_a_server_that_cannot_be_reached_is_said_so_not_deferred(tmp_path):
@@ -134,12 +151,10 @@ def test_a_server_that_does_not_take_our_settings_is_said_so_not_deferred(tmp_pa
     no login for smtp.username, or refusing the login (535) holds the digest until the config is
     fixed. Before, "deferred until ...", as of a server's 4xx."""
     with LocalSmtpServer(Mailbox()) as server:  # no TLS: offers no STARTTLS
-        (tmp_path / "tls").mkdir()
-        ws = ready(Workspace(tmp_path / "tls", server.port))
-        ws.config_path.write_text(ws.config_path.read_text() + "  security: starttls\n")
+        ws = with_smtp(tmp_path / "tls", server.port, "  security: starttls\n")
         done = ws.cli("send")
-        (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
-        assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
+        row = row_of_ada(done)
+        assert SETTINGS in row, row
         assert "offers no STARTTLS (smtp.security: starttls)" in row and "deferred" not in row, row
         with Store(ws.config.database) as store:  # its retry due now
             store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
@@ -153,19 +168,38 @@ def test_a_server_that_does_not_take_our_settings_is_said_so_not_deferred(tmp_pa
     monkeypatch.setenv("SMTP_PASSWORD", "secret")
     login = "  username: ada\n  password_env: SMTP_PASSWORD\n"
     with login_server() as port:  # its login only after TLS (aiosmtpd's default): none offered here
-        (tmp_path / "auth").mkdir()
-        ws = ready(Workspace(tmp_path / "auth", port))
-        ws.config_path.write_text(ws.config_path.read_text() + login)
+        ws = with_smtp(tmp_path / "auth", port, login)
         done = ws.cli("send")
-    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
-    assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
+    row = row_of_ada(done)
+    assert SETTINGS in row, row
     assert "offers no login (AUTH)" in row and "deferred" not in row, row
 
     with refusing_logins() as port, caplog.at_level("WARNING"):
-        (tmp_path / "refused").mkdir()
-        ws = ready(Workspace(tmp_path / "refused", port))
-        ws.config_path.write_text(ws.config_path.read_text() + login)
+        ws = with_smtp(tmp_path / "refused", port, login)
         ws.cli("send")
     (said,) = [r.getMessage() for r in caplog.records if "ada@example.org" in r.getMessage()]
-    assert "not sent: the mail server does not take our smtp settings; waits until 20" in said, said
+    assert SETTINGS in said, said
     assert "authentication failed at the SMTP server" in said and "deferred" not in said, said
+
+
+def test_a_server_whose_tls_we_refuse_was_reached(tmp_path, smtp_servers, certificate, monkeypatch):
+    """A certificate refused (self-signed, no smtp.ca_file) or a server that answers in the clear
+    where `smtp.security: ssl` wants TLS: the server was reached, its TLS not taken with our
+    settings. Before, "the mail server could not be reached"."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = smtp_servers(tls_context=context, require_starttls=True)
+    ws = with_smtp(tmp_path / "tls", server.port, "  security: starttls\n")
+    done = ws.cli("send")
+    row = row_of_ada(done)
+    assert SETTINGS in row, row
+    assert "the server's certificate is not trusted (self-signed certificate)" in row, row
+    assert "could not be reached" not in row and "deferred" not in row, row
+
+    with LocalSmtpServer(Mailbox()) as plain:
+        ws = with_smtp(tmp_path / "clear", plain.port, "  security: ssl\n")
+        done = ws.cli("send")
+    row = row_of_ada(done)
+    assert SETTINGS in row, row
+    assert "the server answered in the clear, not in TLS" in row and "could not be reached" not in row, row
