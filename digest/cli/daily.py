@@ -112,7 +112,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
-    from digest.deliver.held_said import retry_said, waits_until
+    from digest.deliver.held_said import reply_said, retry_said, waits_until
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope, FileSender
@@ -240,7 +240,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         if o.ok:
             status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
         elif o.retry_at:
-            status = f"{waits_until(o.reply, retry_said(o.retry_at))}: {o.reply}"
+            status = f"{waits_until(o.reply, retry_said(o.retry_at))}: {reply_said(o.reply)}"
         else:
             status = f"FAILED: {o.reply}"
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")

@@ -9,7 +9,7 @@ import logging
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import MOVED, STUCK
 from digest.daemon.tick_report import TickReport, missed_said
-from digest.deliver.held_said import held_for, retry_said
+from digest.deliver.held_said import held_for, reply_said, retry_said
 from digest.files import counted
 from digest.ingest import told
 from digest.ingest.fetch import FAILED
@@ -73,7 +73,9 @@ def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: b
         if o.ok:
             lines.append(f"sent to {o.user} <{o.email}>: {counted(o.papers, 'paper')}")
         elif o.retry_at:
-            lines.append(f"{held_for(o.reply, o.user)}: {o.reply} (retry at {retry_said(o.retry_at)})")
+            lines.append(
+                f"{held_for(o.reply, o.user)}: {reply_said(o.reply)} (retry at {retry_said(o.retry_at)})"
+            )
         elif o.held:  # no longer wanted: not a failure of the pass
             lines.append(f"not sent to {o.user}: {o.reply.removeprefix('not tried: ')}")
         else:

@@ -54,6 +54,13 @@ def waits_until(reply: str, at: str) -> str:
     return f"{'not written' if held == NOT_WRITTEN else f'not sent: {held}'}; waits until {at}"
 
 
+def reply_said(reply: str) -> str:
+    """The reply said after :func:`waits_until`'s or :func:`held_for`'s head: as it is after
+    "deferred" ("not tried: 421 ...": the pass's first was deferred, this one not offered), without
+    "not tried: " after a "not sent" or "not written", which says it already."""
+    return reply if held_by(reply) == DEFERRED else reply.removeprefix(NOT_TRIED)
+
+
 def held_for(reply: str, user: str) -> str:
     """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be

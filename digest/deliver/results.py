@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from digest.db import retrying_conflicts
 from digest.deliver.alone import refused_alone
-from digest.deliver.held_said import retry_said, waits_until
+from digest.deliver.held_said import reply_said, retry_said, waits_until
 from digest.deliver.outbox import Outbox, OutboxMessage
 from digest.deliver.replies import disabled, vague
 from digest.deliver.suppressions import until_released
@@ -107,7 +107,7 @@ def record(
     ):
         outbox.mark_retry(msg, reply, at, retry_at, in_transaction=True)
         waits = waits_until(reply, retry_said(retry_at))  # "deferred until ..."
-        say(logging.WARNING, WAITS, msg.user, msg.recipient, waits, reply)
+        say(logging.WARNING, WAITS, msg.user, msg.recipient, waits, reply_said(reply))
     else:
         if not final:  # a passing failure, or a refusal of us (see SendResult.ours)
             reply = f"gave up after {msg.attempts + 1} attempts over {policy.for_hours:g} hours: {reply}"

@@ -203,3 +203,30 @@ def test_a_server_whose_tls_we_refuse_was_reached(tmp_path, smtp_servers, certif
     row = row_of_ada(done)
     assert SETTINGS in row, row
     assert "the server answered in the clear, not in TLS" in row and "could not be reached" not in row, row
+
+
+def test_a_digest_not_offered_after_the_first_is_said_not_sent_once(tmp_path):
+    """The pass's first digest found the server unreachable, so bob's was not offered: "not sent
+    to bob (the mail server could not be reached): cannot connect ...", not "...: not tried:
+    cannot connect ..." (said twice). After a deferral, "deferred bob: not tried: 421 ..." still
+    says bob's was not offered."""
+    ws = ready(Workspace(tmp_path, free_port()))
+    ws.profile("bob", ADA.replace("ada@", "bob@"))
+    done = ws.cli("send")
+    bob = [line for line in done.stdout.splitlines() if line.startswith("bob ")]
+    assert bob and "waits until 20" in bob[0] and "not tried" not in bob[0], done.output
+    with Store(ws.config.database) as store:  # their retries due now
+        store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
+        store.db.commit()
+    ran = ws.cli("run", "--once")
+    said = [line for line in ran.stdout.splitlines() if line.startswith("not sent to ")]
+    assert len(said) == 2 and all(f"reached): {REFUSED}" in line for line in said), ran.output
+    assert "not tried" not in ran.output, ran.output
+
+    with greeting("421 4.3.2 busy, try later") as port:  # deferred: bob's said "not tried" still
+        (tmp_path / "busy").mkdir()
+        ws = ready(Workspace(tmp_path / "busy", port))
+        ws.profile("bob", ADA.replace("ada@", "bob@"))
+        done = ws.cli("send")
+    bob = [line for line in done.stdout.splitlines() if line.startswith("bob ")]
+    assert bob and "deferred until 20" in bob[0] and ": not tried: cannot connect" in bob[0], done.output
