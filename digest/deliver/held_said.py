@@ -1,10 +1,10 @@
 """What held a digest that waits in the outbox for its retry, said as what happened: a mail
 server deferred it (its reply, a 4xx, quoted after), the mail server could not be reached (no
 server said anything: the connection's error quoted after), the mail server was reached and does
-not take our smtp settings (no STARTTLS, no login, a login refused, its certificate refused: what
-to fix quoted after), or the file transport could not write it (the path and the error quoted
-after). `digest send`'s rows, `run --once`'s lines and `send --to-dir`'s notes say it in these
-words; the reply or error that follows says the rest."""
+not take our smtp settings (no STARTTLS, no login, a login refused, its certificate refused, our
+sender refused at MAIL FROM: what to fix quoted after), or the file transport could not write it
+(the path and the error quoted after). `digest send`'s rows, `run --once`'s lines and `send
+--to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
 
 from __future__ import annotations
 

@@ -110,6 +110,9 @@ ACCOUNT_OFF = "but the account is disabled"
 # another name; a server that answers in the clear where smtp.security: ssl wants TLS
 CERTIFICATE_REFUSED = "the server's certificate is not"
 IN_THE_CLEAR = "the server answered in the clear, not in TLS"
+# ... and our sender refused at MAIL FROM (a 5xx: refusal): TLS or a login the config lacks,
+# smtp.from, our account disabled
+SENDER_REFUSED = "refused the sender"
 SETTINGS_SAID = (
     NO_STARTTLS,
     NO_LOGIN,
@@ -118,6 +121,7 @@ SETTINGS_SAID = (
     ACCOUNT_OFF,
     CERTIFICATE_REFUSED,
     IN_THE_CLEAR,
+    SENDER_REFUSED,
 )
 
 
@@ -224,12 +228,12 @@ def refusal(config: SmtpConfig, sender: str, stage: str, code: int, text: bytes)
     if stage == "MAIL":
         sender = parseaddr(sender)[1]
         why = (
-            f"the SMTP server {config.host}:{config.port} refused the sender <{sender}> at MAIL FROM: "
+            f"the SMTP server {config.host}:{config.port} {SENDER_REFUSED} <{sender}> at MAIL FROM: "
             f"{result.reply}; {_wanted(config, result.reply)}"
         )
         if enhanced(result.reply) == ACCOUNT_DISABLED:
             why = (
-                f"the SMTP server {config.host}:{config.port} refused the sender <{sender}> at MAIL FROM "
+                f"the SMTP server {config.host}:{config.port} {SENDER_REFUSED} <{sender}> at MAIL FROM "
                 f"as our account disabled: {result.reply}; the server's administrator (the mail "
                 "provider) has to enable the account of smtp.username again"
             )

@@ -1,15 +1,15 @@
 """A digest not delivered, waiting in the outbox for its retry, is said as what happened to it:
-"deferred" only of a mail server that answered 4xx (its reply quoted; at the connection too, as a
-busy server's "421" greeting), "the mail server could not be reached" of a connection refused or
-taken by a port on which no server ever spoke (no server said anything; the error quoted), "the
-mail server does not take our smtp settings" of one reached that offers no STARTTLS or login,
-refuses the login, or whose certificate we refuse (what to fix quoted), "not written" of a file
-the file transport (`send --to-dir`) could not write (the path and error quoted). Before, all
-read "deferred until ..." in `digest send`'s rows and the daemon's log, "deferred ada:" in `run
---once`'s lines, and `send --to-dir` said "not written (deferred by the mail server ...)" of a
-digest no server deferred. Real SQLite, a real loopback port nobody listens on, a real aiosmtpd
-answering 451 (or without TLS, or login, or with a self-signed certificate), a real folder that
-cannot be made."""
+"deferred" only of a mail server that answered 4xx (its reply quoted; at the connection too, as
+a busy server's "421" greeting), "the mail server could not be reached" of a connection refused
+or taken by a port on which no server ever spoke (no server said anything; the error quoted),
+"the mail server does not take our smtp settings" of one reached that offers no STARTTLS or
+login, refuses the login or our sender, or whose certificate we refuse (what to fix quoted),
+"not written" of a file the file transport (`send --to-dir`) could not write (the path and error
+quoted). Before, all read "deferred until ..." in `digest send`'s rows and the daemon's log,
+"deferred ada:" in `run --once`'s lines, and `send --to-dir` said "not written (deferred by the
+mail server ...)" of a digest no server deferred. Real SQLite, a real loopback port nobody
+listens on, a real aiosmtpd answering 451 (or without TLS, or login, or with a self-signed
+certificate), a real folder that cannot be made."""
 
 from __future__ import annotations
 
@@ -230,3 +230,22 @@ def test_a_digest_not_offered_after_the_first_is_said_not_sent_once(tmp_path):
         done = ws.cli("send")
     bob = [line for line in done.stdout.splitlines() if line.startswith("bob ")]
     assert bob and "deferred until 20" in bob[0] and ": not tried: cannot connect" in bob[0], done.output
+
+
+def test_a_sender_refused_at_mail_from_for_want_of_tls_is_said_not_taking_our_settings(
+    tmp_path, smtp_servers, certificate, caplog
+):
+    """A server that takes mail only over TLS, with `smtp.security: none`: it refuses our sender at
+    MAIL FROM ("530 Must issue a STARTTLS command first"), as it would refuse smtp.from or our
+    account: the server was reached and deferred nothing, the config is to fix. Before, "deferred
+    until ...", as of a server's 4xx."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = smtp_servers(tls_context=context, require_starttls=True)
+    ws = with_smtp(tmp_path / "tls", server.port, "  security: none\n")
+    with caplog.at_level("WARNING"):
+        ws.cli("send")
+    (said,) = [r.getMessage() for r in caplog.records if "ada@example.org" in r.getMessage()]
+    assert SETTINGS in said, said
+    assert "refused the sender <digest@example.org> at MAIL FROM: 530" in said, said
+    assert "deferred" not in said, said
