@@ -70,6 +70,7 @@ SHIPPED = frozenset(
         for name in (
             "base.html.j2",
             "broken.html.j2",
+            "broken.js",
             "gone.html.j2",
             "live.js",
             "paper_gone.html.j2",

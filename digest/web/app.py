@@ -261,7 +261,10 @@ def create_app(
 
     @app.errorhandler(ProfileUnreadable)
     def profile_unreadable(e: ProfileUnreadable) -> Response:  # said in the log where it was raised
-        return page("broken.html.j2", 503, posted=e.posted, typed=None)
+        """A link opened (a GET) follows the file: made again once it reads (templates/web/broken.js);
+        a POST's page is not reloaded."""
+        follow = (request.view_args or {}).get("token") if request.method in ("GET", "HEAD") else None
+        return page("broken.html.j2", 503, posted=e.posted, typed=None, follow=follow)
 
     @app.errorhandler(NeedsFixing)
     def needs_fixing(_: Exception) -> Response:  # said in the log where it was raised
@@ -277,7 +280,7 @@ def create_app(
 
     @app.get("/assets/<name>")
     def asset(name: str) -> Response:
-        if name not in ("prefs.js", "live.js"):
+        if name not in ("prefs.js", "live.js", "broken.js"):
             abort(404)
         js, _, _ = BUILTIN.get_source(None, f"web/{name}")  # the release's this process started with
         return Response(js, mimetype="text/javascript")
@@ -303,7 +306,7 @@ def create_app(
             current = current_profile(cfg(), user, posted=True)  # a broken file: never saved over
         except ProfileUnreadable:  # what they typed is shown back, and can be sent again as it is
             typed = {"described": edit.described(), "fields": list(request.form.items(multi=True))}
-            return page("broken.html.j2", 503, posted=True, typed=typed, token=token)
+            return page("broken.html.j2", 503, posted=True, typed=typed, token=token, follow=None)
         edit = edit.as_shown(current)
         if edit.switches.get("paused") and lifted_since(cfg(), user, request.form.get("kept_unsubscribe")):
             return _resubmit(token, user, path, edit, 409, notice=LIFTED + _CONFLICT, conflicted=edit)

@@ -4,8 +4,9 @@ frame on the preferences page): templates/web/live.js and prefs.js. The page car
 it was made at (:func:`page_versions`), which the first poll compares with: a change between the
 page's making and that poll reloads it too. While the profile file cannot be read (a hand edit
 broke it, a copy in progress), the answer says so (``unreadable``: the words of its 503 page): the
-page does not reload onto that page, which has no script and would never come back; it says them
-and waits until the file reads again."""
+page does not reload onto that page (its form and edits would be lost); it says them and waits
+until the file reads again. That page, answered to a GET, asks the same (templates/web/broken.js)
+and is made again once the file reads."""
 
 from __future__ import annotations
 
