@@ -203,7 +203,9 @@ def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_pa
         with Store(url) as store:  # a worker's role, granted writes; the tables as an older digest left them
             store.db.raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
             store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
-            store.db.raw.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION - 1}")
+            # said to be at 34: the step to 35 alters outbox, which only its owner may (the last step,
+            # 35 -> 36, makes a table of its own, which a role granted CREATE may: not this test's case)
+            store.db.raw.execute("UPDATE schema_version SET version = 34")
         ws.config_path.write_text(ws.config_path.read_text().replace(url, worker))
         ws.dump(
             "b.txt",
