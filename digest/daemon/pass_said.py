@@ -37,16 +37,14 @@ def say_faults(
         log.info("dump %s", w.said())  # says in its line that it leaves it (describe)
 
 
-def say_missed(log: logging.Logger, report: TickReport, said: dict[str, dt.datetime]) -> None:
+def say_missed(log: logging.Logger, report: TickReport) -> None:
     """The send times a daemon's pass found missed past the grace, in its log (``log``: its own),
-    so that the log tells why a reader got nothing today; each once (``said``: the daemon's, each
-    reader's last said): a reader looked at again, their file edited, is not said twice. One
-    line a pass, as `run --once` says them (after a restart over a send time, every reader's was
-    missed: not a line each)."""
-    new = [(user, at, zone) for user, at, zone in report.missed if said.get(user) != at]
-    said.update((user, at) for user, at, _ in new)
-    if new:
-        log.warning("%s", missed_said(new, report.grace))
+    so that the log tells why a reader got nothing today; each once, whichever process or restart
+    (the pass reports only those no pass said before: digest.store_missed). One line a pass, as
+    `run --once` says them (after a restart over a send time, every reader's was missed: not a
+    line each)."""
+    if report.missed:
+        log.warning("%s", missed_said(report.missed, report.grace))
 
 
 def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:

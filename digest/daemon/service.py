@@ -109,7 +109,6 @@ class Daemon:
         # the readers whose digest cannot be made, said (digest.daemon.unbuilt): on PostgreSQL once
         # between the workers, as the pass notes them
         self.unbuilt = UnbuiltSaid(shared=is_postgres(config.database))
-        self.missed_said: dict[str, dt.datetime] = {}  # each reader's send time missed, said (pass_said)
         self.skew = SkewSaid()  # the clock's skew, said once (digest.daemon.clocks)
         # the note on the config's timezone (EST: digest.zone_text), said once; a `digest run --once`
         # (say_notes False), run at every pass from a timer, leaves it to `digest status`
@@ -209,7 +208,7 @@ class Daemon:
             write_reader_failures(self.config.database, failures, self.clock())
         say_faults(log, report, self.say_failures, self.failures, self.clock())
         if self.say_failures:  # `run --once` says them in its own lines
-            say_missed(log, report, self.missed_said)
+            say_missed(log, report)
         return report
 
     def _in_pass(
