@@ -41,7 +41,8 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
     from digest.daemon.fetching import fetch_alive
     from digest.daemon.lock import AlreadyRunning, RunLock
     from digest.errors import ConfigError, DigestError
-    from digest.ingest.fetch import FAILED, InboxNotWritten, fetch_all
+    from digest.ingest.fetch import FAILED, InboxNotWritten
+    from digest.ingest.fetch_all import fetch_all
     from digest.ingest.fetch_records import last_fetches
     from digest.ingest.http import Http
     from digest.store import Store

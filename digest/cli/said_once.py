@@ -39,7 +39,7 @@ BOOKKEEPING: dict[str, frozenset[str]] = {
     "digest.ingest.inbox": frozenset({"moved %s to %s"}),  # a dump read, moved to processed/
     "digest.select.collection": frozenset({"collection statistics: %s indexed"}),
     # in an outage, a day that failed before left for the next fetch (`digest fetch` logs it with -v;
-    # ingest.fetch.fetch_with_missed logs it under this name)
+    # ingest.fetch_all.fetch_with_missed logs it under this name)
     "digest.ingest.fetch_missed": frozenset({LEFT}),
 }
 

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
-from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome, fetch_with_missed
+from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome
+from digest.ingest.fetch_all import fetch_with_missed
 from digest.ingest.fetch_records import FetchRecord, last_fetches
 from digest.ingest.http import ARXIV_HOSTS, ARXIV_PACE, DEADLINE, Http
 from digest.models import Profile

@@ -31,7 +31,8 @@ from digest.demo.http_server import LocalHttpServer, Route
 from digest.demo.smtp_server import LocalSmtpServer, free_port
 from digest.errors import DigestError
 from digest.ingest.dumps import IngestReport, ingest_inbox
-from digest.ingest.fetch import FetchOutcome, fetch_all
+from digest.ingest.fetch import FetchOutcome
+from digest.ingest.fetch_all import fetch_all
 from digest.ingest.http import Http
 from digest.ingest.sources import hf_daily
 from digest.profiles.load import load_profiles

@@ -122,7 +122,7 @@ def held_back(outcomes: Sequence[FetchOutcome], failed: FetchOutcome) -> bool:
     """Whether ``failed``, the failed fetch of a day a source missed, among ``outcomes`` (a fetch's:
     each source's missed days oldest first, then its own), waits at the source's next fetch for an
     older day that failed in the same fetch and is asked again then: that one is asked first, and
-    if it fails again ``failed`` is left for the fetch after it (digest.ingest.fetch.fetch_with_missed)."""
+    if it fails again ``failed`` is left for the fetch after it (ingest.fetch_all.fetch_with_missed)."""
     at = next(n for n, o in enumerate(outcomes) if o is failed)
     return any(
         o.source == failed.source and o.outcome == FAILED and not o.stopped and NOT_AGAIN not in o.detail

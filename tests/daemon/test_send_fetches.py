@@ -19,7 +19,7 @@ from digest.daemon.lease_holders import utc_at
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.ingest.fetch import fetch_all
+from digest.ingest.fetch_all import fetch_all
 from digest.ingest.http import Http
 from digest.store import Store
 

@@ -1,6 +1,6 @@
 """`digest send` whose catch-up of several missed days failed (the daily papers API down): the
 next fetch asks for the oldest of them, and once it fails again the later ones wait for the next
-fetch after it (digest.ingest.fetch.fetch_with_missed: no storm against an API already down). So `send` says
+fetch after it (ingest.fetch_all.fetch_with_missed: no storm against an API already down). So `send` says
 the oldest is asked for again at the source's next fetch, and each later one "once the days before
 it answer", as `digest status` says them (digest.daemon.failed_days): not a promise the next fetch
 breaks. Real sends under a chosen clock, a loopback API, aiosmtpd; the next day's send shows what

@@ -16,7 +16,8 @@ from helpers.fetch_sources import HF, RSS, configure, fixture, hf_and_feed
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route, one_page
 from digest.ingest import inbox
-from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED, fetch_all
+from digest.ingest.fetch import EMPTY, FAILED, LISTING, NOT_MODIFIED
+from digest.ingest.fetch_all import fetch_all
 from digest.ingest.fetch_records import last_fetches
 from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
 from digest.store import Store

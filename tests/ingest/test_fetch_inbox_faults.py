@@ -125,6 +125,7 @@ def test_the_inbox_writes_error_keeps_its_own_words(tmp_path, monkeypatch):
     """The inbox write's error, raised on as InboxNotWritten, says what the original said: both
     file names of a rename, and the words of an error without an errno (not "[Errno None] None")."""
     import digest.ingest.fetch as fetching
+    from digest.ingest.fetch_all import fetch_all
 
     refusals = [
         OSError(18, "Invalid cross-device link", "/inbox/.fetch.txt", None, "/inbox/fetch.txt"),
@@ -144,7 +145,7 @@ def test_the_inbox_writes_error_keeps_its_own_words(tmp_path, monkeypatch):
             )
             with Store(ws.config.database) as store, Http(sleep=lambda s: None) as http:
                 try:
-                    fetching.fetch_all(ws.config, store, http, NOW)
+                    fetch_all(ws.config, store, http, NOW)
                 except fetching.InboxNotWritten as e:
                     raised = e
             said = " ".join(ws.cli("fetch").output.split())  # as `digest fetch` says it

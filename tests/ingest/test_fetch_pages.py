@@ -13,7 +13,8 @@ import pytest
 
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
-from digest.ingest.fetch import FAILED, LISTING, NOT_MODIFIED, fetch_all
+from digest.ingest.fetch import FAILED, LISTING, NOT_MODIFIED
+from digest.ingest.fetch_all import fetch_all
 from digest.ingest.fetch_records import last_fetches
 from digest.ingest.http import Http
 from digest.store import Store

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 from digest.config import load_config
-from digest.ingest.fetch import FAILED, LISTING, fetch_all
+from digest.ingest.fetch import FAILED, LISTING
+from digest.ingest.fetch_all import fetch_all
 from digest.ingest.http import Http
 from digest.store import Store
 

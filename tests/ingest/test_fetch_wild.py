@@ -108,7 +108,8 @@ def test_the_proxy_the_environment_names_is_used_unless_no_proxy_lists_the_host(
 def test_a_304_to_a_request_that_compared_nothing_is_a_failed_fetch_not_nothing_new(workspace):
     from digest.config import load_config
     from digest.demo.http_server import LocalHttpServer, Route
-    from digest.ingest.fetch import FAILED, fetch_all
+    from digest.ingest.fetch import FAILED
+    from digest.ingest.fetch_all import fetch_all
     from digest.store import Store
 
     with LocalHttpServer({"/daily": Route(status=304)}) as server:
@@ -143,7 +144,7 @@ def test_a_connection_reset_mid_body_is_a_broken_connection_retried_and_a_redire
 
 def test_a_stop_during_a_fetch_gives_it_up_within_a_second_and_records_no_attempt(workspace):
     from digest.config import load_config
-    from digest.ingest.fetch import fetch_all
+    from digest.ingest.fetch_all import fetch_all
     from digest.ingest.fetch_records import last_fetches
     from digest.store import Store
 

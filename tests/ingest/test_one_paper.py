@@ -12,7 +12,8 @@ import pytest
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.dumps import ingest
-from digest.ingest.fetch import LISTING, fetch_all
+from digest.ingest.fetch import LISTING
+from digest.ingest.fetch_all import fetch_all
 from digest.ingest.http import Http
 from digest.store import Store
 

@@ -1,0 +1,85 @@
+"""Fetching every configured source, each after the days before its own that it never asked for.
+
+fetch_all is what `digest fetch` and `digest demo` call, fetch_with_missed what the daemon calls
+per source; each outcome is digest.ingest.fetch.fetch_source's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from digest.config import Config, SourceConfig
+from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
+from digest.ingest.http import Http
+from digest.ingest.missed_days import FAILED, LEFT, failed_before, missed_days, not_again
+from digest.progress import NO_PROGRESS, Progress
+from digest.store import Store
+
+# a day that failed before, left in an outage: logged under the name it had (cli.said_once.BOOKKEEPING)
+missed_log = logging.getLogger("digest.ingest.fetch_missed")
+
+
+def fetch_with_missed(
+    config: Config, store: Store, http: Http, source: SourceConfig, now: dt.datetime, **how: Any
+) -> list[FetchOutcome]:
+    """fetch_source (``how``: its keywords), after the days before the source's own that it never
+    asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
+    a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
+    fails, the days that failed before are left for the next fetch (an outage: no storm)."""
+    own = source_day(source, now, config.timezone)
+    missed, failed = (
+        missed_days(store, source, own, GONE),
+        {a.day for a in failed_before(store, source, own, GONE)},
+    )
+    outcomes: list[FetchOutcome] = []
+    for n, day in enumerate(missed):
+        if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
+            missed_log.info(LEFT, source.name, day)
+            continue
+        at = now - dt.timedelta(seconds=len(missed) - n)
+        out = fetch_source(config, store, http, source, at, day=day, **how)
+        if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
+            again = not_again(day, own, GONE in out.detail)
+            out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
+        outcomes.append(out)
+        if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
+            return outcomes
+    return [*outcomes, fetch_source(config, store, http, source, now, **how)]
+
+
+def fetch_all(
+    config: Config,
+    store: Store,
+    http: Http,
+    now: dt.datetime,
+    names: tuple[str, ...] = (),
+    progress: Progress | None = None,
+    *,
+    say_bugs: bool = True,
+    say_failures: bool = True,
+    retrying: Callable[[str, str], object] | None = None,
+    day: dt.date | None = None,
+) -> list[FetchOutcome]:
+    """Fetch every configured source (or those named), one after the other; ``progress`` is
+    told of each (each is also logged: one line per source). ``say_bugs``, ``say_failures``,
+    ``retrying``, ``day``: as fetch_source; without ``day``, a source's own day comes after the
+    days it missed (:func:`fetch_with_missed`), an outcome each."""
+    chosen = [s for s in config.sources if not names or s.name in names]
+    progress = progress or NO_PROGRESS
+    progress.start("fetching", len(chosen))
+    outcomes = []
+    try:
+        how: dict[str, Any] = {"say_bugs": say_bugs, "say_failures": say_failures, "retrying": retrying}
+        for source in chosen:
+            if day is None:  # the source's own day, after the days before it never asked for
+                outcomes += fetch_with_missed(config, store, http, source, now, **how)
+            else:
+                outcomes.append(fetch_source(config, store, http, source, now, day=day, **how))
+            progress.advance()
+    finally:
+        progress.finish()
+    return outcomes
