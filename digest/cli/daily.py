@@ -112,10 +112,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
+    from digest.deliver.file_transport import FileSender
     from digest.deliver.held_said import reply_said, retry_said, waits_until
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
-    from digest.deliver.transports import Envelope, FileSender
+    from digest.deliver.transports import Envelope
     from digest.errors import ConfigError, DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED

@@ -37,6 +37,7 @@ from typing import Any
 from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.deliver.commits import commit
+from digest.deliver.file_transport import FileSender
 from digest.deliver.halt import stop_delivery
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
@@ -47,7 +48,6 @@ from digest.deliver.transports import (
     UNANSWERED,
     WITHDRAWN,
     Envelope,
-    FileSender,
     SendResult,
     SmtpSender,
     Unanswered,

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from digest.config import Config
-from digest.deliver.transports import Envelope, FileSender, FileSenders, SendResult, SmtpSender
+from digest.deliver.file_transport import FileSender, FileSenders
+from digest.deliver.transports import Envelope, SendResult, SmtpSender
 from digest.errors import ConfigError
 
 MAKER_NICE = 10  # see maker_nice

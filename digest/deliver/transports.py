@@ -1,9 +1,8 @@
-"""Handing a message's bytes to a server (SMTP) or to a folder (one .eml file each)."""
+"""Handing a message's bytes to a server (SMTP); to a folder instead (.eml files): file_transport.py."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import re
 import smtplib
 import socket
@@ -11,7 +10,6 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
-from pathlib import Path
 
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
@@ -26,14 +24,12 @@ from digest.deliver.replies import (
     LOGIN_REFUSED,
     NO_LOGIN,
     NO_STARTTLS,
-    UNWRITTEN,
     SendResult,
     enhanced,
     refusal,
     reply_text,
 )
 from digest.errors import DeliveryError
-from digest.files import write_atomic
 from digest.lookups import unresolved
 
 
@@ -334,53 +330,6 @@ class _Gate:
             raise _Withdrawn from e
         if not go:
             raise _Withdrawn
-
-
-class FileSender:
-    """Writes each message as an .eml file: for dry runs and for users with no SMTP server.
-
-    Each file is written whole or not at all, without waiting for the disk (like the outbox's
-    commits): a killed process loses nothing, a power loss may lose the last files. The file
-    is written beside its final name (``.<name>.tmp``: a message is written by one worker at
-    a time, and a left-over from a killed run is replaced by a new file), then renamed."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.made = False  # the folder, made on the first message (send works without `with`)
-
-    def __enter__(self) -> FileSender:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def send(self, mail: Envelope) -> SendResult:
-        token = mail.message_id.strip("<>").partition("@")[0]
-        path = self.folder / f"{token}.eml"
-        try:
-            if not self.made:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self.made = True
-            write_atomic(path, mail.data, sync=False, tmp=self.folder / f".{token}.eml.tmp")
-        except OSError as e:
-            why = e.strerror or str(e)
-            if e.errno in (errno.ENOSPC, errno.EDQUOT):  # said plainly, with what to do
-                why += (
-                    f": free space on the disk of {self.folder} (the message stays queued: tried again later)"
-                )
-            return SendResult(False, f"{UNWRITTEN}{path}: {why}")
-        return SendResult(True, f"written to {path}")
-
-
-class FileSenders:
-    """A factory of :class:`FileSender` into one folder (the file transport)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def __call__(self) -> FileSender:
-        return FileSender(self.folder)
 
 
 def _why(e: BaseException) -> str:

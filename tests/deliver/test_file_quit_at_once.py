@@ -26,16 +26,16 @@ READERS = 6
 # `digest`, its first file's write held until the process is ended (the disk holds it)
 SLOW_DISK = """
 import sys, threading
-from digest.deliver import transports
+from digest.deliver import file_transport
 from digest.cli import run
-write, held = transports.FileSender.send, []
+write, held = file_transport.FileSender.send, []
 def send(self, mail):
     if not held:
         held.append(mail.user)
         print("holding the file of", mail.user, file=sys.stderr, flush=True)
         threading.Event().wait(120)
     return write(self, mail)
-transports.FileSender.send = send
+file_transport.FileSender.send = send
 sys.argv[0] = "digest"
 run()
 """

@@ -14,8 +14,9 @@ import time
 
 from helpers.disks import tmpfs
 
+from digest.deliver.file_transport import FileSender
 from digest.deliver.outbox import QUEUED, SENT, Outbox
-from digest.deliver.transports import Envelope, FileSender
+from digest.deliver.transports import Envelope
 from digest.store import Store
 
 from conftest import Workspace, make_dump

@@ -20,11 +20,11 @@ from digest.daemon.names import look
 from digest.daemon.renamed import carry, pending
 from digest.db import wall_clock
 from digest.deliver.claims import lease_holder
+from digest.deliver.file_transport import FileSender
 from digest.deliver.lines import Line, Pass
 from digest.deliver.outbox import NewMessage, Outbox
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import FileSender
 from digest.deliver.unrecorded import Unrecorded
 from digest.profiles.load import load_profiles_lenient
 from digest.progress import NO_PROGRESS

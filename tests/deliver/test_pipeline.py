@@ -11,10 +11,10 @@ from digest.compose.render import Renderer, builtin_templates
 from digest.daemon.claims import mark_period
 from digest.daemon.sendnow import send_now
 from digest.deliver.delivery import FILE_BATCH, deliver_due
+from digest.deliver.file_transport import FileSender
 from digest.deliver.journal import journals, read
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
 from digest.deliver.queue import send_digests
-from digest.deliver.transports import FileSender
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.forking import can_fork
 from digest.ingest.dumps import ingest
