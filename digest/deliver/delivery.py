@@ -36,6 +36,7 @@ from digest.deliver.accepted import record_accepted
 from digest.deliver.claims import lease_holder
 from digest.deliver.commits import commit
 from digest.deliver.journal import Journal, replay
+from digest.deliver.line_ends import abandon, finish
 from digest.deliver.lines import Line, Pass
 from digest.deliver.noted import close_left, record_noted, take_noted
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
@@ -307,7 +308,7 @@ def deliver_due(
         if not ended:
             run.halt.set()  # an error here (the producer's, Ctrl-C): the workers stop too
         if inline is not None:
-            _finish(inline, ended, owned)
+            finish(inline, ended, owned)
         for _ in threads:
             work.put(_DONE)
         quit_now = isinstance(sys.exc_info()[1], KeyboardInterrupt)  # (a second) Ctrl-C: no wait
@@ -322,7 +323,7 @@ def deliver_due(
                 record_noted(run, threads)
         finally:
             if isinstance(sys.exc_info()[1], KeyboardInterrupt):  # before the wait, or in it: the
-                _abandon(run, lines)  # messages whose answers the workers wait for, recorded so
+                abandon(run, lines)  # messages whose answers the workers wait for, recorded so
             told.doing = before
             progress.finish()
             with contextlib.suppress(*db_errors(), StoreError), guard:  # else the lease runs out
@@ -354,36 +355,3 @@ STORE_BATCH = 96
 # carry the connections through it. With 4 per connection they ran dry at each checkpoint, and
 # waited 1.1-1.3 s in all over a 10,000-reader send (benchmarks/bench_send.py's set-up); with 24, 0.16 s.
 QUEUED_PER_CONNECTION = 24
-
-
-def _abandon(run: Pass, lines: list[Line]) -> None:
-    """The command quits at once: each worker's message whose answer it still waits for is recorded
-    as its answer lost (Line.abandoned; deferred, said), not left queued as if never tried; so are
-    the results a worker holds (the server answered, the next commit not made yet: a worker waits
-    for the next message's MAIL or RCPT), not left queued to go again unsaid. If that cannot be
-    written, they stay queued, as before."""
-    held = [one for line in lines for one in list(line.held)]
-    held += [one for line in lines if (one := line.abandoned()) is not None]
-    if held:
-        with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):
-            commit(run, held, [])
-
-
-def _finish(line: Line, ended: bool, owned: bool) -> None:
-    """The inline connection's last result recorded, its sender closed."""
-    failing = sys.exc_info()[1]
-    try:
-        if ended:
-            line.flush()
-        else:  # already failing: record what can be, the first error is the one raised, unless the
-            # server accepted what cannot be recorded (the first often the same lost database's)
-            try:
-                line.flush()
-            except DeliveryHalted:
-                if not isinstance(failing, DeliveryHalted):  # the halt said first stays the one raised
-                    raise
-            except Exception:  # noqa: BLE001, S110 - the first error is raised
-                pass
-    finally:
-        if owned and hasattr(line.sender, "close"):
-            line.sender.close()
