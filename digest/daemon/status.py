@@ -10,7 +10,7 @@ from pathlib import Path
 
 from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
-from digest.daemon.claims import FORGOTTEN, Worker, workers
+from digest.daemon.claims import Worker, workers
 from digest.daemon.clocks import server_time
 from digest.daemon.failed_days import failed_days
 from digest.daemon.fetching import quiet_time
@@ -20,6 +20,7 @@ from digest.daemon.notes import LAST_PASS, failures_from, reader_failures
 from digest.daemon.removals import dropped_since
 from digest.daemon.renamed import copies, pending
 from digest.daemon.status_readers import ReaderStatus, missed_note, reader_lines, shown_at
+from digest.daemon.status_workers import worker_lines
 from digest.daemon.tick import PATIENCE
 from digest.daemon.waiting import fetched_for, waiting_note
 from digest.db import db_errors
@@ -30,7 +31,7 @@ from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.deliver.wanted import removed_readers
 from digest.errors import StoreError
-from digest.files import counted, lasted
+from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED
 from digest.ingest.fetch import FAILED as FETCH_FAILED
@@ -218,48 +219,6 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         )
 
 
-def _gone(s: Status, w: Worker) -> str:
-    """A worker not seen lately and holding no lease: how long since it was seen, what that means
-    (of a release before the database's upgrade, which refuses it; on SQLite, where the lock tells,
-    whether it runs at all), and until when it is listed."""
-    ago = lasted((s.server_now or s.now) - w.seen_at)
-    since = f"{w.id}: not seen for {ago} (since {shown_at(w.seen_at)}, then {w.holds or 'idle'})"
-    if s.running is not None and w.id == s.running and not w.earlier:  # SQLite: in a pass, its lock held
-        return f"{since}: stuck? it still holds the daemon's lock; listed while it does"
-    what = (  # on SQLite the lock tells: no daemon runs, or another one (systemd's restart); a
-        # hung one would hold it still
-        ("stopped: another daemon runs now" if s.running else "stopped: no daemon runs")
-        + " (killed: it did not sign off)."
-        if s.running is not None
-        else "killed, hung or its machine gone?"
-    )
-    if w.earlier:  # its release refuses the upgraded database: why it is not seen, running or not
-        what = (
-            f"a daemon of an earlier release ({w.earlier}): it refuses the database since its upgrade, "
-            "so it neither runs nor signs off; upgrade digest there and restart it (or stop it)."
-        )
-    return (
-        f"{since}: {what} Its leases have ended (what it held went to the others); listed until "
-        f"{shown_at(w.seen_at + FORGOTTEN)} unless seen again"
-    )
-
-
-def _workers(s: Status) -> list[str]:
-    """Each worker: running (seen lately, or holding a lease), with what it holds; or not seen
-    since (killed, hung, or failing before its heartbeat: a worker of an older release after
-    an upgrade, as its row's schema tells): :func:`_gone`; and on SQLite the one running that
-    has not written its row yet (its first heartbeat, as its first pass starts: held up by a busy
-    database)."""
-    starting = [f"{s.starting}: running, not seen yet (starting its first pass)"] if s.starting else []
-    return starting + [
-        f"{w.id}: last seen {shown_at(w.seen_at)} ({w.holds or 'idle'}); "
-        f"holds {counted(w.readers, 'reader')}, {counted(w.messages, 'message')}"
-        if w.there
-        else _gone(s, w)
-        for w in s.workers
-    ]
-
-
 def format_status(s: Status, every_reader: bool = False) -> str:
     """What `digest status` prints; ``every_reader``: the readers' table whole (--readers)."""
     lines = []
@@ -299,7 +258,10 @@ def format_status(s: Status, every_reader: bool = False) -> str:
             f"Readers whose digest could not be made ({s.failures_from})",
             [f"{u}: {w}" for u, w in s.reader_failures],
         ),
-        ("Workers (one stopped signs off; one killed or of an older release is listed a day)", _workers(s)),
+        (
+            "Workers (one stopped signs off; one killed or of an older release is listed a day)",
+            worker_lines(s),
+        ),
         ("Duties held up (a pass waits for them, then goes on without)", list(s.held)),
         ("Inbox problem", [s.inbox_problem] if s.inbox_problem else []),
         ("Dumps waiting in the inbox", [str(p) for p in s.waiting_dumps]),
