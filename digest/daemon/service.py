@@ -4,6 +4,7 @@
 ``scheduler.poll_seconds`` (and once more as soon as a dump that was still being written has
 settled), and stops on SIGTERM or SIGINT after the message in flight is recorded.
 All state lives in the database, so a restart (or a crash) picks up where it stopped.
+The serving loop and the ticks: digest.daemon.serving (Serving, which Daemon is).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,21 +29,20 @@ from digest.daemon.lock import RunLock
 from digest.daemon.names import Looked
 from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
 from digest.daemon.pass_said import describe, say_faults, say_missed
+from digest.daemon.serving import Serving
 from digest.daemon.skipped import SkippedProfiles
 from digest.daemon.tick import run_once
 from digest.daemon.tick_report import TickReport
 from digest.daemon.unbuilt import UnbuiltSaid
-from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, shown, wall_clock
+from digest.db import POSTGRESQL, db_errors, is_bug, is_postgres, wall_clock
 from digest.deliver.senders import check_transport
-from digest.deliver.transports import LoginRefused
 from digest.deliver.unrecorded import Unrecorded
 from digest.errors import DigestError, StoreError
 from digest.file_stamps import file_stamp
 from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
-from digest.select.embedding_lock import EmbeddingsStopped, stopping
-from digest.stop import NOT_SENDING, Stop
+from digest.stop import Stop
 from digest.store import Store
 from digest.worker_ids import worker_id
 from digest.zone_text import config_zone_note
@@ -59,7 +58,7 @@ AGREE = "this worker's settings agree with the other workers' again: queueing di
 Clock = Callable[[], dt.datetime]
 
 
-class Daemon:
+class Daemon(Serving):
     def __init__(
         self,
         config: Config,
@@ -304,80 +303,5 @@ class Daemon:
             if not isinstance(e, StoreError) and is_bug(e):
                 raise
             log.warning("could not note this worker as seen mid-pass (%s); going on", printable(str(e)))
-
-    def tick(self) -> None:
-        """The scheduled job: never raises (a failed tick is logged and the next one retries)."""
-        if self.stop.is_set() or not self._busy.acquire(blocking=False):
-            return
-        try:
-            with stopping(self.stop):  # a wait for another's embeddings ends at SIGTERM
-                report = self._pass()
-            self.failures.succeeded(self.clock())
-            if report.waiting and self._scheduler is not None:
-                soon = self.clock() + self.config.scheduler.settle + dt.timedelta(seconds=0.5)
-                self._scheduler.add_job(self.tick, "date", run_date=soon, id="settle", replace_existing=True)
-        except EmbeddingsStopped as e:  # SIGTERM: nothing made or sent, the next start does it
-            log.info("pass not finished: %s", e)
-        except LoginRefused as e:  # retrying with the same credentials only locks the account
-            self.login_refused = str(e)
-            log.error("%s", e)
-        except Exception as e:  # noqa: BLE001 - the daemon outlives a bad tick (digest.daemon.failures)
-            self.failures.failed(e, shown(self.config.database), self.clock(), str(self.config.database))
-        finally:
-            self._busy.release()
-
-    # -- the daemon ----------------------------------------------------------------------
-
-    def serve(self, started: Callable[[], None] | None = None) -> None:
-        """Run until SIGTERM/SIGINT; ``started`` is called once the run lock is held."""
-        if self.sender_factory is None:
-            check_transport(self.config)  # like the web secret: found at start, not after queueing
-        lock = RunLock(self.config.database).acquire("digest run", worker=self.worker)
-        self.unrecorded.lasting = True  # its next pass reads what a halt could note in memory only
-        if started is not None:
-            started()
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        scheduler = BackgroundScheduler(timezone=dt.UTC)
-        self._scheduler = scheduler
-        try:
-            scheduler.add_job(
-                self.tick,
-                "interval",
-                seconds=self.config.scheduler.poll_seconds,
-                next_run_time=self.clock(),
-                id="tick",
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-            )
-            scheduler.start()
-            log.info(
-                "daemon started: inbox %s, polling every %gs",
-                self.config.inbox,
-                self.config.scheduler.poll_seconds,
-            )
-            while not self.stop.wait(0.2):  # ends at the signal the handler noted (see _on_signal)
-                pass
-            if self.stop.asked:
-                log.info("received %s", self.stop.signum.name)
-            self.stop.set()  # here, between waits: the other threads' waits end at once
-            # as `digest send` says it: the delivery's words while it sends (Stop.doing), else none is
-            log.info("stopping: %s", self.stop.doing or NOT_SENDING)
-        finally:
-            scheduler.shutdown(wait=True)
-            self._scheduler = None
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            self._farewell()
-            lock.release()
-            log.info("daemon stopped")
-
-    def _on_signal(self, signum: int, frame: object) -> None:
-        """Only notes the signal (:meth:`digest.stop.Stop.note`): it runs in the main thread between
-        two of its bytecodes, maybe inside ``self.stop.wait`` while that holds the Event's lock (not
-        reentrant), which ``self.stop.set()`` here would wait for forever. The stop's waits read the
-        note (in every thread); serve's loop then sets the Event too. Unlike `digest send`'s, a
-        second signal does not quit at once: the daemon finishes the message the server has."""
-        self.stop.note(signum)
 
     describe = staticmethod(describe)  # the pass in lines, for `digest run --once` (digest.daemon.pass_said)
