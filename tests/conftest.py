@@ -45,6 +45,18 @@ def a_minute_ago() -> dt.datetime:
     return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 
 
+def write_dump(path: Path, text: str | bytes, mtime: dt.datetime | None = None) -> Path:
+    """Write a dump at ``path`` (in the inbox or beside it), dated as Workspace.dump dates it:
+    ``mtime``, by default a minute ago and no later than SAVED_AT_LATEST, so that its day line
+    without a year is of 2026 whatever the year the tests run in, not of the clock's year."""
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    mtime = mtime or min(a_minute_ago(), SAVED_AT_LATEST)
+    os.utime(path, (mtime.timestamp(), mtime.timestamp()))
+    return path
+
+
 @pytest.fixture
 def drafts_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A draft kept by a failed `digest profile edit` goes to the test's folder, not /tmp."""
@@ -148,12 +160,7 @@ class Workspace:
         (``mtime=a_minute_ago()``)."""
         path = self.root / where / name
         path.parent.mkdir(exist_ok=True)
-        if isinstance(text, str):
-            text = text.encode()
-        path.write_bytes(text)
-        mtime = mtime or min(a_minute_ago(), SAVED_AT_LATEST)
-        os.utime(path, (mtime.timestamp(), mtime.timestamp()))
-        return path
+        return write_dump(path, text, mtime)
 
     def cli(self, *args: str) -> object:
         return CliRunner().invoke(main, ["--config", str(self.config_path), *args])

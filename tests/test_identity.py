@@ -13,7 +13,7 @@ from digest.ingest.dumps import ingest
 from digest.schema import MIGRATIONS
 from digest.store import SCHEMA_VERSION, Store, sql_statements
 
-from conftest import make_dump
+from conftest import make_dump, write_dump
 
 FIXTURES = Path(__file__).parent / "ingest" / "fixtures"
 NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
@@ -37,7 +37,7 @@ def test_the_same_paper_from_the_json_and_the_rss_feed_is_one_paper_with_what_bo
 
 def test_a_dump_without_ids_meets_the_json_by_title_and_gains_the_id(tmp_path):
     dump = tmp_path / "day.txt"
-    dump.write_text(make_dump("Nov 26", [("Spiking attention without softmax!", "From the trending page.")]))
+    write_dump(dump, make_dump("Nov 26", [("Spiking attention without softmax!", "From the trending page.")]))
     with Store(tmp_path / "d.db") as store:
         ingest(store, [dump, copy(tmp_path, "hf_daily.json"), copy(tmp_path, "arxiv_query.atom")], NOW)
         spiking = [p for p in store.papers() if p.arxiv_id == "2611.01003"]

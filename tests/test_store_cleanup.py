@@ -20,7 +20,7 @@ from digest.ingest.dumps import ingest
 from digest.select.collection import CollectionStats
 from digest.store import SCHEMA_VERSION, Store
 
-from conftest import make_dump, schema_at
+from conftest import make_dump, schema_at, write_dump
 
 pytestmark = pytest.mark.backends
 
@@ -92,7 +92,7 @@ def test_papers_stored_with_escapes_are_cleaned_and_stay_the_same_papers(db_at, 
 
         # the trending page names it by its clean title, without an id: the same paper
         dump = tmp_path / "day.txt"
-        dump.write_text(make_dump("Dec 2", [(CLEAN_TITLE, "Spikes from event cameras, at low power.")]))
+        write_dump(dump, make_dump("Dec 2", [(CLEAN_TITLE, "Spikes from event cameras, at low power.")]))
         [result] = ingest(store, [dump], NOW).results
         assert (result.new_papers, result.known_papers) == (0, 1)
         assert store.counts()["papers"] == 2

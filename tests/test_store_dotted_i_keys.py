@@ -16,7 +16,7 @@ from digest.ingest.dumps import ingest
 from digest.store import SCHEMA_VERSION, Store
 from digest.store_papers import title_key
 
-from conftest import make_dump, schema_at
+from conftest import make_dump, schema_at, write_dump
 
 pytestmark = pytest.mark.backends
 
@@ -32,7 +32,7 @@ def version_19(db_at):
 def listed(store: Store, tmp_path: Path, *titles: str) -> None:
     for n, title in enumerate(titles):
         path = tmp_path / f"day-{title_key(title).replace(' ', '-')}-{n}.txt"
-        path.write_text(make_dump("Dec 2", [(title, ABSTRACT)]))
+        write_dump(path, make_dump("Dec 2", [(title, ABSTRACT)]))
         assert not ingest(store, [path], NOW).failures
 
 

@@ -17,7 +17,7 @@ from digest.ingest.fetch_all import fetch_all
 from digest.ingest.http import Http
 from digest.store import Store
 
-from conftest import make_dump
+from conftest import make_dump, write_dump
 
 pytestmark = pytest.mark.backends
 
@@ -51,7 +51,7 @@ def test_a_paper_renamed_in_its_second_version_is_one_paper_under_either_title(w
             outcomes = fetch_all(config, store, http, NOW)
             assert [(o.outcome, o.new_papers) for o in outcomes] == [(LISTING, 1), (LISTING, 0)]
             for n, title in enumerate((NEW, OLD, NEW.upper())):  # the trending page: titles only
-                (tmp_path / f"day{n}.txt").write_text(make_dump("Nov 28", [(title, ABSTRACT + f" ({n})")]))
+                write_dump(tmp_path / f"day{n}.txt", make_dump("Nov 28", [(title, ABSTRACT + f" ({n})")]))
                 report = ingest(store, [tmp_path / f"day{n}.txt"], NOW)
                 assert not report.failures
             (paper,) = store.papers()
