@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import select
 import sqlite3
 import ssl
 import subprocess
@@ -55,6 +56,30 @@ def write_dump(path: Path, text: str | bytes, mtime: dt.datetime | None = None) 
     mtime = mtime or min(a_minute_ago(), SAVED_AT_LATEST)
     os.utime(path, (mtime.timestamp(), mtime.timestamp()))
     return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one for a test module (the web pages' tests);
+    the test is skipped where either is missing."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not at /usr/bin/chromium (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture
@@ -334,6 +359,13 @@ class WebWorkspace(Workspace):
         assert self.cli("ingest").exit_code == 0
         return self
 
+    def page_url(self, user: str = "ada", at: dt.datetime = NOW) -> str:
+        """The address of ``user``'s preferences page, its token signed ``at``, as their emails'
+        links carry it."""
+        from digest.signing import Signer
+
+        return f"{self.base_url}/u/{Signer.from_config(self.config).token(user, at)}"
+
     @contextlib.contextmanager
     def serve(self, now: dt.datetime = NOW) -> Iterator[str]:
         """`digest serve`'s app on a thread, as a real HTTP server."""
@@ -358,6 +390,16 @@ class WebWorkspace(Workspace):
         False: without --port, the config's web.port or the default)."""
         port = ["--port", str(self.port)] if port_option else []
         return [sys.executable, "-m", "digest", "--config", str(self.config_path), "serve", *port]
+
+    @contextlib.contextmanager
+    def served(self, hang: float = 300.0) -> Iterator[subprocess.Popen[str]]:
+        """:meth:`serve_process`, once it said "Serving on ...": its pages can be opened. ``hang``:
+        the longest wait for that line, and for the process to end."""
+        with self.serve_process(hang) as proc:
+            assert select.select([proc.stdout], [], [], hang)[0], "digest serve printed nothing"
+            serving = proc.stdout.readline()
+            assert serving.startswith("Serving on "), serving + proc.stderr.read()
+            yield proc
 
     @contextlib.contextmanager
     def serve_process(self, hang: float = 300.0, port_option: bool = True) -> Iterator[subprocess.Popen[str]]:

@@ -5,7 +5,6 @@ the one it names, as theirs to fix, not "internal error: TemplateNotFound" for t
 
 from __future__ import annotations
 
-import select
 import subprocess
 import sys
 import urllib.error
@@ -30,9 +29,7 @@ def with_folder(ws, name: str, text: str):
 def served_once(ws, request: str | urllib.request.Request) -> tuple[int, str, str]:
     """``request`` asked of a real `digest serve` on ``ws``: the status, the body, and what the
     server logged until stopped."""
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+    with ws.served(HANG) as proc:
         try:
             with urllib.request.urlopen(request, timeout=HANG) as r:
                 status, body = r.status, r.read().decode()

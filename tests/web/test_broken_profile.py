@@ -9,7 +9,6 @@ import urllib.request
 
 import pytest
 import yaml
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.cli.suggested import carrying
 from digest.deliver.suppressions import Suppressions
@@ -44,7 +43,7 @@ def said_in_the_log(caplog, ws) -> None:
 
 def test_the_broken_profiles_page_says_so_in_the_browser_and_a_save_begun_before_writes_nothing(
     ws,
-    browser,  # noqa: F811
+    browser,
     caplog,
 ):
     path = ws.root / "profiles" / "ada.yaml"
@@ -74,12 +73,12 @@ def test_the_broken_profiles_page_says_so_in_the_browser_and_a_save_begun_before
 
 def test_what_a_refused_save_typed_is_shown_back_and_saved_once_the_file_is_fixed(
     ws,
-    browser,  # noqa: F811
+    browser,
 ):
     path = ws.root / "profiles" / "ada.yaml"
-    with ws.serve() as base:
+    with ws.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.goto(ws.page_url())
         page.fill("#send_at", "08:15")
         page.fill("#new-kw", "motion <planning>")
         page.fill("#new-weight", "0.5")
@@ -142,8 +141,8 @@ def test_a_profile_that_is_not_utf8_is_said_the_same_way(ws, caplog):
 
 
 def test_a_working_profile_opens_as_before(ws):
-    with ws.serve() as base:
-        url = f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    with ws.serve():
+        url = ws.page_url()
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200 and b"Your digest, Ada" in response.read()
 

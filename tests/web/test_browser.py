@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from pathlib import Path
 
-import pytest
 import yaml
 
 from digest.deliver.queue import send_digests
@@ -20,16 +18,6 @@ from digest.store import Store
 
 from conftest import NOW, make_dump
 
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PROFILE = """\
 # Ada's profile: hand-written, comments must survive the web page.
 name: Ada Lovelace
@@ -48,16 +36,6 @@ NEXT_DAY = [
     ("Quantum Error Correction with Surface Codes", "A quantum memory with low overhead."),
     ("Neuromorphic Vision", "Event cameras on neuromorphic chips."),  # listed again: sent already
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not at /usr/bin/chromium (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def ingest_and_send(config, store: Store) -> None:
@@ -163,9 +141,9 @@ def test_weights_off_the_spinner_grid_are_shown_whole_and_do_not_stop_the_form_f
     text = PROFILE.replace("spiking neural networks: 3 ", "spiking neural networks: 1.2345678 ")
     text = text.replace("neuromorphic: 2", "neuromorphic: 0.05")
     path = web_workspace.profile("ada", text)
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         assert page.locator("[name=weight]").evaluate_all("els => els.map(e => e.value)") == [
             "1.2345678",
             "0.05",
@@ -246,11 +224,11 @@ def test_the_browser_refuses_a_weight_or_a_number_the_server_would_refuse_and_ta
     words; the server's check stays (tests/web/test_web.py)."""
     path = web_workspace.profile("ada", PROFILE)
     posts: list[str] = []
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page()
         saves = lambda r: r.method == "POST" and not r.url.endswith("/preview")  # noqa: E731
         page.on("request", lambda r: posts.append(r.url) if saves(r) else None)
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         weight = page.locator("[name=weight]").first
         papers = page.locator("#max_papers")
         for typed, field in [("0", weight), ("-1", weight), ("100.5", weight), ("1001", papers)]:

@@ -7,20 +7,16 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
-
-from digest.signing import Signer
-
-from conftest import NOW
+from test_browser import PROFILE
 
 
-def refused(web_workspace, browser, field: str, typed: str, javascript: bool):  # noqa: F811
+def refused(web_workspace, browser, field: str, typed: str, javascript: bool):
     """Ada's page with ``typed`` in ``field`` and saved: the page the server gives back (422)."""
     web_workspace.profile("ada", PROFILE)
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
-    with web_workspace.serve() as base:
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with web_workspace.serve():
+        page.goto(web_workspace.page_url())
         page.fill(field, typed)
         with page.expect_response(lambda r: r.request.method == "POST" and "/preview" not in r.url) as answer:
             page.click("#save")
@@ -29,7 +25,7 @@ def refused(web_workspace, browser, field: str, typed: str, javascript: bool):  
         return page
 
 
-def test_a_refused_save_marks_the_field_it_names_and_takes_the_keyboard_there(web_workspace, browser):  # noqa: F811
+def test_a_refused_save_marks_the_field_it_names_and_takes_the_keyboard_there(web_workspace, browser):
     # The page came back with "Not saved. Please fix: ..." at its top and the keyboard's focus at
     # the page's start: the field was marked nowhere (no aria-invalid, nothing describing it), so
     # a screen reader's user, tabbing to it, heard "Weight of spiking neural networks, 0,5".
@@ -50,7 +46,7 @@ def test_a_refused_save_marks_the_field_it_names_and_takes_the_keyboard_there(we
     page.context.close()
 
 
-def test_a_keyword_too_long_is_marked_in_its_own_field_not_the_empty_new_one(web_workspace, browser):  # noqa: F811
+def test_a_keyword_too_long_is_marked_in_its_own_field_not_the_empty_new_one(web_workspace, browser):
     # "interests: a keyword of 300 characters (...); at most 100" marked the new keyword's field:
     # refused, the page gives the keyword typed there back in a row of its own and left that
     # field empty, so the keyboard's focus went to an empty "New keyword, invalid"; typed in a
@@ -66,8 +62,8 @@ def test_a_keyword_too_long_is_marked_in_its_own_field_not_the_empty_new_one(web
     page.context.close()
     web_workspace.profile("ada", PROFILE)
     page = browser.new_page()  # with JavaScript, as the reader types in a keyword's row
-    with web_workspace.serve() as base:
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with web_workspace.serve():
+        page.goto(web_workspace.page_url())
         page.fill("[name=kw] >> nth=1", long)
         expect(page.locator("#preview-errors")).to_be_visible()
         expect(page.locator("[name=kw] >> nth=1")).to_have_attribute("aria-invalid", "true")
@@ -84,12 +80,12 @@ def test_a_keyword_too_long_is_marked_in_its_own_field_not_the_empty_new_one(web
 CUT = "(e) => e.scrollWidth > e.clientWidth"
 
 
-def test_on_a_narrow_screen_each_keyword_is_shown_whole_with_its_weight_named(web_workspace, browser):  # noqa: F811
+def test_on_a_narrow_screen_each_keyword_is_shown_whole_with_its_weight_named(web_workspace, browser):
     # At 320 px the keyword stood beside its weight and remove button, in 140 px of the width:
     # "spiking neural networks" read "spiking neural netw", the new keyword's hint "Add a keyword".
     web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+    with web_workspace.serve():
+        url = web_workspace.page_url()
         for javascript in (True, False):
             context = browser.new_context(
                 viewport={"width": 320, "height": 640}, java_script_enabled=javascript
@@ -119,15 +115,15 @@ def test_on_a_narrow_screen_each_keyword_is_shown_whole_with_its_weight_named(we
         page.close()
 
 
-def test_without_javascript_no_button_is_offered_that_does_nothing(web_workspace, browser):  # noqa: F811
+def test_without_javascript_no_button_is_offered_that_does_nothing(web_workspace, browser):
     # Add and each keyword's remove button (x) are the script's: without it they were there, in
     # the keyboard's order and the screen reader's, and did nothing when pressed. Without it a
     # keyword is removed by clearing it, and one typed under the others is added by Save.
     path = web_workspace.profile("ada", PROFILE)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    with web_workspace.serve() as base:
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with web_workspace.serve():
+        page.goto(web_workspace.page_url())
         assert [b.get_attribute("id") for b in page.get_by_role("button").all()] == ["save"]
         page.fill("[name=kw] >> nth=1", "")  # neuromorphic, cleared
         page.fill("#new-kw", "event cameras")
@@ -136,20 +132,20 @@ def test_without_javascript_no_button_is_offered_that_does_nothing(web_workspace
         assert "event cameras: 1" in path.read_text() and "neuromorphic" not in path.read_text()
     context.close()
     page = browser.new_page()  # with it, they are there
-    with web_workspace.serve() as base:
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with web_workspace.serve():
+        page.goto(web_workspace.page_url())
         expect(page.get_by_role("button", name="Add")).to_be_visible()
         expect(page.get_by_role("button", name="Remove spiking neural networks")).to_be_visible()
     page.close()
 
 
-def test_the_previews_errors_mark_the_field_they_name_while_it_is_wrong(web_workspace, browser):  # noqa: F811
+def test_the_previews_errors_mark_the_field_they_name_while_it_is_wrong(web_workspace, browser):
     # As the reader typed, the preview said "timezone: 'Mars/Olympus' ..." by itself, under the
     # form on a phone's screen; the field it names was not marked, nor described by it.
     web_workspace.profile("ada", PROFILE)
     page = browser.new_page()
-    with web_workspace.serve() as base:
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with web_workspace.serve():
+        page.goto(web_workspace.page_url())
         page.fill("#timezone", "Mars/Olympus")
         expect(page.locator("#preview-errors")).to_be_visible()
         zone = page.get_by_role("combobox", name="Time zone")
@@ -177,14 +173,14 @@ def test_the_previews_errors_mark_the_field_they_name_while_it_is_wrong(web_work
     page.close()
 
 
-def test_a_saves_outcome_is_read_out_when_its_page_comes(web_workspace, browser):  # noqa: F811
+def test_a_saves_outcome_is_read_out_when_its_page_comes(web_workspace, browser):
     # "Saved." and the 409's "the profile changed since you opened it" were a role=status
     # paragraph present when the page loaded, which a screen reader does not read (a live region
     # says only what changes in it), and the keyboard's focus was at the page's start: the
     # reader heard nothing of the save.
     web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+    with web_workspace.serve():
+        url = web_workspace.page_url()
         for javascript in (True, False):
             context = browser.new_context(java_script_enabled=javascript)
             page = context.new_page()
@@ -211,12 +207,12 @@ def test_a_saves_outcome_is_read_out_when_its_page_comes(web_workspace, browser)
         context.close()
 
 
-def test_without_javascript_the_week_day_says_it_is_for_a_weekly_digest_only(web_workspace, browser):  # noqa: F811
+def test_without_javascript_the_week_day_says_it_is_for_a_weekly_digest_only(web_workspace, browser):
     # Without the script the week day ("On: Monday") stood beside "How often: Every day", as if
     # a daily digest went on Mondays; the server ignores it then.
     web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
-        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+    with web_workspace.serve():
+        url = web_workspace.page_url()
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
         page.goto(url)
@@ -233,14 +229,14 @@ def test_without_javascript_the_week_day_says_it_is_for_a_weekly_digest_only(web
         page.close()
 
 
-def test_a_long_address_in_the_pages_head_is_shown_whole(web_workspace, browser):  # noqa: F811
+def test_a_long_address_in_the_pages_head_is_shown_whole(web_workspace, browser):
     # "averyveryverylongname.lastname@research-institute.example.org" read "averyveryverylo..."
     # at the page's top on a phone: the reader could not read their own address.
     address = "averyveryverylongname.lastname@research-institute.example.org"
     web_workspace.profile("ada", PROFILE.replace("ada@example.org", address))
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page(viewport={"width": 320, "height": 640})
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         who = page.locator(".who")
         expect(who).to_have_text(address)
         assert not who.evaluate(CUT)
@@ -248,14 +244,14 @@ def test_a_long_address_in_the_pages_head_is_shown_whole(web_workspace, browser)
         page.close()
 
 
-def test_a_row_added_by_the_page_names_its_keyword_in_its_weights_label(web_workspace, browser):  # noqa: F811
+def test_a_row_added_by_the_page_names_its_keyword_in_its_weights_label(web_workspace, browser):
     # A row added with "Add" kept the template's aria-label="Weight": a screen reader said "Weight"
     # for every added row, and a comma typed there was said "Not previewed: Weight: Write
     # decimals with a point ...", not which keyword's weight it was.
     web_workspace.profile("ada", PROFILE)
     page = browser.new_page()
-    with web_workspace.serve() as base:
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    with web_workspace.serve():
+        page.goto(web_workspace.page_url())
         page.fill("#new-kw", "graph neural networks")
         page.click("#add")
         weight = page.get_by_role("spinbutton", name="Weight of graph neural networks")

@@ -10,12 +10,10 @@ thread."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
-from digest.signing import Signer
 from digest.web.unreadable import SAID
 
-from conftest import NOW, WebWorkspace
+from conftest import WebWorkspace
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "exclude: [medical\n"
@@ -24,7 +22,7 @@ WAIT_MS = 8000
 
 def link(ws: WebWorkspace) -> str:
     ws.with_ada(PROFILE)
-    return f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    return ws.page_url()
 
 
 def removed_then_back_broken(ws: WebWorkspace, page, gone_words: str) -> None:  # noqa: ANN001
@@ -38,7 +36,7 @@ def removed_then_back_broken(ws: WebWorkspace, page, gone_words: str) -> None:  
         page.clock.run_for(1000)
 
 
-def test_an_unedited_page_back_broken_says_it_and_comes_back_once_fixed(web_workspace, browser):  # noqa: F811
+def test_an_unedited_page_back_broken_says_it_and_comes_back_once_fixed(web_workspace, browser):
     address = link(web_workspace)
     with web_workspace.serve():
         page = browser.new_page()
@@ -62,7 +60,7 @@ def test_an_unedited_page_back_broken_says_it_and_comes_back_once_fixed(web_work
         page.close()
 
 
-def test_the_live_preview_back_broken_says_it_and_follows_the_file_once_fixed(web_workspace, browser):  # noqa: F811
+def test_the_live_preview_back_broken_says_it_and_follows_the_file_once_fixed(web_workspace, browser):
     address = link(web_workspace)
     with web_workspace.serve():
         page = browser.new_page()

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 import digest.demo
 from digest.cli import main
@@ -19,7 +18,7 @@ from digest.store import Store
 def test_the_demo_emails_rating_links_work_once_digest_serve_runs(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     port = free_port()
     monkeypatch.setattr(digest.demo, "WEB_PORT", port)  # 8025 may be another test's just now

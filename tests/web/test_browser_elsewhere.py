@@ -4,22 +4,18 @@ save, the operator's `digest profile add`) is told so, and their Save still send
 from __future__ import annotations
 
 import yaml
-from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
-
-from digest.signing import Signer
-
-from conftest import NOW
+from test_browser import PROFILE
 
 
-def test_save_after_a_change_elsewhere_sends_the_edits_at_the_first_click(web_workspace, browser):  # noqa: F811
+def test_save_after_a_change_elsewhere_sends_the_edits_at_the_first_click(web_workspace, browser):
     # The warning took three lines beside Save; the field left by the click on Save put "Unsaved
     # changes" in its place, the page shrank under the pointer (scrolled to its end) and the
     # click let go of no button: nothing was sent, the reader's edits not saved nor refused.
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         with page.expect_response(lambda r: r.url.endswith("/version")):  # the page knows the file's version
-            page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+            page.goto(web_workspace.page_url())
         page.fill("#max_papers", "7")  # the cursor stays in the field
         assert web_workspace.cli("profile", "add", "ada", "robots").exit_code == 0
         page.locator("#status").filter(has_text="changed elsewhere").wait_for()
@@ -35,15 +31,15 @@ def test_save_after_a_change_elsewhere_sends_the_edits_at_the_first_click(web_wo
         page.close()
 
 
-def test_a_preview_unavailable_leaves_the_change_elsewhere_said(web_workspace, browser):  # noqa: F811
+def test_a_preview_unavailable_leaves_the_change_elsewhere_said(web_workspace, browser):
     # "Preview unavailable: is the server running?" took the place of the warning beside Save,
     # and for good: the page is told of the change once (the version it polls is then the new
     # one), and the next edit said "Unsaved changes". The save still got the 409, unwarned.
     web_workspace.profile("ada", PROFILE)
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         with page.expect_response(lambda r: r.url.endswith("/version")):
-            page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+            page.goto(web_workspace.page_url())
         page.fill("#max_papers", "7")
         assert web_workspace.cli("profile", "add", "ada", "robots").exit_code == 0
         page.locator("#status").filter(has_text="changed elsewhere").wait_for()
@@ -62,14 +58,14 @@ def test_a_preview_unavailable_leaves_the_change_elsewhere_said(web_workspace, b
     page.close()
 
 
-def conflict(web_workspace, browser, typed: dict[str, str], *elsewhere: tuple[str, ...]):  # noqa: F811
+def conflict(web_workspace, browser, typed: dict[str, str], *elsewhere: tuple[str, ...]):
     """Ada's page with ``typed`` filled in, her file changed meanwhile by the commands
     ``elsewhere``; Save (the 409). The 409's page and its notice, and the file once saved again."""
     path = web_workspace.profile("ada", PROFILE)
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         with page.expect_response(lambda r: r.url.endswith("/version")):
-            page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+            page.goto(web_workspace.page_url())
         for field, value in typed.items():
             page.fill(field, value)
         for command in elsewhere:
@@ -88,7 +84,7 @@ def conflict(web_workspace, browser, typed: dict[str, str], *elsewhere: tuple[st
     return shown, notice, yaml.safe_load(path.read_text())
 
 
-def test_a_409_keeps_what_was_changed_elsewhere_not_on_the_page(web_workspace, browser):  # noqa: F811
+def test_a_409_keeps_what_was_changed_elsewhere_not_on_the_page(web_workspace, browser):
     # The 409's form held every field as the reader's page had them: saved again, it wrote the
     # send time and the keywords back as they were, undoing the change made elsewhere, which
     # the reader had not touched (only "saving again replaces the other change" said so).

@@ -6,8 +6,6 @@ single word. (Without the container's word-break, the page was 681 px wide at 60
 
 from __future__ import annotations
 
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
-
 from conftest import SHARED, make_dump
 
 WORD = "neuromorphichyperparameterautotuningforspikingprocessorsonultralowpowerwearabledevices"
@@ -47,7 +45,7 @@ OVERFLOWS = """() => {
 }"""
 
 
-def test_the_chips_of_a_previewed_digest_fit_the_emails_width_and_a_phones(workspace, browser, tmp_path):  # noqa: F811
+def test_the_chips_of_a_previewed_digest_fit_the_emails_width_and_a_phones(workspace, browser, tmp_path):
     ws = workspace
     for dump in sorted((SHARED / "dumps").iterdir()):
         ws.dump(dump.name, dump.read_bytes())

@@ -4,8 +4,6 @@ or needs a sideways scroll, whatever the reader's keywords."""
 
 from __future__ import annotations
 
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
-
 from conftest import SHARED
 
 LONG = "evolving spiking neural networks to mimic pid control for autonomous blimps"  # 75 of 100
@@ -26,7 +24,7 @@ WIDEST = """() => {
 }"""
 
 
-def test_a_long_keyword_in_the_matched_chips_fits_a_phone(mail_workspace, smtp_server, browser, tmp_path):  # noqa: F811
+def test_a_long_keyword_in_the_matched_chips_fits_a_phone(mail_workspace, smtp_server, browser, tmp_path):
     ws = mail_workspace
     for dump in sorted((SHARED / "dumps").iterdir()):
         ws.dump(dump.name, dump.read_bytes())

@@ -6,14 +6,12 @@ the old value kept. Chromium against the real `digest serve`."""
 from __future__ import annotations
 
 import datetime as dt
-import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.db import wall_clock
 from digest.signing import Signer
@@ -32,21 +30,19 @@ interests:
 
 
 @contextmanager
-def ada_page(ws: Any, browser: Any, profile: str) -> Iterator[tuple[Any, Path]]:  # noqa: F811
+def ada_page(ws: Any, browser: Any, profile: str) -> Iterator[tuple[Any, Path]]:
     """Ada's preferences page in Chromium, ``profile`` her file, served by a real `digest serve`
     process: the page, and her profile's path."""
     path = ws.profile("ada", profile)
     token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+    with ws.served(HANG):
         page = browser.new_page()
         page.goto(f"{ws.base_url}/u/{token}")
         yield page, path
         page.close()
 
 
-def test_an_emptied_field_goes_back_to_the_default_and_says_so(web_workspace, browser):  # noqa: F811
+def test_an_emptied_field_goes_back_to_the_default_and_says_so(web_workspace, browser):
     ws = web_workspace
     with ws.config_path.open("a") as f:
         f.write("timezone: America/New_York\n")  # the config's default for profiles that name none
@@ -70,7 +66,7 @@ def test_an_emptied_field_goes_back_to_the_default_and_says_so(web_workspace, br
         )
 
 
-def test_a_field_not_sent_is_kept(web_workspace, browser):  # noqa: F811
+def test_a_field_not_sent_is_kept(web_workspace, browser):
     ws = web_workspace
     with ada_page(ws, browser, PROFILE) as (page, path):
         page.evaluate("document.getElementById('timezone').remove()")  # a form without the field

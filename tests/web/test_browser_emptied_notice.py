@@ -6,7 +6,6 @@ real `digest serve`."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_emptied_field import ada_page
 
 PROFILE = """\
@@ -19,7 +18,7 @@ interests:
 """
 
 
-def test_the_notice_names_only_the_lines_taken_out_and_is_said_once(web_workspace, browser):  # noqa: F811
+def test_the_notice_names_only_the_lines_taken_out_and_is_said_once(web_workspace, browser):
     ws = web_workspace
     with ws.config_path.open("a") as f:
         f.write("timezone: America/New_York\n")  # the config's default for profiles that name none

@@ -11,12 +11,10 @@ carries the form token, which only a reader of the page has."""
 from __future__ import annotations
 
 import datetime as dt
-import select
 import urllib.error
 import urllib.request
 
 import yaml
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.db import wall_clock
 from digest.signing import Signer
@@ -40,16 +38,13 @@ def post(url: str, body: bytes, origin: str | None) -> int:
         return e.code
 
 
-def test_every_button_of_the_pages_works_and_a_forged_post_is_refused(web_workspace, browser):  # noqa: F811
+def test_every_button_of_the_pages_works_and_a_forged_post_is_refused(web_workspace, browser):
     ws = web_workspace.with_ada(PROFILE)
     # signed after the file was written: the link of its reader (digest.web.identity)
     token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
     url = f"{ws.base_url}/u/{token}"
     path = url[len(ws.base_url) :]
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        serving = proc.stdout.readline()
-        assert serving.startswith("Serving on "), serving + proc.stderr.read()
+    with ws.served(HANG):
         page = browser.new_page()
         posts: list[tuple[str, int, str | None]] = []
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_first_poll import secret_in_a_file
 
 ADA = "name: Ada\nemail: ada@example.org\ninterests: [robotics, neuromorphic]\n"
@@ -16,7 +15,7 @@ WAIT_MS = 8000  # the page polls every 1.5 s
 LONG = "neuromorphic " + "x" * 300  # refused: "a keyword of 313 characters (...); at most 100"
 
 
-def said_alone(browser, base: str, token: str, note: str, words: str, end: Callable[[], None]) -> None:  # noqa: F811
+def said_alone(browser, base: str, token: str, note: str, words: str, end: Callable[[], None]) -> None:
     """ada's page with a keyword too long, its message shown; then ``end()`` (the link no longer
     taken): the note #``note`` says ``words``, the preview's message is put away and the keyword
     unmarked, and the note is the page's one alert, before and after an edit."""
@@ -43,7 +42,7 @@ def said_alone(browser, base: str, token: str, note: str, words: str, end: Calla
     page.close()
 
 
-def test_the_preview_s_messages_give_way_to_the_note_that_the_link_is_no_longer_valid(web_workspace, browser):  # noqa: F811
+def test_the_preview_s_messages_give_way_to_the_note_that_the_link_is_no_longer_valid(web_workspace, browser):
     ws = web_workspace
     ws.profile("ada", ADA)
     secret, token = secret_in_a_file(ws)
@@ -52,7 +51,7 @@ def test_the_preview_s_messages_give_way_to_the_note_that_the_link_is_no_longer_
         said_alone(browser, ws.base_url, token, "link-expired", "This link is no longer valid", rotate)
 
 
-def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_workspace, browser):  # noqa: F811
+def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_workspace, browser):
     """The secret rotated, and the reader edits before the page's next poll: the preview's request
     is refused (403) first. Was: "Preview unavailable: is the server running?" beside the title of
     the preview, until the poll said the link was no longer valid."""
@@ -72,7 +71,7 @@ def test_an_edit_refused_for_its_link_before_a_poll_said_it_says_the_note(web_wo
         page.close()
 
 
-def test_the_preview_s_messages_give_way_to_the_note_that_the_reader_was_removed(web_workspace, browser):  # noqa: F811
+def test_the_preview_s_messages_give_way_to_the_note_that_the_reader_was_removed(web_workspace, browser):
     """ada.yaml removed while her page is open with an edit's message: the 410's note is the one
     thing said, as the 403's is, and an edit after it says nothing of the server."""
     ws = web_workspace

@@ -9,32 +9,28 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page
-from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
-
-from digest.signing import Signer
-
-from conftest import NOW
+from test_browser import PROFILE
 
 SAID = "'Europe/Londn' is not a known IANA time zone (did you mean Europe/London?)"
 
 
 @contextlib.contextmanager
-def ada_on_a_phone(ws, browser, script: bool = True) -> Iterator[Page]:  # noqa: F811
+def ada_on_a_phone(ws, browser, script: bool = True) -> Iterator[Page]:
     """ada's page of a served app in Chromium at a phone's size (375 x 700), with JavaScript or
     without, open while the block runs."""
     ws.with_ada(PROFILE)
-    with ws.serve() as base:
+    with ws.serve():
         context = browser.new_context(viewport={"width": 375, "height": 700}, java_script_enabled=script)
         try:
             page = context.new_page()
-            page.goto(f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+            page.goto(ws.page_url())
             yield page
         finally:
             context.close()
 
 
 @pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
-def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, script):  # noqa: F811
+def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, script):
     with ada_on_a_phone(web_workspace, browser, script) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")
@@ -61,7 +57,7 @@ def test_a_refused_field_says_what_is_wrong_next_to_it(web_workspace, browser, s
         assert field.aria_snapshot().startswith('- combobox "Time zone" [invalid]')
 
 
-def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(web_workspace, browser):  # noqa: F811
+def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(web_workspace, browser):
     with ada_on_a_phone(web_workspace, browser) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")  # not saved: the preview refuses it
@@ -88,7 +84,7 @@ def test_what_the_live_preview_refuses_is_said_next_to_the_field_while_typing(we
         assert field.get_attribute("aria-invalid") is None
 
 
-def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web_workspace, browser):  # noqa: F811
+def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web_workspace, browser):
     # A 503 (here: ada.yaml broken under the page) is no preview: what the last one said of a field
     # stays under it, and the field stays marked and described by it, not one without the other.
     with ada_on_a_phone(web_workspace, browser) as page:
@@ -106,7 +102,7 @@ def test_a_preview_that_cannot_be_made_leaves_the_fields_marked_as_they_were(web
         assert field.get_attribute("aria-describedby") == said.get_attribute("id")
 
 
-def test_a_field_a_refused_save_marked_is_unmarked_once_the_preview_takes_it(web_workspace, browser):  # noqa: F811
+def test_a_field_a_refused_save_marked_is_unmarked_once_the_preview_takes_it(web_workspace, browser):
     with ada_on_a_phone(web_workspace, browser) as page:
         field = page.locator("#timezone")
         field.fill("Europe/Londn")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
-
 from digest.signing import Signer
 
 from conftest import NOW, make_dump
@@ -42,7 +40,7 @@ def secret_in_a_file(ws) -> tuple[Path, str]:
     return secret, Signer.from_config(ws.config).token("ada", NOW)
 
 
-def test_a_live_preview_follows_a_change_made_before_its_first_poll(web_workspace, browser):  # noqa: F811
+def test_a_live_preview_follows_a_change_made_before_its_first_poll(web_workspace, browser):
     ws = web_workspace
     ws.profile("ada", ADA)
     ws.dump("day.txt", make_dump("Mar 14", [(f"Robotics Study {n}", f"Robots, part {n}.") for n in range(3)]))
@@ -62,7 +60,7 @@ def test_a_live_preview_follows_a_change_made_before_its_first_poll(web_workspac
         page.close()
 
 
-def test_the_preferences_page_follows_a_change_made_before_its_first_poll(web_workspace, browser):  # noqa: F811
+def test_the_preferences_page_follows_a_change_made_before_its_first_poll(web_workspace, browser):
     ws = web_workspace
     ws.profile("ada", ADA)
     token = Signer.from_config(ws.config).token("ada", NOW)
@@ -79,7 +77,7 @@ def test_the_preferences_page_follows_a_change_made_before_its_first_poll(web_wo
         page.close()
 
 
-def test_an_open_page_says_its_link_is_no_longer_valid_once_the_secret_is_rotated(web_workspace, browser):  # noqa: F811
+def test_an_open_page_says_its_link_is_no_longer_valid_once_the_secret_is_rotated(web_workspace, browser):
     """web.secret_file rotated (a link leaked): the open pages' link answers 403. They polled on,
     once a minute, and said nothing; they say it now, once, and poll no more."""
     ws = web_workspace
@@ -106,7 +104,7 @@ def test_an_open_page_says_its_link_is_no_longer_valid_once_the_secret_is_rotate
             page.close()
 
 
-def test_an_open_page_says_its_reader_was_removed_and_reloads_if_the_file_comes_back(web_workspace, browser):  # noqa: F811
+def test_an_open_page_says_its_reader_was_removed_and_reloads_if_the_file_comes_back(web_workspace, browser):
     """ada.yaml removed: the open pages' link answers 410 ("This address no longer receives
     digests"). They polled on, once a minute, and said nothing; they say it now, and the page is
     made again if a poll is answered once more (the file put back before any pass found it gone)."""

@@ -8,11 +8,9 @@ the markup is an element, and the only links are http(s) and mailto ones."""
 from __future__ import annotations
 
 import datetime as dt
-import select
 
 from helpers.daily_papers import daily_papers
 from playwright.sync_api import Frame, expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.db import wall_clock
 from digest.signing import Signer
@@ -79,16 +77,14 @@ def looked(frame: Frame) -> dict:
     return frame.evaluate(LOOK)
 
 
-def test_hostile_papers_run_nothing_and_fetch_nothing_on_the_pages(web_workspace, browser):  # noqa: F811
+def test_hostile_papers_run_nothing_and_fetch_nothing_on_the_pages(web_workspace, browser):
     ws = web_workspace
     ws.profile("ada", "email: ada@example.org\ninterests:\n  robotics: 2\nmax_papers: 50\n")
     ws.dump("papers.json", papers(wall_clock().date()))
     assert ws.cli("ingest").exit_code == 0
     token = Signer.from_config(ws.config).token("ada", wall_clock() + dt.timedelta(seconds=1))
     url = f"{ws.base_url}/u/{token}"
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+    with ws.served(HANG):
         context = browser.new_context()
         dialogs: list[str] = []
         out: list[str] = []

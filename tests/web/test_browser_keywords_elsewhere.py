@@ -6,11 +6,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
-
-from digest.signing import Signer
-
-from conftest import NOW
 
 PROFILE = """\
 name: Ada Lovelace
@@ -24,7 +19,7 @@ interests:
 BOTH = {"javascript": True, "no-javascript": False}
 
 
-def conflict(web_workspace, browser, javascript, typed, *elsewhere, removed=None):  # noqa: F811
+def conflict(web_workspace, browser, javascript, typed, *elsewhere, removed=None):
     """Ada's page with ``typed`` filled in (a field: its text), the keyword ``removed`` removed
     (by its button, or without JavaScript by clearing it) and "tidal memory" added; her file
     changed meanwhile by the commands ``elsewhere``; Save (the 409). The keywords and weights
@@ -32,8 +27,8 @@ def conflict(web_workspace, browser, javascript, typed, *elsewhere, removed=None
     path = web_workspace.profile("ada", PROFILE)
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 720})
     page = context.new_page()
-    with web_workspace.serve() as base:
-        url = f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}"
+    with web_workspace.serve():
+        url = web_workspace.page_url()
         if javascript:
             with page.expect_response(lambda r: r.url.endswith("/version")):
                 page.goto(url)
@@ -70,7 +65,7 @@ NEUROMORPHIC = "[aria-label='Weight of neuromorphic']"
 
 
 @pytest.mark.parametrize("javascript", BOTH.values(), ids=BOTH.keys())
-def test_a_409_merges_the_keywords_row_by_row(web_workspace, browser, javascript):  # noqa: F811
+def test_a_409_merges_the_keywords_row_by_row(web_workspace, browser, javascript):
     # The keywords were one field: the reader's weight of neuromorphic typed, robots added
     # elsewhere, the 409 kept the reader's whole list ("Interests" was changed elsewhere too) and
     # saving again dropped robots, put quantum memory back and spiking neural networks back to 3.
@@ -88,7 +83,7 @@ def test_a_409_merges_the_keywords_row_by_row(web_workspace, browser, javascript
 
 
 @pytest.mark.parametrize("javascript", BOTH.values(), ids=BOTH.keys())
-def test_a_keyword_changed_on_both_sides_keeps_the_readers(web_workspace, browser, javascript):  # noqa: F811
+def test_a_keyword_changed_on_both_sides_keeps_the_readers(web_workspace, browser, javascript):
     elsewhere = (
         ("add", "ada", "neuromorphic", "--weight", "6"),
         ("add", "ada", "event cameras", "--weight", "7"),
@@ -109,7 +104,7 @@ def test_a_keyword_changed_on_both_sides_keeps_the_readers(web_workspace, browse
 
 
 @pytest.mark.parametrize("javascript", BOTH.values(), ids=BOTH.keys())
-def test_the_same_change_on_both_sides_is_not_said(web_workspace, browser, javascript):  # noqa: F811
+def test_the_same_change_on_both_sides_is_not_said(web_workspace, browser, javascript):
     # '"At" was changed elsewhere too: it is now 09:30; the form keeps what you typed.' was said
     # of the very 09:30 the reader had typed (and so of the excluded terms)
     elsewhere = (

@@ -4,7 +4,6 @@ serve` reads the config again at the next request (README), so the preview shown
 
 from __future__ import annotations
 
-from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
 from test_browser_live_ratings import reloaded
 
 from digest.signing import Signer
@@ -12,7 +11,7 @@ from digest.signing import Signer
 from conftest import NOW, make_dump
 
 
-def test_a_live_preview_reloads_when_the_config_changes_the_readers_digest(web_workspace, browser):  # noqa: F811
+def test_a_live_preview_reloads_when_the_config_changes_the_readers_digest(web_workspace, browser):
     ws = web_workspace
     ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
     ws.dump("day.txt", make_dump("Mar 14", [(f"Robotics Study {n}", f"Robots, part {n}.") for n in range(3)]))

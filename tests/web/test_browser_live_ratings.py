@@ -11,7 +11,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from test_browser import browser  # noqa: F401  (browser: the Chromium fixture)
 from test_browser_ratings import FIRST_DAY, NEIGHBOURS, OTHERS, liked_link, send_first_digest
 
 from digest.store import Store
@@ -51,7 +50,7 @@ def test_a_live_preview_reloads_on_a_rating_made_from_the_command_line_and_in_an
     web_workspace,
     smtp_server,
     shared_dumps,
-    browser,  # noqa: F811
+    browser,
 ):
     more, feedback = first_digest_and_its_feedback(web_workspace, smtp_server, shared_dumps)
     reader_url = more.split("/more/")[0]
@@ -88,7 +87,7 @@ def test_the_preferences_page_lists_a_rating_made_elsewhere(
     web_workspace,
     smtp_server,
     shared_dumps,
-    browser,  # noqa: F811
+    browser,
 ):
     # The page's preview followed the rating, its list of ratings still said "None yet."
     more, feedback = first_digest_and_its_feedback(web_workspace, smtp_server, shared_dumps)

@@ -10,20 +10,15 @@ Chromium (Playwright); the real app on a thread."""
 from __future__ import annotations
 
 import yaml
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
-
-from digest.signing import Signer
-
-from conftest import NOW
 
 
 def paused(ws) -> bool:
     return bool(yaml.safe_load((ws.root / "profiles" / "ada.yaml").read_text()).get("paused"))
 
 
-def test_the_pages_own_forms_send_origin_null_and_work(web_workspace, browser):  # noqa: F811
+def test_the_pages_own_forms_send_origin_null_and_work(web_workspace, browser):
     ws = web_workspace.with_ada("email: ada@example.org\ninterests: [robotics]\n")
-    url = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    url = ws.page_url()
     with ws.serve():
         page = browser.new_page()
         posts: list[tuple[str, str | None, str | None]] = []

@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 from playwright.sync_api import Locator, Page
-from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
+from test_browser import PROFILE
 
 from digest.checks import Int, Number
-from digest.signing import Signer
-
-from conftest import NOW
 
 # Typed into a number field: HTML's valid floating-point numbers and what is not one.
 TYPED = [
@@ -24,7 +21,7 @@ TYPED = [
 ]  # fmt: skip
 
 
-def test_every_number_a_number_field_takes_is_the_same_number_to_the_server(browser):  # noqa: F811
+def test_every_number_a_number_field_takes_is_the_same_number_to_the_server(browser):
     page = browser.new_page()
     sent = page.evaluate(
         """typed => typed.map(t => {
@@ -44,11 +41,11 @@ def test_every_number_a_number_field_takes_is_the_same_number_to_the_server(brow
             assert Int(minimum=-10).from_text(text) == number and isinstance(Int().from_text(text), int)
 
 
-def test_a_number_with_an_exponent_saves_as_the_browser_read_it(web_workspace, browser):  # noqa: F811
+def test_a_number_with_an_exponent_saves_as_the_browser_read_it(web_workspace, browser):
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         page.fill("#max_papers", "1e1")
         page.locator("[name=weight]").first.fill("2.5e-1")  # a weight: read as the browser reads it too
         assert page.locator("#max_papers").evaluate("e => e.validity.valid")  # the browser takes it
@@ -65,11 +62,11 @@ COMMA = "Write decimals with a point: 0.5, not 0,5."
 
 
 @contextlib.contextmanager
-def ada_weight(web_workspace, browser) -> Iterator[tuple[Page, Locator]]:  # noqa: F811
+def ada_weight(web_workspace, browser) -> Iterator[tuple[Page, Locator]]:
     """ada's preferences page in Chromium, her first weight field emptied and focused."""
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         weight = page.locator("[name=weight]").first
         weight.fill("")
         weight.focus()
@@ -97,7 +94,7 @@ def weight_in(path: Path) -> float:
 
 def test_a_decimal_comma_typed_in_a_number_field_is_refused_not_sent_as_a_number_ten_times_larger(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     """Chromium's number field drops a comma without a word: 0,5 was sent as 05, a weight of 5."""
     path = web_workspace.profile("ada", PROFILE)
@@ -114,7 +111,7 @@ def test_a_decimal_comma_typed_in_a_number_field_is_refused_not_sent_as_a_number
 
 def test_a_decimal_comma_pasted_or_sent_by_a_phone_keyboard_is_refused_too(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     """Text inserted whole (a paste, an input method, a phone's keyboard, whose key events name
     no key) arrives with no key press of a comma: '0,5' was taken as 05, a weight of 5, without a word."""
@@ -131,7 +128,7 @@ def test_a_decimal_comma_pasted_or_sent_by_a_phone_keyboard_is_refused_too(
 
 def test_a_refused_comma_is_corrected_in_place_by_deleting_the_digit_after_it_and_writing_a_point(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     """After 0,5 (the field shows 05), a reader deletes the 5 and writes .5: 0.5 is taken, not
     refused for a comma that is no longer there (it was, until the field was emptied whole)."""
@@ -162,7 +159,7 @@ def type_0_then_select_all(page: Page, weight: Locator) -> None:
 @pytest.mark.parametrize("comma", [paste_0_5, type_0_then_select_all])
 def test_after_a_refused_comma_a_number_typed_afresh_is_taken(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
     comma,
 ):
     """What the reader types next follows no comma (a 2 is a 2, not the end of 0,2): after a paste
@@ -180,7 +177,7 @@ def test_after_a_refused_comma_a_number_typed_afresh_is_taken(
 
 def test_a_comma_typed_over_the_whole_text_selected_stands_for_it_and_is_refused(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     """The weight 1.5 selected whole, the reader types ,5 (0.5 where a comma is the decimal mark):
     the comma is refused, and the 5 that replaces the selection is too (not taken as a weight of 5);
@@ -201,16 +198,16 @@ def test_a_comma_typed_over_the_whole_text_selected_stands_for_it_and_is_refused
     assert weight_in(path) == 0.5
 
 
-def test_without_javascript_a_decimal_comma_in_a_weight_is_refused_by_the_server(web_workspace, browser):  # noqa: F811
+def test_without_javascript_a_decimal_comma_in_a_weight_is_refused_by_the_server(web_workspace, browser):
     """The page's script refuses the comma; without it (scripts off, a browser that runs none),
     Chromium's number field dropped it without a word: a keyword added with 0,5 was saved with
     a weight of 5 ("Saved."), ten times what was meant. The weights are text fields until the
     script makes them number fields: 0,5 reaches the server, which says to write 0.5."""
     path = web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         page.fill("#new-kw", "robots")
         page.locator("#new-weight").press_sequentially("0,5")
         first = page.locator("[name=weight]").first
@@ -226,15 +223,15 @@ def test_without_javascript_a_decimal_comma_in_a_weight_is_refused_by_the_server
     assert yaml.safe_load(path.read_text()) == yaml.safe_load(PROFILE)
 
 
-def test_papers_at_most_is_limited_alike_by_the_page_the_server_and_the_readme(web_workspace, browser):  # noqa: F811
+def test_papers_at_most_is_limited_alike_by_the_page_the_server_and_the_readme(web_workspace, browser):
     # The profile's check (models.Profile.max_papers: Int(1, 1000)) is the truth; the page's field and
     # the README say the same limit.
     path = web_workspace.profile("ada", PROFILE)
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "more than 1000 papers" in " ".join(readme.split())
-    with web_workspace.serve() as base:
+    with web_workspace.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+        page.goto(web_workspace.page_url())
         field = page.locator("#max_papers")
         assert field.get_attribute("max") == "1000"
         field.fill("1001")

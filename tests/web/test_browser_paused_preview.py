@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_unsent import sent_to
 
 from digest.signing import Signer
@@ -22,7 +21,7 @@ PAPERS = [("Gardening Robots", "Robots that water plants."), ("Event Cameras", "
 
 
 @contextmanager
-def stopped_preview(ws: Any, browser: Any, heading: str, paper: str) -> Iterator[tuple[Any, Any, str]]:  # noqa: F811
+def stopped_preview(ws: Any, browser: Any, heading: str, paper: str) -> Iterator[tuple[Any, Any, str]]:
     """Ada's preferences page in Chromium, served by `digest serve`'s app, once its preview shows
     ``heading`` (her digests stopped: no email goes): the page, the preview's frame and what it
     says. After, the digest's page on its own (/digest) must say ``heading`` too, not ``paper``."""
@@ -42,7 +41,7 @@ def stopped_preview(ws: Any, browser: Any, heading: str, paper: str) -> Iterator
 def test_a_paused_readers_preview_says_no_email_goes_as_the_daemon_sends_none(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     ws = web_workspace
     ws.profile("ada", PROFILE)

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
-from test_browser import browser, send_everything  # noqa: F401  (browser: the Chromium fixture)
+from test_browser import send_everything
 
 from digest.demo.smtp_server import free_port
 
@@ -95,7 +95,7 @@ def digest_serve(config_path, port: int, prefix: str = PREFIX) -> Iterator[None]
 def test_every_link_of_the_email_and_the_pages_works_under_base_urls_path(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
     strip,
     prefix,
 ):

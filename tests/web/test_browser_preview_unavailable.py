@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from helpers.writers import written_in_two_parts
 from playwright.sync_api import Browser, Page
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
 
@@ -50,7 +49,7 @@ def ada_page_while_bob_is_saved(
 
 def test_a_preview_the_server_cannot_make_just_now_is_said_on_the_page(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     # Before: the 503 page's HTML, which the script could not read as JSON: "Preview
     # unavailable: is the server running?", and nothing more until the reader changed something;
@@ -77,7 +76,7 @@ def test_a_preview_the_server_cannot_make_just_now_is_said_on_the_page(
 
 def test_an_edit_made_while_a_refused_preview_was_on_its_way_is_previewed_at_once(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     # Before: the 503 that came back after the reader had changed a field again put off the
     # preview of that change (asked for 250 ms after it) to the retry two minutes on

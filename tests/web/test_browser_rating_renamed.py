@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from helpers.refusing import Refusing
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_rating_stopped import AT_ONCE, BOUNCED, bob_bounced, digest, rated_hint
 
 from digest.deliver.suppressions import Suppressions
@@ -26,7 +25,7 @@ from conftest import WebWorkspace
 def test_a_renamed_bounced_reader_rating_on_the_page_is_carried_over_first_and_told_none_goes(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     refusing = Refusing(set())
     with LocalSmtpServer(refusing) as server:

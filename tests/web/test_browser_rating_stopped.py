@@ -7,14 +7,12 @@ the real `digest serve`, the email's link opened and its button clicked in Chrom
 from __future__ import annotations
 
 import re
-import select
 import subprocess
 import sys
 from typing import Any
 
 from helpers.refusing import Refusing
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
@@ -48,11 +46,9 @@ def first_link(server: LocalSmtpServer) -> str:
     return re.search(r"More like this: (\S+)", text).group(1)
 
 
-def rated_hint(ws: WebWorkspace, link: str, browser: Any) -> str:  # noqa: F811
+def rated_hint(ws: WebWorkspace, link: str, browser: Any) -> str:
     """The page's words after the email's "More like this" button, in Chromium."""
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+    with ws.served(HANG):
         page = browser.new_page()
         page.goto(link)
         page.get_by_role("button", name="More like this").click()
@@ -83,7 +79,7 @@ def bob_bounced(tmp_path, monkeypatch, server: LocalSmtpServer, refusing: Refusi
 def test_a_bounced_reader_rating_from_an_older_email_is_told_none_goes_to_them(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     refusing = Refusing(set())
     with LocalSmtpServer(refusing) as server:
@@ -97,7 +93,7 @@ def test_a_bounced_reader_rating_from_an_older_email_is_told_none_goes_to_them(
 def test_an_unsubscribe_kept_in_the_database_is_said_on_the_rating_page(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     with LocalSmtpServer(Refusing(set())) as server:
         ws = bob_sent_once(tmp_path, monkeypatch, server)

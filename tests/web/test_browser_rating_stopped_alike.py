@@ -9,7 +9,6 @@ read the suppression as `digest send` plans the reader (Suppressions.blocks)."""
 from __future__ import annotations
 
 from helpers.refusing import Refusing
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_rating_stopped import (
     AT_ONCE,
     BOUNCED,
@@ -49,7 +48,7 @@ def feedback_note(ws: WebWorkspace, user: str) -> list[str]:
 def test_a_bounce_of_an_address_changed_since_stops_nothing_on_the_page_nor_in_feedback(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     ws, link = bob_bounced(tmp_path, monkeypatch)
     ws.profile("bob", "email: bob@new.example.org\ninterests: [neuromorphic]\n")
@@ -61,7 +60,7 @@ def test_a_bounce_of_an_address_changed_since_stops_nothing_on_the_page_nor_in_f
 def test_a_bounced_reader_renamed_is_said_suppressed_on_the_page_and_in_feedback(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     ws, link = bob_bounced(tmp_path, monkeypatch)
     (ws.root / "profiles" / "bob.yaml").rename(ws.root / "profiles" / "robert.yaml")
@@ -74,7 +73,7 @@ def test_a_bounced_reader_renamed_is_said_suppressed_on_the_page_and_in_feedback
 def test_a_bounced_reader_paused_is_said_paused_on_the_page_and_in_feedback(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     ws, link = bob_bounced(tmp_path, monkeypatch)
     ws.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\npaused: true\n")

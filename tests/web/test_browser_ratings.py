@@ -11,7 +11,7 @@ import urllib.request
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from test_browser import browser, ingest_and_send  # noqa: F401  (browser: the Chromium fixture)
+from test_browser import ingest_and_send
 
 from digest.deliver.suppressions import Suppressions
 from digest.ingest.dumps import ingest
@@ -87,7 +87,7 @@ def test_more_like_this_from_the_received_email_raises_the_papers_neighbours_in_
     web_workspace,
     smtp_server,
     shared_dumps,
-    browser,  # noqa: F811
+    browser,
 ):
     msg = send_first_digest(web_workspace, smtp_server, shared_dumps)
     liked = FIRST_DAY[0][0]

@@ -7,7 +7,6 @@ fake clock; the real app on a thread."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
 
@@ -17,7 +16,7 @@ ADA = "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n"
 WAIT_MS = 8000
 
 
-def test_a_page_with_edits_takes_its_reader_up_again_when_the_file_is_back(web_workspace, browser):  # noqa: F811
+def test_a_page_with_edits_takes_its_reader_up_again_when_the_file_is_back(web_workspace, browser):
     ws = web_workspace
     path = ws.profile("ada", ADA)
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots."), ("Spiking nets", "Spikes.")]))

@@ -10,11 +10,8 @@ serve`, the buttons clicked in Chromium."""
 
 from __future__ import annotations
 
-import select
-
 from helpers.refusing import Refusing
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_rating_renamed import robert_link
 from test_browser_rating_stopped import HANG, bob_bounced, digest
 
@@ -30,16 +27,14 @@ THIRD = [("Neuromorphic robots", "Spiking control.")]
 def test_a_renamed_bounced_reader_who_resubscribes_gets_his_digests_again(
     tmp_path,
     monkeypatch,
-    browser,  # noqa: F811
+    browser,
 ):
     refusing = Refusing(set())
     with LocalSmtpServer(refusing) as server:
         ws = bob_bounced(tmp_path, monkeypatch, server, refusing)
         link = robert_link(ws, "Unsubscribe")
 
-        with ws.serve_process(HANG) as proc:
-            assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-            assert proc.stdout.readline().startswith("Serving on "), proc.stderr.read()
+        with ws.served(HANG):
             page = browser.new_page()
             page.goto(link)
             page.get_by_role("button", name="Unsubscribe").click()

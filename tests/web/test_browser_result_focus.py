@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from test_browser import browser, send_everything  # noqa: F401  (the Chromium fixture)
+from test_browser import send_everything
 
 
 def focused(page) -> str:
@@ -17,7 +17,7 @@ def focused(page) -> str:
 def test_the_unsubscribe_page_after_its_post_is_titled_and_focused_as_what_happened(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     msg = send_everything(web_workspace, smtp_server)
     link = re.match(r"<(http[^>]+)>", msg["List-Unsubscribe"])[1]
@@ -37,7 +37,7 @@ def test_the_unsubscribe_page_after_its_post_is_titled_and_focused_as_what_happe
 def test_the_rating_page_after_its_post_takes_the_focus_at_what_was_done(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     msg = send_everything(web_workspace, smtp_server)
     html = msg.get_body(("html",)).get_content()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import urllib.request
 
 from helpers.refusing import Refusing
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_paused_preview import stopped_preview
 from test_browser_unsent import sent_to
 from test_kept_unsubscribe import BROKEN, PROFILE, link, one_click
@@ -21,7 +20,7 @@ from conftest import make_dump
 def test_a_bounced_readers_preview_says_their_address_refused_it_as_the_daemon_sends_none(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     ws = web_workspace
     ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests:\n  gardening robots: 2\n")
@@ -49,7 +48,7 @@ def test_a_bounced_readers_preview_says_their_address_refused_it_as_the_daemon_s
 def test_a_kept_unsubscribes_digest_page_says_they_unsubscribed_until_a_save_lifts_it(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     ws = web_workspace
     ws.profile("ada", BROKEN)  # a hand edit broke the file: the one-click is kept in the database

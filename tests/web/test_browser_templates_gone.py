@@ -11,7 +11,6 @@ import urllib.request
 
 from helpers.own_templates import own_prefs_page
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
 
@@ -22,7 +21,7 @@ WAIT_MS = 8000
 REPAIR = "Your preview is not available until the digest is repaired"
 
 
-def test_a_templates_folder_gone_while_serve_runs_is_said_not_replaced(web_workspace, browser, caplog):  # noqa: F811
+def test_a_templates_folder_gone_while_serve_runs_is_said_not_replaced(web_workspace, browser, caplog):
     """my-templates (its own preferences page and email) renamed while ada's page is open: an edit's
     preview said "Preview unavailable: is the server running?" (the 503 page's HTML, which the
     script cannot read), and her page opened again was the built-in one, with not a word."""

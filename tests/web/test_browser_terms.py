@@ -4,22 +4,19 @@ the profile: the preferences page shows it as one, and a save keeps it one."""
 from __future__ import annotations
 
 import yaml
-from test_browser import PROFILE, browser  # noqa: F401  (the Chromium fixture)
+from test_browser import PROFILE
 
 from digest.profiles.load import load_profile
-from digest.signing import Signer
-
-from conftest import NOW
 
 ONE_TERM = PROFILE.replace("exclude: [medical]", "exclude: medical, biology   # one term")
 
 
-def opened(web_workspace, browser, base: str, drawn_before: str | None):  # noqa: F811
+def opened(web_workspace, browser, base: str, drawn_before: str | None):
     """Ada's page in Chromium; ``drawn_before``: made the one the release before b704e67 drew,
     open across the upgrade: this field's text (terms joined by ", ", none quoted) and none of
     the hidden fields that say how the page showed them (terms_quoted, exclude_shown)."""
     page = browser.new_page()
-    page.goto(f"{base}/u/{Signer.from_config(web_workspace.config).token('ada', NOW)}")
+    page.goto(web_workspace.page_url())
     if drawn_before is not None:
         page.evaluate(
             """(text) => { document.querySelectorAll("[name=terms_quoted], [name=exclude_shown]")
@@ -31,7 +28,7 @@ def opened(web_workspace, browser, base: str, drawn_before: str | None):  # noqa
 
 def saved(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
     text: str,
     typed: dict[str, str],
     drawn_before: str | None = None,
@@ -52,7 +49,7 @@ def saved(
 
 def test_a_term_with_a_comma_is_shown_as_one_and_kept_one_by_a_save_that_did_not_touch_it(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     shown, text = saved(web_workspace, browser, ONE_TERM, {"#send_at": "08:15"})
     assert shown == '"medical, biology"'  # was medical, biology: two terms to whoever reads it
@@ -60,7 +57,7 @@ def test_a_term_with_a_comma_is_shown_as_one_and_kept_one_by_a_save_that_did_not
     assert load_profile(web_workspace.config, "ada").exclude == ("medical, biology",)
 
 
-def test_a_term_with_a_comma_stays_one_when_another_is_added_beside_it(web_workspace, browser):  # noqa: F811
+def test_a_term_with_a_comma_stays_one_when_another_is_added_beside_it(web_workspace, browser):
     # typing ", robotics" after the field's "Smith, J., 1,3-butadiene" saved five terms: Smith,
     # J., 1, 3-butadiene and robotics (typed in quotes: '"Smith' and 'J."')
     text = ONE_TERM.replace("medical, biology", '["Smith, J.", "1,3-butadiene"]')
@@ -80,7 +77,7 @@ def test_a_term_with_a_comma_stays_one_when_another_is_added_beside_it(web_works
 
 def test_a_page_drawn_before_terms_were_quoted_keeps_a_term_with_a_comma_it_showed_unquoted(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
 ):
     # A page open across the upgrade showed exclude: medical, biology (one term: a paper is left
     # out if it holds both) as "medical, biology", which is two terms to the release after: a
@@ -97,7 +94,7 @@ def test_a_page_drawn_before_terms_were_quoted_keeps_a_term_with_a_comma_it_show
     assert yaml.safe_load(text)["exclude"] == ["medical", "biology", "robotics"]
 
 
-def conflicted(web_workspace, browser, drawn_before: str | None, typed: dict[str, str], elsewhere: str):  # noqa: F811
+def conflicted(web_workspace, browser, drawn_before: str | None, typed: dict[str, str], elsewhere: str):
     """Ada's page (``drawn_before``: as the release before b704e67 drew it) filled with ``typed``
     while her file was changed elsewhere to ``elsewhere``: saved (the 409), then saved again as
     the 409's page stands. The 409's page (its exclusions' field, its notice) and the file."""
@@ -117,7 +114,7 @@ def conflicted(web_workspace, browser, drawn_before: str | None, typed: dict[str
     return shown, notice, yaml.safe_load(path.read_text())
 
 
-def test_a_page_drawn_before_quoting_saved_after_a_change_elsewhere_splits_no_term(web_workspace, browser):  # noqa: F811
+def test_a_page_drawn_before_quoting_saved_after_a_change_elsewhere_splits_no_term(web_workspace, browser):
     # A page open across the upgrade showed the one term as "medical, biology"; robotics added
     # elsewhere, its save met the 409, whose page showed the field as medical, biology under the
     # new rules: saved again, two terms written and robotics gone, with "Saved.".
@@ -130,7 +127,7 @@ def test_a_page_drawn_before_quoting_saved_after_a_change_elsewhere_splits_no_te
     assert data["exclude"] == ["medical, biology", "robotics"] and data["send_at"] == "08:15"
 
 
-def test_terms_untouched_on_the_page_keep_a_change_made_elsewhere_after_the_409(web_workspace, browser):  # noqa: F811
+def test_terms_untouched_on_the_page_keep_a_change_made_elsewhere_after_the_409(web_workspace, browser):
     shown, notice, data = conflicted(web_workspace, browser, None, {"#send_at": "08:15"}, "[robotics]")
     assert shown == "robotics"  # was "medical, biology": saved again, robotics gone
     assert data["exclude"] == ["robotics"] and data["send_at"] == "08:15"

@@ -10,11 +10,8 @@ typing: it has no script. Chromium (Playwright) on the real server (`digest serv
 from __future__ import annotations
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
-from digest.signing import Signer
-
-from conftest import NOW, WebWorkspace
+from conftest import WebWorkspace
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "exclude: [medical\n"
@@ -24,10 +21,10 @@ DEAD = "Your profile cannot be read right now"
 
 def link(ws: WebWorkspace, profile: str = BROKEN) -> str:
     ws.with_ada(profile)
-    return f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    return ws.page_url()
 
 
-def test_the_preferences_page_opened_while_broken_comes_back_once_fixed(web_workspace, browser):  # noqa: F811
+def test_the_preferences_page_opened_while_broken_comes_back_once_fixed(web_workspace, browser):
     address = link(web_workspace)
     with web_workspace.serve():
         page = browser.new_page()
@@ -44,7 +41,7 @@ def test_the_preferences_page_opened_while_broken_comes_back_once_fixed(web_work
         page.close()
 
 
-def test_the_live_preview_opened_while_broken_comes_back_once_fixed(web_workspace, browser):  # noqa: F811
+def test_the_live_preview_opened_while_broken_comes_back_once_fixed(web_workspace, browser):
     address = link(web_workspace)
     with web_workspace.serve():
         page = browser.new_page()
@@ -58,7 +55,7 @@ def test_the_live_preview_opened_while_broken_comes_back_once_fixed(web_workspac
         page.close()
 
 
-def test_a_page_reloaded_onto_the_broken_file_comes_back_once_fixed(web_workspace, browser):  # noqa: F811
+def test_a_page_reloaded_onto_the_broken_file_comes_back_once_fixed(web_workspace, browser):
     address = link(web_workspace, PROFILE)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with web_workspace.serve():
@@ -77,7 +74,7 @@ def test_a_page_reloaded_onto_the_broken_file_comes_back_once_fixed(web_workspac
         page.close()
 
 
-def test_a_server_that_cannot_answer_the_poll_is_asked_again_when_it_says(web_workspace, browser):  # noqa: F811
+def test_a_server_that_cannot_answer_the_poll_is_asked_again_when_it_says(web_workspace, browser):
     address = link(web_workspace)
     with web_workspace.serve():
         page = browser.new_page()
@@ -102,7 +99,7 @@ def test_a_server_that_cannot_answer_the_poll_is_asked_again_when_it_says(web_wo
         page.close()
 
 
-def test_a_saves_503_page_is_not_reloaded_over_what_was_typed(web_workspace, browser):  # noqa: F811
+def test_a_saves_503_page_is_not_reloaded_over_what_was_typed(web_workspace, browser):
     address = link(web_workspace, PROFILE)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with web_workspace.serve():

@@ -12,12 +12,10 @@ import json
 import urllib.request
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
-from digest.signing import Signer
 from digest.web.unreadable import SAID
 
-from conftest import NOW, WebWorkspace
+from conftest import WebWorkspace
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "exclude: [medical\n"
@@ -26,7 +24,7 @@ WAIT_MS = 8000  # a few polls (every 1.5 s)
 
 def setup(ws: WebWorkspace) -> str:
     ws.with_ada(PROFILE)
-    return f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    return ws.page_url()
 
 
 def test_the_poll_says_the_profile_cannot_be_read(web_workspace):
@@ -40,7 +38,7 @@ def test_the_poll_says_the_profile_cannot_be_read(web_workspace):
             assert answer.status == 200 and json.load(answer)["unreadable"] == SAID
 
 
-def test_an_unedited_page_says_it_and_comes_back_when_the_file_is_fixed(web_workspace, browser):  # noqa: F811
+def test_an_unedited_page_says_it_and_comes_back_when_the_file_is_fixed(web_workspace, browser):
     link = setup(web_workspace)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with web_workspace.serve():
@@ -69,7 +67,7 @@ def test_an_unedited_page_says_it_and_comes_back_when_the_file_is_fixed(web_work
         page.close()
 
 
-def test_a_page_with_edits_keeps_them_and_saves_them_once_the_file_is_fixed(web_workspace, browser):  # noqa: F811
+def test_a_page_with_edits_keeps_them_and_saves_them_once_the_file_is_fixed(web_workspace, browser):
     link = setup(web_workspace)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with web_workspace.serve():
@@ -94,7 +92,7 @@ def test_a_page_with_edits_keeps_them_and_saves_them_once_the_file_is_fixed(web_
         page.close()
 
 
-def test_a_preview_asked_before_a_poll_says_the_file_is_broken_in_the_status_line(web_workspace, browser):  # noqa: F811
+def test_a_preview_asked_before_a_poll_says_the_file_is_broken_in_the_status_line(web_workspace, browser):
     link = setup(web_workspace)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with web_workspace.serve():
@@ -120,7 +118,7 @@ def test_a_preview_asked_before_a_poll_says_the_file_is_broken_in_the_status_lin
         page.close()
 
 
-def test_the_live_preview_says_it_and_follows_the_file_again(web_workspace, browser):  # noqa: F811
+def test_the_live_preview_says_it_and_follows_the_file_again(web_workspace, browser):
     link = setup(web_workspace)
     path = web_workspace.root / "profiles" / "ada.yaml"
     with web_workspace.serve():

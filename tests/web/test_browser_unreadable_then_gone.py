@@ -14,13 +14,9 @@ import json
 from pathlib import Path
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_browser_first_poll import secret_in_a_file
 
-from digest.signing import Signer
 from digest.web.unreadable import SAID
-
-from conftest import NOW
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "exclude: [medical\n"
@@ -34,12 +30,12 @@ def broken_under(page, path: Path, said_in: str) -> None:  # noqa: ANN001
     expect(page.locator(said_in)).to_have_text(SAID, timeout=WAIT_MS)
 
 
-def test_a_page_with_edits_says_only_that_its_reader_is_gone_once_the_file_goes(web_workspace, browser):  # noqa: F811
+def test_a_page_with_edits_says_only_that_its_reader_is_gone_once_the_file_goes(web_workspace, browser):
     ws = web_workspace.with_ada(PROFILE)
     path = ws.root / "profiles" / "ada.yaml"
     with ws.serve():
         page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.goto(ws.page_url())
         page.fill("#send_at", "08:15")
         status = page.locator("#status")
         broken_under(page, path, "#status")
@@ -53,7 +49,7 @@ def test_a_page_with_edits_says_only_that_its_reader_is_gone_once_the_file_goes(
         page.close()
 
 
-def test_a_page_says_only_that_its_link_is_no_longer_valid_once_the_secret_rotates(web_workspace, browser):  # noqa: F811
+def test_a_page_says_only_that_its_link_is_no_longer_valid_once_the_secret_rotates(web_workspace, browser):
     ws = web_workspace.with_ada(PROFILE)
     path = ws.root / "profiles" / "ada.yaml"
     secret, token = secret_in_a_file(ws)
@@ -70,11 +66,11 @@ def test_a_page_says_only_that_its_link_is_no_longer_valid_once_the_secret_rotat
         page.close()
 
 
-def test_the_live_preview_says_only_that_its_reader_is_gone_once_the_file_goes(web_workspace, browser):  # noqa: F811
+def test_the_live_preview_says_only_that_its_reader_is_gone_once_the_file_goes(web_workspace, browser):
     ws = web_workspace.with_ada(PROFILE)
     with ws.serve():
         page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}/digest?live=1")
+        page.goto(f"{ws.page_url()}/digest?live=1")
         broken_under(page, ws.root / "profiles" / "ada.yaml", "#profile-unreadable")
 
         (ws.root / "profiles" / "ada.yaml").unlink()
@@ -85,13 +81,13 @@ def test_the_live_preview_says_only_that_its_reader_is_gone_once_the_file_goes(w
         page.close()
 
 
-def test_a_late_preview_once_the_reader_is_gone_says_nothing_of_the_file(web_workspace, browser):  # noqa: F811
+def test_a_late_preview_once_the_reader_is_gone_says_nothing_of_the_file(web_workspace, browser):
     """The preview asked while the file was broken, its answer arriving after a poll found the
     reader gone (held back here with Playwright's page.route, then given as the server gave it)."""
     ws = web_workspace.with_ada(PROFILE)
     with ws.serve():
         page = browser.new_page()
-        page.goto(f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.goto(ws.page_url())
         page.fill("#send_at", "08:15")
         expect(page.locator("#summary")).to_have_text("1 paper", timeout=WAIT_MS)
         held = []

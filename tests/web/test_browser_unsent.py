@@ -4,11 +4,8 @@ preview shows that, not a "Nothing new today" note that never comes (Chromium, a
 
 from __future__ import annotations
 
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
-
 from digest.daemon.sendnow import send_now
 from digest.profiles.load import load_profiles
-from digest.signing import Signer
 from digest.store import Store
 
 from conftest import NOW, make_dump
@@ -27,15 +24,15 @@ def sent_to(ws, smtp_server, force: bool = False) -> list[list[str]]:
 def test_with_nothing_new_and_no_send_empty_the_preview_says_no_email_goes_as_the_daemon_sends_none(
     web_workspace,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     ws = web_workspace
     path = ws.profile("ada", PROFILE)
     ws.dump("day.txt", make_dump("Mar 20", PAPERS))
     assert ws.cli("ingest").exit_code == 0
-    with ws.serve() as base:
+    with ws.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.goto(ws.page_url())
         frame = page.frame_locator("#preview")
         frame.locator("h1").filter(has_text="No email for now").wait_for()  # not "Nothing new today"
         assert "a day without papers for you sends no email" in frame.locator("body").inner_text()
@@ -52,9 +49,9 @@ def test_with_nothing_new_and_no_send_empty_the_preview_says_no_email_goes_as_th
     assert sent_to(ws, smtp_server) == []  # as the page said: nothing, not a note
 
     path.write_text(PROFILE + "send_empty: true\n")  # the reader asks for the note: it is shown
-    with ws.serve() as base:
+    with ws.serve():
         page = browser.new_page()
-        page.goto(f"{base}/u/{Signer.from_config(ws.config).token('ada', NOW)}")
+        page.goto(ws.page_url())
         page.frame_locator("#preview").locator("h1").filter(has_text="Nothing new today, Ada").wait_for()
         page.close()
     assert sent_to(ws, smtp_server, force=True) == [["ada@example.org"]]  # the period again: the note

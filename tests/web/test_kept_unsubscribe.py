@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.daemon.sendnow import send_now
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
@@ -72,7 +71,7 @@ def kept(ws: WebWorkspace):
 def test_a_one_click_unsubscribe_on_a_broken_file_stops_every_digest_until_the_reader_undoes_it(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
     caplog,
 ):
     path = ws.profile("ada", BROKEN)
@@ -107,7 +106,7 @@ def test_a_one_click_unsubscribe_on_a_broken_file_stops_every_digest_until_the_r
 def test_the_preferences_page_shows_a_kept_unsubscribe_and_a_save_writes_it_into_the_file(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     path = ws.profile("ada", BROKEN)
     with ws.serve():
@@ -145,7 +144,7 @@ def test_the_preferences_page_shows_a_kept_unsubscribe_and_a_save_writes_it_into
 def test_a_page_opened_before_the_unsubscribe_does_not_lift_it_with_a_save(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """Its form never showed the unsubscribe: saved with the pause unticked, as it was."""
     path = ws.root / "profiles" / "ada.yaml"
@@ -170,7 +169,7 @@ def test_a_page_opened_before_the_unsubscribe_does_not_lift_it_with_a_save(
 def test_the_undo_works_while_the_file_is_still_broken_and_leaves_it_as_it_is(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     path = ws.profile("ada", BROKEN)
     with ws.serve():
@@ -194,7 +193,7 @@ def test_the_undo_works_while_the_file_is_still_broken_and_leaves_it_as_it_is(
 def test_an_undo_while_the_file_is_broken_says_what_the_fixed_file_will_decide_not_welcome_back(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """The fixed file may say paused: the page promises no digest, and says so once it reads."""
     path = ws.profile("ada", BROKEN)
@@ -254,7 +253,7 @@ def test_the_bounces_of_a_database_before_unsubscribes_were_kept_stay_bounces(db
 def test_a_page_opened_before_the_unsubscribe_sent_back_after_a_conflict_does_not_lift_it(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """The operator's fix changes the file: the old page's save is a conflict, and the form sent
     back (the reader's edits) says the unsubscribe and shows them paused, so saving it again as it
@@ -332,7 +331,7 @@ def test_a_removed_file_put_back_with_the_readers_address_keeps_their_unsubscrib
     assert kept(ws) is not None
 
 
-def page_of_a_kept_unsubscribe(ws: WebWorkspace, browser, path: Path):  # noqa: F811
+def page_of_a_kept_unsubscribe(ws: WebWorkspace, browser, path: Path):
     """ada's one-click unsubscribe kept while ``path``, her file, was broken, then the file fixed
     (`paused: false`): her page, opened, says the unsubscribe and has its pause box ticked for it."""
     assert one_click(ws)[0] == 200
@@ -344,7 +343,7 @@ def page_of_a_kept_unsubscribe(ws: WebWorkspace, browser, path: Path):  # noqa: 
     return page
 
 
-def test_an_open_page_follows_the_kept_unsubscribe_lifted_by_the_operator(ws, browser):  # noqa: F811
+def test_an_open_page_follows_the_kept_unsubscribe_lifted_by_the_operator(ws, browser):
     """The fixed file says `paused: false` already: `digest profile set ada paused false` lifts the
     kept unsubscribe and writes nothing. Was: the open page kept saying "You unsubscribed on ...",
     the pause box ticked for ada, and a save of another field from it paused her again."""
@@ -361,7 +360,7 @@ def test_an_open_page_follows_the_kept_unsubscribe_lifted_by_the_operator(ws, br
     assert kept(ws) is None
 
 
-def test_a_page_with_edits_does_not_pause_again_a_reader_the_operator_released(ws, browser):  # noqa: F811
+def test_a_page_with_edits_does_not_pause_again_a_reader_the_operator_released(ws, browser):
     """`digest suppressed --release ada` while her page, drawn with the kept unsubscribe (its pause
     box ticked for it), has edits: its poll says the profile changed elsewhere; a save from it
     said "Saved." and wrote `paused: true` into the file, pausing again the reader just released.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_link_identity import (
     ADA,
     DAY,
@@ -44,7 +43,7 @@ def ws(tmp_path, smtp_server, database, monkeypatch) -> WebWorkspace:  # databas
     return ws
 
 
-def test_a_file_back_with_its_readers_address_after_a_pass_keeps_their_links(ws, smtp_server, browser):  # noqa: F811
+def test_a_file_back_with_its_readers_address_after_a_pass_keeps_their_links(ws, smtp_server, browser):
     """A sync tool missed eve.yaml for a while, and a pass found it gone: it is back as it was."""
     ws.profile("eve", EVE)
     old = send_day(ws, smtp_server, MON)["eve@example.org"]
@@ -57,7 +56,7 @@ def test_a_file_back_with_its_readers_address_after_a_pass_keeps_their_links(ws,
         assert opened(browser, new) == (200, "eve@example.org")
 
 
-def test_a_file_back_half_written_at_a_pass_is_looked_at_again_by_the_next(ws, smtp_server, browser):  # noqa: F811
+def test_a_file_back_half_written_at_a_pass_is_looked_at_again_by_the_next(ws, smtp_server, browser):
     """A slow save: the pass after the one that found it gone reads half a file. Not told yet."""
     ws.profile("eve", EVE)
     old = send_day(ws, smtp_server, MON)["eve@example.org"]
@@ -73,7 +72,7 @@ def test_a_file_back_half_written_at_a_pass_is_looked_at_again_by_the_next(ws, s
         assert opened(browser, old) == (200, "eve@example.org")
 
 
-def test_a_file_back_with_another_address_is_another_reader(ws, smtp_server, browser):  # noqa: F811
+def test_a_file_back_with_another_address_is_another_reader(ws, smtp_server, browser):
     old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     with ws.serve(MON + 2 * DAY):
         assert opened(browser, old) == (410, GONE)
@@ -83,7 +82,7 @@ def test_a_file_back_with_another_address_is_another_reader(ws, smtp_server, bro
 def test_a_file_back_with_an_earlier_readers_address_after_another_reader_had_the_name(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve removed; eve.new given the name, then removed; eve's address back: the last reader of
     the name was eve.new, so eve's file is a new reader as far as links go, and eve.new's links
@@ -100,7 +99,7 @@ def test_a_file_back_with_an_earlier_readers_address_after_another_reader_had_th
         assert opened(browser, new) == (200, "eve@example.org")
 
 
-def test_a_readers_file_back_keeps_the_earlier_readers_links_closed(ws, smtp_server, browser):  # noqa: F811
+def test_a_readers_file_back_keeps_the_earlier_readers_links_closed(ws, smtp_server, browser):
     """eve removed; eve.new given the name, their file missed by a pass and back: eve.new's links
     open again, eve's not (the removal before eve.new's stays)."""
     old, other = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
@@ -117,7 +116,7 @@ def test_a_readers_file_back_keeps_the_earlier_readers_links_closed(ws, smtp_ser
 def test_a_removed_readers_link_does_not_reach_a_renamed_reader_past_a_later_removal(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve removed; eve.new given the name renames it eve-new; a third reader given the name is
     removed: eve's link is still the removed eve's (410), not eve-new's page."""
@@ -138,7 +137,7 @@ def test_a_removed_readers_link_does_not_reach_a_renamed_reader_past_a_later_rem
 def test_a_file_back_with_the_removed_readers_address_after_another_reader_renamed_the_name_away(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve removed; eve.new given the name renames it eve-new; eve's address back as eve.yaml:
     another reader had the name in between, so eve's old link opens nobody (not eve-new's page
@@ -157,7 +156,7 @@ def test_a_file_back_with_the_removed_readers_address_after_another_reader_renam
 def test_a_removed_readers_link_does_not_follow_a_later_readers_rename_that_no_pass_saw_yet(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve removed; eve.new given the name renames it eve-new, and a link is followed before any
     pass: the page carries eve.new over to eve-new then, for eve.new's links only."""
@@ -173,7 +172,7 @@ def test_a_removed_readers_link_does_not_follow_a_later_readers_rename_that_no_p
 def test_a_renamed_readers_link_opens_their_next_rename_whatever_the_name_had_before_them(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """ned's first reader removed, ned given to another who renamed it zed; then xena renamed
     ned, and ned renamed mia with no pass since: xena's old link opens mia's page the first time

@@ -13,7 +13,6 @@ import datetime as dt
 import re
 
 import pytest
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.daemon.names import look
 from digest.daemon.sendnow import send_now
@@ -77,7 +76,7 @@ def links_since(smtp_server, before: int) -> dict[str, str]:
     return links
 
 
-def opened(browser, url: str) -> tuple[int, str]:  # noqa: F811
+def opened(browser, url: str) -> tuple[int, str]:
     """The status of the page ``url`` and what it shows (the reader's address, or the 410's heading)."""
     page = browser.new_page()
     try:
@@ -87,7 +86,7 @@ def opened(browser, url: str) -> tuple[int, str]:  # noqa: F811
         page.close()
 
 
-def test_a_removed_readers_link_does_not_open_a_later_reader_given_the_same_name(ws, smtp_server, browser):  # noqa: F811
+def test_a_removed_readers_link_does_not_open_a_later_reader_given_the_same_name(ws, smtp_server, browser):
     old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     legacy = f"{ws.base_url}/u/{Signer(SECRET.encode()).legacy_token('eve')}"  # sent before schema 19
     with ws.serve(MON + 2 * DAY):
@@ -96,7 +95,7 @@ def test_a_removed_readers_link_does_not_open_a_later_reader_given_the_same_name
         assert opened(browser, new) == (200, "eve.new@example.org")
 
 
-def test_after_a_rename_a_new_profile_given_the_old_name_does_not_get_the_old_links(ws, smtp_server, browser):  # noqa: F811
+def test_after_a_rename_a_new_profile_given_the_old_name_does_not_get_the_old_links(ws, smtp_server, browser):
     ws.profile("eve", EVE)
     old = send_day(ws, smtp_server, MON)["eve@example.org"]
     folder = ws.root / "profiles"
@@ -135,7 +134,7 @@ def test_links_sent_before_links_carried_their_time_open_the_reader_they_were_ma
 def test_a_removed_readers_link_does_not_follow_the_rename_of_a_later_reader_given_the_name(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
@@ -149,7 +148,7 @@ def test_a_removed_readers_link_does_not_follow_the_rename_of_a_later_reader_giv
 def test_a_link_signed_by_a_worker_whose_clock_is_ahead_is_still_the_removed_readers(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """Two workers on one database: one's clock 30 seconds ahead (or its pass started after the
     other's, whose look comes late in its pass). The file found gone 'before' the removed reader's
@@ -168,7 +167,7 @@ def test_a_link_signed_by_a_worker_whose_clock_is_ahead_is_still_the_removed_rea
 def test_a_digest_made_after_its_readers_file_was_found_gone_is_held_and_the_next_reader_has_own_links(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """Worker A read eve's profile before it was removed and makes her digest late in its pass,
     after worker B's pass found the file gone: that digest is held as a removed reader's (not sent
@@ -193,7 +192,7 @@ def test_a_digest_made_after_its_readers_file_was_found_gone_is_held_and_the_nex
 def test_a_renamed_readers_link_signed_by_a_worker_whose_clock_is_ahead_opens_the_renamed_file(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     ws.profile("eve", EVE)
     old = send_day(ws, smtp_server, MON + dt.timedelta(seconds=30))["eve@example.org"]  # worker A
@@ -207,7 +206,7 @@ def test_a_renamed_readers_link_signed_by_a_worker_whose_clock_is_ahead_opens_th
 def test_a_renamed_readers_link_opens_the_renamed_file_when_a_pass_found_the_old_one_gone_first(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """The carry-over put off (a message of eve's being sent by another worker): that pass finds
     eve's file gone, as a removal. The carry-over at the next pass makes it the rename it was."""
@@ -231,7 +230,7 @@ def test_a_renamed_readers_link_opens_the_renamed_file_when_a_pass_found_the_old
 def test_a_removed_readers_link_opens_nobody_after_the_later_reader_renamed_the_file_back(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     old, new = eve_gone_and_the_name_given_to_eve_new(ws, smtp_server)
     folder = ws.root / "profiles"
@@ -247,7 +246,7 @@ def test_a_removed_readers_link_opens_nobody_after_the_later_reader_renamed_the_
 def test_a_renamed_readers_link_opens_the_new_name_that_an_earlier_file_had_briefly(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve-smith.yaml made and removed again, both seen by a pass, before eve's file is renamed
     so: the name's file found gone then is no removal of the renamed reader."""
@@ -268,7 +267,7 @@ def test_a_renamed_readers_link_opens_the_new_name_that_an_earlier_file_had_brie
 def test_a_reader_renamed_twice_opens_the_last_name_that_an_earlier_file_had_briefly_between(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve renamed eve-smith, then eve-jones; eve-jones.yaml made and removed between the two
     renames, both seen by a pass: the first rename's links (eve's) open eve-jones's page too."""
@@ -292,7 +291,7 @@ def test_a_reader_renamed_twice_opens_the_last_name_that_an_earlier_file_had_bri
 def test_a_removed_readers_link_does_not_follow_a_later_reader_of_their_last_name_renaming_it(
     ws,
     smtp_server,
-    browser,  # noqa: F811
+    browser,
 ):
     """eve renamed eve-smith, then removed; a new eve-smith (someone else) renames their file: the
     removed reader's links, eve's and eve-smith's, open nobody."""

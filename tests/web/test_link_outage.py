@@ -11,7 +11,6 @@ import time
 
 import pytest
 import yaml
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 from test_link_identity import ADA, EVE, NEW_EVE
 
 from digest.db import is_postgres
@@ -42,7 +41,7 @@ def signed_after(path, seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(os.stat(path).st_ctime + seconds, dt.UTC)
 
 
-def status_of(browser, url: str) -> tuple[int, str]:  # noqa: F811
+def status_of(browser, url: str) -> tuple[int, str]:
     page = browser.new_page()
     try:
         response = page.goto(url)
@@ -51,7 +50,7 @@ def status_of(browser, url: str) -> tuple[int, str]:  # noqa: F811
         page.close()
 
 
-def test_a_link_signed_after_the_file_last_changed_unsubscribes_its_reader(ws, browser):  # noqa: F811
+def test_a_link_signed_after_the_file_last_changed_unsubscribes_its_reader(ws, browser):
     path = ws.profile("eve", EVE)
     token = Signer(SECRET.encode()).token("eve", signed_after(path, 1))
     with ws.serve():
@@ -63,7 +62,7 @@ def test_a_link_signed_after_the_file_last_changed_unsubscribes_its_reader(ws, b
     assert yaml.safe_load(path.read_text())["paused"] is True
 
 
-def test_a_save_through_the_link_returns_to_the_page_and_a_change_by_another_hand_does_not(ws, browser):  # noqa: F811
+def test_a_save_through_the_link_returns_to_the_page_and_a_change_by_another_hand_does_not(ws, browser):
     """The page edits the file (a change since the link was signed), then opens again: this
     process made that change for the link's reader. A change made by anything else is not."""
     path = ws.profile("eve", EVE)
@@ -86,7 +85,7 @@ def test_a_save_through_the_link_returns_to_the_page_and_a_change_by_another_han
         assert status == 503 and "eve.new@example.org" not in text
 
 
-def test_a_link_signed_before_the_file_was_made_does_not_open_it(ws, browser):  # noqa: F811
+def test_a_link_signed_before_the_file_was_made_does_not_open_it(ws, browser):
     """eve's file removed and given to eve.new since her link was sent: without the database,
     nothing tells them apart, so the link opens nobody's page until it is back."""
     path = ws.profile("eve", NEW_EVE)
@@ -99,7 +98,7 @@ def test_a_link_signed_before_the_file_was_made_does_not_open_it(ws, browser):  
     assert "paused" not in yaml.safe_load(path.read_text())
 
 
-def test_a_link_sent_before_links_carried_their_time_waits_for_the_database(ws, browser):  # noqa: F811
+def test_a_link_sent_before_links_carried_their_time_waits_for_the_database(ws, browser):
     path = ws.profile("eve", EVE)
     token = Signer(SECRET.encode()).legacy_token("eve")
     with ws.serve():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
 
@@ -21,7 +20,7 @@ PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 @pytest.mark.parametrize("page_path", ["", "/digest?live=1"], ids=["preferences", "live-preview"])
 def test_a_page_left_open_on_a_server_that_cannot_answer_asks_again_in_a_minute(
     web_workspace,
-    browser,  # noqa: F811
+    browser,
     page_path,
 ):
     ws = web_workspace

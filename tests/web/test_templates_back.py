@@ -23,7 +23,7 @@ from helpers.own_templates import own_prefs_page
 from digest.compose.render import builtin_templates
 from digest.signing import Signer
 
-from conftest import AS_NOBODY, NOW, ROOT, SECRET, WebWorkspace, make_dump
+from conftest import AS_NOBODY, ROOT, SECRET, WebWorkspace, make_dump
 
 
 def answer(url: str, form: dict[str, str] | None = None, origin: str = "") -> tuple[int, str]:
@@ -46,7 +46,7 @@ def test_the_readers_own_page_comes_back_with_the_folder_after_a_post_answered_w
     ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
     assert ws.cli("ingest").exit_code == 0
-    url = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    url = ws.page_url()
     with ws.serve():
         status, body = answer(url)
         assert status == 200 and "data-mine" in body
@@ -72,7 +72,7 @@ def test_a_save_while_the_folder_is_gone_says_saved(web_workspace, caplog):
     with ws.config_path.open("a") as config:
         config.write("templates: my-templates\n")
     ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
-    url = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
+    url = ws.page_url()
     caplog.set_level(logging.ERROR, logger="digest.web.app")
     with ws.serve():
         form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', answer(url)[1]))

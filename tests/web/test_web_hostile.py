@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import select
 import subprocess
 import urllib.request
 
@@ -85,10 +84,7 @@ def test_digest_serve_runs_on_waitress_and_refuses_a_taken_port_before_printing_
     # when the test run was started in the background by a shell (`pytest &`: SIGINT ignored,
     # as its children inherit), and the server was left running, its port taken.
     web_workspace.profile("ada", PROFILE)
-    with web_workspace.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        serving = proc.stdout.readline()
-        assert serving.startswith("Serving on "), serving + proc.stderr.read()
+    with web_workspace.served(HANG):
         with urllib.request.urlopen(f"{web_workspace.base_url}/", timeout=HANG) as r:
             assert "werkzeug" not in r.headers.get("Server", "").lower()
         second = subprocess.run(web_workspace.serve_command(), capture_output=True, text=True, timeout=HANG)
