@@ -304,8 +304,10 @@ def run(obj: Context, once: bool) -> None:
     \b
     Example:
       digest run
-      digest run --once        # one pass; from cron, by its full path (cron's PATH has no venv):
-      */5 * * * * /opt/digest/.venv/bin/digest --config /etc/digest/config.yaml run --once
+      digest run --once        # one pass; from cron, by its full path (cron's PATH has no venv),
+      # with the variables the config names (cron's environment has none of yours) from a file
+      # (mode 600) of lines such as `export DIGEST_SMTP_PASSWORD=...`, here /etc/digest/env:
+      */5 * * * * . /etc/digest/env; /opt/digest/.venv/bin/digest --config /etc/digest/config.yaml run --once
     """
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry

@@ -6,12 +6,20 @@ Before, the help's example was `*/5 * * * * digest --config ... run --once`."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 from digest.cli import main
+from tests.helpers.faked import needs_faketime
+from tests.helpers.smtp_login import login_server
 
+from conftest import make_dump
+
+LOGIN = "  timeout: 5\n  username: digest\n  password_env: DIGEST_SMTP_PASSWORD\n"  # a server with a login
 CRON = re.compile(r"(?:\S+ ){5}(?:\w+=\S+ )*(\S+) --config \S+ run --once")  # five fields, VAR=..., command
 
 
@@ -20,3 +28,42 @@ def test_the_cron_example_of_run_help_names_digest_by_readmes_full_path():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     helps, readmes = CRON.findall(shown), CRON.findall(readme.split("```cron", 1)[1].split("```", 1)[0])
     assert helps and helps == readmes and helps[0].startswith("/"), (helps, readmes)
+
+
+@needs_faketime
+def test_the_cron_example_pasted_sends_with_the_smtp_password_that_cron_has_not(workspace, tmp_path):
+    """Cron runs its line by /bin/sh with an environment of its own (PATH=/usr/bin:/bin, HOME,
+    LOGNAME, SHELL), none of the operator's variables: the password `smtp.password_env` names comes
+    from the file the line reads, as the help says. Before, the help's line had no password: every
+    pass said "smtp.password_env names $DIGEST_SMTP_PASSWORD, but that environment variable is
+    not set" and sent nothing, though the same command worked in the operator's shell."""
+    shown = CliRunner().invoke(main, ["run", "--help"]).output
+    line = next(s.strip() for s in shown.splitlines() if s.strip().startswith("*/5 "))
+    env_file = tmp_path / "env"
+    env_file.write_text("export DIGEST_SMTP_PASSWORD=s3cret\n")  # as the help's comment has it
+    env_file.chmod(0o600)
+    digest = Path(sys.executable).parent / "digest"  # this venv's, as /opt/digest/.venv/bin/digest
+    places = {"/etc/digest/env": env_file, "/opt/digest/.venv/bin/digest": digest}
+    command = line.split(" ", 5)[5].replace("/etc/digest/config.yaml", str(workspace.config_path))
+    for shown_path, here in places.items():
+        command = command.replace(shown_path, str(here))
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(text.replace("  timeout: 5\n", LOGIN))
+    workspace.profile("ada", "email: ada@example.org\nsend_at: '07:00'\ninterests: [spiking]\n")
+    workspace.dump("2026-03-02.txt", make_dump("Mar 2", [("Spiking nets", "About spiking networks.")]))
+    good = lambda server, session, envelope, mechanism, data: AuthResult(  # noqa: E731
+        success=isinstance(data, LoginPassword) and data.password == b"s3cret"
+    )
+    with login_server(auth_require_tls=False, auth_required=True, authenticator=good) as port:
+        workspace.config_path.write_text(workspace.config_path.read_text().replace("2525", str(port)))
+        cron = {"HOME": str(tmp_path), "LOGNAME": "digest", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin"}
+        done = subprocess.run(
+            ["faketime", "2026-03-03 07:02:00", "/bin/sh", "-c", command],
+            env=cron,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "sent to ada <ada@example.org>: 1 paper" in done.stdout, done.stdout
