@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digest.daemon.notes import copy_note
 from digest.db import db_errors, is_postgres, shown
 from digest.dbcopy_again import EMPTY, refuse_copied, refuse_other
 from digest.dbfaults import may_write
@@ -48,6 +49,7 @@ class CopyReport:
     tables: tuple[tuple[str, int, int], ...]  # (table, rows in the source, rows in the target)
     indexed: int  # papers indexed on the copy (those the source had not indexed yet)
     unindexed: int | None = None  # when that indexing was interrupted (Ctrl-C): the papers left
+    noted: int = 0  # the readers the last pass could not make a digest for (the file beside it), copied
 
     @property
     def ok(self) -> bool:
@@ -230,6 +232,7 @@ def copy_to_postgres(
         try:
             with raw.transaction():
                 copy_rows(src, raw, tables, batch, progress)
+                noted = copy_note(Path(source), raw)  # a file beside it on SQLite, a table here
                 committing = True
         except db_errors() as e:
             if not getattr(raw, "broken", False):
@@ -252,8 +255,8 @@ def copy_to_postgres(
             progress.finish()
             with Store(target) as again:  # dst's connection may be mid-statement, interrupted
                 (left,) = again.db.execute(unindexed, (CollectionStats(again).through,)).fetchone()
-            return CopyReport(str(source), shown(target), counts, waiting - left, left or None)
-    return CopyReport(str(source), shown(target), counts, indexed)
+            return CopyReport(str(source), shown(target), counts, waiting - left, left or None, noted)
+    return CopyReport(str(source), shown(target), counts, indexed, noted=noted)
 
 
 def copy_rows(src: Store, raw: Any, tables: list[str], batch: int, progress: Progress) -> None:

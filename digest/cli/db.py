@@ -82,6 +82,11 @@ def migrate(obj: Context, target: str) -> None:
             "  (the word index copied; indexing the papers the source had not indexed yet was interrupted, "
             f"{report.unindexed} left: the workers' first pass indexes them)"
         )
+    if report.noted:  # a file beside the SQLite database, a table on PostgreSQL: status lists them still
+        echo(
+            f"  (the readers whose digest could not be made, as the last pass noted them beside "
+            f"{report.source}: {report.noted}, copied; `digest status` lists them until a worker serves them)"
+        )
     if not report.ok:
         raise StoreError(
             f"{report.target}: the row counts differ from {report.source}'s (MISMATCH above): keep using "

@@ -202,6 +202,25 @@ def _delete(db: Any, users: list[str], before: str | None = None) -> None:
         )
 
 
+def copy_note(database: Path, raw: Any) -> int:
+    """`digest db migrate`: the readers SQLite's last pass could not make a digest for (the file
+    beside ``database``) written into PostgreSQL's ``reader_failures`` by the copy's connection
+    (``raw``, in its transaction), so that `digest status` lists them after the move as before it,
+    until a worker's pass serves them or finds them no longer due (a row of no period: not kept for
+    one); said again at ERROR by the first worker's pass that fails them (no ``said_at``): the
+    workers' log is a new one. The readers copied, how many."""
+    at, failures = read_reader_failures(database)
+    if at is None or not failures:
+        return 0
+    with raw.cursor() as cursor:
+        cursor.executemany(
+            'INSERT INTO reader_failures ("user", error, worker, at) VALUES (%s, %s, %s, %s) '
+            'ON CONFLICT ("user") DO NOTHING',
+            [(user, error, str(database), iso(at)) for user, error in sorted(failures.items())],
+        )
+    return len(failures)
+
+
 LAST_PASS = "last pass"  # SQLite's: the one daemon's last pass wrote the note
 WORKERS_PASSES = "each as the latest pass to try them found it, any worker's"  # PostgreSQL's table
 
