@@ -42,8 +42,8 @@ def migrate(obj: Context, target: str) -> None:
     Every table is copied in one transaction and the row counts of both are compared; the
     SQLite file is left as it was. Stop the daemon and `digest serve` first (what they record
     after the copy would go to the file only). Then set `database:` to the URL. Run again on its
-    own copy, nothing changed on either side since (every row compared), it says so and copies
-    nothing (exit 0).
+    own copy, nothing changed on either side since (every table's rows compared, the word index's
+    aside: it is made from the papers), it says so and copies nothing (exit 0).
 
     \b
     Example:
