@@ -1,7 +1,12 @@
 """`digest status`'s word on the days whose daily papers failed besides a source's last fetch: a
 catch-up's (digest.ingest.missed_days) that met a 503, say. `status` shows a source's last fetch
 only, the day's own, so a failed catch-up was said by the fetch that made it and then by nothing,
-though it is asked again at each fetch for a week and its papers reach no one until then."""
+though it is asked again at each fetch for a week and its papers reach no one until then.
+
+A day that left that week since the source's last fetch (no fetch since: the daemon stopped, a
+`digest send` not run for days) is said too, as a day whose papers never came, not asked for
+again: nothing else says it (the fetch that last asked for it still had it in its week), and
+the line of the week's days vanished with it. It is said until the source's next fetch."""
 
 from __future__ import annotations
 
@@ -12,32 +17,45 @@ from digest.config import Config
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import BEHIND, CATCH_UP, failed_before
+from digest.ingest.missed_days import BEHIND, CATCH_UP, NOT_AGAIN, Asked, failed_before
 from digest.store import Store
+
+# a failed day over a week old since the source's last fetch: what that fetch could not say
+NEVER_CAME = f"over a week old, {NOT_AGAIN} since {{}}: its papers never came"
 
 
 def failed_days(
     store: Store, config: Config, last: dict[str, FetchRecord], now: dt.datetime
 ) -> list[tuple[str, str]]:
-    """The days of the week whose daily papers every fetch failed (a catch-up's, digest.ingest.
-    missed_days), but a source's last fetch (its own line says it): which, what failed, and the
-    last day they are asked for again."""
+    """The days whose daily papers every fetch failed (a catch-up's, digest.ingest.missed_days),
+    but a source's last fetch (its own line says it): those of the week, with the last day they
+    are asked for again, then those that left the week since the source's last fetch; each with
+    what failed."""
     lines = []
+    today = now.astimezone(ZoneInfo(config.timezone)).date()
     for src in config.sources:
         own = source_day(src, now, config.timezone)
-        for n, a in enumerate(failed_before(store, src, own, GONE)):  # oldest first
-            if src.name in last and a.url == last[src.name].url:
+        f = last.get(src.name)
+        then = source_day(src, f.attempted_at, config.timezone) if f else own  # the last fetch's week
+        week = failed_before(store, src, own, GONE)  # oldest first
+        older = failed_before(store, src, then, GONE) if then < own else []  # no fetch today
+        aged = [a for a in older if a.day < own - dt.timedelta(days=CATCH_UP)]
+        for n, a in enumerate([*aged, *week]):
+            if f is not None and a.url == f.url:
                 continue
-            # an older day that fails holds it back (fetch_with_missed: no storm in an outage)
-            when = "at each fetch" if n == 0 else f"at each fetch {BEHIND},"
-            today = now.astimezone(ZoneInfo(config.timezone)).date()
             end = a.day + dt.timedelta(days=CATCH_UP) + (today - own)  # its source's day a week after it
             said = src.rekeyed(a.detail, config.sources)
+            if n < len(aged):
+                then_said = NEVER_CAME.format(end + dt.timedelta(days=1))
+                lines.append((src.name, f"{_failed(a, said)}; {then_said}"))
+                continue
+            # an older day that fails holds it back (fetch_with_missed: no storm in an outage)
+            when = "at each fetch" if n == len(aged) else f"at each fetch {BEHIND},"
             lines.append(
-                (
-                    src.name,
-                    f"the daily papers of {a.day} FAILED at {shown_at(a.attempted_at)}: {said}; "
-                    f"asked again {when} until a week old (the last on {end})",
-                )
+                (src.name, f"{_failed(a, said)}; asked again {when} until a week old (the last on {end})")
             )
     return lines
+
+
+def _failed(a: Asked, said: str) -> str:
+    return f"the daily papers of {a.day} FAILED at {shown_at(a.attempted_at)}: {said}"

@@ -1,0 +1,56 @@
+"""`digest status` on a day whose daily papers failed and that left the week of catch-ups with no
+fetch since (the daemon stopped, no `digest send` for days): said as a day whose papers never came,
+not asked for again. Before, its line ("asked again at each fetch until a week old (the last on
+...)") vanished the day after the last on, and nothing said that the day was given up: the source's
+line showed its last fetch, a success, and the fetch that last asked for the day still had it in
+its week. Said until the source's next fetch. Real `digest fetch` and `digest status` commands at
+chosen moments, a loopback API shaped like the real one that fails for one day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from helpers.daily_papers import graph_page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+
+
+def _at(workspace, monkeypatch, module: str, day: int, hour: int = 6) -> str:
+    at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda: at)
+    return workspace.cli(module).output
+
+
+def _failed_days(shown: str) -> list[str]:
+    return [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
+
+
+def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_come(workspace, monkeypatch):
+    def api(query: dict[str, str]) -> Route:  # the page of the 9th fails, every other answers
+        if query["date"] == "2026-12-09":
+            return Route(b"busy", status=503, content_type="text/plain")
+        return Route(graph_page(query))
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails
+        _at(workspace, monkeypatch, "fetch", 11)  # the 10th comes, the 9th fails again: no fetch after
+        within = _failed_days(_at(workspace, monkeypatch, "status", 17, 7))
+        assert len(within) == 1 and within[0].endswith("until a week old (the last on 2026-12-17)"), within
+        shown = _at(workspace, monkeypatch, "status", 25, 7)
+        lines = _failed_days(shown)
+        assert len(lines) == 1, shown  # before: none, the source's line "fetched at 2026-12-11 06:00 UTC"
+        assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-11 05:59 UTC: "), (
+            shown
+        )
+        assert lines[0].endswith(
+            "503 Service Unavailable (after 1 attempt); over a week old, not asked for again since "
+            "2026-12-18: its papers never came"
+        ), shown
+        _at(workspace, monkeypatch, "fetch", 25)  # the source's next fetch: its week begins on the 17th
+        assert _failed_days(_at(workspace, monkeypatch, "status", 25, 7)) == []
