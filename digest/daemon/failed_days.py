@@ -38,16 +38,23 @@ def failed_days(
         f = last.get(src.name)
         then = source_day(src, f.attempted_at, config.timezone) if f else own  # the last fetch's week
         week = failed_before(store, src, own, GONE)  # oldest first
-        older = failed_before(store, src, then, GONE) if then < own else []  # no fetch today
+        # the days that fetch looked back at, and its own (its line says it failed, not that it is given up)
+        older = (
+            failed_before(store, src, then + dt.timedelta(days=1), GONE, CATCH_UP + 1) if then < own else []
+        )
         aged = [a for a in older if a.day < own - dt.timedelta(days=CATCH_UP)]
         for n, a in enumerate([*aged, *week]):
-            if f is not None and a.url == f.url:
-                continue
             end = a.day + dt.timedelta(days=CATCH_UP) + (today - own)  # its source's day a week after it
+            given_up = NEVER_CAME.format(end + dt.timedelta(days=1))
             said = src.rekeyed(a.detail, config.sources)
+            if f is not None and a.url == f.url:  # the source's line says how it failed
+                if n < len(aged):
+                    lines.append(
+                        (src.name, f"the daily papers of {a.day}, whose fetch above failed: {given_up}")
+                    )
+                continue
             if n < len(aged):
-                then_said = NEVER_CAME.format(end + dt.timedelta(days=1))
-                lines.append((src.name, f"{_failed(a, said)}; {then_said}"))
+                lines.append((src.name, f"{_failed(a, said)}; {given_up}"))
                 continue
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage)
             when = "at each fetch" if n == len(aged) else f"at each fetch {BEHIND},"

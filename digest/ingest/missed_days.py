@@ -74,12 +74,14 @@ class Asked:
     early: bool = False  # its last answer had no papers of the day, asked before the day was over
 
 
-def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[dt.date, Asked]:
-    """The days of the week before ``day`` whose daily papers ``source`` asked for (a detail that
-    holds ``gone``: the last fetch failed with a 410)."""
+def _asked(
+    store: Store, source: SourceConfig, day: dt.date, gone: str, days_back: int = CATCH_UP
+) -> dict[dt.date, Asked]:
+    """The days of the week (``days_back`` days) before ``day`` whose daily papers ``source`` asked
+    for (a detail that holds ``gone``: the last fetch failed with a 410)."""
     if source.kind != "hf_daily" or "{date}" not in source.url:
         return {}
-    days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
+    days = [day - dt.timedelta(days=back) for back in range(1, days_back + 1)]
     urls = {source.resolved_url(d): d for d in days}
     marks = ", ".join("?" * len(urls))
     sql = f"SELECT url, succeeded_at, detail, attempted_at, outcome FROM fetches WHERE url IN ({marks})"
@@ -94,10 +96,14 @@ def _asked(store: Store, source: SourceConfig, day: dt.date, gone: str) -> dict[
     return asked
 
 
-def failed_before(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
-    """The days of the week before ``day`` whose daily papers ``source`` asked for and never got,
-    oldest first: each asked again at the source's fetches until it is over a week old."""
-    return sorted((a for a in _asked(store, source, day, gone).values() if not a.got), key=lambda a: a.day)
+def failed_before(
+    store: Store, source: SourceConfig, day: dt.date, gone: str, days_back: int = CATCH_UP
+) -> list[Asked]:
+    """The days of the week (``days_back`` days) before ``day`` whose daily papers ``source`` asked
+    for and never got, oldest first: each asked again at the source's fetches until it is over a
+    week old."""
+    asked = _asked(store, source, day, gone, days_back).values()
+    return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
 def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:

@@ -54,3 +54,27 @@ def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_co
         ), shown
         _at(workspace, monkeypatch, "fetch", 25)  # the source's next fetch: its week begins on the 17th
         assert _failed_days(_at(workspace, monkeypatch, "status", 25, 7)) == []
+
+
+def test_a_source_whose_last_fetch_failed_over_a_week_ago_is_said_to_have_given_that_day_up(
+    workspace, monkeypatch
+):
+    """The source's line shows its last fetch, failed, as it was ("FETCH FAILED at ..."): within
+    the week its day is asked for again at the next fetch; past it, no fetch asks for it (a source
+    idle longer than a week begins at its own day), which the line alone does not say."""
+
+    def api(query: dict[str, str]) -> Route:
+        return Route(b"busy", status=503, content_type="text/plain")
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails; no fetch after
+        assert _failed_days(_at(workspace, monkeypatch, "status", 17, 7)) == []  # asked at the next fetch
+        shown = _at(workspace, monkeypatch, "status", 18, 7)
+    assert "Source hf_daily: FETCH FAILED at 2026-12-10 06:00 UTC: " in shown, shown
+    assert _failed_days(shown) == [
+        "  and the daily papers of 2026-12-09, whose fetch above failed: over a week old, not asked for "
+        "again since 2026-12-18: its papers never came"
+    ], shown  # before: none
