@@ -120,6 +120,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.errors import ConfigError, DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
+    from digest.ingest.fetch_records import last_fetches
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
@@ -176,10 +177,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 echo(line)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 secho(f"note: {waiting}", fg="yellow", err=True)
-            first = [s.name for s in due_now(config, store, as_sent, now)]  # fetched first by `send`
+            last = last_fetches(store)  # each source's last fetch: read once, for both below
+            first = [s.name for s in due_now(config, store, as_sent, now, last)]  # fetched first by `send`
             if due := due_to_fetch(first):
                 secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first
-            say_failed_before(failed_for(config, store, making, now, first), now)  # as `send` says them
+            say_failed_before(failed_for(config, store, making, now, first, last), now)  # as `send` says them
             echo("Dry run: nothing was sent.")
             if refusal is not None:
                 secho(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -132,15 +132,20 @@ def patience_for(sources: Sequence[SourceConfig], least: float) -> float:
 
 
 def due_now(
-    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    last: Mapping[str, FetchRecord] | None = None,
 ) -> list[SourceConfig]:
     """The sources a pass at ``now`` fetches (its first step, before any digest): those whose latest
     moment, for any of ``profiles`` (the readers it looks at) or at their ``when`` times, has come
     and that were not fetched since (:func:`is_due`); what `digest send --dry-run`, which fetches
-    nothing, says it would fetch."""
+    nothing, says it would fetch. ``last``: each source's last fetch, read by the caller (None:
+    read here)."""
     if not config.sources:
         return []
-    last, grace = last_fetches(store), config.scheduler.grace
+    last, grace = last_fetches(store) if last is None else last, config.scheduler.grace
     return [
         s
         for s in config.sources
@@ -151,16 +156,22 @@ def due_now(
 
 
 def failed_for(
-    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime, fetched: Collection[str]
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    fetched: Collection[str],
+    last: Mapping[str, FetchRecord] | None = None,
 ) -> list[FetchRecord]:
     """The last fetch of each source that failed since its moment for ``profiles`` (the readers
     whose digests are made now), of the sources not fetched now (``fetched``: the names of those
     fetched): in their wait before they are tried again (RETRY_FAILED, a server's Retry-After) or
     past the time these readers wait for them, so the digests made now go without them. No digest
-    made: none goes without them (a source's ``when`` times come whoever is served)."""
+    made: none goes without them (a source's ``when`` times come whoever is served). ``last``: as
+    :func:`due_now`'s."""
     if not profiles:
         return []
-    last = last_fetches(store)
+    last = last_fetches(store) if last is None else last
     found = []
     for s in config.sources:
         f = last.get(s.name)
