@@ -308,9 +308,9 @@ def run(obj: Context, once: bool) -> None:
       digest run
       digest run --once        # one pass; from cron, by its full path (cron's PATH has no venv),
       # with the variables the config names (cron's environment has none of yours) from a file
-      # (mode 600) of lines such as `export DIGEST_SMTP_PASSWORD=...`, here /etc/digest/env:
-      */5 * * * * . /etc/digest/env; /opt/digest/.venv/bin/digest --config /etc/digest/config.yaml run --once
-    """
+      # (mode 600) of lines `DIGEST_SMTP_PASSWORD=...`, here /etc/digest/env (README's systemd unit's too):
+      */5 * * * * set -a; . /etc/digest/env; /opt/digest/.venv/bin/digest --config /etc/digest/config.yaml run --once
+    """  # noqa: E501 (the cron line whole, as it is pasted)
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
     from digest.cli.preload import preload

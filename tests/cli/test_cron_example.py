@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
@@ -20,6 +21,7 @@ from tests.helpers.smtp_login import login_server
 from conftest import make_dump
 
 LOGIN = "  timeout: 5\n  username: digest\n  password_env: DIGEST_SMTP_PASSWORD\n"  # a server with a login
+GENERATOR = Path("/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator")
 CRON = re.compile(r"(?:\S+ ){5}(?:\w+=\S+ )*(\S+) --config \S+ run --once")  # five fields, VAR=..., command
 
 
@@ -40,7 +42,7 @@ def test_the_cron_example_pasted_sends_with_the_smtp_password_that_cron_has_not(
     shown = CliRunner().invoke(main, ["run", "--help"]).output
     line = next(s.strip() for s in shown.splitlines() if s.strip().startswith("*/5 "))
     env_file = tmp_path / "env"
-    env_file.write_text("export DIGEST_SMTP_PASSWORD=s3cret\n")  # as the help's comment has it
+    env_file.write_text(f"{_env_line(shown)}s3cret\n")  # as the help's comment has it
     env_file.chmod(0o600)
     digest = Path(sys.executable).parent / "digest"  # this venv's, as /opt/digest/.venv/bin/digest
     places = {"/etc/digest/env": env_file, "/opt/digest/.venv/bin/digest": digest}
@@ -67,3 +69,41 @@ def test_the_cron_example_pasted_sends_with_the_smtp_password_that_cron_has_not(
         )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "sent to ada <ada@example.org>: 1 paper" in done.stdout, done.stdout
+
+
+def _env_line(shown: str) -> str:
+    """The help's line of the file, its value left out: `DIGEST_SMTP_PASSWORD=`."""
+    return re.search(r"of lines `([^`]*=)\.\.\.`", shown.replace("\n", " ")).group(1)
+
+
+def _readme_unit() -> str:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    return (
+        readme.split("(`/etc/systemd/system/digest.service`):", 1)[1].split("```ini", 1)[1].split("```", 1)[0]
+    )
+
+
+def test_readmes_systemd_unit_reads_the_password_from_the_file_the_cron_line_reads():
+    """A password written in the unit (`Environment=DIGEST_SMTP_PASSWORD=...`, as README had it)
+    is given by `systemctl show` to every user of the machine: the unit reads the variables from
+    the mode-600 file the cron line reads, one file for both."""
+    unit = _readme_unit()
+    shown = CliRunner().invoke(main, ["run", "--help"]).output
+    sourced = re.search(r"\. (\S+);", shown).group(1)
+    assert f"EnvironmentFile={sourced}\n" in unit, unit
+    assert "PASSWORD" not in unit, unit
+
+
+@pytest.mark.skipif(not GENERATOR.exists(), reason="systemd's environment.d generator is not installed")
+def test_the_files_lines_as_the_help_has_them_are_read_by_systemds_own_parser(tmp_path):
+    """systemd reads an EnvironmentFile= as lines NAME=value and drops any other line (here
+    `export DIGEST_SMTP_PASSWORD=...`, the help's line before: "invalid variable name ...,
+    ignoring"), so the daemon it starts would have no password. Its environment.d generator reads
+    a file with the same parser (systemd's env-file.c) and prints what it got."""
+    shown = CliRunner().invoke(main, ["run", "--help"]).output
+    (tmp_path / "environment.d").mkdir()
+    (tmp_path / "environment.d" / "digest.conf").write_text(f"{_env_line(shown)}s3cret\n")
+    done = subprocess.run(
+        [str(GENERATOR)], env={"XDG_CONFIG_HOME": str(tmp_path)}, capture_output=True, text=True, timeout=30
+    )
+    assert "DIGEST_SMTP_PASSWORD=s3cret" in done.stdout.splitlines(), done.stdout + done.stderr
