@@ -23,6 +23,9 @@ from digest.store import Store
 # a failed day over a week old since the source's last fetch: what that fetch could not say
 NEVER_CAME = f"over a week old, {NOT_AGAIN} since {{}}: its papers never came"
 
+# a failed day asked for today, the last day it is: no fetch after today's asks for it
+LAST_DAY = f"a week old: {NOT_AGAIN} after today"
+
 
 def failed_days(
     store: Store, config: Config, last: dict[str, FetchRecord], now: dt.datetime
@@ -55,6 +58,9 @@ def failed_days(
                 continue
             if n < len(aged):
                 lines.append((src.name, f"{_failed(a, said)}; {given_up}"))
+                continue
+            if end == today and a.attempted_at.astimezone(ZoneInfo(config.timezone)).date() == today:
+                lines.append((src.name, f"{_failed(a, said)}; {LAST_DAY}"))  # asked on its last day
                 continue
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage)
             when = "at each fetch" if n == len(aged) else f"at each fetch {BEHIND},"

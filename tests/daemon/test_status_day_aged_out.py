@@ -28,13 +28,15 @@ def _failed_days(shown: str) -> list[str]:
     return [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
 
 
-def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_come(workspace, monkeypatch):
-    def api(query: dict[str, str]) -> Route:  # the page of the 9th fails, every other answers
-        if query["date"] == "2026-12-09":
-            return Route(b"busy", status=503, content_type="text/plain")
-        return Route(graph_page(query))
+def ninth_fails(query: dict[str, str]) -> Route:
+    """The API: the page of the 9th fails, every other answers."""
+    if query["date"] == "2026-12-09":
+        return Route(b"busy", status=503, content_type="text/plain")
+    return Route(graph_page(query))
 
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
+
+def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_come(workspace, monkeypatch):
+    with LocalHttpServer({"/api/daily_papers": ninth_fails}) as server:
         workspace.config_path.write_text(
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )

@@ -1,0 +1,33 @@
+"""`digest status` on the last day a failed day of daily papers is asked for (a week after it),
+after that day's fetch asked for it and failed again: no fetch after today asks for it, so it is
+said as such ("a week old: not asked for again after today", as the fetch itself says its
+catch-up of that day). Before, the line still promised "asked again at each fetch until a week
+old (the last on <today>)" until midnight, then the day was said as given up. Real `digest fetch`
+and `digest status` commands at chosen moments, a loopback API shaped like the real one that
+fails for one day."""
+
+from __future__ import annotations
+
+from test_status_day_aged_out import HF, _at, _failed_days, ninth_fails
+
+from digest.demo.http_server import LocalHttpServer
+
+
+def test_a_failed_day_asked_for_the_last_time_today_is_not_said_to_be_asked_again(workspace, monkeypatch):
+    with LocalHttpServer({"/api/daily_papers": ninth_fails}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails
+        _at(workspace, monkeypatch, "fetch", 11)  # the 10th comes, the 9th fails again
+        before = _failed_days(_at(workspace, monkeypatch, "status", 17, 5))  # the 17th's fetch to come
+        assert len(before) == 1 and before[0].endswith("(the last on 2026-12-17)"), before
+        _at(workspace, monkeypatch, "fetch", 17)  # the last fetch that asks for the 9th: it fails
+        shown = _at(workspace, monkeypatch, "status", 17, 7)
+    lines = _failed_days(shown)
+    assert len(lines) == 1, shown
+    assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-17 05:59 UTC: "), shown
+    # before: "...; asked again at each fetch until a week old (the last on 2026-12-17)"
+    assert lines[0].endswith(
+        "503 Service Unavailable (after 1 attempt); a week old: not asked for again after today"
+    )
