@@ -5,9 +5,10 @@ the day before), so a day missed was never fetched and its papers reached no one
 day, a pass asks for the days before it that were never asked for, back to the last that was
 (a week at most; none when no day of the last week was asked: a source new to this database
 begins at its own day, and one idle longer than a week does not fetch a week). A day whose last
-answer held no papers of it, given before the day was over (UTC: a `day: today` source asked in
-the morning, its page not out yet, then the daemon stopped) is asked once more; if that fails, it
-is a day that failed, as below (its answer of the morning does not make it got). A day of that week
+answer was given before the day was over (UTC: a `day: today` source asked in the morning, its
+page not out yet or still filling) is asked once more, after it: the papers listed since reach the
+readers then; if that fails, it is a day that failed, as below (its answer of the morning does not
+make it got). A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
@@ -34,10 +35,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CATCH_UP = 7  # days looked back for the last day asked for
-# the days a fetch asks for before its own: never asked for, empty when asked before the day was
-# over (`day: today` asked early), or asked and every fetch failed
+# the days a fetch asks for before its own: never asked for, asked before the day was over (`day:
+# today` asked early: its list not out yet or still filling), or asked and every fetch failed
 MISSING = (
-    "%s: the daily papers of %s never came (never asked for, empty when asked before their day was "
+    "%s: the daily papers of %s may not all have come (never asked for, asked before their day was "
     "over, or their fetch failed): asking for them first"
 )
 EMPTY = "empty"  # a fetch's outcome: an answer without papers of the day (digest.ingest.fetch's)
@@ -71,7 +72,7 @@ class Asked:
     url: str
     attempted_at: dt.datetime  # its last fetch
     detail: str  # and what it said
-    early: bool = False  # its last answer had no papers of the day, asked before the day was over
+    early: bool = False  # its last answer was given before the day was over: its list may have grown
 
 
 def _asked(
@@ -89,7 +90,7 @@ def _asked(
     for url, ok, why, at, outcome in store.db.execute(sql, tuple(urls)).fetchall():
         d, when = urls[url], dt.datetime.fromisoformat(at)
         over = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # its page's UTC day
-        early = outcome == EMPTY and when < over  # `day: today` asked in the morning: not out yet?
+        early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
         asked[d] = Asked(d, (ok is not None and not again) or gone in why, url, when, why, early)

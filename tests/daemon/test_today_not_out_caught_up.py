@@ -48,7 +48,7 @@ def fetches(workspace, monkeypatch, moments: list[tuple[int, int, set[str]]]) ->
 def test_a_day_not_out_when_asked_then_the_daemon_stopped_is_caught_up(workspace, monkeypatch):
     wednesday = {"2026-12-09"}  # its page not out at 09:00 on Wednesday; out later that day
     said = fetches(workspace, monkeypatch, [(8, 9, set()), (9, 9, wednesday), (11, 9, set())])
-    assert said[1].startswith("hf_daily: empty: no papers"), said  # then nothing ran until Friday
+    assert said[1].splitlines()[-1].startswith("hf_daily: empty: no papers"), said  # nothing ran till Friday
     assert said[2].splitlines() == [
         f"hf_daily: 2 papers of 2026-12-{d:02d}: 2 new, 0 known" for d in (9, 10, 11)
     ], said
@@ -71,7 +71,7 @@ def test_the_log_says_a_day_empty_when_asked_early_is_asked_for_again(workspace,
     wednesday = {"2026-12-09"}
     fetches(workspace, monkeypatch, [(8, 9, set()), (9, 9, wednesday), (11, 9, set())])
     said = [r.getMessage() for r in caplog.records if r.name == "digest.ingest.missed_days"]
-    assert said == [
-        "hf_daily: the daily papers of 2026-12-09, 2026-12-10 never came (never asked for, empty when "
+    assert said[-1] == (
+        "hf_daily: the daily papers of 2026-12-09, 2026-12-10 may not all have come (never asked for, "
         "asked before their day was over, or their fetch failed): asking for them first"
-    ], said
+    ), said
