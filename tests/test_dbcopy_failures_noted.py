@@ -59,9 +59,31 @@ def test_the_readers_the_last_pass_failed_are_listed_by_status_after_the_move(ma
 
         assert (
             "(the readers whose digest could not be made, as the last pass noted them beside "
-            f"{ws.config.database}: 1, copied; `digest status` lists them until a worker serves them)"
+            f"{ws.config.database}: 1, copied; `digest status` lists them until a worker's pass serves them "
+            "or finds them no longer due: their send time's grace over, paused or removed)"
         ) in " ".join(moved.output.split())
 
         (ws.root / "tpl" / "digest.txt.j2").unlink()  # fixed: a worker's pass serves bob
         Daemon(load_config(pg), lambda: now + dt.timedelta(minutes=1)).tick()
         assert "Readers whose digest could not be made" not in _status(pg)
+
+
+def test_a_reader_copied_is_listed_until_a_pass_finds_them_no_longer_due_as_the_migrate_says(mail_workspace):
+    """The copied row is the last pass's note, as the file had it: a worker's pass that does not
+    find the reader due drops it, their template still failing, as the file's next pass rewrote its
+    note without them (a migrate made hours after the send times: the first worker's pass). Before,
+    the migrate said "`digest status` lists them until a worker serves them", and bob was gone from
+    status at the first pass, nothing served or fixed."""
+    ws, now = mail_workspace, dt.datetime.now(dt.UTC)
+    _failing_for_bob(ws, now)
+    with postgres_database() as url:
+        moved = ws.cli("db", "migrate", "--to", url)
+        pg = ws.root / "pg.yaml"
+        pg.write_text(ws.config_path.read_text().replace("database: digest.db", f"database: {url}"))
+        assert FAILING.search(_status(pg))
+        bob = ws.root / "profiles" / "bob.yaml"
+        bob.write_text(bob.read_text() + "paused: true\n")  # no longer due; the template still fails
+        Daemon(load_config(pg), lambda: now + dt.timedelta(minutes=1)).tick()
+        assert "Readers whose digest could not be made" not in _status(pg)
+    said = " ".join(moved.output.split())
+    assert "lists them until a worker's pass serves them or finds them no longer due" in said, said

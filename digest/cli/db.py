@@ -85,7 +85,8 @@ def migrate(obj: Context, target: str) -> None:
     if report.noted:  # a file beside the SQLite database, a table on PostgreSQL: status lists them still
         echo(
             f"  (the readers whose digest could not be made, as the last pass noted them beside "
-            f"{report.source}: {report.noted}, copied; `digest status` lists them until a worker serves them)"
+            f"{report.source}: {report.noted}, copied; `digest status` lists them until a worker's pass "
+            "serves them or finds them no longer due: their send time's grace over, paused or removed)"
         )
     if not report.ok:
         raise StoreError(
