@@ -76,34 +76,37 @@ def renamed_said(config: Any, user: str, now: dt.datetime, again: str) -> Iterat
     try:
         yield
     except ProfileError as e:
-        said = renamed_error(config, user, now, again)
-        if said is None:  # a file there, a name never renamed, the database not usable: said alone
+        said = renamed_error(config, user, now, again, removed=True)
+        if said is None:  # a file there, a name never a reader's, the database not usable: said alone
             raise
         raise said from e
 
 
-def renamed_error(config: Any, user: str, now: dt.datetime, again: str) -> ProfileError | None:
-    """The error of :func:`load_named` for ``user`` if their file is gone because it was renamed,
-    else None: for a command that needs no file (`digest suppressed --release`, a removed
-    reader's suppression lifted), to say the new name instead of what it says of the old one."""
+def renamed_error(
+    config: Any, user: str, now: dt.datetime, again: str, *, removed: bool = False
+) -> ProfileError | None:
+    """The error of :func:`load_named` for ``user`` if their file is gone because it was renamed
+    (``removed``: or removed, their history kept: :func:`removed_said`), else None: for a command
+    that needs no file (`digest suppressed --release`, a removed reader's suppression lifted), to
+    say the new name instead of what it says of the old one."""
     from digest.errors import StoreError
     from digest.profiles.load import has_profile_file, no_profile, profile_path
 
     if has_profile_file(config, user):
         return None
     try:
-        new = _new_name(config, user, now, again)
+        new = _new_name(config, user, now, again, removed)
     except StoreError:  # the database not usable: the missing file said alone
         return None
     return None if new is None else ProfileError(f"{no_profile(profile_path(config, user), user)}: {new}")
 
 
-def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | None:
+def _new_name(config: Any, user: str, now: dt.datetime, again: str, removed: bool) -> str | None:
     from pathlib import Path
 
-    from digest.daemon.renamed import NONE_CONTINUES, known_readers, pending
+    from digest.daemon.renamed import NONE_CONTINUES, has_records, known_readers, pending
     from digest.db import is_postgres
-    from digest.profiles.load import has_profile_file, load_profiles_lenient
+    from digest.profiles.load import has_profile_file, load_profiles_lenient, profile_names
     from digest.store import Store
 
     if not is_postgres(config.database) and not Path(config.database).exists():
@@ -123,6 +126,25 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str) -> str | Non
         for item in pending(config, store, takers, now):  # (not logged again: it is said here)
             if item.old == gone:  # the new name's file renamed again, no send since: that one
                 return f"{then}{item.describe()} from the next send: `{again.format(item.new)}`"
+        # no rename: a reader removed, not a name mistyped (nor every file gone: a disk not mounted)
+        if new is None and removed and has_records(store.db, user) and profile_names(config) is not None:
+            return removed_said(store, user)
     if new is not None:  # the reader's later file gone too (removed): no command to give
         return f"{user}'s profile file was renamed {new}, and {new}'s is gone too: the reader was removed"
     return None
+
+
+def removed_said(store: Any, user: str) -> str:
+    """What a name whose file was removed (no rename) says instead of the closest file's name
+    ("Did you mean 'bad'?": a copied command would act on another reader): the file is gone, the
+    reader's history is kept, and how to put them back (their file again, with their address: a
+    file with another address is a new reader, digest.daemon.names)."""
+    from digest.daemon.archive import last_address
+
+    address = last_address(store.db, user)
+    email = "ADDR" if address is None else address
+    return (
+        f"{user}'s profile file is gone (the reader was removed); their history (the papers sent, "
+        f"their ratings) is kept in the database. To put them back, restore the file, or make it again "
+        f"with their address: `{typed('profile', 'new', user, '--email', email, '-i', 'KEYWORD').format()}`"
+    )

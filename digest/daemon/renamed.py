@@ -99,7 +99,8 @@ def newest_message(db: Any, user: str) -> str:
     return (row and row[0]) or ""
 
 
-def _has_records(db: Any, user: str) -> bool:
+def has_records(db: Any, user: str) -> bool:
+    """Has ``user`` any record (a schedule, a message, a delivery, a rating, a suppression)?"""
     return any(
         db.execute(f"SELECT 1 FROM {table} WHERE user = ? LIMIT 1", (user,)).fetchone() for table in _RECORDS
     )
@@ -152,7 +153,7 @@ def pending(
     for profile in new:
         same = [(at, u) for u, (email, at) in addresses.items() if same_address(email, profile.email)]
         same = [(at, u) for at, u in same if at >= since]
-        if same and not _has_records(store.db, profile.user):  # the latest gone reader of the address
+        if same and not has_records(store.db, profile.user):  # the latest gone reader of the address
             chosen.setdefault(max(same)[1], []).append(profile)
     found = []
     for old, takers in sorted(chosen.items()):
@@ -279,7 +280,7 @@ def _carry(store: Store, item: Continued, now: dt.datetime) -> bool | None:
         # other row (digest.deliver.wanted.given_away): the carry-over moving the old name's rows
         # and then writing its name would wait for one that waits for those rows (a deadlock)
         hold_names(store, sorted({item.old, item.new}))
-        if _has_records(db, item.new) or not _has_records(db, item.old):
+        if has_records(db, item.new) or not has_records(db, item.old):
             return False
         # their waiting messages held first (PostgreSQL: a worker's claim being made is waited
         # for, then seen below; a claim after it finds them the new name's)
