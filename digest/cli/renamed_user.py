@@ -70,16 +70,36 @@ def typed_send(users: Sequence[str], user: str, *options: str) -> str:
     return typed("send", *(w for u in users for w in ("--user", "{}" if u == user else u)), *options)
 
 
+# seconds the database is given to answer the look-up of a name without a file: it only tells a
+# typo from a renamed or removed reader's name, so a database that does not answer (its host
+# dropping packets) costs a mistyped name this, not the connection's 30 s (Store's timeout)
+LOOKUP_WAIT = 5
+
+
 @contextlib.contextmanager
 def renamed_said(config: Any, user: str, now: dt.datetime, again: str) -> Iterator[None]:
-    """A ProfileError of the block for ``user``'s missing file, said with the new name instead."""
+    """A ProfileError of the block for ``user``'s missing file, said with the new name instead
+    (a database not usable within LOOKUP_WAIT: the error as it was, and why nothing more is said)."""
+    from digest.errors import StoreError
+
     try:
         yield
     except ProfileError as e:
-        said = renamed_error(config, user, now, again, removed=True)
-        if said is None:  # a file there, a name never a reader's, the database not usable: said alone
+        try:
+            said = _looked_up(config, user, now, again, removed=True)
+        except StoreError as unusable:
+            raise ProfileError(f"{e} ({not_looked_up(user, unusable)})") from e
+        if said is None:  # a file there, a name never a reader's: said alone
             raise
         raise said from e
+
+
+def not_looked_up(user: str, unusable: Exception) -> str:
+    """Why a name without a file is said without whether it was a renamed or removed reader's."""
+    return (
+        f"whether {user} was a reader whose file was renamed or removed is not known: the database "
+        f"could not be read (this look-up waits {LOOKUP_WAIT} s at most): {unusable}"
+    )
 
 
 def renamed_error(
@@ -90,14 +110,20 @@ def renamed_error(
     that needs no file (`digest suppressed --release`, a removed reader's suppression lifted), to
     say the new name instead of what it says of the old one."""
     from digest.errors import StoreError
+
+    try:
+        return _looked_up(config, user, now, again, removed=removed)
+    except StoreError:  # the database not usable: the missing file said alone
+        return None
+
+
+def _looked_up(config: Any, user: str, now: dt.datetime, again: str, *, removed: bool) -> ProfileError | None:
+    """:func:`renamed_error`'s error; StoreError if the database cannot be read (in LOOKUP_WAIT)."""
     from digest.profiles.load import has_profile_file, no_profile, profile_path
 
     if has_profile_file(config, user):
         return None
-    try:
-        new = _new_name(config, user, now, again, removed)
-    except StoreError:  # the database not usable: the missing file said alone
-        return None
+    new = _new_name(config, user, now, again, removed)
     return None if new is None else ProfileError(f"{no_profile(profile_path(config, user), user)}: {new}")
 
 
@@ -111,7 +137,7 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str, removed: boo
 
     if not is_postgres(config.database) and not Path(config.database).exists():
         return None  # no database yet: nobody carried over, nor any history to go on (none made)
-    with Store(config.database) as store:
+    with Store(config.database, timeout=LOOKUP_WAIT) as store:
         row = store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone()
         new = None if row is None else row[0]
         if new is not None and has_profile_file(config, new):
