@@ -20,6 +20,7 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
     until the reader undoes it from their page; either until it is released here or with
     `digest profile set USER paused false`. A name whose profile file was renamed, nothing
     suppressed under it (carried over to the new name), says the new name and releases nothing.
+    Several --release lift all of them, or none if one of them is not suppressed.
 
     \b
     Example:
@@ -35,11 +36,12 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
     again = typed("suppressed", "--release", "{}")
     with Store(obj.config.database) as store:
         suppressions = Suppressions(store)
-        for user in release:
-            if not suppressions.release(user):  # a renamed file's old name: its new name said
-                raise renamed_error(obj.config, user, now_utc(), again) or DigestError(
-                    f"{user} is not suppressed; `digest suppressed` lists who is"
-                )
+        if missing := suppressions.release_all(release):  # all or none: nothing half done
+            # a renamed file's old name: its new name said
+            said = [renamed_error(obj.config, u, now_utc(), again) or not_suppressed(u) for u in missing]
+            none = [] if len(set(release)) == 1 else ["nothing was released (all or none)"]
+            raise DigestError("\n".join([*map(str, said), *none]))
+        for user in dict.fromkeys(release):
             if is_archived(user):  # no profile is theirs: nothing goes to them
                 echo(f"{user}: released (a removed reader's, kept apart: no digest goes to them)")
             else:
@@ -56,3 +58,7 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
             else ""
         )
         echo(f"{s.user:<16} {s.describe()}{kept}")
+
+
+def not_suppressed(user: str) -> str:
+    return f"{user} is not suppressed; `digest suppressed` lists who is"

@@ -18,6 +18,7 @@ page, or it is released as above. A bounce never replaces it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.models import Profile
@@ -119,6 +120,16 @@ class Suppressions:
             sql, args = sql + " AND kind = ?", (user, kind)
         with self.store.transaction():
             return self.db.execute(sql, args).rowcount > 0
+
+    def release_all(self, users: Sequence[str]) -> list[str]:
+        """Lift the suppressions of every one of ``users``, all or none (one transaction): the
+        names with none, in order (then nothing is lifted), or [] once all are lifted."""
+        with self.store.transaction():
+            missing = [u for u in dict.fromkeys(users) if self.get(u) is None]
+            if not missing:
+                for user in users:
+                    self.db.execute("DELETE FROM suppressions WHERE user = ?", (user,))
+        return missing
 
 
 _COLUMNS = "user, recipient, reply, at, kind"
