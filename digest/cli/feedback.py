@@ -54,14 +54,14 @@ def feedback(obj: Context, user: str, paper_id: tuple[str | None, int | None], r
       digest feedback ada 17 clear
       digest feedback ada 2403.01234v2 down
     """
-    from digest.cli.renamed_user import load_named
+    from digest.cli.renamed_user import load_named, typed
     from digest.daemon.renamed_first import carried_first
     from digest.store import Store
     from digest.store_ratings import RATING_NAMES, RATING_VALUES
 
     arxiv, number = paper_id
     # the reader must exist; a renamed file's old name: the new one said (as `digest send --user`)
-    profile = load_named(obj.config, user, now_utc(), f"digest feedback {{}} {arxiv or number} {rating}")
+    profile = load_named(obj.config, user, now_utc(), typed("feedback", "{}", str(arxiv or number), rating))
     with Store(obj.config.database) as store:
         pid = number if arxiv is None else _with_arxiv_id(store, arxiv, user)
         store.check_paper(store.current_paper_id(pid), user)  # a mistyped id: nothing done, nor carried
@@ -124,12 +124,15 @@ def _by_other_note(user: str, other: Any, paper_id: int, rating: str, before: st
         did = f"{user} had no rating of it to clear, and none of {other.old}'s was cleared"
     else:
         did = f"this cleared {user}'s own rating, not {other.old}'s"
+    from digest.cli.renamed_user import typed
+
     verb = "clear it" if rating == "clear" else "rate them"
+    again = typed("feedback", other.new, str(paper_id), rating).format()
     return (
         f"note: {user} is paused, and {other.new} (not paused, the same address <{other.email}>) "
         f"continues {other.old}, whose profile file is gone, from the next `digest send` or daemon "
         f"pass: {did}; {other.new} gets the next digests, with {other.old}'s ratings ({verb} "
-        f"under {other.new}: `digest feedback {other.new} {paper_id} {rating}`)"
+        f"under {other.new}: `{again}`)"
     )
 
 

@@ -39,7 +39,9 @@ def found_named(config: Any, user: str, now: dt.datetime, again: str) -> None:
 
 def typed(*words: str) -> str:
     """The command to use again, as typed (quoted for the shell), the user's place ``{}``:
-    ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event cameras'`."""
+    ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event cameras'`.
+    Every command a message suggests is said through it: a user id (letters, digits, '.', '_',
+    '-') or a paper id needs no quotes, but a path, a keyword, an address may ("o'brien@...")."""
     quoted = (w if w == "{}" else shlex.quote(w).replace("{", "{{").replace("}", "}}") for w in words)
     return " ".join(("digest", *quoted))
 
