@@ -22,12 +22,13 @@ def newer_schema(name: object, version: int) -> StoreUnusable:
     )
 
 
-def older_schema_read_only(name: object, version: int) -> StoreUnusable:
+def older_schema_read_only(name: object, version: int, reader: str = "this command") -> StoreUnusable:
     """An SQLite database a release before left (``version``), opened by a command that only reads it
-    (`digest status`, `rank`, a link's look): not upgraded by it; the first command that writes
+    (`digest status`, `rank`, a link's look; ``reader``: "this look-up", a read that only adds to an
+    error, of any command, on PostgreSQL too): not upgraded by it; the first command that writes
     (or the daemon's first pass, once restarted after `pip install -U`) upgrades it."""
     return StoreUnusable(
         f"{name}: the database has schema version {version}, older than this digest's "
-        f"({SCHEMA_VERSION}: digest was upgraded), and this command only reads it: run one that "
+        f"({SCHEMA_VERSION}: digest was upgraded), and {reader} only reads it: run one that "
         "writes (e.g. `digest ingest`), or restart the daemon (its first pass does), once to upgrade it"
     )

@@ -63,13 +63,19 @@ class IngestResult:
 
 
 class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
-    def __init__(self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False, as_found: bool = False
+    ) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
+        ``as_found``: a PostgreSQL one never migrated either (an older schema refused, as SQLite's
+        read-only open refuses it; an empty one left without tables: schema_version 0), for a read
+        that only adds to what a command says.
 
         ``path``: an SQLite file, or a ``postgresql://`` URL (digest.db)."""
         self.dialect = POSTGRESQL if is_postgres(path) else SQLITE
         self.path = path if self.dialect == POSTGRESQL else Path(path)
         self.readonly = readonly
+        self.as_found = as_found  # never migrated: an older schema refused as "this look-up"'s
         self.upgraded_from: int | None = None  # the schema version this open migrated from, if it did
         if self.dialect == POSTGRESQL:
             self._open_postgres(str(path), timeout)
@@ -108,6 +114,10 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         except db_errors() as e:  # psycopg's: imported by the connection
             raise refusal(url, e, timeout) from None
         try:
+            if self.as_found and (version := pg_version(self.db)) < SCHEMA_VERSION:
+                if version:
+                    raise older_schema_read_only(shown(url), version, "this look-up")
+                return
             if pg_version(self.db) != SCHEMA_VERSION:  # one transaction: all or nothing (asked again,
                 # under a lock: another process may have migrated it meanwhile, then this one did not)
                 self.upgraded_from = migrate_postgres(self.db, shown(url))
@@ -159,7 +169,9 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if self.readonly and version < SCHEMA_VERSION:
-            raise older_schema_read_only(self.path, version)
+            raise older_schema_read_only(
+                self.path, version, "this look-up" if self.as_found else "this command"
+            )
         if version > SCHEMA_VERSION:
             raise newer_schema(self.path, version)
         ran: list[int] = []  # the steps this open ran (not another process's, while it waited)

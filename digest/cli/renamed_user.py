@@ -139,7 +139,10 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str, removed: boo
 
     if not is_postgres(config.database) and not Path(config.database).exists():
         return None  # no database yet: nobody carried over, nor any history to go on (none made)
-    with Store(config.database, timeout=LOOKUP_WAIT) as store:
+    # only read, never migrated (an older schema: StoreUnusable, said "not known"): it only words an error
+    with Store(config.database, readonly=True, as_found=True, timeout=LOOKUP_WAIT) as store:
+        if store.schema_version == 0:
+            return None  # a PostgreSQL database nothing was stored in yet: nobody's history either
         row = store.db.execute("SELECT user FROM reader_renames WHERE old_user = ?", (user,)).fetchone()
         new = None if row is None else row[0]
         if new is not None and has_profile_file(config, new):
