@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digest.deliver.replies import CANNOT_CONNECT, NO_GREETING, NOT_TRIED, SETTINGS_SAID, UNWRITTEN
+from digest.deliver.replies import CANNOT_CONNECT, NOT_TRIED, SETTINGS_MADE, UNREACHED_MADE, UNWRITTEN
 
 
 def retry_said(at: dt.datetime) -> str:
@@ -36,11 +36,11 @@ def held_by(reply: str) -> str:
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
-    if any(phrase in said for phrase in SETTINGS_SAID):  # reached, and nothing deferred: the config
+    if SETTINGS_MADE.match(said):  # reached, and nothing deferred: the config (said so by us, first)
         return SETTINGS
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED
-    if NO_GREETING in said:  # a port that took the connection, and no server spoke on it
+    if UNREACHED_MADE.match(said):  # a port that took the connection, and no server spoke on it
         return UNREACHED
     return DEFERRED
 

@@ -113,16 +113,25 @@ IN_THE_CLEAR = "the server answered in the clear, not in TLS"
 # ... and our sender refused at MAIL FROM (a 5xx: refusal): TLS or a login the config lacks,
 # smtp.from, our account disabled
 SENDER_REFUSED = "refused the sender"
-SETTINGS_SAID = (
-    NO_STARTTLS,
-    NO_LOGIN,
-    LOGIN_FAILED,
-    LOGIN_REFUSED,
-    ACCOUNT_OFF,
-    CERTIFICATE_REFUSED,
-    IN_THE_CLEAR,
-    SENDER_REFUSED,
+# ... each where our words make it, ahead of any server's reply they quote (a 451 whose own text
+# holds such a phrase is a deferral still): after the server's name ("the SMTP server host:port",
+# its smtp.security in brackets where said), or first (LOGIN_REFUSED), or after CANNOT_CONNECT's
+# head (a TLS refused)
+_SERVER = r"the SMTP server \S+ (?:\(\w+\) )?"  # its host:port, and its smtp.security where said
+SETTINGS_MADE = re.compile(
+    "|".join(
+        (
+            f"{re.escape(LOGIN_REFUSED)} ",
+            f"{_SERVER}(?:{'|'.join(map(re.escape, (NO_STARTTLS, NO_LOGIN, LOGIN_FAILED, SENDER_REFUSED)))})",
+            f"{_SERVER}took the login as .+? {re.escape(ACCOUNT_OFF)}",
+            rf"{re.escape(CANNOT_CONNECT)}the SMTP server \S+ \(\w+\): "
+            f"(?:{re.escape(CERTIFICATE_REFUSED)}|{re.escape(IN_THE_CLEAR)})",
+        )
+    )
 )
+# ... and a server reached that never spoke (NO_GREETING): no server said anything, where our words
+# make it
+UNREACHED_MADE = re.compile(f"{_SERVER}{re.escape(NO_GREETING)}")
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:
