@@ -2,16 +2,25 @@
 server deferred it (its reply, a 4xx, quoted after), the mail server could not be reached (no
 server said anything: the connection's error quoted after), the mail server was reached and does
 not take our smtp settings (no STARTTLS, no login, a login refused, its certificate refused, our
-sender refused at MAIL FROM: what to fix quoted after), or the file transport could not write it
-(the path and the error quoted after). `digest send`'s rows, `run --once`'s lines and `send
---to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
+sender refused at MAIL FROM: what to fix quoted after), the mail server stopped answering (it
+greeted us, then timed out or hung up at our login: nothing refused it), or the file transport
+could not write it (the path and the error quoted after). `digest send`'s rows, `run --once`'s
+lines and `send --to-dir`'s notes say it in these words; the reply or error that follows says the
+rest."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from digest.deliver.replies import CANNOT_CONNECT, NOT_TRIED, SETTINGS_MADE, UNREACHED_MADE, UNWRITTEN
+from digest.deliver.replies import (
+    CANNOT_CONNECT,
+    NOT_TRIED,
+    SETTINGS_MADE,
+    SILENT_MADE,
+    UNREACHED_MADE,
+    UNWRITTEN,
+)
 
 
 def retry_said(at: dt.datetime) -> str:
@@ -24,6 +33,7 @@ def retry_said(at: dt.datetime) -> str:
 DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
 SETTINGS = "the mail server does not take our smtp settings"
+STOPPED = "the mail server stopped answering"  # at our login: greeted us, then silent or hung up
 NOT_WRITTEN = "the file could not be written"
 # a connection the server answered with a code before any mail (SMTPConnectError: "421 4.3.2 busy")
 GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
@@ -32,12 +42,14 @@ GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
-    :data:`NOT_WRITTEN`."""
+    :data:`STOPPED`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
     if SETTINGS_MADE.match(said):  # reached, and nothing deferred: the config (said so by us, first)
         return SETTINGS
+    if SILENT_MADE.match(said):  # it greeted us, and refused nothing: no setting to check
+        return STOPPED
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED
     if UNREACHED_MADE.match(said):  # a port that took the connection, and no server spoke on it
@@ -64,8 +76,9 @@ def reply_said(reply: str) -> str:
 def held_for(reply: str, user: str) -> str:
     """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
-    reached)" (or "(the mail server does not take our smtp settings)"), "not written for ada"."""
+    reached)" (or "(the mail server does not take our smtp settings)", "(the mail server stopped
+    answering)"), "not written for ada"."""
     held = held_by(reply)
-    if held in (UNREACHED, SETTINGS):
+    if held in (UNREACHED, SETTINGS, STOPPED):
         return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

@@ -24,6 +24,7 @@ from digest.deliver.replies import (
     LOGIN_REFUSED,
     NO_LOGIN,
     NO_STARTTLS,
+    SILENT_AT_LOGIN,
     SendResult,
     enhanced,
     refusal,
@@ -125,7 +126,8 @@ class SmtpSender:
     def _login(self, conn: smtplib.SMTP, username: str, password: str) -> None:
         """Log in on ``conn``: a refusal (535, any 5xx) is LoginRefused (not tried again with the
         same password), a 4xx a failure that passes; a server that offers no login, or fails it
-        otherwise (silent, cut), is said as such, not as a server that cannot be reached."""
+        otherwise (no method of ours), is said as such; one that falls silent or hangs up after our
+        AUTH line refused nothing: said so, tried again later (no setting to check)."""
         c = self.config
         server = f"the SMTP server {c.host}:{c.port} ({c.security})"
         try:
@@ -153,7 +155,15 @@ class SmtpSender:
                 f"{server} {NO_LOGIN} to log in as {username!r}: many servers offer it only "
                 "after STARTTLS; check smtp.security, or leave out smtp.username for a server without login"
             ) from None
-        except (OSError, smtplib.SMTPException) as e:
+        except (OSError, smtplib.SMTPServerDisconnected) as e:  # silent (a timeout) or cut: not refused
+            conn.close()
+            # smtplib says a timeout as a hang-up (its context the timeout)
+            timeout = isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError)
+            raise DeliveryError(
+                f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} at the login as "
+                f"{username!r}; tried again later"
+            ) from None
+        except smtplib.SMTPException as e:  # no method of ours offered, ...
             conn.close()
             raise DeliveryError(
                 f"{server} {LOGIN_FAILED} as {username!r}: {_why(e)}; "

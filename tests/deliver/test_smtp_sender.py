@@ -163,10 +163,10 @@ def test_a_server_that_never_answers_the_login_is_not_said_to_be_unreachable(
         sender_for(tmp_path, port, monkeypatch).connect()
     message = str(info.value)
     assert not isinstance(info.value, LoginRefused)  # not refused: tried again later
-    assert message.startswith(
-        f"the SMTP server 127.0.0.1:{port} (none) took the connection but failed the login as 'digest': "
+    assert message == (  # nothing refused the login: no setting to check (tests/cli/test_login_cut_said)
+        f"the SMTP server 127.0.0.1:{port} (none) greeted us, then timed out at the login as 'digest'; "
+        "tried again later"
     ), message
-    assert message.endswith("; check smtp.username and the password in $DIGEST_TEST_SMTP_PW"), message
 
 
 def test_a_server_that_offers_no_login_says_what_to_check(tmp_path, auth_server, monkeypatch):

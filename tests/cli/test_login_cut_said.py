@@ -1,0 +1,89 @@
+"""A server that greeted us, then fell silent (smtp.timeout) or hung up after our AUTH line, refused
+nothing: its digest waits for its retry, said "not sent: the mail server stopped answering" (by
+`digest send`, `run --once`, `send --to-dir`), the error "the SMTP server host:port (security)
+greeted us, then timed out at the login as 'ada'; tried again later". Before, it was said "not
+sent: the mail server does not take our smtp settings" with "took the connection but failed the
+login as 'ada': Connection unexpectedly closed: timed out; check smtp.username and the password":
+a login refused, to mend in the config, though the password was never judged. Real aiosmtpd whose
+login never answers, a real raw socket server that hangs up at AUTH, real SQLite."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.smtp import AuthResult
+from helpers.smtp_login import login_server
+from test_not_delivered_said import row_of_ada, with_smtp
+
+from digest.store import Store
+
+LOGIN = "  username: ada\n  password_env: SMTP_PASSWORD\n"
+STOPPED = "not sent: the mail server stopped answering; waits until 20"
+
+
+@contextlib.contextmanager
+def hanging_up_at_auth() -> Iterator[int]:
+    """A loopback server that greets, offers AUTH PLAIN LOGIN, and hangs up at the AUTH line: its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn, conn.makefile("rb") as lines:
+                    conn.sendall(b"220 mx ESMTP\r\n")
+                    for line in lines:
+                        if line.upper().startswith(b"AUTH"):
+                            conn.shutdown(socket.SHUT_RDWR)
+                            break
+                        conn.sendall(
+                            b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
+                            if line[:4].upper() == b"EHLO"
+                            else b"250 OK\r\n"
+                        )
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch):
+    monkeypatch.setenv("SMTP_PASSWORD", "secret")
+
+
+def test_a_login_never_answered_is_said_stopped_answering_not_our_settings(tmp_path):
+    silent = AuthResult(success=False, handled=True)  # aiosmtpd answers nothing
+    with login_server(auth_require_tls=False, authenticator=lambda *args: silent) as port:
+        ws = with_smtp(tmp_path / "silent", port, LOGIN)
+        ws.config_path.write_text(ws.config_path.read_text().replace("timeout: 5", "timeout: 1"))
+        row = row_of_ada(ws.cli("send"))
+        assert STOPPED in row, row
+        assert f"127.0.0.1:{port} (none) greeted us, then timed out at the login as 'ada'; tried again" in row
+        assert "smtp settings" not in row and "check smtp.username" not in row, row
+        with Store(ws.config.database) as store:  # its retry due now
+            store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
+            store.db.commit()
+        ran = ws.cli("run", "--once")
+        assert "not sent to ada (the mail server stopped answering): the SMTP server" in ran.stdout, (
+            ran.output
+        )
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert "not written (the mail server stopped answering, it waits for its retry" in looked.stderr
+
+
+def test_a_server_that_hangs_up_at_the_login_is_said_stopped_answering(tmp_path):
+    with hanging_up_at_auth() as port:
+        ws = with_smtp(tmp_path / "cut", port, LOGIN)
+        row = row_of_ada(ws.cli("send"))
+    assert STOPPED in row, row
+    assert f"127.0.0.1:{port} (none) greeted us, then hung up at the login as 'ada'; tried again" in row
+    assert "smtp settings" not in row and "deferred" not in row, row
