@@ -2,11 +2,12 @@
 server deferred it (its reply, a 4xx, quoted after), the mail server could not be reached (no
 server said anything: the connection's error quoted after), the mail server was reached and does
 not take our smtp settings (no STARTTLS, no login, a login refused, its certificate refused, our
-sender refused at MAIL FROM: what to fix quoted after), the mail server stopped answering (it
-greeted us, then timed out or hung up at our login: nothing refused it), or the file transport
-could not write it (the path and the error quoted after). `digest send`'s rows, `run --once`'s
-lines and `send --to-dir`'s notes say it in these words; the reply or error that follows says the
-rest."""
+sender refused at MAIL FROM: what to fix quoted after), the mail server refused our mail, not the
+address (a 5xx at RCPT or after DATA the outbox takes as a refusal of us, and retries: relaying
+denied, a bare 5.7.1; its reply quoted after), the mail server stopped answering (it greeted us,
+then timed out or hung up at our login: nothing refused it), or the file transport could not
+write it (the path and the error quoted after). `digest send`'s rows, `run --once`'s lines and
+`send --to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ def retry_said(at: dt.datetime) -> str:
 DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
 SETTINGS = "the mail server does not take our smtp settings"
+REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us (SendResult.ours)
 STOPPED = "the mail server stopped answering"  # at our login: greeted us, then silent or hung up
 NOT_WRITTEN = "the file could not be written"
+# a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
+# 5.7.1), at RCPT or after DATA; a refusal of the recipient's address fails, and never waits
+REFUSAL = re.compile(r"5\d\d\b")
 # a connection the server answered with a code before any mail (SMTPConnectError: "421 4.3.2 busy")
 GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 
@@ -42,12 +47,14 @@ GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
-    :data:`STOPPED`, :data:`NOT_WRITTEN`."""
+    :data:`REFUSED_US`, :data:`STOPPED`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
     if SETTINGS_MADE.match(said):  # reached, and nothing deferred: the config (said so by us, first)
         return SETTINGS
+    if REFUSAL.match(said):  # refused, not deferred: retried as a refusal of us (deliver.results)
+        return REFUSED_US
     if SILENT_MADE.match(said):  # it greeted us, and refused nothing: no setting to check
         return STOPPED
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
@@ -76,9 +83,9 @@ def reply_said(reply: str) -> str:
 def held_for(reply: str, user: str) -> str:
     """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
-    reached)" (or "(the mail server does not take our smtp settings)", "(the mail server stopped
-    answering)"), "not written for ada"."""
+    reached)" (or "(the mail server does not take our smtp settings)", "(the mail server refused
+    our mail, not the address)", "(the mail server stopped answering)"), "not written for ada"."""
     held = held_by(reply)
-    if held in (UNREACHED, SETTINGS, STOPPED):
+    if held in (UNREACHED, SETTINGS, REFUSED_US, STOPPED):
         return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

@@ -94,7 +94,7 @@ def test_at_rcpt_from_a_server_that_took_our_mail_it_waits_once_then_is_the_reci
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         first = ws.cli("send").output
-        assert "deferred until" in first and "FAILED" not in first
+        assert "refused our mail, not the address; waits until" in first and "FAILED" not in first
         nobody_suppressed_or_failed(ws)
         assert f"FAILED: {DISABLED}" in ws.cli("send").output
         with Store(ws.config.database) as store:
@@ -109,7 +109,7 @@ def test_the_first_readers_disabled_mailbox_waits_once_then_bounces_once_the_ser
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         first = ws.cli("send").output
-        assert "deferred until" in first and "FAILED" not in first
+        assert "refused our mail, not the address; waits until" in first and "FAILED" not in first
         nobody_suppressed_or_failed(ws)
         assert f"FAILED: {DISABLED}" in ws.cli("send").output  # retried now: the server took mail
         with Store(ws.config.database) as store:

@@ -124,7 +124,7 @@ def test_one_message_refused_after_data_as_not_authorized_by_its_words_waits_and
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
         result = ws.cli("send")
-        assert result.exit_code == 1 and "deferred until" in result.output
+        assert result.exit_code == 1 and "refused our mail, not the address; waits until" in result.output
         assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS if u != "r2"})
         nobody_suppressed_or_failed(ws)
         with Store(ws.config.database) as store:
@@ -154,7 +154,11 @@ def test_a_bare_policy_refusal_after_data_fails_that_message_when_it_comes_again
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
         result = ws.cli("send")
-        assert result.exit_code == 1 and "deferred until" in result.output and "FAILED" not in result.output
+        assert (
+            result.exit_code == 1
+            and "refused our mail, not the address; waits until" in result.output
+            and "FAILED" not in result.output
+        )
         assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS if u != "r2"})
         result = ws.cli("send")  # retried now: refused again
         assert result.exit_code == 1 and f"FAILED: {reply}" in result.output
@@ -174,7 +178,7 @@ def test_a_bare_policy_refusal_before_the_server_took_any_mail_waits_until_it_ta
     handler = RefusingData({"r0@example.org"}, "554 5.7.1 Rejected")
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
-        assert "deferred until" in ws.cli("send").output
+        assert "refused our mail, not the address; waits until" in ws.cli("send").output
         with Store(ws.config.database) as store:
             (waiting,) = Outbox(store).messages(status=QUEUED)
         assert waiting.user == "r0" and waiting.attempts == 1
@@ -294,7 +298,10 @@ def test_a_server_that_refuses_everyone_after_taking_one_message_burns_no_digest
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
         first = ws.cli("send").output
-        assert "FAILED" not in first and first.count("deferred until") == len(READERS) - 1
+        assert (
+            "FAILED" not in first
+            and first.count("refused our mail, not the address; waits until") == len(READERS) - 1
+        )
         nobody_suppressed_or_failed(ws)
         again = ws.cli("send").output  # retried now: refused again, the server taking nothing since
         assert "FAILED" not in again and "after DATA as a refusal of us" in again
@@ -318,7 +325,7 @@ def test_a_bare_policy_refusal_that_the_server_takes_back_is_delivered_at_the_re
     handler = RefusingOnce({"r2@example.org"}, "550 5.7.1 Greylisted, please try again later")
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
-        assert "deferred until" in ws.cli("send").output
+        assert "refused our mail, not the address; waits until" in ws.cli("send").output
         assert ws.cli("send").exit_code == 0
         assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS})
         nobody_suppressed_or_failed(ws)

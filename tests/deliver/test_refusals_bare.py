@@ -45,7 +45,11 @@ def test_a_bare_policy_refusal_at_rcpt_fails_that_message_when_it_comes_again_af
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         result = ws.cli("send")
-        assert result.exit_code == 1 and "deferred until" in result.output and "FAILED" not in result.output
+        assert (
+            result.exit_code == 1
+            and "refused our mail, not the address; waits until" in result.output
+            and "FAILED" not in result.output
+        )
         result = ws.cli("send")  # retried now: refused again
         assert result.exit_code == 1 and f"FAILED: {reply.format('r2@example.org')}" in result.output
         assert "deferred" not in result.output and "in a row" not in result.output
@@ -79,7 +83,10 @@ def refused_at_every_rcpt_after_one_taken(tmp_path, database, reply: str) -> Non
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database)
         first = ws.cli("send").output
-        assert "FAILED" not in first and first.count("deferred until") == len(READERS) - 1
+        assert (
+            "FAILED" not in first
+            and first.count("refused our mail, not the address; waits until") == len(READERS) - 1
+        )
         nobody_suppressed_or_failed(ws)
         again = ws.cli("send").output
         assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
@@ -139,10 +146,12 @@ def test_a_relay_whose_quota_runs_out_at_each_retry_burns_no_digest(reply, conne
     with LocalSmtpServer(handler) as server:
         ws = readers(tmp_path, server, database, connections)
         first = ws.cli("send").output
-        assert "FAILED" not in first and first.count("deferred until") == 4
+        assert "FAILED" not in first and first.count("refused our mail, not the address; waits until") == 4
         handler.allowed += 2  # an hour later
         again = ws.cli("send").output
-        assert "FAILED" not in again and again.count("deferred until") == 2, again
+        assert "FAILED" not in again and again.count("refused our mail, not the address; waits until") == 2, (
+            again
+        )
         nobody_suppressed_or_failed(ws)
         handler.allowed += 2
         assert ws.cli("send").exit_code == 0
@@ -183,7 +192,9 @@ def test_a_policy_refusal_that_says_to_try_again_later_waits_however_often_it_co
         ws = readers(tmp_path, server, database)
         for _ in range(2):
             result = ws.cli("send").output
-            assert "deferred until" in result and "FAILED" not in result, result
+            assert "refused our mail, not the address; waits until" in result and "FAILED" not in result, (
+                result
+            )
         assert ws.cli("send").exit_code == 0
         assert handler.seen["r2@example.org"] == 3
         nobody_suppressed_or_failed(ws)
