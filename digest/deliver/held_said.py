@@ -5,9 +5,11 @@ not take our smtp settings (no STARTTLS, no login, a login refused, its certific
 sender refused at MAIL FROM: what to fix quoted after), the mail server refused our mail, not the
 address (a 5xx at RCPT or after DATA the outbox takes as a refusal of us, and retries: relaying
 denied, a bare 5.7.1; its reply quoted after), the mail server stopped answering (it greeted us,
-then timed out or hung up at our login: nothing refused it), or the file transport could not
-write it (the path and the error quoted after). `digest send`'s rows, `run --once`'s lines and
-`send --to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
+then timed out or hung up at our login: nothing refused it), our smtp settings cannot be used
+(smtp.ca_file gone or spoilt since the config was read: no server tried; the key and file quoted
+after), or the file transport could not write it (the path and the error quoted after).
+`digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it
+in these words; the reply or error that follows says the rest."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import datetime as dt
 import re
 
 from digest.deliver.replies import (
+    CA_FILE_SPOILT,
     CANNOT_CONNECT,
     NOT_TRIED,
     SETTINGS_MADE,
@@ -37,6 +40,7 @@ SETTINGS = "the mail server does not take our smtp settings"
 REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us (SendResult.ours)
 STOPPED = "the mail server stopped answering"  # at our login: greeted us, then silent or hung up
 NOT_WRITTEN = "the file could not be written"
+UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
 # 5.7.1), at RCPT or after DATA; a refusal of the recipient's address fails, and never waits
 REFUSAL = re.compile(r"5\d\d\b")
@@ -47,10 +51,12 @@ GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
-    :data:`REFUSED_US`, :data:`STOPPED`, :data:`NOT_WRITTEN`."""
+    :data:`REFUSED_US`, :data:`STOPPED`, :data:`UNUSABLE`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
+    if said.startswith(CA_FILE_SPOILT):  # our setting: its key and file said after
+        return UNUSABLE
     if SETTINGS_MADE.match(said):  # reached, and nothing deferred: the config (said so by us, first)
         return SETTINGS
     if REFUSAL.match(said):  # refused, not deferred: retried as a refusal of us (deliver.results)
@@ -84,8 +90,9 @@ def held_for(reply: str, user: str) -> str:
     """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
     reached)" (or "(the mail server does not take our smtp settings)", "(the mail server refused
-    our mail, not the address)", "(the mail server stopped answering)"), "not written for ada"."""
+    our mail, not the address)", "(the mail server stopped answering)", "(our smtp settings cannot
+    be used, no server was tried)"), "not written for ada"."""
     held = held_by(reply)
-    if held in (UNREACHED, SETTINGS, REFUSED_US, STOPPED):
+    if held in (UNREACHED, SETTINGS, REFUSED_US, STOPPED, UNUSABLE):
         return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

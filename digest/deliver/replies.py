@@ -93,6 +93,9 @@ ACCOUNT_DISABLED = (7, 13)
 UNWRITTEN = "cannot write "
 # How a connection that could not be made is said (SmtpSender.connect): no server said anything
 CANNOT_CONNECT = "cannot connect to "
+# How smtp.ca_file gone or spoilt since the config was read is said (certificates.tls_context): no
+# server was tried, our own setting is to fix
+CA_FILE_SPOILT = "smtp.ca_file: "
 # How a message the pass did not offer begins (the server could not be reached before it, ...)
 NOT_TRIED = "not tried: "
 # How a server that took the connection and never greeted is said (certificates.greeted): no server
