@@ -32,6 +32,8 @@ from digest.stop import NOT_SENDING
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
 # what `run --once` says when a signal stopped its pass
 PASS_STOPPED = "stopped before the end of the pass: the next pass does the rest (nothing is lost)"
+# a reader's digest made before this `send --force`, waiting for its retry, tried again beside the new one
+EARLIER = "earlier digest"
 
 log = logging.getLogger("digest")
 
@@ -239,6 +241,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     outcomes = report.delivered
     to_files = to_dir is not None or config.delivery.transport == "file"
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)
+    # `send --force` for a reader whose earlier digest waited: that one is retried too, in a row of its own
+    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING)}
+    earlier = {o.user for o in outcomes if o.user in made and o.message_id not in report.queued}
     for o in outcomes:
         if o.ok:
             status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
@@ -246,6 +251,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             status = f"{waits_until(o.reply, retry_said(o.retry_at))}: {reply_said(o.reply)}"
         else:
             status = f"FAILED: {o.reply}"
+        status = f"{EARLIER}: {status}" if o.user in earlier and o.message_id not in report.queued else status
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
     for d in report.dropped:  # planned for a reader whose name went to another before it was stored
         lines.append(f"{d.user:<16} {d.recipient:<32} {counted(d.papers, 'paper'):>10}  {d.describe()}")
@@ -253,7 +259,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     for plan in report.planned:
         p = plan.profile
         if plan.action == NOTHING:
-            lines.append(f"{p.user:<16} {p.email:<32}   0 papers  nothing new")
+            beyond = f" besides the {EARLIER} above" if p.user in earlier else ""  # which holds its papers
+            lines.append(f"{p.user:<16} {p.email:<32}   0 papers  nothing new{beyond}")
         elif plan.action != NEW and p.user not in tried:
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
