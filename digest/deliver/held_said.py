@@ -5,11 +5,11 @@ not take our smtp settings (no STARTTLS, no login, a login refused, its certific
 sender refused at MAIL FROM: what to fix quoted after), the mail server refused our mail, not the
 address (a 5xx at RCPT or after DATA the outbox takes as a refusal of us, and retries: relaying
 denied, a bare 5.7.1; its reply quoted after), the mail server stopped answering (it greeted us,
-then timed out or hung up at our login: nothing refused it), our smtp settings cannot be used
-(smtp.ca_file gone or spoilt since the config was read: no server tried; the key and file quoted
-after), or the file transport could not write it (the path and the error quoted after).
-`digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it
-in these words; the reply or error that follows says the rest."""
+then timed out or hung up at our login, or at MAIL FROM or RCPT TO: nothing refused it), our smtp
+settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried;
+the key and file quoted after), or the file transport could not write it (the path and the error
+quoted after). `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s
+notes say it in these words; the reply or error that follows says the rest."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import re
 from digest.deliver.replies import (
     CA_FILE_SPOILT,
     CANNOT_CONNECT,
+    CUT_MADE,
     NOT_TRIED,
     SETTINGS_MADE,
     SILENT_MADE,
@@ -38,7 +39,7 @@ DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
 SETTINGS = "the mail server does not take our smtp settings"
 REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us (SendResult.ours)
-STOPPED = "the mail server stopped answering"  # at our login: greeted us, then silent or hung up
+STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: at our login, MAIL, RCPT
 NOT_WRITTEN = "the file could not be written"
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
@@ -61,7 +62,7 @@ def held_by(reply: str) -> str:
         return SETTINGS
     if REFUSAL.match(said):  # refused, not deferred: retried as a refusal of us (deliver.results)
         return REFUSED_US
-    if SILENT_MADE.match(said):  # it greeted us, and refused nothing: no setting to check
+    if SILENT_MADE.match(said) or CUT_MADE.match(said):  # it greeted us, and refused nothing
         return STOPPED
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED

@@ -26,8 +26,9 @@ STOPPED = "not sent: the mail server stopped answering; waits until 20"
 
 
 @contextlib.contextmanager
-def hanging_up_at_auth() -> Iterator[int]:
-    """A loopback server that greets, offers AUTH PLAIN LOGIN, and hangs up at the AUTH line: its port."""
+def hanging_up_at(command: bytes) -> Iterator[int]:
+    """A loopback server that greets, offers AUTH PLAIN LOGIN, takes every line, and hangs up at
+    ``command``'s (b"AUTH", b"RCPT"): its port."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def answer() -> None:
@@ -37,7 +38,7 @@ def hanging_up_at_auth() -> Iterator[int]:
                 with conn, conn.makefile("rb") as lines:
                     conn.sendall(b"220 mx ESMTP\r\n")
                     for line in lines:
-                        if line.upper().startswith(b"AUTH"):
+                        if line.upper().startswith(command):
                             conn.shutdown(socket.SHUT_RDWR)
                             break
                         conn.sendall(
@@ -81,7 +82,7 @@ def test_a_login_never_answered_is_said_stopped_answering_not_our_settings(tmp_p
 
 
 def test_a_server_that_hangs_up_at_the_login_is_said_stopped_answering(tmp_path):
-    with hanging_up_at_auth() as port:
+    with hanging_up_at(b"AUTH") as port:
         ws = with_smtp(tmp_path / "cut", port, LOGIN)
         row = row_of_ada(ws.cli("send"))
     assert STOPPED in row, row

@@ -1,0 +1,63 @@
+"""A server that greeted us, then fell silent (smtp.timeout) or hung up at MAIL FROM or RCPT TO,
+refused nothing, and has none of the message: its digest waits for its retry, said "not sent: the
+mail server stopped answering; waits until ...: the server timed out during RCPT" by `digest
+send` (and the daemon's log), "not sent to ada (the mail server stopped answering): ..." by `run
+--once`, "not written (the mail server stopped answering, ..." by `send --to-dir`: the words of a
+server silent at our login. Before, "deferred until ...", "deferred ada:", as of a server that
+answered 4xx. One lost during DATA is said as before (the server may have taken it). Real aiosmtpd
+whose RCPT never answers, a real raw socket server that hangs up at RCPT, real SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from test_login_cut_said import hanging_up_at
+from test_not_delivered_said import ready, row_of_ada
+
+from digest.deliver.held_said import DEFERRED, held_by
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.store import Store
+
+from conftest import Workspace
+
+STOPPED = "not sent: the mail server stopped answering; waits until 20"
+
+
+class SilentAtRcpt(Mailbox):
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        await asyncio.sleep(30)  # past smtp.timeout: 1
+        return "250 OK"
+
+
+def due_now(ws: Workspace) -> None:
+    with Store(ws.config.database) as store:
+        store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
+        store.db.commit()
+
+
+def test_a_server_silent_at_rcpt_is_said_stopped_answering(tmp_path):
+    with LocalSmtpServer(SilentAtRcpt()) as server:
+        ws = ready(Workspace(tmp_path, server.port))
+        ws.config_path.write_text(ws.config_path.read_text().replace("timeout: 5", "timeout: 1"))
+        row = row_of_ada(ws.cli("send"))
+        assert STOPPED in row and row.endswith(": the server timed out during RCPT"), row
+        assert "deferred" not in row, row
+        due_now(ws)
+        ran = ws.cli("run", "--once")
+        said = "not sent to ada (the mail server stopped answering): the server timed out during RCPT"
+        assert said in ran.stdout and "deferred" not in ran.output, ran.output
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert "not written (the mail server stopped answering, it waits for its retry" in looked.stderr
+
+
+def test_a_server_that_hangs_up_at_rcpt_is_said_stopped_answering(tmp_path):
+    with hanging_up_at(b"RCPT") as port:
+        ws = ready(Workspace(tmp_path, port))
+        row = row_of_ada(ws.cli("send"))
+    assert STOPPED in row and ": the server hung up during RCPT: " in row and "deferred" not in row, row
+
+
+def test_a_server_s_4xx_and_an_answer_lost_during_data_read_as_before():
+    assert held_by("451 4.3.0 error during RCPT") == DEFERRED  # its own reply, whatever its words
+    assert held_by("the server timed out during DATA") == DEFERRED  # it may have the message
