@@ -58,8 +58,9 @@ log = logging.getLogger("digest")
     type=HomePath(file_okay=False, path_type=Path),
     help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
     "files are written and nothing is recorded; without it, writing the file counts as delivery (a "
-    "digest that waits for its retry by SMTP, deferred by the mail server, not taken with our smtp "
-    "settings, or not sent as the mail server could not be reached, is left queued for it).",
+    "digest that waits for its retry by SMTP is left queued for it: deferred by the mail server, not "
+    "taken with our smtp settings, refused as our mail (not the address), not sent as the mail server "
+    "stopped answering or could not be reached, or as our smtp settings cannot be used).",
 )
 @click.pass_obj
 @handle_errors
