@@ -155,19 +155,18 @@ class SmtpSender:
                 f"{server} {NO_LOGIN} to log in as {username!r}: many servers offer it only "
                 "after STARTTLS; check smtp.security, or leave out smtp.username for a server without login"
             ) from None
-        except (OSError, smtplib.SMTPServerDisconnected) as e:  # silent (a timeout) or cut: not refused
+        except (OSError, smtplib.SMTPException) as e:  # (an SMTPException is an OSError)
             conn.close()
-            # smtplib says a timeout as a hang-up (its context the timeout)
+            if isinstance(e, smtplib.SMTPException) and not isinstance(e, smtplib.SMTPServerDisconnected):
+                raise DeliveryError(  # no method of ours offered, ...
+                    f"{server} {LOGIN_FAILED} as {username!r}: {_why(e)}; "
+                    f"check smtp.username and the password in ${c.password_env}"
+                ) from None
+            # silent (a timeout) or cut: not refused. smtplib says a timeout as a hang-up (its context)
             timeout = isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError)
             raise DeliveryError(
                 f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} at the login as "
                 f"{username!r}; tried again later"
-            ) from None
-        except smtplib.SMTPException as e:  # no method of ours offered, ...
-            conn.close()
-            raise DeliveryError(
-                f"{server} {LOGIN_FAILED} as {username!r}: {_why(e)}; "
-                f"check smtp.username and the password in ${c.password_env}"
             ) from None
 
     def close(self) -> None:

@@ -88,3 +88,17 @@ def test_a_server_that_hangs_up_at_the_login_is_said_stopped_answering(tmp_path)
     assert STOPPED in row, row
     assert f"127.0.0.1:{port} (none) greeted us, then hung up at the login as 'ada'; tried again" in row
     assert "smtp settings" not in row and "deferred" not in row, row
+
+
+def test_a_server_that_offers_no_login_method_of_ours_is_still_said_as_our_settings(tmp_path):
+    """It hung up on nothing: it offers AUTH with no method smtplib has (PLAIN, LOGIN, CRAM-MD5).
+    Said as before this round, "does not take our smtp settings", smtplib's words quoted; not "greeted
+    us, then hung up at the login" (an SMTPException is an OSError: it was taken for a hang-up)."""
+    with login_server(
+        auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"], authenticator=lambda *args: None
+    ) as port:
+        ws = with_smtp(tmp_path / "nomethod", port, LOGIN)
+        row = row_of_ada(ws.cli("send"))
+    assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
+    assert f"127.0.0.1:{port} (none) took the connection but failed the login as 'ada': No suitable" in row
+    assert "hung up" not in row and "stopped answering" not in row, row
