@@ -4,12 +4,12 @@ server said anything: the connection's error quoted after), the mail server was 
 not take our smtp settings (no STARTTLS, no login, a login refused, its certificate refused, our
 sender refused at MAIL FROM: what to fix quoted after), the mail server refused our mail, not the
 address (a 5xx at RCPT or after DATA the outbox takes as a refusal of us, and retries: relaying
-denied, a bare 5.7.1; its reply quoted after), the mail server stopped answering (it greeted us,
-then timed out or hung up at our login, or at MAIL FROM or RCPT TO: nothing refused it), our smtp
-settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried;
-the key and file quoted after), or the file transport could not write it (the path and the error
-quoted after). `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s
-notes say it in these words; the reply or error that follows says the rest."""
+denied, a bare 5.7.1; a 5xx greeting; its reply quoted after), the mail server stopped answering
+(it greeted us, then timed out or hung up at our login, or at MAIL FROM or RCPT TO: nothing refused
+it), our smtp settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no
+server tried; the key and file quoted after), or the file transport could not write it (the path
+and the error quoted after). `digest send`'s rows, `run --once`'s lines, the daemon's log and
+`send --to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
 
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung
 NOT_WRITTEN = "the file could not be written"
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
-# 5.7.1), at RCPT or after DATA; a refusal of the recipient's address fails, and never waits
-REFUSAL = re.compile(r"5\d\d\b")
+# 5.7.1), at RCPT or after DATA, or at the connection ("554 5.7.1 no SMTP service here": its greeting);
+# a refusal of the recipient's address fails, and never waits
+REFUSAL = re.compile(rf"(?:{CANNOT_CONNECT}.*? \(\w+\): )?5\d\d\b")
 # a connection the server answered with a code before any mail (SMTPConnectError: "421 4.3.2 busy")
 GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_not_delivered_said import ready, row_of_ada
+from test_not_delivered_said import greeting, ready, row_of_ada
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
@@ -48,3 +48,13 @@ def test_a_refusal_of_the_address_fails_and_is_never_said_waiting(tmp_path):
         row = row_of_ada(ws.cli("send"))
     assert row.endswith("FAILED: 550 5.1.1 no such user"), row
     assert "suppressed (hard bounce)" in ws.cli("status").stdout
+
+
+def test_a_server_that_refuses_us_at_its_greeting_is_said_refused_not_deferred(tmp_path):
+    """A 554 greeting ("no SMTP service here") refuses the connection: the digest waits, as after a
+    421 greeting, and is said refused. Before, "deferred until ...: cannot connect to ...: 554 ..."."""
+    with greeting("554 5.7.1 no SMTP service here for you") as port:
+        ws = ready(Workspace(tmp_path, port))
+        row = row_of_ada(ws.cli("send"))
+    assert "not sent: the mail server refused our mail, not the address; waits until 20" in row, row
+    assert "(none): 554 5.7.1 no SMTP service here for you" in row and "deferred" not in row, row
