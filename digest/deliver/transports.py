@@ -83,11 +83,13 @@ class SmtpSender:
     def connect(self) -> None:
         c = self.config
         context = None if c.security == "none" else tls_context(c)  # before a connection is open
+        heard = False  # its greeting (without TLS from the start): a silence or a hang-up after it is said so
         try:
             if c.security == "ssl":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
             else:
                 conn = greeted(c)  # its greeting: one that never comes is said as a port-465 server
+                heard = True
                 if context is not None:
                     self._starttls(conn, context)
             password = c.password()
@@ -100,6 +102,8 @@ class SmtpSender:
             server = f"the SMTP server {c.host}:{c.port} ({c.security})"
             if said := tls_refused(c, e):  # a certificate refused, or no TLS where ssl wants it
                 raise DeliveryError(f"{CANNOT_CONNECT}{server}: {said}") from None
+            if heard and isinstance(e, smtplib.SMTPServerDisconnected | TimeoutError | ConnectionError):
+                raise stopped(server, e, "before any mail") from None  # at EHLO, STARTTLS: refused nothing
             name = unresolved(e, c.host)
             check = "smtp.host" if name else "smtp.host, smtp.port and smtp.security"
             raise DeliveryError(
@@ -162,12 +166,7 @@ class SmtpSender:
                     f"{server} {LOGIN_FAILED} as {username!r}: {_why(e)}; "
                     f"check smtp.username and the password in ${c.password_env}"
                 ) from None
-            # silent (a timeout) or cut: not refused. smtplib says a timeout as a hang-up (its context)
-            timeout = isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError)
-            raise DeliveryError(
-                f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} at the login as "
-                f"{username!r}; tried again later"
-            ) from None
+            raise stopped(server, e, f"at the login as {username!r}") from None  # silent or cut: not refused
 
     def close(self) -> None:
         if self.conn is not None:
@@ -260,6 +259,15 @@ class SmtpSender:
         else:
             self.drop()
         return result
+
+
+def stopped(server: str, e: BaseException, where: str) -> DeliveryError:
+    """A server that greeted us, then fell silent (smtp.timeout) or hung up ``where`` ("at the login
+    as 'ada'", "before any mail"): it refused nothing, no setting to check; tried again later."""
+    timeout = isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError)  # smtplib: a hang-up
+    return DeliveryError(
+        f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} {where}; tried again later"
+    )
 
 
 def forward_path(address: str) -> str:

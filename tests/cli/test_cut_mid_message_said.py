@@ -61,3 +61,17 @@ def test_a_server_that_hangs_up_at_rcpt_is_said_stopped_answering(tmp_path):
 def test_a_server_s_4xx_and_an_answer_lost_during_data_read_as_before():
     assert held_by("451 4.3.0 error during RCPT") == DEFERRED  # its own reply, whatever its words
     assert held_by("the server timed out during DATA") == DEFERRED  # it may have the message
+
+
+def test_a_server_that_greeted_us_and_hung_up_at_ehlo_is_said_stopped_answering(tmp_path):
+    """Greeted, then gone at EHLO (or STARTTLS): it was reached, and refused nothing. Before, "not
+    sent: the mail server could not be reached ...: cannot connect to the SMTP server ...: Connection
+    unexpectedly closed; check smtp.host, smtp.port and smtp.security in the config"."""
+    with hanging_up_at(b"EHLO") as port:
+        ws = ready(Workspace(tmp_path, port))
+        row = row_of_ada(ws.cli("send"))
+    assert STOPPED in row, row
+    assert row.endswith(
+        f"127.0.0.1:{port} (none) greeted us, then hung up before any mail; tried again later"
+    )
+    assert "could not be reached" not in row and "check smtp" not in row, row
