@@ -67,6 +67,8 @@ KEPT_UNSUBSCRIBE = (
     '"Pause my digest" and save.'
 )
 
+POLL, SLOW_POLL = 1.5, 60.0  # s: as the open pages poll (templates/web/prefs.js); a removed reader's, a
+# lasting trouble's (no Retry-After): once a minute
 FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
 
 
@@ -230,9 +232,18 @@ def create_app(
     def forbidden(_: Exception) -> Response:
         return Response(FORBIDDEN, status=403, mimetype="text/plain")
 
+    def following(stays: str, wait: float) -> dict[str, Any]:
+        """What makes a GET's page that cannot be shown for now (templates/web/broken.js) poll its
+        link's /version, first after ``wait`` s and then as long while the answer ``stays`` the same,
+        and be made again once it can; a POST's page (what was typed, "Save this again") is not
+        reloaded over: no script."""
+        token = (request.view_args or {}).get("token") if request.method in ("GET", "HEAD") else None
+        return {"follow": token, "stays": stays, "wait": int(wait * 1000)}
+
     @app.errorhandler(ReaderGone)
     def gone(_: Exception) -> Response:
-        return page("gone.html.j2", 410)
+        """A file put back (a removal undone) is found within a minute, as the open pages' polls find it."""
+        return page("gone.html.j2", 410, **following("gone", SLOW_POLL))
 
     @app.errorhandler(StoreError)
     def unavailable(e: StoreError) -> Response:
@@ -241,7 +252,8 @@ def create_app(
         corrupt, read-only) is said to need the operator. The detail, with the fix, goes to the
         server's log only: the page names no path and no version."""
         lasting = isinstance(e, StoreUnusable)
-        return unavailable_as(e, page("unavailable.html.j2", 503, lasting=lasting))
+        again = following("", SLOW_POLL if lasting else e.retry_after)  # asked again when Retry-After says
+        return unavailable_as(e, page("unavailable.html.j2", 503, lasting=lasting, **again))
 
     def unavailable_as(e: StoreError, response: Response) -> Response:
         """``response``, the 503 that says ``e`` (a page, or the JSON a page's script reads),
@@ -257,18 +269,16 @@ def create_app(
         """503 until the operator fixes it (a template of their `templates:` folder that fails for
         this reader): the file, line and fix in the server's log, none of it on the page."""
         log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
-        return page("unavailable.html.j2", 503, lasting=True, templates=True)
+        return page("unavailable.html.j2", 503, lasting=True, templates=True, **following("", SLOW_POLL))
 
     @app.errorhandler(ProfileUnreadable)
     def profile_unreadable(e: ProfileUnreadable) -> Response:  # said in the log where it was raised
-        """A link opened (a GET) follows the file: made again once it reads (templates/web/broken.js);
-        a POST's page is not reloaded."""
-        follow = (request.view_args or {}).get("token") if request.method in ("GET", "HEAD") else None
-        return page("broken.html.j2", 503, posted=e.posted, typed=None, follow=follow)
+        """A link opened (a GET) follows the file: made again once it reads (:func:`following`)."""
+        return page("broken.html.j2", 503, posted=e.posted, typed=None, **following("unreadable", POLL))
 
     @app.errorhandler(NeedsFixing)
     def needs_fixing(_: Exception) -> Response:  # said in the log where it was raised
-        return page("unavailable.html.j2", 503, lasting=True)
+        return page("unavailable.html.j2", 503, lasting=True, **following("", SLOW_POLL))
 
     @app.get("/")
     def index() -> Response:

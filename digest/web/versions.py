@@ -6,7 +6,8 @@ page's making and that poll reloads it too. While the profile file cannot be rea
 broke it, a copy in progress), the answer says so (``unreadable``: the words of its 503 page): the
 page does not reload onto that page (its form and edits would be lost); it says them and waits
 until the file reads again. That page, answered to a GET, asks the same (templates/web/broken.js)
-and is made again once the file reads."""
+and is made again once the file reads; so do a GET's 410 (the reader removed: put back) and 503
+(the database unusable: repaired) once the answer is another."""
 
 from __future__ import annotations
 

@@ -1,21 +1,26 @@
-// The 503 page of a link opened while its reader's profile file cannot be read (a GET): it asks
-// the server as the other pages do (/version, every 1.5 s; a server that cannot answer, a 503:
-// when it says, Retry-After, else in a minute) and is made again once the file reads, or once
-// the link says something else (the reader removed: 410; the link no longer taken: 403). A POST's
-// page, which shows what was typed, has no script: nothing reloads over it.
+// The page of a link (a GET) that cannot be shown for now, made again once it can: the 503 saying
+// its reader's profile file cannot be read (data-stays="unreadable"), the 410 saying its reader was
+// removed ("gone": a file put back), the 503 saying the database (or the profiles folder, or the
+// templates) cannot be used ("unavailable"). It asks the server as the other pages do (GET
+// /u/<token>/version) after data-wait ms, and again after as long while the answer says the same;
+// a server that cannot answer (a 503): when it says, Retry-After, else in a minute. Any other answer
+// makes the page again: the page itself, or the one saying what is so now (the link no longer
+// taken: 403; the reader removed: 410; the file unreadable). A POST's page (a refused save showing
+// what was typed, "Save this again"; a resubscribe) has no script: nothing reloads over it.
 (() => {
   "use strict";
-  const POLL = 1500;
-  const asked = document.currentScript.dataset.version;
+  const { version, stays } = document.currentScript.dataset;
+  const again = Number(document.currentScript.dataset.wait) || 1500;
   async function poll() {
-    let wait = POLL;
+    let wait = again;
     try {
-      const answer = await fetch(asked);
+      const answer = await fetch(version);
+      if (answer.status === 410 && stays === "gone") throw new Error("410");
       if (answer.status === 403 || answer.status === 410) { location.reload(); return; }
       if (!answer.ok) { wait = 1000 * (Number(answer.headers.get("Retry-After")) || 60); throw new Error(`${answer.status}`); }
-      if (!(await answer.json()).unreadable) { location.reload(); return; }
-    } catch (e) { /* the server is away: try again later */ }
+      if (!((await answer.json()).unreadable && stays === "unreadable")) { location.reload(); return; }
+    } catch (e) { /* the server is away, or says the same: try again later */ }
     setTimeout(poll, wait);
   }
-  setTimeout(poll, POLL);
+  setTimeout(poll, again);
 })();
