@@ -45,8 +45,9 @@
       gone?.remove();
       if (!answer.ok) { wait = 1000 * (Number(answer.headers.get("Retry-After")) || 60); throw new Error(`${answer.status}`); }
       // The profile file cannot be read (a hand edit broke it, a copy in progress): said at the top,
-      // as its 503 page says it, not reloaded onto that page, which follows nothing; the versions
-      // kept, compared with once the file reads again (reloaded if it was changed)
+      // as its 503 page says it, not reloaded onto that page (the digest last made stays in view;
+      // that page too is made again once the file reads: broken.js); the versions kept, compared
+      // with once the file reads again (reloaded if it was changed)
       if (v.unreadable) { say("profile-unreadable", v.unreadable); throw new Error("unreadable"); }
       document.getElementById("profile-unreadable")?.remove();
       const key = `${v.profile}|${v.content}`;

@@ -323,8 +323,9 @@
   }
 
   // The profile file cannot be read (a hand edit broke it, a copy in progress): the page is not
-  // reloaded onto the 503 page, which follows nothing (its reader would find it dead once the file
-  // is fixed). The status line says what that page says (the server's words, to a poll or to a
+  // reloaded onto the 503 page, which would lose the form's edits (that page, answered to a GET,
+  // is made again once the file reads: broken.js; only a POST's follows nothing, and shows what
+  // was typed). The status line says what that page says (the server's words, to a poll or to a
   // preview); the form and its edits stay, and what the last preview said of them (no preview:
   // nothing said of them since); the preview is put away, until the file reads again.
   function cannotRead(said) {
@@ -353,7 +354,7 @@
       const v = answer.ok ? await answer.json() : null;
       // back: the page made again, or its edits kept and previewed again; back with a file that
       // cannot be read (put back by a copy still in progress): said below, not reloaded onto the
-      // 503 page, which follows nothing; made again or previewed again once it reads
+      // 503 page (the edits would be lost there); made again or previewed again once it reads
       const broken = Boolean(v && v.unreadable);
       if (gone) {
         if (!dirty && !broken) { location.reload(); return; }
