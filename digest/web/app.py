@@ -164,7 +164,8 @@ def create_app(
 
     def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
         posted = request.method == "POST"
-        made_at = page_versions(cfg(), user, path)  # before what it shows: its script's first baseline
+        made_at = page_versions(cfg(), user, path, site().profiles)  # before what it shows: its script's
+        # first baseline
         text = current_text(path, user, posted)  # before the profile: a change between is a conflict
         ratings = rated_papers(cfg(), user)
         profile = extra.pop("profile", None) or current_profile(cfg(), user, posted)
@@ -352,7 +353,7 @@ def create_app(
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        return json_answer(versions(cfg(), user, path))
+        return json_answer(versions(cfg(), user, path, site().profiles))
 
     parts = WebParts(cfg, reader, check_post, page, now)
     add_preview_routes(app, parts, unavailable_as)

@@ -22,6 +22,7 @@ from digest.compose.render import Renderer
 from digest.config import Config, load_config
 from digest.errors import DigestError
 from digest.file_stamps import file_stamp
+from digest.profiles.load import Versions
 from digest.signing import Signer
 from digest.web.prefix import WsgiApp, mount, url_path
 
@@ -37,6 +38,9 @@ class Site:
     renderer: Renderer
     base_origin: str | None  # base_url's scheme://host[:port]: forms from there are ours
     prefix: str  # base_url's path ('' for none)
+    # the readers' files as the pages' polls last read them (by their identity on disk: parsed again
+    # only once it changes, or while it was written within two seconds); made again with the config
+    profiles: Versions
 
     @classmethod
     def of(cls, config: Config, signer: Signer) -> Site:
@@ -44,7 +48,8 @@ class Site:
         if config.base_url:
             parts = urlsplit(config.base_url)
             origin = f"{parts.scheme}://{parts.netloc}"
-        return cls(config, signer, Renderer.for_config(config), origin, url_path(config.base_url))
+        renderer, prefix = Renderer.for_config(config), url_path(config.base_url)
+        return cls(config, signer, renderer, origin, prefix, Versions(config))
 
 
 class LiveSite:
