@@ -71,6 +71,7 @@ SHIPPED = frozenset(
             "base.html.j2",
             "broken.html.j2",
             "broken.js",
+            "follow.html.j2",
             "gone.html.j2",
             "live.js",
             "paper_gone.html.j2",
