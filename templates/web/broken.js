@@ -9,7 +9,10 @@
 // what was typed, "Save this again"; a resubscribe) has no script: nothing reloads over it.
 (() => {
   "use strict";
-  const { version, stays } = document.currentScript.dataset;
+  const { version } = document.currentScript.dataset;
+  // no data-stays: an earlier release's own web/broken.html.j2 in a `templates:` folder, whose
+  // page is the "cannot be read" one (taken as another, it would be reloaded at every poll)
+  const stays = document.currentScript.dataset.stays ?? "unreadable";
   const again = Number(document.currentScript.dataset.wait) || 1500;
   async function poll() {
     let wait = again;

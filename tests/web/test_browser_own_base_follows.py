@@ -2,8 +2,11 @@
 copied from an earlier release, whose `scripts` block is empty. The pages that cannot be shown for
 now (a GET's "cannot be read" 503, the removed reader's 410, the database's 503) still carry the
 script that makes them again once they can (templates/web/broken.js): each page's own `scripts`
-block has it (web/follow.html.j2), not the base's, which such a folder replaces. Chromium
-(Playwright) on the real app."""
+block has it (web/follow.html.j2), not the base's, which such a folder replaces. Its own
+`web/broken.html.j2` from an earlier release carries the script without saying what the page
+waits out (no data-stays): the script takes it as the "cannot be read" page it was then, which
+stays while the file cannot be read, not a page reloaded at every poll. Chromium (Playwright) on
+the real app."""
 
 from __future__ import annotations
 
@@ -21,6 +24,12 @@ PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BROKEN = PROFILE + "exclude: [medical\n"
 DEAD = "Your profile cannot be read right now"
 WAIT_MS = 8000  # a few polls (every 1.5 s)
+
+
+OLD_TAG = (  # what web/broken.html.j2 carried before the 410 and 503 pages followed too
+    '{% block scripts %}{% if follow %}<script src="{{ root }}/assets/broken.js" '
+    'data-version="{{ root }}/u/{{ follow }}/version" defer></script>{% endif %}{% endblock %}'
+)
 
 
 def own_base(ws: WebWorkspace) -> None:
@@ -62,4 +71,26 @@ def test_the_removed_readers_page_in_an_own_base_asks_again(web_workspace, brows
         assert page.goto(address).status == 410
         expect(page.locator(".brand")).to_have_text("Ada Lab digest")
         expect(page.locator("script[src$='/assets/broken.js'][data-stays='gone']")).to_have_count(1)
+        page.close()
+
+
+def test_an_earlier_releases_own_unreadable_page_stays_until_the_file_is_fixed(web_workspace, browser):  # noqa: F811
+    address = link(web_workspace, BROKEN)
+    broken = (builtin_templates() / "web" / "broken.html.j2").read_text()
+    broken = re.sub(r"{% block scripts %}.*?{% endblock %}", lambda _: OLD_TAG, broken)
+    (web_workspace.root / "my-templates" / "web" / "broken.html.j2").write_text(broken)
+    with web_workspace.serve():
+        page = browser.new_page()
+        page.clock.install()
+        assert page.goto(address).status == 503
+        assert page.locator("script[data-stays]").count() == 0  # the earlier release's tag
+        page.evaluate("window.kept = true")  # gone with a reload
+        for _ in range(2):  # two polls answered "unreadable"
+            with page.expect_response(lambda r: r.url.endswith("/version")):
+                page.clock.run_for(1_600)
+        expect(page.locator("h1")).to_have_text(DEAD)
+        assert page.evaluate("window.kept") is True  # before: reloaded at every poll (1.5 s)
+        (web_workspace.root / "profiles" / "ada.yaml").write_text(PROFILE)
+        page.clock.run_for(1_600)
+        expect(page.locator("h1")).to_have_text("Your digest, Ada", timeout=WAIT_MS)
         page.close()
