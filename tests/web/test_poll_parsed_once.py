@@ -2,10 +2,10 @@
 profile file reads (``unreadable``). The file's YAML is parsed again only when the file changed on
 disk since the last poll (its identity: inode, size, modification and change times; digest.profiles
 .load.Versions), or while it was written within the last two seconds (a save under way, or a second
-save within the same tick of a coarse clock): a poll parsed it every time (half of a poll's CPU for
-a profile of 150 interests). A file replaced whole (renamed into place, as `digest profile`, an
-editor or a sync tool does) within the same second, its size and modification time the same, is
-still seen at the next poll: it is another file."""
+save within the same tick of a coarse clock): a poll parsed it every time (more than half of a
+poll's CPU for a profile of 100 interests, the most one may have). A file replaced whole (renamed
+into place, as `digest profile`, an editor or a sync tool does) within the same second, its size
+and modification time the same, is still seen at the next poll: it is another file."""
 
 from __future__ import annotations
 
