@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from helpers.own_templates import own_prefs_page
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.signing import Signer
 
@@ -36,7 +35,7 @@ def polls(page) -> list[str]:  # noqa: ANN001
     return asked
 
 
-def test_a_removed_readers_page_comes_back_once_the_reader_is_put_back(web_workspace, browser):  # noqa: F811
+def test_a_removed_readers_page_comes_back_once_the_reader_is_put_back(web_workspace, browser):
     address = link(web_workspace)
     path = web_workspace.root / "profiles" / "ada.yaml"
     path.unlink()
@@ -62,7 +61,7 @@ def test_a_removed_readers_page_comes_back_once_the_reader_is_put_back(web_works
         page.close()
 
 
-def test_a_page_the_database_could_not_serve_comes_back_once_it_is_repaired(web_workspace, browser):  # noqa: F811
+def test_a_page_the_database_could_not_serve_comes_back_once_it_is_repaired(web_workspace, browser):
     ws = web_workspace
     text = ws.config_path.read_text()
     ws.config_path.write_text(text.replace("database: digest.db", "database: data/digest.db"))
@@ -90,7 +89,7 @@ def test_a_page_the_database_could_not_serve_comes_back_once_it_is_repaired(web_
         page.close()
 
 
-def test_a_page_its_templates_could_not_make_comes_back_once_they_are_back(web_workspace, browser):  # noqa: F811
+def test_a_page_its_templates_could_not_make_comes_back_once_they_are_back(web_workspace, browser):
     """The `templates:` folder renamed away (/version does not use it: it answers, so the page is
     made again once a minute, and says the same until the folder is back)."""
     mine = own_prefs_page(web_workspace.config_path)
@@ -109,7 +108,7 @@ def test_a_page_its_templates_could_not_make_comes_back_once_they_are_back(web_w
         page.close()
 
 
-def test_a_poll_answered_503_is_asked_again_when_it_says(web_workspace, browser):  # noqa: F811
+def test_a_poll_answered_503_is_asked_again_when_it_says(web_workspace, browser):
     address = link(web_workspace)
     (web_workspace.root / "profiles" / "ada.yaml").unlink()
     with web_workspace.serve():
@@ -133,7 +132,7 @@ def test_a_poll_answered_503_is_asked_again_when_it_says(web_workspace, browser)
         page.close()
 
 
-def test_a_saves_410_page_has_no_script(web_workspace, browser):  # noqa: F811
+def test_a_saves_410_page_has_no_script(web_workspace, browser):
     address = link(web_workspace)
     with web_workspace.serve():
         page = browser.new_page()

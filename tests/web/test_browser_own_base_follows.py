@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 from digest.compose.render import builtin_templates
 from digest.signing import Signer
@@ -50,7 +49,7 @@ def link(ws: WebWorkspace, profile: str) -> str:
     return f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', NOW)}"
 
 
-def test_the_unreadable_page_in_an_own_base_comes_back_once_the_file_is_fixed(web_workspace, browser):  # noqa: F811
+def test_the_unreadable_page_in_an_own_base_comes_back_once_the_file_is_fixed(web_workspace, browser):
     address = link(web_workspace, BROKEN)
     with web_workspace.serve():
         page = browser.new_page()
@@ -63,7 +62,7 @@ def test_the_unreadable_page_in_an_own_base_comes_back_once_the_file_is_fixed(we
         page.close()
 
 
-def test_the_removed_readers_page_in_an_own_base_asks_again(web_workspace, browser):  # noqa: F811
+def test_the_removed_readers_page_in_an_own_base_asks_again(web_workspace, browser):
     address = link(web_workspace, PROFILE)
     (web_workspace.root / "profiles" / "ada.yaml").unlink()
     with web_workspace.serve():
@@ -74,7 +73,7 @@ def test_the_removed_readers_page_in_an_own_base_asks_again(web_workspace, brows
         page.close()
 
 
-def test_an_earlier_releases_own_unreadable_page_stays_until_the_file_is_fixed(web_workspace, browser):  # noqa: F811
+def test_an_earlier_releases_own_unreadable_page_stays_until_the_file_is_fixed(web_workspace, browser):
     address = link(web_workspace, BROKEN)
     broken = (builtin_templates() / "web" / "broken.html.j2").read_text()
     broken = re.sub(r"{% block scripts %}.*?{% endblock %}", lambda _: OLD_TAG, broken)
