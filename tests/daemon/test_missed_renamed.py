@@ -10,28 +10,13 @@ profile files renamed on disk, a real store (SQLite and PostgreSQL), aiosmtpd.""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from helpers.missed_history import at, reader, sunday_served_monday_waiting
 from helpers.ticks import tick
 
 from digest.daemon.status import collect_status, format_status
 
-from conftest import make_dump
-
 pytestmark = pytest.mark.backends
-
-DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
-DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digest
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
-
-
-def reader(user: str, paused: bool = False) -> str:
-    flag = "true" if paused else "false"
-    return f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\npaused: {flag}\n'
 
 
 def test_a_renamed_readers_missed_send_time_is_not_said_again_nor_their_pause_forgotten(
@@ -40,12 +25,8 @@ def test_a_renamed_readers_missed_send_time_is_not_said_again_nor_their_pause_fo
     ws = mail_workspace
     for user in ("eve", "cy"):
         ws.profile(user, reader(user))
-    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
-    tick(ws, at(5, 12))
-    tick(ws, at(6, 0, 1))  # Sunday's digests, on time
+    sunday_served_monday_waiting(ws)
     assert len(smtp_server.messages) == 2
-    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
-    tick(ws, at(6, 12))
     ws.profile("cy", reader("cy", paused=True))
     # nothing ran over Monday's midnight: the first pass past the grace says eve, notes cy paused
     assert tick(ws, at(7, 4, 56)).missed == (("eve", at(7, 0), "UTC"),)

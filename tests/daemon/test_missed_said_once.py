@@ -14,41 +14,22 @@ import datetime as dt
 import logging
 
 import pytest
+from helpers.missed_history import at, reader, sunday_served_monday_waiting
+from helpers.ticks import tick
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status, format_status
-from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
-from digest.profiles.load import load_profiles
-from digest.store import Store
-
-from conftest import make_dump
 
 pytestmark = pytest.mark.backends
-
-DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
-DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digest
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
-
-
-def tick(ws, now: dt.datetime):
-    with Store(ws.config.database) as store, SmtpSender(ws.config.smtp) as sender:
-        return run_once(ws.config, store, load_profiles(ws.config), sender, now)
 
 
 def test_a_missed_send_time_is_said_by_one_pass_and_status_keeps_naming_it(mail_workspace, smtp_server):
     ws = mail_workspace
     for user in ("ada", "bob"):
-        ws.profile(user, f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
-    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
-    tick(ws, at(5, 12))
-    tick(ws, at(6, 0, 1))  # Sunday's digests, on time
+        ws.profile(user, reader(user))
+    sunday_served_monday_waiting(ws)
     assert len(smtp_server.messages) == 2
-    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
-    tick(ws, at(6, 12))
     # nothing ran over Monday's midnight: passes every 5 minutes from 04:56, past the grace
     passes = [tick(ws, at(7, 4, 56) + dt.timedelta(minutes=5 * i)) for i in range(3)]
     assert passes[0].missed == (("ada", at(7, 0), "UTC"), ("bob", at(7, 0), "UTC"))
@@ -64,12 +45,8 @@ def test_a_missed_send_time_is_said_by_one_pass_and_status_keeps_naming_it(mail_
 def test_the_next_send_time_missed_is_said_again(mail_workspace, smtp_server):
     """Once per send time, not once per reader: Tuesday's, missed too, is said at its first pass."""
     ws = mail_workspace
-    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
-    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
-    tick(ws, at(5, 12))
-    tick(ws, at(6, 0, 1))
-    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
-    tick(ws, at(6, 12))
+    ws.profile("ada", reader("ada"))
+    sunday_served_monday_waiting(ws)
     assert tick(ws, at(7, 4, 56)).missed == (("ada", at(7, 0), "UTC"),)
     assert tick(ws, at(7, 5, 1)).missed == ()
     assert tick(ws, at(8, 4, 56)).missed == (("ada", at(8, 0), "UTC"),)
@@ -81,12 +58,8 @@ def test_a_daemon_restarted_does_not_say_it_again(mail_workspace, smtp_server, c
     said the same send time again in its log."""
     caplog.set_level(logging.INFO, logger="digest")
     ws = mail_workspace
-    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n')
-    ws.dump("d1.txt", make_dump("Dec 5", DAY_1), mtime=at(5, 11))
-    tick(ws, at(5, 12))
-    tick(ws, at(6, 0, 1))
-    ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
-    tick(ws, at(6, 12))
+    ws.profile("ada", reader("ada"))
+    sunday_served_monday_waiting(ws)
     now = [at(7, 4, 56)]
     for _ in range(2):  # started, a pass, stopped; started again five minutes on
         Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp)).tick()
