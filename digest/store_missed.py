@@ -8,7 +8,9 @@ daemon remembered them in its memory only, so a restart, and each worker on Post
 again. A pass now says a send time once, whichever process: those in the record are neither
 counted nor said again. `digest status` does not read those: a missed send time is a state it shows
 until the reader's next one. A paused reader's send time, noted so by a pass (``why``: PAUSED), is
-missed neither by the passes nor by `status` once they are unpaused (digest.slots.missed_slot)."""
+missed neither by the passes nor by `status` once they are unpaused (digest.slots.missed_slot).
+A send time said missed before the reader paused is not noted PAUSED over: it was missed, and
+`status` names it once they are unpaused, as of any reader (the passes said it already)."""
 
 from __future__ import annotations
 
@@ -23,18 +25,23 @@ PAUSED = "paused"  # why: the pass found the reader paused at it (not missed: di
 CHUNK = 500
 
 
-def said_missed(store: Store, users: Sequence[str], why: str = SAID) -> dict[str, dt.datetime]:
-    """Of ``users``, those whose send time a pass said missed (``why``: or found them paused at):
-    that send instant."""
-    found: dict[str, dt.datetime] = {}
+def noted_missed(store: Store, users: Sequence[str]) -> dict[str, tuple[dt.datetime, str]]:
+    """Of ``users``, those with a send time noted by a pass: that send instant and why (SAID, PAUSED)."""
+    found: dict[str, tuple[dt.datetime, str]] = {}
     for start in range(0, len(users), CHUNK):
         chunk = users[start : start + CHUNK]
         marks = ",".join("?" * len(chunk))
         rows = store.db.execute(
-            f"SELECT user, slot_at FROM missed_said WHERE why = ? AND user IN ({marks})", (why, *chunk)
+            f"SELECT user, slot_at, why FROM missed_said WHERE user IN ({marks})", tuple(chunk)
         ).fetchall()
-        found.update((user, dt.datetime.fromisoformat(at)) for user, at in rows)
+        found.update((user, (dt.datetime.fromisoformat(at), why)) for user, at, why in rows)
     return found
+
+
+def said_missed(store: Store, users: Sequence[str], why: str = SAID) -> dict[str, dt.datetime]:
+    """Of ``users``, those whose send time a pass said missed (``why``: or found them paused at):
+    that send instant."""
+    return {user: at for user, (at, noted) in noted_missed(store, users).items() if noted == why}
 
 
 def note_said_missed(store: Store, said: Sequence[tuple[str, dt.datetime]], why: str = SAID) -> None:

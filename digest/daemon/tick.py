@@ -45,7 +45,7 @@ from digest.select.digests import Windows, next_digests
 from digest.select.embedding_lock import EmbeddingsStopped
 from digest.slots import Slot, due_slot, missed_slot, paused_slot, slot_done
 from digest.store import Store
-from digest.store_missed import PAUSED, note_said_missed, said_missed
+from digest.store_missed import PAUSED, note_said_missed, noted_missed
 from digest.worker_ids import worker_id
 
 log = logging.getLogger(__name__)
@@ -99,14 +99,16 @@ def send_due(
     suppressed = {s.user: s for s in suppressions.all()}  # one query (few rows), not one per reader
     grace = config.scheduler.grace
     passed: list[tuple[Profile, Slot]] = []  # send times passed unserved: missed if papers wait
-    paused = said_missed(store, [p.user for p in candidates], PAUSED)  # send times they were paused at
+    noted = noted_missed(store, [p.user for p in candidates])  # send times said missed, or paused at
+    paused = {user: at for user, (at, why) in noted.items() if why == PAUSED}
     pausing: list[tuple[str, dt.datetime]] = []  # those found paused now, to note
     for profile in candidates:
         if profile.user in hold:
             continue
         last, last_at = states.get(profile.user, (None, None))
         over = paused_slot(profile, now, last, last_at)
-        if over is not None and paused.get(profile.user) != over.at:
+        # one said missed, then paused: missed still once unpaused (`status` names it; said already)
+        if over is not None and noted.get(profile.user, (None, ""))[0] != over.at:
             pausing.append((profile.user, over.at))
         slot: Slot | None = due_slot(profile, now, last, grace, last_at)
         bounced = suppressed.get(profile.user)  # a hard bounce of their address, an unsubscribe: no more

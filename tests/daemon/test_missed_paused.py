@@ -44,3 +44,22 @@ def test_a_send_time_passed_while_paused_is_not_missed_once_unpaused(mail_worksp
     assert tick(ws, at(8, 4, 56)).missed == (("ada", at(8, 0), "UTC"),)
     line = ada_in_status(ws, at(8, 4, 57))
     assert "no digest at 2026-12-08 00:00 UTC (not sent within the 240-minute grace)" in line, line
+
+
+def test_a_send_time_said_missed_before_a_pause_is_still_named_once_unpaused(mail_workspace, smtp_server):
+    """Missed while she was not paused (no pass ran over it), said so, then paused and unpaused: it
+    was missed, and `status` names it as before the pause (as of a reader who never paused); no
+    pass says it again. Before, the pass that found her paused noted the send time as paused over
+    (over the note that it was said), and `status` no longer named it once she was unpaused."""
+    ws = mail_workspace
+    ws.profile("ada", reader("ada"))
+    sunday_served_monday_waiting(ws)
+    assert tick(ws, at(7, 4, 56)).missed == (("ada", at(7, 0), "UTC"),)
+    missed = "no digest at 2026-12-07 00:00 UTC (not sent within the 240-minute grace)"
+    assert missed in ada_in_status(ws, at(7, 4, 57))
+    ws.profile("ada", reader("ada", paused=True))
+    assert tick(ws, at(7, 5, 1)).missed == ()
+    ws.profile("ada", reader("ada"))
+    assert tick(ws, at(7, 5, 6)).missed == ()
+    line = ada_in_status(ws, at(7, 5, 7))
+    assert missed in line, line
