@@ -365,6 +365,7 @@ def run(obj: Context, once: bool) -> None:
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
             echo(said)
+        daemon.said_missed(report)  # once said (echo flushes): a pass killed before says them next time
         if not report.profile_problems and profile_names(obj.config) is None:  # none, as `send` says
             say_no_readers(obj.config)  # (a folder it cannot list: said as a profile skipped)
         for f in report.fetched:  # one that failed: on stderr, as `digest send` says it

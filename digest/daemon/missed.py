@@ -5,8 +5,9 @@ missed: after downtime over a send time with no new listing (a weekend), nobody 
 
 The papers waiting are those the reader's next digest would hold now; a pass counts them only for
 the readers whose send time passed unserved (a pass may look at 100,000 readers) and no pass said
-before (digest.store_missed: each send time is said once), `status` has them counted for every
-reader already (and names them until their next send time: a state, not news)."""
+before (digest.store_missed: each send time is said once, noted once said: :func:`note_said`),
+`status` has them counted for every reader already (and names them until their next send time: a
+state, not news)."""
 
 from __future__ import annotations
 
@@ -46,13 +47,20 @@ def missed_to_say(
     store: Store, config: Config, found: Sequence[tuple[Profile, Slot]], now: dt.datetime, windows: Windows
 ) -> list[tuple[Profile, Slot]]:
     """Of ``found`` (missed_slot's), those a pass says now: papers wait for them, and no pass said
-    this send time of theirs before (digest.store_missed, noted here). Those said before are not
-    counted again: a `digest run --once` from cron every 5 minutes ranked each of them at every pass
-    until their next send time, to say them again."""
+    this send time of theirs before (digest.store_missed; noted once said: :func:`note_said`).
+    Those said before are not counted again: a `digest run --once` from cron every 5 minutes ranked
+    each of them at every pass until their next send time, to say them again."""
     said = said_missed(store, [p.user for p, _ in found])
     found = [(p, s) for p, s in found if said.get(p.user) != s.at]
     if not found:
         return []
-    missed = missed_readers(found, papers_waiting(store, config, [p for p, _ in found], now, windows))
-    note_said_missed(store, [(p.user, s.at) for p, s in missed])
-    return missed
+    return missed_readers(found, papers_waiting(store, config, [p for p, _ in found], now, windows))
+
+
+def note_said(store: Store, missed: Sequence[tuple[str, dt.datetime, str]]) -> None:
+    """The send times a pass found missed (its report's: user, send instant, zone), noted as said
+    (digest.store_missed) once said: printed by `run --once` (click's echo flushes it: cron's mail
+    has it), logged by the daemon. A pass killed before it says them (kill -9 as it delivers, the
+    machine going down) leaves them to the next pass, which says them: said at least once, rather
+    than noted and never said, as when the pass noted them as it found them (before delivering)."""
+    note_said_missed(store, [(user, at) for user, at, _ in missed])

@@ -16,8 +16,22 @@ needs_faketime = pytest.mark.skipif(
 
 def digest_at(ws, *args: str, at: dt.datetime, code: int = 0) -> subprocess.CompletedProcess[str]:
     """`digest --config <ws's> <args>` with the clock at ``at`` (UTC), ending with ``code``."""
-    cmd = ["faketime", at.strftime("%Y-%m-%d %H:%M:%S"), sys.executable, "-m", "digest"]
-    cmd += ["--config", str(ws.config_path), *args]
-    done = subprocess.run(cmd, env={**os.environ, "TZ": "UTC"}, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(_at(ws, args, at), env=_utc(), capture_output=True, text=True, timeout=120)
     assert done.returncode == code, done.stdout + done.stderr
     return done
+
+
+def digest_started_at(ws, *args: str, at: dt.datetime) -> subprocess.Popen[str]:
+    """:func:`digest_at`'s process, started in a process group of its own (faketime runs `digest` as
+    its child: ``os.killpg(p.pid, ...)`` reaches it), its output piped: the test ends it."""
+    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(_at(ws, args, at), env=_utc(), start_new_session=True, **pipes)
+
+
+def _utc() -> dict[str, str]:
+    return {**os.environ, "TZ": "UTC"}  # as it is now (a test's monkeypatch.setenv included)
+
+
+def _at(ws, args: tuple[str, ...], at: dt.datetime) -> list[str]:
+    cmd = ["faketime", at.strftime("%Y-%m-%d %H:%M:%S"), sys.executable, "-m", "digest"]
+    return cmd + ["--config", str(ws.config_path), *args]

@@ -1,0 +1,73 @@
+"""A missed send time is noted as said (digest.store_missed) once it is said, not as the pass finds
+it: a `digest run --once` killed after it found one and before it printed it (kill -9 as it
+delivers another reader's digest to a mail server that does not answer) left it noted and never
+said, and the next pass, finding it said, said nothing: cron's mail never told of it. Now the next
+pass says it (said at least once, rather than at most once), and the one after does not. Real
+`digest run --once` processes under libfaketime, a real store (SQLite and PostgreSQL), aiosmtpd,
+and a loopback server that takes the connection and never answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+from helpers.faked import digest_at, digest_started_at, needs_faketime
+from helpers.missed_history import at, reader, sunday_served_monday_waiting
+
+pytestmark = [pytest.mark.backends, needs_faketime]
+
+MISSED = "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace"
+
+
+class Silent:
+    """A loopback server that takes connections and never says a word (``connected`` once one came)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connected = threading.Event()
+        self.taken: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        try:
+            while True:
+                self.taken.append(self.sock.accept()[0])
+                self.connected.set()
+        except OSError:  # closed
+            return
+
+    def close(self) -> None:
+        self.sock.close()
+        for s in self.taken:
+            s.close()
+
+
+def test_a_pass_killed_before_it_said_a_missed_send_time_leaves_it_to_the_next(mail_workspace, smtp_server):
+    ws = mail_workspace
+    ws.profile("ada", reader("ada"))
+    ws.profile("bob", reader("bob").replace('"00:00"', '"04:55"'))  # his digest goes as ada's is missed
+    sunday_served_monday_waiting(ws)
+    config = ws.config_path.read_text()
+    silent = Silent()
+    try:  # nothing ran over Monday's midnight; the mail server stops answering
+        silenced = config.replace(f"port: {smtp_server.port}", f"port: {silent.port}")
+        ws.config_path.write_text(silenced.replace("timeout: 5", "timeout: 120"))
+        killed = digest_started_at(ws, "run", "--once", at=at(7, 4, 56))
+        try:
+            assert silent.connected.wait(120), "the pass never came to deliver bob's digest"
+            time.sleep(0.2)
+        finally:
+            os.killpg(killed.pid, signal.SIGKILL)  # `digest`, and faketime, which runs it
+        out, _ = killed.communicate(timeout=30)
+    finally:
+        silent.close()
+    assert "not sent within" not in out, out
+    ws.config_path.write_text(config)
+    assert MISSED in digest_at(ws, "run", "--once", at=at(7, 5, 1)).stdout
+    after = digest_at(ws, "run", "--once", at=at(7, 5, 6)).stdout
+    assert "not sent within" not in after, after
