@@ -78,6 +78,17 @@ def explain_pg(error: Exception, name: str, url: str = "") -> StoreError | None:
     )
 
 
+def upgrade_refused(name: str, role: str, why: str) -> StoreUnusable:
+    """An upgrade of the tables through ``role``, not their owner (``why``: the server's words, or
+    the table it would have to own)."""
+    return StoreUnusable(
+        f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
+        "command after an upgrade of digest does (writes granted are not enough); run one command "
+        "that writes (e.g. `digest ingest`) once through the database's owner, then this role goes on "
+        f"as before ({why})"
+    )
+
+
 def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     """PostgreSQL denying a write (SQLSTATE 42501) a command makes: its role may only read (granted
     SELECT), or not that table; what to do, naming the role (the URL's, else PGUSER's, else this
@@ -96,12 +107,7 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
             f"{role}) ({first})"
         )
     if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
-        return StoreUnusable(
-            f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
-            "command after an upgrade of digest does (writes granted are not enough); run one command "
-            "that writes (e.g. `digest ingest`) once through the database's owner, then this role goes on "
-            f"as before ({first})"
-        )
+        return upgrade_refused(name, role, first)
     table = first.removeprefix("permission denied for table ")
     if table != first and not _may_select(url or name, table):
         return StoreUnusable(

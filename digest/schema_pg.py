@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from digest.db import POSTGRESQL
+from digest.dbfaults import upgrade_refused
 from digest.schema import SCHEMA_VERSION, run_migration
 from digest.schema_text import newer_schema
 
@@ -19,6 +20,20 @@ def pg_version(db: Any) -> int:
     if db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
         return 0
     return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+
+
+def not_owner(db: Any) -> str | None:
+    """This connection's role, if it is not (nor a member of, nor a superuser over) the role that
+    owns digest's tables: an upgrade is theirs. A step that only makes a table (35 -> 36's
+    missed_said) would go through a role granted CREATE on the schema (PostgreSQL 14's default for
+    every role; granted, as the refusal of a new database's first command says), and the table made
+    would be that role's: the owner's own commands then refused "permission denied for table
+    missed_said", and the owner could not change it in a later upgrade."""
+    row = db.execute(
+        "SELECT current_user, pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'schema_version'"
+    ).fetchone()
+    return None if row is None or row[1] else str(row[0])
 
 
 def migrate_postgres(db: Any, name: str) -> int | None:
@@ -35,6 +50,8 @@ def migrate_postgres(db: Any, name: str) -> int | None:
         version = pg_version(db)
         if version > SCHEMA_VERSION:
             raise newer_schema(name, version)
+        if version and (role := not_owner(db)) is not None:
+            raise upgrade_refused(name, role, "must be owner of table schema_version")
         for v in range(version, SCHEMA_VERSION):
             run_migration(db, v, POSTGRESQL)
         db.execute("DELETE FROM schema_version")

@@ -204,7 +204,7 @@ def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_pa
             store.db.raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
             store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
             # said to be at 34: the step to 35 alters outbox, which only its owner may (the last step,
-            # 35 -> 36, makes a table of its own, which a role granted CREATE may: not this test's case)
+            # 35 -> 36, only makes a table: refused alike, the next test)
             store.db.raw.execute("UPDATE schema_version SET version = 34")
         ws.config_path.write_text(ws.config_path.read_text().replace(url, worker))
         ws.dump(
@@ -225,3 +225,33 @@ def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_pa
             admin.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION}")
         done = digest(ws, "ingest")
         assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
+
+
+def test_a_role_granted_create_may_not_upgrade_the_tables_by_making_one_of_its_own(tmp_path):
+    """The step to 36 only makes a table (missed_said), which a role granted CREATE on the schema may
+    (PostgreSQL 14's default for every role; or granted, as the refusal of a new database's first
+    command says). Before, a worker's role granted writes and CREATE upgraded the tables through any
+    command (`digest status` too), and missed_said was that role's: the owner's own commands were then
+    refused "role '...' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA
+    public TO ...) ... (permission denied for table missed_said)", a grant it could not make. An
+    upgrade is the owner's, as any step that alters a table is: said so, and nothing made."""
+    with postgres_database() as url, reader_of(url) as (role, worker):
+        ws = ada_ingested(tmp_path, url)
+        with Store(url) as store:  # the tables as the release at 35 left them
+            store.db.raw.execute("DROP TABLE missed_said")
+            store.db.raw.execute("UPDATE schema_version SET version = 35")
+            store.db.raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+            store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, worker))
+        for command in ("status", "ingest"):
+            done = digest(ws, command)
+            said = " ".join(done.stderr.split())
+            assert (
+                done.returncode == 1
+                and f"role '{role}' may not change digest's tables, only their owner" in said
+            )
+            assert "(must be owner of table schema_version)" in said, said
+        import psycopg  # (a Store would upgrade them, as their owner)
+
+        with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
+            assert admin.execute("SELECT to_regclass('missed_said')").fetchone()[0] is None
