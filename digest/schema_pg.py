@@ -22,18 +22,28 @@ def pg_version(db: Any) -> int:
     return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
 
 
-def not_owner(db: Any) -> str | None:
-    """This connection's role, if it is not (nor a member of, nor a superuser over) the role that
-    owns digest's tables: an upgrade is theirs. A step that only makes a table (35 -> 36's
-    missed_said) would go through a role granted CREATE on the schema (PostgreSQL 14's default for
-    every role; granted, as the refusal of a new database's first command says), and the table made
-    would be that role's: the owner's own commands then refused "permission denied for table
-    missed_said", and the owner could not change it in a later upgrade."""
+def as_owner(db: Any, name: str) -> None:
+    """An upgrade's steps made as the role that owns digest's tables (schema_version's), for the
+    tables a step makes to be that role's, as the others are: by the owner, by a superuser or a member
+    of it (their role set to it for this transaction), refused to any other. A step that only makes a
+    table (35 -> 36's missed_said) would go through a role granted CREATE on the schema (PostgreSQL
+    14's default for every role; granted, as the refusal of a new database's first command says),
+    and through a superuser or a member of the owner as themselves: the table made would be theirs,
+    the owner's own commands then refused "permission denied for table missed_said", and the owner
+    could not change it in a later upgrade."""
     row = db.execute(
-        "SELECT current_user, pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+        "SELECT current_user, tableowner, pg_has_role(current_user, tableowner, 'USAGE'), "
+        "pg_has_role(current_user, tableowner, CASE WHEN current_setting('server_version_num')::int "
+        ">= 160000 THEN 'SET' ELSE 'MEMBER' END) FROM pg_tables "
         "WHERE schemaname = current_schema() AND tablename = 'schema_version'"
     ).fetchone()
-    return None if row is None or row[1] else str(row[0])
+    if row is None or row[0] == row[1]:
+        return
+    user, owner, usage, may_set = row
+    if may_set:  # SET LOCAL ROLE: back to this role as the transaction ends
+        db.execute("SELECT set_config('role', ?, true)", (owner,))
+    elif not usage:
+        raise upgrade_refused(name, user, "must be owner of table schema_version")
 
 
 def migrate_postgres(db: Any, name: str) -> int | None:
@@ -50,8 +60,8 @@ def migrate_postgres(db: Any, name: str) -> int | None:
         version = pg_version(db)
         if version > SCHEMA_VERSION:
             raise newer_schema(name, version)
-        if version and (role := not_owner(db)) is not None:
-            raise upgrade_refused(name, role, "must be owner of table schema_version")
+        if version:
+            as_owner(db, name)
         for v in range(version, SCHEMA_VERSION):
             run_migration(db, v, POSTGRESQL)
         db.execute("DELETE FROM schema_version")

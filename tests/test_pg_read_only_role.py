@@ -255,3 +255,49 @@ def test_a_role_granted_create_may_not_upgrade_the_tables_by_making_one_of_its_o
 
         with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
             assert admin.execute("SELECT to_regclass('missed_said')").fetchone()[0] is None
+
+
+def test_a_superuser_or_a_member_of_the_owner_upgrades_the_tables_as_their_owner(tmp_path):
+    """A table an upgrade makes is the tables' owner's, whoever may run the upgrade: a superuser
+    (the server's admin, `postgres`) or a role that is a member of the owner runs its steps as the
+    owner. Before, the step to 36 made missed_said theirs: the owner's own commands were then refused
+    "role '...' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA public TO
+    ...) ... (permission denied for table missed_said)", a grant the owner could not make."""
+    import psycopg
+
+    tag = uuid.uuid4().hex[:8]
+    owner, member = f"digest_owner_{tag}", f"digest_member_{tag}"
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN PASSWORD '{PASSWORD}'")
+        admin.execute(f"CREATE ROLE {member} LOGIN PASSWORD '{PASSWORD}' IN ROLE {owner}")
+    try:
+        with postgres_database() as url:
+            name = url.rsplit("/", 1)[1]
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"ALTER DATABASE {name} OWNER TO {owner}")
+            host = os.environ.get("PGHOST", "127.0.0.1")
+            host = "127.0.0.1" if host.startswith("/") else host
+            as_role = {
+                r: f"postgresql://{r}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
+                for r in (owner, member)
+            }
+            ws = Workspace(tmp_path, database=as_role[owner])
+            ws.profile("ada", ADA)
+            assert digest(ws, "status").returncode == 0  # the tables made by their owner
+            for through in (url, as_role[member]):  # the superuser (the PG* variables' role), the member
+                with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
+                    admin.execute("DROP TABLE missed_said")
+                    admin.execute("UPDATE schema_version SET version = 35")
+                ws.config_path.write_text(ws.config_path.read_text().replace(as_role[owner], through))
+                done = digest(ws, "status", as_reader=through != url)
+                assert done.returncode == 0, done.stderr
+                with psycopg.connect(dbname=name, autocommit=True) as admin:
+                    made = admin.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'missed_said'")
+                    assert made.fetchone()[0] == owner, through
+                ws.config_path.write_text(ws.config_path.read_text().replace(through, as_role[owner]))
+                done = digest(ws, "status")
+                assert done.returncode == 0, done.stderr
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {member}")
+            admin.execute(f"DROP ROLE IF EXISTS {owner}")
