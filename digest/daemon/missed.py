@@ -64,3 +64,14 @@ def note_said(store: Store, missed: Sequence[tuple[str, dt.datetime, str]]) -> N
     machine going down) leaves them to the next pass, which says them: said at least once, rather
     than noted and never said, as when the pass noted them as it found them (before delivering)."""
     note_said_missed(store, [(user, at) for user, at, _ in missed])
+
+
+def not_said_since(
+    store: Store, missed: Sequence[tuple[str, dt.datetime, str]]
+) -> tuple[tuple[str, dt.datetime, str], ...]:
+    """Of the send times a pass found missed (its report's: user, send instant, zone), those no pass
+    noted as said since: a pass says them at its end, minutes after it found them (delivering), and
+    another worker's pass in between may have said them (PostgreSQL: it said them, the pass ending
+    does not say them again)."""
+    said = said_missed(store, [user for user, _, _ in missed]) if missed else {}
+    return tuple(m for m in missed if said.get(m[0]) != m[1])

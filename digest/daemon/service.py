@@ -26,7 +26,7 @@ from digest.daemon.clocks import SkewSaid, clock_skew, on_server_clock, skew_not
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
-from digest.daemon.missed import note_said
+from digest.daemon.missed import not_said_since, note_said
 from digest.daemon.names import Looked
 from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
 from digest.daemon.pass_said import describe, say_faults, say_missed
@@ -194,6 +194,7 @@ class Daemon(Serving):
                 self._listed = True
                 try:
                     report = self._in_pass(store, profiles, sender, files)
+                    report = dataclasses.replace(report, missed=not_said_since(store, report.missed))
                 except BaseException:  # no longer one serving the readers (digest.daemon.agree): its
                     # settings cleared, so the workers standing aside for it go on
                     with contextlib.suppress(Exception):  # the database gone: its row stops being seen

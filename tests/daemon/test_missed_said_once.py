@@ -1,5 +1,5 @@
 """A send time missed (passed its grace unserved, papers waiting: digest.daemon.missed) is said
-once, by the first pass that finds it, whichever process runs it: `digest run --once` from cron
+once, by the first pass to end that found it, whichever process runs it: `digest run --once` from cron
 every 5 minutes is a new process at every pass, and it said the same readers again at every pass
 until their next send time (and ranked each again to count what waits for them). The passes after
 say nothing of them; `digest status` keeps naming them until their next send time (a state, not
